@@ -1,0 +1,174 @@
+/* lxr runtime layer: one container spec -> one running container.
+ *
+ * A container spec is plain data, mapped field for field onto the OCI runtime
+ * spec (config.json) so lxr can later serve as an OCI runtime: process, root,
+ * hostname, mounts, namespaces, cgroup resources, capabilities, rlimits,
+ * masked and read-only paths. The runtime never reads YAML and never looks
+ * anything up that the spec should have said. */
+#ifndef LXR_RUNTIME_H
+#define LXR_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lxr/util.h"
+
+/* ---- the spec ------------------------------------------------------------ */
+
+/* OCI "mounts[]": destination inside the container, type, source, flags
+ * (MS_*), and the filesystem data string. Bind mounts have type "bind". */
+struct lxr_mount {
+	char *destination;
+	char *type;
+	char *source;
+	unsigned long flags;	 /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
+	unsigned long propagation; /* MS_PRIVATE (default), MS_SLAVE, MS_SHARED */
+	char *data;		 /* "size=64m,mode=1777" */
+};
+
+struct lxr_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
+/* OCI "process.capabilities": five 64-bit sets, bit n = capability n. */
+struct lxr_caps {
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+};
+
+/* OCI "linux.resources". 0 means "no limit" for every field. */
+struct lxr_resources {
+	int64_t memory_limit;      /* bytes: memory.max / memory.limit_in_bytes */
+	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap) */
+	int64_t memory_reservation;/* bytes: memory.low / memory.soft_limit_in_bytes */
+	uint64_t cpu_quota;        /* microseconds per period; cpus=1.5 -> 150000 */
+	uint64_t cpu_period;       /* microseconds; 0 = 100000 */
+	uint64_t cpu_shares;       /* OCI shares (2..262144); 0 = default */
+	int64_t pids_limit;        /* pids.max; 0 = unlimited */
+};
+
+/* What the container's namespaces are: new ones (the default), or joined. */
+enum lxr_ns_kind { LXR_NS_PID, LXR_NS_MNT, LXR_NS_UTS, LXR_NS_IPC, LXR_NS_NET, LXR_NS_CGROUP,
+		   LXR_NS_COUNT };
+
+struct lxr_namespace {
+	bool create;	/* new namespace of this kind */
+	char *join_path;/* or: setns() to this /proc/PID/ns/... path */
+};
+
+struct lxr_spec {
+	char *id;	  /* container name, unique per run dir */
+	char *hostname;   /* OCI "hostname" */
+
+	/* OCI "root": the read-only lower layer(s); the runtime stacks a
+	 * per-container upper/work pair on top with overlayfs. */
+	char **lower_dirs; /* topmost first, as overlayfs lowerdir= */
+	bool readonly_root;
+
+	/* OCI "process" */
+	char **args;
+	char **env;
+	char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+	bool terminal;	  /* allocate a PTY from the container's devpts */
+	bool open_stdin;  /* -i: keep stdin connected */
+	struct lxr_caps caps;
+	bool no_new_privileges;
+	struct lxr_rlimit *rlimits;
+	size_t n_rlimits;
+	bool init;	  /* lxr's own init as PID 1 (default true) */
+	int stop_signal;  /* default SIGTERM */
+
+	/* OCI "mounts" (in order, after the runtime's own /proc, /sys, /dev) */
+	struct lxr_mount *mounts;
+	size_t n_mounts;
+
+	/* OCI "linux" */
+	struct lxr_namespace ns[LXR_NS_COUNT];
+	struct lxr_resources resources;
+	char **masked_paths;
+	char **readonly_paths;
+	char **sysctls; /* "net.ipv4.ip_forward=1" */
+	bool seccomp_default; /* lxr's default syscall deny-list */
+};
+
+/* A spec with docker's defaults: all six namespaces new, docker's default
+ * capability set, no_new_privs, init on, the usual masked/read-only paths. */
+void rt_spec_init_defaults(struct lxr_spec *spec);
+void rt_spec_free(struct lxr_spec *spec);
+void rt_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
+		       unsigned long flags, const char *data);
+
+/* ---- capabilities --------------------------------------------------------- */
+uint64_t rt_caps_docker_default(void);
+/* "NET_ADMIN", "CAP_NET_ADMIN", "net_admin", or "ALL" -> bit mask. */
+int rt_cap_from_name(const char *name, uint64_t *mask, lxr_err *err);
+/* Apply --cap-add/--cap-drop to all five sets the way docker does. */
+int rt_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, lxr_err *err);
+
+/* ---- users ---------------------------------------------------------------- */
+/* Resolve "user", "uid", "user:group", "uid:gid" against the container's
+ * /etc/passwd and /etc/group (read below rootfs, never escaping it). Fills
+ * uid, gid and the supplementary groups, as docker's -u does. */
+int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec, lxr_err *err);
+
+/* ---- cgroups ---------------------------------------------------------------
+ * One interface, two backends. The v2 backend uses the unified hierarchy;
+ * the v1 backend drives each controller's own hierarchy. A controller is
+ * looked up where the host has it (a hybrid host can have memory on v1 and
+ * nothing on v2). Everything lxr creates lives below an "lxr" directory in
+ * each hierarchy: <hierarchy>/lxr/<group>/<name>. */
+enum lxr_cg_version { LXR_CG_V1 = 1, LXR_CG_V2 = 2 };
+
+struct lxr_cgroup;
+
+/* Create the container's cgroup(s) as group/name (e.g. "run/web") and apply
+ * res before any process is inside. A limit whose controller the host does
+ * not have is an error naming the controller. */
+int rt_cgroup_create(const char *group, const char *name, const struct lxr_resources *res,
+		     struct lxr_cgroup **out, lxr_err *err);
+/* An O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP),
+ * or -1 when the limits live on v1 (then use rt_cgroup_attach). */
+int rt_cgroup_v2_fd(const struct lxr_cgroup *cg);
+/* Move pid into every hierarchy's cgroup. */
+int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err);
+/* True if the memory controller recorded an OOM kill in this cgroup. */
+bool rt_cgroup_oom_killed(struct lxr_cgroup *cg);
+/* Kill every process left in the cgroup, remove the directories, free cg. */
+int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err);
+/* Which backend holds the memory controller on this host (for messages). */
+enum lxr_cg_version rt_cgroup_version(void);
+
+/* ---- running one container ------------------------------------------------ */
+
+/* Where a container's files live: <run_dir>/containers/<id>/ holding upper/,
+ * work/, rootfs/ (the overlay mount point), and etc files lxr writes. */
+struct lxr_container;
+
+/* I/O wiring for the container's process. With terminal, pty_master is set
+ * after start. Without, stdio_fds[0..2] become its stdin/stdout/stderr (-1:
+ * /dev/null for stdin, inherited otherwise). */
+struct lxr_stdio {
+	int fds[3];
+	int pty_master; /* out */
+};
+
+/* Create everything (dirs, cgroup, namespaces, rootfs) and exec the process.
+ * On any failure everything made so far is removed. On success the
+ * container's init is a direct child of the caller. */
+int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+		       struct lxr_container **out, lxr_err *err);
+pid_t rt_container_pid(const struct lxr_container *c);
+int rt_container_pidfd(const struct lxr_container *c);
+/* After the init exited (status from waitpid): exit code as a shell reports
+ * it (N, or 128+signal), and whether the cgroup saw an OOM kill. */
+int rt_container_exit_code(int wstatus);
+bool rt_container_oom_killed(struct lxr_container *c);
+/* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
+int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
+
+#endif

@@ -1,0 +1,134 @@
+/* lxr util layer: the error type, cleanup helpers, safe path joins, fd
+ * passing, logging and small string/vector helpers. Every other layer uses
+ * these; this layer uses nothing of lxr's. */
+#ifndef LXR_UTIL_H
+#define LXR_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* ---- errors -------------------------------------------------------------
+ * Every fallible function returns a negative int and fills an lxr_err. The
+ * message grows context as it travels up: the innermost call names the
+ * primitive and the path ("mount overlay on /x"), callers prepend what they
+ * were doing ("container web: ..."). errnum is 0 when no errno applies. */
+#define LXR_ERR_MSG_MAX 1024
+#define LXR_ERR_HINT_MAX 512
+
+typedef struct lxr_err {
+	int errnum;
+	char msg[LXR_ERR_MSG_MAX];
+	char hint[LXR_ERR_HINT_MAX];
+} lxr_err;
+
+/* Set err from errnum and a message; always returns -1 so a failing call is
+ * one line: `return lxr_fail(err, errno, "mount %s", path);` */
+int lxr_fail(lxr_err *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prepend "context: " to err's message; returns -1. */
+int lxr_err_wrap(lxr_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Attach a what-to-do hint (replaces any earlier one); returns -1. */
+int lxr_err_hint(lxr_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lxr_err_clear(lxr_err *err);
+/* "msg: strerror (ENAME)" into buf; returns buf. */
+const char *lxr_err_str(const lxr_err *err, char *buf, size_t len);
+/* Print "lxr: error: ...\nhint: ..." to stderr. */
+void lxr_err_print(const lxr_err *err);
+/* Symbolic name of an errno value ("EINVAL"), or "E?" when unknown. */
+const char *lxr_errno_name(int errnum);
+
+/* ---- cleanup helpers ---------------------------------------------------- */
+void lxr_freep(void *p);
+void lxr_closep(int *fd);
+void lxr_fclosep(FILE **f);
+void lxr_strvfreep(char ***v);
+#define _cleanup_free_ __attribute__((cleanup(lxr_freep)))
+#define _cleanup_close_ __attribute__((cleanup(lxr_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(lxr_fclosep)))
+#define _cleanup_strv_ __attribute__((cleanup(lxr_strvfreep)))
+
+/* Hand a resource out of a cleanup scope: returns the value, resets the
+ * variable so the cleanup does nothing. */
+static inline int lxr_steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+static inline void *lxr_steal_ptr(void *pp)
+{
+	void **p = (void **)pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+
+/* ---- memory and strings ------------------------------------------------- */
+/* Allocation failure is not an error lxr can report usefully: abort. */
+void *lxr_xmalloc(size_t n);
+void *lxr_xcalloc(size_t n, size_t m);
+void *lxr_xrealloc(void *p, size_t n);
+char *lxr_xstrdup(const char *s);
+char *lxr_xstrndup(const char *s, size_t n);
+char *lxr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+bool lxr_str_has_prefix(const char *s, const char *prefix);
+bool lxr_str_has_suffix(const char *s, const char *suffix);
+
+/* NULL-terminated string vectors. */
+size_t lxr_strv_len(char *const *v);
+void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
+char **lxr_strv_dup(char *const *v);
+void lxr_strv_free(char **v);
+
+/* Parse "512", "512k", "100m", "1g" (binary units, as docker and compose) into
+ * bytes. Returns -1 on bad syntax or overflow. */
+int lxr_parse_bytes(const char *s, int64_t *out);
+
+/* ---- files ---------------------------------------------------------------- */
+/* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
+int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  lxr_err *err);
+/* Write a short string to an existing file (cgroup knobs, /proc files). */
+int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *err);
+/* Read a whole small file (<1 MiB) into a NUL-terminated buffer. */
+int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *len, lxr_err *err);
+/* mkdir -p, each component created with mode. */
+int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err);
+/* rm -rf that never crosses a mount point and never follows symlinks. */
+int lxr_rm_rf(const char *path, lxr_err *err);
+/* Open path below root as if root were "/" (openat2 RESOLVE_IN_ROOT where the
+ * kernel has it): symlinks and ".." cannot escape root. */
+int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_err *err);
+
+/* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
+int lxr_send_fd(int sock, int fd, lxr_err *err);
+int lxr_recv_fd(int sock, int *fd, lxr_err *err);
+
+/* ---- logging ------------------------------------------------------------- */
+enum lxr_log_level { LXR_LOG_ERROR, LXR_LOG_WARN, LXR_LOG_INFO, LXR_LOG_DEBUG };
+extern enum lxr_log_level lxr_log_level;
+void lxr_log(enum lxr_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define lxr_warn(...) lxr_log(LXR_LOG_WARN, __VA_ARGS__)
+#define lxr_info(...) lxr_log(LXR_LOG_INFO, __VA_ARGS__)
+#define lxr_debug(...)                                                                             \
+	do {                                                                                       \
+		if (lxr_log_level >= LXR_LOG_DEBUG)                                                \
+			lxr_log(LXR_LOG_DEBUG, __VA_ARGS__);                                       \
+	} while (0)
+
+/* ---- where lxr keeps things (DESIGN.md "Files on disk") ------------------ */
+/* Each resolves env var, then built-in default. Returned strings are static. */
+const char *lxr_run_dir(void);  /* LXR_RUN_DIR, /run/lxr */
+const char *lxr_data_dir(void); /* LXR_DATA_DIR, /var/lib/lxr */
+const char *lxr_log_dir(void);  /* LXR_LOG_DIR, /var/log/lxr */
+/* lxr.conf values: used where the environment variable is not set (the
+ * environment is the more specific setting). NULL leaves one unchanged. */
+void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir);
+
+#endif

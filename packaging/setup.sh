@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install everything lxr needs to build, test and run its demo, from Debian
+# packages only. Safe to run any number of times: apt-get skips what is there,
+# and the package index is refreshed only when a package is actually missing.
+set -eu
+
+PKGS="build-essential cmake pkg-config clang-format
+libyaml-dev libinih-dev libcap-dev libnl-3-dev libnl-route-3-dev
+libseccomp-dev libcmocka-dev
+busybox-static iproute2 nftables util-linux procps
+crun hyperfine"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup.sh: must run as root (it installs Debian packages)" >&2
+	exit 1
+fi
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# --no-install-recommends: crun recommends criu and friends we do not use.
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The whole test suite, from a fresh Debian 12 machine, as root:
+#   ./packaging/test.sh
+# Installs what it needs (packaging/setup.sh), builds lxr twice — once
+# plain, once with AddressSanitizer+UndefinedBehaviorSanitizer — and runs
+# every unit test under both builds and every integration test (real
+# containers) with the plain build. Safe to run again: builds are incremental
+# and every test removes what it created.
+set -eu
+cd "$(dirname "$0")/.."
+
+./packaging/setup.sh
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+cmake -S . -B build-asan -DLXR_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j "$jobs"
+
+echo "== unit tests under ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ctest --test-dir build-asan -L unit --output-on-failure
+echo "== all tests (unit + integration)"
+ctest --test-dir build --output-on-failure

@@ -1,0 +1,50 @@
+/* lxr: dispatch to the subcommand. No logic lives here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/util.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"version", NULL, "print the version"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: lxr COMMAND [ARG...]\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun `lxr COMMAND --help` for a command's options.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dbg = getenv("LXR_DEBUG");
+
+	if (dbg && *dbg && strcmp(dbg, "0"))
+		lxr_log_level = LXR_LOG_DEBUG;
+	if (argc < 2) {
+		usage(stderr);
+		return LXR_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return LXR_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("lxr %s\n", LXR_VERSION);
+		return LXR_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lxr: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return LXR_EXIT_USAGE;
+}

@@ -1,0 +1,40 @@
+/* Where lxr keeps its files (DESIGN.md "Files on disk"): environment first,
+ * then lxr.conf, then the built-in default. */
+#include <stdlib.h>
+
+#include "lxr/util.h"
+
+static const char *conf_run, *conf_data, *conf_log;
+
+void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir)
+{
+	if (run_dir)
+		conf_run = run_dir;
+	if (data_dir)
+		conf_data = data_dir;
+	if (log_dir)
+		conf_log = log_dir;
+}
+
+static const char *pick(const char *env, const char *conf, const char *def)
+{
+	const char *v = getenv(env);
+	if (v && *v)
+		return v;
+	return conf ? conf : def;
+}
+
+const char *lxr_run_dir(void)
+{
+	return pick("LXR_RUN_DIR", conf_run, "/run/lxr");
+}
+
+const char *lxr_data_dir(void)
+{
+	return pick("LXR_DATA_DIR", conf_data, "/var/lib/lxr");
+}
+
+const char *lxr_log_dir(void)
+{
+	return pick("LXR_LOG_DIR", conf_log, "/var/log/lxr");
+}

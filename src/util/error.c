@@ -1,0 +1,93 @@
+/* The error value every fallible lxr function fills (see util.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lxr/util.h"
+
+int lxr_fail(lxr_err *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->errnum = errnum;
+	err->hint[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int lxr_err_wrap(lxr_err *err, const char *fmt, ...)
+{
+	char old[LXR_ERR_MSG_MAX];
+	va_list ap;
+	int n;
+
+	if (!err)
+		return -1;
+	memcpy(old, err->msg, sizeof(old));
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	/* Context first, then the older, more specific message; truncate the
+	 * tail if the whole chain does not fit. */
+	if (n >= 0 && (size_t)n + 2 < sizeof(err->msg)) {
+		size_t used = (size_t)n;
+		memcpy(err->msg + used, ": ", 2);
+		used += 2;
+		size_t room = sizeof(err->msg) - used - 1;
+		size_t ol = strnlen(old, sizeof(old));
+		if (ol > room)
+			ol = room;
+		memcpy(err->msg + used, old, ol);
+		err->msg[used + ol] = '\0';
+	}
+	return -1;
+}
+
+int lxr_err_hint(lxr_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void lxr_err_clear(lxr_err *err)
+{
+	err->errnum = 0;
+	err->msg[0] = '\0';
+	err->hint[0] = '\0';
+}
+
+const char *lxr_errno_name(int errnum)
+{
+	const char *n = strerrorname_np(errnum);
+	return n ? n : "E?";
+}
+
+const char *lxr_err_str(const lxr_err *err, char *buf, size_t len)
+{
+	if (err->errnum)
+		snprintf(buf, len, "%s: %s (%s)", err->msg, strerror(err->errnum),
+			 lxr_errno_name(err->errnum));
+	else
+		snprintf(buf, len, "%s", err->msg);
+	return buf;
+}
+
+void lxr_err_print(const lxr_err *err)
+{
+	char buf[LXR_ERR_MSG_MAX + 128];
+
+	fprintf(stderr, "lxr: error: %s\n", lxr_err_str(err, buf, sizeof(buf)));
+	if (err->hint[0])
+		fprintf(stderr, "lxr: hint: %s\n", err->hint);
+}

@@ -1,0 +1,183 @@
+/* Small file helpers: atomic writes for state files, knob writes for cgroup
+ * and /proc files, mkdir -p, a mount-bounded rm -rf, and rooted opens. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "lxr/util.h"
+
+int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  lxr_err *err)
+{
+	_cleanup_free_ char *tmp = lxr_xasprintf(".%s.tmp.%d", name, (int)getpid());
+	_cleanup_close_ int fd = -1;
+	const char *p = data;
+
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return lxr_fail(err, errno, "create %s", tmp);
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			unlinkat(dirfd, tmp, 0);
+			return lxr_fail(err, e, "write %s", tmp);
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	/* A reader must see the old file or the whole new one, also after a
+	 * power cut: data reaches disk before the rename makes it visible. */
+	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return lxr_fail(err, e, "replace %s", name);
+	}
+	if (dirfd != AT_FDCWD)
+		fsync(dirfd);
+	return 0;
+}
+
+int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_TRUNC);
+	size_t len = strlen(value);
+	ssize_t w;
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", name);
+	w = write(fd, value, len);
+	if (w < 0)
+		return lxr_fail(err, errno, "write \"%s\" to %s", value, name);
+	if ((size_t)w != len)
+		return lxr_fail(err, EIO, "short write of \"%s\" to %s", value, name);
+	return 0;
+}
+
+int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *outlen, lxr_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, len = 0;
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", name);
+	buf = lxr_xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+		if (len + 1 >= cap) {
+			if (cap >= (1u << 20))
+				return lxr_fail(err, EFBIG, "read %s", name);
+			cap *= 2;
+			buf = lxr_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return lxr_fail(err, errno, "read %s", name);
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	if (outlen)
+		*outlen = len;
+	*out = lxr_steal_ptr(&buf);
+	return 0;
+}
+
+int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err)
+{
+	_cleanup_free_ char *p = lxr_xstrdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return lxr_fail(err, errno, "mkdir %s", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return lxr_fail(err, errno, "mkdir %s", p);
+	return 0;
+}
+
+static int rm_rf_at(int parentfd, const char *name, dev_t dev, lxr_err *err)
+{
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "stat %s", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(parentfd, name, 0) < 0 && errno != ENOENT)
+			return lxr_fail(err, errno, "unlink %s", name);
+		return 0;
+	}
+	/* Never descend into another filesystem: a leftover bind mount inside
+	 * the tree must fail the removal, not empty the host directory. */
+	if (st.st_dev != dev)
+		return lxr_fail(err, EBUSY, "%s is a mount point", name);
+	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", name);
+	d = fdopendir(lxr_steal_fd(&fd));
+	if (!d)
+		return lxr_fail(err, errno, "opendir %s", name);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (rm_rf_at(dirfd(d), de->d_name, dev, err) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	closedir(d);
+	if (r < 0)
+		return lxr_err_wrap(err, "%s", name);
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return lxr_fail(err, errno, "rmdir %s", name);
+	return 0;
+}
+
+int lxr_rm_rf(const char *path, lxr_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "stat %s", path);
+	if (rm_rf_at(AT_FDCWD, path, st.st_dev, err) < 0)
+		return lxr_err_wrap(err, "remove %s", path);
+	return 0;
+}
+
+int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_err *err)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s in container root (openat2)", path);
+	return fd;
+}

@@ -1,0 +1,158 @@
+/* Allocation, strings and string vectors. Out of memory aborts: there is no
+ * useful error to report and no state worth saving at that point. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lxr/util.h"
+
+static void *oom(void)
+{
+	fputs("lxr: out of memory\n", stderr);
+	abort();
+}
+
+void *lxr_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	return p ? p : oom();
+}
+
+void *lxr_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	return p ? p : oom();
+}
+
+void *lxr_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	return q ? q : oom();
+}
+
+char *lxr_xstrdup(const char *s)
+{
+	char *p = s ? strdup(s) : NULL;
+	return (p || !s) ? p : oom();
+}
+
+char *lxr_xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	return p ? p : oom();
+}
+
+char *lxr_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	return r < 0 ? oom() : p;
+}
+
+bool lxr_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool lxr_str_has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+void lxr_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void lxr_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+void lxr_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+size_t lxr_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void lxr_strv_push(char ***v, char *s)
+{
+	size_t n = lxr_strv_len(*v);
+	*v = lxr_xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = s;
+	(*v)[n + 1] = NULL;
+}
+
+char **lxr_strv_dup(char *const *v)
+{
+	size_t n = lxr_strv_len(v);
+	char **r = lxr_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		r[i] = lxr_xstrdup(v[i]);
+	return r;
+}
+
+void lxr_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void lxr_strvfreep(char ***v)
+{
+	lxr_strv_free(*v);
+}
+
+int lxr_parse_bytes(const char *s, int64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case '\0': shift = 0; break;
+	case 'b': case 'B': shift = 0; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	/* docker also accepts "100mb", "1gb" */
+	if (shift && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end)
+		return -1;
+	if (v > (unsigned long long)INT64_MAX >> shift)
+		return -1;
+	*out = (int64_t)(v << shift);
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* util layer: error values, byte sizes, string vectors, atomic files. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "lxr/util.h"
+
+static void error_gains_context(void **state)
+{
+	lxr_err err;
+	char buf[2048];
+
+	assert_int_equal(lxr_fail(&err, EINVAL, "mount overlay on %s", "/x"), -1);
+	lxr_err_wrap(&err, "container %s", "web");
+	assert_string_equal(err.msg, "container web: mount overlay on /x");
+	assert_string_equal(lxr_err_str(&err, buf, sizeof(buf)),
+			    "container web: mount overlay on /x: Invalid argument (EINVAL)");
+	lxr_err_hint(&err, "put upper and work on one filesystem");
+	assert_string_equal(err.hint, "put upper and work on one filesystem");
+	lxr_fail(&err, 0, "plain");
+	assert_string_equal(lxr_err_str(&err, buf, sizeof(buf)), "plain");
+	assert_string_equal(err.hint, "");
+}
+
+static void parse_bytes_units(void **state)
+{
+	int64_t v;
+
+	assert_int_equal(lxr_parse_bytes("100m", &v), 0);
+	assert_int_equal(v, 100LL << 20);
+	assert_int_equal(lxr_parse_bytes("1G", &v), 0);
+	assert_int_equal(v, 1LL << 30);
+	assert_int_equal(lxr_parse_bytes("512kb", &v), 0);
+	assert_int_equal(v, 512LL << 10);
+	assert_int_equal(lxr_parse_bytes("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(lxr_parse_bytes("", &v), -1);
+	assert_int_equal(lxr_parse_bytes("-1m", &v), -1);
+	assert_int_equal(lxr_parse_bytes("12x", &v), -1);
+	assert_int_equal(lxr_parse_bytes("99999999999999t", &v), -1);
+}
+
+static void strv_push_and_dup(void **state)
+{
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_strv_ char **d = NULL;
+
+	lxr_strv_push(&v, lxr_xstrdup("a"));
+	lxr_strv_push(&v, lxr_xstrdup("b"));
+	assert_int_equal(lxr_strv_len(v), 2);
+	d = lxr_strv_dup(v);
+	assert_string_equal(d[1], "b");
+	assert_null(d[2]);
+}
+
+static void atomic_write_replaces_whole_file(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *got = NULL;
+	lxr_err err;
+	size_t len;
+
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(lxr_write_file_atomic(dfd, "f", "one", 3, 0600, &err), 0);
+	assert_int_equal(lxr_write_file_atomic(dfd, "f", "second", 6, 0600, &err), 0);
+	assert_int_equal(lxr_read_file_at(dfd, "f", &got, &len, &err), 0);
+	assert_string_equal(got, "second");
+	assert_int_equal(len, 6);
+	assert_int_equal(lxr_read_file_at(dfd, "missing", &got, &len, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+	assert_int_equal(access(dir, F_OK), -1);
+}
+
+static void mkdir_p_and_rm_rf(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	_cleanup_free_ char *deep = NULL;
+	_cleanup_free_ char *link = NULL;
+	lxr_err err;
+
+	assert_non_null(mkdtemp(dir));
+	deep = lxr_xasprintf("%s/a/b/c", dir);
+	assert_int_equal(lxr_mkdir_p(deep, 0755, &err), 0);
+	/* a symlink inside the tree is removed, its target is not followed */
+	link = lxr_xasprintf("%s/a/tmp-link", dir);
+	assert_int_equal(symlink("/tmp", link), 0);
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(access("/tmp", F_OK), 0);
+}
+
+static void open_in_root_cannot_escape(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int root = -1, fd = -1;
+	lxr_err err;
+	struct stat a, b;
+
+	assert_non_null(mkdtemp(dir));
+	p = lxr_xasprintf("%s/escape", dir);
+	assert_int_equal(symlink("/../../etc", p), 0);
+	root = open(dir, O_PATH | O_DIRECTORY);
+	/* "escape" resolves to <root>/etc, which does not exist */
+	fd = lxr_open_in_root(root, "/escape/passwd", O_RDONLY, 0, &err);
+	assert_int_equal(fd, -1);
+	assert_int_equal(err.errnum, ENOENT);
+	fd = lxr_open_in_root(root, "/", O_RDONLY | O_DIRECTORY, 0, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(stat(dir, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(error_gains_context),
+		cmocka_unit_test(parse_bytes_units),
+		cmocka_unit_test(strv_push_and_dup),
+		cmocka_unit_test(atomic_write_replaces_whole_file),
+		cmocka_unit_test(mkdir_p_and_rm_rf),
+		cmocka_unit_test(open_in_root_cannot_escape),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

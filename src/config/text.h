@@ -1,0 +1,66 @@
+/* Config layer, internal: the textual rules of Compose that do not depend on
+ * YAML — .env files, ${VAR} interpolation, and the value syntaxes (durations,
+ * byte sizes, CPU counts, signal names) parsed once, here. */
+#ifndef LXR_CONFIG_TEXT_H
+#define LXR_CONFIG_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A diagnostic from text parsing: position relative to the input (1-based
+ * line and column) and a message. The caller maps it onto the stack file. */
+struct cfg_text_diag {
+	int line, col;
+	bool warning; /* true: warning (e.g. unset variable); false: error */
+	char msg[256];
+};
+
+/* ---- .env ----------------------------------------------------------------
+ * Compose's .env syntax: KEY=VAL, `export KEY=VAL`, # comments, blank lines,
+ * single quotes (literal), double quotes (escapes \n \t \\ \" and ${...}
+ * interpolation from earlier keys and the environment), unquoted values with
+ * inline ` #` comments and interpolation. */
+struct cfg_env_entry {
+	char *key;
+	char *value;
+	int line;
+};
+struct cfg_env {
+	struct cfg_env_entry *v;
+	size_t n;
+};
+/* lookup: resolves variables referenced in values (environment first) */
+typedef const char *(*cfg_lookup_fn)(const char *name, void *ctx);
+/* Parse a .env text. Returns 0, or -1 with *diag set on the first error. */
+int cfg_dotenv_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+		     struct cfg_env *out, struct cfg_text_diag *diag);
+const char *cfg_env_get(const struct cfg_env *env, const char *key);
+void cfg_env_free(struct cfg_env *env);
+
+/* ---- interpolation ---------------------------------------------------------
+ * Compose rules: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err},
+ * ${VAR?err}, ${VAR:+replacement}, ${VAR+replacement}, nesting inside the
+ * default/replacement, `$$` for a literal `$`. An unset variable without a
+ * default yields "" and a warning diag; `?` forms yield an error diag with the
+ * user's message. diags (may be NULL) receives up to max_diags entries and
+ * *n_diags their count; col is the column within s (1-based). Returns 0 if no
+ * error diag was produced, -1 otherwise. *out is always set (caller frees). */
+int cfg_interpolate(const char *s, cfg_lookup_fn lookup, void *ctx, char **out,
+		    struct cfg_text_diag *diags, size_t max_diags, size_t *n_diags);
+
+/* ---- value syntaxes --------------------------------------------------------- */
+/* Go/Compose durations: "1m30s", "10s", "1h", "500ms", "2us", "1.5s"; a bare
+ * number is seconds. Result in microseconds. */
+int cfg_parse_duration(const char *s, int64_t *usec);
+/* Byte sizes: "512", "512b", "64k", "100m", "1g", "1.5g" (binary units, as
+ * compose's `mem_limit`); result in bytes. */
+int cfg_parse_bytes(const char *s, int64_t *bytes);
+/* CPU counts: "0.5", "2", "1.25" -> millicpus (500, 2000, 1250). */
+int cfg_parse_cpus(const char *s, int64_t *millicpus);
+/* Signal: "SIGTERM", "TERM", "15" -> number. */
+int cfg_parse_signal(const char *s, int *signo);
+/* Name of a signal number ("SIGTERM"), for printing the normalized model. */
+const char *cfg_signal_name(int signo);
+
+#endif

@@ -59,6 +59,7 @@ struct lxr_namespace {
 
 struct lxr_spec {
 	char *id;	  /* container name, unique per run dir */
+	char *cgroup_group; /* cgroup below lxr/: lxr/<cgroup_group>/<id> */
 	char *hostname;   /* OCI "hostname" */
 
 	/* OCI "root": the read-only lower layer(s); the runtime stacks a
@@ -158,16 +159,27 @@ struct lxr_stdio {
 };
 
 /* Create everything (dirs, cgroup, namespaces, rootfs) and exec the process.
- * On any failure everything made so far is removed. On success the
- * container's init is a direct child of the caller. */
+ * On any failure everything made so far is removed and the return value says
+ * what kind: -127 command not found, -126 not executable, -1 anything else
+ * (lxr's own failure, 125 to a user). On success (0) the container's init is
+ * a direct child of the caller. */
 int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 		       struct lxr_container **out, lxr_err *err);
 pid_t rt_container_pid(const struct lxr_container *c);
 int rt_container_pidfd(const struct lxr_container *c);
+const char *rt_container_dir(const struct lxr_container *c);
+/* Reap the container's init (blocking); idempotent, returns its wstatus. */
+int rt_container_wait(struct lxr_container *c);
+/* Deliver sig to the container's init through its pidfd (no PID reuse race). */
+int rt_container_kill(struct lxr_container *c, int sig, lxr_err *err);
 /* After the init exited (status from waitpid): exit code as a shell reports
  * it (N, or 128+signal), and whether the cgroup saw an OOM kill. */
 int rt_container_exit_code(int wstatus);
 bool rt_container_oom_killed(struct lxr_container *c);
+/* In the foreground: relay the PTY (raw mode on a terminal stdin, window
+ * size followed), forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to
+ * the container, and return the init's wait status once it exits. */
+int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
 

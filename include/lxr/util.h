@@ -122,6 +122,12 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...) __attribute__((format
 			lxr_log(LXR_LOG_DEBUG, __VA_ARGS__);                                       \
 	} while (0)
 
+/* ---- process title --------------------------------------------------------
+ * main() hands over argv once; lxr_set_proc_title then rewrites the memory
+ * /proc/PID/cmdline shows (what `ps` prints), within argv's original size. */
+void lxr_proc_title_init(int argc, char **argv);
+void lxr_set_proc_title(const char *title);
+
 /* ---- where lxr keeps things (DESIGN.md "Files on disk") ------------------ */
 /* Each resolves env var, then built-in default. Returned strings are static. */
 const char *lxr_run_dir(void);  /* LXR_RUN_DIR, /run/lxr */

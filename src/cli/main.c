@@ -12,7 +12,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"version", NULL, "print the version"},
+	{"run", cmd_run, "run one container from a root filesystem directory"},
 };
 
 static void usage(FILE *f)
@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 {
 	const char *dbg = getenv("LXR_DEBUG");
 
+	lxr_proc_title_init(argc, argv);
 	if (dbg && *dbg && strcmp(dbg, "0"))
 		lxr_log_level = LXR_LOG_DEBUG;
 	if (argc < 2) {

@@ -29,4 +29,90 @@ struct rt_cg_write {
 int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struct rt_cg_write *w,
 		   size_t max, lxr_err *err);
 
+/* ---- rootfs plan (mountplan.c) and its executor (rootfs.c) -----------------
+ * Like bubblewrap: the spec becomes a list of small typed operations that a
+ * unit test can read without root; the executor in the container is dumb. */
+enum rt_op_kind {
+	RT_OP_MOUNT,	/* mount a filesystem of type fstype at target */
+	RT_OP_BIND,	/* bind source (a host path) at target */
+	RT_OP_DEVICE,	/* character device node at target */
+	RT_OP_SYMLINK,	/* target -> source */
+	RT_OP_MASK,	/* after pivot: hide target (empty ro tmpfs, or /dev/null) */
+	RT_OP_READONLY, /* after pivot: make target read-only */
+};
+
+struct rt_op {
+	enum rt_op_kind kind;
+	char *target; /* absolute path inside the container */
+	char *source;
+	char *fstype;
+	unsigned long flags; /* MS_* */
+	char *data;
+	unsigned major, minor; /* RT_OP_DEVICE */
+	mode_t mode;
+};
+
+struct rt_plan {
+	struct rt_op *ops;
+	size_t n;
+};
+
+/* Host-side files lxr prepared for the container (in its state dir). */
+struct rt_etc_files {
+	const char *hostname, *hosts, *resolv; /* host paths, NULL to skip */
+	bool cgroup2;			       /* mount cgroup2 read-only at /sys/fs/cgroup */
+};
+
+void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
+		   struct rt_plan *plan);
+void rt_plan_free(struct rt_plan *plan);
+
+/* In the container's mount namespace: make every mount private, mount the
+ * overlay at rootdir, run the plan's pre-pivot ops inside it, pivot_root and
+ * detach the old root. */
+int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *upper,
+		    const char *work, const struct rt_plan *plan, lxr_err *err);
+/* After pivot (and after sysctls, which need a writable /proc/sys): masks,
+ * read-only paths, and / read-only when the spec says so. */
+int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
+
+/* ---- in-container init (init.c) ------------------------------------------
+ * PID 1 that forwards signals to child and reaps everything until child exits;
+ * returns the exit code to exit with (status, or 128+signal). */
+int rt_init_run(pid_t child);
+
+/* ---- exec (exec.c) -----------------------------------------------------------
+ * execve args[0] found along PATH from env (not lxr's own environment). Only
+ * returns on failure, with err naming the command; the exit code lxr reports
+ * for it is 127 (not found) or 126 (not executable). */
+int rt_exec(char *const *args, char *const *env, lxr_err *err);
+int rt_exec_exit_code(int errnum);
+
+/* ---- parent <-> container sync (child.c, container.c) ----------------------
+ * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent
+ * sends one "go" byte once the child is in its cgroups; the container sends
+ * its PTY master (SCM_RIGHTS) and, on failure, one error message. A
+ * successful exec closes the last container-side copy: the parent reads EOF. */
+enum rt_sync_type { RT_SYNC_ERROR = 1, RT_SYNC_PTY = 2 };
+
+struct rt_sync_msg {
+	int type;
+	int exit_code; /* 125 setup failure, 126 not executable, 127 not found */
+	int errnum;
+	char msg[LXR_ERR_MSG_MAX];
+	char hint[LXR_ERR_HINT_MAX];
+};
+
+struct rt_child {
+	const struct lxr_spec *spec;
+	const struct rt_plan *plan;
+	const char *rootdir, *upper, *work;
+	int sync;	     /* container end of the sync pair */
+	int stdio[3];	     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
+	bool unshare_cgroupns; /* cgroups joined after clone (v1): new cgroupns now */
+};
+
+/* The container side, right after clone. Never returns. */
+_Noreturn void rt_child_main(const struct rt_child *c);
+
 #endif

@@ -1,0 +1,20 @@
+/* `lxr run` options -> container spec. */
+#ifndef LXR_CLI_RUN_OPTS_H
+#define LXR_CLI_RUN_OPTS_H
+
+#include "lxr/runtime.h"
+
+struct run_opts {
+	bool rm, detach, interactive, tty;
+	char *name;
+	char *user;
+	char *rootfs; /* absolute */
+	struct lxr_spec spec;
+};
+
+/* Parse argv (after "run"). Returns 0, 1 for --help printed, or -1 with err
+ * (a usage error: exit 2). */
+int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err);
+void run_opts_free(struct run_opts *o);
+
+#endif

@@ -1,0 +1,215 @@
+/* The container side of start-up, from clone to exec: wait until the parent
+ * has placed us in our cgroups, build the filesystem, set hostname and
+ * loopback, drop privileges, then either exec the command as PID 1 or fork
+ * it under lxr's init. Any failure goes back to the parent as one message. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+
+#include "runtime/internal.h"
+
+static _Noreturn void fail(const struct rt_child *c, int code, const lxr_err *err)
+{
+	struct rt_sync_msg m = {.type = RT_SYNC_ERROR, .exit_code = code, .errnum = err->errnum};
+
+	memcpy(m.msg, err->msg, sizeof(m.msg));
+	memcpy(m.hint, err->hint, sizeof(m.hint));
+	(void)!send(c->sync, &m, sizeof(m), MSG_NOSIGNAL);
+	_exit(code);
+}
+
+static int wait_for_go(int sync, lxr_err *err)
+{
+	char b;
+	ssize_t r;
+
+	do
+		r = recv(sync, &b, 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		return lxr_fail(err, r < 0 ? errno : EPIPE, "wait for lxr (parent gone)");
+	return 0;
+}
+
+/* A new network namespace has only `lo`, and it is down. */
+static int loopback_up(lxr_err *err)
+{
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+
+	if (s < 0)
+		return lxr_fail(err, errno, "socket for loopback");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return lxr_fail(err, errno, "get flags of lo (SIOCGIFFLAGS)");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return lxr_fail(err, errno, "bring lo up (SIOCSIFFLAGS)");
+	return 0;
+}
+
+static int write_sysctls(const struct lxr_spec *spec, lxr_err *err)
+{
+	for (size_t i = 0; spec->sysctls && spec->sysctls[i]; i++) {
+		const char *kv = spec->sysctls[i], *eq = strchr(kv, '=');
+		_cleanup_free_ char *path = NULL;
+
+		if (!eq)
+			return lxr_fail(err, EINVAL, "sysctl \"%s\": expected KEY=VALUE", kv);
+		path = lxr_xasprintf("/proc/sys/%.*s", (int)(eq - kv), kv);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (lxr_write_file_at(AT_FDCWD, path, eq + 1, err) < 0)
+			return lxr_err_wrap(err, "sysctl %.*s", (int)(eq - kv), kv);
+	}
+	return 0;
+}
+
+/* The PTY comes from the container's own devpts instance (mounted with
+ * newinstance), so the slave is /dev/pts/0 inside and the host's PTYs stay
+ * invisible. The master goes to the parent; the slave stays here. */
+static int open_pty(const struct rt_child *c, int *slave, lxr_err *err)
+{
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char name[64];
+
+	if (master < 0)
+		return lxr_fail(err, errno, "open /dev/ptmx in container");
+	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+		return lxr_fail(err, errno, "unlock pty");
+	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0)
+		return lxr_fail(err, errno, "open %s", name);
+	if (lxr_send_fd(c->sync, master, err) < 0)
+		return lxr_err_wrap(err, "send pty to lxr");
+	return 0;
+}
+
+static int setup_stdio(const struct rt_child *c, int slave, lxr_err *err)
+{
+	if (slave >= 0) {
+		if (ioctl(slave, TIOCSCTTY, 0) < 0)
+			return lxr_fail(err, errno, "make pty the controlling terminal (TIOCSCTTY)");
+		for (int i = 0; i < 3; i++)
+			if (dup2(slave, i) < 0)
+				return lxr_fail(err, errno, "dup2 pty to fd %d", i);
+		return 0;
+	}
+	for (int i = 0; i < 3; i++) {
+		int fd = c->stdio[i];
+		if (fd < 0 && i == 0)
+			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fd != i && dup2(fd, i) < 0)
+			return lxr_fail(err, errno, "dup2 stdio fd %d", i);
+	}
+	return 0;
+}
+
+/* The last steps of the command's own process: its session, its terminal,
+ * a clean signal state and fd table, then exec. */
+static _Noreturn void exec_command(const struct rt_child *c, int slave)
+{
+	const struct lxr_spec *spec = c->spec;
+	sigset_t none;
+	lxr_err err;
+
+	/* Under the init this is a fresh process that needs its own session to
+	 * own the terminal; as PID 1 it already leads one (EPERM, harmless). */
+	setsid();
+	if (setup_stdio(c, slave, &err) < 0)
+		fail(c, 125, &err);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(022); /* what docker gives a container's process */
+	/* Nothing of lxr's leaks into the container but fds 0-2 (the sync
+	 * socket is close-on-exec already and reports exec failure). */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (chdir(spec->cwd && spec->cwd[0] ? spec->cwd : "/") < 0) {
+		lxr_fail(&err, errno, "chdir to working directory %s", spec->cwd);
+		fail(c, 125, &err);
+	}
+	rt_exec(spec->args, spec->env, &err);
+	fail(c, rt_exec_exit_code(err.errnum), &err);
+}
+
+static int prepare(const struct rt_child *c, lxr_err *err)
+{
+	const struct lxr_spec *spec = c->spec;
+
+	/* Device nodes and mount points get exactly the modes the plan says. */
+	umask(0);
+	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return lxr_fail(err, errno, "unshare cgroup namespace");
+	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only
+	 * through lxr, once, not also directly through the process group. */
+	if (setsid() < 0)
+		return lxr_fail(err, errno, "setsid");
+	if (rt_rootfs_setup(spec, c->rootdir, c->upper, c->work, c->plan, err) < 0)
+		return -1;
+	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return lxr_fail(err, errno, "sethostname \"%s\"", spec->hostname);
+	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
+		return -1;
+	if (write_sysctls(spec, err) < 0)
+		return -1;
+	return rt_rootfs_finish(spec, c->plan, err);
+}
+
+_Noreturn void rt_child_main(const struct rt_child *c)
+{
+	const struct lxr_spec *spec = c->spec;
+	int slave = -1;
+	sigset_t all;
+	lxr_err err;
+	pid_t pid;
+
+	/* Shares fate with lxr: if lxr dies, PID 1 dies and with it the
+	 * whole PID namespace. Set before waiting so no death is missed. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (wait_for_go(c->sync, &err) < 0)
+		_exit(125);
+	if (prepare(c, &err) < 0)
+		fail(c, 125, &err);
+	if (spec->terminal && open_pty(c, &slave, &err) < 0)
+		fail(c, 125, &err);
+	if (rt_process_apply_creds(spec, &err) < 0)
+		fail(c, 125, &err);
+	/* The kernel clears the parent-death signal on a uid/gid change. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!spec->init)
+		exec_command(c, slave);
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	pid = fork();
+	if (pid < 0) {
+		lxr_fail(&err, errno, "fork the command under lxr's init");
+		fail(c, 125, &err);
+	}
+	if (pid == 0)
+		exec_command(c, slave);
+	/* The init keeps no file open: the command's EOF and the parent's
+	 * exec-success EOF depend on the init letting go of them. */
+	syscall(SYS_close_range, 0, ~0U, 0);
+	/* `ps` in the container shows "lxr-init", not lxr's host path and
+	 * arguments. */
+	lxr_set_proc_title("lxr-init");
+	prctl(PR_SET_NAME, "lxr-init");
+	_exit(rt_init_run(pid));
+}

@@ -1,0 +1,312 @@
+/* The parent side of one container: its directory, cgroup, clone into new
+ * namespaces, the start-up handshake, and the undo of all of it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "runtime/internal.h"
+
+struct lxr_container {
+	char *id;
+	char *dir, *upper, *work, *rootdir;
+	struct lxr_cgroup *cg;
+	pid_t pid;
+	int pidfd;
+	bool reaped;
+	int wstatus;
+	bool made_dir; /* the directory is ours to remove on failure */
+};
+
+static const int ns_flags[LXR_NS_COUNT] = {
+	[LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,   [LXR_NS_UTS] = CLONE_NEWUTS,
+	[LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_CGROUP] = CLONE_NEWCGROUP,
+};
+
+pid_t rt_container_pid(const struct lxr_container *c)
+{
+	return c->pid;
+}
+
+int rt_container_pidfd(const struct lxr_container *c)
+{
+	return c->pidfd;
+}
+
+const char *rt_container_dir(const struct lxr_container *c)
+{
+	return c->dir;
+}
+
+static void container_free(struct lxr_container *c)
+{
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	free(c->id);
+	free(c->dir);
+	free(c->upper);
+	free(c->work);
+	free(c->rootdir);
+	free(c);
+}
+
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf as the container will see
+ * them, kept in its directory and bind-mounted (docker's way: the image's own
+ * files stay untouched underneath). */
+static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
+{
+	const char *host = spec->hostname ? spec->hostname : spec->id;
+	_cleanup_free_ char *hostname = lxr_xasprintf("%s\n", host);
+	_cleanup_free_ char *resolv = NULL;
+	static const char hosts[] = "127.0.0.1\tlocalhost\n"
+				    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+				    "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
+				    "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+	size_t rlen = 0;
+	lxr_err ignored;
+
+	if (lxr_write_file_atomic(dirfd, "hostname", hostname, strlen(hostname), 0644, err) < 0 ||
+	    lxr_write_file_atomic(dirfd, "hosts", hosts, sizeof(hosts) - 1, 0644, err) < 0)
+		return -1;
+	/* A host without resolv.conf gives an empty one, as docker does. */
+	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, &rlen, &ignored) < 0)
+		rlen = 0;
+	return lxr_write_file_atomic(dirfd, "resolv.conf", resolv ? resolv : "", rlen, 0644, err);
+}
+
+static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const char *state_root,
+		     lxr_err *err)
+{
+	_cleanup_close_ int dfd = -1;
+
+	if (lxr_mkdir_p(state_root, 0700, err) < 0)
+		return -1;
+	if (mkdir(c->dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)", spec->id,
+					c->dir),
+			       lxr_err_hint(err, "choose another --name, or remove the old one "
+						 "with `lxr rm %s`",
+					    spec->id);
+		return lxr_fail(err, errno, "mkdir %s", c->dir);
+	}
+	c->made_dir = true;
+	if (mkdir(c->upper, 0755) < 0 || mkdir(c->work, 0700) < 0 || mkdir(c->rootdir, 0755) < 0)
+		return lxr_fail(err, errno, "create overlay directories in %s", c->dir);
+	dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", c->dir);
+	return write_etc(spec, dfd, err);
+}
+
+static pid_t clone_container(const struct lxr_spec *spec, int cgfd, int *pidfd, bool *into_cg)
+{
+	struct clone_args args = {.exit_signal = SIGCHLD};
+	uint64_t flags = CLONE_PIDFD;
+	pid_t pid;
+
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		if (spec->ns[i].create)
+			flags |= (uint64_t)ns_flags[i];
+	args.pidfd = (uint64_t)(uintptr_t)pidfd;
+	if (cgfd >= 0) {
+		/* Born in its cgroup with every limit already in force. */
+		args.flags = flags | CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*into_cg = true;
+			return pid;
+		}
+		lxr_debug("clone3 CLONE_INTO_CGROUP: %s; attaching after clone", strerror(errno));
+	}
+	*into_cg = false;
+	/* Joining cgroups after the clone: the cgroup namespace is made then,
+	 * so its root is the container's cgroup, not lxr's. */
+	args.flags = flags & ~(uint64_t)CLONE_NEWCGROUP;
+	args.cgroup = 0;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOSYS) {
+		pid = (pid_t)syscall(SYS_clone, (unsigned long)(args.flags | SIGCHLD), NULL, pidfd,
+				     NULL, 0);
+	}
+	return pid;
+}
+
+/* Read the container's start-up messages until the exec closes the pair. */
+static int await_exec(struct lxr_container *c, int sync, struct lxr_stdio *io, lxr_err *err)
+{
+	for (;;) {
+		struct rt_sync_msg m;
+		char b;
+		ssize_t r;
+
+		r = recv(sync, &b, 1, MSG_PEEK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0; /* EOF: exec succeeded */
+		/* An fd message carries the single byte 'F'; an error message
+		 * starts with its type, RT_SYNC_ERROR (1). */
+		if (b == 'F') {
+			int fd;
+			if (lxr_recv_fd(sync, &fd, err) < 0)
+				return -1;
+			io->pty_master = fd;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		r = recv(sync, &m, sizeof(m), 0);
+		if (r != (ssize_t)sizeof(m) || m.type != RT_SYNC_ERROR)
+			return lxr_fail(err, EPROTO, "container %s: bad start-up message", c->id);
+		lxr_fail(err, m.errnum, "%s", m.msg);
+		if (m.hint[0])
+			lxr_err_hint(err, "%s", m.hint);
+		return m.exit_code == 126 || m.exit_code == 127 ? -m.exit_code : -1;
+	}
+}
+
+static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
+		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
+{
+	_cleanup_close_ int parent_end = -1, child_end = -1;
+	int sp[2], r;
+	bool into_cg = false;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return lxr_fail(err, errno, "socketpair for start-up sync");
+	parent_end = sp[0];
+	child_end = sp[1];
+	pid = clone_container(spec, rt_cgroup_v2_fd(c->cg), &c->pidfd, &into_cg);
+	if (pid < 0)
+		return lxr_fail(err, errno, "clone3 with new namespaces"),
+		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
+				 "pid, net, ipc, uts and cgroup namespaces are enabled and "
+				 "that lxr runs as root");
+	if (pid == 0) {
+		struct rt_child ch = {.spec = spec, .plan = plan, .rootdir = c->rootdir,
+				      .upper = c->upper, .work = c->work, .sync = child_end,
+				      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create};
+		close(parent_end);
+		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
+		rt_child_main(&ch);
+	}
+	c->pid = pid;
+	close(lxr_steal_fd(&child_end));
+	if (!into_cg && rt_cgroup_attach(c->cg, pid, err) < 0)
+		return -1;
+	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
+		return lxr_fail(err, errno, "start container %s (sync)", c->id);
+	r = await_exec(c, parent_end, io, err);
+	return r;
+}
+
+int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+		       struct lxr_container **out, lxr_err *err)
+{
+	struct lxr_container *c = lxr_xcalloc(1, sizeof(*c));
+	struct rt_plan plan;
+	struct rt_etc_files etc = {0};
+	lxr_err undo_err;
+	int r;
+
+	c->id = lxr_xstrdup(spec->id);
+	c->pidfd = -1;
+	c->pid = -1;
+	c->dir = lxr_xasprintf("%s/%s", state_root, spec->id);
+	c->upper = lxr_xasprintf("%s/upper", c->dir);
+	c->work = lxr_xasprintf("%s/work", c->dir);
+	c->rootdir = lxr_xasprintf("%s/rootfs", c->dir);
+	io->pty_master = -1;
+
+	if (make_dirs(c, spec, state_root, err) < 0) {
+		if (c->made_dir)
+			lxr_rm_rf(c->dir, &undo_err);
+		container_free(c);
+		return lxr_err_wrap(err, "container %s", spec->id);
+	}
+	r = rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
+			     &spec->resources, &c->cg, err);
+	if (r == 0) {
+		_cleanup_free_ char *h = lxr_xasprintf("%s/hostname", c->dir);
+		_cleanup_free_ char *hs = lxr_xasprintf("%s/hosts", c->dir);
+		_cleanup_free_ char *rs = lxr_xasprintf("%s/resolv.conf", c->dir);
+		etc.hostname = spec->ns[LXR_NS_UTS].create ? h : NULL;
+		etc.hosts = hs;
+		etc.resolv = rs;
+		etc.cgroup2 = rt_cgroup_v2_fd(c->cg) >= 0 && spec->ns[LXR_NS_CGROUP].create;
+		rt_plan_build(spec, &etc, &plan);
+		r = start_child(c, spec, &plan, io, err);
+		rt_plan_free(&plan);
+	}
+	if (r < 0) {
+		if (io->pty_master >= 0)
+			close(io->pty_master);
+		io->pty_master = -1;
+		lxr_err_wrap(err, "container %s", spec->id);
+		rt_container_destroy(c, true, &undo_err);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+int rt_container_wait(struct lxr_container *c)
+{
+	while (!c->reaped && c->pid > 0) {
+		if (waitpid(c->pid, &c->wstatus, 0) == c->pid || errno == ECHILD)
+			c->reaped = true;
+	}
+	return c->wstatus;
+}
+
+int rt_container_kill(struct lxr_container *c, int sig, lxr_err *err)
+{
+	if (c->reaped || c->pidfd < 0)
+		return 0;
+	if (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		return lxr_fail(err, errno, "signal %d to container %s (pidfd_send_signal)", sig,
+				c->id);
+	return 0;
+}
+
+int rt_container_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 125;
+}
+
+bool rt_container_oom_killed(struct lxr_container *c)
+{
+	return c->cg && rt_cgroup_oom_killed(c->cg);
+}
+
+int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err)
+{
+	int r = 0;
+
+	if (!c)
+		return 0;
+	/* PID 1 gone means the kernel kills the rest of the namespace; its
+	 * mounts go with the mount namespace, so there is nothing to unmount. */
+	rt_container_kill(c, SIGKILL, err);
+	rt_container_wait(c);
+	if (c->cg && rt_cgroup_destroy(c->cg, err) < 0)
+		r = lxr_err_wrap(err, "container %s", c->id);
+	c->cg = NULL;
+	if (remove_upper && lxr_rm_rf(c->dir, err) < 0)
+		r = lxr_err_wrap(err, "container %s", c->id);
+	container_free(c);
+	return r;
+}

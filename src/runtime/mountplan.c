@@ -1,0 +1,120 @@
+/* The container's filesystem as a list of operations (see internal.h). The
+ * order follows the OCI runtime spec's defaults (runc/crun `spec`), so a
+ * container sees what it would under docker. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "runtime/internal.h"
+
+static struct rt_op *push(struct rt_plan *p, enum rt_op_kind kind, const char *target)
+{
+	struct rt_op *op;
+
+	p->ops = lxr_xrealloc(p->ops, (p->n + 1) * sizeof(*p->ops));
+	op = &p->ops[p->n++];
+	memset(op, 0, sizeof(*op));
+	op->kind = kind;
+	op->target = lxr_xstrdup(target);
+	return op;
+}
+
+static void add_mount(struct rt_plan *p, const char *target, const char *fstype,
+		      unsigned long flags, const char *data)
+{
+	struct rt_op *op = push(p, RT_OP_MOUNT, target);
+	op->fstype = lxr_xstrdup(fstype);
+	op->source = lxr_xstrdup(fstype);
+	op->flags = flags;
+	op->data = lxr_xstrdup(data);
+}
+
+static void add_bind(struct rt_plan *p, const char *target, const char *source,
+		     unsigned long flags)
+{
+	struct rt_op *op = push(p, RT_OP_BIND, target);
+	op->source = lxr_xstrdup(source);
+	op->flags = flags | MS_BIND;
+}
+
+/* The device nodes every container gets (OCI default "linux.devices" plus
+ * what runc/crun always add). No others: a container sees no host disks. */
+static const struct {
+	const char *name;
+	unsigned major, minor;
+} devices[] = {
+	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static void add_dev(struct rt_plan *p)
+{
+	const unsigned long nse = MS_NOSUID | MS_NOEXEC;
+
+	add_mount(p, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		char path[32];
+		struct rt_op *op;
+
+		snprintf(path, sizeof(path), "/dev/%s", devices[i].name);
+		op = push(p, RT_OP_DEVICE, path);
+		op->major = devices[i].major;
+		op->minor = devices[i].minor;
+		op->mode = S_IFCHR | 0666;
+	}
+	/* newinstance: the container's PTYs are its own, not the host's. */
+	add_mount(p, "/dev/pts", "devpts", nse, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	add_mount(p, "/dev/shm", "tmpfs", nse | MS_NODEV, "mode=1777,size=65536k");
+	add_mount(p, "/dev/mqueue", "mqueue", nse | MS_NODEV, NULL);
+	static const char *const links[][2] = {
+		{"/dev/fd", "/proc/self/fd"},	   {"/dev/stdin", "/proc/self/fd/0"},
+		{"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"},
+		{"/dev/ptmx", "pts/ptmx"},	   {"/dev/core", "/proc/kcore"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		push(p, RT_OP_SYMLINK, links[i][0])->source = lxr_xstrdup(links[i][1]);
+}
+
+void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
+		   struct rt_plan *plan)
+{
+	const unsigned long nsd = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	memset(plan, 0, sizeof(*plan));
+	add_mount(plan, "/proc", "proc", nsd, NULL);
+	add_dev(plan);
+	add_mount(plan, "/sys", "sysfs", nsd | MS_RDONLY, NULL);
+	if (etc->cgroup2)
+		add_mount(plan, "/sys/fs/cgroup", "cgroup2", nsd | MS_RDONLY, NULL);
+	if (etc->hostname)
+		add_bind(plan, "/etc/hostname", etc->hostname, 0);
+	if (etc->hosts)
+		add_bind(plan, "/etc/hosts", etc->hosts, 0);
+	if (etc->resolv)
+		add_bind(plan, "/etc/resolv.conf", etc->resolv, 0);
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct lxr_mount *m = &spec->mounts[i];
+		if (!strcmp(m->type, "bind"))
+			add_bind(plan, m->destination, m->source, m->flags);
+		else
+			add_mount(plan, m->destination, m->type, m->flags, m->data);
+	}
+	for (size_t i = 0; spec->masked_paths && spec->masked_paths[i]; i++)
+		push(plan, RT_OP_MASK, spec->masked_paths[i]);
+	for (size_t i = 0; spec->readonly_paths && spec->readonly_paths[i]; i++)
+		push(plan, RT_OP_READONLY, spec->readonly_paths[i]);
+}
+
+void rt_plan_free(struct rt_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->ops[i].target);
+		free(plan->ops[i].source);
+		free(plan->ops[i].fstype);
+		free(plan->ops[i].data);
+	}
+	free(plan->ops);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,322 @@
+/* The executor of the rootfs plan (mountplan.c), run inside the container's
+ * new mount namespace. Every target is resolved below the container's root
+ * with openat2(RESOLVE_IN_ROOT) and mounted through /proc/self/fd/N, so a
+ * symlink planted in an image (/proc -> /etc, say) cannot steer a mount onto
+ * the host: the CVE-2019-19921 / CVE-2021-30465 class of bug. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "runtime/internal.h"
+
+static void fd_path(int fd, char buf[static 32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+static int open_in(int rootfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+			       .mode = (flags & O_CREAT) ? mode : 0,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	while (*path == '/')
+		path++;
+	return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+}
+
+/* Split "/a/b/c" into a malloc'd parent "/a/b" and a pointer to "c". */
+static char *split_parent(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	return slash ? lxr_xstrndup(path, (size_t)(slash - path)) : lxr_xstrdup("");
+}
+
+/* mkdir -p below root, every component confined to root; returns an O_PATH
+ * fd of the directory. */
+static int mkdirs_in_root(int rootfd, const char *path, lxr_err *err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int pfd = -1;
+	const char *base;
+	int fd = open_in(rootfd, path, O_PATH | O_DIRECTORY, 0);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : lxr_fail(err, errno, "open directory %s in container", path);
+	parent = split_parent(path, &base);
+	pfd = mkdirs_in_root(rootfd, parent, err);
+	if (pfd < 0)
+		return -1;
+	if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+		return lxr_fail(err, errno, "mkdir %s in container", path);
+	fd = open_in(rootfd, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open directory %s in container", path);
+	return fd;
+}
+
+/* An O_PATH fd of target inside root, created as a directory or an empty
+ * file (what a bind of a file needs) when missing. */
+static int target_in_root(int rootfd, const char *target, bool dir, lxr_err *err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int pfd = -1;
+	const char *base;
+	int fd;
+
+	if (dir)
+		return mkdirs_in_root(rootfd, target, err);
+	fd = open_in(rootfd, target, O_PATH, 0);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : lxr_fail(err, errno, "open %s in container", target);
+	parent = split_parent(target, &base);
+	pfd = mkdirs_in_root(rootfd, parent, err);
+	if (pfd < 0)
+		return -1;
+	fd = open_in(rootfd, target, O_CREAT | O_WRONLY, 0644);
+	if (fd < 0)
+		return lxr_fail(err, errno, "create %s in container", target);
+	close(fd);
+	fd = open_in(rootfd, target, O_PATH, 0);
+	return fd >= 0 ? fd : lxr_fail(err, errno, "open %s in container", target);
+}
+
+/* Flags a bind remount must keep: the kernel refuses (EPERM) to clear
+ * nosuid/nodev/noexec/atime flags that are locked on the source mount. */
+static unsigned long kept_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int remount_bind(const char *path, unsigned long flags, const char *shown, lxr_err *err)
+{
+	const unsigned long want = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (!(flags & want))
+		return 0;
+	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | (flags & want) | kept_flags(path),
+		  NULL) < 0)
+		return lxr_fail(err, errno, "remount %s read-only/nosuid (mount MS_REMOUNT|MS_BIND)",
+				shown);
+	return 0;
+}
+
+static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_close_ int fd = target_in_root(rootfd, op->target, true, err);
+	char p[32];
+
+	if (fd < 0)
+		return -1;
+	fd_path(fd, p);
+	if (mount(op->source, p, op->fstype, op->flags, op->data) < 0)
+		return lxr_fail(err, errno, "mount %s on %s%s%s", op->fstype, op->target,
+				op->data ? " with " : "", op->data ? op->data : "");
+	return 0;
+}
+
+static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+	char p[32];
+
+	if (stat(op->source, &st) < 0)
+		return lxr_fail(err, errno, "bind mount source %s", op->source);
+	fd = target_in_root(rootfd, op->target, S_ISDIR(st.st_mode), err);
+	if (fd < 0)
+		return -1;
+	fd_path(fd, p);
+	if (mount(op->source, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return lxr_fail(err, errno, "bind mount %s on %s", op->source, op->target);
+	/* The fd still names the covered directory; re-resolve to reach the
+	 * new mount for the remount. */
+	close(fd);
+	fd = open_in(rootfd, op->target, O_PATH, 0);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s in container", op->target);
+	fd_path(fd, p);
+	return remount_bind(p, op->flags, op->target, err);
+}
+
+static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int pfd = -1;
+	const char *base;
+
+	parent = split_parent(op->target, &base);
+	pfd = mkdirs_in_root(rootfd, parent, err);
+	if (pfd < 0)
+		return -1;
+	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0)
+		return 0;
+	if (errno != EPERM)
+		return lxr_fail(err, errno, "mknod %s", op->target);
+	/* Without CAP_MKNOD in the initial user namespace (rootless), bind
+	 * the host's node instead, as runc does. */
+	struct rt_op b = {.kind = RT_OP_BIND, .target = op->target, .source = op->target};
+	return op_bind(rootfd, &b, err);
+}
+
+static int op_symlink(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int pfd = -1;
+	const char *base;
+
+	parent = split_parent(op->target, &base);
+	pfd = mkdirs_in_root(rootfd, parent, err);
+	if (pfd < 0)
+		return -1;
+	if (symlinkat(op->source, pfd, base) < 0 && errno != EEXIST)
+		return lxr_fail(err, errno, "symlink %s -> %s", op->target, op->source);
+	return 0;
+}
+
+static int mount_overlay(const struct lxr_spec *spec, const char *rootdir, const char *upper,
+			 const char *work, lxr_err *err)
+{
+	_cleanup_free_ char *lower = NULL;
+	_cleanup_free_ char *data = NULL;
+
+	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++) {
+		const char *l = spec->lower_dirs[i];
+		char *n;
+		/* overlayfs splits its option string on ',' and lowerdir on ':' */
+		if (strpbrk(l, ",:\n"))
+			return lxr_fail(err, EINVAL, "root filesystem path %s contains ',' or ':'", l),
+			       lxr_err_hint(err, "overlayfs cannot take such a path as a layer; "
+						 "move or link the directory to a plain path");
+		n = lower ? lxr_xasprintf("%s:%s", lower, l) : lxr_xstrdup(l);
+		free(lower);
+		lower = n;
+	}
+	if (!lower)
+		return lxr_fail(err, EINVAL, "no root filesystem given");
+	data = lxr_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (mount("overlay", rootdir, "overlay", 0, data) == 0)
+		return 0;
+	lxr_fail(err, errno, "mount overlay on %s (lowerdir=%s upperdir=%s)", rootdir, lower,
+		 upper);
+	if (errno == EINVAL)
+		lxr_err_hint(err, "upperdir and workdir must be on one filesystem that supports "
+				  "overlay upper layers (tmpfs, ext4, xfs with d_type); the run "
+				  "directory %s is on another kind — set LXR_RUN_DIR or run_dir",
+			     upper);
+	return -1;
+}
+
+int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *upper,
+		    const char *work, const struct rt_plan *plan, lxr_err *err)
+{
+	_cleanup_close_ int rootfd = -1;
+
+	/* No propagation back to the host, ever: everything below is private
+	 * to this namespace before the first mount. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return lxr_fail(err, errno, "make mounts private (mount MS_REC|MS_PRIVATE on /)");
+	if (mount_overlay(spec, rootdir, upper, work, err) < 0)
+		return -1;
+	rootfd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return lxr_fail(err, errno, "open %s", rootdir);
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rt_op *op = &plan->ops[i];
+		int r = 0;
+
+		switch (op->kind) {
+		case RT_OP_MOUNT: r = op_mount(rootfd, op, err); break;
+		case RT_OP_BIND: r = op_bind(rootfd, op, err); break;
+		case RT_OP_DEVICE: r = op_device(rootfd, op, err); break;
+		case RT_OP_SYMLINK: r = op_symlink(rootfd, op, err); break;
+		default: break;
+		}
+		if (r < 0)
+			return -1;
+	}
+	if (spec->cwd && spec->cwd[0]) {
+		_cleanup_close_ int cfd = mkdirs_in_root(rootfd, spec->cwd, err);
+		if (cfd < 0)
+			return lxr_err_wrap(err, "working directory");
+	}
+	/* pivot_root(".", ".") stacks the old root under the new one; the
+	 * detach then drops it without needing a directory for it. */
+	if (fchdir(rootfd) < 0)
+		return lxr_fail(err, errno, "chdir %s", rootdir);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return lxr_fail(err, errno, "pivot_root into %s", rootdir);
+	if (umount2(".", MNT_DETACH) < 0)
+		return lxr_fail(err, errno, "detach old root (umount2 MNT_DETACH)");
+	if (chdir("/") < 0)
+		return lxr_fail(err, errno, "chdir /");
+	return 0;
+}
+
+static int op_mask(const struct rt_op *op, lxr_err *err)
+{
+	struct stat st;
+
+	if (lstat(op->target, &st) < 0)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "mask %s", op->target);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", op->target, "tmpfs", MS_RDONLY, "size=0") < 0)
+			return lxr_fail(err, errno, "mask %s (mount empty tmpfs)", op->target);
+	} else if (mount("/dev/null", op->target, NULL, MS_BIND, NULL) < 0) {
+		return lxr_fail(err, errno, "mask %s (bind /dev/null)", op->target);
+	}
+	return 0;
+}
+
+static int op_readonly(const struct rt_op *op, lxr_err *err)
+{
+	if (mount(op->target, op->target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0
+				       : lxr_fail(err, errno, "make %s read-only (bind)", op->target);
+	return remount_bind(op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, op->target,
+			    err);
+}
+
+int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rt_op *op = &plan->ops[i];
+		int r = 0;
+
+		if (op->kind == RT_OP_MASK)
+			r = op_mask(op, err);
+		else if (op->kind == RT_OP_READONLY)
+			r = op_readonly(op, err);
+		if (r < 0)
+			return -1;
+	}
+	if (spec->readonly_root &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags("/"), NULL) < 0)
+		return lxr_fail(err, errno, "make / read-only (mount MS_REMOUNT|MS_BIND|MS_RDONLY)");
+	return 0;
+}

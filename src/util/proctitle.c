@@ -1,0 +1,31 @@
+/* What `ps` shows for a process of lxr's: /proc/PID/cmdline is read from the
+ * argv strings' memory, so rewriting that memory renames the process without
+ * CAP_SYS_RESOURCE (which PR_SET_MM_ARG_START would need). */
+#include <string.h>
+
+#include "lxr/util.h"
+
+static char *area;
+static size_t area_len;
+
+void lxr_proc_title_init(int argc, char **argv)
+{
+	if (argc < 1 || !argv[0])
+		return;
+	area = argv[0];
+	/* argv strings are contiguous; the area ends after the last one */
+	area_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]) + 1;
+}
+
+void lxr_set_proc_title(const char *title)
+{
+	size_t n;
+
+	if (!area || area_len < 2)
+		return;
+	n = strlen(title);
+	if (n > area_len - 1)
+		n = area_len - 1;
+	memcpy(area, title, n);
+	memset(area + n, 0, area_len - n);
+}

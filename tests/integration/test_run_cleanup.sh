@@ -1,0 +1,59 @@
+#!/bin/bash
+# Nothing is left behind: after a normal exit, after a failed start, and
+# after lxr itself is SIGKILLed (the container shares its fate).
+. "$(dirname "$0")/lib.sh"
+
+n=$(cname rm)
+run run --rm --name "$n" -v "$TEST_TMP:/host" --tmpfs /scratch "$ROOTFS" /bin/sh -c 'echo hi > /scratch/f; echo x > /etc/x'
+expect_rc 0 "run with mounts"
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "--rm left $LXR_RUN_DIR/_run/$n"
+grep -qF "$TEST_TMP" /proc/self/mountinfo && fail "mount left behind"
+pass "--rm removes the writable layer; no mount remains"
+
+n=$(cname keep)
+run run --name "$n" "$ROOTFS" /bin/sh -c 'echo kept > /kept'
+[ "$(cat "$LXR_RUN_DIR/_run/$n/upper/kept")" = kept ] || fail "without --rm the upper dir is kept"
+for d in /sys/fs/cgroup/*/lxr/_run/"$n"; do [ -e "$d" ] && fail "cgroup $d left after exit"; done
+rm -rf "${LXR_RUN_DIR:?}/_run/$n"
+pass "without --rm only the writable layer is kept; cgroup removed"
+
+# A failed start (command missing) removes what it made.
+n=$(cname half)
+run run --rm --name "$n" "$ROOTFS" /missing
+expect_rc 127 "failed start"
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "failed start left its directory"
+n=$(cname half2)
+run run --name "$n" "$ROOTFS" /missing
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "failed start (no --rm) left its directory"
+pass "a failed start leaves nothing"
+
+# Name clash: a clear error, and the existing container is not touched.
+n=$(cname dup)
+mkdir -p "$LXR_RUN_DIR/_run/$n/upper"
+echo precious > "$LXR_RUN_DIR/_run/$n/upper/file"
+run run --rm --name "$n" "$ROOTFS" true
+expect_rc 125 "name in use"
+expect_grep "$ERR" "in use" "name-in-use message"
+[ "$(cat "$LXR_RUN_DIR/_run/$n/upper/file")" = precious ] || fail "existing container touched"
+rm -rf "${LXR_RUN_DIR:?}/_run/$n"
+pass "a name in use is refused and left alone"
+
+# kill -9 of lxr: the container dies with it (parent-death signal).
+n=$(cname k9)
+"$LXR" run --rm --name "$n" "$ROOTFS" /bin/sh -c "echo ready; exec sleep 1000" >"$TEST_TMP/k9.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$TEST_TMP/k9.out" && break; sleep 0.05; done
+child=$(pgrep -P "$pid" | head -n1)
+[ -n "$child" ] || fail "no container init under lxr $pid"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$child" 2>/dev/null && fail "container init $child survived its lxr"
+for p in $(pgrep -f "sleep 1000"); do
+	[ "$(readlink /proc/"$p"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && fail "container process $p survived"
+done
+# What a SIGKILLed lxr could not remove (its directory, an empty cgroup) is
+# the job of the next lxr (crash recovery); here the test removes it.
+rm -rf "${LXR_RUN_DIR:?}/_run/$n"
+for d in /sys/fs/cgroup/*/lxr/_run/"$n"; do [ -d "$d" ] && rmdir "$d"; done
+pass "SIGKILL of lxr takes the container with it"

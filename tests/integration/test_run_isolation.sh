@@ -1,0 +1,74 @@
+#!/bin/bash
+# What a user sees inside: own hostname, PID 1, no host processes, the rootfs
+# as /, only loopback, and a writable layer of its own.
+. "$(dirname "$0")/lib.sh"
+
+host_hostname=$(hostname)
+n=$(cname iso)
+run run --rm --name "$n" --hostname box1 "$ROOTFS" hostname
+expect_rc 0 "hostname"
+expect_out box1 "container hostname"
+[ "$(hostname)" = "$host_hostname" ] || fail "host hostname changed"
+pass "hostname is the container's; the host's is unchanged"
+
+run run --rm --name "$(cname pid)" "$ROOTFS" /bin/sh -c 'echo $$; ps -o pid,comm | wc -l; ps -o comm'
+expect_rc 0 "ps"
+lines=$(echo "$OUT" | sed -n 2p)
+echo "$OUT" | sed -n 1p | grep -qx 2 || fail "the shell should be PID 2 under lxr-init, got: $OUT"
+echo "$OUT" | grep -qx lxr-init || fail "PID 1 should be lxr-init: $OUT"
+# header + lxr-init + sh + ps (+ wc): the host's hundreds of processes are absent
+[ "$lines" -le 6 ] || fail "container sees $lines processes: $OUT"
+echo "$OUT" | grep -q sshd\|systemd\|bash && fail "host processes visible: $OUT"
+pass "PID 1 is lxr-init and host PIDs are invisible"
+
+run run --rm --no-init --name "$(cname noinit)" "$ROOTFS" /bin/sh -c 'echo $$'
+expect_out 1 "--no-init makes the command PID 1"
+pass "--no-init runs the command as PID 1"
+
+run run --rm --name "$(cname ls)" "$ROOTFS" ls /
+for d in bin etc proc sys dev tmp; do echo "$OUT" | grep -qx "$d" || fail "ls / lacks $d: $OUT"; done
+echo "$OUT" | grep -qx work && fail "host's / visible"
+pass "ls / shows the rootfs"
+
+run run --rm --name "$(cname net)" "$ROOTFS" /bin/sh -c 'ls /sys/class/net; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "'
+expect_out "$(printf 'lo\nlo')" "network namespace has only lo"
+run run --rm --name "$(cname lo)" "$ROOTFS" /bin/sh -c 'ip -o link show lo | grep -q UP && ping -c1 -W1 127.0.0.1 >/dev/null && echo up'
+expect_out up "loopback is up"
+pass "network namespace has only lo, and it is up"
+
+run run --rm --name "$(cname ipc)" "$ROOTFS" /bin/sh -c 'readlink /proc/1/ns/ipc /proc/1/ns/uts /proc/1/ns/cgroup /proc/1/ns/mnt'
+for ns in ipc uts cgroup mnt; do
+	host=$(readlink /proc/self/ns/$ns)
+	echo "$OUT" | grep -qx "$host" && fail "$ns namespace shared with the host"
+done
+pass "ipc, uts, cgroup and mount namespaces are new"
+
+# the writable layer: writes stay in the container, the rootfs is untouched
+before=$(find "$ROOTFS" -newer "$ROOTFS/.complete" | wc -l)
+a=$(cname a)
+b=$(cname b)
+run run --name "$a" "$ROOTFS" /bin/sh -c 'echo A > /etc/marker; rm /bin/ls; cat /etc/marker'
+expect_out A "write in container a"
+run run --rm --name "$b" "$ROOTFS" /bin/sh -c 'cat /etc/marker 2>&1; ls /bin/ls'
+expect_grep "$OUT" "No such file" "container b must not see a's file"
+expect_grep "$OUT" "^/bin/ls$" "container b must still have ls"
+[ ! -e "$ROOTFS/etc/marker" ] && [ -e "$ROOTFS/bin/ls" ] || fail "rootfs modified"
+after=$(find "$ROOTFS" -newer "$ROOTFS/.complete" | wc -l)
+[ "$before" = "$after" ] || fail "rootfs tree changed ($before -> $after newer files)"
+[ -f "$LXR_RUN_DIR/_run/$a/upper/etc/marker" ] || fail "a's write is not in its upper dir"
+rm -rf "${LXR_RUN_DIR:?}/_run/$a"
+pass "two containers from one rootfs never see each other's writes; rootfs untouched"
+
+# mounts: fresh /proc, read-only /sys, private tmpfs /dev, devpts newinstance
+run run --rm --name "$(cname mnt)" "$ROOTFS" /bin/sh -c 'touch /sys/x 2>&1; grep -E " /(dev|dev/pts|dev/shm|dev/mqueue|sys|proc) " /proc/self/mounts | cut -d" " -f2,3,4 | cut -d, -f1'
+expect_grep "$OUT" "Read-only file system" "/sys must be read-only"
+for l in "/proc proc rw" "/dev tmpfs rw" "/dev/pts devpts rw" "/dev/shm tmpfs rw" "/dev/mqueue mqueue rw" "/sys sysfs ro"; do
+	echo "$OUT" | grep -qx "$l" || fail "mount missing: $l in: $OUT"
+done
+run run --rm --name "$(cname dev)" "$ROOTFS" /bin/sh -c 'ls /dev | tr "\n" " "; ls -l /dev/null | cut -c1-10; readlink /dev/ptmx /dev/fd'
+for d in null zero full random urandom tty pts shm mqueue ptmx fd stdin stdout stderr; do
+	echo "$OUT" | grep -qw "$d" || fail "/dev lacks $d: $OUT"
+done
+echo "$OUT" | grep -qw sda\|vda\|mem && fail "host devices visible: $OUT"
+expect_grep "$OUT" "crw-rw-rw-" "/dev/null mode"
+pass "fresh /proc, read-only /sys, private /dev with the standard nodes"

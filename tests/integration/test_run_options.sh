@@ -1,0 +1,38 @@
+#!/bin/bash
+# docker-run options: volumes, tmpfs, read-only root, workdir, env, detach.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$TEST_TMP/share"
+echo from-host > "$TEST_TMP/share/in"
+run run --rm --name "$(cname vol)" -v "$TEST_TMP/share:/data" "$ROOTFS" /bin/sh -c 'cat /data/in; echo from-container > /data/out'
+expect_out from-host "bind mount visible"
+[ "$(cat "$TEST_TMP/share/out")" = from-container ] || fail "rw bind write not on host"
+run run --rm --name "$(cname volro)" -v "$TEST_TMP/share:/data:ro" "$ROOTFS" /bin/sh -c '(echo x > /data/y) 2>&1; cat /data/in'
+expect_grep "$OUT" "Read-only file system" ":ro bind is read-only"
+[ ! -e "$TEST_TMP/share/y" ] || fail ":ro bind was written"
+run run --rm --name "$(cname volbad)" -v "$TEST_TMP/nope:/data" "$ROOTFS" true
+expect_rc 125 "missing bind source"
+[ ! -e "$TEST_TMP/nope" ] || fail "a missing bind source must not be created"
+pass "-v SRC:DST[:ro] binds host paths; a missing source is refused"
+
+run run --rm --name "$(cname tmpfs)" --tmpfs /scratch:size=1m "$ROOTFS" /bin/sh -c 'grep " /scratch " /proc/self/mounts | cut -d" " -f3,4'
+expect_grep "$OUT" "^tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k" "--tmpfs"
+pass "--tmpfs mounts a tmpfs with docker's default flags"
+
+run run --rm --name "$(cname ro)" --read-only --tmpfs /tmp "$ROOTFS" /bin/sh -c 'touch /x 2>&1; touch /tmp/ok && echo tmp-ok'
+expect_grep "$OUT" "Read-only file system" "--read-only root"
+expect_grep "$OUT" "tmp-ok" "--tmpfs under --read-only"
+pass "--read-only makes / read-only"
+
+run run --rm --name "$(cname env)" -w /srv/app -e A=1 -e B="two words" -h myhost "$ROOTFS" /bin/sh -c 'pwd; echo "$A|$B|$HOSTNAME|$HOME"; cat /etc/hostname'
+expect_out "$(printf '/srv/app\n1|two words|myhost|/root\nmyhost')" "-w -e -h"
+pass "-w, -e and -h set the working directory, environment and hostname"
+
+n=$(cname det)
+run run -d --rm --name "$n" "$ROOTFS" /bin/sh -c 'echo detached-output; sleep 0.5'
+expect_rc 0 "-d"
+expect_out "$n" "-d prints the container name"
+for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/_run/$n" ] || break; sleep 0.05; done
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "-d --rm container not removed after exit"
+grep -q detached-output "$LXR_LOG_DIR/_run/$n.log" || fail "-d output not in the log"
+pass "-d runs in the background, logs its output and cleans up after itself"

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Capabilities (docker's default set, --cap-add/--cap-drop), no_new_privs,
+# seccomp, masked and read-only paths, users.
+. "$(dirname "$0")/lib.sh"
+
+# docker's default: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID
+# SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP
+default=00000000a80425fb
+run run --rm --name "$(cname caps)" "$ROOTFS" grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status
+expect_rc 0 caps
+for l in "CapInh:	0000000000000000" "CapPrm:	$default" "CapEff:	$default" "CapBnd:	$default" "CapAmb:	0000000000000000" "NoNewPrivs:	1" "Seccomp:	2"; do
+	echo "$OUT" | grep -qxF "$l" || fail "expected '$l' in: $OUT"
+done
+pass "caps in /proc/self/status are docker's default set; no_new_privs; seccomp filter"
+
+# NET_ADMIN is bit 12; dropping CHOWN (bit 0) clears 0x1
+run run --rm --name "$(cname capadd)" --cap-add NET_ADMIN --cap-drop chown "$ROOTFS" grep -E '^Cap(Eff|Bnd)' /proc/self/status
+expect_out "$(printf 'CapEff:\t00000000a80435fa\nCapBnd:\t00000000a80435fa')" "--cap-add NET_ADMIN --cap-drop chown"
+run run --rm --name "$(cname capdrop)" --cap-drop ALL "$ROOTFS" grep -E '^CapBnd' /proc/self/status
+expect_out "$(printf 'CapBnd:\t0000000000000000')" "--cap-drop ALL"
+run run --rm --name "$(cname chown)" --cap-drop CHOWN "$ROOTFS" /bin/sh -c 'touch /f; chown 1000 /f 2>&1; echo rc=$?'
+expect_grep "$OUT" "rc=1" "chown without CAP_CHOWN must fail"
+run run --rm --name "$(cname badcap)" --cap-add NOT_A_CAP "$ROOTFS" true
+expect_rc 125 "unknown capability"
+expect_grep "$ERR" "NOT_A_CAP" "unknown capability is named"
+pass "--cap-add/--cap-drop change every set; unknown names are refused"
+
+# A container cannot change the host's kernel state through /proc/sys.
+run run --rm --name "$(cname sysrq)" "$ROOTFS" /bin/sh -c '(echo 1 > /proc/sys/kernel/sysrq) 2>&1; (echo h > /proc/sysrq-trigger) 2>&1; echo done'
+expect_grep "$OUT" "Read-only file system" "/proc/sys read-only"
+run run --rm --name "$(cname ro)" "$ROOTFS" /bin/sh -c 'for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus; do grep " $p " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1; done'
+expect_out "$(printf 'ro\nro\nro\nro')" "read-only proc paths"
+pass "/proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus are read-only"
+
+run run --rm --name "$(cname mask)" "$ROOTFS" /bin/sh -c 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do [ -e $p ] || continue; echo "$p:$(head -c 64 $p | wc -c)"; done; ls /sys/firmware | wc -l'
+for p in /proc/kcore /proc/keys /proc/timer_list; do
+	echo "$OUT" | grep -qx "$p:0" || fail "$p must read as empty: $OUT"
+done
+echo "$OUT" | tail -n1 | grep -qx 0 || fail "/sys/firmware must be empty: $OUT"
+pass "masked paths read as nothing"
+
+run run --rm --name "$(cname user)" -u app "$ROOTFS" /bin/sh -c 'id; grep -E "^Cap(Eff|Prm)" /proc/self/status; touch /etc/x 2>&1 | head -1'
+expect_grep "$OUT" "uid=1000\(app\) gid=1000\(app\) groups=1000\(app\),100\(users\)" "-u app"
+expect_grep "$OUT" "CapEff:	0000000000000000" "non-root user has no effective caps"
+expect_grep "$OUT" "Permission denied" "non-root user cannot write /etc"
+run run --rm --name "$(cname uidgid)" -u 33:65534 "$ROOTFS" id -u
+expect_out 33 "-u uid:gid"
+run run --rm --name "$(cname nouser)" -u nosuchuser "$ROOTFS" true
+expect_rc 125 "unknown user"
+expect_grep "$ERR" "nosuchuser" "unknown user is named"
+pass "-u resolves names in the container's /etc/passwd and drops capabilities"
+
+# seccomp: the default filter refuses kernel-keyring and module syscalls
+run run --rm --name "$(cname unshare)" "$ROOTFS" /bin/sh -c 'unshare -U true 2>&1; echo rc=$?'
+expect_grep "$OUT" "rc=1" "unshare of a user namespace must be refused"
+pass "the default seccomp filter refuses new user namespaces"

@@ -1,0 +1,52 @@
+#!/bin/bash
+# 100 sequential `lxr run --rm ROOTFS /bin/true` beside 100 `crun run` of an
+# equivalent bundle (crun's default spec: the same six namespaces, masked
+# and read-only paths, capabilities), on this machine, in one run; prints
+# both and the ratio. Needs root, crun and hyperfine (packaging/setup.sh).
+#   bench/run-vs-crun.sh [RUNS]     (default 100)
+# One difference stays: lxr stacks an overlay (a writable layer per
+# container) on the rootfs; crun runs on the bundle's directory read-only.
+set -euo pipefail
+runs=${1:-100}
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+lxr=${LXR:-$src/build/lxr}
+[ -x "$lxr" ] || { echo "build lxr first (cmake --build build)" >&2; exit 1; }
+command -v crun >/dev/null || { echo "crun missing: packaging/setup.sh installs it" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "hyperfine missing: packaging/setup.sh installs it" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/lxr-bench.XXXXXX)
+trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+"$src/examples/make-rootfs.sh" "$work/bundle/rootfs" >/dev/null
+# crun's own default spec, with the one change a benchmark needs: no terminal.
+(cd "$work/bundle" && crun spec)
+python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+json.dump(c, open(p, "w"), indent=1)
+PY
+export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+
+# Debian's crun refuses a hybrid cgroup host unless the v2 mount beside the v1
+# hierarchies is out of sight: give both tools the same private mount
+# namespace with /sys/fs/cgroup/unified unmounted.
+unshare --mount --propagation private bash -s -- "$lxr" "$work" "$runs" <<'IN'
+set -euo pipefail
+lxr=$1 work=$2 runs=$3
+if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
+hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/result.json" \
+	-n "lxr run --rm" "$lxr run --rm --name lxr-bench $work/bundle/rootfs /bin/true" \
+	-n "crun run" "crun run -b $work/bundle lxr-bench-crun"
+IN
+python3 - "$work/result.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+l, c = r["lxr run --rm"], r["crun run"]
+print()
+print(f"lxr run --rm : mean {l['mean']*1000:7.2f} ms  median {l['median']*1000:7.2f} ms  (n={len(l['times'])})")
+print(f"crun run     : mean {c['mean']*1000:7.2f} ms  median {c['median']*1000:7.2f} ms  (n={len(c['times'])})")
+print(f"ratio crun/lxr (mean): {c['mean']/l['mean']:.2f}x  ->  lxr is {'faster' if l['mean'] < c['mean'] else 'slower'}")
+PY

@@ -142,6 +142,23 @@ bool rt_cgroup_oom_killed(struct lxr_cgroup *cg);
 int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err);
 /* Which backend holds the memory controller on this host (for messages). */
 enum lxr_cg_version rt_cgroup_version(void);
+/* Find the cgroup an earlier rt_cgroup_create made as group/name, in every
+ * hierarchy where it exists (lxr stats from another process; removing what a
+ * dead supervisor left). ENOENT when there is none. */
+int rt_cgroup_open(const char *group, const char *name, struct lxr_cgroup **out, lxr_err *err);
+/* Release the handle only; the cgroup stays. */
+void rt_cgroup_free(struct lxr_cgroup *cg);
+
+/* What the container uses now. -1 where this host cannot say (the
+ * controller is not there). */
+struct lxr_cgroup_stats {
+	int64_t memory_bytes;	/* memory.current / memory.usage_in_bytes */
+	int64_t cpu_usage_usec; /* cpu.stat usage_usec / cpuacct.usage */
+	int64_t pids;		/* pids.current: tasks (threads), as the limit counts */
+};
+int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err);
+/* Every process in the cgroup and the cgroups below it; *pids is malloc'd. */
+int rt_cgroup_pids(struct lxr_cgroup *cg, pid_t **pids, size_t *n, lxr_err *err);
 
 /* ---- running one container ------------------------------------------------ */
 

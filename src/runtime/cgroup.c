@@ -14,8 +14,8 @@
 
 #include "runtime/cgroup.h"
 
-#define MAX_LEAVES (RT_CG_NCTRL + 1)
-#define MAX_WRITES 16
+#define MAX_LEAVES  (RT_CG_NCTRL + 1)
+#define MAX_WRITES  16
 #define MKDIR_TRIES 5
 
 struct lxr_cgroup {
@@ -61,12 +61,12 @@ static int check_name(const char *what, const char *s, lxr_err *err)
 		return lxr_fail(err, EINVAL, "cgroup %s \"%s\" must be 1..128 characters", what, s);
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  (i > 0 && (c == '_' || c == '-' || c == '.'));
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-' || c == '.'));
 		if (!ok)
-			return lxr_fail(err, EINVAL,
-					"cgroup %s \"%s\": use letters, digits and _ - . (not first)",
-					what, s);
+			return lxr_fail(
+			    err, EINVAL,
+			    "cgroup %s \"%s\": use letters, digits and _ - . (not first)", what, s);
 	}
 	for (int c = -1; c < RT_CG_NCTRL; c++) {
 		const char *prefix = c < 0 ? "cgroup" : rt_cg_ctrl_name(c);
@@ -126,6 +126,14 @@ int rt_cgroup_v2_fd(const struct lxr_cgroup *cg)
 	return cg->v2_fd;
 }
 
+static bool has_v1(const struct rt_cg_host *h)
+{
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		if (h->v1_mount[c])
+			return true;
+	return false;
+}
+
 /* The requested controllers must exist before anything is made. */
 static int check_available(const struct rt_cg_host *h, unsigned want, lxr_err *err)
 {
@@ -133,15 +141,21 @@ static int check_available(const struct rt_cg_host *h, unsigned want, lxr_err *e
 		const char *n = rt_cg_ctrl_name(c);
 		if (!(want & (1u << c)) || rt_cg_host_where(h, c))
 			continue;
-		if (!h->v2_mount) {
+		if (!h->v2_mount)
 			lxr_fail(err, ENODEV, "%s controller is not mounted", n);
-			return lxr_err_hint(err, "mount its cgroup v1 hierarchy (mount -t cgroup -o %s "
-						 "cgroup /sys/fs/cgroup/%s) or drop the %s limit",
+		else if (has_v1(h))
+			lxr_fail(err, ENODEV,
+				 "%s controller is not mounted as cgroup v1 nor available in "
+				 "%s/cgroup.controllers",
+				 n, h->v2_mount);
+		else
+			lxr_fail(err, ENODEV, "controller %s is not available in %s/cgroup.controllers",
+				 n, h->v2_mount);
+		if (has_v1(h) || !h->v2_mount)
+			return lxr_err_hint(err, "mount its hierarchy (mount -t cgroup -o %s cgroup "
+						 "/sys/fs/cgroup/%s) or drop the %s limit",
 					    n, n, n);
-		}
-		lxr_fail(err, ENODEV, "controller %s is not available in %s/cgroup.controllers%s",
-			 n, h->v2_mount, h->v1_mount[RT_CG_MEMORY] ? " nor mounted as cgroup v1" : "");
-		return lxr_err_hint(err, "the kernel lacks it or it was disabled at boot (see "
+		return lxr_err_hint(err, "the kernel lacks it or it was disabled at boot (look for "
 					 "cgroup_disable= in /proc/cmdline); or drop the %s limit",
 				    n);
 	}
@@ -221,10 +235,12 @@ static int enable_ctrls(const char *dir, unsigned bits, lxr_err *err)
 		if (lxr_write_file_at(AT_FDCWD, file, plus, err) == 0)
 			continue;
 		int e = err->errnum;
-		lxr_fail(err, e, "controller %s is not enabled in %s and enabling it failed", n, file);
+		lxr_fail(err, e, "controller %s is not enabled in %s and enabling it failed", n,
+			 file);
 		if (e == EBUSY)
-			return lxr_err_hint(err, "%s has processes of its own, and cgroup v2 lets only "
-						 "cgroups without processes hand controllers down",
+			return lxr_err_hint(err,
+					    "%s has processes of its own, and cgroup v2 lets only "
+					    "cgroups without processes hand controllers down",
 					    dir);
 		return lxr_err_hint(err, "enable it as root: echo +%s > %s", n, file);
 	}
@@ -264,8 +280,9 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 		}
 		if (errno == EEXIST) {
 			lxr_fail(err, EEXIST, "cgroup %s already exists", leaf);
-			return lxr_err_hint(err, "an earlier run left it behind; `lxr down` for that "
-						 "project removes it");
+			return lxr_err_hint(err,
+					    "an earlier run left it behind; `lxr down` for that "
+					    "project removes it");
 		}
 		if (errno != ENOENT)
 			return lxr_fail(err, errno, "mkdir %s", leaf);
@@ -331,13 +348,13 @@ int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *n
 	/* On v2: what the limits need, plus what the root already hands down
 	 * (free to have, and it makes stats work without limits). */
 	for (int c = 0; c < RT_CG_NCTRL; c++)
-		if (rt_cg_host_where(h, c) == LXR_CG_V2 &&
-		    ((want | h->v2_enabled) & (1u << c)))
+		if (rt_cg_host_where(h, c) == LXR_CG_V2 && ((want | h->v2_enabled) & (1u << c)))
 			on_v2 |= 1u << c;
 	if (!h->v2_mount && !h->v1_mount[RT_CG_MEMORY] && !h->v1_mount[RT_CG_CPU] &&
 	    !h->v1_mount[RT_CG_PIDS] && !h->v1_mount[RT_CG_CPUACCT])
-		return lxr_fail(err, ENODEV, "cgroup %s/%s: no cgroup hierarchy is mounted (see "
-					     "/proc/self/mountinfo)",
+		return lxr_fail(err, ENODEV,
+				"cgroup %s/%s: no cgroup hierarchy is mounted (see "
+				"/proc/self/mountinfo)",
 				group, name);
 	cg = cg_new(group, name);
 	lay_out(h, on_v2, cg);
@@ -385,8 +402,8 @@ int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err)
 			continue;
 		_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.procs", cg->leaf[i].path);
 		if (lxr_write_file_at(AT_FDCWD, f, value, err) < 0)
-			return lxr_err_wrap(err, "move pid %d into cgroup %s/%s", (int)pid, cg->group,
-					    cg->name);
+			return lxr_err_wrap(err, "move pid %d into cgroup %s/%s", (int)pid,
+					    cg->group, cg->name);
 	}
 	return 0;
 }
@@ -437,9 +454,10 @@ int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err 
 	struct rt_cg_leaf *acct = leaf_for(cg, RT_CG_CPUACCT), *v2 = leaf_v2(cg);
 
 	st->memory_bytes = st->cpu_usage_usec = st->pids = -1;
-	if (mem && read_number(mem->path,
-			       mem->version == LXR_CG_V2 ? "memory.current" : "memory.usage_in_bytes",
-			       NULL, &st->memory_bytes, err) < 0)
+	if (mem &&
+	    read_number(mem->path,
+			mem->version == LXR_CG_V2 ? "memory.current" : "memory.usage_in_bytes",
+			NULL, &st->memory_bytes, err) < 0)
 		return -1;
 	if (pids && read_number(pids->path, "pids.current", NULL, &st->pids, err) < 0)
 		return -1;
@@ -449,8 +467,8 @@ int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err 
 			return -1;
 		if (st->cpu_usage_usec > 0)
 			st->cpu_usage_usec /= 1000;
-	} else if (v2 && read_number(v2->path, "cpu.stat", "usage_usec", &st->cpu_usage_usec,
-				     err) < 0) {
+	} else if (v2 &&
+		   read_number(v2->path, "cpu.stat", "usage_usec", &st->cpu_usage_usec, err) < 0) {
 		return -1;
 	}
 	return 0;

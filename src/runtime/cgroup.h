@@ -19,10 +19,10 @@ int rt_cg_ctrl_from_name(const char *name);
 /* Where this host keeps each controller. A controller bound to a v1
  * hierarchy cannot also be on v2, so v1 wins when mountinfo shows both. */
 struct rt_cg_host {
-	char *v2_mount;			  /* cgroup2 mount point, NULL when none */
-	char *v1_mount[RT_CG_NCTRL];	  /* v1 hierarchy holding the controller */
-	unsigned v2_available;		  /* bits: in the v2 root's cgroup.controllers */
-	unsigned v2_enabled;		  /* bits: in the v2 root's cgroup.subtree_control */
+	char *v2_mount;              /* cgroup2 mount point, NULL when none */
+	char *v1_mount[RT_CG_NCTRL]; /* v1 hierarchy holding the controller */
+	unsigned v2_available;       /* bits: in the v2 root's cgroup.controllers */
+	unsigned v2_enabled;         /* bits: in the v2 root's cgroup.subtree_control */
 };
 
 /* Fill mounts from mountinfo text. A cgroup2 mount at prefer_v2 (the pure-v2
@@ -48,8 +48,8 @@ int rt_cg_open_on(const struct rt_cg_host *h, const char *group, const char *nam
 /* One directory of the container's cgroup in one hierarchy. */
 struct rt_cg_leaf {
 	enum lxr_cg_version version;
-	char *mount; /* the hierarchy's mount point */
-	char *path;  /* mount/lxr/group/name */
+	char *mount;    /* the hierarchy's mount point */
+	char *path;     /* mount/lxr/group/name */
 	unsigned ctrls; /* bits of the controllers lxr uses through this leaf */
 };
 

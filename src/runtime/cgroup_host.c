@@ -22,7 +22,8 @@ static char *unescape(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
 		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			*o++ =
+			    (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
 			i += 3;
 		} else {
 			*o++ = s[i];
@@ -120,7 +121,8 @@ int rt_cg_host_parse(struct rt_cg_host *h, const char *mountinfo, const char *pr
 		lineno++;
 		if (len && mi_split(l, len, &m) < 0) {
 			rt_cg_host_free(h);
-			return lxr_fail(err, EINVAL, "mountinfo line %d: no \" - \" separator", lineno);
+			return lxr_fail(err, EINVAL, "mountinfo line %d: no \" - \" separator",
+					lineno);
 		}
 		if (len && !strcmp(m.fstype, "cgroup2") && mount_score(&m, prefer_v2) > v2_score) {
 			free(h->v2_mount);
@@ -200,7 +202,7 @@ enum lxr_cg_version rt_cgroup_version(void)
 	v = rt_cg_host_where(&h, RT_CG_MEMORY);
 	if (!v)
 		v = h.v2_mount && !h.v1_mount[RT_CG_CPU] && !h.v1_mount[RT_CG_PIDS] ? LXR_CG_V2
-										: LXR_CG_V1;
+										    : LXR_CG_V1;
 	rt_cg_host_free(&h);
 	return v;
 }

@@ -16,7 +16,7 @@
 
 /* SIGKILLed processes leave their cgroup once they have exited; one in
  * uninterruptible sleep can take a while. 10 ms x 1000: give up after 10 s. */
-#define DRAIN_TRIES 1000
+#define DRAIN_TRIES    1000
 #define DRAIN_SLEEP_NS 10000000L
 /* Containers can nest cgroups; nobody nests them this deep on purpose. */
 #define MAX_DEPTH 32
@@ -141,7 +141,8 @@ int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err)
 		lxr_err kerr;
 		if (access(path, F_OK) < 0 && errno == ENOENT)
 			return 0;
-		if (lxr_write_file_at(AT_FDCWD, kill_file, "1", &kerr) < 0 && kerr.errnum != ENOENT) {
+		if (lxr_write_file_at(AT_FDCWD, kill_file, "1", &kerr) < 0 &&
+		    kerr.errnum != ENOENT) {
 			*err = kerr;
 			return -1;
 		}
@@ -153,7 +154,8 @@ int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err)
 		nanosleep(&pause, NULL);
 	}
 	lxr_fail(err, EBUSY, "processes in %s did not exit within 10 s of SIGKILL", path);
-	return lxr_err_hint(err, "one may be stuck in uninterruptible sleep (state D): see ps -o "
-				 "pid,stat,wchan for the pids in %s/cgroup.procs",
+	return lxr_err_hint(err,
+			    "one may be stuck in uninterruptible sleep (state D): see ps -o "
+			    "pid,stat,wchan for the pids in %s/cgroup.procs",
 			    path);
 }

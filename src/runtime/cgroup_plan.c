@@ -15,7 +15,7 @@
  * (kernel/sched/core.c: 1 ms .. 1 s, quota >= 1 ms). */
 #define CPU_PERIOD_MIN 1000
 #define CPU_PERIOD_MAX 1000000
-#define CPU_QUOTA_MIN 1000
+#define CPU_QUOTA_MIN  1000
 /* cgroup v1 cpu.shares range; OCI "shares" uses the same numbers. */
 #define CPU_SHARES_MIN 2
 #define CPU_SHARES_MAX 262144
@@ -51,13 +51,15 @@ static int add(struct plan *p, const char *ctrl, const char *file, bool optional
 static int check_memory(const struct lxr_resources *r, lxr_err *err)
 {
 	if (r->memory_limit < 0)
-		return lxr_fail(err, ERANGE, "memory limit %" PRId64 " is negative", r->memory_limit);
+		return lxr_fail(err, ERANGE, "memory limit %" PRId64 " is negative",
+				r->memory_limit);
 	if (r->memory_reservation < 0)
 		return lxr_fail(err, ERANGE, "memory reservation %" PRId64 " is negative",
 				r->memory_reservation);
 	if (r->memory_swap < -1)
 		return lxr_fail(err, ERANGE,
-				"memory+swap limit %" PRId64 " is invalid (-1 means unlimited swap)",
+				"memory+swap limit %" PRId64
+				" is invalid (-1 means unlimited swap)",
 				r->memory_swap);
 	if (r->memory_swap > 0 && r->memory_limit == 0) {
 		lxr_fail(err, EINVAL, "a memory+swap limit (%" PRId64 ") needs a memory limit",
@@ -122,7 +124,8 @@ static int plan_memory_v1(struct plan *p, const struct lxr_resources *r)
 	if (r->memory_limit > 0) {
 		/* memsw must never be below limit_in_bytes: the kernel refuses
 		 * it, so the memory limit goes first. */
-		if (add(p, "memory", "memory.limit_in_bytes", false, "%" PRId64, r->memory_limit) < 0)
+		if (add(p, "memory", "memory.limit_in_bytes", false, "%" PRId64, r->memory_limit) <
+		    0)
 			return -1;
 		if (r->memory_swap == -1) {
 			if (add(p, "memory", "memory.memsw.limit_in_bytes", true, "-1") < 0)
@@ -204,7 +207,8 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 	}
 	/* pids.max has the same name and syntax on both; a negative limit is
 	 * docker's "unlimited", which is the default and needs no write. */
-	if (res->pids_limit > 0 && add(&p, "pids", "pids.max", false, "%" PRId64, res->pids_limit) < 0)
+	if (res->pids_limit > 0 &&
+	    add(&p, "pids", "pids.max", false, "%" PRId64, res->pids_limit) < 0)
 		return -1;
 	return (int)p.n;
 }
@@ -212,10 +216,10 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 /* ---- knob file syntax ------------------------------------------------------ */
 
 static const char *const ctrl_names[RT_CG_NCTRL] = {
-	[RT_CG_MEMORY] = "memory",
-	[RT_CG_CPU] = "cpu",
-	[RT_CG_PIDS] = "pids",
-	[RT_CG_CPUACCT] = "cpuacct",
+    [RT_CG_MEMORY] = "memory",
+    [RT_CG_CPU] = "cpu",
+    [RT_CG_PIDS] = "pids",
+    [RT_CG_CPUACCT] = "cpuacct",
 };
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c)

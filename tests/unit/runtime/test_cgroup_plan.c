@@ -166,8 +166,10 @@ static void shares_to_weight(void **state)
 	static const struct {
 		uint64_t shares;
 		const char *weight;
-	} cases[] = {{2, "cpu/cpu.weight=1\n"},	    {512, "cpu/cpu.weight=20\n"},
-		     {1024, "cpu/cpu.weight=39\n"},   {2048, "cpu/cpu.weight=79\n"},
+	} cases[] = {{2, "cpu/cpu.weight=1\n"},
+		     {512, "cpu/cpu.weight=20\n"},
+		     {1024, "cpu/cpu.weight=39\n"},
+		     {2048, "cpu/cpu.weight=79\n"},
 		     {262144, "cpu/cpu.weight=10000\n"}};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -287,8 +289,9 @@ static void host_escapes_and_bad_lines(void **state)
 	assert_null(h.v2_mount);
 	rt_cg_host_free(&h);
 
-	assert_int_equal(rt_cg_host_parse(&h, "22 27 0:21 / /proc rw - proc proc rw\n"
-					      "garbage without separator\n",
+	assert_int_equal(rt_cg_host_parse(&h,
+					  "22 27 0:21 / /proc rw - proc proc rw\n"
+					  "garbage without separator\n",
 					  NULL, &err),
 			 -1);
 	assert_string_equal(err.msg, "mountinfo line 2: no \" - \" separator");
@@ -299,9 +302,8 @@ static void host_escapes_and_bad_lines(void **state)
 static void knob_parsers(void **state)
 {
 	/* v1 memory.oom_control and v2 memory.events as the kernel prints them */
-	assert_int_equal(rt_cg_parse_keyed("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n",
-					   "oom_kill"),
-			 3);
+	assert_int_equal(
+	    rt_cg_parse_keyed("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", "oom_kill"), 3);
 	assert_int_equal(rt_cg_parse_keyed("low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n"
 					   "oom_group_kill 0\n",
 					   "oom_kill"),
@@ -372,7 +374,8 @@ static void fake_host(struct rt_cg_host *h, const char *dir, enum fake kind,
 				   dir, dir, dir, kind == FAKE_HYBRID ? "41 31 0:38 / " : "",
 				   kind == FAKE_HYBRID ? dir : "",
 				   kind == FAKE_HYBRID ? "/unified rw - cgroup2 cgroup2 rw\n" : "");
-		for (const char *d = "cpu,cpuacct\0pids\0systemd\0unified\0"; *d; d += strlen(d) + 1) {
+		for (const char *d = "cpu,cpuacct\0pids\0systemd\0unified\0"; *d;
+		     d += strlen(d) + 1) {
 			_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, d);
 			assert_int_equal(mkdir(p, 0755), 0);
 		}
@@ -528,23 +531,20 @@ static void bad_names(void **state)
 	struct rt_cg_host h;
 	struct lxr_cgroup *cg = NULL;
 	lxr_err err;
-	static const char *const bad[] = {"", "a/b", "..", ".hidden", "-x", "memory.max",
-					  "cgroup.procs", "pids.max"};
+	static const char *const bad[] = {"",   "a/b",        "..",           ".hidden",
+					  "-x", "memory.max", "cgroup.procs", "pids.max"};
 
 	fake_host(&h, s->dir, FAKE_V2, "cpu memory pids\n");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(rt_cg_create_on(&h, "proj", bad[i], &(struct lxr_resources){0}, &cg,
-						 &err),
-				 -1);
+		assert_int_equal(
+		    rt_cg_create_on(&h, "proj", bad[i], &(struct lxr_resources){0}, &cg, &err), -1);
 		assert_int_equal(err.errnum, EINVAL);
-		assert_int_equal(rt_cg_create_on(&h, bad[i], "web", &(struct lxr_resources){0}, &cg,
-						 &err),
-				 -1);
+		assert_int_equal(
+		    rt_cg_create_on(&h, bad[i], "web", &(struct lxr_resources){0}, &cg, &err), -1);
 	}
 	assert_no_lxr_dirs(s->dir);
-	assert_int_equal(rt_cg_create_on(&h, "my_proj-1", "web.1", &(struct lxr_resources){0}, &cg,
-					 &err),
-			 0);
+	assert_int_equal(
+	    rt_cg_create_on(&h, "my_proj-1", "web.1", &(struct lxr_resources){0}, &cg, &err), 0);
 	assert_int_equal(rt_cgroup_destroy(cg, &err), 0);
 	rt_cg_host_free(&h);
 }
@@ -552,27 +552,26 @@ static void bad_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(plan_all_limits_v2),
-		cmocka_unit_test(plan_all_limits_v1),
-		cmocka_unit_test(plan_nothing_requested),
-		cmocka_unit_test(plan_swap_semantics),
-		cmocka_unit_test(plan_cpu_forms),
-		cmocka_unit_test(shares_to_weight),
-		cmocka_unit_test(plan_rejects_bad_values),
-		cmocka_unit_test(plan_overflow_is_an_error),
-		cmocka_unit_test(host_hybrid_ci),
-		cmocka_unit_test(host_pure_v2_vm),
-		cmocka_unit_test(host_systemd_hybrid),
-		cmocka_unit_test(host_escapes_and_bad_lines),
-		cmocka_unit_test(knob_parsers),
-		cmocka_unit_test_setup_teardown(missing_controller, scratch_setup, scratch_teardown),
-		cmocka_unit_test_setup_teardown(layout_without_limits, scratch_setup,
-						scratch_teardown),
-		cmocka_unit_test_setup_teardown(pure_v2_gives_clone_fd, scratch_setup,
-						scratch_teardown),
-		cmocka_unit_test_setup_teardown(failure_halfway_undoes, scratch_setup,
-						scratch_teardown),
-		cmocka_unit_test_setup_teardown(bad_names, scratch_setup, scratch_teardown),
+	    cmocka_unit_test(plan_all_limits_v2),
+	    cmocka_unit_test(plan_all_limits_v1),
+	    cmocka_unit_test(plan_nothing_requested),
+	    cmocka_unit_test(plan_swap_semantics),
+	    cmocka_unit_test(plan_cpu_forms),
+	    cmocka_unit_test(shares_to_weight),
+	    cmocka_unit_test(plan_rejects_bad_values),
+	    cmocka_unit_test(plan_overflow_is_an_error),
+	    cmocka_unit_test(host_hybrid_ci),
+	    cmocka_unit_test(host_pure_v2_vm),
+	    cmocka_unit_test(host_systemd_hybrid),
+	    cmocka_unit_test(host_escapes_and_bad_lines),
+	    cmocka_unit_test(knob_parsers),
+	    cmocka_unit_test_setup_teardown(missing_controller, scratch_setup, scratch_teardown),
+	    cmocka_unit_test_setup_teardown(layout_without_limits, scratch_setup, scratch_teardown),
+	    cmocka_unit_test_setup_teardown(pure_v2_gives_clone_fd, scratch_setup,
+					    scratch_teardown),
+	    cmocka_unit_test_setup_teardown(failure_halfway_undoes, scratch_setup,
+					    scratch_teardown),
+	    cmocka_unit_test_setup_teardown(bad_names, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

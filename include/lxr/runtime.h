@@ -40,7 +40,7 @@ struct lxr_caps {
 /* OCI "linux.resources". 0 means "no limit" for every field. */
 struct lxr_resources {
 	int64_t memory_limit;      /* bytes: memory.max / memory.limit_in_bytes */
-	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap) */
+	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap); -1 = unlimited swap */
 	int64_t memory_reservation;/* bytes: memory.low / memory.soft_limit_in_bytes */
 	uint64_t cpu_quota;        /* microseconds per period; cpus=1.5 -> 150000 */
 	uint64_t cpu_period;       /* microseconds; 0 = 100000 */
@@ -128,17 +128,24 @@ struct lxr_cgroup;
 
 /* Create the container's cgroup(s) as group/name (e.g. "run/web") and apply
  * res before any process is inside. A limit whose controller the host does
- * not have is an error naming the controller. */
+ * not have is an error naming the controller. group and name are single
+ * path components ([A-Za-z0-9][A-Za-z0-9_.-]*); the leaf must not exist yet
+ * (EEXIST). On failure nothing it made is left. docs/cgroups.md has the
+ * layout and the exact semantics (swap, hybrid hosts). */
 int rt_cgroup_create(const char *group, const char *name, const struct lxr_resources *res,
 		     struct lxr_cgroup **out, lxr_err *err);
 /* An O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP),
- * or -1 when the limits live on v1 (then use rt_cgroup_attach). */
+ * or -1 when the cgroup also has v1 directories (hybrid and v1 hosts: then
+ * use rt_cgroup_attach). Owned by cg: do not close it. */
 int rt_cgroup_v2_fd(const struct lxr_cgroup *cg);
 /* Move pid into every hierarchy's cgroup. */
 int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err);
 /* True if the memory controller recorded an OOM kill in this cgroup. */
 bool rt_cgroup_oom_killed(struct lxr_cgroup *cg);
-/* Kill every process left in the cgroup, remove the directories, free cg. */
+/* Kill every process left in the cgroup (and in cgroups the container made
+ * below it), wait for them to leave, remove the directories (lxr/<group> and
+ * lxr too when no one else uses them). Always frees cg, also on error; gone
+ * directories are no error, so rt_cgroup_open + destroy can run again. */
 int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err);
 /* Which backend holds the memory controller on this host (for messages). */
 enum lxr_cg_version rt_cgroup_version(void);

@@ -40,7 +40,8 @@ struct lxr_caps {
 /* OCI "linux.resources". 0 means "no limit" for every field. */
 struct lxr_resources {
 	int64_t memory_limit;      /* bytes: memory.max / memory.limit_in_bytes */
-	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap); -1 = unlimited swap */
+	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap);
+				    * -1 = unlimited swap */
 	int64_t memory_reservation;/* bytes: memory.low / memory.soft_limit_in_bytes */
 	uint64_t cpu_quota;        /* microseconds per period; cpus=1.5 -> 150000 */
 	uint64_t cpu_period;       /* microseconds; 0 = 100000 */

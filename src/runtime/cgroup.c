@@ -149,14 +149,17 @@ static int check_available(const struct rt_cg_host *h, unsigned want, lxr_err *e
 				 "%s/cgroup.controllers",
 				 n, h->v2_mount);
 		else
-			lxr_fail(err, ENODEV, "controller %s is not available in %s/cgroup.controllers",
-				 n, h->v2_mount);
+			lxr_fail(err, ENODEV,
+				 "controller %s is not available in %s/cgroup.controllers", n,
+				 h->v2_mount);
 		if (has_v1(h) || !h->v2_mount)
-			return lxr_err_hint(err, "mount its hierarchy (mount -t cgroup -o %s cgroup "
-						 "/sys/fs/cgroup/%s) or drop the %s limit",
+			return lxr_err_hint(err,
+					    "mount its hierarchy (mount -t cgroup -o %s cgroup "
+					    "/sys/fs/cgroup/%s) or drop the %s limit",
 					    n, n, n);
-		return lxr_err_hint(err, "the kernel lacks it or it was disabled at boot (look for "
-					 "cgroup_disable= in /proc/cmdline); or drop the %s limit",
+		return lxr_err_hint(err,
+				    "the kernel lacks it or it was disabled at boot (look for "
+				    "cgroup_disable= in /proc/cmdline); or drop the %s limit",
 				    n);
 	}
 	return 0;
@@ -198,7 +201,8 @@ static int apply_writes(struct lxr_cgroup *cg, const struct rt_cg_host *h,
 			continue;
 		if (!(w[i].optional && err->errnum == ENOENT))
 			return lxr_err_wrap(err, "set %s limit", w[i].controller);
-		if (host_swaps())
+		/* "max" and "-1" ask for the default: nothing is lost */
+		if (strcmp(w[i].value, "max") && strcmp(w[i].value, "-1") && host_swaps())
 			lxr_warn("%s: no %s (kernel without swap accounting): the container can "
 				 "swap beyond its memory limit",
 				 l->path, w[i].file);

@@ -23,10 +23,10 @@ struct rt_cg_write {
 	const char *controller; /* "memory", "cpu", "pids" */
 	const char *file;	/* "memory.max", "memory.limit_in_bytes", ... */
 	char value[64];
-	/* The file may be absent: only the swap knobs that restate the
-	 * default "no swap beyond the memory limit" are; a kernel without
-	 * swap accounting has no such file, and then a host without swap
-	 * keeps the promise anyway (a host with swap gets a warning). */
+	/* The file may be absent (a kernel without swap accounting): set
+	 * only on swap knobs whose absence keeps the promise — "unlimited
+	 * swap" is the default, and "no swap" holds on a host without swap
+	 * (a host with swap gets a warning). */
 	bool optional;
 };
 /* Fill up to max writes for res on the given backend; returns the count, or

@@ -40,7 +40,8 @@ struct lxr_caps {
 /* OCI "linux.resources". 0 means "no limit" for every field. */
 struct lxr_resources {
 	int64_t memory_limit;      /* bytes: memory.max / memory.limit_in_bytes */
-	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap) */
+	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap);
+				    * -1 = unlimited swap */
 	int64_t memory_reservation;/* bytes: memory.low / memory.soft_limit_in_bytes */
 	uint64_t cpu_quota;        /* microseconds per period; cpus=1.5 -> 150000 */
 	uint64_t cpu_period;       /* microseconds; 0 = 100000 */
@@ -129,20 +130,44 @@ struct lxr_cgroup;
 
 /* Create the container's cgroup(s) as group/name (e.g. "run/web") and apply
  * res before any process is inside. A limit whose controller the host does
- * not have is an error naming the controller. */
+ * not have is an error naming the controller. group and name are single
+ * path components ([A-Za-z0-9][A-Za-z0-9_.-]*); the leaf must not exist yet
+ * (EEXIST). On failure nothing it made is left. docs/cgroups.md has the
+ * layout and the exact semantics (swap, hybrid hosts). */
 int rt_cgroup_create(const char *group, const char *name, const struct lxr_resources *res,
 		     struct lxr_cgroup **out, lxr_err *err);
 /* An O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP),
- * or -1 when the limits live on v1 (then use rt_cgroup_attach). */
+ * or -1 when the cgroup also has v1 directories (hybrid and v1 hosts: then
+ * use rt_cgroup_attach). Owned by cg: do not close it. */
 int rt_cgroup_v2_fd(const struct lxr_cgroup *cg);
 /* Move pid into every hierarchy's cgroup. */
 int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err);
 /* True if the memory controller recorded an OOM kill in this cgroup. */
 bool rt_cgroup_oom_killed(struct lxr_cgroup *cg);
-/* Kill every process left in the cgroup, remove the directories, free cg. */
+/* Kill every process left in the cgroup (and in cgroups the container made
+ * below it), wait for them to leave, remove the directories (lxr/<group> and
+ * lxr too when no one else uses them). Always frees cg, also on error; gone
+ * directories are no error, so rt_cgroup_open + destroy can run again. */
 int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err);
 /* Which backend holds the memory controller on this host (for messages). */
 enum lxr_cg_version rt_cgroup_version(void);
+/* Find the cgroup an earlier rt_cgroup_create made as group/name, in every
+ * hierarchy where it exists (lxr stats from another process; removing what a
+ * dead supervisor left). ENOENT when there is none. */
+int rt_cgroup_open(const char *group, const char *name, struct lxr_cgroup **out, lxr_err *err);
+/* Release the handle only; the cgroup stays. */
+void rt_cgroup_free(struct lxr_cgroup *cg);
+
+/* What the container uses now. -1 where this host cannot say (the
+ * controller is not there). */
+struct lxr_cgroup_stats {
+	int64_t memory_bytes;	/* memory.current / memory.usage_in_bytes */
+	int64_t cpu_usage_usec; /* cpu.stat usage_usec / cpuacct.usage */
+	int64_t pids;		/* pids.current: tasks (threads), as the limit counts */
+};
+int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err);
+/* Every process in the cgroup and the cgroups below it; *pids is malloc'd. */
+int rt_cgroup_pids(struct lxr_cgroup *cg, pid_t **pids, size_t *n, lxr_err *err);
 
 /* ---- running one container ------------------------------------------------ */
 

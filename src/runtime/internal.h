@@ -23,6 +23,11 @@ struct rt_cg_write {
 	const char *controller; /* "memory", "cpu", "pids" */
 	const char *file;	/* "memory.max", "memory.limit_in_bytes", ... */
 	char value[64];
+	/* The file may be absent (a kernel without swap accounting): set
+	 * only on swap knobs whose absence keeps the promise — "unlimited
+	 * swap" is the default, and "no swap" holds on a host without swap
+	 * (a host with swap gets a warning). */
+	bool optional;
 };
 /* Fill up to max writes for res on the given backend; returns the count, or
  * -1 with err when a value is out of range. */

@@ -1,0 +1,575 @@
+/* A container's cgroup: one directory <hierarchy>/lxr/<group>/<name> in each
+ * hierarchy that holds a controller lxr uses (memory, cpu, pids, and v1's
+ * cpuacct for usage), plus one in the unified v2 hierarchy whenever the host
+ * mounts it (on hybrid hosts too, as systemd does: it tracks the container
+ * as one tree and cgroup.kill takes it down at once). Limits are written
+ * before any process enters. Everything made is undone on failure. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "runtime/cgroup.h"
+
+#define MAX_LEAVES  (RT_CG_NCTRL + 1)
+#define MAX_WRITES  16
+#define MKDIR_TRIES 5
+
+struct lxr_cgroup {
+	char *group, *name;
+	struct rt_cg_leaf leaf[MAX_LEAVES];
+	size_t n_leaves;
+	int v2_fd;
+};
+
+static struct lxr_cgroup *cg_new(const char *group, const char *name)
+{
+	struct lxr_cgroup *cg = lxr_xcalloc(1, sizeof(*cg));
+
+	cg->group = lxr_xstrdup(group);
+	cg->name = lxr_xstrdup(name);
+	cg->v2_fd = -1;
+	return cg;
+}
+
+void rt_cgroup_free(struct lxr_cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n_leaves; i++) {
+		free(cg->leaf[i].mount);
+		free(cg->leaf[i].path);
+	}
+	if (cg->v2_fd >= 0)
+		close(cg->v2_fd);
+	free(cg->group);
+	free(cg->name);
+	free(cg);
+}
+
+/* One path component each, in docker's container-name alphabet: no "/",
+ * no "..". A name that collides with a knob file fails at mkdir (EEXIST),
+ * but "cgroup.*" and "<controller>.*" get a clearer error here. */
+static int check_name(const char *what, const char *s, lxr_err *err)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return lxr_fail(err, EINVAL, "cgroup %s \"%s\" must be 1..128 characters", what, s);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-' || c == '.'));
+		if (!ok)
+			return lxr_fail(
+			    err, EINVAL,
+			    "cgroup %s \"%s\": use letters, digits and _ - . (not first)", what, s);
+	}
+	for (int c = -1; c < RT_CG_NCTRL; c++) {
+		const char *prefix = c < 0 ? "cgroup" : rt_cg_ctrl_name(c);
+		size_t pl = strlen(prefix);
+		if (!strncmp(s, prefix, pl) && s[pl] == '.')
+			return lxr_fail(err, EINVAL, "cgroup %s \"%s\" is the name of a knob file",
+					what, s);
+	}
+	return 0;
+}
+
+/* Which leaves the cgroup gets, and which controllers each serves. */
+static void lay_out(const struct rt_cg_host *h, unsigned want_v2, struct lxr_cgroup *cg)
+{
+	if (h->v2_mount) {
+		struct rt_cg_leaf *l = &cg->leaf[cg->n_leaves++];
+		l->version = LXR_CG_V2;
+		l->mount = lxr_xstrdup(h->v2_mount);
+		l->ctrls = want_v2;
+	}
+	for (int c = 0; c < RT_CG_NCTRL; c++) {
+		struct rt_cg_leaf *l = NULL;
+		if (!h->v1_mount[c])
+			continue;
+		/* cpu and cpuacct are often one hierarchy ("cpu,cpuacct") */
+		for (size_t i = 0; i < cg->n_leaves; i++)
+			if (cg->leaf[i].version == LXR_CG_V1 &&
+			    !strcmp(cg->leaf[i].mount, h->v1_mount[c]))
+				l = &cg->leaf[i];
+		if (!l) {
+			l = &cg->leaf[cg->n_leaves++];
+			l->version = LXR_CG_V1;
+			l->mount = lxr_xstrdup(h->v1_mount[c]);
+		}
+		l->ctrls |= 1u << c;
+	}
+}
+
+static struct rt_cg_leaf *leaf_for(struct lxr_cgroup *cg, enum rt_cg_ctrl c)
+{
+	for (size_t i = 0; i < cg->n_leaves; i++)
+		if (cg->leaf[i].path && (cg->leaf[i].ctrls & (1u << c)))
+			return &cg->leaf[i];
+	return NULL;
+}
+
+static struct rt_cg_leaf *leaf_v2(struct lxr_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_leaves; i++)
+		if (cg->leaf[i].path && cg->leaf[i].version == LXR_CG_V2)
+			return &cg->leaf[i];
+	return NULL;
+}
+
+int rt_cgroup_v2_fd(const struct lxr_cgroup *cg)
+{
+	return cg->v2_fd;
+}
+
+static bool has_v1(const struct rt_cg_host *h)
+{
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		if (h->v1_mount[c])
+			return true;
+	return false;
+}
+
+/* The requested controllers must exist before anything is made. */
+static int check_available(const struct rt_cg_host *h, unsigned want, lxr_err *err)
+{
+	for (int c = 0; c < RT_CG_NCTRL; c++) {
+		const char *n = rt_cg_ctrl_name(c);
+		if (!(want & (1u << c)) || rt_cg_host_where(h, c))
+			continue;
+		if (!h->v2_mount)
+			lxr_fail(err, ENODEV, "%s controller is not mounted", n);
+		else if (has_v1(h))
+			lxr_fail(err, ENODEV,
+				 "%s controller is not mounted as cgroup v1 nor available in "
+				 "%s/cgroup.controllers",
+				 n, h->v2_mount);
+		else
+			lxr_fail(err, ENODEV,
+				 "controller %s is not available in %s/cgroup.controllers", n,
+				 h->v2_mount);
+		if (has_v1(h) || !h->v2_mount)
+			return lxr_err_hint(err,
+					    "mount its hierarchy (mount -t cgroup -o %s cgroup "
+					    "/sys/fs/cgroup/%s) or drop the %s limit",
+					    n, n, n);
+		return lxr_err_hint(err,
+				    "the kernel lacks it or it was disabled at boot (look for "
+				    "cgroup_disable= in /proc/cmdline); or drop the %s limit",
+				    n);
+	}
+	return 0;
+}
+
+static unsigned plan_ctrls(const struct rt_cg_write *w, int n)
+{
+	unsigned bits = 0;
+
+	for (int i = 0; i < n; i++)
+		bits |= 1u << rt_cg_ctrl_from_name(w[i].controller);
+	return bits;
+}
+
+static bool host_swaps(void)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (lxr_read_file_at(AT_FDCWD, "/proc/swaps", &text, NULL, NULL) < 0)
+		return false;
+	/* a header line, then one line per active swap area */
+	char *nl = strchr(text, '\n');
+	return nl && nl[1] != '\0';
+}
+
+static int apply_writes(struct lxr_cgroup *cg, const struct rt_cg_host *h,
+			const struct rt_cg_write *w, int n, enum lxr_cg_version v, lxr_err *err)
+{
+	for (int i = 0; i < n; i++) {
+		int c = rt_cg_ctrl_from_name(w[i].controller);
+		struct rt_cg_leaf *l = leaf_for(cg, c);
+		if (rt_cg_host_where(h, c) != v)
+			continue;
+		if (!l)
+			return lxr_fail(err, ENODEV, "no cgroup directory serves controller %s",
+					w[i].controller);
+		_cleanup_free_ char *f = lxr_xasprintf("%s/%s", l->path, w[i].file);
+		if (lxr_write_file_at(AT_FDCWD, f, w[i].value, err) == 0)
+			continue;
+		if (!(w[i].optional && err->errnum == ENOENT))
+			return lxr_err_wrap(err, "set %s limit", w[i].controller);
+		/* "max" and "-1" ask for the default: nothing is lost */
+		if (strcmp(w[i].value, "max") && strcmp(w[i].value, "-1") && host_swaps())
+			lxr_warn("%s: no %s (kernel without swap accounting): the container can "
+				 "swap beyond its memory limit",
+				 l->path, w[i].file);
+	}
+	return 0;
+}
+
+static int contains_word(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *s = list; (s = strstr(s, word)); s += wl)
+		if ((s == list || s[-1] == ' ') && (s[wl] == '\0' || s[wl] == ' ' || s[wl] == '\n'))
+			return 1;
+	return 0;
+}
+
+/* cgroup v2 hands a controller down only where every ancestor's
+ * cgroup.subtree_control lists it. */
+static int enable_ctrls(const char *dir, unsigned bits, lxr_err *err)
+{
+	_cleanup_free_ char *file = lxr_xasprintf("%s/cgroup.subtree_control", dir);
+	_cleanup_free_ char *cur = NULL;
+
+	if (!bits)
+		return 0;
+	if (lxr_read_file_at(AT_FDCWD, file, &cur, NULL, err) < 0)
+		return -1;
+	for (int c = 0; c < RT_CG_NCTRL; c++) {
+		const char *n = rt_cg_ctrl_name(c);
+		if (!(bits & (1u << c)) || contains_word(cur, n))
+			continue;
+		_cleanup_free_ char *plus = lxr_xasprintf("+%s", n);
+		if (lxr_write_file_at(AT_FDCWD, file, plus, err) == 0)
+			continue;
+		int e = err->errnum;
+		lxr_fail(err, e, "controller %s is not enabled in %s and enabling it failed", n,
+			 file);
+		if (e == EBUSY)
+			return lxr_err_hint(err,
+					    "%s has processes of its own, and cgroup v2 lets only "
+					    "cgroups without processes hand controllers down",
+					    dir);
+		return lxr_err_hint(err, "enable it as root: echo +%s > %s", n, file);
+	}
+	return 0;
+}
+
+static int mkdir_shared(const char *path, lxr_err *err)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	return lxr_fail(err, errno, "mkdir %s", path);
+}
+
+/* lxr/ and lxr/<group>/ are shared with other containers, and a concurrent
+ * destroy may remove them (when empty) between our mkdirs: ENOENT below
+ * them means start over. The leaf itself must be new. */
+static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, unsigned root_off,
+		     lxr_err *err)
+{
+	_cleanup_free_ char *top = lxr_xasprintf("%s/lxr", l->mount);
+	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
+	_cleanup_free_ char *leaf = lxr_xasprintf("%s/%s", grp, name);
+	bool v2 = l->version == LXR_CG_V2;
+
+	if (v2 && enable_ctrls(l->mount, root_off, err) < 0)
+		return -1;
+	for (int i = 0; i < MKDIR_TRIES; i++) {
+		if (mkdir_shared(top, err) < 0 || (v2 && enable_ctrls(top, l->ctrls, err) < 0) ||
+		    mkdir_shared(grp, err) < 0 || (v2 && enable_ctrls(grp, l->ctrls, err) < 0)) {
+			if (err->errnum == ENOENT)
+				continue;
+			return -1;
+		}
+		if (mkdir(leaf, 0755) == 0) {
+			l->path = lxr_steal_ptr(&leaf);
+			return 0;
+		}
+		if (errno == EEXIST) {
+			lxr_fail(err, EEXIST, "cgroup %s already exists", leaf);
+			return lxr_err_hint(err,
+					    "an earlier run left it behind; `lxr down` for that "
+					    "project removes it");
+		}
+		if (errno != ENOENT)
+			return lxr_fail(err, errno, "mkdir %s", leaf);
+	}
+	return lxr_fail(err, ENOENT, "mkdir %s: its parent kept disappearing", leaf);
+}
+
+/* Remove lxr/<group> and lxr when no other container uses them. */
+static void remove_shared(const struct rt_cg_leaf *l, const char *group)
+{
+	_cleanup_free_ char *top = lxr_xasprintf("%s/lxr", l->mount);
+	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
+
+	if (rmdir(grp) == 0 || errno == ENOENT)
+		rmdir(top);
+}
+
+int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err)
+{
+	int r = 0;
+
+	if (!cg)
+		return 0;
+	/* v2 first: on a hybrid host its cgroup.kill ends the whole
+	 * container at once, and the v1 leaves are then empty already. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < cg->n_leaves; i++) {
+			struct rt_cg_leaf *l = &cg->leaf[i];
+			if (!l->path || (l->version == LXR_CG_V2) != (pass == 0))
+				continue;
+			lxr_err e;
+			if (rt_cg_leaf_remove(l->path, l->version, &e) < 0 && r == 0) {
+				if (err)
+					*err = e;
+				r = lxr_err_wrap(err, "remove cgroup %s/%s", cg->group, cg->name);
+			}
+		}
+	}
+	for (size_t i = 0; i < cg->n_leaves; i++)
+		remove_shared(&cg->leaf[i], cg->group);
+	rt_cgroup_free(cg);
+	return r;
+}
+
+int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *name,
+		    const struct lxr_resources *res, struct lxr_cgroup **out, lxr_err *err)
+{
+	struct rt_cg_write w1[MAX_WRITES], w2[MAX_WRITES];
+	int n1, n2;
+	unsigned want, on_v2 = 0;
+	struct lxr_cgroup *cg;
+
+	*out = NULL;
+	if (check_name("group", group, err) < 0 || check_name("name", name, err) < 0)
+		return -1;
+	n1 = rt_cgroup_plan(res, LXR_CG_V1, w1, MAX_WRITES, err);
+	n2 = n1 < 0 ? -1 : rt_cgroup_plan(res, LXR_CG_V2, w2, MAX_WRITES, err);
+	if (n2 < 0)
+		return -1;
+	want = plan_ctrls(w2, n2);
+	if (check_available(h, want, err) < 0)
+		return lxr_err_wrap(err, "cgroup %s/%s", group, name);
+	/* On v2: what the limits need, plus what the root already hands down
+	 * (free to have, and it makes stats work without limits). */
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		if (rt_cg_host_where(h, c) == LXR_CG_V2 && ((want | h->v2_enabled) & (1u << c)))
+			on_v2 |= 1u << c;
+	if (!h->v2_mount && !h->v1_mount[RT_CG_MEMORY] && !h->v1_mount[RT_CG_CPU] &&
+	    !h->v1_mount[RT_CG_PIDS] && !h->v1_mount[RT_CG_CPUACCT])
+		return lxr_fail(err, ENODEV,
+				"cgroup %s/%s: no cgroup hierarchy is mounted (see "
+				"/proc/self/mountinfo)",
+				group, name);
+	cg = cg_new(group, name);
+	lay_out(h, on_v2, cg);
+	for (size_t i = 0; i < cg->n_leaves; i++) {
+		if (make_leaf(&cg->leaf[i], group, name, want & on_v2 & ~h->v2_enabled, err) < 0)
+			goto fail;
+	}
+	if (apply_writes(cg, h, w1, n1, LXR_CG_V1, err) < 0 ||
+	    apply_writes(cg, h, w2, n2, LXR_CG_V2, err) < 0)
+		goto fail;
+	if (cg->n_leaves == 1 && cg->leaf[0].version == LXR_CG_V2) {
+		cg->v2_fd = open(cg->leaf[0].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cg->v2_fd < 0) {
+			lxr_fail(err, errno, "open %s", cg->leaf[0].path);
+			goto fail;
+		}
+	}
+	*out = cg;
+	return 0;
+fail:
+	rt_cgroup_destroy(cg, NULL);
+	return lxr_err_wrap(err, "create cgroup %s/%s", group, name);
+}
+
+int rt_cgroup_create(const char *group, const char *name, const struct lxr_resources *res,
+		     struct lxr_cgroup **out, lxr_err *err)
+{
+	struct rt_cg_host h;
+	int r;
+
+	if (rt_cg_host_probe(&h, err) < 0)
+		return -1;
+	r = rt_cg_create_on(&h, group, name, res, out, err);
+	rt_cg_host_free(&h);
+	return r;
+}
+
+int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err)
+{
+	char value[24];
+
+	snprintf(value, sizeof(value), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n_leaves; i++) {
+		if (!cg->leaf[i].path)
+			continue;
+		_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.procs", cg->leaf[i].path);
+		if (lxr_write_file_at(AT_FDCWD, f, value, err) < 0)
+			return lxr_err_wrap(err, "move pid %d into cgroup %s/%s", (int)pid,
+					    cg->group, cg->name);
+	}
+	return 0;
+}
+
+/* A number from a knob file (key: from its "key N" line); *out = -1 when
+ * the file is absent (the controller is not there). */
+static int read_number(const char *dir, const char *file, const char *key, int64_t *out,
+		       lxr_err *err)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, file);
+	_cleanup_free_ char *text = NULL;
+	lxr_err e;
+
+	*out = -1;
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0) {
+		if (e.errnum == ENOENT)
+			return 0;
+		if (err)
+			*err = e;
+		return -1;
+	}
+	*out = key ? rt_cg_parse_keyed(text, key) : rt_cg_parse_single(text);
+	if (*out < 0)
+		return lxr_fail(err, EINVAL, "%s: no number%s%s in \"%.40s\"", path,
+				key ? " for " : "", key ? key : "", text);
+	return 0;
+}
+
+bool rt_cgroup_oom_killed(struct lxr_cgroup *cg)
+{
+	struct rt_cg_leaf *l = leaf_for(cg, RT_CG_MEMORY);
+	int64_t kills = -1;
+
+	if (!l)
+		return false;
+	/* Both count kills by the cgroup's own limit and by the global OOM
+	 * killer; memory.events is hierarchical (nested cgroups count). */
+	if (l->version == LXR_CG_V2)
+		read_number(l->path, "memory.events", "oom_kill", &kills, NULL);
+	else
+		read_number(l->path, "memory.oom_control", "oom_kill", &kills, NULL);
+	return kills > 0;
+}
+
+int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err)
+{
+	struct rt_cg_leaf *mem = leaf_for(cg, RT_CG_MEMORY), *pids = leaf_for(cg, RT_CG_PIDS);
+	struct rt_cg_leaf *acct = leaf_for(cg, RT_CG_CPUACCT), *v2 = leaf_v2(cg);
+
+	st->memory_bytes = st->cpu_usage_usec = st->pids = -1;
+	if (mem &&
+	    read_number(mem->path,
+			mem->version == LXR_CG_V2 ? "memory.current" : "memory.usage_in_bytes",
+			NULL, &st->memory_bytes, err) < 0)
+		return -1;
+	if (pids && read_number(pids->path, "pids.current", NULL, &st->pids, err) < 0)
+		return -1;
+	/* v1 keeps usage in cpuacct (in ns); v2 in every cgroup's cpu.stat */
+	if (acct) {
+		if (read_number(acct->path, "cpuacct.usage", NULL, &st->cpu_usage_usec, err) < 0)
+			return -1;
+		if (st->cpu_usage_usec > 0)
+			st->cpu_usage_usec /= 1000;
+	} else if (v2 &&
+		   read_number(v2->path, "cpu.stat", "usage_usec", &st->cpu_usage_usec, err) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static int collect_pids(const char *dir, int depth, pid_t **pids, size_t *n, lxr_err *err)
+{
+	_cleanup_free_ char *procs = lxr_xasprintf("%s/cgroup.procs", dir);
+	_cleanup_free_ pid_t *here = NULL;
+	size_t m = 0;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (rt_cg_read_pids(procs, &here, &m, err) < 0)
+		return -1;
+	*pids = lxr_xrealloc(*pids, (*n + m + 1) * sizeof(pid_t));
+	memcpy(*pids + *n, here, m * sizeof(pid_t));
+	*n += m;
+	if (depth >= 32 || !(d = opendir(dir)))
+		return 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *sub = lxr_xasprintf("%s/%s", dir, de->d_name);
+		r = collect_pids(sub, depth + 1, pids, n, err);
+	}
+	closedir(d);
+	return r;
+}
+
+int rt_cgroup_pids(struct lxr_cgroup *cg, pid_t **pids, size_t *n, lxr_err *err)
+{
+	struct rt_cg_leaf *l = leaf_v2(cg);
+
+	*pids = NULL;
+	*n = 0;
+	/* Every process of the container is in every leaf; the v2 one is
+	 * the one a process cannot leave by joining a v1 sibling. */
+	for (size_t i = 0; !l && i < cg->n_leaves; i++)
+		if (cg->leaf[i].path)
+			l = &cg->leaf[i];
+	if (!l)
+		return 0;
+	if (collect_pids(l->path, 0, pids, n, err) < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+		return lxr_err_wrap(err, "list processes of cgroup %s/%s", cg->group, cg->name);
+	}
+	return 0;
+}
+
+int rt_cg_open_on(const struct rt_cg_host *h, const char *group, const char *name,
+		  struct lxr_cgroup **out, lxr_err *err)
+{
+	struct lxr_cgroup *cg;
+	size_t found = 0;
+
+	*out = NULL;
+	if (check_name("group", group, err) < 0 || check_name("name", name, err) < 0)
+		return -1;
+	cg = cg_new(group, name);
+	lay_out(h, 0, cg);
+	for (size_t i = 0; i < cg->n_leaves; i++) {
+		struct rt_cg_leaf *l = &cg->leaf[i];
+		_cleanup_free_ char *p = lxr_xasprintf("%s/lxr/%s/%s", l->mount, group, name);
+		_cleanup_free_ char *ctl = NULL;
+		if (access(p, F_OK) < 0)
+			continue;
+		found++;
+		/* on v2, the controllers the parent hands down are the leaf's */
+		if (l->version == LXR_CG_V2) {
+			_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.controllers", p);
+			if (lxr_read_file_at(AT_FDCWD, f, &ctl, NULL, NULL) == 0)
+				l->ctrls = rt_cg_parse_ctrl_list(ctl) & ~(1u << RT_CG_CPUACCT);
+		}
+		l->path = lxr_steal_ptr(&p);
+	}
+	if (!found) {
+		rt_cgroup_free(cg);
+		return lxr_fail(err, ENOENT, "no cgroup lxr/%s/%s on this host", group, name);
+	}
+	if (cg->n_leaves == 1 && cg->leaf[0].version == LXR_CG_V2)
+		cg->v2_fd = open(cg->leaf[0].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*out = cg;
+	return 0;
+}
+
+int rt_cgroup_open(const char *group, const char *name, struct lxr_cgroup **out, lxr_err *err)
+{
+	struct rt_cg_host h;
+	int r;
+
+	if (rt_cg_host_probe(&h, err) < 0)
+		return -1;
+	r = rt_cg_open_on(&h, group, name, out, err);
+	rt_cg_host_free(&h);
+	return r;
+}

@@ -1,0 +1,208 @@
+/* Where this host keeps each cgroup controller: a v1 hierarchy (found in
+ * /proc/self/mountinfo, wherever it is mounted) or the unified v2 hierarchy
+ * (listed in its root's cgroup.controllers). Hosts come in three shapes:
+ * pure v2 (cgroup2 at /sys/fs/cgroup), hybrid (v1 hierarchies plus an often
+ * empty cgroup2 at /sys/fs/cgroup/unified), and pure v1. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/vfs.h>
+
+#include "runtime/cgroup.h"
+
+#define PURE_V2_ROOT "/sys/fs/cgroup"
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static char *unescape(const char *s, size_t n)
+{
+	char *out = lxr_xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*o++ =
+			    (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+struct mi_line {
+	char *root, *mountpoint, *fstype, *super;
+};
+
+static void mi_line_free(struct mi_line *m)
+{
+	free(m->root);
+	free(m->mountpoint);
+	free(m->fstype);
+	free(m->super);
+}
+
+/* "36 35 98:0 /root /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=continue":
+ * optional fields run up to a lone "-"; fstype, source, super options follow. */
+static int mi_split(const char *line, size_t len, struct mi_line *m)
+{
+	const char *f[16];
+	size_t fl[16], n = 0;
+	const char *s = line, *end = line + len;
+	int dash = -1;
+
+	while (s < end && n < 16) {
+		while (s < end && *s == ' ')
+			s++;
+		if (s == end)
+			break;
+		f[n] = s;
+		while (s < end && *s != ' ')
+			s++;
+		fl[n] = (size_t)(s - f[n]);
+		if (n >= 6 && dash < 0 && fl[n] == 1 && f[n][0] == '-')
+			dash = (int)n;
+		n++;
+	}
+	if (dash < 0 || (size_t)dash + 3 >= n)
+		return -1;
+	m->root = unescape(f[3], fl[3]);
+	m->mountpoint = unescape(f[4], fl[4]);
+	m->fstype = unescape(f[dash + 1], fl[dash + 1]);
+	m->super = unescape(f[dash + 3], fl[dash + 3]);
+	return 0;
+}
+
+/* A hierarchy's own root beats a bind mount of one of its sub-cgroups: lxr's
+ * directories belong at the top. The pure-v2 location beats both. */
+static int mount_score(const struct mi_line *m, const char *prefer)
+{
+	if (prefer && !strcmp(m->mountpoint, prefer))
+		return 3;
+	return !strcmp(m->root, "/") ? 2 : 1;
+}
+
+static void take_v1(struct rt_cg_host *h, const struct mi_line *m, int score[])
+{
+	unsigned bits = 0;
+	char *opts = lxr_xstrdup(m->super), *save = NULL;
+
+	for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		int c = rt_cg_ctrl_from_name(o);
+		if (c >= 0)
+			bits |= 1u << c;
+	}
+	free(opts);
+	for (int c = 0; c < RT_CG_NCTRL; c++) {
+		int sc = mount_score(m, NULL);
+		if (!(bits & (1u << c)) || sc <= score[c])
+			continue;
+		free(h->v1_mount[c]);
+		h->v1_mount[c] = lxr_xstrdup(m->mountpoint);
+		score[c] = sc;
+	}
+}
+
+int rt_cg_host_parse(struct rt_cg_host *h, const char *mountinfo, const char *prefer_v2,
+		     lxr_err *err)
+{
+	int score[RT_CG_NCTRL] = {0}, v2_score = 0, lineno = 0;
+	const char *l = mountinfo;
+
+	memset(h, 0, sizeof(*h));
+	while (l && *l) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		struct mi_line m = {0};
+
+		lineno++;
+		if (len && mi_split(l, len, &m) < 0) {
+			rt_cg_host_free(h);
+			return lxr_fail(err, EINVAL, "mountinfo line %d: no \" - \" separator",
+					lineno);
+		}
+		if (len && !strcmp(m.fstype, "cgroup2") && mount_score(&m, prefer_v2) > v2_score) {
+			free(h->v2_mount);
+			h->v2_mount = lxr_xstrdup(m.mountpoint);
+			v2_score = mount_score(&m, prefer_v2);
+		} else if (len && !strcmp(m.fstype, "cgroup")) {
+			take_v1(h, &m, score);
+		}
+		mi_line_free(&m);
+		l = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+void rt_cg_host_set_v2(struct rt_cg_host *h, const char *controllers, const char *subtree_control)
+{
+	h->v2_available = controllers ? rt_cg_parse_ctrl_list(controllers) : 0;
+	h->v2_enabled = subtree_control ? rt_cg_parse_ctrl_list(subtree_control) : 0;
+	/* v2 has no cpuacct: usage is in every cgroup's cpu.stat. */
+	h->v2_available &= ~(1u << RT_CG_CPUACCT);
+	h->v2_enabled &= h->v2_available;
+}
+
+void rt_cg_host_free(struct rt_cg_host *h)
+{
+	free(h->v2_mount);
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		free(h->v1_mount[c]);
+	memset(h, 0, sizeof(*h));
+}
+
+enum lxr_cg_version rt_cg_host_where(const struct rt_cg_host *h, enum rt_cg_ctrl c)
+{
+	if (h->v1_mount[c])
+		return LXR_CG_V1;
+	if (h->v2_mount && (h->v2_available & (1u << c)))
+		return LXR_CG_V2;
+	return 0;
+}
+
+static char *read_opt(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
+	char *text = NULL;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+int rt_cg_host_probe(struct rt_cg_host *h, lxr_err *err)
+{
+	_cleanup_free_ char *mi = NULL, *ctl = NULL, *sub = NULL;
+
+	if (lxr_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, err) < 0)
+		return lxr_err_wrap(err, "find cgroup hierarchies");
+	if (rt_cg_host_parse(h, mi, PURE_V2_ROOT, err) < 0)
+		return lxr_err_wrap(err, "find cgroup hierarchies in /proc/self/mountinfo");
+	if (h->v2_mount) {
+		ctl = read_opt(h->v2_mount, "cgroup.controllers");
+		sub = read_opt(h->v2_mount, "cgroup.subtree_control");
+	}
+	rt_cg_host_set_v2(h, ctl, sub);
+	return 0;
+}
+
+enum lxr_cg_version rt_cgroup_version(void)
+{
+	struct statfs sfs;
+	struct rt_cg_host h;
+	enum lxr_cg_version v;
+
+	if (statfs(PURE_V2_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		return LXR_CG_V2;
+	if (rt_cg_host_probe(&h, NULL) < 0)
+		return LXR_CG_V1;
+	v = rt_cg_host_where(&h, RT_CG_MEMORY);
+	if (!v)
+		v = h.v2_mount && !h.v1_mount[RT_CG_CPU] && !h.v1_mount[RT_CG_PIDS] ? LXR_CG_V2
+										    : LXR_CG_V1;
+	rt_cg_host_free(&h);
+	return v;
+}

@@ -1,0 +1,95 @@
+#!/bin/bash
+# usage: tests/vm/run-in-vm.sh CMD [ARG...]
+#
+# Runs CMD as root inside a throw-away VM whose only cgroup filesystem is
+# cgroup2 at /sys/fs/cgroup (what most users' machines have, unlike CI's v1
+# hosts), and exits with CMD's status. The guest chroots into the host's /,
+# shared read-only, so the host's built binaries and tools work at their usual
+# paths; CMD's working directory is a fresh scratch directory shared
+# read-write (removed afterwards). The guest kernel is Debian's packaged one
+# (linux-image-amd64), under QEMU's TCG emulation.
+#
+# Exit status: CMD's, 77 when QEMU or a guest kernel is not installed
+# (packaging/setup.sh installs both), 125 when the VM gave no result.
+# Environment: LXR_VM_CACHE (kernel + initramfs cache; default
+# $LXR_BUILD_DIR/vm or <source>/build/vm), VMTIMEOUT (seconds, default 300),
+# LXR_VM_ACCEL (default tcg: KVM does not work on the CI hosts).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+cache=${LXR_VM_CACHE:-${LXR_BUILD_DIR:-$src/build}/vm}
+
+if [ $# -eq 0 ]; then
+	echo "usage: $0 CMD [ARG...]" >&2
+	exit 2
+fi
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "run-in-vm: qemu-system-x86_64 is not installed (packaging/setup.sh installs qemu-system-x86)" >&2
+	exit 77
+fi
+
+# The newest packaged kernel that has its modules: the initramfs needs them.
+kver=""
+for k in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V); do
+	[ -d "/lib/modules/$k/kernel" ] && kver=$k
+done
+if [ -z "$kver" ]; then
+	echo "run-in-vm: no /boot/vmlinuz-* with modules in /lib/modules (packaging/setup.sh installs linux-image-amd64)" >&2
+	exit 77
+fi
+
+# Booting the xz-compressed bzImage under emulation costs seconds of
+# decompression per boot; decompress once into an ELF vmlinux (QEMU boots it
+# through its PVH entry point).
+prepare() {
+	mkdir -p "$cache"
+	exec 9>"$cache/.lock"
+	flock 9 # parallel runs must not half-write the cache for each other
+	local vmlinux=$cache/vmlinux-$kver initrd=$cache/initrd-$kver.gz
+	if [ ! -s "$vmlinux" ]; then
+		python3 - "/boot/vmlinuz-$kver" "$vmlinux.tmp" <<'PY'
+import lzma, sys
+data = open(sys.argv[1], "rb").read()
+at = data.find(b"\xfd7zXZ\x00")
+if at < 0:
+    sys.exit("run-in-vm: no xz stream in " + sys.argv[1])
+# The decompressor stops at the end of the xz stream; what follows is ignored.
+open(sys.argv[2], "wb").write(lzma.LZMADecompressor().decompress(data[at:]))
+PY
+		mv "$vmlinux.tmp" "$vmlinux"
+	fi
+	if [ ! -s "$initrd" ] || [ "$here/init-runner" -nt "$initrd" ] ||
+		[ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
+		KVER=$kver sh "$here/mkinitramfs.sh" "$here/init-runner" "$initrd.tmp"
+		mv "$initrd.tmp" "$initrd"
+	fi
+	exec 9>&-
+	VMLINUX=$vmlinux
+	INITRD=$initrd
+}
+prepare
+
+share=$(mktemp -d "$cache/run.XXXXXX")
+trap 'rm -rf "$share"' EXIT
+printf 'cd %q && exec' "$share" >"$share/.vmtest-cmd"
+printf ' %q' "$@" >>"$share/.vmtest-cmd"
+echo >>"$share/.vmtest-cmd"
+
+# -M microvm hangs in about 30 % of boots (TSC calibration): use the pc machine
+# with qboot. The guest writes its status into the share; isa-debug-exit only
+# makes QEMU quit at once.
+set +e
+timeout "${VMTIMEOUT:-300}" qemu-system-x86_64 -accel "${LXR_VM_ACCEL:-tcg}" -m 512 -smp 2 \
+	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
+	-kernel "$VMLINUX" -initrd "$INITRD" \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
+	-append "console=ttyS0 quiet panic=-1 vmshare=$share" </dev/null | tr -d '\r'
+qrc=${PIPESTATUS[0]}
+set -e
+if [ -f "$share/.vmtest-rc" ]; then
+	exit "$(cat "$share/.vmtest-rc")"
+fi
+echo "run-in-vm: the VM gave no result (qemu/timeout status $qrc)" >&2
+exit 125

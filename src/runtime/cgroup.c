@@ -62,11 +62,11 @@ static int check_name(const char *what, const char *s, lxr_err *err)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-' || c == '.'));
+			  (c >= '0' && c <= '9') || c == '_' || (i > 0 && (c == '-' || c == '.'));
 		if (!ok)
 			return lxr_fail(
 			    err, EINVAL,
-			    "cgroup %s \"%s\": use letters, digits and _ - . (not first)", what, s);
+			    "cgroup %s \"%s\": use letters, digits, _ and - . (not first)", what, s);
 	}
 	for (int c = -1; c < RT_CG_NCTRL; c++) {
 		const char *prefix = c < 0 ? "cgroup" : rt_cg_ctrl_name(c);

@@ -35,6 +35,13 @@ typedef const char *(*cfg_lookup_fn)(const char *name, void *ctx);
 /* Parse a .env text. Returns 0, or -1 with *diag set on the first error. */
 int cfg_dotenv_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
 		     struct cfg_env *out, struct cfg_text_diag *diag);
+/* The same, keeping every diag: warnings (a variable referenced in a value
+ * that is not set) and the first error, in file order. diags may be NULL;
+ * up to max_diags are stored and *n_diags is their count. On error *out is
+ * left empty: nothing half-parsed. */
+int cfg_dotenv_parse_diags(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+			   struct cfg_env *out, struct cfg_text_diag *diags, size_t max_diags,
+			   size_t *n_diags);
 const char *cfg_env_get(const struct cfg_env *env, const char *key);
 void cfg_env_free(struct cfg_env *env);
 
@@ -48,6 +55,26 @@ void cfg_env_free(struct cfg_env *env);
  * error diag was produced, -1 otherwise. *out is always set (caller frees). */
 int cfg_interpolate(const char *s, cfg_lookup_fn lookup, void *ctx, char **out,
 		    struct cfg_text_diag *diags, size_t max_diags, size_t *n_diags);
+
+/* Interpolation of a span taken from a larger text, for callers that report
+ * positions in that text (the .env parser, the YAML loader for a scalar):
+ * line/col are the position of text[0], and every diag is placed relative to
+ * it. dquote additionally decodes the .env double-quote escapes (\n \t \r
+ * \\ \" \$; others stay as written) and CRLF -> LF in the same pass, so
+ * columns stay those of the source. Diags are appended to ip->diags (n_diags
+ * counts them; when full, an error replaces the last warning so an error is
+ * never lost); ip->failed is set on an error. Returns 0 or -1 (error). */
+struct cfg_interp {
+	cfg_lookup_fn lookup;
+	void *ctx;
+	bool dquote;
+	struct cfg_text_diag *diags;
+	size_t max_diags;
+	size_t n_diags;
+	bool failed;
+};
+int cfg_interpolate_span(struct cfg_interp *ip, const char *text, size_t len, int line, int col,
+			 char **out);
 
 /* ---- value syntaxes --------------------------------------------------------- */
 /* Go/Compose durations: "1m30s", "10s", "1h", "500ms", "2us", "1.5s"; a bare

@@ -87,7 +87,7 @@ static void skip_line(struct parser *p)
 }
 
 static int fail(struct parser *p, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(struct parser *p, size_t off, const char *fmt, ...)
 {
@@ -142,8 +142,8 @@ static int interpolate(struct parser *p, size_t start, size_t end, bool dquote, 
 				.diags = p->diags,
 				.max_diags = p->max_diags,
 				.n_diags = p->n_diags};
-	int r = cfg_interpolate_span(&ip, p->text + start, end - start, p->line, col_of(p, start),
-				     out);
+	int r =
+	    cfg_interpolate_span(&ip, p->text + start, end - start, p->line, col_of(p, start), out);
 
 	p->n_diags = ip.n_diags;
 	if (r < 0) {

@@ -102,7 +102,7 @@ static void position(const struct scan *sc, size_t off, int *line, int *col)
 }
 
 static void add_diag(struct scan *sc, size_t off, bool warning, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void add_diag(struct scan *sc, size_t off, bool warning, const char *fmt, ...)
 {
@@ -150,7 +150,8 @@ static size_t find_close(const struct scan *sc, size_t i, size_t end)
 
 		if (escape_len(sc, i, end)) {
 			i++;
-		} else if (c == '$' && i + 1 < end && (sc->text[i + 1] == '$' || sc->text[i + 1] == '{')) {
+		} else if (c == '$' && i + 1 < end &&
+			   (sc->text[i + 1] == '$' || sc->text[i + 1] == '{')) {
 			if (sc->text[i + 1] == '{')
 				depth++;
 			i++;
@@ -175,11 +176,11 @@ static void expand(struct scan *sc, size_t i, size_t end, bool emit, struct buf 
 
 /* The part of ${NAME<op>ARG} after the name, once the name is known. */
 struct braced {
-	size_t dollar;	 /* offset of the `$` */
+	size_t dollar; /* offset of the `$` */
 	const char *name;
 	size_t name_len;
-	bool colon;	 /* `:-`, `:?`, `:+`: empty counts as unset */
-	char op;	 /* 0, '-', '?', '+' */
+	bool colon; /* `:-`, `:?`, `:+`: empty counts as unset */
+	char op;    /* 0, '-', '?', '+' */
 	size_t arg, arg_end;
 };
 
@@ -197,16 +198,15 @@ static void apply_op(struct scan *sc, const struct braced *b, bool emit, struct 
 				 clamp_int(b->name_len), b->name);
 		usable = val != NULL;
 		break;
-	case '-':
-		expand(sc, b->arg, b->arg_end, emit && !usable, out);
-		break;
+	case '-': expand(sc, b->arg, b->arg_end, emit && !usable, out); break;
 	case '+':
 		expand(sc, b->arg, b->arg_end, emit && usable, out);
 		return; /* the variable's own value is never inserted */
 	case '?':
 		expand(sc, b->arg, b->arg_end, emit && !usable, &msg);
 		if (emit && !usable)
-			add_diag(sc, b->dollar, false, "required variable %.*s is missing a value%s%s",
+			add_diag(sc, b->dollar, false,
+				 "required variable %.*s is missing a value%s%s",
 				 clamp_int(b->name_len), b->name, msg.len ? ": " : "",
 				 msg.len ? msg.p : "");
 		free(msg.p);
@@ -233,6 +233,7 @@ static size_t braced(struct scan *sc, size_t i, size_t end, bool emit, struct bu
 	while (p < close && (p == i + 2 ? name_start(sc->text[p]) : name_char(sc->text[p])))
 		p++;
 	b.name_len = p - (i + 2);
+	size_t after_name = p;
 	if (p < close && sc->text[p] == ':') {
 		b.colon = true;
 		p++;
@@ -248,7 +249,7 @@ static size_t braced(struct scan *sc, size_t i, size_t end, bool emit, struct bu
 		add_diag(sc, i, false,
 			 "invalid variable reference \"%.*s\": unexpected '%c' after the name "
 			 "(expected \"}\", \":-\", \"-\", \":?\", \"?\", \":+\" or \"+\")",
-			 clamp_int(shown), sc->text + i, sc->text[p]);
+			 clamp_int(shown), sc->text + i, sc->text[after_name]);
 	} else if (sc->depth >= INTERP_MAX_DEPTH) {
 		add_diag(sc, i, false, "variable references nested more than %d deep",
 			 INTERP_MAX_DEPTH);
@@ -328,7 +329,7 @@ int cfg_interpolate(const char *s, cfg_lookup_fn lookup_fn, void *ctx, char **ou
 		    struct cfg_text_diag *diags, size_t max_diags, size_t *n_diags)
 {
 	struct cfg_interp ip = {
-		.lookup = lookup_fn, .ctx = ctx, .diags = diags, .max_diags = max_diags};
+	    .lookup = lookup_fn, .ctx = ctx, .diags = diags, .max_diags = max_diags};
 	int r = cfg_interpolate_span(&ip, s, strlen(s), 1, 1, out);
 
 	if (n_diags)

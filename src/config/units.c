@@ -61,26 +61,20 @@ struct unit {
 	int64_t ns;
 };
 
-/* Longest names first so "ms" is not read as "m" followed by "s". */
+/* Go also accepts U+00B5 (micro sign) and U+03BC (greek mu) for "us". */
 static const struct unit duration_units[] = {
-	{"ns", 1},
-	{"us", 1000},
-	{"\xc2\xb5s", 1000}, /* U+00B5 micro sign, as Go accepts */
-	{"\xce\xbcs", 1000}, /* U+03BC greek mu */
-	{"ms", 1000000},
-	{"s", 1000000000},
-	{"m", 60LL * 1000000000},
-	{"h", 3600LL * 1000000000},
+    {"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},      {"\xce\xbcs", 1000},
+    {"ms", 1000000}, {"s", 1000000000}, {"m", 60LL * 1000000000}, {"h", 3600LL * 1000000000},
 };
 
+/* The longest unit name that matches, so "ms" is not read as "m" + "s". */
 static const struct unit *duration_unit(const char **s)
 {
 	const struct unit *best = NULL;
 
 	for (size_t i = 0; i < sizeof(duration_units) / sizeof(*duration_units); i++) {
 		size_t n = strlen(duration_units[i].name);
-		if (!strncmp(*s, duration_units[i].name, n) &&
-		    (!best || n > strlen(best->name)))
+		if (!strncmp(*s, duration_units[i].name, n) && (!best || n > strlen(best->name)))
 			best = &duration_units[i];
 	}
 	if (best)
@@ -180,37 +174,57 @@ int cfg_parse_cpus(const char *s, int64_t *millicpus)
  * kernel's first one, 32 + 2: glibc reserves 32 and 33 for its threads, so
  * its SIGRTMIN (and docker's "RTMIN") is 34. */
 #define RT_FIRST 34
-#define RT_LAST 64
+#define RT_LAST  64
 
 static const struct {
 	const char *name;
 	int signo;
 } signals[] = {
-	{"SIGHUP", SIGHUP},	  {"SIGINT", SIGINT},	    {"SIGQUIT", SIGQUIT},
-	{"SIGILL", SIGILL},	  {"SIGTRAP", SIGTRAP},	    {"SIGABRT", SIGABRT},
-	{"SIGBUS", SIGBUS},	  {"SIGFPE", SIGFPE},	    {"SIGKILL", SIGKILL},
-	{"SIGUSR1", SIGUSR1},	  {"SIGSEGV", SIGSEGV},	    {"SIGUSR2", SIGUSR2},
-	{"SIGPIPE", SIGPIPE},	  {"SIGALRM", SIGALRM},	    {"SIGTERM", SIGTERM},
-	{"SIGSTKFLT", SIGSTKFLT}, {"SIGCHLD", SIGCHLD},	    {"SIGCONT", SIGCONT},
-	{"SIGSTOP", SIGSTOP},	  {"SIGTSTP", SIGTSTP},	    {"SIGTTIN", SIGTTIN},
-	{"SIGTTOU", SIGTTOU},	  {"SIGURG", SIGURG},	    {"SIGXCPU", SIGXCPU},
-	{"SIGXFSZ", SIGXFSZ},	  {"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF},
-	{"SIGWINCH", SIGWINCH},	  {"SIGIO", SIGIO},	    {"SIGPWR", SIGPWR},
-	{"SIGSYS", SIGSYS},
-	/* aliases after the canonical names, so cfg_signal_name finds those */
-	{"SIGIOT", SIGIOT},	  {"SIGCLD", SIGCHLD},	    {"SIGPOLL", SIGPOLL},
+    {"SIGHUP", SIGHUP},
+    {"SIGINT", SIGINT},
+    {"SIGQUIT", SIGQUIT},
+    {"SIGILL", SIGILL},
+    {"SIGTRAP", SIGTRAP},
+    {"SIGABRT", SIGABRT},
+    {"SIGBUS", SIGBUS},
+    {"SIGFPE", SIGFPE},
+    {"SIGKILL", SIGKILL},
+    {"SIGUSR1", SIGUSR1},
+    {"SIGSEGV", SIGSEGV},
+    {"SIGUSR2", SIGUSR2},
+    {"SIGPIPE", SIGPIPE},
+    {"SIGALRM", SIGALRM},
+    {"SIGTERM", SIGTERM},
+    {"SIGSTKFLT", SIGSTKFLT},
+    {"SIGCHLD", SIGCHLD},
+    {"SIGCONT", SIGCONT},
+    {"SIGSTOP", SIGSTOP},
+    {"SIGTSTP", SIGTSTP},
+    {"SIGTTIN", SIGTTIN},
+    {"SIGTTOU", SIGTTOU},
+    {"SIGURG", SIGURG},
+    {"SIGXCPU", SIGXCPU},
+    {"SIGXFSZ", SIGXFSZ},
+    {"SIGVTALRM", SIGVTALRM},
+    {"SIGPROF", SIGPROF},
+    {"SIGWINCH", SIGWINCH},
+    {"SIGIO", SIGIO},
+    {"SIGPWR", SIGPWR},
+    {"SIGSYS", SIGSYS},
+    /* aliases after the canonical names, so cfg_signal_name finds those */
+    {"SIGIOT", SIGIOT},
+    {"SIGCLD", SIGCHLD},
+    {"SIGPOLL", SIGPOLL},
 };
 
 /* Named from the nearer end, as `kill -l` does. */
 static const char *const rt_names[RT_LAST - RT_FIRST + 1] = {
-	"SIGRTMIN", "SIGRTMIN+1", "SIGRTMIN+2", "SIGRTMIN+3",
-	"SIGRTMIN+4", "SIGRTMIN+5", "SIGRTMIN+6", "SIGRTMIN+7",
-	"SIGRTMIN+8", "SIGRTMIN+9", "SIGRTMIN+10", "SIGRTMIN+11",
-	"SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15",
-	"SIGRTMAX-14", "SIGRTMAX-13", "SIGRTMAX-12", "SIGRTMAX-11",
-	"SIGRTMAX-10", "SIGRTMAX-9", "SIGRTMAX-8", "SIGRTMAX-7",
-	"SIGRTMAX-6", "SIGRTMAX-5", "SIGRTMAX-4", "SIGRTMAX-3",
-	"SIGRTMAX-2", "SIGRTMAX-1", "SIGRTMAX",
+    "SIGRTMIN",    "SIGRTMIN+1",  "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",
+    "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",  "SIGRTMIN+9",  "SIGRTMIN+10", "SIGRTMIN+11",
+    "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMAX-14", "SIGRTMAX-13",
+    "SIGRTMAX-12", "SIGRTMAX-11", "SIGRTMAX-10", "SIGRTMAX-9",  "SIGRTMAX-8",  "SIGRTMAX-7",
+    "SIGRTMAX-6",  "SIGRTMAX-5",  "SIGRTMAX-4",  "SIGRTMAX-3",  "SIGRTMAX-2",  "SIGRTMAX-1",
+    "SIGRTMAX",
 };
 
 /* "RTMIN", "RTMIN+n", "RTMAX", "RTMAX-n" (without "SIG"), case-insensitive. */

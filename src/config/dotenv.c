@@ -86,6 +86,20 @@ static void skip_line(struct parser *p)
 	advance(p, nl ? (size_t)(nl - p->text) + 1 : p->len);
 }
 
+/* A character as a message shows it: 'x', or what it is when unprintable. */
+static const char *char_name(char c, char buf[16])
+{
+	if (c == '\0' || c == '\n')
+		return "end of line";
+	if (c == '\r')
+		return "carriage return";
+	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+		snprintf(buf, 16, "byte 0x%02x", (unsigned char)c);
+	else
+		snprintf(buf, 16, "'%c'", c);
+	return buf;
+}
+
 static int fail(struct parser *p, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -159,8 +173,10 @@ static int after_quote(struct parser *p)
 	skip_blanks(p);
 	if (peek(p) == '#' || at_eol(p))
 		return 0;
-	return fail(p, p->pos, "unexpected '%c' after the closing quote (quote the whole value)",
-		    peek(p));
+	char cb[16];
+
+	return fail(p, p->pos, "unexpected %s after the closing quote (quote the whole value)",
+		    char_name(peek(p), cb));
 }
 
 static int single_quoted(struct parser *p, char **out)
@@ -246,6 +262,7 @@ static int statement(struct parser *p)
 	size_t key;
 	int line = p->line;
 	const char *val;
+	char cb[16];
 
 	if (word_then_blank(p, "export")) {
 		p->pos += strlen("export");
@@ -256,9 +273,9 @@ static int statement(struct parser *p)
 		p->pos++;
 	if (p->pos == key)
 		return fail(p, p->pos,
-			    "expected a variable name, found '%c' (names are letters, digits, "
+			    "expected a variable name, found %s (names are letters, digits, "
 			    "'_', '.' and '-')",
-			    peek(p));
+			    char_name(peek(p), cb));
 	size_t klen = p->pos - key;
 	skip_blanks(p);
 	if (at_eol(p)) {
@@ -271,8 +288,8 @@ static int statement(struct parser *p)
 		return 0;
 	}
 	if (peek(p) != '=' && peek(p) != ':')
-		return fail(p, p->pos, "unexpected '%c' after variable name %.*s (expected '=')",
-			    peek(p), klen > 64 ? 64 : (int)klen, p->text + key);
+		return fail(p, p->pos, "unexpected %s after variable name %.*s (expected '=')",
+			    char_name(peek(p), cb), klen > 64 ? 64 : (int)klen, p->text + key);
 	p->pos++;
 	return value(p, p->text + key, klen, line);
 }

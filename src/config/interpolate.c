@@ -85,6 +85,20 @@ static int clamp_int(size_t n)
 	return n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
 }
 
+/* A character as a message shows it: 'x', or what it is when unprintable. */
+static const char *char_name(char c, char buf[16])
+{
+	if (c == '\0' || c == '\n')
+		return "end of line";
+	if (c == '\r')
+		return "carriage return";
+	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+		snprintf(buf, 16, "byte 0x%02x", (unsigned char)c);
+	else
+		snprintf(buf, 16, "'%c'", c);
+	return buf;
+}
+
 static void position(const struct scan *sc, size_t off, int *line, int *col)
 {
 	size_t lines = 0, nl = 0;
@@ -222,6 +236,7 @@ static size_t braced(struct scan *sc, size_t i, size_t end, bool emit, struct bu
 	struct braced b = {.dollar = i, .name = sc->text + i + 2};
 	size_t close = find_close(sc, i + 2, end);
 	size_t p = i + 2, shown = (close < end ? close + 1 : end) - i;
+	char cb[16];
 
 	if (shown > SNIPPET_MAX)
 		shown = SNIPPET_MAX;
@@ -247,9 +262,9 @@ static size_t braced(struct scan *sc, size_t i, size_t end, bool emit, struct bu
 			 clamp_int(shown), sc->text + i);
 	} else if (b.op == 0 && p != close) {
 		add_diag(sc, i, false,
-			 "invalid variable reference \"%.*s\": unexpected '%c' after the name "
+			 "invalid variable reference \"%.*s\": unexpected %s after the name "
 			 "(expected \"}\", \":-\", \"-\", \":?\", \"?\", \":+\" or \"+\")",
-			 clamp_int(shown), sc->text + i, sc->text[after_name]);
+			 clamp_int(shown), sc->text + i, char_name(sc->text[after_name], cb));
 	} else if (sc->depth >= INTERP_MAX_DEPTH) {
 		add_diag(sc, i, false, "variable references nested more than %d deep",
 			 INTERP_MAX_DEPTH);

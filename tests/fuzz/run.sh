@@ -47,7 +47,7 @@ for t in $targets; do
 	if [ -d "$src/tests/fuzz/corpus/${t#fuzz_}" ]; then
 		cp -R "$src/tests/fuzz/corpus/${t#fuzz_}/." "$corpus/"
 	fi
-	echo "fuzz: $t for ${seconds}s ($(ls "$corpus" | wc -l) seeds)"
+	echo "fuzz: $t for ${seconds}s ($(find "$corpus" -type f | wc -l) seeds)"
 	# -error_exitcode=1: libFuzzer's default 77 would read as "skipped" to ctest.
 	if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		"$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

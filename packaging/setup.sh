@@ -4,7 +4,7 @@
 # and the package index is refreshed only when a package is actually missing.
 set -eu
 
-PKGS="build-essential cmake pkg-config clang-format
+PKGS="build-essential cmake pkg-config clang-format clang libclang-rt-14-dev
 libyaml-dev libinih-dev libcap-dev libnl-3-dev libnl-route-3-dev
 libseccomp-dev libcmocka-dev
 busybox-static iproute2 nftables util-linux procps

@@ -18,9 +18,10 @@ struct cfg_text_diag {
 
 /* ---- .env ----------------------------------------------------------------
  * Compose's .env syntax: KEY=VAL, `export KEY=VAL`, # comments, blank lines,
- * single quotes (literal), double quotes (escapes \n \t \\ \" and ${...}
- * interpolation from earlier keys and the environment), unquoted values with
- * inline ` #` comments and interpolation. */
+ * single quotes (literal), double quotes (escapes \n \t \r \\ \" \$, may span
+ * lines, and ${...} interpolation from the environment, then earlier keys),
+ * unquoted values with inline ` #` comments and interpolation. `KEY` alone
+ * takes KEY from lookup (skipped when unset). Details: dotenv.c. */
 struct cfg_env_entry {
 	char *key;
 	char *value;
@@ -35,6 +36,13 @@ typedef const char *(*cfg_lookup_fn)(const char *name, void *ctx);
 /* Parse a .env text. Returns 0, or -1 with *diag set on the first error. */
 int cfg_dotenv_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
 		     struct cfg_env *out, struct cfg_text_diag *diag);
+/* The same, keeping every diag: warnings (a variable referenced in a value
+ * that is not set) and the first error, in file order. diags may be NULL;
+ * up to max_diags are stored and *n_diags is their count. On error *out is
+ * left empty: nothing half-parsed. */
+int cfg_dotenv_parse_diags(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+			   struct cfg_env *out, struct cfg_text_diag *diags, size_t max_diags,
+			   size_t *n_diags);
 const char *cfg_env_get(const struct cfg_env *env, const char *key);
 void cfg_env_free(struct cfg_env *env);
 
@@ -43,24 +51,53 @@ void cfg_env_free(struct cfg_env *env);
  * ${VAR?err}, ${VAR:+replacement}, ${VAR+replacement}, nesting inside the
  * default/replacement, `$$` for a literal `$`. An unset variable without a
  * default yields "" and a warning diag; `?` forms yield an error diag with the
- * user's message. diags (may be NULL) receives up to max_diags entries and
- * *n_diags their count; col is the column within s (1-based). Returns 0 if no
- * error diag was produced, -1 otherwise. *out is always set (caller frees). */
+ * user's message; bad syntax ("${", "${VAR", "${}", "${VAR!}") is an error
+ * diag at its `$`. A `$` that starts no reference ("$1", "a $ b") is kept.
+ * diags (may be NULL) receives up to max_diags entries (an error displaces a
+ * warning when full) and *n_diags their count; line/col are 1-based within s
+ * (line > 1 only when s holds newlines). Returns 0 if no error diag was
+ * produced, -1 otherwise. *out is always set (caller frees); an erroneous
+ * reference expands to "". */
 int cfg_interpolate(const char *s, cfg_lookup_fn lookup, void *ctx, char **out,
 		    struct cfg_text_diag *diags, size_t max_diags, size_t *n_diags);
 
+/* Interpolation of a span taken from a larger text, for callers that report
+ * positions in that text (the .env parser, the YAML loader for a scalar):
+ * line/col are the position of text[0], and every diag is placed relative to
+ * it. dquote additionally decodes the .env double-quote escapes (\n \t \r
+ * \\ \" \$; others stay as written) and CRLF -> LF in the same pass, so
+ * columns stay those of the source. Diags are appended to ip->diags (n_diags
+ * counts them; when full, an error replaces the last warning so an error is
+ * never lost); ip->failed is set on an error. Returns 0 or -1 (error). */
+struct cfg_interp {
+	cfg_lookup_fn lookup;
+	void *ctx;
+	bool dquote;
+	struct cfg_text_diag *diags;
+	size_t max_diags;
+	size_t n_diags;
+	bool failed;
+};
+int cfg_interpolate_span(struct cfg_interp *ip, const char *text, size_t len, int line, int col,
+			 char **out);
+
 /* ---- value syntaxes --------------------------------------------------------- */
 /* Go/Compose durations: "1m30s", "10s", "1h", "500ms", "2us", "1.5s"; a bare
- * number is seconds. Result in microseconds. */
+ * integer is seconds. Result in microseconds (below that truncated); negative
+ * or overflowing values are rejected. All of these return 0 or -1. */
 int cfg_parse_duration(const char *s, int64_t *usec);
-/* Byte sizes: "512", "512b", "64k", "100m", "1g", "1.5g" (binary units, as
- * compose's `mem_limit`); result in bytes. */
+/* Byte sizes: "512", "512b", "64k", "100m", "1g", "1.5g", "2GiB", "1 GB"
+ * (binary units k m g t p, as compose's `mem_limit`); result in bytes,
+ * fractions of a byte dropped; negative and overflow rejected. */
 int cfg_parse_bytes(const char *s, int64_t *bytes);
-/* CPU counts: "0.5", "2", "1.25" -> millicpus (500, 2000, 1250). */
+/* CPU counts: "0.5", "2", "1.25" -> millicpus (500, 2000, 1250); a non-zero
+ * value below 0.001 and negatives are rejected. */
 int cfg_parse_cpus(const char *s, int64_t *millicpus);
-/* Signal: "SIGTERM", "TERM", "15" -> number. */
+/* Signal: "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3", "RTMAX-1" -> number
+ * (this architecture's numbering; 1..31 and 34..64). */
 int cfg_parse_signal(const char *s, int *signo);
-/* Name of a signal number ("SIGTERM"), for printing the normalized model. */
+/* Name of a signal number ("SIGTERM", "SIGRTMIN+3"), for printing the
+ * normalized model; NULL for a number cfg_parse_signal would not accept. */
 const char *cfg_signal_name(int signo);
 
 #endif

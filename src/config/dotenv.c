@@ -1,0 +1,374 @@
+/* .env files, as Compose reads them (compose-go's dotenv parser is the
+ * reference; the Compose docs "Use an environment file" describe the rules).
+ *
+ * Decisions where the rules leave room, each matching compose-go:
+ * - `KEY` alone on a line (no `=`) inherits KEY from the lookup (the
+ *   environment); when the lookup does not know it the line adds nothing.
+ * - `KEY: value` (YAML style) is read like `KEY=value`.
+ * - Key names are [A-Za-z0-9_.-]+; anything else is an error at its column.
+ * - Variables in values resolve through the lookup first, then the keys
+ *   earlier in this file: the environment overrides .env, so a value built
+ *   from another key sees the value that key will really have.
+ * - An unquoted value's leading blanks are dropped before looking for an
+ *   inline comment, which starts at a blank followed by `#`, so `K= #x` is
+ *   "#x" but `K=a #x` is "a".
+ * Our own, where compose-go is looser: single quotes are fully literal (no
+ * `\'`), text after a closing quote other than a comment is an error, and a
+ * quoted value spanning CRLF lines reads as LF. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/text.h"
+#include "lxr/util.h"
+
+struct parser {
+	const char *text;
+	size_t len, pos;
+	int line;
+	size_t line_start; /* offset of the current line's first byte */
+	cfg_lookup_fn lookup;
+	void *ctx;
+	struct cfg_env env;
+	struct cfg_text_diag *diags;
+	size_t max_diags, n_diags;
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool key_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
+}
+
+static char peek(const struct parser *p)
+{
+	return p->pos < p->len ? p->text[p->pos] : '\0';
+}
+
+static bool at_eol(const struct parser *p)
+{
+	return p->pos >= p->len || p->text[p->pos] == '\n';
+}
+
+static int col_of(const struct parser *p, size_t off)
+{
+	size_t c = off - p->line_start + 1;
+	return c > INT32_MAX ? INT32_MAX : (int)c;
+}
+
+/* Move to offset to, keeping line accounting across any newlines passed. */
+static void advance(struct parser *p, size_t to)
+{
+	for (; p->pos < to; p->pos++) {
+		if (p->text[p->pos] == '\n') {
+			p->line++;
+			p->line_start = p->pos + 1;
+		}
+	}
+}
+
+static void skip_blanks(struct parser *p)
+{
+	while (p->pos < p->len && is_blank(p->text[p->pos]))
+		p->pos++;
+}
+
+static void skip_line(struct parser *p)
+{
+	const char *nl = memchr(p->text + p->pos, '\n', p->len - p->pos);
+
+	advance(p, nl ? (size_t)(nl - p->text) + 1 : p->len);
+}
+
+/* A character as a message shows it: 'x', or what it is when unprintable. */
+static const char *char_name(char c, char buf[16])
+{
+	if (c == '\0' || c == '\n')
+		return "end of line";
+	if (c == '\r')
+		return "carriage return";
+	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+		snprintf(buf, 16, "byte 0x%02x", (unsigned char)c);
+	else
+		snprintf(buf, 16, "'%c'", c);
+	return buf;
+}
+
+static int fail(struct parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct parser *p, size_t off, const char *fmt, ...)
+{
+	struct cfg_text_diag *d;
+	va_list ap;
+
+	if (!p->diags || !p->max_diags)
+		return -1;
+	if (p->n_diags >= p->max_diags)
+		p->n_diags--; /* the error matters more than the last warning */
+	d = &p->diags[p->n_diags++];
+	d->line = p->line;
+	d->col = col_of(p, off);
+	d->warning = false;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void env_set(struct cfg_env *env, const char *key, size_t klen, char *value, int line)
+{
+	for (size_t i = 0; i < env->n; i++) {
+		if (strlen(env->v[i].key) == klen && !memcmp(env->v[i].key, key, klen)) {
+			/* A later line wins, as in compose-go (a map). */
+			free(env->v[i].value);
+			env->v[i].value = value;
+			env->v[i].line = line;
+			return;
+		}
+	}
+	/* Capacity is the next power of two: grow exactly when n reaches one. */
+	if (env->n == 0 || (env->n >= 4 && !(env->n & (env->n - 1))))
+		env->v = lxr_xrealloc(env->v, sizeof(*env->v) * (env->n ? env->n * 2 : 4));
+	env->v[env->n++] = (struct cfg_env_entry){lxr_xstrndup(key, klen), value, line};
+}
+
+/* Values see the environment first, then what this file set so far. */
+static const char *chained_lookup(const char *name, void *ctx)
+{
+	struct parser *p = ctx;
+	const char *v = p->lookup ? p->lookup(name, p->ctx) : NULL;
+
+	return v ? v : cfg_env_get(&p->env, name);
+}
+
+static int interpolate(struct parser *p, size_t start, size_t end, bool dquote, char **out)
+{
+	struct cfg_interp ip = {.lookup = chained_lookup,
+				.ctx = p,
+				.dquote = dquote,
+				.diags = p->diags,
+				.max_diags = p->max_diags,
+				.n_diags = p->n_diags};
+	int r =
+	    cfg_interpolate_span(&ip, p->text + start, end - start, p->line, col_of(p, start), out);
+
+	p->n_diags = ip.n_diags;
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* After a closing quote only blanks and a comment may follow. */
+static int after_quote(struct parser *p)
+{
+	skip_blanks(p);
+	if (peek(p) == '#' || at_eol(p))
+		return 0;
+	char cb[16];
+
+	return fail(p, p->pos, "unexpected %s after the closing quote (quote the whole value)",
+		    char_name(peek(p), cb));
+}
+
+static int single_quoted(struct parser *p, char **out)
+{
+	size_t open = p->pos, start = open + 1;
+	const char *close = memchr(p->text + start, '\'', p->len - start);
+	char *v;
+	size_t n = 0;
+
+	if (!close)
+		return fail(p, open, "unterminated single-quoted value: missing closing '");
+	v = lxr_xmalloc((size_t)(close - (p->text + start)) + 1);
+	for (const char *c = p->text + start; c < close; c++)
+		if (!(c[0] == '\r' && c + 1 < close && c[1] == '\n'))
+			v[n++] = *c;
+	v[n] = '\0';
+	*out = v;
+	advance(p, (size_t)(close - p->text) + 1);
+	return after_quote(p);
+}
+
+static int double_quoted(struct parser *p, char **out)
+{
+	size_t open = p->pos, i;
+
+	for (i = open + 1; i < p->len && p->text[i] != '"'; i++)
+		if (p->text[i] == '\\' && i + 1 < p->len)
+			i++; /* `\"` and `\\` never end the value */
+	if (i >= p->len)
+		return fail(p, open, "unterminated double-quoted value: missing closing \"");
+	if (interpolate(p, open + 1, i, true, out) < 0)
+		return -1;
+	advance(p, i + 1);
+	return after_quote(p);
+}
+
+static int unquoted(struct parser *p, char **out)
+{
+	size_t start = p->pos, end = p->pos;
+
+	while (end < p->len && p->text[end] != '\n') {
+		if (end > start && is_blank(p->text[end - 1]) && p->text[end] == '#')
+			break;
+		end++;
+	}
+	advance(p, end);
+	while (end > start && is_blank(p->text[end - 1]))
+		end--;
+	return interpolate(p, start, end, false, out);
+}
+
+static int value(struct parser *p, const char *key, size_t klen, int line)
+{
+	char *v = NULL;
+	int r;
+
+	skip_blanks(p);
+	if (peek(p) == '\'')
+		r = single_quoted(p, &v);
+	else if (peek(p) == '"')
+		r = double_quoted(p, &v);
+	else
+		r = unquoted(p, &v);
+	if (r < 0) {
+		free(v);
+		return -1;
+	}
+	env_set(&p->env, key, klen, v, line);
+	skip_line(p);
+	return 0;
+}
+
+static bool word_then_blank(const struct parser *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	return p->len - p->pos > n && !memcmp(p->text + p->pos, word, n) &&
+	       is_blank(p->text[p->pos + n]);
+}
+
+static int statement(struct parser *p)
+{
+	size_t key;
+	int line = p->line;
+	const char *val;
+	char cb[16];
+
+	if (word_then_blank(p, "export")) {
+		p->pos += strlen("export");
+		skip_blanks(p);
+	}
+	key = p->pos;
+	while (p->pos < p->len && key_char(p->text[p->pos]))
+		p->pos++;
+	if (p->pos == key)
+		return fail(p, p->pos,
+			    "expected a variable name, found %s (names are letters, digits, "
+			    "'_', '.' and '-')",
+			    char_name(peek(p), cb));
+	size_t klen = p->pos - key;
+	skip_blanks(p);
+	if (at_eol(p)) {
+		_cleanup_free_ char *name = lxr_xstrndup(p->text + key, klen);
+
+		val = p->lookup ? p->lookup(name, p->ctx) : NULL;
+		if (val)
+			env_set(&p->env, name, klen, lxr_xstrdup(val), line);
+		skip_line(p);
+		return 0;
+	}
+	if (peek(p) != '=' && peek(p) != ':')
+		return fail(p, p->pos, "unexpected %s after variable name %.*s (expected '=')",
+			    char_name(peek(p), cb), klen > 64 ? 64 : (int)klen, p->text + key);
+	p->pos++;
+	return value(p, p->text + key, klen, line);
+}
+
+static int parse(struct parser *p)
+{
+	const char *nul = memchr(p->text, '\0', p->len);
+
+	if (nul) {
+		advance(p, (size_t)(nul - p->text));
+		return fail(p, p->pos, "NUL byte in .env file (is it a binary file?)");
+	}
+	if (p->len >= 3 && !memcmp(p->text, "\xEF\xBB\xBF", 3))
+		p->pos = p->line_start = 3; /* UTF-8 byte order mark from Windows editors */
+	while (p->pos < p->len) {
+		skip_blanks(p);
+		if (at_eol(p) || peek(p) == '#') {
+			skip_line(p);
+			continue;
+		}
+		if (statement(p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cfg_dotenv_parse_diags(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+			   struct cfg_env *out, struct cfg_text_diag *diags, size_t max_diags,
+			   size_t *n_diags)
+{
+	struct parser p = {.text = text,
+			   .len = len,
+			   .line = 1,
+			   .lookup = lookup,
+			   .ctx = ctx,
+			   .diags = diags,
+			   .max_diags = max_diags};
+	int r = parse(&p);
+
+	if (n_diags)
+		*n_diags = p.n_diags;
+	if (r < 0) {
+		cfg_env_free(&p.env);
+		*out = (struct cfg_env){0};
+		return -1;
+	}
+	*out = p.env;
+	return 0;
+}
+
+int cfg_dotenv_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+		     struct cfg_env *out, struct cfg_text_diag *diag)
+{
+	struct cfg_text_diag d[1];
+	size_t n = 0;
+	int r;
+
+	/* One slot: warnings land there too but an error always replaces them,
+	 * so on failure it holds the error. */
+	r = cfg_dotenv_parse_diags(text, len, lookup, ctx, out, d, 1, &n);
+	if (r < 0 && diag)
+		*diag = d[0];
+	return r;
+}
+
+const char *cfg_env_get(const struct cfg_env *env, const char *key)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (!strcmp(env->v[i].key, key))
+			return env->v[i].value;
+	return NULL;
+}
+
+void cfg_env_free(struct cfg_env *env)
+{
+	for (size_t i = 0; i < env->n; i++) {
+		free(env->v[i].key);
+		free(env->v[i].value);
+	}
+	free(env->v);
+	*env = (struct cfg_env){0};
+}

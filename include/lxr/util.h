@@ -86,10 +86,6 @@ void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
 char **lxr_strv_dup(char *const *v);
 void lxr_strv_free(char **v);
 
-/* Parse "512", "512k", "100m", "1g" (binary units, as docker and compose) into
- * bytes. Returns -1 on bad syntax or overflow. */
-int lxr_parse_bytes(const char *s, int64_t *out);
-
 /* ---- files ---------------------------------------------------------------- */
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/run_opts.h"
+#include "config/text.h"
 
 static const char usage_text[] =
 	"usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]\n"
@@ -189,17 +189,12 @@ static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 
 static int parse_cpus(struct run_opts *o, const char *arg, lxr_err *err)
 {
-	char *end;
-	double v;
+	int64_t milli;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 1024 || isnan(v))
-		return lxr_fail(err, 0, "--cpus \"%s\": expected a positive number of CPUs", arg);
+	if (cfg_parse_cpus(arg, &milli) < 0 || milli < 10 || milli > 1024000)
+		return lxr_fail(err, 0, "--cpus \"%s\": expected a number of CPUs from 0.01 up", arg);
 	o->spec.resources.cpu_period = 100000;
-	o->spec.resources.cpu_quota = (uint64_t)llround(v * 100000.0);
-	if (o->spec.resources.cpu_quota < 1000)
-		return lxr_fail(err, 0, "--cpus \"%s\": at least 0.01 CPUs", arg);
+	o->spec.resources.cpu_quota = (uint64_t)milli * 100;
 	return 0;
 }
 
@@ -250,7 +245,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 		o->user = lxr_xstrdup(arg);
 		return 0;
 	case 'm':
-		if (lxr_parse_bytes(arg, &o->spec.resources.memory_limit) < 0 ||
+		if (cfg_parse_bytes(arg, &o->spec.resources.memory_limit) < 0 ||
 		    o->spec.resources.memory_limit < (6 << 20))
 			return lxr_fail(err, 0, "--memory \"%s\": expected a size of at least 6m "
 						"(e.g. 100m, 1g)",

@@ -2,7 +2,6 @@
  * useful error to report and no state worth saving at that point. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,36 +122,4 @@ void lxr_strv_free(char **v)
 void lxr_strvfreep(char ***v)
 {
 	lxr_strv_free(*v);
-}
-
-int lxr_parse_bytes(const char *s, int64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case '\0': shift = 0; break;
-	case 'b': case 'B': shift = 0; end++; break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return -1;
-	}
-	/* docker also accepts "100mb", "1gb" */
-	if (shift && (*end == 'b' || *end == 'B'))
-		end++;
-	if (*end)
-		return -1;
-	if (v > (unsigned long long)INT64_MAX >> shift)
-		return -1;
-	*out = (int64_t)(v << shift);
-	return 0;
 }

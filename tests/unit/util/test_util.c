@@ -28,24 +28,6 @@ static void error_gains_context(void **state)
 	assert_string_equal(err.hint, "");
 }
 
-static void parse_bytes_units(void **state)
-{
-	int64_t v;
-
-	assert_int_equal(lxr_parse_bytes("100m", &v), 0);
-	assert_int_equal(v, 100LL << 20);
-	assert_int_equal(lxr_parse_bytes("1G", &v), 0);
-	assert_int_equal(v, 1LL << 30);
-	assert_int_equal(lxr_parse_bytes("512kb", &v), 0);
-	assert_int_equal(v, 512LL << 10);
-	assert_int_equal(lxr_parse_bytes("4096", &v), 0);
-	assert_int_equal(v, 4096);
-	assert_int_equal(lxr_parse_bytes("", &v), -1);
-	assert_int_equal(lxr_parse_bytes("-1m", &v), -1);
-	assert_int_equal(lxr_parse_bytes("12x", &v), -1);
-	assert_int_equal(lxr_parse_bytes("99999999999999t", &v), -1);
-}
-
 static void strv_push_and_dup(void **state)
 {
 	_cleanup_strv_ char **v = NULL;
@@ -127,7 +109,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(error_gains_context),
-		cmocka_unit_test(parse_bytes_units),
 		cmocka_unit_test(strv_push_and_dup),
 		cmocka_unit_test(atomic_write_replaces_whole_file),
 		cmocka_unit_test(mkdir_p_and_rm_rf),

@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
 	"      --cpus N         CPU limit (e.g. 0.5, 2)\n"
 	"      --pids-limit N   maximum number of processes (-1: unlimited)\n"
-	"      --network none   network mode (only \"none\": a private loopback)\n"
+	"      --network MODE   none (a private loopback, the default for now) or\n"
+	"                       ns:PATH (join the network namespace at PATH)\n"
 	"  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file\n"
 	"      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
 	"      --read-only      mount the container's root read-only\n"
@@ -258,10 +259,18 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 		o->spec.resources.pids_limit = n > 0 ? n : 0;
 		return 0;
 	case OPT_NET:
+		/* podman's ns:PATH joins an existing network namespace */
+		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/') {
+			o->spec.ns[LXR_NS_NET].create = false;
+			free(o->spec.ns[LXR_NS_NET].join_path);
+			o->spec.ns[LXR_NS_NET].join_path = lxr_xstrdup(arg + 3);
+			return 0;
+		}
 		if (strcmp(arg, "none"))
 			return lxr_fail(err, 0, "--network \"%s\": not supported yet", arg),
-			       lxr_err_hint(err, "only \"none\" (a private loopback) until bridge "
-						 "networking lands");
+			       lxr_err_hint(err, "use \"none\" (a private loopback) or ns:PATH (join "
+						 "a network namespace) until bridge networking lands");
+		o->spec.ns[LXR_NS_NET].create = true;
 		return 0;
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);

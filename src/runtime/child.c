@@ -147,12 +147,26 @@ static _Noreturn void exec_command(const struct rt_child *c, int slave)
 	fail(c, rt_exec_exit_code(err.errnum), &err);
 }
 
+static int join_namespaces(const struct rt_child *c, lxr_err *err)
+{
+	static const int flags[LXR_NS_COUNT] = {[LXR_NS_NET] = CLONE_NEWNET,
+						[LXR_NS_IPC] = CLONE_NEWIPC,
+						[LXR_NS_UTS] = CLONE_NEWUTS};
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		if (c->join_fd[i] >= 0 && setns(c->join_fd[i], flags[i]) < 0)
+			return lxr_fail(err, errno, "setns into %s", c->spec->ns[i].join_path);
+	}
+	return 0;
+}
+
 static int prepare(const struct rt_child *c, lxr_err *err)
 {
 	const struct lxr_spec *spec = c->spec;
 
 	/* Device nodes and mount points get exactly the modes the plan says. */
 	umask(0);
+	if (join_namespaces(c, err) < 0)
+		return -1;
 	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return lxr_fail(err, errno, "unshare cgroup namespace");
 	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only

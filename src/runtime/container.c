@@ -173,19 +173,58 @@ static int await_exec(struct lxr_container *c, int sync, struct lxr_stdio *io, l
 	}
 }
 
+static void close_joins(int *fds)
+{
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Namespaces the container joins instead of creating (a network namespace
+ * the net layer has already wired, say). Opened before the clone so the
+ * child needs no path lookup of its own. */
+static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
+{
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		fds[i] = -1;
+		if (!spec->ns[i].join_path || spec->ns[i].create)
+			continue;
+		if (i != LXR_NS_NET && i != LXR_NS_IPC && i != LXR_NS_UTS) {
+			close_joins(fds);
+			return lxr_fail(err, EINVAL, "joining an existing %s namespace is not "
+						     "supported yet",
+					i == LXR_NS_PID ? "pid" : i == LXR_NS_MNT ? "mount" : "cgroup");
+		}
+		fds[i] = open(spec->ns[i].join_path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int e = errno;
+			close_joins(fds);
+			return lxr_fail(err, e, "open namespace %s", spec->ns[i].join_path);
+		}
+	}
+	return 0;
+}
+
 static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
-	int sp[2], r;
+	int sp[2], r, joins[LXR_NS_COUNT];
 	bool into_cg = false;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+	if (open_joins(spec, joins, err) < 0)
+		return -1;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		close_joins(joins);
 		return lxr_fail(err, errno, "socketpair for start-up sync");
+	}
 	parent_end = sp[0];
 	child_end = sp[1];
 	pid = clone_container(spec, rt_cgroup_v2_fd(c->cg), &c->pidfd, &into_cg);
+	if (pid != 0)
+		close_joins(joins);
 	if (pid < 0)
 		return lxr_fail(err, errno, "clone3 with new namespaces"),
 		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
@@ -197,6 +236,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 				      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create};
 		close(parent_end);
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
+		memcpy(ch.join_fd, joins, sizeof(ch.join_fd));
 		rt_child_main(&ch);
 	}
 	c->pid = pid;

@@ -115,6 +115,7 @@ struct rt_child {
 	int sync;	     /* container end of the sync pair */
 	int stdio[3];	     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
 	bool unshare_cgroupns; /* cgroups joined after clone (v1): new cgroupns now */
+	int join_fd[LXR_NS_COUNT]; /* namespaces to setns() into, -1 for none */
 };
 
 /* The container side, right after clone. Never returns. */

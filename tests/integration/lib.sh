@@ -42,8 +42,13 @@ leftovers() {
 	return 0
 }
 
+# Commands to run at exit, last registered first (a test's own objects).
+AT_EXIT=()
+at_exit() { AT_EXIT=("$*" "${AT_EXIT[@]+"${AT_EXIT[@]}"}"); }
+
 finish() {
 	rc=$?
+	for c in "${AT_EXIT[@]+"${AT_EXIT[@]}"}"; do eval "$c" >/dev/null 2>&1 || true; done
 	out=$(leftovers)
 	rm -rf "$TEST_TMP"
 	if [ -n "$out" ]; then

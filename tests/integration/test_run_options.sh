@@ -36,3 +36,16 @@ for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/_run/$n" ] || break; sleep 0.05; done
 [ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "-d --rm container not removed after exit"
 grep -q detached-output "$LXR_LOG_DIR/_run/$n.log" || fail "-d output not in the log"
 pass "-d runs in the background, logs its output and cleans up after itself"
+
+# --network ns:PATH joins a network namespace made beforehand (what the net
+# layer does for stacks); the container sees its interfaces, not new ones.
+ns=lxrt$$
+ip netns add "$ns"
+at_exit ip netns del "$ns"
+ip -n "$ns" link add lxrt$$a type veth peer name lxrt$$b
+run run --rm --name "$(cname netns)" --network "ns:/run/netns/$ns" "$ROOTFS" ls /sys/class/net
+expect_out "$(printf 'lo\nlxrt%sa\nlxrt%sb' $$ $$)" "--network ns:PATH"
+run run --rm --name "$(cname nons)" --network ns:/nonexistent "$ROOTFS" true
+expect_rc 125 "missing namespace"
+expect_grep "$ERR" "open namespace /nonexistent" "missing namespace is named"
+pass "--network ns:PATH joins an existing network namespace"

@@ -205,6 +205,35 @@ bool rt_container_oom_killed(struct lxr_container *c);
  * size followed), forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to
  * the container, and return the init's wait status once it exits. */
 int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open, lxr_err *err);
+/* The same relay for any child process (lxr exec): returns once pidfd
+ * reports its exit; the caller reaps it. */
+int rt_attach(int pidfd, int pty_master, bool stdin_open, lxr_err *err);
+/* A running container found from its directory (<state_root>/<id>/state,
+ * written at start): its init's pid and a pidfd checked against the init's
+ * start time, so a recycled pid is never mistaken for the container. */
+struct lxr_container_ref {
+	pid_t pid;
+	int pidfd;
+	char *cgroup_group;
+	char *id;
+	/* the process part of its spec (env, uid/gid/groups, caps, cwd,
+	 * no_new_privs, seccomp): what `lxr exec` starts from */
+	struct lxr_spec process;
+};
+/* Returns 0 (found, running), or -1 with err (ESRCH: not running). */
+int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
+		      lxr_err *err);
+void rt_container_ref_free(struct lxr_container_ref *ref);
+
+/* Run a process inside a running container (docker exec, health checks):
+ * join the container's cgroup (group/name as created) and every namespace of
+ * the process behind target_pidfd, then become proc's user with proc's
+ * capabilities, no_new_privs and seccomp, and exec proc->args with proc->env
+ * in proc->cwd. proc->terminal gives a PTY from the container's devpts
+ * (io->pty_master). The new process is a direct child of the caller: *pid
+ * and *pidfd are set. Returns like rt_container_start (-126/-127/-1). */
+int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
+	       struct lxr_stdio *io, pid_t *pid, int *pidfd, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
 

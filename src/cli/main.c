@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"run", cmd_run, "run one container from a root filesystem directory"},
+	{"exec", cmd_exec, "run a command in a running container"},
 };
 
 static void usage(FILE *f)

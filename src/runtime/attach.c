@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <termios.h>
 
 #include "runtime/internal.h"
@@ -83,7 +84,7 @@ static ssize_t pump(int from, int to)
 	return n;
 }
 
-static int handle_signal(struct lxr_container *c, int sfd, struct relay *r, lxr_err *err)
+static int handle_signal(int pidfd, int sfd, struct relay *r, lxr_err *err)
 {
 	struct signalfd_siginfo si;
 
@@ -94,10 +95,18 @@ static int handle_signal(struct lxr_container *c, int sfd, struct relay *r, lxr_
 			copy_winsize(r->master);
 		return 0;
 	}
-	return rt_container_kill(c, (int)si.ssi_signo, err);
+	if (syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo, NULL, 0) < 0 && errno != ESRCH)
+		return lxr_fail(err, errno, "forward signal %d (pidfd_send_signal)", (int)si.ssi_signo);
+	return 0;
 }
 
 int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open, lxr_err *err)
+{
+	rt_attach(rt_container_pidfd(c), pty_master, stdin_open, err);
+	return rt_container_wait(c);
+}
+
+int rt_attach(int pidfd, int pty_master, bool stdin_open, lxr_err *err)
 {
 	struct relay r = {.master = pty_master, .in_open = pty_master >= 0 && stdin_open};
 	_cleanup_close_ int sfd = -1;
@@ -122,7 +131,7 @@ int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open
 	}
 	while (!done) {
 		struct pollfd pf[4] = {
-			{.fd = c ? rt_container_pidfd(c) : -1, .events = POLLIN},
+			{.fd = pidfd, .events = POLLIN},
 			{.fd = sfd, .events = POLLIN},
 			{.fd = r.master, .events = POLLIN},
 			{.fd = r.in_open ? STDIN_FILENO : -1, .events = POLLIN},
@@ -133,7 +142,7 @@ int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open
 			break;
 		}
 		if (pf[1].revents)
-			handle_signal(c, sfd, &r, err);
+			handle_signal(pidfd, sfd, &r, err);
 		if (pf[3].revents && pump(STDIN_FILENO, r.master) == 0)
 			r.in_open = false;
 		if (pf[2].revents && pump(r.master, STDOUT_FILENO) == 0)
@@ -146,5 +155,5 @@ int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open
 		;
 	raw_off(&r);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return rt_container_wait(c);
+	return 0;
 }

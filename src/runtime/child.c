@@ -20,13 +20,13 @@
 
 #include "runtime/internal.h"
 
-static _Noreturn void fail(const struct rt_child *c, int code, const lxr_err *err)
+_Noreturn void rt_child_fail(int sync, int code, const lxr_err *err)
 {
 	struct rt_sync_msg m = {.type = RT_SYNC_ERROR, .exit_code = code, .errnum = err->errnum};
 
 	memcpy(m.msg, err->msg, sizeof(m.msg));
 	memcpy(m.hint, err->hint, sizeof(m.hint));
-	(void)!send(c->sync, &m, sizeof(m), MSG_NOSIGNAL);
+	(void)!send(sync, &m, sizeof(m), MSG_NOSIGNAL);
 	_exit(code);
 }
 
@@ -81,7 +81,7 @@ static int write_sysctls(const struct lxr_spec *spec, lxr_err *err)
 /* The PTY comes from the container's own devpts instance (mounted with
  * newinstance), so the slave is /dev/pts/0 inside and the host's PTYs stay
  * invisible. The master goes to the parent; the slave stays here. */
-static int open_pty(const struct rt_child *c, int *slave, lxr_err *err)
+int rt_child_open_pty(int sync, int *slave, lxr_err *err)
 {
 	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char name[64];
@@ -93,12 +93,12 @@ static int open_pty(const struct rt_child *c, int *slave, lxr_err *err)
 	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (*slave < 0)
 		return lxr_fail(err, errno, "open %s", name);
-	if (lxr_send_fd(c->sync, master, err) < 0)
+	if (lxr_send_fd(sync, master, err) < 0)
 		return lxr_err_wrap(err, "send pty to lxr");
 	return 0;
 }
 
-static int setup_stdio(const struct rt_child *c, int slave, lxr_err *err)
+static int setup_stdio(const int stdio[3], int slave, lxr_err *err)
 {
 	if (slave >= 0) {
 		if (ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -109,7 +109,7 @@ static int setup_stdio(const struct rt_child *c, int slave, lxr_err *err)
 		return 0;
 	}
 	for (int i = 0; i < 3; i++) {
-		int fd = c->stdio[i];
+		int fd = stdio[i];
 		if (fd < 0 && i == 0)
 			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0 && fd != i && dup2(fd, i) < 0)
@@ -120,17 +120,16 @@ static int setup_stdio(const struct rt_child *c, int slave, lxr_err *err)
 
 /* The last steps of the command's own process: its session, its terminal,
  * a clean signal state and fd table, then exec. */
-static _Noreturn void exec_command(const struct rt_child *c, int slave)
+_Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave)
 {
-	const struct lxr_spec *spec = c->spec;
 	sigset_t none;
 	lxr_err err;
 
 	/* Under the init this is a fresh process that needs its own session to
 	 * own the terminal; as PID 1 it already leads one (EPERM, harmless). */
 	setsid();
-	if (setup_stdio(c, slave, &err) < 0)
-		fail(c, 125, &err);
+	if (setup_stdio(stdio, slave, &err) < 0)
+		rt_child_fail(sync, 125, &err);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&none);
@@ -141,10 +140,10 @@ static _Noreturn void exec_command(const struct rt_child *c, int slave)
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (chdir(spec->cwd && spec->cwd[0] ? spec->cwd : "/") < 0) {
 		lxr_fail(&err, errno, "chdir to working directory %s", spec->cwd);
-		fail(c, 125, &err);
+		rt_child_fail(sync, 125, &err);
 	}
 	rt_exec(spec->args, spec->env, &err);
-	fail(c, rt_exec_exit_code(err.errnum), &err);
+	rt_child_fail(sync, rt_exec_exit_code(err.errnum), &err);
 }
 
 static int join_namespaces(const struct rt_child *c, lxr_err *err)
@@ -199,25 +198,25 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	if (wait_for_go(c->sync, &err) < 0)
 		_exit(125);
 	if (prepare(c, &err) < 0)
-		fail(c, 125, &err);
-	if (spec->terminal && open_pty(c, &slave, &err) < 0)
-		fail(c, 125, &err);
+		rt_child_fail(c->sync, 125, &err);
+	if (spec->terminal && rt_child_open_pty(c->sync, &slave, &err) < 0)
+		rt_child_fail(c->sync, 125, &err);
 	if (rt_process_apply_creds(spec, &err) < 0)
-		fail(c, 125, &err);
+		rt_child_fail(c->sync, 125, &err);
 	/* The kernel clears the parent-death signal on a uid/gid change. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (!spec->init)
-		exec_command(c, slave);
+		rt_child_exec(spec, c->sync, c->stdio, slave);
 
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	pid = fork();
 	if (pid < 0) {
 		lxr_fail(&err, errno, "fork the command under lxr's init");
-		fail(c, 125, &err);
+		rt_child_fail(c->sync, 125, &err);
 	}
 	if (pid == 0)
-		exec_command(c, slave);
+		rt_child_exec(spec, c->sync, c->stdio, slave);
 	/* The init keeps no file open: the command's EOF and the parent's
 	 * exec-success EOF depend on the init letting go of them. */
 	syscall(SYS_close_range, 0, ~0U, 0);

@@ -140,39 +140,6 @@ static pid_t clone_container(const struct lxr_spec *spec, int cgfd, int *pidfd, 
 	return pid;
 }
 
-/* Read the container's start-up messages until the exec closes the pair. */
-static int await_exec(struct lxr_container *c, int sync, struct lxr_stdio *io, lxr_err *err)
-{
-	for (;;) {
-		struct rt_sync_msg m;
-		char b;
-		ssize_t r;
-
-		r = recv(sync, &b, 1, MSG_PEEK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return 0; /* EOF: exec succeeded */
-		/* An fd message carries the single byte 'F'; an error message
-		 * starts with its type, RT_SYNC_ERROR (1). */
-		if (b == 'F') {
-			int fd;
-			if (lxr_recv_fd(sync, &fd, err) < 0)
-				return -1;
-			io->pty_master = fd;
-			continue;
-		}
-		memset(&m, 0, sizeof(m));
-		r = recv(sync, &m, sizeof(m), 0);
-		if (r != (ssize_t)sizeof(m) || m.type != RT_SYNC_ERROR)
-			return lxr_fail(err, EPROTO, "container %s: bad start-up message", c->id);
-		lxr_fail(err, m.errnum, "%s", m.msg);
-		if (m.hint[0])
-			lxr_err_hint(err, "%s", m.hint);
-		return m.exit_code == 126 || m.exit_code == 127 ? -m.exit_code : -1;
-	}
-}
-
 static void close_joins(int *fds)
 {
 	for (int i = 0; i < LXR_NS_COUNT; i++)
@@ -209,7 +176,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
-	int sp[2], r, joins[LXR_NS_COUNT];
+	int sp[2], joins[LXR_NS_COUNT];
 	bool into_cg = false;
 	pid_t pid;
 
@@ -245,8 +212,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		return -1;
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
-	r = await_exec(c, parent_end, io, err);
-	return r;
+	return rt_sync_await(parent_end, c->id, io, NULL, err);
 }
 
 int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
@@ -287,6 +253,8 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 		r = start_child(c, spec, &plan, io, err);
 		rt_plan_free(&plan);
 	}
+	if (r == 0)
+		r = rt_state_write(c->dir, spec, c->pid, err);
 	if (r < 0) {
 		if (io->pty_master >= 0)
 			close(io->pty_master);
@@ -345,6 +313,11 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 	if (c->cg && rt_cgroup_destroy(c->cg, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);
 	c->cg = NULL;
+	if (!remove_upper) {
+		/* kept for its writable layer, but no longer running */
+		_cleanup_free_ char *st = lxr_xasprintf("%s/state", c->dir);
+		unlink(st);
+	}
 	if (remove_upper && lxr_rm_rf(c->dir, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);
 	container_free(c);

@@ -121,4 +121,16 @@ struct rt_child {
 /* The container side, right after clone. Never returns. */
 _Noreturn void rt_child_main(const struct rt_child *c);
 
+/* Shared by start and exec: the command's process from creds to exec, and
+ * the parent's reading of the start-up messages. */
+_Noreturn void rt_child_fail(int sync, int code, const lxr_err *err);
+int rt_child_open_pty(int sync, int *slave, lxr_err *err);
+_Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave);
+/* state.c */
+int rt_proc_starttime(pid_t pid, unsigned long long *out);
+int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err);
+
+/* Reads messages until EOF; a pid_t-sized message (exec's helper) fills pid. */
+int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err);
+
 #endif

@@ -1,0 +1,151 @@
+/* lxr exec: a command inside a running container, with its environment,
+ * user, capabilities and working directory unless told otherwise. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli/cli.h"
+#include "lxr/runtime.h"
+
+static const char usage_text[] =
+	"usage: lxr exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+	"\n"
+	"  -i, --interactive    keep stdin open\n"
+	"  -t, --tty            allocate a pseudo-terminal\n"
+	"  -u, --user U[:G]     run as this user (default: the container's)\n"
+	"  -e, --env K=V        set an environment variable\n"
+	"  -w, --workdir DIR    working directory (default: the container's)\n";
+
+struct exec_opts {
+	bool interactive, tty;
+	const char *user, *workdir;
+	char **env;
+};
+
+static void env_put(char ***env, const char *kv)
+{
+	size_t kl = strcspn(kv, "=");
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (!strncmp((*env)[i], kv, kl) && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			(*env)[i] = lxr_xstrdup(kv);
+			return;
+		}
+	lxr_strv_push(env, lxr_xstrdup(kv));
+}
+
+static int parse(int argc, char **argv, struct exec_opts *o)
+{
+	static const struct option longopts[] = {
+		{"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
+		{"user", required_argument, NULL, 'u'},	 {"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+itu:e:w:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->interactive = true; break;
+		case 't': o->tty = true; break;
+		case 'u': o->user = optarg; break;
+		case 'w': o->workdir = optarg; break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "lxr: error: -e \"%s\": expected KEY=VALUE\n", optarg);
+				return -1;
+			}
+			lxr_strv_push(&o->env, lxr_xstrdup(optarg));
+			break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
+				argv[optind - 1], usage_text);
+			return -1;
+		}
+	}
+	if (argc - optind < 2) {
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* docker exec's exit codes: the command's, or 126/127, or 125 (our own) */
+static int exec_in(struct exec_opts *o, const char *name, char **cmd)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	struct lxr_container_ref ref;
+	struct lxr_stdio io = {.fds = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
+				       STDERR_FILENO}};
+	struct lxr_spec *p;
+	pid_t pid;
+	int pidfd, st, r;
+	lxr_err err;
+
+	if (rt_container_find(root, name, &ref, &err) < 0) {
+		lxr_err_print(&err);
+		return 125;
+	}
+	p = &ref.process;
+	p->args = lxr_strv_dup(cmd);
+	p->terminal = o->tty;
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		env_put(&p->env, o->env[i]);
+	if (o->tty)
+		env_put(&p->env, "TERM=xterm");
+	if (o->workdir) {
+		free(p->cwd);
+		p->cwd = lxr_xstrdup(o->workdir);
+	}
+	if (o->user) {
+		/* names resolve in the container's own /etc/passwd */
+		_cleanup_free_ char *rootfs = lxr_xasprintf("/proc/%d/root", (int)ref.pid);
+		if (rt_user_resolve(rootfs, o->user, p, &err) < 0) {
+			lxr_err_print(&err);
+			rt_container_ref_free(&ref);
+			return 125;
+		}
+	}
+	r = rt_exec_in(ref.pidfd, ref.cgroup_group, name, p, &io, &pid, &pidfd, &err);
+	rt_container_ref_free(&ref);
+	if (r < 0) {
+		lxr_err_print(&err);
+		return r == -126 ? 126 : r == -127 ? 127 : 125;
+	}
+	rt_attach(pidfd, io.pty_master, o->interactive, &err);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (io.pty_master >= 0)
+		close(io.pty_master);
+	close(pidfd);
+	return rt_container_exit_code(st);
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	struct exec_opts o = {0};
+	sigset_t fwd;
+	int r = parse(argc, argv, &o);
+
+	if (r != 0) {
+		lxr_strv_free(o.env);
+		return r > 0 ? 0 : 125;
+	}
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	r = exec_in(&o, argv[optind], argv + optind + 1);
+	lxr_strv_free(o.env);
+	return r;
+}

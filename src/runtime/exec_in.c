@@ -1,0 +1,147 @@
+/* A new process inside a running container: `lxr exec` and health checks.
+ * runc's nsexec pattern: a helper joins the cgroup and the namespaces (a PID
+ * namespace only applies to children), then clones with CLONE_PARENT so the
+ * process that runs the command is the caller's own child, inside. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "runtime/internal.h"
+
+static const int all_ns = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |
+			  CLONE_NEWCGROUP;
+
+/* setns(pidfd, flags) joins several namespaces at once, atomically (5.8+);
+ * older kernels get one /proc/PID/ns/ file at a time. */
+static int join_all(int pidfd, pid_t pid, lxr_err *err)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} order[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+		     {"net", CLONE_NEWNET},	  {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+
+	if (setns(pidfd, all_ns) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return lxr_fail(err, errno, "setns into the namespaces of pid %d", (int)pid);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		char path[64];
+		_cleanup_close_ int fd = -1;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, order[i].name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, order[i].flag) < 0)
+			return lxr_fail(err, errno, "setns %s", path);
+	}
+	return 0;
+}
+
+static pid_t target_pid(int pidfd)
+{
+	char path[64], *buf = NULL;
+	pid_t pid = -1;
+	lxr_err err;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (lxr_read_file_at(AT_FDCWD, path, &buf, NULL, &err) == 0) {
+		char *p = strstr(buf, "\nPid:");
+		if (p)
+			pid = (pid_t)atoi(p + 5);
+	}
+	free(buf);
+	return pid;
+}
+
+/* The helper: in the cgroup and namespaces, clone the command's process as
+ * a sibling (our parent's child), report its pid, and leave. */
+static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
+			     const struct lxr_stdio *io, int sync)
+{
+	pid_t tpid = target_pid(tfd), pid;
+	lxr_err err;
+
+	if (tpid <= 0) {
+		lxr_fail(&err, ESRCH, "the container's process is gone");
+		rt_child_fail(sync, 125, &err);
+	}
+	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
+		rt_child_fail(sync, 125, &err);
+	if (join_all(tfd, tpid, &err) < 0)
+		rt_child_fail(sync, 125, &err);
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL,
+			     0);
+	if (pid < 0) {
+		lxr_fail(&err, errno, "clone into the container (CLONE_PARENT)");
+		rt_child_fail(sync, 125, &err);
+	}
+	if (pid == 0) {
+		int slave = -1;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (proc->terminal && rt_child_open_pty(sync, &slave, &err) < 0)
+			rt_child_fail(sync, 125, &err);
+		if (rt_process_apply_creds(proc, &err) < 0)
+			rt_child_fail(sync, 125, &err);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		rt_child_exec(proc, sync, io->fds, slave);
+	}
+	/* Our pid as seen outside (this helper is still in lxr's PID
+	 * namespace), so the caller can open a pidfd of its new child. */
+	(void)!send(sync, &pid, sizeof(pid), MSG_NOSIGNAL);
+	_exit(0);
+}
+
+int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
+	       struct lxr_stdio *io, pid_t *pid_out, int *pidfd_out, lxr_err *err)
+{
+	_cleanup_close_ int parent_end = -1, child_end = -1;
+	struct lxr_cgroup *cg = NULL;
+	pid_t h, pid = -1;
+	int sp[2], st, r;
+
+	io->pty_master = -1;
+	if (group && rt_cgroup_open(group, name, &cg, err) < 0)
+		return lxr_err_wrap(err, "exec in %s", name);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		rt_cgroup_free(cg);
+		return lxr_fail(err, errno, "socketpair for exec");
+	}
+	parent_end = sp[0];
+	child_end = sp[1];
+	h = fork();
+	if (h < 0) {
+		rt_cgroup_free(cg);
+		return lxr_fail(err, errno, "fork exec helper");
+	}
+	if (h == 0) {
+		close(parent_end);
+		helper(target_pidfd, cg, proc, io, child_end);
+	}
+	rt_cgroup_free(cg);
+	close(lxr_steal_fd(&child_end));
+	r = rt_sync_await(parent_end, name, io, &pid, err);
+	while (waitpid(h, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0 || pid <= 0) {
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		if (io->pty_master >= 0)
+			close(io->pty_master);
+		io->pty_master = -1;
+		return r < 0 ? lxr_err_wrap(err, "exec in %s", name)
+			     : lxr_fail(err, ESRCH, "exec in %s: no process started", name);
+	}
+	*pid_out = pid;
+	*pidfd_out = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}

@@ -1,0 +1,183 @@
+/* The container's state file: what a later lxr process (exec, rm, crash
+ * cleanup) needs to find it. key=value lines, written atomically. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "runtime/internal.h"
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. Two
+ * processes with one pid never share it. */
+int rt_proc_starttime(pid_t pid, unsigned long long *out)
+{
+	char path[64], *buf = NULL, *p;
+	lxr_err err;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (lxr_read_file_at(AT_FDCWD, path, &buf, NULL, &err) < 0)
+		return -1;
+	/* comm may hold spaces and ')': fields restart after the last ')' */
+	p = strrchr(buf, ')');
+	if (p) {
+		int field = 2;
+		for (char *t = p + 1; *t; t++) {
+			if (*t == ' ' && ++field == 22) {
+				*out = strtoull(t + 1, NULL, 10);
+				r = 0;
+				break;
+			}
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* The process settings `lxr exec` inherits (docker exec: the container's
+ * environment, user, capabilities and working directory). */
+static char *process_fields(const struct lxr_spec *spec)
+{
+	char *groups = lxr_xstrdup("");
+
+	for (size_t i = 0; i < spec->n_additional_gids; i++) {
+		char *n = lxr_xasprintf("%s%s%u", groups, i ? "," : "",
+					(unsigned)spec->additional_gids[i]);
+		free(groups);
+		groups = n;
+	}
+	char *t = lxr_xasprintf("uid=%u\ngid=%u\ngroups=%s\ncwd=%s\ncap_bnd=%llx\ncap_eff=%llx\n"
+				"cap_prm=%llx\ncap_inh=%llx\ncap_amb=%llx\nno_new_privs=%d\n"
+				"seccomp=%d\n",
+				(unsigned)spec->uid, (unsigned)spec->gid, groups,
+				spec->cwd ? spec->cwd : "/", (unsigned long long)spec->caps.bounding,
+				(unsigned long long)spec->caps.effective,
+				(unsigned long long)spec->caps.permitted,
+				(unsigned long long)spec->caps.inheritable,
+				(unsigned long long)spec->caps.ambient, spec->no_new_privileges,
+				spec->seccomp_default);
+	free(groups);
+	return t;
+}
+
+int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL, *proc = NULL, *env = NULL;
+	unsigned long long st = 0;
+	size_t elen = 0;
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	/* environment: NUL-separated, any byte but NUL allowed in values */
+	for (size_t i = 0; spec->env && spec->env[i]; i++) {
+		size_t l = strlen(spec->env[i]) + 1;
+		env = lxr_xrealloc(env, elen + l);
+		memcpy(env + elen, spec->env[i], l);
+		elen += l;
+	}
+	if (lxr_write_file_atomic(dfd, "environ", env ? env : "", elen, 0600, err) < 0)
+		return -1;
+	rt_proc_starttime(pid, &st);
+	proc = process_fields(spec);
+	text = lxr_xasprintf("id=%s\npid=%d\nstarttime=%llu\ncgroup_group=%s\n%s", spec->id,
+			     (int)pid, st, spec->cgroup_group ? spec->cgroup_group : "default", proc);
+	return lxr_write_file_atomic(dfd, "state", text, strlen(text), 0600, err);
+}
+
+static char *field(char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (char *l = text; l && *l;) {
+		char *nl = strchr(l, '\n');
+		if (!strncmp(l, key, kl) && l[kl] == '=')
+			return lxr_xstrndup(l + kl + 1, nl ? (size_t)(nl - l - (ptrdiff_t)kl - 1)
+							   : strlen(l + kl + 1));
+		l = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+static uint64_t hexfield(char *text, const char *key)
+{
+	_cleanup_free_ char *v = field(text, key);
+	return v ? strtoull(v, NULL, 16) : 0;
+}
+
+static void read_process(char *text, const char *state_root, const char *id,
+			 struct lxr_container_ref *ref)
+{
+	struct lxr_spec *p = &ref->process;
+	_cleanup_free_ char *uid = field(text, "uid"), *gid = field(text, "gid");
+	_cleanup_free_ char *groups = field(text, "groups");
+	_cleanup_free_ char *nnp = field(text, "no_new_privs"), *sc = field(text, "seccomp");
+	_cleanup_free_ char *envpath = lxr_xasprintf("%s/%s/environ", state_root, id);
+	_cleanup_free_ char *env = NULL;
+	size_t elen = 0;
+	lxr_err ignored;
+
+	p->uid = uid ? (uid_t)strtoul(uid, NULL, 10) : 0;
+	p->gid = gid ? (gid_t)strtoul(gid, NULL, 10) : 0;
+	for (char *g = groups, *e; g && *g; g = *e ? e + 1 : e) {
+		p->additional_gids = lxr_xrealloc(p->additional_gids,
+						  (p->n_additional_gids + 1) * sizeof(gid_t));
+		p->additional_gids[p->n_additional_gids++] = (gid_t)strtoul(g, &e, 10);
+	}
+	p->cwd = field(text, "cwd");
+	p->caps.bounding = hexfield(text, "cap_bnd");
+	p->caps.effective = hexfield(text, "cap_eff");
+	p->caps.permitted = hexfield(text, "cap_prm");
+	p->caps.inheritable = hexfield(text, "cap_inh");
+	p->caps.ambient = hexfield(text, "cap_amb");
+	p->no_new_privileges = nnp && atoi(nnp);
+	p->seccomp_default = sc && atoi(sc);
+	if (lxr_read_file_at(AT_FDCWD, envpath, &env, &elen, &ignored) == 0)
+		for (size_t off = 0; off < elen; off += strlen(env + off) + 1)
+			lxr_strv_push(&p->env, lxr_xstrdup(env + off));
+}
+
+int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
+		      lxr_err *err)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s/state", state_root, id);
+	_cleanup_free_ char *text = NULL, *pid = NULL, *st = NULL;
+	unsigned long long now;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->pidfd = -1;
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0) {
+		if (err->errnum == ENOENT)
+			return lxr_fail(err, ESRCH, "no container \"%s\" is running", id);
+		return -1;
+	}
+	pid = field(text, "pid");
+	st = field(text, "starttime");
+	read_process(text, state_root, id, ref);
+	ref->id = lxr_xstrdup(id);
+	ref->cgroup_group = field(text, "cgroup_group");
+	ref->pid = pid ? (pid_t)atoi(pid) : -1;
+	if (ref->pid > 0)
+		ref->pidfd = (int)syscall(SYS_pidfd_open, ref->pid, 0);
+	/* Checked after opening the pidfd: if the start time still matches,
+	 * the pidfd names the container's init, not a newer process. */
+	if (ref->pidfd < 0 || rt_proc_starttime(ref->pid, &now) < 0 || !st ||
+	    now != strtoull(st, NULL, 10)) {
+		rt_container_ref_free(ref);
+		return lxr_fail(err, ESRCH, "container \"%s\" is not running", id);
+	}
+	return 0;
+}
+
+void rt_container_ref_free(struct lxr_container_ref *ref)
+{
+	if (ref->pidfd >= 0)
+		close(ref->pidfd);
+	rt_spec_free(&ref->process);
+	free(ref->cgroup_group);
+	free(ref->id);
+	memset(ref, 0, sizeof(*ref));
+	ref->pidfd = -1;
+}

@@ -1,0 +1,43 @@
+/* The parent's side of the start-up handshake (internal.h "sync"). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "runtime/internal.h"
+
+int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err)
+{
+	for (;;) {
+		struct rt_sync_msg m;
+		/* SOCK_SEQPACKET keeps message boundaries: the length tells the
+		 * kind — 1 byte 'F' with an fd, a pid_t, or an error message. */
+		ssize_t r = recv(sync, &m, sizeof(m), MSG_PEEK | MSG_TRUNC);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0; /* EOF: the exec closed the last container-side copy */
+		if (r == (ssize_t)sizeof(pid_t) && pid) {
+			(void)!recv(sync, pid, sizeof(*pid), 0);
+			continue;
+		}
+		if (r == 1) {
+			int fd;
+			if (lxr_recv_fd(sync, &fd, err) < 0)
+				return -1;
+			if (io->pty_master >= 0)
+				close(io->pty_master);
+			io->pty_master = fd;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		r = recv(sync, &m, sizeof(m), 0);
+		if (r != (ssize_t)sizeof(m) || m.type != RT_SYNC_ERROR)
+			return lxr_fail(err, EPROTO, "%s: bad start-up message", what);
+		lxr_fail(err, m.errnum, "%s", m.msg);
+		if (m.hint[0])
+			lxr_err_hint(err, "%s", m.hint);
+		return m.exit_code == 126 || m.exit_code == 127 ? -m.exit_code : -1;
+	}
+}

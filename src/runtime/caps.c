@@ -16,9 +16,10 @@
 /* Docker's default set (moby oci/caps/defaults.go), kept in the same order
  * so a reader can compare the two lists line by line. */
 static const cap_value_t docker_default_caps[] = {
-	CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,	    CAP_FOWNER,	    CAP_MKNOD,
-	CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,	    CAP_SETFCAP,    CAP_SETPCAP,
-	CAP_NET_BIND_SERVICE,	      CAP_SYS_CHROOT,	    CAP_KILL,	    CAP_AUDIT_WRITE,
+    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+    CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+    CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+    CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
 uint64_t rt_caps_docker_default(void)
@@ -81,8 +82,9 @@ const char *rt_cap_name(int cap, char *buf, size_t len)
 static int cap_name_error(lxr_err *err, const char *name, const char *why)
 {
 	lxr_fail(err, EINVAL, "unknown capability \"%s\"%s", name, why);
-	return lxr_err_hint(err, "use a name from capabilities(7), e.g. NET_ADMIN or CAP_NET_ADMIN, "
-				 "or ALL");
+	return lxr_err_hint(err,
+			    "use a name from capabilities(7), e.g. NET_ADMIN or CAP_NET_ADMIN, "
+			    "or ALL");
 }
 
 /* libcap's cap_from_name() is lenient (it takes "12", "cap_chown,x" and

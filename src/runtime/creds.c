@@ -19,14 +19,14 @@ static const struct {
 	int resource;
 	const char *name;
 } rlimit_names[] = {
-	{RLIMIT_CPU, "RLIMIT_CPU"},	      {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
-	{RLIMIT_DATA, "RLIMIT_DATA"},	      {RLIMIT_STACK, "RLIMIT_STACK"},
-	{RLIMIT_CORE, "RLIMIT_CORE"},	      {RLIMIT_RSS, "RLIMIT_RSS"},
-	{RLIMIT_NPROC, "RLIMIT_NPROC"},	      {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
-	{RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},   {RLIMIT_AS, "RLIMIT_AS"},
-	{RLIMIT_LOCKS, "RLIMIT_LOCKS"},	      {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
-	{RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"}, {RLIMIT_NICE, "RLIMIT_NICE"},
-	{RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},     {RLIMIT_RTTIME, "RLIMIT_RTTIME"},
+    {RLIMIT_CPU, "RLIMIT_CPU"},           {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
+    {RLIMIT_DATA, "RLIMIT_DATA"},         {RLIMIT_STACK, "RLIMIT_STACK"},
+    {RLIMIT_CORE, "RLIMIT_CORE"},         {RLIMIT_RSS, "RLIMIT_RSS"},
+    {RLIMIT_NPROC, "RLIMIT_NPROC"},       {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+    {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},   {RLIMIT_AS, "RLIMIT_AS"},
+    {RLIMIT_LOCKS, "RLIMIT_LOCKS"},       {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
+    {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"}, {RLIMIT_NICE, "RLIMIT_NICE"},
+    {RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},     {RLIMIT_RTTIME, "RLIMIT_RTTIME"},
 };
 
 static const char *rlimit_name(int resource, char *buf, size_t len)
@@ -58,8 +58,9 @@ static int apply_rlimits(const struct lxr_spec *spec, lxr_err *err)
 		if (e == EINVAL)
 			return lxr_err_hint(err, "the soft limit must not exceed the hard limit");
 		if (e == EPERM)
-			return lxr_err_hint(err, "raising a hard limit needs CAP_SYS_RESOURCE, and "
-						 "RLIMIT_NOFILE cannot exceed /proc/sys/fs/nr_open");
+			return lxr_err_hint(err,
+					    "raising a hard limit needs CAP_SYS_RESOURCE, and "
+					    "RLIMIT_NOFILE cannot exceed /proc/sys/fs/nr_open");
 		return -1;
 	}
 	return 0;

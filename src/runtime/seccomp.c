@@ -18,29 +18,29 @@
 #define C(cap) (UINT64_C(1) << (cap))
 /* Capability numbers (linux/capability.h) spelled out here so the table
  * needs no kernel header that may lag behind the running kernel. */
-#define SYS_MODULE C(16)
-#define SYS_RAWIO C(17)
-#define SYS_CHROOT C(18)
-#define SYS_PTRACE C(19)
-#define SYS_PACCT C(20)
-#define SYS_ADMIN C(21)
-#define SYS_BOOT C(22)
-#define SYS_NICE C(23)
-#define SYS_TIME C(25)
-#define SYS_TTY_CONFIG C(26)
+#define SYS_MODULE      C(16)
+#define SYS_RAWIO       C(17)
+#define SYS_CHROOT      C(18)
+#define SYS_PTRACE      C(19)
+#define SYS_PACCT       C(20)
+#define SYS_ADMIN       C(21)
+#define SYS_BOOT        C(22)
+#define SYS_NICE        C(23)
+#define SYS_TIME        C(25)
+#define SYS_TTY_CONFIG  C(26)
 #define DAC_READ_SEARCH C(2)
-#define SYSLOG C(34)
-#define PERFMON C(38)
-#define BPF C(39)
-#define ALWAYS 0
+#define SYSLOG          C(34)
+#define PERFMON         C(38)
+#define BPF             C(39)
+#define ALWAYS          0
 
 enum sc_kind {
-	SC_DENY,	 /* the whole syscall, EPERM */
-	SC_ENOSYS,	 /* ENOSYS, so the caller falls back to an older call */
-	SC_CLONE_NS,	 /* clone() asking for any new namespace */
-	SC_PERSONALITY,	 /* every persona but the harmless few */
+	SC_DENY,         /* the whole syscall, EPERM */
+	SC_ENOSYS,       /* ENOSYS, so the caller falls back to an older call */
+	SC_CLONE_NS,     /* clone() asking for any new namespace */
+	SC_PERSONALITY,  /* every persona but the harmless few */
 	SC_SOCKET_VSOCK, /* socket(AF_VSOCK, ...) */
-	SC_BEFORE_4_8,	 /* only on kernels older than 4.8 */
+	SC_BEFORE_4_8,   /* only on kernels older than 4.8 */
 };
 
 struct sc_rule {
@@ -50,117 +50,117 @@ struct sc_rule {
 };
 
 static const struct sc_rule rules[] = {
-	/* Loading code into the kernel or replacing it: a container must
-	 * never change the host's kernel. kexec has no capability that makes
-	 * it safe in a container, so docker denies it even with SYS_BOOT. */
-	{"init_module", SC_DENY, SYS_MODULE},
-	{"finit_module", SC_DENY, SYS_MODULE},
-	{"delete_module", SC_DENY, SYS_MODULE},
-	{"kexec_load", SC_DENY, ALWAYS},
-	{"kexec_file_load", SC_DENY, ALWAYS},
-	{"reboot", SC_DENY, SYS_BOOT},
+    /* Loading code into the kernel or replacing it: a container must
+     * never change the host's kernel. kexec has no capability that makes
+     * it safe in a container, so docker denies it even with SYS_BOOT. */
+    {"init_module", SC_DENY, SYS_MODULE},
+    {"finit_module", SC_DENY, SYS_MODULE},
+    {"delete_module", SC_DENY, SYS_MODULE},
+    {"kexec_load", SC_DENY, ALWAYS},
+    {"kexec_file_load", SC_DENY, ALWAYS},
+    {"reboot", SC_DENY, SYS_BOOT},
 
-	/* Mounts and namespaces: with no user namespace (yet), a new mount
-	 * or namespace would be made with the host's root powers. The new
-	 * mount API (fsopen & co.) is listed too, or it would be the way
-	 * around mount(2). clone3 passes its flags in memory seccomp cannot
-	 * read, so it gets ENOSYS and glibc falls back to clone, whose flags
-	 * can be checked. pivot_root is never needed inside a container. */
-	{"mount", SC_DENY, SYS_ADMIN},
-	{"umount", SC_DENY, SYS_ADMIN},
-	{"umount2", SC_DENY, SYS_ADMIN},
-	{"fsopen", SC_DENY, SYS_ADMIN},
-	{"fsconfig", SC_DENY, SYS_ADMIN},
-	{"fsmount", SC_DENY, SYS_ADMIN},
-	{"fspick", SC_DENY, SYS_ADMIN},
-	{"open_tree", SC_DENY, SYS_ADMIN},
-	{"move_mount", SC_DENY, SYS_ADMIN},
-	{"mount_setattr", SC_DENY, SYS_ADMIN},
-	{"pivot_root", SC_DENY, ALWAYS},
-	{"unshare", SC_DENY, SYS_ADMIN},
-	{"setns", SC_DENY, SYS_ADMIN},
-	{"clone", SC_CLONE_NS, SYS_ADMIN},
-	{"clone3", SC_ENOSYS, SYS_ADMIN},
-	{"sethostname", SC_DENY, SYS_ADMIN},
-	{"setdomainname", SC_DENY, SYS_ADMIN},
-	{"chroot", SC_DENY, SYS_CHROOT},
+    /* Mounts and namespaces: with no user namespace (yet), a new mount
+     * or namespace would be made with the host's root powers. The new
+     * mount API (fsopen & co.) is listed too, or it would be the way
+     * around mount(2). clone3 passes its flags in memory seccomp cannot
+     * read, so it gets ENOSYS and glibc falls back to clone, whose flags
+     * can be checked. pivot_root is never needed inside a container. */
+    {"mount", SC_DENY, SYS_ADMIN},
+    {"umount", SC_DENY, SYS_ADMIN},
+    {"umount2", SC_DENY, SYS_ADMIN},
+    {"fsopen", SC_DENY, SYS_ADMIN},
+    {"fsconfig", SC_DENY, SYS_ADMIN},
+    {"fsmount", SC_DENY, SYS_ADMIN},
+    {"fspick", SC_DENY, SYS_ADMIN},
+    {"open_tree", SC_DENY, SYS_ADMIN},
+    {"move_mount", SC_DENY, SYS_ADMIN},
+    {"mount_setattr", SC_DENY, SYS_ADMIN},
+    {"pivot_root", SC_DENY, ALWAYS},
+    {"unshare", SC_DENY, SYS_ADMIN},
+    {"setns", SC_DENY, SYS_ADMIN},
+    {"clone", SC_CLONE_NS, SYS_ADMIN},
+    {"clone3", SC_ENOSYS, SYS_ADMIN},
+    {"sethostname", SC_DENY, SYS_ADMIN},
+    {"setdomainname", SC_DENY, SYS_ADMIN},
+    {"chroot", SC_DENY, SYS_CHROOT},
 
-	/* Kernel-wide state that no namespace isolates: the keyrings (keys
-	 * of other containers and the host), the clock, swap, process
-	 * accounting, quotas, the kernel log. */
-	{"keyctl", SC_DENY, ALWAYS},
-	{"add_key", SC_DENY, ALWAYS},
-	{"request_key", SC_DENY, ALWAYS},
-	{"settimeofday", SC_DENY, SYS_TIME},
-	{"stime", SC_DENY, SYS_TIME},
-	{"clock_settime", SC_DENY, SYS_TIME},
-	{"clock_settime64", SC_DENY, SYS_TIME},
-	{"swapon", SC_DENY, ALWAYS},
-	{"swapoff", SC_DENY, ALWAYS},
-	{"acct", SC_DENY, SYS_PACCT},
-	{"quotactl", SC_DENY, SYS_ADMIN},
-	{"quotactl_fd", SC_DENY, SYS_ADMIN},
-	{"syslog", SC_DENY, SYS_ADMIN | SYSLOG},
-	{"lookup_dcookie", SC_DENY, SYS_ADMIN},
-	{"fanotify_init", SC_DENY, SYS_ADMIN},
-	{"vhangup", SC_DENY, SYS_TTY_CONFIG},
-	{"nfsservctl", SC_DENY, ALWAYS},
+    /* Kernel-wide state that no namespace isolates: the keyrings (keys
+     * of other containers and the host), the clock, swap, process
+     * accounting, quotas, the kernel log. */
+    {"keyctl", SC_DENY, ALWAYS},
+    {"add_key", SC_DENY, ALWAYS},
+    {"request_key", SC_DENY, ALWAYS},
+    {"settimeofday", SC_DENY, SYS_TIME},
+    {"stime", SC_DENY, SYS_TIME},
+    {"clock_settime", SC_DENY, SYS_TIME},
+    {"clock_settime64", SC_DENY, SYS_TIME},
+    {"swapon", SC_DENY, ALWAYS},
+    {"swapoff", SC_DENY, ALWAYS},
+    {"acct", SC_DENY, SYS_PACCT},
+    {"quotactl", SC_DENY, SYS_ADMIN},
+    {"quotactl_fd", SC_DENY, SYS_ADMIN},
+    {"syslog", SC_DENY, SYS_ADMIN | SYSLOG},
+    {"lookup_dcookie", SC_DENY, SYS_ADMIN},
+    {"fanotify_init", SC_DENY, SYS_ADMIN},
+    {"vhangup", SC_DENY, SYS_TTY_CONFIG},
+    {"nfsservctl", SC_DENY, ALWAYS},
 
-	/* Large kernel attack surface with a history of exploits: eBPF,
-	 * perf, userfaultfd (stalls kernel copies at will, a race-exploit
-	 * tool), io_uring (its operations bypass seccomp entirely; docker 25
-	 * and containerd deny it too). */
-	{"bpf", SC_DENY, SYS_ADMIN | BPF},
-	{"perf_event_open", SC_DENY, SYS_ADMIN | PERFMON},
-	{"userfaultfd", SC_DENY, ALWAYS},
-	{"io_uring_setup", SC_DENY, ALWAYS},
-	{"io_uring_enter", SC_DENY, ALWAYS},
-	{"io_uring_register", SC_DENY, ALWAYS},
+    /* Large kernel attack surface with a history of exploits: eBPF,
+     * perf, userfaultfd (stalls kernel copies at will, a race-exploit
+     * tool), io_uring (its operations bypass seccomp entirely; docker 25
+     * and containerd deny it too). */
+    {"bpf", SC_DENY, SYS_ADMIN | BPF},
+    {"perf_event_open", SC_DENY, SYS_ADMIN | PERFMON},
+    {"userfaultfd", SC_DENY, ALWAYS},
+    {"io_uring_setup", SC_DENY, ALWAYS},
+    {"io_uring_enter", SC_DENY, ALWAYS},
+    {"io_uring_register", SC_DENY, ALWAYS},
 
-	/* Hardware and NUMA placement: raw I/O ports; memory policy and page
-	 * migration act on memory shared with the host. */
-	{"iopl", SC_DENY, SYS_RAWIO},
-	{"ioperm", SC_DENY, SYS_RAWIO},
-	{"mbind", SC_DENY, SYS_NICE},
-	{"get_mempolicy", SC_DENY, SYS_NICE},
-	{"set_mempolicy", SC_DENY, SYS_NICE},
-	{"set_mempolicy_home_node", SC_DENY, SYS_NICE},
-	{"move_pages", SC_DENY, ALWAYS},
-	{"migrate_pages", SC_DENY, ALWAYS},
+    /* Hardware and NUMA placement: raw I/O ports; memory policy and page
+     * migration act on memory shared with the host. */
+    {"iopl", SC_DENY, SYS_RAWIO},
+    {"ioperm", SC_DENY, SYS_RAWIO},
+    {"mbind", SC_DENY, SYS_NICE},
+    {"get_mempolicy", SC_DENY, SYS_NICE},
+    {"set_mempolicy", SC_DENY, SYS_NICE},
+    {"set_mempolicy_home_node", SC_DENY, SYS_NICE},
+    {"move_pages", SC_DENY, ALWAYS},
+    {"migrate_pages", SC_DENY, ALWAYS},
 
-	/* Opening files by handle skips path checks: the "shocker" escape
-	 * read host files this way with DAC_READ_SEARCH. */
-	{"open_by_handle_at", SC_DENY, DAC_READ_SEARCH},
+    /* Opening files by handle skips path checks: the "shocker" escape
+     * read host files this way with DAC_READ_SEARCH. */
+    {"open_by_handle_at", SC_DENY, DAC_READ_SEARCH},
 
-	/* Other processes. Before 4.8 ptrace could bypass seccomp itself;
-	 * since then docker allows ptrace and process_vm_* to everyone, the
-	 * rest still needs SYS_PTRACE. */
-	{"ptrace", SC_BEFORE_4_8, SYS_PTRACE},
-	{"process_vm_readv", SC_BEFORE_4_8, SYS_PTRACE},
-	{"process_vm_writev", SC_BEFORE_4_8, SYS_PTRACE},
-	{"kcmp", SC_DENY, SYS_PTRACE},
-	{"pidfd_getfd", SC_DENY, SYS_PTRACE},
-	{"process_madvise", SC_DENY, SYS_PTRACE},
+    /* Other processes. Before 4.8 ptrace could bypass seccomp itself;
+     * since then docker allows ptrace and process_vm_* to everyone, the
+     * rest still needs SYS_PTRACE. */
+    {"ptrace", SC_BEFORE_4_8, SYS_PTRACE},
+    {"process_vm_readv", SC_BEFORE_4_8, SYS_PTRACE},
+    {"process_vm_writev", SC_BEFORE_4_8, SYS_PTRACE},
+    {"kcmp", SC_DENY, SYS_PTRACE},
+    {"pidfd_getfd", SC_DENY, SYS_PTRACE},
+    {"process_madvise", SC_DENY, SYS_PTRACE},
 
-	/* Obsolete interfaces nothing modern calls, kept out because old
-	 * code is where bugs hide; and personas that switch off ASLR or make
-	 * data executable (personality(0xffffffff) only reads it). */
-	{"vm86", SC_DENY, ALWAYS},
-	{"vm86old", SC_DENY, ALWAYS},
-	{"uselib", SC_DENY, ALWAYS},
-	{"ustat", SC_DENY, ALWAYS},
-	{"sysfs", SC_DENY, ALWAYS},
-	{"_sysctl", SC_DENY, ALWAYS},
-	{"create_module", SC_DENY, ALWAYS},
-	{"get_kernel_syms", SC_DENY, ALWAYS},
-	{"query_module", SC_DENY, ALWAYS},
-	{"personality", SC_PERSONALITY, ALWAYS},
+    /* Obsolete interfaces nothing modern calls, kept out because old
+     * code is where bugs hide; and personas that switch off ASLR or make
+     * data executable (personality(0xffffffff) only reads it). */
+    {"vm86", SC_DENY, ALWAYS},
+    {"vm86old", SC_DENY, ALWAYS},
+    {"uselib", SC_DENY, ALWAYS},
+    {"ustat", SC_DENY, ALWAYS},
+    {"sysfs", SC_DENY, ALWAYS},
+    {"_sysctl", SC_DENY, ALWAYS},
+    {"create_module", SC_DENY, ALWAYS},
+    {"get_kernel_syms", SC_DENY, ALWAYS},
+    {"query_module", SC_DENY, ALWAYS},
+    {"personality", SC_PERSONALITY, ALWAYS},
 
-	/* AF_VSOCK talks to the hypervisor host, outside every namespace. */
-	{"socket", SC_SOCKET_VSOCK, ALWAYS},
+    /* AF_VSOCK talks to the hypervisor host, outside every namespace. */
+    {"socket", SC_SOCKET_VSOCK, ALWAYS},
 };
 
-#define N_RULES (sizeof(rules) / sizeof(rules[0]))
+#define N_RULES     (sizeof(rules) / sizeof(rules[0]))
 #define AF_VSOCK_NR 40
 #define CLONE_NS_FLAGS                                                                             \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |             \
@@ -237,7 +237,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, lxr_err *err)
 	struct scmp_arg_cmp a;
 	/* s390 passes clone's flags second. */
 	unsigned flags_arg =
-		seccomp_arch_native() == SCMP_ARCH_S390X || seccomp_arch_native() == SCMP_ARCH_S390;
+	    seccomp_arch_native() == SCMP_ARCH_S390X || seccomp_arch_native() == SCMP_ARCH_S390;
 
 	if (nr == __NR_SCMP_ERROR)
 		return 0; /* this libseccomp has no number for it on any arch */

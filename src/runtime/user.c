@@ -122,8 +122,8 @@ static bool find_passwd(FILE *f, const char *name, uid_t uid, struct pw_entry *o
 /* One pass over /etc/group: with group_arg, the first group matching it
  * (by gid when numeric, else by name) sets *gid; without, every group whose
  * member list names member is collected into gids. */
-static bool scan_group(FILE *f, const char *group_arg, const char *member, gid_t *gid,
-		       gid_t **gids, size_t *ngids)
+static bool scan_group(FILE *f, const char *group_arg, const char *member, gid_t *gid, gid_t **gids,
+		       size_t *ngids)
 {
 	_cleanup_free_ char *line = NULL;
 	uint32_t want = 0;
@@ -160,8 +160,9 @@ static int unknown(lxr_err *err, const char *what, const char *name, const char 
 {
 	lxr_fail(err, ENOENT, "unknown %s \"%s\": not in %s%s%s", what, name, rootfs, file,
 		 file_exists ? "" : " (the file does not exist)");
-	return lxr_err_hint(err, "add the %s to the image's %s, or give a numeric id (e.g. "
-				 "user: \"1000:1000\")",
+	return lxr_err_hint(err,
+			    "add the %s to the image's %s, or give a numeric id (e.g. "
+			    "user: \"1000:1000\")",
 			    what, file);
 }
 
@@ -207,8 +208,8 @@ int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec,
 
 	user_arg = colon ? lxr_xstrndup(user, (size_t)(colon - user)) : lxr_xstrdup(user);
 	if (!user_arg[0] || (group_arg && !group_arg[0]))
-		return lxr_fail(err, EINVAL, "user \"%s\": expected user, uid, user:group or uid:gid",
-				user);
+		return lxr_fail(err, EINVAL,
+				"user \"%s\": expected user, uid, user:group or uid:gid", user);
 	if (resolve_user_part(rootfs, user_arg, &uid, &gid, &matched, err) < 0)
 		return -1;
 	if (group_arg || matched) {

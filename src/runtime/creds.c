@@ -55,7 +55,7 @@ static int apply_rlimits(const struct lxr_spec *spec, lxr_err *err)
 		lxr_fail(err, e, "setrlimit %s soft=%llu hard=%llu",
 			 rlimit_name(l->resource, buf, sizeof(buf)), (unsigned long long)l->soft,
 			 (unsigned long long)l->hard);
-		if (e == EINVAL)
+		if (e == EINVAL && l->soft > l->hard)
 			return lxr_err_hint(err, "the soft limit must not exceed the hard limit");
 		if (e == EPERM)
 			return lxr_err_hint(err,

@@ -8,8 +8,10 @@
  * Called in the container, after the rootfs is in place and before exec, as
  * root in the container's namespaces. In this order: rlimits, bounding set,
  * supplementary groups, gid, uid (keeping capabilities across the switch),
- * effective/permitted/inheritable, ambient, no_new_privs, seccomp. After it
- * returns the process can exec and nothing more. */
+ * effective/permitted/inheritable, ambient, no_new_privs, seccomp. (Without
+ * no_new_privs the kernel takes a filter only from a CAP_SYS_ADMIN holder,
+ * so then seccomp moves to just after the bounding set.) After it returns
+ * the process can exec and nothing more. */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err);
 
 /* Load lxr's default seccomp filter (docker-like deny list, EPERM). Needs

@@ -156,7 +156,9 @@ static const struct sc_rule rules[] = {
     {"query_module", SC_DENY, ALWAYS},
     {"personality", SC_PERSONALITY, ALWAYS},
 
-    /* AF_VSOCK talks to the hypervisor host, outside every namespace. */
+    /* AF_VSOCK talks to the hypervisor host, outside every namespace.
+     * (On i386 the socketcall() multiplexer hides the family from seccomp,
+     * as it does in docker's profile.) */
     {"socket", SC_SOCKET_VSOCK, ALWAYS},
 };
 

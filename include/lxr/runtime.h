@@ -111,12 +111,20 @@ uint64_t rt_caps_docker_default(void);
 int rt_cap_from_name(const char *name, uint64_t *mask, lxr_err *err);
 /* Apply --cap-add/--cap-drop to all five sets the way docker does. */
 int rt_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, lxr_err *err);
+/* Docker's layout of the five sets for the process's uid, applied after
+ * rt_caps_adjust and rt_user_resolve: uid 0 gets bounding = effective =
+ * permitted; any other uid only the bounding set. Inheritable and ambient
+ * are always empty (as docker since 20.10.14). */
+void rt_caps_for_user(struct lxr_caps *caps, uid_t uid);
 
 /* ---- users ---------------------------------------------------------------- */
 /* Resolve "user", "uid", "user:group", "uid:gid" against the container's
  * /etc/passwd and /etc/group (read below rootfs, never escaping it). Fills
  * uid, gid and the supplementary groups, as docker's -u does. */
 int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec, lxr_err *err);
+/* The home directory <rootfs>/etc/passwd gives uid, or "/" when it has no
+ * entry (docker's default for HOME). *home is malloc'ed. */
+int rt_user_home(const char *rootfs, uid_t uid, char **home, lxr_err *err);
 
 /* ---- cgroups ---------------------------------------------------------------
  * One interface, two backends. The v2 backend uses the unified hierarchy;

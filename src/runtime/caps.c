@@ -1,0 +1,199 @@
+/* Capability sets as plain data: names, docker's default set, and docker's
+ * --cap-add/--cap-drop rules. Nothing here touches the process; creds.c
+ * applies the result inside the container. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "runtime/internal.h"
+
+#define BIT(c) (UINT64_C(1) << (c))
+
+/* Docker's default set (moby oci/caps/defaults.go), kept in the same order
+ * so a reader can compare the two lists line by line. */
+static const cap_value_t docker_default_caps[] = {
+    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+    CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+    CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+    CAP_KILL,    CAP_AUDIT_WRITE,
+};
+
+uint64_t rt_caps_docker_default(void)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < sizeof(docker_default_caps) / sizeof(docker_default_caps[0]); i++)
+		m |= BIT(docker_default_caps[i]);
+	return m;
+}
+
+/* The running kernel's highest capability, not libcap's compile-time
+ * CAP_LAST_CAP: a newer kernel knows more, an older one fewer, and "ALL"
+ * must mean what this kernel can grant. /proc may be missing (early in a
+ * container), so fall back to asking the bounding set directly: reading a
+ * capability the kernel does not know fails with EINVAL. */
+int rt_cap_last_cap(void)
+{
+	_cleanup_close_ int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	char buf[16];
+	ssize_t n;
+	int last;
+
+	if (fd >= 0 && (n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		last = atoi(buf);
+		if (last > 0 && last < 64)
+			return last;
+	}
+	for (last = 0; last < 63; last++)
+		if (prctl(PR_CAPBSET_READ, (unsigned long)last + 1, 0, 0, 0) < 0)
+			break;
+	return last;
+}
+
+uint64_t rt_caps_all(void)
+{
+	int last = rt_cap_last_cap();
+
+	return last >= 63 ? UINT64_MAX : BIT(last + 1) - 1;
+}
+
+const char *rt_cap_name(int cap, char *buf, size_t len)
+{
+	char *n = cap_to_name((cap_value_t)cap);
+	size_t i = 0;
+
+	/* libcap names unknown capabilities by number; say so plainly. */
+	if (!n || isdigit((unsigned char)n[0])) {
+		snprintf(buf, len, "CAP_%d", cap);
+	} else {
+		for (; n[i] && i + 1 < len; i++)
+			buf[i] = (char)toupper((unsigned char)n[i]);
+		buf[i] = '\0';
+	}
+	cap_free(n);
+	return buf;
+}
+
+static int cap_name_error(lxr_err *err, const char *name, const char *why)
+{
+	lxr_fail(err, EINVAL, "unknown capability \"%s\"%s", name, why);
+	return lxr_err_hint(err,
+			    "use a name from capabilities(7), e.g. NET_ADMIN or CAP_NET_ADMIN, "
+			    "or ALL");
+}
+
+/* libcap's cap_from_name() is lenient (it takes "12", "cap_chown,x" and
+ * "cap_chown+ep"), so the name is checked here first and then required to
+ * round-trip exactly: only real names pass, as with docker. */
+int rt_cap_from_name(const char *name, uint64_t *mask, lxr_err *err)
+{
+	char low[64] = "cap_";
+	const char *p = name;
+	cap_value_t v;
+	size_t n = 4;
+	char *back;
+	bool exact;
+
+	if (strcasecmp(name, "ALL") == 0) {
+		*mask = rt_caps_all();
+		return 0;
+	}
+	if (strncasecmp(p, "CAP_", 4) == 0)
+		p += 4;
+	if (!*p || strlen(p) + n >= sizeof(low))
+		return cap_name_error(err, name, "");
+	for (; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return cap_name_error(err, name, "");
+		low[n++] = (char)tolower((unsigned char)*p);
+	}
+	low[n] = '\0';
+	if (cap_from_name(low, &v) < 0)
+		return cap_name_error(err, name, "");
+	back = cap_to_name(v);
+	exact = back && strcmp(back, low) == 0;
+	cap_free(back);
+	if (!exact)
+		return cap_name_error(err, name, "");
+	if (v > rt_cap_last_cap())
+		return cap_name_error(err, name, " (this kernel does not have it)");
+	*mask = BIT(v);
+	return 0;
+}
+
+/* OR of every name in v; *has_all tells whether "ALL" was one of them,
+ * because ALL is a rule in docker's algorithm, not just a bigger mask. */
+static int names_to_mask(char *const *v, uint64_t *mask, bool *has_all, lxr_err *err)
+{
+	*mask = 0;
+	*has_all = false;
+	for (; v && *v; v++) {
+		uint64_t m;
+
+		if (strcasecmp(*v, "ALL") == 0) {
+			*has_all = true;
+			continue;
+		}
+		if (rt_cap_from_name(*v, &m, err) < 0)
+			return -1;
+		*mask |= m;
+	}
+	return 0;
+}
+
+/* moby's TweakCapabilities (oci/caps/utils.go), case by case:
+ *  - no adds and no drops: the sets stay as they are;
+ *  - ALL in adds: every capability the kernel has, minus the drops;
+ *  - ALL in drops: only the adds;
+ *  - otherwise: the drops leave the current set first, then the adds join,
+ *    so "--cap-add X --cap-drop X" keeps X.
+ * The current bounding set is docker's "basics". The result goes into the
+ * layout docker gives a root process (see rt_caps_for_user). */
+int rt_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, lxr_err *err)
+{
+	uint64_t add_m, drop_m, result;
+	bool add_all, drop_all;
+
+	if (lxr_strv_len(add) == 0 && lxr_strv_len(drop) == 0)
+		return 0;
+	if (names_to_mask(drop, &drop_m, &drop_all, err) < 0)
+		return lxr_err_wrap(err, "cap_drop");
+	if (names_to_mask(add, &add_m, &add_all, err) < 0)
+		return lxr_err_wrap(err, "cap_add");
+
+	if (add_all)
+		result = rt_caps_all() & ~drop_m;
+	else if (drop_all)
+		result = add_m;
+	else
+		result = (caps->bounding & ~drop_m) | add_m;
+
+	caps->bounding = caps->effective = caps->permitted = result;
+	caps->inheritable = caps->ambient = 0;
+	return 0;
+}
+
+/* What docker (moby daemon/oci_linux.go SetCapabilities, since the fix for
+ * CVE-2022-24769 in 20.10.14) puts in the five sets:
+ *  - uid 0: bounding = effective = permitted = the list; inheritable and
+ *    ambient empty. Inheritable used to be filled too, which let a
+ *    non-root program with file inheritable caps gain them on execve.
+ *  - any other uid: only bounding. execve gives a non-root process without
+ *    file capabilities an empty permitted set anyway; setting the sets
+ *    before exec would only mislead whatever runs without exec (our init).
+ * Ambient stays empty in both cases, so a non-root user needs file
+ * capabilities (setcap) to use an added capability, exactly as in docker. */
+void rt_caps_for_user(struct lxr_caps *caps, uid_t uid)
+{
+	if (uid == 0) {
+		caps->effective = caps->permitted = caps->bounding;
+	} else {
+		caps->effective = caps->permitted = 0;
+	}
+	caps->inheritable = caps->ambient = 0;
+}

@@ -1,0 +1,201 @@
+/* The container process's credentials, set in the order the kernel's rules
+ * force (see rt_process_apply_creds). Runs in the container just before
+ * exec; every failure names the primitive and the value it was given. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+
+#define BIT(c) (UINT64_C(1) << (c))
+
+static const struct {
+	int resource;
+	const char *name;
+} rlimit_names[] = {
+    {RLIMIT_CPU, "RLIMIT_CPU"},           {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
+    {RLIMIT_DATA, "RLIMIT_DATA"},         {RLIMIT_STACK, "RLIMIT_STACK"},
+    {RLIMIT_CORE, "RLIMIT_CORE"},         {RLIMIT_RSS, "RLIMIT_RSS"},
+    {RLIMIT_NPROC, "RLIMIT_NPROC"},       {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+    {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},   {RLIMIT_AS, "RLIMIT_AS"},
+    {RLIMIT_LOCKS, "RLIMIT_LOCKS"},       {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
+    {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"}, {RLIMIT_NICE, "RLIMIT_NICE"},
+    {RLIMIT_RTPRIO, "RLIMIT_RTPRIO"},     {RLIMIT_RTTIME, "RLIMIT_RTTIME"},
+};
+
+static const char *rlimit_name(int resource, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+		if (rlimit_names[i].resource == resource)
+			return rlimit_names[i].name;
+	snprintf(buf, len, "RLIMIT_%d", resource);
+	return buf;
+}
+
+static int apply_rlimits(const struct lxr_spec *spec, lxr_err *err)
+{
+	char buf[32];
+
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		const struct lxr_rlimit *l = &spec->rlimits[i];
+		/* UINT64_MAX is RLIM_INFINITY, as in the OCI spec. */
+		struct rlimit rl = {.rlim_cur = (rlim_t)l->soft, .rlim_max = (rlim_t)l->hard};
+
+		int e;
+
+		if (setrlimit((__rlimit_resource_t)l->resource, &rl) == 0)
+			continue;
+		e = errno;
+		lxr_fail(err, e, "setrlimit %s soft=%llu hard=%llu",
+			 rlimit_name(l->resource, buf, sizeof(buf)), (unsigned long long)l->soft,
+			 (unsigned long long)l->hard);
+		if (e == EINVAL && l->soft > l->hard)
+			return lxr_err_hint(err, "the soft limit must not exceed the hard limit");
+		if (e == EPERM)
+			return lxr_err_hint(err,
+					    "raising a hard limit needs CAP_SYS_RESOURCE, and "
+					    "RLIMIT_NOFILE cannot exceed /proc/sys/fs/nr_open");
+		return -1;
+	}
+	return 0;
+}
+
+/* The bounding set only shrinks, and only with CAP_SETPCAP, so it goes
+ * first, while lxr is still root with every capability. A capability
+ * already gone is skipped: dropping it again would still need SETPCAP. */
+static int drop_bounding(uint64_t keep, lxr_err *err)
+{
+	int last = rt_cap_last_cap();
+	char name[32];
+
+	for (int c = 0; c <= last; c++) {
+		if ((keep & BIT(c)) || prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
+			return lxr_fail(err, errno, "prctl PR_CAPBSET_DROP %s",
+					rt_cap_name(c, name, sizeof(name)));
+	}
+	return 0;
+}
+
+/* Groups before gid before uid: once the uid is not 0 the process can no
+ * longer change its groups. KEEPCAPS keeps the permitted set across the
+ * switch away from uid 0 (the kernel clears it otherwise), so the capset
+ * that follows can still grant what the spec asks. */
+static int switch_ids(const struct lxr_spec *spec, lxr_err *err)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0)
+		return lxr_fail(err, errno, "prctl PR_SET_KEEPCAPS 1");
+	if (setgroups(spec->n_additional_gids, spec->additional_gids) < 0) {
+		int e = errno;
+
+		lxr_fail(err, e, "setgroups (%zu groups%s%u)", spec->n_additional_gids,
+			 spec->n_additional_gids ? ", first " : "",
+			 spec->n_additional_gids ? (unsigned)spec->additional_gids[0] : 0u);
+		if (e == EPERM)
+			lxr_err_hint(err, "changing groups needs CAP_SETGID (run lxr as root)");
+		return -1;
+	}
+	if (setresgid(spec->gid, spec->gid, spec->gid) < 0)
+		return lxr_fail(err, errno, "setresgid %u", (unsigned)spec->gid);
+	if (setresuid(spec->uid, spec->uid, spec->uid) < 0)
+		return lxr_fail(err, errno, "setresuid %u", (unsigned)spec->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L) < 0)
+		return lxr_fail(err, errno, "prctl PR_SET_KEEPCAPS 0");
+	return 0;
+}
+
+static int set_flag_bits(cap_t c, cap_flag_t flag, uint64_t bits, int last)
+{
+	for (int v = 0; v <= last; v++) {
+		cap_value_t cv = v;
+		if ((bits & BIT(v)) && cap_set_flag(c, flag, 1, &cv, CAP_SET) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int set_caps(const struct lxr_caps *caps, lxr_err *err)
+{
+	int last = rt_cap_last_cap();
+	cap_t c = cap_init();
+	int r = 0, e = 0;
+
+	if (!c)
+		return lxr_fail(err, errno, "cap_init");
+	if (set_flag_bits(c, CAP_EFFECTIVE, caps->effective, last) < 0 ||
+	    set_flag_bits(c, CAP_PERMITTED, caps->permitted, last) < 0 ||
+	    set_flag_bits(c, CAP_INHERITABLE, caps->inheritable, last) < 0) {
+		e = errno;
+		r = lxr_fail(err, e, "cap_set_flag");
+	} else if (cap_set_proc(c) < 0) {
+		e = errno;
+		r = lxr_fail(err, e, "capset effective=%#llx permitted=%#llx inheritable=%#llx",
+			     (unsigned long long)caps->effective,
+			     (unsigned long long)caps->permitted,
+			     (unsigned long long)caps->inheritable);
+		if (e == EPERM)
+			lxr_err_hint(err, "effective must be within permitted, and permitted and "
+					  "inheritable within the bounding set");
+	}
+	cap_free(c);
+	return r;
+}
+
+/* The kernel only lets a capability be ambient while it is both permitted
+ * and inheritable, so this comes after capset. */
+static int raise_ambient(uint64_t ambient, lxr_err *err)
+{
+	int last = rt_cap_last_cap();
+	char name[32];
+
+	for (int c = 0; c <= last; c++) {
+		if (!(ambient & BIT(c)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0L, 0L) < 0) {
+			lxr_fail(err, errno, "prctl PR_CAP_AMBIENT_RAISE %s",
+				 rt_cap_name(c, name, sizeof(name)));
+			return lxr_err_hint(err, "an ambient capability must also be in the "
+						 "permitted and inheritable sets");
+		}
+	}
+	return 0;
+}
+
+static int load_seccomp(const struct lxr_spec *spec, lxr_err *err)
+{
+	if (rt_seccomp_load(spec->caps.bounding, err) < 0)
+		return lxr_err_wrap(err, "default seccomp filter");
+	return 0;
+}
+
+/* Order (runc's, for the same kernel reasons): rlimits while still root
+ * (raising a hard limit needs CAP_SYS_RESOURCE); bounding set; groups,
+ * gid, uid; the three capability sets; ambient; no_new_privs; seccomp last
+ * so the filter does not have to allow lxr's own setup calls. Without
+ * no_new_privs the kernel only accepts a filter from a process holding
+ * CAP_SYS_ADMIN, so then the filter goes in before the capabilities are
+ * lowered (the calls after it are all ones it allows). */
+int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
+{
+	bool seccomp_early = spec->seccomp_default && !spec->no_new_privileges;
+
+	if (apply_rlimits(spec, err) < 0 || drop_bounding(spec->caps.bounding, err) < 0)
+		return -1;
+	if (seccomp_early && load_seccomp(spec, err) < 0)
+		return -1;
+	if (switch_ids(spec, err) < 0 || set_caps(&spec->caps, err) < 0 ||
+	    raise_ambient(spec->caps.ambient, err) < 0)
+		return -1;
+	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		return lxr_fail(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+	if (spec->seccomp_default && !seccomp_early && load_seccomp(spec, err) < 0)
+		return -1;
+	return 0;
+}

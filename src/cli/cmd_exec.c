@@ -113,6 +113,7 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 			rt_container_ref_free(&ref);
 			return 125;
 		}
+		rt_caps_for_user(&p->caps, p->uid);
 	}
 	r = rt_exec_in(ref.pidfd, ref.cgroup_group, name, p, &io, &pid, &pidfd, &err);
 	rt_container_ref_free(&ref);

@@ -138,8 +138,11 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 		if (io->pty_master >= 0)
 			close(io->pty_master);
 		io->pty_master = -1;
-		return r < 0 ? lxr_err_wrap(err, "exec in %s", name)
-			     : lxr_fail(err, ESRCH, "exec in %s: no process started", name);
+		if (r < 0) {
+			lxr_err_wrap(err, "exec in %s", name);
+			return r; /* keeps -126/-127 */
+		}
+		return lxr_fail(err, ESRCH, "exec in %s: no process started", name);
 	}
 	*pid_out = pid;
 	*pidfd_out = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -26,21 +26,31 @@ expect_grep "$ERR" "NOT_A_CAP" "unknown capability is named"
 pass "--cap-add/--cap-drop change every set; unknown names are refused"
 
 # A container cannot change the host's kernel state through /proc/sys.
-run run --rm --name "$(cname sysrq)" "$ROOTFS" /bin/sh -c '(echo 1 > /proc/sys/kernel/sysrq) 2>&1; (echo h > /proc/sysrq-trigger) 2>&1; echo done'
+run run --rm --name "$(cname sysctl)" "$ROOTFS" /bin/sh -c '(echo 0 > /proc/sys/vm/overcommit_memory) 2>&1; echo done'
 expect_grep "$OUT" "Read-only file system" "/proc/sys read-only"
-run run --rm --name "$(cname ro)" "$ROOTFS" /bin/sh -c 'for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus; do grep " $p " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1; done'
-expect_out "$(printf 'ro\nro\nro\nro')" "read-only proc paths"
+# Each path that exists on this kernel (sysrq-trigger needs CONFIG_MAGIC_SYSRQ)
+# must be a read-only mount inside.
+want=""
+for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus; do [ -e "$p" ] && want="$want$p:ro "; done
+run run --rm --name "$(cname ro)" "$ROOTFS" /bin/sh -c 'for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus; do [ -e $p ] && printf "%s:%s " $p $(grep " $p " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1); done; true'
+expect_out "$want" "read-only proc paths"
 pass "/proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus are read-only"
 
 run run --rm --name "$(cname mask)" "$ROOTFS" /bin/sh -c 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do [ -e $p ] || continue; echo "$p:$(head -c 64 $p | wc -c)"; done; ls /sys/firmware | wc -l'
-for p in /proc/kcore /proc/keys /proc/timer_list; do
+# Only the paths this kernel has (kcore and sched_debug depend on its config),
+# and at least one must be there for the check to mean anything.
+checked=0
+for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+	[ -e "$p" ] || continue
+	checked=$((checked + 1))
 	echo "$OUT" | grep -qx "$p:0" || fail "$p must read as empty: $OUT"
 done
+[ "$checked" -gt 0 ] || fail "no masked /proc path exists on this kernel to check"
 echo "$OUT" | tail -n1 | grep -qx 0 || fail "/sys/firmware must be empty: $OUT"
 pass "masked paths read as nothing"
 
 run run --rm --name "$(cname user)" -u app "$ROOTFS" /bin/sh -c 'id; grep -E "^Cap(Eff|Prm)" /proc/self/status; touch /etc/x 2>&1 | head -1'
-expect_grep "$OUT" "uid=1000\(app\) gid=1000\(app\) groups=1000\(app\),100\(users\)" "-u app"
+expect_grep "$OUT" "uid=1000\\(app\\) gid=1000\\(app\\) groups=100\\(users\\)" "-u app"
 expect_grep "$OUT" "CapEff:	0000000000000000" "non-root user has no effective caps"
 expect_grep "$OUT" "Permission denied" "non-root user cannot write /etc"
 run run --rm --name "$(cname uidgid)" -u 33:65534 "$ROOTFS" id -u

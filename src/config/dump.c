@@ -18,7 +18,8 @@ static void cpus(struct cfg_out *o, const char *k, int64_t m)
 		buf[--n] = 0;
 	if (n > 0 && buf[n - 1] == '.')
 		buf[--n] = 0;
-	cfg_out_kv(o, k, buf);
+	cfg_out_key(o, k);
+	cfg_out_number(o, buf);
 }
 
 static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
@@ -116,10 +117,16 @@ static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 	cfg_out_end_map(o);
 }
 
+/* Compose prints target as a number and published as a string. */
 static void port_range(struct cfg_out *o, const char *k, int a, int b)
 {
 	char buf[32];
 
+	if (a == b && !strcmp(k, "target")) {
+		cfg_out_key(o, k);
+		cfg_out_int(o, a);
+		return;
+	}
 	if (a == b)
 		snprintf(buf, sizeof(buf), "%d", a);
 	else
@@ -209,9 +216,10 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 				cfg_out_key(o, "size");
 				cfg_out_int(o, m->tmpfs_size);
 			}
-			if (m->tmpfs_mode >= 0) {
-				cfg_out_key(o, "mode");
-				cfg_out_int(o, m->tmpfs_mode);
+			if (m->tmpfs_mode >= 0) { /* octal, as written */
+				char mode[16];
+				snprintf(mode, sizeof(mode), "0o%o", (unsigned)m->tmpfs_mode);
+				cfg_out_kv(o, "mode", mode);
 			}
 			cfg_out_end_map(o);
 		}

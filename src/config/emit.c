@@ -216,6 +216,11 @@ void cfg_out_int(struct cfg_out *o, long long v)
 	scalar(o, buf, false);
 }
 
+void cfg_out_number(struct cfg_out *o, const char *v)
+{
+	scalar(o, v, false);
+}
+
 void cfg_out_bool(struct cfg_out *o, bool v)
 {
 	scalar(o, v ? "true" : "false", false);

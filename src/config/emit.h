@@ -31,6 +31,7 @@ void cfg_out_end_seq(struct cfg_out *o);
 void cfg_out_key(struct cfg_out *o, const char *k);
 void cfg_out_str(struct cfg_out *o, const char *v); /* NULL prints null */
 void cfg_out_int(struct cfg_out *o, long long v);
+void cfg_out_number(struct cfg_out *o, const char *v); /* already formatted */
 void cfg_out_bool(struct cfg_out *o, bool v);
 void cfg_out_null(struct cfg_out *o);
 void cfg_out_kv(struct cfg_out *o, const char *k, const char *v);

@@ -24,6 +24,7 @@ struct cfg_node {
 	bool single_line; /* scalar text on one line: diag columns map exactly */
 	char *raw;        /* scalar as written; keys use this */
 	char *val;        /* scalar after interpolation, computed once */
+	bool bad;         /* interpolation failed (already reported) */
 	struct cfg_pair *pairs;
 	struct cfg_node **items;
 	size_t n;

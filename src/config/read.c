@@ -35,7 +35,8 @@ static void interpolate(struct cfg_ctx *c, struct cfg_node *n)
 	size_t nd = 0;
 	char *out = NULL;
 
-	cfg_interpolate(n->raw, c->lookup, c->lookup_ctx, &out, d, 8, &nd);
+	/* A failed ${VAR:?msg} is reported once; the value is then unusable. */
+	n->bad = cfg_interpolate(n->raw, c->lookup, c->lookup_ctx, &out, d, 8, &nd) < 0;
 	for (size_t i = 0; i < nd && i < 8; i++) {
 		struct cfg_pos pos = n->pos;
 		/* Columns inside the text map onto the file only when the scalar
@@ -56,7 +57,7 @@ const char *cfg_scalar(struct cfg_ctx *c, struct cfg_node *n, const char *what)
 	}
 	if (!n->val)
 		interpolate(c, n);
-	return n->val;
+	return n->bad ? NULL : n->val;
 }
 
 bool cfg_expect(struct cfg_ctx *c, const struct cfg_node *n, enum cfg_node_kind k, const char *what)

@@ -384,5 +384,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 		cfg_error_hint(c, n, "give it at least an `image:`", "service has no settings");
 		return -1;
 	}
+	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
+		return -1;
 	return cfg_read_map(c, n, &spec, s);
 }

@@ -208,8 +208,11 @@ int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		struct cfg_port *p = &s->ports[s->n_ports++];
 		p->pos = n->items[i]->pos;
 		if (n->items[i]->kind == CFG_NODE_MAP ? port_long(c, n->items[i], p) < 0
-						      : port_short(c, n->items[i], p) < 0)
+						      : port_short(c, n->items[i], p) < 0) {
+			free(p->host_ip);
+			*p = (struct cfg_port){.pos = n->items[i]->pos}; /* out of later checks */
 			r = -1;
+		}
 	}
 	return r;
 }

@@ -1,6 +1,7 @@
 /* The long volume syntax: type/source/target/read_only with per-type
  * sub-mappings (bind, volume, tmpfs). */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -100,13 +101,24 @@ static int tmpfs_size(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* YAML integers as Compose reads them: 0o1777 and 01777 are octal. */
 static int tmpfs_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	struct cfg_int v;
+	const char *v = cfg_scalar(c, n, "tmpfs mode");
+	const char *digits;
+	char *end;
+	long m;
 
-	if (cfg_read_int(c, n, "tmpfs mode", 0, 07777, &v) < 0)
+	if (!v)
 		return -1;
-	((struct cfg_mount *)obj)->tmpfs_mode = (int)v.v;
+	digits = !strncmp(v, "0o", 2) ? v + 2 : v;
+	m = strtol(digits, &end, digits != v || v[0] == '0' ? 8 : 10);
+	if (!*digits || *end || m < 0 || m > 07777) {
+		cfg_error_hint(c, n, "an octal mode such as 0o1777",
+			       "tmpfs mode \"%s\" is not a mode", v);
+		return -1;
+	}
+	((struct cfg_mount *)obj)->tmpfs_mode = (int)m;
 	return 0;
 }
 

@@ -184,7 +184,11 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	};
 	static const char *const compose_only[] = {"configs", "include", "models", "secrets"};
 	static const struct cfg_map_spec spec = {NULL, keys, 6, true, compose_only, 4};
-	int r = cfg_read_map(c, root, &spec, st);
+	int r;
+
+	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
+		return -1;
+	r = cfg_read_map(c, root, &spec, st);
 
 	if (r == 0 && !st->n_services && !c->diags->n_errors) {
 		cfg_error_hint(c, root, "add a `services:` mapping", "the stack has no services");
@@ -232,8 +236,9 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	c->tree = NULL;
 	add_default_network(st);
 	network_defaults(st);
-	if (!c->diags->n_errors)
-		cfg_stack_validate(c, st);
+	/* Checked even when parts failed: failed values are left unset and the
+	 * checks skip them, so every remaining problem is still reported. */
+	cfg_stack_validate(c, st);
 	return cfg_stack_project(c, o, st, err);
 }
 

@@ -78,7 +78,7 @@ static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc
 {
 	struct cfg_ipam_pool *p = pc->p;
 	uint32_t a;
-	int pre;
+	int pre, r = 0;
 
 	if (!pc->have_subnet) {
 		if (!p->subnet.v)
@@ -90,15 +90,15 @@ static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc
 	    !in_subnet(a, pc->net, pc->prefix)) {
 		cfg_diag_add(c, p->gateway.pos, false, NULL, "gateway %s is outside subnet %s",
 			     p->gateway.v, p->subnet.v);
-		return -1;
+		r = -1;
 	}
 	if (p->ip_range.v && !cfg_parse_cidr4(p->ip_range.v, &a, &pre) &&
 	    (pre < pc->prefix || !in_subnet(a, pc->net, pc->prefix))) {
 		cfg_diag_add(c, p->ip_range.pos, false, NULL, "ip_range %s is outside subnet %s",
 			     p->ip_range.v, p->subnet.v);
-		return -1;
+		r = -1;
 	}
-	return 0;
+	return r;
 }
 
 static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)

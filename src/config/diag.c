@@ -57,7 +57,8 @@ void cfg_diags_print(FILE *f, const struct cfg_diags *d)
 
 	/* File order reads best; insertion sort keeps problems found at one
 	 * position in the order they were found (qsort would not). */
-	memcpy(v, d->v, d->n * sizeof(*v));
+	if (d->n)
+		memcpy(v, d->v, d->n * sizeof(*v));
 	for (size_t i = 1; i < d->n; i++) {
 		struct cfg_diag x = v[i];
 		size_t j = i;

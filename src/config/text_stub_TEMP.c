@@ -160,7 +160,7 @@ int cfg_interpolate(const char *s, cfg_lookup_fn lookup, void *ctx, char **out,
 			fputs((op[0] == ':' ? !empty : v != NULL) ? sub : "", f);
 		} else if (!strcmp(op, ":?") || !strcmp(op, "?")) {
 			if (op[0] == ':' ? empty : !v) {
-				char m[256];
+				char m[600];
 				snprintf(m, sizeof(m),
 					 "required variable %s is missing a value: %s", name, sub);
 				add_diag(diags, max_diags, &nd, col, false, m);
@@ -169,7 +169,7 @@ int cfg_interpolate(const char *s, cfg_lookup_fn lookup, void *ctx, char **out,
 				fputs(v, f);
 			}
 		} else if (!v) {
-			char m[256];
+			char m[600];
 			snprintf(m, sizeof(m), "variable \"%s\" is not set, using an empty string",
 				 name);
 			add_diag(diags, max_diags, &nd, col, true, m);

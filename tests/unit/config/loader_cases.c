@@ -181,7 +181,7 @@ static void run_case(void **state)
 		check_text(dir, "expected.warn", want_warn, got_diags, true);
 		_cleanup_free_ char *want_json = slurp(dir, "expected.json");
 		_cleanup_free_ char *got =
-			model_text(st, want_json ? CFG_FORMAT_JSON : CFG_FORMAT_YAML);
+		    model_text(st, want_json ? CFG_FORMAT_JSON : CFG_FORMAT_YAML);
 		_cleanup_free_ char *want_yaml = want_json ? NULL : slurp(dir, "expected.yaml");
 		check_text(dir, want_json ? "expected.json" : "expected.yaml",
 			   want_json ? want_json : want_yaml, got, false);
@@ -219,8 +219,8 @@ int loader_cases_run(const char *group, const char *prefix, const char *exclude)
 	qsort(dirs, n, sizeof(*dirs), by_name);
 	tests = lxr_xcalloc(n + 1, sizeof(*tests));
 	for (size_t i = 0; i < n; i++)
-		tests[i] = (struct CMUnitTest){strrchr(dirs[i], '/') + 1, run_case, NULL, NULL,
-					       dirs[i]};
+		tests[i] =
+		    (struct CMUnitTest){strrchr(dirs[i], '/') + 1, run_case, NULL, NULL, dirs[i]};
 	r = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 	free(tests);
 	if (n == 0) {

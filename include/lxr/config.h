@@ -247,6 +247,7 @@ struct cfg_stack {
 	size_t n_networks;
 	struct cfg_volume *volumes;
 	size_t n_volumes;
+	bool model_only; /* loaded with accept_unsupported: not for running */
 };
 
 /* ---- loading ----------------------------------------------------------------- */

@@ -39,6 +39,20 @@ static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
 	cfg_out_end_map(o);
 }
 
+/* A setting the runtime does not honour yet is printed only when the file
+ * sets it (which only a model test can do): `lxr config` shows what will
+ * run, and its output loads again. */
+static bool shown(const struct cfg_out *o, const char *feature, bool set)
+{
+	return set || o->all || cfg_key_supported(feature);
+}
+
+static bool networks_implicit(const struct cfg_service *s)
+{
+	return s->n_networks == 1 && s->networks[0].name.pos.line == s->pos.line &&
+	       s->networks[0].name.pos.col == s->pos.col;
+}
+
 static const char *const restart_names[] = {"no", "always", "on-failure", "unless-stopped"};
 static const char *const proto_names[] = {"tcp", "udp", "sctp"};
 static const char *const dep_names[] = {"service_started", "service_healthy",
@@ -53,7 +67,9 @@ static void deploy(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_key(o, "resources");
 	cfg_out_map(o);
 	limits(o, "limits", &s->limits);
-	limits(o, "reservations", &s->reservations);
+	if (shown(o, "service.deploy.resources.reservations",
+		  s->reservations.memory.set || s->reservations.millicpus.set))
+		limits(o, "reservations", &s->reservations);
 	cfg_out_end_map(o);
 	if (r->delay_us || r->window_us) {
 		cfg_out_key(o, "restart_policy");
@@ -274,11 +290,13 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 		depends_on(o, s);
 	if (s->healthcheck.kind != CFG_HEALTH_UNSET)
 		healthcheck(o, &s->healthcheck);
-	restart(o, &s->restart);
+	if (shown(o, "service.restart", s->restart.pos.line != 0))
+		restart(o, &s->restart);
 	deploy(o, s);
 	if (s->n_ports || s->n_expose)
 		ports(o, s);
-	networks(o, s);
+	if (shown(o, "service.networks", !networks_implicit(s)))
+		networks(o, s);
 	if (s->n_volumes)
 		volumes(o, s);
 	if (s->n_tmpfs)
@@ -292,6 +310,7 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lx
 	struct cfg_out o;
 
 	cfg_out_init(&o, f, fmt);
+	o.all = st->model_only;
 	cfg_out_map(&o);
 	cfg_out_kv(&o, "name", st->project);
 	cfg_out_key(&o, "services");

@@ -55,14 +55,16 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "cap_add", &s->cap_add);
 	if (s->cap_drop.n)
 		cfg_out_strs(o, "cap_drop", &s->cap_drop);
-	flag(o, "privileged", s->privileged.v);
+	if (o->all || cfg_key_supported("service.privileged") || s->privileged.set)
+		flag(o, "privileged", s->privileged.v);
 	flag(o, "read_only", s->read_only.v);
 	flag(o, "init", s->init.v);
 	opt_str(o, "user", &s->user);
 	opt_str(o, "working_dir", &s->working_dir);
 	opt_str(o, "hostname", &s->hostname);
 	cfg_out_kv(o, "stop_signal", cfg_signal_name((int)s->stop_signal.v));
-	cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
+	if (o->all || cfg_key_supported("service.stop_grace_period") || s->stop_grace_period.set)
+		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
 	if (s->n_ulimits)
 		ulimits(o, s);
 	if (s->sysctls.n)
@@ -101,10 +103,18 @@ static void pools(struct cfg_out *o, const struct cfg_network *n)
 
 void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 {
+	bool any = o->all || cfg_key_supported("networks");
+
+	for (size_t i = 0; i < st->n_networks; i++)
+		any |= !st->networks[i].implicit;
+	if (!any)
+		return;
 	cfg_out_key(o, "networks");
 	cfg_out_map(o);
 	for (size_t i = 0; i < st->n_networks; i++) {
 		const struct cfg_network *n = &st->networks[i];
+		if (n->implicit && !o->all && !cfg_key_supported("networks"))
+			continue; /* nothing is attached to it until the net layer */
 		cfg_out_key(o, n->name);
 		cfg_out_map(o);
 		cfg_out_kv(o, "driver", n->driver.v);
@@ -120,6 +130,8 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 
 void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st)
 {
+	if (!st->n_volumes && !o->all && !cfg_key_supported("volumes"))
+		return;
 	cfg_out_key(o, "volumes");
 	cfg_out_map(o);
 	for (size_t i = 0; i < st->n_volumes; i++) {

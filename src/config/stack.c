@@ -261,6 +261,7 @@ int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct
 	c.file = cfg_diags_intern_file(diags, o->file);
 	c.dir = st->dir;
 	c.accept_unsupported = o->accept_unsupported;
+	st->model_only = o->accept_unsupported;
 	r = read_dotenv(&c, &vars);
 	if (r == 0)
 		r = load_text(&c, o, text, len, st, err);

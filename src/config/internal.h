@@ -40,6 +40,11 @@ int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_t
 void cfg_tree_free(struct cfg_tree *t);
 char *cfg_tree_strdup(struct cfg_tree *t, const char *s);
 
+/* cfg_stack_load on text already in memory (o->file names it in messages;
+ * its directory is still where .env and relative paths are looked up). */
+int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
+			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err);
+
 /* ---- parse context and diagnostics (diag.c) ------------------------------- */
 struct cfg_ctx {
 	struct cfg_diags *diags;

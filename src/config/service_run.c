@@ -121,8 +121,10 @@ static int hc_test(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		h->kind = CFG_HEALTH_SHELL;
 		return 0;
 	}
-	if (cfg_read_strs(c, n, "healthcheck test", false, &v) < 0)
+	if (cfg_read_strs(c, n, "healthcheck test", false, &v) < 0) {
+		cfg_strs_free(&v);
 		return -1;
+	}
 	if (v.n && !strcmp(v.v[0].v, "NONE") && v.n == 1) {
 		h->kind = CFG_HEALTH_NONE;
 	} else if (v.n >= 2 && !strcmp(v.v[0].v, "CMD")) {

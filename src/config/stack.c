@@ -242,20 +242,16 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	return cfg_stack_project(c, o, st, err);
 }
 
-int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct cfg_diags *diags,
-		   lxr_err *err)
+int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
+			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err)
 {
 	struct vars vars = {o->environ ? o->environ : environ, {0}};
 	struct cfg_ctx c = {.diags = diags, .lookup = vars_lookup, .lookup_ctx = &vars};
-	_cleanup_free_ char *text = NULL;
-	struct cfg_stack *st;
-	size_t len;
+	struct cfg_stack *st = lxr_xcalloc(1, sizeof(*st));
 	int r;
 
 	*out = NULL;
-	if (lxr_read_file_at(AT_FDCWD, o->file, &text, &len, err) < 0)
-		return lxr_err_wrap(err, "stack file");
-	st = lxr_xcalloc(1, sizeof(*st));
+	lxr_err_clear(err);
 	st->file = lxr_xstrdup(o->file);
 	st->dir = cfg_stack_dir(o->file, o->cwd);
 	c.file = cfg_diags_intern_file(diags, o->file);
@@ -272,6 +268,18 @@ int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct
 	}
 	*out = st;
 	return 0;
+}
+
+int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct cfg_diags *diags,
+		   lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	*out = NULL;
+	if (lxr_read_file_at(AT_FDCWD, o->file, &text, &len, err) < 0)
+		return lxr_err_wrap(err, "stack file");
+	return cfg_stack_load_text(o, text, len, out, diags, err);
 }
 
 void cfg_service_free(struct cfg_service *s)

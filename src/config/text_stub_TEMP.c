@@ -199,8 +199,10 @@ int cfg_parse_duration(const char *s, int64_t *usec)
 	errno = 0;
 	double bare = strtod(s, &end);
 	if (!*end && end != s) {
+		if (!(bare >= 0 && bare < 9e12))
+			return -1;
 		*usec = (int64_t)(bare * 1e6);
-		return bare < 0 ? -1 : 0;
+		return 0;
 	}
 	while (*s) {
 		if (!isdigit((unsigned char)*s) && *s != '.')
@@ -219,6 +221,8 @@ int cfg_parse_duration(const char *s, int64_t *usec)
 		total += v * units[best].mul;
 		s = end + best_len;
 	}
+	if (!(total >= 0 && total < 9e18))
+		return -1;
 	*usec = (int64_t)total;
 	return 0;
 }

@@ -123,10 +123,10 @@ static bool is_merge_key(const struct cfg_node *k)
 
 /* Append the pairs of merge source src that m does not have yet. */
 static void merge_from(struct builder *b, struct cfg_node *m, size_t *cap,
-		       const struct cfg_node *src)
+		       const struct cfg_node *src, const struct cfg_node *at)
 {
 	if (src->kind != CFG_NODE_MAP) {
-		cfg_error_hint(b->c, src, "merge a mapping, e.g. `<<: *defaults`",
+		cfg_error_hint(b->c, at, "merge a mapping, e.g. `<<: *defaults`",
 			       "the value of a `<<` merge key must be a mapping or a list of "
 			       "mappings, not a %s",
 			       cfg_kind_name(src));
@@ -164,7 +164,7 @@ static struct cfg_node *build_map(struct builder *b, yaml_node_t *yn, struct cfg
 {
 	yaml_node_pair_t *p = yn->data.mapping.pairs.start;
 	size_t cnt = (size_t)(yn->data.mapping.pairs.top - p), cap = cnt;
-	struct cfg_node *merges[64];
+	struct cfg_node *merges[64], *merge_keys[64];
 	size_t n_merges = 0;
 
 	n->kind = CFG_NODE_MAP;
@@ -175,9 +175,10 @@ static struct cfg_node *build_map(struct builder *b, yaml_node_t *yn, struct cfg
 		if (!k || !v)
 			continue;
 		if (k->kind == CFG_NODE_SCALAR && is_merge_key(k)) {
-			if (n_merges < sizeof(merges) / sizeof(merges[0]))
+			if (n_merges < sizeof(merges) / sizeof(merges[0])) {
+				merge_keys[n_merges] = k;
 				merges[n_merges++] = v;
-			else
+			} else
 				cfg_error(b->c, k, "too many `<<` merge keys in one mapping");
 			continue;
 		}
@@ -185,11 +186,11 @@ static struct cfg_node *build_map(struct builder *b, yaml_node_t *yn, struct cfg
 	}
 	for (size_t i = 0; i < n_merges; i++) {
 		if (merges[i]->kind != CFG_NODE_SEQ) {
-			merge_from(b, n, &cap, merges[i]);
+			merge_from(b, n, &cap, merges[i], merge_keys[i]);
 			continue;
 		}
 		for (size_t j = 0; j < merges[i]->n; j++)
-			merge_from(b, n, &cap, merges[i]->items[j]);
+			merge_from(b, n, &cap, merges[i]->items[j], merge_keys[i]);
 	}
 	return n;
 }

@@ -221,6 +221,8 @@ int cfg_read_strs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool 
 		return 0;
 	if (n->kind == CFG_NODE_SCALAR && allow_single) {
 		const char *v = cfg_scalar(c, n, what);
+		if (!v)
+			return -1;
 		cfg_strs_push(out, v, n->pos);
 		return 0;
 	}

@@ -29,6 +29,9 @@ YAML
 out=$("$LXR" config 2>&1) || fail "config: $out"
 grep -qx "name: myproject" <<<"$out" || fail "project name: $out"
 grep -q "image: $tmp/My Project/rootfs" <<<"$out" || fail "image path: $out"
+# The normalized model is a stack file that normalizes to itself.
+"$LXR" config >"$tmp/norm.yaml"
+"$LXR" config -f "$tmp/norm.yaml" | diff -u "$tmp/norm.yaml" - || fail "output does not reload"
 GREETING=hi "$LXR" config --format json | grep -q '"GREETING": "hi"' || fail "json/env"
 "$LXR" config -p other | grep -qx "name: other" || fail "-p"
 "$LXR" config -f docker-compose.yml | grep -q "^  old:" || fail "-f"

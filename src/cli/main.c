@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
 	{"run", cmd_run, "run one container from a root filesystem directory"},
 	{"exec", cmd_exec, "run a command in a running container"},
+	{"config", cmd_config, "validate a stack file and print it normalized"},
 };
 
 static void usage(FILE *f)
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 		printf("lxr %s\n", LXR_VERSION);
 		return LXR_EXIT_OK;
 	}
+	if (cli_apply_settings() < 0)
+		return LXR_EXIT_USAGE;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

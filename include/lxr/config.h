@@ -1,0 +1,298 @@
+/* lxr config layer: a stack file (Compose YAML) -> a typed model in which
+ * every value remembers where it came from; validation that reports every
+ * problem at once; the settings file /etc/lxr/lxr.conf. Apart from reading
+ * files this layer makes no syscalls (DESIGN.md "Layers"). */
+#ifndef LXR_CONFIG_H
+#define LXR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lxr/util.h"
+
+/* ---- positions and diagnostics ------------------------------------------ */
+/* 1-based line and column; file points into the stack (stays valid as long
+ * as the stack or the diagnostics list that holds it). */
+struct cfg_pos {
+	const char *file;
+	int line, col;
+};
+
+struct cfg_diag {
+	struct cfg_pos pos;
+	bool warning;
+	char *msg;
+	char *hint; /* may be NULL */
+};
+struct cfg_diags {
+	struct cfg_diag *v;
+	size_t n, n_errors;
+	char **files; /* owned copies of the file names positions point to */
+};
+/* gcc style: "FILE:LINE:COL: error: MSG" and, if any, "  hint: HINT". */
+void cfg_diags_print(FILE *f, const struct cfg_diags *d);
+void cfg_diags_free(struct cfg_diags *d);
+
+/* ---- values with positions ------------------------------------------------ */
+struct cfg_str {
+	char *v; /* NULL: not set */
+	struct cfg_pos pos;
+};
+struct cfg_strs {
+	struct cfg_str *v;
+	size_t n;
+};
+struct cfg_int {
+	int64_t v;
+	bool set;
+	struct cfg_pos pos;
+};
+struct cfg_bool {
+	bool v;
+	bool set;
+	struct cfg_pos pos;
+};
+/* key=value pairs (environment, labels, sysctls); value NULL means "no
+ * value" (an environment entry passed through from the host but unset). */
+struct cfg_kv {
+	char *key;
+	char *value;
+	struct cfg_pos pos;
+};
+struct cfg_kvs {
+	struct cfg_kv *v;
+	size_t n;
+};
+
+/* command/entrypoint: not set (null or absent) keeps the image's; set with
+ * argv.n == 0 is an explicit empty override (Compose: `[]` or `''`). */
+struct cfg_cmd {
+	bool set;
+	struct cfg_strs argv;
+	struct cfg_pos pos;
+};
+
+/* ---- service parts --------------------------------------------------------- */
+struct cfg_env_file {
+	struct cfg_str path; /* absolute */
+	bool required;
+};
+
+enum cfg_dep_condition {
+	CFG_DEP_STARTED,
+	CFG_DEP_HEALTHY,
+	CFG_DEP_COMPLETED,
+};
+struct cfg_dep {
+	struct cfg_str service;
+	enum cfg_dep_condition condition;
+	bool required; /* default true */
+	bool restart;  /* restart this service when the dependency restarts */
+};
+
+enum cfg_health_kind {
+	CFG_HEALTH_UNSET, /* no healthcheck key: image default */
+	CFG_HEALTH_CMD,   /* exec argv */
+	CFG_HEALTH_SHELL, /* /bin/sh -c argv[0] */
+	CFG_HEALTH_NONE,  /* disabled (test NONE or disable: true) */
+};
+struct cfg_health {
+	enum cfg_health_kind kind;
+	struct cfg_strs test;
+	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
+	int retries;
+	struct cfg_pos pos;
+};
+
+enum cfg_restart {
+	CFG_RESTART_NO,
+	CFG_RESTART_ALWAYS,
+	CFG_RESTART_ON_FAILURE,
+	CFG_RESTART_UNLESS_STOPPED,
+};
+struct cfg_restart_policy {
+	enum cfg_restart policy;
+	int max_retries;   /* on-failure[:N] / max_attempts; 0 = unlimited */
+	int64_t delay_us;  /* deploy.restart_policy.delay; 0 = supervisor default */
+	int64_t window_us; /* deploy.restart_policy.window */
+	struct cfg_pos pos;
+};
+
+/* 0 (and !set) means no limit. */
+struct cfg_limits {
+	struct cfg_int memory;    /* bytes */
+	struct cfg_int millicpus; /* 1000 = one CPU */
+	struct cfg_int pids;
+};
+
+enum cfg_proto { CFG_PROTO_TCP, CFG_PROTO_UDP, CFG_PROTO_SCTP };
+struct cfg_port {
+	char *host_ip;            /* NULL: all addresses */
+	int host_start, host_end; /* 0: ephemeral */
+	int target_start, target_end;
+	enum cfg_proto proto;
+	struct cfg_pos pos;
+};
+struct cfg_expose {
+	int start, end;
+	enum cfg_proto proto;
+	struct cfg_pos pos;
+};
+
+struct cfg_svc_net {
+	struct cfg_str name;
+	struct cfg_strs aliases;
+	struct cfg_str ipv4_address;
+};
+
+enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };
+struct cfg_mount {
+	enum cfg_mount_type type;
+	char *source; /* bind: absolute host path; volume: name (NULL: anonymous) */
+	char *target; /* absolute container path */
+	bool read_only;
+	bool create_host_path; /* bind: mkdir a missing source (short syntax) */
+	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
+	int tmpfs_mode;        /* -1 = default */
+	struct cfg_pos pos;
+};
+struct cfg_tmpfs {
+	char *target;
+	int64_t size; /* 0 = kernel default */
+	int mode;     /* -1 = default */
+	char **flags; /* other mount flags, validated (noexec, nosuid, ...) */
+	struct cfg_pos pos;
+};
+
+struct cfg_ulimit {
+	char *name; /* nofile, nproc, ... */
+	int64_t soft, hard;
+	struct cfg_pos pos;
+};
+
+struct cfg_logging {
+	struct cfg_str driver;
+	struct cfg_kvs options;
+};
+
+/* x-lxr on a service: no keys are defined yet; any key is an error. */
+
+struct cfg_service {
+	char *name;
+	struct cfg_pos pos;
+	struct cfg_str image;
+	bool image_is_path; /* DESIGN.md: a path names a rootfs directory */
+	struct cfg_cmd command, entrypoint;
+	struct cfg_kvs environment; /* env_file entries merged, then environment */
+	struct cfg_env_file *env_files;
+	size_t n_env_files;
+	struct cfg_dep *depends_on;
+	size_t n_depends_on;
+	struct cfg_health healthcheck;
+	struct cfg_restart_policy restart;
+	struct cfg_limits limits, reservations;
+	struct cfg_port *ports;
+	size_t n_ports;
+	struct cfg_expose *expose;
+	size_t n_expose;
+	struct cfg_svc_net *networks; /* never empty after load: "default" */
+	size_t n_networks;
+	struct cfg_mount *volumes;
+	size_t n_volumes;
+	struct cfg_tmpfs *tmpfs;
+	size_t n_tmpfs;
+	struct cfg_strs cap_add, cap_drop; /* "CAP_NET_ADMIN" or "ALL" */
+	struct cfg_bool privileged, read_only, init;
+	struct cfg_str user, working_dir, hostname;
+	struct cfg_int stop_signal;       /* signal number, default SIGTERM */
+	struct cfg_int stop_grace_period; /* usec, default 10s */
+	struct cfg_ulimit *ulimits;
+	size_t n_ulimits;
+	struct cfg_kvs sysctls, labels;
+	struct cfg_strs profiles;
+	struct cfg_logging logging;
+};
+
+struct cfg_ipam_pool {
+	struct cfg_str subnet, gateway, ip_range;
+};
+struct cfg_network {
+	char *name;
+	struct cfg_pos pos;
+	bool implicit;         /* the "default" network nobody declared */
+	struct cfg_str driver; /* "bridge" */
+	struct cfg_bool internal;
+	struct cfg_ipam_pool *pools;
+	size_t n_pools;
+	struct cfg_kvs labels;
+};
+
+struct cfg_volume {
+	char *name;
+	struct cfg_pos pos;
+	struct cfg_str driver; /* "local" */
+	struct cfg_kvs driver_opts, labels;
+};
+
+struct cfg_stack {
+	char *file;          /* the stack file as given */
+	char *dir;           /* absolute directory of the stack file */
+	char *project;       /* normalized project name */
+	struct cfg_str name; /* the file's `name:` as written */
+	struct cfg_service *services;
+	size_t n_services;
+	struct cfg_network *networks;
+	size_t n_networks;
+	struct cfg_volume *volumes;
+	size_t n_volumes;
+	bool model_only; /* loaded with accept_unsupported: not for running */
+};
+
+/* ---- loading ----------------------------------------------------------------- */
+struct cfg_load_opts {
+	const char *file;     /* stack file path */
+	const char *project;  /* -p NAME, or NULL */
+	char *const *environ; /* variables for interpolation; NULL: process env */
+	const char *cwd;      /* for the directory-name project fallback; NULL: dirname(file) */
+	/* Model and validate keys the runtime does not honour yet instead of
+	 * refusing them. For tests of the model only; `lxr` never sets it. */
+	bool accept_unsupported;
+};
+
+/* Load, interpolate, model and validate a stack file. Returns 0 with *out
+ * set, or -1: either err says why the file could not be read at all, or (when
+ * diags->n_errors > 0) the file has errors, each with its position. Warnings
+ * land in diags in both cases. */
+int cfg_stack_load(const struct cfg_load_opts *opts, struct cfg_stack **out,
+		   struct cfg_diags *diags, lxr_err *err);
+void cfg_stack_free(struct cfg_stack *s);
+const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const char *name);
+const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const char *name);
+
+/* Compose's file discovery in dir: compose.yaml, compose.yml,
+ * docker-compose.yaml, docker-compose.yml. *out is malloc'd "dir/name". */
+int cfg_find_stack_file(const char *dir, char **out, lxr_err *err);
+/* Compose's project-name rule: lowercase, keep [a-z0-9_-], must start with a
+ * letter or digit. NULL when nothing is left. Caller frees. */
+char *cfg_project_name_normalize(const char *raw);
+
+/* The normalized model: every default filled, every variable resolved. */
+enum cfg_format { CFG_FORMAT_YAML, CFG_FORMAT_JSON };
+int cfg_stack_write(FILE *f, const struct cfg_stack *s, enum cfg_format fmt, lxr_err *err);
+
+/* Which keys the runtime honours today (src/config/support.c). */
+bool cfg_key_supported(const char *key);
+
+/* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
+struct cfg_settings {
+	char *run_dir, *data_dir, *log_dir; /* NULL: not set in the file */
+};
+#define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
+/* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an
+ * error (all fields NULL). Unknown sections/keys are errors with line. */
+int cfg_settings_load(const char *path, struct cfg_settings *out, lxr_err *err);
+void cfg_settings_free(struct cfg_settings *s);
+
+#endif

@@ -1,0 +1,51 @@
+/* lxr plan layer: from the validated model to what will run, as plain data.
+ * No syscalls (DESIGN.md "Layers"). This part: the dependency graph — which
+ * services a command starts (profiles, the closure of `lxr up SERVICE...`),
+ * in which levels (a level's services may start in parallel), and the stop
+ * order (the reverse). */
+#ifndef LXR_PLAN_H
+#define LXR_PLAN_H
+
+#include <stdio.h>
+
+#include "lxr/config.h"
+#include "lxr/util.h"
+
+struct plan_select {
+	/* Active profiles (NULL-terminated, may be NULL). A service with
+	 * `profiles:` is enabled only when one of them is active, or when it
+	 * is named in targets (Compose's rule). */
+	const char *const *profiles;
+	/* Services named on the command line (NULL-terminated, may be NULL or
+	 * empty: every enabled service). Their dependencies are pulled in. */
+	const char *const *targets;
+};
+
+struct plan_node {
+	const struct cfg_service *svc;
+	size_t level;
+	size_t *deps; /* indexes into plan_graph.nodes of what this one waits for */
+	size_t n_deps;
+	const struct cfg_dep **dep_specs; /* the depends_on entry behind each dep */
+};
+
+struct plan_graph {
+	const struct cfg_stack *stack;
+	/* Start order: by level, then in file order. Stop order is the reverse. */
+	struct plan_node *nodes;
+	size_t n;
+	size_t n_levels;
+};
+
+/* Fails (usage-type error in err) on an unknown target, on a required
+ * dependency disabled by profiles, and on a cycle ("a -> b -> a"). */
+int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
+		     struct plan_graph **out, lxr_err *err);
+void plan_graph_free(struct plan_graph *g);
+/* Index of a service in g->nodes, or -1 when it is not in the plan. */
+long plan_graph_find(const struct plan_graph *g, const char *service);
+/* Graphviz DOT: one node per service (ranked by level), one edge per
+ * dependency labelled with its condition. */
+int plan_graph_write_dot(FILE *f, const struct plan_graph *g, lxr_err *err);
+
+#endif

@@ -1,0 +1,178 @@
+/* lxr config: load and validate a stack file, then print the normalized
+ * model, the service names, or the dependency graph (DOT). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/plan.h"
+
+enum { OPT_FORMAT = 256, OPT_SERVICES, OPT_GRAPH, OPT_PROFILE };
+
+struct config_args {
+	const char *file, *project;
+	enum cfg_format format;
+	bool services, graph;
+	char **profiles;
+	char **targets;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: lxr config [-f FILE | FILE] [-p NAME] [--format yaml|json] [--services]\n"
+	      "                  [--graph] [--profile P]... [SERVICE...]\n\n"
+	      "Validate a stack file and print it normalized: every default filled in, every\n"
+	      "variable resolved. Without -f, looks for compose.yaml, compose.yml,\n"
+	      "docker-compose.yaml or docker-compose.yml here.\n\n"
+	      "  -f, --file FILE     the stack file\n"
+	      "  -p, --project-name  project name (default: `name:` or the directory)\n"
+	      "      --format F      yaml (default) or json\n"
+	      "      --services      print the names of the services that would run\n"
+	      "      --graph         print the dependency graph in Graphviz DOT\n"
+	      "      --profile P     activate a profile (repeatable)\n",
+	      f);
+}
+
+static int parse_args(int argc, char **argv, struct config_args *a)
+{
+	static const struct option opts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"services", no_argument, NULL, OPT_SERVICES},
+	    {"graph", no_argument, NULL, OPT_GRAPH},
+	    {"profile", required_argument, NULL, OPT_PROFILE},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+f:p:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': a->file = optarg; break;
+		case 'p': a->project = optarg; break;
+		case OPT_SERVICES: a->services = true; break;
+		case OPT_GRAPH: a->graph = true; break;
+		case OPT_PROFILE: lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
+		case 'h': usage(stdout); return 1;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "yaml") || !strcmp(optarg, "json")) {
+				a->format = optarg[0] == 'j' ? CFG_FORMAT_JSON : CFG_FORMAT_YAML;
+				break;
+			}
+			fprintf(stderr, "lxr config: unknown format \"%s\" (yaml or json)\n",
+				optarg);
+			return -1;
+		default: usage(stderr); return -1;
+		}
+	}
+	/* `lxr config FILE`: a first operand that is a file is the stack file. */
+	if (!a->file && optind < argc &&
+	    (strchr(argv[optind], '/') || lxr_str_has_suffix(argv[optind], ".yaml") ||
+	     lxr_str_has_suffix(argv[optind], ".yml")))
+		a->file = argv[optind++];
+	for (; optind < argc; optind++)
+		lxr_strv_push(&a->targets, lxr_xstrdup(argv[optind]));
+	if (a->targets && !a->services && !a->graph) {
+		fputs("lxr config: SERVICE arguments go with --services or --graph\n", stderr);
+		return -1;
+	}
+	if (a->services && a->graph) {
+		fputs("lxr config: --services and --graph exclude each other\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int load(const struct config_args *a, struct cfg_stack **st)
+{
+	_cleanup_free_ char *found = NULL;
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	struct cfg_load_opts o = {.file = a->file, .project = a->project, .cwd = cwd};
+	struct cfg_diags diags = {0};
+	lxr_err err = {0};
+	int r;
+
+	if (!o.file) {
+		if (cfg_find_stack_file(".", &found, &err) < 0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_USAGE;
+		}
+		o.file = found;
+	}
+	r = cfg_stack_load(&o, st, &diags, &err);
+	cfg_diags_print(stderr, &diags);
+	if (r < 0 && !diags.n_errors)
+		lxr_err_print(&err);
+	if (r < 0 && diags.n_errors)
+		fprintf(stderr, "lxr: %zu error%s in %s\n", diags.n_errors,
+			diags.n_errors == 1 ? "" : "s", o.file);
+	cfg_diags_free(&diags);
+	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+}
+
+static int print(const struct config_args *a, const struct cfg_stack *st)
+{
+	struct plan_select sel = {(const char *const *)a->profiles,
+				  (const char *const *)a->targets};
+	struct plan_graph *g = NULL;
+	lxr_err err = {0};
+	int r = 0;
+
+	if (!a->services && !a->graph)
+		r = cfg_stack_write(stdout, st, a->format, &err);
+	else if (plan_graph_build(st, &sel, &g, &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_USAGE;
+	} else if (a->graph) {
+		r = plan_graph_write_dot(stdout, g, &err);
+	} else {
+		for (size_t i = 0; i < g->n; i++)
+			printf("%s\n", g->nodes[i].svc->name);
+	}
+	plan_graph_free(g);
+	if (r == 0 && fflush(stdout) != 0)
+		r = lxr_fail(&err, errno, "write output");
+	if (r < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	struct config_args a = {0};
+	struct cfg_stack *st = NULL;
+	int r = parse_args(argc, argv, &a);
+
+	if (r == 0)
+		r = load(&a, &st);
+	else
+		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	if (st)
+		r = print(&a, st);
+	cfg_stack_free(st);
+	lxr_strv_free(a.profiles);
+	lxr_strv_free(a.targets);
+	return r;
+}
+
+int cli_apply_settings(void)
+{
+	/* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
+	static struct cfg_settings s;
+	lxr_err err = {0};
+
+	if (cfg_settings_load(NULL, &s, &err) < 0) {
+		lxr_err_print(&err);
+		return -1;
+	}
+	lxr_dirs_configure(s.run_dir, s.data_dir, s.log_dir);
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* Diagnostics: every problem in a stack file is collected, none stops the
+ * load, and all are printed together gcc style so editors can jump to them. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file)
+{
+	for (size_t i = 0; d->files && d->files[i]; i++)
+		if (!strcmp(d->files[i], file))
+			return d->files[i];
+	lxr_strv_push(&d->files, lxr_xstrdup(file));
+	return d->files[lxr_strv_len(d->files) - 1];
+}
+
+void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const char *hint,
+		  const char *fmt, ...)
+{
+	struct cfg_diags *d = c->diags;
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	d->v = lxr_xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
+	d->v[d->n] = (struct cfg_diag){
+	    .pos = pos,
+	    .warning = warning,
+	    .msg = c->where ? lxr_xasprintf("%s: %s", c->where, msg) : lxr_steal_ptr(&msg),
+	    .hint = hint ? lxr_xstrdup(hint) : NULL,
+	};
+	if (!d->v[d->n].pos.file)
+		d->v[d->n].pos.file = c->file;
+	d->n++;
+	if (!warning)
+		d->n_errors++;
+}
+
+static int pos_cmp(const void *a, const void *b)
+{
+	const struct cfg_diag *x = a, *y = b;
+
+	if (x->pos.line != y->pos.line)
+		return x->pos.line < y->pos.line ? -1 : 1;
+	if (x->pos.col != y->pos.col)
+		return x->pos.col < y->pos.col ? -1 : 1;
+	return 0;
+}
+
+void cfg_diags_print(FILE *f, const struct cfg_diags *d)
+{
+	struct cfg_diag *v = lxr_xmalloc((d->n + 1) * sizeof(*v));
+
+	/* File order reads best; insertion sort keeps problems found at one
+	 * position in the order they were found (qsort would not). */
+	if (d->n)
+		memcpy(v, d->v, d->n * sizeof(*v));
+	for (size_t i = 1; i < d->n; i++) {
+		struct cfg_diag x = v[i];
+		size_t j = i;
+		while (j > 0 && pos_cmp(&v[j - 1], &x) > 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		fprintf(f, "%s:%d:%d: %s: %s\n", v[i].pos.file ? v[i].pos.file : "?", v[i].pos.line,
+			v[i].pos.col, v[i].warning ? "warning" : "error", v[i].msg);
+		if (v[i].hint)
+			fprintf(f, "  hint: %s\n", v[i].hint);
+	}
+	free(v);
+}
+
+void cfg_diags_free(struct cfg_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].msg);
+		free(d->v[i].hint);
+	}
+	free(d->v);
+	lxr_strv_free(d->files);
+	memset(d, 0, sizeof(*d));
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[64];
+
+	if (la >= 63 || lb >= 63)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *cfg_did_you_mean(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+	/* A third of the word's length, at least 1 and at most 3 edits: catches
+	 * "restrat" and "enviroment" without suggesting "user" for "uts". */
+	size_t limit = strlen(word) / 3;
+
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, cands[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = cands[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}

@@ -1,0 +1,327 @@
+/* The normalized model, as `lxr config` prints it: Compose's layout, every
+ * default filled in, every variable resolved, one spelling per setting
+ * (limits under deploy.resources, ports and volumes in long syntax). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "config/emit.h"
+#include "config/internal.h"
+
+static void cpus(struct cfg_out *o, const char *k, int64_t m)
+{
+	char buf[32];
+	int n =
+	    snprintf(buf, sizeof(buf), "%lld.%03lld", (long long)(m / 1000), (long long)(m % 1000));
+
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = 0;
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = 0;
+	cfg_out_key(o, k);
+	cfg_out_number(o, buf);
+}
+
+static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
+{
+	cfg_out_key(o, k);
+	cfg_out_map(o);
+	if (l->millicpus.set)
+		cpus(o, "cpus", l->millicpus.v);
+	if (l->memory.set) {
+		cfg_out_key(o, "memory");
+		cfg_out_int(o, l->memory.v);
+	}
+	if (l->pids.set) {
+		cfg_out_key(o, "pids");
+		cfg_out_int(o, l->pids.v);
+	}
+	cfg_out_end_map(o);
+}
+
+/* A setting the runtime does not honour yet is printed only when the file
+ * sets it (which only a model test can do): `lxr config` shows what will
+ * run, and its output loads again. */
+static bool shown(const struct cfg_out *o, const char *feature, bool set)
+{
+	return set || o->all || cfg_key_supported(feature);
+}
+
+static bool networks_implicit(const struct cfg_service *s)
+{
+	return s->n_networks == 1 && s->networks[0].name.pos.line == s->pos.line &&
+	       s->networks[0].name.pos.col == s->pos.col;
+}
+
+static const char *const restart_names[] = {"no", "always", "on-failure", "unless-stopped"};
+static const char *const proto_names[] = {"tcp", "udp", "sctp"};
+static const char *const dep_names[] = {"service_started", "service_healthy",
+					"service_completed_successfully"};
+
+static void deploy(struct cfg_out *o, const struct cfg_service *s)
+{
+	const struct cfg_restart_policy *r = &s->restart;
+
+	cfg_out_key(o, "deploy");
+	cfg_out_map(o);
+	cfg_out_key(o, "resources");
+	cfg_out_map(o);
+	limits(o, "limits", &s->limits);
+	if (shown(o, "service.deploy.resources.reservations",
+		  s->reservations.memory.set || s->reservations.millicpus.set))
+		limits(o, "reservations", &s->reservations);
+	cfg_out_end_map(o);
+	if (r->delay_us || r->window_us) {
+		cfg_out_key(o, "restart_policy");
+		cfg_out_map(o);
+		cfg_out_duration(o, "delay", r->delay_us);
+		cfg_out_duration(o, "window", r->window_us);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}
+
+static void restart(struct cfg_out *o, const struct cfg_restart_policy *r)
+{
+	char buf[48];
+
+	if (r->policy == CFG_RESTART_ON_FAILURE && r->max_retries)
+		snprintf(buf, sizeof(buf), "on-failure:%d", r->max_retries);
+	else
+		snprintf(buf, sizeof(buf), "%s", restart_names[r->policy]);
+	cfg_out_kv(o, "restart", buf);
+}
+
+static void depends_on(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "depends_on");
+	cfg_out_map(o);
+	for (size_t i = 0; i < s->n_depends_on; i++) {
+		const struct cfg_dep *d = &s->depends_on[i];
+		cfg_out_key(o, d->service.v);
+		cfg_out_map(o);
+		cfg_out_kv(o, "condition", dep_names[d->condition]);
+		cfg_out_key(o, "required");
+		cfg_out_bool(o, d->required);
+		cfg_out_key(o, "restart");
+		cfg_out_bool(o, d->restart);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}
+
+static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
+{
+	cfg_out_key(o, "healthcheck");
+	cfg_out_map(o);
+	cfg_out_key(o, "test");
+	cfg_out_seq(o);
+	cfg_out_str(o, h->kind == CFG_HEALTH_NONE  ? "NONE"
+		       : h->kind == CFG_HEALTH_CMD ? "CMD"
+						   : "CMD-SHELL");
+	for (size_t i = 0; i < h->test.n; i++)
+		cfg_out_str(o, h->test.v[i].v);
+	cfg_out_end_seq(o);
+	if (h->kind != CFG_HEALTH_NONE) {
+		cfg_out_duration(o, "interval", h->interval_us);
+		cfg_out_duration(o, "timeout", h->timeout_us);
+		cfg_out_key(o, "retries");
+		cfg_out_int(o, h->retries);
+		cfg_out_duration(o, "start_period", h->start_period_us);
+		cfg_out_duration(o, "start_interval", h->start_interval_us);
+	}
+	cfg_out_end_map(o);
+}
+
+/* Compose prints target as a number and published as a string. */
+static void port_range(struct cfg_out *o, const char *k, int a, int b)
+{
+	char buf[32];
+
+	if (a == b && !strcmp(k, "target")) {
+		cfg_out_key(o, k);
+		cfg_out_int(o, a);
+		return;
+	}
+	if (a == b)
+		snprintf(buf, sizeof(buf), "%d", a);
+	else
+		snprintf(buf, sizeof(buf), "%d-%d", a, b);
+	cfg_out_kv(o, k, buf);
+}
+
+static void ports(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "ports");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_ports; i++) {
+		const struct cfg_port *p = &s->ports[i];
+		cfg_out_map(o);
+		port_range(o, "target", p->target_start, p->target_end);
+		if (p->host_start)
+			port_range(o, "published", p->host_start, p->host_end);
+		if (p->host_ip)
+			cfg_out_kv(o, "host_ip", p->host_ip);
+		cfg_out_kv(o, "protocol", proto_names[p->proto]);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_seq(o);
+	if (!s->n_expose)
+		return;
+	cfg_out_key(o, "expose");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_expose; i++) {
+		char buf[48];
+		const struct cfg_expose *e = &s->expose[i];
+		if (e->start == e->end)
+			snprintf(buf, sizeof(buf), "%d/%s", e->start, proto_names[e->proto]);
+		else
+			snprintf(buf, sizeof(buf), "%d-%d/%s", e->start, e->end,
+				 proto_names[e->proto]);
+		cfg_out_str(o, buf);
+	}
+	cfg_out_end_seq(o);
+}
+
+static void networks(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "networks");
+	cfg_out_map(o);
+	for (size_t i = 0; i < s->n_networks; i++) {
+		const struct cfg_svc_net *n = &s->networks[i];
+		cfg_out_key(o, n->name.v);
+		if (!n->aliases.n && !n->ipv4_address.v) {
+			cfg_out_null(o);
+			continue;
+		}
+		cfg_out_map(o);
+		if (n->aliases.n)
+			cfg_out_strs(o, "aliases", &n->aliases);
+		if (n->ipv4_address.v)
+			cfg_out_kv(o, "ipv4_address", n->ipv4_address.v);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}
+
+static void volumes(struct cfg_out *o, const struct cfg_service *s)
+{
+	static const char *const types[] = {"bind", "volume", "tmpfs"};
+
+	cfg_out_key(o, "volumes");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_volumes; i++) {
+		const struct cfg_mount *m = &s->volumes[i];
+		cfg_out_map(o);
+		cfg_out_kv(o, "type", types[m->type]);
+		if (m->source)
+			cfg_out_kv(o, "source", m->source);
+		cfg_out_kv(o, "target", m->target);
+		cfg_out_key(o, "read_only");
+		cfg_out_bool(o, m->read_only);
+		if (m->type == CFG_MOUNT_BIND) {
+			cfg_out_key(o, "bind");
+			cfg_out_map(o);
+			cfg_out_key(o, "create_host_path");
+			cfg_out_bool(o, m->create_host_path);
+			cfg_out_end_map(o);
+		} else if (m->type == CFG_MOUNT_TMPFS && (m->tmpfs_size || m->tmpfs_mode >= 0)) {
+			cfg_out_key(o, "tmpfs");
+			cfg_out_map(o);
+			if (m->tmpfs_size) {
+				cfg_out_key(o, "size");
+				cfg_out_int(o, m->tmpfs_size);
+			}
+			if (m->tmpfs_mode >= 0) { /* octal, as written */
+				char mode[16];
+				snprintf(mode, sizeof(mode), "0o%o", (unsigned)m->tmpfs_mode);
+				cfg_out_kv(o, "mode", mode);
+			}
+			cfg_out_end_map(o);
+		}
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_seq(o);
+}
+
+static void tmpfs(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "tmpfs");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_tmpfs; i++) {
+		const struct cfg_tmpfs *t = &s->tmpfs[i];
+		char *line = lxr_xstrdup(t->target);
+		char sep = ':';
+		if (t->size) {
+			char *n = lxr_xasprintf("%s%csize=%lld", line, sep, (long long)t->size);
+			free(line);
+			line = n;
+			sep = ',';
+		}
+		if (t->mode >= 0) {
+			char *n = lxr_xasprintf("%s%cmode=%o", line, sep, t->mode);
+			free(line);
+			line = n;
+			sep = ',';
+		}
+		for (char **f = t->flags; f && *f; f++) {
+			char *n = lxr_xasprintf("%s%c%s", line, sep, *f);
+			free(line);
+			line = n;
+			sep = ',';
+		}
+		cfg_out_str(o, line);
+		free(line);
+	}
+	cfg_out_end_seq(o);
+}
+
+static void service(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, s->name);
+	cfg_out_map(o);
+	cfg_out_kv(o, "image", s->image.v);
+	if (s->entrypoint.set)
+		cfg_out_strs(o, "entrypoint", &s->entrypoint.argv);
+	if (s->command.set)
+		cfg_out_strs(o, "command", &s->command.argv);
+	cfg_out_kvs(o, "environment", &s->environment);
+	if (s->n_depends_on)
+		depends_on(o, s);
+	if (s->healthcheck.kind != CFG_HEALTH_UNSET)
+		healthcheck(o, &s->healthcheck);
+	if (shown(o, "service.restart", s->restart.pos.line != 0))
+		restart(o, &s->restart);
+	deploy(o, s);
+	if (s->n_ports || s->n_expose)
+		ports(o, s);
+	if (shown(o, "service.networks", !networks_implicit(s)))
+		networks(o, s);
+	if (s->n_volumes)
+		volumes(o, s);
+	if (s->n_tmpfs)
+		tmpfs(o, s);
+	cfg_dump_service_more(o, s);
+	cfg_out_end_map(o);
+}
+
+int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lxr_err *err)
+{
+	struct cfg_out o;
+
+	cfg_out_init(&o, f, fmt);
+	o.all = st->model_only;
+	cfg_out_map(&o);
+	cfg_out_kv(&o, "name", st->project);
+	cfg_out_key(&o, "services");
+	cfg_out_map(&o);
+	for (size_t i = 0; i < st->n_services; i++)
+		service(&o, &st->services[i]);
+	cfg_out_end_map(&o);
+	cfg_dump_networks(&o, st);
+	cfg_dump_volumes(&o, st);
+	cfg_out_end_map(&o);
+	if (cfg_out_finish(&o) < 0)
+		return lxr_fail(err, EIO, "write the stack");
+	return 0;
+}

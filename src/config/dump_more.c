@@ -1,0 +1,149 @@
+/* The normalized model, continued: a service's identity, privilege and
+ * housekeeping keys, and the top-level networks and volumes. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "config/emit.h"
+#include "config/internal.h"
+
+static void opt_str(struct cfg_out *o, const char *k, const struct cfg_str *v)
+{
+	if (v->v)
+		cfg_out_kv(o, k, v->v);
+}
+
+static void flag(struct cfg_out *o, const char *k, bool v)
+{
+	cfg_out_key(o, k);
+	cfg_out_bool(o, v);
+}
+
+static void ulimits(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "ulimits");
+	cfg_out_map(o);
+	for (size_t i = 0; i < s->n_ulimits; i++) {
+		cfg_out_key(o, s->ulimits[i].name);
+		cfg_out_map(o);
+		cfg_out_key(o, "soft");
+		cfg_out_int(o, s->ulimits[i].soft);
+		cfg_out_key(o, "hard");
+		cfg_out_int(o, s->ulimits[i].hard);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}
+
+static void env_files(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "env_file");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_env_files; i++) {
+		cfg_out_map(o);
+		cfg_out_kv(o, "path", s->env_files[i].path.v);
+		flag(o, "required", s->env_files[i].required);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_seq(o);
+}
+
+void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
+{
+	if (s->n_env_files)
+		env_files(o, s);
+	if (s->cap_add.n)
+		cfg_out_strs(o, "cap_add", &s->cap_add);
+	if (s->cap_drop.n)
+		cfg_out_strs(o, "cap_drop", &s->cap_drop);
+	if (o->all || cfg_key_supported("service.privileged") || s->privileged.set)
+		flag(o, "privileged", s->privileged.v);
+	flag(o, "read_only", s->read_only.v);
+	flag(o, "init", s->init.v);
+	opt_str(o, "user", &s->user);
+	opt_str(o, "working_dir", &s->working_dir);
+	opt_str(o, "hostname", &s->hostname);
+	cfg_out_kv(o, "stop_signal", cfg_signal_name((int)s->stop_signal.v));
+	if (o->all || cfg_key_supported("service.stop_grace_period") || s->stop_grace_period.set)
+		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
+	if (s->n_ulimits)
+		ulimits(o, s);
+	if (s->sysctls.n)
+		cfg_out_kvs(o, "sysctls", &s->sysctls);
+	if (s->labels.n)
+		cfg_out_kvs(o, "labels", &s->labels);
+	if (s->profiles.n)
+		cfg_out_strs(o, "profiles", &s->profiles);
+	if (s->logging.driver.v || s->logging.options.n) {
+		cfg_out_key(o, "logging");
+		cfg_out_map(o);
+		opt_str(o, "driver", &s->logging.driver);
+		if (s->logging.options.n)
+			cfg_out_kvs(o, "options", &s->logging.options);
+		cfg_out_end_map(o);
+	}
+}
+
+static void pools(struct cfg_out *o, const struct cfg_network *n)
+{
+	cfg_out_key(o, "ipam");
+	cfg_out_map(o);
+	cfg_out_kv(o, "driver", "default");
+	cfg_out_key(o, "config");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < n->n_pools; i++) {
+		cfg_out_map(o);
+		opt_str(o, "subnet", &n->pools[i].subnet);
+		opt_str(o, "gateway", &n->pools[i].gateway);
+		opt_str(o, "ip_range", &n->pools[i].ip_range);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_seq(o);
+	cfg_out_end_map(o);
+}
+
+void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
+{
+	bool any = o->all || cfg_key_supported("networks");
+
+	for (size_t i = 0; i < st->n_networks; i++)
+		any |= !st->networks[i].implicit;
+	if (!any)
+		return;
+	cfg_out_key(o, "networks");
+	cfg_out_map(o);
+	for (size_t i = 0; i < st->n_networks; i++) {
+		const struct cfg_network *n = &st->networks[i];
+		if (n->implicit && !o->all && !cfg_key_supported("networks"))
+			continue; /* nothing is attached to it until the net layer */
+		cfg_out_key(o, n->name);
+		cfg_out_map(o);
+		cfg_out_kv(o, "driver", n->driver.v);
+		flag(o, "internal", n->internal.v);
+		if (n->n_pools)
+			pools(o, n);
+		if (n->labels.n)
+			cfg_out_kvs(o, "labels", &n->labels);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}
+
+void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st)
+{
+	if (!st->n_volumes && !o->all && !cfg_key_supported("volumes"))
+		return;
+	cfg_out_key(o, "volumes");
+	cfg_out_map(o);
+	for (size_t i = 0; i < st->n_volumes; i++) {
+		const struct cfg_volume *v = &st->volumes[i];
+		cfg_out_key(o, v->name);
+		cfg_out_map(o);
+		cfg_out_kv(o, "driver", v->driver.v);
+		if (v->driver_opts.n)
+			cfg_out_kvs(o, "driver_opts", &v->driver_opts);
+		if (v->labels.n)
+			cfg_out_kvs(o, "labels", &v->labels);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}

@@ -1,0 +1,48 @@
+/* Config layer, internal: a format-neutral tree writer (emit.c) used to
+ * print the normalized model as YAML or JSON. */
+#ifndef LXR_CONFIG_EMIT_H
+#define LXR_CONFIG_EMIT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <yaml.h>
+
+#include "lxr/config.h"
+
+#define CFG_OUT_MAX_DEPTH 32
+
+struct cfg_out {
+	FILE *f;
+	enum cfg_format fmt;
+	bool failed;
+	yaml_emitter_t yaml;
+	/* JSON: items written so far at each depth, for commas */
+	int depth;
+	size_t count[CFG_OUT_MAX_DEPTH];
+	bool after_key;
+	bool all; /* print unsupported settings' defaults too (model tests) */
+};
+
+void cfg_out_init(struct cfg_out *o, FILE *f, enum cfg_format fmt);
+int cfg_out_finish(struct cfg_out *o);
+void cfg_out_map(struct cfg_out *o);
+void cfg_out_end_map(struct cfg_out *o);
+void cfg_out_seq(struct cfg_out *o);
+void cfg_out_end_seq(struct cfg_out *o);
+void cfg_out_key(struct cfg_out *o, const char *k);
+void cfg_out_str(struct cfg_out *o, const char *v); /* NULL prints null */
+void cfg_out_int(struct cfg_out *o, long long v);
+void cfg_out_number(struct cfg_out *o, const char *v); /* already formatted */
+void cfg_out_bool(struct cfg_out *o, bool v);
+void cfg_out_null(struct cfg_out *o);
+void cfg_out_kv(struct cfg_out *o, const char *k, const char *v);
+void cfg_out_strs(struct cfg_out *o, const char *k, const struct cfg_strs *v);
+void cfg_out_kvs(struct cfg_out *o, const char *k, const struct cfg_kvs *v);
+void cfg_out_duration(struct cfg_out *o, const char *k, int64_t us);
+
+/* Parts of the model printer (dump.c, dump_more.c). */
+void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s);
+void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st);
+void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st);
+
+#endif

@@ -1,0 +1,177 @@
+/* Config layer, internal: the YAML node tree the typed model is read from,
+ * the parse context that collects diagnostics, and the table-driven key
+ * reader every mapping in the stack file goes through. */
+#ifndef LXR_CONFIG_INTERNAL_H
+#define LXR_CONFIG_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "config/text.h"
+#include "lxr/config.h"
+
+/* ---- node tree (yaml.c) ------------------------------------------------------
+ * libyaml's document with aliases shared (a DAG, never expanded) and `<<`
+ * merge keys resolved. Everything lives in one arena freed at once. */
+enum cfg_node_kind { CFG_NODE_SCALAR, CFG_NODE_MAP, CFG_NODE_SEQ };
+struct cfg_node;
+struct cfg_pair {
+	struct cfg_node *key, *value;
+};
+struct cfg_node {
+	enum cfg_node_kind kind;
+	struct cfg_pos pos;
+	bool plain;       /* plain scalar: `null`, `true`, `3` are typed */
+	bool single_line; /* scalar text on one line: diag columns map exactly */
+	char *raw;        /* scalar as written; keys use this */
+	char *val;        /* scalar after interpolation, computed once */
+	bool bad;         /* interpolation failed (already reported) */
+	struct cfg_pair *pairs;
+	struct cfg_node **items;
+	size_t n;
+};
+struct cfg_arena;
+struct cfg_tree {
+	struct cfg_arena *arena;
+	struct cfg_node *root; /* NULL: empty document */
+};
+struct cfg_ctx;
+/* Parse text into a tree; YAML errors become diagnostics. -1 on error. */
+int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t);
+void cfg_tree_free(struct cfg_tree *t);
+char *cfg_tree_strdup(struct cfg_tree *t, const char *s);
+
+/* cfg_stack_load on text already in memory (o->file names it in messages;
+ * its directory is still where .env and relative paths are looked up). */
+int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
+			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err);
+
+/* ---- parse context and diagnostics (diag.c) ------------------------------- */
+struct cfg_ctx {
+	struct cfg_diags *diags;
+	const char *file; /* owned by diags->files */
+	const char *dir;  /* absolute directory of the stack file */
+	cfg_lookup_fn lookup;
+	void *lookup_ctx;
+	bool accept_unsupported;
+	const char *where; /* `service "web"`: prefix of each message, or NULL */
+	struct cfg_tree *tree;
+};
+const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file);
+void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const char *hint,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define cfg_error(c, node, ...) cfg_diag_add((c), (node)->pos, false, NULL, __VA_ARGS__)
+#define cfg_error_hint(c, node, hint, ...)                                                         \
+	cfg_diag_add((c), (node)->pos, false, (hint), __VA_ARGS__)
+#define cfg_warn(c, node, ...) cfg_diag_add((c), (node)->pos, true, NULL, __VA_ARGS__)
+/* Closest candidate by edit distance, or NULL if none is close enough. */
+const char *cfg_did_you_mean(const char *word, const char *const *cands, size_t n);
+
+/* ---- reading values (read.c) ---------------------------------------------- */
+const char *cfg_kind_name(const struct cfg_node *n);
+bool cfg_is_null(const struct cfg_node *n);
+/* Interpolated scalar text, or NULL (with an error) when n is not a scalar. */
+const char *cfg_scalar(struct cfg_ctx *c, struct cfg_node *n, const char *what);
+bool cfg_expect(struct cfg_ctx *c, const struct cfg_node *n, enum cfg_node_kind k,
+		const char *what);
+int cfg_read_str(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_str *out);
+int cfg_read_bool(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_bool *out);
+int cfg_read_int(struct cfg_ctx *c, struct cfg_node *n, const char *what, int64_t lo, int64_t hi,
+		 struct cfg_int *out);
+int cfg_read_duration(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *out);
+int cfg_read_bytes(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *out);
+int cfg_read_cpus(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *out);
+/* A string or a list of strings. */
+int cfg_read_strs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool allow_single,
+		  struct cfg_strs *out);
+/* A mapping of scalars, or a list of "k=v" strings (Compose "list or dict").
+ * null_values: a map entry without value / a list entry without '=' is kept
+ * with value NULL (environment); otherwise it is an error. */
+int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool null_values,
+		 struct cfg_kvs *out);
+/* Shell-like word split (Compose splits string commands this way). */
+int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos);
+void cfg_strs_push(struct cfg_strs *v, const char *s, struct cfg_pos pos);
+void cfg_kvs_set(struct cfg_kvs *v, const char *key, const char *value, struct cfg_pos pos);
+void cfg_strs_free(struct cfg_strs *v);
+void cfg_kvs_free(struct cfg_kvs *v);
+void cfg_str_set(struct cfg_str *s, const char *v, struct cfg_pos pos);
+
+/* ---- keys of one mapping (keys.c) ------------------------------------------ */
+typedef int (*cfg_key_fn)(struct cfg_ctx *c, struct cfg_node *value, void *obj);
+struct cfg_key {
+	const char *name;
+	const char *feature; /* support-table entry (support.c); NULL: always */
+	cfg_key_fn parse;
+};
+struct cfg_map_spec {
+	const char *what; /* "service", "healthcheck", ... for messages */
+	const struct cfg_key *keys;
+	size_t n_keys;
+	bool allow_x; /* x- extension keys allowed (and ignored) here */
+	/* Compose keys lxr does not model at all: refused as not supported. */
+	const char *const *compose_only;
+	size_t n_compose_only;
+};
+/* Run each key of map n through spec; reports unknown, duplicate-free is
+ * guaranteed by the tree. Returns -1 if n is not a mapping. */
+int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj);
+/* Report "not supported yet" for feature at n unless honoured; true when the
+ * caller should still model it (always: the value is validated either way). */
+/* 1 honoured, 0 not yet, -1 not in the table (support.c). */
+int cfg_support_lookup(const char *key);
+void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
+			 const char *label);
+
+/* ---- model parts ------------------------------------------------------------ */
+int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
+void cfg_service_free(struct cfg_service *s);
+int cfg_svc_read_env_file(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* env_file entries, then environment, then pass-through values resolved. */
+int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s);
+int cfg_svc_read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_mem_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_pids_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_ulimits(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_healthcheck(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_restart(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_depends_on(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_expose(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
+		      const char *what);
+int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
+struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
+void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);
+bool cfg_propagation_ok(const char *s);
+int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net);
+int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v);
+void cfg_network_free(struct cfg_network *net);
+void cfg_volume_free(struct cfg_volume *v);
+int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+
+/* Syntax checks shared by the parts and validation (net.c). */
+int cfg_parse_ipv4(const char *s, uint32_t *addr);
+int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix);
+int cfg_parse_port_range(const char *s, int *start, int *end);
+
+/* Cross-reference checks over the whole stack (validate.c). */
+void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *s);
+/* depends_on cycles, each printed as "a -> b -> a" (cycles.c). */
+void cfg_stack_check_cycles(struct cfg_ctx *c, struct cfg_stack *s);
+
+/* Relative host paths are relative to the stack file's directory. */
+char *cfg_abs_path(struct cfg_ctx *c, const char *p);
+/* Lexically clean an absolute path ("//", ".", ".." resolved). */
+char *cfg_clean_path(const char *p);
+/* Absolute directory of the stack file (project.c). */
+char *cfg_stack_dir(const char *file, const char *cwd);
+/* Project name from -p, `name:`, or the directory (project.c). */
+int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct cfg_stack *st,
+		      lxr_err *err);
+
+#endif

@@ -1,0 +1,113 @@
+/* One mapping of the stack file against the keys lxr knows there: known keys
+ * are parsed, keys the runtime does not honour yet are refused by name (and
+ * still validated), unknown keys get a did-you-mean. */
+#include <string.h>
+
+#include "config/internal.h"
+
+#define SUPPORT_HINT                                                                               \
+	"lxr refuses what it cannot honour yet instead of ignoring it; remove the key to run "     \
+	"this stack (see docs/stack-file.md)"
+
+void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
+			 const char *label)
+{
+	int known = cfg_support_lookup(feature);
+
+	if (known < 0) {
+		cfg_error(c, n, "internal error: \"%s\" is missing from lxr's support table",
+			  feature);
+		return;
+	}
+	if (c->accept_unsupported || known)
+		return;
+	cfg_error_hint(c, n, SUPPORT_HINT, "%s is not supported yet", label);
+}
+
+static void unknown_key(struct cfg_ctx *c, const struct cfg_node *k,
+			const struct cfg_map_spec *spec)
+{
+	const char *cands[128];
+	size_t n = 0;
+	const char *dym;
+	char in[96] = "";
+
+	for (size_t i = 0; i < spec->n_keys && n < 128; i++)
+		cands[n++] = spec->keys[i].name;
+	for (size_t i = 0; i < spec->n_compose_only && n < 128; i++)
+		cands[n++] = spec->compose_only[i];
+	dym = cfg_did_you_mean(k->raw, cands, n);
+	if (spec->what)
+		snprintf(in, sizeof(in), " in %s", spec->what);
+	if (dym)
+		cfg_error(c, k, "unknown key \"%s\"%s (did you mean \"%s\"?)", k->raw, in, dym);
+	else if (!strncmp(k->raw, "x-", 2))
+		cfg_error_hint(c, k, "extension keys are allowed at the top level and on services",
+			       "extension key \"%s\" is not allowed%s", k->raw, in);
+	else
+		cfg_error(c, k, "unknown key \"%s\"%s", k->raw, in);
+}
+
+static bool compose_only(const struct cfg_map_spec *spec, const char *key)
+{
+	for (size_t i = 0; i < spec->n_compose_only; i++)
+		if (!strcmp(spec->compose_only[i], key))
+			return true;
+	return false;
+}
+
+int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj)
+{
+	int r = 0;
+
+	if (!cfg_expect(c, n, CFG_NODE_MAP, spec->what ? spec->what : "this"))
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_node *k = n->pairs[i].key;
+		const struct cfg_key *key = NULL;
+		char label[96];
+
+		for (size_t j = 0; j < spec->n_keys && !key; j++)
+			if (!strcmp(spec->keys[j].name, k->raw))
+				key = &spec->keys[j];
+		snprintf(label, sizeof(label), "\"%s\"", k->raw);
+		if (key) {
+			if (key->feature)
+				cfg_check_supported(c, k, key->feature, label);
+			if (key->parse(c, n->pairs[i].value, obj) < 0)
+				r = -1;
+		} else if (spec->allow_x && !strncmp(k->raw, "x-", 2)) {
+			continue; /* Compose extension: ignored by design */
+		} else if (compose_only(spec, k->raw)) {
+			cfg_error_hint(c, k, SUPPORT_HINT, "%s is not supported yet", label);
+			r = -1;
+		} else {
+			unknown_key(c, k, spec);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+static int x_lxr_key(struct cfg_ctx *c, struct cfg_node *k)
+{
+	/* No x-lxr settings are defined yet; each one added here must be
+	 * honoured by a layer below (DESIGN.md "The stack file"). */
+	cfg_error_hint(c, k, "no x-lxr settings exist yet (see docs/stack-file.md)",
+		       "unknown x-lxr key \"%s\"", k->raw);
+	return -1;
+}
+
+int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	int r = 0;
+
+	if (cfg_is_null(n))
+		return 0;
+	if (!cfg_expect(c, n, CFG_NODE_MAP, "x-lxr"))
+		return -1;
+	for (size_t i = 0; i < n->n; i++)
+		if (x_lxr_key(c, n->pairs[i].key) < 0)
+			r = -1;
+	return r;
+}

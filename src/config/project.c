@@ -1,0 +1,108 @@
+/* Where a stack lives and what its project is called, by Compose's rules:
+ * file discovery in the working directory, and the project name from -p,
+ * the file's `name:`, or the directory name. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/internal.h"
+
+char *cfg_project_name_normalize(const char *raw)
+{
+	char *out = lxr_xmalloc(strlen(raw) + 1);
+	size_t o = 0;
+
+	for (const char *p = raw; *p; p++) {
+		char ch = (char)tolower((unsigned char)*p);
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')
+			if (o || (ch != '_' && ch != '-')) /* Compose trims leading _ and - */
+				out[o++] = ch;
+	}
+	out[o] = 0;
+	if (!o) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static bool project_name_valid(const char *s)
+{
+	char *norm = cfg_project_name_normalize(s);
+	bool ok = norm && !strcmp(norm, s);
+
+	free(norm);
+	return ok;
+}
+
+char *cfg_stack_dir(const char *file, const char *cwd)
+{
+	_cleanup_free_ char *joined = NULL;
+	_cleanup_free_ char *here = NULL;
+	const char *slash = strrchr(file, '/');
+	_cleanup_free_ char *d =
+	    slash ? lxr_xstrndup(file, (size_t)(slash - file) + 1) : lxr_xstrdup(".");
+
+	if (d[0] == '/')
+		return cfg_clean_path(d);
+	if (!cwd)
+		cwd = here = getcwd(NULL, 0);
+	joined = lxr_xasprintf("%s/%s", cwd ? cwd : "/", d);
+	return cfg_clean_path(joined);
+}
+
+int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct cfg_stack *st,
+		      lxr_err *err)
+{
+	const char *base;
+
+	if (o->project) {
+		if (!project_name_valid(o->project)) {
+			lxr_fail(err, 0, "project name \"%s\" is not valid", o->project);
+			return lxr_err_hint(err, "lowercase letters, digits, '_' and '-', starting "
+						 "with a letter or digit");
+		}
+		st->project = lxr_xstrdup(o->project);
+		return 0;
+	}
+	if (st->name.v) {
+		if (!project_name_valid(st->name.v)) {
+			cfg_diag_add(c, st->name.pos, false,
+				     "lowercase letters, digits, '_' and '-', starting with a "
+				     "letter or digit",
+				     "project name \"%s\" is not valid", st->name.v);
+			return 0;
+		}
+		st->project = lxr_xstrdup(st->name.v);
+		return 0;
+	}
+	base = strrchr(st->dir, '/');
+	base = base && base[1] ? base + 1 : "default";
+	st->project = cfg_project_name_normalize(base);
+	if (!st->project) {
+		cfg_diag_add(c, (struct cfg_pos){c->file, 1, 1}, false,
+			     "set `name:` in the file or pass -p NAME",
+			     "cannot make a project name from directory \"%s\"", base);
+	}
+	return 0;
+}
+
+int cfg_find_stack_file(const char *dir, char **out, lxr_err *err)
+{
+	/* Compose's order of preference. */
+	static const char *const names[] = {"compose.yaml", "compose.yml", "docker-compose.yaml",
+					    "docker-compose.yml"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, names[i]);
+		if (access(p, F_OK) == 0) {
+			*out = lxr_steal_ptr(&p);
+			return 0;
+		}
+	}
+	lxr_fail(err, ENOENT, "no stack file in %s", dir);
+	return lxr_err_hint(err, "name one with -f FILE, or create compose.yaml");
+}

@@ -1,0 +1,373 @@
+/* Reading typed values out of nodes. Interpolation happens here, on scalar
+ * values only (Compose: keys are never interpolated), once per node. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/internal.h"
+
+const char *cfg_kind_name(const struct cfg_node *n)
+{
+	switch (n->kind) {
+	case CFG_NODE_MAP: return "mapping";
+	case CFG_NODE_SEQ: return "list";
+	default: return "string";
+	}
+}
+
+bool cfg_is_null(const struct cfg_node *n)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+	if (n->kind != CFG_NODE_SCALAR || !n->plain)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		if (!strcmp(n->raw, nulls[i]))
+			return true;
+	return false;
+}
+
+static void interpolate(struct cfg_ctx *c, struct cfg_node *n)
+{
+	struct cfg_text_diag d[8];
+	size_t nd = 0;
+	char *out = NULL;
+
+	/* A failed ${VAR:?msg} is reported once; the value is then unusable. */
+	n->bad = cfg_interpolate(n->raw, c->lookup, c->lookup_ctx, &out, d, 8, &nd) < 0;
+	for (size_t i = 0; i < nd && i < 8; i++) {
+		struct cfg_pos pos = n->pos;
+		/* Columns inside the text map onto the file only when the scalar
+		 * is on one line; quotes shift it by one. */
+		if (n->single_line && d[i].line <= 1)
+			pos.col += (n->plain ? 0 : 1) + d[i].col - 1;
+		cfg_diag_add(c, pos, d[i].warning, NULL, "%s", d[i].msg);
+	}
+	n->val = cfg_tree_strdup(c->tree, out ? out : "");
+	free(out);
+}
+
+const char *cfg_scalar(struct cfg_ctx *c, struct cfg_node *n, const char *what)
+{
+	if (n->kind != CFG_NODE_SCALAR) {
+		cfg_error(c, n, "%s must be a string, not a %s", what, cfg_kind_name(n));
+		return NULL;
+	}
+	if (!n->val)
+		interpolate(c, n);
+	return n->bad ? NULL : n->val;
+}
+
+bool cfg_expect(struct cfg_ctx *c, const struct cfg_node *n, enum cfg_node_kind k, const char *what)
+{
+	static const char *const names[] = {"a string", "a mapping", "a list"};
+
+	if (n->kind == k)
+		return true;
+	cfg_error(c, n, "%s must be %s, not a %s", what, names[k], cfg_kind_name(n));
+	return false;
+}
+
+void cfg_str_set(struct cfg_str *s, const char *v, struct cfg_pos pos)
+{
+	free(s->v);
+	s->v = v ? lxr_xstrdup(v) : NULL;
+	s->pos = pos;
+}
+
+int cfg_read_str(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_str *out)
+{
+	const char *v;
+
+	if (cfg_is_null(n)) {
+		cfg_str_set(out, NULL, n->pos);
+		return 0;
+	}
+	v = cfg_scalar(c, n, what);
+	if (!v)
+		return -1;
+	cfg_str_set(out, v, n->pos);
+	return 0;
+}
+
+int cfg_read_bool(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_bool *out)
+{
+	/* Compose accepts these spellings for booleans (also after
+	 * interpolation, where every value is a string). */
+	static const char *const yes[] = {"true", "yes", "y", "on"};
+	static const char *const no[] = {"false", "no", "n", "off"};
+	const char *v = cfg_scalar(c, n, what);
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
+			*out = (struct cfg_bool){!strcasecmp(v, yes[i]), true, n->pos};
+			return 0;
+		}
+	}
+	cfg_error_hint(c, n, "write true or false", "%s must be a boolean, not \"%s\"", what, v);
+	return -1;
+}
+
+static int parse_i64(const char *v, int64_t *out)
+{
+	char *end;
+	long long x;
+
+	if (!*v || strchr(" \t\n", *v))
+		return -1;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int cfg_read_int(struct cfg_ctx *c, struct cfg_node *n, const char *what, int64_t lo, int64_t hi,
+		 struct cfg_int *out)
+{
+	const char *v = cfg_scalar(c, n, what);
+	int64_t x;
+
+	if (!v)
+		return -1;
+	if (parse_i64(v, &x) < 0) {
+		cfg_error(c, n, "%s must be an integer, not \"%s\"", what, v);
+		return -1;
+	}
+	if (x < lo || x > hi) {
+		cfg_error(c, n, "%s must be between %lld and %lld, not %lld", what, (long long)lo,
+			  (long long)hi, (long long)x);
+		return -1;
+	}
+	*out = (struct cfg_int){x, true, n->pos};
+	return 0;
+}
+
+int cfg_read_duration(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *out)
+{
+	const char *v = cfg_scalar(c, n, what);
+	int64_t us;
+
+	if (!v)
+		return -1;
+	if (cfg_parse_duration(v, &us) < 0 || us < 0) {
+		cfg_error_hint(c, n, "use a number with a unit: 500ms, 10s, 1m30s, 2h",
+			       "%s: invalid duration \"%s\"", what, v);
+		return -1;
+	}
+	*out = (struct cfg_int){us, true, n->pos};
+	return 0;
+}
+
+int cfg_read_bytes(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *out)
+{
+	const char *v = cfg_scalar(c, n, what);
+	int64_t b;
+
+	if (!v)
+		return -1;
+	if (cfg_parse_bytes(v, &b) < 0 || b < 0) {
+		cfg_error_hint(c, n, "use bytes or a unit: 4096, 64k, 512m, 2g",
+			       "%s: invalid size \"%s\"", what, v);
+		return -1;
+	}
+	*out = (struct cfg_int){b, true, n->pos};
+	return 0;
+}
+
+int cfg_read_cpus(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *out)
+{
+	const char *v = cfg_scalar(c, n, what);
+	int64_t m;
+
+	if (!v)
+		return -1;
+	if (cfg_parse_cpus(v, &m) < 0 || m < 0) {
+		cfg_error_hint(c, n, "a number of CPUs: 0.5, 1, 2.25",
+			       "%s: invalid CPU count \"%s\"", what, v);
+		return -1;
+	}
+	*out = (struct cfg_int){m, true, n->pos};
+	return 0;
+}
+
+void cfg_strs_push(struct cfg_strs *v, const char *s, struct cfg_pos pos)
+{
+	v->v = lxr_xrealloc(v->v, (v->n + 1) * sizeof(*v->v));
+	v->v[v->n++] = (struct cfg_str){lxr_xstrdup(s), pos};
+}
+
+void cfg_strs_free(struct cfg_strs *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].v);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+int cfg_read_strs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool allow_single,
+		  struct cfg_strs *out)
+{
+	int r = 0;
+
+	cfg_strs_free(out);
+	if (cfg_is_null(n))
+		return 0;
+	if (n->kind == CFG_NODE_SCALAR && allow_single) {
+		const char *v = cfg_scalar(c, n, what);
+		if (!v)
+			return -1;
+		cfg_strs_push(out, v, n->pos);
+		return 0;
+	}
+	if (!cfg_expect(c, n, CFG_NODE_SEQ, what))
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v = cfg_scalar(c, n->items[i], what);
+		if (!v) {
+			r = -1;
+			continue;
+		}
+		cfg_strs_push(out, v, n->items[i]->pos);
+	}
+	return r;
+}
+
+void cfg_kvs_set(struct cfg_kvs *v, const char *key, const char *value, struct cfg_pos pos)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (!strcmp(v->v[i].key, key)) {
+			free(v->v[i].value);
+			v->v[i].value = value ? lxr_xstrdup(value) : NULL;
+			v->v[i].pos = pos;
+			return;
+		}
+	}
+	v->v = lxr_xrealloc(v->v, (v->n + 1) * sizeof(*v->v));
+	v->v[v->n++] = (struct cfg_kv){lxr_xstrdup(key), value ? lxr_xstrdup(value) : NULL, pos};
+}
+
+void cfg_kvs_free(struct cfg_kvs *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->v[i].key);
+		free(v->v[i].value);
+	}
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+static int kv_from_item(struct cfg_ctx *c, struct cfg_node *item, const char *what,
+			bool null_values, struct cfg_kvs *out)
+{
+	const char *v = cfg_scalar(c, item, what);
+	const char *eq;
+
+	if (!v)
+		return -1;
+	eq = strchr(v, '=');
+	if (eq == v || !*v) {
+		cfg_error_hint(c, item, "write KEY=VALUE", "%s: entry \"%s\" has no name", what, v);
+		return -1;
+	}
+	if (!eq) {
+		cfg_kvs_set(out, v, null_values ? NULL : "", item->pos);
+		return 0;
+	}
+	_cleanup_free_ char *k = lxr_xstrndup(v, (size_t)(eq - v));
+	cfg_kvs_set(out, k, eq + 1, item->pos);
+	return 0;
+}
+
+int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool null_values,
+		 struct cfg_kvs *out)
+{
+	int r = 0;
+
+	if (cfg_is_null(n))
+		return 0;
+	if (n->kind == CFG_NODE_SEQ) {
+		for (size_t i = 0; i < n->n; i++)
+			if (kv_from_item(c, n->items[i], what, null_values, out) < 0)
+				r = -1;
+		return r;
+	}
+	if (n->kind != CFG_NODE_MAP) {
+		cfg_error(c, n, "%s must be a mapping or a list of KEY=VALUE, not a %s", what,
+			  cfg_kind_name(n));
+		return -1;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_node *k = n->pairs[i].key, *val = n->pairs[i].value;
+		const char *s;
+		if (!*k->raw) {
+			cfg_error(c, k, "%s: empty name", what);
+			r = -1;
+			continue;
+		}
+		if (cfg_is_null(val)) {
+			cfg_kvs_set(out, k->raw, null_values ? NULL : "", k->pos);
+			continue;
+		}
+		s = cfg_scalar(c, val, what);
+		if (!s) {
+			r = -1;
+			continue;
+		}
+		cfg_kvs_set(out, k->raw, s, k->pos);
+	}
+	return r;
+}
+
+/* POSIX shell word rules without expansion: what Compose (shellwords) does
+ * to a string `command:`/`entrypoint:`. */
+int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos)
+{
+	size_t len = strlen(s);
+	_cleanup_free_ char *w = lxr_xmalloc(len + 1);
+
+	for (size_t i = 0; i < len;) {
+		size_t wl = 0;
+		bool any = false;
+		while (i < len && strchr(" \t\n", s[i]))
+			i++;
+		while (i < len && !strchr(" \t\n", s[i])) {
+			any = true;
+			if (s[i] == '\'') {
+				const char *q = strchr(s + i + 1, '\'');
+				if (!q)
+					return -1;
+				memcpy(w + wl, s + i + 1, (size_t)(q - s - i - 1));
+				wl += (size_t)(q - s - i - 1);
+				i = (size_t)(q - s) + 1;
+			} else if (s[i] == '"') {
+				for (i++; i < len && s[i] != '"'; i++) {
+					if (s[i] == '\\' && i + 1 < len &&
+					    strchr("\"\\$`", s[i + 1]))
+						i++;
+					w[wl++] = s[i];
+				}
+				if (i >= len)
+					return -1;
+				i++;
+			} else if (s[i] == '\\' && i + 1 < len) {
+				w[wl++] = s[i + 1];
+				i += 2;
+			} else {
+				w[wl++] = s[i++];
+			}
+		}
+		if (any) {
+			w[wl] = 0;
+			cfg_strs_push(out, w, pos);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,390 @@
+/* One service: the key table and the simple keys. Keys with structure of
+ * their own live in service_run.c (lifecycle, resources), service_net.c and
+ * service_fs.c. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	const char *v;
+
+	if (cfg_read_str(c, n, "image", &s->image) < 0)
+		return -1;
+	v = s->image.v;
+	if (!v || !*v) {
+		cfg_error_hint(c, n, "name an image or a root filesystem directory (./rootfs)",
+			       "image is empty");
+		return -1;
+	}
+	/* DESIGN.md: an image that is a path names a rootfs directory,
+	 * relative to the stack file. */
+	s->image_is_path = v[0] == '/' || !strncmp(v, "./", 2) || !strncmp(v, "../", 3) ||
+			   !strcmp(v, ".") || !strcmp(v, "..");
+	if (s->image_is_path) {
+		char *abs = cfg_abs_path(c, v);
+		free(s->image.v);
+		s->image.v = abs;
+	}
+	return 0;
+}
+
+static int read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)
+{
+	const char *v;
+
+	cfg_strs_free(&out->argv);
+	out->pos = n->pos;
+	out->set = !cfg_is_null(n);
+	if (!out->set)
+		return 0;
+	if (n->kind == CFG_NODE_SEQ)
+		return cfg_read_strs(c, n, what, false, &out->argv);
+	v = cfg_scalar(c, n, what);
+	if (!v)
+		return -1;
+	if (cfg_split_words(v, &out->argv, n->pos) < 0) {
+		cfg_error_hint(c, n, "close the quote, or write the command as a list",
+			       "%s has an unterminated quote", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_command(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_cmd(c, n, &((struct cfg_service *)obj)->command, "command");
+}
+
+static int read_entrypoint(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_cmd(c, n, &((struct cfg_service *)obj)->entrypoint, "entrypoint");
+}
+
+static int read_environment(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "environment", true, &((struct cfg_service *)obj)->environment);
+}
+
+static int read_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_service *)obj)->labels);
+}
+
+static int read_sysctls(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	int r = cfg_read_kvs(c, n, "sysctls", false, &s->sysctls);
+
+	for (size_t i = 0; i < s->sysctls.n; i++) {
+		const char *k = s->sysctls.v[i].key;
+		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_./-") != strlen(k) ||
+		    !strchr(k, '.')) {
+			cfg_diag_add(c, s->sysctls.v[i].pos, false, "e.g. net.core.somaxconn",
+				     "sysctls: \"%s\" is not a sysctl name", k);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+static bool hostname_ok(const char *h)
+{
+	size_t len = strlen(h);
+	const char *label = h;
+
+	/* RFC 1123 labels; the kernel's UTS name holds 64 bytes. */
+	if (!len || len > 63)
+		return false;
+	for (const char *p = h;; p++) {
+		if (*p == '.' || !*p) {
+			if (p == label || label[0] == '-' || p[-1] == '-')
+				return false;
+			if (!*p)
+				return true;
+			label = p + 1;
+		} else if (!strchr(
+			       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+			       *p)) {
+			return false;
+		}
+	}
+}
+
+static int read_hostname(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+
+	if (cfg_read_str(c, n, "hostname", &s->hostname) < 0)
+		return -1;
+	if (s->hostname.v && !hostname_ok(s->hostname.v)) {
+		cfg_error_hint(c, n, "letters, digits, '-' and '.', at most 63 characters",
+			       "hostname \"%s\" is not a valid host name", s->hostname.v);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_working_dir(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+
+	if (cfg_read_str(c, n, "working_dir", &s->working_dir) < 0)
+		return -1;
+	if (s->working_dir.v && s->working_dir.v[0] != '/') {
+		cfg_error(c, n, "working_dir must be an absolute path, not \"%s\"",
+			  s->working_dir.v);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_user(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	const char *v, *colon;
+
+	if (cfg_read_str(c, n, "user", &s->user) < 0)
+		return -1;
+	v = s->user.v;
+	if (!v)
+		return 0;
+	colon = strchr(v, ':');
+	if (!*v || v[0] == ':' || (colon && (!colon[1] || strchr(colon + 1, ':')))) {
+		cfg_error_hint(c, n, "write USER, UID, USER:GROUP or UID:GID",
+			       "user \"%s\" is not USER[:GROUP]", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_bool_field(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *b,
+			   const char *what)
+{
+	return cfg_read_bool(c, n, what, b);
+}
+
+static int read_privileged(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_bool_field(c, n, &((struct cfg_service *)obj)->privileged, "privileged");
+}
+
+static int read_read_only(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_bool_field(c, n, &((struct cfg_service *)obj)->read_only, "read_only");
+}
+
+static int read_init(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_bool_field(c, n, &((struct cfg_service *)obj)->init, "init");
+}
+
+static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	const char *v = cfg_scalar(c, n, "stop_signal");
+	int sig;
+
+	if (!v)
+		return -1;
+	if (cfg_parse_signal(v, &sig) < 0) {
+		cfg_error_hint(c, n, "a signal name or number: SIGTERM, SIGINT, QUIT, 15",
+			       "stop_signal: unknown signal \"%s\"", v);
+		return -1;
+	}
+	s->stop_signal = (struct cfg_int){sig, true, n->pos};
+	return 0;
+}
+
+static int read_stop_grace(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_duration(c, n, "stop_grace_period",
+				 &((struct cfg_service *)obj)->stop_grace_period);
+}
+
+static int read_cap_add(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_svc_read_caps(c, n, &((struct cfg_service *)obj)->cap_add, "cap_add");
+}
+
+static int read_cap_drop(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_svc_read_caps(c, n, &((struct cfg_service *)obj)->cap_drop, "cap_drop");
+}
+
+static bool name_ok(const char *v)
+{
+	static const char alnum[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	return *v && strchr(alnum, *v) &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+			 "XYZ0123456789_.-") == strlen(v);
+}
+
+static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	int r = cfg_read_strs(c, n, "profiles", false, &s->profiles);
+
+	for (size_t i = 0; i < s->profiles.n; i++) {
+		if (!name_ok(s->profiles.v[i].v)) {
+			cfg_diag_add(
+			    c, s->profiles.v[i].pos, false,
+			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
+			    "profile name \"%s\" is not valid", s->profiles.v[i].v);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_str(c, n, "logging.driver", &((struct cfg_logging *)obj)->driver);
+}
+
+static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "logging.options", false, &((struct cfg_logging *)obj)->options);
+}
+
+static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"driver", NULL, read_log_driver},
+	    {"options", NULL, read_log_options},
+	};
+	static const struct cfg_map_spec spec = {"logging", keys, 2, false, NULL, 0};
+
+	return cfg_read_map(c, n, &spec, &((struct cfg_service *)obj)->logging);
+}
+
+#define K(name, fn)                                                                                \
+	{                                                                                          \
+#name, "service." #name, fn                                                        \
+	}
+static const struct cfg_key service_keys[] = {
+    K(image, read_image),
+    K(command, read_command),
+    K(entrypoint, read_entrypoint),
+    K(environment, read_environment),
+    K(env_file, cfg_svc_read_env_file),
+    K(depends_on, cfg_svc_read_depends_on),
+    K(healthcheck, cfg_svc_read_healthcheck),
+    K(restart, cfg_svc_read_restart),
+    K(deploy, cfg_svc_read_deploy),
+    K(mem_limit, cfg_svc_read_mem_limit),
+    K(cpus, cfg_svc_read_cpus),
+    K(pids_limit, cfg_svc_read_pids_limit),
+    K(ports, cfg_svc_read_ports),
+    K(expose, cfg_svc_read_expose),
+    K(networks, cfg_svc_read_networks),
+    K(volumes, cfg_svc_read_volumes),
+    K(tmpfs, cfg_svc_read_tmpfs),
+    K(cap_add, read_cap_add),
+    K(cap_drop, read_cap_drop),
+    K(privileged, read_privileged),
+    K(read_only, read_read_only),
+    K(user, read_user),
+    K(working_dir, read_working_dir),
+    K(hostname, read_hostname),
+    K(init, read_init),
+    K(stop_signal, read_stop_signal),
+    K(stop_grace_period, read_stop_grace),
+    K(ulimits, cfg_svc_read_ulimits),
+    K(sysctls, read_sysctls),
+    K(labels, read_labels),
+    K(profiles, read_profiles),
+    K(logging, read_logging),
+    {"x-lxr", "service.x-lxr", cfg_read_x_lxr},
+};
+#undef K
+
+/* Compose service keys lxr does not model (Compose Specification). */
+static const char *const service_compose_only[] = {
+    "annotations",
+    "attach",
+    "blkio_config",
+    "build",
+    "cgroup",
+    "cgroup_parent",
+    "configs",
+    "container_name",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpuset",
+    "credential_spec",
+    "develop",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "gpus",
+    "group_add",
+    "ipc",
+    "isolation",
+    "label_file",
+    "links",
+    "mac_address",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "models",
+    "network_mode",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "platform",
+    "post_start",
+    "pre_stop",
+    "pull_policy",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "storage_opt",
+    "tty",
+    "use_api_socket",
+    "userns_mode",
+    "uts",
+    "volumes_from",
+};
+
+int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
+{
+	static const struct cfg_map_spec spec = {
+	    NULL,
+	    service_keys,
+	    sizeof(service_keys) / sizeof(service_keys[0]),
+	    true,
+	    service_compose_only,
+	    sizeof(service_compose_only) / sizeof(service_compose_only[0]),
+	};
+
+	if (!name_ok(s->name))
+		cfg_diag_add(c, s->pos, false,
+			     "letters, digits, '_', '.', '-'; starting with a letter or digit",
+			     "service name \"%s\" is not valid", s->name);
+	if (cfg_is_null(n)) {
+		cfg_error_hint(c, n, "give it at least an `image:`", "service has no settings");
+		return -1;
+	}
+	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
+		return -1;
+	return cfg_read_map(c, n, &spec, s);
+}

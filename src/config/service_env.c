@@ -1,0 +1,179 @@
+/* A service's environment: env_file entries first, then `environment:` over
+ * them, then pass-through entries (a name without value) resolved from the
+ * project environment, as Compose does. Also the host-path rule shared by
+ * every key that names a host path. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+/* Lexically clean an absolute path: no "//", "." or ".." components. */
+char *cfg_clean_path(const char *p)
+{
+	size_t len = strlen(p);
+	char *out = lxr_xmalloc(len + 2);
+	size_t o = 0;
+
+	for (const char *s = p; *s;) {
+		const char *e = strchrnul(s, '/');
+		size_t n = (size_t)(e - s);
+		if (n == 0 || (n == 1 && s[0] == '.')) {
+			/* skip */
+		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			out[o++] = '/';
+			memcpy(out + o, s, n);
+			o += n;
+		}
+		s = *e ? e + 1 : e;
+	}
+	if (!o)
+		out[o++] = '/';
+	out[o] = 0;
+	return out;
+}
+
+char *cfg_abs_path(struct cfg_ctx *c, const char *p)
+{
+	_cleanup_free_ char *joined = NULL;
+
+	if (p[0] == '~' && (p[1] == '/' || !p[1])) {
+		const char *home = c->lookup("HOME", c->lookup_ctx);
+		joined = lxr_xasprintf("%s/%s", home ? home : "/", p + 1);
+	} else if (p[0] == '/') {
+		joined = lxr_xstrdup(p);
+	} else {
+		joined = lxr_xasprintf("%s/%s", c->dir, p);
+	}
+	return cfg_clean_path(joined);
+}
+
+static void env_file_add(struct cfg_ctx *c, struct cfg_service *s, const char *path,
+			 struct cfg_pos pos, bool required)
+{
+	struct cfg_env_file *f;
+
+	s->env_files = lxr_xrealloc(s->env_files, (s->n_env_files + 1) * sizeof(*f));
+	f = &s->env_files[s->n_env_files++];
+	f->path.v = cfg_abs_path(c, path);
+	f->path.pos = pos;
+	f->required = required;
+}
+
+struct ef {
+	struct cfg_node *path;
+	struct cfg_bool required;
+};
+
+static int ef_path(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	((struct ef *)obj)->path = n;
+	return cfg_scalar(c, n, "env_file path") ? 0 : -1;
+}
+
+static int ef_required(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_bool(c, n, "env_file required", &((struct ef *)obj)->required);
+}
+
+static int env_file_item(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
+{
+	static const struct cfg_key keys[] = {
+	    {"path", NULL, ef_path},
+	    {"required", NULL, ef_required},
+	};
+	static const char *const compose_only[] = {"format"};
+	static const struct cfg_map_spec spec = {"env_file", keys, 2, true, compose_only, 1};
+	struct ef ef = {NULL, {true, false, {0}}};
+	const char *v;
+
+	if (n->kind != CFG_NODE_MAP) {
+		v = cfg_scalar(c, n, "env_file");
+		if (!v)
+			return -1;
+		env_file_add(c, s, v, n->pos, true);
+		return 0;
+	}
+	if (cfg_read_map(c, n, &spec, &ef) < 0)
+		return -1;
+	if (!ef.path) {
+		cfg_error_hint(c, n, "add path: FILE", "env_file entry has no path");
+		return -1;
+	}
+	env_file_add(c, s, ef.path->val, ef.path->pos, ef.required.v);
+	return 0;
+}
+
+int cfg_svc_read_env_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	int r = 0;
+
+	if (cfg_is_null(n))
+		return 0;
+	if (n->kind != CFG_NODE_SEQ)
+		return env_file_item(c, n, s);
+	for (size_t i = 0; i < n->n; i++)
+		if (env_file_item(c, n->items[i], s) < 0)
+			r = -1;
+	return r;
+}
+
+static int load_env_file(struct cfg_ctx *c, const struct cfg_env_file *f, struct cfg_kvs *out)
+{
+	_cleanup_free_ char *text = NULL;
+	struct cfg_env env = {0};
+	struct cfg_text_diag d = {0};
+	size_t len;
+	lxr_err err;
+
+	if (lxr_read_file_at(AT_FDCWD, f->path.v, &text, &len, &err) < 0) {
+		if (err.errnum == ENOENT && !f->required)
+			return 0;
+		cfg_diag_add(c, f->path.pos, false,
+			     err.errnum == ENOENT ? "create it, or mark it `required: false`"
+						  : NULL,
+			     "env_file %s: %s", f->path.v, strerror(err.errnum));
+		return -1;
+	}
+	if (cfg_dotenv_parse(text, len, c->lookup, c->lookup_ctx, &env, &d) < 0) {
+		struct cfg_pos pos = {cfg_diags_intern_file(c->diags, f->path.v), d.line, d.col};
+		cfg_diag_add(c, pos, false, NULL, "%s", d.msg);
+		cfg_env_free(&env);
+		return -1;
+	}
+	for (size_t i = 0; i < env.n; i++)
+		cfg_kvs_set(out, env.v[i].key, env.v[i].value, f->path.pos);
+	cfg_env_free(&env);
+	return 0;
+}
+
+int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s)
+{
+	struct cfg_kvs merged = {0};
+	int r = 0;
+
+	for (size_t i = 0; i < s->n_env_files; i++)
+		if (load_env_file(c, &s->env_files[i], &merged) < 0)
+			r = -1;
+	for (size_t i = 0; i < s->environment.n; i++) {
+		struct cfg_kv *kv = &s->environment.v[i];
+		const char *v = kv->value;
+		bool in_file = false;
+		if (!v)
+			v = c->lookup(kv->key, c->lookup_ctx);
+		for (size_t j = 0; j < merged.n && !v; j++)
+			in_file |= !strcmp(merged.v[j].key, kv->key);
+		if (!in_file) /* an unresolved pass-through keeps the env_file value */
+			cfg_kvs_set(&merged, kv->key, v, kv->pos);
+	}
+	cfg_kvs_free(&s->environment);
+	s->environment = merged;
+	return r;
+}

@@ -1,0 +1,301 @@
+/* A service's filesystem and privilege keys: volumes (short and long
+ * syntax), tmpfs, cap_add/cap_drop. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+#define VOLUME_HINT "e.g. ./data:/data, /srv/x:/x:ro, or a long form with type/source/target"
+
+static const char *const caps[] = {
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+};
+
+int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out, const char *what)
+{
+	size_t nc = sizeof(caps) / sizeof(caps[0]);
+	struct cfg_strs v = {0};
+	int r = cfg_read_strs(c, n, what, false, &v);
+
+	for (size_t i = 0; i < v.n; i++) {
+		char up[64];
+		size_t j = 0;
+		const char *name = v.v[i].v;
+		bool known = false;
+
+		/* docker and Compose accept "net_admin", "NET_ADMIN", "CAP_NET_ADMIN". */
+		if (!strncasecmp(name, "CAP_", 4))
+			name += 4;
+		for (; name[j] && j < sizeof(up) - 1; j++)
+			up[j] = (char)toupper((unsigned char)name[j]);
+		up[j] = 0;
+		for (size_t k = 0; k < nc && !known; k++)
+			known = !strcmp(up, caps[k]);
+		if (!strcmp(up, "ALL")) {
+			cfg_strs_push(out, "ALL", v.v[i].pos);
+		} else if (known) {
+			char full[80];
+			snprintf(full, sizeof(full), "CAP_%s", up);
+			cfg_strs_push(out, full, v.v[i].pos);
+		} else {
+			const char *dym = cfg_did_you_mean(up, caps, nc);
+			cfg_diag_add(c, v.v[i].pos, false, "see capabilities(7)",
+				     "%s: unknown capability \"%s\"%s%s%s", what, v.v[i].v,
+				     dym ? " (did you mean \"" : "", dym ? dym : "",
+				     dym ? "\"?)" : "");
+			r = -1;
+		}
+	}
+	cfg_strs_free(&v);
+	return r;
+}
+
+struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos)
+{
+	struct cfg_mount *m;
+
+	s->volumes = lxr_xrealloc(s->volumes, (s->n_volumes + 1) * sizeof(*m));
+	m = &s->volumes[s->n_volumes++];
+	*m = (struct cfg_mount){.tmpfs_mode = -1, .pos = pos};
+	return m;
+}
+
+static bool is_host_path(const char *s)
+{
+	return s[0] == '/' || s[0] == '.' || s[0] == '~';
+}
+
+bool cfg_propagation_ok(const char *s)
+{
+	static const char *const names[] = {"shared", "rshared", "slave",
+					    "rslave", "private", "rprivate"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return true;
+	return false;
+}
+
+void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t)
+{
+	static const char *const feature[] = {"service.volumes.bind", "service.volumes.volume",
+					      "service.volumes.tmpfs"};
+	static const char *const label[] = {"a bind mount", "a named or anonymous volume",
+					    "a tmpfs volume (use the `tmpfs:` key)"};
+
+	cfg_check_supported(c, n, feature[t], label[t]);
+}
+
+static int volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m, char *mode)
+{
+	int r = 0;
+
+	for (char *save = NULL, *o = strtok_r(mode, ",", &save); o;
+	     o = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(o, "ro") || !strcmp(o, "rw")) {
+			m->read_only = !strcmp(o, "ro");
+		} else if (!strcmp(o, "cached") || !strcmp(o, "delegated") ||
+			   !strcmp(o, "consistent")) {
+			continue; /* Compose: consistency hints for macOS, no meaning on Linux */
+		} else if (!strcmp(o, "nocopy") && m->type == CFG_MOUNT_VOLUME) {
+			continue; /* lxr never copies image content into a volume */
+		} else if (!strcmp(o, "z") || !strcmp(o, "Z")) {
+			cfg_error_hint(c, n, "remove the :z/:Z suffix",
+				       "volumes: SELinux relabelling (\"%s\") is not supported yet",
+				       o);
+			r = -1;
+		} else if (cfg_propagation_ok(o)) {
+			cfg_check_supported(c, n, "service.volumes.bind.propagation",
+					    "mount propagation");
+		} else {
+			cfg_error_hint(c, n, "ro or rw", "volumes: unknown option \"%s\"", o);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
+{
+	const char *v = cfg_scalar(c, n, "volumes entry");
+	_cleanup_free_ char *t = v ? lxr_xstrdup(v) : NULL;
+	struct cfg_mount *m;
+	char *parts[3] = {t, NULL, NULL};
+	size_t np = 1;
+
+	if (!t)
+		return -1;
+	for (char *p = t; np < 3 && (p = strchr(p, ':')); np++) {
+		*p++ = 0;
+		parts[np] = p;
+	}
+	if (np == 3 && strchr(parts[2], ':')) {
+		cfg_error_hint(c, n, VOLUME_HINT, "volumes: cannot read \"%s\"", v);
+		return -1;
+	}
+	m = cfg_svc_mount_add(s, n->pos);
+	if (np == 1) { /* "/data": an anonymous volume */
+		m->type = CFG_MOUNT_VOLUME;
+		m->target = lxr_xstrdup(parts[0]);
+	} else {
+		m->type = is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
+		m->source =
+		    m->type == CFG_MOUNT_BIND ? cfg_abs_path(c, parts[0]) : lxr_xstrdup(parts[0]);
+		m->target = lxr_xstrdup(parts[1]);
+		/* Compose's short syntax creates a missing host directory. */
+		m->create_host_path = m->type == CFG_MOUNT_BIND;
+	}
+	cfg_svc_check_mount_type(c, n, m->type);
+	if (!*m->target || m->target[0] != '/') {
+		cfg_error_hint(c, n, VOLUME_HINT, "volumes: container path \"%s\" is not absolute",
+			       m->target);
+		return -1;
+	}
+	if (np == 3)
+		return volume_mode(c, n, m, parts[2]);
+	return 0;
+}
+
+int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	int r = 0;
+
+	if (!cfg_expect(c, n, CFG_NODE_SEQ, "volumes"))
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_node *it = n->items[i];
+		if ((it->kind == CFG_NODE_MAP ? cfg_svc_volume_long(c, it, s)
+					      : volume_short(c, it, s)) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+/* ---- tmpfs ------------------------------------------------------------------ */
+static const char *const tmpfs_flags[] = {
+    "ro",      "rw",    "noexec",   "exec",        "nosuid",     "suid",     "nodev", "dev",
+    "noatime", "atime", "relatime", "strictatime", "nodiratime", "diratime", "sync",  "async",
+};
+
+static int tmpfs_option(struct cfg_ctx *c, struct cfg_node *n, struct cfg_tmpfs *t, char *o)
+{
+	size_t nf = sizeof(tmpfs_flags) / sizeof(tmpfs_flags[0]);
+	char *end;
+
+	if (!strncmp(o, "size=", 5)) {
+		if (cfg_parse_bytes(o + 5, &t->size) < 0 || t->size < 0) {
+			cfg_error_hint(c, n, "e.g. size=64m", "tmpfs: invalid size \"%s\"", o + 5);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strncmp(o, "mode=", 5)) {
+		long m = strtol(o + 5, &end, 8);
+		if (!o[5] || *end || m < 0 || m > 07777) {
+			cfg_error_hint(c, n, "octal, e.g. mode=1777", "tmpfs: invalid mode \"%s\"",
+				       o + 5);
+			return -1;
+		}
+		t->mode = (int)m;
+		return 0;
+	}
+	if (!strncmp(o, "uid=", 4) || !strncmp(o, "gid=", 4) || !strncmp(o, "nr_inodes=", 10)) {
+		const char *num = strchr(o, '=') + 1;
+		strtoull(num, &end, 10);
+		if (!*num || *end || *num == '-') {
+			cfg_error(c, n, "tmpfs: invalid number in \"%s\"", o);
+			return -1;
+		}
+		lxr_strv_push(&t->flags, lxr_xstrdup(o));
+		return 0;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		if (!strcmp(o, tmpfs_flags[i])) {
+			lxr_strv_push(&t->flags, lxr_xstrdup(o));
+			return 0;
+		}
+	}
+	cfg_error_hint(c, n, "size=, mode=, uid=, gid=, nr_inodes=, ro, noexec, nosuid, nodev, ...",
+		       "tmpfs: unknown option \"%s\"", o);
+	return -1;
+}
+
+static int tmpfs_entry(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *v)
+{
+	_cleanup_free_ char *d = lxr_xstrdup(v);
+	char *colon = strchr(d, ':');
+	struct cfg_tmpfs *t;
+	int r = 0;
+
+	if (colon)
+		*colon++ = 0;
+	s->tmpfs = lxr_xrealloc(s->tmpfs, (s->n_tmpfs + 1) * sizeof(*t));
+	t = &s->tmpfs[s->n_tmpfs++];
+	*t = (struct cfg_tmpfs){lxr_xstrdup(d), 0, -1, NULL, n->pos};
+	if (d[0] != '/') {
+		cfg_error(c, n, "tmpfs: \"%s\" is not an absolute path", d);
+		r = -1;
+	}
+	for (char *save = NULL, *o = colon ? strtok_r(colon, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save))
+		if (tmpfs_option(c, n, t, o) < 0)
+			r = -1;
+	return r;
+}
+
+int cfg_svc_read_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_strs v = {0};
+	int r = cfg_read_strs(c, n, "tmpfs", true, &v);
+
+	for (size_t i = 0; i < v.n; i++) {
+		struct cfg_node at = {.pos = v.v[i].pos};
+		if (tmpfs_entry(c, &at, s, v.v[i].v) < 0)
+			r = -1;
+	}
+	cfg_strs_free(&v);
+	return r;
+}

@@ -1,0 +1,318 @@
+/* A service's network keys: ports (short "[ip:][host:]target[/proto]" and
+ * long syntax), expose, networks (list or map with aliases/ipv4_address). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+#define PORT_HINT "e.g. \"8080:80\", \"127.0.0.1:8080:80/udp\", \"9000-9002:9000-9002\""
+
+static int parse_proto(const char *s, enum cfg_proto *out)
+{
+	static const char *const names[] = {"tcp", "udp", "sctp"};
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum cfg_proto)i;
+			return 0;
+		}
+	return -1;
+}
+
+static bool host_ip_ok(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* Split "[ip:][host:]target" into its parts (ip may be "[v6]"). */
+static int split_short(char *s, char **ip, char **host, char **target)
+{
+	char *last, *mid;
+
+	*ip = *host = NULL;
+	if (s[0] == '[') {
+		char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return -1;
+		*close = 0;
+		*ip = s + 1;
+		s = close + 2;
+		last = strrchr(s, ':');
+		if (!last)
+			return -1;
+		*last = 0;
+		*host = s;
+		*target = last + 1;
+		return 0;
+	}
+	last = strrchr(s, ':');
+	if (!last) {
+		*target = s;
+		return 0;
+	}
+	*last = 0;
+	*target = last + 1;
+	mid = strrchr(s, ':');
+	if (!mid) {
+		*host = s;
+		return 0;
+	}
+	*mid = 0;
+	*ip = s;
+	*host = mid + 1;
+	return strchr(s, ':') ? -1 : 0;
+}
+
+static int check_port(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p,
+		      const char *published, const char *target)
+{
+	if (cfg_parse_port_range(target, &p->target_start, &p->target_end) < 0) {
+		cfg_error_hint(c, n, "a port 1-65535 or a range like 8000-8010",
+			       "ports: invalid container port \"%s\"", target);
+		return -1;
+	}
+	if (published && *published &&
+	    cfg_parse_port_range(published, &p->host_start, &p->host_end) < 0) {
+		cfg_error_hint(c, n, "a port 1-65535 or a range like 8000-8010",
+			       "ports: invalid host port \"%s\"", published);
+		return -1;
+	}
+	if (p->host_ip && !host_ip_ok(p->host_ip)) {
+		cfg_error(c, n, "ports: invalid host IP \"%s\"", p->host_ip);
+		return -1;
+	}
+	bool target_range = p->target_end != p->target_start;
+	bool host_range = p->host_end != p->host_start;
+	if (target_range && p->host_start &&
+	    (!host_range || p->host_end - p->host_start != p->target_end - p->target_start)) {
+		cfg_error_hint(c, n, "give both ranges the same length",
+			       "ports: host range and container range differ in size");
+		return -1;
+	}
+	return 0;
+}
+
+static int port_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
+{
+	const char *v = cfg_scalar(c, n, "ports entry");
+	_cleanup_free_ char *s = NULL;
+	char *slash, *ip, *host, *target;
+
+	if (!v)
+		return -1;
+	s = lxr_xstrdup(v);
+	slash = strrchr(s, '/');
+	if (slash) {
+		*slash = 0;
+		if (parse_proto(slash + 1, &p->proto) < 0) {
+			cfg_error_hint(c, n, "tcp, udp or sctp", "ports: unknown protocol \"%s\"",
+				       slash + 1);
+			return -1;
+		}
+	}
+	if (split_short(s, &ip, &host, &target) < 0) {
+		cfg_error_hint(c, n, PORT_HINT, "ports: cannot read \"%s\"", v);
+		return -1;
+	}
+	if (ip && *ip)
+		p->host_ip = lxr_xstrdup(ip);
+	return check_port(c, n, p, host, target);
+}
+
+struct port_long {
+	struct cfg_port *p;
+	struct cfg_node *target, *published;
+};
+
+static int pl_target(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	((struct port_long *)obj)->target = n;
+	return cfg_scalar(c, n, "ports target") ? 0 : -1;
+}
+
+static int pl_published(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	((struct port_long *)obj)->published = n;
+	return cfg_scalar(c, n, "ports published") ? 0 : -1;
+}
+
+static int pl_host_ip(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "ports host_ip");
+	struct cfg_port *p = ((struct port_long *)obj)->p;
+
+	if (!v)
+		return -1;
+	free(p->host_ip);
+	p->host_ip = *v ? lxr_xstrdup(v) : NULL;
+	return 0;
+}
+
+static int pl_protocol(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "ports protocol");
+
+	if (!v)
+		return -1;
+	if (parse_proto(v, &((struct port_long *)obj)->p->proto) < 0) {
+		cfg_error_hint(c, n, "tcp, udp or sctp", "ports: unknown protocol \"%s\"", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int pl_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "ports mode");
+
+	/* On one host "ingress" and "host" publish the same way. */
+	if (v && strcmp(v, "host") && strcmp(v, "ingress")) {
+		cfg_error_hint(c, n, "host or ingress", "ports: unknown mode \"%s\"", v);
+		return -1;
+	}
+	return v ? 0 : -1;
+}
+
+static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
+{
+	static const struct cfg_key keys[] = {
+	    {"target", NULL, pl_target},   {"published", NULL, pl_published},
+	    {"host_ip", NULL, pl_host_ip}, {"protocol", NULL, pl_protocol},
+	    {"mode", NULL, pl_mode},
+	};
+	static const char *const compose_only[] = {"name", "app_protocol"};
+	static const struct cfg_map_spec spec = {"ports", keys, 5, true, compose_only, 2};
+	struct port_long pl = {p, NULL, NULL};
+
+	if (cfg_read_map(c, n, &spec, &pl) < 0)
+		return -1;
+	if (!pl.target) {
+		cfg_error_hint(c, n, "add target: PORT", "ports entry has no target");
+		return -1;
+	}
+	return check_port(c, pl.target, p, pl.published ? pl.published->val : NULL, pl.target->val);
+}
+
+int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	int r = 0;
+
+	if (!cfg_expect(c, n, CFG_NODE_SEQ, "ports"))
+		return -1;
+	s->ports = lxr_xcalloc(n->n, sizeof(*s->ports));
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_port *p = &s->ports[s->n_ports++];
+		p->pos = n->items[i]->pos;
+		if (n->items[i]->kind == CFG_NODE_MAP ? port_long(c, n->items[i], p) < 0
+						      : port_short(c, n->items[i], p) < 0) {
+			free(p->host_ip);
+			*p = (struct cfg_port){.pos = n->items[i]->pos}; /* out of later checks */
+			r = -1;
+		}
+	}
+	return r;
+}
+
+int cfg_svc_read_expose(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	int r = 0;
+
+	if (!cfg_expect(c, n, CFG_NODE_SEQ, "expose"))
+		return -1;
+	s->expose = lxr_xcalloc(n->n, sizeof(*s->expose));
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v = cfg_scalar(c, n->items[i], "expose entry");
+		struct cfg_expose *e = &s->expose[s->n_expose];
+		_cleanup_free_ char *t = v ? lxr_xstrdup(v) : NULL;
+		char *slash = t ? strrchr(t, '/') : NULL;
+
+		if (!t) {
+			r = -1;
+			continue;
+		}
+		e->pos = n->items[i]->pos;
+		if (slash)
+			*slash = 0;
+		if ((slash && parse_proto(slash + 1, &e->proto) < 0) ||
+		    cfg_parse_port_range(t, &e->start, &e->end) < 0) {
+			cfg_error_hint(c, n->items[i], "PORT[-PORT][/tcp|udp|sctp]",
+				       "expose: invalid port \"%s\"", v);
+			r = -1;
+			continue;
+		}
+		s->n_expose++;
+	}
+	return r;
+}
+
+static struct cfg_svc_net *net_add(struct cfg_service *s, const char *name, struct cfg_pos pos)
+{
+	struct cfg_svc_net *sn;
+
+	s->networks = lxr_xrealloc(s->networks, (s->n_networks + 1) * sizeof(*sn));
+	sn = &s->networks[s->n_networks++];
+	memset(sn, 0, sizeof(*sn));
+	cfg_str_set(&sn->name, name, pos);
+	return sn;
+}
+
+static int sn_aliases(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_strs(c, n, "aliases", false, &((struct cfg_svc_net *)obj)->aliases);
+}
+
+static int sn_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_svc_net *sn = obj;
+	uint32_t a;
+
+	if (cfg_read_str(c, n, "ipv4_address", &sn->ipv4_address) < 0)
+		return -1;
+	if (sn->ipv4_address.v && cfg_parse_ipv4(sn->ipv4_address.v, &a) < 0) {
+		cfg_error(c, n, "ipv4_address \"%s\" is not an IPv4 address", sn->ipv4_address.v);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"aliases", NULL, sn_aliases},
+	    {"ipv4_address", NULL, sn_ipv4},
+	};
+	static const char *const compose_only[] = {
+	    "driver_opts",    "gw_priority", "interface_name", "ipv6_address",
+	    "link_local_ips", "mac_address", "priority"};
+	static const struct cfg_map_spec spec = {"service network", keys, 2, true, compose_only, 7};
+	struct cfg_service *s = obj;
+	struct cfg_strs names = {0};
+	int r;
+
+	if (n->kind == CFG_NODE_MAP) {
+		r = 0;
+		for (size_t i = 0; i < n->n; i++) {
+			struct cfg_svc_net *sn =
+			    net_add(s, n->pairs[i].key->raw, n->pairs[i].key->pos);
+			if (!cfg_is_null(n->pairs[i].value) &&
+			    cfg_read_map(c, n->pairs[i].value, &spec, sn) < 0)
+				r = -1;
+		}
+		return r;
+	}
+	if (n->kind != CFG_NODE_SEQ) {
+		cfg_error(c, n, "networks must be a list of network names or a mapping, not a %s",
+			  cfg_kind_name(n));
+		return -1;
+	}
+	r = cfg_read_strs(c, n, "networks", false, &names);
+	for (size_t i = 0; i < names.n; i++)
+		net_add(s, names.v[i].v, names.v[i].pos);
+	cfg_strs_free(&names);
+	return r;
+}

@@ -1,0 +1,271 @@
+/* Resource limits and deploy. Compose has two spellings of each limit
+ * (mem_limit / deploy.resources.limits.memory, cpus / ...cpus, pids_limit /
+ * ...pids); both land in one field, and two values that disagree are an error
+ * rather than one silently winning. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "config/internal.h"
+
+static void fmt_value(char *buf, size_t len, const char *key, int64_t v)
+{
+	if (strstr(key, "cpus"))
+		snprintf(buf, len, "%lld.%03lld CPUs", (long long)(v / 1000),
+			 (long long)(v % 1000));
+	else if (strstr(key, "mem"))
+		snprintf(buf, len, "%lld bytes", (long long)v);
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
+static void set_limit(struct cfg_ctx *c, struct cfg_int *dst, struct cfg_int v, const char *key,
+		      const char *other)
+{
+	char a[48], b[48];
+
+	if (dst->set && dst->v != v.v) {
+		fmt_value(a, sizeof(a), key, v.v);
+		fmt_value(b, sizeof(b), key, dst->v);
+		cfg_diag_add(c, v.pos, false, "set the limit in one place",
+			     "%s (%s) disagrees with %s (%s) on line %d", key, a, other, b,
+			     dst->pos.line);
+		return;
+	}
+	*dst = v;
+}
+
+int cfg_svc_read_mem_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_int v;
+
+	if (cfg_read_bytes(c, n, "mem_limit", &v) < 0)
+		return -1;
+	set_limit(c, &s->limits.memory, v, "mem_limit", "deploy.resources.limits.memory");
+	return 0;
+}
+
+int cfg_svc_read_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_int v;
+
+	if (cfg_read_cpus(c, n, "cpus", &v) < 0)
+		return -1;
+	set_limit(c, &s->limits.millicpus, v, "cpus", "deploy.resources.limits.cpus");
+	return 0;
+}
+
+/* pids: Compose and docker take -1 (and 0) as "unlimited". */
+static int read_pids(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *v)
+{
+	if (cfg_read_int(c, n, what, -1, 4194304, v) < 0)
+		return -1;
+	if (v->v < 0)
+		v->v = 0;
+	return 0;
+}
+
+int cfg_svc_read_pids_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_int v;
+
+	if (read_pids(c, n, "pids_limit", &v) < 0)
+		return -1;
+	set_limit(c, &s->limits.pids, v, "pids_limit", "deploy.resources.limits.pids");
+	return 0;
+}
+
+struct res {
+	struct cfg_service *s;
+	bool reservations;
+};
+
+static int res_memory(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct res *r = obj;
+	struct cfg_int v;
+
+	if (cfg_read_bytes(c, n, "memory", &v) < 0)
+		return -1;
+	if (r->reservations)
+		r->s->reservations.memory = v;
+	else
+		set_limit(c, &r->s->limits.memory, v, "deploy.resources.limits.memory",
+			  "mem_limit");
+	return 0;
+}
+
+static int res_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct res *r = obj;
+	struct cfg_int v;
+
+	if (cfg_read_cpus(c, n, "cpus", &v) < 0)
+		return -1;
+	if (r->reservations)
+		r->s->reservations.millicpus = v;
+	else
+		set_limit(c, &r->s->limits.millicpus, v, "deploy.resources.limits.cpus", "cpus");
+	return 0;
+}
+
+static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct res *r = obj;
+	struct cfg_int v;
+
+	if (read_pids(c, n, "pids", &v) < 0)
+		return -1;
+	set_limit(c, &r->s->limits.pids, v, "deploy.resources.limits.pids", "pids_limit");
+	return 0;
+}
+
+static const char *const res_compose_only[] = {"devices", "generic_resources"};
+
+static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"cpus", NULL, res_cpus},
+	    {"memory", NULL, res_memory},
+	    {"pids", NULL, res_pids},
+	};
+	static const struct cfg_map_spec spec = {
+	    "deploy.resources.limits", keys, 3, false, NULL, 0};
+	struct res r = {obj, false};
+
+	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);
+}
+
+static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"cpus", NULL, res_cpus},
+	    {"memory", NULL, res_memory},
+	};
+	static const struct cfg_map_spec spec = {
+	    "deploy.resources.reservations", keys, 2, false, res_compose_only, 2};
+	struct res r = {obj, true};
+
+	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);
+}
+
+static int read_resources(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"limits", "service.deploy.resources.limits", read_limits},
+	    {"reservations", "service.deploy.resources.reservations", read_reservations},
+	};
+	static const struct cfg_map_spec spec = {"deploy.resources", keys, 2, false, NULL, 0};
+
+	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, obj);
+}
+
+/* ---- deploy.restart_policy ------------------------------------------------------ */
+struct rp {
+	struct cfg_restart_policy p;
+	bool condition_set;
+};
+
+static int rp_condition(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct rp *rp = obj;
+	const char *v = cfg_scalar(c, n, "restart_policy condition");
+
+	if (!v)
+		return -1;
+	rp->condition_set = true;
+	/* Compose maps the swarm conditions onto `restart:` policies. */
+	if (!strcmp(v, "none"))
+		rp->p.policy = CFG_RESTART_NO;
+	else if (!strcmp(v, "on-failure"))
+		rp->p.policy = CFG_RESTART_ON_FAILURE;
+	else if (!strcmp(v, "any"))
+		rp->p.policy = CFG_RESTART_ALWAYS;
+	else {
+		cfg_error_hint(c, n, "one of none, on-failure, any",
+			       "restart_policy: unknown condition \"%s\"", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int rp_delay(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_int v;
+
+	if (cfg_read_duration(c, n, "restart_policy delay", &v) < 0)
+		return -1;
+	((struct rp *)obj)->p.delay_us = v.v;
+	return 0;
+}
+
+static int rp_window(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_int v;
+
+	if (cfg_read_duration(c, n, "restart_policy window", &v) < 0)
+		return -1;
+	((struct rp *)obj)->p.window_us = v.v;
+	return 0;
+}
+
+static int rp_max(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_int v;
+
+	if (cfg_read_int(c, n, "restart_policy max_attempts", 0, 1000000, &v) < 0)
+		return -1;
+	((struct rp *)obj)->p.max_retries = (int)v.v;
+	return 0;
+}
+
+static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"condition", NULL, rp_condition},
+	    {"delay", NULL, rp_delay},
+	    {"max_attempts", NULL, rp_max},
+	    {"window", NULL, rp_window},
+	};
+	static const struct cfg_map_spec spec = {"deploy.restart_policy", keys, 4, false, NULL, 0};
+	struct cfg_service *s = obj;
+	struct rp rp = {{.policy = CFG_RESTART_ALWAYS, .pos = n->pos}, false};
+
+	if (cfg_read_map(c, n, &spec, &rp) < 0)
+		return -1;
+	/* Compose's default condition is "any". */
+	if (s->restart.pos.line &&
+	    (s->restart.policy != rp.p.policy || s->restart.max_retries != rp.p.max_retries)) {
+		cfg_error_hint(c, n, "keep one of them",
+			       "deploy.restart_policy disagrees with "
+			       "restart on line %d",
+			       s->restart.pos.line);
+		return -1;
+	}
+	s->restart = rp.p;
+	return 0;
+}
+
+static const char *const deploy_compose_only[] = {
+    "endpoint_mode", "labels", "mode", "placement", "replicas", "rollback_config", "update_config",
+};
+
+int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"resources", "service.deploy.resources", read_resources},
+	    {"restart_policy", "service.deploy.restart_policy", read_restart_policy},
+	};
+	static const struct cfg_map_spec spec = {
+	    "deploy",
+	    keys,
+	    2,
+	    true,
+	    deploy_compose_only,
+	    sizeof(deploy_compose_only) / sizeof(deploy_compose_only[0]),
+	};
+
+	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, obj);
+}

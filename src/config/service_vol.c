@@ -1,0 +1,219 @@
+/* The long volume syntax: type/source/target/read_only with per-type
+ * sub-mappings (bind, volume, tmpfs). */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+struct vl {
+	struct cfg_mount *m;
+	struct cfg_node *type, *source, *target, *propagation;
+	struct cfg_node *bind, *volume, *tmpfs;
+};
+
+#define VL_NODE(field)                                                                             \
+	static int vl_##field(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
+	{                                                                                          \
+		((struct vl *)obj)->field = n;                                                     \
+		return cfg_scalar(c, n, "volumes " #field) ? 0 : -1;                               \
+	}
+VL_NODE(type)
+VL_NODE(source)
+VL_NODE(target)
+
+static int vl_read_only(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool b;
+
+	if (cfg_read_bool(c, n, "volumes read_only", &b) < 0)
+		return -1;
+	((struct vl *)obj)->m->read_only = b.v;
+	return 0;
+}
+
+static int vl_consistency(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	/* Compose: a macOS file-sharing hint with no meaning on Linux. */
+	return cfg_scalar(c, n, "volumes consistency") ? 0 : -1;
+}
+
+static int vl_sub(struct cfg_ctx *c, struct cfg_node *n, struct cfg_node **dst)
+{
+	*dst = n;
+	return cfg_expect(c, n, CFG_NODE_MAP, "volume options") ? 0 : -1;
+}
+
+static int vl_bind(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return vl_sub(c, n, &((struct vl *)obj)->bind);
+}
+
+static int vl_volume(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return vl_sub(c, n, &((struct vl *)obj)->volume);
+}
+
+static int vl_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return vl_sub(c, n, &((struct vl *)obj)->tmpfs);
+}
+
+static int bind_propagation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "bind propagation");
+
+	if (!v)
+		return -1;
+	cfg_check_supported(c, n, "service.volumes.bind.propagation", "mount propagation");
+	if (!cfg_propagation_ok(v)) {
+		cfg_error_hint(c, n, "shared, rshared, slave, rslave, private or rprivate",
+			       "bind propagation \"%s\" is not a propagation mode", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int bind_create(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool b;
+
+	if (cfg_read_bool(c, n, "bind create_host_path", &b) < 0)
+		return -1;
+	((struct cfg_mount *)obj)->create_host_path = b.v;
+	return 0;
+}
+
+static int vol_nocopy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool b;
+
+	return cfg_read_bool(c, n, "volume nocopy", &b);
+}
+
+static int tmpfs_size(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_int v;
+
+	if (cfg_read_bytes(c, n, "tmpfs size", &v) < 0)
+		return -1;
+	((struct cfg_mount *)obj)->tmpfs_size = v.v;
+	return 0;
+}
+
+/* YAML integers as Compose reads them: 0o1777 and 01777 are octal. */
+static int tmpfs_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "tmpfs mode");
+	const char *digits;
+	char *end;
+	long m;
+
+	if (!v)
+		return -1;
+	digits = !strncmp(v, "0o", 2) ? v + 2 : v;
+	m = strtol(digits, &end, digits != v || v[0] == '0' ? 8 : 10);
+	if (!*digits || *end || m < 0 || m > 07777) {
+		cfg_error_hint(c, n, "an octal mode such as 0o1777",
+			       "tmpfs mode \"%s\" is not a mode", v);
+		return -1;
+	}
+	((struct cfg_mount *)obj)->tmpfs_mode = (int)m;
+	return 0;
+}
+
+static int read_subs(struct cfg_ctx *c, struct vl *vl)
+{
+	static const struct cfg_key bind_keys[] = {
+	    {"propagation", NULL, bind_propagation},
+	    {"create_host_path", NULL, bind_create},
+	};
+	static const char *const bind_only[] = {"selinux", "recursive"};
+	static const struct cfg_map_spec bind = {"bind", bind_keys, 2, true, bind_only, 2};
+	static const struct cfg_key vol_keys[] = {{"nocopy", NULL, vol_nocopy}};
+	static const char *const vol_only[] = {"subpath"};
+	static const struct cfg_map_spec vol = {"volume", vol_keys, 1, true, vol_only, 1};
+	static const struct cfg_key tmpfs_keys[] = {
+	    {"size", NULL, tmpfs_size},
+	    {"mode", NULL, tmpfs_mode},
+	};
+	static const struct cfg_map_spec tmpfs = {"tmpfs", tmpfs_keys, 2, true, NULL, 0};
+	static const char *const names[] = {"bind", "volume", "tmpfs"};
+	struct cfg_node *subs[] = {vl->bind, vl->volume, vl->tmpfs};
+	const struct cfg_map_spec *specs[] = {&bind, &vol, &tmpfs};
+	int r = 0;
+
+	for (int i = 0; i < 3; i++) {
+		if (!subs[i])
+			continue;
+		if ((int)vl->m->type != i) {
+			cfg_error(c, subs[i], "volumes: \"%s\" options on a %s mount", names[i],
+				  names[vl->m->type]);
+			r = -1;
+		} else if (cfg_read_map(c, subs[i], specs[i], vl->m) < 0) {
+			r = -1;
+		}
+	}
+	return r;
+}
+
+static int read_type(struct cfg_ctx *c, struct cfg_node *n, struct vl *vl)
+{
+	static const char *const names[] = {"bind", "volume", "tmpfs"};
+
+	if (!vl->type) {
+		cfg_error_hint(c, n, "add type: bind (or volume, tmpfs)",
+			       "volumes entry has no type");
+		return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(vl->type->val, names[i])) {
+			vl->m->type = (enum cfg_mount_type)i;
+			cfg_svc_check_mount_type(c, vl->type, vl->m->type);
+			return 0;
+		}
+	}
+	cfg_error_hint(c, vl->type, "bind, volume or tmpfs",
+		       "volumes: type \"%s\" is not supported yet", vl->type->val);
+	return -1;
+}
+
+int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
+{
+	static const struct cfg_key keys[] = {
+	    {"type", NULL, vl_type},
+	    {"source", NULL, vl_source},
+	    {"target", NULL, vl_target},
+	    {"read_only", NULL, vl_read_only},
+	    {"consistency", NULL, vl_consistency},
+	    {"bind", NULL, vl_bind},
+	    {"volume", NULL, vl_volume},
+	    {"tmpfs", NULL, vl_tmpfs},
+	};
+	static const struct cfg_map_spec spec = {"volumes", keys, 8, true, NULL, 0};
+	struct vl vl = {.m = cfg_svc_mount_add(s, n->pos)};
+	int r = cfg_read_map(c, n, &spec, &vl);
+
+	if (r < 0 || read_type(c, n, &vl) < 0)
+		return -1;
+	if (!vl.target || vl.target->val[0] != '/') {
+		cfg_error_hint(
+		    c, vl.target ? vl.target : n, "target: /path/in/container", "volumes: %s",
+		    vl.target ? "target is not an absolute path" : "entry has no target");
+		return -1;
+	}
+	vl.m->target = lxr_xstrdup(vl.target->val);
+	if (vl.m->type == CFG_MOUNT_BIND && (!vl.source || !*vl.source->val)) {
+		cfg_error_hint(c, n, "source: ./dir (relative to the stack file) or /abs/path",
+			       "volumes: a bind mount needs a source");
+		return -1;
+	}
+	if (vl.source && *vl.source->val)
+		vl.m->source = vl.m->type == CFG_MOUNT_BIND ? cfg_abs_path(c, vl.source->val)
+							    : lxr_xstrdup(vl.source->val);
+	if (vl.m->type == CFG_MOUNT_TMPFS && vl.source) {
+		cfg_error(c, vl.source, "volumes: a tmpfs mount takes no source");
+		return -1;
+	}
+	return read_subs(c, &vl);
+}

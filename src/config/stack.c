@@ -1,0 +1,368 @@
+/* Loading a stack: read the file and the project's .env, build the node
+ * tree, read the top-level keys into the model, fill defaults, validate. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+extern char **environ;
+
+struct vars {
+	char *const *environ;
+	struct cfg_env dotenv;
+};
+
+static const char *env_lookup(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; env && *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* Compose: the environment wins over the project's .env file. */
+static const char *vars_lookup(const char *name, void *ctx)
+{
+	struct vars *v = ctx;
+	const char *r = env_lookup(v->environ, name);
+
+	return r ? r : cfg_env_get(&v->dotenv, name);
+}
+
+static const char *environ_lookup(const char *name, void *ctx)
+{
+	return env_lookup(((struct vars *)ctx)->environ, name);
+}
+
+static int read_dotenv(struct cfg_ctx *c, struct vars *v)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/.env", c->dir);
+	_cleanup_free_ char *text = NULL;
+	struct cfg_text_diag d = {0};
+	size_t len;
+	lxr_err err;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
+		if (err.errnum == ENOENT)
+			return 0;
+		cfg_diag_add(c, (struct cfg_pos){cfg_diags_intern_file(c->diags, path), 1, 1},
+			     false, NULL, "cannot read %s: %s", path, strerror(err.errnum));
+		return -1;
+	}
+	if (cfg_dotenv_parse(text, len, environ_lookup, v, &v->dotenv, &d) < 0) {
+		cfg_diag_add(c,
+			     (struct cfg_pos){cfg_diags_intern_file(c->diags, path), d.line, d.col},
+			     false, NULL, "%s", d.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void service_init(struct cfg_service *s, struct cfg_node *k)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = lxr_xstrdup(k->raw);
+	s->pos = k->pos;
+	/* Docker's healthcheck defaults. */
+	s->healthcheck.interval_us = 30000000;
+	s->healthcheck.timeout_us = 30000000;
+	s->healthcheck.start_interval_us = 5000000;
+	s->healthcheck.retries = 3;
+}
+
+/* Defaults lxr fills so the model says exactly what will run. */
+static void service_defaults(struct cfg_service *s)
+{
+	if (!s->init.set)
+		s->init = (struct cfg_bool){true, false, s->pos}; /* DESIGN: lxr's init is PID 1 */
+	if (!s->stop_signal.set)
+		s->stop_signal = (struct cfg_int){SIGTERM, false, s->pos};
+	if (!s->stop_grace_period.set)
+		s->stop_grace_period = (struct cfg_int){10000000, false, s->pos};
+	if (!s->n_networks) {
+		s->networks = lxr_xcalloc(1, sizeof(*s->networks));
+		s->n_networks = 1;
+		cfg_str_set(&s->networks[0].name, "default", s->pos);
+	}
+}
+
+static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+	int r = 0;
+
+	if (!cfg_expect(c, n, CFG_NODE_MAP, "services"))
+		return -1;
+	st->services = lxr_xcalloc(n->n, sizeof(*st->services));
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_service *s = &st->services[st->n_services++];
+		_cleanup_free_ char *where = lxr_xasprintf("service \"%s\"", n->pairs[i].key->raw);
+		service_init(s, n->pairs[i].key);
+		c->where = where;
+		if (cfg_service_read(c, n->pairs[i].value, s) < 0)
+			r = -1;
+		if (cfg_service_finish_env(c, s) < 0)
+			r = -1;
+		service_defaults(s);
+		c->where = NULL;
+	}
+	return r;
+}
+
+static int top_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+	int r = 0;
+
+	if (cfg_is_null(n))
+		return 0;
+	if (!cfg_expect(c, n, CFG_NODE_MAP, "networks"))
+		return -1;
+	st->networks = lxr_xcalloc(n->n + 1, sizeof(*st->networks));
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_network *net = &st->networks[st->n_networks++];
+		_cleanup_free_ char *where = lxr_xasprintf("network \"%s\"", n->pairs[i].key->raw);
+		net->name = lxr_xstrdup(n->pairs[i].key->raw);
+		net->pos = n->pairs[i].key->pos;
+		c->where = where;
+		if (cfg_network_read(c, n->pairs[i].value, net) < 0)
+			r = -1;
+		c->where = NULL;
+	}
+	return r;
+}
+
+static int top_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+	int r = 0;
+
+	if (cfg_is_null(n))
+		return 0;
+	if (!cfg_expect(c, n, CFG_NODE_MAP, "volumes"))
+		return -1;
+	st->volumes = lxr_xcalloc(n->n, sizeof(*st->volumes));
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_volume *v = &st->volumes[st->n_volumes++];
+		_cleanup_free_ char *where = lxr_xasprintf("volume \"%s\"", n->pairs[i].key->raw);
+		v->name = lxr_xstrdup(n->pairs[i].key->raw);
+		v->pos = n->pairs[i].key->pos;
+		c->where = where;
+		if (cfg_volume_read(c, n->pairs[i].value, v) < 0)
+			r = -1;
+		c->where = NULL;
+	}
+	return r;
+}
+
+static int top_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_str(c, n, "name", &((struct cfg_stack *)obj)->name);
+}
+
+static int top_version(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	/* Compose ignores it too; it changes nothing about the file's meaning. */
+	cfg_diag_add(c, n->pos, true, "remove it", "`version` is obsolete and ignored");
+	return 0;
+}
+
+static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *st)
+{
+	static const struct cfg_key keys[] = {
+	    {"name", "name", top_name},
+	    {"services", "services", top_services},
+	    {"networks", "networks", top_networks},
+	    {"volumes", "volumes", top_volumes},
+	    {"version", NULL, top_version},
+	    {"x-lxr", "x-lxr", cfg_read_x_lxr},
+	};
+	static const char *const compose_only[] = {"configs", "include", "models", "secrets"};
+	static const struct cfg_map_spec spec = {NULL, keys, 6, true, compose_only, 4};
+	int r;
+
+	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
+		return -1;
+	r = cfg_read_map(c, root, &spec, st);
+
+	if (r == 0 && !st->n_services && !c->diags->n_errors) {
+		cfg_error_hint(c, root, "add a `services:` mapping", "the stack has no services");
+		r = -1;
+	}
+	return r;
+}
+
+static void add_default_network(struct cfg_stack *st)
+{
+	bool used = false;
+
+	for (size_t i = 0; i < st->n_services; i++)
+		for (size_t j = 0; j < st->services[i].n_networks; j++)
+			used |= !strcmp(st->services[i].networks[j].name.v, "default");
+	if (!used || cfg_stack_network(st, "default"))
+		return;
+	st->networks = lxr_xrealloc(st->networks, (st->n_networks + 1) * sizeof(*st->networks));
+	struct cfg_network *net = &st->networks[st->n_networks++];
+	memset(net, 0, sizeof(*net));
+	net->name = lxr_xstrdup("default");
+	net->implicit = true;
+}
+
+static void network_defaults(struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_networks; i++)
+		if (!st->networks[i].driver.v)
+			cfg_str_set(&st->networks[i].driver, "bridge", st->networks[i].pos);
+	for (size_t i = 0; i < st->n_volumes; i++)
+		if (!st->volumes[i].driver.v)
+			cfg_str_set(&st->volumes[i].driver, "local", st->volumes[i].pos);
+}
+
+static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const char *text, size_t len,
+		     struct cfg_stack *st, lxr_err *err)
+{
+	struct cfg_tree tree;
+
+	c->tree = &tree;
+	if (cfg_tree_parse(c, text, len, &tree) < 0)
+		return -1;
+	read_top(c, tree.root, st);
+	cfg_tree_free(&tree);
+	c->tree = NULL;
+	add_default_network(st);
+	network_defaults(st);
+	/* Checked even when parts failed: failed values are left unset and the
+	 * checks skip them, so every remaining problem is still reported. */
+	cfg_stack_validate(c, st);
+	return cfg_stack_project(c, o, st, err);
+}
+
+int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
+			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err)
+{
+	struct vars vars = {o->environ ? o->environ : environ, {0}};
+	struct cfg_ctx c = {.diags = diags, .lookup = vars_lookup, .lookup_ctx = &vars};
+	struct cfg_stack *st = lxr_xcalloc(1, sizeof(*st));
+	int r;
+
+	*out = NULL;
+	lxr_err_clear(err);
+	st->file = lxr_xstrdup(o->file);
+	st->dir = cfg_stack_dir(o->file, o->cwd);
+	c.file = cfg_diags_intern_file(diags, o->file);
+	c.dir = st->dir;
+	c.accept_unsupported = o->accept_unsupported;
+	st->model_only = o->accept_unsupported;
+	r = read_dotenv(&c, &vars);
+	if (r == 0)
+		r = load_text(&c, o, text, len, st, err);
+	cfg_env_free(&vars.dotenv);
+	if (r < 0 || diags->n_errors) {
+		cfg_stack_free(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct cfg_diags *diags,
+		   lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	*out = NULL;
+	if (lxr_read_file_at(AT_FDCWD, o->file, &text, &len, err) < 0)
+		return lxr_err_wrap(err, "stack file");
+	return cfg_stack_load_text(o, text, len, out, diags, err);
+}
+
+void cfg_service_free(struct cfg_service *s)
+{
+	free(s->name);
+	free(s->image.v);
+	cfg_strs_free(&s->command.argv);
+	cfg_strs_free(&s->entrypoint.argv);
+	cfg_kvs_free(&s->environment);
+	for (size_t i = 0; i < s->n_env_files; i++)
+		free(s->env_files[i].path.v);
+	free(s->env_files);
+	for (size_t i = 0; i < s->n_depends_on; i++)
+		free(s->depends_on[i].service.v);
+	free(s->depends_on);
+	cfg_strs_free(&s->healthcheck.test);
+	for (size_t i = 0; i < s->n_ports; i++)
+		free(s->ports[i].host_ip);
+	free(s->ports);
+	free(s->expose);
+	for (size_t i = 0; i < s->n_networks; i++) {
+		free(s->networks[i].name.v);
+		cfg_strs_free(&s->networks[i].aliases);
+		free(s->networks[i].ipv4_address.v);
+	}
+	free(s->networks);
+	for (size_t i = 0; i < s->n_volumes; i++) {
+		free(s->volumes[i].source);
+		free(s->volumes[i].target);
+	}
+	free(s->volumes);
+	for (size_t i = 0; i < s->n_tmpfs; i++) {
+		free(s->tmpfs[i].target);
+		lxr_strv_free(s->tmpfs[i].flags);
+	}
+	free(s->tmpfs);
+	cfg_strs_free(&s->cap_add);
+	cfg_strs_free(&s->cap_drop);
+	free(s->user.v);
+	free(s->working_dir.v);
+	free(s->hostname.v);
+	for (size_t i = 0; i < s->n_ulimits; i++)
+		free(s->ulimits[i].name);
+	free(s->ulimits);
+	cfg_kvs_free(&s->sysctls);
+	cfg_kvs_free(&s->labels);
+	cfg_strs_free(&s->profiles);
+	free(s->logging.driver.v);
+	cfg_kvs_free(&s->logging.options);
+}
+
+void cfg_stack_free(struct cfg_stack *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_services; i++)
+		cfg_service_free(&st->services[i]);
+	free(st->services);
+	for (size_t i = 0; i < st->n_networks; i++)
+		cfg_network_free(&st->networks[i]);
+	free(st->networks);
+	for (size_t i = 0; i < st->n_volumes; i++)
+		cfg_volume_free(&st->volumes[i]);
+	free(st->volumes);
+	free(st->file);
+	free(st->dir);
+	free(st->project);
+	free(st->name.v);
+	free(st);
+}
+
+const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		if (!strcmp(s->services[i].name, name))
+			return &s->services[i];
+	return NULL;
+}
+
+const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_networks; i++)
+		if (!strcmp(s->networks[i].name, name))
+			return &s->networks[i];
+	return NULL;
+}

@@ -1,0 +1,85 @@
+/* THE SUPPORT TABLE: which stack-file keys the runtime honours today.
+ *
+ * DESIGN.md: "A key that lxr accepts is a promise: the runtime honours it.
+ * Until the layer that honours a key exists, the loader refuses that key as
+ * 'not supported yet' with its position." Every key the loader models is
+ * listed here. `false` keys are still parsed and validated in full (so a file
+ * gets every other error reported too), then refused. Flip an entry to true
+ * in the same change that makes the supervisor/runtime/net layer honour it,
+ * and update docs/stack-file.md. A feature name missing from this table is
+ * reported as an internal error on every use, so a test that uses the key
+ * catches it. */
+#include <string.h>
+
+#include "config/internal.h"
+
+static const struct {
+	const char *key;
+	bool honoured;
+} support[] = {
+    /* top level */
+    {"name", true},
+    {"services", true},
+    {"networks", false}, /* net layer */
+    {"volumes", false},  /* named volumes: image/volume store */
+    {"x-lxr", true},
+    /* service: process and identity (runtime) */
+    {"service.image", true},
+    {"service.command", true},
+    {"service.entrypoint", true},
+    {"service.environment", true},
+    {"service.env_file", true},
+    {"service.hostname", true},
+    {"service.working_dir", true},
+    {"service.user", true},
+    {"service.init", true},
+    {"service.read_only", true},
+    {"service.cap_add", true},
+    {"service.cap_drop", true},
+    {"service.privileged", false},
+    {"service.stop_signal", true},
+    {"service.labels", true},
+    {"service.x-lxr", true},
+    {"service.ulimits", false},
+    {"service.sysctls", false},
+    /* service: resources (runtime cgroups) */
+    {"service.mem_limit", true},
+    {"service.cpus", true},
+    {"service.pids_limit", true},
+    {"service.deploy", true},
+    {"service.deploy.resources", true},
+    {"service.deploy.resources.limits", true},
+    {"service.deploy.resources.reservations", false},
+    {"service.deploy.restart_policy", false},
+    /* service: filesystem (runtime mounts) */
+    {"service.tmpfs", true},
+    {"service.volumes", true},
+    {"service.volumes.bind", true},
+    {"service.volumes.volume", false}, /* named and anonymous volumes */
+    {"service.volumes.tmpfs", false},  /* use the `tmpfs:` key */
+    {"service.volumes.bind.propagation", false},
+    /* service: lifecycle (supervisor) */
+    {"service.depends_on", false},
+    {"service.healthcheck", false},
+    {"service.restart", false},
+    {"service.stop_grace_period", false},
+    {"service.profiles", false},
+    {"service.logging", false},
+    /* service: network (net layer) */
+    {"service.ports", false},
+    {"service.expose", false},
+    {"service.networks", false},
+};
+
+int cfg_support_lookup(const char *key)
+{
+	for (size_t i = 0; i < sizeof(support) / sizeof(support[0]); i++)
+		if (!strcmp(support[i].key, key))
+			return support[i].honoured;
+	return -1;
+}
+
+bool cfg_key_supported(const char *key)
+{
+	return cfg_support_lookup(key) == 1;
+}

@@ -1,0 +1,247 @@
+/* Top-level `networks:` and `volumes:` entries. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "config/internal.h"
+
+static uint32_t prefix_mask(int prefix)
+{
+	return prefix ? 0xffffffffu << (32 - prefix) : 0;
+}
+
+struct pool_ctx {
+	struct cfg_ipam_pool *p;
+	uint32_t net;
+	int prefix;
+	bool have_subnet;
+};
+
+static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct pool_ctx *pc = obj;
+	char want[32];
+
+	if (cfg_read_str(c, n, "subnet", &pc->p->subnet) < 0 || !pc->p->subnet.v)
+		return -1;
+	if (cfg_parse_cidr4(pc->p->subnet.v, &pc->net, &pc->prefix) < 0) {
+		cfg_error_hint(c, n, "e.g. 172.28.0.0/16", "subnet \"%s\" is not an IPv4 subnet",
+			       pc->p->subnet.v);
+		return -1;
+	}
+	if (pc->net & ~prefix_mask(pc->prefix)) {
+		uint32_t base = pc->net & prefix_mask(pc->prefix);
+		snprintf(want, sizeof(want), "%u.%u.%u.%u/%d", base >> 24, (base >> 16) & 255,
+			 (base >> 8) & 255, base & 255, pc->prefix);
+		cfg_error_hint(c, n, want, "subnet \"%s\" has host bits set", pc->p->subnet.v);
+		return -1;
+	}
+	pc->have_subnet = true;
+	return 0;
+}
+
+static int pool_gateway(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct pool_ctx *pc = obj;
+	uint32_t a;
+
+	if (cfg_read_str(c, n, "gateway", &pc->p->gateway) < 0 || !pc->p->gateway.v)
+		return -1;
+	if (cfg_parse_ipv4(pc->p->gateway.v, &a) < 0) {
+		cfg_error(c, n, "gateway \"%s\" is not an IPv4 address", pc->p->gateway.v);
+		return -1;
+	}
+	return 0;
+}
+
+static int pool_ip_range(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct pool_ctx *pc = obj;
+	uint32_t a;
+	int p;
+
+	if (cfg_read_str(c, n, "ip_range", &pc->p->ip_range) < 0 || !pc->p->ip_range.v)
+		return -1;
+	if (cfg_parse_cidr4(pc->p->ip_range.v, &a, &p) < 0) {
+		cfg_error(c, n, "ip_range \"%s\" is not an IPv4 subnet", pc->p->ip_range.v);
+		return -1;
+	}
+	return 0;
+}
+
+static bool in_subnet(uint32_t a, uint32_t net, int prefix)
+{
+	return (a & prefix_mask(prefix)) == net;
+}
+
+/* Gateway and ip_range only make sense inside the pool's subnet. */
+static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc)
+{
+	struct cfg_ipam_pool *p = pc->p;
+	uint32_t a;
+	int pre, r = 0;
+
+	if (!pc->have_subnet) {
+		if (!p->subnet.v)
+			cfg_error_hint(c, n, "add subnet: A.B.C.D/N",
+				       "ipam config entry has no subnet");
+		return -1;
+	}
+	if (p->gateway.v && !cfg_parse_ipv4(p->gateway.v, &a) &&
+	    !in_subnet(a, pc->net, pc->prefix)) {
+		cfg_diag_add(c, p->gateway.pos, false, NULL, "gateway %s is outside subnet %s",
+			     p->gateway.v, p->subnet.v);
+		r = -1;
+	}
+	if (p->ip_range.v && !cfg_parse_cidr4(p->ip_range.v, &a, &pre) &&
+	    (pre < pc->prefix || !in_subnet(a, pc->net, pc->prefix))) {
+		cfg_diag_add(c, p->ip_range.pos, false, NULL, "ip_range %s is outside subnet %s",
+			     p->ip_range.v, p->subnet.v);
+		r = -1;
+	}
+	return r;
+}
+
+static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"subnet", NULL, pool_subnet},
+	    {"gateway", NULL, pool_gateway},
+	    {"ip_range", NULL, pool_ip_range},
+	};
+	static const char *const compose_only[] = {"aux_addresses"};
+	static const struct cfg_map_spec spec = {"ipam config", keys, 3, true, compose_only, 1};
+	struct cfg_network *net = obj;
+	int r = 0;
+
+	if (!cfg_expect(c, n, CFG_NODE_SEQ, "ipam config"))
+		return -1;
+	net->pools = lxr_xcalloc(n->n, sizeof(*net->pools));
+	for (size_t i = 0; i < n->n; i++) {
+		struct pool_ctx pc = {&net->pools[net->n_pools++], 0, 0, false};
+		if (cfg_read_map(c, n->items[i], &spec, &pc) < 0 ||
+		    pool_check(c, n->items[i], &pc) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+static int ipam_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "ipam driver");
+
+	if (v && strcmp(v, "default")) {
+		cfg_error_hint(c, n, "remove it (lxr has its own allocator)",
+			       "ipam driver \"%s\" is not supported yet", v);
+		return -1;
+	}
+	return v ? 0 : -1;
+}
+
+static int net_ipam(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"driver", NULL, ipam_driver},
+	    {"config", NULL, ipam_config},
+	};
+	static const char *const compose_only[] = {"options"};
+	static const struct cfg_map_spec spec = {"ipam", keys, 2, true, compose_only, 1};
+
+	return cfg_read_map(c, n, &spec, obj);
+}
+
+static int net_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_network *net = obj;
+
+	if (cfg_read_str(c, n, "driver", &net->driver) < 0)
+		return -1;
+	if (net->driver.v && strcmp(net->driver.v, "bridge")) {
+		cfg_error_hint(c, n, "use driver: bridge (the default)",
+			       "network driver \"%s\" is not supported yet", net->driver.v);
+		return -1;
+	}
+	return 0;
+}
+
+static int net_internal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_bool(c, n, "internal", &((struct cfg_network *)obj)->internal);
+}
+
+static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_network *)obj)->labels);
+}
+
+int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
+{
+	static const struct cfg_key keys[] = {
+	    {"driver", NULL, net_driver},
+	    {"internal", NULL, net_internal},
+	    {"ipam", NULL, net_ipam},
+	    {"labels", NULL, net_labels},
+	};
+	static const char *const compose_only[] = {"attachable",  "driver_opts", "enable_ipv4",
+						   "enable_ipv6", "external",    "name"};
+	static const struct cfg_map_spec spec = {"network", keys, 4, true, compose_only, 6};
+
+	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, net);
+}
+
+static int vol_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_volume *v = obj;
+
+	if (cfg_read_str(c, n, "driver", &v->driver) < 0)
+		return -1;
+	if (v->driver.v && strcmp(v->driver.v, "local")) {
+		cfg_error_hint(c, n, "use driver: local (the default)",
+			       "volume driver \"%s\" is not supported yet", v->driver.v);
+		return -1;
+	}
+	return 0;
+}
+
+static int vol_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "driver_opts", false, &((struct cfg_volume *)obj)->driver_opts);
+}
+
+static int vol_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_volume *)obj)->labels);
+}
+
+int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)
+{
+	static const struct cfg_key keys[] = {
+	    {"driver", NULL, vol_driver},
+	    {"driver_opts", NULL, vol_driver_opts},
+	    {"labels", NULL, vol_labels},
+	};
+	static const char *const compose_only[] = {"external", "name"};
+	static const struct cfg_map_spec spec = {"volume", keys, 3, true, compose_only, 2};
+
+	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, v);
+}
+
+void cfg_network_free(struct cfg_network *net)
+{
+	free(net->name);
+	free(net->driver.v);
+	for (size_t i = 0; i < net->n_pools; i++) {
+		free(net->pools[i].subnet.v);
+		free(net->pools[i].gateway.v);
+		free(net->pools[i].ip_range.v);
+	}
+	free(net->pools);
+	cfg_kvs_free(&net->labels);
+}
+
+void cfg_volume_free(struct cfg_volume *v)
+{
+	free(v->name);
+	free(v->driver.v);
+	cfg_kvs_free(&v->driver_opts);
+	cfg_kvs_free(&v->labels);
+}

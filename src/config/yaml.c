@@ -1,0 +1,298 @@
+/* libyaml document -> node tree. Aliases stay shared (the tree is a DAG) so
+ * an alias bomb costs nothing until something walks it, and `<<` merge keys
+ * are resolved here, once, by the YAML merge-key rule: explicit keys win,
+ * then earlier merge sources over later ones. */
+#include <string.h>
+#include <yaml.h>
+
+#include "config/internal.h"
+
+#define ARENA_BLOCK (64 * 1024)
+/* Deeper than any stack file needs; bounds recursion on hostile input. */
+#define MAX_DEPTH 64
+
+struct cfg_arena {
+	struct cfg_arena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct builder {
+	struct cfg_ctx *c;
+	yaml_document_t *doc;
+	struct cfg_tree *t;
+	struct cfg_node **memo; /* by libyaml node index */
+	unsigned char *busy;    /* node being built: an alias back to it is a cycle */
+};
+
+static void *arena_alloc(struct cfg_tree *t, size_t n)
+{
+	struct cfg_arena *a = t->arena;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (!a || a->size - a->used < n) {
+		size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		a = lxr_xmalloc(sizeof(*a) + sz);
+		a->used = 0;
+		a->size = sz;
+		a->next = t->arena;
+		t->arena = a;
+	}
+	void *p = (char *)a->data + a->used;
+	a->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+static char *arena_strndup(struct cfg_tree *t, const char *s, size_t n)
+{
+	char *p = arena_alloc(t, n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *cfg_tree_strdup(struct cfg_tree *t, const char *s)
+{
+	return arena_strndup(t, s, strlen(s));
+}
+
+void cfg_tree_free(struct cfg_tree *t)
+{
+	struct cfg_arena *a = t->arena;
+
+	while (a) {
+		struct cfg_arena *next = a->next;
+		free(a);
+		a = next;
+	}
+	t->arena = NULL;
+	t->root = NULL;
+}
+
+static struct cfg_pos mark_pos(struct cfg_ctx *c, yaml_mark_t m)
+{
+	return (struct cfg_pos){c->file, (int)m.line + 1, (int)m.column + 1};
+}
+
+static struct cfg_node *build(struct builder *b, int idx, int depth);
+
+static struct cfg_node *build_scalar(struct builder *b, yaml_node_t *yn, struct cfg_node *n)
+{
+	const char *v = (const char *)yn->data.scalar.value;
+	size_t len = yn->data.scalar.length;
+
+	n->kind = CFG_NODE_SCALAR;
+	n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	n->single_line = yn->start_mark.line == yn->end_mark.line;
+	if (memchr(v, 0, len)) {
+		cfg_error(b->c, n, "NUL character in a scalar");
+		len = strlen(v);
+	}
+	n->raw = arena_strndup(b->t, v, len);
+	return n;
+}
+
+static struct cfg_node *build_seq(struct builder *b, yaml_node_t *yn, struct cfg_node *n, int depth)
+{
+	yaml_node_item_t *it = yn->data.sequence.items.start;
+	size_t cnt = (size_t)(yn->data.sequence.items.top - it);
+
+	n->kind = CFG_NODE_SEQ;
+	n->items = arena_alloc(b->t, cnt * sizeof(*n->items));
+	for (size_t i = 0; i < cnt; i++) {
+		struct cfg_node *item = build(b, it[i], depth + 1);
+		if (item)
+			n->items[n->n++] = item;
+	}
+	return n;
+}
+
+static bool has_key(const struct cfg_node *m, size_t upto, const char *key)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (!strcmp(m->pairs[i].key->raw, key))
+			return true;
+	return false;
+}
+
+static bool is_merge_key(const struct cfg_node *k)
+{
+	return k->plain && !strcmp(k->raw, "<<");
+}
+
+/* Append the pairs of merge source src that m does not have yet. */
+static void merge_from(struct builder *b, struct cfg_node *m, size_t *cap,
+		       const struct cfg_node *src, const struct cfg_node *at)
+{
+	if (src->kind != CFG_NODE_MAP) {
+		cfg_error_hint(b->c, at, "merge a mapping, e.g. `<<: *defaults`",
+			       "the value of a `<<` merge key must be a mapping or a list of "
+			       "mappings, not a %s",
+			       cfg_kind_name(src));
+		return;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		if (has_key(m, m->n, src->pairs[i].key->raw))
+			continue;
+		if (m->n == *cap) {
+			size_t ncap = *cap * 2 + 4;
+			struct cfg_pair *p = arena_alloc(b->t, ncap * sizeof(*p));
+			memcpy(p, m->pairs, m->n * sizeof(*p));
+			m->pairs = p;
+			*cap = ncap;
+		}
+		m->pairs[m->n++] = src->pairs[i];
+	}
+}
+
+static void add_explicit(struct builder *b, struct cfg_node *m, struct cfg_node *k,
+			 struct cfg_node *v)
+{
+	if (k->kind != CFG_NODE_SCALAR) {
+		cfg_error(b->c, k, "mapping keys must be strings, not a %s", cfg_kind_name(k));
+		return;
+	}
+	if (has_key(m, m->n, k->raw)) {
+		cfg_error_hint(b->c, k, "remove one of them", "duplicate key \"%s\"", k->raw);
+		return;
+	}
+	m->pairs[m->n++] = (struct cfg_pair){k, v};
+}
+
+static struct cfg_node *build_map(struct builder *b, yaml_node_t *yn, struct cfg_node *n, int depth)
+{
+	yaml_node_pair_t *p = yn->data.mapping.pairs.start;
+	size_t cnt = (size_t)(yn->data.mapping.pairs.top - p), cap = cnt;
+	struct cfg_node *merges[64], *merge_keys[64];
+	size_t n_merges = 0;
+
+	n->kind = CFG_NODE_MAP;
+	n->pairs = arena_alloc(b->t, cap * sizeof(*n->pairs));
+	for (size_t i = 0; i < cnt; i++) {
+		struct cfg_node *k = build(b, p[i].key, depth + 1);
+		struct cfg_node *v = build(b, p[i].value, depth + 1);
+		if (!k || !v)
+			continue;
+		if (k->kind == CFG_NODE_SCALAR && is_merge_key(k)) {
+			if (n_merges < sizeof(merges) / sizeof(merges[0])) {
+				merge_keys[n_merges] = k;
+				merges[n_merges++] = v;
+			} else
+				cfg_error(b->c, k, "too many `<<` merge keys in one mapping");
+			continue;
+		}
+		add_explicit(b, n, k, v);
+	}
+	for (size_t i = 0; i < n_merges; i++) {
+		if (merges[i]->kind != CFG_NODE_SEQ) {
+			merge_from(b, n, &cap, merges[i], merge_keys[i]);
+			continue;
+		}
+		for (size_t j = 0; j < merges[i]->n; j++)
+			merge_from(b, n, &cap, merges[i]->items[j], merge_keys[i]);
+	}
+	return n;
+}
+
+static struct cfg_node *build(struct builder *b, int idx, int depth)
+{
+	yaml_node_t *yn = yaml_document_get_node(b->doc, idx);
+	struct cfg_node *n;
+
+	if (!yn)
+		return NULL;
+	if (b->memo[idx])
+		return b->memo[idx];
+	if (b->busy[idx]) {
+		cfg_diag_add(b->c, mark_pos(b->c, yn->start_mark), false, NULL,
+			     "an alias refers to a node that contains it (recursive YAML)");
+		return NULL;
+	}
+	if (depth > MAX_DEPTH) {
+		cfg_diag_add(b->c, mark_pos(b->c, yn->start_mark), false, NULL,
+			     "nesting deeper than %d levels", MAX_DEPTH);
+		return NULL;
+	}
+	b->busy[idx] = 1;
+	n = arena_alloc(b->t, sizeof(*n));
+	n->pos = mark_pos(b->c, yn->start_mark);
+	if (yn->type == YAML_SCALAR_NODE)
+		build_scalar(b, yn, n);
+	else if (yn->type == YAML_SEQUENCE_NODE)
+		build_seq(b, yn, n, depth);
+	else
+		build_map(b, yn, n, depth);
+	b->busy[idx] = 0;
+	b->memo[idx] = n;
+	return n;
+}
+
+static void parser_error(struct cfg_ctx *c, yaml_parser_t *p)
+{
+	yaml_mark_t m = p->problem_mark;
+
+	if (p->context)
+		cfg_diag_add(c, mark_pos(c, m), false, NULL, "invalid YAML: %s %s", p->problem,
+			     p->context);
+	else
+		cfg_diag_add(c, mark_pos(c, m), false, NULL, "invalid YAML: %s",
+			     p->problem ? p->problem : "syntax error");
+}
+
+static int build_tree(struct cfg_ctx *c, yaml_document_t *doc, struct cfg_tree *t)
+{
+	size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
+	struct builder b = {c, doc, t, NULL, NULL};
+	size_t before = c->diags->n_errors;
+
+	b.memo = lxr_xcalloc(nn + 1, sizeof(*b.memo));
+	b.busy = lxr_xcalloc(nn + 1, 1);
+	t->root = build(&b, 1, 0);
+	free(b.memo);
+	free(b.busy);
+	return c->diags->n_errors > before ? -1 : 0;
+}
+
+int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t)
+{
+	yaml_parser_t p;
+	yaml_document_t doc, extra;
+	int r = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (!yaml_parser_initialize(&p))
+		abort();
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		parser_error(c, &p);
+		goto out;
+	}
+	if (!yaml_document_get_root_node(&doc)) {
+		cfg_diag_add(c, (struct cfg_pos){c->file, 1, 1}, false,
+			     "a stack file needs at least a `services:` mapping",
+			     "the stack file is empty");
+		yaml_document_delete(&doc);
+		goto out;
+	}
+	r = build_tree(c, &doc, t);
+	yaml_document_delete(&doc);
+	if (!yaml_parser_load(&p, &extra)) {
+		parser_error(c, &p);
+		r = -1;
+	} else if (yaml_document_get_root_node(&extra)) {
+		yaml_node_t *root = yaml_document_get_root_node(&extra);
+		cfg_diag_add(c, mark_pos(c, root->start_mark), false,
+			     "put everything in one document (remove the `---`)",
+			     "a stack file holds one YAML document, this is a second one");
+		r = -1;
+		yaml_document_delete(&extra);
+	} else {
+		yaml_document_delete(&extra);
+	}
+out:
+	yaml_parser_delete(&p);
+	if (r < 0)
+		cfg_tree_free(t);
+	return r;
+}

@@ -1,0 +1,145 @@
+/* /etc/lxr/lxr.conf: [paths] run_dir/data_dir/log_dir, LXR_CONFIG, errors
+ * with line numbers; and the stack-file helpers around loading (file
+ * discovery, project names, the support table, did-you-mean). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "config/internal.h"
+#include "lxr/config.h"
+
+#define DATA LXR_TEST_DATA "/settings/"
+
+static void settings_good(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	assert_int_equal(cfg_settings_load(DATA "good.conf", &s, &err), 0);
+	assert_string_equal(s.run_dir, "/tmp/lxr-run");
+	assert_string_equal(s.data_dir, "/tmp/lxr-data");
+	assert_null(s.log_dir);
+	cfg_settings_free(&s);
+}
+
+static void settings_missing_file_is_fine(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	assert_int_equal(cfg_settings_load(DATA "does-not-exist.conf", &s, &err), 0);
+	assert_null(s.run_dir);
+	assert_null(s.data_dir);
+	assert_null(s.log_dir);
+}
+
+static void settings_env_override(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	setenv("LXR_CONFIG", DATA "good.conf", 1);
+	assert_int_equal(cfg_settings_load(NULL, &s, &err), 0);
+	unsetenv("LXR_CONFIG");
+	assert_string_equal(s.run_dir, "/tmp/lxr-run");
+	cfg_settings_free(&s);
+}
+
+static void settings_errors(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	assert_int_equal(cfg_settings_load(DATA "unknown_key.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "unknown_key.conf:3: unknown key \"rundir\" in [paths]");
+	assert_string_equal(err.hint, "known keys: run_dir, data_dir, log_dir");
+	assert_null(s.run_dir); /* nothing half-applied */
+	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
+	assert_string_equal(err.msg,
+			    DATA "no_section.conf:1: key \"run_dir\" outside the [paths] section");
+	assert_int_equal(cfg_settings_load(DATA "relative.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "relative.conf:2: log_dir must be an absolute path, "
+					  "not \"relative\"");
+	assert_int_equal(cfg_settings_load(DATA "garbage.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "garbage.conf:2: not an INI line");
+}
+
+static void project_names(void **state)
+{
+	char *n;
+
+	n = cfg_project_name_normalize("My App.v2");
+	assert_string_equal(n, "myappv2");
+	free(n);
+	n = cfg_project_name_normalize("__-Lead_ing");
+	assert_string_equal(n, "lead_ing");
+	free(n);
+	assert_null(cfg_project_name_normalize("..."));
+}
+
+static void discovery_prefers_compose_yaml(void **state)
+{
+	char dir[] = "/tmp/lxr-test-discover-XXXXXX";
+	char *found = NULL;
+	lxr_err err;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(cfg_find_stack_file(dir, &found, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
+	assert_true(strstr(err.hint, "compose.yaml") != NULL);
+	const char *names[] = {"docker-compose.yml", "compose.yml", "compose.yaml"};
+	for (size_t i = 0; i < 3; i++) {
+		char *p = lxr_xasprintf("%s/%s", dir, names[i]);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		free(p);
+		assert_int_equal(cfg_find_stack_file(dir, &found, &err), 0);
+		_cleanup_free_ char *want = lxr_xasprintf("%s/%s", dir, names[i]);
+		assert_string_equal(found, want);
+		free(found);
+	}
+	lxr_rm_rf(dir, &err);
+}
+
+static void support_table(void **state)
+{
+	assert_true(cfg_key_supported("service.image"));
+	assert_true(cfg_key_supported("service.deploy.resources.limits"));
+	assert_false(cfg_key_supported("service.depends_on"));
+	assert_false(cfg_key_supported("service.ports"));
+	assert_int_equal(cfg_support_lookup("service.no_such_key"), -1);
+}
+
+static void did_you_mean(void **state)
+{
+	const char *const keys[] = {"restart", "environment", "user", "image"};
+
+	assert_string_equal(cfg_did_you_mean("restrat", keys, 4), "restart");
+	assert_string_equal(cfg_did_you_mean("enviroment", keys, 4), "environment");
+	assert_string_equal(cfg_did_you_mean("imge", keys, 4), "image");
+	assert_null(cfg_did_you_mean("uts", keys, 4));
+	assert_null(cfg_did_you_mean("completely-different", keys, 4));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(settings_good),
+	    cmocka_unit_test(settings_missing_file_is_fine),
+	    cmocka_unit_test(settings_env_override),
+	    cmocka_unit_test(settings_errors),
+	    cmocka_unit_test(project_names),
+	    cmocka_unit_test(discovery_prefers_compose_yaml),
+	    cmocka_unit_test(support_table),
+	    cmocka_unit_test(did_you_mean),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

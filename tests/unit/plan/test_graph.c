@@ -1,0 +1,192 @@
+/* plan layer: start levels, stop order, what `up SERVICE...` pulls in,
+ * profiles, cycles, DOT. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lxr/plan.h"
+
+static struct cfg_stack *load(void)
+{
+	char *const env[] = {NULL};
+	struct cfg_load_opts o = {
+	    .file = LXR_TEST_DATA "/stack.yaml", .environ = env, .accept_unsupported = true};
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	lxr_err err;
+
+	if (cfg_stack_load(&o, &st, &d, &err) < 0)
+		cfg_diags_print(stderr, &d);
+	cfg_diags_free(&d);
+	assert_non_null(st);
+	return st;
+}
+
+/* "name@level name@level ..." in start order */
+static char *order(const struct plan_graph *g)
+{
+	char *s = lxr_xstrdup("");
+
+	for (size_t i = 0; i < g->n; i++) {
+		char *n = lxr_xasprintf("%s%s%s@%zu", s, i ? " " : "", g->nodes[i].svc->name,
+					g->nodes[i].level);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+static void check(const char *const *profiles, const char *const *targets, const char *want)
+{
+	struct cfg_stack *st = load();
+	struct plan_select sel = {profiles, targets};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	if (plan_graph_build(st, &sel, &g, &err) < 0)
+		fail_msg("plan: %s", err.msg);
+	_cleanup_free_ char *got = order(g);
+	assert_string_equal(got, want);
+	plan_graph_free(g);
+	cfg_stack_free(st);
+}
+
+static void levels_and_order(void **state)
+{
+	/* Within a level, file order; levels wait only for earlier ones. */
+	check(NULL, NULL, "cache@0 db@0 api@1 worker@1 web@2");
+}
+
+static void stop_order_is_reverse(void **state)
+{
+	struct cfg_stack *st = load();
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	assert_int_equal(plan_graph_build(st, NULL, &g, &err), 0);
+	assert_int_equal(g->n_levels, 3);
+	/* Every service stops before anything it depends on. */
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t j = 0; j < g->nodes[i].n_deps; j++)
+			assert_true(g->nodes[i].deps[j] < i);
+	assert_int_equal(plan_graph_find(g, "web"), 4);
+	assert_int_equal(plan_graph_find(g, "debug"), -1);
+	plan_graph_free(g);
+	cfg_stack_free(st);
+}
+
+static void up_service_pulls_dependencies(void **state)
+{
+	const char *const web[] = {"web", NULL};
+	const char *const worker[] = {"worker", NULL};
+
+	check(NULL, web, "db@0 api@1 web@2");
+	check(NULL, worker, "cache@0 db@0 worker@1");
+}
+
+static void profiles_enable_services(void **state)
+{
+	const char *const debug[] = {"debug", NULL};
+	const char *const tools[] = {"tools", NULL};
+
+	check(debug, NULL, "cache@0 db@0 api@1 worker@1 web@2 debug@3");
+	/* A targeted service runs whatever its profiles, with its deps. */
+	check(NULL, debug, "db@0 api@1 web@2 debug@3");
+	/* An optional dependency disabled by profiles is left out. */
+	check(tools, NULL, "cache@0 db@0 tools@0 api@1 worker@1 web@2");
+}
+
+static void disabled_required_dependency_fails(void **state)
+{
+	const char *const ops[] = {"ops", NULL};
+	struct cfg_stack *st = load();
+	struct plan_select sel = {ops, NULL};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	assert_int_equal(plan_graph_build(st, &sel, &g, &err), -1);
+	assert_null(g);
+	assert_string_equal(
+	    err.msg, "service \"needs_debug\" depends on \"debug\", which its profiles disable");
+	assert_true(strstr(err.hint, "--profile") != NULL);
+	cfg_stack_free(st);
+}
+
+static void unknown_target_fails(void **state)
+{
+	const char *const t[] = {"nope", NULL};
+	struct cfg_stack *st = load();
+	struct plan_select sel = {NULL, t};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	assert_int_equal(plan_graph_build(st, &sel, &g, &err), -1);
+	assert_string_equal(err.msg, "no such service: nope");
+	cfg_stack_free(st);
+}
+
+/* The loader refuses cycles, but the plan must not trust that blindly. */
+static void cycle_is_reported(void **state)
+{
+	struct cfg_dep ab = {.service = {(char *)"b", {0}}, .required = true};
+	struct cfg_dep bc = {.service = {(char *)"c", {0}}, .required = true};
+	struct cfg_dep ca = {.service = {(char *)"a", {0}}, .required = true};
+	struct cfg_service svc[3] = {
+	    {.name = (char *)"a", .depends_on = &ab, .n_depends_on = 1},
+	    {.name = (char *)"b", .depends_on = &bc, .n_depends_on = 1},
+	    {.name = (char *)"c", .depends_on = &ca, .n_depends_on = 1},
+	};
+	struct cfg_stack st = {.services = svc, .n_services = 3};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	assert_int_equal(plan_graph_build(&st, NULL, &g, &err), -1);
+	assert_string_equal(err.msg, "dependency cycle: a -> b -> c -> a");
+}
+
+static void dot_output(void **state)
+{
+	const char *const web[] = {"web", NULL};
+	struct cfg_stack *st = load();
+	struct plan_select sel = {NULL, web};
+	struct plan_graph *g = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	lxr_err err;
+
+	assert_int_equal(plan_graph_build(st, &sel, &g, &err), 0);
+	assert_int_equal(plan_graph_write_dot(f, g, &err), 0);
+	fclose(f);
+	assert_string_equal(buf, "digraph \"data\" {\n"
+				 "\trankdir=BT;\n"
+				 "\tsubgraph level0 {\n\t\trank=same;\n\t\t\"db\";\n\t}\n"
+				 "\tsubgraph level1 {\n\t\trank=same;\n\t\t\"api\";\n\t}\n"
+				 "\tsubgraph level2 {\n\t\trank=same;\n\t\t\"web\";\n\t}\n"
+				 "\t\"api\" -> \"db\" [label=\"service_started\"];\n"
+				 "\t\"web\" -> \"api\" [label=\"service_healthy\"];\n"
+				 "}\n");
+	free(buf);
+	plan_graph_free(g);
+	cfg_stack_free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(levels_and_order),
+	    cmocka_unit_test(stop_order_is_reverse),
+	    cmocka_unit_test(up_service_pulls_dependencies),
+	    cmocka_unit_test(profiles_enable_services),
+	    cmocka_unit_test(disabled_required_dependency_fails),
+	    cmocka_unit_test(unknown_target_fails),
+	    cmocka_unit_test(cycle_is_reported),
+	    cmocka_unit_test(dot_output),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -77,6 +77,9 @@ struct lxr_spec {
 	gid_t *additional_gids;
 	size_t n_additional_gids;
 	bool terminal;	  /* allocate a PTY from the container's devpts */
+	/* OCI process.consoleSize: set on the PTY before the command runs, so
+	 * it never reads 0x0 (0: leave the kernel's default) */
+	unsigned short console_rows, console_cols;
 	bool open_stdin;  /* -i: keep stdin connected */
 	struct lxr_caps caps;
 	bool no_new_privileges;
@@ -209,6 +212,8 @@ int rt_container_kill(struct lxr_container *c, int sig, lxr_err *err);
  * it (N, or 128+signal), and whether the cgroup saw an OOM kill. */
 int rt_container_exit_code(int wstatus);
 bool rt_container_oom_killed(struct lxr_container *c);
+/* console_rows/cols from lxr's own terminal (stdout, else stdin), if any. */
+void rt_console_size_from_tty(struct lxr_spec *spec);
 /* In the foreground: relay the PTY (raw mode on a terminal stdin, window
  * size followed), forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to
  * the container, and return the init's wait status once it exits. */

@@ -97,6 +97,8 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	p = &ref.process;
 	p->args = lxr_strv_dup(cmd);
 	p->terminal = o->tty;
+	if (o->tty)
+		rt_console_size_from_tty(p);
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		env_put(&p->env, o->env[i]);
 	if (o->tty)

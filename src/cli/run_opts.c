@@ -318,6 +318,8 @@ static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 	if (!s->hostname)
 		s->hostname = lxr_xstrdup(o->name);
 	s->terminal = o->tty;
+	if (o->tty)
+		rt_console_size_from_tty(s);
 	s->open_stdin = o->interactive;
 	s->args = lxr_strv_dup(cmd);
 	if (!s->args[0])

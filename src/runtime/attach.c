@@ -30,6 +30,16 @@ static void copy_winsize(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
+void rt_console_size_from_tty(struct lxr_spec *spec)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		spec->console_rows = ws.ws_row;
+		spec->console_cols = ws.ws_col;
+	}
+}
+
 /* The container's terminal does the line editing and echo: ours must pass
  * every key through untouched. */
 static void raw_on(struct relay *r)

@@ -81,7 +81,7 @@ static int write_sysctls(const struct lxr_spec *spec, lxr_err *err)
 /* The PTY comes from the container's own devpts instance (mounted with
  * newinstance), so the slave is /dev/pts/0 inside and the host's PTYs stay
  * invisible. The master goes to the parent; the slave stays here. */
-int rt_child_open_pty(int sync, int *slave, lxr_err *err)
+int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err *err)
 {
 	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char name[64];
@@ -93,6 +93,11 @@ int rt_child_open_pty(int sync, int *slave, lxr_err *err)
 	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (*slave < 0)
 		return lxr_fail(err, errno, "open %s", name);
+	if (spec->console_rows && spec->console_cols) {
+		struct winsize ws = {.ws_row = spec->console_rows, .ws_col = spec->console_cols};
+		if (ioctl(*slave, TIOCSWINSZ, &ws) < 0)
+			return lxr_fail(err, errno, "set terminal size (TIOCSWINSZ)");
+	}
 	if (lxr_send_fd(sync, master, err) < 0)
 		return lxr_err_wrap(err, "send pty to lxr");
 	return 0;
@@ -199,7 +204,7 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 		_exit(125);
 	if (prepare(c, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
-	if (spec->terminal && rt_child_open_pty(c->sync, &slave, &err) < 0)
+	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (rt_process_apply_creds(spec, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);

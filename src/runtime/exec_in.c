@@ -86,7 +86,7 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 		int slave = -1;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (proc->terminal && rt_child_open_pty(sync, &slave, &err) < 0)
+		if (proc->terminal && rt_child_open_pty(sync, proc, &slave, &err) < 0)
 			rt_child_fail(sync, 125, &err);
 		if (rt_process_apply_creds(proc, &err) < 0)
 			rt_child_fail(sync, 125, &err);

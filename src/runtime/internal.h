@@ -147,7 +147,7 @@ _Noreturn void rt_child_main(const struct rt_child *c);
 /* Shared by start and exec: the command's process from creds to exec, and
  * the parent's reading of the start-up messages. */
 _Noreturn void rt_child_fail(int sync, int code, const lxr_err *err);
-int rt_child_open_pty(int sync, int *slave, lxr_err *err);
+int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err *err);
 _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave);
 /* state.c */
 int rt_proc_starttime(pid_t pid, unsigned long long *out);

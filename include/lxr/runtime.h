@@ -67,6 +67,10 @@ struct lxr_spec {
 	 * per-container upper/work pair on top with overlayfs. */
 	char **lower_dirs; /* topmost first, as overlayfs lowerdir= */
 	bool readonly_root;
+	/* the writable layer dies with the container (--rm): it is a tmpfs in
+	 * the container's mount namespace, charged to its memory cgroup, gone
+	 * with it; otherwise upper/ in the container's directory is kept */
+	bool ephemeral_upper;
 
 	/* OCI "process" */
 	char **args;

@@ -90,6 +90,10 @@ void lxr_strv_free(char **v);
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err);
+/* Create a new file with data, no fsync: for files remade on every start
+ * (a container's /etc/hosts), where a torn file after a crash is rebuilt. */
+int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       lxr_err *err);
 /* Write a short string to an existing file (cgroup knobs, /proc files). */
 int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *err);
 /* Read a whole small file (<1 MiB) into a NUL-terminated buffer. */

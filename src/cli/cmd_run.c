@@ -162,7 +162,9 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&fwd, SIGHUP);
 	sigaddset(&fwd, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	lxr_debug("arguments parsed");
 	r = o.detach ? run_detached(&o) : run_foreground(&o);
 	run_opts_free(&o);
+	lxr_debug("exit %d", r);
 	return r;
 }

@@ -32,6 +32,7 @@ int main(int argc, char **argv)
 	lxr_proc_title_init(argc, argv);
 	if (dbg && *dbg && strcmp(dbg, "0"))
 		lxr_log_level = LXR_LOG_DEBUG;
+	lxr_debug("lxr %s", argc > 1 ? argv[1] : "");
 	if (argc < 2) {
 		usage(stderr);
 		return LXR_EXIT_USAGE;

@@ -317,6 +317,7 @@ static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 	s->cgroup_group = lxr_xstrdup("_run");
 	if (!s->hostname)
 		s->hostname = lxr_xstrdup(o->name);
+	s->ephemeral_upper = o->rm;
 	s->terminal = o->tty;
 	if (o->tty)
 		rt_console_size_from_tty(s);

@@ -177,8 +177,10 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	 * through lxr, once, not also directly through the process group. */
 	if (setsid() < 0)
 		return lxr_fail(err, errno, "setsid");
-	if (rt_rootfs_setup(spec, c->rootdir, c->upper, c->work, c->plan, err) < 0)
+	lxr_debug("container %s: in the container", spec->id);
+	if (rt_rootfs_setup(spec, c->rootdir, c->layer, c->upper, c->work, c->plan, err) < 0)
 		return -1;
+	lxr_debug("container %s: root filesystem built, pivoted", spec->id);
 	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return lxr_fail(err, errno, "sethostname \"%s\"", spec->hostname);
@@ -186,7 +188,10 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 		return -1;
 	if (write_sysctls(spec, err) < 0)
 		return -1;
-	return rt_rootfs_finish(spec, c->plan, err);
+	if (rt_rootfs_finish(spec, c->plan, err) < 0)
+		return -1;
+	lxr_debug("container %s: masked and read-only paths done", spec->id);
+	return 0;
 }
 
 _Noreturn void rt_child_main(const struct rt_child *c)
@@ -208,6 +213,7 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 		rt_child_fail(c->sync, 125, &err);
 	if (rt_process_apply_creds(spec, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
+	lxr_debug("container %s: credentials, capabilities and seccomp applied", spec->id);
 	/* The kernel clears the parent-death signal on a uid/gid change. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (!spec->init)

@@ -16,7 +16,7 @@
 
 struct lxr_container {
 	char *id;
-	char *dir, *upper, *work, *rootdir;
+	char *dir, *layer, *upper, *work, *rootdir;
 	struct lxr_cgroup *cg;
 	pid_t pid;
 	int pidfd;
@@ -51,6 +51,7 @@ static void container_free(struct lxr_container *c)
 		close(c->pidfd);
 	free(c->id);
 	free(c->dir);
+	free(c->layer);
 	free(c->upper);
 	free(c->work);
 	free(c->rootdir);
@@ -72,13 +73,13 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	size_t rlen = 0;
 	lxr_err ignored;
 
-	if (lxr_write_file_atomic(dirfd, "hostname", hostname, strlen(hostname), 0644, err) < 0 ||
-	    lxr_write_file_atomic(dirfd, "hosts", hosts, sizeof(hosts) - 1, 0644, err) < 0)
+	if (lxr_write_file_new(dirfd, "hostname", hostname, strlen(hostname), 0644, err) < 0 ||
+	    lxr_write_file_new(dirfd, "hosts", hosts, sizeof(hosts) - 1, 0644, err) < 0)
 		return -1;
 	/* A host without resolv.conf gives an empty one, as docker does. */
 	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, &rlen, &ignored) < 0)
 		rlen = 0;
-	return lxr_write_file_atomic(dirfd, "resolv.conf", resolv ? resolv : "", rlen, 0644, err);
+	return lxr_write_file_new(dirfd, "resolv.conf", resolv ? resolv : "", rlen, 0644, err);
 }
 
 static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const char *state_root,
@@ -98,8 +99,13 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 		return lxr_fail(err, errno, "mkdir %s", c->dir);
 	}
 	c->made_dir = true;
-	if (mkdir(c->upper, 0755) < 0 || mkdir(c->work, 0700) < 0 || mkdir(c->rootdir, 0755) < 0)
+	/* An ephemeral layer lives in a tmpfs the container mounts at layer/
+	 * in its own mount namespace (rootfs.c); only the mount point is here. */
+	if (spec->ephemeral_upper ? mkdir(c->layer, 0700) < 0
+				  : mkdir(c->upper, 0755) < 0 || mkdir(c->work, 0700) < 0)
 		return lxr_fail(err, errno, "create overlay directories in %s", c->dir);
+	if (mkdir(c->rootdir, 0755) < 0)
+		return lxr_fail(err, errno, "create %s", c->rootdir);
 	dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s", c->dir);
@@ -180,6 +186,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	bool into_cg = false;
 	pid_t pid;
 
+	if (spec->seccomp_default && rt_seccomp_prepare(spec->caps.bounding, err) < 0)
+		return -1;
 	if (open_joins(spec, joins, err) < 0)
 		return -1;
 
@@ -200,6 +208,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	if (pid == 0) {
 		struct rt_child ch = {.spec = spec, .plan = plan, .rootdir = c->rootdir,
 				      .upper = c->upper, .work = c->work, .sync = child_end,
+				      .layer = spec->ephemeral_upper ? c->layer : NULL,
 				      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create};
 		close(parent_end);
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
@@ -208,10 +217,16 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	}
 	c->pid = pid;
 	close(lxr_steal_fd(&child_end));
+	lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid, into_cg ? " into its cgroup" : "");
 	if (!into_cg && rt_cgroup_attach(c->cg, pid, err) < 0)
 		return -1;
+	lxr_debug("container %s: in its cgroups", c->id);
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
+	/* Written while the container builds its root filesystem: the pid is
+	 * all it needs, and the fsync overlaps the child's work. */
+	if (rt_state_write(c->dir, spec, pid, err) < 0)
+		return -1;
 	return rt_sync_await(parent_end, c->id, io, NULL, err);
 }
 
@@ -228,11 +243,15 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 	c->pidfd = -1;
 	c->pid = -1;
 	c->dir = lxr_xasprintf("%s/%s", state_root, spec->id);
-	c->upper = lxr_xasprintf("%s/upper", c->dir);
-	c->work = lxr_xasprintf("%s/work", c->dir);
+	c->layer = lxr_xasprintf("%s/layer", c->dir);
+	c->upper = spec->ephemeral_upper ? lxr_xasprintf("%s/upper", c->layer)
+					 : lxr_xasprintf("%s/upper", c->dir);
+	c->work = spec->ephemeral_upper ? lxr_xasprintf("%s/work", c->layer)
+					: lxr_xasprintf("%s/work", c->dir);
 	c->rootdir = lxr_xasprintf("%s/rootfs", c->dir);
 	io->pty_master = -1;
 
+	lxr_debug("container %s: start", spec->id);
 	if (make_dirs(c, spec, state_root, err) < 0) {
 		if (c->made_dir)
 			lxr_rm_rf(c->dir, &undo_err);
@@ -241,6 +260,7 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 	}
 	r = rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
 			     &spec->resources, &c->cg, err);
+	lxr_debug("container %s: directories and cgroup made", spec->id);
 	if (r == 0) {
 		_cleanup_free_ char *h = lxr_xasprintf("%s/hostname", c->dir);
 		_cleanup_free_ char *hs = lxr_xasprintf("%s/hosts", c->dir);
@@ -253,8 +273,7 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 		r = start_child(c, spec, &plan, io, err);
 		rt_plan_free(&plan);
 	}
-	if (r == 0)
-		r = rt_state_write(c->dir, spec, c->pid, err);
+	lxr_debug("container %s: command started (exec done)", spec->id);
 	if (r < 0) {
 		if (io->pty_master >= 0)
 			close(io->pty_master);
@@ -308,8 +327,10 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 		return 0;
 	/* PID 1 gone means the kernel kills the rest of the namespace; its
 	 * mounts go with the mount namespace, so there is nothing to unmount. */
+	lxr_debug("container %s: destroy", c->id);
 	rt_container_kill(c, SIGKILL, err);
 	rt_container_wait(c);
+	lxr_debug("container %s: init reaped", c->id);
 	if (c->cg && rt_cgroup_destroy(c->cg, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);
 	c->cg = NULL;
@@ -318,8 +339,10 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 		_cleanup_free_ char *st = lxr_xasprintf("%s/state", c->dir);
 		unlink(st);
 	}
+	lxr_debug("container %s: cgroup removed", c->id);
 	if (remove_upper && lxr_rm_rf(c->dir, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);
+	lxr_debug("container %s: gone", c->id);
 	container_free(c);
 	return r;
 }

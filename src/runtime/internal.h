@@ -17,6 +17,10 @@ int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err);
 /* Load lxr's default seccomp filter (docker-like deny list, EPERM). Needs
  * no_new_privs or CAP_SYS_ADMIN, so it is the last step before exec. */
 int rt_seccomp_load_default(lxr_err *err);
+/* Compile (or fetch from the run dir's cache) the filter for caps ahead of a
+ * clone, so the container only loads it. rt_seccomp_load prepares on its own
+ * when this was not called. */
+int rt_seccomp_prepare(uint64_t caps, lxr_err *err);
 
 /* The same filter for a container whose bounding set is caps: like
  * docker's profile, a rule guarded by a capability (mount by SYS_ADMIN,
@@ -98,8 +102,8 @@ void rt_plan_free(struct rt_plan *plan);
 /* In the container's mount namespace: make every mount private, mount the
  * overlay at rootdir, run the plan's pre-pivot ops inside it, pivot_root and
  * detach the old root. */
-int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *upper,
-		    const char *work, const struct rt_plan *plan, lxr_err *err);
+int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
+		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err);
 /* After pivot (and after sysctls, which need a writable /proc/sys): masks,
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
@@ -135,6 +139,7 @@ struct rt_child {
 	const struct lxr_spec *spec;
 	const struct rt_plan *plan;
 	const char *rootdir, *upper, *work;
+	const char *layer;   /* ephemeral: mount a tmpfs here holding upper and work */
 	int sync;	     /* container end of the sync pair */
 	int stdio[3];	     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
 	bool unshare_cgroupns; /* cgroups joined after clone (v1): new cgroupns now */

@@ -232,8 +232,21 @@ static int mount_overlay(const struct lxr_spec *spec, const char *rootdir, const
 	return -1;
 }
 
-int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *upper,
-		    const char *work, const struct rt_plan *plan, lxr_err *err)
+/* The writable layer of a --rm container: a tmpfs in the container's own
+ * mount namespace. It vanishes with the container, even if lxr is killed,
+ * nothing needs deleting, and its pages count against the container's memory
+ * limit. */
+static int mount_layer_tmpfs(const char *layer, const char *upper, const char *work, lxr_err *err)
+{
+	if (mount("tmpfs", layer, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		return lxr_fail(err, errno, "mount tmpfs for the writable layer on %s", layer);
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return lxr_fail(err, errno, "create %s and %s", upper, work);
+	return 0;
+}
+
+int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
+		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err)
 {
 	_cleanup_close_ int rootfd = -1;
 
@@ -241,6 +254,8 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 	 * to this namespace before the first mount. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return lxr_fail(err, errno, "make mounts private (mount MS_REC|MS_PRIVATE on /)");
+	if (layer && mount_layer_tmpfs(layer, upper, work, err) < 0)
+		return -1;
 	if (mount_overlay(spec, rootdir, upper, work, err) < 0)
 		return -1;
 	rootfd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);

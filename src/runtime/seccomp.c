@@ -7,11 +7,18 @@
  * holds the capability the syscall is guarded by. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "runtime/internal.h"
 
@@ -294,17 +301,17 @@ static int add_arches(scmp_filter_ctx ctx, lxr_err *err)
 	return 0;
 }
 
-int rt_seccomp_load(uint64_t caps, lxr_err *err)
+/* The filter for caps as a BPF program (libseccomp does the compiling). */
+static int compile(uint64_t caps, struct sock_filter **prog, size_t *len, lxr_err *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	_cleanup_close_ int fd = -1;
 	int r = -1;
+	off_t size;
 
 	if (!ctx)
 		return lxr_fail(err, ENOMEM, "seccomp_init");
-	/* Never switch no_new_privs on behind the spec's back: the caller
-	 * either set it or still holds CAP_SYS_ADMIN (creds.c orders that). */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	/* Real errno values from seccomp_load instead of a generic ECANCELED. */
+	/* Real errno values instead of a generic ECANCELED. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	if (add_arches(ctx, err) < 0)
 		goto out;
@@ -312,17 +319,129 @@ int rt_seccomp_load(uint64_t caps, lxr_err *err)
 		if (rule_applies(&rules[i], caps) && add_rule(ctx, &rules[i], err) < 0)
 			goto out;
 	}
-	r = seccomp_load(ctx);
-	if (r < 0) {
-		lxr_fail(err, -r, "seccomp load");
-		if (r == -EACCES)
-			lxr_err_hint(err, "a filter needs no_new_privileges or CAP_SYS_ADMIN when "
-					  "it is loaded");
-		r = -1;
+	fd = memfd_create("lxr-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		lxr_fail(err, errno, "memfd_create for the seccomp program");
+		goto out;
 	}
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0) {
+		r = lxr_fail(err, -r, "seccomp_export_bpf");
+		goto out;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size > 1 << 20) {
+		r = lxr_fail(err, EPROTO, "seccomp program of %lld bytes", (long long)size);
+		goto out;
+	}
+	*prog = lxr_xmalloc((size_t)size);
+	if (pread(fd, *prog, (size_t)size, 0) != size) {
+		free(*prog);
+		r = lxr_fail(err, errno ? errno : EIO, "read back the seccomp program");
+		goto out;
+	}
+	*len = (size_t)size / sizeof(struct sock_filter);
+	r = 0;
 out:
 	seccomp_release(ctx);
 	return r;
+}
+
+/* Compiling takes libseccomp about a millisecond and a half, a sixth of a
+ * container start: the program is prepared once in the parent (and kept on
+ * disk for the next lxr, keyed by the capability set, the kernel, and this
+ * very lxr binary), and the child only hands it to the kernel. */
+static struct {
+	bool ready;
+	uint64_t caps;
+	struct sock_filter *prog;
+	size_t len;
+} prepared;
+
+static char *cache_path(uint64_t caps)
+{
+	struct stat st;
+	struct utsname u;
+
+	if (stat("/proc/self/exe", &st) < 0 || uname(&u) < 0)
+		return NULL;
+	return lxr_xasprintf("%s/seccomp/%016llx-%s-%llx-%llx-%llx-%llx.bpf", lxr_run_dir(),
+			     (unsigned long long)caps, u.release, (unsigned long long)st.st_dev,
+			     (unsigned long long)st.st_ino, (unsigned long long)st.st_size,
+			     (unsigned long long)st.st_mtim.tv_sec);
+}
+
+static bool cache_read(const char *path, struct sock_filter **prog, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	lxr_err ignored;
+
+	if (!path || lxr_read_file_at(AT_FDCWD, path, &buf, &n, &ignored) < 0)
+		return false;
+	if (n == 0 || n % sizeof(struct sock_filter)) {
+		free(buf);
+		return false;
+	}
+	*prog = (struct sock_filter *)buf;
+	*len = n / sizeof(struct sock_filter);
+	return true;
+}
+
+static void cache_write(const char *path, const struct sock_filter *prog, size_t len)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int dfd = -1;
+	lxr_err ignored;
+
+	if (!path)
+		return;
+	dir = lxr_xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	if (lxr_mkdir_p(dir, 0700, &ignored) < 0)
+		return;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		lxr_write_file_atomic(dfd, strrchr(path, '/') + 1, prog, len * sizeof(*prog), 0600,
+				      &ignored);
+}
+
+int rt_seccomp_prepare(uint64_t caps, lxr_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (prepared.ready && prepared.caps == caps)
+		return 0;
+	free(prepared.prog);
+	prepared.ready = false;
+	path = cache_path(caps);
+	if (!cache_read(path, &prepared.prog, &prepared.len)) {
+		if (compile(caps, &prepared.prog, &prepared.len, err) < 0)
+			return -1;
+		cache_write(path, prepared.prog, prepared.len);
+	}
+	prepared.caps = caps;
+	prepared.ready = true;
+	return 0;
+}
+
+int rt_seccomp_load(uint64_t caps, lxr_err *err)
+{
+	struct sock_fprog fp;
+
+	/* The caller either set no_new_privs or still holds CAP_SYS_ADMIN
+	 * (creds.c orders that); the filter never switches it on itself. */
+	if (rt_seccomp_prepare(caps, err) < 0)
+		return -1;
+	fp.len = (unsigned short)prepared.len;
+	fp.filter = prepared.prog;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
+		lxr_fail(err, errno, "seccomp load (SECCOMP_SET_MODE_FILTER)");
+		if (errno == EACCES)
+			lxr_err_hint(err, "a filter needs no_new_privileges or CAP_SYS_ADMIN when "
+					  "it is loaded");
+		return -1;
+	}
+	return 0;
 }
 
 int rt_seccomp_load_default(lxr_err *err)

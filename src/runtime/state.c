@@ -65,26 +65,26 @@ static char *process_fields(const struct lxr_spec *spec)
 int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err)
 {
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_free_ char *text = NULL, *proc = NULL, *env = NULL;
+	_cleanup_free_ char *text = NULL, *proc = NULL;
 	unsigned long long st = 0;
-	size_t elen = 0;
+	size_t len;
 
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s", dir);
-	/* environment: NUL-separated, any byte but NUL allowed in values */
-	for (size_t i = 0; spec->env && spec->env[i]; i++) {
-		size_t l = strlen(spec->env[i]) + 1;
-		env = lxr_xrealloc(env, elen + l);
-		memcpy(env + elen, spec->env[i], l);
-		elen += l;
-	}
-	if (lxr_write_file_atomic(dfd, "environ", env ? env : "", elen, 0600, err) < 0)
-		return -1;
 	rt_proc_starttime(pid, &st);
 	proc = process_fields(spec);
-	text = lxr_xasprintf("id=%s\npid=%d\nstarttime=%llu\ncgroup_group=%s\n%s", spec->id,
+	text = lxr_xasprintf("id=%s\npid=%d\nstarttime=%llu\ncgroup_group=%s\n%s\n", spec->id,
 			     (int)pid, st, spec->cgroup_group ? spec->cgroup_group : "default", proc);
-	return lxr_write_file_atomic(dfd, "state", text, strlen(text), 0600, err);
+	/* after the blank line: the environment, NUL-separated (values may
+	 * hold any byte but NUL, newlines included) */
+	len = strlen(text);
+	for (size_t i = 0; spec->env && spec->env[i]; i++) {
+		size_t l = strlen(spec->env[i]) + 1;
+		text = lxr_xrealloc(text, len + l);
+		memcpy(text + len, spec->env[i], l);
+		len += l;
+	}
+	return lxr_write_file_atomic(dfd, "state", text, len, 0600, err);
 }
 
 static char *field(char *text, const char *key)
@@ -107,17 +107,21 @@ static uint64_t hexfield(char *text, const char *key)
 	return v ? strtoull(v, NULL, 16) : 0;
 }
 
-static void read_process(char *text, const char *state_root, const char *id,
-			 struct lxr_container_ref *ref)
+static void read_process(char *text, size_t len, struct lxr_container_ref *ref)
 {
 	struct lxr_spec *p = &ref->process;
+	char *blank = strstr(text, "\n\n");
+
+	/* The environment after the blank line first; then the header ends
+	 * there, so no variable can pose as a header field. */
+	if (blank) {
+		for (size_t off = (size_t)(blank + 2 - text); off < len; off += strlen(text + off) + 1)
+			lxr_strv_push(&p->env, lxr_xstrdup(text + off));
+		blank[1] = '\0';
+	}
 	_cleanup_free_ char *uid = field(text, "uid"), *gid = field(text, "gid");
 	_cleanup_free_ char *groups = field(text, "groups");
 	_cleanup_free_ char *nnp = field(text, "no_new_privs"), *sc = field(text, "seccomp");
-	_cleanup_free_ char *envpath = lxr_xasprintf("%s/%s/environ", state_root, id);
-	_cleanup_free_ char *env = NULL;
-	size_t elen = 0;
-	lxr_err ignored;
 
 	p->uid = uid ? (uid_t)strtoul(uid, NULL, 10) : 0;
 	p->gid = gid ? (gid_t)strtoul(gid, NULL, 10) : 0;
@@ -134,9 +138,6 @@ static void read_process(char *text, const char *state_root, const char *id,
 	p->caps.ambient = hexfield(text, "cap_amb");
 	p->no_new_privileges = nnp && atoi(nnp);
 	p->seccomp_default = sc && atoi(sc);
-	if (lxr_read_file_at(AT_FDCWD, envpath, &env, &elen, &ignored) == 0)
-		for (size_t off = 0; off < elen; off += strlen(env + off) + 1)
-			lxr_strv_push(&p->env, lxr_xstrdup(env + off));
 }
 
 int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
@@ -145,17 +146,18 @@ int rt_container_find(const char *state_root, const char *id, struct lxr_contain
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s/state", state_root, id);
 	_cleanup_free_ char *text = NULL, *pid = NULL, *st = NULL;
 	unsigned long long now;
+	size_t len = 0;
 
 	memset(ref, 0, sizeof(*ref));
 	ref->pidfd = -1;
-	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, err) < 0) {
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, err) < 0) {
 		if (err->errnum == ENOENT)
 			return lxr_fail(err, ESRCH, "no container \"%s\" is running", id);
 		return -1;
 	}
+	read_process(text, len, ref); /* also ends text at the header */
 	pid = field(text, "pid");
 	st = field(text, "starttime");
-	read_process(text, state_root, id, ref);
 	ref->id = lxr_xstrdup(id);
 	ref->cgroup_group = field(text, "cgroup_group");
 	ref->pid = pid ? (pid_t)atoi(pid) : -1;

@@ -45,6 +45,22 @@ int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 	return 0;
 }
 
+int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       lxr_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	ssize_t w;
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "create %s", name);
+	w = len ? write(fd, data, len) : 0;
+	if (w < 0)
+		return lxr_fail(err, errno, "write %s", name);
+	if ((size_t)w != len)
+		return lxr_fail(err, EIO, "short write to %s", name);
+	return 0;
+}
+
 int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *err)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_TRUNC);

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lxr/util.h"
 
@@ -15,7 +17,18 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...)
 
 	if (lvl > lxr_log_level)
 		return;
-	fprintf(stderr, "lxr: %s: ", names[lvl]);
+	if (lvl == LXR_LOG_DEBUG) {
+		/* milliseconds since the first message: where start-up time goes */
+		static struct timespec t0;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!t0.tv_sec && !t0.tv_nsec)
+			t0 = now;
+		fprintf(stderr, "lxr[%d] %8.3f ms: ", (int)getpid(),
+			(double)(now.tv_sec - t0.tv_sec) * 1e3 + (double)(now.tv_nsec - t0.tv_nsec) / 1e6);
+	} else {
+		fprintf(stderr, "lxr: %s: ", names[lvl]);
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -2,6 +2,7 @@
  * filter itself is loaded in a forked child (no_new_privs makes that work
  * without root) which then tries the calls a container must not make. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
@@ -246,9 +247,56 @@ static void load_needs_nnp_or_sys_admin(void **state)
 	close(pfd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_string_equal(err.msg, "seccomp load");
+	assert_string_equal(err.msg, "seccomp load (SECCOMP_SET_MODE_FILTER)");
 	assert_int_equal(err.errnum, EACCES);
 	assert_non_null(strstr(err.hint, "no_new_privileges"));
+}
+
+/* The compiled program is cached in the run dir; a torn cache file must
+ * never be loaded as a filter: it is compiled afresh instead. */
+static void cache_is_written_and_a_torn_one_ignored(void **state)
+{
+	char *run = *state;
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/seccomp", run);
+	_cleanup_free_ char *cmd = NULL;
+	char path[1024] = "";
+	lxr_err err = {0};
+	struct dirent *de;
+	DIR *d;
+
+	assert_int_equal(rt_seccomp_prepare(rt_caps_docker_default(), &err), 0);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".bpf"))
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+	closedir(d);
+	assert_true(path[0]);
+	/* The program in memory is now another capability set's, so the
+	 * child's load of the default set must go to the file... */
+	assert_int_equal(rt_seccomp_prepare(rt_caps_docker_default() | (1ULL << 19), &err), 0);
+	/* ...which is torn: 3 bytes is no whole BPF instruction */
+	assert_int_equal(truncate(path, 3), 0);
+	filter_denies_in_a_child(state);
+}
+
+static int make_run_dir(void **state)
+{
+	char tmpl[] = "/tmp/lxr-seccomp-test-XXXXXX";
+
+	if (!mkdtemp(tmpl))
+		return -1;
+	*state = lxr_xstrdup(tmpl);
+	return setenv("LXR_RUN_DIR", tmpl, 1);
+}
+
+static int remove_run_dir(void **state)
+{
+	lxr_err err;
+	int r = lxr_rm_rf(*state, &err);
+
+	free(*state);
+	return r;
 }
 
 int main(void)
@@ -258,6 +306,7 @@ int main(void)
 	    cmocka_unit_test(persona_rules_cover_the_complement),
 	    cmocka_unit_test(filter_denies_in_a_child),
 	    cmocka_unit_test(load_needs_nnp_or_sys_admin),
+	    cmocka_unit_test(cache_is_written_and_a_torn_one_ignored),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, make_run_dir, remove_run_dir);
 }

@@ -82,6 +82,27 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	return lxr_write_file_new(dirfd, "resolv.conf", resolv ? resolv : "", rlen, 0644, err);
 }
 
+/* A restart reuses the directory: its writable layer is the container's
+ * filesystem (docker keeps it across restarts); what lxr writes per start is
+ * written again. */
+static int reuse_dirs(struct lxr_container *c, lxr_err *err)
+{
+	static const char *const per_start[] = {"hostname", "hosts", "resolv.conf", "state"};
+	_cleanup_close_ int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", c->dir);
+	for (size_t i = 0; i < sizeof(per_start) / sizeof(per_start[0]); i++)
+		if (unlinkat(dfd, per_start[i], 0) < 0 && errno != ENOENT)
+			return lxr_fail(err, errno, "remove %s/%s", c->dir, per_start[i]);
+	/* overlayfs wants an empty work dir; a crash may have left files */
+	if (lxr_rm_rf(c->work, err) < 0)
+		return -1;
+	if (mkdir(c->work, 0700) < 0)
+		return lxr_fail(err, errno, "create %s", c->work);
+	return 0;
+}
+
 static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const char *state_root,
 		     lxr_err *err)
 {
@@ -89,7 +110,10 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 
 	if (lxr_mkdir_p(state_root, 0700, err) < 0)
 		return -1;
-	if (mkdir(c->dir, 0700) < 0) {
+	if (spec->reuse_dir && !spec->ephemeral_upper && access(c->upper, F_OK) == 0) {
+		if (reuse_dirs(c, err) < 0)
+			return -1;
+	} else if (mkdir(c->dir, 0700) < 0) {
 		if (errno == EEXIST)
 			return lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)", spec->id,
 					c->dir),
@@ -97,15 +121,16 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 						 "with `lxr rm %s`",
 					    spec->id);
 		return lxr_fail(err, errno, "mkdir %s", c->dir);
+	} else {
+		c->made_dir = true;
+		/* An ephemeral layer lives in a tmpfs the container mounts at
+		 * layer/ in its own mount namespace (rootfs.c). */
+		if (spec->ephemeral_upper ? mkdir(c->layer, 0700) < 0
+					  : mkdir(c->upper, 0755) < 0 || mkdir(c->work, 0700) < 0)
+			return lxr_fail(err, errno, "create overlay directories in %s", c->dir);
+		if (mkdir(c->rootdir, 0755) < 0)
+			return lxr_fail(err, errno, "create %s", c->rootdir);
 	}
-	c->made_dir = true;
-	/* An ephemeral layer lives in a tmpfs the container mounts at layer/
-	 * in its own mount namespace (rootfs.c); only the mount point is here. */
-	if (spec->ephemeral_upper ? mkdir(c->layer, 0700) < 0
-				  : mkdir(c->upper, 0755) < 0 || mkdir(c->work, 0700) < 0)
-		return lxr_fail(err, errno, "create overlay directories in %s", c->dir);
-	if (mkdir(c->rootdir, 0755) < 0)
-		return lxr_fail(err, errno, "create %s", c->rootdir);
 	dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s", c->dir);

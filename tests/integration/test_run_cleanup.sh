@@ -14,8 +14,24 @@ n=$(cname keep)
 run run --name "$n" "$ROOTFS" /bin/sh -c 'echo kept > /kept'
 [ "$(cat "$LXR_RUN_DIR/_run/$n/upper/kept")" = kept ] || fail "without --rm the upper dir is kept"
 for d in /sys/fs/cgroup/*/lxr/_run/"$n"; do [ -e "$d" ] && fail "cgroup $d left after exit"; done
-rm -rf "${LXR_RUN_DIR:?}/_run/$n"
-pass "without --rm only the writable layer is kept; cgroup removed"
+run rm "$n"
+expect_rc 0 "lxr rm"
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "lxr rm left $LXR_RUN_DIR/_run/$n"
+run rm "$n"
+expect_rc 1 "lxr rm of a removed container"
+expect_grep "$ERR" "no container" "lxr rm names the missing container"
+pass "without --rm only the writable layer is kept until lxr rm; cgroup removed at exit"
+
+n=$(cname busy)
+run run -d --name "$n" "$ROOTFS" sleep 100
+run rm "$n"
+expect_rc 1 "lxr rm of a running container"
+expect_grep "$ERR" "is running" "lxr rm refuses a running container"
+run rm -f "$n"
+expect_rc 0 "lxr rm -f"
+for _ in $(seq 100); do pgrep -f "sleep 100" >/dev/null || break; sleep 0.05; done
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "lxr rm -f left the directory"
+pass "lxr rm refuses a running container; rm -f kills and removes it"
 
 # A failed start (command missing) removes what it made.
 n=$(cname half)
@@ -52,8 +68,9 @@ kill -0 "$child" 2>/dev/null && fail "container init $child survived its lxr"
 for p in $(pgrep -f "sleep 1000"); do
 	[ "$(readlink /proc/"$p"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && fail "container process $p survived"
 done
-# What a SIGKILLed lxr could not remove (its directory, an empty cgroup) is
-# the job of the next lxr (crash recovery); here the test removes it.
-rm -rf "${LXR_RUN_DIR:?}/_run/$n"
-for d in /sys/fs/cgroup/*/lxr/_run/"$n"; do [ -d "$d" ] && rmdir "$d"; done
-pass "SIGKILL of lxr takes the container with it"
+# What the SIGKILLed lxr could not remove (its directory, its cgroup), lxr rm
+# does.
+run rm "$n"
+expect_rc 0 "lxr rm after a killed lxr"
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "lxr rm left the directory of a killed lxr's container"
+pass "SIGKILL of lxr takes the container with it; lxr rm removes what was left"

@@ -1,0 +1,108 @@
+/* The container spec: plain data, the contract between the plan layer (which
+ * resolves one per service instance) and the runtime (which runs it). Mapped
+ * field for field onto the OCI runtime spec (config.json), so lxr can later
+ * serve as an OCI runtime. No functions here: the runtime fills defaults
+ * (rt_spec_init_defaults) and runs it; the plan fills the rest. */
+#ifndef LXR_SPEC_H
+#define LXR_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- the spec ------------------------------------------------------------ */
+
+/* OCI "mounts[]": destination inside the container, type, source, flags
+ * (MS_*), and the filesystem data string. Bind mounts have type "bind". */
+struct lxr_mount {
+	char *destination;
+	char *type;
+	char *source;
+	unsigned long flags;	 /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
+	unsigned long propagation; /* MS_PRIVATE (default), MS_SLAVE, MS_SHARED */
+	char *data;		 /* "size=64m,mode=1777" */
+};
+
+struct lxr_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
+/* OCI "process.capabilities": five 64-bit sets, bit n = capability n. */
+struct lxr_caps {
+	uint64_t bounding, effective, permitted, inheritable, ambient;
+};
+
+/* OCI "linux.resources". 0 means "no limit" for every field. */
+struct lxr_resources {
+	int64_t memory_limit;      /* bytes: memory.max / memory.limit_in_bytes */
+	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap);
+				    * -1 = unlimited swap */
+	int64_t memory_reservation;/* bytes: memory.low / memory.soft_limit_in_bytes */
+	uint64_t cpu_quota;        /* microseconds per period; cpus=1.5 -> 150000 */
+	uint64_t cpu_period;       /* microseconds; 0 = 100000 */
+	uint64_t cpu_shares;       /* OCI shares (2..262144); 0 = default */
+	int64_t pids_limit;        /* pids.max; 0 = unlimited */
+};
+
+/* What the container's namespaces are: new ones (the default), or joined. */
+enum lxr_ns_kind { LXR_NS_PID, LXR_NS_MNT, LXR_NS_UTS, LXR_NS_IPC, LXR_NS_NET, LXR_NS_CGROUP,
+		   LXR_NS_COUNT };
+
+struct lxr_namespace {
+	bool create;	/* new namespace of this kind */
+	char *join_path;/* or: setns() to this /proc/PID/ns/... path */
+};
+
+struct lxr_spec {
+	char *id;	  /* container name, unique per run dir */
+	char *cgroup_group; /* cgroup below lxr/: lxr/<cgroup_group>/<id> */
+	char *hostname;   /* OCI "hostname" */
+
+	/* OCI "root": the read-only lower layer(s); the runtime stacks a
+	 * per-container upper/work pair on top with overlayfs. */
+	char **lower_dirs; /* topmost first, as overlayfs lowerdir= */
+	bool readonly_root;
+	/* the writable layer dies with the container (--rm): it is a tmpfs in
+	 * the container's mount namespace, charged to its memory cgroup, gone
+	 * with it; otherwise upper/ in the container's directory is kept */
+	bool ephemeral_upper;
+	/* a restart of a container whose directory (and writable layer) is
+	 * still there: reuse it instead of refusing the name */
+	bool reuse_dir;
+
+	/* OCI "process" */
+	char **args;
+	char **env;
+	char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+	bool terminal;	  /* allocate a PTY from the container's devpts */
+	/* OCI process.consoleSize: set on the PTY before the command runs, so
+	 * it never reads 0x0 (0: leave the kernel's default) */
+	unsigned short console_rows, console_cols;
+	bool open_stdin;  /* -i: keep stdin connected */
+	struct lxr_caps caps;
+	bool no_new_privileges;
+	struct lxr_rlimit *rlimits;
+	size_t n_rlimits;
+	bool init;	  /* lxr's own init as PID 1 (default true) */
+	int stop_signal;  /* default SIGTERM */
+
+	/* OCI "mounts" (in order, after the runtime's own /proc, /sys, /dev) */
+	struct lxr_mount *mounts;
+	size_t n_mounts;
+
+	/* OCI "linux" */
+	struct lxr_namespace ns[LXR_NS_COUNT];
+	struct lxr_resources resources;
+	char **masked_paths;
+	char **readonly_paths;
+	char **sysctls; /* "net.ipv4.ip_forward=1" */
+	bool seccomp_default; /* lxr's default syscall deny-list */
+};
+
+#endif

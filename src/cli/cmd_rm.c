@@ -1,0 +1,99 @@
+/* lxr rm: remove `lxr run` containers kept without --rm (their writable
+ * layer), or with -f a running one, as docker rm does. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "cli/cli.h"
+#include "lxr/runtime.h"
+
+static const char usage_text[] = "usage: lxr rm [-f] NAME...\n"
+				 "\n"
+				 "  -f, --force   kill the container first if it is running\n";
+
+/* SIGKILL through the pidfd, then wait (bounded) for the init to be gone. */
+static int kill_running(struct lxr_container_ref *ref, lxr_err *err)
+{
+	struct pollfd pf = {.fd = ref->pidfd, .events = POLLIN};
+
+	if (syscall(SYS_pidfd_send_signal, ref->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return lxr_fail(err, errno, "kill container %s (pidfd_send_signal)", ref->id);
+	if (poll(&pf, 1, 10000) <= 0)
+		return lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL", ref->id);
+	return 0;
+}
+
+static int remove_one(const char *root, const char *name, bool force, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, name);
+	struct lxr_container_ref ref;
+	struct lxr_cgroup *cg = NULL;
+	struct stat st;
+
+	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
+	if (stat(dir, &st) < 0)
+		return lxr_fail(err, errno == ENOENT ? ENOENT : errno, "no container \"%s\" (%s)",
+				name, dir);
+	if (rt_container_find(root, name, &ref, err) == 0) {
+		int r = 0;
+		if (!force)
+			r = lxr_fail(err, EBUSY, "container \"%s\" is running", name),
+			lxr_err_hint(err, "stop it first, or use `lxr rm -f %s`", name);
+		else
+			r = kill_running(&ref, err);
+		rt_container_ref_free(&ref);
+		if (r < 0)
+			return -1;
+	}
+	/* What an lxr that died could not remove: its cgroup and its layer. */
+	if (rt_cgroup_open("_run", name, &cg, err) == 0 && rt_cgroup_destroy(cg, err) < 0)
+		return lxr_err_wrap(err, "remove container %s", name);
+	if (lxr_rm_rf(dir, err) < 0)
+		return lxr_err_wrap(err, "remove container %s", name);
+	return 0;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	bool force = false;
+	int c, rc = LXR_EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f", longopts, NULL)) != -1) {
+		if (c == 'f') {
+			force = true;
+		} else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return LXR_EXIT_OK;
+		} else {
+			fputs(usage_text, stderr);
+			return LXR_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return LXR_EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		lxr_err err;
+		if (remove_one(root, argv[i], force, &err) < 0) {
+			lxr_err_print(&err);
+			rc = LXR_EXIT_FAIL;
+		} else {
+			printf("%s\n", argv[i]);
+		}
+	}
+	return rc;
+}

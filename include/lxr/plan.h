@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lxr/config.h"
+#include "lxr/spec.h"
 #include "lxr/util.h"
 
 struct plan_select {
@@ -47,5 +48,18 @@ long plan_graph_find(const struct plan_graph *g, const char *service);
 /* Graphviz DOT: one node per service (ranked by level), one edge per
  * dependency labelled with its condition. */
 int plan_graph_write_dot(FILE *f, const struct plan_graph *g, lxr_err *err);
+
+/* ---- instances --------------------------------------------------------------
+ * Fill spec (which holds the runtime's defaults) for replica n (1-based) of
+ * svc: id "<service>-<n>", cgroup group = project, rootfs, command, env,
+ * hostname, cwd, limits, mounts, rlimits, sysctls, init, stop signal. Left to
+ * the caller, as they need the system: cap_add/cap_drop (rt_caps_adjust) and
+ * `user` (looked up in the rootfs). */
+int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+		       struct lxr_spec *spec, lxr_err *err);
+char *plan_instance_name(const char *service, int replica);
+/* Append an OCI mount (private propagation) to spec. */
+void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
+			 unsigned long flags, const char *data);
 
 #endif

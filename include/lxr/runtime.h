@@ -19,8 +19,6 @@
  * capability set, no_new_privs, init on, the usual masked/read-only paths. */
 void rt_spec_init_defaults(struct lxr_spec *spec);
 void rt_spec_free(struct lxr_spec *spec);
-void rt_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
-		       unsigned long flags, const char *data);
 
 /* ---- capabilities --------------------------------------------------------- */
 uint64_t rt_caps_docker_default(void);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/run_opts.h"
+#include "lxr/plan.h"
 #include "config/text.h"
 
 static const char usage_text[] =
@@ -142,7 +143,7 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 	if (stat(src, &st) < 0)
 		return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src),
 		       lxr_err_hint(err, "create it first (mkdir -p %s)", src);
-	rt_spec_add_mount(&o->spec, dst, "bind", src, flags, NULL);
+	plan_spec_add_mount(&o->spec, dst, "bind", src, flags, NULL);
 	return 0;
 }
 
@@ -184,7 +185,7 @@ static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 			return lxr_fail(err, 0, "--tmpfs \"%s\": unknown option \"%s\"", arg, t);
 		}
 	}
-	rt_spec_add_mount(&o->spec, copy, "tmpfs", "tmpfs", flags, data);
+	plan_spec_add_mount(&o->spec, copy, "tmpfs", "tmpfs", flags, data);
 	return 0;
 }
 

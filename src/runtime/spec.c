@@ -21,22 +21,6 @@ static const char *const default_readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-void rt_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
-		       unsigned long flags, const char *data)
-{
-	struct lxr_mount *m;
-
-	spec->mounts = lxr_xrealloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*spec->mounts));
-	m = &spec->mounts[spec->n_mounts++];
-	memset(m, 0, sizeof(*m));
-	m->destination = lxr_xstrdup(dst);
-	m->type = lxr_xstrdup(type);
-	m->source = lxr_xstrdup(src);
-	m->flags = flags;
-	m->propagation = MS_PRIVATE;
-	m->data = lxr_xstrdup(data);
-}
-
 void rt_spec_init_defaults(struct lxr_spec *spec)
 {
 	uint64_t caps = rt_caps_docker_default();

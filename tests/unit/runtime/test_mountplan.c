@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <cmocka.h>
 
+#include "lxr/plan.h"
 #include "runtime/internal.h"
 
 static const struct rt_op *find(const struct rt_plan *p, enum rt_op_kind k, const char *target,
@@ -90,8 +91,8 @@ static void user_mounts_follow_the_runtime_ones(void **state)
 	size_t i_dev = 0, i_bind = 0, i_tmp = 0;
 
 	rt_spec_init_defaults(&spec);
-	rt_spec_add_mount(&spec, "/data", "bind", "/srv/data", MS_BIND | MS_REC | MS_RDONLY, NULL);
-	rt_spec_add_mount(&spec, "/dev/shm/x", "tmpfs", "tmpfs", MS_NOEXEC, "size=1m");
+	plan_spec_add_mount(&spec, "/data", "bind", "/srv/data", MS_BIND | MS_REC | MS_RDONLY, NULL);
+	plan_spec_add_mount(&spec, "/dev/shm/x", "tmpfs", "tmpfs", MS_NOEXEC, "size=1m");
 	rt_plan_build(&spec, &etc, &p);
 
 	assert_non_null(find(&p, RT_OP_MOUNT, "/dev", &i_dev));

@@ -1,0 +1,214 @@
+/* One service instance -> its container spec (DESIGN.md: "one resolved
+ * container spec per service instance: everything the runtime needs"). The
+ * caller starts from the runtime's defaults (rt_spec_init_defaults); what
+ * needs the system — capability names, the user in the image's
+ * /etc/passwd — stays as data in the instance for the supervisor. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "lxr/plan.h"
+
+void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
+		       unsigned long flags, const char *data)
+{
+	struct lxr_mount *m;
+
+	spec->mounts = lxr_xrealloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*spec->mounts));
+	m = &spec->mounts[spec->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	m->destination = lxr_xstrdup(dst);
+	m->type = lxr_xstrdup(type);
+	m->source = lxr_xstrdup(src);
+	m->flags = flags;
+	m->propagation = MS_PRIVATE;
+	m->data = lxr_xstrdup(data);
+}
+
+static void env_put(char ***env, const char *key, const char *value)
+{
+	size_t kl = strlen(key);
+	char *kv = lxr_xasprintf("%s=%s", key, value);
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (!strncmp((*env)[i], key, kl) && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return;
+		}
+	lxr_strv_push(env, kv);
+}
+
+static bool env_has(char **env, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, kl) && env[i][kl] == '=')
+			return true;
+	return false;
+}
+
+static const struct {
+	const char *name;
+	unsigned long set, clear;
+} tmpfs_flags[] = {
+	{"ro", MS_RDONLY, 0},	       {"rw", 0, MS_RDONLY},
+	{"noexec", MS_NOEXEC, 0},      {"exec", 0, MS_NOEXEC},
+	{"nosuid", MS_NOSUID, 0},      {"suid", 0, MS_NOSUID},
+	{"nodev", MS_NODEV, 0},	       {"dev", 0, MS_NODEV},
+	{"noatime", MS_NOATIME, 0},    {"atime", 0, MS_NOATIME},
+	{"relatime", MS_RELATIME, 0},  {"strictatime", MS_STRICTATIME, 0},
+	{"nodiratime", MS_NODIRATIME, 0}, {"diratime", 0, MS_NODIRATIME},
+	{"sync", MS_SYNCHRONOUS, 0},   {"async", 0, MS_SYNCHRONOUS},
+};
+
+/* docker's tmpfs defaults (noexec,nosuid,nodev), then the user's options */
+static void add_tmpfs(struct lxr_spec *spec, const char *target, int64_t size, int mode,
+		      char *const *opts)
+{
+	unsigned long flags = MS_NOEXEC | MS_NOSUID | MS_NODEV;
+	_cleanup_free_ char *data = NULL;
+
+	for (size_t i = 0; opts && opts[i]; i++) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof(tmpfs_flags) / sizeof(tmpfs_flags[0]); k++)
+			if (!strcmp(opts[i], tmpfs_flags[k].name)) {
+				flags = (flags | tmpfs_flags[k].set) & ~tmpfs_flags[k].clear;
+				known = true;
+			}
+		if (!known) { /* uid=, gid=, nr_inodes= */
+			char *n = data ? lxr_xasprintf("%s,%s", data, opts[i]) : lxr_xstrdup(opts[i]);
+			free(data);
+			data = n;
+		}
+	}
+	if (size > 0) {
+		char *n = lxr_xasprintf("%s%ssize=%lld", data ? data : "", data ? "," : "",
+					(long long)size);
+		free(data);
+		data = n;
+	}
+	if (mode >= 0) {
+		char *n = lxr_xasprintf("%s%smode=%o", data ? data : "", data ? "," : "", mode);
+		free(data);
+		data = n;
+	}
+	plan_spec_add_mount(spec, target, "tmpfs", "tmpfs", flags, data);
+}
+
+static void fill_mounts(const struct cfg_service *svc, struct lxr_spec *spec)
+{
+	for (size_t i = 0; i < svc->n_volumes; i++) {
+		const struct cfg_mount *m = &svc->volumes[i];
+		if (m->type == CFG_MOUNT_BIND)
+			plan_spec_add_mount(spec, m->target, "bind", m->source,
+					       MS_BIND | MS_REC | (m->read_only ? MS_RDONLY : 0),
+					       NULL);
+		else if (m->type == CFG_MOUNT_TMPFS)
+			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
+	}
+	for (size_t i = 0; i < svc->n_tmpfs; i++)
+		add_tmpfs(spec, svc->tmpfs[i].target, svc->tmpfs[i].size, svc->tmpfs[i].mode,
+			  svc->tmpfs[i].flags);
+}
+
+static int rlimit_of(const char *name)
+{
+	static const struct {
+		const char *n;
+		int r;
+	} t[] = {{"core", RLIMIT_CORE},	      {"cpu", RLIMIT_CPU},	   {"data", RLIMIT_DATA},
+		 {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},	   {"memlock", RLIMIT_MEMLOCK},
+		 {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},	   {"nofile", RLIMIT_NOFILE},
+		 {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},	   {"rtprio", RLIMIT_RTPRIO},
+		 {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
+		 {"as", RLIMIT_AS}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(t[i].n, name))
+			return t[i].r;
+	return -1;
+}
+
+static void fill_process(const struct cfg_service *svc, const char *instance,
+			 struct lxr_spec *spec)
+{
+	lxr_strv_free(spec->args);
+	spec->args = NULL;
+	for (size_t i = 0; svc->entrypoint.set && i < svc->entrypoint.argv.n; i++)
+		lxr_strv_push(&spec->args, lxr_xstrdup(svc->entrypoint.argv.v[i].v));
+	for (size_t i = 0; svc->command.set && i < svc->command.argv.n; i++)
+		lxr_strv_push(&spec->args, lxr_xstrdup(svc->command.argv.v[i].v));
+	for (size_t i = 0; i < svc->environment.n; i++)
+		if (svc->environment.v[i].value) /* no value: passed through, but unset */
+			env_put(&spec->env, svc->environment.v[i].key, svc->environment.v[i].value);
+	if (!env_has(spec->env, "PATH"))
+		env_put(&spec->env, "PATH",
+			"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	free(spec->hostname);
+	spec->hostname = lxr_xstrdup(svc->hostname.v ? svc->hostname.v : instance);
+	if (!env_has(spec->env, "HOSTNAME"))
+		env_put(&spec->env, "HOSTNAME", spec->hostname);
+	if (svc->working_dir.v) {
+		free(spec->cwd);
+		spec->cwd = lxr_xstrdup(svc->working_dir.v);
+	}
+	spec->readonly_root = svc->read_only.set && svc->read_only.v;
+	spec->init = svc->init.set ? svc->init.v : true;
+	if (svc->stop_signal.set)
+		spec->stop_signal = (int)svc->stop_signal.v;
+	for (size_t i = 0; i < svc->n_ulimits; i++) {
+		int r = rlimit_of(svc->ulimits[i].name);
+		if (r < 0)
+			continue; /* the loader refuses unknown names */
+		spec->rlimits = lxr_xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
+		spec->rlimits[spec->n_rlimits++] = (struct lxr_rlimit){
+			.resource = r, .soft = (uint64_t)svc->ulimits[i].soft,
+			.hard = (uint64_t)svc->ulimits[i].hard};
+	}
+	for (size_t i = 0; i < svc->sysctls.n; i++)
+		lxr_strv_push(&spec->sysctls, lxr_xasprintf("%s=%s", svc->sysctls.v[i].key,
+							    svc->sysctls.v[i].value ? svc->sysctls.v[i].value : ""));
+}
+
+int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+		       struct lxr_spec *spec, lxr_err *err)
+{
+	_cleanup_free_ char *instance = plan_instance_name(svc->name, replica);
+
+	if (!svc->image_is_path)
+		return lxr_fail(err, ENOTSUP, "service \"%s\": image \"%s\": images from a registry "
+					      "or the image store are not supported yet",
+				svc->name, svc->image.v),
+		       lxr_err_hint(err, "name a root filesystem directory: image: ./rootfs");
+	free(spec->id);
+	spec->id = lxr_xstrdup(instance);
+	free(spec->cgroup_group);
+	spec->cgroup_group = lxr_xstrdup(st->project);
+	lxr_strv_free(spec->lower_dirs);
+	spec->lower_dirs = NULL;
+	lxr_strv_push(&spec->lower_dirs, lxr_xstrdup(svc->image.v));
+	fill_process(svc, instance, spec);
+	if (!spec->args || !spec->args[0])
+		return lxr_fail(err, EINVAL, "service \"%s\": no command", svc->name),
+		       lxr_err_hint(err, "a root filesystem directory has no default command: "
+					 "set `command:` (or `entrypoint:`)");
+	spec->resources.memory_limit = svc->limits.memory.set ? svc->limits.memory.v : 0;
+	if (svc->limits.millicpus.set && svc->limits.millicpus.v > 0) {
+		spec->resources.cpu_period = 100000;
+		spec->resources.cpu_quota = (uint64_t)svc->limits.millicpus.v * 100;
+	}
+	spec->resources.pids_limit = svc->limits.pids.set ? svc->limits.pids.v : 0;
+	spec->resources.memory_reservation =
+		svc->reservations.memory.set ? svc->reservations.memory.v : 0;
+	fill_mounts(svc, spec);
+	/* a service's container keeps its filesystem across restarts */
+	spec->reuse_dir = true;
+	return 0;
+}
+
+char *plan_instance_name(const char *service, int replica)
+{
+	return lxr_xasprintf("%s-%d", service, replica);
+}

@@ -1,0 +1,194 @@
+/* The service state machine and its backoff, with an injected clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "supervisor/fsm.h"
+
+#define MS 1000LL
+#define S (1000 * MS)
+
+static const struct svc_policy docker_like = {
+	.restart = SVC_RESTART_ALWAYS,
+	.delay_first_us = 100 * MS,
+	.delay_max_us = 60 * S,
+	.reset_after_us = 10 * S,
+	.stop_grace_us = 10 * S,
+};
+
+static void start_and_run(struct svc_fsm *f, const struct svc_policy *p, int64_t now)
+{
+	assert_int_equal(svc_fsm_event(f, p, EV_START, 0, now), ACT_SPAWN);
+	assert_int_equal(f->state, SVC_STARTING);
+	assert_int_equal(svc_fsm_event(f, p, EV_STARTED, 0, now), ACT_NONE);
+	assert_int_equal(f->state, SVC_RUNNING);
+}
+
+static void always_backs_off_doubling_to_the_cap(void **state)
+{
+	struct svc_fsm f;
+	int64_t now = 0, want = 100 * MS;
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &docker_like, now);
+	for (int i = 0; i < 14; i++) {
+		now += 1 * S; /* crashes after a second: a crash loop */
+		assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 1, now), ACT_RELEASE);
+		assert_int_equal(f.state, SVC_BACKOFF);
+		assert_int_equal(f.deadline - now, want);
+		/* nothing but the timer (or a stop) moves it on */
+		assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 1, now), ACT_NONE);
+		now = f.deadline;
+		assert_int_equal(svc_fsm_event(&f, &docker_like, EV_TIMER, 0, now), ACT_SPAWN);
+		assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STARTED, 0, now), ACT_NONE);
+		want = want * 2 > 60 * S ? 60 * S : want * 2;
+	}
+	assert_int_equal(f.restarts, 14);
+	assert_int_equal(f.delay_us, 60 * S);
+}
+
+static void backoff_resets_after_staying_up(void **state)
+{
+	struct svc_fsm f;
+	int64_t now = 0;
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &docker_like, now);
+	for (int i = 0; i < 5; i++) { /* build the delay up: 100, 200, ..., 1600 ms */
+		svc_fsm_event(&f, &docker_like, EV_EXITED, 1, now += MS);
+		now = f.deadline;
+		svc_fsm_event(&f, &docker_like, EV_TIMER, 0, now);
+		svc_fsm_event(&f, &docker_like, EV_STARTED, 0, now);
+	}
+	assert_int_equal(f.delay_us, 1600 * MS);
+	now += 10 * S; /* up for the reset period */
+	svc_fsm_event(&f, &docker_like, EV_EXITED, 1, now);
+	assert_int_equal(f.deadline - now, 100 * MS);
+	assert_int_equal(f.attempts, 1);
+}
+
+static void on_failure_n_gives_up_after_n(void **state)
+{
+	struct svc_policy p = docker_like;
+	struct svc_fsm f;
+	int64_t now = 0;
+
+	p.restart = SVC_RESTART_ON_FAILURE;
+	p.max_attempts = 3;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, now);
+	for (int i = 0; i < 3; i++) {
+		svc_fsm_event(&f, &p, EV_EXITED, 2, now += MS);
+		assert_int_equal(f.state, SVC_BACKOFF);
+		now = f.deadline;
+		svc_fsm_event(&f, &p, EV_TIMER, 0, now);
+		svc_fsm_event(&f, &p, EV_STARTED, 0, now);
+	}
+	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 2, now += MS), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_FAILED);
+	assert_int_equal(f.last_exit, 2);
+	assert_int_equal(f.restarts, 3);
+	/* a user's start gives it a fresh count */
+	assert_int_equal(svc_fsm_event(&f, &p, EV_START, 0, now), ACT_SPAWN);
+	assert_int_equal(f.attempts, 0);
+}
+
+static void on_failure_stays_down_on_success_and_no_never_restarts(void **state)
+{
+	struct svc_policy p = docker_like;
+	struct svc_fsm f;
+
+	p.restart = SVC_RESTART_ON_FAILURE;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, 0);
+	svc_fsm_event(&f, &p, EV_EXITED, 0, 5);
+	assert_int_equal(f.state, SVC_EXITED);
+
+	p.restart = SVC_RESTART_NO;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, 0);
+	svc_fsm_event(&f, &p, EV_EXITED, 1, 5);
+	assert_int_equal(f.state, SVC_EXITED);
+	assert_int_equal(f.restarts, 0);
+}
+
+static void stop_signals_then_kills_after_the_grace_period(void **state)
+{
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &docker_like, 0);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STOP, 0, 1 * S), ACT_SIGNAL_STOP);
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_int_equal(f.deadline, 11 * S);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_TIMER, 0, 11 * S), ACT_KILL);
+	/* a stopped service with restart: always stays down */
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 137, 11 * S), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_STOPPED);
+	assert_true(f.stopped_by_user);
+	assert_int_equal(f.restarts, 0);
+}
+
+static void restart_stops_then_spawns(void **state)
+{
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &docker_like, 0);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_RESTART, 0, 1), ACT_SIGNAL_STOP);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 143, 2), ACT_SPAWN);
+	assert_int_equal(f.state, SVC_STARTING);
+	assert_int_equal(f.restarts, 1);
+}
+
+static void health_moves_between_states_and_can_restart(void **state)
+{
+	struct svc_policy p = docker_like;
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, 0);
+	svc_fsm_event(&f, &p, EV_HEALTHY, 0, 1);
+	assert_int_equal(f.state, SVC_HEALTHY);
+	assert_int_equal(svc_fsm_event(&f, &p, EV_UNHEALTHY, 0, 2), ACT_NONE);
+	assert_int_equal(f.state, SVC_UNHEALTHY);
+	svc_fsm_event(&f, &p, EV_HEALTHY, 0, 3);
+	assert_int_equal(f.state, SVC_HEALTHY);
+
+	p.restart_on_unhealthy = true;
+	assert_int_equal(svc_fsm_event(&f, &p, EV_UNHEALTHY, 0, 4), ACT_SIGNAL_STOP);
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 143, 5), ACT_SPAWN);
+	assert_int_equal(f.restarts, 1);
+}
+
+static void start_failure_is_final_and_meaningless_events_change_nothing(void **state)
+{
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 1, 0), ACT_NONE);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_TIMER, 0, 0), ACT_NONE);
+	assert_int_equal(f.state, SVC_CREATED);
+	svc_fsm_event(&f, &docker_like, EV_START, 0, 0);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_START_FAILED, 127, 0), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_FAILED);
+	assert_int_equal(f.last_exit, 127);
+	assert_string_equal(svc_state_name(f.state), "failed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(always_backs_off_doubling_to_the_cap),
+		cmocka_unit_test(backoff_resets_after_staying_up),
+		cmocka_unit_test(on_failure_n_gives_up_after_n),
+		cmocka_unit_test(on_failure_stays_down_on_success_and_no_never_restarts),
+		cmocka_unit_test(stop_signals_then_kills_after_the_grace_period),
+		cmocka_unit_test(restart_stops_then_spawns),
+		cmocka_unit_test(health_moves_between_states_and_can_restart),
+		cmocka_unit_test(start_failure_is_final_and_meaningless_events_change_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -11,6 +11,13 @@ int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
+
+struct cfg_stack;
+/* Load and validate a stack file (NULL: Compose's discovery in the current
+ * directory); prints every problem. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */
+int cli_stack_load(const char *file, const char *project, struct cfg_stack **st);
 
 #endif

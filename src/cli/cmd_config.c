@@ -89,33 +89,6 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	return 0;
 }
 
-static int load(const struct config_args *a, struct cfg_stack **st)
-{
-	_cleanup_free_ char *found = NULL;
-	_cleanup_free_ char *cwd = getcwd(NULL, 0);
-	struct cfg_load_opts o = {.file = a->file, .project = a->project, .cwd = cwd};
-	struct cfg_diags diags = {0};
-	lxr_err err = {0};
-	int r;
-
-	if (!o.file) {
-		if (cfg_find_stack_file(".", &found, &err) < 0) {
-			lxr_err_print(&err);
-			return LXR_EXIT_USAGE;
-		}
-		o.file = found;
-	}
-	r = cfg_stack_load(&o, st, &diags, &err);
-	cfg_diags_print(stderr, &diags);
-	if (r < 0 && !diags.n_errors)
-		lxr_err_print(&err);
-	if (r < 0 && diags.n_errors)
-		fprintf(stderr, "lxr: %zu error%s in %s\n", diags.n_errors,
-			diags.n_errors == 1 ? "" : "s", o.file);
-	cfg_diags_free(&diags);
-	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
-}
-
 static int print(const struct config_args *a, const struct cfg_stack *st)
 {
 	struct plan_select sel = {(const char *const *)a->profiles,
@@ -152,7 +125,7 @@ int cmd_config(int argc, char **argv)
 	int r = parse_args(argc, argv, &a);
 
 	if (r == 0)
-		r = load(&a, &st);
+		r = cli_stack_load(a.file, a.project, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st)

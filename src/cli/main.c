@@ -12,6 +12,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"up", cmd_up, "start a stack and supervise it"},
+	{"down", cmd_down, "stop a stack and remove its containers"},
 	{"run", cmd_run, "run one container from a root filesystem directory"},
 	{"exec", cmd_exec, "run a command in a running container"},
 	{"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},

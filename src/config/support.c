@@ -40,8 +40,8 @@ static const struct {
     {"service.stop_signal", true},
     {"service.labels", true},
     {"service.x-lxr", true},
-    {"service.ulimits", false},
-    {"service.sysctls", false},
+    {"service.ulimits", true},
+    {"service.sysctls", true},
     /* service: resources (runtime cgroups) */
     {"service.mem_limit", true},
     {"service.cpus", true},
@@ -49,8 +49,8 @@ static const struct {
     {"service.deploy", true},
     {"service.deploy.resources", true},
     {"service.deploy.resources.limits", true},
-    {"service.deploy.resources.reservations", false},
-    {"service.deploy.restart_policy", false},
+    {"service.deploy.resources.reservations", true},
+    {"service.deploy.restart_policy", true},
     /* service: filesystem (runtime mounts) */
     {"service.tmpfs", true},
     {"service.volumes", true},
@@ -59,11 +59,11 @@ static const struct {
     {"service.volumes.tmpfs", false},  /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", false},
     /* service: lifecycle (supervisor) */
-    {"service.depends_on", false},
-    {"service.healthcheck", false},
-    {"service.restart", false},
-    {"service.stop_grace_period", false},
-    {"service.profiles", false},
+    {"service.depends_on", true},
+    {"service.healthcheck", true},
+    {"service.restart", true},
+    {"service.stop_grace_period", true},
+    {"service.profiles", true},
     {"service.logging", false},
     /* service: network (net layer) */
     {"service.ports", false},

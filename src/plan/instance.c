@@ -202,6 +202,12 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 	spec->resources.pids_limit = svc->limits.pids.set ? svc->limits.pids.v : 0;
 	spec->resources.memory_reservation =
 		svc->reservations.memory.set ? svc->reservations.memory.v : 0;
+	/* a CPU reservation is a relative weight under contention: 1 CPU is
+	 * docker's default weight of 1024 shares */
+	if (svc->reservations.millicpus.set && svc->reservations.millicpus.v > 0) {
+		int64_t shares = svc->reservations.millicpus.v * 1024 / 1000;
+		spec->resources.cpu_shares = (uint64_t)(shares < 2 ? 2 : shares > 262144 ? 262144 : shares);
+	}
 	fill_mounts(svc, spec);
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;

@@ -60,6 +60,24 @@ static int loopback_up(lxr_err *err)
 	return 0;
 }
 
+/* Only sysctls the kernel keeps per namespace (docker's list): any other is
+ * the host's own setting, and a container must not change it. */
+static bool sysctl_namespaced(const struct lxr_spec *spec, const char *kv, size_t klen)
+{
+	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					  "kernel.sem",	   "kernel.shmall", "kernel.shmmax",
+					  "kernel.shmmni", "kernel.shm_rmid_forced"};
+
+	if (klen > 10 && !strncmp(kv, "fs.mqueue.", 10))
+		return spec->ns[LXR_NS_IPC].create;
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (klen == strlen(ipc[i]) && !strncmp(kv, ipc[i], klen))
+			return spec->ns[LXR_NS_IPC].create;
+	if (klen > 4 && !strncmp(kv, "net.", 4))
+		return spec->ns[LXR_NS_NET].create || spec->ns[LXR_NS_NET].join_path;
+	return false;
+}
+
 static int write_sysctls(const struct lxr_spec *spec, lxr_err *err)
 {
 	for (size_t i = 0; spec->sysctls && spec->sysctls[i]; i++) {
@@ -68,6 +86,13 @@ static int write_sysctls(const struct lxr_spec *spec, lxr_err *err)
 
 		if (!eq)
 			return lxr_fail(err, EINVAL, "sysctl \"%s\": expected KEY=VALUE", kv);
+		if (!sysctl_namespaced(spec, kv, (size_t)(eq - kv)))
+			return lxr_fail(err, EPERM, "sysctl %.*s is not namespaced: it would change "
+						    "the host",
+					(int)(eq - kv), kv),
+			       lxr_err_hint(err, "only net.*, fs.mqueue.* and the kernel IPC "
+						 "sysctls (kernel.shm*, kernel.msg*, kernel.sem) "
+						 "can be set per container");
 		path = lxr_xasprintf("/proc/sys/%.*s", (int)(eq - kv), kv);
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')

@@ -1,0 +1,35 @@
+/* The stack file as every stack command reads it: Compose's discovery when
+ * no file is named, all problems printed at once, exit code 2 for a bad file. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+
+int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
+{
+	_cleanup_free_ char *found = NULL;
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	struct cfg_load_opts o = {.file = file, .project = project, .cwd = cwd};
+	struct cfg_diags diags = {0};
+	lxr_err err = {0};
+	int r;
+
+	if (!o.file) {
+		if (cfg_find_stack_file(".", &found, &err) < 0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_USAGE;
+		}
+		o.file = found;
+	}
+	r = cfg_stack_load(&o, st, &diags, &err);
+	cfg_diags_print(stderr, &diags);
+	if (r < 0 && !diags.n_errors)
+		lxr_err_print(&err);
+	if (r < 0 && diags.n_errors)
+		fprintf(stderr, "lxr: %zu error%s in %s\n", diags.n_errors,
+			diags.n_errors == 1 ? "" : "s", o.file);
+	cfg_diags_free(&diags);
+	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+}

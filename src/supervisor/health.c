@@ -1,0 +1,187 @@
+/* Health checks (docker's rules): CMD / CMD-SHELL run inside the container's
+ * namespaces and cgroup as its user; every `interval` (`start_interval`
+ * during `start_period`); a check running past `timeout` is killed and
+ * fails; `retries` failures in a row make the instance unhealthy; failures
+ * during the start period do not count, a success there makes it healthy. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "supervisor/sup.h"
+
+static bool in_start_period(const struct sup_instance *in, int64_t now)
+{
+	return now - in->fsm.started_at < in->health.start_period_us;
+}
+
+static int64_t period(const struct sup_instance *in, int64_t now)
+{
+	if (in_start_period(in, now) && in->fsm.state != SVC_HEALTHY && in->health.start_interval_us)
+		return in->health.start_interval_us;
+	return in->health.interval_us;
+}
+
+void sup_health_arm(struct sup_instance *in, int64_t now)
+{
+	struct sup_health *h = &in->health;
+
+	if (!h->enabled)
+		return;
+	h->failures = 0;
+	h->kill_at = 0;
+	h->next_at = now + period(in, now);
+}
+
+int64_t sup_health_deadline(const struct sup_instance *in)
+{
+	const struct sup_health *h = &in->health;
+
+	if (!h->enabled)
+		return 0;
+	return h->pid > 0 ? h->kill_at : h->next_at;
+}
+
+static void close_check(struct sup *s, struct sup_health *h)
+{
+	sup_watch_del(s, &h->pidw);
+	sup_watch_del(s, &h->outw);
+	if (h->pidw.fd >= 0)
+		close(h->pidw.fd);
+	if (h->outw.fd >= 0)
+		close(h->outw.fd);
+	h->pidw.fd = h->outw.fd = -1;
+	h->pid = -1;
+	h->kill_at = 0;
+}
+
+void sup_health_stop(struct sup *s, struct sup_instance *in)
+{
+	struct sup_health *h = &in->health;
+
+	if (h->pid > 0) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+	}
+	if (h->pid > 0 || h->pidw.fd >= 0)
+		close_check(s, h);
+	h->next_at = 0;
+}
+
+static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
+{
+	struct sup_health *h = &in->health;
+	struct lxr_spec proc = in->spec; /* the container's process, shallow */
+	struct lxr_stdio io = {.fds = {-1, -1, -1}};
+	int p[2], pidfd = -1, r;
+	pid_t pid = -1;
+	lxr_err err;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		h->next_at = now + period(in, now);
+		return;
+	}
+	proc.args = h->argv;
+	proc.terminal = false;
+	io.fds[1] = io.fds[2] = p[1];
+	h->last_output[0] = '\0';
+	r = rt_exec_in(rt_container_pidfd(in->c), in->spec.cgroup_group, in->name, &proc, &io, &pid,
+		       &pidfd, &err);
+	close(p[1]);
+	if (r < 0) {
+		/* could not even run: that is a failed check, as with docker */
+		close(p[0]);
+		snprintf(h->last_output, sizeof(h->last_output), "%.*s",
+			 (int)sizeof(h->last_output) - 1, err.msg);
+		h->last_exit = r == -127 ? 127 : r == -126 ? 126 : 125;
+		h->pid = -1;
+		h->next_at = now; /* judged below */
+		sup_health_on_exit(s, in);
+		return;
+	}
+	h->pid = pid;
+	h->pidw.fd = pidfd;
+	h->outw.fd = p[0];
+	h->kill_at = now + h->timeout_us;
+	h->next_at = 0;
+	if (sup_watch_add(s, &h->pidw, &err) < 0 || sup_watch_add(s, &h->outw, &err) < 0)
+		sup_say(s, in, "health check: %s", err.msg);
+}
+
+void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
+{
+	struct sup_health *h = &in->health;
+
+	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state))
+		return;
+	if (h->pid > 0 && h->kill_at && now >= h->kill_at) {
+		kill(h->pid, SIGKILL); /* the exit arrives through the pidfd */
+		snprintf(h->last_output, sizeof(h->last_output), "timed out after %lld ms",
+			 (long long)(h->timeout_us / 1000));
+		h->kill_at = 0;
+		return;
+	}
+	if (h->pid <= 0 && h->next_at && now >= h->next_at)
+		start_check(s, in, now);
+}
+
+void sup_health_on_output(struct sup *s, struct sup_instance *in)
+{
+	struct sup_health *h = &in->health;
+	size_t len = strlen(h->last_output);
+	char buf[512];
+	ssize_t n;
+
+	while ((n = read(h->outw.fd, buf, sizeof(buf))) > 0) {
+		size_t room = sizeof(h->last_output) - 1 - len;
+		size_t take = (size_t)n < room ? (size_t)n : room;
+		memcpy(h->last_output + len, buf, take);
+		len += take;
+		h->last_output[len] = '\0';
+	}
+	if (n == 0) {
+		sup_watch_del(s, &h->outw);
+		close(h->outw.fd);
+		h->outw.fd = -1;
+	}
+}
+
+/* The check finished (or could not start): judge it. */
+void sup_health_on_exit(struct sup *s, struct sup_instance *in)
+{
+	struct sup_health *h = &in->health;
+	int64_t now = sup_now();
+	bool ok;
+
+	if (h->pid > 0) {
+		int st = 0;
+		if (h->outw.fd >= 0)
+			sup_health_on_output(s, in);
+		while (waitpid(h->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		h->last_exit = rt_container_exit_code(st);
+		close_check(s, h);
+	}
+	ok = h->last_exit == 0;
+	h->next_at = now + period(in, now);
+	if (ok) {
+		h->failures = 0;
+		if (in->fsm.state != SVC_HEALTHY)
+			sup_event(s, in, EV_HEALTHY, 0);
+		return;
+	}
+	if (in_start_period(in, now) && in->fsm.state != SVC_HEALTHY)
+		return; /* docker: failures while starting up do not count */
+	if (++h->failures >= h->retries && in->fsm.state != SVC_UNHEALTHY) {
+		sup_say(s, in, "unhealthy: %d failed checks, last exit %d: %s", h->failures,
+			h->last_exit, h->last_output);
+		sup_event(s, in, EV_UNHEALTHY, h->last_exit);
+	}
+}
+
+void sup_health_init(struct sup_instance *in)
+{
+	in->health.pid = -1;
+}

@@ -1,0 +1,288 @@
+/* An instance's container, driven by the state machine's actions, and the
+ * dependency gates that decide when a created instance may start. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "supervisor/sup.h"
+
+/* The container is gone (or never came): output drained, cgroup removed,
+ * the writable layer kept for the next start. */
+static void release(struct sup *s, struct sup_instance *in)
+{
+	lxr_err err;
+
+	sup_health_stop(s, in);
+	if (in->c) {
+		sup_watch_del(s, &in->pidw);
+		sup_output_read(s, in, 0);
+		sup_output_read(s, in, 1);
+		in->oom_killed = rt_container_oom_killed(in->c);
+		if (rt_container_destroy(in->c, false, &err) < 0)
+			sup_say(s, in, "cleanup: %s", err.msg);
+		in->c = NULL;
+	}
+	sup_output_close(s, in);
+}
+
+static void spawn(struct sup *s, struct sup_instance *in)
+{
+	struct lxr_stdio io = {.fds = {-1, -1, -1}};
+	int out[2] = {-1, -1};
+	lxr_err err;
+	int r;
+
+	release(s, in);
+	in->oom_killed = false;
+	if (sup_output_open(s, in, out, &err) < 0) {
+		sup_say(s, in, "error: %s", err.msg);
+		sup_event(s, in, EV_START_FAILED, 125);
+		return;
+	}
+	io.fds[1] = out[0];
+	io.fds[2] = out[1];
+	r = rt_container_start(&in->spec, s->run_dir, &io, &in->c, &err);
+	close(out[0]);
+	close(out[1]);
+	if (r < 0) {
+		char buf[LXR_ERR_MSG_MAX + 128];
+		sup_say(s, in, "failed to start: %s", lxr_err_str(&err, buf, sizeof(buf)));
+		if (err.hint[0])
+			sup_say(s, in, "hint: %s", err.hint);
+		in->c = NULL;
+		sup_output_close(s, in);
+		sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
+		return;
+	}
+	in->pidw.fd = rt_container_pidfd(in->c);
+	if (sup_watch_add(s, &in->pidw, &err) < 0)
+		sup_say(s, in, "error: %s", err.msg);
+	sup_event(s, in, EV_STARTED, 0);
+}
+
+/* Restart the dependents that asked for it (depends_on: restart: true). */
+static void restart_dependents(struct sup *s, struct sup_instance *in)
+{
+	size_t me = in->svc->node;
+
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		const struct plan_node *n = &s->graph->nodes[s->svcs[i].node];
+		for (size_t d = 0; d < n->n_deps; d++) {
+			if (n->deps[d] != me || !n->dep_specs[d]->restart)
+				continue;
+			for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+				if (svc_state_is_up(s->svcs[i].inst[k].fsm.state))
+					sup_event(s, &s->svcs[i].inst[k], EV_RESTART, 0);
+		}
+	}
+}
+
+void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg)
+{
+	enum svc_state before = in->fsm.state;
+	int restarts = in->fsm.restarts;
+	enum svc_action a = svc_fsm_event(&in->fsm, &in->svc->policy, ev, arg, sup_now());
+	char extra[96];
+
+	if (in->fsm.state != before || a != ACT_NONE) {
+		snprintf(extra, sizeof(extra), "\"from\":\"%s\",\"cause\":\"%s\",\"exit\":%d",
+			 svc_state_name(before), svc_event_name(ev), in->fsm.last_exit);
+		sup_emit(s, in, svc_state_name(in->fsm.state), extra);
+	}
+	switch (a) {
+	case ACT_SPAWN:
+		if (in->fsm.restarts > restarts)
+			restart_dependents(s, in);
+		spawn(s, in);
+		break;
+	case ACT_SIGNAL_STOP:
+		if (in->c)
+			rt_container_kill(in->c, in->spec.stop_signal, NULL);
+		break;
+	case ACT_KILL:
+		if (in->c)
+			rt_container_kill(in->c, SIGKILL, NULL);
+		break;
+	case ACT_RELEASE: release(s, in); break;
+	case ACT_NONE: break;
+	}
+	if (ev == EV_STARTED)
+		sup_health_arm(in, sup_now());
+	if (!s->shutting_down)
+		sup_start_ready(s);
+}
+
+void sup_on_exit(struct sup *s, struct sup_instance *in)
+{
+	int code;
+
+	sup_output_read(s, in, 0);
+	sup_output_read(s, in, 1);
+	code = rt_container_exit_code(rt_container_wait(in->c));
+	in->oom_killed = rt_container_oom_killed(in->c);
+	sup_watch_del(s, &in->pidw);
+	sup_health_stop(s, in);
+	if (in->oom_killed)
+		sup_say(s, in, "OOM-killed: exceeded its memory limit");
+	sup_say(s, in, "exited with code %d", code);
+	sup_event(s, in, EV_EXITED, code);
+}
+
+/* ---- dependency gates ------------------------------------------------------ */
+enum gate { GATE_WAIT, GATE_OPEN, GATE_FAILED };
+
+static enum gate gate_of(const struct sup_service *dep, enum cfg_dep_condition cond,
+			 const char **why)
+{
+	for (size_t k = 0; k < dep->n_inst; k++) {
+		const struct svc_fsm *f = &dep->inst[k].fsm;
+		if (f->state == SVC_FAILED || dep->inst[k].blocked) {
+			*why = "failed to start";
+			return GATE_FAILED;
+		}
+		switch (cond) {
+		case CFG_DEP_STARTED:
+			if (f->started_at == 0)
+				return GATE_WAIT;
+			break;
+		case CFG_DEP_HEALTHY:
+			if (f->state == SVC_UNHEALTHY) {
+				*why = "is unhealthy";
+				return GATE_FAILED;
+			}
+			if (f->state == SVC_EXITED || f->state == SVC_STOPPED) {
+				*why = "exited before it was healthy";
+				return GATE_FAILED;
+			}
+			if (f->state != SVC_HEALTHY)
+				return GATE_WAIT;
+			break;
+		case CFG_DEP_COMPLETED:
+			if (f->state == SVC_EXITED && f->last_exit != 0) {
+				*why = "did not complete successfully";
+				return GATE_FAILED;
+			}
+			if (f->state != SVC_EXITED)
+				return GATE_WAIT;
+			break;
+		}
+	}
+	return GATE_OPEN;
+}
+
+static void block(struct sup *s, struct sup_instance *in, const char *dep, const char *why)
+{
+	in->blocked = true;
+	in->blocked_by = lxr_xasprintf("%s %s", dep, why);
+	s->up_result = 1;
+	sup_say(s, in, "not started: dependency \"%s\" %s", dep, why);
+	sup_emit(s, in, "blocked", NULL);
+}
+
+static enum gate gates(struct sup *s, struct sup_instance *in)
+{
+	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+
+	for (size_t d = 0; d < n->n_deps; d++) {
+		const struct sup_service *dep = &s->svcs[n->deps[d]];
+		const struct cfg_dep *spec = n->dep_specs[d];
+		const char *why = "";
+		enum gate g = gate_of(dep, spec->condition, &why);
+
+		if (g == GATE_FAILED && !spec->required) {
+			/* required: false only warns (Compose) */
+			sup_say(s, in, "warning: optional dependency \"%s\" %s; starting anyway",
+				dep->cfg->name, why);
+			continue;
+		}
+		if (g == GATE_FAILED) {
+			block(s, in, dep->cfg->name, why);
+			return g;
+		}
+		if (g == GATE_WAIT)
+			return g;
+	}
+	return GATE_OPEN;
+}
+
+void sup_start_ready(struct sup *s)
+{
+	bool again = true;
+
+	/* one pass can open gates for the next (a service_started chain) */
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < s->n_svcs; i++)
+			for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+				struct sup_instance *in = &s->svcs[i].inst[k];
+				if (in->fsm.state != SVC_CREATED || in->blocked ||
+				    in->fsm.stopped_by_user)
+					continue;
+				if (gates(s, in) == GATE_OPEN) {
+					sup_event(s, in, EV_START, 0);
+					again = true;
+				}
+			}
+	}
+}
+
+/* ---- shutdown: reverse start order, each level after the one above ------- */
+static bool level_down(const struct sup *s, size_t level)
+{
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		if (s->graph->nodes[s->svcs[i].node].level <= level)
+			continue;
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			if (s->svcs[i].inst[k].c)
+				return false;
+	}
+	return true;
+}
+
+void sup_stop_all(struct sup *s)
+{
+	s->shutting_down = true;
+	for (size_t i = s->n_svcs; i-- > 0;) {
+		size_t level = s->graph->nodes[s->svcs[i].node].level;
+		/* dependents (higher levels) first; this level waits for them */
+		if (!level_down(s, level))
+			continue;
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			struct sup_instance *in = &s->svcs[i].inst[k];
+			if (in->fsm.state != SVC_STOPPING && in->fsm.state != SVC_STOPPED)
+				sup_event(s, in, EV_STOP, 0);
+		}
+	}
+}
+
+bool sup_all_down(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			if (s->svcs[i].inst[k].c)
+				return false;
+	return true;
+}
+
+void sup_kill_all(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			if (s->svcs[i].inst[k].c)
+				rt_container_kill(s->svcs[i].inst[k].c, SIGKILL, NULL);
+}
+
+bool sup_health_needed(struct sup *s, const struct sup_instance *in)
+{
+	for (size_t i = 0; i < s->graph->n; i++) {
+		const struct plan_node *n = &s->graph->nodes[i];
+		for (size_t d = 0; d < n->n_deps; d++)
+			if (n->deps[d] == in->svc->node &&
+			    n->dep_specs[d]->condition == CFG_DEP_HEALTHY)
+				return true;
+	}
+	return false;
+}

@@ -1,0 +1,213 @@
+/* The supervisor's one loop: epoll over a signalfd, one timerfd holding the
+ * earliest deadline of every instance, the containers' pidfds and output
+ * pipes, health checks, and the control socket. No polling, no sleeps. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "supervisor/sup.h"
+
+int64_t sup_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+
+	if (w->fd < 0)
+		return 0;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		return lxr_fail(err, errno, "epoll_ctl add fd %d", w->fd);
+	return 0;
+}
+
+void sup_watch_del(struct sup *s, struct sup_watch *w)
+{
+	if (w->fd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+#define FOR_EACH_INSTANCE(s, in)                                                                   \
+	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
+		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
+		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
+
+/* One timer for everything: the earliest deadline of any instance. */
+static void arm_timer(struct sup *s)
+{
+	int64_t next = 0;
+	struct itimerspec its = {0};
+
+	FOR_EACH_INSTANCE(s, in) {
+		int64_t d = in->fsm.deadline, h = sup_health_deadline(in);
+		if (d && (!next || d < next))
+			next = d;
+		if (h && (!next || h < next))
+			next = h;
+	}
+	if (next) {
+		its.it_value.tv_sec = next / 1000000;
+		its.it_value.tv_nsec = (next % 1000000) * 1000;
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+	}
+	timerfd_settime(s->timerw.fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_timer(struct sup *s)
+{
+	uint64_t ticks;
+	int64_t now = sup_now();
+
+	(void)!read(s->timerw.fd, &ticks, sizeof(ticks));
+	FOR_EACH_INSTANCE(s, in) {
+		if (in->fsm.deadline && now >= in->fsm.deadline)
+			sup_event(s, in, EV_TIMER, 0);
+		sup_health_tick(s, in, now);
+	}
+}
+
+/* First Ctrl-C (or SIGTERM): ordered down. Second: kill everything now. */
+static void on_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigw.fd, &si, sizeof(si)) == sizeof(si)) {
+		if (s->shutting_down) {
+			if (!s->quiet)
+				fputs("lxr: killing\n", stderr);
+			sup_kill_all(s);
+		} else {
+			if (!s->quiet)
+				fputs("lxr: stopping (again to kill)\n", stderr);
+			sup_stop_all(s);
+		}
+	}
+}
+
+static void dispatch(struct sup *s, struct sup_watch *w)
+{
+	struct sup_instance *in = w->ptr;
+
+	switch (w->kind) {
+	case W_SIGNAL: on_signal(s); break;
+	case W_TIMER: on_timer(s); break;
+	case W_PIDFD: sup_on_exit(s, in); break;
+	case W_OUT: sup_output_read(s, in, 0); break;
+	case W_ERR: sup_output_read(s, in, 1); break;
+	case W_HEALTH_PIDFD: sup_health_on_exit(s, in); break;
+	case W_HEALTH_OUT: sup_health_on_output(s, in); break;
+	case W_LISTEN: sup_control_accept(s); break;
+	case W_CLIENT: sup_control_read(s, w); break;
+	}
+}
+
+/* Start-up is over when nothing waits to start: each instance is up, has
+ * ended, or is blocked by a failed dependency. */
+static bool startup_settled(struct sup *s)
+{
+	FOR_EACH_INSTANCE(s, in) {
+		enum svc_state st = in->fsm.state;
+		if (st == SVC_STARTING || (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
+			return false;
+		/* a dependent waits for this one to get healthy or complete */
+		if (st == SVC_RUNNING && in->health.enabled && sup_health_needed(s, in))
+			return false;
+	}
+	return true;
+}
+
+static bool nothing_left(struct sup *s)
+{
+	FOR_EACH_INSTANCE(s, in) {
+		enum svc_state st = in->fsm.state;
+		if (in->c || st == SVC_BACKOFF || st == SVC_STARTING ||
+		    (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
+			return false;
+	}
+	return true;
+}
+
+static int setup(struct sup *s, lxr_err *err)
+{
+	sigset_t set;
+
+	/* containers' inits are our children; anything they leave to us is
+	 * reaped here rather than by the host's init */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return lxr_fail(err, errno, "epoll_create1");
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s->sigw = (struct sup_watch){W_SIGNAL, NULL, signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)};
+	s->timerw = (struct sup_watch){W_TIMER, NULL,
+				       timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)};
+	if (s->sigw.fd < 0 || s->timerw.fd < 0)
+		return lxr_fail(err, errno, "signalfd/timerfd");
+	if (sup_watch_add(s, &s->sigw, err) < 0 || sup_watch_add(s, &s->timerw, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void report_ready(struct sup *s)
+{
+	if (s->up_done)
+		return;
+	s->up_done = true;
+	if (s->ready_fd >= 0) {
+		(void)!write(s->ready_fd, &s->up_result, sizeof(s->up_result));
+		close(s->ready_fd);
+		s->ready_fd = -1;
+	}
+}
+
+int sup_run(struct sup *s, const struct sup_opts *o)
+{
+	lxr_err err;
+
+	s->ready_fd = o->ready_fd;
+	s->quiet = o->detached;
+	if (setup(s, &err) < 0) {
+		lxr_err_print(&err);
+		return 1;
+	}
+	sup_start_ready(s);
+	for (;;) {
+		struct epoll_event evs[32];
+		int n;
+
+		if (!s->up_done && startup_settled(s))
+			report_ready(s);
+		if (s->shutting_down) {
+			sup_stop_all(s); /* moves on level by level as they exit */
+			if (sup_all_down(s))
+				break;
+		} else if (!o->detached && nothing_left(s)) {
+			break; /* foreground: every container has ended for good */
+		}
+		arm_timer(s);
+		n = epoll_wait(s->epfd, evs, 32, -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+			dispatch(s, evs[i].data.ptr);
+	}
+	report_ready(s);
+	return s->up_result;
+}

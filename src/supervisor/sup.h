@@ -1,0 +1,148 @@
+/* Supervisor, internal: the per-stack process that starts, watches and stops
+ * a stack's containers from one epoll loop. */
+#ifndef LXR_SUP_H
+#define LXR_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lxr/config.h"
+#include "lxr/plan.h"
+#include "lxr/runtime.h"
+#include "supervisor/fsm.h"
+
+struct sup;
+
+/* What the loop waits on; epoll's data points at one of these. */
+enum sup_watch_kind { W_SIGNAL, W_TIMER, W_PIDFD, W_OUT, W_ERR, W_HEALTH_PIDFD, W_HEALTH_OUT,
+		      W_LISTEN, W_CLIENT };
+struct sup_watch {
+	enum sup_watch_kind kind;
+	void *ptr;
+	int fd;
+};
+
+struct sup_health {
+	bool enabled;
+	char **argv;	     /* CMD argv, or /bin/sh -c "..." */
+	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
+	int retries;
+	/* the running check, if any */
+	pid_t pid;
+	struct sup_watch pidw, outw;
+	int64_t next_at;   /* when the next check starts */
+	int64_t kill_at;   /* timeout of the running check */
+	int failures;	   /* consecutive */
+	char last_output[256];
+	int last_exit;
+};
+
+struct sup_instance {
+	struct sup_service *svc;
+	char *name; /* "<service>-<n>" */
+	int replica;
+	struct svc_fsm fsm;
+	struct lxr_spec spec;		 /* resolved once at load */
+	struct lxr_container *c;	 /* while it exists */
+	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
+	struct sup_health health;
+	bool oom_killed;
+	bool blocked;	     /* a required dependency failed: stays created */
+	char *blocked_by;
+	struct sup_log *log; /* output.c */
+	char partial[2][4096]; /* an unfinished line per stream, for the terminal */
+	size_t partial_len[2];
+};
+
+struct sup_service {
+	const struct cfg_service *cfg;
+	size_t node; /* in the plan graph */
+	struct svc_policy policy;
+	struct sup_instance *inst;
+	size_t n_inst;
+	int colour;
+};
+
+struct sup_opts {
+	const char *const *targets; /* services named on the command line */
+	bool detached;		    /* no terminal output (up -d) */
+	int ready_fd;		    /* up -d: write the start-up result here, then close */
+};
+
+struct sup {
+	struct cfg_stack *stack;
+	struct plan_graph *graph;
+	struct sup_service *svcs;
+	size_t n_svcs;
+	char *run_dir; /* <run_dir>/<project> */
+	char *log_dir; /* <log_dir>/<project> */
+	int epfd;
+	struct sup_watch sigw, timerw, listenw;
+	bool shutting_down, up_done;
+	int up_result; /* 0, or 1 when a dependency failed */
+	int ready_fd;
+	bool tty;      /* foreground on a terminal: colour */
+	bool quiet;    /* up -d: no terminal output */
+	struct sup_clients *clients; /* control.c */
+	FILE *events_log;
+};
+
+/* ---- stack.c: from the model to the supervisor's tables ------------------ */
+int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err);
+void sup_free(struct sup *s);
+struct sup_instance *sup_find_instance(struct sup *s, const char *name);
+struct sup_service *sup_find_service(struct sup *s, const char *name);
+
+/* ---- loop.c -------------------------------------------------------------- */
+int64_t sup_now(void); /* CLOCK_MONOTONIC, microseconds */
+int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err);
+void sup_watch_del(struct sup *s, struct sup_watch *w);
+/* Run the stack until it is down. Returns the exit code for `lxr up`. */
+int sup_run(struct sup *s, const struct sup_opts *o);
+
+/* ---- instance.c: one instance's container --------------------------------- */
+void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
+void sup_on_exit(struct sup *s, struct sup_instance *in);
+void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
+void sup_stop_all(struct sup *s);    /* ordered shutdown, reverse start order */
+bool sup_all_down(struct sup *s);
+void sup_kill_all(struct sup *s);
+
+/* ---- health.c -------------------------------------------------------------- */
+void sup_health_init(struct sup_instance *in);
+void sup_health_arm(struct sup_instance *in, int64_t now); /* after the command starts */
+void sup_health_stop(struct sup *s, struct sup_instance *in);
+void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now);
+void sup_health_on_exit(struct sup *s, struct sup_instance *in);
+void sup_health_on_output(struct sup *s, struct sup_instance *in);
+int64_t sup_health_deadline(const struct sup_instance *in);
+
+/* ---- output.c: container output to log files and the terminal --------------- */
+int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err);
+void sup_output_read(struct sup *s, struct sup_instance *in, int stream);
+void sup_output_close(struct sup *s, struct sup_instance *in);
+/* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
+void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- control.c: the control socket ------------------------------------------- */
+int sup_control_open(struct sup *s, lxr_err *err);
+void sup_control_accept(struct sup *s);
+void sup_control_read(struct sup *s, struct sup_watch *w);
+void sup_control_broadcast(struct sup *s, const char *line);
+void sup_control_close(struct sup *s);
+
+/* Does a dependent wait for this instance to become healthy? */
+bool sup_health_needed(struct sup *s, const struct sup_instance *in);
+
+/* ---- project.c: the run directory, its lock, crash cleanup ------------------ */
+int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);
+int sup_project_write_pid(int lockfd, lxr_err *err);
+pid_t sup_project_pid(const char *run_dir);
+int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err);
+
+/* ---- events.c: every transition as a JSON line ------------------------------- */
+void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, const char *extra);
+
+#endif

@@ -1,0 +1,164 @@
+/* `lxr up` and `lxr down` for the supervisor. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lxr/supervisor.h"
+#include "supervisor/sup.h"
+
+static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts *o,
+		   struct plan_graph **g, lxr_err *err)
+{
+	struct plan_select sel = {o->profiles, o->targets};
+
+	if (plan_graph_build(st, &sel, g, err) < 0)
+		return -1;
+	s->run_dir = lxr_xasprintf("%s/%s", lxr_run_dir(), st->project);
+	s->log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
+	s->ready_fd = -1;
+	s->tty = isatty(STDOUT_FILENO);
+	return sup_build(s, st, *g, err);
+}
+
+static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int ready_fd)
+{
+	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
+	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
+	lxr_err err;
+	int r;
+
+	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
+	    sup_control_open(s, &err) < 0) {
+		lxr_err_print(&err);
+		return 1;
+	}
+	s->events_log = fopen(events, "ae");
+	r = sup_run(s, &so);
+	sup_control_close(s);
+	if (s->events_log)
+		fclose(s->events_log);
+	return r;
+}
+
+/* -d: the supervisor becomes a daemon; the CLI waits until start-up has
+ * settled and returns its result. */
+static int detach(struct sup *s, const struct sup_up_opts *o, int lockfd)
+{
+	int p[2], result = 1;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		_cleanup_free_ char *log = lxr_xasprintf("%s/supervisor.log", s->run_dir);
+		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		close(p[0]);
+		setsid();
+		dup2(null, STDIN_FILENO);
+		dup2(lf >= 0 ? lf : null, STDOUT_FILENO);
+		dup2(lf >= 0 ? lf : null, STDERR_FILENO);
+		lxr_set_proc_title("lxr-supervisor");
+		_exit(supervise(s, o, lockfd, p[1]));
+	}
+	close(p[1]);
+	close(lockfd); /* the daemon holds the lock now */
+	if (read(p[0], &result, sizeof(result)) != sizeof(result)) {
+		fprintf(stderr, "lxr: error: the supervisor exited during start-up (see %s/supervisor.log)\n",
+			s->run_dir);
+		result = 1;
+	}
+	close(p[0]);
+	return result;
+}
+
+int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
+{
+	struct sup s = {0};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+	int lockfd = -1, r;
+
+	if (prepare(&s, st, o, &g, &err) < 0) {
+		lxr_err_print(&err);
+		r = 2;
+		goto out;
+	}
+	lockfd = sup_project_lock(s.run_dir, false, &err);
+	if (lockfd < 0) {
+		if (err.errnum == EWOULDBLOCK)
+			fprintf(stderr, "lxr: error: project \"%s\" is already up (supervisor pid %d)\n"
+					"lxr: hint: `lxr down -p %s` first, or use `lxr ps`\n",
+				st->project, (int)sup_project_pid(s.run_dir), st->project);
+		else
+			lxr_err_print(&err);
+		r = 1;
+		goto out;
+	}
+	/* a supervisor that died (even by SIGKILL) left its containers' cgroups
+	 * and state behind: clear them before anything starts */
+	if (sup_project_cleanup(st->project, s.run_dir, false, &err) < 0)
+		lxr_err_print(&err);
+	r = o->detach ? detach(&s, o, lockfd) : supervise(&s, o, lockfd, -1);
+	if (!o->detach)
+		close(lockfd);
+out:
+	sup_free(&s);
+	plan_graph_free(g);
+	return r;
+}
+
+static int remove_volumes(const char *project, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/volumes/%s", lxr_data_dir(), project);
+	return lxr_rm_rf(dir, err);
+}
+
+int sup_down(const char *project, bool volumes, lxr_err *err)
+{
+	_cleanup_free_ char *run_dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
+	int lockfd = sup_project_lock(run_dir, false, err);
+
+	if (lockfd < 0 && err->errnum == EWOULDBLOCK) {
+		/* a supervisor is alive: it stops the stack in reverse order on
+		 * SIGTERM; its lock is released when it has finished */
+		pid_t pid = sup_project_pid(run_dir);
+		if (pid > 0 && kill(pid, SIGTERM) < 0 && errno != ESRCH)
+			return lxr_fail(err, errno, "signal supervisor %d", (int)pid);
+		lockfd = sup_project_lock(run_dir, true, err);
+	}
+	if (lockfd < 0)
+		return lxr_err_wrap(err, "take project %s down", project);
+	if (sup_project_cleanup(project, run_dir, true, err) < 0) {
+		close(lockfd);
+		return -1;
+	}
+	if (volumes && remove_volumes(project, err) < 0) {
+		close(lockfd);
+		return -1;
+	}
+	/* the run directory goes with the last container; the lock file is
+	 * unlinked while held, so a concurrent up starts from nothing */
+	{
+		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", run_dir);
+		_cleanup_free_ char *ev = lxr_xasprintf("%s/events.jsonl", run_dir);
+		_cleanup_free_ char *sl = lxr_xasprintf("%s/supervisor.log", run_dir);
+		unlink(ev);
+		unlink(sl);
+		unlink(lock);
+		rmdir(run_dir);
+	}
+	close(lockfd);
+	return 0;
+}

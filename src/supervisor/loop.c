@@ -194,6 +194,12 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 
 		if (!s->up_done && startup_settled(s))
 			report_ready(s);
+		/* foreground: a failed dependency fails `up`; the stack it was
+		 * part of goes down with it (detached, the rest keeps running) */
+		if (!o->detached && s->up_done && s->up_result && !s->shutting_down) {
+			fputs("lxr: a dependency failed: stopping the stack\n", stderr);
+			sup_stop_all(s);
+		}
 		if (s->shutting_down) {
 			sup_stop_all(s); /* moves on level by level as they exit */
 			if (sup_all_down(s))

@@ -32,8 +32,7 @@ void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (s->quiet)
-		return;
+	/* detached, stderr is the supervisor's own log file */
 	prefix(s, in, stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

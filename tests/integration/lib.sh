@@ -49,7 +49,7 @@ at_exit() { AT_EXIT=("$*" "${AT_EXIT[@]+"${AT_EXIT[@]}"}"); }
 finish() {
 	rc=$?
 	for c in "${AT_EXIT[@]+"${AT_EXIT[@]}"}"; do eval "$c" >/dev/null 2>&1 || true; done
-	out=$(leftovers)
+	out=$(leftovers; leftovers_project 2>/dev/null || true)
 	rm -rf "$TEST_TMP"
 	if [ -n "$out" ]; then
 		echo "FAIL: left behind:" >&2
@@ -72,3 +72,36 @@ run() {
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: exit code $RC, expected $1 (stderr: $ERR)"; }
 expect_out() { [ "$OUT" = "$1" ] || fail "$2: got [$OUT], expected [$1] (stderr: $ERR)"; }
 expect_grep() { printf '%s\n' "$1" | grep -qE -- "$2" || fail "$3: [$1] does not match /$2/"; }
+
+# ---- stacks -----------------------------------------------------------------
+# A stack file in the test's own directory, from stdin; the rootfs path is
+# substituted for @ROOTFS@ and the shared directory (bind-mounted by the
+# services that need it) for @SHARED@.
+SHARED="$TEST_TMP/shared"
+mkdir -p "$SHARED"
+stack() {
+	mkdir -p "$TEST_TMP/stack"
+	sed -e "s|@ROOTFS@|$ROOTFS|g" -e "s|@SHARED@|$SHARED|g" > "$TEST_TMP/stack/compose.yaml"
+	STACK="$TEST_TMP/stack/compose.yaml"
+	PROJECT=$(sed -n 's/^name: *//p' "$STACK")
+	at_exit "$LXR" down -f "$STACK"
+}
+events() { cat "$LXR_RUN_DIR/$PROJECT/events.jsonl" 2>/dev/null; }
+# Wait (bounded, 20 s) until an event line matches; fails the test if never.
+wait_event() {
+	for _ in $(seq 400); do
+		events | grep -qE -- "$1" && return 0
+		sleep 0.05
+	done
+	fail "no event matching /$1/ in: $(events | tail -n 20)"
+}
+# Line number of the first event matching, for order assertions.
+event_at() { events | grep -nE -- "$1" | head -n1 | cut -d: -f1; }
+leftovers_project() {
+	[ -z "${PROJECT:-}" ] && return 0
+	for d in /sys/fs/cgroup/*/lxr/"$PROJECT" /sys/fs/cgroup/lxr/"$PROJECT"; do
+		[ -e "$d" ] && echo "leftover cgroup $d"
+	done
+	[ -e "$LXR_RUN_DIR/$PROJECT" ] && echo "leftover run dir $LXR_RUN_DIR/$PROJECT: $(ls "$LXR_RUN_DIR/$PROJECT")"
+	return 0
+}

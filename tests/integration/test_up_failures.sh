@@ -1,0 +1,62 @@
+#!/bin/bash
+# A dependency that never gets healthy fails `up` (exit 1, named), and its
+# dependents stay created; a command that cannot start fails the same way.
+. "$(dirname "$0")/lib.sh"
+
+stack <<'Y'
+name: depfail
+services:
+  db:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    healthcheck:
+      test: ["CMD-SHELL", "exit 1"]
+      interval: 100ms
+      retries: 2
+  api:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on:
+      db: {condition: service_healthy}
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on: [api]
+  broken:
+    image: @ROOTFS@
+    command: ["/no/such/program"]
+  needs-broken:
+    image: @ROOTFS@
+    command: ["true"]
+    depends_on: [broken]
+  optional:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on:
+      broken: {condition: service_started, required: false}
+Y
+
+run up -d -f "$STACK"
+expect_rc 1 "up with a failing dependency"
+wait_event '"instance":"db-1","state":"unhealthy"'
+wait_event '"instance":"api-1","state":"blocked"'
+wait_event '"instance":"broken-1","state":"failed"'
+wait_event '"instance":"needs-broken-1","state":"blocked"'
+events | grep -q '"instance":"api-1","state":"starting"' && fail "api started although db never got healthy"
+events | grep -q '"instance":"web-1","state":"starting"' && fail "web started although api never did"
+wait_event '"instance":"optional-1","state":"running"'
+[ ! -e "$LXR_RUN_DIR/$PROJECT/api-1/state" ] || fail "api has a running container"
+pass "a dependency that is unhealthy or cannot start blocks its dependents; required: false only warns"
+
+log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")
+expect_grep "$log" 'api-1 +\| not started: dependency "db" is unhealthy' "the failing dependency is named"
+expect_grep "$log" 'broken-1 +\| failed to start: .*exec "/no/such/program".*ENOENT' "the start failure names the exec"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "the supervisor's log names the failing dependency and the failed exec"
+
+# In the foreground the same stack prints it and exits 1 once it is down.
+run up -f "$STACK" db api
+expect_rc 1 "foreground up with a failing dependency"
+run down -f "$STACK"
+pass "foreground up exits 1 when a dependency fails"

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Restart policies: no, on-failure:N (gives up after N), always with a
+# backoff that doubles; unless-stopped; a crash loop never delays others.
+. "$(dirname "$0")/lib.sh"
+
+stack <<'Y'
+name: restarts
+services:
+  never:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo x >> /shared/never; exit 1"]
+    volumes: ["@SHARED@:/shared"]
+    restart: "no"
+  twice:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo x >> /shared/twice; exit 3"]
+    volumes: ["@SHARED@:/shared"]
+    restart: on-failure:2
+  fine:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo x >> /shared/fine; exit 0"]
+    volumes: ["@SHARED@:/shared"]
+    restart: on-failure
+  loop:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo x >> /shared/loop; exit 1"]
+    volumes: ["@SHARED@:/shared"]
+    restart: always
+  steady:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    restart: unless-stopped
+Y
+
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"twice-1","state":"failed"'
+wait_event '"instance":"never-1","state":"exited"'
+wait_event '"instance":"fine-1","state":"exited"'
+# 5 runs of loop: backoff delays 100, 200, 400, 800 ms between them
+for _ in $(seq 200); do [ "$(wc -l < "$SHARED/loop")" -ge 5 ] && break; sleep 0.05; done
+[ "$(wc -l < "$SHARED/never")" -eq 1 ] || fail "restart: no ran $(wc -l < "$SHARED/never") times"
+[ "$(wc -l < "$SHARED/twice")" -eq 3 ] || fail "on-failure:2 ran $(wc -l < "$SHARED/twice") times, expected 1 + 2 restarts"
+[ "$(wc -l < "$SHARED/fine")" -eq 1 ] || fail "on-failure restarted a clean exit"
+events | grep '"instance":"twice-1","state":"failed"' | grep -q '"exit":3' || fail "the failed state does not keep the last exit code"
+pass "no stays down; on-failure:2 gives up after 2 restarts (failed, exit 3); on-failure leaves a clean exit"
+
+# Backoff: the delay before each restart of `loop` doubles.
+delays=$(events | grep '"instance":"loop-1"' | python3 -c '
+import sys, json
+ev = [json.loads(l) for l in sys.stdin]
+exits = [e["time"] for e in ev if e["state"] == "backoff"]
+starts = [e["time"] for e in ev if e["state"] == "starting"][1:]
+print(" ".join(str(round((s - x) * 1000)) for x, s in zip(exits, starts)))')
+read -r d1 d2 d3 d4 _ <<<"$delays"
+[ -n "${d4:-}" ] || fail "too few restarts of loop: [$delays]"
+for d in "$d1:100" "$d2:200" "$d3:400" "$d4:800"; do
+	got=${d%%:*} want=${d##*:}
+	[ "$got" -ge "$want" ] || fail "backoff delays [$delays] ms: $got before the $want ms delay was up"
+done
+[ "$d2" -gt "$d1" ] && [ "$d3" -gt "$d2" ] && [ "$d4" -gt "$d3" ] || fail "backoff does not grow: [$delays]"
+wait_event '"instance":"steady-1","state":"running"'
+pass "always restarts with a doubling backoff (delays $delays ms); the crash loop did not hold up the others"
+run down -f "$STACK"
+expect_rc 0 down

@@ -80,6 +80,29 @@ static void restart_dependents(struct sup *s, struct sup_instance *in)
 	}
 }
 
+/* What `up` shows per instance while the stack comes up (compose's words). */
+static void progress(struct sup *s, struct sup_instance *in)
+{
+	const struct svc_fsm *f = &in->fsm;
+	char what[160];
+
+	switch (f->state) {
+	case SVC_STARTING: snprintf(what, sizeof(what), "~ Starting"); break;
+	case SVC_RUNNING:
+		snprintf(what, sizeof(what), in->health.enabled && sup_health_needed(s, in)
+						     ? "~ Waiting for healthy"
+						     : "+ Started");
+		break;
+	case SVC_HEALTHY: snprintf(what, sizeof(what), "+ Healthy"); break;
+	case SVC_UNHEALTHY: snprintf(what, sizeof(what), "x Unhealthy"); break;
+	case SVC_EXITED: snprintf(what, sizeof(what), "%c Exited (%d)", f->last_exit ? 'x' : '+', f->last_exit); break;
+	case SVC_FAILED: snprintf(what, sizeof(what), "x Failed (exit %d)", f->last_exit); break;
+	case SVC_BACKOFF: snprintf(what, sizeof(what), "~ Restarting (exit %d)", f->last_exit); break;
+	default: return;
+	}
+	sup_progress(s, in, what);
+}
+
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg)
 {
 	enum svc_state before = in->fsm.state;
@@ -91,6 +114,7 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 		snprintf(extra, sizeof(extra), "\"from\":\"%s\",\"cause\":\"%s\",\"exit\":%d",
 			 svc_state_name(before), svc_event_name(ev), in->fsm.last_exit);
 		sup_emit(s, in, svc_state_name(in->fsm.state), extra);
+		progress(s, in);
 	}
 	switch (a) {
 	case ACT_SPAWN:
@@ -179,6 +203,11 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 	in->blocked_by = lxr_xasprintf("%s %s", dep, why);
 	s->up_result = 1;
 	sup_say(s, in, "not started: dependency \"%s\" %s", dep, why);
+	{
+		char what[128];
+		snprintf(what, sizeof(what), "x Blocked: %.40s %.60s", dep, why);
+		sup_progress(s, in, what);
+	}
 	sup_emit(s, in, "blocked", NULL);
 }
 

@@ -171,7 +171,9 @@ static void report_ready(struct sup *s)
 		return;
 	s->up_done = true;
 	if (s->ready_fd >= 0) {
-		(void)!write(s->ready_fd, &s->up_result, sizeof(s->up_result));
+		char line[32];
+		int n = snprintf(line, sizeof(line), "R %d\n", s->up_result);
+		(void)!write(s->ready_fd, line, (size_t)n);
 		close(s->ready_fd);
 		s->ready_fd = -1;
 	}

@@ -40,6 +40,30 @@ void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Start-up progress: to the waiting `up -d` (a "P <instance> <what>" line
+ * on the ready pipe), or to a foreground terminal. '+' done, '~' under way,
+ * 'x' failed; the CLI draws the symbols. */
+void sup_progress(struct sup *s, const struct sup_instance *in, const char *what)
+{
+	char line[256];
+	int n;
+
+	if (s->up_done)
+		return;
+	if (s->ready_fd >= 0) {
+		n = snprintf(line, sizeof(line), "P %s %s\n", in->name, what);
+		if (n > 0 && (size_t)n < sizeof(line))
+			(void)!write(s->ready_fd, line, (size_t)n);
+		return;
+	}
+	if (!s->quiet) {
+		static const char *const sym[] = {"\u2714", "\u2718", "\u2026"};
+		int k = what[0] == '+' ? 0 : what[0] == 'x' ? 1 : 2;
+		fprintf(stderr, " %s %-14s %s\n", s->tty ? sym[k] : (k == 0 ? "ok" : k == 1 ? "!!" : ".."),
+			in->name, what + 2);
+	}
+}
+
 /* CRI log format: "<RFC3339Nano> <stream> <F|P> <line>" */
 static void log_line(struct sup_instance *in, int stream, const char *line, size_t len, bool full)
 {

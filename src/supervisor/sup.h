@@ -122,6 +122,7 @@ int64_t sup_health_deadline(const struct sup_instance *in);
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err);
 void sup_output_read(struct sup *s, struct sup_instance *in, int stream);
 void sup_output_close(struct sup *s, struct sup_instance *in);
+void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -47,6 +47,72 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 	return r;
 }
 
+/* The start-up table of `up -d`: one row per instance, redrawn in place on a
+ * terminal (as compose does), one plain line per change otherwise. */
+struct row {
+	char name[64];
+	char what[160];
+};
+
+static void draw(const struct row *rows, size_t n, size_t *drawn, bool tty)
+{
+	static const char *const sym[] = {"\u2714", "\u2718", "\u2026"};
+
+	if (tty && *drawn)
+		fprintf(stderr, "\033[%zuA", *drawn);
+	for (size_t i = 0; i < n; i++) {
+		int k = rows[i].what[0] == '+' ? 0 : rows[i].what[0] == 'x' ? 1 : 2;
+		fprintf(stderr, "%s %s %-16s %s\n", tty ? "\033[2K" : "",
+			tty ? sym[k] : (k == 0 ? "ok" : k == 1 ? "!!" : ".."), rows[i].name,
+			rows[i].what + 2);
+	}
+	*drawn = n;
+}
+
+static int follow_progress(struct sup *s, int fd)
+{
+	FILE *f = fdopen(dup(fd), "r");
+	struct row *rows = lxr_xcalloc(s->n_svcs + 1, sizeof(*rows));
+	size_t n = 0, drawn = 0, cap = s->n_svcs + 1;
+	bool tty = isatty(STDERR_FILENO);
+	char *line = NULL;
+	size_t len = 0;
+	int result = -1;
+
+	while (f && getline(&line, &len, f) > 0) {
+		char name[64], what[160];
+		size_t i;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == 'R') {
+			result = atoi(line + 2);
+			break;
+		}
+		if (sscanf(line, "P %63s %159[^\n]", name, what) != 2)
+			continue;
+		for (i = 0; i < n && strcmp(rows[i].name, name); i++)
+			;
+		if (i == n) {
+			if (n == cap)
+				rows = lxr_xrealloc(rows, (cap *= 2) * sizeof(*rows));
+			snprintf(rows[n++].name, sizeof(rows->name), "%s", name);
+		}
+		snprintf(rows[i].what, sizeof(rows->what), "%s", what);
+		if (tty)
+			draw(rows, n, &drawn, true);
+		else
+			draw(&rows[i], 1, &drawn, false);
+	}
+	free(line);
+	free(rows);
+	if (f)
+		fclose(f);
+	if (result < 0)
+		fprintf(stderr, "lxr: error: the supervisor exited during start-up (see %s/supervisor.log)\n",
+			s->run_dir);
+	return result < 0 ? 1 : result;
+}
+
 /* -d: the supervisor becomes a daemon; the CLI waits until start-up has
  * settled and returns its result. */
 static int detach(struct sup *s, const struct sup_up_opts *o, int lockfd)
@@ -74,11 +140,7 @@ static int detach(struct sup *s, const struct sup_up_opts *o, int lockfd)
 	}
 	close(p[1]);
 	close(lockfd); /* the daemon holds the lock now */
-	if (read(p[0], &result, sizeof(result)) != sizeof(result)) {
-		fprintf(stderr, "lxr: error: the supervisor exited during start-up (see %s/supervisor.log)\n",
-			s->run_dir);
-		result = 1;
-	}
+	result = follow_progress(s, p[0]);
 	close(p[0]);
 	return result;
 }

@@ -29,7 +29,7 @@ expect_rc 1 "lxr rm of a running container"
 expect_grep "$ERR" "is running" "lxr rm refuses a running container"
 run rm -f "$n"
 expect_rc 0 "lxr rm -f"
-for _ in $(seq 100); do pgrep -f "sleep 100" >/dev/null || break; sleep 0.05; done
+for _ in $(seq 100); do pgrep -fx "sleep 100" >/dev/null || break; sleep 0.05; done
 [ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "lxr rm -f left the directory"
 pass "lxr rm refuses a running container; rm -f kills and removes it"
 
@@ -65,7 +65,7 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$child" 2>/dev/null && fail "container init $child survived its lxr"
-for p in $(pgrep -f "sleep 1000"); do
+for p in $(pgrep -fx "sleep 1000"); do
 	[ "$(readlink /proc/"$p"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && fail "container process $p survived"
 done
 # What the SIGKILLed lxr could not remove (its directory, its cgroup), lxr rm

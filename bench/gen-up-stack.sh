@@ -1,0 +1,30 @@
+#!/bin/sh
+# A stack of N services for the supervisor benchmark, on the busybox base
+# image: each a long-running process, with a health check when CHECKS=1
+# (interval 1 s, the first check a second after start, as both docker's and
+# podman's defaults schedule it; no start_interval, which podman-compose
+# does not know).
+#   [CHECKS=1] bench/gen-up-stack.sh N IMAGE PROJECT > compose.yaml
+# IMAGE is a rootfs path for lxr or an image name for podman-compose.
+set -eu
+n=${1:?N}
+image=${2:?IMAGE}
+project=${3:-bench}
+echo "name: $project"
+echo "services:"
+i=1
+while [ "$i" -le "$n" ]; do
+	cat <<EOF2
+  svc$i:
+    image: $image
+    command: ["/bin/sh", "-c", "touch /tmp/ready; exec sleep 100000"]
+EOF2
+	if [ "${CHECKS:-0}" = 1 ]; then
+		cat <<EOF2
+    healthcheck:
+      test: ["CMD", "test", "-e", "/tmp/ready"]
+      interval: 1s
+EOF2
+	fi
+	i=$((i + 1))
+done

@@ -1,6 +1,7 @@
 /* Whole-stack checks, run once every service has been read: references to
  * services, networks and volumes; addresses against their network's subnets;
- * published ports used twice; dependency cycles. */
+ * published ports used twice; memory reservations above their limit;
+ * dependency cycles. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -157,6 +158,25 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 	}
 }
 
+/* The runtime writes a memory reservation as memory.low (v2) or the soft
+ * limit (v1); the kernel would take one above the hard limit, but it could
+ * never be met, so docker refuses it and so does lxr, before anything runs. */
+static void check_reservations(struct cfg_ctx *c, struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		const struct cfg_int *res = &s->reservations.memory, *lim = &s->limits.memory;
+		if (!res->set || !lim->set || !lim->v || res->v <= lim->v)
+			continue;
+		cfg_diag_add(c, res->pos, false,
+			     "a reservation is the least memory the service gets: keep it at or "
+			     "below the limit",
+			     "service \"%s\": memory reservation (%lld bytes) is above the memory "
+			     "limit (%lld bytes) on line %d",
+			     s->name, (long long)res->v, (long long)lim->v, lim->pos.line);
+	}
+}
+
 void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	const char **names = lxr_xcalloc(st->n_services + 1, sizeof(*names));
@@ -168,5 +188,6 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	check_networks(c, st);
 	check_volumes(c, st);
 	check_ports(c, st);
+	check_reservations(c, st);
 	cfg_stack_check_cycles(c, st);
 }

@@ -109,8 +109,9 @@ static int read_sysctls(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	for (size_t i = 0; i < s->sysctls.n; i++) {
 		const char *k = s->sysctls.v[i].key;
-		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_./-") != strlen(k) ||
-		    !strchr(k, '.')) {
+		size_t len = strlen(k);
+		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_./-") != len ||
+		    !strchr(k, '.') || k[0] == '.' || k[len - 1] == '.' || strstr(k, "..")) {
 			cfg_diag_add(c, s->sysctls.v[i].pos, false, "e.g. net.core.somaxconn",
 				     "sysctls: \"%s\" is not a sysctl name", k);
 			r = -1;

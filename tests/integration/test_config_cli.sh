@@ -67,7 +67,7 @@ GREETING=hi "$LXR" config --format json | grep -q '"GREETING": "hi"' || fail "js
 # --services and --graph go through the plan: profiles and dependencies.
 cat >"$tmp/graph.yaml" <<'YAML'
 services:
-  a: {image: busybox}
+  a: {image: busybox, healthcheck: {test: ["CMD", "true"]}}
   b: {image: busybox, depends_on: {a: {condition: service_healthy}}}
   c: {image: busybox, profiles: [debug], depends_on: [b]}
 YAML

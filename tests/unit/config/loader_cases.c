@@ -176,8 +176,9 @@ static void check_reload(const char *dir, const struct cfg_load_opts *o, const c
 	}
 	_cleanup_free_ char *second = model_text(st, fmt);
 	if (strcmp(first, second)) {
-		fprintf(stderr, "--- %s: normalized:\n%s--- reloaded and normalized again:\n%s---\n",
-			dir, first, second);
+		fprintf(stderr,
+			"--- %s: normalized:\n%s--- reloaded and normalized again:\n%s---\n", dir,
+			first, second);
 		fail_msg("%s: normalized output does not reload to itself", dir);
 	}
 	cfg_stack_free(st);

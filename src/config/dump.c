@@ -58,10 +58,38 @@ static const char *const proto_names[] = {"tcp", "udp", "sctp"};
 static const char *const dep_names[] = {"service_started", "service_healthy",
 					"service_completed_successfully"};
 
+/* `restart:` holds a policy and on-failure's count. A delay, a window, or a
+ * count with another policy need deploy.restart_policy, which then says it
+ * all: the loader requires the two keys to agree, and restart_policy's
+ * condition defaults to `any`, so printing both could not load again. */
+static bool restart_as_policy(const struct cfg_restart_policy *r)
+{
+	return r->delay_us || r->window_us ||
+	       (r->max_retries && r->policy != CFG_RESTART_ON_FAILURE);
+}
+
+static void restart_policy(struct cfg_out *o, const struct cfg_restart_policy *r)
+{
+	/* UNLESS_STOPPED has no condition; it never gets here (it always
+	 * disagrees with a restart_policy). */
+	static const char *const conditions[] = {"none", "any", "on-failure", "any"};
+
+	cfg_out_key(o, "restart_policy");
+	cfg_out_map(o);
+	cfg_out_kv(o, "condition", conditions[r->policy]);
+	if (r->max_retries) {
+		cfg_out_key(o, "max_attempts");
+		cfg_out_int(o, r->max_retries);
+	}
+	if (r->delay_us)
+		cfg_out_duration(o, "delay", r->delay_us);
+	if (r->window_us)
+		cfg_out_duration(o, "window", r->window_us);
+	cfg_out_end_map(o);
+}
+
 static void deploy(struct cfg_out *o, const struct cfg_service *s)
 {
-	const struct cfg_restart_policy *r = &s->restart;
-
 	cfg_out_key(o, "deploy");
 	cfg_out_map(o);
 	cfg_out_key(o, "resources");
@@ -71,13 +99,8 @@ static void deploy(struct cfg_out *o, const struct cfg_service *s)
 		  s->reservations.memory.set || s->reservations.millicpus.set))
 		limits(o, "reservations", &s->reservations);
 	cfg_out_end_map(o);
-	if (r->delay_us || r->window_us) {
-		cfg_out_key(o, "restart_policy");
-		cfg_out_map(o);
-		cfg_out_duration(o, "delay", r->delay_us);
-		cfg_out_duration(o, "window", r->window_us);
-		cfg_out_end_map(o);
-	}
+	if (restart_as_policy(&s->restart))
+		restart_policy(o, &s->restart);
 	cfg_out_end_map(o);
 }
 
@@ -290,7 +313,8 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 		depends_on(o, s);
 	if (s->healthcheck.kind != CFG_HEALTH_UNSET)
 		healthcheck(o, &s->healthcheck);
-	if (shown(o, "service.restart", s->restart.pos.line != 0))
+	if (shown(o, "service.restart", s->restart.pos.line != 0) &&
+	    !restart_as_policy(&s->restart))
 		restart(o, &s->restart);
 	deploy(o, s);
 	if (s->n_ports || s->n_expose)

@@ -200,12 +200,29 @@ void cfg_out_key(struct cfg_out *o, const char *k)
 	}
 }
 
+/* Values are printed as a stack file says them: the loader interpolates
+ * every value again, so a literal '$' (written `$$`, as in a healthcheck's
+ * `pg_isready -U $$POSTGRES_USER`) must stay `$$` for the output to load to
+ * itself. Keys are never interpolated and are printed as they are. */
 void cfg_out_str(struct cfg_out *o, const char *v)
 {
-	if (!v)
+	_cleanup_free_ char *esc = NULL;
+
+	if (!v) {
 		cfg_out_null(o);
-	else
-		scalar(o, v, true);
+		return;
+	}
+	if (strchr(v, '$')) {
+		char *e = esc = lxr_xmalloc(strlen(v) * 2 + 1);
+		for (const char *p = v; *p; p++) {
+			if (*p == '$')
+				*e++ = '$';
+			*e++ = *p;
+		}
+		*e = 0;
+		v = esc;
+	}
+	scalar(o, v, true);
 }
 
 void cfg_out_int(struct cfg_out *o, long long v)

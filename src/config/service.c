@@ -74,6 +74,34 @@ static int read_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_service *)obj)->labels);
 }
 
+/* The sysctls the kernel keeps per namespace (docker's list): net.* in the
+ * container's network namespace, the IPC ones in its IPC namespace. Any
+ * other sysctl is the host's own setting. This is the config layer's one
+ * copy, so a stack file that names another sysctl fails at load time with
+ * its position; runtime/child.c (sysctl_namespaced) keeps the same rule as
+ * the runtime's safety net for specs that do not come from a stack file. */
+static const char *const sysctl_ns_prefixes[] = {"net.", "fs.mqueue."};
+static const char *const sysctl_ns_names[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+#define SYSCTL_HINT                                                                                \
+	"only namespaced sysctls (net.*, fs.mqueue.*, kernel.msgmax, kernel.msgmnb, "              \
+	"kernel.msgmni, kernel.sem, kernel.shmall, kernel.shmmax, kernel.shmmni, "                 \
+	"kernel.shm_rmid_forced) can be set per container"
+
+static bool sysctl_namespaced(const char *k)
+{
+	for (size_t i = 0; i < sizeof(sysctl_ns_prefixes) / sizeof(sysctl_ns_prefixes[0]); i++)
+		if (lxr_str_has_prefix(k, sysctl_ns_prefixes[i]) &&
+		    strlen(k) > strlen(sysctl_ns_prefixes[i]))
+			return true;
+	for (size_t i = 0; i < sizeof(sysctl_ns_names) / sizeof(sysctl_ns_names[0]); i++)
+		if (!strcmp(k, sysctl_ns_names[i]))
+			return true;
+	return false;
+}
+
 static int read_sysctls(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -81,10 +109,17 @@ static int read_sysctls(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	for (size_t i = 0; i < s->sysctls.n; i++) {
 		const char *k = s->sysctls.v[i].key;
-		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_./-") != strlen(k) ||
-		    !strchr(k, '.')) {
+		size_t len = strlen(k);
+		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_./-") != len ||
+		    !strchr(k, '.') || k[0] == '.' || k[len - 1] == '.' || strstr(k, "..")) {
 			cfg_diag_add(c, s->sysctls.v[i].pos, false, "e.g. net.core.somaxconn",
 				     "sysctls: \"%s\" is not a sysctl name", k);
+			r = -1;
+		} else if (!sysctl_namespaced(k)) {
+			cfg_diag_add(c, s->sysctls.v[i].pos, false, SYSCTL_HINT,
+				     "sysctls: \"%s\" is not namespaced: setting it in a container "
+				     "would change the host",
+				     k);
 			r = -1;
 		}
 	}

@@ -122,7 +122,10 @@ static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-static const char *const res_compose_only[] = {"devices", "generic_resources"};
+/* Compose reservation keys the runtime has nothing to honour with: a pids
+ * "reservation" is no kernel setting, devices and generic resources need a
+ * device layer lxr does not have. */
+static const char *const res_compose_only[] = {"devices", "generic_resources", "pids"};
 
 static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -145,7 +148,7 @@ static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"memory", NULL, res_memory},
 	};
 	static const struct cfg_map_spec spec = {
-	    "deploy.resources.reservations", keys, 2, false, res_compose_only, 2};
+	    "deploy.resources.reservations", keys, 2, false, res_compose_only, 3};
 	struct res r = {obj, true};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);
@@ -238,7 +241,7 @@ static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	/* Compose's default condition is "any". */
 	if (s->restart.pos.line &&
 	    (s->restart.policy != rp.p.policy || s->restart.max_retries != rp.p.max_retries)) {
-		cfg_error_hint(c, n, "keep one of them",
+		cfg_error_hint(c, n, CFG_RESTART_AGREE_HINT,
 			       "deploy.restart_policy disagrees with "
 			       "restart on line %d",
 			       s->restart.pos.line);

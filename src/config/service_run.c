@@ -144,27 +144,47 @@ static int hc_test(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* Docker's rules for the timings: 0 means "inherit", which for lxr (images
+ * carry no healthcheck) is Docker's default, already in the model; anything
+ * else must be at least 1ms. Keeping 0 would make the supervisor run checks
+ * back to back (interval) or kill each one at once (timeout). */
+static int hc_duration(struct cfg_ctx *c, struct cfg_node *n, const char *key, int64_t *field)
+{
+	char what[48];
+	struct cfg_int v;
+
+	snprintf(what, sizeof(what), "healthcheck %s", key);
+	if (cfg_read_duration(c, n, what, &v) < 0)
+		return -1;
+	if (v.v > 0 && v.v < 1000) {
+		cfg_error_hint(c, n, "write 0 for the default, or 1ms or more",
+			       "%s must be 0 or at least 1ms", what);
+		return -1;
+	}
+	if (v.v)
+		*field = v.v;
+	return 0;
+}
+
 #define HC_DURATION(field, key)                                                                    \
 	static int hc_##field(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
 	{                                                                                          \
-		struct cfg_int v;                                                                  \
-		if (cfg_read_duration(c, n, "healthcheck " key, &v) < 0)                           \
-			return -1;                                                                 \
-		((struct hc *)obj)->h->field = v.v;                                                \
-		return 0;                                                                          \
+		return hc_duration(c, n, key, &((struct hc *)obj)->h->field);                      \
 	}
 HC_DURATION(interval_us, "interval")
 HC_DURATION(timeout_us, "timeout")
 HC_DURATION(start_period_us, "start_period")
 HC_DURATION(start_interval_us, "start_interval")
 
+/* retries: 0 is "inherit" too (Docker), so the default 3 stays. */
 static int hc_retries(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_int v;
 
 	if (cfg_read_int(c, n, "healthcheck retries", 0, 1000000, &v) < 0)
 		return -1;
-	((struct hc *)obj)->h->retries = (int)v.v;
+	if (v.v)
+		((struct hc *)obj)->h->retries = (int)v.v;
 	return 0;
 }
 
@@ -242,7 +262,7 @@ int cfg_svc_read_restart(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	}
 	if (dst->pos.line && (dst->policy != pol.policy || dst->max_retries != pol.max_retries)) {
-		cfg_error_hint(c, n, "keep one of them",
+		cfg_error_hint(c, n, CFG_RESTART_AGREE_HINT,
 			       "restart disagrees with deploy.restart_policy on line %d",
 			       dst->pos.line);
 		return -1;

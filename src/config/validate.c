@@ -1,6 +1,8 @@
 /* Whole-stack checks, run once every service has been read: references to
- * services, networks and volumes; addresses against their network's subnets;
- * published ports used twice; dependency cycles. */
+ * services, networks and volumes (and a service_healthy dependency on a
+ * service without a healthcheck); addresses against their network's subnets;
+ * published ports used twice; memory reservations above their limit;
+ * dependency cycles. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -18,18 +20,34 @@ static void ref_error(struct cfg_ctx *c, struct cfg_pos pos, const char *kind, c
 		cfg_diag_add(c, pos, false, hint, "unknown %s \"%s\"", kind, name);
 }
 
+static bool has_check(const struct cfg_service *s)
+{
+	return s->healthcheck.kind == CFG_HEALTH_CMD || s->healthcheck.kind == CFG_HEALTH_SHELL;
+}
+
 static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **names)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
 		struct cfg_service *s = &st->services[i];
 		for (size_t j = 0; j < s->n_depends_on; j++) {
 			struct cfg_dep *d = &s->depends_on[j];
-			if (cfg_stack_service(st, d->service.v))
-				continue;
+			const struct cfg_service *dep = cfg_stack_service(st, d->service.v);
 			_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
 			c->where = w;
-			ref_error(c, d->service.pos, "service", d->service.v, names, st->n_services,
-				  "depends_on names services of this stack");
+			if (!dep)
+				ref_error(c, d->service.pos, "service", d->service.v, names,
+					  st->n_services,
+					  "depends_on names services of this stack");
+			else if (d->condition == CFG_DEP_HEALTHY && !has_check(dep))
+				/* it could never become healthy: the dependant would
+				 * wait until the dependency exits */
+				cfg_diag_add(
+				    c, d->service.pos, false,
+				    "give that service a healthcheck, or use condition: "
+				    "service_started",
+				    "depends_on \"%s\" with condition service_healthy, but "
+				    "\"%s\" has no healthcheck",
+				    dep->name, dep->name);
 			c->where = NULL;
 		}
 	}
@@ -157,6 +175,25 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 	}
 }
 
+/* The runtime writes a memory reservation as memory.low (v2) or the soft
+ * limit (v1); the kernel would take one above the hard limit, but it could
+ * never be met, so docker refuses it and so does lxr, before anything runs. */
+static void check_reservations(struct cfg_ctx *c, struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		const struct cfg_int *res = &s->reservations.memory, *lim = &s->limits.memory;
+		if (!res->set || !lim->set || !lim->v || res->v <= lim->v)
+			continue;
+		cfg_diag_add(c, res->pos, false,
+			     "a reservation is the least memory the service gets: keep it at or "
+			     "below the limit",
+			     "service \"%s\": memory reservation (%lld bytes) is above the memory "
+			     "limit (%lld bytes) on line %d",
+			     s->name, (long long)res->v, (long long)lim->v, lim->pos.line);
+	}
+}
+
 void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	const char **names = lxr_xcalloc(st->n_services + 1, sizeof(*names));
@@ -168,5 +205,6 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	check_networks(c, st);
 	check_volumes(c, st);
 	check_ports(c, st);
+	check_reservations(c, st);
 	cfg_stack_check_cycles(c, st);
 }

@@ -32,19 +32,48 @@ grep -q "image: $tmp/My Project/rootfs" <<<"$out" || fail "image path: $out"
 # The normalized model is a stack file that normalizes to itself.
 "$LXR" config >"$tmp/norm.yaml"
 "$LXR" config -f "$tmp/norm.yaml" | diff -u "$tmp/norm.yaml" - || fail "output does not reload"
+# The same for the lifecycle keys the supervisor honours, in YAML and JSON;
+# a literal $ ($$ in the file) stays $$ in the output.
+cat >"$tmp/life-in.yaml" <<'YAML'
+services:
+  db:
+    image: ./rootfs
+    healthcheck: {test: "pg_isready -U $$PGUSER", interval: 5s, retries: 0}
+    restart: unless-stopped
+    stop_grace_period: 1m
+    ulimits: {nofile: {soft: 1024, hard: 2048}}
+    sysctls: [net.core.somaxconn=1024]
+    deploy: {resources: {limits: {memory: 1g}, reservations: {memory: 256m, cpus: 0.5}}}
+  api:
+    image: ./rootfs
+    depends_on: {db: {condition: service_healthy, restart: true}}
+    deploy: {restart_policy: {condition: on-failure, max_attempts: 3, delay: 2s, window: 30s}}
+    profiles: [app]
+YAML
+for fmt in yaml json; do
+	"$LXR" config -f "$tmp/life-in.yaml" --format $fmt >"$tmp/life.$fmt" 2>"$tmp/err" || fail "life: $(cat "$tmp/err")"
+	[ ! -s "$tmp/err" ] || fail "life: diagnostics: $(cat "$tmp/err")"
+	"$LXR" config -f "$tmp/life.$fmt" --format $fmt 2>"$tmp/err" | diff -u "$tmp/life.$fmt" - ||
+		fail "lifecycle keys do not reload ($fmt)"
+	[ ! -s "$tmp/err" ] || fail "life reload: diagnostics: $(cat "$tmp/err")"
+done
+grep -qF -- '- pg_isready -U $$PGUSER' "$tmp/life.yaml" || fail "\$\$ in healthcheck: $(cat "$tmp/life.yaml")"
+grep -qx '      retries: 3' "$tmp/life.yaml" || fail "retries: 0 is Docker's default 3"
 GREETING=hi "$LXR" config --format json | grep -q '"GREETING": "hi"' || fail "json/env"
 "$LXR" config -p other | grep -qx "name: other" || fail "-p"
 "$LXR" config -f docker-compose.yml | grep -q "^  old:" || fail "-f"
 "$LXR" config docker-compose.yml | grep -q "^  old:" || fail "FILE operand"
 
-# --services and --graph go through the plan (profiles are refused by the
-# loader for now, so none here).
+# --services and --graph go through the plan: profiles and dependencies.
 cat >"$tmp/graph.yaml" <<'YAML'
 services:
-  a: {image: busybox}
-  b: {image: busybox}
+  a: {image: busybox, healthcheck: {test: ["CMD", "true"]}}
+  b: {image: busybox, depends_on: {a: {condition: service_healthy}}}
+  c: {image: busybox, profiles: [debug], depends_on: [b]}
 YAML
 [ "$("$LXR" config -f "$tmp/graph.yaml" --services | tr '\n' ' ')" = "a b " ] || fail "--services"
+[ "$("$LXR" config -f "$tmp/graph.yaml" --services --profile debug | tr '\n' ' ')" = "a b c " ] ||
+	fail "--services --profile"
 "$LXR" config -f "$tmp/graph.yaml" --graph | grep -q '^digraph "lxr-test-config' || fail "--graph"
 set +e
 "$LXR" config -f "$tmp/graph.yaml" --services nope 2>"$tmp/err"; rc=$?
@@ -60,7 +89,7 @@ services:
     mem_limit: lots
   api:
     image: busybox
-    depends_on: [web]
+    ports: ["8080:80"]
 YAML
 set +e
 "$LXR" config -f "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -71,7 +100,7 @@ diff -u - "$tmp/err" <<EOF || fail "error text"
 $tmp/bad.yaml:4:5: error: service "web": unknown key "restrat" (did you mean "restart"?)
 $tmp/bad.yaml:5:16: error: service "web": mem_limit: invalid size "lots"
   hint: use bytes or a unit: 4096, 64k, 512m, 2g
-$tmp/bad.yaml:8:5: error: service "api": "depends_on" is not supported yet
+$tmp/bad.yaml:8:5: error: service "api": "ports" is not supported yet
   hint: lxr refuses what it cannot honour yet instead of ignoring it; remove the key to run this stack (see docs/stack-file.md)
 lxr: 3 errors in $tmp/bad.yaml
 EOF

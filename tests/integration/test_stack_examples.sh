@@ -1,8 +1,10 @@
 #!/bin/bash
 # Every examples/*.yaml is valid against schemas/lxr-stack.schema.json AND
-# loads with `lxr config`; the schema's keys are exactly the keys the support
-# table (src/config/support.c) marks as honoured; and a file with a key lxr
-# refuses is refused by both. Needs no root and no kernel features.
+# loads with `lxr config`; so is every stack file the loader's unit cases
+# load successfully (tests/unit/config/data); the schema's keys are exactly
+# the keys the support table (src/config/support.c) marks as honoured; and
+# files with a key or value lxr refuses are refused by both. Needs no root
+# and no kernel features.
 set -euo pipefail
 : "${LXR:?path to the lxr binary}" "${LXR_SOURCE_DIR:?}"
 py=/usr/bin/python3 # Debian's, where packaging/setup.sh installs jsonschema
@@ -19,14 +21,21 @@ validate() { # FILE -> exit 0 if the schema accepts it
 import json, sys, yaml, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft7Validator.check_schema(schema)
-doc = yaml.safe_load(open(sys.argv[2]))
+def keys_as_text(v):
+    # PyYAML reads YAML 1.1 keys like `on` as booleans; lxr reads every key
+    # as the text it is, and so does the schema.
+    if isinstance(v, dict):
+        return {str(k): keys_as_text(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [keys_as_text(x) for x in v]
+    return v
+doc = keys_as_text(yaml.safe_load(open(sys.argv[2])))
 errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=str)
 for e in errors:
     print(f"{sys.argv[2]}: {'/'.join(map(str, e.absolute_path))}: {e.message}", file=sys.stderr)
 sys.exit(1 if errors else 0)
 PY
 }
-
 n=0
 for f in "$LXR_SOURCE_DIR"/examples/*.yaml; do
 	validate "$f" || { echo "FAIL: $f does not match the schema"; exit 1; }
@@ -35,42 +44,72 @@ for f in "$LXR_SOURCE_DIR"/examples/*.yaml; do
 done
 [ "$n" -gt 0 ] || { echo "FAIL: no examples"; exit 1; }
 
-# Schema keys == honoured keys of the support table.
+# The unit cases that load (no expected.err) without accept_unsupported are
+# stack files lxr accepts: the schema must accept them too.
+cases=0
+for d in "$LXR_SOURCE_DIR"/tests/unit/config/data/*/; do
+	[ -f "$d/stack.yaml" ] && [ ! -f "$d/expected.err" ] || continue
+	grep -qx accept_unsupported "$d/options" 2>/dev/null && continue
+	validate "$d/stack.yaml" || { echo "FAIL: the schema refuses $d/stack.yaml, which lxr loads"; exit 1; }
+	cases=$((cases + 1))
+done
+[ "$cases" -gt 10 ] || { echo "FAIL: only $cases loader cases found"; exit 1; }
+
+# Schema keys == honoured keys of the support table, at the top level, on a
+# service, under deploy and under deploy.resources.
 "$py" - "$schema" "$LXR_SOURCE_DIR/src/config/support.c" <<'PY'
 import json, re, sys
 schema = json.load(open(sys.argv[1]))
 table = re.findall(r'\{"([^"]+)", (true|false)\}', open(sys.argv[2]).read())
 honoured = {k for k, v in table if v == "true"}
-want_top = {k for k in honoured if "." not in k}
-want_svc = {k.split(".")[1] for k in honoured if k.count(".") == 1 and k.startswith("service.")}
-got_top = set(schema["properties"]) - {"version"}
-got_svc = set(schema["definitions"]["service"]["properties"])
+defs = schema["definitions"]
+def under(prefix):
+    return {k[len(prefix):] for k in honoured if k.startswith(prefix) and "." not in k[len(prefix):]}
+levels = (
+    ("top level", under(""), set(schema["properties"]) - {"version"}),
+    ("service", under("service."), set(defs["service"]["properties"])),
+    ("deploy", under("service.deploy."), set(defs["deploy"]["properties"])),
+    ("deploy.resources", under("service.deploy.resources."),
+     set(defs["deploy"]["properties"]["resources"]["properties"])),
+)
 bad = False
-for what, want, got in (("top level", want_top, got_top), ("service", want_svc, got_svc)):
+for what, want, got in levels:
     if want != got:
         print(f"FAIL: {what}: schema lacks {sorted(want - got)}, has extra {sorted(got - want)}")
         bad = True
 sys.exit(1 if bad else 0)
 PY
 
-# What lxr refuses, the schema refuses too.
-cat >"$tmp/refused.yaml" <<'YAML'
-services:
+refused() { # NAME YAML EXPECTED-ERROR-LINE: both the schema and lxr refuse it
+	printf '%s\n' "$2" >"$tmp/$1.yaml"
+	if validate "$tmp/$1.yaml" 2>/dev/null; then
+		echo "FAIL: the schema accepts $1.yaml, which lxr refuses"
+		exit 1
+	fi
+	set +e
+	"$LXR" config -f "$tmp/$1.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || { echo "FAIL: $1: lxr config exit $rc, want 2"; exit 1; }
+	grep -qxF "$tmp/$1.yaml:$3" "$tmp/err" || { echo "FAIL: $1: unexpected error text:"; cat "$tmp/err"; exit 1; }
+}
+
+# A key lxr models but cannot honour yet.
+refused ports 'services:
   web:
     image: ./rootfs
-    depends_on: [db]
-  db:
+    ports: ["8080:80"]' \
+	'4:5: error: service "web": "ports" is not supported yet'
+# A value lxr refuses: a sysctl that is not namespaced would change the host.
+refused sysctl 'services:
+  web:
     image: ./rootfs
-YAML
-if validate "$tmp/refused.yaml" 2>/dev/null; then
-	echo "FAIL: the schema accepts depends_on, which lxr refuses"
-	exit 1
-fi
-set +e
-"$LXR" config -f "$tmp/refused.yaml" >/dev/null 2>"$tmp/err"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || { echo "FAIL: lxr config exit $rc, want 2"; exit 1; }
-grep -q 'refused.yaml:4:5: error: service "web": "depends_on" is not supported yet' "$tmp/err" ||
-	{ echo "FAIL: unexpected error text:"; cat "$tmp/err"; exit 1; }
-echo "ok: $n examples match the schema and load; schema == support table"
+    sysctls: {vm.swappiness: 10}' \
+	'4:15: error: service "web": sysctls: "vm.swappiness" is not namespaced: setting it in a container would change the host'
+# A reservation key with no kernel setting behind it.
+refused reservation 'services:
+  web:
+    image: ./rootfs
+    deploy: {resources: {reservations: {pids: 10}}}' \
+	'4:41: error: service "web": "pids" is not supported yet'
+echo "ok: $n examples and $cases loader cases match the schema; schema == support table; refusals agree"

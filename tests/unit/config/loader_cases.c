@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "config/internal.h"
 #include "loader_cases.h"
 #include "lxr/config.h"
 
@@ -149,6 +150,41 @@ static void check_text(const char *dir, const char *name, const char *want_raw, 
 	fail_msg("%s/%s differs", dir, name);
 }
 
+/* `lxr config` promises that its output is a stack file that loads, without
+ * a diagnostic, to exactly the same output (docs/stack-file.md). Loaded from
+ * the case directory, with the case's environment and options. */
+static void check_reload(const char *dir, const struct cfg_load_opts *o, const char *first,
+			 enum cfg_format fmt)
+{
+	struct cfg_load_opts again = *o;
+	struct cfg_diags diags = {0};
+	struct cfg_stack *st = NULL;
+	char cwd[PATH_MAX];
+	lxr_err err = {0};
+	int r;
+
+	again.file = "normalized.yaml"; /* named in messages only, never read */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	r = cfg_stack_load_text(&again, first, strlen(first), &st, &diags, &err);
+	assert_int_equal(chdir(cwd), 0);
+	_cleanup_free_ char *got_diags = diag_text(&diags);
+	if (r < 0 || diags.n) {
+		fprintf(stderr, "--- %s: the normalized output:\n%s--- reloads with:\n%s%s\n", dir,
+			first, got_diags, r < 0 ? err.msg : "");
+		fail_msg("%s: normalized output does not reload cleanly", dir);
+	}
+	_cleanup_free_ char *second = model_text(st, fmt);
+	if (strcmp(first, second)) {
+		fprintf(stderr,
+			"--- %s: normalized:\n%s--- reloaded and normalized again:\n%s---\n", dir,
+			first, second);
+		fail_msg("%s: normalized output does not reload to itself", dir);
+	}
+	cfg_stack_free(st);
+	cfg_diags_free(&diags);
+}
+
 static void run_case(void **state)
 {
 	const char *dir = *state;
@@ -185,6 +221,7 @@ static void run_case(void **state)
 		_cleanup_free_ char *want_yaml = want_json ? NULL : slurp(dir, "expected.yaml");
 		check_text(dir, want_json ? "expected.json" : "expected.yaml",
 			   want_json ? want_json : want_yaml, got, false);
+		check_reload(dir, &o, got, want_json ? CFG_FORMAT_JSON : CFG_FORMAT_YAML);
 	}
 	cfg_stack_free(st);
 	cfg_diags_free(&diags);

@@ -113,8 +113,9 @@ static void support_table(void **state)
 {
 	assert_true(cfg_key_supported("service.image"));
 	assert_true(cfg_key_supported("service.deploy.resources.limits"));
-	assert_false(cfg_key_supported("service.depends_on"));
+	assert_true(cfg_key_supported("service.depends_on"));
 	assert_false(cfg_key_supported("service.ports"));
+	assert_false(cfg_key_supported("service.volumes.volume"));
 	assert_int_equal(cfg_support_lookup("service.no_such_key"), -1);
 }
 

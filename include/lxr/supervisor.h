@@ -117,7 +117,9 @@ struct logs_opts {
  * now ("10m", "1h30m"). */
 int logs_parse_since(const char *s, const struct timespec *now, struct timespec *out, lxr_err *err);
 /* Print the project's logs (dir = <log_dir>/<project>) as `service | line`,
- * services merged in timestamp order. */
+ * services merged in timestamp order (within a service, lines come in the
+ * order they were completed; a line joined from P records carries the time
+ * of its first part). */
 int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *err);
 
 /* ==== control socket: JSON lines (control.c, control_client.c) ============

@@ -8,6 +8,7 @@
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 
 #endif

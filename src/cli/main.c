@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"run", cmd_run, "run one container from a root filesystem directory"},
+	{"logs", cmd_logs, "show the logs of a project's services"},
 };
 
 static void usage(FILE *f)

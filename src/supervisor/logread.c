@@ -61,7 +61,7 @@ int logs_parse_since(const char *s, const struct timespec *now, struct timespec 
 		out->tv_nsec = ns;
 		return 0;
 	}
-	lxr_fail(err, EINVAL, "--since \"%s\": not a time", s);
+	lxr_fail(err, 0, "--since \"%s\": not a time", s);
 	return lxr_err_hint(err, "give an RFC 3339 time (2026-11-23T09:16:19Z), a unix time, or "
 				 "a duration before now (10m, 1h30m)");
 }

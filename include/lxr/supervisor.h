@@ -6,6 +6,13 @@
 #define LXR_SUPERVISOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "lxr/config.h"
 #include "lxr/util.h"
@@ -27,5 +34,200 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
  * reverse order and wait for it; then remove the containers (and, with
  * volumes, the named volumes). Also cleans up after a dead supervisor. */
 int sup_down(const char *project, bool volumes, lxr_err *err);
+
+/* ==== logs: writer, reader, prefix (logfile.c, logfmt.c, logread.c) ======
+ *
+ * Each service's output goes to <log_dir>/<project>/<service>.log in the CRI
+ * log format, one record a line:
+ *
+ *   2026-11-23T09:16:19.123456789Z stdout F the line
+ *
+ * timestamp (UTC, always 9 fraction digits so records sort as text), stream,
+ * tag (F: this record ends a line; P: the line continues in a later record
+ * of the same stream), one space, the content without its newline. A line
+ * longer than max_line is split into P records and a final F; bytes that
+ * never got a newline are written as P by log_writer_flush (a prompt) and
+ * log_writer_close / LOG_FEED_EOF (the stream ended), the latter followed by
+ * an empty F so a reader knows the line is over. A CR before the LF is
+ * dropped (what a TTY's ONLCR added, as containerd and docker do); a CR
+ * anywhere else is content.
+ *
+ * Rotation by size (compose `logging.options` max-size / max-file): before a
+ * record would take service.log past max_size, service.log.(max_file-2) ...
+ * service.log.1 shift up by one, service.log becomes service.log.1 and a new
+ * service.log is started; with max_file 1 the old file is simply replaced. */
+
+enum log_stream { LOG_STDOUT, LOG_STDERR };
+
+#define LOG_DEFAULT_MAX_SIZE (10LL << 20)
+#define LOG_DEFAULT_MAX_FILE 3
+#define LOG_DEFAULT_MAX_LINE (16u << 10) /* containerd's default line size */
+
+/* Called for every record written (after it is on disk, or dropped): the
+ * foreground `lxr up` prints it. partial is true for a P record. */
+typedef void (*log_tee_fn)(void *ctx, const char *service, enum log_stream stream, const char *data,
+			   size_t len, bool partial);
+
+struct log_writer_opts {
+	int64_t max_size;   /* bytes per file, 0 = LOG_DEFAULT_MAX_SIZE */
+	int max_file;       /* files kept (current included), 0 = default */
+	size_t max_line;    /* bytes of content per record, 0 = default */
+	int64_t flush_usec; /* log_writer_flush_deadline: how long a partial
+			     * line may wait for its newline; 0 = 1 s */
+	log_tee_fn tee;     /* may be NULL */
+	void *tee_ctx;
+};
+
+struct log_writer;
+
+/* Apply one compose `logging.options` entry ("max-size": "10m", "max-file":
+ * "3") to opts. Unknown keys are an error naming the key. */
+int log_writer_opts_set(struct log_writer_opts *opts, const char *key, const char *value,
+			lxr_err *err);
+/* Open (create, mode 0640) dir/<service>.log for appending; dir must exist.
+ * opts may be NULL (defaults). */
+int log_writer_open(const char *dir, const char *service, const struct log_writer_opts *opts,
+		    struct log_writer **out, lxr_err *err);
+/* Feed bytes read from a container's stream; now stamps the records. Never
+ * blocks on anything but the local file write. A failed write (ENOSPC, EIO)
+ * drops that record, counts it and warns once per outage; feeding goes on.
+ * Returns 0, or -1 only for a bad writer (never for a full disk). */
+int log_writer_feed(struct log_writer *w, enum log_stream stream, const void *data, size_t len,
+		    const struct timespec *now);
+/* The stream hit EOF (the container closed it): pending bytes become a P
+ * record and an empty F ends the line. */
+int log_writer_feed_eof(struct log_writer *w, enum log_stream stream, const struct timespec *now);
+/* Write every pending partial line as a P record. The loop calls it when
+ * log_writer_flush_deadline's time has come. */
+int log_writer_flush(struct log_writer *w, const struct timespec *now);
+/* When a pending partial line must be flushed (its first byte's time plus
+ * flush_usec): true and *at set, or false when nothing is pending. */
+bool log_writer_flush_deadline(const struct log_writer *w, struct timespec *at);
+/* Records dropped because the file could not be written. */
+uint64_t log_writer_dropped(const struct log_writer *w);
+/* Flush both streams as at EOF, close the file, free w. NULL is a no-op. */
+void log_writer_close(struct log_writer *w, const struct timespec *now);
+
+/* "2026-11-23T09:16:19.123456789Z" into buf (at least LOG_TS_LEN + 1). */
+#define LOG_TS_LEN 30
+void log_format_ts(char *buf, const struct timespec *ts);
+/* RFC 3339 ("2026-11-23T09:16:19Z", any fraction digits, Z or +hh:mm). */
+int log_parse_ts(const char *s, size_t len, struct timespec *out);
+
+/* `service | ` for the foreground `up` and `lxr logs`: the name padded to
+ * width, in a colour picked by a stable hash of the name from compose's
+ * palette when color is set. Returns the length written (truncated to
+ * size - 1 like snprintf). */
+size_t log_format_prefix(char *buf, size_t size, const char *service, size_t width, bool color);
+/* Colour on fd: it is a terminal, no_color is unset and NO_COLOR is not set
+ * (https://no-color.org). */
+bool log_color_wanted(int fd, bool no_color);
+
+/* `lxr logs`: read the CRI files of one project directory. */
+struct logs_opts {
+	char **services; /* NULL-terminated; NULL or empty = every *.log */
+	bool follow;     /* -f: keep reading across rotation and restarts */
+	long tail;       /* last N lines per service; < 0 = all */
+	bool has_since;
+	struct timespec since; /* lines stamped at or after this */
+	bool timestamps;       /* -t */
+	bool color;
+	int stop_fd; /* follow ends when this fd is readable; -1 = never */
+};
+/* --since: RFC 3339, a unix time ("1700000000[.5]") or a duration before
+ * now ("10m", "1h30m"). */
+int logs_parse_since(const char *s, const struct timespec *now, struct timespec *out, lxr_err *err);
+/* Print the project's logs (dir = <log_dir>/<project>) as `service | line`,
+ * services merged in timestamp order (within a service, lines come in the
+ * order they were completed; a line joined from P records carries the time
+ * of its first part). */
+int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *err);
+
+/* ==== control socket: JSON lines (control.c, control_client.c) ============
+ *
+ * <run_dir>/<project>/control.sock, mode 0600. Only root and the uid that
+ * started the supervisor may talk to it (SO_PEERCRED). One JSON object a
+ * line both ways:
+ *
+ *   -> {"id":1,"cmd":"ps","args":{...}}
+ *   <- {"id":1,"ok":true,"result":...}
+ *   <- {"id":1,"ok":false,"error":"...","hint":"..."}
+ *   <- {"id":1,"event":{...}}   (after an ok reply to a subscription, until
+ *                                the client closes)
+ *
+ * The server never blocks: replies are buffered per client, and a client
+ * whose unsent output passes max_outbuf (a subscriber that does not read)
+ * is disconnected. */
+
+#define CTL_MAX_LINE   (1u << 20)
+#define CTL_MAX_OUTBUF (1u << 20)
+
+struct ctl_server;
+
+/* Names one request for a reply that may come later: still valid after the
+ * client has gone (the reply is then dropped). */
+struct ctl_req {
+	uint64_t client;
+	json_int_t id;
+};
+
+/* cmd and args are borrowed for the call (args is always an object). The
+ * handler answers with ctl_reply_ok/ctl_reply_error now or later, or with
+ * ctl_subscribe. */
+typedef void (*ctl_handler_fn)(void *ctx, struct ctl_server *s, struct ctl_req req, const char *cmd,
+			       json_t *args);
+
+struct ctl_server_opts {
+	ctl_handler_fn handler;
+	void *ctx;
+	uid_t owner_uid;   /* besides root, the one uid allowed; (uid_t)-1 = geteuid() */
+	size_t max_line;   /* 0 = CTL_MAX_LINE */
+	size_t max_outbuf; /* 0 = CTL_MAX_OUTBUF */
+};
+
+/* Root may always connect; otherwise only the supervisor's owner. */
+bool ctl_peer_allowed(uid_t peer, uid_t owner);
+/* Create the socket at path (its directory must exist). Refuses when a live
+ * supervisor already answers there; replaces a stale socket. */
+int ctl_server_open(const char *path, const struct ctl_server_opts *opts, struct ctl_server **out,
+		    lxr_err *err);
+/* One fd for the supervisor's epoll set (an epoll fd of its own over the
+ * listening socket and every client): when it is readable, call
+ * ctl_server_dispatch. */
+int ctl_server_fd(const struct ctl_server *s);
+/* Accept, read, parse, call the handler, write buffered output: everything
+ * that is ready now, without blocking. */
+int ctl_server_dispatch(struct ctl_server *s, lxr_err *err);
+size_t ctl_server_clients(const struct ctl_server *s);
+/* Closes every client and removes the socket file if it is still ours. */
+void ctl_server_close(struct ctl_server *s);
+
+/* result (may be NULL) is taken over (json_decref'd) by these. */
+int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result);
+int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error, const char *hint);
+/* Ack with an ok reply and add the client to topic's subscribers. */
+int ctl_subscribe(struct ctl_server *s, struct ctl_req req, const char *topic);
+/* {"id":N,"event":event} to every subscriber of topic; event is taken over.
+ * Returns the number of subscribers that got it. */
+int ctl_publish(struct ctl_server *s, const char *topic, json_t *event);
+/* The same to one request's subscriber (a per-client stream). */
+int ctl_send_event(struct ctl_server *s, struct ctl_req req, json_t *event);
+
+/* Client side, for the CLI. */
+struct ctl_conn;
+int ctl_connect(const char *path, struct ctl_conn **out, lxr_err *err);
+/* Send cmd (args taken over, NULL = {}) and wait up to timeout_ms (< 0 =
+ * forever) for its reply: 0 with *result (caller decrefs; JSON null when
+ * the server sent none), or -1 with the server's error and hint in err. */
+int ctl_call(struct ctl_conn *c, const char *cmd, json_t *args, int timeout_ms, json_t **result,
+	     lxr_err *err);
+/* Subscribe: send cmd, then hand each event to fn until fn returns nonzero
+ * (returns 0), the server closes (returns 0) or sends an error (-1). */
+typedef int (*ctl_event_fn)(void *ctx, json_t *event);
+int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,
+	       lxr_err *err);
+void ctl_close(struct ctl_conn *c);
+
+/* ==== end of the logs and control sections ================================ */
 
 #endif

@@ -13,6 +13,7 @@ int cmd_rm(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
 
 struct cfg_stack;

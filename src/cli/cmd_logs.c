@@ -1,0 +1,103 @@
+/* lxr logs: arguments in, logs_run does the reading. The project is named
+ * with -p for now; finding it from the stack file comes with `lxr up`. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/supervisor.h"
+
+static const char usage_text[] =
+    "usage: lxr logs -p PROJECT [OPTIONS] [SERVICE...]\n"
+    "\n"
+    "Show the logs of a project's services as `service | line`, oldest first.\n"
+    "\n"
+    "  -p, --project NAME  the project (its logs are in $LXR_LOG_DIR/NAME)\n"
+    "  -f, --follow        keep printing new lines, across restarts and rotation\n"
+    "  -n, --tail N        only the last N lines of each service (\"all\": every line)\n"
+    "      --since T       lines from T on: RFC 3339 (2026-11-23T09:16:19Z), a unix\n"
+    "                      time, or a duration before now (10m, 1h30m)\n"
+    "  -t, --timestamps    show each line's time\n"
+    "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n";
+
+enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP };
+
+static const struct option longopts[] = {
+    {"project", required_argument, NULL, 'p'}, {"follow", no_argument, NULL, 'f'},
+    {"tail", required_argument, NULL, 'n'},    {"since", required_argument, NULL, OPT_SINCE},
+    {"timestamps", no_argument, NULL, 't'},    {"no-color", no_argument, NULL, OPT_NOCOLOR},
+    {"help", no_argument, NULL, OPT_HELP},     {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "lxr logs: %s", msg);
+	fputs("\nRun `lxr logs --help` for the options.\n", stderr);
+	return LXR_EXIT_USAGE;
+}
+
+static int parse_tail(const char *s, long *tail)
+{
+	char *end;
+
+	if (!strcmp(s, "all")) {
+		*tail = -1;
+		return 0;
+	}
+	errno = 0;
+	*tail = strtol(s, &end, 10);
+	return errno || end == s || *end || *tail < 0 ? -1 : 0;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	struct logs_opts o = {.tail = -1, .stop_fd = -1};
+	const char *project = NULL, *since = NULL;
+	_cleanup_free_ char *dir = NULL;
+	bool no_color = false;
+	lxr_err err;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': project = optarg; break;
+		case 'f': o.follow = true; break;
+		case 'n':
+			if (parse_tail(optarg, &o.tail) < 0)
+				return usage_error("--tail takes a number of lines or \"all\"");
+			break;
+		case OPT_SINCE: since = optarg; break;
+		case 't': o.timestamps = true; break;
+		case OPT_NOCOLOR: no_color = true; break;
+		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
+		default: return usage_error("unknown option");
+		}
+	}
+	if (!project || !*project || strchr(project, '/'))
+		return usage_error("name the project with -p NAME");
+	if (since) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (logs_parse_since(since, &now, &o.since, &err) < 0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_USAGE;
+		}
+		o.has_since = true;
+	}
+	o.services = argv + optind;
+	o.color = log_color_wanted(STDOUT_FILENO, no_color);
+	dir = lxr_xasprintf("%s/%s", lxr_log_dir(), project);
+	if (logs_run(dir, &o, stdout, &err) < 0) {
+		if (err.errnum == ENOENT && !err.hint[0])
+			lxr_err_hint(&err,
+				     "project \"%s\" has no logs: is -p right, and has "
+				     "`lxr up` started it?",
+				     project);
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}

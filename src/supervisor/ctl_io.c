@@ -1,0 +1,299 @@
+/* The control socket's lines: requests parsed as they complete, replies and
+ * events queued per client and written as the socket takes them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "supervisor/ctl_internal.h"
+
+static const char request_hint[] = "send one JSON object a line: "
+				   "{\"id\":1,\"cmd\":\"ps\",\"args\":{}}";
+
+/* A client that has said all it will say goes once it is owed nothing. */
+static void maybe_finish(struct ctl_server *s, struct ctl_client *c)
+{
+	if (c->fd >= 0 && c->read_closed && c->owed == 0 && c->nsubs == 0 &&
+	    c->out_off == c->out_len)
+		ctl_drop(s, c);
+}
+
+void ctl_flush(struct ctl_server *s, struct ctl_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t r = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN) {
+			if (ctl_watch_out(s, c, true) < 0)
+				ctl_drop(s, c);
+			return;
+		}
+		if (r < 0) { /* EPIPE, ECONNRESET: the client is gone */
+			ctl_drop(s, c);
+			return;
+		}
+		c->out_off += (size_t)r;
+	}
+	c->out_off = c->out_len = 0;
+	if (ctl_watch_out(s, c, false) < 0) {
+		ctl_drop(s, c);
+		return;
+	}
+	maybe_finish(s, c);
+}
+
+/* Queue one message (taken over) as a line. A client whose unsent output
+ * would pass max_outbuf is cut off: the supervisor never waits for a
+ * reader, and never holds unbounded memory for one. */
+static int queue(struct ctl_server *s, struct ctl_client *c, json_t *msg)
+{
+	char *line = json_dumps(msg, JSON_COMPACT);
+	size_t n, pending = c->out_len - c->out_off;
+
+	json_decref(msg);
+	if (!line)
+		return -1;
+	n = strlen(line);
+	if (pending > 0 && pending + n + 1 > s->o.max_outbuf) {
+		lxr_warn("control: client pid %d reads too slowly (%zu bytes unsent); "
+			 "disconnected",
+			 (int)c->pid, pending);
+		free(line);
+		ctl_drop(s, c);
+		return -1;
+	}
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, pending);
+		c->out_off = 0;
+		c->out_len = pending;
+	}
+	if (c->out_len + n + 1 > c->out_cap) {
+		c->out_cap = (c->out_len + n + 1) * 2;
+		c->out = lxr_xrealloc(c->out, c->out_cap);
+	}
+	memcpy(c->out + c->out_len, line, n);
+	c->out[c->out_len + n] = '\n';
+	c->out_len += n + 1;
+	free(line);
+	ctl_flush(s, c);
+	return c->fd >= 0 ? 0 : -1;
+}
+
+static json_t *id_value(const json_t *id)
+{
+	return id ? json_copy((json_t *)id) : json_null();
+}
+
+static void reject(struct ctl_server *s, struct ctl_client *c, const json_t *id, const char *why)
+{
+	queue(s, c,
+	      json_pack("{s:o,s:b,s:s,s:s}", "id", id_value(id), "ok", 0, "error", why, "hint",
+			request_hint));
+}
+
+static void handle_request(struct ctl_server *s, struct ctl_client *c, json_t *req)
+{
+	json_t *id = json_object_get(req, "id"), *cmd = json_object_get(req, "cmd");
+	json_t *args = json_object_get(req, "args");
+	json_t *own_args = NULL;
+
+	if (!json_is_integer(id)) {
+		reject(s, c, NULL, "the request has no integer \"id\"");
+		return;
+	}
+	if (!json_is_string(cmd)) {
+		reject(s, c, id, "the request has no \"cmd\" string");
+		return;
+	}
+	if (!args || json_is_null(args))
+		args = own_args = json_object();
+	else if (!json_is_object(args)) {
+		reject(s, c, id, "\"args\" must be an object");
+		return;
+	}
+	c->owed++;
+	if (s->o.handler)
+		s->o.handler(s->o.ctx, s, (struct ctl_req){c->id, json_integer_value(id)},
+			     json_string_value(cmd), args);
+	else
+		ctl_reply_error(s, (struct ctl_req){c->id, json_integer_value(id)},
+				"no commands are served here", NULL);
+	json_decref(own_args);
+}
+
+static bool blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+static void handle_line(struct ctl_server *s, struct ctl_client *c, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *req;
+	char why[JSON_ERROR_TEXT_LENGTH + 64];
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (blank(line, len))
+		return; /* blank lines are allowed between requests */
+	/* jansson bounds nesting (JSON_PARSER_MAX_DEPTH) and rejects bad
+	 * UTF-8, so a hostile line costs an error reply, not the stack. */
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	if (!req) {
+		snprintf(why, sizeof(why), "malformed request at column %d: %s", je.column,
+			 je.text);
+		{
+			reject(s, c, NULL, why);
+			return;
+		}
+	}
+	if (!json_is_object(req))
+		reject(s, c, NULL, "a request is a JSON object");
+	else
+		handle_request(s, c, req);
+	json_decref(req);
+}
+
+/* Whole lines out of c->in; the unfinished rest stays. */
+static void take_lines(struct ctl_server *s, struct ctl_client *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (c->fd >= 0 && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+		handle_line(s, c, c->in + start, (size_t)(nl - c->in - start));
+		start = (size_t)(nl - c->in) + 1;
+	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+}
+
+static void stop_reading(struct ctl_server *s, struct ctl_client *c)
+{
+	c->read_closed = true;
+	c->rearm = true;
+	if (ctl_watch_out(s, c, c->out_armed) < 0)
+		ctl_drop(s, c);
+	else
+		maybe_finish(s, c);
+}
+
+void ctl_on_readable(struct ctl_server *s, struct ctl_client *c)
+{
+	while (c->fd >= 0 && !c->read_closed) {
+		ssize_t r;
+		if (c->in_cap - c->in_len < 4096) {
+			c->in_cap = c->in_len + 65536;
+			c->in = lxr_xrealloc(c->in, c->in_cap);
+		}
+		r = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r < 0) {
+			ctl_drop(s, c);
+			return;
+		}
+		if (r == 0) { /* a last line without its newline still counts */
+			if (c->in_len > 0)
+				handle_line(s, c, c->in, c->in_len);
+			c->in_len = 0;
+			if (c->fd >= 0)
+				stop_reading(s, c);
+			return;
+		}
+		c->in_len += (size_t)r;
+		take_lines(s, c);
+		if (c->fd >= 0 && c->in_len > s->o.max_line) {
+			char why[96];
+			snprintf(why, sizeof(why), "request line longer than %zu bytes",
+				 s->o.max_line);
+			reject(s, c, NULL, why);
+			c->in_len = 0;
+			if (c->fd >= 0)
+				stop_reading(s, c);
+		}
+	}
+}
+
+static void owed_one(struct ctl_client *c)
+{
+	if (c->owed > 0)
+		c->owed--;
+}
+
+int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result)
+{
+	struct ctl_client *c = ctl_find(s, req.client);
+
+	if (!c) {
+		json_decref(result);
+		return -1;
+	}
+	owed_one(c);
+	return queue(s, c,
+		     json_pack("{s:I,s:b,s:o}", "id", req.id, "ok", 1, "result",
+			       result ? result : json_null()));
+}
+
+int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error, const char *hint)
+{
+	struct ctl_client *c = ctl_find(s, req.client);
+	json_t *msg;
+
+	if (!c)
+		return -1;
+	owed_one(c);
+	msg = json_pack("{s:I,s:b,s:s}", "id", req.id, "ok", 0, "error", error);
+	if (hint && *hint)
+		json_object_set_new(msg, "hint", json_string(hint));
+	return queue(s, c, msg);
+}
+
+int ctl_subscribe(struct ctl_server *s, struct ctl_req req, const char *topic)
+{
+	struct ctl_client *c = ctl_find(s, req.client);
+
+	if (!c)
+		return -1;
+	c->subs = lxr_xrealloc(c->subs, (c->nsubs + 1) * sizeof(*c->subs));
+	c->subs[c->nsubs++] = (struct ctl_sub){lxr_xstrdup(topic), req.id};
+	return ctl_reply_ok(s, req, NULL);
+}
+
+int ctl_send_event(struct ctl_server *s, struct ctl_req req, json_t *event)
+{
+	struct ctl_client *c = ctl_find(s, req.client);
+
+	if (!c) {
+		json_decref(event);
+		return -1;
+	}
+	return queue(s, c, json_pack("{s:I,s:o}", "id", req.id, "event", event));
+}
+
+int ctl_publish(struct ctl_server *s, const char *topic, json_t *event)
+{
+	bool was = s->in_dispatch;
+	int n = 0;
+
+	/* queue may cut a client off: keep the list intact while walking it */
+	s->in_dispatch = true;
+	for (struct ctl_client *c = s->clients; c; c = c->next)
+		for (size_t i = 0; c->fd >= 0 && i < c->nsubs; i++)
+			if (!strcmp(c->subs[i].topic, topic) &&
+			    queue(s, c,
+				  json_pack("{s:I,s:O}", "id", c->subs[i].id, "event", event)) == 0)
+				n++;
+	s->in_dispatch = was;
+	if (!was)
+		ctl_reap(s);
+	json_decref(event);
+	return n;
+}

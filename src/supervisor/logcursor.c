@@ -1,0 +1,372 @@
+/* Reading one service's CRI log files in order, across rotation: see
+ * logcursor.h. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "supervisor/logcursor.h"
+
+#define READ_CHUNK (64u << 10)
+#define MAX_RECORD (64u << 20) /* a longer "record" is not one of ours */
+#define MAX_INDEX  100000
+
+struct growbuf {
+	char *p;
+	size_t len, cap;
+};
+
+struct partial {
+	struct growbuf text;
+	struct timespec ts;
+	bool active;
+};
+
+struct log_cursor {
+	char *service;
+	int dirfd, fd;
+	dev_t dev;
+	ino_t ino;
+	bool drained; /* read once more after seeing the file rotated away */
+	struct growbuf in;
+	size_t off; /* parsed up to here in in */
+	struct partial part[2];
+	struct growbuf out;
+	bool has_since;
+	struct timespec since;
+	uint64_t malformed;
+};
+
+static void gb_append(struct growbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = lxr_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+int log_file_index(const char *name, char *svc, size_t size)
+{
+	const char *dot = strstr(name, ".log");
+	const char *last = NULL;
+	long k = 0;
+
+	/* the last ".log" that is the suffix or is followed by ".N" */
+	for (; dot; dot = strstr(dot + 1, ".log"))
+		if (dot[4] == '\0' || dot[4] == '.')
+			last = dot;
+	if (!last || last == name || (size_t)(last - name) >= size)
+		return -1;
+	if (last[4] == '.') {
+		char *end;
+		if (last[5] < '1' || last[5] > '9')
+			return -1;
+		k = strtol(last + 5, &end, 10);
+		if (*end || k > MAX_INDEX)
+			return -1;
+	}
+	memcpy(svc, name, (size_t)(last - name));
+	svc[last - name] = '\0';
+	return (int)k;
+}
+
+struct log_cursor *log_cursor_new(int dirfd, const char *service, const struct timespec *since)
+{
+	struct log_cursor *c = lxr_xcalloc(1, sizeof(*c));
+
+	c->service = lxr_xstrdup(service);
+	c->dirfd = dirfd;
+	c->fd = -1;
+	c->in.cap = READ_CHUNK * 2;
+	c->in.p = lxr_xmalloc(c->in.cap);
+	if (since) {
+		c->has_since = true;
+		c->since = *since;
+	}
+	return c;
+}
+
+struct file_ent {
+	int k;
+	ino_t ino;
+};
+
+/* Where the open file is now (sc->cur, -1 when gone or none is open) and
+ * which file comes after it: the newest index below cur, or when there is
+ * no cur, the oldest file that exists. */
+struct scan {
+	int cur, next;
+	ino_t next_ino;
+};
+
+static void pick_next(const struct file_ent *v, size_t n, struct scan *sc)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (sc->cur >= 0 && v[i].k >= sc->cur)
+			continue;
+		if (sc->next < 0 || v[i].k > sc->next) {
+			sc->next = v[i].k;
+			sc->next_ino = v[i].ino;
+		}
+	}
+}
+
+static int scan_files(struct log_cursor *c, struct scan *sc, lxr_err *err)
+{
+	int dfd = fcntl(c->dirfd, F_DUPFD_CLOEXEC, 0);
+	_cleanup_free_ struct file_ent *v = NULL;
+	size_t n = 0, cap = 0;
+	char svc[NAME_MAX + 1];
+	struct dirent *de;
+	DIR *d;
+
+	*sc = (struct scan){.cur = -1, .next = -1};
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return lxr_fail(err, errno, "read log directory");
+	}
+	/* the dup shares the directory offset: start from the top each time */
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		struct stat st;
+		int k = log_file_index(de->d_name, svc, sizeof(svc));
+		if (k < 0 || strcmp(svc, c->service) ||
+		    fstatat(c->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (c->fd >= 0 && st.st_ino == c->ino && st.st_dev == c->dev)
+			sc->cur = k;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = lxr_xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = (struct file_ent){k, st.st_ino};
+	}
+	closedir(d);
+	pick_next(v, n, sc);
+	return 0;
+}
+
+/* Switch to the file after the open one. 1 opened, 0 none (yet). */
+static int open_next(struct log_cursor *c, lxr_err *err)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_free_ char *name = NULL;
+		struct scan sc;
+		struct stat st;
+		int fd;
+
+		if (scan_files(c, &sc, err) < 0)
+			return -1;
+		if (sc.next < 0)
+			return 0;
+		name = sc.next ? lxr_xasprintf("%s.log.%d", c->service, sc.next)
+			       : lxr_xasprintf("%s.log", c->service);
+		fd = openat(c->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 && errno == ENOENT)
+			continue; /* rotated between scan and open */
+		if (fd < 0)
+			return lxr_fail(err, errno, "open %s", name);
+		if (fstat(fd, &st) < 0 || st.st_ino != sc.next_ino) {
+			close(fd);
+			continue;
+		}
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = fd;
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+		c->drained = false;
+		/* records are whole in each file: leftovers of the old one are torn */
+		c->in.len = c->off = 0;
+		return 1;
+	}
+	return lxr_fail(err, EAGAIN, "log files of %s keep rotating under the reader", c->service);
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* "TS STREAM TAG[:more tags] CONTENT": fields split by single spaces; the
+ * content may be empty and its separator missing. */
+static bool parse_record(const char *s, size_t n, struct timespec *ts, enum log_stream *st,
+			 bool *partial, const char **content, size_t *clen)
+{
+	const char *sp1 = memchr(s, ' ', n), *sp2, *tag, *end = s + n;
+
+	if (!sp1 || log_parse_ts(s, (size_t)(sp1 - s), ts) < 0)
+		return false;
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
+	if (!sp2)
+		return false;
+	if (sp2 - sp1 - 1 == 6 && !memcmp(sp1 + 1, "stdout", 6))
+		*st = LOG_STDOUT;
+	else if (sp2 - sp1 - 1 == 6 && !memcmp(sp1 + 1, "stderr", 6))
+		*st = LOG_STDERR;
+	else
+		return false;
+	tag = sp2 + 1;
+	if (tag >= end || (*tag != 'P' && *tag != 'F') ||
+	    (tag + 1 < end && tag[1] != ' ' && tag[1] != ':'))
+		return false;
+	*partial = *tag == 'P';
+	*content = memchr(tag, ' ', (size_t)(end - tag));
+	*content = *content ? *content + 1 : end;
+	*clen = (size_t)(end - *content);
+	return true;
+}
+
+static int make_line(struct log_cursor *c, enum log_stream st, struct log_line *line)
+{
+	struct partial *p = &c->part[st];
+
+	p->active = false;
+	if (c->has_since && ts_before(&p->ts, &c->since))
+		return 0;
+	c->out.len = 0;
+	gb_append(&c->out, p->text.p ? p->text.p : "", p->text.len);
+	line->ts = p->ts;
+	line->stream = st;
+	line->text = c->out.p;
+	line->len = c->out.len;
+	return 1;
+}
+
+/* One record: 1 when it completes a line (then in *line). */
+static int take_record(struct log_cursor *c, const char *s, size_t n, struct log_line *line)
+{
+	struct timespec ts;
+	enum log_stream st;
+	bool partial;
+	const char *content;
+	size_t clen;
+	struct partial *p;
+
+	if (!parse_record(s, n, &ts, &st, &partial, &content, &clen)) {
+		c->malformed++;
+		return 0;
+	}
+	p = &c->part[st];
+	if (!p->active) {
+		p->active = true;
+		p->ts = ts;
+		p->text.len = 0;
+	}
+	gb_append(&p->text, content, clen);
+	return partial ? 0 : make_line(c, st, line);
+}
+
+static ssize_t fill(struct log_cursor *c, lxr_err *err)
+{
+	ssize_t r;
+
+	if (c->off > 0) { /* keep only the unparsed tail */
+		memmove(c->in.p, c->in.p + c->off, c->in.len - c->off);
+		c->in.len -= c->off;
+		c->off = 0;
+	}
+	if (c->in.len >= MAX_RECORD) {
+		c->malformed++;
+		c->in.len = 0;
+	}
+	if (c->in.cap - c->in.len < READ_CHUNK) {
+		c->in.cap = c->in.len + READ_CHUNK * 2;
+		c->in.p = lxr_xrealloc(c->in.p, c->in.cap);
+	}
+	do
+		r = read(c->fd, c->in.p + c->in.len, READ_CHUNK);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return lxr_fail(err, errno, "read log of %s", c->service);
+	c->in.len += (size_t)r;
+	return r;
+}
+
+/* At the end of the open file: is there a newer one to go on with? */
+static int at_eof(struct log_cursor *c, lxr_err *err)
+{
+	struct scan sc;
+
+	if (scan_files(c, &sc, err) < 0)
+		return -1;
+	if (sc.next < 0)
+		return 0;
+	/* The writer renamed this file before our scan and never writes to
+	 * it again: one more read gets whatever came in before the rename. */
+	if (!c->drained) {
+		c->drained = true;
+		return 1;
+	}
+	return open_next(c, err);
+}
+
+int log_cursor_next(struct log_cursor *c, struct log_line *line, lxr_err *err)
+{
+	for (;;) {
+		char *s = c->in.p + c->off, *nl;
+		ssize_t r;
+
+		nl = c->in.len > c->off ? memchr(s, '\n', c->in.len - c->off) : NULL;
+		if (nl) {
+			c->off += (size_t)(nl - s) + 1;
+			if (take_record(c, s, (size_t)(nl - s), line))
+				return 1;
+			continue;
+		}
+		if (c->fd < 0) {
+			r = open_next(c, err);
+			if (r <= 0)
+				return (int)r;
+			continue;
+		}
+		r = fill(c, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			r = at_eof(c, err);
+			if (r <= 0)
+				return (int)r;
+		}
+	}
+}
+
+int log_cursor_finish(struct log_cursor *c, struct log_line *line)
+{
+	for (int st = 0; st < 2; st++)
+		if (c->part[st].active && make_line(c, (enum log_stream)st, line))
+			return 1;
+	return 0;
+}
+
+const char *log_cursor_service(const struct log_cursor *c)
+{
+	return c->service;
+}
+
+uint64_t log_cursor_malformed(const struct log_cursor *c)
+{
+	return c->malformed;
+}
+
+void log_cursor_free(struct log_cursor *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->in.p);
+	free(c->out.p);
+	for (int i = 0; i < 2; i++)
+		free(c->part[i].text.p);
+	free(c->service);
+	free(c);
+}

@@ -1,0 +1,374 @@
+/* The per-service log writer: bytes from a container's stdout/stderr pipe
+ * become CRI records in <service>.log, rotated by size. The format and the
+ * rotation rules are described in include/lxr/supervisor.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/text.h"
+#include "lxr/supervisor.h"
+
+#define MAX_FILES_LIMIT 1000
+
+struct pending {
+	char *buf; /* up to max_line bytes still waiting for their newline */
+	size_t len;
+	struct timespec first; /* when buf became non-empty */
+	bool open_line;        /* a P record went out; the line needs an F */
+};
+
+struct log_writer {
+	char *service;
+	char *name; /* "<service>.log" */
+	int dirfd, fd;
+	int64_t size;
+	struct log_writer_opts o;
+	struct pending pend[2];
+	char *rec; /* one record being built */
+	uint64_t dropped, dropped_at_outage;
+	bool failing;
+};
+
+static const char *const stream_names[] = {"stdout", "stderr"};
+
+int log_writer_opts_set(struct log_writer_opts *opts, const char *key, const char *value,
+			lxr_err *err)
+{
+	int64_t v;
+	char *end;
+
+	if (!strcmp(key, "max-size")) {
+		if (cfg_parse_bytes(value, &v) < 0 || v <= 0)
+			return lxr_fail(err, EINVAL, "logging option max-size: bad size \"%s\"",
+					value);
+		opts->max_size = v;
+		return 0;
+	}
+	if (!strcmp(key, "max-file")) {
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (errno || end == value || *end || v < 1 || v > MAX_FILES_LIMIT)
+			return lxr_fail(err, EINVAL,
+					"logging option max-file: \"%s\" is not a count of files "
+					"from 1 to %d",
+					value, MAX_FILES_LIMIT);
+		opts->max_file = (int)v;
+		return 0;
+	}
+	lxr_fail(err, EINVAL, "logging option \"%s\" is not supported", key);
+	return lxr_err_hint(err, "lxr's log files take max-size and max-file");
+}
+
+static void apply_defaults(struct log_writer_opts *o)
+{
+	if (o->max_size <= 0)
+		o->max_size = LOG_DEFAULT_MAX_SIZE;
+	if (o->max_file <= 0)
+		o->max_file = LOG_DEFAULT_MAX_FILE;
+	if (o->max_file > MAX_FILES_LIMIT)
+		o->max_file = MAX_FILES_LIMIT;
+	if (o->max_line == 0)
+		o->max_line = LOG_DEFAULT_MAX_LINE;
+	if (o->flush_usec <= 0)
+		o->flush_usec = 1000000;
+}
+
+static int open_current(struct log_writer *w, lxr_err *err)
+{
+	struct stat st;
+	int fd;
+
+	/* O_APPEND: a restarted supervisor, or a second writer by mistake,
+	 * adds records after the existing ones instead of overwriting them. */
+	fd = openat(w->dirfd, w->name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open log file %s", w->name);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return lxr_fail(err, e, "stat log file %s", w->name);
+	}
+	w->fd = fd;
+	w->size = st.st_size;
+	return 0;
+}
+
+int log_writer_open(const char *dir, const char *service, const struct log_writer_opts *opts,
+		    struct log_writer **out, lxr_err *err)
+{
+	struct log_writer *w;
+
+	if (!*service || strchr(service, '/') || !strcmp(service, ".") || !strcmp(service, ".."))
+		return lxr_fail(err, EINVAL, "log of service \"%s\": not a file name", service);
+	w = lxr_xcalloc(1, sizeof(*w));
+	if (opts)
+		w->o = *opts;
+	apply_defaults(&w->o);
+	w->service = lxr_xstrdup(service);
+	w->name = lxr_xasprintf("%s.log", service);
+	w->fd = -1;
+	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		lxr_fail(err, errno, "open log directory %s", dir);
+		goto fail;
+	}
+	if (open_current(w, err) < 0) {
+		lxr_err_wrap(err, "service %s", service);
+		goto fail;
+	}
+	for (int i = 0; i < 2; i++)
+		w->pend[i].buf = lxr_xmalloc(w->o.max_line);
+	w->rec = lxr_xmalloc(w->o.max_line + LOG_TS_LEN + 16);
+	*out = w;
+	return 0;
+fail:
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	free(w->service);
+	free(w->name);
+	free(w);
+	return -1;
+}
+
+/* service.log.(n-2) -> .(n-1), ..., .1 -> .2, service.log -> .1, new
+ * service.log. Renames replace the oldest, so nothing is unlinked first
+ * and a reader holding an old file keeps reading it to its end. */
+static int rotate(struct log_writer *w, lxr_err *err)
+{
+	for (int k = w->o.max_file - 2; k >= 1; k--) {
+		_cleanup_free_ char *from = lxr_xasprintf("%s.%d", w->name, k);
+		_cleanup_free_ char *to = lxr_xasprintf("%s.%d", w->name, k + 1);
+		if (renameat(w->dirfd, from, w->dirfd, to) < 0 && errno != ENOENT)
+			return lxr_fail(err, errno, "rotate %s to %s", from, to);
+	}
+	if (w->o.max_file >= 2) {
+		_cleanup_free_ char *to = lxr_xasprintf("%s.1", w->name);
+		if (renameat(w->dirfd, w->name, w->dirfd, to) < 0)
+			return lxr_fail(err, errno, "rotate %s to %s", w->name, to);
+	} else if (unlinkat(w->dirfd, w->name, 0) < 0 && errno != ENOENT) {
+		return lxr_fail(err, errno, "rotate: remove %s", w->name);
+	}
+	close(w->fd);
+	w->fd = -1;
+	return open_current(w, err);
+}
+
+static void note_failure(struct log_writer *w, int e)
+{
+	w->dropped++;
+	if (w->failing)
+		return;
+	w->failing = true;
+	w->dropped_at_outage = w->dropped - 1;
+	lxr_warn("service %s: log record dropped: write %s: %s (%s); dropping until writes "
+		 "succeed again",
+		 w->service, w->name, strerror(e), lxr_errno_name(e));
+}
+
+static void note_success(struct log_writer *w)
+{
+	if (!w->failing)
+		return;
+	w->failing = false;
+	lxr_warn("service %s: log writes to %s work again; %llu records were dropped", w->service,
+		 w->name, (unsigned long long)(w->dropped - w->dropped_at_outage));
+}
+
+/* One record in one write(2): with O_APPEND it lands whole after the
+ * previous one. A short write (disk full half-way) is cut off again so the
+ * next record does not start inside this one. */
+static void write_record(struct log_writer *w, size_t n)
+{
+	size_t done = 0;
+	lxr_err err;
+
+	if (w->fd < 0 && open_current(w, &err) < 0) {
+		note_failure(w, err.errnum);
+		return;
+	}
+	if (w->size > 0 && w->size + (int64_t)n > w->o.max_size && rotate(w, &err) < 0) {
+		lxr_warn("service %s: %s; writing on to the current file", w->service, err.msg);
+		if (w->fd < 0) {
+			note_failure(w, err.errnum);
+			return;
+		}
+	}
+	while (done < n) {
+		ssize_t r = write(w->fd, w->rec + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : ENOSPC;
+			if (done > 0 && ftruncate(w->fd, w->size) < 0)
+				w->size += (int64_t)done; /* keep our size honest */
+			note_failure(w, e);
+			return;
+		}
+		done += (size_t)r;
+	}
+	w->size += (int64_t)n;
+	note_success(w);
+}
+
+static void emit(struct log_writer *w, enum log_stream st, bool partial, const char *a, size_t an,
+		 const char *b, size_t bn, const struct timespec *now)
+{
+	size_t n;
+
+	log_format_ts(w->rec, now);
+	n = LOG_TS_LEN;
+	n += (size_t)sprintf(w->rec + n, " %s %c ", stream_names[st], partial ? 'P' : 'F');
+	memcpy(w->rec + n, a, an);
+	n += an;
+	memcpy(w->rec + n, b, bn);
+	n += bn;
+	w->rec[n] = '\n';
+	write_record(w, n + 1);
+	w->pend[st].open_line = partial;
+	if (w->o.tee) {
+		w->rec[n] = '\0';
+		w->o.tee(w->o.tee_ctx, w->service, st, w->rec + n - an - bn, an + bn, partial);
+	}
+}
+
+/* A complete line: pending bytes then data[0..n), newline already gone. */
+static void emit_line(struct log_writer *w, enum log_stream st, const char *data, size_t n,
+		      const struct timespec *now)
+{
+	struct pending *p = &w->pend[st];
+	size_t max = w->o.max_line;
+
+	if (n > 0 && data[n - 1] == '\r')
+		n--;
+	else if (n == 0 && p->len > 0 && p->buf[p->len - 1] == '\r')
+		p->len--;
+	/* Chunks of max_line: the pending part first, topped up from data. */
+	while (p->len + n > max) {
+		size_t take = max - p->len;
+		emit(w, st, true, p->buf, p->len, data, take, now);
+		p->len = 0;
+		data += take;
+		n -= take;
+	}
+	emit(w, st, false, p->buf, p->len, data, n, now);
+	p->len = 0;
+}
+
+static void buffer_partial(struct log_writer *w, enum log_stream st, const char *data, size_t n,
+			   const struct timespec *now)
+{
+	struct pending *p = &w->pend[st];
+	size_t max = w->o.max_line;
+
+	while (n > 0) {
+		size_t take = n < max - p->len ? n : max - p->len;
+		if (p->len == 0)
+			p->first = *now;
+		memcpy(p->buf + p->len, data, take);
+		p->len += take;
+		data += take;
+		n -= take;
+		/* Full and more is coming: this chunk cannot end the line. A
+		 * full buffer with nothing after it waits, since the next byte
+		 * may be the newline (or a CR before it). */
+		if (p->len == max && n > 0) {
+			emit(w, st, true, p->buf, p->len, "", 0, now);
+			p->len = 0;
+		}
+	}
+}
+
+int log_writer_feed(struct log_writer *w, enum log_stream stream, const void *data, size_t len,
+		    const struct timespec *now)
+{
+	const char *s = data, *end = s + len;
+
+	if (!w || (stream != LOG_STDOUT && stream != LOG_STDERR))
+		return -1;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl) {
+			buffer_partial(w, stream, s, (size_t)(end - s), now);
+			break;
+		}
+		emit_line(w, stream, s, (size_t)(nl - s), now);
+		s = nl + 1;
+	}
+	return 0;
+}
+
+static void flush_stream(struct log_writer *w, enum log_stream st, const struct timespec *now)
+{
+	struct pending *p = &w->pend[st];
+
+	if (p->len == 0)
+		return;
+	emit(w, st, true, p->buf, p->len, "", 0, now);
+	p->len = 0;
+}
+
+int log_writer_feed_eof(struct log_writer *w, enum log_stream stream, const struct timespec *now)
+{
+	if (!w || (stream != LOG_STDOUT && stream != LOG_STDERR))
+		return -1;
+	flush_stream(w, stream, now);
+	if (w->pend[stream].open_line)
+		emit(w, stream, false, "", 0, "", 0, now);
+	return 0;
+}
+
+int log_writer_flush(struct log_writer *w, const struct timespec *now)
+{
+	if (!w)
+		return -1;
+	flush_stream(w, LOG_STDOUT, now);
+	flush_stream(w, LOG_STDERR, now);
+	return 0;
+}
+
+bool log_writer_flush_deadline(const struct log_writer *w, struct timespec *at)
+{
+	const struct pending *first = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		const struct pending *p = &w->pend[i];
+		if (p->len && (!first || p->first.tv_sec < first->first.tv_sec ||
+			       (p->first.tv_sec == first->first.tv_sec &&
+				p->first.tv_nsec < first->first.tv_nsec)))
+			first = p;
+	}
+	if (!first)
+		return false;
+	at->tv_sec = first->first.tv_sec + w->o.flush_usec / 1000000;
+	at->tv_nsec = first->first.tv_nsec + (w->o.flush_usec % 1000000) * 1000;
+	if (at->tv_nsec >= 1000000000) {
+		at->tv_sec++;
+		at->tv_nsec -= 1000000000;
+	}
+	return true;
+}
+
+uint64_t log_writer_dropped(const struct log_writer *w)
+{
+	return w->dropped;
+}
+
+void log_writer_close(struct log_writer *w, const struct timespec *now)
+{
+	if (!w)
+		return;
+	log_writer_feed_eof(w, LOG_STDOUT, now);
+	log_writer_feed_eof(w, LOG_STDERR, now);
+	if (w->fd >= 0)
+		close(w->fd);
+	close(w->dirfd);
+	for (int i = 0; i < 2; i++)
+		free(w->pend[i].buf);
+	free(w->rec);
+	free(w->service);
+	free(w->name);
+	free(w);
+}

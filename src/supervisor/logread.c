@@ -1,0 +1,300 @@
+/* `lxr logs`: the CRI files of a project's services, merged by time, with
+ * --tail, --since and -f. Following takes inotify on the log directory: a
+ * write, a new file or a rename wakes the reader, which then reads every
+ * service as far as it goes, so no line is missed and nothing polls. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/inotify.h>
+
+#include "config/text.h"
+#include "supervisor/logcursor.h"
+
+struct source {
+	struct log_cursor *cur;
+	struct log_line line;
+	bool has;  /* line holds the next line to print */
+	long skip; /* --tail: lines to pass over first */
+};
+
+struct reader {
+	int dirfd;
+	const char *dir;
+	const struct logs_opts *o;
+	FILE *out;
+	struct source *v;
+	size_t n;
+	size_t width;
+};
+
+int logs_parse_since(const char *s, const struct timespec *now, struct timespec *out, lxr_err *err)
+{
+	int64_t usec;
+	size_t i = 0;
+
+	if (log_parse_ts(s, strlen(s), out) == 0)
+		return 0;
+	while (isdigit((unsigned char)s[i]))
+		i++;
+	/* a bare number is a unix time, as for docker; a duration has a unit */
+	if (i > 0 && (s[i] == '\0' || s[i] == '.')) {
+		char *end;
+		double t = strtod(s, &end);
+		if (*end == '\0' && t < 1e15) {
+			out->tv_sec = (time_t)t;
+			out->tv_nsec = (long)((t - (double)out->tv_sec) * 1e9);
+			return 0;
+		}
+	}
+	if (cfg_parse_duration(s, &usec) == 0 && i < strlen(s)) {
+		int64_t ns = now->tv_nsec - (usec % 1000000) * 1000;
+		out->tv_sec = now->tv_sec - usec / 1000000;
+		if (ns < 0) {
+			ns += 1000000000;
+			out->tv_sec--;
+		}
+		out->tv_nsec = ns;
+		return 0;
+	}
+	lxr_fail(err, 0, "--since \"%s\": not a time", s);
+	return lxr_err_hint(err, "give an RFC 3339 time (2026-11-23T09:16:19Z), a unix time, or "
+				 "a duration before now (10m, 1h30m)");
+}
+
+static bool have_source(const struct reader *r, const char *service)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(log_cursor_service(r->v[i].cur), service))
+			return true;
+	return false;
+}
+
+static bool wanted(const struct reader *r, const char *service)
+{
+	char **s = r->o->services;
+
+	if (!s || !*s)
+		return true;
+	for (; *s; s++)
+		if (!strcmp(*s, service))
+			return true;
+	return false;
+}
+
+/* Lines a fresh read would print, for --tail. */
+static int count_lines(struct reader *r, const char *service, long *count, lxr_err *err)
+{
+	struct log_cursor *c =
+	    log_cursor_new(r->dirfd, service, r->o->has_since ? &r->o->since : NULL);
+	struct log_line l;
+	int k;
+
+	*count = 0;
+	while ((k = log_cursor_next(c, &l, err)) == 1)
+		(*count)++;
+	while (k == 0 && log_cursor_finish(c, &l) == 1)
+		(*count)++;
+	log_cursor_free(c);
+	return k < 0 ? -1 : 0;
+}
+
+static int add_source(struct reader *r, const char *service, bool use_tail, lxr_err *err)
+{
+	struct source s = {0};
+	size_t len = strlen(service);
+
+	if (use_tail && r->o->tail >= 0) {
+		long count;
+		if (count_lines(r, service, &count, err) < 0)
+			return -1;
+		s.skip = count > r->o->tail ? count - r->o->tail : 0;
+	}
+	s.cur = log_cursor_new(r->dirfd, service, r->o->has_since ? &r->o->since : NULL);
+	r->v = lxr_xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	r->v[r->n++] = s;
+	if (len > r->width)
+		r->width = len;
+	return 0;
+}
+
+/* Every service with a log file in the directory, not yet a source. */
+static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
+{
+	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	char svc[NAME_MAX + 1];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return lxr_fail(err, errno, "read log directory %s", r->dir);
+	}
+	rewinddir(d);
+	while (ret == 0 && (de = readdir(d)))
+		if (log_file_index(de->d_name, svc, sizeof(svc)) >= 0 && wanted(r, svc) &&
+		    !have_source(r, svc))
+			ret = add_source(r, svc, use_tail, err);
+	closedir(d);
+	return ret;
+}
+
+static int check_named(struct reader *r, lxr_err *err)
+{
+	for (char **s = r->o->services; s && *s; s++)
+		if (!have_source(r, *s)) {
+			lxr_fail(err, ENOENT, "no log of service \"%s\" in %s", *s, r->dir);
+			return lxr_err_hint(err, "a service's log appears once it has been "
+						 "started; check the name against the stack file");
+		}
+	return 0;
+}
+
+static void print_line(struct reader *r, const struct source *s)
+{
+	char prefix[NAME_MAX + 64];
+	char ts[LOG_TS_LEN + 1];
+
+	log_format_prefix(prefix, sizeof(prefix), log_cursor_service(s->cur), r->width,
+			  r->o->color);
+	fputs(prefix, r->out);
+	if (r->o->timestamps) {
+		log_format_ts(ts, &s->line.ts);
+		fprintf(r->out, "%s ", ts);
+	}
+	fwrite(s->line.text, 1, s->line.len, r->out);
+	fputc('\n', r->out);
+}
+
+/* Make s->has true if a line is available; final: the end of the read, so
+ * lines still waiting for their F count as lines. */
+static int fill(struct source *s, bool final, lxr_err *err)
+{
+	while (!s->has) {
+		int k = log_cursor_next(s->cur, &s->line, err);
+		if (k == 0 && final)
+			k = log_cursor_finish(s->cur, &s->line);
+		if (k <= 0)
+			return k;
+		if (s->skip > 0)
+			s->skip--;
+		else
+			s->has = true;
+	}
+	return 1;
+}
+
+/* Print what every source has now, oldest line first. */
+static int drain(struct reader *r, bool final, lxr_err *err)
+{
+	for (;;) {
+		struct source *min = NULL;
+		for (size_t i = 0; i < r->n; i++) {
+			struct source *s = &r->v[i];
+			if (fill(s, final, err) < 0)
+				return lxr_err_wrap(err, "service %s", log_cursor_service(s->cur));
+			if (s->has && (!min || s->line.ts.tv_sec < min->line.ts.tv_sec ||
+				       (s->line.ts.tv_sec == min->line.ts.tv_sec &&
+					s->line.ts.tv_nsec < min->line.ts.tv_nsec)))
+				min = s;
+		}
+		if (!min)
+			break;
+		print_line(r, min);
+		min->has = false;
+	}
+	fflush(r->out);
+	return 0;
+}
+
+/* Read inotify events; new services' files become sources. */
+static int on_dir_events(struct reader *r, int ifd, lxr_err *err)
+{
+	char buf[sizeof(struct inotify_event) + NAME_MAX + 1]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool rescan = false;
+	ssize_t n;
+
+	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			char svc[NAME_MAX + 1];
+			if (ev->mask & IN_Q_OVERFLOW)
+				rescan = true;
+			else if (ev->len && log_file_index(ev->name, svc, sizeof(svc)) >= 0 &&
+				 wanted(r, svc) && !have_source(r, svc))
+				rescan = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		return lxr_fail(err, errno, "read inotify events for %s", r->dir);
+	/* a service started after `logs -f` began: all its lines are new */
+	return rescan ? add_new_services(r, false, err) : 0;
+}
+
+static int follow(struct reader *r, int ifd, lxr_err *err)
+{
+	struct pollfd p[2] = {{.fd = ifd, .events = POLLIN},
+			      {.fd = r->o->stop_fd, .events = POLLIN}};
+
+	for (;;) {
+		if (poll(p, r->o->stop_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return lxr_fail(err, errno, "poll");
+		}
+		if (p[1].revents)
+			return drain(r, true, err);
+		if (on_dir_events(r, ifd, err) < 0 || drain(r, false, err) < 0)
+			return -1;
+	}
+}
+
+static int run(struct reader *r, lxr_err *err)
+{
+	_cleanup_close_ int ifd = -1;
+
+	if (r->o->follow) {
+		/* Watch before the first read: whatever is written from here on
+		 * raises an event, so nothing falls between read and watch. */
+		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ifd < 0 || inotify_add_watch(ifd, r->dir,
+						 IN_MODIFY | IN_CREATE | IN_MOVED_TO |
+						     IN_MOVED_FROM | IN_DELETE) < 0)
+			return lxr_fail(err, errno, "inotify on %s", r->dir);
+	}
+	if (add_new_services(r, true, err) < 0 || check_named(r, err) < 0)
+		return -1;
+	if (drain(r, !r->o->follow, err) < 0)
+		return -1;
+	return r->o->follow ? follow(r, ifd, err) : 0;
+}
+
+int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *err)
+{
+	struct reader r = {.dir = dir, .o = opts, .out = out};
+	uint64_t bad = 0;
+	int ret;
+
+	r.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r.dirfd < 0)
+		return lxr_fail(err, errno, "open log directory %s", dir);
+	ret = run(&r, err);
+	for (size_t i = 0; i < r.n; i++) {
+		bad += log_cursor_malformed(r.v[i].cur);
+		log_cursor_free(r.v[i].cur);
+	}
+	free(r.v);
+	close(r.dirfd);
+	if (bad)
+		lxr_warn("%llu records in %s were not CRI log records and were skipped",
+			 (unsigned long long)bad, dir);
+	return ret;
+}

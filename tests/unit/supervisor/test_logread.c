@@ -1,0 +1,348 @@
+/* `lxr logs` reading: what a user sees for a project's log files — merged
+ * services, --tail, --since, -t, partial lines joined, rotated files in
+ * order, and -f following writes, rotations, restarts and new services. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "logtest.h"
+
+/* logs_run's output as a string. Caller frees. */
+static char *run_logs(const char *dir, struct logs_opts *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	lxr_err err;
+
+	if (o->stop_fd == 0)
+		o->stop_fd = -1;
+	if (logs_run(dir, o, f, &err) < 0) {
+		lxr_err_print(&err);
+		fail_msg("logs_run failed: %s", err.msg);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void two_services(const char *dir)
+{
+	struct log_writer *a = open_writer(dir, "api", NULL);
+	struct log_writer *w = open_writer(dir, "web", NULL);
+
+	feed(a, LOG_STDOUT, "a1\n", at(1, 0));
+	feed(w, LOG_STDOUT, "w1\n", at(2, 0));
+	feed(w, LOG_STDERR, "w2 on stderr\n", at(3, 0));
+	feed(a, LOG_STDOUT, "a2\n", at(4, 0));
+	feed(a, LOG_STDOUT, "a3\n", at(5, 0));
+	feed(w, LOG_STDOUT, "w3\n", at(6, 0));
+	log_writer_close(a, &(struct timespec){0});
+	log_writer_close(w, &(struct timespec){0});
+}
+
+static void services_merge_by_time(void **state)
+{
+	char *dir = make_tmpdir();
+	struct logs_opts o = {.tail = -1};
+	_cleanup_free_ char *out = NULL;
+
+	two_services(dir);
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "api | a1\n"
+				 "web | w1\n"
+				 "web | w2 on stderr\n"
+				 "api | a2\n"
+				 "api | a3\n"
+				 "web | w3\n");
+	remove_tmpdir(dir);
+}
+
+static void tail_since_timestamps_and_selection(void **state)
+{
+	char *dir = make_tmpdir();
+	char *only_web[] = {"web", NULL}, *nosuch[] = {"db", NULL};
+	struct logs_opts o = {.tail = 1};
+	char *out;
+	lxr_err err;
+
+	two_services(dir);
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "api | a3\nweb | w3\n");
+	free(out);
+
+	o = (struct logs_opts){
+	    .tail = -1, .has_since = true, .since = at(4, 0), .timestamps = true};
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "api | 2026-11-23T09:16:23.000000000Z a2\n"
+				 "api | 2026-11-23T09:16:24.000000000Z a3\n"
+				 "web | 2026-11-23T09:16:25.000000000Z w3\n");
+	free(out);
+
+	o = (struct logs_opts){.tail = 2, .services = only_web};
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "web | w2 on stderr\nweb | w3\n");
+	free(out);
+
+	o = (struct logs_opts){.tail = -1, .services = nosuch, .stop_fd = -1};
+	assert_int_equal(logs_run(dir, &o, stdout, &err), -1);
+	out = lxr_xasprintf("no log of service \"db\" in %s", dir);
+	assert_string_equal(err.msg, out);
+	free(out);
+	remove_tmpdir(dir);
+}
+
+static void partial_records_make_one_line(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts wo = {.max_line = 4};
+	struct log_writer *w = open_writer(dir, "svc", &wo);
+	struct logs_opts o = {.tail = -1, .timestamps = true};
+	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *path = lxr_xasprintf("%s/svc.log", dir);
+	FILE *f;
+
+	feed(w, LOG_STDOUT, "a long line", at(0, 0));
+	feed(w, LOG_STDERR, "err interleaved\n", at(1, 0));
+	feed(w, LOG_STDOUT, " ends here\n", at(2, 0));
+	feed(w, LOG_STDOUT, "cut off", at(3, 0));
+	log_writer_close(w, &(struct timespec){T0 + 4, 0});
+	/* a P that never got its F (a writer killed mid-line) still shows */
+	f = fopen(path, "a");
+	fputs("2026-11-23T09:16:29.5Z stdout P dangling\n", f);
+	fputs("not a record\n", f);
+	fclose(f);
+	out = run_logs(dir, &o);
+	/* one service's lines in the order they were completed; a joined
+	 * line carries the time of its first part */
+	assert_string_equal(out, "svc | 2026-11-23T09:16:20.000000000Z err interleaved\n"
+				 "svc | 2026-11-23T09:16:19.000000000Z a long line ends here\n"
+				 "svc | 2026-11-23T09:16:22.000000000Z cut off\n"
+				 "svc | 2026-11-23T09:16:29.500000000Z dangling\n");
+	remove_tmpdir(dir);
+}
+
+/* Lines "svc NNNNNN" numbered from 0 must all be in out, in order. */
+static void assert_numbered(const char *out, const char *svc, long n)
+{
+	_cleanup_free_ char *want_prefix = lxr_xasprintf("%s | %s ", svc, svc);
+	const char *p = out;
+	long i = 0;
+
+	for (; *p; i++) {
+		const char *nl = strchr(p, '\n');
+		char *end;
+		assert_non_null(nl);
+		if (!lxr_str_has_prefix(p, want_prefix))
+			fail_msg("line %ld: \"%.*s\"", i, (int)(nl - p), p);
+		if (strtol(p + strlen(want_prefix), &end, 10) != i || end != nl)
+			fail_msg("line %ld is \"%.*s\": lines lost, repeated or out of order", i,
+				 (int)(nl - p), p);
+		p = nl + 1;
+	}
+	assert_int_equal(i, n);
+}
+
+static void write_numbered(struct log_writer *w, const char *svc, long from, long to)
+{
+	char line[64];
+
+	for (long i = from; i < to; i++) {
+		snprintf(line, sizeof(line), "%s %06ld\n", svc, i);
+		feed(w, LOG_STDOUT, line, at(i / 1000, i % 1000 * 1000));
+	}
+}
+
+static void rotated_files_read_in_order(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts wo = {.max_size = 4096, .max_file = 100};
+	struct log_writer *w = open_writer(dir, "svc", &wo);
+	struct logs_opts o = {.tail = -1};
+	_cleanup_free_ char *rot = NULL;
+	char *out;
+
+	write_numbered(w, "svc", 0, 3000);
+	log_writer_close(w, &(struct timespec){0});
+	rot = lxr_xasprintf("%s/svc.log.30", dir);
+	assert_int_equal(access(rot, F_OK), 0); /* it did rotate, many times */
+	out = run_logs(dir, &o);
+	assert_numbered(out, "svc", 3000);
+	free(out);
+	o.tail = 5;
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "svc | svc 002995\nsvc | svc 002996\nsvc | svc 002997\n"
+				 "svc | svc 002998\nsvc | svc 002999\n");
+	free(out);
+	remove_tmpdir(dir);
+}
+
+/* The writer only appends; nothing reads on its path. 100k lines fed as
+ * fast as the loop goes all come back. */
+static void hundred_thousand_lines_all_come_back(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer *w = open_writer(dir, "bulk", NULL);
+	struct logs_opts o = {.tail = -1};
+	_cleanup_free_ char *out = NULL;
+
+	write_numbered(w, "bulk", 0, 100000);
+	assert_int_equal(log_writer_dropped(w), 0);
+	log_writer_close(w, &(struct timespec){0});
+	out = run_logs(dir, &o);
+	assert_numbered(out, "bulk", 100000);
+	remove_tmpdir(dir);
+}
+
+static void since_forms(void **state)
+{
+	struct timespec now = at(3600, 500000000), got;
+	lxr_err err;
+	static const struct {
+		const char *in;
+		long sec, nsec;
+	} rows[] = {
+	    {"2026-11-23T09:16:19Z", T0, 0}, {"2026-11-23T10:16:19.25+01:00", T0, 250000000},
+	    {"10m", T0 + 3000, 500000000},   {"1h30m", T0 - 1800, 500000000},
+	    {"1700000000", 1700000000, 0},   {"1700000000.5", 1700000000, 500000000},
+	    {"0.75s", T0 + 3599, 750000000},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (logs_parse_since(rows[i].in, &now, &got, &err) < 0)
+			fail_msg("--since %s: %s", rows[i].in, err.msg);
+		if (got.tv_sec != rows[i].sec || got.tv_nsec != rows[i].nsec)
+			fail_msg("--since %s: got %ld.%09ld", rows[i].in, (long)got.tv_sec,
+				 got.tv_nsec);
+	}
+	assert_int_equal(logs_parse_since("yesterday", &now, &got, &err), -1);
+	assert_string_equal(err.msg, "--since \"yesterday\": not a time");
+	assert_non_null(strstr(err.hint, "1h30m"));
+	assert_int_equal(logs_parse_since("-5m", &now, &got, &err), -1);
+}
+
+static int count_ends(const char *buf)
+{
+	int n = 0;
+
+	for (const char *p = buf; (p = strstr(p, "| END\n")); p++)
+		n++;
+	return n;
+}
+
+/* Everything the child's `logs -f` printed, up to both services' END. */
+static char *read_until_ends(int fd)
+{
+	char *buf = lxr_xstrdup("");
+	size_t len = 0, cap = 1;
+
+	while (count_ends(buf) < 2) {
+		ssize_t n;
+		if (len + 4096 + 1 > cap) {
+			cap = (len + 4096 + 1) * 2;
+			buf = lxr_xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, 4096);
+		if (n <= 0)
+			fail_msg("logs -f ended early after %zu bytes", len);
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+/* The lines of one service as "svc | text", END dropped. The name column
+ * may widen when a service with a longer name appears during -f. */
+static char *lines_of(const char *out, const char *svc)
+{
+	char *res = lxr_xstrdup("");
+	size_t n = strlen(svc);
+
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n'), *bar = strstr(p, "| ");
+		if (!strncmp(p, svc, n) && p[n] == ' ' && bar && bar < nl &&
+		    strncmp(bar, "| END\n", 6)) {
+			char *m = lxr_xasprintf("%s%s %.*s\n", res, svc, (int)(nl - bar), bar);
+			free(res);
+			res = m;
+		}
+		p = nl + 1;
+	}
+	return res;
+}
+
+static void follow_across_rotation_restart_and_new_service(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts wo = {.max_size = 2048, .max_file = 200};
+	struct log_writer *w = open_writer(dir, "web", &wo), *late;
+	int out[2], stop[2], status;
+	_cleanup_free_ char *got = NULL, *web = NULL, *lt = NULL;
+	pid_t pid;
+
+	write_numbered(w, "web", 0, 100); /* before -f starts: printed first */
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(stop, O_CLOEXEC), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct logs_opts o = {.tail = -1, .follow = true, .stop_fd = stop[0]};
+		FILE *f = fdopen(out[1], "w");
+		lxr_err err;
+		int r;
+
+		close(stop[1]); /* else the stop pipe never reads EOF */
+		close(out[0]);
+		r = logs_run(dir, &o, f, &err);
+		if (r < 0)
+			lxr_err_print(&err);
+		fclose(f);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(out[1]);
+	close(stop[0]);
+	write_numbered(w, "web", 100, 1000); /* ~40 rotations while following */
+	feed(w, LOG_STDOUT, "web 001", at(2, 0));
+	log_writer_flush(w, &(struct timespec){T0 + 2, 0}); /* a P, then its F */
+	feed(w, LOG_STDOUT, "000\n", at(2, 1));
+	log_writer_close(w, &(struct timespec){0}); /* the service restarts */
+	w = open_writer(dir, "web", &wo);
+	write_numbered(w, "web", 1001, 2000);
+	late = open_writer(dir, "late", NULL); /* a service started later */
+	write_numbered(late, "late", 0, 500);
+	feed(late, LOG_STDOUT, "END\n", at(9, 0));
+	feed(w, LOG_STDOUT, "END\n", at(9, 0));
+	got = read_until_ends(out[0]);
+	close(stop[1]); /* ends -f */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(out[0]);
+	log_writer_close(w, &(struct timespec){0});
+	log_writer_close(late, &(struct timespec){0});
+	web = lines_of(got, "web");
+	lt = lines_of(got, "late");
+	assert_numbered(web, "web", 2000);
+	assert_numbered(lt, "late", 500);
+	remove_tmpdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(services_merge_by_time),
+	    cmocka_unit_test(tail_since_timestamps_and_selection),
+	    cmocka_unit_test(partial_records_make_one_line),
+	    cmocka_unit_test(rotated_files_read_in_order),
+	    cmocka_unit_test(hundred_thousand_lines_all_come_back),
+	    cmocka_unit_test(since_forms),
+	    cmocka_unit_test(follow_across_rotation_restart_and_new_service),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -56,6 +56,11 @@ static void arm_timer(struct sup *s)
 		if (h && (!next || h < next))
 			next = h;
 	}
+	{
+		int64_t o = sup_output_deadline(s);
+		if (o && (!next || o < next))
+			next = o;
+	}
 	if (next) {
 		its.it_value.tv_sec = next / 1000000;
 		its.it_value.tv_nsec = (next % 1000000) * 1000;
@@ -71,6 +76,7 @@ static void on_timer(struct sup *s)
 	int64_t now = sup_now();
 
 	(void)!read(s->timerw.fd, &ticks, sizeof(ticks));
+	sup_output_flush(s);
 	FOR_EACH_INSTANCE(s, in) {
 		if (in->fsm.deadline && now >= in->fsm.deadline)
 			sup_event(s, in, EV_TIMER, 0);

@@ -11,21 +11,35 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-/* compose's palette, one per service in file order */
-static const char *const colours[] = {"36", "33", "32", "35", "34", "96", "93", "92", "95", "94"};
+/* The foreground's view of a log record: "web-1 | line", coloured on a
+ * terminal. Called by the writer for every record it writes. */
+static void tee_line(void *ctx, const char *service, enum log_stream stream, const char *data,
+		size_t len, bool partial)
+{
+	struct sup *s = ctx;
+	char pfx[128];
 
-struct sup_log {
-	int fd;
-};
+	if (s->quiet)
+		return;
+	log_format_prefix(pfx, sizeof(pfx), service, 14, s->tty);
+	fputs(pfx, stdout);
+	fwrite(data, 1, len, stdout);
+	if (!partial || len)
+		fputc('\n', stdout);
+}
 
 static void prefix(struct sup *s, const struct sup_instance *in, FILE *f)
 {
-	if (s->tty)
-		fprintf(f, "\033[%sm%-12s |\033[0m ", colours[in->svc->colour % 10], in->name);
-	else
-		fprintf(f, "%-12s | ", in->name);
+	char pfx[128];
+
+	/* the log's own prefix is the service: lxr's lines match it while a
+	 * service has one instance */
+	log_format_prefix(pfx, sizeof(pfx), in->svc->n_inst > 1 ? in->name : in->svc->cfg->name, 14,
+			  s->tty);
+	fputs(pfx, f);
 }
 
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
@@ -64,101 +78,114 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 	}
 }
 
-/* CRI log format: "<RFC3339Nano> <stream> <F|P> <line>" */
-static void log_line(struct sup_instance *in, int stream, const char *line, size_t len, bool full)
+static struct timespec realtime(void)
 {
 	struct timespec ts;
-	struct tm tm;
-	char head[64];
-	struct iovec iov[3];
-
-	if (!in->log || in->log->fd < 0)
-		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ts.tv_nsec, stream ? "stderr" : "stdout", full ? 'F' : 'P');
-	iov[0] = (struct iovec){head, strlen(head)};
-	iov[1] = (struct iovec){(void *)line, len};
-	iov[2] = (struct iovec){"\n", 1};
-	(void)!writev(in->log->fd, iov, 3);
+	return ts;
 }
 
-static void emit_line(struct sup *s, struct sup_instance *in, int stream, const char *line,
-		      size_t len, bool full)
+/* One writer per service, opened on its first start and kept across
+ * restarts: the log continues in the same file, rotated by size. */
+static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
-	log_line(in, stream, line, len, full);
-	if (s->quiet)
-		return;
-	prefix(s, in, stdout);
-	fwrite(line, 1, len, stdout);
-	fputc('\n', stdout);
+	struct sup_service *sv = in->svc;
+	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
+
+	if (sv->log)
+		return 0;
+	for (size_t i = 0; i < sv->cfg->logging.options.n; i++) {
+		const struct cfg_kv *kv = &sv->cfg->logging.options.v[i];
+		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)
+			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
+	}
+	return log_writer_open(s->log_dir, sv->cfg->name, &o, &sv->log, err);
 }
 
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err)
 {
 	int p[2][2];
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s.log", s->log_dir, in->svc->cfg->name);
 
+	if (open_log(s, in, err) < 0)
+		return -1;
 	for (int i = 0; i < 2; i++)
 		if (pipe2(p[i], O_CLOEXEC) < 0)
 			return lxr_fail(err, errno, "pipe for %s output", in->name);
 	for (int i = 0; i < 2; i++)
 		fcntl(p[i][0], F_SETFL, O_NONBLOCK);
-	if (!in->log) {
-		in->log = lxr_xcalloc(1, sizeof(*in->log));
-		in->log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (in->log->fd < 0)
-			sup_say(s, in, "warning: cannot open log %s: %s", path, strerror(errno));
-	}
 	in->outw.fd = p[0][0];
 	in->errw.fd = p[1][0];
 	fds[0] = p[0][1];
 	fds[1] = p[1][1];
 	if (sup_watch_add(s, &in->outw, err) < 0 || sup_watch_add(s, &in->errw, err) < 0)
 		return -1;
-	in->partial_len[0] = in->partial_len[1] = 0;
 	return 0;
 }
 
 void sup_output_read(struct sup *s, struct sup_instance *in, int stream)
 {
 	struct sup_watch *w = stream ? &in->errw : &in->outw;
-	char *buf = in->partial[stream];
-	size_t cap = sizeof(in->partial[stream]);
-	size_t *len = &in->partial_len[stream];
+	enum log_stream ls = stream ? LOG_STDERR : LOG_STDOUT;
+	char buf[65536];
 
 	while (w->fd >= 0) {
-		ssize_t n = read(w->fd, buf + *len, cap - *len);
-		char *start = buf, *nl;
+		ssize_t n = read(w->fd, buf, sizeof(buf));
+		struct timespec now = realtime();
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN) { /* closed: flush what is left */
-				if (*len)
-					emit_line(s, in, stream, buf, *len, false);
-				*len = 0;
-				sup_watch_del(s, w);
-				close(w->fd);
-				w->fd = -1;
-			}
-			return;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) { /* the container closed it: the last line is over */
+			log_writer_feed_eof(in->svc->log, ls, &now);
+			sup_watch_del(s, w);
+			close(w->fd);
+			w->fd = -1;
+			break;
 		}
-		*len += (size_t)n;
-		while ((nl = memchr(start, '\n', *len - (size_t)(start - buf)))) {
-			emit_line(s, in, stream, start, (size_t)(nl - start), true);
-			start = nl + 1;
-		}
-		*len -= (size_t)(start - buf);
-		memmove(buf, start, *len);
-		if (*len == cap) { /* a line longer than the buffer: a partial entry */
-			emit_line(s, in, stream, buf, *len, false);
-			*len = 0;
-		}
+		log_writer_feed(in->svc->log, ls, buf, (size_t)n, &now);
 	}
 	fflush(stdout);
+}
+
+/* Partial lines wait at most the writer's flush delay (a prompt with no
+ * newline still reaches the log); the loop's one timer includes it. */
+int64_t sup_output_deadline(struct sup *s)
+{
+	int64_t best = 0;
+
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		struct timespec at, now = realtime();
+		int64_t d;
+		if (!s->svcs[i].log || !log_writer_flush_deadline(s->svcs[i].log, &at))
+			continue;
+		d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 + (at.tv_nsec - now.tv_nsec) / 1000);
+		d = sup_now() + (d > 0 ? d : 0);
+		if (!best || d < best)
+			best = d;
+	}
+	return best;
+}
+
+void sup_output_flush(struct sup *s)
+{
+	struct timespec now = realtime();
+
+	for (size_t i = 0; i < s->n_svcs; i++)
+		if (s->svcs[i].log)
+			log_writer_flush(s->svcs[i].log, &now);
+	fflush(stdout);
+}
+
+void sup_output_free(struct sup *s)
+{
+	struct timespec now = realtime();
+
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		if (s->svcs[i].log)
+			log_writer_close(s->svcs[i].log, &now);
+		s->svcs[i].log = NULL;
+	}
 }
 
 void sup_output_close(struct sup *s, struct sup_instance *in)

@@ -50,9 +50,6 @@ struct sup_instance {
 	bool oom_killed;
 	bool blocked;	     /* a required dependency failed: stays created */
 	char *blocked_by;
-	struct sup_log *log; /* output.c */
-	char partial[2][4096]; /* an unfinished line per stream, for the terminal */
-	size_t partial_len[2];
 };
 
 struct sup_service {
@@ -62,6 +59,7 @@ struct sup_service {
 	struct sup_instance *inst;
 	size_t n_inst;
 	int colour;
+	struct log_writer *log; /* output.c: the service's log file */
 };
 
 struct sup_opts {
@@ -122,6 +120,9 @@ int64_t sup_health_deadline(const struct sup_instance *in);
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err);
 void sup_output_read(struct sup *s, struct sup_instance *in, int stream);
 void sup_output_close(struct sup *s, struct sup_instance *in);
+int64_t sup_output_deadline(struct sup *s); /* when partial lines must be flushed */
+void sup_output_flush(struct sup *s);
+void sup_output_free(struct sup *s);
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)

@@ -41,6 +41,7 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 	}
 	s->events_log = fopen(events, "ae");
 	r = sup_run(s, &so);
+	sup_output_free(s);
 	sup_control_close(s);
 	if (s->events_log)
 		fclose(s->events_log);

@@ -49,8 +49,8 @@ wait_event '"instance":"optional-1","state":"running"'
 pass "a dependency that is unhealthy or cannot start blocks its dependents; required: false only warns"
 
 log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")
-expect_grep "$log" 'api-1 +\| not started: dependency "db" is unhealthy' "the failing dependency is named"
-expect_grep "$log" 'broken-1 +\| failed to start: .*exec "/no/such/program".*ENOENT' "the start failure names the exec"
+expect_grep "$log" 'api +\| not started: dependency "db" is unhealthy' "the failing dependency is named"
+expect_grep "$log" 'broken +\| failed to start: .*exec "/no/such/program".*ENOENT' "the start failure names the exec"
 run down -f "$STACK"
 expect_rc 0 "down"
 pass "the supervisor's log names the failing dependency and the failed exec"

@@ -14,6 +14,7 @@ int cmd_config(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top stats */
 int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
 
 struct cfg_stack;

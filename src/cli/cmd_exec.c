@@ -9,11 +9,17 @@
 #include <sys/wait.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
 #include "lxr/runtime.h"
 
 static const char usage_text[] =
-	"usage: lxr exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+	"usage: lxr exec [OPTIONS] CONTAINER|SERVICE COMMAND [ARG...]\n"
 	"\n"
+	"CONTAINER is an `lxr run` container; SERVICE (or an instance, web-2) one of\n"
+	"the stack's, found through -p or the stack file.\n"
+	"\n"
+	"  -p, --project-name N the stack's project (default: the stack file's)\n"
+	"      --file FILE      the stack file (default: compose.yaml & co. here)\n"
 	"  -i, --interactive    keep stdin open\n"
 	"  -t, --tty            allocate a pseudo-terminal\n"
 	"  -u, --user U[:G]     run as this user (default: the container's)\n"
@@ -22,7 +28,7 @@ static const char usage_text[] =
 
 struct exec_opts {
 	bool interactive, tty;
-	const char *user, *workdir;
+	const char *user, *workdir, *project, *file;
 	char **env;
 };
 
@@ -45,14 +51,17 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		{"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
 		{"user", required_argument, NULL, 'u'},	 {"env", required_argument, NULL, 'e'},
 		{"workdir", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{"project-name", required_argument, NULL, 'p'}, {"file", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+itu:e:w:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+itu:e:w:p:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p': o->project = optarg; break;
+		case 'F': o->file = optarg; break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
 		case 'u': o->user = optarg; break;
@@ -79,9 +88,50 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 }
 
 /* docker exec's exit codes: the command's, or 126/127, or 125 (our own) */
+/* "<service>-<n>": ends in a dash and digits only */
+static bool is_instance_name(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	size_t digits = dash ? strspn(dash + 1, "0123456789") : 0;
+
+	return dash && digits > 0 && dash[1 + digits] == '\0';
+}
+
+/* An `lxr run` container by name, else a service (or instance) of the
+ * stack: its state lives in <run_dir>/<project>/<instance>/. */
+static int find(struct exec_opts *o, const char *name, struct lxr_container_ref *ref, char **inst,
+		lxr_err *err)
+{
+	_cleanup_free_ char *run_root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	_cleanup_free_ char *root = NULL;
+	struct cfg_stack *st = NULL;
+	const char *project = o->project;
+	int r;
+
+	if (!o->project && !o->file && rt_container_find(run_root, name, ref, err) == 0) {
+		*inst = lxr_xstrdup(name);
+		return 0;
+	}
+	if (!project) {
+		if (cli_stack_load(o->file, NULL, &st) != LXR_EXIT_OK)
+			return lxr_fail(err, ESRCH, "no container or service \"%s\"", name);
+		project = st->project;
+	}
+	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
+	/* "web" means its first instance; "web-2" names one */
+	*inst = is_instance_name(name) ? lxr_xstrdup(name) : lxr_xasprintf("%s-1", name);
+	r = rt_container_find(root, *inst, ref, err);
+	if (r < 0 && err->errnum == ESRCH)
+		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,
+			 project),
+			lxr_err_hint(err, "see `lxr ps`");
+	cfg_stack_free(st);
+	return r;
+}
+
 static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 {
-	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	_cleanup_free_ char *inst = NULL;
 	struct lxr_container_ref ref;
 	struct lxr_stdio io = {.fds = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
 				       STDERR_FILENO}};
@@ -90,7 +140,7 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	int pidfd, st, r;
 	lxr_err err;
 
-	if (rt_container_find(root, name, &ref, &err) < 0) {
+	if (find(o, name, &ref, &inst, &err) < 0) {
 		lxr_err_print(&err);
 		return 125;
 	}
@@ -117,7 +167,7 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		}
 		rt_caps_for_user(&p->caps, p->uid);
 	}
-	r = rt_exec_in(ref.pidfd, ref.cgroup_group, name, p, &io, &pid, &pidfd, &err);
+	r = rt_exec_in(ref.pidfd, ref.cgroup_group, inst, p, &io, &pid, &pidfd, &err);
 	rt_container_ref_free(&ref);
 	if (r < 0) {
 		lxr_err_print(&err);

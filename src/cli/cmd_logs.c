@@ -1,5 +1,5 @@
-/* lxr logs: arguments in, logs_run does the reading. The project is named
- * with -p for now; finding it from the stack file comes with `lxr up`. */
+/* lxr logs: arguments in, logs_run does the reading. The project is -p, or
+ * the stack file's (-f, or found as compose does). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -8,14 +8,17 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
 #include "lxr/supervisor.h"
 
 static const char usage_text[] =
-    "usage: lxr logs -p PROJECT [OPTIONS] [SERVICE...]\n"
+    "usage: lxr logs [-f FILE | -p PROJECT] [OPTIONS] [SERVICE...]\n"
     "\n"
     "Show the logs of a project's services as `service | line`, oldest first.\n"
     "\n"
     "  -p, --project NAME  the project (its logs are in $LXR_LOG_DIR/NAME)\n"
+    "      --file FILE     the stack file naming the project (default: compose.yaml\n"
+    "                      and the others compose looks for, here)\n"
     "  -f, --follow        keep printing new lines, across restarts and rotation\n"
     "  -n, --tail N        only the last N lines of each service (\"all\": every line)\n"
     "      --since T       lines from T on: RFC 3339 (2026-11-23T09:16:19Z), a unix\n"
@@ -23,13 +26,14 @@ static const char usage_text[] =
     "  -t, --timestamps    show each line's time\n"
     "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n";
 
-enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP };
+enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE };
 
 static const struct option longopts[] = {
     {"project", required_argument, NULL, 'p'}, {"follow", no_argument, NULL, 'f'},
     {"tail", required_argument, NULL, 'n'},    {"since", required_argument, NULL, OPT_SINCE},
     {"timestamps", no_argument, NULL, 't'},    {"no-color", no_argument, NULL, OPT_NOCOLOR},
-    {"help", no_argument, NULL, OPT_HELP},     {NULL, 0, NULL, 0},
+    {"help", no_argument, NULL, OPT_HELP},     {"file", required_argument, NULL, OPT_FILE},
+    {NULL, 0, NULL, 0},
 };
 
 static int usage_error(const char *msg)
@@ -52,32 +56,13 @@ static int parse_tail(const char *s, long *tail)
 	return errno || end == s || *end || *tail < 0 ? -1 : 0;
 }
 
-int cmd_logs(int argc, char **argv)
+static int show(const char *project, const char *since, bool no_color, struct logs_opts *oo,
+		char **services)
 {
-	struct logs_opts o = {.tail = -1, .stop_fd = -1};
-	const char *project = NULL, *since = NULL;
+	struct logs_opts o = *oo;
 	_cleanup_free_ char *dir = NULL;
-	bool no_color = false;
 	lxr_err err;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': project = optarg; break;
-		case 'f': o.follow = true; break;
-		case 'n':
-			if (parse_tail(optarg, &o.tail) < 0)
-				return usage_error("--tail takes a number of lines or \"all\"");
-			break;
-		case OPT_SINCE: since = optarg; break;
-		case 't': o.timestamps = true; break;
-		case OPT_NOCOLOR: no_color = true; break;
-		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
-		default: return usage_error("unknown option");
-		}
-	}
-	if (!project || !*project || strchr(project, '/'))
-		return usage_error("name the project with -p NAME");
 	if (since) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
@@ -87,7 +72,7 @@ int cmd_logs(int argc, char **argv)
 		}
 		o.has_since = true;
 	}
-	o.services = argv + optind;
+	o.services = services;
 	o.color = log_color_wanted(STDOUT_FILENO, no_color);
 	dir = lxr_xasprintf("%s/%s", lxr_log_dir(), project);
 	if (logs_run(dir, &o, stdout, &err) < 0) {
@@ -100,4 +85,43 @@ int cmd_logs(int argc, char **argv)
 		return LXR_EXIT_FAIL;
 	}
 	return LXR_EXIT_OK;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	struct logs_opts o = {.tail = -1, .stop_fd = -1};
+	const char *project = NULL, *since = NULL, *file = NULL;
+	struct cfg_stack *st = NULL;
+	bool no_color = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': project = optarg; break;
+		case OPT_FILE: file = optarg; break;
+		case 'f': o.follow = true; break;
+		case 'n':
+			if (parse_tail(optarg, &o.tail) < 0)
+				return usage_error("--tail takes a number of lines or \"all\"");
+			break;
+		case OPT_SINCE: since = optarg; break;
+		case 't': o.timestamps = true; break;
+		case OPT_NOCOLOR: no_color = true; break;
+		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
+		default: return usage_error("unknown option");
+		}
+	}
+	if (!project) {
+		int r = cli_stack_load(file, NULL, &st);
+		if (r != LXR_EXIT_OK)
+			return r;
+		project = st->project;
+	}
+	if (!*project || strchr(project, '/')) {
+		cfg_stack_free(st);
+		return usage_error("name the project with -p NAME");
+	}
+	c = show(project, since, no_color, &o, argv + optind);
+	cfg_stack_free(st);
+	return c;
 }

@@ -1,28 +1,258 @@
-/* The control socket. Until the control protocol lands (issue 4, in
- * progress), the supervisor opens no socket: `lxr down` reaches it by
- * SIGTERM through the pid under its project lock, and there is no `lxr ps`,
- * `stop`, `start`, `events` yet. These functions are where the protocol
- * plugs into the loop (loop.c dispatches W_LISTEN and W_CLIENT here). */
+/* The control socket (<run_dir>/<project>/control.sock): what `lxr ps`,
+ * `stop`, `start`, `restart`, `kill`, `events`, `top` and `stats` ask the
+ * running supervisor. The protocol (JSON lines, peer credentials, bounded
+ * buffers) is ctl_server's; this file is the supervisor's answers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+
+#include "lxr/supervisor.h"
 #include "supervisor/sup.h"
+
+#define FOR_EACH_INSTANCE(s, in)                                                                   \
+	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
+		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
+		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
+
+static const char *health_of(const struct sup_instance *in)
+{
+	if (!in->health.enabled)
+		return "";
+	switch (in->fsm.state) {
+	case SVC_HEALTHY: return "healthy";
+	case SVC_UNHEALTHY: return "unhealthy";
+	case SVC_RUNNING: return "starting";
+	default: return "";
+	}
+}
+
+static json_t *instance_json(const struct sup_instance *in)
+{
+	int64_t up = svc_state_is_up(in->fsm.state) ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}", "service",
+			      in->svc->cfg->name, "instance", in->name, "state",
+			      in->blocked ? "created" : svc_state_name(in->fsm.state), "health",
+			      health_of(in), "pid", (json_int_t)(in->c ? rt_container_pid(in->c) : 0),
+			      "restarts", in->fsm.restarts, "exit_code", in->fsm.last_exit,
+			      "oom_killed", in->oom_killed, "uptime_s", (json_int_t)up, "addresses",
+			      "ports");
+	if (in->blocked_by)
+		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	if (in->health.enabled && in->health.last_output[0])
+		json_object_set_new(o, "health_output", json_string(in->health.last_output));
+	return o;
+}
+
+/* The instances a request names by service (or instance) name; none named
+ * means all. Returns false, having replied with the error, on an unknown
+ * name. */
+static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_req req,
+			     json_t *args, bool *pick, size_t n)
+{
+	json_t *names = json_object_get(args, "services");
+	size_t k = 0;
+
+	memset(pick, 0, n * sizeof(*pick));
+	if (!names || !json_array_size(names)) {
+		for (size_t i = 0; i < n; i++)
+			pick[i] = true;
+		return true;
+	}
+	for (size_t j = 0; j < json_array_size(names); j++) {
+		const char *want = json_string_value(json_array_get(names, j));
+		bool found = false;
+		k = 0;
+		FOR_EACH_INSTANCE(s, in) {
+			if (want && (!strcmp(want, in->svc->cfg->name) || !strcmp(want, in->name)))
+				pick[k] = found = true;
+			k++;
+		}
+		if (!found) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "no such service: %s", want ? want : "?");
+			ctl_reply_error(cs, req, msg, "see `lxr ps` for the project's services");
+			return false;
+		}
+	}
+	return true;
+}
+
+static size_t n_instances(struct sup *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_svcs; i++)
+		n += s->svcs[i].n_inst;
+	return n;
+}
+
+static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
+			 json_t *args)
+{
+	size_t n = n_instances(s), k = 0;
+	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
+	int sig = SIGKILL;
+	json_t *done = json_array();
+
+	if (!strcmp(cmd, "kill") && json_integer_value(json_object_get(args, "signal")) > 0)
+		sig = (int)json_integer_value(json_object_get(args, "signal"));
+	if (!select_instances(s, cs, req, args, pick, n)) {
+		json_decref(done);
+		return;
+	}
+	FOR_EACH_INSTANCE(s, in) {
+		if (!pick[k++])
+			continue;
+		if (!strcmp(cmd, "stop"))
+			sup_event(s, in, EV_STOP, 0);
+		else if (!strcmp(cmd, "start")) {
+			in->blocked = false;
+			sup_event(s, in, EV_START, 0);
+		} else if (!strcmp(cmd, "restart"))
+			sup_event(s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, 0);
+		else if (in->c)
+			rt_container_kill(in->c, sig, NULL);
+		json_array_append_new(done, json_string(in->name));
+	}
+	ctl_reply_ok(cs, req, done);
+}
+
+static json_t *top_of(struct sup *s, struct sup_instance *in)
+{
+	struct lxr_cgroup *cg = NULL;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	lxr_err err;
+	json_t *procs = json_array();
+
+	if (!in->c || rt_cgroup_open(in->spec.cgroup_group, in->name, &cg, &err) < 0)
+		return procs;
+	if (rt_cgroup_pids(cg, &pids, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char path[64], *cmd = NULL;
+			size_t len = 0;
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
+			if (lxr_read_file_at(AT_FDCWD, path, &cmd, &len, &err) < 0)
+				continue;
+			/* argv is NUL-separated; a retitled process pads with NULs */
+			while (len > 0 && !cmd[len - 1])
+				len--;
+			for (size_t j = 0; j < len; j++)
+				if (!cmd[j])
+					cmd[j] = ' ';
+			cmd[len] = '\0';
+			json_array_append_new(procs, json_pack("{s:I, s:s}", "pid", (json_int_t)pids[i],
+							       "cmd", cmd));
+			free(cmd);
+		}
+	}
+	free(pids);
+	rt_cgroup_free(cg);
+	return procs;
+}
+
+static json_t *stats_of(struct sup *s, struct sup_instance *in)
+{
+	struct lxr_cgroup *cg = NULL;
+	struct lxr_cgroup_stats st = {-1, -1, -1};
+	lxr_err err;
+
+	if (in->c && rt_cgroup_open(in->spec.cgroup_group, in->name, &cg, &err) == 0) {
+		rt_cgroup_stats(cg, &st, &err);
+		rt_cgroup_free(cg);
+	}
+	return json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
+			 "memory_limit", (json_int_t)in->spec.resources.memory_limit, "cpu_usage_usec",
+			 (json_int_t)st.cpu_usage_usec, "pids", (json_int_t)st.pids);
+}
+
+static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
+			 json_t *args)
+{
+	size_t n = n_instances(s), k = 0;
+	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
+	json_t *out = json_array();
+
+	if (!select_instances(s, cs, req, args, pick, n)) {
+		json_decref(out);
+		return;
+	}
+	FOR_EACH_INSTANCE(s, in) {
+		json_t *o;
+		if (!pick[k++])
+			continue;
+		o = instance_json(in);
+		if (!strcmp(cmd, "top"))
+			json_object_set_new(o, "processes", top_of(s, in));
+		else if (!strcmp(cmd, "stats"))
+			json_object_set_new(o, "stats", stats_of(s, in));
+		json_array_append_new(out, o);
+	}
+	ctl_reply_ok(cs, req, out);
+}
+
+static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const char *cmd,
+		   json_t *args)
+{
+	struct sup *s = ctx;
+
+	if (!strcmp(cmd, "ps") || !strcmp(cmd, "top") || !strcmp(cmd, "stats"))
+		per_instance(s, cs, req, cmd, args);
+	else if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart") ||
+		 !strcmp(cmd, "kill"))
+		do_lifecycle(s, cs, req, cmd, args);
+	else if (!strcmp(cmd, "events"))
+		ctl_subscribe(cs, req, "events");
+	else if (!strcmp(cmd, "down")) {
+		ctl_reply_ok(cs, req, NULL);
+		sup_stop_all(s);
+	} else
+		ctl_reply_error(cs, req, "unknown command",
+				"ps, stop, start, restart, kill, events, top, stats, down");
+}
 
 int sup_control_open(struct sup *s, lxr_err *err)
 {
-	s->listenw = (struct sup_watch){W_LISTEN, NULL, -1};
+	_cleanup_free_ char *path = lxr_xasprintf("%s/control.sock", s->run_dir);
+	struct ctl_server_opts o = {.handler = handle, .ctx = s, .owner_uid = (uid_t)-1};
+
+	if (ctl_server_open(path, &o, &s->ctl, err) < 0)
+		return lxr_err_wrap(err, "control socket");
+	/* the loop adds it to its epoll set when it starts */
+	s->listenw = (struct sup_watch){W_LISTEN, NULL, ctl_server_fd(s->ctl)};
 	return 0;
 }
 
 void sup_control_accept(struct sup *s)
 {
+	lxr_err err;
+
+	if (s->ctl && ctl_server_dispatch(s->ctl, &err) < 0)
+		lxr_warn("control socket: %s", err.msg);
 }
 
 void sup_control_read(struct sup *s, struct sup_watch *w)
 {
+	sup_control_accept(s);
 }
 
 void sup_control_broadcast(struct sup *s, const char *line)
 {
+	json_t *ev;
+
+	if (!s->ctl)
+		return;
+	ev = json_loads(line, 0, NULL);
+	if (ev)
+		ctl_publish(s->ctl, "events", ev);
 }
 
 void sup_control_close(struct sup *s)
 {
+	if (s->ctl) {
+		sup_watch_del(s, &s->listenw);
+		ctl_server_close(s->ctl);
+		s->ctl = NULL;
+	}
 }

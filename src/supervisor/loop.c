@@ -166,7 +166,8 @@ static int setup(struct sup *s, lxr_err *err)
 				       timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)};
 	if (s->sigw.fd < 0 || s->timerw.fd < 0)
 		return lxr_fail(err, errno, "signalfd/timerfd");
-	if (sup_watch_add(s, &s->sigw, err) < 0 || sup_watch_add(s, &s->timerw, err) < 0)
+	if (sup_watch_add(s, &s->sigw, err) < 0 || sup_watch_add(s, &s->timerw, err) < 0 ||
+	    sup_watch_add(s, &s->listenw, err) < 0)
 		return -1;
 	return 0;
 }

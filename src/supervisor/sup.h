@@ -82,7 +82,7 @@ struct sup {
 	int ready_fd;
 	bool tty;      /* foreground on a terminal: colour */
 	bool quiet;    /* up -d: no terminal output */
-	struct sup_clients *clients; /* control.c */
+	struct ctl_server *ctl; /* control.c */
 	FILE *events_log;
 };
 

@@ -1,0 +1,226 @@
+/* The commands that ask a running supervisor over its control socket:
+ * ps, stop, start, restart, kill, events, top, stats. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/text.h"
+#include "lxr/config.h"
+#include "lxr/supervisor.h"
+
+struct ctl_args {
+	const char *file, *project;
+	bool json;
+	int signal;
+	char **services;
+};
+
+static const char usage_text[] =
+	"usage: lxr ps|top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
+	"       lxr stop|start|restart [-f FILE] [-p NAME] [SERVICE...]\n"
+	"       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
+	"       lxr events [-f FILE] [-p NAME]\n";
+
+static int parse(int argc, char **argv, struct ctl_args *a)
+{
+	static const struct option longopts[] = {
+		{"file", required_argument, NULL, 'f'}, {"project-name", required_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'F'}, {"signal", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:p:s:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': a->file = optarg; break;
+		case 'p': a->project = optarg; break;
+		case 'F':
+			if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
+				fprintf(stderr, "lxr: error: --format %s: use json or table\n", optarg);
+				return -1;
+			}
+			a->json = !strcmp(optarg, "json");
+			break;
+		case 's':
+			if (cfg_parse_signal(optarg, &a->signal) < 0) {
+				fprintf(stderr, "lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
+				argv[optind - 1], usage_text);
+			return -1;
+		}
+	}
+	for (; optind < argc; optind++)
+		lxr_strv_push(&a->services, lxr_xstrdup(argv[optind]));
+	return 0;
+}
+
+/* The project: -p, or the stack file's (found as compose does). */
+static int connect_project(struct ctl_args *a, struct ctl_conn **conn, char **project)
+{
+	struct cfg_stack *st = NULL;
+	_cleanup_free_ char *path = NULL;
+	lxr_err err;
+	int r;
+
+	if (a->project) {
+		*project = lxr_xstrdup(a->project);
+	} else {
+		r = cli_stack_load(a->file, NULL, &st);
+		if (r != LXR_EXIT_OK)
+			return r;
+		*project = lxr_xstrdup(st->project);
+		cfg_stack_free(st);
+	}
+	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *project);
+	if (ctl_connect(path, conn, &err) < 0) {
+		fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *project, err.msg);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}
+
+static json_t *args_json(const struct ctl_args *a)
+{
+	json_t *names = json_array();
+	for (size_t i = 0; a->services && a->services[i]; i++)
+		json_array_append_new(names, json_string(a->services[i]));
+	return json_pack("{s:o, s:i}", "services", names, "signal", a->signal ? a->signal : SIGKILL);
+}
+
+static void print_ps(json_t *result)
+{
+	size_t i;
+	json_t *o;
+
+	printf("%-16s %-12s %-10s %-10s %8s %8s %5s %s\n", "NAME", "SERVICE", "STATE", "HEALTH",
+	       "PID", "RESTARTS", "EXIT", "UPTIME");
+	json_array_foreach(result, i, o) {
+		json_int_t up = json_integer_value(json_object_get(o, "uptime_s"));
+		int exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
+		char ex[16] = "-", upt[32] = "-";
+
+		if (exit_code >= 0)
+			snprintf(ex, sizeof(ex), "%d%s", exit_code,
+				 json_is_true(json_object_get(o, "oom_killed")) ? "!" : "");
+		if (up > 0 || !strcmp(json_string_value(json_object_get(o, "state")), "running"))
+			snprintf(upt, sizeof(upt), up >= 3600 ? "%lldh%02lldm" : "%lldm%02llds",
+				 (long long)(up >= 3600 ? up / 3600 : up / 60),
+				 (long long)(up >= 3600 ? up % 3600 / 60 : up % 60));
+		printf("%-16s %-12s %-10s %-10s %8lld %8lld %5s %s\n",
+		       json_string_value(json_object_get(o, "instance")),
+		       json_string_value(json_object_get(o, "service")),
+		       json_string_value(json_object_get(o, "state")),
+		       json_string_value(json_object_get(o, "health")),
+		       (long long)json_integer_value(json_object_get(o, "pid")),
+		       (long long)json_integer_value(json_object_get(o, "restarts")), ex, upt);
+	}
+}
+
+static void print_top(json_t *result)
+{
+	size_t i, j;
+	json_t *o, *p;
+
+	json_array_foreach(result, i, o) {
+		printf("%s\n%8s  %s\n", json_string_value(json_object_get(o, "instance")), "PID",
+		       "CMD");
+		json_array_foreach(json_object_get(o, "processes"), j, p)
+			printf("%8lld  %s\n", (long long)json_integer_value(json_object_get(p, "pid")),
+			       json_string_value(json_object_get(p, "cmd")));
+	}
+}
+
+static void print_stats(json_t *result)
+{
+	size_t i;
+	json_t *o;
+
+	printf("%-16s %12s %12s %14s %6s\n", "NAME", "MEM USAGE", "MEM LIMIT", "CPU TIME", "PIDS");
+	json_array_foreach(result, i, o) {
+		json_t *st = json_object_get(o, "stats");
+		json_int_t mem = json_integer_value(json_object_get(st, "memory_bytes"));
+		json_int_t lim = json_integer_value(json_object_get(st, "memory_limit"));
+		json_int_t cpu = json_integer_value(json_object_get(st, "cpu_usage_usec"));
+		char l[32] = "-";
+		if (lim > 0)
+			snprintf(l, sizeof(l), "%.1fMiB", (double)lim / 1048576.0);
+		printf("%-16s %9.1fMiB %12s %12.2fs %6lld\n",
+		       json_string_value(json_object_get(o, "instance")),
+		       mem >= 0 ? (double)mem / 1048576.0 : 0.0, l, cpu >= 0 ? (double)cpu / 1e6 : 0.0,
+		       (long long)json_integer_value(json_object_get(st, "pids")));
+	}
+}
+
+static int print_event(void *ctx, json_t *ev)
+{
+	char *s = json_dumps(ev, JSON_COMPACT);
+	if (s) {
+		puts(s);
+		fflush(stdout);
+		free(s);
+	}
+	return 0;
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	struct ctl_args a = {0};
+	struct ctl_conn *conn = NULL;
+	_cleanup_free_ char *project = NULL;
+	const char *cmd = argv[0];
+	json_t *result = NULL;
+	lxr_err err;
+	int r = parse(argc, argv, &a);
+
+	if (r != 0) {
+		lxr_strv_free(a.services);
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	}
+	r = connect_project(&a, &conn, &project);
+	if (r != LXR_EXIT_OK)
+		goto out;
+	if (!strcmp(cmd, "events")) {
+		r = ctl_stream(conn, "events", NULL, print_event, NULL, &err) < 0 ? LXR_EXIT_FAIL
+										  : LXR_EXIT_OK;
+		goto out;
+	}
+	if (ctl_call(conn, cmd, args_json(&a), 30000, &result, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+		goto out;
+	}
+	if (a.json) {
+		char *s = json_dumps(result, JSON_INDENT(2));
+		puts(s ? s : "null");
+		free(s);
+	} else if (!strcmp(cmd, "ps")) {
+		print_ps(result);
+	} else if (!strcmp(cmd, "top")) {
+		print_top(result);
+	} else if (!strcmp(cmd, "stats")) {
+		print_stats(result);
+	} else {
+		size_t i;
+		json_t *n;
+		json_array_foreach(result, i, n)
+			printf("%s\n", json_string_value(n));
+	}
+out:
+	json_decref(result);
+	if (conn)
+		ctl_close(conn);
+	lxr_strv_free(a.services);
+	return r;
+}

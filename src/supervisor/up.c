@@ -217,6 +217,9 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", run_dir);
 		_cleanup_free_ char *ev = lxr_xasprintf("%s/events.jsonl", run_dir);
 		_cleanup_free_ char *sl = lxr_xasprintf("%s/supervisor.log", run_dir);
+		/* a killed supervisor could not remove its socket */
+		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
+		unlink(sock);
 		unlink(ev);
 		unlink(sl);
 		unlink(lock);

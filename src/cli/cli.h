@@ -13,6 +13,12 @@ int cmd_rm(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
 
 struct cfg_stack;

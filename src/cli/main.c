@@ -18,6 +18,12 @@ static const struct command commands[] = {
 	{"exec", cmd_exec, "run a command in a running container"},
 	{"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
 	{"config", cmd_config, "validate a stack file and print it normalized"},
+	{"pull", cmd_pull, "pull an image from a registry"},
+	{"load", cmd_load, "load images from a docker-save or OCI archive"},
+	{"import", cmd_import, "make an image from a root filesystem directory or tar"},
+	{"images", cmd_images, "list the images in the store"},
+	{"rmi", cmd_rmi, "remove images"},
+	{"image", cmd_image, "image prune: remove what no image or container uses"},
 };
 
 static void usage(FILE *f)

@@ -148,6 +148,17 @@ out:
 	return r;
 }
 
+int img_store_unpack(struct img_store *s, const char *manifest, lxr_err *err)
+{
+	struct img_image im = {0};
+	int r;
+
+	memcpy(im.manifest_digest, manifest, IMG_DIGEST_LEN);
+	r = load_image(s, &im, err);
+	img_image_free(&im);
+	return r;
+}
+
 int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr_err *err)
 {
 	memset(out, 0, sizeof(*out));

@@ -49,7 +49,7 @@ static int copy_entry(struct archive *disk, struct archive *out, struct archive_
 static int tar_dir(const char *dir, struct archive *out, lxr_err *err)
 {
 	struct archive *disk = archive_read_disk_new();
-	struct archive_entry *e = NULL;
+	struct archive_entry *e = archive_entry_new();
 	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
 	size_t skip = strlen(dir) + 1;
 	int r;
@@ -59,16 +59,21 @@ static int tar_dir(const char *dir, struct archive *out, lxr_err *err)
 	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	r = archive_read_disk_open(disk, dir);
 	while (r == ARCHIVE_OK) {
-		struct archive_entry *spare = NULL;
-		r = archive_read_next_header(disk, &e);
-		if (r < ARCHIVE_WARN)
+		struct archive_entry *cur = e, *spare = NULL;
+		const char *name;
+		archive_entry_clear(e);
+		r = archive_read_next_header2(disk, e);
+		if (r == ARCHIVE_EOF || r < ARCHIVE_WARN)
 			break;
 		archive_read_disk_descend(disk);
 		r = ARCHIVE_OK;
-		if (strlen(archive_entry_pathname(e)) < skip)
+		name = archive_entry_pathname(e);
+		if (!name || strlen(name) < skip)
 			continue; /* the directory itself */
-		archive_entry_linkify(lr, &e, &spare);
-		if (e && copy_entry(disk, out, e, skip) < 0)
+		/* a second name for an inode becomes a hard link entry; for tar
+		 * the resolver hands back the same entry, never a deferred one */
+		archive_entry_linkify(lr, &cur, &spare);
+		if (cur && copy_entry(disk, out, cur, skip) < 0)
 			r = ARCHIVE_FATAL;
 	}
 	if (r != ARCHIVE_EOF)
@@ -77,6 +82,7 @@ static int tar_dir(const char *dir, struct archive *out, lxr_err *err)
 			 archive_error_string(disk) ? archive_error_string(disk)
 						    : archive_error_string(out));
 	archive_entry_linkresolver_free(lr);
+	archive_entry_free(e);
 	archive_read_free(disk);
 	return r == ARCHIVE_EOF ? 0 : -1;
 }

@@ -122,6 +122,9 @@ int img_unpack_fd(int fd, int dirfd, char *diffid, lxr_err *err);
  * and the name it was found under (malloc'd). ENOENT when not there. */
 int img_store_find(struct img_store *s, const char *ref, char *manifest, char **name, lxr_err *err);
 
+/* Unpack every layer of a stored manifest (verifying each diff ID). */
+int img_store_unpack(struct img_store *s, const char *manifest, lxr_err *err);
+
 /* ---- pieces of rmi/prune ------------------------------------------------------ */
 /* Manifest digests held by live containers (dead holders' records are
  * removed). */
@@ -142,5 +145,7 @@ int img_store_image(struct img_store *s, const char *config, struct img_layer_de
 
 /* Platform this host runs: "amd64", "arm64"... and variant ("v8") or NULL. */
 const char *img_host_arch(const char **variant);
+/* From an image index / manifest list, the manifest for this host. */
+int img_index_pick(const char *text, size_t len, char *digest, lxr_err *err);
 
 #endif

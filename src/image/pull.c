@@ -5,7 +5,3 @@ int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o
 {
 	return lxr_fail(err, ENOSYS, "pull %s: TODO", ref);
 }
-int img_load(struct img_store *s, const char *path, char ***names, lxr_err *err)
-{
-	return lxr_fail(err, ENOSYS, "load %s: TODO", path);
-}

@@ -138,7 +138,7 @@ static void dl_free(struct dl *d, CURLM *m)
 	curl_slist_free_all(d->hdrs);
 	if (d->hash.ctx)
 		img_hash_abort(&d->hash);
-	lxr_closep(&d->fd);
+	img_close(&d->fd);
 	free(d->partial);
 }
 

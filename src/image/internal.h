@@ -6,8 +6,17 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "lxr/image.h"
+
+/* close and forget: a struct's fd closed twice could close a reused one */
+static inline void img_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
 
 /* ---- digests ------------------------------------------------------------- */
 struct img_hash {

@@ -212,7 +212,7 @@ int img_load(struct img_store *s, const char *path, char ***names, lxr_err *err)
 	free(ld.files);
 	free(ld.manifest_json);
 	free(ld.index_json);
-	lxr_closep(&ld.dirfd);
+	img_close(&ld.dirfd);
 	if (r < 0)
 		return lxr_err_wrap(err, "load %s", path);
 	return 0;

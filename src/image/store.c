@@ -62,11 +62,11 @@ void img_store_close(struct img_store *s)
 {
 	if (!s)
 		return;
-	lxr_closep(&s->rootfd);
-	lxr_closep(&s->blobsfd);
-	lxr_closep(&s->layersfd);
-	lxr_closep(&s->usesfd);
-	lxr_closep(&s->gc_lock);
+	img_close(&s->rootfd);
+	img_close(&s->blobsfd);
+	img_close(&s->layersfd);
+	img_close(&s->usesfd);
+	img_close(&s->gc_lock);
 	free(s->root);
 	free(s);
 }
@@ -99,7 +99,7 @@ int img_gc_lock_shared(struct img_store *s, lxr_err *err)
 
 void img_gc_unlock(struct img_store *s)
 {
-	lxr_closep(&s->gc_lock);
+	img_close(&s->gc_lock);
 }
 
 int img_blob_begin(struct img_store *s, struct img_blob_writer *w, lxr_err *err)
@@ -146,7 +146,7 @@ void img_blob_abort(struct img_blob_writer *w)
 		free(w->tmpname);
 		w->tmpname = NULL;
 	}
-	lxr_closep(&w->fd);
+	img_close(&w->fd);
 	if (w->hash.ctx)
 		img_hash_abort(&w->hash);
 }
@@ -170,7 +170,7 @@ int img_blob_commit(struct img_blob_writer *w, const char *want, char *digest, l
 	fsync(w->store->blobsfd);
 	free(w->tmpname);
 	w->tmpname = NULL;
-	lxr_closep(&w->fd);
+	img_close(&w->fd);
 	if (digest)
 		memcpy(digest, got, IMG_DIGEST_LEN);
 	return 0;

@@ -52,7 +52,7 @@ static void cache_drop(struct unpack *u)
 {
 	free(u->cached_dir);
 	u->cached_dir = NULL;
-	lxr_closep(&u->cached_fd);
+	img_close(&u->cached_fd);
 }
 
 static int open_beneath(int dirfd, const char *path, int flags)
@@ -67,12 +67,13 @@ static int open_beneath(int dirfd, const char *path, int flags)
 
 static int parent_errno_msg(int e, const char *dir, lxr_err *err)
 {
-	if (e == ELOOP)
-		return lxr_fail(err, e, "parent directory \"%s\" is or passes a symlink", dir);
+	/* O_NOFOLLOW|O_DIRECTORY on a symlink is ENOTDIR; deeper ones ELOOP */
+	if (e == ELOOP || e == ENOTDIR)
+		return lxr_fail(err, e, "parent \"%s\" is a symlink or not a directory", dir),
+		       lxr_err_hint(err, "a layer may not write through a symlink; the archive "
+					 "is malformed or hostile");
 	if (e == EXDEV)
 		return lxr_fail(err, e, "parent directory \"%s\" leaves the layer", dir);
-	if (e == ENOTDIR)
-		return lxr_fail(err, e, "parent \"%s\" is not a directory", dir);
 	return lxr_fail(err, e, "open parent directory \"%s\" (openat2)", dir);
 }
 

@@ -63,7 +63,7 @@ static int apply_config(struct run_opts *o, const struct img_config *c, lxr_err 
 	int sig;
 
 	merge_env(s, c->env);
-	if (c->workdir && (!s->cwd || !strcmp(s->cwd, "/"))) {
+	if (c->workdir && !o->workdir_set) {
 		free(s->cwd);
 		s->cwd = lxr_xstrdup(c->workdir);
 	}

@@ -243,6 +243,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 			return lxr_fail(err, 0, "--workdir \"%s\": must be an absolute path", arg);
 		free(o->spec.cwd);
 		o->spec.cwd = lxr_xstrdup(arg);
+		o->workdir_set = true;
 		return 0;
 	case 'u':
 		free(o->user);

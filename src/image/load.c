@@ -105,6 +105,9 @@ static int ingest(struct loader *ld, struct archive *a, const char *name, lxr_er
 		return keep_doc(ld, a, &ld->manifest_json, &ld->manifest_len, err);
 	if (!strcmp(name, "index.json"))
 		return keep_doc(ld, a, &ld->index_json, &ld->index_len, err);
+	/* layout and legacy metadata nothing refers to by name */
+	if (!strcmp(name, "oci-layout") || !strcmp(name, "repositories"))
+		return 0;
 	if (img_blob_begin(ld->s, &w, err) < 0)
 		return -1;
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
@@ -142,7 +145,7 @@ static int read_archive(struct loader *ld, lxr_err *err)
 		archive_read_free(a);
 		return -1;
 	}
-	while ((r = archive_read_next_header(a, &e)) >= ARCHIVE_WARN) {
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		/* names are only keys here: nothing is written at them */

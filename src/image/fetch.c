@@ -250,16 +250,14 @@ static int transfer_done(struct reg_client *c, struct progress *p, CURLM *m, CUR
 		dl_start(c, d, m);
 		return 1;
 	}
-	if (msg->data.result != CURLE_OK || (d->status != 200 && d->status != 206))
+	if (d->status && d->status != 200 && d->status != 206)
+		return lxr_fail(err, ECOMM, "blob %s: HTTP %ld from the registry", d->item->digest,
+				d->status),
+		       lxr_err_hint(err, "run the pull again: it continues where it stopped");
+	if (msg->data.result != CURLE_OK)
 		return lxr_fail(err, ECOMM, "blob %s: %s", d->item->digest,
-				d->ebuf[0] ? d->ebuf
-				: msg->data.result != CURLE_OK
-				    ? curl_easy_strerror(msg->data.result)
-				    : "unexpected HTTP status"),
-		       lxr_err_hint(err,
-				    "HTTP status %ld; run the pull again: it continues where "
-				    "it stopped",
-				    d->status);
+				d->ebuf[0] ? d->ebuf : curl_easy_strerror(msg->data.result)),
+		       lxr_err_hint(err, "run the pull again: it continues where it stopped");
 	if (dl_finish(d, err) < 0)
 		return -1;
 	announce_done(p, d);

@@ -87,11 +87,6 @@ static int get_blob_doc(struct img_store *s, struct reg_client *c, const char *d
 	return ret;
 }
 
-static bool quiet(const struct img_pull_opts *o)
-{
-	return o->quiet;
-}
-
 /* Layers the store has neither unpacked nor as a blob. */
 static size_t missing_layers(struct img_store *s, const struct img_manifest *m, char **diff_ids,
 			     struct fetch_item *items, const struct img_pull_opts *o)
@@ -100,7 +95,7 @@ static size_t missing_layers(struct img_store *s, const struct img_manifest *m, 
 
 	for (size_t i = 0; i < m->n_layers; i++) {
 		if (img_layer_exists(s, diff_ids[i]) || img_blob_exists(s, m->layers[i].digest)) {
-			if (!quiet(o))
+			if (!o->quiet)
 				fprintf(stderr, "%.12s: Already exists\n",
 					img_digest_hex(m->layers[i].digest));
 			continue;

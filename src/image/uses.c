@@ -36,9 +36,13 @@ int img_use_acquire(struct img_store *s, const struct img_image *im, const char 
 	_cleanup_free_ char *text =
 	    lxr_xasprintf("%s\n%s\n%s\n", im->manifest_digest, im->name, label);
 	_cleanup_close_ int fd = -1;
+	_cleanup_strv_ char **live = NULL;
 	unsigned char r[6] = {0};
 	FILE *f = fopen("/dev/urandom", "re");
 
+	/* records of dead holders go now, not only when someone looks */
+	if (img_uses_live(s, &live, err) < 0)
+		return -1;
 	if (f) {
 		(void)!fread(r, 1, sizeof(r), f);
 		fclose(f);

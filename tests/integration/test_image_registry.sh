@@ -93,3 +93,17 @@ expect_grep "$ERR" "not found \(HTTP 404\)" "missing image"
 run run --rm --name "$(cname missing)" "localhost:$PORT/nosuch:2" true
 expect_rc 125 "run of a missing image"
 pass "missing images are reported by name"
+
+# two lxr pulling the same image into one store at once: both succeed, one
+# copy of each layer, nothing half-written left
+export LXR_DATA_DIR="$TEST_TMP/data2"
+"$LXR" pull -q "$IMG" > "$TEST_TMP/p1" 2>&1 & p1=$!
+"$LXR" pull -q "$IMG" > "$TEST_TMP/p2" 2>&1 & p2=$!
+wait $p1 || fail "concurrent pull 1: $(cat "$TEST_TMP/p1")"
+wait $p2 || fail "concurrent pull 2: $(cat "$TEST_TMP/p2")"
+[ "$(find "$LXR_DATA_DIR/images/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 1 ] ||
+	fail "concurrent pulls: $(ls -a "$LXR_DATA_DIR/images/layers")"
+find "$LXR_DATA_DIR/images" -name '.tmp-*' -o -name '.partial-*' | grep . && fail "concurrent pulls left temp files"
+run run --rm --name "$(cname conc)" "$IMG" echo concurrent
+expect_out concurrent "run after concurrent pulls"
+pass "concurrent pulls of one image into one store do not collide"

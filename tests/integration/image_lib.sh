@@ -45,7 +45,7 @@ free_port() {
 	fail "no free port"
 }
 
-# start_registry: REGISTRY=127.0.0.1:PORT, access log in $REGISTRY_LOG;
+# start_registry: REGISTRY=127.0.0.1:PORT (REGISTRY_AUTH: an auth: section), access log in $REGISTRY_LOG;
 # stopped (and its storage removed with TEST_TMP) at exit.
 start_registry() {
 	local port; port=$(free_port)
@@ -63,6 +63,7 @@ start_registry() {
 	    enabled: true
 	http:
 	  addr: 127.0.0.1:$port
+	${REGISTRY_AUTH:-}
 	C
 	REGISTRY_LOG="$TEST_TMP/registry/log"
 	docker-registry serve "$TEST_TMP/registry/config.yml" > "$REGISTRY_LOG" 2>&1 &

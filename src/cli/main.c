@@ -27,6 +27,12 @@ static const struct command commands[] = {
 	{"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
 	{"logs", cmd_logs, "show the logs of a project's services"},
 	{"config", cmd_config, "validate a stack file and print it normalized"},
+	{"pull", cmd_pull, "pull an image from a registry"},
+	{"load", cmd_load, "load images from a docker-save or OCI archive"},
+	{"import", cmd_import, "make an image from a root filesystem directory or tar"},
+	{"images", cmd_images, "list the images in the store"},
+	{"rmi", cmd_rmi, "remove images"},
+	{"image", cmd_image, "image prune: remove what no image or container uses"},
 };
 
 static void usage(FILE *f)

@@ -10,14 +10,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "cli/run_image.h"
 #include "cli/run_opts.h"
 #include "lxr/plan.h"
 #include "config/text.h"
 
 static const char usage_text[] =
-	"usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]\n"
+	"usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
 	"\n"
-	"Run one container with ROOTFS (a directory) as its read-only lower layer.\n"
+	"Run one container from an image (pulled when missing) or from ROOTFS, a\n"
+	"directory given as a path (/..., ./..., ../...), as its read-only lower layer.\n"
 	"\n"
 	"  --rm                 remove the container's writable layer when it exits\n"
 	"  -d, --detach         run in the background, print the container name\n"
@@ -241,6 +243,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 			return lxr_fail(err, 0, "--workdir \"%s\": must be an absolute path", arg);
 		free(o->spec.cwd);
 		o->spec.cwd = lxr_xstrdup(arg);
+		o->workdir_set = true;
 		return 0;
 	case 'u':
 		free(o->user);
@@ -298,18 +301,25 @@ static void random_name(char *buf, size_t len)
 
 static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 {
+	_cleanup_strv_ char **img_args = NULL;
 	struct lxr_spec *s = &o->spec;
 	char path[PATH_MAX];
 	char gen[32];
 	struct stat st;
 
-	if (!realpath(o->rootfs, path) || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (run_image_is_ref(o->rootfs)) {
+		if (run_image_prepare(o, cmd, &img_args, err) < 0)
+			return -1;
+		cmd = img_args;
+	} else if (!realpath(o->rootfs, path) || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		return lxr_fail(err, errno ? errno : ENOTDIR, "root filesystem %s", o->rootfs),
 		       lxr_err_hint(err, "give a directory holding a root filesystem (e.g. one "
 					 "made by examples/make-rootfs.sh)");
-	free(o->rootfs);
-	o->rootfs = lxr_xstrdup(path);
-	lxr_strv_push(&s->lower_dirs, lxr_xstrdup(path));
+	} else {
+		free(o->rootfs);
+		o->rootfs = lxr_xstrdup(path);
+		lxr_strv_push(&s->lower_dirs, lxr_xstrdup(path));
+	}
 	if (!o->name) {
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);
@@ -326,9 +336,8 @@ static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 	s->args = lxr_strv_dup(cmd);
 	if (!s->args[0])
 		return lxr_fail(err, 0, "no command given"),
-		       lxr_err_hint(err, "images come later: say what to run, e.g. `lxr run %s "
-					 "/bin/sh`",
-				    o->rootfs);
+		       lxr_err_hint(err, "say what to run (a directory or an image without Cmd "
+					 "has no default), e.g. `lxr run ROOTFS|IMAGE /bin/sh`");
 	if (o->user && rt_user_resolve(o->rootfs, o->user, s, err) < 0)
 		return lxr_err_wrap(err, "--user %s", o->user);
 	/* docker: a non-root user keeps only the bounding set */

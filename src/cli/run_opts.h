@@ -6,6 +6,7 @@
 
 struct run_opts {
 	bool rm, detach, interactive, tty;
+	bool workdir_set; /* -w given: the image's WorkingDir does not apply */
 	char *name;
 	char *user;
 	char *rootfs; /* absolute */

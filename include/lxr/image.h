@@ -1,0 +1,162 @@
+/* lxr image layer: a content-addressed image store, layer unpacking, archive
+ * import and registry pull. docs/images.md has the on-disk layout.
+ *
+ * Everything lives under <data_dir>/images/: blobs/sha256/<hex> (manifests,
+ * configs, compressed layers; each verified before it gets its name),
+ * layers/<diffid-hex>/ (a layer unpacked once, in overlay form, shared
+ * read-only as a lower dir by every container that uses it), index.json (tags
+ * -> manifest digest), uses/ (which running container holds which image). */
+#ifndef LXR_IMAGE_H
+#define LXR_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lxr/util.h"
+
+/* "sha256:" + 64 hex digits + NUL */
+#define IMG_DIGEST_LEN 72
+
+/* ---- references ----------------------------------------------------------
+ * docker's rules: "nginx" is docker.io/library/nginx:latest; the first
+ * component is a registry when it has a '.' or ':' or is "localhost";
+ * name@sha256:HEX pins a manifest (a tag beside it is kept for display). */
+struct img_ref {
+	char *registry; /* "docker.io", "localhost:5000" */
+	char *repo;     /* "library/nginx" */
+	char *tag;      /* "latest" unless a digest alone was given; may be NULL */
+	char *digest;   /* "sha256:..." or NULL */
+};
+int img_ref_parse(const char *s, struct img_ref *out, lxr_err *err);
+/* Canonical name as stored in the index: "docker.io/library/nginx:latest",
+ * or "...@sha256:..." for a digest reference. */
+char *img_ref_string(const struct img_ref *r);
+/* "docker.io/library/nginx" */
+char *img_ref_repo_string(const struct img_ref *r);
+void img_ref_free(struct img_ref *r);
+
+/* ---- image config (OCI image-spec "config", docker's ContainerConfig) ----- */
+struct img_healthcheck {
+	bool present;
+	char **test; /* ["CMD", ...], ["CMD-SHELL", "..."], ["NONE"] */
+	int64_t interval_ns, timeout_ns, start_period_ns;
+	int retries;
+};
+
+struct img_config {
+	char **entrypoint;
+	char **cmd;
+	char **env;           /* "K=V" */
+	char *workdir;        /* NULL: not set */
+	char *user;           /* NULL: not set */
+	char **exposed_ports; /* "80/tcp" */
+	char *stop_signal;    /* "SIGQUIT"; NULL: not set */
+	struct img_healthcheck healthcheck;
+	char *os, *architecture, *variant;
+};
+void img_config_free(struct img_config *c);
+
+/* docker's rule for the process: entrypoint from the user (NULL: the
+ * image's; an empty vector clears it), command from the user when given
+ * (cmd non-empty) else the image's Cmd — but a user entrypoint drops the
+ * image's Cmd. Result is malloc'd; empty when there is nothing to run. */
+char **img_config_args(const struct img_config *c, char *const *user_entrypoint,
+		       char *const *user_cmd);
+
+/* ---- the store ------------------------------------------------------------ */
+struct img_store;
+/* Open (creating) the store at <data_dir>/images. */
+int img_store_open(const char *data_dir, struct img_store **out, lxr_err *err);
+void img_store_close(struct img_store *s);
+const char *img_store_root(const struct img_store *s);
+
+/* One image, resolved: what a container needs to run it. */
+struct img_image {
+	char *name; /* the reference as the index knows it */
+	char manifest_digest[IMG_DIGEST_LEN];
+	char config_digest[IMG_DIGEST_LEN]; /* docker's "image ID" */
+	char **layer_dirs;                  /* absolute, topmost first (overlay lowerdir order) */
+	struct img_config config;
+	int64_t size;    /* bytes of layer blobs */
+	int64_t created; /* unix time, 0 when unknown */
+};
+void img_image_free(struct img_image *im);
+
+/* Find ref in the store (a name, name@digest, or an image ID prefix of at
+ * least 4 hex digits) and make sure every layer is unpacked. ENOENT when
+ * the store does not have it. */
+int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr_err *err);
+
+enum img_pull_policy { IMG_PULL_MISSING, IMG_PULL_ALWAYS, IMG_PULL_NEVER };
+/* Compose's pull_policy: "always", "missing" (also "if_not_present"),
+ * "never"; -1 for anything else. */
+int img_pull_policy_parse(const char *s);
+/* Resolve ref, pulling it first as the policy says. */
+int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
+	       struct img_image *out, lxr_err *err);
+
+/* ---- in use ----------------------------------------------------------------
+ * A container that runs an image holds a use record: a file in uses/ naming
+ * the manifest, with an flock held for as long as the holder lives. rmi and
+ * prune leave an image alone while any live holder has it; a record whose
+ * lock is free belongs to a dead process and is removed. The returned fd is
+ * O_CLOEXEC; keep it open for the container's lifetime (it survives fork, so
+ * a detached monitor inherits it). label names the holder in messages. */
+int img_use_acquire(struct img_store *s, const struct img_image *im, const char *label, int *fd,
+		    lxr_err *err);
+
+/* ---- adding images ---------------------------------------------------------- */
+struct img_pull_opts {
+	bool quiet;            /* no progress output */
+	bool progress_tty;     /* redraw a progress block (else plain lines) */
+	int max_parallel;      /* concurrent layer downloads; 0: 4 */
+	const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, ~/.docker/config.json,
+				* $XDG_RUNTIME_DIR/containers/auth.json */
+};
+/* Pull ref from its registry (HTTPS; plain HTTP for localhost/127.0.0.1/
+ * [::1]), resolve a manifest list to this host's platform, fetch what the
+ * store lacks, verify every digest, unpack, tag. Prints progress to stderr. */
+int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o, lxr_err *err);
+
+/* docker-save archive, OCI image archive (tar of a layout), or OCI layout
+ * directory. *names gets every name tagged (malloc'd vector). */
+int img_load(struct img_store *s, const char *path, char ***names, lxr_err *err);
+
+/* A root filesystem (directory or tar, optionally compressed) as a one-layer
+ * image tagged name. cfg (may be NULL) gives its Entrypoint, Cmd, Env,
+ * WorkingDir, User, ExposedPorts, StopSignal (docker import --change). */
+int img_import(struct img_store *s, const char *path, const char *name,
+	       const struct img_config *cfg, lxr_err *err);
+/* One docker import --change line ("CMD [\"/bin/sh\"]", "ENV A=1",
+ * "WORKDIR /app", "USER app", "EXPOSE 80", "ENTRYPOINT ...",
+ * "STOPSIGNAL SIGQUIT") applied to cfg. */
+int img_config_change(struct img_config *cfg, const char *line, lxr_err *err);
+
+/* ---- listing and removing --------------------------------------------------- */
+struct img_summary {
+	char *name; /* canonical ref; NULL for a dangling image */
+	char *repo; /* "docker.io/library/nginx" or "<none>" */
+	char *tag;  /* "latest" or "<none>" */
+	char manifest_digest[IMG_DIGEST_LEN];
+	char config_digest[IMG_DIGEST_LEN];
+	int64_t size, created;
+	bool in_use;
+};
+int img_list(struct img_store *s, struct img_summary **out, size_t *n, lxr_err *err);
+void img_summaries_free(struct img_summary *v, size_t n);
+
+/* Untag ref; when no tag is left on its manifest the image goes, and with it
+ * every blob and layer nothing else references. EBUSY when a running
+ * container uses it (force does not override that). */
+int img_remove(struct img_store *s, const char *ref, lxr_err *err);
+
+struct img_prune_stats {
+	size_t images, blobs, layers;
+	int64_t bytes;
+};
+/* Drop dangling images (all untagged ones), then every blob and layer
+ * directory no image or running container references, and leftovers of
+ * interrupted pulls and unpacks. */
+int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err);
+
+#endif

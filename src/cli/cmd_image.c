@@ -1,0 +1,127 @@
+/* lxr pull, load, import: bring images into the store. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/image.h"
+
+static int open_store(struct img_store **s)
+{
+	lxr_err err;
+
+	if (img_store_open(lxr_data_dir(), s, &err) < 0) {
+		lxr_err_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int finish(struct img_store *s, int r, lxr_err *err)
+{
+	if (r < 0)
+		lxr_err_print(err);
+	img_store_close(s);
+	return r < 0 ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+}
+
+static bool want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+int cmd_pull(int argc, char **argv)
+{
+	static const char usage[] = "usage: lxr pull [-q] REF\n\n"
+				    "Pull an image from its registry into the store.\n"
+				    "  -q, --quiet   no progress output\n";
+	struct img_pull_opts po = {.progress_tty = isatty(STDERR_FILENO)};
+	struct img_store *s;
+	lxr_err err;
+	int i = 1;
+
+	if (want_help(argc, argv))
+		return fputs(usage, stdout), LXR_EXIT_OK;
+	if (i < argc && (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))) {
+		po.quiet = true;
+		i++;
+	}
+	if (argc - i != 1)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (open_store(&s) < 0)
+		return LXR_EXIT_FAIL;
+	return finish(s, img_pull(s, argv[i], &po, &err), &err);
+}
+
+int cmd_load(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr load -i FILE\n\n"
+	    "Load images from a docker-save archive or an OCI image layout\n"
+	    "(a directory, or a tar of one; compressed archives are fine).\n";
+	_cleanup_strv_ char **names = NULL;
+	struct img_store *s;
+	lxr_err err;
+	int r;
+
+	if (want_help(argc, argv))
+		return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc != 3 || (strcmp(argv[1], "-i") && strcmp(argv[1], "--input")))
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (open_store(&s) < 0)
+		return LXR_EXIT_FAIL;
+	r = img_load(s, argv[2], &names, &err);
+	for (size_t i = 0; r == 0 && names[i]; i++)
+		printf("Loaded image: %s\n", names[i]);
+	if (r == 0 && !names[0])
+		printf("Loaded an image without a name (see `lxr images`)\n");
+	return finish(s, r, &err);
+}
+
+int cmd_import(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr import [-c INSTRUCTION]... DIR|TAR NAME[:TAG]\n\n"
+	    "Make a one-layer image from a root filesystem directory or tar archive.\n"
+	    "  -c, --change 'CMD [\"/bin/sh\"]'   set config as a Dockerfile line would\n"
+	    "                                   (CMD ENTRYPOINT ENV EXPOSE STOPSIGNAL USER "
+	    "WORKDIR)\n";
+	static const struct option lo[] = {{"change", required_argument, NULL, 'c'},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
+	struct img_config cfg = {0};
+	struct img_store *s;
+	lxr_err err;
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+c:h", lo, NULL)) != -1) {
+		if (c == 'h')
+			return img_config_free(&cfg), fputs(usage, stdout), LXR_EXIT_OK;
+		if (c != 'c' || img_config_change(&cfg, optarg, &err) < 0) {
+			if (c == 'c')
+				lxr_err_print(&err);
+			img_config_free(&cfg);
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		img_config_free(&cfg);
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	}
+	if (open_store(&s) < 0) {
+		img_config_free(&cfg);
+		return LXR_EXIT_FAIL;
+	}
+	r = img_import(s, argv[optind], argv[optind + 1], &cfg, &err);
+	img_config_free(&cfg);
+	if (r == 0)
+		printf("Imported %s\n", argv[optind + 1]);
+	return finish(s, r, &err);
+}

@@ -1,0 +1,213 @@
+/* Removing images: untag, drop dangling images, and collect every blob and
+ * layer directory that no image and no running container references. All
+ * of it runs under the exclusive gc lock, so no pull, load or container
+ * start is half-way while things disappear. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "image/internal.h"
+
+static bool strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static void keep(char ***v, const char *s)
+{
+	if (!strv_has(*v, s))
+		lxr_strv_push(v, lxr_xstrdup(s));
+}
+
+/* Blobs and layers one image needs. An unreadable image keeps what it can
+ * name: gc never deletes on a guess. */
+static void mark(struct img_store *s, const char *manifest, char ***blobs, char ***layers)
+{
+	_cleanup_free_ char *mt = NULL, *ct = NULL;
+	_cleanup_strv_ char **diff_ids = NULL;
+	struct img_manifest m;
+	struct img_config c;
+	size_t len;
+	lxr_err e2;
+
+	keep(blobs, manifest);
+	if (img_blob_read(s, manifest, &mt, &len, &e2) < 0 ||
+	    img_manifest_parse(mt, len, &m, &e2) < 0)
+		return;
+	keep(blobs, m.config_digest);
+	for (size_t i = 0; i < m.n_layers; i++)
+		keep(blobs, m.layers[i].digest);
+	if (img_blob_read(s, m.config_digest, &ct, &len, &e2) == 0 &&
+	    img_config_parse(ct, len, &c, &diff_ids, NULL, &e2) == 0) {
+		for (size_t i = 0; diff_ids[i]; i++)
+			keep(layers, diff_ids[i]);
+		img_config_free(&c);
+	}
+	img_manifest_free(&m);
+}
+
+static int64_t entry_size(int dirfd, const char *name)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_size : 0;
+}
+
+/* Remove what in dirfd is not in want (names are digest hexes). */
+static int sweep(struct img_store *s, int dirfd, const char *sub, char **want, size_t *count,
+		 int64_t *bytes, lxr_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return lxr_fail(err, errno, "open %s/%s", s->root, sub);
+	fd = -1;
+	while ((de = readdir(d)) && r == 0) {
+		_cleanup_free_ char *path = NULL, *dg = NULL;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		dg = lxr_xasprintf("sha256:%s", de->d_name);
+		if (img_digest_valid(dg) && strv_has(want, dg))
+			continue;
+		/* leftovers (.tmp-*, .partial-*, locks) belong to no one now:
+		 * every writer holds the gc lock shared */
+		*bytes += entry_size(dirfd, de->d_name);
+		path = lxr_xasprintf("%s/%s/%s", s->root, sub, de->d_name);
+		r = lxr_rm_rf(path, err);
+		if (r == 0 && img_digest_valid(dg))
+			(*count)++;
+	}
+	closedir(d);
+	return r;
+}
+
+int img_gc(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
+{
+	_cleanup_strv_ char **roots = NULL, **blobs = NULL, **layers = NULL;
+	json_t *idx = NULL, *v;
+	const char *k;
+	size_t i;
+
+	if (img_uses_live(s, &roots, err) < 0 || img_index_load(s, &idx, err) < 0)
+		return -1;
+	json_object_foreach(json_object_get(idx, "tags"), k, v) keep(&roots, json_string_value(v));
+	json_array_foreach(json_object_get(idx, "dangling"), i, v)
+	    keep(&roots, json_string_value(v));
+	json_decref(idx);
+	blobs = lxr_xcalloc(1, sizeof(char *));
+	layers = lxr_xcalloc(1, sizeof(char *));
+	for (i = 0; roots[i]; i++)
+		mark(s, roots[i], &blobs, &layers);
+	if (sweep(s, s->blobsfd, "blobs/sha256", blobs, &st->blobs, &st->bytes, err) < 0 ||
+	    sweep(s, s->layersfd, "layers", layers, &st->layers, &st->bytes, err) < 0)
+		return lxr_err_wrap(err, "image store cleanup");
+	return 0;
+}
+
+static int gc_lock_exclusive(struct img_store *s, lxr_err *err)
+{
+	img_gc_unlock(s);
+	s->gc_lock = img_lock(s, "gc.lock", LOCK_EX, err);
+	return s->gc_lock < 0 ? -1 : 0;
+}
+
+/* Names in the index pointing at manifest. */
+static size_t tags_of(json_t *tags, const char *manifest)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach(tags, k, v) n += !strcmp(json_string_value(v), manifest);
+	return n;
+}
+
+static void dangling_drop(json_t *dangling, const char *manifest)
+{
+	for (size_t i = json_array_size(dangling); i-- > 0;)
+		if (!strcmp(json_string_value(json_array_get(dangling, i)), manifest))
+			json_array_remove(dangling, i);
+}
+
+static int untag(struct img_store *s, json_t *idx, const char *name, const char *manifest,
+		 char **live, lxr_err *err)
+{
+	json_t *tags = json_object_get(idx, "tags");
+	bool tagged = json_object_get(tags, name) != NULL;
+
+	/* docker: a tag may go while another tag keeps the image; the image
+	 * itself may not go while a container runs it */
+	if (strv_has(live, manifest) && (!tagged || tags_of(tags, manifest) <= 1))
+		return lxr_fail(err, EBUSY, "image %s is in use by a running container", name),
+		       lxr_err_hint(err, "stop the container first (lxr rm -f NAME)");
+	if (tagged)
+		json_object_del(tags, name);
+	if (!tags_of(tags, manifest))
+		dangling_drop(json_object_get(idx, "dangling"), manifest);
+	return 0;
+}
+
+int img_remove(struct img_store *s, const char *ref, lxr_err *err)
+{
+	_cleanup_close_ int lk = -1;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_strv_ char **live = NULL;
+	char manifest[IMG_DIGEST_LEN];
+	struct img_prune_stats st = {0};
+	json_t *idx = NULL;
+	int r;
+
+	if (gc_lock_exclusive(s, err) < 0)
+		return -1;
+	lk = img_lock(s, "index.lock", LOCK_EX, err);
+	if (lk < 0 || img_store_find(s, ref, manifest, &name, err) < 0 ||
+	    img_uses_live(s, &live, err) < 0 || img_index_load(s, &idx, err) < 0)
+		return -1;
+	r = untag(s, idx, name, manifest, live, err);
+	if (r == 0)
+		r = img_index_save(s, idx, err);
+	json_decref(idx);
+	if (r == 0)
+		r = img_gc(s, &st, err);
+	img_gc_unlock(s);
+	return r;
+}
+
+int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
+{
+	_cleanup_close_ int lk = -1;
+	_cleanup_strv_ char **live = NULL;
+	json_t *idx = NULL, *dangling, *v;
+	size_t i;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if (gc_lock_exclusive(s, err) < 0)
+		return -1;
+	lk = img_lock(s, "index.lock", LOCK_EX, err);
+	if (lk < 0 || img_uses_live(s, &live, err) < 0 || img_index_load(s, &idx, err) < 0)
+		return -1;
+	dangling = json_object_get(idx, "dangling");
+	for (i = json_array_size(dangling); i-- > 0;) {
+		v = json_array_get(dangling, i);
+		if (strv_has(live, json_string_value(v)))
+			continue;
+		json_array_remove(dangling, i);
+		st->images++;
+	}
+	r = img_index_save(s, idx, err);
+	json_decref(idx);
+	if (r == 0)
+		r = img_gc(s, st, err);
+	img_gc_unlock(s);
+	return r;
+}

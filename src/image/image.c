@@ -1,0 +1,190 @@
+/* Resolving a reference to an image ready to run: its layers unpacked, its
+ * config read. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "image/internal.h"
+
+void img_image_free(struct img_image *im)
+{
+	free(im->name);
+	lxr_strv_free(im->layer_dirs);
+	img_config_free(&im->config);
+	memset(im, 0, sizeof(*im));
+}
+
+static bool is_hex_prefix(const char *s)
+{
+	if (lxr_str_has_prefix(s, "sha256:"))
+		s += 7;
+	if (strlen(s) < 4 || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+/* Manifest and config digests of an image the store has. */
+static int image_ids(struct img_store *s, const char *manifest, char *config, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct img_manifest m;
+	size_t len;
+
+	if (img_blob_read(s, manifest, &text, &len, err) < 0 ||
+	    img_manifest_parse(text, len, &m, err) < 0)
+		return -1;
+	memcpy(config, m.config_digest, IMG_DIGEST_LEN);
+	img_manifest_free(&m);
+	return 0;
+}
+
+static bool id_matches(struct img_store *s, const char *manifest, const char *prefix)
+{
+	char config[IMG_DIGEST_LEN];
+	lxr_err e2;
+
+	if (lxr_str_has_prefix(prefix, "sha256:"))
+		prefix += 7;
+	if (image_ids(s, manifest, config, &e2) < 0)
+		return false;
+	return lxr_str_has_prefix(img_digest_hex(config), prefix) ||
+	       lxr_str_has_prefix(img_digest_hex(manifest), prefix);
+}
+
+int img_store_find(struct img_store *s, const char *ref, char *manifest, char **name, lxr_err *err)
+{
+	json_t *idx = NULL, *v;
+	struct img_ref r;
+	const char *k;
+	size_t i;
+	int found = 0;
+
+	if (img_index_load(s, &idx, err) < 0)
+		return -1;
+	if (img_ref_parse(ref, &r, err) == 0) {
+		_cleanup_free_ char *canon = img_ref_string(&r);
+		const char *d =
+		    r.digest
+			? r.digest
+			: json_string_value(json_object_get(json_object_get(idx, "tags"), canon));
+		if (d && img_blob_exists(s, d)) {
+			memcpy(manifest, d, IMG_DIGEST_LEN);
+			*name = lxr_steal_ptr(&canon);
+			found = 1;
+		}
+		img_ref_free(&r);
+	}
+	if (!found && is_hex_prefix(ref)) {
+		/* docker: an image ID (prefix) names the image too */
+		json_object_foreach(json_object_get(idx, "tags"), k,
+				    v) if (!found && id_matches(s, json_string_value(v), ref))
+		{
+			memcpy(manifest, json_string_value(v), IMG_DIGEST_LEN);
+			*name = lxr_xstrdup(k);
+			found = 1;
+		}
+		json_array_foreach(json_object_get(idx, "dangling"), i,
+				   v) if (!found && id_matches(s, json_string_value(v), ref))
+		{
+			memcpy(manifest, json_string_value(v), IMG_DIGEST_LEN);
+			*name = lxr_xstrdup(ref);
+			found = 1;
+		}
+	}
+	json_decref(idx);
+	if (!found)
+		return lxr_fail(err, ENOENT, "image \"%s\" is not in the store", ref),
+		       lxr_err_hint(err, "pull it (lxr pull %s), or load or import it first", ref);
+	return 0;
+}
+
+static int load_config(struct img_store *s, struct img_image *im, struct img_manifest *m,
+		       char ***diff_ids, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	memcpy(im->config_digest, m->config_digest, IMG_DIGEST_LEN);
+	if (img_blob_read(s, m->config_digest, &text, &len, err) < 0 ||
+	    img_config_parse(text, len, &im->config, diff_ids, &im->created, err) < 0)
+		return lxr_err_wrap(err, "config %s", m->config_digest);
+	if (lxr_strv_len(*diff_ids) != m->n_layers)
+		return lxr_fail(err, EBADMSG, "config lists %zu layers, the manifest %zu",
+				lxr_strv_len(*diff_ids), m->n_layers);
+	for (size_t i = 0; i < m->n_layers; i++)
+		im->size += m->layers[i].size;
+	return 0;
+}
+
+static int load_image(struct img_store *s, struct img_image *im, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_strv_ char **diff_ids = NULL;
+	struct img_manifest m;
+	char got[IMG_DIGEST_LEN];
+	size_t len;
+	int r = -1;
+
+	if (img_blob_read(s, im->manifest_digest, &text, &len, err) < 0 ||
+	    img_manifest_parse(text, len, &m, err) < 0)
+		return -1;
+	if (load_config(s, im, &m, &diff_ids, err) < 0)
+		goto out;
+	im->layer_dirs = lxr_xcalloc(1, sizeof(char *));
+	/* overlayfs wants the topmost layer first; the manifest lists the
+	 * base first */
+	for (size_t i = m.n_layers; i-- > 0;) {
+		if (img_layer_ensure(s, m.layers[i].digest, diff_ids[i], got, err) < 0)
+			goto out;
+		lxr_strv_push(&im->layer_dirs,
+			      lxr_xasprintf("%s/layers/%s", s->root, img_digest_hex(got)));
+	}
+	r = 0;
+out:
+	img_manifest_free(&m);
+	return r;
+}
+
+int img_store_unpack(struct img_store *s, const char *manifest, lxr_err *err)
+{
+	struct img_image im = {0};
+	int r;
+
+	memcpy(im.manifest_digest, manifest, IMG_DIGEST_LEN);
+	r = load_image(s, &im, err);
+	img_image_free(&im);
+	return r;
+}
+
+int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (img_gc_lock_shared(s, err) < 0)
+		return -1;
+	if (img_store_find(s, ref, out->manifest_digest, &out->name, err) < 0)
+		return -1;
+	if (load_image(s, out, err) < 0) {
+		img_image_free(out);
+		return lxr_err_wrap(err, "image %s", ref);
+	}
+	return 0;
+}
+
+int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
+	       struct img_image *out, lxr_err *err)
+{
+	struct img_pull_opts po = {.progress_tty = isatty(STDERR_FILENO)};
+
+	if (policy != IMG_PULL_ALWAYS) {
+		if (img_resolve(s, ref, out, err) == 0)
+			return 0;
+		if (err->errnum != ENOENT || policy == IMG_PULL_NEVER)
+			return -1;
+	}
+	if (img_pull(s, ref, &po, err) < 0)
+		return -1;
+	return img_resolve(s, ref, out, err);
+}

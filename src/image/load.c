@@ -1,0 +1,222 @@
+/* lxr load: docker-save archives and OCI image layouts (a directory, or a
+ * tar of one). An archive is read once: every file goes into the store as a
+ * blob (hashed on the way), the two index documents stay in memory, then
+ * the images they describe are assembled from blobs already verified. */
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "image/internal.h"
+#include "image/load.h"
+#include "image/unpack.h"
+
+static int find_file(struct loader *ld, const char *name, char *digest, lxr_err *err)
+{
+	char norm[PATH_MAX];
+
+	if (unpack_norm_path(name, norm, sizeof(norm), err) < 0)
+		return lxr_err_wrap(err, "file \"%s\"", name);
+	for (size_t i = 0; i < ld->n; i++)
+		if (!strcmp(ld->files[i].name, norm)) {
+			memcpy(digest, ld->files[i].digest, IMG_DIGEST_LEN);
+			return 0;
+		}
+	return lxr_fail(err, ENOENT, "\"%s\" is not in the archive", name);
+}
+
+/* In a layout directory: copy name into the store, resolved below the
+ * layout (a manifest.json naming ../../x reads nothing outside). */
+static int dir_file(struct loader *ld, const char *name, const char *want, char *digest,
+		    lxr_err *err)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+	_cleanup_close_ int fd = (int)syscall(SYS_openat2, ld->dirfd, name, &how, sizeof(how));
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "%s/%s", ld->path, name);
+	if (want && img_blob_exists(ld->s, want)) {
+		memcpy(digest, want, IMG_DIGEST_LEN);
+		return 0;
+	}
+	return img_blob_from_fd(ld->s, fd, want, digest, err);
+}
+
+int load_file(struct loader *ld, const char *name, char *digest, lxr_err *err)
+{
+	if (ld->dirfd >= 0)
+		return dir_file(ld, name, NULL, digest, err);
+	return find_file(ld, name, digest, err);
+}
+
+int load_blob(struct loader *ld, const char *want, lxr_err *err)
+{
+	_cleanup_free_ char *name = NULL;
+	char got[IMG_DIGEST_LEN];
+
+	if (!img_digest_valid(want))
+		return lxr_fail(err, EINVAL, "\"%s\" is not a sha256 digest", want);
+	name = lxr_xasprintf("blobs/sha256/%s", img_digest_hex(want));
+	if (ld->dirfd >= 0)
+		return dir_file(ld, name, want, got, err);
+	if (find_file(ld, name, got, err) < 0)
+		return -1;
+	return img_digest_check(name, want, got, err);
+}
+
+static int keep_doc(struct loader *ld, struct archive *a, char **doc, size_t *len, lxr_err *err)
+{
+	char buf[1 << 16];
+	la_ssize_t n;
+
+	free(*doc);
+	*doc = NULL;
+	*len = 0;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		if (*len + (size_t)n > (4u << 20))
+			return lxr_fail(err, EFBIG, "%s: index document over 4 MiB", ld->path);
+		*doc = lxr_xrealloc(*doc, *len + (size_t)n + 1);
+		memcpy(*doc + *len, buf, (size_t)n);
+		*len += (size_t)n;
+	}
+	if (n < 0)
+		return lxr_fail(err, EIO, "%s: %s", ld->path, archive_error_string(a));
+	if (!*doc)
+		*doc = lxr_xstrdup("");
+	else
+		(*doc)[*len] = '\0';
+	return 0;
+}
+
+static int ingest(struct loader *ld, struct archive *a, const char *name, lxr_err *err)
+{
+	struct img_blob_writer w;
+	char buf[1 << 16];
+	la_ssize_t n;
+	struct load_file *f;
+
+	if (!strcmp(name, "manifest.json"))
+		return keep_doc(ld, a, &ld->manifest_json, &ld->manifest_len, err);
+	if (!strcmp(name, "index.json"))
+		return keep_doc(ld, a, &ld->index_json, &ld->index_len, err);
+	/* layout and legacy metadata nothing refers to by name */
+	if (!strcmp(name, "oci-layout") || !strcmp(name, "repositories"))
+		return 0;
+	if (img_blob_begin(ld->s, &w, err) < 0)
+		return -1;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (img_blob_write(&w, buf, (size_t)n, err) < 0) {
+			img_blob_abort(&w);
+			return -1;
+		}
+	if (n < 0) {
+		img_blob_abort(&w);
+		return lxr_fail(err, EIO, "%s: %s", ld->path, archive_error_string(a));
+	}
+	ld->files = lxr_xrealloc(ld->files, (ld->n + 1) * sizeof(*ld->files));
+	f = &ld->files[ld->n];
+	f->name = lxr_xstrdup(name);
+	if (img_blob_commit(&w, NULL, f->digest, err) < 0) {
+		free(f->name);
+		return -1;
+	}
+	ld->n++;
+	return 0;
+}
+
+static int read_archive(struct loader *ld, lxr_err *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char norm[PATH_MAX];
+	int r;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, ld->path, 1 << 16) != ARCHIVE_OK) {
+		lxr_fail(err, archive_errno(a) > 0 ? archive_errno(a) : EINVAL, "%s: %s", ld->path,
+			 archive_error_string(a));
+		archive_read_free(a);
+		return -1;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		/* names are only keys here: nothing is written at them */
+		if (unpack_norm_path(archive_entry_pathname(e), norm, sizeof(norm), err) < 0 ||
+		    ingest(ld, a, norm, err) < 0) {
+			archive_read_free(a);
+			return lxr_err_wrap(err, "%s", ld->path);
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		lxr_fail(err, EBADMSG, "%s: %s", ld->path, archive_error_string(a));
+	archive_read_free(a);
+	return r == ARCHIVE_EOF ? 0 : -1;
+}
+
+static int read_dir_docs(struct loader *ld, lxr_err *err)
+{
+	lxr_err e2;
+
+	if (lxr_read_file_at(ld->dirfd, "index.json", &ld->index_json, &ld->index_len, &e2) < 0 &&
+	    e2.errnum != ENOENT)
+		return lxr_fail(err, e2.errnum, "%s/index.json", ld->path);
+	if (lxr_read_file_at(ld->dirfd, "manifest.json", &ld->manifest_json, &ld->manifest_len,
+			     &e2) < 0 &&
+	    e2.errnum != ENOENT)
+		return lxr_fail(err, e2.errnum, "%s/manifest.json", ld->path);
+	return 0;
+}
+
+static int load_locked(struct loader *ld, lxr_err *err)
+{
+	struct stat st;
+
+	if (stat(ld->path, &st) < 0)
+		return lxr_fail(err, errno, "%s", ld->path);
+	if (S_ISDIR(st.st_mode)) {
+		ld->dirfd = open(ld->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ld->dirfd < 0 || read_dir_docs(ld, err) < 0)
+			return ld->dirfd < 0 ? lxr_fail(err, errno, "%s", ld->path) : -1;
+	} else if (read_archive(ld, err) < 0) {
+		return -1;
+	}
+	/* docker save since 25 writes both; manifest.json has the tags */
+	if (ld->manifest_json)
+		return load_docker(ld, err);
+	if (ld->index_json)
+		return load_oci(ld, err);
+	return lxr_fail(err, EINVAL,
+			"%s: neither a docker-save archive (manifest.json) nor an OCI "
+			"image layout (index.json)",
+			ld->path);
+}
+
+int img_load(struct img_store *s, const char *path, char ***names, lxr_err *err)
+{
+	struct loader ld = {.s = s, .path = path, .dirfd = -1};
+	int r;
+
+	*names = lxr_xcalloc(1, sizeof(char *));
+	ld.names = names;
+	if (img_gc_lock_shared(s, err) < 0)
+		return -1;
+	r = load_locked(&ld, err);
+	img_gc_unlock(s);
+	for (size_t i = 0; i < ld.n; i++)
+		free(ld.files[i].name);
+	free(ld.files);
+	free(ld.manifest_json);
+	free(ld.index_json);
+	img_close(&ld.dirfd);
+	if (r < 0)
+		return lxr_err_wrap(err, "load %s", path);
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* Images from a docker-save manifest.json or an OCI index.json. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "image/load.h"
+
+static int64_t blob_size(struct img_store *s, const char *digest)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	lxr_err e2;
+
+	fd = img_blob_open(s, digest, &e2);
+	return fd >= 0 && fstat(fd, &st) == 0 ? st.st_size : 0;
+}
+
+static int tag(struct loader *ld, const char *name, const char *manifest, lxr_err *err)
+{
+	struct img_ref r;
+	_cleanup_free_ char *canon = NULL;
+
+	if (!name)
+		return img_index_tag(ld->s, NULL, manifest, err);
+	if (img_ref_parse(name, &r, err) < 0)
+		return -1;
+	canon = img_ref_string(&r);
+	img_ref_free(&r);
+	if (img_index_tag(ld->s, canon, manifest, err) < 0)
+		return -1;
+	lxr_strv_push(ld->names, lxr_steal_ptr(&canon));
+	return 0;
+}
+
+static int docker_one(struct loader *ld, json_t *item, lxr_err *err)
+{
+	json_t *layers = json_object_get(item, "Layers"), *tags = json_object_get(item, "RepoTags");
+	const char *cfgname = json_string_value(json_object_get(item, "Config"));
+	struct img_layer_desc *ls;
+	char cdg[IMG_DIGEST_LEN], mdg[IMG_DIGEST_LEN];
+	_cleanup_free_ char *manifest = NULL;
+	size_t i, n = json_array_size(layers);
+	json_t *v;
+	int r = -1;
+
+	if (!cfgname || !json_is_array(layers))
+		return lxr_fail(err, EBADMSG, "manifest.json: an entry without Config or Layers");
+	if (load_file(ld, cfgname, cdg, err) < 0)
+		return -1;
+	ls = lxr_xcalloc(n + 1, sizeof(*ls));
+	json_array_foreach(layers, i, v)
+	{
+		const char *name = json_string_value(v);
+		if (!name || load_file(ld, name, ls[i].digest, err) < 0)
+			goto out;
+		ls[i].size = blob_size(ld->s, ls[i].digest);
+		ls[i].media_type = lxr_xstrdup("application/vnd.oci.image.layer.v1.tar");
+	}
+	manifest = img_manifest_build(cdg, blob_size(ld->s, cdg), ls, n);
+	if (img_blob_put(ld->s, manifest, strlen(manifest), NULL, mdg, err) < 0 ||
+	    img_store_unpack(ld->s, mdg, err) < 0)
+		goto out;
+	r = json_array_size(tags) ? 0 : tag(ld, NULL, mdg, err);
+	json_array_foreach(tags, i, v) if (r == 0) r = tag(ld, json_string_value(v), mdg, err);
+out:
+	for (i = 0; i < n; i++)
+		free(ls[i].media_type);
+	free(ls);
+	return r;
+}
+
+int load_docker(struct loader *ld, lxr_err *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(ld->manifest_json, ld->manifest_len, 0, &je), *item;
+	size_t i;
+	int r = 0;
+
+	if (!json_is_array(j)) {
+		json_decref(j);
+		return lxr_fail(err, EBADMSG, "manifest.json: line %d: %s", je.line,
+				j ? "not an array" : je.text);
+	}
+	json_array_foreach(j, i, item) if (r == 0) r = docker_one(ld, item, err);
+	json_decref(j);
+	return r;
+}
+
+/* The name an OCI index entry gives its image: containerd's full name, or
+ * the ref.name annotation when that is a whole reference (a bare tag has
+ * no repository to go with it). */
+static const char *oci_name(json_t *desc)
+{
+	json_t *an = json_object_get(desc, "annotations");
+	const char *full = json_string_value(json_object_get(an, "io.containerd.image.name"));
+	const char *ref =
+	    json_string_value(json_object_get(an, "org.opencontainers.image.ref.name"));
+
+	if (full)
+		return full;
+	if (ref && (strchr(ref, ':') || strchr(ref, '/')))
+		return ref;
+	return NULL;
+}
+
+static int oci_manifest(struct loader *ld, const char *digest, char *out, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct img_manifest m;
+	size_t len;
+	int r = 0;
+
+	if (load_blob(ld, digest, err) < 0 || img_blob_read(ld->s, digest, &text, &len, err) < 0)
+		return -1;
+	if (strstr(text, "\"manifests\"")) { /* an index inside the layout */
+		char pick[IMG_DIGEST_LEN];
+		if (img_index_pick(text, len, pick, err) < 0)
+			return -1;
+		return oci_manifest(ld, pick, out, err);
+	}
+	if (img_manifest_parse(text, len, &m, err) < 0)
+		return -1;
+	r = load_blob(ld, m.config_digest, err);
+	for (size_t i = 0; r == 0 && i < m.n_layers; i++)
+		r = load_blob(ld, m.layers[i].digest, err);
+	img_manifest_free(&m);
+	memcpy(out, digest, IMG_DIGEST_LEN);
+	return r < 0 ? -1 : img_store_unpack(ld->s, digest, err);
+}
+
+int load_oci(struct loader *ld, lxr_err *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(ld->index_json, ld->index_len, 0, &je), *d;
+	size_t i;
+	int r = 0;
+
+	if (!json_is_array(json_object_get(j, "manifests"))) {
+		json_decref(j);
+		return lxr_fail(err, EBADMSG, "index.json: line %d: %s", je.line,
+				j ? "no manifests array" : je.text);
+	}
+	json_array_foreach(json_object_get(j, "manifests"), i, d)
+	{
+		char mdg[IMG_DIGEST_LEN];
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		if (r == 0)
+			r = oci_manifest(ld, dg ? dg : "", mdg, err);
+		if (r == 0)
+			r = tag(ld, oci_name(d), mdg, err);
+	}
+	json_decref(j);
+	return r;
+}

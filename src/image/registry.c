@@ -1,0 +1,204 @@
+/* Talking to a registry: plain HTTPS requests with libcurl, and the auth
+ * dance the distribution spec describes (a 401 names a token realm; the
+ * token comes from there, with basic credentials when lxr has some). */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "image/registry.h"
+
+#define MAX_DOC (8u << 20)
+
+static bool is_local(const char *host)
+{
+	return lxr_str_has_prefix(host, "localhost") || lxr_str_has_prefix(host, "127.") ||
+	       lxr_str_has_prefix(host, "[::1]");
+}
+
+char *reg_base_url(const char *registry)
+{
+	/* Docker Hub's API is not at docker.io */
+	if (!strcmp(registry, "docker.io"))
+		return lxr_xstrdup("https://registry-1.docker.io");
+	/* plain HTTP only where nothing crosses a network */
+	return lxr_xasprintf("%s://%s", is_local(registry) ? "http" : "https", registry);
+}
+
+void reg_resp_free(struct reg_resp *r)
+{
+	free(r->body);
+	free(r->content_type);
+	free(r->digest);
+	free(r->www_auth);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t body_cb(char *p, size_t sz, size_t n, void *ud)
+{
+	struct reg_resp *r = ud;
+	size_t len = sz * n;
+
+	if (r->len + len > MAX_DOC)
+		return 0;
+	r->body = lxr_xrealloc(r->body, r->len + len + 1);
+	memcpy(r->body + r->len, p, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+static char *header_value(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	const char *v;
+
+	if (len <= n || strncasecmp(line, name, n) || line[n] != ':')
+		return NULL;
+	v = line + n + 1;
+	while (v < line + len && isspace((unsigned char)*v))
+		v++;
+	while (len > 0 && isspace((unsigned char)line[len - 1]))
+		len--;
+	return lxr_xstrndup(v, (size_t)(line + len - v));
+}
+
+static size_t header_cb(char *p, size_t sz, size_t n, void *ud)
+{
+	struct reg_resp *r = ud;
+	size_t len = sz * n;
+	char *v;
+
+	/* a new status line (after a redirect) starts a new header set */
+	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
+		free(r->www_auth);
+		r->www_auth = NULL;
+	}
+	if ((v = header_value(p, len, "Content-Type"))) {
+		free(r->content_type);
+		r->content_type = v;
+	} else if ((v = header_value(p, len, "Docker-Content-Digest"))) {
+		free(r->digest);
+		r->digest = v;
+	} else if ((v = header_value(p, len, "WWW-Authenticate"))) {
+		free(r->www_auth);
+		r->www_auth = v;
+	}
+	return len;
+}
+
+CURL *reg_easy(struct reg_client *c, const char *url, struct curl_slist **hdrs)
+{
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		abort();
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	/* never downgrade: a redirect may go to HTTPS storage, not to HTTP */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+			 lxr_str_has_prefix(c->base, "http://") ? "http,https" : "https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT,
+			 "lxr/"
+			 "0.1");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* a stalled transfer (under 1 byte/s for 60 s) is an error, not a hang */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (c->auth)
+		*hdrs = curl_slist_append(*hdrs, c->auth);
+	return h;
+}
+
+int reg_fetch(struct reg_client *c, const char *url, const char *accept, const char *basic,
+	      struct reg_resp *r, lxr_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	CURL *h;
+	CURLcode cr;
+	char ebuf[CURL_ERROR_SIZE] = "";
+
+	reg_resp_free(r);
+	h = reg_easy(c, url, &hdrs);
+	if (accept)
+		hdrs = curl_slist_append(hdrs, accept);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	if (basic) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERPWD, basic);
+	}
+	cr = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	if (cr != CURLE_OK)
+		return lxr_fail(err, ECOMM, "GET %s: %s", url,
+				ebuf[0] ? ebuf : curl_easy_strerror(cr));
+	if (!r->body)
+		r->body = lxr_xstrdup("");
+	return 0;
+}
+
+char *reg_auth_param(const char *h, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = h; (p = strcasestr(p, key)); p += kl) {
+		const char *end;
+		if ((p != h && !strchr(" ,", p[-1])) || p[kl] != '=')
+			continue;
+		p += kl + 1;
+		if (*p == '"') {
+			end = strchr(++p, '"');
+			return end ? lxr_xstrndup(p, (size_t)(end - p)) : NULL;
+		}
+		end = p + strcspn(p, ", ");
+		return lxr_xstrndup(p, (size_t)(end - p));
+	}
+	return NULL;
+}
+
+static int authenticate(struct reg_client *c, const struct reg_resp *r, lxr_err *err)
+{
+	const char *www = r->www_auth ? r->www_auth : "";
+
+	if (!strncasecmp(www, "Bearer", 6))
+		return reg_token(c, www, err);
+	if (!strncasecmp(www, "Basic", 5) && c->basic) {
+		_cleanup_free_ char *b64 = lxr_xcalloc(1, strlen(c->basic) * 2 + 8);
+		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)c->basic,
+				(int)strlen(c->basic));
+		free(c->auth);
+		c->auth = lxr_xasprintf("Authorization: Basic %s", b64);
+		return 0;
+	}
+	return lxr_fail(err, EACCES, "%s: authentication required", c->base),
+	       lxr_err_hint(err,
+			    "put credentials for %s in ~/.docker/config.json or the file "
+			    "$REGISTRY_AUTH_FILE names",
+			    c->ref.registry);
+}
+
+int reg_get(struct reg_client *c, const char *path, const char *accept, struct reg_resp *r,
+	    lxr_err *err)
+{
+	_cleanup_free_ char *url = lxr_xasprintf("%s%s", c->base, path);
+
+	if (reg_fetch(c, url, accept, NULL, r, err) < 0)
+		return -1;
+	if (r->status == 401) {
+		if (authenticate(c, r, err) < 0 || reg_fetch(c, url, accept, NULL, r, err) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* An OCI distribution (v2) registry client over libcurl: requests, the
+ * bearer-token and basic auth flows, credentials from auth.json. */
+#ifndef LXR_IMAGE_REGISTRY_H
+#define LXR_IMAGE_REGISTRY_H
+
+#include <curl/curl.h>
+
+#include "image/internal.h"
+
+struct reg_client {
+	struct img_ref ref;
+	char *base;      /* "https://registry-1.docker.io", "http://localhost:5000" */
+	char *basic;     /* "user:password" from auth.json, or NULL */
+	char *auth;      /* "Authorization: ..." once the registry asked for it */
+	char *auth_file; /* where credentials came from, for messages */
+};
+
+struct reg_resp {
+	long status;
+	char *body;
+	size_t len;
+	char *content_type;
+	char *digest; /* Docker-Content-Digest */
+	char *www_auth;
+};
+
+/* Where the registry for ref is and what credentials lxr has for it. */
+int reg_open(const struct img_ref *ref, const char *auth_file, struct reg_client *c, lxr_err *err);
+void reg_close(struct reg_client *c);
+/* GET base + path into memory (up to 8 MiB), authenticating on a 401 and
+ * retrying once. accept may be NULL. */
+int reg_get(struct reg_client *c, const char *path, const char *accept, struct reg_resp *r,
+	    lxr_err *err);
+void reg_resp_free(struct reg_resp *r);
+/* An easy handle with lxr's common settings and the auth header for a
+ * blob download (the caller adds its own headers to *hdrs). */
+CURL *reg_easy(struct reg_client *c, const char *url, struct curl_slist **hdrs);
+
+/* One GET of an absolute URL (basic: "user:password" for the token
+ * endpoint, or NULL). */
+int reg_fetch(struct reg_client *c, const char *url, const char *accept, const char *basic,
+	      struct reg_resp *r, lxr_err *err);
+/* Get a bearer token as the WWW-Authenticate challenge www says. */
+int reg_token(struct reg_client *c, const char *www, lxr_err *err);
+
+/* Parse `Bearer realm="...",service="...",scope="..."`: value of key, or
+ * NULL. Exposed for the unit test. */
+char *reg_auth_param(const char *header, const char *key);
+/* "https://host" or "http://localhost:port" for a registry host. */
+char *reg_base_url(const char *registry);
+
+#endif

@@ -1,0 +1,190 @@
+/* Registry credentials and tokens: docker-style auth.json lookups, the
+ * bearer-token flow (Docker Hub's), and basic auth. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "image/registry.h"
+
+static char *auth_path(const char *given)
+{
+	const char *env = getenv("REGISTRY_AUTH_FILE");
+	const char *home = getenv("HOME"), *xdg = getenv("XDG_RUNTIME_DIR");
+	_cleanup_free_ char *docker = home ? lxr_xasprintf("%s/.docker/config.json", home) : NULL;
+	_cleanup_free_ char *podman = xdg ? lxr_xasprintf("%s/containers/auth.json", xdg) : NULL;
+
+	if (given)
+		return lxr_xstrdup(given);
+	if (env && *env)
+		return lxr_xstrdup(env);
+	if (docker && access(docker, R_OK) == 0)
+		return lxr_steal_ptr(&docker);
+	if (podman && access(podman, R_OK) == 0)
+		return lxr_steal_ptr(&podman);
+	return NULL;
+}
+
+/* auths keys are a host, a URL, or for Docker Hub its historic v1 URL */
+static json_t *auth_entry(json_t *auths, const char *registry)
+{
+	static const char *hub[] = {"https://index.docker.io/v1/", "index.docker.io",
+				    "registry-1.docker.io", "docker.io", NULL};
+	_cleanup_free_ char *https = lxr_xasprintf("https://%s", registry);
+	_cleanup_free_ char *http = lxr_xasprintf("http://%s", registry);
+	json_t *e;
+
+	if ((e = json_object_get(auths, registry)) || (e = json_object_get(auths, https)) ||
+	    (e = json_object_get(auths, http)))
+		return e;
+	if (!strcmp(registry, "docker.io"))
+		for (size_t i = 0; hub[i]; i++)
+			if ((e = json_object_get(auths, hub[i])))
+				return e;
+	return NULL;
+}
+
+static char *decode_basic(const char *b64)
+{
+	size_t n = strlen(b64);
+	unsigned char *out = lxr_xcalloc(1, n + 4);
+	int len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+
+	if (len < 0 || !memchr(out, ':', (size_t)len)) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the padding as NUL bytes */
+	while (len > 0 && out[len - 1] == '\0')
+		len--;
+	out[len] = '\0';
+	return (char *)out;
+}
+
+static int load_creds(struct reg_client *c, const char *given, lxr_err *err)
+{
+	_cleanup_free_ char *path = auth_path(given);
+	json_error_t je;
+	json_t *j, *e;
+	const char *b64;
+
+	if (!path)
+		return 0;
+	j = json_load_file(path, 0, &je);
+	if (!j) {
+		if (!given && !getenv("REGISTRY_AUTH_FILE") && je.line < 0)
+			return 0;
+		return lxr_fail(err, EINVAL, "auth file %s: line %d: %s", path, je.line, je.text);
+	}
+	e = auth_entry(json_object_get(j, "auths"), c->ref.registry);
+	b64 = json_string_value(json_object_get(e, "auth"));
+	if (b64 && *b64) {
+		c->basic = decode_basic(b64);
+		if (!c->basic) {
+			json_decref(j);
+			return lxr_fail(err, EINVAL,
+					"auth file %s: the \"auth\" entry for %s is "
+					"not base64 of user:password",
+					path, c->ref.registry);
+		}
+		c->auth_file = lxr_steal_ptr(&path);
+	}
+	json_decref(j);
+	return 0;
+}
+
+int reg_open(const struct img_ref *ref, const char *auth_file, struct reg_client *c, lxr_err *err)
+{
+	static bool curl_ready;
+
+	memset(c, 0, sizeof(*c));
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = true;
+	}
+	c->ref.registry = lxr_xstrdup(ref->registry);
+	c->ref.repo = lxr_xstrdup(ref->repo);
+	c->ref.tag = ref->tag ? lxr_xstrdup(ref->tag) : NULL;
+	c->ref.digest = ref->digest ? lxr_xstrdup(ref->digest) : NULL;
+	c->base = reg_base_url(ref->registry);
+	if (load_creds(c, auth_file, err) < 0) {
+		reg_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+void reg_close(struct reg_client *c)
+{
+	img_ref_free(&c->ref);
+	free(c->base);
+	if (c->basic)
+		explicit_bzero(c->basic, strlen(c->basic));
+	free(c->basic);
+	free(c->auth);
+	free(c->auth_file);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *token_url(const char *www, const char *default_scope)
+{
+	_cleanup_free_ char *realm = reg_auth_param(www, "realm");
+	_cleanup_free_ char *service = reg_auth_param(www, "service");
+	_cleanup_free_ char *scope = reg_auth_param(www, "scope");
+	CURLU *u;
+	char *url = NULL;
+
+	if (!realm)
+		return NULL;
+	u = curl_url();
+	if (curl_url_set(u, CURLUPART_URL, realm, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return NULL;
+	}
+	if (service) {
+		_cleanup_free_ char *q = lxr_xasprintf("service=%s", service);
+		curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE);
+	}
+	{
+		_cleanup_free_ char *q = lxr_xasprintf("scope=%s", scope ? scope : default_scope);
+		curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE);
+	}
+	curl_url_get(u, CURLUPART_URL, &url, 0);
+	curl_url_cleanup(u);
+	return url;
+}
+
+int reg_token(struct reg_client *c, const char *www, lxr_err *err)
+{
+	_cleanup_free_ char *scope = lxr_xasprintf("repository:%s:pull", c->ref.repo);
+	char *url = token_url(www, scope);
+	struct reg_resp r = {0};
+	json_t *j;
+	const char *tok;
+
+	if (!url)
+		return lxr_fail(err, EPROTO, "%s: unusable WWW-Authenticate \"%s\"", c->base, www);
+	if (reg_fetch(c, url, NULL, c->basic, &r, err) < 0) {
+		curl_free(url);
+		return -1;
+	}
+	curl_free(url);
+	if (r.status != 200) {
+		long st = r.status;
+		reg_resp_free(&r);
+		return lxr_fail(err, EACCES, "%s: token request refused (HTTP %ld)", c->base, st),
+		       lxr_err_hint(err, "check the credentials for %s in %s", c->ref.registry,
+				    c->auth_file ? c->auth_file : "~/.docker/config.json");
+	}
+	j = json_loadb(r.body, r.len, 0, NULL);
+	reg_resp_free(&r);
+	tok = json_string_value(json_object_get(j, "token"));
+	if (!tok)
+		tok = json_string_value(json_object_get(j, "access_token"));
+	if (tok) {
+		free(c->auth);
+		c->auth = lxr_xasprintf("Authorization: Bearer %s", tok);
+	}
+	json_decref(j);
+	return tok ? 0 : lxr_fail(err, EPROTO, "%s: token response without a token", c->base);
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# lxr load (docker-save archive, OCI archive, OCI layout directory), lxr
+# import (directory and tar, --change), images/rmi/prune, and a hostile tar
+# refused at import with nothing left in the store.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/image_lib.sh"
+
+oci_layout "$TEST_TMP/layout" "$ROOTFS" 1 '{"Cmd":["echo","from-layout"]}'
+layers() { find "$LXR_DATA_DIR/images/layers" -mindepth 1 -maxdepth 1 -type d | wc -l; }
+
+# a layout directory whose ref.name is a bare tag: loaded, dangling, runnable
+# by ID (loading it again under a name below makes it a named image)
+run load -i "$TEST_TMP/layout"
+expect_rc 0 "load OCI layout dir"
+run images --format json
+expect_grep "$OUT" '"Repository":"<none>"' "bare-tag layout loads as a dangling image"
+id=$(printf '%s\n' "$OUT" | grep '"<none>"' | grep -o '"ID":"sha256:[0-9a-f]*' | cut -c14-25)
+run run --rm --name "$(cname byid)" "$id" echo by-id
+expect_out by-id "run by image ID prefix"
+pass "an OCI layout directory loads; an image runs by its ID"
+
+# skopeo writes the archives exactly as docker save / podman save would
+skopeo copy -q "oci:$TEST_TMP/layout:1" "docker-archive:$TEST_TMP/saved.tar:saved/busybox:1" >/dev/null ||
+	fail "skopeo docker-archive"
+run load -i "$TEST_TMP/saved.tar"
+expect_rc 0 "load docker-save"
+expect_out "Loaded image: docker.io/saved/busybox:1" "load docker-save"
+run run --rm --name "$(cname saved)" saved/busybox:1
+expect_out from-layout "run a loaded docker-save image"
+gzip -c "$TEST_TMP/saved.tar" > "$TEST_TMP/saved.tar.gz"
+"$LXR" rmi saved/busybox:1 >/dev/null
+run load -i "$TEST_TMP/saved.tar.gz"
+expect_out "Loaded image: docker.io/saved/busybox:1" "load a gzipped docker-save"
+pass "a docker-save archive (plain or gzipped) loads and runs"
+
+skopeo copy -q "oci:$TEST_TMP/layout:1" "oci-archive:$TEST_TMP/oci.tar:localhost/ocibox:2" >/dev/null ||
+	fail "skopeo oci-archive"
+run load -i "$TEST_TMP/oci.tar"
+expect_rc 0 "load OCI archive"
+expect_out "Loaded image: localhost/ocibox:2" "load OCI archive"
+run run --rm --name "$(cname oci)" localhost/ocibox:2 echo oci-ran
+expect_out oci-ran "run a loaded OCI archive image"
+pass "an OCI image archive loads and runs"
+
+# the same layer from three sources is one directory
+[ "$(layers)" -eq 1 ] || fail "expected one shared layer directory, found $(layers)"
+pass "layers are content-addressed: one directory for the three loads"
+
+run import -c 'CMD ["/bin/sh","-c","echo imported:$X"]' -c 'ENV X=1' "$ROOTFS" base:1
+expect_rc 0 "import dir"
+run run --rm --name "$(cname imp)" base:1
+expect_out "imported:1" "run imported image with --change config"
+tar -C "$ROOTFS" -cf "$TEST_TMP/rootfs.tar" .
+run import "$TEST_TMP/rootfs.tar" base:tar
+expect_rc 0 "import tar"
+run run --rm --name "$(cname imptar)" base:tar cat /etc/motd
+expect_grep "$OUT" "lxr base image" "run imported tar"
+pass "lxr import makes one-layer images from a directory or a tar"
+
+before=$(layers)
+tar -cf "$TEST_TMP/evil.tar" -C "$ROOTFS" ./etc/motd
+tar -rf "$TEST_TMP/evil.tar" --absolute-names "$TEST_TMP/layout/oci-layout"
+run import "$TEST_TMP/evil.tar" evil:1
+expect_rc 1 "import of a tar with an absolute path"
+expect_grep "$ERR" "absolute path leaves the layer" "hostile import error"
+expect_grep "$ERR" "$TEST_TMP/layout/oci-layout" "hostile import names the entry"
+[ "$(layers)" -eq "$before" ] || fail "a refused layer left a directory"
+find "$LXR_DATA_DIR/images/layers" -maxdepth 1 -name '.tmp-*' | grep -q . && fail "temp unpack dir left"
+run images
+! printf '%s\n' "$OUT" | grep -q evil || fail "a refused import was tagged"
+pass "a tar whose entry escapes is refused, naming the entry, and leaves nothing"
+
+run images
+expect_grep "$OUT" "^REPOSITORY +TAG +IMAGE ID" "images header"
+expect_grep "$OUT" "docker.io/library/base +tar" "images lists base:tar"
+# a tag moved to a new image leaves the old one dangling until prune
+run import -c 'ENV X=2' "$ROOTFS" base:1
+run images
+expect_grep "$OUT" "<none> +<none>" "the replaced base:1 is dangling"
+run image prune
+expect_rc 0 "prune"
+expect_grep "$OUT" "^Removed 1 images, 0 layers, [2-9] blobs" "prune removes the dangling image, keeps shared layers"
+run run --rm --name "$(cname after)" base:1 /bin/sh -c 'echo $X'
+expect_out 2 "the current base:1 still runs after prune"
+run rmi base:1 base:tar saved/busybox:1 localhost/ocibox:2
+expect_rc 0 "rmi several"
+[ "$(layers)" -eq 0 ] || fail "rmi left $(layers) layer directories"
+[ -z "$(ls -A "$LXR_DATA_DIR/images/blobs/sha256")" ] || fail "rmi left blobs: $(ls -A "$LXR_DATA_DIR/images/blobs/sha256")"
+pass "image prune drops dangling images; rmi of the last names empties the store"
+
+run rmi nosuch:1
+expect_rc 1 "rmi missing"
+expect_grep "$ERR" 'image "nosuch:1" is not in the store' "rmi missing"
+run run --rm --name "$(cname bad)" "Bad Name" true
+expect_rc 125 "bad reference"
+expect_grep "$ERR" "image reference" "bad reference"
+pass "unknown and malformed references are clear errors"

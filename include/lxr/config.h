@@ -177,7 +177,13 @@ struct cfg_logging {
 	struct cfg_kvs options;
 };
 
-/* x-lxr on a service: no keys are defined yet; any key is an error. */
+/* x-lxr on a service: lxr's own settings (Compose tools ignore x- keys). */
+struct cfg_svc_x_lxr {
+	struct cfg_bool restart_on_unhealthy; /* restart when its check fails */
+	/* restart backoff (defaults like docker's: 100 ms, doubling to 1 min,
+	 * reset after 10 s up); not set: the default */
+	struct cfg_int backoff_initial_us, backoff_max_us, backoff_reset_us;
+};
 
 struct cfg_service {
 	char *name;
@@ -213,6 +219,8 @@ struct cfg_service {
 	struct cfg_kvs sysctls, labels;
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
+	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
+	struct cfg_svc_x_lxr x_lxr;
 };
 
 struct cfg_ipam_pool {

@@ -192,6 +192,62 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 	ctl_reply_ok(cs, req, out);
 }
 
+static char **strv_of(json_t *a)
+{
+	char **v = NULL;
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(a, i, x)
+		if (json_is_string(x))
+			lxr_strv_push(&v, lxr_xstrdup(json_string_value(x)));
+	return v;
+}
+
+/* `lxr up` on the running stack: load the file as the caller sees it (its
+ * environment for interpolation), plan it, and reconcile. */
+static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	_cleanup_strv_ char **env = strv_of(json_object_get(args, "environ"));
+	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
+	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
+	const char *file = json_string_value(json_object_get(args, "file"));
+	struct cfg_load_opts o = {.file = file, .project = s->stack->project,
+				  .environ = env ? env : (char *[]){NULL},
+				  .cwd = json_string_value(json_object_get(args, "cwd"))};
+	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets};
+	struct cfg_diags diags = {0};
+	struct cfg_stack *st = NULL;
+	struct plan_graph *g = NULL;
+	json_t *summary = NULL;
+	lxr_err err = {0};
+
+	if (!file) {
+		ctl_reply_error(cs, req, "up: no stack file given", NULL);
+		return;
+	}
+	if (cfg_stack_load(&o, &st, &diags, &err) < 0) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		cfg_diags_print(f, &diags);
+		fclose(f);
+		ctl_reply_error(cs, req, diags.n_errors ? text : err.msg, NULL);
+		free(text);
+		cfg_diags_free(&diags);
+		return;
+	}
+	cfg_diags_free(&diags);
+	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
+	    sup_reconcile_begin(s, st, g, &summary, &err) < 0) {
+		ctl_reply_error(cs, req, err.msg, err.hint[0] ? err.hint : NULL);
+		plan_graph_free(g);
+		cfg_stack_free(st);
+		return;
+	}
+	ctl_reply_ok(cs, req, summary);
+}
+
 static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 		   json_t *args)
 {
@@ -204,12 +260,14 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		do_lifecycle(s, cs, req, cmd, args);
 	else if (!strcmp(cmd, "events"))
 		ctl_subscribe(cs, req, "events");
+	else if (!strcmp(cmd, "up"))
+		do_up(s, cs, req, args);
 	else if (!strcmp(cmd, "down")) {
 		ctl_reply_ok(cs, req, NULL);
 		sup_stop_all(s);
 	} else
 		ctl_reply_error(cs, req, "unknown command",
-				"ps, stop, start, restart, kill, events, top, stats, down");
+				"ps, stop, start, restart, kill, events, top, stats, up, down");
 }
 
 int sup_control_open(struct sup *s, lxr_err *err)

@@ -222,6 +222,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 			break;
 		for (int i = 0; i < n; i++)
 			dispatch(s, evs[i].data.ptr);
+		sup_reconcile_tick(s);
 	}
 	report_ready(s);
 	return s->up_result;

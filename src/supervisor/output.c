@@ -177,6 +177,15 @@ void sup_output_flush(struct sup *s)
 	fflush(stdout);
 }
 
+void sup_output_close_service(struct sup_service *sv)
+{
+	struct timespec now = realtime();
+
+	if (sv->log)
+		log_writer_close(sv->log, &now);
+	sv->log = NULL;
+}
+
 void sup_output_free(struct sup *s)
 {
 	struct timespec now = realtime();

@@ -36,6 +36,14 @@ static void policy_from(const struct cfg_service *c, struct svc_policy *p)
 	if (c->restart.window_us > 0)
 		p->reset_after_us = c->restart.window_us;
 	p->stop_grace_us = c->stop_grace_period.v;
+	/* x-lxr: lxr's own tuning */
+	if (c->x_lxr.backoff_initial_us.set)
+		p->delay_first_us = c->x_lxr.backoff_initial_us.v;
+	if (c->x_lxr.backoff_max_us.set)
+		p->delay_max_us = c->x_lxr.backoff_max_us.v;
+	if (c->x_lxr.backoff_reset_us.set)
+		p->reset_after_us = c->x_lxr.backoff_reset_us.v;
+	p->restart_on_unhealthy = c->x_lxr.restart_on_unhealthy.set && c->x_lxr.restart_on_unhealthy.v;
 }
 
 static int health_from(const struct cfg_service *c, struct sup_health *h, lxr_err *err)
@@ -129,10 +137,13 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 		sv->cfg = g->nodes[i].svc;
 		sv->node = i;
 		sv->colour = (int)i;
+		size_t n = sv->cfg->replicas.set ? (size_t)sv->cfg->replicas.v : 1;
+
 		policy_from(sv->cfg, &sv->policy);
-		sv->inst = lxr_xcalloc(1, sizeof(*sv->inst));
-		if (build_instance(s, sv, 1, err) < 0)
-			return -1;
+		sv->inst = lxr_xcalloc(n ? n : 1, sizeof(*sv->inst));
+		for (size_t r = 1; r <= n; r++)
+			if (build_instance(s, sv, (int)r, err) < 0)
+				return -1;
 	}
 	return 0;
 }
@@ -154,6 +165,10 @@ void sup_free(struct sup *s)
 	free(s->log_dir);
 	s->svcs = NULL;
 	s->n_svcs = 0;
+	plan_graph_free(s->owned_graph);
+	cfg_stack_free(s->owned_stack);
+	s->owned_graph = NULL;
+	s->owned_stack = NULL;
 }
 
 struct sup_instance *sup_find_instance(struct sup *s, const char *name)

@@ -49,6 +49,7 @@ struct sup_instance {
 	struct sup_health health;
 	bool oom_killed;
 	bool blocked;	     /* a required dependency failed: stays created */
+	bool doomed;	     /* reconcile: changed or removed, stopping */
 	char *blocked_by;
 };
 
@@ -84,6 +85,9 @@ struct sup {
 	bool quiet;    /* up -d: no terminal output */
 	struct ctl_server *ctl; /* control.c */
 	FILE *events_log;
+	struct cfg_stack *owned_stack; /* after a reconcile: the stack it loaded */
+	struct plan_graph *owned_graph;
+	struct sup *pending; /* reconcile.c: the new tables, waiting for the swap */
 };
 
 /* ---- stack.c: from the model to the supervisor's tables ------------------ */
@@ -123,6 +127,7 @@ void sup_output_close(struct sup *s, struct sup_instance *in);
 int64_t sup_output_deadline(struct sup *s); /* when partial lines must be flushed */
 void sup_output_flush(struct sup *s);
 void sup_output_free(struct sup *s);
+void sup_output_close_service(struct sup_service *sv);
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
@@ -143,6 +148,12 @@ int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);
 int sup_project_write_pid(int lockfd, lxr_err *err);
 pid_t sup_project_pid(const char *run_dir);
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err);
+
+/* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
+struct json_t;
+int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+			struct json_t **summary, lxr_err *err);
+void sup_reconcile_tick(struct sup *s);
 
 /* ---- events.c: every transition as a JSON line ------------------------------- */
 void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, const char *extra);

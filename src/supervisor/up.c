@@ -146,6 +146,61 @@ static int detach(struct sup *s, const struct sup_up_opts *o, int lockfd)
 	return result;
 }
 
+static json_t *strv_json(const char *const *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static void print_names(const char *what, json_t *a)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(a, i, x)
+		fprintf(stderr, " %-10s %s\n", what, json_string_value(x));
+}
+
+/* The stack is already up: hand the file to its supervisor to reconcile. */
+static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup_up_opts *o)
+{
+	extern char **environ;
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
+	_cleanup_free_ char *file = realpath(st->file, NULL);
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	struct ctl_conn *c = NULL;
+	json_t *result = NULL;
+	lxr_err err;
+	int r = 1;
+
+	if (ctl_connect(sock, &c, &err) < 0) {
+		lxr_err_print(&err);
+		return 1;
+	}
+	if (ctl_call(c, "up",
+		     json_pack("{s:s, s:s, s:o, s:o, s:o}", "file", file ? file : st->file, "cwd",
+			       cwd ? cwd : "/", "environ", strv_json((const char *const *)environ),
+			       "targets", strv_json(o->targets), "profiles", strv_json(o->profiles)),
+		     60000, &result, &err) < 0) {
+		fprintf(stderr, "%s", err.msg);
+		if (err.msg[0] && err.msg[strlen(err.msg) - 1] != '\n')
+			fputc('\n', stderr);
+		r = 2;
+	} else {
+		fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);
+		print_names("recreate", json_object_get(result, "recreated"));
+		print_names("add", json_object_get(result, "added"));
+		print_names("remove", json_object_get(result, "removed"));
+		print_names("unchanged", json_object_get(result, "unchanged"));
+		r = 0;
+	}
+	json_decref(result);
+	ctl_close(c);
+	return r;
+}
+
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 {
 	struct sup s = {0};
@@ -161,12 +216,11 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	lockfd = sup_project_lock(s.run_dir, false, &err);
 	if (lockfd < 0) {
 		if (err.errnum == EWOULDBLOCK)
-			fprintf(stderr, "lxr: error: project \"%s\" is already up (supervisor pid %d)\n"
-					"lxr: hint: `lxr down -p %s` first, or use `lxr ps`\n",
-				st->project, (int)sup_project_pid(s.run_dir), st->project);
-		else
+			r = reconcile(s.run_dir, st, o);
+		else {
 			lxr_err_print(&err);
-		r = 1;
+			r = 1;
+		}
 		goto out;
 	}
 	/* a supervisor that died (even by SIGKILL) left its containers' cgroups

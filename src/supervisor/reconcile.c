@@ -1,0 +1,200 @@
+/* `lxr up` on a stack that is already up: the running supervisor loads the
+ * file again and reconciles — what is new starts, what changed is recreated,
+ * what was removed stops, the rest is left running. The new tables are built
+ * (and every spec resolved) first; only then is anything stopped; once the
+ * stopped instances are down the tables are swapped, unchanged instances
+ * moved across with their running containers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "lxr/supervisor.h"
+#include "supervisor/sup.h"
+
+#define FOR_EACH_INSTANCE(s, in)                                                                   \
+	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
+		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
+		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
+
+static void add_strv(FILE *f, const char *k, char **v)
+{
+	fprintf(f, "%s:", k);
+	for (size_t i = 0; v && v[i]; i++)
+		fprintf(f, "%zu:%s;", strlen(v[i]), v[i]);
+	fputc('\n', f);
+}
+
+/* Everything about an instance that a change of must recreate it: its
+ * container spec, restart policy and health check. */
+static char *fingerprint(const struct sup_instance *in)
+{
+	const struct lxr_spec *p = &in->spec;
+	const struct svc_policy *pol = &in->svc->policy;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	add_strv(f, "args", p->args);
+	add_strv(f, "env", p->env);
+	add_strv(f, "lower", p->lower_dirs);
+	add_strv(f, "sysctls", p->sysctls);
+	add_strv(f, "health", in->health.argv);
+	fprintf(f, "%s|%s|%u|%u|%d|%d|%d|%d\n", p->cwd ? p->cwd : "", p->hostname ? p->hostname : "",
+		(unsigned)p->uid, (unsigned)p->gid, p->readonly_root, p->init, p->stop_signal,
+		p->no_new_privileges);
+	fprintf(f, "%llx %llx %llx %llx %llx\n", (unsigned long long)p->caps.bounding,
+		(unsigned long long)p->caps.effective, (unsigned long long)p->caps.permitted,
+		(unsigned long long)p->caps.inheritable, (unsigned long long)p->caps.ambient);
+	fwrite(&p->resources, sizeof(p->resources), 1, f);
+	for (size_t i = 0; i < p->n_mounts; i++)
+		fprintf(f, "m:%s|%s|%s|%lx|%s\n", p->mounts[i].destination, p->mounts[i].type,
+			p->mounts[i].source, p->mounts[i].flags, p->mounts[i].data ? p->mounts[i].data : "");
+	for (size_t i = 0; i < p->n_rlimits; i++)
+		fprintf(f, "r:%d %llu %llu\n", p->rlimits[i].resource,
+			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
+	for (size_t i = 0; i < p->n_additional_gids; i++)
+		fprintf(f, "g:%u\n", (unsigned)p->additional_gids[i]);
+	fprintf(f, "p:%d %d %lld %lld %d %lld %lld %d\n", pol->restart, pol->max_attempts,
+		(long long)pol->delay_first_us, (long long)pol->delay_max_us, pol->delay_fixed,
+		(long long)pol->reset_after_us, (long long)pol->stop_grace_us, pol->restart_on_unhealthy);
+	fprintf(f, "h:%lld %lld %lld %lld %d\n", (long long)in->health.interval_us,
+		(long long)in->health.timeout_us, (long long)in->health.start_period_us,
+		(long long)in->health.start_interval_us, in->health.retries);
+	fclose(f);
+	return buf;
+}
+
+static bool same(const struct sup_instance *a, const struct sup_instance *b)
+{
+	_cleanup_free_ char *fa = fingerprint(a), *fb = fingerprint(b);
+	return !strcmp(fa, fb);
+}
+
+int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g, json_t **summary,
+			lxr_err *err)
+{
+	struct sup *n;
+	json_t *kept = json_array(), *recreated = json_array(), *added = json_array(),
+	       *removed = json_array();
+
+	if (s->shutting_down || s->pending)
+		return lxr_fail(err, EBUSY, "the stack is %s",
+				s->shutting_down ? "going down" : "already being reconciled");
+	n = lxr_xcalloc(1, sizeof(*n));
+	n->run_dir = lxr_xstrdup(s->run_dir);
+	n->log_dir = lxr_xstrdup(s->log_dir);
+	if (sup_build(n, st, g, err) < 0) {
+		sup_free(n);
+		free(n);
+		json_decref(kept), json_decref(recreated), json_decref(added), json_decref(removed);
+		return -1;
+	}
+	n->owned_stack = st;
+	n->owned_graph = g;
+	FOR_EACH_INSTANCE(n, ni) {
+		struct sup_instance *oi = sup_find_instance(s, ni->name);
+		json_array_append_new(!oi ? added : same(oi, ni) ? kept : recreated,
+				      json_string(ni->name));
+	}
+	FOR_EACH_INSTANCE(s, oi) {
+		struct sup_instance *ni = sup_find_instance(n, oi->name);
+		if (!ni)
+			json_array_append_new(removed, json_string(oi->name));
+		if (!ni || !same(oi, ni)) {
+			oi->doomed = true;
+			sup_event(s, oi, EV_STOP, 0);
+		}
+	}
+	s->pending = n;
+	*summary = json_pack("{s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
+			     "added", added, "removed", removed);
+	return 0;
+}
+
+static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+
+	w->ptr = ptr;
+	if (w->fd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+/* An unchanged instance keeps its container, pipes and health state. */
+static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
+{
+	struct sup_watch *ws[] = {&ni->pidw, &ni->outw, &ni->errw, &ni->health.pidw,
+				  &ni->health.outw};
+	char **argv = ni->health.argv;
+
+	ni->fsm = oi->fsm;
+	ni->c = oi->c;
+	ni->oom_killed = oi->oom_killed;
+	ni->pidw.fd = oi->pidw.fd;
+	ni->outw.fd = oi->outw.fd;
+	ni->errw.fd = oi->errw.fd;
+	ni->health = oi->health;
+	ni->health.argv = argv;
+	ni->health.pidw.kind = W_HEALTH_PIDFD;
+	ni->health.outw.kind = W_HEALTH_OUT;
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		rewatch(s, ws[i], ni);
+	oi->c = NULL;
+	oi->pidw.fd = oi->outw.fd = oi->errw.fd = -1;
+	oi->health.pid = -1;
+	oi->health.pidw.fd = oi->health.outw.fd = -1;
+}
+
+static void swap(struct sup *s)
+{
+	struct sup *n = s->pending, old = *s;
+
+	FOR_EACH_INSTANCE(n, ni) {
+		struct sup_instance *oi = sup_find_instance(&old, ni->name);
+		if (oi && !oi->doomed)
+			transplant(s, oi, ni);
+	}
+	for (size_t i = 0; i < old.n_svcs; i++) {
+		struct sup_service *ns = sup_find_service(n, old.svcs[i].cfg->name);
+		if (ns && !ns->log) /* the log continues in the same file */
+			ns->log = old.svcs[i].log;
+		else if (old.svcs[i].log)
+			sup_output_close_service(&old.svcs[i]);
+		old.svcs[i].log = NULL;
+	}
+	FOR_EACH_INSTANCE(&old, oi) {
+		/* a changed or removed instance's container goes: it is a new
+		 * container next time, as with compose */
+		if (oi->doomed) {
+			_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->run_dir, oi->name);
+			lxr_err e;
+			if (lxr_rm_rf(dir, &e) < 0)
+				lxr_warn("%s", e.msg);
+		}
+	}
+	s->stack = n->stack;
+	s->graph = n->graph;
+	s->svcs = n->svcs;
+	s->n_svcs = n->n_svcs;
+	s->owned_stack = n->owned_stack;
+	s->owned_graph = n->owned_graph;
+	old.run_dir = old.log_dir = NULL;
+	sup_free(&old); /* its tables and the stack it owned, if any */
+	free(n->run_dir);
+	free(n->log_dir);
+	free(n);
+	s->pending = NULL;
+	sup_start_ready(s);
+}
+
+void sup_reconcile_tick(struct sup *s)
+{
+	if (!s->pending)
+		return;
+	FOR_EACH_INSTANCE(s, in)
+		if (in->doomed && in->c)
+			return; /* still stopping */
+	swap(s);
+}

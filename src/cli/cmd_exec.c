@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"the stack's, found through -p or the stack file.\n"
 	"\n"
 	"  -p, --project-name N the stack's project (default: the stack file's)\n"
-	"      --file FILE      the stack file (default: compose.yaml & co. here)\n"
+	"  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
 	"  -i, --interactive    keep stdin open\n"
 	"  -t, --tty            allocate a pseudo-terminal\n"
 	"  -u, --user U[:G]     run as this user (default: the container's)\n"
@@ -58,9 +58,10 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+itu:e:w:p:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+itu:e:w:p:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->project = optarg; break;
+		case 'f':
 		case 'F': o->file = optarg; break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;

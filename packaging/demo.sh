@@ -2,8 +2,11 @@
 # The demo, from a fresh Debian 12 machine, as root:
 #   ./packaging/demo.sh
 # Installs what it needs, builds lxr, makes the busybox base image from the
-# host's busybox-static (no registry), then shows the same four commands on
-# the host and in a container, side by side. Safe to run again.
+# host's busybox-static (no registry), shows one container's isolation side by
+# side with the host, then runs the demo stack (examples/demo/compose.yaml):
+# up in dependency order, ps, exec, logs, a crash and its restart, stats,
+# down. Safe to run again: a stack left from an interrupted run is taken down
+# first.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -25,3 +28,29 @@ sh -c "$(printf '%s' "$script" | sed 's/\\\$/$/g')" >"$host" 2>&1 || true
 printf '%-60s | %s\n' "HOST" "CONTAINER (lxr run --rm $rootfs)"
 printf '%-60s-+-%s\n' "------------------------------------------------------------" "---------------------------------------"
 pr -m -t -w 125 "$host" "$ctr" | expand
+
+stack=examples/demo/compose.yaml
+lxr=./build/lxr
+export LXR_DEMO_ROOTFS="$PWD/$rootfs"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+"$lxr" down -f "$stack" >/dev/null 2>&1 || true
+
+step lxr up -d -f $stack
+"$lxr" up -d -f "$stack"
+step lxr ps
+"$lxr" ps -f "$stack"
+step lxr exec api wget -qO- http://127.0.0.1:8080/data
+"$lxr" exec -f "$stack" api wget -qO- http://127.0.0.1:8080/data | tail -n 3
+sleep 2
+step lxr logs --tail 3 worker
+"$lxr" logs --file "$stack" --tail 3 worker
+step "lxr kill worker   # it crashes; restart: always brings it back"
+"$lxr" kill -f "$stack" worker
+sleep 1
+"$lxr" ps -f "$stack" worker
+step lxr stats
+"$lxr" stats -f "$stack"
+step lxr down
+"$lxr" down -f "$stack"
+rm -rf examples/demo/state
+echo "demo done: nothing of it is left running"

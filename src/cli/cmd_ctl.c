@@ -114,7 +114,7 @@ static void print_ps(json_t *result)
 		if (exit_code >= 0)
 			snprintf(ex, sizeof(ex), "%d%s", exit_code,
 				 json_is_true(json_object_get(o, "oom_killed")) ? "!" : "");
-		if (up > 0 || !strcmp(json_string_value(json_object_get(o, "state")), "running"))
+		if (json_integer_value(json_object_get(o, "pid")) > 0)
 			snprintf(upt, sizeof(upt), up >= 3600 ? "%lldh%02lldm" : "%lldm%02llds",
 				 (long long)(up >= 3600 ? up / 3600 : up / 60),
 				 (long long)(up >= 3600 ? up % 3600 / 60 : up % 60));
@@ -154,6 +154,11 @@ static void print_stats(json_t *result)
 		json_int_t lim = json_integer_value(json_object_get(st, "memory_limit"));
 		json_int_t cpu = json_integer_value(json_object_get(st, "cpu_usage_usec"));
 		char l[32] = "-";
+		if (json_integer_value(json_object_get(o, "pid")) <= 0) {
+			printf("%-16s %12s %12s %14s %6s\n",
+			       json_string_value(json_object_get(o, "instance")), "-", "-", "-", "-");
+			continue;
+		}
 		if (lim > 0)
 			snprintf(l, sizeof(l), "%.1fMiB", (double)lim / 1048576.0);
 		printf("%-16s %9.1fMiB %12s %12.2fs %6lld\n",

@@ -17,8 +17,14 @@ static int use_fd = -1;
 
 bool run_image_is_ref(const char *a)
 {
-	return !(a[0] == '/' || !strncmp(a, "./", 2) || !strncmp(a, "../", 3) || !strcmp(a, ".") ||
-		 !strcmp(a, ".."));
+	struct stat st;
+
+	if (a[0] == '/' || !strncmp(a, "./", 2) || !strncmp(a, "../", 3) || !strcmp(a, ".") ||
+	    !strcmp(a, ".."))
+		return false;
+	/* "build/rootfs" that is a directory here is one: a relative path
+	 * without ./ must not turn into a pull from a registry */
+	return !(stat(a, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 static bool env_has_key(char **env, const char *kv)

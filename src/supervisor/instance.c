@@ -28,6 +28,18 @@ static void release(struct sup *s, struct sup_instance *in)
 	sup_output_close(s, in);
 }
 
+/* Compose's short volume syntax creates a missing host directory. */
+static int create_host_paths(const struct cfg_service *svc, lxr_err *err)
+{
+	for (size_t i = 0; i < svc->n_volumes; i++) {
+		const struct cfg_mount *m = &svc->volumes[i];
+		if (m->type == CFG_MOUNT_BIND && m->create_host_path && access(m->source, F_OK) < 0 &&
+		    lxr_mkdir_p(m->source, 0755, err) < 0)
+			return lxr_err_wrap(err, "bind mount source");
+	}
+	return 0;
+}
+
 static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
@@ -36,6 +48,11 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
+	if (create_host_paths(in->svc->cfg, &err) < 0) {
+		sup_say(s, in, "failed to start: %s", err.msg);
+		sup_event(s, in, EV_START_FAILED, 125);
+		return;
+	}
 	in->oom_killed = false;
 	if (sup_output_open(s, in, out, &err) < 0) {
 		sup_say(s, in, "error: %s", err.msg);

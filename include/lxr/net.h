@@ -147,6 +147,14 @@ struct lxr_endpoint_config {
 	size_t n_ports;
 	char *const *names; /* host names for /etc/hosts (NULL: container) */
 	bool peer_names;    /* list the network's other endpoints in hosts */
+	/* The process that will remove the endpoint (lxr run's monitor, a
+	 * stack's supervisor), or 0. If it dies without doing so, the next
+	 * endpoint change in the project removes the endpoint. */
+	int holder;
+	/* Make the network (as net_network_up) if it does not exist, under the
+	 * same lock, so a concurrent last user cannot remove it in between. */
+	const struct lxr_net_config *create;
+	const struct lxr_net_pool *pool;
 };
 
 struct lxr_endpoint {

@@ -364,6 +364,29 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	else
 		lxr_strv_push(&e->names, lxr_xstrdup(cfg->container));
 	e->peer_names = cfg->peer_names;
+	e->holder = cfg->holder;
+	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
+}
+
+/* Endpoints whose holder died without removing them (a killed `lxr run`):
+ * nothing else will, so the next change in the project does. */
+static void gc_orphans(const char *run_dir, const char *project)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+	lxr_err err;
+
+	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!eps[i].holder || net_proc_start(eps[i].holder) == eps[i].holder_start)
+			continue;
+		lxr_info("removing the network endpoint of %s/%s: its lxr process %d is gone",
+			 project, eps[i].container, eps[i].holder);
+		if (net_endpoint_remove_locked(run_dir, project, eps[i].container, true, &err) < 0)
+			lxr_err_print(&err);
+	}
+	eps_free(eps, n);
 }
 
 int net_endpoint_add(const char *run_dir, const char *project,
@@ -378,11 +401,20 @@ int net_endpoint_add(const char *run_dir, const char *project,
 	memset(out, 0, sizeof(*out));
 	if (lock < 0)
 		return -1;
+	gc_orphans(run_dir, project);
+	if (cfg->create && net_network_up_locked(run_dir, project, cfg->create, cfg->pool, err) < 0)
+		return lxr_err_wrap(err, "container %s", cfg->container);
 	if (net_rec_load(run_dir, project, cfg->network, &net, err) < 0)
 		return lxr_err_wrap(err, "container %s: network %s", cfg->container, cfg->network);
 	if (still_whole(run_dir, project, cfg->container, cfg->network, &e)) {
-		fill_out(run_dir, project, &e, &net, out);
-		r = 0;
+		/* a restart by the same holder; another live one means the name
+		 * is taken, and its endpoint must stay as it is */
+		if (e.holder && e.holder != cfg->holder &&
+		    net_proc_start(e.holder) == e.holder_start)
+			r = lxr_fail(err, EEXIST, "endpoint %s is in use by process %d",
+				     cfg->container, e.holder);
+		else
+			fill_out(run_dir, project, &e, &net, out), r = 0;
 	} else {
 		net_ep_free(&e);
 		/* whatever an earlier life left goes first */

@@ -32,6 +32,8 @@ struct ep_rec {
 	size_t n_ports;
 	char **names;
 	bool peer_names;
+	int holder;		     /* pid of the process that removes it, 0: none */
+	unsigned long long holder_start; /* its start time (/proc/PID/stat), against PID reuse */
 };
 
 char *net_proj_dir(const char *run_dir, const char *project, const char *sub);
@@ -121,9 +123,15 @@ int net_sysctl_set(const char *key, const char *value, lxr_err *err);
 int net_forwarding_needed(const char *run_dir, lxr_err *err);
 void net_forwarding_release(const char *run_dir);
 
+/* Start time of pid in clock ticks since boot, 0 if it is gone. */
+unsigned long long net_proc_start(int pid);
+
 /* ---- under the lock (network.c, endpoint.c) ---------------------------------- */
 char *net_link_alias(const char *project, const char *name);
 int net_nft_sync(const char *run_dir, const char *project, lxr_err *err);
+int net_network_up_locked(const char *run_dir, const char *project,
+			  const struct lxr_net_config *cfg, const struct lxr_net_pool *pool,
+			  lxr_err *err);
 int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
 			      lxr_err *err);
 /* gc: also remove the endpoint's network if it is ephemeral and now unused */

@@ -191,20 +191,30 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	return ret;
 }
 
-int net_network_up(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
-		   const struct lxr_net_pool *pool, lxr_err *err)
+int net_network_up_locked(const char *run_dir, const char *project,
+			  const struct lxr_net_config *cfg, const struct lxr_net_pool *pool,
+			  lxr_err *err)
 {
-	_cleanup_close_ int lock = net_lock(run_dir, err);
 	struct net_rec r;
 	int ret;
 
-	if (lock < 0)
-		return -1;
 	if (net_rec_load(run_dir, project, cfg->name, &r, err) < 0) {
 		if (err->errnum != ENOENT)
 			return lxr_err_wrap(err, "network %s", cfg->name);
 		ret = network_make(run_dir, project, cfg, pool, err);
 		return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
+	}
+	if (cfg->subnet) {
+		struct lxr_subnet want;
+		char a[19], b[19];
+		if (net_subnet_parse(cfg->subnet, &want, err) < 0)
+			return lxr_err_wrap(err, "network %s", cfg->name);
+		if (want.addr != r.subnet.addr || want.prefix != r.subnet.prefix) {
+			lxr_fail(err, EEXIST, "network %s exists with subnet %s, not %s", cfg->name,
+				 net_subnet_str(&r.subnet, a), net_subnet_str(&want, b));
+			net_rec_free(&r);
+			return -1;
+		}
 	}
 	/* It exists: make sure its kernel objects do too (a crash or a
 	 * reboot of the host can have taken them). */
@@ -213,6 +223,16 @@ int net_network_up(const char *run_dir, const char *project, const struct lxr_ne
 		ret = nft_sync_project(run_dir, project, err);
 	net_rec_free(&r);
 	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
+}
+
+int net_network_up(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
+		   const struct lxr_net_pool *pool, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+
+	if (lock < 0)
+		return -1;
+	return net_network_up_locked(run_dir, project, cfg, pool, err);
 }
 
 static void rmdir_empty(const char *run_dir, const char *project)

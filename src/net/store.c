@@ -107,6 +107,8 @@ char *net_ep_text(const struct ep_rec *e)
 		abort();
 	fprintf(f, "network %s\nowner %s\nveth %s\nip %s\npeer_names %d\n", e->network, e->owner,
 		e->veth, net_ip_str(e->ip, ip), e->peer_names);
+	if (e->holder)
+		fprintf(f, "holder %d %llu\n", e->holder, e->holder_start);
 	for (size_t i = 0; i < e->n_ports; i++) {
 		const struct lxr_port *p = &e->ports[i];
 		fprintf(f, "port %s %u %u %u %u %s\n", net_ip_str(p->host_ip, ip), p->host_port,
@@ -158,6 +160,10 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 				return lxr_err_wrap(err, "endpoint record");
 		} else if (!strcmp(k, "peer_names")) {
 			e->peer_names = !strcmp(v, "1");
+		} else if (!strcmp(k, "holder")) {
+			if (sscanf(v, "%d %llu", &e->holder, &e->holder_start) != 2)
+				return lxr_fail(err, EBADMSG, "endpoint record: bad holder \"%s\"",
+						v);
 		} else if (!strcmp(k, "port")) {
 			if (parse_port(v, e, err) < 0)
 				return -1;
@@ -323,4 +329,25 @@ char **net_projects(const char *run_dir)
 		closedir(d);
 	}
 	return v ? v : lxr_xcalloc(1, sizeof(char *));
+}
+
+unsigned long long net_proc_start(int pid)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/stat", pid);
+	_cleanup_free_ char *text = NULL;
+	unsigned long long start = 0;
+	size_t len;
+	lxr_err err;
+	char *p;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0)
+		return 0;
+	/* comm may hold spaces and ')': fields resume after the last ')' */
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu",
+			 &start) != 1)
+		return 0;
+	return start;
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "cli/cli.h"
+#include "cli/run_net.h"
 #include "cli/run_opts.h"
 
 /* docker's exit codes for its own failures */
@@ -44,9 +45,12 @@ static int run_foreground(struct run_opts *o)
 	lxr_err err;
 	int r, code;
 
+	if (run_net_setup(o, &err) < 0)
+		return lxr_err_print(&err), EXIT_LXR;
 	r = rt_container_start(&o->spec, root, &io, &c, &err);
 	if (r < 0) {
 		lxr_err_print(&err);
+		run_net_teardown(o);
 		return start_code(r);
 	}
 	code = rt_container_exit_code(rt_container_attach(c, io.pty_master, o->interactive, &err));
@@ -55,6 +59,7 @@ static int run_foreground(struct run_opts *o)
 	report_oom(c, o);
 	if (rt_container_destroy(c, o->rm, &err) < 0)
 		lxr_err_print(&err);
+	run_net_teardown(o);
 	return code;
 }
 
@@ -83,8 +88,11 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	dup2(logfd, STDOUT_FILENO);
 	dup2(logfd, STDERR_FILENO);
 	io.fds[1] = io.fds[2] = logfd;
+	if (run_net_setup(o, &err) < 0)
+		goto failed;
 	r = rt_container_start(&o->spec, root, &io, &c, &err);
 	if (r < 0) {
+		run_net_teardown(o);
 		(void)!write(report, &r, sizeof(r));
 		(void)!write(report, &err, sizeof(err));
 		_exit(1);
@@ -95,6 +103,7 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	report_oom(c, o);
 	fprintf(stderr, "lxr: container %s exited with code %d\n", o->name, r);
 	rt_container_destroy(c, o->rm, &err);
+	run_net_teardown(o);
 	_exit(0);
 failed:
 	r = -1;

@@ -92,7 +92,7 @@ char *net_resolv_render(const char *host, const char *upstream, bool *no_dns)
 	}
 	if (dropped && !kept)
 		fputs("# the host resolves only through a loopback resolver, which this "
-		      "container cannot reach; no nameserver is configured\n",
+		      "container cannot reach; no name server is configured\n",
 		      f);
 	fclose(f);
 	if (no_dns)

@@ -89,6 +89,12 @@ static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_
 		fprintf(f, "add rule ip lxr %s-in iifname \"%s\" ip daddr != %s drop\n", p, b, gw);
 		return;
 	}
+	/* Networks are isolated from each other, as docker's are; a published
+	 * port reached across them (DNAT) is the one way through. */
+	fprintf(f,
+		"add rule ip lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
+		"ct status ! dnat drop\n",
+		p, b, b);
 	fprintf(f, "add rule ip lxr %s-post ip saddr %s oifname != \"%s\" masquerade\n", p, sn, b);
 	if (!any_ports)
 		return;
@@ -152,8 +158,13 @@ bool net_nft_forward_drops(const char *text, char **where)
 
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		l += strspn(l, " \t");
-		if (sscanf(l, "table %127[^{ ]", table) == 1 ||
-		    sscanf(l, "chain %127[^{ ]", chain) == 1)
+		if (sscanf(l, "table %127[^{]", table) == 1) {
+			size_t n = strlen(table);
+			while (n && table[n - 1] == ' ')
+				table[--n] = '\0';
+			continue;
+		}
+		if (sscanf(l, "chain %127[^{ ]", chain) == 1)
 			continue;
 		if (strstr(l, "hook forward") && strstr(l, "policy drop") &&
 		    strcmp(table, "ip lxr") && strcmp(table, "inet lxr")) {

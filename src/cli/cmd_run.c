@@ -57,9 +57,11 @@ static int run_foreground(struct run_opts *o)
 	if (io.pty_master >= 0)
 		close(io.pty_master);
 	report_oom(c, o);
+	/* before the container's directory goes: a watcher that takes that as
+	 * "gone" must find its network gone too */
+	run_net_teardown(o);
 	if (rt_container_destroy(c, o->rm, &err) < 0)
 		lxr_err_print(&err);
-	run_net_teardown(o);
 	return code;
 }
 
@@ -102,8 +104,8 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	r = rt_container_exit_code(rt_container_attach(c, io.pty_master, false, &err));
 	report_oom(c, o);
 	fprintf(stderr, "lxr: container %s exited with code %d\n", o->name, r);
-	rt_container_destroy(c, o->rm, &err);
 	run_net_teardown(o);
+	rt_container_destroy(c, o->rm, &err);
 	_exit(0);
 failed:
 	r = -1;

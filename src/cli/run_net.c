@@ -121,3 +121,8 @@ void run_net_teardown(struct run_opts *o)
 	if (net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, o->name, &err) < 0)
 		lxr_err_print(&err);
 }
+
+int run_net_remove(const char *name, lxr_err *err)
+{
+	return net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, name, err);
+}

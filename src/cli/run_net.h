@@ -16,5 +16,8 @@ int run_net_setup(struct run_opts *o, lxr_err *err);
 /* After rt_container_destroy (or a failed start): remove the endpoint, and
  * the network with it if it was the last one there. Prints its errors. */
 void run_net_teardown(struct run_opts *o);
+/* lxr rm NAME: the endpoint an lxr that died could not remove (no error
+ * when there is none). */
+int run_net_remove(const char *name, lxr_err *err);
 
 #endif

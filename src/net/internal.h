@@ -32,7 +32,7 @@ struct ep_rec {
 	size_t n_ports;
 	char **names;
 	bool peer_names;
-	int holder;		     /* pid of the process that removes it, 0: none */
+	int holder;                      /* pid of the process that removes it, 0: none */
 	unsigned long long holder_start; /* its start time (/proc/PID/stat), against PID reuse */
 };
 
@@ -109,6 +109,9 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 /* Inside the namespace: lo and eth0 up, address, default route (not for
  * internal networks: no route out). */
 int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err);
+/* Delete every link whose alias and name say it is project's in run_dir:
+ * what a cleanup finds when the records are gone. */
+int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
 /* Every IPv4 route's destination in the main table (not the default). */
 int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err);
 

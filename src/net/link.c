@@ -302,3 +302,50 @@ int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err)
 	*n = cnt;
 	return 0;
 }
+
+/* Is name what net_link_name would give this key (any salt)? */
+static bool name_matches(const char *name, const char *prefix, const char *key)
+{
+	char want[IFNAMSIZ];
+
+	for (unsigned salt = 0; salt < 16; salt++) {
+		net_link_name(want, prefix, key, salt);
+		if (!strcmp(want, name))
+			return true;
+	}
+	return false;
+}
+
+int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
+{
+	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	int r, ret = 0;
+
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (r < 0) {
+		net_nl_close(sk);
+		return nl_fail(err, r, "list links");
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+		_cleanup_free_ char *key = NULL;
+		if (!name || !alias || !lxr_str_has_prefix(alias, mark))
+			continue;
+		/* The alias names the owner; the name, a hash that includes the
+		 * run dir, proves it is this run dir's. */
+		key = lxr_xasprintf("%s/%s/%s", run_dir, project, alias + strlen(mark));
+		if (!name_matches(name, "lxr-", key) && !name_matches(name, "lxr", key))
+			continue;
+		lxr_info("removing %s (%s), left without a record", name, alias);
+		if (net_link_delete(sk, name, alias, err) < 0)
+			ret = -1;
+	}
+	nl_cache_free(cache);
+	net_nl_close(sk);
+	return ret;
+}

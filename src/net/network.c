@@ -3,6 +3,7 @@
  * first, removed record last, so every crash in between leaves something
  * net_project_cleanup can find. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -298,6 +299,26 @@ int net_network_remove(const char *run_dir, const char *project, const char *nam
 	return 0;
 }
 
+static void netns_sweep(const char *run_dir, const char *project)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "netns");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	lxr_err err;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		if (de->d_name[0] == '.')
+			continue;
+		path = lxr_xasprintf("%s/%s", dir, de->d_name);
+		if (net_netns_remove(path, &err) < 0)
+			lxr_err_print(&err);
+	}
+	closedir(d);
+}
+
 int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
@@ -336,8 +357,13 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 		net_rec_free(&nets[i]);
 	}
 	free(nets);
-	/* chains even when no record says so: the record may be what the
-	 * crash lost */
+	/* links, namespaces and chains even when no record says so: the
+	 * records may be what the crash lost */
+	if (net_links_sweep(run_dir, project, &e2) < 0 && ret == 0) {
+		*err = e2;
+		ret = -1;
+	}
+	netns_sweep(run_dir, project);
 	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
 	batch = net_nft_delete_batch(prefix);
 	if (net_nft_apply(batch, &e2) == 0)

@@ -152,3 +152,14 @@ for how in next-run cleanup; do
 	expect_clean "after a killed lxr run and the $how"
 done
 pass "a killed lxr run leaves nothing after the next run or net_project_cleanup"
+
+# ---- records lost (a crash, or a run dir wiped around a mount) ----------------------
+"$DRV" up "$LXR_RUN_DIR" tstack lost
+"$DRV" attach "$LXR_RUN_DIR" tstack lost svc-1 >/dev/null
+[ "$(lxr_links)" != "$LINKS0" ] || fail "attach made no links?"
+rm -rf "$LXR_RUN_DIR/tstack/.net/networks" "$LXR_RUN_DIR/tstack/.net/endpoints" "$LXR_RUN_DIR/tstack/.net/leases"
+"$DRV" cleanup "$LXR_RUN_DIR" tstack
+[ "$(lxr_links)" = "$LINKS0" ] || fail "links left without records: $(lxr_links | tr '\n' ' ')"
+[ "$(lxr_chains)" = "$CHAINS0" ] || fail "chains left without records: $(lxr_chains | tr '\n' ' ')"
+! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left without records"
+pass "the project cleanup finds lxr's links by alias and name when the records are gone"

@@ -127,7 +127,7 @@ struct lxr_net_config {
 	const char *gateway; /* NULL: first host address */
 	bool internal;       /* no masquerade, no route out, no forwarding */
 	bool ephemeral;      /* removed when its last endpoint goes (lxr run) */
-	int mtu;             /* 0: 1500 */
+	int mtu;             /* 0: the MTU of the host's default-route interface */
 };
 
 /* Make the network exist (idempotent): record, bridge with the gateway

@@ -112,6 +112,10 @@ int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route,
 /* Delete every link whose alias and name say it is project's in run_dir:
  * what a cleanup finds when the records are gone. */
 int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
+/* MTU of the interface the default route leaves by, 0 if none: a bridge
+ * whose containers talk to the world must not send bigger frames than that
+ * (cloud VMs and tunnels often have 1450 or less). */
+int net_default_mtu(void);
 /* Every IPv4 route's destination in the main table (not the default). */
 int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err);
 

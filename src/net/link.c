@@ -349,3 +349,30 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 	net_nl_close(sk);
 	return ret;
 }
+
+int net_default_mtu(void)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int ifindex = 0, mtu = 0;
+	lxr_err err;
+
+	if (net_nl_open(&sk, &err) < 0)
+		return 0;
+	if (rtnl_route_alloc_cache(sk, AF_INET, 0, &cache) == 0) {
+		for (struct nl_object *o = nl_cache_get_first(cache); o && !ifindex;
+		     o = nl_cache_get_next(o)) {
+			struct rtnl_route *rt = (struct rtnl_route *)o;
+			struct nl_addr *d = rtnl_route_get_dst(rt);
+			if (rtnl_route_get_table(rt) == RT_TABLE_MAIN &&
+			    (!d || nl_addr_get_prefixlen(d) == 0) && rtnl_route_get_nnexthops(rt))
+				ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0));
+		}
+		nl_cache_free(cache);
+	}
+	if (ifindex && rtnl_link_get_kernel(sk, ifindex, NULL, &l) == 0)
+		mtu = (int)rtnl_link_get_mtu(l);
+	net_nl_close(sk);
+	return mtu;
+}

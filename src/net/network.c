@@ -173,7 +173,7 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	struct net_rec r = {.name = lxr_xstrdup(cfg->name),
 			    .internal = cfg->internal,
 			    .ephemeral = cfg->ephemeral,
-			    .mtu = cfg->mtu};
+			    .mtu = cfg->mtu ? cfg->mtu : net_default_mtu()};
 	lxr_err undo;
 	char buf[19];
 	int ret = pick_subnet(run_dir, cfg, pool, &r, err);
@@ -182,6 +182,8 @@ static int network_make(const char *run_dir, const char *project, const struct l
 		ret = bridge_up(run_dir, project, &r, err);
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
+	if (ret == 0 && !r.internal)
+		net_nft_check_forward();
 	if (ret == 0) {
 		lxr_info("network %s/%s: bridge %s, subnet %s", project, cfg->name, r.bridge,
 			 net_subnet_str(&r.subnet, buf));

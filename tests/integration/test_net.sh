@@ -132,6 +132,29 @@ for _ in $(seq 50); do [ "$(lxr_links)" = "$LINKS0" ] && break; sleep 0.1; done
 expect_clean "after the containers exited"
 pass "no bridge, veth, nft chain, lease or netns mount is left after the containers exit"
 
+# ---- several lxr processes on one network at once -----------------------------------
+par=""
+for i in 1 2 3 4 5 6; do
+	n=$(cname "par$i")
+	par="$par $n"
+	"$LXR" run -d --rm --name "$n" --network tpar "$ROOTFS" sleep 1000 >/dev/null 2>"$TEST_TMP/par$i.err" &
+done
+wait
+for n in $par; do
+	at_exit "$LXR" rm -f "$n"
+	[ -e "$LXR_RUN_DIR/_run/.net/endpoints/$n" ] || fail "parallel start of $n: $(cat "$TEST_TMP"/par*.err)"
+done
+ips=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR"/_run/.net/endpoints/t$$-par* | sort)
+[ "$(echo "$ips" | wc -l)" = 6 ] || fail "6 parallel containers: addresses [$ips]"
+[ "$(echo "$ips" | sort -u | wc -l)" = 6 ] || fail "parallel containers share an address: [$ips]"
+leases=$(grep -c '^lease ' "$LXR_RUN_DIR/_run/.net/leases/tpar")
+[ "$leases" = 6 ] || fail "lease file holds $leases leases, expected 6"
+[ "$(ls "$LXR_RUN_DIR/_run/.net/networks")" = tpar ] || fail "parallel starts made more than one network"
+for n in $par; do kill -TERM "$(awk '$1 == "holder" {print $2}' "$LXR_RUN_DIR/_run/.net/endpoints/$n")"; done
+for n in $par; do wait_gone "$n"; done
+expect_clean "after parallel containers exited"
+pass "six lxr run processes started at once on one network get six addresses, one bridge"
+
 # ---- a killed lxr run --------------------------------------------------------------
 for how in next-run cleanup; do
 	k=$(cname "killed-$how")

@@ -224,31 +224,64 @@ static void fill_out(const char *run_dir, const char *project, const struct ep_r
 }
 
 /* The endpoint exists already and is whole: a restarted container. */
-static bool still_whole(const char *run_dir, const char *project, const char *ctr,
-			const char *network, struct ep_rec *e)
+/* e from the endpoint's record; false if there is none or it is damaged */
+static bool ep_load(const char *run_dir, const char *project, const char *ctr, struct ep_rec *e)
 {
 	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "endpoints");
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, ctr);
-	_cleanup_free_ char *text = NULL, *ns = NULL, *alias = net_link_alias(project, ctr);
-	struct nl_sock *sk = NULL;
-	char have[256] = "";
+	_cleanup_free_ char *text = NULL;
 	size_t len;
 	lxr_err err;
-	bool ok;
 
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0 ||
 	    net_ep_parse(text, e, &err) < 0)
 		return false;
 	e->container = lxr_xstrdup(ctr);
-	ns = net_proj_dir(run_dir, project, "netns");
-	free(path);
-	path = lxr_xasprintf("%s/%s", ns, ctr);
-	if (net_nl_open(&sk, &err) < 0)
+	return true;
+}
+
+/* The endpoint exists already and is whole: a restarted container. */
+static bool still_whole(const char *run_dir, const char *project, const char *ctr,
+			const char *network, struct ep_rec *e)
+{
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
+	_cleanup_free_ char *alias = net_link_alias(project, ctr);
+	struct nl_sock *sk = NULL;
+	char have[256] = "";
+	lxr_err err;
+	bool ok;
+
+	if (!ep_load(run_dir, project, ctr, e) || net_nl_open(&sk, &err) < 0)
 		return false;
 	ok = !strcmp(e->network, network) && net_netns_alive(path) &&
 	     net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias);
 	net_nl_close(sk);
 	return ok;
+}
+
+/* No readable record: a crash before it was written, or a damaged one. The
+ * veth's possible names are known, and its alias proves which is ours. */
+static void remove_unrecorded(const char *run_dir, const char *project, const char *ctr)
+{
+	_cleanup_free_ char *key = lxr_xasprintf("%s/%s/%s", run_dir, project, ctr);
+	_cleanup_free_ char *alias = net_link_alias(project, ctr);
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
+	struct nl_sock *sk = NULL;
+	char name[IFNAMSIZ];
+	lxr_err err;
+
+	if (net_nl_open(&sk, &err) == 0) {
+		for (unsigned salt = 0; salt < 16; salt++) {
+			net_link_name(name, "lxr", key, salt);
+			net_link_delete(sk, name, alias, &err);
+		}
+		net_nl_close(sk);
+	}
+	if (net_netns_remove(path, &err) < 0)
+		lxr_err_print(&err);
+	net_rec_remove(run_dir, project, "endpoints", ctr, &err);
 }
 
 static int lease_take(const char *run_dir, const char *project, const struct net_rec *net,
@@ -460,12 +493,11 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	struct nl_sock *sk = NULL;
 	int r = 0;
 
-	if (!still_whole(run_dir, project, ctr, "", &e) && !e.network) {
-		/* no record: only files a crash before it could have left */
+	unlink(hosts);
+	unlink(resolv);
+	if (!ep_load(run_dir, project, ctr, &e)) {
 		net_ep_free(&e);
-		net_netns_remove(path, err);
-		unlink(hosts);
-		unlink(resolv);
+		remove_unrecorded(run_dir, project, ctr);
 		return 0;
 	}
 	/* the veth goes with the namespace, but do not count on that: a
@@ -478,8 +510,6 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 		r = net_netns_remove(path, err);
 	if (r == 0) {
 		lease_drop(run_dir, project, e.network, e.owner);
-		unlink(hosts);
-		unlink(resolv);
 		r = net_rec_remove(run_dir, project, "endpoints", ctr, err);
 	}
 	if (r == 0)

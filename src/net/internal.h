@@ -51,6 +51,8 @@ int net_recs_load(const char *run_dir, const char *project, struct net_rec **out
 		  lxr_err *err);
 int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, size_t *n,
 		 lxr_err *err);
+/* File names in one record directory (sorted, NULL-terminated). */
+char **net_rec_names(const char *run_dir, const char *project, const char *kind);
 int net_rec_save(const char *run_dir, const char *project, const char *kind, const char *name,
 		 const char *text, lxr_err *err);
 int net_rec_remove(const char *run_dir, const char *project, const char *kind, const char *name,

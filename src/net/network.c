@@ -324,9 +324,9 @@ static void netns_sweep(const char *run_dir, const char *project)
 int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
-	struct ep_rec *eps = NULL;
+	_cleanup_strv_ char **eps = NULL;
 	struct net_rec *nets = NULL;
-	size_t ne = 0, n = 0;
+	size_t n = 0;
 	char prefix[32];
 	_cleanup_free_ char *batch = NULL;
 	lxr_err e2;
@@ -335,19 +335,16 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	if (lock < 0)
 		return -1;
 	/* Endpoints first (they hold the networks), each on its own: one that
-	 * fails must not keep the others alive. */
-	if (net_eps_load(run_dir, project, &eps, &ne, err) < 0)
-		ret = -1;
-	for (size_t i = 0; i < ne; i++) {
-		if (net_endpoint_remove_locked(run_dir, project, eps[i].container, false, &e2) <
-			0 &&
+	 * fails must not keep the others alive. By file name, so a damaged
+	 * record goes too. */
+	eps = net_rec_names(run_dir, project, "endpoints");
+	for (size_t i = 0; eps[i]; i++) {
+		if (net_endpoint_remove_locked(run_dir, project, eps[i], false, &e2) < 0 &&
 		    ret == 0) {
 			*err = e2;
 			ret = -1;
 		}
-		net_ep_free(&eps[i]);
 	}
-	free(eps);
 	if (net_recs_load(run_dir, project, &nets, &n, ret < 0 ? &e2 : err) < 0)
 		ret = -1;
 	for (size_t i = 0; i < n; i++) {

@@ -266,24 +266,33 @@ int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, 
 {
 	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "endpoints");
 	_cleanup_strv_ char **names = list_dir(dir);
-	size_t cnt = lxr_strv_len(names);
+	size_t cnt = lxr_strv_len(names), k = 0;
 	struct ep_rec *v = lxr_xcalloc(cnt + 1, sizeof(*v));
 
+	(void)err;
 	for (size_t i = 0; i < cnt; i++) {
 		_cleanup_free_ char *text = NULL;
-		if (read_rec(run_dir, project, "endpoints", names[i], &text, err) < 0 ||
-		    net_ep_parse(text, &v[i], err) < 0) {
-			lxr_err_wrap(err, "endpoint %s/%s", project, names[i]);
-			for (size_t j = 0; j <= i; j++)
-				net_ep_free(&v[j]);
-			free(v);
-			return -1;
+		lxr_err bad;
+		/* A damaged record must not stop the whole project: it is left
+		 * out here, its lease is freed as ownerless, and the cleanup
+		 * removes its objects by name. */
+		if (read_rec(run_dir, project, "endpoints", names[i], &text, &bad) < 0 ||
+		    net_ep_parse(text, &v[k], &bad) < 0) {
+			lxr_warn("endpoint %s/%s: %s (ignored)", project, names[i], bad.msg);
+			net_ep_free(&v[k]);
+			continue;
 		}
-		v[i].container = lxr_xstrdup(names[i]);
+		v[k++].container = lxr_xstrdup(names[i]);
 	}
 	*out = v;
-	*n = cnt;
+	*n = k;
 	return 0;
+}
+
+char **net_rec_names(const char *run_dir, const char *project, const char *kind)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, kind);
+	return list_dir(dir);
 }
 
 int net_rec_save(const char *run_dir, const char *project, const char *kind, const char *name,

@@ -185,4 +185,17 @@ rm -rf "$LXR_RUN_DIR/tstack/.net/networks" "$LXR_RUN_DIR/tstack/.net/endpoints" 
 [ "$(lxr_links)" = "$LINKS0" ] || fail "links left without records: $(lxr_links | tr '\n' ' ')"
 [ "$(lxr_chains)" = "$CHAINS0" ] || fail "chains left without records: $(lxr_chains | tr '\n' ' ')"
 ! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left without records"
-pass "the project cleanup finds lxr's links by alias and name when the records are gone"
+"$DRV" up "$LXR_RUN_DIR" tstack torn
+"$DRV" attach "$LXR_RUN_DIR" tstack torn svc-1 >/dev/null
+"$DRV" attach "$LXR_RUN_DIR" tstack torn svc-2 >/dev/null
+echo "veth lxr" > "$LXR_RUN_DIR/tstack/.net/endpoints/svc-1"
+printf 'lxr-leases 1 10.' > "$LXR_RUN_DIR/tstack/.net/leases/torn"
+read -r ip3 _ <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack torn svc-3 2>"$TEST_TMP/torn.err")"
+expect_grep "$(cat "$TEST_TMP/torn.err")" "rebuilding it from the endpoint records" "a torn lease file is said"
+ip2=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR/tstack/.net/endpoints/svc-2")
+[ -n "$ip3" ] && [ "$ip3" != "$ip2" ] || fail "after a torn lease file svc-3 got $ip3, svc-2 holds $ip2"
+"$DRV" cleanup "$LXR_RUN_DIR" tstack
+[ "$(lxr_links)" = "$LINKS0" ] || fail "links left after damaged records: $(lxr_links | tr '\n' ' ')"
+! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left after damaged records"
+[ ! -e "$LXR_RUN_DIR/tstack/.net" ] || fail "cleanup left $(find "$LXR_RUN_DIR/tstack/.net")"
+pass "the project cleanup finds lxr's links by alias and name when records are gone or damaged; a torn lease file is rebuilt"

@@ -72,12 +72,33 @@ got=$(busybox wget -q -O - "http://$HOSTIP:18081/" 2>&1) || true
 if timeout 5 busybox wget -q -O - "http://$HOSTIP:18080/" >/dev/null 2>&1; then
 	fail "a port published on 127.0.0.1 answered on $HOSTIP"
 fi
+# another host: a namespace behind its own link to this one (test objects,
+# lxrt-named, not lxr's), reaching the published port on the host's address
+# there: prerouting DNAT and forwarding
+peer=lxrt$$
+ip netns add "$peer"
+at_exit ip netns del "$peer"
+ip link add "${peer}h" type veth peer name "${peer}p" netns "$peer"
+at_exit ip link del "${peer}h"
+ip addr add 198.51.100.1/30 dev "${peer}h"
+ip link set "${peer}h" up
+ip -n "$peer" addr add 198.51.100.2/30 dev "${peer}p"
+ip -n "$peer" link set "${peer}p" up
+ip -n "$peer" link set lo up
+got=""
+for _ in $(seq 50); do got=$(ip netns exec "$peer" busybox wget -q -O - http://198.51.100.1:18081/ 2>/dev/null) && break; sleep 0.1; done
+[ "$got" = "hello published" ] || fail "-p 18081:80 from another host: got [$got]"
+if ip netns exec "$peer" timeout 5 busybox wget -q -O - http://198.51.100.1:18080/ >/dev/null 2>&1; then
+	fail "a port published on 127.0.0.1 answered another host"
+fi
+ip link del "${peer}h"
+ip netns del "$peer"
 run run --rm --name "$(cname hairpin)" "$ROOTFS" /bin/sh -c "$(fetch "http://$HOSTIP:18081/")"
 expect_out "hello published" "hairpin: a container on the bridge through the host's published port"
 run run --rm --name "$(cname dup)" -p 18081:80 "$ROOTFS" true
 expect_rc 125 "a host port published twice"
 expect_grep "$ERR" "18081/tcp is already published by _run/$pub" "the holder is named"
-pass "published ports answer on 127.0.0.1, the host's address and from containers (hairpin)"
+pass "published ports answer on 127.0.0.1, the host's address, from another host and from containers (hairpin)"
 
 # ---- an internal network --------------------------------------------------------
 "$DRV" up "$LXR_RUN_DIR" _run tint internal

@@ -375,7 +375,9 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	if (r == 0)
 		r = wire(run_dir, project, net, e, sk, err);
 	net_nl_close(sk);
-	if (r == 0)
+	/* the rules follow from published ports only: without any, this
+	 * endpoint changes none (and spares an nft run) */
+	if (r == 0 && e->n_ports)
 		r = net_nft_sync(run_dir, project, err);
 	return r;
 }
@@ -512,7 +514,7 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 		lease_drop(run_dir, project, e.network, e.owner);
 		r = net_rec_remove(run_dir, project, "endpoints", ctr, err);
 	}
-	if (r == 0)
+	if (r == 0 && e.n_ports)
 		r = net_nft_sync(run_dir, project, err);
 	if (r == 0)
 		hosts_refresh(run_dir, project, e.network);

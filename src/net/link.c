@@ -129,9 +129,18 @@ int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uin
 	if (mtu)
 		rtnl_link_set_mtu(l, (unsigned)mtu);
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if (r < 0 && r != -NLE_EXIST)
+	if (r == -NLE_EXIST) {
+		/* ours from an earlier run, or someone else's: never adopt that */
+		char have[256];
+		if (net_link_owner(sk, name, have, sizeof(have)) && strcmp(have, alias))
+			return lxr_fail(err, EEXIST,
+					"link %s exists and is not lxr's (alias \"%s\")", name,
+					have),
+			       lxr_err_hint(err, "remove or rename it, or the network's record");
+	} else if (r < 0) {
 		return nl_fail(err, r, "create bridge %s", name),
 		       lxr_err_hint(err, "lxr needs the kernel's bridge driver (CONFIG_BRIDGE)");
+	}
 	if (link_set(sk, name, alias, 0, true, err) < 0)
 		return -1;
 	r = rtnl_link_get_kernel(sk, 0, name, &got);

@@ -214,7 +214,7 @@ printf 'lxr-leases 1 10.' > "$LXR_RUN_DIR/tstack/.net/leases/torn"
 read -r ip3 _ <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack torn svc-3 2>"$TEST_TMP/torn.err")"
 expect_grep "$(cat "$TEST_TMP/torn.err")" "rebuilding it from the endpoint records" "a torn lease file is said"
 ip2=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR/tstack/.net/endpoints/svc-2")
-[ -n "$ip3" ] && [ "$ip3" != "$ip2" ] || fail "after a torn lease file svc-3 got $ip3, svc-2 holds $ip2"
+{ [ -n "$ip3" ] && [ "$ip3" != "$ip2" ]; } || fail "after a torn lease file svc-3 got $ip3, svc-2 holds $ip2"
 "$DRV" cleanup "$LXR_RUN_DIR" tstack
 [ "$(lxr_links)" = "$LINKS0" ] || fail "links left after damaged records: $(lxr_links | tr '\n' ' ')"
 ! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left after damaged records"

@@ -38,7 +38,7 @@ set -euo pipefail
 lxr=$1 work=$2 runs=$3
 if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/result.json" \
-	-n "lxr run --rm" "$lxr run --rm --name lxr-bench $work/bundle/rootfs /bin/true" \
+	-n "lxr run --rm" "$lxr run --rm --network none --name lxr-bench $work/bundle/rootfs /bin/true" \
 	-n "crun run" "crun run -b $work/bundle lxr-bench-crun"
 IN
 python3 - "$work/result.json" <<'PY'

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 
 #include "cli/cli.h"
+#include "cli/run_net.h"
 #include "lxr/runtime.h"
 
 static const char usage_text[] = "usage: lxr rm [-f] NAME...\n"
@@ -55,6 +56,8 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 	/* What an lxr that died could not remove: its cgroup and its layer. */
 	if (rt_cgroup_open("_run", name, &cg, err) == 0 && rt_cgroup_destroy(cg, err) < 0)
 		return lxr_err_wrap(err, "remove container %s", name);
+	if (run_net_remove(name, err) < 0)
+		return -1;
 	if (lxr_rm_rf(dir, err) < 0)
 		return lxr_err_wrap(err, "remove container %s", name);
 	return 0;

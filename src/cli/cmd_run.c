@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "cli/cli.h"
+#include "cli/run_net.h"
 #include "cli/run_opts.h"
 
 /* docker's exit codes for its own failures */
@@ -44,15 +45,21 @@ static int run_foreground(struct run_opts *o)
 	lxr_err err;
 	int r, code;
 
+	if (run_net_setup(o, &err) < 0)
+		return lxr_err_print(&err), EXIT_LXR;
 	r = rt_container_start(&o->spec, root, &io, &c, &err);
 	if (r < 0) {
 		lxr_err_print(&err);
+		run_net_teardown(o);
 		return start_code(r);
 	}
 	code = rt_container_exit_code(rt_container_attach(c, io.pty_master, o->interactive, &err));
 	if (io.pty_master >= 0)
 		close(io.pty_master);
 	report_oom(c, o);
+	/* before the container's directory goes: a watcher that takes that as
+	 * "gone" must find its network gone too */
+	run_net_teardown(o);
 	if (rt_container_destroy(c, o->rm, &err) < 0)
 		lxr_err_print(&err);
 	return code;
@@ -83,8 +90,11 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	dup2(logfd, STDOUT_FILENO);
 	dup2(logfd, STDERR_FILENO);
 	io.fds[1] = io.fds[2] = logfd;
+	if (run_net_setup(o, &err) < 0)
+		goto failed;
 	r = rt_container_start(&o->spec, root, &io, &c, &err);
 	if (r < 0) {
+		run_net_teardown(o);
 		(void)!write(report, &r, sizeof(r));
 		(void)!write(report, &err, sizeof(err));
 		_exit(1);
@@ -94,6 +104,7 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	r = rt_container_exit_code(rt_container_attach(c, io.pty_master, false, &err));
 	report_oom(c, o);
 	fprintf(stderr, "lxr: container %s exited with code %d\n", o->name, r);
+	run_net_teardown(o);
 	rt_container_destroy(c, o->rm, &err);
 	_exit(0);
 failed:

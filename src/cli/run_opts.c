@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/run_image.h"
+#include "cli/run_net.h"
 #include "cli/run_opts.h"
 #include "lxr/plan.h"
 #include "config/text.h"
@@ -33,8 +34,11 @@ static const char usage_text[] =
 	"  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
 	"      --cpus N         CPU limit (e.g. 0.5, 2)\n"
 	"      --pids-limit N   maximum number of processes (-1: unlimited)\n"
-	"      --network MODE   none (a private loopback, the default for now) or\n"
-	"                       ns:PATH (join the network namespace at PATH)\n"
+	"      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
+	"                       NAME (a network of that name, made on first use; its\n"
+	"                       containers find each other by name), none (only a\n"
+	"                       private loopback), ns:PATH (join that network namespace)\n"
+	"  -p, --publish [IP:]HOSTPORT:PORT[/udp]  publish a port (ranges: 8000-8010)\n"
 	"  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file\n"
 	"      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
 	"      --read-only      mount the container's root read-only\n"
@@ -57,7 +61,7 @@ static const struct option longopts[] = {
 	{"volume", required_argument, NULL, 'v'},      {"tmpfs", required_argument, NULL, OPT_TMPFS},
 	{"read-only", no_argument, NULL, OPT_RO},      {"cap-add", required_argument, NULL, OPT_CAPADD},
 	{"cap-drop", required_argument, NULL, OPT_CAPDROP}, {"init", no_argument, NULL, OPT_INIT},
-	{"no-init", no_argument, NULL, OPT_NOINIT},    {"help", no_argument, NULL, OPT_HELP},
+	{"no-init", no_argument, NULL, OPT_NOINIT},    {"publish", required_argument, NULL, 'p'},    {"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -263,6 +267,8 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 		o->spec.resources.pids_limit = n > 0 ? n : 0;
 		return 0;
 	case OPT_NET:
+		free(o->network);
+		o->network = lxr_xstrdup(arg);
 		/* podman's ns:PATH joins an existing network namespace */
 		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/') {
 			o->spec.ns[LXR_NS_NET].create = false;
@@ -270,12 +276,10 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 			o->spec.ns[LXR_NS_NET].join_path = lxr_xstrdup(arg + 3);
 			return 0;
 		}
-		if (strcmp(arg, "none"))
-			return lxr_fail(err, 0, "--network \"%s\": not supported yet", arg),
-			       lxr_err_hint(err, "use \"none\" (a private loopback) or ns:PATH (join "
-						 "a network namespace) until bridge networking lands");
-		o->spec.ns[LXR_NS_NET].create = true;
-		return 0;
+		return run_net_check_mode(arg, err);
+	case 'p':
+		lxr_strv_push(&o->publish, lxr_xstrdup(arg));
+		return run_net_check_publish(arg, err);
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
 	case OPT_RO: o->spec.readonly_root = true; return 0;
@@ -373,7 +377,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
-	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:p:", longopts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			fputs(usage_text, stdout);
 			return 1;
@@ -401,5 +405,7 @@ void run_opts_free(struct run_opts *o)
 	free(o->name);
 	free(o->user);
 	free(o->rootfs);
+	free(o->network);
+	lxr_strv_free(o->publish);
 	rt_spec_free(&o->spec);
 }

@@ -10,6 +10,8 @@ struct run_opts {
 	char *name;
 	char *user;
 	char *rootfs; /* absolute */
+	char *network;	/* --network as given (NULL: bridge); see run_net.h */
+	char **publish; /* -p values, checked */
 	struct lxr_spec spec;
 };
 

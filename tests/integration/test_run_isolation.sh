@@ -30,7 +30,7 @@ for d in bin etc proc sys dev tmp; do echo "$OUT" | grep -qx "$d" || fail "ls / 
 echo "$OUT" | grep -qx work && fail "host's / visible"
 pass "ls / shows the rootfs"
 
-run run --rm --name "$(cname net)" "$ROOTFS" /bin/sh -c 'ls /sys/class/net; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "'
+run run --rm --network none --name "$(cname net)" "$ROOTFS" /bin/sh -c 'ls /sys/class/net; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "'
 expect_out "$(printf 'lo\nlo')" "network namespace has only lo"
 run run --rm --name "$(cname lo)" "$ROOTFS" /bin/sh -c 'ip -o link show lo | grep -q UP && ping -c1 -W1 127.0.0.1 >/dev/null && echo up'
 expect_out up "loopback is up"

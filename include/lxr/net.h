@@ -1,0 +1,185 @@
+/* lxr net layer: bridges, veth pairs, addresses and routes (libnl-route-3),
+ * the IP allocator and its leases, NAT and published ports (nft), and the
+ * /etc/hosts and resolv.conf a container sees. docs/networking.md has the
+ * layout on disk, the nft table, and the decisions behind them.
+ *
+ * Model: a *network* is one Linux bridge with one IPv4 subnet, owned by a
+ * project (a stack, or "_run" for `lxr run`). An *endpoint* is one container
+ * instance's attachment: a persistent network namespace (bind-mounted file,
+ * like `ip netns add`) holding eth0, whose veth peer sits on the bridge. The
+ * runtime joins that namespace (spec->ns[LXR_NS_NET].join_path). A restarted
+ * container keeps its endpoint, so it keeps its address.
+ *
+ * Every call that changes the system takes <run_dir>/.net.lock (flock), so
+ * several lxr processes sharing a network are serialised. Everything made is
+ * recorded below <run_dir>/<project>/.net/ before it is made, so a failure
+ * half-way, a removal, and net_project_cleanup after a crash all unwind it. */
+#ifndef LXR_NET_H
+#define LXR_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lxr/util.h"
+
+/* ---- addresses ------------------------------------------------------------ */
+/* IPv4 addresses are host-order uint32_t throughout this header. */
+struct lxr_subnet {
+	uint32_t addr; /* network address */
+	int prefix;    /* 8..30 */
+};
+
+/* "10.89.0.0/24" (host bits must be zero). */
+int net_subnet_parse(const char *s, struct lxr_subnet *out, lxr_err *err);
+int net_ip_parse(const char *s, uint32_t *out, lxr_err *err);
+/* buf of at least 16 / 19 bytes; returns buf. */
+const char *net_ip_str(uint32_t ip, char *buf);
+const char *net_subnet_str(const struct lxr_subnet *s, char *buf);
+bool net_subnet_overlaps(const struct lxr_subnet *a, const struct lxr_subnet *b);
+
+/* Where automatic subnets come from: pool split into blocks of /size
+ * (default 10.89.0.0/16 in /24s; lxr.conf's `network_pool` later). */
+struct lxr_net_pool {
+	struct lxr_subnet range;
+	int size;
+};
+void net_pool_default(struct lxr_net_pool *pool);
+/* The first block of pool overlapping none of used[0..n). ENOSPC when all
+ * are taken. Pure: the caller gathers host routes and lxr's own networks. */
+int net_pool_pick(const struct lxr_net_pool *pool, const struct lxr_subnet *used, size_t n,
+		  struct lxr_subnet *out, lxr_err *err);
+
+/* ---- the IP allocator ------------------------------------------------------
+ * One per network. O(1) alloc, release and reserve: a state byte per
+ * address, an intrusive doubly linked FIFO of free addresses (allocation takes
+ * the head, release appends at the tail, so a freed address is reused last),
+ * and a hash from owner to address. An owner is a string naming what holds
+ * the address across restarts ("project/service/instance", or "_run/NAME").
+ * A released address keeps its last owner as a hint: if that owner asks again
+ * before the address was handed to someone else, it gets the same one back.
+ * The network address, the gateway and the broadcast address are never
+ * handed out. */
+struct lxr_ipam;
+
+int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_ipam **out,
+		 lxr_err *err);
+void net_ipam_free(struct lxr_ipam *ipam);
+/* owner's current address if it holds one; else its hinted address if that
+ * is still free; else the head of the free FIFO. ENOSPC when none is left. */
+int net_ipam_alloc(struct lxr_ipam *ipam, const char *owner, uint32_t *addr, lxr_err *err);
+/* A static address (Compose ipv4_address): EADDRINUSE naming the holder if
+ * another owner has it, EINVAL if it is outside the range or reserved. An
+ * owner holding another address moves to this one. */
+int net_ipam_reserve(struct lxr_ipam *ipam, const char *owner, uint32_t addr, lxr_err *err);
+/* Give owner's address back (to the FIFO tail). false if it held none. */
+bool net_ipam_release(struct lxr_ipam *ipam, const char *owner);
+/* owner's current lease, if any. */
+bool net_ipam_lookup(const struct lxr_ipam *ipam, const char *owner, uint32_t *addr);
+size_t net_ipam_in_use(const struct lxr_ipam *ipam);
+size_t net_ipam_capacity(const struct lxr_ipam *ipam);
+/* Free every lease whose owner alive() says is gone; returns how many. */
+size_t net_ipam_reconcile(struct lxr_ipam *ipam, bool (*alive)(const char *owner, void *ctx),
+			  void *ctx);
+/* Call fn for every lease (owner, address), in address order. */
+void net_ipam_each(const struct lxr_ipam *ipam,
+		   void (*fn)(const char *owner, uint32_t addr, void *ctx), void *ctx);
+
+/* Lease file text: a header with the subnet, one line per lease and per
+ * hinted free address (in FIFO order), and an "end N" trailer that marks
+ * the file complete. Parsing a file without its trailer or with a bad line
+ * fails with EBADMSG (torn or damaged: the caller rebuilds from endpoint
+ * records); one for another subnet fails with ESTALE. */
+char *net_ipam_dump(const struct lxr_ipam *ipam);
+int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t gateway,
+		  struct lxr_ipam **out, lxr_err *err);
+
+/* ---- published ports -------------------------------------------------------- */
+struct lxr_port {
+	uint32_t host_ip; /* 0: every host address */
+	uint16_t host_port, host_end;
+	uint16_t ctr_port, ctr_end;
+	bool udp;
+};
+/* docker -p: [IP:]HOSTPORT[-END]:CPORT[-END][/tcp|udp]. A host port is
+ * required (lxr does not pick one). Ranges must have the same length. */
+int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err);
+
+/* ---- name resolution (pure) --------------------------------------------------- */
+struct lxr_host_entry {
+	uint32_t ip;
+	char **names; /* first is the canonical name */
+};
+/* /etc/hosts: localhost lines, then one line per entry. */
+char *net_hosts_render(const struct lxr_host_entry *e, size_t n);
+/* The container's resolv.conf from the host's (host_text). Loopback
+ * nameservers (127.0.0.0/8, ::1) cannot be reached from the container's own
+ * namespace; they are replaced by the non-loopback nameservers of
+ * upstream_text (systemd-resolved's /run/systemd/resolve/resolv.conf), when
+ * given. Nothing public is made up: if no usable nameserver is left, the
+ * file has none and *no_dns is set so the caller can warn. */
+char *net_resolv_render(const char *host_text, const char *upstream_text, bool *no_dns);
+
+/* ---- networks and endpoints ----------------------------------------------------- */
+struct lxr_net_config {
+	const char *name;    /* network name within the project */
+	const char *subnet;  /* "10.89.5.0/24", or NULL: from the pool */
+	const char *gateway; /* NULL: first host address */
+	bool internal;       /* no masquerade, no route out, no forwarding */
+	bool ephemeral;      /* removed when its last endpoint goes (lxr run) */
+	int mtu;             /* 0: the MTU of the host's default-route interface */
+};
+
+/* Make the network exist (idempotent): record, bridge with the gateway
+ * address, nft rules, ip_forward when it needs one. */
+int net_network_up(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
+		   const struct lxr_net_pool *pool, lxr_err *err);
+/* Remove the network's bridge, rules, leases and record. EBUSY while
+ * endpoints use it. */
+int net_network_remove(const char *run_dir, const char *project, const char *name, lxr_err *err);
+
+struct lxr_endpoint_config {
+	const char *network;
+	const char *container; /* endpoint name (container/instance), a file name */
+	const char *owner;     /* lease owner; NULL: "<project>/<container>" */
+	const char *static_ip; /* ipv4_address, or NULL */
+	const struct lxr_port *ports;
+	size_t n_ports;
+	char *const *names; /* host names for /etc/hosts (NULL: container) */
+	bool peer_names;    /* list the network's other endpoints in hosts */
+	/* The process that will remove the endpoint (lxr run's monitor, a
+	 * stack's supervisor), or 0. If it dies without doing so, the next
+	 * endpoint change in the project removes the endpoint. */
+	int holder;
+	/* Make the network (as net_network_up) if it does not exist, under the
+	 * same lock, so a concurrent last user cannot remove it in between. */
+	const struct lxr_net_config *create;
+	const struct lxr_net_pool *pool;
+};
+
+struct lxr_endpoint {
+	char *netns_path; /* bind-mounted namespace file to join */
+	char *hosts_path; /* files to bind over /etc/hosts and /etc/resolv.conf */
+	char *resolv_path;
+	uint32_t ip, gateway;
+	int prefix;
+};
+
+/* Attach container to network: persistent netns, veth, address, routes,
+ * lease, ports. If the endpoint exists already (a restart) it is returned
+ * as it is, with the same address. On failure nothing it made is left. */
+int net_endpoint_add(const char *run_dir, const char *project,
+		     const struct lxr_endpoint_config *cfg, struct lxr_endpoint *out, lxr_err *err);
+/* Undo net_endpoint_add in reverse: ports, veth, netns mount and file,
+ * lease; an ephemeral network with no endpoint left goes too. A missing
+ * endpoint is no error. */
+int net_endpoint_remove(const char *run_dir, const char *project, const char *container,
+			lxr_err *err);
+void net_endpoint_free(struct lxr_endpoint *ep);
+
+/* After a crash: remove everything recorded for project in run_dir
+ * (endpoints, their links and netns mounts, nft chains, leases, bridges,
+ * records). Safe to run when nothing is left. */
+int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err);
+
+#endif

@@ -1,0 +1,128 @@
+/* lxr run's networking, docker's way: by default the container joins the
+ * "lxr" bridge network (docker's default bridge: an address, a way out
+ * through NAT, published ports, but no names of other containers); a named
+ * network (--network NAME, made on first use) also lists every container on
+ * it in /etc/hosts; none keeps a private loopback; ns:PATH joins a namespace
+ * made elsewhere. Both lxr run networks live in the "_run" project and go
+ * away with their last container. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "cli/run_net.h"
+#include "cli/run_opts.h"
+#include "lxr/net.h"
+#include "lxr/plan.h"
+
+#define RUN_PROJECT     "_run"
+#define DEFAULT_NETWORK "lxr"
+
+static bool valid_net_name(const char *s)
+{
+	if (!*s || strlen(s) > 64 || *s == '.' || *s == '-' || *s == '_')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	       strlen(s);
+}
+
+int run_net_check_mode(const char *mode, lxr_err *err)
+{
+	if (!valid_net_name(mode))
+		return lxr_fail(err, 0,
+				"--network \"%s\": expected bridge, none, ns:PATH or a "
+				"network name (letters, digits, '_', '.', '-')",
+				mode);
+	return 0;
+}
+
+int run_net_check_publish(const char *spec, lxr_err *err)
+{
+	struct lxr_port p;
+	return net_port_parse(spec, &p, err);
+}
+
+/* The network this run uses, or NULL for none / ns:PATH. */
+static const char *network_of(const struct run_opts *o)
+{
+	if (o->network && (!strcmp(o->network, "none") || lxr_str_has_prefix(o->network, "ns:")))
+		return NULL;
+	if (!o->network || !strcmp(o->network, "bridge"))
+		return DEFAULT_NETWORK;
+	return o->network;
+}
+
+static bool user_mounted(const struct lxr_spec *s, const char *dst)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(s->mounts[i].destination, dst))
+			return true;
+	return false;
+}
+
+static void point_spec(struct run_opts *o, const struct lxr_endpoint *ep)
+{
+	struct lxr_spec *s = &o->spec;
+
+	s->ns[LXR_NS_NET].create = false;
+	free(s->ns[LXR_NS_NET].join_path);
+	s->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep->netns_path);
+	/* after the runtime's own /etc binds, so these win; a user's -v on
+	 * the same path wins over both */
+	if (!user_mounted(s, "/etc/hosts"))
+		plan_spec_add_mount(s, "/etc/hosts", "bind", ep->hosts_path, MS_BIND, NULL);
+	if (!user_mounted(s, "/etc/resolv.conf"))
+		plan_spec_add_mount(s, "/etc/resolv.conf", "bind", ep->resolv_path, MS_BIND, NULL);
+}
+
+int run_net_setup(struct run_opts *o, lxr_err *err)
+{
+	const char *net = network_of(o);
+	size_t np = lxr_strv_len(o->publish);
+	_cleanup_free_ struct lxr_port *ports = np ? lxr_xcalloc(np, sizeof(*ports)) : NULL;
+	char *names[3] = {o->name, NULL, NULL};
+	struct lxr_net_config nc = {.name = net, .ephemeral = true};
+	struct lxr_endpoint_config ec = {
+	    .network = net,
+	    .container = o->name,
+	    .names = names,
+	    .holder = getpid(),
+	    .create = &nc,
+	    .n_ports = np,
+	    .ports = ports,
+	    /* docker: only user-defined networks resolve container names */
+	    .peer_names = net && strcmp(net, DEFAULT_NETWORK)};
+	struct lxr_endpoint ep;
+
+	if (!net) {
+		if (np)
+			return lxr_fail(err, 0, "-p needs a bridge network, not --network %s",
+					o->network ? o->network : "ns:PATH");
+		return 0;
+	}
+	for (size_t i = 0; i < np; i++)
+		if (net_port_parse(o->publish[i], &ports[i], err) < 0)
+			return -1;
+	if (o->spec.hostname && strcmp(o->spec.hostname, o->name))
+		names[1] = o->spec.hostname;
+	if (net_endpoint_add(lxr_run_dir(), RUN_PROJECT, &ec, &ep, err) < 0)
+		return -1;
+	point_spec(o, &ep);
+	net_endpoint_free(&ep);
+	return 0;
+}
+
+void run_net_teardown(struct run_opts *o)
+{
+	lxr_err err;
+
+	if (!network_of(o))
+		return;
+	if (net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, o->name, &err) < 0)
+		lxr_err_print(&err);
+}
+
+int run_net_remove(const char *name, lxr_err *err)
+{
+	return net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, name, err);
+}

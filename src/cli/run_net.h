@@ -1,0 +1,23 @@
+/* `lxr run --network NAME|bridge|none|ns:PATH` and `-p`, on the net layer. */
+#ifndef LXR_CLI_RUN_NET_H
+#define LXR_CLI_RUN_NET_H
+
+#include "lxr/util.h"
+
+struct run_opts;
+
+/* Check a --network value / a -p value at parse time (nothing is made). */
+int run_net_check_mode(const char *mode, lxr_err *err);
+int run_net_check_publish(const char *spec, lxr_err *err);
+/* Before rt_container_start, in the process that will also call
+ * run_net_teardown: make the network if needed and the container's endpoint,
+ * and point o->spec at its namespace and its /etc/hosts and resolv.conf. */
+int run_net_setup(struct run_opts *o, lxr_err *err);
+/* After rt_container_destroy (or a failed start): remove the endpoint, and
+ * the network with it if it was the last one there. Prints its errors. */
+void run_net_teardown(struct run_opts *o);
+/* lxr rm NAME: the endpoint an lxr that died could not remove (no error
+ * when there is none). */
+int run_net_remove(const char *name, lxr_err *err);
+
+#endif

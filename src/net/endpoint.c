@@ -1,0 +1,548 @@
+/* Endpoints: one container instance on one network. The order of making is
+ * lease, record, namespace, veth, addresses, files, rules; removal walks it
+ * backwards and tolerates every step already being gone, so the same code
+ * undoes a failure half-way, a normal exit, and a crash found later. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "net/internal.h"
+
+struct alive_ctx {
+	const char *run_dir, *project;
+	struct ep_rec *eps;
+	size_t n;
+};
+
+/* A lease's owner is alive while an endpoint record names it and that
+ * endpoint's namespace is still mounted: a container between restarts keeps
+ * both; a crash leaves the record but the cleanup takes the namespace. */
+static bool owner_alive(const char *owner, void *p)
+{
+	struct alive_ctx *c = p;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->eps[i].owner, owner))
+			continue;
+		_cleanup_free_ char *ns = net_proj_dir(c->run_dir, c->project, "netns");
+		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, c->eps[i].container);
+		return net_netns_alive(path);
+	}
+	return false;
+}
+
+static void eps_free(struct ep_rec *eps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		net_ep_free(&eps[i]);
+	free(eps);
+}
+
+static int leases_load(const char *run_dir, const char *project, const struct net_rec *net,
+		       struct lxr_ipam **out, lxr_err *err)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "leases");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, net->name);
+	_cleanup_free_ char *text = NULL;
+	struct alive_ctx ac = {run_dir, project, NULL, 0};
+	size_t len, freed;
+	int r;
+
+	if (net_eps_load(run_dir, project, &ac.eps, &ac.n, err) < 0)
+		return -1;
+	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, err);
+	if (r == 0)
+		r = net_ipam_load(text, &net->subnet, net->gateway, out, err);
+	if (r < 0 && (err->errnum == EBADMSG || err->errnum == ESTALE || err->errnum == ENOENT)) {
+		if (err->errnum != ENOENT)
+			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, err->msg);
+		r = net_ipam_new(&net->subnet, net->gateway, out, err);
+		for (size_t i = 0; r == 0 && i < ac.n; i++)
+			if (!strcmp(ac.eps[i].network, net->name) &&
+			    owner_alive(ac.eps[i].owner, &ac))
+				r = net_ipam_reserve(*out, ac.eps[i].owner, ac.eps[i].ip, err);
+		if (r < 0 && *out) {
+			net_ipam_free(*out);
+			*out = NULL;
+		}
+	}
+	if (r == 0 && (freed = net_ipam_reconcile(*out, owner_alive, &ac)))
+		lxr_info("network %s: freed %zu lease(s) of containers that are gone", net->name,
+			 freed);
+	eps_free(ac.eps, ac.n);
+	return r < 0 ? lxr_err_wrap(err, "leases of network %s", net->name) : 0;
+}
+
+static int leases_save(const char *run_dir, const char *project, const char *name,
+		       const struct lxr_ipam *m, lxr_err *err)
+{
+	_cleanup_free_ char *text = net_ipam_dump(m);
+	return net_rec_save(run_dir, project, "leases", name, text, err);
+}
+
+static bool ranges_meet(const struct lxr_port *a, const struct lxr_port *b)
+{
+	return a->udp == b->udp && (!a->host_ip || !b->host_ip || a->host_ip == b->host_ip) &&
+	       a->host_port <= b->host_end && b->host_port <= a->host_end;
+}
+
+/* A host port can be published once per run dir (one DNAT would win). */
+static int ports_free(const char *run_dir, const struct lxr_endpoint_config *cfg, lxr_err *err)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+
+	for (size_t p = 0; projects[p]; p++) {
+		struct ep_rec *eps = NULL;
+		size_t n = 0;
+		int r = 0;
+		if (net_eps_load(run_dir, projects[p], &eps, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n && r == 0; i++)
+			for (size_t j = 0; j < eps[i].n_ports && r == 0; j++)
+				for (size_t k = 0; k < cfg->n_ports && r == 0; k++)
+					if (ranges_meet(&eps[i].ports[j], &cfg->ports[k]))
+						r = lxr_fail(err, EADDRINUSE,
+							     "host port %u/%s is already published "
+							     "by %s/%s",
+							     cfg->ports[k].host_port,
+							     cfg->ports[k].udp ? "udp" : "tcp",
+							     projects[p], eps[i].container);
+		eps_free(eps, n);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Bind-mounted files keep their inode: rewrite in place, never rename. */
+static int write_in_place(const char *path, const char *text, lxr_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", path);
+	if (write(fd, text, len) != (ssize_t)len)
+		return lxr_fail(err, errno ? errno : EIO, "write %s", path);
+	return 0;
+}
+
+static char *etc_path(const char *run_dir, const char *project, const char *ctr, const char *ext)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "etc");
+	return lxr_xasprintf("%s/%s.%s", dir, ctr, ext);
+}
+
+static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size_t n)
+{
+	struct lxr_host_entry *e = lxr_xcalloc(n + 1, sizeof(*e));
+	size_t k = 0;
+	char *text;
+
+	e[k++] = (struct lxr_host_entry){self->ip, self->names};
+	for (size_t i = 0; self->peer_names && i < n; i++)
+		if (strcmp(eps[i].container, self->container) &&
+		    !strcmp(eps[i].network, self->network))
+			e[k++] = (struct lxr_host_entry){eps[i].ip, eps[i].names};
+	text = net_hosts_render(e, k);
+	free(e);
+	return text;
+}
+
+/* Every endpoint's /etc/hosts on network (after one joined or left). */
+static void hosts_refresh(const char *run_dir, const char *project, const char *network)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+	lxr_err err;
+
+	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(eps[i].network, network))
+			continue;
+		_cleanup_free_ char *text = hosts_for(&eps[i], eps, n);
+		_cleanup_free_ char *path = etc_path(run_dir, project, eps[i].container, "hosts");
+		if (write_in_place(path, text, &err) < 0)
+			lxr_debug("%s", err.msg);
+	}
+	eps_free(eps, n);
+}
+
+static int resolv_write(const char *path, lxr_err *err)
+{
+	_cleanup_free_ char *host = NULL, *up = NULL, *text = NULL;
+	size_t len;
+	lxr_err ignored;
+	bool no_dns;
+	static bool warned;
+
+	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, &len, &ignored) < 0)
+		host = NULL;
+	/* systemd-resolved's list of the servers its stub forwards to */
+	if (lxr_read_file_at(AT_FDCWD, "/run/systemd/resolve/resolv.conf", &up, &len, &ignored) < 0)
+		up = NULL;
+	text = net_resolv_render(host, up, &no_dns);
+	if (no_dns && !warned && host && strstr(host, "nameserver")) {
+		warned = true;
+		lxr_warn("the host's only nameservers are on its loopback, which containers cannot "
+			 "reach; containers get no nameserver");
+	}
+	return write_in_place(path, text, err);
+}
+
+static int veth_pick(struct nl_sock *sk, const char *key, const char *alias, char *out,
+		     lxr_err *err)
+{
+	char have[256];
+
+	for (unsigned salt = 0; salt < 16; salt++) {
+		net_link_name(out, "lxr", key, salt);
+		if (!net_link_owner(sk, out, have, sizeof(have)))
+			return 0;
+		/* ours, left by a crash: made again */
+		if (!strcmp(have, alias))
+			return net_link_delete(sk, out, alias, err);
+	}
+	return lxr_fail(err, EEXIST, "no free veth name for %s", alias);
+}
+
+static void fill_out(const char *run_dir, const char *project, const struct ep_rec *e,
+		     const struct net_rec *net, struct lxr_endpoint *out)
+{
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+
+	out->netns_path = lxr_xasprintf("%s/%s", ns, e->container);
+	out->hosts_path = etc_path(run_dir, project, e->container, "hosts");
+	out->resolv_path = etc_path(run_dir, project, e->container, "resolv");
+	out->ip = e->ip;
+	out->gateway = net->gateway;
+	out->prefix = net->subnet.prefix;
+}
+
+/* The endpoint exists already and is whole: a restarted container. */
+/* e from the endpoint's record; false if there is none or it is damaged */
+static bool ep_load(const char *run_dir, const char *project, const char *ctr, struct ep_rec *e)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "endpoints");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, ctr);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	lxr_err err;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0 ||
+	    net_ep_parse(text, e, &err) < 0)
+		return false;
+	e->container = lxr_xstrdup(ctr);
+	return true;
+}
+
+/* The endpoint exists already and is whole: a restarted container. */
+static bool still_whole(const char *run_dir, const char *project, const char *ctr,
+			const char *network, struct ep_rec *e)
+{
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
+	_cleanup_free_ char *alias = net_link_alias(project, ctr);
+	struct nl_sock *sk = NULL;
+	char have[256] = "";
+	lxr_err err;
+	bool ok;
+
+	if (!ep_load(run_dir, project, ctr, e) || net_nl_open(&sk, &err) < 0)
+		return false;
+	ok = !strcmp(e->network, network) && net_netns_alive(path) &&
+	     net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias);
+	net_nl_close(sk);
+	return ok;
+}
+
+/* No readable record: a crash before it was written, or a damaged one. The
+ * veth's possible names are known, and its alias proves which is ours. */
+static void remove_unrecorded(const char *run_dir, const char *project, const char *ctr)
+{
+	_cleanup_free_ char *key = lxr_xasprintf("%s/%s/%s", run_dir, project, ctr);
+	_cleanup_free_ char *alias = net_link_alias(project, ctr);
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
+	struct nl_sock *sk = NULL;
+	char name[IFNAMSIZ];
+	lxr_err err;
+
+	if (net_nl_open(&sk, &err) == 0) {
+		for (unsigned salt = 0; salt < 16; salt++) {
+			net_link_name(name, "lxr", key, salt);
+			net_link_delete(sk, name, alias, &err);
+		}
+		net_nl_close(sk);
+	}
+	if (net_netns_remove(path, &err) < 0)
+		lxr_err_print(&err);
+	net_rec_remove(run_dir, project, "endpoints", ctr, &err);
+}
+
+static int lease_take(const char *run_dir, const char *project, const struct net_rec *net,
+		      struct ep_rec *e, const char *static_ip, lxr_err *err)
+{
+	struct lxr_ipam *m = NULL;
+	uint32_t want;
+	int r;
+
+	if (leases_load(run_dir, project, net, &m, err) < 0)
+		return -1;
+	if (static_ip) {
+		r = net_ip_parse(static_ip, &want, err);
+		if (r == 0)
+			r = net_ipam_reserve(m, e->owner, want, err);
+		e->ip = want;
+	} else {
+		r = net_ipam_alloc(m, e->owner, &e->ip, err);
+	}
+	if (r == 0)
+		r = leases_save(run_dir, project, net->name, m, err);
+	net_ipam_free(m);
+	return r;
+}
+
+static void lease_drop(const char *run_dir, const char *project, const char *network,
+		       const char *owner)
+{
+	struct net_rec net;
+	struct lxr_ipam *m = NULL;
+	lxr_err err;
+
+	if (net_rec_load(run_dir, project, network, &net, &err) < 0)
+		return;
+	if (leases_load(run_dir, project, &net, &m, &err) == 0) {
+		net_ipam_release(m, owner);
+		if (leases_save(run_dir, project, network, m, &err) < 0)
+			lxr_err_print(&err);
+		net_ipam_free(m);
+	}
+	net_rec_free(&net);
+}
+
+/* Kernel side of a new endpoint: namespace, veth, addresses, files. */
+static int wire(const char *run_dir, const char *project, const struct net_rec *net,
+		const struct ep_rec *e, struct nl_sock *sk, lxr_err *err)
+{
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+	_cleanup_free_ char *etc = net_proj_dir(run_dir, project, "etc");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, e->container);
+	_cleanup_free_ char *alias = net_link_alias(project, e->container);
+	_cleanup_free_ char *resolv = etc_path(run_dir, project, e->container, "resolv");
+	_cleanup_close_ int nsfd = -1;
+
+	if (lxr_mkdir_p(ns, 0700, err) < 0 || lxr_mkdir_p(etc, 0755, err) < 0 ||
+	    net_netns_create(path, err) < 0)
+		return -1;
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return lxr_fail(err, errno, "open %s", path);
+	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, net->mtu ? net->mtu : 1500, err) <
+		0 ||
+	    net_ns_configure(nsfd, e->ip, net->subnet.prefix, net->gateway, !net->internal, err) <
+		0)
+		return -1;
+	hosts_refresh(run_dir, project, net->name);
+	return resolv_write(resolv, err);
+}
+
+static int add_new(const char *run_dir, const char *project, const struct lxr_endpoint_config *cfg,
+		   const struct net_rec *net, struct ep_rec *e, lxr_err *err)
+{
+	_cleanup_free_ char *alias = net_link_alias(project, cfg->container);
+	_cleanup_free_ char *key = lxr_xasprintf("%s/%s/%s", run_dir, project, cfg->container);
+	_cleanup_free_ char *text = NULL;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if (cfg->n_ports && net->internal)
+		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
+				net->name);
+	if (ports_free(run_dir, cfg, err) < 0 ||
+	    lease_take(run_dir, project, net, e, cfg->static_ip, err) < 0 ||
+	    net_nl_open(&sk, err) < 0)
+		return -1;
+	r = veth_pick(sk, key, alias, e->veth, err);
+	if (r == 0) {
+		text = net_ep_text(e);
+		r = net_rec_save(run_dir, project, "endpoints", cfg->container, text, err);
+	}
+	if (r == 0)
+		r = wire(run_dir, project, net, e, sk, err);
+	net_nl_close(sk);
+	/* the rules follow from published ports only: without any, this
+	 * endpoint changes none (and spares an nft run) */
+	if (r == 0 && e->n_ports)
+		r = net_nft_sync(run_dir, project, err);
+	return r;
+}
+
+static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *cfg,
+			struct ep_rec *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->container = lxr_xstrdup(cfg->container);
+	e->network = lxr_xstrdup(cfg->network);
+	e->owner =
+	    cfg->owner ? lxr_xstrdup(cfg->owner) : lxr_xasprintf("%s/%s", project, cfg->container);
+	e->ports = cfg->n_ports ? lxr_xmalloc(cfg->n_ports * sizeof(*e->ports)) : NULL;
+	if (cfg->n_ports)
+		memcpy(e->ports, cfg->ports, cfg->n_ports * sizeof(*e->ports));
+	e->n_ports = cfg->n_ports;
+	if (cfg->names)
+		e->names = lxr_strv_dup(cfg->names);
+	else
+		lxr_strv_push(&e->names, lxr_xstrdup(cfg->container));
+	e->peer_names = cfg->peer_names;
+	e->holder = cfg->holder;
+	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
+}
+
+/* Endpoints whose holder died without removing them (a killed `lxr run`):
+ * nothing else will, so the next change in the project does. */
+static void gc_orphans(const char *run_dir, const char *project)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+	lxr_err err;
+
+	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!eps[i].holder || net_proc_start(eps[i].holder) == eps[i].holder_start)
+			continue;
+		lxr_info("removing the network endpoint of %s/%s: its lxr process %d is gone",
+			 project, eps[i].container, eps[i].holder);
+		if (net_endpoint_remove_locked(run_dir, project, eps[i].container, true, &err) < 0)
+			lxr_err_print(&err);
+	}
+	eps_free(eps, n);
+}
+
+int net_endpoint_add(const char *run_dir, const char *project,
+		     const struct lxr_endpoint_config *cfg, struct lxr_endpoint *out, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	struct net_rec net;
+	struct ep_rec e = {0};
+	lxr_err undo;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (lock < 0)
+		return -1;
+	gc_orphans(run_dir, project);
+	if (cfg->create && net_network_up_locked(run_dir, project, cfg->create, cfg->pool, err) < 0)
+		return lxr_err_wrap(err, "container %s", cfg->container);
+	if (net_rec_load(run_dir, project, cfg->network, &net, err) < 0)
+		return lxr_err_wrap(err, "container %s: network %s", cfg->container, cfg->network);
+	if (still_whole(run_dir, project, cfg->container, cfg->network, &e)) {
+		/* a restart by the same holder; another live one means the name
+		 * is taken, and its endpoint must stay as it is */
+		if (e.holder && e.holder != cfg->holder &&
+		    net_proc_start(e.holder) == e.holder_start)
+			r = lxr_fail(err, EEXIST, "endpoint %s is in use by process %d",
+				     cfg->container, e.holder);
+		else
+			fill_out(run_dir, project, &e, &net, out), r = 0;
+	} else {
+		net_ep_free(&e);
+		/* whatever an earlier life left goes first */
+		net_endpoint_remove_locked(run_dir, project, cfg->container, false, &undo);
+		ep_from_cfg(project, cfg, &e);
+		r = add_new(run_dir, project, cfg, &net, &e, err);
+		if (r < 0)
+			net_endpoint_remove_locked(run_dir, project, cfg->container, true, &undo);
+		else
+			fill_out(run_dir, project, &e, &net, out);
+	}
+	net_ep_free(&e);
+	net_rec_free(&net);
+	return r < 0 ? lxr_err_wrap(err, "container %s on network %s", cfg->container, cfg->network)
+		     : 0;
+}
+
+static bool network_unused(const char *run_dir, const char *project, const char *network)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+	bool unused = true;
+	lxr_err err;
+
+	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		unused &= strcmp(eps[i].network, network) != 0;
+	eps_free(eps, n);
+	return unused;
+}
+
+int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *ctr, bool gc,
+			       lxr_err *err)
+{
+	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
+	_cleanup_free_ char *alias = net_link_alias(project, ctr);
+	_cleanup_free_ char *hosts = etc_path(run_dir, project, ctr, "hosts");
+	_cleanup_free_ char *resolv = etc_path(run_dir, project, ctr, "resolv");
+	struct ep_rec e = {0};
+	struct net_rec net;
+	struct nl_sock *sk = NULL;
+	int r = 0;
+
+	unlink(hosts);
+	unlink(resolv);
+	if (!ep_load(run_dir, project, ctr, &e)) {
+		net_ep_free(&e);
+		remove_unrecorded(run_dir, project, ctr);
+		return 0;
+	}
+	/* the veth goes with the namespace, but do not count on that: a
+	 * process inside keeps the namespace (and eth0's peer) alive */
+	if (net_nl_open(&sk, err) == 0) {
+		r = net_link_delete(sk, e.veth, alias, err);
+		net_nl_close(sk);
+	}
+	if (r == 0)
+		r = net_netns_remove(path, err);
+	if (r == 0) {
+		lease_drop(run_dir, project, e.network, e.owner);
+		r = net_rec_remove(run_dir, project, "endpoints", ctr, err);
+	}
+	if (r == 0 && e.n_ports)
+		r = net_nft_sync(run_dir, project, err);
+	if (r == 0)
+		hosts_refresh(run_dir, project, e.network);
+	if (r == 0 && gc && net_rec_load(run_dir, project, e.network, &net, err) == 0) {
+		if (net.ephemeral && network_unused(run_dir, project, e.network))
+			r = net_network_remove_locked(run_dir, project, e.network, err);
+		net_rec_free(&net);
+	}
+	net_ep_free(&e);
+	return r;
+}
+
+int net_endpoint_remove(const char *run_dir, const char *project, const char *container,
+			lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+
+	if (lock < 0)
+		return -1;
+	if (net_endpoint_remove_locked(run_dir, project, container, true, err) < 0)
+		return lxr_err_wrap(err, "container %s: remove its network endpoint", container);
+	return 0;
+}
+
+void net_endpoint_free(struct lxr_endpoint *ep)
+{
+	free(ep->netns_path);
+	free(ep->hosts_path);
+	free(ep->resolv_path);
+	memset(ep, 0, sizeof(*ep));
+}

@@ -1,0 +1,150 @@
+/* Seams inside the net layer: records on disk, the nft batch generator and
+ * its executor, netlink operations, and the persistent network namespaces. */
+#ifndef LXR_NET_INTERNAL_H
+#define LXR_NET_INTERNAL_H
+
+#include <net/if.h>
+
+#include "lxr/net.h"
+
+/* ---- records (store.c) ----------------------------------------------------
+ * <run_dir>/<project>/.net/networks/<name>    one network
+ * <run_dir>/<project>/.net/leases/<name>      its lease file
+ * <run_dir>/<project>/.net/endpoints/<ctr>    one endpoint
+ * <run_dir>/<project>/.net/netns/<ctr>        its namespace (a mount point)
+ * <run_dir>/<project>/.net/etc/<ctr>.hosts|.resolv
+ * The leading dot keeps them apart from container directories, whose names
+ * start with a letter or digit. */
+struct net_rec {
+	char *name;
+	char bridge[IFNAMSIZ];
+	struct lxr_subnet subnet;
+	uint32_t gateway;
+	bool internal, ephemeral;
+	int mtu;
+};
+
+struct ep_rec {
+	char *container, *network, *owner;
+	char veth[IFNAMSIZ];
+	uint32_t ip;
+	struct lxr_port *ports;
+	size_t n_ports;
+	char **names;
+	bool peer_names;
+	int holder;                      /* pid of the process that removes it, 0: none */
+	unsigned long long holder_start; /* its start time (/proc/PID/stat), against PID reuse */
+};
+
+char *net_proj_dir(const char *run_dir, const char *project, const char *sub);
+char *net_rec_text(const struct net_rec *r);
+int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err);
+void net_rec_free(struct net_rec *r);
+char *net_ep_text(const struct ep_rec *e);
+int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err);
+void net_ep_free(struct ep_rec *e);
+/* Load every record of one kind in a project (names sorted). ENOENT-free:
+ * a missing directory is an empty list. */
+int net_rec_load(const char *run_dir, const char *project, const char *name, struct net_rec *r,
+		 lxr_err *err);
+int net_recs_load(const char *run_dir, const char *project, struct net_rec **out, size_t *n,
+		  lxr_err *err);
+int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, size_t *n,
+		 lxr_err *err);
+/* File names in one record directory (sorted, NULL-terminated). */
+char **net_rec_names(const char *run_dir, const char *project, const char *kind);
+int net_rec_save(const char *run_dir, const char *project, const char *kind, const char *name,
+		 const char *text, lxr_err *err);
+int net_rec_remove(const char *run_dir, const char *project, const char *kind, const char *name,
+		   lxr_err *err);
+/* Every project directory under run_dir that has a .net (for subnets in use). */
+char **net_projects(const char *run_dir);
+/* <run_dir>/.net.lock, exclusive; returns the fd (close to unlock). */
+int net_lock(const char *run_dir, lxr_err *err);
+
+/* ---- names (names.c) ------------------------------------------------------- */
+/* "lxr-" + 8 hex of hash(key, salt) for bridges, "lxr" + 8 hex for veths:
+ * within IFNAMSIZ, stable for the same key. The salt moves past a
+ * collision. */
+void net_link_name(char *buf, const char *prefix, const char *key, unsigned salt);
+/* nft chain prefix for one project in one run dir. */
+void net_chain_prefix(char *buf, size_t len, const char *run_dir, const char *project);
+
+/* ---- nft (nft.c) --------------------------------------------------------------- */
+struct nft_net {
+	const char *bridge;
+	struct lxr_subnet subnet;
+	uint32_t gateway;
+	bool internal;
+};
+struct nft_map {
+	const char *bridge;
+	uint32_t ctr_ip;
+	struct lxr_port port;
+};
+/* The whole of one project's rules as one batch: its chains are created if
+ * missing, flushed, and refilled, so applying it is idempotent and atomic. */
+char *net_nft_batch(const char *prefix, const struct nft_net *nets, size_t n,
+		    const struct nft_map *maps, size_t nmaps);
+/* Remove one project's chains (each created first, so missing is fine). */
+char *net_nft_delete_batch(const char *prefix);
+/* Given `nft list chains`: is there a forward hook with policy drop outside
+ * lxr's table? *where names it ("ip filter FORWARD"). */
+bool net_nft_forward_drops(const char *chains, char **where);
+int net_nft_apply(const char *batch, lxr_err *err);
+/* Drop `table ip lxr` if no chain is left in it. */
+void net_nft_drop_empty_table(void);
+int net_nft_check_forward(void);
+
+/* ---- netlink (link.c) -------------------------------------------------------- */
+struct nl_sock;
+int net_nl_open(struct nl_sock **sk, lxr_err *err);
+void net_nl_close(struct nl_sock *sk);
+/* Alias every lxr link carries: "lxr:<key>". A link with another alias or
+ * none is not lxr's and is never changed. */
+int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len);
+int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
+		    int prefix, int mtu, lxr_err *err);
+int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr_err *err);
+int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
+		  int nsfd, int mtu, lxr_err *err);
+/* Inside the namespace: lo and eth0 up, address, default route (not for
+ * internal networks: no route out). */
+int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err);
+/* Delete every link whose alias and name say it is project's in run_dir:
+ * what a cleanup finds when the records are gone. */
+int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
+/* MTU of the interface the default route leaves by, 0 if none: a bridge
+ * whose containers talk to the world must not send bigger frames than that
+ * (cloud VMs and tunnels often have 1450 or less). */
+int net_default_mtu(void);
+/* Every IPv4 route's destination in the main table (not the default). */
+int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err);
+
+/* ---- persistent namespaces (netns.c) ---------------------------------------- */
+int net_netns_create(const char *path, lxr_err *err);
+/* true if path is a mounted network namespace */
+bool net_netns_alive(const char *path);
+int net_netns_remove(const char *path, lxr_err *err);
+
+/* ---- sysctls (sysctl.c) ------------------------------------------------------- */
+int net_sysctl_set(const char *key, const char *value, lxr_err *err);
+int net_forwarding_needed(const char *run_dir, lxr_err *err);
+void net_forwarding_release(const char *run_dir);
+
+/* Start time of pid in clock ticks since boot, 0 if it is gone. */
+unsigned long long net_proc_start(int pid);
+
+/* ---- under the lock (network.c, endpoint.c) ---------------------------------- */
+char *net_link_alias(const char *project, const char *name);
+int net_nft_sync(const char *run_dir, const char *project, lxr_err *err);
+int net_network_up_locked(const char *run_dir, const char *project,
+			  const struct lxr_net_config *cfg, const struct lxr_net_pool *pool,
+			  lxr_err *err);
+int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
+			      lxr_err *err);
+/* gc: also remove the endpoint's network if it is ephemeral and now unused */
+int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
+			       bool gc, lxr_err *err);
+
+#endif

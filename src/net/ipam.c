@@ -1,0 +1,403 @@
+/* The IP allocator: O(1) alloc, release and static reservation over one
+ * subnet, and its lease file text. Offsets (address - network address) index
+ * every array; no operation walks the range. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lxr/net.h"
+
+#define NIL UINT32_MAX
+
+enum { A_FREE, A_LEASED, A_STATIC, A_SYSTEM };
+
+struct lxr_ipam {
+	struct lxr_subnet subnet;
+	uint32_t gateway;
+	uint32_t size;  /* addresses in the subnet */
+	uint8_t *state; /* A_* per offset */
+	uint32_t *next; /* free FIFO links, NIL-terminated */
+	uint32_t *prev;
+	uint32_t head, tail;
+	char **owner;     /* holder, or for a free address its last holder (hint) */
+	uint32_t *bucket; /* owner hash: chains of offsets through hnext */
+	uint32_t *hnext;
+	uint32_t nbuckets; /* power of two */
+	size_t in_use, capacity;
+};
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static uint32_t find(const struct lxr_ipam *m, const char *owner)
+{
+	for (uint32_t o = m->bucket[hash_str(owner) & (m->nbuckets - 1)]; o != NIL; o = m->hnext[o])
+		if (!strcmp(m->owner[o], owner))
+			return o;
+	return NIL;
+}
+
+static void clear_owner(struct lxr_ipam *m, uint32_t off)
+{
+	uint32_t *p;
+
+	if (!m->owner[off])
+		return;
+	for (p = &m->bucket[hash_str(m->owner[off]) & (m->nbuckets - 1)]; *p != off;
+	     p = &m->hnext[*p])
+		;
+	*p = m->hnext[off];
+	free(m->owner[off]);
+	m->owner[off] = NULL;
+}
+
+static void set_owner(struct lxr_ipam *m, uint32_t off, const char *owner)
+{
+	uint32_t b = hash_str(owner) & (m->nbuckets - 1);
+
+	clear_owner(m, off);
+	m->owner[off] = lxr_xstrdup(owner);
+	m->hnext[off] = m->bucket[b];
+	m->bucket[b] = off;
+}
+
+static void unlink_free(struct lxr_ipam *m, uint32_t off)
+{
+	if (m->prev[off] != NIL)
+		m->next[m->prev[off]] = m->next[off];
+	else
+		m->head = m->next[off];
+	if (m->next[off] != NIL)
+		m->prev[m->next[off]] = m->prev[off];
+	else
+		m->tail = m->prev[off];
+	m->next[off] = m->prev[off] = NIL;
+}
+
+static void push_tail(struct lxr_ipam *m, uint32_t off)
+{
+	m->prev[off] = m->tail;
+	m->next[off] = NIL;
+	if (m->tail != NIL)
+		m->next[m->tail] = off;
+	else
+		m->head = off;
+	m->tail = off;
+}
+
+int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_ipam **out,
+		 lxr_err *err)
+{
+	struct lxr_ipam *m;
+	char buf[19];
+	uint32_t gw;
+
+	/* Arrays are per address: beyond a /16 they cost more than a network
+	 * of containers on one bridge could use. */
+	if (subnet->prefix < 16 || subnet->prefix > 30)
+		return lxr_fail(err, EINVAL, "subnet %s: lxr allocates in /16 to /30",
+				net_subnet_str(subnet, buf));
+	m = lxr_xcalloc(1, sizeof(*m));
+	m->subnet = *subnet;
+	m->size = 1u << (32 - subnet->prefix);
+	gw = gateway - subnet->addr;
+	if (gw == 0 || gw >= m->size - 1) {
+		free(m);
+		return lxr_fail(err, EINVAL, "gateway %s is not a host address of %s",
+				net_ip_str(gateway, (char[16]){0}), net_subnet_str(subnet, buf));
+	}
+	m->gateway = gateway;
+	m->state = lxr_xcalloc(m->size, 1);
+	m->next = lxr_xmalloc(m->size * sizeof(uint32_t));
+	m->prev = lxr_xmalloc(m->size * sizeof(uint32_t));
+	m->owner = lxr_xcalloc(m->size, sizeof(char *));
+	m->hnext = lxr_xmalloc(m->size * sizeof(uint32_t));
+	m->nbuckets = m->size;
+	m->bucket = lxr_xmalloc(m->nbuckets * sizeof(uint32_t));
+	memset(m->bucket, 0xff, m->nbuckets * sizeof(uint32_t));
+	m->head = m->tail = NIL;
+	m->state[0] = m->state[m->size - 1] = m->state[gw] = A_SYSTEM;
+	for (uint32_t o = 0; o < m->size; o++) {
+		m->next[o] = m->prev[o] = NIL;
+		if (m->state[o] == A_FREE)
+			push_tail(m, o);
+	}
+	m->capacity = m->size - 3;
+	*out = m;
+	return 0;
+}
+
+void net_ipam_free(struct lxr_ipam *m)
+{
+	if (!m)
+		return;
+	for (uint32_t o = 0; o < m->size; o++)
+		free(m->owner[o]);
+	free(m->owner);
+	free(m->state);
+	free(m->next);
+	free(m->prev);
+	free(m->hnext);
+	free(m->bucket);
+	free(m);
+}
+
+static int check_owner(const char *owner, lxr_err *err)
+{
+	if (!owner || !*owner || strlen(owner) > 255 || strpbrk(owner, " \t\r\n"))
+		return lxr_fail(err, EINVAL, "lease owner \"%s\": 1 to 255 characters, no spaces",
+				owner ? owner : "");
+	return 0;
+}
+
+int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_err *err)
+{
+	uint32_t off;
+	char buf[19];
+
+	if (check_owner(owner, err) < 0)
+		return -1;
+	off = find(m, owner);
+	if (off != NIL && m->state[off] == A_FREE) {
+		unlink_free(m, off);
+		m->state[off] = A_LEASED;
+		m->in_use++;
+	} else if (off == NIL) {
+		off = m->head;
+		if (off == NIL)
+			return lxr_fail(err, ENOSPC,
+					"subnet %s is full: all %zu addresses are leased",
+					net_subnet_str(&m->subnet, buf), m->capacity),
+			       lxr_err_hint(err, "use a larger subnet for this network, or stop "
+						 "containers on it");
+		unlink_free(m, off);
+		set_owner(m, off, owner);
+		m->state[off] = A_LEASED;
+		m->in_use++;
+	}
+	*addr = m->subnet.addr + off;
+	return 0;
+}
+
+int net_ipam_reserve(struct lxr_ipam *m, const char *owner, uint32_t addr, lxr_err *err)
+{
+	uint32_t off = addr - m->subnet.addr, cur;
+	char a[16], s[19];
+
+	if (check_owner(owner, err) < 0)
+		return -1;
+	if (addr < m->subnet.addr || off >= m->size)
+		return lxr_fail(err, EINVAL, "address %s is outside subnet %s", net_ip_str(addr, a),
+				net_subnet_str(&m->subnet, s));
+	if (m->state[off] == A_SYSTEM)
+		return lxr_fail(err, EINVAL, "address %s is the %s address of %s",
+				net_ip_str(addr, a),
+				addr == m->gateway ? "gateway"
+				: off == 0         ? "network"
+						   : "broadcast",
+				net_subnet_str(&m->subnet, s));
+	if (m->state[off] != A_FREE) {
+		if (strcmp(m->owner[off], owner))
+			return lxr_fail(err, EADDRINUSE, "address %s is already leased to %s",
+					net_ip_str(addr, a), m->owner[off]);
+		m->state[off] = A_STATIC;
+		return 0;
+	}
+	cur = find(m, owner);
+	if (cur != NIL && m->state[cur] != A_FREE) {
+		m->state[cur] = A_FREE;
+		push_tail(m, cur);
+		m->in_use--;
+	}
+	if (cur != NIL)
+		clear_owner(m, cur);
+	unlink_free(m, off);
+	set_owner(m, off, owner);
+	m->state[off] = A_STATIC;
+	m->in_use++;
+	return 0;
+}
+
+bool net_ipam_release(struct lxr_ipam *m, const char *owner)
+{
+	uint32_t off = owner ? find(m, owner) : NIL;
+
+	if (off == NIL || m->state[off] == A_FREE)
+		return false;
+	m->state[off] = A_FREE;
+	push_tail(m, off);
+	m->in_use--;
+	return true;
+}
+
+bool net_ipam_lookup(const struct lxr_ipam *m, const char *owner, uint32_t *addr)
+{
+	uint32_t off = find(m, owner);
+
+	if (off == NIL || m->state[off] == A_FREE)
+		return false;
+	*addr = m->subnet.addr + off;
+	return true;
+}
+
+size_t net_ipam_in_use(const struct lxr_ipam *m)
+{
+	return m->in_use;
+}
+
+size_t net_ipam_capacity(const struct lxr_ipam *m)
+{
+	return m->capacity;
+}
+
+size_t net_ipam_reconcile(struct lxr_ipam *m, bool (*alive)(const char *owner, void *ctx),
+			  void *ctx)
+{
+	size_t freed = 0;
+
+	for (uint32_t o = 0; o < m->size; o++) {
+		if ((m->state[o] == A_LEASED || m->state[o] == A_STATIC) &&
+		    !alive(m->owner[o], ctx)) {
+			m->state[o] = A_FREE;
+			push_tail(m, o);
+			m->in_use--;
+			freed++;
+		}
+	}
+	return freed;
+}
+
+void net_ipam_each(const struct lxr_ipam *m, void (*fn)(const char *, uint32_t, void *), void *ctx)
+{
+	for (uint32_t o = 0; o < m->size; o++)
+		if (m->state[o] == A_LEASED || m->state[o] == A_STATIC)
+			fn(m->owner[o], m->subnet.addr + o, ctx);
+}
+
+char *net_ipam_dump(const struct lxr_ipam *m)
+{
+	char *buf = NULL, a[16], s[19];
+	size_t len = 0, lines = 1;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "lxr-leases 1 %s %s\n", net_subnet_str(&m->subnet, s),
+		net_ip_str(m->gateway, a));
+	for (uint32_t o = 0; o < m->size; o++) {
+		if (m->state[o] != A_LEASED && m->state[o] != A_STATIC)
+			continue;
+		fprintf(f, "lease %s %s %s\n", net_ip_str(m->subnet.addr + o, a),
+			m->state[o] == A_STATIC ? "static" : "dynamic", m->owner[o]);
+		lines++;
+	}
+	/* Hints in FIFO order, so a reload keeps "freed addresses come last". */
+	for (uint32_t o = m->head; o != NIL; o = m->next[o])
+		if (m->owner[o]) {
+			fprintf(f, "free %s %s\n", net_ip_str(m->subnet.addr + o, a), m->owner[o]);
+			lines++;
+		}
+	fprintf(f, "end %zu\n", lines);
+	fclose(f);
+	return buf;
+}
+
+static int bad_line(lxr_err *err, size_t n, const char *why)
+{
+	return lxr_fail(err, EBADMSG, "lease file line %zu: %s", n, why);
+}
+
+/* One "lease ADDR KIND OWNER" or "free ADDR OWNER" line into m. */
+static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
+{
+	char *save = NULL, *kw = strtok_r(line, " ", &save), *ip = strtok_r(NULL, " ", &save);
+	char *kind = !strcmp(kw, "lease") ? strtok_r(NULL, " ", &save) : NULL;
+	char *owner = strtok_r(NULL, " ", &save);
+	uint32_t addr, off;
+	lxr_err ignored;
+
+	if (!ip || !owner || strtok_r(NULL, " ", &save) ||
+	    (strcmp(kw, "lease") && strcmp(kw, "free")))
+		return bad_line(err, n, "unknown or incomplete line");
+	if (kind && strcmp(kind, "static") && strcmp(kind, "dynamic"))
+		return bad_line(err, n, "lease kind must be static or dynamic");
+	if (net_ip_parse(ip, &addr, &ignored) < 0 || check_owner(owner, &ignored) < 0)
+		return bad_line(err, n, "bad address or owner");
+	off = addr - m->subnet.addr;
+	if (addr < m->subnet.addr || off >= m->size || m->state[off] != A_FREE || m->owner[off] ||
+	    find(m, owner) != NIL)
+		return bad_line(err, n, "address outside the subnet, reserved, or listed twice");
+	unlink_free(m, off);
+	set_owner(m, off, owner);
+	if (kind) {
+		m->state[off] = !strcmp(kind, "static") ? A_STATIC : A_LEASED;
+		m->in_use++;
+	} else {
+		push_tail(m, off);
+	}
+	return 0;
+}
+
+static int load_header(const char *line, const struct lxr_subnet *subnet, uint32_t gateway,
+		       lxr_err *err)
+{
+	char want[64], s[19], g[16];
+
+	snprintf(want, sizeof(want), "lxr-leases 1 %s %s", net_subnet_str(subnet, s),
+		 net_ip_str(gateway, g));
+	if (!lxr_str_has_prefix(line, "lxr-leases "))
+		return bad_line(err, 1, "not an lxr lease file");
+	if (strcmp(line, want))
+		return lxr_fail(err, ESTALE,
+				"lease file is for another subnet (\"%s\", want \"%s\")", line,
+				want);
+	return 0;
+}
+
+int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t gateway,
+		  struct lxr_ipam **out, lxr_err *err)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(text);
+	struct lxr_ipam *m = NULL;
+	char *save = NULL, *line;
+	size_t n = 0;
+	bool ended = false;
+
+	if (net_ipam_new(subnet, gateway, &m, err) < 0)
+		return -1;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		n++;
+		if (ended)
+			goto bad;
+		if (n == 1) {
+			if (load_header(line, subnet, gateway, err) < 0)
+				goto fail;
+		} else if (lxr_str_has_prefix(line, "end ")) {
+			char want[32];
+			snprintf(want, sizeof(want), "end %zu", n - 1);
+			if (strcmp(line, want))
+				goto bad;
+			ended = true;
+		} else if (load_line(m, line, n, err) < 0) {
+			goto fail;
+		}
+	}
+	if (!ended) {
+		lxr_fail(err, EBADMSG, "lease file is incomplete (no end line after %zu lines)", n);
+		goto fail;
+	}
+	*out = m;
+	return 0;
+bad:
+	bad_line(err, n, "line count does not match the end line");
+fail:
+	net_ipam_free(m);
+	return -1;
+}

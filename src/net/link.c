@@ -1,0 +1,387 @@
+/* Links, addresses and routes over rtnetlink (libnl-route-3). Each link lxr
+ * makes carries an alias "lxr:<key>" (IFLA_IFALIAS), and a link is changed or
+ * deleted only when its alias says lxr made it for that key. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <sched.h>
+#include <string.h>
+
+#include "net/internal.h"
+
+static int nl_errno(int nle)
+{
+	switch (-nle) {
+	case NLE_EXIST: return EEXIST;
+	case NLE_OBJ_NOTFOUND:
+	case NLE_NODEV: return ENODEV;
+	case NLE_PERM: return EPERM;
+	case NLE_BUSY: return EBUSY;
+	case NLE_INVAL: return EINVAL;
+	case NLE_RANGE: return ERANGE;
+	case NLE_NOADDR: return EADDRNOTAVAIL;
+	case NLE_OPNOTSUPP: return EOPNOTSUPP;
+	default: return EIO;
+	}
+}
+
+#define nl_fail(err, r, ...) (lxr_fail(err, nl_errno(r), __VA_ARGS__))
+
+int net_nl_open(struct nl_sock **out, lxr_err *err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return lxr_fail(err, ENOMEM, "netlink socket");
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return nl_fail(err, r, "connect rtnetlink");
+	}
+	*out = sk;
+	return 0;
+}
+
+void net_nl_close(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+}
+
+static void link_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+#define _cleanup_link_ __attribute__((cleanup(link_putp)))
+
+int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	const char *a;
+
+	if (rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+		return 0;
+	a = rtnl_link_get_ifalias(l);
+	snprintf(alias, len, "%s", a ? a : "");
+	return 1;
+}
+
+/* alias, up, mtu on an existing link */
+static int link_set(struct nl_sock *sk, const char *name, const char *alias, int mtu, bool up,
+		    lxr_err *err)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	_cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
+	int r = rtnl_link_get_kernel(sk, 0, name, &l);
+
+	if (r < 0)
+		return nl_fail(err, r, "find link %s", name);
+	if (alias)
+		rtnl_link_set_ifalias(ch, alias);
+	if (mtu)
+		rtnl_link_set_mtu(ch, (unsigned)mtu);
+	if (up)
+		rtnl_link_set_flags(ch, IFF_UP);
+	r = rtnl_link_change(sk, l, ch, 0);
+	if (r < 0)
+		return nl_fail(err, r, "set alias/mtu/up on link %s", name);
+	return 0;
+}
+
+static int addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, lxr_err *err)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	struct nl_addr *local = NULL;
+	char buf[32], ipb[16];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%s/%d", net_ip_str(ip, ipb), prefix);
+	r = nl_addr_parse(buf, AF_INET, &local);
+	if (r == 0) {
+		rtnl_addr_set_ifindex(a, ifindex);
+		rtnl_addr_set_local(a, local);
+		r = rtnl_addr_add(sk, a, 0);
+		nl_addr_put(local);
+	}
+	rtnl_addr_put(a);
+	if (r < 0 && r != -NLE_EXIST)
+		return nl_fail(err, r, "add address %s", buf);
+	return 0;
+}
+
+int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
+		    int prefix, int mtu, lxr_err *err)
+{
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
+	_cleanup_link_ struct rtnl_link *got = NULL;
+	int r;
+
+	rtnl_link_set_name(l, name);
+	if (rtnl_link_set_type(l, "bridge") < 0)
+		return lxr_fail(err, EOPNOTSUPP, "libnl knows no bridge links");
+	if (mtu)
+		rtnl_link_set_mtu(l, (unsigned)mtu);
+	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if (r == -NLE_EXIST) {
+		/* ours from an earlier run, or someone else's: never adopt that */
+		char have[256];
+		if (net_link_owner(sk, name, have, sizeof(have)) && strcmp(have, alias))
+			return lxr_fail(err, EEXIST,
+					"link %s exists and is not lxr's (alias \"%s\")", name,
+					have),
+			       lxr_err_hint(err, "remove or rename it, or the network's record");
+	} else if (r < 0) {
+		return nl_fail(err, r, "create bridge %s", name),
+		       lxr_err_hint(err, "lxr needs the kernel's bridge driver (CONFIG_BRIDGE)");
+	}
+	if (link_set(sk, name, alias, 0, true, err) < 0)
+		return -1;
+	r = rtnl_link_get_kernel(sk, 0, name, &got);
+	if (r < 0)
+		return nl_fail(err, r, "find bridge %s", name);
+	return addr_add(sk, rtnl_link_get_ifindex(got), gw, prefix, err);
+}
+
+int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr_err *err)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	char have[128];
+	int r;
+
+	if (!net_link_owner(sk, name, have, sizeof(have)))
+		return 0;
+	if (strcmp(have, alias))
+		return lxr_fail(err, EPERM,
+				"link %s is not lxr's (alias \"%s\", expected \"%s\"); "
+				"left alone",
+				name, have, alias);
+	l = rtnl_link_alloc();
+	rtnl_link_set_name(l, name);
+	r = rtnl_link_delete(sk, l);
+	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
+		return nl_fail(err, r, "delete link %s", name);
+	return 0;
+}
+
+int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
+		  int nsfd, int mtu, lxr_err *err)
+{
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_veth_alloc();
+	_cleanup_link_ struct rtnl_link *br = NULL;
+	_cleanup_link_ struct rtnl_link *me = NULL;
+	struct rtnl_link *peer;
+	int r;
+
+	if (!l)
+		return lxr_fail(err, ENOMEM, "veth");
+	peer = rtnl_link_veth_get_peer(l);
+	rtnl_link_set_name(l, host);
+	/* Born inside the namespace as eth0: no rename, and no moment where
+	 * an "eth0" exists beside the host's. */
+	rtnl_link_set_name(peer, "eth0");
+	rtnl_link_set_ns_fd(peer, nsfd);
+	if (mtu) {
+		rtnl_link_set_mtu(l, (unsigned)mtu);
+		rtnl_link_set_mtu(peer, (unsigned)mtu);
+	}
+	rtnl_link_put(peer);
+	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_fail(err, r, "create veth pair %s / eth0", host),
+		       lxr_err_hint(err, "lxr needs the kernel's veth driver (CONFIG_VETH)");
+	if ((r = rtnl_link_get_kernel(sk, 0, bridge, &br)) < 0 ||
+	    (r = rtnl_link_get_kernel(sk, 0, host, &me)) < 0 ||
+	    (r = rtnl_link_enslave(sk, br, me)) < 0)
+		return nl_fail(err, r, "attach %s to bridge %s", host, bridge);
+	return link_set(sk, host, alias, 0, true, err);
+}
+
+/* A netlink socket living in the namespace nsfd: opened after setns, it
+ * stays bound there when this thread goes back. */
+static int nl_open_in(int nsfd, struct nl_sock **sk, lxr_err *err)
+{
+	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (self < 0)
+		return lxr_fail(err, errno, "open /proc/thread-self/ns/net");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return lxr_fail(err, errno, "setns into the container's network namespace");
+	r = net_nl_open(sk, err);
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* lxr itself would now live in the container's network */
+	return r;
+}
+
+static int route_default(struct nl_sock *sk, int ifindex, uint32_t gw, lxr_err *err)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = NULL, *via = NULL;
+	char ipb[16];
+	int r;
+
+	r = nl_addr_parse("0.0.0.0/0", AF_INET, &dst);
+	if (r == 0)
+		r = nl_addr_parse(net_ip_str(gw, ipb), AF_INET, &via);
+	if (r == 0) {
+		rtnl_route_set_family(rt, AF_INET);
+		rtnl_route_set_dst(rt, dst);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_nh_set_gateway(nh, via);
+		rtnl_route_add_nexthop(rt, nh);
+		nh = NULL;
+		r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(dst);
+	nl_addr_put(via);
+	rtnl_route_put(rt);
+	if (r < 0)
+		return nl_fail(err, r, "add default route via %s", ipb);
+	return 0;
+}
+
+int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err)
+{
+	struct nl_sock *sk = NULL;
+	_cleanup_link_ struct rtnl_link *eth = NULL;
+	int r;
+
+	if (nl_open_in(nsfd, &sk, err) < 0)
+		return -1;
+	r = link_set(sk, "lo", NULL, 0, true, err);
+	if (r == 0)
+		r = link_set(sk, "eth0", NULL, 0, true, err);
+	if (r == 0 && (r = rtnl_link_get_kernel(sk, 0, "eth0", &eth)) < 0)
+		r = nl_fail(err, r, "find eth0");
+	if (r == 0)
+		r = addr_add(sk, rtnl_link_get_ifindex(eth), ip, prefix, err);
+	/* An internal network has no way out, not even a route to try. */
+	if (r == 0 && route)
+		r = route_default(sk, rtnl_link_get_ifindex(eth), gw, err);
+	net_nl_close(sk);
+	return r < 0 ? lxr_err_wrap(err, "in the container's network namespace") : 0;
+}
+
+int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	struct lxr_subnet *v = NULL;
+	size_t cnt = 0;
+	int r;
+
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	r = rtnl_route_alloc_cache(sk, AF_INET, 0, &cache);
+	if (r < 0) {
+		net_nl_close(sk);
+		return nl_fail(err, r, "list routes");
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct nl_addr *d = rtnl_route_get_dst(rt);
+		unsigned t = rtnl_route_get_table(rt);
+		/* The default route overlaps everything: it says where the
+		 * rest goes, not that a subnet is taken. */
+		if (!d || nl_addr_get_prefixlen(d) == 0 ||
+		    (t != RT_TABLE_MAIN && t != RT_TABLE_LOCAL))
+			continue;
+		if (nl_addr_get_len(d) != 4)
+			continue;
+		uint32_t a;
+		memcpy(&a, nl_addr_get_binary_addr(d), 4);
+		v = lxr_xrealloc(v, (cnt + 1) * sizeof(*v));
+		v[cnt].addr = ntohl(a);
+		v[cnt].prefix = (int)nl_addr_get_prefixlen(d);
+		cnt++;
+	}
+	nl_cache_free(cache);
+	net_nl_close(sk);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Is name what net_link_name would give this key (any salt)? */
+static bool name_matches(const char *name, const char *prefix, const char *key)
+{
+	char want[IFNAMSIZ];
+
+	for (unsigned salt = 0; salt < 16; salt++) {
+		net_link_name(want, prefix, key, salt);
+		if (!strcmp(want, name))
+			return true;
+	}
+	return false;
+}
+
+int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
+{
+	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	int r, ret = 0;
+
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (r < 0) {
+		net_nl_close(sk);
+		return nl_fail(err, r, "list links");
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+		_cleanup_free_ char *key = NULL;
+		if (!name || !alias || !lxr_str_has_prefix(alias, mark))
+			continue;
+		/* The alias names the owner; the name, a hash that includes the
+		 * run dir, proves it is this run dir's. */
+		key = lxr_xasprintf("%s/%s/%s", run_dir, project, alias + strlen(mark));
+		if (!name_matches(name, "lxr-", key) && !name_matches(name, "lxr", key))
+			continue;
+		lxr_info("removing %s (%s), left without a record", name, alias);
+		if (net_link_delete(sk, name, alias, err) < 0)
+			ret = -1;
+	}
+	nl_cache_free(cache);
+	net_nl_close(sk);
+	return ret;
+}
+
+int net_default_mtu(void)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int ifindex = 0, mtu = 0;
+	lxr_err err;
+
+	if (net_nl_open(&sk, &err) < 0)
+		return 0;
+	if (rtnl_route_alloc_cache(sk, AF_INET, 0, &cache) == 0) {
+		for (struct nl_object *o = nl_cache_get_first(cache); o && !ifindex;
+		     o = nl_cache_get_next(o)) {
+			struct rtnl_route *rt = (struct rtnl_route *)o;
+			struct nl_addr *d = rtnl_route_get_dst(rt);
+			if (rtnl_route_get_table(rt) == RT_TABLE_MAIN &&
+			    (!d || nl_addr_get_prefixlen(d) == 0) && rtnl_route_get_nnexthops(rt))
+				ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0));
+		}
+		nl_cache_free(cache);
+	}
+	if (ifindex && rtnl_link_get_kernel(sk, ifindex, NULL, &l) == 0)
+		mtu = (int)rtnl_link_get_mtu(l);
+	net_nl_close(sk);
+	return mtu;
+}

@@ -1,0 +1,373 @@
+/* Networks: a record, a bridge with the gateway address, the project's nft
+ * chains, and IPv4 forwarding when the network has a way out. Made record
+ * first, removed record last, so every crash in between leaves something
+ * net_project_cleanup can find. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "net/internal.h"
+
+char *net_link_alias(const char *project, const char *name)
+{
+	return lxr_xasprintf("lxr:%s/%s", project, name);
+}
+
+static int nft_sync_project(const char *run_dir, const char *project, lxr_err *err)
+{
+	struct net_rec *nets = NULL;
+	struct ep_rec *eps = NULL;
+	size_t n = 0, ne = 0, nm = 0;
+	struct nft_net *nn = NULL;
+	struct nft_map *mm = NULL;
+	char prefix[32];
+	_cleanup_free_ char *batch = NULL;
+	int r = -1;
+
+	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
+	if (net_recs_load(run_dir, project, &nets, &n, err) < 0)
+		return -1;
+	if (net_eps_load(run_dir, project, &eps, &ne, err) < 0)
+		goto out;
+	nn = lxr_xcalloc(n + 1, sizeof(*nn));
+	for (size_t i = 0; i < n; i++)
+		nn[i] = (struct nft_net){nets[i].bridge, nets[i].subnet, nets[i].gateway,
+					 nets[i].internal};
+	for (size_t j = 0; j < ne; j++) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(eps[j].network, nets[i].name))
+				continue;
+			for (size_t k = 0; k < eps[j].n_ports; k++) {
+				mm = lxr_xrealloc(mm, (nm + 1) * sizeof(*mm));
+				mm[nm++] =
+				    (struct nft_map){nets[i].bridge, eps[j].ip, eps[j].ports[k]};
+			}
+		}
+	}
+	batch = n ? net_nft_batch(prefix, nn, n, mm, nm) : net_nft_delete_batch(prefix);
+	r = net_nft_apply(batch, err);
+	if (r == 0 && !n)
+		net_nft_drop_empty_table();
+out:
+	for (size_t i = 0; i < n; i++)
+		net_rec_free(&nets[i]);
+	for (size_t j = 0; j < ne; j++)
+		net_ep_free(&eps[j]);
+	free(nets);
+	free(eps);
+	free(nn);
+	free(mm);
+	return r < 0 ? lxr_err_wrap(err, "project %s: firewall rules", project) : 0;
+}
+
+int net_nft_sync(const char *run_dir, const char *project, lxr_err *err)
+{
+	return nft_sync_project(run_dir, project, err);
+}
+
+/* Subnets in use: routed on the host, or held by any lxr network here. */
+static int subnets_in_use(const char *run_dir, struct lxr_subnet **out, size_t *n, lxr_err *err)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+
+	if (net_host_routes(out, n, err) < 0)
+		return -1;
+	for (size_t p = 0; projects[p]; p++) {
+		struct net_rec *nets = NULL;
+		size_t cnt = 0;
+		if (net_recs_load(run_dir, projects[p], &nets, &cnt, err) < 0)
+			return -1;
+		*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
+		for (size_t i = 0; i < cnt; i++) {
+			(*out)[(*n)++] = nets[i].subnet;
+			net_rec_free(&nets[i]);
+		}
+		free(nets);
+	}
+	return 0;
+}
+
+static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
+		       const struct lxr_net_pool *pool, struct net_rec *r, lxr_err *err)
+{
+	_cleanup_free_ struct lxr_subnet *used = NULL;
+	size_t n = 0;
+
+	if (cfg->subnet) {
+		if (net_subnet_parse(cfg->subnet, &r->subnet, err) < 0)
+			return -1;
+	} else {
+		struct lxr_net_pool def;
+		if (!pool) {
+			net_pool_default(&def);
+			pool = &def;
+		}
+		if (subnets_in_use(run_dir, &used, &n, err) < 0 ||
+		    net_pool_pick(pool, used, n, &r->subnet, err) < 0)
+			return -1;
+	}
+	if (cfg->gateway)
+		return net_ip_parse(cfg->gateway, &r->gateway, err);
+	r->gateway = r->subnet.addr + 1;
+	return 0;
+}
+
+/* A bridge name that is free, or already this network's (a crash left it). */
+static int pick_bridge(struct nl_sock *sk, const char *key, const char *alias, char *out,
+		       lxr_err *err)
+{
+	char have[256];
+
+	for (unsigned salt = 0; salt < 16; salt++) {
+		net_link_name(out, "lxr-", key, salt);
+		if (!net_link_owner(sk, out, have, sizeof(have)) || !strcmp(have, alias))
+			return 0;
+	}
+	return lxr_fail(err, EEXIST, "no free bridge name for %s", alias);
+}
+
+static int bridge_up(const char *run_dir, const char *project, struct net_rec *r, lxr_err *err)
+{
+	_cleanup_free_ char *alias = net_link_alias(project, r->name);
+	_cleanup_free_ char *key = NULL;
+	struct nl_sock *sk = NULL;
+	int ret;
+
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	if (!r->bridge[0]) {
+		key = lxr_xasprintf("%s/%s/%s", run_dir, project, r->name);
+		if (pick_bridge(sk, key, alias, r->bridge, err) < 0)
+			goto fail;
+		_cleanup_free_ char *text = net_rec_text(r);
+		if (net_rec_save(run_dir, project, "networks", r->name, text, err) < 0)
+			goto fail;
+	}
+	ret = net_bridge_make(sk, r->bridge, alias, r->gateway, r->subnet.prefix,
+			      r->mtu ? r->mtu : 1500, err);
+	net_nl_close(sk);
+	if (ret < 0)
+		return -1;
+	{
+		/* localhost-published ports route 127.0.0.1-sourced packets out
+		 * of the bridge; the kernel drops those unless route_localnet is
+		 * on for it (nft.c guards what that would open). */
+		_cleanup_free_ char *k =
+		    lxr_xasprintf("net.ipv4.conf.%s.route_localnet", r->bridge);
+		if (net_sysctl_set(k, "1", err) < 0)
+			return -1;
+	}
+	return r->internal ? 0 : net_forwarding_needed(run_dir, err);
+fail:
+	net_nl_close(sk);
+	return -1;
+}
+
+static int network_make(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
+			const struct lxr_net_pool *pool, lxr_err *err)
+{
+	struct net_rec r = {.name = lxr_xstrdup(cfg->name),
+			    .internal = cfg->internal,
+			    .ephemeral = cfg->ephemeral,
+			    .mtu = cfg->mtu ? cfg->mtu : net_default_mtu()};
+	lxr_err undo;
+	char buf[19];
+	int ret = pick_subnet(run_dir, cfg, pool, &r, err);
+
+	if (ret == 0)
+		ret = bridge_up(run_dir, project, &r, err);
+	if (ret == 0)
+		ret = nft_sync_project(run_dir, project, err);
+	if (ret == 0 && !r.internal)
+		net_nft_check_forward();
+	if (ret == 0) {
+		lxr_info("network %s/%s: bridge %s, subnet %s", project, cfg->name, r.bridge,
+			 net_subnet_str(&r.subnet, buf));
+	} else if (r.bridge[0]) {
+		net_network_remove_locked(run_dir, project, cfg->name, &undo);
+	}
+	net_rec_free(&r);
+	return ret;
+}
+
+int net_network_up_locked(const char *run_dir, const char *project,
+			  const struct lxr_net_config *cfg, const struct lxr_net_pool *pool,
+			  lxr_err *err)
+{
+	struct net_rec r;
+	int ret;
+
+	if (net_rec_load(run_dir, project, cfg->name, &r, err) < 0) {
+		if (err->errnum != ENOENT)
+			return lxr_err_wrap(err, "network %s", cfg->name);
+		ret = network_make(run_dir, project, cfg, pool, err);
+		return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
+	}
+	if (cfg->subnet) {
+		struct lxr_subnet want;
+		char a[19], b[19];
+		if (net_subnet_parse(cfg->subnet, &want, err) < 0)
+			return lxr_err_wrap(err, "network %s", cfg->name);
+		if (want.addr != r.subnet.addr || want.prefix != r.subnet.prefix) {
+			lxr_fail(err, EEXIST, "network %s exists with subnet %s, not %s", cfg->name,
+				 net_subnet_str(&r.subnet, a), net_subnet_str(&want, b));
+			net_rec_free(&r);
+			return -1;
+		}
+	}
+	/* It exists: make sure its kernel objects do too (a crash or a
+	 * reboot of the host can have taken them). */
+	ret = bridge_up(run_dir, project, &r, err);
+	if (ret == 0)
+		ret = nft_sync_project(run_dir, project, err);
+	net_rec_free(&r);
+	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
+}
+
+int net_network_up(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
+		   const struct lxr_net_pool *pool, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+
+	if (lock < 0)
+		return -1;
+	return net_network_up_locked(run_dir, project, cfg, pool, err);
+}
+
+static void rmdir_empty(const char *run_dir, const char *project)
+{
+	static const char *const subs[] = {"networks", "leases", "endpoints", "netns", "etc", NULL};
+	_cleanup_free_ char *top = net_proj_dir(run_dir, project, NULL);
+
+	for (size_t i = 0; subs[i]; i++) {
+		_cleanup_free_ char *d = net_proj_dir(run_dir, project, subs[i]);
+		rmdir(d);
+	}
+	/* not <run_dir>/<project> itself: the runtime may be about to use it */
+	rmdir(top);
+}
+
+int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
+			      lxr_err *err)
+{
+	_cleanup_free_ char *alias = net_link_alias(project, name);
+	struct net_rec r;
+	struct ep_rec *eps = NULL;
+	size_t ne = 0;
+	struct nl_sock *sk = NULL;
+	int ret = 0;
+
+	if (net_rec_load(run_dir, project, name, &r, err) < 0)
+		return err->errnum == ENOENT ? 0 : -1;
+	if (net_eps_load(run_dir, project, &eps, &ne, err) == 0) {
+		for (size_t i = 0; i < ne; i++) {
+			if (!strcmp(eps[i].network, name) && ret == 0)
+				ret = lxr_fail(err, EBUSY, "network %s is in use by %s", name,
+					       eps[i].container);
+			net_ep_free(&eps[i]);
+		}
+		free(eps);
+	} else {
+		ret = -1;
+	}
+	if (ret == 0 && (ret = net_nl_open(&sk, err)) == 0) {
+		ret = net_link_delete(sk, r.bridge, alias, err);
+		net_nl_close(sk);
+	}
+	if (ret == 0)
+		ret = net_rec_remove(run_dir, project, "leases", name, err);
+	if (ret == 0)
+		ret = net_rec_remove(run_dir, project, "networks", name, err);
+	if (ret == 0)
+		ret = nft_sync_project(run_dir, project, err);
+	net_rec_free(&r);
+	rmdir_empty(run_dir, project);
+	net_forwarding_release(run_dir);
+	return ret;
+}
+
+int net_network_remove(const char *run_dir, const char *project, const char *name, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+
+	if (lock < 0)
+		return -1;
+	if (net_network_remove_locked(run_dir, project, name, err) < 0)
+		return lxr_err_wrap(err, "remove network %s", name);
+	return 0;
+}
+
+static void netns_sweep(const char *run_dir, const char *project)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "netns");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	lxr_err err;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		if (de->d_name[0] == '.')
+			continue;
+		path = lxr_xasprintf("%s/%s", dir, de->d_name);
+		if (net_netns_remove(path, &err) < 0)
+			lxr_err_print(&err);
+	}
+	closedir(d);
+}
+
+int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_strv_ char **eps = NULL;
+	struct net_rec *nets = NULL;
+	size_t n = 0;
+	char prefix[32];
+	_cleanup_free_ char *batch = NULL;
+	lxr_err e2;
+	int ret = 0;
+
+	if (lock < 0)
+		return -1;
+	/* Endpoints first (they hold the networks), each on its own: one that
+	 * fails must not keep the others alive. By file name, so a damaged
+	 * record goes too. */
+	eps = net_rec_names(run_dir, project, "endpoints");
+	for (size_t i = 0; eps[i]; i++) {
+		if (net_endpoint_remove_locked(run_dir, project, eps[i], false, &e2) < 0 &&
+		    ret == 0) {
+			*err = e2;
+			ret = -1;
+		}
+	}
+	if (net_recs_load(run_dir, project, &nets, &n, ret < 0 ? &e2 : err) < 0)
+		ret = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (net_network_remove_locked(run_dir, project, nets[i].name, &e2) < 0 &&
+		    ret == 0) {
+			*err = e2;
+			ret = -1;
+		}
+		net_rec_free(&nets[i]);
+	}
+	free(nets);
+	/* links, namespaces and chains even when no record says so: the
+	 * records may be what the crash lost */
+	if (net_links_sweep(run_dir, project, &e2) < 0 && ret == 0) {
+		*err = e2;
+		ret = -1;
+	}
+	netns_sweep(run_dir, project);
+	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
+	batch = net_nft_delete_batch(prefix);
+	if (net_nft_apply(batch, &e2) == 0)
+		net_nft_drop_empty_table();
+	rmdir_empty(run_dir, project);
+	net_forwarding_release(run_dir);
+	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
+}

@@ -1,0 +1,362 @@
+/* The net layer's records: one small "key value" file per network and per
+ * endpoint below <run_dir>/<project>/.net/, written atomically before the
+ * kernel object they describe is made, so whatever a crash leaves can be
+ * found and removed. And the lock that serialises every change. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "net/internal.h"
+
+char *net_proj_dir(const char *run_dir, const char *project, const char *sub)
+{
+	return sub ? lxr_xasprintf("%s/%s/.net/%s", run_dir, project, sub)
+		   : lxr_xasprintf("%s/%s/.net", run_dir, project);
+}
+
+int net_lock(const char *run_dir, lxr_err *err)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/.net.lock", run_dir);
+	_cleanup_close_ int fd = -1;
+
+	if (lxr_mkdir_p(run_dir, 0700, err) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return lxr_fail(err, errno, "flock %s", path);
+	return lxr_steal_fd(&fd);
+}
+
+char *net_rec_text(const struct net_rec *r)
+{
+	char sn[19], gw[16];
+	return lxr_xasprintf(
+	    "bridge %s\nsubnet %s\ngateway %s\ninternal %d\nephemeral %d\nmtu %d\n", r->bridge,
+	    net_subnet_str(&r->subnet, sn), net_ip_str(r->gateway, gw), r->internal, r->ephemeral,
+	    r->mtu);
+}
+
+/* Split "key value" (value may be empty); false for a malformed line. */
+static bool kv(char *line, char **key, char **val)
+{
+	char *sp = strchr(line, ' ');
+	if (!sp)
+		return false;
+	*sp = '\0';
+	*key = line;
+	*val = sp + 1;
+	return true;
+}
+
+int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(text);
+	char *save = NULL, *k, *v;
+	int seen = 0;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!kv(l, &k, &v))
+			return lxr_fail(err, EBADMSG, "network record: bad line \"%s\"", l);
+		if (!strcmp(k, "bridge") && strlen(v) < IFNAMSIZ && lxr_str_has_prefix(v, "lxr-")) {
+			strcpy(r->bridge, v);
+			seen |= 1;
+		} else if (!strcmp(k, "subnet")) {
+			if (net_subnet_parse(v, &r->subnet, err) < 0)
+				return lxr_err_wrap(err, "network record");
+			seen |= 2;
+		} else if (!strcmp(k, "gateway")) {
+			if (net_ip_parse(v, &r->gateway, err) < 0)
+				return lxr_err_wrap(err, "network record");
+			seen |= 4;
+		} else if (!strcmp(k, "internal")) {
+			r->internal = !strcmp(v, "1");
+		} else if (!strcmp(k, "ephemeral")) {
+			r->ephemeral = !strcmp(v, "1");
+		} else if (!strcmp(k, "mtu")) {
+			r->mtu = atoi(v);
+		} else {
+			return lxr_fail(err, EBADMSG, "network record: unknown key \"%s\"", k);
+		}
+	}
+	if (seen != 7)
+		return lxr_fail(err, EBADMSG, "network record: bridge, subnet or gateway missing");
+	return 0;
+}
+
+void net_rec_free(struct net_rec *r)
+{
+	free(r->name);
+	r->name = NULL;
+}
+
+char *net_ep_text(const struct ep_rec *e)
+{
+	char *buf = NULL, ip[16];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "network %s\nowner %s\nveth %s\nip %s\npeer_names %d\n", e->network, e->owner,
+		e->veth, net_ip_str(e->ip, ip), e->peer_names);
+	if (e->holder)
+		fprintf(f, "holder %d %llu\n", e->holder, e->holder_start);
+	for (size_t i = 0; i < e->n_ports; i++) {
+		const struct lxr_port *p = &e->ports[i];
+		fprintf(f, "port %s %u %u %u %u %s\n", net_ip_str(p->host_ip, ip), p->host_port,
+			p->host_end, p->ctr_port, p->ctr_end, p->udp ? "udp" : "tcp");
+	}
+	for (size_t i = 0; e->names && e->names[i]; i++)
+		fprintf(f, "name %s\n", e->names[i]);
+	fclose(f);
+	return buf;
+}
+
+static int parse_port(const char *v, struct ep_rec *e, lxr_err *err)
+{
+	char ip[16], proto[4];
+	unsigned hp, he, cp, ce;
+	struct lxr_port p = {0};
+
+	if (sscanf(v, "%15s %u %u %u %u %3s", ip, &hp, &he, &cp, &ce, proto) != 6 ||
+	    net_ip_parse(ip, &p.host_ip, err) < 0 || hp > 65535 || he > 65535 || cp > 65535 ||
+	    ce > 65535)
+		return lxr_fail(err, EBADMSG, "endpoint record: bad port \"%s\"", v);
+	p.host_port = (uint16_t)hp;
+	p.host_end = (uint16_t)he;
+	p.ctr_port = (uint16_t)cp;
+	p.ctr_end = (uint16_t)ce;
+	p.udp = !strcmp(proto, "udp");
+	e->ports = lxr_xrealloc(e->ports, (e->n_ports + 1) * sizeof(*e->ports));
+	e->ports[e->n_ports++] = p;
+	return 0;
+}
+
+int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(text);
+	char *save = NULL, *k, *v;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!kv(l, &k, &v))
+			return lxr_fail(err, EBADMSG, "endpoint record: bad line \"%s\"", l);
+		if (!strcmp(k, "network") && !e->network) {
+			e->network = lxr_xstrdup(v);
+		} else if (!strcmp(k, "owner") && !e->owner) {
+			e->owner = lxr_xstrdup(v);
+		} else if (!strcmp(k, "veth") && strlen(v) < IFNAMSIZ &&
+			   lxr_str_has_prefix(v, "lxr")) {
+			strcpy(e->veth, v);
+		} else if (!strcmp(k, "ip")) {
+			if (net_ip_parse(v, &e->ip, err) < 0)
+				return lxr_err_wrap(err, "endpoint record");
+		} else if (!strcmp(k, "peer_names")) {
+			e->peer_names = !strcmp(v, "1");
+		} else if (!strcmp(k, "holder")) {
+			if (sscanf(v, "%d %llu", &e->holder, &e->holder_start) != 2)
+				return lxr_fail(err, EBADMSG, "endpoint record: bad holder \"%s\"",
+						v);
+		} else if (!strcmp(k, "port")) {
+			if (parse_port(v, e, err) < 0)
+				return -1;
+		} else if (!strcmp(k, "name")) {
+			lxr_strv_push(&e->names, lxr_xstrdup(v));
+		} else {
+			return lxr_fail(err, EBADMSG, "endpoint record: unknown key \"%s\"", k);
+		}
+	}
+	if (!e->network || !e->owner || !e->veth[0])
+		return lxr_fail(err, EBADMSG, "endpoint record: network, owner or veth missing");
+	return 0;
+}
+
+void net_ep_free(struct ep_rec *e)
+{
+	free(e->container);
+	free(e->network);
+	free(e->owner);
+	free(e->ports);
+	lxr_strv_free(e->names);
+	memset(e, 0, sizeof(*e));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of the regular files in dir, sorted; a missing dir is empty. */
+static char **list_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	struct dirent *de;
+
+	if (!d)
+		return lxr_xcalloc(1, sizeof(char *));
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			lxr_strv_push(&v, lxr_xstrdup(de->d_name));
+	closedir(d);
+	if (!v)
+		return lxr_xcalloc(1, sizeof(char *));
+	qsort(v, lxr_strv_len(v), sizeof(char *), cmp_str);
+	return v;
+}
+
+static int read_rec(const char *run_dir, const char *project, const char *kind, const char *name,
+		    char **text, lxr_err *err)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, kind);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t len;
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	if (lxr_read_file_at(dfd, name, text, &len, err) < 0)
+		return lxr_err_wrap(err, "%s", dir);
+	return 0;
+}
+
+int net_rec_load(const char *run_dir, const char *project, const char *name, struct net_rec *r,
+		 lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (read_rec(run_dir, project, "networks", name, &text, err) < 0)
+		return -1;
+	if (net_rec_parse(text, r, err) < 0)
+		return lxr_err_wrap(err, "network %s/%s", project, name);
+	r->name = lxr_xstrdup(name);
+	return 0;
+}
+
+int net_recs_load(const char *run_dir, const char *project, struct net_rec **out, size_t *n,
+		  lxr_err *err)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "networks");
+	_cleanup_strv_ char **names = list_dir(dir);
+	size_t cnt = lxr_strv_len(names);
+	struct net_rec *v = lxr_xcalloc(cnt + 1, sizeof(*v));
+
+	for (size_t i = 0; i < cnt; i++) {
+		if (net_rec_load(run_dir, project, names[i], &v[i], err) < 0) {
+			for (size_t j = 0; j < i; j++)
+				net_rec_free(&v[j]);
+			free(v);
+			return -1;
+		}
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, size_t *n,
+		 lxr_err *err)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "endpoints");
+	_cleanup_strv_ char **names = list_dir(dir);
+	size_t cnt = lxr_strv_len(names), k = 0;
+	struct ep_rec *v = lxr_xcalloc(cnt + 1, sizeof(*v));
+
+	(void)err;
+	for (size_t i = 0; i < cnt; i++) {
+		_cleanup_free_ char *text = NULL;
+		lxr_err bad;
+		/* A damaged record must not stop the whole project: it is left
+		 * out here, its lease is freed as ownerless, and the cleanup
+		 * removes its objects by name. */
+		if (read_rec(run_dir, project, "endpoints", names[i], &text, &bad) < 0 ||
+		    net_ep_parse(text, &v[k], &bad) < 0) {
+			lxr_warn("endpoint %s/%s: %s (ignored)", project, names[i], bad.msg);
+			net_ep_free(&v[k]);
+			continue;
+		}
+		v[k++].container = lxr_xstrdup(names[i]);
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+char **net_rec_names(const char *run_dir, const char *project, const char *kind)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, kind);
+	return list_dir(dir);
+}
+
+int net_rec_save(const char *run_dir, const char *project, const char *kind, const char *name,
+		 const char *text, lxr_err *err)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, kind);
+	_cleanup_close_ int dfd = -1;
+
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	return lxr_write_file_atomic(dfd, name, text, strlen(text), 0600, err);
+}
+
+int net_rec_remove(const char *run_dir, const char *project, const char *kind, const char *name,
+		   lxr_err *err)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s/.net/%s/%s", run_dir, project, kind, name);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		return lxr_fail(err, errno, "unlink %s", path);
+	return 0;
+}
+
+char **net_projects(const char *run_dir)
+{
+	DIR *d = opendir(run_dir);
+	char **v = NULL;
+	struct dirent *de;
+
+	if (d) {
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *p = NULL;
+			struct stat st;
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			p = net_proj_dir(run_dir, de->d_name, "networks");
+			if (stat(p, &st) == 0)
+				lxr_strv_push(&v, lxr_xstrdup(de->d_name));
+		}
+		closedir(d);
+	}
+	return v ? v : lxr_xcalloc(1, sizeof(char *));
+}
+
+unsigned long long net_proc_start(int pid)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/stat", pid);
+	_cleanup_free_ char *text = NULL;
+	unsigned long long start = 0;
+	size_t len;
+	lxr_err err;
+	char *p;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0)
+		return 0;
+	/* comm may hold spaces and ')': fields resume after the last ')' */
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu",
+			 &start) != 1)
+		return 0;
+	return start;
+}

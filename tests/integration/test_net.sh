@@ -1,0 +1,222 @@
+#!/bin/bash
+# Bridge networking end to end, as a user sees it: containers on one network
+# reach each other by name over HTTP; a published port answers on the host's
+# 127.0.0.1 and its own address, and to a container on the bridge (hairpin);
+# an internal network reaches the gateway but nothing beyond; a stack
+# endpoint keeps its address across container restarts; a killed `lxr run`
+# leaves nothing after the next run or the project cleanup. Before and after:
+# the same lxr links and nft chains as before the test, no records, no mounts.
+. "$(dirname "$0")/lib.sh"
+
+command -v nft >/dev/null || skip "nft (package nftables) is not installed"
+ip link add "lxrtprobe$$" type bridge 2>/dev/null || skip "the kernel has no bridge driver"
+ip link del "lxrtprobe$$"
+
+DRV="$LXR_BUILD_DIR/tests/net_driver"
+HOSTIP=$(ip -4 route get 1.1.1.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+[ -n "$HOSTIP" ] || skip "the host has no IPv4 address with a default route"
+
+lxr_links() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^lxr' | sort || true; }
+lxr_chains() { nft list chains ip lxr 2>/dev/null | awk '$1 == "chain" {print $2}' | sort || true; }
+LINKS0=$(lxr_links)
+CHAINS0=$(lxr_chains)
+FWD0=$(cat /proc/sys/net/ipv4/ip_forward)
+at_exit "$DRV" cleanup "$LXR_RUN_DIR" _run
+at_exit "$DRV" cleanup "$LXR_RUN_DIR" tstack
+
+expect_clean() {
+	[ "$(lxr_links)" = "$LINKS0" ] || fail "$1: lxr links left: $(lxr_links | tr '\n' ' ')"
+	[ "$(lxr_chains)" = "$CHAINS0" ] || fail "$1: nft chains left: $(lxr_chains | tr '\n' ' ')"
+	[ ! -e "$LXR_RUN_DIR/_run/.net" ] || fail "$1: records left: $(find "$LXR_RUN_DIR/_run/.net")"
+	! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "$1: netns mount left"
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$FWD0" ] || fail "$1: ip_forward not restored"
+}
+
+# A server that says who it is, on port 80 of the container.
+serve() { echo "mkdir -p /www && echo '$1' > /www/index.html && exec httpd -f -p 80 -h /www"; }
+# Fetch a URL, retrying while the server starts; prints the body.
+fetch() { echo "i=0; until wget -q -O - $1 2>/dev/null; do i=\$((i+1)); [ \$i -lt 100 ] || exit 1; sleep 0.1; done"; }
+wait_gone() { for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/_run/$1" ] || return 0; sleep 0.1; done; fail "$1 did not go"; }
+
+# ---- two containers on a named network, by name and by address -------------
+web=$(cname web)
+run run -d --rm --name "$web" --network tnet "$ROOTFS" /bin/sh -c "$(serve "hello from web")"
+expect_rc 0 "start web on tnet"
+at_exit "$LXR" rm -f "$web"
+run run --rm --name "$(cname cli)" --network tnet "$ROOTFS" /bin/sh -c \
+	"$(fetch "http://$web/") && grep -w '$web' /etc/hosts | cut -f1"
+expect_rc 0 "wget http://$web/ from a container on tnet (stderr: $ERR)"
+[ "$(echo "$OUT" | head -1)" = "hello from web" ] || fail "by name: got [$OUT]"
+webip=$(echo "$OUT" | tail -1)
+expect_grep "$webip" '^10\.89\.[0-9]+\.[0-9]+$' "web's address comes from the pool"
+run run --rm --name "$(cname cli)" --network tnet "$ROOTFS" /bin/sh -c "$(fetch "http://$webip/")"
+expect_out "hello from web" "by address"
+pass "containers on one network reach each other over HTTP by name and by address"
+
+# docker's default bridge: no names, and other networks are out of reach
+run run --rm --name "$(cname dflt)" "$ROOTFS" /bin/sh -c \
+	"grep -c '$web' /etc/hosts; timeout 3 wget -q -O - http://$webip/ || echo unreachable"
+expect_out "$(printf '0\nunreachable')" "default network: no names, no way into tnet"
+pass "the default network lists no other containers and is isolated from tnet"
+
+# ---- published ports ------------------------------------------------------------
+pub=$(cname pub)
+run run -d --rm --name "$pub" -p 127.0.0.1:18080:80 -p 18081:80 "$ROOTFS" /bin/sh -c "$(serve "hello published")"
+expect_rc 0 "start with -p"
+at_exit "$LXR" rm -f "$pub"
+got=""
+for _ in $(seq 100); do got=$(busybox wget -q -O - http://127.0.0.1:18080/ 2>/dev/null) && break; sleep 0.1; done
+[ "$got" = "hello published" ] || fail "-p 127.0.0.1:18080:80 from the host: got [$got]"
+got=$(busybox wget -q -O - "http://$HOSTIP:18081/" 2>&1) || true
+[ "$got" = "hello published" ] || fail "-p 18081:80 on the host's address $HOSTIP: got [$got]"
+if timeout 5 busybox wget -q -O - "http://$HOSTIP:18080/" >/dev/null 2>&1; then
+	fail "a port published on 127.0.0.1 answered on $HOSTIP"
+fi
+# another host: a namespace behind its own link to this one (test objects,
+# lxrt-named, not lxr's), reaching the published port on the host's address
+# there: prerouting DNAT and forwarding
+peer=lxrt$$
+ip netns add "$peer"
+at_exit ip netns del "$peer"
+ip link add "${peer}h" type veth peer name "${peer}p" netns "$peer"
+at_exit ip link del "${peer}h"
+ip addr add 198.51.100.1/30 dev "${peer}h"
+ip link set "${peer}h" up
+ip -n "$peer" addr add 198.51.100.2/30 dev "${peer}p"
+ip -n "$peer" link set "${peer}p" up
+ip -n "$peer" link set lo up
+got=""
+for _ in $(seq 50); do got=$(ip netns exec "$peer" busybox wget -q -O - http://198.51.100.1:18081/ 2>/dev/null) && break; sleep 0.1; done
+[ "$got" = "hello published" ] || fail "-p 18081:80 from another host: got [$got]"
+if ip netns exec "$peer" timeout 5 busybox wget -q -O - http://198.51.100.1:18080/ >/dev/null 2>&1; then
+	fail "a port published on 127.0.0.1 answered another host"
+fi
+ip link del "${peer}h"
+ip netns del "$peer"
+run run --rm --name "$(cname hairpin)" "$ROOTFS" /bin/sh -c "$(fetch "http://$HOSTIP:18081/")"
+expect_out "hello published" "hairpin: a container on the bridge through the host's published port"
+run run --rm --name "$(cname dup)" -p 18081:80 "$ROOTFS" true
+expect_rc 125 "a host port published twice"
+expect_grep "$ERR" "18081/tcp is already published by _run/$pub" "the holder is named"
+pass "published ports answer on 127.0.0.1, the host's address, from another host and from containers (hairpin)"
+
+# ---- an internal network --------------------------------------------------------
+"$DRV" up "$LXR_RUN_DIR" _run tint internal
+at_exit "$DRV" rm "$LXR_RUN_DIR" _run tint
+mkdir -p "$TEST_TMP/www"
+echo "host listener" > "$TEST_TMP/www/index.html"
+busybox httpd -f -p 0.0.0.0:18090 -h "$TEST_TMP/www" &
+listener=$!
+at_exit kill "$listener"
+run run --rm --name "$(cname control)" "$ROOTFS" /bin/sh -c "$(fetch "http://$HOSTIP:18090/")"
+expect_out "host listener" "control: the default network reaches the host's $HOSTIP"
+gw=$(awk '$1 == "gateway" {print $2}' "$LXR_RUN_DIR/_run/.net/networks/tint")
+run run --rm --name "$(cname int)" --network tint "$ROOTFS" /bin/sh -c \
+	"$(fetch "http://$gw:18090/"); ip route | grep -c default; timeout 3 wget -q -O - http://$HOSTIP:18090/ 2>&1 || echo no-way-out"
+expect_grep "$OUT" "^host listener" "internal network: the gateway answers"
+expect_grep "$(echo "$OUT" | sed -n 2p)" "^0$" "internal network: no default route"
+expect_grep "$OUT" "no-way-out$" "internal network: $HOSTIP is out of reach"
+# even a container that adds the route itself gets no further
+run run --rm --name "$(cname intcap)" --network tint --cap-add NET_ADMIN "$ROOTFS" /bin/sh -c \
+	"ip route add default via $gw && (timeout 3 wget -q -O - http://$HOSTIP:18090/ 2>&1 || echo blocked)"
+expect_grep "$OUT" "blocked$" "internal network with a route added: $HOSTIP still blocked"
+"$DRV" rm "$LXR_RUN_DIR" _run tint
+kill "$listener"
+pass "an internal network reaches its gateway and nothing beyond"
+
+# ---- the address stays across restarts (a stack's endpoint) ----------------------
+"$DRV" up "$LXR_RUN_DIR" tstack front
+read -r ip1 ns <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack front svc-1)"
+for i in 1 2; do
+	run run --rm --name "$(cname restart$i)" --network "ns:$ns" "$ROOTFS" /bin/sh -c \
+		"ip -4 -o addr show eth0 | awk '{print \$4}'"
+	expect_out "$ip1/24" "container life $i sees the endpoint's address"
+done
+read -r again _ <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack front svc-1)"
+[ "$again" = "$ip1" ] || fail "re-attach after a restart: $again, expected $ip1"
+"$DRV" detach "$LXR_RUN_DIR" tstack svc-1
+read -r other _ <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack front other-1)"
+[ "$other" != "$ip1" ] || fail "a freed address was reused first ($other)"
+read -r back _ <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack front svc-1)"
+[ "$back" = "$ip1" ] || fail "svc-1 back after detach: $back, expected its old $ip1"
+"$DRV" cleanup "$LXR_RUN_DIR" tstack
+[ ! -e "$LXR_RUN_DIR/tstack/.net" ] || fail "project cleanup left $(find "$LXR_RUN_DIR/tstack/.net")"
+pass "an endpoint keeps its address across restarts; a returning owner gets its old one back"
+
+# ---- everything goes when the containers exit -------------------------------------
+# docker stop's way: SIGTERM to the lxr process that holds the container
+# (it forwards it), which then removes the container and its endpoint
+for c in "$web" "$pub"; do kill -TERM "$(awk '$1 == "holder" {print $2}' "$LXR_RUN_DIR/_run/.net/endpoints/$c")"; done
+wait_gone "$web"
+wait_gone "$pub"
+for _ in $(seq 50); do [ "$(lxr_links)" = "$LINKS0" ] && break; sleep 0.1; done
+expect_clean "after the containers exited"
+pass "no bridge, veth, nft chain, lease or netns mount is left after the containers exit"
+
+# ---- several lxr processes on one network at once -----------------------------------
+par=""
+for i in 1 2 3 4 5 6; do
+	n=$(cname "par$i")
+	par="$par $n"
+	"$LXR" run -d --rm --name "$n" --network tpar "$ROOTFS" sleep 1000 >/dev/null 2>"$TEST_TMP/par$i.err" &
+done
+wait
+for n in $par; do
+	at_exit "$LXR" rm -f "$n"
+	[ -e "$LXR_RUN_DIR/_run/.net/endpoints/$n" ] || fail "parallel start of $n: $(cat "$TEST_TMP"/par*.err)"
+done
+ips=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR"/_run/.net/endpoints/t$$-par* | sort)
+[ "$(echo "$ips" | wc -l)" = 6 ] || fail "6 parallel containers: addresses [$ips]"
+[ "$(echo "$ips" | sort -u | wc -l)" = 6 ] || fail "parallel containers share an address: [$ips]"
+leases=$(grep -c '^lease ' "$LXR_RUN_DIR/_run/.net/leases/tpar")
+[ "$leases" = 6 ] || fail "lease file holds $leases leases, expected 6"
+[ "$(ls "$LXR_RUN_DIR/_run/.net/networks")" = tpar ] || fail "parallel starts made more than one network"
+for n in $par; do kill -TERM "$(awk '$1 == "holder" {print $2}' "$LXR_RUN_DIR/_run/.net/endpoints/$n")"; done
+for n in $par; do wait_gone "$n"; done
+expect_clean "after parallel containers exited"
+pass "six lxr run processes started at once on one network get six addresses, one bridge"
+
+# ---- a killed lxr run --------------------------------------------------------------
+for how in next-run cleanup; do
+	k=$(cname "killed-$how")
+	run run -d --name "$k" --network tkill "$ROOTFS" sleep 1000
+	expect_rc 0 "start $k"
+	at_exit "$LXR" rm -f "$k"
+	holder=$(awk '$1 == "holder" {print $2}' "$LXR_RUN_DIR/_run/.net/endpoints/$k")
+	kill -9 "$holder"
+	for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.05; done
+	[ "$(lxr_links)" != "$LINKS0" ] || fail "killing lxr run removed its links by itself?"
+	if [ "$how" = next-run ]; then
+		run run --rm --name "$(cname after)" --network tkill "$ROOTFS" true
+		expect_rc 0 "the next run on tkill"
+	else
+		"$DRV" cleanup "$LXR_RUN_DIR" _run
+	fi
+	"$LXR" rm -f "$k" >/dev/null
+	expect_clean "after a killed lxr run and the $how"
+done
+pass "a killed lxr run leaves nothing after the next run or net_project_cleanup"
+
+# ---- records lost (a crash, or a run dir wiped around a mount) ----------------------
+"$DRV" up "$LXR_RUN_DIR" tstack lost
+"$DRV" attach "$LXR_RUN_DIR" tstack lost svc-1 >/dev/null
+[ "$(lxr_links)" != "$LINKS0" ] || fail "attach made no links?"
+rm -rf "$LXR_RUN_DIR/tstack/.net/networks" "$LXR_RUN_DIR/tstack/.net/endpoints" "$LXR_RUN_DIR/tstack/.net/leases"
+"$DRV" cleanup "$LXR_RUN_DIR" tstack
+[ "$(lxr_links)" = "$LINKS0" ] || fail "links left without records: $(lxr_links | tr '\n' ' ')"
+[ "$(lxr_chains)" = "$CHAINS0" ] || fail "chains left without records: $(lxr_chains | tr '\n' ' ')"
+! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left without records"
+"$DRV" up "$LXR_RUN_DIR" tstack torn
+"$DRV" attach "$LXR_RUN_DIR" tstack torn svc-1 >/dev/null
+"$DRV" attach "$LXR_RUN_DIR" tstack torn svc-2 >/dev/null
+echo "veth lxr" > "$LXR_RUN_DIR/tstack/.net/endpoints/svc-1"
+printf 'lxr-leases 1 10.' > "$LXR_RUN_DIR/tstack/.net/leases/torn"
+read -r ip3 _ <<<"$("$DRV" attach "$LXR_RUN_DIR" tstack torn svc-3 2>"$TEST_TMP/torn.err")"
+expect_grep "$(cat "$TEST_TMP/torn.err")" "rebuilding it from the endpoint records" "a torn lease file is said"
+ip2=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR/tstack/.net/endpoints/svc-2")
+{ [ -n "$ip3" ] && [ "$ip3" != "$ip2" ]; } || fail "after a torn lease file svc-3 got $ip3, svc-2 holds $ip2"
+"$DRV" cleanup "$LXR_RUN_DIR" tstack
+[ "$(lxr_links)" = "$LINKS0" ] || fail "links left after damaged records: $(lxr_links | tr '\n' ' ')"
+! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left after damaged records"
+[ ! -e "$LXR_RUN_DIR/tstack/.net" ] || fail "cleanup left $(find "$LXR_RUN_DIR/tstack/.net")"
+pass "the project cleanup finds lxr's links by alias and name when records are gone or damaged; a torn lease file is rebuilt"

@@ -1,0 +1,325 @@
+/* The IP allocator: exhaustion, reuse order, static reservations, sticky
+ * owners, the lease file round trip, and torn or stale lease files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lxr/net.h"
+
+static uint32_t ip(const char *s)
+{
+	uint32_t a = 0;
+	lxr_err err;
+	assert_int_equal(net_ip_parse(s, &a, &err), 0);
+	return a;
+}
+
+static struct lxr_ipam *make(const char *subnet, const char *gw)
+{
+	struct lxr_subnet sn;
+	struct lxr_ipam *m = NULL;
+	lxr_err err;
+
+	assert_int_equal(net_subnet_parse(subnet, &sn, &err), 0);
+	assert_int_equal(net_ipam_new(&sn, ip(gw), &m, &err), 0);
+	return m;
+}
+
+static uint32_t alloc(struct lxr_ipam *m, const char *owner)
+{
+	uint32_t a = 0;
+	lxr_err err;
+	assert_int_equal(net_ipam_alloc(m, owner, &a, &err), 0);
+	return a;
+}
+
+static void exhaust_29(void **state)
+{
+	/* /29: 8 addresses, minus network, broadcast, gateway = 5 */
+	struct lxr_ipam *m = make("10.0.0.0/29", "10.0.0.1");
+	const char *want[] = {"10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"};
+	char owner[16];
+	uint32_t a;
+	lxr_err err;
+
+	assert_int_equal(net_ipam_capacity(m), 5);
+	for (int i = 0; i < 5; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i);
+		assert_int_equal(alloc(m, owner), ip(want[i]));
+	}
+	assert_int_equal(net_ipam_alloc(m, "one-more", &a, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	assert_non_null(strstr(err.msg, "10.0.0.0/29 is full"));
+	assert_int_equal(net_ipam_in_use(m), 5);
+	net_ipam_free(m);
+}
+
+static void gateway_in_middle(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/29", "10.0.0.4");
+	uint32_t seen = 0;
+
+	for (int i = 0; i < 5; i++) {
+		char owner[8];
+		snprintf(owner, sizeof(owner), "o%d", i);
+		uint32_t a = alloc(m, owner);
+		assert_int_not_equal(a, ip("10.0.0.4"));
+		assert_int_not_equal(a, ip("10.0.0.0"));
+		assert_int_not_equal(a, ip("10.0.0.7"));
+		seen |= 1u << (a & 7);
+	}
+	assert_int_equal(seen, 0x6e); /* .1 .2 .3 .5 .6 */
+	net_ipam_free(m);
+}
+
+static void release_reuse_order(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/24", "10.0.0.1");
+
+	assert_int_equal(alloc(m, "a"), ip("10.0.0.2"));
+	assert_int_equal(alloc(m, "b"), ip("10.0.0.3"));
+	assert_int_equal(alloc(m, "c"), ip("10.0.0.4"));
+	assert_true(net_ipam_release(m, "b"));
+	assert_false(net_ipam_release(m, "b"));
+	assert_false(net_ipam_release(m, "nobody"));
+	/* a freed address goes to the back: never-used ones come first */
+	assert_int_equal(alloc(m, "d"), ip("10.0.0.5"));
+	/* the same owner again gets its old address back (sticky) */
+	assert_int_equal(alloc(m, "b"), ip("10.0.0.3"));
+	/* asking twice is idempotent */
+	assert_int_equal(alloc(m, "b"), ip("10.0.0.3"));
+	assert_int_equal(net_ipam_in_use(m), 4);
+	net_ipam_free(m);
+}
+
+static void reuse_when_full_is_fifo(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/29", "10.0.0.1");
+	char owner[8];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i);
+		alloc(m, owner);
+	}
+	assert_true(net_ipam_release(m, "o3")); /* .5 */
+	assert_true(net_ipam_release(m, "o1")); /* .3 */
+	/* new owners take the oldest free first; the hints are overwritten */
+	assert_int_equal(alloc(m, "n1"), ip("10.0.0.5"));
+	assert_int_equal(alloc(m, "n2"), ip("10.0.0.3"));
+	/* o3's address went to n1: o3 is a new owner now, and the range is full */
+	uint32_t a;
+	lxr_err err;
+	assert_int_equal(net_ipam_alloc(m, "o3", &a, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	net_ipam_free(m);
+}
+
+static void static_reservations(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/24", "10.0.0.1");
+	lxr_err err;
+	uint32_t a;
+
+	assert_int_equal(net_ipam_reserve(m, "db", ip("10.0.0.2"), &err), 0);
+	/* dynamic allocation skips it */
+	assert_int_equal(alloc(m, "web"), ip("10.0.0.3"));
+	assert_int_equal(net_ipam_reserve(m, "other", ip("10.0.0.2"), &err), -1);
+	assert_int_equal(err.errnum, EADDRINUSE);
+	assert_non_null(strstr(err.msg, "already leased to db"));
+	assert_int_equal(net_ipam_reserve(m, "x", ip("10.0.0.1"), &err), -1);
+	assert_non_null(strstr(err.msg, "gateway"));
+	assert_int_equal(net_ipam_reserve(m, "x", ip("10.0.0.255"), &err), -1);
+	assert_non_null(strstr(err.msg, "broadcast"));
+	assert_int_equal(net_ipam_reserve(m, "x", ip("10.0.0.0"), &err), -1);
+	assert_non_null(strstr(err.msg, "network"));
+	assert_int_equal(net_ipam_reserve(m, "x", ip("10.0.1.5"), &err), -1);
+	assert_non_null(strstr(err.msg, "outside"));
+	/* the holder of a dynamic address moves to its static one */
+	assert_int_equal(net_ipam_reserve(m, "web", ip("10.0.0.50"), &err), 0);
+	assert_true(net_ipam_lookup(m, "web", &a));
+	assert_int_equal(a, ip("10.0.0.50"));
+	assert_int_equal(net_ipam_in_use(m), 2);
+	/* reserving what one holds already is fine */
+	assert_int_equal(net_ipam_reserve(m, "db", ip("10.0.0.2"), &err), 0);
+	assert_int_equal(net_ipam_alloc(m, "bad owner", &a, &err), -1);
+	net_ipam_free(m);
+}
+
+static void round_trip(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/24", "10.0.0.1"), *n = NULL;
+	struct lxr_subnet sn = {ip("10.0.0.0"), 24};
+	lxr_err err;
+	uint32_t a;
+
+	alloc(m, "p/a");
+	alloc(m, "p/b");
+	alloc(m, "p/c");
+	assert_int_equal(net_ipam_reserve(m, "p/db", ip("10.0.0.9"), &err), 0);
+	net_ipam_release(m, "p/c");
+	net_ipam_release(m, "p/a");
+	char *text = net_ipam_dump(m);
+	assert_string_equal(text, "lxr-leases 1 10.0.0.0/24 10.0.0.1\n"
+				  "lease 10.0.0.3 dynamic p/b\n"
+				  "lease 10.0.0.9 static p/db\n"
+				  "free 10.0.0.4 p/c\n"
+				  "free 10.0.0.2 p/a\n"
+				  "end 5\n");
+	assert_int_equal(net_ipam_load(text, &sn, ip("10.0.0.1"), &n, &err), 0);
+	char *again = net_ipam_dump(n);
+	assert_string_equal(text, again);
+	assert_true(net_ipam_lookup(n, "p/b", &a));
+	assert_int_equal(a, ip("10.0.0.3"));
+	/* the reloaded FIFO still gives never-used addresses first, then the
+	 * freed in release order; sticky hints survive */
+	assert_int_equal(alloc(n, "q"), ip("10.0.0.5"));
+	assert_int_equal(alloc(n, "p/a"), ip("10.0.0.2"));
+	free(text);
+	free(again);
+	net_ipam_free(m);
+	net_ipam_free(n);
+}
+
+static void torn_and_stale_files(void **state)
+{
+	struct lxr_subnet sn = {ip("10.0.0.0"), 24};
+	struct lxr_ipam *n = NULL;
+	lxr_err err;
+	static const char *torn[] = {
+	    "lxr-leases 1 10.0.0.0/24 10.0.0.1\nlease 10.0.0.3 dynamic p/b\n",
+	    "lxr-leases 1 10.0.0.0/24 10.0.0.1\nlease 10.0.0.3 dyn",
+	    "lxr-leases 1 10.0.0.0/24 10.0.0.1\nlease 10.0.0.3 dynamic p/b\nend 3\n",
+	    "lxr-leases 1 10.0.0.0/24 10.0.0.1\nlease 10.0.0.3 dynamic p/b\n"
+	    "lease 10.0.0.3 dynamic p/c\nend 3\n",
+	    "lxr-leases 1 10.0.0.0/24 10.0.0.1\nlease 10.0.0.1 dynamic p/b\nend 2\n",
+	    "lxr-leases 1 10.0.0.0/24 10.0.0.1\nlease 10.0.0.3 dynamic p/b\n"
+	    "lease 10.0.0.4 dynamic p/b\nend 3\n",
+	    "garbage\n",
+	    "",
+	};
+	for (size_t i = 0; i < sizeof(torn) / sizeof(torn[0]); i++) {
+		n = NULL;
+		assert_int_equal(net_ipam_load(torn[i], &sn, ip("10.0.0.1"), &n, &err), -1);
+		assert_int_equal(err.errnum, EBADMSG);
+		assert_null(n);
+	}
+	assert_int_equal(net_ipam_load("lxr-leases 1 10.0.1.0/24 10.0.1.1\nend 1\n", &sn,
+				       ip("10.0.0.1"), &n, &err),
+			 -1);
+	assert_int_equal(err.errnum, ESTALE);
+}
+
+static bool alive_if_not_gone(const char *owner, void *ctx)
+{
+	return !strstr(owner, "gone");
+}
+
+static void reconcile_frees_dead_owners(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/24", "10.0.0.1");
+	uint32_t a;
+
+	alloc(m, "p/live");
+	alloc(m, "p/gone1");
+	alloc(m, "p/gone2");
+	assert_int_equal(net_ipam_reconcile(m, alive_if_not_gone, NULL), 2);
+	assert_int_equal(net_ipam_in_use(m), 1);
+	assert_false(net_ipam_lookup(m, "p/gone1", &a));
+	assert_true(net_ipam_lookup(m, "p/live", &a));
+	assert_int_equal(alloc(m, "p/gone1"), ip("10.0.0.3")); /* still sticky */
+	net_ipam_free(m);
+}
+
+static void full_slash16(void **state)
+{
+	struct lxr_ipam *m = make("10.1.0.0/16", "10.1.0.1");
+	char owner[24];
+	uint32_t a;
+	lxr_err err;
+
+	assert_int_equal(net_ipam_capacity(m), 65533);
+	for (int i = 0; i < 65533; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i);
+		assert_int_equal(net_ipam_alloc(m, owner, &a, &err), 0);
+	}
+	assert_int_equal(net_ipam_alloc(m, "x", &a, &err), -1);
+	for (int i = 0; i < 65533; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i);
+		assert_true(net_ipam_release(m, owner));
+	}
+	assert_int_equal(net_ipam_in_use(m), 0);
+	net_ipam_free(m);
+}
+
+static void subnets_and_pool(void **state)
+{
+	struct lxr_net_pool pool;
+	struct lxr_subnet used[3], out;
+	lxr_err err;
+	char buf[19];
+
+	net_pool_default(&pool);
+	assert_int_equal(net_pool_pick(&pool, NULL, 0, &out, &err), 0);
+	assert_string_equal(net_subnet_str(&out, buf), "10.89.0.0/24");
+	assert_int_equal(net_subnet_parse("10.89.0.0/24", &used[0], &err), 0);
+	assert_int_equal(net_subnet_parse("10.89.1.128/25", &used[1], &err), 0);
+	assert_int_equal(net_subnet_parse("10.89.2.0/23", &used[2], &err), 0);
+	assert_int_equal(net_pool_pick(&pool, used, 3, &out, &err), 0);
+	assert_string_equal(net_subnet_str(&out, buf), "10.89.4.0/24");
+	/* a route covering the whole pool leaves nothing */
+	assert_int_equal(net_subnet_parse("10.0.0.0/8", &used[0], &err), 0);
+	assert_int_equal(net_pool_pick(&pool, used, 1, &out, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	assert_int_equal(net_subnet_parse("10.89.0.1/24", &out, &err), -1);
+	assert_non_null(strstr(err.hint, "10.89.0.0/24"));
+	assert_int_equal(net_subnet_parse("10.89.0.0", &out, &err), -1);
+	assert_int_equal(net_subnet_parse("10.89.0.0/31", &out, &err), -1);
+}
+
+static void ports(void **state)
+{
+	struct lxr_port p;
+	lxr_err err;
+
+	assert_int_equal(net_port_parse("127.0.0.1:18080:80", &p, &err), 0);
+	assert_int_equal(p.host_ip, ip("127.0.0.1"));
+	assert_int_equal(p.host_port, 18080);
+	assert_int_equal(p.host_end, 18080);
+	assert_int_equal(p.ctr_port, 80);
+	assert_false(p.udp);
+	assert_int_equal(net_port_parse("8000-8002:9000-9002/udp", &p, &err), 0);
+	assert_int_equal(p.host_ip, 0);
+	assert_int_equal(p.host_end, 8002);
+	assert_int_equal(p.ctr_end, 9002);
+	assert_true(p.udp);
+	assert_int_equal(net_port_parse(":53:53/udp", &p, &err), 0);
+	assert_int_equal(net_port_parse("80", &p, &err), -1);
+	assert_non_null(strstr(err.msg, "give a host port"));
+	assert_int_equal(net_port_parse("1-3:1-2", &p, &err), -1);
+	assert_int_equal(net_port_parse("0:80", &p, &err), -1);
+	assert_int_equal(net_port_parse("80:80/sctp", &p, &err), -1);
+	assert_int_equal(net_port_parse("1.2.3:80:80", &p, &err), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(exhaust_29),
+	    cmocka_unit_test(gateway_in_middle),
+	    cmocka_unit_test(release_reuse_order),
+	    cmocka_unit_test(reuse_when_full_is_fifo),
+	    cmocka_unit_test(static_reservations),
+	    cmocka_unit_test(round_trip),
+	    cmocka_unit_test(torn_and_stale_files),
+	    cmocka_unit_test(reconcile_frees_dead_owners),
+	    cmocka_unit_test(full_slash16),
+	    cmocka_unit_test(subnets_and_pool),
+	    cmocka_unit_test(ports),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

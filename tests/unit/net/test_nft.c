@@ -1,0 +1,206 @@
+/* nft batches and name resolution files: what lxr would feed nft and bind
+ * into a container, checked without root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/internal.h"
+
+static uint32_t ip(const char *s)
+{
+	uint32_t a = 0;
+	lxr_err err;
+	assert_int_equal(net_ip_parse(s, &a, &err), 0);
+	return a;
+}
+
+static struct nft_net net(const char *bridge, const char *subnet, bool internal)
+{
+	struct nft_net n = {.bridge = bridge, .internal = internal};
+	lxr_err err;
+	assert_int_equal(net_subnet_parse(subnet, &n.subnet, &err), 0);
+	n.gateway = n.subnet.addr + 1;
+	return n;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void batch_for_a_network_with_ports(void **state)
+{
+	struct nft_net nets[] = {net("lxr-aaaa", "10.89.3.0/24", false)};
+	struct nft_map maps[] = {
+	    {"lxr-aaaa", ip("10.89.3.2"), {ip("127.0.0.1"), 18080, 18080, 80, 80, false}},
+	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true}},
+	    {"lxr-aaaa", ip("10.89.3.4"), {0, 8000, 8002, 8000, 8002, false}},
+	    {"lxr-aaaa", ip("10.89.3.5"), {0, 9000, 9001, 7000, 7001, false}},
+	};
+	char *b = net_nft_batch("p1", nets, 1, maps, 4);
+
+	/* only lxr's table, its own chains, created then flushed: idempotent */
+	assert_int_equal(count(b, "table"), 1);
+	assert_true(lxr_str_has_prefix(b, "add table ip lxr\n"));
+	assert_non_null(strstr(b, "add chain ip lxr p1-pre { type nat hook prerouting priority "
+				  "dstnat; policy accept; }\n"));
+	assert_non_null(strstr(b, "flush chain ip lxr p1-ports\n"));
+	assert_true(strstr(b, "add chain ip lxr p1-ports") <
+		    strstr(b, "flush chain ip lxr p1-ports"));
+	/* NAT out, localhost and hairpin */
+	assert_non_null(strstr(b, "add rule ip lxr p1-post ip saddr 10.89.3.0/24 oifname != "
+				  "\"lxr-aaaa\" masquerade\n"));
+	assert_non_null(strstr(b, "oifname \"lxr-aaaa\" ip saddr 127.0.0.0/8 masquerade\n"));
+	assert_non_null(strstr(b, "oifname \"lxr-aaaa\" ip saddr 10.89.3.0/24 ct status dnat "
+				  "masquerade\n"));
+	assert_non_null(strstr(b, "iifname \"lxr-aaaa\" ip daddr 127.0.0.0/8 drop\n"));
+	/* ports: from outside (prerouting) and from the host (output) */
+	assert_non_null(strstr(b, "add rule ip lxr p1-pre fib daddr type local jump p1-ports\n"));
+	assert_non_null(strstr(b, "add rule ip lxr p1-out fib daddr type local jump p1-ports\n"));
+	assert_non_null(strstr(b, "add rule ip lxr p1-ports ip daddr 127.0.0.1 tcp dport 18080 "
+				  "dnat to 10.89.3.2:80\n"));
+	assert_non_null(
+	    strstr(b, "add rule ip lxr p1-ports udp dport 5353 dnat to 10.89.3.3:53\n"));
+	assert_non_null(strstr(b, "add rule ip lxr p1-ports tcp dport 8000-8002 dnat to "
+				  "10.89.3.4\n"));
+	assert_non_null(strstr(b, "tcp dport 9000 dnat to 10.89.3.5:7000\n"));
+	assert_non_null(strstr(b, "tcp dport 9001 dnat to 10.89.3.5:7001\n"));
+	free(b);
+}
+
+static void internal_network_has_no_way_out(void **state)
+{
+	struct nft_net nets[] = {net("lxr-int", "10.89.4.0/24", true),
+				 net("lxr-ext", "10.89.5.0/24", false)};
+	char *b = net_nft_batch("p2", nets, 2, NULL, 0);
+
+	assert_null(strstr(b, "10.89.4.0/24 oifname != \"lxr-int\" masquerade"));
+	assert_non_null(strstr(b, "10.89.5.0/24 oifname != \"lxr-ext\" masquerade"));
+	assert_non_null(strstr(b, "p2-fwd iifname \"lxr-int\" oifname != \"lxr-int\" drop\n"));
+	assert_non_null(strstr(b, "p2-fwd oifname \"lxr-int\" iifname != \"lxr-int\" drop\n"));
+	assert_non_null(strstr(b, "p2-in iifname \"lxr-int\" ip daddr != 10.89.4.1 drop\n"));
+	/* no ports: no jumps, no localhost masquerade */
+	assert_null(strstr(b, "jump"));
+	assert_null(strstr(b, "127.0.0.0/8 masquerade"));
+	free(b);
+}
+
+static void delete_batch(void **state)
+{
+	char *b = net_nft_delete_batch("p3");
+	/* each chain is added before it is deleted, so a missing one is fine,
+	 * and base chains go before the regular chain they jump to */
+	assert_true(strstr(b, "add chain ip lxr p3-guard") <
+		    strstr(b, "delete chain ip lxr p3-guard"));
+	assert_true(strstr(b, "delete chain ip lxr p3-pre") <
+		    strstr(b, "delete chain ip lxr p3-ports"));
+	assert_int_equal(count(b, "delete chain"), 7);
+	assert_null(strstr(b, "delete table"));
+	free(b);
+}
+
+static void forward_policy_detection(void **state)
+{
+	char *where = NULL;
+	const char *docker = "table ip filter {\n\tchain FORWARD {\n\t\ttype filter hook forward "
+			     "priority filter; policy drop;\n\t}\n}\n";
+	const char *ours = "table ip lxr {\n\tchain x {\n\t\ttype filter hook forward priority "
+			   "filter; policy drop;\n\t}\n}\n";
+	const char *open = "table ip filter {\n\tchain FORWARD {\n\t\ttype filter hook forward "
+			   "priority filter; policy accept;\n\t}\n}\n";
+
+	assert_true(net_nft_forward_drops(docker, &where));
+	assert_string_equal(where, "ip filter FORWARD");
+	free(where);
+	assert_false(net_nft_forward_drops(ours, NULL));
+	assert_false(net_nft_forward_drops(open, NULL));
+}
+
+static void names_are_short_and_stable(void **state)
+{
+	char a[IFNAMSIZ], b[IFNAMSIZ], c[IFNAMSIZ], p[32];
+
+	net_link_name(a, "lxr-", "/run/lxr/proj/net", 0);
+	net_link_name(b, "lxr-", "/run/lxr/proj/net", 0);
+	net_link_name(c, "lxr-", "/run/lxr/proj/net", 1);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 12);
+	net_link_name(a, "lxr", "/run/lxr/_run/a-very-long-container-name-indeed", 0);
+	assert_int_equal(strlen(a), 11);
+	assert_true(strncmp(a, "lxr", 3) == 0);
+	net_chain_prefix(p, sizeof(p), "/run/lxr", "_run");
+	assert_true(p[0] == 'p' && strlen(p) == 9);
+}
+
+static void hosts_file(void **state)
+{
+	char *self[] = {"web", "web-1", "www", NULL}, *peer[] = {"db", NULL};
+	struct lxr_host_entry e[] = {{ip("10.89.0.2"), self}, {ip("10.89.0.3"), peer}};
+	char *t = net_hosts_render(e, 2);
+
+	assert_true(lxr_str_has_prefix(t, "127.0.0.1\tlocalhost\n"));
+	assert_true(lxr_str_has_suffix(t, "\n10.89.0.2\tweb web-1 www\n10.89.0.3\tdb\n"));
+	free(t);
+}
+
+static void resolv_plain_host(void **state)
+{
+	bool no_dns = true;
+	char *t = net_resolv_render(
+	    "search example.org\nnameserver 10.255.255.53\noptions ndots:2\n", NULL, &no_dns);
+	assert_string_equal(t, "search example.org\nnameserver 10.255.255.53\noptions ndots:2\n");
+	assert_false(no_dns);
+	free(t);
+}
+
+static void resolv_systemd_stub(void **state)
+{
+	bool no_dns = false;
+	const char *stub = "# This is /run/systemd/resolve/stub-resolv.conf\n"
+			   "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n";
+	const char *up = "nameserver 192.168.1.1\nnameserver 127.0.0.1\nnameserver 2001:db8::1\n";
+	char *t = net_resolv_render(stub, up, &no_dns);
+
+	assert_null(strstr(t, "nameserver 127."));
+	assert_non_null(strstr(t, "nameserver 192.168.1.1\nnameserver 2001:db8::1\n"));
+	assert_non_null(strstr(t, "options edns0 trust-ad\nsearch lan\n"));
+	assert_false(no_dns);
+	free(t);
+}
+
+static void resolv_loopback_only(void **state)
+{
+	bool no_dns = false;
+	char *t = net_resolv_render("nameserver 127.0.0.1\nnameserver ::1\n", NULL, &no_dns);
+
+	assert_null(strstr(t, "nameserver"));
+	assert_non_null(strstr(t, "no name server is configured"));
+	assert_true(no_dns);
+	/* and nothing made up: no public resolver appears */
+	assert_null(strstr(t, "8.8.8.8"));
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(batch_for_a_network_with_ports),
+	    cmocka_unit_test(internal_network_has_no_way_out),
+	    cmocka_unit_test(delete_batch),
+	    cmocka_unit_test(forward_policy_detection),
+	    cmocka_unit_test(names_are_short_and_stable),
+	    cmocka_unit_test(hosts_file),
+	    cmocka_unit_test(resolv_plain_host),
+	    cmocka_unit_test(resolv_systemd_stub),
+	    cmocka_unit_test(resolv_loopback_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

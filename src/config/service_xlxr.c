@@ -18,9 +18,13 @@
 static int positive_duration(struct cfg_ctx *c, struct cfg_node *n, const char *what,
 			     struct cfg_int *out)
 {
-	struct cfg_int v;
+	const char *text = n->kind == CFG_NODE_SCALAR ? cfg_scalar(c, n, what) : "";
+	struct cfg_int v = {0};
 
-	if (cfg_read_duration(c, n, what, &v) < 0)
+	if (!text) /* interpolation failed, already reported */
+		return -1;
+	/* "-1s" is a duration, just not one a delay can be */
+	if (text[0] != '-' && cfg_read_duration(c, n, what, &v) < 0)
 		return -1;
 	if (v.v <= 0) {
 		cfg_error_hint(c, n, "e.g. 100ms, 5s, 1m", "%s must be a positive duration", what);

@@ -92,6 +92,8 @@ static void deploy(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, "deploy");
 	cfg_out_map(o);
+	cfg_out_key(o, "replicas");
+	cfg_out_int(o, s->replicas.v);
 	cfg_out_key(o, "resources");
 	cfg_out_map(o);
 	limits(o, "limits", &s->limits);

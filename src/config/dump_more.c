@@ -1,5 +1,5 @@
 /* The normalized model, continued: a service's identity, privilege and
- * housekeeping keys, and the top-level networks and volumes. */
+ * housekeeping keys and its x-lxr, and the top-level networks and volumes. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -47,6 +47,34 @@ static void env_files(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_end_seq(o);
 }
 
+/* Only the keys the file set: a default printed here would read back as
+ * set, and x-lxr backoff next to deploy.restart_policy's delay is an error
+ * when set, not when left to its default. */
+static void x_lxr(struct cfg_out *o, const struct cfg_svc_x_lxr *x)
+{
+	bool backoff =
+	    x->backoff_initial_us.set || x->backoff_max_us.set || x->backoff_reset_us.set;
+
+	if (!x->restart_on_unhealthy.set && !backoff)
+		return;
+	cfg_out_key(o, "x-lxr");
+	cfg_out_map(o);
+	if (x->restart_on_unhealthy.set)
+		flag(o, "restart_on_unhealthy", x->restart_on_unhealthy.v);
+	if (backoff) {
+		cfg_out_key(o, "backoff");
+		cfg_out_map(o);
+		if (x->backoff_initial_us.set)
+			cfg_out_duration(o, "initial", x->backoff_initial_us.v);
+		if (x->backoff_max_us.set)
+			cfg_out_duration(o, "max", x->backoff_max_us.v);
+		if (x->backoff_reset_us.set)
+			cfg_out_duration(o, "reset_after", x->backoff_reset_us.v);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_map(o);
+}
+
 void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 {
 	if (s->n_env_files)
@@ -81,6 +109,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_kvs(o, "options", &s->logging.options);
 		cfg_out_end_map(o);
 	}
+	x_lxr(o, &s->x_lxr);
 }
 
 static void pools(struct cfg_out *o, const struct cfg_network *n)

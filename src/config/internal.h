@@ -156,7 +156,13 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v);
 void cfg_network_free(struct cfg_network *net);
 void cfg_volume_free(struct cfg_volume *v);
+/* Top-level x-lxr: no settings yet, every key is refused (keys.c). */
 int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* A service's x-lxr (service_xlxr.c); the check runs once the whole service
+ * is read: restart_on_unhealthy needs a healthcheck, backoff must not
+ * contradict deploy.restart_policy. */
+int cfg_svc_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_svc_check_x_lxr(struct cfg_ctx *c, const struct cfg_service *s);
 
 /* Syntax checks shared by the parts and validation (net.c). */
 int cfg_parse_ipv4(const char *s, uint32_t *addr);

@@ -91,9 +91,12 @@ int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spe
 
 static int x_lxr_key(struct cfg_ctx *c, struct cfg_node *k)
 {
-	/* No x-lxr settings are defined yet; each one added here must be
-	 * honoured by a layer below (DESIGN.md "The stack file"). */
-	cfg_error_hint(c, k, "no x-lxr settings exist yet (see docs/stack-file.md)",
+	/* No top-level x-lxr settings are defined yet; each one added here must
+	 * be honoured by a layer below (DESIGN.md "The stack file"). The
+	 * service-level ones are in service_xlxr.c. */
+	cfg_error_hint(c, k,
+		       "the top-level x-lxr has no settings yet; restart_on_unhealthy and backoff "
+		       "go under a service's x-lxr (see docs/stack-file.md)",
 		       "unknown x-lxr key \"%s\"", k->raw);
 	return -1;
 }

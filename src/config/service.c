@@ -334,7 +334,7 @@ static const struct cfg_key service_keys[] = {
     K(labels, read_labels),
     K(profiles, read_profiles),
     K(logging, read_logging),
-    {"x-lxr", "service.x-lxr", cfg_read_x_lxr},
+    {"x-lxr", "service.x-lxr", cfg_svc_read_x_lxr},
 };
 #undef K
 
@@ -410,6 +410,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	    service_compose_only,
 	    sizeof(service_compose_only) / sizeof(service_compose_only[0]),
 	};
+	int r;
 
 	if (!name_ok(s->name))
 		cfg_diag_add(c, s->pos, false,
@@ -421,5 +422,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	}
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
-	return cfg_read_map(c, n, &spec, s);
+	r = cfg_read_map(c, n, &spec, s);
+	cfg_svc_check_x_lxr(c, s);
+	return r;
 }

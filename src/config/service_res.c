@@ -251,20 +251,31 @@ static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* Each instance is a whole container (cgroup, writable layer, address);
+ * the bound catches a typo before the supervisor tries to start thousands. */
+#define REPLICAS_MAX 1000
+
+static int read_replicas(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_int(c, n, "deploy.replicas", 0, REPLICAS_MAX,
+			    &((struct cfg_service *)obj)->replicas);
+}
+
 static const char *const deploy_compose_only[] = {
-    "endpoint_mode", "labels", "mode", "placement", "replicas", "rollback_config", "update_config",
+    "endpoint_mode", "labels", "mode", "placement", "rollback_config", "update_config",
 };
 
 int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
+	    {"replicas", "service.deploy.replicas", read_replicas},
 	    {"resources", "service.deploy.resources", read_resources},
 	    {"restart_policy", "service.deploy.restart_policy", read_restart_policy},
 	};
 	static const struct cfg_map_spec spec = {
 	    "deploy",
 	    keys,
-	    2,
+	    3,
 	    true,
 	    deploy_compose_only,
 	    sizeof(deploy_compose_only) / sizeof(deploy_compose_only[0]),

@@ -84,6 +84,8 @@ static void service_defaults(struct cfg_service *s)
 		s->stop_signal = (struct cfg_int){SIGTERM, false, s->pos};
 	if (!s->stop_grace_period.set)
 		s->stop_grace_period = (struct cfg_int){10000000, false, s->pos};
+	if (!s->replicas.set)
+		s->replicas = (struct cfg_int){1, false, s->pos};
 	if (!s->n_networks) {
 		s->networks = lxr_xcalloc(1, sizeof(*s->networks));
 		s->n_networks = 1;

@@ -47,6 +47,7 @@ static const struct {
     {"service.cpus", true},
     {"service.pids_limit", true},
     {"service.deploy", true},
+    {"service.deploy.replicas", true}, /* instances <service>-<n> (supervisor) */
     {"service.deploy.resources", true},
     {"service.deploy.resources.limits", true},
     {"service.deploy.resources.reservations", true},

@@ -1,8 +1,9 @@
 /* Whole-stack checks, run once every service has been read: references to
  * services, networks and volumes (and a service_healthy dependency on a
  * service without a healthcheck); addresses against their network's subnets;
- * published ports used twice; memory reservations above their limit;
- * dependency cycles. */
+ * published ports used twice; a fixed address or host port on a service with
+ * several replicas; memory reservations above their limit; dependency
+ * cycles. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -85,6 +86,19 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 	}
 }
 
+/* deploy.replicas runs N containers from one service definition; a fixed
+ * address can be given to one of them only (Compose refuses it too). */
+static void check_replica_address(struct cfg_ctx *c, const struct cfg_service *s,
+				  const struct cfg_svc_net *sn)
+{
+	if (!sn->ipv4_address.v || s->replicas.v <= 1)
+		return;
+	cfg_diag_add(c, sn->ipv4_address.pos, false,
+		     "drop ipv4_address (lxr allocates one per instance), or run one replica",
+		     "ipv4_address %s cannot serve %lld replicas (deploy.replicas on line %d)",
+		     sn->ipv4_address.v, (long long)s->replicas.v, s->replicas.pos.line);
+}
+
 static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	const char **names = lxr_xcalloc(st->n_networks + 1, sizeof(*names));
@@ -104,6 +118,7 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 					  "declare it under the top-level `networks:`");
 			else
 				check_address(c, net, &s->networks[j]);
+			check_replica_address(c, s, &s->networks[j]);
 		}
 		c->where = NULL;
 	}
@@ -150,9 +165,37 @@ static bool ports_overlap(const struct cfg_port *a, const struct cfg_port *b)
 	return a->host_start <= b->host_end && b->host_start <= a->host_end;
 }
 
+/* Each instance binds its own host ports: a host port (or range) holds
+ * one instance's worth of ports only, unless the range is wide enough to
+ * give each instance its own (Compose's rule for scaled services). */
+static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
+{
+	for (size_t p = 0; p < s->n_ports && s->replicas.v > 1; p++) {
+		const struct cfg_port *a = &s->ports[p];
+		int64_t have = a->host_end - a->host_start + 1;
+		int64_t need = s->replicas.v * (a->target_end - a->target_start + 1);
+		char host[32];
+
+		if (!a->host_start || have >= need)
+			continue;
+		if (a->host_start == a->host_end)
+			snprintf(host, sizeof(host), "host port %d", a->host_start);
+		else
+			snprintf(host, sizeof(host), "host ports %d-%d", a->host_start,
+				 a->host_end);
+		cfg_diag_add(c, a->pos, false,
+			     "leave the host port out (an ephemeral port per instance), give a "
+			     "host range with room for every instance, or run one replica",
+			     "service \"%s\": %s cannot be published by %lld replicas "
+			     "(deploy.replicas on line %d)",
+			     s->name, host, (long long)s->replicas.v, s->replicas.pos.line);
+	}
+}
+
 static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
+		check_replica_ports(c, &st->services[i]);
 		for (size_t p = 0; p < st->services[i].n_ports; p++) {
 			struct cfg_port *a = &st->services[i].ports[p];
 			for (size_t j = 0; j <= i; j++) {

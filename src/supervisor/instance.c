@@ -48,7 +48,7 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
-	if (create_host_paths(in->svc->cfg, &err) < 0) {
+	if (create_host_paths(in->svc->cfg, &err) < 0 || sup_net_attach(s, in, &err) < 0) {
 		sup_say(s, in, "failed to start: %s", err.msg);
 		sup_event(s, in, EV_START_FAILED, 125);
 		return;

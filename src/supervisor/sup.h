@@ -50,6 +50,8 @@ struct sup_instance {
 	bool oom_killed;
 	bool blocked;	     /* a required dependency failed: stays created */
 	bool doomed;	     /* reconcile: changed or removed, stopping */
+	bool net_joined;     /* net.c: the spec joins its endpoint's namespace */
+	uint32_t ip;	     /* its address on its network, 0: none */
 	char *blocked_by;
 };
 
@@ -142,6 +144,10 @@ void sup_control_close(struct sup *s);
 
 /* Does a dependent wait for this instance to become healthy? */
 bool sup_health_needed(struct sup *s, const struct sup_instance *in);
+
+/* ---- net.c: networks ------------------------------------------------------------- */
+int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
+int sup_net_cleanup(const char *project, lxr_err *err);
 
 /* ---- project.c: the run directory, its lock, crash cleanup ------------------ */
 int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);

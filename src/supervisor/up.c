@@ -257,7 +257,8 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 	}
 	if (lockfd < 0)
 		return lxr_err_wrap(err, "take project %s down", project);
-	if (sup_project_cleanup(project, run_dir, true, err) < 0) {
+	if (sup_project_cleanup(project, run_dir, true, err) < 0 ||
+	    sup_net_cleanup(project, err) < 0) {
 		close(lockfd);
 		return -1;
 	}

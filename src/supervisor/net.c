@@ -1,0 +1,100 @@
+/* A stack's networks: each service's instances join the network named in
+ * the stack (one per service for now), through an endpoint the net layer
+ * makes on the first start and keeps across restarts, so an instance keeps
+ * its address. /etc/hosts lists the service, its instance names and
+ * aliases of every container on the network. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "lxr/net.h"
+#include "supervisor/sup.h"
+
+static const struct cfg_network *network_of(const struct sup *s, const struct sup_instance *in)
+{
+	const struct cfg_service *svc = in->svc->cfg;
+
+	if (!svc->n_networks || !svc->networks[0].name.v)
+		return NULL;
+	return cfg_stack_network(s->stack, svc->networks[0].name.v);
+}
+
+static int ports_of(const struct cfg_service *svc, struct lxr_port **out, size_t *n, lxr_err *err)
+{
+	*out = lxr_xcalloc(svc->n_ports ? svc->n_ports : 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < svc->n_ports; i++) {
+		const struct cfg_port *p = &svc->ports[i];
+		struct lxr_port *q = &(*out)[(*n)++];
+
+		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
+			return lxr_err_wrap(err, "service \"%s\": port host address", svc->name);
+		q->host_port = (uint16_t)p->host_start;
+		q->host_end = (uint16_t)(p->host_end ? p->host_end : p->host_start);
+		q->ctr_port = (uint16_t)p->target_start;
+		q->ctr_end = (uint16_t)(p->target_end ? p->target_end : p->target_start);
+		q->udp = p->proto == CFG_PROTO_UDP;
+	}
+	return 0;
+}
+
+/* The endpoint, made (or found, on a restart) before the container starts;
+ * the container joins its namespace and sees its hosts and resolv.conf. */
+int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
+{
+	const struct cfg_network *nw = network_of(s, in);
+	const struct cfg_service *svc = in->svc->cfg;
+	_cleanup_free_ char *owner = NULL;
+	_cleanup_free_ struct lxr_port *ports = NULL;
+	_cleanup_strv_ char **names = NULL;
+	struct lxr_net_config ncfg = {0};
+	struct lxr_net_pool pool;
+	struct lxr_endpoint ep = {0};
+	size_t n_ports = 0;
+
+	if (!nw)
+		return 0;
+	if (ports_of(svc, &ports, &n_ports, err) < 0)
+		return -1;
+	net_pool_default(&pool);
+	ncfg.name = nw->name;
+	ncfg.internal = nw->internal.set && nw->internal.v;
+	if (nw->n_pools) {
+		ncfg.subnet = nw->pools[0].subnet.v;
+		ncfg.gateway = nw->pools[0].gateway.v;
+	}
+	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, svc->name, in->replica);
+	lxr_strv_push(&names, lxr_xstrdup(svc->name));
+	lxr_strv_push(&names, lxr_xstrdup(in->name));
+	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
+		lxr_strv_push(&names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
+	{
+		struct lxr_endpoint_config ec = {
+			.network = nw->name, .container = in->name, .owner = owner,
+			.static_ip = svc->networks[0].ipv4_address.v, .ports = ports,
+			.n_ports = n_ports, .names = names, .peer_names = true, .holder = getpid(),
+			.create = &ncfg, .pool = &pool};
+		if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
+			return lxr_err_wrap(err, "network \"%s\"", nw->name);
+	}
+	if (!in->net_joined) {
+		struct lxr_spec *sp = &in->spec;
+		sp->ns[LXR_NS_NET].create = false;
+		free(sp->ns[LXR_NS_NET].join_path);
+		sp->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep.netns_path);
+		plan_spec_add_mount(sp, "/etc/hosts", "bind", ep.hosts_path, MS_BIND, NULL);
+		plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep.resolv_path, MS_BIND, NULL);
+		in->net_joined = true;
+		in->ip = ep.ip;
+	}
+	net_endpoint_free(&ep);
+	return 0;
+}
+
+/* `down` and the cleanup after a dead supervisor: every endpoint, link,
+ * rule, lease and bridge of the project. */
+int sup_net_cleanup(const char *project, lxr_err *err)
+{
+	return net_project_cleanup(lxr_run_dir(), project, err);
+}

@@ -1,0 +1,70 @@
+#!/bin/bash
+# A stack's network: services reach each other by name over HTTP; a
+# published port answers from the host; an internal network has no way out;
+# an address survives a restart; down (also after a killed supervisor)
+# leaves no bridge, veth, nft chain, netns or lease.
+. "$(dirname "$0")/lib.sh"
+command -v nft >/dev/null || skip "nft (nftables) is needed for NAT and published ports"
+
+port=$((20000 + $$ % 20000))
+stack <<Y
+name: nettest
+services:
+  api:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "mkdir -p /tmp/www; echo api-says-hi > /tmp/www/index.html; exec httpd -f -p 80 -h /tmp/www"]
+  web:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "mkdir -p /tmp/www; echo web-page > /tmp/www/index.html; exec httpd -f -p 80 -h /tmp/www"]
+    ports: ["127.0.0.1:$port:80"]
+    depends_on: [api]
+  locked:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    networks: [inside]
+networks:
+  inside:
+    internal: true
+Y
+links_before=$(ip -br link | grep -c '^lxr' || true)
+
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"web-1","state":"running"'
+run exec -f "$STACK" web wget -qO- http://api/
+expect_out api-says-hi "web reaches api by service name"
+run exec -f "$STACK" web wget -qO- http://api-1/
+expect_out api-says-hi "web reaches api by instance name"
+pass "services reach each other by name over HTTP"
+
+out=$(wget -qO- "http://127.0.0.1:$port/" 2>&1 || true)
+[ "$out" = web-page ] || fail "published port $port on 127.0.0.1: [$out]"
+pass "a published port answers from the host on 127.0.0.1"
+
+gw=$(ip -4 route show default | awk '{print $3; exit}')
+hostip=$(ip -4 -o addr show scope global | awk '{print $4; exit}' | cut -d/ -f1)
+run exec -f "$STACK" locked /bin/sh -c "ip route; wget -T 2 -qO- http://$hostip:$port/ 2>&1; echo rc=\$?"
+expect_grep "$OUT" "rc=1" "the internal network reaches the host's address"
+echo "$OUT" | grep -q "^default" && fail "an internal network has a default route: $OUT"
+run exec -f "$STACK" api /bin/sh -c "ip route | grep ^default"
+expect_grep "$OUT" "^default via" "a normal network has a way out"
+pass "an internal network has no route out (host $hostip unreachable, default gateway $gw unused)"
+
+ip1=$("$LXR" exec -f "$STACK" api ip -4 -o addr show eth0 | awk '{print $4}')
+run restart -f "$STACK" api
+wait_event '"instance":"api-1","state":"running","from":"starting","cause":"started","exit":143'
+ip2=$("$LXR" exec -f "$STACK" api ip -4 -o addr show eth0 | awk '{print $4}')
+[ -n "$ip1" ] && [ "$ip1" = "$ip2" ] || fail "address changed across a restart: $ip1 -> $ip2"
+pass "api keeps its address $ip1 across a restart"
+
+sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
+kill -KILL "$sup"
+sleep 0.3
+run down -f "$STACK"
+expect_rc 0 "down after a killed supervisor"
+links_after=$(ip -br link | grep -c '^lxr' || true)
+[ "$links_after" -le "$links_before" ] || fail "links left: $(ip -br link | grep '^lxr')"
+nft list table ip lxr 2>/dev/null | grep -q "nettest" && fail "nft rules of the project left: $(nft list table ip lxr)"
+grep -q "$LXR_RUN_DIR" /proc/self/mountinfo && fail "netns mounts left"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "run dir left"
+pass "down after a killed supervisor leaves no bridge, veth, nft rule, netns or run dir"

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "image/fetch.h"
+#include "image/tools/fetch.h"
 
 struct dl {
 	struct fetch_item *item;
@@ -136,7 +136,7 @@ static void dl_free(struct dl *d, CURLM *m)
 		curl_easy_cleanup(d->h);
 	}
 	curl_slist_free_all(d->hdrs);
-	if (d->hash.ctx)
+	if (d->hash.active)
 		img_hash_abort(&d->hash);
 	img_close(&d->fd);
 	free(d->partial);

@@ -215,6 +215,6 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
 			return -1;
 	}
 	if (img_tool_run(s, args, err) < 0)
-		return -1;
+		return lxr_err_wrap(err, "pull %s", ref);
 	return img_resolve(s, ref, out, err);
 }

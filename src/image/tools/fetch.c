@@ -235,6 +235,8 @@ static int transfer_done(struct reg_client *c, struct progress *p, CURLM *m, CUR
 			 lxr_err *err)
 {
 	struct dl *d = NULL;
+	/* msg belongs to the handle: removing the handle frees it */
+	CURLcode result = msg->data.result;
 
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
 	curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->status);
@@ -254,9 +256,9 @@ static int transfer_done(struct reg_client *c, struct progress *p, CURLM *m, CUR
 		return lxr_fail(err, ECOMM, "blob %s: HTTP %ld from the registry", d->item->digest,
 				d->status),
 		       lxr_err_hint(err, "run the pull again: it continues where it stopped");
-	if (msg->data.result != CURLE_OK)
+	if (result != CURLE_OK)
 		return lxr_fail(err, ECOMM, "blob %s: %s", d->item->digest,
-				d->ebuf[0] ? d->ebuf : curl_easy_strerror(msg->data.result)),
+				d->ebuf[0] ? d->ebuf : curl_easy_strerror(result)),
 		       lxr_err_hint(err, "run the pull again: it continues where it stopped");
 	if (dl_finish(d, err) < 0)
 		return -1;

@@ -1,6 +1,12 @@
 /* lxr image layer: a content-addressed image store, layer unpacking, archive
  * import and registry pull. docs/images.md has the on-disk layout.
  *
+ * This header is the core (library lxr_image: store, references, resolve,
+ * in-use records, list, rmi, prune), linked into lxr; it needs only jansson
+ * and nettle. Pulling, loading, importing and unpacking live in
+ * lxr/image_tools.h (lxr_image_tools: libcurl, libarchive), linked only into
+ * the lxr-image program; the core runs that program when it must.
+ *
  * Everything lives under <data_dir>/images/: blobs/sha256/<hex> (manifests,
  * configs, compressed layers; each verified before it gets its name),
  * layers/<diffid-hex>/ (a layer unpacked once, in overlay form, shared
@@ -83,17 +89,27 @@ struct img_image {
 void img_image_free(struct img_image *im);
 
 /* Find ref in the store (a name, name@digest, or an image ID prefix of at
- * least 4 hex digits) and make sure every layer is unpacked. ENOENT when
- * the store does not have it. */
+ * least 4 hex digits) and make sure every layer is unpacked (a layer
+ * directory that went missing is unpacked again from its blob by running
+ * `lxr-image unpack`). ENOENT when the store does not have it. */
 int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr_err *err);
 
 enum img_pull_policy { IMG_PULL_MISSING, IMG_PULL_ALWAYS, IMG_PULL_NEVER };
 /* Compose's pull_policy: "always", "missing" (also "if_not_present"),
  * "never"; -1 for anything else. */
 int img_pull_policy_parse(const char *s);
-/* Resolve ref, pulling it first as the policy says. */
+/* Resolve ref, pulling it first as the policy says (by running
+ * `lxr-image pull REF`, which prints its progress to stderr). */
 int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
 	       struct img_image *out, lxr_err *err);
+
+/* ---- lxr-image ----------------------------------------------------------------
+ * The program beside lxr that holds everything needing libcurl or
+ * libarchive. Path: the directory of the running executable (symlinks
+ * resolved) + IMG_TOOL_NAME, checked to be executable; otherwise an error
+ * naming the path looked at, with a hint. *out is malloc'd. */
+#define IMG_TOOL_NAME "lxr-image"
+int img_tool_path(char **out, lxr_err *err);
 
 /* ---- in use ----------------------------------------------------------------
  * A container that runs an image holds a use record: a file in uses/ naming
@@ -104,33 +120,6 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
  * a detached monitor inherits it). label names the holder in messages. */
 int img_use_acquire(struct img_store *s, const struct img_image *im, const char *label, int *fd,
 		    lxr_err *err);
-
-/* ---- adding images ---------------------------------------------------------- */
-struct img_pull_opts {
-	bool quiet;            /* no progress output */
-	bool progress_tty;     /* redraw a progress block (else plain lines) */
-	int max_parallel;      /* concurrent layer downloads; 0: 4 */
-	const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, ~/.docker/config.json,
-				* $XDG_RUNTIME_DIR/containers/auth.json */
-};
-/* Pull ref from its registry (HTTPS; plain HTTP for localhost/127.0.0.1/
- * [::1]), resolve a manifest list to this host's platform, fetch what the
- * store lacks, verify every digest, unpack, tag. Prints progress to stderr. */
-int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o, lxr_err *err);
-
-/* docker-save archive, OCI image archive (tar of a layout), or OCI layout
- * directory. *names gets every name tagged (malloc'd vector). */
-int img_load(struct img_store *s, const char *path, char ***names, lxr_err *err);
-
-/* A root filesystem (directory or tar, optionally compressed) as a one-layer
- * image tagged name. cfg (may be NULL) gives its Entrypoint, Cmd, Env,
- * WorkingDir, User, ExposedPorts, StopSignal (docker import --change). */
-int img_import(struct img_store *s, const char *path, const char *name,
-	       const struct img_config *cfg, lxr_err *err);
-/* One docker import --change line ("CMD [\"/bin/sh\"]", "ENV A=1",
- * "WORKDIR /app", "USER app", "EXPOSE 80", "ENTRYPOINT ...",
- * "STOPSIGNAL SIGQUIT") applied to cfg. */
-int img_config_change(struct img_config *cfg, const char *line, lxr_err *err);
 
 /* ---- listing and removing --------------------------------------------------- */
 struct img_summary {

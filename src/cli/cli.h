@@ -15,9 +15,13 @@ int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top stats */
+/* pull, load, import: exec lxr-image beside this program (image_exec.c) */
+int cmd_image_tool(int argc, char **argv);
+/* lxr-image's commands (cmd_image.c, linked only into lxr-image) */
 int cmd_pull(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);

@@ -1,4 +1,5 @@
-/* lxr pull, load, import: bring images into the store. */
+/* lxr pull, load, import: bring images into the store. These run in
+ * lxr-image (image_main.c), which lxr execs for them. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -6,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "lxr/image.h"
+#include "lxr/image_tools.h"
 
 static int open_store(struct img_store **s)
 {
@@ -124,4 +125,23 @@ int cmd_import(int argc, char **argv)
 	if (r == 0)
 		printf("Imported %s\n", argv[optind + 1]);
 	return finish(s, r, &err);
+}
+
+int cmd_unpack(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr-image unpack IMAGE\n\n"
+	    "Unpack again, from their blobs, the layers of a stored image whose layer\n"
+	    "directory is missing (lxr run does this through lxr-image when it finds\n"
+	    "one gone).\n";
+	struct img_store *s;
+	lxr_err err;
+
+	if (want_help(argc, argv))
+		return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc != 2)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (open_store(&s) < 0)
+		return LXR_EXIT_FAIL;
+	return finish(s, img_unpack(s, argv[1], &err), &err);
 }

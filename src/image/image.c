@@ -1,5 +1,6 @@
 /* Resolving a reference to an image ready to run: its layers unpacked, its
- * config read. */
+ * config read. No hashing beyond the re-check of the small documents and no
+ * archive code here: this runs inside every `lxr run IMAGE`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -101,62 +102,86 @@ int img_store_find(struct img_store *s, const char *ref, char *manifest, char **
 	return 0;
 }
 
-static int load_config(struct img_store *s, struct img_image *im, struct img_manifest *m,
-		       char ***diff_ids, lxr_err *err)
+int img_image_docs(struct img_store *s, struct img_image *im, struct img_manifest *m,
+		   char ***diff_ids, lxr_err *err)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *mt = NULL, *ct = NULL;
 	size_t len;
 
+	if (img_blob_read(s, im->manifest_digest, &mt, &len, err) < 0 ||
+	    img_manifest_parse(mt, len, m, err) < 0)
+		return -1;
 	memcpy(im->config_digest, m->config_digest, IMG_DIGEST_LEN);
-	if (img_blob_read(s, m->config_digest, &text, &len, err) < 0 ||
-	    img_config_parse(text, len, &im->config, diff_ids, &im->created, err) < 0)
-		return lxr_err_wrap(err, "config %s", m->config_digest);
-	if (lxr_strv_len(*diff_ids) != m->n_layers)
-		return lxr_fail(err, EBADMSG, "config lists %zu layers, the manifest %zu",
-				lxr_strv_len(*diff_ids), m->n_layers);
-	for (size_t i = 0; i < m->n_layers; i++)
-		im->size += m->layers[i].size;
-	return 0;
+	if (img_blob_read(s, m->config_digest, &ct, &len, err) < 0 ||
+	    img_config_parse(ct, len, &im->config, diff_ids, &im->created, err) < 0) {
+		img_manifest_free(m);
+		return lxr_err_wrap(err, "config %s", im->config_digest);
+	}
+	if (lxr_strv_len(*diff_ids) == m->n_layers)
+		return 0;
+	lxr_fail(err, EBADMSG, "config lists %zu layers, the manifest %zu", lxr_strv_len(*diff_ids),
+		 m->n_layers);
+	img_manifest_free(m);
+	img_config_free(&im->config);
+	lxr_strv_free(*diff_ids);
+	*diff_ids = NULL;
+	return -1;
 }
 
-static int load_image(struct img_store *s, struct img_image *im, lxr_err *err)
+/* Fill im from its manifest. missing gets the first layer whose directory
+ * is not there ("" when all are). */
+static int load_image(struct img_store *s, struct img_image *im, char *missing, lxr_err *err)
 {
-	_cleanup_free_ char *text = NULL;
 	_cleanup_strv_ char **diff_ids = NULL;
 	struct img_manifest m;
-	char got[IMG_DIGEST_LEN];
-	size_t len;
-	int r = -1;
 
-	if (img_blob_read(s, im->manifest_digest, &text, &len, err) < 0 ||
-	    img_manifest_parse(text, len, &m, err) < 0)
+	missing[0] = '\0';
+	if (img_image_docs(s, im, &m, &diff_ids, err) < 0)
 		return -1;
-	if (load_config(s, im, &m, &diff_ids, err) < 0)
-		goto out;
 	im->layer_dirs = lxr_xcalloc(1, sizeof(char *));
 	/* overlayfs wants the topmost layer first; the manifest lists the
 	 * base first */
 	for (size_t i = m.n_layers; i-- > 0;) {
-		if (img_layer_ensure(s, m.layers[i].digest, diff_ids[i], got, err) < 0)
-			goto out;
+		im->size += m.layers[i].size;
+		if (!img_layer_exists(s, diff_ids[i]))
+			memcpy(missing, diff_ids[i], IMG_DIGEST_LEN);
 		lxr_strv_push(&im->layer_dirs,
-			      lxr_xasprintf("%s/layers/%s", s->root, img_digest_hex(got)));
+			      lxr_xasprintf("%s/layers/%s", s->root, img_digest_hex(diff_ids[i])));
 	}
-	r = 0;
-out:
 	img_manifest_free(&m);
-	return r;
+	return 0;
 }
 
-int img_store_unpack(struct img_store *s, const char *manifest, lxr_err *err)
+/* What load_image filled, dropped again: name and manifest stay. */
+static void unload(struct img_image *im)
 {
-	struct img_image im = {0};
-	int r;
+	lxr_strv_free(im->layer_dirs);
+	im->layer_dirs = NULL;
+	img_config_free(&im->config);
+	memset(&im->config, 0, sizeof(im->config));
+	im->size = im->created = 0;
+}
 
-	memcpy(im.manifest_digest, manifest, IMG_DIGEST_LEN);
-	r = load_image(s, &im, err);
-	img_image_free(&im);
-	return r;
+/* Layers are unpacked when an image is added, so a missing directory means
+ * someone removed it; lxr-image unpacks it again from its blob. */
+static int load_unpacked(struct img_store *s, struct img_image *im, lxr_err *err)
+{
+	char *args[] = {"unpack", im->manifest_digest, NULL};
+	char missing[IMG_DIGEST_LEN];
+
+	if (load_image(s, im, missing, err) < 0)
+		return -1;
+	if (!missing[0])
+		return 0;
+	unload(im);
+	if (img_tool_run(s, args, err) < 0)
+		return lxr_err_wrap(err, "unpack layer %s", missing);
+	if (load_image(s, im, missing, err) < 0)
+		return -1;
+	if (missing[0])
+		return lxr_fail(err, EIO, "layer %s/layers/%s is missing", s->root,
+				img_digest_hex(missing));
+	return 0;
 }
 
 int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr_err *err)
@@ -166,7 +191,7 @@ int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr
 		return -1;
 	if (img_store_find(s, ref, out->manifest_digest, &out->name, err) < 0)
 		return -1;
-	if (load_image(s, out, err) < 0) {
+	if (load_unpacked(s, out, err) < 0) {
 		img_image_free(out);
 		return lxr_err_wrap(err, "image %s", ref);
 	}
@@ -176,15 +201,20 @@ int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr
 int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
 	       struct img_image *out, lxr_err *err)
 {
-	struct img_pull_opts po = {.progress_tty = isatty(STDERR_FILENO)};
+	char *args[] = {"pull", (char *)ref, NULL};
+	_cleanup_free_ char *name = NULL;
+	char manifest[IMG_DIGEST_LEN];
 
+	memset(out, 0, sizeof(*out));
+	/* pull only what the store lacks: a failure resolving an image the
+	 * store has (even ENOENT for a layer) is not a reason to download */
 	if (policy != IMG_PULL_ALWAYS) {
-		if (img_resolve(s, ref, out, err) == 0)
-			return 0;
+		if (img_store_find(s, ref, manifest, &name, err) == 0)
+			return img_resolve(s, ref, out, err);
 		if (err->errnum != ENOENT || policy == IMG_PULL_NEVER)
 			return -1;
 	}
-	if (img_pull(s, ref, &po, err) < 0)
-		return -1;
+	if (img_tool_run(s, args, err) < 0)
+		return lxr_err_wrap(err, "pull %s", ref);
 	return img_resolve(s, ref, out, err);
 }

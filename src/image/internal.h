@@ -1,10 +1,12 @@
-/* Seams inside the image layer: digests, the store's files and locks, JSON
- * documents (manifest, index, config), safe layer unpacking. */
+/* Seams inside the image layer's core: digests, the store's files and locks,
+ * JSON documents (manifest, index, config). What only lxr-image needs
+ * (network, archives, unpacking) is declared in image/tools/tools.h. */
 #ifndef LXR_IMAGE_INTERNAL_H
 #define LXR_IMAGE_INTERNAL_H
 
 #include <jansson.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -19,12 +21,16 @@ static inline void img_close(int *fd)
 }
 
 /* ---- digests ------------------------------------------------------------- */
+/* nettle, not libcrypto: the core verifies small documents on every read
+ * (store.c), and libnettle costs lxr's startup nothing worth measuring
+ * where libcrypto's constructors cost milliseconds (docs/images.md). */
 struct img_hash {
-	EVP_MD_CTX *ctx;
+	struct sha256_ctx ctx;
+	bool active; /* between init and final/abort */
 };
 void img_hash_init(struct img_hash *h);
 void img_hash_update(struct img_hash *h, const void *p, size_t n);
-/* Writes "sha256:<hex>" into out[IMG_DIGEST_LEN] and frees the context. */
+/* Writes "sha256:<hex>" into out[IMG_DIGEST_LEN]; the hash is done. */
 void img_hash_final(struct img_hash *h, char *out);
 void img_hash_abort(struct img_hash *h);
 void img_digest_of(const void *p, size_t n, char *out);
@@ -111,28 +117,24 @@ char *img_manifest_build(const char *config_digest, int64_t config_size,
 			 const struct img_layer_desc *layers, size_t n);
 
 /* ---- layers ------------------------------------------------------------------ */
-/* Unpack blob (gzip, zstd or plain tar) into layers/<diffid-hex>, once: a
- * layer already there is kept. want_diffid NULL: whatever the tar hashes to
- * (import). diffid gets the uncompressed digest. */
-int img_layer_ensure(struct img_store *s, const char *blob_digest, const char *want_diffid,
-		     char *diffid, lxr_err *err);
+/* Is layers/<diffid-hex> there? Unpacking (image/tools/) renames a layer
+ * into place only when whole, so a directory that exists is complete. */
 bool img_layer_exists(struct img_store *s, const char *diffid);
 
-/* Safe unpacking, store-independent (unit-tested on its own): read the tar
- * stream from fd into the empty directory dirfd. Every entry is resolved
- * below dirfd with openat2 and created with *at calls; an entry that would
- * reach outside (absolute path, "..", through a symlink, a hard link or
- * symlink target leaving the tree) fails the whole archive. OCI whiteouts
- * become overlay whiteouts. diffid gets the sha256 of the uncompressed
- * stream. On failure the caller removes the directory. */
-int img_unpack_fd(int fd, int dirfd, char *diffid, lxr_err *err);
+/* im->manifest_digest's manifest into m and its config into im (config,
+ * config_digest, created) with the config's diff IDs, as many as the
+ * manifest has layers. On success the caller frees m and diff_ids. */
+int img_image_docs(struct img_store *s, struct img_image *im, struct img_manifest *m,
+		   char ***diff_ids, lxr_err *err);
 
 /* A reference (name, name@digest, or image ID prefix) -> manifest digest
  * and the name it was found under (malloc'd). ENOENT when not there. */
 int img_store_find(struct img_store *s, const char *ref, char *manifest, char **name, lxr_err *err);
 
-/* Unpack every layer of a stored manifest (verifying each diff ID). */
-int img_store_unpack(struct img_store *s, const char *manifest, lxr_err *err);
+/* ---- lxr-image ---------------------------------------------------------------- */
+/* Run lxr-image args... (args[0] is its command) on this store and wait for
+ * it; its progress and errors go to our stderr. */
+int img_tool_run(struct img_store *s, char *const *args, lxr_err *err);
 
 /* ---- pieces of rmi/prune ------------------------------------------------------ */
 /* Manifest digests held by live containers (dead holders' records are
@@ -140,21 +142,5 @@ int img_store_unpack(struct img_store *s, const char *manifest, lxr_err *err);
 int img_uses_live(struct img_store *s, char ***digests, lxr_err *err);
 /* Remove every blob and layer not reachable from the index or a live use. */
 int img_gc(struct img_store *s, struct img_prune_stats *st, lxr_err *err);
-
-/* ---- building images (import, load) ------------------------------------------- */
-/* Copy fd into the store as a blob (verified against want when given). */
-int img_blob_from_fd(struct img_store *s, int fd, const char *want, char *digest, lxr_err *err);
-/* OCI media type of a layer blob from its first bytes. */
-const char *img_layer_media_type(struct img_store *s, const char *blob, const char *diffid);
-/* An OCI image config document for c and the layers' diff IDs. */
-char *img_config_build(const struct img_config *c, char *const *diff_ids, const char *how);
-/* Store config and a manifest over layers; out gets the manifest digest. */
-int img_store_image(struct img_store *s, const char *config, struct img_layer_desc *layers,
-		    size_t n, char *out, lxr_err *err);
-
-/* Platform this host runs: "amd64", "arm64"... and variant ("v8") or NULL. */
-const char *img_host_arch(const char **variant);
-/* From an image index / manifest list, the manifest for this host. */
-int img_index_pick(const char *text, size_t len, char *digest, lxr_err *err);
 
 #endif

@@ -147,7 +147,7 @@ void img_blob_abort(struct img_blob_writer *w)
 		w->tmpname = NULL;
 	}
 	img_close(&w->fd);
-	if (w->hash.ctx)
+	if (w->hash.active)
 		img_hash_abort(&w->hash);
 }
 

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "image/internal.h"
-#include "image/registry.h"
+#include "image/tools/registry.h"
 
 static void expect_ref(const char *in, const char *reg, const char *repo, const char *tag,
 		       const char *digest, const char *canon)

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 struct fx {
 	char dir[64];

@@ -16,7 +16,7 @@
 #include <sys/xattr.h>
 #include <cmocka.h>
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 /* ---- writing test archives ---------------------------------------------- */
 

@@ -3,7 +3,7 @@
 #ifndef LXR_IMAGE_LOAD_H
 #define LXR_IMAGE_LOAD_H
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 struct load_file {
 	char *name;

@@ -7,14 +7,15 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "image/internal.h"
-#include "image/load.h"
-#include "image/unpack.h"
+#include "image/tools/tools.h"
+#include "image/tools/load.h"
+#include "image/tools/unpack.h"
 
 static int find_file(struct loader *ld, const char *name, char *digest, lxr_err *err)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 const char *img_host_arch(const char **variant)
 {

@@ -5,7 +5,7 @@
 
 #include <curl/curl.h>
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 struct reg_client {
 	struct img_ref ref;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 static la_ssize_t blob_out(struct archive *a, void *ud, const void *buf, size_t n)
 {

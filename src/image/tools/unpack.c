@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,8 +18,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include "image/internal.h"
-#include "image/unpack.h"
+#include "image/tools/tools.h"
+#include "image/tools/unpack.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"

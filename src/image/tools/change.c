@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image/internal.h"
+#include "image/tools/tools.h"
 
 /* JSON array form ["a","b"], else the shell form wrapped in /bin/sh -c as
  * a Dockerfile does. */

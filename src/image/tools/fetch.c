@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "image/fetch.h"
+#include "image/tools/fetch.h"
 
 struct dl {
 	struct fetch_item *item;
@@ -136,7 +136,7 @@ static void dl_free(struct dl *d, CURLM *m)
 		curl_easy_cleanup(d->h);
 	}
 	curl_slist_free_all(d->hdrs);
-	if (d->hash.ctx)
+	if (d->hash.active)
 		img_hash_abort(&d->hash);
 	img_close(&d->fd);
 	free(d->partial);
@@ -235,6 +235,8 @@ static int transfer_done(struct reg_client *c, struct progress *p, CURLM *m, CUR
 			 lxr_err *err)
 {
 	struct dl *d = NULL;
+	/* msg belongs to the handle: removing the handle frees it */
+	CURLcode result = msg->data.result;
 
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
 	curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->status);
@@ -254,9 +256,9 @@ static int transfer_done(struct reg_client *c, struct progress *p, CURLM *m, CUR
 		return lxr_fail(err, ECOMM, "blob %s: HTTP %ld from the registry", d->item->digest,
 				d->status),
 		       lxr_err_hint(err, "run the pull again: it continues where it stopped");
-	if (msg->data.result != CURLE_OK)
+	if (result != CURLE_OK)
 		return lxr_fail(err, ECOMM, "blob %s: %s", d->item->digest,
-				d->ebuf[0] ? d->ebuf : curl_easy_strerror(msg->data.result)),
+				d->ebuf[0] ? d->ebuf : curl_easy_strerror(result)),
 		       lxr_err_hint(err, "run the pull again: it continues where it stopped");
 	if (dl_finish(d, err) < 0)
 		return -1;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
+#include <nettle/base64.h>
 
-#include "image/registry.h"
+#include "image/tools/registry.h"
 
 #define MAX_DOC (8u << 20)
 
@@ -175,9 +175,9 @@ static int authenticate(struct reg_client *c, const struct reg_resp *r, lxr_err 
 	if (!strncasecmp(www, "Bearer", 6))
 		return reg_token(c, www, err);
 	if (!strncasecmp(www, "Basic", 5) && c->basic) {
-		_cleanup_free_ char *b64 = lxr_xcalloc(1, strlen(c->basic) * 2 + 8);
-		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)c->basic,
-				(int)strlen(c->basic));
+		size_t n = strlen(c->basic);
+		_cleanup_free_ char *b64 = lxr_xcalloc(1, BASE64_ENCODE_RAW_LENGTH(n) + 1);
+		base64_encode_raw(b64, n, (const uint8_t *)c->basic);
 		free(c->auth);
 		c->auth = lxr_xasprintf("Authorization: Basic %s", b64);
 		return 0;

@@ -2,10 +2,10 @@
  * bearer-token flow (Docker Hub's), and basic auth. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
 #include <string.h>
 
-#include "image/registry.h"
+#include "image/tools/registry.h"
 
 static char *auth_path(const char *given)
 {
@@ -46,17 +46,16 @@ static json_t *auth_entry(json_t *auths, const char *registry)
 
 static char *decode_basic(const char *b64)
 {
-	size_t n = strlen(b64);
-	unsigned char *out = lxr_xcalloc(1, n + 4);
-	int len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+	struct base64_decode_ctx ctx;
+	size_t n = strlen(b64), len = 0;
+	uint8_t *out = lxr_xcalloc(1, BASE64_DECODE_LENGTH(n) + 1);
 
-	if (len < 0 || !memchr(out, ':', (size_t)len)) {
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &len, out, n, b64) || !base64_decode_final(&ctx) ||
+	    !memchr(out, ':', len)) {
 		free(out);
 		return NULL;
 	}
-	/* EVP_DecodeBlock counts the padding as NUL bytes */
-	while (len > 0 && out[len - 1] == '\0')
-		len--;
 	out[len] = '\0';
 	return (char *)out;
 }

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
-#include "image/unpack.h"
+#include "image/tools/unpack.h"
 
 int unpack_norm_path(const char *in, char *out, size_t n, lxr_err *err)
 {

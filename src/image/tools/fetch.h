@@ -2,7 +2,7 @@
 #ifndef LXR_IMAGE_FETCH_H
 #define LXR_IMAGE_FETCH_H
 
-#include "image/registry.h"
+#include "image/tools/registry.h"
 
 struct fetch_item {
 	char digest[IMG_DIGEST_LEN];

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "image/fetch.h"
+#include "image/tools/fetch.h"
 
 static const char accept_all[] = "Accept: application/vnd.oci.image.index.v1+json, "
 				 "application/vnd.docker.distribution.manifest.list.v2+json, "

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "image/load.h"
+#include "image/tools/load.h"
 
 static int64_t blob_size(struct img_store *s, const char *digest)
 {

@@ -1,0 +1,43 @@
+/* lxr image tools: bringing images into the store — registry pull
+ * (libcurl), docker-save / OCI archive load and root filesystem import
+ * (libarchive), layer unpacking. Library lxr_image_tools, linked only into
+ * the lxr-image program: lxr itself stays free of libcurl and libarchive and
+ * their ~40 shared libraries, so it starts in ~1 ms (docs/images.md). The
+ * store, references and resolving are in lxr/image.h. */
+#ifndef LXR_IMAGE_TOOLS_H
+#define LXR_IMAGE_TOOLS_H
+
+#include "lxr/image.h"
+
+struct img_pull_opts {
+	bool quiet;            /* no progress output */
+	bool progress_tty;     /* redraw a progress block (else plain lines) */
+	int max_parallel;      /* concurrent layer downloads; 0: 4 */
+	const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, ~/.docker/config.json,
+				* $XDG_RUNTIME_DIR/containers/auth.json */
+};
+/* Pull ref from its registry (HTTPS; plain HTTP for localhost/127.0.0.1/
+ * [::1]), resolve a manifest list to this host's platform, fetch what the
+ * store lacks, verify every digest, unpack, tag. Prints progress to stderr. */
+int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o, lxr_err *err);
+
+/* docker-save archive, OCI image archive (tar of a layout), or OCI layout
+ * directory. *names gets every name tagged (malloc'd vector). */
+int img_load(struct img_store *s, const char *path, char ***names, lxr_err *err);
+
+/* A root filesystem (directory or tar, optionally compressed) as a one-layer
+ * image tagged name. cfg (may be NULL) gives its Entrypoint, Cmd, Env,
+ * WorkingDir, User, ExposedPorts, StopSignal (docker import --change). */
+int img_import(struct img_store *s, const char *path, const char *name,
+	       const struct img_config *cfg, lxr_err *err);
+/* One docker import --change line ("CMD [\"/bin/sh\"]", "ENV A=1",
+ * "WORKDIR /app", "USER app", "EXPOSE 80", "ENTRYPOINT ...",
+ * "STOPSIGNAL SIGQUIT") applied to cfg. */
+int img_config_change(struct img_config *cfg, const char *line, lxr_err *err);
+
+/* Unpack every layer of a stored image whose layer directory is missing,
+ * from its blob, verifying each diff ID (img_resolve runs this through
+ * `lxr-image unpack` when someone removed a layer directory). */
+int img_unpack(struct img_store *s, const char *ref, lxr_err *err);
+
+#endif

@@ -1,0 +1,30 @@
+/* lxr pull, load, import: lxr-image does them. It is a separate program so
+ * that lxr does not load libcurl and libarchive (and the ~40 libraries they
+ * bring) on every start: docs/images.md has the numbers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/image.h"
+
+int cmd_image_tool(int argc, char **argv)
+{
+	_cleanup_free_ char *tool = NULL;
+	_cleanup_free_ char **args = NULL;
+	lxr_err err;
+
+	if (img_tool_path(&tool, &err) == 0) {
+		/* argv[0] is the command (pull, load, import): passed on as is,
+		 * with the environment, so lxr-image sees what lxr saw */
+		args = lxr_xcalloc((size_t)argc + 2, sizeof(char *));
+		args[0] = tool;
+		for (int i = 0; i < argc; i++)
+			args[i + 1] = argv[i];
+		execv(tool, args);
+		lxr_fail(&err, errno, "exec %s", tool);
+	}
+	lxr_err_wrap(&err, "lxr %s", argv[0]);
+	lxr_err_print(&err);
+	return LXR_EXIT_FAIL;
+}

@@ -1,0 +1,18 @@
+/* lxr.conf for both programs, lxr and lxr-image: they must agree on where
+ * the store is. */
+#include "cli/cli.h"
+#include "lxr/config.h"
+
+int cli_apply_settings(void)
+{
+	/* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
+	static struct cfg_settings s;
+	lxr_err err = {0};
+
+	if (cfg_settings_load(NULL, &s, &err) < 0) {
+		lxr_err_print(&err);
+		return -1;
+	}
+	lxr_dirs_configure(s.run_dir, s.data_dir, s.log_dir);
+	return 0;
+}

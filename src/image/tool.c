@@ -1,0 +1,110 @@
+/* lxr-image, the program installed beside lxr that does everything needing
+ * the network or archives (libcurl, libarchive). lxr links neither: loading
+ * them cost every `lxr run` ~7 ms of startup (docs/images.md). The core
+ * runs lxr-image for what resolving an image may still need: a pull (docker
+ * run pulls a missing image) and unpacking a layer directory that is gone. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image/internal.h"
+
+extern char **environ;
+
+int img_tool_path(char **out, lxr_err *err)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0)
+		return lxr_fail(err, errno, "readlink /proc/self/exe (to find %s)", IMG_TOOL_NAME),
+		       lxr_err_hint(err, "lxr needs /proc mounted");
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*out = lxr_xasprintf("%.*s/%s", slash ? (int)(slash - self) : 0, self, IMG_TOOL_NAME);
+	if (access(*out, X_OK) == 0)
+		return 0;
+	lxr_fail(err, errno, "%s", *out);
+	lxr_err_hint(err,
+		     "lxr pull, load and import (and pulling a missing image) run %s, "
+		     "which is installed in the same directory as lxr; install it there",
+		     IMG_TOOL_NAME);
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+/* The caller's environment with LXR_DATA_DIR naming this store's data
+ * directory: lxr-image must work on the very store the caller opened,
+ * whatever lxr.conf says. Only the vector is malloc'd. */
+static char **tool_env(const char *data_dir_kv)
+{
+	char **env;
+	size_t n = 0;
+
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "LXR_DATA_DIR=", 13))
+			n++;
+	env = lxr_xcalloc(n + 2, sizeof(char *));
+	n = 0;
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "LXR_DATA_DIR=", 13))
+			env[n++] = *e;
+	env[n] = (char *)data_dir_kv;
+	return env;
+}
+
+static int wait_tool(pid_t pid, const char *what, lxr_err *err)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return lxr_fail(err, errno, "waitpid %s", what);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st))
+		return lxr_fail(err, 0, "%s failed (exit status %d, its error is above)", what,
+				WEXITSTATUS(st));
+	return lxr_fail(err, 0, "%s killed by signal %d", what, WTERMSIG(st));
+}
+
+int img_tool_run(struct img_store *s, char *const *args, lxr_err *err)
+{
+	_cleanup_free_ char *tool = NULL, *kv = NULL, *what = NULL;
+	_cleanup_free_ char **env = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	sigset_t none;
+	pid_t pid;
+
+	if (img_tool_path(&tool, err) < 0)
+		return -1;
+	argv = lxr_xcalloc(1, sizeof(char *));
+	lxr_strv_push(&argv, lxr_xstrdup(IMG_TOOL_NAME));
+	for (size_t i = 0; args[i]; i++)
+		lxr_strv_push(&argv, lxr_xstrdup(args[i]));
+	what = lxr_xasprintf("%s %s %s", IMG_TOOL_NAME, args[0], args[1] ? args[1] : "");
+	kv =
+	    lxr_xasprintf("LXR_DATA_DIR=%.*s", (int)(strlen(s->root) - strlen("/images")), s->root);
+	env = tool_env(kv);
+	sigemptyset(&none);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return lxr_fail(err, errno, "fork for %s", what);
+	if (pid == 0) {
+		/* lxr run blocks the signals it forwards; the tool must still
+		 * die of Ctrl-C like any program */
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(tool, argv, env);
+		fprintf(stderr, "lxr: error: exec %s: %s\n", tool, strerror(errno));
+		_exit(127);
+	}
+	return wait_tool(pid, what, err);
+}

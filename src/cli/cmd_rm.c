@@ -54,7 +54,10 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 			return -1;
 	}
 	/* What an lxr that died could not remove: its cgroup and its layer. */
-	if (rt_cgroup_open("_run", name, &cg, err) == 0 && rt_cgroup_destroy(cg, err) < 0)
+	/* the container's own lxr (its monitor) may be removing it at the
+	 * same moment: a cgroup that vanishes underneath is gone, not an error */
+	if (rt_cgroup_open("_run", name, &cg, err) == 0 && rt_cgroup_destroy(cg, err) < 0 &&
+	    err->errnum != ENOENT && err->errnum != ENODEV)
 		return lxr_err_wrap(err, "remove container %s", name);
 	if (run_net_remove(name, err) < 0)
 		return -1;

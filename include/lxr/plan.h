@@ -49,14 +49,28 @@ long plan_graph_find(const struct plan_graph *g, const char *service);
  * dependency labelled with its condition. */
 int plan_graph_write_dot(FILE *f, const struct plan_graph *g, lxr_err *err);
 
+/* ---- images -------------------------------------------------------------------
+ * What an image says a container runs, as plain data (the image layer, above
+ * this one, fills it from a stored image's config). */
+struct plan_image {
+	char *const *layer_dirs; /* overlay lower dirs, topmost first */
+	char *const *entrypoint, *const *cmd, *const *env;
+	const char *workdir, *user, *stop_signal; /* NULL: not set */
+};
+/* docker's rule: a user entrypoint (non-NULL, even empty) replaces the
+ * image's and drops its Cmd; a non-empty user command replaces Cmd. */
+char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const *user_entrypoint,
+		 char *const *user_cmd);
+
 /* ---- instances --------------------------------------------------------------
  * Fill spec (which holds the runtime's defaults) for replica n (1-based) of
- * svc: id "<service>-<n>", cgroup group = project, rootfs, command, env,
+ * svc: id "<service>-<n>", cgroup group = project, rootfs (svc's path, or
+ * img's layers when the service names an image), command, env,
  * hostname, cwd, limits, mounts, rlimits, sysctls, init, stop signal. Left to
  * the caller, as they need the system: cap_add/cap_drop (rt_caps_adjust) and
  * `user` (looked up in the rootfs). */
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-		       struct lxr_spec *spec, lxr_err *err);
+		       const struct plan_image *img, struct lxr_spec *spec, lxr_err *err);
 char *plan_instance_name(const char *service, int replica);
 /* Append an OCI mount (private propagation) to spec. */
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,

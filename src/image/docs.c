@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "image/internal.h"
+#include "lxr/plan.h"
 
 bool img_media_is_index(const char *mt)
 {
@@ -213,23 +214,8 @@ void img_config_free(struct img_config *c)
 char **img_config_args(const struct img_config *c, char *const *user_entrypoint,
 		       char *const *user_cmd)
 {
-	char *const *ep = user_entrypoint ? user_entrypoint : c->entrypoint;
-	char *const *cmd;
-	char **args = lxr_xcalloc(1, sizeof(char *));
-
-	/* docker: --entrypoint resets the image's CMD; a command given on the
-	 * command line replaces CMD but keeps ENTRYPOINT */
-	if (user_cmd && user_cmd[0])
-		cmd = user_cmd;
-	else if (user_entrypoint)
-		cmd = NULL;
-	else
-		cmd = c->cmd;
-	for (size_t i = 0; ep && ep[i]; i++)
-		lxr_strv_push(&args, lxr_xstrdup(ep[i]));
-	for (size_t i = 0; cmd && cmd[i]; i++)
-		lxr_strv_push(&args, lxr_xstrdup(cmd[i]));
-	return args;
+	/* one rule for lxr run and lxr up: the plan layer's */
+	return plan_args(c->entrypoint, c->cmd, user_entrypoint, user_cmd);
 }
 
 int img_pull_policy_parse(const char *s)

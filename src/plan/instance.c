@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
+#include "config/text.h"
 #include "lxr/plan.h"
 
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
@@ -131,15 +132,56 @@ static int rlimit_of(const char *name)
 	return -1;
 }
 
-static void fill_process(const struct cfg_service *svc, const char *instance,
-			 struct lxr_spec *spec)
+char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const *user_entrypoint,
+		 char *const *user_cmd)
 {
+	char *const *ep = user_entrypoint ? user_entrypoint : img_entrypoint;
+	char *const *cmd;
+	char **args = lxr_xcalloc(1, sizeof(char *));
+
+	/* docker: --entrypoint resets the image's CMD; a command given
+	 * replaces CMD but keeps ENTRYPOINT */
+	if (user_cmd && user_cmd[0])
+		cmd = user_cmd;
+	else if (user_entrypoint)
+		cmd = NULL;
+	else
+		cmd = img_cmd;
+	for (size_t i = 0; ep && ep[i]; i++)
+		lxr_strv_push(&args, lxr_xstrdup(ep[i]));
+	for (size_t i = 0; cmd && cmd[i]; i++)
+		lxr_strv_push(&args, lxr_xstrdup(cmd[i]));
+	return args;
+}
+
+static char **argv_of(const struct cfg_cmd *c)
+{
+	char **v;
+
+	if (!c->set)
+		return NULL;
+	v = lxr_xcalloc(1, sizeof(char *)); /* set and empty: an empty override */
+	for (size_t i = 0; i < c->argv.n; i++)
+		lxr_strv_push(&v, lxr_xstrdup(c->argv.v[i].v));
+	return v;
+}
+
+static void fill_process(const struct cfg_service *svc, const char *instance,
+			 const struct plan_image *img, struct lxr_spec *spec)
+{
+	_cleanup_strv_ char **ep = argv_of(&svc->entrypoint);
+	_cleanup_strv_ char **cmd = argv_of(&svc->command);
+
 	lxr_strv_free(spec->args);
-	spec->args = NULL;
-	for (size_t i = 0; svc->entrypoint.set && i < svc->entrypoint.argv.n; i++)
-		lxr_strv_push(&spec->args, lxr_xstrdup(svc->entrypoint.argv.v[i].v));
-	for (size_t i = 0; svc->command.set && i < svc->command.argv.n; i++)
-		lxr_strv_push(&spec->args, lxr_xstrdup(svc->command.argv.v[i].v));
+	spec->args = plan_args(img ? img->entrypoint : NULL, img ? img->cmd : NULL, ep, cmd);
+	/* the image's environment first, the service's over it (compose) */
+	for (size_t i = 0; img && img->env && img->env[i]; i++) {
+		const char *eq = strchr(img->env[i], '=');
+		if (eq) {
+			_cleanup_free_ char *k = lxr_xstrndup(img->env[i], (size_t)(eq - img->env[i]));
+			env_put(&spec->env, k, eq + 1);
+		}
+	}
 	for (size_t i = 0; i < svc->environment.n; i++)
 		if (svc->environment.v[i].value) /* no value: passed through, but unset */
 			env_put(&spec->env, svc->environment.v[i].key, svc->environment.v[i].value);
@@ -150,14 +192,19 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 	spec->hostname = lxr_xstrdup(svc->hostname.v ? svc->hostname.v : instance);
 	if (!env_has(spec->env, "HOSTNAME"))
 		env_put(&spec->env, "HOSTNAME", spec->hostname);
-	if (svc->working_dir.v) {
+	if (svc->working_dir.v || (img && img->workdir && img->workdir[0])) {
 		free(spec->cwd);
-		spec->cwd = lxr_xstrdup(svc->working_dir.v);
+		spec->cwd = lxr_xstrdup(svc->working_dir.v ? svc->working_dir.v : img->workdir);
 	}
 	spec->readonly_root = svc->read_only.set && svc->read_only.v;
 	spec->init = svc->init.set ? svc->init.v : true;
 	if (svc->stop_signal.set)
 		spec->stop_signal = (int)svc->stop_signal.v;
+	else if (img && img->stop_signal) {
+		int sig;
+		if (cfg_parse_signal(img->stop_signal, &sig) == 0)
+			spec->stop_signal = sig;
+	}
 	for (size_t i = 0; i < svc->n_ulimits; i++) {
 		int r = rlimit_of(svc->ulimits[i].name);
 		if (r < 0)
@@ -173,27 +220,31 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 }
 
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-		       struct lxr_spec *spec, lxr_err *err)
+		       const struct plan_image *img, struct lxr_spec *spec, lxr_err *err)
 {
 	_cleanup_free_ char *instance = plan_instance_name(svc->name, replica);
 
-	if (!svc->image_is_path)
-		return lxr_fail(err, ENOTSUP, "service \"%s\": image \"%s\": images from a registry "
-					      "or the image store are not supported yet",
-				svc->name, svc->image.v),
-		       lxr_err_hint(err, "name a root filesystem directory: image: ./rootfs");
+	if (!svc->image_is_path && !img)
+		return lxr_fail(err, EINVAL, "service \"%s\": image \"%s\" is not resolved",
+				svc->name, svc->image.v);
 	free(spec->id);
 	spec->id = lxr_xstrdup(instance);
 	free(spec->cgroup_group);
 	spec->cgroup_group = lxr_xstrdup(st->project);
 	lxr_strv_free(spec->lower_dirs);
 	spec->lower_dirs = NULL;
-	lxr_strv_push(&spec->lower_dirs, lxr_xstrdup(svc->image.v));
-	fill_process(svc, instance, spec);
+	if (img) {
+		for (size_t i = 0; img->layer_dirs && img->layer_dirs[i]; i++)
+			lxr_strv_push(&spec->lower_dirs, lxr_xstrdup(img->layer_dirs[i]));
+	} else {
+		lxr_strv_push(&spec->lower_dirs, lxr_xstrdup(svc->image.v));
+	}
+	fill_process(svc, instance, img, spec);
 	if (!spec->args || !spec->args[0])
 		return lxr_fail(err, EINVAL, "service \"%s\": no command", svc->name),
-		       lxr_err_hint(err, "a root filesystem directory has no default command: "
-					 "set `command:` (or `entrypoint:`)");
+		       lxr_err_hint(err, img ? "the image has no Entrypoint or Cmd: set `command:`"
+					     : "a root filesystem directory has no default command: "
+					       "set `command:` (or `entrypoint:`)");
 	spec->resources.memory_limit = svc->limits.memory.set ? svc->limits.memory.v : 0;
 	if (svc->limits.millicpus.set && svc->limits.millicpus.v > 0) {
 		spec->resources.cpu_period = 100000;

@@ -180,6 +180,7 @@ static void swap(struct sup *s)
 	s->n_svcs = n->n_svcs;
 	s->owned_stack = n->owned_stack;
 	s->owned_graph = n->owned_graph;
+	s->store = n->store; /* the old one closes with the old tables */
 	old.run_dir = old.log_dir = NULL;
 	sup_free(&old); /* its tables and the stack it owned, if any */
 	free(n->run_dir);

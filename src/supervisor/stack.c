@@ -46,12 +46,38 @@ static void policy_from(const struct cfg_service *c, struct svc_policy *p)
 	p->restart_on_unhealthy = c->x_lxr.restart_on_unhealthy.set && c->x_lxr.restart_on_unhealthy.v;
 }
 
-static int health_from(const struct cfg_service *c, struct sup_health *h, lxr_err *err)
+/* The image's HEALTHCHECK, for a service that sets none (compose). */
+static void health_from_image(const struct img_healthcheck *ih, struct sup_health *h)
+{
+	if (!ih->present || !ih->test || !ih->test[0] || !ih->test[1] ||
+	    (strcmp(ih->test[0], "CMD") && strcmp(ih->test[0], "CMD-SHELL")))
+		return;
+	h->enabled = true;
+	if (!strcmp(ih->test[0], "CMD-SHELL")) {
+		lxr_strv_push(&h->argv, lxr_xstrdup("/bin/sh"));
+		lxr_strv_push(&h->argv, lxr_xstrdup("-c"));
+		lxr_strv_push(&h->argv, lxr_xstrdup(ih->test[1]));
+	} else {
+		for (size_t i = 1; ih->test[i]; i++)
+			lxr_strv_push(&h->argv, lxr_xstrdup(ih->test[i]));
+	}
+	/* docker's defaults where the image leaves a value out */
+	h->interval_us = ih->interval_ns > 0 ? ih->interval_ns / 1000 : 30000000;
+	h->timeout_us = ih->timeout_ns > 0 ? ih->timeout_ns / 1000 : 30000000;
+	h->start_period_us = ih->start_period_ns > 0 ? ih->start_period_ns / 1000 : 0;
+	h->start_interval_us = 5000000;
+	h->retries = ih->retries > 0 ? ih->retries : 3;
+}
+
+static int health_from(const struct cfg_service *c, const struct img_image *img,
+		       struct sup_health *h, lxr_err *err)
 {
 	const struct cfg_health *hc = &c->healthcheck;
 
 	memset(h, 0, sizeof(*h));
 	h->pid = -1;
+	if (hc->kind == CFG_HEALTH_UNSET && img)
+		health_from_image(&img->config.healthcheck, h);
 	if (hc->kind != CFG_HEALTH_CMD && hc->kind != CFG_HEALTH_SHELL)
 		return 0;
 	if (hc->test.n == 0)
@@ -81,9 +107,38 @@ static char **strs_to_strv(const struct cfg_strs *s)
 	return v;
 }
 
+/* A service that names an image: resolved in the store, pulled first when
+ * missing (before anything starts), and marked in use while the supervisor
+ * runs, so `lxr rmi` cannot take it away. */
+static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
+{
+	_cleanup_free_ char *label = NULL;
+
+	if (sv->cfg->image_is_path || sv->img)
+		return 0;
+	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
+		return -1;
+	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
+	if (img_ensure(s->store, sv->cfg->image.v, IMG_PULL_MISSING, sv->img, err) < 0)
+		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
+				    sv->cfg->image.v);
+	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);
+	return img_use_acquire(s->store, sv->img, label, &sv->img_use_fd, err);
+}
+
+static void image_defaults(const struct sup_service *sv, struct plan_image *pi)
+{
+	const struct img_config *c = &sv->img->config;
+
+	*pi = (struct plan_image){.layer_dirs = sv->img->layer_dirs, .entrypoint = c->entrypoint,
+				  .cmd = c->cmd, .env = c->env, .workdir = c->workdir,
+				  .user = c->user, .stop_signal = c->stop_signal};
+}
+
 /* Everything that needs the system: capability names (the running kernel's
  * list), the user in the image's own /etc/passwd, and HOME from it. */
-static int resolve_spec(const struct cfg_service *c, struct lxr_spec *spec, lxr_err *err)
+static int resolve_spec(const struct cfg_service *c, const char *img_user, struct lxr_spec *spec,
+			lxr_err *err)
 {
 	_cleanup_strv_ char **add = strs_to_strv(&c->cap_add);
 	_cleanup_strv_ char **drop = strs_to_strv(&c->cap_drop);
@@ -92,8 +147,9 @@ static int resolve_spec(const struct cfg_service *c, struct lxr_spec *spec, lxr_
 
 	if (rt_caps_adjust(&spec->caps, add, drop, err) < 0)
 		return -1;
-	if (c->user.v && rt_user_resolve(spec->lower_dirs[0], c->user.v, spec, err) < 0)
-		return lxr_err_wrap(err, "user \"%s\"", c->user.v);
+	const char *user = c->user.v ? c->user.v : (img_user && *img_user ? img_user : NULL);
+	if (user && rt_user_resolve(spec->lower_dirs[0], user, spec, err) < 0)
+		return lxr_err_wrap(err, "user \"%s\"", user);
 	rt_caps_for_user(&spec->caps, spec->uid);
 	for (size_t i = 0; spec->env && spec->env[i]; i++)
 		has_home |= lxr_str_has_prefix(spec->env[i], "HOME=");
@@ -116,11 +172,17 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->pidw = (struct sup_watch){W_PIDFD, in, -1};
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
+	struct plan_image pi;
+
 	rt_spec_init_defaults(&in->spec);
-	if (plan_instance_fill(s->stack, sv->cfg, replica, &in->spec, err) < 0 ||
-	    resolve_spec(sv->cfg, &in->spec, err) < 0)
+	if (resolve_image(s, sv, err) < 0)
+		return -1;
+	if (sv->img)
+		image_defaults(sv, &pi);
+	if (plan_instance_fill(s->stack, sv->cfg, replica, sv->img ? &pi : NULL, &in->spec, err) < 0 ||
+	    resolve_spec(sv->cfg, sv->img ? pi.user : NULL, &in->spec, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", sv->cfg->name);
-	if (health_from(sv->cfg, &in->health, err) < 0)
+	if (health_from(sv->cfg, sv->img, &in->health, err) < 0)
 		return -1;
 	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
 	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
@@ -136,6 +198,7 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 		struct sup_service *sv = &s->svcs[s->n_svcs++];
 		sv->cfg = g->nodes[i].svc;
 		sv->node = i;
+		sv->img_use_fd = -1;
 		sv->colour = (int)i;
 		size_t n = sv->cfg->replicas.set ? (size_t)sv->cfg->replicas.v : 1;
 
@@ -145,6 +208,11 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 			if (build_instance(s, sv, (int)r, err) < 0)
 				return -1;
 	}
+	/* An open store holds gc.lock shared, which would block `lxr rmi` and
+	 * `image prune` for the supervisor's whole life; the in-use records
+	 * (img_use_fd) are what protects the images it runs. */
+	img_store_close(s->store);
+	s->store = NULL;
 	return 0;
 }
 
@@ -159,7 +227,15 @@ void sup_free(struct sup *s)
 			lxr_strv_free(in->health.argv);
 		}
 		free(s->svcs[i].inst);
+		if (s->svcs[i].img) {
+			img_image_free(s->svcs[i].img);
+			free(s->svcs[i].img);
+		}
+		if (s->svcs[i].img_use_fd >= 0)
+			close(s->svcs[i].img_use_fd);
 	}
+	img_store_close(s->store);
+	s->store = NULL;
 	free(s->svcs);
 	free(s->run_dir);
 	free(s->log_dir);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lxr/config.h"
+#include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
 #include "supervisor/fsm.h"
@@ -63,6 +64,8 @@ struct sup_service {
 	size_t n_inst;
 	int colour;
 	struct log_writer *log; /* output.c: the service's log file */
+	struct img_image *img;	/* stack.c: its image, when it names one */
+	int img_use_fd;		/* held while the supervisor runs: in use */
 };
 
 struct sup_opts {
@@ -90,6 +93,7 @@ struct sup {
 	struct cfg_stack *owned_stack; /* after a reconcile: the stack it loaded */
 	struct plan_graph *owned_graph;
 	struct sup *pending; /* reconcile.c: the new tables, waiting for the swap */
+	struct img_store *store; /* opened when a service names an image */
 };
 
 /* ---- stack.c: from the model to the supervisor's tables ------------------ */

@@ -50,6 +50,9 @@ finish() {
 	rc=$?
 	for c in "${AT_EXIT[@]+"${AT_EXIT[@]}"}"; do eval "$c" >/dev/null 2>&1 || true; done
 	out=$(leftovers; leftovers_project 2>/dev/null || true)
+	# Reported above (a leak fails the test); now removed, so that a failed
+	# test does not leave the machine dirty for the next run.
+	for n in $NAMES; do "$LXR" rm -f "$n" >/dev/null 2>&1 || true; done
 	rm -rf "$TEST_TMP"
 	if [ -n "$out" ]; then
 		echo "FAIL: left behind:" >&2
@@ -84,7 +87,7 @@ stack() {
 	sed -e "s|@ROOTFS@|$ROOTFS|g" -e "s|@SHARED@|$SHARED|g" > "$TEST_TMP/stack/compose.yaml"
 	STACK="$TEST_TMP/stack/compose.yaml"
 	PROJECT=$(sed -n 's/^name: *//p' "$STACK")
-	at_exit "$LXR" down -f "$STACK"
+	at_exit "$LXR" down -p "$PROJECT"
 }
 events() { cat "$LXR_RUN_DIR/$PROJECT/events.jsonl" 2>/dev/null; }
 # Wait (bounded, 20 s) until an event line matches; fails the test if never.

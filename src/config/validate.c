@@ -233,12 +233,15 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 		host_range_text(want, sizeof(want), a->host_start,
 				(int)(a->host_start + n * width - 1));
 		if (have > n * width) {
+			_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
 			_cleanup_free_ char *hint = lxr_xasprintf(
 			    "lxr publishes instance n on the n-th port of the range and searches "
 			    "no free one: give %s for %lld instance%s",
 			    want, (long long)n, n == 1 ? "" : "s");
+			c->where = w;
 			cfg_check_supported_hint(c, a->pos, "service.ports.range_pick", hint,
 						 "picking a host port from %s", host);
+			c->where = NULL;
 			continue;
 		}
 		if (s->replicas.v <= 1)

@@ -164,6 +164,55 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 	free(names);
 }
 
+static bool pool_cidr(const struct cfg_ipam_pool *p, uint32_t *net, int *prefix)
+{
+	return p->subnet.v && !cfg_parse_cidr4(p->subnet.v, net, prefix);
+}
+
+/* A pool of the first n networks whose subnet overlaps net/prefix, or NULL
+ * (*owner: its network). */
+static const struct cfg_ipam_pool *pool_overlapping(const struct cfg_stack *st, size_t n,
+						    uint32_t net, int prefix,
+						    const struct cfg_network **owner)
+{
+	for (size_t j = 0; j < n; j++)
+		for (size_t q = 0; q < st->networks[j].n_pools; q++) {
+			const struct cfg_ipam_pool *b = &st->networks[j].pools[q];
+			uint32_t bn;
+			int bp, pre;
+			if (!pool_cidr(b, &bn, &bp))
+				continue;
+			pre = prefix < bp ? prefix : bp;
+			if (!pre || !((net ^ bn) >> (32 - pre))) {
+				*owner = &st->networks[j];
+				return b;
+			}
+		}
+	return NULL;
+}
+
+/* Two bridges with overlapping subnets would each claim the same routes
+ * on the host; the net layer takes a given subnet as it is. */
+static void check_subnets(struct cfg_ctx *c, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_networks; i++)
+		for (size_t p = 0; p < st->networks[i].n_pools; p++) {
+			const struct cfg_ipam_pool *a = &st->networks[i].pools[p], *b;
+			const struct cfg_network *other;
+			uint32_t an;
+			int ap;
+			if (!pool_cidr(a, &an, &ap) ||
+			    !(b = pool_overlapping(st, i, an, ap, &other)))
+				continue;
+			cfg_diag_add(
+			    c, a->subnet.pos, false, "give each network a range of its own",
+			    "network \"%s\": subnet %s overlaps subnet %s of network \"%s\" "
+			    "(line %d)",
+			    st->networks[i].name, a->subnet.v, b->subnet.v, other->name,
+			    b->subnet.pos.line);
+		}
+}
+
 static bool volume_declared(const struct cfg_stack *st, const char *name)
 {
 	for (size_t i = 0; i < st->n_volumes; i++)
@@ -329,6 +378,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	check_depends(c, st, names);
 	free(names);
 	check_networks(c, st);
+	check_subnets(c, st);
 	check_volumes(c, st);
 	check_ports(c, st);
 	check_reservations(c, st);

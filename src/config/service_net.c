@@ -208,28 +208,25 @@ static int pl_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 /* name and app_protocol describe the port to people and tools; they change
  * nothing about publishing, in Compose either, and lxr keeps them. */
-static int pl_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+static int pl_text(struct cfg_ctx *c, struct cfg_node *n, const char *what, char **out)
 {
-	const char *v = cfg_scalar(c, n, "ports name");
-	struct cfg_port *p = ((struct port_long *)obj)->p;
+	const char *v = cfg_scalar(c, n, what);
 
 	if (!v)
 		return -1;
-	free(p->name);
-	p->name = *v ? lxr_xstrdup(v) : NULL;
+	free(*out);
+	*out = *v ? lxr_xstrdup(v) : NULL;
 	return 0;
+}
+
+static int pl_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return pl_text(c, n, "ports name", &((struct port_long *)obj)->p->name);
 }
 
 static int pl_app_protocol(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	const char *v = cfg_scalar(c, n, "ports app_protocol");
-	struct cfg_port *p = ((struct port_long *)obj)->p;
-
-	if (!v)
-		return -1;
-	free(p->app_protocol);
-	p->app_protocol = *v ? lxr_xstrdup(v) : NULL;
-	return 0;
+	return pl_text(c, n, "ports app_protocol", &((struct port_long *)obj)->p->app_protocol);
 }
 
 static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
@@ -245,6 +242,7 @@ static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
 	};
 	static const struct cfg_map_spec spec = {"ports", keys, 7, true, NULL, 0};
 	struct port_long pl = {p, NULL, NULL, NULL, NULL};
+	const char *published;
 
 	if (cfg_read_map(c, n, &spec, &pl) < 0)
 		return -1;
@@ -252,8 +250,8 @@ static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
 		cfg_error_hint(c, n, "add target: PORT", "ports entry has no target");
 		return -1;
 	}
-	if (check_port(c, pl.target, p, pl.published ? pl.published->val : NULL, pl.target->val) <
-	    0)
+	published = pl.published ? pl.published->val : NULL;
+	if (check_port(c, pl.target, p, published, pl.target->val) < 0)
 		return -1;
 	port_refusals(c, p, pl.protocol ? pl.protocol->pos : n->pos,
 		      pl.host_ip ? pl.host_ip->pos : n->pos);

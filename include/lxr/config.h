@@ -237,7 +237,8 @@ struct cfg_network {
 	bool implicit;         /* the "default" network nobody declared */
 	struct cfg_str driver; /* "bridge" */
 	struct cfg_bool internal;
-	struct cfg_ipam_pool *pools;
+	struct cfg_ipam_pool *pools; /* at most one (and no ip_range) unless the load
+				      * accepted unsupported keys */
 	size_t n_pools;
 	struct cfg_kvs labels;
 };

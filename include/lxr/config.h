@@ -128,11 +128,14 @@ struct cfg_limits {
 };
 
 enum cfg_proto { CFG_PROTO_TCP, CFG_PROTO_UDP, CFG_PROTO_SCTP };
+/* A published port. With deploy.replicas N, the host range holds N blocks
+ * of the container range's length: instance n publishes block n (1-based). */
 struct cfg_port {
-	char *host_ip;            /* NULL: all addresses */
-	int host_start, host_end; /* 0: ephemeral */
+	char *host_ip;            /* IPv4; NULL: all addresses */
+	int host_start, host_end; /* 0: ephemeral (refused: lxr picks no port) */
 	int target_start, target_end;
 	enum cfg_proto proto;
+	char *name, *app_protocol; /* Compose metadata, NULL: not set */
 	struct cfg_pos pos;
 };
 struct cfg_expose {
@@ -141,6 +144,8 @@ struct cfg_expose {
 	struct cfg_pos pos;
 };
 
+/* lxr joins a container to one network (one network namespace, one eth0),
+ * so n_networks is 1 unless the load accepted unsupported keys. */
 struct cfg_svc_net {
 	struct cfg_str name;
 	struct cfg_strs aliases;
@@ -232,7 +237,8 @@ struct cfg_network {
 	bool implicit;         /* the "default" network nobody declared */
 	struct cfg_str driver; /* "bridge" */
 	struct cfg_bool internal;
-	struct cfg_ipam_pool *pools;
+	struct cfg_ipam_pool *pools; /* at most one (and no ip_range) unless the load
+				      * accepted unsupported keys */
 	size_t n_pools;
 	struct cfg_kvs labels;
 };

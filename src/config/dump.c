@@ -188,6 +188,10 @@ static void ports(struct cfg_out *o, const struct cfg_service *s)
 		if (p->host_ip)
 			cfg_out_kv(o, "host_ip", p->host_ip);
 		cfg_out_kv(o, "protocol", proto_names[p->proto]);
+		if (p->name)
+			cfg_out_kv(o, "name", p->name);
+		if (p->app_protocol)
+			cfg_out_kv(o, "app_protocol", p->app_protocol);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);

@@ -115,12 +115,18 @@ struct cfg_map_spec {
 /* Run each key of map n through spec; reports unknown, duplicate-free is
  * guaranteed by the tree. Returns -1 if n is not a mapping. */
 int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj);
-/* Report "not supported yet" for feature at n unless honoured; true when the
- * caller should still model it (always: the value is validated either way). */
 /* 1 honoured, 0 not yet, -1 not in the table (support.c). */
 int cfg_support_lookup(const char *key);
+/* Report "LABEL is not supported yet" at n unless feature is honoured (or
+ * the load accepts unsupported keys). The caller models the value either
+ * way, so the rest of it is still validated. */
 void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
 			 const char *label);
+/* The same with the label formatted and a hint saying what lxr does instead
+ * (NULL: the general one). */
+void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,
+			      const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* ---- model parts ------------------------------------------------------------ */
 int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
@@ -164,6 +170,9 @@ int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_svc_check_x_lxr(struct cfg_ctx *c, const struct cfg_service *s);
 
+/* Service, profile, network and alias names: letters, digits, '_', '.',
+ * '-', starting with a letter or digit (service.c). */
+bool cfg_name_ok(const char *v);
 /* Syntax checks shared by the parts and validation (net.c). */
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix);

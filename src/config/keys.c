@@ -1,6 +1,7 @@
 /* One mapping of the stack file against the keys lxr knows there: known keys
  * are parsed, keys the runtime does not honour yet are refused by name (and
  * still validated), unknown keys get a did-you-mean. */
+#include <stdio.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -9,19 +10,30 @@
 	"lxr refuses what it cannot honour yet instead of ignoring it; remove the key to run "     \
 	"this stack (see docs/stack-file.md)"
 
-void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
-			 const char *label)
+void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,
+			      const char *hint, const char *fmt, ...)
 {
 	int known = cfg_support_lookup(feature);
+	char label[256];
+	va_list ap;
 
 	if (known < 0) {
-		cfg_error(c, n, "internal error: \"%s\" is missing from lxr's support table",
-			  feature);
+		cfg_diag_add(c, pos, false, NULL,
+			     "internal error: \"%s\" is missing from lxr's support table", feature);
 		return;
 	}
 	if (c->accept_unsupported || known)
 		return;
-	cfg_error_hint(c, n, SUPPORT_HINT, "%s is not supported yet", label);
+	va_start(ap, fmt);
+	vsnprintf(label, sizeof(label), fmt, ap);
+	va_end(ap);
+	cfg_diag_add(c, pos, false, hint ? hint : SUPPORT_HINT, "%s is not supported yet", label);
+}
+
+void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
+			 const char *label)
+{
+	cfg_check_supported_hint(c, n->pos, feature, NULL, "%s", label);
 }
 
 static void unknown_key(struct cfg_ctx *c, const struct cfg_node *k,

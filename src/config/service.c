@@ -250,7 +250,7 @@ static int read_cap_drop(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_svc_read_caps(c, n, &((struct cfg_service *)obj)->cap_drop, "cap_drop");
 }
 
-static bool name_ok(const char *v)
+bool cfg_name_ok(const char *v)
 {
 	static const char alnum[] =
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -265,7 +265,7 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	int r = cfg_read_strs(c, n, "profiles", false, &s->profiles);
 
 	for (size_t i = 0; i < s->profiles.n; i++) {
-		if (!name_ok(s->profiles.v[i].v)) {
+		if (!cfg_name_ok(s->profiles.v[i].v)) {
 			cfg_diag_add(
 			    c, s->profiles.v[i].pos, false,
 			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
@@ -412,7 +412,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	};
 	int r;
 
-	if (!name_ok(s->name))
+	if (!cfg_name_ok(s->name))
 		cfg_diag_add(c, s->pos, false,
 			     "letters, digits, '_', '.', '-'; starting with a letter or digit",
 			     "service name \"%s\" is not valid", s->name);

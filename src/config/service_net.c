@@ -27,6 +27,29 @@ static bool host_ip_ok(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* Forms the net layer cannot publish yet (support.c), each refused where it
+ * is written: proto_pos and ip_pos are the long syntax's keys, else the
+ * entry. The port stays modeled for accept_unsupported loads. */
+static void port_refusals(struct cfg_ctx *c, const struct cfg_port *p, struct cfg_pos proto_pos,
+			  struct cfg_pos ip_pos)
+{
+	unsigned char buf[16];
+
+	if (!p->host_start)
+		cfg_check_supported_hint(c, p->pos, "service.ports.ephemeral",
+					 "lxr does not pick ephemeral host ports; give one, e.g. "
+					 "\"8080:80\" or published: 8080",
+					 "a port without a host port");
+	if (p->proto == CFG_PROTO_SCTP)
+		cfg_check_supported_hint(c, proto_pos, "service.ports.sctp",
+					 "lxr publishes tcp and udp ports", "publishing sctp");
+	if (p->host_ip && inet_pton(AF_INET6, p->host_ip, buf) == 1)
+		cfg_check_supported_hint(c, ip_pos, "service.ports.host_ipv6",
+					 "lxr's networks are IPv4 only: give an IPv4 host address, "
+					 "or none for all of them",
+					 "an IPv6 host_ip (%s)", p->host_ip);
+}
+
 /* Split "[ip:][host:]target" into its parts (ip may be "[v6]"). */
 static int split_short(char *s, char **ip, char **host, char **target)
 {
@@ -119,12 +142,15 @@ static int port_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
 	}
 	if (ip && *ip)
 		p->host_ip = lxr_xstrdup(ip);
-	return check_port(c, n, p, host, target);
+	if (check_port(c, n, p, host, target) < 0)
+		return -1;
+	port_refusals(c, p, n->pos, n->pos);
+	return 0;
 }
 
 struct port_long {
 	struct cfg_port *p;
-	struct cfg_node *target, *published;
+	struct cfg_node *target, *published, *protocol, *host_ip;
 };
 
 static int pl_target(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -146,6 +172,7 @@ static int pl_host_ip(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
+	((struct port_long *)obj)->host_ip = n;
 	free(p->host_ip);
 	p->host_ip = *v ? lxr_xstrdup(v) : NULL;
 	return 0;
@@ -157,6 +184,7 @@ static int pl_protocol(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
+	((struct port_long *)obj)->protocol = n;
 	if (parse_proto(v, &((struct port_long *)obj)->p->proto) < 0) {
 		cfg_error_hint(c, n, "tcp, udp or sctp", "ports: unknown protocol \"%s\"", v);
 		return -1;
@@ -168,7 +196,9 @@ static int pl_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	const char *v = cfg_scalar(c, n, "ports mode");
 
-	/* On one host "ingress" and "host" publish the same way. */
+	/* Swarm's routing mesh (ingress) spreads one port over the nodes; on one
+	 * host both modes publish the port on the host's addresses, as Compose
+	 * does outside swarm, so both are honoured by what lxr does. */
 	if (v && strcmp(v, "host") && strcmp(v, "ingress")) {
 		cfg_error_hint(c, n, "host or ingress", "ports: unknown mode \"%s\"", v);
 		return -1;
@@ -176,16 +206,43 @@ static int pl_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return v ? 0 : -1;
 }
 
+/* name and app_protocol describe the port to people and tools; they change
+ * nothing about publishing, in Compose either, and lxr keeps them. */
+static int pl_text(struct cfg_ctx *c, struct cfg_node *n, const char *what, char **out)
+{
+	const char *v = cfg_scalar(c, n, what);
+
+	if (!v)
+		return -1;
+	free(*out);
+	*out = *v ? lxr_xstrdup(v) : NULL;
+	return 0;
+}
+
+static int pl_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return pl_text(c, n, "ports name", &((struct port_long *)obj)->p->name);
+}
+
+static int pl_app_protocol(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return pl_text(c, n, "ports app_protocol", &((struct port_long *)obj)->p->app_protocol);
+}
+
 static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
 {
 	static const struct cfg_key keys[] = {
-	    {"target", NULL, pl_target},   {"published", NULL, pl_published},
-	    {"host_ip", NULL, pl_host_ip}, {"protocol", NULL, pl_protocol},
+	    {"target", NULL, pl_target},
+	    {"published", NULL, pl_published},
+	    {"host_ip", NULL, pl_host_ip},
+	    {"protocol", NULL, pl_protocol},
 	    {"mode", NULL, pl_mode},
+	    {"name", NULL, pl_name},
+	    {"app_protocol", NULL, pl_app_protocol},
 	};
-	static const char *const compose_only[] = {"name", "app_protocol"};
-	static const struct cfg_map_spec spec = {"ports", keys, 5, true, compose_only, 2};
-	struct port_long pl = {p, NULL, NULL};
+	static const struct cfg_map_spec spec = {"ports", keys, 7, true, NULL, 0};
+	struct port_long pl = {p, NULL, NULL, NULL, NULL};
+	const char *published;
 
 	if (cfg_read_map(c, n, &spec, &pl) < 0)
 		return -1;
@@ -193,7 +250,12 @@ static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
 		cfg_error_hint(c, n, "add target: PORT", "ports entry has no target");
 		return -1;
 	}
-	return check_port(c, pl.target, p, pl.published ? pl.published->val : NULL, pl.target->val);
+	published = pl.published ? pl.published->val : NULL;
+	if (check_port(c, pl.target, p, published, pl.target->val) < 0)
+		return -1;
+	port_refusals(c, p, pl.protocol ? pl.protocol->pos : n->pos,
+		      pl.host_ip ? pl.host_ip->pos : n->pos);
+	return 0;
 }
 
 int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -210,6 +272,8 @@ int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		if (n->items[i]->kind == CFG_NODE_MAP ? port_long(c, n->items[i], p) < 0
 						      : port_short(c, n->items[i], p) < 0) {
 			free(p->host_ip);
+			free(p->name);
+			free(p->app_protocol);
 			*p = (struct cfg_port){.pos = n->items[i]->pos}; /* out of later checks */
 			r = -1;
 		}
@@ -261,9 +325,23 @@ static struct cfg_svc_net *net_add(struct cfg_service *s, const char *name, stru
 	return sn;
 }
 
+/* Aliases are names in every peer's /etc/hosts (and in the net layer's
+ * endpoint record): a service name's characters, nothing that would split a
+ * hosts line. */
 static int sn_aliases(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_strs(c, n, "aliases", false, &((struct cfg_svc_net *)obj)->aliases);
+	struct cfg_strs *a = &((struct cfg_svc_net *)obj)->aliases;
+	int r = cfg_read_strs(c, n, "aliases", false, a);
+
+	for (size_t i = 0; i < a->n; i++)
+		if (!cfg_name_ok(a->v[i].v)) {
+			cfg_diag_add(
+			    c, a->v[i].pos, false,
+			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
+			    "alias \"%s\" is not a valid name", a->v[i].v);
+			r = -1;
+		}
+	return r;
 }
 
 static int sn_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -278,6 +356,20 @@ static int sn_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	}
 	return 0;
+}
+
+/* The net layer gives a container one endpoint: one network namespace
+ * with one eth0 on one bridge. Joining a second network needs a second
+ * interface in that namespace, which it does not make yet. */
+static void check_one_network(struct cfg_ctx *c, const struct cfg_service *s)
+{
+	for (size_t i = 1; i < s->n_networks; i++)
+		cfg_check_supported_hint(
+		    c, s->networks[i].name.pos, "service.networks.second",
+		    "lxr joins a container to one network for now: keep one, and put the services "
+		    "that talk to each other on it",
+		    "joining a second network (\"%s\" after \"%s\")", s->networks[i].name.v,
+		    s->networks[0].name.v);
 }
 
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -303,6 +395,7 @@ int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			    cfg_read_map(c, n->pairs[i].value, &spec, sn) < 0)
 				r = -1;
 		}
+		check_one_network(c, s);
 		return r;
 	}
 	if (n->kind != CFG_NODE_SEQ) {
@@ -314,5 +407,6 @@ int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	for (size_t i = 0; i < names.n; i++)
 		net_add(s, names.v[i].v, names.v[i].pos);
 	cfg_strs_free(&names);
+	check_one_network(c, s);
 	return r;
 }

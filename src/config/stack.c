@@ -131,6 +131,12 @@ static int top_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		_cleanup_free_ char *where = lxr_xasprintf("network \"%s\"", n->pairs[i].key->raw);
 		net->name = lxr_xstrdup(n->pairs[i].key->raw);
 		net->pos = n->pairs[i].key->pos;
+		/* the net layer keeps a record file per network under its name */
+		if (!cfg_name_ok(net->name))
+			cfg_diag_add(
+			    c, net->pos, false,
+			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
+			    "network name \"%s\" is not valid", net->name);
 		c->where = where;
 		if (cfg_network_read(c, n->pairs[i].value, net) < 0)
 			r = -1;
@@ -298,8 +304,11 @@ void cfg_service_free(struct cfg_service *s)
 		free(s->depends_on[i].service.v);
 	free(s->depends_on);
 	cfg_strs_free(&s->healthcheck.test);
-	for (size_t i = 0; i < s->n_ports; i++)
+	for (size_t i = 0; i < s->n_ports; i++) {
 		free(s->ports[i].host_ip);
+		free(s->ports[i].name);
+		free(s->ports[i].app_protocol);
+	}
 	free(s->ports);
 	free(s->expose);
 	for (size_t i = 0; i < s->n_networks; i++) {

@@ -8,7 +8,9 @@
  * in the same change that makes the supervisor/runtime/net layer honour it,
  * and update docs/stack-file.md. A feature name missing from this table is
  * reported as an internal error on every use, so a test that uses the key
- * catches it. */
+ * catches it. Entries below an honoured key (service.ports.sctp) name a form
+ * or value of it that the layer below cannot honour yet: the key is
+ * accepted, that use of it is refused where it is written. */
 #include <string.h>
 
 #include "config/internal.h"
@@ -20,8 +22,11 @@ static const struct {
     /* top level */
     {"name", true},
     {"services", true},
-    {"networks", false}, /* net layer */
-    {"volumes", false},  /* named volumes: image/volume store */
+    {"networks", true},                   /* net layer: one bridge, one IPv4 subnet each */
+    {"networks.ipam.ip_range", false},    /* the allocator hands out the whole subnet */
+    {"networks.ipam.second_pool", false}, /* one subnet per bridge */
+    {"networks.ipam.wide_subnet", false}, /* the allocator takes /16 to /30 */
+    {"volumes", false},                   /* named volumes: image/volume store */
     {"x-lxr", true},
     /* service: process and identity (runtime) */
     {"service.image", true},
@@ -67,9 +72,14 @@ static const struct {
     {"service.profiles", true},
     {"service.logging", false},
     /* service: network (net layer) */
-    {"service.ports", false},
-    {"service.expose", false},
-    {"service.networks", false},
+    {"service.ports", true},
+    {"service.ports.ephemeral", false},  /* net_port_parse: lxr picks no host port */
+    {"service.ports.sctp", false},       /* nft rules are written for tcp and udp */
+    {"service.ports.host_ipv6", false},  /* IPv4 only (`table ip lxr`) */
+    {"service.ports.range_pick", false}, /* a host range is split, never searched */
+    {"service.expose", true},            /* documentation: no firewall inside a network */
+    {"service.networks", true},
+    {"service.networks.second", false}, /* one netns with one eth0 per container */
 };
 
 int cfg_support_lookup(const char *key)

@@ -36,6 +36,19 @@ static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	}
 	pc->have_subnet = true;
+	/* A bridge holds the gateway and each container an address of its own:
+	 * /30 leaves one of each, a /31 or /32 none. net_ipam_new takes /16 at
+	 * the widest (a state byte and two links per address). */
+	if (pc->prefix > 30) {
+		cfg_error_hint(c, n, "a /30 or wider (e.g. /24)",
+			       "subnet \"%s\" has no room for a gateway and a container",
+			       pc->p->subnet.v);
+		return -1;
+	}
+	if (pc->prefix < 16)
+		cfg_check_supported_hint(c, n->pos, "networks.ipam.wide_subnet",
+					 "lxr allocates addresses in a /16 to /30 subnet",
+					 "a subnet wider than /16 (\"%s\")", pc->p->subnet.v);
 	return 0;
 }
 
@@ -86,11 +99,18 @@ static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc
 				       "ipam config entry has no subnet");
 		return -1;
 	}
-	if (p->gateway.v && !cfg_parse_ipv4(p->gateway.v, &a) &&
-	    !in_subnet(a, pc->net, pc->prefix)) {
-		cfg_diag_add(c, p->gateway.pos, false, NULL, "gateway %s is outside subnet %s",
-			     p->gateway.v, p->subnet.v);
-		r = -1;
+	if (p->gateway.v && !cfg_parse_ipv4(p->gateway.v, &a)) {
+		if (!in_subnet(a, pc->net, pc->prefix)) {
+			cfg_diag_add(c, p->gateway.pos, false, NULL,
+				     "gateway %s is outside subnet %s", p->gateway.v, p->subnet.v);
+			r = -1;
+		} else if (a == pc->net || a == (pc->net | ~prefix_mask(pc->prefix))) {
+			cfg_diag_add(c, p->gateway.pos, false,
+				     "leave gateway out for the first host address",
+				     "gateway %s is the %s address of subnet %s", p->gateway.v,
+				     a == pc->net ? "network" : "broadcast", p->subnet.v);
+			r = -1;
+		}
 	}
 	if (p->ip_range.v && !cfg_parse_cidr4(p->ip_range.v, &a, &pre) &&
 	    (pre < pc->prefix || !in_subnet(a, pc->net, pc->prefix))) {
@@ -106,7 +126,7 @@ static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const struct cfg_key keys[] = {
 	    {"subnet", NULL, pool_subnet},
 	    {"gateway", NULL, pool_gateway},
-	    {"ip_range", NULL, pool_ip_range},
+	    {"ip_range", "networks.ipam.ip_range", pool_ip_range},
 	};
 	static const char *const compose_only[] = {"aux_addresses"};
 	static const struct cfg_map_spec spec = {"ipam config", keys, 3, true, compose_only, 1};
@@ -118,6 +138,11 @@ static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	net->pools = lxr_xcalloc(n->n, sizeof(*net->pools));
 	for (size_t i = 0; i < n->n; i++) {
 		struct pool_ctx pc = {&net->pools[net->n_pools++], 0, 0, false};
+		/* one bridge, one IPv4 subnet (include/lxr/net.h) */
+		if (i > 0)
+			cfg_check_supported_hint(c, n->items[i]->pos, "networks.ipam.second_pool",
+						 "lxr gives a network one subnet: keep one entry",
+						 "a second ipam config entry");
 		if (cfg_read_map(c, n->items[i], &spec, &pc) < 0 ||
 		    pool_check(c, n->items[i], &pc) < 0)
 			r = -1;

@@ -1,9 +1,9 @@
 /* Whole-stack checks, run once every service has been read: references to
  * services, networks and volumes (and a service_healthy dependency on a
- * service without a healthcheck); addresses against their network's subnets;
- * published ports used twice; a fixed address or host port on a service with
- * several replicas; memory reservations above their limit; dependency
- * cycles. */
+ * service without a healthcheck); addresses against their network's subnet,
+ * gateway and each other; published ports used twice, or from an internal
+ * network; a fixed address or host ports that do not fit a service's
+ * replicas; memory reservations above their limit; dependency cycles. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -54,24 +54,32 @@ static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **
 	}
 }
 
-static bool ipv4_in_pools(const struct cfg_network *net, uint32_t a)
+/* The pool of net holding a, or NULL; *mask and *gw (the configured
+ * gateway, else the first host address, as net_network_up picks it). */
+static const struct cfg_ipam_pool *pool_of(const struct cfg_network *net, uint32_t a,
+					   uint32_t *mask, uint32_t *gw)
 {
 	for (size_t i = 0; i < net->n_pools; i++) {
+		const struct cfg_ipam_pool *p = &net->pools[i];
 		uint32_t base;
 		int pre;
-		if (!net->pools[i].subnet.v || cfg_parse_cidr4(net->pools[i].subnet.v, &base, &pre))
+		if (!p->subnet.v || cfg_parse_cidr4(p->subnet.v, &base, &pre))
 			continue;
-		uint32_t mask = pre ? 0xffffffffu << (32 - pre) : 0;
-		if ((a & mask) == base)
-			return true;
+		*mask = pre ? 0xffffffffu << (32 - pre) : 0;
+		if ((a & *mask) != base)
+			continue;
+		if (!p->gateway.v || cfg_parse_ipv4(p->gateway.v, gw) < 0)
+			*gw = base + 1;
+		return p;
 	}
-	return false;
+	return NULL;
 }
 
 static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 			  const struct cfg_svc_net *sn)
 {
-	uint32_t a;
+	const struct cfg_ipam_pool *p;
+	uint32_t a, mask, gw;
 
 	if (!sn->ipv4_address.v || cfg_parse_ipv4(sn->ipv4_address.v, &a) < 0)
 		return;
@@ -79,10 +87,40 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 		cfg_diag_add(c, sn->ipv4_address.pos, false,
 			     "give the network an ipam config with a subnet",
 			     "ipv4_address needs network \"%s\" to declare a subnet", net->name);
-	} else if (!ipv4_in_pools(net, a)) {
+	} else if (!(p = pool_of(net, a, &mask, &gw))) {
 		cfg_diag_add(c, sn->ipv4_address.pos, false, NULL,
 			     "ipv4_address %s is outside the subnet of network \"%s\" (%s)",
 			     sn->ipv4_address.v, net->name, net->pools[0].subnet.v);
+	} else if (a == gw || !(a & ~mask) || (a & ~mask) == ~mask) {
+		/* the allocator never hands these out (net_ipam_reserve: EINVAL) */
+		cfg_diag_add(c, sn->ipv4_address.pos, false, "pick another host address",
+			     "ipv4_address %s is the %s address of network \"%s\" (%s)",
+			     sn->ipv4_address.v,
+			     a == gw        ? "gateway"
+			     : !(a & ~mask) ? "network"
+					    : "broadcast",
+			     net->name, p->subnet.v);
+	}
+}
+
+/* Two containers cannot hold one address (net_ipam_reserve: EADDRINUSE). */
+static void check_address_taken(struct cfg_ctx *c, const struct cfg_stack *st, size_t i,
+				const struct cfg_svc_net *sn)
+{
+	for (size_t k = 0; k <= i && sn->ipv4_address.v; k++) {
+		const struct cfg_service *o = &st->services[k];
+		for (size_t j = 0; j < o->n_networks && &o->networks[j] != sn; j++) {
+			const struct cfg_svc_net *on = &o->networks[j];
+			if (!on->ipv4_address.v || strcmp(on->name.v, sn->name.v) ||
+			    strcmp(on->ipv4_address.v, sn->ipv4_address.v))
+				continue;
+			cfg_diag_add(c, sn->ipv4_address.pos, false, "give each service its own",
+				     "ipv4_address %s on network \"%s\" is already service "
+				     "\"%s\"'s (line %d)",
+				     sn->ipv4_address.v, sn->name.v, o->name,
+				     on->ipv4_address.pos.line);
+			return;
+		}
 	}
 }
 
@@ -118,11 +156,61 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 					  "declare it under the top-level `networks:`");
 			else
 				check_address(c, net, &s->networks[j]);
+			check_address_taken(c, st, i, &s->networks[j]);
 			check_replica_address(c, s, &s->networks[j]);
 		}
 		c->where = NULL;
 	}
 	free(names);
+}
+
+static bool pool_cidr(const struct cfg_ipam_pool *p, uint32_t *net, int *prefix)
+{
+	return p->subnet.v && !cfg_parse_cidr4(p->subnet.v, net, prefix);
+}
+
+/* A pool of the first n networks whose subnet overlaps net/prefix, or NULL
+ * (*owner: its network). */
+static const struct cfg_ipam_pool *pool_overlapping(const struct cfg_stack *st, size_t n,
+						    uint32_t net, int prefix,
+						    const struct cfg_network **owner)
+{
+	for (size_t j = 0; j < n; j++)
+		for (size_t q = 0; q < st->networks[j].n_pools; q++) {
+			const struct cfg_ipam_pool *b = &st->networks[j].pools[q];
+			uint32_t bn;
+			int bp, pre;
+			if (!pool_cidr(b, &bn, &bp))
+				continue;
+			pre = prefix < bp ? prefix : bp;
+			if (!pre || !((net ^ bn) >> (32 - pre))) {
+				*owner = &st->networks[j];
+				return b;
+			}
+		}
+	return NULL;
+}
+
+/* Two bridges with overlapping subnets would each claim the same routes
+ * on the host; the net layer takes a given subnet as it is. */
+static void check_subnets(struct cfg_ctx *c, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_networks; i++)
+		for (size_t p = 0; p < st->networks[i].n_pools; p++) {
+			const struct cfg_ipam_pool *a = &st->networks[i].pools[p], *b;
+			const struct cfg_network *other;
+			uint32_t an;
+			int ap;
+			if (!pool_cidr(a, &an, &ap) ||
+			    !(b = pool_overlapping(st, i, an, ap, &other)))
+				continue;
+			cfg_diag_add(
+			    c, a->subnet.pos, false, "give each network a range of its own",
+			    "network \"%s\": subnet %s overlaps subnet %s of network \"%s\" "
+			    "(line %d)",
+			    st->networks[i].name, a->subnet.v, b->subnet.v, other->name,
+			    b->subnet.pos.line);
+		}
 }
 
 static bool volume_declared(const struct cfg_stack *st, const char *name)
@@ -165,30 +253,73 @@ static bool ports_overlap(const struct cfg_port *a, const struct cfg_port *b)
 	return a->host_start <= b->host_end && b->host_start <= a->host_end;
 }
 
-/* Each instance binds its own host ports: a host port (or range) holds
- * one instance's worth of ports only, unless the range is wide enough to
- * give each instance its own (Compose's rule for scaled services). */
+static void host_range_text(char *buf, size_t len, int a, int b)
+{
+	if (a == b)
+		snprintf(buf, len, "%d", a);
+	else
+		snprintf(buf, len, "%d-%d", a, b);
+}
+
+/* Each instance binds its own host ports: the host range holds one block of
+ * the container range's length per instance, and instance n publishes block
+ * n (struct cfg_port). Compose would search a longer range for a free port;
+ * lxr does not search, so a range longer than the blocks is refused rather
+ * than half-used. */
 static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 {
-	for (size_t p = 0; p < s->n_ports && s->replicas.v > 1; p++) {
+	int64_t n = s->replicas.v > 0 ? s->replicas.v : 1;
+
+	for (size_t p = 0; p < s->n_ports; p++) {
 		const struct cfg_port *a = &s->ports[p];
 		int64_t have = a->host_end - a->host_start + 1;
-		int64_t need = s->replicas.v * (a->target_end - a->target_start + 1);
-		char host[32];
+		int64_t width = a->target_end - a->target_start + 1;
+		char host[32], want[32];
 
-		if (!a->host_start || have >= need)
+		if (!a->host_start || have == n * width)
 			continue;
-		if (a->host_start == a->host_end)
-			snprintf(host, sizeof(host), "host port %d", a->host_start);
-		else
-			snprintf(host, sizeof(host), "host ports %d-%d", a->host_start,
-				 a->host_end);
+		host_range_text(host, sizeof(host), a->host_start, a->host_end);
+		host_range_text(want, sizeof(want), a->host_start,
+				(int)(a->host_start + n * width - 1));
+		if (have > n * width) {
+			_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
+			_cleanup_free_ char *hint = lxr_xasprintf(
+			    "lxr publishes instance n on the n-th port of the range and searches "
+			    "no free one: give %s for %lld instance%s",
+			    want, (long long)n, n == 1 ? "" : "s");
+			c->where = w;
+			cfg_check_supported_hint(c, a->pos, "service.ports.range_pick", hint,
+						 "picking a host port from %s", host);
+			c->where = NULL;
+			continue;
+		}
+		if (s->replicas.v <= 1)
+			continue;
 		cfg_diag_add(c, a->pos, false,
-			     "leave the host port out (an ephemeral port per instance), give a "
-			     "host range with room for every instance, or run one replica",
-			     "service \"%s\": %s cannot be published by %lld replicas "
+			     "give a host range with room for every instance, or run one replica",
+			     "service \"%s\": host port%s %s cannot be published by %lld replicas "
 			     "(deploy.replicas on line %d)",
-			     s->name, host, (long long)s->replicas.v, s->replicas.pos.line);
+			     s->name, a->host_start == a->host_end ? "" : "s", host,
+			     (long long)s->replicas.v, s->replicas.pos.line);
+	}
+}
+
+/* An internal network has no way in or out (the net layer drops everything
+ * forwarded to or from its bridge), so it cannot publish a port. */
+static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
+				 const struct cfg_service *s)
+{
+	for (size_t j = 0; j < s->n_networks && s->n_ports; j++) {
+		const struct cfg_network *net = cfg_stack_network(st, s->networks[j].name.v);
+		if (!net || !net->internal.v)
+			continue;
+		cfg_diag_add(c, s->ports[0].pos, false,
+			     "publish from a service on a network that is not internal, or drop "
+			     "`internal: true`",
+			     "service \"%s\": ports cannot be published from internal network "
+			     "\"%s\"",
+			     s->name, net->name);
+		return;
 	}
 }
 
@@ -196,6 +327,7 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
 		check_replica_ports(c, &st->services[i]);
+		check_internal_ports(c, st, &st->services[i]);
 		for (size_t p = 0; p < st->services[i].n_ports; p++) {
 			struct cfg_port *a = &st->services[i].ports[p];
 			for (size_t j = 0; j <= i; j++) {
@@ -246,6 +378,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	check_depends(c, st, names);
 	free(names);
 	check_networks(c, st);
+	check_subnets(c, st);
 	check_volumes(c, st);
 	check_ports(c, st);
 	check_reservations(c, st);

@@ -95,11 +95,74 @@ refused() { # NAME YAML EXPECTED-ERROR-LINE: both the schema and lxr refuse it
 }
 
 # A key lxr models but cannot honour yet.
-refused ports 'services:
+refused privileged 'services:
   web:
     image: ./rootfs
-    ports: ["8080:80"]' \
-	'4:5: error: service "web": "ports" is not supported yet'
+    privileged: true' \
+	'4:5: error: service "web": "privileged" is not supported yet'
+# Forms of honoured keys that the net layer cannot do yet.
+refused ephemeral_port 'services:
+  web:
+    image: ./rootfs
+    ports: ["80"]' \
+	'4:13: error: service "web": a port without a host port is not supported yet'
+refused long_port_no_host 'services:
+  web:
+    image: ./rootfs
+    ports: [{target: 80}]' \
+	'4:13: error: service "web": a port without a host port is not supported yet'
+refused sctp 'services:
+  web:
+    image: ./rootfs
+    ports: ["8080:80/sctp"]' \
+	'4:13: error: service "web": publishing sctp is not supported yet'
+refused ipv6_host_ip 'services:
+  web:
+    image: ./rootfs
+    ports: ["[::1]:8080:80"]' \
+	'4:13: error: service "web": an IPv6 host_ip (::1) is not supported yet'
+refused second_network 'services:
+  web:
+    image: ./rootfs
+    networks: [a, b]
+networks: {a: {}, b: {}}' \
+	'4:19: error: service "web": joining a second network ("b" after "a") is not supported yet'
+refused two_pools 'services:
+  web: {image: ./rootfs}
+networks:
+  default:
+    ipam:
+      config: [{subnet: 10.88.0.0/24}, {subnet: 10.88.1.0/24}]' \
+	'6:40: error: network "default": a second ipam config entry is not supported yet'
+refused ip_range 'services:
+  web: {image: ./rootfs}
+networks:
+  default:
+    ipam:
+      config: [{subnet: 10.88.0.0/24, ip_range: 10.88.0.0/25}]' \
+	'6:39: error: network "default": "ip_range" is not supported yet'
+refused wide_subnet 'services:
+  web: {image: ./rootfs}
+networks:
+  default:
+    ipam:
+      config: [{subnet: 10.0.0.0/8}]' \
+	'6:25: error: network "default": a subnet wider than /16 ("10.0.0.0/8") is not supported yet'
+refused external 'services:
+  web: {image: ./rootfs}
+networks:
+  default: {external: true}' \
+	'4:13: error: network "default": "external" is not supported yet'
+refused service_net_key 'services:
+  web:
+    image: ./rootfs
+    networks: {default: {ipv6_address: "fd00::2"}}' \
+	'4:26: error: service "web": "ipv6_address" is not supported yet'
+refused network_mode 'services:
+  web:
+    image: ./rootfs
+    network_mode: host' \
+	'4:5: error: service "web": "network_mode" is not supported yet'
 # A value lxr refuses: a sysctl that is not namespaced would change the host.
 refused sysctl 'services:
   web:

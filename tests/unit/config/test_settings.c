@@ -114,7 +114,12 @@ static void support_table(void **state)
 	assert_true(cfg_key_supported("service.image"));
 	assert_true(cfg_key_supported("service.deploy.resources.limits"));
 	assert_true(cfg_key_supported("service.depends_on"));
-	assert_false(cfg_key_supported("service.ports"));
+	assert_true(cfg_key_supported("service.ports"));
+	assert_true(cfg_key_supported("service.networks"));
+	assert_true(cfg_key_supported("networks"));
+	/* forms of honoured keys the net layer cannot do yet */
+	assert_false(cfg_key_supported("service.ports.ephemeral"));
+	assert_false(cfg_key_supported("service.networks.second"));
 	assert_false(cfg_key_supported("service.volumes.volume"));
 	assert_int_equal(cfg_support_lookup("service.no_such_key"), -1);
 }

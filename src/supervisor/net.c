@@ -20,7 +20,11 @@ static const struct cfg_network *network_of(const struct sup *s, const struct su
 	return cfg_stack_network(s->stack, svc->networks[0].name.v);
 }
 
-static int ports_of(const struct cfg_service *svc, struct lxr_port **out, size_t *n, lxr_err *err)
+/* With replicas, instance n publishes block n of the host range, each as
+ * wide as the container range ("8000-8002:80" x 3: 8000, 8001, 8002); the
+ * loader checked that the range is exactly wide enough. */
+static int ports_of(const struct cfg_service *svc, int replica, struct lxr_port **out, size_t *n,
+		    lxr_err *err)
 {
 	*out = lxr_xcalloc(svc->n_ports ? svc->n_ports : 1, sizeof(**out));
 	*n = 0;
@@ -30,10 +34,14 @@ static int ports_of(const struct cfg_service *svc, struct lxr_port **out, size_t
 
 		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": port host address", svc->name);
-		q->host_port = (uint16_t)p->host_start;
-		q->host_end = (uint16_t)(p->host_end ? p->host_end : p->host_start);
-		q->ctr_port = (uint16_t)p->target_start;
-		q->ctr_end = (uint16_t)(p->target_end ? p->target_end : p->target_start);
+		int cstart = p->target_start, cend = p->target_end ? p->target_end : p->target_start;
+		int width = cend - cstart + 1;
+		int hstart = p->host_start + (replica - 1) * width;
+
+		q->host_port = (uint16_t)hstart;
+		q->host_end = (uint16_t)(hstart + width - 1);
+		q->ctr_port = (uint16_t)cstart;
+		q->ctr_end = (uint16_t)cend;
 		q->udp = p->proto == CFG_PROTO_UDP;
 	}
 	return 0;
@@ -55,7 +63,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 
 	if (!nw)
 		return 0;
-	if (ports_of(svc, &ports, &n_ports, err) < 0)
+	if (ports_of(svc, in->replica, &ports, &n_ports, err) < 0)
 		return -1;
 	net_pool_default(&pool);
 	ncfg.name = nw->name;

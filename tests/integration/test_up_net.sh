@@ -68,3 +68,28 @@ nft list table ip lxr 2>/dev/null | grep -q "nettest" && fail "nft rules of the 
 grep -q "$LXR_RUN_DIR" /proc/self/mountinfo && fail "netns mounts left"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "run dir left"
 pass "down after a killed supervisor leaves no bridge, veth, nft rule, netns or run dir"
+
+# replicas: each instance its own container and address; the host range is
+# split one port per instance; names resolve to every instance
+p1=$((port + 1))
+stack <<Y
+name: netreplicas
+services:
+  echo:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "mkdir -p /tmp/www; hostname > /tmp/www/index.html; exec httpd -f -p 80 -h /tmp/www"]
+    deploy: {replicas: 2}
+    ports: ["127.0.0.1:$p1-$((p1 + 1)):80"]
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up with replicas"
+wait_event '"instance":"echo-2","state":"running"'
+a=$(wget -qO- "http://127.0.0.1:$p1/"); b=$(wget -qO- "http://127.0.0.1:$((p1 + 1))/")
+[ "$a" = echo-1 ] && [ "$b" = echo-2 ] || fail "replica ports: $p1 -> [$a], $((p1 + 1)) -> [$b]"
+run exec -f "$STACK" echo-2 wget -qO- http://echo-1/
+expect_out echo-1 "echo-2 reaches echo-1 by instance name"
+run ps -f "$STACK"
+[ "$(echo "$OUT" | grep -cE '^echo-[12] ')" -eq 2 ] || fail "ps should list both replicas: $OUT"
+run down -f "$STACK"
+expect_rc 0 down
+pass "deploy.replicas runs echo-1 and echo-2, each on its own published port and address"

@@ -31,7 +31,8 @@ pr -m -t -w 125 "$host" "$ctr" | expand
 
 stack=examples/demo/compose.yaml
 lxr=./build/lxr
-export LXR_DEMO_ROOTFS="$PWD/$rootfs"
+# the stack runs on this rootfs as a one-layer image from lxr's own store
+"$lxr" import "$rootfs" lxr/busybox:demo >/dev/null
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 "$lxr" down -f "$stack" >/dev/null 2>&1 || true
 
@@ -39,8 +40,10 @@ step lxr up -d -f $stack
 "$lxr" up -d -f "$stack"
 step lxr ps
 "$lxr" ps -f "$stack"
-step lxr exec api wget -qO- http://127.0.0.1:8080/data
-"$lxr" exec -f "$stack" api wget -qO- http://127.0.0.1:8080/data | tail -n 3
+step "lxr exec web wget -qO- http://api:8080/data   # service names resolve on the stack's network"
+"$lxr" exec -f "$stack" web wget -qO- http://api:8080/data | tail -n 3
+step "wget -qO- http://127.0.0.1:18080/   # web's published port, from the host"
+busybox wget -qO- http://127.0.0.1:18080/
 sleep 2
 step lxr logs --tail 3 worker
 "$lxr" logs --file "$stack" --tail 3 worker

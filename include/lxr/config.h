@@ -225,6 +225,7 @@ struct cfg_service {
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
 	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
+	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
 };
 

@@ -93,6 +93,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_kv(o, "stop_signal", cfg_signal_name((int)s->stop_signal.v));
 	if (o->all || cfg_key_supported("service.stop_grace_period") || s->stop_grace_period.set)
 		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
+	opt_str(o, "pull_policy", &s->pull_policy);
 	if (s->n_ulimits)
 		ulimits(o, s);
 	if (s->sysctls.n)

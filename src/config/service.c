@@ -234,6 +234,33 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* Compose's pull_policy, as far as lxr can honour it: "build" needs a
+ * builder and daily/weekly/every_<d> a record of pull times, neither of which
+ * lxr has. */
+static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	const char *v = cfg_scalar(c, n, "pull_policy");
+
+	if (!v)
+		return -1;
+	if (!strcmp(v, "if_not_present"))
+		v = "missing"; /* compose's old name */
+	if (!strcmp(v, "build") || !strcmp(v, "daily") || !strcmp(v, "weekly") ||
+	    !strncmp(v, "every_", 6)) {
+		cfg_error_hint(c, n, "use always, missing or never",
+			       "pull_policy \"%s\" is not supported yet", v);
+		return -1;
+	}
+	if (strcmp(v, "always") && strcmp(v, "missing") && strcmp(v, "never")) {
+		cfg_error_hint(c, n, "always, missing (the default) or never",
+			       "pull_policy: unknown policy \"%s\"", v);
+		return -1;
+	}
+	cfg_str_set(&s->pull_policy, v, n->pos);
+	return 0;
+}
+
 static int read_stop_grace(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_duration(c, n, "stop_grace_period",
@@ -329,6 +356,7 @@ static const struct cfg_key service_keys[] = {
     K(init, read_init),
     K(stop_signal, read_stop_signal),
     K(stop_grace_period, read_stop_grace),
+    K(pull_policy, read_pull_policy),
     K(ulimits, cfg_svc_read_ulimits),
     K(sysctls, read_sysctls),
     K(labels, read_labels),
@@ -385,7 +413,6 @@ static const char *const service_compose_only[] = {
     "platform",
     "post_start",
     "pre_stop",
-    "pull_policy",
     "runtime",
     "scale",
     "secrets",

@@ -69,6 +69,7 @@ static const struct {
     {"service.healthcheck", true},
     {"service.restart", true},
     {"service.stop_grace_period", true},
+    {"service.pull_policy", true},
     {"service.profiles", true},
     {"service.logging", false},
     /* service: network (net layer) */

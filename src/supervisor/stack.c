@@ -119,7 +119,9 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
-	if (img_ensure(s->store, sv->cfg->image.v, IMG_PULL_MISSING, sv->img, err) < 0)
+	int policy = sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
+					    : IMG_PULL_MISSING;
+	if (img_ensure(s->store, sv->cfg->image.v, (enum img_pull_policy)policy, sv->img, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
 				    sv->cfg->image.v);
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);

@@ -40,11 +40,14 @@ expect_rc 0 down
 run rmi lxrtest/busybox:up
 expect_rc 0 "rmi after down"
 
-sed -i 's|lxrtest/busybox:up|lxrtest/no-such-image:1|' "$STACK"
+# pull_policy: never — a missing image is an error, and no registry is asked
+# (a test never reaches a public registry)
+sed -i 's|image: lxrtest/busybox:up|image: lxrtest/no-such-image:1\n    pull_policy: never|' "$STACK"
 sed -i 's|^name: imagestack|name: imagestack2|' "$STACK"
 PROJECT=imagestack2
 run up -d -f "$STACK"
 [ "$RC" -ne 0 ] || fail "up with a missing image succeeded"
 expect_grep "$ERR" 'no-such-image' "the missing image is named"
+echo "$ERR" | grep -qi "pulling" && fail "pull_policy: never pulled: $ERR"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || [ -z "$(ls "$LXR_RUN_DIR/$PROJECT" 2>/dev/null | grep -v lock)" ] || fail "a failed up left containers"
-pass "a missing image fails up before anything starts"
+pass "with pull_policy: never a missing image fails up before anything starts, and nothing is pulled"

@@ -77,6 +77,20 @@ run logs --file "$STACK" --tail 1 worker
 [ "$(echo "$OUT" | wc -l)" -eq 1 ] || fail "--tail 1: $OUT"
 pass "logs keep every run's output across restarts (worker: $n runs)"
 
+# logs -f follows the stack live, across a restart of the service
+"$LXR" logs --file "$STACK" -f worker > "$TEST_TMP/follow.out" 2>&1 &
+follow=$!
+at_exit kill "$follow"
+sleep 0.3
+run restart -f "$STACK" worker
+for _ in $(seq 100); do
+	[ "$(grep -c "worker-run-" "$TEST_TMP/follow.out")" -ge 4 ] && break
+	sleep 0.05
+done
+kill "$follow" 2>/dev/null || true
+[ "$(grep -c "worker-run-" "$TEST_TMP/follow.out")" -ge 4 ] || fail "logs -f did not follow the restart: $(cat "$TEST_TMP/follow.out")"
+pass "logs -f follows a service across its restart"
+
 # reconcile: change worker, add cron, leave web alone
 webpid=$(sed -n 's/^pid=//p' "$LXR_RUN_DIR/$PROJECT/web-1/state")
 sed -i 's/exec sleep 1000/exec sleep 1001/' "$STACK"

@@ -63,3 +63,33 @@ wait_event '"instance":"steady-1","state":"running"'
 pass "always restarts with a doubling backoff (delays $delays ms); the crash loop did not hold up the others"
 run down -f "$STACK"
 expect_rc 0 down
+
+# x-lxr.restart_on_unhealthy: a service whose check starts failing is
+# restarted. The check fails while a marker exists in a bind-mounted
+# directory the test controls.
+stack <<'Y'
+name: unhealthy
+services:
+  flaky:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo started >> /shared/flaky-starts; exec sleep 1000"]
+    volumes: ["@SHARED@:/shared"]
+    healthcheck:
+      test: ["CMD-SHELL", "test ! -e /shared/broken"]
+      interval: 100ms
+      retries: 2
+    x-lxr:
+      restart_on_unhealthy: true
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"flaky-1","state":"healthy"'
+touch "$SHARED/broken"
+wait_event '"instance":"flaky-1","state":"stopping","from":"healthy","cause":"unhealthy"'
+rm -f "$SHARED/broken"
+wait_event '"instance":"flaky-1","state":"running","from":"starting"'
+for _ in $(seq 100); do [ "$(wc -l < "$SHARED/flaky-starts")" -ge 2 ] && break; sleep 0.05; done
+[ "$(wc -l < "$SHARED/flaky-starts")" -ge 2 ] || fail "the unhealthy service was not restarted"
+wait_event '"instance":"flaky-1","state":"healthy","from":"running"'
+run down -f "$STACK"
+pass "x-lxr.restart_on_unhealthy restarts a service whose health check fails"

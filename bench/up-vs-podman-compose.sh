@@ -84,7 +84,14 @@ mountpoint -q /sys/fs/cgroup/unified && umount /sys/fs/cgroup/unified
 # namespace, where podman can still see its network namespaces)
 teardown() {
 	for d in pc pchc; do (cd "$work/$d" && podman-compose down -t 1 >/dev/null 2>&1) || true; done
-	podman network rm -f pcbench_default pcbenchhc_default >/dev/null 2>&1 || true
+	for n in pcbench_default pcbenchhc_default; do
+		# CNI leaves the bridge device and its firewall chains behind
+		ifc=$(podman network inspect -f '{{.NetworkInterface}}' "$n" 2>/dev/null || true)
+		podman network rm -f "$n" >/dev/null 2>&1 || true
+		[ -n "$ifc" ] && ip link del "$ifc" 2>/dev/null || true
+	done
+	# podman's shared CNI-FORWARD/CNI-ADMIN chains stay: other podman
+	# networks on the machine may use them, and they are podman's to remove
 }
 trap teardown EXIT
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }

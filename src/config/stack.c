@@ -331,6 +331,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_strs_free(&s->cap_drop);
 	free(s->user.v);
 	free(s->working_dir.v);
+	free(s->pull_policy.v);
 	free(s->hostname.v);
 	for (size_t i = 0; i < s->n_ulimits; i++)
 		free(s->ulimits[i].name);

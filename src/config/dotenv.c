@@ -86,19 +86,6 @@ static void skip_line(struct parser *p)
 	advance(p, nl ? (size_t)(nl - p->text) + 1 : p->len);
 }
 
-/* A character as a message shows it: 'x', or what it is when unprintable. */
-static const char *char_name(char c, char buf[16])
-{
-	if (c == '\0' || c == '\n')
-		return "end of line";
-	if (c == '\r')
-		return "carriage return";
-	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-		snprintf(buf, 16, "byte 0x%02x", (unsigned char)c);
-	else
-		snprintf(buf, 16, "'%c'", c);
-	return buf;
-}
 
 static int fail(struct parser *p, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -176,7 +163,7 @@ static int after_quote(struct parser *p)
 	char cb[16];
 
 	return fail(p, p->pos, "unexpected %s after the closing quote (quote the whole value)",
-		    char_name(peek(p), cb));
+		    cfg_char_name(peek(p), cb));
 }
 
 static int single_quoted(struct parser *p, char **out)
@@ -275,7 +262,7 @@ static int statement(struct parser *p)
 		return fail(p, p->pos,
 			    "expected a variable name, found %s (names are letters, digits, "
 			    "'_', '.' and '-')",
-			    char_name(peek(p), cb));
+			    cfg_char_name(peek(p), cb));
 	size_t klen = p->pos - key;
 	skip_blanks(p);
 	if (at_eol(p)) {
@@ -289,7 +276,7 @@ static int statement(struct parser *p)
 	}
 	if (peek(p) != '=' && peek(p) != ':')
 		return fail(p, p->pos, "unexpected %s after variable name %.*s (expected '=')",
-			    char_name(peek(p), cb), klen > 64 ? 64 : (int)klen, p->text + key);
+			    cfg_char_name(peek(p), cb), klen > 64 ? 64 : (int)klen, p->text + key);
 	p->pos++;
 	return value(p, p->text + key, klen, line);
 }

@@ -86,7 +86,7 @@ static int clamp_int(size_t n)
 }
 
 /* A character as a message shows it: 'x', or what it is when unprintable. */
-static const char *char_name(char c, char buf[16])
+const char *cfg_char_name(char c, char buf[16])
 {
 	if (c == '\0' || c == '\n')
 		return "end of line";
@@ -264,7 +264,7 @@ static size_t braced(struct scan *sc, size_t i, size_t end, bool emit, struct bu
 		add_diag(sc, i, false,
 			 "invalid variable reference \"%.*s\": unexpected %s after the name "
 			 "(expected \"}\", \":-\", \"-\", \":?\", \"?\", \":+\" or \"+\")",
-			 clamp_int(shown), sc->text + i, char_name(sc->text[after_name], cb));
+			 clamp_int(shown), sc->text + i, cfg_char_name(sc->text[after_name], cb));
 	} else if (sc->depth >= INTERP_MAX_DEPTH) {
 		add_diag(sc, i, false, "variable references nested more than %d deep",
 			 INTERP_MAX_DEPTH);

@@ -100,4 +100,8 @@ int cfg_parse_signal(const char *s, int *signo);
  * normalized model; NULL for a number cfg_parse_signal would not accept. */
 const char *cfg_signal_name(int signo);
 
+/* A character as a diagnostic shows it: 'x', or what it is when unprintable
+ * ("end of line", "byte 0x01"); buf holds at least 16 bytes. */
+const char *cfg_char_name(char c, char buf[16]);
+
 #endif

@@ -63,11 +63,18 @@ static int mkdirs_in_root(int rootfd, const char *path, lxr_err *err)
 	return fd;
 }
 
+/* The directory target lives in, inside root (made when missing), and the
+ * last component's name in *base. */
+static int parent_in_root(int rootfd, const char *target, const char **base, lxr_err *err)
+{
+	_cleanup_free_ char *parent = split_parent(target, base);
+	return mkdirs_in_root(rootfd, parent, err);
+}
+
 /* An O_PATH fd of target inside root, created as a directory or an empty
  * file (what a bind of a file needs) when missing. */
 static int target_in_root(int rootfd, const char *target, bool dir, lxr_err *err)
 {
-	_cleanup_free_ char *parent = NULL;
 	_cleanup_close_ int pfd = -1;
 	const char *base;
 	int fd;
@@ -77,8 +84,7 @@ static int target_in_root(int rootfd, const char *target, bool dir, lxr_err *err
 	fd = open_in(rootfd, target, O_PATH, 0);
 	if (fd >= 0 || errno != ENOENT)
 		return fd >= 0 ? fd : lxr_fail(err, errno, "open %s in container", target);
-	parent = split_parent(target, &base);
-	pfd = mkdirs_in_root(rootfd, parent, err);
+	pfd = parent_in_root(rootfd, target, &base, err);
 	if (pfd < 0)
 		return -1;
 	fd = open_in(rootfd, target, O_CREAT | O_WRONLY, 0644);
@@ -166,12 +172,9 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 
 static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 {
-	_cleanup_free_ char *parent = NULL;
-	_cleanup_close_ int pfd = -1;
 	const char *base;
+	_cleanup_close_ int pfd = parent_in_root(rootfd, op->target, &base, err);
 
-	parent = split_parent(op->target, &base);
-	pfd = mkdirs_in_root(rootfd, parent, err);
 	if (pfd < 0)
 		return -1;
 	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0)
@@ -186,12 +189,9 @@ static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 
 static int op_symlink(int rootfd, const struct rt_op *op, lxr_err *err)
 {
-	_cleanup_free_ char *parent = NULL;
-	_cleanup_close_ int pfd = -1;
 	const char *base;
+	_cleanup_close_ int pfd = parent_in_root(rootfd, op->target, &base, err);
 
-	parent = split_parent(op->target, &base);
-	pfd = mkdirs_in_root(rootfd, parent, err);
 	if (pfd < 0)
 		return -1;
 	if (symlinkat(op->source, pfd, base) < 0 && errno != EEXIST)

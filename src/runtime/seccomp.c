@@ -6,6 +6,7 @@
  * says so). Like docker, a rule is lifted when the container's bounding set
  * holds the capability the syscall is guarded by. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -388,6 +389,27 @@ static bool cache_read(const char *path, struct sock_filter **prog, size_t *len)
 	return true;
 }
 
+/* Entries are "<caps>-<kernel and binary identity>.bpf": an entry whose
+ * identity differs from this lxr's was made by another build (an upgrade)
+ * and will never be read again. */
+static void cache_prune(int dfd, const char *mine)
+{
+	const char *my_id = strchr(mine, '-');
+	DIR *d = fdopendir(dup(dfd));
+	struct dirent *de;
+
+	if (!d || !my_id)
+		goto out;
+	while ((de = readdir(d))) {
+		const char *id = strchr(de->d_name, '-');
+		if (id && lxr_str_has_suffix(de->d_name, ".bpf") && strcmp(id, my_id))
+			unlinkat(dfd, de->d_name, 0);
+	}
+out:
+	if (d)
+		closedir(d);
+}
+
 static void cache_write(const char *path, const struct sock_filter *prog, size_t len)
 {
 	_cleanup_free_ char *dir = NULL;
@@ -400,9 +422,11 @@ static void cache_write(const char *path, const struct sock_filter *prog, size_t
 	if (lxr_mkdir_p(dir, 0700, &ignored) < 0)
 		return;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		lxr_write_file_atomic(dfd, strrchr(path, '/') + 1, prog, len * sizeof(*prog), 0600,
-				      &ignored);
+	if (dfd < 0)
+		return;
+	cache_prune(dfd, strrchr(path, '/') + 1);
+	lxr_write_file_atomic(dfd, strrchr(path, '/') + 1, prog, len * sizeof(*prog), 0600,
+			      &ignored);
 }
 
 int rt_seccomp_prepare(uint64_t caps, lxr_err *err)

@@ -82,9 +82,10 @@ set -e
 [ "$rc" -eq 125 ] || fail "lxr run of a missing image without lxr-image: rc $rc, expected 125"
 expect_grep "$(cat "$TEST_TMP/err")" "pull nosuch:1: $TEST_TMP/alone/lxr-image" "lxr run names the lxr-image it looked for"
 set +e
-out=$("$TEST_TMP/alone/lxr" run --rm --name "$(cname alone2)" split:1 echo still-runs 2>&1)
+out=$("$TEST_TMP/alone/lxr" run --rm --name "$(cname alone2)" split:1 echo still-runs 2>"$TEST_TMP/err")
 rc=$?
 set -e
-[ "$rc" -eq 0 ] && [ "$out" = "still-runs" ] || fail "lxr run of a stored image without lxr-image: rc $rc: $out"
+# stdout only: on a host with ip_forward=0 stderr carries lxr's warning that it enabled forwarding
+[ "$rc" -eq 0 ] && [ "$out" = "still-runs" ] || fail "lxr run of a stored image without lxr-image: rc $rc: $out $(cat "$TEST_TMP/err")"
 "$TEST_TMP/alone/lxr" images | grep -q "split" || fail "lxr images without lxr-image"
 pass "without lxr-image: pull, load, import and pulling a missing image say where lxr-image was looked for; stored images still run"

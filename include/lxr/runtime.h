@@ -113,6 +113,17 @@ struct lxr_stdio {
  * a direct child of the caller. */
 int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 		       struct lxr_container **out, lxr_err *err);
+/* The same in two halves, for a caller with an event loop: spawn returns
+ * once the container is cloned and building its root filesystem (failures
+ * so far are undone, as above); when rt_container_sync_fd becomes readable,
+ * rt_container_spawn_done says 1 (not yet), 0 (the command runs; the fd is
+ * closed, sync_fd is -1 from then on) or <0 as rt_container_start, and then
+ * the caller destroys the container. A signal or destroy may come at any
+ * time in between. */
+int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+		       struct lxr_container **out, lxr_err *err);
+int rt_container_sync_fd(const struct lxr_container *c);
+int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err);
 pid_t rt_container_pid(const struct lxr_container *c);
 int rt_container_pidfd(const struct lxr_container *c);
 const char *rt_container_dir(const struct lxr_container *c);

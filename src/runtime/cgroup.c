@@ -18,6 +18,8 @@
 #define MAX_WRITES  16
 #define MKDIR_TRIES 5
 
+_Static_assert(MAX_LEAVES <= RT_CG_JOIN_MAX, "rt_cg_join holds every leaf");
+
 struct lxr_cgroup {
 	char *group, *name;
 	struct rt_cg_leaf leaf[MAX_LEAVES];
@@ -408,6 +410,44 @@ int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err)
 		if (lxr_write_file_at(AT_FDCWD, f, value, err) < 0)
 			return lxr_err_wrap(err, "move pid %d into cgroup %s/%s", (int)pid,
 					    cg->group, cg->name);
+	}
+	return 0;
+}
+
+int rt_cgroup_procs_open(const struct lxr_cgroup *cg, struct rt_cg_join *j, lxr_err *err)
+{
+	j->n = 0;
+	for (size_t i = 0; i < cg->n_leaves; i++) {
+		if (!cg->leaf[i].path)
+			continue;
+		_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.procs", cg->leaf[i].path);
+		int fd = open(f, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int e = errno;
+			rt_cgroup_procs_close(j);
+			return lxr_fail(err, e, "open %s", f);
+		}
+		j->fd[j->n] = fd;
+		j->path[j->n++] = cg->leaf[i].path;
+	}
+	return 0;
+}
+
+void rt_cgroup_procs_close(struct rt_cg_join *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		close(j->fd[i]);
+	j->n = 0;
+}
+
+int rt_cgroup_join_self(const struct rt_cg_join *j, lxr_err *err)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		/* "0": the writer's own thread group */
+		if (write(j->fd[i], "0", 1) != 1)
+			return lxr_fail(err, errno, "move the container into cgroup %s "
+						    "(write cgroup.procs)",
+					j->path[i]);
 	}
 	return 0;
 }

@@ -232,6 +232,11 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (wait_for_go(c->sync, &err) < 0)
 		_exit(125);
+	if (c->cg_join) {
+		if (rt_cgroup_join_self(c->cg_join, &err) < 0)
+			rt_child_fail(c->sync, 125, &err);
+		lxr_debug("container %s: in its cgroups", spec->id);
+	}
 	if (prepare(c, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)

@@ -20,6 +20,7 @@ struct lxr_container {
 	struct lxr_cgroup *cg;
 	pid_t pid;
 	int pidfd;
+	int sync; /* parent end of the start-up handshake until the exec; -1 after */
 	bool reaped;
 	int wstatus;
 	bool made_dir; /* the directory is ours to remove on failure */
@@ -49,6 +50,8 @@ static void container_free(struct lxr_container *c)
 {
 	if (c->pidfd >= 0)
 		close(c->pidfd);
+	if (c->sync >= 0)
+		close(c->sync);
 	free(c->id);
 	free(c->dir);
 	free(c->layer);
@@ -203,28 +206,41 @@ static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
 	return 0;
 }
 
+/* Clone the container and let it go. On return (0) it is building its root
+ * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
 static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
 	int sp[2], joins[LXR_NS_COUNT];
+	struct rt_cg_join cg_join = {.n = 0};
+	int cgfd = rt_cgroup_v2_fd(c->cg);
 	bool into_cg = false;
 	pid_t pid;
 
 	if (spec->seccomp_default && rt_seccomp_prepare(spec->caps.bounding, err) < 0)
 		return -1;
-	if (open_joins(spec, joins, err) < 0)
+	/* no v2 cgroup to be born into (v1 and hybrid hosts): the child moves
+	 * itself in, through these fds, before it does anything else */
+	if (cgfd < 0 && rt_cgroup_procs_open(c->cg, &cg_join, err) < 0)
 		return -1;
+	if (open_joins(spec, joins, err) < 0) {
+		rt_cgroup_procs_close(&cg_join);
+		return -1;
+	}
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		close_joins(joins);
+		rt_cgroup_procs_close(&cg_join);
 		return lxr_fail(err, errno, "socketpair for start-up sync");
 	}
 	parent_end = sp[0];
 	child_end = sp[1];
-	pid = clone_container(spec, rt_cgroup_v2_fd(c->cg), &c->pidfd, &into_cg);
-	if (pid != 0)
+	pid = clone_container(spec, cgfd, &c->pidfd, &into_cg);
+	if (pid != 0) {
 		close_joins(joins);
+		rt_cgroup_procs_close(&cg_join);
+	}
 	if (pid < 0)
 		return lxr_fail(err, errno, "clone3 with new namespaces"),
 		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
@@ -234,7 +250,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		struct rt_child ch = {.spec = spec, .plan = plan, .rootdir = c->rootdir,
 				      .upper = c->upper, .work = c->work, .sync = child_end,
 				      .layer = spec->ephemeral_upper ? c->layer : NULL,
-				      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create};
+				      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create,
+				      .cg_join = cg_join.n ? &cg_join : NULL};
 		close(parent_end);
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
 		memcpy(ch.join_fd, joins, sizeof(ch.join_fd));
@@ -242,20 +259,25 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	}
 	c->pid = pid;
 	close(lxr_steal_fd(&child_end));
-	lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid, into_cg ? " into its cgroup" : "");
-	if (!into_cg && rt_cgroup_attach(c->cg, pid, err) < 0)
-		return -1;
-	lxr_debug("container %s: in its cgroups", c->id);
+	lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid,
+		  into_cg ? " into its cgroup" : cgfd < 0 ? ", joins its cgroups itself" : "");
+	/* v2, but clone3 refused CLONE_INTO_CGROUP (a kernel before 5.7) */
+	if (!into_cg && cgfd >= 0) {
+		if (rt_cgroup_attach(c->cg, pid, err) < 0)
+			return -1;
+		lxr_debug("container %s: in its cgroups", c->id);
+	}
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */
 	if (rt_state_write(c->dir, spec, pid, err) < 0)
 		return -1;
-	return rt_sync_await(parent_end, c->id, io, NULL, err);
+	c->sync = lxr_steal_fd(&parent_end);
+	return 0;
 }
 
-int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 		       struct lxr_container **out, lxr_err *err)
 {
 	struct lxr_container *c = lxr_xcalloc(1, sizeof(*c));
@@ -266,6 +288,7 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 
 	c->id = lxr_xstrdup(spec->id);
 	c->pidfd = -1;
+	c->sync = -1;
 	c->pid = -1;
 	c->dir = lxr_xasprintf("%s/%s", state_root, spec->id);
 	c->layer = lxr_xasprintf("%s/layer", c->dir);
@@ -298,13 +321,57 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 		r = start_child(c, spec, &plan, io, err);
 		rt_plan_free(&plan);
 	}
-	lxr_debug("container %s: command started (exec done)", spec->id);
+	if (r < 0) {
+		lxr_err_wrap(err, "container %s", spec->id);
+		rt_container_destroy(c, true, &undo_err);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+int rt_container_sync_fd(const struct lxr_container *c)
+{
+	return c->sync;
+}
+
+static int spawn_step(struct lxr_container *c, struct lxr_stdio *io, bool block, lxr_err *err)
+{
+	int r;
+
+	if (c->sync < 0)
+		return 0;
+	r = rt_sync_step(c->sync, c->id, io, NULL, block, err);
+	if (r == 1)
+		return 1;
+	close(lxr_steal_fd(&c->sync));
+	if (r == 0)
+		lxr_debug("container %s: command started (exec done)", c->id);
+	else
+		lxr_err_wrap(err, "container %s", c->id);
+	return r;
+}
+
+int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err)
+{
+	return spawn_step(c, io, false, err);
+}
+
+int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+		       struct lxr_container **out, lxr_err *err)
+{
+	struct lxr_container *c = NULL;
+	lxr_err undo_err;
+	int r = rt_container_spawn(spec, state_root, io, &c, err);
+
+	if (r == 0)
+		r = spawn_step(c, io, true, err);
 	if (r < 0) {
 		if (io->pty_master >= 0)
 			close(io->pty_master);
 		io->pty_master = -1;
-		lxr_err_wrap(err, "container %s", spec->id);
-		rt_container_destroy(c, true, &undo_err);
+		if (c)
+			rt_container_destroy(c, true, &undo_err);
 		return r;
 	}
 	*out = c;

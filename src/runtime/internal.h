@@ -135,6 +135,22 @@ struct rt_sync_msg {
 	char hint[LXR_ERR_HINT_MAX];
 };
 
+/* A container joining its cgroups itself (v1 and hybrid hosts, where
+ * CLONE_INTO_CGROUP cannot place it): the parent opens every hierarchy's
+ * cgroup.procs before the clone, the child writes "0" to each first thing.
+ * A v1 move waits for an RCU grace period (~10 ms); in the child it
+ * overlaps the supervisor's work on the next container instead of
+ * stalling it. path[] points into cg, which must outlive the fds. */
+#define RT_CG_JOIN_MAX 8 /* >= hierarchies a cgroup spans (cgroup.c checks) */
+struct rt_cg_join {
+	int fd[RT_CG_JOIN_MAX];
+	const char *path[RT_CG_JOIN_MAX];
+	size_t n;
+};
+int rt_cgroup_procs_open(const struct lxr_cgroup *cg, struct rt_cg_join *j, lxr_err *err);
+void rt_cgroup_procs_close(struct rt_cg_join *j);
+int rt_cgroup_join_self(const struct rt_cg_join *j, lxr_err *err);
+
 struct rt_child {
 	const struct lxr_spec *spec;
 	const struct rt_plan *plan;
@@ -144,6 +160,7 @@ struct rt_child {
 	int stdio[3];	     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
 	bool unshare_cgroupns; /* cgroups joined after clone (v1): new cgroupns now */
 	int join_fd[LXR_NS_COUNT]; /* namespaces to setns() into, -1 for none */
+	const struct rt_cg_join *cg_join; /* cgroups to move into first; NULL: born there */
 };
 
 /* The container side, right after clone. Never returns. */
@@ -158,7 +175,11 @@ _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int st
 int rt_proc_starttime(pid_t pid, unsigned long long *out);
 int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err);
 
-/* Reads messages until EOF; a pid_t-sized message (exec's helper) fills pid. */
+/* Reads messages until EOF (0) or an error (<0, as rt_container_start); a
+ * pid_t-sized message (exec's helper) fills pid, an fd (the pty master)
+ * goes to io->pty_master. Not blocking, 1 when nothing more is there yet. */
+int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, bool block,
+		 lxr_err *err);
 int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err);
 
 #endif

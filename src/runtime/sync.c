@@ -6,16 +6,20 @@
 
 #include "runtime/internal.h"
 
-int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err)
+int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, bool block,
+		 lxr_err *err)
 {
 	for (;;) {
 		struct rt_sync_msg m;
 		/* SOCK_SEQPACKET keeps message boundaries: the length tells the
 		 * kind — 1 byte 'F' with an fd, a pid_t, or an error message. */
-		ssize_t r = recv(sync, &m, sizeof(m), MSG_PEEK | MSG_TRUNC);
+		ssize_t r = recv(sync, &m, sizeof(m),
+				 MSG_PEEK | MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
 
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && errno == EAGAIN)
+			return 1; /* nothing yet: the container is still being built */
 		if (r <= 0)
 			return 0; /* EOF: the exec closed the last container-side copy */
 		if (r == (ssize_t)sizeof(pid_t) && pid) {
@@ -40,4 +44,9 @@ int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, 
 			lxr_err_hint(err, "%s", m.hint);
 		return m.exit_code == 126 || m.exit_code == 127 ? -m.exit_code : -1;
 	}
+}
+
+int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err)
+{
+	return rt_sync_step(sync, what, io, pid, true, err);
 }

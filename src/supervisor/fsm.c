@@ -204,6 +204,26 @@ static enum svc_action never_started(struct svc_fsm *f, const struct svc_policy 
 	return ACT_NONE;
 }
 
+/* A stop asked for while the container was still being built: the signal
+ * went to lxr's own code, which does not take it. Send it again now that
+ * the command runs. */
+static enum svc_action started_while_stopping(struct svc_fsm *f, const struct svc_policy *p,
+					      int arg, int64_t now)
+{
+	f->started_at = now;
+	return ACT_SIGNAL_STOP;
+}
+
+static enum svc_action failed_while_stopping(struct svc_fsm *f, const struct svc_policy *p,
+					     int arg, int64_t now)
+{
+	f->last_exit = arg;
+	f->deadline = 0;
+	f->restart_after_stop = false;
+	f->state = f->stopped_by_user ? SVC_STOPPED : SVC_FAILED;
+	return ACT_RELEASE;
+}
+
 #define UP_STATES(ev, fn) [SVC_RUNNING][ev] = fn, [SVC_HEALTHY][ev] = fn, [SVC_UNHEALTHY][ev] = fn
 
 static const handler table[SVC_NSTATES][EV_NEVENTS] = {
@@ -211,6 +231,10 @@ static const handler table[SVC_NSTATES][EV_NEVENTS] = {
 	[SVC_CREATED][EV_STOP] = never_started,
 	[SVC_STARTING][EV_STARTED] = started,
 	[SVC_STARTING][EV_START_FAILED] = start_failed,
+	[SVC_STARTING][EV_STOP] = user_stop,
+	[SVC_STARTING][EV_RESTART] = user_restart,
+	[SVC_STOPPING][EV_STARTED] = started_while_stopping,
+	[SVC_STOPPING][EV_START_FAILED] = failed_while_stopping,
 	UP_STATES(EV_EXITED, exited),
 	UP_STATES(EV_STOP, user_stop),
 	UP_STATES(EV_RESTART, user_restart),

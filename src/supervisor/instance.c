@@ -9,6 +9,19 @@
 
 #include "supervisor/sup.h"
 
+/* The loop watches its own duplicate of the container's start-up fd: the
+ * runtime closes its copy when the start ends, and a closed fd stays in
+ * epoll while a copy lives on (in a later container's clone, say), so
+ * the loop removes its watch and closes its copy itself. */
+static void sync_unwatch(struct sup *s, struct sup_instance *in)
+{
+	if (in->syncw.fd < 0)
+		return;
+	sup_watch_del(s, &in->syncw);
+	close(in->syncw.fd);
+	in->syncw.fd = -1;
+}
+
 /* The container is gone (or never came): output drained, cgroup removed,
  * the writable layer kept for the next start. */
 static void release(struct sup *s, struct sup_instance *in)
@@ -17,6 +30,7 @@ static void release(struct sup *s, struct sup_instance *in)
 
 	sup_health_stop(s, in);
 	if (in->c) {
+		sync_unwatch(s, in);
 		sup_watch_del(s, &in->pidw);
 		sup_output_read(s, in, 0);
 		sup_output_read(s, in, 1);
@@ -40,6 +54,24 @@ static int create_host_paths(const struct cfg_service *svc, lxr_err *err)
 	return 0;
 }
 
+/* r as rt_container_start's: -126/-127 for the command, else lxr's own */
+static void start_failed(struct sup *s, struct sup_instance *in, int r, const lxr_err *err)
+{
+	char buf[LXR_ERR_MSG_MAX + 128];
+	lxr_err undo;
+
+	sup_say(s, in, "failed to start: %s", lxr_err_str(err, buf, sizeof(buf)));
+	if (err->hint[0])
+		sup_say(s, in, "hint: %s", err->hint);
+	if (in->c) {
+		sync_unwatch(s, in);
+		rt_container_destroy(in->c, true, &undo);
+		in->c = NULL;
+	}
+	sup_output_close(s, in);
+	sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
+}
+
 static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
@@ -61,17 +93,34 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	}
 	io.fds[1] = out[0];
 	io.fds[2] = out[1];
-	r = rt_container_start(&in->spec, s->run_dir, &io, &in->c, &err);
+	/* Returns while the container builds its root filesystem: the loop
+	 * goes on (other containers start meanwhile) and sup_on_spawned hears
+	 * how it ended. */
+	r = rt_container_spawn(&in->spec, s->run_dir, &io, &in->c, &err);
 	close(out[0]);
 	close(out[1]);
+	if (r == 0) {
+		in->syncw.fd = fcntl(rt_container_sync_fd(in->c), F_DUPFD_CLOEXEC, 0);
+		r = in->syncw.fd < 0 ? lxr_fail(&err, errno, "dup start-up fd")
+				     : sup_watch_add(s, &in->syncw, &err);
+	}
+	if (r < 0)
+		start_failed(s, in, r, &err);
+}
+
+void sup_on_spawned(struct sup *s, struct sup_instance *in)
+{
+	struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
+	lxr_err err;
+	int r = rt_container_spawn_done(in->c, &io, &err);
+
+	if (io.pty_master >= 0)
+		close(io.pty_master); /* services have no terminal */
+	if (r == 1)
+		return;
+	sync_unwatch(s, in);
 	if (r < 0) {
-		char buf[LXR_ERR_MSG_MAX + 128];
-		sup_say(s, in, "failed to start: %s", lxr_err_str(&err, buf, sizeof(buf)));
-		if (err.hint[0])
-			sup_say(s, in, "hint: %s", err.hint);
-		in->c = NULL;
-		sup_output_close(s, in);
-		sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
+		start_failed(s, in, r, &err);
 		return;
 	}
 	in->pidw.fd = rt_container_pidfd(in->c);

@@ -109,6 +109,7 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 	switch (w->kind) {
 	case W_SIGNAL: on_signal(s); break;
 	case W_TIMER: on_timer(s); break;
+	case W_SYNC: sup_on_spawned(s, in); break;
 	case W_PIDFD: sup_on_exit(s, in); break;
 	case W_OUT: sup_output_read(s, in, 0); break;
 	case W_ERR: sup_output_read(s, in, 1); break;

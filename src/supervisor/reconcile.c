@@ -125,7 +125,7 @@ static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 /* An unchanged instance keeps its container, pipes and health state. */
 static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
-	struct sup_watch *ws[] = {&ni->pidw, &ni->outw, &ni->errw, &ni->health.pidw,
+	struct sup_watch *ws[] = {&ni->pidw, &ni->syncw, &ni->outw, &ni->errw, &ni->health.pidw,
 				  &ni->health.outw};
 	char **argv = ni->health.argv;
 
@@ -133,6 +133,7 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->c = oi->c;
 	ni->oom_killed = oi->oom_killed;
 	ni->pidw.fd = oi->pidw.fd;
+	ni->syncw.fd = oi->syncw.fd;
 	ni->outw.fd = oi->outw.fd;
 	ni->errw.fd = oi->errw.fd;
 	ni->health = oi->health;
@@ -142,7 +143,7 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
 		rewatch(s, ws[i], ni);
 	oi->c = NULL;
-	oi->pidw.fd = oi->outw.fd = oi->errw.fd = -1;
+	oi->pidw.fd = oi->syncw.fd = oi->outw.fd = oi->errw.fd = -1;
 	oi->health.pid = -1;
 	oi->health.pidw.fd = oi->health.outw.fd = -1;
 }

@@ -172,6 +172,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->name = plan_instance_name(sv->cfg->name, replica);
 	svc_fsm_init(&in->fsm);
 	in->pidw = (struct sup_watch){W_PIDFD, in, -1};
+	in->syncw = (struct sup_watch){W_SYNC, in, -1};
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	struct plan_image pi;

@@ -16,8 +16,8 @@
 struct sup;
 
 /* What the loop waits on; epoll's data points at one of these. */
-enum sup_watch_kind { W_SIGNAL, W_TIMER, W_PIDFD, W_OUT, W_ERR, W_HEALTH_PIDFD, W_HEALTH_OUT,
-		      W_LISTEN, W_CLIENT };
+enum sup_watch_kind { W_SIGNAL, W_TIMER, W_SYNC, W_PIDFD, W_OUT, W_ERR, W_HEALTH_PIDFD,
+		      W_HEALTH_OUT, W_LISTEN, W_CLIENT };
 struct sup_watch {
 	enum sup_watch_kind kind;
 	void *ptr;
@@ -47,6 +47,7 @@ struct sup_instance {
 	struct lxr_spec spec;		 /* resolved once at load */
 	struct lxr_container *c;	 /* while it exists */
 	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
+	struct sup_watch syncw;		   /* being built: readable when it exec'd or failed */
 	struct sup_health health;
 	bool oom_killed;
 	bool blocked;	     /* a required dependency failed: stays created */
@@ -112,6 +113,7 @@ int sup_run(struct sup *s, const struct sup_opts *o);
 /* ---- instance.c: one instance's container --------------------------------- */
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
 void sup_on_exit(struct sup *s, struct sup_instance *in);
+void sup_on_spawned(struct sup *s, struct sup_instance *in);
 void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
 void sup_stop_all(struct sup *s);    /* ordered shutdown, reverse start order */
 bool sup_all_down(struct sup *s);

@@ -59,3 +59,44 @@ expect_rc 0 "down after a killed supervisor"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "down left the run dir"
 for d in /sys/fs/cgroup/*/lxr/"$PROJECT"; do [ -e "$d" ] && fail "down left cgroup $d"; done
 pass "kill -9 of the supervisor leaves nothing running; the next down leaves nothing"
+
+# SIGTERM while containers are still being built: lxr does not wait for one
+# container to exec before it starts the next, so a stop can find some of
+# them half-made. Each gets its stop signal once its command runs (a 1 h
+# grace period would show a lost one as a hang), and nothing is left.
+{
+	echo "name: stopping"
+	echo "services:"
+	for i in $(seq 12); do
+		cat <<Y
+  s$i:
+    image: $ROOTFS
+    command: ["/bin/sleep", "1000"]
+    stop_grace_period: 1h
+Y
+	done
+} > "$STACK"
+"$LXR" up -f "$STACK" > "$TEST_TMP/fg.out" 2>&1 &
+up=$!
+until events | grep -q '"state":"starting"'; do
+	kill -0 "$up" 2>/dev/null || fail "up ended before starting anything: $(cat "$TEST_TMP/fg.out")"
+done
+kill -TERM "$up"
+for _ in $(seq 600); do kill -0 "$up" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$up" 2>/dev/null && fail "up still running 30 s after SIGTERM during start-up: $(events | tail -n 5)"
+wait "$up" || true
+caught=$(events | grep -c '"state":"stopping","from":"starting"' || true)
+# all twelve are spawned in one turn of the loop, before it reads the signal
+[ "$caught" -ge 1 ] || fail "no container was caught before its exec: the case was not exercised"
+grep -q "error" "$TEST_TMP/fg.out" && fail "up reported errors: $(grep error "$TEST_TMP/fg.out")"
+for d in /sys/fs/cgroup/*/lxr/"$PROJECT"; do [ -e "$d" ] && fail "stopped during start-up, lxr left cgroup $d"; done
+# (the network namespaces stay until down, as the networks do)
+grep "$LXR_RUN_DIR/$PROJECT" /proc/self/mountinfo | grep -qv "/.net/netns/" &&
+	fail "stopped during start-up, lxr left a mount"
+pgrep -f "^/bin/sleep 1000" >/dev/null && fail "stopped during start-up, a container process lives on"
+[ "$(events | grep -c '"state":"stopped"')" -eq 12 ] || fail "not every service ended stopped: $(events | grep -v starting | tail -n 12)"
+run down -f "$STACK"
+expect_rc 0 "down after a stop during start-up"
+left=$(leftovers_project)
+[ -z "$left" ] || fail "down after a stop during start-up left: $left"
+pass "SIGTERM during start-up stops every container and leaves nothing ($caught caught before their exec)"

@@ -178,6 +178,53 @@ static void start_failure_is_final_and_meaningless_events_change_nothing(void **
 	assert_string_equal(svc_state_name(f.state), "failed");
 }
 
+/* The container is still being built when the stop comes (lxr starts
+ * containers without waiting for each): the stop signal is sent again once
+ * its command runs, and a start that fails meanwhile ends the stop. */
+static void stop_while_starting_signals_again_once_started(void **state)
+{
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	svc_fsm_event(&f, &docker_like, EV_START, 0, 0);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STOP, 0, 1 * S), ACT_SIGNAL_STOP);
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_int_equal(f.deadline, 11 * S);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STARTED, 0, 2 * S), ACT_SIGNAL_STOP);
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 143, 3 * S), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_STOPPED);
+
+	svc_fsm_init(&f);
+	svc_fsm_event(&f, &docker_like, EV_START, 0, 0);
+	svc_fsm_event(&f, &docker_like, EV_STOP, 0, 1);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_START_FAILED, 125, 2), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_STOPPED);
+	assert_int_equal(f.last_exit, 125);
+	/* the grace timer of that stop no longer fires a kill */
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_TIMER, 0, 11 * S), ACT_NONE);
+}
+
+static void restart_while_starting_spawns_after_the_exit(void **state)
+{
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	svc_fsm_event(&f, &docker_like, EV_START, 0, 0);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_RESTART, 0, 1), ACT_SIGNAL_STOP);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STARTED, 0, 2), ACT_SIGNAL_STOP);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 143, 3), ACT_SPAWN);
+	assert_int_equal(f.state, SVC_STARTING);
+	assert_int_equal(f.restarts, 1);
+
+	/* a restart whose first start fails is a failed service, not a loop */
+	svc_fsm_init(&f);
+	svc_fsm_event(&f, &docker_like, EV_START, 0, 0);
+	svc_fsm_event(&f, &docker_like, EV_RESTART, 0, 1);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_START_FAILED, 127, 2), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_FAILED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +236,8 @@ int main(void)
 		cmocka_unit_test(restart_stops_then_spawns),
 		cmocka_unit_test(health_moves_between_states_and_can_restart),
 		cmocka_unit_test(start_failure_is_final_and_meaningless_events_change_nothing),
+		cmocka_unit_test(stop_while_starting_signals_again_once_started),
+		cmocka_unit_test(restart_while_starting_spawns_after_the_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,8 +92,11 @@ static bool ranges_meet(const struct lxr_port *a, const struct lxr_port *b)
 /* A host port can be published once per run dir (one DNAT would win). */
 static int ports_free(const char *run_dir, const struct lxr_endpoint_config *cfg, lxr_err *err)
 {
-	_cleanup_strv_ char **projects = net_projects(run_dir);
+	_cleanup_strv_ char **projects = NULL;
 
+	if (!cfg->n_ports)
+		return 0;
+	projects = net_projects(run_dir);
 	for (size_t p = 0; projects[p]; p++) {
 		struct ep_rec *eps = NULL;
 		size_t n = 0;
@@ -414,11 +417,14 @@ static void gc_orphans(const char *run_dir, const char *project)
 	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (!eps[i].holder || net_proc_start(eps[i].holder) == eps[i].holder_start)
+		/* this process is alive, and a supervisor holds all its endpoints */
+		if (!eps[i].holder || eps[i].holder == getpid() ||
+		    net_proc_start(eps[i].holder) == eps[i].holder_start)
 			continue;
 		lxr_info("removing the network endpoint of %s/%s: its lxr process %d is gone",
 			 project, eps[i].container, eps[i].holder);
-		if (net_endpoint_remove_locked(run_dir, project, eps[i].container, true, &err) < 0)
+		if (net_endpoint_remove_locked(run_dir, project, eps[i].container, NET_RM_GC,
+					       &err) < 0)
 			lxr_err_print(&err);
 	}
 	eps_free(eps, n);
@@ -453,11 +459,12 @@ int net_endpoint_add(const char *run_dir, const char *project,
 	} else {
 		net_ep_free(&e);
 		/* whatever an earlier life left goes first */
-		net_endpoint_remove_locked(run_dir, project, cfg->container, false, &undo);
+		net_endpoint_remove_locked(run_dir, project, cfg->container, 0, &undo);
 		ep_from_cfg(project, cfg, &e);
 		r = add_new(run_dir, project, cfg, &net, &e, err);
 		if (r < 0)
-			net_endpoint_remove_locked(run_dir, project, cfg->container, true, &undo);
+			net_endpoint_remove_locked(run_dir, project, cfg->container, NET_RM_GC,
+						   &undo);
 		else
 			fill_out(run_dir, project, &e, &net, out);
 	}
@@ -482,8 +489,8 @@ static bool network_unused(const char *run_dir, const char *project, const char 
 	return unused;
 }
 
-int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *ctr, bool gc,
-			       lxr_err *err)
+int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *ctr,
+			       unsigned flags, lxr_err *err)
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
@@ -516,9 +523,9 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	}
 	if (r == 0 && e.n_ports)
 		r = net_nft_sync(run_dir, project, err);
-	if (r == 0)
+	if (r == 0 && !(flags & NET_RM_ALL))
 		hosts_refresh(run_dir, project, e.network);
-	if (r == 0 && gc && net_rec_load(run_dir, project, e.network, &net, err) == 0) {
+	if (r == 0 && (flags & NET_RM_GC) && net_rec_load(run_dir, project, e.network, &net, err) == 0) {
 		if (net.ephemeral && network_unused(run_dir, project, e.network))
 			r = net_network_remove_locked(run_dir, project, e.network, err);
 		net_rec_free(&net);
@@ -534,7 +541,7 @@ int net_endpoint_remove(const char *run_dir, const char *project, const char *co
 
 	if (lock < 0)
 		return -1;
-	if (net_endpoint_remove_locked(run_dir, project, container, true, err) < 0)
+	if (net_endpoint_remove_locked(run_dir, project, container, NET_RM_GC, err) < 0)
 		return lxr_err_wrap(err, "container %s: remove its network endpoint", container);
 	return 0;
 }

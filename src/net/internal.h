@@ -143,8 +143,11 @@ int net_network_up_locked(const char *run_dir, const char *project,
 			  lxr_err *err);
 int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
 			      lxr_err *err);
-/* gc: also remove the endpoint's network if it is ephemeral and now unused */
+enum {
+	NET_RM_GC = 1,	/* also remove the endpoint's network if ephemeral and now unused */
+	NET_RM_ALL = 2, /* the whole project goes: no other endpoint's hosts file to update */
+};
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
-			       bool gc, lxr_err *err);
+			       unsigned flags, lxr_err *err);
 
 #endif

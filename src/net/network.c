@@ -382,7 +382,7 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	 * record goes too. */
 	eps = net_rec_names(run_dir, project, "endpoints");
 	for (size_t i = 0; eps[i]; i++) {
-		if (net_endpoint_remove_locked(run_dir, project, eps[i], false, &e2) < 0 &&
+		if (net_endpoint_remove_locked(run_dir, project, eps[i], NET_RM_ALL, &e2) < 0 &&
 		    ret == 0) {
 			*err = e2;
 			ret = -1;

@@ -84,7 +84,9 @@ mountpoint -q /sys/fs/cgroup/unified && umount /sys/fs/cgroup/unified
 # namespace, where podman can still see its network namespaces)
 teardown() {
 	for d in pc pchc; do (cd "$work/$d" && podman-compose down -t 1 >/dev/null 2>&1) || true; done
-	for n in pcbench_default pcbenchhc_default; do
+	# podman-compose 1.0 names the network after the directory (pc_default),
+	# later versions after the file's name: (pcbench_default)
+	for n in pc_default pchc_default pcbench_default pcbenchhc_default; do
 		# CNI leaves the bridge device and its firewall chains behind
 		ifc=$(podman network inspect -f '{{.NetworkInterface}}' "$n" 2>/dev/null || true)
 		podman network rm -f "$n" >/dev/null 2>&1 || true

@@ -104,8 +104,8 @@ static void print_ps(json_t *result)
 	size_t i;
 	json_t *o;
 
-	printf("%-16s %-12s %-10s %-10s %8s %8s %5s %s\n", "NAME", "SERVICE", "STATE", "HEALTH",
-	       "PID", "RESTARTS", "EXIT", "UPTIME");
+	printf("%-16s %-12s %-10s %-10s %8s %8s %5s %-7s %-15s %s\n", "NAME", "SERVICE", "STATE",
+	       "HEALTH", "PID", "RESTARTS", "EXIT", "UPTIME", "ADDRESS", "PORTS");
 	json_array_foreach(result, i, o) {
 		json_int_t up = json_integer_value(json_object_get(o, "uptime_s"));
 		int exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
@@ -118,13 +118,23 @@ static void print_ps(json_t *result)
 			snprintf(upt, sizeof(upt), up >= 3600 ? "%lldh%02lldm" : "%lldm%02llds",
 				 (long long)(up >= 3600 ? up / 3600 : up / 60),
 				 (long long)(up >= 3600 ? up % 3600 / 60 : up % 60));
-		printf("%-16s %-12s %-10s %-10s %8lld %8lld %5s %s\n",
+		json_t *addrs = json_object_get(o, "addresses"), *ports = json_object_get(o, "ports");
+		char portlist[256] = "";
+		size_t k;
+		json_t *p;
+
+		json_array_foreach(ports, k, p)
+			snprintf(portlist + strlen(portlist), sizeof(portlist) - strlen(portlist),
+				 "%s%s", k ? ", " : "", json_string_value(p));
+		printf("%-16s %-12s %-10s %-10s %8lld %8lld %5s %-7s %-15s %s\n",
 		       json_string_value(json_object_get(o, "instance")),
 		       json_string_value(json_object_get(o, "service")),
 		       json_string_value(json_object_get(o, "state")),
 		       json_string_value(json_object_get(o, "health")),
 		       (long long)json_integer_value(json_object_get(o, "pid")),
-		       (long long)json_integer_value(json_object_get(o, "restarts")), ex, upt);
+		       (long long)json_integer_value(json_object_get(o, "restarts")), ex, upt,
+		       json_array_size(addrs) ? json_string_value(json_array_get(addrs, 0)) : "-",
+		       portlist);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -38,6 +39,16 @@ static json_t *instance_json(const struct sup_instance *in)
 			      "restarts", in->fsm.restarts, "exit_code", in->fsm.last_exit,
 			      "oom_killed", in->oom_killed, "uptime_s", (json_int_t)up, "addresses",
 			      "ports");
+	if (in->ip) {
+		char ip[16];
+		json_array_append_new(json_object_get(o, "addresses"),
+				      json_string(net_ip_str(in->ip, ip)));
+	}
+	{
+		_cleanup_strv_ char **ports = sup_net_ports(in);
+		for (size_t i = 0; ports[i]; i++)
+			json_array_append_new(json_object_get(o, "ports"), json_string(ports[i]));
+	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
 	if (in->health.enabled && in->health.last_output[0])

@@ -100,6 +100,30 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	return 0;
 }
 
+char **sup_net_ports(const struct sup_instance *in)
+{
+	struct lxr_port *ports = NULL;
+	size_t n = 0;
+	char **out = lxr_xcalloc(1, sizeof(char *));
+	lxr_err err;
+
+	if (ports_of(in->svc->cfg, in->replica, &ports, &n, &err) < 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lxr_port *p = &ports[i];
+		char ip[16] = "0.0.0.0", h[16], c[16];
+		if (p->host_ip)
+			net_ip_str(p->host_ip, ip);
+		snprintf(h, sizeof(h), p->host_end != p->host_port ? "%u-%u" : "%u", p->host_port,
+			 p->host_end);
+		snprintf(c, sizeof(c), p->ctr_end != p->ctr_port ? "%u-%u" : "%u", p->ctr_port,
+			 p->ctr_end);
+		lxr_strv_push(&out, lxr_xasprintf("%s:%s->%s/%s", ip, h, c, p->udp ? "udp" : "tcp"));
+	}
+	free(ports);
+	return out;
+}
+
 /* `down` and the cleanup after a dead supervisor: every endpoint, link,
  * rule, lease and bridge of the project. */
 int sup_net_cleanup(const char *project, lxr_err *err)

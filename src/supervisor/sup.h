@@ -153,6 +153,8 @@ bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 
 /* ---- net.c: networks ------------------------------------------------------------- */
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
+/* Its published ports as `ps` shows them ("127.0.0.1:8080->80/tcp"), a strv. */
+char **sup_net_ports(const struct sup_instance *in);
 int sup_net_cleanup(const char *project, lxr_err *err);
 
 /* ---- project.c: the run directory, its lock, crash cleanup ------------------ */

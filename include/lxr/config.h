@@ -159,6 +159,7 @@ struct cfg_mount {
 	char *target; /* absolute container path */
 	bool read_only;
 	bool create_host_path; /* bind: mkdir a missing source (short syntax) */
+	bool nocopy;	       /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
 	struct cfg_pos pos;

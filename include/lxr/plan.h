@@ -72,6 +72,11 @@ char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const 
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const struct plan_image *img, struct lxr_spec *spec, lxr_err *err);
 char *plan_instance_name(const char *service, int replica);
+/* Where a volume lives: <data_dir>/volumes/<project>/<name>, or for an
+ * anonymous one (name NULL) a directory of the instance's own, named after
+ * target. `lxr down -v` removes <data_dir>/volumes/<project>. */
+char *plan_volume_dir(const char *project, const char *name, const char *instance,
+		      const char *target);
 /* Append an OCI mount (private propagation) to spec. */
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
 			 unsigned long flags, const char *data);

@@ -22,6 +22,10 @@ struct lxr_mount {
 	unsigned long flags;	 /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
 	unsigned long propagation; /* MS_PRIVATE (default), MS_SLAVE, MS_SHARED */
 	char *data;		 /* "size=64m,mode=1777" */
+	/* bind of a volume directory: the runtime makes a missing source, and
+	 * fills an empty one from the image's content at destination (owner
+	 * and mode of the directory too), as docker does, unless nocopy */
+	bool volume, nocopy;
 };
 
 struct lxr_rlimit {

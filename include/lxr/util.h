@@ -100,6 +100,13 @@ int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *e
 int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *len, lxr_err *err);
 /* mkdir -p, each component created with mode. */
 int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err);
+/* Copy the contents of directory src into directory dst (empty): files,
+ * directories, symlinks (as links) and device/fifo nodes, with owner, mode
+ * and times; nothing is followed. Hard links become separate copies and
+ * extended attributes are not copied. shown names src in messages. */
+int lxr_copy_tree(int src, int dst, const char *shown, lxr_err *err);
+/* Whether an open directory holds nothing but "." and "..". */
+bool lxr_dir_is_empty(int dirfd);
 /* rm -rf that never crosses a mount point and never follows symlinks. */
 int lxr_rm_rf(const char *path, lxr_err *err);
 /* Open path below root as if root were "/" (openat2 RESOLVE_IN_ROOT where the

@@ -160,7 +160,8 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 
 void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st)
 {
-	if (!st->n_volumes && !o->all && !cfg_key_supported("volumes"))
+	/* as compose prints it: only when the file declares one */
+	if (!st->n_volumes && !o->all)
 		return;
 	cfg_out_key(o, "volumes");
 	cfg_out_map(o);

@@ -139,7 +139,7 @@ static int volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *
 			   !strcmp(o, "consistent")) {
 			continue; /* Compose: consistency hints for macOS, no meaning on Linux */
 		} else if (!strcmp(o, "nocopy") && m->type == CFG_MOUNT_VOLUME) {
-			continue; /* lxr never copies image content into a volume */
+			m->nocopy = true;
 		} else if (!strcmp(o, "z") || !strcmp(o, "Z")) {
 			cfg_error_hint(c, n, "remove the :z/:Z suffix",
 				       "volumes: SELinux relabelling (\"%s\") is not supported yet",

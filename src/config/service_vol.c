@@ -88,7 +88,10 @@ static int vol_nocopy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_bool b;
 
-	return cfg_read_bool(c, n, "volume nocopy", &b);
+	if (cfg_read_bool(c, n, "volume nocopy", &b) < 0)
+		return -1;
+	((struct cfg_mount *)obj)->nocopy = b.v;
+	return 0;
 }
 
 static int tmpfs_size(struct cfg_ctx *c, struct cfg_node *n, void *obj)

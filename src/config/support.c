@@ -26,7 +26,8 @@ static const struct {
     {"networks.ipam.ip_range", false},    /* the allocator hands out the whole subnet */
     {"networks.ipam.second_pool", false}, /* one subnet per bridge */
     {"networks.ipam.wide_subnet", false}, /* the allocator takes /16 to /30 */
-    {"volumes", false},                   /* named volumes: image/volume store */
+    {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
+    {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
     /* service: process and identity (runtime) */
     {"service.image", true},
@@ -61,7 +62,7 @@ static const struct {
     {"service.tmpfs", true},
     {"service.volumes", true},
     {"service.volumes.bind", true},
-    {"service.volumes.volume", false}, /* named and anonymous volumes */
+    {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
     {"service.volumes.tmpfs", false},  /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", false},
     /* service: lifecycle (supervisor) */

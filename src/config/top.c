@@ -229,6 +229,7 @@ static int vol_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int vol_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
+	cfg_check_supported(c, n, "volumes.driver_opts", "volume driver_opts");
 	return cfg_read_kvs(c, n, "driver_opts", false, &((struct cfg_volume *)obj)->driver_opts);
 }
 

@@ -99,15 +99,23 @@ static void add_tmpfs(struct lxr_spec *spec, const char *target, int64_t size, i
 	plan_spec_add_mount(spec, target, "tmpfs", "tmpfs", flags, data);
 }
 
-static void fill_mounts(const struct cfg_service *svc, struct lxr_spec *spec)
+static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
+			const char *instance, struct lxr_spec *spec)
 {
 	for (size_t i = 0; i < svc->n_volumes; i++) {
 		const struct cfg_mount *m = &svc->volumes[i];
-		if (m->type == CFG_MOUNT_BIND)
-			plan_spec_add_mount(spec, m->target, "bind", m->source,
-					       MS_BIND | MS_REC | (m->read_only ? MS_RDONLY : 0),
-					       NULL);
-		else if (m->type == CFG_MOUNT_TMPFS)
+		const unsigned long ro = m->read_only ? MS_RDONLY : 0;
+		if (m->type == CFG_MOUNT_BIND) {
+			plan_spec_add_mount(spec, m->target, "bind", m->source, MS_BIND | MS_REC | ro,
+					    NULL);
+		} else if (m->type == CFG_MOUNT_VOLUME) {
+			_cleanup_free_ char *dir = plan_volume_dir(st->project, m->source, instance,
+								   m->target);
+			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro, NULL);
+			spec->mounts[spec->n_mounts - 1].volume = true;
+			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy;
+		}
+		else
 			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
 	}
 	for (size_t i = 0; i < svc->n_tmpfs; i++)
@@ -259,10 +267,32 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 		int64_t shares = svc->reservations.millicpus.v * 1024 / 1000;
 		spec->resources.cpu_shares = (uint64_t)(shares < 2 ? 2 : shares > 262144 ? 262144 : shares);
 	}
-	fill_mounts(svc, spec);
+	fill_mounts(st, svc, instance, spec);
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;
 	return 0;
+}
+
+char *plan_volume_dir(const char *project, const char *name, const char *instance,
+		      const char *target)
+{
+	char *anon;
+
+	if (name)
+		return lxr_xasprintf("%s/volumes/%s/%s", lxr_data_dir(), project, name);
+	/* One per instance and path. A volume name never holds '+' or '%', so
+	 * these cannot meet a named one. */
+	anon = lxr_xasprintf("%s/volumes/%s/+anon/%s/", lxr_data_dir(), project, instance);
+	for (const char *t = target; *t; t++) {
+		size_t n = strlen(anon);
+		anon = lxr_xrealloc(anon, n + 4);
+		if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+		    *t == '-' || *t == '_' || *t == '.')
+			snprintf(anon + n, 4, "%c", *t);
+		else
+			snprintf(anon + n, 4, "%%%02X", (unsigned char)*t);
+	}
+	return anon;
 }
 
 char *plan_instance_name(const char *service, int replica)

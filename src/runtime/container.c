@@ -140,6 +140,29 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 	return write_etc(spec, dfd, err);
 }
 
+/* A volume's directory is made on first use (its parents private to root);
+ * the container fills it from the image if it is still empty (rootfs.c). */
+static int make_volumes(const struct lxr_spec *spec, lxr_err *err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct lxr_mount *m = &spec->mounts[i];
+		_cleanup_free_ char *parent = NULL;
+		char *slash;
+
+		if (!m->volume || access(m->source, F_OK) == 0)
+			continue;
+		parent = lxr_xstrdup(m->source);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent)
+			*slash = '\0';
+		if (lxr_mkdir_p(parent, 0700, err) < 0)
+			return lxr_err_wrap(err, "volume %s", m->source);
+		if (mkdir(m->source, 0755) < 0 && errno != EEXIST)
+			return lxr_fail(err, errno, "create volume directory %s", m->source);
+	}
+	return 0;
+}
+
 static pid_t clone_container(const struct lxr_spec *spec, int cgfd, int *pidfd, bool *into_cg)
 {
 	struct clone_args args = {.exit_signal = SIGCHLD};
@@ -301,6 +324,12 @@ int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, stru
 
 	lxr_debug("container %s: start", spec->id);
 	if (make_dirs(c, spec, state_root, err) < 0) {
+		if (c->made_dir)
+			lxr_rm_rf(c->dir, &undo_err);
+		container_free(c);
+		return lxr_err_wrap(err, "container %s", spec->id);
+	}
+	if (make_volumes(spec, err) < 0) {
 		if (c->made_dir)
 			lxr_rm_rf(c->dir, &undo_err);
 		container_free(c);

@@ -82,6 +82,7 @@ struct rt_op {
 	char *data;
 	unsigned major, minor; /* RT_OP_DEVICE */
 	mode_t mode;
+	bool copy_up; /* RT_OP_BIND: fill an empty source dir from the target's content */
 };
 
 struct rt_plan {

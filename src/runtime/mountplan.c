@@ -30,12 +30,13 @@ static void add_mount(struct rt_plan *p, const char *target, const char *fstype,
 	op->data = lxr_xstrdup(data);
 }
 
-static void add_bind(struct rt_plan *p, const char *target, const char *source,
-		     unsigned long flags)
+static struct rt_op *add_bind(struct rt_plan *p, const char *target, const char *source,
+			      unsigned long flags)
 {
 	struct rt_op *op = push(p, RT_OP_BIND, target);
 	op->source = lxr_xstrdup(source);
 	op->flags = flags | MS_BIND;
+	return op;
 }
 
 /* The device nodes every container gets (OCI default "linux.devices" plus
@@ -97,7 +98,8 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct lxr_mount *m = &spec->mounts[i];
 		if (!strcmp(m->type, "bind"))
-			add_bind(plan, m->destination, m->source, m->flags);
+			add_bind(plan, m->destination, m->source, m->flags)->copy_up =
+			    m->volume && !m->nocopy;
 		else
 			add_mount(plan, m->destination, m->type, m->flags, m->data);
 	}

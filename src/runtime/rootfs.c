@@ -146,12 +146,40 @@ static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
 	return 0;
 }
 
+/* A new (empty) volume takes what the image has at its mount point, and
+ * that directory's owner and mode, as docker fills one. */
+static int copy_up(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_close_ int vol = open(op->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int img = -1;
+	struct stat st;
+
+	if (vol < 0)
+		return lxr_fail(err, errno, "open volume %s", op->source);
+	if (!lxr_dir_is_empty(vol))
+		return 0;
+	img = open_in(rootfd, op->target, O_RDONLY | O_DIRECTORY, 0);
+	if (img < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0
+							   : lxr_fail(err, errno, "open %s in the image",
+								      op->target);
+	if (fstat(img, &st) < 0 || fchown(vol, st.st_uid, st.st_gid) < 0 ||
+	    fchmod(vol, st.st_mode & 07777) < 0)
+		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,
+				op->target);
+	if (lxr_copy_tree(img, vol, op->target, err) < 0)
+		return lxr_err_wrap(err, "fill volume %s from the image", op->source);
+	return 0;
+}
+
 static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 {
 	struct stat st;
 	_cleanup_close_ int fd = -1;
 	char p[32];
 
+	if (op->copy_up && copy_up(rootfd, op, err) < 0)
+		return -1;
 	if (stat(op->source, &st) < 0)
 		return lxr_fail(err, errno, "bind mount source %s", op->source);
 	fd = target_in_root(rootfd, op->target, S_ISDIR(st.st_mode), err);

@@ -49,8 +49,9 @@ static char *fingerprint(const struct sup_instance *in)
 		(unsigned long long)p->caps.inheritable, (unsigned long long)p->caps.ambient);
 	fwrite(&p->resources, sizeof(p->resources), 1, f);
 	for (size_t i = 0; i < p->n_mounts; i++)
-		fprintf(f, "m:%s|%s|%s|%lx|%s\n", p->mounts[i].destination, p->mounts[i].type,
-			p->mounts[i].source, p->mounts[i].flags, p->mounts[i].data ? p->mounts[i].data : "");
+		fprintf(f, "m:%s|%s|%s|%lx|%s|%d%d\n", p->mounts[i].destination, p->mounts[i].type,
+			p->mounts[i].source, p->mounts[i].flags, p->mounts[i].data ? p->mounts[i].data : "",
+			p->mounts[i].volume, p->mounts[i].nocopy);
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		fprintf(f, "r:%d %llu %llu\n", p->rlimits[i].resource,
 			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
@@ -132,6 +133,7 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->fsm = oi->fsm;
 	ni->c = oi->c;
 	ni->oom_killed = oi->oom_killed;
+	ni->ip = oi->ip;
 	ni->pidw.fd = oi->pidw.fd;
 	ni->syncw.fd = oi->syncw.fd;
 	ni->outw.fd = oi->outw.fd;

@@ -120,7 +120,9 @@ static void support_table(void **state)
 	/* forms of honoured keys the net layer cannot do yet */
 	assert_false(cfg_key_supported("service.ports.ephemeral"));
 	assert_false(cfg_key_supported("service.networks.second"));
-	assert_false(cfg_key_supported("service.volumes.volume"));
+	assert_true(cfg_key_supported("service.volumes.volume"));
+	assert_true(cfg_key_supported("volumes"));
+	assert_false(cfg_key_supported("volumes.driver_opts"));
 	assert_int_equal(cfg_support_lookup("service.no_such_key"), -1);
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "lxr/util.h"
@@ -105,6 +106,77 @@ static void open_in_root_cannot_escape(void **state)
 	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 }
 
+/* Filling a volume: contents, owner, mode, set-id bits and times come over;
+ * a symlink is copied as a link (never followed, so one pointing out of
+ * the source copies nothing from there); fifos stay fifos. */
+static void copy_tree_keeps_what_docker_keeps(void **state)
+{
+	char src[] = "/tmp/lxr-test-XXXXXX", dst[] = "/tmp/lxr-test-XXXXXX";
+	_cleanup_free_ char *f = NULL, *d = NULL, *l = NULL, *fifo = NULL, *out = NULL;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int s = -1, t = -1;
+	const struct timespec when[2] = {{1000000000, 0}, {1000000000, 0}};
+	struct stat st;
+	char buf[64];
+	size_t len;
+	lxr_err err;
+
+	assert_non_null(mkdtemp(src));
+	assert_non_null(mkdtemp(dst));
+	d = lxr_xasprintf("%s/sub/deeper", src);
+	assert_int_equal(lxr_mkdir_p(d, 0750, &err), 0);
+	f = lxr_xasprintf("%s/sub/deeper/file", src);
+	{
+		_cleanup_close_ int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0640);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "payload", 7), 7);
+	}
+	assert_int_equal(chown(f, 1234, 5678), 0);
+	assert_int_equal(chmod(f, 04755), 0);
+	assert_int_equal(utimensat(AT_FDCWD, f, when, 0), 0);
+	l = lxr_xasprintf("%s/passwd-link", src);
+	assert_int_equal(symlink("/etc/passwd", l), 0);
+	fifo = lxr_xasprintf("%s/pipe", src);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	s = open(src, O_RDONLY | O_DIRECTORY);
+	t = open(dst, O_RDONLY | O_DIRECTORY);
+	assert_true(lxr_dir_is_empty(t));
+	assert_int_equal(lxr_copy_tree(s, t, "/src", &err), 0);
+	assert_false(lxr_dir_is_empty(t));
+
+	out = lxr_xasprintf("%s/sub/deeper/file", dst);
+	assert_int_equal(lxr_read_file_at(AT_FDCWD, out, &text, &len, &err), 0);
+	assert_string_equal(text, "payload");
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_gid, 5678);
+	assert_int_equal(st.st_mode & 07777, 04755);
+	assert_int_equal(st.st_mtim.tv_sec, 1000000000);
+	free(out);
+	out = lxr_xasprintf("%s/sub/deeper", dst);
+	assert_int_equal(stat(out, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0750);
+	free(out);
+	out = lxr_xasprintf("%s/passwd-link", dst);
+	assert_int_equal(lstat(out, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	len = (size_t)readlink(out, buf, sizeof(buf) - 1);
+	buf[len] = 0;
+	assert_string_equal(buf, "/etc/passwd");
+	free(out);
+	out = lxr_xasprintf("%s/pipe", dst);
+	assert_int_equal(lstat(out, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+
+	/* a second copy into a non-empty destination refuses, changing nothing */
+	assert_int_equal(lxr_copy_tree(s, t, "/src", &err), -1);
+	assert_int_equal(err.errnum, EEXIST);
+	assert_int_equal(lxr_rm_rf(src, &err), 0);
+	assert_int_equal(lxr_rm_rf(dst, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +185,7 @@ int main(void)
 		cmocka_unit_test(atomic_write_replaces_whole_file),
 		cmocka_unit_test(mkdir_p_and_rm_rf),
 		cmocka_unit_test(open_in_root_cannot_escape),
+		cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

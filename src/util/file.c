@@ -112,8 +112,14 @@ int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *outlen, lx
 
 int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err)
 {
-	_cleanup_free_ char *p = lxr_xstrdup(path);
+	_cleanup_free_ char *p = NULL;
 
+	/* the common case, a directory whose parent is there: one syscall */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return lxr_fail(err, errno, "mkdir %s", path);
+	p = lxr_xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;

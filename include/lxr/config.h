@@ -303,7 +303,9 @@ bool cfg_key_supported(const char *key);
 
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {
-	char *run_dir, *data_dir, *log_dir; /* NULL: not set in the file */
+	char *run_dir, *data_dir, *log_dir; /* [paths]; NULL: not set in the file */
+	int64_t log_max_size;		    /* [logs] max_size, bytes; 0: not set */
+	int log_max_file;		    /* [logs] max_file; 0: not set */
 };
 #define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
 /* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an

@@ -139,6 +139,10 @@ void lxr_set_proc_title(const char *title);
 /* Each resolves env var, then built-in default. Returned strings are static. */
 const char *lxr_run_dir(void);  /* LXR_RUN_DIR, /run/lxr */
 const char *lxr_data_dir(void); /* LXR_DATA_DIR, /var/lib/lxr */
+/* lxr.conf [logs]: the rotation every service's log gets unless its
+ * logging.options say otherwise; 0 leaves the built-in default. */
+void lxr_log_limits_configure(int64_t max_size, int max_file);
+void lxr_log_limits(int64_t *max_size, int *max_file);
 const char *lxr_log_dir(void);  /* LXR_LOG_DIR, /var/log/lxr */
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */

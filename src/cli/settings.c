@@ -14,5 +14,6 @@ int cli_apply_settings(void)
 		return -1;
 	}
 	lxr_dirs_configure(s.run_dir, s.data_dir, s.log_dir);
+	lxr_log_limits_configure(s.log_max_size, s.log_max_file);
 	return 0;
 }

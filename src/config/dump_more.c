@@ -83,7 +83,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "cap_add", &s->cap_add);
 	if (s->cap_drop.n)
 		cfg_out_strs(o, "cap_drop", &s->cap_drop);
-	if (o->all || cfg_key_supported("service.privileged") || s->privileged.set)
+	if (o->all || s->privileged.set)
 		flag(o, "privileged", s->privileged.v);
 	flag(o, "read_only", s->read_only.v);
 	flag(o, "init", s->init.v);

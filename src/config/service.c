@@ -204,7 +204,16 @@ static int read_bool_field(struct cfg_ctx *c, struct cfg_node *n, struct cfg_boo
 
 static int read_privileged(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return read_bool_field(c, n, &((struct cfg_service *)obj)->privileged, "privileged");
+	struct cfg_bool *b = &((struct cfg_service *)obj)->privileged;
+
+	if (read_bool_field(c, n, b, "privileged") < 0)
+		return -1;
+	if (b->v)
+		cfg_check_supported_hint(c, n->pos, "service.privileged.true",
+					 "grant what the service needs with cap_add (and devices "
+					 "through volumes)",
+					 "privileged: true");
+	return 0;
 }
 
 static int read_read_only(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -303,14 +312,49 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return r;
 }
 
+/* lxr keeps every service's output in its own rotated files (CRI format):
+ * docker's file drivers are that, other drivers are not there yet. */
 static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "logging.driver", &((struct cfg_logging *)obj)->driver);
+	struct cfg_str *d = &((struct cfg_logging *)obj)->driver;
+
+	if (cfg_read_str(c, n, "logging.driver", d) < 0)
+		return -1;
+	if (d->v && strcmp(d->v, "json-file") && strcmp(d->v, "local")) {
+		cfg_error_hint(c, n, "json-file or local (lxr writes rotated log files either way)",
+			       "logging driver \"%s\" is not supported yet", d->v);
+		return -1;
+	}
+	return 0;
 }
 
 static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_kvs(c, n, "logging.options", false, &((struct cfg_logging *)obj)->options);
+	struct cfg_kvs *o = &((struct cfg_logging *)obj)->options;
+	int r = cfg_read_kvs(c, n, "logging.options", false, o);
+
+	for (size_t i = 0; r == 0 && i < o->n; i++) {
+		const struct cfg_kv *kv = &o->v[i];
+		struct cfg_node at = {.pos = kv->pos};
+		int64_t v;
+		char *end;
+
+		if (!strcmp(kv->key, "max-size")) {
+			if (cfg_parse_bytes(kv->value, &v) < 0 || v <= 0)
+				cfg_error_hint(c, &at, "e.g. 10m", "logging option max-size: bad size \"%s\"",
+					       kv->value);
+		} else if (!strcmp(kv->key, "max-file")) {
+			v = strtoll(kv->value, &end, 10);
+			if (!*kv->value || *end || v < 1 || v > 1000)
+				cfg_error_hint(c, &at, "a count of files from 1 to 1000",
+					       "logging option max-file: \"%s\" is not a count of files",
+					       kv->value);
+		} else {
+			cfg_error_hint(c, &at, "max-size and max-file",
+				       "logging option \"%s\" is not supported yet", kv->key);
+		}
+	}
+	return r;
 }
 
 static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)

@@ -8,6 +8,7 @@
 #include <ini.h>
 #include <string.h>
 
+#include "config/text.h"
 #include "lxr/config.h"
 
 struct ini_ctx {
@@ -16,6 +17,37 @@ struct ini_ctx {
 	char hint[256];
 };
 
+/* [logs]: every service's log rotation unless its logging.options say
+ * otherwise (the same limits as those options). */
+static int logs_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	char *end;
+	long long n;
+
+	if (!strcmp(name, "max_size")) {
+		if (cfg_parse_bytes(value, &c->out->log_max_size) < 0 || c->out->log_max_size <= 0) {
+			snprintf(c->msg, sizeof(c->msg), "max_size: bad size \"%s\"", value);
+			snprintf(c->hint, sizeof(c->hint), "bytes or a unit, e.g. 10m");
+			return 0;
+		}
+		return 1;
+	}
+	if (!strcmp(name, "max_file")) {
+		n = strtoll(value, &end, 10);
+		if (!*value || *end || n < 1 || n > 1000) {
+			snprintf(c->msg, sizeof(c->msg), "max_file: \"%s\" is not a count of files",
+				 value);
+			snprintf(c->hint, sizeof(c->hint), "from 1 to 1000, the current file included");
+			return 0;
+		}
+		c->out->log_max_file = (int)n;
+		return 1;
+	}
+	snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [logs]", name);
+	snprintf(c->hint, sizeof(c->hint), "known keys: max_size, max_file");
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -23,10 +55,14 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (c->msg[0])
 		return 0; /* keep the first problem: inih reports its line */
+	if (!strcmp(section, "logs"))
+		return logs_key(c, name, value);
 	if (strcmp(section, "paths")) {
-		snprintf(c->msg, sizeof(c->msg), "key \"%s\" outside the [paths] section", name);
+		snprintf(c->msg, sizeof(c->msg), "key \"%s\" outside the [paths] and [logs] sections",
+			 name);
 		snprintf(c->hint, sizeof(c->hint),
-			 "put run_dir, data_dir and log_dir under [paths]");
+			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
+			 "under [logs]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))

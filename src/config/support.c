@@ -42,7 +42,8 @@ static const struct {
     {"service.read_only", true},
     {"service.cap_add", true},
     {"service.cap_drop", true},
-    {"service.privileged", false},
+    {"service.privileged", true},       /* false only: */
+    {"service.privileged.true", false}, /* every capability, every device */
     {"service.stop_signal", true},
     {"service.labels", true},
     {"service.x-lxr", true},
@@ -72,7 +73,7 @@ static const struct {
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
     {"service.profiles", true},
-    {"service.logging", false},
+    {"service.logging", true}, /* lxr's CRI files, json-file/local options */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", false},  /* net_port_parse: lxr picks no host port */

@@ -94,6 +94,7 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 
 	if (sv->log)
 		return 0;
+	lxr_log_limits(&o.max_size, &o.max_file); /* lxr.conf [logs], then the file's options */
 	for (size_t i = 0; i < sv->cfg->logging.options.n; i++) {
 		const struct cfg_kv *kv = &sv->cfg->logging.options.v[i];
 		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)

@@ -38,3 +38,18 @@ const char *lxr_log_dir(void)
 {
 	return pick("LXR_LOG_DIR", conf_log, "/var/log/lxr");
 }
+
+static int64_t log_max_size;
+static int log_max_file;
+
+void lxr_log_limits_configure(int64_t max_size, int max_file)
+{
+	log_max_size = max_size;
+	log_max_file = max_file;
+}
+
+void lxr_log_limits(int64_t *max_size, int *max_file)
+{
+	*max_size = log_max_size;
+	*max_file = log_max_file;
+}

@@ -99,7 +99,12 @@ refused privileged 'services:
   web:
     image: ./rootfs
     privileged: true' \
-	'4:5: error: service "web": "privileged" is not supported yet'
+	'4:17: error: service "web": privileged: true is not supported yet'
+refused syslog 'services:
+  web:
+    image: ./rootfs
+    logging: {driver: syslog}' \
+	'4:23: error: service "web": logging driver "syslog" is not supported yet'
 # Forms of honoured keys that the net layer cannot do yet.
 refused ephemeral_port 'services:
   web:

@@ -26,6 +26,8 @@ static void settings_good(void **state)
 	assert_string_equal(s.run_dir, "/tmp/lxr-run");
 	assert_string_equal(s.data_dir, "/tmp/lxr-data");
 	assert_null(s.log_dir);
+	assert_int_equal(s.log_max_size, 2 * 1024 * 1024);
+	assert_int_equal(s.log_max_file, 5);
 	cfg_settings_free(&s);
 }
 
@@ -62,8 +64,10 @@ static void settings_errors(void **state)
 	assert_string_equal(err.hint, "known keys: run_dir, data_dir, log_dir");
 	assert_null(s.run_dir); /* nothing half-applied */
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
-	assert_string_equal(err.msg,
-			    DATA "no_section.conf:1: key \"run_dir\" outside the [paths] section");
+	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths] "
+					  "and [logs] sections");
+	assert_int_equal(cfg_settings_load(DATA "logs_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "logs_bad.conf:3: max_file: \"0\" is not a count of files");
 	assert_int_equal(cfg_settings_load(DATA "relative.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "relative.conf:2: log_dir must be an absolute path, "
 					  "not \"relative\"");

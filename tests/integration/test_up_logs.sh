@@ -1,0 +1,66 @@
+#!/bin/bash
+# Log rotation by size: logging.options in the stack file and [logs] in
+# lxr.conf; `lxr logs` reads across the rotated files and `logs -f` follows
+# a service through its rotations without losing a line.
+. "$(dirname "$0")/lib.sh"
+
+# every service: 3 KiB per file, 2 files, unless its logging.options say
+printf '[logs]\nmax_size = 3k\nmax_file = 2\n' > "$LXR_CONFIG"
+
+stack <<'Y'
+name: logrot
+services:
+  chatty:
+    image: @ROOTFS@
+    # bursts of 25 lines (~1.4 KiB), so a rotation comes every few bursts
+    command: ["/bin/sh", "-c", "sleep 1; i=0; while [ $$i -lt 300 ]; do echo chatty-line-$$i; i=$$((i+1)); [ $$((i % 25)) -eq 0 ] && sleep 0.1; done; exec sleep 1000"]
+    logging:
+      driver: json-file
+      options: {max-size: 4k, max-file: "3"}
+  quiet:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "i=0; while [ $$i -lt 300 ]; do echo quiet-line-$$i; i=$$((i+1)); done; exec sleep 1000"]
+Y
+
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+"$LXR" logs --file "$STACK" -f chatty > "$TEST_TMP/follow.out" 2>&1 &
+follow=$!
+at_exit kill "$follow"
+for _ in $(seq 300); do
+	grep -q "chatty-line-299" "$TEST_TMP/follow.out" && break
+	sleep 0.05
+done
+kill "$follow" 2>/dev/null || true
+got=$(grep -c "chatty-line-" "$TEST_TMP/follow.out" || true)
+[ "$got" -eq 300 ] || fail "logs -f saw $got of 300 lines across rotation"
+seq 0 299 | sed 's/^/chatty-line-/' > "$TEST_TMP/want"
+grep -o "chatty-line-[0-9]*" "$TEST_TMP/follow.out" | diff -q - "$TEST_TMP/want" >/dev/null ||
+	fail "logs -f lines out of order or repeated"
+pass "logs -f follows a service through its log rotations, every line once and in order"
+
+logs="$LXR_LOG_DIR/logrot"
+for _ in $(seq 100); do grep -q quiet-line-299 "$logs/quiet.log" 2>/dev/null && break; sleep 0.05; done
+[ -f "$logs/chatty.log.1" ] || fail "chatty's log did not rotate: $(ls -l "$logs")"
+[ ! -e "$logs/chatty.log.3" ] || fail "chatty kept more than max-file 3: $(ls "$logs")"
+for f in "$logs"/chatty.log*; do
+	[ "$(stat -c %s "$f")" -le 4096 ] || fail "$f is over max-size 4k: $(stat -c %s "$f")"
+done
+[ -f "$logs/quiet.log.1" ] || fail "quiet's log did not rotate at lxr.conf's 3k: $(ls -l "$logs")"
+[ ! -e "$logs/quiet.log.2" ] || fail "quiet kept more than lxr.conf's max_file 2: $(ls "$logs")"
+for f in "$logs"/quiet.log*; do
+	[ "$(stat -c %s "$f")" -le 3072 ] || fail "$f is over lxr.conf's max_size 3k: $(stat -c %s "$f")"
+done
+pass "rotation follows logging.options (4k x 3) and lxr.conf [logs] (3k x 2)"
+
+run logs --file "$STACK" --tail 2 quiet
+expect_rc 0 "logs --tail"
+expect_out "quiet | quiet-line-298
+quiet | quiet-line-299" "logs --tail reads the newest lines"
+run logs --file "$STACK" chatty
+n=$(printf '%s\n' "$OUT" | grep -c "chatty-line-" || true)
+[ "$n" -gt 100 ] && printf '%s\n' "$OUT" | tail -n1 | grep -q "chatty-line-299" ||
+	fail "logs did not read across the rotated files ($n lines)"
+pass "lxr logs reads across the rotated files ($n of 300 lines kept)"
+run down -f "$STACK"
+expect_rc 0 down

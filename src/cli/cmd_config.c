@@ -54,7 +54,10 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+f:p:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'f': a->file = optarg; break;
+		case 'f':
+			if (cli_set_file(&a->file, optarg) < 0)
+				return -1;
+			break;
 		case 'p': a->project = optarg; break;
 		case OPT_SERVICES: a->services = true; break;
 		case OPT_GRAPH: a->graph = true; break;

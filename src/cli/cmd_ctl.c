@@ -38,7 +38,10 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:p:s:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': a->file = optarg; break;
+		case 'f':
+			if (cli_set_file(&a->file, optarg) < 0)
+				return -1;
+			break;
 		case 'p': a->project = optarg; break;
 		case 'F':
 			if (strcmp(optarg, "json") && strcmp(optarg, "table")) {

@@ -62,7 +62,10 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		switch (c) {
 		case 'p': o->project = optarg; break;
 		case 'f':
-		case 'F': o->file = optarg; break;
+		case 'F':
+			if (cli_set_file(&o->file, optarg) < 0)
+				return -1;
+			break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
 		case 'u': o->user = optarg; break;

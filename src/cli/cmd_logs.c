@@ -98,7 +98,10 @@ int cmd_logs(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;
-		case OPT_FILE: file = optarg; break;
+		case OPT_FILE:
+			if (cli_set_file(&file, optarg) < 0)
+				return LXR_EXIT_USAGE;
+			break;
 		case 'f': o.follow = true; break;
 		case 'n':
 			if (parse_tail(optarg, &o.tail) < 0)

@@ -48,7 +48,10 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:v", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': a->file = optarg; break;
+		case 'f':
+			if (cli_set_file(&a->file, optarg) < 0)
+				return -1;
+			break;
 		case 'p': a->project = optarg; break;
 		case 'd': a->detach = true; break;
 		case 'v': a->volumes = true; break;

@@ -2,10 +2,26 @@
  * no file is named, all problems printed at once, exit code 2 for a bad file. */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+
+int cli_set_file(const char **slot, const char *arg)
+{
+	if (*slot) {
+		fprintf(stderr,
+			"lxr: error: -f %s: a second stack file (after %s)\n"
+			"lxr: hint: lxr reads one stack file; merging several (override files) is "
+			"not supported yet\n",
+			arg, *slot);
+		return -1;
+	}
+	*slot = arg;
+	return 0;
+}
 
 int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 {
@@ -16,6 +32,19 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 	lxr_err err = {0};
 	int r;
 
+	/* compose's variables, below -f and -p */
+	if (!o.project && getenv("COMPOSE_PROJECT_NAME") && *getenv("COMPOSE_PROJECT_NAME"))
+		o.project = getenv("COMPOSE_PROJECT_NAME");
+	if (!o.file && getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE")) {
+		o.file = getenv("COMPOSE_FILE");
+		if (strchr(o.file, ':')) {
+			fprintf(stderr, "lxr: error: COMPOSE_FILE=%s names several stack files\n"
+					"lxr: hint: lxr reads one stack file; merging several is not "
+					"supported yet\n",
+				o.file);
+			return LXR_EXIT_USAGE;
+		}
+	}
 	if (!o.file) {
 		if (cfg_find_stack_file(".", &found, &err) < 0) {
 			lxr_err_print(&err);

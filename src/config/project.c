@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,19 +91,58 @@ int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct c
 	return 0;
 }
 
+/* Compose's order of preference, and the override files it would merge. */
+static const char *const stack_names[] = {"compose.yaml", "compose.yml", "docker-compose.yaml",
+					  "docker-compose.yml"};
+static const char *const override_names[] = {"compose.override.yaml", "compose.override.yml",
+					     "docker-compose.override.yaml",
+					     "docker-compose.override.yml"};
+#define N_NAMES 4
+
+static bool find_in(const char *dir, char **out)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < N_NAMES; i++) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, stack_names[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		if (first) {
+			lxr_warn("found %s and %s in %s; using %s", first, stack_names[i], dir, first);
+			continue;
+		}
+		first = stack_names[i];
+		*out = lxr_steal_ptr(&p);
+	}
+	if (!first)
+		return false;
+	for (size_t i = 0; i < N_NAMES; i++) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, override_names[i]);
+		if (access(p, F_OK) == 0)
+			lxr_warn("%s is not applied: lxr reads %s alone (merging an override file is "
+				 "not supported yet)",
+				 p, first);
+	}
+	return true;
+}
+
 int cfg_find_stack_file(const char *dir, char **out, lxr_err *err)
 {
-	/* Compose's order of preference. */
-	static const char *const names[] = {"compose.yaml", "compose.yml", "docker-compose.yaml",
-					    "docker-compose.yml"};
+	_cleanup_free_ char *at = realpath(dir, NULL);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, names[i]);
-		if (access(p, F_OK) == 0) {
-			*out = lxr_steal_ptr(&p);
+	/* here, then each parent directory, as compose looks */
+	while (at) {
+		char *slash;
+		if (find_in(at, out))
 			return 0;
+		slash = strrchr(at, '/');
+		if (!slash || slash == at) {
+			if (strcmp(at, "/") && find_in("/", out))
+				return 0;
+			break;
 		}
+		*slash = '\0';
 	}
-	lxr_fail(err, ENOENT, "no stack file in %s", dir);
+	lxr_fail(err, ENOENT, "no stack file in %s or its parent directories", dir);
 	return lxr_err_hint(err, "name one with -f FILE, or create compose.yaml");
 }

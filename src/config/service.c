@@ -363,7 +363,7 @@ static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"driver", NULL, read_log_driver},
 	    {"options", NULL, read_log_options},
 	};
-	static const struct cfg_map_spec spec = {"logging", keys, 2, false, NULL, 0};
+	static const struct cfg_map_spec spec = {"logging", keys, 2, true, NULL, 0};
 
 	return cfg_read_map(c, n, &spec, &((struct cfg_service *)obj)->logging);
 }

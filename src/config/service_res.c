@@ -135,7 +135,7 @@ static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"pids", NULL, res_pids},
 	};
 	static const struct cfg_map_spec spec = {
-	    "deploy.resources.limits", keys, 3, false, NULL, 0};
+	    "deploy.resources.limits", keys, 3, true, NULL, 0};
 	struct res r = {obj, false};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);
@@ -148,7 +148,7 @@ static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"memory", NULL, res_memory},
 	};
 	static const struct cfg_map_spec spec = {
-	    "deploy.resources.reservations", keys, 2, false, res_compose_only, 3};
+	    "deploy.resources.reservations", keys, 2, true, res_compose_only, 3};
 	struct res r = {obj, true};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);
@@ -160,7 +160,7 @@ static int read_resources(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"limits", "service.deploy.resources.limits", read_limits},
 	    {"reservations", "service.deploy.resources.reservations", read_reservations},
 	};
-	static const struct cfg_map_spec spec = {"deploy.resources", keys, 2, false, NULL, 0};
+	static const struct cfg_map_spec spec = {"deploy.resources", keys, 2, true, NULL, 0};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, obj);
 }
@@ -232,7 +232,7 @@ static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"max_attempts", NULL, rp_max},
 	    {"window", NULL, rp_window},
 	};
-	static const struct cfg_map_spec spec = {"deploy.restart_policy", keys, 4, false, NULL, 0};
+	static const struct cfg_map_spec spec = {"deploy.restart_policy", keys, 4, true, NULL, 0};
 	struct cfg_service *s = obj;
 	struct rp rp = {{.policy = CFG_RESTART_ALWAYS, .pos = n->pos}, false};
 

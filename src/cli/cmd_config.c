@@ -100,11 +100,22 @@ static int print(const struct config_args *a, const struct cfg_stack *st)
 	lxr_err err = {0};
 	int r = 0;
 
-	if (!a->services && !a->graph)
-		r = cfg_stack_write(stdout, st, a->format, &err);
-	else if (plan_graph_build(st, &sel, &g, &err) < 0) {
+	if (plan_graph_build(st, &sel, &g, &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_USAGE;
+	}
+	if (!a->services && !a->graph) {
+		/* as compose prints it: the services the profiles enable, in file
+		 * order (a shallow view; the stack itself is not changed) */
+		struct cfg_stack view = *st;
+		view.services = lxr_xcalloc(st->n_services + 1, sizeof(*view.services));
+		view.n_services = 0;
+		for (size_t i = 0; i < st->n_services; i++)
+			for (size_t k = 0; k < g->n; k++)
+				if (g->nodes[k].svc == &st->services[i])
+					view.services[view.n_services++] = st->services[i];
+		r = cfg_stack_write(stdout, &view, a->format, &err);
+		free(view.services);
 	} else if (a->graph) {
 		r = plan_graph_write_dot(stdout, g, &err);
 	} else {

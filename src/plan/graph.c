@@ -48,9 +48,12 @@ static int select_deps(const struct cfg_stack *st, const bool *on, bool *sel, si
 		if (!on[d]) {
 			if (!s->depends_on[j].required)
 				continue;
+			const struct cfg_pos *at = &s->depends_on[j].service.pos;
 			lxr_fail(err, 0,
-				 "service \"%s\" depends on \"%s\", which its profiles disable",
-				 s->name, st->services[d].name);
+				 "%s:%d:%d: service \"%s\" depends on \"%s\", which its profiles "
+				 "disable",
+				 st->file, at->line, at->col, s->name,
+				 st->services[d].name);
 			return lxr_err_hint(err, "activate one of its profiles with --profile, or "
 						 "make the dependency `required: false`");
 		}

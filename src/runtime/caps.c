@@ -146,6 +146,20 @@ static int names_to_mask(char *const *v, uint64_t *mask, bool *has_all, lxr_err 
 	return 0;
 }
 
+/* "ALL" as a container can have it: what the kernel knows and lxr itself
+ * holds. Under a reduced bounding set (a container manager above lxr, a
+ * sandbox) a capability lxr lacks cannot be granted, and asking for it
+ * would make the container fail at capset. */
+static uint64_t held_bounding(void)
+{
+	uint64_t all = rt_caps_all(), held = 0;
+
+	for (int c = 0; c < 64; c++)
+		if ((all & BIT(c)) && prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 1)
+			held |= BIT(c);
+	return held;
+}
+
 /* moby's TweakCapabilities (oci/caps/utils.go), case by case:
  *  - no adds and no drops: the sets stay as they are;
  *  - ALL in adds: every capability the kernel has, minus the drops;
@@ -167,7 +181,7 @@ int rt_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, l
 		return lxr_err_wrap(err, "cap_add");
 
 	if (add_all)
-		result = rt_caps_all() & ~drop_m;
+		result = held_bounding() & ~drop_m;
 	else if (drop_all)
 		result = add_m;
 	else

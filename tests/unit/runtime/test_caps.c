@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/prctl.h>
 
 #include "runtime/internal.h"
 
@@ -79,6 +80,18 @@ struct adjust_case {
 	bool only_add;                /* result = add_bits */
 };
 
+/* ALL in adds: what the kernel knows and this process holds (a test run
+ * under a reduced bounding set must not expect more) */
+static uint64_t held_all(void)
+{
+	uint64_t m = 0;
+
+	for (int c = 0; c < 64; c++)
+		if ((rt_caps_all() >> c & 1) && prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 1)
+			m |= 1ULL << c;
+	return m;
+}
+
 static void adjust_follows_docker(void **state)
 {
 	const uint64_t NB = B(CAP_NET_BIND_SERVICE), NA = B(CAP_NET_ADMIN), NR = B(CAP_NET_RAW),
@@ -112,7 +125,7 @@ static void adjust_follows_docker(void **state)
 		if (c->only_add)
 			want = c->add_bits;
 		else
-			want = ((c->all_base ? rt_caps_all() : d) | c->add_bits) & ~c->drop_bits;
+			want = ((c->all_base ? held_all() : d) | c->add_bits) & ~c->drop_bits;
 		if (rt_caps_adjust(&caps, (char *const *)c->add, (char *const *)c->drop, &err) < 0)
 			fail_msg("case %zu: %s", i, err.msg);
 		if (caps.bounding != want)

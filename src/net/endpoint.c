@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "net/internal.h"
@@ -89,6 +91,37 @@ static bool ranges_meet(const struct lxr_port *a, const struct lxr_port *b)
 	       a->host_port <= b->host_end && b->host_port <= a->host_end;
 }
 
+/* A port some program on the host listens on: lxr's DNAT would take its
+ * traffic from under it, silently (docker's proxy fails to bind there). A
+ * bind with SO_REUSEADDR fails only for a listener, not for connections
+ * lingering in TIME_WAIT. */
+static int host_port_free(const struct lxr_port *p, lxr_err *err)
+{
+	for (unsigned port = p->host_port; port <= p->host_end; port++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)port),
+					 .sin_addr.s_addr = p->host_ip ? htonl(p->host_ip) : INADDR_ANY};
+		_cleanup_close_ int fd =
+		    socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		int one = 1;
+		char ip[16] = "0.0.0.0";
+
+		if (fd < 0)
+			return lxr_fail(err, errno, "socket to check host port %u", port);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EADDRINUSE)
+			continue;
+		if (p->host_ip)
+			net_ip_str(p->host_ip, ip);
+		lxr_fail(err, EADDRINUSE, "host port %s:%u/%s is in use by a program on the host", ip,
+			 port, p->udp ? "udp" : "tcp");
+		return lxr_err_hint(err, "stop it or publish another host port (`ss -ltnup "
+					 "'sport = :%u'` shows who has it)",
+				    port);
+	}
+	return 0;
+}
+
 /* A host port can be published once per run dir (one DNAT would win). */
 static int ports_free(const char *run_dir, const struct lxr_endpoint_config *cfg, lxr_err *err)
 {
@@ -117,6 +150,9 @@ static int ports_free(const char *run_dir, const struct lxr_endpoint_config *cfg
 		if (r < 0)
 			return -1;
 	}
+	for (size_t k = 0; k < cfg->n_ports; k++)
+		if (host_port_free(&cfg->ports[k], err) < 0)
+			return -1;
 	return 0;
 }
 

@@ -347,16 +347,17 @@ unsigned long long net_proc_start(int pid)
 	unsigned long long start = 0;
 	size_t len;
 	lxr_err err;
-	char *p;
+	char *p, state = 0;
 
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0)
 		return 0;
 	/* comm may hold spaces and ')': fields resume after the last ')' */
 	p = strrchr(text, ')');
 	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 			 "%*d %*d %*d %llu",
-			 &start) != 1)
+			 &state, &start) != 2)
 		return 0;
-	return start;
+	/* a killed holder its parent has not reaped yet holds nothing */
+	return state == 'Z' || state == 'X' ? 0 : start;
 }

@@ -220,3 +220,21 @@ ip2=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR/tstack/.net/endpoints/svc-2")
 ! grep -qF "$LXR_RUN_DIR" /proc/self/mountinfo || fail "netns mount left after damaged records"
 [ ! -e "$LXR_RUN_DIR/tstack/.net" ] || fail "cleanup left $(find "$LXR_RUN_DIR/tstack/.net")"
 pass "the project cleanup finds lxr's links by alias and name when records are gone or damaged; a torn lease file is rebuilt"
+
+# A host port a program on the host listens on is refused, not taken over.
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' "$hport" &
+listener=$!
+at_exit kill "$listener"
+for _ in $(seq 100); do ss -ltn "sport = :$hport" | grep -q LISTEN && break; sleep 0.05; done
+run run --rm --name "$(cname busyport)" -p "127.0.0.1:$hport:80" "$ROOTFS" true
+expect_rc 125 "publishing a host port in use"
+expect_grep "$ERR" "host port 127.0.0.1:$hport/tcp is in use by a program on the host" "the error names the port"
+run run --rm --name "$(cname busyport2)" -p "$hport:80" "$ROOTFS" true
+expect_rc 125 "publishing on every address a port in use on 127.0.0.1"
+kill "$listener"
+wait "$listener" 2>/dev/null || true
+run run --rm --name "$(cname freeport)" -p "127.0.0.1:$hport:80" "$ROOTFS" true
+expect_rc 0 "the same port once the program is gone"
+pass "a host port a program listens on is refused, with the port named"

@@ -27,9 +27,13 @@ networks:
     internal: true
 Y
 links_before=$(ip -br link | grep -c '^lxr' || true)
+chains() { nft list table ip lxr 2>/dev/null | grep -o 'chain p[0-9a-f]\{8\}' | sort -u; }
+chains_before=$(chains)
 
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
+ours=$(comm -13 <(printf '%s\n' "$chains_before") <(chains))
+[ -n "$ours" ] || fail "up made no nft chains of its own"
 wait_event '"instance":"web-1","state":"running"'
 run exec -f "$STACK" web wget -qO- http://api/
 expect_out api-says-hi "web reaches api by service name"
@@ -64,7 +68,8 @@ run down -f "$STACK"
 expect_rc 0 "down after a killed supervisor"
 links_after=$(ip -br link | grep -c '^lxr' || true)
 [ "$links_after" -le "$links_before" ] || fail "links left: $(ip -br link | grep '^lxr')"
-nft list table ip lxr 2>/dev/null | grep -q "nettest" && fail "nft rules of the project left: $(nft list table ip lxr)"
+left=$(comm -12 <(printf '%s\n' "$ours") <(chains))
+[ -z "$left" ] || fail "nft chains of the project left: $left"
 grep -q "$LXR_RUN_DIR" /proc/self/mountinfo && fail "netns mounts left"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "run dir left"
 pass "down after a killed supervisor leaves no bridge, veth, nft rule, netns or run dir"

@@ -306,6 +306,8 @@ struct cfg_settings {
 	char *run_dir, *data_dir, *log_dir; /* [paths]; NULL: not set in the file */
 	int64_t log_max_size;		    /* [logs] max_size, bytes; 0: not set */
 	int log_max_file;		    /* [logs] max_file; 0: not set */
+	uint32_t pool_addr;		    /* [network] pool, host order; 0: not set */
+	int pool_prefix, pool_size;	    /* its prefix length; size: each network's */
 };
 #define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
 /* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an

@@ -143,6 +143,10 @@ const char *lxr_data_dir(void); /* LXR_DATA_DIR, /var/lib/lxr */
  * logging.options say otherwise; 0 leaves the built-in default. */
 void lxr_log_limits_configure(int64_t max_size, int max_file);
 void lxr_log_limits(int64_t *max_size, int *max_file);
+/* lxr.conf [network]: the subnet pool (addr/prefix, host order) and each
+ * network's prefix length; 0 leaves the built-in default. */
+void lxr_net_pool_configure(uint32_t addr, int prefix, int size);
+void lxr_net_pool_conf(uint32_t *addr, int *prefix, int *size);
 const char *lxr_log_dir(void);  /* LXR_LOG_DIR, /var/log/lxr */
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */

@@ -48,6 +48,45 @@ static int logs_key(struct ini_ctx *c, const char *name, const char *value)
 	return 0;
 }
 
+/* [network]: where networks without an ipam subnet get theirs. */
+static int network_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	unsigned a, b, d, e, pfx;
+	char tail;
+	long size;
+	char *end;
+
+	if (!strcmp(name, "pool")) {
+		if (sscanf(value, "%u.%u.%u.%u/%u%c", &a, &b, &d, &e, &pfx, &tail) != 5 || a > 255 ||
+		    b > 255 || d > 255 || e > 255 || pfx < 8 || pfx > 30) {
+			snprintf(c->msg, sizeof(c->msg), "pool: \"%s\" is not an IPv4 subnet", value);
+			snprintf(c->hint, sizeof(c->hint), "e.g. 10.89.0.0/16 (a /8 to a /30)");
+			return 0;
+		}
+		c->out->pool_addr = (a << 24) | (b << 16) | (d << 8) | e;
+		c->out->pool_prefix = (int)pfx;
+		c->out->pool_addr &= pfx ? ~0u << (32 - pfx) : 0;
+	} else if (!strcmp(name, "size")) {
+		size = strtol(value, &end, 10);
+		if (!*value || *end || size < 16 || size > 30) {
+			snprintf(c->msg, sizeof(c->msg), "size: \"%s\" is not a prefix length", value);
+			snprintf(c->hint, sizeof(c->hint), "the prefix of each network, 16 to 30 (24: a /24)");
+			return 0;
+		}
+		c->out->pool_size = (int)size;
+	} else {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [network]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: pool, size");
+		return 0;
+	}
+	if (c->out->pool_prefix && c->out->pool_size && c->out->pool_size < c->out->pool_prefix) {
+		snprintf(c->msg, sizeof(c->msg), "size /%d is larger than the pool /%d",
+			 c->out->pool_size, c->out->pool_prefix);
+		return 0;
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -57,12 +96,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 0; /* keep the first problem: inih reports its line */
 	if (!strcmp(section, "logs"))
 		return logs_key(c, name, value);
+	if (!strcmp(section, "network"))
+		return network_key(c, name, value);
 	if (strcmp(section, "paths")) {
-		snprintf(c->msg, sizeof(c->msg), "key \"%s\" outside the [paths] and [logs] sections",
-			 name);
+		snprintf(c->msg, sizeof(c->msg), "key \"%s\" outside the [paths], [logs] and [network] "
+			 "sections", name);
 		snprintf(c->hint, sizeof(c->hint),
 			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
-			 "under [logs]");
+			 "under [logs], pool and size under [network]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))

@@ -70,9 +70,16 @@ bool net_subnet_overlaps(const struct lxr_subnet *a, const struct lxr_subnet *b)
 
 void net_pool_default(struct lxr_net_pool *pool)
 {
-	pool->range.addr = (10u << 24) | (89u << 16);
-	pool->range.prefix = 16;
-	pool->size = 24;
+	uint32_t addr;
+	int prefix, size;
+
+	/* lxr.conf [network], else 10.89.0.0/16 in /24s */
+	lxr_net_pool_conf(&addr, &prefix, &size);
+	pool->range.addr = prefix ? addr : (10u << 24) | (89u << 16);
+	pool->range.prefix = prefix ? prefix : 16;
+	pool->size = size ? size : 24;
+	if (pool->size < pool->range.prefix)
+		pool->size = pool->range.prefix;
 }
 
 int net_pool_pick(const struct lxr_net_pool *pool, const struct lxr_subnet *used, size_t n,

@@ -141,8 +141,20 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 	size_t n = 0;
 
 	if (cfg->subnet) {
-		if (net_subnet_parse(cfg->subnet, &r->subnet, err) < 0)
+		char a[19], b[19];
+		if (net_subnet_parse(cfg->subnet, &r->subnet, err) < 0 ||
+		    subnets_in_use(run_dir, &used, &n, err) < 0)
 			return -1;
+		/* two networks on one subnet: each container would route half
+		 * its neighbours to the wrong bridge */
+		for (size_t i = 0; i < n; i++) {
+			if (!net_subnet_overlaps(&r->subnet, &used[i]))
+				continue;
+			lxr_fail(err, EADDRINUSE, "subnet %s overlaps %s, already routed on this host",
+				 net_subnet_str(&r->subnet, a), net_subnet_str(&used[i], b));
+			return lxr_err_hint(err, "pick another ipam subnet, or leave it out and lxr "
+						 "picks a free one (`ip route` shows what is taken)");
+		}
 	} else {
 		struct lxr_net_pool def;
 		if (!pool) {

@@ -53,3 +53,20 @@ void lxr_log_limits(int64_t *max_size, int *max_file)
 	*max_size = log_max_size;
 	*max_file = log_max_file;
 }
+
+static uint32_t pool_addr;
+static int pool_prefix, pool_size;
+
+void lxr_net_pool_configure(uint32_t addr, int prefix, int size)
+{
+	pool_addr = addr;
+	pool_prefix = prefix;
+	pool_size = size;
+}
+
+void lxr_net_pool_conf(uint32_t *addr, int *prefix, int *size)
+{
+	*addr = pool_addr;
+	*prefix = pool_prefix;
+	*size = pool_size;
+}

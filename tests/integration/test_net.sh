@@ -238,3 +238,11 @@ wait "$listener" 2>/dev/null || true
 run run --rm --name "$(cname freeport)" -p "127.0.0.1:$hport:80" "$ROOTFS" true
 expect_rc 0 "the same port once the program is gone"
 pass "a host port a program listens on is refused, with the port named"
+
+# lxr.conf [network]: the pool networks without a subnet are cut from
+printf '[network]\npool = 10.231.0.0/16\nsize = 28\n' > "$LXR_CONFIG"
+run run --rm --name "$(cname pooled)" "$ROOTFS" ip -4 -o addr show eth0
+rm -f "$LXR_CONFIG"
+expect_rc 0 "run with a pool from lxr.conf"
+expect_grep "$OUT" "inet 10\.231\.0\.[0-9]+/28 " "the address comes from lxr.conf's pool, a /28"
+pass "lxr.conf [network] pool and size set where networks get their subnets"

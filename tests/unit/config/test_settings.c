@@ -28,6 +28,9 @@ static void settings_good(void **state)
 	assert_null(s.log_dir);
 	assert_int_equal(s.log_max_size, 2 * 1024 * 1024);
 	assert_int_equal(s.log_max_file, 5);
+	assert_int_equal(s.pool_addr, (172u << 24) | (30u << 16));
+	assert_int_equal(s.pool_prefix, 16);
+	assert_int_equal(s.pool_size, 26);
 	cfg_settings_free(&s);
 }
 
@@ -64,8 +67,10 @@ static void settings_errors(void **state)
 	assert_string_equal(err.hint, "known keys: run_dir, data_dir, log_dir");
 	assert_null(s.run_dir); /* nothing half-applied */
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
-	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths] "
-					  "and [logs] sections");
+	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths], "
+					  "[logs] and [network] sections");
+	assert_int_equal(cfg_settings_load(DATA "network_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "network_bad.conf:3: size /16 is larger than the pool /20");
 	assert_int_equal(cfg_settings_load(DATA "logs_bad.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "logs_bad.conf:3: max_file: \"0\" is not a count of files");
 	assert_int_equal(cfg_settings_load(DATA "relative.conf", &s, &err), -1);

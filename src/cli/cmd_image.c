@@ -1,7 +1,10 @@
 /* lxr pull, load, import: bring images into the store. These run in
  * lxr-image (image_main.c), which lxr execs for them. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,24 +62,69 @@ int cmd_pull(int argc, char **argv)
 	return finish(s, img_pull(s, argv[i], &po, &err), &err);
 }
 
+static int spool_stdin(char **path, lxr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[1 << 16];
+	ssize_t n;
+
+	if (lxr_mkdir_p(lxr_data_dir(), 0700, err) < 0)
+		return -1;
+	*path = lxr_xasprintf("%s/.load-stdin-XXXXXX", lxr_data_dir());
+	fd = mkostemp(*path, O_CLOEXEC);
+	if (fd < 0)
+		return lxr_fail(err, errno, "create %s", *path);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0, w; off < n; off += w)
+			if ((w = write(fd, buf + off, (size_t)(n - off))) < 0)
+				return lxr_fail(err, errno, "write %s", *path);
+	if (n < 0)
+		return lxr_fail(err, errno, "read standard input");
+	return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: lxr load -i FILE\n\n"
+	    "usage: lxr load [-i FILE]\n\n"
 	    "Load images from a docker-save archive or an OCI image layout\n"
-	    "(a directory, or a tar of one; compressed archives are fine).\n";
+	    "(a directory, or a tar of one; compressed archives are fine).\n"
+	    "Without -i (or with -i -), the archive comes on standard input.\n";
 	_cleanup_strv_ char **names = NULL;
+	_cleanup_free_ char *spool = NULL;
+	const char *path;
 	struct img_store *s;
 	lxr_err err;
 	int r;
 
 	if (want_help(argc, argv))
 		return fputs(usage, stdout), LXR_EXIT_OK;
-	if (argc != 3 || (strcmp(argv[1], "-i") && strcmp(argv[1], "--input")))
+	if (argc == 1)
+		path = "-";
+	else if (argc == 3 && (!strcmp(argv[1], "-i") || !strcmp(argv[1], "--input")))
+		path = argv[2];
+	else
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (!strcmp(path, "-") && isatty(STDIN_FILENO)) {
+		fputs("lxr: error: load: no -i FILE and standard input is a terminal\n"
+		      "lxr: hint: lxr load -i image.tar, or lxr load < image.tar\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
 	if (open_store(&s) < 0)
 		return LXR_EXIT_FAIL;
-	r = img_load(s, argv[2], &names, &err);
+	if (!strcmp(path, "-")) {
+		/* docker load's stdin: spooled to a file first, since an OCI
+		 * archive is read out of order */
+		r = spool_stdin(&spool, &err);
+		path = spool;
+	} else {
+		r = 0;
+	}
+	if (r == 0)
+		r = img_load(s, path, &names, &err);
+	if (spool)
+		unlink(spool);
 	for (size_t i = 0; r == 0 && names[i]; i++)
 		printf("Loaded image: %s\n", names[i]);
 	if (r == 0 && !names[0])

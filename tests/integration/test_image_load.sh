@@ -31,7 +31,11 @@ gzip -c "$TEST_TMP/saved.tar" > "$TEST_TMP/saved.tar.gz"
 "$LXR" rmi saved/busybox:1 >/dev/null
 run load -i "$TEST_TMP/saved.tar.gz"
 expect_out "Loaded image: docker.io/saved/busybox:1" "load a gzipped docker-save"
-pass "a docker-save archive (plain or gzipped) loads and runs"
+"$LXR" rmi saved/busybox:1 >/dev/null
+out=$("$LXR" load < "$TEST_TMP/saved.tar.gz" 2>&1) || fail "load from stdin: $out"
+[ "$out" = "Loaded image: docker.io/saved/busybox:1" ] || fail "load from stdin: $out"
+[ -z "$(find "$LXR_DATA_DIR" -maxdepth 1 -name '.load-stdin-*')" ] || fail "load from stdin left its spool file"
+pass "a docker-save archive (plain or gzipped, by -i or on stdin) loads and runs"
 
 skopeo copy -q "oci:$TEST_TMP/layout:1" "oci-archive:$TEST_TMP/oci.tar:localhost/ocibox:2" >/dev/null ||
 	fail "skopeo oci-archive"

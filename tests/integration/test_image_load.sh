@@ -37,6 +37,32 @@ out=$("$LXR" load < "$TEST_TMP/saved.tar.gz" 2>&1) || fail "load from stdin: $ou
 [ -z "$(find "$LXR_DATA_DIR" -maxdepth 1 -name '.load-stdin-*')" ] || fail "load from stdin left its spool file"
 pass "a docker-save archive (plain or gzipped, by -i or on stdin) loads and runs"
 
+# docker save (before 25) writes a layer.tar that repeats as a symlink to
+# its first copy: the link is followed inside the archive (or directory)
+mkdir "$TEST_TMP/linked"
+tar -C "$TEST_TMP/linked" -xf "$TEST_TMP/saved.tar"
+layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$TEST_TMP/linked/manifest.json")
+mkdir "$TEST_TMP/linked/real" "$TEST_TMP/linked/copy"
+mv "$TEST_TMP/linked/$layer" "$TEST_TMP/linked/real/layer.tar"
+ln -s ../real/layer.tar "$TEST_TMP/linked/copy/layer.tar"
+python3 - "$TEST_TMP/linked/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[0]["Layers"] = ["copy/layer.tar"]
+m[0]["RepoTags"] = ["linked/busybox:1"]
+json.dump(m, open(sys.argv[1], "w"))
+PY
+tar -C "$TEST_TMP/linked" -cf "$TEST_TMP/linked.tar" .
+run load -i "$TEST_TMP/linked.tar"
+expect_rc 0 "load a docker-save archive with a symlinked layer.tar"
+run run --rm --name "$(cname linked)" linked/busybox:1
+expect_out from-layout "run the image whose layer.tar was a link"
+"$LXR" rmi linked/busybox:1 >/dev/null
+run load -i "$TEST_TMP/linked"
+expect_rc 0 "load the same as a directory"
+"$LXR" rmi linked/busybox:1 >/dev/null
+pass "a layer.tar that is a symlink to another (docker save's repeated layers) loads, from an archive and a directory"
+
 skopeo copy -q "oci:$TEST_TMP/layout:1" "oci-archive:$TEST_TMP/oci.tar:localhost/ocibox:2" >/dev/null ||
 	fail "skopeo oci-archive"
 run load -i "$TEST_TMP/oci.tar"

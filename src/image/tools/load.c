@@ -36,8 +36,10 @@ static int find_file(struct loader *ld, const char *name, char *digest, lxr_err 
 static int dir_file(struct loader *ld, const char *name, const char *want, char *digest,
 		    lxr_err *err)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+	/* docker save links a repeated layer.tar to the first one: links are
+	 * followed, but never out of the directory */
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 	_cleanup_close_ int fd = (int)syscall(SYS_openat2, ld->dirfd, name, &how, sizeof(how));
 
 	if (fd < 0)
@@ -131,10 +133,103 @@ static int ingest(struct loader *ld, struct archive *a, const char *name, lxr_er
 	return 0;
 }
 
+/* A symlink or hard link among an archive's files (docker save links a
+ * layer.tar that repeats to its first copy): the same blob under the
+ * link's name, once the target is known. A link to outside the archive,
+ * or to nothing, names no file and is left out. */
+struct archive_link {
+	char *name, *target;
+};
+
+static void resolve_links(struct loader *ld, struct archive_link *links, size_t nl)
+{
+	bool progress = true;
+
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < nl; i++) {
+			if (!links[i].target)
+				continue;
+			for (size_t k = 0; k < ld->n; k++) {
+				if (strcmp(ld->files[k].name, links[i].target))
+					continue;
+				ld->files = lxr_xrealloc(ld->files, (ld->n + 1) * sizeof(*ld->files));
+				ld->files[ld->n].name = links[i].name;
+				memcpy(ld->files[ld->n].digest, ld->files[k].digest,
+				       sizeof(ld->files[k].digest));
+				ld->n++;
+				links[i].name = NULL;
+				free(links[i].target);
+				links[i].target = NULL;
+				progress = true;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < nl; i++) {
+		free(links[i].name);
+		free(links[i].target);
+	}
+	free(links);
+}
+
+/* "a/b/../c" -> "a/c", lexically; false when it climbs out of the root */
+static bool lexical_norm(const char *in, char *out, size_t n)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(in);
+	char *save = NULL;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			char *slash;
+			if (!len)
+				return false;
+			slash = strrchr(out, '/');
+			len = slash ? (size_t)(slash - out) : 0;
+			out[len] = '\0';
+			continue;
+		}
+		if (len + strlen(c) + 2 > n)
+			return false;
+		len += (size_t)sprintf(out + len, "%s%s", len ? "/" : "", c);
+	}
+	return len > 0;
+}
+
+static void note_link(struct archive_link **links, size_t *nl, const char *norm,
+		      struct archive_entry *e)
+{
+	const char *hard = archive_entry_hardlink(e), *sym = archive_entry_symlink(e);
+	char target[PATH_MAX], joined[PATH_MAX];
+	lxr_err ignored;
+
+	if (hard) {
+		if (unpack_norm_path(hard, target, sizeof(target), &ignored) < 0)
+			return;
+	} else if (sym && sym[0] != '/') {
+		/* relative to the link's directory */
+		const char *slash = strrchr(norm, '/');
+		snprintf(joined, sizeof(joined), "%.*s%s", slash ? (int)(slash - norm + 1) : 0, norm,
+			 sym);
+		if (!lexical_norm(joined, target, sizeof(target)))
+			return;
+	} else {
+		return;
+	}
+	*links = lxr_xrealloc(*links, (*nl + 1) * sizeof(**links));
+	(*links)[(*nl)++] = (struct archive_link){lxr_xstrdup(norm), lxr_xstrdup(target)};
+}
+
 static int read_archive(struct loader *ld, lxr_err *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
+	struct archive_link *links = NULL;
+	size_t nl = 0;
 	char norm[PATH_MAX];
 	int r;
 
@@ -147,18 +242,21 @@ static int read_archive(struct loader *ld, lxr_err *err)
 		return -1;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		if (archive_entry_filetype(e) != AE_IFREG)
+		bool link = archive_entry_filetype(e) == AE_IFLNK || archive_entry_hardlink(e);
+		if (archive_entry_filetype(e) != AE_IFREG && !link)
 			continue;
 		/* names are only keys here: nothing is written at them */
 		if (unpack_norm_path(archive_entry_pathname(e), norm, sizeof(norm), err) < 0 ||
-		    ingest(ld, a, norm, err) < 0) {
+		    (link ? (note_link(&links, &nl, norm, e), 0) : ingest(ld, a, norm, err)) < 0) {
 			archive_read_free(a);
+			resolve_links(ld, links, nl);
 			return lxr_err_wrap(err, "%s", ld->path);
 		}
 	}
 	if (r != ARCHIVE_EOF)
 		lxr_fail(err, EBADMSG, "%s: %s", ld->path, archive_error_string(a));
 	archive_read_free(a);
+	resolve_links(ld, links, nl);
 	return r == ARCHIVE_EOF ? 0 : -1;
 }
 

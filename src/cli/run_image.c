@@ -104,7 +104,12 @@ int run_image_prepare(struct run_opts *o, char **cmd, char ***args, lxr_err *err
 	o->rootfs = passwd_layer(im.layer_dirs);
 	if (apply_config(o, &im.config, err) < 0)
 		goto out;
-	*args = img_config_args(&im.config, NULL, cmd);
+	{
+		/* --entrypoint: one word, as docker takes it; "" clears it */
+		char *const ep[] = {o->entrypoint, NULL};
+		*args = img_config_args(&im.config,
+					o->entrypoint ? (o->entrypoint[0] ? ep : ep + 1) : NULL, cmd);
+	}
 	r = 0;
 out:
 	if (r < 0)

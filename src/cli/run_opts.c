@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"  -h, --hostname NAME  container hostname (default: the name)\n"
 	"  -e, --env K=V|K      set an environment variable (K alone: from lxr's)\n"
 	"  -w, --workdir DIR    working directory inside the container\n"
+	"      --entrypoint CMD replace the image's ENTRYPOINT (\"\" clears it); its CMD\n"
+	"                       goes too unless COMMAND is given, as with docker\n"
 	"  -u, --user U[:G]     user and group, by name or number\n"
 	"  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
 	"      --cpus N         CPU limit (e.g. 0.5, 2)\n"
@@ -48,7 +50,7 @@ static const char usage_text[] =
 	"      --no-init        run COMMAND itself as PID 1\n";
 
 enum { OPT_RM = 256, OPT_NAME, OPT_CPUS, OPT_PIDS, OPT_NET, OPT_TMPFS, OPT_RO, OPT_CAPADD,
-       OPT_CAPDROP, OPT_INIT, OPT_NOINIT, OPT_HELP };
+       OPT_CAPDROP, OPT_INIT, OPT_NOINIT, OPT_HELP, OPT_ENTRYPOINT };
 
 static const struct option longopts[] = {
 	{"rm", no_argument, NULL, OPT_RM},	       {"detach", no_argument, NULL, 'd'},
@@ -61,7 +63,8 @@ static const struct option longopts[] = {
 	{"volume", required_argument, NULL, 'v'},      {"tmpfs", required_argument, NULL, OPT_TMPFS},
 	{"read-only", no_argument, NULL, OPT_RO},      {"cap-add", required_argument, NULL, OPT_CAPADD},
 	{"cap-drop", required_argument, NULL, OPT_CAPDROP}, {"init", no_argument, NULL, OPT_INIT},
-	{"no-init", no_argument, NULL, OPT_NOINIT},    {"publish", required_argument, NULL, 'p'},    {"help", no_argument, NULL, OPT_HELP},
+	{"no-init", no_argument, NULL, OPT_NOINIT},    {"publish", required_argument, NULL, 'p'},
+	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT}, {"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -287,6 +290,10 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case OPT_CAPDROP: lxr_strv_push(cap_drop, lxr_xstrdup(arg)); return 0;
 	case OPT_INIT: o->spec.init = true; return 0;
 	case OPT_NOINIT: o->spec.init = false; return 0;
+	case OPT_ENTRYPOINT:
+		free(o->entrypoint);
+		o->entrypoint = lxr_xstrdup(optarg);
+		return 0;
 	default: return lxr_fail(err, 0, "unknown option (see `lxr run --help`)");
 	}
 }
@@ -323,6 +330,12 @@ static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 		free(o->rootfs);
 		o->rootfs = lxr_xstrdup(path);
 		lxr_strv_push(&s->lower_dirs, lxr_xstrdup(path));
+		if (o->entrypoint) {
+			/* a directory has no image config: the entrypoint leads */
+			char *const ep[] = {o->entrypoint, NULL};
+			img_args = plan_args(NULL, NULL, o->entrypoint[0] ? ep : ep + 1, cmd);
+			cmd = img_args;
+		}
 	}
 	if (!o->name) {
 		random_name(gen, sizeof(gen));
@@ -406,6 +419,7 @@ void run_opts_free(struct run_opts *o)
 	free(o->user);
 	free(o->rootfs);
 	free(o->network);
+	free(o->entrypoint);
 	lxr_strv_free(o->publish);
 	rt_spec_free(&o->spec);
 }

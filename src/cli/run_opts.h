@@ -12,6 +12,7 @@ struct run_opts {
 	char *rootfs; /* absolute */
 	char *network;	/* --network as given (NULL: bridge); see run_net.h */
 	char **publish; /* -p values, checked */
+	char *entrypoint; /* --entrypoint as given ("" resets the image's); NULL: not given */
 	struct lxr_spec spec;
 };
 

@@ -112,6 +112,20 @@ expect_rc 0 "prune"
 expect_grep "$OUT" "^Removed 1 images, 0 layers, [2-9] blobs" "prune removes the dangling image, keeps shared layers"
 run run --rm --name "$(cname after)" base:1 /bin/sh -c 'echo $X'
 expect_out 2 "the current base:1 still runs after prune"
+# --entrypoint as docker takes it: it replaces ENTRYPOINT and drops CMD
+# unless a command is given; "" clears it
+run import -c 'ENTRYPOINT ["/bin/echo", "from-ep"]' -c 'CMD ["from-cmd"]' "$ROOTFS" ep:1
+expect_rc 0 "import with ENTRYPOINT and CMD"
+run run --rm --network none --name "$(cname ep1)" ep:1
+expect_out "from-ep from-cmd" "the image's ENTRYPOINT and CMD"
+run run --rm --network none --name "$(cname ep2)" --entrypoint /bin/echo ep:1 given
+expect_out "given" "--entrypoint with a command"
+run run --rm --network none --name "$(cname ep3)" --entrypoint /bin/echo ep:1
+expect_out "" "--entrypoint drops the image's CMD"
+run run --rm --network none --name "$(cname ep4)" --entrypoint "" ep:1 /bin/echo plain
+expect_out "plain" "--entrypoint \"\" clears the ENTRYPOINT"
+"$LXR" rmi ep:1 >/dev/null
+pass "lxr run --entrypoint replaces the image's ENTRYPOINT as docker's does"
 run rmi base:1 base:tar saved/busybox:1 localhost/ocibox:2
 expect_rc 0 "rmi several"
 [ "$(layers)" -eq 0 ] || fail "rmi left $(layers) layer directories"

@@ -5,6 +5,8 @@
 #ifndef LXR_CLI_H
 #define LXR_CLI_H
 
+#include <stdbool.h>
+
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
@@ -34,5 +36,11 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 /* -f FILE: a second one is an error (lxr reads one stack file; Compose's
  * merging of several is not there yet), never a silent last-one-wins. */
 int cli_set_file(const char **slot, const char *arg);
+/* `lxr run` containers, for ps/stop/kill/logs where no stack file is found
+ * (cmd_runctl.c). tail < 0: the whole log. */
+bool cli_no_stack_here(void);
+int runctl_ps(bool json);
+int runctl_signal(char *const *names, int sig, bool stop);
+int runctl_logs(char *const *names, long tail);
 
 #endif

@@ -206,6 +206,14 @@ int cmd_ctl(int argc, char **argv)
 		lxr_strv_free(a.services);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
+	/* no stack file here and none named: the `lxr run` containers */
+	if (!a.project && !a.file && cli_no_stack_here() &&
+	    (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill"))) {
+		r = !strcmp(cmd, "ps") ? runctl_ps(a.json)
+				       : runctl_signal(a.services, a.signal ? a.signal : SIGKILL,
+						       !strcmp(cmd, "stop"));
+		goto out;
+	}
 	r = connect_project(&a, &conn, &project);
 	if (r != LXR_EXIT_OK)
 		goto out;

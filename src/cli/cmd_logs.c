@@ -114,6 +114,9 @@ int cmd_logs(int argc, char **argv)
 		default: return usage_error("unknown option");
 		}
 	}
+	/* no stack file here: a container of `lxr run -d` by name */
+	if (!project && !file && cli_no_stack_here())
+		return runctl_logs(argv + optind, o.tail);
 	if (!project) {
 		int r = cli_stack_load(file, NULL, &st);
 		if (r != LXR_EXIT_OK)

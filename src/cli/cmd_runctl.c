@@ -1,0 +1,176 @@
+/* ps, stop, kill and logs for `lxr run` containers, when no stack file
+ * names a project: what a docker user does after `docker run -d`. Each
+ * such container is a directory under <run_dir>/_run/ whose state file
+ * names its init (rt_container_find); a -d one writes its output, as is, to
+ * <log_dir>/_run/NAME.log. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/runtime.h"
+
+static char *run_root(void)
+{
+	return lxr_xasprintf("%s/_run", lxr_run_dir());
+}
+
+bool cli_no_stack_here(void)
+{
+	_cleanup_free_ char *found = NULL;
+	lxr_err err;
+
+	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
+		return false;
+	return cfg_find_stack_file(".", &found, &err) < 0 && err.errnum == ENOENT;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int runctl_ps(bool json)
+{
+	_cleanup_free_ char *root = run_root();
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char **names = lxr_xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	json_t *arr = json_array();
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] != '.')
+			lxr_strv_push(&names, lxr_xstrdup(de->d_name)), n++;
+	}
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	if (!json)
+		printf("%-24s %-8s %8s\n", "NAME", "STATE", "PID");
+	for (size_t i = 0; i < n; i++) {
+		struct lxr_container_ref ref;
+		lxr_err err;
+		bool running = rt_container_find(root, names[i], &ref, &err) == 0;
+		pid_t pid = running ? ref.pid : 0;
+
+		if (running)
+			rt_container_ref_free(&ref);
+		/* without a running init: a layer kept for `lxr rm` */
+		if (json)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "name", names[i], "state",
+							     running ? "running" : "exited",
+							     "pid", (json_int_t)pid));
+		else
+			printf("%-24s %-8s %8d\n", names[i], running ? "running" : "exited", (int)pid);
+	}
+	if (json) {
+		char *s = json_dumps(arr, JSON_INDENT(2));
+		puts(s ? s : "[]");
+		free(s);
+	}
+	json_decref(arr);
+	lxr_strv_free(names);
+	return LXR_EXIT_OK;
+}
+
+/* docker stop: SIGTERM (lxr's init passes it on), then SIGKILL after the
+ * grace period; docker kill: the one signal. */
+static int signal_one(const char *root, const char *name, int sig, bool stop, lxr_err *err)
+{
+	struct lxr_container_ref ref;
+	struct pollfd pf;
+	int r = 0;
+
+	if (strchr(name, '/') || name[0] == '.')
+		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
+	if (rt_container_find(root, name, &ref, err) < 0)
+		return lxr_err_wrap(err, "container %s", name);
+	pf = (struct pollfd){.fd = ref.pidfd, .events = POLLIN};
+	if (syscall(SYS_pidfd_send_signal, ref.pidfd, stop ? SIGTERM : sig, NULL, 0) < 0 &&
+	    errno != ESRCH)
+		r = lxr_fail(err, errno, "signal container %s (pidfd_send_signal)", name);
+	else if (stop && poll(&pf, 1, 10000) == 0) {
+		syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0);
+		if (poll(&pf, 1, 10000) == 0)
+			r = lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL", name);
+	}
+	rt_container_ref_free(&ref);
+	return r;
+}
+
+int runctl_signal(char *const *names, int sig, bool stop)
+{
+	_cleanup_free_ char *root = run_root();
+	int rc = LXR_EXIT_OK;
+
+	if (!names || !names[0]) {
+		fputs("lxr: error: no stack file here, and no container named\n"
+		      "lxr: hint: name `lxr run` containers (see `lxr ps`), or give -f FILE / -p "
+		      "PROJECT for a stack\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		lxr_err err;
+		if (signal_one(root, names[i], sig, stop, &err) < 0) {
+			lxr_err_print(&err);
+			rc = LXR_EXIT_FAIL;
+		} else {
+			printf("%s\n", names[i]);
+		}
+	}
+	return rc;
+}
+
+int runctl_logs(char *const *names, long tail)
+{
+	int rc = LXR_EXIT_OK;
+
+	if (!names || !names[0]) {
+		fputs("lxr: error: no stack file here, and no container named\n"
+		      "lxr: hint: `lxr logs NAME` for a container of `lxr run -d`\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *path = lxr_xasprintf("%s/_run/%s.log", lxr_log_dir(), names[i]);
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0, start = 0, lines = 0;
+		lxr_err err;
+
+		if (strchr(names[i], '/') ||
+		    lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
+			fprintf(stderr, "lxr: error: no log for container \"%s\" (%s); only `lxr run "
+					"-d` keeps one\n",
+				names[i], path);
+			rc = LXR_EXIT_FAIL;
+			continue;
+		}
+		if (tail >= 0) {
+			/* the last `tail` lines: back from the end (a final newline
+			 * ends the last line, it does not start another) */
+			size_t end = len && text[len - 1] == '\n' ? len - 1 : len;
+			start = end;
+			while (start > 0) {
+				if (text[start - 1] == '\n' && ++lines == (size_t)tail)
+					break;
+				start--;
+			}
+			if (tail == 0)
+				start = len;
+		}
+		fwrite(text + start, 1, len - start, stdout);
+	}
+	return rc;
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# After `lxr run -d`, where no stack file is found: `lxr ps` lists the
+# container, `lxr logs [--tail N] NAME` shows its output, `lxr stop NAME`
+# sends SIGTERM (then SIGKILL after 10 s), `lxr kill [-s SIG] NAME` the one
+# signal, and `lxr rm NAME` removes what is kept, as with docker.
+. "$(dirname "$0")/lib.sh"
+cd "$TEST_TMP" # no compose.yaml here, nor above
+
+a=$(cname polite)
+b=$(cname stubborn)
+run run -d --network none --name "$a" "$ROOTFS" sh -c \
+	'echo one; echo two; trap "echo got-term; exit 0" TERM; while :; do sleep 0.1; done'
+expect_rc 0 "run -d"
+expect_out "$a" "run -d prints the name"
+run run -d --network none --name "$b" "$ROOTFS" sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+expect_rc 0 "run -d"
+for _ in $(seq 100); do grep -q two "$LXR_LOG_DIR/_run/$a.log" 2>/dev/null && break; sleep 0.05; done
+
+run ps
+expect_rc 0 "ps without a stack file"
+expect_grep "$OUT" "^$a +running +[0-9]+" "ps lists the running container"
+expect_grep "$OUT" "^$b +running" "ps lists the second one"
+run ps --format json
+expect_grep "$OUT" "\"name\": \"$a\"" "ps --format json"
+run logs "$a"
+expect_out "one
+two" "logs NAME shows its output"
+run logs --tail 1 "$a"
+expect_out "two" "logs --tail 1"
+
+run stop "$a"
+expect_rc 0 "stop"
+expect_out "$a" "stop prints the name"
+expect_grep "$(cat "$LXR_LOG_DIR/_run/$a.log")" "got-term" "stop sent SIGTERM"
+run ps
+expect_grep "$OUT" "^$a +exited" "a stopped container is listed as exited until rm"
+run kill -s KILL "$b"
+expect_rc 0 "kill -s KILL"
+for _ in $(seq 100); do "$LXR" ps | grep -q "^$b .*exited" && break; sleep 0.05; done
+run ps
+expect_grep "$OUT" "^$b +exited" "kill ended the container that ignores SIGTERM"
+run stop nosuch
+expect_rc 1 "stop of an unknown container"
+expect_grep "$ERR" "container nosuch" "the error names the container"
+run rm "$a" "$b"
+expect_rc 0 "rm"
+run ps
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "ps after rm: $OUT"
+pass "ps, logs, stop, kill and rm work on lxr run -d containers without a stack file"

@@ -63,6 +63,10 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 	sup_say(s, in, "failed to start: %s", lxr_err_str(err, buf, sizeof(buf)));
 	if (err->hint[0])
 		sup_say(s, in, "hint: %s", err->hint);
+	/* up -d reports it (and fails), as compose does when a container
+	 * cannot start; a foreground up shows it above and runs on */
+	s->start_failed = true;
+	sup_progress_error(s, in, buf);
 	if (in->c) {
 		sync_unwatch(s, in);
 		rt_container_destroy(in->c, true, &undo);

@@ -180,7 +180,8 @@ static void report_ready(struct sup *s)
 	s->up_done = true;
 	if (s->ready_fd >= 0) {
 		char line[32];
-		int n = snprintf(line, sizeof(line), "R %d\n", s->up_result);
+		int n = snprintf(line, sizeof(line), "R %d\n",
+				 s->up_result || s->start_failed ? 1 : 0);
 		(void)!write(s->ready_fd, line, (size_t)n);
 		close(s->ready_fd);
 		s->ready_fd = -1;

@@ -78,6 +78,18 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 	}
 }
 
+void sup_progress_error(struct sup *s, const struct sup_instance *in, const char *msg)
+{
+	char line[LXR_ERR_MSG_MAX + 512];
+	int n;
+
+	if (s->up_done || s->ready_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "E %s %s\n", in->name, msg);
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)!write(s->ready_fd, line, (size_t)n);
+}
+
 static struct timespec realtime(void)
 {
 	struct timespec ts;

@@ -86,6 +86,7 @@ struct sup {
 	struct sup_watch sigw, timerw, listenw;
 	bool shutting_down, up_done;
 	int up_result; /* 0, or 1 when a dependency failed */
+	bool start_failed; /* an instance could not start during start-up */
 	int ready_fd;
 	bool tty;      /* foreground on a terminal: colour */
 	bool quiet;    /* up -d: no terminal output */
@@ -155,6 +156,8 @@ bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 /* Its published ports as `ps` shows them ("127.0.0.1:8080->80/tcp"), a strv. */
 char **sup_net_ports(const struct sup_instance *in);
+/* up -d: a line the waiting CLI prints as an error (why a start failed). */
+void sup_progress_error(struct sup *s, const struct sup_instance *in, const char *msg);
 int sup_net_cleanup(const char *project, lxr_err *err);
 
 /* ---- project.c: the run directory, its lock, crash cleanup ------------------ */

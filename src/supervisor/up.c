@@ -89,6 +89,12 @@ static int follow_progress(struct sup *s, int fd)
 			result = atoi(line + 2);
 			break;
 		}
+		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
+			fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
+				line + 2 + strlen(name) + 1);
+			drawn = 0; /* the table is drawn again below the message */
+			continue;
+		}
 		if (sscanf(line, "P %63s %159[^\n]", name, what) != 2)
 			continue;
 		for (i = 0; i < n && strcmp(rows[i].name, name); i++)

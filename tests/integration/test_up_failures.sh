@@ -60,3 +60,25 @@ run up -f "$STACK" db api
 expect_rc 1 "foreground up with a failing dependency"
 run down -f "$STACK"
 pass "foreground up exits 1 when a dependency fails"
+
+# A service that cannot start, with nothing depending on it: up -d says why
+# and exits 1, as compose does; the rest of the stack runs.
+stack <<'Y'
+name: startfail
+services:
+  broken:
+    image: @ROOTFS@
+    command: ["/no/such/program"]
+  fine:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+run up -d -f "$STACK"
+expect_rc 1 "up -d with a service that cannot start"
+expect_grep "$ERR" "broken-1 failed to start: .*exec \"/no/such/program\": No such file or directory" "up -d says why"
+run ps -f "$STACK"
+expect_grep "$OUT" "^fine-1 +fine +running" "the rest of the stack runs"
+expect_grep "$OUT" "^broken-1 +broken +failed .* 127 " "ps shows the failed one with its exit code"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "up -d exits 1 naming a service that cannot start, and the rest runs"

@@ -44,7 +44,7 @@ static enum svc_action spawn(struct svc_fsm *f, const struct svc_policy *p, int 
 {
 	f->state = SVC_STARTING;
 	f->deadline = 0;
-	f->restart_after_stop = false;
+	f->restart_after_stop = f->restart_backoff = false;
 	f->stopped_by_user = false;
 	return ACT_SPAWN;
 }
@@ -148,11 +148,14 @@ static enum svc_action health_bad(struct svc_fsm *f, const struct svc_policy *p,
 				  int64_t now)
 {
 	f->state = SVC_UNHEALTHY;
+	f->unhealthy_seen = true;
 	if (!p->restart_on_unhealthy)
 		return ACT_NONE;
-	f->restarts++;
 	stop(f, p, arg, now);
+	/* restarted as a crash would be: after its backoff, and not past
+	 * max_attempts (an unhealthy loop must not spin) */
 	f->restart_after_stop = true;
+	f->restart_backoff = true;
 	return ACT_SIGNAL_STOP;
 }
 
@@ -173,6 +176,15 @@ static enum svc_action user_restart(struct svc_fsm *f, const struct svc_policy *
 	return ACT_SIGNAL_STOP;
 }
 
+/* A stop while it is already stopping for a restart: it stays down. */
+static enum svc_action stop_while_stopping(struct svc_fsm *f, const struct svc_policy *p, int arg,
+					   int64_t now)
+{
+	f->restart_after_stop = f->restart_backoff = false;
+	f->stopped_by_user = true;
+	return ACT_NONE;
+}
+
 static enum svc_action grace_over(struct svc_fsm *f, const struct svc_policy *p, int arg,
 				  int64_t now)
 {
@@ -185,6 +197,19 @@ static enum svc_action stopped(struct svc_fsm *f, const struct svc_policy *p, in
 {
 	f->last_exit = arg;
 	f->deadline = 0;
+	if (f->restart_after_stop && f->restart_backoff) {
+		int64_t delay = next_delay(f, p, now);
+		f->restart_after_stop = f->restart_backoff = false;
+		if (p->max_attempts > 0 && f->attempts >= p->max_attempts) {
+			f->state = SVC_FAILED; /* gave up, as on-failure:N does */
+			return ACT_RELEASE;
+		}
+		f->attempts++;
+		f->restarts++;
+		f->state = SVC_BACKOFF;
+		f->deadline = now + delay;
+		return ACT_RELEASE;
+	}
 	if (f->restart_after_stop) {
 		/* the release happens before the respawn: the loop handles
 		 * ACT_SPAWN from STARTING by releasing the old one first */
@@ -247,6 +272,7 @@ static const handler table[SVC_NSTATES][EV_NEVENTS] = {
 	[SVC_BACKOFF][EV_START] = user_start,
 	[SVC_BACKOFF][EV_RESTART] = user_start,
 	[SVC_STOPPING][EV_TIMER] = grace_over,
+	[SVC_STOPPING][EV_STOP] = stop_while_stopping,
 	[SVC_STOPPING][EV_EXITED] = stopped,
 	[SVC_EXITED][EV_START] = user_start,
 	[SVC_EXITED][EV_RESTART] = user_start,

@@ -65,7 +65,9 @@ struct svc_fsm {
 	int restarts;	    /* restarts in all (shown by ps) */
 	int last_exit;	    /* exit code of the last run, -1 none yet */
 	bool restart_after_stop; /* a restart (or unhealthy) is stopping it */
+	bool restart_backoff;	 /* ... an unhealthy one: the restart waits its backoff */
 	bool stopped_by_user;	 /* unless-stopped and always stay down */
+	bool unhealthy_seen;	 /* its check has failed for good at least once */
 };
 
 void svc_fsm_init(struct svc_fsm *f);

@@ -176,7 +176,6 @@ static void progress(struct sup *s, struct sup_instance *in)
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg)
 {
 	enum svc_state before = in->fsm.state;
-	int restarts = in->fsm.restarts;
 	enum svc_action a = svc_fsm_event(&in->fsm, &in->svc->policy, ev, arg, sup_now());
 	char extra[96];
 
@@ -188,8 +187,11 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	}
 	switch (a) {
 	case ACT_SPAWN:
-		if (in->fsm.restarts > restarts)
+		/* the count went up when it stopped or crashed, earlier than
+		 * this spawn: compare with the last spawn's */
+		if (in->fsm.restarts > in->spawned_restarts)
 			restart_dependents(s, in);
+		in->spawned_restarts = in->fsm.restarts;
 		spawn(s, in);
 		break;
 	case ACT_SIGNAL_STOP:
@@ -243,7 +245,11 @@ static enum gate gate_of(const struct sup_service *dep, enum cfg_dep_condition c
 				return GATE_WAIT;
 			break;
 		case CFG_DEP_HEALTHY:
-			if (f->state == SVC_UNHEALTHY) {
+			if (f->state == SVC_HEALTHY)
+				break;
+			/* unhealthy once, even if restart_on_unhealthy is
+			 * restarting it now: compose fails the dependent then */
+			if (f->state == SVC_UNHEALTHY || f->unhealthy_seen) {
 				*why = "is unhealthy";
 				return GATE_FAILED;
 			}

@@ -131,6 +131,7 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	char **argv = ni->health.argv;
 
 	ni->fsm = oi->fsm;
+	ni->spawned_restarts = oi->spawned_restarts;
 	ni->c = oi->c;
 	ni->oom_killed = oi->oom_killed;
 	ni->ip = oi->ip;

@@ -53,6 +53,7 @@ struct sup_instance {
 	bool blocked;	     /* a required dependency failed: stays created */
 	bool doomed;	     /* reconcile: changed or removed, stopping */
 	bool net_joined;     /* net.c: the spec joins its endpoint's namespace */
+	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	uint32_t ip;	     /* its address on its network, 0: none */
 	char *blocked_by;
 };

@@ -86,6 +86,8 @@ expect_rc 0 "up -d"
 wait_event '"instance":"flaky-1","state":"healthy"'
 touch "$SHARED/broken"
 wait_event '"instance":"flaky-1","state":"stopping","from":"healthy","cause":"unhealthy"'
+# restarted as a crash is: through its backoff, not at once
+wait_event '"instance":"flaky-1","state":"backoff","from":"stopping"'
 rm -f "$SHARED/broken"
 wait_event '"instance":"flaky-1","state":"running","from":"starting"'
 for _ in $(seq 100); do [ "$(wc -l < "$SHARED/flaky-starts")" -ge 2 ] && break; sleep 0.05; done
@@ -93,3 +95,64 @@ for _ in $(seq 100); do [ "$(wc -l < "$SHARED/flaky-starts")" -ge 2 ] && break; 
 wait_event '"instance":"flaky-1","state":"healthy","from":"running"'
 run down -f "$STACK"
 pass "x-lxr.restart_on_unhealthy restarts a service whose health check fails"
+
+# A dependency whose check fails for good fails `up -d`, naming it, even
+# while restart_on_unhealthy keeps restarting it (it never gets healthy);
+# the dependent stays created.
+stack <<'Y'
+name: sickdep
+services:
+  sick:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 100ms
+      retries: 1
+    x-lxr:
+      restart_on_unhealthy: true
+  app:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on:
+      sick: {condition: service_healthy}
+Y
+run up -d -f "$STACK"
+expect_rc 1 "up -d with a dependency that never gets healthy"
+run ps -f "$STACK"
+expect_grep "$OUT" "^app-1 +app +created" "the dependent stays created"
+run down -f "$STACK"
+pass "a dependency that keeps failing its check fails up -d, with restart_on_unhealthy too"
+
+# depends_on restart: true: a restart of the dependency, asked for or after
+# a crash, restarts the dependent too
+stack <<'Y'
+name: restarttrue
+services:
+  db:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    restart: always
+  api:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on:
+      db: {condition: service_started, restart: true}
+  other:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on: [db]
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+run restart -f "$STACK" db
+expect_rc 0 "restart db"
+wait_event '"instance":"api-1","state":"stopping","from":"running","cause":"restart"'
+wait_event '"instance":"api-1","state":"running","from":"starting"'
+run kill -f "$STACK" db
+wait_event '"instance":"db-1","state":"backoff"'
+for _ in $(seq 100); do [ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -ge 2 ] && break; sleep 0.05; done
+[ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -ge 2 ] || fail "api not restarted after db crashed"
+! events | grep -q '"instance":"other-1","state":"stopping"' || fail "other (no restart: true) was restarted"
+run down -f "$STACK"
+pass "depends_on restart: true restarts the dependent when its dependency restarts (asked for or after a crash)"

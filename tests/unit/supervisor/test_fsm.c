@@ -159,8 +159,45 @@ static void health_moves_between_states_and_can_restart(void **state)
 	p.restart_on_unhealthy = true;
 	assert_int_equal(svc_fsm_event(&f, &p, EV_UNHEALTHY, 0, 4), ACT_SIGNAL_STOP);
 	assert_int_equal(f.state, SVC_STOPPING);
-	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 143, 5), ACT_SPAWN);
+	assert_true(f.unhealthy_seen);
+	/* restarted as a crash is: after its backoff */
+	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 143, 5), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_BACKOFF);
+	assert_int_equal(f.deadline, 5 + 100 * MS);
 	assert_int_equal(f.restarts, 1);
+	assert_int_equal(svc_fsm_event(&f, &p, EV_TIMER, 0, 5 + 100 * MS), ACT_SPAWN);
+}
+
+/* An unhealthy loop does not spin: backoff grows, max_attempts ends it, and
+ * a stop while it is stopping for a restart keeps it down. */
+static void unhealthy_restarts_back_off_and_give_up(void **state)
+{
+	struct svc_policy p = docker_like;
+	struct svc_fsm f;
+	int64_t t = 0;
+
+	p.restart_on_unhealthy = true;
+	p.max_attempts = 2;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, t);
+	for (int round = 0; round < 2; round++) {
+		svc_fsm_event(&f, &p, EV_UNHEALTHY, 0, t += S);
+		assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 143, t += MS), ACT_RELEASE);
+		assert_int_equal(f.state, SVC_BACKOFF);
+		assert_int_equal(f.deadline - t, round ? 200 * MS : 100 * MS);
+		assert_int_equal(svc_fsm_event(&f, &p, EV_TIMER, 0, t = f.deadline), ACT_SPAWN);
+		svc_fsm_event(&f, &p, EV_STARTED, 0, t);
+	}
+	svc_fsm_event(&f, &p, EV_UNHEALTHY, 0, t += S);
+	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 143, t += MS), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_FAILED);
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, 0);
+	svc_fsm_event(&f, &p, EV_UNHEALTHY, 0, S);
+	assert_int_equal(svc_fsm_event(&f, &p, EV_STOP, 0, S + 1), ACT_NONE);
+	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 143, S + 2), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_STOPPED);
 }
 
 static void start_failure_is_final_and_meaningless_events_change_nothing(void **state)
@@ -235,6 +272,7 @@ int main(void)
 		cmocka_unit_test(stop_signals_then_kills_after_the_grace_period),
 		cmocka_unit_test(restart_stops_then_spawns),
 		cmocka_unit_test(health_moves_between_states_and_can_restart),
+		cmocka_unit_test(unhealthy_restarts_back_off_and_give_up),
 		cmocka_unit_test(start_failure_is_final_and_meaningless_events_change_nothing),
 		cmocka_unit_test(stop_while_starting_signals_again_once_started),
 		cmocka_unit_test(restart_while_starting_spawns_after_the_exit),

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/config.h"
@@ -74,6 +77,22 @@ static int show(const char *project, const char *since, bool no_color, struct lo
 	}
 	o.services = services;
 	o.color = log_color_wanted(STDOUT_FILENO, no_color);
+	if (o.follow) {
+		/* follow while the stack is up, as compose does: a connection to
+		 * its control socket ends (EOF) when the supervisor does */
+		_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			o.stop_fd = fd;
+		} else {
+			if (fd >= 0)
+				close(fd);
+			o.follow = false; /* not up: what there is, then done */
+		}
+	}
 	dir = lxr_xasprintf("%s/%s", lxr_log_dir(), project);
 	if (logs_run(dir, &o, stdout, &err) < 0) {
 		if (err.errnum == ENOENT && !err.hint[0])

@@ -62,5 +62,14 @@ n=$(printf '%s\n' "$OUT" | grep -c "chatty-line-" || true)
 [ "$n" -gt 100 ] && printf '%s\n' "$OUT" | tail -n1 | grep -q "chatty-line-299" ||
 	fail "logs did not read across the rotated files ($n lines)"
 pass "lxr logs reads across the rotated files ($n of 300 lines kept)"
+# logs -f ends when the stack goes down, as compose's does
+"$LXR" logs --file "$STACK" -f quiet > "$TEST_TMP/follow2.out" 2>&1 &
+follow2=$!
+at_exit kill "$follow2"
+for _ in $(seq 100); do grep -q quiet-line-299 "$TEST_TMP/follow2.out" && break; sleep 0.05; done
 run down -f "$STACK"
 expect_rc 0 down
+for _ in $(seq 200); do kill -0 "$follow2" 2>/dev/null || break; sleep 0.05; done
+! kill -0 "$follow2" 2>/dev/null || fail "logs -f still follows 10 s after down"
+wait "$follow2" || fail "logs -f exited with an error after down"
+pass "logs -f ends when the stack goes down"

@@ -181,6 +181,36 @@ static void print_stats(json_t *result)
 	}
 }
 
+/* docker stop and compose stop/restart return once it is done: wait while
+ * any instance named in done is stopping (or, for restart, starting). The
+ * supervisor bounds it: SIGKILL after the grace period. */
+static int wait_settled(struct ctl_conn *conn, json_t *done, bool restart, lxr_err *err)
+{
+	for (;;) {
+		json_t *ps = NULL, *o;
+		size_t i, k;
+		bool busy = false;
+
+		if (ctl_call(conn, "ps", json_object(), 30000, &ps, err) < 0)
+			return -1;
+		json_array_foreach(ps, i, o) {
+			const char *st = json_string_value(json_object_get(o, "state"));
+			const char *name = json_string_value(json_object_get(o, "instance"));
+			json_t *n;
+			json_array_foreach(done, k, n) {
+				if (!name || !st || strcmp(json_string_value(n), name))
+					continue;
+				busy |= !strcmp(st, "stopping") ||
+					(restart && (!strcmp(st, "starting") || !strcmp(st, "backoff")));
+			}
+		}
+		json_decref(ps);
+		if (!busy)
+			return 0;
+		usleep(50 * 1000);
+	}
+}
+
 static int print_event(void *ctx, json_t *ev)
 {
 	char *s = json_dumps(ev, JSON_COMPACT);
@@ -223,6 +253,12 @@ int cmd_ctl(int argc, char **argv)
 		goto out;
 	}
 	if (ctl_call(conn, cmd, args_json(&a), 30000, &result, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+		goto out;
+	}
+	if ((!strcmp(cmd, "stop") || !strcmp(cmd, "restart")) &&
+	    wait_settled(conn, result, !strcmp(cmd, "restart"), &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
 		goto out;

@@ -31,6 +31,17 @@ expect_rc 0 "down"
 [ "$(cat "$SHARED/polite")" = got-quit ] || fail "stop_signal SIGQUIT not delivered"
 pass "down sends stop_signal and SIGKILLs what ignores it after stop_grace_period ($took ms)"
 
+# lxr stop returns once the service is down, as docker stop does
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"stubborn-1","state":"running"'
+run stop -f "$STACK" stubborn
+expect_rc 0 "stop"
+run ps -f "$STACK" stubborn
+expect_grep "$OUT" "^stubborn-1 +stubborn +stopped" "stop returned before the service was down"
+run down -f "$STACK"
+pass "lxr stop waits for the service to stop (SIGKILL after its 1 s grace)"
+
 # Ctrl-C to a foreground up
 rm -f "$SHARED"/*
 "$LXR" up -f "$STACK" polite > "$TEST_TMP/fg.out" 2>&1 &

@@ -111,12 +111,13 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 	case W_TIMER: on_timer(s); break;
 	case W_SYNC: sup_on_spawned(s, in); break;
 	case W_PIDFD: sup_on_exit(s, in); break;
-	case W_OUT: sup_output_read(s, in, 0); break;
-	case W_ERR: sup_output_read(s, in, 1); break;
+	case W_OUT: sup_output_read_some(s, in, 0); break;
+	case W_ERR: sup_output_read_some(s, in, 1); break;
 	case W_HEALTH_PIDFD: sup_health_on_exit(s, in); break;
 	case W_HEALTH_OUT: sup_health_on_output(s, in); break;
 	case W_LISTEN: sup_control_accept(s); break;
 	case W_CLIENT: sup_control_read(s, w); break;
+	case W_TERM: sup_term_flush(s); break;
 	}
 }
 
@@ -170,6 +171,7 @@ static int setup(struct sup *s, lxr_err *err)
 	if (sup_watch_add(s, &s->sigw, err) < 0 || sup_watch_add(s, &s->timerw, err) < 0 ||
 	    sup_watch_add(s, &s->listenw, err) < 0)
 		return -1;
+	sup_term_open(s);
 	return 0;
 }
 
@@ -227,5 +229,6 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_reconcile_tick(s);
 	}
 	report_ready(s);
+	sup_term_finish(s);
 	return s->up_result;
 }

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -14,21 +16,123 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
+#define TERM_BUF_MAX (256 * 1024)
+
+/* stdout for a foreground `up`: a terminal or a pipe gets a non-blocking
+ * open file description of its own (the shell's stays as it is), so a
+ * reader that stops reading stalls nothing here. A file never blocks. */
+void sup_term_open(struct sup *s)
+{
+	struct stat st;
+	int fd = -1;
+
+	s->term.w = (struct sup_watch){W_TERM, NULL, -1};
+	if (s->quiet)
+		return;
+	if (fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode))
+		fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	s->term.w.fd = fd >= 0 ? fd : dup(STDOUT_FILENO);
+}
+
+static void term_arm(struct sup *s, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &s->term.w};
+
+	if (on == s->term.armed || s->term.w.fd < 0)
+		return;
+	if (epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->term.w.fd, &ev) == 0)
+		s->term.armed = on;
+}
+
+/* The note of what was dropped goes out once the lines before it have. */
+static void term_note_dropped(struct sup *s)
+{
+	if (s->term.dropped && !s->term.len) {
+		char note[160];
+		int n = snprintf(note, sizeof(note),
+				 "lxr: %zu lines not shown: the terminal did not keep up (`lxr "
+				 "logs` has them)\n",
+				 s->term.dropped);
+		s->term.buf = lxr_xrealloc(s->term.buf, (size_t)n);
+		memcpy(s->term.buf, note, (size_t)n);
+		s->term.len = (size_t)n;
+		s->term.dropped = 0;
+	}
+}
+
+void sup_term_flush(struct sup *s)
+{
+	if (s->term.w.fd < 0)
+		return;
+	for (int round = 0; round < 2; round++) {
+		term_note_dropped(s);
+		while (s->term.len) {
+			/* also for a descriptor that could not be made non-blocking */
+			struct pollfd pf = {.fd = s->term.w.fd, .events = POLLOUT};
+			ssize_t w;
+			if (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLOUT))
+				break;
+			w = write(s->term.w.fd, s->term.buf, s->term.len);
+			if (w <= 0)
+				break;
+			memmove(s->term.buf, s->term.buf + w, s->term.len - (size_t)w);
+			s->term.len -= (size_t)w;
+		}
+		if (s->term.len)
+			break;
+	}
+	term_arm(s, s->term.len > 0);
+}
+
+/* The stack is down: what the reader has not taken yet goes out now, for
+ * as long as the reader keeps taking it (a reader that takes nothing for
+ * 2 s gets no more: `up` does not hang on it). */
+void sup_term_finish(struct sup *s)
+{
+	size_t off = 0;
+
+	if (s->term.w.fd < 0)
+		return;
+	term_arm(s, false);
+	term_note_dropped(s);
+	while (off < s->term.len) {
+		struct pollfd pf = {.fd = s->term.w.fd, .events = POLLOUT};
+		ssize_t w;
+		if (poll(&pf, 1, 2000) != 1 || !(pf.revents & POLLOUT))
+			break;
+		w = write(s->term.w.fd, s->term.buf + off, s->term.len - off);
+		if (w < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+		off += w > 0 ? (size_t)w : 0;
+	}
+	s->term.len = 0;
+}
+
 /* The foreground's view of a log record: "web-1 | line", coloured on a
  * terminal. Called by the writer for every record it writes. */
 static void tee_line(void *ctx, const char *service, enum log_stream stream, const char *data,
-		size_t len, bool partial)
+		     size_t len, bool partial)
 {
 	struct sup *s = ctx;
 	char pfx[128];
+	size_t pl, need;
 
-	if (s->quiet)
+	if (s->quiet || s->term.w.fd < 0)
 		return;
 	log_format_prefix(pfx, sizeof(pfx), service, 14, s->tty);
-	fputs(pfx, stdout);
-	fwrite(data, 1, len, stdout);
+	pl = strlen(pfx);
+	need = pl + len + 1;
+	if (s->term.dropped || s->term.len + need > TERM_BUF_MAX) {
+		s->term.dropped++;
+		return;
+	}
+	s->term.buf = lxr_xrealloc(s->term.buf, s->term.len + need);
+	memcpy(s->term.buf + s->term.len, pfx, pl);
+	memcpy(s->term.buf + s->term.len + pl, data, len);
+	s->term.len += pl + len;
 	if (!partial || len)
-		fputc('\n', stdout);
+		s->term.buf[s->term.len++] = '\n';
+	sup_term_flush(s);
 }
 
 static void prefix(struct sup *s, const struct sup_instance *in, FILE *f)
@@ -135,13 +239,16 @@ int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err 
 	return 0;
 }
 
-void sup_output_read(struct sup *s, struct sup_instance *in, int stream)
+/* At most max_reads reads (0: until the pipe is empty): a container that
+ * writes without pause must not keep the loop from everything else; the
+ * pipe stays readable and the loop comes back to it. */
+static void output_read(struct sup *s, struct sup_instance *in, int stream, int max_reads)
 {
 	struct sup_watch *w = stream ? &in->errw : &in->outw;
 	enum log_stream ls = stream ? LOG_STDERR : LOG_STDOUT;
 	char buf[65536];
 
-	while (w->fd >= 0) {
+	for (int k = 0; w->fd >= 0 && (!max_reads || k < max_reads); k++) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 		struct timespec now = realtime();
 
@@ -158,7 +265,16 @@ void sup_output_read(struct sup *s, struct sup_instance *in, int stream)
 		}
 		log_writer_feed(in->svc->log, ls, buf, (size_t)n, &now);
 	}
-	fflush(stdout);
+}
+
+void sup_output_read(struct sup *s, struct sup_instance *in, int stream)
+{
+	output_read(s, in, stream, 0);
+}
+
+void sup_output_read_some(struct sup *s, struct sup_instance *in, int stream)
+{
+	output_read(s, in, stream, 4);
 }
 
 /* Partial lines wait at most the writer's flush delay (a prompt with no

@@ -186,6 +186,8 @@ static void swap(struct sup *s)
 	s->owned_graph = n->owned_graph;
 	s->store = n->store; /* the old one closes with the old tables */
 	old.run_dir = old.log_dir = NULL;
+	old.term.buf = NULL; /* the terminal stays the running supervisor's */
+	old.term.w.fd = -1;
 	sup_free(&old); /* its tables and the stack it owned, if any */
 	free(n->run_dir);
 	free(n->log_dir);

@@ -194,6 +194,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err)
 {
+	s->term.w.fd = -1; /* sup_term_open, for a foreground run */
 	s->stack = st;
 	s->graph = g;
 	s->svcs = lxr_xcalloc(g->n, sizeof(*s->svcs));
@@ -221,6 +222,11 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 
 void sup_free(struct sup *s)
 {
+	free(s->term.buf);
+	if (s->term.w.fd >= 0)
+		close(s->term.w.fd);
+	s->term.buf = NULL;
+	s->term.w.fd = -1;
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];

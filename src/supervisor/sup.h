@@ -17,7 +17,7 @@ struct sup;
 
 /* What the loop waits on; epoll's data points at one of these. */
 enum sup_watch_kind { W_SIGNAL, W_TIMER, W_SYNC, W_PIDFD, W_OUT, W_ERR, W_HEALTH_PIDFD,
-		      W_HEALTH_OUT, W_LISTEN, W_CLIENT };
+		      W_HEALTH_OUT, W_LISTEN, W_CLIENT, W_TERM };
 struct sup_watch {
 	enum sup_watch_kind kind;
 	void *ptr;
@@ -85,6 +85,16 @@ struct sup {
 	char *log_dir; /* <log_dir>/<project> */
 	int epfd;
 	struct sup_watch sigw, timerw, listenw;
+	/* foreground: the terminal (or pipe) the lines go to, never waited
+	 * on: what it cannot take now waits in buf, and past that is dropped
+	 * (and counted); the log files have every line (output.c) */
+	struct {
+		struct sup_watch w; /* W_TERM, EPOLLOUT while buf holds data */
+		bool armed;
+		char *buf;
+		size_t len;
+		size_t dropped;
+	} term;
 	bool shutting_down, up_done;
 	int up_result; /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
@@ -132,7 +142,8 @@ int64_t sup_health_deadline(const struct sup_instance *in);
 
 /* ---- output.c: container output to log files and the terminal --------------- */
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err);
-void sup_output_read(struct sup *s, struct sup_instance *in, int stream);
+void sup_output_read(struct sup *s, struct sup_instance *in, int stream); /* until empty */
+void sup_output_read_some(struct sup *s, struct sup_instance *in, int stream); /* a bounded share */
 void sup_output_close(struct sup *s, struct sup_instance *in);
 int64_t sup_output_deadline(struct sup *s); /* when partial lines must be flushed */
 void sup_output_flush(struct sup *s);
@@ -159,6 +170,9 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 char **sup_net_ports(const struct sup_instance *in);
 /* up -d: a line the waiting CLI prints as an error (why a start failed). */
 void sup_progress_error(struct sup *s, const struct sup_instance *in, const char *msg);
+void sup_term_open(struct sup *s);
+void sup_term_flush(struct sup *s);
+void sup_term_finish(struct sup *s);
 int sup_net_cleanup(const char *project, lxr_err *err);
 
 /* ---- project.c: the run directory, its lock, crash cleanup ------------------ */

@@ -209,7 +209,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 {
-	struct sup s = {0};
+	struct sup s = {.term.w.fd = -1};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 	int lockfd = -1, r;

@@ -73,3 +73,33 @@ for _ in $(seq 200); do kill -0 "$follow2" 2>/dev/null || break; sleep 0.05; don
 ! kill -0 "$follow2" 2>/dev/null || fail "logs -f still follows 10 s after down"
 wait "$follow2" || fail "logs -f exited with an error after down"
 pass "logs -f ends when the stack goes down"
+
+# A foreground up whose output nobody reads stalls nothing: the control
+# socket answers and the log file keeps growing; the terminal's view drops
+# what it cannot take (the log has every line).
+stack <<'Y'
+name: unread
+services:
+  flood:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "i=0; while :; do echo flood-line-$$i-padding-padding-padding; i=$$((i+1)); done"]
+Y
+mkfifo "$TEST_TMP/unread.fifo"
+exec 7<>"$TEST_TMP/unread.fifo" # held open, never read
+"$LXR" up -f "$STACK" >"$TEST_TMP/unread.fifo" 2>/dev/null &
+up=$!
+at_exit kill "$up"
+wait_event '"instance":"flood-1","state":"running"'
+# the newest line number in the (rotating) log
+newest() { cat "$LXR_LOG_DIR/unread/flood.log"* 2>/dev/null | grep -o 'flood-line-[0-9]*' | cut -d- -f3 | sort -n | tail -n1; }
+sleep 0.5
+n1=$(newest)
+timeout 10 "$LXR" ps -f "$STACK" >/dev/null || fail "ps got no answer while up's stdout was not read"
+sleep 0.5
+n2=$(newest)
+[ -n "$n1" ] && [ "$n2" -gt "$n1" ] || fail "the log stopped growing while up's stdout was not read ($n1 -> $n2)"
+run down -f "$STACK"
+expect_rc 0 "down"
+wait "$up" 2>/dev/null || true
+exec 7>&-
+pass "a foreground up whose stdout is not read keeps supervising (ps answers, the log grows)"

@@ -290,6 +290,7 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 static enum gate gates(struct sup *s, struct sup_instance *in)
 {
 	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+	const char *optional = NULL, *optional_why = "";
 
 	for (size_t d = 0; d < n->n_deps; d++) {
 		const struct sup_service *dep = &s->svcs[n->deps[d]];
@@ -298,9 +299,9 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 		enum gate g = gate_of(dep, spec->condition, &why);
 
 		if (g == GATE_FAILED && !spec->required) {
-			/* required: false only warns (Compose) */
-			sup_say(s, in, "warning: optional dependency \"%s\" %s; starting anyway",
-				dep->cfg->name, why);
+			/* required: false only warns (Compose), once, as it starts */
+			optional = dep->cfg->name;
+			optional_why = why;
 			continue;
 		}
 		if (g == GATE_FAILED) {
@@ -310,6 +311,9 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 		if (g == GATE_WAIT)
 			return g;
 	}
+	if (optional)
+		sup_say(s, in, "warning: optional dependency \"%s\" %s; starting anyway", optional,
+			optional_why);
 	return GATE_OPEN;
 }
 

@@ -51,6 +51,7 @@ pass "a dependency that is unhealthy or cannot start blocks its dependents; requ
 log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")
 expect_grep "$log" 'api +\| not started: dependency "db" is unhealthy' "the failing dependency is named"
 expect_grep "$log" 'broken +\| failed to start: .*exec "/no/such/program".*ENOENT' "the start failure names the exec"
+[ "$(grep -c 'optional dependency "broken"' <<<"$log")" -eq 1 ] || fail "the optional dependency warning is not said exactly once: $(grep 'optional dependency' <<<"$log")"
 run down -f "$STACK"
 expect_rc 0 "down"
 pass "the supervisor's log names the failing dependency and the failed exec"

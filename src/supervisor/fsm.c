@@ -103,16 +103,11 @@ static int64_t next_delay(struct svc_fsm *f, const struct svc_policy *p, int64_t
 	return f->delay_us;
 }
 
-static enum svc_action exited(struct svc_fsm *f, const struct svc_policy *p, int arg, int64_t now)
+/* A restart to come, after its backoff, unless max_attempts is used up. */
+static enum svc_action back_off(struct svc_fsm *f, const struct svc_policy *p, int64_t now)
 {
-	int64_t delay;
+	int64_t delay = next_delay(f, p, now);
 
-	f->last_exit = arg;
-	if (!wants_restart(f, p, arg)) {
-		f->state = SVC_EXITED;
-		return ACT_RELEASE;
-	}
-	delay = next_delay(f, p, now);
 	if (p->max_attempts > 0 && f->attempts >= p->max_attempts) {
 		f->state = SVC_FAILED; /* gave up: on-failure:N used up */
 		return ACT_RELEASE;
@@ -122,6 +117,16 @@ static enum svc_action exited(struct svc_fsm *f, const struct svc_policy *p, int
 	f->state = SVC_BACKOFF;
 	f->deadline = now + delay;
 	return ACT_RELEASE;
+}
+
+static enum svc_action exited(struct svc_fsm *f, const struct svc_policy *p, int arg, int64_t now)
+{
+	f->last_exit = arg;
+	if (!wants_restart(f, p, arg)) {
+		f->state = SVC_EXITED;
+		return ACT_RELEASE;
+	}
+	return back_off(f, p, now);
 }
 
 static enum svc_action backoff_over(struct svc_fsm *f, const struct svc_policy *p, int arg,
@@ -198,17 +203,8 @@ static enum svc_action stopped(struct svc_fsm *f, const struct svc_policy *p, in
 	f->last_exit = arg;
 	f->deadline = 0;
 	if (f->restart_after_stop && f->restart_backoff) {
-		int64_t delay = next_delay(f, p, now);
 		f->restart_after_stop = f->restart_backoff = false;
-		if (p->max_attempts > 0 && f->attempts >= p->max_attempts) {
-			f->state = SVC_FAILED; /* gave up, as on-failure:N does */
-			return ACT_RELEASE;
-		}
-		f->attempts++;
-		f->restarts++;
-		f->state = SVC_BACKOFF;
-		f->deadline = now + delay;
-		return ACT_RELEASE;
+		return back_off(f, p, now);
 	}
 	if (f->restart_after_stop) {
 		/* the release happens before the respawn: the loop handles

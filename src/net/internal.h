@@ -131,6 +131,8 @@ int net_netns_remove(const char *path, lxr_err *err);
 int net_sysctl_set(const char *key, const char *value, lxr_err *err);
 int net_forwarding_needed(const char *run_dir, lxr_err *err);
 void net_forwarding_release(const char *run_dir);
+/* Is any lxr bridge (of any run dir) left on the host? */
+bool net_any_lxr_bridge(void);
 
 /* Start time of pid in clock ticks since boot, 0 if it is gone. */
 unsigned long long net_proc_start(int pid);

@@ -359,6 +359,31 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 	return ret;
 }
 
+bool net_any_lxr_bridge(void)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	bool any = false;
+	lxr_err err;
+
+	if (net_nl_open(&sk, &err) < 0)
+		return true; /* cannot tell: keep what is on */
+	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0) {
+		net_nl_close(sk);
+		return true;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o && !any; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+		const char *type = rtnl_link_get_type(l);
+		any = name && alias && type && lxr_str_has_prefix(name, "lxr-") &&
+		      lxr_str_has_prefix(alias, "lxr:") && !strcmp(type, "bridge");
+	}
+	nl_cache_free(cache);
+	net_nl_close(sk);
+	return any;
+}
+
 int net_default_mtu(void)
 {
 	struct nl_sock *sk = NULL;

@@ -32,9 +32,21 @@ static bool forwarding_on(void)
 	       v[0] == '1';
 }
 
+/* ip_forward is one for the host, and lxr's networks may live in several
+ * run dirs: the note that lxr turned it on is host-wide too, and the last
+ * lxr bridge on the host to go (whichever run dir it is in) turns it off. */
+static char *forwarding_mark(const char *run_dir)
+{
+	struct stat st;
+
+	if (stat("/run", &st) == 0 && S_ISDIR(st.st_mode) && access("/run", W_OK) == 0)
+		return lxr_xstrdup("/run/.lxr-ip_forward");
+	return lxr_xasprintf("%s/.net.ip_forward", run_dir);
+}
+
 int net_forwarding_needed(const char *run_dir, lxr_err *err)
 {
-	_cleanup_free_ char *mark = lxr_xasprintf("%s/.net.ip_forward", run_dir);
+	_cleanup_free_ char *mark = forwarding_mark(run_dir);
 	_cleanup_close_ int fd = -1;
 
 	if (forwarding_on())
@@ -55,11 +67,11 @@ int net_forwarding_needed(const char *run_dir, lxr_err *err)
 
 void net_forwarding_release(const char *run_dir)
 {
-	_cleanup_free_ char *mark = lxr_xasprintf("%s/.net.ip_forward", run_dir);
+	_cleanup_free_ char *mark = forwarding_mark(run_dir);
 	_cleanup_strv_ char **projects = net_projects(run_dir);
 	lxr_err err;
 
-	if (projects[0] || access(mark, F_OK) < 0)
+	if (projects[0] || access(mark, F_OK) < 0 || net_any_lxr_bridge())
 		return;
 	if (net_sysctl_set("net.ipv4.ip_forward", "0", &err) < 0)
 		lxr_err_print(&err);

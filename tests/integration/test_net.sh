@@ -246,3 +246,24 @@ rm -f "$LXR_CONFIG"
 expect_rc 0 "run with a pool from lxr.conf"
 expect_grep "$OUT" "inet 10\.231\.0\.[0-9]+/28 " "the address comes from lxr.conf's pool, a /28"
 pass "lxr.conf [network] pool and size set where networks get their subnets"
+
+# ip_forward is the host's: with networks in two run dirs, the first run
+# dir's last network going does not turn it off under the second; the
+# host's last lxr bridge going does (when lxr was the one to turn it on).
+if [ "$FWD0" = 0 ]; then
+	other="$TEST_TMP/other-run"
+	run run -d --name "$(cname fwd-a)" "$ROOTFS" sleep 100
+	expect_rc 0 "run -d in the test's run dir"
+	LXR_RUN_DIR=$other "$LXR" run -d --name "$(cname fwd-b)" "$ROOTFS" sleep 100 >/dev/null 2>&1 ||
+		fail "run -d in a second run dir"
+	at_exit LXR_RUN_DIR="$other" "$LXR" rm -f "t$$-fwd-b"
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "forwarding not on with two networks up"
+	run rm -f "t$$-fwd-a"
+	expect_rc 0 "rm -f the first"
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "forwarding turned off while another run dir's network is up"
+	LXR_RUN_DIR=$other "$LXR" rm -f "t$$-fwd-b" >/dev/null || fail "rm -f in the second run dir"
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "forwarding left on after the host's last lxr network"
+	pass "ip_forward stays on while any run dir has a network, and goes back to 0 after the last"
+else
+	echo "# ip_forward was already 1 on this host: lxr never turns it off, nothing to check across run dirs"
+fi

@@ -31,7 +31,10 @@ static const char *health_of(const struct sup_instance *in)
 
 static json_t *instance_json(const struct sup_instance *in)
 {
-	int64_t up = svc_state_is_up(in->fsm.state) ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
+	/* still running while it stops: its uptime goes on until it exits */
+	bool running = svc_state_is_up(in->fsm.state) ||
+		       (in->fsm.state == SVC_STOPPING && in->c && in->fsm.started_at);
+	int64_t up = running ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}", "service",
 			      in->svc->cfg->name, "instance", in->name, "state",
 			      in->blocked ? "created" : svc_state_name(in->fsm.state), "health",

@@ -38,7 +38,10 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 int cli_set_file(const char **slot, const char *arg);
 /* `lxr run` containers, for ps/stop/kill/logs where no stack file is found
  * (cmd_runctl.c). tail < 0: the whole log. */
-bool cli_no_stack_here(void);
+/* Compose's discovery, once: false when there is no stack file here (nor
+ * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
+ * which cli_stack_load reads), to hand on as -f. */
+bool cli_find_stack(char **found);
 int runctl_ps(bool json);
 int runctl_signal(char *const *names, int sig, bool stop);
 int runctl_logs(char *const *names, long tail);

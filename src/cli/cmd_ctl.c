@@ -226,7 +226,7 @@ int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
 	struct ctl_conn *conn = NULL;
-	_cleanup_free_ char *project = NULL;
+	_cleanup_free_ char *project = NULL, *found = NULL;
 	const char *cmd = argv[0];
 	json_t *result = NULL;
 	lxr_err err;
@@ -237,12 +237,16 @@ int cmd_ctl(int argc, char **argv)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
 	/* no stack file here and none named: the `lxr run` containers */
-	if (!a.project && !a.file && cli_no_stack_here() &&
-	    (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill"))) {
-		r = !strcmp(cmd, "ps") ? runctl_ps(a.json)
-				       : runctl_signal(a.services, a.signal ? a.signal : SIGKILL,
-						       !strcmp(cmd, "stop"));
-		goto out;
+	if (!a.project && !a.file) {
+		if (cli_find_stack(&found))
+			a.file = found;
+		else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")) {
+			r = !strcmp(cmd, "ps") ? runctl_ps(a.json)
+					       : runctl_signal(a.services,
+							       a.signal ? a.signal : SIGKILL,
+							       !strcmp(cmd, "stop"));
+			goto out;
+		}
 	}
 	r = connect_project(&a, &conn, &project);
 	if (r != LXR_EXIT_OK)

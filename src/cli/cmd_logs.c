@@ -110,6 +110,7 @@ int cmd_logs(int argc, char **argv)
 {
 	struct logs_opts o = {.tail = -1, .stop_fd = -1};
 	const char *project = NULL, *since = NULL, *file = NULL;
+	_cleanup_free_ char *found = NULL;
 	struct cfg_stack *st = NULL;
 	bool no_color = false;
 	int c;
@@ -134,8 +135,11 @@ int cmd_logs(int argc, char **argv)
 		}
 	}
 	/* no stack file here: a container of `lxr run -d` by name */
-	if (!project && !file && cli_no_stack_here())
-		return runctl_logs(argv + optind, o.tail);
+	if (!project && !file) {
+		if (!cli_find_stack(&found))
+			return runctl_logs(argv + optind, o.tail);
+		file = found;
+	}
 	if (!project) {
 		int r = cli_stack_load(file, NULL, &st);
 		if (r != LXR_EXIT_OK)

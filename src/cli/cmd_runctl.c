@@ -25,14 +25,14 @@ static char *run_root(void)
 	return lxr_xasprintf("%s/_run", lxr_run_dir());
 }
 
-bool cli_no_stack_here(void)
+bool cli_find_stack(char **found)
 {
-	_cleanup_free_ char *found = NULL;
 	lxr_err err;
 
+	*found = NULL;
 	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
-		return false;
-	return cfg_find_stack_file(".", &found, &err) < 0 && err.errnum == ENOENT;
+		return true; /* cli_stack_load reads it */
+	return cfg_find_stack_file(".", found, &err) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -226,6 +226,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 			break;
 		for (int i = 0; i < n; i++)
 			dispatch(s, evs[i].data.ptr);
+		sup_term_flush(s); /* the turn's terminal lines, in one write */
 		sup_reconcile_tick(s);
 	}
 	report_ready(s);

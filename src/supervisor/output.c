@@ -31,7 +31,20 @@ void sup_term_open(struct sup *s)
 		return;
 	if (fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode))
 		fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	/* a file never blocks; anything else that could not be reopened is
+	 * asked (poll) before each write */
+	s->term.ask = fd < 0 && !S_ISREG(st.st_mode);
 	s->term.w.fd = fd >= 0 ? fd : dup(STDOUT_FILENO);
+}
+
+/* Room for n more bytes, growing geometrically. */
+static void term_reserve(struct sup *s, size_t n)
+{
+	if (s->term.len + n <= s->term.cap)
+		return;
+	while (s->term.len + n > s->term.cap)
+		s->term.cap = s->term.cap ? s->term.cap * 2 : 4096;
+	s->term.buf = lxr_xrealloc(s->term.buf, s->term.cap);
 }
 
 static void term_arm(struct sup *s, bool on)
@@ -53,33 +66,41 @@ static void term_note_dropped(struct sup *s)
 				 "lxr: %zu lines not shown: the terminal did not keep up (`lxr "
 				 "logs` has them)\n",
 				 s->term.dropped);
-		s->term.buf = lxr_xrealloc(s->term.buf, (size_t)n);
+		term_reserve(s, (size_t)n);
 		memcpy(s->term.buf, note, (size_t)n);
 		s->term.len = (size_t)n;
 		s->term.dropped = 0;
 	}
 }
 
+/* Write what it takes now; true when all is out. */
+static bool term_write(struct sup *s)
+{
+	size_t off = 0;
+
+	while (off < s->term.len) {
+		struct pollfd pf = {.fd = s->term.w.fd, .events = POLLOUT};
+		ssize_t w;
+		if (s->term.ask && (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLOUT)))
+			break;
+		w = write(s->term.w.fd, s->term.buf + off, s->term.len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	memmove(s->term.buf, s->term.buf + off, s->term.len - off);
+	s->term.len -= off;
+	return s->term.len == 0;
+}
+
+/* Once per loop turn (and when the terminal can take more). */
 void sup_term_flush(struct sup *s)
 {
-	if (s->term.w.fd < 0)
+	if (s->term.w.fd < 0 || (!s->term.len && !s->term.dropped))
 		return;
-	for (int round = 0; round < 2; round++) {
+	if (term_write(s) && s->term.dropped) {
 		term_note_dropped(s);
-		while (s->term.len) {
-			/* also for a descriptor that could not be made non-blocking */
-			struct pollfd pf = {.fd = s->term.w.fd, .events = POLLOUT};
-			ssize_t w;
-			if (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLOUT))
-				break;
-			w = write(s->term.w.fd, s->term.buf, s->term.len);
-			if (w <= 0)
-				break;
-			memmove(s->term.buf, s->term.buf + w, s->term.len - (size_t)w);
-			s->term.len -= (size_t)w;
-		}
-		if (s->term.len)
-			break;
+		term_write(s);
 	}
 	term_arm(s, s->term.len > 0);
 }
@@ -126,13 +147,16 @@ static void tee_line(void *ctx, const char *service, enum log_stream stream, con
 		s->term.dropped++;
 		return;
 	}
-	s->term.buf = lxr_xrealloc(s->term.buf, s->term.len + need);
+	term_reserve(s, need);
 	memcpy(s->term.buf + s->term.len, pfx, pl);
 	memcpy(s->term.buf + s->term.len + pl, data, len);
 	s->term.len += pl + len;
 	if (!partial || len)
 		s->term.buf[s->term.len++] = '\n';
-	sup_term_flush(s);
+	/* written once per loop turn (sup_term_flush), in one write for many
+	 * lines; a big burst goes out before it fills the buffer */
+	if (s->term.len >= TERM_BUF_MAX / 4)
+		sup_term_flush(s);
 }
 
 static void prefix(struct sup *s, const struct sup_instance *in, FILE *f)

@@ -91,8 +91,9 @@ struct sup {
 	struct {
 		struct sup_watch w; /* W_TERM, EPOLLOUT while buf holds data */
 		bool armed;
+		bool ask; /* a blocking descriptor: poll before each write */
 		char *buf;
-		size_t len;
+		size_t len, cap;
 		size_t dropped;
 	} term;
 	bool shutting_down, up_done;

@@ -46,15 +46,15 @@ int runctl_ps(bool json)
 	DIR *d = opendir(root);
 	struct dirent *de;
 	char **names = lxr_xcalloc(1, sizeof(char *));
-	size_t n = 0;
+	size_t n;
 	json_t *arr = json_array();
 
-	while (d && (de = readdir(d))) {
+	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.')
-			lxr_strv_push(&names, lxr_xstrdup(de->d_name)), n++;
-	}
+			lxr_strv_push(&names, lxr_xstrdup(de->d_name));
 	if (d)
 		closedir(d);
+	n = lxr_strv_len(names);
 	qsort(names, n, sizeof(*names), cmp_str);
 	if (!json)
 		printf("%-24s %-8s %8s\n", "NAME", "STATE", "PID");

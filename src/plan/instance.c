@@ -4,6 +4,7 @@
  * needs the system — capability names, the user in the image's
  * /etc/passwd — stays as data in the instance for the supervisor. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -276,23 +277,20 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 char *plan_volume_dir(const char *project, const char *name, const char *instance,
 		      const char *target)
 {
-	char *anon;
+	_cleanup_free_ char *esc = NULL;
+	char *e;
 
 	if (name)
 		return lxr_xasprintf("%s/volumes/%s/%s", lxr_data_dir(), project, name);
-	/* One per instance and path. A volume name never holds '+' or '%', so
-	 * these cannot meet a named one. */
-	anon = lxr_xasprintf("%s/volumes/%s/+anon/%s/", lxr_data_dir(), project, instance);
-	for (const char *t = target; *t; t++) {
-		size_t n = strlen(anon);
-		anon = lxr_xrealloc(anon, n + 4);
-		if ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
-		    *t == '-' || *t == '_' || *t == '.')
-			snprintf(anon + n, 4, "%c", *t);
-		else
-			snprintf(anon + n, 4, "%%%02X", (unsigned char)*t);
-	}
-	return anon;
+	/* One per instance and path, the path %-escaped into one name. A
+	 * volume name never holds '+' or '%', so these cannot meet a named one. */
+	e = esc = lxr_xmalloc(strlen(target) * 3 + 1);
+	for (const char *t = target; *t; t++)
+		e += strchr("-_.", *t) || isalnum((unsigned char)*t)
+			 ? sprintf(e, "%c", *t)
+			 : sprintf(e, "%%%02X", (unsigned char)*t);
+	*e = '\0';
+	return lxr_xasprintf("%s/volumes/%s/+anon/%s/%s", lxr_data_dir(), project, instance, esc);
 }
 
 char *plan_instance_name(const char *service, int replica)

@@ -325,20 +325,37 @@ static bool name_matches(const char *name, const char *prefix, const char *key)
 	return false;
 }
 
+/* Every link on the host, with a socket to act on them; both go with
+ * links_close. */
+static int links_open(struct nl_sock **sk, struct nl_cache **cache, lxr_err *err)
+{
+	int r;
+
+	if (net_nl_open(sk, err) < 0)
+		return -1;
+	r = rtnl_link_alloc_cache(*sk, AF_UNSPEC, cache);
+	if (r < 0) {
+		net_nl_close(*sk);
+		return nl_fail(err, r, "list links");
+	}
+	return 0;
+}
+
+static void links_close(struct nl_sock *sk, struct nl_cache *cache)
+{
+	nl_cache_free(cache);
+	net_nl_close(sk);
+}
+
 int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
 	struct nl_sock *sk = NULL;
 	struct nl_cache *cache = NULL;
-	int r, ret = 0;
+	int ret = 0;
 
-	if (net_nl_open(&sk, err) < 0)
+	if (links_open(&sk, &cache, err) < 0)
 		return -1;
-	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
-	if (r < 0) {
-		net_nl_close(sk);
-		return nl_fail(err, r, "list links");
-	}
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
@@ -354,8 +371,7 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 		if (net_link_delete(sk, name, alias, err) < 0)
 			ret = -1;
 	}
-	nl_cache_free(cache);
-	net_nl_close(sk);
+	links_close(sk, cache);
 	return ret;
 }
 
@@ -366,12 +382,8 @@ bool net_any_lxr_bridge(void)
 	bool any = false;
 	lxr_err err;
 
-	if (net_nl_open(&sk, &err) < 0)
+	if (links_open(&sk, &cache, &err) < 0)
 		return true; /* cannot tell: keep what is on */
-	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0) {
-		net_nl_close(sk);
-		return true;
-	}
 	for (struct nl_object *o = nl_cache_get_first(cache); o && !any; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
@@ -379,8 +391,7 @@ bool net_any_lxr_bridge(void)
 		any = name && alias && type && lxr_str_has_prefix(name, "lxr-") &&
 		      lxr_str_has_prefix(alias, "lxr:") && !strcmp(type, "bridge");
 	}
-	nl_cache_free(cache);
-	net_nl_close(sk);
+	links_close(sk, cache);
 	return any;
 }
 

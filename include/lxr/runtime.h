@@ -137,13 +137,30 @@ int rt_container_exit_code(int wstatus);
 bool rt_container_oom_killed(struct lxr_container *c);
 /* console_rows/cols from lxr's own terminal (stdout, else stdin), if any. */
 void rt_console_size_from_tty(struct lxr_spec *spec);
+/* Pipes between lxr and a process it gives no terminal, as docker and podman
+ * do: the process never holds a descriptor of lxr's caller (a terminal, or a
+ * file it could reopen through /proc/self/fd and read back). child[] become
+ * its fds 0-2 (child[0] only with_stdin, else -1); in, out and err are lxr's
+ * ends. All close-on-exec. */
+struct lxr_pipes {
+	int child[3];
+	int in, out, err;
+};
+int rt_pipes_open(struct lxr_pipes *p, bool with_stdin, lxr_err *err);
+/* Once the process runs: lxr keeps only its own ends. */
+void rt_pipes_close_child(struct lxr_pipes *p);
+void rt_pipes_close(struct lxr_pipes *p);
+
 /* In the foreground: relay the PTY (raw mode on a terminal stdin, window
- * size followed), forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to
- * the container, and return the init's wait status once it exits. */
-int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open, lxr_err *err);
+ * size followed) or, without one, the pipes (stdin in when stdin_open, the
+ * command's stdout and stderr to lxr's; pipes may be NULL), forward
+ * SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to the container, and return
+ * the init's wait status once it exits and its output is drained. */
+int rt_container_attach(struct lxr_container *c, int pty_master, bool stdin_open,
+			struct lxr_pipes *pipes, lxr_err *err);
 /* The same relay for any child process (lxr exec): returns once pidfd
  * reports its exit; the caller reaps it. */
-int rt_attach(int pidfd, int pty_master, bool stdin_open, lxr_err *err);
+int rt_attach(int pidfd, int pty_master, bool stdin_open, struct lxr_pipes *pipes, lxr_err *err);
 /* A running container found from its directory (<state_root>/<id>/state,
  * written at start): its init's pid and a pidfd checked against the init's
  * start time, so a recycled pid is never mistaken for the container. */

@@ -113,6 +113,9 @@ int lxr_rm_rf(const char *path, lxr_err *err);
  * kernel has it): symlinks and ".." cannot escape root. */
 int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_err *err);
 
+/* Close every descriptor but the n in keep (-1 entries ignored; at most 16). */
+int lxr_close_all_but(const int *keep, size_t n, lxr_err *err);
+
 /* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
 int lxr_send_fd(int sock, int fd, lxr_err *err);
 int lxr_recv_fd(int sock, int *fd, lxr_err *err);

@@ -13,18 +13,18 @@
 #include "lxr/runtime.h"
 
 static const char usage_text[] =
-	"usage: lxr exec [OPTIONS] CONTAINER|SERVICE COMMAND [ARG...]\n"
-	"\n"
-	"CONTAINER is an `lxr run` container; SERVICE (or an instance, web-2) one of\n"
-	"the stack's, found through -p or the stack file.\n"
-	"\n"
-	"  -p, --project-name N the stack's project (default: the stack file's)\n"
-	"  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
-	"  -i, --interactive    keep stdin open\n"
-	"  -t, --tty            allocate a pseudo-terminal\n"
-	"  -u, --user U[:G]     run as this user (default: the container's)\n"
-	"  -e, --env K=V        set an environment variable\n"
-	"  -w, --workdir DIR    working directory (default: the container's)\n";
+    "usage: lxr exec [OPTIONS] CONTAINER|SERVICE COMMAND [ARG...]\n"
+    "\n"
+    "CONTAINER is an `lxr run` container; SERVICE (or an instance, web-2) one of\n"
+    "the stack's, found through -p or the stack file.\n"
+    "\n"
+    "  -p, --project-name N the stack's project (default: the stack file's)\n"
+    "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
+    "  -i, --interactive    keep stdin open\n"
+    "  -t, --tty            allocate a pseudo-terminal\n"
+    "  -u, --user U[:G]     run as this user (default: the container's)\n"
+    "  -e, --env K=V        set an environment variable\n"
+    "  -w, --workdir DIR    working directory (default: the container's)\n";
 
 struct exec_opts {
 	bool interactive, tty;
@@ -48,11 +48,15 @@ static void env_put(char ***env, const char *kv)
 static int parse(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option longopts[] = {
-		{"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
-		{"user", required_argument, NULL, 'u'},	 {"env", required_argument, NULL, 'e'},
-		{"workdir", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
-		{"project-name", required_argument, NULL, 'p'}, {"file", required_argument, NULL, 'F'},
-		{NULL, 0, NULL, 0},
+	    {"interactive", no_argument, NULL, 'i'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"file", required_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -72,7 +76,8 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		case 'w': o->workdir = optarg; break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				fprintf(stderr, "lxr: error: -e \"%s\": expected KEY=VALUE\n", optarg);
+				fprintf(stderr, "lxr: error: -e \"%s\": expected KEY=VALUE\n",
+					optarg);
 				return -1;
 			}
 			lxr_strv_push(&o->env, lxr_xstrdup(optarg));
@@ -128,7 +133,7 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 	if (r < 0 && err->errnum == ESRCH)
 		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,
 			 project),
-			lxr_err_hint(err, "see `lxr ps`");
+		    lxr_err_hint(err, "see `lxr ps`");
 	cfg_stack_free(st);
 	return r;
 }
@@ -137,8 +142,8 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 {
 	_cleanup_free_ char *inst = NULL;
 	struct lxr_container_ref ref;
-	struct lxr_stdio io = {.fds = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-				       STDERR_FILENO}};
+	struct lxr_stdio io = {.fds = {-1, -1, -1}};
+	struct lxr_pipes pipes = {.child = {-1, -1, -1}, .in = -1, .out = -1, .err = -1};
 	struct lxr_spec *p;
 	pid_t pid;
 	int pidfd, st, r;
@@ -171,13 +176,24 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		}
 		rt_caps_for_user(&p->caps, p->uid);
 	}
+	/* docker's stdio: a PTY with -t, pipes without; the process in the
+	 * container never holds a descriptor of the caller's files */
+	if (!o->tty && rt_pipes_open(&pipes, o->interactive, &err) < 0) {
+		lxr_err_print(&err);
+		rt_container_ref_free(&ref);
+		return 125;
+	}
+	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	r = rt_exec_in(ref.pidfd, ref.cgroup_group, inst, p, &io, &pid, &pidfd, &err);
+	rt_pipes_close_child(&pipes);
 	rt_container_ref_free(&ref);
 	if (r < 0) {
+		rt_pipes_close(&pipes);
 		lxr_err_print(&err);
 		return r == -126 ? 126 : r == -127 ? 127 : 125;
 	}
-	rt_attach(pidfd, io.pty_master, o->interactive, &err);
+	rt_attach(pidfd, io.pty_master, o->interactive, &pipes, &err);
+	rt_pipes_close(&pipes);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (io.pty_master >= 0)

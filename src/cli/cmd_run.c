@@ -39,21 +39,31 @@ static char *state_root(void)
 static int run_foreground(struct run_opts *o)
 {
 	_cleanup_free_ char *root = state_root();
-	struct lxr_stdio io = {.fds = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO,
-				       STDERR_FILENO}};
+	struct lxr_stdio io = {.fds = {-1, -1, -1}};
+	struct lxr_pipes pipes = {.child = {-1, -1, -1}, .in = -1, .out = -1, .err = -1};
 	struct lxr_container *c = NULL;
 	lxr_err err;
 	int r, code;
 
-	if (run_net_setup(o, &err) < 0)
+	/* docker's stdio: a PTY with -t, pipes without; never lxr's own fds */
+	if (!o->spec.terminal && rt_pipes_open(&pipes, o->interactive, &err) < 0)
 		return lxr_err_print(&err), EXIT_LXR;
+	memcpy(io.fds, pipes.child, sizeof(io.fds));
+	if (run_net_setup(o, &err) < 0) {
+		rt_pipes_close(&pipes);
+		return lxr_err_print(&err), EXIT_LXR;
+	}
 	r = rt_container_start(&o->spec, root, &io, &c, &err);
+	rt_pipes_close_child(&pipes);
 	if (r < 0) {
+		rt_pipes_close(&pipes);
 		lxr_err_print(&err);
 		run_net_teardown(o);
 		return start_code(r);
 	}
-	code = rt_container_exit_code(rt_container_attach(c, io.pty_master, o->interactive, &err));
+	code = rt_container_exit_code(
+	    rt_container_attach(c, io.pty_master, o->interactive, &pipes, &err));
+	rt_pipes_close(&pipes);
 	if (io.pty_master >= 0)
 		close(io.pty_master);
 	report_oom(c, o);
@@ -73,6 +83,7 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	_cleanup_free_ char *logdir = lxr_xasprintf("%s/_run", lxr_log_dir());
 	_cleanup_free_ char *logpath = lxr_xasprintf("%s/%s.log", logdir, o->name);
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
+	struct lxr_pipes pipes;
 	struct lxr_container *c = NULL;
 	int logfd, null, r;
 	lxr_err err = {0};
@@ -89,10 +100,15 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	dup2(null, STDIN_FILENO);
 	dup2(logfd, STDOUT_FILENO);
 	dup2(logfd, STDERR_FILENO);
-	io.fds[1] = io.fds[2] = logfd;
+	/* The container writes into pipes this monitor copies to the log: a
+	 * descriptor of the log itself would let it reopen and rewrite it. */
+	if (rt_pipes_open(&pipes, false, &err) < 0)
+		goto failed;
+	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	if (run_net_setup(o, &err) < 0)
 		goto failed;
 	r = rt_container_start(&o->spec, root, &io, &c, &err);
+	rt_pipes_close_child(&pipes);
 	if (r < 0) {
 		run_net_teardown(o);
 		(void)!write(report, &r, sizeof(r));
@@ -101,7 +117,7 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	}
 	(void)!write(report, &r, sizeof(r));
 	close(report);
-	r = rt_container_exit_code(rt_container_attach(c, io.pty_master, false, &err));
+	r = rt_container_exit_code(rt_container_attach(c, io.pty_master, false, &pipes, &err));
 	report_oom(c, o);
 	fprintf(stderr, "lxr: container %s exited with code %d\n", o->name, r);
 	run_net_teardown(o);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 
 #include "runtime/internal.h"
@@ -64,8 +65,8 @@ static int loopback_up(lxr_err *err)
  * the host's own setting, and a container must not change it. */
 static bool sysctl_namespaced(const struct lxr_spec *spec, const char *kv, size_t klen)
 {
-	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-					  "kernel.sem",	   "kernel.shmall", "kernel.shmmax",
+	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+					  "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
 					  "kernel.shmmni", "kernel.shm_rmid_forced"};
 
 	if (klen > 10 && !strncmp(kv, "fs.mqueue.", 10))
@@ -87,8 +88,9 @@ static int write_sysctls(const struct lxr_spec *spec, lxr_err *err)
 		if (!eq)
 			return lxr_fail(err, EINVAL, "sysctl \"%s\": expected KEY=VALUE", kv);
 		if (!sysctl_namespaced(spec, kv, (size_t)(eq - kv)))
-			return lxr_fail(err, EPERM, "sysctl %.*s is not namespaced: it would change "
-						    "the host",
+			return lxr_fail(err, EPERM,
+					"sysctl %.*s is not namespaced: it would change "
+					"the host",
 					(int)(eq - kv), kv),
 			       lxr_err_hint(err, "only net.*, fs.mqueue.* and the kernel IPC "
 						 "sysctls (kernel.shm*, kernel.msg*, kernel.sem) "
@@ -128,23 +130,82 @@ int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err
 	return 0;
 }
 
+static int open_dev_null(lxr_err *err);
+
+/* Every descriptor lxr makes is close-on-exec, and dup2 onto the same
+ * number keeps the flag: a pipe or PTY that already sits at 0-2 (the
+ * process entering a container closed everything else) must lose it. */
+static int keep_stdio(void)
+{
+	for (int i = 0; i < 3; i++)
+		fcntl(i, F_SETFD, 0);
+	return 0;
+}
+
 static int setup_stdio(const int stdio[3], int slave, lxr_err *err)
 {
 	if (slave >= 0) {
 		if (ioctl(slave, TIOCSCTTY, 0) < 0)
-			return lxr_fail(err, errno, "make pty the controlling terminal (TIOCSCTTY)");
+			return lxr_fail(err, errno,
+					"make pty the controlling terminal (TIOCSCTTY)");
 		for (int i = 0; i < 3; i++)
 			if (dup2(slave, i) < 0)
 				return lxr_fail(err, errno, "dup2 pty to fd %d", i);
-		return 0;
+		return keep_stdio();
 	}
 	for (int i = 0; i < 3; i++) {
 		int fd = stdio[i];
-		if (fd < 0 && i == 0)
-			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && i == 0 && (fd = open_dev_null(err)) < 0)
+			return -1;
 		if (fd >= 0 && fd != i && dup2(fd, i) < 0)
 			return lxr_fail(err, errno, "dup2 stdio fd %d", i);
 	}
+	return keep_stdio();
+}
+
+/* The container's /dev is its own to change: a /dev/null replaced by a
+ * symlink (to /proc/self/fd/N, say) must not be followed. */
+static int open_dev_null(lxr_err *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	int fd;
+
+	if (root < 0)
+		return lxr_fail(err, errno, "open / in container");
+	fd = lxr_open_in_root(root, "/dev/null", O_RDONLY | O_NOFOLLOW, 0, err);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		close(fd);
+		return lxr_fail(err, EPERM, "/dev/null in the container is not the null device"),
+		       lxr_err_hint(err, "something in the container replaced /dev/null");
+	}
+	return fd;
+}
+
+/* The working directory is resolved inside the container's root, never
+ * through a magic link (/proc/self/fd/N, /proc/1/cwd), which would lead to a
+ * directory of the host: a process entering a running container (exec, a
+ * health check) follows a path the container's own processes may have
+ * swapped for such a link. */
+static int chdir_in_root(const char *cwd, lxr_err *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dir = -1;
+
+	if (root < 0)
+		return lxr_fail(err, errno, "open / in container");
+	dir = lxr_open_in_root(root, cwd && cwd[0] ? cwd : "/", O_PATH | O_DIRECTORY, 0, err);
+	if (dir < 0) {
+		if (err->errnum == ELOOP || err->errnum == EXDEV)
+			lxr_err_hint(err,
+				     "the working directory resolves through a link out of the "
+				     "container's root; lxr refuses to follow it");
+		return lxr_err_wrap(err, "working directory %s", cwd);
+	}
+	if (fchdir(dir) < 0)
+		return lxr_fail(err, errno, "chdir to working directory %s", cwd);
 	return 0;
 }
 
@@ -168,19 +229,16 @@ _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int st
 	/* Nothing of lxr's leaks into the container but fds 0-2 (the sync
 	 * socket is close-on-exec already and reports exec failure). */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (chdir(spec->cwd && spec->cwd[0] ? spec->cwd : "/") < 0) {
-		lxr_fail(&err, errno, "chdir to working directory %s", spec->cwd);
+	if (chdir_in_root(spec->cwd, &err) < 0)
 		rt_child_fail(sync, 125, &err);
-	}
 	rt_exec(spec->args, spec->env, &err);
 	rt_child_fail(sync, rt_exec_exit_code(err.errnum), &err);
 }
 
 static int join_namespaces(const struct rt_child *c, lxr_err *err)
 {
-	static const int flags[LXR_NS_COUNT] = {[LXR_NS_NET] = CLONE_NEWNET,
-						[LXR_NS_IPC] = CLONE_NEWIPC,
-						[LXR_NS_UTS] = CLONE_NEWUTS};
+	static const int flags[LXR_NS_COUNT] = {
+	    [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_UTS] = CLONE_NEWUTS};
 	for (int i = 0; i < LXR_NS_COUNT; i++) {
 		if (c->join_fd[i] >= 0 && setns(c->join_fd[i], flags[i]) < 0)
 			return lxr_fail(err, errno, "setns into %s", c->spec->ns[i].join_path);
@@ -227,6 +285,10 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	lxr_err err;
 	pid_t pid;
 
+	/* Until it execs, this process is a copy of the supervisor's memory
+	 * (other services' environments, lxr's own): non-dumpable, so nothing
+	 * in the container can read it or its descriptors through /proc. */
+	prctl(PR_SET_DUMPABLE, 0);
 	/* Shares fate with lxr: if lxr dies, PID 1 dies and with it the
 	 * whole PID namespace. Set before waiting so no death is missed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -258,12 +320,7 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	}
 	if (pid == 0)
 		rt_child_exec(spec, c->sync, c->stdio, slave);
-	/* The init keeps no file open: the command's EOF and the parent's
-	 * exec-success EOF depend on the init letting go of them. */
-	syscall(SYS_close_range, 0, ~0U, 0);
-	/* `ps` in the container shows "lxr-init", not lxr's host path and
-	 * arguments. */
-	lxr_set_proc_title("lxr-init");
-	prctl(PR_SET_NAME, "lxr-init");
-	_exit(rt_init_run(pid));
+	/* This process is still a copy of lxr: it becomes lxr-init, a program
+	 * of a few KiB that holds nothing of the host. */
+	rt_init_exec(c->sync, pid);
 }

@@ -243,6 +243,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 
 	if (spec->seccomp_default && rt_seccomp_prepare(spec->caps.bounding, err) < 0)
 		return -1;
+	if (spec->init && rt_init_prepare(err) < 0)
+		return -1;
 	/* no v2 cgroup to be born into (v1 and hybrid hosts): the child moves
 	 * itself in, through these fds, before it does anything else */
 	if (cgfd < 0 && rt_cgroup_procs_open(c->cg, &cg_join, err) < 0)

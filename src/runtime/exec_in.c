@@ -15,8 +15,8 @@
 
 #include "runtime/internal.h"
 
-static const int all_ns = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |
-			  CLONE_NEWCGROUP;
+static const int all_ns =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
 
 /* setns(pidfd, flags) joins several namespaces at once, atomically (5.8+);
  * older kernels get one /proc/PID/ns/ file at a time. */
@@ -26,7 +26,7 @@ static int join_all(int pidfd, pid_t pid, lxr_err *err)
 		const char *name;
 		int flag;
 	} order[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-		     {"net", CLONE_NEWNET},	  {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+		     {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
 
 	if (setns(pidfd, all_ns) == 0)
 		return 0;
@@ -68,16 +68,30 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	pid_t tpid = target_pid(tfd), pid;
 	lxr_err err;
 
+	/* From here until the exec this process is a copy of lxr (its memory,
+	 * its descriptors): non-dumpable, so a process of the container cannot
+	 * open /proc/PID/fd, mem or environ of it or of the clone below, which
+	 * inherits the flag. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (tpid <= 0) {
 		lxr_fail(&err, ESRCH, "the container's process is gone");
 		rt_child_fail(sync, 125, &err);
 	}
 	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
 		rt_child_fail(sync, 125, &err);
+	/* Only what is handed over goes in: not the supervisor's sockets,
+	 * logs and directories, not a descriptor the shell that ran `lxr
+	 * exec` left open. Close-on-exec is not enough — the process is in
+	 * the container before it execs. */
+	{
+		const int keep[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2]};
+		if (lxr_close_all_but(keep, sizeof(keep) / sizeof(keep[0]), &err) < 0)
+			rt_child_fail(sync, 125, &err);
+	}
 	if (join_all(tfd, tpid, &err) < 0)
 		rt_child_fail(sync, 125, &err);
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL,
-			     0);
+	pid =
+	    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		lxr_fail(&err, errno, "clone into the container (CLONE_PARENT)");
 		rt_child_fail(sync, 125, &err);

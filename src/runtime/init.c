@@ -1,67 +1,97 @@
-/* lxr's init, PID 1 inside the container (tini's job): it takes signals as
- * data and forwards them to the command, reaps every orphan the container's
- * processes leave behind, and exits with the command's status. Forked from
- * the runtime after setup, never re-executed from the host binary. */
+/* The host side of lxr-init (init/lxr-init.c): the program lxr carries
+ * inside itself, put in a sealed memfd once per process and executed from it
+ * as the container's PID 1. Executing the init from lxr's own binary (or
+ * keeping a fork of lxr as PID 1) would hand the container a descriptor on a
+ * host file it can try to overwrite through /proc/1/exe, the environment of
+ * whoever ran lxr in /proc/1/environ, and the supervisor's memory — other
+ * services' environments included — in /proc/1/mem. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
-#include <sys/wait.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "runtime/internal.h"
 
-/* Signals the kernel raises for a fault of PID 1 itself are left to act: a
- * fault in the init must not be swallowed as "data". */
-static void wait_set(sigset_t *set)
+extern const unsigned char rt_init_blob[];
+extern const size_t rt_init_blob_len;
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+static int init_fd = -1;
+
+static int make_memfd(lxr_err *err)
 {
-	sigfillset(set);
-	sigdelset(set, SIGFPE);
-	sigdelset(set, SIGILL);
-	sigdelset(set, SIGSEGV);
-	sigdelset(set, SIGBUS);
-	sigdelset(set, SIGABRT);
-	sigdelset(set, SIGTRAP);
-	sigdelset(set, SIGSYS);
-}
+	_cleanup_close_ int fd = -1;
+	char path[64];
+	size_t off = 0;
 
-static int status_code(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return 1;
-}
-
-int rt_init_run(pid_t child)
-{
-	sigset_t set;
-
-	wait_set(&set);
-	/* The caller blocked these before fork(), so nothing sent between the
-	 * fork and here is lost: it waits as pending. */
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
-
-		if (sig < 0)
+	/* vm.memfd_noexec (6.3+) can make memfds non-executable unless asked
+	 * for with MFD_EXEC; older kernels do not know the flag. */
+	fd = memfd_create("lxr-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("lxr-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return lxr_fail(err, errno, "memfd_create for lxr-init");
+	while (off < rt_init_blob_len) {
+		ssize_t w = write(fd, rt_init_blob + off, rt_init_blob_len - off);
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (sig != SIGCHLD) {
-			/* A signal to the init is meant for the command (docker
-			 * stop, Ctrl-C through lxr, a health-check kill). */
-			kill(child, sig);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
-
-			if (p <= 0)
-				break;
-			if (p == child)
-				/* Leaving kills the rest of the PID namespace;
-				 * the kernel reaps them, not a zombie remains. */
-				return status_code(st);
-		}
+		if (w <= 0)
+			return lxr_fail(err, w < 0 ? errno : EIO, "write lxr-init into its memfd");
+		off += (size_t)w;
 	}
+	if (fchmod(fd, 0555) < 0)
+		return lxr_fail(err, errno, "chmod lxr-init memfd");
+	/* Nothing can change it any more: not its bytes, size, mode or seals. */
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_EXEC) < 0 &&
+	    (errno != EINVAL ||
+	     fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0))
+		return lxr_fail(err, errno, "seal lxr-init memfd (F_ADD_SEALS)");
+	/* execve refuses a file with a writable open (ETXTBSY): keep only a
+	 * read-only descriptor of it. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	init_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (init_fd < 0)
+		return lxr_fail(err, errno, "reopen lxr-init memfd read-only (%s)", path);
+	return 0;
+}
+
+int rt_init_prepare(lxr_err *err)
+{
+	if (init_fd >= 0)
+		return 0;
+	return make_memfd(err);
+}
+
+_Noreturn void rt_init_exec(int sync, pid_t child)
+{
+	char env0[32];
+	char *argv[] = {(char *)"lxr-init", NULL};
+	char *envp[] = {env0, NULL};
+	lxr_err err;
+
+	snprintf(env0, sizeof(env0), "LXR_INIT_CHILD=%d", (int)child);
+	/* Everything lxr holds is closed by the exec, the sync socket too:
+	 * its EOF then depends on the command's exec alone. */
+	syscall(SYS_close_range, 0, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (init_fd < 0)
+		lxr_fail(&err, EBADF, "lxr-init was not prepared before the clone");
+	else {
+		syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
+		lxr_fail(&err, errno, "execute lxr-init from its memfd (execveat)");
+	}
+	kill(child, SIGKILL);
+	rt_child_fail(sync, 125, &err);
 }

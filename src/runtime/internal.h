@@ -109,10 +109,14 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
 
-/* ---- in-container init (init.c) ------------------------------------------
- * PID 1 that forwards signals to child and reaps everything until child exits;
- * returns the exit code to exit with (status, or 128+signal). */
-int rt_init_run(pid_t child);
+/* ---- in-container init (init.c, init/lxr-init.c) ---------------------------
+ * lxr-init forwards signals to the command and reaps everything until it
+ * exits. prepare (in the parent, before the clone) puts the program in a
+ * sealed memfd the clone inherits; exec (in the container, with every signal
+ * blocked since before the fork of child) replaces the container's first
+ * process with it. exec only returns through rt_child_fail. */
+int rt_init_prepare(lxr_err *err);
+_Noreturn void rt_init_exec(int sync, pid_t child);
 
 /* ---- exec (exec.c) -----------------------------------------------------------
  * execve args[0] found along PATH from env (not lxr's own environment). Only

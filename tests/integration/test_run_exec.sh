@@ -9,7 +9,7 @@ expect_rc 0 "start detached"
 at_exit "$LXR" exec "$n" kill 1
 for _ in $(seq 100); do "$LXR" exec "$n" test -e /tmp/marker 2>/dev/null && break; sleep 0.05; done
 
-run exec "$n" /bin/sh -c 'cat /tmp/marker; hostname; echo $FROM_RUN; for n in pid mnt net; do readlink /proc/1/ns/$n; done'
+run exec "$n" /bin/sh -c 'cat /tmp/marker; hostname; echo $FROM_RUN; for n in pid mnt net; do readlink /proc/self/ns/$n; done'
 expect_rc 0 "exec"
 first=$(echo "$OUT" | head -n3 | tr '\n' ' ')
 [ "$first" = "inside exhost yes " ] || fail "exec does not see the container: $OUT"

@@ -36,7 +36,7 @@ run run --rm --name "$(cname lo)" "$ROOTFS" /bin/sh -c 'ip -o link show lo | gre
 expect_out up "loopback is up"
 pass "network namespace has only lo, and it is up"
 
-run run --rm --name "$(cname ipc)" "$ROOTFS" /bin/sh -c 'readlink /proc/1/ns/ipc /proc/1/ns/uts /proc/1/ns/cgroup /proc/1/ns/mnt'
+run run --rm --name "$(cname ipc)" "$ROOTFS" /bin/sh -c 'readlink /proc/self/ns/ipc /proc/self/ns/uts /proc/self/ns/cgroup /proc/self/ns/mnt'
 for ns in ipc uts cgroup mnt; do
 	host=$(readlink /proc/self/ns/$ns)
 	echo "$OUT" | grep -qx "$host" && fail "$ns namespace shared with the host"

@@ -1,0 +1,14 @@
+# cmake -DIN=FILE -DOUT=FILE.c -DNAME=symbol -P embed.cmake
+# Writes FILE's bytes as a C array (NAME, NAME_len), so a program can carry
+# another one inside it without a file on disk next to it.
+file(READ "${IN}" hex HEX)
+string(LENGTH "${hex}" n)
+math(EXPR len "${n} / 2")
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n" bytes "${bytes}")
+file(WRITE "${OUT}.tmp"
+  "/* generated from ${IN} by cmake/embed.cmake; do not edit */\n"
+  "#include <stddef.h>\n"
+  "const unsigned char ${NAME}[] = {\n${bytes}\n};\n"
+  "const size_t ${NAME}_len = ${len};\n")
+file(RENAME "${OUT}.tmp" "${OUT}")

@@ -113,6 +113,28 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	_exit(0);
 }
 
+/* The command's process can fail (a working directory refused, say) and
+ * report it before the helper reports its pid; await returns at the error.
+ * Once the helper is gone its report, if it made one, is queued: that
+ * process is our child (CLONE_PARENT) and a zombie in the container's PID
+ * namespace until we reap it — the container's init cannot exit before. */
+static pid_t queued_pid(int sync)
+{
+	for (;;) {
+		char buf[sizeof(struct rt_sync_msg)];
+		ssize_t n = recv(sync, buf, sizeof(buf), MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		pid_t pid;
+
+		if (n <= 0)
+			return -1;
+		if (n == (ssize_t)sizeof(pid_t)) {
+			(void)!recv(sync, &pid, sizeof(pid), 0);
+			return pid;
+		}
+		(void)!recv(sync, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	}
+}
+
 int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
 	       struct lxr_stdio *io, pid_t *pid_out, int *pidfd_out, lxr_err *err)
 {
@@ -146,6 +168,8 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 	r = rt_sync_await(parent_end, name, io, &pid, err);
 	while (waitpid(h, &st, 0) < 0 && errno == EINTR)
 		;
+	if (pid <= 0)
+		pid = queued_pid(parent_end);
 	if (r < 0 || pid <= 0) {
 		if (pid > 0) {
 			kill(pid, SIGKILL);

@@ -19,7 +19,8 @@ static bool in_start_period(const struct sup_instance *in, int64_t now)
 
 static int64_t period(const struct sup_instance *in, int64_t now)
 {
-	if (in_start_period(in, now) && in->fsm.state != SVC_HEALTHY && in->health.start_interval_us)
+	if (in_start_period(in, now) && in->fsm.state != SVC_HEALTHY &&
+	    in->health.start_interval_us)
 		return in->health.start_interval_us;
 	return in->health.interval_us;
 }
@@ -39,7 +40,10 @@ int64_t sup_health_deadline(const struct sup_instance *in)
 {
 	const struct sup_health *h = &in->health;
 
-	if (!h->enabled)
+	/* The same test as sup_health_tick's: a deadline the tick would not
+	 * act on (a stopping instance's next check) would wake the loop at
+	 * once, forever. */
+	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state))
 		return 0;
 	return h->pid > 0 ? h->kill_at : h->next_at;
 }

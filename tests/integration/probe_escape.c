@@ -1,0 +1,272 @@
+/* An attacker inside a container, for test_escapes.sh: static, so it runs
+ * in the busybox test rootfs, and made of plain syscalls. Each mode tries
+ * one way out and prints ESCAPE (exit 1) when it got anywhere, "held"
+ * (exit 0) when every attempt was refused.
+ *
+ *   probe_escape proc1 [SECRET]  open PID 1's exe (read, write), environ,
+ *                                mem, cwd, root and fds; SECRET must not be
+ *                                readable in any of them
+ *   probe_escape fdscan SECONDS  for SECONDS, open every /proc/PID/fd/N of
+ *                                every other process, and report each file
+ *                                or directory that is not on one of the
+ *                                container's own mounts (a host descriptor)
+ *   probe_escape stdio SECRET    reopen our stdout/stderr through
+ *                                /proc/self/fd and look for SECRET, which
+ *                                the host wrote to that file before
+ *   probe_escape swapcwd DIR SECONDS
+ *                                swap DIR for a link to /proc/self/fd/N
+ *                                (N = 3..40) and back, as fast as it can:
+ *                                a process entering the container that
+ *                                chdirs into DIR must not follow it */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+static int escapes;
+
+static void escape(const char *what, const char *detail)
+{
+	printf("ESCAPE %s: %s\n", what, detail);
+	fflush(stdout);
+	escapes++;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool contains(const char *buf, size_t n, const char *needle)
+{
+	return needle && *needle && memmem(buf, n, needle, strlen(needle));
+}
+
+/* open_escapes: that the open succeeds is already the escape. */
+static void try_read(const char *path, int flags, const char *secret, bool open_escapes)
+{
+	char buf[65536];
+	int fd = open(path, flags | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0 && contains(buf, (size_t)n, secret))
+		escape(path, "holds the secret");
+	else if (open_escapes) {
+		char d[128];
+		snprintf(d, sizeof(d), "opened (flags 0x%x)", flags);
+		escape(path, d);
+	}
+	close(fd);
+}
+
+static int proc1(const char *secret)
+{
+	static const char *const files[] = {"/proc/1/environ", "/proc/1/mem", "/proc/1/exe",
+					    "/proc/1/cwd", "/proc/1/root"};
+	DIR *d;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		try_read(files[i], O_RDONLY, secret, true);
+	/* CVE-2019-5736: a write descriptor on the init's binary */
+	{
+		int fd = open("/proc/1/exe", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			escape("/proc/1/exe", "opened for writing");
+			close(fd);
+		}
+		fd = open("/proc/1/exe", O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			escape("/proc/1/exe", "opened O_PATH");
+			close(fd);
+		}
+	}
+	/* Listing the names is allowed (as for any root-owned 0500
+	 * directory to a DAC_OVERRIDE holder); opening what they lead to is
+	 * not. */
+	for (int k = 0; k < 2; k++) {
+		const char *dir = k ? "/proc/1/map_files" : "/proc/1/fd";
+		struct dirent *e;
+
+		d = opendir(dir);
+		while (d && (e = readdir(d))) {
+			char path[512];
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			try_read(path, O_RDONLY, secret, true);
+		}
+		if (d)
+			closedir(d);
+	}
+	return escapes ? 1 : (puts("held"), 0);
+}
+
+/* The devices of the container's own mounts: anything else a descriptor
+ * leads to came from the host. */
+static dev_t mounts[256];
+static size_t n_mounts;
+
+static void read_mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+
+	while (f && fgets(line, sizeof(line), f) && n_mounts < 256) {
+		unsigned ma, mi;
+		if (sscanf(line, "%*d %*d %u:%u", &ma, &mi) == 2)
+			mounts[n_mounts++] = makedev(ma, mi);
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool ours(dev_t dev)
+{
+	for (size_t i = 0; i < n_mounts; i++)
+		if (mounts[i] == dev)
+			return true;
+	return false;
+}
+
+/* A file of the container's own is the one its path names in here: a
+ * host file's path (the supervisor's log, its run directory) names nothing
+ * here, or another file — even on a filesystem a bind mount shares. */
+static bool ours_at(const char *link, const struct stat *st)
+{
+	struct stat here;
+
+	if (!ours(st->st_dev))
+		return false;
+	return link[0] == '/' && stat(link, &here) == 0 && here.st_dev == st->st_dev &&
+	       here.st_ino == st->st_ino;
+}
+
+static void scan_once(pid_t self)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+
+	while (proc && (p = readdir(proc))) {
+		char dir[64];
+		DIR *fds;
+		struct dirent *f;
+		int pid = atoi(p->d_name);
+
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+		fds = opendir(dir);
+		while (fds && (f = readdir(fds))) {
+			char path[320], link[512] = "";
+			struct stat st;
+			int fd;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
+			(void)!readlink(path, link, sizeof(link) - 1);
+			fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+			if (fd < 0)
+				fd = open(path, O_PATH | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			/* What was opened, named from here (the process may have
+			 * changed the descriptor since the readlink above). */
+			{
+				char self[64];
+				ssize_t l;
+				snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+				l = readlink(self, link, sizeof(link) - 1);
+				link[l > 0 ? l : 0] = '\0';
+			}
+			if (fstat(fd, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) &&
+			    !ours_at(link, &st)) {
+				char d[1024];
+				snprintf(d, sizeof(d), "%s -> %s (a host %s, %u:%u inode %lu)",
+					 path, link, S_ISDIR(st.st_mode) ? "directory" : "file",
+					 major(st.st_dev), minor(st.st_dev),
+					 (unsigned long)st.st_ino);
+				escape("fd", d);
+			}
+			close(fd);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+static int fdscan(double seconds)
+{
+	double end = now() + seconds;
+	long rounds = 0;
+
+	read_mounts();
+	while (now() < end && escapes < 5) {
+		scan_once(getpid());
+		rounds++;
+	}
+	if (!escapes)
+		printf("held (%ld rounds)\n", rounds);
+	return escapes ? 1 : 0;
+}
+
+static int stdio(const char *secret)
+{
+	/* Opening a pipe's other end is no escape; reading the host's words
+	 * is. */
+	try_read("/proc/self/fd/1", O_RDONLY, secret, false);
+	try_read("/proc/self/fd/2", O_RDONLY, secret, false);
+	return escapes ? 1 : (puts("held"), 0);
+}
+
+static int swapcwd(const char *dir, double seconds)
+{
+	char real[4096], link[64];
+	double end = now() + seconds;
+	long n = 0;
+
+	snprintf(real, sizeof(real), "%s.real", dir);
+	while (now() < end) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", 3 + n % 38);
+		if (rename(dir, real) == 0) {
+			if (symlink(link, dir) == 0) {
+				usleep(200);
+				unlink(dir);
+			}
+			rename(real, dir);
+		}
+		n++;
+	}
+	printf("swapped %ld times\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "proc1"))
+		return proc1(argc > 2 ? argv[2] : NULL);
+	if (argc >= 3 && !strcmp(argv[1], "fdscan"))
+		return fdscan(atof(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "stdio"))
+		return stdio(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "swapcwd"))
+		return swapcwd(argv[2], atof(argv[3]));
+	fprintf(stderr, "usage: see the comment at the top of probe_escape.c\n");
+	return 2;
+}

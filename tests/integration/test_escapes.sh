@@ -1,0 +1,99 @@
+#!/bin/bash
+# Escapes tried from inside containers, as an attacker would, with a static
+# probe (probe_escape.c) making plain syscalls: PID 1 must show nothing of
+# the host or of other services; a process entering the container (lxr exec,
+# a health check) must hold no host descriptor and be closed to /proc while
+# it does; a working directory swapped for a magic link must not be
+# followed; `lxr run`'s output must not be a host file the container can
+# reopen. The races are looped for several seconds.
+. "$(dirname "$0")/lib.sh"
+
+PROBE="$LXR_BUILD_DIR/tests/probe_escape"
+[ -x "$PROBE" ] || fail "probe not built: $PROBE"
+# The probe lives in the image (a copy of the test rootfs), not in a bind
+# mount: a bind from the host's filesystem would make host files look like
+# the container's own to the probe's check.
+IMG="$TEST_TMP/img"
+cp -a "$ROOTFS" "$IMG"
+cp "$PROBE" "$IMG/probe"
+
+# ---- PID 1 holds nothing of the host ----------------------------------------
+export LXR_TEST_HOST_SECRET="host-env-$$-secret"
+run run --rm --network none "$IMG" /probe proc1 "$LXR_TEST_HOST_SECRET"
+expect_rc 0 "PID 1 of lxr run: $OUT"
+expect_out held "PID 1 of lxr run"
+run run --rm --network none "$IMG" /bin/sh -c 'grep -E "^(Name|VmRSS)" /proc/1/status'
+expect_grep "$OUT" "Name:.lxr-init" "PID 1 is lxr-init"
+rss=$(echo "$OUT" | sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p')
+[ "$rss" -lt 100 ] || fail "lxr-init uses $rss KiB, expected tens of KiB"
+pass "PID 1 (lxr-init, $rss KiB) shows no exe, environ, mem or fds to the container"
+
+# ---- lxr run's stdout is a pipe, not the caller's file ----------------------
+out="$TEST_TMP/run-out.txt"
+echo "HOST-WROTE-THIS-$$" >"$out"
+set +e
+"$LXR" run --rm --network none "$IMG" /probe stdio "HOST-WROTE-THIS-$$" >>"$out" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || fail "lxr run's container read its caller's stdout file back: $(cat "$out")"
+grep -q '^held$' "$out" || fail "stdio probe: $(cat "$out")"
+pass "lxr run gives the container pipes: the caller's output file cannot be reopened"
+
+# ---- a stack: neighbours, exec and health-check races ------------------------
+stack <<Y
+name: esc$$
+services:
+  secretive:
+    image: $IMG
+    command: ["/bin/sh", "-c", "exec sleep 1000"]
+    environment:
+      NEIGHBOUR_SECRET: "neighbour-$$-secret"
+  target:
+    image: $IMG
+    working_dir: /work
+    command: ["/bin/sh", "-c", "touch /work/inside-work; /probe swapcwd /work 8 >/tmp/swap.txt & /probe fdscan 9 >/tmp/scan.txt; wait; exec sleep 1000"]
+    healthcheck:
+      test: ["CMD-SHELL", "ls -a . > /tmp/hc.\$\$\$\$ 2>&1"]
+      interval: 20ms
+      timeout: 2s
+      retries: 1000
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+# Canaries in the supervisor's own directories: a check that lands in one
+# of them lists it.
+canaries="$LXR_RUN_DIR/$PROJECT/HOST-CANARY $LXR_LOG_DIR/$PROJECT/HOST-CANARY $TEST_TMP/HOST-CANARY"
+at_exit rm -f $canaries
+touch $canaries
+
+run exec -f "$STACK" -w / target /probe proc1 "neighbour-$$-secret"
+expect_rc 0 "a neighbour's secrets through PID 1: $OUT"
+pass "a service's PID 1 holds no neighbour's environment"
+
+# lxr exec in a loop from a shell holding a host directory descriptor (7)
+# and writing to a host file, while fdscan opens every /proc/PID/fd/N.
+end=$((SECONDS + 7))
+n=0
+(
+	exec 7<"$TEST_TMP"
+	while [ $SECONDS -lt $end ]; do
+		"$LXR" exec -f "$STACK" target /bin/true >>"$TEST_TMP/exec-out.txt" 2>&1 || true
+		n=$((n + 1))
+	done
+	echo "$n" >"$TEST_TMP/exec-count"
+)
+sleep 3 # fdscan runs 9 s from the start
+run exec -f "$STACK" -w / target cat /tmp/scan.txt
+expect_grep "$OUT" "^held \([0-9]+ rounds\)$" "fdscan found a host descriptor (exec/health-check race): $OUT"
+run exec -f "$STACK" -w / target cat /tmp/swap.txt
+expect_grep "$OUT" "^swapped [0-9]+ times$" "the working directory was swapped"
+pass "$(cat "$TEST_TMP/exec-count") execs and the health checks held no host descriptor open to the container"
+
+run exec -f "$STACK" -w / target /bin/sh -c 'cat /tmp/hc.* 2>/dev/null | sort -u'
+echo "$OUT" | grep -q HOST-CANARY && fail "a health check ran in a host directory: $OUT"
+expect_grep "$OUT" "^inside-work$" "health checks ran in the working directory"
+pass "health checks never followed a working directory swapped for /proc/self/fd/N"
+
+rm -f $canaries
+run down -p "$PROJECT"
+expect_rc 0 "down"

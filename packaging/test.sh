@@ -5,7 +5,7 @@
 # plain, once with AddressSanitizer+UndefinedBehaviorSanitizer — and runs
 # every unit test under both builds and every integration test (real
 # containers) with the plain build, then each fuzz target for a bounded time
-# (FUZZ_SECONDS, default 30). Safe to run again: builds are incremental
+# (FUZZ_SECONDS, default 20). Safe to run again: builds are incremental
 # and every test removes what it created.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,5 +23,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir build-asan -L unit --output-on-failure
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure
-echo "== fuzzers (libFuzzer, ASan+UBSan, ${FUZZ_SECONDS:-30} s each)"
+echo "== fuzzers (libFuzzer, ASan+UBSan, ${FUZZ_SECONDS:-20} s each)"
 ./tests/fuzz/run.sh

@@ -169,9 +169,12 @@ int img_config_parse(const char *text, size_t len, struct img_config *c, char **
 	json_t *j = json_loadb(text, len, 0, &je), *ids;
 
 	memset(c, 0, sizeof(*c));
-	if (!j || !json_is_object(j)) {
-		json_decref(j);
+	if (!j)
 		return lxr_fail(err, EBADMSG, "image config: line %d: %s", je.line, je.text);
+	/* valid JSON leaves je empty: the reason is ours to give */
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return lxr_fail(err, EBADMSG, "image config: not a JSON object");
 	}
 	fill_config(json_object_get(j, "config"), c);
 	c->os = str_from(json_object_get(j, "os"));

@@ -27,15 +27,19 @@ int img_index_load(struct img_store *s, json_t **out, lxr_err *err)
 		return 0;
 	}
 	idx = json_loadb(text, len, 0, &je);
-	if (!idx || !json_is_object(json_object_get(idx, "tags")) ||
-	    !json_is_array(json_object_get(idx, "dangling"))) {
-		json_decref(idx);
-		return lxr_fail(err, EBADMSG, "image index %s/index.json: line %d: %s", s->root,
-				je.line, idx ? "missing tags or dangling" : je.text),
-		       lxr_err_hint(err, "move the file away and re-pull or re-load the images");
+	if (idx && json_is_object(json_object_get(idx, "tags")) &&
+	    json_is_array(json_object_get(idx, "dangling"))) {
+		*out = idx;
+		return 0;
 	}
-	*out = idx;
-	return 0;
+	if (!idx)
+		lxr_fail(err, EBADMSG, "image index %s/index.json: line %d: %s", s->root, je.line,
+			 je.text);
+	else /* it parsed: jansson has no line to point at */
+		lxr_fail(err, EBADMSG,
+			 "image index %s/index.json: no tags object or dangling array", s->root);
+	json_decref(idx);
+	return lxr_err_hint(err, "move the file away and re-pull or re-load the images");
 }
 
 int img_index_save(struct img_store *s, json_t *idx, lxr_err *err)

@@ -36,6 +36,42 @@ static bool valid_tag(const char *t)
 	return true;
 }
 
+/* docker's domain: components of letters, digits and '-' (not at either
+ * end) joined by '.', or a bracketed IPv6 address, then an optional :port.
+ * The registry becomes the host of a URL: anything else ('#', '?', '%',
+ * an empty component) would change where the request goes. */
+static bool valid_registry(const char *s, size_t n)
+{
+	size_t i = 0, host;
+
+	if (s[0] == '[') {
+		while (++i < n && (isxdigit((unsigned char)s[i]) || s[i] == ':'))
+			;
+		if (i == 1 || i == n || s[i] != ']')
+			return false;
+		host = ++i;
+	} else {
+		for (size_t start = 0;; i++) {
+			if (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-'))
+				continue;
+			if (i == start || s[start] == '-' || s[i - 1] == '-')
+				return false;
+			if (i == n || s[i] != '.')
+				break;
+			start = i + 1;
+		}
+		host = i;
+	}
+	if (host == n)
+		return true;
+	if (s[host] != ':' || host + 1 == n)
+		return false;
+	for (i = host + 1; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 static bool looks_like_registry(const char *s, size_t n)
 {
 	return memchr(s, '.', n) || memchr(s, ':', n) || (n == 9 && !strncmp(s, "localhost", 9)) ||
@@ -47,6 +83,9 @@ static int split_registry(struct img_ref *r, const char *name, lxr_err *err)
 	const char *slash = strchr(name, '/');
 
 	if (slash && looks_like_registry(name, (size_t)(slash - name))) {
+		if (!valid_registry(name, (size_t)(slash - name)))
+			return lxr_fail(err, EINVAL, "\"%.*s\": not a registry host[:port]",
+					(int)(slash - name), name);
 		r->registry = lxr_xstrndup(name, (size_t)(slash - name));
 		name = slash + 1;
 	} else {

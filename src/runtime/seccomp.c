@@ -256,7 +256,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, lxr_err *err)
 	case SC_BEFORE_4_8: return add(ctx, eperm, nr, r->name, 0, NULL, err);
 	case SC_ENOSYS: return add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, r->name, 0, NULL, err);
 	case SC_SOCKET_VSOCK:
-		a = SCMP_CMP(0, SCMP_CMP_EQ, AF_VSOCK_NR);
+		a = SCMP_CMP(0, SCMP_CMP_EQ, AF_VSOCK_NR, 0);
 		return add(ctx, eperm, nr, r->name, 1, &a, err);
 	case SC_CLONE_NS:
 		for (uint64_t f = 1; f; f <<= 1) {

@@ -1,6 +1,6 @@
 /* Supervisor layer, internal: the control server's state, shared by
- * ctl_server.c (socket, accept, dispatch) and ctl_io.c (lines in, replies
- * and events out). */
+ * ctl_server.c (socket, accept, dispatch), ctl_io.c (lines in, replies and
+ * events out) and ctl_line.c (a line parsed into a request). */
 #ifndef LXR_SUPERVISOR_CTL_INTERNAL_H
 #define LXR_SUPERVISOR_CTL_INTERNAL_H
 
@@ -39,6 +39,21 @@ struct ctl_server {
 	uint64_t next_id;
 	bool in_dispatch;
 };
+
+/* One line from a client (without its '\n'), parsed (ctl_line.c). */
+struct ctl_line {
+	json_t *doc;      /* the parsed line, when it parsed */
+	json_t *id;       /* in doc, once known to be an integer: for the reply */
+	const char *cmd;  /* in doc */
+	json_t *args;     /* an object: doc's, or own_args when the line had none */
+	json_t *own_args; /* the empty object for a line without args */
+	char error[JSON_ERROR_TEXT_LENGTH + 64]; /* why the line is no request */
+};
+/* 1: a request (id, cmd, args set); 0: a blank line, which is not
+ * answered; -1: rejected, error says why (and id is set when the line had
+ * one). ctl_line_free after every call. */
+int ctl_line_parse(const char *line, size_t len, struct ctl_line *l);
+void ctl_line_free(struct ctl_line *l);
 
 struct ctl_client *ctl_find(struct ctl_server *s, uint64_t id);
 void ctl_drop(struct ctl_server *s, struct ctl_client *c);

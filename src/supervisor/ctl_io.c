@@ -93,70 +93,27 @@ static void reject(struct ctl_server *s, struct ctl_client *c, const json_t *id,
 			request_hint));
 }
 
-static void handle_request(struct ctl_server *s, struct ctl_client *c, json_t *req)
+static void serve(struct ctl_server *s, struct ctl_client *c, const struct ctl_line *l)
 {
-	json_t *id = json_object_get(req, "id"), *cmd = json_object_get(req, "cmd");
-	json_t *args = json_object_get(req, "args");
-	json_t *own_args = NULL;
+	struct ctl_req req = {c->id, json_integer_value(l->id)};
 
-	if (!json_is_integer(id)) {
-		reject(s, c, NULL, "the request has no integer \"id\"");
-		return;
-	}
-	if (!json_is_string(cmd)) {
-		reject(s, c, id, "the request has no \"cmd\" string");
-		return;
-	}
-	if (!args || json_is_null(args))
-		args = own_args = json_object();
-	else if (!json_is_object(args)) {
-		reject(s, c, id, "\"args\" must be an object");
-		return;
-	}
 	c->owed++;
 	if (s->o.handler)
-		s->o.handler(s->o.ctx, s, (struct ctl_req){c->id, json_integer_value(id)},
-			     json_string_value(cmd), args);
+		s->o.handler(s->o.ctx, s, req, l->cmd, l->args);
 	else
-		ctl_reply_error(s, (struct ctl_req){c->id, json_integer_value(id)},
-				"no commands are served here", NULL);
-	json_decref(own_args);
-}
-
-static bool blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return false;
-	return true;
+		ctl_reply_error(s, req, "no commands are served here", NULL);
 }
 
 static void handle_line(struct ctl_server *s, struct ctl_client *c, const char *line, size_t len)
 {
-	json_error_t je;
-	json_t *req;
-	char why[JSON_ERROR_TEXT_LENGTH + 64];
+	struct ctl_line l;
+	int r = ctl_line_parse(line, len, &l);
 
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	if (blank(line, len))
-		return; /* blank lines are allowed between requests */
-	/* jansson bounds nesting (JSON_PARSER_MAX_DEPTH) and rejects bad
-	 * UTF-8, so a hostile line costs an error reply, not the stack. */
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-	if (!req) {
-		snprintf(why, sizeof(why), "malformed request at column %d: %s", je.column,
-			 je.text);
-		{
-			reject(s, c, NULL, why);
-			return;
-		}
-	}
-	if (!json_is_object(req))
-		reject(s, c, NULL, "a request is a JSON object");
-	else
-		handle_request(s, c, req);
-	json_decref(req);
+	if (r < 0)
+		reject(s, c, l.id, l.error);
+	else if (r > 0)
+		serve(s, c, &l);
+	ctl_line_free(&l);
 }
 
 /* Whole lines out of c->in; the unfinished rest stays. */

@@ -25,6 +25,14 @@ static int tag(struct loader *ld, const char *name, const char *manifest, lxr_er
 		return img_index_tag(ld->s, NULL, manifest, err);
 	if (img_ref_parse(name, &r, err) < 0)
 		return -1;
+	/* NAME@DIGEST promises content: a name with another image's digest
+	 * would resolve to that image, or to nothing */
+	if (r.digest && strcmp(r.digest, manifest)) {
+		lxr_fail(err, EBADMSG, "\"%s\" names digest %s, but the image it is given to is %s",
+			 name, r.digest, manifest);
+		img_ref_free(&r);
+		return -1;
+	}
 	canon = img_ref_string(&r);
 	img_ref_free(&r);
 	if (img_index_tag(ld->s, canon, manifest, err) < 0)
@@ -77,10 +85,12 @@ int load_docker(struct loader *ld, lxr_err *err)
 	size_t i;
 	int r = 0;
 
+	if (!j)
+		return lxr_fail(err, EBADMSG, "manifest.json: line %d: %s", je.line, je.text);
+	/* a document that parsed has no line to point at */
 	if (!json_is_array(j)) {
 		json_decref(j);
-		return lxr_fail(err, EBADMSG, "manifest.json: line %d: %s", je.line,
-				j ? "not an array" : je.text);
+		return lxr_fail(err, EBADMSG, "manifest.json: not an array");
 	}
 	json_array_foreach(j, i, item) if (r == 0) r = docker_one(ld, item, err);
 	json_decref(j);
@@ -136,10 +146,11 @@ int load_oci(struct loader *ld, lxr_err *err)
 	size_t i;
 	int r = 0;
 
+	if (!j)
+		return lxr_fail(err, EBADMSG, "index.json: line %d: %s", je.line, je.text);
 	if (!json_is_array(json_object_get(j, "manifests"))) {
 		json_decref(j);
-		return lxr_fail(err, EBADMSG, "index.json: line %d: %s", je.line,
-				j ? "no manifests array" : je.text);
+		return lxr_fail(err, EBADMSG, "index.json: no manifests array");
 	}
 	json_array_foreach(json_object_get(j, "manifests"), i, d)
 	{

@@ -2,6 +2,7 @@
  * dance the distribution spec describes (a 401 names a token realm; the
  * token comes from there, with basic credentials when lxr has some). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
@@ -13,10 +14,22 @@
 
 #define MAX_DOC (8u << 20)
 
-static bool is_local(const char *host)
+/* localhost, 127.0.0.0/8 or [::1], each with any port: whole hosts, not
+ * prefixes (localhost.example.com and 127.0.0.1.example.com are remote) */
+static bool is_local(const char *registry)
 {
-	return lxr_str_has_prefix(host, "localhost") || lxr_str_has_prefix(host, "127.") ||
-	       lxr_str_has_prefix(host, "[::1]");
+	char host[256];
+	size_t n = strcspn(registry, ":");
+	struct in_addr a;
+
+	if (lxr_str_has_prefix(registry, "[::1]"))
+		return registry[5] == '\0' || registry[5] == ':';
+	if (n >= sizeof(host))
+		return false;
+	memcpy(host, registry, n);
+	host[n] = '\0';
+	return !strcmp(host, "localhost") ||
+	       (inet_pton(AF_INET, host, &a) == 1 && ntohl(a.s_addr) >> 24 == 127);
 }
 
 char *reg_base_url(const char *registry)

@@ -60,6 +60,53 @@ static void registries_and_digests(void **state)
 	expect_ref("ghcr.io/org/app:v2", "ghcr.io", "org/app", "v2", NULL, "ghcr.io/org/app:v2");
 	expect_ref("nginx@" D, "docker.io", "library/nginx", NULL, D, "docker.io/library/nginx@" D);
 	expect_ref("quay.io/x/y:1.0@" D, "quay.io", "x/y", "1.0", D, "quay.io/x/y@" D);
+	expect_ref("[::1]:5000/app", "[::1]:5000", "app", "latest", NULL, "[::1]:5000/app:latest");
+	expect_ref("my-registry.Example.com:443/a", "my-registry.Example.com:443", "a", "latest",
+		   NULL, "my-registry.Example.com:443/a:latest");
+}
+
+/* The registry is the host of every URL lxr builds for the image: only
+ * docker's host[:port] grammar gets there (fuzz_image_ref found "a..b"
+ * and friends accepted as they were). */
+static void registry_must_be_a_host(void **state)
+{
+	const char *bad[] = {"a..b/c",       "evil.com#x/app", "evil.com?q=1/app", "host:/app",
+			     "host:80x/app", "-a.com/app",     "a-.com/app",       "[zz]/app",
+			     "[::1/app",     "a.com%2f/app",   "[]:5000/app",      NULL};
+	struct img_ref r;
+	lxr_err err;
+
+	for (size_t i = 0; bad[i]; i++) {
+		if (img_ref_parse(bad[i], &r, &err) == 0)
+			fail_msg("\"%s\" was accepted (registry \"%s\")", bad[i], r.registry);
+		assert_non_null(strstr(err.msg, "not a registry host[:port]"));
+	}
+}
+
+/* Plain HTTP is for a registry on this host, never for a host whose name
+ * merely starts like one (fuzz_image_ref found "127.library"). */
+static void plain_http_only_on_loopback(void **state)
+{
+	static const struct {
+		const char *registry, *url;
+	} cases[] = {
+	    {"localhost", "http://localhost"},
+	    {"localhost:5000", "http://localhost:5000"},
+	    {"127.0.0.1:5000", "http://127.0.0.1:5000"},
+	    {"127.8.9.10", "http://127.8.9.10"},
+	    {"[::1]:5000", "http://[::1]:5000"},
+	    {"localhost.example.com", "https://localhost.example.com"},
+	    {"localhostx:5000", "https://localhostx:5000"},
+	    {"127.library", "https://127.library"},
+	    {"127.0.0.1.example.com:80", "https://127.0.0.1.example.com:80"},
+	    {"128.0.0.1", "https://128.0.0.1"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *url = reg_base_url(cases[i].registry);
+		assert_string_equal(url, cases[i].url);
+		free(url);
+	}
 }
 
 static void bad_references(void **state)
@@ -214,6 +261,8 @@ int main(void)
 	    cmocka_unit_test(docker_defaults),
 	    cmocka_unit_test(registries_and_digests),
 	    cmocka_unit_test(bad_references),
+	    cmocka_unit_test(registry_must_be_a_host),
+	    cmocka_unit_test(plain_http_only_on_loopback),
 	    cmocka_unit_test(entrypoint_and_cmd),
 	    cmocka_unit_test(index_picks_host_platform),
 	    cmocka_unit_test(auth_challenge_parsing),

@@ -91,4 +91,10 @@ struct lxr_seccomp *plan_seccomp_resolve(const struct cfg_seccomp_profile *p, ui
 					 const char *kernel_release);
 /* This machine in docker's "arches" spelling ("amd64", "arm64", ...). */
 const char *plan_seccomp_native_arch(void);
+/* A service's (or `lxr run`'s) security_opt into its spec, once the
+ * bounding set is final: no_new_privileges when given, and the filter —
+ * docker's default, none (unconfined), or the profile decided for it. */
+void plan_security_apply(const struct cfg_security *sec, const char *kernel_release,
+			 struct lxr_spec *spec);
+
 #endif

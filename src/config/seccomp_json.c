@@ -594,10 +594,12 @@ int cfg_seccomp_profile_load(const char *path, struct cfg_seccomp_profile **out,
 	*out = NULL;
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
 		return lxr_fail(err, err->errnum, "seccomp profile %s", path),
-		       lxr_err_hint(err, err->errnum == ENOENT
-					     ? "give the path of a JSON profile (relative to the "
-					       "stack file's directory), or seccomp=unconfined"
-					     : "the profile must be a readable file under 1 MiB");
+		       lxr_err_hint(err,
+				    err->errnum == ENOENT
+					? "give the path of a JSON profile, or seccomp=unconfined "
+					  "(a relative path starts at the stack file's directory; "
+					  "for lxr run, at the current one)"
+					: "the profile must be a readable file under 1 MiB");
 	return cfg_seccomp_profile_parse(text, len, path, out, err);
 }
 

@@ -130,3 +130,14 @@ struct lxr_seccomp *plan_seccomp_resolve(const struct cfg_seccomp_profile *p, ui
 			copy_call(&p->rules[i].call, &s->syscalls[s->n_syscalls++]);
 	return s;
 }
+
+void plan_security_apply(const struct cfg_security *sec, const char *kernel_release,
+			 struct lxr_spec *spec)
+{
+	if (sec->no_new_privileges.set)
+		spec->no_new_privileges = sec->no_new_privileges.v;
+	spec->seccomp_default = sec->seccomp == CFG_SECCOMP_DEFAULT;
+	if (sec->seccomp == CFG_SECCOMP_PROFILE && sec->profile)
+		spec->seccomp =
+		    plan_seccomp_resolve(sec->profile, spec->caps.bounding, kernel_release);
+}

@@ -65,7 +65,12 @@ static int seccomp_opt(const char *v, const char *base_dir, struct cfg_security 
 	if (!*v)
 		return lxr_fail(err, 0, "seccomp= needs a profile"),
 		       lxr_err_hint(err, "seccomp=PATH to a JSON profile, or seccomp=unconfined");
-	path = v[0] == '/' || !base_dir ? lxr_xstrdup(v) : lxr_xasprintf("%s/%s", base_dir, v);
+	if (v[0] == '/' || !base_dir) {
+		path = lxr_xstrdup(v);
+	} else {
+		_cleanup_free_ char *joined = lxr_xasprintf("%s/%s", base_dir, v);
+		path = cfg_clean_path(joined);
+	}
 	if (cfg_seccomp_profile_load(path, &sec->profile, err) < 0)
 		return -1;
 	sec->seccomp = CFG_SECCOMP_PROFILE;

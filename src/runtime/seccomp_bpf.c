@@ -81,26 +81,38 @@ static int add_arches(scmp_filter_ctx ctx, char *const *arches, lxr_err *err)
 	return 0;
 }
 
+static struct scmp_arg_cmp cmp_of(const struct lxr_seccomp_arg *a)
+{
+	return SCMP_CMP(a->index, scmp_op(a->op), a->value, a->value_two);
+}
+
 static int add_rule(scmp_filter_ctx ctx, const struct lxr_seccomp_syscall *s, const char *name,
 		    lxr_err *err)
 {
-	struct scmp_arg_cmp cmp[6 * 4];
 	uint32_t action = scmp_action(s->action, s->errno_ret);
 	int nr = seccomp_syscall_resolve_name(name), r = 0;
-	size_t n = s->n_args < 24 ? s->n_args : 24;
 
 	if (nr == __NR_SCMP_ERROR)
 		return 0; /* unknown to this libseccomp on every arch: stays refused */
-	for (size_t i = 0; i < n; i++)
-		cmp[i] = SCMP_CMP(s->args[i].index, scmp_op(s->args[i].op), s->args[i].value,
-				  s->args[i].value_two);
-	/* runc's reading: comparisons of one argument index are
-	 * alternatives (one rule each); of different indexes, all must hold */
+	for (size_t i = 0; i < s->n_args; i++)
+		if (s->args[i].index > 5)
+			return lxr_fail(err, EINVAL, "seccomp rule for %s: argument index %u", name,
+					s->args[i].index),
+			       lxr_err_hint(err, "a syscall has six arguments, 0 to 5");
 	if (rt_seccomp_args_repeat(s)) {
-		for (size_t i = 0; i < n && r >= 0; i++)
-			r = seccomp_rule_add_array(ctx, action, nr, 1, &cmp[i]);
+		/* runc's reading: comparisons of one argument index are
+		 * alternatives, one rule each */
+		for (size_t i = 0; i < s->n_args && (r >= 0 || r == -EEXIST); i++) {
+			struct scmp_arg_cmp c = cmp_of(&s->args[i]);
+			r = seccomp_rule_add_array(ctx, action, nr, 1, &c);
+		}
 	} else {
-		r = seccomp_rule_add_array(ctx, action, nr, (unsigned)n, cmp);
+		/* distinct indexes, so at most six: all must hold */
+		struct scmp_arg_cmp c[6];
+
+		for (size_t i = 0; i < s->n_args; i++)
+			c[i] = cmp_of(&s->args[i]);
+		r = seccomp_rule_add_array(ctx, action, nr, (unsigned)s->n_args, c);
 	}
 	if (r == -EEXIST)
 		return 0; /* the same rule twice */

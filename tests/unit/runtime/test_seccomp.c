@@ -361,8 +361,8 @@ static void filter_denies_in_a_child(void **state)
 }
 
 /* A profile of the spec's own replaces the default: here allow-by-default
- * with keyctl refused by an errno of its choosing and personality refused
- * for one argument value. Without the default's allow-list, what it does
+ * with keyctl refused by an errno of its choosing, personality refused for
+ * one argument value and socket for either of two. Without the default's allow-list, what it does
  * not name runs (and an unknown number gets the kernel's own ENOSYS). */
 static void custom_profile_in_a_child(void **state)
 {
@@ -376,25 +376,34 @@ static void custom_profile_in_a_child(void **state)
 	    [P_PERSONA_QUERY] = 0,
 	    [P_PERSONA_EXEC] = 0,
 	    [P_PERSONA_NO_ASLR] = EXDEV,
-	    [P_VSOCK] = -1,
-	    [P_ALG] = -1,
+	    [P_VSOCK] = EADDRNOTAVAIL,
+	    [P_ALG] = EADDRNOTAVAIL,
 	    [P_INET] = 0,
 	    [P_KEYCTL_X32] = -1,
 	    [P_UNKNOWN_NR] = ENOSYS,
 	};
 	struct lxr_seccomp_arg no_aslr = {
 	    .index = 0, .op = LXR_SECCOMP_EQ, .value = ADDR_NO_RANDOMIZE};
+	/* one index twice: either value matches (runc's reading) */
+	struct lxr_seccomp_arg alg_or_vsock[2] = {{.index = 0, .op = LXR_SECCOMP_EQ, .value = 38},
+						  {.index = 0, .op = LXR_SECCOMP_EQ, .value = 40}};
 	char *keyctl[] = {"keyctl", NULL}, *persona[] = {"personality", NULL};
-	struct lxr_seccomp_syscall calls[2] = {
+	char *sock[] = {"socket", NULL};
+	struct lxr_seccomp_syscall calls[3] = {
 	    {.names = keyctl, .action = LXR_SECCOMP_ERRNO, .errno_ret = EACCES},
 	    {.names = persona,
 	     .action = LXR_SECCOMP_ERRNO,
 	     .errno_ret = EXDEV,
 	     .args = &no_aslr,
 	     .n_args = 1},
+	    {.names = sock,
+	     .action = LXR_SECCOMP_ERRNO,
+	     .errno_ret = EADDRNOTAVAIL,
+	     .args = alg_or_vsock,
+	     .n_args = 2},
 	};
 	struct lxr_seccomp profile = {
-	    .default_action = LXR_SECCOMP_ALLOW, .syscalls = calls, .n_syscalls = 2};
+	    .default_action = LXR_SECCOMP_ALLOW, .syscalls = calls, .n_syscalls = 3};
 	struct lxr_spec spec = {.seccomp = &profile, .seccomp_default = true};
 	int got[P_COUNT];
 

@@ -31,6 +31,16 @@ mkdir:/made: ok"
 expect_out "$want" "docker's default profile"
 pass "the default profile refuses what docker's does (EPERM), clone3 and unknown calls get ENOSYS"
 
+# The i386 syscall table (int 0x80 on x86-64, where the kernel has the
+# 32-bit ABI) is filtered too, with its own numbers.
+if [ "$("$probe" i386-getpid 2>/dev/null)" = "i386-getpid: ok" ]; then
+	run run --rm --name "$(cname i386)" "${P[@]}" "$ROOTFS" /probe i386-getpid i386-keyctl i386-unknown
+	expect_out "i386-getpid: ok
+i386-keyctl: EPERM
+i386-unknown: ENOSYS" "the i386 ABI"
+	pass "the i386 syscall table is filtered as the native one"
+fi
+
 # SYS_ADMIN lifts the namespace rules, as in docker
 run run --rm --name "$(cname admin)" --cap-add SYS_ADMIN "${P[@]}" "$ROOTFS" /probe keyctl clone3
 expect_out "keyctl: EPERM

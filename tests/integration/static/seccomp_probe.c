@@ -3,8 +3,9 @@
  * (tests/CMakeLists.txt), so it runs in any root filesystem; it uses raw
  * syscalls, so no libc wrapper hides or retries a call.
  *
- *   seccomp_probe keyctl io_uring vsock alg no-aslr persona-query clone3
- *                 userns-clone unknown getpid mkdir:PATH */
+ *   seccomp_probe keyctl io_uring vsock alg inet no-aslr persona-query
+ *                 clone3 userns-clone unknown getpid mkdir:PATH
+ *                 i386-getpid i386-keyctl i386-unknown (x86-64: int 0x80) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,22 @@ static long reap(long pid)
 		waitpid((pid_t)pid, NULL, 0);
 	return pid;
 }
+
+#ifdef __x86_64__
+/* A call through the 32-bit x86 entry (int 0x80), with i386's numbers:
+ * the filter must cover that syscall table too. */
+static long sys32(long nr, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+#endif
 
 static long probe(const char *what)
 {
@@ -57,6 +74,14 @@ static long probe(const char *what)
 		return syscall(1000); /* no kernel has it yet */
 	if (!strcmp(what, "getpid"))
 		return syscall(SYS_getpid);
+#ifdef __x86_64__
+	if (!strcmp(what, "i386-getpid"))
+		return sys32(20, 0, 0, 0);
+	if (!strcmp(what, "i386-keyctl"))
+		return sys32(288, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0);
+	if (!strcmp(what, "i386-unknown"))
+		return sys32(1000, 0, 0, 0);
+#endif
 	if (!strncmp(what, "mkdir:", 6))
 		return syscall(SYS_mkdirat, AT_FDCWD, what + 6, 0755);
 	errno = EINVAL;

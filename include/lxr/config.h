@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lxr/spec.h"
 #include "lxr/util.h"
 
 /* ---- positions and diagnostics ------------------------------------------ */
@@ -183,6 +184,76 @@ struct cfg_logging {
 	struct cfg_kvs options;
 };
 
+/* ---- seccomp profiles (seccomp_json.c) ------------------------------------
+ * docker's JSON profile format, read and checked in full when the stack
+ * file (or `lxr run --security-opt`) names it. Its rules can depend on the
+ * container (capabilities) and the host (architecture, kernel), as docker's
+ * do; the plan layer decides those conditions for one container and hands
+ * the runtime a plain OCI profile (struct lxr_seccomp). */
+struct cfg_seccomp_cond {
+	uint64_t caps;          /* capability bits: includes needs all, excludes any */
+	char **arches;          /* docker's architecture names ("amd64", "arm64", ...) */
+	unsigned min_kernel[2]; /* major, minor; 0.0: not set */
+};
+struct cfg_seccomp_rule {
+	struct lxr_seccomp_syscall call;
+	struct cfg_seccomp_cond includes, excludes;
+};
+struct cfg_seccomp_arch_map {
+	char *arch; /* "SCMP_ARCH_X86_64" */
+	char **sub; /* the other ABIs that machine runs */
+};
+struct cfg_seccomp_profile {
+	char *path; /* the file it was read from */
+	enum lxr_seccomp_action default_action;
+	unsigned default_errno_ret;
+	char **architectures; /* or arch_map: not both */
+	struct cfg_seccomp_arch_map *arch_map;
+	size_t n_arch_map;
+	struct cfg_seccomp_rule *rules;
+	size_t n_rules;
+};
+/* Read and check the profile at path. Errors name the file, the element
+ * ("syscalls[3].action") and what to write instead. */
+int cfg_seccomp_profile_load(const char *path, struct cfg_seccomp_profile **out, lxr_err *err);
+/* The same on text in memory; name stands for the file in messages. */
+int cfg_seccomp_profile_parse(const char *text, size_t len, const char *name,
+			      struct cfg_seccomp_profile **out, lxr_err *err);
+void cfg_seccomp_profile_free(struct cfg_seccomp_profile *p);
+/* "CAP_SYS_ADMIN", "SYS_ADMIN" or "sys_admin" -> its number; -1 unknown. */
+int cfg_cap_number(const char *name);
+
+/* ---- security_opt (security_opt.c) ---------------------------------------
+ * Compose's security_opt and docker's --security-opt, one entry at a time:
+ * seccomp=PATH|unconfined, no-new-privileges[:true|false|=...], and
+ * label=/apparmor= as far as lxr can keep their promise (it applies no
+ * AppArmor or SELinux profile). */
+enum cfg_seccomp_mode {
+	CFG_SECCOMP_DEFAULT, /* docker's default profile */
+	CFG_SECCOMP_UNCONFINED,
+	CFG_SECCOMP_PROFILE, /* a JSON profile */
+};
+struct cfg_security {
+	enum cfg_seccomp_mode seccomp;
+	struct cfg_seccomp_profile *profile; /* CFG_SECCOMP_PROFILE */
+	struct cfg_bool no_new_privileges;   /* not set: lxr's default (on) */
+	struct cfg_strs opts;                /* as given (a profile path made absolute) */
+};
+/* Which Linux security modules the host runs (they decide what label= and
+ * apparmor= can mean). */
+struct cfg_host_lsm {
+	bool apparmor, selinux;
+};
+/* Read it from /sys/kernel/security/lsm, /sys/module/apparmor and
+ * /sys/fs/selinux. */
+struct cfg_host_lsm cfg_host_lsm_probe(void);
+/* Apply one option to sec; a seccomp profile is read now (a relative path
+ * from base_dir). An option that is accepted but does nothing on this host
+ * sets *warning (malloc'd) to say so. Returns 0, or -1 with err. */
+int cfg_security_opt_apply(const char *opt, const char *base_dir, struct cfg_host_lsm lsm,
+			   struct cfg_security *sec, char **warning, lxr_err *err);
+void cfg_security_free(struct cfg_security *sec);
+
 /* x-lxr on a service: lxr's own settings (Compose tools ignore x- keys). */
 struct cfg_svc_x_lxr {
 	struct cfg_bool restart_on_unhealthy; /* restart when its check fails */
@@ -228,6 +299,7 @@ struct cfg_service {
 	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
+	struct cfg_security security; /* security_opt */
 };
 
 struct cfg_ipam_pool {

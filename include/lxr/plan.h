@@ -81,4 +81,20 @@ char *plan_volume_dir(const char *project, const char *name, const char *instanc
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
 			 unsigned long flags, const char *data);
 
+/* ---- seccomp (seccomp_resolve.c) ------------------------------------------
+ * A docker-format profile decided for one container, as docker does: the
+ * rules whose includes hold and excludes do not for its bounding set, this
+ * machine and the running kernel (kernel_release as uname(2) says it,
+ * "6.1.0-18-amd64"), and the archMap entry for this machine. The result is
+ * OCI's linux.seccomp (malloc'd; rt_spec_free frees it with the spec). */
+struct lxr_seccomp *plan_seccomp_resolve(const struct cfg_seccomp_profile *p, uint64_t bounding,
+					 const char *kernel_release);
+/* This machine in docker's "arches" spelling ("amd64", "arm64", ...). */
+const char *plan_seccomp_native_arch(void);
+/* A service's (or `lxr run`'s) security_opt into its spec, once the
+ * bounding set is final: no_new_privileges when given, and the filter —
+ * docker's default, none (unconfined), or the profile decided for it. */
+void plan_security_apply(const struct cfg_security *sec, const char *kernel_release,
+			 struct lxr_spec *spec);
+
 #endif

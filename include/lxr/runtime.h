@@ -19,6 +19,11 @@
  * capability set, no_new_privs, init on, the usual masked/read-only paths. */
 void rt_spec_init_defaults(struct lxr_spec *spec);
 void rt_spec_free(struct lxr_spec *spec);
+/* A seccomp profile (spec->seccomp) freed, or written as one line of text
+ * (malloc'd): what tells two profiles apart (the supervisor's reconcile)
+ * and how one is kept in a container's state file. */
+void rt_seccomp_free(struct lxr_seccomp *p);
+char *rt_seccomp_text(const struct lxr_seccomp *p);
 
 /* ---- capabilities --------------------------------------------------------- */
 uint64_t rt_caps_docker_default(void);

@@ -59,6 +59,51 @@ struct lxr_namespace {
 	char *join_path;/* or: setns() to this /proc/PID/ns/... path */
 };
 
+/* OCI "linux.seccomp": a syscall filter as data. Names are the kernel's
+ * syscall names; architectures are OCI's "SCMP_ARCH_X86_64" spellings (the
+ * native one is always in). A profile in docker's JSON format becomes this
+ * once its includes/excludes are decided for the container (plan layer), so
+ * the runtime only compiles what it is given. */
+enum lxr_seccomp_action {
+	LXR_SECCOMP_KILL_THREAD, /* SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD */
+	LXR_SECCOMP_KILL_PROCESS,
+	LXR_SECCOMP_TRAP,
+	LXR_SECCOMP_ERRNO, /* fail with errno_ret */
+	LXR_SECCOMP_TRACE, /* a ptrace tracer decides; errno_ret without one */
+	LXR_SECCOMP_ALLOW,
+	LXR_SECCOMP_LOG, /* allowed, and logged by the kernel */
+};
+enum lxr_seccomp_op {
+	LXR_SECCOMP_NE,
+	LXR_SECCOMP_LT,
+	LXR_SECCOMP_LE,
+	LXR_SECCOMP_EQ,
+	LXR_SECCOMP_GE,
+	LXR_SECCOMP_GT,
+	LXR_SECCOMP_MASKED_EQ, /* (arg & value) == value_two */
+};
+struct lxr_seccomp_arg {
+	unsigned index; /* 0..5 */
+	uint64_t value, value_two;
+	enum lxr_seccomp_op op;
+};
+/* One rule: every name, when every arg matches (args with the same index
+ * are alternatives instead, as runc reads them). */
+struct lxr_seccomp_syscall {
+	char **names;
+	enum lxr_seccomp_action action;
+	unsigned errno_ret; /* ERRNO and TRACE: OCI's errnoRet, EPERM when it is not given */
+	struct lxr_seccomp_arg *args;
+	size_t n_args;
+};
+struct lxr_seccomp {
+	enum lxr_seccomp_action default_action;
+	unsigned default_errno_ret; /* defaultErrnoRet, EPERM when not given */
+	char **architectures;       /* NULL: the native one only */
+	struct lxr_seccomp_syscall *syscalls;
+	size_t n_syscalls;
+};
+
 struct lxr_spec {
 	char *id;	  /* container name, unique per run dir */
 	char *cgroup_group; /* cgroup below lxr/: lxr/<cgroup_group>/<id> */
@@ -106,7 +151,11 @@ struct lxr_spec {
 	char **masked_paths;
 	char **readonly_paths;
 	char **sysctls; /* "net.ipv4.ip_forward=1" */
-	bool seccomp_default; /* lxr's default syscall deny-list */
+	/* the syscall filter: docker's default profile for this spec's
+	 * bounding set (the runtime's own table), or the profile in seccomp
+	 * (which wins when both are set); neither: no filter (unconfined) */
+	bool seccomp_default;
+	struct lxr_seccomp *seccomp;
 };
 
 #endif

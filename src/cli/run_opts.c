@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "cli/run_image.h"
 #include "cli/run_net.h"
@@ -46,11 +47,13 @@ static const char usage_text[] =
 	"      --read-only      mount the container's root read-only\n"
 	"      --cap-add CAP    add a capability (or ALL)\n"
 	"      --cap-drop CAP   drop a capability (or ALL)\n"
+	"      --security-opt OPT  seccomp=PROFILE.json (docker's format) or\n"
+	"                       seccomp=unconfined; no-new-privileges[:true|false]\n"
 	"      --init           run lxr's init as PID 1 (the default)\n"
 	"      --no-init        run COMMAND itself as PID 1\n";
 
 enum { OPT_RM = 256, OPT_NAME, OPT_CPUS, OPT_PIDS, OPT_NET, OPT_TMPFS, OPT_RO, OPT_CAPADD,
-       OPT_CAPDROP, OPT_INIT, OPT_NOINIT, OPT_HELP, OPT_ENTRYPOINT };
+       OPT_CAPDROP, OPT_INIT, OPT_NOINIT, OPT_HELP, OPT_ENTRYPOINT, OPT_SECURITY };
 
 static const struct option longopts[] = {
 	{"rm", no_argument, NULL, OPT_RM},	       {"detach", no_argument, NULL, 'd'},
@@ -65,6 +68,7 @@ static const struct option longopts[] = {
 	{"cap-drop", required_argument, NULL, OPT_CAPDROP}, {"init", no_argument, NULL, OPT_INIT},
 	{"no-init", no_argument, NULL, OPT_NOINIT},    {"publish", required_argument, NULL, 'p'},
 	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT}, {"help", no_argument, NULL, OPT_HELP},
+	{"security-opt", required_argument, NULL, OPT_SECURITY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -220,6 +224,26 @@ static int parse_long(const char *opt, const char *arg, long min, long *out, lxr
 	return 0;
 }
 
+/* Read here, like every option, before anything is created: a seccomp
+ * profile (a relative path from the current directory, as docker's CLI
+ * reads it) is checked in full now. */
+static int parse_security_opt(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	static struct cfg_host_lsm lsm;
+	static bool probed;
+	_cleanup_free_ char *warning = NULL;
+
+	if (!probed) {
+		lsm = cfg_host_lsm_probe();
+		probed = true;
+	}
+	if (cfg_security_opt_apply(arg, NULL, lsm, &o->security, &warning, err) < 0)
+		return lxr_err_wrap(err, "--security-opt %s", arg);
+	if (warning)
+		lxr_warn("--security-opt %s", warning);
+	return 0;
+}
+
 static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add,
 		     char ***cap_drop, lxr_err *err)
 {
@@ -290,6 +314,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case OPT_CAPDROP: lxr_strv_push(cap_drop, lxr_xstrdup(arg)); return 0;
 	case OPT_INIT: o->spec.init = true; return 0;
 	case OPT_NOINIT: o->spec.init = false; return 0;
+	case OPT_SECURITY: return parse_security_opt(o, arg, err);
 	case OPT_ENTRYPOINT:
 		free(o->entrypoint);
 		o->entrypoint = lxr_xstrdup(optarg);
@@ -383,6 +408,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 {
 	_cleanup_strv_ char **cap_add = NULL;
 	_cleanup_strv_ char **cap_drop = NULL;
+	struct utsname uts;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -409,6 +435,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		lxr_warn("-d with -it: the container gets a terminal nobody reads");
 	if (rt_caps_adjust(&o->spec.caps, cap_add, cap_drop, err) < 0)
 		return -1;
+	/* after the capabilities: a profile's rules may depend on them */
+	plan_security_apply(&o->security, uname(&uts) == 0 ? uts.release : NULL, &o->spec);
 	o->rootfs = lxr_xstrdup(argv[optind]);
 	return finish_spec(o, argv + optind + 1, err);
 }
@@ -421,5 +449,6 @@ void run_opts_free(struct run_opts *o)
 	free(o->network);
 	free(o->entrypoint);
 	lxr_strv_free(o->publish);
+	cfg_security_free(&o->security);
 	rt_spec_free(&o->spec);
 }

@@ -2,6 +2,7 @@
 #ifndef LXR_CLI_RUN_OPTS_H
 #define LXR_CLI_RUN_OPTS_H
 
+#include "lxr/config.h"
 #include "lxr/runtime.h"
 
 struct run_opts {
@@ -13,6 +14,7 @@ struct run_opts {
 	char *network;	/* --network as given (NULL: bridge); see run_net.h */
 	char **publish; /* -p values, checked */
 	char *entrypoint; /* --entrypoint as given ("" resets the image's); NULL: not given */
+	struct cfg_security security; /* --security-opt, read with the stack loader's rules */
 	struct lxr_spec spec;
 };
 

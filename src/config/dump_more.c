@@ -83,6 +83,8 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "cap_add", &s->cap_add);
 	if (s->cap_drop.n)
 		cfg_out_strs(o, "cap_drop", &s->cap_drop);
+	if (s->security.opts.n)
+		cfg_out_strs(o, "security_opt", &s->security.opts);
 	if (o->all || s->privileged.set)
 		flag(o, "privileged", s->privileged.v);
 	flag(o, "read_only", s->read_only.v);

@@ -55,6 +55,9 @@ struct cfg_ctx {
 	bool accept_unsupported;
 	const char *where; /* `service "web"`: prefix of each message, or NULL */
 	struct cfg_tree *tree;
+	/* the host's security modules, read once when security_opt needs them */
+	struct cfg_host_lsm lsm;
+	bool lsm_probed;
 };
 const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file);
 void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const char *hint,

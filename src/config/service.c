@@ -368,6 +368,37 @@ static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_map(c, n, &spec, &((struct cfg_service *)obj)->logging);
 }
 
+/* Each entry is applied in order (a later seccomp= replaces an earlier
+ * one, as with docker); a profile is read and checked here, so a bad one
+ * stops the load before anything is created. */
+static int read_security_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_security *sec = &((struct cfg_service *)obj)->security;
+	struct cfg_strs v = {0};
+	int r = cfg_read_strs(c, n, "security_opt", false, &v);
+
+	if (r == 0 && v.n && !c->lsm_probed) {
+		c->lsm = cfg_host_lsm_probe();
+		c->lsm_probed = true;
+	}
+	for (size_t i = 0; r == 0 && i < v.n; i++) {
+		_cleanup_free_ char *warning = NULL;
+		char msg[LXR_ERR_MSG_MAX + 128];
+		lxr_err err;
+
+		if (cfg_security_opt_apply(v.v[i].v, c->dir, c->lsm, sec, &warning, &err) < 0) {
+			cfg_diag_add(c, v.v[i].pos, false, err.hint[0] ? err.hint : NULL,
+				     "security_opt: %s", lxr_err_str(&err, msg, sizeof(msg)));
+			continue;
+		}
+		sec->opts.v[sec->opts.n - 1].pos = v.v[i].pos;
+		if (warning)
+			cfg_diag_add(c, v.v[i].pos, true, NULL, "security_opt: %s", warning);
+	}
+	cfg_strs_free(&v);
+	return r;
+}
+
 #define K(name, fn)                                                                                \
 	{                                                                                          \
 #name, "service." #name, fn                                                        \
@@ -406,6 +437,7 @@ static const struct cfg_key service_keys[] = {
     K(labels, read_labels),
     K(profiles, read_profiles),
     K(logging, read_logging),
+    K(security_opt, read_security_opt),
     {"x-lxr", "service.x-lxr", cfg_svc_read_x_lxr},
 };
 #undef K
@@ -460,7 +492,6 @@ static const char *const service_compose_only[] = {
     "runtime",
     "scale",
     "secrets",
-    "security_opt",
     "shm_size",
     "stdin_open",
     "storage_opt",

@@ -8,6 +8,7 @@
 
 #define VOLUME_HINT "e.g. ./data:/data, /srv/x:/x:ro, or a long form with type/source/target"
 
+/* Indexed by capability number (linux/capability.h). */
 static const char *const caps[] = {
     "CHOWN",
     "DAC_OVERRIDE",
@@ -51,6 +52,17 @@ static const char *const caps[] = {
     "BPF",
     "CHECKPOINT_RESTORE",
 };
+
+/* The table above is in the kernel's order: a name's index is its number. */
+int cfg_cap_number(const char *name)
+{
+	if (!strncasecmp(name, "CAP_", 4))
+		name += 4;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (!strcasecmp(name, caps[i]))
+			return (int)i;
+	return -1;
+}
 
 int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out, const char *what)
 {

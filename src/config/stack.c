@@ -341,6 +341,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_strs_free(&s->profiles);
 	free(s->logging.driver.v);
 	cfg_kvs_free(&s->logging.options);
+	cfg_security_free(&s->security);
 }
 
 void cfg_stack_free(struct cfg_stack *st)

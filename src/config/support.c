@@ -49,6 +49,7 @@ static const struct {
     {"service.x-lxr", true},
     {"service.ulimits", true},
     {"service.sysctls", true},
+    {"service.security_opt", true}, /* seccomp profiles, no-new-privileges */
     /* service: resources (runtime cgroups) */
     {"service.mem_limit", true},
     {"service.cpus", true},

@@ -241,7 +241,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	bool into_cg = false;
 	pid_t pid;
 
-	if (spec->seccomp_default && rt_seccomp_prepare(spec->caps.bounding, err) < 0)
+	if (rt_seccomp_prepare(spec, err) < 0)
 		return -1;
 	if (spec->init && rt_init_prepare(err) < 0)
 		return -1;

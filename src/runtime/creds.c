@@ -170,8 +170,9 @@ static int raise_ambient(uint64_t ambient, lxr_err *err)
 
 static int load_seccomp(const struct lxr_spec *spec, lxr_err *err)
 {
-	if (rt_seccomp_load(spec->caps.bounding, err) < 0)
-		return lxr_err_wrap(err, "default seccomp filter");
+	if (rt_seccomp_load(spec, err) < 0)
+		return lxr_err_wrap(err, "%s",
+				    spec->seccomp ? "seccomp profile" : "default seccomp filter");
 	return 0;
 }
 
@@ -184,7 +185,8 @@ static int load_seccomp(const struct lxr_spec *spec, lxr_err *err)
  * lowered (the calls after it are all ones it allows). */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
 {
-	bool seccomp_early = spec->seccomp_default && !spec->no_new_privileges;
+	bool filter = spec->seccomp || spec->seccomp_default;
+	bool seccomp_early = filter && !spec->no_new_privileges;
 
 	if (apply_rlimits(spec, err) < 0 || drop_bounding(spec->caps.bounding, err) < 0)
 		return -1;
@@ -195,7 +197,7 @@ int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
 		return -1;
 	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
 		return lxr_fail(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-	if (spec->seccomp_default && !seccomp_early && load_seccomp(spec, err) < 0)
+	if (filter && !seccomp_early && load_seccomp(spec, err) < 0)
 		return -1;
 	return 0;
 }

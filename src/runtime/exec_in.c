@@ -144,7 +144,7 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 	int sp[2], st, r;
 
 	io->pty_master = -1;
-	if (proc->seccomp_default && rt_seccomp_prepare(proc->caps.bounding, err) < 0)
+	if (rt_seccomp_prepare(proc, err) < 0)
 		return -1;
 	if (group && rt_cgroup_open(group, name, &cg, err) < 0)
 		return lxr_err_wrap(err, "exec in %s", name);

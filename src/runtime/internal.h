@@ -14,26 +14,37 @@
  * the process can exec and nothing more. */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err);
 
-/* Load lxr's default seccomp filter (docker-like deny list, EPERM). Needs
+/* ---- seccomp (seccomp.c, seccomp_default.c, seccomp_bpf.c, seccomp_data.c)
+ * The filter a spec asks for: its own profile (spec->seccomp), else docker's
+ * default profile for its bounding set (spec->seccomp_default), else none.
+ * rt_seccomp_prepare compiles it (or fetches the default's from the run
+ * dir's cache) ahead of a clone, so the container only loads it;
+ * rt_seccomp_load prepares on its own when that was not done. Loading needs
  * no_new_privs or CAP_SYS_ADMIN, so it is the last step before exec. */
+int rt_seccomp_prepare(const struct lxr_spec *spec, lxr_err *err);
+int rt_seccomp_load(const struct lxr_spec *spec, lxr_err *err);
+/* Load docker's default filter for docker's default capability set. */
 int rt_seccomp_load_default(lxr_err *err);
-/* Compile (or fetch from the run dir's cache) the filter for caps ahead of a
- * clone, so the container only loads it. rt_seccomp_load prepares on its own
- * when this was not called. */
-int rt_seccomp_prepare(uint64_t caps, lxr_err *err);
 
-/* The same filter for a container whose bounding set is caps: like
- * docker's profile, a rule guarded by a capability (mount by SYS_ADMIN,
- * settimeofday by SYS_TIME, ...) is left out when caps has it. */
-int rt_seccomp_load(uint64_t caps, lxr_err *err);
-/* The plan without loading it: would the filter for caps deny syscall (in
- * full or for some arguments)? */
-bool rt_seccomp_denies(const char *syscall, uint64_t caps);
-/* personality(2) rules as data: deny when (arg & mask) == value. */
-struct rt_masked_cmp {
-	uint64_t mask, value;
-};
-size_t rt_seccomp_persona_denials(struct rt_masked_cmp *out, size_t max);
+/* docker's default profile decided for a bounding set (and this machine
+ * and kernel): ERRNO(EPERM) but for an allow-list, with the calls docker
+ * gates on a capability allowed only with it. Free with rt_seccomp_free. */
+struct lxr_seccomp *rt_seccomp_default(uint64_t caps);
+/* The BPF program for p (malloc'd): libseccomp's, behind a stub that
+ * answers ENOSYS for syscalls newer than libseccomp knows. */
+struct sock_filter;
+int rt_seccomp_compile(const struct lxr_seccomp *p, struct sock_filter **prog, size_t *len,
+		       lxr_err *err);
+/* What p does with the call name(args): the action of the first rule that
+ * matches (errno_ret set for ERRNO/TRACE), else the default. The plan as
+ * data, for tests; the compiled filter decides the same way. */
+enum lxr_seccomp_action rt_seccomp_decide(const struct lxr_seccomp *p, const char *name,
+					  const uint64_t args[6], unsigned *errno_ret);
+/* A rule whose comparisons repeat an argument index: they are
+ * alternatives, not all required (runc's reading). */
+bool rt_seccomp_args_repeat(const struct lxr_seccomp_syscall *s);
+/* The profile back from rt_seccomp_text's line. */
+int rt_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *err);
 
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */

@@ -63,5 +63,6 @@ void rt_spec_free(struct lxr_spec *spec)
 	lxr_strv_free(spec->masked_paths);
 	lxr_strv_free(spec->readonly_paths);
 	lxr_strv_free(spec->sysctls);
+	rt_seccomp_free(spec->seccomp);
 	memset(spec, 0, sizeof(*spec));
 }

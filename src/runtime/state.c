@@ -36,10 +36,23 @@ int rt_proc_starttime(pid_t pid, unsigned long long *out)
 	return r;
 }
 
+/* seccomp=: 0 none, 1 docker's default (for cap_bnd), 2 the profile on
+ * the seccomp_profile= line, in rt_seccomp_text's form. */
+static char *seccomp_fields(const struct lxr_spec *spec)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (!spec->seccomp)
+		return lxr_xasprintf("seccomp=%d\n", spec->seccomp_default);
+	text = rt_seccomp_text(spec->seccomp);
+	return lxr_xasprintf("seccomp=2\nseccomp_profile=%s\n", text);
+}
+
 /* The process settings `lxr exec` inherits (docker exec: the container's
- * environment, user, capabilities and working directory). */
+ * environment, user, capabilities, working directory and syscall filter). */
 static char *process_fields(const struct lxr_spec *spec)
 {
+	_cleanup_free_ char *sc = seccomp_fields(spec);
 	char *groups = lxr_xstrdup("");
 
 	for (size_t i = 0; i < spec->n_additional_gids; i++) {
@@ -48,16 +61,13 @@ static char *process_fields(const struct lxr_spec *spec)
 		free(groups);
 		groups = n;
 	}
-	char *t = lxr_xasprintf("uid=%u\ngid=%u\ngroups=%s\ncwd=%s\ncap_bnd=%llx\ncap_eff=%llx\n"
-				"cap_prm=%llx\ncap_inh=%llx\ncap_amb=%llx\nno_new_privs=%d\n"
-				"seccomp=%d\n",
-				(unsigned)spec->uid, (unsigned)spec->gid, groups,
-				spec->cwd ? spec->cwd : "/", (unsigned long long)spec->caps.bounding,
-				(unsigned long long)spec->caps.effective,
-				(unsigned long long)spec->caps.permitted,
-				(unsigned long long)spec->caps.inheritable,
-				(unsigned long long)spec->caps.ambient, spec->no_new_privileges,
-				spec->seccomp_default);
+	char *t = lxr_xasprintf(
+	    "uid=%u\ngid=%u\ngroups=%s\ncwd=%s\ncap_bnd=%llx\ncap_eff=%llx\n"
+	    "cap_prm=%llx\ncap_inh=%llx\ncap_amb=%llx\nno_new_privs=%d\n%s",
+	    (unsigned)spec->uid, (unsigned)spec->gid, groups, spec->cwd ? spec->cwd : "/",
+	    (unsigned long long)spec->caps.bounding, (unsigned long long)spec->caps.effective,
+	    (unsigned long long)spec->caps.permitted, (unsigned long long)spec->caps.inheritable,
+	    (unsigned long long)spec->caps.ambient, spec->no_new_privileges, sc);
 	free(groups);
 	return t;
 }
@@ -107,7 +117,22 @@ static uint64_t hexfield(char *text, const char *key)
 	return v ? strtoull(v, NULL, 16) : 0;
 }
 
-static void read_process(char *text, size_t len, struct lxr_container_ref *ref)
+static int read_seccomp(char *text, struct lxr_spec *p, lxr_err *err)
+{
+	_cleanup_free_ char *sc = field(text, "seccomp");
+	_cleanup_free_ char *profile = NULL;
+
+	p->seccomp_default = sc && !strcmp(sc, "1");
+	if (!sc || strcmp(sc, "2"))
+		return 0;
+	profile = field(text, "seccomp_profile");
+	/* without its profile, exec must not run a process unfiltered */
+	if (!profile)
+		return lxr_fail(err, EINVAL, "seccomp profile missing from the state file");
+	return rt_seccomp_from_text(profile, &p->seccomp, err);
+}
+
+static int read_process(char *text, size_t len, struct lxr_container_ref *ref, lxr_err *err)
 {
 	struct lxr_spec *p = &ref->process;
 	char *blank = strstr(text, "\n\n");
@@ -121,7 +146,7 @@ static void read_process(char *text, size_t len, struct lxr_container_ref *ref)
 	}
 	_cleanup_free_ char *uid = field(text, "uid"), *gid = field(text, "gid");
 	_cleanup_free_ char *groups = field(text, "groups");
-	_cleanup_free_ char *nnp = field(text, "no_new_privs"), *sc = field(text, "seccomp");
+	_cleanup_free_ char *nnp = field(text, "no_new_privs");
 
 	p->uid = uid ? (uid_t)strtoul(uid, NULL, 10) : 0;
 	p->gid = gid ? (gid_t)strtoul(gid, NULL, 10) : 0;
@@ -137,7 +162,7 @@ static void read_process(char *text, size_t len, struct lxr_container_ref *ref)
 	p->caps.inheritable = hexfield(text, "cap_inh");
 	p->caps.ambient = hexfield(text, "cap_amb");
 	p->no_new_privileges = nnp && atoi(nnp);
-	p->seccomp_default = sc && atoi(sc);
+	return read_seccomp(text, p, err);
 }
 
 int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
@@ -155,7 +180,11 @@ int rt_container_find(const char *state_root, const char *id, struct lxr_contain
 			return lxr_fail(err, ESRCH, "no container \"%s\" is running", id);
 		return -1;
 	}
-	read_process(text, len, ref); /* also ends text at the header */
+	/* also ends text at the header */
+	if (read_process(text, len, ref, err) < 0) {
+		rt_container_ref_free(ref);
+		return lxr_err_wrap(err, "container \"%s\"", id);
+	}
 	pid = field(text, "pid");
 	st = field(text, "starttime");
 	ref->id = lxr_xstrdup(id);

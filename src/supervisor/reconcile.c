@@ -44,6 +44,12 @@ static char *fingerprint(const struct sup_instance *in)
 	fprintf(f, "%s|%s|%u|%u|%d|%d|%d|%d\n", p->cwd ? p->cwd : "", p->hostname ? p->hostname : "",
 		(unsigned)p->uid, (unsigned)p->gid, p->readonly_root, p->init, p->stop_signal,
 		p->no_new_privileges);
+	if (p->seccomp) {
+		_cleanup_free_ char *sc = rt_seccomp_text(p->seccomp);
+		fprintf(f, "seccomp:%s\n", sc);
+	} else {
+		fprintf(f, "seccomp:%d\n", p->seccomp_default);
+	}
 	fprintf(f, "%llx %llx %llx %llx %llx\n", (unsigned long long)p->caps.bounding,
 		(unsigned long long)p->caps.effective, (unsigned long long)p->caps.permitted,
 		(unsigned long long)p->caps.inheritable, (unsigned long long)p->caps.ambient);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "supervisor/sup.h"
 
@@ -138,7 +139,9 @@ static void image_defaults(const struct sup_service *sv, struct plan_image *pi)
 }
 
 /* Everything that needs the system: capability names (the running kernel's
- * list), the user in the image's own /etc/passwd, and HOME from it. */
+ * list), the user in the image's own /etc/passwd, and HOME from it; and
+ * security_opt, whose seccomp profile is decided for the final bounding set
+ * and the running kernel. */
 static int resolve_spec(const struct cfg_service *c, const char *img_user, struct lxr_spec *spec,
 			lxr_err *err)
 {
@@ -146,9 +149,11 @@ static int resolve_spec(const struct cfg_service *c, const char *img_user, struc
 	_cleanup_strv_ char **drop = strs_to_strv(&c->cap_drop);
 	_cleanup_free_ char *home = NULL;
 	bool has_home = false;
+	struct utsname u;
 
 	if (rt_caps_adjust(&spec->caps, add, drop, err) < 0)
 		return -1;
+	plan_security_apply(&c->security, uname(&u) == 0 ? u.release : NULL, spec);
 	const char *user = c->user.v ? c->user.v : (img_user && *img_user ? img_user : NULL);
 	if (user && rt_user_resolve(spec->lower_dirs[0], user, spec, err) < 0)
 		return lxr_err_wrap(err, "user \"%s\"", user);

@@ -168,6 +168,12 @@ refused network_mode 'services:
     image: ./rootfs
     network_mode: host' \
 	'4:5: error: service "web": "network_mode" is not supported yet'
+# A security option lxr does not know is refused, not ignored.
+refused security_opt 'services:
+  web:
+    image: ./rootfs
+    security_opt: ["systempaths=unconfined"]' \
+	'4:20: error: service "web": security_opt: security option systempaths is not supported yet'
 # A value lxr refuses: a sysctl that is not namespaced would change the host.
 refused sysctl 'services:
   web:

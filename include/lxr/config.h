@@ -120,7 +120,8 @@ struct cfg_restart_policy {
 	struct cfg_pos pos;
 };
 
-/* 0 (and !set) means no limit. */
+/* 0 (and !set) means no limit; but pids not set means lxr's default limit
+ * (lxr_pids_limit_default), and -1 unlimited. */
 struct cfg_limits {
 	struct cfg_int memory;    /* bytes */
 	struct cfg_int millicpus; /* 1000 = one CPU */
@@ -159,7 +160,7 @@ struct cfg_mount {
 	char *target; /* absolute container path */
 	bool read_only;
 	bool create_host_path; /* bind: mkdir a missing source (short syntax) */
-	bool nocopy;	       /* volume: do not fill a new volume from the image */
+	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
 	struct cfg_pos pos;
@@ -225,7 +226,7 @@ struct cfg_service {
 	struct cfg_kvs sysctls, labels;
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
-	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
+	struct cfg_int replicas;    /* deploy.replicas; default 1, 0 allowed */
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
 };
@@ -304,10 +305,11 @@ bool cfg_key_supported(const char *key);
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {
 	char *run_dir, *data_dir, *log_dir; /* [paths]; NULL: not set in the file */
-	int64_t log_max_size;		    /* [logs] max_size, bytes; 0: not set */
-	int log_max_file;		    /* [logs] max_file; 0: not set */
-	uint32_t pool_addr;		    /* [network] pool, host order; 0: not set */
-	int pool_prefix, pool_size;	    /* its prefix length; size: each network's */
+	int64_t log_max_size;               /* [logs] max_size, bytes; 0: not set */
+	int log_max_file;                   /* [logs] max_file; 0: not set */
+	uint32_t pool_addr;                 /* [network] pool, host order; 0: not set */
+	int pool_prefix, pool_size;         /* its prefix length; size: each network's */
+	int64_t pids_limit;                 /* [limits] pids; 0: not set, -1: unlimited */
 };
 #define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
 /* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an

@@ -73,7 +73,10 @@ struct lxr_resources {
 	uint64_t cpu_quota;         /* microseconds per period; cpus=1.5 -> 150000 */
 	uint64_t cpu_period;        /* microseconds; 0 = 100000 */
 	uint64_t cpu_shares;        /* OCI shares (2..262144); 0 = default */
-	int64_t pids_limit;         /* pids.max; 0 = unlimited */
+	/* pids.max; -1 (OCI's and docker's "unlimited") or 0: no limit.
+	 * rt_spec_init_defaults sets lxr's default, lxr_pids_limit_default()
+	 * (4096 unless lxr.conf [limits] pids says otherwise) */
+	int64_t pids_limit;
 	/* the device cgroup, in order; none: no device cgroup at all (every
 	 * device node the container can make is usable: rt_spec_init_defaults
 	 * gives docker's list) */

@@ -155,15 +155,19 @@ static int check_available(const struct rt_cg_host *h, unsigned want, lxr_err *e
 			lxr_fail(err, ENODEV,
 				 "controller %s is not available in %s/cgroup.controllers", n,
 				 h->v2_mount);
+		/* every spec has a pids limit unless lxr.conf lifts the default */
+		const char *dflt = c == RT_CG_PIDS ? " (lxr gives every container one: "
+						     "lxr.conf [limits] pids = -1 lifts it)"
+						   : "";
 		if (has_v1(h) || !h->v2_mount)
 			return lxr_err_hint(err,
 					    "mount its hierarchy (mount -t cgroup -o %s cgroup "
-					    "/sys/fs/cgroup/%s) or drop the %s limit",
-					    n, n, n);
+					    "/sys/fs/cgroup/%s) or drop the %s limit%s",
+					    n, n, n, dflt);
 		return lxr_err_hint(err,
 				    "the kernel lacks it or it was disabled at boot (look for "
-				    "cgroup_disable= in /proc/cmdline); or drop the %s limit",
-				    n);
+				    "cgroup_disable= in /proc/cmdline); or drop the %s limit%s",
+				    n, dflt);
 	}
 	return 0;
 }

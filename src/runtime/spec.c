@@ -64,6 +64,7 @@ void rt_spec_init_defaults(struct lxr_spec *spec)
 	spec->cwd = lxr_xstrdup("/");
 	spec->masked_paths = lxr_strv_dup((char *const *)default_masked);
 	spec->readonly_paths = lxr_strv_dup((char *const *)default_readonly);
+	spec->resources.pids_limit = lxr_pids_limit_default();
 	spec->resources.n_devices = sizeof(default_device_rules) / sizeof(default_device_rules[0]);
 	spec->resources.devices = lxr_xmalloc(sizeof(default_device_rules));
 	memcpy(spec->resources.devices, default_device_rules, sizeof(default_device_rules));

@@ -179,6 +179,23 @@ struct cfg_ulimit {
 	struct cfg_pos pos;
 };
 
+/* devices: a host device node made in the container, with an allow rule
+ * for it in the device cgroup (docker's --device). */
+struct cfg_device {
+	char *source;  /* absolute host path */
+	char *target;  /* absolute container path (default: source) */
+	char perms[4]; /* the rule's access, some of "rwm" (default "rwm") */
+	struct cfg_pos pos;
+};
+/* device_cgroup_rules: one more allow rule, in the kernel's devices.allow
+ * syntax ("c 1:3 mr", "a 7:* rmw"). */
+struct cfg_device_rule {
+	char type;            /* 'a', 'b', 'c' */
+	int64_t major, minor; /* -1: '*' */
+	char access[4];       /* some of "rwm" */
+	struct cfg_pos pos;
+};
+
 struct cfg_logging {
 	struct cfg_str driver;
 	struct cfg_kvs options;
@@ -218,6 +235,10 @@ struct cfg_service {
 	size_t n_tmpfs;
 	struct cfg_strs cap_add, cap_drop; /* "CAP_NET_ADMIN" or "ALL" */
 	struct cfg_bool privileged, read_only, init;
+	struct cfg_device *devices;
+	size_t n_devices;
+	struct cfg_device_rule *device_rules; /* device_cgroup_rules */
+	size_t n_device_rules;
 	struct cfg_str user, working_dir, hostname;
 	struct cfg_int stop_signal;       /* signal number, default SIGTERM */
 	struct cfg_int stop_grace_period; /* usec, default 10s */

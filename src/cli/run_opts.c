@@ -47,6 +47,12 @@ static const char usage_text[] =
     "      --read-only      mount the container's root read-only\n"
     "      --cap-add CAP    add a capability (or ALL)\n"
     "      --cap-drop CAP   drop a capability (or ALL)\n"
+    "      --device HOST[:CONTAINER][:PERMS]  give the container a host device\n"
+    "                       node (PERMS: some of rwm, default rwm)\n"
+    "      --device-cgroup-rule \"TYPE MAJOR:MINOR ACCESS\"  allow more devices\n"
+    "                       (e.g. \"c 1:3 rwm\", \"b 7:* rw\"; * for any)\n"
+    "      --privileged     every capability, every host device, no seccomp,\n"
+    "                       writable /sys: host root (docs/security.md)\n"
     "      --init           run lxr's init as PID 1 (the default)\n"
     "      --no-init        run COMMAND itself as PID 1\n";
 
@@ -63,7 +69,10 @@ enum {
 	OPT_INIT,
 	OPT_NOINIT,
 	OPT_HELP,
-	OPT_ENTRYPOINT
+	OPT_ENTRYPOINT,
+	OPT_DEVICE,
+	OPT_DEVRULE,
+	OPT_PRIVILEGED
 };
 
 static const struct option longopts[] = {
@@ -91,6 +100,9 @@ static const struct option longopts[] = {
     {"publish", required_argument, NULL, 'p'},
     {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
     {"help", no_argument, NULL, OPT_HELP},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"device-cgroup-rule", required_argument, NULL, OPT_DEVRULE},
+    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
     {NULL, 0, NULL, 0},
 };
 
@@ -227,6 +239,39 @@ static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 	return 0;
 }
 
+/* The syntax is the stack file's (config/service_dev.c); the host node is
+ * looked at now, so a missing one fails before anything is made. */
+static int parse_device(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	struct cfg_device d;
+	struct lxr_device dev;
+	const char *why;
+
+	if (cfg_parse_device(arg, &d, &why) < 0)
+		return lxr_fail(err, 0, "--device \"%s\": %s", arg, why);
+	int r = rt_device_from_host(d.source, d.target, &dev, err);
+	if (r == 0) {
+		plan_spec_add_device(&o->spec, &dev, d.perms);
+		free(dev.path);
+	} else {
+		lxr_err_wrap(err, "--device %s", arg);
+	}
+	free(d.source);
+	free(d.target);
+	return r;
+}
+
+static int parse_device_rule(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	struct cfg_device_rule r;
+	const char *why;
+
+	if (cfg_parse_device_rule(arg, &r, &why) < 0)
+		return lxr_fail(err, 0, "--device-cgroup-rule \"%s\": %s", arg, why);
+	plan_spec_add_device_rule(&o->spec, true, r.type, r.major, r.minor, r.access);
+	return 0;
+}
+
 static int parse_cpus(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	int64_t milli;
@@ -323,6 +368,9 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case OPT_CAPDROP: lxr_strv_push(cap_drop, lxr_xstrdup(arg)); return 0;
 	case OPT_INIT: o->spec.init = true; return 0;
 	case OPT_NOINIT: o->spec.init = false; return 0;
+	case OPT_DEVICE: return parse_device(o, arg, err);
+	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
+	case OPT_PRIVILEGED: o->privileged = true; return 0;
 	case OPT_ENTRYPOINT:
 		free(o->entrypoint);
 		o->entrypoint = lxr_xstrdup(optarg);
@@ -441,8 +489,17 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
 	if (o->detach && (o->tty && o->interactive))
 		lxr_warn("-d with -it: the container gets a terminal nobody reads");
-	if (rt_caps_adjust(&o->spec.caps, cap_add, cap_drop, err) < 0)
+	if (o->privileged) {
+		/* docker: every capability whatever --cap-add/--cap-drop say */
+		struct lxr_device *all = NULL;
+		size_t n = 0;
+		if (rt_devices_host_all(&all, &n, err) < 0)
+			return lxr_err_wrap(err, "--privileged");
+		plan_spec_privileged(&o->spec, rt_caps_privileged(), all, n);
+		rt_devices_free(all, n);
+	} else if (rt_caps_adjust(&o->spec.caps, cap_add, cap_drop, err) < 0) {
 		return -1;
+	}
 	o->rootfs = lxr_xstrdup(argv[optind]);
 	return finish_spec(o, argv + optind + 1, err);
 }

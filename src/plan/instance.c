@@ -244,8 +244,30 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 				  svc->sysctls.v[i].value ? svc->sysctls.v[i].value : ""));
 }
 
+/* privileged first: it replaces the capability set and the device rules,
+ * and the service's own devices and rules come on top, as with docker */
+static int fill_devices(const struct cfg_service *svc, const struct plan_host *host,
+			struct lxr_spec *spec, lxr_err *err)
+{
+	bool privileged = svc->privileged.set && svc->privileged.v;
+
+	if ((privileged || svc->n_devices) && !host)
+		return lxr_fail(err, EINVAL, "service \"%s\": its devices are not resolved",
+				svc->name);
+	if (privileged)
+		plan_spec_privileged(spec, host->all_caps, host->all_devices, host->n_all_devices);
+	for (size_t i = 0; i < svc->n_devices; i++)
+		plan_spec_add_device(spec, &host->devices[i], svc->devices[i].perms);
+	for (size_t i = 0; i < svc->n_device_rules; i++) {
+		const struct cfg_device_rule *r = &svc->device_rules[i];
+		plan_spec_add_device_rule(spec, true, r->type, r->major, r->minor, r->access);
+	}
+	return 0;
+}
+
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-		       const struct plan_image *img, struct lxr_spec *spec, lxr_err *err)
+		       const struct plan_image *img, const struct plan_host *host,
+		       struct lxr_spec *spec, lxr_err *err)
 {
 	_cleanup_free_ char *instance = plan_instance_name(svc->name, replica);
 
@@ -290,6 +312,8 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 									  : shares);
 	}
 	fill_mounts(st, svc, instance, spec);
+	if (fill_devices(svc, host, spec, err) < 0)
+		return -1;
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;
 	return 0;

@@ -38,8 +38,6 @@ size_t rt_seccomp_persona_denials(struct rt_masked_cmp *out, size_t max);
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */
 int rt_cap_last_cap(void);
-/* Every capability the running kernel has. */
-uint64_t rt_caps_all(void);
 /* "CAP_NET_ADMIN" for 12, into buf; returns buf. */
 const char *rt_cap_name(int cap, char *buf, size_t len);
 

@@ -27,7 +27,9 @@ static void add_strv(FILE *f, const char *k, char **v)
 }
 
 /* Field by field: the struct holds a pointer (the device rules), whose
- * address says nothing about what it points to. */
+ * address says nothing about what it points to; and written raw, its zero
+ * bytes ended the string strcmp compares, so nothing after it (mounts,
+ * rlimits, policy, health) was ever compared. */
 static void resources(FILE *f, const struct lxr_resources *r)
 {
 	fprintf(f, "res:%lld %lld %lld %llu %llu %llu %lld\n", (long long)r->memory_limit,
@@ -70,7 +72,11 @@ static char *fingerprint(const struct sup_instance *in)
 			(long long)p->devices[i].major, (long long)p->devices[i].minor,
 			(unsigned)p->devices[i].file_mode, (unsigned)p->devices[i].uid,
 			(unsigned)p->devices[i].gid);
-	for (size_t i = 0; i < p->n_mounts; i++)
+	/* the net layer appends /etc/hosts and /etc/resolv.conf once the
+	 * instance has joined its network (sup_net_attach): state of the
+	 * running instance, not of its plan, so a new plan never has them */
+	size_t n_mounts = p->n_mounts - (in->net_joined && p->n_mounts >= 2 ? 2 : 0);
+	for (size_t i = 0; i < n_mounts; i++)
 		fprintf(f, "m:%s|%s|%s|%lx|%s|%d%d\n", p->mounts[i].destination, p->mounts[i].type,
 			p->mounts[i].source, p->mounts[i].flags,
 			p->mounts[i].data ? p->mounts[i].data : "", p->mounts[i].volume,

@@ -121,7 +121,8 @@ struct cfg_restart_policy {
 	struct cfg_pos pos;
 };
 
-/* 0 (and !set) means no limit. */
+/* 0 (and !set) means no limit; but pids not set means lxr's default limit
+ * (lxr_pids_limit_default), and -1 unlimited. */
 struct cfg_limits {
 	struct cfg_int memory;    /* bytes */
 	struct cfg_int millicpus; /* 1000 = one CPU */
@@ -160,7 +161,7 @@ struct cfg_mount {
 	char *target; /* absolute container path */
 	bool read_only;
 	bool create_host_path; /* bind: mkdir a missing source (short syntax) */
-	bool nocopy;	       /* volume: do not fill a new volume from the image */
+	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
 	struct cfg_pos pos;
@@ -176,6 +177,23 @@ struct cfg_tmpfs {
 struct cfg_ulimit {
 	char *name; /* nofile, nproc, ... */
 	int64_t soft, hard;
+	struct cfg_pos pos;
+};
+
+/* devices: a host device node made in the container, with an allow rule
+ * for it in the device cgroup (docker's --device). */
+struct cfg_device {
+	char *source;  /* absolute host path */
+	char *target;  /* absolute container path (default: source) */
+	char perms[4]; /* the rule's access, some of "rwm" (default "rwm") */
+	struct cfg_pos pos;
+};
+/* device_cgroup_rules: one more allow rule, in the kernel's devices.allow
+ * syntax ("c 1:3 mr", "a 7:* rmw"). */
+struct cfg_device_rule {
+	char type;            /* 'a', 'b', 'c' */
+	int64_t major, minor; /* -1: '*' */
+	char access[4];       /* some of "rwm" */
 	struct cfg_pos pos;
 };
 
@@ -288,6 +306,10 @@ struct cfg_service {
 	size_t n_tmpfs;
 	struct cfg_strs cap_add, cap_drop; /* "CAP_NET_ADMIN" or "ALL" */
 	struct cfg_bool privileged, read_only, init;
+	struct cfg_device *devices;
+	size_t n_devices;
+	struct cfg_device_rule *device_rules; /* device_cgroup_rules */
+	size_t n_device_rules;
 	struct cfg_str user, working_dir, hostname;
 	struct cfg_int stop_signal;       /* signal number, default SIGTERM */
 	struct cfg_int stop_grace_period; /* usec, default 10s */
@@ -296,7 +318,7 @@ struct cfg_service {
 	struct cfg_kvs sysctls, labels;
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
-	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
+	struct cfg_int replicas;    /* deploy.replicas; default 1, 0 allowed */
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
 	struct cfg_security security; /* security_opt */
@@ -376,10 +398,11 @@ bool cfg_key_supported(const char *key);
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {
 	char *run_dir, *data_dir, *log_dir; /* [paths]; NULL: not set in the file */
-	int64_t log_max_size;		    /* [logs] max_size, bytes; 0: not set */
-	int log_max_file;		    /* [logs] max_file; 0: not set */
-	uint32_t pool_addr;		    /* [network] pool, host order; 0: not set */
-	int pool_prefix, pool_size;	    /* its prefix length; size: each network's */
+	int64_t log_max_size;               /* [logs] max_size, bytes; 0: not set */
+	int log_max_file;                   /* [logs] max_file; 0: not set */
+	uint32_t pool_addr;                 /* [network] pool, host order; 0: not set */
+	int pool_prefix, pool_size;         /* its prefix length; size: each network's */
+	int64_t pids_limit;                 /* [limits] pids; 0: not set, -1: unlimited */
 };
 #define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
 /* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an

@@ -62,15 +62,44 @@ struct plan_image {
 char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const *user_entrypoint,
 		 char *const *user_cmd);
 
+/* ---- devices (spec_devices.c) -------------------------------------------------
+ * What the plan must know of the host for devices and privileged, found by
+ * the caller (rt_device_from_host, rt_devices_host_all, rt_caps_all): the
+ * plan itself makes no syscalls. */
+struct plan_host {
+	/* svc->devices[i] as the host has it, path set to its target */
+	const struct lxr_device *devices;
+	/* privileged: every device node under the host's /dev, and every
+	 * capability the running kernel has */
+	const struct lxr_device *all_devices;
+	size_t n_all_devices;
+	uint64_t all_caps;
+};
+/* docker's --device: the node (replacing one at the same path) and an
+ * allow rule for its type and numbers with perms (some of "rwm"). */
+void plan_spec_add_device(struct lxr_spec *spec, const struct lxr_device *dev, const char *perms);
+/* One more rule at the end of the device cgroup list. */
+void plan_spec_add_device_rule(struct lxr_spec *spec, bool allow, char type, int64_t major,
+			       int64_t minor, const char *access);
+/* docker's --privileged: every capability (caps), no seccomp filter, no
+ * masked or read-only paths, /sys writable, every host device node (devs)
+ * made, every device allowed. */
+void plan_spec_privileged(struct lxr_spec *spec, uint64_t caps, const struct lxr_device *devs,
+			  size_t n);
+
 /* ---- instances --------------------------------------------------------------
  * Fill spec (which holds the runtime's defaults) for replica n (1-based) of
  * svc: id "<service>-<n>", cgroup group = project, rootfs (svc's path, or
  * img's layers when the service names an image), command, env,
- * hostname, cwd, limits, mounts, rlimits, sysctls, init, stop signal. Left to
- * the caller, as they need the system: cap_add/cap_drop (rt_caps_adjust) and
- * `user` (looked up in the rootfs). */
+ * hostname, cwd, limits, mounts, rlimits, sysctls, init, stop signal,
+ * privileged, devices and device_cgroup_rules (host: what the host has for
+ * them; NULL only for a service with neither devices nor privileged). Left
+ * to the caller, as they need the system: cap_add/cap_drop (rt_caps_adjust,
+ * not for a privileged service: it has every capability, as with docker)
+ * and `user` (looked up in the rootfs). */
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-		       const struct plan_image *img, struct lxr_spec *spec, lxr_err *err);
+		       const struct plan_image *img, const struct plan_host *host,
+		       struct lxr_spec *spec, lxr_err *err);
 char *plan_instance_name(const char *service, int replica);
 /* Where a volume lives: <data_dir>/volumes/<project>/<name>, or for an
  * anonymous one (name NULL) a directory of the instance's own, named after
@@ -94,7 +123,7 @@ const char *plan_seccomp_native_arch(void);
 /* A service's (or `lxr run`'s) security_opt into its spec, once the
  * bounding set is final: no_new_privileges when given, and the filter —
  * docker's default, none (unconfined), or the profile decided for it. */
-void plan_security_apply(const struct cfg_security *sec, const char *kernel_release,
-			 struct lxr_spec *spec);
+void plan_security_apply(const struct cfg_security *sec, bool privileged,
+			 const char *kernel_release, struct lxr_spec *spec);
 
 #endif

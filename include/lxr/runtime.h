@@ -27,6 +27,12 @@ char *rt_seccomp_text(const struct lxr_seccomp *p);
 
 /* ---- capabilities --------------------------------------------------------- */
 uint64_t rt_caps_docker_default(void);
+/* Every capability the running kernel has (--cap-add ALL). */
+uint64_t rt_caps_all(void);
+/* What a privileged container gets: every capability the running kernel has
+ * and lxr itself holds (all of them for root on an ordinary host; a
+ * sandbox running lxr without one cannot hand it on). */
+uint64_t rt_caps_privileged(void);
 /* "NET_ADMIN", "CAP_NET_ADMIN", "net_admin", or "ALL" -> bit mask. */
 int rt_cap_from_name(const char *name, uint64_t *mask, lxr_err *err);
 /* Apply --cap-add/--cap-drop to all five sets the way docker does. */
@@ -36,6 +42,19 @@ int rt_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, l
  * permitted; any other uid only the bounding set. Inheritable and ambient
  * are always empty (as docker since 20.10.14). */
 void rt_caps_for_user(struct lxr_caps *caps, uid_t uid);
+
+/* ---- host devices (hostdev.c) ------------------------------------------------
+ * The host's device nodes, for a spec's devices (the plan makes the spec
+ * entries: plan_spec_add_device, plan_spec_privileged). */
+/* The node at host (links followed) as it would be made at container (NULL:
+ * host's path): type, numbers, permission bits and owner. ENOENT for a
+ * missing one, ENODEV for a path that is not a char or block device. */
+int rt_device_from_host(const char *host, const char *container, struct lxr_device *out,
+			lxr_err *err);
+/* Every char and block node under the host's /dev, as docker gives a
+ * privileged container: without pts/, shm/, mqueue/, fd/ and console. */
+int rt_devices_host_all(struct lxr_device **out, size_t *n, lxr_err *err);
+void rt_devices_free(struct lxr_device *v, size_t n);
 
 /* ---- users ---------------------------------------------------------------- */
 /* Resolve "user", "uid", "user:group", "uid:gid" against the container's
@@ -89,9 +108,9 @@ void rt_cgroup_free(struct lxr_cgroup *cg);
 /* What the container uses now. -1 where this host cannot say (the
  * controller is not there). */
 struct lxr_cgroup_stats {
-	int64_t memory_bytes;	/* memory.current / memory.usage_in_bytes */
+	int64_t memory_bytes;   /* memory.current / memory.usage_in_bytes */
 	int64_t cpu_usage_usec; /* cpu.stat usage_usec / cpuacct.usage */
-	int64_t pids;		/* pids.current: tasks (threads), as the limit counts */
+	int64_t pids;           /* pids.current: tasks (threads), as the limit counts */
 };
 int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err);
 /* Every process in the cgroup and the cgroups below it; *pids is malloc'd. */

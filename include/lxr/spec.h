@@ -19,9 +19,9 @@ struct lxr_mount {
 	char *destination;
 	char *type;
 	char *source;
-	unsigned long flags;	 /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
+	unsigned long flags;       /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
 	unsigned long propagation; /* MS_PRIVATE (default), MS_SLAVE, MS_SHARED */
-	char *data;		 /* "size=64m,mode=1777" */
+	char *data;                /* "size=64m,mode=1777" */
 	/* bind of a volume directory: the runtime makes a missing source, and
 	 * fills an empty one from the image's content at destination (owner
 	 * and mode of the directory too), as docker does, unless nocopy */
@@ -38,25 +38,66 @@ struct lxr_caps {
 	uint64_t bounding, effective, permitted, inheritable, ambient;
 };
 
-/* OCI "linux.resources". 0 means "no limit" for every field. */
+/* OCI "linux.resources.devices[]": one rule of the device cgroup. The list
+ * is read in order with cgroup v1's meaning (whichever backend enforces it):
+ * a rule of type 'a' with both numbers -1 and access "rwm" resets the list to
+ * allow-all or deny-all; any other rule adds its access to (allow) or removes
+ * it from (deny) the exception for exactly that type and numbers; an 'a' rule
+ * with numbers or part of the access stands for the same 'b' and 'c' rules.
+ * A request passes when one exception grants all of it (deny-all) or none
+ * refuses any of it (allow-all). */
+struct lxr_device_rule {
+	bool allow;
+	char type;            /* 'a' (block and char), 'b', 'c' */
+	int64_t major, minor; /* -1: any */
+	char access[4];       /* some of "rwm": read, write, mknod */
+};
+
+/* OCI "linux.devices[]": a device node the runtime makes in the container
+ * (the cgroup must also allow it: see lxr_device_rule). */
+struct lxr_device {
+	char *path; /* absolute, in the container: /dev/fuse */
+	char type;  /* 'c', 'u' (unbuffered char, made as 'c'), 'b', 'p' (fifo) */
+	int64_t major, minor;
+	mode_t file_mode; /* permission bits, 0666 */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* OCI "linux.resources". 0 means "no limit" for every number. */
 struct lxr_resources {
-	int64_t memory_limit;      /* bytes: memory.max / memory.limit_in_bytes */
-	int64_t memory_swap;       /* bytes of memory+swap; 0 = same as memory_limit (no swap);
-				    * -1 = unlimited swap */
-	int64_t memory_reservation;/* bytes: memory.low / memory.soft_limit_in_bytes */
-	uint64_t cpu_quota;        /* microseconds per period; cpus=1.5 -> 150000 */
-	uint64_t cpu_period;       /* microseconds; 0 = 100000 */
-	uint64_t cpu_shares;       /* OCI shares (2..262144); 0 = default */
-	int64_t pids_limit;        /* pids.max; 0 = unlimited */
+	int64_t memory_limit;       /* bytes: memory.max / memory.limit_in_bytes */
+	int64_t memory_swap;        /* bytes of memory+swap; 0 = same as memory_limit (no swap);
+				     * -1 = unlimited swap */
+	int64_t memory_reservation; /* bytes: memory.low / memory.soft_limit_in_bytes */
+	uint64_t cpu_quota;         /* microseconds per period; cpus=1.5 -> 150000 */
+	uint64_t cpu_period;        /* microseconds; 0 = 100000 */
+	uint64_t cpu_shares;        /* OCI shares (2..262144); 0 = default */
+	/* pids.max; -1 (OCI's and docker's "unlimited") or 0: no limit.
+	 * rt_spec_init_defaults sets lxr's default, lxr_pids_limit_default()
+	 * (4096 unless lxr.conf [limits] pids says otherwise) */
+	int64_t pids_limit;
+	/* the device cgroup, in order; none: no device cgroup at all (every
+	 * device node the container can make is usable: rt_spec_init_defaults
+	 * gives docker's list) */
+	struct lxr_device_rule *devices;
+	size_t n_devices;
 };
 
 /* What the container's namespaces are: new ones (the default), or joined. */
-enum lxr_ns_kind { LXR_NS_PID, LXR_NS_MNT, LXR_NS_UTS, LXR_NS_IPC, LXR_NS_NET, LXR_NS_CGROUP,
-		   LXR_NS_COUNT };
+enum lxr_ns_kind {
+	LXR_NS_PID,
+	LXR_NS_MNT,
+	LXR_NS_UTS,
+	LXR_NS_IPC,
+	LXR_NS_NET,
+	LXR_NS_CGROUP,
+	LXR_NS_COUNT
+};
 
 struct lxr_namespace {
-	bool create;	/* new namespace of this kind */
-	char *join_path;/* or: setns() to this /proc/PID/ns/... path */
+	bool create;     /* new namespace of this kind */
+	char *join_path; /* or: setns() to this /proc/PID/ns/... path */
 };
 
 /* OCI "linux.seccomp": a syscall filter as data. Names are the kernel's
@@ -105,9 +146,9 @@ struct lxr_seccomp {
 };
 
 struct lxr_spec {
-	char *id;	  /* container name, unique per run dir */
+	char *id;           /* container name, unique per run dir */
 	char *cgroup_group; /* cgroup below lxr/: lxr/<cgroup_group>/<id> */
-	char *hostname;   /* OCI "hostname" */
+	char *hostname;     /* OCI "hostname" */
 
 	/* OCI "root": the read-only lower layer(s); the runtime stacks a
 	 * per-container upper/work pair on top with overlayfs. */
@@ -129,17 +170,17 @@ struct lxr_spec {
 	gid_t gid;
 	gid_t *additional_gids;
 	size_t n_additional_gids;
-	bool terminal;	  /* allocate a PTY from the container's devpts */
+	bool terminal; /* allocate a PTY from the container's devpts */
 	/* OCI process.consoleSize: set on the PTY before the command runs, so
 	 * it never reads 0x0 (0: leave the kernel's default) */
 	unsigned short console_rows, console_cols;
-	bool open_stdin;  /* -i: keep stdin connected */
+	bool open_stdin; /* -i: keep stdin connected */
 	struct lxr_caps caps;
 	bool no_new_privileges;
 	struct lxr_rlimit *rlimits;
 	size_t n_rlimits;
-	bool init;	  /* lxr's own init as PID 1 (default true) */
-	int stop_signal;  /* default SIGTERM */
+	bool init;       /* lxr's own init as PID 1 (default true) */
+	int stop_signal; /* default SIGTERM */
 
 	/* OCI "mounts" (in order, after the runtime's own /proc, /sys, /dev) */
 	struct lxr_mount *mounts;
@@ -156,6 +197,13 @@ struct lxr_spec {
 	 * (which wins when both are set); neither: no filter (unconfined) */
 	bool seccomp_default;
 	struct lxr_seccomp *seccomp;
+	/* nodes made in the container besides the runtime's own (null, zero,
+	 * full, random, urandom, tty, and ptmx to its devpts) */
+	struct lxr_device *devices;
+	size_t n_devices;
+	/* /sys (and a cgroup2 mount under it) read-write: what OCI says with
+	 * a /sys mount without "ro"; docker does it for --privileged only */
+	bool writable_sysfs;
 };
 
 #endif

@@ -17,7 +17,7 @@
  * message grows context as it travels up: the innermost call names the
  * primitive and the path ("mount overlay on /x"), callers prepend what they
  * were doing ("container web: ..."). errnum is 0 when no errno applies. */
-#define LXR_ERR_MSG_MAX 1024
+#define LXR_ERR_MSG_MAX  1024
 #define LXR_ERR_HINT_MAX 512
 
 typedef struct lxr_err {
@@ -28,8 +28,7 @@ typedef struct lxr_err {
 
 /* Set err from errnum and a message; always returns -1 so a failing call is
  * one line: `return lxr_fail(err, errno, "mount %s", path);` */
-int lxr_fail(lxr_err *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int lxr_fail(lxr_err *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prepend "context: " to err's message; returns -1. */
 int lxr_err_wrap(lxr_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Attach a what-to-do hint (replaces any earlier one); returns -1. */
@@ -47,10 +46,10 @@ void lxr_freep(void *p);
 void lxr_closep(int *fd);
 void lxr_fclosep(FILE **f);
 void lxr_strvfreep(char ***v);
-#define _cleanup_free_ __attribute__((cleanup(lxr_freep)))
-#define _cleanup_close_ __attribute__((cleanup(lxr_closep)))
+#define _cleanup_free_   __attribute__((cleanup(lxr_freep)))
+#define _cleanup_close_  __attribute__((cleanup(lxr_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(lxr_fclosep)))
-#define _cleanup_strv_ __attribute__((cleanup(lxr_strvfreep)))
+#define _cleanup_strv_   __attribute__((cleanup(lxr_strvfreep)))
 
 /* Hand a resource out of a cleanup scope: returns the value, resets the
  * variable so the cleanup does nothing. */
@@ -150,7 +149,12 @@ void lxr_log_limits(int64_t *max_size, int *max_file);
  * network's prefix length; 0 leaves the built-in default. */
 void lxr_net_pool_configure(uint32_t addr, int prefix, int size);
 void lxr_net_pool_conf(uint32_t *addr, int *prefix, int *size);
-const char *lxr_log_dir(void);  /* LXR_LOG_DIR, /var/log/lxr */
+const char *lxr_log_dir(void); /* LXR_LOG_DIR, /var/log/lxr */
+/* lxr.conf [limits] pids: every container's pids.max unless its own limit
+ * says otherwise; 0 leaves the built-in default, -1 is unlimited. */
+#define LXR_PIDS_LIMIT_DEFAULT 4096
+void lxr_pids_limit_configure(int64_t limit);
+int64_t lxr_pids_limit_default(void);
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */
 void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir);

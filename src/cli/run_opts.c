@@ -18,68 +18,108 @@
 #include "config/text.h"
 
 static const char usage_text[] =
-	"usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
-	"\n"
-	"Run one container from an image (pulled when missing) or from ROOTFS, a\n"
-	"directory given as a path (/..., ./..., ../...), as its read-only lower layer.\n"
-	"\n"
-	"  --rm                 remove the container's writable layer when it exits\n"
-	"  -d, --detach         run in the background, print the container name\n"
-	"  -i, --interactive    keep stdin open\n"
-	"  -t, --tty            allocate a pseudo-terminal\n"
-	"      --name NAME      container name (default: generated)\n"
-	"  -h, --hostname NAME  container hostname (default: the name)\n"
-	"  -e, --env K=V|K      set an environment variable (K alone: from lxr's)\n"
-	"  -w, --workdir DIR    working directory inside the container\n"
-	"      --entrypoint CMD replace the image's ENTRYPOINT (\"\" clears it); its CMD\n"
-	"                       goes too unless COMMAND is given, as with docker\n"
-	"  -u, --user U[:G]     user and group, by name or number\n"
-	"  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
-	"      --cpus N         CPU limit (e.g. 0.5, 2)\n"
-	"      --pids-limit N   maximum number of processes (-1: unlimited)\n"
-	"      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
-	"                       NAME (a network of that name, made on first use; its\n"
-	"                       containers find each other by name), none (only a\n"
-	"                       private loopback), ns:PATH (join that network namespace)\n"
-	"  -p, --publish [IP:]HOSTPORT:PORT[/udp]  publish a port (ranges: 8000-8010)\n"
-	"  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file\n"
-	"      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
-	"      --read-only      mount the container's root read-only\n"
-	"      --cap-add CAP    add a capability (or ALL)\n"
-	"      --cap-drop CAP   drop a capability (or ALL)\n"
-	"      --security-opt OPT  seccomp=PROFILE.json (docker's format) or\n"
-	"                       seccomp=unconfined; no-new-privileges[:true|false]\n"
-	"      --init           run lxr's init as PID 1 (the default)\n"
-	"      --no-init        run COMMAND itself as PID 1\n";
+    "usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
+    "\n"
+    "Run one container from an image (pulled when missing) or from ROOTFS, a\n"
+    "directory given as a path (/..., ./..., ../...), as its read-only lower layer.\n"
+    "\n"
+    "  --rm                 remove the container's writable layer when it exits\n"
+    "  -d, --detach         run in the background, print the container name\n"
+    "  -i, --interactive    keep stdin open\n"
+    "  -t, --tty            allocate a pseudo-terminal\n"
+    "      --name NAME      container name (default: generated)\n"
+    "  -h, --hostname NAME  container hostname (default: the name)\n"
+    "  -e, --env K=V|K      set an environment variable (K alone: from lxr's)\n"
+    "  -w, --workdir DIR    working directory inside the container\n"
+    "      --entrypoint CMD replace the image's ENTRYPOINT (\"\" clears it); its CMD\n"
+    "                       goes too unless COMMAND is given, as with docker\n"
+    "  -u, --user U[:G]     user and group, by name or number\n"
+    "  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
+    "      --cpus N         CPU limit (e.g. 0.5, 2)\n"
+    "      --pids-limit N   maximum number of processes (-1: unlimited; default\n"
+    "                       4096, or lxr.conf [limits] pids)\n"
+    "      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
+    "                       NAME (a network of that name, made on first use; its\n"
+    "                       containers find each other by name), none (only a\n"
+    "                       private loopback), ns:PATH (join that network namespace)\n"
+    "  -p, --publish [IP:]HOSTPORT:PORT[/udp]  publish a port (ranges: 8000-8010)\n"
+    "  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file\n"
+    "      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
+    "      --read-only      mount the container's root read-only\n"
+    "      --cap-add CAP    add a capability (or ALL)\n"
+    "      --cap-drop CAP   drop a capability (or ALL)\n"
+    "      --device HOST[:CONTAINER][:PERMS]  give the container a host device\n"
+    "                       node (PERMS: some of rwm, default rwm)\n"
+    "      --device-cgroup-rule \"TYPE MAJOR:MINOR ACCESS\"  allow more devices\n"
+    "                       (e.g. \"c 1:3 rwm\", \"b 7:* rw\"; * for any)\n"
+    "      --security-opt OPT  seccomp=PROFILE.json (docker's format) or\n"
+    "                       seccomp=unconfined; no-new-privileges[:true|false]\n"
+    "      --privileged     every capability, every host device, no seccomp,\n"
+    "                       writable /sys: host root (docs/security.md)\n"
+    "      --init           run lxr's init as PID 1 (the default)\n"
+    "      --no-init        run COMMAND itself as PID 1\n";
 
-enum { OPT_RM = 256, OPT_NAME, OPT_CPUS, OPT_PIDS, OPT_NET, OPT_TMPFS, OPT_RO, OPT_CAPADD,
-       OPT_CAPDROP, OPT_INIT, OPT_NOINIT, OPT_HELP, OPT_ENTRYPOINT, OPT_SECURITY };
+enum {
+	OPT_RM = 256,
+	OPT_NAME,
+	OPT_CPUS,
+	OPT_PIDS,
+	OPT_NET,
+	OPT_TMPFS,
+	OPT_RO,
+	OPT_CAPADD,
+	OPT_CAPDROP,
+	OPT_INIT,
+	OPT_NOINIT,
+	OPT_HELP,
+	OPT_ENTRYPOINT,
+	OPT_DEVICE,
+	OPT_DEVRULE,
+	OPT_PRIVILEGED,
+	OPT_SECURITY
+};
 
 static const struct option longopts[] = {
-	{"rm", no_argument, NULL, OPT_RM},	       {"detach", no_argument, NULL, 'd'},
-	{"interactive", no_argument, NULL, 'i'},       {"tty", no_argument, NULL, 't'},
-	{"name", required_argument, NULL, OPT_NAME},   {"hostname", required_argument, NULL, 'h'},
-	{"env", required_argument, NULL, 'e'},	       {"workdir", required_argument, NULL, 'w'},
-	{"user", required_argument, NULL, 'u'},	       {"memory", required_argument, NULL, 'm'},
-	{"cpus", required_argument, NULL, OPT_CPUS},   {"pids-limit", required_argument, NULL, OPT_PIDS},
-	{"network", required_argument, NULL, OPT_NET}, {"net", required_argument, NULL, OPT_NET},
-	{"volume", required_argument, NULL, 'v'},      {"tmpfs", required_argument, NULL, OPT_TMPFS},
-	{"read-only", no_argument, NULL, OPT_RO},      {"cap-add", required_argument, NULL, OPT_CAPADD},
-	{"cap-drop", required_argument, NULL, OPT_CAPDROP}, {"init", no_argument, NULL, OPT_INIT},
-	{"no-init", no_argument, NULL, OPT_NOINIT},    {"publish", required_argument, NULL, 'p'},
-	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT}, {"help", no_argument, NULL, OPT_HELP},
-	{"security-opt", required_argument, NULL, OPT_SECURITY},
-	{NULL, 0, NULL, 0},
+    {"rm", no_argument, NULL, OPT_RM},
+    {"detach", no_argument, NULL, 'd'},
+    {"interactive", no_argument, NULL, 'i'},
+    {"tty", no_argument, NULL, 't'},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"hostname", required_argument, NULL, 'h'},
+    {"env", required_argument, NULL, 'e'},
+    {"workdir", required_argument, NULL, 'w'},
+    {"user", required_argument, NULL, 'u'},
+    {"memory", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"pids-limit", required_argument, NULL, OPT_PIDS},
+    {"network", required_argument, NULL, OPT_NET},
+    {"net", required_argument, NULL, OPT_NET},
+    {"volume", required_argument, NULL, 'v'},
+    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+    {"read-only", no_argument, NULL, OPT_RO},
+    {"cap-add", required_argument, NULL, OPT_CAPADD},
+    {"cap-drop", required_argument, NULL, OPT_CAPDROP},
+    {"init", no_argument, NULL, OPT_INIT},
+    {"no-init", no_argument, NULL, OPT_NOINIT},
+    {"publish", required_argument, NULL, 'p'},
+    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"device-cgroup-rule", required_argument, NULL, OPT_DEVRULE},
+    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+    {"security-opt", required_argument, NULL, OPT_SECURITY},
+    {NULL, 0, NULL, 0},
 };
 
 static bool valid_name(const char *s)
 {
 	/* docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*; also a file name here */
-	if (!*s || strlen(s) > 128 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-					 (*s >= '0' && *s <= '9')))
+	if (!*s || strlen(s) > 128 ||
+	    !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
 		return false;
 	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *s))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    *s))
 			return false;
 	return true;
 }
@@ -141,13 +181,14 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 		if (!strcmp(mode, "ro"))
 			flags |= MS_RDONLY;
 		else if (strcmp(mode, "rw"))
-			return lxr_fail(err, 0, "-v \"%s\": unknown mode \"%s\" (use ro or rw)", arg,
-					mode);
+			return lxr_fail(err, 0, "-v \"%s\": unknown mode \"%s\" (use ro or rw)",
+					arg, mode);
 	}
 	if (src[0] != '/')
 		return lxr_fail(err, 0, "-v \"%s\": source must be an absolute host path", arg),
-		       lxr_err_hint(err, "named volumes come with stack files (`lxr up`); for "
-					 "a directory here use $PWD/%s",
+		       lxr_err_hint(err,
+				    "named volumes come with stack files (`lxr up`); for "
+				    "a directory here use $PWD/%s",
 				    src);
 	if (dst[0] != '/')
 		return lxr_fail(err, 0, "-v \"%s\": destination must be absolute", arg);
@@ -168,9 +209,9 @@ static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 		const char *name;
 		unsigned long set, clear;
 	} fl[] = {
-		{"ro", MS_RDONLY, 0},	 {"rw", 0, MS_RDONLY},	   {"noexec", MS_NOEXEC, 0},
-		{"exec", 0, MS_NOEXEC},	 {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
-		{"nodev", MS_NODEV, 0},	 {"dev", 0, MS_NODEV},
+	    {"ro", MS_RDONLY, 0},   {"rw", 0, MS_RDONLY},     {"noexec", MS_NOEXEC, 0},
+	    {"exec", 0, MS_NOEXEC}, {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
+	    {"nodev", MS_NODEV, 0}, {"dev", 0, MS_NODEV},
 	};
 	_cleanup_free_ char *copy = lxr_xstrdup(arg);
 	_cleanup_free_ char *data = NULL;
@@ -181,7 +222,8 @@ static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 		*opts++ = '\0';
 	if (copy[0] != '/')
 		return lxr_fail(err, 0, "--tmpfs \"%s\": destination must be absolute", arg);
-	for (char *t = opts ? strtok_r(opts, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = opts ? strtok_r(opts, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save)) {
 		size_t i;
 		for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
 			if (!strcmp(t, fl[i].name))
@@ -202,12 +244,46 @@ static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 	return 0;
 }
 
+/* The syntax is the stack file's (config/service_dev.c); the host node is
+ * looked at now, so a missing one fails before anything is made. */
+static int parse_device(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	struct cfg_device d;
+	struct lxr_device dev;
+	const char *why;
+
+	if (cfg_parse_device(arg, &d, &why) < 0)
+		return lxr_fail(err, 0, "--device \"%s\": %s", arg, why);
+	int r = rt_device_from_host(d.source, d.target, &dev, err);
+	if (r == 0) {
+		plan_spec_add_device(&o->spec, &dev, d.perms);
+		free(dev.path);
+	} else {
+		lxr_err_wrap(err, "--device %s", arg);
+	}
+	free(d.source);
+	free(d.target);
+	return r;
+}
+
+static int parse_device_rule(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	struct cfg_device_rule r;
+	const char *why;
+
+	if (cfg_parse_device_rule(arg, &r, &why) < 0)
+		return lxr_fail(err, 0, "--device-cgroup-rule \"%s\": %s", arg, why);
+	plan_spec_add_device_rule(&o->spec, true, r.type, r.major, r.minor, r.access);
+	return 0;
+}
+
 static int parse_cpus(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	int64_t milli;
 
 	if (cfg_parse_cpus(arg, &milli) < 0 || milli < 10 || milli > 1024000)
-		return lxr_fail(err, 0, "--cpus \"%s\": expected a number of CPUs from 0.01 up", arg);
+		return lxr_fail(err, 0, "--cpus \"%s\": expected a number of CPUs from 0.01 up",
+				arg);
 	o->spec.resources.cpu_period = 100000;
 	o->spec.resources.cpu_quota = (uint64_t)milli * 100;
 	return 0;
@@ -256,8 +332,9 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case 't': o->tty = true; return 0;
 	case OPT_NAME:
 		if (!valid_name(arg))
-			return lxr_fail(err, 0, "--name \"%s\": use letters, digits, '_', '.' "
-						"and '-', starting with a letter or digit",
+			return lxr_fail(err, 0,
+					"--name \"%s\": use letters, digits, '_', '.' "
+					"and '-', starting with a letter or digit",
 					arg);
 		free(o->name);
 		o->name = lxr_xstrdup(arg);
@@ -283,15 +360,17 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case 'm':
 		if (cfg_parse_bytes(arg, &o->spec.resources.memory_limit) < 0 ||
 		    o->spec.resources.memory_limit < (6 << 20))
-			return lxr_fail(err, 0, "--memory \"%s\": expected a size of at least 6m "
-						"(e.g. 100m, 1g)",
+			return lxr_fail(err, 0,
+					"--memory \"%s\": expected a size of at least 6m "
+					"(e.g. 100m, 1g)",
 					arg);
 		return 0;
 	case OPT_CPUS: return parse_cpus(o, arg, err);
 	case OPT_PIDS:
 		if (parse_long("--pids-limit", arg, -1, &n, err) < 0)
 			return -1;
-		o->spec.resources.pids_limit = n > 0 ? n : 0;
+		/* docker: -1 and 0 are unlimited; not given, the default */
+		o->spec.resources.pids_limit = n > 0 ? n : -1;
 		return 0;
 	case OPT_NET:
 		free(o->network);
@@ -315,6 +394,9 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case OPT_INIT: o->spec.init = true; return 0;
 	case OPT_NOINIT: o->spec.init = false; return 0;
 	case OPT_SECURITY: return parse_security_opt(o, arg, err);
+	case OPT_DEVICE: return parse_device(o, arg, err);
+	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
+	case OPT_PRIVILEGED: o->privileged = true; return 0;
 	case OPT_ENTRYPOINT:
 		free(o->entrypoint);
 		o->entrypoint = lxr_xstrdup(optarg);
@@ -386,7 +468,8 @@ static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 	rt_caps_for_user(&s->caps, s->uid);
 	/* docker's defaults, for keys the user did not set */
 	if (!env_has(s->env, "PATH"))
-		env_set(&s->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		env_set(&s->env,
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	{
 		_cleanup_free_ char *h = lxr_xasprintf("HOSTNAME=%s", s->hostname);
 		if (!env_has(s->env, "HOSTNAME"))
@@ -433,10 +516,20 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
 	if (o->detach && (o->tty && o->interactive))
 		lxr_warn("-d with -it: the container gets a terminal nobody reads");
-	if (rt_caps_adjust(&o->spec.caps, cap_add, cap_drop, err) < 0)
+	if (o->privileged) {
+		/* docker: every capability whatever --cap-add/--cap-drop say */
+		struct lxr_device *all = NULL;
+		size_t n = 0;
+		if (rt_devices_host_all(&all, &n, err) < 0)
+			return lxr_err_wrap(err, "--privileged");
+		plan_spec_privileged(&o->spec, rt_caps_privileged(), all, n);
+		rt_devices_free(all, n);
+	} else if (rt_caps_adjust(&o->spec.caps, cap_add, cap_drop, err) < 0) {
 		return -1;
+	}
 	/* after the capabilities: a profile's rules may depend on them */
-	plan_security_apply(&o->security, uname(&uts) == 0 ? uts.release : NULL, &o->spec);
+	plan_security_apply(&o->security, o->privileged, uname(&uts) == 0 ? uts.release : NULL,
+			    &o->spec);
 	o->rootfs = lxr_xstrdup(argv[optind]);
 	return finish_spec(o, argv + optind + 1, err);
 }

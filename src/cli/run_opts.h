@@ -8,11 +8,12 @@
 struct run_opts {
 	bool rm, detach, interactive, tty;
 	bool workdir_set; /* -w given: the image's WorkingDir does not apply */
+	bool privileged;
 	char *name;
 	char *user;
-	char *rootfs; /* absolute */
-	char *network;	/* --network as given (NULL: bridge); see run_net.h */
-	char **publish; /* -p values, checked */
+	char *rootfs;     /* absolute */
+	char *network;    /* --network as given (NULL: bridge); see run_net.h */
+	char **publish;   /* -p values, checked */
 	char *entrypoint; /* --entrypoint as given ("" resets the image's); NULL: not given */
 	struct cfg_security security; /* --security-opt, read with the stack loader's rules */
 	struct lxr_spec spec;

@@ -34,6 +34,21 @@ static void ulimits(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_end_map(o);
 }
 
+/* the long syntax: one spelling, every default filled */
+static void devices(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "devices");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_devices; i++) {
+		cfg_out_map(o);
+		cfg_out_kv(o, "source", s->devices[i].source);
+		cfg_out_kv(o, "target", s->devices[i].target);
+		cfg_out_kv(o, "permissions", s->devices[i].perms);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_seq(o);
+}
+
 static void env_files(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, "env_file");
@@ -87,6 +102,17 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "security_opt", &s->security.opts);
 	if (o->all || s->privileged.set)
 		flag(o, "privileged", s->privileged.v);
+	if (s->n_devices)
+		devices(o, s);
+	if (s->n_device_rules) {
+		cfg_out_key(o, "device_cgroup_rules");
+		cfg_out_seq(o);
+		for (size_t i = 0; i < s->n_device_rules; i++) {
+			char buf[64];
+			cfg_out_str(o, cfg_device_rule_text(&s->device_rules[i], buf, sizeof(buf)));
+		}
+		cfg_out_end_seq(o);
+	}
 	flag(o, "read_only", s->read_only.v);
 	flag(o, "init", s->init.v);
 	opt_str(o, "user", &s->user);

@@ -157,6 +157,8 @@ int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
 		      const char *what);
+int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
 struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);

@@ -202,18 +202,10 @@ static int read_bool_field(struct cfg_ctx *c, struct cfg_node *n, struct cfg_boo
 	return cfg_read_bool(c, n, what, b);
 }
 
+/* docker's meaning: host root in all but name (docs/security.md) */
 static int read_privileged(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	struct cfg_bool *b = &((struct cfg_service *)obj)->privileged;
-
-	if (read_bool_field(c, n, b, "privileged") < 0)
-		return -1;
-	if (b->v)
-		cfg_check_supported_hint(c, n->pos, "service.privileged.true",
-					 "grant what the service needs with cap_add (and devices "
-					 "through volumes)",
-					 "privileged: true");
-	return 0;
+	return read_bool_field(c, n, &((struct cfg_service *)obj)->privileged, "privileged");
 }
 
 static int read_read_only(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -341,14 +333,16 @@ static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 		if (!strcmp(kv->key, "max-size")) {
 			if (cfg_parse_bytes(kv->value, &v) < 0 || v <= 0)
-				cfg_error_hint(c, &at, "e.g. 10m", "logging option max-size: bad size \"%s\"",
+				cfg_error_hint(c, &at, "e.g. 10m",
+					       "logging option max-size: bad size \"%s\"",
 					       kv->value);
 		} else if (!strcmp(kv->key, "max-file")) {
 			v = strtoll(kv->value, &end, 10);
 			if (!*kv->value || *end || v < 1 || v > 1000)
-				cfg_error_hint(c, &at, "a count of files from 1 to 1000",
-					       "logging option max-file: \"%s\" is not a count of files",
-					       kv->value);
+				cfg_error_hint(
+				    c, &at, "a count of files from 1 to 1000",
+				    "logging option max-file: \"%s\" is not a count of files",
+				    kv->value);
 		} else {
 			cfg_error_hint(c, &at, "max-size and max-file",
 				       "logging option \"%s\" is not supported yet", kv->key);
@@ -424,6 +418,8 @@ static const struct cfg_key service_keys[] = {
     K(cap_add, read_cap_add),
     K(cap_drop, read_cap_drop),
     K(privileged, read_privileged),
+    K(devices, cfg_svc_read_devices),
+    K(device_cgroup_rules, cfg_svc_read_device_cgroup_rules),
     K(read_only, read_read_only),
     K(user, read_user),
     K(working_dir, read_working_dir),
@@ -462,8 +458,6 @@ static const char *const service_compose_only[] = {
     "cpuset",
     "credential_spec",
     "develop",
-    "device_cgroup_rules",
-    "devices",
     "dns",
     "dns_opt",
     "dns_search",

@@ -56,13 +56,15 @@ int cfg_svc_read_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-/* pids: Compose and docker take -1 (and 0) as "unlimited". */
+/* pids: Compose and docker take -1 (and 0) as "unlimited"; both are kept
+ * as -1, so "set to unlimited" never reads as "not set" (which means lxr's
+ * default limit). */
 static int read_pids(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_int *v)
 {
 	if (cfg_read_int(c, n, what, -1, 4194304, v) < 0)
 		return -1;
-	if (v->v < 0)
-		v->v = 0;
+	if (v->v == 0)
+		v->v = -1;
 	return 0;
 }
 
@@ -134,8 +136,7 @@ static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"memory", NULL, res_memory},
 	    {"pids", NULL, res_pids},
 	};
-	static const struct cfg_map_spec spec = {
-	    "deploy.resources.limits", keys, 3, true, NULL, 0};
+	static const struct cfg_map_spec spec = {"deploy.resources.limits", keys, 3, true, NULL, 0};
 	struct res r = {obj, false};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);

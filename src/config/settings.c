@@ -25,7 +25,8 @@ static int logs_key(struct ini_ctx *c, const char *name, const char *value)
 	long long n;
 
 	if (!strcmp(name, "max_size")) {
-		if (cfg_parse_bytes(value, &c->out->log_max_size) < 0 || c->out->log_max_size <= 0) {
+		if (cfg_parse_bytes(value, &c->out->log_max_size) < 0 ||
+		    c->out->log_max_size <= 0) {
 			snprintf(c->msg, sizeof(c->msg), "max_size: bad size \"%s\"", value);
 			snprintf(c->hint, sizeof(c->hint), "bytes or a unit, e.g. 10m");
 			return 0;
@@ -37,7 +38,8 @@ static int logs_key(struct ini_ctx *c, const char *name, const char *value)
 		if (!*value || *end || n < 1 || n > 1000) {
 			snprintf(c->msg, sizeof(c->msg), "max_file: \"%s\" is not a count of files",
 				 value);
-			snprintf(c->hint, sizeof(c->hint), "from 1 to 1000, the current file included");
+			snprintf(c->hint, sizeof(c->hint),
+				 "from 1 to 1000, the current file included");
 			return 0;
 		}
 		c->out->log_max_file = (int)n;
@@ -57,9 +59,10 @@ static int network_key(struct ini_ctx *c, const char *name, const char *value)
 	char *end;
 
 	if (!strcmp(name, "pool")) {
-		if (sscanf(value, "%u.%u.%u.%u/%u%c", &a, &b, &d, &e, &pfx, &tail) != 5 || a > 255 ||
-		    b > 255 || d > 255 || e > 255 || pfx < 8 || pfx > 30) {
-			snprintf(c->msg, sizeof(c->msg), "pool: \"%s\" is not an IPv4 subnet", value);
+		if (sscanf(value, "%u.%u.%u.%u/%u%c", &a, &b, &d, &e, &pfx, &tail) != 5 ||
+		    a > 255 || b > 255 || d > 255 || e > 255 || pfx < 8 || pfx > 30) {
+			snprintf(c->msg, sizeof(c->msg), "pool: \"%s\" is not an IPv4 subnet",
+				 value);
 			snprintf(c->hint, sizeof(c->hint), "e.g. 10.89.0.0/16 (a /8 to a /30)");
 			return 0;
 		}
@@ -69,8 +72,10 @@ static int network_key(struct ini_ctx *c, const char *name, const char *value)
 	} else if (!strcmp(name, "size")) {
 		size = strtol(value, &end, 10);
 		if (!*value || *end || size < 16 || size > 30) {
-			snprintf(c->msg, sizeof(c->msg), "size: \"%s\" is not a prefix length", value);
-			snprintf(c->hint, sizeof(c->hint), "the prefix of each network, 16 to 30 (24: a /24)");
+			snprintf(c->msg, sizeof(c->msg), "size: \"%s\" is not a prefix length",
+				 value);
+			snprintf(c->hint, sizeof(c->hint),
+				 "the prefix of each network, 16 to 30 (24: a /24)");
 			return 0;
 		}
 		c->out->pool_size = (int)size;
@@ -87,6 +92,31 @@ static int network_key(struct ini_ctx *c, const char *name, const char *value)
 	return 1;
 }
 
+/* [limits]: what every container gets unless its own settings say
+ * otherwise. pids: -1 or 0 mean unlimited, as docker spells it. */
+static int limits_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	char *end;
+	long long n;
+
+	if (strcmp(name, "pids")) {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [limits]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: pids");
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (!*value || *end || errno || n < -1 || n > 4194304) {
+		snprintf(c->msg, sizeof(c->msg), "pids: \"%s\" is not a number of processes",
+			 value);
+		snprintf(c->hint, sizeof(c->hint),
+			 "1 to 4194304 (the kernel's pid_max ceiling), or -1 for unlimited");
+		return 0;
+	}
+	c->out->pids_limit = n > 0 ? n : -1;
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -98,12 +128,15 @@ static int handler(void *user, const char *section, const char *name, const char
 		return logs_key(c, name, value);
 	if (!strcmp(section, "network"))
 		return network_key(c, name, value);
+	if (!strcmp(section, "limits"))
+		return limits_key(c, name, value);
 	if (strcmp(section, "paths")) {
-		snprintf(c->msg, sizeof(c->msg), "key \"%s\" outside the [paths], [logs] and [network] "
-			 "sections", name);
+		snprintf(c->msg, sizeof(c->msg),
+			 "key \"%s\" outside the [paths], [logs], [network] and [limits] sections",
+			 name);
 		snprintf(c->hint, sizeof(c->hint),
 			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
-			 "under [logs], pool and size under [network]");
+			 "under [logs], pool and size under [network], pids under [limits]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))

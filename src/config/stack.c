@@ -329,6 +329,12 @@ void cfg_service_free(struct cfg_service *s)
 	free(s->tmpfs);
 	cfg_strs_free(&s->cap_add);
 	cfg_strs_free(&s->cap_drop);
+	for (size_t i = 0; i < s->n_devices; i++) {
+		free(s->devices[i].source);
+		free(s->devices[i].target);
+	}
+	free(s->devices);
+	free(s->device_rules);
 	free(s->user.v);
 	free(s->working_dir.v);
 	free(s->pull_policy.v);

@@ -42,8 +42,9 @@ static const struct {
     {"service.read_only", true},
     {"service.cap_add", true},
     {"service.cap_drop", true},
-    {"service.privileged", true},       /* false only: */
-    {"service.privileged.true", false}, /* every capability, every device */
+    {"service.privileged", true}, /* every capability, every host device: host root */
+    {"service.devices", true},    /* host device nodes, allowed in the device cgroup */
+    {"service.device_cgroup_rules", true},
     {"service.stop_signal", true},
     {"service.labels", true},
     {"service.x-lxr", true},
@@ -65,7 +66,7 @@ static const struct {
     {"service.volumes", true},
     {"service.volumes.bind", true},
     {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
-    {"service.volumes.tmpfs", false},  /* use the `tmpfs:` key */
+    {"service.volumes.tmpfs", false}, /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", false},
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},

@@ -1,12 +1,14 @@
 /* Config layer, internal: the textual rules of Compose that do not depend on
  * YAML — .env files, ${VAR} interpolation, and the value syntaxes (durations,
- * byte sizes, CPU counts, signal names) parsed once, here. */
+ * byte sizes, CPU counts, signal names, device entries) parsed once, here. */
 #ifndef LXR_CONFIG_TEXT_H
 #define LXR_CONFIG_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lxr/config.h"
 
 /* A diagnostic from text parsing: position relative to the input (1-based
  * line and column) and a message. The caller maps it onto the stack file. */
@@ -99,6 +101,21 @@ int cfg_parse_signal(const char *s, int *signo);
 /* Name of a signal number ("SIGTERM", "SIGRTMIN+3"), for printing the
  * normalized model; NULL for a number cfg_parse_signal would not accept. */
 const char *cfg_signal_name(int signo);
+
+/* Devices (docker's --device and --device-cgroup-rule, Compose's devices and
+ * device_cgroup_rules). Each returns 0, or -1 with *why saying what is wrong
+ * (a static string); pos is left alone. */
+/* "HOST[:CONTAINER[:PERMS]]" or "HOST:PERMS": absolute paths, PERMS one to
+ * three of r, w, m (default rwm), as docker's parser; a CDI name
+ * ("vendor.com/class=name") is refused. out->source/target are malloc'd. */
+int cfg_parse_device(const char *s, struct cfg_device *out, const char **why);
+/* "TYPE MAJOR:MINOR ACCESS": TYPE a, b or c; MAJOR and MINOR a number or *;
+ * ACCESS one to three of r, w, m (docker's pattern). */
+int cfg_parse_device_rule(const char *s, struct cfg_device_rule *out, const char **why);
+/* Permissions as docker checks them: one to three of r, w, m, none twice. */
+bool cfg_device_perms_ok(const char *s);
+/* "c 1:3 rwm" for printing a rule back (buf: at least 48 bytes). */
+const char *cfg_device_rule_text(const struct cfg_device_rule *r, char *buf, size_t len);
 
 /* A character as a diagnostic shows it: 'x', or what it is when unprintable
  * ("end of line", "byte 0x01"); buf holds at least 16 bytes. */

@@ -14,7 +14,7 @@
 #include "lxr/plan.h"
 
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
-		       unsigned long flags, const char *data)
+			 unsigned long flags, const char *data)
 {
 	struct lxr_mount *m;
 
@@ -56,14 +56,22 @@ static const struct {
 	const char *name;
 	unsigned long set, clear;
 } tmpfs_flags[] = {
-	{"ro", MS_RDONLY, 0},	       {"rw", 0, MS_RDONLY},
-	{"noexec", MS_NOEXEC, 0},      {"exec", 0, MS_NOEXEC},
-	{"nosuid", MS_NOSUID, 0},      {"suid", 0, MS_NOSUID},
-	{"nodev", MS_NODEV, 0},	       {"dev", 0, MS_NODEV},
-	{"noatime", MS_NOATIME, 0},    {"atime", 0, MS_NOATIME},
-	{"relatime", MS_RELATIME, 0},  {"strictatime", MS_STRICTATIME, 0},
-	{"nodiratime", MS_NODIRATIME, 0}, {"diratime", 0, MS_NODIRATIME},
-	{"sync", MS_SYNCHRONOUS, 0},   {"async", 0, MS_SYNCHRONOUS},
+    {"ro", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},
+    {"noexec", MS_NOEXEC, 0},
+    {"exec", 0, MS_NOEXEC},
+    {"nosuid", MS_NOSUID, 0},
+    {"suid", 0, MS_NOSUID},
+    {"nodev", MS_NODEV, 0},
+    {"dev", 0, MS_NODEV},
+    {"noatime", MS_NOATIME, 0},
+    {"atime", 0, MS_NOATIME},
+    {"relatime", MS_RELATIME, 0},
+    {"strictatime", MS_STRICTATIME, 0},
+    {"nodiratime", MS_NODIRATIME, 0},
+    {"diratime", 0, MS_NODIRATIME},
+    {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS},
 };
 
 /* docker's tmpfs defaults (noexec,nosuid,nodev), then the user's options */
@@ -81,7 +89,8 @@ static void add_tmpfs(struct lxr_spec *spec, const char *target, int64_t size, i
 				known = true;
 			}
 		if (!known) { /* uid=, gid=, nr_inodes= */
-			char *n = data ? lxr_xasprintf("%s,%s", data, opts[i]) : lxr_xstrdup(opts[i]);
+			char *n =
+			    data ? lxr_xasprintf("%s,%s", data, opts[i]) : lxr_xstrdup(opts[i]);
 			free(data);
 			data = n;
 		}
@@ -107,16 +116,16 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 		const struct cfg_mount *m = &svc->volumes[i];
 		const unsigned long ro = m->read_only ? MS_RDONLY : 0;
 		if (m->type == CFG_MOUNT_BIND) {
-			plan_spec_add_mount(spec, m->target, "bind", m->source, MS_BIND | MS_REC | ro,
-					    NULL);
+			plan_spec_add_mount(spec, m->target, "bind", m->source,
+					    MS_BIND | MS_REC | ro, NULL);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
-			_cleanup_free_ char *dir = plan_volume_dir(st->project, m->source, instance,
-								   m->target);
-			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro, NULL);
+			_cleanup_free_ char *dir =
+			    plan_volume_dir(st->project, m->source, instance, m->target);
+			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro,
+					    NULL);
 			spec->mounts[spec->n_mounts - 1].volume = true;
 			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy;
-		}
-		else
+		} else
 			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
 	}
 	for (size_t i = 0; i < svc->n_tmpfs; i++)
@@ -129,12 +138,14 @@ static int rlimit_of(const char *name)
 	static const struct {
 		const char *n;
 		int r;
-	} t[] = {{"core", RLIMIT_CORE},	      {"cpu", RLIMIT_CPU},	   {"data", RLIMIT_DATA},
-		 {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},	   {"memlock", RLIMIT_MEMLOCK},
-		 {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},	   {"nofile", RLIMIT_NOFILE},
-		 {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},	   {"rtprio", RLIMIT_RTPRIO},
-		 {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
-		 {"as", RLIMIT_AS}};
+	} t[] = {{"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+		 {"data", RLIMIT_DATA},         {"fsize", RLIMIT_FSIZE},
+		 {"locks", RLIMIT_LOCKS},       {"memlock", RLIMIT_MEMLOCK},
+		 {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+		 {"nofile", RLIMIT_NOFILE},     {"nproc", RLIMIT_NPROC},
+		 {"rss", RLIMIT_RSS},           {"rtprio", RLIMIT_RTPRIO},
+		 {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+		 {"stack", RLIMIT_STACK},       {"as", RLIMIT_AS}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(t[i].n, name))
 			return t[i].r;
@@ -187,7 +198,8 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 	for (size_t i = 0; img && img->env && img->env[i]; i++) {
 		const char *eq = strchr(img->env[i], '=');
 		if (eq) {
-			_cleanup_free_ char *k = lxr_xstrndup(img->env[i], (size_t)(eq - img->env[i]));
+			_cleanup_free_ char *k =
+			    lxr_xstrndup(img->env[i], (size_t)(eq - img->env[i]));
 			env_put(&spec->env, k, eq + 1);
 		}
 	}
@@ -218,18 +230,44 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 		int r = rlimit_of(svc->ulimits[i].name);
 		if (r < 0)
 			continue; /* the loader refuses unknown names */
-		spec->rlimits = lxr_xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
-		spec->rlimits[spec->n_rlimits++] = (struct lxr_rlimit){
-			.resource = r, .soft = (uint64_t)svc->ulimits[i].soft,
-			.hard = (uint64_t)svc->ulimits[i].hard};
+		spec->rlimits =
+		    lxr_xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
+		spec->rlimits[spec->n_rlimits++] =
+		    (struct lxr_rlimit){.resource = r,
+					.soft = (uint64_t)svc->ulimits[i].soft,
+					.hard = (uint64_t)svc->ulimits[i].hard};
 	}
 	for (size_t i = 0; i < svc->sysctls.n; i++)
-		lxr_strv_push(&spec->sysctls, lxr_xasprintf("%s=%s", svc->sysctls.v[i].key,
-							    svc->sysctls.v[i].value ? svc->sysctls.v[i].value : ""));
+		lxr_strv_push(
+		    &spec->sysctls,
+		    lxr_xasprintf("%s=%s", svc->sysctls.v[i].key,
+				  svc->sysctls.v[i].value ? svc->sysctls.v[i].value : ""));
+}
+
+/* privileged first: it replaces the capability set and the device rules,
+ * and the service's own devices and rules come on top, as with docker */
+static int fill_devices(const struct cfg_service *svc, const struct plan_host *host,
+			struct lxr_spec *spec, lxr_err *err)
+{
+	bool privileged = svc->privileged.set && svc->privileged.v;
+
+	if ((privileged || svc->n_devices) && !host)
+		return lxr_fail(err, EINVAL, "service \"%s\": its devices are not resolved",
+				svc->name);
+	if (privileged)
+		plan_spec_privileged(spec, host->all_caps, host->all_devices, host->n_all_devices);
+	for (size_t i = 0; i < svc->n_devices; i++)
+		plan_spec_add_device(spec, &host->devices[i], svc->devices[i].perms);
+	for (size_t i = 0; i < svc->n_device_rules; i++) {
+		const struct cfg_device_rule *r = &svc->device_rules[i];
+		plan_spec_add_device_rule(spec, true, r->type, r->major, r->minor, r->access);
+	}
+	return 0;
 }
 
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-		       const struct plan_image *img, struct lxr_spec *spec, lxr_err *err)
+		       const struct plan_image *img, const struct plan_host *host,
+		       struct lxr_spec *spec, lxr_err *err)
 {
 	_cleanup_free_ char *instance = plan_instance_name(svc->name, replica);
 
@@ -251,24 +289,31 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 	fill_process(svc, instance, img, spec);
 	if (!spec->args || !spec->args[0])
 		return lxr_fail(err, EINVAL, "service \"%s\": no command", svc->name),
-		       lxr_err_hint(err, img ? "the image has no Entrypoint or Cmd: set `command:`"
-					     : "a root filesystem directory has no default command: "
-					       "set `command:` (or `entrypoint:`)");
+		       lxr_err_hint(err,
+				    img ? "the image has no Entrypoint or Cmd: set `command:`"
+					: "a root filesystem directory has no default command: "
+					  "set `command:` (or `entrypoint:`)");
 	spec->resources.memory_limit = svc->limits.memory.set ? svc->limits.memory.v : 0;
 	if (svc->limits.millicpus.set && svc->limits.millicpus.v > 0) {
 		spec->resources.cpu_period = 100000;
 		spec->resources.cpu_quota = (uint64_t)svc->limits.millicpus.v * 100;
 	}
-	spec->resources.pids_limit = svc->limits.pids.set ? svc->limits.pids.v : 0;
+	/* not set: the spec keeps the runtime's default limit */
+	if (svc->limits.pids.set)
+		spec->resources.pids_limit = svc->limits.pids.v;
 	spec->resources.memory_reservation =
-		svc->reservations.memory.set ? svc->reservations.memory.v : 0;
+	    svc->reservations.memory.set ? svc->reservations.memory.v : 0;
 	/* a CPU reservation is a relative weight under contention: 1 CPU is
 	 * docker's default weight of 1024 shares */
 	if (svc->reservations.millicpus.set && svc->reservations.millicpus.v > 0) {
 		int64_t shares = svc->reservations.millicpus.v * 1024 / 1000;
-		spec->resources.cpu_shares = (uint64_t)(shares < 2 ? 2 : shares > 262144 ? 262144 : shares);
+		spec->resources.cpu_shares = (uint64_t)(shares < 2        ? 2
+							: shares > 262144 ? 262144
+									  : shares);
 	}
 	fill_mounts(st, svc, instance, spec);
+	if (fill_devices(svc, host, spec, err) < 0)
+		return -1;
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;
 	return 0;

@@ -131,11 +131,17 @@ struct lxr_seccomp *plan_seccomp_resolve(const struct cfg_seccomp_profile *p, ui
 	return s;
 }
 
-void plan_security_apply(const struct cfg_security *sec, const char *kernel_release,
-			 struct lxr_spec *spec)
+void plan_security_apply(const struct cfg_security *sec, bool privileged,
+			 const char *kernel_release, struct lxr_spec *spec)
 {
 	if (sec->no_new_privileges.set)
 		spec->no_new_privileges = sec->no_new_privileges.v;
+	/* docker: a privileged container has no filter, whatever seccomp=
+	 * says */
+	if (privileged) {
+		spec->seccomp_default = false;
+		return;
+	}
 	spec->seccomp_default = sec->seccomp == CFG_SECCOMP_DEFAULT;
 	if (sec->seccomp == CFG_SECCOMP_PROFILE && sec->profile)
 		spec->seccomp =

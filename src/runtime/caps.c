@@ -62,6 +62,23 @@ uint64_t rt_caps_all(void)
 	return last >= 63 ? UINT64_MAX : BIT(last + 1) - 1;
 }
 
+uint64_t rt_caps_privileged(void)
+{
+	uint64_t all = rt_caps_all(), held = 0;
+	cap_t own = cap_get_proc();
+
+	/* a sandbox (or a container) may run lxr without some capability:
+	 * asking for it would fail capset with EPERM at every start */
+	for (int c = 0; c < 64 && own; c++) {
+		cap_flag_value_t v = CAP_CLEAR;
+		if ((all & BIT(c)) && prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 1 &&
+		    cap_get_flag(own, (cap_value_t)c, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+			held |= BIT(c);
+	}
+	cap_free(own);
+	return held;
+}
+
 const char *rt_cap_name(int cap, char *buf, size_t len)
 {
 	char *n = cap_to_name((cap_value_t)cap);

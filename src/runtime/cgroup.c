@@ -68,7 +68,8 @@ static int check_name(const char *what, const char *s, lxr_err *err)
 		if (!ok)
 			return lxr_fail(
 			    err, EINVAL,
-			    "cgroup %s \"%s\": use letters, digits, _ and - . (not first)", what, s);
+			    "cgroup %s \"%s\": use letters, digits, _ and - . (not first)", what,
+			    s);
 	}
 	for (int c = -1; c < RT_CG_NCTRL; c++) {
 		const char *prefix = c < 0 ? "cgroup" : rt_cg_ctrl_name(c);
@@ -154,15 +155,19 @@ static int check_available(const struct rt_cg_host *h, unsigned want, lxr_err *e
 			lxr_fail(err, ENODEV,
 				 "controller %s is not available in %s/cgroup.controllers", n,
 				 h->v2_mount);
+		/* every spec has a pids limit unless lxr.conf lifts the default */
+		const char *dflt = c == RT_CG_PIDS ? " (lxr gives every container one: "
+						     "lxr.conf [limits] pids = -1 lifts it)"
+						   : "";
 		if (has_v1(h) || !h->v2_mount)
 			return lxr_err_hint(err,
 					    "mount its hierarchy (mount -t cgroup -o %s cgroup "
-					    "/sys/fs/cgroup/%s) or drop the %s limit",
-					    n, n, n);
+					    "/sys/fs/cgroup/%s) or drop the %s limit%s",
+					    n, n, n, dflt);
 		return lxr_err_hint(err,
 				    "the kernel lacks it or it was disabled at boot (look for "
-				    "cgroup_disable= in /proc/cmdline); or drop the %s limit",
-				    n);
+				    "cgroup_disable= in /proc/cmdline); or drop the %s limit%s",
+				    n, dflt);
 	}
 	return 0;
 }
@@ -333,23 +338,50 @@ int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err)
 	return r;
 }
 
+/* Device rules go to a v1 devices hierarchy where the host has one (a
+ * hybrid host's v2 tree cannot see that controller's settings), else to a
+ * BPF program on the v2 cgroup; with neither, nothing could enforce them. */
+static int check_devices(const struct rt_cg_host *h, const struct lxr_resources *res, bool *bpf,
+			 lxr_err *err)
+{
+	*bpf = false;
+	if (!res->n_devices || rt_cg_host_where(h, RT_CG_DEVICES) == LXR_CG_V1)
+		return 0;
+	if (!h->v2_mount) {
+		lxr_fail(err, ENODEV,
+			 "no device cgroup: the devices controller is not mounted "
+			 "and there is no cgroup v2 hierarchy for a device program");
+		return lxr_err_hint(err, "mount one (mount -t cgroup -o devices cgroup "
+					 "/sys/fs/cgroup/devices, or cgroup2 on /sys/fs/cgroup): "
+					 "without it a container could open every device node it "
+					 "can make");
+	}
+	*bpf = true;
+	return 0;
+}
+
 int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *name,
 		    const struct lxr_resources *res, struct lxr_cgroup **out, lxr_err *err)
 {
-	struct rt_cg_write w1[MAX_WRITES], w2[MAX_WRITES];
+	/* a reset and at most two exceptions per device rule */
+	size_t max = MAX_WRITES + 1 + 2 * res->n_devices;
+	_cleanup_free_ struct rt_cg_write *w1 = lxr_xcalloc(max, sizeof(*w1));
+	_cleanup_free_ struct rt_cg_write *w2 = lxr_xcalloc(max, sizeof(*w2));
+	struct rt_dev_state dev = {0};
 	int n1, n2;
 	unsigned want, on_v2 = 0;
+	bool dev_bpf;
 	struct lxr_cgroup *cg;
 
 	*out = NULL;
 	if (check_name("group", group, err) < 0 || check_name("name", name, err) < 0)
 		return -1;
-	n1 = rt_cgroup_plan(res, LXR_CG_V1, w1, MAX_WRITES, err);
-	n2 = n1 < 0 ? -1 : rt_cgroup_plan(res, LXR_CG_V2, w2, MAX_WRITES, err);
+	n1 = rt_cgroup_plan(res, LXR_CG_V1, w1, max, err);
+	n2 = n1 < 0 ? -1 : rt_cgroup_plan(res, LXR_CG_V2, w2, max, err);
 	if (n2 < 0)
 		return -1;
 	want = plan_ctrls(w2, n2);
-	if (check_available(h, want, err) < 0)
+	if (check_available(h, want, err) < 0 || check_devices(h, res, &dev_bpf, err) < 0)
 		return lxr_err_wrap(err, "cgroup %s/%s", group, name);
 	/* On v2: what the limits need, plus what the root already hands down
 	 * (free to have, and it makes stats work without limits). */
@@ -357,7 +389,7 @@ int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *n
 		if (rt_cg_host_where(h, c) == LXR_CG_V2 && ((want | h->v2_enabled) & (1u << c)))
 			on_v2 |= 1u << c;
 	if (!h->v2_mount && !h->v1_mount[RT_CG_MEMORY] && !h->v1_mount[RT_CG_CPU] &&
-	    !h->v1_mount[RT_CG_PIDS] && !h->v1_mount[RT_CG_CPUACCT])
+	    !h->v1_mount[RT_CG_PIDS] && !h->v1_mount[RT_CG_CPUACCT] && !h->v1_mount[RT_CG_DEVICES])
 		return lxr_fail(err, ENODEV,
 				"cgroup %s/%s: no cgroup hierarchy is mounted (see "
 				"/proc/self/mountinfo)",
@@ -371,6 +403,15 @@ int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *n
 	if (apply_writes(cg, h, w1, n1, LXR_CG_V1, err) < 0 ||
 	    apply_writes(cg, h, w2, n2, LXR_CG_V2, err) < 0)
 		goto fail;
+	if (dev_bpf) {
+		struct rt_cg_leaf *l = leaf_v2(cg);
+		int r = rt_dev_state_build(res->devices, res->n_devices, &dev, err);
+		if (r == 0)
+			r = rt_dev_bpf_attach(l->path, &dev, err);
+		rt_dev_state_free(&dev);
+		if (r < 0)
+			goto fail;
+	}
 	if (cg->n_leaves == 1 && cg->leaf[0].version == LXR_CG_V2) {
 		cg->v2_fd = open(cg->leaf[0].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (cg->v2_fd < 0) {
@@ -445,8 +486,9 @@ int rt_cgroup_join_self(const struct rt_cg_join *j, lxr_err *err)
 	for (size_t i = 0; i < j->n; i++) {
 		/* "0": the writer's own thread group */
 		if (write(j->fd[i], "0", 1) != 1)
-			return lxr_fail(err, errno, "move the container into cgroup %s "
-						    "(write cgroup.procs)",
+			return lxr_fail(err, errno,
+					"move the container into cgroup %s "
+					"(write cgroup.procs)",
 					j->path[i]);
 	}
 	return 0;

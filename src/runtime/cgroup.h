@@ -9,8 +9,9 @@
 #include "runtime/internal.h"
 
 /* The controllers lxr uses. cpuacct only exists on v1, where it holds the
- * cpu usage counter; v2 has that in every cgroup's cpu.stat. */
-enum rt_cg_ctrl { RT_CG_MEMORY, RT_CG_CPU, RT_CG_PIDS, RT_CG_CPUACCT, RT_CG_NCTRL };
+ * cpu usage counter; v2 has that in every cgroup's cpu.stat. devices too is
+ * v1 only: v2 has no such controller, a BPF program takes its place. */
+enum rt_cg_ctrl { RT_CG_MEMORY, RT_CG_CPU, RT_CG_PIDS, RT_CG_CPUACCT, RT_CG_DEVICES, RT_CG_NCTRL };
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c);
 /* "memory" -> RT_CG_MEMORY; -1 for a name lxr does not use. */
@@ -59,6 +60,46 @@ struct rt_cg_leaf {
 int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err);
 /* Read a cgroup.procs file into a pid list. */
 int rt_cg_read_pids(const char *procs_path, pid_t **pids, size_t *n, lxr_err *err);
+
+/* ---- the device cgroup (cgroup_devices.c: pure; cgroup_bpf.c) --------------
+ * The spec's rule list folded into what cgroup v1 holds after reading it: a
+ * default and the exceptions to it (lxr_device_rule says how). Both backends
+ * enforce that one state, so they cannot disagree: v1 as a devices.deny or
+ * devices.allow "a" and one line per exception, v2 as a BPF program that
+ * checks the exceptions the way the v1 kernel code does. */
+enum { RT_DEV_MKNOD = 1, RT_DEV_READ = 2, RT_DEV_WRITE = 4, RT_DEV_ALL = 7 }; /* BPF_DEVCG_ACC_* */
+struct rt_dev_exception {
+	char type;            /* 'b' or 'c' */
+	int64_t major, minor; /* -1: any */
+	unsigned access;      /* RT_DEV_* bits, never 0 */
+};
+struct rt_dev_state {
+	bool allow_all; /* the default; each exception says the opposite */
+	struct rt_dev_exception *ex;
+	size_t n;
+};
+/* Fold rules into st (from allow-all, as a new v1 cgroup below the root
+ * starts). -1 with err naming the rule when one is malformed. */
+int rt_dev_state_build(const struct lxr_device_rule *rules, size_t n, struct rt_dev_state *st,
+		       lxr_err *err);
+void rt_dev_state_free(struct rt_dev_state *st);
+/* The v1 kernel's decision for a request of access (RT_DEV_* bits) on a
+ * node of type 'b'/'c' major:minor: the model both backends must match. */
+bool rt_dev_state_allows(const struct rt_dev_state *st, char type, uint32_t major, uint32_t minor,
+			 unsigned access);
+/* An exception as a devices.allow/deny line: "c 1:3 rwm", "b *:* m". */
+void rt_dev_exception_format(const struct rt_dev_exception *e, char *buf, size_t len);
+
+struct bpf_insn;
+/* The BPF_PROG_TYPE_CGROUP_DEVICE program enforcing st; *insns is
+ * malloc'd. Straight-line checks, one block per exception, every
+ * instruction reachable (the verifier refuses dead code). */
+void rt_dev_bpf_build(const struct rt_dev_state *st, struct bpf_insn **insns, size_t *n);
+/* Load that program and attach it (BPF_CGROUP_DEVICE) to the cgroup v2
+ * directory dir, before any process is in it. The program fd is closed
+ * here: the attachment holds the program until the cgroup is removed, so
+ * nothing is left to undo and a crashed supervisor leaks nothing. */
+int rt_dev_bpf_attach(const char *dir, const struct rt_dev_state *st, lxr_err *err);
 
 /* ---- knob file syntax (pure) ---------------------------------------------- */
 /* "key N" lines (memory.events, memory.oom_control, cpu.stat): value of key,

@@ -141,8 +141,9 @@ void rt_cg_host_set_v2(struct rt_cg_host *h, const char *controllers, const char
 {
 	h->v2_available = controllers ? rt_cg_parse_ctrl_list(controllers) : 0;
 	h->v2_enabled = subtree_control ? rt_cg_parse_ctrl_list(subtree_control) : 0;
-	/* v2 has no cpuacct: usage is in every cgroup's cpu.stat. */
-	h->v2_available &= ~(1u << RT_CG_CPUACCT);
+	/* v2 has no cpuacct (usage is in every cgroup's cpu.stat) and no
+	 * devices controller (a BPF program does its work). */
+	h->v2_available &= ~((1u << RT_CG_CPUACCT) | (1u << RT_CG_DEVICES));
 	h->v2_enabled &= h->v2_available;
 }
 

@@ -190,15 +190,46 @@ static int plan_cpu_v1(struct plan *p, const struct lxr_resources *r)
 	return 0;
 }
 
+/* v1: the reset first (it drops every exception the cgroup inherited),
+ * then each exception into the other file. Written before any process is
+ * in the cgroup, so there is no moment with the wrong list. */
+static int plan_devices_v1(struct plan *p, const struct rt_dev_state *st)
+{
+	const char *except = st->allow_all ? "devices.deny" : "devices.allow";
+
+	if (add(p, "devices", st->allow_all ? "devices.allow" : "devices.deny", false, "a") < 0)
+		return -1;
+	for (size_t i = 0; i < st->n; i++) {
+		char line[64];
+		rt_dev_exception_format(&st->ex[i], line, sizeof(line));
+		if (add(p, "devices", except, false, "%s", line) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struct rt_cg_write *w,
 		   size_t max, lxr_err *err)
 {
 	struct plan p = {.w = w, .max = max, .err = err};
+	struct rt_dev_state dev;
+	int r = 0;
 
 	if (v != LXR_CG_V1 && v != LXR_CG_V2)
 		return lxr_fail(err, EINVAL, "cgroup plan: unknown cgroup version %d", (int)v);
 	if (check_memory(res, err) < 0 || check_cpu(res, err) < 0)
 		return -1;
+	/* checked on both backends, so a bad rule fails the same everywhere;
+	 * v2 writes no knob for it (cgroup_bpf.c) */
+	if (res->n_devices) {
+		if (rt_dev_state_build(res->devices, res->n_devices, &dev, err) < 0)
+			return -1;
+		if (v == LXR_CG_V1)
+			r = plan_devices_v1(&p, &dev);
+		rt_dev_state_free(&dev);
+		if (r < 0)
+			return -1;
+	}
 	if (v == LXR_CG_V2) {
 		if (plan_memory_v2(&p, res) < 0 || plan_cpu_v2(&p, res) < 0)
 			return -1;
@@ -206,7 +237,8 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 		return -1;
 	}
 	/* pids.max has the same name and syntax on both; a negative limit is
-	 * docker's "unlimited", which is the default and needs no write. */
+	 * docker's "unlimited", which a new cgroup has already ("max"), so it
+	 * needs no write (and no pids controller). */
 	if (res->pids_limit > 0 &&
 	    add(&p, "pids", "pids.max", false, "%" PRId64, res->pids_limit) < 0)
 		return -1;
@@ -216,10 +248,8 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 /* ---- knob file syntax ------------------------------------------------------ */
 
 static const char *const ctrl_names[RT_CG_NCTRL] = {
-    [RT_CG_MEMORY] = "memory",
-    [RT_CG_CPU] = "cpu",
-    [RT_CG_PIDS] = "pids",
-    [RT_CG_CPUACCT] = "cpuacct",
+    [RT_CG_MEMORY] = "memory",   [RT_CG_CPU] = "cpu",         [RT_CG_PIDS] = "pids",
+    [RT_CG_CPUACCT] = "cpuacct", [RT_CG_DEVICES] = "devices",
 };
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c)

@@ -49,8 +49,6 @@ int rt_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *er
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */
 int rt_cap_last_cap(void);
-/* Every capability the running kernel has. */
-uint64_t rt_caps_all(void);
 /* "CAP_NET_ADMIN" for 12, into buf; returns buf. */
 const char *rt_cap_name(int cap, char *buf, size_t len);
 
@@ -59,7 +57,7 @@ const char *rt_cap_name(int cap, char *buf, size_t len);
  * can read the plan without root. */
 struct rt_cg_write {
 	const char *controller; /* "memory", "cpu", "pids" */
-	const char *file;	/* "memory.max", "memory.limit_in_bytes", ... */
+	const char *file;       /* "memory.max", "memory.limit_in_bytes", ... */
 	char value[64];
 	/* The file may be absent (a kernel without swap accounting): set
 	 * only on swap knobs whose absence keeps the promise — "unlimited
@@ -76,11 +74,11 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
  * Like bubblewrap: the spec becomes a list of small typed operations that a
  * unit test can read without root; the executor in the container is dumb. */
 enum rt_op_kind {
-	RT_OP_MOUNT,	/* mount a filesystem of type fstype at target */
-	RT_OP_BIND,	/* bind source (a host path) at target */
-	RT_OP_DEVICE,	/* character device node at target */
-	RT_OP_SYMLINK,	/* target -> source */
-	RT_OP_MASK,	/* after pivot: hide target (empty ro tmpfs, or /dev/null) */
+	RT_OP_MOUNT,    /* mount a filesystem of type fstype at target */
+	RT_OP_BIND,     /* bind source (a host path) at target */
+	RT_OP_DEVICE,   /* device node (or fifo) at target */
+	RT_OP_SYMLINK,  /* target -> source */
+	RT_OP_MASK,     /* after pivot: hide target (empty ro tmpfs, or /dev/null) */
 	RT_OP_READONLY, /* after pivot: make target read-only */
 };
 
@@ -92,7 +90,9 @@ struct rt_op {
 	unsigned long flags; /* MS_* */
 	char *data;
 	unsigned major, minor; /* RT_OP_DEVICE */
-	mode_t mode;
+	mode_t mode;           /* RT_OP_DEVICE: S_IFCHR/S_IFBLK/S_IFIFO | permissions */
+	uid_t uid;             /* RT_OP_DEVICE: owner */
+	gid_t gid;
 	bool copy_up; /* RT_OP_BIND: fill an empty source dir from the target's content */
 };
 
@@ -104,7 +104,7 @@ struct rt_plan {
 /* Host-side files lxr prepared for the container (in its state dir). */
 struct rt_etc_files {
 	const char *hostname, *hosts, *resolv; /* host paths, NULL to skip */
-	bool cgroup2;			       /* mount cgroup2 read-only at /sys/fs/cgroup */
+	bool cgroup2;                          /* mount cgroup2 read-only at /sys/fs/cgroup */
 };
 
 void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
@@ -171,11 +171,11 @@ struct rt_child {
 	const struct lxr_spec *spec;
 	const struct rt_plan *plan;
 	const char *rootdir, *upper, *work;
-	const char *layer;   /* ephemeral: mount a tmpfs here holding upper and work */
-	int sync;	     /* container end of the sync pair */
-	int stdio[3];	     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
-	bool unshare_cgroupns; /* cgroups joined after clone (v1): new cgroupns now */
-	int join_fd[LXR_NS_COUNT]; /* namespaces to setns() into, -1 for none */
+	const char *layer;                /* ephemeral: mount a tmpfs here holding upper and work */
+	int sync;                         /* container end of the sync pair */
+	int stdio[3];                     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
+	bool unshare_cgroupns;            /* cgroups joined after clone (v1): new cgroupns now */
+	int join_fd[LXR_NS_COUNT];        /* namespaces to setns() into, -1 for none */
 	const struct rt_cg_join *cg_join; /* cgroups to move into first; NULL: born there */
 };
 

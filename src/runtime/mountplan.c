@@ -40,16 +40,58 @@ static struct rt_op *add_bind(struct rt_plan *p, const char *target, const char 
 }
 
 /* The device nodes every container gets (OCI default "linux.devices" plus
- * what runc/crun always add). No others: a container sees no host disks. */
+ * what runc/crun always add); others only as the spec's devices say. */
 static const struct {
 	const char *name;
 	unsigned major, minor;
 } devices[] = {
-	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
-	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-static void add_dev(struct rt_plan *p)
+static const char *const links[][2] = {
+    {"/dev/fd", "/proc/self/fd"},       {"/dev/stdin", "/proc/self/fd/0"},
+    {"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"},
+    {"/dev/ptmx", "pts/ptmx"},          {"/dev/core", "/proc/kcore"},
+};
+
+/* The runtime makes this node itself (a privileged container's copy of the
+ * host's /dev/null), or a link there that must stay: /dev/ptmx leads to the
+ * container's own devpts, never to the host's PTYs. Any other spec device
+ * at a default node's path is a conflict mknod reports (EEXIST). */
+static bool runtime_made(const struct lxr_device *d)
+{
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (lxr_str_has_prefix(d->path, "/dev/") && !strcmp(d->path + 5, devices[i].name))
+			return (d->type == 'c' || d->type == 'u') && d->major == devices[i].major &&
+			       d->minor == devices[i].minor;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (!strcmp(d->path, links[i][0]))
+			return true;
+	return false;
+}
+
+static void add_spec_devices(struct rt_plan *p, const struct lxr_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		const struct lxr_device *d = &spec->devices[i];
+		struct rt_op *op;
+
+		if (runtime_made(d))
+			continue;
+		op = push(p, RT_OP_DEVICE, d->path);
+		op->major = (unsigned)d->major;
+		op->minor = (unsigned)d->minor;
+		op->mode = (d->type == 'b'   ? S_IFBLK
+			    : d->type == 'p' ? S_IFIFO
+					     : S_IFCHR) |
+			   (d->file_mode & 07777);
+		op->uid = d->uid;
+		op->gid = d->gid;
+	}
+}
+
+static void add_dev(struct rt_plan *p, const struct lxr_spec *spec)
 {
 	const unsigned long nse = MS_NOSUID | MS_NOEXEC;
 
@@ -64,15 +106,11 @@ static void add_dev(struct rt_plan *p)
 		op->minor = devices[i].minor;
 		op->mode = S_IFCHR | 0666;
 	}
+	add_spec_devices(p, spec);
 	/* newinstance: the container's PTYs are its own, not the host's. */
 	add_mount(p, "/dev/pts", "devpts", nse, "newinstance,ptmxmode=0666,mode=0620,gid=5");
 	add_mount(p, "/dev/shm", "tmpfs", nse | MS_NODEV, "mode=1777,size=65536k");
 	add_mount(p, "/dev/mqueue", "mqueue", nse | MS_NODEV, NULL);
-	static const char *const links[][2] = {
-		{"/dev/fd", "/proc/self/fd"},	   {"/dev/stdin", "/proc/self/fd/0"},
-		{"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"},
-		{"/dev/ptmx", "pts/ptmx"},	   {"/dev/core", "/proc/kcore"},
-	};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		push(p, RT_OP_SYMLINK, links[i][0])->source = lxr_xstrdup(links[i][1]);
 }
@@ -81,13 +119,15 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 		   struct rt_plan *plan)
 {
 	const unsigned long nsd = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	/* read-only unless the spec says otherwise (docker: --privileged) */
+	const unsigned long sys_ro = spec->writable_sysfs ? 0 : MS_RDONLY;
 
 	memset(plan, 0, sizeof(*plan));
 	add_mount(plan, "/proc", "proc", nsd, NULL);
-	add_dev(plan);
-	add_mount(plan, "/sys", "sysfs", nsd | MS_RDONLY, NULL);
+	add_dev(plan, spec);
+	add_mount(plan, "/sys", "sysfs", nsd | sys_ro, NULL);
 	if (etc->cgroup2)
-		add_mount(plan, "/sys/fs/cgroup", "cgroup2", nsd | MS_RDONLY, NULL);
+		add_mount(plan, "/sys/fs/cgroup", "cgroup2", nsd | sys_ro, NULL);
 	if (etc->hostname)
 		add_bind(plan, "/etc/hostname", etc->hostname, 0);
 	if (etc->hosts)

@@ -127,8 +127,8 @@ static int remount_bind(const char *path, unsigned long flags, const char *shown
 		return 0;
 	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | (flags & want) | kept_flags(path),
 		  NULL) < 0)
-		return lxr_fail(err, errno, "remount %s read-only/nosuid (mount MS_REMOUNT|MS_BIND)",
-				shown);
+		return lxr_fail(err, errno,
+				"remount %s read-only/nosuid (mount MS_REMOUNT|MS_BIND)", shown);
 	return 0;
 }
 
@@ -160,9 +160,9 @@ static int copy_up(int rootfd, const struct rt_op *op, lxr_err *err)
 		return 0;
 	img = open_in(rootfd, op->target, O_RDONLY | O_DIRECTORY, 0);
 	if (img < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0
-							   : lxr_fail(err, errno, "open %s in the image",
-								      op->target);
+		return errno == ENOENT || errno == ENOTDIR
+			   ? 0
+			   : lxr_fail(err, errno, "open %s in the image", op->target);
 	if (fstat(img, &st) < 0 || fchown(vol, st.st_uid, st.st_gid) < 0 ||
 	    fchmod(vol, st.st_mode & 07777) < 0)
 		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,
@@ -205,8 +205,14 @@ static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 
 	if (pfd < 0)
 		return -1;
-	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0)
+	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0) {
+		/* the host node's owner, as docker gives a --device node */
+		if ((op->uid || op->gid) &&
+		    fchownat(pfd, base, op->uid, op->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return lxr_fail(err, errno, "chown %s to %u:%u", op->target,
+					(unsigned)op->uid, (unsigned)op->gid);
 		return 0;
+	}
 	if (errno != EPERM)
 		return lxr_fail(err, errno, "mknod %s", op->target);
 	/* Without CAP_MKNOD in the initial user namespace (rootless), bind
@@ -238,7 +244,8 @@ static int mount_overlay(const struct lxr_spec *spec, const char *rootdir, const
 		char *n;
 		/* overlayfs splits its option string on ',' and lowerdir on ':' */
 		if (strpbrk(l, ",:\n"))
-			return lxr_fail(err, EINVAL, "root filesystem path %s contains ',' or ':'", l),
+			return lxr_fail(err, EINVAL, "root filesystem path %s contains ',' or ':'",
+					l),
 			       lxr_err_hint(err, "overlayfs cannot take such a path as a layer; "
 						 "move or link the directory to a plain path");
 		n = lower ? lxr_xasprintf("%s:%s", lower, l) : lxr_xstrdup(l);
@@ -253,9 +260,10 @@ static int mount_overlay(const struct lxr_spec *spec, const char *rootdir, const
 	lxr_fail(err, errno, "mount overlay on %s (lowerdir=%s upperdir=%s)", rootdir, lower,
 		 upper);
 	if (errno == EINVAL)
-		lxr_err_hint(err, "upperdir and workdir must be on one filesystem that supports "
-				  "overlay upper layers (tmpfs, ext4, xfs with d_type); the run "
-				  "directory %s is on another kind — set LXR_RUN_DIR or run_dir",
+		lxr_err_hint(err,
+			     "upperdir and workdir must be on one filesystem that supports "
+			     "overlay upper layers (tmpfs, ext4, xfs with d_type); the run "
+			     "directory %s is on another kind — set LXR_RUN_DIR or run_dir",
 			     upper);
 	return -1;
 }
@@ -339,8 +347,9 @@ static int op_mask(const struct rt_op *op, lxr_err *err)
 static int op_readonly(const struct rt_op *op, lxr_err *err)
 {
 	if (mount(op->target, op->target, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return errno == ENOENT ? 0
-				       : lxr_fail(err, errno, "make %s read-only (bind)", op->target);
+		return errno == ENOENT
+			   ? 0
+			   : lxr_fail(err, errno, "make %s read-only (bind)", op->target);
 	return remount_bind(op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, op->target,
 			    err);
 }
@@ -360,6 +369,7 @@ int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lx
 	}
 	if (spec->readonly_root &&
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags("/"), NULL) < 0)
-		return lxr_fail(err, errno, "make / read-only (mount MS_REMOUNT|MS_BIND|MS_RDONLY)");
+		return lxr_fail(err, errno,
+				"make / read-only (mount MS_REMOUNT|MS_BIND|MS_RDONLY)");
 	return 0;
 }

@@ -11,14 +11,40 @@
  * information leaks and knobs a container must not turn. Directories get an
  * empty read-only tmpfs, files /dev/null. */
 static const char *const default_masked[] = {
-	"/proc/asound",	     "/proc/acpi",	  "/proc/kcore",	"/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-	"/proc/scsi",	     "/sys/firmware",	  "/sys/devices/virtual/powercap",
-	"/proc/interrupts", NULL,
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    "/proc/interrupts",
+    NULL,
 };
 
 static const char *const default_readonly[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+/* docker's device cgroup (its default OCI spec): deny everything, then
+ * allow the nodes every container gets, its own PTYs, and mknod of any node,
+ * so a node made in the container exists but opening it fails with EPERM.
+ * /dev/fuse and the like only through a devices entry. */
+static const struct lxr_device_rule default_device_rules[] = {
+    {false, 'a', -1, -1, "rwm"}, {true, 'c', -1, -1, "m"},
+    {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"}, /* null */
+    {true, 'c', 1, 5, "rwm"},                              /* zero */
+    {true, 'c', 1, 7, "rwm"},                              /* full */
+    {true, 'c', 1, 8, "rwm"},                              /* random */
+    {true, 'c', 1, 9, "rwm"},                              /* urandom */
+    {true, 'c', 5, 0, "rwm"},                              /* tty */
+    {true, 'c', 5, 1, "rwm"},                              /* console */
+    {true, 'c', 5, 2, "rwm"},                              /* ptmx */
+    {true, 'c', 136, -1, "rwm"},                           /* pts/N */
 };
 
 void rt_spec_init_defaults(struct lxr_spec *spec)
@@ -38,6 +64,10 @@ void rt_spec_init_defaults(struct lxr_spec *spec)
 	spec->cwd = lxr_xstrdup("/");
 	spec->masked_paths = lxr_strv_dup((char *const *)default_masked);
 	spec->readonly_paths = lxr_strv_dup((char *const *)default_readonly);
+	spec->resources.pids_limit = lxr_pids_limit_default();
+	spec->resources.n_devices = sizeof(default_device_rules) / sizeof(default_device_rules[0]);
+	spec->resources.devices = lxr_xmalloc(sizeof(default_device_rules));
+	memcpy(spec->resources.devices, default_device_rules, sizeof(default_device_rules));
 }
 
 void rt_spec_free(struct lxr_spec *spec)
@@ -64,5 +94,9 @@ void rt_spec_free(struct lxr_spec *spec)
 	lxr_strv_free(spec->readonly_paths);
 	lxr_strv_free(spec->sysctls);
 	rt_seccomp_free(spec->seccomp);
+	free(spec->resources.devices);
+	for (size_t i = 0; i < spec->n_devices; i++)
+		free(spec->devices[i].path);
+	free(spec->devices);
 	memset(spec, 0, sizeof(*spec));
 }

@@ -26,6 +26,22 @@ static void add_strv(FILE *f, const char *k, char **v)
 	fputc('\n', f);
 }
 
+/* Field by field: the struct holds a pointer (the device rules), whose
+ * address says nothing about what it points to; and written raw, its zero
+ * bytes ended the string strcmp compares, so nothing after it (mounts,
+ * rlimits, policy, health) was ever compared. */
+static void resources(FILE *f, const struct lxr_resources *r)
+{
+	fprintf(f, "res:%lld %lld %lld %llu %llu %llu %lld\n", (long long)r->memory_limit,
+		(long long)r->memory_swap, (long long)r->memory_reservation,
+		(unsigned long long)r->cpu_quota, (unsigned long long)r->cpu_period,
+		(unsigned long long)r->cpu_shares, (long long)r->pids_limit);
+	for (size_t i = 0; i < r->n_devices; i++)
+		fprintf(f, "dr:%d %c %lld:%lld %.3s\n", r->devices[i].allow, r->devices[i].type,
+			(long long)r->devices[i].major, (long long)r->devices[i].minor,
+			r->devices[i].access);
+}
+
 /* Everything about an instance that a change of must recreate it: its
  * container spec, restart policy and health check. */
 static char *fingerprint(const struct sup_instance *in)
@@ -53,19 +69,34 @@ static char *fingerprint(const struct sup_instance *in)
 	fprintf(f, "%llx %llx %llx %llx %llx\n", (unsigned long long)p->caps.bounding,
 		(unsigned long long)p->caps.effective, (unsigned long long)p->caps.permitted,
 		(unsigned long long)p->caps.inheritable, (unsigned long long)p->caps.ambient);
-	fwrite(&p->resources, sizeof(p->resources), 1, f);
-	for (size_t i = 0; i < p->n_mounts; i++)
+	add_strv(f, "masked", p->masked_paths);
+	add_strv(f, "readonly", p->readonly_paths);
+	fprintf(f, "%d %d\n", p->seccomp_default, p->writable_sysfs);
+	resources(f, &p->resources);
+	for (size_t i = 0; i < p->n_devices; i++)
+		fprintf(f, "d:%s %c %lld:%lld %o %u:%u\n", p->devices[i].path, p->devices[i].type,
+			(long long)p->devices[i].major, (long long)p->devices[i].minor,
+			(unsigned)p->devices[i].file_mode, (unsigned)p->devices[i].uid,
+			(unsigned)p->devices[i].gid);
+	/* the net layer appends /etc/hosts and /etc/resolv.conf once the
+	 * instance has joined its network (sup_net_attach): state of the
+	 * running instance, not of its plan, so a new plan never has them */
+	size_t n_mounts = p->n_mounts - (in->net_joined && p->n_mounts >= 2 ? 2 : 0);
+	for (size_t i = 0; i < n_mounts; i++)
 		fprintf(f, "m:%s|%s|%s|%lx|%s|%d%d\n", p->mounts[i].destination, p->mounts[i].type,
-			p->mounts[i].source, p->mounts[i].flags, p->mounts[i].data ? p->mounts[i].data : "",
-			p->mounts[i].volume, p->mounts[i].nocopy);
+			p->mounts[i].source, p->mounts[i].flags,
+			p->mounts[i].data ? p->mounts[i].data : "", p->mounts[i].volume,
+			p->mounts[i].nocopy);
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		fprintf(f, "r:%d %llu %llu\n", p->rlimits[i].resource,
-			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
+			(unsigned long long)p->rlimits[i].soft,
+			(unsigned long long)p->rlimits[i].hard);
 	for (size_t i = 0; i < p->n_additional_gids; i++)
 		fprintf(f, "g:%u\n", (unsigned)p->additional_gids[i]);
 	fprintf(f, "p:%d %d %lld %lld %d %lld %lld %d\n", pol->restart, pol->max_attempts,
 		(long long)pol->delay_first_us, (long long)pol->delay_max_us, pol->delay_fixed,
-		(long long)pol->reset_after_us, (long long)pol->stop_grace_us, pol->restart_on_unhealthy);
+		(long long)pol->reset_after_us, (long long)pol->stop_grace_us,
+		pol->restart_on_unhealthy);
 	fprintf(f, "h:%lld %lld %lld %lld %d\n", (long long)in->health.interval_us,
 		(long long)in->health.timeout_us, (long long)in->health.start_period_us,
 		(long long)in->health.start_interval_us, in->health.retries);
@@ -100,12 +131,16 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 	}
 	n->owned_stack = st;
 	n->owned_graph = g;
-	FOR_EACH_INSTANCE(n, ni) {
+	FOR_EACH_INSTANCE(n, ni)
+	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
-		json_array_append_new(!oi ? added : same(oi, ni) ? kept : recreated,
+		json_array_append_new(!oi            ? added
+				      : same(oi, ni) ? kept
+						     : recreated,
 				      json_string(ni->name));
 	}
-	FOR_EACH_INSTANCE(s, oi) {
+	FOR_EACH_INSTANCE(s, oi)
+	{
 		struct sup_instance *ni = sup_find_instance(n, oi->name);
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
@@ -132,8 +167,8 @@ static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 /* An unchanged instance keeps its container, pipes and health state. */
 static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
-	struct sup_watch *ws[] = {&ni->pidw, &ni->syncw, &ni->outw, &ni->errw, &ni->health.pidw,
-				  &ni->health.outw};
+	struct sup_watch *ws[] = {&ni->pidw, &ni->syncw,       &ni->outw,
+				  &ni->errw, &ni->health.pidw, &ni->health.outw};
 	char **argv = ni->health.argv;
 
 	ni->fsm = oi->fsm;
@@ -161,7 +196,8 @@ static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
 
-	FOR_EACH_INSTANCE(n, ni) {
+	FOR_EACH_INSTANCE(n, ni)
+	{
 		struct sup_instance *oi = sup_find_instance(&old, ni->name);
 		if (oi && !oi->doomed)
 			transplant(s, oi, ni);
@@ -174,7 +210,8 @@ static void swap(struct sup *s)
 			sup_output_close_service(&old.svcs[i]);
 		old.svcs[i].log = NULL;
 	}
-	FOR_EACH_INSTANCE(&old, oi) {
+	FOR_EACH_INSTANCE(&old, oi)
+	{
 		/* a changed or removed instance's container goes: it is a new
 		 * container next time, as with compose */
 		if (oi->doomed) {
@@ -207,7 +244,7 @@ void sup_reconcile_tick(struct sup *s)
 	if (!s->pending)
 		return;
 	FOR_EACH_INSTANCE(s, in)
-		if (in->doomed && in->c)
-			return; /* still stopping */
+	if (in->doomed && in->c)
+		return; /* still stopping */
 	swap(s);
 }

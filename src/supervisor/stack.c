@@ -11,16 +11,16 @@
 
 /* docker's restart backoff: 100 ms doubling to 1 min, reset after 10 s up */
 #define BACKOFF_FIRST_US 100000
-#define BACKOFF_MAX_US 60000000
+#define BACKOFF_MAX_US   60000000
 #define BACKOFF_RESET_US 10000000
 
 static void policy_from(const struct cfg_service *c, struct svc_policy *p)
 {
 	static const enum svc_restart map[] = {
-		[CFG_RESTART_NO] = SVC_RESTART_NO,
-		[CFG_RESTART_ALWAYS] = SVC_RESTART_ALWAYS,
-		[CFG_RESTART_ON_FAILURE] = SVC_RESTART_ON_FAILURE,
-		[CFG_RESTART_UNLESS_STOPPED] = SVC_RESTART_UNLESS_STOPPED,
+	    [CFG_RESTART_NO] = SVC_RESTART_NO,
+	    [CFG_RESTART_ALWAYS] = SVC_RESTART_ALWAYS,
+	    [CFG_RESTART_ON_FAILURE] = SVC_RESTART_ON_FAILURE,
+	    [CFG_RESTART_UNLESS_STOPPED] = SVC_RESTART_UNLESS_STOPPED,
 	};
 	memset(p, 0, sizeof(*p));
 	p->restart = map[c->restart.policy];
@@ -44,7 +44,8 @@ static void policy_from(const struct cfg_service *c, struct svc_policy *p)
 		p->delay_max_us = c->x_lxr.backoff_max_us.v;
 	if (c->x_lxr.backoff_reset_us.set)
 		p->reset_after_us = c->x_lxr.backoff_reset_us.v;
-	p->restart_on_unhealthy = c->x_lxr.restart_on_unhealthy.set && c->x_lxr.restart_on_unhealthy.v;
+	p->restart_on_unhealthy =
+	    c->x_lxr.restart_on_unhealthy.set && c->x_lxr.restart_on_unhealthy.v;
 }
 
 /* The image's HEALTHCHECK, for a service that sets none (compose). */
@@ -133,9 +134,13 @@ static void image_defaults(const struct sup_service *sv, struct plan_image *pi)
 {
 	const struct img_config *c = &sv->img->config;
 
-	*pi = (struct plan_image){.layer_dirs = sv->img->layer_dirs, .entrypoint = c->entrypoint,
-				  .cmd = c->cmd, .env = c->env, .workdir = c->workdir,
-				  .user = c->user, .stop_signal = c->stop_signal};
+	*pi = (struct plan_image){.layer_dirs = sv->img->layer_dirs,
+				  .entrypoint = c->entrypoint,
+				  .cmd = c->cmd,
+				  .env = c->env,
+				  .workdir = c->workdir,
+				  .user = c->user,
+				  .stop_signal = c->stop_signal};
 }
 
 /* Everything that needs the system: capability names (the running kernel's
@@ -151,9 +156,13 @@ static int resolve_spec(const struct cfg_service *c, const char *img_user, struc
 	bool has_home = false;
 	struct utsname u;
 
-	if (rt_caps_adjust(&spec->caps, add, drop, err) < 0)
+	bool privileged = c->privileged.set && c->privileged.v;
+
+	/* docker: a privileged container has every capability, whatever
+	 * cap_add and cap_drop say */
+	if (!privileged && rt_caps_adjust(&spec->caps, add, drop, err) < 0)
 		return -1;
-	plan_security_apply(&c->security, uname(&u) == 0 ? u.release : NULL, spec);
+	plan_security_apply(&c->security, privileged, uname(&u) == 0 ? u.release : NULL, spec);
 	const char *user = c->user.v ? c->user.v : (img_user && *img_user ? img_user : NULL);
 	if (user && rt_user_resolve(spec->lower_dirs[0], user, spec, err) < 0)
 		return lxr_err_wrap(err, "user \"%s\"", user);
@@ -165,6 +174,44 @@ static int resolve_spec(const struct cfg_service *c, const char *img_user, struc
 			return -1;
 		lxr_strv_push(&spec->env, lxr_xasprintf("HOME=%s", home));
 	}
+	return 0;
+}
+
+/* What the host has for a service's devices and privileged, looked up
+ * before anything starts: a missing device fails `up` at its line. */
+struct host_facts {
+	struct plan_host p;
+	struct lxr_device *devs, *all;
+	size_t n_devs, n_all;
+};
+
+static void host_facts_free(struct host_facts *h)
+{
+	rt_devices_free(h->devs, h->n_devs);
+	rt_devices_free(h->all, h->n_all);
+}
+
+static int host_facts(const struct cfg_stack *st, const struct cfg_service *c, struct host_facts *h,
+		      lxr_err *err)
+{
+	memset(h, 0, sizeof(*h));
+	h->devs = lxr_xcalloc(c->n_devices + 1, sizeof(*h->devs));
+	for (; h->n_devs < c->n_devices; h->n_devs++) {
+		const struct cfg_device *d = &c->devices[h->n_devs];
+		if (rt_device_from_host(d->source, d->target, &h->devs[h->n_devs], err) < 0)
+			/* pos.file lived in the load's diagnostics; the
+			 * entry is in the stack file itself */
+			return lxr_err_wrap(err, "%s:%d:%d: service \"%s\": devices", st->file,
+					    d->pos.line, d->pos.col, c->name);
+	}
+	if (c->privileged.set && c->privileged.v) {
+		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
+			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);
+		h->p.all_caps = rt_caps_privileged();
+	}
+	h->p.devices = h->devs;
+	h->p.all_devices = h->all;
+	h->p.n_all_devices = h->n_all;
 	return 0;
 }
 
@@ -187,8 +234,15 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 		return -1;
 	if (sv->img)
 		image_defaults(sv, &pi);
-	if (plan_instance_fill(s->stack, sv->cfg, replica, sv->img ? &pi : NULL, &in->spec, err) < 0 ||
-	    resolve_spec(sv->cfg, sv->img ? pi.user : NULL, &in->spec, err) < 0)
+	struct host_facts hf;
+	int r = host_facts(s->stack, sv->cfg, &hf, err);
+	if (r == 0 && plan_instance_fill(s->stack, sv->cfg, replica, sv->img ? &pi : NULL, &hf.p,
+					 &in->spec, err) < 0)
+		r = lxr_err_wrap(err, "service \"%s\"", sv->cfg->name);
+	host_facts_free(&hf);
+	if (r < 0)
+		return -1;
+	if (resolve_spec(sv->cfg, sv->img ? pi.user : NULL, &in->spec, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", sv->cfg->name);
 	if (health_from(sv->cfg, sv->img, &in->health, err) < 0)
 		return -1;

@@ -70,3 +70,17 @@ void lxr_net_pool_conf(uint32_t *addr, int *prefix, int *size)
 	*prefix = pool_prefix;
 	*size = pool_size;
 }
+
+/* A fork bomb in one container must not take the host's pid space: every
+ * container gets a limit unless it asks for none. */
+static int64_t pids_limit;
+
+void lxr_pids_limit_configure(int64_t limit)
+{
+	pids_limit = limit;
+}
+
+int64_t lxr_pids_limit_default(void)
+{
+	return pids_limit ? pids_limit : LXR_PIDS_LIMIT_DEFAULT;
+}

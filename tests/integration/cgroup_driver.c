@@ -15,8 +15,10 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "lxr/runtime.h"
@@ -317,6 +319,173 @@ static void scenario_pids(void)
 	close(k.report);
 }
 
+/* ---- the device cgroup ----------------------------------------------------
+ * What a container process sees: a node it may make (mknod) but not open,
+ * and the nodes docker allows. /dev/kmsg opened write-only and an unbound
+ * loop device opened read-only pass their drivers for root, so an EPERM
+ * there can only be the device cgroup's. */
+struct dev_report {
+	int kmsg_mknod, kmsg_open, loop_mknod, loop_open, null_open;
+};
+
+static int try_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int make_node(const char *path, mode_t type, unsigned maj, unsigned min)
+{
+	unlink(path);
+	return mknod(path, type | 0600, makedev(maj, min)) < 0 ? errno : 0;
+}
+
+static void work_devices(int rep)
+{
+	struct dev_report r;
+	char kmsg[64], loop[64];
+
+	snprintf(kmsg, sizeof(kmsg), "/tmp/lxr-devtest-%d-kmsg", (int)getpid());
+	snprintf(loop, sizeof(loop), "/tmp/lxr-devtest-%d-loop", (int)getpid());
+	r.kmsg_mknod = make_node(kmsg, S_IFCHR, 1, 11);
+	r.kmsg_open = try_open(kmsg, O_WRONLY);
+	r.loop_mknod = make_node(loop, S_IFBLK, 7, 0);
+	r.loop_open = try_open(loop, O_RDONLY);
+	r.null_open = try_open("/dev/null", O_RDWR);
+	unlink(kmsg);
+	unlink(loop);
+	if (write(rep, &r, sizeof(r)) != sizeof(r))
+		_exit(98);
+}
+
+static int bpf_cmd(int cmd, union bpf_attr *a)
+{
+	return (int)syscall(SYS_bpf, cmd, a, sizeof(*a));
+}
+
+/* The id of the one device program attached to the v2 leaf, or 0. */
+static uint32_t attached_prog(const char *name)
+{
+	_cleanup_free_ char *dir = leaf_of("", name);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint32_t ids[4] = {0};
+	union bpf_attr q = {0};
+
+	q.query.target_fd = (uint32_t)fd;
+	q.query.attach_type = BPF_CGROUP_DEVICE;
+	q.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	q.query.prog_cnt = 4;
+	if (fd < 0 || bpf_cmd(BPF_PROG_QUERY, &q) < 0 || q.query.prog_cnt != 1)
+		return 0;
+	return ids[0];
+}
+
+/* A program lives while something holds it; after the cgroup is gone the
+ * kernel releases it from a work queue, so give it a moment. */
+static bool prog_gone(uint32_t id)
+{
+	for (int i = 0; i < 200; i++) {
+		union bpf_attr a = {.prog_id = id};
+		int fd = bpf_cmd(BPF_PROG_GET_FD_BY_ID, &a);
+		if (fd < 0 && errno == ENOENT)
+			return true;
+		if (fd >= 0)
+			close(fd);
+		usleep(25000);
+	}
+	return false;
+}
+
+static bool run_device_child(struct lxr_cgroup *cg, struct dev_report *r)
+{
+	struct kid k = spawn(work_devices);
+	lxr_err err;
+	int ws;
+	bool ok = true;
+
+	if (rt_cgroup_attach(cg, k.pid, &err) < 0) {
+		fail_err("attach device child", &err);
+		ok = false;
+	}
+	release(&k);
+	ok = read(k.report, r, sizeof(*r)) == sizeof(*r) && ok;
+	waitpid(k.pid, &ws, 0);
+	close(k.go);
+	close(k.report);
+	return check(ok, "devices: the child reported");
+}
+
+static void scenario_devices(void)
+{
+	struct lxr_spec spec;
+	struct lxr_cgroup *cg = NULL;
+	struct dev_report r;
+	uint32_t prog = 0;
+	lxr_err err;
+
+	/* docker's list, as every container gets it */
+	rt_spec_init_defaults(&spec);
+	spec.resources.pids_limit = 0;
+	if (rt_cgroup_create(group, "devices", &spec.resources, &cg, &err) < 0) {
+		rt_spec_free(&spec);
+		return fail_err("create devices (docker's device list)", &err);
+	}
+	if (v2) {
+		prog = attached_prog("devices");
+		check(prog != 0, "devices: one BPF_CGROUP_DEVICE program attached (id %u)", prog);
+	} else {
+		_cleanup_free_ char *list = knob("devices", "devices", "devices.list");
+		bool ok = strstr(list, "c 136:* rwm") && strstr(list, "c 1:3 rwm") &&
+			  strstr(list, "b *:* m") && !strstr(list, "a *:* rwm");
+		for (char *nl = list; (nl = strchr(nl, '\n'));)
+			*nl = ';';
+		check(ok, "devices: devices.list is docker's list%s%s", ok ? "" : ": ",
+		      ok ? "" : list);
+	}
+	if (run_device_child(cg, &r)) {
+		check(r.kmsg_mknod == 0, "devices: mknod c 1:11 allowed (%s)",
+		      lxr_errno_name(r.kmsg_mknod));
+		check(r.kmsg_open == EPERM, "devices: open c 1:11 refused with EPERM (%s)",
+		      r.kmsg_open ? lxr_errno_name(r.kmsg_open) : "opened");
+		check(r.loop_mknod == 0 && r.loop_open == EPERM,
+		      "devices: mknod b 7:0 allowed (%s), open refused with EPERM (%s)",
+		      lxr_errno_name(r.loop_mknod),
+		      r.loop_open ? lxr_errno_name(r.loop_open) : "opened");
+		check(r.null_open == 0, "devices: /dev/null opens (%s)",
+		      lxr_errno_name(r.null_open));
+	}
+	if (rt_cgroup_destroy(cg, &err) < 0)
+		fail_err("destroy devices", &err);
+	check(gone("devices", "devices"), "devices: leaf removed");
+	if (v2)
+		check(prog && prog_gone(prog), "devices: program %u released with the cgroup",
+		      prog);
+
+	/* one more rule: exactly what it allows opens, the rest does not */
+	struct lxr_device_rule kmsg_w = {true, 'c', 1, 11, "w"};
+	spec.resources.devices =
+	    lxr_xrealloc(spec.resources.devices, (spec.resources.n_devices + 1) * sizeof(kmsg_w));
+	spec.resources.devices[spec.resources.n_devices++] = kmsg_w;
+	if (rt_cgroup_create(group, "devices2", &spec.resources, &cg, &err) < 0) {
+		rt_spec_free(&spec);
+		return fail_err("create devices2 (docker's list + c 1:11 w)", &err);
+	}
+	if (run_device_child(cg, &r)) {
+		check(r.kmsg_open == 0, "devices: with \"c 1:11 w\" the write-only open works (%s)",
+		      r.kmsg_open ? lxr_errno_name(r.kmsg_open) : "opened");
+		check(r.loop_open == EPERM, "devices: b 7:0 still refused (%s)",
+		      r.loop_open ? lxr_errno_name(r.loop_open) : "opened");
+	}
+	if (rt_cgroup_destroy(cg, &err) < 0)
+		fail_err("destroy devices2", &err);
+	check(gone("devices", "devices2"), "devices2: leaf removed");
+	rt_spec_free(&spec);
+}
+
 /* clone3(CLONE_INTO_CGROUP): the child starts inside the cgroup, limits
  * and all, without a window in the parent's cgroup. */
 static void scenario_clone_into(void)
@@ -410,6 +579,7 @@ int main(int argc, char **argv)
 	scenario_limits();
 	scenario_oom();
 	scenario_pids();
+	scenario_devices();
 	if (v2) {
 		scenario_clone_into();
 		/* the VM has no other lxr users: the shared dirs must be gone */

@@ -3,7 +3,8 @@
 # users' machines are v2 while CI's host is v1, so the v2 backend runs for
 # real in a throw-away VM (tests/vm/run-in-vm.sh). There it also checks
 # clone3(CLONE_INTO_CGROUP) with rt_cgroup_v2_fd and the error for a
-# controller that cannot be handed down. The VM is discarded afterwards, so
+# controller that cannot be handed down, and the device cgroup as a BPF
+# program (v2 has no devices controller). The VM is discarded afterwards, so
 # nothing on this host is touched but the build directory's VM cache.
 set -u
 build=${LXR_BUILD_DIR:?run through ctest (LXR_BUILD_DIR)}
@@ -22,10 +23,23 @@ if ! have_vm; then
 	exit 77
 fi
 
+# After the driver, the same VM runs real containers with lxr
+# (tests/vm/containers-check.sh): the device program as a user meets it, the
+# default pids limit, --device and --privileged. The rootfs is the
+# integration tests' (lib.sh builds it the same way); the VM sees the host's
+# / read-only.
+lxr=${LXR:-$build/lxr}
+rootfs=$build/test-rootfs
+if [ ! -f "$rootfs/.complete" ]; then
+	rm -rf "$rootfs"
+	"$src/examples/make-rootfs.sh" "$rootfs" >/dev/null && touch "$rootfs/.complete"
+fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 start=$(date +%s.%N)
-LXR_BUILD_DIR=$build "$src/tests/vm/run-in-vm.sh" "$driver" v2 vmtest 2>&1 | tee "$out"
+LXR_BUILD_DIR=$build "$src/tests/vm/run-in-vm.sh" /bin/sh -c \
+	'"$1" v2 vmtest; d=$?; "$2" "$3" "$4"; exit $((d + $?))' \
+	sh "$driver" "$src/tests/vm/containers-check.sh" "$lxr" "$rootfs" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 end=$(date +%s.%N)
 echo "# VM run took $(echo "$end - $start" | bc 2>/dev/null || echo "?") s on the host" \
@@ -41,4 +55,12 @@ if ! grep -q '^# 0 failed$' "$out"; then
 	exit 1
 fi
 grep -q '^ok - clone3(CLONE_INTO_CGROUP)' "$out" || { echo "not ok - clone3 check did not run"; exit 1; }
+# cgroup v2 has no devices controller: the BPF device program must have been
+# attached, enforced (mknod c 1:11 allowed, open EPERM; /dev/null opens) and
+# released with the cgroup.
+for want in 'devices: one BPF_CGROUP_DEVICE program attached' 'devices: open c 1:11 refused with EPERM' \
+	'devices: /dev/null opens' 'devices: program [0-9]* released with the cgroup'; do
+	grep -q "^ok - $want" "$out" || { echo "not ok - the VM did not check: $want"; exit 1; }
+done
+grep -q '^# 0 lxr run checks failed$' "$out" || { echo "not ok - the lxr run checks in the VM failed"; exit 1; }
 exit "$rc"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Escapes tried from inside containers, as an attacker would, with a static
-# probe (probe_escape.c) making plain syscalls: PID 1 must show nothing of
+# probe (escape_probe.c) making plain syscalls: PID 1 must show nothing of
 # the host or of other services; a process entering the container (lxr exec,
 # a health check) must hold no host descriptor and be closed to /proc while
 # it does; a working directory swapped for a magic link must not be
@@ -8,7 +8,7 @@
 # reopen. The races are looped for several seconds.
 . "$(dirname "$0")/lib.sh"
 
-PROBE="$LXR_BUILD_DIR/tests/probe_escape"
+PROBE="$LXR_BUILD_DIR/tests/escape_probe"
 [ -x "$PROBE" ] || fail "probe not built: $PROBE"
 # The probe lives in the image (a copy of the test rootfs), not in a bind
 # mount: a bind from the host's filesystem would make host files look like

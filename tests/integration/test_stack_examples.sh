@@ -94,12 +94,17 @@ refused() { # NAME YAML EXPECTED-ERROR-LINE: both the schema and lxr refuse it
 	grep -qxF "$tmp/$1.yaml:$3" "$tmp/err" || { echo "FAIL: $1: unexpected error text:"; cat "$tmp/err"; exit 1; }
 }
 
-# A key lxr models but cannot honour yet.
-refused privileged 'services:
+# A value lxr cannot honour yet: a CDI device name, not a device node.
+refused cdi_device 'services:
   web:
     image: ./rootfs
-    privileged: true' \
-	'4:17: error: service "web": privileged: true is not supported yet'
+    devices: ["vendor.com/device=gpu"]' \
+	'4:15: error: service "web": devices: "vendor.com/device=gpu" is not a device mapping'
+refused device_rule 'services:
+  web:
+    image: ./rootfs
+    device_cgroup_rules: ["c 1:3"]' \
+	'4:27: error: service "web": device_cgroup_rules: "c 1:3" is not a device rule'
 refused syslog 'services:
   web:
     image: ./rootfs

@@ -31,7 +31,14 @@ static void settings_good(void **state)
 	assert_int_equal(s.pool_addr, (172u << 24) | (30u << 16));
 	assert_int_equal(s.pool_prefix, 16);
 	assert_int_equal(s.pool_size, 26);
+	assert_int_equal(s.pids_limit, 100);
 	cfg_settings_free(&s);
+	/* docker spells "unlimited" -1 or 0; both read as -1, "not set" is 0 */
+	assert_int_equal(cfg_settings_load(DATA "limits_unlimited.conf", &s, &err), 0);
+	assert_int_equal(s.pids_limit, -1);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "does-not-exist.conf", &s, &err), 0);
+	assert_int_equal(s.pids_limit, 0);
 }
 
 static void settings_missing_file_is_fine(void **state)
@@ -68,11 +75,18 @@ static void settings_errors(void **state)
 	assert_null(s.run_dir); /* nothing half-applied */
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths], "
-					  "[logs] and [network] sections");
+					  "[logs], [network] and [limits] sections");
+	assert_int_equal(cfg_settings_load(DATA "limits_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg,
+			    DATA "limits_bad.conf:3: pids: \"12abc\" is not a number of processes");
+	assert_string_equal(err.hint,
+			    "1 to 4194304 (the kernel's pid_max ceiling), or -1 for unlimited");
 	assert_int_equal(cfg_settings_load(DATA "network_bad.conf", &s, &err), -1);
-	assert_string_equal(err.msg, DATA "network_bad.conf:3: size /16 is larger than the pool /20");
+	assert_string_equal(err.msg,
+			    DATA "network_bad.conf:3: size /16 is larger than the pool /20");
 	assert_int_equal(cfg_settings_load(DATA "logs_bad.conf", &s, &err), -1);
-	assert_string_equal(err.msg, DATA "logs_bad.conf:3: max_file: \"0\" is not a count of files");
+	assert_string_equal(err.msg,
+			    DATA "logs_bad.conf:3: max_file: \"0\" is not a count of files");
 	assert_int_equal(cfg_settings_load(DATA "relative.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "relative.conf:2: log_dir must be an absolute path, "
 					  "not \"relative\"");

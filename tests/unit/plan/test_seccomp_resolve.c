@@ -172,14 +172,14 @@ static void security_opt_into_the_spec(void **state)
 	struct lxr_spec spec = {.seccomp_default = true, .no_new_privileges = true};
 
 	/* nothing said: docker's default filter, lxr's no_new_privs */
-	plan_security_apply(&sec, "6.1", &spec);
+	plan_security_apply(&sec, false, "6.1", &spec);
 	assert_true(spec.seccomp_default);
 	assert_null(spec.seccomp);
 	assert_true(spec.no_new_privileges);
 	/* unconfined: no filter at all; no-new-privileges:false turns it off */
 	sec.seccomp = CFG_SECCOMP_UNCONFINED;
 	sec.no_new_privileges = (struct cfg_bool){.v = false, .set = true};
-	plan_security_apply(&sec, "6.1", &spec);
+	plan_security_apply(&sec, false, "6.1", &spec);
 	assert_false(spec.seccomp_default);
 	assert_null(spec.seccomp);
 	assert_false(spec.no_new_privileges);
@@ -187,11 +187,20 @@ static void security_opt_into_the_spec(void **state)
 	sec.seccomp = CFG_SECCOMP_PROFILE;
 	sec.profile = profile();
 	spec.caps.bounding = SYS_ADMIN | PTRACE;
-	plan_security_apply(&sec, "6.1", &spec);
+	plan_security_apply(&sec, false, "6.1", &spec);
 	assert_false(spec.seccomp_default);
 	assert_non_null(spec.seccomp);
 	assert_string_equal(spec.seccomp->syscalls[1].names[0], "admin_and_ptrace");
 	rt_seccomp_free(spec.seccomp);
+	spec.seccomp = NULL;
+	/* privileged: no filter whatever seccomp= says, as docker; the
+	 * no-new-privileges setting still holds */
+	spec.seccomp_default = true;
+	sec.no_new_privileges = (struct cfg_bool){.v = true, .set = true};
+	plan_security_apply(&sec, true, "6.1", &spec);
+	assert_false(spec.seccomp_default);
+	assert_null(spec.seccomp);
+	assert_true(spec.no_new_privileges);
 	cfg_seccomp_profile_free(sec.profile);
 }
 

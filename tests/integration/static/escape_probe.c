@@ -3,17 +3,17 @@
  * one way out and prints ESCAPE (exit 1) when it got anywhere, "held"
  * (exit 0) when every attempt was refused.
  *
- *   probe_escape proc1 [SECRET]  open PID 1's exe (read, write), environ,
+ *   escape_probe proc1 [SECRET]  open PID 1's exe (read, write), environ,
  *                                mem, cwd, root and fds; SECRET must not be
  *                                readable in any of them
- *   probe_escape fdscan SECONDS  for SECONDS, open every /proc/PID/fd/N of
+ *   escape_probe fdscan SECONDS  for SECONDS, open every /proc/PID/fd/N of
  *                                every other process, and report each file
  *                                or directory that is not on one of the
  *                                container's own mounts (a host descriptor)
- *   probe_escape stdio SECRET    reopen our stdout/stderr through
+ *   escape_probe stdio SECRET    reopen our stdout/stderr through
  *                                /proc/self/fd and look for SECRET, which
  *                                the host wrote to that file before
- *   probe_escape swapcwd DIR SECONDS
+ *   escape_probe swapcwd DIR SECONDS
  *                                swap DIR for a link to /proc/self/fd/N
  *                                (N = 3..40) and back, as fast as it can:
  *                                a process entering the container that
@@ -267,6 +267,6 @@ int main(int argc, char **argv)
 		return stdio(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "swapcwd"))
 		return swapcwd(argv[2], atof(argv[3]));
-	fprintf(stderr, "usage: see the comment at the top of probe_escape.c\n");
+	fprintf(stderr, "usage: see the comment at the top of escape_probe.c\n");
 	return 2;
 }

@@ -1,0 +1,120 @@
+/* The host's device nodes, as the plan needs them to give one to a
+ * container (docker's --device, and every one for --privileged). Looked up
+ * before anything is created, so a missing device fails `up` or `run` with
+ * nothing to undo. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "lxr/runtime.h"
+
+/* Deeper than any /dev (/dev/dri/by-path, /dev/snd/by-id): a bound, not a
+ * limit anyone meets. */
+#define WALK_DEPTH 8
+
+static void fill(struct lxr_device *d, const char *path, const struct stat *st)
+{
+	d->path = lxr_xstrdup(path);
+	d->type = S_ISBLK(st->st_mode) ? 'b' : 'c';
+	d->major = major(st->st_rdev);
+	d->minor = minor(st->st_rdev);
+	d->file_mode = st->st_mode & 07777;
+	d->uid = st->st_uid;
+	d->gid = st->st_gid;
+}
+
+int rt_device_from_host(const char *host, const char *container, struct lxr_device *out,
+			lxr_err *err)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	/* a link (/dev/disk/by-id/..., /dev/cdrom) names the node it points at */
+	if (stat(host, &st) < 0) {
+		lxr_fail(err, errno, "device %s", host);
+		if (errno == ENOENT)
+			lxr_err_hint(err,
+				     "there is no such device on this host: check the path (ls -l "
+				     "%s), or load the driver that makes it",
+				     host);
+		return -1;
+	}
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return lxr_fail(err, ENODEV, "device %s: %s, not a character or block device", host,
+				S_ISDIR(st.st_mode) ? "a directory" : "a file"),
+		       lxr_err_hint(err, "name a device node, such as /dev/fuse; to share files "
+					 "use a volume");
+	fill(out, container ? container : host, &st);
+	return 0;
+}
+
+static void add(struct lxr_device **v, size_t *n, const char *path, const struct stat *st)
+{
+	*v = lxr_xrealloc(*v, (*n + 1) * sizeof(**v));
+	fill(&(*v)[(*n)++], path, st);
+}
+
+/* docker's walk (runc's GetDevices): every char and block node, not
+ * following links, leaving out what a container has its own of — its PTYs
+ * and console, shm, mqueue, the fd links — and the links of tools. */
+static int walk(int dfd, const char *dir, int depth, struct lxr_device **v, size_t *n, lxr_err *err)
+{
+	static const char *const skip_dirs[] = {"pts", ".lxc",   ".lxd-mounts", "shm",
+						"fd",  "mqueue", ".udev"};
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		close(dfd);
+		return lxr_fail(err, errno, "read %s", dir);
+	}
+	while (r == 0 && (de = readdir(d))) {
+		struct stat st;
+		bool skip = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			    !strcmp(de->d_name, "console");
+		for (size_t i = 0; i < sizeof(skip_dirs) / sizeof(skip_dirs[0]); i++)
+			skip |= !strcmp(de->d_name, skip_dirs[i]);
+		if (skip || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* gone since readdir: udev renames as it likes */
+		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, de->d_name);
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			add(v, n, path, &st);
+		} else if (S_ISDIR(st.st_mode) && depth < WALK_DEPTH) {
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				r = walk(sub, path, depth + 1, v, n, err);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int rt_devices_host_all(struct lxr_device **out, size_t *n, lxr_err *err)
+{
+	int dfd = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*out = NULL;
+	*n = 0;
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open /dev");
+	if (walk(dfd, "/dev", 0, out, n, err) < 0) {
+		rt_devices_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return lxr_err_wrap(err, "list the host's devices");
+	}
+	return 0;
+}
+
+void rt_devices_free(struct lxr_device *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}

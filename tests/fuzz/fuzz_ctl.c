@@ -1,13 +1,17 @@
 /* libFuzzer target for the control socket's requests: the input is what a
- * client sends. Its lines are parsed (ctl_line_parse), then sent whole to
- * a real control server (its socket on the private scratch tmpfs,
- * scratch.c) whose handler echoes, fails and subscribes, and the replies
- * are read back. Besides the sanitizers it checks what the protocol
- * promises: a line is blank, a request, or a rejection that says why; a
- * request has an integer id, a cmd and args that are an object; every
- * non-blank line gets exactly one reply, in order, carrying that line's id;
- * every reply and event is one JSON object a line; a subscriber gets each
- * event published. Seeds: tests/fuzz/corpus/ctl/. */
+ * client sends. Its lines are parsed (ctl_line_parse), then sent whole over
+ * a fresh connection to a real control server (its socket on the private
+ * scratch tmpfs, scratch.c) whose handler echoes, fails and subscribes,
+ * and the replies are read back. The server is opened once and serves
+ * every run, as the supervisor's serves every client: opening one costs
+ * more than most inputs do, and a run ends with the server back to no
+ * clients, which is checked. Besides the sanitizers it checks what the
+ * protocol promises: a line is blank, a request, or a rejection that says
+ * why; a request has an integer id, a cmd and args that are an object;
+ * every non-blank line gets exactly one reply, in order, carrying that
+ * line's id; every reply and event is one JSON object a line; a subscriber
+ * gets each event published, and is let go when it hangs up. Seeds:
+ * tests/fuzz/corpus/ctl/. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_INPUT 60000
 
 static char sock_path[108];
+static struct ctl_server *server; /* for the whole process */
+static struct run *run;           /* this run's expectations, for the handler */
 
 static void check(bool ok, const char *what)
 {
@@ -37,14 +43,6 @@ static void check(bool ok, const char *what)
 		fprintf(stderr, "fuzz_ctl: %s\n", what);
 		abort();
 	}
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	int scratch = fuzz_scratch_open(*argc, *argv);
-
-	snprintf(sock_path, sizeof(sock_path), "/proc/self/fd/%d/control.sock", scratch);
-	return 0;
 }
 
 static bool blank(const char *s, size_t n)
@@ -84,8 +82,7 @@ struct run {
 static void handler(void *ctx, struct ctl_server *s, struct ctl_req req, const char *cmd,
 		    json_t *args)
 {
-	struct run *run = ctx;
-
+	(void)ctx;
 	if (!strcmp(cmd, "echo"))
 		ctl_reply_ok(s, req, json_incref(args));
 	else if (!strcmp(cmd, "sub") && ctl_subscribe(s, req, "events") == 0)
@@ -94,10 +91,33 @@ static void handler(void *ctx, struct ctl_server *s, struct ctl_req req, const c
 		ctl_reply_error(s, req, "unknown command", strcmp(cmd, "fail") ? NULL : "a hint");
 }
 
+static void close_server(void)
+{
+	ctl_server_close(server);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int scratch = fuzz_scratch_open(*argc, *argv);
+	struct ctl_server_opts o = {.handler = handler,
+				    .owner_uid = (uid_t)-1,
+				    .max_line = MAX_LINE,
+				    .max_outbuf = 64u << 20};
+	lxr_err err;
+
+	snprintf(sock_path, sizeof(sock_path), "/proc/self/fd/%d/control.sock", scratch);
+	if (ctl_server_open(sock_path, &o, &server, &err) < 0) {
+		fprintf(stderr, "fuzz_ctl: %s\n", err.msg);
+		exit(1);
+	}
+	atexit(close_server);
+	return 0;
+}
+
 /* The replies the server owes, from the input as the protocol splits it:
  * lines end at '\n', the last one at EOF; a rest longer than the limit is
  * refused once and ends the reading. Each line's parse is checked too. */
-static void expect(struct run *run, const char *in, size_t len)
+static void expect(const char *in, size_t len)
 {
 	size_t start = 0;
 
@@ -122,7 +142,7 @@ static void expect(struct run *run, const char *in, size_t len)
 	}
 }
 
-static void check_reply(struct run *run, const char *line, size_t len)
+static void check_reply(const char *line, size_t len)
 {
 	json_error_t je;
 	json_t *j = json_loadb(line, len, 0, &je), *id;
@@ -148,7 +168,7 @@ static void check_reply(struct run *run, const char *line, size_t len)
 
 /* Whatever the server has written so far, line by line; false when there
  * was nothing. */
-static bool read_replies(struct run *run, int fd, char **buf, size_t *len)
+static bool read_replies(int fd, char **buf, size_t *len)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -163,7 +183,7 @@ static bool read_replies(struct run *run, int fd, char **buf, size_t *len)
 		got = true;
 	}
 	while (off < *len && (nl = memchr(*buf + off, '\n', *len - off))) {
-		check_reply(run, *buf + off, (size_t)(nl - *buf - off));
+		check_reply(*buf + off, (size_t)(nl - *buf - off));
 		off = (size_t)(nl - *buf) + 1;
 	}
 	if (off) {
@@ -176,58 +196,52 @@ static bool read_replies(struct run *run, int fd, char **buf, size_t *len)
 /* Until the server has nothing more to say: it writes what the socket
  * takes, and the rest when the socket has room again, which a round that
  * reads nothing shows there is. */
-static void pump(struct ctl_server *s, struct run *run, int fd, char **buf, size_t *len)
+static void pump(int fd, char **buf, size_t *len)
 {
 	lxr_err err;
 	int rounds = 0;
 
 	do {
-		if (ctl_server_dispatch(s, &err) < 0) {
+		if (ctl_server_dispatch(server, &err) < 0) {
 			fprintf(stderr, "fuzz_ctl: dispatch: %s\n", err.msg);
 			abort();
 		}
 		check(++rounds < 1000, "the server keeps writing");
-	} while (read_replies(run, fd, buf, len));
+	} while (read_replies(fd, buf, len));
 }
 
 static void fuzz_server(const char *in, size_t len)
 {
-	struct run run = {0};
-	struct ctl_server_opts o = {.handler = handler,
-				    .ctx = &run,
-				    .owner_uid = (uid_t)-1,
-				    .max_line = MAX_LINE,
-				    .max_outbuf = 64u << 20};
+	struct run this = {0};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct ctl_server *s;
 	char *buf = NULL;
 	size_t buf_len = 0;
 	lxr_err err;
 	int fd;
 
-	expect(&run, in, len);
-	if (ctl_server_open(sock_path, &o, &s, &err) < 0) {
-		fprintf(stderr, "fuzz_ctl: %s\n", err.msg);
-		abort();
-	}
+	run = &this;
+	expect(in, len);
 	strcpy(sa.sun_path, sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	check(fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect");
 	check(send(fd, in, len, MSG_NOSIGNAL) == (ssize_t)len && shutdown(fd, SHUT_WR) == 0,
 	      "send the input");
-	pump(s, &run, fd, &buf, &buf_len);
-	check(run.n_replies == run.n_want, "a line without its reply");
-	check(ctl_server_clients(s) == (run.subs ? 1 : 0),
+	pump(fd, &buf, &buf_len);
+	check(this.n_replies == this.n_want, "a line without its reply");
+	check(ctl_server_clients(server) == (this.subs ? 1 : 0),
 	      "a client that said all it will say was kept, or a subscriber dropped");
-	check(ctl_publish(s, "events", json_pack("{s:s}", "type", "fuzz")) == (int)run.subs,
+	check(ctl_publish(server, "events", json_pack("{s:s}", "type", "fuzz")) == (int)this.subs,
 	      "an event not queued for each subscription");
-	pump(s, &run, fd, &buf, &buf_len);
-	check(run.n_events == run.subs, "an event not delivered");
+	pump(fd, &buf, &buf_len);
+	check(this.n_events == this.subs, "an event not delivered");
 	check(buf_len == 0, "a reply without its newline");
+	/* the next run starts where this one did: a server without clients */
 	close(fd);
-	ctl_server_close(s);
+	check(ctl_server_dispatch(server, &err) == 0 && ctl_server_clients(server) == 0,
+	      "a subscriber that hung up was kept");
 	free(buf);
-	free(run.want);
+	free(this.want);
+	run = NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

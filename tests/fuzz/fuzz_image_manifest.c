@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "image/tools/load.h"
@@ -30,6 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum { LAYER, CONFIG, MANIFEST, INDEX, N_BLOBS };
 
 static struct img_store *store;
+static int rootfd = -1;  /* the store's root, for index.json */
+static DIR *blobs_dir;   /* blobs/sha256, open for the whole process */
+static int created = -1; /* inotify: a name appeared in either of them */
 static char blobs[N_BLOBS][IMG_DIGEST_LEN];
 static struct load_file files[2 + N_BLOBS]; /* what the "archive" holds */
 
@@ -108,6 +112,27 @@ static void make_image(void)
 	}
 }
 
+/* Most documents are rejected before the store is touched: an inotify
+ * queue that stays empty says there is nothing to reset, for one read
+ * instead of a directory listing. Every way a name appears (a new blob, a
+ * temporary file, index.json renamed into place) is a create or a move in
+ * one of the two directories. */
+static void watch_store(const char *root)
+{
+	char path[96];
+
+	created = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/blobs/sha256", root);
+	blobs_dir = opendir(path);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (created < 0 || !blobs_dir || rootfd < 0 ||
+	    inotify_add_watch(created, root, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) < 0 ||
+	    inotify_add_watch(created, path, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) < 0) {
+		perror("fuzz_image_manifest: watch the store");
+		abort();
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int scratch = fuzz_scratch_open(*argc, *argv);
@@ -120,29 +145,32 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	make_image();
+	watch_store(img_store_root(store));
 	return 0;
 }
 
 /* Back to the store make_image left: no index, no blob but its four. */
 static void reset_store(void)
 {
-	char path[96];
-	DIR *d;
+	char events[4096];
+	ssize_t n;
+	bool any = false;
 	struct dirent *de;
 
-	snprintf(path, sizeof(path), "%s/index.json", img_store_root(store));
-	check(unlink(path) == 0 || errno == ENOENT, "remove index.json");
-	snprintf(path, sizeof(path), "%s/blobs/sha256", img_store_root(store));
-	d = opendir(path);
-	check(d != NULL, "open the blobs directory");
-	while ((de = readdir(d))) {
+	while ((n = read(created, events, sizeof(events))) > 0)
+		any = true;
+	check(n < 0 && errno == EAGAIN, "read the store's inotify events");
+	if (!any)
+		return;
+	check(unlinkat(rootfd, "index.json", 0) == 0 || errno == ENOENT, "remove index.json");
+	rewinddir(blobs_dir);
+	while ((de = readdir(blobs_dir))) {
 		bool keep = de->d_name[0] == '.';
 
 		for (int i = 0; i < N_BLOBS && !keep; i++)
 			keep = !strcmp(de->d_name, img_digest_hex(blobs[i]));
-		check(keep || unlinkat(dirfd(d), de->d_name, 0) == 0, "remove a blob");
+		check(keep || unlinkat(dirfd(blobs_dir), de->d_name, 0) == 0, "remove a blob");
 	}
-	closedir(d);
 }
 
 static void fuzz_manifest(const char *text, size_t len)

@@ -35,6 +35,22 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
  * volumes, the named volumes). Also cleans up after a dead supervisor. */
 int sup_down(const char *project, bool volumes, lxr_err *err);
 
+/* ---- which stack files made a project (project.c) ----------------------------
+ * Two directories can give the same project name ("my stack", "mystack");
+ * the run directory records the absolute paths of the files of the last
+ * `up`, and a stack command run from another file is refused unless the
+ * project was named explicitly (-p). */
+
+/* The record as text, one path a line; NULL when there is none. */
+char *sup_project_files(const char *project);
+/* Pure: 0 when recorded (may be NULL) is empty or is exactly file (an
+ * absolute path); else -1 with an error naming both and the hint to pass
+ * -p. */
+int sup_project_check_files(const char *project, const char *recorded, const char *file,
+			    lxr_err *err);
+/* sup_project_check_files against the project's record. */
+int sup_project_claim(const char *project, const char *file, lxr_err *err);
+
 /* ==== logs: writer, reader, prefix (logfile.c, logfmt.c, logread.c) ======
  *
  * Each service's output goes to <log_dir>/<project>/<service>.log in the CRI

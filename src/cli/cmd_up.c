@@ -85,7 +85,7 @@ int cmd_up(int argc, char **argv)
 	int r = parse(argc, argv, &a, true);
 
 	if (r == 0)
-		r = cli_stack_load(a.file, a.project, &st);
+		r = cli_stack_open(a.file, a.project, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st) {
@@ -110,7 +110,7 @@ int cmd_down(int argc, char **argv)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	/* -p alone needs no stack file: the project is what is running */
 	if (!a.project) {
-		r = cli_stack_load(a.file, NULL, &st);
+		r = cli_stack_open(a.file, NULL, &st);
 		if (r != LXR_EXIT_OK)
 			return r;
 		a.project = st->project;

@@ -259,6 +259,13 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		cfg_stack_free(st);
 		return;
 	}
+	/* the project is this file's now (the caller passed -p, or it was the
+	 * file already): the next command from it is not refused */
+	{
+		const char *files[] = {file, NULL};
+		if (sup_project_record_files(s->run_dir, files, &err) < 0)
+			lxr_warn("%s", err.msg);
+	}
 	ctl_reply_ok(cs, req, summary);
 }
 

@@ -207,6 +207,16 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	return r;
 }
 
+/* Before anything starts, so that even a stack that fails half-way is
+ * known to be this file's project (the commands that clean it up check). */
+static int record_files(const char *run_dir, const struct cfg_stack *st, lxr_err *err)
+{
+	_cleanup_free_ char *file = realpath(st->file, NULL);
+	const char *files[] = {file ? file : st->file, NULL};
+
+	return sup_project_record_files(run_dir, files, err);
+}
+
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 {
 	struct sup s = {.term.w.fd = -1};
@@ -233,6 +243,12 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	 * and state behind: clear them before anything starts */
 	if (sup_project_cleanup(st->project, s.run_dir, false, &err) < 0)
 		lxr_err_print(&err);
+	if (record_files(s.run_dir, st, &err) < 0) {
+		lxr_err_print(&err);
+		close(lockfd);
+		r = 1;
+		goto out;
+	}
 	r = o->detach ? detach(&s, o, lockfd) : supervise(&s, o, lockfd, -1);
 	if (!o->detach)
 		close(lockfd);
@@ -278,11 +294,13 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", run_dir);
 		_cleanup_free_ char *ev = lxr_xasprintf("%s/events.jsonl", run_dir);
 		_cleanup_free_ char *sl = lxr_xasprintf("%s/supervisor.log", run_dir);
+		_cleanup_free_ char *sf = lxr_xasprintf("%s/stack-files", run_dir);
 		/* a killed supervisor could not remove its socket */
 		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
 		unlink(sock);
 		unlink(ev);
 		unlink(sl);
+		unlink(sf);
 		unlink(lock);
 		rmdir(run_dir);
 	}

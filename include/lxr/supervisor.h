@@ -22,6 +22,9 @@ struct sup_up_opts {
 	const char *const *targets;  /* services named on the command line */
 	const char *const *profiles; /* active profiles */
 	bool detach;		     /* -d: the supervisor runs in the background */
+	/* --remove-orphans: a running stack's services that the file no
+	 * longer declares are removed (without it: kept, and warned about) */
+	bool remove_orphans;
 };
 
 /* Bring the stack up: validate and plan everything, clean what a dead
@@ -31,9 +34,12 @@ struct sup_up_opts {
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
 
 /* Take the project down: ask a running supervisor to stop the stack in
- * reverse order and wait for it; then remove the containers (and, with
- * volumes, the named volumes). Also cleans up after a dead supervisor. */
-int sup_down(const char *project, bool volumes, lxr_err *err);
+ * reverse order and wait for it (every container it runs, orphans too: they
+ * share its fate); then remove the containers and, when volume_dirs is not
+ * NULL, those volume directories (plan_down_volume_dirs); what else the
+ * project's volume folder holds is kept and its names added to *kept.
+ * Also cleans up after a dead supervisor. */
+int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_err *err);
 
 /* ---- which stack files made a project (project.c) ----------------------------
  * Two directories can give the same project name ("my stack", "mystack");

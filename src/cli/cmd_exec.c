@@ -124,7 +124,7 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 	if (!project) {
 		r = cli_stack_open(o->file, NULL, &st);
 		if (r == LXR_EXIT_FAIL) /* another file's project: said above */
-			return lxr_fail(err, EEXIST, "exec %s: the project is not this file's", name);
+			return lxr_fail(err, 0, "exec %s: refused", name);
 		if (r != LXR_EXIT_OK)
 			return lxr_fail(err, ESRCH, "no container or service \"%s\"", name);
 		project = st->project;

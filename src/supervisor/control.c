@@ -253,7 +253,9 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	}
 	cfg_diags_free(&diags);
 	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
-	    sup_reconcile_begin(s, st, g, &summary, &err) < 0) {
+	    sup_reconcile_begin(s, st, g,
+				json_is_true(json_object_get(args, "remove_orphans")), &summary,
+				&err) < 0) {
 		ctl_reply_error(cs, req, err.msg, err.hint[0] ? err.hint : NULL);
 		plan_graph_free(g);
 		cfg_stack_free(st);

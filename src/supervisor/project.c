@@ -144,7 +144,7 @@ int sup_project_check_files(const char *project, const char *recorded, const cha
 	for (char *p = shown; *p; p++)
 		if (*p == '\n')
 			*p = p[1] ? ',' : '\0';
-	lxr_fail(err, EEXIST,
+	lxr_fail(err, 0,
 		 "project \"%s\" was brought up from %s, not from %s: both give the project "
 		 "name \"%s\", and acting from here would change the other stack",
 		 project, shown, file, project);

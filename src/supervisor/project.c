@@ -118,8 +118,7 @@ int sup_project_record_files(const char *run_dir, const char *const *files, lxr_
 
 char *sup_project_files(const char *project)
 {
-	_cleanup_free_ char *path =
-	    lxr_xasprintf("%s/%s/" STACK_FILES, lxr_run_dir(), project);
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s/" STACK_FILES, lxr_run_dir(), project);
 	char *text = NULL;
 	lxr_err ignored;
 

@@ -6,6 +6,7 @@
  * moved across with their running containers. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -241,6 +242,18 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 	return any;
 }
 
+/* Does a service of the (new) tables take its model from st? */
+static bool models_in(const struct sup *s, const struct cfg_stack *st)
+{
+	/* as integers: < between pointers into different arrays is undefined */
+	uintptr_t lo = (uintptr_t)st->services, hi = (uintptr_t)(st->services + st->n_services);
+
+	for (size_t i = 0; i < s->n_svcs; i++)
+		if ((uintptr_t)s->svcs[i].cfg >= lo && (uintptr_t)s->svcs[i].cfg < hi)
+			return true;
+	return false;
+}
+
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
@@ -279,13 +292,20 @@ static void swap(struct sup *s)
 	s->owned_graph = n->owned_graph;
 	s->store = n->store; /* the old one closes with the old tables */
 	/* an adopted orphan's model (its cfg_service) lives in the stack it
-	 * came from, so that stack lives as long as the supervisor; the ones
-	 * kept earlier stay with s */
-	if (kept_orphans && old.owned_stack) {
-		s->kept_stacks = lxr_xrealloc(s->kept_stacks,
-					      (s->n_kept_stacks + 1) * sizeof(*s->kept_stacks));
+	 * came from, so that stack lives as long as such an orphan does */
+	if (kept_orphans && old.owned_stack && models_in(s, old.owned_stack)) {
+		s->kept_stacks =
+		    lxr_xrealloc(s->kept_stacks, (s->n_kept_stacks + 1) * sizeof(*s->kept_stacks));
 		s->kept_stacks[s->n_kept_stacks++] = old.owned_stack;
 		old.owned_stack = NULL;
+	}
+	for (size_t i = 0; i < s->n_kept_stacks;) {
+		if (models_in(s, s->kept_stacks[i])) {
+			i++;
+			continue;
+		}
+		cfg_stack_free(s->kept_stacks[i]);
+		s->kept_stacks[i] = s->kept_stacks[--s->n_kept_stacks];
 	}
 	old.kept_stacks = NULL;
 	old.n_kept_stacks = 0;

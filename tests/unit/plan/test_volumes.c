@@ -15,8 +15,8 @@
 static struct cfg_stack *load(const char *project)
 {
 	char *const env[] = {NULL};
-	struct cfg_load_opts o = {.file = LXR_TEST_DATA "/volumes.yaml", .environ = env,
-				  .project = project};
+	struct cfg_load_opts o = {
+	    .file = LXR_TEST_DATA "/volumes.yaml", .environ = env, .project = project};
 	struct cfg_diags d = {0};
 	struct cfg_stack *st = NULL;
 	lxr_err err;
@@ -58,8 +58,8 @@ static void explicit_project(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(declared_and_anonymous_only),
-		cmocka_unit_test(explicit_project),
+	    cmocka_unit_test(declared_and_anonymous_only),
+	    cmocka_unit_test(explicit_project),
 	};
 	setenv("LXR_DATA_DIR", "/d", 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);

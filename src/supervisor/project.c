@@ -130,8 +130,9 @@ char *sup_project_files(const char *project)
 int sup_project_check_files(const char *project, const char *recorded, const char *file,
 			    lxr_err *err)
 {
-	size_t n = strlen(file);
+	size_t n = strlen(file), len = 0;
 	_cleanup_free_ char *shown = NULL;
+	FILE *f;
 
 	/* nothing recorded (never up, or taken down): the project is free */
 	if (!recorded || !*recorded)
@@ -139,17 +140,21 @@ int sup_project_check_files(const char *project, const char *recorded, const cha
 	/* the same set of files: today one, so the record is exactly it */
 	if (!strncmp(recorded, file, n) && recorded[n] == '\n' && !recorded[n + 1])
 		return 0;
-	shown = lxr_xstrdup(recorded);
-	for (char *p = shown; *p; p++)
-		if (*p == '\n')
-			*p = p[1] ? ',' : '\0';
+	/* quoted: a directory name with a space is what leads here */
+	f = open_memstream(&shown, &len);
+	for (const char *p = recorded; *p;) {
+		size_t l = strcspn(p, "\n");
+		fprintf(f, "%s\"%.*s\"", p == recorded ? "" : ", ", (int)l, p);
+		p += l + (p[l] == '\n');
+	}
+	fclose(f);
 	lxr_fail(err, 0,
-		 "project \"%s\" was brought up from %s, not from %s: both give the project "
-		 "name \"%s\", and acting from here would change the other stack",
+		 "project \"%s\" was brought up from %s, not from \"%s\": both give the "
+		 "project name \"%s\", and acting from here would change the other stack",
 		 project, shown, file, project);
 	return lxr_err_hint(err,
 			    "to act on that project anyway, pass -p %s; to run this stack beside "
-			    "it, give it a name of its own (-p NAME, or `name:` in %s)",
+			    "it, give it a name of its own (-p NAME, or `name:` in \"%s\")",
 			    project, file);
 }
 

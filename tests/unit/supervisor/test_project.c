@@ -42,7 +42,7 @@ static void other_file_names_both(void **state)
 			 -1);
 	assert_non_null(strstr(err.msg,
 			       "project \"mystack\" was brought up from "
-			       "/a/my stack/compose.yaml, not from /a/mystack/compose.yaml"));
+			       "\"/a/my stack/compose.yaml\", not from \"/a/mystack/compose.yaml\""));
 	assert_non_null(strstr(err.hint, "pass -p mystack"));
 	assert_int_equal(err.errnum, 0);
 }
@@ -59,7 +59,7 @@ static void prefix_and_several_differ(void **state)
 	assert_int_equal(sup_project_check_files("s", "/a/compose.yaml\n/a/override.yaml\n",
 						 "/a/compose.yaml", &err),
 			 -1);
-	assert_non_null(strstr(err.msg, "/a/compose.yaml,/a/override.yaml"));
+	assert_non_null(strstr(err.msg, "from \"/a/compose.yaml\", \"/a/override.yaml\", not"));
 }
 
 int main(void)

@@ -100,3 +100,16 @@ expect_grep "$ERR" "kept volumes the stack file does not declare: data" "down -v
 lxr_in "$A" ps
 [ "$RC" -ne 0 ] && [[ "$ERR" != *"brought up from"* ]] || fail "after down the project is nobody's: $ERR"
 pass "down -v removes the declared and anonymous volumes only"
+
+# down -p NAME -v with no file: the file the project was brought up from
+# says which volumes are its own; with no record and no file, it refuses
+lxr_in "$B" up -d
+expect_rc 0 "up -d again from the second directory"
+[ -d "$vols/cache" ] || fail "cache not made again"
+lxr_in / down -p "$PROJECT" -v
+expect_rc 0 "down -p -v with no file here"
+[ ! -e "$vols/cache" ] && [ -d "$vols/data" ] || fail "down -p -v did not follow the recorded file: $(ls -A "$vols")"
+lxr_in / down -p "nobody$$" -v
+expect_rc 2 "down -p -v with no record and no file"
+expect_grep "$ERR" "pass -f FILE" "down -v without a file says what to do"
+pass "down -p NAME -v takes the volumes from the file the project was brought up from"

@@ -103,9 +103,14 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 char *plan_instance_name(const char *service, int replica);
 /* Where a volume lives: <data_dir>/volumes/<project>/<name>, or for an
  * anonymous one (name NULL) a directory of the instance's own, named after
- * target. `lxr down -v` removes <data_dir>/volumes/<project>. */
+ * target, under <data_dir>/volumes/<project>/+anon/. */
 char *plan_volume_dir(const char *project, const char *name, const char *instance,
 		      const char *target);
+/* What `lxr down -v` removes (a strv of directories): the named volumes st
+ * declares and the anonymous volumes of the project's containers (+anon),
+ * as compose removes only the volumes its file declares. A directory of
+ * the project's volume folder that st does not declare is not in it. */
+char **plan_down_volume_dirs(const struct cfg_stack *st);
 /* Append an OCI mount (private propagation) to spec. */
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
 			 unsigned long flags, const char *data);

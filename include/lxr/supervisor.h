@@ -22,6 +22,9 @@ struct sup_up_opts {
 	const char *const *targets;  /* services named on the command line */
 	const char *const *profiles; /* active profiles */
 	bool detach;		     /* -d: the supervisor runs in the background */
+	/* --remove-orphans: a running stack's services that the file no
+	 * longer declares are removed (without it: kept, and warned about) */
+	bool remove_orphans;
 };
 
 /* Bring the stack up: validate and plan everything, clean what a dead
@@ -31,9 +34,28 @@ struct sup_up_opts {
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
 
 /* Take the project down: ask a running supervisor to stop the stack in
- * reverse order and wait for it; then remove the containers (and, with
- * volumes, the named volumes). Also cleans up after a dead supervisor. */
-int sup_down(const char *project, bool volumes, lxr_err *err);
+ * reverse order and wait for it (every container it runs, orphans too: they
+ * share its fate); then remove the containers and, when volume_dirs is not
+ * NULL, those volume directories (plan_down_volume_dirs); what else the
+ * project's volume folder holds is kept and its names added to *kept.
+ * Also cleans up after a dead supervisor. */
+int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_err *err);
+
+/* ---- which stack files made a project (project.c) ----------------------------
+ * Two directories can give the same project name ("my stack", "mystack");
+ * the run directory records the absolute paths of the files of the last
+ * `up`, and a stack command run from another file is refused unless the
+ * project was named explicitly (-p). */
+
+/* The record as text, one path a line; NULL when there is none. */
+char *sup_project_files(const char *project);
+/* Pure: 0 when recorded (may be NULL) is empty or is exactly file (an
+ * absolute path); else -1 with an error naming both and the hint to pass
+ * -p. */
+int sup_project_check_files(const char *project, const char *recorded, const char *file,
+			    lxr_err *err);
+/* sup_project_check_files against the project's record. */
+int sup_project_claim(const char *project, const char *file, lxr_err *err);
 
 /* ==== logs: writer, reader, prefix (logfile.c, logfmt.c, logread.c) ======
  *

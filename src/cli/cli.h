@@ -33,6 +33,10 @@ struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current
  * directory); prints every problem. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */
 int cli_stack_load(const char *file, const char *project, struct cfg_stack **st);
+/* cli_stack_load for the commands that act on the file's project: unless
+ * the project was named (-p, COMPOSE_PROJECT_NAME), a project brought up
+ * from another file is refused (both named, hint -p): LXR_EXIT_FAIL. */
+int cli_stack_open(const char *file, const char *project, struct cfg_stack **st);
 /* -f FILE: a second one is an error (lxr reads one stack file; Compose's
  * merging of several is not there yet), never a silent last-one-wins. */
 int cli_set_file(const char **slot, const char *arg);

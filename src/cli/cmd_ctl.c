@@ -80,7 +80,7 @@ static int connect_project(struct ctl_args *a, struct ctl_conn **conn, char **pr
 	if (a->project) {
 		*project = lxr_xstrdup(a->project);
 	} else {
-		r = cli_stack_load(a->file, NULL, &st);
+		r = cli_stack_open(a->file, NULL, &st);
 		if (r != LXR_EXIT_OK)
 			return r;
 		*project = lxr_xstrdup(st->project);

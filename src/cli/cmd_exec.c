@@ -122,7 +122,10 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 		return 0;
 	}
 	if (!project) {
-		if (cli_stack_load(o->file, NULL, &st) != LXR_EXIT_OK)
+		r = cli_stack_open(o->file, NULL, &st);
+		if (r == LXR_EXIT_FAIL) /* another file's project: said above */
+			return lxr_fail(err, 0, "exec %s: refused", name);
+		if (r != LXR_EXIT_OK)
 			return lxr_fail(err, ESRCH, "no container or service \"%s\"", name);
 		project = st->project;
 	}

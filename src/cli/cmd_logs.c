@@ -141,7 +141,7 @@ int cmd_logs(int argc, char **argv)
 		file = found;
 	}
 	if (!project) {
-		int r = cli_stack_load(file, NULL, &st);
+		int r = cli_stack_open(file, NULL, &st);
 		if (r != LXR_EXIT_OK)
 			return r;
 		project = st->project;

@@ -6,33 +6,47 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/plan.h"
 #include "lxr/supervisor.h"
 
 struct stack_args {
 	const char *file, *project;
-	bool detach, volumes;
+	bool detach, volumes, remove_orphans;
 	char **profiles, **targets;
 };
 
 static const char up_usage[] =
-	"usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--profile P]... [SERVICE...]\n"
+	"usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
+	"              [SERVICE...]\n"
 	"\n"
 	"Start the stack (or SERVICE and what it depends on) in dependency order and\n"
 	"supervise it. In the foreground, Ctrl-C stops the stack (twice: kills).\n"
+	"On a stack that is up, reconcile it with the file: start what is new,\n"
+	"recreate what changed. Services the file no longer declares (orphans) keep\n"
+	"running, with a warning, unless --remove-orphans.\n"
+	"A project brought up from another stack file (another directory with the\n"
+	"same name) is refused unless -p names it.\n"
 	"\n"
 	"  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
 	"  -p, --project-name N   project name (default: `name:` or the directory)\n"
 	"  -d, --detach           run the supervisor in the background\n"
+	"      --remove-orphans   remove the services the file no longer declares\n"
 	"      --profile P        enable services of profile P\n";
 
 static const char down_usage[] =
-	"usage: lxr down [-f FILE | FILE] [-p NAME] [-v]\n"
+	"usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [--remove-orphans]\n"
 	"\n"
-	"Stop the stack in reverse dependency order and remove its containers.\n"
+	"Stop the stack in reverse dependency order and remove its containers\n"
+	"(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
+	"accepted and changes nothing). A project brought up from another stack\n"
+	"file is refused unless -p names it.\n"
 	"\n"
-	"  -f, --file FILE        the stack file (for its project name)\n"
-	"  -p, --project-name N   project name\n"
-	"  -v, --volumes          also remove the project's named volumes\n";
+	"  -f, --file FILE        the stack file (its project, and its volumes for -v)\n"
+	"  -p, --project-name N   project name (with -v and no -f: the file the\n"
+	"                         project was brought up from)\n"
+	"  -v, --volumes          also remove the named volumes the file declares and\n"
+	"                         the containers' anonymous volumes; nothing else\n"
+	"      --remove-orphans   accepted, as compose's\n";
 
 static int parse(int argc, char **argv, struct stack_args *a, bool up)
 {
@@ -40,7 +54,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		{"file", required_argument, NULL, 'f'}, {"project-name", required_argument, NULL, 'p'},
 		{"detach", no_argument, NULL, 'd'},	{"volumes", no_argument, NULL, 'v'},
 		{"profile", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"remove-orphans", no_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -55,9 +69,14 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		case 'p': a->project = optarg; break;
 		case 'd': a->detach = true; break;
 		case 'v': a->volumes = true; break;
-		case 'P': lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
+		case 'O': a->remove_orphans = true; break;
+		case 'P':
+			if (!up)
+				goto bad;
+			lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
 		case 'h': fputs(up ? up_usage : down_usage, stdout); return 1;
 		default:
+		bad:
 			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
 				argv[optind - 1], up ? up_usage : down_usage);
 			return -1;
@@ -85,12 +104,13 @@ int cmd_up(int argc, char **argv)
 	int r = parse(argc, argv, &a, true);
 
 	if (r == 0)
-		r = cli_stack_load(a.file, a.project, &st);
+		r = cli_stack_open(a.file, a.project, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st) {
 		struct sup_up_opts o = {(const char *const *)a.targets,
-					(const char *const *)a.profiles, a.detach};
+					(const char *const *)a.profiles, a.detach,
+					a.remove_orphans};
 		r = sup_up(st, &o);
 	}
 	cfg_stack_free(st);
@@ -99,24 +119,70 @@ int cmd_up(int argc, char **argv)
 	return r;
 }
 
+/* down -p NAME -v: the volumes are the ones a stack file declares: -f, else
+ * the file the project was brought up from (its record), else the one here. */
+static int volumes_stack(const struct stack_args *a, struct cfg_stack **st)
+{
+	_cleanup_free_ char *recorded = NULL, *found = NULL;
+	const char *file = a->file;
+
+	if (!file) {
+		recorded = sup_project_files(a->project);
+		if (recorded && *recorded) {
+			recorded[strcspn(recorded, "\n")] = '\0';
+			file = recorded;
+		} else if (cli_find_stack(&found)) {
+			file = found;
+		} else {
+			fprintf(stderr,
+				"lxr: error: down -v: project \"%s\" records no stack file and there "
+				"is none here, so nothing says which volumes are its own\n"
+				"lxr: hint: pass -f FILE, the stack file that declares them\n",
+				a->project);
+			return LXR_EXIT_USAGE;
+		}
+	}
+	return cli_stack_load(file, a->project, st);
+}
+
+static void print_kept(const char *project, char **kept)
+{
+	if (!kept)
+		return;
+	fprintf(stderr, "lxr: kept volumes the stack file does not declare:");
+	for (size_t i = 0; kept[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", kept[i]);
+	fprintf(stderr, " (in %s/volumes/%s)\n", lxr_data_dir(), project);
+}
+
 int cmd_down(int argc, char **argv)
 {
 	struct stack_args a = {0};
 	struct cfg_stack *st = NULL;
+	_cleanup_strv_ char **dirs = NULL;
+	_cleanup_strv_ char **kept = NULL;
 	lxr_err err;
 	int r = parse(argc, argv, &a, false);
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	/* -p alone needs no stack file: the project is what is running */
-	if (!a.project) {
-		r = cli_stack_load(a.file, NULL, &st);
-		if (r != LXR_EXIT_OK)
-			return r;
+	/* -p alone needs no stack file (the project is what is running),
+	 * unless -v must learn from one which volumes are the project's */
+	r = !a.project ? cli_stack_open(a.file, NULL, &st)
+	    : a.volumes ? volumes_stack(&a, &st)
+			: LXR_EXIT_OK;
+	if (r != LXR_EXIT_OK)
+		return r;
+	if (!a.project)
 		a.project = st->project;
+	if (a.volumes)
+		dirs = plan_down_volume_dirs(st);
+	if (sup_down(a.project, dirs, &kept, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+	} else {
+		print_kept(a.project, kept);
 	}
-	r = sup_down(a.project, a.volumes, &err) < 0 ? (lxr_err_print(&err), LXR_EXIT_FAIL)
-						     : LXR_EXIT_OK;
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);
 	return r;

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/supervisor.h"
 
 int cli_set_file(const char **slot, const char *arg)
 {
@@ -61,4 +62,29 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 			diags.n_errors == 1 ? "" : "s", o.file);
 	cfg_diags_free(&diags);
 	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+}
+
+/* The project is only the user's decision when they named it (-p, or
+ * COMPOSE_PROJECT_NAME, compose's equivalent); a name derived from the
+ * directory can collide with another directory's, so then the project must
+ * have been made by this very file. Exit 1, not 2: neither the command line
+ * nor the file is wrong; what is running elsewhere is in the way, and the
+ * same command succeeds once that stack is down. */
+int cli_stack_open(const char *file, const char *project, struct cfg_stack **st)
+{
+	const char *env = getenv("COMPOSE_PROJECT_NAME");
+	_cleanup_free_ char *path = NULL;
+	lxr_err err;
+	int r = cli_stack_load(file, project, st);
+
+	if (r != LXR_EXIT_OK || project || (env && *env))
+		return r;
+	path = realpath((*st)->file, NULL);
+	if (sup_project_claim((*st)->project, path ? path : (*st)->file, &err) < 0) {
+		lxr_err_print(&err);
+		cfg_stack_free(*st);
+		*st = NULL;
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
 }

@@ -342,3 +342,13 @@ char *plan_instance_name(const char *service, int replica)
 {
 	return lxr_xasprintf("%s-%d", service, replica);
 }
+
+char **plan_down_volume_dirs(const struct cfg_stack *st)
+{
+	char **v = NULL;
+
+	for (size_t i = 0; i < st->n_volumes; i++)
+		lxr_strv_push(&v, plan_volume_dir(st->project, st->volumes[i].name, NULL, NULL));
+	lxr_strv_push(&v, lxr_xasprintf("%s/volumes/%s/+anon", lxr_data_dir(), st->project));
+	return v;
+}

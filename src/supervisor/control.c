@@ -253,11 +253,20 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	}
 	cfg_diags_free(&diags);
 	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
-	    sup_reconcile_begin(s, st, g, &summary, &err) < 0) {
+	    sup_reconcile_begin(s, st, g,
+				json_is_true(json_object_get(args, "remove_orphans")), &summary,
+				&err) < 0) {
 		ctl_reply_error(cs, req, err.msg, err.hint[0] ? err.hint : NULL);
 		plan_graph_free(g);
 		cfg_stack_free(st);
 		return;
+	}
+	/* the project is this file's now (the caller passed -p, or it was the
+	 * file already): the next command from it is not refused */
+	{
+		const char *files[] = {file, NULL};
+		if (sup_project_record_files(s->run_dir, files, &err) < 0)
+			lxr_warn("%s", err.msg);
 	}
 	ctl_reply_ok(cs, req, summary);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
 /* flock, not a pid file: the kernel drops it when the supervisor dies, even
@@ -87,4 +88,78 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, l
 	}
 	closedir(d);
 	return r;
+}
+
+/* ---- which stack files made the project ------------------------------------
+ * A project name is derived from a directory name, and two directories can
+ * normalise to the same one ("my stack" and "mystack"). The run directory
+ * records the absolute paths of the files of the last `up`, one a line, so a
+ * command run from another file is refused instead of acting on a stack it
+ * did not make (as compose keeps its config_files label). */
+#define STACK_FILES "stack-files"
+
+int sup_project_record_files(const char *run_dir, const char *const *files, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int dfd, r;
+
+	for (size_t i = 0; files && files[i]; i++)
+		fprintf(f, "%s\n", files[i]);
+	fclose(f);
+	dfd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", run_dir);
+	r = lxr_write_file_atomic(dfd, STACK_FILES, text, len, 0600, err);
+	close(dfd);
+	return r < 0 ? lxr_err_wrap(err, "record the project's stack files") : 0;
+}
+
+char *sup_project_files(const char *project)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s/" STACK_FILES, lxr_run_dir(), project);
+	char *text = NULL;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, &ignored) < 0)
+		return NULL;
+	return text;
+}
+
+int sup_project_check_files(const char *project, const char *recorded, const char *file,
+			    lxr_err *err)
+{
+	size_t n = strlen(file), len = 0;
+	_cleanup_free_ char *shown = NULL;
+	FILE *f;
+
+	/* nothing recorded (never up, or taken down): the project is free */
+	if (!recorded || !*recorded)
+		return 0;
+	/* the same set of files: today one, so the record is exactly it */
+	if (!strncmp(recorded, file, n) && recorded[n] == '\n' && !recorded[n + 1])
+		return 0;
+	/* quoted: a directory name with a space is what leads here */
+	f = open_memstream(&shown, &len);
+	for (const char *p = recorded; *p;) {
+		size_t l = strcspn(p, "\n");
+		fprintf(f, "%s\"%.*s\"", p == recorded ? "" : ", ", (int)l, p);
+		p += l + (p[l] == '\n');
+	}
+	fclose(f);
+	lxr_fail(err, 0,
+		 "project \"%s\" was brought up from %s, not from \"%s\": both give the "
+		 "project name \"%s\", and acting from here would change the other stack",
+		 project, shown, file, project);
+	return lxr_err_hint(err,
+			    "to act on that project anyway, pass -p %s; to run this stack beside "
+			    "it, give it a name of its own (-p NAME, or `name:` in \"%s\")",
+			    project, file);
+}
+
+int sup_project_claim(const char *project, const char *file, lxr_err *err)
+{
+	_cleanup_free_ char *recorded = sup_project_files(project);
+	return sup_project_check_files(project, recorded, file, err);
 }

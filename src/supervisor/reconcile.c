@@ -6,6 +6,7 @@
  * moved across with their running containers. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -110,12 +111,12 @@ static bool same(const struct sup_instance *a, const struct sup_instance *b)
 	return !strcmp(fa, fb);
 }
 
-int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g, json_t **summary,
-			lxr_err *err)
+int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+			bool remove_orphans, json_t **summary, lxr_err *err)
 {
 	struct sup *n;
 	json_t *kept = json_array(), *recreated = json_array(), *added = json_array(),
-	       *removed = json_array();
+	       *removed = json_array(), *orphans = json_array();
 
 	if (s->shutting_down || s->pending)
 		return lxr_fail(err, EBUSY, "the stack is %s",
@@ -127,6 +128,7 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 		sup_free(n);
 		free(n);
 		json_decref(kept), json_decref(recreated), json_decref(added), json_decref(removed);
+		json_decref(orphans);
 		return -1;
 	}
 	n->owned_stack = st;
@@ -142,6 +144,14 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 	FOR_EACH_INSTANCE(s, oi)
 	{
 		struct sup_instance *ni = sup_find_instance(n, oi->name);
+		/* A service the file no longer declares is an orphan: compose
+		 * keeps its containers and warns; --remove-orphans removes them.
+		 * (One the file declares but this up does not select, or a
+		 * replica past a lower scale, is the file's to remove.) */
+		if (!ni && !cfg_stack_service(st, oi->svc->cfg->name) && !remove_orphans) {
+			json_array_append_new(orphans, json_string(oi->name));
+			continue;
+		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
 		if (!ni || !same(oi, ni)) {
@@ -150,8 +160,8 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 		}
 	}
 	s->pending = n;
-	*summary = json_pack("{s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
-			     "added", added, "removed", removed);
+	*summary = json_pack("{s:o, s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
+			     "added", added, "removed", removed, "orphans", orphans);
 	return 0;
 }
 
@@ -192,9 +202,62 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	oi->health.pidw.fd = oi->health.outw.fd = -1;
 }
 
+/* The orphans kept running move into the new tables whole (containers,
+ * pipes, health, log), each with a plan node of its own: no dependencies any
+ * more (the file that declared them is gone), level 0 so it stops last.
+ * Returns whether any moved: then the stack their model lives in is kept. */
+static bool adopt_orphans(struct sup *n, struct sup *old)
+{
+	struct plan_graph *g = n->owned_graph;
+	bool any = false;
+
+	for (size_t i = 0; i < old->n_svcs; i++) {
+		struct sup_service *sv = &old->svcs[i], *ns;
+		bool alive = false;
+
+		if (sup_find_service(n, sv->cfg->name))
+			continue;
+		for (size_t k = 0; k < sv->n_inst; k++)
+			alive |= !sv->inst[k].doomed;
+		if (!alive)
+			continue;
+		g->nodes = lxr_xrealloc(g->nodes, (g->n + 1) * sizeof(*g->nodes));
+		g->nodes[g->n] = (struct plan_node){.svc = sv->cfg};
+		n->svcs = lxr_xrealloc(n->svcs, (n->n_svcs + 1) * sizeof(*n->svcs));
+		ns = &n->svcs[n->n_svcs++];
+		*ns = *sv;
+		ns->node = g->n++;
+		/* what moved is no longer the old table's to free */
+		sv->inst = NULL;
+		sv->n_inst = 0;
+		sv->img = NULL;
+		sv->img_use_fd = -1;
+		sv->log = NULL;
+		any = true;
+	}
+	/* the array moved: every instance's back pointer follows it */
+	for (size_t i = 0; i < n->n_svcs; i++)
+		for (size_t k = 0; k < n->svcs[i].n_inst; k++)
+			n->svcs[i].inst[k].svc = &n->svcs[i];
+	return any;
+}
+
+/* Does a service of the (new) tables take its model from st? */
+static bool models_in(const struct sup *s, const struct cfg_stack *st)
+{
+	/* as integers: < between pointers into different arrays is undefined */
+	uintptr_t lo = (uintptr_t)st->services, hi = (uintptr_t)(st->services + st->n_services);
+
+	for (size_t i = 0; i < s->n_svcs; i++)
+		if ((uintptr_t)s->svcs[i].cfg >= lo && (uintptr_t)s->svcs[i].cfg < hi)
+			return true;
+	return false;
+}
+
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
+	bool kept_orphans = adopt_orphans(n, &old);
 
 	FOR_EACH_INSTANCE(n, ni)
 	{
@@ -228,6 +291,24 @@ static void swap(struct sup *s)
 	s->owned_stack = n->owned_stack;
 	s->owned_graph = n->owned_graph;
 	s->store = n->store; /* the old one closes with the old tables */
+	/* an adopted orphan's model (its cfg_service) lives in the stack it
+	 * came from, so that stack lives as long as such an orphan does */
+	if (kept_orphans && old.owned_stack && models_in(s, old.owned_stack)) {
+		s->kept_stacks =
+		    lxr_xrealloc(s->kept_stacks, (s->n_kept_stacks + 1) * sizeof(*s->kept_stacks));
+		s->kept_stacks[s->n_kept_stacks++] = old.owned_stack;
+		old.owned_stack = NULL;
+	}
+	for (size_t i = 0; i < s->n_kept_stacks;) {
+		if (models_in(s, s->kept_stacks[i])) {
+			i++;
+			continue;
+		}
+		cfg_stack_free(s->kept_stacks[i]);
+		s->kept_stacks[i] = s->kept_stacks[--s->n_kept_stacks];
+	}
+	old.kept_stacks = NULL;
+	old.n_kept_stacks = 0;
 	old.run_dir = old.log_dir = NULL;
 	old.term.buf = NULL; /* the terminal stays the running supervisor's */
 	old.term.w.fd = -1;

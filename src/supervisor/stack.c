@@ -313,6 +313,11 @@ void sup_free(struct sup *s)
 	cfg_stack_free(s->owned_stack);
 	s->owned_graph = NULL;
 	s->owned_stack = NULL;
+	for (size_t i = 0; i < s->n_kept_stacks; i++)
+		cfg_stack_free(s->kept_stacks[i]);
+	free(s->kept_stacks);
+	s->kept_stacks = NULL;
+	s->n_kept_stacks = 0;
 }
 
 struct sup_instance *sup_find_instance(struct sup *s, const char *name)

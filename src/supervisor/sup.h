@@ -107,6 +107,10 @@ struct sup {
 	struct cfg_stack *owned_stack; /* after a reconcile: the stack it loaded */
 	struct plan_graph *owned_graph;
 	struct sup *pending; /* reconcile.c: the new tables, waiting for the swap */
+	/* reconcile.c: stacks that orphans kept running still take their model
+	 * from, freed with the supervisor */
+	struct cfg_stack **kept_stacks;
+	size_t n_kept_stacks;
 	struct img_store *store; /* opened when a service names an image */
 };
 
@@ -181,11 +185,15 @@ int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);
 int sup_project_write_pid(int lockfd, lxr_err *err);
 pid_t sup_project_pid(const char *run_dir);
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err);
+/* Write <run_dir>/stack-files: the absolute paths of the files of this up. */
+int sup_project_record_files(const char *run_dir, const char *const *files, lxr_err *err);
 
 /* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
 struct json_t;
+/* remove_orphans: also stop and remove the instances of services the file no
+ * longer declares (without it they keep running, listed as "orphans"). */
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
-			struct json_t **summary, lxr_err *err);
+			bool remove_orphans, struct json_t **summary, lxr_err *err);
 void sup_reconcile_tick(struct sup *s);
 
 /* ---- events.c: every transition as a JSON line ------------------------------- */

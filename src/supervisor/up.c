@@ -1,5 +1,6 @@
 /* `lxr up` and `lxr down` for the supervisor. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -169,6 +170,21 @@ static void print_names(const char *what, json_t *a)
 		fprintf(stderr, " %-10s %s\n", what, json_string_value(x));
 }
 
+/* compose's words, so that what users search for finds it */
+static void warn_orphans(json_t *a)
+{
+	size_t i;
+	json_t *x;
+
+	if (!json_array_size(a))
+		return;
+	fprintf(stderr, "lxr: warning: found orphan containers (");
+	json_array_foreach(a, i, x)
+		fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(x));
+	fprintf(stderr, ") for this project: they keep running; if you removed or renamed "
+			"their services in the stack file, remove them with --remove-orphans\n");
+}
+
 /* The stack is already up: hand the file to its supervisor to reconcile. */
 static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup_up_opts *o)
 {
@@ -186,9 +202,11 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		return 1;
 	}
 	if (ctl_call(c, "up",
-		     json_pack("{s:s, s:s, s:o, s:o, s:o}", "file", file ? file : st->file, "cwd",
-			       cwd ? cwd : "/", "environ", strv_json((const char *const *)environ),
-			       "targets", strv_json(o->targets), "profiles", strv_json(o->profiles)),
+		     json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "file", file ? file : st->file,
+			       "cwd", cwd ? cwd : "/", "environ",
+			       strv_json((const char *const *)environ), "targets",
+			       strv_json(o->targets), "profiles", strv_json(o->profiles),
+			       "remove_orphans", o->remove_orphans),
 		     60000, &result, &err) < 0) {
 		fprintf(stderr, "%s", err.msg);
 		if (err.msg[0] && err.msg[strlen(err.msg) - 1] != '\n')
@@ -200,11 +218,22 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		print_names("add", json_object_get(result, "added"));
 		print_names("remove", json_object_get(result, "removed"));
 		print_names("unchanged", json_object_get(result, "unchanged"));
+		warn_orphans(json_object_get(result, "orphans"));
 		r = 0;
 	}
 	json_decref(result);
 	ctl_close(c);
 	return r;
+}
+
+/* Before anything starts, so that even a stack that fails half-way is
+ * known to be this file's project (the commands that clean it up check). */
+static int record_files(const char *run_dir, const struct cfg_stack *st, lxr_err *err)
+{
+	_cleanup_free_ char *file = realpath(st->file, NULL);
+	const char *files[] = {file ? file : st->file, NULL};
+
+	return sup_project_record_files(run_dir, files, err);
 }
 
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
@@ -233,6 +262,12 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	 * and state behind: clear them before anything starts */
 	if (sup_project_cleanup(st->project, s.run_dir, false, &err) < 0)
 		lxr_err_print(&err);
+	if (record_files(s.run_dir, st, &err) < 0) {
+		lxr_err_print(&err);
+		close(lockfd);
+		r = 1;
+		goto out;
+	}
 	r = o->detach ? detach(&s, o, lockfd) : supervise(&s, o, lockfd, -1);
 	if (!o->detach)
 		close(lockfd);
@@ -242,13 +277,32 @@ out:
 	return r;
 }
 
-static int remove_volumes(const char *project, lxr_err *err)
+/* down -v: only what the caller computed from the stack file (the declared
+ * volumes and the anonymous ones); what else the project's volume folder
+ * holds (another stack's of the same name, one the file no longer declares)
+ * is kept and named in *kept, and the folder goes when nothing is left. */
+static int remove_volumes(const char *project, char *const *dirs, char ***kept, lxr_err *err)
 {
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/volumes/%s", lxr_data_dir(), project);
-	return lxr_rm_rf(dir, err);
+	_cleanup_free_ char *top = lxr_xasprintf("%s/volumes/%s", lxr_data_dir(), project);
+	struct dirent *de;
+	DIR *d;
+
+	for (size_t i = 0; dirs && dirs[i]; i++)
+		if (lxr_rm_rf(dirs[i], err) < 0)
+			return lxr_err_wrap(err, "remove volume");
+	d = opendir(top);
+	if (!d)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "open %s", top);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			lxr_strv_push(kept, lxr_xstrdup(de->d_name));
+	closedir(d);
+	if (!*kept)
+		rmdir(top);
+	return 0;
 }
 
-int sup_down(const char *project, bool volumes, lxr_err *err)
+int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_err *err)
 {
 	_cleanup_free_ char *run_dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
 	int lockfd = sup_project_lock(run_dir, false, err);
@@ -268,7 +322,7 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 		close(lockfd);
 		return -1;
 	}
-	if (volumes && remove_volumes(project, err) < 0) {
+	if (volume_dirs && remove_volumes(project, volume_dirs, kept, err) < 0) {
 		close(lockfd);
 		return -1;
 	}
@@ -278,11 +332,13 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", run_dir);
 		_cleanup_free_ char *ev = lxr_xasprintf("%s/events.jsonl", run_dir);
 		_cleanup_free_ char *sl = lxr_xasprintf("%s/supervisor.log", run_dir);
+		_cleanup_free_ char *sf = lxr_xasprintf("%s/stack-files", run_dir);
 		/* a killed supervisor could not remove its socket */
 		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
 		unlink(sock);
 		unlink(ev);
 		unlink(sl);
+		unlink(sf);
 		unlink(lock);
 		rmdir(run_dir);
 	}

@@ -37,6 +37,12 @@ int ctl_line_parse(const char *line, size_t len, struct ctl_line *l)
 	if (!l->doc) {
 		snprintf(l->error, sizeof(l->error), "malformed request at column %d: %s",
 			 je.column, je.text);
+		/* jansson quotes the bytes it stopped at ("near '...'"): a
+		 * reply cannot carry bytes that are not UTF-8, and one that
+		 * failed to encode would leave the line without an answer. */
+		for (char *p = l->error; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				*p = '?';
 		return -1;
 	}
 	if (!json_is_object(l->doc))

@@ -178,6 +178,9 @@ static void malformed_lines_get_errors(void **state)
 	raw_send(fd, "{\"id\":4,\"cmd\":\"echo\",\"args\":[1]}\n");
 	raw_send(fd, deep);
 	raw_send(fd, "{\"id\":5,\"cmd\":\"echo\",\"args\":{\"s\":\"\xff\"}}\n");
+	/* jansson quotes the bytes it stopped at: they are not UTF-8 here,
+	 * and the line still gets its answer */
+	raw_send(fd, "{\"s\":\"fx\\\xdd\x96\"}\n");
 	raw_send(fd, "{\"id\":6,\"cmd\":\"echo\"}\n"); /* the connection still works */
 	free(deep);
 	pump(f);
@@ -203,6 +206,11 @@ static void malformed_lines_get_errors(void **state)
 	assert_non_null(strstr(l9, "maximum parsing depth reached"));
 	_cleanup_free_ char *l10 = raw_line(fd);
 	assert_true(lxr_str_has_prefix(l10, "{\"id\":null,\"ok\":false,\"error\":\"malformed"));
+	_cleanup_free_ char *l11 = raw_line(fd);
+	assert_true(lxr_str_has_prefix(l11, "{\"id\":null,\"ok\":false,\"error\":\"malformed"));
+	for (const char *p = l11; *p; p++)
+		assert_true((unsigned char)*p < 0x80);
+	assert_non_null(strstr(l11, "near '\\\"fx\\\\?"));
 	EXPECT_LINE(fd, "{\"id\":6,\"ok\":true,\"result\":{}}");
 	close(fd);
 	fx_free(f);

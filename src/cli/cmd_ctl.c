@@ -102,6 +102,38 @@ static json_t *args_json(const struct ctl_args *a)
 	return json_pack("{s:o, s:i}", "services", names, "signal", a->signal ? a->signal : SIGKILL);
 }
 
+/* Below the table, why an instance is not running: its last start's error
+ * whole (errno and hint, as `up` printed it) or the dependency that
+ * blocked it. A table cell would cut it short. */
+static void print_ps_errors(json_t *result)
+{
+	bool first = true;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(result, i, o) {
+		const char *name = json_string_value(json_object_get(o, "instance"));
+		const char *blocked = json_string_value(json_object_get(o, "blocked_by"));
+		json_t *e = json_object_get(o, "error");
+		char buf[LXR_ERR_MSG_MAX + 128];
+		lxr_err err;
+
+		if (!e && !blocked)
+			continue;
+		if (first)
+			putchar('\n');
+		first = false;
+		if (blocked) {
+			printf("%s: not started: dependency %s\n", name, blocked);
+			continue;
+		}
+		sup_err_from_json(e, &err);
+		printf("%s: failed to start: %s\n", name, lxr_err_str(&err, buf, sizeof(buf)));
+		if (err.hint[0])
+			printf("%s: hint: %s\n", name, err.hint);
+	}
+}
+
 static void print_ps(json_t *result)
 {
 	size_t i;
@@ -139,6 +171,7 @@ static void print_ps(json_t *result)
 		       json_array_size(addrs) ? json_string_value(json_array_get(addrs, 0)) : "-",
 		       portlist);
 	}
+	print_ps_errors(result);
 }
 
 static void print_top(json_t *result)

@@ -207,10 +207,13 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 
 		if (!s->up_done && startup_settled(s))
 			report_ready(s);
-		/* foreground: a failed dependency fails `up`; the stack it was
-		 * part of goes down with it (detached, the rest keeps running) */
-		if (!o->detached && s->up_done && s->up_result && !s->shutting_down) {
-			fputs("lxr: a dependency failed: stopping the stack\n", stderr);
+		/* foreground: a failed dependency or a service that cannot
+		 * start fails `up`; the stack it was part of goes down with it
+		 * (detached, the rest keeps running) */
+		if (!o->detached && s->up_done && (s->up_result || s->start_failed) &&
+		    !s->shutting_down) {
+			fprintf(stderr, "lxr: %s: stopping the stack\n",
+				s->start_failed ? "a service could not start" : "a dependency failed");
 			sup_stop_all(s);
 		}
 		if (s->shutting_down) {
@@ -231,5 +234,5 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	}
 	report_ready(s);
 	sup_term_finish(s);
-	return s->up_result;
+	return s->up_result || s->start_failed ? 1 : 0;
 }

@@ -56,6 +56,11 @@ struct sup_instance {
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	uint32_t ip;	     /* its address on its network, 0: none */
 	char *blocked_by;
+	/* why its last start failed, whole (errno, message with the primitive
+	 * and path, hint) for ps, events and the waiting `up`; cleared when it
+	 * starts */
+	lxr_err error;
+	bool has_error;
 };
 
 struct sup_service {
@@ -169,8 +174,8 @@ bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 /* Its published ports as `ps` shows them ("127.0.0.1:8080->80/tcp"), a strv. */
 char **sup_net_ports(const struct sup_instance *in);
-/* up -d: a line the waiting CLI prints as an error (why a start failed). */
-void sup_progress_error(struct sup *s, const struct sup_instance *in, const char *msg);
+/* up -d: the waiting CLI gets why a start failed, whole, and prints it. */
+void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_err *err);
 void sup_term_open(struct sup *s);
 void sup_term_flush(struct sup *s);
 void sup_term_finish(struct sup *s);
@@ -189,6 +194,8 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 void sup_reconcile_tick(struct sup *s);
 
 /* ---- events.c: every transition as a JSON line ------------------------------- */
-void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, const char *extra);
+/* extra: an object whose members follow the common ones (taken), or NULL */
+void sup_emit(struct sup *s, const struct sup_instance *in, const char *event,
+	      struct json_t *extra);
 
 #endif

@@ -27,6 +27,28 @@ static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts
 	return sup_build(s, st, *g, err);
 }
 
+/* "lxr: error: web-1 failed to start: ...: strerror (ENAME)" and its hint:
+ * how `up` (foreground or -d) reports a start failure on the terminal. */
+static void print_start_error(const char *name, const lxr_err *err)
+{
+	char buf[LXR_ERR_MSG_MAX + 128];
+
+	fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
+		lxr_err_str(err, buf, sizeof(buf)));
+	if (err->hint[0])
+		fprintf(stderr, "lxr: hint: %s\n", err->hint);
+}
+
+/* The foreground's last words: why `up` failed, below the lines of the
+ * stop, where the user looks. */
+static void print_start_errors(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			if (s->svcs[i].inst[k].has_error)
+				print_start_error(s->svcs[i].inst[k].name, &s->svcs[i].inst[k].error);
+}
+
 static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int ready_fd)
 {
 	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
@@ -45,6 +67,8 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 	sup_control_close(s);
 	if (s->events_log)
 		fclose(s->events_log);
+	if (!o->detach)
+		print_start_errors(s);
 	return r;
 }
 
@@ -90,8 +114,11 @@ static int follow_progress(struct sup *s, int fd)
 			break;
 		}
 		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
-			fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
-				line + 2 + strlen(name) + 1);
+			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);
+			lxr_err err;
+			sup_err_from_json(j, &err);
+			json_decref(j);
+			print_start_error(name, &err);
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}
@@ -190,9 +217,14 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 			       cwd ? cwd : "/", "environ", strv_json((const char *const *)environ),
 			       "targets", strv_json(o->targets), "profiles", strv_json(o->profiles)),
 		     60000, &result, &err) < 0) {
-		fprintf(stderr, "%s", err.msg);
-		if (err.msg[0] && err.msg[strlen(err.msg) - 1] != '\n')
+		char buf[LXR_ERR_MSG_MAX + 128];
+		/* the file's diagnostics come as lines of their own */
+		lxr_err_str(&err, buf, sizeof(buf));
+		fprintf(stderr, "%s", buf);
+		if (buf[0] && buf[strlen(buf) - 1] != '\n')
 			fputc('\n', stderr);
+		if (err.hint[0])
+			fprintf(stderr, "lxr: hint: %s\n", err.hint);
 		r = 2;
 	} else {
 		fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);

@@ -83,3 +83,51 @@ expect_grep "$OUT" "^broken-1 +broken +failed .* 127 " "ps shows the failed one 
 run down -f "$STACK"
 expect_rc 0 "down"
 pass "up -d exits 1 naming a service that cannot start, and the rest runs"
+
+# A host port that a program on the host holds: the network attach fails.
+# up -d and a foreground up both exit 1 and print why, whole (message,
+# errno, hint); ps and the event carry the same error.
+command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
+"${PYTHON:-python3}" -c 'import socket, time
+s = socket.socket(); s.bind(("0.0.0.0", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(600)' >"$TEST_TMP/port" &
+holder=$!
+at_exit kill "$holder"
+for _ in $(seq 200); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
+port=$(cat "$TEST_TMP/port")
+[ -n "$port" ] || fail "could not occupy a host port"
+stack <<Y
+name: t$$-portclash
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    ports: ["$port:80"]
+  fine:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+why="web-1 failed to start: container web-1 on network default: host port 0.0.0.0:$port/tcp is in use by a program on the host: Address already in use \(EADDRINUSE\)"
+run up -d -f "$STACK"
+expect_rc 1 "up -d with a host port in use"
+expect_grep "$ERR" "^lxr: error: $why" "up -d says why, with its errno"
+expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "up -d gives the hint"
+run ps -f "$STACK"
+expect_grep "$OUT" "^web-1 +web +failed .* 125 " "ps shows web failed"
+expect_grep "$OUT" "^fine-1 +fine +running" "the rest of the stack runs"
+expect_grep "$OUT" "^web-1: failed to start: .*host port 0.0.0.0:$port/tcp is in use .*\(EADDRINUSE\)" "ps shows the error"
+expect_grep "$OUT" "^web-1: hint: stop it" "ps shows the hint"
+run ps -f "$STACK" --format json
+expect_grep "$OUT" "\"errno_name\": \"EADDRINUSE\"" "ps --format json has the error's errno"
+expect_grep "$OUT" "\"message\": \"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
+ev=$(events | grep '"instance":"web-1","state":"failed"')
+expect_grep "$ev" '"error":\{"message":"container web-1 on network default: host port [^"]* is in use by a program on the host","errno":98,"errno_name":"EADDRINUSE","hint":"stop it or publish' "the failed event carries the error whole"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in ps and in the event"
+
+run up -f "$STACK"
+expect_rc 1 "foreground up with a host port in use"
+expect_grep "$ERR" "^lxr: error: $why" "foreground up says why"
+expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "foreground up gives the hint"
+pass "foreground up with a host port in use: the stack stops, exit 1, the reason and hint on stderr"

@@ -97,6 +97,9 @@ static void on_signal(struct sup *s)
 		} else {
 			if (!s->quiet)
 				fputs("lxr: stopping (again to kill)\n", stderr);
+			/* `up`'s exit code says it was interrupted (128 + signal,
+			 * as compose's 130 after Ctrl-C) */
+			s->stop_signal = (int)si.ssi_signo;
 			sup_stop_all(s);
 		}
 	}

@@ -104,6 +104,7 @@ struct sup {
 	bool shutting_down, up_done;
 	int up_result; /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
+	int stop_signal;   /* the signal that asked for the ordered down, 0: none */
 	int ready_fd;
 	bool tty;      /* foreground on a terminal: colour */
 	bool quiet;    /* up -d: no terminal output */
@@ -186,6 +187,13 @@ int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);
 int sup_project_write_pid(int lockfd, lxr_err *err);
 pid_t sup_project_pid(const char *run_dir);
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err);
+/* Everything of the project but its volumes and logs: containers'
+ * directories and cgroups, network endpoints, links, nft rules, leases
+ * (ip_forward as the net layer restores it), then the run directory. The
+ * caller holds the project lock; the lock file is unlinked while held, so
+ * a concurrent `up` starts from nothing. What `down` and the end of a
+ * supervisor's life both do. */
+int sup_project_remove(const char *project, const char *run_dir, lxr_err *err);
 
 /* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
 struct json_t;

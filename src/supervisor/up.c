@@ -49,27 +49,60 @@ static void print_start_errors(struct sup *s)
 				print_start_error(s->svcs[i].inst[k].name, &s->svcs[i].inst[k].error);
 }
 
+/* "F <error as JSON>" on the ready pipe: the supervisor could not run. */
+static void report_failure(int ready_fd, const lxr_err *err)
+{
+	json_t *j;
+	_cleanup_free_ char *text = NULL, *line = NULL;
+
+	if (ready_fd < 0)
+		return;
+	j = sup_err_json(err);
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!text)
+		return;
+	line = lxr_xasprintf("F %s\n", text);
+	(void)!write(ready_fd, line, strlen(line));
+}
+
+/* Run the stack until it is down, then remove everything of the project
+ * but its volumes and logs, exactly as `down` does: once this supervisor
+ * is gone nothing can show or use the network, rules or run directory,
+ * so nothing may outlive it (Ctrl-C is an ordered down, not a stop). The
+ * caller holds the project lock throughout. */
 static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int ready_fd)
 {
 	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
 	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
 	lxr_err err;
-	int r;
+	int r = 1;
 
 	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
 	    sup_control_open(s, &err) < 0) {
 		lxr_err_print(&err);
-		return 1;
+		/* -d: the log it went to is removed below; the waiting CLI
+		 * prints it */
+		report_failure(ready_fd, &err);
+	} else {
+		s->events_log = fopen(events, "ae");
+		r = sup_run(s, &so);
 	}
-	s->events_log = fopen(events, "ae");
-	r = sup_run(s, &so);
 	sup_output_free(s);
 	sup_control_close(s);
 	if (s->events_log)
 		fclose(s->events_log);
+	s->events_log = NULL;
 	if (!o->detach)
 		print_start_errors(s);
-	return r;
+	if (sup_project_remove(s->stack->project, s->run_dir, &err) < 0) {
+		lxr_err_wrap(&err, "take project %s down", s->stack->project);
+		lxr_err_print(&err);
+		return 1; /* something is left: the user must hear it */
+	}
+	/* 128 + the signal that asked for the down (130 after Ctrl-C, as
+	 * compose; 143 after SIGTERM), unless `up` had failed already */
+	return s->stop_signal && !r ? 128 + s->stop_signal : r;
 }
 
 /* The start-up table of `up -d`: one row per instance, redrawn in place on a
@@ -111,6 +144,15 @@ static int follow_progress(struct sup *s, int fd)
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == 'R') {
 			result = atoi(line + 2);
+			break;
+		}
+		if (line[0] == 'F') {
+			json_t *j = json_loads(line + 2, 0, NULL);
+			lxr_err err;
+			sup_err_from_json(j, &err);
+			json_decref(j);
+			lxr_err_print(&err);
+			result = 1;
 			break;
 		}
 		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
@@ -284,10 +326,12 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 {
 	_cleanup_free_ char *run_dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
 	int lockfd = sup_project_lock(run_dir, false, err);
+	struct stat st;
 
 	if (lockfd < 0 && err->errnum == EWOULDBLOCK) {
-		/* a supervisor is alive: it stops the stack in reverse order on
-		 * SIGTERM; its lock is released when it has finished */
+		/* a supervisor is alive: on SIGTERM it stops the stack in
+		 * reverse order and removes the project; its lock is released
+		 * when it has finished */
 		pid_t pid = sup_project_pid(run_dir);
 		if (pid > 0 && kill(pid, SIGTERM) < 0 && errno != ESRCH)
 			return lxr_fail(err, errno, "signal supervisor %d", (int)pid);
@@ -295,28 +339,16 @@ int sup_down(const char *project, bool volumes, lxr_err *err)
 	}
 	if (lockfd < 0)
 		return lxr_err_wrap(err, "take project %s down", project);
-	if (sup_project_cleanup(project, run_dir, true, err) < 0 ||
-	    sup_net_cleanup(project, err) < 0) {
+	/* an unlinked lock: the supervisor removed the project itself, and
+	 * the run directory may be a new `up`'s by now: leave it alone */
+	if ((fstat(lockfd, &st) < 0 || st.st_nlink > 0) &&
+	    sup_project_remove(project, run_dir, err) < 0) {
 		close(lockfd);
-		return -1;
+		return lxr_err_wrap(err, "take project %s down", project);
 	}
 	if (volumes && remove_volumes(project, err) < 0) {
 		close(lockfd);
 		return -1;
-	}
-	/* the run directory goes with the last container; the lock file is
-	 * unlinked while held, so a concurrent up starts from nothing */
-	{
-		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", run_dir);
-		_cleanup_free_ char *ev = lxr_xasprintf("%s/events.jsonl", run_dir);
-		_cleanup_free_ char *sl = lxr_xasprintf("%s/supervisor.log", run_dir);
-		/* a killed supervisor could not remove its socket */
-		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
-		unlink(sock);
-		unlink(ev);
-		unlink(sl);
-		unlink(lock);
-		rmdir(run_dir);
 	}
 	close(lockfd);
 	return 0;

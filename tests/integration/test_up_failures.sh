@@ -122,9 +122,31 @@ expect_grep "$OUT" "\"errno_name\": \"EADDRINUSE\"" "ps --format json has the er
 expect_grep "$OUT" "\"message\": \"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
 ev=$(events | grep '"instance":"web-1","state":"failed"')
 expect_grep "$ev" '"error":\{"message":"container web-1 on network default: host port [^"]* is in use by a program on the host","errno":98,"errno_name":"EADDRINUSE","hint":"stop it or publish' "the failed event carries the error whole"
+pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in ps and in the event"
+
+run start -f "$STACK" web
+expect_rc 1 "start while the port is still in use"
+expect_grep "$ERR" "^lxr: error: $why" "start says why"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+run start -f "$STACK" web
+expect_rc 0 "start once the port is free (stderr: $ERR)"
+run ps -f "$STACK"
+expect_grep "$OUT" "^web-1 +web +running" "web runs once the port is free"
+printf '%s\n' "$OUT" | grep -q "failed to start" && fail "ps still shows the old error: $OUT"
 run down -f "$STACK"
 expect_rc 0 "down"
-pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in ps and in the event"
+pass "start says why it could not start (exit 1); a start that works clears the error"
+
+# the port held again, for the foreground up
+"${PYTHON:-python3}" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen()
+print("held", flush=True); time.sleep(600)' "$port" >"$TEST_TMP/held" &
+holder=$!
+at_exit kill "$holder"
+for _ in $(seq 200); do [ -s "$TEST_TMP/held" ] && break; sleep 0.05; done
+[ -s "$TEST_TMP/held" ] || fail "could not hold port $port again"
 
 run up -f "$STACK"
 expect_rc 1 "foreground up with a host port in use"

@@ -71,8 +71,9 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 	if (err->hint[0])
 		sup_say(s, in, "hint: %s", err->hint);
 	/* during start-up it fails `up` (compose does too): up -d reports it
-	 * and exits 1, a foreground up takes the stack down and exits 1 */
-	if (!s->up_done) {
+	 * and exits 1, a foreground up takes the stack down and exits 1. A
+	 * start cut short by the stack's own down is no failure of `up`. */
+	if (!s->up_done && !s->shutting_down) {
 		s->start_failed = true;
 		sup_progress_error(s, in, err);
 	}

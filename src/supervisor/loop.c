@@ -200,7 +200,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	s->ready_fd = o->ready_fd;
 	s->quiet = o->detached;
 	if (setup(s, &err) < 0) {
-		lxr_err_print(&err);
+		sup_fatal(s, &err);
 		return 1;
 	}
 	sup_start_ready(s);

@@ -224,6 +224,23 @@ void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_
 	(void)!write(s->ready_fd, line, strlen(line));
 }
 
+void sup_fatal(struct sup *s, const lxr_err *err)
+{
+	_cleanup_free_ char *j = NULL, *line = NULL;
+	json_t *o;
+
+	lxr_err_print(err);
+	if (s->up_done || s->ready_fd < 0)
+		return;
+	o = sup_err_json(err);
+	j = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!j)
+		return;
+	line = lxr_xasprintf("F %s\n", j);
+	(void)!write(s->ready_fd, line, strlen(line));
+}
+
 static struct timespec realtime(void)
 {
 	struct timespec ts;

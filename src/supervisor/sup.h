@@ -177,6 +177,10 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 char **sup_net_ports(const struct sup_instance *in);
 /* up -d: the waiting CLI gets why a start failed, whole, and prints it. */
 void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_err *err);
+/* The supervisor cannot run: said on stderr and, for up -d, to the waiting
+ * CLI ("F <error>"), since the log stderr goes to is removed with the
+ * project. */
+void sup_fatal(struct sup *s, const lxr_err *err);
 void sup_term_open(struct sup *s);
 void sup_term_flush(struct sup *s);
 void sup_term_finish(struct sup *s);

@@ -49,23 +49,6 @@ static void print_start_errors(struct sup *s)
 				print_start_error(s->svcs[i].inst[k].name, &s->svcs[i].inst[k].error);
 }
 
-/* "F <error as JSON>" on the ready pipe: the supervisor could not run. */
-static void report_failure(int ready_fd, const lxr_err *err)
-{
-	json_t *j;
-	_cleanup_free_ char *text = NULL, *line = NULL;
-
-	if (ready_fd < 0)
-		return;
-	j = sup_err_json(err);
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (!text)
-		return;
-	line = lxr_xasprintf("F %s\n", text);
-	(void)!write(ready_fd, line, strlen(line));
-}
-
 /* Run the stack until it is down, then remove everything of the project
  * but its volumes and logs, exactly as `down` does: once this supervisor
  * is gone nothing can show or use the network, rules or run directory,
@@ -78,12 +61,10 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 	lxr_err err;
 	int r = 1;
 
+	s->ready_fd = ready_fd;
 	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
 	    sup_control_open(s, &err) < 0) {
-		lxr_err_print(&err);
-		/* -d: the log it went to is removed below; the waiting CLI
-		 * prints it */
-		report_failure(ready_fd, &err);
+		sup_fatal(s, &err);
 	} else {
 		s->events_log = fopen(events, "ae");
 		r = sup_run(s, &so);
@@ -152,8 +133,10 @@ static int follow_progress(struct sup *s, int fd)
 			sup_err_from_json(j, &err);
 			json_decref(j);
 			lxr_err_print(&err);
+			/* read on to the end: it closes when the supervisor has
+			 * removed what it made, so a retry finds nothing */
 			result = 1;
-			break;
+			continue;
 		}
 		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
 			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);

@@ -154,3 +154,23 @@ expect_grep "$ERR" "^lxr: error: $why" "foreground up says why"
 expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "foreground up gives the hint"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "the failed foreground up left its run dir"
 pass "foreground up with a host port in use: the stack goes down, exit 1, the reason and hint on stderr"
+
+# The supervisor itself cannot run (a control socket path past the Unix
+# limit): up -d hears why from it, whole, although the log it wrote to is
+# gone, and nothing is left for a retry to trip over.
+long="$TEST_TMP/$(printf 'x%.0s' $(seq 100))/run"
+stack <<Y
+name: t$$-nosock
+services:
+  a:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+for mode in -d ""; do
+	LXR_RUN_DIR="$long" run up $mode -f "$STACK"
+	expect_rc 1 "up $mode with a control socket path too long"
+	expect_grep "$ERR" "^lxr: error: control socket: .* is too long for a Unix socket: File name too long \(ENAMETOOLONG\)" "up $mode says why"
+	expect_grep "$ERR" "^lxr: hint: set run_dir in lxr.conf or LXR_RUN_DIR to a shorter directory" "up $mode gives the hint"
+	[ ! -e "$long/$PROJECT" ] || fail "up $mode left its run dir: $(ls -A "$long/$PROJECT")"
+done
+pass "a supervisor that cannot run says why (up -d too) and leaves nothing"

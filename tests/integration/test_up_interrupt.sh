@@ -125,5 +125,18 @@ grep -q "killing" "$TEST_TMP/fg.out" || fail "the second Ctrl-C did not kill: $(
 no_leaks "a second Ctrl-C"
 pass "a second Ctrl-C kills, then removes everything"
 
+# A detached supervisor told to stop by a signal of its own (systemd's
+# stop, say) removes the project as well, with no `down` after it.
+sed -i "s/' TERM/exit 0' TERM/" "$STACK"
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
+kill -TERM "$sup"
+for _ in $(seq 600); do kill -0 "$sup" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$sup" 2>/dev/null && fail "the detached supervisor still runs 30 s after SIGTERM"
+no_leaks "SIGTERM to a detached supervisor"
+pass "SIGTERM to a detached supervisor: the same ordered down, nothing left"
+
 run down -v -f "$STACK"
 expect_rc 0 "down -v after the project is gone"
+[ ! -e "$LXR_DATA_DIR/volumes/$PROJECT" ] || fail "down -v left the volumes"

@@ -150,6 +150,15 @@ static bool nothing_left(struct sup *s)
 	return true;
 }
 
+void sup_signals_block(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
 static int setup(struct sup *s, lxr_err *err)
 {
 	sigset_t set;
@@ -160,11 +169,7 @@ static int setup(struct sup *s, lxr_err *err)
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
 		return lxr_fail(err, errno, "epoll_create1");
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	sup_signals_block(&set);
 	signal(SIGPIPE, SIG_IGN);
 	s->sigw = (struct sup_watch){W_SIGNAL, NULL, signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)};
 	s->timerw = (struct sup_watch){W_TIMER, NULL,

@@ -3,6 +3,7 @@
 #ifndef LXR_SUP_H
 #define LXR_SUP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,6 +127,11 @@ struct sup_service *sup_find_service(struct sup *s, const char *name);
 int64_t sup_now(void); /* CLOCK_MONOTONIC, microseconds */
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err);
 void sup_watch_del(struct sup *s, struct sup_watch *w);
+/* SIGINT, SIGTERM, SIGHUP held for the loop's signalfd: blocked from the
+ * moment the supervisor holds the project, so a Ctrl-C that comes before
+ * the loop runs is an ordered down too, not a death that leaves the run
+ * directory behind. */
+void sup_signals_block(sigset_t *set);
 /* Run the stack until it is down. Returns the exit code for `lxr up`. */
 int sup_run(struct sup *s, const struct sup_opts *o);
 

@@ -58,9 +58,11 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 {
 	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
 	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
+	sigset_t held;
 	lxr_err err;
 	int r = 1;
 
+	sup_signals_block(&held);
 	s->ready_fd = ready_fd;
 	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
 	    sup_control_open(s, &err) < 0) {

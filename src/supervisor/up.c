@@ -83,6 +83,10 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 		lxr_err_print(&err);
 		return 1; /* something is left: the user must hear it */
 	}
+	if (!o->detach)
+		fprintf(stderr, "lxr: project \"%s\" is down: containers, network and run "
+				"directory removed; volumes and logs kept\n",
+			s->stack->project);
 	/* 128 + the signal that asked for the down (130 after Ctrl-C, as
 	 * compose; 143 after SIGTERM), unless `up` had failed already */
 	return s->stop_signal && !r ? 128 + s->stop_signal : r;

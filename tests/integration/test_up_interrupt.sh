@@ -92,6 +92,7 @@ kill -INT "$up"
 wait_up "Ctrl-C"
 ERR=$(cat "$TEST_TMP/fg.out")
 expect_rc 130 "up after Ctrl-C"
+expect_grep "$ERR" "^lxr: project \"$PROJECT\" is down: .*volumes and logs kept" "up says the project is down"
 evs=$(cat <&3)
 exec 3<&-
 [ "$(cat "$SHARED/order")" = "$(printf 'web-stopped\ndb-stopped')" ] ||

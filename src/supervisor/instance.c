@@ -186,8 +186,8 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	if (ev == EV_STARTED)
 		in->has_error = false; /* as docker clears State.Error */
 	if (in->fsm.state != before || a != ACT_NONE) {
-		json_t *extra = json_pack("{s:s, s:s, s:i}", "from", svc_state_name(before), "cause",
-					  svc_event_name(ev), "exit", in->fsm.last_exit);
+		json_t *extra = json_pack("{s:s, s:s, s:i}", "from", svc_state_name(before),
+					  "cause", svc_event_name(ev), "exit", in->fsm.last_exit);
 		if (ev == EV_START_FAILED && in->has_error)
 			json_object_set_new(extra, "error", sup_err_json(&in->error));
 		sup_emit(s, in, svc_state_name(in->fsm.state), extra);

@@ -221,7 +221,8 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		if (!o->detached && s->up_done && (s->up_result || s->start_failed) &&
 		    !s->shutting_down) {
 			fprintf(stderr, "lxr: %s: stopping the stack\n",
-				s->start_failed ? "a service could not start" : "a dependency failed");
+				s->start_failed ? "a service could not start"
+						: "a dependency failed");
 			sup_stop_all(s);
 		}
 		if (s->shutting_down) {

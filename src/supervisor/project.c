@@ -92,14 +92,17 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, l
 int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 {
 	static const char *const files[] = {
-		/* a killed supervisor could not remove its socket */
-		"control.sock", "events.jsonl", "supervisor.log",
-		/* last: unlinked while held, so a concurrent `up` starts from
-		 * nothing, and a `down` that waited on it can tell (st_nlink) */
-		"supervisor.lock",
+	    /* a killed supervisor could not remove its socket */
+	    "control.sock",
+	    "events.jsonl",
+	    "supervisor.log",
+	    /* last: unlinked while held, so a concurrent `up` starts from
+	     * nothing, and a `down` that waited on it can tell (st_nlink) */
+	    "supervisor.lock",
 	};
 
-	if (sup_project_cleanup(project, run_dir, true, err) < 0 || sup_net_cleanup(project, err) < 0)
+	if (sup_project_cleanup(project, run_dir, true, err) < 0 ||
+	    sup_net_cleanup(project, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", run_dir, files[i]);

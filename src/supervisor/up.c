@@ -46,7 +46,8 @@ static void print_start_errors(struct sup *s)
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
 			if (s->svcs[i].inst[k].has_error)
-				print_start_error(s->svcs[i].inst[k].name, &s->svcs[i].inst[k].error);
+				print_start_error(s->svcs[i].inst[k].name,
+						  &s->svcs[i].inst[k].error);
 }
 
 /* Run the stack until it is down, then remove everything of the project
@@ -84,8 +85,9 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 		return 1; /* something is left: the user must hear it */
 	}
 	if (!o->detach)
-		fprintf(stderr, "lxr: project \"%s\" is down: containers, network and run "
-				"directory removed; volumes and logs kept\n",
+		fprintf(stderr,
+			"lxr: project \"%s\" is down: containers, network and run "
+			"directory removed; volumes and logs kept\n",
 			s->stack->project);
 	/* 128 + the signal that asked for the down (130 after Ctrl-C, as
 	 * compose; 143 after SIGTERM), unless `up` had failed already */

@@ -578,8 +578,9 @@ static void error_json_round_trip(void **state)
 	text = json_dumps(j, JSON_COMPACT);
 	/* one line: the ready pipe of `up -d` is read line by line */
 	assert_null(strchr(text, '\n'));
-	assert_string_equal(text, "{\"message\":\"container web-1: host port \\\"0.0.0.0:80\\\"\\nis in "
-				  "use\",\"errno\":98,\"errno_name\":\"EADDRINUSE\",\"hint\":\"stop it\"}");
+	assert_string_equal(
+	    text, "{\"message\":\"container web-1: host port \\\"0.0.0.0:80\\\"\\nis in "
+		  "use\",\"errno\":98,\"errno_name\":\"EADDRINUSE\",\"hint\":\"stop it\"}");
 	sup_err_from_json(j, &back);
 	assert_string_equal(back.msg, e.msg);
 	assert_int_equal(back.errnum, EADDRINUSE);

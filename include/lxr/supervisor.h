@@ -173,7 +173,7 @@ int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *
  *
  *   -> {"id":1,"cmd":"ps","args":{...}}
  *   <- {"id":1,"ok":true,"result":...}
- *   <- {"id":1,"ok":false,"error":"...","hint":"..."}
+ *   <- {"id":1,"ok":false,"error":"...","hint":"...","errno":98}
  *   <- {"id":1,"event":{...}}   (after an ok reply to a subscription, until
  *                                the client closes)
  *
@@ -227,6 +227,8 @@ void ctl_server_close(struct ctl_server *s);
 /* result (may be NULL) is taken over (json_decref'd) by these. */
 int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result);
 int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error, const char *hint);
+/* The same for an lxr_err, whole: its errno travels too. */
+int ctl_reply_err(struct ctl_server *s, struct ctl_req req, const lxr_err *err);
 /* Ack with an ok reply and add the client to topic's subscribers. */
 int ctl_subscribe(struct ctl_server *s, struct ctl_req req, const char *topic);
 /* {"id":N,"event":event} to every subscriber of topic; event is taken over.
@@ -249,6 +251,14 @@ typedef int (*ctl_event_fn)(void *ctx, json_t *event);
 int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,
 	       lxr_err *err);
 void ctl_close(struct ctl_conn *c);
+
+/* An lxr_err as JSON, the one form in which an error leaves the supervisor
+ * (the waiting `up -d`, `ps`, `events`):
+ *   {"message":"...","errno":98,"errno_name":"EADDRINUSE","hint":"..."}
+ * message is lxr's own (context, primitive, path); errno 0 and hint "" are
+ * left out. sup_err_from_json reads it back (missing members: empty). */
+json_t *sup_err_json(const lxr_err *err);
+void sup_err_from_json(const json_t *j, lxr_err *err);
 
 /* ==== end of the logs and control sections ================================ */
 

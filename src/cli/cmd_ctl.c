@@ -102,6 +102,38 @@ static json_t *args_json(const struct ctl_args *a)
 	return json_pack("{s:o, s:i}", "services", names, "signal", a->signal ? a->signal : SIGKILL);
 }
 
+/* Below the table, why an instance is not running: its last start's error
+ * whole (errno and hint, as `up` printed it) or the dependency that
+ * blocked it. A table cell would cut it short. */
+static void print_ps_errors(json_t *result)
+{
+	bool first = true;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(result, i, o) {
+		const char *name = json_string_value(json_object_get(o, "instance"));
+		const char *blocked = json_string_value(json_object_get(o, "blocked_by"));
+		json_t *e = json_object_get(o, "error");
+		char buf[LXR_ERR_MSG_MAX + 128];
+		lxr_err err;
+
+		if (!e && !blocked)
+			continue;
+		if (first)
+			putchar('\n');
+		first = false;
+		if (blocked) {
+			printf("%s: not started: dependency %s\n", name, blocked);
+			continue;
+		}
+		sup_err_from_json(e, &err);
+		printf("%s: failed to start: %s\n", name, lxr_err_str(&err, buf, sizeof(buf)));
+		if (err.hint[0])
+			printf("%s: hint: %s\n", name, err.hint);
+	}
+}
+
 static void print_ps(json_t *result)
 {
 	size_t i;
@@ -139,6 +171,7 @@ static void print_ps(json_t *result)
 		       json_array_size(addrs) ? json_string_value(json_array_get(addrs, 0)) : "-",
 		       portlist);
 	}
+	print_ps_errors(result);
 }
 
 static void print_top(json_t *result)
@@ -182,10 +215,14 @@ static void print_stats(json_t *result)
 }
 
 /* docker stop and compose stop/restart return once it is done: wait while
- * any instance named in done is stopping (or, for restart, starting). The
- * supervisor bounds it: SIGKILL after the grace period. */
-static int wait_settled(struct ctl_conn *conn, json_t *done, bool restart, lxr_err *err)
+ * any instance named in done is stopping (or, for start and restart,
+ * starting; for restart also in backoff). The supervisor bounds it:
+ * SIGKILL after the grace period. *last gets the last `ps`. */
+static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, json_t **last,
+			lxr_err *err)
 {
+	bool starts = strcmp(cmd, "stop") != 0, restart = !strcmp(cmd, "restart");
+
 	for (;;) {
 		json_t *ps = NULL, *o;
 		size_t i, k;
@@ -200,15 +237,47 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, bool restart, lxr_e
 			json_array_foreach(done, k, n) {
 				if (!name || !st || strcmp(json_string_value(n), name))
 					continue;
-				busy |= !strcmp(st, "stopping") ||
-					(restart && (!strcmp(st, "starting") || !strcmp(st, "backoff")));
+				busy |= !strcmp(st, "stopping") || (starts && !strcmp(st, "starting")) ||
+					(restart && !strcmp(st, "backoff"));
 			}
 		}
-		json_decref(ps);
-		if (!busy)
+		if (!busy) {
+			*last = ps;
 			return 0;
+		}
+		json_decref(ps);
 		usleep(50 * 1000);
 	}
+}
+
+/* start and restart: an instance named in done that could not start is a
+ * failure of the command, said as `up` says it. Returns how many. */
+static int report_start_failures(json_t *ps, json_t *done)
+{
+	int failed = 0;
+	size_t i, k;
+	json_t *o, *n;
+
+	json_array_foreach(ps, i, o) {
+		const char *name = json_string_value(json_object_get(o, "instance"));
+		json_t *e = json_object_get(o, "error");
+		char buf[LXR_ERR_MSG_MAX + 128];
+		lxr_err err;
+
+		if (!name || !e)
+			continue;
+		json_array_foreach(done, k, n) {
+			if (strcmp(json_string_value(n), name))
+				continue;
+			sup_err_from_json(e, &err);
+			fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
+				lxr_err_str(&err, buf, sizeof(buf)));
+			if (err.hint[0])
+				fprintf(stderr, "lxr: hint: %s\n", err.hint);
+			failed++;
+		}
+	}
+	return failed;
 }
 
 static int print_event(void *ctx, json_t *ev)
@@ -261,11 +330,16 @@ int cmd_ctl(int argc, char **argv)
 		r = LXR_EXIT_FAIL;
 		goto out;
 	}
-	if ((!strcmp(cmd, "stop") || !strcmp(cmd, "restart")) &&
-	    wait_settled(conn, result, !strcmp(cmd, "restart"), &err) < 0) {
-		lxr_err_print(&err);
-		r = LXR_EXIT_FAIL;
-		goto out;
+	if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart")) {
+		json_t *ps = NULL;
+		if (wait_settled(conn, result, cmd, &ps, &err) < 0) {
+			lxr_err_print(&err);
+			r = LXR_EXIT_FAIL;
+			goto out;
+		}
+		if (strcmp(cmd, "stop") && report_start_failures(ps, result))
+			r = LXR_EXIT_FAIL;
+		json_decref(ps);
 	}
 	if (a.json) {
 		char *s = json_dumps(result, JSON_INDENT(2));

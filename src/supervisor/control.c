@@ -54,6 +54,8 @@ static json_t *instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	if (in->has_error)
+		json_object_set_new(o, "error", sup_err_json(&in->error));
 	if (in->health.enabled && in->health.last_output[0])
 		json_object_set_new(o, "health_output", json_string(in->health.last_output));
 	return o;
@@ -256,7 +258,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	    sup_reconcile_begin(s, st, g,
 				json_is_true(json_object_get(args, "remove_orphans")), &summary,
 				&err) < 0) {
-		ctl_reply_error(cs, req, err.msg, err.hint[0] ? err.hint : NULL);
+		ctl_reply_err(cs, req, &err);
 		plan_graph_free(g);
 		cfg_stack_free(st);
 		return;

@@ -145,8 +145,9 @@ static int take_error(json_t *msg, const char *cmd, lxr_err *err)
 {
 	const char *e = json_string_value(json_object_get(msg, "error"));
 	const char *h = json_string_value(json_object_get(msg, "hint"));
+	json_int_t en = json_integer_value(json_object_get(msg, "errno"));
 
-	lxr_fail(err, 0, "%s: %s", cmd, e ? e : "failed");
+	lxr_fail(err, en > 0 && en < 4096 ? (int)en : 0, "%s: %s", cmd, e ? e : "failed");
 	if (h)
 		lxr_err_hint(err, "%s", h);
 	return -1;

@@ -213,6 +213,22 @@ int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error,
 	return queue(s, c, msg);
 }
 
+int ctl_reply_err(struct ctl_server *s, struct ctl_req req, const lxr_err *err)
+{
+	struct ctl_client *c = ctl_find(s, req.client);
+	json_t *msg;
+
+	if (!c)
+		return -1;
+	owed_one(c);
+	msg = json_pack("{s:I,s:b,s:s}", "id", req.id, "ok", 0, "error", err->msg);
+	if (err->hint[0])
+		json_object_set_new(msg, "hint", json_string(err->hint));
+	if (err->errnum)
+		json_object_set_new(msg, "errno", json_integer(err->errnum));
+	return queue(s, c, msg);
+}
+
 int ctl_subscribe(struct ctl_server *s, struct ctl_req req, const char *topic)
 {
 	struct ctl_client *c = ctl_find(s, req.client);

@@ -5,22 +5,31 @@
 #include <string.h>
 #include <time.h>
 
+#include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, const char *extra)
+void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, json_t *extra)
 {
 	struct timespec ts;
-	char line[1024];
-	int n;
+	_cleanup_free_ char *more = NULL, *line = NULL;
+	const char *members = "";
 
+	/* the common members are written by hand so the time keeps its fixed
+	 * microsecond form (jansson would print a double's 17 digits); extra's
+	 * members, which carry free text such as an error, are jansson's */
+	if (extra) {
+		more = json_dumps(extra, JSON_COMPACT);
+		json_decref(extra);
+	}
+	if (more && strlen(more) > 2) { /* "{...}": its members without braces */
+		more[strlen(more) - 1] = '\0';
+		members = more + 1;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	n = snprintf(line, sizeof(line),
-		     "{\"time\":%lld.%06ld,\"project\":\"%s\",\"service\":\"%s\",\"instance\":\"%s\","
-		     "\"state\":\"%s\"%s%s}\n",
-		     (long long)ts.tv_sec, ts.tv_nsec / 1000, s->stack->project, in->svc->cfg->name,
-		     in->name, event, extra ? "," : "", extra ? extra : "");
-	if (n <= 0 || (size_t)n >= sizeof(line))
-		return;
+	line = lxr_xasprintf("{\"time\":%lld.%06ld,\"project\":\"%s\",\"service\":\"%s\","
+			     "\"instance\":\"%s\",\"state\":\"%s\"%s%s}\n",
+			     (long long)ts.tv_sec, ts.tv_nsec / 1000, s->stack->project,
+			     in->svc->cfg->name, in->name, event, *members ? "," : "", members);
 	if (s->events_log) {
 		fputs(line, s->events_log);
 		fflush(s->events_log);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
 /* The loop watches its own duplicate of the container's start-up fd: the
@@ -54,19 +55,28 @@ static int create_host_paths(const struct cfg_service *svc, lxr_err *err)
 	return 0;
 }
 
-/* r as rt_container_start's: -126/-127 for the command, else lxr's own */
+/* Every way a start can fail ends here: the runtime's start, the network
+ * attach, the host paths and the output pipes. The error is kept whole
+ * (errno, lxr's message with its primitive and path, hint) for `ps`, the
+ * event and the waiting `up`; what the attempt made is undone. r as
+ * rt_container_spawn's: -126/-127 for the command, else lxr's own (125). */
 static void start_failed(struct sup *s, struct sup_instance *in, int r, const lxr_err *err)
 {
 	char buf[LXR_ERR_MSG_MAX + 128];
 	lxr_err undo;
 
+	in->error = *err;
+	in->has_error = true;
 	sup_say(s, in, "failed to start: %s", lxr_err_str(err, buf, sizeof(buf)));
 	if (err->hint[0])
 		sup_say(s, in, "hint: %s", err->hint);
-	/* up -d reports it (and fails), as compose does when a container
-	 * cannot start; a foreground up shows it above and runs on */
-	s->start_failed = true;
-	sup_progress_error(s, in, buf);
+	/* during start-up it fails `up` (compose does too): up -d reports it
+	 * and exits 1, a foreground up takes the stack down and exits 1. A
+	 * start cut short by the stack's own down is no failure of `up`. */
+	if (!s->up_done && !s->shutting_down) {
+		s->start_failed = true;
+		sup_progress_error(s, in, err);
+	}
 	if (in->c) {
 		sync_unwatch(s, in);
 		rt_container_destroy(in->c, true, &undo);
@@ -84,17 +94,12 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
-	if (create_host_paths(in->svc->cfg, &err) < 0 || sup_net_attach(s, in, &err) < 0) {
-		sup_say(s, in, "failed to start: %s", err.msg);
-		sup_event(s, in, EV_START_FAILED, 125);
+	if (create_host_paths(in->svc->cfg, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
+	    sup_output_open(s, in, out, &err) < 0) {
+		start_failed(s, in, -1, &err);
 		return;
 	}
 	in->oom_killed = false;
-	if (sup_output_open(s, in, out, &err) < 0) {
-		sup_say(s, in, "error: %s", err.msg);
-		sup_event(s, in, EV_START_FAILED, 125);
-		return;
-	}
 	io.fds[1] = out[0];
 	io.fds[2] = out[1];
 	/* Returns while the container builds its root filesystem: the loop
@@ -177,11 +182,14 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 {
 	enum svc_state before = in->fsm.state;
 	enum svc_action a = svc_fsm_event(&in->fsm, &in->svc->policy, ev, arg, sup_now());
-	char extra[96];
 
+	if (ev == EV_STARTED)
+		in->has_error = false; /* as docker clears State.Error */
 	if (in->fsm.state != before || a != ACT_NONE) {
-		snprintf(extra, sizeof(extra), "\"from\":\"%s\",\"cause\":\"%s\",\"exit\":%d",
-			 svc_state_name(before), svc_event_name(ev), in->fsm.last_exit);
+		json_t *extra = json_pack("{s:s, s:s, s:i}", "from", svc_state_name(before),
+					  "cause", svc_event_name(ev), "exit", in->fsm.last_exit);
+		if (ev == EV_START_FAILED && in->has_error)
+			json_object_set_new(extra, "error", sup_err_json(&in->error));
 		sup_emit(s, in, svc_state_name(in->fsm.state), extra);
 		progress(s, in);
 	}
@@ -284,7 +292,7 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 		snprintf(what, sizeof(what), "x Blocked: %.40s %.60s", dep, why);
 		sup_progress(s, in, what);
 	}
-	sup_emit(s, in, "blocked", NULL);
+	sup_emit(s, in, "blocked", json_pack("{s:s}", "blocked_by", in->blocked_by));
 }
 
 static enum gate gates(struct sup *s, struct sup_instance *in)

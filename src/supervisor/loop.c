@@ -97,6 +97,9 @@ static void on_signal(struct sup *s)
 		} else {
 			if (!s->quiet)
 				fputs("lxr: stopping (again to kill)\n", stderr);
+			/* `up`'s exit code says it was interrupted (128 + signal,
+			 * as compose's 130 after Ctrl-C) */
+			s->stop_signal = (int)si.ssi_signo;
 			sup_stop_all(s);
 		}
 	}
@@ -147,6 +150,15 @@ static bool nothing_left(struct sup *s)
 	return true;
 }
 
+void sup_signals_block(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
 static int setup(struct sup *s, lxr_err *err)
 {
 	sigset_t set;
@@ -157,11 +169,7 @@ static int setup(struct sup *s, lxr_err *err)
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0)
 		return lxr_fail(err, errno, "epoll_create1");
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	sup_signals_block(&set);
 	signal(SIGPIPE, SIG_IGN);
 	s->sigw = (struct sup_watch){W_SIGNAL, NULL, signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)};
 	s->timerw = (struct sup_watch){W_TIMER, NULL,
@@ -197,7 +205,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	s->ready_fd = o->ready_fd;
 	s->quiet = o->detached;
 	if (setup(s, &err) < 0) {
-		lxr_err_print(&err);
+		sup_fatal(s, &err);
 		return 1;
 	}
 	sup_start_ready(s);
@@ -207,10 +215,14 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 
 		if (!s->up_done && startup_settled(s))
 			report_ready(s);
-		/* foreground: a failed dependency fails `up`; the stack it was
-		 * part of goes down with it (detached, the rest keeps running) */
-		if (!o->detached && s->up_done && s->up_result && !s->shutting_down) {
-			fputs("lxr: a dependency failed: stopping the stack\n", stderr);
+		/* foreground: a failed dependency or a service that cannot
+		 * start fails `up`; the stack it was part of goes down with it
+		 * (detached, the rest keeps running) */
+		if (!o->detached && s->up_done && (s->up_result || s->start_failed) &&
+		    !s->shutting_down) {
+			fprintf(stderr, "lxr: %s: stopping the stack\n",
+				s->start_failed ? "a service could not start"
+						: "a dependency failed");
 			sup_stop_all(s);
 		}
 		if (s->shutting_down) {
@@ -231,5 +243,5 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	}
 	report_ready(s);
 	sup_term_finish(s);
-	return s->up_result;
+	return s->up_result || s->start_failed ? 1 : 0;
 }

@@ -83,8 +83,9 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 			.static_ip = svc->networks[0].ipv4_address.v, .ports = ports,
 			.n_ports = n_ports, .names = names, .peer_names = true, .holder = getpid(),
 			.create = &ncfg, .pool = &pool};
+		/* its error names the container and the network already */
 		if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
-			return lxr_err_wrap(err, "network \"%s\"", nw->name);
+			return -1;
 	}
 	if (!in->net_joined) {
 		struct lxr_spec *sp = &in->spec;

@@ -206,16 +206,37 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 	}
 }
 
-void sup_progress_error(struct sup *s, const struct sup_instance *in, const char *msg)
+/* "<head> <error as JSON>" on the ready pipe of `up -d`: one line
+ * (JSON_COMPACT escapes newlines), the error whole, for the CLI to print as
+ * the supervisor's log has it. Only while start-up runs: after it the CLI
+ * has gone. */
+static void ready_error(struct sup *s, const char *head, const lxr_err *err)
 {
-	char line[LXR_ERR_MSG_MAX + 512];
-	int n;
+	_cleanup_free_ char *j = NULL, *line = NULL;
+	json_t *o;
 
 	if (s->up_done || s->ready_fd < 0)
 		return;
-	n = snprintf(line, sizeof(line), "E %s %s\n", in->name, msg);
-	if (n > 0 && (size_t)n < sizeof(line))
-		(void)!write(s->ready_fd, line, (size_t)n);
+	o = sup_err_json(err);
+	j = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!j)
+		return;
+	line = lxr_xasprintf("%s %s\n", head, j);
+	(void)!write(s->ready_fd, line, strlen(line));
+}
+
+void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_err *err)
+{
+	_cleanup_free_ char *head = lxr_xasprintf("E %s", in->name);
+
+	ready_error(s, head, err);
+}
+
+void sup_fatal(struct sup *s, const lxr_err *err)
+{
+	lxr_err_print(err);
+	ready_error(s, "F", err);
 }
 
 static struct timespec realtime(void)

@@ -163,3 +163,29 @@ int sup_project_claim(const char *project, const char *file, lxr_err *err)
 	_cleanup_free_ char *recorded = sup_project_files(project);
 	return sup_project_check_files(project, recorded, file, err);
 }
+
+int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
+{
+	static const char *const files[] = {
+	    /* a killed supervisor could not remove its socket */
+	    "control.sock",
+	    "events.jsonl",
+	    "supervisor.log",
+	    "stack-files",
+	    /* last: unlinked while held, so a concurrent `up` starts from
+	     * nothing, and a `down` that waited on it can tell (st_nlink) */
+	    "supervisor.lock",
+	};
+
+	if (sup_project_cleanup(project, run_dir, true, err) < 0 ||
+	    sup_net_cleanup(project, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", run_dir, files[i]);
+		unlink(path);
+	}
+	/* the run directory goes with the last container */
+	if (rmdir(run_dir) < 0 && errno != ENOENT)
+		return lxr_fail(err, errno, "remove %s", run_dir);
+	return 0;
+}

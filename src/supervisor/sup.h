@@ -3,6 +3,7 @@
 #ifndef LXR_SUP_H
 #define LXR_SUP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,11 @@ struct sup_instance {
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	uint32_t ip;	     /* its address on its network, 0: none */
 	char *blocked_by;
+	/* why its last start failed, whole (errno, message with the primitive
+	 * and path, hint) for ps, events and the waiting `up`; cleared when it
+	 * starts */
+	lxr_err error;
+	bool has_error;
 };
 
 struct sup_service {
@@ -99,6 +105,7 @@ struct sup {
 	bool shutting_down, up_done;
 	int up_result; /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
+	int stop_signal;   /* the signal that asked for the ordered down, 0: none */
 	int ready_fd;
 	bool tty;      /* foreground on a terminal: colour */
 	bool quiet;    /* up -d: no terminal output */
@@ -124,6 +131,11 @@ struct sup_service *sup_find_service(struct sup *s, const char *name);
 int64_t sup_now(void); /* CLOCK_MONOTONIC, microseconds */
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err);
 void sup_watch_del(struct sup *s, struct sup_watch *w);
+/* SIGINT, SIGTERM, SIGHUP held for the loop's signalfd: blocked from the
+ * moment the supervisor holds the project, so a Ctrl-C that comes before
+ * the loop runs is an ordered down too, not a death that leaves the run
+ * directory behind. */
+void sup_signals_block(sigset_t *set);
 /* Run the stack until it is down. Returns the exit code for `lxr up`. */
 int sup_run(struct sup *s, const struct sup_opts *o);
 
@@ -173,8 +185,12 @@ bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 /* Its published ports as `ps` shows them ("127.0.0.1:8080->80/tcp"), a strv. */
 char **sup_net_ports(const struct sup_instance *in);
-/* up -d: a line the waiting CLI prints as an error (why a start failed). */
-void sup_progress_error(struct sup *s, const struct sup_instance *in, const char *msg);
+/* up -d: the waiting CLI gets why a start failed, whole, and prints it. */
+void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_err *err);
+/* The supervisor cannot run: said on stderr and, for up -d, to the waiting
+ * CLI ("F <error>"), since the log stderr goes to is removed with the
+ * project. */
+void sup_fatal(struct sup *s, const lxr_err *err);
 void sup_term_open(struct sup *s);
 void sup_term_flush(struct sup *s);
 void sup_term_finish(struct sup *s);
@@ -187,6 +203,13 @@ pid_t sup_project_pid(const char *run_dir);
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err);
 /* Write <run_dir>/stack-files: the absolute paths of the files of this up. */
 int sup_project_record_files(const char *run_dir, const char *const *files, lxr_err *err);
+/* Everything of the project but its volumes and logs: containers'
+ * directories and cgroups, network endpoints, links, nft rules, leases
+ * (ip_forward as the net layer restores it), then the run directory. The
+ * caller holds the project lock; the lock file is unlinked while held, so
+ * a concurrent `up` starts from nothing. What `down` and the end of a
+ * supervisor's life both do. */
+int sup_project_remove(const char *project, const char *run_dir, lxr_err *err);
 
 /* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
 struct json_t;
@@ -197,6 +220,8 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 void sup_reconcile_tick(struct sup *s);
 
 /* ---- events.c: every transition as a JSON line ------------------------------- */
-void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, const char *extra);
+/* extra: an object whose members follow the common ones (taken), or NULL */
+void sup_emit(struct sup *s, const struct sup_instance *in, const char *event,
+	      struct json_t *extra);
 
 #endif

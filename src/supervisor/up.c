@@ -28,25 +28,71 @@ static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts
 	return sup_build(s, st, *g, err);
 }
 
+/* "lxr: error: web-1 failed to start: ...: strerror (ENAME)" and its hint:
+ * how `up` (foreground or -d) reports a start failure on the terminal. */
+static void print_start_error(const char *name, const lxr_err *err)
+{
+	char buf[LXR_ERR_MSG_MAX + 128];
+
+	fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
+		lxr_err_str(err, buf, sizeof(buf)));
+	if (err->hint[0])
+		fprintf(stderr, "lxr: hint: %s\n", err->hint);
+}
+
+/* The foreground's last words: why `up` failed, below the lines of the
+ * stop, where the user looks. */
+static void print_start_errors(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			if (s->svcs[i].inst[k].has_error)
+				print_start_error(s->svcs[i].inst[k].name,
+						  &s->svcs[i].inst[k].error);
+}
+
+/* Run the stack until it is down, then remove everything of the project
+ * but its volumes and logs, exactly as `down` does: once this supervisor
+ * is gone nothing can show or use the network, rules or run directory,
+ * so nothing may outlive it (Ctrl-C is an ordered down, not a stop). The
+ * caller holds the project lock throughout. */
 static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int ready_fd)
 {
 	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
 	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
+	sigset_t held;
 	lxr_err err;
-	int r;
+	int r = 1;
 
+	sup_signals_block(&held);
+	s->ready_fd = ready_fd;
 	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
 	    sup_control_open(s, &err) < 0) {
-		lxr_err_print(&err);
-		return 1;
+		sup_fatal(s, &err);
+	} else {
+		s->events_log = fopen(events, "ae");
+		r = sup_run(s, &so);
 	}
-	s->events_log = fopen(events, "ae");
-	r = sup_run(s, &so);
 	sup_output_free(s);
 	sup_control_close(s);
 	if (s->events_log)
 		fclose(s->events_log);
-	return r;
+	s->events_log = NULL;
+	if (!o->detach)
+		print_start_errors(s);
+	if (sup_project_remove(s->stack->project, s->run_dir, &err) < 0) {
+		lxr_err_wrap(&err, "take project %s down", s->stack->project);
+		lxr_err_print(&err);
+		return 1; /* something is left: the user must hear it */
+	}
+	if (!o->detach)
+		fprintf(stderr,
+			"lxr: project \"%s\" is down: containers, network and run "
+			"directory removed; volumes and logs kept\n",
+			s->stack->project);
+	/* 128 + the signal that asked for the down (130 after Ctrl-C, as
+	 * compose; 143 after SIGTERM), unless `up` had failed already */
+	return s->stop_signal && !r ? 128 + s->stop_signal : r;
 }
 
 /* The start-up table of `up -d`: one row per instance, redrawn in place on a
@@ -90,9 +136,23 @@ static int follow_progress(struct sup *s, int fd)
 			result = atoi(line + 2);
 			break;
 		}
+		if (line[0] == 'F') {
+			json_t *j = json_loads(line + 2, 0, NULL);
+			lxr_err err;
+			sup_err_from_json(j, &err);
+			json_decref(j);
+			lxr_err_print(&err);
+			/* read on to the end: it closes when the supervisor has
+			 * removed what it made, so a retry finds nothing */
+			result = 1;
+			continue;
+		}
 		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
-			fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
-				line + 2 + strlen(name) + 1);
+			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);
+			lxr_err err;
+			sup_err_from_json(j, &err);
+			json_decref(j);
+			print_start_error(name, &err);
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}
@@ -208,9 +268,14 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 			       strv_json(o->targets), "profiles", strv_json(o->profiles),
 			       "remove_orphans", o->remove_orphans),
 		     60000, &result, &err) < 0) {
-		fprintf(stderr, "%s", err.msg);
-		if (err.msg[0] && err.msg[strlen(err.msg) - 1] != '\n')
+		char buf[LXR_ERR_MSG_MAX + 128];
+		/* the file's diagnostics come as lines of their own */
+		lxr_err_str(&err, buf, sizeof(buf));
+		fprintf(stderr, "%s", buf);
+		if (buf[0] && buf[strlen(buf) - 1] != '\n')
 			fputc('\n', stderr);
+		if (err.hint[0])
+			fprintf(stderr, "lxr: hint: %s\n", err.hint);
 		r = 2;
 	} else {
 		fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);
@@ -306,10 +371,12 @@ int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_er
 {
 	_cleanup_free_ char *run_dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
 	int lockfd = sup_project_lock(run_dir, false, err);
+	struct stat st;
 
 	if (lockfd < 0 && err->errnum == EWOULDBLOCK) {
-		/* a supervisor is alive: it stops the stack in reverse order on
-		 * SIGTERM; its lock is released when it has finished */
+		/* a supervisor is alive: on SIGTERM it stops the stack in
+		 * reverse order and removes the project; its lock is released
+		 * when it has finished */
 		pid_t pid = sup_project_pid(run_dir);
 		if (pid > 0 && kill(pid, SIGTERM) < 0 && errno != ESRCH)
 			return lxr_fail(err, errno, "signal supervisor %d", (int)pid);
@@ -317,30 +384,16 @@ int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_er
 	}
 	if (lockfd < 0)
 		return lxr_err_wrap(err, "take project %s down", project);
-	if (sup_project_cleanup(project, run_dir, true, err) < 0 ||
-	    sup_net_cleanup(project, err) < 0) {
+	/* an unlinked lock: the supervisor removed the project itself, and
+	 * the run directory may be a new `up`'s by now: leave it alone */
+	if ((fstat(lockfd, &st) < 0 || st.st_nlink > 0) &&
+	    sup_project_remove(project, run_dir, err) < 0) {
 		close(lockfd);
-		return -1;
+		return lxr_err_wrap(err, "take project %s down", project);
 	}
 	if (volume_dirs && remove_volumes(project, volume_dirs, kept, err) < 0) {
 		close(lockfd);
 		return -1;
-	}
-	/* the run directory goes with the last container; the lock file is
-	 * unlinked while held, so a concurrent up starts from nothing */
-	{
-		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", run_dir);
-		_cleanup_free_ char *ev = lxr_xasprintf("%s/events.jsonl", run_dir);
-		_cleanup_free_ char *sl = lxr_xasprintf("%s/supervisor.log", run_dir);
-		_cleanup_free_ char *sf = lxr_xasprintf("%s/stack-files", run_dir);
-		/* a killed supervisor could not remove its socket */
-		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
-		unlink(sock);
-		unlink(ev);
-		unlink(sl);
-		unlink(sf);
-		unlink(lock);
-		rmdir(run_dir);
 	}
 	close(lockfd);
 	return 0;

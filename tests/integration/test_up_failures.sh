@@ -83,3 +83,107 @@ expect_grep "$OUT" "^broken-1 +broken +failed .* 127 " "ps shows the failed one 
 run down -f "$STACK"
 expect_rc 0 "down"
 pass "up -d exits 1 naming a service that cannot start, and the rest runs"
+
+# A host port that a program on the host holds: the network attach fails.
+# up -d and a foreground up both exit 1 and print why, whole (message,
+# errno, hint); ps and the event carry the same error.
+command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
+"${PYTHON:-python3}" -c 'import socket, time
+s = socket.socket(); s.bind(("0.0.0.0", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(600)' >"$TEST_TMP/port" &
+holder=$!
+at_exit kill "$holder"
+for _ in $(seq 200); do [ -s "$TEST_TMP/port" ] && break; sleep 0.05; done
+port=$(cat "$TEST_TMP/port")
+[ -n "$port" ] || fail "could not occupy a host port"
+stack <<Y
+name: t$$-portclash
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    ports: ["$port:80"]
+  fine:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+why="web-1 failed to start: container web-1 on network default: host port 0.0.0.0:$port/tcp is in use by a program on the host: Address already in use \(EADDRINUSE\)"
+run up -d -f "$STACK"
+expect_rc 1 "up -d with a host port in use"
+expect_grep "$ERR" "^lxr: error: $why" "up -d says why, with its errno"
+expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "up -d gives the hint"
+run ps -f "$STACK"
+expect_grep "$OUT" "^web-1 +web +failed .* 125 " "ps shows web failed"
+expect_grep "$OUT" "^fine-1 +fine +running" "the rest of the stack runs"
+expect_grep "$OUT" "^web-1: failed to start: .*host port 0.0.0.0:$port/tcp is in use .*\(EADDRINUSE\)" "ps shows the error"
+expect_grep "$OUT" "^web-1: hint: stop it" "ps shows the hint"
+run ps -f "$STACK" --format json
+expect_grep "$OUT" "\"errno_name\": \"EADDRINUSE\"" "ps --format json has the error's errno"
+expect_grep "$OUT" "\"message\": \"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
+ev=$(events | grep '"instance":"web-1","state":"failed"')
+expect_grep "$ev" '"error":\{"message":"container web-1 on network default: host port [^"]* is in use by a program on the host","errno":98,"errno_name":"EADDRINUSE","hint":"stop it or publish' "the failed event carries the error whole"
+pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in ps and in the event"
+
+# `lxr events` streams the same failed event, error and hint in it; each
+# start that fails makes one, so start again until the subscriber has one
+"$LXR" events -f "$STACK" >"$TEST_TMP/events.out" 2>&1 &
+evpid=$!
+at_exit kill "$evpid"
+for _ in $(seq 50); do
+	run start -f "$STACK" web
+	expect_rc 1 "start while the port is still in use"
+	expect_grep "$ERR" "^lxr: error: $why" "start says why"
+	grep -q '"state":"failed"' "$TEST_TMP/events.out" && break
+	sleep 0.1
+done
+ev=$(grep '"instance":"web-1","state":"failed"' "$TEST_TMP/events.out" | tail -n1)
+expect_grep "$ev" '"error":\{"message":"container web-1 on network default: host port [^"]* is in use by a program on the host","errno":98,"errno_name":"EADDRINUSE","hint":"stop it or publish' "lxr events carries the error whole"
+kill "$evpid"
+wait "$evpid" 2>/dev/null || true
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+run start -f "$STACK" web
+expect_rc 0 "start once the port is free (stderr: $ERR)"
+run ps -f "$STACK"
+expect_grep "$OUT" "^web-1 +web +running" "web runs once the port is free"
+printf '%s\n' "$OUT" | grep -q "failed to start" && fail "ps still shows the old error: $OUT"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "start says why it could not start (exit 1), as lxr events does; a start that works clears the error"
+
+# the port held again, for the foreground up
+"${PYTHON:-python3}" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen()
+print("held", flush=True); time.sleep(600)' "$port" >"$TEST_TMP/held" &
+holder=$!
+at_exit kill "$holder"
+for _ in $(seq 200); do [ -s "$TEST_TMP/held" ] && break; sleep 0.05; done
+[ -s "$TEST_TMP/held" ] || fail "could not hold port $port again"
+
+run up -f "$STACK"
+expect_rc 1 "foreground up with a host port in use"
+expect_grep "$ERR" "^lxr: error: $why" "foreground up says why"
+expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "foreground up gives the hint"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "the failed foreground up left its run dir"
+pass "foreground up with a host port in use: the stack goes down, exit 1, the reason and hint on stderr"
+
+# The supervisor itself cannot run (a control socket path past the Unix
+# limit): up -d hears why from it, whole, although the log it wrote to is
+# gone, and nothing is left for a retry to trip over.
+long="$TEST_TMP/$(printf 'x%.0s' $(seq 100))/run"
+stack <<Y
+name: t$$-nosock
+services:
+  a:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+for mode in -d ""; do
+	LXR_RUN_DIR="$long" run up $mode -f "$STACK"
+	expect_rc 1 "up $mode with a control socket path too long"
+	expect_grep "$ERR" "^lxr: error: control socket: .* is too long for a Unix socket: File name too long \(ENAMETOOLONG\)" "up $mode says why"
+	expect_grep "$ERR" "^lxr: hint: set run_dir in lxr.conf or LXR_RUN_DIR to a shorter directory" "up $mode gives the hint"
+	[ ! -e "$long/$PROJECT" ] || fail "up $mode left its run dir: $(ls -A "$long/$PROJECT")"
+done
+pass "a supervisor that cannot run says why (up -d too) and leaves nothing"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # stop_signal, then SIGKILL after stop_grace_period; Ctrl-C (SIGINT) to a
-# foreground up takes the stack down; kill -9 of the supervisor leaves
+# foreground up takes the stack down (test_up_interrupt.sh: and removes it); kill -9 of the supervisor leaves
 # nothing running, and the next down leaves nothing on the system.
 . "$(dirname "$0")/lib.sh"
 
@@ -92,18 +92,23 @@ up=$!
 until events | grep -q '"state":"starting"'; do
 	kill -0 "$up" 2>/dev/null || fail "up ended before starting anything: $(cat "$TEST_TMP/fg.out")"
 done
+# held open: up removes the run directory, events file and all, when it
+# has taken the stack down
+exec 3<"$LXR_RUN_DIR/$PROJECT/events.jsonl"
 kill -TERM "$up"
 for _ in $(seq 600); do kill -0 "$up" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$up" 2>/dev/null && fail "up still running 30 s after SIGTERM during start-up: $(events | tail -n 5)"
 wait "$up" || true
+held=$(cat <&3)
+exec 3<&-
+events() { printf '%s\n' "$held"; }
 caught=$(events | grep -c '"state":"stopping","from":"starting"' || true)
 # all twelve are spawned in one turn of the loop, before it reads the signal
 [ "$caught" -ge 1 ] || fail "no container was caught before its exec: the case was not exercised"
 grep -q "error" "$TEST_TMP/fg.out" && fail "up reported errors: $(grep error "$TEST_TMP/fg.out")"
 for d in /sys/fs/cgroup/*/lxr/"$PROJECT"; do [ -e "$d" ] && fail "stopped during start-up, lxr left cgroup $d"; done
-# (the network namespaces stay until down, as the networks do)
-grep "$LXR_RUN_DIR/$PROJECT" /proc/self/mountinfo | grep -qv "/.net/netns/" &&
-	fail "stopped during start-up, lxr left a mount"
+grep -q "$LXR_RUN_DIR/$PROJECT" /proc/self/mountinfo && fail "stopped during start-up, lxr left a mount"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "stopped during start-up, lxr left the run dir: $(ls -A "$LXR_RUN_DIR/$PROJECT")"
 pgrep -f "^/bin/sleep 1000" >/dev/null && fail "stopped during start-up, a container process lives on"
 [ "$(events | grep -c '"state":"stopped"')" -eq 12 ] || fail "not every service ended stopped: $(events | grep -v starting | tail -n 12)"
 run down -f "$STACK"

@@ -37,6 +37,11 @@ static void handler(void *ctx, struct ctl_server *s, struct ctl_req req, const c
 		ctl_reply_ok(s, req, json_incref(args));
 	} else if (!strcmp(cmd, "fail")) {
 		ctl_reply_error(s, req, "it failed", "try again");
+	} else if (!strcmp(cmd, "failerr")) {
+		lxr_err e;
+		lxr_fail(&e, EADDRINUSE, "host port 0.0.0.0:80/tcp is in use");
+		lxr_err_hint(&e, "publish another host port");
+		ctl_reply_err(s, req, &e);
 	} else if (!strcmp(cmd, "later")) {
 		f->later = req;
 		f->have_later = true;
@@ -531,6 +536,12 @@ static void client_calls(void **state)
 	assert_int_equal(ctl_call(c, "fail", NULL, -1, &res, &err), -1);
 	assert_string_equal(err.msg, "fail: it failed");
 	assert_string_equal(err.hint, "try again");
+	assert_int_equal(err.errnum, 0);
+	/* an lxr_err crosses whole: its errno too */
+	assert_int_equal(ctl_call(c, "failerr", NULL, -1, &res, &err), -1);
+	assert_string_equal(err.msg, "failerr: host port 0.0.0.0:80/tcp is in use");
+	assert_int_equal(err.errnum, EADDRINUSE);
+	assert_string_equal(err.hint, "publish another host port");
 	/* never answered: the call gives up at its timeout */
 	assert_int_equal(ctl_call(c, "later", NULL, 100, &res, &err), -1);
 	assert_int_equal(err.errnum, ETIMEDOUT);
@@ -562,6 +573,50 @@ static void client_errors_say_what_to_do(void **state)
 	assert_null(c);
 }
 
+/* The JSON form an error leaves the supervisor in reads back as it was. */
+static void error_json_round_trip(void **state)
+{
+	lxr_err e, back;
+	json_t *j;
+	char *text;
+
+	lxr_fail(&e, EADDRINUSE, "container web-1: host port \"0.0.0.0:80\"\nis in use");
+	lxr_err_hint(&e, "stop it");
+	j = sup_err_json(&e);
+	text = json_dumps(j, JSON_COMPACT);
+	/* one line: the ready pipe of `up -d` is read line by line */
+	assert_null(strchr(text, '\n'));
+	assert_string_equal(
+	    text, "{\"message\":\"container web-1: host port \\\"0.0.0.0:80\\\"\\nis in "
+		  "use\",\"errno\":98,\"errno_name\":\"EADDRINUSE\",\"hint\":\"stop it\"}");
+	sup_err_from_json(j, &back);
+	assert_string_equal(back.msg, e.msg);
+	assert_int_equal(back.errnum, EADDRINUSE);
+	assert_string_equal(back.hint, "stop it");
+	json_decref(j);
+	free(text);
+
+	/* no errno, no hint: left out, and read back empty */
+	lxr_fail(&e, 0, "dependency failed");
+	j = sup_err_json(&e);
+	text = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(text, "{\"message\":\"dependency failed\"}");
+	sup_err_from_json(j, &back);
+	assert_int_equal(back.errnum, 0);
+	assert_string_equal(back.hint, "");
+	json_decref(j);
+	free(text);
+
+	/* what no supervisor sends is not trusted: an errno out of range */
+	j = json_pack("{s:i}", "errno", 99999);
+	sup_err_from_json(j, &back);
+	assert_int_equal(back.errnum, 0);
+	assert_string_equal(back.msg, "unknown error");
+	json_decref(j);
+	sup_err_from_json(NULL, &back);
+	assert_string_equal(back.msg, "unknown error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +632,7 @@ int main(void)
 	    cmocka_unit_test(peer_credentials_checked),
 	    cmocka_unit_test(client_calls),
 	    cmocka_unit_test(client_errors_say_what_to_do),
+	    cmocka_unit_test(error_json_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,7 +90,8 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
  * written again. */
 static int reuse_dirs(struct lxr_container *c, lxr_err *err)
 {
-	static const char *const per_start[] = {"hostname", "hosts", "resolv.conf", "state"};
+	static const char *const per_start[] = {"hostname", "hosts", "resolv.conf", "state",
+						RT_STATE_STARTING};
 	_cleanup_close_ int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (dfd < 0)
@@ -376,6 +377,8 @@ static int spawn_step(struct lxr_container *c, struct lxr_stdio *io, bool block,
 	if (r == 1)
 		return 1;
 	close(lxr_steal_fd(&c->sync));
+	if (r == 0 && rt_state_publish(c->dir, err) < 0)
+		r = -1;
 	if (r == 0)
 		lxr_debug("container %s: command started (exec done)", c->id);
 	else
@@ -460,7 +463,9 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 	if (!remove_upper) {
 		/* kept for its writable layer, but no longer running */
 		_cleanup_free_ char *st = lxr_xasprintf("%s/state", c->dir);
+		_cleanup_free_ char *sst = lxr_xasprintf("%s/" RT_STATE_STARTING, c->dir);
 		unlink(st);
+		unlink(sst);
 	}
 	lxr_debug("container %s: cgroup removed", c->id);
 	if (remove_upper && lxr_rm_rf(c->dir, err) < 0)

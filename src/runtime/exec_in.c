@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -66,6 +67,7 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 			     const struct lxr_stdio *io, int sync)
 {
 	pid_t tpid = target_pid(tfd), pid;
+	struct stat host_root, joined_root;
 	lxr_err err;
 
 	/* From here until the exec this process is a copy of lxr (its memory,
@@ -73,6 +75,10 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	 * open /proc/PID/fd, mem or environ of it or of the clone below, which
 	 * inherits the flag. */
 	prctl(PR_SET_DUMPABLE, 0);
+	if (stat("/", &host_root) < 0) {
+		lxr_fail(&err, errno, "stat /");
+		rt_child_fail(sync, 125, &err);
+	}
 	if (tpid <= 0) {
 		lxr_fail(&err, ESRCH, "the container's process is gone");
 		rt_child_fail(sync, 125, &err);
@@ -90,6 +96,15 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	}
 	if (join_all(tfd, tpid, &err) < 0)
 		rt_child_fail(sync, 125, &err);
+	/* A container still building its root has the host's tree as its
+	 * mount namespace: never run anything there (its state is published
+	 * only once it runs, so this is the second guard). */
+	if (stat("/", &joined_root) < 0 ||
+	    (joined_root.st_dev == host_root.st_dev && joined_root.st_ino == host_root.st_ino)) {
+		lxr_fail(&err, EAGAIN, "the container has no root filesystem of its own yet");
+		lxr_err_hint(&err, "it is still starting: try again once it runs");
+		rt_child_fail(sync, 125, &err);
+	}
 	pid =
 	    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
 	if (pid < 0) {

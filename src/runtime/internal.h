@@ -189,7 +189,12 @@ int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err
 _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave);
 /* state.c */
 int rt_proc_starttime(pid_t pid, unsigned long long *out);
+/* The state is written as RT_STATE_STARTING while the container builds its
+ * root, and published as "state" (what rt_container_find reads) once the
+ * command runs. */
+#define RT_STATE_STARTING "state.starting"
 int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err);
+int rt_state_publish(const char *dir, lxr_err *err);
 
 /* Reads messages until EOF (0) or an error (<0, as rt_container_start); a
  * pid_t-sized message (exec's helper) fills pid, an fd (the pty master)

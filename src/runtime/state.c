@@ -83,8 +83,9 @@ int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_
 		return lxr_fail(err, errno, "open %s", dir);
 	rt_proc_starttime(pid, &st);
 	proc = process_fields(spec);
-	text = lxr_xasprintf("id=%s\npid=%d\nstarttime=%llu\ncgroup_group=%s\n%s\n", spec->id,
-			     (int)pid, st, spec->cgroup_group ? spec->cgroup_group : "default", proc);
+	text =
+	    lxr_xasprintf("id=%s\npid=%d\nstarttime=%llu\ncgroup_group=%s\n%s\n", spec->id,
+			  (int)pid, st, spec->cgroup_group ? spec->cgroup_group : "default", proc);
 	/* after the blank line: the environment, NUL-separated (values may
 	 * hold any byte but NUL, newlines included) */
 	len = strlen(text);
@@ -94,7 +95,21 @@ int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_
 		memcpy(text + len, spec->env[i], l);
 		len += l;
 	}
-	return lxr_write_file_atomic(dfd, "state", text, len, 0600, err);
+	/* "state" only once the command runs (rt_state_publish): before, the
+	 * container's mount namespace is still a copy of the host's, and an
+	 * `lxr exec` that found it would join that, not the container. */
+	return lxr_write_file_atomic(dfd, RT_STATE_STARTING, text, len, 0600, err);
+}
+
+int rt_state_publish(const char *dir, lxr_err *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	if (renameat(dfd, RT_STATE_STARTING, dfd, "state") < 0)
+		return lxr_fail(err, errno, "rename %s/%s to state", dir, RT_STATE_STARTING);
+	return 0;
 }
 
 static char *field(char *text, const char *key)
@@ -140,7 +155,8 @@ static int read_process(char *text, size_t len, struct lxr_container_ref *ref, l
 	/* The environment after the blank line first; then the header ends
 	 * there, so no variable can pose as a header field. */
 	if (blank) {
-		for (size_t off = (size_t)(blank + 2 - text); off < len; off += strlen(text + off) + 1)
+		for (size_t off = (size_t)(blank + 2 - text); off < len;
+		     off += strlen(text + off) + 1)
 			lxr_strv_push(&p->env, lxr_xstrdup(text + off));
 		blank[1] = '\0';
 	}
@@ -151,8 +167,8 @@ static int read_process(char *text, size_t len, struct lxr_container_ref *ref, l
 	p->uid = uid ? (uid_t)strtoul(uid, NULL, 10) : 0;
 	p->gid = gid ? (gid_t)strtoul(gid, NULL, 10) : 0;
 	for (char *g = groups, *e; g && *g; g = *e ? e + 1 : e) {
-		p->additional_gids = lxr_xrealloc(p->additional_gids,
-						  (p->n_additional_gids + 1) * sizeof(gid_t));
+		p->additional_gids =
+		    lxr_xrealloc(p->additional_gids, (p->n_additional_gids + 1) * sizeof(gid_t));
 		p->additional_gids[p->n_additional_gids++] = (gid_t)strtoul(g, &e, 10);
 	}
 	p->cwd = field(text, "cwd");

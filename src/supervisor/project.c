@@ -83,6 +83,10 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, l
 			r = lxr_err_wrap(err, "clean up container %s", de->d_name);
 		state = lxr_xasprintf("%s/state", dir);
 		unlink(state);
+		free(state);
+		/* one that never got as far as its command */
+		state = lxr_xasprintf("%s/state.starting", dir);
+		unlink(state);
 		if (remove && lxr_rm_rf(dir, err) < 0)
 			r = lxr_err_wrap(err, "remove container %s", de->d_name);
 	}

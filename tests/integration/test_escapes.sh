@@ -94,6 +94,47 @@ echo "$OUT" | grep -q HOST-CANARY && fail "a health check ran in a host director
 expect_grep "$OUT" "^inside-work$" "health checks ran in the working directory"
 pass "health checks never followed a working directory swapped for /proc/self/fd/N"
 
+# A working directory that is a magic link is refused outright, not only
+# harmless because the descriptor behind it is gone.
+run exec -f "$STACK" -w / target /bin/sh -c 'ln -s /proc/self/fd/3 /magic'
+run exec -f "$STACK" -w /magic target /bin/true
+expect_rc 125 "exec into a working directory that is a link to /proc/self/fd/3"
+expect_grep "$ERR" "refuses to follow" "the refusal says why"
+pass "a working directory through a magic link is refused"
+
 rm -f $canaries
 run down -p "$PROJECT"
 expect_rc 0 "down"
+
+# ---- lxr exec while a container is still starting ---------------------------
+# Its mount namespace is a copy of the host's until it has pivoted into its
+# own root: an exec that joined it then would run in the host's tree. A
+# volume filled from 20000 image files makes the start slow enough to race.
+mkdir -p "$IMG/data"
+(cd "$IMG/data" && seq 20000 | xargs touch)
+touch "$TEST_TMP/HOST-ONLY"
+stack <<Y
+name: slow$$
+services:
+  slow:
+    image: $IMG
+    command: ["/bin/sh", "-c", "exec sleep 1000"]
+    volumes: ["filled:/data"]
+volumes:
+  filled: {}
+Y
+"$LXR" up -d -f "$STACK" >/dev/null 2>&1 &
+up=$!
+hits=0 tries=0
+while kill -0 "$up" 2>/dev/null; do
+	out=$("$LXR" exec -p "$PROJECT" -w / slow /bin/sh -c "test -e '$TEST_TMP/HOST-ONLY' && echo HOST" 2>/dev/null || true)
+	tries=$((tries + 1))
+	[ "$out" = HOST ] && hits=$((hits + 1))
+done
+wait "$up" || fail "up -d of the slow stack"
+[ "$hits" -eq 0 ] || fail "$hits of $tries execs during start-up ran in the host's filesystem"
+run exec -p "$PROJECT" -w / slow /bin/sh -c "test -e '$TEST_TMP/HOST-ONLY' && echo HOST || echo container"
+expect_out container "exec once the container runs"
+pass "$tries execs during a slow start never ran in the host's filesystem"
+run down -p "$PROJECT" -v
+expect_rc 0 "down the slow stack"

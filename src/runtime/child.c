@@ -214,6 +214,7 @@ static int chdir_in_root(const char *cwd, lxr_err *err)
 _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave)
 {
 	sigset_t none;
+	int code;
 	lxr_err err;
 
 	/* Under the init this is a fresh process that needs its own session to
@@ -231,8 +232,8 @@ _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int st
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (chdir_in_root(spec->cwd, &err) < 0)
 		rt_child_fail(sync, 125, &err);
-	rt_exec(spec->args, spec->env, &err);
-	rt_child_fail(sync, rt_exec_exit_code(err.errnum), &err);
+	code = rt_exec(spec->args, spec->env, sync, &err);
+	rt_child_fail(sync, code, &err);
 }
 
 static int join_namespaces(const struct rt_child *c, lxr_err *err)

@@ -244,7 +244,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 
 	if (rt_seccomp_prepare(spec, err) < 0)
 		return -1;
-	if (spec->init && rt_init_prepare(err) < 0)
+	/* every container needs it: as PID 1, or to exec the command */
+	if (rt_init_prepare(err) < 0)
 		return -1;
 	/* no v2 cgroup to be born into (v1 and hybrid hosts): the child moves
 	 * itself in, through these fds, before it does anything else */

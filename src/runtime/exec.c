@@ -3,7 +3,10 @@
  * the exit codes docker users know: 127 not found, 126 not executable. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/internal.h"
 
@@ -18,44 +21,56 @@ static const char *env_path(char *const *env)
 	return DEFAULT_PATH;
 }
 
-int rt_exec_exit_code(int errnum)
+static int exit_code(int errnum)
 {
 	return (errnum == ENOENT || errnum == ENOTDIR) ? 127 : 126;
 }
 
-int rt_exec(char *const *args, char *const *env, lxr_err *err)
+/* A regular file this process may execute: what execvp's search would stop
+ * at. Checked here, as the process that will run it (its uid and
+ * capabilities are final), because the execve itself is lxr-init's. */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno;
+	if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+		return EACCES;
+	return 0;
+}
+
+int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err)
 {
 	const char *path;
 	int saved = ENOENT;
 
 	if (!args || !args[0] || !args[0][0])
 		return lxr_fail(err, ENOENT, "exec: no command given"),
-		       lxr_err_hint(err, "give a command after the root filesystem");
-	if (strchr(args[0], '/')) {
-		execve(args[0], args, env);
-		return lxr_fail(err, errno, "exec \"%s\"", args[0]);
-	}
+		       lxr_err_hint(err, "give a command after the root filesystem"), 127;
+	if (strchr(args[0], '/'))
+		return rt_init_exec_command(sync, args[0], args, env, err);
 	path = env_path(env);
 	for (const char *p = path;; p++) {
 		const char *end = strchrnul(p, ':');
 		size_t dl = (size_t)(end - p);
 		_cleanup_free_ char *full =
-			lxr_xasprintf("%.*s/%s", (int)dl, dl ? p : ".", args[0]);
+		    lxr_xasprintf("%.*s/%s", (int)dl, dl ? p : ".", args[0]);
+		int e = runnable(full);
 
-		execve(full, args, env);
+		if (!e)
+			return rt_init_exec_command(sync, full, args, env, err);
 		/* Keep looking past "not here"; remember "here but not
 		 * runnable" to report that rather than "not found". */
-		if (errno == EACCES || errno == ENOEXEC || errno == EPERM)
-			saved = errno;
-		else if (errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG)
-			return lxr_fail(err, errno, "exec \"%s\" (%s)", args[0], full);
+		if (e == EACCES || e == EPERM)
+			saved = e;
 		if (!*end)
 			break;
 		p = end;
 	}
 	lxr_fail(err, saved, "exec \"%s\"", args[0]);
 	if (saved == ENOENT)
-		lxr_err_hint(err, "no executable named \"%s\" in the container's PATH (%s)", args[0],
-			     path);
-	return -1;
+		lxr_err_hint(err, "no executable named \"%s\" in the container's PATH (%s)",
+			     args[0], path);
+	return exit_code(saved);
 }

@@ -90,7 +90,7 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	 * exec` left open. Close-on-exec is not enough — the process is in
 	 * the container before it execs. */
 	{
-		const int keep[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2]};
+		const int keep[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2], rt_init_fd()};
 		if (lxr_close_all_but(keep, sizeof(keep) / sizeof(keep[0]), &err) < 0)
 			rt_child_fail(sync, 125, &err);
 	}
@@ -160,6 +160,8 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 
 	io->pty_master = -1;
 	if (rt_seccomp_prepare(proc, err) < 0)
+		return -1;
+	if (rt_init_prepare(err) < 0)
 		return -1;
 	if (group && rt_cgroup_open(group, name, &cg, err) < 0)
 		return lxr_err_wrap(err, "exec in %s", name);

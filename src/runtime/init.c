@@ -95,3 +95,35 @@ _Noreturn void rt_init_exec(int sync, pid_t child)
 	kill(child, SIGKILL);
 	rt_child_fail(sync, 125, &err);
 }
+
+int rt_init_fd(void)
+{
+	return init_fd;
+}
+
+int rt_init_exec_command(int sync, const char *path, char *const *args, char *const *env,
+			 lxr_err *err)
+{
+	size_t n = lxr_strv_len(args);
+	_cleanup_free_ char **argv = lxr_xcalloc(n + 5, sizeof(char *));
+	char num[16];
+
+	if (init_fd < 0)
+		return lxr_fail(err, EBADF, "lxr-init was not prepared before the clone"), 125;
+	snprintf(num, sizeof(num), "%d", sync);
+	argv[0] = (char *)"lxr-init";
+	argv[1] = (char *)"exec";
+	argv[2] = num;
+	argv[3] = (char *)path;
+	for (size_t i = 0; i < n; i++)
+		argv[4 + i] = args[i];
+	/* lxr-init reports a failed execve on it, and closes it on success */
+	fcntl(sync, F_SETFD, 0);
+	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
+	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
+	if (errno == EPERM)
+		lxr_err_hint(err, "lxr starts every command through execveat: a seccomp profile "
+				  "must allow it");
+	fcntl(sync, F_SETFD, FD_CLOEXEC);
+	return 125;
+}

@@ -128,13 +128,23 @@ int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lx
  * process with it. exec only returns through rt_child_fail. */
 int rt_init_prepare(lxr_err *err);
 _Noreturn void rt_init_exec(int sync, pid_t child);
+/* The memfd, for a process that closes everything else before it execs. */
+int rt_init_fd(void);
+/* The last step of every command lxr starts in a container: lxr-init
+ * (exec mode) replaces this process and execs path with args and env, so
+ * that execve is made by a process whose /proc/self/exe is not lxr's host
+ * binary. Its failure comes back on sync. Returns only when lxr-init
+ * itself could not be run: err filled, the exit code to report (125). */
+int rt_init_exec_command(int sync, const char *path, char *const *args, char *const *env,
+			 lxr_err *err);
 
 /* ---- exec (exec.c) -----------------------------------------------------------
- * execve args[0] found along PATH from env (not lxr's own environment). Only
- * returns on failure, with err naming the command; the exit code lxr reports
- * for it is 127 (not found) or 126 (not executable). */
-int rt_exec(char *const *args, char *const *env, lxr_err *err);
-int rt_exec_exit_code(int errnum);
+ * Run args[0], found along PATH from env (not lxr's own environment),
+ * through lxr-init's exec mode. Only returns on failure, with err naming
+ * the command, and the exit code to report: 127 (not found), 126 (not
+ * executable), 125 (lxr's own failure). A failure of the execve itself
+ * reaches the parent on sync, from lxr-init. */
+int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err);
 
 /* ---- parent <-> container sync (child.c, container.c) ----------------------
  * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent

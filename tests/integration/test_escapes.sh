@@ -39,6 +39,26 @@ set -e
 grep -q '^held$' "$out" || fail "stdio probe: $(cat "$out")"
 pass "lxr run gives the container pipes: the caller's output file cannot be reopened"
 
+# ---- the host's lxr binary never runs in a container ------------------------
+# Every command lxr starts in a container is exec'd by a process that was a
+# fork of lxr: a path that leads back to /proc/self/exe (a link to it, a
+# script whose #! names it) would run the host's lxr in there (the
+# CVE-2019-5736 pattern). The image carries the libraries lxr links, as a
+# glibc-based image would, so that binary could start if it were reached.
+for lib in $(ldd "$LXR" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
+	mkdir -p "$IMG$(dirname "$lib")"
+	cp -L "$lib" "$IMG$lib"
+done
+ln -s /proc/self/exe "$IMG/self"
+printf '#!/proc/self/exe\n' >"$IMG/selfscript"
+chmod 755 "$IMG/selfscript"
+run run --rm --network none "$IMG" /self --version
+echo "$OUT $ERR" | grep -q "lxr [0-9]" && fail "lxr run's command ran the host's lxr: $OUT"
+[ "$RC" -ne 0 ] || fail "/self ran to success: $OUT"
+run run --rm --network none "$IMG" /selfscript --version
+echo "$OUT $ERR" | grep -q "lxr [0-9]" && fail "a #!/proc/self/exe script ran the host's lxr: $OUT"
+pass "an entrypoint through /proc/self/exe never reaches the host's lxr binary"
+
 # ---- a stack: neighbours, exec and health-check races ------------------------
 stack <<Y
 name: esc$$
@@ -69,6 +89,12 @@ touch $canaries
 run exec -f "$STACK" -w / target /probe proc1 "neighbour-$$-secret"
 expect_rc 0 "a neighbour's secrets through PID 1: $OUT"
 pass "a service's PID 1 holds no neighbour's environment"
+
+for cmd in /self /selfscript; do
+	run exec -f "$STACK" -w / target $cmd --version
+	echo "$OUT $ERR" | grep -q "lxr [0-9]" && fail "lxr exec $cmd ran the host's lxr: $OUT"
+done
+pass "lxr exec through /proc/self/exe never reaches the host's lxr binary"
 
 # lxr exec in a loop from a shell holding a host directory descriptor (7)
 # and writing to a host file, while fdscan opens every /proc/PID/fd/N.

@@ -12,9 +12,23 @@
  * container's root.
  *
  * The command's pid comes in the environment (LXR_INIT_CHILD=N): argv stays
- * "lxr-init" alone, which is what `ps` in the container shows. */
+ * "lxr-init" alone, which is what `ps` in the container shows.
+ *
+ * Its second job ("lxr-init exec SYNC PATH ARGV..."): the last step of
+ * every command lxr starts in a container — its main process, an `lxr
+ * exec`, a health check. Up to here that process is a fork of lxr, and an
+ * execve from it of a path that leads back to /proc/self/exe (a script
+ * `#!/proc/self/exe`, a /bin/sh that is a link to it) would run the host's
+ * lxr binary inside the container. Going through this program first, the
+ * last execve is made by a process whose /proc/self/exe is the sealed
+ * memfd. A failure of that execve goes back to lxr on SYNC as the start-up
+ * handshake's error message; its success closes SYNC (close-on-exec). */
+#include <linux/fcntl.h>
 #include <linux/prctl.h>
 #include <linux/unistd.h>
+#include <sys/socket.h>
+
+#include "runtime/internal.h"
 
 #define SIGKILL 9
 #define SIGSTOP 19
@@ -122,12 +136,58 @@ static int status_code(int st)
 	return 1;
 }
 
+static unsigned copy(char *to, unsigned at, unsigned max, const char *from)
+{
+	while (*from && at + 1 < max)
+		to[at++] = *from++;
+	to[at] = '\0';
+	return at;
+}
+
+static long number(const char *s)
+{
+	long n = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (*s - '0');
+	return n;
+}
+
+/* argv: "lxr-init" "exec" SYNC PATH ARGV0 ARGV... */
+static _Noreturn void exec_command(char **argv, char **envp)
+{
+	static struct rt_sync_msg m; /* static: 1.5 KiB is no stack frame */
+	long sync = number(argv[2]), e;
+	unsigned at;
+
+	sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
+	sys(__NR_fcntl, sync, F_SETFD, FD_CLOEXEC, 0);
+	e = -sys(__NR_execve, argv[3], &argv[4], envp, 0);
+	m.type = RT_SYNC_ERROR;
+	m.errnum = (int)e;
+	m.exit_code = (e == 2 /* ENOENT */ || e == 20 /* ENOTDIR */) ? 127 : 126;
+	at = copy(m.msg, 0, sizeof(m.msg), "exec \"");
+	at = copy(m.msg, at, sizeof(m.msg), argv[4] ? argv[4] : argv[3]);
+	copy(m.msg, at, sizeof(m.msg), "\"");
+	if (e == 2)
+		copy(m.hint, 0, sizeof(m.hint),
+		     "the file, or the interpreter it names (#! line or ELF loader), is missing");
+	sys6(__NR_sendto, sync, (long)&m, sizeof(m), MSG_NOSIGNAL, 0, 0);
+	leave(m.exit_code);
+}
+
 _Noreturn void init_main(long *sp);
 _Noreturn void init_main(long *sp)
 {
 	long argc = sp[0];
+	char **argv = (char **)(sp + 1);
 	char **envp = (char **)(sp + 1 + argc + 1);
-	long child = child_from_env(envp);
+	long child;
+
+	if (argc >= 5 && argv[1][0] == 'e' && argv[1][1] == 'x' && argv[1][2] == 'e' &&
+	    argv[1][3] == 'c' && !argv[1][4])
+		exec_command(argv, envp);
+	child = child_from_env(envp);
 	unsigned long wait = ~FAULTS;
 	struct k_sigaction dfl = {0};
 

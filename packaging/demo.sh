@@ -16,18 +16,35 @@ cmake --build build -j "$(nproc)" >/dev/null
 rootfs=build/demo-rootfs
 ./examples/make-rootfs.sh "$rootfs"
 
-script='echo "\$ hostname"; hostname; echo "\$ ps"; ps -o pid,user,comm 2>/dev/null | head -n 8
-echo "\$ ls /"; ls / | tr "\n" " "; echo; echo "\$ ip addr"; ip -o addr | cut -c1-60'
+# The same commands on the host and in a container. They print what tells
+# the two apart (names, namespaces, how many processes are in sight, what /
+# is) and nothing of the host's own process list or files, so the transcript
+# reads the same on any machine but for the counts and namespace numbers.
+script=$(cat <<'SH'
+show() { echo "\$ $*"; sh -c "$*"; }
+show hostname
+show readlink /proc/self/ns/pid
+show 'ls -d /proc/[0-9]* | wc -l'
+show readlink /proc/self/ns/mnt
+show "awk '\$5==\"/\" {t=\$(NF-2)} END {print t}' /proc/self/mountinfo"
+show readlink /proc/self/ns/net
+show 'ip -o link | wc -l'
+SH
+)
 host=$(mktemp)
 ctr=$(mktemp)
-trap 'rm -f "$host" "$ctr"' EXIT
-sh -c "$(printf '%s' "$script" | sed 's/\\\$/$/g')" >"$host" 2>&1 || true
-./build/lxr run --rm --hostname demo -m 64m --pids-limit 64 "$rootfs" \
-	/bin/sh -c "$(printf '%s' "$script" | sed 's/\\\$/$/g')" >"$ctr" 2>&1
+err=$(mktemp)
+trap 'rm -f "$host" "$ctr" "$err"' EXIT
+sh -c "$script" >"$host" 2>&1 || true
+# lxr's own notes (stderr) go below the table, not into the container's column
+./build/lxr run --rm --hostname demo -m 64m --pids-limit 64 --network none "$rootfs" \
+	/bin/sh -c "$script" >"$ctr" 2>"$err"
 
-printf '%-60s | %s\n' "HOST" "CONTAINER (lxr run --rm $rootfs)"
-printf '%-60s-+-%s\n' "------------------------------------------------------------" "---------------------------------------"
+printf '%-60s | %s\n' "HOST" "CONTAINER (lxr run --rm --network none $rootfs)"
+printf '%-60s-+-%s\n' "------------------------------------------------------------" \
+	"------------------------------------------------------------"
 pr -m -t -w 125 "$host" "$ctr" | expand
+cat "$err" >&2
 
 stack=examples/demo/compose.yaml
 lxr=./build/lxr

@@ -1,7 +1,7 @@
 /* lxr config layer: a stack file (Compose YAML) -> a typed model in which
  * every value remembers where it came from; validation that reports every
  * problem at once; the settings file /etc/lxr/lxr.conf. Apart from reading
- * files this layer makes no syscalls (DESIGN.md "Layers"). */
+ * files this layer makes no syscalls (docs/architecture.md). */
 #ifndef LXR_CONFIG_H
 #define LXR_CONFIG_H
 
@@ -284,7 +284,7 @@ struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
 	struct cfg_str image;
-	bool image_is_path; /* DESIGN.md: a path names a rootfs directory */
+	bool image_is_path; /* a path names a rootfs directory */
 	struct cfg_cmd command, entrypoint;
 	struct cfg_kvs environment; /* env_file entries merged, then environment */
 	struct cfg_env_file *env_files;

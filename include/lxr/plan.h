@@ -1,5 +1,5 @@
 /* lxr plan layer: from the validated model to what will run, as plain data.
- * No syscalls (DESIGN.md "Layers"). This part: the dependency graph — which
+ * No syscalls (docs/architecture.md). This part: the dependency graph — which
  * services a command starts (profiles, the closure of `lxr up SERVICE...`),
  * in which levels (a level's services may start in parallel), and the stop
  * order (the reverse). */

@@ -137,7 +137,7 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...) __attribute__((format
 void lxr_proc_title_init(int argc, char **argv);
 void lxr_set_proc_title(const char *title);
 
-/* ---- where lxr keeps things (DESIGN.md "Files on disk") ------------------ */
+/* ---- where lxr keeps things (docs/architecture.md) ------------------- */
 /* Each resolves env var, then built-in default. Returned strings are static. */
 const char *lxr_run_dir(void);  /* LXR_RUN_DIR, /run/lxr */
 const char *lxr_data_dir(void); /* LXR_DATA_DIR, /var/lib/lxr */

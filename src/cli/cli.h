@@ -1,7 +1,7 @@
 /* lxr command line: one file per subcommand; each parses its arguments, calls
- * the layers and prints. Exit codes (DESIGN.md): 0 success, 1 failure at run
- * time, 2 bad usage or bad stack file; `lxr run` passes the container's own
- * exit code through and uses 125/126/127 for its own failures. */
+ * the layers and prints. Exit codes: 0 success, 1 failure at run time, 2 bad
+ * usage or bad stack file; `lxr run` passes the container's own exit code
+ * through and uses 125/126/127 for its own failures. */
 #ifndef LXR_CLI_H
 #define LXR_CLI_H
 

@@ -1,6 +1,8 @@
 /* lxr: dispatch to the subcommand. No logic lives here. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/util.h"
@@ -43,6 +45,22 @@ static void usage(FILE *f)
 	fputs("\nRun `lxr COMMAND --help` for a command's options.\n", f);
 }
 
+/* Every command but config (which only reads files) makes namespaces,
+ * cgroups, mounts or links, or talks to a supervisor whose socket is root's
+ * (0600): without root it would fail later with a bare EPERM or "project is
+ * not up". Say the real reason once, here. A command's own --help works for
+ * anyone. */
+static bool refuse_without_root(const struct command *c, int argc, char **argv)
+{
+	if (!strcmp(c->name, "config") || geteuid() == 0)
+		return false;
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+		return false;
+	fprintf(stderr, "lxr: %s needs root (lxr has no rootless mode yet): run it with sudo\n",
+		c->name);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dbg = getenv("LXR_DEBUG");
@@ -63,12 +81,19 @@ int main(int argc, char **argv)
 		printf("lxr %s\n", LXR_VERSION);
 		return LXR_EXIT_OK;
 	}
-	if (cli_apply_settings() < 0)
-		return LXR_EXIT_USAGE;
+	const struct command *c = NULL;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "lxr: unknown command \"%s\"\n", argv[1]);
-	usage(stderr);
-	return LXR_EXIT_USAGE;
+			c = &commands[i];
+	if (!c) {
+		fprintf(stderr, "lxr: unknown command \"%s\"\n", argv[1]);
+		usage(stderr);
+		return LXR_EXIT_USAGE;
+	}
+	/* before the settings: lxr.conf may be readable by root only */
+	if (refuse_without_root(c, argc, argv))
+		return LXR_EXIT_FAIL;
+	if (cli_apply_settings() < 0)
+		return LXR_EXIT_USAGE;
+	return c->fn(argc - 1, argv + 1);
 }

@@ -4,7 +4,7 @@
 
 #include "cli/run_opts.h"
 
-/* DESIGN.md: an argument that is a path (absolute, ./, ../, "." or "..")
+/* An argument that is a path (absolute, ./, ../, "." or "..")
  * names a root filesystem directory; anything else is an image reference. */
 bool run_image_is_ref(const char *arg);
 

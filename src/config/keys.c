@@ -105,8 +105,8 @@ int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spe
 static int x_lxr_key(struct cfg_ctx *c, struct cfg_node *k)
 {
 	/* No top-level x-lxr settings are defined yet; each one added here must
-	 * be honoured by a layer below (DESIGN.md "The stack file"). The
-	 * service-level ones are in service_xlxr.c. */
+	 * be honoured by a layer below (docs/architecture.md, "The stack file
+	 * contract"). The service-level ones are in service_xlxr.c. */
 	cfg_error_hint(c, k,
 		       "the top-level x-lxr has no settings yet; restart_on_unhealthy and backoff "
 		       "go under a service's x-lxr (see docs/stack-file.md)",

@@ -20,7 +20,7 @@ static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			       "image is empty");
 		return -1;
 	}
-	/* DESIGN.md: an image that is a path names a rootfs directory,
+	/* An image that is a path names a rootfs directory,
 	 * relative to the stack file. */
 	s->image_is_path = v[0] == '/' || !strncmp(v, "./", 2) || !strncmp(v, "../", 3) ||
 			   !strcmp(v, ".") || !strcmp(v, "..");

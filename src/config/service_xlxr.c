@@ -1,8 +1,9 @@
 /* A service's x-lxr mapping: lxr's own settings, which Compose tools ignore
- * (DESIGN.md "The stack file"). Each key here is honoured by the supervisor
- * (src/supervisor/stack.c reads the model); the checks that need the whole
- * service (a healthcheck to act on, restart_policy's own timing) run once
- * every key of the service has been read. */
+ * (docs/architecture.md, "The stack file contract"). Each key here is
+ * honoured by the supervisor (src/supervisor/stack.c reads the model); the
+ * checks that need the whole service (a healthcheck to act on,
+ * restart_policy's own timing) run once every key of the service has been
+ * read. */
 #define _GNU_SOURCE
 #include <string.h>
 

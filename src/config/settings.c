@@ -1,4 +1,4 @@
-/* /etc/lxr/lxr.conf: where lxr keeps things (DESIGN.md "Files on disk").
+/* /etc/lxr/lxr.conf: where lxr keeps things (docs/configuration.md).
  * INI through inih. Every key lives in a [paths] section so later settings
  * get sections of their own; a key lxr does not know is an error, never
  * ignored, because a misspelt run_dir silently falling back to /run/lxr is

@@ -1,8 +1,9 @@
 /* THE SUPPORT TABLE: which stack-file keys the runtime honours today.
  *
- * DESIGN.md: "A key that lxr accepts is a promise: the runtime honours it.
- * Until the layer that honours a key exists, the loader refuses that key as
- * 'not supported yet' with its position." Every key the loader models is
+ * A key that lxr accepts is a promise: the runtime honours it. Until the
+ * layer that honours a key exists, the loader refuses that key as "not
+ * supported yet" with its position (docs/architecture.md, "The stack file
+ * contract"). Every key the loader models is
  * listed here. `false` keys are still parsed and validated in full (so a file
  * gets every other error reported too), then refused. Flip an entry to true
  * in the same change that makes the supervisor/runtime/net layer honour it,

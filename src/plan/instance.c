@@ -1,5 +1,5 @@
-/* One service instance -> its container spec (DESIGN.md: "one resolved
- * container spec per service instance: everything the runtime needs"). The
+/* One service instance -> its complete container spec: everything the
+ * runtime needs, as plain data (docs/architecture.md, "Layers"). The
  * caller starts from the runtime's defaults (rt_spec_init_defaults); what
  * needs the system — capability names, the user in the image's
  * /etc/passwd — stays as data in the instance for the supervisor. */

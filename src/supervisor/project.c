@@ -1,5 +1,5 @@
 /* A project's run directory: the lock that says a supervisor is alive, and
- * the cleanup of what a dead one left (DESIGN.md: the next `up` or `down`
+ * the cleanup of what a dead one left (as promised: the next `up` or `down`
  * finds and removes everything from the state directory first). */
 #define _GNU_SOURCE
 #include <dirent.h>

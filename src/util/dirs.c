@@ -1,5 +1,5 @@
-/* Where lxr keeps its files (DESIGN.md "Files on disk"): environment first,
- * then lxr.conf, then the built-in default. */
+/* Where lxr keeps its files (docs/architecture.md, "Files on disk"):
+ * environment first, then lxr.conf, then the built-in default. */
 #include <stdlib.h>
 
 #include "lxr/util.h"

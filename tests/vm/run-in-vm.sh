@@ -11,12 +11,15 @@
 #
 # Exit status: CMD's, 77 when QEMU or a guest kernel is not installed
 # (packaging/setup.sh installs both), 125 when the VM gave no result.
+# The guest's /tmp and /run are fresh tmpfs; the source and build
+# directories (and LXR_VM_KEEP, comma-separated) stay visible even when they
+# live under /tmp or /run, so a checkout there works like one anywhere else.
 # Environment: LXR_VM_CACHE (kernel + initramfs cache; default
 # $LXR_BUILD_DIR/vm or <source>/build/vm), VMTIMEOUT (seconds, default 300),
 # LXR_VM_ACCEL (default tcg: KVM does not work on the CI hosts).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
+src=$(cd "$here/../.." && pwd -P)
 cache=${LXR_VM_CACHE:-${LXR_BUILD_DIR:-$src/build}/vm}
 
 if [ $# -eq 0 ]; then
@@ -69,6 +72,15 @@ PY
 }
 prepare
 
+# Directories the guest must still see where its tmpfs covers the host's.
+keep=$src
+[ -n "${LXR_BUILD_DIR:-}" ] && keep=$keep,$(cd "$LXR_BUILD_DIR" && pwd -P)
+[ -n "${LXR_VM_KEEP:-}" ] && keep=$keep,$LXR_VM_KEEP
+case $keep in *[[:space:]]*)
+	echo "run-in-vm: a directory the VM must see has white space in its path: $keep" >&2
+	exit 125;;
+esac
+
 share=$(mktemp -d "$cache/run.XXXXXX")
 trap 'rm -rf "$share"' EXIT
 printf 'cd %q && exec' "$share" >"$share/.vmtest-cmd"
@@ -85,7 +97,7 @@ timeout "${VMTIMEOUT:-300}" qemu-system-x86_64 -accel "${LXR_VM_ACCEL:-tcg}" -m 
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
-	-append "console=ttyS0 quiet panic=-1 vmshare=$share" </dev/null | tr -d '\r'
+	-append "console=ttyS0 quiet panic=-1 vmshare=$share vmkeep=$keep" </dev/null | tr -d '\r'
 qrc=${PIPESTATUS[0]}
 set -e
 if [ -f "$share/.vmtest-rc" ]; then

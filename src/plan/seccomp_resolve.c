@@ -137,8 +137,9 @@ void plan_security_apply(const struct cfg_security *sec, bool privileged,
 	if (sec->no_new_privileges.set)
 		spec->no_new_privileges = sec->no_new_privileges.v;
 	/* docker: a privileged container has no filter, whatever seccomp=
-	 * says */
+	 * says, and no no_new_privs unless asked for (setuid tools work) */
 	if (privileged) {
+		spec->no_new_privileges = sec->no_new_privileges.set && sec->no_new_privileges.v;
 		spec->seccomp_default = false;
 		return;
 	}

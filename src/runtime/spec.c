@@ -1,6 +1,7 @@
 /* Container spec defaults: what `docker run` gives a container when the user
  * says nothing, expressed as OCI-shaped data. */
 #define _GNU_SOURCE
+#include <glob.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -47,6 +48,21 @@ static const struct lxr_device_rule default_device_rules[] = {
     {true, 'c', 136, -1, "rwm"},                           /* pts/N */
 };
 
+/* docker 28 masks each CPU's thermal_throttle directory too: its counters
+ * leak the host's load to a container (GHSA-6fw5-f8r9-fgfm). They exist per
+ * CPU, so the list is the host's. */
+static void mask_thermal_throttle(struct lxr_spec *spec)
+{
+	glob_t g;
+
+	if (glob("/sys/devices/system/cpu/cpu*/thermal_throttle", GLOB_NOSORT | GLOB_ONLYDIR, NULL,
+		 &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		lxr_strv_push(&spec->masked_paths, lxr_xstrdup(g.gl_pathv[i]));
+	globfree(&g);
+}
+
 void rt_spec_init_defaults(struct lxr_spec *spec)
 {
 	uint64_t caps = rt_caps_docker_default();
@@ -63,6 +79,7 @@ void rt_spec_init_defaults(struct lxr_spec *spec)
 	spec->seccomp_default = true;
 	spec->cwd = lxr_xstrdup("/");
 	spec->masked_paths = lxr_strv_dup((char *const *)default_masked);
+	mask_thermal_throttle(spec);
 	spec->readonly_paths = lxr_strv_dup((char *const *)default_readonly);
 	spec->resources.pids_limit = lxr_pids_limit_default();
 	spec->resources.n_devices = sizeof(default_device_rules) / sizeof(default_device_rules[0]);

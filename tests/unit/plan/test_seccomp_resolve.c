@@ -201,6 +201,10 @@ static void security_opt_into_the_spec(void **state)
 	assert_false(spec.seccomp_default);
 	assert_null(spec.seccomp);
 	assert_true(spec.no_new_privileges);
+	/* not asked for: off, as in docker's privileged containers */
+	sec.no_new_privileges = (struct cfg_bool){0};
+	plan_security_apply(&sec, true, "6.1", &spec);
+	assert_false(spec.no_new_privileges);
 	cfg_seccomp_profile_free(sec.profile);
 }
 

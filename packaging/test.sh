@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, from a fresh Debian 12 machine, as root:
 #   ./packaging/test.sh
-# Installs what it needs (packaging/setup.sh), builds lxr twice — once
+# Installs what it needs (packaging/setup.sh), checks that every C file is
+# formatted as .clang-format says, builds lxr twice — once
 # plain, once with AddressSanitizer+UndefinedBehaviorSanitizer — and runs
 # every unit test under both builds and every integration test (real
 # containers) with the plain build, then each fuzz target for a bounded time
@@ -12,6 +13,11 @@ cd "$(dirname "$0")/.."
 
 ./packaging/setup.sh
 jobs=$(nproc)
+
+echo "== format: every C file as .clang-format says"
+# shellcheck disable=SC2046
+clang-format --dry-run -Werror $(git ls-files '*.c' '*.h' 2>/dev/null ||
+	find src include tests -name '*.[ch]')
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"

@@ -21,7 +21,7 @@
 struct sup_up_opts {
 	const char *const *targets;  /* services named on the command line */
 	const char *const *profiles; /* active profiles */
-	bool detach;		     /* -d: the supervisor runs in the background */
+	bool detach;                 /* -d: the supervisor runs in the background */
 	/* --remove-orphans: a running stack's services that the file no
 	 * longer declares are removed (without it: kept, and warned about) */
 	bool remove_orphans;

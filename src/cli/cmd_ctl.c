@@ -20,17 +20,20 @@ struct ctl_args {
 };
 
 static const char usage_text[] =
-	"usage: lxr ps|top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
-	"       lxr stop|start|restart [-f FILE] [-p NAME] [SERVICE...]\n"
-	"       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
-	"       lxr events [-f FILE] [-p NAME]\n";
+    "usage: lxr ps|top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
+    "       lxr stop|start|restart [-f FILE] [-p NAME] [SERVICE...]\n"
+    "       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
+    "       lxr events [-f FILE] [-p NAME]\n";
 
 static int parse(int argc, char **argv, struct ctl_args *a)
 {
 	static const struct option longopts[] = {
-		{"file", required_argument, NULL, 'f'}, {"project-name", required_argument, NULL, 'p'},
-		{"format", required_argument, NULL, 'F'}, {"signal", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"signal", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -45,14 +48,16 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 		case 'p': a->project = optarg; break;
 		case 'F':
 			if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
-				fprintf(stderr, "lxr: error: --format %s: use json or table\n", optarg);
+				fprintf(stderr, "lxr: error: --format %s: use json or table\n",
+					optarg);
 				return -1;
 			}
 			a->json = !strcmp(optarg, "json");
 			break;
 		case 's':
 			if (cfg_parse_signal(optarg, &a->signal) < 0) {
-				fprintf(stderr, "lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
+				fprintf(stderr,
+					"lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
 					optarg);
 				return -1;
 			}
@@ -99,7 +104,8 @@ static json_t *args_json(const struct ctl_args *a)
 	json_t *names = json_array();
 	for (size_t i = 0; a->services && a->services[i]; i++)
 		json_array_append_new(names, json_string(a->services[i]));
-	return json_pack("{s:o, s:i}", "services", names, "signal", a->signal ? a->signal : SIGKILL);
+	return json_pack("{s:o, s:i}", "services", names, "signal",
+			 a->signal ? a->signal : SIGKILL);
 }
 
 /* Below the table, why an instance is not running: its last start's error
@@ -111,7 +117,8 @@ static void print_ps_errors(json_t *result)
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(result, i, o) {
+	json_array_foreach(result, i, o)
+	{
 		const char *name = json_string_value(json_object_get(o, "instance"));
 		const char *blocked = json_string_value(json_object_get(o, "blocked_by"));
 		json_t *e = json_object_get(o, "error");
@@ -141,7 +148,8 @@ static void print_ps(json_t *result)
 
 	printf("%-16s %-12s %-10s %-10s %8s %8s %5s %-7s %-15s %s\n", "NAME", "SERVICE", "STATE",
 	       "HEALTH", "PID", "RESTARTS", "EXIT", "UPTIME", "ADDRESS", "PORTS");
-	json_array_foreach(result, i, o) {
+	json_array_foreach(result, i, o)
+	{
 		json_int_t up = json_integer_value(json_object_get(o, "uptime_s"));
 		int exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
 		char ex[16] = "-", upt[32] = "-";
@@ -153,14 +161,15 @@ static void print_ps(json_t *result)
 			snprintf(upt, sizeof(upt), up >= 3600 ? "%lldh%02lldm" : "%lldm%02llds",
 				 (long long)(up >= 3600 ? up / 3600 : up / 60),
 				 (long long)(up >= 3600 ? up % 3600 / 60 : up % 60));
-		json_t *addrs = json_object_get(o, "addresses"), *ports = json_object_get(o, "ports");
+		json_t *addrs = json_object_get(o, "addresses"),
+		       *ports = json_object_get(o, "ports");
 		char portlist[256] = "";
 		size_t k;
 		json_t *p;
 
 		json_array_foreach(ports, k, p)
-			snprintf(portlist + strlen(portlist), sizeof(portlist) - strlen(portlist),
-				 "%s%s", k ? ", " : "", json_string_value(p));
+		    snprintf(portlist + strlen(portlist), sizeof(portlist) - strlen(portlist),
+			     "%s%s", k ? ", " : "", json_string_value(p));
 		printf("%-16s %-12s %-10s %-10s %8lld %8lld %5s %-7s %-15s %s\n",
 		       json_string_value(json_object_get(o, "instance")),
 		       json_string_value(json_object_get(o, "service")),
@@ -179,12 +188,13 @@ static void print_top(json_t *result)
 	size_t i, j;
 	json_t *o, *p;
 
-	json_array_foreach(result, i, o) {
+	json_array_foreach(result, i, o)
+	{
 		printf("%s\n%8s  %s\n", json_string_value(json_object_get(o, "instance")), "PID",
 		       "CMD");
 		json_array_foreach(json_object_get(o, "processes"), j, p)
-			printf("%8lld  %s\n", (long long)json_integer_value(json_object_get(p, "pid")),
-			       json_string_value(json_object_get(p, "cmd")));
+		    printf("%8lld  %s\n", (long long)json_integer_value(json_object_get(p, "pid")),
+			   json_string_value(json_object_get(p, "cmd")));
 	}
 }
 
@@ -194,7 +204,8 @@ static void print_stats(json_t *result)
 	json_t *o;
 
 	printf("%-16s %12s %12s %14s %6s\n", "NAME", "MEM USAGE", "MEM LIMIT", "CPU TIME", "PIDS");
-	json_array_foreach(result, i, o) {
+	json_array_foreach(result, i, o)
+	{
 		json_t *st = json_object_get(o, "stats");
 		json_int_t mem = json_integer_value(json_object_get(st, "memory_bytes"));
 		json_int_t lim = json_integer_value(json_object_get(st, "memory_limit"));
@@ -202,14 +213,16 @@ static void print_stats(json_t *result)
 		char l[32] = "-";
 		if (json_integer_value(json_object_get(o, "pid")) <= 0) {
 			printf("%-16s %12s %12s %14s %6s\n",
-			       json_string_value(json_object_get(o, "instance")), "-", "-", "-", "-");
+			       json_string_value(json_object_get(o, "instance")), "-", "-", "-",
+			       "-");
 			continue;
 		}
 		if (lim > 0)
 			snprintf(l, sizeof(l), "%.1fMiB", (double)lim / 1048576.0);
 		printf("%-16s %9.1fMiB %12s %12.2fs %6lld\n",
 		       json_string_value(json_object_get(o, "instance")),
-		       mem >= 0 ? (double)mem / 1048576.0 : 0.0, l, cpu >= 0 ? (double)cpu / 1e6 : 0.0,
+		       mem >= 0 ? (double)mem / 1048576.0 : 0.0, l,
+		       cpu >= 0 ? (double)cpu / 1e6 : 0.0,
 		       (long long)json_integer_value(json_object_get(st, "pids")));
 	}
 }
@@ -230,14 +243,17 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, js
 
 		if (ctl_call(conn, "ps", json_object(), 30000, &ps, err) < 0)
 			return -1;
-		json_array_foreach(ps, i, o) {
+		json_array_foreach(ps, i, o)
+		{
 			const char *st = json_string_value(json_object_get(o, "state"));
 			const char *name = json_string_value(json_object_get(o, "instance"));
 			json_t *n;
-			json_array_foreach(done, k, n) {
+			json_array_foreach(done, k, n)
+			{
 				if (!name || !st || strcmp(json_string_value(n), name))
 					continue;
-				busy |= !strcmp(st, "stopping") || (starts && !strcmp(st, "starting")) ||
+				busy |= !strcmp(st, "stopping") ||
+					(starts && !strcmp(st, "starting")) ||
 					(restart && !strcmp(st, "backoff"));
 			}
 		}
@@ -258,7 +274,8 @@ static int report_start_failures(json_t *ps, json_t *done)
 	size_t i, k;
 	json_t *o, *n;
 
-	json_array_foreach(ps, i, o) {
+	json_array_foreach(ps, i, o)
+	{
 		const char *name = json_string_value(json_object_get(o, "instance"));
 		json_t *e = json_object_get(o, "error");
 		char buf[LXR_ERR_MSG_MAX + 128];
@@ -266,7 +283,8 @@ static int report_start_failures(json_t *ps, json_t *done)
 
 		if (!name || !e)
 			continue;
-		json_array_foreach(done, k, n) {
+		json_array_foreach(done, k, n)
+		{
 			if (strcmp(json_string_value(n), name))
 				continue;
 			sup_err_from_json(e, &err);
@@ -310,10 +328,10 @@ int cmd_ctl(int argc, char **argv)
 		if (cli_find_stack(&found))
 			a.file = found;
 		else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")) {
-			r = !strcmp(cmd, "ps") ? runctl_ps(a.json)
-					       : runctl_signal(a.services,
-							       a.signal ? a.signal : SIGKILL,
-							       !strcmp(cmd, "stop"));
+			r = !strcmp(cmd, "ps")
+				? runctl_ps(a.json)
+				: runctl_signal(a.services, a.signal ? a.signal : SIGKILL,
+						!strcmp(cmd, "stop"));
 			goto out;
 		}
 	}
@@ -354,8 +372,7 @@ int cmd_ctl(int argc, char **argv)
 	} else {
 		size_t i;
 		json_t *n;
-		json_array_foreach(result, i, n)
-			printf("%s\n", json_string_value(n));
+		json_array_foreach(result, i, n) printf("%s\n", json_string_value(n));
 	}
 out:
 	json_decref(result);

@@ -32,10 +32,14 @@ static const char usage_text[] =
 enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE };
 
 static const struct option longopts[] = {
-    {"project", required_argument, NULL, 'p'}, {"follow", no_argument, NULL, 'f'},
-    {"tail", required_argument, NULL, 'n'},    {"since", required_argument, NULL, OPT_SINCE},
-    {"timestamps", no_argument, NULL, 't'},    {"no-color", no_argument, NULL, OPT_NOCOLOR},
-    {"help", no_argument, NULL, OPT_HELP},     {"file", required_argument, NULL, OPT_FILE},
+    {"project", required_argument, NULL, 'p'},
+    {"follow", no_argument, NULL, 'f'},
+    {"tail", required_argument, NULL, 'n'},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"timestamps", no_argument, NULL, 't'},
+    {"no-color", no_argument, NULL, OPT_NOCOLOR},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"file", required_argument, NULL, OPT_FILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -80,7 +84,8 @@ static int show(const char *project, const char *since, bool no_color, struct lo
 	if (o.follow) {
 		/* follow while the stack is up, as compose does: a connection to
 		 * its control socket ends (EOF) when the supervisor does */
-		_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+		_cleanup_free_ char *sock =
+		    lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 

@@ -68,11 +68,12 @@ int runctl_ps(bool json)
 			rt_container_ref_free(&ref);
 		/* without a running init: a layer kept for `lxr rm` */
 		if (json)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "name", names[i], "state",
-							     running ? "running" : "exited",
-							     "pid", (json_int_t)pid));
+			json_array_append_new(
+			    arr, json_pack("{s:s, s:s, s:I}", "name", names[i], "state",
+					   running ? "running" : "exited", "pid", (json_int_t)pid));
 		else
-			printf("%-24s %-8s %8d\n", names[i], running ? "running" : "exited", (int)pid);
+			printf("%-24s %-8s %8d\n", names[i], running ? "running" : "exited",
+			       (int)pid);
 	}
 	if (json) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
@@ -103,7 +104,8 @@ static int signal_one(const char *root, const char *name, int sig, bool stop, lx
 	else if (stop && poll(&pf, 1, 10000) == 0) {
 		syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0);
 		if (poll(&pf, 1, 10000) == 0)
-			r = lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL", name);
+			r = lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL",
+				     name);
 	}
 	rt_container_ref_free(&ref);
 	return r;
@@ -144,15 +146,17 @@ int runctl_logs(char *const *names, long tail)
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; names[i]; i++) {
-		_cleanup_free_ char *path = lxr_xasprintf("%s/_run/%s.log", lxr_log_dir(), names[i]);
+		_cleanup_free_ char *path =
+		    lxr_xasprintf("%s/_run/%s.log", lxr_log_dir(), names[i]);
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0, start = 0, lines = 0;
 		lxr_err err;
 
 		if (strchr(names[i], '/') ||
 		    lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
-			fprintf(stderr, "lxr: error: no log for container \"%s\" (%s); only `lxr run "
-					"-d` keeps one\n",
+			fprintf(stderr,
+				"lxr: error: no log for container \"%s\" (%s); only `lxr run "
+				"-d` keeps one\n",
 				names[i], path);
 			rc = LXR_EXIT_FAIL;
 			continue;

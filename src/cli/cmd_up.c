@@ -16,46 +16,50 @@ struct stack_args {
 };
 
 static const char up_usage[] =
-	"usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
-	"              [SERVICE...]\n"
-	"\n"
-	"Start the stack (or SERVICE and what it depends on) in dependency order and\n"
-	"supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
-	"`lxr down` does, volumes and logs kept, and exits 130 (143); twice: kills.\n"
-	"On a stack that is up, reconcile it with the file: start what is new,\n"
-	"recreate what changed. Services the file no longer declares (orphans) keep\n"
-	"running, with a warning, unless --remove-orphans.\n"
-	"A project brought up from another stack file (another directory with the\n"
-	"same name) is refused unless -p names it.\n"
-	"\n"
-	"  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-	"  -p, --project-name N   project name (default: `name:` or the directory)\n"
-	"  -d, --detach           run the supervisor in the background\n"
-	"      --remove-orphans   remove the services the file no longer declares\n"
-	"      --profile P        enable services of profile P\n";
+    "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
+    "              [SERVICE...]\n"
+    "\n"
+    "Start the stack (or SERVICE and what it depends on) in dependency order and\n"
+    "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
+    "`lxr down` does, volumes and logs kept, and exits 130 (143); twice: kills.\n"
+    "On a stack that is up, reconcile it with the file: start what is new,\n"
+    "recreate what changed. Services the file no longer declares (orphans) keep\n"
+    "running, with a warning, unless --remove-orphans.\n"
+    "A project brought up from another stack file (another directory with the\n"
+    "same name) is refused unless -p names it.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   project name (default: `name:` or the directory)\n"
+    "  -d, --detach           run the supervisor in the background\n"
+    "      --remove-orphans   remove the services the file no longer declares\n"
+    "      --profile P        enable services of profile P\n";
 
 static const char down_usage[] =
-	"usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [--remove-orphans]\n"
-	"\n"
-	"Stop the stack in reverse dependency order and remove its containers\n"
-	"(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
-	"accepted and changes nothing). A project brought up from another stack\n"
-	"file is refused unless -p names it.\n"
-	"\n"
-	"  -f, --file FILE        the stack file (its project, and its volumes for -v)\n"
-	"  -p, --project-name N   project name (with -v and no -f: the file the\n"
-	"                         project was brought up from)\n"
-	"  -v, --volumes          also remove the named volumes the file declares and\n"
-	"                         the containers' anonymous volumes; nothing else\n"
-	"      --remove-orphans   accepted, as compose's\n";
+    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [--remove-orphans]\n"
+    "\n"
+    "Stop the stack in reverse dependency order and remove its containers\n"
+    "(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
+    "accepted and changes nothing). A project brought up from another stack\n"
+    "file is refused unless -p names it.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (its project, and its volumes for -v)\n"
+    "  -p, --project-name N   project name (with -v and no -f: the file the\n"
+    "                         project was brought up from)\n"
+    "  -v, --volumes          also remove the named volumes the file declares and\n"
+    "                         the containers' anonymous volumes; nothing else\n"
+    "      --remove-orphans   accepted, as compose's\n";
 
 static int parse(int argc, char **argv, struct stack_args *a, bool up)
 {
 	static const struct option longopts[] = {
-		{"file", required_argument, NULL, 'f'}, {"project-name", required_argument, NULL, 'p'},
-		{"detach", no_argument, NULL, 'd'},	{"volumes", no_argument, NULL, 'v'},
-		{"profile", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-		{"remove-orphans", no_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"volumes", no_argument, NULL, 'v'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"remove-orphans", no_argument, NULL, 'O'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -74,7 +78,8 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		case 'P':
 			if (!up)
 				goto bad;
-			lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
+			lxr_strv_push(&a->profiles, lxr_xstrdup(optarg));
+			break;
 		case 'h': fputs(up ? up_usage : down_usage, stdout); return 1;
 		default:
 		bad:
@@ -135,11 +140,12 @@ static int volumes_stack(const struct stack_args *a, struct cfg_stack **st)
 		} else if (cli_find_stack(&found)) {
 			file = found;
 		} else {
-			fprintf(stderr,
-				"lxr: error: down -v: project \"%s\" records no stack file and there "
-				"is none here, so nothing says which volumes are its own\n"
-				"lxr: hint: pass -f FILE, the stack file that declares them\n",
-				a->project);
+			fprintf(
+			    stderr,
+			    "lxr: error: down -v: project \"%s\" records no stack file and there "
+			    "is none here, so nothing says which volumes are its own\n"
+			    "lxr: hint: pass -f FILE, the stack file that declares them\n",
+			    a->project);
 			return LXR_EXIT_USAGE;
 		}
 	}
@@ -169,7 +175,7 @@ int cmd_down(int argc, char **argv)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	/* -p alone needs no stack file (the project is what is running),
 	 * unless -v must learn from one which volumes are the project's */
-	r = !a.project ? cli_stack_open(a.file, NULL, &st)
+	r = !a.project  ? cli_stack_open(a.file, NULL, &st)
 	    : a.volumes ? volumes_stack(&a, &st)
 			: LXR_EXIT_OK;
 	if (r != LXR_EXIT_OK)

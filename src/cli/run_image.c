@@ -107,8 +107,8 @@ int run_image_prepare(struct run_opts *o, char **cmd, char ***args, lxr_err *err
 	{
 		/* --entrypoint: one word, as docker takes it; "" clears it */
 		char *const ep[] = {o->entrypoint, NULL};
-		*args = img_config_args(&im.config,
-					o->entrypoint ? (o->entrypoint[0] ? ep : ep + 1) : NULL, cmd);
+		*args = img_config_args(
+		    &im.config, o->entrypoint ? (o->entrypoint[0] ? ep : ep + 1) : NULL, cmd);
 	}
 	r = 0;
 out:

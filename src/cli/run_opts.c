@@ -320,8 +320,8 @@ static int parse_security_opt(struct run_opts *o, const char *arg, lxr_err *err)
 	return 0;
 }
 
-static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add,
-		     char ***cap_drop, lxr_err *err)
+static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add, char ***cap_drop,
+		     lxr_err *err)
 {
 	long n;
 

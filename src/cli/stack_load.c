@@ -39,9 +39,10 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 	if (!o.file && getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE")) {
 		o.file = getenv("COMPOSE_FILE");
 		if (strchr(o.file, ':')) {
-			fprintf(stderr, "lxr: error: COMPOSE_FILE=%s names several stack files\n"
-					"lxr: hint: lxr reads one stack file; merging several is not "
-					"supported yet\n",
+			fprintf(stderr,
+				"lxr: error: COMPOSE_FILE=%s names several stack files\n"
+				"lxr: hint: lxr reads one stack file; merging several is not "
+				"supported yet\n",
 				o.file);
 			return LXR_EXIT_USAGE;
 		}

@@ -86,7 +86,6 @@ static void skip_line(struct parser *p)
 	advance(p, nl ? (size_t)(nl - p->text) + 1 : p->len);
 }
 
-
 static int fail(struct parser *p, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -54,8 +54,9 @@ static void unknown_key(struct cfg_ctx *c, const struct cfg_node *k,
 	if (dym)
 		cfg_error(c, k, "unknown key \"%s\"%s (did you mean \"%s\"?)", k->raw, in, dym);
 	else if (!strncmp(k->raw, "x-", 2))
-		cfg_error_hint(c, k, "extension keys are allowed in the mappings of the Compose "
-				     "specification, not inside lxr's own x-lxr settings",
+		cfg_error_hint(c, k,
+			       "extension keys are allowed in the mappings of the Compose "
+			       "specification, not inside lxr's own x-lxr settings",
 			       "extension key \"%s\" is not allowed%s", k->raw, in);
 	else
 		cfg_error(c, k, "unknown key \"%s\"%s", k->raw, in);

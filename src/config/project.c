@@ -108,7 +108,8 @@ static bool find_in(const char *dir, char **out)
 		if (access(p, F_OK) < 0)
 			continue;
 		if (first) {
-			lxr_warn("found %s and %s in %s; using %s", first, stack_names[i], dir, first);
+			lxr_warn("found %s and %s in %s; using %s", first, stack_names[i], dir,
+				 first);
 			continue;
 		}
 		first = stack_names[i];
@@ -119,9 +120,10 @@ static bool find_in(const char *dir, char **out)
 	for (size_t i = 0; i < N_NAMES; i++) {
 		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, override_names[i]);
 		if (access(p, F_OK) == 0)
-			lxr_warn("%s is not applied: lxr reads %s alone (merging an override file is "
-				 "not supported yet)",
-				 p, first);
+			lxr_warn(
+			    "%s is not applied: lxr reads %s alone (merging an override file is "
+			    "not supported yet)",
+			    p, first);
 	}
 	return true;
 }

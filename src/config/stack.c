@@ -79,7 +79,8 @@ static void service_init(struct cfg_service *s, struct cfg_node *k)
 static void service_defaults(struct cfg_service *s)
 {
 	if (!s->init.set)
-		s->init = (struct cfg_bool){true, false, s->pos}; /* lxr's init is PID 1 by default */
+		s->init =
+		    (struct cfg_bool){true, false, s->pos}; /* lxr's init is PID 1 by default */
 	if (!s->stop_signal.set)
 		s->stop_signal = (struct cfg_int){SIGTERM, false, s->pos};
 	if (!s->stop_grace_period.set)

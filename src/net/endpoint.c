@@ -100,7 +100,8 @@ static int host_port_free(const struct lxr_port *p, lxr_err *err)
 	for (unsigned port = p->host_port; port <= p->host_end; port++) {
 		struct sockaddr_in sa = {.sin_family = AF_INET,
 					 .sin_port = htons((uint16_t)port),
-					 .sin_addr.s_addr = p->host_ip ? htonl(p->host_ip) : INADDR_ANY};
+					 .sin_addr.s_addr =
+					     p->host_ip ? htonl(p->host_ip) : INADDR_ANY};
 		_cleanup_close_ int fd =
 		    socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		int one = 1;
@@ -113,10 +114,11 @@ static int host_port_free(const struct lxr_port *p, lxr_err *err)
 			continue;
 		if (p->host_ip)
 			net_ip_str(p->host_ip, ip);
-		lxr_fail(err, EADDRINUSE, "host port %s:%u/%s is in use by a program on the host", ip,
-			 port, p->udp ? "udp" : "tcp");
-		return lxr_err_hint(err, "stop it or publish another host port (`ss -ltnup "
-					 "'sport = :%u'` shows who has it)",
+		lxr_fail(err, EADDRINUSE, "host port %s:%u/%s is in use by a program on the host",
+			 ip, port, p->udp ? "udp" : "tcp");
+		return lxr_err_hint(err,
+				    "stop it or publish another host port (`ss -ltnup "
+				    "'sport = :%u'` shows who has it)",
 				    port);
 	}
 	return 0;
@@ -561,7 +563,8 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 		r = net_nft_sync(run_dir, project, err);
 	if (r == 0 && !(flags & NET_RM_ALL))
 		hosts_refresh(run_dir, project, e.network);
-	if (r == 0 && (flags & NET_RM_GC) && net_rec_load(run_dir, project, e.network, &net, err) == 0) {
+	if (r == 0 && (flags & NET_RM_GC) &&
+	    net_rec_load(run_dir, project, e.network, &net, err) == 0) {
 		if (net.ephemeral && network_unused(run_dir, project, e.network))
 			r = net_network_remove_locked(run_dir, project, e.network, err);
 		net_rec_free(&net);

@@ -150,10 +150,12 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 		for (size_t i = 0; i < n; i++) {
 			if (!net_subnet_overlaps(&r->subnet, &used[i]))
 				continue;
-			lxr_fail(err, EADDRINUSE, "subnet %s overlaps %s, already routed on this host",
+			lxr_fail(err, EADDRINUSE,
+				 "subnet %s overlaps %s, already routed on this host",
 				 net_subnet_str(&r->subnet, a), net_subnet_str(&used[i], b));
-			return lxr_err_hint(err, "pick another ipam subnet, or leave it out and lxr "
-						 "picks a free one (`ip route` shows what is taken)");
+			return lxr_err_hint(err,
+					    "pick another ipam subnet, or leave it out and lxr "
+					    "picks a free one (`ip route` shows what is taken)");
 		}
 	} else {
 		struct lxr_net_pool def;

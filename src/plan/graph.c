@@ -52,8 +52,7 @@ static int select_deps(const struct cfg_stack *st, const bool *on, bool *sel, si
 			lxr_fail(err, 0,
 				 "%s:%d:%d: service \"%s\" depends on \"%s\", which its profiles "
 				 "disable",
-				 st->file, at->line, at->col, s->name,
-				 st->services[d].name);
+				 st->file, at->line, at->col, s->name, st->services[d].name);
 			return lxr_err_hint(err, "activate one of its profiles with --profile, or "
 						 "make the dependency `required: false`");
 		}

@@ -27,8 +27,8 @@ struct lxr_container {
 };
 
 static const int ns_flags[LXR_NS_COUNT] = {
-	[LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,   [LXR_NS_UTS] = CLONE_NEWUTS,
-	[LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_CGROUP] = CLONE_NEWCGROUP,
+    [LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,  [LXR_NS_UTS] = CLONE_NEWUTS,
+    [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_CGROUP] = CLONE_NEWCGROUP,
 };
 
 pid_t rt_container_pid(const struct lxr_container *c)
@@ -119,10 +119,11 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 			return -1;
 	} else if (mkdir(c->dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)", spec->id,
-					c->dir),
-			       lxr_err_hint(err, "choose another --name, or remove the old one "
-						 "with `lxr rm %s`",
+			return lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)",
+					spec->id, c->dir),
+			       lxr_err_hint(err,
+					    "choose another --name, or remove the old one "
+					    "with `lxr rm %s`",
 					    spec->id);
 		return lxr_fail(err, errno, "mkdir %s", c->dir);
 	} else {
@@ -216,9 +217,12 @@ static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
 			continue;
 		if (i != LXR_NS_NET && i != LXR_NS_IPC && i != LXR_NS_UTS) {
 			close_joins(fds);
-			return lxr_fail(err, EINVAL, "joining an existing %s namespace is not "
-						     "supported yet",
-					i == LXR_NS_PID ? "pid" : i == LXR_NS_MNT ? "mount" : "cgroup");
+			return lxr_fail(err, EINVAL,
+					"joining an existing %s namespace is not "
+					"supported yet",
+					i == LXR_NS_PID   ? "pid"
+					: i == LXR_NS_MNT ? "mount"
+							  : "cgroup");
 		}
 		fds[i] = open(spec->ns[i].join_path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0) {
@@ -271,13 +275,18 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	if (pid < 0)
 		return lxr_fail(err, errno, "clone3 with new namespaces"),
 		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
-				 "pid, net, ipc, uts and cgroup namespaces are enabled and "
-				 "that lxr runs as root");
+					 "pid, net, ipc, uts and cgroup namespaces are enabled and "
+					 "that lxr runs as root");
 	if (pid == 0) {
-		struct rt_child ch = {.spec = spec, .plan = plan, .rootdir = c->rootdir,
-				      .upper = c->upper, .work = c->work, .sync = child_end,
+		struct rt_child ch = {.spec = spec,
+				      .plan = plan,
+				      .rootdir = c->rootdir,
+				      .upper = c->upper,
+				      .work = c->work,
+				      .sync = child_end,
 				      .layer = spec->ephemeral_upper ? c->layer : NULL,
-				      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create,
+				      .unshare_cgroupns =
+					  !into_cg && spec->ns[LXR_NS_CGROUP].create,
 				      .cg_join = cg_join.n ? &cg_join : NULL};
 		close(parent_end);
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
@@ -287,7 +296,9 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	c->pid = pid;
 	close(lxr_steal_fd(&child_end));
 	lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid,
-		  into_cg ? " into its cgroup" : cgfd < 0 ? ", joins its cgroups itself" : "");
+		  into_cg    ? " into its cgroup"
+		  : cgfd < 0 ? ", joins its cgroups itself"
+			     : "");
 	/* v2, but clone3 refused CLONE_INTO_CGROUP (a kernel before 5.7) */
 	if (!into_cg && cgfd >= 0) {
 		if (rt_cgroup_attach(c->cg, pid, err) < 0)

@@ -13,8 +13,8 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, b
 		struct rt_sync_msg m;
 		/* SOCK_SEQPACKET keeps message boundaries: the length tells the
 		 * kind — 1 byte 'F' with an fd, a pid_t, or an error message. */
-		ssize_t r = recv(sync, &m, sizeof(m),
-				 MSG_PEEK | MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
+		ssize_t r =
+		    recv(sync, &m, sizeof(m), MSG_PEEK | MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
 
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -35,13 +35,13 @@ static json_t *instance_json(const struct sup_instance *in)
 	bool running = svc_state_is_up(in->fsm.state) ||
 		       (in->fsm.state == SVC_STOPPING && in->c && in->fsm.started_at);
 	int64_t up = running ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}", "service",
-			      in->svc->cfg->name, "instance", in->name, "state",
-			      in->blocked ? "created" : svc_state_name(in->fsm.state), "health",
-			      health_of(in), "pid", (json_int_t)(in->c ? rt_container_pid(in->c) : 0),
-			      "restarts", in->fsm.restarts, "exit_code", in->fsm.last_exit,
-			      "oom_killed", in->oom_killed, "uptime_s", (json_int_t)up, "addresses",
-			      "ports");
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}", "service",
+		      in->svc->cfg->name, "instance", in->name, "state",
+		      in->blocked ? "created" : svc_state_name(in->fsm.state), "health",
+		      health_of(in), "pid", (json_int_t)(in->c ? rt_container_pid(in->c) : 0),
+		      "restarts", in->fsm.restarts, "exit_code", in->fsm.last_exit, "oom_killed",
+		      in->oom_killed, "uptime_s", (json_int_t)up, "addresses", "ports");
 	if (in->ip) {
 		char ip[16];
 		json_array_append_new(json_object_get(o, "addresses"),
@@ -64,8 +64,8 @@ static json_t *instance_json(const struct sup_instance *in)
 /* The instances a request names by service (or instance) name; none named
  * means all. Returns false, having replied with the error, on an unknown
  * name. */
-static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_req req,
-			     json_t *args, bool *pick, size_t n)
+static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args,
+			     bool *pick, size_t n)
 {
 	json_t *names = json_object_get(args, "services");
 	size_t k = 0;
@@ -80,7 +80,8 @@ static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_re
 		const char *want = json_string_value(json_array_get(names, j));
 		bool found = false;
 		k = 0;
-		FOR_EACH_INSTANCE(s, in) {
+		FOR_EACH_INSTANCE(s, in)
+		{
 			if (want && (!strcmp(want, in->svc->cfg->name) || !strcmp(want, in->name)))
 				pick[k] = found = true;
 			k++;
@@ -117,7 +118,8 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		json_decref(done);
 		return;
 	}
-	FOR_EACH_INSTANCE(s, in) {
+	FOR_EACH_INSTANCE(s, in)
+	{
 		if (!pick[k++])
 			continue;
 		if (!strcmp(cmd, "stop"))
@@ -158,8 +160,8 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 				if (!cmd[j])
 					cmd[j] = ' ';
 			cmd[len] = '\0';
-			json_array_append_new(procs, json_pack("{s:I, s:s}", "pid", (json_int_t)pids[i],
-							       "cmd", cmd));
+			json_array_append_new(
+			    procs, json_pack("{s:I, s:s}", "pid", (json_int_t)pids[i], "cmd", cmd));
 			free(cmd);
 		}
 	}
@@ -179,8 +181,9 @@ static json_t *stats_of(struct sup *s, struct sup_instance *in)
 		rt_cgroup_free(cg);
 	}
 	return json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
-			 "memory_limit", (json_int_t)in->spec.resources.memory_limit, "cpu_usage_usec",
-			 (json_int_t)st.cpu_usage_usec, "pids", (json_int_t)st.pids);
+			 "memory_limit", (json_int_t)in->spec.resources.memory_limit,
+			 "cpu_usage_usec", (json_int_t)st.cpu_usage_usec, "pids",
+			 (json_int_t)st.pids);
 }
 
 static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
@@ -194,7 +197,8 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		json_decref(out);
 		return;
 	}
-	FOR_EACH_INSTANCE(s, in) {
+	FOR_EACH_INSTANCE(s, in)
+	{
 		json_t *o;
 		if (!pick[k++])
 			continue;
@@ -214,9 +218,8 @@ static char **strv_of(json_t *a)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(a, i, x)
-		if (json_is_string(x))
-			lxr_strv_push(&v, lxr_xstrdup(json_string_value(x)));
+	json_array_foreach(a, i, x) if (json_is_string(x))
+	    lxr_strv_push(&v, lxr_xstrdup(json_string_value(x)));
 	return v;
 }
 
@@ -228,7 +231,8 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
 	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
 	const char *file = json_string_value(json_object_get(args, "file"));
-	struct cfg_load_opts o = {.file = file, .project = s->stack->project,
+	struct cfg_load_opts o = {.file = file,
+				  .project = s->stack->project,
 				  .environ = env ? env : (char *[]){NULL},
 				  .cwd = json_string_value(json_object_get(args, "cwd"))};
 	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets};
@@ -255,9 +259,8 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	}
 	cfg_diags_free(&diags);
 	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
-	    sup_reconcile_begin(s, st, g,
-				json_is_true(json_object_get(args, "remove_orphans")), &summary,
-				&err) < 0) {
+	    sup_reconcile_begin(s, st, g, json_is_true(json_object_get(args, "remove_orphans")),
+				&summary, &err) < 0) {
 		ctl_reply_err(cs, req, &err);
 		plan_graph_free(g);
 		cfg_stack_free(st);

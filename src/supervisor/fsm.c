@@ -6,13 +6,13 @@
 #include "supervisor/fsm.h"
 
 static const char *const state_names[SVC_NSTATES] = {
-	"created", "starting", "running", "healthy", "unhealthy",
-	"exited",  "backoff",  "stopping", "stopped", "failed",
+    "created", "starting", "running",  "healthy", "unhealthy",
+    "exited",  "backoff",  "stopping", "stopped", "failed",
 };
 
 static const char *const event_names[EV_NEVENTS] = {
-	"start", "started", "start-failed", "exited", "healthy",
-	"unhealthy", "timer", "stop", "restart",
+    "start",     "started", "start-failed", "exited",  "healthy",
+    "unhealthy", "timer",   "stop",         "restart",
 };
 
 const char *svc_state_name(enum svc_state s)
@@ -58,8 +58,7 @@ static enum svc_action user_start(struct svc_fsm *f, const struct svc_policy *p,
 	return spawn(f, p, arg, now);
 }
 
-static enum svc_action started(struct svc_fsm *f, const struct svc_policy *p, int arg,
-			       int64_t now)
+static enum svc_action started(struct svc_fsm *f, const struct svc_policy *p, int arg, int64_t now)
 {
 	f->state = SVC_RUNNING;
 	f->started_at = now;
@@ -197,8 +196,7 @@ static enum svc_action grace_over(struct svc_fsm *f, const struct svc_policy *p,
 	return ACT_KILL;
 }
 
-static enum svc_action stopped(struct svc_fsm *f, const struct svc_policy *p, int arg,
-			       int64_t now)
+static enum svc_action stopped(struct svc_fsm *f, const struct svc_policy *p, int arg, int64_t now)
 {
 	f->last_exit = arg;
 	f->deadline = 0;
@@ -235,8 +233,8 @@ static enum svc_action started_while_stopping(struct svc_fsm *f, const struct sv
 	return ACT_SIGNAL_STOP;
 }
 
-static enum svc_action failed_while_stopping(struct svc_fsm *f, const struct svc_policy *p,
-					     int arg, int64_t now)
+static enum svc_action failed_while_stopping(struct svc_fsm *f, const struct svc_policy *p, int arg,
+					     int64_t now)
 {
 	f->last_exit = arg;
 	f->deadline = 0;
@@ -248,34 +246,34 @@ static enum svc_action failed_while_stopping(struct svc_fsm *f, const struct svc
 #define UP_STATES(ev, fn) [SVC_RUNNING][ev] = fn, [SVC_HEALTHY][ev] = fn, [SVC_UNHEALTHY][ev] = fn
 
 static const handler table[SVC_NSTATES][EV_NEVENTS] = {
-	[SVC_CREATED][EV_START] = user_start,
-	[SVC_CREATED][EV_STOP] = never_started,
-	[SVC_STARTING][EV_STARTED] = started,
-	[SVC_STARTING][EV_START_FAILED] = start_failed,
-	[SVC_STARTING][EV_STOP] = user_stop,
-	[SVC_STARTING][EV_RESTART] = user_restart,
-	[SVC_STOPPING][EV_STARTED] = started_while_stopping,
-	[SVC_STOPPING][EV_START_FAILED] = failed_while_stopping,
-	UP_STATES(EV_EXITED, exited),
-	UP_STATES(EV_STOP, user_stop),
-	UP_STATES(EV_RESTART, user_restart),
-	[SVC_RUNNING][EV_HEALTHY] = health_ok,
-	[SVC_UNHEALTHY][EV_HEALTHY] = health_ok,
-	[SVC_RUNNING][EV_UNHEALTHY] = health_bad,
-	[SVC_HEALTHY][EV_UNHEALTHY] = health_bad,
-	[SVC_BACKOFF][EV_TIMER] = backoff_over,
-	[SVC_BACKOFF][EV_STOP] = never_started,
-	[SVC_BACKOFF][EV_START] = user_start,
-	[SVC_BACKOFF][EV_RESTART] = user_start,
-	[SVC_STOPPING][EV_TIMER] = grace_over,
-	[SVC_STOPPING][EV_STOP] = stop_while_stopping,
-	[SVC_STOPPING][EV_EXITED] = stopped,
-	[SVC_EXITED][EV_START] = user_start,
-	[SVC_EXITED][EV_RESTART] = user_start,
-	[SVC_STOPPED][EV_START] = user_start,
-	[SVC_STOPPED][EV_RESTART] = user_start,
-	[SVC_FAILED][EV_START] = user_start,
-	[SVC_FAILED][EV_RESTART] = user_start,
+    [SVC_CREATED][EV_START] = user_start,
+    [SVC_CREATED][EV_STOP] = never_started,
+    [SVC_STARTING][EV_STARTED] = started,
+    [SVC_STARTING][EV_START_FAILED] = start_failed,
+    [SVC_STARTING][EV_STOP] = user_stop,
+    [SVC_STARTING][EV_RESTART] = user_restart,
+    [SVC_STOPPING][EV_STARTED] = started_while_stopping,
+    [SVC_STOPPING][EV_START_FAILED] = failed_while_stopping,
+    UP_STATES(EV_EXITED, exited),
+    UP_STATES(EV_STOP, user_stop),
+    UP_STATES(EV_RESTART, user_restart),
+    [SVC_RUNNING][EV_HEALTHY] = health_ok,
+    [SVC_UNHEALTHY][EV_HEALTHY] = health_ok,
+    [SVC_RUNNING][EV_UNHEALTHY] = health_bad,
+    [SVC_HEALTHY][EV_UNHEALTHY] = health_bad,
+    [SVC_BACKOFF][EV_TIMER] = backoff_over,
+    [SVC_BACKOFF][EV_STOP] = never_started,
+    [SVC_BACKOFF][EV_START] = user_start,
+    [SVC_BACKOFF][EV_RESTART] = user_start,
+    [SVC_STOPPING][EV_TIMER] = grace_over,
+    [SVC_STOPPING][EV_STOP] = stop_while_stopping,
+    [SVC_STOPPING][EV_EXITED] = stopped,
+    [SVC_EXITED][EV_START] = user_start,
+    [SVC_EXITED][EV_RESTART] = user_start,
+    [SVC_STOPPED][EV_START] = user_start,
+    [SVC_STOPPED][EV_RESTART] = user_start,
+    [SVC_FAILED][EV_START] = user_start,
+    [SVC_FAILED][EV_RESTART] = user_start,
 };
 
 enum svc_action svc_fsm_event(struct svc_fsm *f, const struct svc_policy *p, enum svc_event ev,

@@ -22,52 +22,56 @@ enum svc_state {
 };
 
 enum svc_event {
-	EV_START,	 /* dependencies met, or `lxr start` */
-	EV_STARTED,	 /* the command runs */
+	EV_START,        /* dependencies met, or `lxr start` */
+	EV_STARTED,      /* the command runs */
 	EV_START_FAILED, /* the container could not be started */
-	EV_EXITED,	 /* the container's init exited (arg: exit code) */
-	EV_HEALTHY,	 /* health check: now passing */
-	EV_UNHEALTHY,	 /* health check: failed `retries` times */
-	EV_TIMER,	 /* the instance's deadline passed */
-	EV_STOP,	 /* `lxr stop`, `down`, Ctrl-C */
-	EV_RESTART,	 /* `lxr restart`, a dependency's restart */
+	EV_EXITED,       /* the container's init exited (arg: exit code) */
+	EV_HEALTHY,      /* health check: now passing */
+	EV_UNHEALTHY,    /* health check: failed `retries` times */
+	EV_TIMER,        /* the instance's deadline passed */
+	EV_STOP,         /* `lxr stop`, `down`, Ctrl-C */
+	EV_RESTART,      /* `lxr restart`, a dependency's restart */
 	EV_NEVENTS
 };
 
 enum svc_action {
 	ACT_NONE,
-	ACT_SPAWN,	 /* start the container */
+	ACT_SPAWN,       /* start the container */
 	ACT_SIGNAL_STOP, /* send the stop signal; deadline = SIGKILL time */
-	ACT_KILL,	 /* SIGKILL */
-	ACT_RELEASE,	 /* the container is gone: release what it held */
+	ACT_KILL,        /* SIGKILL */
+	ACT_RELEASE,     /* the container is gone: release what it held */
 };
 
-enum svc_restart { SVC_RESTART_NO, SVC_RESTART_ALWAYS, SVC_RESTART_ON_FAILURE,
-		   SVC_RESTART_UNLESS_STOPPED };
+enum svc_restart {
+	SVC_RESTART_NO,
+	SVC_RESTART_ALWAYS,
+	SVC_RESTART_ON_FAILURE,
+	SVC_RESTART_UNLESS_STOPPED
+};
 
 struct svc_policy {
 	enum svc_restart restart;
-	int max_attempts;	  /* on-failure:N / max_attempts; 0: unlimited */
-	int64_t delay_first_us;	  /* first backoff delay (docker: 100 ms) */
-	int64_t delay_max_us;	  /* cap (docker: 1 min) */
-	bool delay_fixed;	  /* deploy.restart_policy.delay: no doubling */
-	int64_t reset_after_us;	  /* up this long: backoff starts over (10 s) */
-	int64_t stop_grace_us;	  /* stop_grace_period (10 s) */
+	int max_attempts;          /* on-failure:N / max_attempts; 0: unlimited */
+	int64_t delay_first_us;    /* first backoff delay (docker: 100 ms) */
+	int64_t delay_max_us;      /* cap (docker: 1 min) */
+	bool delay_fixed;          /* deploy.restart_policy.delay: no doubling */
+	int64_t reset_after_us;    /* up this long: backoff starts over (10 s) */
+	int64_t stop_grace_us;     /* stop_grace_period (10 s) */
 	bool restart_on_unhealthy; /* x-lxr.restart_on_unhealthy */
 };
 
 struct svc_fsm {
 	enum svc_state state;
-	int64_t deadline;   /* for EV_TIMER; 0 = none */
-	int64_t started_at; /* when the command last started */
-	int64_t delay_us;   /* the next backoff delay */
-	int attempts;	    /* restarts since the last reset */
-	int restarts;	    /* restarts in all (shown by ps) */
-	int last_exit;	    /* exit code of the last run, -1 none yet */
+	int64_t deadline;        /* for EV_TIMER; 0 = none */
+	int64_t started_at;      /* when the command last started */
+	int64_t delay_us;        /* the next backoff delay */
+	int attempts;            /* restarts since the last reset */
+	int restarts;            /* restarts in all (shown by ps) */
+	int last_exit;           /* exit code of the last run, -1 none yet */
 	bool restart_after_stop; /* a restart (or unhealthy) is stopping it */
-	bool restart_backoff;	 /* ... an unhealthy one: the restart waits its backoff */
-	bool stopped_by_user;	 /* unless-stopped and always stay down */
-	bool unhealthy_seen;	 /* its check has failed for good at least once */
+	bool restart_backoff;    /* ... an unhealthy one: the restart waits its backoff */
+	bool stopped_by_user;    /* unless-stopped and always stay down */
+	bool unhealthy_seen;     /* its check has failed for good at least once */
 };
 
 void svc_fsm_init(struct svc_fsm *f);

@@ -48,8 +48,8 @@ static int create_host_paths(const struct cfg_service *svc, lxr_err *err)
 {
 	for (size_t i = 0; i < svc->n_volumes; i++) {
 		const struct cfg_mount *m = &svc->volumes[i];
-		if (m->type == CFG_MOUNT_BIND && m->create_host_path && access(m->source, F_OK) < 0 &&
-		    lxr_mkdir_p(m->source, 0755, err) < 0)
+		if (m->type == CFG_MOUNT_BIND && m->create_host_path &&
+		    access(m->source, F_OK) < 0 && lxr_mkdir_p(m->source, 0755, err) < 0)
 			return lxr_err_wrap(err, "bind mount source");
 	}
 	return 0;
@@ -164,15 +164,20 @@ static void progress(struct sup *s, struct sup_instance *in)
 	switch (f->state) {
 	case SVC_STARTING: snprintf(what, sizeof(what), "~ Starting"); break;
 	case SVC_RUNNING:
-		snprintf(what, sizeof(what), in->health.enabled && sup_health_needed(s, in)
-						     ? "~ Waiting for healthy"
-						     : "+ Started");
+		snprintf(what, sizeof(what),
+			 in->health.enabled && sup_health_needed(s, in) ? "~ Waiting for healthy"
+									: "+ Started");
 		break;
 	case SVC_HEALTHY: snprintf(what, sizeof(what), "+ Healthy"); break;
 	case SVC_UNHEALTHY: snprintf(what, sizeof(what), "x Unhealthy"); break;
-	case SVC_EXITED: snprintf(what, sizeof(what), "%c Exited (%d)", f->last_exit ? 'x' : '+', f->last_exit); break;
+	case SVC_EXITED:
+		snprintf(what, sizeof(what), "%c Exited (%d)", f->last_exit ? 'x' : '+',
+			 f->last_exit);
+		break;
 	case SVC_FAILED: snprintf(what, sizeof(what), "x Failed (exit %d)", f->last_exit); break;
-	case SVC_BACKOFF: snprintf(what, sizeof(what), "~ Restarting (exit %d)", f->last_exit); break;
+	case SVC_BACKOFF:
+		snprintf(what, sizeof(what), "~ Restarting (exit %d)", f->last_exit);
+		break;
 	default: return;
 	}
 	sup_progress(s, in, what);

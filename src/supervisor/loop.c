@@ -49,7 +49,8 @@ static void arm_timer(struct sup *s)
 	int64_t next = 0;
 	struct itimerspec its = {0};
 
-	FOR_EACH_INSTANCE(s, in) {
+	FOR_EACH_INSTANCE(s, in)
+	{
 		int64_t d = in->fsm.deadline, h = sup_health_deadline(in);
 		if (d && (!next || d < next))
 			next = d;
@@ -77,7 +78,8 @@ static void on_timer(struct sup *s)
 
 	(void)!read(s->timerw.fd, &ticks, sizeof(ticks));
 	sup_output_flush(s);
-	FOR_EACH_INSTANCE(s, in) {
+	FOR_EACH_INSTANCE(s, in)
+	{
 		if (in->fsm.deadline && now >= in->fsm.deadline)
 			sup_event(s, in, EV_TIMER, 0);
 		sup_health_tick(s, in, now);
@@ -128,9 +130,11 @@ static void dispatch(struct sup *s, struct sup_watch *w)
  * ended, or is blocked by a failed dependency. */
 static bool startup_settled(struct sup *s)
 {
-	FOR_EACH_INSTANCE(s, in) {
+	FOR_EACH_INSTANCE(s, in)
+	{
 		enum svc_state st = in->fsm.state;
-		if (st == SVC_STARTING || (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
+		if (st == SVC_STARTING ||
+		    (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
 			return false;
 		/* a dependent waits for this one to get healthy or complete */
 		if (st == SVC_RUNNING && in->health.enabled && sup_health_needed(s, in))
@@ -141,7 +145,8 @@ static bool startup_settled(struct sup *s)
 
 static bool nothing_left(struct sup *s)
 {
-	FOR_EACH_INSTANCE(s, in) {
+	FOR_EACH_INSTANCE(s, in)
+	{
 		enum svc_state st = in->fsm.state;
 		if (in->c || st == SVC_BACKOFF || st == SVC_STARTING ||
 		    (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
@@ -171,7 +176,8 @@ static int setup(struct sup *s, lxr_err *err)
 		return lxr_fail(err, errno, "epoll_create1");
 	sup_signals_block(&set);
 	signal(SIGPIPE, SIG_IGN);
-	s->sigw = (struct sup_watch){W_SIGNAL, NULL, signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)};
+	s->sigw =
+	    (struct sup_watch){W_SIGNAL, NULL, signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)};
 	s->timerw = (struct sup_watch){W_TIMER, NULL,
 				       timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)};
 	if (s->sigw.fd < 0 || s->timerw.fd < 0)
@@ -190,8 +196,8 @@ static void report_ready(struct sup *s)
 	s->up_done = true;
 	if (s->ready_fd >= 0) {
 		char line[32];
-		int n = snprintf(line, sizeof(line), "R %d\n",
-				 s->up_result || s->start_failed ? 1 : 0);
+		int n =
+		    snprintf(line, sizeof(line), "R %d\n", s->up_result || s->start_failed ? 1 : 0);
 		(void)!write(s->ready_fd, line, (size_t)n);
 		close(s->ready_fd);
 		s->ready_fd = -1;

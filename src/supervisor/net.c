@@ -34,7 +34,8 @@ static int ports_of(const struct cfg_service *svc, int replica, struct lxr_port 
 
 		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": port host address", svc->name);
-		int cstart = p->target_start, cend = p->target_end ? p->target_end : p->target_start;
+		int cstart = p->target_start,
+		    cend = p->target_end ? p->target_end : p->target_start;
 		int width = cend - cstart + 1;
 		int hstart = p->host_start + (replica - 1) * width;
 
@@ -78,11 +79,17 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
 		lxr_strv_push(&names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
 	{
-		struct lxr_endpoint_config ec = {
-			.network = nw->name, .container = in->name, .owner = owner,
-			.static_ip = svc->networks[0].ipv4_address.v, .ports = ports,
-			.n_ports = n_ports, .names = names, .peer_names = true, .holder = getpid(),
-			.create = &ncfg, .pool = &pool};
+		struct lxr_endpoint_config ec = {.network = nw->name,
+						 .container = in->name,
+						 .owner = owner,
+						 .static_ip = svc->networks[0].ipv4_address.v,
+						 .ports = ports,
+						 .n_ports = n_ports,
+						 .names = names,
+						 .peer_names = true,
+						 .holder = getpid(),
+						 .create = &ncfg,
+						 .pool = &pool};
 		/* its error names the container and the network already */
 		if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
 			return -1;
@@ -119,7 +126,8 @@ char **sup_net_ports(const struct sup_instance *in)
 			 p->host_end);
 		snprintf(c, sizeof(c), p->ctr_end != p->ctr_port ? "%u-%u" : "%u", p->ctr_port,
 			 p->ctr_end);
-		lxr_strv_push(&out, lxr_xasprintf("%s:%s->%s/%s", ip, h, c, p->udp ? "udp" : "tcp"));
+		lxr_strv_push(&out,
+			      lxr_xasprintf("%s:%s->%s/%s", ip, h, c, p->udp ? "udp" : "tcp"));
 	}
 	free(ports);
 	return out;

@@ -201,7 +201,11 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 	if (!s->quiet) {
 		static const char *const sym[] = {"\u2714", "\u2718", "\u2026"};
 		int k = what[0] == '+' ? 0 : what[0] == 'x' ? 1 : 2;
-		fprintf(stderr, " %s %-14s %s\n", s->tty ? sym[k] : (k == 0 ? "ok" : k == 1 ? "!!" : ".."),
+		fprintf(stderr, " %s %-14s %s\n",
+			s->tty ? sym[k]
+			       : (k == 0   ? "ok"
+				  : k == 1 ? "!!"
+					   : ".."),
 			in->name, what + 2);
 	}
 }
@@ -333,7 +337,8 @@ int64_t sup_output_deadline(struct sup *s)
 		int64_t d;
 		if (!s->svcs[i].log || !log_writer_flush_deadline(s->svcs[i].log, &at))
 			continue;
-		d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 + (at.tv_nsec - now.tv_nsec) / 1000);
+		d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 +
+		     (at.tv_nsec - now.tv_nsec) / 1000);
 		d = sup_now() + (d > 0 ? d : 0);
 		if (!best || d < best)
 			best = d;

@@ -58,9 +58,9 @@ static char *fingerprint(const struct sup_instance *in)
 	add_strv(f, "lower", p->lower_dirs);
 	add_strv(f, "sysctls", p->sysctls);
 	add_strv(f, "health", in->health.argv);
-	fprintf(f, "%s|%s|%u|%u|%d|%d|%d|%d\n", p->cwd ? p->cwd : "", p->hostname ? p->hostname : "",
-		(unsigned)p->uid, (unsigned)p->gid, p->readonly_root, p->init, p->stop_signal,
-		p->no_new_privileges);
+	fprintf(f, "%s|%s|%u|%u|%d|%d|%d|%d\n", p->cwd ? p->cwd : "",
+		p->hostname ? p->hostname : "", (unsigned)p->uid, (unsigned)p->gid,
+		p->readonly_root, p->init, p->stop_signal, p->no_new_privileges);
 	if (p->seccomp) {
 		_cleanup_free_ char *sc = rt_seccomp_text(p->seccomp);
 		fprintf(f, "seccomp:%s\n", sc);

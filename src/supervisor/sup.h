@@ -17,8 +17,19 @@
 struct sup;
 
 /* What the loop waits on; epoll's data points at one of these. */
-enum sup_watch_kind { W_SIGNAL, W_TIMER, W_SYNC, W_PIDFD, W_OUT, W_ERR, W_HEALTH_PIDFD,
-		      W_HEALTH_OUT, W_LISTEN, W_CLIENT, W_TERM };
+enum sup_watch_kind {
+	W_SIGNAL,
+	W_TIMER,
+	W_SYNC,
+	W_PIDFD,
+	W_OUT,
+	W_ERR,
+	W_HEALTH_PIDFD,
+	W_HEALTH_OUT,
+	W_LISTEN,
+	W_CLIENT,
+	W_TERM
+};
 struct sup_watch {
 	enum sup_watch_kind kind;
 	void *ptr;
@@ -27,15 +38,15 @@ struct sup_watch {
 
 struct sup_health {
 	bool enabled;
-	char **argv;	     /* CMD argv, or /bin/sh -c "..." */
+	char **argv; /* CMD argv, or /bin/sh -c "..." */
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
 	/* the running check, if any */
 	pid_t pid;
 	struct sup_watch pidw, outw;
-	int64_t next_at;   /* when the next check starts */
-	int64_t kill_at;   /* timeout of the running check */
-	int failures;	   /* consecutive */
+	int64_t next_at; /* when the next check starts */
+	int64_t kill_at; /* timeout of the running check */
+	int failures;    /* consecutive */
 	char last_output[256];
 	int last_exit;
 };
@@ -45,17 +56,17 @@ struct sup_instance {
 	char *name; /* "<service>-<n>" */
 	int replica;
 	struct svc_fsm fsm;
-	struct lxr_spec spec;		 /* resolved once at load */
-	struct lxr_container *c;	 /* while it exists */
+	struct lxr_spec spec;              /* resolved once at load */
+	struct lxr_container *c;           /* while it exists */
 	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
-	struct sup_watch syncw;		   /* being built: readable when it exec'd or failed */
+	struct sup_watch syncw;            /* being built: readable when it exec'd or failed */
 	struct sup_health health;
 	bool oom_killed;
-	bool blocked;	     /* a required dependency failed: stays created */
-	bool doomed;	     /* reconcile: changed or removed, stopping */
-	bool net_joined;     /* net.c: the spec joins its endpoint's namespace */
+	bool blocked;         /* a required dependency failed: stays created */
+	bool doomed;          /* reconcile: changed or removed, stopping */
+	bool net_joined;      /* net.c: the spec joins its endpoint's namespace */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
-	uint32_t ip;	     /* its address on its network, 0: none */
+	uint32_t ip;          /* its address on its network, 0: none */
 	char *blocked_by;
 	/* why its last start failed, whole (errno, message with the primitive
 	 * and path, hint) for ps, events and the waiting `up`; cleared when it
@@ -72,14 +83,14 @@ struct sup_service {
 	size_t n_inst;
 	int colour;
 	struct log_writer *log; /* output.c: the service's log file */
-	struct img_image *img;	/* stack.c: its image, when it names one */
-	int img_use_fd;		/* held while the supervisor runs: in use */
+	struct img_image *img;  /* stack.c: its image, when it names one */
+	int img_use_fd;         /* held while the supervisor runs: in use */
 };
 
 struct sup_opts {
 	const char *const *targets; /* services named on the command line */
-	bool detached;		    /* no terminal output (up -d) */
-	int ready_fd;		    /* up -d: write the start-up result here, then close */
+	bool detached;              /* no terminal output (up -d) */
+	int ready_fd;               /* up -d: write the start-up result here, then close */
 };
 
 struct sup {
@@ -103,12 +114,12 @@ struct sup {
 		size_t dropped;
 	} term;
 	bool shutting_down, up_done;
-	int up_result; /* 0, or 1 when a dependency failed */
+	int up_result;     /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
 	int stop_signal;   /* the signal that asked for the ordered down, 0: none */
 	int ready_fd;
-	bool tty;      /* foreground on a terminal: colour */
-	bool quiet;    /* up -d: no terminal output */
+	bool tty;               /* foreground on a terminal: colour */
+	bool quiet;             /* up -d: no terminal output */
 	struct ctl_server *ctl; /* control.c */
 	FILE *events_log;
 	struct cfg_stack *owned_stack; /* after a reconcile: the stack it loaded */
@@ -159,7 +170,7 @@ int64_t sup_health_deadline(const struct sup_instance *in);
 
 /* ---- output.c: container output to log files and the terminal --------------- */
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err);
-void sup_output_read(struct sup *s, struct sup_instance *in, int stream); /* until empty */
+void sup_output_read(struct sup *s, struct sup_instance *in, int stream);      /* until empty */
 void sup_output_read_some(struct sup *s, struct sup_instance *in, int stream); /* a bounded share */
 void sup_output_close(struct sup *s, struct sup_instance *in);
 int64_t sup_output_deadline(struct sup *s); /* when partial lines must be flushed */
@@ -169,7 +180,7 @@ void sup_output_close_service(struct sup_service *sv);
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- control.c: the control socket ------------------------------------------- */
 int sup_control_open(struct sup *s, lxr_err *err);

@@ -111,8 +111,11 @@ static void draw(const struct row *rows, size_t n, size_t *drawn, bool tty)
 	for (size_t i = 0; i < n; i++) {
 		int k = rows[i].what[0] == '+' ? 0 : rows[i].what[0] == 'x' ? 1 : 2;
 		fprintf(stderr, "%s %s %-16s %s\n", tty ? "\033[2K" : "",
-			tty ? sym[k] : (k == 0 ? "ok" : k == 1 ? "!!" : ".."), rows[i].name,
-			rows[i].what + 2);
+			tty ? sym[k]
+			    : (k == 0   ? "ok"
+			       : k == 1 ? "!!"
+					: ".."),
+			rows[i].name, rows[i].what + 2);
 	}
 	*drawn = n;
 }
@@ -176,8 +179,10 @@ static int follow_progress(struct sup *s, int fd)
 	if (f)
 		fclose(f);
 	if (result < 0)
-		fprintf(stderr, "lxr: error: the supervisor exited during start-up (see %s/supervisor.log)\n",
-			s->run_dir);
+		fprintf(
+		    stderr,
+		    "lxr: error: the supervisor exited during start-up (see %s/supervisor.log)\n",
+		    s->run_dir);
 	return result < 0 ? 1 : result;
 }
 
@@ -226,8 +231,7 @@ static void print_names(const char *what, json_t *a)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(a, i, x)
-		fprintf(stderr, " %-10s %s\n", what, json_string_value(x));
+	json_array_foreach(a, i, x) fprintf(stderr, " %-10s %s\n", what, json_string_value(x));
 }
 
 /* compose's words, so that what users search for finds it */
@@ -239,8 +243,7 @@ static void warn_orphans(json_t *a)
 	if (!json_array_size(a))
 		return;
 	fprintf(stderr, "lxr: warning: found orphan containers (");
-	json_array_foreach(a, i, x)
-		fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(x));
+	json_array_foreach(a, i, x) fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(x));
 	fprintf(stderr, ") for this project: they keep running; if you removed or renamed "
 			"their services in the stack file, remove them with --remove-orphans\n");
 }

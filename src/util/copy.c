@@ -50,8 +50,7 @@ static int copy_attrs(int dst, const char *name, const struct stat *st)
 
 static int copy_dir(int src, int dst, int depth, const char *path, lxr_err *err);
 
-static int copy_entry(int src, int dst, const char *name, int depth, const char *path,
-		      lxr_err *err)
+static int copy_entry(int src, int dst, const char *name, int depth, const char *path, lxr_err *err)
 {
 	_cleanup_free_ char *sub = lxr_xasprintf("%s/%s", path, name);
 	struct stat st;
@@ -61,7 +60,8 @@ static int copy_entry(int src, int dst, const char *name, int depth, const char 
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_close_ int s = -1, d = -1;
 		if (depth >= MAX_DEPTH)
-			return lxr_fail(err, ELOOP, "%s: deeper than %d directories", sub, MAX_DEPTH);
+			return lxr_fail(err, ELOOP, "%s: deeper than %d directories", sub,
+					MAX_DEPTH);
 		if (mkdirat(dst, name, 0700) < 0)
 			return lxr_fail(err, errno, "create directory %s", sub);
 		s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -25,7 +25,8 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...)
 		if (!t0.tv_sec && !t0.tv_nsec)
 			t0 = now;
 		fprintf(stderr, "lxr[%d] %8.3f ms: ", (int)getpid(),
-			(double)(now.tv_sec - t0.tv_sec) * 1e3 + (double)(now.tv_nsec - t0.tv_nsec) / 1e6);
+			(double)(now.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(now.tv_nsec - t0.tv_nsec) / 1e6);
 	} else {
 		fprintf(stderr, "lxr: %s: ", names[lvl]);
 	}

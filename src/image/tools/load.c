@@ -153,7 +153,8 @@ static void resolve_links(struct loader *ld, struct archive_link *links, size_t 
 			for (size_t k = 0; k < ld->n; k++) {
 				if (strcmp(ld->files[k].name, links[i].target))
 					continue;
-				ld->files = lxr_xrealloc(ld->files, (ld->n + 1) * sizeof(*ld->files));
+				ld->files =
+				    lxr_xrealloc(ld->files, (ld->n + 1) * sizeof(*ld->files));
 				ld->files[ld->n].name = links[i].name;
 				memcpy(ld->files[ld->n].digest, ld->files[k].digest,
 				       sizeof(ld->files[k].digest));
@@ -213,8 +214,8 @@ static void note_link(struct archive_link **links, size_t *nl, const char *norm,
 	} else if (sym && sym[0] != '/') {
 		/* relative to the link's directory */
 		const char *slash = strrchr(norm, '/');
-		snprintf(joined, sizeof(joined), "%.*s%s", slash ? (int)(slash - norm + 1) : 0, norm,
-			 sym);
+		snprintf(joined, sizeof(joined), "%.*s%s", slash ? (int)(slash - norm + 1) : 0,
+			 norm, sym);
 		if (!lexical_norm(joined, target, sizeof(target)))
 			return;
 	} else {

@@ -87,7 +87,8 @@ static uint64_t held_all(void)
 	uint64_t m = 0;
 
 	for (int c = 0; c < 64; c++)
-		if ((rt_caps_all() >> c & 1) && prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 1)
+		if ((rt_caps_all() >> c & 1) &&
+		    prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 1)
 			m |= 1ULL << c;
 	return m;
 }

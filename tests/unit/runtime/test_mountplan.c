@@ -26,8 +26,8 @@ static void default_plan_matches_oci_defaults(void **state)
 {
 	struct lxr_spec spec;
 	struct rt_plan p;
-	struct rt_etc_files etc = {.hostname = "/s/hostname", .hosts = "/s/hosts",
-				   .resolv = "/s/resolv.conf"};
+	struct rt_etc_files etc = {
+	    .hostname = "/s/hostname", .hosts = "/s/hosts", .resolv = "/s/resolv.conf"};
 	const struct rt_op *op;
 	size_t i_proc = 0, i_dev = 0, i_pts = 0, i_mask = 0;
 
@@ -54,8 +54,8 @@ static void default_plan_matches_oci_defaults(void **state)
 	assert_non_null(find(&p, RT_OP_MOUNT, "/dev/mqueue", NULL));
 	assert_null(find(&p, RT_OP_MOUNT, "/sys/fs/cgroup", NULL));
 
-	const char *devs[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-			      "/dev/urandom", "/dev/tty"};
+	const char *devs[] = {"/dev/null",   "/dev/zero",    "/dev/full",
+			      "/dev/random", "/dev/urandom", "/dev/tty"};
 	for (size_t i = 0; i < 6; i++) {
 		op = find(&p, RT_OP_DEVICE, devs[i], NULL);
 		assert_non_null(op);
@@ -91,7 +91,8 @@ static void user_mounts_follow_the_runtime_ones(void **state)
 	size_t i_dev = 0, i_bind = 0, i_tmp = 0;
 
 	rt_spec_init_defaults(&spec);
-	plan_spec_add_mount(&spec, "/data", "bind", "/srv/data", MS_BIND | MS_REC | MS_RDONLY, NULL);
+	plan_spec_add_mount(&spec, "/data", "bind", "/srv/data", MS_BIND | MS_REC | MS_RDONLY,
+			    NULL);
 	plan_spec_add_mount(&spec, "/dev/shm/x", "tmpfs", "tmpfs", MS_NOEXEC, "size=1m");
 	rt_plan_build(&spec, &etc, &p);
 
@@ -116,8 +117,8 @@ static void user_mounts_follow_the_runtime_ones(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(default_plan_matches_oci_defaults),
-		cmocka_unit_test(user_mounts_follow_the_runtime_ones),
+	    cmocka_unit_test(default_plan_matches_oci_defaults),
+	    cmocka_unit_test(user_mounts_follow_the_runtime_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

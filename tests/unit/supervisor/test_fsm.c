@@ -7,14 +7,14 @@
 #include "supervisor/fsm.h"
 
 #define MS 1000LL
-#define S (1000 * MS)
+#define S  (1000 * MS)
 
 static const struct svc_policy docker_like = {
-	.restart = SVC_RESTART_ALWAYS,
-	.delay_first_us = 100 * MS,
-	.delay_max_us = 60 * S,
-	.reset_after_us = 10 * S,
-	.stop_grace_us = 10 * S,
+    .restart = SVC_RESTART_ALWAYS,
+    .delay_first_us = 100 * MS,
+    .delay_max_us = 60 * S,
+    .reset_after_us = 10 * S,
+    .stop_grace_us = 10 * S,
 };
 
 static void start_and_run(struct svc_fsm *f, const struct svc_policy *p, int64_t now)
@@ -265,17 +265,17 @@ static void restart_while_starting_spawns_after_the_exit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(always_backs_off_doubling_to_the_cap),
-		cmocka_unit_test(backoff_resets_after_staying_up),
-		cmocka_unit_test(on_failure_n_gives_up_after_n),
-		cmocka_unit_test(on_failure_stays_down_on_success_and_no_never_restarts),
-		cmocka_unit_test(stop_signals_then_kills_after_the_grace_period),
-		cmocka_unit_test(restart_stops_then_spawns),
-		cmocka_unit_test(health_moves_between_states_and_can_restart),
-		cmocka_unit_test(unhealthy_restarts_back_off_and_give_up),
-		cmocka_unit_test(start_failure_is_final_and_meaningless_events_change_nothing),
-		cmocka_unit_test(stop_while_starting_signals_again_once_started),
-		cmocka_unit_test(restart_while_starting_spawns_after_the_exit),
+	    cmocka_unit_test(always_backs_off_doubling_to_the_cap),
+	    cmocka_unit_test(backoff_resets_after_staying_up),
+	    cmocka_unit_test(on_failure_n_gives_up_after_n),
+	    cmocka_unit_test(on_failure_stays_down_on_success_and_no_never_restarts),
+	    cmocka_unit_test(stop_signals_then_kills_after_the_grace_period),
+	    cmocka_unit_test(restart_stops_then_spawns),
+	    cmocka_unit_test(health_moves_between_states_and_can_restart),
+	    cmocka_unit_test(unhealthy_restarts_back_off_and_give_up),
+	    cmocka_unit_test(start_failure_is_final_and_meaningless_events_change_nothing),
+	    cmocka_unit_test(stop_while_starting_signals_again_once_started),
+	    cmocka_unit_test(restart_while_starting_spawns_after_the_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

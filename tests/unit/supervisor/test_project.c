@@ -40,9 +40,9 @@ static void other_file_names_both(void **state)
 	assert_int_equal(sup_project_check_files("mystack", "/a/my stack/compose.yaml\n",
 						 "/a/mystack/compose.yaml", &err),
 			 -1);
-	assert_non_null(strstr(err.msg,
-			       "project \"mystack\" was brought up from "
-			       "\"/a/my stack/compose.yaml\", not from \"/a/mystack/compose.yaml\""));
+	assert_non_null(
+	    strstr(err.msg, "project \"mystack\" was brought up from "
+			    "\"/a/my stack/compose.yaml\", not from \"/a/mystack/compose.yaml\""));
 	assert_non_null(strstr(err.hint, "pass -p mystack"));
 	assert_int_equal(err.errnum, 0);
 }

@@ -180,12 +180,12 @@ static void copy_tree_keeps_what_docker_keeps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(error_gains_context),
-		cmocka_unit_test(strv_push_and_dup),
-		cmocka_unit_test(atomic_write_replaces_whole_file),
-		cmocka_unit_test(mkdir_p_and_rm_rf),
-		cmocka_unit_test(open_in_root_cannot_escape),
-		cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
+	    cmocka_unit_test(error_gains_context),
+	    cmocka_unit_test(strv_push_and_dup),
+	    cmocka_unit_test(atomic_write_replaces_whole_file),
+	    cmocka_unit_test(mkdir_p_and_rm_rf),
+	    cmocka_unit_test(open_in_root_cannot_escape),
+	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

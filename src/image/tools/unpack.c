@@ -202,6 +202,9 @@ static int make_hardlink(struct unpack *u, int pfd, const char *name, const char
 static int make_symlink(int pfd, const char *dir, const char *name, const char *target,
 			struct archive_entry *e, lxr_err *err)
 {
+	/* a symlink header whose target libarchive could not read */
+	if (!target || !*target)
+		return lxr_fail(err, EINVAL, "symlink without a target");
 	if (unpack_symlink_escapes(dir, target))
 		return lxr_fail(err, EXDEV, "symlink to \"%s\" points outside the layer", target);
 	if (symlinkat(target, pfd, name) < 0)

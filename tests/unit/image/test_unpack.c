@@ -321,6 +321,7 @@ static const struct hostile hostile[] = {
      "\"p\"",
      NULL},
     {"whiteout of dot-dot", {{F, ".wh..", "", 0, 0}}, ".wh..", NULL},
+    {"symlink without a target", {{L, "nowhere", NULL, 0, 0}}, "nowhere", NULL},
 };
 
 static void hostile_archives_are_refused(void **state)

@@ -55,6 +55,8 @@ static bool all_digits(const char *s)
  * NULL: names cannot resolve, numbers still can); anything else is, and so
  * is a file that is not regular, since a FIFO planted as /etc/passwd would
  * block us forever. */
+#define ETC_MAX (16 << 20)
+
 static int open_etc(const char *rootfs, const char *file, FILE **f, lxr_err *err)
 {
 	_cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -73,6 +75,13 @@ static int open_etc(const char *rootfs, const char *file, FILE **f, lxr_err *err
 		return lxr_fail(err, errno, "stat %s%s", rootfs, file);
 	if (!S_ISREG(st.st_mode))
 		return lxr_fail(err, EINVAL, "%s%s is not a regular file", rootfs, file);
+	/* the container may have written it (lxr exec -u reads it through
+	 * /proc/PID/root): a sparse file of terabytes without a newline must
+	 * not become one line in lxr's memory */
+	if (st.st_size > ETC_MAX)
+		return lxr_fail(err, EFBIG, "%s%s is larger than %d MiB", rootfs, file,
+				ETC_MAX >> 20),
+		       lxr_err_hint(err, "a passwd or group file that large is not one lxr reads");
 	*f = fdopen(fd, "r");
 	if (!*f)
 		return lxr_fail(err, errno, "fdopen %s%s", rootfs, file);

@@ -209,8 +209,13 @@ _Noreturn void init_main(long *sp)
 		unsigned char info[128]; /* siginfo_t: only the number is used */
 		long sig = sys(__NR_rt_sigtimedwait, &wait, info, 0, 8);
 
-		if (sig < 0)
+		if (sig == -4 /* EINTR */)
 			continue;
+		/* refused (a seccomp profile without rt_sigtimedwait): there is
+		 * no way to wait for anything, and looping would spin at full
+		 * CPU; leaving ends the container where it can be seen */
+		if (sig < 0)
+			leave(125);
 		if (sig != SIGCHLD) {
 			/* A signal to the init is meant for the command
 			 * (lxr stop, Ctrl-C through lxr, a health-check kill). */

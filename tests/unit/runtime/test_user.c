@@ -2,6 +2,7 @@
  * including hostile ones whose /etc/passwd points at the host's. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +153,20 @@ static void fifo_passwd_is_refused(void **state)
 	check_fails(dir, "app", EINVAL, "/etc/passwd is not a regular file");
 }
 
+/* A sparse passwd of a terabyte without a newline must not be read as one
+ * line into lxr's memory. */
+static void huge_passwd_is_refused(void **state)
+{
+	const char *dir = *state;
+	_cleanup_free_ char *etc = lxr_xasprintf("%s/etc", dir);
+	_cleanup_free_ char *passwd = lxr_xasprintf("%s/etc/passwd", dir);
+
+	assert_int_equal(mkdir(etc, 0755), 0);
+	close(open(passwd, O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(truncate(passwd, (off_t)1 << 40), 0);
+	check_fails(dir, "app", EFBIG, "/etc/passwd is larger than");
+}
+
 static void home_from_passwd(void **state)
 {
 	static const struct {
@@ -184,6 +199,7 @@ int main(void)
 	    cmocka_unit_test(missing_files),
 	    cmocka_unit_test(hostile_links_stay_inside),
 	    cmocka_unit_test_setup_teardown(fifo_passwd_is_refused, make_tmp_root, remove_tmp_root),
+	    cmocka_unit_test_setup_teardown(huge_passwd_is_refused, make_tmp_root, remove_tmp_root),
 	    cmocka_unit_test(home_from_passwd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,6 +160,40 @@ char **sup_net_ports(const struct sup_instance *in)
 	return out;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Is the network declared the same way in both files (what the net layer
+ * makes it from)? */
+static bool same_network(const struct cfg_network *a, const struct cfg_network *b)
+{
+	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
+
+	if (ia != ib || a->n_pools != b->n_pools)
+		return false;
+	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
+			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));
+}
+
+void sup_net_retire_changed(const struct sup *old, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < old->stack->n_networks; i++) {
+		const struct cfg_network *was = &old->stack->networks[i];
+		const struct cfg_network *now = cfg_stack_network(st, was->name);
+		lxr_err e;
+
+		if (!now || same_network(was, now))
+			continue;
+		/* EBUSY: an orphan still runs on it; the first start on the
+		 * new definition then says the network exists as it was */
+		if (net_network_remove(lxr_run_dir(), old->stack->project, was->name, &e) < 0 &&
+		    e.errnum != EBUSY)
+			lxr_warn("%s", e.msg);
+	}
+}
+
 /* `down` and the cleanup after a dead supervisor: every endpoint, link,
  * rule, lease and bridge of the project. */
 int sup_net_cleanup(const char *project, lxr_err *err)

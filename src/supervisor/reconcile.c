@@ -219,6 +219,7 @@ static void swap(struct sup *s)
 				lxr_warn("%s: %s", oi->name, e.msg);
 		}
 	}
+	sup_net_retire_changed(&old, n->stack);
 	s->stack = n->stack;
 	s->graph = n->graph;
 	s->svcs = n->svcs;

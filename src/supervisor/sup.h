@@ -213,6 +213,11 @@ void sup_net_plan_free(struct sup_net_plan *p);
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 /* Remove the instance's endpoint (none is no error). */
 int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err);
+/* Reconcile, once the changed instances are detached: a network that st
+ * declares otherwise than the running file (subnet, gateway, internal) is
+ * removed, so the first instance to join makes it anew; the net layer
+ * would hand the old one back as it is. */
+void sup_net_retire_changed(const struct sup *old, const struct cfg_stack *st);
 /* Its published ports as `ps` shows them ("127.0.0.1:8080->80/tcp"), a strv. */
 char **sup_net_ports(const struct sup_instance *in);
 /* up -d: the waiting CLI gets why a start failed, whole, and prints it. */

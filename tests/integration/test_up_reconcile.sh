@@ -2,7 +2,8 @@
 # `up` on a running stack compares each instance's whole plan: a changed
 # published port, a move to another network, a changed environment each
 # recreate that one service (new container, the new plan in force) and
-# leave the others running in the same containers.
+# leave the others running in the same containers; a network declared
+# otherwise is made anew for what runs on it.
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
@@ -95,6 +96,14 @@ reconcile db
 run exec -f "$STACK" db /bin/sh -c 'echo $MODE'
 expect_out b "db's new environment"
 pass "a changed environment recreates db alone"
+
+# a network declared otherwise: what runs on it is recreated on it anew
+back="10.124.$net.0/24"
+write_stack "$port2" back b
+reconcile api
+for _ in $(seq 100); do a3=$(addr_of api 2>/dev/null || true); [ -n "$a3" ] && break; sleep 0.05; done
+case "$a3" in "${back%.0/24}".*) ;; *) fail "api's address after the subnet change, $a3, is not in $back" ;; esac
+pass "a changed subnet recreates api alone, on the network made anew ($a2 -> $a3)"
 
 run up -d -f "$STACK"
 expect_rc 0 "up on an unchanged file"

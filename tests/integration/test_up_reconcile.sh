@@ -81,6 +81,8 @@ reconcile web
 for _ in $(seq 100); do [ "$(get "$port2")" = web-page ] && break; sleep 0.05; done
 [ "$(get "$port2")" = web-page ] || fail "the recreated web does not answer on $port2"
 [ -z "$(get "$port")" ] || fail "the old port $port still answers"
+run exec -f "$STACK" web cat /sys/class/net/eth0/address
+expect_grep "$OUT" "^02:42:" "web's MAC address follows from its IP address"
 pass "a changed published port recreates web alone: $port2 answers, $port no longer"
 
 a1=$(addr_of api)

@@ -73,8 +73,11 @@ static void endpoint(FILE *f, const struct sup_net_plan *n)
 	for (size_t i = 0; i < n_names; i++)
 		names[i] = lxr_xstrdup(n->names[i]);
 	size_t fixed = n_names < 2 ? n_names : 2;
+	fputs("names:", f);
+	for (size_t i = 0; i < fixed; i++)
+		fprintf(f, "%zu:%s;", strlen(names[i]), names[i]);
+	fputc('\n', f);
 	add_sorted(f, "aliases", names + fixed, n_names - fixed);
-	add_sorted(f, "names", names, fixed);
 	ports = lxr_xcalloc(n->n_ports + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n_ports; i++) {
 		const struct lxr_port *p = &n->ports[i];

@@ -57,6 +57,11 @@ struct plan_image {
 	char *const *entrypoint, *const *cmd, *const *env;
 	const char *workdir, *user, *stop_signal; /* NULL: not set */
 };
+/* docker's default environment, for the keys the image and the user left
+ * unset: PATH, and HOSTNAME (the container's host name). The one copy, for
+ * a stack's instances and for `lxr run`; HOME needs the container's
+ * /etc/passwd (rt_user_env_home). */
+void plan_env_defaults(char ***env, const char *hostname);
 /* docker's rule: a user entrypoint (non-NULL, even empty) replaces the
  * image's and drops its Cmd; a non-empty user command replaces Cmd. */
 char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const *user_entrypoint,

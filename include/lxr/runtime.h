@@ -64,6 +64,9 @@ int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec,
 /* The home directory <rootfs>/etc/passwd gives uid, or "/" when it has no
  * entry (docker's default for HOME). *home is malloc'ed. */
 int rt_user_home(const char *rootfs, uid_t uid, char **home, lxr_err *err);
+/* HOME=that, unless env sets HOME already (docker's default environment;
+ * plan_env_defaults has the rest of it). */
+int rt_user_env_home(const char *rootfs, uid_t uid, char ***env, lxr_err *err);
 
 /* ---- cgroups ---------------------------------------------------------------
  * One interface, two backends. The v2 backend uses the unified hierarchy;

@@ -467,21 +467,9 @@ static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
 	/* docker: a non-root user keeps only the bounding set */
 	rt_caps_for_user(&s->caps, s->uid);
 	/* docker's defaults, for keys the user did not set */
-	if (!env_has(s->env, "PATH"))
-		env_set(&s->env,
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	{
-		_cleanup_free_ char *h = lxr_xasprintf("HOSTNAME=%s", s->hostname);
-		if (!env_has(s->env, "HOSTNAME"))
-			env_set(&s->env, h);
-	}
-	if (!env_has(s->env, "HOME")) {
-		_cleanup_free_ char *home = NULL, *kv = NULL;
-		if (rt_user_home(o->rootfs, s->uid, &home, err) < 0)
-			return lxr_err_wrap(err, "HOME for uid %u", (unsigned)s->uid);
-		kv = lxr_xasprintf("HOME=%s", home);
-		env_set(&s->env, kv);
-	}
+	plan_env_defaults(&s->env, s->hostname);
+	if (rt_user_env_home(o->rootfs, s->uid, &s->env, err) < 0)
+		return lxr_err_wrap(err, "HOME for uid %u", (unsigned)s->uid);
 	if (o->tty && !env_has(s->env, "TERM"))
 		env_set(&s->env, "TERM=xterm");
 	return 0;

@@ -383,8 +383,8 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, net->mtu ? net->mtu : 1500, err) <
-		0 ||
+	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, net->mtu ? net->mtu : 1500, e->ip,
+			  err) < 0 ||
 	    net_ns_configure(nsfd, e->ip, net->subnet.prefix, net->gateway, !net->internal, err) <
 		0)
 		return -1;

@@ -106,8 +106,12 @@ int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len
 int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
 		    int prefix, int mtu, lxr_err *err);
 int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr_err *err);
+/* eth0's MAC address follows from ip (docker's 02:42:<ip>): a container
+ * recreated on the address it had keeps its MAC too, so the host's and its
+ * peers' neighbour entries stay right instead of sending to the old veth
+ * until they go stale (tens of seconds). */
 int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
-		  int nsfd, int mtu, lxr_err *err);
+		  int nsfd, int mtu, uint32_t ip, lxr_err *err);
 /* Inside the namespace: lo and eth0 up, address, default route (not for
  * internal networks: no route out). */
 int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err);

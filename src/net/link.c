@@ -171,8 +171,15 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
 }
 
 int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
-		  int nsfd, int mtu, lxr_err *err)
+		  int nsfd, int mtu, uint32_t ip, lxr_err *err)
 {
+	unsigned char mac[6] = {0x02,
+				0x42,
+				(unsigned char)(ip >> 24),
+				(unsigned char)(ip >> 16),
+				(unsigned char)(ip >> 8),
+				(unsigned char)ip};
+	struct nl_addr *lladdr = NULL;
 	_cleanup_link_ struct rtnl_link *l = rtnl_link_veth_alloc();
 	_cleanup_link_ struct rtnl_link *br = NULL;
 	_cleanup_link_ struct rtnl_link *me = NULL;
@@ -190,6 +197,15 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 	if (mtu) {
 		rtnl_link_set_mtu(l, (unsigned)mtu);
 		rtnl_link_set_mtu(peer, (unsigned)mtu);
+	}
+	if (ip) {
+		lladdr = nl_addr_build(AF_LLC, mac, sizeof(mac));
+		if (!lladdr) {
+			rtnl_link_put(peer);
+			return lxr_fail(err, ENOMEM, "veth");
+		}
+		rtnl_link_set_addr(peer, lladdr);
+		nl_addr_put(lladdr);
 	}
 	rtnl_link_put(peer);
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);

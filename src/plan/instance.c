@@ -52,6 +52,15 @@ static bool env_has(char **env, const char *key)
 	return false;
 }
 
+void plan_env_defaults(char ***env, const char *hostname)
+{
+	if (!env_has(*env, "PATH"))
+		env_put(env, "PATH",
+			"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (hostname && !env_has(*env, "HOSTNAME"))
+		env_put(env, "HOSTNAME", hostname);
+}
+
 static const struct {
 	const char *name;
 	unsigned long set, clear;
@@ -206,13 +215,9 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 	for (size_t i = 0; i < svc->environment.n; i++)
 		if (svc->environment.v[i].value) /* no value: passed through, but unset */
 			env_put(&spec->env, svc->environment.v[i].key, svc->environment.v[i].value);
-	if (!env_has(spec->env, "PATH"))
-		env_put(&spec->env, "PATH",
-			"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	free(spec->hostname);
 	spec->hostname = lxr_xstrdup(svc->hostname.v ? svc->hostname.v : instance);
-	if (!env_has(spec->env, "HOSTNAME"))
-		env_put(&spec->env, "HOSTNAME", spec->hostname);
+	plan_env_defaults(&spec->env, spec->hostname);
 	if (svc->working_dir.v || (img && img->workdir && img->workdir[0])) {
 		free(spec->cwd);
 		spec->cwd = lxr_xstrdup(svc->working_dir.v ? svc->working_dir.v : img->workdir);

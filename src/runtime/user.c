@@ -263,3 +263,16 @@ int rt_user_home(const char *rootfs, uid_t uid, char **home, lxr_err *err)
 	pw_entry_free(&e);
 	return 0;
 }
+
+int rt_user_env_home(const char *rootfs, uid_t uid, char ***env, lxr_err *err)
+{
+	_cleanup_free_ char *home = NULL;
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (lxr_str_has_prefix((*env)[i], "HOME="))
+			return 0;
+	if (rt_user_home(rootfs, uid, &home, err) < 0)
+		return -1;
+	lxr_strv_push(env, lxr_xasprintf("HOME=%s", home));
+	return 0;
+}

@@ -11,15 +11,6 @@
 #include "lxr/net.h"
 #include "supervisor/sup.h"
 
-static const struct cfg_network *network_of(const struct sup *s, const struct sup_instance *in)
-{
-	const struct cfg_service *svc = in->svc->cfg;
-
-	if (!svc->n_networks || !svc->networks[0].name.v)
-		return NULL;
-	return cfg_stack_network(s->stack, svc->networks[0].name.v);
-}
-
 /* With replicas, instance n publishes block n of the host range, each as
  * wide as the container range ("8000-8002:80" x 3: 8000, 8001, 8002); the
  * loader checked that the range is exactly wide enough. */
@@ -48,52 +39,79 @@ static int ports_of(const struct cfg_service *svc, int replica, struct lxr_port 
 	return 0;
 }
 
+void sup_net_plan_free(struct sup_net_plan *p)
+{
+	lxr_strv_free(p->names);
+	free(p->ports);
+	memset(p, 0, sizeof(*p));
+}
+
+int sup_net_plan_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+		    struct sup_net_plan *out, lxr_err *err)
+{
+	const struct cfg_network *nw = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (svc->n_networks && svc->networks[0].name.v)
+		nw = cfg_stack_network(st, svc->networks[0].name.v);
+	if (!nw)
+		return 0;
+	if (ports_of(svc, replica, &out->ports, &out->n_ports, err) < 0) {
+		sup_net_plan_free(out);
+		return -1;
+	}
+	out->network = nw->name;
+	out->internal = nw->internal.set && nw->internal.v;
+	if (nw->n_pools) {
+		out->subnet = nw->pools[0].subnet.v;
+		out->gateway = nw->pools[0].gateway.v;
+	}
+	out->static_ip = svc->networks[0].ipv4_address.v;
+	lxr_strv_push(&out->names, lxr_xstrdup(svc->name));
+	lxr_strv_push(&out->names, plan_instance_name(svc->name, replica));
+	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
+		lxr_strv_push(&out->names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
+	return 0;
+}
+
 /* The endpoint, made (or found, on a restart) before the container starts;
  * the container joins its namespace and sees its hosts and resolv.conf. */
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
-	const struct cfg_network *nw = network_of(s, in);
 	const struct cfg_service *svc = in->svc->cfg;
 	_cleanup_free_ char *owner = NULL;
-	_cleanup_free_ struct lxr_port *ports = NULL;
-	_cleanup_strv_ char **names = NULL;
+	struct sup_net_plan np;
 	struct lxr_net_config ncfg = {0};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
-	size_t n_ports = 0;
+	int r;
 
-	if (!nw)
-		return 0;
-	if (ports_of(svc, in->replica, &ports, &n_ports, err) < 0)
+	if (sup_net_plan_of(s->stack, svc, in->replica, &np, err) < 0)
 		return -1;
+	if (!np.network)
+		return 0;
 	net_pool_default(&pool);
-	ncfg.name = nw->name;
-	ncfg.internal = nw->internal.set && nw->internal.v;
-	if (nw->n_pools) {
-		ncfg.subnet = nw->pools[0].subnet.v;
-		ncfg.gateway = nw->pools[0].gateway.v;
-	}
+	ncfg.name = np.network;
+	ncfg.internal = np.internal;
+	ncfg.subnet = np.subnet;
+	ncfg.gateway = np.gateway;
 	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, svc->name, in->replica);
-	lxr_strv_push(&names, lxr_xstrdup(svc->name));
-	lxr_strv_push(&names, lxr_xstrdup(in->name));
-	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
-		lxr_strv_push(&names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
-	{
-		struct lxr_endpoint_config ec = {.network = nw->name,
-						 .container = in->name,
-						 .owner = owner,
-						 .static_ip = svc->networks[0].ipv4_address.v,
-						 .ports = ports,
-						 .n_ports = n_ports,
-						 .names = names,
-						 .peer_names = true,
-						 .holder = getpid(),
-						 .create = &ncfg,
-						 .pool = &pool};
-		/* its error names the container and the network already */
-		if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
-			return -1;
-	}
+	struct lxr_endpoint_config ec = {.network = np.network,
+					 .container = in->name,
+					 .owner = owner,
+					 .static_ip = np.static_ip,
+					 .ports = np.ports,
+					 .n_ports = np.n_ports,
+					 .names = np.names,
+					 .peer_names = true,
+					 .holder = getpid(),
+					 .create = &ncfg,
+					 .pool = &pool};
+	/* its error names the container and the network already */
+	r = net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err);
+	sup_net_plan_free(&np);
+	if (r < 0)
+		return -1;
 	if (!in->net_joined) {
 		struct lxr_spec *sp = &in->spec;
 		sp->ns[LXR_NS_NET].create = false;
@@ -106,6 +124,15 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	}
 	net_endpoint_free(&ep);
 	return 0;
+}
+
+/* A recreated or removed instance's endpoint goes with its container: the
+ * net layer hands an existing endpoint back as it is (that is how a restart
+ * keeps its address), so a new plan (other ports, another network) would
+ * otherwise meet the old endpoint. */
+int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err)
+{
+	return net_endpoint_remove(lxr_run_dir(), s->stack->project, in->name, err);
 }
 
 char **sup_net_ports(const struct sup_instance *in)
@@ -131,6 +158,40 @@ char **sup_net_ports(const struct sup_instance *in)
 	}
 	free(ports);
 	return out;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Is the network declared the same way in both files (what the net layer
+ * makes it from)? */
+static bool same_network(const struct cfg_network *a, const struct cfg_network *b)
+{
+	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
+
+	if (ia != ib || a->n_pools != b->n_pools)
+		return false;
+	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
+			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));
+}
+
+void sup_net_retire_changed(const struct sup *old, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < old->stack->n_networks; i++) {
+		const struct cfg_network *was = &old->stack->networks[i];
+		const struct cfg_network *now = cfg_stack_network(st, was->name);
+		lxr_err e;
+
+		if (!now || same_network(was, now))
+			continue;
+		/* EBUSY: an orphan still runs on it; the first start on the
+		 * new definition then says the network exists as it was */
+		if (net_network_remove(lxr_run_dir(), old->stack->project, was->name, &e) < 0 &&
+		    e.errnum != EBUSY)
+			lxr_warn("%s", e.msg);
+	}
 }
 
 /* `down` and the cleanup after a dead supervisor: every endpoint, link,

@@ -19,96 +19,28 @@
 		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
 		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
 
-static void add_strv(FILE *f, const char *k, char **v)
+/* Old and new each from their own stack: a service's network is looked up
+ * in the file that declared it. An endpoint plan that cannot be made (a bad
+ * host address) counts as changed: the new instance's start says why. */
+static bool same(const struct sup *os, const struct sup_instance *a, const struct sup *ns,
+		 const struct sup_instance *b)
 {
-	fprintf(f, "%s:", k);
-	for (size_t i = 0; v && v[i]; i++)
-		fprintf(f, "%zu:%s;", strlen(v[i]), v[i]);
-	fputc('\n', f);
-}
+	struct sup_net_plan na, nb;
+	lxr_err e;
+	bool r = false;
 
-/* Field by field: the struct holds a pointer (the device rules), whose
- * address says nothing about what it points to; and written raw, its zero
- * bytes ended the string strcmp compares, so nothing after it (mounts,
- * rlimits, policy, health) was ever compared. */
-static void resources(FILE *f, const struct lxr_resources *r)
-{
-	fprintf(f, "res:%lld %lld %lld %llu %llu %llu %lld\n", (long long)r->memory_limit,
-		(long long)r->memory_swap, (long long)r->memory_reservation,
-		(unsigned long long)r->cpu_quota, (unsigned long long)r->cpu_period,
-		(unsigned long long)r->cpu_shares, (long long)r->pids_limit);
-	for (size_t i = 0; i < r->n_devices; i++)
-		fprintf(f, "dr:%d %c %lld:%lld %.3s\n", r->devices[i].allow, r->devices[i].type,
-			(long long)r->devices[i].major, (long long)r->devices[i].minor,
-			r->devices[i].access);
-}
-
-/* Everything about an instance that a change of must recreate it: its
- * container spec, restart policy and health check. */
-static char *fingerprint(const struct sup_instance *in)
-{
-	const struct lxr_spec *p = &in->spec;
-	const struct svc_policy *pol = &in->svc->policy;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	add_strv(f, "args", p->args);
-	add_strv(f, "env", p->env);
-	add_strv(f, "lower", p->lower_dirs);
-	add_strv(f, "sysctls", p->sysctls);
-	add_strv(f, "health", in->health.argv);
-	fprintf(f, "%s|%s|%u|%u|%d|%d|%d|%d\n", p->cwd ? p->cwd : "",
-		p->hostname ? p->hostname : "", (unsigned)p->uid, (unsigned)p->gid,
-		p->readonly_root, p->init, p->stop_signal, p->no_new_privileges);
-	if (p->seccomp) {
-		_cleanup_free_ char *sc = rt_seccomp_text(p->seccomp);
-		fprintf(f, "seccomp:%s\n", sc);
-	} else {
-		fprintf(f, "seccomp:%d\n", p->seccomp_default);
+	if (sup_net_plan_of(os->stack, a->svc->cfg, a->replica, &na, &e) < 0)
+		return false;
+	if (sup_net_plan_of(ns->stack, b->svc->cfg, b->replica, &nb, &e) == 0) {
+		_cleanup_free_ char *fa =
+		    sup_fingerprint(&a->spec, a->net_joined, &a->svc->policy, &a->health, &na);
+		_cleanup_free_ char *fb =
+		    sup_fingerprint(&b->spec, b->net_joined, &b->svc->policy, &b->health, &nb);
+		r = !strcmp(fa, fb);
+		sup_net_plan_free(&nb);
 	}
-	fprintf(f, "%llx %llx %llx %llx %llx\n", (unsigned long long)p->caps.bounding,
-		(unsigned long long)p->caps.effective, (unsigned long long)p->caps.permitted,
-		(unsigned long long)p->caps.inheritable, (unsigned long long)p->caps.ambient);
-	add_strv(f, "masked", p->masked_paths);
-	add_strv(f, "readonly", p->readonly_paths);
-	fprintf(f, "%d %d\n", p->seccomp_default, p->writable_sysfs);
-	resources(f, &p->resources);
-	for (size_t i = 0; i < p->n_devices; i++)
-		fprintf(f, "d:%s %c %lld:%lld %o %u:%u\n", p->devices[i].path, p->devices[i].type,
-			(long long)p->devices[i].major, (long long)p->devices[i].minor,
-			(unsigned)p->devices[i].file_mode, (unsigned)p->devices[i].uid,
-			(unsigned)p->devices[i].gid);
-	/* the net layer appends /etc/hosts and /etc/resolv.conf once the
-	 * instance has joined its network (sup_net_attach): state of the
-	 * running instance, not of its plan, so a new plan never has them */
-	size_t n_mounts = p->n_mounts - (in->net_joined && p->n_mounts >= 2 ? 2 : 0);
-	for (size_t i = 0; i < n_mounts; i++)
-		fprintf(f, "m:%s|%s|%s|%lx|%s|%d%d\n", p->mounts[i].destination, p->mounts[i].type,
-			p->mounts[i].source, p->mounts[i].flags,
-			p->mounts[i].data ? p->mounts[i].data : "", p->mounts[i].volume,
-			p->mounts[i].nocopy);
-	for (size_t i = 0; i < p->n_rlimits; i++)
-		fprintf(f, "r:%d %llu %llu\n", p->rlimits[i].resource,
-			(unsigned long long)p->rlimits[i].soft,
-			(unsigned long long)p->rlimits[i].hard);
-	for (size_t i = 0; i < p->n_additional_gids; i++)
-		fprintf(f, "g:%u\n", (unsigned)p->additional_gids[i]);
-	fprintf(f, "p:%d %d %lld %lld %d %lld %lld %d\n", pol->restart, pol->max_attempts,
-		(long long)pol->delay_first_us, (long long)pol->delay_max_us, pol->delay_fixed,
-		(long long)pol->reset_after_us, (long long)pol->stop_grace_us,
-		pol->restart_on_unhealthy);
-	fprintf(f, "h:%lld %lld %lld %lld %d\n", (long long)in->health.interval_us,
-		(long long)in->health.timeout_us, (long long)in->health.start_period_us,
-		(long long)in->health.start_interval_us, in->health.retries);
-	fclose(f);
-	return buf;
-}
-
-static bool same(const struct sup_instance *a, const struct sup_instance *b)
-{
-	_cleanup_free_ char *fa = fingerprint(a), *fb = fingerprint(b);
-	return !strcmp(fa, fb);
+	sup_net_plan_free(&na);
+	return r;
 }
 
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
@@ -136,9 +68,9 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
-		json_array_append_new(!oi            ? added
-				      : same(oi, ni) ? kept
-						     : recreated,
+		json_array_append_new(!oi                  ? added
+				      : same(s, oi, n, ni) ? kept
+							   : recreated,
 				      json_string(ni->name));
 	}
 	FOR_EACH_INSTANCE(s, oi)
@@ -154,7 +86,7 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
-		if (!ni || !same(oi, ni)) {
+		if (!ni || !same(s, oi, n, ni)) {
 			oi->doomed = true;
 			sup_event(s, oi, EV_STOP, 0);
 		}
@@ -282,8 +214,12 @@ static void swap(struct sup *s)
 			lxr_err e;
 			if (lxr_rm_rf(dir, &e) < 0)
 				lxr_warn("%s", e.msg);
+			/* and so is its endpoint: new ports, another network */
+			if (sup_net_detach(&old, oi, &e) < 0)
+				lxr_warn("%s: %s", oi->name, e.msg);
 		}
 	}
+	sup_net_retire_changed(&old, n->stack);
 	s->stack = n->stack;
 	s->graph = n->graph;
 	s->svcs = n->svcs;

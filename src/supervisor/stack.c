@@ -152,8 +152,6 @@ static int resolve_spec(const struct cfg_service *c, const char *img_user, struc
 {
 	_cleanup_strv_ char **add = strs_to_strv(&c->cap_add);
 	_cleanup_strv_ char **drop = strs_to_strv(&c->cap_drop);
-	_cleanup_free_ char *home = NULL;
-	bool has_home = false;
 	struct utsname u;
 
 	bool privileged = c->privileged.set && c->privileged.v;
@@ -167,14 +165,7 @@ static int resolve_spec(const struct cfg_service *c, const char *img_user, struc
 	if (user && rt_user_resolve(spec->lower_dirs[0], user, spec, err) < 0)
 		return lxr_err_wrap(err, "user \"%s\"", user);
 	rt_caps_for_user(&spec->caps, spec->uid);
-	for (size_t i = 0; spec->env && spec->env[i]; i++)
-		has_home |= lxr_str_has_prefix(spec->env[i], "HOME=");
-	if (!has_home) {
-		if (rt_user_home(spec->lower_dirs[0], spec->uid, &home, err) < 0)
-			return -1;
-		lxr_strv_push(&spec->env, lxr_xasprintf("HOME=%s", home));
-	}
-	return 0;
+	return rt_user_env_home(spec->lower_dirs[0], spec->uid, &spec->env, err);
 }
 
 /* What the host has for a service's devices and privileged, looked up

@@ -193,7 +193,31 @@ void sup_control_close(struct sup *s);
 bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 
 /* ---- net.c: networks ------------------------------------------------------------- */
+/* An instance's endpoint as planned from the stack file: the network it
+ * joins and how that network is made, the names it answers to, its static
+ * address and its published ports. What sup_net_attach asks the net layer
+ * for, and what reconcile compares. The strings belong to the stack. */
+struct lxr_port;
+struct sup_net_plan {
+	const char *network; /* NULL: it joins none */
+	const char *subnet, *gateway;
+	bool internal;
+	const char *static_ip;
+	char **names; /* service, instance, aliases */
+	struct lxr_port *ports;
+	size_t n_ports;
+};
+int sup_net_plan_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+		    struct sup_net_plan *out, lxr_err *err);
+void sup_net_plan_free(struct sup_net_plan *p);
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
+/* Remove the instance's endpoint (none is no error). */
+int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err);
+/* Reconcile, once the changed instances are detached: a network that st
+ * declares otherwise than the running file (subnet, gateway, internal) is
+ * removed, so the first instance to join makes it anew; the net layer
+ * would hand the old one back as it is. */
+void sup_net_retire_changed(const struct sup *old, const struct cfg_stack *st);
 /* Its published ports as `ps` shows them ("127.0.0.1:8080->80/tcp"), a strv. */
 char **sup_net_ports(const struct sup_instance *in);
 /* up -d: the waiting CLI gets why a start failed, whole, and prints it. */
@@ -221,6 +245,14 @@ int sup_project_record_files(const char *run_dir, const char *const *files, lxr_
  * a concurrent `up` starts from nothing. What `down` and the end of a
  * supervisor's life both do. */
 int sup_project_remove(const char *project, const char *run_dir, lxr_err *err);
+
+/* ---- fingerprint.c: what reconcile compares --------------------------------------- */
+/* Everything that decides what runs for an instance, as text: two
+ * instances with the same text run the same thing. net_joined: the spec
+ * carries the /etc/hosts and resolv.conf mounts sup_net_attach appended,
+ * which are left out (state of the running instance, not of its plan). */
+char *sup_fingerprint(const struct lxr_spec *spec, bool net_joined, const struct svc_policy *pol,
+		      const struct sup_health *health, const struct sup_net_plan *net);
 
 /* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
 struct json_t;

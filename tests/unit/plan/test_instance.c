@@ -185,13 +185,34 @@ static void privileged(void **state)
 	rt_spec_free(&s);
 }
 
+/* docker's default environment: PATH and HOSTNAME where nobody set them,
+ * never over what the image or the user said */
+static void env_defaults(void **state)
+{
+	char **env = NULL;
+
+	lxr_strv_push(&env, lxr_xstrdup("PATH=/opt/bin"));
+	plan_env_defaults(&env, "box");
+	assert_string_equal(env[0], "PATH=/opt/bin");
+	assert_string_equal(env[1], "HOSTNAME=box");
+	assert_null(env[2]);
+	plan_env_defaults(&env, "other");
+	assert_string_equal(env[1], "HOSTNAME=box");
+	lxr_strv_free(env);
+	env = NULL;
+	plan_env_defaults(&env, NULL);
+	assert_string_equal(env[0],
+			    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	assert_null(env[1]);
+	lxr_strv_free(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(defaults),
-	    cmocka_unit_test(pids),
-	    cmocka_unit_test(devices_and_rules),
-	    cmocka_unit_test(privileged),
+	    cmocka_unit_test(defaults),          cmocka_unit_test(pids),
+	    cmocka_unit_test(devices_and_rules), cmocka_unit_test(privileged),
+	    cmocka_unit_test(env_defaults),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }

@@ -25,7 +25,8 @@ Y
 	for i in 1 2 3 4 5 6; do svc "s$i" $((port + i)); done
 	echo "volumes:"
 	echo "  data:"
-} | stack
+} >"$TEST_TMP/compose.in"
+stack <"$TEST_TMP/compose.in"
 lock="$LXR_RUN_DIR/$PROJECT/supervisor.lock"
 
 # The nft chain prefix lxr derives for this project (net_chain_prefix: FNV-1a
@@ -63,7 +64,12 @@ left() {
 	done
 	find "$LXR_RUN_DIR" -name '.*.tmp.*' 2>/dev/null | sed 's/^/temp file /'
 	[ -e "$LXR_RUN_DIR/$PROJECT" ] && echo "run dir: $(find "$LXR_RUN_DIR/$PROJECT" | head -20)"
-	for p in $(project_procs); do echo "process $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"; done
+	for p in $(project_procs); do
+		# a zombie holds nothing; its reaper is not lxr's (the parent died)
+		st=$(sed 's/.*) //' /proc/"$p"/stat 2>/dev/null | cut -c1)
+		[ -z "$st" ] || [ "$st" = Z ] && continue
+		echo "process $p ($st): $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+	done
 	return 0
 }
 

@@ -70,13 +70,14 @@ static bool half_made(const char *dir)
 
 /* Kill whatever a dead supervisor's containers left (their cgroups), and,
  * with remove, delete the containers' directories (writable layers). What
- * a kill left half-way goes either way: temp files and directories (their
- * writer is dead) and container directories without a rootfs/. */
+ * a kill left half-way goes either way: temp files and directories and
+ * container directories without a rootfs/. The caller holds the project's
+ * lock, as every writer in run_dir does: each temp name is a dead one's. */
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err)
 {
 	DIR *d;
 	struct dirent *de;
-	int r = lxr_tmp_sweep(run_dir, false, err);
+	int r = lxr_tmp_sweep(run_dir, true, err);
 
 	d = opendir(run_dir);
 	if (!d)
@@ -94,7 +95,7 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, l
 				r = lxr_err_wrap(err, "remove container %s", de->d_name);
 			continue;
 		}
-		if (lxr_tmp_sweep(dir, false, err) < 0)
+		if (lxr_tmp_sweep(dir, true, err) < 0)
 			r = -1;
 		if (rt_cgroup_open(project, de->d_name, &cg, err) == 0 &&
 		    rt_cgroup_destroy(cg, err) < 0)

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,10 +39,27 @@ int lxr_tmp_name_pid(const char *name)
 }
 
 /* A writer that is alive may be half-way: only a dead one's name is left
- * for good. A pid reused since only delays the removal to a later sweep. */
+ * for good. A killed writer is a zombie until its reaper comes, which can be
+ * after the sweep (kill(pid, 0) still succeeds then). A pid reused since
+ * only delays the removal to a later sweep. */
 static bool writer_gone(int pid)
 {
-	return kill(pid, 0) < 0 && errno == ESRCH;
+	char path[32], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* comm may hold spaces and ')': the state follows the last ')' */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
 int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err)

@@ -173,8 +173,13 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 {
 	_cleanup_close_ int dfd = -1;
 
+	lxr_err ignored;
+
 	if (lxr_mkdir_p(state_root, 0700, err) < 0)
 		return -1;
+	/* what a start killed half-way left (a `lxr run` has no project
+	 * cleanup to do it): only a dead writer's, another may be at work */
+	lxr_tmp_sweep(state_root, false, &ignored);
 	if (spec->reuse_dir && !spec->ephemeral_upper && access(c->upper, F_OK) == 0) {
 		if (reuse_dirs(c, err) < 0)
 			return -1;

@@ -5,6 +5,8 @@
 # ms, and `down -p` must exit 0 and leave no link, netns mount, nft chain,
 # cgroup, mount, temp file or process of the project. Then a normal `up`
 # gives the same stack with the same addresses and the volume's data.
+# LXR_KILLSTORM_TALLY=1 reports every kill that left something and goes on
+# (to measure a build), instead of failing at the first.
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for NAT and published ports"
 
@@ -94,7 +96,7 @@ expect_rc 0 "down before the storm"
 out=$(left)
 [ -z "$out" ] || fail "a clean down left: $out"
 
-kills=0
+kills=0 bad=0
 for k in $(seq "$N"); do
 	"$LXR" up -d -f "$STACK" >/dev/null 2>&1 &
 	cli=$!
@@ -111,10 +113,18 @@ for k in $(seq "$N"); do
 	wait "$cli" 2>/dev/null || true
 	kills=$((kills + 1))
 	run down -p "$PROJECT"
-	[ "$RC" -eq 0 ] || fail "down -p after kill $k: exit code $RC ($ERR); left: $(left)"
 	out=$(left)
-	[ -z "$out" ] || fail "kill $k: down left: $out"
+	if [ "$RC" -ne 0 ] || [ -n "$out" ]; then
+		msg="kill $k: down -p exit $RC ($ERR); left: ${out:-nothing}"
+		[ -n "${LXR_KILLSTORM_TALLY:-}" ] || fail "$msg"
+		# counting, by hand: report, and go on as a user would, with
+		# a second down
+		echo "$msg" >&2
+		bad=$((bad + 1))
+		"$LXR" down -p "$PROJECT" >/dev/null 2>&1 || true
+	fi
 done
+[ "$bad" -eq 0 ] || fail "$bad of $kills kills left something behind"
 pass "$kills kills of up -d at random instants: each down -p exited 0 and left nothing"
 
 run up -d -f "$STACK"

@@ -86,6 +86,15 @@ char **lxr_strv_dup(char *const *v);
 void lxr_strv_free(char **v);
 
 /* ---- files ---------------------------------------------------------------- */
+/* The temp name of a file or directory being made, ".NAME.tmp.PID", until a
+ * rename gives it NAME. A kill in between leaves it; lxr_tmp_sweep finds it. */
+#define LXR_TMP_INFIX ".tmp."
+char *lxr_tmp_name(const char *name);
+/* The writer's pid in a name lxr_tmp_name gives, or 0 for any other name. */
+int lxr_tmp_name_pid(const char *name);
+/* Remove the temp names in dir whose writer is dead, or, with all (the
+ * caller holds the lock every writer there holds), every one. */
+int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err);
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err);

@@ -241,11 +241,13 @@ static int veth_pick(struct nl_sock *sk, const char *key, const char *alias, cha
 	char have[256];
 
 	for (unsigned salt = 0; salt < 16; salt++) {
+		int r;
 		net_link_name(out, "lxr", key, salt);
-		if (!net_link_owner(sk, out, have, sizeof(have)))
+		r = net_link_check(sk, out, alias, have, sizeof(have));
+		if (r == 0)
 			return 0;
 		/* ours, left by a crash: made again */
-		if (!strcmp(have, alias))
+		if (r > 0)
 			return net_link_delete(sk, out, alias, err);
 	}
 	return lxr_fail(err, EEXIST, "no free veth name for %s", alias);
@@ -444,14 +446,16 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
 }
 
-/* Endpoints whose holder died without removing them (a killed `lxr run`):
- * nothing else will, so the next change in the project does. */
+/* Endpoints whose holder died without removing them (a killed `lxr run`),
+ * and the temp files of writers killed half-way: nothing else will remove
+ * them, so the next change in the project does. */
 static void gc_orphans(const char *run_dir, const char *project)
 {
 	struct ep_rec *eps = NULL;
 	size_t n = 0;
 	lxr_err err;
 
+	net_tmp_sweep_locked(run_dir, project);
 	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {

@@ -67,6 +67,11 @@ int net_lock(const char *run_dir, lxr_err *err);
  * within IFNAMSIZ, stable for the same key. The salt moves past a
  * collision. */
 void net_link_name(char *buf, const char *prefix, const char *key, unsigned salt);
+/* The MAC address a link lxr makes is born with: locally administered,
+ * derived from its name. The kernel takes IFLA_ADDRESS in the request that
+ * creates a link but ignores IFLA_IFALIAS there, so until the alias is set
+ * in a second request this mark is what says the link is lxr's. */
+void net_link_mark(unsigned char mac[6], const char *name);
 /* nft chain prefix for one project in one run dir. */
 void net_chain_prefix(char *buf, size_t len, const char *run_dir, const char *project);
 
@@ -100,9 +105,12 @@ int net_nft_check_forward(void);
 struct nl_sock;
 int net_nl_open(struct nl_sock **sk, lxr_err *err);
 void net_nl_close(struct nl_sock *sk);
-/* Alias every lxr link carries: "lxr:<key>". A link with another alias or
- * none is not lxr's and is never changed. */
+/* Alias every lxr link carries: "lxr:<key>". A link with another alias, or
+ * none and not net_link_mark's address, is not lxr's and is never changed. */
 int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len);
+/* 0: no link of that name; 1: lxr's with this alias, or born lxr's and
+ * killed before its alias was set; -1: another's (its alias in have). */
+int net_link_check(struct nl_sock *sk, const char *name, const char *alias, char *have, size_t len);
 int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
 		    int prefix, int mtu, lxr_err *err);
 int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr_err *err);
@@ -117,6 +125,8 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err);
 /* Delete every link whose alias and name say it is project's in run_dir:
  * what a cleanup finds when the records are gone. */
+/* Remove what killed writers left in the project's record directories. */
+void net_tmp_sweep_locked(const char *run_dir, const char *project);
 int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
 /* MTU of the interface the default route leaves by, 0 if none: a bridge
  * whose containers talk to the world must not send bigger frames than that

@@ -73,6 +73,46 @@ int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len
 	return 1;
 }
 
+static bool has_mark(struct rtnl_link *l, const char *name)
+{
+	struct nl_addr *a = rtnl_link_get_addr(l);
+	unsigned char mac[6];
+
+	net_link_mark(mac, name);
+	return a && nl_addr_get_len(a) == 6 && !memcmp(nl_addr_get_binary_addr(a), mac, 6);
+}
+
+int net_link_check(struct nl_sock *sk, const char *name, const char *alias, char *have, size_t len)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	const char *a;
+
+	if (rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+		return 0;
+	a = rtnl_link_get_ifalias(l);
+	snprintf(have, len, "%s", a ? a : "");
+	if (!strcmp(have, alias))
+		return 1;
+	return !have[0] && has_mark(l, name) ? 1 : -1;
+}
+
+/* The ownership mark and the alias on a link about to be made, so both go
+ * in the request that creates it (the kernel keeps only the mark today). */
+static int link_birth_marks(struct rtnl_link *l, const char *name, const char *alias, lxr_err *err)
+{
+	unsigned char mac[6];
+	struct nl_addr *a;
+
+	net_link_mark(mac, name);
+	a = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	if (!a)
+		return lxr_fail(err, ENOMEM, "link address");
+	rtnl_link_set_addr(l, a);
+	nl_addr_put(a);
+	rtnl_link_set_ifalias(l, alias);
+	return 0;
+}
+
 /* alias, up, mtu on an existing link */
 static int link_set(struct nl_sock *sk, const char *name, const char *alias, int mtu, bool up,
 		    lxr_err *err)
@@ -128,11 +168,13 @@ int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uin
 		return lxr_fail(err, EOPNOTSUPP, "libnl knows no bridge links");
 	if (mtu)
 		rtnl_link_set_mtu(l, (unsigned)mtu);
+	if (link_birth_marks(l, name, alias, err) < 0)
+		return -1;
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	if (r == -NLE_EXIST) {
 		/* ours from an earlier run, or someone else's: never adopt that */
 		char have[256];
-		if (net_link_owner(sk, name, have, sizeof(have)) && strcmp(have, alias))
+		if (net_link_check(sk, name, alias, have, sizeof(have)) < 0)
 			return lxr_fail(err, EEXIST,
 					"link %s exists and is not lxr's (alias \"%s\")", name,
 					have),
@@ -153,11 +195,11 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
 {
 	_cleanup_link_ struct rtnl_link *l = NULL;
 	char have[128];
-	int r;
+	int r = net_link_check(sk, name, alias, have, sizeof(have));
 
-	if (!net_link_owner(sk, name, have, sizeof(have)))
+	if (r == 0)
 		return 0;
-	if (strcmp(have, alias))
+	if (r < 0)
 		return lxr_fail(err, EPERM,
 				"link %s is not lxr's (alias \"%s\", expected \"%s\"); "
 				"left alone",
@@ -190,6 +232,8 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 		return lxr_fail(err, ENOMEM, "veth");
 	peer = rtnl_link_veth_get_peer(l);
 	rtnl_link_set_name(l, host);
+	if (link_birth_marks(l, host, alias, err) < 0)
+		return -1;
 	/* Born inside the namespace as eth0: no rename, and no moment where
 	 * an "eth0" exists beside the host's. */
 	rtnl_link_set_name(peer, "eth0");

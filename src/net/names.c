@@ -25,6 +25,17 @@ void net_link_name(char *buf, const char *prefix, const char *key, unsigned salt
 	snprintf(buf, IFNAMSIZ, "%s%08x", prefix, h);
 }
 
+void net_link_mark(unsigned char mac[6], const char *name)
+{
+	uint32_t h = fnv(fnv(2166136261u, "lxr-mark"), name);
+
+	/* 02: locally administered, unicast; 6c: 'l' */
+	mac[0] = 0x02;
+	mac[1] = 0x6c;
+	for (int i = 0; i < 4; i++)
+		mac[2 + i] = (unsigned char)(h >> (24 - 8 * i));
+}
+
 void net_chain_prefix(char *buf, size_t len, const char *run_dir, const char *project)
 {
 	/* nft identifiers: a letter first, then letters, digits, '_' */

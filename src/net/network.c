@@ -181,7 +181,7 @@ static int pick_bridge(struct nl_sock *sk, const char *key, const char *alias, c
 
 	for (unsigned salt = 0; salt < 16; salt++) {
 		net_link_name(out, "lxr-", key, salt);
-		if (!net_link_owner(sk, out, have, sizeof(have)) || !strcmp(have, alias))
+		if (net_link_check(sk, out, alias, have, sizeof(have)) >= 0)
 			return 0;
 	}
 	return lxr_fail(err, EEXIST, "no free bridge name for %s", alias);
@@ -295,11 +295,27 @@ int net_network_up(const char *run_dir, const char *project, const struct lxr_ne
 	return net_network_up_locked(run_dir, project, cfg, pool, err);
 }
 
+static const char *const subs[] = {"networks", "leases", "endpoints", "netns", "etc", NULL};
+
+/* Called with the net lock held, which every writer of these directories
+ * holds too: a temp name found here is a killed writer's, whatever its pid
+ * has become since, and would keep its directory from going. */
+void net_tmp_sweep_locked(const char *run_dir, const char *project)
+{
+	lxr_err err;
+
+	for (size_t i = 0; subs[i]; i++) {
+		_cleanup_free_ char *d = net_proj_dir(run_dir, project, subs[i]);
+		if (lxr_tmp_sweep(d, true, &err) < 0)
+			lxr_err_print(&err);
+	}
+}
+
 static void rmdir_empty(const char *run_dir, const char *project)
 {
-	static const char *const subs[] = {"networks", "leases", "endpoints", "netns", "etc", NULL};
 	_cleanup_free_ char *top = net_proj_dir(run_dir, project, NULL);
 
+	net_tmp_sweep_locked(run_dir, project);
 	for (size_t i = 0; subs[i]; i++) {
 		_cleanup_free_ char *d = net_proj_dir(run_dir, project, subs[i]);
 		rmdir(d);

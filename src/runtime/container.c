@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -107,34 +108,85 @@ static int reuse_dirs(struct lxr_container *c, lxr_err *err)
 	return 0;
 }
 
+/* Who can free a name that is taken: a `lxr run` container is removed on
+ * its own, a stack's only with its project. */
+static int name_in_use(const struct lxr_spec *spec, const char *dir, lxr_err *err)
+{
+	const char *project = spec->cgroup_group;
+
+	lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)", spec->id, dir);
+	if (!project || !strcmp(project, "_run"))
+		return lxr_err_hint(
+		    err, "choose another --name, or remove the old one with `lxr rm %s`", spec->id);
+	return lxr_err_hint(err, "its project is still up, or a crash left it: `lxr down -p %s`",
+			    project);
+}
+
+/* The container's directory with its overlay directories and rootfs/, made
+ * under a temp name and renamed whole: a kill half-way leaves a name the
+ * project's sweep knows (lxr_tmp_sweep), never a directory that takes the
+ * container's name without being one. */
+static int make_fresh_dir(struct lxr_container *c, const struct lxr_spec *spec,
+			  const char *state_root, lxr_err *err)
+{
+	_cleanup_free_ char *base = lxr_tmp_name(spec->id);
+	_cleanup_free_ char *tmp = lxr_xasprintf("%s/%s", state_root, base);
+	_cleanup_free_ char *layer = lxr_xasprintf("%s/layer", tmp);
+	_cleanup_free_ char *upper = lxr_xasprintf("%s/upper", spec->ephemeral_upper ? layer : tmp);
+	_cleanup_free_ char *work = lxr_xasprintf("%s/work", spec->ephemeral_upper ? layer : tmp);
+	_cleanup_free_ char *root = lxr_xasprintf("%s/rootfs", tmp);
+	lxr_err undo;
+
+	/* one this pid left before (a pid reused after a kill) */
+	if (lxr_rm_rf(tmp, err) < 0)
+		return -1;
+	if (mkdir(tmp, 0700) < 0)
+		return lxr_fail(err, errno, "mkdir %s", tmp);
+	/* An ephemeral layer lives in a tmpfs the container mounts at layer/
+	 * in its own mount namespace (rootfs.c). */
+	if (spec->ephemeral_upper ? mkdir(layer, 0700) < 0
+				  : mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
+		lxr_fail(err, errno, "create overlay directories in %s", tmp);
+		goto undo;
+	}
+	if (mkdir(root, 0755) < 0) {
+		lxr_fail(err, errno, "create %s", root);
+		goto undo;
+	}
+	/* NOREPLACE: rename(2) would take the place of an empty directory */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, c->dir, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			name_in_use(spec, c->dir, err);
+		else
+			lxr_fail(err, errno, "rename %s to %s", tmp, c->dir);
+		goto undo;
+	}
+	c->made_dir = true;
+	return 0;
+undo:
+	lxr_rm_rf(tmp, &undo);
+	return -1;
+}
+
 static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const char *state_root,
 		     lxr_err *err)
 {
 	_cleanup_close_ int dfd = -1;
 
+	lxr_err ignored;
+
 	if (lxr_mkdir_p(state_root, 0700, err) < 0)
 		return -1;
+	/* what a start killed half-way left (a `lxr run` has no project
+	 * cleanup to do it): only a dead writer's, another may be at work */
+	lxr_tmp_sweep(state_root, false, &ignored);
 	if (spec->reuse_dir && !spec->ephemeral_upper && access(c->upper, F_OK) == 0) {
 		if (reuse_dirs(c, err) < 0)
 			return -1;
-	} else if (mkdir(c->dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)",
-					spec->id, c->dir),
-			       lxr_err_hint(err,
-					    "choose another --name, or remove the old one "
-					    "with `lxr rm %s`",
-					    spec->id);
-		return lxr_fail(err, errno, "mkdir %s", c->dir);
-	} else {
-		c->made_dir = true;
-		/* An ephemeral layer lives in a tmpfs the container mounts at
-		 * layer/ in its own mount namespace (rootfs.c). */
-		if (spec->ephemeral_upper ? mkdir(c->layer, 0700) < 0
-					  : mkdir(c->upper, 0755) < 0 || mkdir(c->work, 0700) < 0)
-			return lxr_fail(err, errno, "create overlay directories in %s", c->dir);
-		if (mkdir(c->rootdir, 0755) < 0)
-			return lxr_fail(err, errno, "create %s", c->rootdir);
+	} else if (access(c->dir, F_OK) == 0) {
+		return name_in_use(spec, c->dir, err);
+	} else if (make_fresh_dir(c, spec, state_root, err) < 0) {
+		return -1;
 	}
 	dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)

@@ -57,27 +57,46 @@ pid_t sup_project_pid(const char *run_dir)
 	return (pid_t)atoi(text);
 }
 
+/* A directory a container's start made but did not finish (an older lxr
+ * made the directory before its rootfs/): no container ever ran in it, so
+ * nothing in it is worth keeping, and it would hold the container's name. */
+static bool half_made(const char *dir)
+{
+	_cleanup_free_ char *rootfs = lxr_xasprintf("%s/rootfs", dir);
+	struct stat st;
+
+	return stat(rootfs, &st) < 0 && errno == ENOENT;
+}
+
 /* Kill whatever a dead supervisor's containers left (their cgroups), and,
- * with remove, delete the containers' directories (writable layers). */
+ * with remove, delete the containers' directories (writable layers). What
+ * a kill left half-way goes either way: temp files and directories and
+ * container directories without a rootfs/. The caller holds the project's
+ * lock, as every writer in run_dir does: each temp name is a dead one's. */
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err)
 {
-	DIR *d = opendir(run_dir);
+	DIR *d;
 	struct dirent *de;
-	int r = 0;
+	int r = lxr_tmp_sweep(run_dir, true, err);
 
+	d = opendir(run_dir);
 	if (!d)
-		return errno == ENOENT ? 0 : lxr_fail(err, errno, "open %s", run_dir);
+		return errno == ENOENT ? r : lxr_fail(err, errno, "open %s", run_dir);
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *dir = NULL, *rootfs = NULL, *state = NULL;
+		_cleanup_free_ char *dir = NULL, *state = NULL;
 		struct lxr_cgroup *cg = NULL;
-		struct stat st;
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
 		dir = lxr_xasprintf("%s/%s", run_dir, de->d_name);
-		rootfs = lxr_xasprintf("%s/rootfs", dir);
-		if (stat(rootfs, &st) < 0)
-			continue; /* not a container's directory */
+		if (half_made(dir)) {
+			lxr_info("removing %s, a container directory a kill left half-made", dir);
+			if (lxr_rm_rf(dir, err) < 0)
+				r = lxr_err_wrap(err, "remove container %s", de->d_name);
+			continue;
+		}
+		if (lxr_tmp_sweep(dir, true, err) < 0)
+			r = -1;
 		if (rt_cgroup_open(project, de->d_name, &cg, err) == 0 &&
 		    rt_cgroup_destroy(cg, err) < 0)
 			r = lxr_err_wrap(err, "clean up container %s", de->d_name);

@@ -5,16 +5,92 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "lxr/util.h"
 
+char *lxr_tmp_name(const char *name)
+{
+	return lxr_xasprintf(".%s" LXR_TMP_INFIX "%d", name, (int)getpid());
+}
+
+int lxr_tmp_name_pid(const char *name)
+{
+	const char *p = strstr(name, LXR_TMP_INFIX), *q;
+	long pid = 0;
+
+	if (name[0] != '.' || !p || p == name + 1)
+		return 0;
+	/* the last ".tmp.": a name may hold one itself */
+	while ((q = strstr(p + 1, LXR_TMP_INFIX)))
+		p = q;
+	p += strlen(LXR_TMP_INFIX);
+	if (!*p)
+		return 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || pid > (1L << 22))
+			return 0;
+		pid = pid * 10 + (*p - '0');
+	}
+	return (int)pid;
+}
+
+/* A writer that is alive may be half-way: only a dead one's name is left
+ * for good. A killed writer is a zombie until its reaper comes, which can be
+ * after the sweep (kill(pid, 0) still succeeds then). A pid reused since
+ * only delays the removal to a later sweep. */
+static bool writer_gone(int pid)
+{
+	char path[32], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* comm may hold spaces and ')': the state follows the last ')' */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "open %s", dir);
+	while ((de = readdir(d))) {
+		int pid = lxr_tmp_name_pid(de->d_name);
+		_cleanup_free_ char *path = NULL;
+		if (pid <= 0 || (!all && !writer_gone(pid)))
+			continue;
+		path = lxr_xasprintf("%s/%s", dir, de->d_name);
+		lxr_debug("removing %s, left by a writer that died", path);
+		if (lxr_rm_rf(path, err) < 0)
+			r = -1;
+	}
+	closedir(d);
+	return r;
+}
+
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err)
 {
-	_cleanup_free_ char *tmp = lxr_xasprintf(".%s.tmp.%d", name, (int)getpid());
+	/* A kill between create and rename leaves this name: lxr_tmp_sweep
+	 * knows its shape. (O_TMPFILE + linkat cannot replace a file, and
+	 * replacing is the point, so a named temp it is.) */
+	_cleanup_free_ char *tmp = lxr_tmp_name(name);
 	_cleanup_close_ int fd = -1;
 	const char *p = data;
 

@@ -140,6 +140,23 @@ static void names_are_short_and_stable(void **state)
 	assert_true(p[0] == 'p' && strlen(p) == 9);
 }
 
+/* The mark a link is born with: a unicast, locally administered address
+ * (no vendor's, never a multicast one the kernel would refuse), the same for
+ * the same name and another for another name. */
+static void link_mark_is_a_local_unicast_address_per_name(void **state)
+{
+	unsigned char a[6], b[6], c[6];
+
+	(void)state;
+	net_link_mark(a, "lxr-1a2b3c4d");
+	net_link_mark(b, "lxr-1a2b3c4d");
+	net_link_mark(c, "lxr-1a2b3c4e");
+	assert_memory_equal(a, b, 6);
+	assert_memory_not_equal(a, c, 6);
+	assert_int_equal(a[0] & 0x01, 0);
+	assert_int_equal(a[0] & 0x02, 0x02);
+}
+
 static void hosts_file(void **state)
 {
 	char *self[] = {"web", "web-1", "www", NULL}, *peer[] = {"db", NULL};
@@ -197,6 +214,7 @@ int main(void)
 	    cmocka_unit_test(delete_batch),
 	    cmocka_unit_test(forward_policy_detection),
 	    cmocka_unit_test(names_are_short_and_stable),
+	    cmocka_unit_test(link_mark_is_a_local_unicast_address_per_name),
 	    cmocka_unit_test(hosts_file),
 	    cmocka_unit_test(resolv_plain_host),
 	    cmocka_unit_test(resolv_systemd_stub),

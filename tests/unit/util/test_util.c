@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -62,6 +63,50 @@ static void atomic_write_replaces_whole_file(void **state)
 	assert_int_equal(err.errnum, ENOENT);
 	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 	assert_int_equal(access(dir, F_OK), -1);
+}
+
+/* What a writer killed between create and rename leaves is known by its
+ * name, and a sweep removes it when the writer is gone, and only then. */
+static void temp_names_are_swept_when_their_writer_is_dead(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	_cleanup_free_ char *mine = lxr_tmp_name("s6-1");
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int dfd = -1;
+	lxr_err err;
+	pid_t dead = fork();
+
+	if (dead == 0)
+		_exit(0);
+	assert_true(dead > 0);
+	waitpid(dead, NULL, 0);
+	assert_int_equal(lxr_tmp_name_pid(mine), (int)getpid());
+	assert_int_equal(lxr_tmp_name_pid(".a.tmp.b.tmp.42"), 42);
+	assert_int_equal(lxr_tmp_name_pid("s6-1"), 0);
+	assert_int_equal(lxr_tmp_name_pid(".s6-1"), 0);
+	assert_int_equal(lxr_tmp_name_pid(".s6-1.tmp."), 0);
+	assert_int_equal(lxr_tmp_name_pid(".s6-1.tmp.12x"), 0);
+	assert_int_equal(lxr_tmp_name_pid("..tmp.12"), 0);
+
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(lxr_write_file_new(dfd, mine, "x", 1, 0600, &err), 0);
+	p = lxr_xasprintf(".s6-2" LXR_TMP_INFIX "%d", (int)dead);
+	assert_int_equal(lxr_write_file_new(dfd, p, "x", 1, 0600, &err), 0);
+	free(p);
+	p = lxr_xasprintf(".c1" LXR_TMP_INFIX "%d", (int)dead);
+	assert_int_equal(mkdirat(dfd, p, 0700), 0);
+	assert_int_equal(lxr_write_file_new(dfd, "kept", "x", 1, 0600, &err), 0);
+
+	assert_int_equal(lxr_tmp_sweep(dir, false, &err), 0);
+	assert_int_equal(faccessat(dfd, mine, F_OK, 0), 0); /* this writer lives */
+	assert_int_equal(faccessat(dfd, p, F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "kept", F_OK, 0), 0);
+	assert_int_equal(lxr_tmp_sweep(dir, true, &err), 0);
+	assert_int_equal(faccessat(dfd, mine, F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "kept", F_OK, 0), 0);
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 }
 
 static void mkdir_p_and_rm_rf(void **state)
@@ -183,6 +228,7 @@ int main(void)
 	    cmocka_unit_test(error_gains_context),
 	    cmocka_unit_test(strv_push_and_dup),
 	    cmocka_unit_test(atomic_write_replaces_whole_file),
+	    cmocka_unit_test(temp_names_are_swept_when_their_writer_is_dead),
 	    cmocka_unit_test(mkdir_p_and_rm_rf),
 	    cmocka_unit_test(open_in_root_cannot_escape),
 	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),

@@ -163,7 +163,12 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 		return -1;
 	if (rt_init_prepare(err) < 0)
 		return -1;
-	if (group && rt_cgroup_open(group, name, &cg, err) < 0)
+	/* never outside the container's cgroup: its device rules and pids
+	 * limit hold for what enters it too */
+	if (!group)
+		return lxr_fail(err, EINVAL, "exec in %s: the container's cgroup is not known",
+				name);
+	if (rt_cgroup_open(group, name, &cg, err) < 0)
 		return lxr_err_wrap(err, "exec in %s", name);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		rt_cgroup_free(cg);
@@ -177,6 +182,9 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 		return lxr_fail(err, errno, "fork exec helper");
 	}
 	if (h == 0) {
+		/* what /proc/PID/cmdline shows the container until the exec:
+		 * not the CLI's arguments (stack file path, -e values) */
+		lxr_set_proc_title("lxr-exec");
 		close(parent_end);
 		helper(target_pidfd, cg, proc, io, child_end);
 	}

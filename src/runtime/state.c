@@ -137,7 +137,9 @@ static int read_seccomp(char *text, struct lxr_spec *p, lxr_err *err)
 	_cleanup_free_ char *sc = field(text, "seccomp");
 	_cleanup_free_ char *profile = NULL;
 
-	p->seccomp_default = sc && !strcmp(sc, "1");
+	/* fail closed: a state without the field (or with one lxr does not
+	 * know) gets docker's default filter, never none */
+	p->seccomp_default = !sc || (strcmp(sc, "0") && strcmp(sc, "2"));
 	if (!sc || strcmp(sc, "2"))
 		return 0;
 	profile = field(text, "seccomp_profile");

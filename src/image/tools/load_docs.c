@@ -60,7 +60,11 @@ static int docker_one(struct loader *ld, json_t *item, lxr_err *err)
 	json_array_foreach(layers, i, v)
 	{
 		const char *name = json_string_value(v);
-		if (!name || load_file(ld, name, ls[i].digest, err) < 0)
+		if (!name) {
+			lxr_fail(err, EBADMSG, "manifest.json: Layers[%zu] is not a file name", i);
+			goto out;
+		}
+		if (load_file(ld, name, ls[i].digest, err) < 0)
 			goto out;
 		ls[i].size = blob_size(ld->s, ls[i].digest);
 		ls[i].media_type = lxr_xstrdup("application/vnd.oci.image.layer.v1.tar");

@@ -154,6 +154,15 @@ static void documents_of_the_wrong_shape(void **state)
 	assert_non_null(strstr(err.msg, "manifest.json: not an array"));
 	assert_null(strstr(err.msg, "line -1"));
 	lxr_strv_free(names);
+	names = NULL;
+	/* a layer that is no file name: the error says so (it said nothing) */
+	write_file(f->layout, "config.json", "{}", 2);
+	write_file(f->layout, "manifest.json", "[{\"Config\":\"config.json\",\"Layers\":[{}]}]",
+		   40);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(img_load(f->s, f->layout, &names, &err), -1);
+	assert_non_null(strstr(err.msg, "manifest.json: Layers[0] is not a file name"));
+	lxr_strv_free(names);
 }
 
 int main(void)

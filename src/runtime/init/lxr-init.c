@@ -205,23 +205,14 @@ _Noreturn void init_main(long *sp)
 		if (s != SIGKILL && s != SIGSTOP)
 			sys6(__NR_rt_sigaction, s, (long)&dfl, 0, 8, 0, 0);
 	sys(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &wait, 0, 8);
+	/* Reaping comes before every wait, the first one included: a command
+	 * that exited before this point raised a SIGCHLD that setting its
+	 * action to the default (ignore) above has discarded (POSIX; Linux
+	 * flushes it), so it would never be heard of again. */
 	for (;;) {
 		unsigned char info[128]; /* siginfo_t: only the number is used */
-		long sig = sys(__NR_rt_sigtimedwait, &wait, info, 0, 8);
+		long sig;
 
-		if (sig == -4 /* EINTR */)
-			continue;
-		/* refused (a seccomp profile without rt_sigtimedwait): there is
-		 * no way to wait for anything, and looping would spin at full
-		 * CPU; leaving ends the container where it can be seen */
-		if (sig < 0)
-			leave(125);
-		if (sig != SIGCHLD) {
-			/* A signal to the init is meant for the command
-			 * (lxr stop, Ctrl-C through lxr, a health-check kill). */
-			sys(__NR_kill, child, sig, 0, 0);
-			continue;
-		}
 		for (;;) {
 			int st = 0;
 			long p = sys(__NR_wait4, -1, &st, WNOHANG, 0);
@@ -233,5 +224,16 @@ _Noreturn void init_main(long *sp)
 				 * the kernel reaps them, no zombie remains. */
 				leave(status_code(st));
 		}
+		sig = sys(__NR_rt_sigtimedwait, &wait, info, 0, 8);
+		if (sig == -4 /* EINTR */ || sig == SIGCHLD)
+			continue;
+		/* refused (a seccomp profile without rt_sigtimedwait): there is
+		 * no way to wait for anything, and looping would spin at full
+		 * CPU; leaving ends the container where it can be seen */
+		if (sig < 0)
+			leave(125);
+		/* A signal to the init is meant for the command (lxr stop,
+		 * Ctrl-C through lxr, a health-check kill). */
+		sys(__NR_kill, child, sig, 0, 0);
 	}
 }

@@ -56,6 +56,11 @@ struct plan_image {
 	char *const *layer_dirs; /* overlay lower dirs, topmost first */
 	char *const *entrypoint, *const *cmd, *const *env;
 	const char *workdir, *user, *stop_signal; /* NULL: not set */
+	/* HEALTHCHECK: ["CMD", ...], ["CMD-SHELL", "..."], ["NONE"]; NULL:
+	 * none. Timings 0: docker's defaults. */
+	char *const *health_test;
+	int64_t health_interval_ns, health_timeout_ns, health_start_period_ns;
+	int health_retries;
 };
 /* docker's default environment, for the keys the image and the user left
  * unset: PATH, and HOSTNAME (the container's host name). The one copy, for
@@ -72,13 +77,18 @@ char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const 
  * the caller (rt_device_from_host, rt_devices_host_all, rt_caps_all): the
  * plan itself makes no syscalls. */
 struct plan_host {
+	/* every capability the running kernel has: what "ALL" and privileged
+	 * give */
+	uint64_t all_caps;
+	/* uname(2)'s release ("6.1.0-18-amd64"), for seccomp profiles'
+	 * minKernel; NULL: unknown */
+	const char *kernel_release;
 	/* svc->devices[i] as the host has it, path set to its target */
 	const struct lxr_device *devices;
 	/* privileged: every device node under the host's /dev, and every
 	 * capability the running kernel has */
 	const struct lxr_device *all_devices;
 	size_t n_all_devices;
-	uint64_t all_caps;
 };
 /* docker's --device: the node (replacing one at the same path) and an
  * allow rule for its type and numbers with perms (some of "rwm"). */
@@ -106,6 +116,73 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err);
 char *plan_instance_name(const char *service, int replica);
+
+/* ---- the instance plan (plan.c, plan_json.c) ----------------------------------
+ * Everything that decides what runs for one service instance, as plain data:
+ * the container spec, the endpoint on its network, the host directories to
+ * make first, the restart policy, the health check and the stop grace. The
+ * supervisor and `lxr run` carry plans out; reconcile compares them whole. */
+struct plan_port {
+	char *host_ip; /* NULL: every host address */
+	uint16_t host_port, host_end, ctr_port, ctr_end;
+	bool udp;
+};
+struct plan_endpoint {
+	char *network; /* NULL: it joins none */
+	bool internal;
+	char *subnet, *gateway, *static_ip; /* NULL: from the pool / allocator */
+	char **names;                       /* service, instance, then aliases */
+	struct plan_port *ports;
+	size_t n_ports;
+};
+enum plan_restart_mode {
+	PLAN_RESTART_NO,
+	PLAN_RESTART_ALWAYS,
+	PLAN_RESTART_ON_FAILURE,
+	PLAN_RESTART_UNLESS_STOPPED
+};
+struct plan_restart {
+	enum plan_restart_mode mode;
+	int max_attempts;       /* on-failure:N / max_attempts; 0: unlimited */
+	int64_t delay_first_us; /* docker: 100 ms, doubling */
+	int64_t delay_max_us;   /* docker: 1 min */
+	bool delay_fixed;       /* deploy.restart_policy.delay: no doubling */
+	int64_t reset_after_us; /* up this long: the backoff starts over */
+	bool on_unhealthy;      /* x-lxr.restart_on_unhealthy */
+};
+struct plan_health {
+	bool enabled;
+	char **argv; /* CMD argv, or /bin/sh -c "..." */
+	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
+	int retries;
+};
+struct plan_instance {
+	char *name; /* "<service>-<n>" */
+	/* complete but for the user: spec.uid/gid and HOME come from looking
+	 * user up in the image's /etc/passwd (rt_spec_apply_user) */
+	struct lxr_spec spec;
+	char *user; /* NULL: root */
+	/* mounts the carrier appended to spec (the endpoint's /etc/hosts and
+	 * resolv.conf): state of the running instance, not of its plan */
+	size_t carrier_mounts;
+	struct plan_endpoint net;
+	char **host_dirs; /* bind sources to create first (compose's short syntax) */
+	struct plan_restart restart;
+	struct plan_health health;
+	int64_t stop_grace_us;
+};
+/* Replica n (1-based) of svc, with img its image (NULL for a rootfs
+ * directory) and host what the host has (plan_host). out->spec starts from
+ * the runtime's defaults, which the caller puts there (rt_spec_init_defaults)
+ * before the call. On failure err says which service and why. */
+int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+			const struct plan_image *img, const struct plan_host *host,
+			struct plan_instance *out, lxr_err *err);
+void plan_instance_free(struct plan_instance *p);
+/* The plan as text (JSON, keys sorted, sets in a canonical order): two
+ * instances with the same text run the same thing. pretty: indented, for
+ * people and golden files; else one line. Caller frees. */
+char *plan_instance_text(const struct plan_instance *p, bool pretty);
 /* Where a volume lives: <data_dir>/volumes/<project>/<name>, or for an
  * anonymous one (name NULL) a directory of the instance's own, named after
  * target, under <data_dir>/volumes/<project>/+anon/. */
@@ -125,7 +202,7 @@ void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *typ
  * rules whose includes hold and excludes do not for its bounding set, this
  * machine and the running kernel (kernel_release as uname(2) says it,
  * "6.1.0-18-amd64"), and the archMap entry for this machine. The result is
- * OCI's linux.seccomp (malloc'd; rt_spec_free frees it with the spec). */
+ * OCI's linux.seccomp (malloc'd; plan_spec_free frees it with the spec). */
 struct lxr_seccomp *plan_seccomp_resolve(const struct cfg_seccomp_profile *p, uint64_t bounding,
 					 const char *kernel_release);
 /* This machine in docker's "arches" spelling ("amd64", "arm64", ...). */
@@ -135,5 +212,22 @@ const char *plan_seccomp_native_arch(void);
  * docker's default, none (unconfined), or the profile decided for it. */
 void plan_security_apply(const struct cfg_security *sec, bool privileged,
 			 const char *kernel_release, struct lxr_spec *spec);
+
+/* ---- the spec as data (spec_data.c, seccomp_data.c) ---------------------------
+ * A spec freed (with its seccomp profile). A profile freed, or written as
+ * one line of text (malloc'd) and read back: what tells two profiles apart
+ * and how one is kept in a container's state file. */
+void plan_spec_free(struct lxr_spec *spec);
+void plan_seccomp_free(struct lxr_seccomp *p);
+char *plan_seccomp_text(const struct lxr_seccomp *p);
+int plan_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *err);
+/* What p does with the call name(args): the action of the first rule that
+ * matches (errno_ret set for ERRNO/TRACE), else the default. The profile
+ * as data, for tests; the compiled filter decides the same way. */
+enum lxr_seccomp_action plan_seccomp_decide(const struct lxr_seccomp *p, const char *name,
+					    const uint64_t args[6], unsigned *errno_ret);
+/* A rule whose comparisons repeat an argument index: they are
+ * alternatives, not all required (runc's reading). */
+bool plan_seccomp_args_repeat(const struct lxr_seccomp_syscall *s);
 
 #endif

@@ -12,18 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lxr/plan.h"
 #include "lxr/spec.h"
 #include "lxr/util.h"
 
 /* A spec with docker's defaults: all six namespaces new, docker's default
  * capability set, no_new_privs, init on, the usual masked/read-only paths. */
 void rt_spec_init_defaults(struct lxr_spec *spec);
-void rt_spec_free(struct lxr_spec *spec);
-/* A seccomp profile (spec->seccomp) freed, or written as one line of text
- * (malloc'd): what tells two profiles apart (the supervisor's reconcile)
- * and how one is kept in a container's state file. */
-void rt_seccomp_free(struct lxr_seccomp *p);
-char *rt_seccomp_text(const struct lxr_seccomp *p);
+/* Freed with plan_spec_free (the plan layer owns the spec as data). */
 
 /* ---- capabilities --------------------------------------------------------- */
 uint64_t rt_caps_docker_default(void);
@@ -67,6 +63,11 @@ int rt_user_home(const char *rootfs, uid_t uid, char **home, lxr_err *err);
 /* HOME=that, unless env sets HOME already (docker's default environment;
  * plan_env_defaults has the rest of it). */
 int rt_user_env_home(const char *rootfs, uid_t uid, char ***env, lxr_err *err);
+/* The last step of a plan (plan_instance_build), the one that reads the
+ * image: user (NULL: root) looked up in the topmost of spec->lower_dirs that
+ * has an etc/passwd, the capability sets made docker's for that uid, and
+ * HOME from its passwd entry. The same for a stack's instances and `lxr run`. */
+int rt_spec_apply_user(struct lxr_spec *spec, const char *user, lxr_err *err);
 
 /* ---- cgroups ---------------------------------------------------------------
  * One interface, two backends. The v2 backend uses the unified hierarchy;

@@ -531,5 +531,5 @@ void run_opts_free(struct run_opts *o)
 	free(o->entrypoint);
 	lxr_strv_free(o->publish);
 	cfg_security_free(&o->security);
-	rt_spec_free(&o->spec);
+	plan_spec_free(&o->spec);
 }

@@ -28,23 +28,13 @@ int rt_seccomp_load_default(lxr_err *err);
 
 /* docker's default profile decided for a bounding set (and this machine
  * and kernel): ERRNO(EPERM) but for an allow-list, with the calls docker
- * gates on a capability allowed only with it. Free with rt_seccomp_free. */
+ * gates on a capability allowed only with it. Free with plan_seccomp_free. */
 struct lxr_seccomp *rt_seccomp_default(uint64_t caps);
 /* The BPF program for p (malloc'd): libseccomp's, behind a stub that
  * answers ENOSYS for syscalls newer than libseccomp knows. */
 struct sock_filter;
 int rt_seccomp_compile(const struct lxr_seccomp *p, struct sock_filter **prog, size_t *len,
 		       lxr_err *err);
-/* What p does with the call name(args): the action of the first rule that
- * matches (errno_ret set for ERRNO/TRACE), else the default. The plan as
- * data, for tests; the compiled filter decides the same way. */
-enum lxr_seccomp_action rt_seccomp_decide(const struct lxr_seccomp *p, const char *name,
-					  const uint64_t args[6], unsigned *errno_ret);
-/* A rule whose comparisons repeat an argument index: they are
- * alternatives, not all required (runc's reading). */
-bool rt_seccomp_args_repeat(const struct lxr_seccomp_syscall *s);
-/* The profile back from rt_seccomp_text's line. */
-int rt_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *err);
 
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */

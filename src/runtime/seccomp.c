@@ -105,7 +105,7 @@ static int compile_default(uint64_t caps, struct sock_filter **prog, size_t *len
 	struct lxr_seccomp *p = rt_seccomp_default(caps);
 	int r = rt_seccomp_compile(p, prog, len, err);
 
-	rt_seccomp_free(p);
+	plan_seccomp_free(p);
 	return r < 0 ? lxr_err_wrap(err, "docker's default seccomp profile") : 0;
 }
 
@@ -134,7 +134,7 @@ static int prepare_default(uint64_t caps, lxr_err *err)
 
 static int prepare_profile(const struct lxr_seccomp *p, lxr_err *err)
 {
-	char *key = rt_seccomp_text(p);
+	char *key = plan_seccomp_text(p);
 	struct sock_filter *prog = NULL;
 	size_t len = 0;
 

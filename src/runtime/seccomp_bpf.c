@@ -99,7 +99,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct lxr_seccomp_syscall *s, co
 			return lxr_fail(err, EINVAL, "seccomp rule for %s: argument index %u", name,
 					s->args[i].index),
 			       lxr_err_hint(err, "a syscall has six arguments, 0 to 5");
-	if (rt_seccomp_args_repeat(s)) {
+	if (plan_seccomp_args_repeat(s)) {
 		/* runc's reading: comparisons of one argument index are
 		 * alternatives, one rule each */
 		for (size_t i = 0; i < s->n_args && (r >= 0 || r == -EEXIST); i++) {

@@ -37,14 +37,14 @@ int rt_proc_starttime(pid_t pid, unsigned long long *out)
 }
 
 /* seccomp=: 0 none, 1 docker's default (for cap_bnd), 2 the profile on
- * the seccomp_profile= line, in rt_seccomp_text's form. */
+ * the seccomp_profile= line, in plan_seccomp_text's form. */
 static char *seccomp_fields(const struct lxr_spec *spec)
 {
 	_cleanup_free_ char *text = NULL;
 
 	if (!spec->seccomp)
 		return lxr_xasprintf("seccomp=%d\n", spec->seccomp_default);
-	text = rt_seccomp_text(spec->seccomp);
+	text = plan_seccomp_text(spec->seccomp);
 	return lxr_xasprintf("seccomp=2\nseccomp_profile=%s\n", text);
 }
 
@@ -146,7 +146,7 @@ static int read_seccomp(char *text, struct lxr_spec *p, lxr_err *err)
 	/* without its profile, exec must not run a process unfiltered */
 	if (!profile)
 		return lxr_fail(err, EINVAL, "seccomp profile missing from the state file");
-	return rt_seccomp_from_text(profile, &p->seccomp, err);
+	return plan_seccomp_from_text(profile, &p->seccomp, err);
 }
 
 static int read_process(char *text, size_t len, struct lxr_container_ref *ref, lxr_err *err)
@@ -224,7 +224,7 @@ void rt_container_ref_free(struct lxr_container_ref *ref)
 {
 	if (ref->pidfd >= 0)
 		close(ref->pidfd);
-	rt_spec_free(&ref->process);
+	plan_spec_free(&ref->process);
 	free(ref->cgroup_group);
 	free(ref->id);
 	memset(ref, 0, sizeof(*ref));

@@ -276,3 +276,29 @@ int rt_user_env_home(const char *rootfs, uid_t uid, char ***env, lxr_err *err)
 	lxr_strv_push(env, lxr_xasprintf("HOME=%s", home));
 	return 0;
 }
+
+/* The topmost layer with etc/passwd: an image's top layer often has none
+ * (a layer that only adds files), and the user lives in one below it. */
+static const char *passwd_layer(char *const *dirs)
+{
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s/etc/passwd", dirs[i]);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			return dirs[i];
+	}
+	return dirs && dirs[0] ? dirs[0] : "/nonexistent";
+}
+
+int rt_spec_apply_user(struct lxr_spec *spec, const char *user, lxr_err *err)
+{
+	const char *root = passwd_layer(spec->lower_dirs);
+
+	if (user && rt_user_resolve(root, user, spec, err) < 0)
+		return lxr_err_wrap(err, "user \"%s\"", user);
+	/* docker: a non-root user keeps only the bounding set */
+	rt_caps_for_user(&spec->caps, spec->uid);
+	if (rt_user_env_home(root, spec->uid, &spec->env, err) < 0)
+		return lxr_err_wrap(err, "HOME for uid %u", (unsigned)spec->uid);
+	return 0;
+}

@@ -144,7 +144,7 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 	lxr_err err;
 	json_t *procs = json_array();
 
-	if (!in->c || rt_cgroup_open(in->spec.cgroup_group, in->name, &cg, &err) < 0)
+	if (!in->c || rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) < 0)
 		return procs;
 	if (rt_cgroup_pids(cg, &pids, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -176,12 +176,12 @@ static json_t *stats_of(struct sup *s, struct sup_instance *in)
 	struct lxr_cgroup_stats st = {-1, -1, -1};
 	lxr_err err;
 
-	if (in->c && rt_cgroup_open(in->spec.cgroup_group, in->name, &cg, &err) == 0) {
+	if (in->c && rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) == 0) {
 		rt_cgroup_stats(cg, &st, &err);
 		rt_cgroup_free(cg);
 	}
 	return json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
-			 "memory_limit", (json_int_t)in->spec.resources.memory_limit,
+			 "memory_limit", (json_int_t)in->plan.spec.resources.memory_limit,
 			 "cpu_usage_usec", (json_int_t)st.cpu_usage_usec, "pids",
 			 (json_int_t)st.pids);
 }

@@ -77,7 +77,7 @@ void sup_health_stop(struct sup *s, struct sup_instance *in)
 static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 {
 	struct sup_health *h = &in->health;
-	struct lxr_spec proc = in->spec; /* the container's process, shallow */
+	struct lxr_spec proc = in->plan.spec; /* the container's process, shallow */
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
 	int p[2], pidfd = -1, r;
 	pid_t pid = -1;
@@ -91,8 +91,8 @@ static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 	proc.terminal = false;
 	io.fds[1] = io.fds[2] = p[1];
 	h->last_output[0] = '\0';
-	r = rt_exec_in(rt_container_pidfd(in->c), in->spec.cgroup_group, in->name, &proc, &io, &pid,
-		       &pidfd, &err);
+	r = rt_exec_in(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->name, &proc, &io,
+		       &pid, &pidfd, &err);
 	close(p[1]);
 	if (r < 0) {
 		/* could not even run: that is a failed check, as with docker */

@@ -44,14 +44,11 @@ static void release(struct sup *s, struct sup_instance *in)
 }
 
 /* Compose's short volume syntax creates a missing host directory. */
-static int create_host_paths(const struct cfg_service *svc, lxr_err *err)
+static int create_host_dirs(char *const *dirs, lxr_err *err)
 {
-	for (size_t i = 0; i < svc->n_volumes; i++) {
-		const struct cfg_mount *m = &svc->volumes[i];
-		if (m->type == CFG_MOUNT_BIND && m->create_host_path &&
-		    access(m->source, F_OK) < 0 && lxr_mkdir_p(m->source, 0755, err) < 0)
+	for (size_t i = 0; dirs && dirs[i]; i++)
+		if (access(dirs[i], F_OK) < 0 && lxr_mkdir_p(dirs[i], 0755, err) < 0)
 			return lxr_err_wrap(err, "bind mount source");
-	}
 	return 0;
 }
 
@@ -94,7 +91,7 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
-	if (create_host_paths(in->svc->cfg, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
+	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
 	    sup_output_open(s, in, out, &err) < 0) {
 		start_failed(s, in, -1, &err);
 		return;
@@ -105,7 +102,7 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	/* Returns while the container builds its root filesystem: the loop
 	 * goes on (other containers start meanwhile) and sup_on_spawned hears
 	 * how it ended. */
-	r = rt_container_spawn(&in->spec, s->run_dir, &io, &in->c, &err);
+	r = rt_container_spawn(&in->plan.spec, s->run_dir, &io, &in->c, &err);
 	close(out[0]);
 	close(out[1]);
 	if (r == 0) {
@@ -209,7 +206,7 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 		break;
 	case ACT_SIGNAL_STOP:
 		if (in->c)
-			rt_container_kill(in->c, in->spec.stop_signal, NULL);
+			rt_container_kill(in->c, in->plan.spec.stop_signal, NULL);
 		break;
 	case ACT_KILL:
 		if (in->c)

@@ -19,28 +19,14 @@
 		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
 		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
 
-/* Old and new each from their own stack: a service's network is looked up
- * in the file that declared it. An endpoint plan that cannot be made (a bad
- * host address) counts as changed: the new instance's start says why. */
-static bool same(const struct sup *os, const struct sup_instance *a, const struct sup *ns,
-		 const struct sup_instance *b)
+/* Two instances run the same thing when their plans have the same text:
+ * the container spec, the endpoint, the restart policy, the health check. */
+static bool same(const struct sup_instance *a, const struct sup_instance *b)
 {
-	struct sup_net_plan na, nb;
-	lxr_err e;
-	bool r = false;
+	_cleanup_free_ char *ta = plan_instance_text(&a->plan, false);
+	_cleanup_free_ char *tb = plan_instance_text(&b->plan, false);
 
-	if (sup_net_plan_of(os->stack, a->svc->cfg, a->replica, &na, &e) < 0)
-		return false;
-	if (sup_net_plan_of(ns->stack, b->svc->cfg, b->replica, &nb, &e) == 0) {
-		_cleanup_free_ char *fa =
-		    sup_fingerprint(&a->spec, a->net_joined, &a->svc->policy, &a->health, &na);
-		_cleanup_free_ char *fb =
-		    sup_fingerprint(&b->spec, b->net_joined, &b->svc->policy, &b->health, &nb);
-		r = !strcmp(fa, fb);
-		sup_net_plan_free(&nb);
-	}
-	sup_net_plan_free(&na);
-	return r;
+	return !strcmp(ta, tb);
 }
 
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
@@ -68,9 +54,9 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
-		json_array_append_new(!oi                  ? added
-				      : same(s, oi, n, ni) ? kept
-							   : recreated,
+		json_array_append_new(!oi            ? added
+				      : same(oi, ni) ? kept
+						     : recreated,
 				      json_string(ni->name));
 	}
 	FOR_EACH_INSTANCE(s, oi)
@@ -86,7 +72,7 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
-		if (!ni || !same(s, oi, n, ni)) {
+		if (!ni || !same(oi, ni)) {
 			oi->doomed = true;
 			sup_event(s, oi, EV_STOP, 0);
 		}

@@ -56,7 +56,7 @@ struct sup_instance {
 	char *name; /* "<service>-<n>" */
 	int replica;
 	struct svc_fsm fsm;
-	struct lxr_spec spec;              /* resolved once at load */
+	struct plan_instance plan;         /* made once at load; spec carried out as is */
 	struct lxr_container *c;           /* while it exists */
 	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
 	struct sup_watch syncw;            /* being built: readable when it exec'd or failed */
@@ -64,7 +64,6 @@ struct sup_instance {
 	bool oom_killed;
 	bool blocked;         /* a required dependency failed: stays created */
 	bool doomed;          /* reconcile: changed or removed, stopping */
-	bool net_joined;      /* net.c: the spec joins its endpoint's namespace */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	uint32_t ip;          /* its address on its network, 0: none */
 	char *blocked_by;
@@ -193,23 +192,6 @@ void sup_control_close(struct sup *s);
 bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 
 /* ---- net.c: networks ------------------------------------------------------------- */
-/* An instance's endpoint as planned from the stack file: the network it
- * joins and how that network is made, the names it answers to, its static
- * address and its published ports. What sup_net_attach asks the net layer
- * for, and what reconcile compares. The strings belong to the stack. */
-struct lxr_port;
-struct sup_net_plan {
-	const char *network; /* NULL: it joins none */
-	const char *subnet, *gateway;
-	bool internal;
-	const char *static_ip;
-	char **names; /* service, instance, aliases */
-	struct lxr_port *ports;
-	size_t n_ports;
-};
-int sup_net_plan_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-		    struct sup_net_plan *out, lxr_err *err);
-void sup_net_plan_free(struct sup_net_plan *p);
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 /* Remove the instance's endpoint (none is no error). */
 int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err);
@@ -245,14 +227,6 @@ int sup_project_record_files(const char *run_dir, const char *const *files, lxr_
  * a concurrent `up` starts from nothing. What `down` and the end of a
  * supervisor's life both do. */
 int sup_project_remove(const char *project, const char *run_dir, lxr_err *err);
-
-/* ---- fingerprint.c: what reconcile compares --------------------------------------- */
-/* Everything that decides what runs for an instance, as text: two
- * instances with the same text run the same thing. net_joined: the spec
- * carries the /etc/hosts and resolv.conf mounts sup_net_attach appended,
- * which are left out (state of the running instance, not of its plan). */
-char *sup_fingerprint(const struct lxr_spec *spec, bool net_joined, const struct svc_policy *pol,
-		      const struct sup_health *health, const struct sup_net_plan *net);
 
 /* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
 struct json_t;

@@ -180,7 +180,7 @@ static void check_spec(const struct img_config *c)
 		else
 			check(spec.stop_signal == SIGTERM, "a StopSignal out of nothing");
 	}
-	rt_spec_free(&spec);
+	plan_spec_free(&spec);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

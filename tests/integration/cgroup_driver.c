@@ -431,7 +431,7 @@ static void scenario_devices(void)
 	rt_spec_init_defaults(&spec);
 	spec.resources.pids_limit = 0;
 	if (rt_cgroup_create(group, "devices", &spec.resources, &cg, &err) < 0) {
-		rt_spec_free(&spec);
+		plan_spec_free(&spec);
 		return fail_err("create devices (docker's device list)", &err);
 	}
 	if (v2) {
@@ -471,7 +471,7 @@ static void scenario_devices(void)
 	    lxr_xrealloc(spec.resources.devices, (spec.resources.n_devices + 1) * sizeof(kmsg_w));
 	spec.resources.devices[spec.resources.n_devices++] = kmsg_w;
 	if (rt_cgroup_create(group, "devices2", &spec.resources, &cg, &err) < 0) {
-		rt_spec_free(&spec);
+		plan_spec_free(&spec);
 		return fail_err("create devices2 (docker's list + c 1:11 w)", &err);
 	}
 	if (run_device_child(cg, &r)) {
@@ -483,7 +483,7 @@ static void scenario_devices(void)
 	if (rt_cgroup_destroy(cg, &err) < 0)
 		fail_err("destroy devices2", &err);
 	check(gone("devices", "devices2"), "devices2: leaf removed");
-	rt_spec_free(&spec);
+	plan_spec_free(&spec);
 }
 
 /* clone3(CLONE_INTO_CGROUP): the child starts inside the cgroup, limits

@@ -86,7 +86,7 @@ static void defaults(void **state)
 	assert_true(s.seccomp_default);
 	assert_false(s.writable_sysfs);
 	assert_non_null(s.masked_paths);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 }
 
 static void pids(void **state)
@@ -96,22 +96,22 @@ static void pids(void **state)
 
 	assert_int_equal(fill("limited", NULL, &s, &err), 0);
 	assert_int_equal(s.resources.pids_limit, 100);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	assert_int_equal(fill("unlimited", NULL, &s, &err), 0);
 	assert_int_equal(s.resources.pids_limit, -1);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	/* lxr.conf [limits] pids moves the default, not a service's own */
 	lxr_pids_limit_configure(50);
 	assert_int_equal(fill("plain", NULL, &s, &err), 0);
 	assert_int_equal(s.resources.pids_limit, 50);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	assert_int_equal(fill("limited", NULL, &s, &err), 0);
 	assert_int_equal(s.resources.pids_limit, 100);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	lxr_pids_limit_configure(-1);
 	assert_int_equal(fill("plain", NULL, &s, &err), 0);
 	assert_int_equal(s.resources.pids_limit, -1);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	lxr_pids_limit_configure(0);
 }
 
@@ -139,11 +139,11 @@ static void devices_and_rules(void **state)
 						  docker_rules);
 	assert_string_equal(r, want);
 	assert_false(s.writable_sysfs);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	/* devices need the host's facts */
 	assert_int_equal(fill("disk", NULL, &s, &err), -1);
 	assert_string_equal(err.msg, "service \"disk\": its devices are not resolved");
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 }
 
 static void privileged(void **state)
@@ -180,9 +180,9 @@ static void privileged(void **state)
 	assert_int_equal(s.devices[1].file_mode, 0666);
 	assert_string_equal(s.devices[2].path, "/dev/loop0");
 	assert_int_equal(s.devices[2].type, 'b');
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 	assert_int_equal(fill("root", NULL, &s, &err), -1);
-	rt_spec_free(&s);
+	plan_spec_free(&s);
 }
 
 /* docker's default environment: PATH and HOSTNAME where nobody set them,

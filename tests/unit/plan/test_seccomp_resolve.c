@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "lxr/plan.h"
-#include "lxr/runtime.h" /* rt_seccomp_free: the spec's owner frees */
+#include "lxr/runtime.h" /* plan_seccomp_free: the spec's owner frees */
 
 #define B(c)      (UINT64_C(1) << (c))
 #define SYS_ADMIN B(21)
@@ -68,7 +68,7 @@ static char *kept(uint64_t caps, const char *release)
 	}
 	assert_int_equal(s->default_action, LXR_SECCOMP_ERRNO);
 	assert_int_equal(s->default_errno_ret, EPERM);
-	rt_seccomp_free(s);
+	plan_seccomp_free(s);
 	cfg_seccomp_profile_free(p);
 	return out;
 }
@@ -162,7 +162,7 @@ static void arch_map_gives_this_machines_abis(void **state)
 	assert_int_equal(s->syscalls[s->n_syscalls - 1].n_args, 1);
 	assert_int_equal(s->syscalls[s->n_syscalls - 1].args[0].op, LXR_SECCOMP_NE);
 	assert_int_equal(s->syscalls[s->n_syscalls - 1].args[0].value, 40);
-	rt_seccomp_free(s);
+	plan_seccomp_free(s);
 	cfg_seccomp_profile_free(p);
 }
 
@@ -191,7 +191,7 @@ static void security_opt_into_the_spec(void **state)
 	assert_false(spec.seccomp_default);
 	assert_non_null(spec.seccomp);
 	assert_string_equal(spec.seccomp->syscalls[1].names[0], "admin_and_ptrace");
-	rt_seccomp_free(spec.seccomp);
+	plan_seccomp_free(spec.seccomp);
 	spec.seccomp = NULL;
 	/* privileged: no filter whatever seccomp= says, as docker; the
 	 * no-new-privileges setting still holds */

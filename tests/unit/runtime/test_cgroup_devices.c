@@ -155,7 +155,7 @@ static int defaults_setup(void **state)
 
 static int defaults_teardown(void **state)
 {
-	rt_spec_free(&defaults);
+	plan_spec_free(&defaults);
 	return 0;
 }
 

@@ -79,7 +79,7 @@ static void default_plan_matches_oci_defaults(void **state)
 		assert_non_null(find(&p, RT_OP_READONLY, ro[i], NULL));
 
 	rt_plan_free(&p);
-	rt_spec_free(&spec);
+	plan_spec_free(&spec);
 }
 
 static void user_mounts_follow_the_runtime_ones(void **state)
@@ -111,7 +111,7 @@ static void user_mounts_follow_the_runtime_ones(void **state)
 	assert_null(find(&p, RT_OP_BIND, "/etc/hosts", NULL));
 
 	rt_plan_free(&p);
-	rt_spec_free(&spec);
+	plan_spec_free(&spec);
 }
 
 int main(void)

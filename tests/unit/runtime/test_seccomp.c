@@ -36,9 +36,9 @@ static int verdict(uint64_t caps, const char *name, uint64_t a0, uint64_t a1)
 	struct lxr_seccomp *p = rt_seccomp_default(caps);
 	const uint64_t args[6] = {a0, a1, 0, 0, 0, 0};
 	unsigned e = 0;
-	enum lxr_seccomp_action a = rt_seccomp_decide(p, name, args, &e);
+	enum lxr_seccomp_action a = plan_seccomp_decide(p, name, args, &e);
 
-	rt_seccomp_free(p);
+	plan_seccomp_free(p);
 	if (a == LXR_SECCOMP_ALLOW)
 		return 0;
 	assert_int_equal(a, LXR_SECCOMP_ERRNO);
@@ -164,7 +164,7 @@ static void default_covers_the_other_abis(void **state)
 	assert_string_equal(arches, "SCMP_ARCH_AARCH64 SCMP_ARCH_ARM ");
 	assert_int_equal(verdict(0, "set_tls", 0, 0), 0);
 #endif
-	rt_seccomp_free(p);
+	plan_seccomp_free(p);
 }
 
 /* The text form carries a profile through the state file to `lxr exec`:
@@ -172,24 +172,24 @@ static void default_covers_the_other_abis(void **state)
 static void text_form_round_trips(void **state)
 {
 	struct lxr_seccomp *p = rt_seccomp_default(B(CAP_SYS_ADMIN)), *back = NULL;
-	_cleanup_free_ char *t1 = rt_seccomp_text(p), *t2 = NULL;
+	_cleanup_free_ char *t1 = plan_seccomp_text(p), *t2 = NULL;
 	lxr_err err;
 
 	assert_null(strchr(t1, '\n'));
-	assert_int_equal(rt_seccomp_from_text(t1, &back, &err), 0);
-	t2 = rt_seccomp_text(back);
+	assert_int_equal(plan_seccomp_from_text(t1, &back, &err), 0);
+	t2 = plan_seccomp_text(back);
 	assert_string_equal(t1, t2);
 	assert_int_equal(back->n_syscalls, p->n_syscalls);
-	rt_seccomp_free(back);
-	rt_seccomp_free(p);
-	assert_int_equal(rt_seccomp_from_text("v1 default=allow:0 rule=nope:1:mkdir", &back, &err),
+	plan_seccomp_free(back);
+	plan_seccomp_free(p);
+	assert_int_equal(plan_seccomp_from_text("v1 default=allow:0 rule=nope:1:mkdir", &back, &err),
 			 -1);
 	assert_null(back);
 	assert_non_null(strstr(err.msg, "rule=nope"));
-	assert_int_equal(rt_seccomp_from_text("v1 default=errno:1 arg=0:eq:0x1:0x0", &back, &err),
+	assert_int_equal(plan_seccomp_from_text("v1 default=errno:1 arg=0:eq:0x1:0x0", &back, &err),
 			 -1);
-	assert_int_equal(rt_seccomp_from_text("v2 default=errno:1", &back, &err), -1);
-	assert_int_equal(rt_seccomp_from_text("", &back, &err), -1);
+	assert_int_equal(plan_seccomp_from_text("v2 default=errno:1", &back, &err), -1);
+	assert_int_equal(plan_seccomp_from_text("", &back, &err), -1);
 }
 
 enum probe {

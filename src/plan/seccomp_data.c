@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "lxr/plan.h"
 
-void rt_seccomp_free(struct lxr_seccomp *p)
+void plan_seccomp_free(struct lxr_seccomp *p)
 {
 	if (!p)
 		return;
@@ -48,7 +48,7 @@ static const char *const op_names[] = {
  *   rule=allow:0:read,write arg=0:eq:0x28:0x0 ...
  * An arg= belongs to the rule= before it. Names and architectures were
  * checked to be [a-z0-9_] / [A-Z0-9_] when the profile was read. */
-char *rt_seccomp_text(const struct lxr_seccomp *p)
+char *plan_seccomp_text(const struct lxr_seccomp *p)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -148,7 +148,7 @@ static int parse_token(char *t, struct lxr_seccomp *p)
 	return -1;
 }
 
-int rt_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *err)
+int plan_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
 	struct lxr_seccomp *p = lxr_xcalloc(1, sizeof(*p));
@@ -163,7 +163,7 @@ int rt_seccomp_from_text(const char *text, struct lxr_seccomp **out, lxr_err *er
 	*out = p;
 	return 0;
 bad:
-	rt_seccomp_free(p);
+	plan_seccomp_free(p);
 	return lxr_fail(err, EINVAL, "seccomp profile in the state file: \"%.40s\" does not read",
 			t ? t : text);
 }
@@ -184,7 +184,7 @@ static bool arg_matches(const struct lxr_seccomp_arg *a, const uint64_t *args)
 	return false;
 }
 
-bool rt_seccomp_args_repeat(const struct lxr_seccomp_syscall *s)
+bool plan_seccomp_args_repeat(const struct lxr_seccomp_syscall *s)
 {
 	for (size_t i = 0; i < s->n_args; i++)
 		for (size_t k = i + 1; k < s->n_args; k++)
@@ -197,7 +197,7 @@ bool rt_seccomp_args_repeat(const struct lxr_seccomp_syscall *s)
  * reading, the one the compiled filter follows). */
 static bool call_matches(const struct lxr_seccomp_syscall *s, const uint64_t *args)
 {
-	bool any = rt_seccomp_args_repeat(s);
+	bool any = plan_seccomp_args_repeat(s);
 
 	if (!s->n_args)
 		return true;
@@ -211,8 +211,8 @@ static bool call_matches(const struct lxr_seccomp_syscall *s, const uint64_t *ar
 	return !any;
 }
 
-enum lxr_seccomp_action rt_seccomp_decide(const struct lxr_seccomp *p, const char *name,
-					  const uint64_t args[6], unsigned *errno_ret)
+enum lxr_seccomp_action plan_seccomp_decide(const struct lxr_seccomp *p, const char *name,
+					    const uint64_t args[6], unsigned *errno_ret)
 {
 	for (size_t i = 0; i < p->n_syscalls; i++) {
 		const struct lxr_seccomp_syscall *s = &p->syscalls[i];

@@ -1,5 +1,5 @@
 /* What reconcile compares: an instance's whole plan (container spec,
- * policy, health, network endpoint) as text. A stack file and a changed copy
+ * policy, health, network endpoint) as text (plan_instance_text). A stack file and a changed copy
  * of it are each planned as the supervisor plans them; the texts say which
  * changes recreate an instance. */
 #define _GNU_SOURCE
@@ -14,9 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "lxr/net.h"
 #include "lxr/plan.h"
-#include "supervisor/sup.h"
+#include "lxr/runtime.h"
 
 static const char base[] = "name: fp\n"
 			   "services:\n"
@@ -42,11 +41,10 @@ static char *edit(const char *from, const char *to)
 
 struct planned {
 	struct cfg_stack *st;
-	struct lxr_spec spec;
-	struct svc_policy pol;
-	struct sup_health health;
-	struct sup_net_plan net;
+	struct plan_instance p;
 };
+
+static const struct plan_host host = {.all_caps = 0xffffffffffULL, .kernel_release = "6.1.0"};
 
 static void plan(const char *text, struct planned *p)
 {
@@ -67,23 +65,19 @@ static void plan(const char *text, struct planned *p)
 	unlink(path);
 	assert_non_null(p->st);
 	const struct cfg_service *svc = cfg_stack_service(p->st, "web");
-	rt_spec_init_defaults(&p->spec);
-	assert_int_equal(plan_instance_fill(p->st, svc, 1, NULL, NULL, &p->spec, &err), 0);
-	assert_int_equal(sup_net_plan_of(p->st, svc, 1, &p->net, &err), 0);
-	p->pol.restart = SVC_RESTART_ALWAYS;
-	p->health.retries = 3;
+	rt_spec_init_defaults(&p->p.spec);
+	assert_int_equal(plan_instance_build(p->st, svc, 1, NULL, &host, &p->p, &err), 0);
 }
 
 static void unplan(struct planned *p)
 {
-	rt_spec_free(&p->spec);
-	sup_net_plan_free(&p->net);
+	plan_instance_free(&p->p);
 	cfg_stack_free(p->st);
 }
 
-static char *text_of(const struct planned *p, bool joined)
+static char *text_of(const struct planned *p)
 {
-	return sup_fingerprint(&p->spec, joined, &p->pol, &p->health, &p->net);
+	return plan_instance_text(&p->p, false);
 }
 
 /* Does the edited file plan web differently from the base file? */
@@ -94,7 +88,7 @@ static bool differs(const char *from, const char *to)
 
 	plan(base, &a);
 	plan(edited, &b);
-	_cleanup_free_ char *ta = text_of(&a, false), *tb = text_of(&b, false);
+	_cleanup_free_ char *ta = text_of(&a), *tb = text_of(&b);
 	bool r = strcmp(ta, tb) != 0;
 	unplan(&a);
 	unplan(&b);
@@ -107,10 +101,11 @@ static void same_inputs_same_text(void **state)
 
 	plan(base, &a);
 	plan(base, &b);
-	_cleanup_free_ char *ta = text_of(&a, false), *tb = text_of(&b, false);
+	_cleanup_free_ char *ta = text_of(&a), *tb = text_of(&b);
 	assert_string_equal(ta, tb);
 	assert_non_null(strstr(ta, "front"));
 	assert_non_null(strstr(ta, "127.0.0.1:8080-8080:80-80/tcp"));
+	assert_non_null(strstr(ta, "\"mode\":\"no\""));
 	unplan(&a);
 	unplan(&b);
 }
@@ -147,37 +142,38 @@ static void order_of_ports_and_aliases_is_no_change(void **state)
 			     "[\"9000:9000/udp\", \"127.0.0.1:8080:80\"]"));
 }
 
-/* A running instance's spec carries the mounts sup_net_attach appended;
- * the new plan of the same file has none, and is the same plan. */
+/* A running instance's spec carries the mounts the supervisor appended
+ * when it joined the network (carrier_mounts); the new plan of the same
+ * file has none, and is the same plan. */
 static void the_net_layers_mounts_are_no_change(void **state)
 {
 	struct planned run, fresh;
 
 	plan(base, &run);
 	plan(base, &fresh);
-	plan_spec_add_mount(&run.spec, "/etc/hosts", "bind", "/run/lxr/fp/.net/web-1/hosts",
+	plan_spec_add_mount(&run.p.spec, "/etc/hosts", "bind", "/run/lxr/fp/.net/web-1/hosts",
 			    MS_BIND, NULL);
-	plan_spec_add_mount(&run.spec, "/etc/resolv.conf", "bind",
+	plan_spec_add_mount(&run.p.spec, "/etc/resolv.conf", "bind",
 			    "/run/lxr/fp/.net/web-1/resolv.conf", MS_BIND, NULL);
-	_cleanup_free_ char *tr = text_of(&run, true), *tf = text_of(&fresh, false);
+	run.p.carrier_mounts = 2;
+	_cleanup_free_ char *tr = text_of(&run), *tf = text_of(&fresh);
 	assert_string_equal(tr, tf);
 	unplan(&run);
 	unplan(&fresh);
 }
 
-static void policy_and_health_are_in_it(void **state)
+static void policy_health_grace_mounts_and_caps_are_in_it(void **state)
 {
-	struct planned a;
-
-	plan(base, &a);
-	_cleanup_free_ char *t0 = text_of(&a, false);
-	a.pol.restart = SVC_RESTART_NO;
-	_cleanup_free_ char *t1 = text_of(&a, false);
-	a.health.retries = 5;
-	_cleanup_free_ char *t2 = text_of(&a, false);
-	assert_string_not_equal(t0, t1);
-	assert_string_not_equal(t1, t2);
-	unplan(&a);
+	assert_true(differs("    command: [httpd, -f]\n",
+			    "    command: [httpd, -f]\n    restart: always\n"));
+	assert_true(differs("    command: [httpd, -f]\n",
+			    "    command: [httpd, -f]\n    healthcheck: {test: [CMD, true]}\n"));
+	assert_true(differs("    command: [httpd, -f]\n",
+			    "    command: [httpd, -f]\n    stop_grace_period: 3s\n"));
+	assert_true(differs("    command: [httpd, -f]\n",
+			    "    command: [httpd, -f]\n    volumes: [\"/tmp/x:/x\"]\n"));
+	assert_true(differs("    command: [httpd, -f]\n",
+			    "    command: [httpd, -f]\n    cap_add: [NET_ADMIN]\n"));
 }
 
 int main(void)
@@ -189,7 +185,7 @@ int main(void)
 	    cmocka_unit_test(an_environment_change_is_a_change),
 	    cmocka_unit_test(order_of_ports_and_aliases_is_no_change),
 	    cmocka_unit_test(the_net_layers_mounts_are_no_change),
-	    cmocka_unit_test(policy_and_health_are_in_it),
+	    cmocka_unit_test(policy_health_grace_mounts_and_caps_are_in_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,265 @@
+/* One service instance -> its whole plan: the container spec
+ * (plan_instance_fill), capabilities and the syscall filter for it, the
+ * endpoint on its network, the host directories to make first, its restart
+ * policy, its health check (the service's, else the image's) and its stop
+ * grace. The one author of what runs, for a stack's instances and for
+ * `lxr run` alike; no syscalls: the host comes in as plan_host. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "config/text.h"
+#include "lxr/plan.h"
+
+/* docker's restart backoff: 100 ms doubling to 1 min, reset after 10 s up */
+#define BACKOFF_FIRST_US 100000
+#define BACKOFF_MAX_US   60000000
+#define BACKOFF_RESET_US 10000000
+
+static void restart_of(const struct cfg_service *c, struct plan_restart *p)
+{
+	static const enum plan_restart_mode map[] = {
+	    [CFG_RESTART_NO] = PLAN_RESTART_NO,
+	    [CFG_RESTART_ALWAYS] = PLAN_RESTART_ALWAYS,
+	    [CFG_RESTART_ON_FAILURE] = PLAN_RESTART_ON_FAILURE,
+	    [CFG_RESTART_UNLESS_STOPPED] = PLAN_RESTART_UNLESS_STOPPED,
+	};
+	*p = (struct plan_restart){.mode = map[c->restart.policy],
+				   .max_attempts = c->restart.max_retries,
+				   .delay_first_us = BACKOFF_FIRST_US,
+				   .delay_max_us = BACKOFF_MAX_US,
+				   .reset_after_us = BACKOFF_RESET_US};
+	/* deploy.restart_policy (swarm's meaning): a fixed delay between
+	 * attempts, and a window after which a restart counts as good */
+	if (c->restart.delay_us > 0) {
+		p->delay_first_us = c->restart.delay_us;
+		p->delay_fixed = true;
+	}
+	if (c->restart.window_us > 0)
+		p->reset_after_us = c->restart.window_us;
+	/* x-lxr: lxr's own tuning */
+	if (c->x_lxr.backoff_initial_us.set)
+		p->delay_first_us = c->x_lxr.backoff_initial_us.v;
+	if (c->x_lxr.backoff_max_us.set)
+		p->delay_max_us = c->x_lxr.backoff_max_us.v;
+	if (c->x_lxr.backoff_reset_us.set)
+		p->reset_after_us = c->x_lxr.backoff_reset_us.v;
+	p->on_unhealthy = c->x_lxr.restart_on_unhealthy.set && c->x_lxr.restart_on_unhealthy.v;
+}
+
+static void health_argv(struct plan_health *h, bool shell, const char *const *v, size_t n)
+{
+	if (shell) {
+		lxr_strv_push(&h->argv, lxr_xstrdup("/bin/sh"));
+		lxr_strv_push(&h->argv, lxr_xstrdup("-c"));
+		lxr_strv_push(&h->argv, lxr_xstrdup(v[0]));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		lxr_strv_push(&h->argv, lxr_xstrdup(v[i]));
+}
+
+/* The image's HEALTHCHECK, for a service that sets none (compose), with
+ * docker's defaults where the image leaves a value out. */
+static void health_of_image(const struct plan_image *img, struct plan_health *h)
+{
+	char *const *t = img ? img->health_test : NULL;
+
+	if (!t || !t[0] || !t[1] || (strcmp(t[0], "CMD") && strcmp(t[0], "CMD-SHELL")))
+		return;
+	h->enabled = true;
+	health_argv(h, !strcmp(t[0], "CMD-SHELL"), (const char *const *)t + 1,
+		    lxr_strv_len((char **)t + 1));
+	h->interval_us = img->health_interval_ns > 0 ? img->health_interval_ns / 1000 : 30000000;
+	h->timeout_us = img->health_timeout_ns > 0 ? img->health_timeout_ns / 1000 : 30000000;
+	h->start_period_us =
+	    img->health_start_period_ns > 0 ? img->health_start_period_ns / 1000 : 0;
+	h->start_interval_us = 5000000;
+	h->retries = img->health_retries > 0 ? img->health_retries : 3;
+}
+
+static int health_of(const struct cfg_service *c, const struct plan_image *img,
+		     struct plan_health *h, lxr_err *err)
+{
+	const struct cfg_health *hc = &c->healthcheck;
+	_cleanup_free_ const char **test = NULL;
+
+	memset(h, 0, sizeof(*h));
+	if (hc->kind == CFG_HEALTH_UNSET)
+		health_of_image(img, h);
+	if (hc->kind != CFG_HEALTH_CMD && hc->kind != CFG_HEALTH_SHELL)
+		return 0;
+	if (hc->test.n == 0)
+		return lxr_fail(err, EINVAL, "service \"%s\": healthcheck has no test", c->name);
+	test = lxr_xcalloc(hc->test.n, sizeof(*test));
+	for (size_t i = 0; i < hc->test.n; i++)
+		test[i] = hc->test.v[i].v;
+	h->enabled = true;
+	health_argv(h, hc->kind == CFG_HEALTH_SHELL, test, hc->test.n);
+	h->interval_us = hc->interval_us;
+	h->timeout_us = hc->timeout_us;
+	h->start_period_us = hc->start_period_us;
+	h->start_interval_us = hc->start_interval_us;
+	h->retries = hc->retries > 0 ? hc->retries : 3;
+	return 0;
+}
+
+/* With replicas, instance n publishes block n of the host range, each as
+ * wide as the container range ("8000-8002:80" x 3: 8000, 8001, 8002); the
+ * loader checked that the range is exactly wide enough. */
+static void ports_of(const struct cfg_service *svc, int replica, struct plan_endpoint *ep)
+{
+	ep->ports = lxr_xcalloc(svc->n_ports ? svc->n_ports : 1, sizeof(*ep->ports));
+	for (size_t i = 0; i < svc->n_ports; i++) {
+		const struct cfg_port *p = &svc->ports[i];
+		struct plan_port *q = &ep->ports[ep->n_ports++];
+		int cstart = p->target_start, cend = p->target_end ? p->target_end : cstart;
+		int width = cend - cstart + 1;
+		int hstart = p->host_start + (replica - 1) * width;
+
+		q->host_ip = lxr_xstrdup(p->host_ip);
+		q->host_port = (uint16_t)hstart;
+		q->host_end = (uint16_t)(hstart + width - 1);
+		q->ctr_port = (uint16_t)cstart;
+		q->ctr_end = (uint16_t)cend;
+		q->udp = p->proto == CFG_PROTO_UDP;
+	}
+}
+
+/* The network it joins and how that network is made, the names it
+ * answers to, its static address and its published ports. */
+static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+			const char *instance, struct plan_endpoint *ep)
+{
+	const struct cfg_network *nw = NULL;
+
+	memset(ep, 0, sizeof(*ep));
+	if (svc->n_networks && svc->networks[0].name.v)
+		nw = cfg_stack_network(st, svc->networks[0].name.v);
+	if (!nw)
+		return;
+	ep->network = lxr_xstrdup(nw->name);
+	ep->internal = nw->internal.set && nw->internal.v;
+	if (nw->n_pools) {
+		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
+		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
+	}
+	ep->static_ip = lxr_xstrdup(svc->networks[0].ipv4_address.v);
+	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
+	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
+	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
+		lxr_strv_push(&ep->names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
+	ports_of(svc, replica, ep);
+}
+
+static int caps_mask(const struct cfg_strs *names, const char *key, uint64_t *mask, bool *all,
+		     lxr_err *err)
+{
+	*mask = 0;
+	*all = false;
+	for (size_t i = 0; i < names->n; i++) {
+		const char *n = names->v[i].v;
+		int c;
+
+		if (!strcasecmp(n, "ALL")) {
+			*all = true;
+			continue;
+		}
+		c = cfg_cap_number(n);
+		if (c < 0 || c > 63)
+			return lxr_fail(err, EINVAL, "%s: unknown capability \"%s\"", key, n);
+		*mask |= 1ULL << c;
+	}
+	return 0;
+}
+
+/* docker's cap_add/cap_drop over the default set; a privileged container
+ * has every capability, whatever they say. Then the filter, decided for
+ * the final bounding set (security_opt). */
+static int caps_and_filter(const struct cfg_service *c, const struct plan_host *host,
+			   struct lxr_spec *spec, lxr_err *err)
+{
+	bool privileged = c->privileged.set && c->privileged.v;
+	uint64_t add, drop, set;
+	bool add_all, drop_all;
+
+	if (!privileged && (c->cap_add.n || c->cap_drop.n)) {
+		if (caps_mask(&c->cap_drop, "cap_drop", &drop, &drop_all, err) < 0 ||
+		    caps_mask(&c->cap_add, "cap_add", &add, &add_all, err) < 0)
+			return -1;
+		if (add_all)
+			set = host->all_caps & ~drop;
+		else if (drop_all)
+			set = add;
+		else
+			set = (spec->caps.bounding & ~drop) | add;
+		spec->caps.bounding = spec->caps.effective = spec->caps.permitted = set;
+		spec->caps.inheritable = spec->caps.ambient = 0;
+	}
+	plan_security_apply(&c->security, privileged, host->kernel_release, spec);
+	return 0;
+}
+
+static int image_stop_signal(const struct cfg_service *svc, const struct plan_image *img,
+			     struct lxr_spec *spec, lxr_err *err)
+{
+	int sig;
+
+	if (svc->stop_signal.set || !img || !img->stop_signal)
+		return 0;
+	if (cfg_parse_signal(img->stop_signal, &sig) < 0)
+		return lxr_fail(err, EINVAL, "image StopSignal \"%s\" is not a signal",
+				img->stop_signal),
+		       lxr_err_hint(err, "set `stop_signal:` on the service to override it");
+	spec->stop_signal = sig;
+	return 0;
+}
+
+static void host_dirs_of(const struct cfg_service *svc, char ***out)
+{
+	for (size_t i = 0; i < svc->n_volumes; i++) {
+		const struct cfg_mount *m = &svc->volumes[i];
+		if (m->type == CFG_MOUNT_BIND && m->create_host_path)
+			lxr_strv_push(out, lxr_xstrdup(m->source));
+	}
+}
+
+int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+			const struct plan_image *img, const struct plan_host *host,
+			struct plan_instance *out, lxr_err *err)
+{
+	const char *user =
+	    svc->user.v ? svc->user.v : (img && img->user && *img->user ? img->user : NULL);
+
+	out->name = plan_instance_name(svc->name, replica);
+	if (plan_instance_fill(st, svc, replica, img, host, &out->spec, err) < 0 ||
+	    image_stop_signal(svc, img, &out->spec, err) < 0 ||
+	    caps_and_filter(svc, host, &out->spec, err) < 0 ||
+	    health_of(svc, img, &out->health, err) < 0)
+		return lxr_err_wrap(err, "service \"%s\"", svc->name);
+	out->user = lxr_xstrdup(user);
+	endpoint_of(st, svc, replica, out->name, &out->net);
+	host_dirs_of(svc, &out->host_dirs);
+	restart_of(svc, &out->restart);
+	out->stop_grace_us = svc->stop_grace_period.v;
+	return 0;
+}
+
+void plan_instance_free(struct plan_instance *p)
+{
+	free(p->name);
+	plan_spec_free(&p->spec);
+	free(p->user);
+	free(p->net.network);
+	free(p->net.subnet);
+	free(p->net.gateway);
+	free(p->net.static_ip);
+	lxr_strv_free(p->net.names);
+	for (size_t i = 0; i < p->net.n_ports; i++)
+		free(p->net.ports[i].host_ip);
+	free(p->net.ports);
+	lxr_strv_free(p->host_dirs);
+	lxr_strv_free(p->health.argv);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,232 @@
+/* An instance plan as JSON: what `lxr up --dry-run` prints, what the golden
+ * files under tests/unit/plan/data hold, and what reconcile compares. Keys
+ * sorted, and every list whose order means nothing (ports, aliases) sorted,
+ * so two plans that run the same thing have the same text. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lxr/plan.h"
+
+/* Unchecked: a value from the host (an argument, an environment variable,
+ * a path) need not be UTF-8, and its plan must still have a text. */
+static json_t *jstr(const char *s)
+{
+	return json_string_nocheck(s);
+}
+
+static json_t *strv(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? jstr(s) : json_null();
+}
+
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/* A set of strings, in a canonical order. */
+static json_t *sorted(json_t **items, size_t n)
+{
+	json_t *a = json_array();
+
+	qsort(items, n, sizeof(*items), cmp_json_str);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, items[i]);
+	return a;
+}
+
+static char *hex(uint64_t v)
+{
+	return lxr_xasprintf("%#llx", (unsigned long long)v);
+}
+
+static json_t *caps(const struct lxr_caps *c)
+{
+	_cleanup_free_ char *b = hex(c->bounding), *e = hex(c->effective), *p = hex(c->permitted),
+			    *i = hex(c->inheritable), *a = hex(c->ambient);
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "bounding", b, "effective", e, "permitted", p,
+			 "inheritable", i, "ambient", a);
+}
+
+static json_t *process(const struct lxr_spec *s, const char *user)
+{
+	json_t *rl = json_array(), *gids = json_array();
+
+	for (size_t i = 0; i < s->n_rlimits; i++)
+		json_array_append_new(rl, json_pack("{s:i, s:I, s:I}", "resource",
+						    s->rlimits[i].resource, "soft",
+						    (json_int_t)s->rlimits[i].soft, "hard",
+						    (json_int_t)s->rlimits[i].hard));
+	for (size_t i = 0; i < s->n_additional_gids; i++)
+		json_array_append_new(gids, json_integer(s->additional_gids[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:b, s:b, s:i, s:o, s:b, s:b}",
+			 "args", strv(s->args), "env", strv(s->env), "cwd", str_or_null(s->cwd),
+			 "hostname", str_or_null(s->hostname), "user", str_or_null(user), "uid",
+			 (json_int_t)s->uid, "gid", (json_int_t)s->gid, "additional_gids", gids,
+			 "init", s->init, "no_new_privileges", s->no_new_privileges, "stop_signal",
+			 s->stop_signal, "rlimits", rl, "terminal", s->terminal, "open_stdin",
+			 s->open_stdin);
+}
+
+static json_t *mounts(const struct lxr_spec *s, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct lxr_mount *m = &s->mounts[i];
+		_cleanup_free_ char *flags = hex(m->flags);
+		json_array_append_new(a, json_pack("{s:o, s:s, s:o, s:s, s:o, s:b, s:b}",
+						   "destination", jstr(m->destination), "type",
+						   m->type, "source", jstr(m->source), "flags",
+						   flags, "data", str_or_null(m->data), "volume",
+						   m->volume, "nocopy", m->nocopy));
+	}
+	return a;
+}
+
+static json_t *resources(const struct lxr_resources *r)
+{
+	json_t *rules = json_array();
+
+	for (size_t i = 0; i < r->n_devices; i++) {
+		const struct lxr_device_rule *d = &r->devices[i];
+		char *t =
+		    lxr_xasprintf("%s %c %lld:%lld %.3s", d->allow ? "allow" : "deny", d->type,
+				  (long long)d->major, (long long)d->minor, d->access);
+		json_array_append_new(rules, jstr(t));
+		free(t);
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "memory_limit",
+			 (json_int_t)r->memory_limit, "memory_swap", (json_int_t)r->memory_swap,
+			 "memory_reservation", (json_int_t)r->memory_reservation, "cpu_quota",
+			 (json_int_t)r->cpu_quota, "cpu_period", (json_int_t)r->cpu_period,
+			 "cpu_shares", (json_int_t)r->cpu_shares, "pids_limit",
+			 (json_int_t)r->pids_limit, "device_rules", rules);
+}
+
+static json_t *devices(const struct lxr_spec *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct lxr_device *d = &s->devices[i];
+		char *t = lxr_xasprintf("%s %c %lld:%lld %o %u:%u", d->path, d->type,
+					(long long)d->major, (long long)d->minor,
+					(unsigned)d->file_mode, (unsigned)d->uid, (unsigned)d->gid);
+		json_array_append_new(a, jstr(t));
+		free(t);
+	}
+	return a;
+}
+
+static json_t *seccomp(const struct lxr_spec *s)
+{
+	if (s->seccomp) {
+		_cleanup_free_ char *t = plan_seccomp_text(s->seccomp);
+		return jstr(t);
+	}
+	return jstr(s->seccomp_default ? "docker-default" : "unconfined");
+}
+
+static json_t *spec(const struct plan_instance *p)
+{
+	const struct lxr_spec *s = &p->spec;
+	size_t n_mounts = s->n_mounts - (p->carrier_mounts <= s->n_mounts ? p->carrier_mounts : 0);
+
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+			 "s:o, s:o, s:b}",
+			 "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
+			 "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
+			 "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir,
+			 "process", process(s, p->user), "caps", caps(&s->caps), "mounts",
+			 mounts(s, n_mounts), "resources", resources(&s->resources), "devices",
+			 devices(s), "masked_paths", strv(s->masked_paths), "readonly_paths",
+			 strv(s->readonly_paths), "sysctls", strv(s->sysctls), "seccomp",
+			 seccomp(s), "writable_sysfs", s->writable_sysfs);
+}
+
+static json_t *endpoint(const struct plan_endpoint *e)
+{
+	size_t n_names = lxr_strv_len(e->names), fixed = n_names < 2 ? n_names : 2;
+	_cleanup_free_ json_t **aliases = lxr_xcalloc(n_names + 1, sizeof(json_t *));
+	_cleanup_free_ json_t **ports = lxr_xcalloc(e->n_ports + 1, sizeof(json_t *));
+	json_t *names = json_array();
+
+	if (!e->network)
+		return json_null();
+	/* the service's and the instance's names first (the first is the
+	 * canonical one in /etc/hosts); the aliases after them are a set */
+	for (size_t i = 0; i < fixed; i++)
+		json_array_append_new(names, jstr(e->names[i]));
+	for (size_t i = fixed; i < n_names; i++)
+		aliases[i - fixed] = jstr(e->names[i]);
+	for (size_t i = 0; i < e->n_ports; i++) {
+		const struct plan_port *q = &e->ports[i];
+		char *t = lxr_xasprintf("%s:%u-%u:%u-%u/%s", q->host_ip ? q->host_ip : "0.0.0.0",
+					q->host_port, q->host_end, q->ctr_port, q->ctr_end,
+					q->udp ? "udp" : "tcp");
+		ports[i] = jstr(t);
+		free(t);
+	}
+	return json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "network", jstr(e->network),
+			 "internal", e->internal, "subnet", str_or_null(e->subnet), "gateway",
+			 str_or_null(e->gateway), "static_ip", str_or_null(e->static_ip), "names",
+			 names, "aliases", sorted(aliases, n_names - fixed), "ports",
+			 sorted(ports, e->n_ports));
+}
+
+static const char *const restart_names[] = {
+    [PLAN_RESTART_NO] = "no",
+    [PLAN_RESTART_ALWAYS] = "always",
+    [PLAN_RESTART_ON_FAILURE] = "on-failure",
+    [PLAN_RESTART_UNLESS_STOPPED] = "unless-stopped",
+};
+
+static json_t *restart(const struct plan_restart *r)
+{
+	return json_pack("{s:s, s:i, s:I, s:I, s:b, s:I, s:b}", "mode", restart_names[r->mode],
+			 "max_attempts", r->max_attempts, "delay_first_us",
+			 (json_int_t)r->delay_first_us, "delay_max_us", (json_int_t)r->delay_max_us,
+			 "delay_fixed", r->delay_fixed, "reset_after_us",
+			 (json_int_t)r->reset_after_us, "on_unhealthy", r->on_unhealthy);
+}
+
+static json_t *health(const struct plan_health *h)
+{
+	if (!h->enabled)
+		return json_null();
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:i}", "argv", strv(h->argv), "interval_us",
+			 (json_int_t)h->interval_us, "timeout_us", (json_int_t)h->timeout_us,
+			 "start_period_us", (json_int_t)h->start_period_us, "start_interval_us",
+			 (json_int_t)h->start_interval_us, "retries", h->retries);
+}
+
+char *plan_instance_text(const struct plan_instance *p, bool pretty)
+{
+	json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "name", jstr(p->name), "spec",
+			      spec(p), "network", endpoint(&p->net), "host_dirs",
+			      strv(p->host_dirs), "restart", restart(&p->restart), "health",
+			      health(&p->health), "stop_grace_us", (json_int_t)p->stop_grace_us);
+	char *t;
+
+	if (!j)
+		abort(); /* a pack format that does not match its arguments */
+	t = json_dumps(j, JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+	json_decref(j);
+	if (!t)
+		abort();
+	return t;
+}

@@ -1,0 +1,36 @@
+/* The container spec as data: freed here, in the layer that writes it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lxr/plan.h"
+
+void plan_spec_free(struct lxr_spec *spec)
+{
+	free(spec->id);
+	free(spec->cgroup_group);
+	free(spec->hostname);
+	lxr_strv_free(spec->lower_dirs);
+	lxr_strv_free(spec->args);
+	lxr_strv_free(spec->env);
+	free(spec->cwd);
+	free(spec->additional_gids);
+	free(spec->rlimits);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		free(spec->mounts[i].destination);
+		free(spec->mounts[i].type);
+		free(spec->mounts[i].source);
+		free(spec->mounts[i].data);
+	}
+	free(spec->mounts);
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		free(spec->ns[i].join_path);
+	lxr_strv_free(spec->masked_paths);
+	lxr_strv_free(spec->readonly_paths);
+	lxr_strv_free(spec->sysctls);
+	plan_seccomp_free(spec->seccomp);
+	free(spec->resources.devices);
+	for (size_t i = 0; i < spec->n_devices; i++)
+		free(spec->devices[i].path);
+	free(spec->devices);
+	memset(spec, 0, sizeof(*spec));
+}

@@ -25,6 +25,10 @@ struct sup_up_opts {
 	/* --remove-orphans: a running stack's services that the file no
 	 * longer declares are removed (without it: kept, and warned about) */
 	bool remove_orphans;
+	/* --dry-run: say what up would create, recreate and remove, and
+	 * change nothing (no pull, no lock, no record); dry_run_plans: print
+	 * each instance's plan too */
+	bool dry_run, dry_run_plans;
 };
 
 /* Bring the stack up: validate and plan everything, clean what a dead

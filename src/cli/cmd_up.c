@@ -11,7 +11,7 @@
 
 struct stack_args {
 	const char *file, *project;
-	bool detach, volumes, remove_orphans;
+	bool detach, volumes, remove_orphans, dry_run, dry_run_plans;
 	char **profiles, **targets;
 };
 
@@ -32,7 +32,10 @@ static const char up_usage[] =
     "  -p, --project-name N   project name (default: `name:` or the directory)\n"
     "  -d, --detach           run the supervisor in the background\n"
     "      --remove-orphans   remove the services the file no longer declares\n"
-    "      --profile P        enable services of profile P\n";
+    "      --profile P        enable services of profile P\n"
+    "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
+    "                         with =plan each instance's whole plan, as JSON);\n"
+    "                         nothing is pulled, started, stopped or written\n";
 
 static const char down_usage[] =
     "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [--remove-orphans]\n"
@@ -59,6 +62,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"profile", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"remove-orphans", no_argument, NULL, 'O'},
+	    {"dry-run", optional_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -75,6 +79,12 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		case 'd': a->detach = true; break;
 		case 'v': a->volumes = true; break;
 		case 'O': a->remove_orphans = true; break;
+		case 'D':
+			if (!up || (optarg && strcmp(optarg, "plan")))
+				goto bad;
+			a->dry_run = true;
+			a->dry_run_plans = optarg != NULL;
+			break;
 		case 'P':
 			if (!up)
 				goto bad;
@@ -115,8 +125,11 @@ int cmd_up(int argc, char **argv)
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st) {
 		struct sup_up_opts o = {(const char *const *)a.targets,
-					(const char *const *)a.profiles, a.detach,
-					a.remove_orphans};
+					(const char *const *)a.profiles,
+					a.detach,
+					a.remove_orphans,
+					a.dry_run,
+					a.dry_run_plans};
 		r = sup_up(st, &o);
 	}
 	cfg_stack_free(st);

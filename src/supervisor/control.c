@@ -258,6 +258,18 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		return;
 	}
 	cfg_diags_free(&diags);
+	if (json_is_true(json_object_get(args, "dry_run"))) {
+		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
+		    sup_reconcile_preview(
+			s, st, g, json_is_true(json_object_get(args, "remove_orphans")),
+			json_is_true(json_object_get(args, "plans")), &summary, &err) < 0)
+			ctl_reply_err(cs, req, &err);
+		else
+			ctl_reply_ok(cs, req, summary);
+		plan_graph_free(g);
+		cfg_stack_free(st);
+		return;
+	}
 	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 	    sup_reconcile_begin(s, st, g, json_is_true(json_object_get(args, "remove_orphans")),
 				&summary, &err) < 0) {

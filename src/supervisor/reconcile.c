@@ -29,34 +29,22 @@ static bool same(const struct sup_instance *a, const struct sup_instance *b)
 	return !strcmp(ta, tb);
 }
 
-int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
-			bool remove_orphans, json_t **summary, lxr_err *err)
+/* What a new table changes, in compose's words (unchanged, recreated,
+ * added, removed, orphans). With act, the changed and removed instances
+ * are marked and asked to stop. An instance whose image is not here yet
+ * (a dry run pulls nothing) has no plan to compare: it counts as changed. */
+static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st,
+			bool remove_orphans, bool act)
 {
-	struct sup *n;
 	json_t *kept = json_array(), *recreated = json_array(), *added = json_array(),
 	       *removed = json_array(), *orphans = json_array();
 
-	if (s->shutting_down || s->pending)
-		return lxr_fail(err, EBUSY, "the stack is %s",
-				s->shutting_down ? "going down" : "already being reconciled");
-	n = lxr_xcalloc(1, sizeof(*n));
-	n->run_dir = lxr_xstrdup(s->run_dir);
-	n->log_dir = lxr_xstrdup(s->log_dir);
-	if (sup_build(n, st, g, err) < 0) {
-		sup_free(n);
-		free(n);
-		json_decref(kept), json_decref(recreated), json_decref(added), json_decref(removed);
-		json_decref(orphans);
-		return -1;
-	}
-	n->owned_stack = st;
-	n->owned_graph = g;
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
-		json_array_append_new(!oi            ? added
-				      : same(oi, ni) ? kept
-						     : recreated,
+		json_array_append_new(!oi                                     ? added
+				      : !ni->svc->pull_needed && same(oi, ni) ? kept
+									      : recreated,
 				      json_string(ni->name));
 	}
 	FOR_EACH_INSTANCE(s, oi)
@@ -72,14 +60,80 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
-		if (!ni || !same(oi, ni)) {
+		if (act && (!ni || !same(oi, ni))) {
 			oi->doomed = true;
 			sup_event(s, oi, EV_STOP, 0);
 		}
 	}
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
+			 "added", added, "removed", removed, "orphans", orphans);
+}
+
+static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+			      bool dry_run, lxr_err *err)
+{
+	struct sup *n;
+
+	if (s->shutting_down || s->pending)
+		return lxr_fail(err, EBUSY, "the stack is %s",
+				s->shutting_down ? "going down" : "already being reconciled"),
+		       NULL;
+	n = lxr_xcalloc(1, sizeof(*n));
+	n->run_dir = lxr_xstrdup(s->run_dir);
+	n->log_dir = lxr_xstrdup(s->log_dir);
+	n->dry_run = dry_run;
+	if (sup_build(n, st, g, err) < 0) {
+		sup_free(n);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+			bool remove_orphans, json_t **summary, lxr_err *err)
+{
+	struct sup *n = build_next(s, st, g, false, err);
+
+	if (!n)
+		return -1;
+	n->owned_stack = st;
+	n->owned_graph = g;
+	*summary = classify(s, n, st, remove_orphans, true);
 	s->pending = n;
-	*summary = json_pack("{s:o, s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
-			     "added", added, "removed", removed, "orphans", orphans);
+	return 0;
+}
+
+json_t *sup_plans_json(struct sup *s, bool all)
+{
+	json_t *plans = json_object();
+
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (in->svc->pull_needed) {
+			json_object_set_new(plans, in->name,
+					    json_pack("{s:s}", "pull", in->svc->cfg->image.v));
+			continue;
+		}
+		if (!all)
+			continue;
+		_cleanup_free_ char *t = plan_instance_text(&in->plan, false);
+		json_object_set_new(plans, in->name, json_loads(t, 0, NULL));
+	}
+	return plans;
+}
+
+int sup_reconcile_preview(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+			  bool remove_orphans, bool with_plans, json_t **summary, lxr_err *err)
+{
+	struct sup *n = build_next(s, st, g, true, err);
+
+	if (!n)
+		return -1;
+	*summary = classify(s, n, st, remove_orphans, false);
+	json_object_set_new(*summary, "plans", sup_plans_json(n, with_plans));
+	sup_free(n);
+	free(n);
 	return 0;
 }
 

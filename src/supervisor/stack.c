@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include "supervisor/sup.h"
@@ -41,6 +42,31 @@ static void health_from(const struct plan_health *p, struct sup_health *h)
 	h->retries = p->retries;
 }
 
+/* A dry run's image: the one here, or none (pull_needed: it would be
+ * pulled, and the service has no plan yet). The store is only read: a data
+ * directory without one is not made. */
+static int look_up_image(struct sup *s, struct sup_service *sv, int policy, lxr_err *err)
+{
+	_cleanup_free_ char *images = lxr_xasprintf("%s/images", lxr_data_dir());
+
+	if (policy == IMG_PULL_ALWAYS || access(images, F_OK) < 0) {
+		sv->pull_needed = true;
+		return 0;
+	}
+	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
+		return -1;
+	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
+	if (img_ensure(s->store, sv->cfg->image.v, IMG_PULL_NEVER, sv->img, err) == 0)
+		return 0;
+	free(sv->img);
+	sv->img = NULL;
+	if (err->errnum != ENOENT)
+		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
+				    sv->cfg->image.v);
+	sv->pull_needed = true;
+	return 0;
+}
+
 /* A service that names an image: resolved in the store, pulled first when
  * missing (before anything starts), and marked in use while the supervisor
  * runs, so `lxr rmi` cannot take it away. */
@@ -48,13 +74,15 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 {
 	_cleanup_free_ char *label = NULL;
 
-	if (sv->cfg->image_is_path || sv->img)
+	if (sv->cfg->image_is_path || sv->img || sv->pull_needed)
 		return 0;
+	int policy = sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
+					    : IMG_PULL_MISSING;
+	if (s->dry_run)
+		return look_up_image(s, sv, policy, err);
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
-	int policy = sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
-					    : IMG_PULL_MISSING;
 	if (img_ensure(s->store, sv->cfg->image.v, (enum img_pull_policy)policy, sv->img, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
 				    sv->cfg->image.v);
@@ -145,6 +173,8 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	rt_spec_init_defaults(&in->plan.spec);
 	if (resolve_image(s, sv, err) < 0)
 		return -1;
+	if (sv->pull_needed)
+		return 0;
 	if (sv->img)
 		image_defaults(sv, &pi);
 	r = host_facts(s->stack, sv->cfg, &hf, err);

@@ -83,6 +83,7 @@ struct sup_service {
 	int colour;
 	struct log_writer *log; /* output.c: the service's log file */
 	struct img_image *img;  /* stack.c: its image, when it names one */
+	bool pull_needed;       /* dry run: its image is not here, no plan made */
 	int img_use_fd;         /* held while the supervisor runs: in use */
 };
 
@@ -129,6 +130,9 @@ struct sup {
 	struct cfg_stack **kept_stacks;
 	size_t n_kept_stacks;
 	struct img_store *store; /* opened when a service names an image */
+	/* `up --dry-run`: the tables are built to be looked at: no image is
+	 * pulled, none marked in use, nothing written */
+	bool dry_run;
 };
 
 /* ---- stack.c: from the model to the supervisor's tables ------------------ */
@@ -230,6 +234,15 @@ int sup_project_remove(const char *project, const char *run_dir, lxr_err *err);
 
 /* ---- reconcile.c: `up` on a running stack ---------------------------------------- */
 struct json_t;
+/* `up --dry-run` on a running stack: what sup_reconcile_begin would
+ * report, with "plans" (each instance's plan, with_plans; else only the
+ * images that would be pulled), and nothing changed, pulled or stopped. */
+int sup_reconcile_preview(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+			  bool remove_orphans, bool with_plans, struct json_t **summary,
+			  lxr_err *err);
+/* {"NAME": plan} for every instance of s (all), and {"NAME": {"pull":
+ * IMAGE}} for one whose image is not here (a dry run's tables). */
+struct json_t *sup_plans_json(struct sup *s, bool all);
 /* remove_orphans: also stop and remove the instances of services the file no
  * longer declares (without it they keep running, listed as "orphans"). */
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,

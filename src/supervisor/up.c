@@ -248,6 +248,76 @@ static void warn_orphans(json_t *a)
 			"their services in the stack file, remove them with --remove-orphans\n");
 }
 
+/* What `up --dry-run` says, on stdout: one line per instance, compose's
+ * words with "would", then the plans when asked for. */
+static void dry_run_report(const char *project, bool up, json_t *summary, bool plans)
+{
+	static const struct {
+		const char *key, *word;
+	} kinds[] = {{"added", "create"},
+		     {"recreated", "recreate"},
+		     {"removed", "remove"},
+		     {"unchanged", "keep"},
+		     {"orphans", "keep orphan"}};
+	json_t *pl = json_object_get(summary, "plans");
+
+	printf("dry run: project \"%s\" is %s; nothing was changed\n", project,
+	       up ? "up" : "not up");
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(summary, kinds[k].key), i, x)
+		{
+			const char *name = json_string_value(x);
+			const char *pull =
+			    json_string_value(json_object_get(json_object_get(pl, name), "pull"));
+			printf(" would %-10s %s", kinds[k].word, name);
+			if (pull)
+				printf(" (pulls %s first)", pull);
+			putchar('\n');
+		}
+	}
+	if (!plans)
+		return;
+	const char *name;
+	json_t *p;
+	json_object_foreach(pl, name, p)
+	{
+		char *t = json_dumps(p, JSON_SORT_KEYS | JSON_INDENT(2));
+		printf("%s\n", t ? t : "null");
+		free(t);
+	}
+}
+
+/* A supervisor answers on the project's control socket. */
+static bool project_is_up(const char *run_dir)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
+	struct ctl_conn *c = NULL;
+	lxr_err err;
+
+	if (ctl_connect(sock, &c, &err) < 0)
+		return false;
+	ctl_close(c);
+	return true;
+}
+
+/* Not up: every instance would be created; the tables were built as up
+ * builds them, without pulling or writing anything. */
+static int dry_run_fresh(struct sup *s, const struct cfg_stack *st, const struct sup_up_opts *o)
+{
+	json_t *added = json_array(), *summary;
+
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			json_array_append_new(added, json_string(s->svcs[i].inst[k].name));
+	summary =
+	    json_pack("{s:o, s:o}", "added", added, "plans", sup_plans_json(s, o->dry_run_plans));
+	dry_run_report(st->project, false, summary, o->dry_run_plans);
+	json_decref(summary);
+	return 0;
+}
+
 /* The stack is already up: hand the file to its supervisor to reconcile. */
 static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup_up_opts *o)
 {
@@ -265,11 +335,12 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		return 1;
 	}
 	if (ctl_call(c, "up",
-		     json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "file", file ? file : st->file,
-			       "cwd", cwd ? cwd : "/", "environ",
+		     json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "file",
+			       file ? file : st->file, "cwd", cwd ? cwd : "/", "environ",
 			       strv_json((const char *const *)environ), "targets",
 			       strv_json(o->targets), "profiles", strv_json(o->profiles),
-			       "remove_orphans", o->remove_orphans),
+			       "remove_orphans", o->remove_orphans, "dry_run", o->dry_run, "plans",
+			       o->dry_run_plans),
 		     60000, &result, &err) < 0) {
 		char buf[LXR_ERR_MSG_MAX + 128];
 		/* the file's diagnostics come as lines of their own */
@@ -280,6 +351,9 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		if (err.hint[0])
 			fprintf(stderr, "lxr: hint: %s\n", err.hint);
 		r = 2;
+	} else if (o->dry_run) {
+		dry_run_report(st->project, true, result, o->dry_run_plans);
+		r = 0;
 	} else {
 		fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);
 		print_names("recreate", json_object_get(result, "recreated"));
@@ -311,9 +385,15 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	lxr_err err;
 	int lockfd = -1, r;
 
+	s.dry_run = o->dry_run;
 	if (prepare(&s, st, o, &g, &err) < 0) {
 		lxr_err_print(&err);
 		r = 2;
+		goto out;
+	}
+	if (o->dry_run) {
+		r = project_is_up(s.run_dir) ? reconcile(s.run_dir, st, o)
+					     : dry_run_fresh(&s, st, o);
 		goto out;
 	}
 	lockfd = sup_project_lock(s.run_dir, false, &err);

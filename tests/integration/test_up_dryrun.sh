@@ -1,0 +1,82 @@
+#!/bin/bash
+# `lxr up --dry-run` says what `up` would create, recreate and remove, and
+# changes nothing: no run directory, link, nft table, pull or container
+# before the stack is up; on a running stack the old plan stays in force.
+# --dry-run=plan prints each instance's whole plan as JSON.
+. "$(dirname "$0")/lib.sh"
+command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
+
+port=$((20000 + $$ % 20000))
+project="dryrun$$"
+write_stack() { # web's host port, the second service's name
+	stack <<Y
+name: $project
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    ports: ["127.0.0.1:$1:80"]
+  $2:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+  remote:
+    image: example.invalid/not-here:1
+    command: ["true"]
+    profiles: [remote]
+Y
+}
+links() { ip -o link show | grep -o 'lxr[^:@]*' | sort; }
+links0=$(links)
+tables0=$(nft list tables 2>/dev/null | sort)
+
+write_stack "$port" cache
+run up --dry-run -f "$STACK"
+expect_rc 0 "up --dry-run of a stack that is not up"
+expect_grep "$OUT" "project \"$project\" is not up; nothing was changed" "it says nothing changed"
+expect_grep "$OUT" "would create +web-1" "web would be created"
+expect_grep "$OUT" "would create +cache-1" "cache would be created"
+[ ! -e "$LXR_RUN_DIR/$project" ] || fail "a dry run made the run directory"
+[ "$(links)" = "$links0" ] || fail "a dry run made links: $(links)"
+[ "$(nft list tables 2>/dev/null | sort)" = "$tables0" ] || fail "a dry run changed nft tables"
+run up --dry-run --profile remote -f "$STACK"
+expect_rc 0 "up --dry-run with an image that is not here"
+expect_grep "$OUT" "would create +remote-1 \(pulls example.invalid/not-here:1 first\)" \
+	"the image that would be pulled is named"
+[ ! -e "$LXR_DATA_DIR/images" ] || fail "a dry run made the image store"
+pass "not up: every instance would be created, and nothing was made or pulled"
+
+run up --dry-run=plan -f "$STACK"
+expect_rc 0 "up --dry-run=plan"
+printf '%s\n' "$OUT" | sed 1,3d | python3 -c '
+import json, sys
+text = sys.stdin.read()
+dec, i, plans = json.JSONDecoder(), 0, []
+while i < len(text):
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i < len(text):
+        p, i = dec.raw_decode(text, i)
+        plans.append(p)
+web = [p for p in plans if p["name"] == "web-1"][0]
+assert web["network"]["ports"] == ["127.0.0.1:'"$port"'-'"$port"':80-80/tcp"], web["network"]
+assert web["spec"]["process"]["args"] == ["sleep", "1000"], web["spec"]["process"]
+assert web["restart"]["mode"] == "no"
+' || fail "--dry-run=plan does not print web's plan as JSON: $OUT"
+pass "--dry-run=plan prints each instance's plan"
+
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+write_stack "$((port + 1))" newcache
+run up --dry-run -f "$STACK"
+expect_rc 0 "up --dry-run on a running stack"
+expect_grep "$OUT" "project \"$project\" is up; nothing was changed" "it says the project is up"
+expect_grep "$OUT" "would recreate +web-1" "a changed port recreates web"
+expect_grep "$OUT" "would create +newcache-1" "a new service is created"
+expect_grep "$OUT" "would keep orphan +cache-1" "a removed service is an orphan"
+run up --dry-run --remove-orphans -f "$STACK"
+expect_grep "$OUT" "would remove +cache-1" "--remove-orphans removes it"
+run ps -p "$project"
+expect_grep "$OUT" "127.0.0.1:$port->80/tcp" "web still publishes the old port"
+expect_grep "$OUT" "cache-1" "cache still runs"
+! printf '%s\n' "$OUT" | grep -q newcache || fail "a dry run started newcache: $OUT"
+pass "on a running stack: recreate, create and orphans said, the running plan left alone"

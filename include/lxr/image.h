@@ -92,6 +92,10 @@ void img_image_free(struct img_image *im);
  * least 4 hex digits) and make sure every layer is unpacked (a layer
  * directory that went missing is unpacked again from its blob by running
  * `lxr-image unpack`). ENOENT when the store does not have it. */
+/* The image's config as the plan layer takes it (borrowed: valid while im
+ * lives): layers, process defaults, stop signal, HEALTHCHECK. */
+struct plan_image;
+void img_plan_image(const struct img_image *im, struct plan_image *out);
 int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr_err *err);
 
 enum img_pull_policy { IMG_PULL_MISSING, IMG_PULL_ALWAYS, IMG_PULL_NEVER };

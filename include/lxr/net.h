@@ -104,6 +104,10 @@ struct lxr_port {
 /* docker -p: [IP:]HOSTPORT[-END]:CPORT[-END][/tcp|udp]. A host port is
  * required (lxr does not pick one). Ranges must have the same length. */
 int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err);
+/* A plan's published ports (plan_endpoint) as the net layer takes them;
+ * *out is malloc'd, ep->n_ports long. */
+struct plan_endpoint;
+int net_ports_from_plan(const struct plan_endpoint *ep, struct lxr_port **out, lxr_err *err);
 
 /* ---- name resolution (pure) --------------------------------------------------- */
 struct lxr_host_entry {

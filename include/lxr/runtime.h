@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lxr/config.h"
 #include "lxr/plan.h"
 #include "lxr/spec.h"
 #include "lxr/util.h"
@@ -51,6 +52,19 @@ int rt_device_from_host(const char *host, const char *container, struct lxr_devi
  * privileged container: without pts/, shm/, mqueue/, fd/ and console. */
 int rt_devices_host_all(struct lxr_device **out, size_t *n, lxr_err *err);
 void rt_devices_free(struct lxr_device *v, size_t n);
+/* What a plan needs of this host for a service (plan_host): every
+ * capability the kernel has, its release, the service's devices as the
+ * host has them, and for a privileged one every device node. Looked up
+ * before anything starts, so a missing device fails at its line (file: the
+ * stack file, for the message; NULL for `lxr run`). */
+struct rt_plan_host {
+	struct plan_host p;
+	struct lxr_device *devs, *all;
+	size_t n_devs, n_all;
+};
+int rt_plan_host(const struct cfg_service *svc, const char *file, struct rt_plan_host *h,
+		 lxr_err *err);
+void rt_plan_host_free(struct rt_plan_host *h);
 
 /* ---- users ---------------------------------------------------------------- */
 /* Resolve "user", "uid", "user:group", "uid:gid" against the container's

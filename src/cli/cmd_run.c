@@ -26,8 +26,9 @@ static void report_oom(struct lxr_container *c, const struct run_opts *o)
 	if (!rt_container_oom_killed(c))
 		return;
 	fprintf(stderr, "lxr: container %s was OOM-killed: it exceeded its memory limit", o->name);
-	if (o->spec.resources.memory_limit)
-		fprintf(stderr, " of %lld MiB", (long long)(o->spec.resources.memory_limit >> 20));
+	if (o->plan.spec.resources.memory_limit)
+		fprintf(stderr, " of %lld MiB",
+			(long long)(o->plan.spec.resources.memory_limit >> 20));
 	fputs(" (memory cgroup)\n", stderr);
 }
 
@@ -46,14 +47,14 @@ static int run_foreground(struct run_opts *o)
 	int r, code;
 
 	/* docker's stdio: a PTY with -t, pipes without; never lxr's own fds */
-	if (!o->spec.terminal && rt_pipes_open(&pipes, o->interactive, &err) < 0)
+	if (!o->plan.spec.terminal && rt_pipes_open(&pipes, o->interactive, &err) < 0)
 		return lxr_err_print(&err), EXIT_LXR;
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	if (run_net_setup(o, &err) < 0) {
 		rt_pipes_close(&pipes);
 		return lxr_err_print(&err), EXIT_LXR;
 	}
-	r = rt_container_start(&o->spec, root, &io, &c, &err);
+	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
 	rt_pipes_close_child(&pipes);
 	if (r < 0) {
 		rt_pipes_close(&pipes);
@@ -107,7 +108,7 @@ static _Noreturn void monitor(struct run_opts *o, int report)
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	if (run_net_setup(o, &err) < 0)
 		goto failed;
-	r = rt_container_start(&o->spec, root, &io, &c, &err);
+	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
 	rt_pipes_close_child(&pipes);
 	if (r < 0) {
 		run_net_teardown(o);

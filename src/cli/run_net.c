@@ -62,7 +62,7 @@ static bool user_mounted(const struct lxr_spec *s, const char *dst)
 
 static void point_spec(struct run_opts *o, const struct lxr_endpoint *ep)
 {
-	struct lxr_spec *s = &o->spec;
+	struct lxr_spec *s = &o->plan.spec;
 
 	s->ns[LXR_NS_NET].create = false;
 	free(s->ns[LXR_NS_NET].join_path);
@@ -78,8 +78,8 @@ static void point_spec(struct run_opts *o, const struct lxr_endpoint *ep)
 int run_net_setup(struct run_opts *o, lxr_err *err)
 {
 	const char *net = network_of(o);
-	size_t np = lxr_strv_len(o->publish);
-	_cleanup_free_ struct lxr_port *ports = np ? lxr_xcalloc(np, sizeof(*ports)) : NULL;
+	const struct plan_endpoint *pe = &o->plan.net;
+	_cleanup_free_ struct lxr_port *ports = NULL;
 	char *names[3] = {o->name, NULL, NULL};
 	struct lxr_net_config nc = {.name = net, .ephemeral = true};
 	struct lxr_endpoint_config ec = {
@@ -88,23 +88,24 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	    .names = names,
 	    .holder = getpid(),
 	    .create = &nc,
-	    .n_ports = np,
-	    .ports = ports,
+	    .n_ports = pe->n_ports,
 	    /* docker: only user-defined networks resolve container names */
 	    .peer_names = net && strcmp(net, DEFAULT_NETWORK)};
 	struct lxr_endpoint ep;
 
 	if (!net) {
-		if (np)
+		if (pe->n_ports)
 			return lxr_fail(err, 0, "-p needs a bridge network, not --network %s",
 					o->network ? o->network : "ns:PATH");
 		return 0;
 	}
-	for (size_t i = 0; i < np; i++)
-		if (net_port_parse(o->publish[i], &ports[i], err) < 0)
-			return -1;
-	if (o->spec.hostname && strcmp(o->spec.hostname, o->name))
-		names[1] = o->spec.hostname;
+	/* the ports as planned: the plan's endpoint; its network is the
+	 * stack's, lxr run's is the one --network names */
+	if (net_ports_from_plan(pe, &ports, err) < 0)
+		return -1;
+	ec.ports = ports;
+	if (o->plan.spec.hostname && strcmp(o->plan.spec.hostname, o->name))
+		names[1] = o->plan.spec.hostname;
 	if (net_endpoint_add(lxr_run_dir(), RUN_PROJECT, &ec, &ep, err) < 0)
 		return -1;
 	point_spec(o, &ep);

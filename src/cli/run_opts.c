@@ -1,5 +1,8 @@
-/* `lxr run` arguments, docker-run compatible where they overlap, turned into
- * a container spec. Everything is checked here, before anything is created. */
+/* `lxr run` arguments, docker-run compatible where they overlap. Each option
+ * is checked here, with its own name in the error, then written as the
+ * Compose key it means: `lxr run` is a one-service stack, loaded by the
+ * stack loader and planned by the plan layer like any other (run_stack.c).
+ * Nothing is created before the plan is whole. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -9,13 +12,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
+#include <unistd.h>
+#include <jansson.h>
 
 #include "cli/run_image.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
-#include "lxr/plan.h"
 #include "config/text.h"
+#include "lxr/plan.h"
 
 static const char usage_text[] =
     "usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
@@ -124,43 +128,51 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static void env_set(char ***env, const char *kv)
+/* A value as the stack file would hold it: a literal `$` is `$$`, since
+ * the loader interpolates. */
+static json_t *lit(const char *v)
 {
-	size_t klen = strcspn(kv, "=");
+	size_t n = 0;
+	char *e, *o;
+	json_t *j;
 
-	for (size_t i = 0; *env && (*env)[i]; i++) {
-		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
-			free((*env)[i]);
-			(*env)[i] = lxr_xstrdup(kv);
-			return;
-		}
+	for (const char *p = v; *p; p++)
+		n += *p == '$';
+	o = e = lxr_xmalloc(strlen(v) + n + 1);
+	for (const char *p = v; *p; p++) {
+		*o++ = *p;
+		if (*p == '$')
+			*o++ = '$';
 	}
-	lxr_strv_push(env, lxr_xstrdup(kv));
+	*o = '\0';
+	j = json_string_nocheck(e);
+	free(e);
+	return j;
 }
 
-static bool env_has(char **env, const char *key)
+static void set(struct run_opts *o, const char *key, json_t *v)
 {
-	size_t klen = strlen(key);
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], key, klen) && env[i][klen] == '=')
-			return true;
-	return false;
+	json_object_set_new(o->svc, key, v);
+}
+
+static void push(struct run_opts *o, const char *key, json_t *v)
+{
+	json_t *a = json_object_get(o->svc, key);
+
+	if (!a) {
+		a = json_array();
+		json_object_set_new(o->svc, key, a);
+	}
+	json_array_append_new(a, v);
 }
 
 static int parse_env(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	if (!*arg || *arg == '=')
 		return lxr_fail(err, 0, "-e \"%s\": expected KEY=VALUE or KEY", arg);
-	if (strchr(arg, '=')) {
-		env_set(&o->spec.env, arg);
-	} else {
-		/* docker: `-e KEY` passes lxr's own value, or nothing if unset */
-		const char *v = getenv(arg);
-		if (v) {
-			_cleanup_free_ char *kv = lxr_xasprintf("%s=%s", arg, v);
-			env_set(&o->spec.env, kv);
-		}
-	}
+	/* KEY alone: lxr's own value, or nothing if unset (docker's -e and
+	 * compose's `environment: [KEY]` alike) */
+	push(o, "environment", lit(arg));
 	return 0;
 }
 
@@ -168,7 +180,7 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(arg);
 	char *src = copy, *dst, *mode;
-	unsigned long flags = MS_BIND | MS_REC;
+	bool ro = false;
 	struct stat st;
 
 	dst = strchr(src, ':');
@@ -179,7 +191,7 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 	if (mode) {
 		*mode++ = '\0';
 		if (!strcmp(mode, "ro"))
-			flags |= MS_RDONLY;
+			ro = true;
 		else if (strcmp(mode, "rw"))
 			return lxr_fail(err, 0, "-v \"%s\": unknown mode \"%s\" (use ro or rw)",
 					arg, mode);
@@ -197,73 +209,34 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 	if (stat(src, &st) < 0)
 		return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src),
 		       lxr_err_hint(err, "create it first (mkdir -p %s)", src);
-	plan_spec_add_mount(&o->spec, dst, "bind", src, flags, NULL);
+	push(o, "volumes",
+	     json_pack("{s:s, s:o, s:o, s:b, s:{s:b}}", "type", "bind", "source", lit(src),
+		       "target", lit(dst), "read_only", ro, "bind", "create_host_path", false));
 	return 0;
 }
 
-/* docker --tmpfs DST[:OPTS]: OPTS mixes flags (ro, noexec...) and data
- * (size=, mode=). Default like docker: noexec,nosuid,nodev. */
+/* docker --tmpfs DST[:OPTS]: the stack file's tmpfs entry, same syntax. */
 static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 {
-	static const struct {
-		const char *name;
-		unsigned long set, clear;
-	} fl[] = {
-	    {"ro", MS_RDONLY, 0},   {"rw", 0, MS_RDONLY},     {"noexec", MS_NOEXEC, 0},
-	    {"exec", 0, MS_NOEXEC}, {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
-	    {"nodev", MS_NODEV, 0}, {"dev", 0, MS_NODEV},
-	};
-	_cleanup_free_ char *copy = lxr_xstrdup(arg);
-	_cleanup_free_ char *data = NULL;
-	unsigned long flags = MS_NOEXEC | MS_NOSUID | MS_NODEV;
-	char *opts = strchr(copy, ':'), *save = NULL;
-
-	if (opts)
-		*opts++ = '\0';
-	if (copy[0] != '/')
+	if (arg[0] != '/')
 		return lxr_fail(err, 0, "--tmpfs \"%s\": destination must be absolute", arg);
-	for (char *t = opts ? strtok_r(opts, ",", &save) : NULL; t;
-	     t = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
-			if (!strcmp(t, fl[i].name))
-				break;
-		if (i < sizeof(fl) / sizeof(fl[0])) {
-			flags = (flags | fl[i].set) & ~fl[i].clear;
-		} else if (lxr_str_has_prefix(t, "size=") || lxr_str_has_prefix(t, "mode=") ||
-			   lxr_str_has_prefix(t, "uid=") || lxr_str_has_prefix(t, "gid=") ||
-			   lxr_str_has_prefix(t, "nr_inodes=")) {
-			char *n = data ? lxr_xasprintf("%s,%s", data, t) : lxr_xstrdup(t);
-			free(data);
-			data = n;
-		} else {
-			return lxr_fail(err, 0, "--tmpfs \"%s\": unknown option \"%s\"", arg, t);
-		}
-	}
-	plan_spec_add_mount(&o->spec, copy, "tmpfs", "tmpfs", flags, data);
+	push(o, "tmpfs", lit(arg));
 	return 0;
 }
 
 /* The syntax is the stack file's (config/service_dev.c); the host node is
- * looked at now, so a missing one fails before anything is made. */
+ * looked at when the plan is made, before anything is created. */
 static int parse_device(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	struct cfg_device d;
-	struct lxr_device dev;
 	const char *why;
 
 	if (cfg_parse_device(arg, &d, &why) < 0)
 		return lxr_fail(err, 0, "--device \"%s\": %s", arg, why);
-	int r = rt_device_from_host(d.source, d.target, &dev, err);
-	if (r == 0) {
-		plan_spec_add_device(&o->spec, &dev, d.perms);
-		free(dev.path);
-	} else {
-		lxr_err_wrap(err, "--device %s", arg);
-	}
 	free(d.source);
 	free(d.target);
-	return r;
+	push(o, "devices", lit(arg));
+	return 0;
 }
 
 static int parse_device_rule(struct run_opts *o, const char *arg, lxr_err *err)
@@ -273,7 +246,7 @@ static int parse_device_rule(struct run_opts *o, const char *arg, lxr_err *err)
 
 	if (cfg_parse_device_rule(arg, &r, &why) < 0)
 		return lxr_fail(err, 0, "--device-cgroup-rule \"%s\": %s", arg, why);
-	plan_spec_add_device_rule(&o->spec, true, r.type, r.major, r.minor, r.access);
+	push(o, "device_cgroup_rules", lit(arg));
 	return 0;
 }
 
@@ -284,8 +257,7 @@ static int parse_cpus(struct run_opts *o, const char *arg, lxr_err *err)
 	if (cfg_parse_cpus(arg, &milli) < 0 || milli < 10 || milli > 1024000)
 		return lxr_fail(err, 0, "--cpus \"%s\": expected a number of CPUs from 0.01 up",
 				arg);
-	o->spec.resources.cpu_period = 100000;
-	o->spec.resources.cpu_quota = (uint64_t)milli * 100;
+	set(o, "cpus", json_real((double)milli / 1000));
 	return 0;
 }
 
@@ -300,30 +272,50 @@ static int parse_long(const char *opt, const char *arg, long min, long *out, lxr
 	return 0;
 }
 
+static int parse_cap(struct run_opts *o, const char *key, const char *arg, lxr_err *err)
+{
+	if (strcasecmp(arg, "ALL") && cfg_cap_number(arg) < 0)
+		return lxr_fail(err, EINVAL, "--%s \"%s\": unknown capability", key, arg),
+		       lxr_err_hint(err, "names as capabilities(7) has them, e.g. NET_ADMIN");
+	push(o, !strcmp(key, "cap-add") ? "cap_add" : "cap_drop", lit(arg));
+	return 0;
+}
+
 /* Read here, like every option, before anything is created: a seccomp
  * profile (a relative path from the current directory, as docker's CLI
- * reads it) is checked in full now. */
+ * reads it) is checked in full now, and passed on by its absolute path. */
 static int parse_security_opt(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	static struct cfg_host_lsm lsm;
 	static bool probed;
-	_cleanup_free_ char *warning = NULL;
+	_cleanup_free_ char *warning = NULL, *abs = NULL;
+	struct cfg_security sec = {0};
+	const char *sep = arg + strcspn(arg, "=:");
+	int r;
 
 	if (!probed) {
 		lsm = cfg_host_lsm_probe();
 		probed = true;
 	}
-	if (cfg_security_opt_apply(arg, NULL, lsm, &o->security, &warning, err) < 0)
+	r = cfg_security_opt_apply(arg, NULL, lsm, &sec, &warning, err);
+	cfg_security_free(&sec);
+	if (r < 0)
 		return lxr_err_wrap(err, "--security-opt %s", arg);
 	if (warning)
 		lxr_warn("--security-opt %s", warning);
+	if (!strncmp(arg, "seccomp", 7) && *sep && sep[1] != '/' && strcmp(sep + 1, "unconfined")) {
+		char *cwd = getcwd(NULL, 0);
+		abs = lxr_xasprintf("seccomp%c%s/%s", *sep, cwd ? cwd : ".", sep + 1);
+		free(cwd);
+	}
+	push(o, "security_opt", lit(abs ? abs : arg));
 	return 0;
 }
 
-static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add, char ***cap_drop,
-		     lxr_err *err)
+static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 {
 	long n;
+	int64_t bytes;
 
 	switch (c) {
 	case OPT_RM: o->rm = true; return 0;
@@ -342,64 +334,56 @@ static int parse_one(struct run_opts *o, int c, const char *arg, char ***cap_add
 	case 'h':
 		if (!*arg || strlen(arg) > 64)
 			return lxr_fail(err, 0, "--hostname \"%s\": 1 to 64 characters", arg);
-		free(o->spec.hostname);
-		o->spec.hostname = lxr_xstrdup(arg);
+		set(o, "hostname", lit(arg));
 		return 0;
 	case 'e': return parse_env(o, arg, err);
 	case 'w':
 		if (arg[0] != '/')
 			return lxr_fail(err, 0, "--workdir \"%s\": must be an absolute path", arg);
-		free(o->spec.cwd);
-		o->spec.cwd = lxr_xstrdup(arg);
-		o->workdir_set = true;
+		set(o, "working_dir", lit(arg));
 		return 0;
-	case 'u':
-		free(o->user);
-		o->user = lxr_xstrdup(arg);
-		return 0;
+	case 'u': set(o, "user", lit(arg)); return 0;
 	case 'm':
-		if (cfg_parse_bytes(arg, &o->spec.resources.memory_limit) < 0 ||
-		    o->spec.resources.memory_limit < (6 << 20))
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes < (6 << 20))
 			return lxr_fail(err, 0,
 					"--memory \"%s\": expected a size of at least 6m "
 					"(e.g. 100m, 1g)",
 					arg);
+		set(o, "mem_limit", json_integer(bytes));
 		return 0;
 	case OPT_CPUS: return parse_cpus(o, arg, err);
 	case OPT_PIDS:
 		if (parse_long("--pids-limit", arg, -1, &n, err) < 0)
 			return -1;
 		/* docker: -1 and 0 are unlimited; not given, the default */
-		o->spec.resources.pids_limit = n > 0 ? n : -1;
+		set(o, "pids_limit", json_integer(n > 0 ? n : -1));
 		return 0;
 	case OPT_NET:
 		free(o->network);
 		o->network = lxr_xstrdup(arg);
 		/* podman's ns:PATH joins an existing network namespace */
-		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/') {
-			o->spec.ns[LXR_NS_NET].create = false;
-			free(o->spec.ns[LXR_NS_NET].join_path);
-			o->spec.ns[LXR_NS_NET].join_path = lxr_xstrdup(arg + 3);
+		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/')
 			return 0;
-		}
 		return run_net_check_mode(arg, err);
 	case 'p':
-		lxr_strv_push(&o->publish, lxr_xstrdup(arg));
-		return run_net_check_publish(arg, err);
+		if (run_net_check_publish(arg, err) < 0)
+			return -1;
+		push(o, "ports", lit(arg));
+		return 0;
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
-	case OPT_RO: o->spec.readonly_root = true; return 0;
-	case OPT_CAPADD: lxr_strv_push(cap_add, lxr_xstrdup(arg)); return 0;
-	case OPT_CAPDROP: lxr_strv_push(cap_drop, lxr_xstrdup(arg)); return 0;
-	case OPT_INIT: o->spec.init = true; return 0;
-	case OPT_NOINIT: o->spec.init = false; return 0;
+	case OPT_RO: set(o, "read_only", json_true()); return 0;
+	case OPT_CAPADD: return parse_cap(o, "cap-add", arg, err);
+	case OPT_CAPDROP: return parse_cap(o, "cap-drop", arg, err);
+	case OPT_INIT: set(o, "init", json_true()); return 0;
+	case OPT_NOINIT: set(o, "init", json_false()); return 0;
 	case OPT_SECURITY: return parse_security_opt(o, arg, err);
 	case OPT_DEVICE: return parse_device(o, arg, err);
 	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
-	case OPT_PRIVILEGED: o->privileged = true; return 0;
+	case OPT_PRIVILEGED: set(o, "privileged", json_true()); return 0;
 	case OPT_ENTRYPOINT:
-		free(o->entrypoint);
-		o->entrypoint = lxr_xstrdup(optarg);
+		/* one word, as docker takes it; "" clears the image's */
+		set(o, "entrypoint", *arg ? json_pack("[o]", lit(arg)) : json_array());
 		return 0;
 	default: return lxr_fail(err, 0, "unknown option (see `lxr run --help`)");
 	}
@@ -417,73 +401,38 @@ static void random_name(char *buf, size_t len)
 	snprintf(buf, len, "run-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
 }
 
-static int finish_spec(struct run_opts *o, char **cmd, lxr_err *err)
+/* IMAGE|ROOTFS and COMMAND: a directory's absolute path, or the reference. */
+static int image_and_command(struct run_opts *o, const char *image, char **cmd, lxr_err *err)
 {
-	_cleanup_strv_ char **img_args = NULL;
-	struct lxr_spec *s = &o->spec;
 	char path[PATH_MAX];
-	char gen[32];
 	struct stat st;
 
-	if (run_image_is_ref(o->rootfs)) {
-		if (run_image_prepare(o, cmd, &img_args, err) < 0)
-			return -1;
-		cmd = img_args;
-	} else if (!realpath(o->rootfs, path) || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		return lxr_fail(err, errno ? errno : ENOTDIR, "root filesystem %s", o->rootfs),
+	if (run_image_is_ref(image)) {
+		o->image = lxr_xstrdup(image);
+	} else if (!realpath(image, path) || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		return lxr_fail(err, errno ? errno : ENOTDIR, "root filesystem %s", image),
 		       lxr_err_hint(err, "give a directory holding a root filesystem (e.g. one "
 					 "made by examples/make-rootfs.sh)");
 	} else {
-		free(o->rootfs);
-		o->rootfs = lxr_xstrdup(path);
-		lxr_strv_push(&s->lower_dirs, lxr_xstrdup(path));
-		if (o->entrypoint) {
-			/* a directory has no image config: the entrypoint leads */
-			char *const ep[] = {o->entrypoint, NULL};
-			img_args = plan_args(NULL, NULL, o->entrypoint[0] ? ep : ep + 1, cmd);
-			cmd = img_args;
-		}
+		o->image = lxr_xstrdup(path);
 	}
-	if (!o->name) {
-		random_name(gen, sizeof(gen));
-		o->name = lxr_xstrdup(gen);
+	set(o, "image", lit(o->image));
+	if (cmd[0]) {
+		json_t *c = json_array();
+		for (size_t i = 0; cmd[i]; i++)
+			json_array_append_new(c, lit(cmd[i]));
+		set(o, "command", c);
 	}
-	s->id = lxr_xstrdup(o->name);
-	s->cgroup_group = lxr_xstrdup("_run");
-	if (!s->hostname)
-		s->hostname = lxr_xstrdup(o->name);
-	s->ephemeral_upper = o->rm;
-	s->terminal = o->tty;
-	if (o->tty)
-		rt_console_size_from_tty(s);
-	s->open_stdin = o->interactive;
-	s->args = lxr_strv_dup(cmd);
-	if (!s->args[0])
-		return lxr_fail(err, 0, "no command given"),
-		       lxr_err_hint(err, "say what to run (a directory or an image without Cmd "
-					 "has no default), e.g. `lxr run ROOTFS|IMAGE /bin/sh`");
-	if (o->user && rt_user_resolve(o->rootfs, o->user, s, err) < 0)
-		return lxr_err_wrap(err, "--user %s", o->user);
-	/* docker: a non-root user keeps only the bounding set */
-	rt_caps_for_user(&s->caps, s->uid);
-	/* docker's defaults, for keys the user did not set */
-	plan_env_defaults(&s->env, s->hostname);
-	if (rt_user_env_home(o->rootfs, s->uid, &s->env, err) < 0)
-		return lxr_err_wrap(err, "HOME for uid %u", (unsigned)s->uid);
-	if (o->tty && !env_has(s->env, "TERM"))
-		env_set(&s->env, "TERM=xterm");
 	return 0;
 }
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 {
-	_cleanup_strv_ char **cap_add = NULL;
-	_cleanup_strv_ char **cap_drop = NULL;
-	struct utsname uts;
+	char gen[32];
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	rt_spec_init_defaults(&o->spec);
+	o->svc = json_object();
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
@@ -496,7 +445,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 			return lxr_fail(err, 0, "%s: unknown option or missing value",
 					argv[optind - 1]),
 			       lxr_err_hint(err, "see `lxr run --help`");
-		if (parse_one(o, c, optarg, &cap_add, &cap_drop, err) < 0)
+		if (parse_one(o, c, optarg, err) < 0)
 			return -1;
 	}
 	if (optind >= argc)
@@ -504,32 +453,23 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
 	if (o->detach && (o->tty && o->interactive))
 		lxr_warn("-d with -it: the container gets a terminal nobody reads");
-	if (o->privileged) {
-		/* docker: every capability whatever --cap-add/--cap-drop say */
-		struct lxr_device *all = NULL;
-		size_t n = 0;
-		if (rt_devices_host_all(&all, &n, err) < 0)
-			return lxr_err_wrap(err, "--privileged");
-		plan_spec_privileged(&o->spec, rt_caps_privileged(), all, n);
-		rt_devices_free(all, n);
-	} else if (rt_caps_adjust(&o->spec.caps, cap_add, cap_drop, err) < 0) {
-		return -1;
+	if (!o->name) {
+		random_name(gen, sizeof(gen));
+		o->name = lxr_xstrdup(gen);
 	}
-	/* after the capabilities: a profile's rules may depend on them */
-	plan_security_apply(&o->security, o->privileged, uname(&uts) == 0 ? uts.release : NULL,
-			    &o->spec);
-	o->rootfs = lxr_xstrdup(argv[optind]);
-	return finish_spec(o, argv + optind + 1, err);
+	/* docker: the host name is the container's name unless -h says */
+	if (!json_object_get(o->svc, "hostname"))
+		set(o, "hostname", lit(o->name));
+	if (image_and_command(o, argv[optind], argv + optind + 1, err) < 0)
+		return -1;
+	return run_stack_plan(o, err);
 }
 
 void run_opts_free(struct run_opts *o)
 {
 	free(o->name);
-	free(o->user);
-	free(o->rootfs);
+	free(o->image);
 	free(o->network);
-	free(o->entrypoint);
-	lxr_strv_free(o->publish);
-	cfg_security_free(&o->security);
-	plan_spec_free(&o->spec);
+	json_decref(o->svc);
+	plan_instance_free(&o->plan);
 }

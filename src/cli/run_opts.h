@@ -1,27 +1,32 @@
-/* `lxr run` options -> container spec. */
+/* `lxr run` options -> a one-service stack -> its plan. */
 #ifndef LXR_CLI_RUN_OPTS_H
 #define LXR_CLI_RUN_OPTS_H
 
+#include <jansson.h>
+
 #include "lxr/config.h"
+#include "lxr/plan.h"
 #include "lxr/runtime.h"
 
 struct run_opts {
 	bool rm, detach, interactive, tty;
-	bool workdir_set; /* -w given: the image's WorkingDir does not apply */
-	bool privileged;
 	char *name;
-	char *user;
-	char *rootfs;     /* absolute */
-	char *network;    /* --network as given (NULL: bridge); see run_net.h */
-	char **publish;   /* -p values, checked */
-	char *entrypoint; /* --entrypoint as given ("" resets the image's); NULL: not given */
-	struct cfg_security security; /* --security-opt, read with the stack loader's rules */
-	struct lxr_spec spec;
+	char *image;   /* a reference, or a root filesystem's absolute path */
+	char *network; /* --network as given (NULL: bridge); see run_net.h */
+	/* the service as the stack file would write it (run_opts.c), which
+	 * run_stack.c loads and plans */
+	json_t *svc;
+	struct plan_instance plan;
 };
 
-/* Parse argv (after "run"). Returns 0, 1 for --help printed, or -1 with err
- * (a usage error: exit 2). */
+/* Parse argv (after "run") and plan the container. Returns 0, 1 for --help
+ * printed, or -1 with err (a usage error, or what the plan refused). */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err);
 void run_opts_free(struct run_opts *o);
+/* o->svc as a one-service stack, loaded and validated by the stack loader,
+ * planned by plan_instance_build (the image resolved, pulled when missing,
+ * and held in use for this process's life), then carried the way `lxr run`
+ * carries a container: its own name, the "_run" group, --rm, -t, -i. */
+int run_stack_plan(struct run_opts *o, lxr_err *err);
 
 #endif

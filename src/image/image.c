@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image/internal.h"
+#include "lxr/plan.h"
 
 void img_image_free(struct img_image *im)
 {
@@ -217,4 +218,25 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
 	if (img_tool_run(s, args, err) < 0)
 		return lxr_err_wrap(err, "pull %s", ref);
 	return img_resolve(s, ref, out, err);
+}
+
+void img_plan_image(const struct img_image *im, struct plan_image *pi)
+{
+	const struct img_config *c = &im->config;
+	const struct img_healthcheck *h = &c->healthcheck;
+
+	*pi = (struct plan_image){.layer_dirs = im->layer_dirs,
+				  .entrypoint = c->entrypoint,
+				  .cmd = c->cmd,
+				  .env = c->env,
+				  .workdir = c->workdir,
+				  .user = c->user,
+				  .stop_signal = c->stop_signal};
+	if (h->present) {
+		pi->health_test = h->test;
+		pi->health_interval_ns = h->interval_ns;
+		pi->health_timeout_ns = h->timeout_ns;
+		pi->health_start_period_ns = h->start_period_ns;
+		pi->health_retries = h->retries;
+	}
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lxr/net.h"
+#include "lxr/plan.h"
 
 static uint32_t mask_of(int prefix)
 {
@@ -165,5 +166,23 @@ int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err)
 		return lxr_fail(err, 0, "-p \"%s\": ports are 1-65535, ranges LOW-HIGH", s);
 	if (out->host_end - out->host_port != out->ctr_end - out->ctr_port)
 		return lxr_fail(err, 0, "-p \"%s\": host and container ranges differ in length", s);
+	return 0;
+}
+
+int net_ports_from_plan(const struct plan_endpoint *ep, struct lxr_port **out, lxr_err *err)
+{
+	*out = lxr_xcalloc(ep->n_ports ? ep->n_ports : 1, sizeof(**out));
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct plan_port *p = &ep->ports[i];
+		struct lxr_port *q = &(*out)[i];
+
+		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
+			return lxr_err_wrap(err, "port host address");
+		q->host_port = p->host_port;
+		q->host_end = p->host_end;
+		q->ctr_port = p->ctr_port;
+		q->ctr_end = p->ctr_end;
+		q->udp = p->udp;
+	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 
 #include "lxr/runtime.h"
 
@@ -117,4 +118,39 @@ void rt_devices_free(struct lxr_device *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i].path);
 	free(v);
+}
+
+void rt_plan_host_free(struct rt_plan_host *h)
+{
+	rt_devices_free(h->devs, h->n_devs);
+	rt_devices_free(h->all, h->n_all);
+	memset(h, 0, sizeof(*h));
+}
+
+int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
+		 lxr_err *err)
+{
+	static struct utsname u;
+
+	memset(h, 0, sizeof(*h));
+	h->p.all_caps = rt_caps_privileged();
+	if (!u.release[0])
+		uname(&u);
+	h->p.kernel_release = u.release[0] ? u.release : NULL;
+	h->devs = lxr_xcalloc(c->n_devices + 1, sizeof(*h->devs));
+	for (; h->n_devs < c->n_devices; h->n_devs++) {
+		const struct cfg_device *d = &c->devices[h->n_devs];
+		if (rt_device_from_host(d->source, d->target, &h->devs[h->n_devs], err) < 0)
+			return file ? lxr_err_wrap(err, "%s:%d:%d: service \"%s\": devices", file,
+						   d->pos.line, d->pos.col, c->name)
+				    : lxr_err_wrap(err, "--device %s", d->source);
+	}
+	if (c->privileged.set && c->privileged.v) {
+		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
+			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);
+	}
+	h->p.devices = h->devs;
+	h->p.all_devices = h->all;
+	h->p.n_all_devices = h->n_all;
+	return 0;
 }

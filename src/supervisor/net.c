@@ -11,25 +11,6 @@
 #include "lxr/net.h"
 #include "supervisor/sup.h"
 
-/* The plan's ports as the net layer takes them. */
-static int ports_of(const struct plan_endpoint *ep, struct lxr_port **out, lxr_err *err)
-{
-	*out = lxr_xcalloc(ep->n_ports ? ep->n_ports : 1, sizeof(**out));
-	for (size_t i = 0; i < ep->n_ports; i++) {
-		const struct plan_port *p = &ep->ports[i];
-		struct lxr_port *q = &(*out)[i];
-
-		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
-			return lxr_err_wrap(err, "port host address");
-		q->host_port = p->host_port;
-		q->host_end = p->host_end;
-		q->ctr_port = p->ctr_port;
-		q->ctr_end = p->ctr_end;
-		q->udp = p->udp;
-	}
-	return 0;
-}
-
 /* The endpoint, made (or found, on a restart) before the container starts;
  * the container joins its namespace and sees its hosts and resolv.conf. */
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
@@ -43,7 +24,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 
 	if (!np->network)
 		return 0;
-	if (ports_of(np, &ports, err) < 0)
+	if (net_ports_from_plan(np, &ports, err) < 0)
 		return lxr_err_wrap(err, "%s", in->name);
 	net_pool_default(&pool);
 	ncfg.name = np->network;

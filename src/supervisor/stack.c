@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 
 #include "supervisor/sup.h"
 
@@ -90,70 +89,6 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	return img_use_acquire(s->store, sv->img, label, &sv->img_use_fd, err);
 }
 
-static void image_defaults(const struct sup_service *sv, struct plan_image *pi)
-{
-	const struct img_config *c = &sv->img->config;
-	const struct img_healthcheck *h = &c->healthcheck;
-
-	*pi = (struct plan_image){.layer_dirs = sv->img->layer_dirs,
-				  .entrypoint = c->entrypoint,
-				  .cmd = c->cmd,
-				  .env = c->env,
-				  .workdir = c->workdir,
-				  .user = c->user,
-				  .stop_signal = c->stop_signal};
-	if (h->present) {
-		pi->health_test = h->test;
-		pi->health_interval_ns = h->interval_ns;
-		pi->health_timeout_ns = h->timeout_ns;
-		pi->health_start_period_ns = h->start_period_ns;
-		pi->health_retries = h->retries;
-	}
-}
-
-/* What the host has for a service's devices and privileged, looked up
- * before anything starts: a missing device fails `up` at its line. */
-struct host_facts {
-	struct plan_host p;
-	struct lxr_device *devs, *all;
-	size_t n_devs, n_all;
-};
-
-static void host_facts_free(struct host_facts *h)
-{
-	rt_devices_free(h->devs, h->n_devs);
-	rt_devices_free(h->all, h->n_all);
-}
-
-static int host_facts(const struct cfg_stack *st, const struct cfg_service *c, struct host_facts *h,
-		      lxr_err *err)
-{
-	static struct utsname u;
-
-	memset(h, 0, sizeof(*h));
-	h->p.all_caps = rt_caps_privileged();
-	if (!u.release[0])
-		uname(&u);
-	h->p.kernel_release = u.release[0] ? u.release : NULL;
-	h->devs = lxr_xcalloc(c->n_devices + 1, sizeof(*h->devs));
-	for (; h->n_devs < c->n_devices; h->n_devs++) {
-		const struct cfg_device *d = &c->devices[h->n_devs];
-		if (rt_device_from_host(d->source, d->target, &h->devs[h->n_devs], err) < 0)
-			/* pos.file lived in the load's diagnostics; the
-			 * entry is in the stack file itself */
-			return lxr_err_wrap(err, "%s:%d:%d: service \"%s\": devices", st->file,
-					    d->pos.line, d->pos.col, c->name);
-	}
-	if (c->privileged.set && c->privileged.v) {
-		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
-			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);
-	}
-	h->p.devices = h->devs;
-	h->p.all_devices = h->all;
-	h->p.n_all_devices = h->n_all;
-	return 0;
-}
-
 static int build_instance(struct sup *s, struct sup_service *sv, int replica, lxr_err *err)
 {
 	struct sup_instance *in = &sv->inst[sv->n_inst++];
@@ -167,7 +102,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	struct plan_image pi;
-	struct host_facts hf;
+	struct rt_plan_host hf;
 	int r;
 
 	rt_spec_init_defaults(&in->plan.spec);
@@ -176,12 +111,12 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	if (sv->pull_needed)
 		return 0;
 	if (sv->img)
-		image_defaults(sv, &pi);
-	r = host_facts(s->stack, sv->cfg, &hf, err);
+		img_plan_image(sv->img, &pi);
+	r = rt_plan_host(sv->cfg, s->stack->file, &hf, err);
 	if (r == 0)
 		r = plan_instance_build(s->stack, sv->cfg, replica, sv->img ? &pi : NULL, &hf.p,
 					&in->plan, err);
-	host_facts_free(&hf);
+	rt_plan_host_free(&hf);
 	if (r < 0)
 		return -1;
 	if (rt_spec_apply_user(&in->plan.spec, in->plan.user, err) < 0)

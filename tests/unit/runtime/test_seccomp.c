@@ -182,8 +182,8 @@ static void text_form_round_trips(void **state)
 	assert_int_equal(back->n_syscalls, p->n_syscalls);
 	plan_seccomp_free(back);
 	plan_seccomp_free(p);
-	assert_int_equal(plan_seccomp_from_text("v1 default=allow:0 rule=nope:1:mkdir", &back, &err),
-			 -1);
+	assert_int_equal(
+	    plan_seccomp_from_text("v1 default=allow:0 rule=nope:1:mkdir", &back, &err), -1);
 	assert_null(back);
 	assert_non_null(strstr(err.msg, "rule=nope"));
 	assert_int_equal(plan_seccomp_from_text("v1 default=errno:1 arg=0:eq:0x1:0x0", &back, &err),

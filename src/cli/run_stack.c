@@ -1,0 +1,125 @@
+/* `lxr run` is a one-service stack: the service run_opts.c wrote is loaded
+ * by the stack loader (so an option means exactly what its Compose key
+ * means, checked by the same rules) and planned by the plan layer, the one
+ * author of what a container runs. What is `lxr run`'s own is how the plan
+ * is carried out: the container's name (not "<service>-1"), the "_run"
+ * cgroup group, --rm's throw-away layer, -t and -i. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cli/run_image.h"
+#include "cli/run_opts.h"
+#include "lxr/image.h"
+
+#define RUN_GROUP "_run"
+
+/* The document in a memfd the loader reads as /proc/self/fd/N. */
+static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
+{
+	json_t *doc = json_pack("{s:s, s:{s:O}}", "name", "lxr-run", "services", o->name, o->svc);
+	_cleanup_free_ char *text = json_dumps(doc, JSON_SORT_KEYS);
+	_cleanup_free_ char *path = NULL, *cwd = getcwd(NULL, 0);
+	struct cfg_diags d = {0};
+	int fd = memfd_create("lxr-run.json", MFD_CLOEXEC), r;
+
+	json_decref(doc);
+	if (fd < 0)
+		return lxr_fail(err, errno, "memfd_create for the run's stack");
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		return lxr_fail(err, errno, "write the run's stack to its memfd");
+	}
+	path = lxr_xasprintf("/proc/self/fd/%d", fd);
+	struct cfg_load_opts lo = {.file = path, .cwd = cwd};
+	r = cfg_stack_load(&lo, st, &d, err);
+	close(fd);
+	if (r < 0 && d.n_errors) {
+		/* the options were checked one by one; what only the whole
+		 * service shows (two settings that disagree) comes here, said
+		 * without the memfd's line numbers */
+		for (size_t i = 0; i < d.n; i++)
+			if (!d.v[i].warning) {
+				lxr_fail(err, EINVAL, "%s", d.v[i].msg);
+				if (d.v[i].hint)
+					lxr_err_hint(err, "%s", d.v[i].hint);
+				break;
+			}
+	}
+	for (size_t i = 0; i < d.n; i++)
+		if (d.v[i].warning)
+			lxr_warn("%s", d.v[i].msg);
+	cfg_diags_free(&d);
+	return r;
+}
+
+/* How `lxr run` carries its plan out. */
+static void carry(struct run_opts *o)
+{
+	struct lxr_spec *s = &o->plan.spec;
+
+	free(o->plan.name);
+	o->plan.name = lxr_xstrdup(o->name);
+	free(s->id);
+	s->id = lxr_xstrdup(o->name);
+	s->reuse_dir = false;
+	s->ephemeral_upper = o->rm;
+	s->terminal = o->tty;
+	if (o->tty)
+		rt_console_size_from_tty(s);
+	s->open_stdin = o->interactive;
+	/* docker: a terminal's TERM unless -e says otherwise */
+	if (o->tty) {
+		bool has = false;
+		for (size_t i = 0; s->env && s->env[i]; i++)
+			has |= !strncmp(s->env[i], "TERM=", 5);
+		if (!has)
+			lxr_strv_push(&s->env, lxr_xstrdup("TERM=xterm"));
+	}
+	/* podman's --network ns:PATH joins a namespace made elsewhere */
+	if (o->network && lxr_str_has_prefix(o->network, "ns:")) {
+		s->ns[LXR_NS_NET].create = false;
+		free(s->ns[LXR_NS_NET].join_path);
+		s->ns[LXR_NS_NET].join_path = lxr_xstrdup(o->network + 3);
+	}
+}
+
+int run_stack_plan(struct run_opts *o, lxr_err *err)
+{
+	struct cfg_stack *st = NULL;
+	struct img_image im = {0};
+	struct plan_image pi;
+	struct rt_plan_host host;
+	const struct cfg_service *svc;
+	bool image = run_image_is_ref(o->image);
+	int r = -1;
+
+	if (load(o, &st, err) < 0)
+		return -1;
+	free(st->project);
+	st->project = lxr_xstrdup(RUN_GROUP);
+	svc = &st->services[0];
+	if (image && run_image_resolve(o->image, o->name, &im, err) < 0)
+		goto out;
+	if (image)
+		img_plan_image(&im, &pi);
+	if (rt_plan_host(svc, NULL, &host, err) < 0)
+		goto out_host;
+	rt_spec_init_defaults(&o->plan.spec);
+	if (plan_instance_build(st, svc, 1, image ? &pi : NULL, &host.p, &o->plan, err) < 0) {
+		/* "service NAME": the run has no services to speak of */
+		goto out_host;
+	}
+	carry(o);
+	r = rt_spec_apply_user(&o->plan.spec, o->plan.user, err);
+out_host:
+	rt_plan_host_free(&host);
+out:
+	if (image)
+		img_image_free(&im);
+	cfg_stack_free(st);
+	return r;
+}

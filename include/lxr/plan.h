@@ -134,6 +134,11 @@ struct plan_endpoint {
 	char **names;                       /* service, instance, then aliases */
 	struct plan_port *ports;
 	size_t n_ports;
+	/* its /etc/hosts lists the network's other endpoints (a stack's
+	 * networks, docker's user-defined ones; not docker's default bridge) */
+	bool peer_names;
+	/* the network goes with its last endpoint (`lxr run`'s networks) */
+	bool ephemeral;
 };
 enum plan_restart_mode {
 	PLAN_RESTART_NO,

@@ -15,8 +15,7 @@
 #include "lxr/net.h"
 #include "lxr/plan.h"
 
-#define RUN_PROJECT     "_run"
-#define DEFAULT_NETWORK "lxr"
+#define RUN_PROJECT "_run"
 
 static bool valid_net_name(const char *s)
 {
@@ -40,16 +39,6 @@ int run_net_check_publish(const char *spec, lxr_err *err)
 {
 	struct lxr_port p;
 	return net_port_parse(spec, &p, err);
-}
-
-/* The network this run uses, or NULL for none / ns:PATH. */
-static const char *network_of(const struct run_opts *o)
-{
-	if (o->network && (!strcmp(o->network, "none") || lxr_str_has_prefix(o->network, "ns:")))
-		return NULL;
-	if (!o->network || !strcmp(o->network, "bridge"))
-		return DEFAULT_NETWORK;
-	return o->network;
 }
 
 static bool user_mounted(const struct lxr_spec *s, const char *dst)
@@ -77,35 +66,27 @@ static void point_spec(struct run_opts *o, const struct lxr_endpoint *ep)
 
 int run_net_setup(struct run_opts *o, lxr_err *err)
 {
-	const char *net = network_of(o);
 	const struct plan_endpoint *pe = &o->plan.net;
 	_cleanup_free_ struct lxr_port *ports = NULL;
-	char *names[3] = {o->name, NULL, NULL};
-	struct lxr_net_config nc = {.name = net, .ephemeral = true};
-	struct lxr_endpoint_config ec = {
-	    .network = net,
-	    .container = o->name,
-	    .names = names,
-	    .holder = getpid(),
-	    .create = &nc,
-	    .n_ports = pe->n_ports,
-	    /* docker: only user-defined networks resolve container names */
-	    .peer_names = net && strcmp(net, DEFAULT_NETWORK)};
+	struct lxr_net_config nc = {.name = pe->network, .ephemeral = pe->ephemeral};
+	struct lxr_endpoint_config ec = {.network = pe->network,
+					 .container = o->name,
+					 .names = pe->names,
+					 .holder = getpid(),
+					 .create = &nc,
+					 .n_ports = pe->n_ports,
+					 .peer_names = pe->peer_names};
 	struct lxr_endpoint ep;
 
-	if (!net) {
+	if (!pe->network) {
 		if (pe->n_ports)
 			return lxr_fail(err, 0, "-p needs a bridge network, not --network %s",
 					o->network ? o->network : "ns:PATH");
 		return 0;
 	}
-	/* the ports as planned: the plan's endpoint; its network is the
-	 * stack's, lxr run's is the one --network names */
 	if (net_ports_from_plan(pe, &ports, err) < 0)
 		return -1;
 	ec.ports = ports;
-	if (o->plan.spec.hostname && strcmp(o->plan.spec.hostname, o->name))
-		names[1] = o->plan.spec.hostname;
 	if (net_endpoint_add(lxr_run_dir(), RUN_PROJECT, &ec, &ep, err) < 0)
 		return -1;
 	point_spec(o, &ep);
@@ -117,7 +98,7 @@ void run_net_teardown(struct run_opts *o)
 {
 	lxr_err err;
 
-	if (!network_of(o))
+	if (!o->plan.net.network)
 		return;
 	if (net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, o->name, &err) < 0)
 		lxr_err_print(&err);

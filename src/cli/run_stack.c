@@ -15,7 +15,8 @@
 #include "cli/run_opts.h"
 #include "lxr/image.h"
 
-#define RUN_GROUP "_run"
+#define RUN_GROUP           "_run"
+#define RUN_DEFAULT_NETWORK "lxr"
 
 /* The document in a memfd the loader reads as /proc/self/fd/N. */
 static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
@@ -56,6 +57,40 @@ static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
 	return r;
 }
 
+/* docker run's networking, on the plan's endpoint: the default bridge
+ * ("lxr": an address and NAT, no names of other containers), or a named
+ * network (made on first use; its containers find each other by name),
+ * each gone with its last container; none and ns:PATH join no network.
+ * The ports are the plan's; the names the container's and its host name. */
+static void endpoint(struct run_opts *o)
+{
+	struct plan_endpoint *ep = &o->plan.net;
+	const char *net = o->network;
+	const char *host = o->plan.spec.hostname;
+
+	if (net && (!strcmp(net, "none") || lxr_str_has_prefix(net, "ns:"))) {
+		free(ep->network);
+		ep->network = NULL;
+		return;
+	}
+	if (!net || !strcmp(net, "bridge"))
+		net = RUN_DEFAULT_NETWORK;
+	free(ep->network);
+	ep->network = lxr_xstrdup(net);
+	free(ep->subnet);
+	free(ep->gateway);
+	free(ep->static_ip);
+	ep->subnet = ep->gateway = ep->static_ip = NULL;
+	ep->internal = false;
+	ep->peer_names = strcmp(net, RUN_DEFAULT_NETWORK) != 0;
+	ep->ephemeral = true;
+	lxr_strv_free(ep->names);
+	ep->names = NULL;
+	lxr_strv_push(&ep->names, lxr_xstrdup(o->name));
+	if (host && strcmp(host, o->name))
+		lxr_strv_push(&ep->names, lxr_xstrdup(host));
+}
+
 /* How `lxr run` carries its plan out. */
 static void carry(struct run_opts *o)
 {
@@ -85,6 +120,7 @@ static void carry(struct run_opts *o)
 		free(s->ns[LXR_NS_NET].join_path);
 		s->ns[LXR_NS_NET].join_path = lxr_xstrdup(o->network + 3);
 	}
+	endpoint(o);
 }
 
 int run_stack_plan(struct run_opts *o, lxr_err *err)

@@ -140,6 +140,7 @@ static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *sv
 	if (!nw)
 		return;
 	ep->network = lxr_xstrdup(nw->name);
+	ep->peer_names = true;
 	ep->internal = nw->internal.set && nw->internal.v;
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);

@@ -31,6 +31,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	ncfg.internal = np->internal;
 	ncfg.subnet = np->subnet;
 	ncfg.gateway = np->gateway;
+	ncfg.ephemeral = np->ephemeral;
 	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, in->svc->cfg->name, in->replica);
 	struct lxr_endpoint_config ec = {.network = np->network,
 					 .container = in->name,
@@ -39,7 +40,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .ports = ports,
 					 .n_ports = np->n_ports,
 					 .names = np->names,
-					 .peer_names = true,
+					 .peer_names = np->peer_names,
 					 .holder = getpid(),
 					 .create = &ncfg,
 					 .pool = &pool};

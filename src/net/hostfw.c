@@ -239,16 +239,18 @@ static void legacy_check(void)
 }
 
 /* Set once this process made sure of the rules, cleared when it removed
- * them: a process checks once, not at every container start. */
+ * them: a process checks at each new network, not at every container
+ * start (a chain that appeared since, or a firewall reload that took the
+ * rules, is mended then). */
 static bool allowed;
 
-void net_hostfw_allow(void)
+void net_hostfw_allow(bool again)
 {
 	lxr_err err;
 	char buf[LXR_ERR_MSG_MAX + 64];
 	int r;
 
-	if (allowed)
+	if (allowed && !again)
 		return;
 	allowed = true;
 	r = hostfw_set(true, &err);

@@ -116,10 +116,11 @@ int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
  * of them; NULL when the chain is that already. */
 char *net_hostfw_ipt_plan(const char *listing, bool want);
 char *net_hostfw_nft_plan(const char *listing, bool want);
-/* Once per process (again after a release): make sure the rules are there
- * if the chain exists; warn about drops lxr does not lift (another table's
- * forward hook, legacy iptables). Failures are warnings. */
-void net_hostfw_allow(void);
+/* Make sure the rules are there if the chain exists: once per process
+ * (again after a release), or again when asked (a new network); warn about
+ * drops lxr does not lift (another table's forward hook, legacy iptables).
+ * Failures are warnings. */
+void net_hostfw_allow(bool again);
 /* When no lxr bridge is left on the host (any run dir): remove the rules. */
 void net_hostfw_release(void);
 

@@ -242,7 +242,7 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	/* internal networks too: with br_netfilter, even traffic between two
 	 * containers on one bridge passes the host's FORWARD chain */
 	if (ret == 0)
-		net_hostfw_allow();
+		net_hostfw_allow(true);
 	if (ret == 0) {
 		lxr_info("network %s/%s: bridge %s, subnet %s", project, cfg->name, r.bridge,
 			 net_subnet_str(&r.subnet, buf));
@@ -284,7 +284,7 @@ int net_network_up_locked(const char *run_dir, const char *project,
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
 	if (ret == 0)
-		net_hostfw_allow();
+		net_hostfw_allow(false);
 	net_rec_free(&r);
 	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
 }

@@ -211,14 +211,15 @@ static bool has_line(const char *text, const char *line)
  * used it in this namespace, so asking iptables-legacy creates nothing. */
 static void legacy_check(void)
 {
+	static bool warned;
 	char *argv[] = {"iptables-legacy", "-S", "FORWARD", NULL};
 	_cleanup_free_ char *out = NULL, *names = NULL;
 	size_t len = 0;
-	FILE *f = fopen("/proc/net/ip_tables_names", "re");
+	FILE *f;
 	lxr_err err;
 	bool drops;
 
-	if (!f)
+	if (warned || !(f = fopen("/proc/net/ip_tables_names", "re")))
 		return;
 	if (getdelim(&names, &len, '\0', f) < 0) {
 		fclose(f);
@@ -230,6 +231,7 @@ static void legacy_check(void)
 	if (net_run_tool(argv, "", &out, &err) == 0 && !has_line(out, "-P FORWARD DROP"))
 		return;
 	drops = out && has_line(out, "-P FORWARD DROP");
+	warned = true;
 	lxr_warn("legacy iptables has a filter table here%s: lxr adds its forwarding rules only "
 		 "through nftables, and a drop there is final; if it drops lxr's traffic, run "
 		 "iptables-legacy -I FORWARD -i 'lxr-+' -j ACCEPT; iptables-legacy -I FORWARD -o "

@@ -5,8 +5,11 @@
 # each other, another host, and a published port answers from it; a
 # container of another network still cannot get in (lxr's isolation holds
 # over its accepts). While containers run, lxr's three accepts marked
-# "lxr" are in that chain; after the last one goes, none is, and the host's
-# table, chains, rules and policy are as they were.
+# "lxr" are in that chain; after the last one goes (or the project cleanup
+# after a killed lxr), none is, and the host's table, chains, rules and
+# policy are as they were. Then the same where iptables-nft is missing or
+# cannot read the chain (lxr writes with nft), and legacy iptables dropping
+# (lxr warns and says what to run).
 #
 # All of it happens in a network namespace of its own (and a mount
 # namespace with its own /run, where lxr keeps its ip_forward note and
@@ -189,3 +192,13 @@ expect_out "hello from outside" "iptables-nft cannot read the chain: another hos
 [ "$(lxr_rules)" = 0 ] || fail "lxr's rules left: $(nft list chain ip filter FORWARD)"
 [ "$(host_table)" = "$TABLE0" ] || fail "the host's table changed: $(host_table) (was: $TABLE0)"
 pass "where iptables-nft cannot read the chain, lxr writes its accepts with nft"
+
+# ---- legacy iptables dropping: lxr does not write there, it says what to do -------
+command -v iptables-legacy >/dev/null || exit 0
+iptables-legacy -P FORWARD DROP
+run run --rm --name "$(cname legacy)" --network tnet "$ROOTFS" /bin/true
+expect_rc 0 "a container where legacy iptables drops forwarding"
+expect_grep "$ERR" "legacy iptables has a filter table here and its FORWARD policy is DROP: .*iptables-legacy -I FORWARD -i 'lxr-\+' -j ACCEPT" \
+	"the warning names the legacy chain and what to run"
+iptables-legacy -P FORWARD ACCEPT
+pass "legacy iptables dropping forwarded packets is named in a warning, with what to run"

@@ -176,11 +176,8 @@ static int hostfw_set(bool want, lxr_err *err)
 	if (r == 0)
 		return ipt_apply(iout, want, err) < 0 ? -1 : want;
 	batch = net_hostfw_nft_plan(nout, want);
-	if (batch) {
-		lxr_debug("nft batch:\n%s", batch);
-		if (net_nft_apply(batch, err) < 0)
-			return -1;
-	}
+	if (batch && net_nft_apply(batch, err) < 0)
+		return -1;
 	/* with lxr's nft-written rules gone, iptables-nft may read the chain
 	 * again and find rules an iptables-nft installed since then wrote */
 	free(iout);

@@ -94,12 +94,35 @@ char *net_nft_batch(const char *prefix, const struct nft_net *nets, size_t n,
 /* Remove one project's chains (each created first, so missing is fine). */
 char *net_nft_delete_batch(const char *prefix);
 /* Given `nft list chains`: is there a forward hook with policy drop outside
- * lxr's table? *where names it ("ip filter FORWARD"). */
-bool net_nft_forward_drops(const char *chains, char **where);
+ * lxr's table, other than skip ("ip filter FORWARD" once lxr's accepts are
+ * there)? *where names it ("ip filter FORWARD"). */
+bool net_nft_forward_drops(const char *chains, const char *skip, char **where);
 int net_nft_apply(const char *batch, lxr_err *err);
 /* Drop `table ip lxr` if no chain is left in it. */
 void net_nft_drop_empty_table(void);
-int net_nft_check_forward(void);
+/* Warn (once per process) about a forward hook that drops, but skip. */
+int net_nft_check_forward(const char *skip);
+/* Run argv[0] (from PATH) with in on stdin, stdout into *out (if out); fails
+ * with its stderr as the message, ENOENT when it is not installed. */
+int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
+
+/* ---- the host's iptables FORWARD chain (hostfw.c) -------------------------------
+ * Where `table ip filter` chain FORWARD exists (iptables-nft; docker and ufw
+ * set its policy to drop), lxr's bridges need accepts there: from them,
+ * established/related back in, DNAT'd (published ports) in. Each carries
+ * the comment "lxr". Given a listing of the chain (`iptables -S FORWARD`, or
+ * `nft -a list chain ip filter FORWARD`), the batch (iptables-restore
+ * --noflush input, or nft's) that leaves exactly lxr's rules (want) or none
+ * of them; NULL when the chain is that already. */
+char *net_hostfw_ipt_plan(const char *listing, bool want);
+char *net_hostfw_nft_plan(const char *listing, bool want);
+/* Make sure the rules are there if the chain exists: once per process
+ * (again after a release), or again when asked (a new network); warn about
+ * drops lxr does not lift (another table's forward hook, legacy iptables).
+ * Failures are warnings. */
+void net_hostfw_allow(bool again);
+/* When no lxr bridge is left on the host (any run dir): remove the rules. */
+void net_hostfw_release(void);
 
 /* ---- netlink (link.c) -------------------------------------------------------- */
 struct nl_sock;

@@ -239,8 +239,10 @@ static int network_make(const char *run_dir, const char *project, const struct l
 		ret = bridge_up(run_dir, project, &r, err);
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
-	if (ret == 0 && !r.internal)
-		net_nft_check_forward();
+	/* internal networks too: with br_netfilter, even traffic between two
+	 * containers on one bridge passes the host's FORWARD chain */
+	if (ret == 0)
+		net_hostfw_allow(true);
 	if (ret == 0) {
 		lxr_info("network %s/%s: bridge %s, subnet %s", project, cfg->name, r.bridge,
 			 net_subnet_str(&r.subnet, buf));
@@ -281,6 +283,8 @@ int net_network_up_locked(const char *run_dir, const char *project,
 	ret = bridge_up(run_dir, project, &r, err);
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
+	if (ret == 0)
+		net_hostfw_allow(false);
 	net_rec_free(&r);
 	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
 }
@@ -359,6 +363,7 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 		ret = nft_sync_project(run_dir, project, err);
 	net_rec_free(&r);
 	rmdir_empty(run_dir, project);
+	net_hostfw_release();
 	net_forwarding_release(run_dir);
 	return ret;
 }
@@ -442,6 +447,7 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	if (net_nft_apply(batch, &e2) == 0)
 		net_nft_drop_empty_table();
 	rmdir_empty(run_dir, project);
+	net_hostfw_release();
 	net_forwarding_release(run_dir);
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
 }

@@ -151,7 +151,7 @@ char *net_nft_delete_batch(const char *p)
 	return buf;
 }
 
-bool net_nft_forward_drops(const char *text, char **where)
+bool net_nft_forward_drops(const char *text, const char *skip, char **where)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
 	char table[128] = "", chain[128] = "", *save = NULL;
@@ -168,8 +168,11 @@ bool net_nft_forward_drops(const char *text, char **where)
 			continue;
 		if (strstr(l, "hook forward") && strstr(l, "policy drop") &&
 		    strcmp(table, "ip lxr") && strcmp(table, "inet lxr")) {
+			_cleanup_free_ char *at = lxr_xasprintf("%s %s", table, chain);
+			if (skip && !strcmp(at, skip))
+				continue;
 			if (where)
-				*where = lxr_xasprintf("%s %s", table, chain);
+				*where = lxr_steal_ptr(&at);
 			return true;
 		}
 	}
@@ -195,9 +198,7 @@ static char *read_all(int fd)
 	return buf;
 }
 
-/* Run nft with argv, in on stdin, stdout into *out; fails with nft's
- * stderr as the message. */
-static int run_nft(char *const argv[], const char *in, char **out, lxr_err *err)
+int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err)
 {
 	_cleanup_close_ int efd = -1, ofd = -1;
 	_cleanup_free_ char *msg = NULL;
@@ -207,15 +208,15 @@ static int run_nft(char *const argv[], const char *in, char **out, lxr_err *err)
 	efd = memfd_create("nft-stderr", MFD_CLOEXEC);
 	ofd = memfd_create("nft-stdout", MFD_CLOEXEC);
 	if (efd < 0 || ofd < 0 || pipe2(inp, O_CLOEXEC) < 0)
-		return lxr_fail(err, errno, "memfd/pipe for nft");
+		return lxr_fail(err, errno, "memfd/pipe for %s", argv[0]);
 	pid = fork();
 	if (pid < 0)
-		return lxr_fail(err, errno, "fork nft");
+		return lxr_fail(err, errno, "fork %s", argv[0]);
 	if (pid == 0) {
 		dup2(inp[0], 0);
 		dup2(ofd, 1);
 		dup2(efd, 2);
-		execvp("nft", argv);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(inp[0]);
@@ -240,9 +241,17 @@ static int run_nft(char *const argv[], const char *in, char **out, lxr_err *err)
 		return 0;
 	msg = read_all(efd);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return lxr_fail(err, ENOENT, "run nft"),
-		       lxr_err_hint(err, "install nftables (packaging/setup.sh does)");
-	return lxr_fail(err, 0, "nft %s failed: %s", argv[1], msg);
+		return lxr_fail(err, ENOENT, "run %s", argv[0]);
+	return lxr_fail(err, 0, "%s %s failed: %s", argv[0], argv[1], msg);
+}
+
+static int run_nft(char *const argv[], const char *in, char **out, lxr_err *err)
+{
+	if (net_run_tool(argv, in, out, err) < 0)
+		return err->errnum == ENOENT
+			   ? lxr_err_hint(err, "install nftables (packaging/setup.sh does)")
+			   : -1;
+	return 0;
 }
 
 int net_nft_apply(const char *batch, lxr_err *err)
@@ -265,23 +274,26 @@ void net_nft_drop_empty_table(void)
 	run_nft(del, "", NULL, &err);
 }
 
-int net_nft_check_forward(void)
+int net_nft_check_forward(const char *skip)
 {
 	static bool warned;
 	char *argv[] = {"nft", "list", "chains", NULL};
 	_cleanup_free_ char *out = NULL, *where = NULL;
 	lxr_err err;
 
-	if (warned || run_nft(argv, "", &out, &err) < 0 || !net_nft_forward_drops(out, &where))
+	if (warned || run_nft(argv, "", &out, &err) < 0 ||
+	    !net_nft_forward_drops(out, skip, &where))
 		return 0;
 	warned = true;
 	/* nftables evaluates every base chain on a hook; an accept in lxr's
-	 * table cannot undo a drop in another table, and lxr does not edit
-	 * tables it does not own. */
+	 * table cannot undo a drop in another table. lxr adds its accepts only
+	 * to iptables' FORWARD chain (hostfw.c), the one place docker, ufw and
+	 * hand-made iptables rules share; any other table is its owner's. */
 	lxr_warn("the host's firewall drops forwarded packets (%s has policy drop): containers "
 		 "will not reach other hosts and published ports will not answer from outside; "
-		 "allow forwarding for lxr's bridges there (e.g. iptables -I FORWARD -i 'lxr-+' "
-		 "-j ACCEPT; iptables -I FORWARD -o 'lxr-+' -j ACCEPT)",
+		 "allow forwarding for lxr's bridges there (iifname \"lxr-*\" accept; oifname "
+		 "\"lxr-*\" ct state established,related accept; oifname \"lxr-*\" ct status "
+		 "dnat accept)",
 		 where);
 	return 1;
 }

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "lxr/config.h"
+#include "lxr/plan.h"
 #include "lxr/util.h"
 
 /* ---- up and down (up.c) ------------------------------------------------------ */
@@ -36,6 +37,23 @@ struct sup_up_opts {
  * stack has started). Returns the exit code for `lxr up`: 0, 1 (a
  * dependency failed or run-time error), 2 (the stack cannot be planned). */
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
+
+/* `lxr run -d` (run.c): the planned container (plan_instance_build, carried
+ * as `lxr run` carries it: its own name, the "_run" group) under a
+ * supervisor of its own, a one-instance project: restart policy, health
+ * check, rotated log, control socket. *plan moves in. Returns once the
+ * container runs (0) or could not start (125, 126, 127 as docker run;
+ * the error printed). rm: its directory goes when it ends for good. */
+int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm);
+/* The directory of a run container's supervisor (lock, control.sock). */
+char *sup_run_dir_of(const char *name);
+/* Wait (bounded) until the supervisor of run container name is gone. */
+int sup_run_wait(const char *name, int timeout_ms, lxr_err *err);
+/* Is a supervisor looking after run container name (running, or waiting
+ * to restart it)? */
+bool sup_run_alive(const char *name);
+/* `lxr rm -f`: kill the supervisor (its container dies with it) and wait. */
+int sup_run_kill(const char *name, lxr_err *err);
 
 /* Take the project down: ask a running supervisor to stop the stack in
  * reverse order and wait for it (every container it runs, orphans too: they
@@ -158,7 +176,8 @@ struct logs_opts {
 	struct timespec since; /* lines stamped at or after this */
 	bool timestamps;       /* -t */
 	bool color;
-	int stop_fd; /* follow ends when this fd is readable; -1 = never */
+	int stop_fd;    /* follow ends when this fd is readable; -1 = never */
+	bool no_prefix; /* lines as written, without "service | " (one container) */
 };
 /* --since: RFC 3339, a unix time ("1700000000[.5]") or a duration before
  * now ("10m", "1h30m"). */

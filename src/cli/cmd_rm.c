@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/run_net.h"
 #include "lxr/runtime.h"
+#include "lxr/supervisor.h"
 
 static const char usage_text[] = "usage: lxr rm [-f] NAME...\n"
 				 "\n"
@@ -42,6 +43,12 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 	if (stat(dir, &st) < 0)
 		return lxr_fail(err, errno == ENOENT ? ENOENT : errno, "no container \"%s\" (%s)",
 				name, dir);
+	/* a run -d container's supervisor would restart it: it goes first */
+	if (!force && sup_run_alive(name))
+		return lxr_fail(err, EBUSY, "container \"%s\" is running (or restarting)", name),
+		       lxr_err_hint(err, "stop it first, or use `lxr rm -f %s`", name);
+	if (force && sup_run_kill(name, err) < 0)
+		return -1;
 	if (rt_container_find(root, name, &ref, err) == 0) {
 		int r = 0;
 		if (!force)
@@ -54,7 +61,7 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 			return -1;
 	}
 	/* What an lxr that died could not remove: its cgroup and its layer. */
-	/* the container's own lxr (its monitor) may be removing it at the
+	/* the container's own lxr (its supervisor) may be removing it at the
 	 * same moment: a cgroup that vanishes underneath is gone, not an error */
 	if (rt_cgroup_open("_run", name, &cg, err) == 0 && rt_cgroup_destroy(cg, err) < 0 &&
 	    err->errnum != ENOENT && err->errnum != ENODEV)

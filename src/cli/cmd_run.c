@@ -1,5 +1,5 @@
 /* lxr run: one container in the foreground (exit code passed through), or
- * detached under a small monitor process that owns it until it exits. */
+ * detached under a supervisor of its own (a one-instance project). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
+#include "lxr/supervisor.h"
 
 /* docker's exit codes for its own failures */
 enum { EXIT_LXR = 125, EXIT_NOEXEC = 126, EXIT_NOTFOUND = 127 };
@@ -76,97 +77,15 @@ static int run_foreground(struct run_opts *o)
 	return code;
 }
 
-/* The monitor: detached from the terminal, it starts the container, tells
- * the waiting CLI how that went, then waits and cleans up. */
-static _Noreturn void monitor(struct run_opts *o, int report)
-{
-	_cleanup_free_ char *root = state_root();
-	_cleanup_free_ char *logdir = lxr_xasprintf("%s/_run", lxr_log_dir());
-	_cleanup_free_ char *logpath = lxr_xasprintf("%s/%s.log", logdir, o->name);
-	struct lxr_stdio io = {.fds = {-1, -1, -1}};
-	struct lxr_pipes pipes;
-	struct lxr_container *c = NULL;
-	int logfd, null, r;
-	lxr_err err = {0};
-
-	setsid();
-	if (lxr_mkdir_p(logdir, 0700, &err) < 0)
-		goto failed;
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0) {
-		lxr_fail(&err, errno, "open log %s", logpath);
-		goto failed;
-	}
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	dup2(null, STDIN_FILENO);
-	dup2(logfd, STDOUT_FILENO);
-	dup2(logfd, STDERR_FILENO);
-	/* The container writes into pipes this monitor copies to the log: a
-	 * descriptor of the log itself would let it reopen and rewrite it. */
-	if (rt_pipes_open(&pipes, false, &err) < 0)
-		goto failed;
-	memcpy(io.fds, pipes.child, sizeof(io.fds));
-	if (run_net_setup(o, &err) < 0)
-		goto failed;
-	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
-	rt_pipes_close_child(&pipes);
-	if (r < 0) {
-		run_net_teardown(o);
-		(void)!write(report, &r, sizeof(r));
-		(void)!write(report, &err, sizeof(err));
-		_exit(1);
-	}
-	(void)!write(report, &r, sizeof(r));
-	close(report);
-	r = rt_container_exit_code(rt_container_attach(c, io.pty_master, false, &pipes, &err));
-	report_oom(c, o);
-	fprintf(stderr, "lxr: container %s exited with code %d\n", o->name, r);
-	run_net_teardown(o);
-	rt_container_destroy(c, o->rm, &err);
-	_exit(0);
-failed:
-	r = -1;
-	(void)!write(report, &r, sizeof(r));
-	(void)!write(report, &err, sizeof(err));
-	_exit(1);
-}
-
+/* -d: under a supervisor of its own (sup_run_detached): restart policy,
+ * rotated log, control socket, as a stack's service has them. */
 static int run_detached(struct run_opts *o)
 {
-	int p[2], r = -1;
-	pid_t pid;
-	lxr_err err;
+	int r = sup_run_detached(o->stack, &o->plan, o->rm);
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		lxr_fail(&err, errno, "pipe");
-		lxr_err_print(&err);
-		return EXIT_LXR;
-	}
-	pid = fork();
-	if (pid < 0) {
-		lxr_fail(&err, errno, "fork monitor");
-		lxr_err_print(&err);
-		return EXIT_LXR;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		monitor(o, p[1]);
-	}
-	close(p[1]);
-	if (read(p[0], &r, sizeof(r)) != sizeof(r)) {
-		lxr_fail(&err, EPIPE, "container %s: monitor died during start-up", o->name);
-		r = -1;
-	} else if (r < 0 && read(p[0], &err, sizeof(err)) != sizeof(err)) {
-		lxr_fail(&err, EPIPE, "container %s: start-up failed", o->name);
-	}
-	close(p[0]);
-	if (r < 0) {
-		waitpid(pid, NULL, 0);
-		lxr_err_print(&err);
-		return start_code(r);
-	}
-	printf("%s\n", o->name);
-	return 0;
+	if (r == 0)
+		printf("%s\n", o->name);
+	return r;
 }
 
 int cmd_run(int argc, char **argv)

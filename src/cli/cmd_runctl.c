@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "lxr/config.h"
 #include "lxr/runtime.h"
+#include "lxr/supervisor.h"
 
 static char *run_root(void)
 {
@@ -85,6 +86,33 @@ int runctl_ps(bool json)
 	return LXR_EXIT_OK;
 }
 
+/* A run -d container is its supervisor's to stop (else its restart
+ * policy would bring it back): stop or kill through its control socket,
+ * and for stop wait until the supervisor is gone with it. 1: there is no
+ * supervisor (a container of an older lxr, or one that ended). */
+static int through_supervisor(const char *name, int sig, bool stop, lxr_err *err)
+{
+	_cleanup_free_ char *dir = sup_run_dir_of(name);
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
+	struct ctl_conn *c = NULL;
+	json_t *result = NULL;
+	lxr_err ignored;
+	int r;
+
+	if (ctl_connect(sock, &c, &ignored) < 0)
+		return 1;
+	r = ctl_call(c, stop ? "stop" : "kill",
+		     json_pack("{s:[s], s:i}", "services", name, "signal", sig), 10000, &result,
+		     err);
+	json_decref(result);
+	ctl_close(c);
+	if (r < 0 || !stop)
+		return r < 0 ? lxr_err_wrap(err, "container %s", name) : 0;
+	/* the supervisor ends with its container (after the grace period
+	 * and a SIGKILL at worst) */
+	return sup_run_wait(name, 60000, err);
+}
+
 /* docker stop: SIGTERM (lxr's init passes it on), then SIGKILL after the
  * grace period; docker kill: the one signal. */
 static int signal_one(const char *root, const char *name, int sig, bool stop, lxr_err *err)
@@ -95,6 +123,10 @@ static int signal_one(const char *root, const char *name, int sig, bool stop, lx
 
 	if (strchr(name, '/') || name[0] == '.')
 		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
+	r = through_supervisor(name, sig, stop, err);
+	if (r <= 0)
+		return r;
+	r = 0;
 	if (rt_container_find(root, name, &ref, err) < 0)
 		return lxr_err_wrap(err, "container %s", name);
 	pf = (struct pollfd){.fd = ref.pidfd, .events = POLLIN};
@@ -135,8 +167,11 @@ int runctl_signal(char *const *names, int sig, bool stop)
 	return rc;
 }
 
+/* A run -d container's log is its supervisor's: CRI records in
+ * <log_dir>/_run/NAME.log (rotated), printed as the lines it wrote. */
 int runctl_logs(char *const *names, long tail)
 {
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run", lxr_log_dir());
 	int rc = LXR_EXIT_OK;
 
 	if (!names || !names[0]) {
@@ -146,35 +181,18 @@ int runctl_logs(char *const *names, long tail)
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; names[i]; i++) {
-		_cleanup_free_ char *path =
-		    lxr_xasprintf("%s/_run/%s.log", lxr_log_dir(), names[i]);
-		_cleanup_free_ char *text = NULL;
-		size_t len = 0, start = 0, lines = 0;
+		char *one[] = {names[i], NULL};
+		struct logs_opts o = {
+		    .services = one, .tail = tail, .stop_fd = -1, .no_prefix = true};
 		lxr_err err;
 
-		if (strchr(names[i], '/') ||
-		    lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
+		if (strchr(names[i], '/') || logs_run(dir, &o, stdout, &err) < 0) {
 			fprintf(stderr,
-				"lxr: error: no log for container \"%s\" (%s); only `lxr run "
-				"-d` keeps one\n",
-				names[i], path);
+				"lxr: error: no log for container \"%s\" (%s/%s.log); only `lxr "
+				"run -d` keeps one\n",
+				names[i], dir, names[i]);
 			rc = LXR_EXIT_FAIL;
-			continue;
 		}
-		if (tail >= 0) {
-			/* the last `tail` lines: back from the end (a final newline
-			 * ends the last line, it does not start another) */
-			size_t end = len && text[len - 1] == '\n' ? len - 1 : len;
-			start = end;
-			while (start > 0) {
-				if (text[start - 1] == '\n' && ++lines == (size_t)tail)
-					break;
-				start--;
-			}
-			if (tail == 0)
-				start = len;
-		}
-		fwrite(text + start, 1, len - start, stdout);
 	}
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include "cli/run_image.h"
 #include "lxr/image.h"
 
-/* The use record's lock: held until this process (or the detached monitor
+/* The use record's lock: held until this process (or the -d supervisor
  * it forks) exits, which is when the container is gone. */
 static int use_fd = -1;
 

@@ -10,7 +10,7 @@
 bool run_image_is_ref(const char *arg);
 /* Resolve ref through the image store (pulling it when missing, as docker
  * run does) and hold it in use, for the container name, for this
- * process's lifetime (and the detached monitor's it forks). */
+ * process's lifetime (and the supervisor's it forks for -d). */
 int run_image_resolve(const char *ref, const char *name, struct img_image *im, lxr_err *err);
 
 #endif

@@ -60,6 +60,8 @@ static const char usage_text[] =
     "                       seccomp=unconfined; no-new-privileges[:true|false]\n"
     "      --privileged     every capability, every host device, no seccomp,\n"
     "                       writable /sys: host root (docs/security.md)\n"
+    "      --restart POLICY with -d: no (the default), always, unless-stopped,\n"
+    "                       on-failure[:N] (restarts with backoff, as a stack's)\n"
     "      --init           run lxr's init as PID 1 (the default)\n"
     "      --no-init        run COMMAND itself as PID 1\n";
 
@@ -80,7 +82,8 @@ enum {
 	OPT_DEVICE,
 	OPT_DEVRULE,
 	OPT_PRIVILEGED,
-	OPT_SECURITY
+	OPT_SECURITY,
+	OPT_RESTART
 };
 
 static const struct option longopts[] = {
@@ -112,6 +115,7 @@ static const struct option longopts[] = {
     {"device-cgroup-rule", required_argument, NULL, OPT_DEVRULE},
     {"privileged", no_argument, NULL, OPT_PRIVILEGED},
     {"security-opt", required_argument, NULL, OPT_SECURITY},
+    {"restart", required_argument, NULL, OPT_RESTART},
     {NULL, 0, NULL, 0},
 };
 
@@ -381,6 +385,16 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case OPT_DEVICE: return parse_device(o, arg, err);
 	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
 	case OPT_PRIVILEGED: set(o, "privileged", json_true()); return 0;
+	case OPT_RESTART:
+		/* the stack file's syntax; the loader checks N */
+		if (strcmp(arg, "no") && strcmp(arg, "always") && strcmp(arg, "unless-stopped") &&
+		    strcmp(arg, "on-failure") && strncmp(arg, "on-failure:", 11))
+			return lxr_fail(err, 0,
+					"--restart \"%s\": expected no, always, unless-stopped or "
+					"on-failure[:N]",
+					arg);
+		set(o, "restart", lit(arg));
+		return 0;
 	case OPT_ENTRYPOINT:
 		/* one word, as docker takes it; "" clears the image's */
 		set(o, "entrypoint", *arg ? json_pack("[o]", lit(arg)) : json_array());
@@ -453,6 +467,17 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
 	if (o->detach && (o->tty && o->interactive))
 		lxr_warn("-d with -it: the container gets a terminal nobody reads");
+	if (json_object_get(o->svc, "restart") &&
+	    strcmp(json_string_value(json_object_get(o->svc, "restart")), "no")) {
+		if (!o->detach)
+			return lxr_fail(err, 0, "--restart needs -d"),
+			       lxr_err_hint(err, "a restart policy is kept by the container's "
+						 "supervisor, which only a detached run has");
+		if (o->rm)
+			return lxr_fail(err, 0, "--restart and --rm conflict"),
+			       lxr_err_hint(err, "as with docker: a container that restarts is not "
+						 "removed when it exits");
+	}
 	if (!o->name) {
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);
@@ -472,4 +497,5 @@ void run_opts_free(struct run_opts *o)
 	free(o->network);
 	json_decref(o->svc);
 	plan_instance_free(&o->plan);
+	cfg_stack_free(o->stack);
 }

@@ -135,6 +135,7 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 
 	if (load(o, &st, err) < 0)
 		return -1;
+	o->stack = st;
 	free(st->project);
 	st->project = lxr_xstrdup(RUN_GROUP);
 	svc = &st->services[0];
@@ -156,6 +157,5 @@ out_host:
 out:
 	if (image)
 		img_image_free(&im);
-	cfg_stack_free(st);
 	return r;
 }

@@ -102,7 +102,8 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	/* Returns while the container builds its root filesystem: the loop
 	 * goes on (other containers start meanwhile) and sup_on_spawned hears
 	 * how it ended. */
-	r = rt_container_spawn(&in->plan.spec, s->run_dir, &io, &in->c, &err);
+	r = rt_container_spawn(&in->plan.spec, s->state_root ? s->state_root : s->run_dir, &io,
+			       &in->c, &err);
 	close(out[0]);
 	close(out[1]);
 	if (r == 0) {
@@ -129,6 +130,9 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 		start_failed(s, in, r, &err);
 		return;
 	}
+	/* its next start (a restart) keeps this container's filesystem; a
+	 * `lxr run -d` refuses a name in use only on its first */
+	in->plan.spec.reuse_dir = true;
 	in->pidw.fd = rt_container_pidfd(in->c);
 	if (sup_watch_add(s, &in->pidw, &err) < 0)
 		sup_say(s, in, "error: %s", err.msg);

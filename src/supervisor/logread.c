@@ -161,9 +161,11 @@ static void print_line(struct reader *r, const struct source *s)
 	char prefix[NAME_MAX + 64];
 	char ts[LOG_TS_LEN + 1];
 
-	log_format_prefix(prefix, sizeof(prefix), log_cursor_service(s->cur), r->width,
-			  r->o->color);
-	fputs(prefix, r->out);
+	if (!r->o->no_prefix) {
+		log_format_prefix(prefix, sizeof(prefix), log_cursor_service(s->cur), r->width,
+				  r->o->color);
+		fputs(prefix, r->out);
+	}
 	if (r->o->timestamps) {
 		log_format_ts(ts, &s->line.ts);
 		fprintf(r->out, "%s ", ts);

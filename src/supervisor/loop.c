@@ -235,7 +235,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 			sup_stop_all(s); /* moves on level by level as they exit */
 			if (sup_all_down(s))
 				break;
-		} else if (!o->detached && nothing_left(s)) {
+		} else if ((!o->detached || o->exit_when_done) && nothing_left(s)) {
 			break; /* foreground: every container has ended for good */
 		}
 		arm_timer(s);

@@ -129,6 +129,40 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	return 0;
 }
 
+int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+		  struct plan_instance *plan, lxr_err *err)
+{
+	struct sup_service *sv;
+	struct sup_instance *in;
+
+	if (g->n != 1)
+		return lxr_fail(err, EINVAL, "a one-instance project with %zu services", g->n);
+	s->term.w.fd = -1;
+	s->stack = st;
+	s->graph = g;
+	s->svcs = lxr_xcalloc(1, sizeof(*s->svcs));
+	sv = &s->svcs[s->n_svcs++];
+	sv->cfg = g->nodes[0].svc;
+	sv->img_use_fd = -1; /* the caller holds its image in use */
+	sv->inst = lxr_xcalloc(1, sizeof(*sv->inst));
+	in = &sv->inst[sv->n_inst++];
+	in->svc = sv;
+	in->replica = 1;
+	in->name = lxr_xstrdup(plan->name);
+	svc_fsm_init(&in->fsm);
+	in->pidw = (struct sup_watch){W_PIDFD, in, -1};
+	in->syncw = (struct sup_watch){W_SYNC, in, -1};
+	in->outw = (struct sup_watch){W_OUT, in, -1};
+	in->errw = (struct sup_watch){W_ERR, in, -1};
+	in->plan = *plan;
+	memset(plan, 0, sizeof(*plan));
+	health_from(&in->plan.health, &in->health);
+	policy_from(&in->plan, &sv->policy);
+	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
+	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	return 0;
+}
+
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err)
 {
 	s->term.w.fd = -1; /* sup_term_open, for a foreground run */
@@ -183,6 +217,7 @@ void sup_free(struct sup *s)
 	s->store = NULL;
 	free(s->svcs);
 	free(s->run_dir);
+	free(s->state_root);
 	free(s->log_dir);
 	s->svcs = NULL;
 	s->n_svcs = 0;

@@ -91,6 +91,9 @@ struct sup_opts {
 	const char *const *targets; /* services named on the command line */
 	bool detached;              /* no terminal output (up -d) */
 	int ready_fd;               /* up -d: write the start-up result here, then close */
+	/* `lxr run -d`: the supervisor's life ends with its container's
+	 * (when the restart policy gives up, or it is stopped) */
+	bool exit_when_done;
 };
 
 struct sup {
@@ -98,8 +101,9 @@ struct sup {
 	struct plan_graph *graph;
 	struct sup_service *svcs;
 	size_t n_svcs;
-	char *run_dir; /* <run_dir>/<project> */
-	char *log_dir; /* <log_dir>/<project> */
+	char *run_dir;    /* <run_dir>/<project>: lock, socket, events, log */
+	char *state_root; /* where its containers' directories are (NULL: run_dir) */
+	char *log_dir;    /* <log_dir>/<project> */
 	int epfd;
 	struct sup_watch sigw, timerw, listenw;
 	/* foreground: the terminal (or pipe) the lines go to, never waited
@@ -137,6 +141,10 @@ struct sup {
 
 /* ---- stack.c: from the model to the supervisor's tables ------------------ */
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err);
+/* The tables of a one-instance project whose plan is made already (`lxr
+ * run -d`): *plan moves in (zeroed), named as it is. */
+int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
+		  struct plan_instance *plan, lxr_err *err);
 void sup_free(struct sup *s);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
 struct sup_service *sup_find_service(struct sup *s, const char *name);

@@ -1,0 +1,247 @@
+/* `lxr run -d`: one container under a supervisor of its own, a
+ * one-instance project run by the same code as a stack's: its restart
+ * policy and backoff, its health check, its log (CRI format, rotated) and
+ * a control socket. What is a run container's own is where things are:
+ *
+ *   <run_dir>/_run/NAME          the container (where exec, ps and rm look)
+ *   <run_dir>/_run-sup/NAME/     the supervisor: lock, control.sock,
+ *                                events.jsonl, supervisor.log
+ *   <log_dir>/_run/NAME.log      its output
+ *
+ * and its end: the supervisor goes when its container has ended for good
+ * (the policy gives up, or `lxr stop`), taking the container's endpoint
+ * and its own directory with it; the container's directory stays for
+ * `lxr rm`, as docker keeps a stopped container, unless --rm. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lxr/supervisor.h"
+#include "supervisor/sup.h"
+
+char *sup_run_dir_of(const char *name)
+{
+	return lxr_xasprintf("%s/_run-sup/%s", lxr_run_dir(), name);
+}
+
+/* A run container's supervisor directory, lock last (a killed supervisor
+ * could not remove it itself). */
+static void remove_dir(const char *dir)
+{
+	for (const char *f = "control.sock\0events.jsonl\0supervisor.log\0supervisor.lock\0"; *f;
+	     f += strlen(f) + 1) {
+		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, f);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int sup_run_wait(const char *name, int timeout_ms, lxr_err *err)
+{
+	_cleanup_free_ char *dir = sup_run_dir_of(name);
+	_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", dir);
+
+	for (int waited = 0;; waited += 20) {
+		int fd = open(lock, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return 0; /* gone: it removed its directory */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* a supervisor killed before its end left these */
+			remove_dir(dir);
+			close(fd);
+			return 0;
+		}
+		close(fd);
+		if (waited >= timeout_ms)
+			return lxr_fail(err, ETIMEDOUT,
+					"container %s: its supervisor is still there after %d s",
+					name, timeout_ms / 1000);
+		usleep(20000);
+	}
+}
+
+/* The end of a run container's supervisor: its endpoint (and the network
+ * with it, when it was the last there), with --rm the container's
+ * directory, then its own directory, lock last. */
+static void finish(struct sup *s, bool rm)
+{
+	struct sup_instance *in = &s->svcs[0].inst[0];
+	lxr_err err;
+
+	if (sup_net_detach(s, in, &err) < 0)
+		lxr_err_print(&err);
+	if (rm) {
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->state_root, in->name);
+		struct lxr_cgroup *cg = NULL;
+		if (rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) == 0 &&
+		    rt_cgroup_destroy(cg, &err) < 0)
+			lxr_err_print(&err);
+		if (lxr_rm_rf(dir, &err) < 0)
+			lxr_err_print(&err);
+	}
+	remove_dir(s->run_dir);
+}
+
+static int supervise(struct sup *s, int lockfd, int ready_fd, bool rm)
+{
+	struct sup_opts so = {.detached = true, .ready_fd = ready_fd, .exit_when_done = true};
+	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
+	sigset_t held;
+	lxr_err err;
+	int r = 1;
+
+	sup_signals_block(&held);
+	s->ready_fd = ready_fd;
+	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
+	    sup_control_open(s, &err) < 0) {
+		sup_fatal(s, &err);
+	} else {
+		s->events_log = fopen(events, "ae");
+		r = sup_run(s, &so);
+	}
+	sup_output_free(s);
+	sup_control_close(s);
+	if (s->events_log)
+		fclose(s->events_log);
+	s->events_log = NULL;
+	finish(s, rm);
+	return r;
+}
+
+bool sup_run_alive(const char *name)
+{
+	_cleanup_free_ char *dir = sup_run_dir_of(name);
+	_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", dir);
+	int fd = open(lock, O_RDWR | O_CLOEXEC);
+	bool held;
+
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0;
+	close(fd);
+	return held;
+}
+
+int sup_run_kill(const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *dir = sup_run_dir_of(name);
+	_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", dir);
+	int fd = open(lock, O_RDWR | O_CLOEXEC);
+	char buf[32] = "";
+	pid_t pid;
+
+	if (fd < 0)
+		return 0;
+	/* held: the pid in it is the holder's (written under the lock) */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 && pread(fd, buf, sizeof(buf) - 1, 0) > 0 &&
+	    (pid = (pid_t)atoi(buf)) > 1)
+		kill(pid, SIGKILL); /* its container dies with it (parent-death signal) */
+	close(fd);
+	return sup_run_wait(name, 10000, err);
+}
+
+/* What the waiting CLI reads from the ready pipe: start errors whole, and
+ * the exit code docker run gives a container that cannot start (125 for
+ * lxr's own failure, 126 not executable, 127 not found). */
+static int wait_started(const char *name, int fd)
+{
+	FILE *f = fdopen(fd, "r");
+	char *line = NULL;
+	size_t len = 0;
+	int code = 0, failed_exit = 0;
+	bool got_result = false;
+
+	while (f && getline(&line, &len, f) > 0) {
+		const char *x;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == 'R') {
+			got_result = true;
+			code = atoi(line + 2);
+			break;
+		}
+		if (line[0] == 'F' || line[0] == 'E') {
+			const char *j = line[0] == 'F' ? line + 2 : strchr(line + 2, ' ');
+			json_t *o = j ? json_loads(j, 0, NULL) : NULL;
+			lxr_err err;
+			sup_err_from_json(o, &err);
+			json_decref(o);
+			lxr_err_print(&err);
+			code = 1;
+		} else if (line[0] == 'P' && (x = strstr(line, "Failed (exit "))) {
+			failed_exit = atoi(x + 13);
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (!got_result && !code)
+		fprintf(stderr, "lxr: error: container %s: its supervisor exited during start-up\n",
+			name);
+	if (!got_result || code)
+		return failed_exit >= 126 ? failed_exit : 125;
+	return 0;
+}
+
+int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm)
+{
+	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
+	struct plan_select sel = {0};
+	struct plan_graph *g = NULL;
+	_cleanup_free_ char *name = lxr_xstrdup(plan->name);
+	int p[2], lockfd = -1, r = 125;
+	pid_t pid;
+	lxr_err err;
+
+	s.run_dir = sup_run_dir_of(name);
+	s.state_root = lxr_xasprintf("%s/%s", lxr_run_dir(), st->project);
+	s.log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
+	if (plan_graph_build(st, &sel, &g, &err) < 0 || sup_build_one(&s, st, g, plan, &err) < 0)
+		goto fail;
+	lockfd = sup_project_lock(s.run_dir, false, &err);
+	if (lockfd < 0) {
+		if (err.errnum == EWOULDBLOCK)
+			lxr_fail(&err, EEXIST, "container name \"%s\" is in use", name),
+			    lxr_err_hint(&err, "pick another --name, or `lxr rm -f %s`", name);
+		goto fail;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		lxr_fail(&err, errno, "start the supervisor of %s (fork)", name);
+		goto fail;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		_cleanup_free_ char *log = lxr_xasprintf("%s/supervisor.log", s.run_dir);
+		int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		close(p[0]);
+		setsid();
+		dup2(null, STDIN_FILENO);
+		dup2(lf >= 0 ? lf : null, STDOUT_FILENO);
+		dup2(lf >= 0 ? lf : null, STDERR_FILENO);
+		lxr_set_proc_title("lxr-supervisor");
+		_exit(supervise(&s, lockfd, p[1], rm));
+	}
+	close(p[1]);
+	close(lockfd);
+	r = wait_started(name, p[0]);
+	goto out;
+fail:
+	lxr_err_print(&err);
+	if (lockfd >= 0) {
+		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", s.run_dir);
+		unlink(lock);
+		close(lockfd);
+		rmdir(s.run_dir);
+	}
+out:
+	sup_free(&s);
+	plan_graph_free(g);
+	return r;
+}

@@ -1,0 +1,74 @@
+#!/bin/bash
+# `lxr run -d` runs its container under a supervisor of its own, as a stack
+# runs a service: --restart policies with backoff, the log in the
+# supervisor's format (rotated), stop/kill through its control socket; the
+# supervisor goes with its container and leaves nothing but what `lxr rm`
+# removes.
+. "$(dirname "$0")/lib.sh"
+cd "$TEST_TMP" # no compose.yaml here, nor above
+
+sup_dir() { echo "$LXR_RUN_DIR/_run-sup/$1"; }
+wait_gone() { for _ in $(seq 200); do [ ! -e "$(sup_dir "$1")" ] && return 0; sleep 0.05; done; return 1; }
+
+a=$(cname flaky)
+run run -d --network none --name "$a" --restart on-failure:2 "$ROOTFS" sh -c 'echo run; exit 3'
+expect_rc 0 "run -d --restart on-failure:2"
+expect_out "$a" "run -d prints the name"
+wait_gone "$a" || fail "the supervisor of $a is still there after its policy gave up"
+run logs "$a"
+expect_out "run
+run
+run" "on-failure:2: the first run and 2 restarts, in its log"
+grep -q " stdout F run$" "$LXR_LOG_DIR/_run/$a.log" || fail "the log is not the supervisor's (CRI) format"
+run ps
+expect_grep "$OUT" "^$a +exited" "ps lists it as exited"
+run rm "$a"
+expect_rc 0 "rm"
+[ ! -e "$LXR_RUN_DIR/_run/$a" ] || fail "rm left the container's directory"
+pass "--restart on-failure:N restarts N times, then the supervisor goes and the container waits for rm"
+
+b=$(cname always)
+run run -d --network none --name "$b" --restart always "$ROOTFS" sh -c 'echo up; sleep 0.2'
+expect_rc 0 "run -d --restart always"
+for _ in $(seq 100); do [ "$("$LXR" logs "$b" | grep -c up)" -ge 3 ] && break; sleep 0.05; done
+[ "$("$LXR" logs "$b" | grep -c up)" -ge 3 ] || fail "--restart always: ran $("$LXR" logs "$b" | grep -c up) times"
+[ -S "$(sup_dir "$b")/control.sock" ] || fail "no control socket for $b"
+run rm "$b"
+expect_rc 1 "rm of a container under a restart policy"
+expect_grep "$ERR" "is running \(or restarting\)" "rm says it is still looked after"
+run stop "$b"
+expect_rc 0 "stop"
+wait_gone "$b" || fail "stop left the supervisor of $b"
+run ps
+expect_grep "$OUT" "^$b +exited" "a stopped container stays stopped under --restart always"
+run rm "$b"
+expect_rc 0 "rm after stop"
+pass "--restart always brings it back until lxr stop, which its supervisor obeys"
+
+c=$(cname killed)
+run run -d --name "$c" --restart always "$ROOTFS" sleep 1000
+expect_rc 0 "run -d on the default bridge"
+links=$(ip -o link show | grep -c 'lxr' || true)
+run rm -f "$c"
+expect_rc 0 "rm -f of a running container under a restart policy"
+wait_gone "$c" || fail "rm -f left the supervisor of $c"
+[ ! -e "$LXR_RUN_DIR/_run/$c" ] || fail "rm -f left the container's directory"
+! pgrep -f -- "$c" >/dev/null || fail "rm -f left a process: $(pgrep -af -- "$c")"
+[ "$(ip -o link show | grep -c 'lxr' || true)" -lt "$links" ] || fail "rm -f left its links"
+pass "rm -f takes the supervisor, the container and its endpoint"
+
+d=$(cname twice)
+run run -d --network none --name "$d" "$ROOTFS" sleep 1000
+run run -d --network none --name "$d" "$ROOTFS" true
+expect_rc 125 "a second run -d with the same name"
+expect_grep "$ERR" "container name \"$d\" is in use" "the error names the name"
+run rm -f "$d"
+run run --rm --restart always "$ROOTFS" true
+expect_rc 125 "--restart with --rm"
+expect_grep "$ERR" "--restart needs -d|--restart and --rm conflict" "said"
+run run -d --rm --restart always "$ROOTFS" true
+expect_grep "$ERR" "--restart and --rm conflict" "--rm with a restart policy is refused"
+run run -d --restart sometimes "$ROOTFS" true
+expect_rc 125 "an unknown policy"
+expect_grep "$ERR" "--restart \"sometimes\": expected no, always, unless-stopped or on-failure" "named"
+pass "a name in use, --restart with --rm or without -d, and an unknown policy are refused"

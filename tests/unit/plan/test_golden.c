@@ -188,5 +188,9 @@ int main(void)
 	closedir(d);
 	if (n == 0)
 		return 1;
-	return _cmocka_run_group_tests("golden", tests, n, NULL, NULL);
+	int r = _cmocka_run_group_tests("golden", tests, n, NULL, NULL);
+
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return r;
 }

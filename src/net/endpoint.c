@@ -297,6 +297,9 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 
 	if (!ep_load(run_dir, project, ctr, e) || net_nl_open(&sk, &err) < 0)
 		return false;
+	/* the alias exactly, not net_link_check's rule: a link with only the
+	 * ownership mark is lxr's to remove (a crash between its two
+	 * requests), but not a finished endpoint to hand back */
 	ok = !strcmp(e->network, network) && net_netns_alive(path) &&
 	     net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias);
 	net_nl_close(sk);

@@ -101,8 +101,9 @@ struct lxr_port {
 	uint16_t ctr_port, ctr_end;
 	bool udp;
 };
-/* docker -p: [IP:]HOSTPORT[-END]:CPORT[-END][/tcp|udp]. A host port is
- * required (lxr does not pick one). Ranges must have the same length. */
+/* docker -p: [[IP:]HOSTPORT[-END]:]CPORT[-END][/tcp|udp]. Without a host
+ * port (CPORT, IP::CPORT) host_port is 0: the endpoint picks a free one.
+ * Ranges must have the same length. */
 int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err);
 /* A plan's published ports (plan_endpoint) as the net layer takes them;
  * *out is malloc'd, ep->n_ports long. */
@@ -167,6 +168,8 @@ struct lxr_endpoint {
 	char *resolv_path;
 	uint32_t ip, gateway;
 	int prefix;
+	struct lxr_port *ports; /* as published (a host port 0 picked) */
+	size_t n_ports;
 };
 
 /* Attach container to network: persistent netns, veth, address, routes,

@@ -148,22 +148,26 @@ int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err)
 			return lxr_fail(err, 0, "-p \"%s\": protocol must be tcp or udp", s);
 	}
 	cport = strrchr(copy, ':');
-	if (!cport)
-		return lxr_fail(err, 0, "-p \"%s\": give a host port", s),
-		       lxr_err_hint(err, "e.g. -p 8080:%s (lxr does not pick host ports)", copy);
-	*cport++ = '\0';
-	hport = strrchr(copy, ':');
-	if (hport) {
-		*hport++ = '\0';
-		ip = copy;
+	if (!cport) {
+		cport = copy; /* CPORT alone: a host port is picked */
+		hport = NULL;
 	} else {
-		hport = copy;
+		*cport++ = '\0';
+		hport = strrchr(copy, ':');
+		if (hport) {
+			*hport++ = '\0';
+			ip = copy;
+		} else {
+			hport = copy;
+		}
 	}
 	if (ip && *ip && net_ip_parse(ip, &out->host_ip, err) < 0)
 		return lxr_err_wrap(err, "-p \"%s\"", s);
-	if (parse_range(hport, &out->host_port, &out->host_end) < 0 ||
-	    parse_range(cport, &out->ctr_port, &out->ctr_end) < 0)
+	if (parse_range(cport, &out->ctr_port, &out->ctr_end) < 0 ||
+	    (hport && *hport && parse_range(hport, &out->host_port, &out->host_end) < 0))
 		return lxr_fail(err, 0, "-p \"%s\": ports are 1-65535, ranges LOW-HIGH", s);
+	if (!hport || !*hport) /* IP::CPORT */
+		return 0;
 	if (out->host_end - out->host_port != out->ctr_end - out->ctr_port)
 		return lxr_fail(err, 0, "-p \"%s\": host and container ranges differ in length", s);
 	return 0;

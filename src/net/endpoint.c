@@ -124,37 +124,82 @@ static int host_port_free(const struct lxr_port *p, lxr_err *err)
 	return 0;
 }
 
-/* A host port can be published once per run dir (one DNAT would win). */
-static int ports_free(const char *run_dir, const struct lxr_endpoint_config *cfg, lxr_err *err)
+/* Is p's host range published by an endpoint of any project in run_dir?
+ * A host port can be published once per run dir (one DNAT would win). */
+static int published(const char *run_dir, const struct lxr_port *p, lxr_err *err)
 {
-	_cleanup_strv_ char **projects = NULL;
+	_cleanup_strv_ char **projects = net_projects(run_dir);
 
-	if (!cfg->n_ports)
-		return 0;
-	projects = net_projects(run_dir);
-	for (size_t p = 0; projects[p]; p++) {
+	for (size_t i = 0; projects[i]; i++) {
 		struct ep_rec *eps = NULL;
 		size_t n = 0;
 		int r = 0;
-		if (net_eps_load(run_dir, projects[p], &eps, &n, err) < 0)
+		if (net_eps_load(run_dir, projects[i], &eps, &n, err) < 0)
 			return -1;
-		for (size_t i = 0; i < n && r == 0; i++)
-			for (size_t j = 0; j < eps[i].n_ports && r == 0; j++)
-				for (size_t k = 0; k < cfg->n_ports && r == 0; k++)
-					if (ranges_meet(&eps[i].ports[j], &cfg->ports[k]))
-						r = lxr_fail(err, EADDRINUSE,
-							     "host port %u/%s is already published "
-							     "by %s/%s",
-							     cfg->ports[k].host_port,
-							     cfg->ports[k].udp ? "udp" : "tcp",
-							     projects[p], eps[i].container);
+		for (size_t k = 0; k < n && r == 0; k++)
+			for (size_t j = 0; j < eps[k].n_ports && r == 0; j++)
+				if (ranges_meet(&eps[k].ports[j], p))
+					r = lxr_fail(
+					    err, EADDRINUSE,
+					    "host port %u/%s is already published by %s/%s",
+					    p->host_port, p->udp ? "udp" : "tcp", projects[i],
+					    eps[k].container);
 		eps_free(eps, n);
 		if (r < 0)
 			return -1;
 	}
-	for (size_t k = 0; k < cfg->n_ports; k++)
-		if (host_port_free(&cfg->ports[k], err) < 0)
+	return 0;
+}
+
+/* A host port picked by the kernel (a bind to port 0, as docker's proxy
+ * gets one from the ephemeral range), one no lxr endpoint publishes, for a
+ * port published without a host port ("3100", "127.0.0.1::80"). A range
+ * gets the ports above the one picked, when they are free too. */
+static int pick_host_port(const char *run_dir, struct lxr_port *p, lxr_err *err)
+{
+	unsigned width = (unsigned)(p->ctr_end - p->ctr_port);
+
+	for (int attempt = 0; attempt < 64; attempt++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_addr.s_addr =
+					     p->host_ip ? htonl(p->host_ip) : INADDR_ANY};
+		socklen_t len = sizeof(sa);
+		_cleanup_close_ int fd =
+		    socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		struct lxr_port c = *p;
+		lxr_err why;
+
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+			return lxr_fail(err, errno, "pick a free host port for %u/%s (bind port 0)",
+					p->ctr_port, p->udp ? "udp" : "tcp");
+		if (ntohs(sa.sin_port) + width > 65535)
+			continue;
+		c.host_port = ntohs(sa.sin_port);
+		c.host_end = (uint16_t)(c.host_port + width);
+		close(fd);
+		fd = -1;
+		if (published(run_dir, &c, &why) == 0 && host_port_free(&c, &why) == 0) {
+			*p = c;
+			return 0;
+		}
+	}
+	return lxr_fail(err, EADDRINUSE, "no free host port found for %u/%s after 64 tries",
+			p->ctr_port, p->udp ? "udp" : "tcp");
+}
+
+/* Every host port free, the ones not given picked now (into ports). */
+static int ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (ports[k].host_port == 0) {
+			if (pick_host_port(run_dir, &ports[k], err) < 0)
+				return -1;
+			continue;
+		}
+		if (published(run_dir, &ports[k], err) < 0 || host_port_free(&ports[k], err) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -263,6 +308,11 @@ static void fill_out(const char *run_dir, const char *project, const struct ep_r
 	out->resolv_path = etc_path(run_dir, project, e->container, "resolv");
 	out->ip = e->ip;
 	out->gateway = net->gateway;
+	/* as published: a port given without a host port has one now */
+	out->n_ports = e->n_ports;
+	out->ports = lxr_xcalloc(e->n_ports ? e->n_ports : 1, sizeof(*out->ports));
+	if (e->n_ports)
+		memcpy(out->ports, e->ports, e->n_ports * sizeof(*out->ports));
 	out->prefix = net->subnet.prefix;
 }
 
@@ -409,7 +459,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	if (cfg->n_ports && net->internal)
 		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
 				net->name);
-	if (ports_free(run_dir, cfg, err) < 0 ||
+	if (ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
 	    lease_take(run_dir, project, net, e, cfg->static_ip, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
 		return -1;
@@ -597,5 +647,6 @@ void net_endpoint_free(struct lxr_endpoint *ep)
 	free(ep->netns_path);
 	free(ep->hosts_path);
 	free(ep->resolv_path);
+	free(ep->ports);
 	memset(ep, 0, sizeof(*ep));
 }

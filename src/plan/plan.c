@@ -116,11 +116,12 @@ static void ports_of(const struct cfg_service *svc, int replica, struct plan_end
 		struct plan_port *q = &ep->ports[ep->n_ports++];
 		int cstart = p->target_start, cend = p->target_end ? p->target_end : cstart;
 		int width = cend - cstart + 1;
-		int hstart = p->host_start + (replica - 1) * width;
+		/* no host port: each replica's is picked when it is published */
+		int hstart = p->host_start ? p->host_start + (replica - 1) * width : 0;
 
 		q->host_ip = lxr_xstrdup(p->host_ip);
 		q->host_port = (uint16_t)hstart;
-		q->host_end = (uint16_t)(hstart + width - 1);
+		q->host_end = (uint16_t)(hstart ? hstart + width - 1 : 0);
 		q->ctr_port = (uint16_t)cstart;
 		q->ctr_end = (uint16_t)cend;
 		q->udp = p->proto == CFG_PROTO_UDP;

@@ -57,6 +57,10 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 		in->plan.carrier_mounts = 2;
 		in->ip = ep.ip;
 	}
+	free(in->ports);
+	in->ports = ep.ports;
+	in->n_ports = ep.n_ports;
+	ep.ports = NULL;
 	net_endpoint_free(&ep);
 	return 0;
 }
@@ -70,21 +74,33 @@ int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *
 	return net_endpoint_remove(lxr_run_dir(), s->stack->project, in->name, err);
 }
 
+/* As published when the instance has joined (a picked host port shown),
+ * else as planned ("0" for a host port still to pick). */
 char **sup_net_ports(const struct sup_instance *in)
 {
 	const struct plan_endpoint *ep = &in->plan.net;
 	char **out = lxr_xcalloc(1, sizeof(char *));
+	size_t n = in->ports ? in->n_ports : ep->network ? ep->n_ports : 0;
 
-	for (size_t i = 0; ep->network && i < ep->n_ports; i++) {
-		const struct plan_port *p = &ep->ports[i];
-		char h[16], c[16];
-		snprintf(h, sizeof(h), p->host_end != p->host_port ? "%u-%u" : "%u", p->host_port,
-			 p->host_end);
-		snprintf(c, sizeof(c), p->ctr_end != p->ctr_port ? "%u-%u" : "%u", p->ctr_port,
-			 p->ctr_end);
-		lxr_strv_push(&out,
-			      lxr_xasprintf("%s:%s->%s/%s", p->host_ip ? p->host_ip : "0.0.0.0", h,
-					    c, p->udp ? "udp" : "tcp"));
+	for (size_t i = 0; i < n; i++) {
+		char ip[16] = "0.0.0.0", h[16], c[16];
+		unsigned hp, he, cp, ce;
+		bool udp;
+		if (in->ports) {
+			const struct lxr_port *p = &in->ports[i];
+			if (p->host_ip)
+				net_ip_str(p->host_ip, ip);
+			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
+			udp = p->udp;
+		} else {
+			const struct plan_port *p = &ep->ports[i];
+			snprintf(ip, sizeof(ip), "%s", p->host_ip ? p->host_ip : "0.0.0.0");
+			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
+			udp = p->udp;
+		}
+		snprintf(h, sizeof(h), he != hp ? "%u-%u" : "%u", hp, he);
+		snprintf(c, sizeof(c), ce != cp ? "%u-%u" : "%u", cp, ce);
+		lxr_strv_push(&out, lxr_xasprintf("%s:%s->%s/%s", ip, h, c, udp ? "udp" : "tcp"));
 	}
 	return out;
 }

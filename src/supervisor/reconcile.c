@@ -158,6 +158,10 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->c = oi->c;
 	ni->oom_killed = oi->oom_killed;
 	ni->ip = oi->ip;
+	free(ni->ports);
+	ni->ports = oi->ports;
+	ni->n_ports = oi->n_ports;
+	oi->ports = NULL;
 	ni->pidw.fd = oi->pidw.fd;
 	ni->syncw.fd = oi->syncw.fd;
 	ni->outw.fd = oi->outw.fd;

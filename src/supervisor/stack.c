@@ -202,6 +202,7 @@ void sup_free(struct sup *s)
 			struct sup_instance *in = &s->svcs[i].inst[k];
 			free(in->name);
 			free(in->blocked_by);
+			free(in->ports);
 			plan_instance_free(&in->plan);
 			lxr_strv_free(in->health.argv);
 		}

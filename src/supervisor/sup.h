@@ -66,6 +66,9 @@ struct sup_instance {
 	bool doomed;          /* reconcile: changed or removed, stopping */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	uint32_t ip;          /* its address on its network, 0: none */
+	/* its ports as published (host ports the net layer picked included) */
+	struct lxr_port *ports;
+	size_t n_ports;
 	char *blocked_by;
 	/* why its last start failed, whole (errno, message with the primitive
 	 * and path, hint) for ps, events and the waiting `up`; cleared when it

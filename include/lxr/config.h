@@ -98,12 +98,25 @@ enum cfg_health_kind {
 	CFG_HEALTH_CMD,   /* exec argv */
 	CFG_HEALTH_SHELL, /* /bin/sh -c argv[0] */
 	CFG_HEALTH_NONE,  /* disabled (test NONE or disable: true) */
+	/* timings only, no test: the image's HEALTHCHECK test runs, and the
+	 * timings named in `set` override the image's (Compose's merge) */
+	CFG_HEALTH_INHERIT,
+};
+/* Which timings the file gives (cfg_health.set); the others are the
+ * image's for CFG_HEALTH_INHERIT, docker's defaults otherwise. */
+enum {
+	CFG_HC_INTERVAL = 1 << 0,
+	CFG_HC_TIMEOUT = 1 << 1,
+	CFG_HC_START_PERIOD = 1 << 2,
+	CFG_HC_START_INTERVAL = 1 << 3,
+	CFG_HC_RETRIES = 1 << 4,
 };
 struct cfg_health {
 	enum cfg_health_kind kind;
 	struct cfg_strs test;
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
+	unsigned set; /* CFG_HC_* */
 	struct cfg_pos pos;
 };
 

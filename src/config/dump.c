@@ -135,10 +135,33 @@ static void depends_on(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_end_map(o);
 }
 
+static void health_timings(struct cfg_out *o, const struct cfg_health *h, unsigned set)
+{
+	if (set & CFG_HC_INTERVAL)
+		cfg_out_duration(o, "interval", h->interval_us);
+	if (set & CFG_HC_TIMEOUT)
+		cfg_out_duration(o, "timeout", h->timeout_us);
+	if (set & CFG_HC_RETRIES) {
+		cfg_out_key(o, "retries");
+		cfg_out_int(o, h->retries);
+	}
+	if (set & CFG_HC_START_PERIOD)
+		cfg_out_duration(o, "start_period", h->start_period_us);
+	if (set & CFG_HC_START_INTERVAL)
+		cfg_out_duration(o, "start_interval", h->start_interval_us);
+}
+
+/* Timings only (CFG_HEALTH_INHERIT) print only what the file gives: the
+ * others are the image's, not the defaults. */
 static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 {
 	cfg_out_key(o, "healthcheck");
 	cfg_out_map(o);
+	if (h->kind == CFG_HEALTH_INHERIT) {
+		health_timings(o, h, h->set);
+		cfg_out_end_map(o);
+		return;
+	}
 	cfg_out_key(o, "test");
 	cfg_out_seq(o);
 	cfg_out_str(o, h->kind == CFG_HEALTH_NONE  ? "NONE"
@@ -147,14 +170,8 @@ static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 	for (size_t i = 0; i < h->test.n; i++)
 		cfg_out_str(o, h->test.v[i].v);
 	cfg_out_end_seq(o);
-	if (h->kind != CFG_HEALTH_NONE) {
-		cfg_out_duration(o, "interval", h->interval_us);
-		cfg_out_duration(o, "timeout", h->timeout_us);
-		cfg_out_key(o, "retries");
-		cfg_out_int(o, h->retries);
-		cfg_out_duration(o, "start_period", h->start_period_us);
-		cfg_out_duration(o, "start_interval", h->start_interval_us);
-	}
+	if (h->kind != CFG_HEALTH_NONE)
+		health_timings(o, h, ~0u);
 	cfg_out_end_map(o);
 }
 

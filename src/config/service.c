@@ -496,6 +496,14 @@ static const char *const service_compose_only[] = {
     "volumes_from",
 };
 
+static bool has_key(const struct cfg_node *n, const char *key)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (!strcmp(n->pairs[i].key->raw, key))
+			return true;
+	return false;
+}
+
 int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
 {
 	static const struct cfg_map_spec spec = {
@@ -519,6 +527,11 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
 	r = cfg_read_map(c, n, &spec, s);
+	if (r == 0 && !s->image.v && !has_key(n, "build")) {
+		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
+			       "service has neither image nor build");
+		r = -1;
+	}
 	cfg_svc_check_x_lxr(c, s);
 	return r;
 }

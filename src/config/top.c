@@ -9,6 +9,10 @@ static uint32_t prefix_mask(int prefix)
 	return prefix ? 0xffffffffu << (32 - prefix) : 0;
 }
 
+/* The net layer writes IPv4 only (`table ip lxr`, one IPv4 subnet per
+ * bridge). */
+#define IPV6_HINT "lxr networks are IPv4 only for now: drop the IPv6 entry"
+
 struct pool_ctx {
 	struct cfg_ipam_pool *p;
 	uint32_t net;
@@ -23,6 +27,11 @@ static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "subnet", &pc->p->subnet) < 0 || !pc->p->subnet.v)
 		return -1;
+	if (strchr(pc->p->subnet.v, ':')) {
+		cfg_error_hint(c, n, IPV6_HINT, "IPv6 subnet \"%s\" is not supported yet",
+			       pc->p->subnet.v);
+		return -1;
+	}
 	if (cfg_parse_cidr4(pc->p->subnet.v, &pc->net, &pc->prefix) < 0) {
 		cfg_error_hint(c, n, "e.g. 172.28.0.0/16", "subnet \"%s\" is not an IPv4 subnet",
 			       pc->p->subnet.v);
@@ -59,6 +68,11 @@ static int pool_gateway(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "gateway", &pc->p->gateway) < 0 || !pc->p->gateway.v)
 		return -1;
+	if (strchr(pc->p->gateway.v, ':')) {
+		cfg_error_hint(c, n, IPV6_HINT, "IPv6 gateway \"%s\" is not supported yet",
+			       pc->p->gateway.v);
+		return -1;
+	}
 	if (cfg_parse_ipv4(pc->p->gateway.v, &a) < 0) {
 		cfg_error(c, n, "gateway \"%s\" is not an IPv4 address", pc->p->gateway.v);
 		return -1;
@@ -193,6 +207,20 @@ static int net_internal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_bool(c, n, "internal", &((struct cfg_network *)obj)->internal);
 }
 
+static int net_enable_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool v;
+
+	(void)obj;
+	if (cfg_read_bool(c, n, "enable_ipv6", &v) < 0)
+		return -1;
+	if (v.v) {
+		cfg_error_hint(c, n, IPV6_HINT, "enable_ipv6: true (IPv6) is not supported yet");
+		return -1;
+	}
+	return 0;
+}
+
 static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_network *)obj)->labels);
@@ -205,10 +233,11 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 	    {"internal", NULL, net_internal},
 	    {"ipam", NULL, net_ipam},
 	    {"labels", NULL, net_labels},
+	    {"enable_ipv6", NULL, net_enable_ipv6},
 	};
-	static const char *const compose_only[] = {"attachable",  "driver_opts", "enable_ipv4",
-						   "enable_ipv6", "external",    "name"};
-	static const struct cfg_map_spec spec = {"network", keys, 4, true, compose_only, 6};
+	static const char *const compose_only[] = {"attachable", "driver_opts", "enable_ipv4",
+						   "external", "name"};
+	static const struct cfg_map_spec spec = {"network", keys, 5, true, compose_only, 5};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, net);
 }

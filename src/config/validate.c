@@ -21,9 +21,17 @@ static void ref_error(struct cfg_ctx *c, struct cfg_pos pos, const char *kind, c
 		cfg_diag_add(c, pos, false, hint, "unknown %s \"%s\"", kind, name);
 }
 
+/* A service that names an image (not a rootfs path) may get its check from
+ * the image's HEALTHCHECK: only the supervisor, with the image at hand, can
+ * tell, so the file is not refused for it. */
 static bool has_check(const struct cfg_service *s)
 {
-	return s->healthcheck.kind == CFG_HEALTH_CMD || s->healthcheck.kind == CFG_HEALTH_SHELL;
+	enum cfg_health_kind k = s->healthcheck.kind;
+
+	if (k == CFG_HEALTH_CMD || k == CFG_HEALTH_SHELL)
+		return true;
+	return (k == CFG_HEALTH_UNSET || k == CFG_HEALTH_INHERIT) && s->image.v &&
+	       !s->image_is_path;
 }
 
 static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **names)
@@ -309,18 +317,25 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
 				 const struct cfg_service *s)
 {
+	const struct cfg_network *internal = NULL;
+
+	/* Compose publishes through a network that is not internal; only a
+	 * service with no such network cannot publish at all. */
 	for (size_t j = 0; j < s->n_networks && s->n_ports; j++) {
 		const struct cfg_network *net = cfg_stack_network(st, s->networks[j].name.v);
-		if (!net || !net->internal.v)
-			continue;
-		cfg_diag_add(c, s->ports[0].pos, false,
-			     "publish from a service on a network that is not internal, or drop "
-			     "`internal: true`",
-			     "service \"%s\": ports cannot be published from internal network "
-			     "\"%s\"",
-			     s->name, net->name);
-		return;
+		if (!net)
+			return;
+		if (!net->internal.v)
+			return;
+		internal = net;
 	}
+	if (!internal)
+		return;
+	cfg_diag_add(c, s->ports[0].pos, false,
+		     "publish from a service on a network that is not internal, or drop "
+		     "`internal: true`",
+		     "service \"%s\": ports cannot be published from internal network%s \"%s\"",
+		     s->name, s->n_networks > 1 ? "s" : "", internal->name);
 }
 
 static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)

@@ -359,6 +359,16 @@ struct cfg_volume {
 	struct cfg_kvs driver_opts, labels;
 };
 
+/* A setting the model holds but `lxr up` does not run yet (the support
+ * table, src/config/support.c, says which): `lxr config` loads and prints
+ * it, every command that runs the stack refuses it
+ * (cfg_stack_check_runnable). */
+struct cfg_unrunnable {
+	int line, col; /* in the stack file */
+	char *msg;     /* `service "web": lxr up does not run "container_name" yet` */
+	char *hint;    /* may be NULL */
+};
+
 struct cfg_stack {
 	char *file;          /* the stack file as given */
 	char *dir;           /* absolute directory of the stack file */
@@ -370,7 +380,9 @@ struct cfg_stack {
 	size_t n_networks;
 	struct cfg_volume *volumes;
 	size_t n_volumes;
-	bool model_only; /* loaded with accept_unsupported: not for running */
+	bool model_only;                   /* loaded with accept_unsupported: not for running */
+	struct cfg_unrunnable *unrunnable; /* in file order */
+	size_t n_unrunnable;
 };
 
 /* ---- loading ----------------------------------------------------------------- */
@@ -379,8 +391,9 @@ struct cfg_load_opts {
 	const char *project;  /* -p NAME, or NULL */
 	char *const *environ; /* variables for interpolation; NULL: process env */
 	const char *cwd;      /* for the directory-name project fallback; NULL: dirname(file) */
-	/* Model and validate keys the runtime does not honour yet instead of
-	 * refusing them. For tests of the model only; `lxr` never sets it. */
+	/* Print the defaults of settings the runtime does not honour yet too.
+	 * For tests of the model only; `lxr` never sets it. (Such settings load
+	 * either way: cfg_stack_check_runnable refuses them.) */
 	bool accept_unsupported;
 };
 
@@ -407,6 +420,14 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *s, enum cfg_format fmt, lxr
 
 /* Which keys the runtime honours today (src/config/support.c). */
 bool cfg_key_supported(const char *key);
+/* Whether `lxr up` runs everything the stack sets: 0, or -1 with err naming
+ * the first setting it does not run yet ("FILE:LINE:COL: service \"web\":
+ * lxr up does not run \"container_name\" yet", its hint, how many more);
+ * st->unrunnable lists them all. Every command that runs a stack checks
+ * this; `lxr config` does not. */
+int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err);
+/* Print every entry of st->unrunnable gcc style ("FILE:L:C: error: ..."). */
+void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st);
 
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {

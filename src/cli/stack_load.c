@@ -24,7 +24,7 @@ int cli_set_file(const char **slot, const char *arg)
 	return 0;
 }
 
-int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
+int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
 	_cleanup_free_ char *found = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
@@ -63,6 +63,23 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 			diags.n_errors == 1 ? "" : "s", o.file);
 	cfg_diags_free(&diags);
 	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+}
+
+/* What the model holds but the runtime does not run yet is refused here,
+ * all of it at once, as a bad file (exit 2): `lxr config` shows it. */
+int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
+{
+	int r = cli_stack_load_model(file, project, st);
+	lxr_err err;
+
+	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, &err) == 0)
+		return r;
+	cfg_stack_print_unrunnable(stderr, *st);
+	fprintf(stderr, "lxr: %zu setting%s in %s that lxr up does not run yet\n",
+		(*st)->n_unrunnable, (*st)->n_unrunnable == 1 ? "" : "s", (*st)->file);
+	cfg_stack_free(*st);
+	*st = NULL;
+	return LXR_EXIT_USAGE;
 }
 
 /* The project is only the user's decision when they named it (-p, or

@@ -52,8 +52,8 @@ struct cfg_ctx {
 	const char *dir;  /* absolute directory of the stack file */
 	cfg_lookup_fn lookup;
 	void *lookup_ctx;
-	bool accept_unsupported;
-	const char *where; /* `service "web"`: prefix of each message, or NULL */
+	struct cfg_stack *stack; /* where unrunnable settings are recorded */
+	const char *where;       /* `service "web"`: prefix of each message, or NULL */
 	struct cfg_tree *tree;
 	/* the host's security modules, read once when security_opt needs them */
 	struct cfg_host_lsm lsm;
@@ -120,9 +120,9 @@ struct cfg_map_spec {
 int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj);
 /* 1 honoured, 0 not yet, -1 not in the table (support.c). */
 int cfg_support_lookup(const char *key);
-/* Report "LABEL is not supported yet" at n unless feature is honoured (or
- * the load accepts unsupported keys). The caller models the value either
- * way, so the rest of it is still validated. */
+/* Record LABEL at n as a setting `lxr up` does not run yet unless feature
+ * is honoured (cfg_stack_check_runnable refuses it; `lxr config` prints
+ * it). The caller models the value either way. */
 void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
 			 const char *label);
 /* The same with the label formatted and a hint saying what lxr does instead
@@ -130,6 +130,9 @@ void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char
 void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,
 			      const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* st->unrunnable in file order (support.c). */
+void cfg_unrunnable_sort(struct cfg_stack *st);
 
 /* ---- model parts ------------------------------------------------------------ */
 int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);

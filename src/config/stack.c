@@ -265,12 +265,13 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	st->dir = cfg_stack_dir(o->file, o->cwd);
 	c.file = cfg_diags_intern_file(diags, o->file);
 	c.dir = st->dir;
-	c.accept_unsupported = o->accept_unsupported;
+	c.stack = st;
 	st->model_only = o->accept_unsupported;
 	r = read_dotenv(&c, &vars);
 	if (r == 0)
 		r = load_text(&c, o, text, len, st, err);
 	cfg_env_free(&vars.dotenv);
+	cfg_unrunnable_sort(st);
 	if (r < 0 || diags->n_errors) {
 		cfg_stack_free(st);
 		return -1;
@@ -364,6 +365,11 @@ void cfg_stack_free(struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_volumes; i++)
 		cfg_volume_free(&st->volumes[i]);
 	free(st->volumes);
+	for (size_t i = 0; i < st->n_unrunnable; i++) {
+		free(st->unrunnable[i].msg);
+		free(st->unrunnable[i].hint);
+	}
+	free(st->unrunnable);
 	free(st->file);
 	free(st->dir);
 	free(st->project);

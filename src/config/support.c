@@ -12,6 +12,7 @@
  * catches it. Entries below an honoured key (service.ports.sctp) name a form
  * or value of it that the layer below cannot honour yet: the key is
  * accepted, that use of it is refused where it is written. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -99,4 +100,43 @@ int cfg_support_lookup(const char *key)
 bool cfg_key_supported(const char *key)
 {
 	return cfg_support_lookup(key) == 1;
+}
+
+static int unrunnable_cmp(const void *a, const void *b)
+{
+	const struct cfg_unrunnable *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+void cfg_unrunnable_sort(struct cfg_stack *st)
+{
+	/* recorded while reading, and by validation after it */
+	if (st->n_unrunnable > 1)
+		qsort(st->unrunnable, st->n_unrunnable, sizeof(*st->unrunnable), unrunnable_cmp);
+}
+
+int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err)
+{
+	const struct cfg_unrunnable *u = st->unrunnable;
+	char more[64] = "";
+
+	if (!st->n_unrunnable)
+		return 0;
+	if (st->n_unrunnable > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", st->n_unrunnable - 1);
+	lxr_fail(err, 0, "%s:%d:%d: %s%s", st->file, u->line, u->col, u->msg, more);
+	return lxr_err_hint(err, "%s", u->hint);
+}
+
+void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_unrunnable; i++) {
+		const struct cfg_unrunnable *u = &st->unrunnable[i];
+		fprintf(f, "%s:%d:%d: error: %s\n", st->file, u->line, u->col, u->msg);
+		if (u->hint)
+			fprintf(f, "  hint: %s\n", u->hint);
+	}
 }

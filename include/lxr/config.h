@@ -410,6 +410,10 @@ const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const cha
 /* Compose's file discovery in dir: compose.yaml, compose.yml,
  * docker-compose.yaml, docker-compose.yml. *out is malloc'd "dir/name". */
 int cfg_find_stack_file(const char *dir, char **out, lxr_err *err);
+/* KEY's value in the .env file at path, or NULL (no file, not set, empty,
+ * or the file does not parse: its load reports that). Caller frees. For
+ * COMPOSE_FILE, which Compose also takes from the working directory's .env. */
+char *cfg_dotenv_file_get(const char *path, const char *key);
 /* Compose's project-name rule: lowercase, keep [a-z0-9_-], must start with a
  * letter or digit. NULL when nothing is left. Caller frees. */
 char *cfg_project_name_normalize(const char *raw);

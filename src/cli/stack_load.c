@@ -26,19 +26,23 @@ int cli_set_file(const char **slot, const char *arg)
 
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
-	_cleanup_free_ char *found = NULL;
+	_cleanup_free_ char *found = NULL, *dotenv_file = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	struct cfg_load_opts o = {.file = file, .project = project, .cwd = cwd};
 	struct cfg_diags diags = {0};
 	lxr_err err = {0};
 	int r;
 
-	/* compose's variables, below -f and -p */
+	/* compose's variables, below -f and -p; COMPOSE_FILE also from the
+	 * working directory's .env (COMPOSE_PROJECT_NAME from the project's
+	 * .env is the loader's) */
 	if (!o.project && getenv("COMPOSE_PROJECT_NAME") && *getenv("COMPOSE_PROJECT_NAME"))
 		o.project = getenv("COMPOSE_PROJECT_NAME");
-	if (!o.file && getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE")) {
-		o.file = getenv("COMPOSE_FILE");
-		if (strchr(o.file, ':')) {
+	if (!o.file) {
+		const char *env = getenv("COMPOSE_FILE");
+		o.file =
+		    env && *env ? env : (dotenv_file = cfg_dotenv_file_get(".env", "COMPOSE_FILE"));
+		if (o.file && strchr(o.file, ':')) {
 			fprintf(stderr,
 				"lxr: error: COMPOSE_FILE=%s names several stack files\n"
 				"lxr: hint: lxr reads one stack file; merging several is not "

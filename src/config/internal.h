@@ -25,6 +25,7 @@ struct cfg_node {
 	char *raw;        /* scalar as written; keys use this */
 	char *val;        /* scalar after interpolation, computed once */
 	bool bad;         /* interpolation failed (already reported) */
+	bool walked;      /* cfg_interpolate_all went through it (aliases share nodes) */
 	struct cfg_pair *pairs;
 	struct cfg_node **items;
 	size_t n;
@@ -115,6 +116,10 @@ struct cfg_map_spec {
 	const char *const *compose_only;
 	size_t n_compose_only;
 };
+/* Interpolate every scalar under n, for the values lxr does not read
+ * (x- extensions): Compose interpolates the whole file, so an error there
+ * (${X:?msg}) is still an error. */
+void cfg_interpolate_all(struct cfg_ctx *c, struct cfg_node *n);
 /* Run each key of map n through spec; reports unknown, duplicate-free is
  * guaranteed by the tree. Returns -1 if n is not a mapping. */
 int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj);

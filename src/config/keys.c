@@ -57,6 +57,19 @@ void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char
 	cfg_check_supported_hint(c, n->pos, feature, NULL, "%s", label);
 }
 
+void cfg_interpolate_all(struct cfg_ctx *c, struct cfg_node *n)
+{
+	if (n->walked)
+		return;
+	n->walked = true;
+	if (n->kind == CFG_NODE_SCALAR)
+		(void)cfg_scalar(c, n, "value");
+	for (size_t i = 0; n->kind == CFG_NODE_MAP && i < n->n; i++)
+		cfg_interpolate_all(c, n->pairs[i].value);
+	for (size_t i = 0; n->kind == CFG_NODE_SEQ && i < n->n; i++)
+		cfg_interpolate_all(c, n->items[i]);
+}
+
 static void unknown_key(struct cfg_ctx *c, const struct cfg_node *k,
 			const struct cfg_map_spec *spec)
 {
@@ -112,7 +125,8 @@ int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spe
 			if (key->parse(c, n->pairs[i].value, obj) < 0)
 				r = -1;
 		} else if (spec->allow_x && !strncmp(k->raw, "x-", 2)) {
-			continue; /* Compose extension: ignored by design */
+			/* Compose extension: ignored by design, but interpolated */
+			cfg_interpolate_all(c, n->pairs[i].value);
 		} else if (compose_only(spec, k->raw)) {
 			cfg_error_hint(c, k, SUPPORT_HINT, "%s is not supported yet", label);
 			r = -1;

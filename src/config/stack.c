@@ -13,6 +13,7 @@ extern char **environ;
 struct vars {
 	char *const *environ;
 	struct cfg_env dotenv;
+	char *project; /* COMPOSE_PROJECT_NAME as resolved; NULL until known */
 };
 
 static const char *env_lookup(char *const *env, const char *name)
@@ -25,11 +26,17 @@ static const char *env_lookup(char *const *env, const char *name)
 	return NULL;
 }
 
-/* Compose: the environment wins over the project's .env file. */
+/* Compose: the environment wins over the project's .env file, and
+ * COMPOSE_PROJECT_NAME is the project's name as resolved (compose-go sets
+ * it before interpolating). */
 static const char *vars_lookup(const char *name, void *ctx)
 {
 	struct vars *v = ctx;
-	const char *r = env_lookup(v->environ, name);
+	const char *r;
+
+	if (v->project && !strcmp(name, "COMPOSE_PROJECT_NAME"))
+		return v->project;
+	r = env_lookup(v->environ, name);
 
 	return r ? r : cfg_env_get(&v->dotenv, name);
 }
@@ -232,14 +239,36 @@ static void network_defaults(struct cfg_stack *st)
 			cfg_str_set(&st->volumes[i].driver, "local", st->volumes[i].pos);
 }
 
+/* The project name before the model is read, for ${COMPOSE_PROJECT_NAME}:
+ * -p (or COMPOSE_PROJECT_NAME), else the file's `name:` (interpolated
+ * without it), else the directory's name; cfg_stack_project checks it. */
+static char *early_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct cfg_node *root,
+			   const struct cfg_stack *st)
+{
+	const char *base = strrchr(st->dir, '/');
+
+	if (o->project)
+		return lxr_xstrdup(o->project);
+	for (size_t i = 0; root && root->kind == CFG_NODE_MAP && i < root->n; i++) {
+		struct cfg_node *v = root->pairs[i].value;
+		if (!strcmp(root->pairs[i].key->raw, "name") && v->kind == CFG_NODE_SCALAR) {
+			const char *name = cfg_scalar(c, v, "name");
+			return name && *name ? lxr_xstrdup(name) : NULL;
+		}
+	}
+	return cfg_project_name_normalize(base && base[1] ? base + 1 : "default");
+}
+
 static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const char *text, size_t len,
 		     struct cfg_stack *st, lxr_err *err)
 {
+	struct vars *vars = c->lookup_ctx;
 	struct cfg_tree tree;
 
 	c->tree = &tree;
 	if (cfg_tree_parse(c, text, len, &tree) < 0)
 		return -1;
+	vars->project = early_project(c, o, tree.root, st);
 	read_top(c, tree.root, st);
 	cfg_tree_free(&tree);
 	c->tree = NULL;
@@ -251,10 +280,25 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	return cfg_stack_project(c, o, st, err);
 }
 
+/* Without -p, COMPOSE_PROJECT_NAME names the project: from the environment
+ * or, as Compose reads it, from the project's .env. */
+static const struct cfg_load_opts *project_from_env(const struct cfg_load_opts *o,
+						    struct vars *vars, struct cfg_load_opts *buf)
+{
+	const char *v = vars_lookup("COMPOSE_PROJECT_NAME", vars);
+
+	if (o->project || !v || !*v)
+		return o;
+	*buf = *o;
+	buf->project = v;
+	return buf;
+}
+
 int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
 			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err)
 {
-	struct vars vars = {o->environ ? o->environ : environ, {0}};
+	struct vars vars = {o->environ ? o->environ : environ, {0}, NULL};
+	struct cfg_load_opts opts;
 	struct cfg_ctx c = {.diags = diags, .lookup = vars_lookup, .lookup_ctx = &vars};
 	struct cfg_stack *st = lxr_xcalloc(1, sizeof(*st));
 	int r;
@@ -269,8 +313,9 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	st->model_only = o->accept_unsupported;
 	r = read_dotenv(&c, &vars);
 	if (r == 0)
-		r = load_text(&c, o, text, len, st, err);
+		r = load_text(&c, project_from_env(o, &vars, &opts), text, len, st, err);
 	cfg_env_free(&vars.dotenv);
+	free(vars.project);
 	cfg_unrunnable_sort(st);
 	if (r < 0 || diags->n_errors) {
 		cfg_stack_free(st);

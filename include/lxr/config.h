@@ -293,6 +293,48 @@ struct cfg_svc_x_lxr {
 	struct cfg_int backoff_initial_us, backoff_max_us, backoff_reset_us;
 };
 
+/* A service's names, resolver and namespaces beyond its network
+ * (service_host.c). The runtime does not honour these yet: each one set is
+ * refused by cfg_stack_check_runnable, except values that change nothing
+ * (an empty dns_search). */
+struct cfg_svc_host {
+	struct cfg_str container_name; /* docker's name rules; one instance only */
+	struct cfg_str domainname;
+	struct cfg_str network_mode;  /* host, none, service:NAME, container:NAME */
+	struct cfg_str pid, ipc, uts; /* host, shareable (ipc), private, service:NAME */
+	struct cfg_str mac_address;
+	struct cfg_strs dns, dns_search, dns_opt;
+	struct cfg_strs links;      /* SERVICE or SERVICE:ALIAS, the service exists */
+	struct cfg_kvs extra_hosts; /* host name -> address or "host-gateway" */
+};
+
+/* blkio_config: weight_device and the four rate lists, one entry each. */
+struct cfg_blkio_dev {
+	char *kind; /* "weight_device", "device_read_bps", ... */
+	char *path;
+	int64_t value; /* a weight, bytes or operations per second */
+	struct cfg_pos pos;
+};
+
+/* Process and cgroup settings docker has beyond the limits above
+ * (service_tune.c). Not honoured by the runtime yet unless said: each one
+ * set is refused by cfg_stack_check_runnable, except values that change
+ * nothing (false, an empty or the host's platform). */
+struct cfg_svc_tune {
+	struct cfg_bool stdin_open, tty;
+	struct cfg_bool attach; /* honoured: lxr up shows every service's output */
+	struct cfg_bool oom_kill_disable;
+	struct cfg_int shm_size, memswap_limit; /* bytes; memswap -1: unlimited */
+	struct cfg_int mem_swappiness, cpu_shares, cpu_quota, cpu_period, oom_score_adj;
+	struct cfg_str cpuset;
+	struct cfg_str platform; /* as written; the host's or empty (others are errors) */
+	struct cfg_str runtime;  /* "lxr" (others are errors) */
+	struct cfg_strs group_add;
+	struct cfg_int blkio_weight;
+	struct cfg_blkio_dev *blkio;
+	size_t n_blkio;
+};
+
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
@@ -335,6 +377,8 @@ struct cfg_service {
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
 	struct cfg_security security; /* security_opt */
+	struct cfg_svc_host host;
+	struct cfg_svc_tune tune;
 };
 
 struct cfg_ipam_pool {

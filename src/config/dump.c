@@ -348,13 +348,14 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 	deploy(o, s);
 	if (s->n_ports || s->n_expose)
 		ports(o, s);
-	if (shown(o, "service.networks", !networks_implicit(s)))
+	if (s->n_networks && shown(o, "service.networks", !networks_implicit(s)))
 		networks(o, s);
 	if (s->n_volumes)
 		volumes(o, s);
 	if (s->n_tmpfs)
 		tmpfs(o, s);
 	cfg_dump_service_more(o, s);
+	cfg_dump_service_host(o, s);
 	cfg_out_end_map(o);
 }
 

@@ -183,6 +183,19 @@ int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_svc_check_x_lxr(struct cfg_ctx *c, const struct cfg_service *s);
 
+/* Keys read by service_host.c and service_tune.c, and their whole-stack
+ * checks. networks_given: the service has a `networks:` key. */
+const struct cfg_key *cfg_svc_host_keys(size_t *n);
+const struct cfg_key *cfg_svc_tune_keys(size_t *n);
+void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s,
+			bool networks_given);
+void cfg_svc_host_free(struct cfg_svc_host *h);
+void cfg_svc_tune_free(struct cfg_svc_tune *t);
+int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* Each instance is a whole container (cgroup, writable layer, address);
+ * the bound catches a typo before the supervisor tries to start thousands. */
+#define CFG_REPLICAS_MAX 1000
+
 /* Service, profile, network and alias names: letters, digits, '_', '.',
  * '-', starting with a letter or digit (service.c). */
 bool cfg_name_ok(const char *v);

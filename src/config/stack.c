@@ -94,7 +94,8 @@ static void service_defaults(struct cfg_service *s)
 		s->stop_grace_period = (struct cfg_int){10000000, false, s->pos};
 	if (!s->replicas.set)
 		s->replicas = (struct cfg_int){1, false, s->pos};
-	if (!s->n_networks) {
+	/* network_mode replaces the networks (the two keys are exclusive) */
+	if (!s->n_networks && !s->host.network_mode.v) {
 		s->networks = lxr_xcalloc(1, sizeof(*s->networks));
 		s->n_networks = 1;
 		cfg_str_set(&s->networks[0].name, "default", s->pos);
@@ -395,6 +396,8 @@ void cfg_service_free(struct cfg_service *s)
 	free(s->logging.driver.v);
 	cfg_kvs_free(&s->logging.options);
 	cfg_security_free(&s->security);
+	cfg_svc_host_free(&s->host);
+	cfg_svc_tune_free(&s->tune);
 }
 
 void cfg_stack_free(struct cfg_stack *st)

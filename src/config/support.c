@@ -87,6 +87,33 @@ static const struct {
     {"service.expose", true},            /* documentation: no firewall inside a network */
     {"service.networks", true},
     {"service.networks.second", false}, /* one netns with one eth0 per container */
+    {"service.mem_reservation", true},  /* = deploy.resources.reservations.memory */
+    /* loaded into the model, not run yet (service_host.c, service_tune.c) */
+    {"service.container_name", false}, /* instances are named <service>-<n> */
+    {"service.domainname", false},
+    {"service.mac_address", false}, /* eth0's MAC follows from its address */
+    {"service.dns", false},         /* resolv.conf is the host's */
+    {"service.dns_search", false},  /* an empty list is accepted */
+    {"service.dns_opt", false},
+    {"service.extra_hosts", false}, /* /etc/hosts lists the network's containers */
+    {"service.links", false},
+    {"service.network_mode", false},
+    {"service.pid", false},
+    {"service.ipc", false},
+    {"service.uts", false},
+    {"service.stdin_open", false}, /* false is accepted: no stdin, as lxr runs */
+    {"service.tty", false},        /* false is accepted */
+    {"service.oom_kill_disable", false},
+    {"service.shm_size", false}, /* /dev/shm is the runtime's 64m */
+    {"service.memswap_limit", false},
+    {"service.mem_swappiness", false},
+    {"service.cpu_shares", false},
+    {"service.cpu_quota", false},
+    {"service.cpu_period", false},
+    {"service.oom_score_adj", false},
+    {"service.cpuset", false},
+    {"service.group_add", false},
+    {"service.blkio_config", false},
 };
 
 int cfg_support_lookup(const char *key)

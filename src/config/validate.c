@@ -397,5 +397,11 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	check_volumes(c, st);
 	check_ports(c, st);
 	check_reservations(c, st);
+	for (size_t i = 0; i < st->n_services; i++) {
+		_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", st->services[i].name);
+		c->where = w;
+		cfg_svc_check_host(c, st, &st->services[i], st->services[i].n_networks > 0);
+		c->where = NULL;
+	}
 	cfg_stack_check_cycles(c, st);
 }

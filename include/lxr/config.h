@@ -159,12 +159,15 @@ struct cfg_expose {
 	struct cfg_pos pos;
 };
 
-/* lxr joins a container to one network (one network namespace, one eth0),
- * so n_networks is 1 unless the load accepted unsupported keys. */
+/* A service's network. The net layer joins a container to one network
+ * (one network namespace, one eth0): a second one, priority, gw_priority
+ * and mac_address are loaded but not runnable yet. */
 struct cfg_svc_net {
 	struct cfg_str name;
 	struct cfg_strs aliases;
 	struct cfg_str ipv4_address;
+	struct cfg_int priority, gw_priority;
+	struct cfg_str mac_address;
 };
 
 enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };
@@ -177,6 +180,12 @@ struct cfg_mount {
 	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
+	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does (it
+	 * runs private and rprivate, the others are not runnable yet) */
+	char *propagation;
+	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
+	 * effect (lxr applies no SELinux labels); 0: not given */
+	char selinux;
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {
@@ -388,19 +397,26 @@ struct cfg_network {
 	char *name;
 	struct cfg_pos pos;
 	bool implicit;         /* the "default" network nobody declared */
-	struct cfg_str driver; /* "bridge" */
+	struct cfg_str driver; /* "bridge"; NULL for an external network */
 	struct cfg_bool internal;
 	struct cfg_ipam_pool *pools; /* at most one (and no ip_range) unless the load
 				      * accepted unsupported keys */
 	size_t n_pools;
 	struct cfg_kvs labels;
+	/* loaded, not runnable yet: a network made elsewhere, another name on
+	 * the host, the bridge driver's options */
+	struct cfg_bool external;
+	struct cfg_str host_name; /* `name:` */
+	struct cfg_kvs driver_opts;
 };
 
 struct cfg_volume {
 	char *name;
 	struct cfg_pos pos;
-	struct cfg_str driver; /* "local" */
+	struct cfg_str driver; /* "local"; NULL for an external volume */
 	struct cfg_kvs driver_opts, labels;
+	struct cfg_bool external; /* loaded, not runnable yet, as `name:` */
+	struct cfg_str host_name; /* `name:` */
 };
 
 /* A setting the model holds but `lxr up` does not run yet (the support

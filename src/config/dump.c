@@ -236,7 +236,8 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 	for (size_t i = 0; i < s->n_networks; i++) {
 		const struct cfg_svc_net *n = &s->networks[i];
 		cfg_out_key(o, n->name.v);
-		if (!n->aliases.n && !n->ipv4_address.v) {
+		if (!n->aliases.n && !n->ipv4_address.v && !n->priority.set &&
+		    !n->gw_priority.set && !n->mac_address.v) {
 			cfg_out_null(o);
 			continue;
 		}
@@ -245,6 +246,16 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_strs(o, "aliases", &n->aliases);
 		if (n->ipv4_address.v)
 			cfg_out_kv(o, "ipv4_address", n->ipv4_address.v);
+		if (n->mac_address.v)
+			cfg_out_kv(o, "mac_address", n->mac_address.v);
+		if (n->priority.set) {
+			cfg_out_key(o, "priority");
+			cfg_out_int(o, n->priority.v);
+		}
+		if (n->gw_priority.set) {
+			cfg_out_key(o, "gw_priority");
+			cfg_out_int(o, n->gw_priority.v);
+		}
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_map(o);
@@ -270,6 +281,10 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_map(o);
 			cfg_out_key(o, "create_host_path");
 			cfg_out_bool(o, m->create_host_path);
+			if (m->propagation)
+				cfg_out_kv(o, "propagation", m->propagation);
+			if (m->selinux)
+				cfg_out_kv(o, "selinux", m->selinux == 'z' ? "z" : "Z");
 			cfg_out_end_map(o);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
 			cfg_out_key(o, "volume");

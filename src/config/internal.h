@@ -171,6 +171,8 @@ int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);
 bool cfg_propagation_ok(const char *s);
+void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
+			     const char *mode);
 int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net);
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v);
 void cfg_network_free(struct cfg_network *net);

@@ -65,12 +65,27 @@ static int bind_propagation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
-	cfg_check_supported(c, n, "service.volumes.bind.propagation", "mount propagation");
 	if (!cfg_propagation_ok(v)) {
 		cfg_error_hint(c, n, "shared, rshared, slave, rslave, private or rprivate",
 			       "bind propagation \"%s\" is not a propagation mode", v);
 		return -1;
 	}
+	cfg_svc_set_propagation(c, n, obj, v);
+	return 0;
+}
+
+static int bind_selinux(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "bind selinux");
+
+	if (!v)
+		return -1;
+	if (strcmp(v, "z") && strcmp(v, "Z")) {
+		cfg_error_hint(c, n, "z (shared) or Z (private)",
+			       "bind selinux \"%s\" is not z or Z", v);
+		return -1;
+	}
+	((struct cfg_mount *)obj)->selinux = v[0];
 	return 0;
 }
 
@@ -130,9 +145,10 @@ static int read_subs(struct cfg_ctx *c, struct vl *vl)
 	static const struct cfg_key bind_keys[] = {
 	    {"propagation", NULL, bind_propagation},
 	    {"create_host_path", NULL, bind_create},
+	    {"selinux", NULL, bind_selinux},
 	};
-	static const char *const bind_only[] = {"selinux", "recursive"};
-	static const struct cfg_map_spec bind = {"bind", bind_keys, 2, true, bind_only, 2};
+	static const char *const bind_only[] = {"recursive"};
+	static const struct cfg_map_spec bind = {"bind", bind_keys, 3, true, bind_only, 1};
 	static const struct cfg_key vol_keys[] = {{"nocopy", NULL, vol_nocopy}};
 	static const char *const vol_only[] = {"subpath"};
 	static const struct cfg_map_spec vol = {"volume", vol_keys, 1, true, vol_only, 1};

@@ -233,10 +233,10 @@ static void add_default_network(struct cfg_stack *st)
 static void network_defaults(struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_networks; i++)
-		if (!st->networks[i].driver.v)
+		if (!st->networks[i].driver.v && !st->networks[i].external.v)
 			cfg_str_set(&st->networks[i].driver, "bridge", st->networks[i].pos);
 	for (size_t i = 0; i < st->n_volumes; i++)
-		if (!st->volumes[i].driver.v)
+		if (!st->volumes[i].driver.v && !st->volumes[i].external.v)
 			cfg_str_set(&st->volumes[i].driver, "local", st->volumes[i].pos);
 }
 
@@ -363,11 +363,13 @@ void cfg_service_free(struct cfg_service *s)
 		free(s->networks[i].name.v);
 		cfg_strs_free(&s->networks[i].aliases);
 		free(s->networks[i].ipv4_address.v);
+		free(s->networks[i].mac_address.v);
 	}
 	free(s->networks);
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		free(s->volumes[i].source);
 		free(s->volumes[i].target);
+		free(s->volumes[i].propagation);
 	}
 	free(s->volumes);
 	for (size_t i = 0; i < s->n_tmpfs; i++) {

@@ -87,7 +87,15 @@ static const struct {
     {"service.expose", true},            /* documentation: no firewall inside a network */
     {"service.networks", true},
     {"service.networks.second", false}, /* one netns with one eth0 per container */
-    {"service.mem_reservation", true},  /* = deploy.resources.reservations.memory */
+    {"service.networks.priority", false},
+    {"service.networks.gw_priority", false},
+    {"service.networks.mac_address", false}, /* eth0's MAC follows from its address */
+    {"networks.external", false},            /* the net layer makes its own bridges */
+    {"networks.name", false},
+    {"networks.driver_opts", false},
+    {"volumes.external", false}, /* volumes live under <data_dir>/volumes/<project>/ */
+    {"volumes.name", false},
+    {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
     /* loaded into the model, not run yet (service_host.c, service_tune.c) */
     {"service.container_name", false}, /* instances are named <service>-<n> */
     {"service.domainname", false},

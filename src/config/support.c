@@ -73,6 +73,7 @@ static const struct {
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
+    {"service.healthcheck.timings_only", false}, /* the image's test, the file's timings */
     {"service.restart", true},
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},

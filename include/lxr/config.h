@@ -344,6 +344,15 @@ struct cfg_svc_tune {
 	size_t n_blkio;
 };
 
+/* A service's use of a secret or config (short syntax: the source alone). */
+struct cfg_svc_file_ref {
+	struct cfg_str source;   /* a top-level secret/config of the stack */
+	struct cfg_str target;   /* NULL: /run/secrets/SOURCE or /SOURCE */
+	struct cfg_str uid, gid; /* NULL: not given */
+	struct cfg_int mode;     /* permission bits */
+	struct cfg_pos pos;
+};
+
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
@@ -388,6 +397,9 @@ struct cfg_service {
 	struct cfg_security security; /* security_opt */
 	struct cfg_svc_host host;
 	struct cfg_svc_tune tune;
+	/* loaded, not runnable yet (secrets.c) */
+	struct cfg_svc_file_ref *secrets, *configs;
+	size_t n_secrets, n_configs;
 };
 
 struct cfg_ipam_pool {
@@ -423,6 +435,17 @@ struct cfg_volume {
  * table, src/config/support.c, says which): `lxr config` loads and prints
  * it, every command that runs the stack refuses it
  * (cfg_stack_check_runnable). */
+/* A top-level secret or config: exactly one of file (absolute),
+ * environment, content (configs only) or external. Loaded, not runnable
+ * yet (secrets.c). */
+struct cfg_file_obj {
+	char *name;
+	struct cfg_pos pos;
+	struct cfg_str file, environment, content;
+	struct cfg_bool external;
+	struct cfg_str host_name; /* `name:` */
+};
+
 struct cfg_unrunnable {
 	int line, col; /* in the stack file */
 	char *msg;     /* `service "web": lxr up does not run "container_name" yet` */
@@ -440,6 +463,8 @@ struct cfg_stack {
 	size_t n_networks;
 	struct cfg_volume *volumes;
 	size_t n_volumes;
+	struct cfg_file_obj *secrets, *configs;
+	size_t n_secrets, n_configs;
 	bool model_only;                   /* loaded with accept_unsupported: not for running */
 	struct cfg_unrunnable *unrunnable; /* in file order */
 	size_t n_unrunnable;

@@ -371,6 +371,7 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 		tmpfs(o, s);
 	cfg_dump_service_more(o, s);
 	cfg_dump_service_host(o, s);
+	cfg_dump_service_file_refs(o, s);
 	cfg_out_end_map(o);
 }
 
@@ -389,6 +390,7 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lx
 	cfg_out_end_map(&o);
 	cfg_dump_networks(&o, st);
 	cfg_dump_volumes(&o, st);
+	cfg_dump_file_objs(&o, st);
 	cfg_out_end_map(&o);
 	if (cfg_out_finish(&o) < 0)
 		return lxr_fail(err, EIO, "write the stack");

@@ -198,6 +198,15 @@ int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *ob
  * the bound catches a typo before the supervisor tries to start thousands. */
 #define CFG_REPLICAS_MAX 1000
 
+/* secrets: and configs: (secrets.c). */
+int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
+		       struct cfg_file_obj **out, size_t *n_out);
+int cfg_svc_read_secrets(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_configs(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_stack_check_file_refs(struct cfg_ctx *c, const struct cfg_stack *st);
+void cfg_file_refs_free(struct cfg_svc_file_ref *v, size_t n);
+void cfg_file_objs_free(struct cfg_file_obj *v, size_t n);
+
 /* Service, profile, network and alias names: letters, digits, '_', '.',
  * '-', starting with a letter or digit (service.c). */
 bool cfg_name_ok(const char *v);

@@ -436,6 +436,8 @@ static const struct cfg_key service_keys[] = {
     K(logging, read_logging),
     K(security_opt, read_security_opt),
     K(mem_reservation, cfg_svc_read_mem_reservation),
+    K(secrets, cfg_svc_read_secrets),
+    K(configs, cfg_svc_read_configs),
     {"x-lxr", "service.x-lxr", cfg_svc_read_x_lxr},
 };
 #undef K

@@ -177,6 +177,20 @@ static int top_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return r;
 }
 
+static int top_secrets(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+
+	return cfg_read_file_objs(c, n, false, &st->secrets, &st->n_secrets);
+}
+
+static int top_configs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+
+	return cfg_read_file_objs(c, n, true, &st->configs, &st->n_configs);
+}
+
 static int top_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_str(c, n, "name", &((struct cfg_stack *)obj)->name);
@@ -198,9 +212,11 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	    {"volumes", "volumes", top_volumes},
 	    {"version", NULL, top_version},
 	    {"x-lxr", "x-lxr", cfg_read_x_lxr},
+	    {"secrets", NULL, top_secrets},
+	    {"configs", NULL, top_configs},
 	};
-	static const char *const compose_only[] = {"configs", "include", "models", "secrets"};
-	static const struct cfg_map_spec spec = {NULL, keys, 6, true, compose_only, 4};
+	static const char *const compose_only[] = {"include", "models"};
+	static const struct cfg_map_spec spec = {NULL, keys, 8, true, compose_only, 2};
 	int r;
 
 	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
@@ -399,6 +415,8 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_kvs_free(&s->logging.options);
 	cfg_security_free(&s->security);
 	cfg_svc_host_free(&s->host);
+	cfg_file_refs_free(s->secrets, s->n_secrets);
+	cfg_file_refs_free(s->configs, s->n_configs);
 	cfg_svc_tune_free(&s->tune);
 }
 
@@ -415,6 +433,8 @@ void cfg_stack_free(struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_volumes; i++)
 		cfg_volume_free(&st->volumes[i]);
 	free(st->volumes);
+	cfg_file_objs_free(st->secrets, st->n_secrets);
+	cfg_file_objs_free(st->configs, st->n_configs);
 	for (size_t i = 0; i < st->n_unrunnable; i++) {
 		free(st->unrunnable[i].msg);
 		free(st->unrunnable[i].hint);

@@ -31,6 +31,8 @@ static const struct {
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
+    {"secrets", false}, /* files mounted into containers: not yet */
+    {"configs", false},
     /* service: process and identity (runtime) */
     {"service.image", true},
     {"service.command", true},
@@ -123,6 +125,8 @@ static const struct {
     {"service.cpuset", false},
     {"service.group_add", false},
     {"service.blkio_config", false},
+    {"service.secrets", false},
+    {"service.configs", false},
 };
 
 int cfg_support_lookup(const char *key)

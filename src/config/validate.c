@@ -403,5 +403,6 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 		cfg_svc_check_host(c, st, &st->services[i], st->services[i].n_networks > 0);
 		c->where = NULL;
 	}
+	cfg_stack_check_file_refs(c, st);
 	cfg_stack_check_cycles(c, st);
 }

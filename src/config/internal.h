@@ -40,6 +40,8 @@ struct cfg_ctx;
 int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t);
 void cfg_tree_free(struct cfg_tree *t);
 char *cfg_tree_strdup(struct cfg_tree *t, const char *s);
+char *cfg_tree_strndup(struct cfg_tree *t, const char *s, size_t n);
+void *cfg_tree_alloc(struct cfg_tree *t, size_t n); /* zeroed, freed with the tree */
 
 /* cfg_stack_load on text already in memory (o->file names it in messages;
  * its directory is still where .env and relative paths are looked up). */
@@ -56,6 +58,8 @@ struct cfg_ctx {
 	struct cfg_stack *stack; /* where unrunnable settings are recorded */
 	const char *where;       /* `service "web"`: prefix of each message, or NULL */
 	struct cfg_tree *tree;
+	struct cfg_tree **extra_trees; /* files `extends` read (extends.c) */
+	size_t n_extra_trees;
 	/* the host's security modules, read once when security_opt needs them */
 	struct cfg_host_lsm lsm;
 	bool lsm_probed;
@@ -197,6 +201,13 @@ int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *ob
 /* Each instance is a whole container (cgroup, writable layer, address);
  * the bound catches a typo before the supervisor tries to start thousands. */
 #define CFG_REPLICAS_MAX 1000
+
+/* The service node svc with its `extends` resolved (merged over its base,
+ * looked up in services or another file), svc itself without one, NULL
+ * after an error (extends.c). cfg_extends_free drops the other files. */
+struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *services,
+				     struct cfg_node *svc);
+void cfg_extends_free(struct cfg_ctx *c);
 
 /* secrets: and configs: (secrets.c). */
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,

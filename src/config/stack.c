@@ -113,9 +113,11 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	for (size_t i = 0; i < n->n; i++) {
 		struct cfg_service *s = &st->services[st->n_services++];
 		_cleanup_free_ char *where = lxr_xasprintf("service \"%s\"", n->pairs[i].key->raw);
+		struct cfg_node *def;
 		service_init(s, n->pairs[i].key);
 		c->where = where;
-		if (cfg_service_read(c, n->pairs[i].value, s) < 0)
+		def = cfg_extends_resolve(c, n, n->pairs[i].value);
+		if (!def || cfg_service_read(c, def, s) < 0)
 			r = -1;
 		if (cfg_service_finish_env(c, s) < 0)
 			r = -1;
@@ -287,6 +289,7 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 		return -1;
 	vars->project = early_project(c, o, tree.root, st);
 	read_top(c, tree.root, st);
+	cfg_extends_free(c);
 	cfg_tree_free(&tree);
 	c->tree = NULL;
 	add_default_network(st);

@@ -8,8 +8,6 @@
  * sequences append what is new. It works on the node tree, before the
  * service is read, so the merged service is checked like any other. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -212,41 +210,6 @@ static int read_ref(struct cfg_ctx *c, struct cfg_node *n, struct ext_ref *r)
 	return cfg_scalar(c, r->service, "extends service") ? 0 : -1;
 }
 
-/* The services mapping of another file, parsed into a tree that lives as
- * long as the load. Paths in it are read relative to this file's
- * directory, so a file elsewhere is refused rather than misread. */
-static struct cfg_node *other_services(struct cfg_ctx *c, struct cfg_node *file)
-{
-	_cleanup_free_ char *path = cfg_abs_path(c, file->val);
-	_cleanup_free_ char *text = NULL;
-	const char *slash = strrchr(path, '/');
-	struct cfg_tree *t;
-	const char *saved = c->file;
-	size_t len;
-	lxr_err err;
-
-	if (strlen(c->dir) != (size_t)(slash - path) || strncmp(path, c->dir, strlen(c->dir))) {
-		cfg_error_hint(c, file, "move the file next to the stack file",
-			       "extends from a file in another directory is not supported yet");
-		return NULL;
-	}
-	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
-		cfg_error(c, file, "extends: %s: %s", path, strerror(err.errnum));
-		return NULL;
-	}
-	t = lxr_xcalloc(1, sizeof(*t));
-	c->file = cfg_diags_intern_file(c->diags, path);
-	if (cfg_tree_parse(c, text, len, t) < 0) {
-		c->file = saved;
-		free(t);
-		return NULL;
-	}
-	c->file = saved;
-	c->extra_trees = lxr_xrealloc(c->extra_trees, (c->n_extra_trees + 1) * sizeof(t));
-	c->extra_trees[c->n_extra_trees++] = t;
-	return map_get(t->root, "services");
-}
-
 static struct cfg_node *resolve(struct cfg_ctx *c, struct cfg_node *services, struct cfg_node *svc,
 				int depth);
 
@@ -258,7 +221,9 @@ static struct cfg_node *base_of(struct cfg_ctx *c, struct cfg_node *services, st
 
 	if (read_ref(c, ext, &r) < 0)
 		return NULL;
-	if (r.file && !(in = other_services(c, r.file)))
+	if (r.file && !(in = cfg_load_beside(c, r.file, "extends")))
+		return NULL;
+	if (r.file && !(in = map_get(in, "services")))
 		return NULL;
 	base = map_get(in, r.service->val);
 	if (!base || base->kind != CFG_NODE_MAP) {
@@ -297,15 +262,4 @@ struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *service
 	if (svc->kind != CFG_NODE_MAP || !map_get(svc, "extends"))
 		return svc;
 	return resolve(c, services, svc, 0);
-}
-
-void cfg_extends_free(struct cfg_ctx *c)
-{
-	for (size_t i = 0; i < c->n_extra_trees; i++) {
-		cfg_tree_free(c->extra_trees[i]);
-		free(c->extra_trees[i]);
-	}
-	free(c->extra_trees);
-	c->extra_trees = NULL;
-	c->n_extra_trees = 0;
 }

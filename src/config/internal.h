@@ -204,10 +204,17 @@ int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *ob
 
 /* The service node svc with its `extends` resolved (merged over its base,
  * looked up in services or another file), svc itself without one, NULL
- * after an error (extends.c). cfg_extends_free drops the other files. */
+ * after an error (extends.c). */
 struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *services,
 				     struct cfg_node *svc);
-void cfg_extends_free(struct cfg_ctx *c);
+/* The root of the stack file a `file:`/`include` node names, beside this
+ * one (a file elsewhere is refused: its relative paths would need
+ * rebasing); parsed into a tree cfg_extra_trees_free drops (include.c). */
+struct cfg_node *cfg_load_beside(struct cfg_ctx *c, struct cfg_node *file, const char *what);
+void cfg_extra_trees_free(struct cfg_ctx *c);
+/* Top-level include: the included files' services, networks, volumes,
+ * secrets and configs added to root's (include.c). */
+int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);
 
 /* secrets: and configs: (secrets.c). */
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,

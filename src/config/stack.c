@@ -193,6 +193,15 @@ static int top_configs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_file_objs(c, n, true, &st->configs, &st->n_configs);
 }
 
+/* resolved before the model is read (cfg_include_resolve) */
+static int top_include(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)c;
+	(void)n;
+	(void)obj;
+	return 0;
+}
+
 static int top_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_str(c, n, "name", &((struct cfg_stack *)obj)->name);
@@ -216,9 +225,10 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	    {"x-lxr", "x-lxr", cfg_read_x_lxr},
 	    {"secrets", NULL, top_secrets},
 	    {"configs", NULL, top_configs},
+	    {"include", NULL, top_include},
 	};
-	static const char *const compose_only[] = {"include", "models"};
-	static const struct cfg_map_spec spec = {NULL, keys, 8, true, compose_only, 2};
+	static const char *const compose_only[] = {"models"};
+	static const struct cfg_map_spec spec = {NULL, keys, 9, true, compose_only, 1};
 	int r;
 
 	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
@@ -288,8 +298,9 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	if (cfg_tree_parse(c, text, len, &tree) < 0)
 		return -1;
 	vars->project = early_project(c, o, tree.root, st);
-	read_top(c, tree.root, st);
-	cfg_extends_free(c);
+	if (cfg_include_resolve(c, tree.root) == 0)
+		read_top(c, tree.root, st);
+	cfg_extra_trees_free(c);
 	cfg_tree_free(&tree);
 	c->tree = NULL;
 	add_default_network(st);

@@ -248,11 +248,24 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	if (!strcmp(v, "if_not_present"))
 		v = "missing"; /* compose's old name */
-	if (!strcmp(v, "build") || !strcmp(v, "daily") || !strcmp(v, "weekly") ||
-	    !strncmp(v, "every_", 6)) {
+	if (!strcmp(v, "build")) {
 		cfg_error_hint(c, n, "use always, missing or never",
 			       "pull_policy \"%s\" is not supported yet", v);
 		return -1;
+	}
+	/* Compose's periodic pulls: loaded, not run (the store does not date
+	 * its pulls yet) */
+	if (!strcmp(v, "daily") || !strcmp(v, "weekly") || !strncmp(v, "every_", 6)) {
+		int64_t us;
+		if (!strncmp(v, "every_", 6) && cfg_parse_duration(v + 6, &us) < 0) {
+			cfg_error_hint(c, n, "every_12h, every_30m, ...",
+				       "pull_policy \"%s\": invalid duration", v);
+			return -1;
+		}
+		cfg_check_supported_hint(c, n->pos, "service.pull_policy.periodic", NULL,
+					 "pull_policy \"%s\"", v);
+		cfg_str_set(&s->pull_policy, v, n->pos);
+		return 0;
 	}
 	if (strcmp(v, "always") && strcmp(v, "missing") && strcmp(v, "never")) {
 		cfg_error_hint(c, n, "always, missing (the default) or never",

@@ -82,14 +82,30 @@ static int ef_required(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_bool(c, n, "env_file required", &((struct ef *)obj)->required);
 }
 
+/* compose-go knows one format, ".env" (the default); `docker compose`
+ * adds "raw", which lxr does not read yet. */
+static int ef_format(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "env_file format");
+
+	(void)obj;
+	if (!v)
+		return -1;
+	if (!*v || !strcmp(v, ".env"))
+		return 0;
+	cfg_error_hint(c, n, "drop it for the .env format (the default)",
+		       "env_file format \"%s\" is not supported yet", v);
+	return -1;
+}
+
 static int env_file_item(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
 {
 	static const struct cfg_key keys[] = {
 	    {"path", NULL, ef_path},
 	    {"required", NULL, ef_required},
+	    {"format", NULL, ef_format},
 	};
-	static const char *const compose_only[] = {"format"};
-	static const struct cfg_map_spec spec = {"env_file", keys, 2, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {"env_file", keys, 3, true, NULL, 0};
 	struct ef ef = {NULL, {true, false, {0}}};
 	const char *v;
 

@@ -128,7 +128,19 @@ static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 /* Compose reservation keys the runtime has nothing to honour with: a pids
  * "reservation" is no kernel setting, devices and generic resources need a
  * device layer lxr does not have. */
-static const char *const res_compose_only[] = {"devices", "generic_resources", "pids"};
+static const char *const res_compose_only[] = {"generic_resources", "pids"};
+
+/* Device requests (GPUs): an empty list asks for nothing. */
+static int res_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)obj;
+	if (cfg_is_null(n) || (n->kind == CFG_NODE_SEQ && !n->n))
+		return 0;
+	cfg_error_hint(c, n, "lxr has no device requests (GPUs) yet: use devices: for a node",
+		       "deploy.resources.reservations.devices (device requests) is not supported "
+		       "yet");
+	return -1;
+}
 
 static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -148,9 +160,10 @@ static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const struct cfg_key keys[] = {
 	    {"cpus", NULL, res_cpus},
 	    {"memory", NULL, res_memory},
+	    {"devices", NULL, res_devices},
 	};
 	static const struct cfg_map_spec spec = {
-	    "deploy.resources.reservations", keys, 2, true, res_compose_only, 3};
+	    "deploy.resources.reservations", keys, 3, true, res_compose_only, 2};
 	struct res r = {obj, true};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);

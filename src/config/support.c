@@ -79,6 +79,7 @@ static const struct {
     {"service.restart", true},
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
+    {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
     {"service.profiles", true},
     {"service.logging", true}, /* lxr's CRI files, json-file/local options */
     /* service: network (net layer) */

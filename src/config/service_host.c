@@ -62,7 +62,7 @@ static int read_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
 			 const char *key)
 {
-	char feature[32];
+	char feature[48];
 
 	if (cfg_read_strs(c, n, key, true, out) < 0)
 		return -1;
@@ -72,7 +72,7 @@ static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs 
 		free(out->v[i].v); /* "" in a list: nothing */
 		memmove(&out->v[i], &out->v[i + 1], (--out->n - i) * sizeof(*out->v));
 	}
-	snprintf(feature, sizeof(feature), "service.%s", key);
+	snprintf(feature, sizeof(feature), "service.%s.entries", key);
 	if (out->n)
 		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
 	return 0;
@@ -160,7 +160,7 @@ static bool mode_ok(const char *v, const char *const *words)
 static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out, const char *key,
 		     const char *const *words, const char *hint)
 {
-	char feature[32];
+	char feature[48];
 
 	if (cfg_read_str(c, n, key, out) < 0)
 		return -1;

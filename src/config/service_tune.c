@@ -14,11 +14,11 @@
 /* A boolean whose `false` is what lxr does anyway. */
 static int read_flag(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *out, const char *key)
 {
-	char feature[40];
+	char feature[48];
 
 	if (cfg_read_bool(c, n, key, out) < 0)
 		return -1;
-	snprintf(feature, sizeof(feature), "service.%s", key);
+	snprintf(feature, sizeof(feature), "service.%s.true", key);
 	if (out->v)
 		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
 	return 0;

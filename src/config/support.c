@@ -31,6 +31,7 @@ static const struct {
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
+    {"include", true},  /* files beside the stack file (include.c) */
     {"secrets", false}, /* files mounted into containers: not yet */
     {"configs", false},
     /* service: process and identity (runtime) */
@@ -99,23 +100,36 @@ static const struct {
     {"networks.driver_opts", false},
     {"volumes.external", false}, /* volumes live under <data_dir>/volumes/<project>/ */
     {"volumes.name", false},
-    {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
+    {"service.mem_reservation", true},  /* = deploy.resources.reservations.memory */
+    {"service.extends", true},          /* merged before the service is read */
+    {"service.scale", true},            /* = deploy.replicas */
+    {"service.deploy.mode", true},      /* replicated; global = one on this host */
+    {"service.attach", true},           /* up shows every service's output */
+    {"service.platform", true},         /* empty or the host's (others: errors) */
+    {"service.runtime", true},          /* lxr (others: errors) */
+    {"service.develop", true},          /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true},       /* false */
+    {"service.tty", true},              /* false */
+    {"service.oom_kill_disable", true}, /* false */
+    {"service.dns", true},              /* empty */
+    {"service.dns_search", true},       /* empty */
+    {"service.dns_opt", true},          /* empty */
     /* loaded into the model, not run yet (service_host.c, service_tune.c) */
     {"service.container_name", false}, /* instances are named <service>-<n> */
     {"service.domainname", false},
     {"service.mac_address", false}, /* eth0's MAC follows from its address */
-    {"service.dns", false},         /* resolv.conf is the host's */
-    {"service.dns_search", false},  /* an empty list is accepted */
-    {"service.dns_opt", false},
+    {"service.dns.entries", false}, /* resolv.conf is the host's */
+    {"service.dns_search.entries", false},
+    {"service.dns_opt.entries", false},
     {"service.extra_hosts", false}, /* /etc/hosts lists the network's containers */
     {"service.links", false},
     {"service.network_mode", false},
     {"service.pid", false},
     {"service.ipc", false},
     {"service.uts", false},
-    {"service.stdin_open", false}, /* false is accepted: no stdin, as lxr runs */
-    {"service.tty", false},        /* false is accepted */
-    {"service.oom_kill_disable", false},
+    {"service.stdin_open.true", false}, /* lxr runs without stdin */
+    {"service.tty.true", false},
+    {"service.oom_kill_disable.true", false},
     {"service.shm_size", false}, /* /dev/shm is the runtime's 64m */
     {"service.memswap_limit", false},
     {"service.mem_swappiness", false},

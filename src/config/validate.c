@@ -317,25 +317,26 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
 				 const struct cfg_service *s)
 {
-	const struct cfg_network *internal = NULL;
+	_cleanup_free_ char *names = NULL;
 
 	/* Compose publishes through a network that is not internal; only a
 	 * service with no such network cannot publish at all. */
 	for (size_t j = 0; j < s->n_networks && s->n_ports; j++) {
 		const struct cfg_network *net = cfg_stack_network(st, s->networks[j].name.v);
-		if (!net)
+		if (!net || !net->internal.v)
 			return;
-		if (!net->internal.v)
-			return;
-		internal = net;
+		char *more =
+		    lxr_xasprintf("%s%s\"%s\"", names ? names : "", names ? ", " : "", net->name);
+		free(names);
+		names = more;
 	}
-	if (!internal)
+	if (!names)
 		return;
 	cfg_diag_add(c, s->ports[0].pos, false,
 		     "publish from a service on a network that is not internal, or drop "
 		     "`internal: true`",
-		     "service \"%s\": ports cannot be published from internal network%s \"%s\"",
-		     s->name, s->n_networks > 1 ? "s" : "", internal->name);
+		     "service \"%s\": ports cannot be published from internal network%s %s",
+		     s->name, s->n_networks > 1 ? "s" : "", names);
 }
 
 static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)

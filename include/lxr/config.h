@@ -186,6 +186,7 @@ struct cfg_mount {
 	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
 	 * effect (lxr applies no SELinux labels); 0: not given */
 	char selinux;
+	char *subpath; /* volume: a directory inside it; loaded, not runnable yet */
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {

@@ -291,6 +291,8 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_map(o);
 			cfg_out_key(o, "nocopy");
 			cfg_out_bool(o, m->nocopy);
+			if (m->subpath)
+				cfg_out_kv(o, "subpath", m->subpath);
 			cfg_out_end_map(o);
 		} else if (m->type == CFG_MOUNT_TMPFS && (m->tmpfs_size || m->tmpfs_mode >= 0)) {
 			cfg_out_key(o, "tmpfs");

@@ -109,6 +109,24 @@ static int vol_nocopy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+static int vol_subpath(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_mount *m = obj;
+	const char *v = cfg_scalar(c, n, "volume subpath");
+
+	if (!v)
+		return -1;
+	if (v[0] == '/' || !strcmp(v, "..") || !strncmp(v, "../", 3) || strstr(v, "/../")) {
+		cfg_error_hint(c, n, "a relative path inside the volume",
+			       "volume subpath \"%s\" leaves the volume", v);
+		return -1;
+	}
+	free(m->subpath);
+	m->subpath = lxr_xstrdup(v);
+	cfg_check_supported(c, n, "service.volumes.volume.subpath", "volume subpath");
+	return 0;
+}
+
 static int tmpfs_size(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_int v;
@@ -149,9 +167,11 @@ static int read_subs(struct cfg_ctx *c, struct vl *vl)
 	};
 	static const char *const bind_only[] = {"recursive"};
 	static const struct cfg_map_spec bind = {"bind", bind_keys, 3, true, bind_only, 1};
-	static const struct cfg_key vol_keys[] = {{"nocopy", NULL, vol_nocopy}};
-	static const char *const vol_only[] = {"subpath"};
-	static const struct cfg_map_spec vol = {"volume", vol_keys, 1, true, vol_only, 1};
+	static const struct cfg_key vol_keys[] = {
+	    {"nocopy", NULL, vol_nocopy},
+	    {"subpath", NULL, vol_subpath},
+	};
+	static const struct cfg_map_spec vol = {"volume", vol_keys, 2, true, NULL, 0};
 	static const struct cfg_key tmpfs_keys[] = {
 	    {"size", NULL, tmpfs_size},
 	    {"mode", NULL, tmpfs_mode},

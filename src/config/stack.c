@@ -400,6 +400,7 @@ void cfg_service_free(struct cfg_service *s)
 		free(s->volumes[i].source);
 		free(s->volumes[i].target);
 		free(s->volumes[i].propagation);
+		free(s->volumes[i].subpath);
 	}
 	free(s->volumes);
 	for (size_t i = 0; i < s->n_tmpfs; i++) {

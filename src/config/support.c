@@ -73,6 +73,7 @@ static const struct {
     {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
     {"service.volumes.tmpfs", false}, /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", false},
+    {"service.volumes.volume.subpath", false},
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},

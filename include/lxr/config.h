@@ -448,9 +448,10 @@ struct cfg_file_obj {
 };
 
 struct cfg_unrunnable {
-	int line, col; /* in the stack file */
-	char *msg;     /* `service "web": lxr up does not run "container_name" yet` */
-	char *hint;    /* may be NULL */
+	char *file; /* the stack file, or a file it includes or extends */
+	int line, col;
+	char *msg;  /* `service "web": lxr up does not run "container_name" yet` */
+	char *hint; /* may be NULL */
 };
 
 struct cfg_stack {

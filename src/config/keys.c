@@ -24,6 +24,7 @@ static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, const char 
 	st->unrunnable =
 	    lxr_xrealloc(st->unrunnable, (st->n_unrunnable + 1) * sizeof(*st->unrunnable));
 	u = &st->unrunnable[st->n_unrunnable++];
+	u->file = lxr_xstrdup(pos.file ? pos.file : c->file);
 	u->line = pos.line;
 	u->col = pos.col;
 	u->msg = c->where ? lxr_xasprintf("%s: lxr up does not run %s yet", c->where, label)

@@ -451,6 +451,7 @@ void cfg_stack_free(struct cfg_stack *st)
 	cfg_file_objs_free(st->secrets, st->n_secrets);
 	cfg_file_objs_free(st->configs, st->n_configs);
 	for (size_t i = 0; i < st->n_unrunnable; i++) {
+		free(st->unrunnable[i].file);
 		free(st->unrunnable[i].msg);
 		free(st->unrunnable[i].hint);
 	}

@@ -162,6 +162,10 @@ static int unrunnable_cmp(const void *a, const void *b)
 {
 	const struct cfg_unrunnable *x = a, *y = b;
 
+	int f = strcmp(x->file, y->file);
+
+	if (f)
+		return f;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	return x->col < y->col ? -1 : x->col > y->col;
@@ -183,7 +187,7 @@ int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err)
 		return 0;
 	if (st->n_unrunnable > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", st->n_unrunnable - 1);
-	lxr_fail(err, 0, "%s:%d:%d: %s%s", st->file, u->line, u->col, u->msg, more);
+	lxr_fail(err, 0, "%s:%d:%d: %s%s", u->file, u->line, u->col, u->msg, more);
 	return lxr_err_hint(err, "%s", u->hint);
 }
 
@@ -191,7 +195,7 @@ void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_unrunnable; i++) {
 		const struct cfg_unrunnable *u = &st->unrunnable[i];
-		fprintf(f, "%s:%d:%d: error: %s\n", st->file, u->line, u->col, u->msg);
+		fprintf(f, "%s:%d:%d: error: %s\n", u->file, u->line, u->col, u->msg);
 		if (u->hint)
 			fprintf(f, "  hint: %s\n", u->hint);
 	}

@@ -11,6 +11,14 @@
 #include "config/internal.h"
 
 #define INCLUDE_MAX_DEPTH 8
+#define INCLUDE_MAX_FILES 64 /* bounds the work a file of includes can cause */
+
+/* The files being included, outermost first, to refuse a cycle. */
+struct chain {
+	const char *path[INCLUDE_MAX_DEPTH + 2];
+	int n;
+	int files; /* included so far, in all */
+};
 
 struct cfg_node *cfg_load_beside(struct cfg_ctx *c, struct cfg_node *file, const char *what)
 {
@@ -113,27 +121,45 @@ static int add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair
 	return r;
 }
 
-static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *entry, int depth);
+static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *entry,
+		       struct chain *ch);
 
-static int include_root(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *path, int depth)
+static int check_chain(struct cfg_ctx *c, struct cfg_node *path, const char *abs, struct chain *ch)
+{
+	for (int i = 0; i < ch->n; i++) {
+		if (strcmp(ch->path[i], abs))
+			continue;
+		cfg_error_hint(c, path, "a file cannot include itself, directly or not",
+			       "include: %s is already being included", path->val);
+		return -1;
+	}
+	if (ch->n > INCLUDE_MAX_DEPTH || ++ch->files > INCLUDE_MAX_FILES) {
+		cfg_error(c, path, "include: more than %d files deep or %d in all",
+			  INCLUDE_MAX_DEPTH, INCLUDE_MAX_FILES);
+		return -1;
+	}
+	return 0;
+}
+
+static int include_root(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *path,
+			struct chain *ch)
 {
 	static const char *const sections[] = {"services", "networks", "volumes", "secrets",
 					       "configs"};
-	struct cfg_node *inc = cfg_load_beside(c, path, "include");
+	_cleanup_free_ char *abs = cfg_abs_path(c, path->val);
+	struct cfg_node *inc;
 	struct cfg_pair *nested;
 	int r = 0;
 
-	if (!inc)
+	if (check_chain(c, path, abs, ch) < 0 || !(inc = cfg_load_beside(c, path, "include")))
 		return -1;
-	if ((nested = pair_of(inc, "include")) && depth >= INCLUDE_MAX_DEPTH) {
-		cfg_error(c, path, "include: a cycle, or more than %d files deep",
-			  INCLUDE_MAX_DEPTH);
-		return -1;
-	}
+	ch->path[ch->n++] = abs;
+	nested = pair_of(inc, "include");
 	for (size_t i = 0; nested && nested->value->kind == CFG_NODE_SEQ && i < nested->value->n;
 	     i++)
-		if (include_one(c, inc, nested->value->items[i], depth + 1) < 0)
+		if (include_one(c, inc, nested->value->items[i], ch) < 0)
 			r = -1;
+	ch->n--;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		struct cfg_pair *p = pair_of(inc, sections[i]);
 		if (p && add_section(c, root, p, path->val) < 0)
@@ -143,7 +169,8 @@ static int include_root(struct cfg_ctx *c, struct cfg_node *root, struct cfg_nod
 }
 
 /* "FILE", or {path: FILE | [FILE], project_directory, env_file}. */
-static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *entry, int depth)
+static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *entry,
+		       struct chain *ch)
 {
 	struct cfg_node *path = entry;
 	int r = 0;
@@ -176,26 +203,31 @@ static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 	if (path->kind == CFG_NODE_SEQ) {
 		for (size_t i = 0; i < path->n; i++)
 			if (!cfg_scalar(c, path->items[i], "include path") ||
-			    include_root(c, root, path->items[i], depth) < 0)
+			    include_root(c, root, path->items[i], ch) < 0)
 				r = -1;
 		return r;
 	}
 	if (!cfg_scalar(c, path, "include path"))
 		return -1;
-	return include_root(c, root, path, depth);
+	return include_root(c, root, path, ch);
 }
 
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root)
 {
 	struct cfg_pair *inc = root && root->kind == CFG_NODE_MAP ? pair_of(root, "include") : NULL;
+	const char *base = strrchr(c->file, '/');
+	_cleanup_free_ char *self = NULL;
+	struct chain ch = {{0}, 0, 0};
 	int r = 0;
 
 	if (!inc || cfg_is_null(inc->value))
 		return 0;
 	if (!cfg_expect(c, inc->value, CFG_NODE_SEQ, "include"))
 		return -1;
+	self = lxr_xasprintf("%s/%s", c->dir, base ? base + 1 : c->file);
+	ch.path[ch.n++] = self;
 	for (size_t i = 0; i < inc->value->n; i++)
-		if (include_one(c, root, inc->value->items[i], 0) < 0)
+		if (include_one(c, root, inc->value->items[i], &ch) < 0)
 			r = -1;
 	return r;
 }

@@ -166,6 +166,8 @@ static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out,
 		return -1;
 	if (out->v && !mode_ok(out->v, words)) {
 		cfg_error_hint(c, n, hint, "%s \"%s\" is not a mode", key, out->v);
+		free(out->v);
+		out->v = NULL; /* reported: not checked again against the stack */
 		return -1;
 	}
 	snprintf(feature, sizeof(feature), "service.%s", key);

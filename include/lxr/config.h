@@ -98,12 +98,25 @@ enum cfg_health_kind {
 	CFG_HEALTH_CMD,   /* exec argv */
 	CFG_HEALTH_SHELL, /* /bin/sh -c argv[0] */
 	CFG_HEALTH_NONE,  /* disabled (test NONE or disable: true) */
+	/* timings only, no test: the image's HEALTHCHECK test runs, and the
+	 * timings named in `set` override the image's (Compose's merge) */
+	CFG_HEALTH_INHERIT,
+};
+/* Which timings the file gives (cfg_health.set); the others are the
+ * image's for CFG_HEALTH_INHERIT, docker's defaults otherwise. */
+enum {
+	CFG_HC_INTERVAL = 1 << 0,
+	CFG_HC_TIMEOUT = 1 << 1,
+	CFG_HC_START_PERIOD = 1 << 2,
+	CFG_HC_START_INTERVAL = 1 << 3,
+	CFG_HC_RETRIES = 1 << 4,
 };
 struct cfg_health {
 	enum cfg_health_kind kind;
 	struct cfg_strs test;
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
+	unsigned set; /* CFG_HC_* */
 	struct cfg_pos pos;
 };
 
@@ -146,12 +159,15 @@ struct cfg_expose {
 	struct cfg_pos pos;
 };
 
-/* lxr joins a container to one network (one network namespace, one eth0),
- * so n_networks is 1 unless the load accepted unsupported keys. */
+/* A service's network. The net layer joins a container to one network
+ * (one network namespace, one eth0): a second one, priority, gw_priority
+ * and mac_address are loaded but not runnable yet. */
 struct cfg_svc_net {
 	struct cfg_str name;
 	struct cfg_strs aliases;
 	struct cfg_str ipv4_address;
+	struct cfg_int priority, gw_priority;
+	struct cfg_str mac_address;
 };
 
 enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };
@@ -164,6 +180,13 @@ struct cfg_mount {
 	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
+	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does (it
+	 * runs private and rprivate, the others are not runnable yet) */
+	char *propagation;
+	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
+	 * effect (lxr applies no SELinux labels); 0: not given */
+	char selinux;
+	char *subpath; /* volume: a directory inside it; loaded, not runnable yet */
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {
@@ -280,6 +303,57 @@ struct cfg_svc_x_lxr {
 	struct cfg_int backoff_initial_us, backoff_max_us, backoff_reset_us;
 };
 
+/* A service's names, resolver and namespaces beyond its network
+ * (service_host.c). The runtime does not honour these yet: each one set is
+ * refused by cfg_stack_check_runnable, except values that change nothing
+ * (an empty dns_search). */
+struct cfg_svc_host {
+	struct cfg_str container_name; /* docker's name rules; one instance only */
+	struct cfg_str domainname;
+	struct cfg_str network_mode;  /* host, none, service:NAME, container:NAME */
+	struct cfg_str pid, ipc, uts; /* host, shareable (ipc), private, service:NAME */
+	struct cfg_str mac_address;
+	struct cfg_strs dns, dns_search, dns_opt;
+	struct cfg_strs links;      /* SERVICE or SERVICE:ALIAS, the service exists */
+	struct cfg_kvs extra_hosts; /* host name -> address or "host-gateway" */
+};
+
+/* blkio_config: weight_device and the four rate lists, one entry each. */
+struct cfg_blkio_dev {
+	char *kind; /* "weight_device", "device_read_bps", ... */
+	char *path;
+	int64_t value; /* a weight, bytes or operations per second */
+	struct cfg_pos pos;
+};
+
+/* Process and cgroup settings docker has beyond the limits above
+ * (service_tune.c). Not honoured by the runtime yet unless said: each one
+ * set is refused by cfg_stack_check_runnable, except values that change
+ * nothing (false, an empty or the host's platform). */
+struct cfg_svc_tune {
+	struct cfg_bool stdin_open, tty;
+	struct cfg_bool attach; /* honoured: lxr up shows every service's output */
+	struct cfg_bool oom_kill_disable;
+	struct cfg_int shm_size, memswap_limit; /* bytes; memswap -1: unlimited */
+	struct cfg_int mem_swappiness, cpu_shares, cpu_quota, cpu_period, oom_score_adj;
+	struct cfg_str cpuset;
+	struct cfg_str platform; /* as written; the host's or empty (others are errors) */
+	struct cfg_str runtime;  /* "lxr" (others are errors) */
+	struct cfg_strs group_add;
+	struct cfg_int blkio_weight;
+	struct cfg_blkio_dev *blkio;
+	size_t n_blkio;
+};
+
+/* A service's use of a secret or config (short syntax: the source alone). */
+struct cfg_svc_file_ref {
+	struct cfg_str source;   /* a top-level secret/config of the stack */
+	struct cfg_str target;   /* NULL: /run/secrets/SOURCE or /SOURCE */
+	struct cfg_str uid, gid; /* NULL: not given */
+	struct cfg_int mode;     /* permission bits */
+	struct cfg_pos pos;
+};
+
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
@@ -322,6 +396,11 @@ struct cfg_service {
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
 	struct cfg_security security; /* security_opt */
+	struct cfg_svc_host host;
+	struct cfg_svc_tune tune;
+	/* loaded, not runnable yet (secrets.c) */
+	struct cfg_svc_file_ref *secrets, *configs;
+	size_t n_secrets, n_configs;
 };
 
 struct cfg_ipam_pool {
@@ -331,19 +410,48 @@ struct cfg_network {
 	char *name;
 	struct cfg_pos pos;
 	bool implicit;         /* the "default" network nobody declared */
-	struct cfg_str driver; /* "bridge" */
+	struct cfg_str driver; /* "bridge"; NULL for an external network */
 	struct cfg_bool internal;
 	struct cfg_ipam_pool *pools; /* at most one (and no ip_range) unless the load
 				      * accepted unsupported keys */
 	size_t n_pools;
 	struct cfg_kvs labels;
+	/* loaded, not runnable yet: a network made elsewhere, another name on
+	 * the host, the bridge driver's options */
+	struct cfg_bool external;
+	struct cfg_str host_name; /* `name:` */
+	struct cfg_kvs driver_opts;
 };
 
 struct cfg_volume {
 	char *name;
 	struct cfg_pos pos;
-	struct cfg_str driver; /* "local" */
+	struct cfg_str driver; /* "local"; NULL for an external volume */
 	struct cfg_kvs driver_opts, labels;
+	struct cfg_bool external; /* loaded, not runnable yet, as `name:` */
+	struct cfg_str host_name; /* `name:` */
+};
+
+/* A setting the model holds but `lxr up` does not run yet (the support
+ * table, src/config/support.c, says which): `lxr config` loads and prints
+ * it, every command that runs the stack refuses it
+ * (cfg_stack_check_runnable). */
+/* A top-level secret or config: exactly one of file (absolute),
+ * environment, content (configs only) or external. Loaded, not runnable
+ * yet (secrets.c). */
+struct cfg_file_obj {
+	char *name;
+	struct cfg_pos pos;
+	struct cfg_str file, environment, content;
+	struct cfg_bool external;
+	struct cfg_str host_name; /* `name:` */
+};
+
+struct cfg_unrunnable {
+	char *file; /* the stack file, or a file it includes or extends */
+	int line, col;
+	char *msg;  /* `service "web": lxr up does not run "container_name" yet` */
+	char *hint; /* may be NULL */
 };
 
 struct cfg_stack {
@@ -357,7 +465,11 @@ struct cfg_stack {
 	size_t n_networks;
 	struct cfg_volume *volumes;
 	size_t n_volumes;
-	bool model_only; /* loaded with accept_unsupported: not for running */
+	struct cfg_file_obj *secrets, *configs;
+	size_t n_secrets, n_configs;
+	bool model_only;                   /* loaded with accept_unsupported: not for running */
+	struct cfg_unrunnable *unrunnable; /* in file order */
+	size_t n_unrunnable;
 };
 
 /* ---- loading ----------------------------------------------------------------- */
@@ -366,8 +478,9 @@ struct cfg_load_opts {
 	const char *project;  /* -p NAME, or NULL */
 	char *const *environ; /* variables for interpolation; NULL: process env */
 	const char *cwd;      /* for the directory-name project fallback; NULL: dirname(file) */
-	/* Model and validate keys the runtime does not honour yet instead of
-	 * refusing them. For tests of the model only; `lxr` never sets it. */
+	/* Print the defaults of settings the runtime does not honour yet too.
+	 * For tests of the model only; `lxr` never sets it. (Such settings load
+	 * either way: cfg_stack_check_runnable refuses them.) */
 	bool accept_unsupported;
 };
 
@@ -384,6 +497,10 @@ const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const cha
 /* Compose's file discovery in dir: compose.yaml, compose.yml,
  * docker-compose.yaml, docker-compose.yml. *out is malloc'd "dir/name". */
 int cfg_find_stack_file(const char *dir, char **out, lxr_err *err);
+/* KEY's value in the .env file at path, or NULL (no file, not set, empty,
+ * or the file does not parse: its load reports that). Caller frees. For
+ * COMPOSE_FILE, which Compose also takes from the working directory's .env. */
+char *cfg_dotenv_file_get(const char *path, const char *key);
 /* Compose's project-name rule: lowercase, keep [a-z0-9_-], must start with a
  * letter or digit. NULL when nothing is left. Caller frees. */
 char *cfg_project_name_normalize(const char *raw);
@@ -394,6 +511,14 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *s, enum cfg_format fmt, lxr
 
 /* Which keys the runtime honours today (src/config/support.c). */
 bool cfg_key_supported(const char *key);
+/* Whether `lxr up` runs everything the stack sets: 0, or -1 with err naming
+ * the first setting it does not run yet ("FILE:LINE:COL: service \"web\":
+ * lxr up does not run \"container_name\" yet", its hint, how many more);
+ * st->unrunnable lists them all. Every command that runs a stack checks
+ * this; `lxr config` does not. */
+int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err);
+/* Print every entry of st->unrunnable gcc style ("FILE:L:C: error: ..."). */
+void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st);
 
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {

@@ -31,8 +31,12 @@ int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
 
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current
- * directory); prints every problem. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */
+ * directory) for running it; prints every problem, settings `lxr up` does
+ * not run yet included. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */
 int cli_stack_load(const char *file, const char *project, struct cfg_stack **st);
+/* The same without refusing what `lxr up` does not run yet (the model, for
+ * `lxr config`; cfg_stack_check_runnable). */
+int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st);
 /* cli_stack_load for the commands that act on the file's project: unless
  * the project was named (-p, COMPOSE_PROJECT_NAME), a project brought up
  * from another file is refused (both named, hint -p): LXR_EXIT_FAIL. */

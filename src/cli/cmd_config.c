@@ -139,7 +139,7 @@ int cmd_config(int argc, char **argv)
 	int r = parse_args(argc, argv, &a);
 
 	if (r == 0)
-		r = cli_stack_load(a.file, a.project, &st);
+		r = cli_stack_load_model(a.file, a.project, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st)

@@ -24,21 +24,25 @@ int cli_set_file(const char **slot, const char *arg)
 	return 0;
 }
 
-int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
+int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
-	_cleanup_free_ char *found = NULL;
+	_cleanup_free_ char *found = NULL, *dotenv_file = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	struct cfg_load_opts o = {.file = file, .project = project, .cwd = cwd};
 	struct cfg_diags diags = {0};
 	lxr_err err = {0};
 	int r;
 
-	/* compose's variables, below -f and -p */
+	/* compose's variables, below -f and -p; COMPOSE_FILE also from the
+	 * working directory's .env (COMPOSE_PROJECT_NAME from the project's
+	 * .env is the loader's) */
 	if (!o.project && getenv("COMPOSE_PROJECT_NAME") && *getenv("COMPOSE_PROJECT_NAME"))
 		o.project = getenv("COMPOSE_PROJECT_NAME");
-	if (!o.file && getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE")) {
-		o.file = getenv("COMPOSE_FILE");
-		if (strchr(o.file, ':')) {
+	if (!o.file) {
+		const char *env = getenv("COMPOSE_FILE");
+		o.file =
+		    env && *env ? env : (dotenv_file = cfg_dotenv_file_get(".env", "COMPOSE_FILE"));
+		if (o.file && strchr(o.file, ':')) {
 			fprintf(stderr,
 				"lxr: error: COMPOSE_FILE=%s names several stack files\n"
 				"lxr: hint: lxr reads one stack file; merging several is not "
@@ -63,6 +67,23 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 			diags.n_errors == 1 ? "" : "s", o.file);
 	cfg_diags_free(&diags);
 	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+}
+
+/* What the model holds but the runtime does not run yet is refused here,
+ * all of it at once, as a bad file (exit 2): `lxr config` shows it. */
+int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
+{
+	int r = cli_stack_load_model(file, project, st);
+	lxr_err err;
+
+	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, &err) == 0)
+		return r;
+	cfg_stack_print_unrunnable(stderr, *st);
+	fprintf(stderr, "lxr: %zu setting%s in %s that lxr up does not run yet\n",
+		(*st)->n_unrunnable, (*st)->n_unrunnable == 1 ? "" : "s", (*st)->file);
+	cfg_stack_free(*st);
+	*st = NULL;
+	return LXR_EXIT_USAGE;
 }
 
 /* The project is only the user's decision when they named it (-p, or

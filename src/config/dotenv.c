@@ -5,18 +5,24 @@
  * - `KEY` alone on a line (no `=`) inherits KEY from the lookup (the
  *   environment); when the lookup does not know it the line adds nothing.
  * - `KEY: value` (YAML style) is read like `KEY=value`.
- * - Key names are [A-Za-z0-9_.-]+; anything else is an error at its column.
+ * - Key names are letters, digits (Unicode's too), '_', '.', '-', '[' and
+ *   ']'; anything else is an error at its column, an empty name too.
  * - Variables in values resolve through the lookup first, then the keys
  *   earlier in this file: the environment overrides .env, so a value built
  *   from another key sees the value that key will really have.
  * - An unquoted value's leading blanks are dropped before looking for an
- *   inline comment, which starts at a blank followed by `#`, so `K= #x` is
+ *   inline comment, which starts at a space followed by `#`, so `K= #x` is
  *   "#x" but `K=a #x` is "a".
- * Our own, where compose-go is looser: single quotes are fully literal (no
- * `\'`), text after a closing quote other than a comment is an error, and a
- * quoted value spanning CRLF lines reads as LF. */
+ * - Single quotes expand nothing; `\'` in them is a quote, any other
+ *   backslash stays. Double quotes decode \a \b \f \n \r \t \v \\ \" \$
+ *   and \0NNN (octal), then expand variables.
+ * Our own, where compose-go is looser: text after a closing quote other
+ * than a comment is an error, and a quoted value spanning CRLF lines reads
+ * as LF. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,10 +46,34 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static bool key_char(char c)
+/* The length of the key character at s (at most n bytes), 0 for none:
+ * compose-go takes Unicode letters and digits, '_', '.', '-', '[' and ']'.
+ * Beyond ASCII lxr takes any well-formed UTF-8 character but the blanks
+ * U+0085 and U+00A0 and the punctuation of Latin-1 and U+2000-U+206F. */
+static size_t key_char(const char *s, size_t n)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len;
+	uint32_t cp;
+
+	if (u[0] < 0x80)
+		return isalnum(u[0]) || strchr("_.-[]", u[0]) ? (u[0] != 0) : 0;
+	len = u[0] >= 0xf0 && u[0] < 0xf5 ? 4 : u[0] >= 0xe0 ? 3 : u[0] >= 0xc2 ? 2 : 0;
+	if (!len || len > n)
+		return 0;
+	cp = u[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if ((cp >= 0x80 && cp <= 0xbf) || cp == 0xd7 || cp == 0xf7 ||
+	    (cp >= 0x2000 && cp <= 0x206f))
+		return 0;
+	return len;
 }
 
 static char peek(const struct parser *p)
@@ -165,22 +195,30 @@ static int after_quote(struct parser *p)
 		    cfg_char_name(peek(p), cb));
 }
 
+/* compose-go's rule: `\'` is a quote inside the value, any other backslash
+ * stays as written (with the character after it), and nothing expands. */
 static int single_quoted(struct parser *p, char **out)
 {
-	size_t open = p->pos, start = open + 1;
-	const char *close = memchr(p->text + start, '\'', p->len - start);
-	char *v;
+	size_t open = p->pos, i;
+	char *v = lxr_xmalloc(p->len - open);
 	size_t n = 0;
 
-	if (!close)
+	for (i = open + 1; i < p->len && p->text[i] != '\''; i++) {
+		if (p->text[i] == '\\' && i + 1 < p->len) {
+			if (p->text[i + 1] != '\'')
+				v[n++] = '\\';
+			v[n++] = p->text[++i];
+		} else if (!(p->text[i] == '\r' && i + 1 < p->len && p->text[i + 1] == '\n')) {
+			v[n++] = p->text[i];
+		}
+	}
+	if (i >= p->len) {
+		free(v);
 		return fail(p, open, "unterminated single-quoted value: missing closing '");
-	v = lxr_xmalloc((size_t)(close - (p->text + start)) + 1);
-	for (const char *c = p->text + start; c < close; c++)
-		if (!(c[0] == '\r' && c + 1 < close && c[1] == '\n'))
-			v[n++] = *c;
+	}
 	v[n] = '\0';
 	*out = v;
-	advance(p, (size_t)(close - p->text) + 1);
+	advance(p, i + 1);
 	return after_quote(p);
 }
 
@@ -203,8 +241,9 @@ static int unquoted(struct parser *p, char **out)
 {
 	size_t start = p->pos, end = p->pos;
 
+	/* compose-go: a comment starts at " #" (a space, not a tab) */
 	while (end < p->len && p->text[end] != '\n') {
-		if (end > start && is_blank(p->text[end - 1]) && p->text[end] == '#')
+		if (end > start && p->text[end - 1] == ' ' && p->text[end] == '#')
 			break;
 		end++;
 	}
@@ -255,12 +294,12 @@ static int statement(struct parser *p)
 		skip_blanks(p);
 	}
 	key = p->pos;
-	while (p->pos < p->len && key_char(p->text[p->pos]))
-		p->pos++;
+	for (size_t n; p->pos < p->len && (n = key_char(p->text + p->pos, p->len - p->pos));)
+		p->pos += n;
 	if (p->pos == key)
 		return fail(p, p->pos,
 			    "expected a variable name, found %s (names are letters, digits, "
-			    "'_', '.' and '-')",
+			    "'_', '.', '-', '[' and ']')",
 			    cfg_char_name(peek(p), cb));
 	size_t klen = p->pos - key;
 	skip_blanks(p);

@@ -135,10 +135,33 @@ static void depends_on(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_end_map(o);
 }
 
+static void health_timings(struct cfg_out *o, const struct cfg_health *h, unsigned set)
+{
+	if (set & CFG_HC_INTERVAL)
+		cfg_out_duration(o, "interval", h->interval_us);
+	if (set & CFG_HC_TIMEOUT)
+		cfg_out_duration(o, "timeout", h->timeout_us);
+	if (set & CFG_HC_RETRIES) {
+		cfg_out_key(o, "retries");
+		cfg_out_int(o, h->retries);
+	}
+	if (set & CFG_HC_START_PERIOD)
+		cfg_out_duration(o, "start_period", h->start_period_us);
+	if (set & CFG_HC_START_INTERVAL)
+		cfg_out_duration(o, "start_interval", h->start_interval_us);
+}
+
+/* Timings only (CFG_HEALTH_INHERIT) print only what the file gives: the
+ * others are the image's, not the defaults. */
 static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 {
 	cfg_out_key(o, "healthcheck");
 	cfg_out_map(o);
+	if (h->kind == CFG_HEALTH_INHERIT) {
+		health_timings(o, h, h->set);
+		cfg_out_end_map(o);
+		return;
+	}
 	cfg_out_key(o, "test");
 	cfg_out_seq(o);
 	cfg_out_str(o, h->kind == CFG_HEALTH_NONE  ? "NONE"
@@ -147,14 +170,8 @@ static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 	for (size_t i = 0; i < h->test.n; i++)
 		cfg_out_str(o, h->test.v[i].v);
 	cfg_out_end_seq(o);
-	if (h->kind != CFG_HEALTH_NONE) {
-		cfg_out_duration(o, "interval", h->interval_us);
-		cfg_out_duration(o, "timeout", h->timeout_us);
-		cfg_out_key(o, "retries");
-		cfg_out_int(o, h->retries);
-		cfg_out_duration(o, "start_period", h->start_period_us);
-		cfg_out_duration(o, "start_interval", h->start_interval_us);
-	}
+	if (h->kind != CFG_HEALTH_NONE)
+		health_timings(o, h, ~0u);
 	cfg_out_end_map(o);
 }
 
@@ -219,7 +236,8 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 	for (size_t i = 0; i < s->n_networks; i++) {
 		const struct cfg_svc_net *n = &s->networks[i];
 		cfg_out_key(o, n->name.v);
-		if (!n->aliases.n && !n->ipv4_address.v) {
+		if (!n->aliases.n && !n->ipv4_address.v && !n->priority.set &&
+		    !n->gw_priority.set && !n->mac_address.v) {
 			cfg_out_null(o);
 			continue;
 		}
@@ -228,6 +246,16 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_strs(o, "aliases", &n->aliases);
 		if (n->ipv4_address.v)
 			cfg_out_kv(o, "ipv4_address", n->ipv4_address.v);
+		if (n->mac_address.v)
+			cfg_out_kv(o, "mac_address", n->mac_address.v);
+		if (n->priority.set) {
+			cfg_out_key(o, "priority");
+			cfg_out_int(o, n->priority.v);
+		}
+		if (n->gw_priority.set) {
+			cfg_out_key(o, "gw_priority");
+			cfg_out_int(o, n->gw_priority.v);
+		}
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_map(o);
@@ -253,12 +281,18 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_map(o);
 			cfg_out_key(o, "create_host_path");
 			cfg_out_bool(o, m->create_host_path);
+			if (m->propagation)
+				cfg_out_kv(o, "propagation", m->propagation);
+			if (m->selinux)
+				cfg_out_kv(o, "selinux", m->selinux == 'z' ? "z" : "Z");
 			cfg_out_end_map(o);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
 			cfg_out_key(o, "volume");
 			cfg_out_map(o);
 			cfg_out_key(o, "nocopy");
 			cfg_out_bool(o, m->nocopy);
+			if (m->subpath)
+				cfg_out_kv(o, "subpath", m->subpath);
 			cfg_out_end_map(o);
 		} else if (m->type == CFG_MOUNT_TMPFS && (m->tmpfs_size || m->tmpfs_mode >= 0)) {
 			cfg_out_key(o, "tmpfs");
@@ -331,13 +365,15 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 	deploy(o, s);
 	if (s->n_ports || s->n_expose)
 		ports(o, s);
-	if (shown(o, "service.networks", !networks_implicit(s)))
+	if (s->n_networks && shown(o, "service.networks", !networks_implicit(s)))
 		networks(o, s);
 	if (s->n_volumes)
 		volumes(o, s);
 	if (s->n_tmpfs)
 		tmpfs(o, s);
 	cfg_dump_service_more(o, s);
+	cfg_dump_service_host(o, s);
+	cfg_dump_service_file_refs(o, s);
 	cfg_out_end_map(o);
 }
 
@@ -356,6 +392,7 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lx
 	cfg_out_end_map(&o);
 	cfg_dump_networks(&o, st);
 	cfg_dump_volumes(&o, st);
+	cfg_dump_file_objs(&o, st);
 	cfg_out_end_map(&o);
 	if (cfg_out_finish(&o) < 0)
 		return lxr_fail(err, EIO, "write the stack");

@@ -175,8 +175,16 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 			continue; /* nothing is attached to it until the net layer */
 		cfg_out_key(o, n->name);
 		cfg_out_map(o);
-		cfg_out_kv(o, "driver", n->driver.v);
-		flag(o, "internal", n->internal.v);
+		if (n->host_name.v)
+			cfg_out_kv(o, "name", n->host_name.v);
+		if (n->external.v) {
+			flag(o, "external", true);
+		} else {
+			cfg_out_kv(o, "driver", n->driver.v);
+			flag(o, "internal", n->internal.v);
+		}
+		if (n->driver_opts.n)
+			cfg_out_kvs(o, "driver_opts", &n->driver_opts);
 		if (n->n_pools)
 			pools(o, n);
 		if (n->labels.n)
@@ -197,7 +205,12 @@ void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st)
 		const struct cfg_volume *v = &st->volumes[i];
 		cfg_out_key(o, v->name);
 		cfg_out_map(o);
-		cfg_out_kv(o, "driver", v->driver.v);
+		if (v->host_name.v)
+			cfg_out_kv(o, "name", v->host_name.v);
+		if (v->external.v)
+			flag(o, "external", true);
+		else
+			cfg_out_kv(o, "driver", v->driver.v);
 		if (v->driver_opts.n)
 			cfg_out_kvs(o, "driver_opts", &v->driver_opts);
 		if (v->labels.n)

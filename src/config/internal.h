@@ -25,6 +25,7 @@ struct cfg_node {
 	char *raw;        /* scalar as written; keys use this */
 	char *val;        /* scalar after interpolation, computed once */
 	bool bad;         /* interpolation failed (already reported) */
+	bool walked;      /* cfg_interpolate_all went through it (aliases share nodes) */
 	struct cfg_pair *pairs;
 	struct cfg_node **items;
 	size_t n;
@@ -39,6 +40,8 @@ struct cfg_ctx;
 int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t);
 void cfg_tree_free(struct cfg_tree *t);
 char *cfg_tree_strdup(struct cfg_tree *t, const char *s);
+char *cfg_tree_strndup(struct cfg_tree *t, const char *s, size_t n);
+void *cfg_tree_alloc(struct cfg_tree *t, size_t n); /* zeroed, freed with the tree */
 
 /* cfg_stack_load on text already in memory (o->file names it in messages;
  * its directory is still where .env and relative paths are looked up). */
@@ -52,9 +55,11 @@ struct cfg_ctx {
 	const char *dir;  /* absolute directory of the stack file */
 	cfg_lookup_fn lookup;
 	void *lookup_ctx;
-	bool accept_unsupported;
-	const char *where; /* `service "web"`: prefix of each message, or NULL */
+	struct cfg_stack *stack; /* where unrunnable settings are recorded */
+	const char *where;       /* `service "web"`: prefix of each message, or NULL */
 	struct cfg_tree *tree;
+	struct cfg_tree **extra_trees; /* files `extends` read (extends.c) */
+	size_t n_extra_trees;
 	/* the host's security modules, read once when security_opt needs them */
 	struct cfg_host_lsm lsm;
 	bool lsm_probed;
@@ -115,14 +120,18 @@ struct cfg_map_spec {
 	const char *const *compose_only;
 	size_t n_compose_only;
 };
+/* Interpolate every scalar under n, for the values lxr does not read
+ * (x- extensions): Compose interpolates the whole file, so an error there
+ * (${X:?msg}) is still an error. */
+void cfg_interpolate_all(struct cfg_ctx *c, struct cfg_node *n);
 /* Run each key of map n through spec; reports unknown, duplicate-free is
  * guaranteed by the tree. Returns -1 if n is not a mapping. */
 int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj);
 /* 1 honoured, 0 not yet, -1 not in the table (support.c). */
 int cfg_support_lookup(const char *key);
-/* Report "LABEL is not supported yet" at n unless feature is honoured (or
- * the load accepts unsupported keys). The caller models the value either
- * way, so the rest of it is still validated. */
+/* Record LABEL at n as a setting `lxr up` does not run yet unless feature
+ * is honoured (cfg_stack_check_runnable refuses it; `lxr config` prints
+ * it). The caller models the value either way. */
 void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
 			 const char *label);
 /* The same with the label formatted and a hint saying what lxr does instead
@@ -130,6 +139,9 @@ void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char
 void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,
 			      const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* st->unrunnable in file order (support.c). */
+void cfg_unrunnable_sort(struct cfg_stack *st);
 
 /* ---- model parts ------------------------------------------------------------ */
 int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
@@ -163,6 +175,8 @@ int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);
 bool cfg_propagation_ok(const char *s);
+void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
+			     const char *mode);
 int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net);
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v);
 void cfg_network_free(struct cfg_network *net);
@@ -174,6 +188,42 @@ int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
  * contradict deploy.restart_policy. */
 int cfg_svc_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_svc_check_x_lxr(struct cfg_ctx *c, const struct cfg_service *s);
+
+/* Keys read by service_host.c and service_tune.c, and their whole-stack
+ * checks. networks_given: the service has a `networks:` key. */
+const struct cfg_key *cfg_svc_host_keys(size_t *n);
+const struct cfg_key *cfg_svc_tune_keys(size_t *n);
+void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s,
+			bool networks_given);
+void cfg_svc_host_free(struct cfg_svc_host *h);
+void cfg_svc_tune_free(struct cfg_svc_tune *t);
+int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* Each instance is a whole container (cgroup, writable layer, address);
+ * the bound catches a typo before the supervisor tries to start thousands. */
+#define CFG_REPLICAS_MAX 1000
+
+/* The service node svc with its `extends` resolved (merged over its base,
+ * looked up in services or another file), svc itself without one, NULL
+ * after an error (extends.c). */
+struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *services,
+				     struct cfg_node *svc);
+/* The root of the stack file a `file:`/`include` node names, beside this
+ * one (a file elsewhere is refused: its relative paths would need
+ * rebasing); parsed into a tree cfg_extra_trees_free drops (include.c). */
+struct cfg_node *cfg_load_beside(struct cfg_ctx *c, struct cfg_node *file, const char *what);
+void cfg_extra_trees_free(struct cfg_ctx *c);
+/* Top-level include: the included files' services, networks, volumes,
+ * secrets and configs added to root's (include.c). */
+int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);
+
+/* secrets: and configs: (secrets.c). */
+int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
+		       struct cfg_file_obj **out, size_t *n_out);
+int cfg_svc_read_secrets(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_configs(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_stack_check_file_refs(struct cfg_ctx *c, const struct cfg_stack *st);
+void cfg_file_refs_free(struct cfg_svc_file_ref *v, size_t n);
+void cfg_file_objs_free(struct cfg_file_obj *v, size_t n);
 
 /* Service, profile, network and alias names: letters, digits, '_', '.',
  * '-', starting with a letter or digit (service.c). */

@@ -1,8 +1,9 @@
 /* Compose variable interpolation (Compose Specification, "Interpolation").
  *
  * One left-to-right pass over the text. A `${` expression is delimited by
- * counting nested `${` against `}` (as compose-go does, so `${A:-{x}}` ends at
- * the first `}`), skipping `$$` and, in .env double quotes, escape pairs. The
+ * counting every `{` against `}` (as compose-go does, so
+ * `${JSON:-{"json":1}}` ends at the last `}`), skipping `$$` and, in .env
+ * double quotes, escapes. The
  * default / replacement / message of an operator is expanded recursively but
  * lazily: a branch that is not taken is still checked for syntax (a typo is
  * an error whatever the environment holds) yet never looked up, so it neither
@@ -69,9 +70,13 @@ static bool name_char(char c)
 static int dquote_escape(char c)
 {
 	switch (c) {
+	case 'a': return '\a';
+	case 'b': return '\b';
+	case 'f': return '\f';
 	case 'n': return '\n';
 	case 't': return '\t';
 	case 'r': return '\r';
+	case 'v': return '\v';
 	case '\\': return '\\';
 	case '"': return '"';
 	case '$': return '$';
@@ -146,12 +151,42 @@ static void add_diag(struct scan *sc, size_t off, bool warning, const char *fmt,
 	va_end(ap);
 }
 
-/* Length of the escape pair at text[i] in dquote mode, else 0. */
-static size_t escape_len(const struct scan *sc, size_t i, size_t end)
+static bool octal(char c)
 {
+	return c >= '0' && c <= '7';
+}
+
+/* compose-go's \0NNN: three octal digits after \0, a byte (<= 0377); with
+ * fewer digits, or more than a byte, the text stays as written. */
+static int octal_escape(const char *t, size_t n)
+{
+	if (n < 5 || t[1] != '0' || !octal(t[2]) || !octal(t[3]) || !octal(t[4]) || t[2] > '3')
+		return -1;
+	return (t[2] - '0') << 6 | (t[3] - '0') << 3 | (t[4] - '0');
+}
+
+/* Length of the escape at text[i] in dquote mode, else 0; *c its byte. */
+static size_t escape_at(const struct scan *sc, size_t i, size_t end, char *c)
+{
+	int v;
+
 	if (!sc->ip->dquote || sc->text[i] != '\\' || i + 1 >= end)
 		return 0;
-	return dquote_escape(sc->text[i + 1]) >= 0 ? 2 : 0;
+	if ((v = octal_escape(sc->text + i, end - i)) >= 0) {
+		*c = (char)v;
+		return 5;
+	}
+	if ((v = dquote_escape(sc->text[i + 1])) < 0)
+		return 0;
+	*c = (char)v;
+	return 2;
+}
+
+static size_t escape_len(const struct scan *sc, size_t i, size_t end)
+{
+	char c;
+
+	return escape_at(sc, i, end, &c);
 }
 
 /* Index of the `}` closing the `${` whose body starts at i, or end. */
@@ -161,14 +196,16 @@ static size_t find_close(const struct scan *sc, size_t i, size_t end)
 
 	for (; i < end; i++) {
 		char c = sc->text[i];
+		size_t esc = escape_len(sc, i, end);
 
-		if (escape_len(sc, i, end)) {
+		if (esc) {
+			i += esc - 1;
+		} else if (c == '$' && i + 1 < end && sc->text[i + 1] == '$') {
 			i++;
-		} else if (c == '$' && i + 1 < end &&
-			   (sc->text[i + 1] == '$' || sc->text[i + 1] == '{')) {
-			if (sc->text[i + 1] == '{')
-				depth++;
-			i++;
+		} else if (c == '{') {
+			/* every brace counts, as in compose-go: `${J:-{"a":1}}`
+			 * ends at the last one */
+			depth++;
 		} else if (c == '}' && --depth == 0) {
 			return i;
 		}
@@ -298,13 +335,14 @@ static size_t named(struct scan *sc, size_t i, size_t end, bool emit, struct buf
 static void expand(struct scan *sc, size_t i, size_t end, bool emit, struct buf *out)
 {
 	while (i < end) {
-		char c = sc->text[i];
+		char c = sc->text[i], e;
 		char next = i + 1 < end ? sc->text[i + 1] : '\0';
+		size_t esc = escape_at(sc, i, end, &e);
 
-		if (escape_len(sc, i, end)) {
+		if (esc) {
 			if (emit)
-				buf_addc(out, (char)dquote_escape(next));
-			i += 2;
+				buf_addc(out, e);
+			i += esc;
 		} else if (sc->ip->dquote && c == '\r' && next == '\n') {
 			i++; /* CRLF inside a quoted .env value reads as LF */
 		} else if (c != '$' || i + 1 >= end) {

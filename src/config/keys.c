@@ -9,6 +9,28 @@
 #define SUPPORT_HINT                                                                               \
 	"lxr refuses what it cannot honour yet instead of ignoring it; remove the key to run "     \
 	"this stack (see docs/stack-file.md)"
+#define RUNNABLE_HINT                                                                              \
+	"lxr up refuses what it cannot honour yet instead of ignoring it; `lxr config` shows the " \
+	"model; remove the setting to run this stack (see docs/stack-file.md)"
+
+static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, const char *label,
+			      const char *hint)
+{
+	struct cfg_stack *st = c->stack;
+	struct cfg_unrunnable *u;
+
+	if (!st)
+		return;
+	st->unrunnable =
+	    lxr_xrealloc(st->unrunnable, (st->n_unrunnable + 1) * sizeof(*st->unrunnable));
+	u = &st->unrunnable[st->n_unrunnable++];
+	u->file = lxr_xstrdup(pos.file ? pos.file : c->file);
+	u->line = pos.line;
+	u->col = pos.col;
+	u->msg = c->where ? lxr_xasprintf("%s: lxr up does not run %s yet", c->where, label)
+			  : lxr_xasprintf("lxr up does not run %s yet", label);
+	u->hint = lxr_xstrdup(hint ? hint : RUNNABLE_HINT);
+}
 
 void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,
 			      const char *hint, const char *fmt, ...)
@@ -22,18 +44,31 @@ void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char 
 			     "internal error: \"%s\" is missing from lxr's support table", feature);
 		return;
 	}
-	if (c->accept_unsupported || known)
+	if (known)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(label, sizeof(label), fmt, ap);
 	va_end(ap);
-	cfg_diag_add(c, pos, false, hint ? hint : SUPPORT_HINT, "%s is not supported yet", label);
+	record_unrunnable(c, pos, label, hint);
 }
 
 void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,
 			 const char *label)
 {
 	cfg_check_supported_hint(c, n->pos, feature, NULL, "%s", label);
+}
+
+void cfg_interpolate_all(struct cfg_ctx *c, struct cfg_node *n)
+{
+	if (n->walked)
+		return;
+	n->walked = true;
+	if (n->kind == CFG_NODE_SCALAR)
+		(void)cfg_scalar(c, n, "value");
+	for (size_t i = 0; n->kind == CFG_NODE_MAP && i < n->n; i++)
+		cfg_interpolate_all(c, n->pairs[i].value);
+	for (size_t i = 0; n->kind == CFG_NODE_SEQ && i < n->n; i++)
+		cfg_interpolate_all(c, n->items[i]);
 }
 
 static void unknown_key(struct cfg_ctx *c, const struct cfg_node *k,
@@ -91,7 +126,8 @@ int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spe
 			if (key->parse(c, n->pairs[i].value, obj) < 0)
 				r = -1;
 		} else if (spec->allow_x && !strncmp(k->raw, "x-", 2)) {
-			continue; /* Compose extension: ignored by design */
+			/* Compose extension: ignored by design, but interpolated */
+			cfg_interpolate_all(c, n->pairs[i].value);
 		} else if (compose_only(spec, k->raw)) {
 			cfg_error_hint(c, k, SUPPORT_HINT, "%s is not supported yet", label);
 			r = -1;

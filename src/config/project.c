@@ -148,3 +148,22 @@ int cfg_find_stack_file(const char *dir, char **out, lxr_err *err)
 	lxr_fail(err, ENOENT, "no stack file in %s or its parent directories", dir);
 	return lxr_err_hint(err, "name one with -f FILE, or create compose.yaml");
 }
+
+char *cfg_dotenv_file_get(const char *path, const char *key)
+{
+	_cleanup_free_ char *text = NULL;
+	struct cfg_env env = {0};
+	const char *v;
+	char *out = NULL;
+	size_t len;
+	lxr_err err;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0 ||
+	    cfg_dotenv_parse(text, len, NULL, NULL, &env, NULL) < 0)
+		return NULL;
+	v = cfg_env_get(&env, key);
+	if (v && *v)
+		out = lxr_xstrdup(v);
+	cfg_env_free(&env);
+	return out;
+}

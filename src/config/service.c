@@ -2,6 +2,7 @@
  * their own live in service_run.c (lifecycle, resources), service_net.c and
  * service_fs.c. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <signal.h>
 #include <string.h>
 
@@ -247,11 +248,24 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	if (!strcmp(v, "if_not_present"))
 		v = "missing"; /* compose's old name */
-	if (!strcmp(v, "build") || !strcmp(v, "daily") || !strcmp(v, "weekly") ||
-	    !strncmp(v, "every_", 6)) {
+	if (!strcmp(v, "build")) {
 		cfg_error_hint(c, n, "use always, missing or never",
 			       "pull_policy \"%s\" is not supported yet", v);
 		return -1;
+	}
+	/* Compose's periodic pulls: loaded, not run (the store does not date
+	 * its pulls yet) */
+	if (!strcmp(v, "daily") || !strcmp(v, "weekly") || !strncmp(v, "every_", 6)) {
+		int64_t us;
+		if (!strncmp(v, "every_", 6) && cfg_parse_duration(v + 6, &us) < 0) {
+			cfg_error_hint(c, n, "every_12h, every_30m, ...",
+				       "pull_policy \"%s\": invalid duration", v);
+			return -1;
+		}
+		cfg_check_supported_hint(c, n->pos, "service.pull_policy.periodic", NULL,
+					 "pull_policy \"%s\"", v);
+		cfg_str_set(&s->pull_policy, v, n->pos);
+		return 0;
 	}
 	if (strcmp(v, "always") && strcmp(v, "missing") && strcmp(v, "never")) {
 		cfg_error_hint(c, n, "always, missing (the default) or never",
@@ -434,78 +448,59 @@ static const struct cfg_key service_keys[] = {
     K(profiles, read_profiles),
     K(logging, read_logging),
     K(security_opt, read_security_opt),
+    K(mem_reservation, cfg_svc_read_mem_reservation),
+    K(secrets, cfg_svc_read_secrets),
+    K(configs, cfg_svc_read_configs),
     {"x-lxr", "service.x-lxr", cfg_svc_read_x_lxr},
 };
 #undef K
 
 /* Compose service keys lxr does not model (Compose Specification). */
 static const char *const service_compose_only[] = {
-    "annotations",
-    "attach",
-    "blkio_config",
-    "build",
-    "cgroup",
-    "cgroup_parent",
-    "configs",
-    "container_name",
-    "cpu_count",
-    "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpuset",
-    "credential_spec",
-    "develop",
-    "dns",
-    "dns_opt",
-    "dns_search",
-    "domainname",
-    "extends",
-    "external_links",
-    "extra_hosts",
-    "gpus",
-    "group_add",
-    "ipc",
-    "isolation",
-    "label_file",
-    "links",
-    "mac_address",
-    "mem_reservation",
-    "mem_swappiness",
-    "memswap_limit",
-    "models",
-    "network_mode",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
-    "platform",
-    "post_start",
-    "pre_stop",
-    "runtime",
-    "scale",
-    "secrets",
-    "shm_size",
-    "stdin_open",
-    "storage_opt",
-    "tty",
-    "use_api_socket",
-    "userns_mode",
-    "uts",
-    "volumes_from",
+    "annotations",    "build",          "cgroup",        "cgroup_parent",  "configs",
+    "cpu_count",      "cpu_percent",    "cpu_rt_period", "cpu_rt_runtime", "credential_spec",
+    "extends",        "external_links", "gpus",          "isolation",      "label_file",
+    "models",         "post_start",     "pre_stop",      "secrets",        "storage_opt",
+    "use_api_socket", "userns_mode",    "volumes_from",
 };
+
+static bool has_key(const struct cfg_node *n, const char *key)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (!strcmp(n->pairs[i].key->raw, key))
+			return true;
+	return false;
+}
+
+/* This file's keys, then service_host.c's and service_tune.c's. */
+static const struct cfg_map_spec *service_spec(void)
+{
+	static struct cfg_key keys[128];
+	static struct cfg_map_spec spec;
+	const struct cfg_key *parts[3];
+	size_t n[3];
+
+	if (spec.keys)
+		return &spec;
+	parts[0] = service_keys;
+	n[0] = sizeof(service_keys) / sizeof(service_keys[0]);
+	parts[1] = cfg_svc_host_keys(&n[1]);
+	parts[2] = cfg_svc_tune_keys(&n[2]);
+	for (size_t i = 0; i < 3; i++) {
+		assert(spec.n_keys + n[i] <= sizeof(keys) / sizeof(keys[0]));
+		memcpy(keys + spec.n_keys, parts[i], n[i] * sizeof(*keys));
+		spec.n_keys += n[i];
+	}
+	spec.keys = keys;
+	spec.allow_x = true;
+	spec.compose_only = service_compose_only;
+	spec.n_compose_only = sizeof(service_compose_only) / sizeof(service_compose_only[0]);
+	return &spec;
+}
 
 int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
 {
-	static const struct cfg_map_spec spec = {
-	    NULL,
-	    service_keys,
-	    sizeof(service_keys) / sizeof(service_keys[0]),
-	    true,
-	    service_compose_only,
-	    sizeof(service_compose_only) / sizeof(service_compose_only[0]),
-	};
+	const struct cfg_map_spec *spec = service_spec();
 	int r;
 
 	if (!cfg_name_ok(s->name))
@@ -518,7 +513,12 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	}
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
-	r = cfg_read_map(c, n, &spec, s);
+	r = cfg_read_map(c, n, spec, s);
+	if (r == 0 && !s->image.v && !has_key(n, "build")) {
+		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
+			       "service has neither image nor build");
+		r = -1;
+	}
 	cfg_svc_check_x_lxr(c, s);
 	return r;
 }

@@ -82,14 +82,30 @@ static int ef_required(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_bool(c, n, "env_file required", &((struct ef *)obj)->required);
 }
 
+/* compose-go knows one format, ".env" (the default); `docker compose`
+ * adds "raw", which lxr does not read yet. */
+static int ef_format(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "env_file format");
+
+	(void)obj;
+	if (!v)
+		return -1;
+	if (!*v || !strcmp(v, ".env"))
+		return 0;
+	cfg_error_hint(c, n, "drop it for the .env format (the default)",
+		       "env_file format \"%s\" is not supported yet", v);
+	return -1;
+}
+
 static int env_file_item(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
 {
 	static const struct cfg_key keys[] = {
 	    {"path", NULL, ef_path},
 	    {"required", NULL, ef_required},
+	    {"format", NULL, ef_format},
 	};
-	static const char *const compose_only[] = {"format"};
-	static const struct cfg_map_spec spec = {"env_file", keys, 2, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {"env_file", keys, 3, true, NULL, 0};
 	struct ef ef = {NULL, {true, false, {0}}};
 	const char *v;
 
@@ -125,8 +141,28 @@ int cfg_svc_read_env_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return r;
 }
 
-static int load_env_file(struct cfg_ctx *c, const struct cfg_env_file *f, struct cfg_kvs *out)
+/* Variables in an env_file's values: the project's environment first,
+ * then the service's own `environment` (compose-go's order). */
+struct file_lookup {
+	struct cfg_ctx *c;
+	const struct cfg_service *s;
+};
+
+static const char *file_lookup(const char *name, void *ctx)
 {
+	const struct file_lookup *fl = ctx;
+	const char *v = fl->c->lookup(name, fl->c->lookup_ctx);
+
+	for (size_t i = 0; i < fl->s->environment.n && !v; i++)
+		if (!strcmp(fl->s->environment.v[i].key, name))
+			v = fl->s->environment.v[i].value;
+	return v;
+}
+
+static int load_env_file(struct cfg_ctx *c, const struct cfg_service *s,
+			 const struct cfg_env_file *f, struct cfg_kvs *out)
+{
+	struct file_lookup fl = {c, s};
 	_cleanup_free_ char *text = NULL;
 	struct cfg_env env = {0};
 	struct cfg_text_diag d = {0};
@@ -142,7 +178,7 @@ static int load_env_file(struct cfg_ctx *c, const struct cfg_env_file *f, struct
 			     "env_file %s: %s", f->path.v, strerror(err.errnum));
 		return -1;
 	}
-	if (cfg_dotenv_parse(text, len, c->lookup, c->lookup_ctx, &env, &d) < 0) {
+	if (cfg_dotenv_parse(text, len, file_lookup, &fl, &env, &d) < 0) {
 		struct cfg_pos pos = {cfg_diags_intern_file(c->diags, f->path.v), d.line, d.col};
 		cfg_diag_add(c, pos, false, NULL, "%s", d.msg);
 		cfg_env_free(&env);
@@ -160,7 +196,7 @@ int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s)
 	int r = 0;
 
 	for (size_t i = 0; i < s->n_env_files; i++)
-		if (load_env_file(c, &s->env_files[i], &merged) < 0)
+		if (load_env_file(c, s, &s->env_files[i], &merged) < 0)
 			r = -1;
 	for (size_t i = 0; i < s->environment.n; i++) {
 		struct cfg_kv *kv = &s->environment.v[i];

@@ -118,6 +118,18 @@ static bool is_host_path(const char *s)
 	return s[0] == '/' || s[0] == '.' || s[0] == '~';
 }
 
+/* The runtime makes every mount private (rootfs.c), so private and
+ * rprivate run; the modes that share mounts with the host do not yet. */
+void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
+			     const char *mode)
+{
+	free(m->propagation);
+	m->propagation = lxr_xstrdup(mode);
+	if (strcmp(mode, "private") && strcmp(mode, "rprivate"))
+		cfg_check_supported_hint(c, n->pos, "service.volumes.bind.propagation", NULL,
+					 "mount propagation \"%s\"", mode);
+}
+
 bool cfg_propagation_ok(const char *s)
 {
 	static const char *const names[] = {"shared", "rshared", "slave",
@@ -153,13 +165,9 @@ static int volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *
 		} else if (!strcmp(o, "nocopy") && m->type == CFG_MOUNT_VOLUME) {
 			m->nocopy = true;
 		} else if (!strcmp(o, "z") || !strcmp(o, "Z")) {
-			cfg_error_hint(c, n, "remove the :z/:Z suffix",
-				       "volumes: SELinux relabelling (\"%s\") is not supported yet",
-				       o);
-			r = -1;
+			m->selinux = o[0]; /* no SELinux labels here: nothing to do */
 		} else if (cfg_propagation_ok(o)) {
-			cfg_check_supported(c, n, "service.volumes.bind.propagation",
-					    "mount propagation");
+			cfg_svc_set_propagation(c, n, m, o);
 		} else {
 			cfg_error_hint(c, n, "ro or rw", "volumes: unknown option \"%s\"", o);
 			r = -1;

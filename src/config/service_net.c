@@ -372,16 +372,47 @@ static void check_one_network(struct cfg_ctx *c, const struct cfg_service *s)
 		    s->networks[0].name.v);
 }
 
+static int sn_priority(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_int(c, n, "priority", INT32_MIN, INT32_MAX,
+			    &((struct cfg_svc_net *)obj)->priority);
+}
+
+static int sn_gw_priority(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_int(c, n, "gw_priority", INT32_MIN, INT32_MAX,
+			    &((struct cfg_svc_net *)obj)->gw_priority);
+}
+
+static int sn_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_str(c, n, "mac_address", &((struct cfg_svc_net *)obj)->mac_address);
+}
+
+static int sn_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "ipv6_address");
+
+	(void)obj;
+	if (v)
+		cfg_error_hint(c, n, "lxr networks are IPv4 only for now: drop it",
+			       "ipv6_address \"%s\" (IPv6) is not supported yet", v);
+	return -1;
+}
+
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
 	    {"aliases", NULL, sn_aliases},
 	    {"ipv4_address", NULL, sn_ipv4},
+	    {"ipv6_address", NULL, sn_ipv6},
+	    {"priority", "service.networks.priority", sn_priority},
+	    {"gw_priority", "service.networks.gw_priority", sn_gw_priority},
+	    {"mac_address", "service.networks.mac_address", sn_mac_address},
 	};
-	static const char *const compose_only[] = {
-	    "driver_opts",    "gw_priority", "interface_name", "ipv6_address",
-	    "link_local_ips", "mac_address", "priority"};
-	static const struct cfg_map_spec spec = {"service network", keys, 2, true, compose_only, 7};
+	static const char *const compose_only[] = {"driver_opts", "interface_name",
+						   "link_local_ips"};
+	static const struct cfg_map_spec spec = {"service network", keys, 6, true, compose_only, 3};
 	struct cfg_service *s = obj;
 	struct cfg_strs names = {0};
 	int r;

@@ -92,7 +92,8 @@ static int res_memory(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_bytes(c, n, "memory", &v) < 0)
 		return -1;
 	if (r->reservations)
-		r->s->reservations.memory = v;
+		set_limit(c, &r->s->reservations.memory, v, "deploy.resources.reservations.memory",
+			  "mem_reservation");
 	else
 		set_limit(c, &r->s->limits.memory, v, "deploy.resources.limits.memory",
 			  "mem_limit");
@@ -127,7 +128,19 @@ static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 /* Compose reservation keys the runtime has nothing to honour with: a pids
  * "reservation" is no kernel setting, devices and generic resources need a
  * device layer lxr does not have. */
-static const char *const res_compose_only[] = {"devices", "generic_resources", "pids"};
+static const char *const res_compose_only[] = {"generic_resources", "pids"};
+
+/* Device requests (GPUs): an empty list asks for nothing. */
+static int res_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)obj;
+	if (cfg_is_null(n) || (n->kind == CFG_NODE_SEQ && !n->n))
+		return 0;
+	cfg_error_hint(c, n, "lxr has no device requests (GPUs) yet: use devices: for a node",
+		       "deploy.resources.reservations.devices (device requests) is not supported "
+		       "yet");
+	return -1;
+}
 
 static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -147,9 +160,10 @@ static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const struct cfg_key keys[] = {
 	    {"cpus", NULL, res_cpus},
 	    {"memory", NULL, res_memory},
+	    {"devices", NULL, res_devices},
 	};
 	static const struct cfg_map_spec spec = {
-	    "deploy.resources.reservations", keys, 2, true, res_compose_only, 3};
+	    "deploy.resources.reservations", keys, 3, true, res_compose_only, 2};
 	struct res r = {obj, true};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);
@@ -252,31 +266,78 @@ static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-/* Each instance is a whole container (cgroup, writable layer, address);
- * the bound catches a typo before the supervisor tries to start thousands. */
-#define REPLICAS_MAX 1000
-
 static int read_replicas(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_int(c, n, "deploy.replicas", 0, REPLICAS_MAX,
-			    &((struct cfg_service *)obj)->replicas);
+	struct cfg_service *s = obj;
+	struct cfg_int v;
+
+	if (cfg_read_int(c, n, "deploy.replicas", 0, CFG_REPLICAS_MAX, &v) < 0)
+		return -1;
+	if (s->replicas.set && s->replicas.v != v.v) {
+		cfg_error_hint(c, n, "keep one of them",
+			       "deploy.replicas (%lld) disagrees with the %lld instances set on "
+			       "line %d (scale, or deploy.mode global)",
+			       (long long)v.v, (long long)s->replicas.v, s->replicas.pos.line);
+		return -1;
+	}
+	s->replicas = v;
+	return 0;
+}
+
+/* replicated is what lxr does; global is one instance per node, and lxr
+ * has one node, so one instance (replicas, if given, must say so). */
+static int read_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	const char *v = cfg_scalar(c, n, "deploy.mode");
+
+	if (!v)
+		return -1;
+	if (!strcmp(v, "replicated"))
+		return 0;
+	if (strcmp(v, "global")) {
+		cfg_error_hint(c, n, "replicated (the default) or global",
+			       "deploy.mode \"%s\" is not a mode", v);
+		return -1;
+	}
+	if (s->replicas.set && s->replicas.v != 1) {
+		cfg_error_hint(c, n, "drop replicas: global runs one instance on this host",
+			       "deploy.mode global with %lld replicas on line %d",
+			       (long long)s->replicas.v, s->replicas.pos.line);
+		return -1;
+	}
+	s->replicas = (struct cfg_int){1, true, n->pos};
+	return 0;
+}
+
+int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_int v;
+
+	if (cfg_read_bytes(c, n, "mem_reservation", &v) < 0)
+		return -1;
+	set_limit(c, &s->reservations.memory, v, "mem_reservation",
+		  "deploy.resources.reservations.memory");
+	return 0;
 }
 
 static const char *const deploy_compose_only[] = {
-    "endpoint_mode", "labels", "mode", "placement", "rollback_config", "update_config",
+    "endpoint_mode", "labels", "placement", "rollback_config", "update_config",
 };
 
 int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
 	    {"replicas", "service.deploy.replicas", read_replicas},
+	    {"mode", NULL, read_mode},
 	    {"resources", "service.deploy.resources", read_resources},
 	    {"restart_policy", "service.deploy.restart_policy", read_restart_policy},
 	};
 	static const struct cfg_map_spec spec = {
 	    "deploy",
 	    keys,
-	    3,
+	    sizeof(keys) / sizeof(keys[0]),
 	    true,
 	    deploy_compose_only,
 	    sizeof(deploy_compose_only) / sizeof(deploy_compose_only[0]),

@@ -144,11 +144,12 @@ static int hc_test(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-/* Docker's rules for the timings: 0 means "inherit", which for lxr (images
- * carry no healthcheck) is Docker's default, already in the model; anything
- * else must be at least 1ms. Keeping 0 would make the supervisor run checks
+/* Docker's rules for the timings: 0 means "inherit" (the image's value,
+ * else Docker's default, already in the model); anything else must be at
+ * least 1ms. Keeping 0 would make the supervisor run checks
  * back to back (interval) or kill each one at once (timeout). */
-static int hc_duration(struct cfg_ctx *c, struct cfg_node *n, const char *key, int64_t *field)
+static int hc_duration(struct cfg_ctx *c, struct cfg_node *n, const char *key, int64_t *field,
+		       unsigned *set, unsigned bit)
 {
 	char what[48];
 	struct cfg_int v;
@@ -161,20 +162,23 @@ static int hc_duration(struct cfg_ctx *c, struct cfg_node *n, const char *key, i
 			       "%s must be 0 or at least 1ms", what);
 		return -1;
 	}
-	if (v.v)
+	if (v.v) {
 		*field = v.v;
+		*set |= bit;
+	}
 	return 0;
 }
 
-#define HC_DURATION(field, key)                                                                    \
+#define HC_DURATION(field, key, bit)                                                               \
 	static int hc_##field(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
 	{                                                                                          \
-		return hc_duration(c, n, key, &((struct hc *)obj)->h->field);                      \
+		struct cfg_health *h = ((struct hc *)obj)->h;                                      \
+		return hc_duration(c, n, key, &h->field, &h->set, bit);                            \
 	}
-HC_DURATION(interval_us, "interval")
-HC_DURATION(timeout_us, "timeout")
-HC_DURATION(start_period_us, "start_period")
-HC_DURATION(start_interval_us, "start_interval")
+HC_DURATION(interval_us, "interval", CFG_HC_INTERVAL)
+HC_DURATION(timeout_us, "timeout", CFG_HC_TIMEOUT)
+HC_DURATION(start_period_us, "start_period", CFG_HC_START_PERIOD)
+HC_DURATION(start_interval_us, "start_interval", CFG_HC_START_INTERVAL)
 
 /* retries: 0 is "inherit" too (Docker), so the default 3 stays. */
 static int hc_retries(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -183,8 +187,10 @@ static int hc_retries(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_int(c, n, "healthcheck retries", 0, 1000000, &v) < 0)
 		return -1;
-	if (v.v)
+	if (v.v) {
 		((struct hc *)obj)->h->retries = (int)v.v;
+		((struct hc *)obj)->h->set |= CFG_HC_RETRIES;
+	}
 	return 0;
 }
 
@@ -220,10 +226,15 @@ int cfg_svc_read_healthcheck(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	}
 	if (hc.disable.v)
 		s->healthcheck.kind = CFG_HEALTH_NONE;
-	if (!hc.test && !hc.disable.v) {
-		cfg_error_hint(c, n, "add e.g. test: [\"CMD\", \"true\"]",
-			       "healthcheck has no test (lxr images carry none to inherit)");
-		return -1;
+	/* No test: Compose keeps the image's HEALTHCHECK and overrides only the
+	 * timings given; `disable: false` alone changes nothing. */
+	else if (!hc.test && s->healthcheck.set) {
+		s->healthcheck.kind = CFG_HEALTH_INHERIT;
+		cfg_check_supported_hint(
+		    c, n->pos, "service.healthcheck.timings_only",
+		    "the supervisor runs the image's HEALTHCHECK with the image's "
+		    "timings for now: give a test with these timings, or drop them",
+		    "healthcheck timings without a test");
 	}
 	return 0;
 }

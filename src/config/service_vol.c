@@ -65,12 +65,27 @@ static int bind_propagation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
-	cfg_check_supported(c, n, "service.volumes.bind.propagation", "mount propagation");
 	if (!cfg_propagation_ok(v)) {
 		cfg_error_hint(c, n, "shared, rshared, slave, rslave, private or rprivate",
 			       "bind propagation \"%s\" is not a propagation mode", v);
 		return -1;
 	}
+	cfg_svc_set_propagation(c, n, obj, v);
+	return 0;
+}
+
+static int bind_selinux(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	const char *v = cfg_scalar(c, n, "bind selinux");
+
+	if (!v)
+		return -1;
+	if (strcmp(v, "z") && strcmp(v, "Z")) {
+		cfg_error_hint(c, n, "z (shared) or Z (private)",
+			       "bind selinux \"%s\" is not z or Z", v);
+		return -1;
+	}
+	((struct cfg_mount *)obj)->selinux = v[0];
 	return 0;
 }
 
@@ -91,6 +106,24 @@ static int vol_nocopy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_bool(c, n, "volume nocopy", &b) < 0)
 		return -1;
 	((struct cfg_mount *)obj)->nocopy = b.v;
+	return 0;
+}
+
+static int vol_subpath(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_mount *m = obj;
+	const char *v = cfg_scalar(c, n, "volume subpath");
+
+	if (!v)
+		return -1;
+	if (v[0] == '/' || !strcmp(v, "..") || !strncmp(v, "../", 3) || strstr(v, "/../")) {
+		cfg_error_hint(c, n, "a relative path inside the volume",
+			       "volume subpath \"%s\" leaves the volume", v);
+		return -1;
+	}
+	free(m->subpath);
+	m->subpath = lxr_xstrdup(v);
+	cfg_check_supported(c, n, "service.volumes.volume.subpath", "volume subpath");
 	return 0;
 }
 
@@ -130,12 +163,15 @@ static int read_subs(struct cfg_ctx *c, struct vl *vl)
 	static const struct cfg_key bind_keys[] = {
 	    {"propagation", NULL, bind_propagation},
 	    {"create_host_path", NULL, bind_create},
+	    {"selinux", NULL, bind_selinux},
 	};
-	static const char *const bind_only[] = {"selinux", "recursive"};
-	static const struct cfg_map_spec bind = {"bind", bind_keys, 2, true, bind_only, 2};
-	static const struct cfg_key vol_keys[] = {{"nocopy", NULL, vol_nocopy}};
-	static const char *const vol_only[] = {"subpath"};
-	static const struct cfg_map_spec vol = {"volume", vol_keys, 1, true, vol_only, 1};
+	static const char *const bind_only[] = {"recursive"};
+	static const struct cfg_map_spec bind = {"bind", bind_keys, 3, true, bind_only, 1};
+	static const struct cfg_key vol_keys[] = {
+	    {"nocopy", NULL, vol_nocopy},
+	    {"subpath", NULL, vol_subpath},
+	};
+	static const struct cfg_map_spec vol = {"volume", vol_keys, 2, true, NULL, 0};
 	static const struct cfg_key tmpfs_keys[] = {
 	    {"size", NULL, tmpfs_size},
 	    {"mode", NULL, tmpfs_mode},

@@ -13,6 +13,7 @@ extern char **environ;
 struct vars {
 	char *const *environ;
 	struct cfg_env dotenv;
+	char *project; /* COMPOSE_PROJECT_NAME as resolved; NULL until known */
 };
 
 static const char *env_lookup(char *const *env, const char *name)
@@ -25,11 +26,17 @@ static const char *env_lookup(char *const *env, const char *name)
 	return NULL;
 }
 
-/* Compose: the environment wins over the project's .env file. */
+/* Compose: the environment wins over the project's .env file, and
+ * COMPOSE_PROJECT_NAME is the project's name as resolved (compose-go sets
+ * it before interpolating). */
 static const char *vars_lookup(const char *name, void *ctx)
 {
 	struct vars *v = ctx;
-	const char *r = env_lookup(v->environ, name);
+	const char *r;
+
+	if (v->project && !strcmp(name, "COMPOSE_PROJECT_NAME"))
+		return v->project;
+	r = env_lookup(v->environ, name);
 
 	return r ? r : cfg_env_get(&v->dotenv, name);
 }
@@ -87,7 +94,8 @@ static void service_defaults(struct cfg_service *s)
 		s->stop_grace_period = (struct cfg_int){10000000, false, s->pos};
 	if (!s->replicas.set)
 		s->replicas = (struct cfg_int){1, false, s->pos};
-	if (!s->n_networks) {
+	/* network_mode replaces the networks (the two keys are exclusive) */
+	if (!s->n_networks && !s->host.network_mode.v) {
 		s->networks = lxr_xcalloc(1, sizeof(*s->networks));
 		s->n_networks = 1;
 		cfg_str_set(&s->networks[0].name, "default", s->pos);
@@ -105,9 +113,11 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	for (size_t i = 0; i < n->n; i++) {
 		struct cfg_service *s = &st->services[st->n_services++];
 		_cleanup_free_ char *where = lxr_xasprintf("service \"%s\"", n->pairs[i].key->raw);
+		struct cfg_node *def;
 		service_init(s, n->pairs[i].key);
 		c->where = where;
-		if (cfg_service_read(c, n->pairs[i].value, s) < 0)
+		def = cfg_extends_resolve(c, n, n->pairs[i].value);
+		if (!def || cfg_service_read(c, def, s) < 0)
 			r = -1;
 		if (cfg_service_finish_env(c, s) < 0)
 			r = -1;
@@ -169,6 +179,29 @@ static int top_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return r;
 }
 
+static int top_secrets(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+
+	return cfg_read_file_objs(c, n, false, &st->secrets, &st->n_secrets);
+}
+
+static int top_configs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_stack *st = obj;
+
+	return cfg_read_file_objs(c, n, true, &st->configs, &st->n_configs);
+}
+
+/* resolved before the model is read (cfg_include_resolve) */
+static int top_include(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)c;
+	(void)n;
+	(void)obj;
+	return 0;
+}
+
 static int top_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_str(c, n, "name", &((struct cfg_stack *)obj)->name);
@@ -190,9 +223,12 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	    {"volumes", "volumes", top_volumes},
 	    {"version", NULL, top_version},
 	    {"x-lxr", "x-lxr", cfg_read_x_lxr},
+	    {"secrets", NULL, top_secrets},
+	    {"configs", NULL, top_configs},
+	    {"include", NULL, top_include},
 	};
-	static const char *const compose_only[] = {"configs", "include", "models", "secrets"};
-	static const struct cfg_map_spec spec = {NULL, keys, 6, true, compose_only, 4};
+	static const char *const compose_only[] = {"models"};
+	static const struct cfg_map_spec spec = {NULL, keys, 9, true, compose_only, 1};
 	int r;
 
 	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
@@ -225,22 +261,46 @@ static void add_default_network(struct cfg_stack *st)
 static void network_defaults(struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_networks; i++)
-		if (!st->networks[i].driver.v)
+		if (!st->networks[i].driver.v && !st->networks[i].external.v)
 			cfg_str_set(&st->networks[i].driver, "bridge", st->networks[i].pos);
 	for (size_t i = 0; i < st->n_volumes; i++)
-		if (!st->volumes[i].driver.v)
+		if (!st->volumes[i].driver.v && !st->volumes[i].external.v)
 			cfg_str_set(&st->volumes[i].driver, "local", st->volumes[i].pos);
+}
+
+/* The project name before the model is read, for ${COMPOSE_PROJECT_NAME}:
+ * -p (or COMPOSE_PROJECT_NAME), else the file's `name:` (interpolated
+ * without it), else the directory's name; cfg_stack_project checks it. */
+static char *early_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct cfg_node *root,
+			   const struct cfg_stack *st)
+{
+	const char *base = strrchr(st->dir, '/');
+
+	if (o->project)
+		return lxr_xstrdup(o->project);
+	for (size_t i = 0; root && root->kind == CFG_NODE_MAP && i < root->n; i++) {
+		struct cfg_node *v = root->pairs[i].value;
+		if (!strcmp(root->pairs[i].key->raw, "name") && v->kind == CFG_NODE_SCALAR) {
+			const char *name = cfg_scalar(c, v, "name");
+			return name && *name ? lxr_xstrdup(name) : NULL;
+		}
+	}
+	return cfg_project_name_normalize(base && base[1] ? base + 1 : "default");
 }
 
 static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const char *text, size_t len,
 		     struct cfg_stack *st, lxr_err *err)
 {
+	struct vars *vars = c->lookup_ctx;
 	struct cfg_tree tree;
 
 	c->tree = &tree;
 	if (cfg_tree_parse(c, text, len, &tree) < 0)
 		return -1;
-	read_top(c, tree.root, st);
+	vars->project = early_project(c, o, tree.root, st);
+	if (cfg_include_resolve(c, tree.root) == 0)
+		read_top(c, tree.root, st);
+	cfg_extra_trees_free(c);
 	cfg_tree_free(&tree);
 	c->tree = NULL;
 	add_default_network(st);
@@ -251,10 +311,25 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	return cfg_stack_project(c, o, st, err);
 }
 
+/* Without -p, COMPOSE_PROJECT_NAME names the project: from the environment
+ * or, as Compose reads it, from the project's .env. */
+static const struct cfg_load_opts *project_from_env(const struct cfg_load_opts *o,
+						    struct vars *vars, struct cfg_load_opts *buf)
+{
+	const char *v = vars_lookup("COMPOSE_PROJECT_NAME", vars);
+
+	if (o->project || !v || !*v)
+		return o;
+	*buf = *o;
+	buf->project = v;
+	return buf;
+}
+
 int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
 			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err)
 {
-	struct vars vars = {o->environ ? o->environ : environ, {0}};
+	struct vars vars = {o->environ ? o->environ : environ, {0}, NULL};
+	struct cfg_load_opts opts;
 	struct cfg_ctx c = {.diags = diags, .lookup = vars_lookup, .lookup_ctx = &vars};
 	struct cfg_stack *st = lxr_xcalloc(1, sizeof(*st));
 	int r;
@@ -265,12 +340,14 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	st->dir = cfg_stack_dir(o->file, o->cwd);
 	c.file = cfg_diags_intern_file(diags, o->file);
 	c.dir = st->dir;
-	c.accept_unsupported = o->accept_unsupported;
+	c.stack = st;
 	st->model_only = o->accept_unsupported;
 	r = read_dotenv(&c, &vars);
 	if (r == 0)
-		r = load_text(&c, o, text, len, st, err);
+		r = load_text(&c, project_from_env(o, &vars, &opts), text, len, st, err);
 	cfg_env_free(&vars.dotenv);
+	free(vars.project);
+	cfg_unrunnable_sort(st);
 	if (r < 0 || diags->n_errors) {
 		cfg_stack_free(st);
 		return -1;
@@ -316,11 +393,14 @@ void cfg_service_free(struct cfg_service *s)
 		free(s->networks[i].name.v);
 		cfg_strs_free(&s->networks[i].aliases);
 		free(s->networks[i].ipv4_address.v);
+		free(s->networks[i].mac_address.v);
 	}
 	free(s->networks);
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		free(s->volumes[i].source);
 		free(s->volumes[i].target);
+		free(s->volumes[i].propagation);
+		free(s->volumes[i].subpath);
 	}
 	free(s->volumes);
 	for (size_t i = 0; i < s->n_tmpfs; i++) {
@@ -349,6 +429,10 @@ void cfg_service_free(struct cfg_service *s)
 	free(s->logging.driver.v);
 	cfg_kvs_free(&s->logging.options);
 	cfg_security_free(&s->security);
+	cfg_svc_host_free(&s->host);
+	cfg_file_refs_free(s->secrets, s->n_secrets);
+	cfg_file_refs_free(s->configs, s->n_configs);
+	cfg_svc_tune_free(&s->tune);
 }
 
 void cfg_stack_free(struct cfg_stack *st)
@@ -364,6 +448,14 @@ void cfg_stack_free(struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_volumes; i++)
 		cfg_volume_free(&st->volumes[i]);
 	free(st->volumes);
+	cfg_file_objs_free(st->secrets, st->n_secrets);
+	cfg_file_objs_free(st->configs, st->n_configs);
+	for (size_t i = 0; i < st->n_unrunnable; i++) {
+		free(st->unrunnable[i].file);
+		free(st->unrunnable[i].msg);
+		free(st->unrunnable[i].hint);
+	}
+	free(st->unrunnable);
 	free(st->file);
 	free(st->dir);
 	free(st->project);

@@ -12,6 +12,7 @@
  * catches it. Entries below an honoured key (service.ports.sctp) name a form
  * or value of it that the layer below cannot honour yet: the key is
  * accepted, that use of it is refused where it is written. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -30,6 +31,9 @@ static const struct {
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
+    {"include", true},  /* files beside the stack file (include.c) */
+    {"secrets", false}, /* files mounted into containers: not yet */
+    {"configs", false},
     /* service: process and identity (runtime) */
     {"service.image", true},
     {"service.command", true},
@@ -69,12 +73,15 @@ static const struct {
     {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
     {"service.volumes.tmpfs", false}, /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", false},
+    {"service.volumes.volume.subpath", false},
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
+    {"service.healthcheck.timings_only", false}, /* the image's test, the file's timings */
     {"service.restart", true},
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
+    {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
     {"service.profiles", true},
     {"service.logging", true}, /* lxr's CRI files, json-file/local options */
     /* service: network (net layer) */
@@ -86,6 +93,56 @@ static const struct {
     {"service.expose", true},            /* documentation: no firewall inside a network */
     {"service.networks", true},
     {"service.networks.second", false}, /* one netns with one eth0 per container */
+    {"service.networks.priority", false},
+    {"service.networks.gw_priority", false},
+    {"service.networks.mac_address", false}, /* eth0's MAC follows from its address */
+    {"networks.external", false},            /* the net layer makes its own bridges */
+    {"networks.name", false},
+    {"networks.driver_opts", false},
+    {"volumes.external", false}, /* volumes live under <data_dir>/volumes/<project>/ */
+    {"volumes.name", false},
+    {"service.mem_reservation", true},  /* = deploy.resources.reservations.memory */
+    {"service.extends", true},          /* merged before the service is read */
+    {"service.scale", true},            /* = deploy.replicas */
+    {"service.deploy.mode", true},      /* replicated; global = one on this host */
+    {"service.attach", true},           /* up shows every service's output */
+    {"service.platform", true},         /* empty or the host's (others: errors) */
+    {"service.runtime", true},          /* lxr (others: errors) */
+    {"service.develop", true},          /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true},       /* false */
+    {"service.tty", true},              /* false */
+    {"service.oom_kill_disable", true}, /* false */
+    {"service.dns", true},              /* empty */
+    {"service.dns_search", true},       /* empty */
+    {"service.dns_opt", true},          /* empty */
+    /* loaded into the model, not run yet (service_host.c, service_tune.c) */
+    {"service.container_name", false}, /* instances are named <service>-<n> */
+    {"service.domainname", false},
+    {"service.mac_address", false}, /* eth0's MAC follows from its address */
+    {"service.dns.entries", false}, /* resolv.conf is the host's */
+    {"service.dns_search.entries", false},
+    {"service.dns_opt.entries", false},
+    {"service.extra_hosts", false}, /* /etc/hosts lists the network's containers */
+    {"service.links", false},
+    {"service.network_mode", false},
+    {"service.pid", false},
+    {"service.ipc", false},
+    {"service.uts", false},
+    {"service.stdin_open.true", false}, /* lxr runs without stdin */
+    {"service.tty.true", false},
+    {"service.oom_kill_disable.true", false},
+    {"service.shm_size", false}, /* /dev/shm is the runtime's 64m */
+    {"service.memswap_limit", false},
+    {"service.mem_swappiness", false},
+    {"service.cpu_shares", false},
+    {"service.cpu_quota", false},
+    {"service.cpu_period", false},
+    {"service.oom_score_adj", false},
+    {"service.cpuset", false},
+    {"service.group_add", false},
+    {"service.blkio_config", false},
+    {"service.secrets", false},
+    {"service.configs", false},
 };
 
 int cfg_support_lookup(const char *key)
@@ -99,4 +156,47 @@ int cfg_support_lookup(const char *key)
 bool cfg_key_supported(const char *key)
 {
 	return cfg_support_lookup(key) == 1;
+}
+
+static int unrunnable_cmp(const void *a, const void *b)
+{
+	const struct cfg_unrunnable *x = a, *y = b;
+
+	int f = strcmp(x->file, y->file);
+
+	if (f)
+		return f;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+void cfg_unrunnable_sort(struct cfg_stack *st)
+{
+	/* recorded while reading, and by validation after it */
+	if (st->n_unrunnable > 1)
+		qsort(st->unrunnable, st->n_unrunnable, sizeof(*st->unrunnable), unrunnable_cmp);
+}
+
+int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err)
+{
+	const struct cfg_unrunnable *u = st->unrunnable;
+	char more[64] = "";
+
+	if (!st->n_unrunnable)
+		return 0;
+	if (st->n_unrunnable > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", st->n_unrunnable - 1);
+	lxr_fail(err, 0, "%s:%d:%d: %s%s", u->file, u->line, u->col, u->msg, more);
+	return lxr_err_hint(err, "%s", u->hint);
+}
+
+void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_unrunnable; i++) {
+		const struct cfg_unrunnable *u = &st->unrunnable[i];
+		fprintf(f, "%s:%d:%d: error: %s\n", u->file, u->line, u->col, u->msg);
+		if (u->hint)
+			fprintf(f, "  hint: %s\n", u->hint);
+	}
 }

@@ -9,6 +9,10 @@ static uint32_t prefix_mask(int prefix)
 	return prefix ? 0xffffffffu << (32 - prefix) : 0;
 }
 
+/* The net layer writes IPv4 only (`table ip lxr`, one IPv4 subnet per
+ * bridge). */
+#define IPV6_HINT "lxr networks are IPv4 only for now: drop the IPv6 entry"
+
 struct pool_ctx {
 	struct cfg_ipam_pool *p;
 	uint32_t net;
@@ -23,6 +27,11 @@ static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "subnet", &pc->p->subnet) < 0 || !pc->p->subnet.v)
 		return -1;
+	if (strchr(pc->p->subnet.v, ':')) {
+		cfg_error_hint(c, n, IPV6_HINT, "IPv6 subnet \"%s\" is not supported yet",
+			       pc->p->subnet.v);
+		return -1;
+	}
 	if (cfg_parse_cidr4(pc->p->subnet.v, &pc->net, &pc->prefix) < 0) {
 		cfg_error_hint(c, n, "e.g. 172.28.0.0/16", "subnet \"%s\" is not an IPv4 subnet",
 			       pc->p->subnet.v);
@@ -59,6 +68,11 @@ static int pool_gateway(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "gateway", &pc->p->gateway) < 0 || !pc->p->gateway.v)
 		return -1;
+	if (strchr(pc->p->gateway.v, ':')) {
+		cfg_error_hint(c, n, IPV6_HINT, "IPv6 gateway \"%s\" is not supported yet",
+			       pc->p->gateway.v);
+		return -1;
+	}
 	if (cfg_parse_ipv4(pc->p->gateway.v, &a) < 0) {
 		cfg_error(c, n, "gateway \"%s\" is not an IPv4 address", pc->p->gateway.v);
 		return -1;
@@ -193,9 +207,97 @@ static int net_internal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_bool(c, n, "internal", &((struct cfg_network *)obj)->internal);
 }
 
+static int net_enable_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool v;
+
+	(void)obj;
+	if (cfg_read_bool(c, n, "enable_ipv6", &v) < 0)
+		return -1;
+	if (v.v) {
+		cfg_error_hint(c, n, IPV6_HINT, "enable_ipv6: true (IPv6) is not supported yet");
+		return -1;
+	}
+	return 0;
+}
+
 static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_network *)obj)->labels);
+}
+
+/* external: true, or Compose's older {name: NAME} (which names it too). */
+static int read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ext,
+			 struct cfg_str *name)
+{
+	if (n->kind != CFG_NODE_MAP)
+		return cfg_read_bool(c, n, "external", ext);
+	for (size_t i = 0; i < n->n; i++) {
+		if (strcmp(n->pairs[i].key->raw, "name")) {
+			cfg_error(c, n->pairs[i].key, "unknown key \"%s\" in external",
+				  n->pairs[i].key->raw);
+			return -1;
+		}
+		if (cfg_read_str(c, n->pairs[i].value, "external name", name) < 0)
+			return -1;
+	}
+	*ext = (struct cfg_bool){true, true, n->pos};
+	return 0;
+}
+
+static int net_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_network *net = obj;
+
+	return read_external(c, n, &net->external, &net->host_name);
+}
+
+static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_str(c, n, "name", &((struct cfg_network *)obj)->host_name);
+}
+
+static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "driver_opts", false, &((struct cfg_network *)obj)->driver_opts);
+}
+
+/* attachable is swarm's (other containers may join an overlay network);
+ * every lxr network can be joined by the stack's services already. */
+static int net_attachable(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool v;
+
+	(void)obj;
+	return cfg_read_bool(c, n, "attachable", &v);
+}
+
+static int net_enable_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool v;
+
+	(void)obj;
+	if (cfg_read_bool(c, n, "enable_ipv4", &v) < 0)
+		return -1;
+	if (!v.v) {
+		cfg_error_hint(c, n, "lxr networks are IPv4 networks: drop it",
+			       "enable_ipv4: false is not supported");
+		return -1;
+	}
+	return 0;
+}
+
+/* Compose: an external network is made elsewhere, so nothing about how to
+ * make it may be given. */
+static void check_external(struct cfg_ctx *c, struct cfg_node *n, bool external)
+{
+	static const char *const making[] = {"driver", "driver_opts", "ipam", "internal"};
+
+	for (size_t i = 0; external && i < n->n; i++)
+		for (size_t j = 0; j < sizeof(making) / sizeof(making[0]); j++)
+			if (!strcmp(n->pairs[i].key->raw, making[j]))
+				cfg_error_hint(c, n->pairs[i].key, "drop it, or drop external",
+					       "an external network takes no \"%s\"", making[j]);
 }
 
 int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
@@ -205,12 +307,22 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 	    {"internal", NULL, net_internal},
 	    {"ipam", NULL, net_ipam},
 	    {"labels", NULL, net_labels},
+	    {"enable_ipv6", NULL, net_enable_ipv6},
+	    {"enable_ipv4", NULL, net_enable_ipv4},
+	    {"attachable", NULL, net_attachable},
+	    {"external", "networks.external", net_external},
+	    {"name", "networks.name", net_name},
+	    {"driver_opts", "networks.driver_opts", net_driver_opts},
 	};
-	static const char *const compose_only[] = {"attachable",  "driver_opts", "enable_ipv4",
-						   "enable_ipv6", "external",    "name"};
-	static const struct cfg_map_spec spec = {"network", keys, 4, true, compose_only, 6};
+	static const struct cfg_map_spec spec = {"network", keys, 10, true, NULL, 0};
+	int r;
 
-	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, net);
+	if (cfg_is_null(n))
+		return 0;
+	r = cfg_read_map(c, n, &spec, net);
+	if (r == 0)
+		check_external(c, n, net->external.v);
+	return r;
 }
 
 static int vol_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -227,10 +339,43 @@ static int vol_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* The local driver's options are mount(8)'s: type, o, device. A bind
+ * (type: none, o: bind) needs an absolute device path. */
+static int check_local_opts(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_kvs *o)
+{
+	const char *type = NULL, *opts = "", *device = NULL;
+
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->v[i].key;
+		if (!strcmp(k, "type"))
+			type = o->v[i].value;
+		else if (!strcmp(k, "o"))
+			opts = o->v[i].value;
+		else if (!strcmp(k, "device"))
+			device = o->v[i].value;
+		else {
+			cfg_diag_add(c, o->v[i].pos, false, "type, o and device (mount's options)",
+				     "driver_opts: the local driver has no option \"%s\"", k);
+			return -1;
+		}
+	}
+	if (type && !strcmp(type, "none") && strstr(opts, "bind") && (!device || *device != '/')) {
+		cfg_error_hint(
+		    c, n, "device: /absolute/host/path",
+		    "driver_opts: a bind (type: none, o: bind) needs an absolute device");
+		return -1;
+	}
+	return 0;
+}
+
 static int vol_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
+	struct cfg_kvs *o = &((struct cfg_volume *)obj)->driver_opts;
+
 	cfg_check_supported(c, n, "volumes.driver_opts", "volume driver_opts");
-	return cfg_read_kvs(c, n, "driver_opts", false, &((struct cfg_volume *)obj)->driver_opts);
+	if (cfg_read_kvs(c, n, "driver_opts", false, o) < 0)
+		return -1;
+	return check_local_opts(c, n, o);
 }
 
 static int vol_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -238,15 +383,26 @@ static int vol_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_volume *)obj)->labels);
 }
 
+static int vol_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_volume *v = obj;
+
+	return read_external(c, n, &v->external, &v->host_name);
+}
+
+static int vol_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_str(c, n, "name", &((struct cfg_volume *)obj)->host_name);
+}
+
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)
 {
 	static const struct cfg_key keys[] = {
-	    {"driver", NULL, vol_driver},
-	    {"driver_opts", NULL, vol_driver_opts},
-	    {"labels", NULL, vol_labels},
+	    {"driver", NULL, vol_driver},       {"driver_opts", NULL, vol_driver_opts},
+	    {"labels", NULL, vol_labels},       {"external", "volumes.external", vol_external},
+	    {"name", "volumes.name", vol_name},
 	};
-	static const char *const compose_only[] = {"external", "name"};
-	static const struct cfg_map_spec spec = {"volume", keys, 3, true, compose_only, 2};
+	static const struct cfg_map_spec spec = {"volume", keys, 5, true, NULL, 0};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, v);
 }
@@ -262,6 +418,8 @@ void cfg_network_free(struct cfg_network *net)
 	}
 	free(net->pools);
 	cfg_kvs_free(&net->labels);
+	free(net->host_name.v);
+	cfg_kvs_free(&net->driver_opts);
 }
 
 void cfg_volume_free(struct cfg_volume *v)
@@ -270,4 +428,5 @@ void cfg_volume_free(struct cfg_volume *v)
 	free(v->driver.v);
 	cfg_kvs_free(&v->driver_opts);
 	cfg_kvs_free(&v->labels);
+	free(v->host_name.v);
 }

@@ -21,9 +21,17 @@ static void ref_error(struct cfg_ctx *c, struct cfg_pos pos, const char *kind, c
 		cfg_diag_add(c, pos, false, hint, "unknown %s \"%s\"", kind, name);
 }
 
+/* A service that names an image (not a rootfs path) may get its check from
+ * the image's HEALTHCHECK: only the supervisor, with the image at hand, can
+ * tell, so the file is not refused for it. */
 static bool has_check(const struct cfg_service *s)
 {
-	return s->healthcheck.kind == CFG_HEALTH_CMD || s->healthcheck.kind == CFG_HEALTH_SHELL;
+	enum cfg_health_kind k = s->healthcheck.kind;
+
+	if (k == CFG_HEALTH_CMD || k == CFG_HEALTH_SHELL)
+		return true;
+	return (k == CFG_HEALTH_UNSET || k == CFG_HEALTH_INHERIT) && s->image.v &&
+	       !s->image_is_path;
 }
 
 static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **names)
@@ -309,18 +317,26 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
 				 const struct cfg_service *s)
 {
+	_cleanup_free_ char *names = NULL;
+
+	/* Compose publishes through a network that is not internal; only a
+	 * service with no such network cannot publish at all. */
 	for (size_t j = 0; j < s->n_networks && s->n_ports; j++) {
 		const struct cfg_network *net = cfg_stack_network(st, s->networks[j].name.v);
 		if (!net || !net->internal.v)
-			continue;
-		cfg_diag_add(c, s->ports[0].pos, false,
-			     "publish from a service on a network that is not internal, or drop "
-			     "`internal: true`",
-			     "service \"%s\": ports cannot be published from internal network "
-			     "\"%s\"",
-			     s->name, net->name);
-		return;
+			return;
+		char *more =
+		    lxr_xasprintf("%s%s\"%s\"", names ? names : "", names ? ", " : "", net->name);
+		free(names);
+		names = more;
 	}
+	if (!names)
+		return;
+	cfg_diag_add(c, s->ports[0].pos, false,
+		     "publish from a service on a network that is not internal, or drop "
+		     "`internal: true`",
+		     "service \"%s\": ports cannot be published from internal network%s %s",
+		     s->name, s->n_networks > 1 ? "s" : "", names);
 }
 
 static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
@@ -382,5 +398,12 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	check_volumes(c, st);
 	check_ports(c, st);
 	check_reservations(c, st);
+	for (size_t i = 0; i < st->n_services; i++) {
+		_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", st->services[i].name);
+		c->where = w;
+		cfg_svc_check_host(c, st, &st->services[i], st->services[i].n_networks > 0);
+		c->where = NULL;
+	}
+	cfg_stack_check_file_refs(c, st);
 	cfg_stack_check_cycles(c, st);
 }

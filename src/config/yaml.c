@@ -52,6 +52,16 @@ static char *arena_strndup(struct cfg_tree *t, const char *s, size_t n)
 	return p;
 }
 
+void *cfg_tree_alloc(struct cfg_tree *t, size_t n)
+{
+	return arena_alloc(t, n);
+}
+
+char *cfg_tree_strndup(struct cfg_tree *t, const char *s, size_t n)
+{
+	return arena_strndup(t, s, n);
+}
+
 char *cfg_tree_strdup(struct cfg_tree *t, const char *s)
 {
 	return arena_strndup(t, s, strlen(s));

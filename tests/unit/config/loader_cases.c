@@ -185,6 +185,23 @@ static void check_reload(const char *dir, const struct cfg_load_opts *o, const c
 	cfg_diags_free(&diags);
 }
 
+/* What `lxr up` would refuse: expected.run, exactly (absent: nothing), and
+ * cfg_stack_check_runnable agrees with it. */
+static void check_runnable(const char *dir, const struct cfg_stack *st)
+{
+	_cleanup_free_ char *want = slurp(dir, "expected.run");
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	lxr_err err;
+
+	cfg_stack_print_unrunnable(f, st);
+	fclose(f);
+	check_text(dir, "expected.run", want, got, true);
+	assert_int_equal(cfg_stack_check_runnable(st, &err), st->n_unrunnable ? -1 : 0);
+	free(got);
+}
+
 static void run_case(void **state)
 {
 	const char *dir = *state;
@@ -222,6 +239,7 @@ static void run_case(void **state)
 		check_text(dir, want_json ? "expected.json" : "expected.yaml",
 			   want_json ? want_json : want_yaml, got, false);
 		check_reload(dir, &o, got, want_json ? CFG_FORMAT_JSON : CFG_FORMAT_YAML);
+		check_runnable(dir, st);
 	}
 	cfg_stack_free(st);
 	cfg_diags_free(&diags);

@@ -133,8 +133,12 @@ static const struct icase cases[] = {
     {"$}", "$}", {{0}}},
     {"100$", "100$", {{0}}},
     {"${missing:-$}", "$", {{0}}},
-    /* braces only nest as `${`, as in compose-go */
+    /* every `{` nests, as in compose-go: a JSON default stays whole */
     {"${missing:-{x}}", "{x}", {{0}}},
+    {"ok ${missing:-{\"json\":1}}", "ok {\"json\":1}", {{0}}},
+    {"ok ${missing-{\"json\":1}}", "ok {\"json\":1}", {{0}}},
+    {"${FOO:-{\"json\":1}}", "first", {{0}}},
+    {"${missing-{\"a\":{\"b\":2}}}!", "{\"a\":{\"b\":2}}!", {{0}}},
     {"${FOO}}", "first}", {{0}}},
     /* invalid syntax: error at the `$`, the expression quoted */
     {"${", "", {E(1, "unterminated variable reference \"${\"")}},
@@ -333,7 +337,11 @@ static void dquote_escapes(void **state)
 	    {"\\$FOO", "$FOO"},
 	    {"\\${FOO}", "${FOO}"},
 	    {"\\\\$FOO", "\\first"},
-	    {"\\a\\ \\'", "\\a\\ \\'"}, /* unknown escapes stay as written */
+	    {"\\c\\ \\'", "\\c\\ \\'"},   /* unknown escapes stay as written */
+	    {"\\a\\b\\f\\v", "\a\b\f\v"}, /* compose-go decodes Go's escapes */
+	    {"\\0101\\0123!", "AS!"},     /* \0NNN: an octal byte */
+	    {"\\012 \\0 \\0400 \\0128",
+	     "\\012 \\0 \\0400 \\0128"}, /* not three octal digits or > 0377 */
 	    {"${missing:-a\\nb}", "a\nb"},
 	    {"${missing:-\\}}", "\\}"},
 	    {"trailing\\", "trailing\\"},

@@ -1,0 +1,113 @@
+/* The model's host and tuning settings (service_host.c, service_tune.c) as
+ * `lxr config` prints them: each only where the file sets it, in Compose's
+ * spelling (sizes in bytes, extra_hosts as a mapping), so the output loads
+ * again to itself. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "config/emit.h"
+#include "config/internal.h"
+
+static void str(struct cfg_out *o, const char *k, const struct cfg_str *v)
+{
+	if (v->v)
+		cfg_out_kv(o, k, v->v);
+}
+
+static void strs(struct cfg_out *o, const char *k, const struct cfg_strs *v)
+{
+	if (v->n)
+		cfg_out_strs(o, k, v);
+}
+
+static void flag(struct cfg_out *o, const char *k, const struct cfg_bool *v)
+{
+	if (!v->set)
+		return;
+	cfg_out_key(o, k);
+	cfg_out_bool(o, v->v);
+}
+
+static void num(struct cfg_out *o, const char *k, const struct cfg_int *v)
+{
+	if (!v->set)
+		return;
+	cfg_out_key(o, k);
+	cfg_out_int(o, v->v);
+}
+
+static void host(struct cfg_out *o, const struct cfg_svc_host *h)
+{
+	str(o, "container_name", &h->container_name);
+	str(o, "domainname", &h->domainname);
+	str(o, "mac_address", &h->mac_address);
+	str(o, "network_mode", &h->network_mode);
+	str(o, "pid", &h->pid);
+	str(o, "ipc", &h->ipc);
+	str(o, "uts", &h->uts);
+	strs(o, "dns", &h->dns);
+	strs(o, "dns_search", &h->dns_search);
+	strs(o, "dns_opt", &h->dns_opt);
+	strs(o, "links", &h->links);
+	if (h->extra_hosts.n)
+		cfg_out_kvs(o, "extra_hosts", &h->extra_hosts);
+}
+
+static void blkio(struct cfg_out *o, const struct cfg_svc_tune *t)
+{
+	static const char *const kinds[] = {"weight_device", "device_read_bps", "device_write_bps",
+					    "device_read_iops", "device_write_iops"};
+
+	if (!t->blkio_weight.set && !t->n_blkio)
+		return;
+	cfg_out_key(o, "blkio_config");
+	cfg_out_map(o);
+	num(o, "weight", &t->blkio_weight);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		bool any = false;
+		for (size_t i = 0; i < t->n_blkio; i++) {
+			if (strcmp(t->blkio[i].kind, kinds[k]))
+				continue;
+			if (!any) {
+				cfg_out_key(o, kinds[k]);
+				cfg_out_seq(o);
+				any = true;
+			}
+			cfg_out_map(o);
+			cfg_out_kv(o, "path", t->blkio[i].path);
+			cfg_out_key(o, k == 0 ? "weight" : "rate");
+			cfg_out_int(o, t->blkio[i].value);
+			cfg_out_end_map(o);
+		}
+		if (any)
+			cfg_out_end_seq(o);
+	}
+	cfg_out_end_map(o);
+}
+
+static void tune(struct cfg_out *o, const struct cfg_svc_tune *t)
+{
+	flag(o, "stdin_open", &t->stdin_open);
+	flag(o, "tty", &t->tty);
+	flag(o, "attach", &t->attach);
+	flag(o, "oom_kill_disable", &t->oom_kill_disable);
+	num(o, "shm_size", &t->shm_size);
+	num(o, "memswap_limit", &t->memswap_limit);
+	num(o, "mem_swappiness", &t->mem_swappiness);
+	num(o, "cpu_shares", &t->cpu_shares);
+	num(o, "cpu_quota", &t->cpu_quota);
+	num(o, "cpu_period", &t->cpu_period);
+	str(o, "cpuset", &t->cpuset);
+	num(o, "oom_score_adj", &t->oom_score_adj);
+	strs(o, "group_add", &t->group_add);
+	blkio(o, t);
+	if (t->platform.v && *t->platform.v)
+		str(o, "platform", &t->platform);
+	str(o, "runtime", &t->runtime);
+}
+
+void cfg_dump_service_host(struct cfg_out *o, const struct cfg_service *s)
+{
+	host(o, &s->host);
+	tune(o, &s->tune);
+}

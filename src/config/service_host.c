@@ -1,0 +1,291 @@
+/* A service's names, resolver and namespaces beyond its network:
+ * container_name, domainname, dns*, extra_hosts, links, network_mode,
+ * pid/ipc/uts, mac_address. Read with Compose's syntax and rules into the
+ * model; the runtime does not honour them yet, so each one set is recorded
+ * as not runnable (support.c) unless its value changes nothing. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+#define HOST(s) (&((struct cfg_service *)(s))->host)
+
+/* docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+static bool container_name_ok(const char *v)
+{
+	if (!isalnum((unsigned char)v[0]) || !v[1])
+		return false;
+	for (const char *p = v + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return false;
+	return true;
+}
+
+static int read_container_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_str *v = &HOST(obj)->container_name;
+
+	if (cfg_read_str(c, n, "container_name", v) < 0)
+		return -1;
+	if (!v->v || container_name_ok(v->v))
+		return 0;
+	cfg_error_hint(c, n, "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (docker's rule)",
+		       "container_name \"%s\" is not a valid container name", v->v);
+	return -1;
+}
+
+static int read_domainname(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_str(c, n, "domainname", &HOST(obj)->domainname);
+}
+
+static int read_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_str *v = &HOST(obj)->mac_address;
+	unsigned b[6];
+	int end = 0;
+
+	if (cfg_read_str(c, n, "mac_address", v) < 0)
+		return -1;
+	if (!v->v || (sscanf(v->v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
+			     &b[5], &end) == 6 &&
+		      end == 17 && !v->v[end]))
+		return 0;
+	cfg_error_hint(c, n, "six hex pairs: 02:42:ac:11:00:02", "mac_address \"%s\" is not a MAC",
+		       v->v);
+	return -1;
+}
+
+/* dns, dns_search, dns_opt: a string or a list; an empty one is Compose's
+ * "nothing", which lxr runs as it is. */
+static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
+			 const char *key)
+{
+	char feature[48];
+
+	if (cfg_read_strs(c, n, key, true, out) < 0)
+		return -1;
+	for (size_t i = out->n; i-- > 0;) {
+		if (*out->v[i].v)
+			continue;
+		free(out->v[i].v); /* "" in a list: nothing */
+		memmove(&out->v[i], &out->v[i + 1], (--out->n - i) * sizeof(*out->v));
+	}
+	snprintf(feature, sizeof(feature), "service.%s.entries", key);
+	if (out->n)
+		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
+	return 0;
+}
+
+static int read_dns(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_resolver(c, n, &HOST(obj)->dns, "dns");
+}
+
+static int read_dns_search(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_resolver(c, n, &HOST(obj)->dns_search, "dns_search");
+}
+
+static int read_dns_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_resolver(c, n, &HOST(obj)->dns_opt, "dns_opt");
+}
+
+/* extra_hosts: a list of "HOST:IP" / "HOST=IP" or a mapping; IPv6
+ * addresses contain ':' so the first separator splits. */
+static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out)
+{
+	const char *v = cfg_scalar(c, n, "extra_hosts entry");
+	const char *sep;
+
+	if (!v)
+		return -1;
+	sep = strpbrk(v, "=:");
+	if (!sep || sep == v || !sep[1]) {
+		cfg_error_hint(c, n, "HOST:IP, HOST=IP or HOST:host-gateway",
+			       "extra_hosts: cannot read \"%s\"", v);
+		return -1;
+	}
+	_cleanup_free_ char *host = lxr_xstrndup(v, (size_t)(sep - v));
+	cfg_kvs_set(out, host, sep + 1, n->pos);
+	return 0;
+}
+
+static int read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_kvs *out = &HOST(obj)->extra_hosts;
+	int r = 0;
+
+	if (cfg_is_null(n))
+		return 0;
+	if (n->kind == CFG_NODE_MAP) {
+		if (cfg_read_kvs(c, n, "extra_hosts", false, out) < 0)
+			return -1;
+	} else if (cfg_expect(c, n, CFG_NODE_SEQ, "extra_hosts")) {
+		for (size_t i = 0; i < n->n; i++)
+			if (extra_host(c, n->items[i], out) < 0)
+				r = -1;
+	} else {
+		return -1;
+	}
+	if (out->n)
+		cfg_check_supported(c, n, "service.extra_hosts", "\"extra_hosts\"");
+	return r;
+}
+
+static int read_links(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_strs *out = &HOST(obj)->links;
+
+	if (cfg_read_strs(c, n, "links", false, out) < 0)
+		return -1;
+	if (out->n)
+		cfg_check_supported(c, n, "service.links", "\"links\"");
+	return 0;
+}
+
+/* "service:NAME" / "container:NAME" or one of the words. */
+static bool mode_ok(const char *v, const char *const *words)
+{
+	if ((!strncmp(v, "service:", 8) && v[8]) || (!strncmp(v, "container:", 10) && v[10]))
+		return true;
+	for (; *words; words++)
+		if (!strcmp(v, *words))
+			return true;
+	return false;
+}
+
+static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out, const char *key,
+		     const char *const *words, const char *hint)
+{
+	char feature[48];
+
+	if (cfg_read_str(c, n, key, out) < 0)
+		return -1;
+	if (out->v && !mode_ok(out->v, words)) {
+		cfg_error_hint(c, n, hint, "%s \"%s\" is not a mode", key, out->v);
+		free(out->v);
+		out->v = NULL; /* reported: not checked again against the stack */
+		return -1;
+	}
+	snprintf(feature, sizeof(feature), "service.%s", key);
+	if (out->v)
+		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
+	return 0;
+}
+
+static int read_network_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const char *const words[] = {"host", "none", "bridge", "default", NULL};
+
+	return read_mode(c, n, &HOST(obj)->network_mode, "network_mode", words,
+			 "host, none, bridge, service:NAME or container:NAME");
+}
+
+static int read_pid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const char *const words[] = {"host", "private", NULL};
+
+	return read_mode(c, n, &HOST(obj)->pid, "pid", words,
+			 "host, private, service:NAME or container:NAME");
+}
+
+static int read_ipc(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const char *const words[] = {"host", "private", "shareable", "none", NULL};
+
+	return read_mode(c, n, &HOST(obj)->ipc, "ipc", words,
+			 "host, private, shareable, none, service:NAME or container:NAME");
+}
+
+static int read_uts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const char *const words[] = {"host", NULL};
+
+	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host");
+}
+
+static const struct cfg_key host_keys[] = {
+    {"container_name", "service.container_name", read_container_name},
+    {"domainname", "service.domainname", read_domainname},
+    {"mac_address", "service.mac_address", read_mac_address},
+    {"dns", NULL, read_dns},
+    {"dns_search", NULL, read_dns_search},
+    {"dns_opt", NULL, read_dns_opt},
+    {"extra_hosts", NULL, read_extra_hosts},
+    {"links", NULL, read_links},
+    {"network_mode", NULL, read_network_mode},
+    {"pid", NULL, read_pid},
+    {"ipc", NULL, read_ipc},
+    {"uts", NULL, read_uts},
+};
+
+const struct cfg_key *cfg_svc_host_keys(size_t *n)
+{
+	*n = sizeof(host_keys) / sizeof(host_keys[0]);
+	return host_keys;
+}
+
+/* Checks that need the whole stack: links and service: modes name a
+ * service; network_mode excludes networks; one container per name. */
+static void check_ref(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_str *v,
+		      const char *key, const char *target)
+{
+	if (!cfg_stack_service(st, target))
+		cfg_diag_add(c, v->pos, false, "name a service of this stack",
+			     "%s: no service \"%s\"", key, target);
+}
+
+static void check_links(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s)
+{
+	for (size_t i = 0; i < s->host.links.n; i++) {
+		const struct cfg_str *l = &s->host.links.v[i];
+		_cleanup_free_ char *name = lxr_xstrndup(l->v, strcspn(l->v, ":"));
+		check_ref(c, st, l, "links", name);
+	}
+	const struct cfg_str *modes[] = {&s->host.network_mode, &s->host.pid, &s->host.ipc};
+	static const char *const keys[] = {"network_mode", "pid", "ipc"};
+	for (size_t i = 0; i < 3; i++)
+		if (modes[i]->v && !strncmp(modes[i]->v, "service:", 8))
+			check_ref(c, st, modes[i], keys[i], modes[i]->v + 8);
+}
+
+void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s,
+			bool networks_given)
+{
+	const struct cfg_svc_host *h = &s->host;
+
+	check_links(c, st, s);
+	if (h->network_mode.v && networks_given)
+		cfg_diag_add(c, h->network_mode.pos, false, "keep one of them",
+			     "network_mode and networks cannot both be set");
+	if (h->container_name.v && s->replicas.v > 1)
+		cfg_diag_add(c, h->container_name.pos, false,
+			     "drop container_name, or run one replica",
+			     "container_name \"%s\" names one container, but the service has %lld "
+			     "replicas",
+			     h->container_name.v, (long long)s->replicas.v);
+	for (const struct cfg_service *o = st->services; h->container_name.v && o < s; o++)
+		if (o->host.container_name.v &&
+		    !strcmp(o->host.container_name.v, h->container_name.v))
+			cfg_diag_add(c, h->container_name.pos, false, NULL,
+				     "container_name \"%s\" is also service \"%s\"'s",
+				     h->container_name.v, o->name);
+}
+
+void cfg_svc_host_free(struct cfg_svc_host *h)
+{
+	struct cfg_str *strs[] = {
+	    &h->container_name, &h->domainname, &h->network_mode, &h->pid, &h->ipc, &h->uts,
+	    &h->mac_address};
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]->v);
+	cfg_strs_free(&h->dns);
+	cfg_strs_free(&h->dns_search);
+	cfg_strs_free(&h->dns_opt);
+	cfg_strs_free(&h->links);
+	cfg_kvs_free(&h->extra_hosts);
+}

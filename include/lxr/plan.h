@@ -116,6 +116,9 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err);
 char *plan_instance_name(const char *service, int replica);
+/* The container of replica n of svc: its container_name, else
+ * plan_instance_name's "<service>-<n>". */
+char *plan_container_name(const struct cfg_service *svc, int replica);
 
 /* ---- the instance plan (plan.c, plan_json.c) ----------------------------------
  * Everything that decides what runs for one service instance, as plain data:

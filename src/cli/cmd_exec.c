@@ -6,10 +6,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/plan.h"
 #include "lxr/runtime.h"
 
 static const char usage_text[] =
@@ -106,6 +108,14 @@ static bool is_instance_name(const char *name)
 	return dash && digits > 0 && dash[1 + digits] == '\0';
 }
 
+static bool container_dir(const char *root, const char *name)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, name);
+	struct stat st;
+
+	return !strchr(name, '/') && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* An `lxr run` container by name, else a service (or instance) of the
  * stack: its state lives in <run_dir>/<project>/<instance>/. */
 static int find(struct exec_opts *o, const char *name, struct lxr_container_ref *ref, char **inst,
@@ -130,8 +140,15 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 		project = st->project;
 	}
 	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
-	/* "web" means its first instance; "web-2" names one */
-	*inst = is_instance_name(name) ? lxr_xstrdup(name) : lxr_xasprintf("%s-1", name);
+	/* "web" means its first instance (its container_name when it has
+	 * one); "web-2", or a container's name, names one */
+	const struct cfg_service *svc = st ? cfg_stack_service(st, name) : NULL;
+	if (svc)
+		*inst = plan_container_name(svc, 1);
+	else if (is_instance_name(name) || container_dir(root, name))
+		*inst = lxr_xstrdup(name);
+	else
+		*inst = lxr_xasprintf("%s-1", name);
 	r = rt_container_find(root, *inst, ref, err);
 	if (r < 0 && err->errnum == ESRCH)
 		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,

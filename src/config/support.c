@@ -77,7 +77,7 @@ static const struct {
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
-    {"service.healthcheck.timings_only", false}, /* the image's test, the file's timings */
+    {"service.healthcheck.timings_only", true}, /* the image's test, the file's timings (plan) */
     {"service.restart", true},
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
@@ -86,7 +86,7 @@ static const struct {
     {"service.logging", true}, /* lxr's CRI files, json-file/local options */
     /* service: network (net layer) */
     {"service.ports", true},
-    {"service.ports.ephemeral", false},  /* net_port_parse: lxr picks no host port */
+    {"service.ports.ephemeral", true},   /* the net layer picks a free host port */
     {"service.ports.sctp", false},       /* nft rules are written for tcp and udp */
     {"service.ports.host_ipv6", false},  /* IPv4 only (`table ip lxr`) */
     {"service.ports.range_pick", false}, /* a host range is split, never searched */
@@ -116,7 +116,7 @@ static const struct {
     {"service.dns_search", true},       /* empty */
     {"service.dns_opt", true},          /* empty */
     /* loaded into the model, not run yet (service_host.c, service_tune.c) */
-    {"service.container_name", false}, /* instances are named <service>-<n> */
+    {"service.container_name", true}, /* the one instance's name (plan) */
     {"service.domainname", false},
     {"service.mac_address", false}, /* eth0's MAC follows from its address */
     {"service.dns.entries", false}, /* resolv.conf is the host's */
@@ -132,11 +132,11 @@ static const struct {
     {"service.tty.true", false},
     {"service.oom_kill_disable.true", false},
     {"service.shm_size", false}, /* /dev/shm is the runtime's 64m */
-    {"service.memswap_limit", false},
+    {"service.memswap_limit", true},
     {"service.mem_swappiness", false},
-    {"service.cpu_shares", false},
-    {"service.cpu_quota", false},
-    {"service.cpu_period", false},
+    {"service.cpu_shares", true},
+    {"service.cpu_quota", true},
+    {"service.cpu_period", true},
     {"service.oom_score_adj", false},
     {"service.cpuset", false},
     {"service.group_add", false},

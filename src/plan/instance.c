@@ -274,7 +274,7 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err)
 {
-	_cleanup_free_ char *instance = plan_instance_name(svc->name, replica);
+	_cleanup_free_ char *instance = plan_container_name(svc, replica);
 
 	if (!svc->image_is_path && !img)
 		return lxr_fail(err, EINVAL, "service \"%s\": image \"%s\" is not resolved",
@@ -346,6 +346,13 @@ char *plan_volume_dir(const char *project, const char *name, const char *instanc
 char *plan_instance_name(const char *service, int replica)
 {
 	return lxr_xasprintf("%s-%d", service, replica);
+}
+
+char *plan_container_name(const struct cfg_service *svc, int replica)
+{
+	/* the loader allows container_name with one instance only */
+	return svc->host.container_name.v ? lxr_xstrdup(svc->host.container_name.v)
+					  : plan_instance_name(svc->name, replica);
 }
 
 char **plan_down_volume_dirs(const struct cfg_stack *st)

@@ -86,8 +86,23 @@ static int health_of(const struct cfg_service *c, const struct plan_image *img,
 	_cleanup_free_ const char **test = NULL;
 
 	memset(h, 0, sizeof(*h));
-	if (hc->kind == CFG_HEALTH_UNSET)
+	if (hc->kind == CFG_HEALTH_UNSET || hc->kind == CFG_HEALTH_INHERIT)
 		health_of_image(img, h);
+	if (hc->kind == CFG_HEALTH_INHERIT) {
+		/* timings only: the image's test, the file's timings over
+		 * the image's (compose's merge) */
+		if (hc->set & CFG_HC_INTERVAL)
+			h->interval_us = hc->interval_us;
+		if (hc->set & CFG_HC_TIMEOUT)
+			h->timeout_us = hc->timeout_us;
+		if (hc->set & CFG_HC_START_PERIOD)
+			h->start_period_us = hc->start_period_us;
+		if (hc->set & CFG_HC_START_INTERVAL)
+			h->start_interval_us = hc->start_interval_us;
+		if (hc->set & CFG_HC_RETRIES)
+			h->retries = hc->retries;
+		return 0;
+	}
 	if (hc->kind != CFG_HEALTH_CMD && hc->kind != CFG_HEALTH_SHELL)
 		return 0;
 	if (hc->test.n == 0)
@@ -218,6 +233,26 @@ static int image_stop_signal(const struct cfg_service *svc, const struct plan_im
 	return 0;
 }
 
+/* docker's cgroup knobs beyond the limits (the loader checked ranges):
+ * memswap_limit (-1: unlimited swap), cpu_shares, cpu_quota/cpu_period,
+ * each over what the limits set. */
+static void tunables(const struct cfg_service *svc, struct lxr_resources *r)
+{
+	const struct cfg_svc_tune *t = &svc->tune;
+
+	if (t->memswap_limit.set)
+		r->memory_swap = t->memswap_limit.v;
+	if (t->cpu_shares.set && t->cpu_shares.v > 0)
+		r->cpu_shares = (uint64_t)t->cpu_shares.v;
+	if (t->cpu_period.set && t->cpu_period.v > 0)
+		r->cpu_period = (uint64_t)t->cpu_period.v;
+	if (t->cpu_quota.set && t->cpu_quota.v > 0) {
+		r->cpu_quota = (uint64_t)t->cpu_quota.v;
+		if (!r->cpu_period)
+			r->cpu_period = 100000;
+	}
+}
+
 static void host_dirs_of(const struct cfg_service *svc, char ***out)
 {
 	for (size_t i = 0; i < svc->n_volumes; i++) {
@@ -234,12 +269,13 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	const char *user =
 	    svc->user.v ? svc->user.v : (img && img->user && *img->user ? img->user : NULL);
 
-	out->name = plan_instance_name(svc->name, replica);
+	out->name = plan_container_name(svc, replica);
 	if (plan_instance_fill(st, svc, replica, img, host, &out->spec, err) < 0 ||
 	    image_stop_signal(svc, img, &out->spec, err) < 0 ||
 	    caps_and_filter(svc, host, &out->spec, err) < 0 ||
 	    health_of(svc, img, &out->health, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
+	tunables(svc, &out->spec.resources);
 	out->user = lxr_xstrdup(user);
 	endpoint_of(st, svc, replica, out->name, &out->net);
 	host_dirs_of(svc, &out->host_dirs);

@@ -95,7 +95,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 
 	in->svc = sv;
 	in->replica = replica;
-	in->name = plan_instance_name(sv->cfg->name, replica);
+	in->name = plan_container_name(sv->cfg, replica);
 	svc_fsm_init(&in->fsm);
 	in->pidw = (struct sup_watch){W_PIDFD, in, -1};
 	in->syncw = (struct sup_watch){W_SYNC, in, -1};

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Compose keys a public stack uses, run as compose runs them:
+# container_name is the container's name (ps, exec, its host name and its
+# name on the network), cpu_shares/cpu_quota/cpu_period and memswap_limit
+# reach the container's cgroup.
+. "$(dirname "$0")/lib.sh"
+
+cn="t$$-db"
+stack <<Y
+name: keys$$
+services:
+  db:
+    image: @ROOTFS@
+    container_name: $cn
+    command: ["sleep", "1000"]
+    cpu_shares: 512
+    cpu_quota: 25000
+    cpu_period: 50000
+  client:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+NAMES="$NAMES $cn"
+run up -d -f "$STACK"
+expect_rc 0 "up -d with container_name and the CPU knobs"
+run ps -f "$STACK"
+expect_grep "$OUT" "^$cn +db +running" "ps lists the container by its container_name"
+run exec -f "$STACK" db hostname
+expect_out "$cn" "its host name is its container_name"
+run exec -f "$STACK" client sh -c "ping -c1 -W2 $cn >/dev/null && echo reached"
+expect_out "reached" "the other service reaches it by its container_name"
+found=""
+for d in /sys/fs/cgroup/cpu,cpuacct/lxr/keys$$/$cn /sys/fs/cgroup/cpu/lxr/keys$$/$cn; do
+	[ -f "$d/cpu.shares" ] || continue
+	found=1
+	[ "$(cat "$d/cpu.shares")" = 512 ] || fail "cpu.shares is $(cat "$d/cpu.shares"), expected 512"
+	[ "$(cat "$d/cpu.cfs_quota_us")" = 25000 ] || fail "cpu.cfs_quota_us is $(cat "$d/cpu.cfs_quota_us")"
+	[ "$(cat "$d/cpu.cfs_period_us")" = 50000 ] || fail "cpu.cfs_period_us is $(cat "$d/cpu.cfs_period_us")"
+done
+if [ -z "$found" ] && [ -f "/sys/fs/cgroup/lxr/keys$$/$cn/cpu.max" ]; then
+	found=1
+	[ "$(cat "/sys/fs/cgroup/lxr/keys$$/$cn/cpu.max")" = "25000 50000" ] ||
+		fail "cpu.max is $(cat "/sys/fs/cgroup/lxr/keys$$/$cn/cpu.max")"
+fi
+[ -n "$found" ] || fail "no cpu controller file found for $cn"
+pass "container_name names the container; cpu_shares, cpu_quota and cpu_period reach its cgroup"

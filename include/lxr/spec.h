@@ -149,6 +149,7 @@ struct lxr_spec {
 	char *id;           /* container name, unique per run dir */
 	char *cgroup_group; /* cgroup below lxr/: lxr/<cgroup_group>/<id> */
 	char *hostname;     /* OCI "hostname" */
+	char *domainname;   /* OCI "domainname" (NULL: the kernel's "(none)") */
 
 	/* OCI "root": the read-only lower layer(s); the runtime stacks a
 	 * per-container upper/work pair on top with overlayfs. */
@@ -181,6 +182,9 @@ struct lxr_spec {
 	size_t n_rlimits;
 	bool init;       /* lxr's own init as PID 1 (default true) */
 	int stop_signal; /* default SIGTERM */
+	/* OCI process.oomScoreAdj: written before the capabilities drop */
+	bool has_oom_score_adj;
+	int oom_score_adj;
 
 	/* OCI "mounts" (in order, after the runtime's own /proc, /sys, /dev) */
 	struct lxr_mount *mounts;

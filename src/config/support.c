@@ -117,7 +117,7 @@ static const struct {
     {"service.dns_opt", true},          /* empty */
     /* loaded into the model, not run yet (service_host.c, service_tune.c) */
     {"service.container_name", true}, /* the one instance's name (plan) */
-    {"service.domainname", false},
+    {"service.domainname", true},
     {"service.mac_address", false}, /* eth0's MAC follows from its address */
     {"service.dns.entries", false}, /* resolv.conf is the host's */
     {"service.dns_search.entries", false},
@@ -131,13 +131,13 @@ static const struct {
     {"service.stdin_open.true", false}, /* lxr runs without stdin */
     {"service.tty.true", false},
     {"service.oom_kill_disable.true", false},
-    {"service.shm_size", false}, /* /dev/shm is the runtime's 64m */
+    {"service.shm_size", true},
     {"service.memswap_limit", true},
     {"service.mem_swappiness", false},
     {"service.cpu_shares", true},
     {"service.cpu_quota", true},
     {"service.cpu_period", true},
-    {"service.oom_score_adj", false},
+    {"service.oom_score_adj", true},
     {"service.cpuset", false},
     {"service.group_add", false},
     {"service.blkio_config", false},

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "config/text.h"
 #include "lxr/plan.h"
@@ -236,9 +237,10 @@ static int image_stop_signal(const struct cfg_service *svc, const struct plan_im
 /* docker's cgroup knobs beyond the limits (the loader checked ranges):
  * memswap_limit (-1: unlimited swap), cpu_shares, cpu_quota/cpu_period,
  * each over what the limits set. */
-static void tunables(const struct cfg_service *svc, struct lxr_resources *r)
+static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 {
 	const struct cfg_svc_tune *t = &svc->tune;
+	struct lxr_resources *r = &spec->resources;
 
 	if (t->memswap_limit.set)
 		r->memory_swap = t->memswap_limit.v;
@@ -250,6 +252,19 @@ static void tunables(const struct cfg_service *svc, struct lxr_resources *r)
 		r->cpu_quota = (uint64_t)t->cpu_quota.v;
 		if (!r->cpu_period)
 			r->cpu_period = 100000;
+	}
+	if (t->oom_score_adj.set) {
+		spec->has_oom_score_adj = true;
+		spec->oom_score_adj = (int)t->oom_score_adj.v;
+	}
+	if (svc->host.domainname.v && *svc->host.domainname.v)
+		spec->domainname = lxr_xstrdup(svc->host.domainname.v);
+	/* docker's /dev/shm is 64m; shm_size replaces it with its own size */
+	if (t->shm_size.set && t->shm_size.v > 0) {
+		_cleanup_free_ char *data =
+		    lxr_xasprintf("mode=1777,size=%lld", (long long)t->shm_size.v);
+		plan_spec_add_mount(spec, "/dev/shm", "tmpfs", "shm",
+				    MS_NOSUID | MS_NOEXEC | MS_NODEV, data);
 	}
 }
 
@@ -275,7 +290,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	    caps_and_filter(svc, host, &out->spec, err) < 0 ||
 	    health_of(svc, img, &out->health, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
-	tunables(svc, &out->spec.resources);
+	tunables(svc, &out->spec);
 	out->user = lxr_xstrdup(user);
 	endpoint_of(st, svc, replica, out->name, &out->net);
 	host_dirs_of(svc, &out->host_dirs);

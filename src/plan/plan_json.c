@@ -72,13 +72,16 @@ static json_t *process(const struct lxr_spec *s, const char *user)
 						    (json_int_t)s->rlimits[i].hard));
 	for (size_t i = 0; i < s->n_additional_gids; i++)
 		json_array_append_new(gids, json_integer(s->additional_gids[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:b, s:b, s:i, s:o, s:b, s:b}",
-			 "args", strv(s->args), "env", strv(s->env), "cwd", str_or_null(s->cwd),
-			 "hostname", str_or_null(s->hostname), "user", str_or_null(user), "uid",
-			 (json_int_t)s->uid, "gid", (json_int_t)s->gid, "additional_gids", gids,
-			 "init", s->init, "no_new_privileges", s->no_new_privileges, "stop_signal",
-			 s->stop_signal, "rlimits", rl, "terminal", s->terminal, "open_stdin",
-			 s->open_stdin);
+	return json_pack(
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:b, s:b, s:i, s:o, s:b, s:b, "
+	    "s:o}",
+	    "args", strv(s->args), "env", strv(s->env), "cwd", str_or_null(s->cwd), "domainname",
+	    str_or_null(s->domainname), "hostname", str_or_null(s->hostname), "user",
+	    str_or_null(user), "uid", (json_int_t)s->uid, "gid", (json_int_t)s->gid,
+	    "additional_gids", gids, "init", s->init, "no_new_privileges", s->no_new_privileges,
+	    "stop_signal", s->stop_signal, "rlimits", rl, "terminal", s->terminal, "open_stdin",
+	    s->open_stdin, "oom_score_adj",
+	    s->has_oom_score_adj ? json_integer(s->oom_score_adj) : json_null());
 }
 
 static json_t *mounts(const struct lxr_spec *s, size_t n)

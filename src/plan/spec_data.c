@@ -9,6 +9,7 @@ void plan_spec_free(struct lxr_spec *spec)
 	free(spec->id);
 	free(spec->cgroup_group);
 	free(spec->hostname);
+	free(spec->domainname);
 	lxr_strv_free(spec->lower_dirs);
 	lxr_strv_free(spec->args);
 	lxr_strv_free(spec->env);

@@ -268,6 +268,15 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return lxr_fail(err, errno, "sethostname \"%s\"", spec->hostname);
+	if (spec->ns[LXR_NS_UTS].create && spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return lxr_fail(err, errno, "setdomainname \"%s\"", spec->domainname);
+	if (spec->has_oom_score_adj) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", spec->oom_score_adj);
+		if (lxr_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v, err) < 0)
+			return lxr_err_wrap(err, "oom_score_adj %d", spec->oom_score_adj);
+	}
 	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
 		return -1;
 	if (write_sysctls(spec, err) < 0)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Compose keys a public stack uses, run as compose runs them:
 # container_name is the container's name (ps, exec, its host name and its
-# name on the network), cpu_shares/cpu_quota/cpu_period and memswap_limit
-# reach the container's cgroup.
+# name on the network), cpu_shares/cpu_quota/cpu_period reach the
+# container's cgroup, domainname, oom_score_adj and shm_size its process and
+# its /dev/shm.
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -19,6 +20,9 @@ services:
   client:
     image: @ROOTFS@
     command: ["sleep", "1000"]
+    domainname: example.internal
+    oom_score_adj: 300
+    shm_size: 8m
 Y
 NAMES="$NAMES $cn"
 run up -d -f "$STACK"
@@ -44,3 +48,10 @@ if [ -z "$found" ] && [ -f "/sys/fs/cgroup/lxr/keys$$/$cn/cpu.max" ]; then
 fi
 [ -n "$found" ] || fail "no cpu controller file found for $cn"
 pass "container_name names the container; cpu_shares, cpu_quota and cpu_period reach its cgroup"
+
+run exec -f "$STACK" client cat /proc/sys/kernel/domainname /proc/1/oom_score_adj
+expect_out "example.internal
+300" "domainname and oom_score_adj"
+run exec -f "$STACK" client sh -c 'df -k /dev/shm | tail -1'
+expect_grep "$OUT" "^[a-z]+ +8192 .* /dev/shm$" "/dev/shm is shm_size"
+pass "domainname, oom_score_adj and shm_size reach the container"

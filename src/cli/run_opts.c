@@ -40,6 +40,12 @@ static const char usage_text[] =
     "  -u, --user U[:G]     user and group, by name or number\n"
     "  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
     "      --cpus N         CPU limit (e.g. 0.5, 2)\n"
+    "      --memory-swap BYTES  memory + swap (-1: unlimited swap)\n"
+    "  -c, --cpu-shares N   relative CPU weight (docker's 1024 is one CPU)\n"
+    "      --cpu-quota US, --cpu-period US  CFS quota per period, microseconds\n"
+    "      --shm-size BYTES size of /dev/shm (default 64m)\n"
+    "      --domainname NAME  the container's NIS domain name\n"
+    "      --oom-score-adj N  -1000 to 1000\n"
     "      --pids-limit N   maximum number of processes (-1: unlimited; default\n"
     "                       4096, or lxr.conf [limits] pids)\n"
     "      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
@@ -83,7 +89,14 @@ enum {
 	OPT_DEVRULE,
 	OPT_PRIVILEGED,
 	OPT_SECURITY,
-	OPT_RESTART
+	OPT_RESTART,
+	OPT_SHM,
+	OPT_DOMAIN,
+	OPT_OOMADJ,
+	OPT_CPUSHARES,
+	OPT_CPUQUOTA,
+	OPT_CPUPERIOD,
+	OPT_MEMSWAP
 };
 
 static const struct option longopts[] = {
@@ -116,6 +129,13 @@ static const struct option longopts[] = {
     {"privileged", no_argument, NULL, OPT_PRIVILEGED},
     {"security-opt", required_argument, NULL, OPT_SECURITY},
     {"restart", required_argument, NULL, OPT_RESTART},
+    {"shm-size", required_argument, NULL, OPT_SHM},
+    {"domainname", required_argument, NULL, OPT_DOMAIN},
+    {"oom-score-adj", required_argument, NULL, OPT_OOMADJ},
+    {"cpu-shares", required_argument, NULL, OPT_CPUSHARES},
+    {"cpu-quota", required_argument, NULL, OPT_CPUQUOTA},
+    {"cpu-period", required_argument, NULL, OPT_CPUPERIOD},
+    {"memory-swap", required_argument, NULL, OPT_MEMSWAP},
     {NULL, 0, NULL, 0},
 };
 
@@ -385,6 +405,43 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case OPT_DEVICE: return parse_device(o, arg, err);
 	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
 	case OPT_PRIVILEGED: set(o, "privileged", json_true()); return 0;
+	case OPT_SHM:
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
+			return lxr_fail(err, 0, "--shm-size \"%s\": expected a size (e.g. 64m)",
+					arg);
+		set(o, "shm_size", json_integer(bytes));
+		return 0;
+	case OPT_MEMSWAP:
+		if (!strcmp(arg, "-1")) {
+			set(o, "memswap_limit", json_integer(-1));
+			return 0;
+		}
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
+			return lxr_fail(err, 0, "--memory-swap \"%s\": expected a size or -1", arg);
+		set(o, "memswap_limit", json_integer(bytes));
+		return 0;
+	case OPT_DOMAIN: set(o, "domainname", lit(arg)); return 0;
+	case OPT_OOMADJ:
+		if (parse_long("--oom-score-adj", arg, -1000, &n, err) < 0 || n > 1000)
+			return lxr_fail(err, 0, "--oom-score-adj \"%s\": -1000 to 1000", arg);
+		set(o, "oom_score_adj", json_integer(n));
+		return 0;
+	case 'c':
+	case OPT_CPUSHARES:
+		if (parse_long("--cpu-shares", arg, 2, &n, err) < 0 || n > 262144)
+			return lxr_fail(err, 0, "--cpu-shares \"%s\": 2 to 262144", arg);
+		set(o, "cpu_shares", json_integer(n));
+		return 0;
+	case OPT_CPUQUOTA:
+		if (parse_long("--cpu-quota", arg, 1000, &n, err) < 0)
+			return -1;
+		set(o, "cpu_quota", json_integer(n));
+		return 0;
+	case OPT_CPUPERIOD:
+		if (parse_long("--cpu-period", arg, 1000, &n, err) < 0 || n > 1000000)
+			return lxr_fail(err, 0, "--cpu-period \"%s\": 1000 to 1000000", arg);
+		set(o, "cpu_period", json_integer(n));
+		return 0;
 	case OPT_RESTART:
 		/* the stack file's syntax; the loader checks N */
 		if (strcmp(arg, "no") && strcmp(arg, "always") && strcmp(arg, "unless-stopped") &&
@@ -450,7 +507,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
-	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:p:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:p:c:", longopts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			fputs(usage_text, stdout);
 			return 1;

@@ -49,3 +49,15 @@ run run --rm --name "$(cname nons)" --network ns:/nonexistent "$ROOTFS" true
 expect_rc 125 "missing namespace"
 expect_grep "$ERR" "open namespace /nonexistent" "missing namespace is named"
 pass "--network ns:PATH joins an existing network namespace"
+
+# docker run's knobs that are Compose keys too: the same plan.
+run run --rm --network none --name "$(cname knobs)" --shm-size 4m --domainname d.example \
+	--oom-score-adj 100 -c 256 --cpu-quota 20000 --cpu-period 40000 -m 64m --memory-swap 128m \
+	"$ROOTFS" sh -c 'cat /proc/sys/kernel/domainname /proc/1/oom_score_adj; df -k /dev/shm | tail -1'
+expect_rc 0 "run with --shm-size, --domainname, --oom-score-adj and the CPU/swap knobs"
+expect_grep "$OUT" "^d\.example$" "--domainname"
+expect_grep "$OUT" "^100$" "--oom-score-adj"
+expect_grep "$OUT" " 4096 .* /dev/shm$" "--shm-size"
+run run --rm --oom-score-adj 5000 "$ROOTFS" true
+expect_rc 125 "an oom score out of range"
+pass "--shm-size, --domainname, --oom-score-adj, --cpu-shares/quota/period and --memory-swap"

@@ -124,6 +124,11 @@ char *net_hosts_render(const struct lxr_host_entry *e, size_t n);
  * given. Nothing public is made up: if no usable nameserver is left, the
  * file has none and *no_dns is set so the caller can warn. */
 char *net_resolv_render(const char *host_text, const char *upstream_text, bool *no_dns);
+/* text (a resolv.conf) with its nameserver lines replaced by dns, its
+ * search/domain lines by search, its options lines by opts, for each one
+ * that is given (NULL or empty: kept). Malloc'd. */
+char *net_resolv_override(const char *text, char *const *dns, char *const *search,
+			  char *const *opts);
 
 /* ---- networks and endpoints ----------------------------------------------------- */
 struct lxr_net_config {
@@ -152,6 +157,12 @@ struct lxr_endpoint_config {
 	size_t n_ports;
 	char *const *names; /* host names for /etc/hosts (NULL: container) */
 	bool peer_names;    /* list the network's other endpoints in hosts */
+	/* compose's extra_hosts as "NAME=ADDRESS" (ADDRESS "host-gateway":
+	 * the network's gateway, the host's address on the bridge) */
+	char *const *extra_hosts;
+	/* compose's dns, dns_search, dns_opt: each replaces the host's
+	 * nameservers / search / options in the container's resolv.conf */
+	char *const *dns, *const *dns_search, *const *dns_opt;
 	/* The process that will remove the endpoint (lxr run's monitor, a
 	 * stack's supervisor), or 0. If it dies without doing so, the next
 	 * endpoint change in the project removes the endpoint. */

@@ -142,6 +142,10 @@ struct plan_endpoint {
 	bool peer_names;
 	/* the network goes with its last endpoint (`lxr run`'s networks) */
 	bool ephemeral;
+	/* extra_hosts as "NAME=ADDRESS" (or "NAME=host-gateway"), and the
+	 * resolver's nameservers, search domains and options (NULL: the
+	 * host's) */
+	char **extra_hosts, **dns, **dns_search, **dns_opt;
 };
 enum plan_restart_mode {
 	PLAN_RESTART_NO,

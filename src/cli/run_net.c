@@ -75,7 +75,11 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 					 .holder = getpid(),
 					 .create = &nc,
 					 .n_ports = pe->n_ports,
-					 .peer_names = pe->peer_names};
+					 .peer_names = pe->peer_names,
+					 .extra_hosts = pe->extra_hosts,
+					 .dns = pe->dns,
+					 .dns_search = pe->dns_search,
+					 .dns_opt = pe->dns_opt};
 	struct lxr_endpoint ep;
 
 	if (!pe->network) {

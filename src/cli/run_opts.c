@@ -52,7 +52,10 @@ static const char usage_text[] =
     "                       NAME (a network of that name, made on first use; its\n"
     "                       containers find each other by name), none (only a\n"
     "                       private loopback), ns:PATH (join that network namespace)\n"
-    "  -p, --publish [IP:]HOSTPORT:PORT[/udp]  publish a port (ranges: 8000-8010)\n"
+    "  -p, --publish [[IP:]HOSTPORT:]PORT[/udp]  publish a port (ranges: 8000-8010;\n"
+    "                       no host port: a free one is picked)\n"
+    "      --add-host NAME:IP  a line in /etc/hosts (IP host-gateway: the host)\n"
+    "      --dns IP, --dns-search DOMAIN, --dns-option OPT  the resolver's\n"
     "  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file\n"
     "      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
     "      --read-only      mount the container's root read-only\n"
@@ -96,7 +99,11 @@ enum {
 	OPT_CPUSHARES,
 	OPT_CPUQUOTA,
 	OPT_CPUPERIOD,
-	OPT_MEMSWAP
+	OPT_MEMSWAP,
+	OPT_ADDHOST,
+	OPT_DNS,
+	OPT_DNSSEARCH,
+	OPT_DNSOPT
 };
 
 static const struct option longopts[] = {
@@ -136,6 +143,11 @@ static const struct option longopts[] = {
     {"cpu-quota", required_argument, NULL, OPT_CPUQUOTA},
     {"cpu-period", required_argument, NULL, OPT_CPUPERIOD},
     {"memory-swap", required_argument, NULL, OPT_MEMSWAP},
+    {"add-host", required_argument, NULL, OPT_ADDHOST},
+    {"dns", required_argument, NULL, OPT_DNS},
+    {"dns-search", required_argument, NULL, OPT_DNSSEARCH},
+    {"dns-option", required_argument, NULL, OPT_DNSOPT},
+    {"dns-opt", required_argument, NULL, OPT_DNSOPT},
     {NULL, 0, NULL, 0},
 };
 
@@ -442,6 +454,14 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 			return lxr_fail(err, 0, "--cpu-period \"%s\": 1000 to 1000000", arg);
 		set(o, "cpu_period", json_integer(n));
 		return 0;
+	case OPT_ADDHOST:
+		if (!strchr(arg, ':') && !strchr(arg, '='))
+			return lxr_fail(err, 0, "--add-host \"%s\": expected NAME:IP", arg);
+		push(o, "extra_hosts", lit(arg));
+		return 0;
+	case OPT_DNS: push(o, "dns", lit(arg)); return 0;
+	case OPT_DNSSEARCH: push(o, "dns_search", lit(arg)); return 0;
+	case OPT_DNSOPT: push(o, "dns_opt", lit(arg)); return 0;
 	case OPT_RESTART:
 		/* the stack file's syntax; the loader checks N */
 		if (strcmp(arg, "no") && strcmp(arg, "always") && strcmp(arg, "unless-stopped") &&

@@ -119,10 +119,10 @@ static const struct {
     {"service.container_name", true}, /* the one instance's name (plan) */
     {"service.domainname", true},
     {"service.mac_address", false}, /* eth0's MAC follows from its address */
-    {"service.dns.entries", false}, /* resolv.conf is the host's */
-    {"service.dns_search.entries", false},
-    {"service.dns_opt.entries", false},
-    {"service.extra_hosts", false}, /* /etc/hosts lists the network's containers */
+    {"service.dns.entries", true},
+    {"service.dns_search.entries", true},
+    {"service.dns_opt.entries", true},
+    {"service.extra_hosts", true},
     {"service.links", false},
     {"service.network_mode", false},
     {"service.pid", false},

@@ -235,6 +235,15 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 			e[k++] = (struct lxr_host_entry){eps[i].ip, eps[i].names};
 	text = net_hosts_render(e, k);
 	free(e);
+	/* extra_hosts last, as docker writes them */
+	for (size_t i = 0; self->extra && self->extra[i]; i++) {
+		char name[256], ip[64];
+		if (sscanf(self->extra[i], "%255s %63s", name, ip) != 2)
+			continue;
+		char *more = lxr_xasprintf("%s%s\t%s\n", text, ip, name);
+		free(text);
+		text = more;
+	}
 	return text;
 }
 
@@ -258,9 +267,9 @@ static void hosts_refresh(const char *run_dir, const char *project, const char *
 	eps_free(eps, n);
 }
 
-static int resolv_write(const char *path, lxr_err *err)
+static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 {
-	_cleanup_free_ char *host = NULL, *up = NULL, *text = NULL;
+	_cleanup_free_ char *host = NULL, *up = NULL, *text = NULL, *own = NULL;
 	size_t len;
 	lxr_err ignored;
 	bool no_dns;
@@ -272,6 +281,13 @@ static int resolv_write(const char *path, lxr_err *err)
 	if (lxr_read_file_at(AT_FDCWD, "/run/systemd/resolve/resolv.conf", &up, &len, &ignored) < 0)
 		up = NULL;
 	text = net_resolv_render(host, up, &no_dns);
+	if (e->dns || e->dns_search || e->dns_opt) {
+		own = net_resolv_override(text, e->dns, e->dns_search, e->dns_opt);
+		free(text);
+		text = own;
+		own = NULL;
+		no_dns &= !e->dns;
+	}
 	if (no_dns && !warned && host && strstr(host, "nameserver")) {
 		warned = true;
 		lxr_warn("the host's only nameservers are on its loopback, which containers cannot "
@@ -444,7 +460,7 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 		0)
 		return -1;
 	hosts_refresh(run_dir, project, net->name);
-	return resolv_write(resolv, err);
+	return resolv_write(resolv, e, err);
 }
 
 static int add_new(const char *run_dir, const char *project, const struct lxr_endpoint_config *cfg,
@@ -459,6 +475,15 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	if (cfg->n_ports && net->internal)
 		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
 				net->name);
+	for (size_t i = 0; e->extra && e->extra[i]; i++) {
+		char *sp = strchr(e->extra[i], ' '), ip[16];
+		if (sp && !strcmp(sp + 1, "host-gateway")) {
+			char *now = lxr_xasprintf("%.*s %s", (int)(sp - e->extra[i]), e->extra[i],
+						  net_ip_str(net->gateway, ip));
+			free(e->extra[i]);
+			e->extra[i] = now;
+		}
+	}
 	if (ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
 	    lease_take(run_dir, project, net, e, cfg->static_ip, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
@@ -495,6 +520,17 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	else
 		lxr_strv_push(&e->names, lxr_xstrdup(cfg->container));
 	e->peer_names = cfg->peer_names;
+	for (size_t i = 0; cfg->extra_hosts && cfg->extra_hosts[i]; i++) {
+		const char *eq = strchr(cfg->extra_hosts[i], '=');
+		if (eq)
+			lxr_strv_push(&e->extra,
+				      lxr_xasprintf("%.*s %s", (int)(eq - cfg->extra_hosts[i]),
+						    cfg->extra_hosts[i], eq + 1));
+	}
+	e->dns = cfg->dns && cfg->dns[0] ? lxr_strv_dup(cfg->dns) : NULL;
+	e->dns_search =
+	    cfg->dns_search && cfg->dns_search[0] ? lxr_strv_dup(cfg->dns_search) : NULL;
+	e->dns_opt = cfg->dns_opt && cfg->dns_opt[0] ? lxr_strv_dup(cfg->dns_opt) : NULL;
 	e->holder = cfg->holder;
 	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
 }

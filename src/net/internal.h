@@ -32,6 +32,9 @@ struct ep_rec {
 	size_t n_ports;
 	char **names;
 	bool peer_names;
+	/* extra_hosts ("NAME IP", host-gateway resolved), and the resolver's
+	 * nameservers, search domains and options when the service sets them */
+	char **extra, **dns, **dns_search, **dns_opt;
 	int holder;                      /* pid of the process that removes it, 0: none */
 	unsigned long long holder_start; /* its start time (/proc/PID/stat), against PID reuse */
 };

@@ -116,6 +116,14 @@ char *net_ep_text(const struct ep_rec *e)
 	}
 	for (size_t i = 0; e->names && e->names[i]; i++)
 		fprintf(f, "name %s\n", e->names[i]);
+	for (size_t i = 0; e->extra && e->extra[i]; i++)
+		fprintf(f, "extra %s\n", e->extra[i]);
+	for (size_t i = 0; e->dns && e->dns[i]; i++)
+		fprintf(f, "dns %s\n", e->dns[i]);
+	for (size_t i = 0; e->dns_search && e->dns_search[i]; i++)
+		fprintf(f, "search %s\n", e->dns_search[i]);
+	for (size_t i = 0; e->dns_opt && e->dns_opt[i]; i++)
+		fprintf(f, "dns_opt %s\n", e->dns_opt[i]);
 	fclose(f);
 	return buf;
 }
@@ -169,6 +177,14 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 				return -1;
 		} else if (!strcmp(k, "name")) {
 			lxr_strv_push(&e->names, lxr_xstrdup(v));
+		} else if (!strcmp(k, "extra")) {
+			lxr_strv_push(&e->extra, lxr_xstrdup(v));
+		} else if (!strcmp(k, "dns")) {
+			lxr_strv_push(&e->dns, lxr_xstrdup(v));
+		} else if (!strcmp(k, "search")) {
+			lxr_strv_push(&e->dns_search, lxr_xstrdup(v));
+		} else if (!strcmp(k, "dns_opt")) {
+			lxr_strv_push(&e->dns_opt, lxr_xstrdup(v));
 		} else {
 			return lxr_fail(err, EBADMSG, "endpoint record: unknown key \"%s\"", k);
 		}
@@ -185,6 +201,10 @@ void net_ep_free(struct ep_rec *e)
 	free(e->owner);
 	free(e->ports);
 	lxr_strv_free(e->names);
+	lxr_strv_free(e->extra);
+	lxr_strv_free(e->dns);
+	lxr_strv_free(e->dns_search);
+	lxr_strv_free(e->dns_opt);
 	memset(e, 0, sizeof(*e));
 }
 

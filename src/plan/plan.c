@@ -144,6 +144,31 @@ static void ports_of(const struct cfg_service *svc, int replica, struct plan_end
 	}
 }
 
+static char **strs_of(const struct cfg_strs *s)
+{
+	char **v = NULL;
+
+	for (size_t i = 0; i < s->n; i++)
+		lxr_strv_push(&v, lxr_xstrdup(s->v[i].v));
+	return v;
+}
+
+/* extra_hosts, dns, dns_search and dns_opt, as the endpoint writes them
+ * into the container's /etc/hosts and resolv.conf */
+static void resolver_of(const struct cfg_service *svc, struct plan_endpoint *ep)
+{
+	const struct cfg_svc_host *h = &svc->host;
+
+	for (size_t i = 0; i < h->extra_hosts.n; i++)
+		lxr_strv_push(
+		    &ep->extra_hosts,
+		    lxr_xasprintf("%s=%s", h->extra_hosts.v[i].key,
+				  h->extra_hosts.v[i].value ? h->extra_hosts.v[i].value : ""));
+	ep->dns = strs_of(&h->dns);
+	ep->dns_search = strs_of(&h->dns_search);
+	ep->dns_opt = strs_of(&h->dns_opt);
+}
+
 /* The network it joins and how that network is made, the names it
  * answers to, its static address and its published ports. */
 static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
@@ -166,6 +191,7 @@ static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *sv
 	ep->static_ip = lxr_xstrdup(svc->networks[0].ipv4_address.v);
 	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
 	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
+	resolver_of(svc, ep);
 	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
 		lxr_strv_push(&ep->names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
 	ports_of(svc, replica, ep);
@@ -309,6 +335,10 @@ void plan_instance_free(struct plan_instance *p)
 	free(p->net.gateway);
 	free(p->net.static_ip);
 	lxr_strv_free(p->net.names);
+	lxr_strv_free(p->net.extra_hosts);
+	lxr_strv_free(p->net.dns);
+	lxr_strv_free(p->net.dns_search);
+	lxr_strv_free(p->net.dns_opt);
 	for (size_t i = 0; i < p->net.n_ports; i++)
 		free(p->net.ports[i].host_ip);
 	free(p->net.ports);

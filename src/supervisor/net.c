@@ -41,6 +41,10 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .n_ports = np->n_ports,
 					 .names = np->names,
 					 .peer_names = np->peer_names,
+					 .extra_hosts = np->extra_hosts,
+					 .dns = np->dns,
+					 .dns_search = np->dns_search,
+					 .dns_opt = np->dns_opt,
 					 .holder = getpid(),
 					 .create = &ncfg,
 					 .pool = &pool};

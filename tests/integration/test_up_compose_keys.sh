@@ -3,7 +3,8 @@
 # container_name is the container's name (ps, exec, its host name and its
 # name on the network), cpu_shares/cpu_quota/cpu_period reach the
 # container's cgroup, domainname, oom_score_adj and shm_size its process and
-# its /dev/shm.
+# its /dev/shm, extra_hosts (host-gateway too) and dns, dns_search and
+# dns_opt its /etc/hosts and resolv.conf (a restart keeps them).
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -21,6 +22,10 @@ services:
     image: @ROOTFS@
     command: ["sleep", "1000"]
     domainname: example.internal
+    extra_hosts: ["db.example:10.1.2.3", "host.docker.internal:host-gateway"]
+    dns: [9.9.9.9]
+    dns_search: corp.example
+    dns_opt: ["ndots:2"]
     oom_score_adj: 300
     shm_size: 8m
 Y
@@ -55,3 +60,14 @@ expect_out "example.internal
 run exec -f "$STACK" client sh -c 'df -k /dev/shm | tail -1'
 expect_grep "$OUT" "^[a-z]+ +8192 .* /dev/shm$" "/dev/shm is shm_size"
 pass "domainname, oom_score_adj and shm_size reach the container"
+
+run exec -f "$STACK" client cat /etc/hosts /etc/resolv.conf
+expect_grep "$OUT" "^10\.1\.2\.3	db\.example$" "extra_hosts"
+gw=$(printf '%s\n' "$OUT" | awk '$2 == "host.docker.internal" {print $1}')
+run exec -f "$STACK" client sh -c "ip -4 route show default | awk '{print \$3}'"
+[ -n "$gw" ] && [ "$gw" = "$OUT" ] || fail "host-gateway is [$gw], the default gateway is [$OUT]"
+run exec -f "$STACK" client cat /etc/resolv.conf
+expect_out "nameserver 9.9.9.9
+search corp.example
+options ndots:2" "dns, dns_search and dns_opt make the resolver's lines"
+pass "extra_hosts (host-gateway: the bridge's gateway) and dns, dns_search, dns_opt"

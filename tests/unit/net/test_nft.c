@@ -208,6 +208,28 @@ static void resolv_loopback_only(void **state)
 	free(t);
 }
 
+/* compose's dns, dns_search, dns_opt each replace the host's lines of
+ * their kind, and only those */
+static void resolv_service_overrides(void **state)
+{
+	const char *host = "# made by someone\nnameserver 10.0.0.1\nsearch lan\noptions edns0\n";
+	char *const dns[] = {"9.9.9.9", "1.1.1.1", NULL};
+	char *const search[] = {"corp.example", "example", NULL};
+	char *const opts[] = {"ndots:2", NULL};
+	char *t = net_resolv_override(host, dns, NULL, NULL);
+
+	assert_string_equal(t,
+			    "search lan\noptions edns0\nnameserver 9.9.9.9\nnameserver 1.1.1.1\n");
+	free(t);
+	t = net_resolv_override(host, NULL, search, opts);
+	assert_string_equal(t, "# made by someone\nnameserver 10.0.0.1\nsearch corp.example "
+			       "example\noptions ndots:2\n");
+	free(t);
+	t = net_resolv_override(host, NULL, NULL, NULL);
+	assert_string_equal(t, host);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +243,7 @@ int main(void)
 	    cmocka_unit_test(resolv_plain_host),
 	    cmocka_unit_test(resolv_systemd_stub),
 	    cmocka_unit_test(resolv_loopback_only),
+	    cmocka_unit_test(resolv_service_overrides),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

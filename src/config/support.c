@@ -123,7 +123,7 @@ static const struct {
     {"service.dns_search.entries", true},
     {"service.dns_opt.entries", true},
     {"service.extra_hosts", true},
-    {"service.links", false},
+    {"service.links", true}, /* the alias a name of the linked service (plan) */
     {"service.network_mode", false},
     {"service.pid", false},
     {"service.ipc", false},

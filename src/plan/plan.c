@@ -169,6 +169,23 @@ static void resolver_of(const struct cfg_service *svc, struct plan_endpoint *ep)
 	ep->dns_opt = strs_of(&h->dns_opt);
 }
 
+/* links: "SERVICE:ALIAS" in another service makes ALIAS a name of
+ * SERVICE. Docker scopes a link's alias to the linking container; here it
+ * is a name on the network, as an alias of the linked service is. */
+static void link_aliases(const struct cfg_stack *st, const struct cfg_service *svc,
+			 struct plan_endpoint *ep)
+{
+	size_t n = strlen(svc->name);
+
+	for (size_t i = 0; i < st->n_services; i++)
+		for (size_t k = 0; k < st->services[i].host.links.n; k++) {
+			const char *l = st->services[i].host.links.v[k].v;
+			if (!strncmp(l, svc->name, n) && l[n] == ':' && l[n + 1] &&
+			    strcmp(l + n + 1, svc->name))
+				lxr_strv_push(&ep->names, lxr_xstrdup(l + n + 1));
+		}
+}
+
 /* The network it joins and how that network is made, the names it
  * answers to, its static address and its published ports. */
 static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
@@ -194,6 +211,7 @@ static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *sv
 	resolver_of(svc, ep);
 	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
 		lxr_strv_push(&ep->names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
+	link_aliases(st, svc, ep);
 	ports_of(svc, replica, ep);
 }
 

@@ -21,6 +21,7 @@ services:
   client:
     image: @ROOTFS@
     command: ["sleep", "1000"]
+    links: ["db:database"]
     domainname: example.internal
     extra_hosts: ["db.example:10.1.2.3", "host.docker.internal:host-gateway"]
     dns: [9.9.9.9]
@@ -71,3 +72,7 @@ expect_out "nameserver 9.9.9.9
 search corp.example
 options ndots:2" "dns, dns_search and dns_opt make the resolver's lines"
 pass "extra_hosts (host-gateway: the bridge's gateway) and dns, dns_search, dns_opt"
+
+run exec -f "$STACK" client sh -c "ping -c1 -W2 database >/dev/null && echo reached"
+expect_out "reached" "links: the alias reaches the linked service"
+pass "links give the linked service the alias as a name"

@@ -31,9 +31,9 @@ static const struct {
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
-    {"include", true},  /* files beside the stack file (include.c) */
-    {"secrets", false}, /* files mounted into containers: not yet */
-    {"configs", false},
+    {"include", true}, /* files beside the stack file (include.c) */
+    {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
+    {"configs", true},
     /* service: process and identity (runtime) */
     {"service.image", true},
     {"service.command", true},
@@ -141,8 +141,8 @@ static const struct {
     {"service.cpuset", false},
     {"service.group_add", false},
     {"service.blkio_config", false},
-    {"service.secrets", false},
-    {"service.configs", false},
+    {"service.secrets", true},
+    {"service.configs", true},
 };
 
 int cfg_support_lookup(const char *key)

@@ -312,6 +312,50 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 	}
 }
 
+static const struct cfg_file_obj *file_obj(const struct cfg_file_obj *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+/* secrets and configs from files: the file bind-mounted read-only at
+ * /run/secrets/NAME (a secret), /NAME (a config), or its target, as compose
+ * does without swarm (the file's owner and mode stay the file's). A
+ * source lxr cannot mount yet is refused by name. */
+static int files_of(const struct cfg_stack *st, const struct cfg_service *svc, bool config,
+		    struct lxr_spec *spec, lxr_err *err)
+{
+	const struct cfg_svc_file_ref *refs = config ? svc->configs : svc->secrets;
+	size_t n = config ? svc->n_configs : svc->n_secrets;
+	const char *what = config ? "config" : "secret";
+
+	for (size_t i = 0; i < n; i++) {
+		const char *src = refs[i].source.v, *t = refs[i].target.v;
+		const struct cfg_file_obj *o =
+		    file_obj(config ? st->configs : st->secrets,
+			     config ? st->n_configs : st->n_secrets, src);
+		_cleanup_free_ char *target = NULL;
+
+		if (!o)
+			return lxr_fail(err, ENOENT, "%s \"%s\" is not declared", what, src);
+		if (!o->file.v)
+			return lxr_fail(err, ENOTSUP,
+					"%s \"%s\": lxr up mounts %ss from a file only yet", what,
+					src, what),
+			       lxr_err_hint(err,
+					    "give it `file:` (environment, content and external "
+					    "sources are loaded, not run yet)");
+		if (t && t[0] == '/')
+			target = lxr_xstrdup(t);
+		else
+			target = lxr_xasprintf(config ? "/%s" : "/run/secrets/%s", t ? t : src);
+		plan_spec_add_mount(spec, target, "bind", o->file.v, MS_BIND | MS_RDONLY, NULL);
+	}
+	return 0;
+}
+
 static void host_dirs_of(const struct cfg_service *svc, char ***out)
 {
 	for (size_t i = 0; i < svc->n_volumes; i++) {
@@ -332,6 +376,8 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	if (plan_instance_fill(st, svc, replica, img, host, &out->spec, err) < 0 ||
 	    image_stop_signal(svc, img, &out->spec, err) < 0 ||
 	    caps_and_filter(svc, host, &out->spec, err) < 0 ||
+	    files_of(st, svc, false, &out->spec, err) < 0 ||
+	    files_of(st, svc, true, &out->spec, err) < 0 ||
 	    health_of(svc, img, &out->health, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
 	tunables(svc, &out->spec);

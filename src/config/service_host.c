@@ -170,7 +170,9 @@ static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out,
 		out->v = NULL; /* reported: not checked again against the stack */
 		return -1;
 	}
-	snprintf(feature, sizeof(feature), "service.%s", key);
+	/* another container's namespace is its own feature */
+	snprintf(feature, sizeof(feature), "service.%s%s", key,
+		 out->v && strchr(out->v, ':') ? ".shared" : "");
 	if (out->v)
 		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
 	return 0;

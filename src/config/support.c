@@ -123,10 +123,13 @@ static const struct {
     {"service.dns_search.entries", true},
     {"service.dns_opt.entries", true},
     {"service.extra_hosts", true},
-    {"service.links", true}, /* the alias a name of the linked service (plan) */
-    {"service.network_mode", false},
+    {"service.links", true},                /* the alias a name of the linked service (plan) */
+    {"service.network_mode", true},         /* none, host, bridge, default (plan) */
+    {"service.network_mode.shared", false}, /* service:NAME, container:NAME */
     {"service.pid", false},
+    {"service.pid.shared", false},
     {"service.ipc", false},
+    {"service.ipc.shared", false},
     {"service.uts", false},
     {"service.stdin_open.true", false}, /* lxr runs without stdin */
     {"service.tty.true", false},

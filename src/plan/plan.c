@@ -194,6 +194,11 @@ static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *sv
 	const struct cfg_network *nw = NULL;
 
 	memset(ep, 0, sizeof(*ep));
+	/* network_mode none or host: no endpoint (published ports, as
+	 * docker's in host mode, have nothing to go to) */
+	if (svc->host.network_mode.v && (!strcmp(svc->host.network_mode.v, "none") ||
+					 !strcmp(svc->host.network_mode.v, "host")))
+		return;
 	if (svc->n_networks && svc->networks[0].name.v)
 		nw = cfg_stack_network(st, svc->networks[0].name.v);
 	if (!nw)
@@ -312,6 +317,20 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 	}
 }
 
+/* network_mode: host: the supervisor's own network namespace, and the
+ * host's /etc/hosts and resolv.conf read-only, as docker gives them */
+static void host_network(const struct cfg_service *svc, struct lxr_spec *spec)
+{
+	if (!svc->host.network_mode.v || strcmp(svc->host.network_mode.v, "host"))
+		return;
+	spec->ns[LXR_NS_NET].create = false;
+	free(spec->ns[LXR_NS_NET].join_path);
+	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
+	plan_spec_add_mount(spec, "/etc/hosts", "bind", "/etc/hosts", MS_BIND | MS_RDONLY, NULL);
+	plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", "/etc/resolv.conf",
+			    MS_BIND | MS_RDONLY, NULL);
+}
+
 static const struct cfg_file_obj *file_obj(const struct cfg_file_obj *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -381,6 +400,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	    health_of(svc, img, &out->health, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
 	tunables(svc, &out->spec);
+	host_network(svc, &out->spec);
 	out->user = lxr_xstrdup(user);
 	endpoint_of(st, svc, replica, out->name, &out->net);
 	host_dirs_of(svc, &out->host_dirs);

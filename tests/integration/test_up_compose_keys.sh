@@ -4,7 +4,8 @@
 # name on the network), cpu_shares/cpu_quota/cpu_period reach the
 # container's cgroup, domainname, oom_score_adj and shm_size its process and
 # its /dev/shm, extra_hosts (host-gateway too) and dns, dns_search and
-# dns_opt its /etc/hosts and resolv.conf (a restart keeps them).
+# dns_opt its /etc/hosts and resolv.conf (a restart keeps them);
+# network_mode none gives only a loopback, host the host's network.
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -18,6 +19,15 @@ services:
     cpu_shares: 512
     cpu_quota: 25000
     cpu_period: 50000
+  alone:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    network_mode: none
+  hostnet:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    network_mode: host
+    ports: ["9"]
   client:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -76,3 +86,10 @@ pass "extra_hosts (host-gateway: the bridge's gateway) and dns, dns_search, dns_
 run exec -f "$STACK" client sh -c "ping -c1 -W2 database >/dev/null && echo reached"
 expect_out "reached" "links: the alias reaches the linked service"
 pass "links give the linked service the alias as a name"
+
+run exec -f "$STACK" alone sh -c "ip -o link | awk -F': ' '{print \$2}'"
+expect_out "lo" "network_mode none: a loopback only"
+host_links=$(ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')
+run exec -f "$STACK" hostnet sh -c "ip -o link | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
+[ "$OUT" = "$host_links" ] || fail "network_mode host sees [$OUT], the host has [$host_links]"
+pass "network_mode none and host"

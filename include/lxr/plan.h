@@ -173,7 +173,8 @@ struct plan_instance {
 	/* complete but for the user: spec.uid/gid and HOME come from looking
 	 * user up in the image's /etc/passwd (rt_spec_apply_user) */
 	struct lxr_spec spec;
-	char *user; /* NULL: root */
+	char *user;       /* NULL: root */
+	char **group_add; /* supplementary groups, names or numbers (rt_spec_apply_user) */
 	/* mounts the carrier appended to spec (the endpoint's /etc/hosts and
 	 * resolv.conf): state of the running instance, not of its plan */
 	size_t carrier_mounts;

@@ -80,8 +80,11 @@ int rt_user_env_home(const char *rootfs, uid_t uid, char ***env, lxr_err *err);
 /* The last step of a plan (plan_instance_build), the one that reads the
  * image: user (NULL: root) looked up in the topmost of spec->lower_dirs that
  * has an etc/passwd, the capability sets made docker's for that uid, and
- * HOME from its passwd entry. The same for a stack's instances and `lxr run`. */
-int rt_spec_apply_user(struct lxr_spec *spec, const char *user, lxr_err *err);
+ * HOME from its passwd entry, then group_add's groups (names from its
+ * /etc/group, or numbers) as supplementary groups. The same for a stack's
+ * instances and `lxr run`. */
+int rt_spec_apply_user(struct lxr_spec *spec, const char *user, char *const *group_add,
+		       lxr_err *err);
 
 /* ---- cgroups ---------------------------------------------------------------
  * One interface, two backends. The v2 backend uses the unified hierarchy;

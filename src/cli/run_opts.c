@@ -38,6 +38,7 @@ static const char usage_text[] =
     "      --entrypoint CMD replace the image's ENTRYPOINT (\"\" clears it); its CMD\n"
     "                       goes too unless COMMAND is given, as with docker\n"
     "  -u, --user U[:G]     user and group, by name or number\n"
+    "      --group-add G    a supplementary group, by name or number\n"
     "  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
     "      --cpus N         CPU limit (e.g. 0.5, 2)\n"
     "      --memory-swap BYTES  memory + swap (-1: unlimited swap)\n"
@@ -103,7 +104,8 @@ enum {
 	OPT_ADDHOST,
 	OPT_DNS,
 	OPT_DNSSEARCH,
-	OPT_DNSOPT
+	OPT_DNSOPT,
+	OPT_GROUPADD
 };
 
 static const struct option longopts[] = {
@@ -148,6 +150,7 @@ static const struct option longopts[] = {
     {"dns-search", required_argument, NULL, OPT_DNSSEARCH},
     {"dns-option", required_argument, NULL, OPT_DNSOPT},
     {"dns-opt", required_argument, NULL, OPT_DNSOPT},
+    {"group-add", required_argument, NULL, OPT_GROUPADD},
     {NULL, 0, NULL, 0},
 };
 
@@ -460,6 +463,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 		push(o, "extra_hosts", lit(arg));
 		return 0;
 	case OPT_DNS: push(o, "dns", lit(arg)); return 0;
+	case OPT_GROUPADD: push(o, "group_add", lit(arg)); return 0;
 	case OPT_DNSSEARCH: push(o, "dns_search", lit(arg)); return 0;
 	case OPT_DNSOPT: push(o, "dns_opt", lit(arg)); return 0;
 	case OPT_RESTART:

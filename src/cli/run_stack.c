@@ -151,7 +151,7 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 		goto out_host;
 	}
 	carry(o);
-	r = rt_spec_apply_user(&o->plan.spec, o->plan.user, err);
+	r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
 out_host:
 	rt_plan_host_free(&host);
 out:

@@ -142,7 +142,7 @@ static const struct {
     {"service.cpu_period", true},
     {"service.oom_score_adj", true},
     {"service.cpuset", false},
-    {"service.group_add", false},
+    {"service.group_add", true},
     {"service.blkio_config", false},
     {"service.secrets", true},
     {"service.configs", true},

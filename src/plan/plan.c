@@ -402,6 +402,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	tunables(svc, &out->spec);
 	host_network(svc, &out->spec);
 	out->user = lxr_xstrdup(user);
+	out->group_add = strs_of(&svc->tune.group_add);
 	endpoint_of(st, svc, replica, out->name, &out->net);
 	host_dirs_of(svc, &out->host_dirs);
 	restart_of(svc, &out->restart);
@@ -414,6 +415,7 @@ void plan_instance_free(struct plan_instance *p)
 	free(p->name);
 	plan_spec_free(&p->spec);
 	free(p->user);
+	lxr_strv_free(p->group_add);
 	free(p->net.network);
 	free(p->net.subnet);
 	free(p->net.gateway);

@@ -61,7 +61,7 @@ static json_t *caps(const struct lxr_caps *c)
 			 "inheritable", i, "ambient", a);
 }
 
-static json_t *process(const struct lxr_spec *s, const char *user)
+static json_t *process(const struct lxr_spec *s, const char *user, char *const *group_add)
 {
 	json_t *rl = json_array(), *gids = json_array();
 
@@ -74,14 +74,15 @@ static json_t *process(const struct lxr_spec *s, const char *user)
 		json_array_append_new(gids, json_integer(s->additional_gids[i]));
 	return json_pack(
 	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:b, s:b, s:i, s:o, s:b, s:b, "
-	    "s:o}",
+	    "s:o, s:o}",
 	    "args", strv(s->args), "env", strv(s->env), "cwd", str_or_null(s->cwd), "domainname",
 	    str_or_null(s->domainname), "hostname", str_or_null(s->hostname), "user",
 	    str_or_null(user), "uid", (json_int_t)s->uid, "gid", (json_int_t)s->gid,
 	    "additional_gids", gids, "init", s->init, "no_new_privileges", s->no_new_privileges,
 	    "stop_signal", s->stop_signal, "rlimits", rl, "terminal", s->terminal, "open_stdin",
 	    s->open_stdin, "oom_score_adj",
-	    s->has_oom_score_adj ? json_integer(s->oom_score_adj) : json_null());
+	    s->has_oom_score_adj ? json_integer(s->oom_score_adj) : json_null(), "group_add",
+	    strv(group_add));
 }
 
 static json_t *mounts(const struct lxr_spec *s, size_t n)
@@ -154,11 +155,11 @@ static json_t *spec(const struct plan_instance *p)
 			 "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
 			 "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
 			 "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir,
-			 "process", process(s, p->user), "caps", caps(&s->caps), "mounts",
-			 mounts(s, n_mounts), "resources", resources(&s->resources), "devices",
-			 devices(s), "masked_paths", strv(s->masked_paths), "readonly_paths",
-			 strv(s->readonly_paths), "sysctls", strv(s->sysctls), "seccomp",
-			 seccomp(s), "writable_sysfs", s->writable_sysfs);
+			 "process", process(s, p->user, p->group_add), "caps", caps(&s->caps),
+			 "mounts", mounts(s, n_mounts), "resources", resources(&s->resources),
+			 "devices", devices(s), "masked_paths", strv(s->masked_paths),
+			 "readonly_paths", strv(s->readonly_paths), "sysctls", strv(s->sysctls),
+			 "seccomp", seccomp(s), "writable_sysfs", s->writable_sysfs);
 }
 
 static json_t *endpoint(const struct plan_endpoint *e)

@@ -290,12 +290,39 @@ static const char *passwd_layer(char *const *dirs)
 	return dirs && dirs[0] ? dirs[0] : "/nonexistent";
 }
 
-int rt_spec_apply_user(struct lxr_spec *spec, const char *user, lxr_err *err)
+/* compose's group_add / docker's --group-add */
+static int add_groups(const char *root, char *const *groups, struct lxr_spec *spec, lxr_err *err)
+{
+	for (size_t i = 0; groups && groups[i]; i++) {
+		_cleanup_fclose_ FILE *gr = NULL;
+		gid_t g = 0;
+		uint32_t num;
+
+		if (parse_id(groups[i], &num)) {
+			g = num;
+		} else {
+			if (open_etc(root, "/etc/group", &gr, err) < 0)
+				return -1;
+			if (!scan_group(gr, groups[i], NULL, &g, NULL, NULL))
+				return unknown(err, "group", groups[i], root, "/etc/group",
+					       gr != NULL);
+		}
+		spec->additional_gids = lxr_xrealloc(spec->additional_gids,
+						     (spec->n_additional_gids + 1) * sizeof(gid_t));
+		spec->additional_gids[spec->n_additional_gids++] = g;
+	}
+	return 0;
+}
+
+int rt_spec_apply_user(struct lxr_spec *spec, const char *user, char *const *group_add,
+		       lxr_err *err)
 {
 	const char *root = passwd_layer(spec->lower_dirs);
 
 	if (user && rt_user_resolve(root, user, spec, err) < 0)
 		return lxr_err_wrap(err, "user \"%s\"", user);
+	if (add_groups(root, group_add, spec, err) < 0)
+		return lxr_err_wrap(err, "group_add");
 	/* docker: a non-root user keeps only the bounding set */
 	rt_caps_for_user(&spec->caps, spec->uid);
 	if (rt_user_env_home(root, spec->uid, &spec->env, err) < 0)

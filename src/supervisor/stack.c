@@ -119,7 +119,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	rt_plan_host_free(&hf);
 	if (r < 0)
 		return -1;
-	if (rt_spec_apply_user(&in->plan.spec, in->plan.user, err) < 0)
+	if (rt_spec_apply_user(&in->plan.spec, in->plan.user, in->plan.group_add, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", sv->cfg->name);
 	health_from(&in->plan.health, &in->health);
 	if (replica == 1)

@@ -19,6 +19,11 @@ services:
     cpu_shares: 512
     cpu_quota: 25000
     cpu_period: 50000
+  grp:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    user: app
+    group_add: [www-data, "4242"]
   alone:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -93,3 +98,9 @@ host_links=$(ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\
 run exec -f "$STACK" hostnet sh -c "ip -o link | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
 [ "$OUT" = "$host_links" ] || fail "network_mode host sees [$OUT], the host has [$host_links]"
 pass "network_mode none and host"
+
+run exec -f "$STACK" grp id
+expect_grep "$OUT" "groups=.*33\(www-data\).*4242" "group_add adds www-data (by name) and 4242"
+run run --rm --network none --group-add tty -u app "$ROOTFS" id -G
+[ "$(printf '%s\n' $OUT | sort -n | tr '\n' ' ')" = "5 100 1000 " ] || fail "lxr run --group-add: id -G is [$OUT]"
+pass "group_add and --group-add add supplementary groups, by name or number"

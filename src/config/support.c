@@ -131,8 +131,8 @@ static const struct {
     {"service.ipc", false},
     {"service.ipc.shared", false},
     {"service.uts", false},
-    {"service.stdin_open.true", false}, /* lxr runs without stdin */
-    {"service.tty.true", false},
+    {"service.stdin_open.true", true},
+    {"service.tty.true", true},
     {"service.oom_kill_disable.true", false},
     {"service.shm_size", true},
     {"service.memswap_limit", true},

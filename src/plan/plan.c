@@ -302,6 +302,10 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 		if (!r->cpu_period)
 			r->cpu_period = 100000;
 	}
+	/* compose's tty and stdin_open: a terminal (the supervisor reads
+	 * its output) and a stdin that stays open */
+	spec->terminal = t->tty.set && t->tty.v;
+	spec->open_stdin = t->stdin_open.set && t->stdin_open.v;
 	if (t->oom_score_adj.set) {
 		spec->has_oom_score_adj = true;
 		spec->oom_score_adj = (int)t->oom_score_adj.v;

@@ -41,6 +41,9 @@ static void release(struct sup *s, struct sup_instance *in)
 		in->c = NULL;
 	}
 	sup_output_close(s, in);
+	if (in->stdin_w >= 0)
+		close(in->stdin_w);
+	in->stdin_w = -1;
 }
 
 /* Compose's short volume syntax creates a missing host directory. */
@@ -99,6 +102,16 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	in->oom_killed = false;
 	io.fds[1] = out[0];
 	io.fds[2] = out[1];
+	if (in->plan.spec.open_stdin && !in->plan.spec.terminal) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			lxr_fail(&err, errno, "pipe for %s stdin", in->name);
+			start_failed(s, in, -1, &err);
+			return;
+		}
+		io.fds[0] = p[0];
+		in->stdin_w = p[1];
+	}
 	/* Returns while the container builds its root filesystem: the loop
 	 * goes on (other containers start meanwhile) and sup_on_spawned hears
 	 * how it ended. */
@@ -106,6 +119,8 @@ static void spawn(struct sup *s, struct sup_instance *in)
 			       &in->c, &err);
 	close(out[0]);
 	close(out[1]);
+	if (io.fds[0] >= 0)
+		close(io.fds[0]);
 	if (r == 0) {
 		in->syncw.fd = fcntl(rt_container_sync_fd(in->c), F_DUPFD_CLOEXEC, 0);
 		r = in->syncw.fd < 0 ? lxr_fail(&err, errno, "dup start-up fd")
@@ -121,8 +136,18 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	lxr_err err;
 	int r = rt_container_spawn_done(in->c, &io, &err);
 
-	if (io.pty_master >= 0)
-		close(io.pty_master); /* services have no terminal */
+	/* tty: true: the terminal's output is the container's, read as its
+	 * stdout (a pty has no stderr); nothing writes to it */
+	if (io.pty_master >= 0 && r == 0) {
+		sup_watch_del(s, &in->outw);
+		close(in->outw.fd);
+		fcntl(io.pty_master, F_SETFL, O_NONBLOCK);
+		in->outw.fd = io.pty_master;
+		if (sup_watch_add(s, &in->outw, &err) < 0)
+			sup_say(s, in, "error: %s", err.msg);
+	} else if (io.pty_master >= 0) {
+		close(io.pty_master);
+	}
 	if (r == 1)
 		return;
 	sync_unwatch(s, in);

@@ -166,6 +166,8 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->syncw.fd = oi->syncw.fd;
 	ni->outw.fd = oi->outw.fd;
 	ni->errw.fd = oi->errw.fd;
+	ni->stdin_w = oi->stdin_w;
+	oi->stdin_w = -1;
 	ni->health = oi->health;
 	ni->health.argv = argv;
 	ni->health.pidw.kind = W_HEALTH_PIDFD;

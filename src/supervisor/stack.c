@@ -101,6 +101,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->syncw = (struct sup_watch){W_SYNC, in, -1};
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
+	in->stdin_w = -1;
 	struct plan_image pi;
 	struct rt_plan_host hf;
 	int r;
@@ -154,6 +155,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 	in->syncw = (struct sup_watch){W_SYNC, in, -1};
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
+	in->stdin_w = -1;
 	in->plan = *plan;
 	memset(plan, 0, sizeof(*plan));
 	health_from(&in->plan.health, &in->health);

@@ -60,6 +60,9 @@ struct sup_instance {
 	struct lxr_container *c;           /* while it exists */
 	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
 	struct sup_watch syncw;            /* being built: readable when it exec'd or failed */
+	/* stdin_open without tty: the write end of its stdin, held open and
+	 * never written, so its stdin never ends (compose's `-i`) */
+	int stdin_w;
 	struct sup_health health;
 	bool oom_killed;
 	bool blocked;         /* a required dependency failed: stays created */

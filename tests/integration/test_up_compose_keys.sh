@@ -24,6 +24,16 @@ services:
     command: ["sleep", "1000"]
     user: app
     group_add: [www-data, "4242"]
+  shell:
+    image: @ROOTFS@
+    command: ["/bin/sh"]
+    stdin_open: true
+    tty: true
+    stop_grace_period: 1s # an interactive shell ignores SIGTERM, as under docker
+  reader:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo started; cat; echo stdin-ended"]
+    stdin_open: true
   alone:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -104,3 +114,13 @@ expect_grep "$OUT" "groups=.*33\(www-data\).*4242" "group_add adds www-data (by 
 run run --rm --network none --group-add tty -u app "$ROOTFS" id -G
 [ "$(printf '%s\n' $OUT | sort -n | tr '\n' ' ')" = "5 100 1000 " ] || fail "lxr run --group-add: id -G is [$OUT]"
 pass "group_add and --group-add add supplementary groups, by name or number"
+
+sleep 0.5
+run ps -f "$STACK"
+expect_grep "$OUT" "^shell-1 +shell +running" "a shell with stdin_open and tty keeps running"
+expect_grep "$OUT" "^reader-1 +reader +running" "stdin_open without tty: stdin stays open"
+run exec -f "$STACK" shell sh -c 'tty'
+run logs -p "keys$$" reader
+expect_grep "$OUT" "started" "the reader started"
+! printf '%s\n' "$OUT" | grep -q stdin-ended || fail "the reader's stdin ended: $OUT"
+pass "stdin_open and tty: a shell service stays up on its terminal, a reader's stdin stays open"

@@ -188,12 +188,23 @@ static int read_user(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	v = s->user.v;
 	if (!v)
 		return 0;
+	if (!*v) { /* docker: the image's user */
+		free(s->user.v);
+		s->user.v = NULL;
+		return 0;
+	}
 	colon = strchr(v, ':');
-	if (!*v || v[0] == ':' || (colon && (!colon[1] || strchr(colon + 1, ':')))) {
+	if (colon && strchr(colon + 1, ':')) {
 		cfg_error_hint(c, n, "write USER, UID, USER:GROUP or UID:GID",
 			       "user \"%s\" is not USER[:GROUP]", v);
 		return -1;
 	}
+	/* "${UID}:${GID}" with the variables unset: Compose loads it and the
+	 * container fails to start; lxr loads it and up refuses it. */
+	if (v[0] == ':' || (colon && !colon[1]))
+		cfg_check_supported_hint(c, n->pos, "service.user.empty_part",
+					 "is a variable in it unset? set it (in .env, say)",
+					 "user \"%s\" with an empty part", v);
 	return 0;
 }
 

@@ -84,7 +84,8 @@ static const struct {
     {"service.pull_policy", true},
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
     {"service.profiles", true},
-    {"service.logging", true}, /* lxr's CRI files, json-file/local options */
+    {"service.logging", true},               /* lxr's CRI files, json-file/local options */
+    {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", false},  /* net_port_parse: lxr picks no host port */

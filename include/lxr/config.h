@@ -432,8 +432,8 @@ struct cfg_volume {
 	struct cfg_str host_name; /* `name:` */
 };
 
-/* A top-level secret or config: exactly one of file (absolute),
- * environment, content (configs only) or external. Loaded, not runnable
+/* A top-level secret or config: file (absolute), environment, content
+ * (configs only) or external; at least one (compose-go's rule). Loaded, not runnable
  * yet (secrets.c). */
 struct cfg_file_obj {
 	char *name;

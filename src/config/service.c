@@ -481,11 +481,14 @@ static const struct cfg_key service_keys[] = {
 
 /* Compose service keys lxr does not model (Compose Specification). */
 static const char *const service_compose_only[] = {
-    "annotations",    "build",          "cgroup",        "cgroup_parent",  "configs",
-    "cpu_count",      "cpu_percent",    "cpu_rt_period", "cpu_rt_runtime", "credential_spec",
-    "extends",        "external_links", "gpus",          "isolation",      "label_file",
-    "models",         "post_start",     "pre_stop",      "secrets",        "storage_opt",
-    "use_api_socket", "userns_mode",    "volumes_from",
+    "annotations",        "build",          "cgroup",
+    "cgroup_parent",      "cpu_count",      "cpu_percent",
+    "cpu_rt_period",      "cpu_rt_runtime", "credential_spec",
+    "external_links",     "gpus",           "isolation",
+    "label_file",         "models",         "post_start",
+    "pre_start",          "pre_stop",       "provider",
+    "pull_refresh_after", "storage_opt",    "use_api_socket",
+    "userns_mode",        "volumes_from",
 };
 
 static bool has_key(const struct cfg_node *n, const char *key)
@@ -538,7 +541,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
 	r = cfg_read_map(c, n, spec, s);
-	if (r == 0 && !s->image.v && !has_key(n, "build")) {
+	if (r == 0 && !s->image.v && !has_key(n, "build") && !has_key(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
 			       "service has neither image nor build");
 		r = -1;

@@ -306,7 +306,7 @@ struct cfg_svc_x_lxr {
 /* A service's names, resolver and namespaces beyond its network
  * (service_host.c). The runtime does not honour these yet: each one set is
  * refused by cfg_stack_check_runnable, except values that change nothing
- * (an empty dns_search). */
+ * (empty dns lists). */
 struct cfg_svc_host {
 	struct cfg_str container_name; /* docker's name rules; one instance only */
 	struct cfg_str domainname;
@@ -412,8 +412,8 @@ struct cfg_network {
 	bool implicit;         /* the "default" network nobody declared */
 	struct cfg_str driver; /* "bridge"; NULL for an external network */
 	struct cfg_bool internal;
-	struct cfg_ipam_pool *pools; /* at most one (and no ip_range) unless the load
-				      * accepted unsupported keys */
+	struct cfg_ipam_pool *pools; /* more than one, or an ip_range: loaded, not
+				      * runnable yet */
 	size_t n_pools;
 	struct cfg_kvs labels;
 	/* loaded, not runnable yet: a network made elsewhere, another name on
@@ -432,12 +432,8 @@ struct cfg_volume {
 	struct cfg_str host_name; /* `name:` */
 };
 
-/* A setting the model holds but `lxr up` does not run yet (the support
- * table, src/config/support.c, says which): `lxr config` loads and prints
- * it, every command that runs the stack refuses it
- * (cfg_stack_check_runnable). */
-/* A top-level secret or config: exactly one of file (absolute),
- * environment, content (configs only) or external. Loaded, not runnable
+/* A top-level secret or config: file (absolute), environment, content
+ * (configs only) or external; at least one (compose-go's rule). Loaded, not runnable
  * yet (secrets.c). */
 struct cfg_file_obj {
 	char *name;
@@ -447,6 +443,10 @@ struct cfg_file_obj {
 	struct cfg_str host_name; /* `name:` */
 };
 
+/* A setting the model holds but `lxr up` does not run yet (the support
+ * table, src/config/support.c, says which): `lxr config` loads and prints
+ * it, every command that runs the stack refuses it
+ * (cfg_stack_check_runnable). */
 struct cfg_unrunnable {
 	char *file; /* the stack file, or a file it includes or extends */
 	int line, col;

@@ -77,13 +77,14 @@ static int read_obj(struct cfg_ctx *c, struct cfg_node *n, struct obj_ctx *oc, c
 
 	if (cfg_read_map(c, n, &spec, oc) < 0)
 		return -1;
+	/* compose-go's rule: at least one */
 	given = !!o->file.v + !!o->environment.v + !!o->content.v + !!o->external.v;
-	if (given == 1)
+	if (given)
 		return 0;
 	cfg_error_hint(c, n,
-		       oc->config ? "one of file, environment, content or external: true"
-				  : "one of file, environment or external: true",
-		       "%s needs exactly one source, not %d", what, given);
+		       oc->config ? "file, environment, content or external: true"
+				  : "file, environment or external: true",
+		       "%s has no source", what);
 	return -1;
 }
 

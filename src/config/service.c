@@ -188,12 +188,23 @@ static int read_user(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	v = s->user.v;
 	if (!v)
 		return 0;
+	if (!*v) { /* docker: the image's user */
+		free(s->user.v);
+		s->user.v = NULL;
+		return 0;
+	}
 	colon = strchr(v, ':');
-	if (!*v || v[0] == ':' || (colon && (!colon[1] || strchr(colon + 1, ':')))) {
+	if (colon && strchr(colon + 1, ':')) {
 		cfg_error_hint(c, n, "write USER, UID, USER:GROUP or UID:GID",
 			       "user \"%s\" is not USER[:GROUP]", v);
 		return -1;
 	}
+	/* "${UID}:${GID}" with the variables unset: Compose loads it and the
+	 * container fails to start; lxr loads it and up refuses it. */
+	if (v[0] == ':' || (colon && !colon[1]))
+		cfg_check_supported_hint(c, n->pos, "service.user.empty_part",
+					 "is a variable in it unset? set it (in .env, say)",
+					 "user \"%s\" with an empty part", v);
 	return 0;
 }
 
@@ -319,27 +330,36 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* lxr keeps every service's output in its own rotated files (CRI format):
- * docker's file drivers are that, other drivers are not there yet. */
+ * docker's file drivers are that; other drivers (syslog, journald, none,
+ * ...) are loaded, with their options as given, and not run yet. */
+static bool file_driver(const struct cfg_logging *l)
+{
+	return !l->driver.v || !strcmp(l->driver.v, "json-file") || !strcmp(l->driver.v, "local");
+}
+
 static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	struct cfg_str *d = &((struct cfg_logging *)obj)->driver;
+	struct cfg_logging *l = obj;
 
-	if (cfg_read_str(c, n, "logging.driver", d) < 0)
+	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
 		return -1;
-	if (d->v && strcmp(d->v, "json-file") && strcmp(d->v, "local")) {
-		cfg_error_hint(c, n, "json-file or local (lxr writes rotated log files either way)",
-			       "logging driver \"%s\" is not supported yet", d->v);
-		return -1;
-	}
+	if (!file_driver(l))
+		cfg_check_supported_hint(
+		    c, n->pos, "service.logging.other_driver",
+		    "json-file or local (lxr writes rotated log files either way)",
+		    "logging driver \"%s\"", l->driver.v);
 	return 0;
 }
 
 static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	struct cfg_kvs *o = &((struct cfg_logging *)obj)->options;
-	int r = cfg_read_kvs(c, n, "logging.options", false, o);
+	return cfg_read_kvs(c, n, "logging.options", false, &((struct cfg_logging *)obj)->options);
+}
 
-	for (size_t i = 0; r == 0 && i < o->n; i++) {
+/* The file drivers' options, the ones the supervisor's log files take. */
+static void check_log_options(struct cfg_ctx *c, const struct cfg_kvs *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
 		const struct cfg_kv *kv = &o->v[i];
 		struct cfg_node at = {.pos = kv->pos};
 		int64_t v;
@@ -362,7 +382,6 @@ static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 				       "logging option \"%s\" is not supported yet", kv->key);
 		}
 	}
-	return r;
 }
 
 static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -372,8 +391,13 @@ static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"options", NULL, read_log_options},
 	};
 	static const struct cfg_map_spec spec = {"logging", keys, 2, true, NULL, 0};
+	struct cfg_logging *l = &((struct cfg_service *)obj)->logging;
 
-	return cfg_read_map(c, n, &spec, &((struct cfg_service *)obj)->logging);
+	if (cfg_read_map(c, n, &spec, l) < 0)
+		return -1;
+	if (file_driver(l))
+		check_log_options(c, &l->options);
+	return 0;
 }
 
 /* Each entry is applied in order (a later seccomp= replaces an earlier
@@ -457,11 +481,14 @@ static const struct cfg_key service_keys[] = {
 
 /* Compose service keys lxr does not model (Compose Specification). */
 static const char *const service_compose_only[] = {
-    "annotations",    "build",          "cgroup",        "cgroup_parent",  "configs",
-    "cpu_count",      "cpu_percent",    "cpu_rt_period", "cpu_rt_runtime", "credential_spec",
-    "extends",        "external_links", "gpus",          "isolation",      "label_file",
-    "models",         "post_start",     "pre_stop",      "secrets",        "storage_opt",
-    "use_api_socket", "userns_mode",    "volumes_from",
+    "annotations",        "build",          "cgroup",
+    "cgroup_parent",      "cpu_count",      "cpu_percent",
+    "cpu_rt_period",      "cpu_rt_runtime", "credential_spec",
+    "external_links",     "gpus",           "isolation",
+    "label_file",         "models",         "post_start",
+    "pre_start",          "pre_stop",       "provider",
+    "pull_refresh_after", "storage_opt",    "use_api_socket",
+    "userns_mode",        "volumes_from",
 };
 
 static bool has_key(const struct cfg_node *n, const char *key)
@@ -514,7 +541,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
 	r = cfg_read_map(c, n, spec, s);
-	if (r == 0 && !s->image.v && !has_key(n, "build")) {
+	if (r == 0 && !s->image.v && !has_key(n, "build") && !has_key(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
 			       "service has neither image nor build");
 		r = -1;

@@ -27,9 +27,9 @@ static bool host_ip_ok(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* Forms the net layer cannot publish yet (support.c), each refused where it
- * is written: proto_pos and ip_pos are the long syntax's keys, else the
- * entry. The port stays modeled for accept_unsupported loads. */
+/* Forms the net layer cannot publish yet (support.c), each recorded as not
+ * runnable where it is written: proto_pos and ip_pos are the long syntax's
+ * keys, else the entry. The port stays in the model (lxr config prints it). */
 static void port_refusals(struct cfg_ctx *c, const struct cfg_port *p, struct cfg_pos proto_pos,
 			  struct cfg_pos ip_pos)
 {

@@ -322,25 +322,42 @@ int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *ob
 	return 0;
 }
 
-static const char *const deploy_compose_only[] = {
-    "endpoint_mode", "labels", "placement", "rollback_config", "update_config",
-};
+/* Swarm's own settings: `docker compose up` ignores them (they place and
+ * update a service across a cluster's nodes), and so does lxr, saying so. */
+static int read_swarm_only(struct cfg_ctx *c, struct cfg_node *n, const char *key)
+{
+	cfg_interpolate_all(c, n);
+	cfg_warn(c, n, "deploy.%s is swarm's: docker compose ignores it, and so does lxr", key);
+	return 0;
+}
+
+#define SWARM_ONLY(key)                                                                            \
+	static int read_##key(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
+	{                                                                                          \
+		(void)obj;                                                                         \
+		return read_swarm_only(c, n, #key);                                                \
+	}
+SWARM_ONLY(endpoint_mode)
+SWARM_ONLY(labels)
+SWARM_ONLY(placement)
+SWARM_ONLY(rollback_config)
+SWARM_ONLY(update_config)
 
 int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
 	    {"replicas", "service.deploy.replicas", read_replicas},
 	    {"mode", NULL, read_mode},
+	    {"endpoint_mode", NULL, read_endpoint_mode},
+	    {"labels", NULL, read_labels},
+	    {"placement", NULL, read_placement},
+	    {"rollback_config", NULL, read_rollback_config},
+	    {"update_config", NULL, read_update_config},
 	    {"resources", "service.deploy.resources", read_resources},
 	    {"restart_policy", "service.deploy.restart_policy", read_restart_policy},
 	};
 	static const struct cfg_map_spec spec = {
-	    "deploy",
-	    keys,
-	    sizeof(keys) / sizeof(keys[0]),
-	    true,
-	    deploy_compose_only,
-	    sizeof(deploy_compose_only) / sizeof(deploy_compose_only[0]),
+	    "deploy", keys, sizeof(keys) / sizeof(keys[0]), true, NULL, 0,
 	};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, obj);

@@ -171,7 +171,8 @@ static int read_subs(struct cfg_ctx *c, struct vl *vl)
 	    {"nocopy", NULL, vol_nocopy},
 	    {"subpath", NULL, vol_subpath},
 	};
-	static const struct cfg_map_spec vol = {"volume", vol_keys, 2, true, NULL, 0};
+	static const char *const vol_only[] = {"labels"};
+	static const struct cfg_map_spec vol = {"volume", vol_keys, 2, true, vol_only, 1};
 	static const struct cfg_key tmpfs_keys[] = {
 	    {"size", NULL, tmpfs_size},
 	    {"mode", NULL, tmpfs_mode},
@@ -229,7 +230,8 @@ int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 	    {"volume", NULL, vl_volume},
 	    {"tmpfs", NULL, vl_tmpfs},
 	};
-	static const struct cfg_map_spec spec = {"volumes", keys, 8, true, NULL, 0};
+	static const char *const compose_only[] = {"image"}; /* type: image's options */
+	static const struct cfg_map_spec spec = {"volumes", keys, 8, true, compose_only, 1};
 	struct vl vl = {.m = cfg_svc_mount_add(s, n->pos)};
 	int r = cfg_read_map(c, n, &spec, &vl);
 

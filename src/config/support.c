@@ -43,6 +43,7 @@ static const struct {
     {"service.hostname", true},
     {"service.working_dir", true},
     {"service.user", true},
+    {"service.user.empty_part", false}, /* "${UID}:${GID}" unset: ":" */
     {"service.init", true},
     {"service.read_only", true},
     {"service.cap_add", true},
@@ -83,7 +84,8 @@ static const struct {
     {"service.pull_policy", true},
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
     {"service.profiles", true},
-    {"service.logging", true}, /* lxr's CRI files, json-file/local options */
+    {"service.logging", true},               /* lxr's CRI files, json-file/local options */
+    {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", true},   /* the net layer picks a free host port */
@@ -101,10 +103,16 @@ static const struct {
     {"networks.driver_opts", false},
     {"volumes.external", false}, /* volumes live under <data_dir>/volumes/<project>/ */
     {"volumes.name", false},
-    {"service.mem_reservation", true},  /* = deploy.resources.reservations.memory */
-    {"service.extends", true},          /* merged before the service is read */
-    {"service.scale", true},            /* = deploy.replicas */
-    {"service.deploy.mode", true},      /* replicated; global = one on this host */
+    {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
+    {"service.extends", true},         /* merged before the service is read */
+    {"service.scale", true},           /* = deploy.replicas */
+    {"service.deploy.mode", true},     /* replicated; global = one on this host */
+    /* swarm's: docker compose ignores them, lxr too, with a warning */
+    {"service.deploy.placement", true},
+    {"service.deploy.labels", true},
+    {"service.deploy.update_config", true},
+    {"service.deploy.rollback_config", true},
+    {"service.deploy.endpoint_mode", true},
     {"service.attach", true},           /* up shows every service's output */
     {"service.platform", true},         /* empty or the host's (others: errors) */
     {"service.runtime", true},          /* lxr (others: errors) */

@@ -1,0 +1,94 @@
+/* What `lxr up` refuses of a stack that loads (cfg_stack_check_runnable),
+ * as the CLI reports it, and the model fields the supervisor will need for
+ * a healthcheck that gives timings only. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config/internal.h"
+#include "lxr/config.h"
+
+static struct cfg_stack *load(const char *text)
+{
+	char *const env[] = {(char *)"LXR_TEST=1", NULL};
+	struct cfg_load_opts o = {.file = "compose.yaml", .environ = env, .cwd = "/nonexistent"};
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	lxr_err err;
+
+	if (cfg_stack_load_text(&o, text, strlen(text), &st, &d, &err) < 0) {
+		cfg_diags_print(stderr, &d);
+		fail_msg("the stack does not load");
+	}
+	cfg_diags_free(&d);
+	return st;
+}
+
+static void first_of_several(void **state)
+{
+	struct cfg_stack *st = load("services:\n"
+				    "  web:\n"
+				    "    image: busybox\n"
+				    "    container_name: web1\n"
+				    "    tty: true\n");
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(st->n_unrunnable, 2);
+	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
+	assert_string_equal(err.msg, "compose.yaml:4:5: service \"web\": lxr up does not run "
+				     "\"container_name\" yet (and 1 more)");
+	assert_non_null(strstr(err.hint, "lxr config"));
+	cfg_stack_free(st);
+}
+
+static void noop_values_run(void **state)
+{
+	struct cfg_stack *st = load("services:\n"
+				    "  web:\n"
+				    "    image: busybox\n"
+				    "    tty: false\n"
+				    "    scale: 1\n"
+				    "    dns_search: []\n"
+				    "    security_opt: [\"no-new-privileges:true\"]\n"
+				    "    volumes: [\"./a:/a:z\"]\n");
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_stack_check_runnable(st, &err), 0);
+	assert_int_equal(st->services[0].volumes[0].selinux, 'z');
+	cfg_stack_free(st);
+}
+
+/* The supervisor tells "timings only" (the image's test) from "test given"
+ * by the kind, and the timings the file gives by `set`. */
+static void healthcheck_timings_only(void **state)
+{
+	struct cfg_stack *st = load("services:\n"
+				    "  db:\n"
+				    "    image: postgres\n"
+				    "    healthcheck: {interval: 10s, retries: 5}\n");
+	const struct cfg_health *h = &st->services[0].healthcheck;
+
+	(void)state;
+	assert_int_equal(h->kind, CFG_HEALTH_INHERIT);
+	assert_int_equal(h->set, CFG_HC_INTERVAL | CFG_HC_RETRIES);
+	assert_int_equal(h->interval_us, 10000000);
+	assert_int_equal(h->retries, 5);
+	assert_int_equal(h->test.n, 0);
+	cfg_stack_free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(first_of_several),
+	    cmocka_unit_test(noop_values_run),
+	    cmocka_unit_test(healthcheck_timings_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

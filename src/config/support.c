@@ -117,13 +117,15 @@ static const struct {
     {"service.platform", true},         /* empty or the host's (others: errors) */
     {"service.runtime", true},          /* lxr (others: errors) */
     {"service.develop", true},          /* compose watch only: ignored as without --watch */
-    {"service.stdin_open", true},       /* false */
-    {"service.tty", true},              /* false */
+    {"service.stdin_open", true},       /* false; true below */
+    {"service.tty", true},              /* false; true below */
     {"service.oom_kill_disable", true}, /* false */
     {"service.dns", true},              /* empty */
     {"service.dns_search", true},       /* empty */
     {"service.dns_opt", true},          /* empty */
-    /* loaded into the model, not run yet (service_host.c, service_tune.c) */
+    /* service_host.c, service_tune.c: run by the plan (instance names,
+     * the endpoint's hosts and resolv.conf, the spec), or loaded and
+     * refused by up where false */
     {"service.container_name", true}, /* the one instance's name (plan) */
     {"service.domainname", true},
     {"service.mac_address", false}, /* eth0's MAC follows from its address */

@@ -258,6 +258,13 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		return;
 	}
 	cfg_diags_free(&diags);
+	/* what the CLI refused before sending, refused here too: the
+	 * supervisor never runs a setting it does not honour */
+	if (cfg_stack_check_runnable(st, &err) < 0) {
+		ctl_reply_err(cs, req, &err);
+		cfg_stack_free(st);
+		return;
+	}
 	if (json_is_true(json_object_get(args, "dry_run"))) {
 		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 		    sup_reconcile_preview(

@@ -175,7 +175,9 @@ refused service_net_key 'services:
 loaded network_mode 'services:
   web:
     image: ./rootfs
-    network_mode: host'
+    network_mode: "service:other"
+  other:
+    image: ./rootfs'
 # A security option lxr does not know is refused, not ignored.
 refused security_opt 'services:
   web:

@@ -163,6 +163,10 @@ struct lxr_endpoint_config {
 	/* compose's dns, dns_search, dns_opt: each replaces the host's
 	 * nameservers / search / options in the container's resolv.conf */
 	char *const *dns, *const *dns_search, *const *dns_opt;
+	/* A container's next network: joins names the endpoint of its first
+	 * (its namespace, /etc/hosts and resolv.conf), ifname the interface
+	 * ("eth1"); it has no default route and publishes no ports. */
+	const char *joins, *ifname;
 	/* The process that will remove the endpoint (lxr run's monitor, a
 	 * stack's supervisor), or 0. If it dies without doing so, the next
 	 * endpoint change in the project removes the endpoint. */

@@ -178,7 +178,11 @@ struct plan_instance {
 	/* mounts the carrier appended to spec (the endpoint's /etc/hosts and
 	 * resolv.conf): state of the running instance, not of its plan */
 	size_t carrier_mounts;
-	struct plan_endpoint net;
+	struct plan_endpoint net; /* its first network (default route, ports) */
+	/* its other networks, joined after the first (their ports, extra
+	 * hosts and resolver settings are the first's) */
+	struct plan_endpoint *more_nets;
+	size_t n_more_nets;
 	char **host_dirs; /* bind sources to create first (compose's short syntax) */
 	struct plan_restart restart;
 	struct plan_health health;

@@ -94,7 +94,7 @@ static const struct {
     {"service.ports.range_pick", false}, /* a host range is split, never searched */
     {"service.expose", true},            /* documentation: no firewall inside a network */
     {"service.networks", true},
-    {"service.networks.second", false}, /* one netns with one eth0 per container */
+    {"service.networks.second", true}, /* eth1... in the first network's namespace */
     {"service.networks.priority", false},
     {"service.networks.gw_priority", false},
     {"service.networks.mac_address", false}, /* eth0's MAC follows from its address */

@@ -222,6 +222,29 @@ static char *etc_path(const char *run_dir, const char *project, const char *ctr,
 	return lxr_xasprintf("%s/%s.%s", dir, ctr, ext);
 }
 
+/* The container an endpoint belongs to: itself, or the first network's
+ * endpoint it joins. */
+static const char *group_of(const struct ep_rec *e)
+{
+	return e->joins ? e->joins : e->container;
+}
+
+/* The container's endpoint on network (self's group), or NULL. */
+static const struct ep_rec *group_on(const struct ep_rec *self, const struct ep_rec *eps, size_t n,
+				     const char *network)
+{
+	if (!strcmp(self->network, network))
+		return self;
+	for (size_t i = 0; i < n; i++)
+		if (eps[i].joins && !strcmp(eps[i].joins, self->container) &&
+		    !strcmp(eps[i].network, network))
+			return &eps[i];
+	return NULL;
+}
+
+/* The /etc/hosts of a container (self: its first network's endpoint): its
+ * own names on each of its networks, the containers on each of them (where
+ * that network lists peers), then extra_hosts. */
 static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size_t n)
 {
 	struct lxr_host_entry *e = lxr_xcalloc(n + 1, sizeof(*e));
@@ -229,10 +252,14 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 	char *text;
 
 	e[k++] = (struct lxr_host_entry){self->ip, self->names};
-	for (size_t i = 0; self->peer_names && i < n; i++)
-		if (strcmp(eps[i].container, self->container) &&
-		    !strcmp(eps[i].network, self->network))
+	for (size_t i = 0; i < n; i++)
+		if (eps[i].joins && !strcmp(eps[i].joins, self->container))
 			e[k++] = (struct lxr_host_entry){eps[i].ip, eps[i].names};
+	for (size_t i = 0; i < n; i++) {
+		const struct ep_rec *mine = group_on(self, eps, n, eps[i].network);
+		if (mine && mine->peer_names && strcmp(group_of(&eps[i]), self->container))
+			e[k++] = (struct lxr_host_entry){eps[i].ip, eps[i].names};
+	}
 	text = net_hosts_render(e, k);
 	free(e);
 	/* extra_hosts last, as docker writes them */
@@ -256,8 +283,10 @@ static void hosts_refresh(const char *run_dir, const char *project, const char *
 
 	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
 		return;
+	/* every container with an endpoint on network: its hosts file is its
+	 * first endpoint's */
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(eps[i].network, network))
+		if (eps[i].joins || !group_on(&eps[i], eps, n, network))
 			continue;
 		_cleanup_free_ char *text = hosts_for(&eps[i], eps, n);
 		_cleanup_free_ char *path = etc_path(run_dir, project, eps[i].container, "hosts");
@@ -319,9 +348,9 @@ static void fill_out(const char *run_dir, const char *project, const struct ep_r
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 
-	out->netns_path = lxr_xasprintf("%s/%s", ns, e->container);
-	out->hosts_path = etc_path(run_dir, project, e->container, "hosts");
-	out->resolv_path = etc_path(run_dir, project, e->container, "resolv");
+	out->netns_path = lxr_xasprintf("%s/%s", ns, group_of(e));
+	out->hosts_path = etc_path(run_dir, project, group_of(e), "hosts");
+	out->resolv_path = etc_path(run_dir, project, group_of(e), "resolv");
 	out->ip = e->ip;
 	out->gateway = net->gateway;
 	/* as published: a port given without a host port has one now */
@@ -363,6 +392,10 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 
 	if (!ep_load(run_dir, project, ctr, e) || net_nl_open(&sk, &err) < 0)
 		return false;
+	if (e->joins) {
+		free(path);
+		path = lxr_xasprintf("%s/%s", ns, e->joins);
+	}
 	/* the alias exactly, not net_link_check's rule: a link with only the
 	 * ownership mark is lxr's to remove (a crash between its two
 	 * requests), but not a finished endpoint to hand back */
@@ -443,24 +476,25 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *etc = net_proj_dir(run_dir, project, "etc");
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, e->container);
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, group_of(e));
 	_cleanup_free_ char *alias = net_link_alias(project, e->container);
 	_cleanup_free_ char *resolv = etc_path(run_dir, project, e->container, "resolv");
 	_cleanup_close_ int nsfd = -1;
 
+	/* a next network joins the namespace its first one made */
 	if (lxr_mkdir_p(ns, 0700, err) < 0 || lxr_mkdir_p(etc, 0755, err) < 0 ||
-	    net_netns_create(path, err) < 0)
+	    (!e->joins && net_netns_create(path, err) < 0))
 		return -1;
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, net->mtu ? net->mtu : 1500, e->ip,
-			  err) < 0 ||
-	    net_ns_configure(nsfd, e->ip, net->subnet.prefix, net->gateway, !net->internal, err) <
-		0)
+	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, e->ifname,
+			  net->mtu ? net->mtu : 1500, e->ip, err) < 0 ||
+	    net_ns_configure(nsfd, e->ifname, e->ip, net->subnet.prefix, net->gateway,
+			     !net->internal && !e->joins, err) < 0)
 		return -1;
 	hosts_refresh(run_dir, project, net->name);
-	return resolv_write(resolv, e, err);
+	return e->joins ? 0 : resolv_write(resolv, e, err);
 }
 
 static int add_new(const char *run_dir, const char *project, const struct lxr_endpoint_config *cfg,
@@ -531,6 +565,8 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	e->dns_search =
 	    cfg->dns_search && cfg->dns_search[0] ? lxr_strv_dup(cfg->dns_search) : NULL;
 	e->dns_opt = cfg->dns_opt && cfg->dns_opt[0] ? lxr_strv_dup(cfg->dns_opt) : NULL;
+	e->joins = lxr_xstrdup(cfg->joins);
+	snprintf(e->ifname, sizeof(e->ifname), "%s", cfg->ifname ? cfg->ifname : "eth0");
 	e->holder = cfg->holder;
 	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
 }
@@ -605,6 +641,23 @@ int net_endpoint_add(const char *run_dir, const char *project,
 		     : 0;
 }
 
+/* A container's next networks go with its first: their veths before the
+ * namespace they are in. */
+static void remove_joined(const char *run_dir, const char *project, const char *ctr, unsigned flags)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+	lxr_err err;
+
+	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (eps[i].joins && !strcmp(eps[i].joins, ctr) &&
+		    net_endpoint_remove_locked(run_dir, project, eps[i].container, flags, &err) < 0)
+			lxr_err_print(&err);
+	eps_free(eps, n);
+}
+
 static bool network_unused(const char *run_dir, const char *project, const char *network)
 {
 	struct ep_rec *eps = NULL;
@@ -638,15 +691,18 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	if (!ep_load(run_dir, project, ctr, &e)) {
 		net_ep_free(&e);
 		remove_unrecorded(run_dir, project, ctr);
+		remove_joined(run_dir, project, ctr, flags);
 		return 0;
 	}
+	if (!e.joins)
+		remove_joined(run_dir, project, ctr, flags);
 	/* the veth goes with the namespace, but do not count on that: a
 	 * process inside keeps the namespace (and eth0's peer) alive */
 	if (net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);
 	}
-	if (r == 0)
+	if (r == 0 && !e.joins)
 		r = net_netns_remove(path, err);
 	if (r == 0) {
 		lease_drop(run_dir, project, e.network, e.owner);

@@ -35,6 +35,10 @@ struct ep_rec {
 	/* extra_hosts ("NAME IP", host-gateway resolved), and the resolver's
 	 * nameservers, search domains and options when the service sets them */
 	char **extra, **dns, **dns_search, **dns_opt;
+	/* a container's second (third...) network: the endpoint of its first
+	 * network (record name), whose namespace it joins as ifname */
+	char *joins;
+	char ifname[IFNAMSIZ];
 	int holder;                      /* pid of the process that removes it, 0: none */
 	unsigned long long holder_start; /* its start time (/proc/PID/stat), against PID reuse */
 };
@@ -145,10 +149,12 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
  * peers' neighbour entries stay right instead of sending to the old veth
  * until they go stale (tens of seconds). */
 int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
-		  int nsfd, int mtu, uint32_t ip, lxr_err *err);
-/* Inside the namespace: lo and eth0 up, address, default route (not for
- * internal networks: no route out). */
-int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err);
+		  int nsfd, const char *ifname, int mtu, uint32_t ip, lxr_err *err);
+/* Inside the namespace: lo and ifname up, address, default route (route:
+ * not for internal networks, which have no route out, nor for a
+ * container's second network). */
+int net_ns_configure(int nsfd, const char *ifname, uint32_t ip, int prefix, uint32_t gw, bool route,
+		     lxr_err *err);
 /* Delete every link whose alias and name say it is project's in run_dir:
  * what a cleanup finds when the records are gone. */
 /* Remove what killed writers left in the project's record directories. */

@@ -213,7 +213,7 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
 }
 
 int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
-		  int nsfd, int mtu, uint32_t ip, lxr_err *err)
+		  int nsfd, const char *ifname, int mtu, uint32_t ip, lxr_err *err)
 {
 	unsigned char mac[6] = {0x02,
 				0x42,
@@ -234,9 +234,10 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 	rtnl_link_set_name(l, host);
 	if (link_birth_marks(l, host, alias, err) < 0)
 		return -1;
-	/* Born inside the namespace as eth0: no rename, and no moment where
-	 * an "eth0" exists beside the host's. */
-	rtnl_link_set_name(peer, "eth0");
+	/* Born inside the namespace as eth0 (eth1... for a container's next
+	 * networks): no rename, and no moment where it exists beside the
+	 * host's links. */
+	rtnl_link_set_name(peer, ifname);
 	rtnl_link_set_ns_fd(peer, nsfd);
 	if (mtu) {
 		rtnl_link_set_mtu(l, (unsigned)mtu);
@@ -254,7 +255,7 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 	rtnl_link_put(peer);
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
-		return nl_fail(err, r, "create veth pair %s / eth0", host),
+		return nl_fail(err, r, "create veth pair %s / %s", host, ifname),
 		       lxr_err_hint(err, "lxr needs the kernel's veth driver (CONFIG_VETH)");
 	if ((r = rtnl_link_get_kernel(sk, 0, bridge, &br)) < 0 ||
 	    (r = rtnl_link_get_kernel(sk, 0, host, &me)) < 0 ||
@@ -310,7 +311,8 @@ static int route_default(struct nl_sock *sk, int ifindex, uint32_t gw, lxr_err *
 	return 0;
 }
 
-int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route, lxr_err *err)
+int net_ns_configure(int nsfd, const char *ifname, uint32_t ip, int prefix, uint32_t gw, bool route,
+		     lxr_err *err)
 {
 	struct nl_sock *sk = NULL;
 	_cleanup_link_ struct rtnl_link *eth = NULL;
@@ -320,9 +322,9 @@ int net_ns_configure(int nsfd, uint32_t ip, int prefix, uint32_t gw, bool route,
 		return -1;
 	r = link_set(sk, "lo", NULL, 0, true, err);
 	if (r == 0)
-		r = link_set(sk, "eth0", NULL, 0, true, err);
-	if (r == 0 && (r = rtnl_link_get_kernel(sk, 0, "eth0", &eth)) < 0)
-		r = nl_fail(err, r, "find eth0");
+		r = link_set(sk, ifname, NULL, 0, true, err);
+	if (r == 0 && (r = rtnl_link_get_kernel(sk, 0, ifname, &eth)) < 0)
+		r = nl_fail(err, r, "find %s", ifname);
 	if (r == 0)
 		r = addr_add(sk, rtnl_link_get_ifindex(eth), ip, prefix, err);
 	/* An internal network has no way out, not even a route to try. */

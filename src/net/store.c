@@ -118,6 +118,8 @@ char *net_ep_text(const struct ep_rec *e)
 		fprintf(f, "name %s\n", e->names[i]);
 	for (size_t i = 0; e->extra && e->extra[i]; i++)
 		fprintf(f, "extra %s\n", e->extra[i]);
+	if (e->joins)
+		fprintf(f, "joins %s\nifname %s\n", e->joins, e->ifname);
 	for (size_t i = 0; e->dns && e->dns[i]; i++)
 		fprintf(f, "dns %s\n", e->dns[i]);
 	for (size_t i = 0; e->dns_search && e->dns_search[i]; i++)
@@ -177,6 +179,10 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 				return -1;
 		} else if (!strcmp(k, "name")) {
 			lxr_strv_push(&e->names, lxr_xstrdup(v));
+		} else if (!strcmp(k, "joins") && !e->joins) {
+			e->joins = lxr_xstrdup(v);
+		} else if (!strcmp(k, "ifname") && strlen(v) < IFNAMSIZ) {
+			strcpy(e->ifname, v);
 		} else if (!strcmp(k, "extra")) {
 			lxr_strv_push(&e->extra, lxr_xstrdup(v));
 		} else if (!strcmp(k, "dns")) {
@@ -202,6 +208,7 @@ void net_ep_free(struct ep_rec *e)
 	free(e->ports);
 	lxr_strv_free(e->names);
 	lxr_strv_free(e->extra);
+	free(e->joins);
 	lxr_strv_free(e->dns);
 	lxr_strv_free(e->dns_search);
 	lxr_strv_free(e->dns_opt);

@@ -188,21 +188,18 @@ static void link_aliases(const struct cfg_stack *st, const struct cfg_service *s
 
 /* The network it joins and how that network is made, the names it
  * answers to, its static address and its published ports. */
-static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-			const char *instance, struct plan_endpoint *ep)
+/* One network's endpoint: how the network is made, the names the instance
+ * answers to there (its service, itself, that network's aliases), its
+ * static address. */
+static bool network_endpoint(const struct cfg_stack *st, const struct cfg_service *svc,
+			     const struct cfg_svc_net *sn, const char *instance,
+			     struct plan_endpoint *ep)
 {
-	const struct cfg_network *nw = NULL;
+	const struct cfg_network *nw = sn->name.v ? cfg_stack_network(st, sn->name.v) : NULL;
 
 	memset(ep, 0, sizeof(*ep));
-	/* network_mode none or host: no endpoint (published ports, as
-	 * docker's in host mode, have nothing to go to) */
-	if (svc->host.network_mode.v && (!strcmp(svc->host.network_mode.v, "none") ||
-					 !strcmp(svc->host.network_mode.v, "host")))
-		return;
-	if (svc->n_networks && svc->networks[0].name.v)
-		nw = cfg_stack_network(st, svc->networks[0].name.v);
 	if (!nw)
-		return;
+		return false;
 	ep->network = lxr_xstrdup(nw->name);
 	ep->peer_names = true;
 	ep->internal = nw->internal.set && nw->internal.v;
@@ -210,14 +207,51 @@ static void endpoint_of(const struct cfg_stack *st, const struct cfg_service *sv
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
 	}
-	ep->static_ip = lxr_xstrdup(svc->networks[0].ipv4_address.v);
+	ep->static_ip = lxr_xstrdup(sn->ipv4_address.v);
 	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
 	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
-	resolver_of(svc, ep);
-	for (size_t i = 0; i < svc->networks[0].aliases.n; i++)
-		lxr_strv_push(&ep->names, lxr_xstrdup(svc->networks[0].aliases.v[i].v));
+	for (size_t i = 0; i < sn->aliases.n; i++)
+		lxr_strv_push(&ep->names, lxr_xstrdup(sn->aliases.v[i].v));
 	link_aliases(st, svc, ep);
-	ports_of(svc, replica, ep);
+	return true;
+}
+
+/* The first network the instance is on that is not internal carries its
+ * default route and published ports (compose publishes through it); the
+ * others are joined after it, in the file's order. */
+static size_t first_network(const struct cfg_stack *st, const struct cfg_service *svc)
+{
+	for (size_t i = 0; i < svc->n_networks; i++) {
+		const struct cfg_network *nw =
+		    svc->networks[i].name.v ? cfg_stack_network(st, svc->networks[i].name.v) : NULL;
+		if (nw && !(nw->internal.set && nw->internal.v))
+			return i;
+	}
+	return 0;
+}
+
+static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+			 const char *instance, struct plan_instance *p)
+{
+	size_t first;
+
+	memset(&p->net, 0, sizeof(p->net));
+	/* network_mode none or host: no endpoint (published ports, as
+	 * docker's in host mode, have nothing to go to) */
+	if (!svc->n_networks ||
+	    (svc->host.network_mode.v && (!strcmp(svc->host.network_mode.v, "none") ||
+					  !strcmp(svc->host.network_mode.v, "host"))))
+		return;
+	first = first_network(st, svc);
+	if (!network_endpoint(st, svc, &svc->networks[first], instance, &p->net))
+		return;
+	resolver_of(svc, &p->net);
+	ports_of(svc, replica, &p->net);
+	p->more_nets = lxr_xcalloc(svc->n_networks, sizeof(*p->more_nets));
+	for (size_t i = 0; i < svc->n_networks; i++)
+		if (i != first && network_endpoint(st, svc, &svc->networks[i], instance,
+						   &p->more_nets[p->n_more_nets]))
+			p->n_more_nets++;
 }
 
 static int caps_mask(const struct cfg_strs *names, const char *key, uint64_t *mask, bool *all,
@@ -407,11 +441,27 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	host_network(svc, &out->spec);
 	out->user = lxr_xstrdup(user);
 	out->group_add = strs_of(&svc->tune.group_add);
-	endpoint_of(st, svc, replica, out->name, &out->net);
+	endpoints_of(st, svc, replica, out->name, out);
 	host_dirs_of(svc, &out->host_dirs);
 	restart_of(svc, &out->restart);
 	out->stop_grace_us = svc->stop_grace_period.v;
 	return 0;
+}
+
+static void endpoint_free(struct plan_endpoint *e)
+{
+	free(e->network);
+	free(e->subnet);
+	free(e->gateway);
+	free(e->static_ip);
+	lxr_strv_free(e->names);
+	lxr_strv_free(e->extra_hosts);
+	lxr_strv_free(e->dns);
+	lxr_strv_free(e->dns_search);
+	lxr_strv_free(e->dns_opt);
+	for (size_t i = 0; i < e->n_ports; i++)
+		free(e->ports[i].host_ip);
+	free(e->ports);
 }
 
 void plan_instance_free(struct plan_instance *p)
@@ -420,18 +470,10 @@ void plan_instance_free(struct plan_instance *p)
 	plan_spec_free(&p->spec);
 	free(p->user);
 	lxr_strv_free(p->group_add);
-	free(p->net.network);
-	free(p->net.subnet);
-	free(p->net.gateway);
-	free(p->net.static_ip);
-	lxr_strv_free(p->net.names);
-	lxr_strv_free(p->net.extra_hosts);
-	lxr_strv_free(p->net.dns);
-	lxr_strv_free(p->net.dns_search);
-	lxr_strv_free(p->net.dns_opt);
-	for (size_t i = 0; i < p->net.n_ports; i++)
-		free(p->net.ports[i].host_ip);
-	free(p->net.ports);
+	endpoint_free(&p->net);
+	for (size_t i = 0; i < p->n_more_nets; i++)
+		endpoint_free(&p->more_nets[i]);
+	free(p->more_nets);
 	lxr_strv_free(p->host_dirs);
 	lxr_strv_free(p->health.argv);
 	memset(p, 0, sizeof(*p));

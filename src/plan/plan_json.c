@@ -222,10 +222,15 @@ static json_t *health(const struct plan_health *h)
 
 char *plan_instance_text(const struct plan_instance *p, bool pretty)
 {
-	json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "name", jstr(p->name), "spec",
-			      spec(p), "network", endpoint(&p->net), "host_dirs",
-			      strv(p->host_dirs), "restart", restart(&p->restart), "health",
-			      health(&p->health), "stop_grace_us", (json_int_t)p->stop_grace_us);
+	json_t *more = json_array();
+
+	for (size_t i = 0; i < p->n_more_nets; i++)
+		json_array_append_new(more, endpoint(&p->more_nets[i]));
+	json_t *j =
+	    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "name", jstr(p->name),
+		      "more_networks", more, "spec", spec(p), "network", endpoint(&p->net),
+		      "host_dirs", strv(p->host_dirs), "restart", restart(&p->restart), "health",
+		      health(&p->health), "stop_grace_us", (json_int_t)p->stop_grace_us);
 	char *t;
 
 	if (!j)

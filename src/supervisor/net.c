@@ -11,8 +11,44 @@
 #include "lxr/net.h"
 #include "supervisor/sup.h"
 
-/* The endpoint, made (or found, on a restart) before the container starts;
- * the container joins its namespace and sees its hosts and resolv.conf. */
+/* A next network (i: its place among them): an endpoint "<instance>+<net>"
+ * joining the first one's namespace as eth<i+1>. */
+static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err *err)
+{
+	const struct plan_endpoint *np = &in->plan.more_nets[i];
+	_cleanup_free_ char *name = lxr_xasprintf("%s+%s", in->name, np->network);
+	_cleanup_free_ char *owner = lxr_xasprintf("%s/%s/%d+%s", s->stack->project,
+						   in->svc->cfg->name, in->replica, np->network);
+	char ifname[16];
+	struct lxr_net_config ncfg = {.name = np->network,
+				      .internal = np->internal,
+				      .subnet = np->subnet,
+				      .gateway = np->gateway};
+	struct lxr_net_pool pool;
+	struct lxr_endpoint ep = {0};
+
+	snprintf(ifname, sizeof(ifname), "eth%u", (unsigned)(i + 1) % 1000);
+	net_pool_default(&pool);
+	struct lxr_endpoint_config ec = {.network = np->network,
+					 .container = name,
+					 .owner = owner,
+					 .static_ip = np->static_ip,
+					 .names = np->names,
+					 .peer_names = np->peer_names,
+					 .joins = in->name,
+					 .ifname = ifname,
+					 .holder = getpid(),
+					 .create = &ncfg,
+					 .pool = &pool};
+	if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
+		return -1;
+	net_endpoint_free(&ep);
+	return 0;
+}
+
+/* The endpoints, made (or found, on a restart) before the container
+ * starts: its first network's, whose namespace the container joins and
+ * whose hosts and resolv.conf it sees, then its other networks'. */
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
 	const struct plan_endpoint *np = &in->plan.net;
@@ -66,6 +102,9 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	in->n_ports = ep.n_ports;
 	ep.ports = NULL;
 	net_endpoint_free(&ep);
+	for (size_t i = 0; i < in->plan.n_more_nets; i++)
+		if (attach_more(s, in, i, err) < 0)
+			return -1;
 	return 0;
 }
 

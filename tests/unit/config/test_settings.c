@@ -142,7 +142,7 @@ static void support_table(void **state)
 	assert_true(cfg_key_supported("networks"));
 	/* forms of honoured keys the net layer cannot do yet */
 	assert_true(cfg_key_supported("service.ports.ephemeral"));
-	assert_false(cfg_key_supported("service.networks.second"));
+	assert_true(cfg_key_supported("service.networks.second"));
 	assert_true(cfg_key_supported("service.volumes.volume"));
 	assert_true(cfg_key_supported("volumes"));
 	assert_false(cfg_key_supported("volumes.driver_opts"));

@@ -1,0 +1,59 @@
+#!/bin/bash
+# A service on several networks: one network namespace with eth0, eth1...,
+# one per network; it reaches the services of each by name, with its
+# aliases per network; services on different networks stay apart; a
+# restart keeps its addresses; down leaves nothing.
+. "$(dirname "$0")/lib.sh"
+
+net=$((($$ % 120) * 2))
+stack <<Y
+name: nets$$
+services:
+  a:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo page-a > /tmp/i; exec httpd -f -p 80 -h /tmp"]
+    networks: [front]
+  b:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo page-b > /tmp/i; exec httpd -f -p 80 -h /tmp"]
+    networks: [back]
+  c:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    networks:
+      front: {aliases: [c-front]}
+      back: {aliases: [c-back], ipv4_address: 10.124.$((net + 1)).50}
+networks:
+  front: {ipam: {config: [{subnet: "10.124.$net.0/24"}]}}
+  back: {ipam: {config: [{subnet: "10.124.$((net + 1)).0/24"}]}}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d with a service on two networks"
+run exec -f "$STACK" c sh -c "ip -o -4 addr show | awk '{print \$2, \$4}' | grep -v '^lo'"
+expect_grep "$OUT" "^eth0 10\.124\.$net\.[0-9]+/24" "eth0 on front, its first network"
+expect_grep "$OUT" "^eth1 10\.124\.$((net + 1))\.50/24" "eth1 on back, with its ipv4_address"
+for peer in a b; do
+	run exec -f "$STACK" c sh -c "timeout 3 wget -q -O - http://$peer/i"
+	expect_out "page-$peer" "c reaches $peer by name"
+done
+run exec -f "$STACK" a sh -c "grep -qw c-front /etc/hosts && echo yes; grep -qw c-back /etc/hosts && echo no; grep -qw b /etc/hosts && echo no"
+expect_out "yes" "a (front) knows c by its front alias only, and not b"
+run exec -f "$STACK" b sh -c "grep -w c-back /etc/hosts | awk '{print \$1}'"
+expect_out "10.124.$((net + 1)).50" "b (back) resolves c's back alias to its back address"
+bip=$("$LXR" exec -f "$STACK" c sh -c "awk '\$2 == \"b\" {print \$1}' /etc/hosts")
+[ -n "$bip" ] || fail "c's /etc/hosts has no b"
+run exec -f "$STACK" a sh -c "timeout 2 wget -q -O - http://$bip/i"
+[ "$RC" -ne 0 ] || fail "a (front only) reached b (back only) at $bip: $OUT"
+pass "one container on two networks reaches both by name, with per-network aliases; the networks stay apart"
+
+run restart -f "$STACK" c
+for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done
+run exec -f "$STACK" c sh -c "ip -o -4 addr show eth1 | awk '{print \$4}'"
+expect_out "10.124.$((net + 1)).50/24" "a restart keeps eth1's address"
+run exec -f "$STACK" c sh -c "timeout 3 wget -q -O - http://b/i"
+expect_out "page-b" "after the restart c still reaches b"
+run down -f "$STACK"
+expect_rc 0 "down"
+! ip -o link show | grep -q "lxr.*nets$$" || fail "links left after down"
+[ -z "$(ls "$LXR_RUN_DIR/nets$$/.net/endpoints" 2>/dev/null)" ] || fail "endpoint records left"
+pass "a restart keeps every network's address; down removes every endpoint"

@@ -29,6 +29,22 @@ int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
 
+/* Compose's global options, given before the command (globals.c). */
+struct cli_globals {
+	const char *file, *project; /* -f, -p: each stack command's defaults */
+	const char *env_file;       /* --env-file: instead of the project's .env */
+	const char *project_dir;    /* --project-directory, absolute */
+	char **profiles;            /* --profile, repeatable */
+};
+extern struct cli_globals cli_globals;
+/* Parse argv[1..] up to the command (skipping one `compose`): the command's
+ * index (argc: none), or -1 after saying what is wrong. */
+int cli_globals_parse(int argc, char **argv);
+/* A stack command's -f and -p before its own options. */
+void cli_globals_apply(const char **file, const char **project);
+void cli_globals_profiles(char ***profiles); /* appends copies */
+const char *cli_stack_dir(void);             /* where discovery looks: --project-directory or . */
+
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current
  * directory); prints every problem. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */

@@ -51,6 +51,8 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	};
 	int ch;
 
+	cli_globals_apply(&a->file, &a->project);
+	cli_globals_profiles(&a->profiles);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+f:p:h", opts, NULL)) != -1) {
 		switch (ch) {

@@ -37,6 +37,7 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	};
 	int c;
 
+	cli_globals_apply(&a->file, &a->project);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:p:s:", longopts, NULL)) != -1) {

@@ -60,6 +60,7 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 	};
 	int c;
 
+	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+itu:e:w:p:f:", longopts, NULL)) != -1) {

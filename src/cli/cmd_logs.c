@@ -120,6 +120,7 @@ int cmd_logs(int argc, char **argv)
 	bool no_color = false;
 	int c;
 
+	cli_globals_apply(&file, &project);
 	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;

@@ -32,7 +32,7 @@ bool cli_find_stack(char **found)
 	*found = NULL;
 	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
 		return true; /* cli_stack_load reads it */
-	return cfg_find_stack_file(".", found, &err) == 0;
+	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)

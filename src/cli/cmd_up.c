@@ -67,6 +67,9 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	};
 	int c;
 
+	cli_globals_apply(&a->file, &a->project);
+	if (up)
+		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:v", longopts, NULL)) != -1) {

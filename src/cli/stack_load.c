@@ -24,11 +24,21 @@ int cli_set_file(const char **slot, const char *arg)
 	return 0;
 }
 
+/* Where Compose looks for the stack file: --project-directory, else here. */
+const char *cli_stack_dir(void)
+{
+	return cli_globals.project_dir ? cli_globals.project_dir : ".";
+}
+
 int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 {
 	_cleanup_free_ char *found = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
-	struct cfg_load_opts o = {.file = file, .project = project, .cwd = cwd};
+	struct cfg_load_opts o = {.file = file,
+				  .project = project,
+				  .cwd = cwd,
+				  .project_dir = cli_globals.project_dir,
+				  .env_file = cli_globals.env_file};
 	struct cfg_diags diags = {0};
 	lxr_err err = {0};
 	int r;
@@ -48,7 +58,7 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 		}
 	}
 	if (!o.file) {
-		if (cfg_find_stack_file(".", &found, &err) < 0) {
+		if (cfg_find_stack_file(cli_stack_dir(), &found, &err) < 0) {
 			lxr_err_print(&err);
 			return LXR_EXIT_USAGE;
 		}

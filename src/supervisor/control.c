@@ -104,9 +104,25 @@ static size_t n_instances(struct sup *s)
 	return n;
 }
 
+/* stop -t N, restart -t N: this stop's grace period instead of the
+ * service's stop_grace_period. The state machine reads the grace from the
+ * policy when the stop begins (the deadline), so lending it for this one
+ * event is enough. */
+static void event_with_grace(struct sup *s, struct sup_instance *in, enum svc_event ev,
+			     json_t *timeout)
+{
+	struct svc_policy saved = in->svc->policy;
+
+	if (json_is_integer(timeout) && json_integer_value(timeout) >= 0)
+		in->svc->policy.stop_grace_us = json_integer_value(timeout) * 1000000;
+	sup_event(s, in, ev, 0);
+	in->svc->policy = saved;
+}
+
 static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 			 json_t *args)
 {
+	json_t *timeout = json_object_get(args, "timeout");
 	size_t n = n_instances(s), k = 0;
 	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
 	int sig = SIGKILL;
@@ -123,12 +139,13 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		if (!pick[k++])
 			continue;
 		if (!strcmp(cmd, "stop"))
-			sup_event(s, in, EV_STOP, 0);
+			event_with_grace(s, in, EV_STOP, timeout);
 		else if (!strcmp(cmd, "start")) {
 			in->blocked = false;
 			sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart"))
-			sup_event(s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, 0);
+			event_with_grace(
+			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, timeout);
 		else if (in->c)
 			rt_container_kill(in->c, sig, NULL);
 		json_array_append_new(done, json_string(in->name));

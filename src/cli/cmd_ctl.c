@@ -14,16 +14,140 @@
 
 struct ctl_args {
 	const char *file, *project;
-	bool json;
+	bool json, quiet, service_names;
 	int signal;
+	int timeout; /* stop/restart -t: seconds; -1: the services' own grace */
+	const char *status;
 	char **services;
 };
 
 static const char usage_text[] =
-    "usage: lxr ps|top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
-    "       lxr stop|start|restart [-f FILE] [-p NAME] [SERVICE...]\n"
+    "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
+    "              [--format json] [SERVICE...]\n"
+    "       lxr top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
+    "       lxr stop|restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+    "       lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
     "       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
-    "       lxr events [-f FILE] [-p NAME]\n";
+    "       lxr events [-f FILE] [-p NAME]\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "  -a, --all              ps: accepted, as compose's (stopped and exited\n"
+    "                         instances are always listed)\n"
+    "  -q, --quiet            ps: only the instance names (lxr's container ids)\n"
+    "      --services         ps: only the service names\n"
+    "      --status STATE     ps: only instances in STATE: compose's running,\n"
+    "                         restarting, removing, exited, created, dead, or\n"
+    "                         one of lxr's (healthy, backoff, stopped, ...)\n"
+    "  -t, --timeout N        stop, restart: seconds before SIGKILL, instead of\n"
+    "                         the service's stop_grace_period\n"
+    "  -s, --signal SIG       kill: the signal (default KILL)\n";
+
+enum { OPT_SERVICES = 256, OPT_STATUS };
+
+/* ps --status: compose's words as lxr's states, and lxr's own */
+static const char lxr_states[] =
+    " created starting running healthy unhealthy exited backoff stopping stopped failed ";
+static const struct {
+	const char *word, *states;
+} compose_status[] = {
+    {"running", " running healthy unhealthy "},
+    {"restarting", " backoff "},
+    {"removing", " stopping "},
+    {"exited", " exited stopped failed "},
+    {"created", " created starting "},
+    {"dead", " failed "},
+    {"paused", " "},
+};
+
+/* " a b " holds word */
+static bool in_list(const char *list, const char *word)
+{
+	_cleanup_free_ char *w = lxr_xasprintf(" %s ", word);
+
+	return strstr(list, w) != NULL;
+}
+
+static const char *status_states(const char *status)
+{
+	for (size_t i = 0; i < sizeof(compose_status) / sizeof(compose_status[0]); i++)
+		if (!strcmp(status, compose_status[i].word))
+			return compose_status[i].states;
+	return in_list(lxr_states, status) ? status : NULL;
+}
+
+/* An option that only some of the commands take. */
+static int only_for(const char *cmd, const char *cmds, const char *opt)
+{
+	_cleanup_free_ char *list = lxr_xasprintf(" %s ", cmds);
+	_cleanup_free_ char *me = lxr_xasprintf(" %s ", cmd);
+
+	if (strstr(list, me))
+		return 0;
+	fprintf(stderr, "lxr: error: %s: %s does not take it (only %s)\n", opt, cmd, cmds);
+	return -1;
+}
+
+static int parse_timeout(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400) {
+		fprintf(stderr, "lxr: error: --timeout %s: not a number of seconds (0 to 86400)\n",
+			s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* One option of cmd's; arg is the word that held it, for the error. */
+static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a)
+{
+	switch (c) {
+	case 'f': return cli_set_file(&a->file, optarg);
+	case 'p': a->project = optarg; return 0;
+	case 'F':
+		if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
+			fprintf(stderr, "lxr: error: --format %s: use json or table\n", optarg);
+			return -1;
+		}
+		a->json = !strcmp(optarg, "json");
+		return 0;
+	case 's':
+		if (cfg_parse_signal(optarg, &a->signal) < 0) {
+			fprintf(stderr, "lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
+				optarg);
+			return -1;
+		}
+		return 0;
+	case 'a': return only_for(cmd, "ps", arg);
+	case 'q': a->quiet = true; return only_for(cmd, "ps", arg);
+	case OPT_SERVICES: a->service_names = true; return only_for(cmd, "ps", arg);
+	case OPT_STATUS:
+		a->status = optarg;
+		if (!status_states(optarg)) {
+			fprintf(stderr,
+				"lxr: error: --status %s: not a state\nlxr: hint: compose's "
+				"running, restarting, removing, exited, created, dead, paused, "
+				"or lxr's:%s\n",
+				optarg, lxr_states);
+			return -1;
+		}
+		return only_for(cmd, "ps", arg);
+	case 't':
+		if (only_for(cmd, "stop restart", arg) < 0)
+			return -1;
+		return parse_timeout(optarg, &a->timeout);
+	default:
+		fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s", arg,
+			usage_text);
+		return -1;
+	}
+}
 
 static int parse(int argc, char **argv, struct ctl_args *a)
 {
@@ -33,42 +157,27 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	    {"format", required_argument, NULL, 'F'},
 	    {"signal", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"services", no_argument, NULL, OPT_SERVICES},
+	    {"status", required_argument, NULL, OPT_STATUS},
+	    {"timeout", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *cmd = argv[0];
 	int c;
 
 	cli_globals_apply(&a->file, &a->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:s:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (cli_set_file(&a->file, optarg) < 0)
-				return -1;
-			break;
-		case 'p': a->project = optarg; break;
-		case 'F':
-			if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
-				fprintf(stderr, "lxr: error: --format %s: use json or table\n",
-					optarg);
-				return -1;
-			}
-			a->json = !strcmp(optarg, "json");
-			break;
-		case 's':
-			if (cfg_parse_signal(optarg, &a->signal) < 0) {
-				fprintf(stderr,
-					"lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+	a->timeout = -1;
+	while ((c = getopt_long(argc, argv, "f:p:s:t:aq", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 1;
 		}
+		if (parse_one(cmd, c, argv[optind - 1], a) < 0)
+			return -1;
 	}
 	for (; optind < argc; optind++)
 		lxr_strv_push(&a->services, lxr_xstrdup(argv[optind]));
@@ -105,8 +214,55 @@ static json_t *args_json(const struct ctl_args *a)
 	json_t *names = json_array();
 	for (size_t i = 0; a->services && a->services[i]; i++)
 		json_array_append_new(names, json_string(a->services[i]));
-	return json_pack("{s:o, s:i}", "services", names, "signal",
-			 a->signal ? a->signal : SIGKILL);
+	json_t *o =
+	    json_pack("{s:o, s:i}", "services", names, "signal", a->signal ? a->signal : SIGKILL);
+
+	if (a->timeout >= 0)
+		json_object_set_new(o, "timeout", json_integer(a->timeout));
+	return o;
+}
+
+/* ps --status: only the instances in that state (result is replaced) */
+static void filter_status(json_t **result, const char *status)
+{
+	const char *states = status_states(status);
+	_cleanup_free_ char *list = lxr_xasprintf(" %s ", states);
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *st = json_string_value(json_object_get(o, "state"));
+		if (st && in_list(list, st))
+			json_array_append(kept, o);
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+static bool seen_before(json_t *result, size_t i, const char *key, const char *n)
+{
+	for (size_t k = 0; k < i; k++) {
+		const char *m = json_string_value(json_object_get(json_array_get(result, k), key));
+		if (m && !strcmp(m, n))
+			return true;
+	}
+	return false;
+}
+
+/* ps -q: the instance names; ps --services: each service once */
+static void print_ps_names(json_t *result, bool services)
+{
+	const char *key = services ? "service" : "instance";
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(result, i, o)
+	{
+		const char *n = json_string_value(json_object_get(o, key));
+		if (n && !seen_before(result, i, key, n))
+			puts(n);
+	}
 }
 
 /* Below the table, why an instance is not running: its last start's error
@@ -360,7 +516,11 @@ int cmd_ctl(int argc, char **argv)
 			r = LXR_EXIT_FAIL;
 		json_decref(ps);
 	}
-	if (a.json) {
+	if (!strcmp(cmd, "ps") && a.status)
+		filter_status(&result, a.status);
+	if (a.quiet || a.service_names) {
+		print_ps_names(result, a.service_names);
+	} else if (a.json) {
 		char *s = json_dumps(result, JSON_INDENT(2));
 		puts(s ? s : "null");
 		free(s);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/config.h"
@@ -21,13 +22,16 @@ static const char usage_text[] =
     "  -p, --project-name N the stack's project (default: the stack file's)\n"
     "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
     "  -i, --interactive    keep stdin open\n"
-    "  -t, --tty            allocate a pseudo-terminal\n"
+    "  -t, --tty            allocate a pseudo-terminal (a SERVICE gets one anyway\n"
+    "                       when stdin is a terminal, as with docker compose)\n"
+    "  -T, --no-TTY         no pseudo-terminal for a SERVICE (compose's -T)\n"
     "  -u, --user U[:G]     run as this user (default: the container's)\n"
     "  -e, --env K=V        set an environment variable\n"
     "  -w, --workdir DIR    working directory (default: the container's)\n";
 
 struct exec_opts {
-	bool interactive, tty;
+	bool interactive, tty, no_tty;
+	bool service; /* find: the name is a stack's service, not an `lxr run` one */
 	const char *user, *workdir, *project, *file;
 	char **env;
 };
@@ -50,6 +54,8 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 	static const struct option longopts[] = {
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
+	    {"no-TTY", no_argument, NULL, 'T'},
+	    {"no-tty", no_argument, NULL, 'T'},
 	    {"user", required_argument, NULL, 'u'},
 	    {"env", required_argument, NULL, 'e'},
 	    {"workdir", required_argument, NULL, 'w'},
@@ -63,7 +69,7 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+itu:e:w:p:f:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+itTu:e:w:p:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->project = optarg; break;
 		case 'f':
@@ -73,6 +79,7 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 			break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
+		case 'T': o->no_tty = true; break;
 		case 'u': o->user = optarg; break;
 		case 'w': o->workdir = optarg; break;
 		case 'e':
@@ -130,6 +137,7 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 			return lxr_fail(err, ESRCH, "no container or service \"%s\"", name);
 		project = st->project;
 	}
+	o->service = true;
 	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
 	/* "web" means its first instance; "web-2" names one */
 	*inst = is_instance_name(name) ? lxr_xstrdup(name) : lxr_xasprintf("%s-1", name);
@@ -157,6 +165,12 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		lxr_err_print(&err);
 		return 125;
 	}
+	/* compose's exec: a terminal and stdin when there is one to give,
+	 * unless -T (docker exec, for `lxr run` ones, only with -t) */
+	if (o->service && !o->no_tty && isatty(STDIN_FILENO))
+		o->tty = o->interactive = true;
+	if (o->no_tty)
+		o->tty = false;
 	p = &ref.process;
 	p->args = lxr_strv_dup(cmd);
 	p->terminal = o->tty;

@@ -14,7 +14,7 @@ services:
     stop_grace_period: 30s
   quick:
     image: @ROOTFS@
-    command: ["sleep", "1000"]
+    command: ["/bin/sh", "-c", "echo quick-one; echo quick-two; exec sleep 1000"]
     deploy: {replicas: 2}
 Y
 
@@ -81,6 +81,62 @@ run stop -f "$STACK" -t soon
 expect_rc 2 "stop -t soon"
 expect_grep "$ERR" "--timeout soon: not a number of seconds" "bad timeout named"
 pass "a flag on a command that does not take it exits 2 and says which"
+
+# ---- exec: a terminal by default when there is one, -T none ---------------------
+run exec -f "$STACK" quick tty
+expect_grep "$OUT" "not a tty" "exec without a terminal of our own gives none"
+if command -v script >/dev/null; then
+	out=$(script -qec "$LXR exec -f $STACK quick tty" /dev/null </dev/null | tr -d '\r')
+	expect_grep "$out" "^/dev/pts/[0-9]+$" "exec from a terminal gives a terminal, as compose"
+	out=$(script -qec "$LXR exec -T -f $STACK quick tty" /dev/null </dev/null | tr -d '\r')
+	expect_grep "$out" "not a tty" "exec -T from a terminal gives none"
+	pass "exec gives a terminal when it has one, -T none"
+fi
+
+# ---- logs: -n, --since in local time and as a duration ----------------------------
+for _ in $(seq 100); do
+	run logs --file "$STACK" --no-color quick
+	[ "$(printf '%s\n' "$OUT" | grep -c quick-two)" -ge 2 ] && break
+	sleep 0.05
+done
+run logs --file "$STACK" -n 1 quick
+expect_rc 0 "logs -n 1"
+expect_out "quick | quick-two" "logs -n 1: the service's last line"
+hour_ago=$(TZ=JST-9 date -d '-1 hour' +%Y-%m-%dT%H:%M:%S)
+in_an_hour=$(TZ=JST-9 date -d '+1 hour' +%Y-%m-%dT%H:%M:%S)
+run() {
+	set +e
+	OUT=$(TZ=JST-9 "$LXR" "$@" 2>"$TEST_TMP/stderr")
+	RC=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+}
+run logs --file "$STACK" --since "$hour_ago" quick
+expect_rc 0 "logs --since local time"
+expect_grep "$OUT" "quick-one" "--since an hour ago, local time without a zone"
+run logs --file "$STACK" --since "$in_an_hour" quick
+expect_rc 0 "logs --since a local time to come"
+[ -z "$OUT" ] || fail "--since in an hour (local time) printed: [$OUT]"
+run logs --file "$STACK" --since "${hour_ago%T*}" quick
+expect_grep "$OUT" "quick-one" "--since a date (local midnight)"
+run logs --file "$STACK" --since 1h30m quick
+expect_grep "$OUT" "quick-one" "--since 1h30m"
+run logs --file "$STACK" --since 2026-13-45T99:00 quick
+expect_rc 2 "--since a bad time"
+pass "logs -n N; --since takes local times without a zone and durations"
+
+# ---- images -q ---------------------------------------------------------------------
+run import "$ROOTFS" "flags$$:a"
+expect_rc 0 "import"
+run import "$ROOTFS" "flags$$:b"
+run images -q
+expect_rc 0 "images -q"
+expect_grep "$OUT" '^[0-9a-f]{12}$' "images -q prints short ids"
+ids=$OUT
+run images --format json
+want=$(printf '%s\n' "$OUT" | sed -n 's/.*"ID": *"sha256:\([0-9a-f]\{12\}\).*/\1/p' | sort -u)
+[ "$(printf '%s\n' "$ids" | sort)" = "$want" ] || fail "images -q: each id once: [$ids], want [$want]"
+pass "images -q prints each image id once"
 
 run stop -f "$STACK" -t 0
 expect_rc 0 "stop -t 0 (all)"

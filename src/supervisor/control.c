@@ -104,25 +104,20 @@ static size_t n_instances(struct sup *s)
 	return n;
 }
 
-/* stop -t N, restart -t N: this stop's grace period instead of the
- * service's stop_grace_period. The state machine reads the grace from the
- * policy when the stop begins (the deadline), so lending it for this one
- * event is enough. */
-static void event_with_grace(struct sup *s, struct sup_instance *in, enum svc_event ev,
-			     json_t *timeout)
+/* stop -t N, restart -t N, down -t N: seconds; -1: the services' own */
+static int64_t grace_of(json_t *args)
 {
-	struct svc_policy saved = in->svc->policy;
+	json_t *t = json_object_get(args, "timeout");
 
-	if (json_is_integer(timeout) && json_integer_value(timeout) >= 0)
-		in->svc->policy.stop_grace_us = json_integer_value(timeout) * 1000000;
-	sup_event(s, in, ev, 0);
-	in->svc->policy = saved;
+	if (!json_is_integer(t) || json_integer_value(t) < 0)
+		return -1;
+	return json_integer_value(t) * 1000000;
 }
 
 static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 			 json_t *args)
 {
-	json_t *timeout = json_object_get(args, "timeout");
+	int64_t grace = grace_of(args);
 	size_t n = n_instances(s), k = 0;
 	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
 	int sig = SIGKILL;
@@ -139,13 +134,13 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		if (!pick[k++])
 			continue;
 		if (!strcmp(cmd, "stop"))
-			event_with_grace(s, in, EV_STOP, timeout);
+			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
 			in->blocked = false;
 			sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart"))
-			event_with_grace(
-			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, timeout);
+			sup_event_grace(
+			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, grace);
 		else if (in->c)
 			rt_container_kill(in->c, sig, NULL);
 		json_array_append_new(done, json_string(in->name));
@@ -321,6 +316,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		do_up(s, cs, req, args);
 	else if (!strcmp(cmd, "down")) {
 		ctl_reply_ok(cs, req, NULL);
+		s->down_grace = grace_of(args) >= 0;
+		s->down_grace_us = grace_of(args);
 		sup_stop_all(s);
 	} else
 		ctl_reply_error(cs, req, "unknown command",

@@ -1,6 +1,8 @@
 /* lxr up / lxr down: the stack's supervisor. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 struct stack_args {
 	const char *file, *project;
 	bool detach, volumes, remove_orphans, dry_run, dry_run_plans;
+	int timeout; /* down -t: seconds; -1: the services' stop_grace_period */
 	char **profiles, **targets;
 };
 
@@ -38,7 +41,7 @@ static const char up_usage[] =
     "                         nothing is pulled, started, stopped or written\n";
 
 static const char down_usage[] =
-    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [--remove-orphans]\n"
+    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--remove-orphans]\n"
     "\n"
     "Stop the stack in reverse dependency order and remove its containers\n"
     "(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
@@ -50,7 +53,22 @@ static const char down_usage[] =
     "                         project was brought up from)\n"
     "  -v, --volumes          also remove the named volumes the file declares and\n"
     "                         the containers' anonymous volumes; nothing else\n"
+    "  -t, --timeout N        give each service N seconds to stop before SIGKILL,\n"
+    "                         instead of its stop_grace_period\n"
     "      --remove-orphans   accepted, as compose's\n";
+
+static int parse_seconds(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct stack_args *a, bool up)
 {
@@ -63,16 +81,18 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"help", no_argument, NULL, 'h'},
 	    {"remove-orphans", no_argument, NULL, 'O'},
 	    {"dry-run", optional_argument, NULL, 'D'},
+	    {"timeout", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	cli_globals_apply(&a->file, &a->project);
+	a->timeout = -1;
 	if (up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:vt:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&a->file, optarg) < 0)
@@ -82,6 +102,17 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		case 'd': a->detach = true; break;
 		case 'v': a->volumes = true; break;
 		case 'O': a->remove_orphans = true; break;
+		case 't':
+			if (up)
+				goto bad;
+			if (parse_seconds(optarg, &a->timeout) < 0) {
+				fprintf(stderr,
+					"lxr: error: --timeout %s: not a number of seconds (0 to "
+					"86400)\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case 'D':
 			if (!up || (optarg && strcmp(optarg, "plan")))
 				goto bad;
@@ -178,6 +209,29 @@ static void print_kept(const char *project, char **kept)
 	fprintf(stderr, " (in %s/volumes/%s)\n", lxr_data_dir(), project);
 }
 
+static int ignore_event(void *ctx, json_t *ev)
+{
+	return 0;
+}
+
+/* down -t: the supervisor takes the ordered down with that grace (a
+ * request, since a signal carries no number); wait for it to end, as
+ * sup_down would, so that sup_down finds it gone and only cleans up. */
+static void down_with_timeout(const char *project, int timeout)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	struct ctl_conn *conn = NULL;
+	json_t *res = NULL;
+	lxr_err err;
+
+	if (ctl_connect(sock, &conn, &err) < 0)
+		return; /* not up: sup_down cleans up what is left */
+	if (ctl_call(conn, "down", json_pack("{s:i}", "timeout", timeout), 30000, &res, &err) == 0)
+		ctl_stream(conn, "events", NULL, ignore_event, NULL, &err);
+	json_decref(res);
+	ctl_close(conn);
+}
+
 int cmd_down(int argc, char **argv)
 {
 	struct stack_args a = {0};
@@ -200,6 +254,8 @@ int cmd_down(int argc, char **argv)
 		a.project = st->project;
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
+	if (a.timeout >= 0)
+		down_with_timeout(a.project, a.timeout);
 	if (sup_down(a.project, dirs, &kept, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;

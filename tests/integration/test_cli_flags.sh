@@ -138,7 +138,14 @@ want=$(printf '%s\n' "$OUT" | sed -n 's/.*"ID": *"sha256:\([0-9a-f]\{12\}\).*/\1
 [ "$(printf '%s\n' "$ids" | sort)" = "$want" ] || fail "images -q: each id once: [$ids], want [$want]"
 pass "images -q prints each image id once"
 
-run stop -f "$STACK" -t 0
-expect_rc 0 "stop -t 0 (all)"
-run down -f "$STACK"
-expect_rc 0 "down"
+run down -f "$STACK" -t soon
+expect_rc 2 "down -t soon"
+expect_grep "$ERR" "--timeout soon: not a number of seconds" "bad down timeout named"
+start=$(date +%s%N)
+run down -f "$STACK" -t 1
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "down -t 1"
+[ "$took" -ge 900 ] || fail "down -t 1 took $took ms: the 1 s grace was not given"
+[ "$took" -lt 10000 ] || fail "down -t 1 took $took ms: the service's 30 s grace was used"
+[ ! -e "$LXR_RUN_DIR/$P" ] || fail "down -t left $LXR_RUN_DIR/$P"
+pass "down -t 1 gives each service 1 s instead of its own 30 s ($took ms)"

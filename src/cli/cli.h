@@ -5,6 +5,7 @@
 #ifndef LXR_CLI_H
 #define LXR_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
@@ -17,6 +18,9 @@ int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top stats */
+int cmd_port(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 /* pull, load, import: exec lxr-image beside this program (image_exec.c) */
 int cmd_image_tool(int argc, char **argv);
 /* lxr-image's commands (cmd_image.c, linked only into lxr-image) */
@@ -53,6 +57,13 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
  * the project was named (-p, COMPOSE_PROJECT_NAME), a project brought up
  * from another file is refused (both named, hint -p): LXR_EXIT_FAIL. */
 int cli_stack_open(const char *file, const char *project, struct cfg_stack **st);
+struct ctl_conn;
+/* The control socket of the project: project (-p), or the stack file's
+ * (file, or found as compose does). *name: the project, caller frees.
+ * Says why not (not up, bad file): LXR_EXIT_FAIL or LXR_EXIT_USAGE. */
+int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name);
+/* Its `ps` (services: NULL for all); *ps: caller decrefs. */
+int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps);
 /* -f FILE: a second one is an error (lxr reads one stack file; Compose's
  * merging of several is not there yet), never a silent last-one-wins. */
 int cli_set_file(const char **slot, const char *arg);

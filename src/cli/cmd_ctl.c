@@ -184,31 +184,6 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	return 0;
 }
 
-/* The project: -p, or the stack file's (found as compose does). */
-static int connect_project(struct ctl_args *a, struct ctl_conn **conn, char **project)
-{
-	struct cfg_stack *st = NULL;
-	_cleanup_free_ char *path = NULL;
-	lxr_err err;
-	int r;
-
-	if (a->project) {
-		*project = lxr_xstrdup(a->project);
-	} else {
-		r = cli_stack_open(a->file, NULL, &st);
-		if (r != LXR_EXIT_OK)
-			return r;
-		*project = lxr_xstrdup(st->project);
-		cfg_stack_free(st);
-	}
-	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *project);
-	if (ctl_connect(path, conn, &err) < 0) {
-		fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *project, err.msg);
-		return LXR_EXIT_FAIL;
-	}
-	return LXR_EXIT_OK;
-}
-
 static json_t *args_json(const struct ctl_args *a)
 {
 	json_t *names = json_array();
@@ -492,7 +467,7 @@ int cmd_ctl(int argc, char **argv)
 			goto out;
 		}
 	}
-	r = connect_project(&a, &conn, &project);
+	r = cli_project_connect(a.file, a.project, &conn, &project);
 	if (r != LXR_EXIT_OK)
 		goto out;
 	if (!strcmp(cmd, "events")) {

@@ -99,3 +99,49 @@ int cli_stack_open(const char *file, const char *project, struct cfg_stack **st)
 	}
 	return LXR_EXIT_OK;
 }
+
+int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name)
+{
+	struct cfg_stack *st = NULL;
+	_cleanup_free_ char *path = NULL;
+	lxr_err err;
+	int r;
+
+	if (project) {
+		*name = lxr_xstrdup(project);
+	} else {
+		r = cli_stack_open(file, NULL, &st);
+		if (r != LXR_EXIT_OK)
+			return r;
+		*name = lxr_xstrdup(st->project);
+		cfg_stack_free(st);
+	}
+	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *name);
+	if (ctl_connect(path, conn, &err) < 0) {
+		fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *name, err.msg);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}
+
+int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps)
+{
+	_cleanup_free_ char *name = NULL;
+	struct ctl_conn *conn = NULL;
+	json_t *names = json_array();
+	lxr_err err;
+	int r = cli_project_connect(file, project, &conn, &name);
+
+	for (size_t i = 0; services && services[i]; i++)
+		json_array_append_new(names, json_string(services[i]));
+	if (r == LXR_EXIT_OK &&
+	    ctl_call(conn, "ps", json_pack("{s:o}", "services", names), 30000, ps, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+	} else if (r != LXR_EXIT_OK) {
+		json_decref(names);
+	}
+	if (conn)
+		ctl_close(conn);
+	return r;
+}

@@ -1,0 +1,84 @@
+#!/bin/bash
+# docker compose's ls, port and wait: the projects that are up with their
+# status and files, the host address a port is published on, and waiting
+# for services to end with their exit codes.
+. "$(dirname "$0")/lib.sh"
+command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
+
+P=cmds$$
+port=$((20000 + ($$ + 7) % 20000))
+stack <<Y
+name: $P
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    ports: ["127.0.0.1:$port:80", "127.0.0.1:$((port + 1))-$((port + 2)):90-91/udp"]
+  fails:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "sleep 0.3; exit 3"]
+  works:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "sleep 0.6; exit 0"]
+Y
+
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"web-1","state":"running"'
+
+# ---- wait -------------------------------------------------------------------------
+run wait -f "$STACK" works fails
+expect_rc 0 "wait: the first named service's code"
+expect_out "0
+3" "wait prints each exit code in the order named"
+run wait -f "$STACK" fails
+expect_rc 3 "wait exits with the service's code"
+expect_out "3" "wait fails"
+run wait -f "$STACK" nosuch
+expect_rc 1 "wait for a service the stack lacks"
+expect_grep "$ERR" "no such service: nosuch" "wait names the unknown service"
+run wait -f "$STACK"
+expect_rc 2 "wait without a service"
+pass "wait blocks until services end, prints their exit codes, exits with the first"
+
+# ---- port -------------------------------------------------------------------------
+run port -f "$STACK" web 80
+expect_rc 0 "port web 80"
+expect_out "127.0.0.1:$port" "port prints IP:PORT"
+run -p "$P" port web 91/udp
+expect_out "127.0.0.1:$((port + 2))" "port in a range, udp, with the global -p"
+run port -f "$STACK" --protocol udp web 90
+expect_out "127.0.0.1:$((port + 1))" "port --protocol udp"
+run port -f "$STACK" web 81
+expect_rc 1 "port not published"
+expect_grep "$ERR" "web-1 does not publish 81/tcp" "the unpublished port is named"
+run port -f "$STACK" web eighty
+expect_rc 2 "port with a bad port"
+run port -f "$STACK" --index 2 web 80
+expect_rc 1 "port --index of an instance that is not there"
+pass "port prints the host address a container port is published on"
+
+# ---- ls ---------------------------------------------------------------------------
+run ls
+expect_rc 0 "ls"
+expect_grep "$OUT" "^NAME +STATUS +CONFIG FILES" "ls header"
+expect_grep "$OUT" "^$P +running\\(1\\), exited\\(2\\) +$STACK\$" "ls: name, status and file"
+run ls -q
+printf '%s\n' "$OUT" | grep -qx "$P" || fail "ls -q: [$OUT]"
+run ls --format json
+python3 - "$OUT" "$P" "$STACK" <<'PY' || fail "ls --format json: $OUT"
+import json, sys
+ls = {p["Name"]: p for p in json.loads(sys.argv[1])}
+p = ls[sys.argv[2]]
+assert p["Status"] == "running(1), exited(2)", p
+assert p["ConfigFiles"] == sys.argv[3], p
+PY
+run ls --bogus
+expect_rc 2 "ls with an unknown option"
+pass "ls lists the projects that are up with status and stack files"
+
+run down -f "$STACK"
+expect_rc 0 "down"
+run ls -q
+printf '%s\n' "$OUT" | grep -qx "$P" && fail "ls after down still lists $P"
+pass "a project that is down is not listed"

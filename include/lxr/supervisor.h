@@ -29,6 +29,9 @@ struct sup_up_opts {
 	 * change nothing (no pull, no lock, no record); dry_run_plans: print
 	 * each instance's plan too */
 	bool dry_run, dry_run_plans;
+	/* --env-file (NULL: the project's .env): on a running stack the
+	 * supervisor loads the file again, and must read the same variables */
+	const char *env_file;
 };
 
 /* Bring the stack up: validate and plan everything, clean what a dead

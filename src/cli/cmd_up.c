@@ -163,7 +163,8 @@ int cmd_up(int argc, char **argv)
 					a.detach,
 					a.remove_orphans,
 					a.dry_run,
-					a.dry_run_plans};
+					a.dry_run_plans,
+					cli_globals.env_file};
 		r = sup_up(st, &o);
 	}
 	cfg_stack_free(st);

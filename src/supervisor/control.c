@@ -246,7 +246,10 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	struct cfg_load_opts o = {.file = file,
 				  .project = s->stack->project,
 				  .environ = env ? env : (char *[]){NULL},
-				  .cwd = json_string_value(json_object_get(args, "cwd"))};
+				  .cwd = json_string_value(json_object_get(args, "cwd")),
+				  .project_dir =
+				      json_string_value(json_object_get(args, "project_dir")),
+				  .env_file = json_string_value(json_object_get(args, "env_file"))};
 	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets};
 	struct cfg_diags diags = {0};
 	struct cfg_stack *st = NULL;

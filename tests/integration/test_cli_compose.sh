@@ -121,6 +121,13 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 expect_grep "$OUT" "greeting=from-env-file" "--env-file's value reached the service"
+# on a running stack the supervisor loads the file again: with the same
+# --env-file and directory, nothing changed
+run --project-directory ../proj --env-file ../other.env -p "$P" up -d --dry-run
+expect_rc 0 "up --dry-run on the running stack"
+printf '%s\n' "$OUT$ERR" | grep -qi "recreate" && fail "same --env-file, yet up would recreate: $OUT $ERR"
+run --project-directory ../proj -p "$P" up -d --dry-run
+expect_grep "$OUT$ERR" "would recreate +web-1" "without --env-file the .env value differs"
 run --project-directory ../proj -p "$P" down
 expect_rc 0 "--project-directory down"
 pass "--project-directory and --env-file bring a stack up from another directory"

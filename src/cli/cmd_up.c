@@ -13,14 +13,14 @@
 
 struct stack_args {
 	const char *file, *project;
-	bool detach, volumes, remove_orphans, dry_run, dry_run_plans;
+	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate;
 	int timeout; /* down -t: seconds; -1: the services' stop_grace_period */
 	char **profiles, **targets;
 };
 
 static const char up_usage[] =
     "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
-    "              [SERVICE...]\n"
+    "              [--force-recreate] [SERVICE...]\n"
     "\n"
     "Start the stack (or SERVICE and what it depends on) in dependency order and\n"
     "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
@@ -36,6 +36,8 @@ static const char up_usage[] =
     "  -d, --detach           run the supervisor in the background\n"
     "      --remove-orphans   remove the services the file no longer declares\n"
     "      --profile P        enable services of profile P\n"
+    "      --force-recreate   on a stack that is up, recreate the services even\n"
+    "                         when they did not change\n"
     "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
     "                         with =plan each instance's whole plan, as JSON);\n"
     "                         nothing is pulled, started, stopped or written\n";
@@ -82,6 +84,10 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"remove-orphans", no_argument, NULL, 'O'},
 	    {"dry-run", optional_argument, NULL, 'D'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"force-recreate", no_argument, NULL, 'R'},
+	    {"no-recreate", no_argument, NULL, 'N'},
+	    {"no-deps", no_argument, NULL, 'N'},
+	    {"no-start", no_argument, NULL, 'N'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -102,6 +108,20 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		case 'd': a->detach = true; break;
 		case 'v': a->volumes = true; break;
 		case 'O': a->remove_orphans = true; break;
+		case 'R':
+			if (!up)
+				goto bad;
+			a->force_recreate = true;
+			break;
+		case 'N':
+			if (!up)
+				goto bad;
+			fprintf(stderr,
+				"lxr: error: %s: not supported yet\n"
+				"lxr: hint: lxr up starts the named services with their "
+				"dependencies and reconciles what changed; leave the option out\n",
+				argv[optind - 1]);
+			return -1;
 		case 't':
 			if (up)
 				goto bad;
@@ -158,13 +178,14 @@ int cmd_up(int argc, char **argv)
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st) {
-		struct sup_up_opts o = {(const char *const *)a.targets,
-					(const char *const *)a.profiles,
-					a.detach,
-					a.remove_orphans,
-					a.dry_run,
-					a.dry_run_plans,
-					cli_globals.env_file};
+		struct sup_up_opts o = {.targets = (const char *const *)a.targets,
+					.profiles = (const char *const *)a.profiles,
+					.detach = a.detach,
+					.remove_orphans = a.remove_orphans,
+					.dry_run = a.dry_run,
+					.dry_run_plans = a.dry_run_plans,
+					.force_recreate = a.force_recreate,
+					.env_file = cli_globals.env_file};
 		r = sup_up(st, &o);
 	}
 	cfg_stack_free(st);

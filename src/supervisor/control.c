@@ -256,6 +256,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	struct plan_graph *g = NULL;
 	json_t *summary = NULL;
 	lxr_err err = {0};
+	int r;
 
 	if (!file) {
 		ctl_reply_error(cs, req, "up: no stack file given", NULL);
@@ -273,6 +274,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		return;
 	}
 	cfg_diags_free(&diags);
+	s->force_recreate = json_is_true(json_object_get(args, "force_recreate"));
 	if (json_is_true(json_object_get(args, "dry_run"))) {
 		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 		    sup_reconcile_preview(
@@ -281,13 +283,18 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 			ctl_reply_err(cs, req, &err);
 		else
 			ctl_reply_ok(cs, req, summary);
+		s->force_recreate = false;
 		plan_graph_free(g);
 		cfg_stack_free(st);
 		return;
 	}
-	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
-	    sup_reconcile_begin(s, st, g, json_is_true(json_object_get(args, "remove_orphans")),
-				&summary, &err) < 0) {
+	r = plan_graph_build(st, &sel, &g, &err) < 0
+		? -1
+		: sup_reconcile_begin(s, st, g,
+				      json_is_true(json_object_get(args, "remove_orphans")),
+				      &summary, &err);
+	s->force_recreate = false;
+	if (r < 0) {
 		ctl_reply_err(cs, req, &err);
 		plan_graph_free(g);
 		cfg_stack_free(st);

@@ -113,6 +113,9 @@ struct sup {
 		size_t len, cap;
 		size_t dropped;
 	} term;
+	/* up --force-recreate: the reconcile being classified counts every
+	 * instance as changed (set around the call by the control request) */
+	bool force_recreate;
 	/* down -t: the grace of every stop of the ordered down, in place of the
 	 * services' own */
 	bool down_grace;

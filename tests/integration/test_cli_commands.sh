@@ -77,6 +77,27 @@ run ls --bogus
 expect_rc 2 "ls with an unknown option"
 pass "ls lists the projects that are up with status and stack files"
 
+# ---- up --force-recreate ---------------------------------------------------------
+pid_of_web() { "$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"] == "web-1"][0])'; }
+before=$(pid_of_web)
+run up -d -f "$STACK" --dry-run
+expect_grep "$OUT$ERR" "nothing" "up --dry-run on an unchanged stack"
+printf '%s\n' "$OUT$ERR" | grep -q "would recreate" && fail "unchanged stack, yet: $OUT $ERR"
+run up -d -f "$STACK" --force-recreate --dry-run
+expect_grep "$OUT$ERR" "would recreate .*web-1" "up --force-recreate --dry-run"
+run up -d -f "$STACK" --force-recreate
+expect_rc 0 "up --force-recreate"
+for _ in $(seq 200); do
+	after=$(pid_of_web 2>/dev/null || echo 0)
+	[ "$after" -gt 0 ] && [ "$after" != "$before" ] && break
+	sleep 0.05
+done
+[ "$after" != "$before" ] && [ "$after" -gt 0 ] || fail "up --force-recreate: web-1 still pid $before"
+run up -d -f "$STACK" --no-deps web
+expect_rc 2 "up --no-deps"
+expect_grep "$ERR" "--no-deps: not supported yet" "an option lxr lacks is named"
+pass "up --force-recreate recreates unchanged services; --no-deps is refused by name"
+
 run down -f "$STACK"
 expect_rc 0 "down"
 run ls -q

@@ -73,7 +73,7 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
-int runctl_ps(bool json);
+int runctl_ps(bool json, bool quiet); /* quiet: the names only */
 int runctl_signal(char *const *names, int sig, bool stop);
 int runctl_logs(char *const *names, long tail);
 

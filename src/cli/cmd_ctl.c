@@ -441,6 +441,21 @@ static int print_event(void *ctx, json_t *ev)
 	return 0;
 }
 
+/* ps, stop, kill with no stack here: the `lxr run` containers */
+static int run_containers(const char *cmd, const struct ctl_args *a)
+{
+	if (!strcmp(cmd, "ps") && (a->service_names || a->status)) {
+		fprintf(stderr,
+			"lxr: error: ps %s: there is no stack file here\n"
+			"lxr: hint: name the stack with -f FILE or -p NAME\n",
+			a->service_names ? "--services" : "--status");
+		return LXR_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "ps"))
+		return runctl_ps(a->json, a->quiet);
+	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL, !strcmp(cmd, "stop"));
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
@@ -460,10 +475,7 @@ int cmd_ctl(int argc, char **argv)
 		if (cli_find_stack(&found))
 			a.file = found;
 		else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")) {
-			r = !strcmp(cmd, "ps")
-				? runctl_ps(a.json)
-				: runctl_signal(a.services, a.signal ? a.signal : SIGKILL,
-						!strcmp(cmd, "stop"));
+			r = run_containers(cmd, &a);
 			goto out;
 		}
 	}

@@ -40,7 +40,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int runctl_ps(bool json)
+int runctl_ps(bool json, bool quiet)
 {
 	_cleanup_free_ char *root = run_root();
 	DIR *d = opendir(root);
@@ -56,7 +56,7 @@ int runctl_ps(bool json)
 		closedir(d);
 	n = lxr_strv_len(names);
 	qsort(names, n, sizeof(*names), cmp_str);
-	if (!json)
+	if (!json && !quiet)
 		printf("%-24s %-8s %8s\n", "NAME", "STATE", "PID");
 	for (size_t i = 0; i < n; i++) {
 		struct lxr_container_ref ref;
@@ -67,7 +67,9 @@ int runctl_ps(bool json)
 		if (running)
 			rt_container_ref_free(&ref);
 		/* without a running init: a layer kept for `lxr rm` */
-		if (json)
+		if (quiet)
+			puts(names[i]);
+		else if (json)
 			json_array_append_new(
 			    arr, json_pack("{s:s, s:s, s:I}", "name", names[i], "state",
 					   running ? "running" : "exited", "pid", (json_int_t)pid));
@@ -75,7 +77,7 @@ int runctl_ps(bool json)
 			printf("%-24s %-8s %8d\n", names[i], running ? "running" : "exited",
 			       (int)pid);
 	}
-	if (json) {
+	if (json && !quiet) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
 		puts(s ? s : "[]");
 		free(s);

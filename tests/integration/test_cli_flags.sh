@@ -152,3 +152,20 @@ expect_rc 0 "down -t 1"
 [ "$took" -lt 10000 ] || fail "down -t 1 took $took ms: the service's 30 s grace was used"
 [ ! -e "$LXR_RUN_DIR/$P" ] || fail "down -t left $LXR_RUN_DIR/$P"
 pass "down -t 1 gives each service 1 s instead of its own 30 s ($took ms)"
+
+# ---- ps -q where there is no stack: the `lxr run` containers ----------------------
+mkdir -p "$TEST_TMP/nostack" && cd "$TEST_TMP/nostack"
+c=$(cname q)
+at_exit "$LXR" rm -f "$c"
+run run -d --network none --name "$c" "$ROOTFS" sleep 1000
+expect_rc 0 "run -d"
+run ps -q
+expect_rc 0 "ps -q without a stack"
+printf '%s\n' "$OUT" | grep -qx "$c" || fail "ps -q lists the lxr run container by name: [$OUT]"
+printf '%s\n' "$OUT" | grep -q NAME && fail "ps -q printed a header: [$OUT]"
+run ps --services
+expect_rc 2 "ps --services without a stack"
+expect_grep "$ERR" "no stack file here" "ps --services says why"
+run rm -f "$c"
+expect_rc 0 "rm -f"
+pass "ps -q lists lxr run containers by name where there is no stack"

@@ -21,7 +21,8 @@ static const char usage_text[] =
     "\n"
     "  -p, --project-name N the stack's project (default: the stack file's)\n"
     "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
-    "  -i, --interactive    keep stdin open\n"
+    "  -i, --interactive    keep stdin open (a SERVICE always gets stdin, as with\n"
+    "                       docker compose)\n"
     "  -t, --tty            allocate a pseudo-terminal (a SERVICE gets one anyway\n"
     "                       when stdin is a terminal, as with docker compose)\n"
     "  -T, --no-TTY         no pseudo-terminal for a SERVICE (compose's -T)\n"
@@ -165,10 +166,13 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		lxr_err_print(&err);
 		return 125;
 	}
-	/* compose's exec: a terminal and stdin when there is one to give,
-	 * unless -T (docker exec, for `lxr run` ones, only with -t) */
+	/* compose's exec: stdin always (`exec -T db psql < dump.sql`), a
+	 * terminal when there is one to give, unless -T (docker exec, for
+	 * `lxr run` ones: only with -i and -t) */
+	if (o->service)
+		o->interactive = true;
 	if (o->service && !o->no_tty && isatty(STDIN_FILENO))
-		o->tty = o->interactive = true;
+		o->tty = true;
 	if (o->no_tty)
 		o->tty = false;
 	p = &ref.process;

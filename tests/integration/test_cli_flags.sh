@@ -87,6 +87,8 @@ pass "a flag on a command that does not take it exits 2 and says which"
 # ---- exec: a terminal by default when there is one, -T none ---------------------
 run exec -f "$STACK" quick tty
 expect_grep "$OUT" "not a tty" "exec without a terminal of our own gives none"
+out=$(echo piped-in | "$LXR" exec -T -f "$STACK" quick cat)
+[ "$out" = piped-in ] || fail "exec -T into a service passes stdin, as compose: [$out]"
 if command -v script >/dev/null; then
 	out=$(script -qec "$LXR exec -f $STACK quick tty" /dev/null </dev/null | tr -d '\r')
 	# (script may echo the terminal's control characters before it)

@@ -74,7 +74,9 @@ int cli_set_file(const char **slot, const char *arg);
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
 int runctl_ps(bool json, bool quiet); /* quiet: the names only */
-int runctl_signal(char *const *names, int sig, bool stop);
+/* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
+ * < 0: send sig */
+int runctl_signal(char *const *names, int sig, int stop_grace_s);
 int runctl_logs(char *const *names, long tail);
 
 #endif

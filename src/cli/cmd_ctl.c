@@ -453,7 +453,11 @@ static int run_containers(const char *cmd, const struct ctl_args *a)
 	}
 	if (!strcmp(cmd, "ps"))
 		return runctl_ps(a->json, a->quiet);
-	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL, !strcmp(cmd, "stop"));
+	/* docker stop's default grace: 10 s */
+	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL,
+			     strcmp(cmd, "stop") ? -1
+			     : a->timeout >= 0   ? a->timeout
+						 : 10);
 }
 
 int cmd_ctl(int argc, char **argv)

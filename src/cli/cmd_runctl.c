@@ -89,10 +89,11 @@ int runctl_ps(bool json, bool quiet)
 
 /* docker stop: SIGTERM (lxr's init passes it on), then SIGKILL after the
  * grace period; docker kill: the one signal. */
-static int signal_one(const char *root, const char *name, int sig, bool stop, lxr_err *err)
+static int signal_one(const char *root, const char *name, int sig, int stop_grace_s, lxr_err *err)
 {
 	struct lxr_container_ref ref;
 	struct pollfd pf;
+	bool stop = stop_grace_s >= 0;
 	int r = 0;
 
 	if (strchr(name, '/') || name[0] == '.')
@@ -103,7 +104,7 @@ static int signal_one(const char *root, const char *name, int sig, bool stop, lx
 	if (syscall(SYS_pidfd_send_signal, ref.pidfd, stop ? SIGTERM : sig, NULL, 0) < 0 &&
 	    errno != ESRCH)
 		r = lxr_fail(err, errno, "signal container %s (pidfd_send_signal)", name);
-	else if (stop && poll(&pf, 1, 10000) == 0) {
+	else if (stop && poll(&pf, 1, stop_grace_s * 1000) == 0) {
 		syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0);
 		if (poll(&pf, 1, 10000) == 0)
 			r = lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL",
@@ -113,7 +114,7 @@ static int signal_one(const char *root, const char *name, int sig, bool stop, lx
 	return r;
 }
 
-int runctl_signal(char *const *names, int sig, bool stop)
+int runctl_signal(char *const *names, int sig, int stop_grace_s)
 {
 	_cleanup_free_ char *root = run_root();
 	int rc = LXR_EXIT_OK;
@@ -127,7 +128,7 @@ int runctl_signal(char *const *names, int sig, bool stop)
 	}
 	for (size_t i = 0; names[i]; i++) {
 		lxr_err err;
-		if (signal_one(root, names[i], sig, stop, &err) < 0) {
+		if (signal_one(root, names[i], sig, stop_grace_s, &err) < 0) {
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 		} else {

@@ -168,6 +168,17 @@ printf '%s\n' "$OUT" | grep -q NAME && fail "ps -q printed a header: [$OUT]"
 run ps --services
 expect_rc 2 "ps --services without a stack"
 expect_grep "$ERR" "no stack file here" "ps --services says why"
-run rm -f "$c"
-expect_rc 0 "rm -f"
 pass "ps -q lists lxr run containers by name where there is no stack"
+
+d=$(cname deaf)
+at_exit "$LXR" rm -f "$d"
+run run -d --network none --name "$d" "$ROOTFS" sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+expect_rc 0 "run -d (ignores TERM)"
+start=$(date +%s%N)
+run stop -t 1 "$d"
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "stop -t 1 of an lxr run container"
+[ "$took" -ge 900 ] && [ "$took" -lt 5000 ] || fail "stop -t 1 took $took ms, not about 1 s"
+run rm -f "$c" "$d"
+expect_rc 0 "rm -f"
+pass "stop -t 1 of an lxr run container kills after 1 s ($took ms)"

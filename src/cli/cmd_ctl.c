@@ -24,7 +24,7 @@ struct ctl_args {
 static const char usage_text[] =
     "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
     "              [--format json] [SERVICE...]\n"
-    "       lxr top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
+    "       lxr top|stats [-f FILE] [-p NAME] [--format json] [--no-stream] [SERVICE...]\n"
     "       lxr stop|restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
     "       lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
     "       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
@@ -38,12 +38,15 @@ static const char usage_text[] =
     "      --services         ps: only the service names\n"
     "      --status STATE     ps: only instances in STATE: compose's running,\n"
     "                         restarting, removing, exited, created, dead, or\n"
-    "                         one of lxr's (healthy, backoff, stopped, ...)\n"
+    "                         one of lxr's (healthy, backoff, stopped, ...);\n"
+    "                         also as --filter status=STATE\n"
+    "      --no-trunc         ps: accepted (nothing is truncated)\n"
+    "      --no-stream        stats: accepted (stats prints once)\n"
     "  -t, --timeout N        stop, restart: seconds before SIGKILL, instead of\n"
     "                         the service's stop_grace_period\n"
     "  -s, --signal SIG       kill: the signal (default KILL)\n";
 
-enum { OPT_SERVICES = 256, OPT_STATUS };
+enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_STREAM };
 
 /* ps --status: compose's words as lxr's states, and lxr's own */
 static const char lxr_states[] =
@@ -74,6 +77,19 @@ static const char *status_states(const char *status)
 		if (!strcmp(status, compose_status[i].word))
 			return compose_status[i].states;
 	return in_list(lxr_states, status) ? status : NULL;
+}
+
+/* ps --status STATE, --filter status=STATE */
+static int set_status(struct ctl_args *a, const char *state, const char *opt)
+{
+	a->status = state;
+	if (status_states(state))
+		return 0;
+	fprintf(stderr,
+		"lxr: error: %s %s: not a state\nlxr: hint: compose's running, restarting, "
+		"removing, exited, created, dead, paused, or lxr's:%s\n",
+		opt, state, lxr_states);
+	return -1;
 }
 
 /* An option that only some of the commands take. */
@@ -128,16 +144,18 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 	case 'q': a->quiet = true; return only_for(cmd, "ps", arg);
 	case OPT_SERVICES: a->service_names = true; return only_for(cmd, "ps", arg);
 	case OPT_STATUS:
-		a->status = optarg;
-		if (!status_states(optarg)) {
+		return set_status(a, optarg, "--status") < 0 ? -1 : only_for(cmd, "ps", arg);
+	case OPT_FILTER:
+		if (strncmp(optarg, "status=", 7)) {
 			fprintf(stderr,
-				"lxr: error: --status %s: not a state\nlxr: hint: compose's "
-				"running, restarting, removing, exited, created, dead, paused, "
-				"or lxr's:%s\n",
-				optarg, lxr_states);
+				"lxr: error: --filter %s: lxr filters on status=STATE only\n",
+				optarg);
 			return -1;
 		}
-		return only_for(cmd, "ps", arg);
+		return set_status(a, optarg + 7, "--filter status") < 0 ? -1
+									: only_for(cmd, "ps", arg);
+	case OPT_NO_TRUNC: return only_for(cmd, "ps", arg);     /* ps never truncates */
+	case OPT_NO_STREAM: return only_for(cmd, "stats", arg); /* stats prints once */
 	case 't':
 		if (only_for(cmd, "stop restart", arg) < 0)
 			return -1;
@@ -161,6 +179,9 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"services", no_argument, NULL, OPT_SERVICES},
 	    {"status", required_argument, NULL, OPT_STATUS},
+	    {"filter", required_argument, NULL, OPT_FILTER},
+	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+	    {"no-stream", no_argument, NULL, OPT_NO_STREAM},
 	    {"timeout", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ static const char usage_text[] =
     "  -t, --tty            allocate a pseudo-terminal (a SERVICE gets one anyway\n"
     "                       when stdin is a terminal, as with docker compose)\n"
     "  -T, --no-TTY         no pseudo-terminal for a SERVICE (compose's -T)\n"
+    "      --index N        which instance of a scaled SERVICE (default 1)\n"
     "  -u, --user U[:G]     run as this user (default: the container's)\n"
     "  -e, --env K=V        set an environment variable\n"
     "  -w, --workdir DIR    working directory (default: the container's)\n";
@@ -33,6 +35,7 @@ static const char usage_text[] =
 struct exec_opts {
 	bool interactive, tty, no_tty;
 	bool service; /* find: the name is a stack's service, not an `lxr run` one */
+	long index;   /* --index: which instance of the service (0: the first) */
 	const char *user, *workdir, *project, *file;
 	char **env;
 };
@@ -50,20 +53,28 @@ static void env_put(char ***env, const char *kv)
 	lxr_strv_push(env, lxr_xstrdup(kv));
 }
 
+static int parse_index(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out < 1 || *out > 100000) {
+		fprintf(stderr, "lxr: error: --index %s: not an instance number (1, 2, ...)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"interactive", no_argument, NULL, 'i'},
-	    {"tty", no_argument, NULL, 't'},
-	    {"no-TTY", no_argument, NULL, 'T'},
-	    {"no-tty", no_argument, NULL, 'T'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"env", required_argument, NULL, 'e'},
-	    {"workdir", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"project-name", required_argument, NULL, 'p'},
-	    {"file", required_argument, NULL, 'F'},
-	    {NULL, 0, NULL, 0},
+	    {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
+	    {"no-TTY", no_argument, NULL, 'T'},      {"index", required_argument, NULL, 'n'},
+	    {"no-tty", no_argument, NULL, 'T'},      {"user", required_argument, NULL, 'u'},
+	    {"env", required_argument, NULL, 'e'},   {"workdir", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},        {"project-name", required_argument, NULL, 'p'},
+	    {"file", required_argument, NULL, 'F'},  {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -81,6 +92,10 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
 		case 'T': o->no_tty = true; break;
+		case 'n':
+			if (parse_index(optarg, &o->index) < 0)
+				return -1;
+			break;
 		case 'u': o->user = optarg; break;
 		case 'w': o->workdir = optarg; break;
 		case 'e':
@@ -141,7 +156,8 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 	o->service = true;
 	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
 	/* "web" means its first instance; "web-2" names one */
-	*inst = is_instance_name(name) ? lxr_xstrdup(name) : lxr_xasprintf("%s-1", name);
+	*inst = is_instance_name(name) ? lxr_xstrdup(name)
+				       : lxr_xasprintf("%s-%ld", name, o->index ? o->index : 1);
 	r = rt_container_find(root, *inst, ref, err);
 	if (r < 0 && err->errnum == ESRCH)
 		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,

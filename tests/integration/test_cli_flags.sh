@@ -60,6 +60,14 @@ printf '%s\n' "$OUT" | grep -q quick && fail "ps --status stopped listed a runni
 run ps -f "$STACK" --status sleeping
 expect_rc 2 "ps --status with an unknown state"
 expect_grep "$ERR" "--status sleeping: not a state" "the bad state is named"
+run ps -f "$STACK" --filter status=exited -q --no-trunc
+expect_out "stubborn-1" "ps --filter status=exited --no-trunc"
+run ps -f "$STACK" --filter name=quick
+expect_rc 2 "ps --filter on something else"
+expect_grep "$ERR" "status=STATE only" "ps --filter says what it takes"
+run stats -f "$STACK" --no-stream quick
+expect_rc 0 "stats --no-stream"
+expect_grep "$OUT" "^quick-1 " "stats --no-stream prints the table once"
 pass "ps -a is accepted; --status filters with compose's and lxr's state names"
 
 run start -f "$STACK" stubborn
@@ -87,6 +95,16 @@ pass "a flag on a command that does not take it exits 2 and says which"
 # ---- exec: a terminal by default when there is one, -T none ---------------------
 run exec -f "$STACK" quick tty
 expect_grep "$OUT" "not a tty" "exec without a terminal of our own gives none"
+run exec -f "$STACK" --index 2 quick hostname
+expect_rc 0 "exec --index 2"
+run exec -f "$STACK" quick-2 hostname
+want=$OUT
+run exec -f "$STACK" --index 2 quick hostname
+[ "$OUT" = "$want" ] || fail "exec --index 2 quick is quick-2: [$OUT] vs [$want]"
+run exec -f "$STACK" quick hostname
+[ "$OUT" != "$want" ] || fail "quick-1 and quick-2 have one hostname, [$OUT]: the check above tells nothing"
+run exec -f "$STACK" --index 0 quick true
+expect_rc 125 "exec --index 0"
 out=$(echo piped-in | "$LXR" exec -T -f "$STACK" quick cat)
 [ "$out" = piped-in ] || fail "exec -T into a service passes stdin, as compose: [$out]"
 if command -v script >/dev/null; then

@@ -87,6 +87,13 @@ expect_rc 2 "two -f files"
 expect_grep "$ERR" 'merging several' "a second -f still says merging is not supported"
 run -f ../proj/compose.yaml config -f ../proj/compose.yaml
 expect_rc 2 "global -f and the command's -f"
+run -f ../proj/compose.yaml config -q
+expect_rc 0 "config -q"
+expect_out "" "config -q prints nothing for a good file"
+printf 'services:\n  bad: {image: x, restart: sometimes}\n' >"$TEST_TMP/bad.yaml"
+run -f "$TEST_TMP/bad.yaml" config --quiet
+expect_rc 2 "config --quiet of a bad file"
+expect_grep "$ERR" "bad.yaml:2:" "config --quiet still says where the problem is"
 pass "-f, -p, --profile, --env-file and --project-directory before the command"
 
 # ---- a running stack, driven by global options -----------------------------------

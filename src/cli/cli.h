@@ -49,6 +49,10 @@ void cli_globals_apply(const char **file, const char **project);
 void cli_globals_profiles(char ***profiles); /* appends copies */
 const char *cli_stack_dir(void);             /* where discovery looks: --project-directory or . */
 
+/* up --wait: until the project's instances run (healthy where checked) or
+ * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed. */
+int cli_up_wait(const char *project, int timeout_s);
+
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current
  * directory); prints every problem. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */

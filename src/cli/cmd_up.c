@@ -13,14 +13,15 @@
 
 struct stack_args {
 	const char *file, *project;
-	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate;
-	int timeout; /* down -t: seconds; -1: the services' stop_grace_period */
+	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate, wait;
+	int wait_timeout; /* up --wait-timeout: seconds; 0: no limit */
+	int timeout;      /* down -t: seconds; -1: the services' stop_grace_period */
 	char **profiles, **targets;
 };
 
 static const char up_usage[] =
     "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
-    "              [--force-recreate] [SERVICE...]\n"
+    "              [--force-recreate] [--wait [--wait-timeout N]] [SERVICE...]\n"
     "\n"
     "Start the stack (or SERVICE and what it depends on) in dependency order and\n"
     "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
@@ -38,6 +39,10 @@ static const char up_usage[] =
     "      --profile P        enable services of profile P\n"
     "      --force-recreate   on a stack that is up, recreate the services even\n"
     "                         when they did not change\n"
+    "      --wait             with -d (implied): return once every service is\n"
+    "                         running, healthy where it has a check, or completed;\n"
+    "                         exit 1 when one failed\n"
+    "      --wait-timeout N   give up --wait after N seconds (exit 1)\n"
     "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
     "                         with =plan each instance's whole plan, as JSON);\n"
     "                         nothing is pulled, started, stopped or written\n";
@@ -88,9 +93,15 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"no-recreate", no_argument, NULL, 'N'},
 	    {"no-deps", no_argument, NULL, 'N'},
 	    {"no-start", no_argument, NULL, 'N'},
+	    {"build", no_argument, NULL, 'N'},
+	    {"abort-on-container-exit", no_argument, NULL, 'N'},
+	    {"exit-code-from", required_argument, NULL, 'N'},
+	    {"scale", required_argument, NULL, 'N'},
+	    {"wait", no_argument, NULL, 'W'},
+	    {"wait-timeout", required_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, idx = -1;
 
 	cli_globals_apply(&a->file, &a->project);
 	a->timeout = -1;
@@ -98,7 +109,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:vt:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:vt:", longopts, &idx)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&a->file, optarg) < 0)
@@ -116,12 +127,29 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		case 'N':
 			if (!up)
 				goto bad;
-			fprintf(stderr,
-				"lxr: error: %s: not supported yet\n"
-				"lxr: hint: lxr up starts the named services with their "
-				"dependencies and reconciles what changed; leave the option out\n",
-				argv[optind - 1]);
+			fprintf(stderr, "lxr: error: up --%s: not supported yet\n%s",
+				longopts[idx].name,
+				!strcmp(longopts[idx].name, "build")
+				    ? "lxr: hint: build the image elsewhere (docker build, "
+				      "buildah) and `lxr load` it\n"
+				    : "lxr: hint: leave the option out\n");
 			return -1;
+		case 'W':
+			if (!up)
+				goto bad;
+			a->wait = a->detach = true; /* compose: --wait implies -d */
+			break;
+		case 'w':
+			if (!up)
+				goto bad;
+			if (parse_seconds(optarg, &a->wait_timeout) < 0) {
+				fprintf(stderr,
+					"lxr: error: --wait-timeout %s: not a number of seconds (0 "
+					"to 86400)\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case 't':
 			if (up)
 				goto bad;
@@ -187,6 +215,8 @@ int cmd_up(int argc, char **argv)
 					.force_recreate = a.force_recreate,
 					.env_file = cli_globals.env_file};
 		r = sup_up(st, &o);
+		if (r == 0 && a.wait && !a.dry_run)
+			r = cli_up_wait(st->project, a.wait_timeout);
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

@@ -98,6 +98,48 @@ expect_rc 2 "up --no-deps"
 expect_grep "$ERR" "--no-deps: not supported yet" "an option lxr lacks is named"
 pass "up --force-recreate recreates unchanged services; --no-deps is refused by name"
 
+# ---- up --wait ----------------------------------------------------------------------
+W=wait$$
+mkdir -p "$TEST_TMP/w"
+cat >"$TEST_TMP/w/compose.yaml" <<Y
+name: $W
+services:
+  slow:
+    image: $ROOTFS
+    command: ["/bin/sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 1000"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 100ms
+      start_period: 10s
+  once:
+    image: $ROOTFS
+    command: ["true"]
+Y
+at_exit "$LXR" down -t 0 -p "$W"
+run up -f "$TEST_TMP/w/compose.yaml" --wait
+expect_rc 0 "up --wait"
+run ps -p "$W" --status healthy -q
+expect_out "slow-1" "up --wait returned once slow was healthy"
+run down -t 0 -p "$W"
+printf '  bad:\n    image: %s\n    command: ["/bin/sh", "-c", "sleep 0.3; exit 4"]\n' \
+	"$ROOTFS" >>"$TEST_TMP/w/compose.yaml"
+run up -f "$TEST_TMP/w/compose.yaml" --wait
+expect_rc 1 "up --wait with a service that fails"
+expect_grep "$ERR" "bad-1 is exited \(exit 4\)" "up --wait names the failed service"
+run down -t 0 -p "$W"
+sed -i 's/exit 4/exec sleep 1000/; s/touch \/tmp\/ready; //' "$TEST_TMP/w/compose.yaml"
+run up -f "$TEST_TMP/w/compose.yaml" --wait --wait-timeout 1
+expect_rc 1 "up --wait-timeout 1 with a service that never gets healthy"
+expect_grep "$ERR" "after 1 s" "up --wait-timeout says it gave up"
+run down -t 0 -p "$W"
+run up -f "$TEST_TMP/w/compose.yaml" --build
+expect_rc 2 "up --build"
+expect_grep "$ERR" "up --build: not supported yet" "up --build is refused by name"
+run up -f "$TEST_TMP/w/compose.yaml" --exit-code-from slow
+expect_rc 2 "up --exit-code-from"
+expect_grep "$ERR" "up --exit-code-from: not supported yet" "refused by name, with a value"
+pass "up --wait returns when services are healthy or completed, fails on a failed one"
+
 run down -f "$STACK"
 expect_rc 0 "down"
 run ls -q

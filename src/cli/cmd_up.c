@@ -77,6 +77,61 @@ static int parse_seconds(const char *s, int *out)
 	return 0;
 }
 
+/* -t N, --wait-timeout N: 0 to a day */
+static int seconds_opt(const char *opt, const char *arg, int *out)
+{
+	if (parse_seconds(arg, out) == 0)
+		return 0;
+	fprintf(stderr, "lxr: error: %s %s: not a number of seconds (0 to 86400)\n", opt, arg);
+	return -1;
+}
+
+/* compose's up options lxr does not have: named, not "unknown" */
+static int refused(const char *name)
+{
+	fprintf(stderr, "lxr: error: up --%s: not supported yet\n%s", name,
+		!strcmp(name, "build") ? "lxr: hint: build the image elsewhere (docker build, "
+					 "buildah) and `lxr load` it\n"
+				       : "lxr: hint: leave the option out\n");
+	return -1;
+}
+
+/* Each returns 0 (taken), -1 (wrong, said) or -2 (not this command's). */
+static int common_option(struct stack_args *a, int c)
+{
+	switch (c) {
+	case 'f': return cli_set_file(&a->file, optarg);
+	case 'p': a->project = optarg; return 0;
+	case 'd': a->detach = true; return 0;
+	case 'v': a->volumes = true; return 0;
+	case 'O': a->remove_orphans = true; return 0;
+	default: return -2;
+	}
+}
+
+static int up_option(struct stack_args *a, int c, const char *name)
+{
+	switch (c) {
+	case 'R': a->force_recreate = true; return 0;
+	case 'N': return refused(name);
+	case 'W': a->wait = a->detach = true; return 0; /* compose: --wait implies -d */
+	case 'w': return seconds_opt("--wait-timeout", optarg, &a->wait_timeout);
+	case 'P': lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); return 0;
+	case 'D':
+		if (optarg && strcmp(optarg, "plan"))
+			return -2;
+		a->dry_run = true;
+		a->dry_run_plans = optarg != NULL;
+		return 0;
+	default: return -2;
+	}
+}
+
+static int down_option(struct stack_args *a, int c)
+{
+	return c == 't' ? seconds_opt("--timeout", optarg, &a->timeout) : -2;
+}
+
 static int parse(int argc, char **argv, struct stack_args *a, bool up)
 {
 	static const struct option longopts[] = {
@@ -110,75 +165,23 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:vt:", longopts, &idx)) != -1) {
-		switch (c) {
-		case 'f':
-			if (cli_set_file(&a->file, optarg) < 0)
-				return -1;
-			break;
-		case 'p': a->project = optarg; break;
-		case 'd': a->detach = true; break;
-		case 'v': a->volumes = true; break;
-		case 'O': a->remove_orphans = true; break;
-		case 'R':
-			if (!up)
-				goto bad;
-			a->force_recreate = true;
-			break;
-		case 'N':
-			if (!up)
-				goto bad;
-			fprintf(stderr, "lxr: error: up --%s: not supported yet\n%s",
-				longopts[idx].name,
-				!strcmp(longopts[idx].name, "build")
-				    ? "lxr: hint: build the image elsewhere (docker build, "
-				      "buildah) and `lxr load` it\n"
-				    : "lxr: hint: leave the option out\n");
+		int r = c == 'h' ? 1 : common_option(a, c);
+
+		if (r == 1) {
+			fputs(up ? up_usage : down_usage, stdout);
+			return 1;
+		}
+		if (r == -2)
+			r = up ? up_option(a, c, idx >= 0 ? longopts[idx].name : "")
+			       : down_option(a, c);
+		if (r == -1)
 			return -1;
-		case 'W':
-			if (!up)
-				goto bad;
-			a->wait = a->detach = true; /* compose: --wait implies -d */
-			break;
-		case 'w':
-			if (!up)
-				goto bad;
-			if (parse_seconds(optarg, &a->wait_timeout) < 0) {
-				fprintf(stderr,
-					"lxr: error: --wait-timeout %s: not a number of seconds (0 "
-					"to 86400)\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 't':
-			if (up)
-				goto bad;
-			if (parse_seconds(optarg, &a->timeout) < 0) {
-				fprintf(stderr,
-					"lxr: error: --timeout %s: not a number of seconds (0 to "
-					"86400)\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'D':
-			if (!up || (optarg && strcmp(optarg, "plan")))
-				goto bad;
-			a->dry_run = true;
-			a->dry_run_plans = optarg != NULL;
-			break;
-		case 'P':
-			if (!up)
-				goto bad;
-			lxr_strv_push(&a->profiles, lxr_xstrdup(optarg));
-			break;
-		case 'h': fputs(up ? up_usage : down_usage, stdout); return 1;
-		default:
-		bad:
+		if (r == -2) {
 			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
 				argv[optind - 1], up ? up_usage : down_usage);
 			return -1;
 		}
+		idx = -1;
 	}
 	/* `lxr up FILE` when FILE looks like a stack file, as the design says */
 	if (!a->file && optind < argc &&

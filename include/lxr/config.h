@@ -478,6 +478,11 @@ struct cfg_load_opts {
 	const char *project;  /* -p NAME, or NULL */
 	char *const *environ; /* variables for interpolation; NULL: process env */
 	const char *cwd;      /* for the directory-name project fallback; NULL: dirname(file) */
+	/* --project-directory: the project's directory (relative paths, .env,
+	 * the project name), absolute; NULL: the file's directory */
+	const char *project_dir;
+	/* --env-file: read instead of <project dir>/.env, and it must exist */
+	const char *env_file;
 	/* Print the defaults of settings the runtime does not honour yet too.
 	 * For tests of the model only; `lxr` never sets it. (Such settings load
 	 * either way: cfg_stack_check_runnable refuses them.) */

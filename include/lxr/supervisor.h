@@ -30,6 +30,12 @@ struct sup_up_opts {
 	 * change nothing (no pull, no lock, no record); dry_run_plans: print
 	 * each instance's plan too */
 	bool dry_run, dry_run_plans;
+	/* --force-recreate: on a running stack, recreate every selected
+	 * instance, changed or not */
+	bool force_recreate;
+	/* --env-file (NULL: the project's .env): on a running stack the
+	 * supervisor loads the file again, and must read the same variables */
+	const char *env_file;
 };
 
 /* Bring the stack up: validate and plan everything, clean what a dead

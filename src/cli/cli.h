@@ -5,6 +5,7 @@
 #ifndef LXR_CLI_H
 #define LXR_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
@@ -17,6 +18,9 @@ int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top stats */
+int cmd_port(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 /* pull, load, import: exec lxr-image beside this program (image_exec.c) */
 int cmd_image_tool(int argc, char **argv);
 /* lxr-image's commands (cmd_image.c, linked only into lxr-image) */
@@ -28,6 +32,26 @@ int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
+
+/* Compose's global options, given before the command (globals.c). */
+struct cli_globals {
+	const char *file, *project; /* -f, -p: each stack command's defaults */
+	const char *env_file;       /* --env-file: instead of the project's .env */
+	const char *project_dir;    /* --project-directory, absolute */
+	char **profiles;            /* --profile, repeatable */
+};
+extern struct cli_globals cli_globals;
+/* Parse argv[1..] up to the command (skipping one `compose`): the command's
+ * index (argc: none), or -1 after saying what is wrong. */
+int cli_globals_parse(int argc, char **argv);
+/* A stack command's -f and -p before its own options. */
+void cli_globals_apply(const char **file, const char **project);
+void cli_globals_profiles(char ***profiles); /* appends copies */
+const char *cli_stack_dir(void);             /* where discovery looks: --project-directory or . */
+
+/* up --wait: until the project's instances run (healthy where checked) or
+ * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed. */
+int cli_up_wait(const char *project, int timeout_s);
 
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current
@@ -41,6 +65,13 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
  * the project was named (-p, COMPOSE_PROJECT_NAME), a project brought up
  * from another file is refused (both named, hint -p): LXR_EXIT_FAIL. */
 int cli_stack_open(const char *file, const char *project, struct cfg_stack **st);
+struct ctl_conn;
+/* The control socket of the project: project (-p), or the stack file's
+ * (file, or found as compose does). *name: the project, caller frees.
+ * Says why not (not up, bad file): LXR_EXIT_FAIL or LXR_EXIT_USAGE. */
+int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name);
+/* Its `ps` (services: NULL for all); *ps: caller decrefs. */
+int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps);
 /* -f FILE: a second one is an error (lxr reads one stack file; Compose's
  * merging of several is not there yet), never a silent last-one-wins. */
 int cli_set_file(const char **slot, const char *arg);
@@ -50,8 +81,10 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
-int runctl_ps(bool json);
-int runctl_signal(char *const *names, int sig, bool stop);
+int runctl_ps(bool json, bool quiet); /* quiet: the names only */
+/* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
+ * < 0: send sig */
+int runctl_signal(char *const *names, int sig, int stop_grace_s);
 int runctl_logs(char *const *names, long tail);
 
 #endif

@@ -16,7 +16,7 @@ enum { OPT_FORMAT = 256, OPT_SERVICES, OPT_GRAPH, OPT_PROFILE };
 struct config_args {
 	const char *file, *project;
 	enum cfg_format format;
-	bool services, graph;
+	bool services, graph, quiet;
 	char **profiles;
 	char **targets;
 };
@@ -24,7 +24,7 @@ struct config_args {
 static void usage(FILE *f)
 {
 	fputs("usage: lxr config [-f FILE | FILE] [-p NAME] [--format yaml|json] [--services]\n"
-	      "                  [--graph] [--profile P]... [SERVICE...]\n\n"
+	      "                  [--graph] [-q] [--profile P]... [SERVICE...]\n\n"
 	      "Validate a stack file and print it normalized: every default filled in, every\n"
 	      "variable resolved. Without -f, looks for compose.yaml, compose.yml,\n"
 	      "docker-compose.yaml or docker-compose.yml here.\n\n"
@@ -33,7 +33,8 @@ static void usage(FILE *f)
 	      "      --format F      yaml (default) or json\n"
 	      "      --services      print the names of the services that would run\n"
 	      "      --graph         print the dependency graph in Graphviz DOT\n"
-	      "      --profile P     activate a profile (repeatable)\n",
+	      "      --profile P     activate a profile (repeatable)\n"
+	      "  -q, --quiet         only validate: the problems, and the exit code\n",
 	      f);
 }
 
@@ -45,14 +46,17 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"services", no_argument, NULL, OPT_SERVICES},
 	    {"graph", no_argument, NULL, OPT_GRAPH},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"profile", required_argument, NULL, OPT_PROFILE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int ch;
 
+	cli_globals_apply(&a->file, &a->project);
+	cli_globals_profiles(&a->profiles);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+f:p:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+f:p:hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (cli_set_file(&a->file, optarg) < 0)
@@ -61,6 +65,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 		case 'p': a->project = optarg; break;
 		case OPT_SERVICES: a->services = true; break;
 		case OPT_GRAPH: a->graph = true; break;
+		case 'q': a->quiet = true; break;
 		case OPT_PROFILE: lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
 		case 'h': usage(stdout); return 1;
 		case OPT_FORMAT:
@@ -142,7 +147,7 @@ int cmd_config(int argc, char **argv)
 		r = cli_stack_load_model(a.file, a.project, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if (st)
+	if (st && !a.quiet)
 		r = print(&a, st);
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

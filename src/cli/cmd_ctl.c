@@ -14,16 +14,158 @@
 
 struct ctl_args {
 	const char *file, *project;
-	bool json;
+	bool json, quiet, service_names;
 	int signal;
+	int timeout; /* stop/restart -t: seconds; -1: the services' own grace */
+	const char *status;
 	char **services;
 };
 
 static const char usage_text[] =
-    "usage: lxr ps|top|stats [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
-    "       lxr stop|start|restart [-f FILE] [-p NAME] [SERVICE...]\n"
+    "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
+    "              [--format json] [SERVICE...]\n"
+    "       lxr top|stats [-f FILE] [-p NAME] [--format json] [--no-stream] [SERVICE...]\n"
+    "       lxr stop|restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+    "       lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
     "       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
-    "       lxr events [-f FILE] [-p NAME]\n";
+    "       lxr events [-f FILE] [-p NAME]\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "  -a, --all              ps: accepted, as compose's (stopped and exited\n"
+    "                         instances are always listed)\n"
+    "  -q, --quiet            ps: only the instance names (lxr's container ids)\n"
+    "      --services         ps: only the service names\n"
+    "      --status STATE     ps: only instances in STATE: compose's running,\n"
+    "                         restarting, removing, exited, created, dead, or\n"
+    "                         one of lxr's (healthy, backoff, stopped, ...);\n"
+    "                         also as --filter status=STATE\n"
+    "      --no-trunc         ps: accepted (nothing is truncated)\n"
+    "      --no-stream        stats: accepted (stats prints once)\n"
+    "  -t, --timeout N        stop, restart: seconds before SIGKILL, instead of\n"
+    "                         the service's stop_grace_period\n"
+    "  -s, --signal SIG       kill: the signal (default KILL)\n";
+
+enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_STREAM };
+
+/* ps --status: compose's words as lxr's states, and lxr's own */
+static const char lxr_states[] =
+    " created starting running healthy unhealthy exited backoff stopping stopped failed ";
+static const struct {
+	const char *word, *states;
+} compose_status[] = {
+    {"running", " running healthy unhealthy "},
+    {"restarting", " backoff "},
+    {"removing", " stopping "},
+    {"exited", " exited stopped failed "},
+    {"created", " created starting "},
+    {"dead", " failed "},
+    {"paused", " "},
+};
+
+/* " a b " holds word */
+static bool in_list(const char *list, const char *word)
+{
+	_cleanup_free_ char *w = lxr_xasprintf(" %s ", word);
+
+	return strstr(list, w) != NULL;
+}
+
+static const char *status_states(const char *status)
+{
+	for (size_t i = 0; i < sizeof(compose_status) / sizeof(compose_status[0]); i++)
+		if (!strcmp(status, compose_status[i].word))
+			return compose_status[i].states;
+	return in_list(lxr_states, status) ? status : NULL;
+}
+
+/* ps --status STATE, --filter status=STATE */
+static int set_status(struct ctl_args *a, const char *state, const char *opt)
+{
+	a->status = state;
+	if (status_states(state))
+		return 0;
+	fprintf(stderr,
+		"lxr: error: %s %s: not a state\nlxr: hint: compose's running, restarting, "
+		"removing, exited, created, dead, paused, or lxr's:%s\n",
+		opt, state, lxr_states);
+	return -1;
+}
+
+/* An option that only some of the commands take. */
+static int only_for(const char *cmd, const char *cmds, const char *opt)
+{
+	_cleanup_free_ char *list = lxr_xasprintf(" %s ", cmds);
+	_cleanup_free_ char *me = lxr_xasprintf(" %s ", cmd);
+
+	if (strstr(list, me))
+		return 0;
+	fprintf(stderr, "lxr: error: %s: %s does not take it (only %s)\n", opt, cmd, cmds);
+	return -1;
+}
+
+static int parse_timeout(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400) {
+		fprintf(stderr, "lxr: error: --timeout %s: not a number of seconds (0 to 86400)\n",
+			s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* One option of cmd's; arg is the word that held it, for the error. */
+static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a)
+{
+	switch (c) {
+	case 'f': return cli_set_file(&a->file, optarg);
+	case 'p': a->project = optarg; return 0;
+	case 'F':
+		if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
+			fprintf(stderr, "lxr: error: --format %s: use json or table\n", optarg);
+			return -1;
+		}
+		a->json = !strcmp(optarg, "json");
+		return 0;
+	case 's':
+		if (cfg_parse_signal(optarg, &a->signal) < 0) {
+			fprintf(stderr, "lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
+				optarg);
+			return -1;
+		}
+		return 0;
+	case 'a': return only_for(cmd, "ps", arg);
+	case 'q': a->quiet = true; return only_for(cmd, "ps", arg);
+	case OPT_SERVICES: a->service_names = true; return only_for(cmd, "ps", arg);
+	case OPT_STATUS:
+		return set_status(a, optarg, "--status") < 0 ? -1 : only_for(cmd, "ps", arg);
+	case OPT_FILTER:
+		if (strncmp(optarg, "status=", 7)) {
+			fprintf(stderr,
+				"lxr: error: --filter %s: lxr filters on status=STATE only\n",
+				optarg);
+			return -1;
+		}
+		return set_status(a, optarg + 7, "--filter status") < 0 ? -1
+									: only_for(cmd, "ps", arg);
+	case OPT_NO_TRUNC: return only_for(cmd, "ps", arg);     /* ps never truncates */
+	case OPT_NO_STREAM: return only_for(cmd, "stats", arg); /* stats prints once */
+	case 't':
+		if (only_for(cmd, "stop restart", arg) < 0)
+			return -1;
+		return parse_timeout(optarg, &a->timeout);
+	default:
+		fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s", arg,
+			usage_text);
+		return -1;
+	}
+}
 
 static int parse(int argc, char **argv, struct ctl_args *a)
 {
@@ -33,70 +175,34 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	    {"format", required_argument, NULL, 'F'},
 	    {"signal", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"services", no_argument, NULL, OPT_SERVICES},
+	    {"status", required_argument, NULL, OPT_STATUS},
+	    {"filter", required_argument, NULL, OPT_FILTER},
+	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+	    {"no-stream", no_argument, NULL, OPT_NO_STREAM},
+	    {"timeout", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *cmd = argv[0];
 	int c;
 
+	cli_globals_apply(&a->file, &a->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:s:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (cli_set_file(&a->file, optarg) < 0)
-				return -1;
-			break;
-		case 'p': a->project = optarg; break;
-		case 'F':
-			if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
-				fprintf(stderr, "lxr: error: --format %s: use json or table\n",
-					optarg);
-				return -1;
-			}
-			a->json = !strcmp(optarg, "json");
-			break;
-		case 's':
-			if (cfg_parse_signal(optarg, &a->signal) < 0) {
-				fprintf(stderr,
-					"lxr: error: -s %s: not a signal (e.g. TERM, SIGHUP, 9)\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+	a->timeout = -1;
+	while ((c = getopt_long(argc, argv, "f:p:s:t:aq", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 1;
 		}
+		if (parse_one(cmd, c, argv[optind - 1], a) < 0)
+			return -1;
 	}
 	for (; optind < argc; optind++)
 		lxr_strv_push(&a->services, lxr_xstrdup(argv[optind]));
 	return 0;
-}
-
-/* The project: -p, or the stack file's (found as compose does). */
-static int connect_project(struct ctl_args *a, struct ctl_conn **conn, char **project)
-{
-	struct cfg_stack *st = NULL;
-	_cleanup_free_ char *path = NULL;
-	lxr_err err;
-	int r;
-
-	if (a->project) {
-		*project = lxr_xstrdup(a->project);
-	} else {
-		r = cli_stack_open(a->file, NULL, &st);
-		if (r != LXR_EXIT_OK)
-			return r;
-		*project = lxr_xstrdup(st->project);
-		cfg_stack_free(st);
-	}
-	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *project);
-	if (ctl_connect(path, conn, &err) < 0) {
-		fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *project, err.msg);
-		return LXR_EXIT_FAIL;
-	}
-	return LXR_EXIT_OK;
 }
 
 static json_t *args_json(const struct ctl_args *a)
@@ -104,8 +210,55 @@ static json_t *args_json(const struct ctl_args *a)
 	json_t *names = json_array();
 	for (size_t i = 0; a->services && a->services[i]; i++)
 		json_array_append_new(names, json_string(a->services[i]));
-	return json_pack("{s:o, s:i}", "services", names, "signal",
-			 a->signal ? a->signal : SIGKILL);
+	json_t *o =
+	    json_pack("{s:o, s:i}", "services", names, "signal", a->signal ? a->signal : SIGKILL);
+
+	if (a->timeout >= 0)
+		json_object_set_new(o, "timeout", json_integer(a->timeout));
+	return o;
+}
+
+/* ps --status: only the instances in that state (result is replaced) */
+static void filter_status(json_t **result, const char *status)
+{
+	const char *states = status_states(status);
+	_cleanup_free_ char *list = lxr_xasprintf(" %s ", states);
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *st = json_string_value(json_object_get(o, "state"));
+		if (st && in_list(list, st))
+			json_array_append(kept, o);
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+static bool seen_before(json_t *result, size_t i, const char *key, const char *n)
+{
+	for (size_t k = 0; k < i; k++) {
+		const char *m = json_string_value(json_object_get(json_array_get(result, k), key));
+		if (m && !strcmp(m, n))
+			return true;
+	}
+	return false;
+}
+
+/* ps -q: the instance names; ps --services: each service once */
+static void print_ps_names(json_t *result, bool services)
+{
+	const char *key = services ? "service" : "instance";
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(result, i, o)
+	{
+		const char *n = json_string_value(json_object_get(o, key));
+		if (n && !seen_before(result, i, key, n))
+			puts(n);
+	}
 }
 
 /* Below the table, why an instance is not running: its last start's error
@@ -309,6 +462,25 @@ static int print_event(void *ctx, json_t *ev)
 	return 0;
 }
 
+/* ps, stop, kill with no stack here: the `lxr run` containers */
+static int run_containers(const char *cmd, const struct ctl_args *a)
+{
+	if (!strcmp(cmd, "ps") && (a->service_names || a->status)) {
+		fprintf(stderr,
+			"lxr: error: ps %s: there is no stack file here\n"
+			"lxr: hint: name the stack with -f FILE or -p NAME\n",
+			a->service_names ? "--services" : "--status");
+		return LXR_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "ps"))
+		return runctl_ps(a->json, a->quiet);
+	/* docker stop's default grace: 10 s */
+	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL,
+			     strcmp(cmd, "stop") ? -1
+			     : a->timeout >= 0   ? a->timeout
+						 : 10);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
@@ -328,14 +500,11 @@ int cmd_ctl(int argc, char **argv)
 		if (cli_find_stack(&found))
 			a.file = found;
 		else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")) {
-			r = !strcmp(cmd, "ps")
-				? runctl_ps(a.json)
-				: runctl_signal(a.services, a.signal ? a.signal : SIGKILL,
-						!strcmp(cmd, "stop"));
+			r = run_containers(cmd, &a);
 			goto out;
 		}
 	}
-	r = connect_project(&a, &conn, &project);
+	r = cli_project_connect(a.file, a.project, &conn, &project);
 	if (r != LXR_EXIT_OK)
 		goto out;
 	if (!strcmp(cmd, "events")) {
@@ -359,7 +528,11 @@ int cmd_ctl(int argc, char **argv)
 			r = LXR_EXIT_FAIL;
 		json_decref(ps);
 	}
-	if (a.json) {
+	if (!strcmp(cmd, "ps") && a.status)
+		filter_status(&result, a.status);
+	if (a.quiet || a.service_names) {
+		print_ps_names(result, a.service_names);
+	} else if (a.json) {
 		char *s = json_dumps(result, JSON_INDENT(2));
 		puts(s ? s : "null");
 		free(s);

@@ -5,9 +5,11 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/config.h"
@@ -22,14 +24,20 @@ static const char usage_text[] =
     "\n"
     "  -p, --project-name N the stack's project (default: the stack file's)\n"
     "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
-    "  -i, --interactive    keep stdin open\n"
-    "  -t, --tty            allocate a pseudo-terminal\n"
+    "  -i, --interactive    keep stdin open (a SERVICE always gets stdin, as with\n"
+    "                       docker compose)\n"
+    "  -t, --tty            allocate a pseudo-terminal (a SERVICE gets one anyway\n"
+    "                       when stdin is a terminal, as with docker compose)\n"
+    "  -T, --no-TTY         no pseudo-terminal for a SERVICE (compose's -T)\n"
+    "      --index N        which instance of a scaled SERVICE (default 1)\n"
     "  -u, --user U[:G]     run as this user (default: the container's)\n"
     "  -e, --env K=V        set an environment variable\n"
     "  -w, --workdir DIR    working directory (default: the container's)\n";
 
 struct exec_opts {
-	bool interactive, tty;
+	bool interactive, tty, no_tty;
+	bool service; /* find: the name is a stack's service, not an `lxr run` one */
+	long index;   /* --index: which instance of the service (0: the first) */
 	const char *user, *workdir, *project, *file;
 	char **env;
 };
@@ -47,24 +55,35 @@ static void env_put(char ***env, const char *kv)
 	lxr_strv_push(env, lxr_xstrdup(kv));
 }
 
+static int parse_index(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out < 1 || *out > 100000) {
+		fprintf(stderr, "lxr: error: --index %s: not an instance number (1, 2, ...)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"interactive", no_argument, NULL, 'i'},
-	    {"tty", no_argument, NULL, 't'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"env", required_argument, NULL, 'e'},
-	    {"workdir", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"project-name", required_argument, NULL, 'p'},
-	    {"file", required_argument, NULL, 'F'},
-	    {NULL, 0, NULL, 0},
+	    {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
+	    {"no-TTY", no_argument, NULL, 'T'},      {"index", required_argument, NULL, 'n'},
+	    {"no-tty", no_argument, NULL, 'T'},      {"user", required_argument, NULL, 'u'},
+	    {"env", required_argument, NULL, 'e'},   {"workdir", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},        {"project-name", required_argument, NULL, 'p'},
+	    {"file", required_argument, NULL, 'F'},  {NULL, 0, NULL, 0},
 	};
 	int c;
 
+	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+itu:e:w:p:f:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+itTu:e:w:p:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->project = optarg; break;
 		case 'f':
@@ -74,6 +93,11 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 			break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
+		case 'T': o->no_tty = true; break;
+		case 'n':
+			if (parse_index(optarg, &o->index) < 0)
+				return -1;
+			break;
 		case 'u': o->user = optarg; break;
 		case 'w': o->workdir = optarg; break;
 		case 'e':
@@ -139,16 +163,18 @@ static int find(struct exec_opts *o, const char *name, struct lxr_container_ref 
 			return lxr_fail(err, ESRCH, "no container or service \"%s\"", name);
 		project = st->project;
 	}
+	o->service = true;
 	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
 	/* "web" means its first instance (its container_name when it has
-	 * one); "web-2", or a container's name, names one */
+	 * one), --index N its Nth; "web-2", or a container's name, names one */
 	const struct cfg_service *svc = st ? cfg_stack_service(st, name) : NULL;
+	long idx = o->index ? o->index : 1;
 	if (svc)
-		*inst = plan_container_name(svc, 1);
+		*inst = plan_container_name(svc, (int)idx);
 	else if (is_instance_name(name) || container_dir(root, name))
 		*inst = lxr_xstrdup(name);
 	else
-		*inst = lxr_xasprintf("%s-1", name);
+		*inst = lxr_xasprintf("%s-%ld", name, idx);
 	r = rt_container_find(root, *inst, ref, err);
 	if (r < 0 && err->errnum == ESRCH)
 		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,
@@ -173,6 +199,15 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		lxr_err_print(&err);
 		return 125;
 	}
+	/* compose's exec: stdin always (`exec -T db psql < dump.sql`), a
+	 * terminal when there is one to give, unless -T (docker exec, for
+	 * `lxr run` ones: only with -i and -t) */
+	if (o->service)
+		o->interactive = true;
+	if (o->service && !o->no_tty && isatty(STDIN_FILENO))
+		o->tty = true;
+	if (o->no_tty)
+		o->tty = false;
 	p = &ref.process;
 	p->args = lxr_strv_dup(cmd);
 	p->terminal = o->tty;

@@ -32,6 +32,19 @@ static void print_table(const struct img_summary *v, size_t n)
 	}
 }
 
+/* images -q: the short ids, each once (an image with two tags is one) */
+static void print_ids(const struct img_summary *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *id = v[i].config_digest[0] ? v[i].config_digest + 7 : "?";
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(v[k].config_digest, v[i].config_digest);
+		if (!seen)
+			printf("%.12s\n", id);
+	}
+}
+
 static void print_json(const struct img_summary *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -50,15 +63,19 @@ static void print_json(const struct img_summary *v, size_t n)
 
 int cmd_images(int argc, char **argv)
 {
-	static const char usage[] = "usage: lxr images [--format json]\n";
+	static const char usage[] = "usage: lxr images [-q | --format json]\n\n"
+				    "  -q, --quiet        only the image ids (each once)\n"
+				    "      --format json  one JSON object per image\n";
 	struct img_summary *v = NULL;
 	struct img_store *s;
 	size_t n = 0;
 	lxr_err err;
-	bool json = false;
+	bool json = false, quiet = false;
 
 	if (argc == 3 && !strcmp(argv[1], "--format") && !strcmp(argv[2], "json"))
 		json = true;
+	else if (argc == 2 && (!strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet")))
+		quiet = true;
 	else if (argc == 2 && !strcmp(argv[1], "--help"))
 		return fputs(usage, stdout), LXR_EXIT_OK;
 	else if (argc != 1)
@@ -68,7 +85,9 @@ int cmd_images(int argc, char **argv)
 		img_store_close(s);
 		return LXR_EXIT_FAIL;
 	}
-	if (json)
+	if (quiet)
+		print_ids(v, n);
+	else if (json)
 		print_json(v, n);
 	else
 		print_table(v, n);

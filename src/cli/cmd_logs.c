@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -24,8 +25,9 @@ static const char usage_text[] =
     "                      and the others compose looks for, here)\n"
     "  -f, --follow        keep printing new lines, across restarts and rotation\n"
     "  -n, --tail N        only the last N lines of each service (\"all\": every line)\n"
-    "      --since T       lines from T on: RFC 3339 (2026-11-23T09:16:19Z), a unix\n"
-    "                      time, or a duration before now (10m, 1h30m)\n"
+    "      --since T       lines from T on: RFC 3339 (2026-11-23T09:16:19Z; without\n"
+    "                      a zone, local time), a unix time, or a duration before\n"
+    "                      now (10m, 1h30m)\n"
     "  -t, --timestamps    show each line's time\n"
     "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n";
 
@@ -63,6 +65,34 @@ static int parse_tail(const char *s, long *tail)
 	return errno || end == s || *end || *tail < 0 ? -1 : 0;
 }
 
+/* ".123": what may follow the seconds */
+static bool only_fraction(const char *s)
+{
+	return s[0] == '.' && s[1] && !s[1 + strspn(s + 1, "0123456789")];
+}
+
+/* docker's --since also takes a time without a zone, in local time
+ * (2026-11-23T09:16:19, 2026-11-23T09:16, 2026-11-23): made a unix time here,
+ * which logs_parse_since takes. NULL: not such a time. */
+static char *since_local(const char *s)
+{
+	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct tm tm = {0};
+		const char *end = strptime(s, fmts[i], &tm);
+		time_t t;
+
+		if (!end || (*end && !(i == 0 && only_fraction(end))))
+			continue;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t != (time_t)-1)
+			return lxr_xasprintf("%lld%s", (long long)t, end);
+	}
+	return NULL;
+}
+
 static int show(const char *project, const char *since, bool no_color, struct logs_opts *oo,
 		char **services)
 {
@@ -71,9 +101,10 @@ static int show(const char *project, const char *since, bool no_color, struct lo
 	lxr_err err;
 
 	if (since) {
+		_cleanup_free_ char *local = since_local(since);
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
-		if (logs_parse_since(since, &now, &o.since, &err) < 0) {
+		if (logs_parse_since(local ? local : since, &now, &o.since, &err) < 0) {
 			lxr_err_print(&err);
 			return LXR_EXIT_USAGE;
 		}
@@ -120,6 +151,7 @@ int cmd_logs(int argc, char **argv)
 	bool no_color = false;
 	int c;
 
+	cli_globals_apply(&file, &project);
 	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;

@@ -33,7 +33,7 @@ bool cli_find_stack(char **found)
 	*found = NULL;
 	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
 		return true; /* cli_stack_load reads it */
-	return cfg_find_stack_file(".", found, &err) == 0;
+	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -41,7 +41,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int runctl_ps(bool json)
+int runctl_ps(bool json, bool quiet)
 {
 	_cleanup_free_ char *root = run_root();
 	DIR *d = opendir(root);
@@ -57,7 +57,7 @@ int runctl_ps(bool json)
 		closedir(d);
 	n = lxr_strv_len(names);
 	qsort(names, n, sizeof(*names), cmp_str);
-	if (!json)
+	if (!json && !quiet)
 		printf("%-24s %-8s %8s\n", "NAME", "STATE", "PID");
 	for (size_t i = 0; i < n; i++) {
 		struct lxr_container_ref ref;
@@ -68,7 +68,9 @@ int runctl_ps(bool json)
 		if (running)
 			rt_container_ref_free(&ref);
 		/* without a running init: a layer kept for `lxr rm` */
-		if (json)
+		if (quiet)
+			puts(names[i]);
+		else if (json)
 			json_array_append_new(
 			    arr, json_pack("{s:s, s:s, s:I}", "name", names[i], "state",
 					   running ? "running" : "exited", "pid", (json_int_t)pid));
@@ -76,7 +78,7 @@ int runctl_ps(bool json)
 			printf("%-24s %-8s %8d\n", names[i], running ? "running" : "exited",
 			       (int)pid);
 	}
-	if (json) {
+	if (json && !quiet) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
 		puts(s ? s : "[]");
 		free(s);
@@ -115,10 +117,11 @@ static int through_supervisor(const char *name, int sig, bool stop, lxr_err *err
 
 /* docker stop: SIGTERM (lxr's init passes it on), then SIGKILL after the
  * grace period; docker kill: the one signal. */
-static int signal_one(const char *root, const char *name, int sig, bool stop, lxr_err *err)
+static int signal_one(const char *root, const char *name, int sig, int stop_grace_s, lxr_err *err)
 {
 	struct lxr_container_ref ref;
 	struct pollfd pf;
+	bool stop = stop_grace_s >= 0;
 	int r = 0;
 
 	if (strchr(name, '/') || name[0] == '.')
@@ -133,7 +136,7 @@ static int signal_one(const char *root, const char *name, int sig, bool stop, lx
 	if (syscall(SYS_pidfd_send_signal, ref.pidfd, stop ? SIGTERM : sig, NULL, 0) < 0 &&
 	    errno != ESRCH)
 		r = lxr_fail(err, errno, "signal container %s (pidfd_send_signal)", name);
-	else if (stop && poll(&pf, 1, 10000) == 0) {
+	else if (stop && poll(&pf, 1, stop_grace_s * 1000) == 0) {
 		syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0);
 		if (poll(&pf, 1, 10000) == 0)
 			r = lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL",
@@ -143,7 +146,7 @@ static int signal_one(const char *root, const char *name, int sig, bool stop, lx
 	return r;
 }
 
-int runctl_signal(char *const *names, int sig, bool stop)
+int runctl_signal(char *const *names, int sig, int stop_grace_s)
 {
 	_cleanup_free_ char *root = run_root();
 	int rc = LXR_EXIT_OK;
@@ -157,7 +160,7 @@ int runctl_signal(char *const *names, int sig, bool stop)
 	}
 	for (size_t i = 0; names[i]; i++) {
 		lxr_err err;
-		if (signal_one(root, names[i], sig, stop, &err) < 0) {
+		if (signal_one(root, names[i], sig, stop_grace_s, &err) < 0) {
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 		} else {

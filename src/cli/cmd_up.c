@@ -1,6 +1,8 @@
 /* lxr up / lxr down: the stack's supervisor. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,13 +13,15 @@
 
 struct stack_args {
 	const char *file, *project;
-	bool detach, volumes, remove_orphans, dry_run, dry_run_plans;
+	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate, wait;
+	int wait_timeout; /* up --wait-timeout: seconds; 0: no limit */
+	int timeout;      /* down -t: seconds; -1: the services' stop_grace_period */
 	char **profiles, **targets;
 };
 
 static const char up_usage[] =
     "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
-    "              [SERVICE...]\n"
+    "              [--force-recreate] [--wait [--wait-timeout N]] [SERVICE...]\n"
     "\n"
     "Start the stack (or SERVICE and what it depends on) in dependency order and\n"
     "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
@@ -33,12 +37,18 @@ static const char up_usage[] =
     "  -d, --detach           run the supervisor in the background\n"
     "      --remove-orphans   remove the services the file no longer declares\n"
     "      --profile P        enable services of profile P\n"
+    "      --force-recreate   on a stack that is up, recreate the services even\n"
+    "                         when they did not change\n"
+    "      --wait             with -d (implied): return once every service is\n"
+    "                         running, healthy where it has a check, or completed;\n"
+    "                         exit 1 when one failed\n"
+    "      --wait-timeout N   give up --wait after N seconds (exit 1)\n"
     "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
     "                         with =plan each instance's whole plan, as JSON);\n"
     "                         nothing is pulled, started, stopped or written\n";
 
 static const char down_usage[] =
-    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [--remove-orphans]\n"
+    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--remove-orphans]\n"
     "\n"
     "Stop the stack in reverse dependency order and remove its containers\n"
     "(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
@@ -50,7 +60,77 @@ static const char down_usage[] =
     "                         project was brought up from)\n"
     "  -v, --volumes          also remove the named volumes the file declares and\n"
     "                         the containers' anonymous volumes; nothing else\n"
+    "  -t, --timeout N        give each service N seconds to stop before SIGKILL,\n"
+    "                         instead of its stop_grace_period\n"
     "      --remove-orphans   accepted, as compose's\n";
+
+static int parse_seconds(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* -t N, --wait-timeout N: 0 to a day */
+static int seconds_opt(const char *opt, const char *arg, int *out)
+{
+	if (parse_seconds(arg, out) == 0)
+		return 0;
+	fprintf(stderr, "lxr: error: %s %s: not a number of seconds (0 to 86400)\n", opt, arg);
+	return -1;
+}
+
+/* compose's up options lxr does not have: named, not "unknown" */
+static int refused(const char *name)
+{
+	fprintf(stderr, "lxr: error: up --%s: not supported yet\n%s", name,
+		!strcmp(name, "build") ? "lxr: hint: build the image elsewhere (docker build, "
+					 "buildah) and `lxr load` it\n"
+				       : "lxr: hint: leave the option out\n");
+	return -1;
+}
+
+/* Each returns 0 (taken), -1 (wrong, said) or -2 (not this command's). */
+static int common_option(struct stack_args *a, int c)
+{
+	switch (c) {
+	case 'f': return cli_set_file(&a->file, optarg);
+	case 'p': a->project = optarg; return 0;
+	case 'd': a->detach = true; return 0;
+	case 'v': a->volumes = true; return 0;
+	case 'O': a->remove_orphans = true; return 0;
+	default: return -2;
+	}
+}
+
+static int up_option(struct stack_args *a, int c, const char *name)
+{
+	switch (c) {
+	case 'R': a->force_recreate = true; return 0;
+	case 'N': return refused(name);
+	case 'W': a->wait = a->detach = true; return 0; /* compose: --wait implies -d */
+	case 'w': return seconds_opt("--wait-timeout", optarg, &a->wait_timeout);
+	case 'P': lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); return 0;
+	case 'D':
+		if (optarg && strcmp(optarg, "plan"))
+			return -2;
+		a->dry_run = true;
+		a->dry_run_plans = optarg != NULL;
+		return 0;
+	default: return -2;
+	}
+}
+
+static int down_option(struct stack_args *a, int c)
+{
+	return c == 't' ? seconds_opt("--timeout", optarg, &a->timeout) : -2;
+}
 
 static int parse(int argc, char **argv, struct stack_args *a, bool up)
 {
@@ -63,40 +143,45 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"help", no_argument, NULL, 'h'},
 	    {"remove-orphans", no_argument, NULL, 'O'},
 	    {"dry-run", optional_argument, NULL, 'D'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"force-recreate", no_argument, NULL, 'R'},
+	    {"no-recreate", no_argument, NULL, 'N'},
+	    {"no-deps", no_argument, NULL, 'N'},
+	    {"no-start", no_argument, NULL, 'N'},
+	    {"build", no_argument, NULL, 'N'},
+	    {"abort-on-container-exit", no_argument, NULL, 'N'},
+	    {"exit-code-from", required_argument, NULL, 'N'},
+	    {"scale", required_argument, NULL, 'N'},
+	    {"wait", no_argument, NULL, 'W'},
+	    {"wait-timeout", required_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, idx = -1;
 
+	cli_globals_apply(&a->file, &a->project);
+	a->timeout = -1;
+	if (up)
+		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (cli_set_file(&a->file, optarg) < 0)
-				return -1;
-			break;
-		case 'p': a->project = optarg; break;
-		case 'd': a->detach = true; break;
-		case 'v': a->volumes = true; break;
-		case 'O': a->remove_orphans = true; break;
-		case 'D':
-			if (!up || (optarg && strcmp(optarg, "plan")))
-				goto bad;
-			a->dry_run = true;
-			a->dry_run_plans = optarg != NULL;
-			break;
-		case 'P':
-			if (!up)
-				goto bad;
-			lxr_strv_push(&a->profiles, lxr_xstrdup(optarg));
-			break;
-		case 'h': fputs(up ? up_usage : down_usage, stdout); return 1;
-		default:
-		bad:
+	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:vt:", longopts, &idx)) != -1) {
+		int r = c == 'h' ? 1 : common_option(a, c);
+
+		if (r == 1) {
+			fputs(up ? up_usage : down_usage, stdout);
+			return 1;
+		}
+		if (r == -2)
+			r = up ? up_option(a, c, idx >= 0 ? longopts[idx].name : "")
+			       : down_option(a, c);
+		if (r == -1)
+			return -1;
+		if (r == -2) {
 			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
 				argv[optind - 1], up ? up_usage : down_usage);
 			return -1;
 		}
+		idx = -1;
 	}
 	/* `lxr up FILE` when FILE looks like a stack file, as the design says */
 	if (!a->file && optind < argc &&
@@ -124,13 +209,17 @@ int cmd_up(int argc, char **argv)
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st) {
-		struct sup_up_opts o = {(const char *const *)a.targets,
-					(const char *const *)a.profiles,
-					a.detach,
-					a.remove_orphans,
-					a.dry_run,
-					a.dry_run_plans};
+		struct sup_up_opts o = {.targets = (const char *const *)a.targets,
+					.profiles = (const char *const *)a.profiles,
+					.detach = a.detach,
+					.remove_orphans = a.remove_orphans,
+					.dry_run = a.dry_run,
+					.dry_run_plans = a.dry_run_plans,
+					.force_recreate = a.force_recreate,
+					.env_file = cli_globals.env_file};
 		r = sup_up(st, &o);
+		if (r == 0 && a.wait && !a.dry_run)
+			r = cli_up_wait(st->project, a.wait_timeout);
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);
@@ -175,6 +264,29 @@ static void print_kept(const char *project, char **kept)
 	fprintf(stderr, " (in %s/volumes/%s)\n", lxr_data_dir(), project);
 }
 
+static int ignore_event(void *ctx, json_t *ev)
+{
+	return 0;
+}
+
+/* down -t: the supervisor takes the ordered down with that grace (a
+ * request, since a signal carries no number); wait for it to end, as
+ * sup_down would, so that sup_down finds it gone and only cleans up. */
+static void down_with_timeout(const char *project, int timeout)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	struct ctl_conn *conn = NULL;
+	json_t *res = NULL;
+	lxr_err err;
+
+	if (ctl_connect(sock, &conn, &err) < 0)
+		return; /* not up: sup_down cleans up what is left */
+	if (ctl_call(conn, "down", json_pack("{s:i}", "timeout", timeout), 30000, &res, &err) == 0)
+		ctl_stream(conn, "events", NULL, ignore_event, NULL, &err);
+	json_decref(res);
+	ctl_close(conn);
+}
+
 int cmd_down(int argc, char **argv)
 {
 	struct stack_args a = {0};
@@ -197,6 +309,8 @@ int cmd_down(int argc, char **argv)
 		a.project = st->project;
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
+	if (a.timeout >= 0)
+		down_with_timeout(a.project, a.timeout);
 	if (sup_down(a.project, dirs, &kept, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;

@@ -1,6 +1,7 @@
 /* lxr: dispatch to the subcommand. No logic lives here. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,9 @@ static const struct command commands[] = {
     {"events", cmd_ctl, "stream a stack's events as JSON lines"},
     {"top", cmd_ctl, "list the processes of services"},
     {"stats", cmd_ctl, "memory, CPU time and pids of services"},
+    {"port", cmd_port, "the host address a service's port is published on"},
+    {"wait", cmd_wait, "wait until services end; print their exit codes"},
+    {"ls", cmd_ls, "list the projects that are up"},
     {"run", cmd_run, "run one container from a root filesystem directory"},
     {"exec", cmd_exec, "run a command in a running container"},
     {"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
@@ -37,12 +41,83 @@ static const struct command commands[] = {
     {"image", cmd_image, "image prune: remove what no image or container uses"},
 };
 
+static const char version_usage[] =
+    "usage: lxr version\n\nPrint lxr's version (also: lxr -v, lxr --version).\n";
+
 static void usage(FILE *f)
 {
-	fputs("usage: lxr COMMAND [ARG...]\n\ncommands:\n", f);
+	fputs("usage: lxr [-f FILE] [-p NAME] [--profile P]... [--env-file FILE]\n"
+	      "           [--project-directory DIR] COMMAND [ARG...]\n"
+	      "       lxr compose ...   (the same: a docker compose script works with one\n"
+	      "                          word replaced)\n\n"
+	      "global options (before the command, as docker compose has them; every\n"
+	      "stack command takes them):\n"
+	      "  -f, --file FILE            the stack file (default: compose.yaml & co. here)\n"
+	      "  -p, --project-name NAME    project name (default: `name:` or the directory)\n"
+	      "      --profile P            enable services of profile P (repeatable)\n"
+	      "      --env-file FILE        read FILE instead of the project's .env\n"
+	      "      --project-directory D  the project's directory: where the stack file\n"
+	      "                             is looked for, .env, relative paths, the name\n"
+	      "  -v, --version              print lxr's version\n\ncommands:\n",
+	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nRun `lxr COMMAND --help` for a command's options.\n", f);
+	fputs("  version  print lxr's version\n"
+	      "  help     this text; `lxr help COMMAND`: a command's options\n"
+	      "\nRun `lxr COMMAND --help` (or `lxr help COMMAND`) for a command's options.\n",
+	      f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Levenshtein distance, for "did you mean" (names are short). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (la >= 64 || lb >= 64)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t bd = 3; /* cobra's (docker's) suggestion distance: at most 2 */
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		size_t d = distance(name, commands[i].name);
+		if (d < bd) {
+			bd = d;
+			best = commands[i].name;
+		}
+	}
+	fprintf(stderr, "lxr: error: unknown command \"%s\"\n", name);
+	if (best)
+		fprintf(stderr, "lxr: hint: did you mean \"%s\"?\n", best);
+	fputs("Run `lxr --help` for the commands.\n", stderr);
+	return LXR_EXIT_USAGE;
 }
 
 /* Every command but config (which only reads files) makes namespaces,
@@ -54,46 +129,72 @@ static bool refuse_without_root(const struct command *c, int argc, char **argv)
 {
 	if (!strcmp(c->name, "config") || geteuid() == 0)
 		return false;
-	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return false;
 	fprintf(stderr, "lxr: %s needs root (lxr has no rootless mode yet): run it with sudo\n",
 		c->name);
 	return true;
 }
 
-int main(int argc, char **argv)
+/* `lxr help COMMAND` is `lxr COMMAND --help`. */
+static int help(int argc, char **argv)
 {
-	const char *dbg = getenv("LXR_DEBUG");
+	const struct command *c;
+	char *args[] = {NULL, "--help", NULL};
 
-	lxr_proc_title_init(argc, argv);
-	if (dbg && *dbg && strcmp(dbg, "0"))
-		lxr_log_level = LXR_LOG_DEBUG;
-	lxr_debug("lxr %s", argc > 1 ? argv[1] : "");
-	if (argc < 2) {
-		usage(stderr);
-		return LXR_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (argc < 2 || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return LXR_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("lxr %s\n", LXR_VERSION);
+	if (!strcmp(argv[1], "version"))
+		return fputs(version_usage, stdout), LXR_EXIT_OK;
+	c = find_command(argv[1]);
+	if (!c)
+		return unknown_command(argv[1]);
+	args[0] = argv[1];
+	return c->fn(2, args);
+}
+
+/* argv[0] is the command */
+static int dispatch(int argc, char **argv)
+{
+	const char *name = argv[0];
+	const struct command *c;
+
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
+		return help(argc, argv);
+	if (!strcmp(name, "--version") || !strcmp(name, "-v") || !strcmp(name, "version")) {
+		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+			return fputs(version_usage, stdout), LXR_EXIT_OK;
+		printf("lxr version %s\n", LXR_VERSION);
 		return LXR_EXIT_OK;
 	}
-	const struct command *c = NULL;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			c = &commands[i];
-	if (!c) {
-		fprintf(stderr, "lxr: unknown command \"%s\"\n", argv[1]);
-		usage(stderr);
-		return LXR_EXIT_USAGE;
-	}
+	c = find_command(name);
+	if (!c)
+		return unknown_command(name);
 	/* before the settings: lxr.conf may be readable by root only */
 	if (refuse_without_root(c, argc, argv))
 		return LXR_EXIT_FAIL;
 	if (cli_apply_settings() < 0)
 		return LXR_EXIT_USAGE;
-	return c->fn(argc - 1, argv + 1);
+	return c->fn(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dbg = getenv("LXR_DEBUG");
+	int i;
+
+	lxr_proc_title_init(argc, argv);
+	if (dbg && *dbg && strcmp(dbg, "0"))
+		lxr_log_level = LXR_LOG_DEBUG;
+	lxr_debug("lxr %s", argc > 1 ? argv[1] : "");
+	i = cli_globals_parse(argc, argv);
+	if (i < 0)
+		return LXR_EXIT_USAGE;
+	if (i >= argc) {
+		usage(stderr);
+		return LXR_EXIT_USAGE;
+	}
+	return dispatch(argc - i, argv + i);
 }

@@ -24,11 +24,21 @@ int cli_set_file(const char **slot, const char *arg)
 	return 0;
 }
 
+/* Where Compose looks for the stack file: --project-directory, else here. */
+const char *cli_stack_dir(void)
+{
+	return cli_globals.project_dir ? cli_globals.project_dir : ".";
+}
+
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
 	_cleanup_free_ char *found = NULL, *dotenv_file = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
-	struct cfg_load_opts o = {.file = file, .project = project, .cwd = cwd};
+	struct cfg_load_opts o = {.file = file,
+				  .project = project,
+				  .cwd = cwd,
+				  .project_dir = cli_globals.project_dir,
+				  .env_file = cli_globals.env_file};
 	struct cfg_diags diags = {0};
 	lxr_err err = {0};
 	int r;
@@ -52,7 +62,7 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 		}
 	}
 	if (!o.file) {
-		if (cfg_find_stack_file(".", &found, &err) < 0) {
+		if (cfg_find_stack_file(cli_stack_dir(), &found, &err) < 0) {
 			lxr_err_print(&err);
 			return LXR_EXIT_USAGE;
 		}
@@ -109,4 +119,50 @@ int cli_stack_open(const char *file, const char *project, struct cfg_stack **st)
 		return LXR_EXIT_FAIL;
 	}
 	return LXR_EXIT_OK;
+}
+
+int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name)
+{
+	struct cfg_stack *st = NULL;
+	_cleanup_free_ char *path = NULL;
+	lxr_err err;
+	int r;
+
+	if (project) {
+		*name = lxr_xstrdup(project);
+	} else {
+		r = cli_stack_open(file, NULL, &st);
+		if (r != LXR_EXIT_OK)
+			return r;
+		*name = lxr_xstrdup(st->project);
+		cfg_stack_free(st);
+	}
+	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *name);
+	if (ctl_connect(path, conn, &err) < 0) {
+		fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *name, err.msg);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}
+
+int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps)
+{
+	_cleanup_free_ char *name = NULL;
+	struct ctl_conn *conn = NULL;
+	json_t *names = json_array();
+	lxr_err err;
+	int r = cli_project_connect(file, project, &conn, &name);
+
+	for (size_t i = 0; services && services[i]; i++)
+		json_array_append_new(names, json_string(services[i]));
+	if (r == LXR_EXIT_OK &&
+	    ctl_call(conn, "ps", json_pack("{s:o}", "services", names), 30000, ps, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+	} else if (r != LXR_EXIT_OK) {
+		json_decref(names);
+	}
+	if (conn)
+		ctl_close(conn);
+	return r;
 }

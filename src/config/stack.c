@@ -46,16 +46,17 @@ static const char *environ_lookup(const char *name, void *ctx)
 	return env_lookup(((struct vars *)ctx)->environ, name);
 }
 
-static int read_dotenv(struct cfg_ctx *c, struct vars *v)
+static int read_dotenv(struct cfg_ctx *c, struct vars *v, const char *env_file)
 {
-	_cleanup_free_ char *path = lxr_xasprintf("%s/.env", c->dir);
+	_cleanup_free_ char *path =
+	    env_file ? lxr_xstrdup(env_file) : lxr_xasprintf("%s/.env", c->dir);
 	_cleanup_free_ char *text = NULL;
 	struct cfg_text_diag d = {0};
 	size_t len;
 	lxr_err err;
 
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
-		if (err.errnum == ENOENT)
+		if (err.errnum == ENOENT && !env_file)
 			return 0;
 		cfg_diag_add(c, (struct cfg_pos){cfg_diags_intern_file(c->diags, path), 1, 1},
 			     false, NULL, "cannot read %s: %s", path, strerror(err.errnum));
@@ -337,12 +338,12 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	*out = NULL;
 	lxr_err_clear(err);
 	st->file = lxr_xstrdup(o->file);
-	st->dir = cfg_stack_dir(o->file, o->cwd);
+	st->dir = o->project_dir ? lxr_xstrdup(o->project_dir) : cfg_stack_dir(o->file, o->cwd);
 	c.file = cfg_diags_intern_file(diags, o->file);
 	c.dir = st->dir;
 	c.stack = st;
 	st->model_only = o->accept_unsupported;
-	r = read_dotenv(&c, &vars);
+	r = read_dotenv(&c, &vars, o->env_file);
 	if (r == 0)
 		r = load_text(&c, project_from_env(o, &vars, &opts), text, len, st, err);
 	cfg_env_free(&vars.dotenv);

@@ -104,9 +104,20 @@ static size_t n_instances(struct sup *s)
 	return n;
 }
 
+/* stop -t N, restart -t N, down -t N: seconds; -1: the services' own */
+static int64_t grace_of(json_t *args)
+{
+	json_t *t = json_object_get(args, "timeout");
+
+	if (!json_is_integer(t) || json_integer_value(t) < 0)
+		return -1;
+	return json_integer_value(t) * 1000000;
+}
+
 static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 			 json_t *args)
 {
+	int64_t grace = grace_of(args);
 	size_t n = n_instances(s), k = 0;
 	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
 	int sig = SIGKILL;
@@ -123,12 +134,13 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		if (!pick[k++])
 			continue;
 		if (!strcmp(cmd, "stop"))
-			sup_event(s, in, EV_STOP, 0);
+			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
 			in->blocked = false;
 			sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart"))
-			sup_event(s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, 0);
+			sup_event_grace(
+			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, grace);
 		else if (in->c)
 			rt_container_kill(in->c, sig, NULL);
 		json_array_append_new(done, json_string(in->name));
@@ -234,13 +246,17 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	struct cfg_load_opts o = {.file = file,
 				  .project = s->stack->project,
 				  .environ = env ? env : (char *[]){NULL},
-				  .cwd = json_string_value(json_object_get(args, "cwd"))};
+				  .cwd = json_string_value(json_object_get(args, "cwd")),
+				  .project_dir =
+				      json_string_value(json_object_get(args, "project_dir")),
+				  .env_file = json_string_value(json_object_get(args, "env_file"))};
 	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets};
 	struct cfg_diags diags = {0};
 	struct cfg_stack *st = NULL;
 	struct plan_graph *g = NULL;
 	json_t *summary = NULL;
 	lxr_err err = {0};
+	int r;
 
 	if (!file) {
 		ctl_reply_error(cs, req, "up: no stack file given", NULL);
@@ -265,6 +281,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		cfg_stack_free(st);
 		return;
 	}
+	s->force_recreate = json_is_true(json_object_get(args, "force_recreate"));
 	if (json_is_true(json_object_get(args, "dry_run"))) {
 		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 		    sup_reconcile_preview(
@@ -273,13 +290,18 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 			ctl_reply_err(cs, req, &err);
 		else
 			ctl_reply_ok(cs, req, summary);
+		s->force_recreate = false;
 		plan_graph_free(g);
 		cfg_stack_free(st);
 		return;
 	}
-	if (plan_graph_build(st, &sel, &g, &err) < 0 ||
-	    sup_reconcile_begin(s, st, g, json_is_true(json_object_get(args, "remove_orphans")),
-				&summary, &err) < 0) {
+	r = plan_graph_build(st, &sel, &g, &err) < 0
+		? -1
+		: sup_reconcile_begin(s, st, g,
+				      json_is_true(json_object_get(args, "remove_orphans")),
+				      &summary, &err);
+	s->force_recreate = false;
+	if (r < 0) {
 		ctl_reply_err(cs, req, &err);
 		plan_graph_free(g);
 		cfg_stack_free(st);
@@ -311,6 +333,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		do_up(s, cs, req, args);
 	else if (!strcmp(cmd, "down")) {
 		ctl_reply_ok(cs, req, NULL);
+		s->down_grace = grace_of(args) >= 0;
+		s->down_grace_us = grace_of(args);
 		sup_stop_all(s);
 	} else
 		ctl_reply_error(cs, req, "unknown command",

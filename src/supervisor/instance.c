@@ -390,6 +390,18 @@ static bool level_down(const struct sup *s, size_t level)
 	return true;
 }
 
+/* The state machine reads the grace from the policy when the stop begins
+ * (it sets the deadline then), so lending it for the one event is enough. */
+void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, int64_t grace_us)
+{
+	struct svc_policy saved = in->svc->policy;
+
+	if (grace_us >= 0)
+		in->svc->policy.stop_grace_us = grace_us;
+	sup_event(s, in, ev, 0);
+	in->svc->policy = saved;
+}
+
 void sup_stop_all(struct sup *s)
 {
 	s->shutting_down = true;
@@ -401,7 +413,8 @@ void sup_stop_all(struct sup *s)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];
 			if (in->fsm.state != SVC_STOPPING && in->fsm.state != SVC_STOPPED)
-				sup_event(s, in, EV_STOP, 0);
+				sup_event_grace(s, in, EV_STOP,
+						s->down_grace ? s->down_grace_us : -1);
 		}
 	}
 }

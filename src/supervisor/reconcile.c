@@ -29,6 +29,12 @@ static bool same(const struct sup_instance *a, const struct sup_instance *b)
 	return !strcmp(ta, tb);
 }
 
+static bool unchanged(const struct sup *s, const struct sup_instance *oi,
+		      const struct sup_instance *ni)
+{
+	return !s->force_recreate && !ni->svc->pull_needed && same(oi, ni);
+}
+
 /* What a new table changes, in compose's words (unchanged, recreated,
  * added, removed, orphans). With act, the changed and removed instances
  * are marked and asked to stop. An instance whose image is not here yet
@@ -42,9 +48,9 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
-		json_array_append_new(!oi                                     ? added
-				      : !ni->svc->pull_needed && same(oi, ni) ? kept
-									      : recreated,
+		json_array_append_new(!oi                    ? added
+				      : unchanged(s, oi, ni) ? kept
+							     : recreated,
 				      json_string(ni->name));
 	}
 	FOR_EACH_INSTANCE(s, oi)
@@ -60,7 +66,7 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
-		if (act && (!ni || !same(oi, ni))) {
+		if (act && (!ni || !unchanged(s, oi, ni))) {
 			oi->doomed = true;
 			sup_event(s, oi, EV_STOP, 0);
 		}

@@ -123,6 +123,13 @@ struct sup {
 		size_t len, cap;
 		size_t dropped;
 	} term;
+	/* up --force-recreate: the reconcile being classified counts every
+	 * instance as changed (set around the call by the control request) */
+	bool force_recreate;
+	/* down -t: the grace of every stop of the ordered down, in place of the
+	 * services' own */
+	bool down_grace;
+	int64_t down_grace_us;
 	bool shutting_down, up_done;
 	int up_result;     /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
@@ -169,6 +176,9 @@ int sup_run(struct sup *s, const struct sup_opts *o);
 
 /* ---- instance.c: one instance's container --------------------------------- */
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
+/* sup_event with this grace period (stop -t, down -t) in place of the
+ * service's stop_grace_period; grace_us < 0: the service's. */
+void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, int64_t grace_us);
 void sup_on_exit(struct sup *s, struct sup_instance *in);
 void sup_on_spawned(struct sup *s, struct sup_instance *in);
 void sup_start_ready(struct sup *s); /* start what the dependency gates let through */

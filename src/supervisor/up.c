@@ -325,6 +325,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
 	_cleanup_free_ char *file = realpath(st->file, NULL);
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	_cleanup_free_ char *env_file = o->env_file ? realpath(o->env_file, NULL) : NULL;
 	struct ctl_conn *c = NULL;
 	json_t *result = NULL;
 	lxr_err err;
@@ -335,12 +336,14 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		return 1;
 	}
 	if (ctl_call(c, "up",
-		     json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "file",
+		     json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:s, s:s?, s:b}", "file",
 			       file ? file : st->file, "cwd", cwd ? cwd : "/", "environ",
 			       strv_json((const char *const *)environ), "targets",
 			       strv_json(o->targets), "profiles", strv_json(o->profiles),
 			       "remove_orphans", o->remove_orphans, "dry_run", o->dry_run, "plans",
-			       o->dry_run_plans),
+			       o->dry_run_plans, "project_dir", st->dir, "env_file",
+			       env_file ? env_file : o->env_file, "force_recreate",
+			       o->force_recreate),
 		     60000, &result, &err) < 0) {
 		char buf[LXR_ERR_MSG_MAX + 128];
 		/* the file's diagnostics come as lines of their own */

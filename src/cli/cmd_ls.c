@@ -1,0 +1,183 @@
+/* lxr ls: the projects that are up (a directory under the run dir with a
+ * supervisor answering on its control socket), as `docker compose ls`:
+ * name, status ("running(2), exited(1)") and the stack files they were
+ * brought up from (<run_dir>/<project>/stack-files). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/supervisor.h"
+
+static const char usage_text[] =
+    "usage: lxr ls [-a] [-q] [--format table|json]\n"
+    "\n"
+    "List the projects that are up: name, status (instances per state, compose's\n"
+    "words: running(2), exited(1)) and the stack files they came from.\n"
+    "\n"
+    "  -a, --all          also projects whose supervisor is gone (what is left of\n"
+    "                     them; `lxr down -p NAME` removes it)\n"
+    "  -q, --quiet        only the names\n"
+    "      --format json  a JSON array of {Name, Status, ConfigFiles}\n";
+
+struct ls_args {
+	bool all, quiet, json;
+};
+
+static int parse(int argc, char **argv, struct ls_args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		if (!strcmp(s, "-a") || !strcmp(s, "--all"))
+			a->all = true;
+		else if (!strcmp(s, "-q") || !strcmp(s, "--quiet"))
+			a->quiet = true;
+		else if (!strcmp(s, "--format") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
+			a->json = !strcmp(argv[++i], "json");
+		else if (!strcmp(s, "--help") || !strcmp(s, "-h"))
+			return fputs(usage_text, stdout), 1;
+		else
+			return fprintf(stderr, "lxr: error: ls: %s: unknown option\n%s", s,
+				       usage_text),
+			       -1;
+	}
+	return 0;
+}
+
+/* compose's word for an lxr state */
+static const char *word_of(const char *st)
+{
+	if (!strcmp(st, "running") || !strcmp(st, "healthy") || !strcmp(st, "unhealthy") ||
+	    !strcmp(st, "starting"))
+		return "running";
+	if (!strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed"))
+		return "exited";
+	if (!strcmp(st, "backoff"))
+		return "restarting";
+	return st;
+}
+
+/* "running(2), exited(1)": the words in the order first seen */
+static char *status_of(json_t *ps)
+{
+	const char *words[16];
+	int counts[16] = {0};
+	size_t n = 0, i;
+	json_t *o;
+	char *out = lxr_xstrdup("");
+
+	json_array_foreach(ps, i, o)
+	{
+		const char *w = word_of(json_string_value(json_object_get(o, "state")) ?: "?");
+		size_t k = 0;
+		while (k < n && strcmp(words[k], w))
+			k++;
+		if (k == n && n < 16)
+			words[n++] = w;
+		if (k < n)
+			counts[k]++;
+	}
+	for (size_t k = 0; k < n; k++) {
+		char *next = lxr_xasprintf("%s%s%s(%d)", out, k ? ", " : "", words[k], counts[k]);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* The project's status, or NULL when no supervisor answers. */
+static char *project_status(const char *project)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	struct ctl_conn *conn = NULL;
+	json_t *ps = NULL;
+	char *status = NULL;
+	lxr_err err;
+
+	if (ctl_connect(sock, &conn, &err) < 0)
+		return NULL;
+	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) == 0)
+		status = status_of(ps);
+	json_decref(ps);
+	ctl_close(conn);
+	return status;
+}
+
+static char *files_of(const char *project)
+{
+	char *files = sup_project_files(project);
+
+	if (!files)
+		return lxr_xstrdup("");
+	for (char *p = files; *p; p++)
+		if (*p == '\n')
+			*p = p[1] ? ',' : '\0';
+	return files;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Project directories: not `lxr run`'s (_run) nor hidden ones. */
+static char **projects(void)
+{
+	DIR *d = opendir(lxr_run_dir());
+	struct dirent *de;
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && de->d_name[0] != '_' &&
+		    (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+			lxr_strv_push(&v, lxr_xstrdup(de->d_name));
+	if (d)
+		closedir(d);
+	qsort(v, lxr_strv_len(v), sizeof(*v), cmp_str);
+	return v;
+}
+
+static void print_one(const struct ls_args *a, const char *name, const char *status,
+		      const char *files, json_t *arr)
+{
+	if (a->quiet)
+		puts(name);
+	else if (a->json)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "Name", name, "Status",
+						     status, "ConfigFiles", files));
+	else
+		printf("%-24s %-24s %s\n", name, status, files);
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	struct ls_args a = {0};
+	_cleanup_strv_ char **names = NULL;
+	json_t *arr = json_array();
+	int r = parse(argc, argv, &a);
+
+	if (r != 0) {
+		json_decref(arr);
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	}
+	names = projects();
+	if (!a.quiet && !a.json)
+		printf("%-24s %-24s %s\n", "NAME", "STATUS", "CONFIG FILES");
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *status = project_status(names[i]);
+		_cleanup_free_ char *files = files_of(names[i]);
+		if (!status && !a.all)
+			continue;
+		print_one(&a, names[i], status ? status : "down (supervisor gone)", files, arr);
+	}
+	if (a.json) {
+		char *s = json_dumps(arr, JSON_INDENT(2));
+		puts(s ? s : "[]");
+		free(s);
+	}
+	json_decref(arr);
+	return LXR_EXIT_OK;
+}

@@ -1,0 +1,175 @@
+/* lxr port SERVICE PRIVATE_PORT[/PROTO]: the host address a container port
+ * is published on, as `docker compose port` prints it, from the running
+ * stack's ps (its "ports": "IP:HOST[-END]->CTR[-END]/PROTO"). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/util.h"
+
+static const char usage_text[] =
+    "usage: lxr port [-f FILE] [-p NAME] [--protocol tcp|udp] [--index N]\n"
+    "                SERVICE PRIVATE_PORT[/PROTO]\n"
+    "\n"
+    "Print the host address (IP:PORT) the service's PRIVATE_PORT is published on.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "      --protocol P       tcp (default) or udp\n"
+    "      --index N          which instance of a scaled service (default 1)\n";
+
+struct port_args {
+	const char *file, *project, *proto;
+	long index;
+};
+
+static int parse_num(const char *s, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno || end == s || *end || *out < 1 || *out > max ? -1 : 0;
+}
+
+static int parse(int argc, char **argv, struct port_args *a)
+{
+	static const struct option longopts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"protocol", required_argument, NULL, 'P'},
+	    {"index", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_globals_apply(&a->file, &a->project);
+	a->proto = "tcp";
+	a->index = 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_set_file(&a->file, optarg) < 0)
+				return -1;
+			break;
+		case 'p': a->project = optarg; break;
+		case 'P': a->proto = optarg; break;
+		case 'i':
+			if (parse_num(optarg, 100000, &a->index) < 0) {
+				fprintf(stderr, "lxr: error: --index %s: not an instance number\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
+				argv[optind - 1], usage_text);
+			return -1;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
+		return -1;
+	}
+	return 0;
+}
+
+/* "80" or "80/udp": *port and *proto (proto stays when none is given) */
+static int parse_private(const char *s, long *port, const char **proto)
+{
+	_cleanup_free_ char *num = lxr_xstrndup(s, strcspn(s, "/"));
+	const char *slash = strchr(s, '/');
+
+	if (parse_num(num, 65535, port) < 0)
+		return -1;
+	if (slash)
+		*proto = slash + 1;
+	return strcmp(*proto, "tcp") && strcmp(*proto, "udp") ? -1 : 0;
+}
+
+/* One ps "ports" entry: the host address of port/proto, or false. */
+static bool match(const char *entry, long port, const char *proto, char *out, size_t n)
+{
+	unsigned h1, h2, c1, c2;
+	const char *arrow = strstr(entry, "->"), *colon;
+	char p[8];
+
+	if (!arrow)
+		return false;
+	colon = memrchr(entry, ':', (size_t)(arrow - entry));
+	if (!colon)
+		return false;
+	if (sscanf(colon + 1, "%u-%u", &h1, &h2) < 2)
+		h2 = h1;
+	if (sscanf(arrow + 2, "%u-%u/%7s", &c1, &c2, p) != 3) {
+		if (sscanf(arrow + 2, "%u/%7s", &c1, p) != 2)
+			return false;
+		c2 = c1;
+	}
+	if (strcmp(p, proto) || port < (long)c1 || port > (long)c2)
+		return false;
+	snprintf(out, n, "%.*s:%ld", (int)(colon - entry), entry, (long)h1 + (port - (long)c1));
+	return true;
+}
+
+static int print_port(json_t *ps, const char *inst, long port, const char *proto)
+{
+	size_t i, k;
+	json_t *o, *p;
+	char addr[64];
+
+	json_array_foreach(ps, i, o)
+	{
+		if (strcmp(json_string_value(json_object_get(o, "instance")) ?: "", inst))
+			continue;
+		json_array_foreach(json_object_get(o, "ports"), k, p)
+		{
+			if (match(json_string_value(p) ?: "", port, proto, addr, sizeof(addr))) {
+				puts(addr);
+				return LXR_EXIT_OK;
+			}
+		}
+		fprintf(stderr,
+			"lxr: error: %s does not publish %ld/%s\n"
+			"lxr: hint: `ports:` in the stack file says what is published; `lxr ps` "
+			"shows it\n",
+			inst, port, proto);
+		return LXR_EXIT_FAIL;
+	}
+	fprintf(stderr, "lxr: error: no instance %s (see `lxr ps`; --index N picks one)\n", inst);
+	return LXR_EXIT_FAIL;
+}
+
+int cmd_port(int argc, char **argv)
+{
+	struct port_args a = {0};
+	_cleanup_free_ char *inst = NULL;
+	char *services[2] = {NULL, NULL};
+	json_t *ps = NULL;
+	long port;
+	int r = parse(argc, argv, &a);
+
+	if (r != 0)
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	if (parse_private(argv[optind + 1], &port, &a.proto) < 0) {
+		fprintf(stderr, "lxr: error: %s: expected PORT or PORT/PROTO (tcp or udp)\n",
+			argv[optind + 1]);
+		return LXR_EXIT_USAGE;
+	}
+	services[0] = argv[optind];
+	r = cli_project_ps(a.file, a.project, services, &ps);
+	if (r != LXR_EXIT_OK)
+		return r;
+	inst = lxr_xasprintf("%s-%ld", argv[optind], a.index);
+	r = print_port(ps, inst, port, a.proto);
+	json_decref(ps);
+	return r;
+}

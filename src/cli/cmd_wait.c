@@ -1,0 +1,132 @@
+/* lxr wait SERVICE...: block until every instance of the services has
+ * ended (exited, stopped, or given up on), print each one's exit code and
+ * exit with the first's, as `docker compose wait` does. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/supervisor.h"
+
+static const char usage_text[] =
+    "usage: lxr wait [-f FILE] [-p NAME] SERVICE...\n"
+    "\n"
+    "Wait until every instance of the services has ended (exited, stopped or\n"
+    "failed for good: a restart policy that restarts it is waited out), print\n"
+    "each one's exit code, one a line, and exit with the first one's.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n";
+
+static int parse(int argc, char **argv, const char **file, const char **project)
+{
+	static const struct option longopts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_globals_apply(file, project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_set_file(file, optarg) < 0)
+				return -1;
+			break;
+		case 'p': *project = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
+				argv[optind - 1], usage_text);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "lxr: error: wait: name the services to wait for\n%s", usage_text);
+		return -1;
+	}
+	return 0;
+}
+
+static bool ended(json_t *ps)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(ps, i, o)
+	{
+		const char *st = json_string_value(json_object_get(o, "state")) ?: "";
+		if (strcmp(st, "exited") && strcmp(st, "stopped") && strcmp(st, "failed"))
+			return false;
+	}
+	return true;
+}
+
+static json_t *names_of(char *const *services)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; services[i]; i++)
+		json_array_append_new(names, json_string(services[i]));
+	return names;
+}
+
+/* Poll the supervisor's ps: it has the exit codes, and it is what restarts */
+static int wait_ended(struct ctl_conn *conn, char *const *services, json_t **ps)
+{
+	lxr_err err;
+
+	for (;;) {
+		json_t *names = names_of(services);
+		if (ctl_call(conn, "ps", json_pack("{s:o}", "services", names), 30000, ps, &err) <
+		    0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_FAIL;
+		}
+		if (ended(*ps))
+			return LXR_EXIT_OK;
+		json_decref(*ps);
+		*ps = NULL;
+		usleep(100 * 1000);
+	}
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	const char *file = NULL, *project = NULL;
+	_cleanup_free_ char *name = NULL;
+	struct ctl_conn *conn = NULL;
+	json_t *ps = NULL, *o;
+	size_t i;
+	int r = parse(argc, argv, &file, &project), first = -1;
+
+	if (r != 0)
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	r = cli_project_connect(file, project, &conn, &name);
+	if (r == LXR_EXIT_OK)
+		r = wait_ended(conn, argv + optind, &ps);
+	if (conn)
+		ctl_close(conn);
+	if (r != LXR_EXIT_OK)
+		return r;
+	/* in the order the services were named */
+	for (char **s = argv + optind; *s; s++)
+		json_array_foreach(ps, i, o)
+		{
+			int code = (int)json_integer_value(json_object_get(o, "exit_code"));
+			if (strcmp(json_string_value(json_object_get(o, "service")) ?: "", *s) &&
+			    strcmp(json_string_value(json_object_get(o, "instance")) ?: "", *s))
+				continue;
+			printf("%d\n", code);
+			if (first < 0)
+				first = code;
+		}
+	json_decref(ps);
+	return first < 0 ? 0 : first;
+}

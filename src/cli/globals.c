@@ -1,0 +1,126 @@
+/* Compose's global options, before the command: `lxr -f FILE -p NAME up`
+ * as `docker compose -f FILE -p NAME up`. Every stack command starts from
+ * these and its own options come on top (a second -f is still an error). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/util.h"
+
+struct cli_globals cli_globals;
+
+/* -f X, -fX, --file X, --file=X. 1: matched (*val set), 0: not this
+ * option, -1: its value is missing (said). */
+static int take(int argc, char **argv, int *i, const char *shrt, const char *lng, const char **val)
+{
+	const char *a = argv[*i];
+	size_t ll = strlen(lng);
+
+	if (shrt && !strncmp(a, shrt, 2) && a[2]) {
+		*val = a + 2;
+		return 1;
+	}
+	if (!strncmp(a, lng, ll) && a[ll] == '=') {
+		*val = a + ll + 1;
+		return 1;
+	}
+	if ((!shrt || strcmp(a, shrt)) && strcmp(a, lng))
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "lxr: error: %s needs a value\n", a);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+/* --project-directory must be a directory, made absolute here: the loader
+ * resolves the stack's relative paths against it. */
+static int set_project_dir(const char *arg)
+{
+	char *abs = realpath(arg, NULL);
+
+	if (!abs) {
+		fprintf(stderr,
+			"lxr: error: --project-directory %s: %s\n"
+			"lxr: hint: name an existing directory (the project's, where its .env "
+			"and relative paths are)\n",
+			arg, strerror(errno));
+		return -1;
+	}
+	cli_globals.project_dir = abs; /* lives as long as lxr */
+	return 0;
+}
+
+/* One global option at argv[*i]: 1 taken, 0 not a global option, -1 bad. */
+static int one(int argc, char **argv, int *i)
+{
+	const char *v = NULL;
+	int r;
+
+	if ((r = take(argc, argv, i, "-f", "--file", &v)) != 0)
+		return r < 0 || cli_set_file(&cli_globals.file, v) < 0 ? -1 : 1;
+	if ((r = take(argc, argv, i, "-p", "--project-name", &v)) != 0) {
+		cli_globals.project = v;
+		return r;
+	}
+	if ((r = take(argc, argv, i, NULL, "--profile", &v)) > 0)
+		lxr_strv_push(&cli_globals.profiles, lxr_xstrdup(v));
+	if (r != 0)
+		return r;
+	if ((r = take(argc, argv, i, NULL, "--env-file", &v)) != 0) {
+		cli_globals.env_file = v;
+		return r;
+	}
+	if ((r = take(argc, argv, i, NULL, "--project-directory", &v)) != 0)
+		return r < 0 || set_project_dir(v) < 0 ? -1 : 1;
+	return 0;
+}
+
+int cli_globals_parse(int argc, char **argv)
+{
+	bool compose = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r;
+
+		/* `lxr compose up` is `lxr up`: a docker compose script works
+		 * with one word replaced */
+		if (!compose && !strcmp(a, "compose")) {
+			compose = true;
+			continue;
+		}
+		if (a[0] != '-' || !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "-v") ||
+		    !strcmp(a, "--version"))
+			return i;
+		r = one(argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			fprintf(stderr,
+				"lxr: error: %s: unknown global option\n"
+				"lxr: hint: global options are -f FILE, -p NAME, --profile P, "
+				"--env-file FILE and --project-directory DIR; a command's own "
+				"options go after the command (lxr COMMAND --help)\n",
+				a);
+			return -1;
+		}
+	}
+	return argc;
+}
+
+void cli_globals_apply(const char **file, const char **project)
+{
+	*file = cli_globals.file;
+	*project = cli_globals.project;
+}
+
+void cli_globals_profiles(char ***profiles)
+{
+	for (size_t i = 0; cli_globals.profiles && cli_globals.profiles[i]; i++)
+		lxr_strv_push(profiles, lxr_xstrdup(cli_globals.profiles[i]));
+}

@@ -1,0 +1,147 @@
+#!/bin/bash
+# docker compose's ls, port and wait: the projects that are up with their
+# status and files, the host address a port is published on, and waiting
+# for services to end with their exit codes.
+. "$(dirname "$0")/lib.sh"
+command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
+
+P=cmds$$
+port=$((20000 + ($$ + 7) % 20000))
+stack <<Y
+name: $P
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    ports: ["127.0.0.1:$port:80", "127.0.0.1:$((port + 1))-$((port + 2)):90-91/udp"]
+  fails:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "sleep 0.3; exit 3"]
+  works:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "sleep 0.6; exit 0"]
+Y
+
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"web-1","state":"running"'
+
+# ---- wait -------------------------------------------------------------------------
+run wait -f "$STACK" works fails
+expect_rc 0 "wait: the first named service's code"
+expect_out "0
+3" "wait prints each exit code in the order named"
+run wait -f "$STACK" fails
+expect_rc 3 "wait exits with the service's code"
+expect_out "3" "wait fails"
+run wait -f "$STACK" nosuch
+expect_rc 1 "wait for a service the stack lacks"
+expect_grep "$ERR" "no such service: nosuch" "wait names the unknown service"
+run wait -f "$STACK"
+expect_rc 2 "wait without a service"
+pass "wait blocks until services end, prints their exit codes, exits with the first"
+
+# ---- port -------------------------------------------------------------------------
+run port -f "$STACK" web 80
+expect_rc 0 "port web 80"
+expect_out "127.0.0.1:$port" "port prints IP:PORT"
+run -p "$P" port web 91/udp
+expect_out "127.0.0.1:$((port + 2))" "port in a range, udp, with the global -p"
+run port -f "$STACK" --protocol udp web 90
+expect_out "127.0.0.1:$((port + 1))" "port --protocol udp"
+run port -f "$STACK" web 81
+expect_rc 1 "port not published"
+expect_grep "$ERR" "web-1 does not publish 81/tcp" "the unpublished port is named"
+run port -f "$STACK" web eighty
+expect_rc 2 "port with a bad port"
+run port -f "$STACK" --index 2 web 80
+expect_rc 1 "port --index of an instance that is not there"
+pass "port prints the host address a container port is published on"
+
+# ---- ls ---------------------------------------------------------------------------
+run ls
+expect_rc 0 "ls"
+expect_grep "$OUT" "^NAME +STATUS +CONFIG FILES" "ls header"
+expect_grep "$OUT" "^$P +running\\(1\\), exited\\(2\\) +$STACK\$" "ls: name, status and file"
+run ls -q
+printf '%s\n' "$OUT" | grep -qx "$P" || fail "ls -q: [$OUT]"
+run ls --format json
+python3 - "$OUT" "$P" "$STACK" <<'PY' || fail "ls --format json: $OUT"
+import json, sys
+ls = {p["Name"]: p for p in json.loads(sys.argv[1])}
+p = ls[sys.argv[2]]
+assert p["Status"] == "running(1), exited(2)", p
+assert p["ConfigFiles"] == sys.argv[3], p
+PY
+run ls --bogus
+expect_rc 2 "ls with an unknown option"
+pass "ls lists the projects that are up with status and stack files"
+
+# ---- up --force-recreate ---------------------------------------------------------
+pid_of_web() { "$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"] == "web-1"][0])'; }
+before=$(pid_of_web)
+run up -d -f "$STACK" --dry-run
+expect_grep "$OUT$ERR" "nothing" "up --dry-run on an unchanged stack"
+printf '%s\n' "$OUT$ERR" | grep -q "would recreate" && fail "unchanged stack, yet: $OUT $ERR"
+run up -d -f "$STACK" --force-recreate --dry-run
+expect_grep "$OUT$ERR" "would recreate .*web-1" "up --force-recreate --dry-run"
+run up -d -f "$STACK" --force-recreate
+expect_rc 0 "up --force-recreate"
+for _ in $(seq 200); do
+	after=$(pid_of_web 2>/dev/null || echo 0)
+	[ "$after" -gt 0 ] && [ "$after" != "$before" ] && break
+	sleep 0.05
+done
+[ "$after" != "$before" ] && [ "$after" -gt 0 ] || fail "up --force-recreate: web-1 still pid $before"
+run up -d -f "$STACK" --no-deps web
+expect_rc 2 "up --no-deps"
+expect_grep "$ERR" "--no-deps: not supported yet" "an option lxr lacks is named"
+pass "up --force-recreate recreates unchanged services; --no-deps is refused by name"
+
+# ---- up --wait ----------------------------------------------------------------------
+W=wait$$
+mkdir -p "$TEST_TMP/w"
+cat >"$TEST_TMP/w/compose.yaml" <<Y
+name: $W
+services:
+  slow:
+    image: $ROOTFS
+    command: ["/bin/sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 1000"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 100ms
+      start_period: 10s
+  once:
+    image: $ROOTFS
+    command: ["true"]
+Y
+at_exit "$LXR" down -t 0 -p "$W"
+run up -f "$TEST_TMP/w/compose.yaml" --wait
+expect_rc 0 "up --wait"
+run ps -p "$W" --status healthy -q
+expect_out "slow-1" "up --wait returned once slow was healthy"
+run down -t 0 -p "$W"
+printf '  bad:\n    image: %s\n    command: ["/bin/sh", "-c", "sleep 0.3; exit 4"]\n' \
+	"$ROOTFS" >>"$TEST_TMP/w/compose.yaml"
+run up -f "$TEST_TMP/w/compose.yaml" --wait
+expect_rc 1 "up --wait with a service that fails"
+expect_grep "$ERR" "bad-1 is exited \(exit 4\)" "up --wait names the failed service"
+run down -t 0 -p "$W"
+sed -i 's/exit 4/exec sleep 1000/; s/touch \/tmp\/ready; //' "$TEST_TMP/w/compose.yaml"
+run up -f "$TEST_TMP/w/compose.yaml" --wait --wait-timeout 1
+expect_rc 1 "up --wait-timeout 1 with a service that never gets healthy"
+expect_grep "$ERR" "after 1 s" "up --wait-timeout says it gave up"
+run down -t 0 -p "$W"
+run up -f "$TEST_TMP/w/compose.yaml" --build
+expect_rc 2 "up --build"
+expect_grep "$ERR" "up --build: not supported yet" "up --build is refused by name"
+run up -f "$TEST_TMP/w/compose.yaml" --exit-code-from slow
+expect_rc 2 "up --exit-code-from"
+expect_grep "$ERR" "up --exit-code-from: not supported yet" "refused by name, with a value"
+pass "up --wait returns when services are healthy or completed, fails on a failed one"
+
+run down -f "$STACK"
+expect_rc 0 "down"
+run ls -q
+printf '%s\n' "$OUT" | grep -qx "$P" && fail "ls after down still lists $P"
+pass "a project that is down is not listed"

@@ -1,0 +1,202 @@
+#!/bin/bash
+# docker compose's flags on lxr's commands: ps -a/-q/--services/--status,
+# stop -t and restart -t (this stop's grace period instead of the
+# service's), and what a flag on the wrong command says.
+. "$(dirname "$0")/lib.sh"
+
+P=flags$$
+stack <<Y
+name: $P
+services:
+  stubborn:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]
+    stop_grace_period: 30s
+  quick:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo quick-one; echo quick-two; exec sleep 1000"]
+    deploy: {replicas: 2}
+Y
+
+# a failed test must not wait out stubborn's 30 s
+at_exit "$LXR" down -t 0 -p "$P"
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"stubborn-1","state":"running"'
+wait_event '"instance":"quick-2","state":"running"'
+
+run ps -f "$STACK" -q
+expect_rc 0 "ps -q"
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick-1\nquick-2\nstubborn-1')" ] ||
+	fail "ps -q: [$OUT]"
+run ps -f "$STACK" --services
+expect_rc 0 "ps --services"
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick\nstubborn')" ] ||
+	fail "ps --services: each service once: [$OUT]"
+pass "ps -q lists instance names, ps --services service names"
+
+start=$(date +%s%N)
+run stop -f "$STACK" -t 1 stubborn
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "stop -t 1"
+expect_out "stubborn-1" "stop names what it stopped"
+[ "$took" -ge 900 ] || fail "stop -t 1 took $took ms: the 1 s grace was not given"
+[ "$took" -lt 10000 ] || fail "stop -t 1 took $took ms: the service's 30 s grace was used"
+wait_event '"instance":"stubborn-1","state":"stopped".*"exit":137'
+pass "stop -t 1 kills after 1 s instead of the service's 30 s ($took ms)"
+
+run ps -f "$STACK" -a
+expect_rc 0 "ps -a"
+expect_grep "$OUT" "^stubborn-1 +stubborn +stopped " "ps -a lists the stopped instance"
+run ps -f "$STACK"
+expect_grep "$OUT" "^stubborn-1 +stubborn +stopped " "ps lists stopped instances anyway"
+run ps -f "$STACK" --status exited -q
+expect_out "stubborn-1" "ps --status exited: the stopped one"
+run ps -f "$STACK" --status running --services
+expect_out "quick" "ps --status running --services"
+run ps -f "$STACK" --status stopped --format json
+expect_grep "$OUT" '"instance": "stubborn-1"' "ps --status with an lxr state, as JSON"
+printf '%s\n' "$OUT" | grep -q quick && fail "ps --status stopped listed a running one: $OUT"
+run ps -f "$STACK" --status sleeping
+expect_rc 2 "ps --status with an unknown state"
+expect_grep "$ERR" "--status sleeping: not a state" "the bad state is named"
+run ps -f "$STACK" --filter status=exited -q --no-trunc
+expect_out "stubborn-1" "ps --filter status=exited --no-trunc"
+run ps -f "$STACK" --filter name=quick
+expect_rc 2 "ps --filter on something else"
+expect_grep "$ERR" "status=STATE only" "ps --filter says what it takes"
+run stats -f "$STACK" --no-stream quick
+expect_rc 0 "stats --no-stream"
+expect_grep "$OUT" "^quick-1 " "stats --no-stream prints the table once"
+pass "ps -a is accepted; --status filters with compose's and lxr's state names"
+
+run start -f "$STACK" stubborn
+expect_rc 0 "start"
+wait_event '"instance":"stubborn-1","state":"running","from":"starting".*"exit":137'
+start=$(date +%s%N)
+run restart -f "$STACK" --timeout 0 stubborn
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "restart --timeout 0"
+[ "$took" -lt 10000 ] || fail "restart --timeout 0 took $took ms"
+pass "restart --timeout 0 kills at once and starts again ($took ms)"
+
+run start -f "$STACK" -t 1 stubborn
+expect_rc 2 "start -t"
+expect_grep "$ERR" "start does not take it" "a flag on the wrong command"
+run ps -f "$STACK" -t 1
+expect_rc 2 "ps -t"
+run kill -f "$STACK" -q
+expect_rc 2 "kill -q"
+run stop -f "$STACK" -t soon
+expect_rc 2 "stop -t soon"
+expect_grep "$ERR" "--timeout soon: not a number of seconds" "bad timeout named"
+pass "a flag on a command that does not take it exits 2 and says which"
+
+# ---- exec: a terminal by default when there is one, -T none ---------------------
+run exec -f "$STACK" quick tty
+expect_grep "$OUT" "not a tty" "exec without a terminal of our own gives none"
+run exec -f "$STACK" --index 2 quick hostname
+expect_rc 0 "exec --index 2"
+run exec -f "$STACK" quick-2 hostname
+want=$OUT
+run exec -f "$STACK" --index 2 quick hostname
+[ "$OUT" = "$want" ] || fail "exec --index 2 quick is quick-2: [$OUT] vs [$want]"
+run exec -f "$STACK" quick hostname
+[ "$OUT" != "$want" ] || fail "quick-1 and quick-2 have one hostname, [$OUT]: the check above tells nothing"
+run exec -f "$STACK" --index 0 quick true
+expect_rc 125 "exec --index 0"
+out=$(echo piped-in | "$LXR" exec -T -f "$STACK" quick cat)
+[ "$out" = piped-in ] || fail "exec -T into a service passes stdin, as compose: [$out]"
+if command -v script >/dev/null; then
+	out=$(script -qec "$LXR exec -f $STACK quick tty" /dev/null </dev/null | tr -d '\r')
+	# (script may echo the terminal's control characters before it)
+	expect_grep "$out" "/dev/pts/[0-9]+$" "exec from a terminal gives a terminal, as compose"
+	out=$(script -qec "$LXR exec -T -f $STACK quick tty" /dev/null </dev/null | tr -d '\r')
+	expect_grep "$out" "not a tty" "exec -T from a terminal gives none"
+	pass "exec gives a terminal when it has one, -T none"
+fi
+
+# ---- logs: -n, --since in local time and as a duration ----------------------------
+for _ in $(seq 100); do
+	run logs --file "$STACK" --no-color quick
+	[ "$(printf '%s\n' "$OUT" | grep -c quick-two)" -ge 2 ] && break
+	sleep 0.05
+done
+run logs --file "$STACK" -n 1 quick
+expect_rc 0 "logs -n 1"
+expect_out "quick | quick-two" "logs -n 1: the service's last line"
+hour_ago=$(TZ=JST-9 date -d '-1 hour' +%Y-%m-%dT%H:%M:%S)
+in_an_hour=$(TZ=JST-9 date -d '+1 hour' +%Y-%m-%dT%H:%M:%S)
+run() {
+	set +e
+	OUT=$(TZ=JST-9 "$LXR" "$@" 2>"$TEST_TMP/stderr")
+	RC=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+}
+run logs --file "$STACK" --since "$hour_ago" quick
+expect_rc 0 "logs --since local time"
+expect_grep "$OUT" "quick-one" "--since an hour ago, local time without a zone"
+run logs --file "$STACK" --since "$in_an_hour" quick
+expect_rc 0 "logs --since a local time to come"
+[ -z "$OUT" ] || fail "--since in an hour (local time) printed: [$OUT]"
+run logs --file "$STACK" --since "${hour_ago%T*}" quick
+expect_grep "$OUT" "quick-one" "--since a date (local midnight)"
+run logs --file "$STACK" --since 1h30m quick
+expect_grep "$OUT" "quick-one" "--since 1h30m"
+run logs --file "$STACK" --since 2026-13-45T99:00 quick
+expect_rc 2 "--since a bad time"
+pass "logs -n N; --since takes local times without a zone and durations"
+
+# ---- images -q ---------------------------------------------------------------------
+run import "$ROOTFS" "flags$$:a"
+expect_rc 0 "import"
+run import "$ROOTFS" "flags$$:b"
+run images -q
+expect_rc 0 "images -q"
+expect_grep "$OUT" '^[0-9a-f]{12}$' "images -q prints short ids"
+ids=$OUT
+run images --format json
+want=$(printf '%s\n' "$OUT" | sed -n 's/.*"ID": *"sha256:\([0-9a-f]\{12\}\).*/\1/p' | sort -u)
+[ "$(printf '%s\n' "$ids" | sort)" = "$want" ] || fail "images -q: each id once: [$ids], want [$want]"
+pass "images -q prints each image id once"
+
+run down -f "$STACK" -t soon
+expect_rc 2 "down -t soon"
+expect_grep "$ERR" "--timeout soon: not a number of seconds" "bad down timeout named"
+start=$(date +%s%N)
+run down -f "$STACK" -t 1
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "down -t 1"
+[ "$took" -ge 900 ] || fail "down -t 1 took $took ms: the 1 s grace was not given"
+[ "$took" -lt 10000 ] || fail "down -t 1 took $took ms: the service's 30 s grace was used"
+[ ! -e "$LXR_RUN_DIR/$P" ] || fail "down -t left $LXR_RUN_DIR/$P"
+pass "down -t 1 gives each service 1 s instead of its own 30 s ($took ms)"
+
+# ---- ps -q where there is no stack: the `lxr run` containers ----------------------
+mkdir -p "$TEST_TMP/nostack" && cd "$TEST_TMP/nostack"
+c=$(cname q)
+at_exit "$LXR" rm -f "$c"
+run run -d --network none --name "$c" "$ROOTFS" sleep 1000
+expect_rc 0 "run -d"
+run ps -q
+expect_rc 0 "ps -q without a stack"
+printf '%s\n' "$OUT" | grep -qx "$c" || fail "ps -q lists the lxr run container by name: [$OUT]"
+printf '%s\n' "$OUT" | grep -q NAME && fail "ps -q printed a header: [$OUT]"
+run ps --services
+expect_rc 2 "ps --services without a stack"
+expect_grep "$ERR" "no stack file here" "ps --services says why"
+pass "ps -q lists lxr run containers by name where there is no stack"
+
+d=$(cname deaf)
+at_exit "$LXR" rm -f "$d"
+run run -d --network none --name "$d" "$ROOTFS" sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+expect_rc 0 "run -d (ignores TERM)"
+start=$(date +%s%N)
+run stop -t 1 "$d"
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "stop -t 1 of an lxr run container"
+[ "$took" -ge 900 ] && [ "$took" -lt 5000 ] || fail "stop -t 1 took $took ms, not about 1 s"
+run rm -f "$c" "$d"
+expect_rc 0 "rm -f"
+pass "stop -t 1 of an lxr run container kills after 1 s ($took ms)"

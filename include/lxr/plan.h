@@ -102,16 +102,23 @@ void plan_spec_add_device_rule(struct lxr_spec *spec, bool allow, char type, int
 void plan_spec_privileged(struct lxr_spec *spec, uint64_t caps, const struct lxr_device *devs,
 			  size_t n);
 
+/* docker's cap_add/cap_drop (names as capabilities(7) has them, with or
+ * without CAP_, any case; "ALL") over caps: the five sets made the result
+ * for root (inheritable and ambient empty), as moby does; all: what "ALL"
+ * gives (every capability the kernel has). No names: caps unchanged. */
+int plan_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, uint64_t all,
+		     lxr_err *err);
+
 /* ---- instances --------------------------------------------------------------
  * Fill spec (which holds the runtime's defaults) for replica n (1-based) of
  * svc: id "<service>-<n>", cgroup group = project, rootfs (svc's path, or
  * img's layers when the service names an image), command, env,
  * hostname, cwd, limits, mounts, rlimits, sysctls, init, stop signal,
  * privileged, devices and device_cgroup_rules (host: what the host has for
- * them; NULL only for a service with neither devices nor privileged). Left
- * to the caller, as they need the system: cap_add/cap_drop (rt_caps_adjust,
- * not for a privileged service: it has every capability, as with docker)
- * and `user` (looked up in the rootfs). */
+ * them; NULL only for a service with neither devices nor privileged).
+ * plan_instance_build adds the rest of the plan (capabilities, filter,
+ * endpoint, policy, health); the user is looked up by the carrier in the
+ * image (rt_spec_apply_user). */
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err);

@@ -32,10 +32,8 @@ uint64_t rt_caps_all(void);
 uint64_t rt_caps_privileged(void);
 /* "NET_ADMIN", "CAP_NET_ADMIN", "net_admin", or "ALL" -> bit mask. */
 int rt_cap_from_name(const char *name, uint64_t *mask, lxr_err *err);
-/* Apply --cap-add/--cap-drop to all five sets the way docker does. */
-int rt_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, lxr_err *err);
 /* Docker's layout of the five sets for the process's uid, applied after
- * rt_caps_adjust and rt_user_resolve: uid 0 gets bounding = effective =
+ * plan_caps_adjust and rt_user_resolve: uid 0 gets bounding = effective =
  * permitted; any other uid only the bounding set. Inheritable and ambient
  * are always empty (as docker since 20.10.14). */
 void rt_caps_for_user(struct lxr_caps *caps, uid_t uid);

@@ -58,6 +58,9 @@ int sup_run_wait(const char *name, int timeout_ms, lxr_err *err);
 /* Is a supervisor looking after run container name (running, or waiting
  * to restart it)? */
 bool sup_run_alive(const char *name);
+/* A run container's logs (<log_dir>/_run/NAME.log and its rotated ones),
+ * removed with the container (`lxr rm`, --rm), as docker removes them. */
+void sup_run_remove_logs(const char *name);
 /* `lxr rm -f`: kill the supervisor (its container dies with it) and wait. */
 int sup_run_kill(const char *name, lxr_err *err);
 

@@ -40,15 +40,16 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
-	if (stat(dir, &st) < 0)
-		return lxr_fail(err, errno == ENOENT ? ENOENT : errno, "no container \"%s\" (%s)",
-				name, dir);
-	/* a run -d container's supervisor would restart it: it goes first */
+	/* a run -d container's supervisor would restart it: it goes first
+	 * (between two restarts the container's directory may be all there is) */
 	if (!force && sup_run_alive(name))
 		return lxr_fail(err, EBUSY, "container \"%s\" is running (or restarting)", name),
 		       lxr_err_hint(err, "stop it first, or use `lxr rm -f %s`", name);
 	if (force && sup_run_kill(name, err) < 0)
 		return -1;
+	if (stat(dir, &st) < 0)
+		return lxr_fail(err, errno == ENOENT ? ENOENT : errno, "no container \"%s\" (%s)",
+				name, dir);
 	if (rt_container_find(root, name, &ref, err) == 0) {
 		int r = 0;
 		if (!force)
@@ -70,6 +71,7 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 		return -1;
 	if (lxr_rm_rf(dir, err) < 0)
 		return lxr_err_wrap(err, "remove container %s", name);
+	sup_run_remove_logs(name);
 	return 0;
 }
 

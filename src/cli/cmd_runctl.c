@@ -64,6 +64,10 @@ int runctl_ps(bool json, bool quiet)
 		lxr_err err;
 		bool running = rt_container_find(root, names[i], &ref, &err) == 0;
 		pid_t pid = running ? ref.pid : 0;
+		/* between two runs of a restart policy: its supervisor is there */
+		const char *state = running                   ? "running"
+				    : sup_run_alive(names[i]) ? "restarting"
+							      : "exited";
 
 		if (running)
 			rt_container_ref_free(&ref);
@@ -71,12 +75,11 @@ int runctl_ps(bool json, bool quiet)
 		if (quiet)
 			puts(names[i]);
 		else if (json)
-			json_array_append_new(
-			    arr, json_pack("{s:s, s:s, s:I}", "name", names[i], "state",
-					   running ? "running" : "exited", "pid", (json_int_t)pid));
+			json_array_append_new(arr,
+					      json_pack("{s:s, s:s, s:I}", "name", names[i],
+							"state", state, "pid", (json_int_t)pid));
 		else
-			printf("%-24s %-8s %8d\n", names[i], running ? "running" : "exited",
-			       (int)pid);
+			printf("%-24s %-10s %8d\n", names[i], state, (int)pid);
 	}
 	if (json && !quiet) {
 		char *s = json_dumps(arr, JSON_INDENT(2));

@@ -568,6 +568,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		set(o, "hostname", lit(o->name));
 	if (image_and_command(o, argv[optind], argv + optind + 1, err) < 0)
 		return -1;
+	if (json_object_get(o->svc, "ports") && o->network &&
+	    (!strcmp(o->network, "none") || lxr_str_has_prefix(o->network, "ns:")))
+		return lxr_fail(err, 0, "-p needs a bridge network, not --network %s", o->network);
 	return run_stack_plan(o, err);
 }
 

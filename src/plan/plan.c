@@ -254,25 +254,67 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 			p->n_more_nets++;
 }
 
-static int caps_mask(const struct cfg_strs *names, const char *key, uint64_t *mask, bool *all,
-		     lxr_err *err)
+static int caps_mask(char *const *names, const char *key, uint64_t *mask, bool *all, lxr_err *err)
 {
 	*mask = 0;
 	*all = false;
-	for (size_t i = 0; i < names->n; i++) {
-		const char *n = names->v[i].v;
+	for (; names && *names; names++) {
 		int c;
 
-		if (!strcasecmp(n, "ALL")) {
+		if (!strcasecmp(*names, "ALL")) {
 			*all = true;
 			continue;
 		}
-		c = cfg_cap_number(n);
+		c = cfg_cap_number(*names);
 		if (c < 0 || c > 63)
-			return lxr_fail(err, EINVAL, "%s: unknown capability \"%s\"", key, n);
+			return lxr_fail(err, EINVAL, "%s: unknown capability \"%s\"", key, *names);
 		*mask |= 1ULL << c;
 	}
 	return 0;
+}
+
+/* moby's TweakCapabilities (oci/caps/utils.go), case by case:
+ *  - no adds and no drops: the sets stay as they are;
+ *  - ALL in adds: every capability the kernel has, minus the drops;
+ *  - ALL in drops: only the adds;
+ *  - otherwise: the drops leave the current set first, then the adds join,
+ *    so "--cap-add X --cap-drop X" keeps X.
+ * The current bounding set is docker's "basics". The result goes into the
+ * layout docker gives a root process (the runtime's rt_caps_for_user). */
+int plan_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop, uint64_t all,
+		     lxr_err *err)
+{
+	uint64_t add_m, drop_m, set;
+	bool add_all, drop_all;
+
+	if (lxr_strv_len((char **)add) == 0 && lxr_strv_len((char **)drop) == 0)
+		return 0;
+	if (caps_mask(drop, "cap_drop", &drop_m, &drop_all, err) < 0 ||
+	    caps_mask(add, "cap_add", &add_m, &add_all, err) < 0)
+		return -1;
+	if (all && (add_m & ~all))
+		return lxr_fail(err, EINVAL,
+				"cap_add: capability %d: this kernel (or lxr's own "
+				"bounding set) does not have it",
+				__builtin_ctzll(add_m & ~all));
+	if (add_all)
+		set = all & ~drop_m;
+	else if (drop_all)
+		set = add_m;
+	else
+		set = (caps->bounding & ~drop_m) | add_m;
+	caps->bounding = caps->effective = caps->permitted = set;
+	caps->inheritable = caps->ambient = 0;
+	return 0;
+}
+
+static char **strs_vec(const struct cfg_strs *s)
+{
+	char **v = lxr_xcalloc(s->n + 1, sizeof(char *));
+
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = s->v[i].v;
+	return v;
 }
 
 /* docker's cap_add/cap_drop over the default set; a privileged container
@@ -282,22 +324,10 @@ static int caps_and_filter(const struct cfg_service *c, const struct plan_host *
 			   struct lxr_spec *spec, lxr_err *err)
 {
 	bool privileged = c->privileged.set && c->privileged.v;
-	uint64_t add, drop, set;
-	bool add_all, drop_all;
+	_cleanup_free_ char **add = strs_vec(&c->cap_add), **drop = strs_vec(&c->cap_drop);
 
-	if (!privileged && (c->cap_add.n || c->cap_drop.n)) {
-		if (caps_mask(&c->cap_drop, "cap_drop", &drop, &drop_all, err) < 0 ||
-		    caps_mask(&c->cap_add, "cap_add", &add, &add_all, err) < 0)
-			return -1;
-		if (add_all)
-			set = host->all_caps & ~drop;
-		else if (drop_all)
-			set = add;
-		else
-			set = (spec->caps.bounding & ~drop) | add;
-		spec->caps.bounding = spec->caps.effective = spec->caps.permitted = set;
-		spec->caps.inheritable = spec->caps.ambient = 0;
-	}
+	if (!privileged && plan_caps_adjust(&spec->caps, add, drop, host->all_caps, err) < 0)
+		return -1;
 	plan_security_apply(&c->security, privileged, host->kernel_release, spec);
 	return 0;
 }

@@ -145,13 +145,33 @@ static json_t *seccomp(const struct lxr_spec *s)
 	return jstr(s->seccomp_default ? "docker-default" : "unconfined");
 }
 
+/* Which namespaces are the container's own and which it joins (by path).
+ * A planned endpoint's namespace is the carrier's to make and join:
+ * "endpoint", whatever the running spec says. */
+static json_t *namespaces(const struct plan_instance *p)
+{
+	static const char *const names[LXR_NS_COUNT] = {
+	    [LXR_NS_PID] = "pid", [LXR_NS_MNT] = "mount", [LXR_NS_UTS] = "uts",
+	    [LXR_NS_IPC] = "ipc", [LXR_NS_NET] = "net",   [LXR_NS_CGROUP] = "cgroup"};
+	const struct lxr_spec *s = &p->spec;
+	json_t *o = json_object();
+
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		json_object_set_new(o, names[i],
+				    i == LXR_NS_NET && p->net.network ? json_string("endpoint")
+				    : s->ns[i].create                 ? json_string("new")
+				    : s->ns[i].join_path              ? jstr(s->ns[i].join_path)
+								      : json_string("host"));
+	return o;
+}
+
 static json_t *spec(const struct plan_instance *p)
 {
 	const struct lxr_spec *s = &p->spec;
 	size_t n_mounts = s->n_mounts - (p->carrier_mounts <= s->n_mounts ? p->carrier_mounts : 0);
 
 	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:b}",
+			 "s:o, s:o, s:b, s:o}",
 			 "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
 			 "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
 			 "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir,
@@ -159,7 +179,8 @@ static json_t *spec(const struct plan_instance *p)
 			 "mounts", mounts(s, n_mounts), "resources", resources(&s->resources),
 			 "devices", devices(s), "masked_paths", strv(s->masked_paths),
 			 "readonly_paths", strv(s->readonly_paths), "sysctls", strv(s->sysctls),
-			 "seccomp", seccomp(s), "writable_sysfs", s->writable_sysfs);
+			 "seccomp", seccomp(s), "writable_sysfs", s->writable_sysfs, "namespaces",
+			 namespaces(p));
 }
 
 static json_t *endpoint(const struct plan_endpoint *e)

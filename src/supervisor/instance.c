@@ -77,9 +77,11 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 		s->start_failed = true;
 		sup_progress_error(s, in, err);
 	}
+	/* a first start's container goes whole; one that ran before keeps
+	 * its writable layer, as its restarts do */
 	if (in->c) {
 		sync_unwatch(s, in);
-		rt_container_destroy(in->c, true, &undo);
+		rt_container_destroy(in->c, in->fsm.started_at == 0, &undo);
 		in->c = NULL;
 	}
 	sup_output_close(s, in);

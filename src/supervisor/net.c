@@ -11,6 +11,14 @@
 #include "lxr/net.h"
 #include "supervisor/sup.h"
 
+static bool mounted(const struct lxr_spec *s, const char *dst)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(s->mounts[i].destination, dst))
+			return true;
+	return false;
+}
+
 /* A next network (i: its place among them): an endpoint "<instance>+<net>"
  * joining the first one's namespace as eth<i+1>. */
 static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err *err)
@@ -87,14 +95,22 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	/* its error names the container and the network already */
 	if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
 		return -1;
-	if (!in->plan.carrier_mounts) {
+	if (!in->net_joined) {
 		struct lxr_spec *sp = &in->plan.spec;
 		sp->ns[LXR_NS_NET].create = false;
 		free(sp->ns[LXR_NS_NET].join_path);
 		sp->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep.netns_path);
-		plan_spec_add_mount(sp, "/etc/hosts", "bind", ep.hosts_path, MS_BIND, NULL);
-		plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep.resolv_path, MS_BIND, NULL);
-		in->plan.carrier_mounts = 2;
+		/* a volume of the service's own over either wins, as with docker */
+		if (!mounted(sp, "/etc/hosts")) {
+			plan_spec_add_mount(sp, "/etc/hosts", "bind", ep.hosts_path, MS_BIND, NULL);
+			in->plan.carrier_mounts++;
+		}
+		if (!mounted(sp, "/etc/resolv.conf")) {
+			plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep.resolv_path, MS_BIND,
+					    NULL);
+			in->plan.carrier_mounts++;
+		}
+		in->net_joined = true;
 		in->ip = ep.ip;
 	}
 	free(in->ports);

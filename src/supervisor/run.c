@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,18 @@ static void remove_dir(const char *dir)
 		unlink(path);
 	}
 	rmdir(dir);
+}
+
+void sup_run_remove_logs(const char *name)
+{
+	_cleanup_free_ char *log = lxr_xasprintf("%s/_run/%s.log", lxr_log_dir(), name);
+
+	unlink(log);
+	for (int i = 1; i < 1000; i++) {
+		_cleanup_free_ char *old = lxr_xasprintf("%s.%d", log, i);
+		if (unlink(old) < 0 && errno == ENOENT)
+			break;
+	}
 }
 
 int sup_run_wait(const char *name, int timeout_ms, lxr_err *err)
@@ -73,11 +86,14 @@ int sup_run_wait(const char *name, int timeout_ms, lxr_err *err)
 static void finish(struct sup *s, bool rm)
 {
 	struct sup_instance *in = &s->svcs[0].inst[0];
+	/* a container that never ran here (its name was taken after all) is
+	 * not this supervisor's to take apart */
+	bool ran = in->plan.spec.reuse_dir;
 	lxr_err err;
 
-	if (sup_net_detach(s, in, &err) < 0)
+	if (in->net_joined && sup_net_detach(s, in, &err) < 0)
 		lxr_err_print(&err);
-	if (rm) {
+	if (rm && ran) {
 		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->state_root, in->name);
 		struct lxr_cgroup *cg = NULL;
 		if (rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) == 0 &&
@@ -85,6 +101,7 @@ static void finish(struct sup *s, bool rm)
 			lxr_err_print(&err);
 		if (lxr_rm_rf(dir, &err) < 0)
 			lxr_err_print(&err);
+		sup_run_remove_logs(in->name);
 	}
 	remove_dir(s->run_dir);
 }
@@ -153,6 +170,9 @@ int sup_run_kill(const char *name, lxr_err *err)
 static int wait_started(const char *name, int fd)
 {
 	FILE *f = fdopen(fd, "r");
+
+	if (!f)
+		close(fd);
 	char *line = NULL;
 	size_t len = 0;
 	int code = 0, failed_exit = 0;
@@ -201,6 +221,18 @@ int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm)
 
 	s.run_dir = sup_run_dir_of(name);
 	s.state_root = lxr_xasprintf("%s/%s", lxr_run_dir(), st->project);
+	/* a container of that name (running in the foreground, or stopped and
+	 * kept for `lxr rm`) is another's: refused before anything is made */
+	{
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s.state_root, name);
+		struct stat sb;
+		if (lstat(dir, &sb) == 0) {
+			lxr_fail(&err, EEXIST, "container name \"%s\" is in use (%s)", name, dir);
+			lxr_err_hint(&err, "pick another --name, or `lxr rm -f %s`", name);
+			lockfd = -1;
+			goto fail;
+		}
+	}
 	s.log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
 	if (plan_graph_build(st, &sel, &g, &err) < 0 || sup_build_one(&s, st, g, plan, &err) < 0)
 		goto fail;
@@ -211,8 +243,14 @@ int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm)
 			    lxr_err_hint(&err, "pick another --name, or `lxr rm -f %s`", name);
 		goto fail;
 	}
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		lxr_fail(&err, errno, "start the supervisor of %s (pipe)", name);
+		goto fail;
+	}
+	if ((pid = fork()) < 0) {
 		lxr_fail(&err, errno, "start the supervisor of %s (fork)", name);
+		close(p[0]);
+		close(p[1]);
 		goto fail;
 	}
 	if (pid == 0) {

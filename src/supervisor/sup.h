@@ -68,6 +68,7 @@ struct sup_instance {
 	bool blocked;         /* a required dependency failed: stays created */
 	bool doomed;          /* reconcile: changed or removed, stopping */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
+	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
 	uint32_t ip;          /* its address on its network, 0: none */
 	/* its ports as published (host ports the net layer picked included) */
 	struct lxr_port *ports;

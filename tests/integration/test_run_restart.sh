@@ -72,3 +72,38 @@ run run -d --restart sometimes "$ROOTFS" true
 expect_rc 125 "an unknown policy"
 expect_grep "$ERR" "--restart \"sometimes\": expected no, always, unless-stopped or on-failure" "named"
 pass "a name in use, --restart with --rm or without -d, and an unknown policy are refused"
+
+# A name another container holds (kept for rm, or running in the
+# foreground) is refused before anything is made, and the other container
+# keeps its network and its directory.
+e=$(cname kept)
+run run --name "$e" "$ROOTFS" sh -c 'echo kept > /tmp/mark'
+expect_rc 0 "a foreground run kept for rm"
+run run -d --rm --name "$e" "$ROOTFS" true
+expect_rc 125 "run -d --rm over a kept container's name"
+expect_grep "$ERR" "container name \"$e\" is in use" "the name is said to be in use"
+[ -d "$LXR_RUN_DIR/_run/$e" ] || fail "the refused run -d removed the kept container"
+f=$(cname fg)
+"$LXR" run --name "$f" "$ROOTFS" sleep 3 >/dev/null 2>&1 &
+fg=$!
+for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/_run/$f/state" ] && break; sleep 0.05; done
+run run -d --name "$f" "$ROOTFS" true
+expect_rc 125 "run -d over a running foreground container's name"
+run exec "$f" sh -c 'ip -o link show eth0 >/dev/null && echo net'
+expect_out "net" "the foreground container kept its network"
+wait "$fg" || fail "the foreground container did not end well"
+run rm "$e" "$f"
+expect_rc 0 "rm"
+[ ! -e "$LXR_LOG_DIR/_run/$e.log" ] || fail "rm left the log"
+pass "run -d refuses a name in use without touching its holder; rm removes the log"
+
+g=$(cname backoff)
+run run -d --network none --name "$g" --restart always "$ROOTFS" sh -c 'exit 1'
+expect_rc 0 "run -d of a command that keeps failing"
+for _ in $(seq 100); do "$LXR" ps | grep -q "^$g .*restarting" && break; sleep 0.02; done
+run ps
+expect_grep "$OUT" "^$g +(restarting|running)" "between restarts it is restarting, not exited"
+run rm -f "$g"
+expect_rc 0 "rm -f between restarts"
+[ ! -e "$LXR_RUN_DIR/_run-sup/$g" ] || fail "rm -f left the supervisor's directory"
+pass "ps shows a container between restarts as restarting; rm -f takes it then"

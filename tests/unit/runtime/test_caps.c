@@ -127,7 +127,8 @@ static void adjust_follows_docker(void **state)
 			want = c->add_bits;
 		else
 			want = ((c->all_base ? held_all() : d) | c->add_bits) & ~c->drop_bits;
-		if (rt_caps_adjust(&caps, (char *const *)c->add, (char *const *)c->drop, &err) < 0)
+		if (plan_caps_adjust(&caps, (char *const *)c->add, (char *const *)c->drop,
+				     held_all(), &err) < 0)
 			fail_msg("case %zu: %s", i, err.msg);
 		if (caps.bounding != want)
 			fail_msg("case %zu: bounding %#llx, want %#llx", i,
@@ -145,8 +146,9 @@ static void adjust_without_changes_keeps_sets(void **state)
 	const char *none[] = {NULL};
 	lxr_err err = {0};
 
-	assert_int_equal(rt_caps_adjust(&caps, NULL, NULL, &err), 0);
-	assert_int_equal(rt_caps_adjust(&caps, (char *const *)none, (char *const *)none, &err), 0);
+	assert_int_equal(plan_caps_adjust(&caps, NULL, NULL, held_all(), &err), 0);
+	assert_int_equal(
+	    plan_caps_adjust(&caps, (char *const *)none, (char *const *)none, held_all(), &err), 0);
 	assert_int_equal(caps.bounding, 1);
 	assert_int_equal(caps.effective, 2);
 	assert_int_equal(caps.ambient, 5);
@@ -161,9 +163,11 @@ static void adjust_rejects_unknown_names(void **state)
 	const char *ok[] = {"NET_RAW", NULL};
 	lxr_err err = {0};
 
-	assert_int_equal(rt_caps_adjust(&caps, (char *const *)add, (char *const *)ok, &err), -1);
+	assert_int_equal(
+	    plan_caps_adjust(&caps, (char *const *)add, (char *const *)ok, held_all(), &err), -1);
 	assert_string_equal(err.msg, "cap_add: unknown capability \"BOGUS\"");
-	assert_int_equal(rt_caps_adjust(&caps, (char *const *)ok, (char *const *)drop, &err), -1);
+	assert_int_equal(
+	    plan_caps_adjust(&caps, (char *const *)ok, (char *const *)drop, held_all(), &err), -1);
 	assert_string_equal(err.msg, "cap_drop: unknown capability \"CAP_WHATEVER\"");
 	assert_int_equal(caps.bounding, d);
 	assert_int_equal(caps.effective, d);

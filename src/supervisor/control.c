@@ -329,6 +329,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		do_lifecycle(s, cs, req, cmd, args);
 	else if (!strcmp(cmd, "events"))
 		ctl_subscribe(cs, req, "events");
+	else if (!strcmp(cmd, "reconciling"))
+		ctl_reply_ok(cs, req, json_boolean(s->pending != NULL));
 	else if (!strcmp(cmd, "up"))
 		do_up(s, cs, req, args);
 	else if (!strcmp(cmd, "down")) {
@@ -337,8 +339,9 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		s->down_grace_us = grace_of(args);
 		sup_stop_all(s);
 	} else
-		ctl_reply_error(cs, req, "unknown command",
-				"ps, stop, start, restart, kill, events, top, stats, up, down");
+		ctl_reply_error(
+		    cs, req, "unknown command",
+		    "ps, stop, start, restart, kill, events, top, stats, up, down, reconciling");
 }
 
 int sup_control_open(struct sup *s, lxr_err *err)

@@ -161,6 +161,8 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 
 	ni->fsm = oi->fsm;
 	ni->spawned_restarts = oi->spawned_restarts;
+	ni->error = oi->error;
+	ni->has_error = oi->has_error;
 	ni->c = oi->c;
 	ni->oom_killed = oi->oom_killed;
 	ni->ip = oi->ip;
@@ -306,6 +308,16 @@ static void swap(struct sup *s)
 	free(n);
 	s->pending = NULL;
 	sup_start_ready(s);
+	/* compose's `up` starts again what is down (exited, stopped, given
+	 * up on): kept as it was, it runs once more */
+	FOR_EACH_INSTANCE(s, in)
+	{
+		enum svc_state st = in->fsm.state;
+		if (!in->doomed && (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
+			in->blocked = false;
+			sup_event(s, in, EV_START, 0);
+		}
+	}
 }
 
 void sup_reconcile_tick(struct sup *s)

@@ -318,6 +318,65 @@ static int dry_run_fresh(struct sup *s, const struct cfg_stack *st, const struct
 	return 0;
 }
 
+/* After a reconcile, as after a first `up -d`: wait (at most a minute)
+ * until what the file now runs has settled, and say why any of it could
+ * not start. Returns 1 when one could not (compose's exit code). */
+static bool settled(const char *state, json_t *in)
+{
+	return !strcmp(state, "running") || !strcmp(state, "healthy") ||
+	       !strcmp(state, "unhealthy") || !strcmp(state, "exited") ||
+	       !strcmp(state, "stopped") || !strcmp(state, "failed") ||
+	       (!strcmp(state, "created") && json_object_get(in, "blocked_by"));
+}
+
+static int wait_reconciled(struct ctl_conn *c)
+{
+	json_t *all = NULL, *in;
+	size_t i;
+	lxr_err err;
+	int r = 0;
+
+	for (int tries = 0; tries < 600; tries++, usleep(100000)) {
+		json_t *pending = NULL;
+		bool done = true;
+		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, &err) < 0)
+			return 0; /* an older supervisor, or it went: nothing to wait for */
+		done = !json_is_true(pending);
+		json_decref(pending);
+		if (!done)
+			continue;
+		json_decref(all);
+		all = NULL;
+		if (ctl_call(c, "ps", json_object(), 5000, &all, &err) < 0)
+			return 0;
+		json_array_foreach(all, i, in)
+		{
+			const char *st = json_string_value(json_object_get(in, "state"));
+			done &= st && settled(st, in);
+		}
+		if (done)
+			break;
+	}
+	json_array_foreach(all, i, in)
+	{
+		const char *st = json_string_value(json_object_get(in, "state"));
+		json_t *e = json_object_get(in, "error");
+		if (st && !strcmp(st, "failed") && e) {
+			lxr_err why;
+			sup_err_from_json(e, &why);
+			print_start_error(json_string_value(json_object_get(in, "instance")), &why);
+			r = 1;
+		} else if (st && !strcmp(st, "created") && json_object_get(in, "blocked_by")) {
+			fprintf(stderr, "lxr: error: %s did not start: %s\n",
+				json_string_value(json_object_get(in, "instance")),
+				json_string_value(json_object_get(in, "blocked_by")));
+			r = 1;
+		}
+	}
+	json_decref(all);
+	return r;
+}
+
 /* The stack is already up: hand the file to its supervisor to reconcile. */
 static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup_up_opts *o)
 {
@@ -364,7 +423,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		print_names("remove", json_object_get(result, "removed"));
 		print_names("unchanged", json_object_get(result, "unchanged"));
 		warn_orphans(json_object_get(result, "orphans"));
-		r = 0;
+		r = wait_reconciled(c);
 	}
 	json_decref(result);
 	ctl_close(c);

@@ -187,3 +187,34 @@ for mode in -d ""; do
 	[ ! -e "$long/$PROJECT" ] || fail "up $mode left its run dir: $(ls -A "$long/$PROJECT")"
 done
 pass "a supervisor that cannot run says why (up -d too) and leaves nothing"
+
+# `up` on a running stack waits for what it changed, and fails (exit 1,
+# the reason said) when an added or recreated service cannot start; an
+# unchanged service that had failed is started again, as compose does.
+mkdir -p "$TEST_TMP/again" && cd "$TEST_TMP/again"
+cat > compose.yaml <<Y
+name: again$$
+services:
+  ok:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+Y
+at_exit "$LXR" down -p "again$$"
+run up -d
+expect_rc 0 "up -d"
+cat >> compose.yaml <<Y
+  bad:
+    image: $ROOTFS
+    command: ["/no/such/program"]
+Y
+run up -d
+expect_rc 1 "up -d adding a service that cannot start, on a running stack"
+expect_grep "$ERR" "bad-1 failed to start: .*exec \"/no/such/program\"" "the reason is said"
+sed -i 's|/no/such/program|/bin/true|' compose.yaml
+run up -d
+expect_rc 0 "up -d once it is fixed"
+run ps -p "again$$" --format json
+expect_grep "$OUT" '"instance": "bad-1"' "bad is listed"
+! printf '%s\n' "$OUT" | grep -q '"error"' || fail "the old error is still shown after the fix: $OUT"
+run down -p "again$$"
+pass "up on a running stack fails when what it adds cannot start, and says why"

@@ -95,8 +95,9 @@ int runctl_ps(bool json, bool quiet)
  * policy would bring it back): stop or kill through its control socket,
  * and for stop wait until the supervisor is gone with it. 1: there is no
  * supervisor (a container of an older lxr, or one that ended). */
-static int through_supervisor(const char *name, int sig, bool stop, lxr_err *err)
+static int through_supervisor(const char *name, int sig, int stop_grace_s, lxr_err *err)
 {
+	bool stop = stop_grace_s >= 0;
 	_cleanup_free_ char *dir = sup_run_dir_of(name);
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
 	struct ctl_conn *c = NULL;
@@ -107,8 +108,9 @@ static int through_supervisor(const char *name, int sig, bool stop, lxr_err *err
 	if (ctl_connect(sock, &c, &ignored) < 0)
 		return 1;
 	r = ctl_call(c, stop ? "stop" : "kill",
-		     json_pack("{s:[s], s:i}", "services", name, "signal", sig), 10000, &result,
-		     err);
+		     json_pack("{s:[s], s:i, s:i}", "services", name, "signal", sig, "timeout",
+			       stop_grace_s),
+		     10000, &result, err);
 	json_decref(result);
 	ctl_close(c);
 	if (r < 0 || !stop)
@@ -129,7 +131,7 @@ static int signal_one(const char *root, const char *name, int sig, int stop_grac
 
 	if (strchr(name, '/') || name[0] == '.')
 		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
-	r = through_supervisor(name, sig, stop, err);
+	r = through_supervisor(name, sig, stop_grace_s, err);
 	if (r <= 0)
 		return r;
 	r = 0;

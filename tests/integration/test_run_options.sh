@@ -29,12 +29,14 @@ expect_out "$(printf '/srv/app\n1|two words|myhost|/root\nmyhost')" "-w -e -h"
 pass "-w, -e and -h set the working directory, environment and hostname"
 
 n=$(cname det)
-run run -d --rm --name "$n" "$ROOTFS" /bin/sh -c 'echo detached-output; sleep 0.5'
+run run -d --rm --name "$n" "$ROOTFS" /bin/sh -c 'echo detached-output; sleep 1'
 expect_rc 0 "-d"
 expect_out "$n" "-d prints the container name"
+for _ in $(seq 50); do "$LXR" logs "$n" 2>/dev/null | grep -q detached-output && break; sleep 0.02; done
+"$LXR" logs "$n" | grep -q detached-output || fail "-d output not in its log while it runs"
 for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/_run/$n" ] || break; sleep 0.05; done
 [ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "-d --rm container not removed after exit"
-grep -q detached-output "$LXR_LOG_DIR/_run/$n.log" || fail "-d output not in the log"
+[ ! -e "$LXR_LOG_DIR/_run/$n.log" ] || fail "-d --rm left its log (docker removes it with the container)"
 pass "-d runs in the background, logs its output and cleans up after itself"
 
 # --network ns:PATH joins a network namespace made beforehand (what the net

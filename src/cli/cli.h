@@ -85,6 +85,5 @@ int runctl_ps(bool json, bool quiet); /* quiet: the names only */
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */
 int runctl_signal(char *const *names, int sig, int stop_grace_s);
-int runctl_logs(char *const *names, long tail);
 
 #endif

@@ -93,11 +93,17 @@ static char *since_local(const char *s)
 	return NULL;
 }
 
-static int show(const char *project, const char *since, bool no_color, struct logs_opts *oo,
-		char **services)
+/* Where the logs are and whose socket ends a follow: a project's, or one
+ * `lxr run -d` container's (its lines without a "service |" prefix). */
+struct logs_source {
+	char *dir, *sock;
+	const char *project; /* for the hint; NULL: a run container */
+};
+
+static int show(const struct logs_source *src, const char *since, bool no_color,
+		struct logs_opts *oo, char **services)
 {
 	struct logs_opts o = *oo;
-	_cleanup_free_ char *dir = NULL;
 	lxr_err err;
 
 	if (since) {
@@ -111,16 +117,16 @@ static int show(const char *project, const char *since, bool no_color, struct lo
 		o.has_since = true;
 	}
 	o.services = services;
+	o.no_prefix = !src->project;
 	o.color = log_color_wanted(STDOUT_FILENO, no_color);
 	if (o.follow) {
-		/* follow while the stack is up, as compose does: a connection to
-		 * its control socket ends (EOF) when the supervisor does */
-		_cleanup_free_ char *sock =
-		    lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+		/* follow while the stack (or the run container's supervisor) is
+		 * up, as compose does: a connection to its control socket ends
+		 * (EOF) when the supervisor does */
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", src->sock);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			o.stop_fd = fd;
 		} else {
@@ -129,17 +135,59 @@ static int show(const char *project, const char *since, bool no_color, struct lo
 			o.follow = false; /* not up: what there is, then done */
 		}
 	}
-	dir = lxr_xasprintf("%s/%s", lxr_log_dir(), project);
-	if (logs_run(dir, &o, stdout, &err) < 0) {
-		if (err.errnum == ENOENT && !err.hint[0])
+	if (logs_run(src->dir, &o, stdout, &err) < 0) {
+		if (err.errnum == ENOENT && !err.hint[0] && src->project)
 			lxr_err_hint(&err,
 				     "project \"%s\" has no logs: is -p right, and has "
 				     "`lxr up` started it?",
-				     project);
+				     src->project);
+		else if (!src->project)
+			lxr_err_hint(&err, "only `lxr run -d` keeps a log of a container");
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
 	return LXR_EXIT_OK;
+}
+
+static int show_project(const char *project, const char *since, bool no_color, struct logs_opts *o,
+			char **services)
+{
+	struct logs_source src = {lxr_xasprintf("%s/%s", lxr_log_dir(), project),
+				  lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project),
+				  project};
+	int r = show(&src, since, no_color, o, services);
+
+	free(src.dir);
+	free(src.sock);
+	return r;
+}
+
+/* `lxr logs NAME` of `lxr run -d` containers, one after the other, with
+ * every option a stack's logs have */
+static int show_run(char **names, const char *since, bool no_color, struct logs_opts *o)
+{
+	int rc = LXR_EXIT_OK;
+
+	if (!names || !names[0]) {
+		fputs("lxr: error: no stack file here, and no container named\n"
+		      "lxr: hint: `lxr logs NAME` for a container of `lxr run -d`\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *sup = sup_run_dir_of(names[i]);
+		struct logs_source src = {lxr_xasprintf("%s/_run", lxr_log_dir()),
+					  lxr_xasprintf("%s/control.sock", sup), NULL};
+		char *one[] = {names[i], NULL};
+		int r =
+		    strchr(names[i], '/') ? LXR_EXIT_USAGE : show(&src, since, no_color, o, one);
+
+		if (r != LXR_EXIT_OK)
+			rc = r;
+		free(src.dir);
+		free(src.sock);
+	}
+	return rc;
 }
 
 int cmd_logs(int argc, char **argv)
@@ -174,7 +222,7 @@ int cmd_logs(int argc, char **argv)
 	/* no stack file here: a container of `lxr run -d` by name */
 	if (!project && !file) {
 		if (!cli_find_stack(&found))
-			return runctl_logs(argv + optind, o.tail);
+			return show_run(argv + optind, since, no_color, &o);
 		file = found;
 	}
 	if (!project) {
@@ -187,7 +235,7 @@ int cmd_logs(int argc, char **argv)
 		cfg_stack_free(st);
 		return usage_error("name the project with -p NAME");
 	}
-	c = show(project, since, no_color, &o, argv + optind);
+	c = show_project(project, since, no_color, &o, argv + optind);
 	cfg_stack_free(st);
 	return c;
 }

@@ -174,33 +174,3 @@ int runctl_signal(char *const *names, int sig, int stop_grace_s)
 	}
 	return rc;
 }
-
-/* A run -d container's log is its supervisor's: CRI records in
- * <log_dir>/_run/NAME.log (rotated), printed as the lines it wrote. */
-int runctl_logs(char *const *names, long tail)
-{
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run", lxr_log_dir());
-	int rc = LXR_EXIT_OK;
-
-	if (!names || !names[0]) {
-		fputs("lxr: error: no stack file here, and no container named\n"
-		      "lxr: hint: `lxr logs NAME` for a container of `lxr run -d`\n",
-		      stderr);
-		return LXR_EXIT_USAGE;
-	}
-	for (size_t i = 0; names[i]; i++) {
-		char *one[] = {names[i], NULL};
-		struct logs_opts o = {
-		    .services = one, .tail = tail, .stop_fd = -1, .no_prefix = true};
-		lxr_err err;
-
-		if (strchr(names[i], '/') || logs_run(dir, &o, stdout, &err) < 0) {
-			fprintf(stderr,
-				"lxr: error: no log for container \"%s\" (%s/%s.log); only `lxr "
-				"run -d` keeps one\n",
-				names[i], dir, names[i]);
-			rc = LXR_EXIT_FAIL;
-		}
-	}
-	return rc;
-}

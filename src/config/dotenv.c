@@ -71,7 +71,7 @@ static size_t key_char(const char *s, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	if ((cp >= 0x80 && cp <= 0xbf) || cp == 0xd7 || cp == 0xf7 ||
-	    (cp >= 0x2000 && cp <= 0x206f))
+	    (cp >= 0x2000 && cp <= 0x206f) || cp == 0xfeff)
 		return 0;
 	return len;
 }
@@ -345,8 +345,10 @@ int cfg_dotenv_parse_diags(const char *text, size_t len, cfg_lookup_fn lookup, v
 			   struct cfg_env *out, struct cfg_text_diag *diags, size_t max_diags,
 			   size_t *n_diags)
 {
-	struct parser p = {.text = text,
-			   .len = len,
+	/* a byte-order mark some editors write first is no key */
+	bool bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3);
+	struct parser p = {.text = bom ? text + 3 : text,
+			   .len = bom ? len - 3 : len,
 			   .line = 1,
 			   .lookup = lookup,
 			   .ctx = ctx,

@@ -107,3 +107,21 @@ run rm -f "$g"
 expect_rc 0 "rm -f between restarts"
 [ ! -e "$LXR_RUN_DIR/_run-sup/$g" ] || fail "rm -f left the supervisor's directory"
 pass "ps shows a container between restarts as restarting; rm -f takes it then"
+
+# lxr logs NAME takes a stack's options: -t, --since, -f (until the
+# container's supervisor ends with it).
+h=$(cname logs)
+run run -d --network none --name "$h" "$ROOTFS" sh -c 'echo first; sleep 1; echo second'
+expect_rc 0 "run -d"
+set +e
+out=$(timeout 20 "$LXR" logs -f -t "$h" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || fail "logs -f did not end with the container (rc $rc): $out"
+expect_grep "$out" "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z first$" "logs -t stamps each line"
+expect_grep "$out" "Z second$" "logs -f followed to the last line"
+run logs --since 1h "$h"
+expect_out "first
+second" "logs --since 1h"
+run rm "$h"
+pass "lxr logs -f, -t and --since work on a run -d container"

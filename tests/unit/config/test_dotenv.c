@@ -253,6 +253,21 @@ static void single_diag_api_reports_the_error(void **state)
 	assert_int_equal(cfg_dotenv_parse_diags("=x", 2, NULL, NULL, &env, NULL, 0, NULL), -1);
 }
 
+/* A byte-order mark before the first key (editors on Windows write one) is
+ * not part of it; U+FEFF elsewhere is no key character. */
+static void byte_order_mark(void **state)
+{
+	static const char bom[] = "\xef\xbb\xbfKEY=v\n";
+	static const char inside[] = "A\xef\xbb\xbf=v\n";
+	struct cfg_env env = {0};
+	struct cfg_text_diag d = {0};
+
+	assert_int_equal(cfg_dotenv_parse(bom, strlen(bom), NULL, NULL, &env, &d), 0);
+	assert_string_equal(cfg_env_get(&env, "KEY"), "v");
+	cfg_env_free(&env);
+	assert_int_equal(cfg_dotenv_parse(inside, strlen(inside), NULL, NULL, &env, &d), -1);
+}
+
 static void text_is_length_delimited(void **state)
 {
 	/* the buffer goes on past len; nothing after it may be read */
@@ -300,6 +315,7 @@ int main(void)
 	    cmocka_unit_test(data_cases),
 	    cmocka_unit_test(single_diag_api_reports_the_error),
 	    cmocka_unit_test(text_is_length_delimited),
+	    cmocka_unit_test(byte_order_mark),
 	    cmocka_unit_test(huge_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,6 +191,9 @@ struct plan_instance {
 	struct plan_endpoint *more_nets;
 	size_t n_more_nets;
 	char **host_dirs; /* bind sources to create first (compose's short syntax) */
+	/* network_mode: service:X: the container (X's first instance) whose
+	 * network namespace, /etc/hosts and resolv.conf it joins; NULL: none */
+	char *net_of;
 	struct plan_restart restart;
 	struct plan_health health;
 	int64_t stop_grace_us;

@@ -170,9 +170,12 @@ static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out,
 		out->v = NULL; /* reported: not checked again against the stack */
 		return -1;
 	}
-	/* another container's namespace is its own feature */
+	/* another container's namespace is its own feature: a service's, or
+	 * a container's outside the stack */
 	snprintf(feature, sizeof(feature), "service.%s%s", key,
-		 out->v && strchr(out->v, ':') ? ".shared" : "");
+		 !out->v || !strchr(out->v, ':')   ? ""
+		 : !strncmp(out->v, "service:", 8) ? ".service"
+						   : ".shared");
 	if (out->v)
 		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
 	return 0;

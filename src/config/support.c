@@ -135,11 +135,14 @@ static const struct {
     {"service.extra_hosts", true},
     {"service.links", true},                /* the alias a name of the linked service (plan) */
     {"service.network_mode", true},         /* none, host, bridge, default (plan) */
-    {"service.network_mode.shared", false}, /* service:NAME, container:NAME */
+    {"service.network_mode.service", true}, /* another service's namespace (supervisor) */
+    {"service.network_mode.shared", false}, /* container:NAME */
     {"service.pid", false},
     {"service.pid.shared", false},
+    {"service.pid.service", false},
     {"service.ipc", false},
     {"service.ipc.shared", false},
+    {"service.ipc.service", false},
     {"service.uts", false},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},

@@ -236,6 +236,13 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 	size_t first;
 
 	memset(&p->net, 0, sizeof(p->net));
+	/* network_mode service:X: X's namespace, which the carrier joins */
+	if (svc->host.network_mode.v && !strncmp(svc->host.network_mode.v, "service:", 8)) {
+		const struct cfg_service *x = cfg_stack_service(st, svc->host.network_mode.v + 8);
+		if (x)
+			p->net_of = plan_container_name(x, 1);
+		return;
+	}
 	/* network_mode none or host: no endpoint (published ports, as
 	 * docker's in host mode, have nothing to go to) */
 	if (!svc->n_networks ||
@@ -505,6 +512,7 @@ void plan_instance_free(struct plan_instance *p)
 		endpoint_free(&p->more_nets[i]);
 	free(p->more_nets);
 	lxr_strv_free(p->host_dirs);
+	free(p->net_of);
 	lxr_strv_free(p->health.argv);
 	memset(p, 0, sizeof(*p));
 }

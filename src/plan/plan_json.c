@@ -158,10 +158,12 @@ static json_t *namespaces(const struct plan_instance *p)
 
 	for (int i = 0; i < LXR_NS_COUNT; i++)
 		json_object_set_new(o, names[i],
-				    i == LXR_NS_NET && p->net.network ? json_string("endpoint")
-				    : s->ns[i].create                 ? json_string("new")
-				    : s->ns[i].join_path              ? jstr(s->ns[i].join_path)
-								      : json_string("host"));
+				    i == LXR_NS_NET && p->net_of
+					? json_pack("{s:s}", "container", p->net_of)
+				    : i == LXR_NS_NET && p->net.network ? json_string("endpoint")
+				    : s->ns[i].create                   ? json_string("new")
+				    : s->ns[i].join_path                ? jstr(s->ns[i].join_path)
+									: json_string("host"));
 	return o;
 }
 

@@ -175,9 +175,7 @@ refused service_net_key 'services:
 loaded network_mode 'services:
   web:
     image: ./rootfs
-    network_mode: "service:other"
-  other:
-    image: ./rootfs'
+    network_mode: "container:other"'
 # A security option lxr does not know is refused, not ignored.
 refused security_opt 'services:
   web:

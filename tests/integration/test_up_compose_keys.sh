@@ -5,7 +5,8 @@
 # container's cgroup, domainname, oom_score_adj and shm_size its process and
 # its /dev/shm, extra_hosts (host-gateway too) and dns, dns_search and
 # dns_opt its /etc/hosts and resolv.conf (a restart keeps them);
-# network_mode none gives only a loopback, host the host's network.
+# network_mode none gives only a loopback, host the host's network,
+# service:X X's (it starts after X: an implicit depends_on).
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -34,6 +35,10 @@ services:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo started; cat; echo stdin-ended"]
     stdin_open: true
+  sidecar:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    network_mode: "service:db"
   alone:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -124,3 +129,11 @@ run logs -p "keys$$" reader
 expect_grep "$OUT" "started" "the reader started"
 ! printf '%s\n' "$OUT" | grep -q stdin-ended || fail "the reader's stdin ended: $OUT"
 pass "stdin_open and tty: a shell service stays up on its terminal, a reader's stdin stays open"
+
+dbip=$("$LXR" exec -f "$STACK" db sh -c "ip -4 -o addr show eth0 | awk '{print \$4}'")
+run exec -f "$STACK" sidecar sh -c "ip -4 -o addr show eth0 | awk '{print \$4}'"
+[ -n "$dbip" ] && [ "$OUT" = "$dbip" ] || fail "sidecar's eth0 is [$OUT], db's [$dbip]"
+events | grep -q '"instance":"sidecar-1","state":"starting"' || fail "sidecar never started"
+[ "$(event_at '"instance":"sidecar-1","state":"starting"')" -gt "$(event_at '"instance":"'"$cn"'","state":"running"')" ] ||
+	fail "sidecar started before db ran"
+pass "network_mode service:X shares X's network namespace and starts after X"

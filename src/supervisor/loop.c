@@ -251,3 +251,27 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	sup_term_finish(s);
 	return s->up_result || s->start_failed ? 1 : 0;
 }
+
+int sup_serve(struct sup *s, const struct sup_opts *o, int lockfd)
+{
+	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
+	sigset_t held;
+	lxr_err err;
+	int r = 1;
+
+	sup_signals_block(&held);
+	s->ready_fd = o->ready_fd;
+	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
+	    sup_control_open(s, &err) < 0) {
+		sup_fatal(s, &err);
+	} else {
+		s->events_log = fopen(events, "ae");
+		r = sup_run(s, o);
+	}
+	sup_output_free(s);
+	sup_control_close(s);
+	if (s->events_log)
+		fclose(s->events_log);
+	s->events_log = NULL;
+	return r;
+}

@@ -109,25 +109,8 @@ static void finish(struct sup *s, bool rm)
 static int supervise(struct sup *s, int lockfd, int ready_fd, bool rm)
 {
 	struct sup_opts so = {.detached = true, .ready_fd = ready_fd, .exit_when_done = true};
-	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
-	sigset_t held;
-	lxr_err err;
-	int r = 1;
+	int r = sup_serve(s, &so, lockfd);
 
-	sup_signals_block(&held);
-	s->ready_fd = ready_fd;
-	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
-	    sup_control_open(s, &err) < 0) {
-		sup_fatal(s, &err);
-	} else {
-		s->events_log = fopen(events, "ae");
-		r = sup_run(s, &so);
-	}
-	sup_output_free(s);
-	sup_control_close(s);
-	if (s->events_log)
-		fclose(s->events_log);
-	s->events_log = NULL;
 	finish(s, rm);
 	return r;
 }

@@ -174,6 +174,11 @@ void sup_watch_del(struct sup *s, struct sup_watch *w);
 void sup_signals_block(sigset_t *set);
 /* Run the stack until it is down. Returns the exit code for `lxr up`. */
 int sup_run(struct sup *s, const struct sup_opts *o);
+/* A supervisor's life around sup_run, the caller holding the project lock
+ * (lockfd): signals held, its pid recorded, the log directory, control
+ * socket and events log opened, then closed again once the loop ends. What
+ * is left of the project is the caller's to remove. */
+int sup_serve(struct sup *s, const struct sup_opts *o, int lockfd);
 
 /* ---- instance.c: one instance's container --------------------------------- */
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);

@@ -59,25 +59,9 @@ static void print_start_errors(struct sup *s)
 static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int ready_fd)
 {
 	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
-	_cleanup_free_ char *events = lxr_xasprintf("%s/events.jsonl", s->run_dir);
-	sigset_t held;
 	lxr_err err;
-	int r = 1;
+	int r = sup_serve(s, &so, lockfd);
 
-	sup_signals_block(&held);
-	s->ready_fd = ready_fd;
-	if (sup_project_write_pid(lockfd, &err) < 0 || lxr_mkdir_p(s->log_dir, 0700, &err) < 0 ||
-	    sup_control_open(s, &err) < 0) {
-		sup_fatal(s, &err);
-	} else {
-		s->events_log = fopen(events, "ae");
-		r = sup_run(s, &so);
-	}
-	sup_output_free(s);
-	sup_control_close(s);
-	if (s->events_log)
-		fclose(s->events_log);
-	s->events_log = NULL;
 	if (!o->detach)
 		print_start_errors(s);
 	if (sup_project_remove(s->stack->project, s->run_dir, &err) < 0) {

@@ -55,24 +55,14 @@ static void defaults(struct lxr_spec *spec)
 		spec->masked_paths[k] = NULL;
 }
 
-static void image_of(const struct img_config *c, struct plan_image *pi)
+/* The image's config over two made-up layers, as the supervisor takes it
+ * (img_plan_image). */
+static void image_of(struct img_config *c, struct plan_image *pi)
 {
-	static char *const layers[] = {"/layers/top", "/layers/base", NULL};
+	static char *layers[] = {"/layers/top", "/layers/base", NULL};
+	struct img_image im = {.layer_dirs = layers, .config = *c};
 
-	*pi = (struct plan_image){.layer_dirs = layers,
-				  .entrypoint = c->entrypoint,
-				  .cmd = c->cmd,
-				  .env = c->env,
-				  .workdir = c->workdir,
-				  .user = c->user,
-				  .stop_signal = c->stop_signal};
-	if (c->healthcheck.present) {
-		pi->health_test = c->healthcheck.test;
-		pi->health_interval_ns = c->healthcheck.interval_ns;
-		pi->health_timeout_ns = c->healthcheck.timeout_ns;
-		pi->health_start_period_ns = c->healthcheck.start_period_ns;
-		pi->health_retries = c->healthcheck.retries;
-	}
+	img_plan_image(&im, pi);
 }
 
 /* Every instance's plan, or the error that stopped one, as one text with

@@ -351,11 +351,119 @@ static int parse_security_opt(struct run_opts *o, const char *arg, lxr_err *err)
 	return 0;
 }
 
-static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
+/* docker's whole-number knobs, written as the Compose key they mean */
+static const struct {
+	int opt;
+	const char *flag, *key;
+	long min, max; /* max LONG_MAX: parse_long's message says the range */
+} int_opts[] = {
+    {OPT_OOMADJ, "--oom-score-adj", "oom_score_adj", -1000, 1000},
+    {OPT_CPUSHARES, "--cpu-shares", "cpu_shares", 2, 262144},
+    {'c', "--cpu-shares", "cpu_shares", 2, 262144},
+    {OPT_CPUQUOTA, "--cpu-quota", "cpu_quota", 1000, LONG_MAX},
+    {OPT_CPUPERIOD, "--cpu-period", "cpu_period", 1000, 1000000},
+};
+
+/* Limits and cgroup knobs. 1: c is not one of them. */
+static int parse_resource(struct run_opts *o, int c, const char *arg, lxr_err *err)
 {
 	long n;
 	int64_t bytes;
 
+	for (size_t i = 0; i < sizeof(int_opts) / sizeof(int_opts[0]); i++) {
+		if (int_opts[i].opt != c)
+			continue;
+		if (parse_long(int_opts[i].flag, arg, int_opts[i].min, &n, err) < 0 ||
+		    n > int_opts[i].max)
+			return int_opts[i].max == LONG_MAX
+				   ? -1
+				   : lxr_fail(err, 0, "%s \"%s\": %ld to %ld", int_opts[i].flag,
+					      arg, int_opts[i].min, int_opts[i].max);
+		set(o, int_opts[i].key, json_integer(n));
+		return 0;
+	}
+	switch (c) {
+	case 'm':
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes < (6 << 20))
+			return lxr_fail(err, 0,
+					"--memory \"%s\": expected a size of at least 6m "
+					"(e.g. 100m, 1g)",
+					arg);
+		set(o, "mem_limit", json_integer(bytes));
+		return 0;
+	case OPT_CPUS: return parse_cpus(o, arg, err);
+	case OPT_PIDS:
+		if (parse_long("--pids-limit", arg, -1, &n, err) < 0)
+			return -1;
+		/* docker: -1 and 0 are unlimited; not given, the default */
+		set(o, "pids_limit", json_integer(n > 0 ? n : -1));
+		return 0;
+	case OPT_SHM:
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
+			return lxr_fail(err, 0, "--shm-size \"%s\": expected a size (e.g. 64m)",
+					arg);
+		set(o, "shm_size", json_integer(bytes));
+		return 0;
+	case OPT_MEMSWAP:
+		if (!strcmp(arg, "-1")) {
+			set(o, "memswap_limit", json_integer(-1));
+			return 0;
+		}
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
+			return lxr_fail(err, 0, "--memory-swap \"%s\": expected a size or -1", arg);
+		set(o, "memswap_limit", json_integer(bytes));
+		return 0;
+	default: return 1;
+	}
+}
+
+/* The network, published ports, hosts and resolver. 1: c is not one of them. */
+static int parse_network(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	switch (c) {
+	case OPT_NET:
+		free(o->network);
+		o->network = lxr_xstrdup(arg);
+		/* podman's ns:PATH joins an existing network namespace */
+		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/')
+			return 0;
+		return run_net_check_mode(arg, err);
+	case 'p':
+		if (run_net_check_publish(arg, err) < 0)
+			return -1;
+		push(o, "ports", lit(arg));
+		return 0;
+	case OPT_ADDHOST:
+		if (!strchr(arg, ':') && !strchr(arg, '='))
+			return lxr_fail(err, 0, "--add-host \"%s\": expected NAME:IP", arg);
+		push(o, "extra_hosts", lit(arg));
+		return 0;
+	case OPT_DNS: push(o, "dns", lit(arg)); return 0;
+	case OPT_DNSSEARCH: push(o, "dns_search", lit(arg)); return 0;
+	case OPT_DNSOPT: push(o, "dns_opt", lit(arg)); return 0;
+	default: return 1;
+	}
+}
+
+static int parse_restart(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	/* the stack file's syntax; the loader checks N */
+	if (strcmp(arg, "no") && strcmp(arg, "always") && strcmp(arg, "unless-stopped") &&
+	    strcmp(arg, "on-failure") && strncmp(arg, "on-failure:", 11))
+		return lxr_fail(err, 0,
+				"--restart \"%s\": expected no, always, unless-stopped or "
+				"on-failure[:N]",
+				arg);
+	set(o, "restart", lit(arg));
+	return 0;
+}
+
+static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	int r = parse_resource(o, c, arg, err);
+
+	if (r != 1 || (r = parse_network(o, c, arg, err)) != 1)
+		return r;
 	switch (c) {
 	case OPT_RM: o->rm = true; return 0;
 	case 'd': o->detach = true; return 0;
@@ -382,33 +490,8 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 		set(o, "working_dir", lit(arg));
 		return 0;
 	case 'u': set(o, "user", lit(arg)); return 0;
-	case 'm':
-		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes < (6 << 20))
-			return lxr_fail(err, 0,
-					"--memory \"%s\": expected a size of at least 6m "
-					"(e.g. 100m, 1g)",
-					arg);
-		set(o, "mem_limit", json_integer(bytes));
-		return 0;
-	case OPT_CPUS: return parse_cpus(o, arg, err);
-	case OPT_PIDS:
-		if (parse_long("--pids-limit", arg, -1, &n, err) < 0)
-			return -1;
-		/* docker: -1 and 0 are unlimited; not given, the default */
-		set(o, "pids_limit", json_integer(n > 0 ? n : -1));
-		return 0;
-	case OPT_NET:
-		free(o->network);
-		o->network = lxr_xstrdup(arg);
-		/* podman's ns:PATH joins an existing network namespace */
-		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/')
-			return 0;
-		return run_net_check_mode(arg, err);
-	case 'p':
-		if (run_net_check_publish(arg, err) < 0)
-			return -1;
-		push(o, "ports", lit(arg));
-		return 0;
+	case OPT_GROUPADD: push(o, "group_add", lit(arg)); return 0;
+	case OPT_DOMAIN: set(o, "domainname", lit(arg)); return 0;
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
 	case OPT_RO: set(o, "read_only", json_true()); return 0;
@@ -420,62 +503,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case OPT_DEVICE: return parse_device(o, arg, err);
 	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
 	case OPT_PRIVILEGED: set(o, "privileged", json_true()); return 0;
-	case OPT_SHM:
-		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
-			return lxr_fail(err, 0, "--shm-size \"%s\": expected a size (e.g. 64m)",
-					arg);
-		set(o, "shm_size", json_integer(bytes));
-		return 0;
-	case OPT_MEMSWAP:
-		if (!strcmp(arg, "-1")) {
-			set(o, "memswap_limit", json_integer(-1));
-			return 0;
-		}
-		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
-			return lxr_fail(err, 0, "--memory-swap \"%s\": expected a size or -1", arg);
-		set(o, "memswap_limit", json_integer(bytes));
-		return 0;
-	case OPT_DOMAIN: set(o, "domainname", lit(arg)); return 0;
-	case OPT_OOMADJ:
-		if (parse_long("--oom-score-adj", arg, -1000, &n, err) < 0 || n > 1000)
-			return lxr_fail(err, 0, "--oom-score-adj \"%s\": -1000 to 1000", arg);
-		set(o, "oom_score_adj", json_integer(n));
-		return 0;
-	case 'c':
-	case OPT_CPUSHARES:
-		if (parse_long("--cpu-shares", arg, 2, &n, err) < 0 || n > 262144)
-			return lxr_fail(err, 0, "--cpu-shares \"%s\": 2 to 262144", arg);
-		set(o, "cpu_shares", json_integer(n));
-		return 0;
-	case OPT_CPUQUOTA:
-		if (parse_long("--cpu-quota", arg, 1000, &n, err) < 0)
-			return -1;
-		set(o, "cpu_quota", json_integer(n));
-		return 0;
-	case OPT_CPUPERIOD:
-		if (parse_long("--cpu-period", arg, 1000, &n, err) < 0 || n > 1000000)
-			return lxr_fail(err, 0, "--cpu-period \"%s\": 1000 to 1000000", arg);
-		set(o, "cpu_period", json_integer(n));
-		return 0;
-	case OPT_ADDHOST:
-		if (!strchr(arg, ':') && !strchr(arg, '='))
-			return lxr_fail(err, 0, "--add-host \"%s\": expected NAME:IP", arg);
-		push(o, "extra_hosts", lit(arg));
-		return 0;
-	case OPT_DNS: push(o, "dns", lit(arg)); return 0;
-	case OPT_GROUPADD: push(o, "group_add", lit(arg)); return 0;
-	case OPT_DNSSEARCH: push(o, "dns_search", lit(arg)); return 0;
-	case OPT_DNSOPT: push(o, "dns_opt", lit(arg)); return 0;
-	case OPT_RESTART:
-		/* the stack file's syntax; the loader checks N */
-		if (strcmp(arg, "no") && strcmp(arg, "always") && strcmp(arg, "unless-stopped") &&
-		    strcmp(arg, "on-failure") && strncmp(arg, "on-failure:", 11))
-			return lxr_fail(err, 0,
-					"--restart \"%s\": expected no, always, unless-stopped or "
-					"on-failure[:N]",
-					arg);
-		set(o, "restart", lit(arg));
-		return 0;
+	case OPT_RESTART: return parse_restart(o, arg, err);
 	case OPT_ENTRYPOINT:
 		/* one word, as docker takes it; "" clears the image's */
 		set(o, "entrypoint", *arg ? json_pack("[o]", lit(arg)) : json_array());

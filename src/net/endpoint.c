@@ -36,13 +36,6 @@ static bool owner_alive(const char *owner, void *p)
 	return false;
 }
 
-static void eps_free(struct ep_rec *eps, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		net_ep_free(&eps[i]);
-	free(eps);
-}
-
 static int leases_load(const char *run_dir, const char *project, const struct net_rec *net,
 		       struct lxr_ipam **out, lxr_err *err)
 {
@@ -74,7 +67,7 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	if (r == 0 && (freed = net_ipam_reconcile(*out, owner_alive, &ac)))
 		lxr_info("network %s: freed %zu lease(s) of containers that are gone", net->name,
 			 freed);
-	eps_free(ac.eps, ac.n);
+	net_eps_free(ac.eps, ac.n);
 	return r < 0 ? lxr_err_wrap(err, "leases of network %s", net->name) : 0;
 }
 
@@ -83,124 +76,6 @@ static int leases_save(const char *run_dir, const char *project, const char *nam
 {
 	_cleanup_free_ char *text = net_ipam_dump(m);
 	return net_rec_save(run_dir, project, "leases", name, text, err);
-}
-
-static bool ranges_meet(const struct lxr_port *a, const struct lxr_port *b)
-{
-	return a->udp == b->udp && (!a->host_ip || !b->host_ip || a->host_ip == b->host_ip) &&
-	       a->host_port <= b->host_end && b->host_port <= a->host_end;
-}
-
-/* A port some program on the host listens on: lxr's DNAT would take its
- * traffic from under it, silently (docker's proxy fails to bind there). A
- * bind with SO_REUSEADDR fails only for a listener, not for connections
- * lingering in TIME_WAIT. */
-static int host_port_free(const struct lxr_port *p, lxr_err *err)
-{
-	for (unsigned port = p->host_port; port <= p->host_end; port++) {
-		struct sockaddr_in sa = {.sin_family = AF_INET,
-					 .sin_port = htons((uint16_t)port),
-					 .sin_addr.s_addr =
-					     p->host_ip ? htonl(p->host_ip) : INADDR_ANY};
-		_cleanup_close_ int fd =
-		    socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-		int one = 1;
-		char ip[16] = "0.0.0.0";
-
-		if (fd < 0)
-			return lxr_fail(err, errno, "socket to check host port %u", port);
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EADDRINUSE)
-			continue;
-		if (p->host_ip)
-			net_ip_str(p->host_ip, ip);
-		lxr_fail(err, EADDRINUSE, "host port %s:%u/%s is in use by a program on the host",
-			 ip, port, p->udp ? "udp" : "tcp");
-		return lxr_err_hint(err,
-				    "stop it or publish another host port (`ss -ltnup "
-				    "'sport = :%u'` shows who has it)",
-				    port);
-	}
-	return 0;
-}
-
-/* Is p's host range published by an endpoint of any project in run_dir?
- * A host port can be published once per run dir (one DNAT would win). */
-static int published(const char *run_dir, const struct lxr_port *p, lxr_err *err)
-{
-	_cleanup_strv_ char **projects = net_projects(run_dir);
-
-	for (size_t i = 0; projects[i]; i++) {
-		struct ep_rec *eps = NULL;
-		size_t n = 0;
-		int r = 0;
-		if (net_eps_load(run_dir, projects[i], &eps, &n, err) < 0)
-			return -1;
-		for (size_t k = 0; k < n && r == 0; k++)
-			for (size_t j = 0; j < eps[k].n_ports && r == 0; j++)
-				if (ranges_meet(&eps[k].ports[j], p))
-					r = lxr_fail(
-					    err, EADDRINUSE,
-					    "host port %u/%s is already published by %s/%s",
-					    p->host_port, p->udp ? "udp" : "tcp", projects[i],
-					    eps[k].container);
-		eps_free(eps, n);
-		if (r < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* A host port picked by the kernel (a bind to port 0, as docker's proxy
- * gets one from the ephemeral range), one no lxr endpoint publishes, for a
- * port published without a host port ("3100", "127.0.0.1::80"). A range
- * gets the ports above the one picked, when they are free too. */
-static int pick_host_port(const char *run_dir, struct lxr_port *p, lxr_err *err)
-{
-	unsigned width = (unsigned)(p->ctr_end - p->ctr_port);
-
-	for (int attempt = 0; attempt < 64; attempt++) {
-		struct sockaddr_in sa = {.sin_family = AF_INET,
-					 .sin_addr.s_addr =
-					     p->host_ip ? htonl(p->host_ip) : INADDR_ANY};
-		socklen_t len = sizeof(sa);
-		_cleanup_close_ int fd =
-		    socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-		struct lxr_port c = *p;
-		lxr_err why;
-
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-			return lxr_fail(err, errno, "pick a free host port for %u/%s (bind port 0)",
-					p->ctr_port, p->udp ? "udp" : "tcp");
-		if (ntohs(sa.sin_port) + width > 65535)
-			continue;
-		c.host_port = ntohs(sa.sin_port);
-		c.host_end = (uint16_t)(c.host_port + width);
-		close(fd);
-		fd = -1;
-		if (published(run_dir, &c, &why) == 0 && host_port_free(&c, &why) == 0) {
-			*p = c;
-			return 0;
-		}
-	}
-	return lxr_fail(err, EADDRINUSE, "no free host port found for %u/%s after 64 tries",
-			p->ctr_port, p->udp ? "udp" : "tcp");
-}
-
-/* Every host port free, the ones not given picked now (into ports). */
-static int ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err)
-{
-	for (size_t k = 0; k < n; k++) {
-		if (ports[k].host_port == 0) {
-			if (pick_host_port(run_dir, &ports[k], err) < 0)
-				return -1;
-			continue;
-		}
-		if (published(run_dir, &ports[k], err) < 0 || host_port_free(&ports[k], err) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* Bind-mounted files keep their inode: rewrite in place, never rename. */
@@ -293,7 +168,7 @@ static void hosts_refresh(const char *run_dir, const char *project, const char *
 		if (write_in_place(path, text, &err) < 0)
 			lxr_debug("%s", err.msg);
 	}
-	eps_free(eps, n);
+	net_eps_free(eps, n);
 }
 
 static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
@@ -518,7 +393,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 			e->extra[i] = now;
 		}
 	}
-	if (ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
+	if (net_ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
 	    lease_take(run_dir, project, net, e, cfg->static_ip, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
 		return -1;
@@ -594,7 +469,7 @@ static void gc_orphans(const char *run_dir, const char *project)
 					       &err) < 0)
 			lxr_err_print(&err);
 	}
-	eps_free(eps, n);
+	net_eps_free(eps, n);
 }
 
 int net_endpoint_add(const char *run_dir, const char *project,
@@ -655,7 +530,7 @@ static void remove_joined(const char *run_dir, const char *project, const char *
 		if (eps[i].joins && !strcmp(eps[i].joins, ctr) &&
 		    net_endpoint_remove_locked(run_dir, project, eps[i].container, flags, &err) < 0)
 			lxr_err_print(&err);
-	eps_free(eps, n);
+	net_eps_free(eps, n);
 }
 
 static bool network_unused(const char *run_dir, const char *project, const char *network)
@@ -669,7 +544,7 @@ static bool network_unused(const char *run_dir, const char *project, const char 
 		return false;
 	for (size_t i = 0; i < n; i++)
 		unused &= strcmp(eps[i].network, network) != 0;
-	eps_free(eps, n);
+	net_eps_free(eps, n);
 	return unused;
 }
 

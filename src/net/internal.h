@@ -58,6 +58,11 @@ int net_recs_load(const char *run_dir, const char *project, struct net_rec **out
 		  lxr_err *err);
 int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, size_t *n,
 		 lxr_err *err);
+void net_eps_free(struct ep_rec *eps, size_t n);
+/* Every one of ports (an endpoint's) free to publish: no program on the
+ * host listens there, no endpoint of the run dir publishes it; a host port
+ * 0 is picked now, into ports (ports.c). */
+int net_ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err);
 /* File names in one record directory (sorted, NULL-terminated). */
 char **net_rec_names(const char *run_dir, const char *project, const char *kind);
 int net_rec_save(const char *run_dir, const char *project, const char *kind, const char *name,

@@ -345,9 +345,8 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 			if (!strcmp(eps[i].network, name) && ret == 0)
 				ret = lxr_fail(err, EBUSY, "network %s is in use by %s", name,
 					       eps[i].container);
-			net_ep_free(&eps[i]);
 		}
-		free(eps);
+		net_eps_free(eps, ne);
 	} else {
 		ret = -1;
 	}

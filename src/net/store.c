@@ -388,3 +388,10 @@ unsigned long long net_proc_start(int pid)
 	/* a killed holder its parent has not reaped yet holds nothing */
 	return state == 'Z' || state == 'X' ? 0 : start;
 }
+
+void net_eps_free(struct ep_rec *eps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		net_ep_free(&eps[i]);
+	free(eps);
+}

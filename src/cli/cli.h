@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "lxr/util.h"
+
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
@@ -81,6 +83,14 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
+struct lxr_container_ref;
+/* The running container exec and cp name: an `lxr run` container (when no
+ * -f/-p), else a service's instance (index: --index, 0 for the first), or
+ * an instance or container name of the project. *inst: its name, caller
+ * frees; *service: it is a stack's. */
+int cli_container_find(const char *file, const char *project, long index, const char *name,
+		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
+int cmd_cp(int argc, char **argv);
 int runctl_ps(bool json, bool quiet); /* quiet: the names only */
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */

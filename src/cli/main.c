@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"ls", cmd_ls, "list the projects that are up"},
     {"run", cmd_run, "run one container from a root filesystem directory"},
     {"exec", cmd_exec, "run a command in a running container"},
+    {"cp", cmd_cp, "copy files between a container and the host"},
     {"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
     {"logs", cmd_logs, "show the logs of a project's services"},
     {"config", cmd_config, "validate a stack file and print it normalized"},

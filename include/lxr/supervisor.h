@@ -183,6 +183,9 @@ struct logs_opts {
 	long tail;       /* last N lines per service; < 0 = all */
 	bool has_since;
 	struct timespec since; /* lines stamped at or after this */
+	bool has_until;
+	struct timespec until; /* --until: lines stamped at or before this; a
+				* follow ends once it has passed */
 	bool timestamps;       /* -t */
 	bool color;
 	int stop_fd;    /* follow ends when this fd is readable; -1 = never */

@@ -54,6 +54,17 @@ static json_t *instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	/* what compose's ps shows: the image as written, the command, times */
+	json_object_set_new(o, "image",
+			    json_string(in->svc->cfg->image.v ? in->svc->cfg->image.v : ""));
+	{
+		json_t *cmd = json_array();
+		for (size_t i = 0; in->plan.spec.args && in->plan.spec.args[i]; i++)
+			json_array_append_new(cmd, json_string(in->plan.spec.args[i]));
+		json_object_set_new(o, "command", cmd);
+	}
+	json_object_set_new(o, "created", json_integer(in->created_at));
+	json_object_set_new(o, "finished", json_integer(in->finished_at));
 	if (in->has_error)
 		json_object_set_new(o, "error", sup_err_json(&in->error));
 	if (in->health.enabled && in->health.last_output[0])
@@ -185,17 +196,23 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 static json_t *stats_of(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_cgroup *cg = NULL;
-	struct lxr_cgroup_stats st = {-1, -1, -1};
+	struct lxr_cgroup_stats st = {-1, -1, -1, -1, -1};
+	int64_t rx = -1, tx = -1;
 	lxr_err err;
 
 	if (in->c && rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) == 0) {
 		rt_cgroup_stats(cg, &st, &err);
 		rt_cgroup_free(cg);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
-			 "memory_limit", (json_int_t)in->plan.spec.resources.memory_limit,
-			 "cpu_usage_usec", (json_int_t)st.cpu_usage_usec, "pids",
-			 (json_int_t)st.pids);
+	if (in->c && rt_container_pid(in->c) > 0 &&
+	    rt_net_io(rt_container_pid(in->c), &rx, &tx, &err) < 0)
+		rx = tx = -1;
+	return json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
+	    "memory_limit", (json_int_t)in->plan.spec.resources.memory_limit, "cpu_usage_usec",
+	    (json_int_t)st.cpu_usage_usec, "pids", (json_int_t)st.pids, "net_rx_bytes",
+	    (json_int_t)rx, "net_tx_bytes", (json_int_t)tx, "block_read_bytes",
+	    (json_int_t)st.io_read_bytes, "block_write_bytes", (json_int_t)st.io_write_bytes);
 }
 
 static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,

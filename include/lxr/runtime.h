@@ -130,8 +130,15 @@ struct lxr_cgroup_stats {
 	int64_t memory_bytes;   /* memory.current / memory.usage_in_bytes */
 	int64_t cpu_usage_usec; /* cpu.stat usage_usec / cpuacct.usage */
 	int64_t pids;           /* pids.current: tasks (threads), as the limit counts */
+	/* bytes read from and written to block devices: io.stat's rbytes and
+	 * wbytes on v2; -1 where lxr keeps no io cgroup (v1, io controller
+	 * not enabled) */
+	int64_t io_read_bytes, io_write_bytes;
 };
 int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err);
+/* The bytes received and sent on every interface but lo of the network
+ * namespace pid is in (/proc/PID/net/dev), for stats' NET I/O. */
+int rt_net_io(pid_t pid, int64_t *rx, int64_t *tx, lxr_err *err);
 /* Every process in the cgroup and the cgroups below it; *pids is malloc'd. */
 int rt_cgroup_pids(struct lxr_cgroup *cg, pid_t **pids, size_t *n, lxr_err *err);
 

@@ -16,6 +16,7 @@ struct stack_args {
 	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate, wait;
 	int wait_timeout; /* up --wait-timeout: seconds; 0: no limit */
 	int timeout;      /* down -t: seconds; -1: the services' stop_grace_period */
+	const char *rmi;  /* down --rmi all|local */
 	char **profiles, **targets;
 };
 
@@ -45,10 +46,15 @@ static const char up_usage[] =
     "      --wait-timeout N   give up --wait after N seconds (exit 1)\n"
     "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
     "                         with =plan each instance's whole plan, as JSON);\n"
-    "                         nothing is pulled, started, stopped or written\n";
+    "                         nothing is pulled, started, stopped or written\n"
+    "\n"
+    "Example:\n"
+    "  lxr up -d\n"
+    "  lxr up --wait web\n";
 
 static const char down_usage[] =
-    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--remove-orphans]\n"
+    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--rmi all|local]\n"
+    "                [--remove-orphans]\n"
     "\n"
     "Stop the stack in reverse dependency order and remove its containers\n"
     "(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
@@ -62,7 +68,14 @@ static const char down_usage[] =
     "                         the containers' anonymous volumes; nothing else\n"
     "  -t, --timeout N        give each service N seconds to stop before SIGKILL,\n"
     "                         instead of its stop_grace_period\n"
-    "      --remove-orphans   accepted, as compose's\n";
+    "      --rmi all|local    then remove the images the services used (all:\n"
+    "                         every one; local: those lxr built, so none); an\n"
+    "                         image another container runs is kept\n"
+    "      --remove-orphans   accepted, as compose's\n"
+    "\n"
+    "Example:\n"
+    "  lxr down\n"
+    "  lxr down -v --rmi all\n";
 
 static int parse_seconds(const char *s, int *out)
 {
@@ -129,6 +142,14 @@ static int up_option(struct stack_args *a, int c, const char *name)
 
 static int down_option(struct stack_args *a, int c)
 {
+	if (c == 'I') {
+		if (strcmp(optarg, "all") && strcmp(optarg, "local")) {
+			fprintf(stderr, "lxr: error: --rmi %s: use all or local\n", optarg);
+			return -1;
+		}
+		a->rmi = optarg;
+		return 0;
+	}
 	return c == 't' ? seconds_opt("--timeout", optarg, &a->timeout) : -2;
 }
 
@@ -154,6 +175,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"scale", required_argument, NULL, 'N'},
 	    {"wait", no_argument, NULL, 'W'},
 	    {"wait-timeout", required_argument, NULL, 'w'},
+	    {"rmi", required_argument, NULL, 'I'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, idx = -1;
@@ -244,10 +266,11 @@ static int volumes_stack(const struct stack_args *a, struct cfg_stack **st)
 		} else {
 			fprintf(
 			    stderr,
-			    "lxr: error: down -v: project \"%s\" records no stack file and there "
-			    "is none here, so nothing says which volumes are its own\n"
+			    "lxr: error: down %s: project \"%s\" records no stack file and there "
+			    "is none here, so nothing says which %s are its own\n"
 			    "lxr: hint: pass -f FILE, the stack file that declares them\n",
-			    a->project);
+			    a->volumes ? "-v" : "--rmi", a->project,
+			    a->volumes ? "volumes" : "images");
 			return LXR_EXIT_USAGE;
 		}
 	}
@@ -300,9 +323,9 @@ int cmd_down(int argc, char **argv)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	/* -p alone needs no stack file (the project is what is running),
 	 * unless -v must learn from one which volumes are the project's */
-	r = !a.project  ? cli_stack_open(a.file, NULL, &st)
-	    : a.volumes ? volumes_stack(&a, &st)
-			: LXR_EXIT_OK;
+	r = !a.project           ? cli_stack_open(a.file, NULL, &st)
+	    : a.volumes || a.rmi ? volumes_stack(&a, &st)
+				 : LXR_EXIT_OK;
 	if (r != LXR_EXIT_OK)
 		return r;
 	if (!a.project)
@@ -316,6 +339,8 @@ int cmd_down(int argc, char **argv)
 		r = LXR_EXIT_FAIL;
 	} else {
 		print_kept(a.project, kept);
+		if (a.rmi && st && cli_down_rmi(st, a.rmi) != LXR_EXIT_OK)
+			r = LXR_EXIT_FAIL;
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

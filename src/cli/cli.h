@@ -19,7 +19,9 @@ int cmd_config(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
-int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top stats */
+int cmd_ctl(int argc, char **argv); /* ps stop start restart kill top */
+int cmd_events(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
@@ -91,6 +93,16 @@ struct lxr_container_ref;
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
 int cmd_cp(int argc, char **argv);
+/* down --rmi all|local (down_rmi.c): remove the images st's services use,
+ * each once; one still in use elsewhere is kept with a warning. */
+int cli_down_rmi(const struct cfg_stack *st, const char *mode);
+/* ps_format.c: ps's table as docker compose prints it, or each instance
+ * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
+ * table); cli_ps_format_check: NULL, or the unknown field of a template. */
+void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
+const char *cli_ps_format_check(const char *tmpl);
+/* docker's "2 minutes", "About an hour" */
+void cli_human_duration(int64_t seconds, char *buf, size_t len);
 int runctl_ps(bool json, bool quiet); /* quiet: the names only */
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */

@@ -34,7 +34,11 @@ static void usage(FILE *f)
 	      "      --services      print the names of the services that would run\n"
 	      "      --graph         print the dependency graph in Graphviz DOT\n"
 	      "      --profile P     activate a profile (repeatable)\n"
-	      "  -q, --quiet         only validate: the problems, and the exit code\n",
+	      "  -q, --quiet         only validate: the problems, and the exit code\n"
+	      "\n"
+	      "Example:\n"
+	      "  lxr config -q\n"
+	      "  lxr config --services\n",
 	      f);
 }
 

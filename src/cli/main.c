@@ -22,9 +22,9 @@ static const struct command commands[] = {
     {"start", cmd_ctl, "start stopped services"},
     {"restart", cmd_ctl, "restart services"},
     {"kill", cmd_ctl, "send a signal to services (-s SIG, default KILL)"},
-    {"events", cmd_ctl, "stream a stack's events as JSON lines"},
+    {"events", cmd_events, "stream a stack's container events"},
     {"top", cmd_ctl, "list the processes of services"},
-    {"stats", cmd_ctl, "memory, CPU time and pids of services"},
+    {"stats", cmd_stats, "live CPU, memory, network and block I/O of containers"},
     {"port", cmd_port, "the host address a service's port is published on"},
     {"wait", cmd_wait, "wait until services end; print their exit codes"},
     {"ls", cmd_ls, "list the projects that are up"},
@@ -42,8 +42,11 @@ static const struct command commands[] = {
     {"image", cmd_image, "image prune: remove what no image or container uses"},
 };
 
-static const char version_usage[] =
-    "usage: lxr version\n\nPrint lxr's version (also: lxr -v, lxr --version).\n";
+static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "
+				    "lxr --version).\n\nExample:\n  lxr version\n";
+static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's commands, or COMMAND's "
+				 "help (the same as `lxr COMMAND --help`).\n\nExample:\n  lxr "
+				 "help up\n";
 
 static void usage(FILE *f)
 {
@@ -143,10 +146,12 @@ static int help(int argc, char **argv)
 	const struct command *c;
 	char *args[] = {NULL, "--help", NULL};
 
-	if (argc < 2 || !strcmp(argv[1], "help")) {
+	if (argc < 2) {
 		usage(stdout);
 		return LXR_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return fputs(help_usage, stdout), LXR_EXIT_OK;
 	if (!strcmp(argv[1], "version"))
 		return fputs(version_usage, stdout), LXR_EXIT_OK;
 	c = find_command(argv[1]);

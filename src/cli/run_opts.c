@@ -73,7 +73,11 @@ static const char usage_text[] =
     "      --restart POLICY with -d: no (the default), always, unless-stopped,\n"
     "                       on-failure[:N] (restarts with backoff, as a stack's)\n"
     "      --init           run lxr's init as PID 1 (the default)\n"
-    "      --no-init        run COMMAND itself as PID 1\n";
+    "      --no-init        run COMMAND itself as PID 1\n"
+    "\n"
+    "Example:\n"
+    "  lxr run --rm -it alpine sh\n"
+    "  lxr run -d --name web -p 8080:80 nginx\n";
 
 enum {
 	OPT_RM = 256,

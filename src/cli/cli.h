@@ -93,6 +93,16 @@ struct lxr_container_ref;
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
 int cmd_cp(int argc, char **argv);
+/* lxr images in a project (images_stack.c): its containers' images
+ * (services: NULL or empty for all), compose's table, ids or JSON lines */
+int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);
+/* lxr pull: a stack's images (cmd_pull.c), or REF through lxr-image */
+int cmd_pull_stack(int argc, char **argv);
+/* progress.c, in both programs: pull's help, and compose's --progress
+ * modes (auto, tty, plain, quiet, json) -> redraw on a terminal, quiet;
+ * -1 for another word */
+extern const char cli_pull_usage[];
+int cli_progress_mode(const char *mode, bool *tty, bool *quiet);
 /* down --rmi all|local (down_rmi.c): remove the images st's services use,
  * each once; one still in use elsewhere is kept with a warning. */
 int cli_down_rmi(const struct cfg_stack *st, const char *mode);

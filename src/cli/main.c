@@ -34,7 +34,7 @@ static const struct command commands[] = {
     {"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
     {"logs", cmd_logs, "show the logs of a project's services"},
     {"config", cmd_config, "validate a stack file and print it normalized"},
-    {"pull", cmd_image_tool, "pull an image from a registry"},
+    {"pull", cmd_pull_stack, "pull a stack's images, or an image from a registry"},
     {"load", cmd_image_tool, "load images from a docker-save or OCI archive"},
     {"import", cmd_image_tool, "make an image from a root filesystem directory or tar"},
     {"images", cmd_images, "list the images in the store"},

@@ -93,6 +93,11 @@ struct lxr_container_ref;
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
 int cmd_cp(int argc, char **argv);
+/* down's report (down_report.c): the project's containers before it goes
+ * (NULL: nothing of it here), then "Container X  Removed" and its
+ * networks' lines, as compose prints them */
+char **cli_down_before(const char *project);
+void cli_down_report(const char *project, char **before, const struct cfg_stack *st);
 /* lxr images in a project (images_stack.c): its containers' images
  * (services: NULL or empty for all), compose's table, ids or JSON lines */
 int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);

@@ -316,6 +316,7 @@ int cmd_down(int argc, char **argv)
 	struct cfg_stack *st = NULL;
 	_cleanup_strv_ char **dirs = NULL;
 	_cleanup_strv_ char **kept = NULL;
+	_cleanup_strv_ char **before = NULL; /* its containers, for the report */
 	lxr_err err;
 	int r = parse(argc, argv, &a, false);
 
@@ -332,12 +333,14 @@ int cmd_down(int argc, char **argv)
 		a.project = st->project;
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
+	before = cli_down_before(a.project);
 	if (a.timeout >= 0)
 		down_with_timeout(a.project, a.timeout);
 	if (sup_down(a.project, dirs, &kept, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
 	} else {
+		cli_down_report(a.project, before, st);
 		print_kept(a.project, kept);
 		if (a.rmi && st && cli_down_rmi(st, a.rmi) != LXR_EXIT_OK)
 			r = LXR_EXIT_FAIL;

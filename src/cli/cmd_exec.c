@@ -19,8 +19,11 @@
 static const char usage_text[] =
     "usage: lxr exec [OPTIONS] CONTAINER|SERVICE COMMAND [ARG...]\n"
     "\n"
-    "CONTAINER is an `lxr run` container; SERVICE (or an instance, web-2) one of\n"
-    "the stack's, found through -p or the stack file.\n"
+    "Run a command in a running container, with its environment, user,\n"
+    "capabilities and working directory unless told otherwise; the exit code\n"
+    "is the command's (126, 127 when it cannot run, 125 for lxr's own\n"
+    "failures). CONTAINER is an `lxr run` container; SERVICE (or an instance,\n"
+    "web-2) one of the stack's, found through -p or the stack file.\n"
     "\n"
     "  -p, --project-name N the stack's project (default: the stack file's)\n"
     "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"

@@ -102,7 +102,11 @@ int cmd_load(int argc, char **argv)
 	    "usage: lxr load [-i FILE]\n\n"
 	    "Load images from a docker-save archive or an OCI image layout\n"
 	    "(a directory, or a tar of one; compressed archives are fine).\n"
-	    "Without -i (or with -i -), the archive comes on standard input.\n";
+	    "Without -i (or with -i -), the archive comes on standard input.\n\n"
+	    "  -i, --input FILE   the archive or layout (default: standard input)\n\n"
+	    "Example:\n"
+	    "  lxr load -i nginx.tar\n"
+	    "  docker save alpine | lxr load\n";
 	_cleanup_strv_ char **names = NULL;
 	_cleanup_free_ char *spool = NULL;
 	const char *path;
@@ -149,10 +153,11 @@ int cmd_import(int argc, char **argv)
 {
 	static const char usage[] =
 	    "usage: lxr import [-c INSTRUCTION]... DIR|TAR NAME[:TAG]\n\n"
-	    "Make a one-layer image from a root filesystem directory or tar archive.\n"
-	    "  -c, --change 'CMD [\"/bin/sh\"]'   set config as a Dockerfile line would\n"
-	    "                                   (CMD ENTRYPOINT ENV EXPOSE STOPSIGNAL USER "
-	    "WORKDIR)\n";
+	    "Make a one-layer image from a root filesystem directory or tar archive.\n\n"
+	    "  -c, --change LINE   set config as a Dockerfile line would (CMD,\n"
+	    "                      ENTRYPOINT, ENV, EXPOSE, STOPSIGNAL, USER, WORKDIR)\n\n"
+	    "Example:\n"
+	    "  lxr import -c 'CMD [\"/bin/sh\"]' ./rootfs mybase:1\n";
 	static const struct option lo[] = {{"change", required_argument, NULL, 'c'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};

@@ -174,14 +174,18 @@ int cmd_image(int argc, char **argv)
 	static const char usage[] =
 	    "usage: lxr image prune\n"
 	    "       lxr image ls [-q | --format json]\n\n"
-	    "prune: remove dangling images and every layer and blob nothing uses.\n"
-	    "ls: list every image in the store (lxr images outside a project).\n"
+	    "Look after the image store. prune removes dangling images and every\n"
+	    "layer and blob nothing uses; ls lists every image in the store (what\n"
+	    "lxr images shows outside a project).\n"
 	    "\nExample:\n  lxr image prune\n  lxr image ls\n";
 	struct img_prune_stats st;
 	struct img_store *s = NULL;
 	lxr_err err;
 	char size[32];
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage, stdout), LXR_EXIT_OK;
 	if (argc >= 2 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
 		return store_images(argc - 1, argv + 1);
 	if (argc != 2 || strcmp(argv[1], "prune"))

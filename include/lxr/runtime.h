@@ -254,6 +254,12 @@ struct rt_cp_opts {
 };
 int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const struct rt_cp_opts *o,
 	  lxr_err *err);
+/* cp with "-" (copy_tar.c): src as a tar stream on out (its own name as
+ * the top member, or its entries for DIR/.), or a tar stream from in
+ * extracted into the directory dst, every member's path walked from that
+ * directory without following a link and ".." refused. */
+int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts *o, lxr_err *err);
+int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
 

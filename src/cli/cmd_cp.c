@@ -27,7 +27,10 @@ static const char usage_text[] =
     "lead the copy out of it. Into an existing directory SRC is copied under its\n"
     "own name, or its contents with SRC/. (as docker cp). A local path that\n"
     "holds a colon is written ./a:b. Devices, fifos and sockets are not copied;\n"
-    "set-uid and set-gid bits are dropped on the host.\n"
+    "set-uid and set-gid bits are dropped on the host. With - as DEST_PATH the\n"
+    "copy is a tar stream on stdout; with - as SRC_PATH a tar stream on stdin\n"
+    "is extracted into the directory DEST_PATH (links in the stream are made,\n"
+    "never followed; a member with \"..\" is refused).\n"
     "\n"
     "  -a, --archive        keep uid and gid (default: owned by the caller,\n"
     "                       root in the container)\n"
@@ -38,7 +41,8 @@ static const char usage_text[] =
     "\n"
     "Example:\n"
     "  lxr cp web:/etc/nginx/nginx.conf ./nginx.conf\n"
-    "  lxr cp ./site/. web:/usr/share/nginx/html\n";
+    "  lxr cp ./site/. web:/usr/share/nginx/html\n"
+    "  lxr cp web:/var/log - | tar -tv\n";
 
 struct cp_opts {
 	const char *file, *project;
@@ -144,12 +148,6 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 	lxr_err err;
 	int r;
 
-	if (!strcmp(src, "-") || !strcmp(dst, "-")) {
-		fputs("lxr: error: cp -: tar streams on stdin/stdout are not supported yet\n"
-		      "lxr: hint: copy to or from a directory instead\n",
-		      stderr);
-		return LXR_EXIT_USAGE;
-	}
 	if (sname && dname) {
 		fputs("lxr: error: cp: copying between containers is not supported\n"
 		      "lxr: hint: copy to the host first, then into the other container\n",
@@ -176,6 +174,10 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 	o->rt.to_host = sname != NULL;
 	if (root < 0)
 		r = -1;
+	else if (sname && !strcmp(dst, "-"))
+		r = rt_cp_to_tar(root, spath, STDOUT_FILENO, &o->rt, &err);
+	else if (!strcmp(src, "-"))
+		r = rt_cp_from_tar(STDIN_FILENO, root, dpath, &o->rt, &err);
 	else if (sname)
 		r = rt_cp(root, spath, AT_FDCWD, dpath, &o->rt, &err);
 	else

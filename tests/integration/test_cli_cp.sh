@@ -120,5 +120,56 @@ victim
 victimdir" ] || fail "a swapped link let cp write the host: $(ls -AR "$HOSTDIR")"
 pass "cp with a link swapped during the copy stays inside the container"
 
+# ---- tar streams ------------------------------------------------------------------
+"$LXR" cp -f "$STACK" web:/data - > "$TEST_TMP/data.tar" || fail "cp web:/data -"
+[ "$(tar -tf "$TEST_TMP/data.tar" | LC_ALL=C sort | tr '\n' ' ')" = "data/ data/a data/f data/f-owned data/link data/newtree/ data/newtree/deep/ data/newtree/deep/c data/sub/ data/sub/b " ] ||
+	fail "cp web:/data - is not a tar of data: $(tar -tvf "$TEST_TMP/data.tar")"
+mkdir -p "$TEST_TMP/untar" && tar -C "$TEST_TMP/untar" -xf "$TEST_TMP/data.tar"
+[ "$(cat "$TEST_TMP/untar/data/sub/b")" = two ] || fail "the tar's file content"
+[ "$(stat -c %a "$TEST_TMP/untar/data/sub/b")" = 755 ] || fail "the tar out of the container kept a set-uid bit"
+ex mkdir -p /data/fromtar
+tar -C "$TEST_TMP/in" -cf - tree f | "$LXR" cp -f "$STACK" - web:/data/fromtar || fail "cp - web:DIR"
+[ "$(ex cat /data/fromtar/tree/deep/c /data/fromtar/f)" = "three
+four" ] || fail "cp - web:DIR did not extract the stream: $(ex ls -lR /data/fromtar)"
+pass "cp SERVICE:PATH - writes a tar; cp - SERVICE:DIR extracts one"
+
+# A hostile stream: "..", an absolute name, and a link followed by a member
+# through it. Links planted in the container (/wdir -> the host) too.
+python3 - "$TEST_TMP/evil.tar" "$HOSTDIR" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
+    def add(name, data=b"attacker\n", **kw):
+        i = tarfile.TarInfo(name); i.size = len(data); [setattr(i, k, v) for k, v in kw.items()]
+        t.addfile(i, io.BytesIO(data))
+    l = tarfile.TarInfo("lnk"); l.type = tarfile.SYMTYPE; l.linkname = sys.argv[2] + "/victimdir"; t.addfile(l)
+    add("lnk/through-link")
+    add("/" + sys.argv[2].lstrip("/") + "/victimdir/absolute")
+PY
+ex mkdir -p /evil
+run cp -f "$STACK" - web:/evil < "$TEST_TMP/evil.tar"
+expect_rc 1 "a stream with a member through a link it made"
+expect_grep "$ERR" "lnk: not a directory \\(a link is not followed\\)" "the link is not followed"
+python3 - "$TEST_TMP/dots.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("../../../../../../../../tmp/lxr-dotdot-$$"); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+PY
+run cp -f "$STACK" - web:/evil < "$TEST_TMP/dots.tar"
+expect_rc 1 "a stream with .."
+expect_grep "$ERR" '"\.\." refused' "the .. member is refused"
+[ ! -e "/tmp/lxr-dotdot-$$" ] || { rm -f "/tmp/lxr-dotdot-$$"; fail "a .. member reached the host"; }
+run cp -f "$STACK" - web:/wdir < "$TEST_TMP/data.tar"
+[ -z "$(ls -A "$HOSTDIR/victimdir")" ] || fail "cp - through a planted link wrote the host: $(ls -A "$HOSTDIR/victimdir")"
+python3 - "$TEST_TMP/abs.tar" "$HOSTDIR" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo(sys.argv[2] + "/victimdir/absolute"); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+PY
+run cp -f "$STACK" - web:/evil < "$TEST_TMP/abs.tar"
+expect_rc 0 "a stream with an absolute name"
+[ -z "$(ls -A "$HOSTDIR/victimdir")" ] || fail "an absolute member wrote the host"
+ex test -f "/evil$HOSTDIR/victimdir/absolute" || fail "an absolute member does not land under DEST"
+pass "cp - refuses .., never follows a link (its own or the container's), keeps absolute names under DEST"
+
 run down -f "$STACK"
 expect_rc 0 "down"

@@ -36,6 +36,9 @@ struct sup_up_opts {
 	/* --env-file (NULL: the project's .env): on a running stack the
 	 * supervisor loads the file again, and must read the same variables */
 	const char *env_file;
+	/* compose's --progress for `up -d`'s table: 0 auto (redrawn on a
+	 * terminal), 1 plain lines, 2 redrawn, 3 none (errors still said) */
+	int progress;
 };
 
 /* Bring the stack up: validate and plan everything, clean what a dead

@@ -43,7 +43,11 @@ struct cli_globals {
 	const char *env_file;       /* --env-file: instead of the project's .env */
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */
+	const char *progress;       /* --progress auto|tty|plain|quiet */
 };
+/* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
+ * 3 quiet */
+int cli_progress_setting(void);
 extern struct cli_globals cli_globals;
 /* Parse argv[1..] up to the command (skipping one `compose`): the command's
  * index (argc: none), or -1 after saying what is wrong. */

@@ -88,6 +88,7 @@ static void print_human(json_t *ev)
 	const char *inst = json_string_value(json_object_get(ev, "instance"));
 	const char *svc = json_string_value(json_object_get(ev, "service"));
 	const char *blocked = json_string_value(json_object_get(ev, "blocked_by"));
+	const char *image = json_string_value(json_object_get(ev, "image"));
 	json_t *exit_code = json_object_get(ev, "exit");
 	json_t *error = json_object_get(ev, "error");
 	char when[40];
@@ -103,6 +104,8 @@ static void print_human(json_t *ev)
 	if (json_is_integer(exit_code) &&
 	    (!strcmp(state, "exited") || !strcmp(state, "failed") || !strcmp(state, "backoff")))
 		printf("exitCode=%lld, ", (long long)json_integer_value(exit_code));
+	if (image && *image)
+		printf("image=%s, ", image);
 	printf("service=%s, state=%s)\n", svc ? svc : "?", state);
 }
 

@@ -70,6 +70,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 	int c;
 
 	cli_globals_apply(&o->file, &o->project);
+	o->progress = cli_globals.progress;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:p:q", longopts, NULL)) != -1) {

@@ -238,7 +238,8 @@ int cmd_up(int argc, char **argv)
 					.dry_run = a.dry_run,
 					.dry_run_plans = a.dry_run_plans,
 					.force_recreate = a.force_recreate,
-					.env_file = cli_globals.env_file};
+					.env_file = cli_globals.env_file,
+					.progress = cli_progress_setting()};
 		r = sup_up(st, &o);
 		if (r == 0 && a.wait && !a.dry_run)
 			r = cli_up_wait(st->project, a.wait_timeout);

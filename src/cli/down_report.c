@@ -45,8 +45,12 @@ static void line(const char *kind, const char *name, bool tty, bool colour)
 
 void cli_down_report(const char *project, char **before, const struct cfg_stack *st)
 {
-	bool tty = isatty(STDERR_FILENO), colour = tty && log_color_wanted(STDERR_FILENO, false);
+	int mode = cli_progress_setting();
+	bool tty = mode == 2 || (mode == 0 && isatty(STDERR_FILENO));
+	bool colour = tty && log_color_wanted(STDERR_FILENO, false);
 
+	if (mode == 3)
+		return;
 	if (!before) {
 		fprintf(stderr, "lxr: warning: no resource found to remove for project \"%s\"\n",
 			project);

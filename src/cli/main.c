@@ -51,7 +51,7 @@ static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's comma
 static void usage(FILE *f)
 {
 	fputs("usage: lxr [-f FILE] [-p NAME] [--profile P]... [--env-file FILE]\n"
-	      "           [--project-directory DIR] COMMAND [ARG...]\n"
+	      "           [--project-directory DIR] [--progress MODE] COMMAND [ARG...]\n"
 	      "       lxr compose ...   (the same: a docker compose script works with one\n"
 	      "                          word replaced)\n\n"
 	      "global options (before the command, as docker compose has them; every\n"
@@ -62,6 +62,8 @@ static void usage(FILE *f)
 	      "      --env-file FILE        read FILE instead of the project's .env\n"
 	      "      --project-directory D  the project's directory: where the stack file\n"
 	      "                             is looked for, .env, relative paths, the name\n"
+	      "      --progress MODE        auto, tty, plain or quiet: how up -d, down and\n"
+	      "                             pull show their progress\n"
 	      "  -v, --version              print lxr's version\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

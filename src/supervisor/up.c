@@ -108,12 +108,12 @@ static void draw(const struct row *rows, size_t n, size_t *drawn, bool tty)
 	*drawn = n;
 }
 
-static int follow_progress(struct sup *s, int fd)
+static int follow_progress(struct sup *s, int fd, int progress)
 {
 	FILE *f = fdopen(dup(fd), "r");
 	struct row *rows = lxr_xcalloc(s->n_svcs + 1, sizeof(*rows));
 	size_t n = 0, drawn = 0, cap = s->n_svcs + 1;
-	bool tty = isatty(STDERR_FILENO);
+	bool tty = progress == 2 || (progress == 0 && isatty(STDERR_FILENO));
 	char *line = NULL;
 	size_t len = 0;
 	int result = -1;
@@ -157,6 +157,8 @@ static int follow_progress(struct sup *s, int fd)
 			snprintf(rows[n++].name, sizeof(rows->name), "%s", name);
 		}
 		snprintf(rows[i].what, sizeof(rows->what), "%s", what);
+		if (progress == 3)
+			continue;
 		if (tty)
 			draw(rows, n, &drawn, true);
 		else
@@ -201,7 +203,7 @@ static int detach(struct sup *s, const struct sup_up_opts *o, int lockfd)
 	}
 	close(p[1]);
 	close(lockfd); /* the daemon holds the lock now */
-	result = follow_progress(s, p[0]);
+	result = follow_progress(s, p[0], o->progress);
 	close(p[0]);
 	return result;
 }

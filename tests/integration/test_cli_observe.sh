@@ -22,6 +22,8 @@ services:
 Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
+expect_grep "$ERR" "^ Container web-1  Started$" "up -d says what it started, in compose's words"
+printf '%s' "$ERR" | grep -q $'\033' && fail "up -d drew escapes on a pipe: $ERR"
 wait_event '"instance":"web-1","state":"running"'
 wait_event '"instance":"quits-1","state":"exited"'
 
@@ -75,8 +77,8 @@ run stop -f "$STACK" burn
 run restart -f "$STACK" web
 for _ in $(seq 100); do grep -q "container start web-1" "$TEST_TMP/events.human" && break; sleep 0.05; done
 ts='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z'
-expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container start web-1 \\(service=web, state=running\\)$" "events: a start in compose's form"
-expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container die quits-1 \\(exitCode=3, service=quits, state=exited\\)$" "events: a death with its exit code"
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container start web-1 \\(image=$ROOTFS, service=web, state=running\\)$" "events: a start in compose's form"
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container die quits-1 \\(exitCode=3, image=$ROOTFS, service=quits, state=exited\\)$" "events: a death with its exit code"
 expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container stop burn-1 " "events: a stop"
 grep -q '^{' "$TEST_TMP/events.human" && fail "events printed JSON by default"
 pass "events prints compose's human lines"
@@ -104,5 +106,14 @@ expect_rc 2 "logs --until with a bad time"
 expect_grep "$ERR" "--until \"yesterday\": not a time" "the bad --until is named"
 pass "logs --until works with --since, -n, -t, --no-color and -f"
 
-run down -f "$STACK"
+run --progress plain down -f "$STACK"
 expect_rc 0 "down"
+expect_grep "$ERR" "^ Container web-1  Removed$" "down says what it removed"
+expect_grep "$ERR" "^ Container quits-1  Removed$" "every container"
+expect_grep "$ERR" "^ Network ${P}_default  Removed$" "and the network"
+run --progress quiet down -f "$STACK"
+expect_rc 0 "down of a stack that is down"
+[ -z "$ERR" ] || fail "down --progress quiet printed: $ERR"
+run down -f "$STACK"
+expect_grep "$ERR" "no resource found to remove for project \"$P\"" "down of nothing says so"
+pass "up -d and down report in compose's words; --progress plain and quiet"

@@ -242,10 +242,16 @@ void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc)
 		printf("%-*s   ", (int)w[c], cols[c]);
 	printf("%s\n", cols[NCOL - 1]);
 	for (i = 0; i < n; i++) {
-		for (int c = 0; c < NCOL - 1; c++)
-			printf("%-*s   ", (int)w[c] + (strstr(cells[i][c], "…") ? 2 : 0),
-			       cells[i][c]);
-		printf("%s\n", cells[i][NCOL - 1]);
+		char line[NCOL * 600];
+		size_t len = 0;
+		for (int c = 0; c < NCOL; c++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%-*s   ",
+						(int)w[c] + (strstr(cells[i][c], "…") ? 2 : 0),
+						cells[i][c]);
+		/* no padding after the last cell with something in it */
+		while (len && line[len - 1] == ' ')
+			line[--len] = '\0';
+		puts(line);
 	}
 	free(cells);
 }

@@ -63,6 +63,17 @@ run cp -a -f "$STACK" "$TEST_TMP/in/f" web:/data/f-owned
 [ "$(ex stat -c %u:%g /data/f-owned)" = 77:77 ] || fail "cp -a in does not keep uid:gid"
 pass "cp copies files and directories into the container, owned by root unless -a"
 
+# an `lxr run` container by its name, as docker cp names containers
+rc=$(cname cpr)
+run run -d --rm --name "$rc" "$ROOTFS" /bin/sh -c 'echo from-run > /tmp/r; exec sleep 30'
+expect_rc 0 "lxr run -d"
+at_exit "$LXR" rm -f "$rc"
+for _ in $(seq 100); do "$LXR" exec "$rc" test -e /tmp/r 2>/dev/null && break; sleep 0.05; done
+(cd "$TEST_TMP" && "$LXR" cp "$rc:/tmp/r" "$OUTD/r") || fail "cp from an lxr run container"
+[ "$(cat "$OUTD/r")" = from-run ] || fail "cp from an lxr run container: $(cat "$OUTD/r")"
+"$LXR" rm -f "$rc" >/dev/null
+pass "cp NAME:PATH of an lxr run container"
+
 run cp -f "$STACK" web:/nosuch "$OUTD/x"
 expect_rc 1 "cp of a missing source"
 expect_grep "$ERR" "/nosuch.*ENOENT" "the missing path is named"

@@ -1,0 +1,58 @@
+#!/bin/bash
+# The generated zsh and fish completions parse, and fish (which can be
+# driven from a script: `complete -C`) offers commands, flags and service
+# names. packaging/setup.sh installs both shells; without them the test is
+# skipped, saying which is missing.
+# usage: test_completion_shells.sh LXR ZSH_FILE FISH_FILE
+set -u
+LXR=$(realpath "$1")
+ZSH_FILE=$(realpath "$2")
+FISH_FILE=$(realpath "$3")
+fail=0
+for sh in zsh fish; do
+	if ! command -v $sh >/dev/null; then
+		echo "SKIP: $sh is not installed (packaging/setup.sh installs it)"
+		exit 77
+	fi
+done
+zsh -n "$ZSH_FILE" || { echo "FAIL: zsh -n $ZSH_FILE"; fail=1; }
+fish -n "$FISH_FILE" || { echo "FAIL: fish -n $FISH_FILE"; fail=1; }
+# zsh: the file defines _lxr with the data functions it needs
+out=$(zsh -fc "autoload -Uz compinit && compinit -u -d /dev/null; source $ZSH_FILE; whence -w _lxr _lxr_cmd_flags _lxr_choices" 2>&1)
+case $out in
+*"_lxr: function"*"_lxr_cmd_flags: function"*"_lxr_choices: function"*) ;;
+*) echo "FAIL: zsh: $out"; fail=1 ;;
+esac
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/bin"
+ln -s "$LXR" "$tmp/bin/lxr"
+cat >"$tmp/compose.yaml" <<'YAML'
+services:
+  web:
+    image: ./rootfs
+  db:
+    image: ./rootfs
+YAML
+fish_complete() { # the words fish offers for LINE
+	(cd "$tmp" && PATH="$tmp/bin:$PATH" fish --no-config -c "source $FISH_FILE; complete -C '$1'" 2>&1 |
+		cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')
+}
+expect() {
+	local got
+	got=$(fish_complete "$2")
+	if [ "$got" = "$1" ]; then
+		echo "ok: fish: $2<TAB> -> $got"
+	else
+		echo "FAIL: fish: $2<TAB>: got [$got], want [$1]"
+		fail=1
+	fi
+}
+expect "up" "lxr u"
+expect "--no-color" "lxr logs --no-"
+expect "--remove-orphans" "lxr up --remove-"
+expect "json yaml" "lxr config --format "
+expect "db web" "lxr up "
+expect "db web" "lxr compose stop "
+exit $fail

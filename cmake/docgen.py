@@ -73,6 +73,7 @@ class Help:
         self.text = text
         self.usage, self.blocks, self.options, self.example = [], [], [], []
         self.usage_raw = []  # as printed, less the "usage: " column
+        self.example_label = "Example:"
         para = None
         lines = text.rstrip("\n").split("\n")
         i = 0
@@ -85,6 +86,7 @@ class Help:
                 i += 1
                 continue
             if re.match(r"^Examples?:\s*$", line):
+                self.example_label = line.strip()
                 i += 1
                 while i < len(lines) and (lines[i].strip() == "" or lines[i].startswith(" ")):
                     self.example.append(lines[i].rstrip())
@@ -299,7 +301,7 @@ def command_roff(group, h):
         for o in h.options:
             r += option_roff(o)
     if h.example:
-        r += [".PP", "Example:"]
+        r += [".PP", h.example_label]
         lines = h.example
         strip = min(len(x) - len(x.lstrip()) for x in lines if x.strip())
         r += verbatim([x[strip:] for x in lines], 4)

@@ -468,8 +468,11 @@ def sq(s):
 
 
 def first_sentence(desc):
-    d = re.sub(r"`", "", desc)
-    return d.split("; ")[0].split(". ")[0][:70]
+    """An option's text, short enough for a completion menu."""
+    d = re.split(r"; |\. (?=[A-Z])", re.sub(r"`", "", desc))[0]
+    if len(d) > 70:
+        d = d[:70].rsplit(" ", 1)[0] + "..."
+    return d
 
 
 def bash_data(d):
@@ -496,7 +499,7 @@ def bash_data(d):
 def zsh_data(d):
     r = ["_lxr_commands=("]
     r += ["\t%s" % sq("%s:%s" % (n, s.replace(":", "\\:"))) for n, s in d["commands"]]
-    r += ["\tcompose:the same as lxr, for docker compose scripts", ")"]
+    r += ["\t" + sq("compose:the same as lxr, for docker compose scripts"), ")"]
     r += ["_lxr_global_argflags=(%s)" % sh_words(f for o in d["globals"] if o["arg"]
                                                   for f in o["flags"])]
     r += ["_lxr_global_flags=("]

@@ -10,6 +10,8 @@ COMPLETION=$(realpath "$2")
 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# lxr's directories: the test's own, never the host's projects or images
+export LXR_RUN_DIR=$tmp/run LXR_LOG_DIR=$tmp/log LXR_DATA_DIR=$tmp/data LXR_CONFIG=$tmp/lxr.conf
 
 # shellcheck disable=SC1090
 source "$COMPLETION" || { echo "FAIL: sourcing $COMPLETION"; exit 1; }

@@ -19,6 +19,8 @@ zsh -n "$ZSH_FILE" || { echo "FAIL: zsh -n $ZSH_FILE"; fail=1; }
 fish -n "$FISH_FILE" || { echo "FAIL: fish -n $FISH_FILE"; fail=1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# lxr's directories: the test's own, never the host's projects or images
+export LXR_RUN_DIR=$tmp/run LXR_LOG_DIR=$tmp/log LXR_DATA_DIR=$tmp/data LXR_CONFIG=$tmp/lxr.conf
 mkdir "$tmp/bin"
 ln -s "$LXR" "$tmp/bin/lxr"
 cat >"$tmp/compose.yaml" <<'YAML'

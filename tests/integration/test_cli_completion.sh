@@ -55,5 +55,19 @@ offers "compl$$/base:1" compose run -d ""
 offers "$P" ps -p ""
 pass "exec offers services and running instances; run, rmi offer images; -p the projects up"
 
+# no stack file here: logs, stop and exec act on `lxr run` containers
+c=$(cname runc)
+run run -d --name "$c" "$ROOTFS" sleep 1000
+expect_rc 0 "run -d"
+mkdir "$TEST_TMP/nostack"
+cd "$TEST_TMP/nostack"
+offers "$c" logs ""
+offers "$c" stop ""
+offers "$c" exec ""
+run rm -f "$c"
+expect_rc 0 "rm -f"
+cd "$TEST_TMP/stack"
+pass "without a stack file, logs, stop and exec offer lxr run containers"
+
 run -f "$STACK" down -t 0
 expect_rc 0 "down"

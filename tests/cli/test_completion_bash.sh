@@ -49,13 +49,17 @@ expect_has() { # expect_has WORD_WANTED WORD...
 }
 
 cd "$tmp" || exit 1
-# commands, and global options before the command
-expect "up" u
-expect "restart rm rmi run" r
+commands=$("$LXR" --help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }')
+with() { printf '%s\n' $commands compose | grep "^$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
+# commands (those `lxr --help` lists, and compose), and global options
+expect "$(with u)" u
+expect_has up u
+expect "$(with r)" r
+expect_has run r
 expect_has --project-directory --project-
-expect "compose config" co
+expect "$(with co)" co
 # `lxr compose CMD` is `lxr CMD`
-expect "up" compose u
+expect "$(with u)" compose u
 # a command's flags, read from its help at build time
 expect "--no-color" logs --no-
 expect "--remove-orphans" up --remove-
@@ -67,7 +71,7 @@ expect "--volumes" down --vol
 expect "json yaml" config --format ""
 expect "tcp udp" port --protocol ""
 # every command lxr --help lists is offered
-for c in $("$LXR" --help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }'); do
+for c in $commands; do
 	expect_has "$c" ""
 done
 
@@ -104,7 +108,7 @@ expect "api cache" --project-directory other -f other/other.yaml ps ""
 # a file for -f
 expect "compose.yaml" up -f comp
 # `lxr help COMMAND`
-expect "image images import" help im
+expect "$(with im)" help im
 
 # a broken stack file: no names and nothing on the terminal
 echo "services: [" >compose.yaml

@@ -30,6 +30,8 @@ services:
   db:
     image: ./rootfs
 YAML
+commands=$("$LXR" --help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }')
+with() { printf '%s\n' $commands compose | grep "^$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
 fish_complete() { # the words fish offers for LINE
 	(cd "$tmp" && PATH="$tmp/bin:$PATH" fish --no-config -c "source $FISH_FILE; complete -C '$1'" 2>&1 |
 		cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')
@@ -44,7 +46,7 @@ expect() {
 		fail=1
 	fi
 }
-expect "up" "lxr u"
+expect "$(with u)" "lxr u"
 expect "--no-color" "lxr logs --no-"
 expect "--remove-orphans" "lxr up --remove-"
 expect "json yaml" "lxr config --format "
@@ -78,7 +80,7 @@ zexpect() {
 		fail=1
 	fi
 }
-zexpect "up" "lxr u"
+zexpect "$(with u)" "lxr u"
 zexpect "compose config" "lxr co"
 zexpect "--no-color" "lxr logs --no-"
 zexpect "--remove-orphans" "lxr up --remove-"

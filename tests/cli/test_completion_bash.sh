@@ -50,6 +50,7 @@ expect_has() { # expect_has WORD_WANTED WORD...
 
 cd "$tmp" || exit 1
 commands=$("$LXR" --help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }')
+# shellcheck disable=SC2086 # one command a word
 with() { printf '%s\n' $commands compose | grep "^$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
 # commands (those `lxr --help` lists, and compose), and global options
 expect "$(with u)" u

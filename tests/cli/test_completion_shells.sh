@@ -31,6 +31,7 @@ services:
     image: ./rootfs
 YAML
 commands=$("$LXR" --help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }')
+# shellcheck disable=SC2086 # one command a word
 with() { printf '%s\n' $commands compose | grep "^$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
 fish_complete() { # the words fish offers for LINE
 	(cd "$tmp" && PATH="$tmp/bin:$PATH" fish --no-config -c "source $FISH_FILE; complete -C '$1'" 2>&1 |

@@ -28,6 +28,7 @@ done
 python3 "$DOCGEN" man1 "$FAKE" "$tmp/lxr.1" || exit 1
 check "groff -ww is quiet" test -z "$(groff -man -ww -z "$tmp/lxr.1" 2>&1)"
 text=$(MANWIDTH=100 man -l "$tmp/lxr.1" 2>/dev/null)
+# shellcheck disable=SC2317 # called through check
 has() { grep -qF -- "$1" <<<"$text"; }
 check "a section per command" has "   lxr up"
 check "a shared text is one section" has "   lxr pause, lxr unpause"
@@ -48,6 +49,7 @@ check "up's options taking a value" test "$(_lxr_argflags up)" = "--pull --timeo
 check "pause and unpause share a text" test "$(_lxr_flags unpause)" = "-p --project-name -h --help"
 check "cp's flags" test "$(_lxr_flags cp)" = "-a --archive -L --follow-link -h --help"
 check "SERVICE... arguments" test "$(_lxr_positional pause)" = "services+"
+# shellcheck disable=SC2154 # _lxr_commands: set by the generated script
 check "commands" test "$_lxr_commands" = "up pause unpause cp help compose"
 for sh in zsh fish; do
 	python3 "$DOCGEN" complete "$FAKE" "$SRC/lxr.$sh.in" "$tmp/out.$sh" || fail=1

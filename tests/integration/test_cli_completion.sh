@@ -45,7 +45,7 @@ offers() { # offers "WORD..." LINE-WORD...: each WORD is among the completions
 		esac
 	done
 }
-cd "$TEST_TMP/stack"
+cd "$TEST_TMP/stack" || exit 1
 offers "web db web-1 web-2 db-1" exec ""
 offers "web-1 web-2" exec web-
 offers "web-1 web-2" -p "$P" exec web-
@@ -60,13 +60,13 @@ c=$(cname runc)
 run run -d --name "$c" "$ROOTFS" sleep 1000
 expect_rc 0 "run -d"
 mkdir "$TEST_TMP/nostack"
-cd "$TEST_TMP/nostack"
+cd "$TEST_TMP/nostack" || exit 1
 offers "$c" logs ""
 offers "$c" stop ""
 offers "$c" exec ""
 run rm -f "$c"
 expect_rc 0 "rm -f"
-cd "$TEST_TMP/stack"
+cd "$TEST_TMP/stack" || exit 1
 pass "without a stack file, logs, stop and exec offer lxr run containers"
 
 run -f "$STACK" down -t 0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A script written for `docker compose`, run unchanged with `docker` meaning
-# `lxr`: `docker compose up -d --wait`, `ps`, `exec -T`, `logs`, `stop`,
-# `start`, `down -t 0 -v`. Each step must give the exit code docker compose
+# `lxr`: `docker compose up -d --wait` (twice), `ps`, `exec -T`, `logs`,
+# `stop`, `start`, `restart`, `down -t 0 -v`. Each step must give the exit code docker compose
 # gives: 0 where it succeeds, the command's own code from a failing
 # `exec -T`, and non-zero from `up --wait` when a health check fails.
 . "$(dirname "$0")/lib.sh"
@@ -29,10 +29,13 @@ cat >"$TEST_TMP/ci.sh" <<'SCRIPT'
 set -u
 cd "$1"
 docker compose up -d --wait; echo "up=$?"
+docker compose up -d --wait; echo "up-again=$?"
 docker compose ps; echo "ps=$?"
+docker compose ps -q; echo "ps-q=$?"
 docker compose ps --services; echo "ps-services=$?"
 docker compose exec -T web sh -c 'test -f /tmp/ready && echo web is ready'; echo "exec=$?"
 docker compose exec -T web sh -c 'exit 3'; echo "exec-fails=$?"
+docker compose exec -T web false; echo "exec-false=$?"
 docker compose exec -T db sh -c 'kill -TERM $$'; echo "exec-killed=$?"
 echo "from the pipe" | docker compose exec -T web cat; echo "exec-stdin=$?"
 docker compose exec -T db sh -c 'echo kept > /data/file'; echo "exec-volume=$?"
@@ -71,14 +74,17 @@ step() { # step NAME CODE: the step ran and exited CODE
 		fail "docker compose $1: wanted exit $2: $(printf '%s\n' "$OUT" | grep "^$1=") (stdout: $OUT) (stderr: $ERR)"
 }
 step up 0
+step up-again 0
 step ps 0
 expect_grep "$OUT" "web-1" "ps lists the web instance"
 expect_grep "$OUT" "db-1" "ps lists the db instance"
+step ps-q 0
 step ps-services 0
 expect_grep "$OUT" "^web$" "ps --services lists web"
 step exec 0
 expect_grep "$OUT" "^web is ready$" "exec -T prints the command's output"
 step exec-fails 3
+step exec-false 1
 step exec-killed 143
 step exec-stdin 0
 expect_grep "$OUT" "^from the pipe$" "exec -T passes stdin through"
@@ -119,7 +125,9 @@ Y
 cat >"$TEST_TMP/ci2.sh" <<'SCRIPT'
 cd "$1"
 docker compose up -d --wait; echo "up=$?"
+docker compose up -d --wait; echo "up-again=$?"
 docker compose ps; echo "ps=$?"
+docker compose ps -q; echo "ps-q=$?"
 docker compose down -t 0; echo "down=$?"
 SCRIPT
 set +e

@@ -15,6 +15,7 @@ the parts may come in any order and without blank lines between them.
 Commands that share one help text (today ps, stop, start, ...) share one
 section of lxr(1).
 """
+import os
 import re
 import subprocess
 import sys
@@ -597,7 +598,6 @@ def write(path, lines):
     text = "\n".join(lines).rstrip("\n") + "\n"
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)
-    import os
     os.replace(path + ".tmp", path)
 
 

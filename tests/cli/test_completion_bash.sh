@@ -71,6 +71,9 @@ expect "--volumes" down --vol
 # an option's choices
 expect "json yaml" config --format ""
 expect "tcp udp" port --protocol ""
+# bash splits --format=: the words --format, = and what follows
+expect "json yaml" config --format =
+expect "json" config --format = j
 # every command lxr --help lists is offered
 for c in $commands; do
 	expect_has "$c" ""
@@ -105,6 +108,8 @@ YAML
 expect "api cache" -f other/other.yaml up ""
 expect "api cache" up -f other/other.yaml ""
 expect "api cache" compose --file other/other.yaml restart ""
+expect "api cache" --file = other/other.yaml stop ""
+expect "api cache" logs --file = other/other.yaml ""
 expect "api cache" --project-directory other -f other/other.yaml ps ""
 # a file for -f
 expect "compose.yaml" up -f comp

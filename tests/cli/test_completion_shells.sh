@@ -30,6 +30,7 @@ services:
   db:
     image: ./rootfs
 YAML
+printf 'services:\n  api:\n    image: ./rootfs\n' >"$tmp/other.yaml"
 commands=$("$LXR" --help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }')
 # shellcheck disable=SC2086 # one command a word
 with() { printf '%s\n' $commands compose | grep "^$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
@@ -53,6 +54,8 @@ expect "--remove-orphans" "lxr up --remove-"
 expect "json yaml" "lxr config --format "
 expect "db web" "lxr up "
 expect "db web" "lxr compose stop "
+expect "api" "lxr --file=other.yaml up "
+expect "--format=json --format=yaml" "lxr config --format="
 
 # zsh: _lxr called with words and CURRENT set, the completion system's
 # compadd, _describe and _files standing in as functions that print what
@@ -89,4 +92,6 @@ zexpect "json yaml" "lxr config --format "
 zexpect "db web" "lxr up "
 zexpect "db web" "lxr compose stop "
 zexpect "compose.yaml" "lxr -f comp"
+zexpect "api" "lxr --file=other.yaml up "
+zexpect "api" "lxr logs --file=other.yaml "
 exit $fail

@@ -63,6 +63,8 @@ expect "$(with co)" co
 expect "$(with u)" compose u
 # a command's flags, read from its help at build time
 expect "--no-color" logs --no-
+# up's --no-* flags, as many as its help names
+expect "$("$LXR" help up | grep -oE -- '--no-[a-z-]+' | sort -u | tr '\n' ' ' | sed 's/ $//')" up --no-
 expect "--remove-orphans" up --remove-
 expect_has --wait up --wai
 expect_has --wait-timeout up --wai

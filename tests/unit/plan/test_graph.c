@@ -44,7 +44,7 @@ static char *order(const struct plan_graph *g)
 static void check(const char *const *profiles, const char *const *targets, const char *want)
 {
 	struct cfg_stack *st = load();
-	struct plan_select sel = {profiles, targets};
+	struct plan_select sel = {profiles, targets, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -105,7 +105,7 @@ static void disabled_required_dependency_fails(void **state)
 {
 	const char *const ops[] = {"ops", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {ops, NULL};
+	struct plan_select sel = {ops, NULL, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -129,7 +129,7 @@ static void unknown_target_fails(void **state)
 {
 	const char *const t[] = {"nope", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, t};
+	struct plan_select sel = {NULL, t, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -161,7 +161,7 @@ static void dot_output(void **state)
 {
 	const char *const web[] = {"web", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, web};
+	struct plan_select sel = {NULL, web, false};
 	struct plan_graph *g = NULL;
 	char *buf = NULL;
 	size_t len = 0;

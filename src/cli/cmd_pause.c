@@ -24,6 +24,41 @@ static const char pause_usage[] =
     "example:\n"
     "  lxr pause web && lxr ps && lxr unpause web\n";
 
+/* `lxr run -d` containers (docker pause NAME): each has a supervisor of its
+ * own, a one-instance project */
+static int pause_run(const char *cmd, char **names)
+{
+	int r = LXR_EXIT_OK;
+
+	if (!names[0]) {
+		fprintf(stderr, "lxr: error: %s: no stack file here; name the containers\n%s", cmd,
+			pause_usage);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *dir = sup_run_dir_of(names[i]);
+		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
+		struct ctl_conn *conn = NULL;
+		json_t *res = NULL;
+		lxr_err err;
+
+		if (ctl_connect(sock, &conn, &err) < 0) {
+			fprintf(stderr, "lxr: error: no such running container: %s\n", names[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		if (ctl_call(conn, cmd, json_pack("{s:[]}", "services"), 30000, &res, &err) < 0) {
+			lxr_err_print(&err);
+			r = LXR_EXIT_FAIL;
+		} else {
+			puts(names[i]);
+		}
+		json_decref(res);
+		ctl_close(conn);
+	}
+	return r;
+}
+
 int cmd_pause(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -33,7 +68,7 @@ int cmd_pause(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *project = NULL, *cmd = argv[0];
-	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *name = NULL, *found = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *names = json_array(), *res = NULL, *n;
 	lxr_err err;
@@ -56,6 +91,13 @@ int cmd_pause(int argc, char **argv)
 				argv[optind - 1]);
 			goto usage;
 		}
+	}
+	if (!file && !project) {
+		if (!cli_find_stack(&found)) {
+			json_decref(names);
+			return pause_run(cmd, argv + optind);
+		}
+		file = found;
 	}
 	for (; optind < argc; optind++)
 		json_array_append_new(names, json_string(argv[optind]));

@@ -332,6 +332,11 @@ static int up_with(struct stack_args *a)
 	struct cfg_stack *st = NULL;
 	int r = up_conflicts(a) < 0 ? LXR_EXIT_USAGE : cli_stack_open(a->file, a->project, &st);
 
+	if (!st && a->build)
+		fputs("lxr: hint: up --build: lxr does not build images yet; build elsewhere "
+		      "(docker build, buildah), `lxr load` the image and name it in image:\n",
+		      stderr);
+
 	if (st && (r = up_check(a, st)) == LXR_EXIT_OK) {
 		struct sup_up_opts *o = &a->up;
 		o->targets = (const char *const *)a->targets;

@@ -37,8 +37,7 @@ int sup_scale_apply(struct cfg_stack *st, const char *spec, lxr_err *err)
 		return lxr_fail(err, EINVAL,
 				"scale %s: service \"%s\" sets container_name \"%s\" (%s:%d), "
 				"and a container name is unique: it cannot have %ld instances",
-				spec, name, svc->host.container_name.v,
-				svc->host.container_name.pos.file,
+				spec, name, svc->host.container_name.v, st->file,
 				svc->host.container_name.pos.line, n),
 		       lxr_err_hint(err, "remove container_name to run several instances");
 	svc->replicas.v = n;

@@ -9,6 +9,8 @@
 
 static const char inspect_usage[] =
     "usage: lxr inspect [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
+    "       lxr inspect CONTAINER...   (lxr run -d containers, where no stack file\n"
+    "                                   is found)\n"
     "\n"
     "Print a JSON array with one object per instance (every instance when none\n"
     "is named), in docker inspect's words where docker has them:\n"
@@ -29,6 +31,49 @@ static const char inspect_usage[] =
     "example:\n"
     "  lxr inspect web-1 | jq -r '.[0].State.Health.Log[-1].Output'\n";
 
+/* `lxr run -d` containers: each its own supervisor's one instance */
+static int inspect_run(char **names, json_t *out)
+{
+	int r = LXR_EXIT_OK;
+
+	if (!names[0]) {
+		fprintf(stderr, "lxr: error: inspect: no stack file here; name the containers\n%s",
+			inspect_usage);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *dir = sup_run_dir_of(names[i]);
+		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
+		struct ctl_conn *conn = NULL;
+		json_t *res = NULL;
+		lxr_err err;
+
+		if (ctl_connect(sock, &conn, &err) < 0) {
+			fprintf(stderr, "lxr: error: no such running container: %s\n", names[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		if (ctl_call(conn, "inspect", json_pack("{s:[]}", "services"), 30000, &res, &err) <
+		    0) {
+			lxr_err_print(&err);
+			r = LXR_EXIT_FAIL;
+		} else {
+			json_array_extend(out, res);
+		}
+		json_decref(res);
+		ctl_close(conn);
+	}
+	return r;
+}
+
+static void print_json(json_t *res)
+{
+	char *text = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	puts(text ? text : "[]");
+	free(text);
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -38,10 +83,9 @@ int cmd_inspect(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *project = NULL;
-	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *name = NULL, *found = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *names = json_array(), *res = NULL;
-	char *text;
 	lxr_err err;
 	int c, r;
 
@@ -62,6 +106,18 @@ int cmd_inspect(int argc, char **argv)
 			goto usage;
 		}
 	}
+	if (!file && !project) {
+		if (!cli_find_stack(&found)) {
+			json_t *out = json_array();
+			r = inspect_run(argv + optind, out);
+			if (json_array_size(out))
+				print_json(out);
+			json_decref(out);
+			json_decref(names);
+			return r;
+		}
+		file = found;
+	}
 	for (; optind < argc; optind++)
 		json_array_append_new(names, json_string(argv[optind]));
 	r = cli_project_connect(file, project, &conn, &name);
@@ -75,9 +131,7 @@ int cmd_inspect(int argc, char **argv)
 		ctl_close(conn);
 		return LXR_EXIT_FAIL;
 	}
-	text = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	puts(text ? text : "[]");
-	free(text);
+	print_json(res);
 	json_decref(res);
 	ctl_close(conn);
 	return LXR_EXIT_OK;

@@ -155,11 +155,14 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			continue;
 		if (!strcmp(cmd, "stop"))
 			sup_event_grace(s, in, EV_STOP, grace);
-		else if (!strcmp(cmd, "start") && in->held)
-			release_held(s, in); /* in dependency order, below */
 		else if (!strcmp(cmd, "start")) {
+			bool created = in->held && in->fsm.state == SVC_CREATED;
+			/* what up --no-start made starts in dependency order
+			 * (sup_start_ready, below), what it depends on too */
+			release_held(s, in);
 			in->blocked = false;
-			sup_event(s, in, EV_START, 0);
+			if (!created)
+				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart"))
 			sup_event_grace(
 			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, grace);

@@ -311,12 +311,14 @@ static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 
 void sup_on_exit(struct sup *s, struct sup_instance *in)
 {
+	bool was_paused;
 	int code;
 
 	sup_output_read(s, in, 0);
 	sup_output_read(s, in, 1);
 	code = rt_container_exit_code(rt_container_wait(in->c));
 	in->oom_killed = rt_container_oom_killed(in->c);
+	was_paused = in->paused;
 	in->paused = false; /* a v2 SIGKILL ends even a frozen task */
 	in->finished_ns = sup_wall_ns();
 	sup_watch_del(s, &in->pidw);
@@ -324,7 +326,17 @@ void sup_on_exit(struct sup *s, struct sup_instance *in)
 	if (in->oom_killed)
 		sup_say(s, in, "OOM-killed: exceeded its memory limit");
 	sup_say(s, in, "exited with code %d", code);
-	sup_event(s, in, EV_EXITED, code);
+	if (was_paused) {
+		/* what ends while paused (a v2 SIGKILL reaches a frozen task)
+		 * stays down: a paused container's policy does not act */
+		struct svc_policy saved = in->svc->policy;
+		in->svc->policy.restart = SVC_RESTART_NO;
+		sup_say(s, in, "ended while paused: not restarted");
+		sup_event(s, in, EV_EXITED, code);
+		in->svc->policy = saved;
+	} else {
+		sup_event(s, in, EV_EXITED, code);
+	}
 	abort_on_exit(s, in, code);
 }
 

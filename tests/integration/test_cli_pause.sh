@@ -146,5 +146,33 @@ expect_rc 2 "scale with a bad number"
 expect_grep "$ERR" "db=x" "the bad scale is named"
 pass "scale adds and removes instances"
 
+# ---- down of a paused stack, create then stop then start -----------------------------
+run pause -f "$STACK"
+expect_rc 0 "pause every service"
+run down -f "$STACK"
+expect_rc 0 "down of a paused stack"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "down of a paused stack left its run directory"
+run create -f "$STACK" db
+expect_rc 0 "create db"
+run stop -f "$STACK" db
+expect_rc 0 "stop of a created instance"
+run start -f "$STACK" db
+expect_rc 0 "start after create and stop"
+wait_event '"instance":"db-1","state":"running"'
 run down -f "$STACK"
 expect_rc 0 "down"
+pass "down of a paused stack; a created instance that was stopped starts"
+
+# ---- an lxr run -d container ------------------------------------------------------
+N=$(cname pz)
+run run -d --name "$N" --network none "$ROOTFS" sleep 1000
+expect_rc 0 "run -d"
+run pause "$N"
+expect_rc 0 "pause NAME"
+run ps
+expect_grep "$OUT" "^$N +paused " "ps shows the run container paused"
+run inspect "$N"
+expect_grep "$OUT" '"Paused": true' "inspect NAME"
+run rm -f "$N"
+expect_rc 0 "rm -f of a paused container"
+pass "pause, ps, inspect and rm -f of an lxr run -d container"

@@ -15,8 +15,9 @@ static const char scale_usage[] =
     "Run N instances of SERVICE (<service>-1 .. <service>-N) in place of its\n"
     "deploy.replicas, as docker compose scale. On a project that is up, new\n"
     "instances start and, scaling down, the highest-numbered ones stop and are\n"
-    "removed; nothing else is recreated, even if the file changed. On a project\n"
-    "that is not up, SERVICE (and what it depends on) is brought up, detached.\n"
+    "removed; the other services stay as they are, and nothing is recreated,\n"
+    "even if the file changed. On a project that is not up, SERVICE (and what\n"
+    "it depends on) is brought up, detached.\n"
     "The next `lxr up` without --scale goes back to the file's number. A\n"
     "service with container_name cannot have more than one instance.\n"
     "\n"
@@ -26,18 +27,6 @@ static const char scale_usage[] =
     "\n"
     "example:\n"
     "  lxr scale web=3 worker=0\n";
-
-static bool project_up(const char *project)
-{
-	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
-	struct ctl_conn *c = NULL;
-	lxr_err err;
-
-	if (ctl_connect(sock, &c, &err) < 0)
-		return false;
-	ctl_close(c);
-	return true;
-}
 
 static int scale(const char *file, const char *project, char **specs, bool no_deps)
 {
@@ -57,13 +46,13 @@ static int scale(const char *file, const char *project, char **specs, bool no_de
 		lxr_strv_push(&targets, lxr_xstrndup(specs[i], strcspn(specs[i], "=")));
 	}
 	{
-		/* up: every service (a reconcile removes what it does not
-		 * select); not up: the services named */
-		bool up = project_up(st->project);
-		struct sup_up_opts o = {.targets = up ? NULL : (const char *const *)targets,
+		/* compose creates and starts the services named (and what they
+		 * depend on); on a running stack the rest stays as it is */
+		struct sup_up_opts o = {.targets = (const char *const *)targets,
 					.detach = true,
 					.no_recreate = true,
 					.no_deps = no_deps,
+					.keep_others = true,
 					.scale = (const char *const *)specs,
 					.env_file = cli_globals.env_file};
 		_cleanup_strv_ char **profiles = NULL;

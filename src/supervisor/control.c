@@ -326,8 +326,11 @@ static void up_options(struct sup *s, json_t *args, char **targets, bool on)
 	s->quiet_pull = on && json_is_true(json_object_get(args, "quiet_pull"));
 	lxr_strv_free(s->keep_as_is);
 	s->keep_as_is = NULL;
-	/* up --no-deps SERVICE: the rest of what runs is left as it is */
-	if (!on || !json_is_true(json_object_get(args, "no_deps")) || !targets || !targets[0])
+	/* up --no-deps SERVICE, lxr scale: the rest of what runs is left as
+	 * it is */
+	if (!on || !targets || !targets[0] ||
+	    !(json_is_true(json_object_get(args, "no_deps")) ||
+	      json_is_true(json_object_get(args, "keep_others"))))
 		return;
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		bool named = false;
@@ -388,9 +391,14 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	}
 	sel.no_deps = json_is_true(json_object_get(args, "no_deps"));
 	up_options(s, args, targets, true);
-	/* the services --no-deps leaves alone stay in the tables */
+	/* the services --no-deps (or scale) leaves alone stay in the tables,
+	 * with as many instances as they run */
 	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++)
 		if (cfg_stack_service(st, s->keep_as_is[i])) {
+			const struct sup_service *sv = sup_find_service(s, s->keep_as_is[i]);
+			_cleanup_free_ char *n =
+			    lxr_xasprintf("%s=%zu", s->keep_as_is[i], sv ? sv->n_inst : 1);
+			sup_scale_apply(st, n, &err);
 			if (!sel_targets)
 				sel_targets = lxr_strv_dup(targets);
 			lxr_strv_push(&sel_targets, lxr_xstrdup(s->keep_as_is[i]));

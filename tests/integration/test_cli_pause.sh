@@ -137,10 +137,12 @@ expect_rc 0 "scale up"
 run ps -f "$STACK" -q
 expect_out "$(printf 'db-1\ndb-2\ndb-3\nweb-1')" "scale up: db-1..3"
 wait_event '"instance":"db-3","state":"running"'
+run scale -f "$STACK" web=2
+expect_rc 0 "scale web up"
 run scale -f "$STACK" db=1
 expect_rc 0 "scale down"
 run ps -f "$STACK" -q
-expect_out "$(printf 'db-1\nweb-1')" "scale down removes the highest-numbered"
+expect_out "$(printf 'db-1\nweb-1\nweb-2')" "scale down removes the highest-numbered, and leaves web as it is"
 run scale -f "$STACK" db=x
 expect_rc 2 "scale with a bad number"
 expect_grep "$ERR" "db=x" "the bad scale is named"

@@ -341,34 +341,51 @@ static void up_options(struct sup *s, json_t *args, char **targets, bool on)
 	}
 }
 
+/* The services --no-deps (or scale) leaves alone stay in the tables, with
+ * as many instances as they run: targets and those (NULL: none kept). */
+static char **keep_targets(struct sup *s, struct cfg_stack *st, char **targets)
+{
+	char **all = NULL;
+	lxr_err err;
+
+	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++) {
+		const struct sup_service *sv = sup_find_service(s, s->keep_as_is[i]);
+		_cleanup_free_ char *n = NULL;
+
+		if (!cfg_stack_service(st, s->keep_as_is[i]))
+			continue; /* the file no longer declares it: an orphan */
+		n = lxr_xasprintf("%s=%zu", s->keep_as_is[i], sv ? sv->n_inst : 1);
+		if (sup_scale_apply(st, n, &err) < 0)
+			lxr_warn("%s", err.msg);
+		if (!all)
+			all = lxr_strv_dup(targets);
+		lxr_strv_push(&all, lxr_xstrdup(s->keep_as_is[i]));
+	}
+	return all;
+}
+
 /* `lxr up` on the running stack: load the file as the caller sees it (its
  * environment for interpolation), plan it, and reconcile. */
-static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+/* The file of an `up`, read as the caller sees it (its environment, cwd,
+ * project directory and --env-file), checked and scaled; NULL after
+ * replying with why not. */
+static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ctl_req req,
+				 json_t *args, char **env)
 {
-	_cleanup_strv_ char **env = strv_of(json_object_get(args, "environ"));
-	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
-	_cleanup_strv_ char **sel_targets = NULL;
-	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
-	const char *file = json_string_value(json_object_get(args, "file"));
-	struct cfg_load_opts o = {.file = file,
+	struct cfg_load_opts o = {.file = json_string_value(json_object_get(args, "file")),
 				  .project = s->stack->project,
 				  .environ = env ? env : (char *[]){NULL},
 				  .cwd = json_string_value(json_object_get(args, "cwd")),
 				  .project_dir =
 				      json_string_value(json_object_get(args, "project_dir")),
 				  .env_file = json_string_value(json_object_get(args, "env_file"))};
-	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
-				  false};
 	struct cfg_diags diags = {0};
 	struct cfg_stack *st = NULL;
-	struct plan_graph *g = NULL;
-	json_t *summary = NULL;
 	lxr_err err = {0};
-	int r;
 
-	if (!file) {
+	if (!o.file) {
 		ctl_reply_error(cs, req, "up: no stack file given", NULL);
-		return;
+		return NULL;
 	}
 	if (cfg_stack_load(&o, &st, &diags, &err) < 0) {
 		char *text = NULL;
@@ -379,7 +396,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		ctl_reply_error(cs, req, diags.n_errors ? text : err.msg, NULL);
 		free(text);
 		cfg_diags_free(&diags);
-		return;
+		return NULL;
 	}
 	cfg_diags_free(&diags);
 	/* what the CLI refused before sending, refused here too: the
@@ -387,23 +404,33 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	if (cfg_stack_check_runnable(st, &err) < 0 || apply_scale(st, args, &err) < 0) {
 		ctl_reply_err(cs, req, &err);
 		cfg_stack_free(st);
-		return;
+		return NULL;
 	}
+	return st;
+}
+
+static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	_cleanup_strv_ char **env = strv_of(json_object_get(args, "environ"));
+	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
+	_cleanup_strv_ char **sel_targets = NULL;
+	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
+	const char *file = json_string_value(json_object_get(args, "file"));
+	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
+				  false};
+	struct cfg_stack *st = up_load(s, cs, req, args, env);
+	struct plan_graph *g = NULL;
+	json_t *summary = NULL;
+	lxr_err err = {0};
+	int r;
+
+	if (!st)
+		return;
 	sel.no_deps = json_is_true(json_object_get(args, "no_deps"));
 	up_options(s, args, targets, true);
-	/* the services --no-deps (or scale) leaves alone stay in the tables,
-	 * with as many instances as they run */
-	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++)
-		if (cfg_stack_service(st, s->keep_as_is[i])) {
-			const struct sup_service *sv = sup_find_service(s, s->keep_as_is[i]);
-			_cleanup_free_ char *n =
-			    lxr_xasprintf("%s=%zu", s->keep_as_is[i], sv ? sv->n_inst : 1);
-			sup_scale_apply(st, n, &err);
-			if (!sel_targets)
-				sel_targets = lxr_strv_dup(targets);
-			lxr_strv_push(&sel_targets, lxr_xstrdup(s->keep_as_is[i]));
-			sel.targets = (const char *const *)sel_targets;
-		}
+	sel_targets = keep_targets(s, st, targets);
+	if (sel_targets)
+		sel.targets = (const char *const *)sel_targets;
 	if (json_is_true(json_object_get(args, "dry_run"))) {
 		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 		    sup_reconcile_preview(

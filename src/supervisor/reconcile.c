@@ -263,6 +263,26 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 	return false;
 }
 
+/* compose's `up` starts again what is down (exited, stopped, given up on):
+ * kept as it was, it runs once more; and what up --no-start made. up
+ * --no-start starts nothing. */
+static void start_again(struct sup *s, bool no_start)
+{
+	if (!no_start) {
+		FOR_EACH_INSTANCE(s, in)
+		{
+			enum svc_state st = in->fsm.state;
+			in->held = false;
+			if (!in->doomed &&
+			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
+				in->blocked = false;
+				sup_event(s, in, EV_START, 0);
+			}
+		}
+	}
+	sup_start_ready(s);
+}
+
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
@@ -333,22 +353,7 @@ static void swap(struct sup *s)
 	free(n->log_dir);
 	free(n);
 	s->pending = NULL;
-	/* compose's `up` starts again what is down (exited, stopped, given
-	 * up on): kept as it was, it runs once more; and what up --no-start
-	 * made. up --no-start starts nothing. */
-	if (!no_start) {
-		FOR_EACH_INSTANCE(s, in)
-		{
-			enum svc_state st = in->fsm.state;
-			in->held = false;
-			if (!in->doomed &&
-			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
-				in->blocked = false;
-				sup_event(s, in, EV_START, 0);
-			}
-		}
-	}
-	sup_start_ready(s);
+	start_again(s, no_start);
 }
 
 void sup_reconcile_tick(struct sup *s)

@@ -324,6 +324,13 @@ static int up_check(struct stack_args *a, struct cfg_stack *st)
 			a->up.exit_code_from);
 		return LXR_EXIT_USAGE;
 	}
+	for (int k = 0; k < 2; k++)
+		for (char **n = k ? a->no_attach : a->attach; n && *n; n++)
+			if (!cfg_stack_service(st, *n)) {
+				fprintf(stderr, "lxr: error: --%s %s: no such service\n",
+					k ? "no-attach" : "attach", *n);
+				return LXR_EXIT_USAGE;
+			}
 	return LXR_EXIT_OK;
 }
 

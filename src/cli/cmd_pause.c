@@ -10,6 +10,8 @@
 
 static const char pause_usage[] =
     "usage: lxr pause|unpause [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
+    "       lxr pause|unpause CONTAINER...   (lxr run -d containers, where no\n"
+    "                                         stack file is found)\n"
     "\n"
     "pause: freeze every process of the services' running containers (their\n"
     "cgroup: v1 freezer, v2 cgroup.freeze), as docker compose pause does. A\n"

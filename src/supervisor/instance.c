@@ -400,6 +400,14 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 	sup_emit(s, in, "blocked", json_pack("{s:s}", "blocked_by", in->blocked_by));
 }
 
+static bool all_held(const struct sup_service *sv)
+{
+	for (size_t k = 0; k < sv->n_inst; k++)
+		if (!sv->inst[k].held || sv->inst[k].fsm.state != SVC_CREATED)
+			return false;
+	return sv->n_inst > 0;
+}
+
 static enum gate gates(struct sup *s, struct sup_instance *in)
 {
 	const struct plan_node *n = &s->graph->nodes[in->svc->node];
@@ -409,7 +417,13 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 		const struct sup_service *dep = &s->svcs[n->deps[d]];
 		const struct cfg_dep *spec = n->dep_specs[d];
 		const char *why = "";
-		enum gate g = gate_of(dep, spec->condition, &why);
+		enum gate g;
+
+		/* a dependency up --no-start made and `up --no-deps` left so
+		 * does not hold its dependent back (compose's --no-deps) */
+		if (all_held(dep))
+			continue;
+		g = gate_of(dep, spec->condition, &why);
 
 		if (g == GATE_FAILED && !spec->required) {
 			/* required: false only warns (Compose), once, as it starts */

@@ -124,6 +124,7 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 	n->owned_graph = g;
 	*summary = classify(s, n, st, remove_orphans, true);
 	n->no_start = s->no_start; /* for the swap */
+	n->keep_as_is = s->keep_as_is ? lxr_strv_dup(s->keep_as_is) : NULL;
 	s->pending = n;
 	return 0;
 }
@@ -266,12 +267,17 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 /* compose's `up` starts again what is down (exited, stopped, given up on):
  * kept as it was, it runs once more; and what up --no-start made. up
  * --no-start starts nothing. */
-static void start_again(struct sup *s, bool no_start)
+static void start_again(struct sup *s, bool no_start, char **kept)
 {
 	if (!no_start) {
 		FOR_EACH_INSTANCE(s, in)
 		{
 			enum svc_state st = in->fsm.state;
+			bool keep = false;
+			for (size_t k = 0; kept && kept[k]; k++)
+				keep |= !strcmp(kept[k], in->svc->cfg->name);
+			if (keep) /* up --no-deps, scale: left as it is */
+				continue;
 			in->held = false;
 			if (!in->doomed &&
 			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
@@ -287,6 +293,7 @@ static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
 	bool kept_orphans = adopt_orphans(n, &old), no_start = n->no_start;
+	_cleanup_strv_ char **kept = n->keep_as_is;
 
 	FOR_EACH_INSTANCE(n, ni)
 	{
@@ -353,7 +360,7 @@ static void swap(struct sup *s)
 	free(n->log_dir);
 	free(n);
 	s->pending = NULL;
-	start_again(s, no_start);
+	start_again(s, no_start, kept);
 }
 
 void sup_reconcile_tick(struct sup *s)

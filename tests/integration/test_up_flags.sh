@@ -66,6 +66,20 @@ services:
     command: ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
 Y
 at_exit "$LXR" down -p "$PROJECT" -t 0 # db ignores SIGTERM for a minute
+run up --no-start -f "$STACK"
+expect_rc 0 "up --no-start"
+run ps -f "$STACK" --status created -q
+expect_out "$(printf 'db-1\nweb-1')" "--no-start: every instance created, none started"
+run up -d --no-deps web -f "$STACK"
+expect_rc 0 "up -d --no-deps web after --no-start"
+run ps -f "$STACK" --format json
+python3 - "$OUT" <<'PY' || fail "--no-deps web started web only: $OUT"
+import json, sys
+ps = {i["instance"]: i["state"] for i in json.loads(sys.argv[1])}
+assert ps == {"db-1": "created", "web-1": "running"}, ps
+PY
+run down -f "$STACK" -t 0
+expect_rc 0 "down of a stack with a created instance"
 run up -d --no-deps web -f "$STACK"
 expect_rc 0 "up -d --no-deps web"
 run ps -f "$STACK" -q

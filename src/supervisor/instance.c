@@ -300,7 +300,10 @@ static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 		return;
 	if (s->exit_code_from ? !strcmp(s->exit_code_from, in->svc->cfg->name) : !s->aborted)
 		s->abort_code = code;
-	if (s->aborted || s->shutting_down || in->fsm.state == SVC_BACKOFF)
+	/* restarted (its policy, `lxr restart`) or recreated: not an end */
+	if (s->aborted || s->shutting_down || in->doomed ||
+	    (in->fsm.state != SVC_EXITED && in->fsm.state != SVC_FAILED &&
+	     in->fsm.state != SVC_STOPPED))
 		return;
 	s->aborted = true;
 	if (!s->quiet)

@@ -7,6 +7,40 @@
 
 #include "lxr/supervisor.h"
 
+/* What belongs to one container only, as the loader checks deploy.replicas
+ * (the file's number passed its checks; this one comes later): a fixed
+ * address, a host port range without a port for every instance. */
+static int check_one_of_a_kind(const struct cfg_stack *st, const struct cfg_service *svc,
+			       const char *spec, long n, lxr_err *err)
+{
+	for (size_t i = 0; i < svc->n_networks && n > 1; i++)
+		if (svc->networks[i].ipv4_address.v)
+			return lxr_fail(err, EINVAL,
+					"scale %s: service \"%s\" has ipv4_address %s (%s:%d), "
+					"which one instance only can hold",
+					spec, svc->name, svc->networks[i].ipv4_address.v, st->file,
+					svc->networks[i].ipv4_address.pos.line),
+			       lxr_err_hint(err, "drop ipv4_address (lxr allocates one per "
+						 "instance) to run several");
+	for (size_t i = 0; i < svc->n_ports; i++) {
+		const struct cfg_port *p = &svc->ports[i];
+		long have = p->host_end - p->host_start + 1;
+		long width = p->target_end - p->target_start + 1;
+
+		if (!p->host_start || have >= n * width)
+			continue;
+		return lxr_fail(err, EINVAL,
+				"scale %s: service \"%s\" publishes host port%s %d%s%.0d (%s:%d), "
+				"room for %ld instance%s, not %ld",
+				spec, svc->name, have > 1 ? "s" : "", p->host_start,
+				have > 1 ? "-" : "", have > 1 ? p->host_end : 0, st->file,
+				p->pos.line, have / width, have / width == 1 ? "" : "s", n),
+		       lxr_err_hint(err, "give a host range with a port for every instance "
+					 "(\"8000-8002:80\" for 3), or publish no host port");
+	}
+	return 0;
+}
+
 int sup_scale_apply(struct cfg_stack *st, const char *spec, lxr_err *err)
 {
 	const char *eq = strchr(spec, '=');
@@ -40,6 +74,8 @@ int sup_scale_apply(struct cfg_stack *st, const char *spec, lxr_err *err)
 				spec, name, svc->host.container_name.v, st->file,
 				svc->host.container_name.pos.line, n),
 		       lxr_err_hint(err, "remove container_name to run several instances");
+	if (check_one_of_a_kind(st, svc, spec, n, err) < 0)
+		return -1;
 	svc->replicas.v = n;
 	svc->replicas.set = true;
 	return 0;

@@ -55,9 +55,30 @@ static void refuses_what_cannot_be(void **state)
 	assert_non_null(strstr(err.msg, "no such service: nope"));
 	assert_int_equal(sup_scale_apply(st, "named=2", &err), -1);
 	assert_non_null(strstr(err.msg, "container_name \"the-one\""));
-	assert_non_null(strstr(err.msg, "scale.yaml:7"));
+	assert_non_null(strstr(err.msg, "scale.yaml:8"));
 	assert_non_null(strstr(err.hint, "remove container_name"));
 	assert_false(cfg_stack_service(st, "named")->replicas.set);
+	cfg_stack_free(st);
+}
+
+/* the loader's checks of deploy.replicas, for the number given later */
+static void refuses_one_of_a_kind(void **state)
+{
+	struct cfg_stack *st = load();
+	lxr_err err;
+
+	assert_int_equal(sup_scale_apply(st, "fixed=2", &err), -1);
+	assert_non_null(strstr(err.msg, "host port 8000 ("));
+	assert_non_null(strstr(err.msg, "scale.yaml:11)"));
+	assert_non_null(strstr(err.msg, "room for 1 instance, not 2"));
+	assert_int_equal(sup_scale_apply(st, "ranged=3", &err), 0);
+	assert_int_equal(sup_scale_apply(st, "ranged=4", &err), -1);
+	assert_non_null(strstr(err.msg, "host ports 9000-9002"));
+	assert_non_null(strstr(err.msg, "room for 3 instances, not 4"));
+	assert_int_equal(sup_scale_apply(st, "ranged=1", &err), 0);
+	assert_int_equal(sup_scale_apply(st, "pinned=2", &err), -1);
+	assert_non_null(strstr(err.msg, "ipv4_address 10.5.0.9"));
+	assert_int_equal(sup_scale_apply(st, "pinned=1", &err), 0);
 	cfg_stack_free(st);
 }
 
@@ -66,6 +87,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sets_replicas),
 	    cmocka_unit_test(refuses_what_cannot_be),
+	    cmocka_unit_test(refuses_one_of_a_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

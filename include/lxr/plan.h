@@ -18,8 +18,11 @@ struct plan_select {
 	 * is named in targets (Compose's rule). */
 	const char *const *profiles;
 	/* Services named on the command line (NULL-terminated, may be NULL or
-	 * empty: every enabled service). Their dependencies are pulled in. */
+	 * empty: every enabled service). Their dependencies are pulled in,
+	 * unless no_deps (up --no-deps): then a dependency not selected
+	 * otherwise is left out, and so is its edge. */
 	const char *const *targets;
+	bool no_deps;
 };
 
 struct plan_node {

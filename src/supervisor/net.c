@@ -50,6 +50,8 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .pool = &pool};
 	if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
 		return -1;
+	if (i < SUP_MORE_IPS)
+		in->more_ip[i] = ep.ip;
 	net_endpoint_free(&ep);
 	return 0;
 }

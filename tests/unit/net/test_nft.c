@@ -39,10 +39,13 @@ static void batch_for_a_network_with_ports(void **state)
 {
 	struct nft_net nets[] = {net("lxr-aaaa", "10.89.3.0/24", false)};
 	struct nft_map maps[] = {
-	    {"lxr-aaaa", ip("10.89.3.2"), {ip("127.0.0.1"), 18080, 18080, 80, 80, false}},
-	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true}},
-	    {"lxr-aaaa", ip("10.89.3.4"), {0, 8000, 8002, 8000, 8002, false}},
-	    {"lxr-aaaa", ip("10.89.3.5"), {0, 9000, 9001, 7000, 7001, false}},
+	    {"lxr-aaaa",
+	     ip("10.89.3.2"),
+	     {ip("127.0.0.1"), 18080, 18080, 80, 80, false, false, {{0}}},
+	     NULL},
+	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true, false, {{0}}}, NULL},
+	    {"lxr-aaaa", ip("10.89.3.4"), {0, 8000, 8002, 8000, 8002, false, false, {{0}}}, NULL},
+	    {"lxr-aaaa", ip("10.89.3.5"), {0, 9000, 9001, 7000, 7001, false, false, {{0}}}, NULL},
 	};
 	char *b = net_nft_batch("p1", nets, 1, maps, 4);
 
@@ -162,7 +165,7 @@ static void link_mark_is_a_local_unicast_address_per_name(void **state)
 static void hosts_file(void **state)
 {
 	char *self[] = {"web", "web-1", "www", NULL}, *peer[] = {"db", NULL};
-	struct lxr_host_entry e[] = {{ip("10.89.0.2"), self}, {ip("10.89.0.3"), peer}};
+	struct lxr_host_entry e[] = {{ip("10.89.0.2"), self, NULL}, {ip("10.89.0.3"), peer, NULL}};
 	char *t = net_hosts_render(e, 2);
 
 	assert_true(lxr_str_has_prefix(t, "127.0.0.1\tlocalhost\n"));

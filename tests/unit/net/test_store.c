@@ -40,8 +40,8 @@ static void network_round_trip(void **state)
 
 static void endpoint_round_trip(void **state)
 {
-	struct lxr_port ports[2] = {{0, 80, 80, 8080, 8080, false},
-				    {0x7f000001, 53, 54, 53, 54, true}};
+	struct lxr_port ports[2] = {{0, 80, 80, 8080, 8080, false, false, {{0}}},
+				    {0x7f000001, 53, 54, 53, 54, true, false, {{0}}}};
 	char *names[] = {"web", "web-1", NULL};
 	struct ep_rec e = {.network = "front",
 			   .owner = "proj/web/1",

@@ -209,9 +209,10 @@ struct lxr_endpoint_config {
 	const char *static_ip;  /* ipv4_address, or NULL */
 	const char *static_ip6; /* ipv6_address, or NULL (an IPv6 network only) */
 	const char *mac;        /* mac_address "02:42:..", or NULL: from the IPv4 address */
-	/* a next network (joins) that gives the default routes instead of the
-	 * first (gw_priority) */
-	bool gateway;
+	/* default routes (gw_priority): 0 the first network gives them, a
+	 * next one not; 1 this one does though it is a next one; 2 this one
+	 * does not though it is the first */
+	int gw;
 	const struct lxr_port *ports;
 	size_t n_ports;
 	char *const *names; /* host names for /etc/hosts (NULL: container) */

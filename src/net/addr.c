@@ -180,8 +180,13 @@ int net_ports_from_plan(const struct plan_endpoint *ep, struct lxr_port **out, l
 		const struct plan_port *p = &ep->ports[i];
 		struct lxr_port *q = &(*out)[i];
 
-		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
+		if (p->host_ip && strchr(p->host_ip, ':')) {
+			if (net_ip6_parse(p->host_ip, &q->host_ip6, err) < 0)
+				return lxr_err_wrap(err, "port host address");
+			q->host_v6 = true;
+		} else if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0) {
 			return lxr_err_wrap(err, "port host address");
+		}
 		q->host_port = p->host_port;
 		q->host_end = p->host_end;
 		q->ctr_port = p->ctr_port;

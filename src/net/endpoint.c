@@ -409,7 +409,8 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 				 .ip6 = e->has_ip6 ? &e->ip6 : NULL,
 				 .gw6 = &net->gateway6,
 				 .prefix6 = net->subnet6.prefix,
-				 .route = !net->internal && (!e->joins || e->gateway)};
+				 .route =
+				     !net->internal && (e->gw == 1 || (e->gw == 0 && !e->joins))};
 
 	/* a next network joins the namespace its first one made */
 	if (lxr_mkdir_p(ns, 0700, err) < 0 || lxr_mkdir_p(etc, 0755, err) < 0 ||
@@ -508,7 +509,7 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	e->holder = cfg->holder;
 	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
 	e->has_mac = cfg->mac && net_mac_parse(cfg->mac, e->mac) == 0;
-	e->gateway = cfg->gateway && cfg->joins;
+	e->gw = cfg->gw;
 }
 
 /* Endpoints whose holder died without removing them (a killed `lxr run`),

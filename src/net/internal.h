@@ -32,7 +32,8 @@ struct ep_rec {
 	uint32_t ip;
 	bool has_ip6;
 	struct lxr_ip6 ip6;
-	bool has_mac, gateway; /* mac_address given; gives the default routes (gw_priority) */
+	bool has_mac; /* mac_address given */
+	int gw;       /* lxr_endpoint_config's */
 	unsigned char mac[6];
 	struct lxr_port *ports;
 	size_t n_ports;

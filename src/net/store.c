@@ -128,8 +128,8 @@ char *net_ep_text(const struct ep_rec *e)
 	if (e->has_mac)
 		fprintf(f, "mac %02x:%02x:%02x:%02x:%02x:%02x\n", e->mac[0], e->mac[1], e->mac[2],
 			e->mac[3], e->mac[4], e->mac[5]);
-	if (e->gateway)
-		fputs("gateway 1\n", f);
+	if (e->gw)
+		fprintf(f, "gw %d\n", e->gw);
 	if (e->holder)
 		fprintf(f, "holder %d %llu\n", e->holder, e->holder_start);
 	for (size_t i = 0; i < e->n_ports; i++) {
@@ -202,8 +202,8 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 			if (net_mac_parse(v, e->mac) < 0)
 				return lxr_fail(err, EBADMSG, "endpoint record: bad mac \"%s\"", v);
 			e->has_mac = true;
-		} else if (!strcmp(k, "gateway")) {
-			e->gateway = !strcmp(v, "1");
+		} else if (!strcmp(k, "gw")) {
+			e->gw = atoi(v);
 		} else if (!strcmp(k, "peer_names")) {
 			e->peer_names = !strcmp(v, "1");
 		} else if (!strcmp(k, "holder")) {

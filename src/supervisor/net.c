@@ -31,7 +31,10 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	struct lxr_net_config ncfg = {.name = np->network,
 				      .internal = np->internal,
 				      .subnet = np->subnet,
-				      .gateway = np->gateway};
+				      .gateway = np->gateway,
+				      .ipv6 = np->ipv6,
+				      .subnet6 = np->subnet6,
+				      .gateway6 = np->gateway6};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
 
@@ -41,6 +44,9 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .container = name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
+					 .static_ip6 = np->static_ip6,
+					 .mac = np->mac,
+					 .gw = np->gw,
 					 .names = np->names,
 					 .peer_names = np->peer_names,
 					 .joins = in->name,
@@ -76,11 +82,17 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	ncfg.subnet = np->subnet;
 	ncfg.gateway = np->gateway;
 	ncfg.ephemeral = np->ephemeral;
+	ncfg.ipv6 = np->ipv6;
+	ncfg.subnet6 = np->subnet6;
+	ncfg.gateway6 = np->gateway6;
 	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, in->svc->cfg->name, in->replica);
 	struct lxr_endpoint_config ec = {.network = np->network,
 					 .container = in->name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
+					 .static_ip6 = np->static_ip6,
+					 .mac = np->mac,
+					 .gw = np->gw,
 					 .ports = ports,
 					 .n_ports = np->n_ports,
 					 .names = np->names,
@@ -175,7 +187,9 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 {
 	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
 
-	if (ia != ib || a->n_pools != b->n_pools)
+	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
+	    !same_str(a->pool6.subnet.v, b->pool6.subnet.v) ||
+	    !same_str(a->pool6.gateway.v, b->pool6.gateway.v))
 		return false;
 	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
 			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));

@@ -124,8 +124,9 @@ char *net_nft_delete_batch(const char *prefix);
 /* Does `table ip6 lxr` hold chains of prefix? (`nft list table`) */
 bool net_nft_has_v6(const char *prefix);
 /* Given `nft list chains`: is there a forward hook with policy drop outside
- * lxr's table, other than skip ("ip filter FORWARD" once lxr's accepts are
- * there)? *where names it ("ip filter FORWARD"). */
+ * lxr's tables, other than those in skip ("ip filter FORWARD|ip6 filter
+ * FORWARD": where lxr's accepts are)? *where names it ("ip filter
+ * FORWARD"). */
 bool net_nft_forward_drops(const char *chains, const char *skip, char **where);
 int net_nft_apply(const char *batch, lxr_err *err);
 /* Drop `table ip lxr` and `table ip6 lxr` if no chain is left in them. */
@@ -136,9 +137,10 @@ int net_nft_check_forward(const char *skip);
  * with its stderr as the message, ENOENT when it is not installed. */
 int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
 
-/* ---- the host's iptables FORWARD chain (hostfw.c) -------------------------------
+/* ---- the host's iptables FORWARD chains (hostfw.c) ------------------------------
  * Where `table ip filter` chain FORWARD exists (iptables-nft; docker and ufw
- * set its policy to drop), lxr's bridges need accepts there: from them,
+ * set its policy to drop), and likewise `table ip6 filter` (ip6tables-nft;
+ * docker with IPv6), lxr's bridges need accepts there: from them,
  * established/related back in, DNAT'd (published ports) in. Each carries
  * the comment "lxr". Given a listing of the chain (`iptables -S FORWARD`, or
  * `nft -a list chain ip filter FORWARD`), the batch (iptables-restore
@@ -146,6 +148,8 @@ int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
  * of them; NULL when the chain is that already. */
 char *net_hostfw_ipt_plan(const char *listing, bool want);
 char *net_hostfw_nft_plan(const char *listing, bool want);
+/* The same for `ip6 filter FORWARD` (the iptables form is the same). */
+char *net_hostfw_nft6_plan(const char *listing, bool want);
 /* Make sure the rules are there if the chain exists: once per process
  * (again after a release), or again when asked (a new network); warn about
  * drops lxr does not lift (another table's forward hook, legacy iptables).

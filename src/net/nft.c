@@ -250,6 +250,17 @@ char *net_nft_delete_batch(const char *p)
 	return net_nft_delete_batch_of(p, "ip");
 }
 
+/* Is item one of the '|'-separated list? */
+static bool in_list(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; p; p = strchr(p, '|'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, item, n) && (p[n] == '|' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 bool net_nft_forward_drops(const char *text, const char *skip, char **where)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
@@ -269,7 +280,7 @@ bool net_nft_forward_drops(const char *text, const char *skip, char **where)
 		    strcmp(table, "ip lxr") && strcmp(table, "ip6 lxr") &&
 		    strcmp(table, "inet lxr")) {
 			_cleanup_free_ char *at = lxr_xasprintf("%s %s", table, chain);
-			if (skip && !strcmp(at, skip))
+			if (skip && in_list(skip, at))
 				continue;
 			if (where)
 				*where = lxr_steal_ptr(&at);

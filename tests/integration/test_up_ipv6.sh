@@ -5,12 +5,36 @@
 # acting as the outside world; a published port answers on the host's IPv6
 # address, from the host and from outside; a network without IPv6 has it
 # off inside the container; mac_address, priority and gw_priority shape the
-# interfaces and the default routes; down leaves nothing behind.
+# interfaces and the default routes; all of it with the host's ip6 filter
+# FORWARD chain dropping, as docker leaves it with IPv6 on (lxr's accepts
+# go there and come out again); down leaves nothing behind.
+#
+# It runs in a network namespace of its own (and a mount namespace with its
+# own /run), as test_net_forward_drop.sh does, so the host's IPv6
+# forwarding and firewall and concurrent tests see none of it; the IPv6
+# sysctls of a new namespace are the kernel's defaults, whatever the
+# host's say.
+if [ "${LXR_V6_NETNS:-}" != 1 ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (namespaces, nftables)"; exit 77; }
+	[ -e /proc/sys/net/ipv6 ] || { echo "SKIP: the kernel has no IPv6 (ipv6.disable=1)"; exit 77; }
+	unshare --net --mount true 2>/dev/null || { echo "SKIP: no new network namespace here"; exit 77; }
+	LXR_V6_NETNS=1 exec unshare --net --mount --propagation private bash "$0" "$@"
+fi
+mount -t tmpfs -o mode=0755 lxrt-run /run || { echo "FAIL: a private /run" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for NAT66 and published ports"
-[ -e /proc/sys/net/ipv6/conf/all/disable_ipv6 ] || skip "the kernel has no IPv6 (ipv6.disable=1)"
-[ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6)" = 0 ] ||
-	skip "IPv6 is disabled on the host (net.ipv6.conf.all.disable_ipv6=1)"
+ip link set lo up
+
+# ---- the host's ip6 firewall, as docker leaves it with IPv6 on -------------------
+# lxr's accepts there, counted the way they were written
+if command -v ip6tables-nft >/dev/null; then
+	ip6tables-nft -P FORWARD DROP
+	accepts() { ip6tables-nft -S FORWARD | grep -c -- '--comment lxr' || true; }
+else
+	nft add table ip6 filter
+	nft add chain ip6 filter FORWARD '{ type filter hook forward priority filter; policy drop; }'
+	accepts() { nft list chain ip6 filter FORWARD | grep -c 'comment "lxr"' || true; }
+fi
 
 h=$(printf %x $(($$ % 65000 + 256)))
 n4=$(($$ % 200 + 20))
@@ -113,6 +137,7 @@ expect_grep "$OUT" "^default via 10\.126\.$n4\.1 dev eth1" "gw_priority: dual gi
 expect_grep "$OUT" "^default via ${sub6}1 dev eth1" "gw_priority: dual gives the IPv6 default route"
 pass "priority orders the interfaces; gw_priority picks the default routes; IPv6 is off where the network has none"
 
+[ "$(accepts)" -eq 3 ] || fail "lxr's three accepts are not in ip6 filter FORWARD: $(nft list chain ip6 filter FORWARD)"
 ours=$(comm -13 <(printf '%s\n' "$chains6_before") <(chains6))
 [ -n "$ours" ] || fail "up made no chains in table ip6 lxr"
 run down -f "$STACK"
@@ -121,4 +146,8 @@ expect_rc 0 "down"
 left=$(comm -12 <(printf '%s\n' "$ours") <(chains6))
 [ -z "$left" ] || fail "ip6 chains of the project left: $left"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "run dir left"
-pass "down removes the stack's bridges, leases and ip6 rules"
+fwd=$(nft list chain ip6 filter FORWARD)
+expect_grep "$fwd" "policy drop" "the host's ip6 FORWARD policy stays drop"
+[ "$(accepts)" -eq 0 ] || fail "lxr's accepts left in ip6 filter FORWARD: $fwd"
+[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = 0 ] || fail "IPv6 forwarding left on"
+pass "down removes the stack's bridges, leases, ip6 rules and accepts, and turns IPv6 forwarding off again"

@@ -124,6 +124,8 @@ static void forward_policy_detection(void **state)
 	free(where);
 	/* lxr's accepts are in that chain: nothing left to warn about */
 	assert_false(net_nft_forward_drops(docker, "ip filter FORWARD", NULL));
+	assert_false(net_nft_forward_drops(docker, "ip6 filter FORWARD|ip filter FORWARD", NULL));
+	assert_true(net_nft_forward_drops(docker, "ip6 filter FORWARD", NULL));
 	assert_false(net_nft_forward_drops(ours, NULL, NULL));
 	assert_false(net_nft_forward_drops(open, NULL, NULL));
 }

@@ -64,7 +64,7 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	struct nft_map *mm = NULL;
 	char prefix[32];
 	_cleanup_free_ char *batch = NULL;
-	bool v6 = false;
+	bool v6 = false, drop6 = false;
 	int r = -1;
 
 	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
@@ -97,7 +97,7 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	}
 	/* the project's last IPv6 network gone: its ip6 chains go too (a
 	 * look first, so a host without IPv6 never meets an ip6 table) */
-	if (!v6 && net_nft_has_v6(prefix)) {
+	if (!v6 && (drop6 = net_nft_has_v6(prefix))) {
 		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
 		char *both = lxr_xasprintf("%s%s", batch, del);
 		free(batch);
@@ -105,7 +105,7 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	}
 	r = net_nft_apply(batch, err);
 	remember_applied(prefix, r == 0 && n ? batch : NULL);
-	if (r == 0 && (!n || !v6))
+	if (r == 0 && (!n || drop6))
 		net_nft_drop_empty_table();
 out:
 	for (size_t i = 0; i < n; i++)

@@ -307,6 +307,31 @@ static void check_subnets(struct cfg_ctx *c, const struct cfg_stack *st)
 		}
 }
 
+/* The same for IPv6 subnets (an enable_ipv6 network's). */
+static void check_subnets6(struct cfg_ctx *c, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_networks; i++) {
+		const struct cfg_ipam_pool *a = &st->networks[i].pool6;
+		unsigned char an[16], bn[16];
+		int ap, bp;
+		if (!a->subnet.v || cfg_parse_cidr6(a->subnet.v, an, &ap) < 0)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_ipam_pool *b = &st->networks[j].pool6;
+			if (!b->subnet.v || cfg_parse_cidr6(b->subnet.v, bn, &bp) < 0 ||
+			    !cfg_ip6_in(an, bn, ap < bp ? ap : bp))
+				continue;
+			cfg_diag_add(
+			    c, a->subnet.pos, false, "give each network a range of its own",
+			    "network \"%s\": subnet %s overlaps subnet %s of network \"%s\" "
+			    "(line %d)",
+			    st->networks[i].name, a->subnet.v, b->subnet.v, st->networks[j].name,
+			    b->subnet.pos.line);
+			break;
+		}
+	}
+}
+
 static bool volume_declared(const struct cfg_stack *st, const char *name)
 {
 	for (size_t i = 0; i < st->n_volumes; i++)
@@ -510,6 +535,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	free(names);
 	check_networks(c, st);
 	check_subnets(c, st);
+	check_subnets6(c, st);
 	check_volumes(c, st);
 	check_ports(c, st);
 	check_reservations(c, st);

@@ -85,7 +85,17 @@ services:
     networks:
       plain: {priority: 10}
       dual: {gw_priority: 5}
+  locked:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    networks: [inside]
 networks:
+  inside:
+    internal: true
+    enable_ipv6: true
+    ipam:
+      config:
+        - subnet: "fd00:dba:$h::/64"
   dual:
     enable_ipv6: true
     ipam:
@@ -136,6 +146,14 @@ expect_grep "$OUT" "^10\.126\.$((n4 + 1))\.[0-9]+/24" "priority: plain (10) is e
 expect_grep "$OUT" "^default via 10\.126\.$n4\.1 dev eth1" "gw_priority: dual gives the IPv4 default route"
 expect_grep "$OUT" "^default via ${sub6}1 dev eth1" "gw_priority: dual gives the IPv6 default route"
 pass "priority orders the interfaces; gw_priority picks the default routes; IPv6 is off where the network has none"
+run exec -f "$STACK" locked sh -c "ip -6 route show default; ip -o -6 addr show eth0 scope global | wc -l; timeout 3 wget -q -O - 'http://[${out6}2]:8000/cgi-bin/from'; echo rc=\$?"
+expect_grep "$OUT" "^1$" "a container on an internal IPv6 network has its IPv6 address"
+expect_grep "$OUT" "^rc=[1-9]" "an internal IPv6 network reaches nothing outside"
+printf '%s\n' "$OUT" | grep -q "^default" && fail "an internal IPv6 network has a default route: $OUT"
+run ps -f "$STACK"
+expect_grep "$OUT" "0\.0\.0\.0:$port->80/tcp" "ps shows srv's port on IPv4"
+expect_grep "$OUT" "\[::\]:$port->80/tcp" "ps shows srv's port on IPv6 too, as docker does"
+pass "an internal IPv6 network has no route out; ps shows a port on both families"
 
 [ "$(accepts)" -eq 3 ] || fail "lxr's three accepts are not in ip6 filter FORWARD: $(nft list chain ip6 filter FORWARD)"
 ours=$(comm -13 <(printf '%s\n' "$chains6_before") <(chains6))

@@ -436,6 +436,8 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	struct nl_sock *sk = NULL;
 	int r;
 
+	if (cfg->mac && !e->has_mac)
+		return lxr_fail(err, EINVAL, "mac_address \"%s\" is not a MAC address", cfg->mac);
 	if (cfg->n_ports && net->internal)
 		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
 				net->name);

@@ -161,6 +161,11 @@ int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err)
 			hport = copy;
 		}
 	}
+	/* "[v6]:HOST:CPORT": the networks `lxr run` makes have no IPv6 */
+	if (ip && *ip == '[')
+		return lxr_fail(err, EINVAL, "-p \"%s\": lxr run's networks have no IPv6", s),
+		       lxr_err_hint(err, "publish on an IPv4 address or on all of them; IPv6 "
+					 "host addresses need a stack network with enable_ipv6");
 	if (ip && *ip && net_ip_parse(ip, &out->host_ip, err) < 0)
 		return lxr_err_wrap(err, "-p \"%s\"", s);
 	if (parse_range(cport, &out->ctr_port, &out->ctr_end) < 0 ||

@@ -109,13 +109,15 @@ static int pool_gateway(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static int pool_ip_range(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct pool_ctx *pc = obj;
+	unsigned char a6[16];
 	uint32_t a;
 	int p;
 
 	if (cfg_read_str(c, n, "ip_range", &pc->p->ip_range) < 0 || !pc->p->ip_range.v)
 		return -1;
-	if (cfg_parse_cidr4(pc->p->ip_range.v, &a, &p) < 0) {
-		cfg_error(c, n, "ip_range \"%s\" is not an IPv4 subnet", pc->p->ip_range.v);
+	if (cfg_parse_cidr4(pc->p->ip_range.v, &a, &p) < 0 &&
+	    cfg_parse_cidr6(pc->p->ip_range.v, a6, &p) < 0) {
+		cfg_error(c, n, "ip_range \"%s\" is not a subnet", pc->p->ip_range.v);
 		return -1;
 	}
 	return 0;
@@ -134,9 +136,6 @@ static int pool_check6(struct cfg_ctx *c, struct pool_ctx *pc)
 	unsigned char a[16];
 	long slot;
 
-	if (p->ip_range.v)
-		cfg_check_supported_hint(c, p->ip_range.pos, "networks.ipam.ip_range",
-					 "drop ip_range", "ip_range on an IPv6 subnet");
 	if (!p->gateway.v)
 		return 0;
 	if (cfg_parse_ipv6(p->gateway.v, a) < 0) {

@@ -5,7 +5,8 @@
 # acting as the outside world; a published port answers on the host's IPv6
 # address, from the host and from outside; a network without IPv6 has it
 # off inside the container; mac_address, priority and gw_priority shape the
-# interfaces and the default routes; all of it with the host's ip6 filter
+# interfaces and the default routes; a network given no IPv6 subnet gets a
+# ULA /64; all of it with the host's ip6 filter
 # FORWARD chain dropping, as docker leaves it with IPv6 on (lxr's accepts
 # go there and come out again); down leaves nothing behind.
 #
@@ -93,9 +94,6 @@ networks:
   inside:
     internal: true
     enable_ipv6: true
-    ipam:
-      config:
-        - subnet: "fd00:dba:$h::/64"
   dual:
     enable_ipv6: true
     ipam:
@@ -146,14 +144,14 @@ expect_grep "$OUT" "^10\.126\.$((n4 + 1))\.[0-9]+/24" "priority: plain (10) is e
 expect_grep "$OUT" "^default via 10\.126\.$n4\.1 dev eth1" "gw_priority: dual gives the IPv4 default route"
 expect_grep "$OUT" "^default via ${sub6}1 dev eth1" "gw_priority: dual gives the IPv6 default route"
 pass "priority orders the interfaces; gw_priority picks the default routes; IPv6 is off where the network has none"
-run exec -f "$STACK" locked sh -c "ip -6 route show default; ip -o -6 addr show eth0 scope global | wc -l; timeout 3 wget -q -O - 'http://[${out6}2]:8000/cgi-bin/from'; echo rc=\$?"
-expect_grep "$OUT" "^1$" "a container on an internal IPv6 network has its IPv6 address"
+run exec -f "$STACK" locked sh -c "ip -6 route show default; ip -o -6 addr show eth0 scope global | awk '{print \$4}'; timeout 3 wget -q -O - 'http://[${out6}2]:8000/cgi-bin/from'; echo rc=\$?"
+expect_grep "$OUT" "^fd[0-9a-f]{2}(:[0-9a-f]{1,4}){2,3}::2/64$" "a network with enable_ipv6 and no IPv6 subnet gets a ULA /64 (docker 27+)"
 expect_grep "$OUT" "^rc=[1-9]" "an internal IPv6 network reaches nothing outside"
 printf '%s\n' "$OUT" | grep -q "^default" && fail "an internal IPv6 network has a default route: $OUT"
 run ps -f "$STACK"
 expect_grep "$OUT" "0\.0\.0\.0:$port->80/tcp" "ps shows srv's port on IPv4"
 expect_grep "$OUT" "\[::\]:$port->80/tcp" "ps shows srv's port on IPv6 too, as docker does"
-pass "an internal IPv6 network has no route out; ps shows a port on both families"
+pass "an internal IPv6 network (given no subnet: a ULA /64) has no route out; ps shows a port on both families"
 
 [ "$(accepts)" -eq 3 ] || fail "lxr's three accepts are not in ip6 filter FORWARD: $(nft list chain ip6 filter FORWARD)"
 ours=$(comm -13 <(printf '%s\n' "$chains6_before") <(chains6))

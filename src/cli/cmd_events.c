@@ -47,6 +47,8 @@ static const char *action_of(const char *state)
 	    {"backoff", "restart"},
 	    {"stopping", "kill"},
 	    {"stopped", "stop"},
+	    {"paused", "pause"},
+	    {"unpaused", "unpause"},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

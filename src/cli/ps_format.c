@@ -68,6 +68,11 @@ static void status_of(json_t *o, int64_t now, char *buf, size_t len)
 			snprintf(buf + strlen(buf), len - strlen(buf), " (stopping)");
 		return;
 	}
+	if (!strcmp(st, "paused")) {
+		cli_human_duration(num(o, "uptime_s"), d, sizeof(d));
+		snprintf(buf, len, "Up %s (Paused)", d);
+		return;
+	}
 	cli_human_duration(fin ? now - fin : 0, d, sizeof(d));
 	if (!strcmp(st, "backoff"))
 		snprintf(buf, len, "Restarting (%lld) %s ago", (long long)code, d);

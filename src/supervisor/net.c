@@ -31,7 +31,10 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	struct lxr_net_config ncfg = {.name = np->network,
 				      .internal = np->internal,
 				      .subnet = np->subnet,
-				      .gateway = np->gateway};
+				      .gateway = np->gateway,
+				      .ipv6 = np->ipv6,
+				      .subnet6 = np->subnet6,
+				      .gateway6 = np->gateway6};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
 
@@ -41,6 +44,9 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .container = name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
+					 .static_ip6 = np->static_ip6,
+					 .mac = np->mac,
+					 .gw = np->gw,
 					 .names = np->names,
 					 .peer_names = np->peer_names,
 					 .joins = in->name,
@@ -50,6 +56,8 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .pool = &pool};
 	if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
 		return -1;
+	if (i < SUP_MORE_IPS)
+		in->more_ip[i] = ep.ip;
 	net_endpoint_free(&ep);
 	return 0;
 }
@@ -76,11 +84,17 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	ncfg.subnet = np->subnet;
 	ncfg.gateway = np->gateway;
 	ncfg.ephemeral = np->ephemeral;
+	ncfg.ipv6 = np->ipv6;
+	ncfg.subnet6 = np->subnet6;
+	ncfg.gateway6 = np->gateway6;
 	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, in->svc->cfg->name, in->replica);
 	struct lxr_endpoint_config ec = {.network = np->network,
 					 .container = in->name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
+					 .static_ip6 = np->static_ip6,
+					 .mac = np->mac,
+					 .gw = np->gw,
 					 .ports = ports,
 					 .n_ports = np->n_ports,
 					 .names = np->names,
@@ -134,7 +148,9 @@ int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *
 }
 
 /* As published when the instance has joined (a picked host port shown),
- * else as planned ("0" for a host port still to pick). */
+ * else as planned ("0" for a host port still to pick). As docker shows
+ * them: a port on every address of a network with IPv6 once per family
+ * ("0.0.0.0:..." and "[::]:..."), an IPv6 address in brackets. */
 char **sup_net_ports(const struct sup_instance *in)
 {
 	const struct plan_endpoint *ep = &in->plan.net;
@@ -142,24 +158,33 @@ char **sup_net_ports(const struct sup_instance *in)
 	size_t n = in->ports ? in->n_ports : ep->network ? ep->n_ports : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		char ip[16] = "0.0.0.0", h[16], c[16];
+		char ip[NET_IP6_STRLEN + 2] = "0.0.0.0", v6[NET_IP6_STRLEN], h[16], c[16];
 		unsigned hp, he, cp, ce;
-		bool udp;
+		bool udp, all;
 		if (in->ports) {
 			const struct lxr_port *p = &in->ports[i];
-			if (p->host_ip)
+			if (p->host_v6)
+				snprintf(ip, sizeof(ip), "[%s]", net_ip6_str(&p->host_ip6, v6));
+			else if (p->host_ip)
 				net_ip_str(p->host_ip, ip);
+			all = !p->host_v6 && !p->host_ip;
 			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
 			udp = p->udp;
 		} else {
 			const struct plan_port *p = &ep->ports[i];
-			snprintf(ip, sizeof(ip), "%s", p->host_ip ? p->host_ip : "0.0.0.0");
+			snprintf(ip, sizeof(ip),
+				 p->host_ip && strchr(p->host_ip, ':') ? "[%s]" : "%s",
+				 p->host_ip ? p->host_ip : "0.0.0.0");
+			all = !p->host_ip;
 			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
 			udp = p->udp;
 		}
 		snprintf(h, sizeof(h), he != hp ? "%u-%u" : "%u", hp, he);
 		snprintf(c, sizeof(c), ce != cp ? "%u-%u" : "%u", cp, ce);
 		lxr_strv_push(&out, lxr_xasprintf("%s:%s->%s/%s", ip, h, c, udp ? "udp" : "tcp"));
+		if (all && ep->ipv6)
+			lxr_strv_push(&out,
+				      lxr_xasprintf("[::]:%s->%s/%s", h, c, udp ? "udp" : "tcp"));
 	}
 	return out;
 }
@@ -175,7 +200,9 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 {
 	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
 
-	if (ia != ib || a->n_pools != b->n_pools)
+	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
+	    !same_str(a->pool6.subnet.v, b->pool6.subnet.v) ||
+	    !same_str(a->pool6.gateway.v, b->pool6.gateway.v))
 		return false;
 	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
 			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));

@@ -56,7 +56,8 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 			project);
 		return;
 	}
-	for (size_t i = 0; before[i]; i++)
+	/* ps lists instances in start order; down stops them in reverse */
+	for (size_t i = lxr_strv_len(before); i-- > 0;)
 		line("Container", before[i], tty, colour);
 	for (size_t i = 0; st && i < st->n_networks; i++) {
 		_cleanup_free_ char *n = NULL;

@@ -215,8 +215,19 @@ char *plan_instance_text(const struct plan_instance *p, bool pretty);
  * target, under <data_dir>/volumes/<project>/+anon/. */
 char *plan_volume_dir(const char *project, const char *name, const char *instance,
 		      const char *target);
+/* The name a top-level volume has outside the project, when it has one: a
+ * volume with `name:`, `external:` or `driver_opts` lives in the store of
+ * such volumes (<data_dir>/volumes/_named/NAME/_data) as docker's would:
+ * its `name:`, the key of an external one, else "<project>_<key>". NULL: a
+ * plain volume in the project's folder. */
+char *plan_volume_store_name(const struct cfg_stack *st, const struct cfg_volume *v);
+char *plan_store_volume_data(const char *name); /* .../_named/NAME/_data */
+/* Every store volume st declares: external ones too when with_external. */
+char **plan_store_volumes(const struct cfg_stack *st, bool with_external);
 /* What `lxr down -v` removes (a strv of directories): the named volumes st
- * declares and the anonymous volumes of the project's containers (+anon),
+ * declares in the project's folder (store volumes are removed through the
+ * store, never external ones) and the anonymous volumes of the project's
+ * containers (+anon),
  * as compose removes only the volumes its file declares. A directory of
  * the project's volume folder that st does not declare is not in it. */
 char **plan_down_volume_dirs(const struct cfg_stack *st);

@@ -316,6 +316,12 @@ int cmd_down(int argc, char **argv)
 		r = LXR_EXIT_FAIL;
 	} else {
 		print_kept(a.project, kept);
+		/* a store volume's mount goes with its last container; down
+		 * -v removes the file's own (never an external one) */
+		if (st && a.volumes)
+			sup_stack_volumes_remove(st);
+		else if (st)
+			sup_stack_volumes_release(st);
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

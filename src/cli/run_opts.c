@@ -20,6 +20,7 @@
 #include "cli/run_opts.h"
 #include "config/text.h"
 #include "lxr/plan.h"
+#include "lxr/supervisor.h"
 
 static const char usage_text[] =
     "usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
@@ -235,14 +236,25 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 			return lxr_fail(err, 0, "-v \"%s\": unknown mode \"%s\" (use ro or rw)",
 					arg, mode);
 	}
-	if (src[0] != '/')
-		return lxr_fail(err, 0, "-v \"%s\": source must be an absolute host path", arg),
-		       lxr_err_hint(err,
-				    "named volumes come with stack files (`lxr up`); for "
-				    "a directory here use $PWD/%s",
-				    src);
 	if (dst[0] != '/')
 		return lxr_fail(err, 0, "-v \"%s\": destination must be absolute", arg);
+	if (src[0] != '/') {
+		/* docker run -v NAME:/path: the volume NAME (lxr volume ls),
+		 * made if missing */
+		if (sup_volume_name_check(src, err) < 0)
+			return lxr_err_wrap(err, "-v \"%s\"", arg),
+			       lxr_err_hint(err,
+					    "a host directory is an absolute path: "
+					    "$PWD/%s",
+					    src);
+		if (!o->volumes)
+			o->volumes = json_object();
+		json_object_set_new(o->volumes, src, json_pack("{s:s}", "name", src));
+		push(o, "volumes",
+		     json_pack("{s:s, s:o, s:o, s:b}", "type", "volume", "source", lit(src),
+			       "target", lit(dst), "read_only", ro));
+		return 0;
+	}
 	/* docker -v creates a missing source; lxr refuses rather than change
 	 * the host's filesystem on a typo. */
 	if (stat(src, &st) < 0)
@@ -608,6 +620,7 @@ void run_opts_free(struct run_opts *o)
 	free(o->image);
 	free(o->network);
 	json_decref(o->svc);
+	json_decref(o->volumes);
 	plan_instance_free(&o->plan);
 	cfg_stack_free(o->stack);
 }

@@ -29,7 +29,7 @@ static const struct {
     {"networks.ipam.second_pool", false}, /* one subnet per bridge */
     {"networks.ipam.wide_subnet", false}, /* the allocator takes /16 to /30 */
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
-    {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
+    {"volumes.driver_opts", true},        /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
     {"include", true}, /* files beside the stack file (include.c) */
     {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
@@ -101,8 +101,8 @@ static const struct {
     {"networks.external", false},            /* the net layer makes its own bridges */
     {"networks.name", false},
     {"networks.driver_opts", false},
-    {"volumes.external", false}, /* volumes live under <data_dir>/volumes/<project>/ */
-    {"volumes.name", false},
+    {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */
+    {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
     {"service.extends", true},         /* merged before the service is read */
     {"service.scale", true},           /* = deploy.replicas */

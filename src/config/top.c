@@ -403,8 +403,21 @@ int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)
 	    {"name", "volumes.name", vol_name},
 	};
 	static const struct cfg_map_spec spec = {"volume", keys, 5, true, NULL, 0};
+	static const char *const making[] = {"driver", "driver_opts", "labels"};
+	int r;
 
-	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, v);
+	if (cfg_is_null(n))
+		return 0;
+	r = cfg_read_map(c, n, &spec, v);
+	/* Compose: an external volume is made elsewhere (lxr volume create) */
+	for (size_t i = 0; r == 0 && v->external.v && i < n->n; i++)
+		for (size_t j = 0; j < sizeof(making) / sizeof(making[0]); j++)
+			if (!strcmp(n->pairs[i].key->raw, making[j]))
+				cfg_error_hint(c, n->pairs[i].key,
+					       "drop it, or drop external (lxr volume create "
+					       "takes -o and --label)",
+					       "an external volume takes no \"%s\"", making[j]);
+	return r;
 }
 
 void cfg_network_free(struct cfg_network *net)

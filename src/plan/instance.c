@@ -118,6 +118,24 @@ static void add_tmpfs(struct lxr_spec *spec, const char *target, int64_t size, i
 	plan_spec_add_mount(spec, target, "tmpfs", "tmpfs", flags, data);
 }
 
+static const struct cfg_volume *top_volume(const struct cfg_stack *st, const char *name)
+{
+	for (size_t i = 0; name && i < st->n_volumes; i++)
+		if (!strcmp(st->volumes[i].name, name))
+			return &st->volumes[i];
+	return NULL;
+}
+
+static char *volume_source(const struct cfg_stack *st, const struct cfg_mount *m,
+			   const char *instance)
+{
+	const struct cfg_volume *v = top_volume(st, m->source);
+	_cleanup_free_ char *store = v ? plan_volume_store_name(st, v) : NULL;
+
+	return store ? plan_store_volume_data(store)
+		     : plan_volume_dir(st->project, m->source, instance, m->target);
+}
+
 static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
 			const char *instance, struct lxr_spec *spec)
 {
@@ -128,8 +146,7 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 			plan_spec_add_mount(spec, m->target, "bind", m->source,
 					    MS_BIND | MS_REC | ro, NULL);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
-			_cleanup_free_ char *dir =
-			    plan_volume_dir(st->project, m->source, instance, m->target);
+			_cleanup_free_ char *dir = volume_source(st, m, instance);
 			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro,
 					    NULL);
 			spec->mounts[spec->n_mounts - 1].volume = true;
@@ -355,12 +372,46 @@ char *plan_container_name(const struct cfg_service *svc, int replica)
 					  : plan_instance_name(svc->name, replica);
 }
 
+char *plan_volume_store_name(const struct cfg_stack *st, const struct cfg_volume *v)
+{
+	if (v->host_name.v)
+		return lxr_xstrdup(v->host_name.v);
+	if (v->external.v)
+		return lxr_xstrdup(v->name);
+	if (v->driver_opts.n)
+		return lxr_xasprintf("%s_%s", st->project, v->name);
+	return NULL;
+}
+
+char *plan_store_volume_data(const char *name)
+{
+	return lxr_xasprintf("%s/volumes/_named/%s/_data", lxr_data_dir(), name);
+}
+
+char **plan_store_volumes(const struct cfg_stack *st, bool with_external)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t i = 0; i < st->n_volumes; i++) {
+		char *n = plan_volume_store_name(st, &st->volumes[i]);
+		if (n && (with_external || !st->volumes[i].external.v))
+			lxr_strv_push(&v, n);
+		else
+			free(n);
+	}
+	return v;
+}
+
 char **plan_down_volume_dirs(const struct cfg_stack *st)
 {
 	char **v = NULL;
 
-	for (size_t i = 0; i < st->n_volumes; i++)
-		lxr_strv_push(&v, plan_volume_dir(st->project, st->volumes[i].name, NULL, NULL));
+	for (size_t i = 0; i < st->n_volumes; i++) {
+		_cleanup_free_ char *store = plan_volume_store_name(st, &st->volumes[i]);
+		if (!store)
+			lxr_strv_push(
+			    &v, plan_volume_dir(st->project, st->volumes[i].name, NULL, NULL));
+	}
 	lxr_strv_push(&v, lxr_xasprintf("%s/volumes/%s/+anon", lxr_data_dir(), st->project));
 	return v;
 }

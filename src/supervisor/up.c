@@ -437,6 +437,13 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 		r = 2;
 		goto out;
 	}
+	/* external volumes exist, options are sound; made before any
+	 * container needs them */
+	if (sup_stack_volumes_prepare(st, o->dry_run, &err) < 0) {
+		lxr_err_print(&err);
+		r = 1;
+		goto out;
+	}
 	if (o->dry_run) {
 		r = project_is_up(s.run_dir) ? reconcile(s.run_dir, st, o)
 					     : dry_run_fresh(&s, st, o);

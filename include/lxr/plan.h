@@ -138,7 +138,9 @@ struct plan_port {
 	bool udp;
 };
 struct plan_endpoint {
-	char *network; /* NULL: it joins none */
+	char *network;     /* NULL: it joins none */
+	char *net_project; /* a shared network's (LXR_SHARED_NET_PROJECT), or NULL */
+	int mtu;           /* driver_opts' com.docker.network.driver.mtu; 0: the host's */
 	bool internal;
 	char *subnet, *gateway, *static_ip; /* NULL: from the pool / allocator */
 	char **names;                       /* service, instance, then aliases */

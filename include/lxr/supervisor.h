@@ -335,6 +335,13 @@ char **sup_volume_names(void); /* sorted */
  * are made and those with options mounted. On failure nothing it made is
  * left. */
 int sup_stack_volumes_prepare(const struct cfg_stack *st, bool check_only, lxr_err *err);
+/* A stack's shared networks (`name:`, `external:`) before it runs: every
+ * external one exists (lxr network create); then (unless check_only) the
+ * missing named ones are made. On failure nothing it made is left. */
+int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_err *err);
+/* After down: its named networks (not external) that no container of any
+ * project is on any more go. */
+void sup_stack_networks_release(const struct cfg_stack *st);
 /* After down: unmount the options of those no container uses any more. */
 void sup_stack_volumes_release(const struct cfg_stack *st);
 /* down -v: remove its store volumes that are not external; one another

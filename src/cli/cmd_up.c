@@ -322,6 +322,8 @@ int cmd_down(int argc, char **argv)
 			sup_stack_volumes_remove(st);
 		else if (st)
 			sup_stack_volumes_release(st);
+		if (st)
+			sup_stack_networks_release(st);
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

@@ -39,6 +39,7 @@ static const struct command commands[] = {
     {"images", cmd_images, "list the images in the store"},
     {"rmi", cmd_rmi, "remove images"},
     {"image", cmd_image, "image prune: remove what no image or container uses"},
+    {"network", cmd_network, "create, list, inspect and remove networks"},
     {"volume", cmd_volume, "create, list, inspect and remove volumes"},
 };
 

@@ -14,6 +14,7 @@
 #include "cli/run_image.h"
 #include "cli/run_opts.h"
 #include "lxr/image.h"
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 
 #define RUN_GROUP           "_run"
@@ -88,6 +89,12 @@ static void endpoint(struct run_opts *o)
 	ep->internal = false;
 	ep->peer_names = strcmp(net, RUN_DEFAULT_NETWORK) != 0;
 	ep->ephemeral = true;
+	/* a network made by `lxr network create` (or a stack's name:), as
+	 * docker run --network joins one; it stays when the container goes */
+	if (ep->peer_names && net_def_exists(net)) {
+		ep->net_project = lxr_xstrdup(LXR_SHARED_NET_PROJECT);
+		ep->ephemeral = false;
+	}
 	lxr_strv_free(ep->names);
 	ep->names = NULL;
 	lxr_strv_push(&ep->names, lxr_xstrdup(o->name));

@@ -98,9 +98,9 @@ static const struct {
     {"service.networks.priority", false},
     {"service.networks.gw_priority", false},
     {"service.networks.mac_address", false}, /* eth0's MAC follows from its address */
-    {"networks.external", false},            /* the net layer makes its own bridges */
-    {"networks.name", false},
-    {"networks.driver_opts", false},
+    {"networks.external", true},             /* lxr network create; shared by projects */
+    {"networks.name", true},                 /* one network for every project naming it */
+    {"networks.driver_opts", true},          /* com.docker.network.driver.mtu; others refused */
     {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */
     {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */

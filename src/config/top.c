@@ -1,5 +1,6 @@
 /* Top-level `networks:` and `volumes:` entries. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -257,9 +258,38 @@ static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_str(c, n, "name", &((struct cfg_network *)obj)->host_name);
 }
 
+/* The bridge driver's options: the MTU maps onto lxr's bridge. The rest
+ * ask for what lxr's bridges do not do, and are refused by name. */
 static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_kvs(c, n, "driver_opts", false, &((struct cfg_network *)obj)->driver_opts);
+	struct cfg_kvs *o = &((struct cfg_network *)obj)->driver_opts;
+
+	if (cfg_read_kvs(c, n, "driver_opts", false, o) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->v[i].key, *v = o->v[i].value;
+		char *end;
+		long mtu;
+		if (strcmp(k, "com.docker.network.driver.mtu")) {
+			cfg_diag_add(
+			    c, o->v[i].pos, false,
+			    !strcmp(k, "com.docker.network.bridge.name")
+				? "lxr names its bridges itself (lxr- and a hash): drop it"
+			    : !strcmp(k, "com.docker.network.bridge.enable_icc") ||
+				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
+				? "internal: true makes a network without a way out"
+				: "supported: com.docker.network.driver.mtu",
+			    "driver_opts: \"%s\" is not supported", k);
+			return -1;
+		}
+		mtu = strtol(v, &end, 10);
+		if (!*v || *end || mtu < 68 || mtu > 65535) {
+			cfg_diag_add(c, o->v[i].pos, false, "68 to 65535, e.g. \"1450\"",
+				     "driver_opts: bad MTU \"%s\"", v);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* attachable is swarm's (other containers may join an overlay network);

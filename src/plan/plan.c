@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 
@@ -200,9 +201,20 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	memset(ep, 0, sizeof(*ep));
 	if (!nw)
 		return false;
-	ep->network = lxr_xstrdup(nw->name);
 	ep->peer_names = true;
 	ep->internal = nw->internal.set && nw->internal.v;
+	if (nw->host_name.v || nw->external.v) {
+		/* one network under its own name for every project that names
+		 * it, made from its definition (lxr network create, or the
+		 * first stack's) */
+		ep->network = lxr_xstrdup(nw->host_name.v ? nw->host_name.v : nw->name);
+		ep->net_project = lxr_xstrdup(LXR_SHARED_NET_PROJECT);
+	} else {
+		ep->network = lxr_xstrdup(nw->name);
+	}
+	for (size_t i = 0; i < nw->driver_opts.n; i++)
+		if (!strcmp(nw->driver_opts.v[i].key, "com.docker.network.driver.mtu"))
+			ep->mtu = atoi(nw->driver_opts.v[i].value);
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
@@ -488,6 +500,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 static void endpoint_free(struct plan_endpoint *e)
 {
 	free(e->network);
+	free(e->net_project);
 	free(e->subnet);
 	free(e->gateway);
 	free(e->static_ip);

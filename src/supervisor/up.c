@@ -437,9 +437,11 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 		r = 2;
 		goto out;
 	}
-	/* external volumes exist, options are sound; made before any
-	 * container needs them */
-	if (sup_stack_volumes_prepare(st, o->dry_run, &err) < 0) {
+	/* external networks and volumes exist, options are sound; made
+	 * before any container needs them */
+	if (sup_stack_volumes_prepare(st, true, &err) < 0 ||
+	    sup_stack_networks_prepare(st, o->dry_run, &err) < 0 ||
+	    (!o->dry_run && sup_stack_volumes_prepare(st, false, &err) < 0)) {
 		lxr_err_print(&err);
 		r = 1;
 		goto out;

@@ -132,7 +132,13 @@ n=$(cname runvol)
 run run --rm --name "$n" -v runvol:/v "$ROOTFS" /bin/sh -c 'echo r > /v/r'
 expect_rc 0 "run -v NAME:/path"
 [ "$(cat "$LXR_DATA_DIR/volumes/_named/runvol/_data/r")" = r ] || fail "run's volume is not the store's"
-run volume rm runvol shared1
+run volume create -o type=tmpfs -o device=tmpfs -o o=size=1m runtmp
+expect_rc 0 "volume create with tmpfs options"
+run run --rm --name "$(cname runtmp)" -v runtmp:/t "$ROOTFS" /bin/sh -c 'grep " /t " /proc/mounts'
+expect_rc 0 "run -v on a tmpfs volume"
+expect_grep "$OUT" "^tmpfs /t tmpfs .*size=1024k" "the volume's tmpfs, with its size"
+! grep -q "_named/runtmp/_data" /proc/self/mountinfo || fail "the tmpfs stayed mounted after its last container"
+run volume rm runvol shared1 runtmp
 expect_rc 0 "rm of unused volumes"
 [ -z "$(vol ls -q)" ] || fail "volumes left: $(vol ls -q)"
 pass "run -v NAME:/path uses (and makes) the volume NAME"

@@ -235,15 +235,6 @@ int sup_net_cleanup(const char *project, lxr_err *err)
 	return net_project_cleanup(lxr_run_dir(), project, err);
 }
 
-static char **kvs_strv(const struct cfg_kvs *k)
-{
-	char **v = lxr_xcalloc(1, sizeof(char *));
-
-	for (size_t i = 0; i < k->n; i++)
-		lxr_strv_push(&v, lxr_xasprintf("%s=%s", k->v[i].key, k->v[i].value));
-	return v;
-}
-
 static const char *shared_name(const struct cfg_network *nw)
 {
 	return nw->host_name.v ? nw->host_name.v : nw->external.v ? nw->name : NULL;
@@ -275,8 +266,8 @@ int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_
 	for (size_t i = 0; i < st->n_networks && r == 0 && !check_only; i++) {
 		const struct cfg_network *nw = &st->networks[i];
 		const char *name = shared_name(nw);
-		_cleanup_strv_ char **labels = kvs_strv(&nw->labels);
-		_cleanup_strv_ char **opts = kvs_strv(&nw->driver_opts);
+		_cleanup_strv_ char **labels = sup_kvs_strv(&nw->labels);
+		_cleanup_strv_ char **opts = sup_kvs_strv(&nw->driver_opts);
 		struct lxr_net_def d = {.name = (char *)name,
 					.internal = nw->internal.set && nw->internal.v,
 					.labels = labels,

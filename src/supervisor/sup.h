@@ -160,6 +160,8 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 		  struct plan_instance *plan, lxr_err *err);
 void sup_free(struct sup *s);
+/* A stack's labels or driver options as "K=V" strings (volume.c). */
+char **sup_kvs_strv(const struct cfg_kvs *k);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
 struct sup_service *sup_find_service(struct sup *s, const char *name);
 

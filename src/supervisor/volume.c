@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "lxr/supervisor.h"
+#include "supervisor/sup.h"
 
 char *sup_volume_dir(const char *name)
 {
@@ -520,7 +521,7 @@ char **sup_volume_names(void)
 	return v;
 }
 
-static char **kvs_strv(const struct cfg_kvs *k)
+char **sup_kvs_strv(const struct cfg_kvs *k)
 {
 	char **v = lxr_xcalloc(1, sizeof(char *));
 
@@ -541,8 +542,8 @@ int sup_stack_volumes_prepare(const struct cfg_stack *st, bool check_only, lxr_e
 		for (size_t i = 0; i < st->n_volumes && r == 0; i++) {
 			const struct cfg_volume *cv = &st->volumes[i];
 			_cleanup_free_ char *name = plan_volume_store_name(st, cv);
-			_cleanup_strv_ char **opts = kvs_strv(&cv->driver_opts);
-			_cleanup_strv_ char **labels = kvs_strv(&cv->labels);
+			_cleanup_strv_ char **opts = sup_kvs_strv(&cv->driver_opts);
+			_cleanup_strv_ char **labels = sup_kvs_strv(&cv->labels);
 			struct sup_volume v = {.name = name, .opts = opts, .labels = labels};
 			bool m = false;
 

@@ -14,14 +14,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
@@ -308,6 +312,36 @@ static void split_o(const char *o, unsigned long *flags, char **data)
 	}
 }
 
+/* The kernel's NFS client takes addr= as an address; docker's local
+ * driver resolves a host name there first, and so does lxr. */
+static int resolve_addr(char **data, lxr_err *err)
+{
+	char *a = *data ? strstr(*data, "addr=") : NULL, ip[INET6_ADDRSTRLEN];
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	struct in6_addr probe;
+	size_t n;
+	int r;
+
+	if (a && a != *data && a[-1] != ',')
+		a = NULL;
+	if (!a)
+		return 0;
+	a += 5;
+	n = strcspn(a, ",");
+	_cleanup_free_ char *host = lxr_xstrndup(a, n);
+	if (inet_pton(AF_INET, host, &probe) == 1 || inet_pton(AF_INET6, host, &probe) == 1)
+		return 0;
+	r = getaddrinfo(host, NULL, &hints, &res);
+	if (r != 0)
+		return lxr_fail(err, EHOSTUNREACH, "resolve addr=%s: %s", host, gai_strerror(r));
+	getnameinfo(res->ai_addr, res->ai_addrlen, ip, sizeof(ip), NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	char *now = lxr_xasprintf("%.*s%s%s", (int)(a - *data), *data, ip, a + n);
+	free(*data);
+	*data = now;
+	return 0;
+}
+
 int sup_volume_mount(const char *name, lxr_err *err)
 {
 	_cleanup_free_ char *dir = sup_volume_dir(name);
@@ -324,6 +358,10 @@ int sup_volume_mount(const char *name, lxr_err *err)
 	dev = opt_of(v.opts, "device");
 	if (type && !mounted_at(data)) {
 		split_o(opt_of(v.opts, "o"), &flags, &fsdata);
+		if (!strncmp(type, "nfs", 3) && resolve_addr(&fsdata, err) < 0) {
+			sup_volume_free(&v);
+			return lxr_err_wrap(err, "volume %s", name);
+		}
 		if (!strcmp(type, "none"))
 			r = mount(dev, data, NULL, MS_BIND | MS_REC, NULL);
 		else

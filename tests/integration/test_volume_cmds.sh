@@ -138,7 +138,13 @@ run run --rm --name "$(cname runtmp)" -v runtmp:/t "$ROOTFS" /bin/sh -c 'grep " 
 expect_rc 0 "run -v on a tmpfs volume"
 expect_grep "$OUT" "^tmpfs /t tmpfs .*size=1024k" "the volume's tmpfs, with its size"
 ! grep -q "_named/runtmp/_data" /proc/self/mountinfo || fail "the tmpfs stayed mounted after its last container"
-run volume rm runvol shared1 runtmp
+run volume create -o type=nfs -o o=addr=no-such-host.invalid -o device=:/export nfsbad
+expect_rc 0 "volume create of an NFS volume (mounted at its first use)"
+run run --rm --name "$(cname nfsbad)" -v nfsbad:/n "$ROOTFS" true
+expect_rc 125 "run on an NFS volume whose server does not resolve"
+expect_grep "$ERR" "volume nfsbad: resolve addr=no-such-host.invalid" "names the volume and the address"
+! grep -q "_named/nfsbad/_data" /proc/self/mountinfo || fail "a failed NFS volume left a mount"
+run volume rm runvol shared1 runtmp nfsbad
 expect_rc 0 "rm of unused volumes"
 [ -z "$(vol ls -q)" ] || fail "volumes left: $(vol ls -q)"
 pass "run -v NAME:/path uses (and makes) the volume NAME"

@@ -254,6 +254,26 @@ static int volumes_stack(const struct stack_args *a, struct cfg_stack **st)
 	return cli_stack_load(file, a->project, st);
 }
 
+/* down -p NAME without -f: the file the project was brought up from, for
+ * what outlives the project (its named networks, its volumes' mounts);
+ * quietly nothing when there is none or it no longer loads. */
+static struct cfg_stack *recorded_stack(const char *project)
+{
+	_cleanup_free_ char *recorded = sup_project_files(project);
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	lxr_err err;
+
+	if (!recorded || !*recorded)
+		return NULL;
+	recorded[strcspn(recorded, "\n")] = '\0';
+	struct cfg_load_opts o = {.file = recorded, .project = project};
+	if (cfg_stack_load(&o, &st, &d, &err) < 0)
+		st = NULL;
+	cfg_diags_free(&d);
+	return st;
+}
+
 static void print_kept(const char *project, char **kept)
 {
 	if (!kept)
@@ -307,6 +327,8 @@ int cmd_down(int argc, char **argv)
 		return r;
 	if (!a.project)
 		a.project = st->project;
+	if (!st)
+		st = recorded_stack(a.project);
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
 	if (a.timeout >= 0)

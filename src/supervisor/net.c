@@ -205,7 +205,8 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 {
 	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
 
-	if (ia != ib || a->n_pools != b->n_pools)
+	if (ia != ib || a->n_pools != b->n_pools || a->external.v != b->external.v ||
+	    !same_str(a->host_name.v, b->host_name.v))
 		return false;
 	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
 			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));

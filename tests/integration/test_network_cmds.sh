@@ -102,8 +102,8 @@ run down -f "$STACK_B"
 expect_rc 0 "down of b"
 run network ls -q
 expect_grep "$OUT" "^$both$" "a named network project a still uses stays"
-run down -f "$STACK_A"
-expect_rc 0 "down of a"
+run down -p "nva$$"
+expect_rc 0 "down -p of a (its file found through the project's record)"
 run network ls -q
 expect_out "$ext" "the last user's down removes the named network, never the external one"
 pass "down removes a named network with its last user and keeps external ones"

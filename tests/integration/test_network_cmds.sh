@@ -135,3 +135,8 @@ expect_grep "$ERR" "lxr network create $ext" "says how to make it"
 [ ! -e "$LXR_RUN_DIR/nva$$" ] || fail "a failed up left its run directory"
 ! ip -o link show | grep -q "lxr:nva$$" || fail "a failed up left links"
 pass "up with a missing external network fails before making anything"
+
+# ---- nothing left ----------------------------------------------------------------
+! ip -d -o link show | grep -qE "lxr:(_net|nv[ab]$$)/" || fail "links left: $(ip -d -o link show | grep -oE "lxr:(_net|nv[ab]$$)/[^ ]*")"
+[ ! -e "$LXR_DATA_DIR/networks" ] || [ -z "$(ls -A "$LXR_DATA_DIR/networks")" ] || fail "definitions left: $(ls "$LXR_DATA_DIR/networks")"
+pass "no link or definition is left"

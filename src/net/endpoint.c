@@ -596,16 +596,20 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	struct nl_sock *sk = NULL;
 	int r = 0;
 
-	unlink(hosts);
-	unlink(resolv);
 	if (!ep_load(run_dir, project, ctr, &e)) {
 		net_ep_free(&e);
 		remove_unrecorded(run_dir, project, ctr);
 		remove_joined(run_dir, project, ctr, flags);
+		unlink(hosts);
+		unlink(resolv);
 		return 0;
 	}
+	/* its next networks first: their going rewrites the hosts files on a
+	 * shared network, this container's too while its record is there */
 	if (!e.joins)
 		remove_joined(run_dir, project, ctr, flags);
+	unlink(hosts);
+	unlink(resolv);
 	/* the veth goes with the namespace, but do not count on that: a
 	 * process inside keeps the namespace (and eth0's peer) alive */
 	if (net_nl_open(&sk, err) == 0) {

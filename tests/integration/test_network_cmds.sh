@@ -100,6 +100,7 @@ pass "lxr run --network NAME joins the network"
 
 run down -f "$STACK_B"
 expect_rc 0 "down of b"
+[ ! -e "$LXR_RUN_DIR/nvb$$" ] || fail "down of b left $(find "$LXR_RUN_DIR/nvb$$")"
 run network ls -q
 expect_grep "$OUT" "^$both$" "a named network project a still uses stays"
 run down -p "nva$$"

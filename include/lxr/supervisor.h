@@ -322,8 +322,8 @@ json_t *sup_volume_json(const struct sup_volume *v);
 /* Mount its options on _data unless mounted (nothing for a plain one). */
 int sup_volume_mount(const char *name, lxr_err *err);
 int sup_volume_unmount(const char *name, lxr_err *err);
-/* Who has path (a volume's directory) mounted: "project/container" for
- * each lxr container (any other mount namespace: "process PID"). */
+/* Which running lxr containers have path (a volume's directory) mounted:
+ * "project/container" each. */
 char **sup_path_users(const char *path);
 char **sup_volume_users(const char *name);
 /* EBUSY naming the containers while one uses it; else unmounted and gone. */

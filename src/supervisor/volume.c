@@ -236,8 +236,12 @@ int sup_volume_create(const struct sup_volume *v, bool *made, lxr_err *err)
 					    v->name, v->name);
 		return 0;
 	}
-	if (lxr_mkdir_p(data, 0755, err) < 0)
+	/* parents private to root, as a stack's volumes: what a container's
+	 * root leaves in _data (a setuid file) is no host user's to run */
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
 		return lxr_err_wrap(err, "create volume %s", v->name);
+	if (mkdir(data, 0755) < 0 && errno != EEXIST)
+		return lxr_fail(err, errno, "create volume directory %s", data);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	struct sup_volume rec = *v;
@@ -432,7 +436,8 @@ static bool fs_key(const char *path, unsigned *maj, unsigned *min, char **rel)
 	return *rel != NULL;
 }
 
-/* "project/container" from an lxr cgroup path, or "process PID". */
+/* "project/container" from an lxr cgroup path, or NULL: not a container
+ * of lxr's. */
 static char *who(const char *pid)
 {
 	_cleanup_free_ char *path = lxr_xasprintf("/proc/%s/cgroup", pid);
@@ -450,7 +455,7 @@ static char *who(const char *pid)
 			return lxr_xstrdup(p);
 		}
 	}
-	return lxr_xasprintf("process %s", pid);
+	return NULL;
 }
 
 char **sup_path_users(const char *path)
@@ -473,20 +478,28 @@ char **sup_path_users(const char *path)
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *nsl = NULL, *mi = NULL;
 		_cleanup_fclose_ FILE *f = NULL;
+		char *ctr;
 		ssize_t n;
 		bool dup = false, hit = false;
 
-		if (!isdigit((unsigned char)de->d_name[0]))
+		/* a container of lxr's: another mount namespace (a service's
+		 * private one, a container being made) starts as a copy of the
+		 * host's, with the volume's mounts in it, and uses nothing */
+		if (!isdigit((unsigned char)de->d_name[0]) || !(ctr = who(de->d_name)))
 			continue;
 		nsl = lxr_xasprintf("/proc/%s/ns/mnt", de->d_name);
 		n = readlink(nsl, ns, sizeof(ns) - 1);
-		if (n < 0)
+		if (n < 0) {
+			free(ctr);
 			continue;
+		}
 		ns[n] = '\0';
 		for (size_t i = 0; seen[i] && !dup; i++)
 			dup = !strcmp(seen[i], ns);
-		if (dup || !strcmp(ns, self))
+		if (dup || !strcmp(ns, self)) {
+			free(ctr);
 			continue;
+		}
 		lxr_strv_push(&seen, lxr_xstrdup(ns));
 		mi = lxr_xasprintf("/proc/%s/mountinfo", de->d_name);
 		f = fopen(mi, "re");
@@ -498,7 +511,9 @@ char **sup_path_users(const char *path)
 				hit = true;
 		}
 		if (hit)
-			lxr_strv_push(&out, who(de->d_name));
+			lxr_strv_push(&out, ctr);
+		else
+			free(ctr);
 	}
 	closedir(d);
 	lxr_strv_free(seen);

@@ -39,6 +39,8 @@ run volume prune
 expect_rc 0 "volume prune"
 expect_grep "$OUT" "$anon" "prune removes the unnamed volume"
 [ "$(vol ls -q)" = shared1 ] || fail "prune removed a named volume: $(vol ls -q)"
+[ "$(stat -c %a "$LXR_DATA_DIR/volumes/_named/shared1")" = 700 ] ||
+	fail "a volume's directory is open to host users: $(stat -c %a "$LXR_DATA_DIR/volumes/_named/shared1")"
 pass "volume create (named, random), ls, inspect, prune; bad options refused, nothing made"
 
 # ---- two projects, external and named volumes, driver options ---------------

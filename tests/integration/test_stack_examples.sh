@@ -163,10 +163,13 @@ networks:
   default:
     ipam:
       config: [{subnet: 10.0.0.0/8}]'
-loaded external 'services:
+# A bridge option lxr's bridges cannot honour is refused by name.
+refused net_driver_opt 'services:
   web: {image: ./rootfs}
 networks:
-  default: {external: true}'
+  default:
+    driver_opts: {com.docker.network.bridge.name: br0}' \
+	'5:19: error: network "default": driver_opts: "com.docker.network.bridge.name" is not supported'
 refused service_net_key 'services:
   web:
     image: ./rootfs

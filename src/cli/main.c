@@ -133,6 +133,9 @@ static bool refuse_without_root(const struct command *c, int argc, char **argv)
 		return false;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return false;
+	/* a subcommand's own: lxr network create --help */
+	if (argc > 2 && !strcmp(argv[2], "--help"))
+		return false;
 	fprintf(stderr, "lxr: %s needs root (lxr has no rootless mode yet): run it with sudo\n",
 		c->name);
 	return true;

@@ -305,6 +305,7 @@ struct sup_volume {
 	char *created_at;    /* RFC 3339, UTC (NULL when creating: now) */
 	char **opts;         /* "type=tmpfs", "o=size=10m", "device=/srv/x" */
 	char **labels;       /* "K=V" */
+	char *mountpoint;    /* a project's plain volume: its directory; NULL: _data */
 };
 /* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
 int sup_volume_name_check(const char *name, lxr_err *err);
@@ -329,6 +330,14 @@ char **sup_volume_users(const char *name);
 /* EBUSY naming the containers while one uses it; else unmounted and gone. */
 int sup_volume_remove(const char *name, bool force, lxr_err *err);
 char **sup_volume_names(void); /* sorted */
+/* A stack's plain volumes, <data_dir>/volumes/<project>/<name>, under
+ * docker compose's names "<project>_<name>", for lxr volume ls, inspect and
+ * rm: sorted names; one loaded (Mountpoint, and compose's project and volume
+ * labels); one removed (EBUSY naming the containers using it). ENOENT when
+ * no project has it. */
+char **sup_project_volume_names(void);
+int sup_project_volume_load(const char *name, struct sup_volume *out, lxr_err *err);
+int sup_project_volume_remove(const char *name, lxr_err *err);
 
 /* A stack's store volumes before it runs: every external one exists, every
  * other one's options are sound; then (unless check_only) the missing ones

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -19,7 +20,8 @@ static const char usage[] =
     "  create [-d local] [-o K=V]... [--label K=V]... [NAME]\n"
     "                 make a volume (no NAME: a random one, printed); -o: the\n"
     "                 local driver's type, o and device, as docker's\n"
-    "  ls [-q] [--format json]   list them\n"
+    "  ls [-q] [--format json]   list them, and the stacks' own volumes as\n"
+    "                            <project>_<name>\n"
     "  rm [-f] NAME...           remove them (refused while a container uses\n"
     "                            one; -f: a missing one is no error)\n"
     "  inspect NAME...           a JSON array of them\n"
@@ -104,6 +106,19 @@ static int create(int argc, char **argv)
 	return LXR_EXIT_OK;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A volume of lxr's store, else a stack's plain one (<project>_<name>). */
+static int load(const char *name, struct sup_volume *v, lxr_err *err)
+{
+	if (sup_volume_exists(name))
+		return sup_volume_load(name, v, err);
+	return sup_project_volume_load(name, v, err);
+}
+
 static int ls(int argc, char **argv)
 {
 	_cleanup_strv_ char **names = NULL;
@@ -121,6 +136,13 @@ static int ls(int argc, char **argv)
 			return fputs(usage, stderr), LXR_EXIT_USAGE;
 	}
 	names = sup_volume_names();
+	/* and the stacks' own, under compose's <project>_<name> */
+	{
+		_cleanup_strv_ char **more = sup_project_volume_names();
+		for (size_t i = 0; more[i]; i++)
+			lxr_strv_push(&names, lxr_xstrdup(more[i]));
+		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
+	}
 	if (!quiet && !json)
 		printf("%-10s %s\n", "DRIVER", "VOLUME NAME");
 	for (size_t i = 0; names[i]; i++) {
@@ -130,7 +152,7 @@ static int ls(int argc, char **argv)
 			puts(names[i]);
 		} else if (!json) {
 			printf("%-10s %s\n", "local", names[i]);
-		} else if (sup_volume_load(names[i], &v, &err) == 0) {
+		} else if (load(names[i], &v, &err) == 0) {
 			json_t *o = sup_volume_json(&v);
 			char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 			puts(line);
@@ -158,7 +180,17 @@ static int rm(int argc, char **argv)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
 	for (; i < argc; i++) {
 		lxr_err err;
-		if (force && !sup_volume_exists(argv[i]))
+		struct sup_volume v;
+		bool store = sup_volume_exists(argv[i]);
+		if (!store && sup_project_volume_load(argv[i], &v, &err) == 0) {
+			sup_volume_free(&v);
+			if (sup_project_volume_remove(argv[i], &err) < 0)
+				r = fail(&err);
+			else
+				puts(argv[i]);
+			continue;
+		}
+		if (force && !store)
 			continue;
 		if (sup_volume_remove(argv[i], force, &err) < 0)
 			r = fail(&err);
@@ -180,7 +212,7 @@ static int inspect(int argc, char **argv)
 		lxr_err err;
 		if (is_help(argv[i]))
 			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
-		if (sup_volume_load(argv[i], &v, &err) < 0) {
+		if (load(argv[i], &v, &err) < 0) {
 			fprintf(stderr, "lxr: error: no such volume: %s\n", argv[i]);
 			r = LXR_EXIT_FAIL;
 			continue;

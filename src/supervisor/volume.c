@@ -132,7 +132,8 @@ static char **kv_from_json(json_t *obj)
 json_t *sup_volume_json(const struct sup_volume *v)
 {
 	_cleanup_free_ char *dir = sup_volume_dir(v->name);
-	_cleanup_free_ char *data = lxr_xasprintf("%s/_data", dir);
+	_cleanup_free_ char *data =
+	    v->mountpoint ? lxr_xstrdup(v->mountpoint) : lxr_xasprintf("%s/_data", dir);
 	json_t *o = json_object(), *l = json_object();
 
 	kv_to_json(o, v->opts);
@@ -175,6 +176,7 @@ void sup_volume_free(struct sup_volume *v)
 	free(v->name);
 	free(v->driver);
 	free(v->created_at);
+	free(v->mountpoint);
 	lxr_strv_free(v->opts);
 	lxr_strv_free(v->labels);
 	memset(v, 0, sizeof(*v));
@@ -659,4 +661,117 @@ void sup_stack_volumes_remove(const struct cfg_stack *st)
 			lxr_warn("kept volume %s: %s", names[i], e.msg);
 		}
 	}
+}
+
+/* <data_dir>/volumes/<project>/: the project folders (not _named, not a
+ * temp or hidden name). */
+static char **project_dirs(void)
+{
+	_cleanup_free_ char *top = lxr_xasprintf("%s/volumes", lxr_data_dir());
+	char **v = lxr_xcalloc(1, sizeof(char *));
+	struct dirent **ents = NULL;
+	int n = scandir(top, &ents, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		if (isalnum((unsigned char)ents[i]->d_name[0]))
+			lxr_strv_push(&v, lxr_xstrdup(ents[i]->d_name));
+		free(ents[i]);
+	}
+	free(ents);
+	return v;
+}
+
+char **sup_project_volume_names(void)
+{
+	_cleanup_strv_ char **projects = project_dirs();
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t p = 0; projects[p]; p++) {
+		_cleanup_free_ char *dir =
+		    lxr_xasprintf("%s/volumes/%s", lxr_data_dir(), projects[p]);
+		struct dirent **ents = NULL;
+		int n = scandir(dir, &ents, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			/* +anon holds the containers' anonymous volumes */
+			if (isalnum((unsigned char)ents[i]->d_name[0]) && ents[i]->d_type == DT_DIR)
+				lxr_strv_push(&v,
+					      lxr_xasprintf("%s_%s", projects[p], ents[i]->d_name));
+			free(ents[i]);
+		}
+		free(ents);
+	}
+	return v;
+}
+
+/* "<project>_<name>" back to its directory; a project name may hold '_'
+ * too, so each split that names an existing folder is tried. */
+static char *project_volume_path(const char *name, char **project, char **vol)
+{
+	_cleanup_strv_ char **projects = project_dirs();
+	struct stat st;
+
+	for (size_t p = 0; projects[p]; p++) {
+		size_t n = strlen(projects[p]);
+		if (strncmp(name, projects[p], n) || name[n] != '_' ||
+		    !isalnum((unsigned char)name[n + 1]) || strchr(name + n + 1, '/'))
+			continue;
+		char *path =
+		    lxr_xasprintf("%s/volumes/%s/%s", lxr_data_dir(), projects[p], name + n + 1);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (project)
+				*project = lxr_xstrdup(projects[p]);
+			if (vol)
+				*vol = lxr_xstrdup(name + n + 1);
+			return path;
+		}
+		free(path);
+	}
+	return NULL;
+}
+
+int sup_project_volume_load(const char *name, struct sup_volume *out, lxr_err *err)
+{
+	_cleanup_free_ char *project = NULL, *vol = NULL;
+	char *path = project_volume_path(name, &project, &vol);
+	char stamp[64] = "";
+	struct stat st;
+	struct tm tm;
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return lxr_fail(err, ENOENT, "no such volume: %s", name);
+	if (stat(path, &st) == 0) {
+		gmtime_r(&st.st_mtime, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	out->name = lxr_xstrdup(name);
+	out->driver = lxr_xstrdup("local");
+	out->created_at = lxr_xstrdup(stamp);
+	out->mountpoint = path;
+	out->opts = lxr_xcalloc(1, sizeof(char *));
+	out->labels = lxr_xcalloc(1, sizeof(char *));
+	lxr_strv_push(&out->labels, lxr_xasprintf("com.docker.compose.project=%s", project));
+	lxr_strv_push(&out->labels, lxr_xasprintf("com.docker.compose.volume=%s", vol));
+	return 0;
+}
+
+int sup_project_volume_remove(const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *path = project_volume_path(name, NULL, NULL);
+	_cleanup_strv_ char **users = NULL;
+
+	if (!path)
+		return lxr_fail(err, ENOENT, "no such volume: %s", name),
+		       lxr_err_hint(err, "lxr volume ls lists them");
+	users = sup_path_users(path);
+	if (users[0])
+		return lxr_fail(err, EBUSY, "volume %s is in use by %s%s", name, users[0],
+				users[1] ? " and others" : ""),
+		       lxr_err_hint(err, "stop or remove those containers first (lxr down)");
+	if (lxr_rm_rf(path, err) < 0)
+		return -1;
+	/* the project's folder goes with its last volume, as down -v has it */
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	return 0;
 }

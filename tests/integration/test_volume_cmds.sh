@@ -129,6 +129,34 @@ expect_grep "$ERR" "lxr volume create not-made" "says how to make it"
 [ ! -e "$LXR_RUN_DIR/volc" ] || fail "a failed up left its run directory"
 pass "up with a missing external volume fails before making anything"
 
+# ---- a stack's plain volume, as docker compose names it --------------------------
+stack <<'Y'
+name: vold
+services:
+  a:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo d > /data/d; exec sleep 1000"]
+    volumes: ["data:/data"]
+volumes:
+  data:
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up with a plain volume"
+run volume ls -q
+expect_grep "$OUT" "^vold_data$" "volume ls lists a stack's volume as <project>_<name>"
+run volume inspect vold_data
+expect_grep "$OUT" '"Mountpoint": "'"$LXR_DATA_DIR"'/volumes/vold/data"' "its Mountpoint"
+expect_grep "$OUT" '"com.docker.compose.project": "vold"' "compose's project label"
+run volume rm vold_data
+expect_rc 1 "rm of a stack's volume in use"
+expect_grep "$ERR" "volume vold_data is in use by vold/a-1" "names the container"
+run down -f "$STACK"
+expect_rc 0 "down"
+run volume rm vold_data
+expect_rc 0 "rm of a stack's volume once it is down"
+[ ! -e "$LXR_DATA_DIR/volumes/vold" ] || fail "volume rm left $(ls -A "$LXR_DATA_DIR/volumes/vold")"
+pass "a stack's plain volume shows as <project>_<name> in ls and inspect; rm waits for its containers"
+
 # ---- lxr run -v NAME:/path ---------------------------------------------------
 n=$(cname runvol)
 run run --rm --name "$n" -v runvol:/v "$ROOTFS" /bin/sh -c 'echo r > /v/r'

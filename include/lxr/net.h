@@ -247,5 +247,12 @@ struct lxr_net_member {
 int net_members(const char *run_dir, const char *home, const char *name,
 		struct lxr_net_member **out, size_t *n);
 void net_members_free(struct lxr_net_member *m, size_t n);
+/* A stack's own networks while it is up, under docker compose's names
+ * "<project>_<name>" (for lxr network ls and inspect): sorted by project;
+ * one loaded as a definition (compose's project and network labels), with
+ * its project in *project (caller frees). ENOENT when none is. */
+char **net_project_network_names(const char *run_dir);
+int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
+			     char **project, lxr_err *err);
 
 #endif

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -19,7 +20,8 @@ static const char usage[] =
     "         [--label K=V]... [-o K=V]... NAME\n"
     "                 make a network (no --subnet: a free one from the pool);\n"
     "                 -o com.docker.network.driver.mtu=N sets its MTU\n"
-    "  ls [-q] [--format json]   list them\n"
+    "  ls [-q] [--format json]   list them, and the networks of the stacks\n"
+    "                            that are up as <project>_<name>\n"
     "  rm NAME...                remove them (refused while a container is on\n"
     "                            one, naming it)\n"
     "  inspect NAME...           a JSON array: subnet, gateway, containers and\n"
@@ -130,13 +132,15 @@ static json_t *kv_json(char *const *kv)
 
 /* docker network inspect's object, with lxr's containers keyed by
  * "project/container" (several projects share one network). */
-static json_t *def_json(const struct lxr_net_def *d)
+static json_t *def_json(const struct lxr_net_def *d, const char *project)
 {
 	struct lxr_net_member *m = NULL;
 	json_t *ctrs = json_object();
 	size_t n = 0;
 
-	net_members(lxr_run_dir(), LXR_SHARED_NET_PROJECT, d->name, &m, &n);
+	/* a stack's own network: its records' name, in its project */
+	net_members(lxr_run_dir(), project ? project : LXR_SHARED_NET_PROJECT,
+		    project ? d->name + strlen(project) + 1 : d->name, &m, &n);
 	for (size_t i = 0; i < n; i++) {
 		char ip[16];
 		_cleanup_free_ char *key = lxr_xasprintf("%s/%s", m[i].project, m[i].container);
@@ -152,6 +156,21 @@ static json_t *def_json(const struct lxr_net_def *d)
 			 d->created ? d->created : "", "Internal", d->internal, "IPAM", "Driver",
 			 "default", "Config", "Subnet", d->subnet, "Gateway", d->gateway, "Options",
 			 kv_json(d->options), "Labels", kv_json(d->labels), "Containers", ctrs);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A shared network, else a stack's own (<project>_<name>); *project is
+ * set for the latter. */
+static int load(const char *name, struct lxr_net_def *d, char **project, lxr_err *err)
+{
+	*project = NULL;
+	if (net_def_exists(name))
+		return net_def_load(name, d, err);
+	return net_project_network_load(lxr_run_dir(), name, d, project, err);
 }
 
 static int ls(int argc, char **argv)
@@ -171,19 +190,27 @@ static int ls(int argc, char **argv)
 			return fputs(usage, stderr), LXR_EXIT_USAGE;
 	}
 	names = net_def_names();
+	/* and the stacks' own while they are up, under compose's names */
+	{
+		_cleanup_strv_ char **more = net_project_network_names(lxr_run_dir());
+		for (size_t i = 0; more[i]; i++)
+			lxr_strv_push(&names, lxr_xstrdup(more[i]));
+		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
+	}
 	if (!quiet && !json)
 		printf("%-24s %-8s %-6s %s\n", "NAME", "DRIVER", "SCOPE", "SUBNET");
 	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
 		lxr_err err;
 		if (quiet) {
 			puts(names[i]);
 			continue;
 		}
-		if (net_def_load(names[i], &d, &err) < 0)
+		if (load(names[i], &d, &project, &err) < 0)
 			continue;
 		if (json) {
-			json_t *o = def_json(&d);
+			json_t *o = def_json(&d, project);
 			char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 			puts(line);
 			free(line);
@@ -203,9 +230,21 @@ static int rm(int argc, char **argv)
 	if (argc < 2)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
+		_cleanup_free_ char *project = NULL;
+		struct lxr_net_def d;
 		lxr_err err;
 		if (is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (!net_def_exists(argv[i]) &&
+		    net_project_network_load(lxr_run_dir(), argv[i], &d, &project, &err) == 0) {
+			net_def_free(&d);
+			fprintf(stderr,
+				"lxr: error: network %s is project %s's: it goes with its "
+				"stack\nlxr: hint: lxr down -p %s\n",
+				argv[i], project, project);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
 		if (net_def_remove(lxr_run_dir(), argv[i], &err) < 0) {
 			lxr_err_print(&err);
 			r = LXR_EXIT_FAIL;
@@ -224,16 +263,17 @@ static int inspect(int argc, char **argv)
 	if (argc < 2)
 		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
+		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
 		lxr_err err;
 		if (is_help(argv[i]))
 			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
-		if (net_def_load(argv[i], &d, &err) < 0) {
+		if (load(argv[i], &d, &project, &err) < 0) {
 			fprintf(stderr, "lxr: error: no such network: %s\n", argv[i]);
 			r = LXR_EXIT_FAIL;
 			continue;
 		}
-		json_array_append_new(out, def_json(&d));
+		json_array_append_new(out, def_json(&d, project));
 		net_def_free(&d);
 	}
 	char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);

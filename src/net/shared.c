@@ -286,3 +286,53 @@ int net_def_remove(const char *run_dir, const char *name, lxr_err *err)
 		return lxr_fail(err, errno, "remove %s", path);
 	return 0;
 }
+
+/* The projects whose networks docker compose would list ("<project>_<name>"):
+ * a stack's, while it is up (its records are in the run dir); not lxr
+ * run's nor the shared ones (their names start with '_'). */
+char **net_project_network_names(const char *run_dir)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t p = 0; projects[p]; p++) {
+		if (projects[p][0] == '_')
+			continue;
+		_cleanup_strv_ char **names = net_rec_names(run_dir, projects[p], "networks");
+		for (size_t i = 0; names[i]; i++)
+			lxr_strv_push(&v, lxr_xasprintf("%s_%s", projects[p], names[i]));
+	}
+	return v;
+}
+
+int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
+			     char **project, lxr_err *err)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+	char sn[19], gw[16];
+
+	memset(out, 0, sizeof(*out));
+	for (size_t p = 0; projects[p]; p++) {
+		size_t n = strlen(projects[p]);
+		struct net_rec r;
+		lxr_err e;
+		if (projects[p][0] == '_' || strncmp(name, projects[p], n) || name[n] != '_' ||
+		    net_def_name_check(name + n + 1, &e) < 0 ||
+		    net_rec_load(run_dir, projects[p], name + n + 1, &r, &e) < 0)
+			continue;
+		out->name = lxr_xstrdup(name);
+		out->subnet = lxr_xstrdup(net_subnet_str(&r.subnet, sn));
+		out->gateway = lxr_xstrdup(net_ip_str(r.gateway, gw));
+		out->internal = r.internal;
+		out->mtu = r.mtu;
+		out->labels = lxr_xcalloc(1, sizeof(char *));
+		lxr_strv_push(&out->labels,
+			      lxr_xasprintf("com.docker.compose.project=%s", projects[p]));
+		lxr_strv_push(&out->labels, lxr_xasprintf("com.docker.compose.network=%s", r.name));
+		out->options = lxr_xcalloc(1, sizeof(char *));
+		*project = lxr_xstrdup(projects[p]);
+		net_rec_free(&r);
+		return 0;
+	}
+	return lxr_fail(err, ENOENT, "no such network: %s", name);
+}

@@ -241,12 +241,23 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 	if (src[0] != '/') {
 		/* docker run -v NAME:/path: the volume NAME (lxr volume ls),
 		 * made if missing */
+		struct sup_volume pv;
+		lxr_err none;
 		if (sup_volume_name_check(src, err) < 0)
 			return lxr_err_wrap(err, "-v \"%s\"", arg),
 			       lxr_err_hint(err,
 					    "a host directory is an absolute path: "
 					    "$PWD/%s",
 					    src);
+		/* a stack's own volume, by compose's name <project>_<name> */
+		if (!sup_volume_exists(src) && sup_project_volume_load(src, &pv, &none) == 0) {
+			push(o, "volumes",
+			     json_pack("{s:s, s:o, s:o, s:b, s:{s:b}}", "type", "bind", "source",
+				       lit(pv.mountpoint), "target", lit(dst), "read_only", ro,
+				       "bind", "create_host_path", false));
+			sup_volume_free(&pv);
+			return 0;
+		}
 		if (!o->volumes)
 			o->volumes = json_object();
 		json_object_set_new(o->volumes, src, json_pack("{s:s}", "name", src));

@@ -147,6 +147,9 @@ expect_grep "$OUT" "^vold_data$" "volume ls lists a stack's volume as <project>_
 run volume inspect vold_data
 expect_grep "$OUT" '"Mountpoint": "'"$LXR_DATA_DIR"'/volumes/vold/data"' "its Mountpoint"
 expect_grep "$OUT" '"com.docker.compose.project": "vold"' "compose's project label"
+for _ in $(seq 100); do [ -e "$LXR_DATA_DIR/volumes/vold/data/d" ] && break; sleep 0.05; done
+run run --rm --name "$(cname vold)" -v vold_data:/d "$ROOTFS" cat /d/d
+expect_out "d" "lxr run -v <project>_<name> mounts the stack's volume"
 run volume rm vold_data
 expect_rc 1 "rm of a stack's volume in use"
 expect_grep "$ERR" "volume vold_data is in use by vold/a-1" "names the container"

@@ -95,11 +95,11 @@ static int create(int argc, char **argv)
 			sprintf(name + 2 * i, "%02x", b[i]);
 		anon = true;
 	}
+	if (anon)
+		lxr_strv_push(&labels, lxr_xstrdup("com.docker.volume.anonymous="));
 	v.name = name;
 	v.opts = opts;
 	v.labels = labels;
-	if (anon)
-		lxr_strv_push(&v.labels, lxr_xstrdup("com.docker.volume.anonymous="));
 	if (sup_volume_create(&v, &made, &err) < 0)
 		return fail(&err);
 	puts(name);

@@ -26,7 +26,8 @@ static const char usage[] =
     "                            one; -f: a missing one is no error)\n"
     "  inspect NAME...           a JSON array of them\n"
     "  prune [-a] [-f]           remove the unused ones made without a name\n"
-    "                            (-a: every unused one)\n";
+    "                            (-a: every unused one; a stack's own ones\n"
+    "                            go with its down -v)\n";
 
 static bool is_help(const char *a)
 {

@@ -159,13 +159,13 @@ struct cfg_expose {
 	struct cfg_pos pos;
 };
 
-/* A service's network. The net layer joins a container to one network
- * (one network namespace, one eth0): a second one, priority, gw_priority
- * and mac_address are loaded but not runnable yet. */
+/* A service's network: the first (by priority, then file order) that is
+ * not internal is eth0, the others eth1...; gw_priority picks the one
+ * that gives the default routes. */
 struct cfg_svc_net {
 	struct cfg_str name;
 	struct cfg_strs aliases;
-	struct cfg_str ipv4_address;
+	struct cfg_str ipv4_address, ipv6_address;
 	struct cfg_int priority, gw_priority;
 	struct cfg_str mac_address;
 };
@@ -405,6 +405,8 @@ struct cfg_service {
 
 struct cfg_ipam_pool {
 	struct cfg_str subnet, gateway, ip_range;
+	bool v6; /* an IPv6 subnet */
+	struct cfg_pos pos;
 };
 struct cfg_network {
 	char *name;
@@ -412,9 +414,11 @@ struct cfg_network {
 	bool implicit;         /* the "default" network nobody declared */
 	struct cfg_str driver; /* "bridge"; NULL for an external network */
 	struct cfg_bool internal;
-	struct cfg_ipam_pool *pools; /* more than one, or an ip_range: loaded, not
-				      * runnable yet */
+	struct cfg_ipam_pool *pools; /* IPv4; more than one, or an ip_range: loaded,
+				      * not runnable yet */
 	size_t n_pools;
+	struct cfg_bool enable_ipv6;
+	struct cfg_ipam_pool pool6; /* its IPv6 subnet (subnet.v NULL: none given) */
 	struct cfg_kvs labels;
 	/* loaded, not runnable yet: a network made elsewhere, another name on
 	 * the host, the bridge driver's options */

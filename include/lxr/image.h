@@ -103,7 +103,9 @@ enum img_pull_policy { IMG_PULL_MISSING, IMG_PULL_ALWAYS, IMG_PULL_NEVER };
  * "never"; -1 for anything else. */
 int img_pull_policy_parse(const char *s);
 /* Resolve ref, pulling it first as the policy says (by running
- * `lxr-image pull REF`, which prints its progress to stderr). */
+ * `lxr-image pull REF`, which prints its progress to stderr, unless
+ * IMG_PULL_QUIET is or'ed into the policy: up --quiet-pull). */
+#define IMG_PULL_QUIET 0x100
 int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
 	       struct img_image *out, lxr_err *err);
 

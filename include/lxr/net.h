@@ -3,7 +3,8 @@
  * /etc/hosts and resolv.conf a container sees. docs/networking.md has the
  * layout on disk, the nft table, and the decisions behind them.
  *
- * Model: a *network* is one Linux bridge with one IPv4 subnet, owned by a
+ * Model: a *network* is one Linux bridge with one IPv4 subnet (and, with
+ * enable_ipv6, one IPv6 subnet beside it), owned by a
  * project (a stack, or "_run" for `lxr run`). An *endpoint* is one container
  * instance's attachment: a persistent network namespace (bind-mounted file,
  * like `ip netns add`) holding eth0, whose veth peer sits on the bridge. The
@@ -37,6 +38,39 @@ int net_ip_parse(const char *s, uint32_t *out, lxr_err *err);
 const char *net_ip_str(uint32_t ip, char *buf);
 const char *net_subnet_str(const struct lxr_subnet *s, char *buf);
 bool net_subnet_overlaps(const struct lxr_subnet *a, const struct lxr_subnet *b);
+
+/* "02:42:ac:11:00:02" (six hex pairs, ':' or '-') into mac; -1 if it is
+ * not one. */
+int net_mac_parse(const char *s, unsigned char mac[6]);
+
+/* IPv6: addresses in network byte order. A subnet's prefix is 0 where a
+ * network has none (IPv6 off). */
+struct lxr_ip6 {
+	uint8_t b[16];
+};
+struct lxr_subnet6 {
+	struct lxr_ip6 addr;
+	int prefix; /* 1..126 */
+};
+#define NET_IP6_STRLEN     46
+#define NET_SUBNET6_STRLEN 50
+int net_ip6_parse(const char *s, struct lxr_ip6 *out, lxr_err *err);
+int net_subnet6_parse(const char *s, struct lxr_subnet6 *out, lxr_err *err);
+const char *net_ip6_str(const struct lxr_ip6 *ip, char *buf);
+const char *net_subnet6_str(const struct lxr_subnet6 *s, char *buf);
+bool net_subnet6_overlaps(const struct lxr_subnet6 *a, const struct lxr_subnet6 *b);
+bool net_ip6_in(const struct lxr_ip6 *ip, const struct lxr_subnet6 *s);
+bool net_ip6_eq(const struct lxr_ip6 *a, const struct lxr_ip6 *b);
+/* The addresses of subnet the allocator hands out: all of a /112 or
+ * narrower, else the first 65536 (a /64 has 2^64, far more than any
+ * bridge holds). 0 when ip is not in that window, else its offset + 1. */
+uint32_t net_ip6_window_slot(const struct lxr_subnet6 *subnet, const struct lxr_ip6 *ip);
+uint32_t net_ip6_window_size(const struct lxr_subnet6 *subnet);
+/* The ULA /64 an IPv6 network without a subnet gets, as docker 27+ does:
+ * the first of the 65536 /64s of a /48 under fd00::/8 derived from seed
+ * (the host's machine id) that overlaps none of used[0..n). */
+int net_pool6_pick(const char *seed, const struct lxr_subnet6 *used, size_t n,
+		   struct lxr_subnet6 *out, lxr_err *err);
 
 /* Where automatic subnets come from: pool split into blocks of /size
  * (default 10.89.0.0/16 in /24s; lxr.conf's `network_pool` later). */
@@ -85,6 +119,19 @@ size_t net_ipam_reconcile(struct lxr_ipam *ipam, bool (*alive)(const char *owner
 void net_ipam_each(const struct lxr_ipam *ipam,
 		   void (*fn)(const char *owner, uint32_t addr, void *ctx), void *ctx);
 
+/* The same allocator over an IPv6 subnet's window (net_ip6_window_size
+ * addresses from its start; the subnet-router anycast address, offset 0,
+ * and the gateway are never handed out). Release, reconcile, dump, free,
+ * in_use and capacity are shared with IPv4; net_ipam_each is IPv4's. */
+int net_ipam6_new(const struct lxr_subnet6 *subnet, const struct lxr_ip6 *gateway,
+		  struct lxr_ipam **out, lxr_err *err);
+int net_ipam6_alloc(struct lxr_ipam *ipam, const char *owner, struct lxr_ip6 *addr, lxr_err *err);
+int net_ipam6_reserve(struct lxr_ipam *ipam, const char *owner, const struct lxr_ip6 *addr,
+		      lxr_err *err);
+bool net_ipam6_lookup(const struct lxr_ipam *ipam, const char *owner, struct lxr_ip6 *addr);
+int net_ipam6_load(const char *text, const struct lxr_subnet6 *subnet,
+		   const struct lxr_ip6 *gateway, struct lxr_ipam **out, lxr_err *err);
+
 /* Lease file text: a header with the subnet, one line per lease and per
  * hinted free address (in FIFO order), and an "end N" trailer that marks
  * the file complete. Parsing a file without its trailer or with a bad line
@@ -96,10 +143,12 @@ int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t ga
 
 /* ---- published ports -------------------------------------------------------- */
 struct lxr_port {
-	uint32_t host_ip; /* 0: every host address */
+	uint32_t host_ip; /* 0: every host address (IPv4 and, on an IPv6 network, IPv6) */
 	uint16_t host_port, host_end;
 	uint16_t ctr_port, ctr_end;
 	bool udp;
+	bool host_v6; /* published on host_ip6 only */
+	struct lxr_ip6 host_ip6;
 };
 /* docker -p: [[IP:]HOSTPORT[-END]:]CPORT[-END][/tcp|udp]. Without a host
  * port (CPORT, IP::CPORT) host_port is 0: the endpoint picks a free one.
@@ -113,7 +162,8 @@ int net_ports_from_plan(const struct plan_endpoint *ep, struct lxr_port **out, l
 /* ---- name resolution (pure) --------------------------------------------------- */
 struct lxr_host_entry {
 	uint32_t ip;
-	char **names; /* first is the canonical name */
+	char **names;              /* first is the canonical name */
+	const struct lxr_ip6 *ip6; /* NULL: none; else the names on a second line */
 };
 /* /etc/hosts: localhost lines, then one line per entry. */
 char *net_hosts_render(const struct lxr_host_entry *e, size_t n);
@@ -138,6 +188,10 @@ struct lxr_net_config {
 	bool internal;       /* no masquerade, no route out, no forwarding */
 	bool ephemeral;      /* removed when its last endpoint goes (lxr run) */
 	int mtu;             /* 0: the MTU of the host's default-route interface */
+	/* enable_ipv6: an IPv6 subnet beside the IPv4 one (subnet6 NULL: a ULA
+	 * /64, net_pool6_pick) */
+	bool ipv6;
+	const char *subnet6, *gateway6;
 };
 
 /* Make the network exist (idempotent): record, bridge with the gateway
@@ -150,9 +204,15 @@ int net_network_remove(const char *run_dir, const char *project, const char *nam
 
 struct lxr_endpoint_config {
 	const char *network;
-	const char *container; /* endpoint name (container/instance), a file name */
-	const char *owner;     /* lease owner; NULL: "<project>/<container>" */
-	const char *static_ip; /* ipv4_address, or NULL */
+	const char *container;  /* endpoint name (container/instance), a file name */
+	const char *owner;      /* lease owner; NULL: "<project>/<container>" */
+	const char *static_ip;  /* ipv4_address, or NULL */
+	const char *static_ip6; /* ipv6_address, or NULL (an IPv6 network only) */
+	const char *mac;        /* mac_address "02:42:..", or NULL: from the IPv4 address */
+	/* default routes (gw_priority): 0 the first network gives them, a
+	 * next one not; 1 this one does though it is a next one; 2 this one
+	 * does not though it is the first */
+	int gw;
 	const struct lxr_port *ports;
 	size_t n_ports;
 	char *const *names; /* host names for /etc/hosts (NULL: container) */
@@ -187,6 +247,8 @@ struct lxr_endpoint {
 	char *resolv_path;
 	uint32_t ip, gateway;
 	int prefix;
+	bool has_ip6; /* its network has IPv6: ip6 is its address there */
+	struct lxr_ip6 ip6;
 	struct lxr_port *ports; /* as published (a host port 0 picked) */
 	size_t n_ports;
 };

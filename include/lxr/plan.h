@@ -18,8 +18,11 @@ struct plan_select {
 	 * is named in targets (Compose's rule). */
 	const char *const *profiles;
 	/* Services named on the command line (NULL-terminated, may be NULL or
-	 * empty: every enabled service). Their dependencies are pulled in. */
+	 * empty: every enabled service). Their dependencies are pulled in,
+	 * unless no_deps (up --no-deps): then a dependency not selected
+	 * otherwise is left out, and so is its edge. */
 	const char *const *targets;
+	bool no_deps;
 };
 
 struct plan_node {
@@ -143,7 +146,15 @@ struct plan_endpoint {
 	int mtu;           /* driver_opts' com.docker.network.driver.mtu; 0: the host's */
 	bool internal;
 	char *subnet, *gateway, *static_ip; /* NULL: from the pool / allocator */
-	char **names;                       /* service, instance, then aliases */
+	/* enable_ipv6: the IPv6 subnet and gateway (NULL: a ULA /64, its first
+	 * host address) and ipv6_address (NULL: from the allocator) */
+	bool ipv6;
+	char *subnet6, *gateway6, *static_ip6;
+	char *mac; /* mac_address (the network's, else the service's on eth0) */
+	/* gw_priority: 1 this endpoint gives the default routes though it is
+	 * not the first, 2 it does not though it is; 0 as its place says */
+	int gw;
+	char **names; /* service, instance, then aliases */
 	struct plan_port *ports;
 	size_t n_ports;
 	/* its /etc/hosts lists the network's other endpoints (a stack's

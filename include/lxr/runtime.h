@@ -132,6 +132,13 @@ struct lxr_cgroup_stats {
 	int64_t pids;           /* pids.current: tasks (threads), as the limit counts */
 };
 int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err);
+/* Pause (frozen) or resume every process of the container, and return
+ * once the kernel says it is done: v1's freezer.state reads FROZEN (or
+ * THAWED), v2's cgroup.events has "frozen 1" (0). The freezer controller
+ * on a v1 or hybrid host, else v2's cgroup.freeze; neither is ENOTSUP. */
+int rt_cgroup_freeze(struct lxr_cgroup *cg, bool frozen, lxr_err *err);
+/* Is the container frozen (paused)? False where it cannot be. */
+bool rt_cgroup_frozen(struct lxr_cgroup *cg);
 /* Every process in the cgroup and the cgroups below it; *pids is malloc'd. */
 int rt_cgroup_pids(struct lxr_cgroup *cg, pid_t **pids, size_t *n, lxr_err *err);
 

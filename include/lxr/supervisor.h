@@ -36,7 +36,44 @@ struct sup_up_opts {
 	/* --env-file (NULL: the project's .env): on a running stack the
 	 * supervisor loads the file again, and must read the same variables */
 	const char *env_file;
+	/* --no-deps: the services named, not what they depend on; on a
+	 * running stack the others are left as they are */
+	bool no_deps;
+	/* lxr scale: on a running stack, the services not in targets are left
+	 * as they are (as --no-deps leaves them), not removed */
+	bool keep_others;
+	/* --no-recreate: on a running stack, changed services keep their
+	 * containers (only what is new is created) */
+	bool no_recreate;
+	/* --no-start (lxr create): instances made and left "created" until
+	 * `lxr start`; the supervisor runs (detached) to own them */
+	bool no_start;
+	/* -t N (timeout_set): the grace of what up stops (a recreate, the
+	 * foreground's ordered down) instead of stop_grace_period */
+	bool timeout_set;
+	int timeout;
+	/* --pull: 0 each service's pull_policy, else 1 + an img_pull_policy;
+	 * --quiet-pull: pull without progress */
+	int pull;
+	bool quiet_pull;
+	/* foreground: --no-log-prefix, --no-color, --attach (NULL: all),
+	 * --no-attach */
+	bool no_log_prefix, no_color;
+	const char *const *attach, *const *no_attach;
+	/* --abort-on-container-exit: the first container that ends (for
+	 * good, not to be restarted) stops the stack, and up exits with its
+	 * code; --exit-code-from SVC (implies it): SVC's code */
+	bool abort_on_exit;
+	const char *exit_code_from;
+	/* --scale: "SERVICE=N" each (sup_scale_apply) */
+	const char *const *scale;
 };
+
+/* SERVICE=N (up --scale, lxr scale) applied to the model: N instances of
+ * SERVICE, in place of deploy.replicas. An unknown service, a bad N, or
+ * N > 1 with container_name (its name is unique, as compose says) is an
+ * error naming it. */
+int sup_scale_apply(struct cfg_stack *st, const char *spec, lxr_err *err);
 
 /* Bring the stack up: validate and plan everything, clean what a dead
  * supervisor left, then supervise (in the foreground, or detached once the

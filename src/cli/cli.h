@@ -21,6 +21,10 @@ int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top sta
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
+int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */
+int cmd_scale(int argc, char **argv);   /* cmd_scale.c */
+int cmd_create(int argc, char **argv);  /* up --no-start (cmd_up.c) */
 /* pull, load, import: exec lxr-image beside this program (image_exec.c) */
 int cmd_image_tool(int argc, char **argv);
 /* lxr-image's commands (cmd_image.c, linked only into lxr-image) */

@@ -99,8 +99,8 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 
 static int print(const struct config_args *a, const struct cfg_stack *st)
 {
-	struct plan_select sel = {(const char *const *)a->profiles,
-				  (const char *const *)a->targets};
+	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
+				  false};
 	struct plan_graph *g = NULL;
 	lxr_err err = {0};
 	int r = 0;

@@ -50,7 +50,7 @@ enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_STREAM }
 
 /* ps --status: compose's words as lxr's states, and lxr's own */
 static const char lxr_states[] =
-    " created starting running healthy unhealthy exited backoff stopping stopped failed ";
+    " created starting running healthy unhealthy exited backoff stopping stopped failed paused ";
 static const struct {
 	const char *word, *states;
 } compose_status[] = {
@@ -60,7 +60,7 @@ static const struct {
     {"exited", " exited stopped failed "},
     {"created", " created starting "},
     {"dead", " failed "},
-    {"paused", " "},
+    {"paused", " paused "},
 };
 
 /* " a b " holds word */

@@ -23,7 +23,13 @@ static const char usage_text[] = "usage: lxr rm [-f] NAME...\n"
 static int kill_running(struct lxr_container_ref *ref, lxr_err *err)
 {
 	struct pollfd pf = {.fd = ref->pidfd, .events = POLLIN};
+	struct lxr_cgroup *cg = NULL;
 
+	/* paused: a frozen task takes no SIGKILL on cgroup v1 */
+	if (ref->cgroup_group && rt_cgroup_open(ref->cgroup_group, ref->id, &cg, err) == 0) {
+		rt_cgroup_freeze(cg, false, err);
+		rt_cgroup_free(cg);
+	}
 	if (syscall(SYS_pidfd_send_signal, ref->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		return lxr_fail(err, errno, "kill container %s (pidfd_send_signal)", ref->id);
 	if (poll(&pf, 1, 10000) <= 0)

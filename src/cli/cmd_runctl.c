@@ -68,7 +68,14 @@ int runctl_ps(bool json, bool quiet)
 		const char *state = running                   ? "running"
 				    : sup_run_alive(names[i]) ? "restarting"
 							      : "exited";
+		struct lxr_cgroup *cg = NULL;
 
+		if (running && ref.cgroup_group &&
+		    rt_cgroup_open(ref.cgroup_group, names[i], &cg, &err) == 0) {
+			if (rt_cgroup_frozen(cg))
+				state = "paused"; /* lxr pause NAME */
+			rt_cgroup_free(cg);
+		}
 		if (running)
 			rt_container_ref_free(&ref);
 		/* without a running init: a layer kept for `lxr rm` */

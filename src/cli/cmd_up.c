@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/supervisor.h"
 
@@ -15,13 +16,21 @@ struct stack_args {
 	const char *file, *project;
 	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate, wait;
 	int wait_timeout; /* up --wait-timeout: seconds; 0: no limit */
-	int timeout;      /* down -t: seconds; -1: the services' stop_grace_period */
+	int timeout;      /* up/down -t: seconds; -1: the services' stop_grace_period */
 	char **profiles, **targets;
+	struct sup_up_opts up; /* up's other options (up_flags) */
+	char **scale, **attach, **no_attach;
+	bool build, no_build;
 };
 
 static const char up_usage[] =
     "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
-    "              [--force-recreate] [--wait [--wait-timeout N]] [SERVICE...]\n"
+    "              [--force-recreate | --no-recreate] [--no-deps] [--no-start]\n"
+    "              [--wait [--wait-timeout N]] [--abort-on-container-exit]\n"
+    "              [--exit-code-from SERVICE] [--scale SERVICE=N]... [-t N]\n"
+    "              [--pull always|missing|never] [--quiet-pull] [--no-log-prefix]\n"
+    "              [--no-color] [--attach SERVICE]... [--no-attach SERVICE]...\n"
+    "              [--build | --no-build] [-y] [SERVICE...]\n"
     "\n"
     "Start the stack (or SERVICE and what it depends on) in dependency order and\n"
     "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
@@ -45,7 +54,36 @@ static const char up_usage[] =
     "      --wait-timeout N   give up --wait after N seconds (exit 1)\n"
     "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
     "                         with =plan each instance's whole plan, as JSON);\n"
-    "                         nothing is pulled, started, stopped or written\n";
+    "                         nothing is pulled, started, stopped or written\n"
+    "      --no-recreate      on a stack that is up, keep the containers of\n"
+    "                         services that changed; create only what is new\n"
+    "      --no-deps          start SERVICE only, not what it depends on; on a\n"
+    "                         stack that is up, leave the other services as they are\n"
+    "      --no-start         create the containers and leave them \"created\" (the\n"
+    "                         supervisor runs detached); `lxr start` starts them\n"
+    "      --abort-on-container-exit  when a container ends (and is not to be\n"
+    "                         restarted), stop the stack and exit with its code\n"
+    "      --exit-code-from SERVICE   the same, and exit with SERVICE's code\n"
+    "      --scale SERVICE=N  run N instances of SERVICE (replaces deploy.replicas)\n"
+    "  -t, --timeout N        seconds a container up stops (recreate, Ctrl-C) has\n"
+    "                         before SIGKILL, instead of its stop_grace_period\n"
+    "      --pull POLICY      pull images always, if missing (default) or never,\n"
+    "                         instead of each service's pull_policy\n"
+    "      --quiet-pull       pull without progress output\n"
+    "      --no-log-prefix    foreground: the lines without \"service | \"\n"
+    "      --no-color         foreground: no colours\n"
+    "      --attach SERVICE   foreground: show only these services' lines\n"
+    "      --no-attach SERVICE  foreground: not these services' lines (the log\n"
+    "                         files have every line either way)\n"
+    "      --build            accepted: lxr does not build images yet, and a\n"
+    "                         stack file with build: is refused with its position\n"
+    "      --no-build         accepted (lxr never builds)\n"
+    "  -y, --yes              accepted (lxr asks no questions)\n"
+    "\n"
+    "examples:\n"
+    "  lxr up -d --wait\n"
+    "  lxr up --exit-code-from tests        # CI: the tests' exit code\n"
+    "  lxr up -d --no-deps --scale web=3 web\n";
 
 static const char down_usage[] =
     "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--remove-orphans]\n"
@@ -86,16 +124,6 @@ static int seconds_opt(const char *opt, const char *arg, int *out)
 	return -1;
 }
 
-/* compose's up options lxr does not have: named, not "unknown" */
-static int refused(const char *name)
-{
-	fprintf(stderr, "lxr: error: up --%s: not supported yet\n%s", name,
-		!strcmp(name, "build") ? "lxr: hint: build the image elsewhere (docker build, "
-					 "buildah) and `lxr load` it\n"
-				       : "lxr: hint: leave the option out\n");
-	return -1;
-}
-
 /* Each returns 0 (taken), -1 (wrong, said) or -2 (not this command's). */
 static int common_option(struct stack_args *a, int c)
 {
@@ -109,11 +137,62 @@ static int common_option(struct stack_args *a, int c)
 	}
 }
 
-static int up_option(struct stack_args *a, int c, const char *name)
+enum {
+	OPT_NO_DEPS = 256,
+	OPT_NO_RECREATE,
+	OPT_NO_START,
+	OPT_ABORT,
+	OPT_EXIT_FROM,
+	OPT_PULL,
+	OPT_QUIET_PULL,
+	OPT_NO_PREFIX,
+	OPT_NO_COLOR,
+	OPT_ATTACH,
+	OPT_NO_ATTACH,
+	OPT_BUILD,
+	OPT_NO_BUILD,
+	OPT_YES,
+};
+
+/* up's flags that only set an option */
+static int up_flag(struct stack_args *a, int c)
+{
+	int pull;
+
+	switch (c) {
+	case OPT_NO_DEPS: a->up.no_deps = true; return 0;
+	case OPT_NO_RECREATE: a->up.no_recreate = true; return 0;
+	case OPT_NO_START: a->up.no_start = a->detach = true; return 0;
+	case OPT_ABORT: a->up.abort_on_exit = true; return 0;
+	case OPT_EXIT_FROM: a->up.exit_code_from = optarg; return 0;
+	case OPT_QUIET_PULL: a->up.quiet_pull = true; return 0;
+	case OPT_NO_PREFIX: a->up.no_log_prefix = true; return 0;
+	case OPT_NO_COLOR: a->up.no_color = true; return 0;
+	case OPT_ATTACH: lxr_strv_push(&a->attach, lxr_xstrdup(optarg)); return 0;
+	case OPT_NO_ATTACH: lxr_strv_push(&a->no_attach, lxr_xstrdup(optarg)); return 0;
+	case OPT_BUILD: a->build = true; return 0;
+	case OPT_NO_BUILD: a->no_build = true; return 0;
+	case OPT_YES: return 0;
+	case OPT_PULL:
+		pull = img_pull_policy_parse(optarg);
+		if (pull < 0 || !strcmp(optarg, "build")) {
+			fprintf(stderr, "lxr: error: --pull %s: use always, missing or never\n",
+				optarg);
+			return -1;
+		}
+		a->up.pull = pull + 1;
+		return 0;
+	default: return -2;
+	}
+}
+
+static int up_option(struct stack_args *a, int c)
 {
 	switch (c) {
 	case 'R': a->force_recreate = true; return 0;
-	case 'N': return refused(name);
+	case 't': return seconds_opt("--timeout", optarg, &a->timeout);
+	case 'S': lxr_strv_push(&a->scale, lxr_xstrdup(optarg)); return 0;
+	default: return up_flag(a, c);
 	case 'W': a->wait = a->detach = true; return 0; /* compose: --wait implies -d */
 	case 'w': return seconds_opt("--wait-timeout", optarg, &a->wait_timeout);
 	case 'P': lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); return 0;
@@ -123,7 +202,6 @@ static int up_option(struct stack_args *a, int c, const char *name)
 		a->dry_run = true;
 		a->dry_run_plans = optarg != NULL;
 		return 0;
-	default: return -2;
 	}
 }
 
@@ -145,13 +223,21 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"dry-run", optional_argument, NULL, 'D'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"force-recreate", no_argument, NULL, 'R'},
-	    {"no-recreate", no_argument, NULL, 'N'},
-	    {"no-deps", no_argument, NULL, 'N'},
-	    {"no-start", no_argument, NULL, 'N'},
-	    {"build", no_argument, NULL, 'N'},
-	    {"abort-on-container-exit", no_argument, NULL, 'N'},
-	    {"exit-code-from", required_argument, NULL, 'N'},
-	    {"scale", required_argument, NULL, 'N'},
+	    {"no-recreate", no_argument, NULL, OPT_NO_RECREATE},
+	    {"no-deps", no_argument, NULL, OPT_NO_DEPS},
+	    {"no-start", no_argument, NULL, OPT_NO_START},
+	    {"build", no_argument, NULL, OPT_BUILD},
+	    {"no-build", no_argument, NULL, OPT_NO_BUILD},
+	    {"abort-on-container-exit", no_argument, NULL, OPT_ABORT},
+	    {"exit-code-from", required_argument, NULL, OPT_EXIT_FROM},
+	    {"scale", required_argument, NULL, 'S'},
+	    {"pull", required_argument, NULL, OPT_PULL},
+	    {"quiet-pull", no_argument, NULL, OPT_QUIET_PULL},
+	    {"no-log-prefix", no_argument, NULL, OPT_NO_PREFIX},
+	    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+	    {"attach", required_argument, NULL, OPT_ATTACH},
+	    {"no-attach", required_argument, NULL, OPT_NO_ATTACH},
+	    {"yes", no_argument, NULL, OPT_YES},
 	    {"wait", no_argument, NULL, 'W'},
 	    {"wait-timeout", required_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
@@ -164,7 +250,9 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, up ? "f:p:d" : "f:p:vt:", longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, up ? "f:p:dt:y" : "f:p:vt:", longopts, &idx)) != -1) {
+		if (up && c == 'y')
+			c = OPT_YES;
 		int r = c == 'h' ? 1 : common_option(a, c);
 
 		if (r == 1) {
@@ -172,8 +260,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 			return 1;
 		}
 		if (r == -2)
-			r = up ? up_option(a, c, idx >= 0 ? longopts[idx].name : "")
-			       : down_option(a, c);
+			r = up ? up_option(a, c) : down_option(a, c);
 		if (r == -1)
 			return -1;
 		if (r == -2) {
@@ -198,33 +285,129 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	return 0;
 }
 
+/* compose's refusals of flags that cannot go together */
+static int up_conflicts(const struct stack_args *a)
+{
+	const char *x = NULL, *y = NULL;
+
+	if (a->up.abort_on_exit || a->up.exit_code_from) {
+		x = a->up.abort_on_exit ? "--abort-on-container-exit" : "--exit-code-from";
+		y = a->up.no_start ? "--no-start"
+		    : a->wait      ? "--wait"
+		    : a->detach    ? "--detach"
+				   : NULL;
+	}
+	if (!y && a->force_recreate && a->up.no_recreate)
+		x = "--force-recreate", y = "--no-recreate";
+	if (!y && a->build && a->no_build)
+		x = "--build", y = "--no-build";
+	if (!y && a->up.no_start && a->wait)
+		x = "--no-start", y = "--wait";
+	if (!y)
+		return 0;
+	fprintf(stderr, "lxr: error: up: %s and %s are incompatible\n", x, y);
+	return -1;
+}
+
+/* After the file is read: what names a service must name one it runs. */
+static int up_check(struct stack_args *a, struct cfg_stack *st)
+{
+	lxr_err err;
+
+	for (size_t i = 0; a->scale && a->scale[i]; i++)
+		if (sup_scale_apply(st, a->scale[i], &err) < 0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_USAGE;
+		}
+	if (a->up.exit_code_from && !cfg_stack_service(st, a->up.exit_code_from)) {
+		fprintf(stderr, "lxr: error: --exit-code-from %s: no such service\n",
+			a->up.exit_code_from);
+		return LXR_EXIT_USAGE;
+	}
+	for (int k = 0; k < 2; k++)
+		for (char **n = k ? a->no_attach : a->attach; n && *n; n++)
+			if (!cfg_stack_service(st, *n)) {
+				fprintf(stderr, "lxr: error: --%s %s: no such service\n",
+					k ? "no-attach" : "attach", *n);
+				return LXR_EXIT_USAGE;
+			}
+	return LXR_EXIT_OK;
+}
+
+static int up_with(struct stack_args *a)
+{
+	struct cfg_stack *st = NULL;
+	int r = up_conflicts(a) < 0 ? LXR_EXIT_USAGE : cli_stack_open(a->file, a->project, &st);
+
+	if (!st && a->build)
+		fputs("lxr: hint: up --build: lxr does not build images yet; build elsewhere "
+		      "(docker build, buildah), `lxr load` the image and name it in image:\n",
+		      stderr);
+
+	if (st && (r = up_check(a, st)) == LXR_EXIT_OK) {
+		struct sup_up_opts *o = &a->up;
+		o->targets = (const char *const *)a->targets;
+		o->profiles = (const char *const *)a->profiles;
+		o->detach = a->detach;
+		o->remove_orphans = a->remove_orphans;
+		o->dry_run = a->dry_run;
+		o->dry_run_plans = a->dry_run_plans;
+		o->force_recreate = a->force_recreate;
+		o->env_file = cli_globals.env_file;
+		o->timeout_set = a->timeout >= 0;
+		o->timeout = a->timeout;
+		o->scale = (const char *const *)a->scale;
+		o->attach = (const char *const *)a->attach;
+		o->no_attach = (const char *const *)a->no_attach;
+		r = sup_up(st, o);
+		if (r == 0 && a->wait && !a->dry_run)
+			r = cli_up_wait(st->project, a->wait_timeout);
+	}
+	cfg_stack_free(st);
+	lxr_strv_free(a->profiles);
+	lxr_strv_free(a->targets);
+	lxr_strv_free(a->scale);
+	lxr_strv_free(a->attach);
+	lxr_strv_free(a->no_attach);
+	return r;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	struct stack_args a = {0};
-	struct cfg_stack *st = NULL;
 	int r = parse(argc, argv, &a, true);
 
-	if (r == 0)
-		r = cli_stack_open(a.file, a.project, &st);
-	else
-		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if (st) {
-		struct sup_up_opts o = {.targets = (const char *const *)a.targets,
-					.profiles = (const char *const *)a.profiles,
-					.detach = a.detach,
-					.remove_orphans = a.remove_orphans,
-					.dry_run = a.dry_run,
-					.dry_run_plans = a.dry_run_plans,
-					.force_recreate = a.force_recreate,
-					.env_file = cli_globals.env_file};
-		r = sup_up(st, &o);
-		if (r == 0 && a.wait && !a.dry_run)
-			r = cli_up_wait(st->project, a.wait_timeout);
-	}
-	cfg_stack_free(st);
-	lxr_strv_free(a.profiles);
-	lxr_strv_free(a.targets);
-	return r;
+	if (r != 0)
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	return up_with(&a);
+}
+
+static const char create_usage[] =
+    "usage: lxr create [-f FILE] [-p NAME] [--force-recreate | --no-recreate]\n"
+    "                  [--pull POLICY] [--quiet-pull] [--scale SERVICE=N]...\n"
+    "                  [--no-build] [-y] [SERVICE...]\n"
+    "\n"
+    "Create the services' containers without starting them: `lxr up --no-start`.\n"
+    "The project's supervisor runs (in the background) and owns them; `lxr ps`\n"
+    "shows them \"created\", `lxr start` starts them in dependency order, `lxr\n"
+    "down` removes them. Takes up's options.\n"
+    "\n"
+    "example:\n"
+    "  lxr create && lxr ps && lxr start\n";
+
+int cmd_create(int argc, char **argv)
+{
+	struct stack_args a = {0};
+	int r;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(create_usage, stdout), LXR_EXIT_OK;
+	r = parse(argc, argv, &a, true);
+	if (r != 0)
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	a.up.no_start = a.detach = true;
+	return up_with(&a);
 }
 
 /* down -p NAME -v: the volumes are the ones a stack file declares: -f, else

@@ -71,6 +71,7 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	struct lxr_net_config nc = {.name = pe->network, .ephemeral = pe->ephemeral};
 	struct lxr_endpoint_config ec = {.network = pe->network,
 					 .container = o->name,
+					 .mac = pe->mac,
 					 .names = pe->names,
 					 .holder = getpid(),
 					 .create = &nc,

@@ -47,6 +47,7 @@ static const char usage_text[] =
     "      --cpu-quota US, --cpu-period US  CFS quota per period, microseconds\n"
     "      --shm-size BYTES size of /dev/shm (default 64m)\n"
     "      --domainname NAME  the container's NIS domain name\n"
+    "      --mac-address MAC  eth0's MAC address (02:42:ac:11:00:02; not multicast)\n"
     "      --oom-score-adj N  -1000 to 1000\n"
     "      --pids-limit N   maximum number of processes (-1: unlimited; default\n"
     "                       4096, or lxr.conf [limits] pids)\n"
@@ -97,6 +98,7 @@ enum {
 	OPT_RESTART,
 	OPT_SHM,
 	OPT_DOMAIN,
+	OPT_MAC,
 	OPT_OOMADJ,
 	OPT_CPUSHARES,
 	OPT_CPUQUOTA,
@@ -141,6 +143,7 @@ static const struct option longopts[] = {
     {"restart", required_argument, NULL, OPT_RESTART},
     {"shm-size", required_argument, NULL, OPT_SHM},
     {"domainname", required_argument, NULL, OPT_DOMAIN},
+    {"mac-address", required_argument, NULL, OPT_MAC},
     {"oom-score-adj", required_argument, NULL, OPT_OOMADJ},
     {"cpu-shares", required_argument, NULL, OPT_CPUSHARES},
     {"cpu-quota", required_argument, NULL, OPT_CPUQUOTA},
@@ -515,6 +518,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case 'u': set(o, "user", lit(arg)); return 0;
 	case OPT_GROUPADD: push(o, "group_add", lit(arg)); return 0;
 	case OPT_DOMAIN: set(o, "domainname", lit(arg)); return 0;
+	case OPT_MAC: set(o, "mac_address", lit(arg)); return 0;
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
 	case OPT_RO: set(o, "read_only", json_true()); return 0;

@@ -236,7 +236,7 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 	for (size_t i = 0; i < s->n_networks; i++) {
 		const struct cfg_svc_net *n = &s->networks[i];
 		cfg_out_key(o, n->name.v);
-		if (!n->aliases.n && !n->ipv4_address.v && !n->priority.set &&
+		if (!n->aliases.n && !n->ipv4_address.v && !n->ipv6_address.v && !n->priority.set &&
 		    !n->gw_priority.set && !n->mac_address.v) {
 			cfg_out_null(o);
 			continue;
@@ -246,6 +246,8 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_strs(o, "aliases", &n->aliases);
 		if (n->ipv4_address.v)
 			cfg_out_kv(o, "ipv4_address", n->ipv4_address.v);
+		if (n->ipv6_address.v)
+			cfg_out_kv(o, "ipv6_address", n->ipv6_address.v);
 		if (n->mac_address.v)
 			cfg_out_kv(o, "mac_address", n->mac_address.v);
 		if (n->priority.set) {

@@ -148,11 +148,14 @@ static void pools(struct cfg_out *o, const struct cfg_network *n)
 	cfg_out_kv(o, "driver", "default");
 	cfg_out_key(o, "config");
 	cfg_out_seq(o);
-	for (size_t i = 0; i < n->n_pools; i++) {
+	for (size_t i = 0; i <= n->n_pools; i++) {
+		const struct cfg_ipam_pool *p = i < n->n_pools ? &n->pools[i] : &n->pool6;
+		if (!p->subnet.v)
+			continue;
 		cfg_out_map(o);
-		opt_str(o, "subnet", &n->pools[i].subnet);
-		opt_str(o, "gateway", &n->pools[i].gateway);
-		opt_str(o, "ip_range", &n->pools[i].ip_range);
+		opt_str(o, "subnet", &p->subnet);
+		opt_str(o, "gateway", &p->gateway);
+		opt_str(o, "ip_range", &p->ip_range);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);
@@ -185,7 +188,9 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 		}
 		if (n->driver_opts.n)
 			cfg_out_kvs(o, "driver_opts", &n->driver_opts);
-		if (n->n_pools)
+		if (n->enable_ipv6.v)
+			flag(o, "enable_ipv6", true);
+		if (n->n_pools || n->pool6.subnet.v)
 			pools(o, n);
 		if (n->labels.n)
 			cfg_out_kvs(o, "labels", &n->labels);

@@ -231,6 +231,14 @@ bool cfg_name_ok(const char *v);
 /* Syntax checks shared by the parts and validation (net.c). */
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix);
+int cfg_parse_ipv6(const char *s, unsigned char addr[16]);
+/* A unicast MAC address "02:42:ac:11:00:02" into v (net.c). */
+int cfg_read_mac(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_str *v);
+int cfg_parse_cidr6(const char *s, unsigned char addr[16], int *prefix);
+bool cfg_ip6_in(const unsigned char a[16], const unsigned char net[16], int prefix);
+/* a's offset in the window of net/prefix lxr allocates from (the first
+ * 65536 addresses, or the whole of a /112 or narrower), -1 outside it. */
+long cfg_ip6_slot(const unsigned char a[16], const unsigned char net[16], int prefix);
 int cfg_parse_port_range(const char *s, int *start, int *end);
 
 /* Cross-reference checks over the whole stack (validate.c). */

@@ -1,6 +1,7 @@
 /* Address and port syntax, shared by the service keys and validation. Pure
  * string work: inet_pton is a libc parser, not a syscall. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,56 @@ int cfg_parse_ipv4(const char *s, uint32_t *addr)
 		return -1;
 	*addr = ntohl(a.s_addr);
 	return 0;
+}
+
+int cfg_parse_ipv6(const char *s, unsigned char addr[16])
+{
+	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
+}
+
+int cfg_parse_cidr6(const char *s, unsigned char addr[16], int *prefix)
+{
+	const char *slash = strchr(s, '/');
+	char ip[INET6_ADDRSTRLEN];
+	char *end;
+	long p;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1])
+		return -1;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = 0;
+	errno = 0;
+	p = strtol(slash + 1, &end, 10);
+	if (errno || *end || p < 0 || p > 128 || slash[1] < '0' || slash[1] > '9')
+		return -1;
+	if (cfg_parse_ipv6(ip, addr) < 0)
+		return -1;
+	*prefix = (int)p;
+	return 0;
+}
+
+bool cfg_ip6_in(const unsigned char a[16], const unsigned char net[16], int prefix)
+{
+	for (int i = 0; i < 16; i++) {
+		int keep = prefix - i * 8;
+		unsigned m = keep >= 8 ? 0xff : keep > 0 ? (0xff << (8 - keep)) & 0xff : 0;
+		if ((a[i] & m) != (net[i] & m))
+			return false;
+	}
+	return true;
+}
+
+long cfg_ip6_slot(const unsigned char a[16], const unsigned char net[16], int prefix)
+{
+	/* net_ip6_window_slot's rule: the first /112 of the subnet (all of a
+	 * narrower one) */
+	unsigned lo, base, size = prefix >= 112 ? 1u << (128 - prefix) : 1u << 16;
+
+	if (!cfg_ip6_in(a, net, prefix) || memcmp(a, net, 14))
+		return -1;
+	lo = (unsigned)a[14] << 8 | a[15];
+	base = (unsigned)net[14] << 8 | net[15];
+	return lo >= base && lo - base < size ? (long)(lo - base) : -1;
 }
 
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix)
@@ -69,5 +120,34 @@ int cfg_parse_port_range(const char *s, int *start, int *end)
 	if (parse_port(s, (size_t)(dash - s), start) < 0 ||
 	    parse_port(dash + 1, strlen(dash + 1), end) < 0 || *end < *start)
 		return -1;
+	return 0;
+}
+
+int cfg_read_mac(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_str *v)
+{
+	unsigned b[6];
+	int end = 0;
+
+	if (cfg_read_str(c, n, key, v) < 0)
+		return -1;
+	if (!v->v)
+		return 0;
+	if (sscanf(v->v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    end != 17 || v->v[end] || strspn(v->v, "0123456789abcdefABCDEF:") != 17) {
+		cfg_error_hint(c, n, "six hex pairs: 02:42:ac:11:00:02",
+			       "%s \"%s\" is not a MAC address", key, v->v);
+		return -1;
+	}
+	/* the kernel refuses both on an interface (EADDRNOTAVAIL) */
+	if (b[0] & 1) {
+		cfg_error_hint(c, n, "the first byte must be even (02:... is a local unicast one)",
+			       "%s \"%s\" is a multicast address", key, v->v);
+		return -1;
+	}
+	if (!(b[0] | b[1] | b[2] | b[3] | b[4] | b[5])) {
+		cfg_error_hint(c, n, "e.g. 02:42:ac:11:00:02", "%s \"%s\" is all zeros", key, v->v);
+		return -1;
+	}
 	return 0;
 }

@@ -42,19 +42,7 @@ static int read_domainname(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int read_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	struct cfg_str *v = &HOST(obj)->mac_address;
-	unsigned b[6];
-	int end = 0;
-
-	if (cfg_read_str(c, n, "mac_address", v) < 0)
-		return -1;
-	if (!v->v || (sscanf(v->v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
-			     &b[5], &end) == 6 &&
-		      end == 17 && !v->v[end]))
-		return 0;
-	cfg_error_hint(c, n, "six hex pairs: 02:42:ac:11:00:02", "mac_address \"%s\" is not a MAC",
-		       v->v);
-	return -1;
+	return cfg_read_mac(c, n, "mac_address", &HOST(obj)->mac_address);
 }
 
 /* dns, dns_search, dns_opt: a string or a list; an empty one is Compose's

@@ -33,7 +33,7 @@ static bool host_ip_ok(const char *s)
 static void port_refusals(struct cfg_ctx *c, const struct cfg_port *p, struct cfg_pos proto_pos,
 			  struct cfg_pos ip_pos)
 {
-	unsigned char buf[16];
+	unsigned char buf[16] __attribute__((aligned(4)));
 
 	if (!p->host_start)
 		cfg_check_supported_hint(c, p->pos, "service.ports.ephemeral",
@@ -43,11 +43,15 @@ static void port_refusals(struct cfg_ctx *c, const struct cfg_port *p, struct cf
 	if (p->proto == CFG_PROTO_SCTP)
 		cfg_check_supported_hint(c, proto_pos, "service.ports.sctp",
 					 "lxr publishes tcp and udp ports", "publishing sctp");
-	if (p->host_ip && inet_pton(AF_INET6, p->host_ip, buf) == 1)
-		cfg_check_supported_hint(c, ip_pos, "service.ports.host_ipv6",
-					 "lxr's networks are IPv4 only: give an IPv4 host address, "
-					 "or none for all of them",
-					 "an IPv6 host_ip (%s)", p->host_ip);
+	/* the kernel drops a packet from ::1 that leaves the loopback, and
+	 * IPv6 has no route_localnet: docker reaches [::1] only through its
+	 * userland proxy, which lxr does not run */
+	if (p->host_ip && inet_pton(AF_INET6, p->host_ip, buf) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK((struct in6_addr *)buf))
+		cfg_check_supported_hint(c, ip_pos, "service.ports.host_ipv6_loopback",
+					 "publish on 127.0.0.1, or on the host's own IPv6 address",
+					 "publishing on the IPv6 loopback address (%s)",
+					 p->host_ip);
 }
 
 /* Split "[ip:][host:]target" into its parts (ip may be "[v6]"). */
@@ -386,18 +390,21 @@ static int sn_gw_priority(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int sn_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "mac_address", &((struct cfg_svc_net *)obj)->mac_address);
+	return cfg_read_mac(c, n, "mac_address", &((struct cfg_svc_net *)obj)->mac_address);
 }
 
 static int sn_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	const char *v = cfg_scalar(c, n, "ipv6_address");
+	struct cfg_svc_net *sn = obj;
+	unsigned char a[16];
 
-	(void)obj;
-	if (v)
-		cfg_error_hint(c, n, "lxr networks are IPv4 only for now: drop it",
-			       "ipv6_address \"%s\" (IPv6) is not supported yet", v);
-	return -1;
+	if (cfg_read_str(c, n, "ipv6_address", &sn->ipv6_address) < 0)
+		return -1;
+	if (sn->ipv6_address.v && cfg_parse_ipv6(sn->ipv6_address.v, a) < 0) {
+		cfg_error(c, n, "ipv6_address \"%s\" is not an IPv6 address", sn->ipv6_address.v);
+		return -1;
+	}
+	return 0;
 }
 
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)

@@ -395,6 +395,7 @@ void cfg_service_free(struct cfg_service *s)
 		cfg_strs_free(&s->networks[i].aliases);
 		free(s->networks[i].ipv4_address.v);
 		free(s->networks[i].mac_address.v);
+		free(s->networks[i].ipv6_address.v);
 	}
 	free(s->networks);
 	for (size_t i = 0; i < s->n_volumes; i++) {

@@ -88,20 +88,22 @@ static const struct {
     {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
     /* service: network (net layer) */
     {"service.ports", true},
-    {"service.ports.ephemeral", true},   /* the net layer picks a free host port */
-    {"service.ports.sctp", false},       /* nft rules are written for tcp and udp */
-    {"service.ports.host_ipv6", false},  /* IPv4 only (`table ip lxr`) */
+    {"service.ports.ephemeral", true}, /* the net layer picks a free host port */
+    {"service.ports.sctp", false},     /* nft rules are written for tcp and udp */
+    {"service.ports.host_ipv6", true}, /* `table ip6 lxr`, on an IPv6 network */
+    /* no userland proxy: a packet from ::1 cannot leave the loopback */
+    {"service.ports.host_ipv6_loopback", false},
     {"service.ports.range_pick", false}, /* a host range is split, never searched */
     {"service.expose", true},            /* documentation: no firewall inside a network */
     {"service.networks", true},
-    {"service.networks.second", true}, /* eth1... in the first network's namespace */
-    {"service.networks.priority", false},
-    {"service.networks.gw_priority", false},
-    {"service.networks.mac_address", false}, /* eth0's MAC follows from its address */
-    {"networks.external", true},             /* lxr network create; shared by projects */
-    {"networks.name", true},                 /* one network for every project naming it */
-    {"networks.driver_opts", true},          /* com.docker.network.driver.mtu; others refused */
-    {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */
+    {"service.networks.second", true},      /* eth1... in the first network's namespace */
+    {"service.networks.priority", true},    /* order of eth0, eth1... (plan) */
+    {"service.networks.gw_priority", true}, /* which gives the default routes (plan) */
+    {"service.networks.mac_address", true}, /* the interface's (net) */
+    {"networks.external", true},            /* lxr network create; shared by projects */
+    {"networks.name", true},                /* one network for every project naming it */
+    {"networks.driver_opts", true},         /* com.docker.network.driver.mtu; others refused */
+    {"volumes.external", true},             /* <data_dir>/volumes/_named/NAME (lxr volume create) */
     {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
     {"service.extends", true},         /* merged before the service is read */
@@ -128,7 +130,7 @@ static const struct {
      * refused by up where false */
     {"service.container_name", true}, /* the one instance's name (plan) */
     {"service.domainname", true},
-    {"service.mac_address", false}, /* eth0's MAC follows from its address */
+    {"service.mac_address", true}, /* eth0's, unless its network gives one (plan) */
     {"service.dns.entries", true},
     {"service.dns_search.entries", true},
     {"service.dns_opt.entries", true},

@@ -1,5 +1,6 @@
 /* Top-level `networks:` and `volumes:` entries. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,16 +11,48 @@ static uint32_t prefix_mask(int prefix)
 	return prefix ? 0xffffffffu << (32 - prefix) : 0;
 }
 
-/* The net layer writes IPv4 only (`table ip lxr`, one IPv4 subnet per
- * bridge). */
-#define IPV6_HINT "lxr networks are IPv4 only for now: drop the IPv6 entry"
-
 struct pool_ctx {
 	struct cfg_ipam_pool *p;
 	uint32_t net;
 	int prefix;
 	bool have_subnet;
+	unsigned char net6[16];
 };
+
+/* An IPv6 subnet: a bridge holds the gateway and each container an
+ * address; the allocator hands out the first 65536 of a wider one. */
+static int pool_subnet6(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc)
+{
+	unsigned char masked[16];
+
+	pc->p->v6 = true;
+	if (cfg_parse_cidr6(pc->p->subnet.v, pc->net6, &pc->prefix) < 0) {
+		cfg_error_hint(c, n, "e.g. fd00:db8:1::/64", "subnet \"%s\" is not an IPv6 subnet",
+			       pc->p->subnet.v);
+		return -1;
+	}
+	for (int i = 0; i < 16; i++) {
+		int keep = pc->prefix - i * 8;
+		masked[i] = keep >= 8  ? pc->net6[i]
+			    : keep > 0 ? (unsigned char)(pc->net6[i] & (0xff << (8 - keep)))
+				       : 0;
+	}
+	if (memcmp(masked, pc->net6, 16)) {
+		char want[64], ip[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, masked, ip, sizeof(ip));
+		snprintf(want, sizeof(want), "%s/%d", ip, pc->prefix);
+		cfg_error_hint(c, n, want, "subnet \"%s\" has host bits set", pc->p->subnet.v);
+		return -1;
+	}
+	if (pc->prefix > 126) {
+		cfg_error_hint(c, n, "a /126 or wider (e.g. /64)",
+			       "subnet \"%s\" has no room for a gateway and a container",
+			       pc->p->subnet.v);
+		return -1;
+	}
+	pc->have_subnet = true;
+	return 0;
+}
 
 static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -28,11 +61,8 @@ static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "subnet", &pc->p->subnet) < 0 || !pc->p->subnet.v)
 		return -1;
-	if (strchr(pc->p->subnet.v, ':')) {
-		cfg_error_hint(c, n, IPV6_HINT, "IPv6 subnet \"%s\" is not supported yet",
-			       pc->p->subnet.v);
-		return -1;
-	}
+	if (strchr(pc->p->subnet.v, ':'))
+		return pool_subnet6(c, n, pc);
 	if (cfg_parse_cidr4(pc->p->subnet.v, &pc->net, &pc->prefix) < 0) {
 		cfg_error_hint(c, n, "e.g. 172.28.0.0/16", "subnet \"%s\" is not an IPv4 subnet",
 			       pc->p->subnet.v);
@@ -65,17 +95,13 @@ static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static int pool_gateway(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct pool_ctx *pc = obj;
+	unsigned char a6[16];
 	uint32_t a;
 
 	if (cfg_read_str(c, n, "gateway", &pc->p->gateway) < 0 || !pc->p->gateway.v)
 		return -1;
-	if (strchr(pc->p->gateway.v, ':')) {
-		cfg_error_hint(c, n, IPV6_HINT, "IPv6 gateway \"%s\" is not supported yet",
-			       pc->p->gateway.v);
-		return -1;
-	}
-	if (cfg_parse_ipv4(pc->p->gateway.v, &a) < 0) {
-		cfg_error(c, n, "gateway \"%s\" is not an IPv4 address", pc->p->gateway.v);
+	if (cfg_parse_ipv4(pc->p->gateway.v, &a) < 0 && cfg_parse_ipv6(pc->p->gateway.v, a6) < 0) {
+		cfg_error(c, n, "gateway \"%s\" is not an IP address", pc->p->gateway.v);
 		return -1;
 	}
 	return 0;
@@ -84,13 +110,15 @@ static int pool_gateway(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static int pool_ip_range(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct pool_ctx *pc = obj;
+	unsigned char a6[16];
 	uint32_t a;
 	int p;
 
 	if (cfg_read_str(c, n, "ip_range", &pc->p->ip_range) < 0 || !pc->p->ip_range.v)
 		return -1;
-	if (cfg_parse_cidr4(pc->p->ip_range.v, &a, &p) < 0) {
-		cfg_error(c, n, "ip_range \"%s\" is not an IPv4 subnet", pc->p->ip_range.v);
+	if (cfg_parse_cidr4(pc->p->ip_range.v, &a, &p) < 0 &&
+	    cfg_parse_cidr6(pc->p->ip_range.v, a6, &p) < 0) {
+		cfg_error(c, n, "ip_range \"%s\" is not a subnet", pc->p->ip_range.v);
 		return -1;
 	}
 	return 0;
@@ -99,6 +127,45 @@ static int pool_ip_range(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static bool in_subnet(uint32_t a, uint32_t net, int prefix)
 {
 	return (a & prefix_mask(prefix)) == net;
+}
+
+/* An IPv6 gateway inside the subnet, where the allocator can keep it back,
+ * and not the subnet-router anycast address. */
+static int pool_check6(struct cfg_ctx *c, struct pool_ctx *pc)
+{
+	struct cfg_ipam_pool *p = pc->p;
+	unsigned char a[16];
+	long slot;
+
+	if (!p->gateway.v)
+		return 0;
+	if (cfg_parse_ipv6(p->gateway.v, a) < 0) {
+		cfg_diag_add(c, p->gateway.pos, false, NULL,
+			     "gateway %s is not an IPv6 address, as subnet %s is", p->gateway.v,
+			     p->subnet.v);
+		return -1;
+	}
+	if (!cfg_ip6_in(a, pc->net6, pc->prefix)) {
+		cfg_diag_add(c, p->gateway.pos, false, NULL, "gateway %s is outside subnet %s",
+			     p->gateway.v, p->subnet.v);
+		return -1;
+	}
+	slot = cfg_ip6_slot(a, pc->net6, pc->prefix);
+	if (slot == 0) {
+		cfg_diag_add(c, p->gateway.pos, false,
+			     "leave gateway out for the first host address",
+			     "gateway %s is the subnet-router anycast address of subnet %s",
+			     p->gateway.v, p->subnet.v);
+		return -1;
+	}
+	if (slot < 0) {
+		cfg_diag_add(c, p->gateway.pos, false,
+			     "pick one among the first 65536 addresses of the subnet",
+			     "gateway %s is beyond the addresses lxr allocates from in subnet %s",
+			     p->gateway.v, p->subnet.v);
+		return -1;
+	}
+	return 0;
 }
 
 /* Gateway and ip_range only make sense inside the pool's subnet. */
@@ -114,7 +181,14 @@ static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc
 				       "ipam config entry has no subnet");
 		return -1;
 	}
-	if (p->gateway.v && !cfg_parse_ipv4(p->gateway.v, &a)) {
+	if (p->v6)
+		return pool_check6(c, pc);
+	if (p->gateway.v && cfg_parse_ipv4(p->gateway.v, &a) < 0) {
+		cfg_diag_add(c, p->gateway.pos, false, NULL,
+			     "gateway %s is not an IPv4 address, as subnet %s is", p->gateway.v,
+			     p->subnet.v);
+		r = -1;
+	} else if (p->gateway.v) {
 		if (!in_subnet(a, pc->net, pc->prefix)) {
 			cfg_diag_add(c, p->gateway.pos, false, NULL,
 				     "gateway %s is outside subnet %s", p->gateway.v, p->subnet.v);
@@ -152,15 +226,29 @@ static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	net->pools = lxr_xcalloc(n->n, sizeof(*net->pools));
 	for (size_t i = 0; i < n->n; i++) {
-		struct pool_ctx pc = {&net->pools[net->n_pools++], 0, 0, false};
-		/* one bridge, one IPv4 subnet (include/lxr/net.h) */
-		if (i > 0)
-			cfg_check_supported_hint(c, n->items[i]->pos, "networks.ipam.second_pool",
-						 "lxr gives a network one subnet: keep one entry",
-						 "a second ipam config entry");
+		struct cfg_ipam_pool p = {.pos = n->items[i]->pos};
+		struct pool_ctx pc = {&p, 0, 0, false, {0}};
+		bool second;
 		if (cfg_read_map(c, n->items[i], &spec, &pc) < 0 ||
 		    pool_check(c, n->items[i], &pc) < 0)
 			r = -1;
+		/* one bridge, one IPv4 subnet and one IPv6 subnet (net.h) */
+		second = p.v6 ? net->pool6.subnet.v != NULL : net->n_pools > 0;
+		if (second)
+			cfg_check_supported_hint(
+			    c, n->items[i]->pos, "networks.ipam.second_pool",
+			    "lxr gives a network one IPv4 and one IPv6 subnet: "
+			    "keep one entry of each",
+			    "a second %s ipam config entry", p.v6 ? "IPv6" : "IPv4");
+		if (p.v6 && !second) {
+			net->pool6 = p;
+		} else if (p.v6) {
+			free(p.subnet.v);
+			free(p.gateway.v);
+			free(p.ip_range.v);
+		} else {
+			net->pools[net->n_pools++] = p;
+		}
 	}
 	return r;
 }
@@ -210,16 +298,18 @@ static int net_internal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int net_enable_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	struct cfg_bool v;
+	return cfg_read_bool(c, n, "enable_ipv6", &((struct cfg_network *)obj)->enable_ipv6);
+}
 
-	(void)obj;
-	if (cfg_read_bool(c, n, "enable_ipv6", &v) < 0)
-		return -1;
-	if (v.v) {
-		cfg_error_hint(c, n, IPV6_HINT, "enable_ipv6: true (IPv6) is not supported yet");
-		return -1;
-	}
-	return 0;
+/* An IPv6 subnet on a network without IPv6 would be dropped, silently:
+ * docker refuses it too. */
+static void check_ipv6(struct cfg_ctx *c, const struct cfg_network *net)
+{
+	if (net->pool6.subnet.v && !net->enable_ipv6.v)
+		cfg_diag_add(c, net->pool6.subnet.pos, false,
+			     "add enable_ipv6: true to the network, or drop the entry",
+			     "IPv6 subnet %s on a network without enable_ipv6",
+			     net->pool6.subnet.v);
 }
 
 static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -352,6 +442,7 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 	r = cfg_read_map(c, n, &spec, net);
 	if (r == 0)
 		check_external(c, n, net->external.v);
+	check_ipv6(c, net);
 	return r;
 }
 
@@ -460,6 +551,9 @@ void cfg_network_free(struct cfg_network *net)
 		free(net->pools[i].ip_range.v);
 	}
 	free(net->pools);
+	free(net->pool6.subnet.v);
+	free(net->pool6.gateway.v);
+	free(net->pool6.ip_range.v);
 	cfg_kvs_free(&net->labels);
 	free(net->host_name.v);
 	cfg_kvs_free(&net->driver_opts);

@@ -111,6 +111,81 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 	}
 }
 
+/* ipv6_address: the network has IPv6 and declares the subnet it is in,
+ * within the window the allocator hands out, and not one it keeps back. */
+static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
+			   const struct cfg_svc_net *sn)
+{
+	const struct cfg_ipam_pool *p = &net->pool6;
+	unsigned char a[16], base[16], gw[16];
+	int pre;
+	long slot, gslot = 1;
+
+	if (!sn->ipv6_address.v || cfg_parse_ipv6(sn->ipv6_address.v, a) < 0)
+		return;
+	if (!net->enable_ipv6.v) {
+		cfg_diag_add(c, sn->ipv6_address.pos, false,
+			     "set enable_ipv6: true on the network, with an IPv6 subnet",
+			     "ipv6_address needs network \"%s\" to have IPv6 (enable_ipv6)",
+			     net->name);
+		return;
+	}
+	if (!p->subnet.v || cfg_parse_cidr6(p->subnet.v, base, &pre) < 0) {
+		cfg_diag_add(c, sn->ipv6_address.pos, false,
+			     "give the network an ipam config entry with an IPv6 subnet",
+			     "ipv6_address needs network \"%s\" to declare an IPv6 subnet",
+			     net->name);
+		return;
+	}
+	if (!cfg_ip6_in(a, base, pre)) {
+		cfg_diag_add(c, sn->ipv6_address.pos, false, NULL,
+			     "ipv6_address %s is outside the IPv6 subnet of network \"%s\" (%s)",
+			     sn->ipv6_address.v, net->name, p->subnet.v);
+		return;
+	}
+	slot = cfg_ip6_slot(a, base, pre);
+	if (p->gateway.v && cfg_parse_ipv6(p->gateway.v, gw) == 0)
+		gslot = cfg_ip6_slot(gw, base, pre);
+	if (slot < 0)
+		cfg_diag_add(c, sn->ipv6_address.pos, false,
+			     "pick one among the first 65536 addresses of the subnet",
+			     "ipv6_address %s is beyond the addresses lxr allocates from in %s",
+			     sn->ipv6_address.v, p->subnet.v);
+	else if (slot == 0 || slot == gslot)
+		cfg_diag_add(c, sn->ipv6_address.pos, false, "pick another host address",
+			     "ipv6_address %s is the %s address of network \"%s\" (%s)",
+			     sn->ipv6_address.v, slot ? "gateway" : "subnet-router anycast",
+			     net->name, p->subnet.v);
+}
+
+/* One IPv6 address written two ways is one address. */
+static bool same_ip6(const char *x, const char *y)
+{
+	unsigned char a[16], b[16];
+
+	return cfg_parse_ipv6(x, a) == 0 && cfg_parse_ipv6(y, b) == 0 && !memcmp(a, b, 16);
+}
+
+static void check_address6_taken(struct cfg_ctx *c, const struct cfg_stack *st, size_t i,
+				 const struct cfg_svc_net *sn)
+{
+	for (size_t k = 0; k <= i && sn->ipv6_address.v; k++) {
+		const struct cfg_service *o = &st->services[k];
+		for (size_t j = 0; j < o->n_networks && &o->networks[j] != sn; j++) {
+			const struct cfg_svc_net *on = &o->networks[j];
+			if (!on->ipv6_address.v || strcmp(on->name.v, sn->name.v) ||
+			    !same_ip6(on->ipv6_address.v, sn->ipv6_address.v))
+				continue;
+			cfg_diag_add(c, sn->ipv6_address.pos, false, "give each service its own",
+				     "ipv6_address %s on network \"%s\" is already service "
+				     "\"%s\"'s (line %d)",
+				     sn->ipv6_address.v, sn->name.v, o->name,
+				     on->ipv6_address.pos.line);
+			return;
+		}
+	}
+}
+
 /* Two containers cannot hold one address (net_ipam_reserve: EADDRINUSE). */
 static void check_address_taken(struct cfg_ctx *c, const struct cfg_stack *st, size_t i,
 				const struct cfg_svc_net *sn)
@@ -137,12 +212,20 @@ static void check_address_taken(struct cfg_ctx *c, const struct cfg_stack *st, s
 static void check_replica_address(struct cfg_ctx *c, const struct cfg_service *s,
 				  const struct cfg_svc_net *sn)
 {
-	if (!sn->ipv4_address.v || s->replicas.v <= 1)
+	if (s->replicas.v <= 1)
 		return;
-	cfg_diag_add(c, sn->ipv4_address.pos, false,
-		     "drop ipv4_address (lxr allocates one per instance), or run one replica",
-		     "ipv4_address %s cannot serve %lld replicas (deploy.replicas on line %d)",
-		     sn->ipv4_address.v, (long long)s->replicas.v, s->replicas.pos.line);
+	if (sn->ipv4_address.v)
+		cfg_diag_add(
+		    c, sn->ipv4_address.pos, false,
+		    "drop ipv4_address (lxr allocates one per instance), or run one replica",
+		    "ipv4_address %s cannot serve %lld replicas (deploy.replicas on line %d)",
+		    sn->ipv4_address.v, (long long)s->replicas.v, s->replicas.pos.line);
+	if (sn->ipv6_address.v)
+		cfg_diag_add(
+		    c, sn->ipv6_address.pos, false,
+		    "drop ipv6_address (lxr allocates one per instance), or run one replica",
+		    "ipv6_address %s cannot serve %lld replicas (deploy.replicas on line %d)",
+		    sn->ipv6_address.v, (long long)s->replicas.v, s->replicas.pos.line);
 }
 
 static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
@@ -162,9 +245,12 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 				ref_error(c, s->networks[j].name.pos, "network",
 					  s->networks[j].name.v, names, st->n_networks,
 					  "declare it under the top-level `networks:`");
-			else
+			if (net) {
 				check_address(c, net, &s->networks[j]);
+				check_address6(c, net, &s->networks[j]);
+			}
 			check_address_taken(c, st, i, &s->networks[j]);
+			check_address6_taken(c, st, i, &s->networks[j]);
 			check_replica_address(c, s, &s->networks[j]);
 		}
 		c->where = NULL;
@@ -219,6 +305,31 @@ static void check_subnets(struct cfg_ctx *c, const struct cfg_stack *st)
 			    st->networks[i].name, a->subnet.v, b->subnet.v, other->name,
 			    b->subnet.pos.line);
 		}
+}
+
+/* The same for IPv6 subnets (an enable_ipv6 network's). */
+static void check_subnets6(struct cfg_ctx *c, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_networks; i++) {
+		const struct cfg_ipam_pool *a = &st->networks[i].pool6;
+		unsigned char an[16], bn[16];
+		int ap, bp;
+		if (!a->subnet.v || cfg_parse_cidr6(a->subnet.v, an, &ap) < 0)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_ipam_pool *b = &st->networks[j].pool6;
+			if (!b->subnet.v || cfg_parse_cidr6(b->subnet.v, bn, &bp) < 0 ||
+			    !cfg_ip6_in(an, bn, ap < bp ? ap : bp))
+				continue;
+			cfg_diag_add(
+			    c, a->subnet.pos, false, "give each network a range of its own",
+			    "network \"%s\": subnet %s overlaps subnet %s of network \"%s\" "
+			    "(line %d)",
+			    st->networks[i].name, a->subnet.v, b->subnet.v, st->networks[j].name,
+			    b->subnet.pos.line);
+			break;
+		}
+	}
 }
 
 static bool volume_declared(const struct cfg_stack *st, const char *name)
@@ -424,6 +535,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	free(names);
 	check_networks(c, st);
 	check_subnets(c, st);
+	check_subnets6(c, st);
 	check_volumes(c, st);
 	check_ports(c, st);
 	check_reservations(c, st);

@@ -202,10 +202,12 @@ int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr
 int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
 	       struct img_image *out, lxr_err *err)
 {
-	char *args[] = {"pull", (char *)ref, NULL};
+	bool quiet = (unsigned)policy & IMG_PULL_QUIET;
+	char *args[] = {"pull", quiet ? "-q" : (char *)ref, quiet ? (char *)ref : NULL, NULL};
 	_cleanup_free_ char *name = NULL;
 	char manifest[IMG_DIGEST_LEN];
 
+	policy = (enum img_pull_policy)((unsigned)policy & ~(unsigned)IMG_PULL_QUIET);
 	memset(out, 0, sizeof(*out));
 	/* pull only what the store lacks: a failure resolving an image the
 	 * store has (even ENOENT for a layer) is not a reason to download */

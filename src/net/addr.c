@@ -161,6 +161,11 @@ int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err)
 			hport = copy;
 		}
 	}
+	/* "[v6]:HOST:CPORT": the networks `lxr run` makes have no IPv6 */
+	if (ip && *ip == '[')
+		return lxr_fail(err, EINVAL, "-p \"%s\": lxr run's networks have no IPv6", s),
+		       lxr_err_hint(err, "publish on an IPv4 address or on all of them; IPv6 "
+					 "host addresses need a stack network with enable_ipv6");
 	if (ip && *ip && net_ip_parse(ip, &out->host_ip, err) < 0)
 		return lxr_err_wrap(err, "-p \"%s\"", s);
 	if (parse_range(cport, &out->ctr_port, &out->ctr_end) < 0 ||
@@ -180,8 +185,13 @@ int net_ports_from_plan(const struct plan_endpoint *ep, struct lxr_port **out, l
 		const struct plan_port *p = &ep->ports[i];
 		struct lxr_port *q = &(*out)[i];
 
-		if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0)
+		if (p->host_ip && strchr(p->host_ip, ':')) {
+			if (net_ip6_parse(p->host_ip, &q->host_ip6, err) < 0)
+				return lxr_err_wrap(err, "port host address");
+			q->host_v6 = true;
+		} else if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0) {
 			return lxr_err_wrap(err, "port host address");
+		}
 		q->host_port = p->host_port;
 		q->host_end = p->host_end;
 		q->ctr_port = p->ctr_port;

@@ -54,11 +54,13 @@ static void eps_on(const char *run_dir, const char *home, const char *network, s
 	*n = k;
 }
 
-static int leases_load(const char *run_dir, const char *project, const struct net_rec *net,
+/* The network's IPv4 leases, or (v6) its IPv6 ones. */
+static int leases_load(const char *run_dir, const char *project, const struct net_rec *net, bool v6,
 		       struct lxr_ipam **out, lxr_err *err)
 {
 	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "leases");
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, net->name);
+	_cleanup_free_ char *l6 = net_lease6_name(net->name);
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, v6 ? l6 : net->name);
 	_cleanup_free_ char *text = NULL;
 	struct alive_ctx ac = {run_dir, NULL, 0};
 	size_t len, freed;
@@ -69,14 +71,20 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	eps_on(run_dir, project, net->name, &ac.eps, &ac.n);
 	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, err);
 	if (r == 0)
-		r = net_ipam_load(text, &net->subnet, net->gateway, out, err);
+		r = v6 ? net_ipam6_load(text, &net->subnet6, &net->gateway6, out, err)
+		       : net_ipam_load(text, &net->subnet, net->gateway, out, err);
 	if (r < 0 && (err->errnum == EBADMSG || err->errnum == ESTALE || err->errnum == ENOENT)) {
 		if (err->errnum != ENOENT)
 			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, err->msg);
-		r = net_ipam_new(&net->subnet, net->gateway, out, err);
-		for (size_t i = 0; r == 0 && i < ac.n; i++)
-			if (owner_alive(ac.eps[i].owner, &ac))
-				r = net_ipam_reserve(*out, ac.eps[i].owner, ac.eps[i].ip, err);
+		r = v6 ? net_ipam6_new(&net->subnet6, &net->gateway6, out, err)
+		       : net_ipam_new(&net->subnet, net->gateway, out, err);
+		/* ac holds the network's endpoints only, of every project */
+		for (size_t i = 0; r == 0 && i < ac.n; i++) {
+			if (!owner_alive(ac.eps[i].owner, &ac) || (v6 && !ac.eps[i].has_ip6))
+				continue;
+			r = v6 ? net_ipam6_reserve(*out, ac.eps[i].owner, &ac.eps[i].ip6, err)
+			       : net_ipam_reserve(*out, ac.eps[i].owner, ac.eps[i].ip, err);
+		}
 		if (r < 0 && *out) {
 			net_ipam_free(*out);
 			*out = NULL;
@@ -89,11 +97,12 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	return r < 0 ? lxr_err_wrap(err, "leases of network %s", net->name) : 0;
 }
 
-static int leases_save(const char *run_dir, const char *project, const char *name,
+static int leases_save(const char *run_dir, const char *project, const char *name, bool v6,
 		       const struct lxr_ipam *m, lxr_err *err)
 {
 	_cleanup_free_ char *text = net_ipam_dump(m);
-	return net_rec_save(run_dir, project, "leases", name, text, err);
+	_cleanup_free_ char *l6 = net_lease6_name(name);
+	return net_rec_save(run_dir, project, "leases", v6 ? l6 : name, text, err);
 }
 
 /* Bind-mounted files keep their inode: rewrite in place, never rename. */
@@ -154,11 +163,12 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 	size_t k = 0;
 	char *text;
 
-	e[k++] = (struct lxr_host_entry){self->ip, self->names};
+#define ENTRY(x) ((struct lxr_host_entry){(x)->ip, (x)->names, (x)->has_ip6 ? &(x)->ip6 : NULL})
+	e[k++] = ENTRY(self);
 	for (size_t i = 0; i < n; i++)
 		if (eps[i].joins && same_project(&eps[i], self) &&
 		    !strcmp(eps[i].joins, self->container))
-			e[k++] = (struct lxr_host_entry){eps[i].ip, eps[i].names};
+			e[k++] = ENTRY(&eps[i]);
 	/* a shared network's peers are other projects' containers too, under
 	 * their service names and aliases, as docker lists them */
 	for (size_t i = 0; i < n; i++) {
@@ -166,8 +176,9 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 		    group_on(self, eps, n, net_ep_home(&eps[i]), eps[i].network);
 		if (mine && mine->peer_names &&
 		    (!same_project(&eps[i], self) || strcmp(group_of(&eps[i]), self->container)))
-			e[k++] = (struct lxr_host_entry){eps[i].ip, eps[i].names};
+			e[k++] = ENTRY(&eps[i]);
 	}
+#undef ENTRY
 	text = net_hosts_render(e, k);
 	free(e);
 	/* extra_hosts last, as docker writes them */
@@ -262,6 +273,8 @@ static void fill_out(const char *run_dir, const char *project, const struct ep_r
 	out->resolv_path = etc_path(run_dir, project, group_of(e), "resolv");
 	out->ip = e->ip;
 	out->gateway = net->gateway;
+	out->has_ip6 = e->has_ip6;
+	out->ip6 = e->ip6;
 	/* as published: a port given without a host port has one now */
 	out->n_ports = e->n_ports;
 	out->ports = lxr_xcalloc(e->n_ports ? e->n_ports : 1, sizeof(*out->ports));
@@ -346,7 +359,7 @@ static int lease_take(const char *run_dir, const char *project, const struct net
 	uint32_t want;
 	int r;
 
-	if (leases_load(run_dir, project, net, &m, err) < 0)
+	if (leases_load(run_dir, project, net, false, &m, err) < 0)
 		return -1;
 	if (static_ip) {
 		r = net_ip_parse(static_ip, &want, err);
@@ -357,8 +370,40 @@ static int lease_take(const char *run_dir, const char *project, const struct net
 		r = net_ipam_alloc(m, e->owner, &e->ip, err);
 	}
 	if (r == 0)
-		r = leases_save(run_dir, project, net->name, m, err);
+		r = leases_save(run_dir, project, net->name, false, m, err);
 	net_ipam_free(m);
+	return r;
+}
+
+/* The IPv6 address, from the network's IPv6 allocator (its own lease
+ * file), when the network has IPv6. */
+static int lease6_take(const char *run_dir, const char *project, const struct net_rec *net,
+		       struct ep_rec *e, const char *static_ip6, lxr_err *err)
+{
+	struct lxr_ipam *m = NULL;
+	int r;
+
+	if (!net->subnet6.prefix) {
+		if (static_ip6)
+			return lxr_fail(err, EINVAL,
+					"ipv6_address %s given, but network %s has no IPv6",
+					static_ip6, net->name),
+			       lxr_err_hint(err, "set enable_ipv6: true on the network");
+		return 0;
+	}
+	if (leases_load(run_dir, project, net, true, &m, err) < 0)
+		return -1;
+	if (static_ip6) {
+		r = net_ip6_parse(static_ip6, &e->ip6, err);
+		if (r == 0)
+			r = net_ipam6_reserve(m, e->owner, &e->ip6, err);
+	} else {
+		r = net_ipam6_alloc(m, e->owner, &e->ip6, err);
+	}
+	if (r == 0)
+		r = leases_save(run_dir, project, net->name, true, m, err);
+	net_ipam_free(m);
+	e->has_ip6 = r == 0;
 	return r;
 }
 
@@ -371,11 +416,14 @@ static void lease_drop(const char *run_dir, const char *project, const char *net
 
 	if (net_rec_load(run_dir, project, network, &net, &err) < 0)
 		return;
-	if (leases_load(run_dir, project, &net, &m, &err) == 0) {
+	for (int v6 = 0; v6 <= (net.subnet6.prefix != 0); v6++) {
+		if (leases_load(run_dir, project, &net, v6, &m, &err) < 0)
+			continue;
 		net_ipam_release(m, owner);
-		if (leases_save(run_dir, project, network, m, &err) < 0)
+		if (leases_save(run_dir, project, network, v6, m, &err) < 0)
 			lxr_err_print(&err);
 		net_ipam_free(m);
+		m = NULL;
 	}
 	net_rec_free(&net);
 }
@@ -390,6 +438,15 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	_cleanup_free_ char *alias = net_link_alias(project, e->container);
 	_cleanup_free_ char *resolv = etc_path(run_dir, project, e->container, "resolv");
 	_cleanup_close_ int nsfd = -1;
+	struct net_ns_addrs a = {.ifname = e->ifname,
+				 .ip = e->ip,
+				 .gw = net->gateway,
+				 .prefix = net->subnet.prefix,
+				 .ip6 = e->has_ip6 ? &e->ip6 : NULL,
+				 .gw6 = &net->gateway6,
+				 .prefix6 = net->subnet6.prefix,
+				 .route =
+				     !net->internal && (e->gw == 1 || (e->gw == 0 && !e->joins))};
 
 	/* a next network joins the namespace its first one made */
 	if (lxr_mkdir_p(ns, 0700, err) < 0 || lxr_mkdir_p(etc, 0755, err) < 0 ||
@@ -399,9 +456,8 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	if (nsfd < 0)
 		return lxr_fail(err, errno, "open %s", path);
 	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, e->ifname,
-			  net->mtu ? net->mtu : 1500, e->ip, err) < 0 ||
-	    net_ns_configure(nsfd, e->ifname, e->ip, net->subnet.prefix, net->gateway,
-			     !net->internal && !e->joins, err) < 0)
+			  net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err) < 0 ||
+	    net_ns_configure(nsfd, &a, err) < 0)
 		return -1;
 	hosts_refresh(run_dir, net_ep_home(e), net->name);
 	return e->joins ? 0 : resolv_write(resolv, e, err);
@@ -416,9 +472,19 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	struct nl_sock *sk = NULL;
 	int r;
 
+	if (cfg->mac && !e->has_mac)
+		return lxr_fail(err, EINVAL, "mac_address \"%s\" is not a MAC address", cfg->mac);
 	if (cfg->n_ports && net->internal)
 		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
 				net->name);
+	for (size_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i].host_v6 && !net->subnet6.prefix)
+			return lxr_fail(err, EINVAL,
+					"a port published on an IPv6 host address needs IPv6 on "
+					"network %s",
+					net->name),
+			       lxr_err_hint(err, "set enable_ipv6: true on the network, or publish "
+						 "on an IPv4 address");
 	for (size_t i = 0; e->extra && e->extra[i]; i++) {
 		char *sp = strchr(e->extra[i], ' '), ip[16];
 		if (sp && !strcmp(sp + 1, "host-gateway")) {
@@ -430,6 +496,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	}
 	if (net_ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
 	    lease_take(run_dir, net_ep_home(e), net, e, cfg->static_ip, err) < 0 ||
+	    lease6_take(run_dir, net_ep_home(e), net, e, cfg->static_ip6, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
 		return -1;
 	r = veth_pick(sk, key, alias, e->veth, err);
@@ -483,6 +550,8 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	snprintf(e->ifname, sizeof(e->ifname), "%s", cfg->ifname ? cfg->ifname : "eth0");
 	e->holder = cfg->holder;
 	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
+	e->has_mac = cfg->mac && net_mac_parse(cfg->mac, e->mac) == 0;
+	e->gw = cfg->gw;
 }
 
 /* Endpoints whose holder died without removing them (a killed `lxr run`),

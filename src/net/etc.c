@@ -8,7 +8,7 @@
 
 char *net_hosts_render(const struct lxr_host_entry *e, size_t n)
 {
-	char *buf = NULL, ip[16];
+	char *buf = NULL, ip[NET_IP6_STRLEN];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -23,6 +23,13 @@ char *net_hosts_render(const struct lxr_host_entry *e, size_t n)
 		if (!e[i].names || !e[i].names[0])
 			continue;
 		fputs(net_ip_str(e[i].ip, ip), f);
+		for (size_t j = 0; e[i].names[j]; j++)
+			fprintf(f, "%c%s", j ? ' ' : '\t', e[i].names[j]);
+		fputc('\n', f);
+		/* docker writes a dual-stack container's names once per address */
+		if (!e[i].ip6)
+			continue;
+		fputs(net_ip6_str(e[i].ip6, ip), f);
 		for (size_t j = 0; e[i].names[j]; j++)
 			fprintf(f, "%c%s", j ? ' ' : '\t', e[i].names[j]);
 		fputc('\n', f);

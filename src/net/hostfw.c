@@ -1,4 +1,6 @@
-/* lxr's accepts in the host's iptables FORWARD chain. nftables runs every
+/* lxr's accepts in the host's iptables (and ip6tables) FORWARD chain. The
+ * same three rules go into both families' chains where they exist; what
+ * follows says it of IPv4's. nftables runs every
  * base chain on a hook and an accept ends only its own chain, so where the
  * host's `table ip filter` chain FORWARD drops (docker sets policy drop; ufw
  * too), an accept in lxr's table does not get a container's packet through.
@@ -84,7 +86,16 @@ static bool same_set(char *const *have, const char *const want[N_RULES])
 	return true;
 }
 
-static char *plan(const char *listing, bool want, bool nft)
+/* The tools and the nft family of one IP family. */
+struct fam {
+	const char *nft, *ipt, *restore;
+};
+static const struct fam fams[] = {
+    {"ip", "iptables-nft", "iptables-nft-restore"},
+    {"ip6", "ip6tables-nft", "ip6tables-nft-restore"},
+};
+
+static char *plan(const char *listing, bool want, bool nft, const char *fam)
 {
 	_cleanup_strv_ char **handles = NULL;
 	_cleanup_strv_ char **have = marked_rules(listing, nft, &handles);
@@ -104,7 +115,7 @@ static char *plan(const char *listing, bool want, bool nft)
 	 * one) is replaced whole, in the same transaction */
 	for (size_t i = 0; have && have[i]; i++) {
 		if (nft)
-			fprintf(f, "delete rule ip filter FORWARD handle %s\n", handles[i]);
+			fprintf(f, "delete rule %s filter FORWARD handle %s\n", fam, handles[i]);
 		else
 			fprintf(f, "-D FORWARD %s\n", have[i]);
 	}
@@ -112,7 +123,7 @@ static char *plan(const char *listing, bool want, bool nft)
 	 * first, so the last rule is inserted first */
 	for (size_t i = N_RULES; want && i-- > 0;) {
 		if (nft)
-			fprintf(f, "insert rule ip filter FORWARD %s\n", rules[i]);
+			fprintf(f, "insert rule %s filter FORWARD %s\n", fam, rules[i]);
 		else
 			fprintf(f, "-I FORWARD 1 %s\n", rules[i]);
 	}
@@ -124,20 +135,25 @@ static char *plan(const char *listing, bool want, bool nft)
 
 char *net_hostfw_ipt_plan(const char *listing, bool want)
 {
-	return plan(listing, want, false);
+	return plan(listing, want, false, "ip");
 }
 
 char *net_hostfw_nft_plan(const char *listing, bool want)
 {
-	return plan(listing, want, true);
+	return plan(listing, want, true, "ip");
+}
+
+char *net_hostfw_nft6_plan(const char *listing, bool want)
+{
+	return plan(listing, want, true, "ip6");
 }
 
 /* iptables-nft's FORWARD chain, or why it cannot be read: 0 read; 1 no
  * iptables-nft here, or the chain holds rules it cannot read (nft's own
  * syntax is then the way); -1 another failure. */
-static int ipt_list(char **out, lxr_err *err)
+static int ipt_list(const struct fam *fm, char **out, lxr_err *err)
 {
-	char *argv[] = {"iptables-nft", "-S", "FORWARD", "-w", NULL};
+	char *argv[] = {(char *)fm->ipt, "-S", "FORWARD", "-w", NULL};
 
 	if (net_run_tool(argv, "", out, err) == 0)
 		return 0;
@@ -146,23 +162,23 @@ static int ipt_list(char **out, lxr_err *err)
 	return -1;
 }
 
-static int ipt_apply(const char *listing, bool want, lxr_err *err)
+static int ipt_apply(const struct fam *fm, const char *listing, bool want, lxr_err *err)
 {
-	char *argv[] = {"iptables-nft-restore", "--noflush", "-w", NULL};
+	char *argv[] = {(char *)fm->restore, "--noflush", "-w", NULL};
 	_cleanup_free_ char *batch = net_hostfw_ipt_plan(listing, want);
 
 	if (!batch)
 		return 0;
-	lxr_debug("iptables-nft-restore --noflush:\n%s", batch);
+	lxr_debug("%s --noflush:\n%s", fm->restore, batch);
 	return net_run_tool(argv, batch, NULL, err);
 }
 
 /* want: make lxr's rules exactly present, else absent. 1: they are in
  * place; 0: there is no `ip filter FORWARD` (nothing to do) or they are
  * gone; -1: failed. */
-static int hostfw_set(bool want, lxr_err *err)
+static int hostfw_set(const struct fam *fm, bool want, lxr_err *err)
 {
-	char *list[] = {"nft", "-a", "list", "chain", "ip", "filter", "FORWARD", NULL};
+	char *list[] = {"nft", "-a", "list", "chain", (char *)fm->nft, "filter", "FORWARD", NULL};
 	_cleanup_free_ char *nout = NULL, *iout = NULL, *batch = NULL;
 	lxr_err none;
 	int r;
@@ -170,19 +186,20 @@ static int hostfw_set(bool want, lxr_err *err)
 	/* nft, not iptables, asks: iptables-nft would create the table */
 	if (net_run_tool(list, "", &nout, &none) < 0)
 		return 0;
-	r = ipt_list(&iout, err);
+	r = ipt_list(fm, &iout, err);
 	if (r < 0)
 		return -1;
 	if (r == 0)
-		return ipt_apply(iout, want, err) < 0 ? -1 : want;
-	batch = net_hostfw_nft_plan(nout, want);
+		return ipt_apply(fm, iout, want, err) < 0 ? -1 : want;
+	batch = plan(nout, want, true, fm->nft);
 	if (batch && net_nft_apply(batch, err) < 0)
 		return -1;
 	/* with lxr's nft-written rules gone, iptables-nft may read the chain
 	 * again and find rules an iptables-nft installed since then wrote */
 	free(iout);
 	iout = NULL;
-	if (!want && batch && ipt_list(&iout, &none) == 0 && ipt_apply(iout, false, err) < 0)
+	if (!want && batch && ipt_list(fm, &iout, &none) == 0 &&
+	    ipt_apply(fm, iout, false, err) < 0)
 		return -1;
 	return want;
 }
@@ -246,18 +263,24 @@ static bool allowed;
 void net_hostfw_allow(bool again)
 {
 	lxr_err err;
-	char buf[LXR_ERR_MSG_MAX + 64];
+	char buf[LXR_ERR_MSG_MAX + 64], skip[64] = "";
 	int r;
 
 	if (allowed && !again)
 		return;
 	allowed = true;
-	r = hostfw_set(true, &err);
-	if (r < 0)
-		lxr_warn("could not allow forwarding for lxr's bridges in the host's ip filter "
-			 "FORWARD chain: %s; containers may not reach each other or other hosts",
-			 lxr_err_str(&err, buf, sizeof(buf)));
-	net_nft_check_forward(r > 0 ? "ip filter FORWARD" : NULL);
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		r = hostfw_set(&fams[i], true, &err);
+		if (r < 0)
+			lxr_warn("could not allow forwarding for lxr's bridges in the host's %s "
+				 "filter FORWARD chain: %s; containers may not reach each other or "
+				 "other hosts",
+				 fams[i].nft, lxr_err_str(&err, buf, sizeof(buf)));
+		if (r > 0)
+			snprintf(skip + strlen(skip), sizeof(skip) - strlen(skip),
+				 "%s%s filter FORWARD", skip[0] ? "|" : "", fams[i].nft);
+	}
+	net_nft_check_forward(skip[0] ? skip : NULL);
 	legacy_check();
 }
 
@@ -270,8 +293,9 @@ void net_hostfw_release(void)
 	if (net_any_lxr_bridge())
 		return;
 	allowed = false;
-	if (hostfw_set(false, &err) < 0)
-		lxr_warn("could not remove lxr's rules from the host's ip filter FORWARD chain: "
-			 "%s; they are the ones with the comment \"lxr\"",
-			 lxr_err_str(&err, buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+		if (hostfw_set(&fams[i], false, &err) < 0)
+			lxr_warn("could not remove lxr's rules from the host's %s filter FORWARD "
+				 "chain: %s; they are the ones with the comment \"lxr\"",
+				 fams[i].nft, lxr_err_str(&err, buf, sizeof(buf)));
 }

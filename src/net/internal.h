@@ -20,6 +20,8 @@ struct net_rec {
 	char bridge[IFNAMSIZ];
 	struct lxr_subnet subnet;
 	uint32_t gateway;
+	struct lxr_subnet6 subnet6; /* prefix 0: no IPv6 */
+	struct lxr_ip6 gateway6;
 	bool internal, ephemeral;
 	int mtu;
 };
@@ -28,6 +30,11 @@ struct ep_rec {
 	char *container, *network, *owner;
 	char veth[IFNAMSIZ];
 	uint32_t ip;
+	bool has_ip6;
+	struct lxr_ip6 ip6;
+	bool has_mac; /* mac_address given */
+	int gw;       /* lxr_endpoint_config's */
+	unsigned char mac[6];
 	struct lxr_port *ports;
 	size_t n_ports;
 	char **names;
@@ -48,6 +55,8 @@ struct ep_rec {
 };
 
 char *net_proj_dir(const char *run_dir, const char *project, const char *sub);
+/* The IPv6 lease file of a network: "<name>+6" ('+' is in no network name). */
+char *net_lease6_name(const char *network);
 char *net_rec_text(const struct net_rec *r);
 int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err);
 void net_rec_free(struct net_rec *r);
@@ -101,24 +110,34 @@ struct nft_net {
 	struct lxr_subnet subnet;
 	uint32_t gateway;
 	bool internal;
+	struct lxr_subnet6 subnet6; /* prefix 0: no IPv6 */
+	struct lxr_ip6 gateway6;
 };
 struct nft_map {
 	const char *bridge;
 	uint32_t ctr_ip;
 	struct lxr_port port;
+	const struct lxr_ip6 *ctr_ip6; /* NULL: the container has no IPv6 */
 };
 /* The whole of one project's rules as one batch: its chains are created if
- * missing, flushed, and refilled, so applying it is idempotent and atomic. */
+ * missing, flushed, and refilled, so applying it is idempotent and atomic.
+ * IPv4 rules live in `table ip lxr`; where a network has IPv6, its rules
+ * live in `table ip6 lxr`, with chains of the same names. */
 char *net_nft_batch(const char *prefix, const struct nft_net *nets, size_t n,
 		    const struct nft_map *maps, size_t nmaps);
-/* Remove one project's chains (each created first, so missing is fine). */
+/* Remove one project's chains (each created first, so missing is fine):
+ * family "ip" or "ip6". */
+char *net_nft_delete_batch_of(const char *prefix, const char *family);
 char *net_nft_delete_batch(const char *prefix);
+/* Does `table ip6 lxr` hold chains of prefix? (`nft list table`) */
+bool net_nft_has_v6(const char *prefix);
 /* Given `nft list chains`: is there a forward hook with policy drop outside
- * lxr's table, other than skip ("ip filter FORWARD" once lxr's accepts are
- * there)? *where names it ("ip filter FORWARD"). */
+ * lxr's tables, other than those in skip ("ip filter FORWARD|ip6 filter
+ * FORWARD": where lxr's accepts are)? *where names it ("ip filter
+ * FORWARD"). */
 bool net_nft_forward_drops(const char *chains, const char *skip, char **where);
 int net_nft_apply(const char *batch, lxr_err *err);
-/* Drop `table ip lxr` if no chain is left in it. */
+/* Drop `table ip lxr` and `table ip6 lxr` if no chain is left in them. */
 void net_nft_drop_empty_table(void);
 /* Warn (once per process) about a forward hook that drops, but skip. */
 int net_nft_check_forward(const char *skip);
@@ -126,9 +145,10 @@ int net_nft_check_forward(const char *skip);
  * with its stderr as the message, ENOENT when it is not installed. */
 int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
 
-/* ---- the host's iptables FORWARD chain (hostfw.c) -------------------------------
+/* ---- the host's iptables FORWARD chains (hostfw.c) ------------------------------
  * Where `table ip filter` chain FORWARD exists (iptables-nft; docker and ufw
- * set its policy to drop), lxr's bridges need accepts there: from them,
+ * set its policy to drop), and likewise `table ip6 filter` (ip6tables-nft;
+ * docker with IPv6), lxr's bridges need accepts there: from them,
  * established/related back in, DNAT'd (published ports) in. Each carries
  * the comment "lxr". Given a listing of the chain (`iptables -S FORWARD`, or
  * `nft -a list chain ip filter FORWARD`), the batch (iptables-restore
@@ -136,6 +156,8 @@ int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
  * of them; NULL when the chain is that already. */
 char *net_hostfw_ipt_plan(const char *listing, bool want);
 char *net_hostfw_nft_plan(const char *listing, bool want);
+/* The same for `ip6 filter FORWARD` (the iptables form is the same). */
+char *net_hostfw_nft6_plan(const char *listing, bool want);
 /* Make sure the rules are there if the chain exists: once per process
  * (again after a release), or again when asked (a new network); warn about
  * drops lxr does not lift (another table's forward hook, legacy iptables).
@@ -161,13 +183,25 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
  * recreated on the address it had keeps its MAC too, so the host's and its
  * peers' neighbour entries stay right instead of sending to the old veth
  * until they go stale (tens of seconds). */
+/* mac (mac_address), when given, instead. */
 int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
-		  int nsfd, const char *ifname, int mtu, uint32_t ip, lxr_err *err);
-/* Inside the namespace: lo and ifname up, address, default route (route:
- * not for internal networks, which have no route out, nor for a
- * container's second network). */
-int net_ns_configure(int nsfd, const char *ifname, uint32_t ip, int prefix, uint32_t gw, bool route,
-		     lxr_err *err);
+		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *mac,
+		  lxr_err *err);
+/* An IPv6 address on a link (the bridge's gateway), without DAD. */
+int net_link_addr6(struct nl_sock *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
+		   lxr_err *err);
+struct net_ns_addrs {
+	const char *ifname;
+	uint32_t ip, gw;
+	int prefix;
+	const struct lxr_ip6 *ip6, *gw6; /* ip6 NULL: IPv6 off on ifname */
+	int prefix6;
+	bool route; /* default routes: not for internal networks, which have no
+		     * route out, nor for a container's next network unless it
+		     * is the gateway (gw_priority) */
+};
+/* Inside the namespace: lo and ifname up, addresses, default routes. */
+int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err);
 /* Delete every link whose alias and name say it is project's in run_dir:
  * what a cleanup finds when the records are gone. */
 /* Remove what killed writers left in the project's record directories. */
@@ -179,6 +213,9 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
 int net_default_mtu(void);
 /* Every IPv4 route's destination in the main table (not the default). */
 int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err);
+/* Every IPv6 route's destination in the main table (not the default, nor
+ * link-local or multicast); none on a kernel without IPv6. */
+int net_host_routes6(struct lxr_subnet6 **out, size_t *n, lxr_err *err);
 
 /* ---- persistent namespaces (netns.c) ---------------------------------------- */
 int net_netns_create(const char *path, lxr_err *err);
@@ -189,6 +226,7 @@ int net_netns_remove(const char *path, lxr_err *err);
 /* ---- sysctls (sysctl.c) ------------------------------------------------------- */
 int net_sysctl_set(const char *key, const char *value, lxr_err *err);
 int net_forwarding_needed(const char *run_dir, lxr_err *err);
+int net_forwarding6_needed(const char *run_dir, lxr_err *err);
 void net_forwarding_release(const char *run_dir);
 /* Is any lxr bridge (of any run dir) left on the host? */
 bool net_any_lxr_bridge(void);

@@ -1,6 +1,8 @@
 /* The IP allocator: O(1) alloc, release and static reservation over one
  * subnet, and its lease file text. Offsets (address - network address) index
- * every array; no operation walks the range. */
+ * every array; no operation walks the range. An IPv6 subnet is the same
+ * allocator over its window (net_ip6_window_size addresses from its start):
+ * only turning an offset into an address and back knows the family. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,9 @@ enum { A_FREE, A_LEASED, A_STATIC, A_SYSTEM };
 struct lxr_ipam {
 	struct lxr_subnet subnet;
 	uint32_t gateway;
+	bool v6; /* then subnet6 and gateway6 instead */
+	struct lxr_subnet6 subnet6;
+	struct lxr_ip6 gateway6;
 	uint32_t size;  /* addresses in the subnet */
 	uint8_t *state; /* A_* per offset */
 	uint32_t *next; /* free FIFO links, NIL-terminated */
@@ -92,28 +97,13 @@ static void push_tail(struct lxr_ipam *m, uint32_t off)
 	m->tail = off;
 }
 
-int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_ipam **out,
-		 lxr_err *err)
+/* The arrays for size addresses, with offset 0, gw and (IPv4) the last
+ * one reserved. */
+static struct lxr_ipam *ipam_make(uint32_t size, uint32_t gw, bool broadcast)
 {
-	struct lxr_ipam *m;
-	char buf[19];
-	uint32_t gw;
+	struct lxr_ipam *m = lxr_xcalloc(1, sizeof(*m));
 
-	/* Arrays are per address: beyond a /16 they cost more than a network
-	 * of containers on one bridge could use. */
-	if (subnet->prefix < 16 || subnet->prefix > 30)
-		return lxr_fail(err, EINVAL, "subnet %s: lxr allocates in /16 to /30",
-				net_subnet_str(subnet, buf));
-	m = lxr_xcalloc(1, sizeof(*m));
-	m->subnet = *subnet;
-	m->size = 1u << (32 - subnet->prefix);
-	gw = gateway - subnet->addr;
-	if (gw == 0 || gw >= m->size - 1) {
-		free(m);
-		return lxr_fail(err, EINVAL, "gateway %s is not a host address of %s",
-				net_ip_str(gateway, (char[16]){0}), net_subnet_str(subnet, buf));
-	}
-	m->gateway = gateway;
+	m->size = size;
 	m->state = lxr_xcalloc(m->size, 1);
 	m->next = lxr_xmalloc(m->size * sizeof(uint32_t));
 	m->prev = lxr_xmalloc(m->size * sizeof(uint32_t));
@@ -123,15 +113,101 @@ int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_i
 	m->bucket = lxr_xmalloc(m->nbuckets * sizeof(uint32_t));
 	memset(m->bucket, 0xff, m->nbuckets * sizeof(uint32_t));
 	m->head = m->tail = NIL;
-	m->state[0] = m->state[m->size - 1] = m->state[gw] = A_SYSTEM;
+	m->state[0] = m->state[gw] = A_SYSTEM;
+	if (broadcast)
+		m->state[m->size - 1] = A_SYSTEM;
 	for (uint32_t o = 0; o < m->size; o++) {
 		m->next[o] = m->prev[o] = NIL;
 		if (m->state[o] == A_FREE)
 			push_tail(m, o);
 	}
-	m->capacity = m->size - 3;
+	m->capacity = m->size - (broadcast ? 3 : 2);
+	return m;
+}
+
+int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_ipam **out,
+		 lxr_err *err)
+{
+	struct lxr_ipam *m;
+	char buf[19];
+	uint32_t gw, size;
+
+	/* Arrays are per address: beyond a /16 they cost more than a network
+	 * of containers on one bridge could use. */
+	if (subnet->prefix < 16 || subnet->prefix > 30)
+		return lxr_fail(err, EINVAL, "subnet %s: lxr allocates in /16 to /30",
+				net_subnet_str(subnet, buf));
+	size = 1u << (32 - subnet->prefix);
+	gw = gateway - subnet->addr;
+	if (gw == 0 || gw >= size - 1)
+		return lxr_fail(err, EINVAL, "gateway %s is not a host address of %s",
+				net_ip_str(gateway, (char[16]){0}), net_subnet_str(subnet, buf));
+	m = ipam_make(size, gw, true);
+	m->subnet = *subnet;
+	m->gateway = gateway;
 	*out = m;
 	return 0;
+}
+
+int net_ipam6_new(const struct lxr_subnet6 *subnet, const struct lxr_ip6 *gateway,
+		  struct lxr_ipam **out, lxr_err *err)
+{
+	char s[NET_SUBNET6_STRLEN], g[NET_IP6_STRLEN];
+	uint32_t slot = net_ip6_window_slot(subnet, gateway);
+	struct lxr_ipam *m;
+
+	/* IPv6 has no broadcast address: only the subnet-router anycast
+	 * address (offset 0) and the gateway are kept back */
+	if (slot <= 1)
+		return lxr_fail(err, EINVAL,
+				"gateway %s is not a host address among the first %u of %s",
+				net_ip6_str(gateway, g), net_ip6_window_size(subnet),
+				net_subnet6_str(subnet, s));
+	m = ipam_make(net_ip6_window_size(subnet), slot - 1, false);
+	m->v6 = true;
+	m->subnet6 = *subnet;
+	m->gateway6 = *gateway;
+	*out = m;
+	return 0;
+}
+
+/* The address at offset off, as text (buf: NET_IP6_STRLEN). */
+static const char *off_str(const struct lxr_ipam *m, uint32_t off, char *buf)
+{
+	struct lxr_ip6 a;
+	uint32_t lo;
+
+	if (!m->v6)
+		return net_ip_str(m->subnet.addr + off, buf);
+	a = m->subnet6.addr;
+	lo = ((uint32_t)a.b[14] << 8 | a.b[15]) + off;
+	a.b[14] = (uint8_t)(lo >> 8);
+	a.b[15] = (uint8_t)lo;
+	return net_ip6_str(&a, buf);
+}
+
+static const char *subnet_str(const struct lxr_ipam *m, char *buf)
+{
+	return m->v6 ? net_subnet6_str(&m->subnet6, buf) : net_subnet_str(&m->subnet, buf);
+}
+
+/* text's offset in m's range, NIL when it is not an address there */
+static uint32_t str_off(const struct lxr_ipam *m, const char *text)
+{
+	lxr_err ignored;
+	struct lxr_ip6 a6;
+	uint32_t a, slot;
+
+	if (m->v6) {
+		if (net_ip6_parse(text, &a6, &ignored) < 0 ||
+		    !(slot = net_ip6_window_slot(&m->subnet6, &a6)))
+			return NIL;
+		return slot - 1;
+	}
+	if (net_ip_parse(text, &a, &ignored) < 0 || a < m->subnet.addr ||
+	    a - m->subnet.addr >= m->size)
+		return NIL;
+	return a - m->subnet.addr;
 }
 
 void net_ipam_free(struct lxr_ipam *m)
@@ -157,10 +233,10 @@ static int check_owner(const char *owner, lxr_err *err)
 	return 0;
 }
 
-int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_err *err)
+static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_err *err)
 {
 	uint32_t off;
-	char buf[19];
+	char buf[NET_SUBNET6_STRLEN];
 
 	if (check_owner(owner, err) < 0)
 		return -1;
@@ -174,7 +250,7 @@ int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_er
 		if (off == NIL)
 			return lxr_fail(err, ENOSPC,
 					"subnet %s is full: all %zu addresses are leased",
-					net_subnet_str(&m->subnet, buf), m->capacity),
+					subnet_str(m, buf), m->capacity),
 			       lxr_err_hint(err, "use a larger subnet for this network, or stop "
 						 "containers on it");
 		unlink_free(m, off);
@@ -182,31 +258,57 @@ int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_er
 		m->state[off] = A_LEASED;
 		m->in_use++;
 	}
+	*out = off;
+	return 0;
+}
+
+int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_err *err)
+{
+	uint32_t off;
+
+	if (alloc_off(m, owner, &off, err) < 0)
+		return -1;
 	*addr = m->subnet.addr + off;
 	return 0;
 }
 
-int net_ipam_reserve(struct lxr_ipam *m, const char *owner, uint32_t addr, lxr_err *err)
+int net_ipam6_alloc(struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr, lxr_err *err)
 {
-	uint32_t off = addr - m->subnet.addr, cur;
-	char a[16], s[19];
+	char buf[NET_IP6_STRLEN];
+	uint32_t off;
+
+	if (alloc_off(m, owner, &off, err) < 0)
+		return -1;
+	return net_ip6_parse(off_str(m, off, buf), addr, err);
+}
+
+/* addr (text) is off in m's range, or NIL: outside it */
+static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, uint32_t off,
+		       lxr_err *err)
+{
+	char s[NET_SUBNET6_STRLEN];
+	uint32_t cur;
 
 	if (check_owner(owner, err) < 0)
 		return -1;
-	if (addr < m->subnet.addr || off >= m->size)
-		return lxr_fail(err, EINVAL, "address %s is outside subnet %s", net_ip_str(addr, a),
-				net_subnet_str(&m->subnet, s));
+	if (off == NIL && m->v6)
+		return lxr_fail(err, EINVAL,
+				"address %s is outside the first %u addresses of subnet %s, where "
+				"lxr hands out addresses",
+				addr, m->size, subnet_str(m, s));
+	if (off == NIL)
+		return lxr_fail(err, EINVAL, "address %s is outside subnet %s", addr,
+				subnet_str(m, s));
 	if (m->state[off] == A_SYSTEM)
-		return lxr_fail(err, EINVAL, "address %s is the %s address of %s",
-				net_ip_str(addr, a),
-				addr == m->gateway ? "gateway"
-				: off == 0         ? "network"
-						   : "broadcast",
-				net_subnet_str(&m->subnet, s));
+		return lxr_fail(err, EINVAL, "address %s is the %s address of %s", addr,
+				off == 0 ? (m->v6 ? "subnet-router anycast" : "network")
+				: off == m->size - 1 && !m->v6 ? "broadcast"
+							       : "gateway",
+				subnet_str(m, s));
 	if (m->state[off] != A_FREE) {
 		if (strcmp(m->owner[off], owner))
-			return lxr_fail(err, EADDRINUSE, "address %s is already leased to %s",
-					net_ip_str(addr, a), m->owner[off]);
+			return lxr_fail(err, EADDRINUSE, "address %s is already leased to %s", addr,
+					m->owner[off]);
 		m->state[off] = A_STATIC;
 		return 0;
 	}
@@ -223,6 +325,25 @@ int net_ipam_reserve(struct lxr_ipam *m, const char *owner, uint32_t addr, lxr_e
 	m->state[off] = A_STATIC;
 	m->in_use++;
 	return 0;
+}
+
+int net_ipam_reserve(struct lxr_ipam *m, const char *owner, uint32_t addr, lxr_err *err)
+{
+	char a[16];
+	uint32_t off = addr - m->subnet.addr;
+
+	if (addr < m->subnet.addr || off >= m->size)
+		off = NIL;
+	return reserve_off(m, owner, net_ip_str(addr, a), off, err);
+}
+
+int net_ipam6_reserve(struct lxr_ipam *m, const char *owner, const struct lxr_ip6 *addr,
+		      lxr_err *err)
+{
+	char a[NET_IP6_STRLEN];
+	uint32_t slot = net_ip6_window_slot(&m->subnet6, addr);
+
+	return reserve_off(m, owner, net_ip6_str(addr, a), slot ? slot - 1 : NIL, err);
 }
 
 bool net_ipam_release(struct lxr_ipam *m, const char *owner)
@@ -245,6 +366,17 @@ bool net_ipam_lookup(const struct lxr_ipam *m, const char *owner, uint32_t *addr
 		return false;
 	*addr = m->subnet.addr + off;
 	return true;
+}
+
+bool net_ipam6_lookup(const struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr)
+{
+	uint32_t off = find(m, owner);
+	char buf[NET_IP6_STRLEN];
+	lxr_err ignored;
+
+	if (off == NIL || m->state[off] == A_FREE)
+		return false;
+	return net_ip6_parse(off_str(m, off, buf), addr, &ignored) == 0;
 }
 
 size_t net_ipam_in_use(const struct lxr_ipam *m)
@@ -283,25 +415,25 @@ void net_ipam_each(const struct lxr_ipam *m, void (*fn)(const char *, uint32_t, 
 
 char *net_ipam_dump(const struct lxr_ipam *m)
 {
-	char *buf = NULL, a[16], s[19];
+	char *buf = NULL, a[NET_IP6_STRLEN], s[NET_SUBNET6_STRLEN];
 	size_t len = 0, lines = 1;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		abort();
-	fprintf(f, "lxr-leases 1 %s %s\n", net_subnet_str(&m->subnet, s),
-		net_ip_str(m->gateway, a));
+	fprintf(f, "lxr-leases 1 %s %s\n", subnet_str(m, s),
+		m->v6 ? net_ip6_str(&m->gateway6, a) : net_ip_str(m->gateway, a));
 	for (uint32_t o = 0; o < m->size; o++) {
 		if (m->state[o] != A_LEASED && m->state[o] != A_STATIC)
 			continue;
-		fprintf(f, "lease %s %s %s\n", net_ip_str(m->subnet.addr + o, a),
+		fprintf(f, "lease %s %s %s\n", off_str(m, o, a),
 			m->state[o] == A_STATIC ? "static" : "dynamic", m->owner[o]);
 		lines++;
 	}
 	/* Hints in FIFO order, so a reload keeps "freed addresses come last". */
 	for (uint32_t o = m->head; o != NIL; o = m->next[o])
 		if (m->owner[o]) {
-			fprintf(f, "free %s %s\n", net_ip_str(m->subnet.addr + o, a), m->owner[o]);
+			fprintf(f, "free %s %s\n", off_str(m, o, a), m->owner[o]);
 			lines++;
 		}
 	fprintf(f, "end %zu\n", lines);
@@ -320,7 +452,7 @@ static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
 	char *save = NULL, *kw = strtok_r(line, " ", &save), *ip = strtok_r(NULL, " ", &save);
 	char *kind = !strcmp(kw, "lease") ? strtok_r(NULL, " ", &save) : NULL;
 	char *owner = strtok_r(NULL, " ", &save);
-	uint32_t addr, off;
+	uint32_t off;
 	lxr_err ignored;
 
 	if (!ip || !owner || strtok_r(NULL, " ", &save) ||
@@ -328,11 +460,10 @@ static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
 		return bad_line(err, n, "unknown or incomplete line");
 	if (kind && strcmp(kind, "static") && strcmp(kind, "dynamic"))
 		return bad_line(err, n, "lease kind must be static or dynamic");
-	if (net_ip_parse(ip, &addr, &ignored) < 0 || check_owner(owner, &ignored) < 0)
+	if (check_owner(owner, &ignored) < 0)
 		return bad_line(err, n, "bad address or owner");
-	off = addr - m->subnet.addr;
-	if (addr < m->subnet.addr || off >= m->size || m->state[off] != A_FREE || m->owner[off] ||
-	    find(m, owner) != NIL)
+	off = str_off(m, ip);
+	if (off == NIL || m->state[off] != A_FREE || m->owner[off] || find(m, owner) != NIL)
 		return bad_line(err, n, "address outside the subnet, reserved, or listed twice");
 	unlink_free(m, off);
 	set_owner(m, off, owner);
@@ -345,13 +476,12 @@ static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
 	return 0;
 }
 
-static int load_header(const char *line, const struct lxr_subnet *subnet, uint32_t gateway,
-		       lxr_err *err)
+static int load_header(const char *line, const struct lxr_ipam *m, lxr_err *err)
 {
-	char want[64], s[19], g[16];
+	char want[128], s[NET_SUBNET6_STRLEN], g[NET_IP6_STRLEN];
 
-	snprintf(want, sizeof(want), "lxr-leases 1 %s %s", net_subnet_str(subnet, s),
-		 net_ip_str(gateway, g));
+	snprintf(want, sizeof(want), "lxr-leases 1 %s %s", subnet_str(m, s),
+		 m->v6 ? net_ip6_str(&m->gateway6, g) : net_ip_str(m->gateway, g));
 	if (!lxr_str_has_prefix(line, "lxr-leases "))
 		return bad_line(err, 1, "not an lxr lease file");
 	if (strcmp(line, want))
@@ -361,23 +491,20 @@ static int load_header(const char *line, const struct lxr_subnet *subnet, uint32
 	return 0;
 }
 
-int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t gateway,
-		  struct lxr_ipam **out, lxr_err *err)
+/* text into m, which is new */
+static int load_into(struct lxr_ipam *m, const char *text, struct lxr_ipam **out, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
-	struct lxr_ipam *m = NULL;
 	char *save = NULL, *line;
 	size_t n = 0;
 	bool ended = false;
 
-	if (net_ipam_new(subnet, gateway, &m, err) < 0)
-		return -1;
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		n++;
 		if (ended)
 			goto bad;
 		if (n == 1) {
-			if (load_header(line, subnet, gateway, err) < 0)
+			if (load_header(line, m, err) < 0)
 				goto fail;
 		} else if (lxr_str_has_prefix(line, "end ")) {
 			char want[32];
@@ -400,4 +527,24 @@ bad:
 fail:
 	net_ipam_free(m);
 	return -1;
+}
+
+int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t gateway,
+		  struct lxr_ipam **out, lxr_err *err)
+{
+	struct lxr_ipam *m = NULL;
+
+	if (net_ipam_new(subnet, gateway, &m, err) < 0)
+		return -1;
+	return load_into(m, text, out, err);
+}
+
+int net_ipam6_load(const char *text, const struct lxr_subnet6 *subnet,
+		   const struct lxr_ip6 *gateway, struct lxr_ipam **out, lxr_err *err)
+{
+	struct lxr_ipam *m = NULL;
+
+	if (net_ipam6_new(subnet, gateway, &m, err) < 0)
+		return -1;
+	return load_into(m, text, out, err);
 }

@@ -135,18 +135,22 @@ static int link_set(struct nl_sock *sk, const char *name, const char *alias, int
 	return 0;
 }
 
-static int addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, lxr_err *err)
+/* cidr "ADDRESS/PREFIX" of family */
+static int addr_add_text(struct nl_sock *sk, int ifindex, const char *buf, int family, lxr_err *err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
 	struct nl_addr *local = NULL;
-	char buf[32], ipb[16];
 	int r;
 
-	snprintf(buf, sizeof(buf), "%s/%d", net_ip_str(ip, ipb), prefix);
-	r = nl_addr_parse(buf, AF_INET, &local);
+	r = nl_addr_parse(buf, family, &local);
 	if (r == 0) {
 		rtnl_addr_set_ifindex(a, ifindex);
 		rtnl_addr_set_local(a, local);
+		/* lxr's allocator is the one authority on the subnet: duplicate
+		 * address detection would only hold the address back (tentative)
+		 * for a second after the container starts */
+		if (family == AF_INET6)
+			rtnl_addr_set_flags(a, IFA_F_NODAD);
 		r = rtnl_addr_add(sk, a, 0);
 		nl_addr_put(local);
 	}
@@ -154,6 +158,34 @@ static int addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, lx
 	if (r < 0 && r != -NLE_EXIST)
 		return nl_fail(err, r, "add address %s", buf);
 	return 0;
+}
+
+static int addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, lxr_err *err)
+{
+	char buf[32], ipb[16];
+
+	snprintf(buf, sizeof(buf), "%s/%d", net_ip_str(ip, ipb), prefix);
+	return addr_add_text(sk, ifindex, buf, AF_INET, err);
+}
+
+static int addr6_add(struct nl_sock *sk, int ifindex, const struct lxr_ip6 *ip, int prefix,
+		     lxr_err *err)
+{
+	char buf[NET_SUBNET6_STRLEN], ipb[NET_IP6_STRLEN];
+
+	snprintf(buf, sizeof(buf), "%s/%d", net_ip6_str(ip, ipb), prefix);
+	return addr_add_text(sk, ifindex, buf, AF_INET6, err);
+}
+
+int net_link_addr6(struct nl_sock *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
+		   lxr_err *err)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int r = rtnl_link_get_kernel(sk, 0, name, &l);
+
+	if (r < 0)
+		return nl_fail(err, r, "find link %s", name);
+	return addr6_add(sk, rtnl_link_get_ifindex(l), ip, prefix, err);
 }
 
 int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
@@ -213,7 +245,8 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
 }
 
 int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
-		  int nsfd, const char *ifname, int mtu, uint32_t ip, lxr_err *err)
+		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *given,
+		  lxr_err *err)
 {
 	unsigned char mac[6] = {0x02,
 				0x42,
@@ -243,7 +276,9 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 		rtnl_link_set_mtu(l, (unsigned)mtu);
 		rtnl_link_set_mtu(peer, (unsigned)mtu);
 	}
-	if (ip) {
+	if (given)
+		memcpy(mac, given, sizeof(mac));
+	if (ip || given) {
 		lladdr = nl_addr_build(AF_LLC, mac, sizeof(mac));
 		if (!lladdr) {
 			rtnl_link_put(peer);
@@ -281,19 +316,19 @@ static int nl_open_in(int nsfd, struct nl_sock **sk, lxr_err *err)
 	return r;
 }
 
-static int route_default(struct nl_sock *sk, int ifindex, uint32_t gw, lxr_err *err)
+/* gw: an address of family */
+static int route_default(struct nl_sock *sk, int ifindex, const char *gw, int family, lxr_err *err)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 	struct nl_addr *dst = NULL, *via = NULL;
-	char ipb[16];
 	int r;
 
-	r = nl_addr_parse("0.0.0.0/0", AF_INET, &dst);
+	r = nl_addr_parse(family == AF_INET6 ? "::/0" : "0.0.0.0/0", family, &dst);
 	if (r == 0)
-		r = nl_addr_parse(net_ip_str(gw, ipb), AF_INET, &via);
+		r = nl_addr_parse(gw, family, &via);
 	if (r == 0) {
-		rtnl_route_set_family(rt, AF_INET);
+		rtnl_route_set_family(rt, (uint8_t)family);
 		rtnl_route_set_dst(rt, dst);
 		rtnl_route_nh_set_ifindex(nh, ifindex);
 		rtnl_route_nh_set_gateway(nh, via);
@@ -307,17 +342,50 @@ static int route_default(struct nl_sock *sk, int ifindex, uint32_t gw, lxr_err *
 	nl_addr_put(via);
 	rtnl_route_put(rt);
 	if (r < 0)
-		return nl_fail(err, r, "add default route via %s", ipb);
+		return nl_fail(err, r, "add default route via %s", gw);
 	return 0;
 }
 
-int net_ns_configure(int nsfd, const char *ifname, uint32_t ip, int prefix, uint32_t gw, bool route,
-		     lxr_err *err)
+/* A sysctl of the namespace nsfd (net.* keys are per namespace, and
+ * /proc/sys shows the opener's). */
+static int ns_sysctl(int nsfd, const char *key, const char *value, lxr_err *err)
+{
+	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (self < 0)
+		return lxr_fail(err, errno, "open /proc/thread-self/ns/net");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return lxr_fail(err, errno, "setns into the container's network namespace");
+	r = net_sysctl_set(key, value, err);
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* lxr itself would now live in the container's network */
+	return r;
+}
+
+int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)
 {
 	struct nl_sock *sk = NULL;
 	_cleanup_link_ struct rtnl_link *eth = NULL;
+	_cleanup_free_ char *v6key = lxr_xasprintf("net.ipv6.conf.%s.disable_ipv6", a->ifname);
+	const char *ifname = a->ifname;
+	char gwb[NET_IP6_STRLEN];
 	int r;
 
+	/* docker's rule: an interface on a network without IPv6 has IPv6 off,
+	 * so it gets no link-local address and answers no router
+	 * advertisement; one with IPv6 has it on whatever the namespace's
+	 * default. A kernel without IPv6 has no key: nothing to turn off. */
+	if (a->ip6) {
+		if (ns_sysctl(nsfd, v6key, "0", err) < 0)
+			return lxr_err_wrap(err, "in the container's network namespace"),
+			       lxr_err_hint(err, "IPv6 networks need a kernel with IPv6 on (no "
+						 "ipv6.disable=1 on its command line)");
+	} else if (ns_sysctl(nsfd, v6key, "1", err) < 0) {
+		/* docker's nicety, not a need: a host whose /proc/sys lxr cannot
+		 * write there still runs the container */
+		lxr_debug("%s", err->msg);
+	}
 	if (nl_open_in(nsfd, &sk, err) < 0)
 		return -1;
 	r = link_set(sk, "lo", NULL, 0, true, err);
@@ -326,10 +394,16 @@ int net_ns_configure(int nsfd, const char *ifname, uint32_t ip, int prefix, uint
 	if (r == 0 && (r = rtnl_link_get_kernel(sk, 0, ifname, &eth)) < 0)
 		r = nl_fail(err, r, "find %s", ifname);
 	if (r == 0)
-		r = addr_add(sk, rtnl_link_get_ifindex(eth), ip, prefix, err);
+		r = addr_add(sk, rtnl_link_get_ifindex(eth), a->ip, a->prefix, err);
+	if (r == 0 && a->ip6)
+		r = addr6_add(sk, rtnl_link_get_ifindex(eth), a->ip6, a->prefix6, err);
 	/* An internal network has no way out, not even a route to try. */
-	if (r == 0 && route)
-		r = route_default(sk, rtnl_link_get_ifindex(eth), gw, err);
+	if (r == 0 && a->route)
+		r = route_default(sk, rtnl_link_get_ifindex(eth), net_ip_str(a->gw, gwb), AF_INET,
+				  err);
+	if (r == 0 && a->route && a->ip6)
+		r = route_default(sk, rtnl_link_get_ifindex(eth), net_ip6_str(a->gw6, gwb),
+				  AF_INET6, err);
 	net_nl_close(sk);
 	return r < 0 ? lxr_err_wrap(err, "in the container's network namespace") : 0;
 }
@@ -364,6 +438,47 @@ int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err)
 		memcpy(&a, nl_addr_get_binary_addr(d), 4);
 		v = lxr_xrealloc(v, (cnt + 1) * sizeof(*v));
 		v[cnt].addr = ntohl(a);
+		v[cnt].prefix = (int)nl_addr_get_prefixlen(d);
+		cnt++;
+	}
+	nl_cache_free(cache);
+	net_nl_close(sk);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int net_host_routes6(struct lxr_subnet6 **out, size_t *n, lxr_err *err)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	struct lxr_subnet6 *v = NULL;
+	size_t cnt = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	r = rtnl_route_alloc_cache(sk, AF_INET6, 0, &cache);
+	if (r < 0) {
+		net_nl_close(sk);
+		/* a kernel without IPv6 routes nothing */
+		return r == -NLE_AF_NOSUPPORT ? 0 : nl_fail(err, r, "list IPv6 routes");
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct nl_addr *d = rtnl_route_get_dst(rt);
+		/* the default route, link-local and multicast say where the rest
+		 * goes, not that a subnet is taken */
+		if (!d || nl_addr_get_prefixlen(d) == 0 || nl_addr_get_len(d) != 16 ||
+		    rtnl_route_get_table(rt) != RT_TABLE_MAIN)
+			continue;
+		const uint8_t *b = nl_addr_get_binary_addr(d);
+		if (b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+			continue;
+		v = lxr_xrealloc(v, (cnt + 1) * sizeof(*v));
+		memcpy(v[cnt].addr.b, b, 16);
 		v[cnt].prefix = (int)nl_addr_get_prefixlen(d);
 		cnt++;
 	}

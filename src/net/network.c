@@ -64,6 +64,7 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	struct nft_map *mm = NULL;
 	char prefix[32];
 	_cleanup_free_ char *batch = NULL;
+	bool v6 = false, drop6 = false;
 	int r = -1;
 
 	_cleanup_strv_ char **homes = NULL;
@@ -92,9 +93,11 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 		lxr_strv_push(&homes, lxr_xstrdup(eps[j].netproj));
 	}
 	nn = lxr_xcalloc(n + 1, sizeof(*nn));
-	for (size_t i = 0; i < n; i++)
-		nn[i] = (struct nft_net){nets[i].bridge, nets[i].subnet, nets[i].gateway,
-					 nets[i].internal};
+	for (size_t i = 0; i < n; i++) {
+		nn[i] = (struct nft_net){nets[i].bridge,   nets[i].subnet,  nets[i].gateway,
+					 nets[i].internal, nets[i].subnet6, nets[i].gateway6};
+		v6 |= nets[i].subnet6.prefix != 0;
+	}
 	for (size_t j = 0; j < ne; j++) {
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(eps[j].network, nets[i].name) ||
@@ -103,7 +106,8 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 			for (size_t k = 0; k < eps[j].n_ports; k++) {
 				mm = lxr_xrealloc(mm, (nm + 1) * sizeof(*mm));
 				mm[nm++] =
-				    (struct nft_map){nets[i].bridge, eps[j].ip, eps[j].ports[k]};
+				    (struct nft_map){nets[i].bridge, eps[j].ip, eps[j].ports[k],
+						     eps[j].has_ip6 ? &eps[j].ip6 : NULL};
 			}
 		}
 	}
@@ -112,9 +116,17 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 		r = 0;
 		goto out;
 	}
+	/* the project's last IPv6 network gone: its ip6 chains go too (a
+	 * look first, so a host without IPv6 never meets an ip6 table) */
+	if (!v6 && (drop6 = net_nft_has_v6(prefix))) {
+		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+		char *both = lxr_xasprintf("%s%s", batch, del);
+		free(batch);
+		batch = both;
+	}
 	r = net_nft_apply(batch, err);
 	remember_applied(prefix, r == 0 && n ? batch : NULL);
-	if (r == 0 && !n)
+	if (r == 0 && (!n || drop6))
 		net_nft_drop_empty_table();
 out:
 	for (size_t i = 0; i < n; i++)
@@ -155,6 +167,77 @@ static int subnets_in_use(const char *run_dir, struct lxr_subnet **out, size_t *
 	return 0;
 }
 
+/* IPv6 subnets in use: routed on the host, or held by any lxr network. */
+static int subnets6_in_use(const char *run_dir, struct lxr_subnet6 **out, size_t *n, lxr_err *err)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+
+	if (net_host_routes6(out, n, err) < 0)
+		return -1;
+	for (size_t p = 0; projects[p]; p++) {
+		struct net_rec *nets = NULL;
+		size_t cnt = 0;
+		if (net_recs_load(run_dir, projects[p], &nets, &cnt, err) < 0)
+			return -1;
+		*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
+		for (size_t i = 0; i < cnt; i++) {
+			if (nets[i].subnet6.prefix)
+				(*out)[(*n)++] = nets[i].subnet6;
+			net_rec_free(&nets[i]);
+		}
+		free(nets);
+	}
+	return 0;
+}
+
+/* The host's id, which makes its ULA prefix its own (docker derives it
+ * from its engine's id). */
+static char *host_seed(void)
+{
+	char *id = NULL;
+	size_t len;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, "/etc/machine-id", &id, &len, &ignored) < 0)
+		return lxr_xstrdup("lxr");
+	return id;
+}
+
+static int pick_subnet6(const char *run_dir, const struct lxr_net_config *cfg, struct net_rec *r,
+			lxr_err *err)
+{
+	_cleanup_free_ struct lxr_subnet6 *used = NULL;
+	_cleanup_free_ char *seed = NULL;
+	char a[NET_SUBNET6_STRLEN], b[NET_SUBNET6_STRLEN];
+	size_t n = 0;
+
+	if (subnets6_in_use(run_dir, &used, &n, err) < 0)
+		return -1;
+	if (cfg->subnet6) {
+		if (net_subnet6_parse(cfg->subnet6, &r->subnet6, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			if (!net_subnet6_overlaps(&r->subnet6, &used[i]))
+				continue;
+			lxr_fail(err, EADDRINUSE,
+				 "subnet %s overlaps %s, already routed on this host",
+				 net_subnet6_str(&r->subnet6, a), net_subnet6_str(&used[i], b));
+			return lxr_err_hint(
+			    err, "pick another IPv6 subnet, or leave it out and lxr "
+				 "picks a free ULA /64 (`ip -6 route` shows what is taken)");
+		}
+	} else {
+		seed = host_seed();
+		if (net_pool6_pick(seed, used, n, &r->subnet6, err) < 0)
+			return -1;
+	}
+	if (cfg->gateway6)
+		return net_ip6_parse(cfg->gateway6, &r->gateway6, err);
+	r->gateway6 = r->subnet6.addr;
+	r->gateway6.b[15] |= 1;
+	return 0;
+}
+
 static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 		       const struct lxr_net_pool *pool, struct net_rec *r, lxr_err *err)
 {
@@ -188,10 +271,28 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 		    net_pool_pick(pool, used, n, &r->subnet, err) < 0)
 			return -1;
 	}
+	if (cfg->ipv6 && pick_subnet6(run_dir, cfg, r, err) < 0)
+		return -1;
 	if (cfg->gateway)
 		return net_ip_parse(cfg->gateway, &r->gateway, err);
 	r->gateway = r->subnet.addr + 1;
 	return 0;
+}
+
+/* The bridge's IPv6 side: on (a host may default to off), the gateway's
+ * address, forwarding when the network has a way out. */
+static int bridge_v6(const char *run_dir, struct nl_sock *sk, const struct net_rec *r, lxr_err *err)
+{
+	_cleanup_free_ char *k = lxr_xasprintf("net.ipv6.conf.%s.disable_ipv6", r->bridge);
+
+	if (net_sysctl_set(k, "0", err) < 0)
+		return err->errnum == ENOENT
+			   ? lxr_err_hint(err, "enable_ipv6 needs a kernel with IPv6 (this one "
+					       "has none, or ipv6.disable=1 on its command line)")
+			   : -1;
+	if (net_link_addr6(sk, r->bridge, &r->gateway6, r->subnet6.prefix, err) < 0)
+		return -1;
+	return r->internal ? 0 : net_forwarding6_needed(run_dir, err);
 }
 
 /* A bridge name that is free, or already this network's (a crash left it). */
@@ -227,6 +328,8 @@ static int bridge_up(const char *run_dir, const char *project, struct net_rec *r
 	}
 	ret = net_bridge_make(sk, r->bridge, alias, r->gateway, r->subnet.prefix,
 			      r->mtu ? r->mtu : 1500, err);
+	if (ret == 0 && r->subnet6.prefix)
+		ret = bridge_v6(run_dir, sk, r, err);
 	net_nl_close(sk);
 	if (ret < 0)
 		return -1;
@@ -264,7 +367,11 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	 * containers on one bridge passes the host's FORWARD chain */
 	if (ret == 0)
 		net_hostfw_allow(true);
-	if (ret == 0) {
+	if (ret == 0 && r.subnet6.prefix) {
+		char b6[NET_SUBNET6_STRLEN];
+		lxr_info("network %s/%s: bridge %s, subnets %s and %s", project, cfg->name,
+			 r.bridge, net_subnet_str(&r.subnet, buf), net_subnet6_str(&r.subnet6, b6));
+	} else if (ret == 0) {
 		lxr_info("network %s/%s: bridge %s, subnet %s", project, cfg->name, r.bridge,
 			 net_subnet_str(&r.subnet, buf));
 	} else if (r.bridge[0]) {
@@ -272,6 +379,15 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	}
 	net_rec_free(&r);
 	return ret;
+}
+
+static bool same_subnet6(const struct lxr_net_config *cfg, const struct net_rec *r)
+{
+	struct lxr_subnet6 want;
+	lxr_err ignored;
+
+	return net_subnet6_parse(cfg->subnet6, &want, &ignored) == 0 &&
+	       want.prefix == r->subnet6.prefix && net_ip6_eq(&want.addr, &r->subnet6.addr);
 }
 
 int net_network_up_locked(const char *run_dir, const char *project,
@@ -298,6 +414,18 @@ int net_network_up_locked(const char *run_dir, const char *project,
 			net_rec_free(&r);
 			return -1;
 		}
+	}
+	if (cfg->ipv6 != (r.subnet6.prefix != 0) || (cfg->subnet6 && !same_subnet6(cfg, &r))) {
+		char a[NET_SUBNET6_STRLEN] = "no IPv6";
+		if (r.subnet6.prefix)
+			net_subnet6_str(&r.subnet6, a);
+		lxr_fail(err, EEXIST, "network %s exists with %s, not %s", cfg->name, a,
+			 !cfg->ipv6     ? "without IPv6"
+			 : cfg->subnet6 ? cfg->subnet6
+					: "IPv6");
+		lxr_err_hint(err, "`lxr down` the stack to make the network again");
+		net_rec_free(&r);
+		return -1;
 	}
 	/* It exists: make sure its kernel objects do too (a crash or a
 	 * reboot of the host can have taken them). */
@@ -378,6 +506,10 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	}
 	if (ret == 0)
 		ret = net_rec_remove(run_dir, project, "leases", name, err);
+	if (ret == 0 && r.subnet6.prefix) {
+		_cleanup_free_ char *l6 = net_lease6_name(name);
+		ret = net_rec_remove(run_dir, project, "leases", l6, err);
+	}
 	if (ret == 0)
 		ret = net_rec_remove(run_dir, project, "networks", name, err);
 	if (ret == 0)
@@ -465,6 +597,12 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
 	batch = net_nft_delete_batch(prefix);
 	remember_applied(prefix, NULL);
+	if (net_nft_has_v6(prefix)) {
+		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+		char *both = lxr_xasprintf("%s%s", batch, del);
+		free(batch);
+		batch = both;
+	}
 	if (net_nft_apply(batch, &e2) == 0)
 		net_nft_drop_empty_table();
 	rmdir_empty(run_dir, project);

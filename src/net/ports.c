@@ -9,10 +9,37 @@
 
 #include "net/internal.h"
 
+/* every host address (no host_ip) meets every one */
+static bool addrs_meet(const struct lxr_port *a, const struct lxr_port *b)
+{
+	bool all_a = !a->host_ip && !a->host_v6, all_b = !b->host_ip && !b->host_v6;
+
+	if (all_a || all_b)
+		return true;
+	if (a->host_v6 != b->host_v6)
+		return false;
+	return a->host_v6 ? net_ip6_eq(&a->host_ip6, &b->host_ip6) : a->host_ip == b->host_ip;
+}
+
 static bool ranges_meet(const struct lxr_port *a, const struct lxr_port *b)
 {
-	return a->udp == b->udp && (!a->host_ip || !b->host_ip || a->host_ip == b->host_ip) &&
-	       a->host_port <= b->host_end && b->host_port <= a->host_end;
+	return a->udp == b->udp && addrs_meet(a, b) && a->host_port <= b->host_end &&
+	       b->host_port <= a->host_end;
+}
+
+/* Is someone listening on an IPv6 host address's port? */
+static bool v6_port_taken(const struct lxr_port *p, unsigned port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	_cleanup_close_ int fd =
+	    socket(AF_INET6, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	int one = 1;
+
+	memcpy(&sa.sin6_addr, p->host_ip6.b, 16);
+	if (fd < 0)
+		return false;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE;
 }
 
 /* A port some program on the host listens on: lxr's DNAT would take its
@@ -29,14 +56,18 @@ static int host_port_free(const struct lxr_port *p, lxr_err *err)
 		_cleanup_close_ int fd =
 		    socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		int one = 1;
-		char ip[16] = "0.0.0.0";
+		char ip[NET_IP6_STRLEN + 2] = "0.0.0.0", v6[NET_IP6_STRLEN];
 
 		if (fd < 0)
 			return lxr_fail(err, errno, "socket to check host port %u", port);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EADDRINUSE)
+		if (p->host_v6
+			? !v6_port_taken(p, port)
+			: bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EADDRINUSE)
 			continue;
-		if (p->host_ip)
+		if (p->host_v6)
+			snprintf(ip, sizeof(ip), "[%s]", net_ip6_str(&p->host_ip6, v6));
+		else if (p->host_ip)
 			net_ip_str(p->host_ip, ip);
 		lxr_fail(err, EADDRINUSE, "host port %s:%u/%s is in use by a program on the host",
 			 ip, port, p->udp ? "udp" : "tcp");

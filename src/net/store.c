@@ -19,6 +19,11 @@ char *net_proj_dir(const char *run_dir, const char *project, const char *sub)
 		   : lxr_xasprintf("%s/%s/.net", run_dir, project);
 }
 
+char *net_lease6_name(const char *network)
+{
+	return lxr_xasprintf("%s+6", network);
+}
+
 int net_lock(const char *run_dir, lxr_err *err)
 {
 	_cleanup_free_ char *path = lxr_xasprintf("%s/.net.lock", run_dir);
@@ -37,11 +42,16 @@ int net_lock(const char *run_dir, lxr_err *err)
 
 char *net_rec_text(const struct net_rec *r)
 {
-	char sn[19], gw[16];
+	char sn[19], gw[16], sn6[NET_SUBNET6_STRLEN], gw6[NET_IP6_STRLEN];
+	_cleanup_free_ char *v6 =
+	    r->subnet6.prefix
+		? lxr_xasprintf("subnet6 %s\ngateway6 %s\n", net_subnet6_str(&r->subnet6, sn6),
+				net_ip6_str(&r->gateway6, gw6))
+		: lxr_xstrdup("");
 	return lxr_xasprintf(
-	    "bridge %s\nsubnet %s\ngateway %s\ninternal %d\nephemeral %d\nmtu %d\n", r->bridge,
-	    net_subnet_str(&r->subnet, sn), net_ip_str(r->gateway, gw), r->internal, r->ephemeral,
-	    r->mtu);
+	    "bridge %s\nsubnet %s\ngateway %s\n%sinternal %d\nephemeral %d\nmtu %d\n", r->bridge,
+	    net_subnet_str(&r->subnet, sn), net_ip_str(r->gateway, gw), v6, r->internal,
+	    r->ephemeral, r->mtu);
 }
 
 /* Split "key value" (value may be empty); false for a malformed line. */
@@ -76,6 +86,12 @@ int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 			if (net_ip_parse(v, &r->gateway, err) < 0)
 				return lxr_err_wrap(err, "network record");
 			seen |= 4;
+		} else if (!strcmp(k, "subnet6")) {
+			if (net_subnet6_parse(v, &r->subnet6, err) < 0)
+				return lxr_err_wrap(err, "network record");
+		} else if (!strcmp(k, "gateway6")) {
+			if (net_ip6_parse(v, &r->gateway6, err) < 0)
+				return lxr_err_wrap(err, "network record");
 		} else if (!strcmp(k, "internal")) {
 			r->internal = !strcmp(v, "1");
 		} else if (!strcmp(k, "ephemeral")) {
@@ -99,7 +115,7 @@ void net_rec_free(struct net_rec *r)
 
 char *net_ep_text(const struct ep_rec *e)
 {
-	char *buf = NULL, ip[16];
+	char *buf = NULL, ip[NET_IP6_STRLEN];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -107,12 +123,20 @@ char *net_ep_text(const struct ep_rec *e)
 		abort();
 	fprintf(f, "network %s\nowner %s\nveth %s\nip %s\npeer_names %d\n", e->network, e->owner,
 		e->veth, net_ip_str(e->ip, ip), e->peer_names);
+	if (e->has_ip6)
+		fprintf(f, "ip6 %s\n", net_ip6_str(&e->ip6, ip));
+	if (e->has_mac)
+		fprintf(f, "mac %02x:%02x:%02x:%02x:%02x:%02x\n", e->mac[0], e->mac[1], e->mac[2],
+			e->mac[3], e->mac[4], e->mac[5]);
+	if (e->gw)
+		fprintf(f, "gw %d\n", e->gw);
 	if (e->holder)
 		fprintf(f, "holder %d %llu\n", e->holder, e->holder_start);
 	for (size_t i = 0; i < e->n_ports; i++) {
 		const struct lxr_port *p = &e->ports[i];
-		fprintf(f, "port %s %u %u %u %u %s\n", net_ip_str(p->host_ip, ip), p->host_port,
-			p->host_end, p->ctr_port, p->ctr_end, p->udp ? "udp" : "tcp");
+		fprintf(f, "port %s %u %u %u %u %s\n",
+			p->host_v6 ? net_ip6_str(&p->host_ip6, ip) : net_ip_str(p->host_ip, ip),
+			p->host_port, p->host_end, p->ctr_port, p->ctr_end, p->udp ? "udp" : "tcp");
 	}
 	for (size_t i = 0; e->names && e->names[i]; i++)
 		fprintf(f, "name %s\n", e->names[i]);
@@ -134,13 +158,15 @@ char *net_ep_text(const struct ep_rec *e)
 
 static int parse_port(const char *v, struct ep_rec *e, lxr_err *err)
 {
-	char ip[16], proto[4];
+	char ip[NET_IP6_STRLEN], proto[4];
 	unsigned hp, he, cp, ce;
 	struct lxr_port p = {0};
 
-	if (sscanf(v, "%15s %u %u %u %u %3s", ip, &hp, &he, &cp, &ce, proto) != 6 ||
-	    net_ip_parse(ip, &p.host_ip, err) < 0 || hp > 65535 || he > 65535 || cp > 65535 ||
-	    ce > 65535)
+	p.host_v6 = strchr(v, ':') && strchr(v, ':') < strchr(v, ' ');
+	if (sscanf(v, "%45s %u %u %u %u %3s", ip, &hp, &he, &cp, &ce, proto) != 6 ||
+	    (p.host_v6 ? net_ip6_parse(ip, &p.host_ip6, err) : net_ip_parse(ip, &p.host_ip, err)) <
+		0 ||
+	    hp > 65535 || he > 65535 || cp > 65535 || ce > 65535)
 		return lxr_fail(err, EBADMSG, "endpoint record: bad port \"%s\"", v);
 	p.host_port = (uint16_t)hp;
 	p.host_end = (uint16_t)he;
@@ -170,6 +196,16 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 		} else if (!strcmp(k, "ip")) {
 			if (net_ip_parse(v, &e->ip, err) < 0)
 				return lxr_err_wrap(err, "endpoint record");
+		} else if (!strcmp(k, "ip6")) {
+			if (net_ip6_parse(v, &e->ip6, err) < 0)
+				return lxr_err_wrap(err, "endpoint record");
+			e->has_ip6 = true;
+		} else if (!strcmp(k, "mac")) {
+			if (net_mac_parse(v, e->mac) < 0)
+				return lxr_fail(err, EBADMSG, "endpoint record: bad mac \"%s\"", v);
+			e->has_mac = true;
+		} else if (!strcmp(k, "gw")) {
+			e->gw = atoi(v);
 		} else if (!strcmp(k, "peer_names")) {
 			e->peer_names = !strcmp(v, "1");
 		} else if (!strcmp(k, "holder")) {

@@ -87,6 +87,8 @@ static int select_services(const struct cfg_stack *st, const struct plan_select 
 			queue[qn++] = i;
 		}
 	}
+	if (sel->no_deps && have_targets)
+		return 0;
 	for (size_t q = 0; q < qn; q++)
 		if (select_deps(st, on, out, queue[q], queue, &qn, err) < 0)
 			return -1;
@@ -216,7 +218,7 @@ static void fill_nodes(struct plan_graph *g, const struct cfg_stack *st, const b
 int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 		     struct plan_graph **out, lxr_err *err)
 {
-	static const struct plan_select none = {NULL, NULL};
+	static const struct plan_select none = {0};
 	size_t n = st->n_services, max_level = 0;
 	_cleanup_free_ bool *chosen = lxr_xcalloc(n + 1, sizeof(bool));
 	_cleanup_free_ size_t *level = lxr_xcalloc(n + 1, sizeof(size_t));

@@ -220,6 +220,13 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
 	}
 	ep->static_ip = lxr_xstrdup(sn->ipv4_address.v);
+	ep->ipv6 = nw->enable_ipv6.v;
+	if (ep->ipv6) {
+		ep->subnet6 = lxr_xstrdup(nw->pool6.subnet.v);
+		ep->gateway6 = lxr_xstrdup(nw->pool6.gateway.v);
+		ep->static_ip6 = lxr_xstrdup(sn->ipv6_address.v);
+	}
+	ep->mac = lxr_xstrdup(sn->mac_address.v);
 	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
 	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
 	for (size_t i = 0; i < sn->aliases.n; i++)
@@ -228,24 +235,61 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	return true;
 }
 
-/* The first network the instance is on that is not internal carries its
- * default route and published ports (compose publishes through it); the
- * others are joined after it, in the file's order. */
-static size_t first_network(const struct cfg_stack *st, const struct cfg_service *svc)
+static bool internal_net(const struct cfg_stack *st, const struct cfg_svc_net *sn)
 {
+	const struct cfg_network *nw = sn->name.v ? cfg_stack_network(st, sn->name.v) : NULL;
+
+	return !nw || (nw->internal.set && nw->internal.v);
+}
+
+/* The order the instance joins its networks in: Compose's priority,
+ * highest first, the file's order among equals (a stable sort). */
+static size_t *join_order(const struct cfg_service *svc)
+{
+	size_t *o = lxr_xcalloc(svc->n_networks + 1, sizeof(*o));
+
 	for (size_t i = 0; i < svc->n_networks; i++) {
-		const struct cfg_network *nw =
-		    svc->networks[i].name.v ? cfg_stack_network(st, svc->networks[i].name.v) : NULL;
-		if (nw && !(nw->internal.set && nw->internal.v))
-			return i;
+		size_t j = i;
+		for (; j > 0 && svc->networks[o[j - 1]].priority.v < svc->networks[i].priority.v;
+		     j--)
+			o[j] = o[j - 1];
+		o[j] = i;
 	}
-	return 0;
+	return o;
+}
+
+/* The first network in that order that is not internal carries its
+ * namespace (eth0) and published ports (compose publishes through it); the
+ * others are joined after it as eth1... */
+static size_t first_network(const struct cfg_stack *st, const struct cfg_service *svc,
+			    const size_t *order)
+{
+	for (size_t i = 0; i < svc->n_networks; i++)
+		if (!internal_net(st, &svc->networks[order[i]]))
+			return order[i];
+	return order[0];
+}
+
+/* gw_priority: the network with the highest gives the default routes
+ * (an internal one has none to give); the first joined among equals. */
+static size_t gateway_network(const struct cfg_stack *st, const struct cfg_service *svc,
+			      const size_t *order, size_t first)
+{
+	size_t gw = first;
+
+	for (size_t i = 0; i < svc->n_networks; i++) {
+		const struct cfg_svc_net *sn = &svc->networks[order[i]];
+		if (!internal_net(st, sn) && sn->gw_priority.v > svc->networks[gw].gw_priority.v)
+			gw = order[i];
+	}
+	return gw;
 }
 
 static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 			 const char *instance, struct plan_instance *p)
 {
-	size_t first;
+	_cleanup_free_ size_t *order = NULL;
+	size_t first, gw;
 
 	memset(&p->net, 0, sizeof(p->net));
 	/* network_mode service:X: X's namespace, which the carrier joins */
@@ -261,16 +305,25 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 	    (svc->host.network_mode.v && (!strcmp(svc->host.network_mode.v, "none") ||
 					  !strcmp(svc->host.network_mode.v, "host"))))
 		return;
-	first = first_network(st, svc);
+	order = join_order(svc);
+	first = first_network(st, svc, order);
+	gw = gateway_network(st, svc, order, first);
 	if (!network_endpoint(st, svc, &svc->networks[first], instance, &p->net))
 		return;
 	resolver_of(svc, &p->net);
 	ports_of(svc, replica, &p->net);
+	/* the service's own mac_address is docker's for its first interface */
+	if (!p->net.mac)
+		p->net.mac = lxr_xstrdup(svc->host.mac_address.v);
+	p->net.gw = gw != first ? 2 : 0;
 	p->more_nets = lxr_xcalloc(svc->n_networks, sizeof(*p->more_nets));
-	for (size_t i = 0; i < svc->n_networks; i++)
-		if (i != first && network_endpoint(st, svc, &svc->networks[i], instance,
-						   &p->more_nets[p->n_more_nets]))
-			p->n_more_nets++;
+	for (size_t k = 0; k < svc->n_networks; k++) {
+		size_t i = order[k];
+		if (i == first || !network_endpoint(st, svc, &svc->networks[i], instance,
+						    &p->more_nets[p->n_more_nets]))
+			continue;
+		p->more_nets[p->n_more_nets++].gw = i == gw && gw != first ? 1 : 0;
+	}
 }
 
 static int caps_mask(char *const *names, const char *key, uint64_t *mask, bool *all, lxr_err *err)
@@ -504,6 +557,10 @@ static void endpoint_free(struct plan_endpoint *e)
 	free(e->subnet);
 	free(e->gateway);
 	free(e->static_ip);
+	free(e->subnet6);
+	free(e->gateway6);
+	free(e->static_ip6);
+	free(e->mac);
 	lxr_strv_free(e->names);
 	lxr_strv_free(e->extra_hosts);
 	lxr_strv_free(e->dns);

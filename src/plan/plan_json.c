@@ -208,19 +208,28 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		ports[i] = jstr(t);
 		free(t);
 	}
-	json_t *o = json_pack(
+	json_t *j = json_pack(
 	    "{s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "extra_hosts",
 	    strv(e->extra_hosts), "dns", strv(e->dns), "dns_search", strv(e->dns_search), "dns_opt",
 	    strv(e->dns_opt), "network", jstr(e->network), "peer_names", e->peer_names, "ephemeral",
 	    e->ephemeral, "internal", e->internal, "subnet", str_or_null(e->subnet), "gateway",
 	    str_or_null(e->gateway), "static_ip", str_or_null(e->static_ip), "names", names,
 	    "aliases", sorted(aliases, n_names - fixed), "ports", sorted(ports, e->n_ports));
-
+	/* only where given, so plans without them read as before */
+	if (e->ipv6)
+		json_object_set_new(j, "ipv6",
+				    json_pack("{s:o, s:o, s:o}", "subnet", str_or_null(e->subnet6),
+					      "gateway", str_or_null(e->gateway6), "static_ip",
+					      str_or_null(e->static_ip6)));
+	if (e->mac)
+		json_object_set_new(j, "mac", jstr(e->mac));
+	if (e->gw)
+		json_object_set_new(j, "default_route", json_boolean(e->gw == 1));
 	if (e->net_project)
-		json_object_set_new(o, "net_project", jstr(e->net_project));
+		json_object_set_new(j, "net_project", jstr(e->net_project));
 	if (e->mtu)
-		json_object_set_new(o, "mtu", json_integer(e->mtu));
-	return o;
+		json_object_set_new(j, "mtu", json_integer(e->mtu));
+	return j;
 }
 
 static const char *const restart_names[] = {

@@ -124,6 +124,12 @@ static struct rt_cg_leaf *leaf_v2(struct lxr_cgroup *cg)
 	return NULL;
 }
 
+const struct rt_cg_leaf *rt_cg_leaves(const struct lxr_cgroup *cg, size_t *n)
+{
+	*n = cg->n_leaves;
+	return cg->leaf;
+}
+
 int rt_cgroup_v2_fd(const struct lxr_cgroup *cg)
 {
 	return cg->v2_fd;
@@ -317,6 +323,10 @@ int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err)
 
 	if (!cg)
 		return 0;
+	/* a paused container: frozen tasks take no SIGKILL on v1 */
+	for (size_t i = 0; i < cg->n_leaves; i++)
+		if (cg->leaf[i].path)
+			rt_cg_leaf_thaw(&cg->leaf[i]);
 	/* v2 first: on a hybrid host its cgroup.kill ends the whole
 	 * container at once, and the v1 leaves are then empty already. */
 	for (int pass = 0; pass < 2; pass++) {

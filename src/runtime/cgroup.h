@@ -10,8 +10,17 @@
 
 /* The controllers lxr uses. cpuacct only exists on v1, where it holds the
  * cpu usage counter; v2 has that in every cgroup's cpu.stat. devices too is
- * v1 only: v2 has no such controller, a BPF program takes its place. */
-enum rt_cg_ctrl { RT_CG_MEMORY, RT_CG_CPU, RT_CG_PIDS, RT_CG_CPUACCT, RT_CG_DEVICES, RT_CG_NCTRL };
+ * v1 only: v2 has no such controller, a BPF program takes its place. So is
+ * freezer (pause): v2 has cgroup.freeze in every cgroup. */
+enum rt_cg_ctrl {
+	RT_CG_MEMORY,
+	RT_CG_CPU,
+	RT_CG_PIDS,
+	RT_CG_CPUACCT,
+	RT_CG_DEVICES,
+	RT_CG_FREEZER,
+	RT_CG_NCTRL
+};
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c);
 /* "memory" -> RT_CG_MEMORY; -1 for a name lxr does not use. */
@@ -58,6 +67,11 @@ struct rt_cg_leaf {
  * directories below it; ENOENT counts as done. Polls (bounded) for the
  * killed processes to leave: the one place the runtime waits on a timer. */
 int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err);
+/* The directories of cg, one per hierarchy (cgroup_freeze.c reads them). */
+const struct rt_cg_leaf *rt_cg_leaves(const struct lxr_cgroup *cg, size_t *n);
+/* Thaw a frozen leaf (v1 freezer.state, v2 cgroup.freeze) so that what is
+ * inside can take the SIGKILL of its removal; no freezer is no error. */
+void rt_cg_leaf_thaw(const struct rt_cg_leaf *l);
 /* Read a cgroup.procs file into a pid list. */
 int rt_cg_read_pids(const char *procs_path, pid_t **pids, size_t *n, lxr_err *err);
 

@@ -141,9 +141,10 @@ void rt_cg_host_set_v2(struct rt_cg_host *h, const char *controllers, const char
 {
 	h->v2_available = controllers ? rt_cg_parse_ctrl_list(controllers) : 0;
 	h->v2_enabled = subtree_control ? rt_cg_parse_ctrl_list(subtree_control) : 0;
-	/* v2 has no cpuacct (usage is in every cgroup's cpu.stat) and no
-	 * devices controller (a BPF program does its work). */
-	h->v2_available &= ~((1u << RT_CG_CPUACCT) | (1u << RT_CG_DEVICES));
+	/* v2 has no cpuacct (usage is in every cgroup's cpu.stat), no
+	 * devices controller (a BPF program does its work) and no freezer
+	 * (cgroup.freeze is in every cgroup). */
+	h->v2_available &= ~((1u << RT_CG_CPUACCT) | (1u << RT_CG_DEVICES) | (1u << RT_CG_FREEZER));
 	h->v2_enabled &= h->v2_available;
 }
 

@@ -249,7 +249,7 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 
 static const char *const ctrl_names[RT_CG_NCTRL] = {
     [RT_CG_MEMORY] = "memory",   [RT_CG_CPU] = "cpu",         [RT_CG_PIDS] = "pids",
-    [RT_CG_CPUACCT] = "cpuacct", [RT_CG_DEVICES] = "devices",
+    [RT_CG_CPUACCT] = "cpuacct", [RT_CG_DEVICES] = "devices", [RT_CG_FREEZER] = "freezer",
 };
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c)

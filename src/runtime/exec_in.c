@@ -170,6 +170,12 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 				name);
 	if (rt_cgroup_open(group, name, &cg, err) < 0)
 		return lxr_err_wrap(err, "exec in %s", name);
+	/* what joins a frozen cgroup freezes with it, and would hang there */
+	if (rt_cgroup_frozen(cg)) {
+		rt_cgroup_free(cg);
+		lxr_fail(err, EBUSY, "exec in %s: the container is paused", name);
+		return lxr_err_hint(err, "unpause it first (lxr unpause)");
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		rt_cgroup_free(cg);
 		return lxr_fail(err, errno, "socketpair for exec");

@@ -35,13 +35,15 @@ static json_t *instance_json(const struct sup_instance *in)
 	bool running = svc_state_is_up(in->fsm.state) ||
 		       (in->fsm.state == SVC_STOPPING && in->c && in->fsm.started_at);
 	int64_t up = running ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
-	json_t *o =
-	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}", "service",
-		      in->svc->cfg->name, "instance", in->name, "state",
-		      in->blocked ? "created" : svc_state_name(in->fsm.state), "health",
-		      health_of(in), "pid", (json_int_t)(in->c ? rt_container_pid(in->c) : 0),
-		      "restarts", in->fsm.restarts, "exit_code", in->fsm.last_exit, "oom_killed",
-		      in->oom_killed, "uptime_s", (json_int_t)up, "addresses", "ports");
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}",
+			      "service", in->svc->cfg->name, "instance", in->name, "state",
+			      in->blocked  ? "created"
+			      : in->paused ? "paused"
+					   : svc_state_name(in->fsm.state),
+			      "health", health_of(in), "pid",
+			      (json_int_t)(in->c ? rt_container_pid(in->c) : 0), "restarts",
+			      in->fsm.restarts, "exit_code", in->fsm.last_exit, "oom_killed",
+			      in->oom_killed, "uptime_s", (json_int_t)up, "addresses", "ports");
 	if (in->ip) {
 		char ip[16];
 		json_array_append_new(json_object_get(o, "addresses"),
@@ -54,6 +56,8 @@ static json_t *instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	if (in->held && in->fsm.state == SVC_CREATED)
+		json_object_set_new(o, "held", json_true()); /* up --no-start: waits for start */
 	if (in->has_error)
 		json_object_set_new(o, "error", sup_err_json(&in->error));
 	if (in->health.enabled && in->health.last_output[0])
@@ -114,6 +118,22 @@ static int64_t grace_of(json_t *args)
 	return json_integer_value(t) * 1000000;
 }
 
+/* lxr start of what up --no-start (lxr create) made: it and what it
+ * depends on may start, each once its dependencies' conditions hold */
+static void release_held(struct sup *s, struct sup_instance *in)
+{
+	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+
+	if (!in->held)
+		return;
+	in->held = false;
+	for (size_t d = 0; d < n->n_deps; d++) {
+		struct sup_service *dep = &s->svcs[n->deps[d]];
+		for (size_t k = 0; k < dep->n_inst; k++)
+			release_held(s, &dep->inst[k]);
+	}
+}
+
 static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 			 json_t *args)
 {
@@ -136,13 +156,50 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		if (!strcmp(cmd, "stop"))
 			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
+			bool created = in->held && in->fsm.state == SVC_CREATED;
+			/* what up --no-start made starts in dependency order
+			 * (sup_start_ready, below), what it depends on too */
+			release_held(s, in);
 			in->blocked = false;
-			sup_event(s, in, EV_START, 0);
+			if (!created)
+				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart"))
 			sup_event_grace(
 			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, grace);
-		else if (in->c)
+		else if (in->c) {
+			sup_thaw(s, in); /* a frozen task takes no signal */
 			rt_container_kill(in->c, sig, NULL);
+		}
+		json_array_append_new(done, json_string(in->name));
+	}
+	sup_start_ready(s);
+	ctl_reply_ok(cs, req, done);
+}
+
+/* pause, unpause: every running instance named (compose skips the ones
+ * that are not running) */
+static void do_pause(struct sup *s, struct ctl_server *cs, struct ctl_req req, bool pause,
+		     json_t *args)
+{
+	size_t n = n_instances(s), k = 0;
+	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
+	json_t *done = json_array();
+	lxr_err err;
+
+	if (!select_instances(s, cs, req, args, pick, n)) {
+		json_decref(done);
+		return;
+	}
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (!pick[k++] || !in->c || (pause && !svc_state_is_up(in->fsm.state)) ||
+		    (!pause && !in->paused))
+			continue;
+		if (sup_pause(s, in, pause, &err) < 0) {
+			json_decref(done);
+			ctl_reply_err(cs, req, &err);
+			return;
+		}
 		json_array_append_new(done, json_string(in->name));
 	}
 	ctl_reply_ok(cs, req, done);
@@ -214,6 +271,10 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		json_t *o;
 		if (!pick[k++])
 			continue;
+		if (!strcmp(cmd, "inspect")) {
+			json_array_append_new(out, sup_inspect_json(s, in));
+			continue;
+		}
 		o = instance_json(in);
 		if (!strcmp(cmd, "top"))
 			json_object_set_new(o, "processes", top_of(s, in));
@@ -235,32 +296,96 @@ static char **strv_of(json_t *a)
 	return v;
 }
 
+/* up --scale SERVICE=N..., lxr scale */
+static int apply_scale(struct cfg_stack *st, json_t *args, lxr_err *err)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(args, "scale"), i, x)
+	{
+		if (json_is_string(x) && sup_scale_apply(st, json_string_value(x), err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The options of an `up` that shape the reconcile, set around it (on) and
+ * cleared after (the running supervisor's own stay as they were). */
+static void up_options(struct sup *s, json_t *args, char **targets, bool on)
+{
+	json_t *t = json_object_get(args, "timeout");
+	json_int_t pull = json_integer_value(json_object_get(args, "pull"));
+
+	s->force_recreate = on && json_is_true(json_object_get(args, "force_recreate"));
+	s->no_recreate = on && json_is_true(json_object_get(args, "no_recreate"));
+	s->no_start = on && json_is_true(json_object_get(args, "no_start"));
+	s->recreate_grace = on && json_is_integer(t) && json_integer_value(t) >= 0;
+	s->recreate_grace_us = s->recreate_grace ? json_integer_value(t) * 1000000 : 0;
+	s->pull = on && pull > 0 && pull <= IMG_PULL_NEVER + 1 ? (int)pull : 0;
+	s->quiet_pull = on && json_is_true(json_object_get(args, "quiet_pull"));
+	lxr_strv_free(s->keep_as_is);
+	s->keep_as_is = NULL;
+	/* up --no-deps SERVICE, lxr scale: the rest of what runs is left as
+	 * it is */
+	if (!on || !targets || !targets[0] ||
+	    !(json_is_true(json_object_get(args, "no_deps")) ||
+	      json_is_true(json_object_get(args, "keep_others"))))
+		return;
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		bool named = false;
+		for (size_t k = 0; targets[k]; k++)
+			named |= !strcmp(targets[k], s->svcs[i].cfg->name);
+		if (!named)
+			lxr_strv_push(&s->keep_as_is, lxr_xstrdup(s->svcs[i].cfg->name));
+	}
+}
+
+/* The services --no-deps (or scale) leaves alone stay in the tables, with
+ * as many instances as they run: targets and those (NULL: none kept). */
+static char **keep_targets(struct sup *s, struct cfg_stack *st, char **targets)
+{
+	char **all = NULL;
+	lxr_err err;
+
+	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++) {
+		const struct sup_service *sv = sup_find_service(s, s->keep_as_is[i]);
+		_cleanup_free_ char *n = NULL;
+
+		if (!cfg_stack_service(st, s->keep_as_is[i]))
+			continue; /* the file no longer declares it: an orphan */
+		n = lxr_xasprintf("%s=%zu", s->keep_as_is[i], sv ? sv->n_inst : 1);
+		if (sup_scale_apply(st, n, &err) < 0)
+			lxr_warn("%s", err.msg);
+		if (!all)
+			all = lxr_strv_dup(targets);
+		lxr_strv_push(&all, lxr_xstrdup(s->keep_as_is[i]));
+	}
+	return all;
+}
+
 /* `lxr up` on the running stack: load the file as the caller sees it (its
  * environment for interpolation), plan it, and reconcile. */
-static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+/* The file of an `up`, read as the caller sees it (its environment, cwd,
+ * project directory and --env-file), checked and scaled; NULL after
+ * replying with why not. */
+static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ctl_req req,
+				 json_t *args, char **env)
 {
-	_cleanup_strv_ char **env = strv_of(json_object_get(args, "environ"));
-	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
-	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
-	const char *file = json_string_value(json_object_get(args, "file"));
-	struct cfg_load_opts o = {.file = file,
+	struct cfg_load_opts o = {.file = json_string_value(json_object_get(args, "file")),
 				  .project = s->stack->project,
 				  .environ = env ? env : (char *[]){NULL},
 				  .cwd = json_string_value(json_object_get(args, "cwd")),
 				  .project_dir =
 				      json_string_value(json_object_get(args, "project_dir")),
 				  .env_file = json_string_value(json_object_get(args, "env_file"))};
-	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets};
 	struct cfg_diags diags = {0};
 	struct cfg_stack *st = NULL;
-	struct plan_graph *g = NULL;
-	json_t *summary = NULL;
 	lxr_err err = {0};
-	int r;
 
-	if (!file) {
+	if (!o.file) {
 		ctl_reply_error(cs, req, "up: no stack file given", NULL);
-		return;
+		return NULL;
 	}
 	if (cfg_stack_load(&o, &st, &diags, &err) < 0) {
 		char *text = NULL;
@@ -271,17 +396,41 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		ctl_reply_error(cs, req, diags.n_errors ? text : err.msg, NULL);
 		free(text);
 		cfg_diags_free(&diags);
-		return;
+		return NULL;
 	}
 	cfg_diags_free(&diags);
 	/* what the CLI refused before sending, refused here too: the
 	 * supervisor never runs a setting it does not honour */
-	if (cfg_stack_check_runnable(st, &err) < 0) {
+	if (cfg_stack_check_runnable(st, &err) < 0 || apply_scale(st, args, &err) < 0) {
 		ctl_reply_err(cs, req, &err);
 		cfg_stack_free(st);
-		return;
+		return NULL;
 	}
-	s->force_recreate = json_is_true(json_object_get(args, "force_recreate"));
+	return st;
+}
+
+static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	_cleanup_strv_ char **env = strv_of(json_object_get(args, "environ"));
+	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
+	_cleanup_strv_ char **sel_targets = NULL;
+	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
+	const char *file = json_string_value(json_object_get(args, "file"));
+	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
+				  false};
+	struct cfg_stack *st = up_load(s, cs, req, args, env);
+	struct plan_graph *g = NULL;
+	json_t *summary = NULL;
+	lxr_err err = {0};
+	int r;
+
+	if (!st)
+		return;
+	sel.no_deps = json_is_true(json_object_get(args, "no_deps"));
+	up_options(s, args, targets, true);
+	sel_targets = keep_targets(s, st, targets);
+	if (sel_targets)
+		sel.targets = (const char *const *)sel_targets;
 	if (json_is_true(json_object_get(args, "dry_run"))) {
 		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 		    sup_reconcile_preview(
@@ -290,7 +439,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 			ctl_reply_err(cs, req, &err);
 		else
 			ctl_reply_ok(cs, req, summary);
-		s->force_recreate = false;
+		up_options(s, args, targets, false);
 		plan_graph_free(g);
 		cfg_stack_free(st);
 		return;
@@ -300,7 +449,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		: sup_reconcile_begin(s, st, g,
 				      json_is_true(json_object_get(args, "remove_orphans")),
 				      &summary, &err);
-	s->force_recreate = false;
+	up_options(s, args, targets, false);
 	if (r < 0) {
 		ctl_reply_err(cs, req, &err);
 		plan_graph_free(g);
@@ -322,8 +471,11 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 {
 	struct sup *s = ctx;
 
-	if (!strcmp(cmd, "ps") || !strcmp(cmd, "top") || !strcmp(cmd, "stats"))
+	if (!strcmp(cmd, "ps") || !strcmp(cmd, "top") || !strcmp(cmd, "stats") ||
+	    !strcmp(cmd, "inspect"))
 		per_instance(s, cs, req, cmd, args);
+	else if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause"))
+		do_pause(s, cs, req, !strcmp(cmd, "pause"), args);
 	else if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart") ||
 		 !strcmp(cmd, "kill"))
 		do_lifecycle(s, cs, req, cmd, args);
@@ -341,7 +493,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 	} else
 		ctl_reply_error(
 		    cs, req, "unknown command",
-		    "ps, stop, start, restart, kill, events, top, stats, up, down, reconciling");
+		    "ps, stop, start, restart, kill, pause, unpause, inspect, events, top, "
+		    "stats, up, down, reconciling");
 }
 
 int sup_control_open(struct sup *s, lxr_err *err)

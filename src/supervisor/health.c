@@ -43,7 +43,7 @@ int64_t sup_health_deadline(const struct sup_instance *in)
 	/* The same test as sup_health_tick's: a deadline the tick would not
 	 * act on (a stopping instance's next check) would wake the loop at
 	 * once, forever. */
-	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state))
+	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state) || in->paused)
 		return 0;
 	return h->pid > 0 ? h->kill_at : h->next_at;
 }
@@ -91,6 +91,7 @@ static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 	proc.terminal = false;
 	io.fds[1] = io.fds[2] = p[1];
 	h->last_output[0] = '\0';
+	h->check_start_ns = sup_wall_ns();
 	r = rt_exec_in(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->name, &proc, &io,
 		       &pid, &pidfd, &err);
 	close(p[1]);
@@ -118,7 +119,7 @@ void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
 {
 	struct sup_health *h = &in->health;
 
-	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state))
+	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state) || in->paused)
 		return;
 	if (h->pid > 0 && h->kill_at && now >= h->kill_at) {
 		kill(h->pid, SIGKILL); /* the exit arrives through the pidfd */
@@ -135,12 +136,18 @@ void sup_health_on_output(struct sup *s, struct sup_instance *in)
 {
 	struct sup_health *h = &in->health;
 	size_t len = strlen(h->last_output);
+	const size_t cap = sizeof(h->last_output) - 1;
 	char buf[512];
 	ssize_t n;
 
+	/* the last bytes are kept: where a check says why it failed */
 	while ((n = read(h->outw.fd, buf, sizeof(buf))) > 0) {
-		size_t room = sizeof(h->last_output) - 1 - len;
-		size_t take = (size_t)n < room ? (size_t)n : room;
+		size_t take = (size_t)n;
+		if (len + take > cap) {
+			size_t drop = len + take - cap < len ? len + take - cap : len;
+			memmove(h->last_output, h->last_output + drop, len - drop);
+			len -= drop;
+		}
 		memcpy(h->last_output + len, buf, take);
 		len += take;
 		h->last_output[len] = '\0';
@@ -150,6 +157,33 @@ void sup_health_on_output(struct sup *s, struct sup_instance *in)
 		close(h->outw.fd);
 		h->outw.fd = -1;
 	}
+}
+
+/* docker inspect's State.Health.Log: the last SUP_HEALTH_LOG checks */
+static void log_result(struct sup_health *h)
+{
+	struct sup_health_result *r = &h->log[h->log_next];
+
+	r->start_ns = h->check_start_ns;
+	r->end_ns = sup_wall_ns();
+	r->exit_code = h->last_exit;
+	snprintf(r->output, sizeof(r->output), "%s", h->last_output);
+	h->log_next = (h->log_next + 1) % SUP_HEALTH_LOG;
+	if (h->n_log < SUP_HEALTH_LOG)
+		h->n_log++;
+}
+
+void sup_health_pause(struct sup *s, struct sup_instance *in, bool paused)
+{
+	struct sup_health *h = &in->health;
+
+	if (!h->enabled)
+		return;
+	if (paused) {
+		sup_health_stop(s, in); /* cut short: no result, nothing counted */
+		return;
+	}
+	h->next_at = sup_now() + period(in, sup_now());
 }
 
 /* The check finished (or could not start): judge it. */
@@ -168,6 +202,7 @@ void sup_health_on_exit(struct sup *s, struct sup_instance *in)
 		h->last_exit = rt_container_exit_code(st);
 		close_check(s, h);
 	}
+	log_result(h);
 	ok = h->last_exit == 0;
 	h->next_at = now + period(in, now);
 	if (ok) {

@@ -248,8 +248,14 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	enum svc_state before = in->fsm.state;
 	enum svc_action a = svc_fsm_event(&in->fsm, &in->svc->policy, ev, arg, sup_now());
 
-	if (ev == EV_STARTED)
+	if (ev == EV_STARTED) {
 		in->has_error = false; /* as docker clears State.Error */
+		in->started_ns = sup_wall_ns();
+	}
+	/* a frozen container takes no signal: thaw it first, as docker's stop
+	 * of a paused container does */
+	if (in->paused && (a == ACT_SIGNAL_STOP || a == ACT_KILL || a == ACT_RELEASE))
+		sup_thaw(s, in);
 	if (in->fsm.state != before || a != ACT_NONE) {
 		json_t *extra = json_pack("{s:s, s:s, s:i}", "from", svc_state_name(before),
 					  "cause", svc_event_name(ev), "exit", in->fsm.last_exit);
@@ -284,20 +290,57 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 		sup_start_ready(s);
 }
 
+/* up --abort-on-container-exit (compose's): the first container to end,
+ * other than to be restarted, stops the stack, and `up` exits with its
+ * code; with --exit-code-from SVC, with SVC's (its last exit, which may be
+ * the stop's own). */
+static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
+{
+	if (!s->abort_on_exit)
+		return;
+	if (s->exit_code_from ? !strcmp(s->exit_code_from, in->svc->cfg->name) : !s->aborted)
+		s->abort_code = code;
+	/* restarted (its policy, `lxr restart`) or recreated: not an end */
+	if (s->aborted || s->shutting_down || in->doomed ||
+	    (in->fsm.state != SVC_EXITED && in->fsm.state != SVC_FAILED &&
+	     in->fsm.state != SVC_STOPPED))
+		return;
+	s->aborted = true;
+	if (!s->quiet)
+		fprintf(stderr, "Aborting on container exit... (%s exited with code %d)\n",
+			in->name, code);
+	sup_stop_all(s);
+}
+
 void sup_on_exit(struct sup *s, struct sup_instance *in)
 {
+	bool was_paused;
 	int code;
 
 	sup_output_read(s, in, 0);
 	sup_output_read(s, in, 1);
 	code = rt_container_exit_code(rt_container_wait(in->c));
 	in->oom_killed = rt_container_oom_killed(in->c);
+	was_paused = in->paused;
+	in->paused = false; /* a v2 SIGKILL ends even a frozen task */
+	in->finished_ns = sup_wall_ns();
 	sup_watch_del(s, &in->pidw);
 	sup_health_stop(s, in);
 	if (in->oom_killed)
 		sup_say(s, in, "OOM-killed: exceeded its memory limit");
 	sup_say(s, in, "exited with code %d", code);
-	sup_event(s, in, EV_EXITED, code);
+	if (was_paused) {
+		/* what ends while paused (a v2 SIGKILL reaches a frozen task)
+		 * stays down: a paused container's policy does not act */
+		struct svc_policy saved = in->svc->policy;
+		in->svc->policy.restart = SVC_RESTART_NO;
+		sup_say(s, in, "ended while paused: not restarted");
+		sup_event(s, in, EV_EXITED, code);
+		in->svc->policy = saved;
+	} else {
+		sup_event(s, in, EV_EXITED, code);
+	}
+	abort_on_exit(s, in, code);
 }
 
 /* ---- dependency gates ------------------------------------------------------ */
@@ -360,6 +403,14 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 	sup_emit(s, in, "blocked", json_pack("{s:s}", "blocked_by", in->blocked_by));
 }
 
+static bool all_held(const struct sup_service *sv)
+{
+	for (size_t k = 0; k < sv->n_inst; k++)
+		if (!sv->inst[k].held || sv->inst[k].fsm.state != SVC_CREATED)
+			return false;
+	return sv->n_inst > 0;
+}
+
 static enum gate gates(struct sup *s, struct sup_instance *in)
 {
 	const struct plan_node *n = &s->graph->nodes[in->svc->node];
@@ -369,7 +420,13 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 		const struct sup_service *dep = &s->svcs[n->deps[d]];
 		const struct cfg_dep *spec = n->dep_specs[d];
 		const char *why = "";
-		enum gate g = gate_of(dep, spec->condition, &why);
+		enum gate g;
+
+		/* a dependency up --no-start made and `up --no-deps` left so
+		 * does not hold its dependent back (compose's --no-deps) */
+		if (all_held(dep))
+			continue;
+		g = gate_of(dep, spec->condition, &why);
 
 		if (g == GATE_FAILED && !spec->required) {
 			/* required: false only warns (Compose), once, as it starts */
@@ -400,7 +457,7 @@ void sup_start_ready(struct sup *s)
 		for (size_t i = 0; i < s->n_svcs; i++)
 			for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 				struct sup_instance *in = &s->svcs[i].inst[k];
-				if (in->fsm.state != SVC_CREATED || in->blocked ||
+				if (in->fsm.state != SVC_CREATED || in->blocked || in->held ||
 				    in->fsm.stopped_by_user)
 					continue;
 				if (gates(s, in) == GATE_OPEN) {
@@ -466,8 +523,10 @@ void sup_kill_all(struct sup *s)
 {
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
-			if (s->svcs[i].inst[k].c)
+			if (s->svcs[i].inst[k].c) {
+				sup_thaw(s, &s->svcs[i].inst[k]);
 				rt_container_kill(s->svcs[i].inst[k].c, SIGKILL, NULL);
+			}
 }
 
 bool sup_health_needed(struct sup *s, const struct sup_instance *in)

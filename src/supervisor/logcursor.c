@@ -157,14 +157,25 @@ static int scan_files(struct log_cursor *c, struct scan *sc, lxr_err *err)
 /* Switch to the file after the open one. 1 opened, 0 none (yet). */
 static int open_next(struct log_cursor *c, lxr_err *err)
 {
-	for (int tries = 0; tries < 100; tries++) {
+	for (int tries = 0; tries < 1000; tries++) {
 		_cleanup_free_ char *name = NULL;
 		struct scan sc;
 		struct stat st;
 		int fd;
 
-		if (scan_files(c, &sc, err) < 0)
+		struct scan again;
+
+		/* A scan that races the writer's renames can miss an entry
+		 * (readdir gives no snapshot): only two scans that agree are
+		 * believed, and an open file that is still linked but was
+		 * not seen is not "gone" (falling back to the oldest file
+		 * would print everything again). */
+		if (scan_files(c, &sc, err) < 0 || scan_files(c, &again, err) < 0)
 			return -1;
+		if (sc.cur != again.cur || sc.next != again.next || sc.next_ino != again.next_ino)
+			continue;
+		if (c->fd >= 0 && sc.cur < 0 && fstat(c->fd, &st) == 0 && st.st_nlink > 0)
+			continue;
 		if (sc.next < 0)
 			return 0;
 		name = sc.next ? lxr_xasprintf("%s.log.%d", c->service, sc.next)

@@ -134,7 +134,7 @@ static bool startup_settled(struct sup *s)
 	{
 		enum svc_state st = in->fsm.state;
 		if (st == SVC_STARTING ||
-		    (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
+		    (st == SVC_CREATED && !in->blocked && !in->held && !in->fsm.stopped_by_user))
 			return false;
 		/* a dependent waits for this one to get healthy or complete */
 		if (st == SVC_RUNNING && in->health.enabled && sup_health_needed(s, in))
@@ -149,7 +149,7 @@ static bool nothing_left(struct sup *s)
 	{
 		enum svc_state st = in->fsm.state;
 		if (in->c || st == SVC_BACKOFF || st == SVC_STARTING ||
-		    (st == SVC_CREATED && !in->blocked && !in->fsm.stopped_by_user))
+		    (st == SVC_CREATED && !in->blocked && !in->held && !in->fsm.stopped_by_user))
 			return false;
 	}
 	return true;
@@ -210,10 +210,16 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 
 	s->ready_fd = o->ready_fd;
 	s->quiet = o->detached;
+	s->abort_on_exit = o->abort_on_exit || o->exit_code_from;
+	s->exit_code_from = o->exit_code_from ? lxr_xstrdup(o->exit_code_from) : NULL;
+	s->abort_code = -1;
 	if (setup(s, &err) < 0) {
 		sup_fatal(s, &err);
 		return 1;
 	}
+	FOR_EACH_INSTANCE(s, in)
+	if (in->held)
+		sup_progress(s, in, "+ Created"); /* up --no-start: and that is all */
 	sup_start_ready(s);
 	for (;;) {
 		struct epoll_event evs[32];
@@ -249,7 +255,10 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	}
 	report_ready(s);
 	sup_term_finish(s);
-	return s->up_result || s->start_failed ? 1 : 0;
+	if (s->up_result || s->start_failed)
+		return 1;
+	/* --abort-on-container-exit, --exit-code-from: the container's code */
+	return s->abort_on_exit && s->abort_code >= 0 ? s->abort_code : 0;
 }
 
 int sup_serve(struct sup *s, const struct sup_opts *o, int lockfd)

@@ -46,7 +46,10 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 				      .internal = np->internal,
 				      .subnet = np->subnet,
 				      .gateway = np->gateway,
-				      .mtu = np->mtu};
+				      .mtu = np->mtu,
+				      .ipv6 = np->ipv6,
+				      .subnet6 = np->subnet6,
+				      .gateway6 = np->gateway6};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
 	struct lxr_net_def def = {0};
@@ -61,6 +64,9 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .container = name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
+					 .static_ip6 = np->static_ip6,
+					 .mac = np->mac,
+					 .gw = np->gw,
 					 .names = np->names,
 					 .peer_names = np->peer_names,
 					 .joins = in->name,
@@ -72,6 +78,8 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	net_def_free(&def);
 	if (r < 0)
 		return -1;
+	if (i < SUP_MORE_IPS)
+		in->more_ip[i] = ep.ip;
 	net_endpoint_free(&ep);
 	return 0;
 }
@@ -100,6 +108,9 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	ncfg.subnet = np->subnet;
 	ncfg.gateway = np->gateway;
 	ncfg.ephemeral = np->ephemeral;
+	ncfg.ipv6 = np->ipv6;
+	ncfg.subnet6 = np->subnet6;
+	ncfg.gateway6 = np->gateway6;
 	ncfg.mtu = np->mtu;
 	if (shared_config(np, &def, &ncfg, err) < 0)
 		return lxr_err_wrap(err, "%s", in->name);
@@ -109,6 +120,9 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .container = in->name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
+					 .static_ip6 = np->static_ip6,
+					 .mac = np->mac,
+					 .gw = np->gw,
 					 .ports = ports,
 					 .n_ports = np->n_ports,
 					 .names = np->names,
@@ -164,7 +178,9 @@ int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *
 }
 
 /* As published when the instance has joined (a picked host port shown),
- * else as planned ("0" for a host port still to pick). */
+ * else as planned ("0" for a host port still to pick). As docker shows
+ * them: a port on every address of a network with IPv6 once per family
+ * ("0.0.0.0:..." and "[::]:..."), an IPv6 address in brackets. */
 char **sup_net_ports(const struct sup_instance *in)
 {
 	const struct plan_endpoint *ep = &in->plan.net;
@@ -172,24 +188,33 @@ char **sup_net_ports(const struct sup_instance *in)
 	size_t n = in->ports ? in->n_ports : ep->network ? ep->n_ports : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		char ip[16] = "0.0.0.0", h[16], c[16];
+		char ip[NET_IP6_STRLEN + 2] = "0.0.0.0", v6[NET_IP6_STRLEN], h[16], c[16];
 		unsigned hp, he, cp, ce;
-		bool udp;
+		bool udp, all;
 		if (in->ports) {
 			const struct lxr_port *p = &in->ports[i];
-			if (p->host_ip)
+			if (p->host_v6)
+				snprintf(ip, sizeof(ip), "[%s]", net_ip6_str(&p->host_ip6, v6));
+			else if (p->host_ip)
 				net_ip_str(p->host_ip, ip);
+			all = !p->host_v6 && !p->host_ip;
 			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
 			udp = p->udp;
 		} else {
 			const struct plan_port *p = &ep->ports[i];
-			snprintf(ip, sizeof(ip), "%s", p->host_ip ? p->host_ip : "0.0.0.0");
+			snprintf(ip, sizeof(ip),
+				 p->host_ip && strchr(p->host_ip, ':') ? "[%s]" : "%s",
+				 p->host_ip ? p->host_ip : "0.0.0.0");
+			all = !p->host_ip;
 			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
 			udp = p->udp;
 		}
 		snprintf(h, sizeof(h), he != hp ? "%u-%u" : "%u", hp, he);
 		snprintf(c, sizeof(c), ce != cp ? "%u-%u" : "%u", cp, ce);
 		lxr_strv_push(&out, lxr_xasprintf("%s:%s->%s/%s", ip, h, c, udp ? "udp" : "tcp"));
+		if (all && ep->ipv6)
+			lxr_strv_push(&out,
+				      lxr_xasprintf("[::]:%s->%s/%s", h, c, udp ? "udp" : "tcp"));
 	}
 	return out;
 }
@@ -205,7 +230,9 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 {
 	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
 
-	if (ia != ib || a->n_pools != b->n_pools || a->external.v != b->external.v ||
+	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
+	    !same_str(a->pool6.subnet.v, b->pool6.subnet.v) ||
+	    !same_str(a->pool6.gateway.v, b->pool6.gateway.v) || a->external.v != b->external.v ||
 	    !same_str(a->host_name.v, b->host_name.v))
 		return false;
 	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
@@ -257,6 +284,15 @@ int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_
 			continue;
 		if (net_def_name_check(name, err) < 0)
 			r = lxr_err_wrap(err, "stack network %s", nw->name);
+		/* a shared network's definition has no IPv6 yet: refused, not
+		 * made without it */
+		else if (nw->enable_ipv6.set && nw->enable_ipv6.v)
+			r = lxr_fail(err, ENOTSUP,
+				     "network %s: enable_ipv6 on a network shared by projects "
+				     "(name:, external) is not supported yet",
+				     nw->name),
+			lxr_err_hint(err, "drop enable_ipv6, or the network's name: to keep it "
+					  "the project's own");
 		else if (nw->external.v && !net_def_exists(name))
 			r = lxr_fail(err, ENOENT,
 				     "network \"%s\" is external (network %s of the stack) and "

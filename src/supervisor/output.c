@@ -129,6 +129,21 @@ void sup_term_finish(struct sup *s)
 	s->term.len = 0;
 }
 
+/* up --attach / --no-attach: whose lines the foreground shows (the log
+ * files have every service's) */
+static bool attached(const struct sup *s, const char *service)
+{
+	for (size_t i = 0; s->no_attach && s->no_attach[i]; i++)
+		if (!strcmp(s->no_attach[i], service))
+			return false;
+	if (!s->attach)
+		return true;
+	for (size_t i = 0; s->attach[i]; i++)
+		if (!strcmp(s->attach[i], service))
+			return true;
+	return false;
+}
+
 /* The foreground's view of a log record: "web-1 | line", coloured on a
  * terminal. Called by the writer for every record it writes. */
 static void tee_line(void *ctx, const char *service, enum log_stream stream, const char *data,
@@ -138,9 +153,11 @@ static void tee_line(void *ctx, const char *service, enum log_stream stream, con
 	char pfx[128];
 	size_t pl, need;
 
-	if (s->quiet || s->term.w.fd < 0)
+	if (s->quiet || s->term.w.fd < 0 || !attached(s, service))
 		return;
-	log_format_prefix(pfx, sizeof(pfx), service, 14, s->tty);
+	pfx[0] = '\0';
+	if (!s->no_log_prefix)
+		log_format_prefix(pfx, sizeof(pfx), service, 14, s->tty && !s->no_color);
 	pl = strlen(pfx);
 	need = pl + len + 1;
 	if (s->term.dropped || s->term.len + need > TERM_BUF_MAX) {
@@ -166,7 +183,7 @@ static void prefix(struct sup *s, const struct sup_instance *in, FILE *f)
 	/* the log's own prefix is the service: lxr's lines match it while a
 	 * service has one instance */
 	log_format_prefix(pfx, sizeof(pfx), in->svc->n_inst > 1 ? in->name : in->svc->cfg->name, 14,
-			  s->tty);
+			  s->tty && !s->no_color);
 	fputs(pfx, f);
 }
 

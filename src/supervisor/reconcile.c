@@ -29,9 +29,21 @@ static bool same(const struct sup_instance *a, const struct sup_instance *b)
 	return !strcmp(ta, tb);
 }
 
+static bool kept_as_is(const struct sup *s, const struct sup_instance *oi)
+{
+	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++)
+		if (!strcmp(s->keep_as_is[i], oi->svc->cfg->name))
+			return true;
+	return false;
+}
+
+/* up --no-recreate keeps what runs, changed or not; --no-deps keeps the
+ * services it was not asked for */
 static bool unchanged(const struct sup *s, const struct sup_instance *oi,
 		      const struct sup_instance *ni)
 {
+	if (kept_as_is(s, oi) || (s->no_recreate && !s->force_recreate))
+		return true;
 	return !s->force_recreate && !ni->svc->pull_needed && same(oi, ni);
 }
 
@@ -48,6 +60,8 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
+		/* up --no-start: what it creates waits for `lxr start` */
+		ni->held = act && s->no_start && (!oi || !unchanged(s, oi, ni));
 		json_array_append_new(!oi                    ? added
 				      : unchanged(s, oi, ni) ? kept
 							     : recreated,
@@ -68,7 +82,8 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 			json_array_append_new(removed, json_string(oi->name));
 		if (act && (!ni || !unchanged(s, oi, ni))) {
 			oi->doomed = true;
-			sup_event(s, oi, EV_STOP, 0);
+			sup_event_grace(s, oi, EV_STOP,
+					s->recreate_grace ? s->recreate_grace_us : -1);
 		}
 	}
 	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
@@ -88,6 +103,8 @@ static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_g
 	n->run_dir = lxr_xstrdup(s->run_dir);
 	n->log_dir = lxr_xstrdup(s->log_dir);
 	n->dry_run = dry_run;
+	n->pull = s->pull; /* up --pull, --quiet-pull */
+	n->quiet_pull = s->quiet_pull;
 	if (sup_build(n, st, g, err) < 0) {
 		sup_free(n);
 		free(n);
@@ -106,6 +123,8 @@ int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *
 	n->owned_stack = st;
 	n->owned_graph = g;
 	*summary = classify(s, n, st, remove_orphans, true);
+	n->no_start = s->no_start; /* for the swap */
+	n->keep_as_is = s->keep_as_is ? lxr_strv_dup(s->keep_as_is) : NULL;
 	s->pending = n;
 	return 0;
 }
@@ -165,7 +184,12 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->has_error = oi->has_error;
 	ni->c = oi->c;
 	ni->oom_killed = oi->oom_killed;
+	ni->paused = oi->paused;
+	ni->held = oi->held;
+	ni->started_ns = oi->started_ns;
+	ni->finished_ns = oi->finished_ns;
 	ni->ip = oi->ip;
+	memcpy(ni->more_ip, oi->more_ip, sizeof(ni->more_ip));
 	free(ni->ports);
 	ni->ports = oi->ports;
 	ni->n_ports = oi->n_ports;
@@ -240,10 +264,36 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 	return false;
 }
 
+/* compose's `up` starts again what is down (exited, stopped, given up on):
+ * kept as it was, it runs once more; and what up --no-start made. up
+ * --no-start starts nothing. */
+static void start_again(struct sup *s, bool no_start, char **kept)
+{
+	if (!no_start) {
+		FOR_EACH_INSTANCE(s, in)
+		{
+			enum svc_state st = in->fsm.state;
+			bool keep = false;
+			for (size_t k = 0; kept && kept[k]; k++)
+				keep |= !strcmp(kept[k], in->svc->cfg->name);
+			if (keep) /* up --no-deps, scale: left as it is */
+				continue;
+			in->held = false;
+			if (!in->doomed &&
+			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
+				in->blocked = false;
+				sup_event(s, in, EV_START, 0);
+			}
+		}
+	}
+	sup_start_ready(s);
+}
+
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
-	bool kept_orphans = adopt_orphans(n, &old);
+	bool kept_orphans = adopt_orphans(n, &old), no_start = n->no_start;
+	_cleanup_strv_ char **kept = n->keep_as_is;
 
 	FOR_EACH_INSTANCE(n, ni)
 	{
@@ -302,22 +352,15 @@ static void swap(struct sup *s)
 	old.run_dir = old.log_dir = NULL;
 	old.term.buf = NULL; /* the terminal stays the running supervisor's */
 	old.term.w.fd = -1;
+	/* the running supervisor's options stay its own */
+	old.keep_as_is = old.attach = old.no_attach = NULL;
+	old.exit_code_from = NULL;
 	sup_free(&old); /* its tables and the stack it owned, if any */
 	free(n->run_dir);
 	free(n->log_dir);
 	free(n);
 	s->pending = NULL;
-	sup_start_ready(s);
-	/* compose's `up` starts again what is down (exited, stopped, given
-	 * up on): kept as it was, it runs once more */
-	FOR_EACH_INSTANCE(s, in)
-	{
-		enum svc_state st = in->fsm.state;
-		if (!in->doomed && (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
-			in->blocked = false;
-			sup_event(s, in, EV_START, 0);
-		}
-	}
+	start_again(s, no_start, kept);
 }
 
 void sup_reconcile_tick(struct sup *s)

@@ -129,6 +129,20 @@ bool sup_run_alive(const char *name)
 	return held;
 }
 
+/* A paused (frozen) container takes no SIGKILL on cgroup v1: thawed
+ * first, so that its parent-death signal ends it. */
+static void thaw_run(const char *name)
+{
+	struct lxr_cgroup *cg = NULL;
+	lxr_err err;
+
+	if (rt_cgroup_open("_run", name, &cg, &err) == 0) {
+		if (rt_cgroup_frozen(cg))
+			rt_cgroup_freeze(cg, false, &err);
+		rt_cgroup_free(cg);
+	}
+}
+
 int sup_run_kill(const char *name, lxr_err *err)
 {
 	_cleanup_free_ char *dir = sup_run_dir_of(name);
@@ -139,6 +153,7 @@ int sup_run_kill(const char *name, lxr_err *err)
 
 	if (fd < 0)
 		return 0;
+	thaw_run(name);
 	/* held: the pid in it is the holder's (written under the lock) */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0 && pread(fd, buf, sizeof(buf) - 1, 0) > 0 &&
 	    (pid = (pid_t)atoi(buf)) > 1)

@@ -75,14 +75,17 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 
 	if (sv->cfg->image_is_path || sv->img || sv->pull_needed)
 		return 0;
-	int policy = sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
-					    : IMG_PULL_MISSING;
+	int policy = s->pull                  ? s->pull - 1
+		     : sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
+					      : IMG_PULL_MISSING;
 	if (s->dry_run)
 		return look_up_image(s, sv, policy, err);
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
-	if (img_ensure(s->store, sv->cfg->image.v, (enum img_pull_policy)policy, sv->img, err) < 0)
+	if (img_ensure(s->store, sv->cfg->image.v,
+		       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0), sv->img,
+		       err) < 0)
 		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
 				    sv->cfg->image.v);
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);
@@ -218,6 +221,12 @@ void sup_free(struct sup *s)
 	}
 	img_store_close(s->store);
 	s->store = NULL;
+	lxr_strv_free(s->keep_as_is);
+	lxr_strv_free(s->attach);
+	lxr_strv_free(s->no_attach);
+	free(s->exit_code_from);
+	s->keep_as_is = s->attach = s->no_attach = NULL;
+	s->exit_code_from = NULL;
 	free(s->svcs);
 	free(s->run_dir);
 	free(s->state_root);

@@ -36,6 +36,15 @@ struct sup_watch {
 	int fd;
 };
 
+/* One finished check, as docker inspect's State.Health.Log keeps them. */
+#define SUP_HEALTH_LOG 5    /* the last checks kept */
+#define SUP_HEALTH_OUT 4096 /* bytes of a check's output kept: its last ones */
+struct sup_health_result {
+	int64_t start_ns, end_ns; /* CLOCK_REALTIME */
+	int exit_code;
+	char output[SUP_HEALTH_OUT];
+};
+
 struct sup_health {
 	bool enabled;
 	char **argv; /* CMD argv, or /bin/sh -c "..." */
@@ -47,8 +56,12 @@ struct sup_health {
 	int64_t next_at; /* when the next check starts */
 	int64_t kill_at; /* timeout of the running check */
 	int failures;    /* consecutive */
-	char last_output[256];
+	/* the running (or last) check's output, its last bytes */
+	char last_output[SUP_HEALTH_OUT];
 	int last_exit;
+	int64_t check_start_ns;                       /* CLOCK_REALTIME, of the running check */
+	struct sup_health_result log[SUP_HEALTH_LOG]; /* a ring: n_log, next */
+	size_t n_log, log_next;
 };
 
 struct sup_instance {
@@ -65,11 +78,18 @@ struct sup_instance {
 	int stdin_w;
 	struct sup_health health;
 	bool oom_killed;
-	bool blocked;         /* a required dependency failed: stays created */
-	bool doomed;          /* reconcile: changed or removed, stopping */
+	/* lxr pause: its cgroup is frozen; no health checks run meanwhile */
+	bool paused;
+	/* up --no-start, lxr create: made, and waits for `lxr start` */
+	bool held;
+	int64_t started_ns, finished_ns; /* CLOCK_REALTIME: last start, last exit */
+	bool blocked;                    /* a required dependency failed: stays created */
+	bool doomed;                     /* reconcile: changed or removed, stopping */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
 	uint32_t ip;          /* its address on its network, 0: none */
+#define SUP_MORE_IPS 8
+	uint32_t more_ip[SUP_MORE_IPS]; /* on its next networks (plan.more_nets) */
 	/* its ports as published (host ports the net layer picked included) */
 	struct lxr_port *ports;
 	size_t n_ports;
@@ -101,6 +121,9 @@ struct sup_opts {
 	/* `lxr run -d`: the supervisor's life ends with its container's
 	 * (when the restart policy gives up, or it is stopped) */
 	bool exit_when_done;
+	/* up --abort-on-container-exit, --exit-code-from */
+	bool abort_on_exit;
+	const char *exit_code_from;
 };
 
 struct sup {
@@ -151,6 +174,30 @@ struct sup {
 	/* `up --dry-run`: the tables are built to be looked at: no image is
 	 * pulled, none marked in use, nothing written */
 	bool dry_run;
+	/* up --no-recreate (around a reconcile's classification, as
+	 * force_recreate); --no-deps on a running stack: the services not
+	 * named, left as they are */
+	bool no_recreate;
+	char **keep_as_is;
+	/* up --no-start, lxr create: what these tables add waits, "created",
+	 * for `lxr start` */
+	bool no_start;
+	/* up -t: the grace of the stops of a recreate */
+	bool recreate_grace;
+	int64_t recreate_grace_us;
+	/* up --pull: 1 + an img_pull_policy for every service, 0: their own;
+	 * --quiet-pull */
+	int pull;
+	bool quiet_pull;
+	/* foreground up: --no-log-prefix, --no-color; --attach/--no-attach:
+	 * the services whose lines are shown (NULL: all) */
+	bool no_log_prefix, no_color;
+	char **attach, **no_attach;
+	/* up --abort-on-container-exit, --exit-code-from: the code up exits
+	 * with, -1 none yet; aborted: a container's end stopped the stack */
+	bool abort_on_exit, aborted;
+	char *exit_code_from;
+	int abort_code;
 };
 
 /* ---- stack.c: from the model to the supervisor's tables ------------------ */
@@ -201,6 +248,9 @@ void sup_health_stop(struct sup *s, struct sup_instance *in);
 void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now);
 void sup_health_on_exit(struct sup *s, struct sup_instance *in);
 void sup_health_on_output(struct sup *s, struct sup_instance *in);
+/* Paused: the running check goes (uncounted); resumed: the next is due
+ * one interval later. */
+void sup_health_pause(struct sup *s, struct sup_instance *in, bool paused);
 int64_t sup_health_deadline(const struct sup_instance *in);
 
 /* ---- output.c: container output to log files and the terminal --------------- */
@@ -216,6 +266,20 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- pause.c: lxr pause / unpause ------------------------------------------ */
+int64_t sup_wall_ns(void); /* CLOCK_REALTIME, nanoseconds */
+/* Freeze (thaw) a running instance's cgroup; a paused one's health checks
+ * wait. Not running, or already so: nothing to do. */
+int sup_pause(struct sup *s, struct sup_instance *in, bool pause, lxr_err *err);
+/* Thaw before a signal: what is frozen takes none (docker's stop of a
+ * paused container works the same way). */
+void sup_thaw(struct sup *s, struct sup_instance *in);
+
+/* ---- inspect.c: lxr inspect ------------------------------------------------- */
+/* The instance as docker inspect shows a container: Name, Service, Plan
+ * (the plan's JSON), State (with Health and its Log), Ports, Networks. */
+struct json_t *sup_inspect_json(struct sup *s, struct sup_instance *in);
 
 /* ---- control.c: the control socket ------------------------------------------- */
 int sup_control_open(struct sup *s, lxr_err *err);

@@ -17,7 +17,7 @@
 static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts *o,
 		   struct plan_graph **g, lxr_err *err)
 {
-	struct plan_select sel = {o->profiles, o->targets};
+	struct plan_select sel = {o->profiles, o->targets, o->no_deps};
 
 	if (plan_graph_build(st, &sel, g, err) < 0)
 		return -1;
@@ -25,7 +25,22 @@ static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts
 	s->log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
 	s->ready_fd = -1;
 	s->tty = isatty(STDOUT_FILENO);
-	return sup_build(s, st, *g, err);
+	s->pull = o->pull;
+	s->quiet_pull = o->quiet_pull;
+	s->no_log_prefix = o->no_log_prefix;
+	s->no_color = o->no_color;
+	s->attach = o->attach ? lxr_strv_dup((char *const *)o->attach) : NULL;
+	s->no_attach = o->no_attach ? lxr_strv_dup((char *const *)o->no_attach) : NULL;
+	/* -t: the foreground's ordered down gives each stop that long */
+	s->down_grace = o->timeout_set;
+	s->down_grace_us = (int64_t)o->timeout * 1000000;
+	if (sup_build(s, st, *g, err) < 0)
+		return -1;
+	/* up --no-start, lxr create: made, waiting for `lxr start` */
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+			s->svcs[i].inst[k].held = o->no_start;
+	return 0;
 }
 
 /* "lxr: error: web-1 failed to start: ...: strerror (ENAME)" and its hint:
@@ -58,7 +73,11 @@ static void print_start_errors(struct sup *s)
  * caller holds the project lock throughout. */
 static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int ready_fd)
 {
-	struct sup_opts so = {.targets = o->targets, .detached = o->detach, .ready_fd = ready_fd};
+	struct sup_opts so = {.targets = o->targets,
+			      .detached = o->detach,
+			      .ready_fd = ready_fd,
+			      .abort_on_exit = o->abort_on_exit,
+			      .exit_code_from = o->exit_code_from};
 	lxr_err err;
 	int r = sup_serve(s, &so, lockfd);
 
@@ -310,7 +329,8 @@ static bool settled(const char *state, json_t *in)
 	return !strcmp(state, "running") || !strcmp(state, "healthy") ||
 	       !strcmp(state, "unhealthy") || !strcmp(state, "exited") ||
 	       !strcmp(state, "stopped") || !strcmp(state, "failed") ||
-	       (!strcmp(state, "created") && json_object_get(in, "blocked_by"));
+	       (!strcmp(state, "created") &&
+		(json_object_get(in, "blocked_by") || json_is_true(json_object_get(in, "held"))));
 }
 
 static int wait_reconciled(struct ctl_conn *c)
@@ -361,6 +381,19 @@ static int wait_reconciled(struct ctl_conn *c)
 	return r;
 }
 
+/* up's other options, for the running supervisor's reconcile */
+static json_t *up_args(const struct sup_up_opts *o)
+{
+	json_t *a =
+	    json_pack("{s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps, "keep_others",
+		      o->keep_others, "no_recreate", o->no_recreate, "no_start", o->no_start,
+		      "pull", o->pull, "quiet_pull", o->quiet_pull, "scale", strv_json(o->scale));
+
+	if (o->timeout_set)
+		json_object_set_new(a, "timeout", json_integer(o->timeout));
+	return a;
+}
+
 /* The stack is already up: hand the file to its supervisor to reconcile. */
 static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup_up_opts *o)
 {
@@ -370,7 +403,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	_cleanup_free_ char *env_file = o->env_file ? realpath(o->env_file, NULL) : NULL;
 	struct ctl_conn *c = NULL;
-	json_t *result = NULL;
+	json_t *result = NULL, *req, *more;
 	lxr_err err;
 	int r = 1;
 
@@ -378,16 +411,17 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		lxr_err_print(&err);
 		return 1;
 	}
-	if (ctl_call(c, "up",
-		     json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:s, s:s?, s:b}", "file",
-			       file ? file : st->file, "cwd", cwd ? cwd : "/", "environ",
-			       strv_json((const char *const *)environ), "targets",
-			       strv_json(o->targets), "profiles", strv_json(o->profiles),
-			       "remove_orphans", o->remove_orphans, "dry_run", o->dry_run, "plans",
-			       o->dry_run_plans, "project_dir", st->dir, "env_file",
-			       env_file ? env_file : o->env_file, "force_recreate",
-			       o->force_recreate),
-		     60000, &result, &err) < 0) {
+	req = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:s, s:s?, s:b}", "file",
+			file ? file : st->file, "cwd", cwd ? cwd : "/", "environ",
+			strv_json((const char *const *)environ), "targets", strv_json(o->targets),
+			"profiles", strv_json(o->profiles), "remove_orphans", o->remove_orphans,
+			"dry_run", o->dry_run, "plans", o->dry_run_plans, "project_dir", st->dir,
+			"env_file", env_file ? env_file : o->env_file, "force_recreate",
+			o->force_recreate);
+	more = up_args(o);
+	json_object_update(req, more);
+	json_decref(more);
+	if (ctl_call(c, "up", req, 60000, &result, &err) < 0) {
 		char buf[LXR_ERR_MSG_MAX + 128];
 		/* the file's diagnostics come as lines of their own */
 		lxr_err_str(&err, buf, sizeof(buf));

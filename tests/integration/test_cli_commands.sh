@@ -93,10 +93,11 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 [ "$after" != "$before" ] && [ "$after" -gt 0 ] || fail "up --force-recreate: web-1 still pid $before"
+n_before=$("$LXR" ps -f "$STACK" -q | wc -l)
 run up -d -f "$STACK" --no-deps web
-expect_rc 2 "up --no-deps"
-expect_grep "$ERR" "--no-deps: not supported yet" "an option lxr lacks is named"
-pass "up --force-recreate recreates unchanged services; --no-deps is refused by name"
+expect_rc 0 "up --no-deps web"
+[ "$("$LXR" ps -f "$STACK" -q | wc -l)" = "$n_before" ] || fail "up --no-deps web removed other services"
+pass "up --force-recreate recreates unchanged services; up --no-deps SERVICE leaves the rest"
 
 # ---- up --wait ----------------------------------------------------------------------
 W=wait$$
@@ -132,12 +133,12 @@ run up -f "$TEST_TMP/w/compose.yaml" --wait --wait-timeout 1
 expect_rc 1 "up --wait-timeout 1 with a service that never gets healthy"
 expect_grep "$ERR" "after 1 s" "up --wait-timeout says it gave up"
 run down -t 0 -p "$W"
-run up -f "$TEST_TMP/w/compose.yaml" --build
-expect_rc 2 "up --build"
-expect_grep "$ERR" "up --build: not supported yet" "up --build is refused by name"
-run up -f "$TEST_TMP/w/compose.yaml" --exit-code-from slow
-expect_rc 2 "up --exit-code-from"
-expect_grep "$ERR" "up --exit-code-from: not supported yet" "refused by name, with a value"
+run up -f "$TEST_TMP/w/compose.yaml" --build --no-build
+expect_rc 2 "up --build --no-build"
+expect_grep "$ERR" "--build and --no-build are incompatible" "conflicting flags are named"
+run up -f "$TEST_TMP/w/compose.yaml" --exit-code-from nosuch
+expect_rc 2 "up --exit-code-from an unknown service"
+expect_grep "$ERR" "--exit-code-from nosuch: no such service" "the unknown service is named"
 pass "up --wait returns when services are healthy or completed, fails on a failed one"
 
 run down -f "$STACK"

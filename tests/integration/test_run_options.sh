@@ -63,3 +63,15 @@ expect_grep "$OUT" " 4096 .* /dev/shm$" "--shm-size"
 run run --rm --oom-score-adj 5000 "$ROOTFS" true
 expect_rc 125 "an oom score out of range"
 pass "--shm-size, --domainname, --oom-score-adj, --cpu-shares/quota/period and --memory-swap"
+
+# --mac-address: eth0's, on the bridge network; IPv6 is off on it (the
+# network has none), as docker leaves it
+v6off=/proc/sys/net/ipv6/conf/eth0/disable_ipv6 want=$(printf '02:11:22:33:44:55\n1')
+[ -e /proc/sys/net/ipv6 ] || { v6off=; want=02:11:22:33:44:55; } # a kernel without IPv6
+run run --rm --name "$(cname mac)" --mac-address 02:11:22:33:44:55 "$ROOTFS" \
+	cat /sys/class/net/eth0/address $v6off
+expect_out "$want" "--mac-address, and IPv6 off on a network without it"
+run run --rm --mac-address 03:11:22:33:44:55 "$ROOTFS" true
+expect_rc 125 "a multicast --mac-address"
+expect_grep "$ERR" "multicast" "a multicast --mac-address is said to be one"
+pass "--mac-address"

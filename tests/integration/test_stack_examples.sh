@@ -140,11 +140,6 @@ loaded ipv6_host_ip 'services:
   web:
     image: ./rootfs
     ports: ["[::1]:8080:80"]'
-loaded second_network 'services:
-  web:
-    image: ./rootfs
-    networks: [a, b]
-networks: {a: {}, b: {}}'
 loaded two_pools 'services:
   web: {image: ./rootfs}
 networks:
@@ -173,8 +168,8 @@ networks:
 refused service_net_key 'services:
   web:
     image: ./rootfs
-    networks: {default: {ipv6_address: "fd00::2"}}' \
-	'4:40: error: service "web": ipv6_address "fd00::2" (IPv6) is not supported yet'
+    networks: {default: {ipv6_address: "fd00::zz"}}' \
+	'4:40: error: service "web": ipv6_address "fd00::zz" is not an IPv6 address'
 loaded network_mode 'services:
   web:
     image: ./rootfs

@@ -41,6 +41,18 @@ got=$("$LXR" run --rm --network none --privileged "$ROOTFS" /bin/sh -c '
 grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f4 | cut -d, -f1' 2>&1 | tr '\n' ' ')
 say "$got" "loop-open rw " "lxr run --privileged: a host device opens, /sys/fs/cgroup is rw"
 
+# pause on v2: cgroup.freeze, and cgroup.events says "frozen 1"
+"$LXR" run -d --name pz --network none "$ROOTFS" sleep 1000 >/dev/null 2>&1
+got=$("$LXR" pause pz 2>&1; grep frozen /sys/fs/cgroup/lxr/_run/pz/cgroup.events)
+say "$(echo $got)" "pz frozen 1" "lxr pause: the container's cgroup.events says frozen 1"
+got=$("$LXR" exec pz true 2>&1 | grep -o "the container is paused")
+say "$got" "the container is paused" "lxr exec into a paused container is refused"
+got=$("$LXR" unpause pz 2>&1; grep frozen /sys/fs/cgroup/lxr/_run/pz/cgroup.events)
+say "$(echo $got)" "pz frozen 0" "lxr unpause: frozen 0"
+"$LXR" pause pz >/dev/null 2>&1
+got=$("$LXR" rm -f pz 2>&1)
+say "$got" "pz" "lxr rm -f of a paused container"
+
 say "$(ls /sys/fs/cgroup/lxr 2>/dev/null)" "" "lxr run: no cgroup left behind"
 echo "# $fails lxr run checks failed"
 exit $fails

@@ -126,6 +126,13 @@ static void nft_rules_by_handle(void **state)
 			       "delete rule ip filter FORWARD handle 8\n"
 			       "delete rule ip filter FORWARD handle 9\n");
 	free(b);
+	/* docker with IPv6 drops in ip6 filter FORWARD too: the same accepts */
+	b = net_hostfw_nft6_plan(plain, true);
+	assert_int_equal(count(b, "insert rule ip6 filter FORWARD "), 3);
+	free(b);
+	b = net_hostfw_nft6_plan(ours, false);
+	assert_non_null(strstr(b, "delete rule ip6 filter FORWARD handle 7\n"));
+	free(b);
 }
 
 int main(void)

@@ -313,6 +313,176 @@ static void ports(void **state)
 	assert_int_equal(net_port_parse("1.2.3:80:80", &p, &err), -1);
 }
 
+/* ---- IPv6 ---------------------------------------------------------------- */
+static struct lxr_ipam *make6(const char *subnet, const char *gw, struct lxr_subnet6 *sn)
+{
+	struct lxr_ip6 g;
+	struct lxr_ipam *m = NULL;
+	lxr_err err;
+
+	assert_int_equal(net_subnet6_parse(subnet, sn, &err), 0);
+	assert_int_equal(net_ip6_parse(gw, &g, &err), 0);
+	assert_int_equal(net_ipam6_new(sn, &g, &m, &err), 0);
+	return m;
+}
+
+static const char *alloc6(struct lxr_ipam *m, const char *owner, char *buf)
+{
+	struct lxr_ip6 a;
+	lxr_err err;
+
+	assert_int_equal(net_ipam6_alloc(m, owner, &a, &err), 0);
+	return net_ip6_str(&a, buf);
+}
+
+/* A /64 is handed out from a window of its first 65536 addresses: the
+ * subnet-router anycast address and the gateway are kept back, nothing is
+ * a broadcast address. */
+static void v6_window_of_a_slash64(void **state)
+{
+	struct lxr_subnet6 sn;
+	struct lxr_ipam *m = make6("fd00:db8:5::/64", "fd00:db8:5::1", &sn);
+	char buf[NET_IP6_STRLEN];
+	struct lxr_ip6 a;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_ipam_capacity(m), 65534);
+	assert_int_equal(net_ip6_window_size(&sn), 65536);
+	assert_string_equal(alloc6(m, "p/web/1", buf), "fd00:db8:5::2");
+	assert_string_equal(alloc6(m, "p/db/1", buf), "fd00:db8:5::3");
+	/* the same owner gets the same address back */
+	assert_string_equal(alloc6(m, "p/web/1", buf), "fd00:db8:5::2");
+	/* static: inside the window, not reserved, not taken */
+	assert_int_equal(net_ip6_parse("fd00:db8:5::ffff", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/last/1", &a, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:5::1:0", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
+	assert_int_equal(err.errnum, EINVAL);
+	assert_non_null(strstr(err.msg, "first 65536"));
+	assert_int_equal(net_ip6_parse("fd00:db8:5::", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
+	assert_non_null(strstr(err.msg, "subnet-router anycast"));
+	assert_int_equal(net_ip6_parse("fd00:db8:5::1", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
+	assert_non_null(strstr(err.msg, "gateway"));
+	assert_int_equal(net_ip6_parse("fd00:db8:5::3", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
+	assert_int_equal(err.errnum, EADDRINUSE);
+	assert_int_equal(net_ip6_parse("fd00:db8:6::3", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
+	/* released addresses go last, and the owner's hint survives */
+	assert_true(net_ipam_release(m, "p/web/1"));
+	assert_string_equal(alloc6(m, "p/new/1", buf), "fd00:db8:5::4");
+	assert_string_equal(alloc6(m, "p/web/1", buf), "fd00:db8:5::2");
+	assert_true(net_ipam6_lookup(m, "p/last/1", &a));
+	assert_string_equal(net_ip6_str(&a, buf), "fd00:db8:5::ffff");
+	net_ipam_free(m);
+}
+
+/* A /120 is small enough to be its own window; its last address is a host
+ * address (IPv6 has no broadcast), so it fills up at 254. */
+static void v6_narrow_subnet_fills(void **state)
+{
+	struct lxr_subnet6 sn;
+	struct lxr_ipam *m = make6("fd00:db8:6::100/120", "fd00:db8:6::1ff", &sn);
+	char buf[NET_IP6_STRLEN], owner[32];
+	struct lxr_ip6 a;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_ip6_window_size(&sn), 256);
+	for (int i = 0; i < 254; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i);
+		alloc6(m, owner, buf);
+	}
+	assert_string_equal(buf, "fd00:db8:6::1fe");
+	assert_int_equal(net_ipam6_alloc(m, "one-more", &a, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	net_ipam_free(m);
+}
+
+/* The lease file of an IPv6 allocator reads back the same; one written for
+ * another subnet is stale. */
+static void v6_round_trip(void **state)
+{
+	struct lxr_subnet6 sn, other;
+	struct lxr_ipam *m = make6("fd00:db8:5::/64", "fd00:db8:5::1", &sn), *back = NULL;
+	struct lxr_ip6 gw, a;
+	char buf[NET_IP6_STRLEN];
+	lxr_err err;
+
+	(void)state;
+	alloc6(m, "a", buf);
+	alloc6(m, "b", buf);
+	assert_true(net_ipam_release(m, "a"));
+	char *text = net_ipam_dump(m), *again;
+	assert_non_null(strstr(text, "lxr-leases 1 fd00:db8:5::/64 fd00:db8:5::1\n"));
+	assert_non_null(strstr(text, "lease fd00:db8:5::3 dynamic b\n"));
+	assert_non_null(strstr(text, "free fd00:db8:5::2 a\n"));
+	assert_int_equal(net_ip6_parse("fd00:db8:5::1", &gw, &err), 0);
+	assert_int_equal(net_ipam6_load(text, &sn, &gw, &back, &err), 0);
+	again = net_ipam_dump(back);
+	assert_string_equal(text, again);
+	assert_true(net_ipam6_lookup(back, "b", &a));
+	assert_string_equal(net_ip6_str(&a, buf), "fd00:db8:5::3");
+	assert_int_equal(net_subnet6_parse("fd00:db8:9::/64", &other, &err), 0);
+	net_ipam_free(back);
+	back = NULL;
+	assert_int_equal(net_ip6_parse("fd00:db8:9::1", &gw, &err), 0);
+	assert_int_equal(net_ipam6_load(text, &other, &gw, &back, &err), -1);
+	assert_int_equal(err.errnum, ESTALE);
+	free(text);
+	free(again);
+	net_ipam_free(m);
+}
+
+/* Subnet syntax, overlap, and the ULA /64 picked around what is in use. */
+static void v6_subnets_and_ula(void **state)
+{
+	struct lxr_subnet6 a, b, used[2], got;
+	char buf[NET_SUBNET6_STRLEN];
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_subnet6_parse("fd00:db8::1/64", &a, &err), -1);
+	assert_non_null(strstr(err.hint, "fd00:db8::/64"));
+	assert_int_equal(net_subnet6_parse("fd00:db8::/127", &a, &err), -1);
+	assert_int_equal(net_subnet6_parse("fd00:db8::/48", &a, &err), 0);
+	assert_int_equal(net_subnet6_parse("fd00:db8:0:7::/64", &b, &err), 0);
+	assert_true(net_subnet6_overlaps(&a, &b));
+	assert_int_equal(net_subnet6_parse("fd00:db9::/64", &b, &err), 0);
+	assert_false(net_subnet6_overlaps(&a, &b));
+	assert_int_equal(net_pool6_pick("machine", NULL, 0, &got, &err), 0);
+	assert_int_equal(got.prefix, 64);
+	assert_int_equal(got.addr.b[0], 0xfd);
+	/* the same host picks the same prefix; a taken /64 is skipped */
+	used[0] = got;
+	assert_int_equal(net_pool6_pick("machine", used, 1, &b, &err), 0);
+	assert_false(net_subnet6_overlaps(&b, &got));
+	assert_int_equal(memcmp(b.addr.b, got.addr.b, 6), 0);
+	assert_int_equal(b.addr.b[7], got.addr.b[7] + 1);
+	/* a route covering the whole /48 leaves none */
+	used[1] = got;
+	used[1].prefix = 48;
+	assert_int_equal(net_pool6_pick("machine", used, 2, &b, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	(void)buf;
+}
+
+static void mac_syntax(void **state)
+{
+	unsigned char mac[6];
+
+	(void)state;
+	assert_int_equal(net_mac_parse("02:42:ac:11:00:02", mac), 0);
+	assert_int_equal(mac[2], 0xac);
+	assert_int_equal(net_mac_parse("02-42-AC-11-00-02", mac), 0);
+	assert_int_equal(net_mac_parse("02:42:ac:11:00", mac), -1);
+	assert_int_equal(net_mac_parse("02:42:ac:11:00:0g", mac), -1);
+	assert_int_equal(net_mac_parse("02:42-ac:11:00:02", mac), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +497,11 @@ int main(void)
 	    cmocka_unit_test(full_slash16),
 	    cmocka_unit_test(subnets_and_pool),
 	    cmocka_unit_test(ports),
+	    cmocka_unit_test(v6_window_of_a_slash64),
+	    cmocka_unit_test(v6_narrow_subnet_fills),
+	    cmocka_unit_test(v6_round_trip),
+	    cmocka_unit_test(v6_subnets_and_ula),
+	    cmocka_unit_test(mac_syntax),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

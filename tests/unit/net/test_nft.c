@@ -39,10 +39,13 @@ static void batch_for_a_network_with_ports(void **state)
 {
 	struct nft_net nets[] = {net("lxr-aaaa", "10.89.3.0/24", false)};
 	struct nft_map maps[] = {
-	    {"lxr-aaaa", ip("10.89.3.2"), {ip("127.0.0.1"), 18080, 18080, 80, 80, false}},
-	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true}},
-	    {"lxr-aaaa", ip("10.89.3.4"), {0, 8000, 8002, 8000, 8002, false}},
-	    {"lxr-aaaa", ip("10.89.3.5"), {0, 9000, 9001, 7000, 7001, false}},
+	    {"lxr-aaaa",
+	     ip("10.89.3.2"),
+	     {ip("127.0.0.1"), 18080, 18080, 80, 80, false, false, {{0}}},
+	     NULL},
+	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true, false, {{0}}}, NULL},
+	    {"lxr-aaaa", ip("10.89.3.4"), {0, 8000, 8002, 8000, 8002, false, false, {{0}}}, NULL},
+	    {"lxr-aaaa", ip("10.89.3.5"), {0, 9000, 9001, 7000, 7001, false, false, {{0}}}, NULL},
 	};
 	char *b = net_nft_batch("p1", nets, 1, maps, 4);
 
@@ -121,6 +124,8 @@ static void forward_policy_detection(void **state)
 	free(where);
 	/* lxr's accepts are in that chain: nothing left to warn about */
 	assert_false(net_nft_forward_drops(docker, "ip filter FORWARD", NULL));
+	assert_false(net_nft_forward_drops(docker, "ip6 filter FORWARD|ip filter FORWARD", NULL));
+	assert_true(net_nft_forward_drops(docker, "ip6 filter FORWARD", NULL));
 	assert_false(net_nft_forward_drops(ours, NULL, NULL));
 	assert_false(net_nft_forward_drops(open, NULL, NULL));
 }
@@ -162,7 +167,7 @@ static void link_mark_is_a_local_unicast_address_per_name(void **state)
 static void hosts_file(void **state)
 {
 	char *self[] = {"web", "web-1", "www", NULL}, *peer[] = {"db", NULL};
-	struct lxr_host_entry e[] = {{ip("10.89.0.2"), self}, {ip("10.89.0.3"), peer}};
+	struct lxr_host_entry e[] = {{ip("10.89.0.2"), self, NULL}, {ip("10.89.0.3"), peer, NULL}};
 	char *t = net_hosts_render(e, 2);
 
 	assert_true(lxr_str_has_prefix(t, "127.0.0.1\tlocalhost\n"));
@@ -230,6 +235,79 @@ static void resolv_service_overrides(void **state)
 	free(t);
 }
 
+/* A dual-stack network: its IPv4 rules as before, and the same shape in
+ * `table ip6 lxr`: masquerade (NAT66), ports on every IPv6 address or on
+ * one, never on ::1, and an IPv4 host address only in the ip table. */
+static void dual_stack_batch(void **state)
+{
+	struct nft_net nets[] = {net("lxr-dual", "10.89.5.0/24", false),
+				 net("lxr-int6", "10.89.6.0/24", true),
+				 net("lxr-four", "10.89.7.0/24", false)};
+	struct lxr_ip6 c6, c6b;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_subnet6_parse("fd00:db8:5::/64", &nets[0].subnet6, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:5::1", &nets[0].gateway6, &err), 0);
+	assert_int_equal(net_subnet6_parse("fd00:db8:6::/64", &nets[1].subnet6, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:6::1", &nets[1].gateway6, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:5::2", &c6, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:5::3", &c6b, &err), 0);
+	struct nft_map maps[] = {
+	    {"lxr-dual", ip("10.89.5.2"), {0, 8080, 8080, 80, 80, false, false, {{0}}}, &c6},
+	    {"lxr-dual", ip("10.89.5.3"), {0, 9000, 9000, 90, 90, false, true, {{0}}}, &c6b},
+	    {"lxr-dual",
+	     ip("10.89.5.3"),
+	     {ip("127.0.0.1"), 7000, 7000, 70, 70, false, false, {{0}}},
+	     &c6b},
+	};
+	assert_int_equal(net_ip6_parse("2001:db8::10", &maps[1].port.host_ip6, &err), 0);
+	char *b = net_nft_batch("p6", nets, 3, maps, 3);
+
+	assert_non_null(strstr(b, "add table ip6 lxr\n"));
+	assert_non_null(strstr(b, "add rule ip6 lxr p6-post ip6 saddr fd00:db8:5::/64 oifname != "
+				  "\"lxr-dual\" masquerade\n"));
+	assert_non_null(strstr(b, "add rule ip6 lxr p6-fwd iifname \"lxr-int6\" oifname != "
+				  "\"lxr-int6\" drop\n"));
+	assert_non_null(strstr(b, "add rule ip6 lxr p6-in iifname \"lxr-int6\" ip6 daddr != { "
+				  "fd00:db8:6::1, fe80::/10, ff00::/8 } drop\n"));
+	/* no IPv6 rules for the IPv4-only network */
+	assert_null(strstr(b, "ip6 lxr p6-fwd iifname \"lxr-four\""));
+	assert_non_null(strstr(b, "add rule ip6 lxr p6-pre fib daddr type local ip6 daddr != ::1 "
+				  "jump p6-ports\n"));
+	assert_non_null(strstr(b, "add rule ip6 lxr p6-ports tcp dport 8080 dnat to "
+				  "[fd00:db8:5::2]:80\n"));
+	assert_non_null(
+	    strstr(b, "add rule ip lxr p6-ports tcp dport 8080 dnat to 10.89.5.2:80\n"));
+	assert_non_null(strstr(b, "add rule ip6 lxr p6-ports ip6 daddr 2001:db8::10 tcp dport 9000 "
+				  "dnat to [fd00:db8:5::3]:90\n"));
+	assert_null(strstr(b, "ip lxr p6-ports tcp dport 9000"));
+	assert_null(strstr(b, "ip6 lxr p6-ports tcp dport 7000"));
+	free(b);
+
+	/* no IPv6 network: no ip6 table at all */
+	b = net_nft_batch("p7", &nets[2], 1, NULL, 0);
+	assert_null(strstr(b, "ip6"));
+	free(b);
+	b = net_nft_delete_batch_of("p7", "ip6");
+	assert_non_null(strstr(b, "delete chain ip6 lxr p7-ports\n"));
+	free(b);
+}
+
+static void hosts_file_dual_stack(void **state)
+{
+	char *self[] = {"web", "web-1", NULL};
+	struct lxr_ip6 a6;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_ip6_parse("fd00:db8:5::2", &a6, &err), 0);
+	struct lxr_host_entry e[] = {{ip("10.89.5.2"), self, &a6}};
+	char *t = net_hosts_render(e, 1);
+	assert_non_null(strstr(t, "\n10.89.5.2\tweb web-1\nfd00:db8:5::2\tweb web-1\n"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +318,8 @@ int main(void)
 	    cmocka_unit_test(names_are_short_and_stable),
 	    cmocka_unit_test(link_mark_is_a_local_unicast_address_per_name),
 	    cmocka_unit_test(hosts_file),
+	    cmocka_unit_test(dual_stack_batch),
+	    cmocka_unit_test(hosts_file_dual_stack),
 	    cmocka_unit_test(resolv_plain_host),
 	    cmocka_unit_test(resolv_systemd_stub),
 	    cmocka_unit_test(resolv_loopback_only),

@@ -40,8 +40,8 @@ static void network_round_trip(void **state)
 
 static void endpoint_round_trip(void **state)
 {
-	struct lxr_port ports[2] = {{0, 80, 80, 8080, 8080, false},
-				    {0x7f000001, 53, 54, 53, 54, true}};
+	struct lxr_port ports[2] = {{0, 80, 80, 8080, 8080, false, false, {{0}}},
+				    {0x7f000001, 53, 54, 53, 54, true, false, {{0}}}};
 	char *names[] = {"web", "web-1", NULL};
 	struct ep_rec e = {.network = "front",
 			   .owner = "proj/web/1",
@@ -78,10 +78,59 @@ static void endpoint_round_trip(void **state)
 	net_ep_free(&back);
 }
 
+/* A dual-stack network's record and an endpoint with an IPv6 address, a
+ * port on an IPv6 host address, a MAC and a gateway choice read back. */
+static void ipv6_round_trip(void **state)
+{
+	struct net_rec r = {.bridge = "lxr-abcd1234", .mtu = 1500}, rb = {0};
+	struct lxr_port ports[1] = {{0, 8080, 8080, 80, 80, false, true, {{0}}}};
+	struct ep_rec e = {.network = "dual",
+			   .owner = "proj/web/1",
+			   .veth = "lxr12345678",
+			   .ip = 0x0a590702,
+			   .has_ip6 = true,
+			   .has_mac = true,
+			   .mac = {2, 0, 0, 0, 0, 1},
+			   .gw = 2,
+			   .ports = ports,
+			   .n_ports = 1};
+	struct ep_rec back = {0};
+	char *text, *again;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_subnet_parse("10.89.7.0/24", &r.subnet, &err), 0);
+	r.gateway = r.subnet.addr + 1;
+	assert_int_equal(net_subnet6_parse("fd00:db8:5::/64", &r.subnet6, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:5::1", &r.gateway6, &err), 0);
+	text = net_rec_text(&r);
+	assert_non_null(strstr(text, "subnet6 fd00:db8:5::/64\ngateway6 fd00:db8:5::1\n"));
+	assert_int_equal(net_rec_parse(text, &rb, &err), 0);
+	assert_int_equal(rb.subnet6.prefix, 64);
+	assert_true(net_ip6_eq(&rb.gateway6, &r.gateway6));
+	free(text);
+
+	assert_int_equal(net_ip6_parse("fd00:db8:5::2", &e.ip6, &err), 0);
+	assert_int_equal(net_ip6_parse("2001:db8::10", &ports[0].host_ip6, &err), 0);
+	text = net_ep_text(&e);
+	assert_non_null(strstr(text, "ip6 fd00:db8:5::2\n"));
+	assert_non_null(strstr(text, "mac 02:00:00:00:00:01\n"));
+	assert_non_null(strstr(text, "port 2001:db8::10 8080 8080 80 80 tcp\n"));
+	assert_int_equal(net_ep_parse(text, &back, &err), 0);
+	again = net_ep_text(&back);
+	assert_string_equal(text, again);
+	assert_true(back.has_ip6 && back.has_mac && back.ports[0].host_v6);
+	assert_int_equal(back.gw, 2);
+	net_ep_free(&back);
+	free(text);
+	free(again);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(network_round_trip),
+	    cmocka_unit_test(ipv6_round_trip),
 	    cmocka_unit_test(endpoint_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,7 @@ static char *order(const struct plan_graph *g)
 static void check(const char *const *profiles, const char *const *targets, const char *want)
 {
 	struct cfg_stack *st = load();
-	struct plan_select sel = {profiles, targets};
+	struct plan_select sel = {profiles, targets, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -89,6 +89,23 @@ static void up_service_pulls_dependencies(void **state)
 	check(NULL, worker, "cache@0 db@0 worker@1");
 }
 
+/* up --no-deps web: web alone, its edge to api dropped */
+static void no_deps_selects_only_targets(void **state)
+{
+	const char *const t[] = {"web", "db", NULL};
+	struct cfg_stack *st = load();
+	struct plan_select sel = {NULL, t, true};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	assert_int_equal(plan_graph_build(st, &sel, &g, &err), 0);
+	_cleanup_free_ char *got = order(g);
+	assert_string_equal(got, "web@0 db@0");
+	assert_int_equal(g->nodes[0].n_deps, 0);
+	plan_graph_free(g);
+	cfg_stack_free(st);
+}
+
 static void profiles_enable_services(void **state)
 {
 	const char *const debug[] = {"debug", NULL};
@@ -105,7 +122,7 @@ static void disabled_required_dependency_fails(void **state)
 {
 	const char *const ops[] = {"ops", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {ops, NULL};
+	struct plan_select sel = {ops, NULL, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -129,7 +146,7 @@ static void unknown_target_fails(void **state)
 {
 	const char *const t[] = {"nope", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, t};
+	struct plan_select sel = {NULL, t, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -161,7 +178,7 @@ static void dot_output(void **state)
 {
 	const char *const web[] = {"web", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, web};
+	struct plan_select sel = {NULL, web, false};
 	struct plan_graph *g = NULL;
 	char *buf = NULL;
 	size_t len = 0;
@@ -190,6 +207,7 @@ int main(void)
 	    cmocka_unit_test(levels_and_order),
 	    cmocka_unit_test(stop_order_is_reverse),
 	    cmocka_unit_test(up_service_pulls_dependencies),
+	    cmocka_unit_test(no_deps_selects_only_targets),
 	    cmocka_unit_test(profiles_enable_services),
 	    cmocka_unit_test(disabled_required_dependency_fails),
 	    cmocka_unit_test(unknown_target_fails),

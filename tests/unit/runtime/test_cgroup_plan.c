@@ -232,6 +232,9 @@ static void host_hybrid_ci(void **state)
 	assert_string_equal(h.v1_mount[RT_CG_CPU], "/sys/fs/cgroup/cpu");
 	assert_string_equal(h.v1_mount[RT_CG_CPUACCT], "/sys/fs/cgroup/cpuacct");
 	assert_string_equal(h.v1_mount[RT_CG_PIDS], "/sys/fs/cgroup/pids");
+	/* pause freezes through the v1 freezer where the host has one */
+	assert_string_equal(h.v1_mount[RT_CG_FREEZER], "/sys/fs/cgroup/freezer");
+	assert_int_equal(rt_cg_host_where(&h, RT_CG_FREEZER), LXR_CG_V1);
 	assert_int_equal(rt_cg_host_where(&h, RT_CG_MEMORY), LXR_CG_V1);
 	assert_int_equal(rt_cg_host_where(&h, RT_CG_PIDS), LXR_CG_V1);
 	assert_int_equal(h.v2_available, 0);
@@ -252,6 +255,8 @@ static void host_pure_v2_vm(void **state)
 	assert_int_equal(rt_cg_host_where(&h, RT_CG_PIDS), LXR_CG_V2);
 	/* no cpuacct on v2: usage comes from cpu.stat */
 	assert_int_equal(rt_cg_host_where(&h, RT_CG_CPUACCT), 0);
+	/* nor a freezer controller: cgroup.freeze is in every cgroup */
+	assert_int_equal(rt_cg_host_where(&h, RT_CG_FREEZER), 0);
 	assert_int_equal(h.v2_enabled, 0);
 	rt_cg_host_free(&h);
 	/* a controller the root does not list is nowhere */

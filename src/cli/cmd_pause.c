@@ -1,0 +1,124 @@
+/* lxr pause / unpause: freeze and thaw services' containers (their cgroups)
+ * through the running supervisor, which owns them. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/supervisor.h"
+
+static const char pause_usage[] =
+    "usage: lxr pause|unpause [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
+    "       lxr pause|unpause CONTAINER...   (lxr run -d containers, where no\n"
+    "                                         stack file is found)\n"
+    "\n"
+    "pause: freeze every process of the services' running containers (their\n"
+    "cgroup: v1 freezer, v2 cgroup.freeze), as docker compose pause does. A\n"
+    "paused container shows \"paused\" in `lxr ps`; its health checks wait and\n"
+    "its restart policy does not act; `exec` into it is refused; `stop`,\n"
+    "`restart`, `kill` and `down` thaw it first. unpause: let them run on.\n"
+    "No SERVICE: every service. Containers that are not running are skipped.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "\n"
+    "example:\n"
+    "  lxr pause web && lxr ps && lxr unpause web\n";
+
+/* `lxr run -d` containers (docker pause NAME): each has a supervisor of its
+ * own, a one-instance project */
+static int pause_run(const char *cmd, char **names)
+{
+	int r = LXR_EXIT_OK;
+
+	if (!names[0]) {
+		fprintf(stderr, "lxr: error: %s: no stack file here; name the containers\n%s", cmd,
+			pause_usage);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *dir = sup_run_dir_of(names[i]);
+		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
+		struct ctl_conn *conn = NULL;
+		json_t *res = NULL;
+		lxr_err err;
+
+		if (ctl_connect(sock, &conn, &err) < 0) {
+			fprintf(stderr, "lxr: error: no such running container: %s\n", names[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		if (ctl_call(conn, cmd, json_pack("{s:[]}", "services"), 30000, &res, &err) < 0) {
+			lxr_err_print(&err);
+			r = LXR_EXIT_FAIL;
+		} else {
+			puts(names[i]);
+		}
+		json_decref(res);
+		ctl_close(conn);
+	}
+	return r;
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *file = NULL, *project = NULL, *cmd = argv[0];
+	_cleanup_free_ char *name = NULL, *found = NULL;
+	struct ctl_conn *conn = NULL;
+	json_t *names = json_array(), *res = NULL, *n;
+	lxr_err err;
+	size_t i;
+	int c, r;
+
+	cli_globals_apply(&file, &project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_set_file(&file, optarg) < 0)
+				goto usage;
+			break;
+		case 'p': project = optarg; break;
+		case 'h': json_decref(names); return fputs(pause_usage, stdout), LXR_EXIT_OK;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n",
+				argv[optind - 1]);
+			goto usage;
+		}
+	}
+	if (!file && !project) {
+		if (!cli_find_stack(&found)) {
+			json_decref(names);
+			return pause_run(cmd, argv + optind);
+		}
+		file = found;
+	}
+	for (; optind < argc; optind++)
+		json_array_append_new(names, json_string(argv[optind]));
+	r = cli_project_connect(file, project, &conn, &name);
+	if (r != LXR_EXIT_OK) {
+		json_decref(names);
+		return r;
+	}
+	if (ctl_call(conn, cmd, json_pack("{s:o}", "services", names), 30000, &res, &err) < 0) {
+		lxr_err_print(&err);
+		ctl_close(conn);
+		return LXR_EXIT_FAIL;
+	}
+	json_array_foreach(res, i, n) printf("%s\n", json_string_value(n));
+	json_decref(res);
+	ctl_close(conn);
+	return LXR_EXIT_OK;
+usage:
+	json_decref(names);
+	fputs(pause_usage, stderr);
+	return LXR_EXIT_USAGE;
+}

@@ -1,0 +1,108 @@
+/* lxr scale SERVICE=N...: compose's scale, as an `up` of the project's file
+ * that changes only the number of instances of those services. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/supervisor.h"
+
+static const char scale_usage[] =
+    "usage: lxr scale [-f FILE] [-p NAME] [--no-deps] SERVICE=N...\n"
+    "\n"
+    "Run N instances of SERVICE (<service>-1 .. <service>-N) in place of its\n"
+    "deploy.replicas, as docker compose scale. On a project that is up, new\n"
+    "instances start and, scaling down, the highest-numbered ones stop and are\n"
+    "removed; the other services stay as they are, and nothing is recreated,\n"
+    "even if the file changed. On a project that is not up, SERVICE (and what\n"
+    "it depends on) is brought up, detached.\n"
+    "The next `lxr up` without --scale goes back to the file's number. A\n"
+    "service with container_name cannot have more than one instance.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "      --no-deps          do not start the services SERVICE depends on\n"
+    "\n"
+    "example:\n"
+    "  lxr scale web=3 worker=0\n";
+
+static int scale(const char *file, const char *project, char **specs, bool no_deps)
+{
+	struct cfg_stack *st = NULL;
+	_cleanup_strv_ char **targets = NULL;
+	lxr_err err;
+	int r = cli_stack_open(file, project, &st);
+
+	if (r != LXR_EXIT_OK)
+		return r;
+	for (size_t i = 0; specs[i]; i++) {
+		if (sup_scale_apply(st, specs[i], &err) < 0) {
+			lxr_err_print(&err);
+			cfg_stack_free(st);
+			return LXR_EXIT_USAGE;
+		}
+		lxr_strv_push(&targets, lxr_xstrndup(specs[i], strcspn(specs[i], "=")));
+	}
+	{
+		/* compose creates and starts the services named (and what they
+		 * depend on); on a running stack the rest stays as it is */
+		struct sup_up_opts o = {.targets = (const char *const *)targets,
+					.detach = true,
+					.no_recreate = true,
+					.no_deps = no_deps,
+					.keep_others = true,
+					.scale = (const char *const *)specs,
+					.env_file = cli_globals.env_file};
+		_cleanup_strv_ char **profiles = NULL;
+		cli_globals_profiles(&profiles);
+		o.profiles = (const char *const *)profiles;
+		r = sup_up(st, &o);
+	}
+	cfg_stack_free(st);
+	return r;
+}
+
+int cmd_scale(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"no-deps", no_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *file = NULL, *project = NULL;
+	bool no_deps = false;
+	int c;
+
+	cli_globals_apply(&file, &project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_set_file(&file, optarg) < 0)
+				return LXR_EXIT_USAGE;
+			break;
+		case 'p': project = optarg; break;
+		case 'D': no_deps = true; break;
+		case 'h': return fputs(scale_usage, stdout), LXR_EXIT_OK;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
+				argv[optind - 1], scale_usage);
+			return LXR_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "lxr: error: scale: name at least one SERVICE=N\n%s", scale_usage);
+		return LXR_EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if (!strchr(argv[i], '=')) {
+			fprintf(stderr, "lxr: error: scale %s: expected SERVICE=N\n", argv[i]);
+			return LXR_EXIT_USAGE;
+		}
+	return scale(file, project, argv + optind, no_deps);
+}

@@ -1,0 +1,128 @@
+/* lxr inspect: an instance as docker inspect shows a container, in docker's
+ * words where docker has them (State.Status, State.Health.Log, ...), so a
+ * script's `jq .[0].State.Health.Status` reads the same; and lxr's plan of
+ * it (what `up --dry-run=plan` prints) as Plan. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <time.h>
+
+#include "lxr/net.h"
+#include "lxr/supervisor.h"
+#include "supervisor/sup.h"
+
+/* RFC 3339 with nanoseconds, UTC, as docker prints its times; docker's
+ * zero time for "never" */
+static json_t *time_json(int64_t ns)
+{
+	char buf[LOG_TS_LEN + 1];
+	struct timespec ts = {ns / 1000000000, ns % 1000000000};
+
+	if (ns <= 0)
+		return json_string("0001-01-01T00:00:00Z");
+	log_format_ts(buf, &ts);
+	return json_string(buf);
+}
+
+/* docker's State.Status words: created, running, paused, restarting,
+ * removing, exited, dead */
+static const char *docker_status(const struct sup_instance *in)
+{
+	if (in->paused)
+		return "paused";
+	switch (in->fsm.state) {
+	case SVC_CREATED: return in->fsm.started_at ? "exited" : "created";
+	case SVC_STARTING: return "created";
+	case SVC_RUNNING:
+	case SVC_HEALTHY:
+	case SVC_UNHEALTHY: return "running";
+	case SVC_BACKOFF: return "restarting";
+	case SVC_STOPPING: return "running";
+	case SVC_FAILED: return in->fsm.started_at ? "exited" : "dead";
+	default: return "exited";
+	}
+}
+
+static json_t *health_json(const struct sup_instance *in)
+{
+	const struct sup_health *h = &in->health;
+	const char *status = "starting";
+	json_t *log = json_array();
+
+	if (in->fsm.state == SVC_HEALTHY)
+		status = "healthy";
+	else if (in->fsm.state == SVC_UNHEALTHY)
+		status = "unhealthy";
+	/* oldest first, as docker lists them */
+	for (size_t i = 0; i < h->n_log; i++) {
+		size_t at = (h->log_next + SUP_HEALTH_LOG - h->n_log + i) % SUP_HEALTH_LOG;
+		const struct sup_health_result *r = &h->log[at];
+		json_t *o = json_object();
+		json_object_set_new(o, "Start", time_json(r->start_ns));
+		json_object_set_new(o, "End", time_json(r->end_ns));
+		json_object_set_new(o, "ExitCode", json_integer(r->exit_code));
+		json_object_set_new(o, "Output", json_string(r->output));
+		json_array_append_new(log, o);
+	}
+	return json_pack("{s:s, s:i, s:o}", "Status", status, "FailingStreak", h->failures, "Log",
+			 log);
+}
+
+static json_t *state_json(const struct sup_instance *in)
+{
+	bool running = in->c && (svc_state_is_up(in->fsm.state) || in->fsm.state == SVC_STOPPING);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "Status", json_string(docker_status(in)));
+	json_object_set_new(o, "LxrState", json_string(svc_state_name(in->fsm.state)));
+	json_object_set_new(o, "Running", json_boolean(running));
+	json_object_set_new(o, "Paused", json_boolean(in->paused));
+	json_object_set_new(o, "Restarting", json_boolean(in->fsm.state == SVC_BACKOFF));
+	json_object_set_new(o, "OOMKilled", json_boolean(in->oom_killed));
+	json_object_set_new(o, "Pid", json_integer(in->c ? rt_container_pid(in->c) : 0));
+	json_object_set_new(o, "ExitCode",
+			    json_integer(in->fsm.last_exit >= 0 ? in->fsm.last_exit : 0));
+	json_object_set_new(o, "Error", in->has_error ? sup_err_json(&in->error) : json_string(""));
+	json_object_set_new(o, "StartedAt", time_json(in->started_ns));
+	json_object_set_new(o, "FinishedAt", time_json(in->finished_ns));
+	json_object_set_new(o, "RestartCount", json_integer(in->fsm.restarts));
+	if (in->blocked_by)
+		json_object_set_new(o, "BlockedBy", json_string(in->blocked_by));
+	if (in->health.enabled)
+		json_object_set_new(o, "Health", health_json(in));
+	return o;
+}
+
+static json_t *networks_json(const struct sup_instance *in)
+{
+	json_t *o = json_object();
+	char ip[16];
+
+	if (in->plan.net.network)
+		json_object_set_new(
+		    o, in->plan.net.network,
+		    json_pack("{s:s}", "IPAddress", in->ip ? net_ip_str(in->ip, ip) : ""));
+	for (size_t i = 0; i < in->plan.n_more_nets; i++) {
+		uint32_t a = i < SUP_MORE_IPS ? in->more_ip[i] : 0;
+		json_object_set_new(o, in->plan.more_nets[i].network,
+				    json_pack("{s:s}", "IPAddress", a ? net_ip_str(a, ip) : ""));
+	}
+	return o;
+}
+
+json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
+{
+	_cleanup_free_ char *plan = plan_instance_text(&in->plan, false);
+	_cleanup_strv_ char **ports = sup_net_ports(in);
+	json_t *o = json_object(), *p = json_array();
+
+	for (size_t i = 0; ports && ports[i]; i++)
+		json_array_append_new(p, json_string(ports[i]));
+	json_object_set_new(o, "Name", json_string(in->name));
+	json_object_set_new(o, "Service", json_string(in->svc->cfg->name));
+	json_object_set_new(o, "Project", json_string(s->stack->project));
+	json_object_set_new(o, "State", state_json(in));
+	json_object_set_new(o, "Ports", p);
+	json_object_set_new(o, "Networks", networks_json(in));
+	json_object_set_new(o, "Plan", plan ? json_loads(plan, 0, NULL) : json_null());
+	return o;
+}

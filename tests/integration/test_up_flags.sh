@@ -1,0 +1,107 @@
+#!/bin/bash
+# up's compose flags that need the supervisor: --exit-code-from,
+# --abort-on-container-exit, --no-log-prefix, --attach, --no-deps,
+# --no-recreate, -t, --scale, and the refusals of what cannot go together.
+. "$(dirname "$0")/lib.sh"
+
+stack <<'Y'
+name: upflags
+services:
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo db-says-hi; trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+  tests:
+    image: @ROOTFS@
+    depends_on: [db]
+    command: ["/bin/sh", "-c", "echo tests-ran; exit 3"]
+Y
+
+# ---- refusals ------------------------------------------------------------------
+run up -d --abort-on-container-exit -f "$STACK"
+expect_rc 2 "--abort-on-container-exit with -d"
+expect_grep "$ERR" "--abort-on-container-exit and --detach are incompatible" "says which flags"
+run up --force-recreate --no-recreate -f "$STACK"
+expect_rc 2 "--force-recreate with --no-recreate"
+run up --build --no-build -f "$STACK"
+expect_rc 2 "--build with --no-build"
+run up --exit-code-from nosuch -f "$STACK"
+expect_rc 2 "--exit-code-from an unknown service"
+expect_grep "$ERR" "no such service" "names it"
+run up --attach nosuch -f "$STACK"
+expect_rc 2 "--attach an unknown service"
+expect_grep "$ERR" "--attach nosuch: no such service" "names it"
+run up --pull sometimes -f "$STACK"
+expect_rc 2 "--pull with a bad policy"
+run up --scale tests=x -f "$STACK"
+expect_rc 2 "--scale with a bad number"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "a refused up made the run directory"
+pass "up refuses flags that cannot go together, before it changes anything"
+
+# ---- --exit-code-from, --no-log-prefix, --attach -------------------------------------
+run up --exit-code-from tests --no-log-prefix --attach tests --no-color -y --no-build -f "$STACK"
+expect_rc 3 "up --exit-code-from tests exits with the tests' code"
+printf '%s\n' "$OUT" | grep -qx "tests-ran" || fail "--no-log-prefix: no bare line in [$OUT]"
+printf '%s\n' "$OUT" | grep -q "db-says-hi" && fail "--attach tests: db's line shown: [$OUT]"
+expect_grep "$ERR" "Aborting on container exit" "says it aborts"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "the stack is not down after the abort"
+grep -q "db-says-hi" "$LXR_LOG_DIR/$PROJECT/db.log" || fail "db's log file lost its line"
+pass "--exit-code-from: the stack stops when tests ends, up exits 3"
+
+run up --abort-on-container-exit -f "$STACK"
+expect_rc 3 "--abort-on-container-exit: the first exit's code"
+expect_grep "$OUT" "db +\\| db-says-hi" "without --no-log-prefix and --attach: prefixed lines of all"
+pass "--abort-on-container-exit"
+
+# ---- --no-deps, --scale, --no-recreate, -t ------------------------------------
+stack <<'Y'
+name: upflags2
+services:
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]
+    stop_grace_period: 1m
+  web:
+    image: @ROOTFS@
+    depends_on: [db]
+    command: ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+Y
+at_exit "$LXR" down -p "$PROJECT" -t 0 # db ignores SIGTERM for a minute
+run up --no-start -f "$STACK"
+expect_rc 0 "up --no-start"
+run ps -f "$STACK" --status created -q
+expect_out "$(printf 'db-1\nweb-1')" "--no-start: every instance created, none started"
+run up -d --no-deps web -f "$STACK"
+expect_rc 0 "up -d --no-deps web after --no-start"
+run ps -f "$STACK" --format json
+python3 - "$OUT" <<'PY' || fail "--no-deps web started web only: $OUT"
+import json, sys
+ps = {i["instance"]: i["state"] for i in json.loads(sys.argv[1])}
+assert ps == {"db-1": "created", "web-1": "running"}, ps
+PY
+run down -f "$STACK" -t 0
+expect_rc 0 "down of a stack with a created instance"
+run up -d --no-deps web -f "$STACK"
+expect_rc 0 "up -d --no-deps web"
+run ps -f "$STACK" -q
+expect_out "web-1" "--no-deps: only web"
+run up -d --scale db=2 -f "$STACK"
+expect_rc 0 "up -d --scale db=2"
+run ps -f "$STACK" -q
+expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--scale db=2"
+pid=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"]=="web-1"][0])')
+sed -i "s/trap 'exit 0' TERM; while/trap 'exit 0' TERM; echo changed; while/" "$STACK"
+run up -d --no-recreate --scale db=2 -f "$STACK"
+expect_rc 0 "up --no-recreate"
+expect_grep "$ERR" "unchanged +web-1" "--no-recreate: the changed web-1 is kept"
+pid2=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"]=="web-1"][0])')
+[ "$pid" = "$pid2" ] || fail "--no-recreate: web-1 was recreated ($pid -> $pid2)"
+# db ignores SIGTERM and has a minute's grace: -t 0 kills it at once
+run up -d -t 0 --force-recreate --no-deps --scale db=2 db -f "$STACK"
+expect_rc 0 "up -t 0 --force-recreate db"
+wait_event '"instance":"db-1","state":"stopped".*"exit":137'
+run ps -f "$STACK" -q
+expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--no-deps db on a running stack keeps web"
+pass "--no-deps, --scale, --no-recreate and -t on a running stack"
+
+run down -f "$STACK" -t 0
+expect_rc 0 "down"

@@ -175,6 +175,13 @@ struct plan_health {
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
 };
+/* Another container's namespace, joined when the instance starts: a
+ * service's first instance in the same stack (service:X), or any container
+ * lxr runs, found by its instance name (container:NAME). name NULL: none. */
+struct plan_ns_join {
+	char *name;
+	bool container;
+};
 struct plan_instance {
 	char *name; /* "<service>-<n>" */
 	/* complete but for the user: spec.uid/gid and HOME come from looking
@@ -191,9 +198,10 @@ struct plan_instance {
 	struct plan_endpoint *more_nets;
 	size_t n_more_nets;
 	char **host_dirs; /* bind sources to create first (compose's short syntax) */
-	/* network_mode: service:X: the container (X's first instance) whose
-	 * network namespace, /etc/hosts and resolv.conf it joins; NULL: none */
-	char *net_of;
+	/* network_mode: service:X / container:NAME: the container whose
+	 * network namespace, /etc/hosts and resolv.conf it joins; pid_of and
+	 * ipc_of the same for pid: and ipc: (with the other's /dev/shm) */
+	struct plan_ns_join net_of, pid_of, ipc_of;
 	struct plan_restart restart;
 	struct plan_health health;
 	int64_t stop_grace_us;
@@ -206,6 +214,11 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 			const struct plan_image *img, const struct plan_host *host,
 			struct plan_instance *out, lxr_err *err);
 void plan_instance_free(struct plan_instance *p);
+/* pid, ipc, uts and the joined namespaces of svc's instance into p
+ * (namespaces.c; part of plan_instance_build). */
+void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *svc,
+			struct plan_instance *p);
+void plan_ns_join_free(struct plan_ns_join *j);
 /* The plan as text (JSON, keys sorted, sets in a canonical order): two
  * instances with the same text run the same thing. pretty: indented, for
  * people and golden files; else one line. Caller frees. */

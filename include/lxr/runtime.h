@@ -219,6 +219,10 @@ struct lxr_container_ref {
 /* Returns 0 (found, running), or -1 with err (ESRCH: not running). */
 int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
 		      lxr_err *err);
+/* The same, in whichever project of run_dir runs a container named id
+ * (docker's container:NAME): ESRCH when none does, EEXIST when several. */
+int rt_container_find_any(const char *run_dir, const char *id, struct lxr_container_ref *ref,
+			  lxr_err *err);
 void rt_container_ref_free(struct lxr_container_ref *ref);
 
 /* Run a process inside a running container (docker exec, health checks):

@@ -26,6 +26,10 @@ struct lxr_mount {
 	 * fills an empty one from the image's content at destination (owner
 	 * and mode of the directory too), as docker does, unless nocopy */
 	bool volume, nocopy;
+	/* source is a path in this mount namespace (/proc/PID/ns/mnt), not
+	 * lxr's: another container's own mount, shared with this one (its
+	 * /dev/shm for ipc, its /etc/hosts for network_mode container:) */
+	char *source_ns;
 };
 
 struct lxr_rlimit {
@@ -208,6 +212,9 @@ struct lxr_spec {
 	/* /sys (and a cgroup2 mount under it) read-write: what OCI says with
 	 * a /sys mount without "ro"; docker does it for --privileged only */
 	bool writable_sysfs;
+	/* no /dev/shm at all (docker's ipc: none; OCI: no such mount). A
+	 * mount of the spec's own at /dev/shm replaces the runtime's tmpfs */
+	bool no_dev_shm;
 };
 
 #endif

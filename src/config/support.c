@@ -136,14 +136,14 @@ static const struct {
     {"service.links", true},                /* the alias a name of the linked service (plan) */
     {"service.network_mode", true},         /* none, host, bridge, default (plan) */
     {"service.network_mode.service", true}, /* another service's namespace (supervisor) */
-    {"service.network_mode.shared", false}, /* container:NAME */
-    {"service.pid", false},
-    {"service.pid.shared", false},
-    {"service.pid.service", false},
-    {"service.ipc", false},
-    {"service.ipc.shared", false},
-    {"service.ipc.service", false},
-    {"service.uts", false},
+    {"service.network_mode.shared", true},  /* container:NAME: any container lxr runs */
+    {"service.pid", true},
+    {"service.pid.shared", true},
+    {"service.pid.service", true},
+    {"service.ipc", true},
+    {"service.ipc.shared", true},
+    {"service.ipc.service", true},
+    {"service.uts", true},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},
     {"service.oom_kill_disable.true", false},

@@ -236,13 +236,10 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 	size_t first;
 
 	memset(&p->net, 0, sizeof(p->net));
-	/* network_mode service:X: X's namespace, which the carrier joins */
-	if (svc->host.network_mode.v && !strncmp(svc->host.network_mode.v, "service:", 8)) {
-		const struct cfg_service *x = cfg_stack_service(st, svc->host.network_mode.v + 8);
-		if (x)
-			p->net_of = plan_container_name(x, 1);
+	/* network_mode service:X or container:NAME: that container's
+	 * namespace, which the carrier joins (plan_namespaces_of) */
+	if (p->net_of.name)
 		return;
-	}
 	/* network_mode none or host: no endpoint (published ports, as
 	 * docker's in host mode, have nothing to go to) */
 	if (!svc->n_networks ||
@@ -476,6 +473,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
 	tunables(svc, &out->spec);
 	host_network(svc, &out->spec);
+	plan_namespaces_of(st, svc, out);
 	out->user = lxr_xstrdup(user);
 	out->group_add = strs_of(&svc->tune.group_add);
 	endpoints_of(st, svc, replica, out->name, out);
@@ -512,7 +510,9 @@ void plan_instance_free(struct plan_instance *p)
 		endpoint_free(&p->more_nets[i]);
 	free(p->more_nets);
 	lxr_strv_free(p->host_dirs);
-	free(p->net_of);
+	plan_ns_join_free(&p->net_of);
+	plan_ns_join_free(&p->pid_of);
+	plan_ns_join_free(&p->ipc_of);
 	lxr_strv_free(p->health.argv);
 	memset(p, 0, sizeof(*p));
 }

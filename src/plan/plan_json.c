@@ -156,14 +156,20 @@ static json_t *namespaces(const struct plan_instance *p)
 	const struct lxr_spec *s = &p->spec;
 	json_t *o = json_object();
 
-	for (int i = 0; i < LXR_NS_COUNT; i++)
-		json_object_set_new(o, names[i],
-				    i == LXR_NS_NET && p->net_of
-					? json_pack("{s:s}", "container", p->net_of)
-				    : i == LXR_NS_NET && p->net.network ? json_string("endpoint")
-				    : s->ns[i].create                   ? json_string("new")
-				    : s->ns[i].join_path                ? jstr(s->ns[i].join_path)
-									: json_string("host"));
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		const struct plan_ns_join *j = i == LXR_NS_NET   ? &p->net_of
+					       : i == LXR_NS_PID ? &p->pid_of
+					       : i == LXR_NS_IPC ? &p->ipc_of
+								 : NULL;
+		json_object_set_new(
+		    o, names[i],
+		    j && j->name
+			? json_pack("{s:s}", j->container ? "running" : "container", j->name)
+		    : i == LXR_NS_NET && p->net.network ? json_string("endpoint")
+		    : s->ns[i].create                   ? json_string("new")
+		    : s->ns[i].join_path                ? jstr(s->ns[i].join_path)
+							: json_string("host"));
+	}
 	return o;
 }
 
@@ -171,18 +177,22 @@ static json_t *spec(const struct plan_instance *p)
 {
 	const struct lxr_spec *s = &p->spec;
 	size_t n_mounts = s->n_mounts - (p->carrier_mounts <= s->n_mounts ? p->carrier_mounts : 0);
+	json_t *o =
+	    json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		      "s:o, s:o, s:b, s:o}",
+		      "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
+		      "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
+		      "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir, "process",
+		      process(s, p->user, p->group_add), "caps", caps(&s->caps), "mounts",
+		      mounts(s, n_mounts), "resources", resources(&s->resources), "devices",
+		      devices(s), "masked_paths", strv(s->masked_paths), "readonly_paths",
+		      strv(s->readonly_paths), "sysctls", strv(s->sysctls), "seccomp", seccomp(s),
+		      "writable_sysfs", s->writable_sysfs, "namespaces", namespaces(p));
 
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:b, s:o}",
-			 "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
-			 "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
-			 "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir,
-			 "process", process(s, p->user, p->group_add), "caps", caps(&s->caps),
-			 "mounts", mounts(s, n_mounts), "resources", resources(&s->resources),
-			 "devices", devices(s), "masked_paths", strv(s->masked_paths),
-			 "readonly_paths", strv(s->readonly_paths), "sysctls", strv(s->sysctls),
-			 "seccomp", seccomp(s), "writable_sysfs", s->writable_sysfs, "namespaces",
-			 namespaces(p));
+	/* only when set, so the plans of stacks without it read as before */
+	if (s->no_dev_shm)
+		json_object_set_new(o, "no_dev_shm", json_true());
+	return o;
 }
 
 static json_t *endpoint(const struct plan_endpoint *e)

@@ -83,7 +83,8 @@ struct rt_op {
 	mode_t mode;           /* RT_OP_DEVICE: S_IFCHR/S_IFBLK/S_IFIFO | permissions */
 	uid_t uid;             /* RT_OP_DEVICE: owner */
 	gid_t gid;
-	bool copy_up; /* RT_OP_BIND: fill an empty source dir from the target's content */
+	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
+	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
 };
 
 struct rt_plan {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -172,12 +173,59 @@ static int copy_up(int rootfd, const struct rt_op *op, lxr_err *err)
 	return 0;
 }
 
+/* A mount of another container's, shared: a bind mount cannot take its
+ * source from another mount namespace, but a detached copy of it
+ * (open_tree OPEN_TREE_CLONE) made inside that namespace can be attached
+ * here. The path is resolved there, from that container's root, so no
+ * symlink of its can lead anywhere else. */
+static int bind_from_ns(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_close_ int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int other = open(op->source_ns, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int tree = -1, fd = -1;
+	struct stat st;
+	char p[32];
+	int e;
+
+	if (own < 0 || other < 0)
+		return lxr_fail(err, errno, "open mount namespace %s",
+				own < 0 ? "/proc/self/ns/mnt" : op->source_ns);
+	if (setns(other, CLONE_NEWNS) < 0)
+		return lxr_fail(err, errno, "setns into %s", op->source_ns);
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, op->source,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	e = errno;
+	if (setns(own, CLONE_NEWNS) < 0)
+		return lxr_fail(err, errno, "setns back into the container's mount namespace");
+	if (tree < 0)
+		return lxr_fail(err, e, "open_tree %s in %s", op->source, op->source_ns),
+		       lxr_err_hint(err, "sharing another container's mounts needs open_tree "
+					 "(Linux 5.2 or later)");
+	if (fstat(tree, &st) < 0)
+		return lxr_fail(err, errno, "stat %s of %s", op->source, op->source_ns);
+	fd = target_in_root(rootfd, op->target, S_ISDIR(st.st_mode), err);
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return lxr_fail(err, errno, "move_mount %s of %s on %s", op->source, op->source_ns,
+				op->target);
+	close(fd);
+	fd = open_in(rootfd, op->target, O_PATH, 0);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s in container", op->target);
+	fd_path(fd, p);
+	return remount_bind(p, op->flags, op->target, err);
+}
+
 static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 {
 	struct stat st;
 	_cleanup_close_ int fd = -1;
 	char p[32];
 
+	if (op->source_ns)
+		return bind_from_ns(rootfd, op, err);
 	if (op->copy_up && copy_up(rootfd, op, err) < 0)
 		return -1;
 	if (stat(op->source, &st) < 0)

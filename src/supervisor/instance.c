@@ -89,37 +89,6 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 	sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
 }
 
-/* network_mode: service:X: X's running container's network namespace and
- * its /etc/hosts and resolv.conf, as docker's container:X mode shares them */
-static int join_other(struct sup *s, struct sup_instance *in, lxr_err *err)
-{
-	struct sup_instance *x = in->plan.net_of ? sup_find_instance(s, in->plan.net_of) : NULL;
-	struct lxr_spec *sp = &in->plan.spec;
-	const struct lxr_spec *xs;
-
-	if (!in->plan.net_of)
-		return 0;
-	if (!x || !x->c)
-		return lxr_fail(err, ESRCH, "network_mode service: %s is not running",
-				in->plan.net_of),
-		       lxr_err_hint(err, "it starts first (an implicit depends_on); see why it "
-					 "stopped with `lxr ps` and `lxr logs`");
-	sp->ns[LXR_NS_NET].create = false;
-	free(sp->ns[LXR_NS_NET].join_path);
-	sp->ns[LXR_NS_NET].join_path =
-	    lxr_xasprintf("/proc/%d/ns/net", (int)rt_container_pid(x->c));
-	if (in->net_joined)
-		return 0;
-	xs = &x->plan.spec;
-	for (size_t i = xs->n_mounts - x->plan.carrier_mounts; i < xs->n_mounts; i++) {
-		plan_spec_add_mount(sp, xs->mounts[i].destination, "bind", xs->mounts[i].source,
-				    MS_BIND, NULL);
-		in->plan.carrier_mounts++;
-	}
-	in->net_joined = true;
-	return 0;
-}
-
 static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
@@ -128,7 +97,7 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
-	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || join_other(s, in, &err) < 0 ||
+	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || sup_join_others(s, in, &err) < 0 ||
 	    sup_net_attach(s, in, &err) < 0 || sup_output_open(s, in, out, &err) < 0) {
 		start_failed(s, in, -1, &err);
 		return;

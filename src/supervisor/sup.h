@@ -161,6 +161,9 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 		  struct plan_instance *plan, lxr_err *err);
 void sup_free(struct sup *s);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
+/* join.c: the namespaces of another container the instance's plan names
+ * (net_of, pid_of, ipc_of), looked up again at each start */
+int sup_join_others(struct sup *s, struct sup_instance *in, lxr_err *err);
 struct sup_service *sup_find_service(struct sup *s, const char *name);
 
 /* ---- loop.c -------------------------------------------------------------- */

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Namespaces shared as compose shares them: pid and ipc of another service
+# (service:X: its processes and its SysV/POSIX shared memory), the host's
+# pid, ipc and uts namespaces (its processes, its host name, /proc still
+# masked), ipc: none (no /dev/shm), and network_mode container:NAME joining
+# a container `lxr run -d` runs.
+. "$(dirname "$0")/lib.sh"
+
+other=$(cname other)
+run run -d --name "$other" "$ROOTFS" sleep 1000
+expect_rc 0 "lxr run -d the container to join"
+at_exit "$LXR" rm -f "$other"
+
+stack <<Y
+name: ns$$
+services:
+  db:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo shared > /dev/shm/token; exec sleep 1001"]
+    ipc: shareable
+  peer:
+    image: @ROOTFS@
+    command: ["sleep", "1002"]
+    pid: "service:db"
+    ipc: "service:db"
+  top:
+    image: @ROOTFS@
+    command: ["sleep", "1003"]
+    pid: host
+    ipc: host
+    uts: host
+  lone:
+    image: @ROOTFS@
+    command: ["sleep", "1004"]
+    ipc: none
+  side:
+    image: @ROOTFS@
+    command: ["sleep", "1005"]
+    network_mode: "container:$other"
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d with shared namespaces"
+
+run exec -f "$STACK" peer ps -o args
+expect_grep "$OUT" "sleep 1001" "pid: service:db sees db's processes"
+expect_grep "$OUT" "sleep 1002" "pid: service:db sees its own"
+! printf '%s\n' "$OUT" | grep -q "sleep 1003" || fail "pid: service:db sees a process of another namespace: $OUT"
+events | grep -q '"instance":"peer-1","state":"starting"' || fail "peer never started"
+[ "$(event_at '"instance":"peer-1","state":"starting"')" -gt "$(event_at '"instance":"db-1","state":"running"')" ] ||
+	fail "peer started before db ran"
+pass "pid: service:X shares X's processes and starts after X"
+
+dbipc=$("$LXR" exec -f "$STACK" db readlink /proc/self/ns/ipc)
+run exec -f "$STACK" peer readlink /proc/self/ns/ipc
+[ -n "$dbipc" ] && [ "$OUT" = "$dbipc" ] || fail "peer's ipc namespace is [$OUT], db's [$dbipc]"
+run exec -f "$STACK" peer cat /dev/shm/token
+expect_out "shared" "ipc: service:db has db's /dev/shm"
+run exec -f "$STACK" peer sh -c 'echo back > /dev/shm/reply'
+run exec -f "$STACK" db cat /dev/shm/reply
+expect_out "back" "db sees what peer writes to /dev/shm"
+pass "ipc: service:X (X shareable) shares X's IPC namespace and /dev/shm"
+
+run exec -f "$STACK" top hostname
+expect_out "$(hostname)" "uts: host: the host's name"
+run exec -f "$STACK" top readlink /proc/self/ns/pid
+expect_out "$(readlink /proc/self/ns/pid)" "pid: host: the host's pid namespace"
+run exec -f "$STACK" top readlink /proc/self/ns/ipc
+expect_out "$(readlink /proc/self/ns/ipc)" "ipc: host: the host's ipc namespace"
+run exec -f "$STACK" top sh -c "ps -o pid,args | grep -c '[s]leep 1001'"
+expect_out "1" "pid: host sees the other containers' processes"
+if [ -s /proc/timer_list ]; then
+	run exec -f "$STACK" top sh -c 'wc -c < /proc/timer_list'
+	expect_out "0" "pid: host keeps /proc/timer_list masked"
+fi
+pass "pid, ipc and uts: host share the host's namespaces; /proc stays masked"
+
+run exec -f "$STACK" lone sh -c 'test -e /dev/shm && echo there || echo none'
+expect_out "none" "ipc: none: no /dev/shm"
+pass "ipc: none has no /dev/shm"
+
+othernet=$("$LXR" exec "$other" readlink /proc/self/ns/net)
+run exec -f "$STACK" side readlink /proc/self/ns/net
+[ -n "$othernet" ] && [ "$OUT" = "$othernet" ] || fail "side's network namespace is [$OUT], $other's [$othernet]"
+pass "network_mode container:NAME joins a running lxr run -d container's network"
+
+run down -f "$STACK"
+expect_rc 0 "down"
+pgrep -f "sleep 100[1-5]" >/dev/null && fail "a container's process outlived down: $(pgrep -af 'sleep 100[1-5]')"
+pass "down leaves no process of the shared namespaces"

@@ -89,6 +89,9 @@ struct plan_host {
 	 * capability the running kernel has */
 	const struct lxr_device *all_devices;
 	size_t n_all_devices;
+	/* svc->tune.blkio[i]'s device as the host numbers it (kind and
+	 * value filled from the file) */
+	const struct lxr_blkio_device *blkio;
 };
 /* docker's --device: the node (replacing one at the same path) and an
  * allow rule for its type and numbers with perms (some of "rwm"). */

@@ -68,6 +68,21 @@ struct lxr_device {
 	gid_t gid;
 };
 
+/* OCI "linux.resources.blockIO": a weight or a throttle on one block
+ * device (weightDevice, throttleRead/WriteBps/IOPSDevice). */
+enum lxr_blkio_kind {
+	LXR_BLKIO_WEIGHT,
+	LXR_BLKIO_READ_BPS,
+	LXR_BLKIO_WRITE_BPS,
+	LXR_BLKIO_READ_IOPS,
+	LXR_BLKIO_WRITE_IOPS
+};
+struct lxr_blkio_device {
+	enum lxr_blkio_kind kind;
+	int64_t major, minor;
+	uint64_t value; /* a weight 10..1000, bytes or operations per second */
+};
+
 /* OCI "linux.resources". 0 means "no limit" for every number. */
 struct lxr_resources {
 	int64_t memory_limit;       /* bytes: memory.max / memory.limit_in_bytes */
@@ -86,6 +101,18 @@ struct lxr_resources {
 	 * gives docker's list) */
 	struct lxr_device_rule *devices;
 	size_t n_devices;
+	/* cpu.cpus: the CPUs it may run on ("0-3,6"); NULL: every one */
+	char *cpuset_cpus;
+	/* memory.swappiness 0..100 (cgroup v1 only: v2 has no such knob,
+	 * and the runtime warns and goes on, as docker does) */
+	bool has_swappiness;
+	int swappiness;
+	/* memory.disableOOMKiller (v1 memory.oom_control; v2: a warning) */
+	bool oom_kill_disable;
+	/* blockIO: weight 10..1000 (0: the kernel's), per-device entries */
+	uint16_t blkio_weight;
+	struct lxr_blkio_device *blkio_devices;
+	size_t n_blkio_devices;
 };
 
 /* What the container's namespaces are: new ones (the default), or joined. */

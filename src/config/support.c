@@ -113,16 +113,16 @@ static const struct {
     {"service.deploy.update_config", true},
     {"service.deploy.rollback_config", true},
     {"service.deploy.endpoint_mode", true},
-    {"service.attach", true},           /* up shows every service's output */
-    {"service.platform", true},         /* empty or the host's (others: errors) */
-    {"service.runtime", true},          /* lxr (others: errors) */
-    {"service.develop", true},          /* compose watch only: ignored as without --watch */
-    {"service.stdin_open", true},       /* false; true below */
-    {"service.tty", true},              /* false; true below */
-    {"service.oom_kill_disable", true}, /* false */
-    {"service.dns", true},              /* empty */
-    {"service.dns_search", true},       /* empty */
-    {"service.dns_opt", true},          /* empty */
+    {"service.attach", true},     /* up shows every service's output */
+    {"service.platform", true},   /* empty or the host's (others: errors) */
+    {"service.runtime", true},    /* lxr (others: errors) */
+    {"service.develop", true},    /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true}, /* false; true below */
+    {"service.tty", true},        /* false; true below */
+    {"service.oom_kill_disable", true},
+    {"service.dns", true},        /* empty */
+    {"service.dns_search", true}, /* empty */
+    {"service.dns_opt", true},    /* empty */
     /* service_host.c, service_tune.c: run by the plan (instance names,
      * the endpoint's hosts and resolv.conf, the spec), or loaded and
      * refused by up where false */
@@ -146,17 +146,17 @@ static const struct {
     {"service.uts", true},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},
-    {"service.oom_kill_disable.true", false},
+    {"service.oom_kill_disable.true", true}, /* v1 memory.oom_control; v2: a warning */
     {"service.shm_size", true},
     {"service.memswap_limit", true},
-    {"service.mem_swappiness", false},
+    {"service.mem_swappiness", true}, /* v1; v2 has none: a warning, as docker */
     {"service.cpu_shares", true},
     {"service.cpu_quota", true},
     {"service.cpu_period", true},
     {"service.oom_score_adj", true},
-    {"service.cpuset", false},
+    {"service.cpuset", true},
     {"service.group_add", true},
-    {"service.blkio_config", false},
+    {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
     {"service.secrets", true},
     {"service.configs", true},
 };

@@ -270,6 +270,26 @@ static int fill_devices(const struct cfg_service *svc, const struct plan_host *h
 	return 0;
 }
 
+/* blkio_config: the weight, and each device's weight or throttle by the
+ * numbers the host gives its path */
+static int fill_blkio(const struct cfg_service *svc, const struct plan_host *host,
+		      struct lxr_resources *r, lxr_err *err)
+{
+	const struct cfg_svc_tune *t = &svc->tune;
+
+	if (t->blkio_weight.set)
+		r->blkio_weight = (uint16_t)t->blkio_weight.v;
+	if (!t->n_blkio)
+		return 0;
+	if (!host || !host->blkio)
+		return lxr_fail(err, EINVAL, "service \"%s\": its blkio devices are not resolved",
+				svc->name);
+	r->blkio_devices = lxr_xcalloc(t->n_blkio, sizeof(*r->blkio_devices));
+	memcpy(r->blkio_devices, host->blkio, t->n_blkio * sizeof(*r->blkio_devices));
+	r->n_blkio_devices = t->n_blkio;
+	return 0;
+}
+
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err)
@@ -317,7 +337,8 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 									  : shares);
 	}
 	fill_mounts(st, svc, instance, spec);
-	if (fill_devices(svc, host, spec, err) < 0)
+	if (fill_devices(svc, host, spec, err) < 0 ||
+	    fill_blkio(svc, host, &spec->resources, err) < 0)
 		return -1;
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;

@@ -361,6 +361,15 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 
 	if (t->memswap_limit.set)
 		r->memory_swap = t->memswap_limit.v;
+	/* cpuset (checked against the host's online CPUs: rt_plan_host),
+	 * mem_swappiness, oom_kill_disable */
+	if (t->cpuset.v && *t->cpuset.v)
+		r->cpuset_cpus = lxr_xstrdup(t->cpuset.v);
+	if (t->mem_swappiness.set) {
+		r->has_swappiness = true;
+		r->swappiness = (int)t->mem_swappiness.v;
+	}
+	r->oom_kill_disable = t->oom_kill_disable.set && t->oom_kill_disable.v;
 	if (t->cpu_shares.set && t->cpu_shares.v > 0)
 		r->cpu_shares = (uint64_t)t->cpu_shares.v;
 	if (t->cpu_period.set && t->cpu_period.v > 0)

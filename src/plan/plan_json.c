@@ -113,12 +113,37 @@ static json_t *resources(const struct lxr_resources *r)
 		json_array_append_new(rules, jstr(t));
 		free(t);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "memory_limit",
-			 (json_int_t)r->memory_limit, "memory_swap", (json_int_t)r->memory_swap,
-			 "memory_reservation", (json_int_t)r->memory_reservation, "cpu_quota",
-			 (json_int_t)r->cpu_quota, "cpu_period", (json_int_t)r->cpu_period,
-			 "cpu_shares", (json_int_t)r->cpu_shares, "pids_limit",
-			 (json_int_t)r->pids_limit, "device_rules", rules);
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "memory_limit", (json_int_t)r->memory_limit,
+	    "memory_swap", (json_int_t)r->memory_swap, "memory_reservation",
+	    (json_int_t)r->memory_reservation, "cpu_quota", (json_int_t)r->cpu_quota, "cpu_period",
+	    (json_int_t)r->cpu_period, "cpu_shares", (json_int_t)r->cpu_shares, "pids_limit",
+	    (json_int_t)r->pids_limit, "device_rules", rules);
+
+	/* only when set, so the plans of stacks without them read as before */
+	if (r->cpuset_cpus)
+		json_object_set_new(o, "cpuset_cpus", jstr(r->cpuset_cpus));
+	if (r->has_swappiness)
+		json_object_set_new(o, "swappiness", json_integer(r->swappiness));
+	if (r->oom_kill_disable)
+		json_object_set_new(o, "oom_kill_disable", json_true());
+	if (r->blkio_weight)
+		json_object_set_new(o, "blkio_weight", json_integer(r->blkio_weight));
+	if (r->n_blkio_devices) {
+		static const char *const kinds[] = {"weight", "read_bps", "write_bps", "read_iops",
+						    "write_iops"};
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_blkio_devices; i++) {
+			const struct lxr_blkio_device *d = &r->blkio_devices[i];
+			char *t =
+			    lxr_xasprintf("%s %lld:%lld %llu", kinds[d->kind], (long long)d->major,
+					  (long long)d->minor, (unsigned long long)d->value);
+			json_array_append_new(a, jstr(t));
+			free(t);
+		}
+		json_object_set_new(o, "blkio_devices", a);
+	}
+	return o;
 }
 
 static json_t *devices(const struct lxr_spec *s)

@@ -26,6 +26,8 @@ void plan_spec_free(struct lxr_spec *spec)
 	free(spec->mounts);
 	for (int i = 0; i < LXR_NS_COUNT; i++)
 		free(spec->ns[i].join_path);
+	free(spec->resources.cpuset_cpus);
+	free(spec->resources.blkio_devices);
 	lxr_strv_free(spec->masked_paths);
 	lxr_strv_free(spec->readonly_paths);
 	lxr_strv_free(spec->sysctls);

@@ -42,6 +42,11 @@ int rt_container_pidfd(const struct lxr_container *c)
 	return c->pidfd;
 }
 
+char *const *rt_container_warnings(const struct lxr_container *c)
+{
+	return rt_cgroup_warnings(c->cg);
+}
+
 const char *rt_container_dir(const struct lxr_container *c)
 {
 	return c->dir;

@@ -125,6 +125,10 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	if (io.fds[0] >= 0)
 		close(io.fds[0]);
 	if (r == 0) {
+		/* once per instance, as docker warns once at create */
+		for (char *const *w = rt_container_warnings(in->c); !in->warned && w && *w; w++)
+			sup_warn(s, in, *w);
+		in->warned = true;
 		in->syncw.fd = fcntl(rt_container_sync_fd(in->c), F_DUPFD_CLOEXEC, 0);
 		r = in->syncw.fd < 0 ? lxr_fail(&err, errno, "dup start-up fd")
 				     : sup_watch_add(s, &in->syncw, &err);

@@ -68,6 +68,7 @@ struct sup_instance {
 	bool blocked;         /* a required dependency failed: stays created */
 	bool doomed;          /* reconcile: changed or removed, stopping */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
+	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
 	uint32_t ip;          /* its address on its network, 0: none */
 	/* its ports as published (host ports the net layer picked included) */
@@ -214,6 +215,7 @@ void sup_output_flush(struct sup *s);
 void sup_output_free(struct sup *s);
 void sup_output_close_service(struct sup_service *sv);
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
+void sup_warn(struct sup *s, const struct sup_instance *in, const char *msg);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

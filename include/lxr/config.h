@@ -439,6 +439,10 @@ struct cfg_file_obj {
 	char *name;
 	struct cfg_pos pos;
 	struct cfg_str file, environment, content;
+	/* environment: the variable's value when the file was loaded (the
+	 * environment of `lxr up`, .env included, as compose reads it); NULL:
+	 * unset. Never printed: `lxr config` shows the variable's name */
+	char *env_value;
 	struct cfg_bool external;
 	struct cfg_str host_name; /* `name:` */
 };

@@ -178,6 +178,19 @@ struct plan_health {
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
 };
+/* A file the carrier writes before the container starts, which a mount
+ * of the spec binds read-only: a secret or config whose content lxr holds
+ * (from the environment, or inline). Under the project's run directory,
+ * in a directory only root can enter; uid, gid and mode are what the
+ * container sees. The content is never in the plan's text. */
+struct plan_file {
+	char *path;
+	char *content;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
 /* Another container's namespace, joined when the instance starts: a
  * service's first instance in the same stack (service:X), or any container
  * lxr runs, found by its instance name (container:NAME). name NULL: none. */
@@ -200,7 +213,9 @@ struct plan_instance {
 	 * hosts and resolver settings are the first's) */
 	struct plan_endpoint *more_nets;
 	size_t n_more_nets;
-	char **host_dirs; /* bind sources to create first (compose's short syntax) */
+	char **host_dirs;        /* bind sources to create first (compose's short syntax) */
+	struct plan_file *files; /* secrets and configs to write first */
+	size_t n_files;
 	/* network_mode: service:X / container:NAME: the container whose
 	 * network namespace, /etc/hosts and resolv.conf it joins; pid_of and
 	 * ipc_of the same for pid: and ipc: (with the other's /dev/shm) */

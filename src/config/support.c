@@ -32,7 +32,7 @@ static const struct {
     {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
     {"include", true}, /* files beside the stack file (include.c) */
-    {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
+    {"secrets", true}, /* file, environment, content (plan); external refused there */
     {"configs", true},
     /* service: process and identity (runtime) */
     {"service.image", true},

@@ -293,6 +293,20 @@ char *plan_instance_text(const struct plan_instance *p, bool pretty)
 
 	if (!j)
 		abort(); /* a pack format that does not match its arguments */
+	/* where the secrets and configs lxr writes go, whose they are: never
+	 * what they hold (the plan is printed by up --dry-run=plan) */
+	if (p->n_files) {
+		json_t *files = json_array();
+		for (size_t i = 0; i < p->n_files; i++) {
+			char mode[8];
+			snprintf(mode, sizeof(mode), "%04o", (unsigned)p->files[i].mode);
+			json_array_append_new(
+			    files, json_pack("{s:s, s:I, s:I, s:s}", "path", p->files[i].path,
+					     "uid", (json_int_t)p->files[i].uid, "gid",
+					     (json_int_t)p->files[i].gid, "mode", mode));
+		}
+		json_object_set_new(j, "files", files);
+	}
 	t = json_dumps(j, JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
 	json_decref(j);
 	if (!t)

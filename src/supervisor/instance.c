@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "lxr/supervisor.h"
@@ -56,6 +57,36 @@ static int create_host_dirs(char *const *dirs, lxr_err *err)
 	return 0;
 }
 
+/* The secrets and configs lxr holds (environment, inline), written for the
+ * container's read-only mounts: in <run_dir>/<project>/+files/, which only
+ * root can enter, so the owner and mode the container sees expose nothing
+ * on the host; removed with the run directory at down. Written anew at
+ * each start, each atomically. */
+static int write_files(const struct plan_instance *p, lxr_err *err)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct plan_file *f = &p->files[i];
+		_cleanup_free_ char *dir = lxr_xstrdup(f->path);
+		_cleanup_close_ int dfd = -1;
+		char *base = strrchr(dir, '/');
+
+		*base++ = '\0';
+		if (lxr_mkdir_p(dir, 0700, err) < 0)
+			return lxr_err_wrap(err, "secrets directory");
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			return lxr_fail(err, errno, "open %s", dir);
+		if (lxr_write_file_atomic(dfd, base, f->content, strlen(f->content), 0600, err) < 0)
+			return -1;
+		if (fchownat(dfd, base, f->uid, f->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dfd, base, f->mode, 0) < 0)
+			return lxr_fail(err, errno, "set owner %u:%u and mode %04o of %s",
+					(unsigned)f->uid, (unsigned)f->gid, (unsigned)f->mode,
+					f->path);
+	}
+	return 0;
+}
+
 /* Every way a start can fail ends here: the runtime's start, the network
  * attach, the host paths and the output pipes. The error is kept whole
  * (errno, lxr's message with its primitive and path, hint) for `ps`, the
@@ -97,8 +128,9 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
-	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || sup_join_others(s, in, &err) < 0 ||
-	    sup_net_attach(s, in, &err) < 0 || sup_output_open(s, in, out, &err) < 0) {
+	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || write_files(&in->plan, &err) < 0 ||
+	    sup_join_others(s, in, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
+	    sup_output_open(s, in, out, &err) < 0) {
 		start_failed(s, in, -1, &err);
 		return;
 	}

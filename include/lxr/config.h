@@ -180,13 +180,12 @@ struct cfg_mount {
 	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
-	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does (it
-	 * runs private and rprivate, the others are not runnable yet) */
+	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does */
 	char *propagation;
 	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
 	 * effect (lxr applies no SELinux labels); 0: not given */
 	char selinux;
-	char *subpath; /* volume: a directory inside it; loaded, not runnable yet */
+	char *subpath; /* volume: a directory inside it, mounted instead */
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {

@@ -19,9 +19,12 @@ struct lxr_mount {
 	char *destination;
 	char *type;
 	char *source;
-	unsigned long flags;       /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
-	unsigned long propagation; /* MS_PRIVATE (default), MS_SLAVE, MS_SHARED */
-	char *data;                /* "size=64m,mode=1777" */
+	unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
+	/* MS_PRIVATE (default), MS_SLAVE, MS_SHARED, with MS_REC for the
+	 * r* modes (OCI's "rslave"...). A bind's shared or slave tie is to
+	 * the host's mount of its source */
+	unsigned long propagation;
+	char *data; /* "size=64m,mode=1777" */
 	/* bind of a volume directory: the runtime makes a missing source, and
 	 * fills an empty one from the image's content at destination (owner
 	 * and mode of the directory too), as docker does, unless nocopy */
@@ -30,6 +33,9 @@ struct lxr_mount {
 	 * lxr's: another container's own mount, shared with this one (its
 	 * /dev/shm for ipc, its /etc/hosts for network_mode container:) */
 	char *source_ns;
+	/* a volume's subpath: what is mounted is this path inside source,
+	 * resolved beneath it (no symlink or ".." leads out of the volume) */
+	char *subpath;
 };
 
 struct lxr_rlimit {

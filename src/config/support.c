@@ -71,10 +71,10 @@ static const struct {
     {"service.tmpfs", true},
     {"service.volumes", true},
     {"service.volumes.bind", true},
-    {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
-    {"service.volumes.tmpfs", false}, /* use the `tmpfs:` key */
-    {"service.volumes.bind.propagation", false},
-    {"service.volumes.volume.subpath", false},
+    {"service.volumes.volume", true},           /* named and anonymous volumes (plan, supervisor) */
+    {"service.volumes.tmpfs", false},           /* use the `tmpfs:` key */
+    {"service.volumes.bind.propagation", true}, /* tied to the host's mount (runtime) */
+    {"service.volumes.volume.subpath", true},   /* resolved beneath the volume (runtime) */
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},

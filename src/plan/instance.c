@@ -118,6 +118,23 @@ static void add_tmpfs(struct lxr_spec *spec, const char *target, int64_t size, i
 	plan_spec_add_mount(spec, target, "tmpfs", "tmpfs", flags, data);
 }
 
+/* compose's bind propagation as mount(2) flags; none given: private
+ * (lxr's and docker's rprivate: every mount below is private anyway) */
+static unsigned long propagation_of(const char *mode)
+{
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} modes[] = {{"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
+		     {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
+		     {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE}};
+
+	for (size_t i = 0; mode && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(mode, modes[i].name))
+			return modes[i].flags;
+	return MS_PRIVATE;
+}
+
 static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
 			const char *instance, struct lxr_spec *spec)
 {
@@ -127,6 +144,8 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 		if (m->type == CFG_MOUNT_BIND) {
 			plan_spec_add_mount(spec, m->target, "bind", m->source,
 					    MS_BIND | MS_REC | ro, NULL);
+			spec->mounts[spec->n_mounts - 1].propagation =
+			    propagation_of(m->propagation);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
 			_cleanup_free_ char *dir =
 			    plan_volume_dir(st->project, m->source, instance, m->target);
@@ -134,6 +153,12 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 					    NULL);
 			spec->mounts[spec->n_mounts - 1].volume = true;
 			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy;
+			/* docker fills a volume from the image only when it
+			 * mounts the whole of it */
+			if (m->subpath) {
+				spec->mounts[spec->n_mounts - 1].subpath = lxr_xstrdup(m->subpath);
+				spec->mounts[spec->n_mounts - 1].nocopy = true;
+			}
 		} else
 			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
 	}

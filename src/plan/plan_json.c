@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "lxr/plan.h"
 
@@ -92,11 +93,20 @@ static json_t *mounts(const struct lxr_spec *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct lxr_mount *m = &s->mounts[i];
 		_cleanup_free_ char *flags = hex(m->flags);
-		json_array_append_new(a, json_pack("{s:o, s:s, s:o, s:s, s:o, s:b, s:b}",
-						   "destination", jstr(m->destination), "type",
-						   m->type, "source", jstr(m->source), "flags",
-						   flags, "data", str_or_null(m->data), "volume",
-						   m->volume, "nocopy", m->nocopy));
+		json_t *o = json_pack("{s:o, s:s, s:o, s:s, s:o, s:b, s:b}", "destination",
+				      jstr(m->destination), "type", m->type, "source",
+				      jstr(m->source), "flags", flags, "data", str_or_null(m->data),
+				      "volume", m->volume, "nocopy", m->nocopy);
+		/* only when it is not the default, so other plans read as before */
+		if (m->propagation != MS_PRIVATE)
+			json_object_set_new(o, "propagation",
+					    json_sprintf("%s%s", m->propagation & MS_REC ? "r" : "",
+							 m->propagation & MS_SHARED  ? "shared"
+							 : m->propagation & MS_SLAVE ? "slave"
+										     : "private"));
+		if (m->subpath)
+			json_object_set_new(o, "subpath", jstr(m->subpath));
+		json_array_append_new(a, o);
 	}
 	return a;
 }

@@ -109,6 +109,10 @@ struct rt_op {
 	gid_t gid;
 	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
 	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
+	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
+	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
+	 * mount of source; MS_PRIVATE: none (what every mount is) */
+	unsigned long propagation;
 };
 
 struct rt_plan {

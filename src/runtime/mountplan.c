@@ -152,6 +152,8 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 			struct rt_op *op = add_bind(plan, m->destination, m->source, m->flags);
 			op->copy_up = m->volume && !m->nocopy;
 			op->source_ns = lxr_xstrdup(m->source_ns);
+			op->subpath = lxr_xstrdup(m->subpath);
+			op->propagation = m->propagation ? m->propagation : MS_PRIVATE;
 		} else
 			add_mount(plan, m->destination, m->type, m->flags, m->data);
 	}
@@ -169,6 +171,7 @@ void rt_plan_free(struct rt_plan *plan)
 		free(plan->ops[i].fstype);
 		free(plan->ops[i].data);
 		free(plan->ops[i].source_ns);
+		free(plan->ops[i].subpath);
 	}
 	free(plan->ops);
 	memset(plan, 0, sizeof(*plan));

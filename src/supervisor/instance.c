@@ -220,6 +220,34 @@ static void restart_dependents(struct sup *s, struct sup_instance *in)
 	}
 }
 
+/* An instance in another's namespaces (service:X) that ended with them
+ * (a pid namespace ends with its init, and kills everything in it) starts
+ * again once X runs again, in X's new namespaces: compose recreates such a
+ * dependent (its implicit depends_on has restart: true). Running ones are
+ * restarted by restart_dependents. */
+static bool joins(const struct sup_instance *d, const char *name)
+{
+	const struct plan_ns_join *j[] = {&d->plan.net_of, &d->plan.pid_of, &d->plan.ipc_of};
+
+	for (size_t i = 0; i < 3; i++)
+		if (j[i]->name && !j[i]->container && !strcmp(j[i]->name, name))
+			return true;
+	return false;
+}
+
+static void rejoin_dependents(struct sup *s, struct sup_instance *in)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			struct sup_instance *d = &s->svcs[i].inst[k];
+			if (d != in && d->fsm.state == SVC_EXITED && d->fsm.started_at &&
+			    !d->fsm.stopped_by_user && joins(d, in->name)) {
+				sup_say(s, d, "starting again in %s's new namespaces", in->name);
+				sup_event(s, d, EV_RESTART, 0);
+			}
+		}
+}
+
 /* What `up` shows per instance while the stack comes up (compose's words). */
 static void progress(struct sup *s, struct sup_instance *in)
 {
@@ -283,8 +311,11 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	case ACT_RELEASE: release(s, in); break;
 	case ACT_NONE: break;
 	}
-	if (ev == EV_STARTED)
+	if (ev == EV_STARTED) {
 		sup_health_arm(in, sup_now());
+		if (!s->shutting_down)
+			rejoin_dependents(s, in);
+	}
 	if (!s->shutting_down)
 		sup_start_ready(s);
 }

@@ -3,7 +3,8 @@
 # (service:X: its processes and its SysV/POSIX shared memory), the host's
 # pid, ipc and uts namespaces (its processes, its host name, /proc still
 # masked), ipc: none (no /dev/shm), and network_mode container:NAME joining
-# a container `lxr run -d` runs.
+# a container `lxr run -d` runs; a dependent starts again in the new
+# namespaces of the service it joined when that one restarts.
 . "$(dirname "$0")/lib.sh"
 
 other=$(cname other)
@@ -18,6 +19,7 @@ services:
     image: @ROOTFS@
     command: ["sh", "-c", "echo shared > /dev/shm/token; exec sleep 1001"]
     ipc: shareable
+    restart: always
   peer:
     image: @ROOTFS@
     command: ["sleep", "1002"]
@@ -59,6 +61,27 @@ run exec -f "$STACK" peer sh -c 'echo back > /dev/shm/reply'
 run exec -f "$STACK" db cat /dev/shm/reply
 expect_out "back" "db sees what peer writes to /dev/shm"
 pass "ipc: service:X (X shareable) shares X's IPC namespace and /dev/shm"
+
+# db's restart ends its pid namespace, and peer with it (the kernel kills
+# a namespace's processes with its init): compose starts such a dependent
+# again, in db's new namespaces.
+oldpid=$("$LXR" exec -f "$STACK" db readlink /proc/self/ns/pid)
+run kill -f "$STACK" db
+expect_rc 0 "kill db"
+ok=""
+for _ in $(seq 400); do
+	newpid=$("$LXR" exec -f "$STACK" db readlink /proc/self/ns/pid 2>/dev/null || true)
+	peerpid=$("$LXR" exec -f "$STACK" peer readlink /proc/self/ns/pid 2>/dev/null || true)
+	if [ -n "$newpid" ] && [ "$newpid" != "$oldpid" ] && [ "$peerpid" = "$newpid" ]; then
+		ok=1
+		break
+	fi
+	sleep 0.05
+done
+[ -n "$ok" ] || fail "peer is not in db's new pid namespace after db restarted (db $newpid, peer $peerpid): $("$LXR" ps -f "$STACK")"
+run exec -f "$STACK" peer cat /dev/shm/token
+expect_out "shared" "after the restart peer has db's new /dev/shm"
+pass "when db restarts, peer starts again in db's new namespaces"
 
 run exec -f "$STACK" top hostname
 expect_out "$(hostname)" "uts: host: the host's name"

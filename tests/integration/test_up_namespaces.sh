@@ -65,14 +65,16 @@ pass "ipc: service:X (X shareable) shares X's IPC namespace and /dev/shm"
 # db's restart ends its pid namespace, and peer with it (the kernel kills
 # a namespace's processes with its init): compose starts such a dependent
 # again, in db's new namespaces.
-oldpid=$("$LXR" exec -f "$STACK" db readlink /proc/self/ns/pid)
 run kill -f "$STACK" db
 expect_rc 0 "kill db"
+# (a namespace's inode number can be reused once it is gone: db's restart
+# count says it is a new one)
 ok=""
 for _ in $(seq 400); do
+	restarts=$("$LXR" ps -f "$STACK" | awk '$1 == "db-1" && $3 == "running" {print $5}')
 	newpid=$("$LXR" exec -f "$STACK" db readlink /proc/self/ns/pid 2>/dev/null || true)
 	peerpid=$("$LXR" exec -f "$STACK" peer readlink /proc/self/ns/pid 2>/dev/null || true)
-	if [ -n "$newpid" ] && [ "$newpid" != "$oldpid" ] && [ "$peerpid" = "$newpid" ]; then
+	if [ "$restarts" = 1 ] && [ -n "$newpid" ] && [ "$peerpid" = "$newpid" ]; then
 		ok=1
 		break
 	fi

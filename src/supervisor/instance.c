@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -25,6 +26,39 @@ static void sync_unwatch(struct sup *s, struct sup_instance *in)
 	in->syncw.fd = -1;
 }
 
+static bool tracked(struct sup *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			const struct sup_instance *in = &s->svcs[i].inst[k];
+			if ((in->c && rt_container_pid(in->c) == pid) || in->health.pid == pid)
+				return true;
+		}
+	return false;
+}
+
+/* A container outside a pid namespace of its own (pid: host) leaves its
+ * command's orphans to the supervisor, the nearest subreaper, once its
+ * lxr-init has gone: removing its cgroup kills them, and they are reaped
+ * here, as a container runtime's shim reaps them. Only children the loop
+ * does not wait for itself (containers' inits, health checks). */
+static void reap_strays(struct sup *s)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/self/task/%d/children", (int)getpid());
+	_cleanup_free_ char *text = NULL;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, &ignored) < 0)
+		return;
+	for (char *p = text, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0 && !tracked(s, (pid_t)pid))
+			waitpid((pid_t)pid, NULL, WNOHANG);
+	}
+}
+
 /* The container is gone (or never came): output drained, cgroup removed,
  * the writable layer kept for the next start. */
 static void release(struct sup *s, struct sup_instance *in)
@@ -41,6 +75,7 @@ static void release(struct sup *s, struct sup_instance *in)
 		if (rt_container_destroy(in->c, false, &err) < 0)
 			sup_say(s, in, "cleanup: %s", err.msg);
 		in->c = NULL;
+		reap_strays(s);
 	}
 	sup_output_close(s, in);
 	if (in->stdin_w >= 0)

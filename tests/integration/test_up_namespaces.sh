@@ -31,6 +31,10 @@ services:
     pid: host
     ipc: host
     uts: host
+  orphan:
+    image: @ROOTFS@
+    command: ["sh", "-c", "sleep 1006 & exit 0"]
+    pid: host
   lone:
     image: @ROOTFS@
     command: ["sleep", "1004"]
@@ -98,6 +102,19 @@ if [ -s /proc/timer_list ]; then
 	expect_out "0" "pid: host keeps /proc/timer_list masked"
 fi
 pass "pid, ipc and uts: host share the host's namespaces; /proc stays masked"
+
+# pid: host: the command's orphan outlives it, and lxr-init, which is
+# not PID 1 there; the supervisor is left to reap it, as a shim does
+wait_event '"instance":"orphan-1","state":"exited"'
+sup=$(head -n1 "$LXR_RUN_DIR/ns$$/supervisor.lock")
+for _ in $(seq 400); do
+	pgrep -f "sleep 1006" >/dev/null || break
+	sleep 0.05
+done
+! pgrep -f "sleep 1006" >/dev/null || fail "the orphan of a pid: host container outlived it"
+zombies=$(ps -eo ppid=,stat=,pid= | awk -v p="$sup" '$1 == p && $2 ~ /^Z/')
+[ -z "$zombies" ] || fail "the supervisor ($sup) keeps zombies: $zombies"
+pass "pid: host: the command's orphans end with the container and are reaped"
 
 run exec -f "$STACK" lone sh -c 'test -e /dev/shm && echo there || echo none'
 expect_out "none" "ipc: none: no /dev/shm"

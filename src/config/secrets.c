@@ -95,6 +95,16 @@ static int read_obj(struct cfg_ctx *c, struct cfg_node *n, struct obj_ctx *oc, c
 	return -1;
 }
 
+/* compose's rule for the names (its schema's ^[a-zA-Z0-9._-]+$); lxr also
+ * names the files it writes after them, so "." and ".." are out too */
+static bool obj_name_ok(const char *v)
+{
+	return *v &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		   strlen(v) &&
+	       strcmp(v, ".") && strcmp(v, "..");
+}
+
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
 		       struct cfg_file_obj **out, size_t *n_out)
 {
@@ -113,6 +123,11 @@ int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
 		o->name = lxr_xstrdup(n->pairs[i].key->raw);
 		o->pos = n->pairs[i].key->pos;
 		c->where = where;
+		if (!obj_name_ok(o->name)) {
+			cfg_error_hint(c, n->pairs[i].key, "letters, digits, '.', '_' and '-'",
+				       "%s name \"%s\" is not a valid name", what, o->name);
+			r = -1;
+		}
 		if (!cfg_expect(c, n->pairs[i].value, CFG_NODE_MAP, what) ||
 		    read_obj(c, n->pairs[i].value, &oc, what) < 0)
 			r = -1;

@@ -65,6 +65,11 @@ expect_out "444 0 0 /run/secrets/token
 440 0 1000 /etc/greeting" "owner and mode as given (0444 root's by default, as compose)"
 run exec app sh -c 'echo x > /run/secrets/mine'
 [ "$RC" -ne 0 ] || fail "a secret is writable inside the container"
+# up again with another value: compose recreates the container
+TOKEN=xyz WHO=world run up -d
+expect_rc 0 "up -d again with a new value"
+run exec app cat /run/secrets/token
+expect_out "xyz" "the container was recreated with the new value"
 run exec app sh -c 'env; cat /proc/[0-9]*/environ 2>/dev/null | tr "\0" "\n"'
 ! printf '%s\n' "$OUT" | grep -q "abc" || fail "the secret's value is in a process environment: $OUT"
 files="$LXR_RUN_DIR/secretsenv$$/+files"

@@ -54,6 +54,7 @@ configs:
     content: "hello \${WHO}"
 Y
 TOKEN=abc WHO=world run up -d
+at_exit "$LXR" down -p "secretsenv$$"
 expect_rc 0 "up -d with an environment secret and an inline config"
 run exec app sh -c 'for f in /run/secrets/token /run/secrets/mine /etc/greeting; do cat $f; echo; done'
 expect_out "abc
@@ -77,6 +78,9 @@ files="$LXR_RUN_DIR/secretsenv$$/+files"
 run down
 expect_rc 0 "down"
 [ ! -e "$files" ] || fail "down left the written secrets: $(ls -R "$files")"
+for d in /sys/fs/cgroup/*/lxr/secretsenv$$ /sys/fs/cgroup/lxr/secretsenv$$; do
+	[ ! -e "$d" ] || fail "down left cgroup $d: $(cat "$d"/*/cgroup.procs 2>/dev/null | tr '\n' ' ')"
+done
 pass "environment secrets and inline configs: written root-only under the run dir, mounted read-only with their owner and mode, in no environment, removed at down"
 
 cat > compose.yaml <<Y

@@ -272,6 +272,34 @@ static void check_namespaces(struct cfg_ctx *c, const struct cfg_stack *st,
 {
 	const struct cfg_svc_host *h = &s->host;
 	const struct cfg_service *x;
+	const char *nm = h->network_mode.v;
+
+	/* in another container's network its name, resolver, hosts file and
+	 * ports are that container's: docker refuses to set them there */
+	if (nm && (!strncmp(nm, "service:", 8) || !strncmp(nm, "container:", 10))) {
+		struct {
+			bool set;
+			struct cfg_pos pos;
+			const char *what;
+		} conflicts[] = {
+		    {s->n_ports > 0, s->n_ports ? s->ports[0].pos : h->network_mode.pos, "ports"},
+		    {s->hostname.v != NULL, s->hostname.pos, "hostname"},
+		    {h->dns.n > 0, h->dns.n ? h->dns.v[0].pos : h->network_mode.pos, "dns"},
+		    {h->dns_search.n > 0,
+		     h->dns_search.n ? h->dns_search.v[0].pos : h->network_mode.pos, "dns_search"},
+		    {h->extra_hosts.n > 0,
+		     h->extra_hosts.n ? h->extra_hosts.v[0].pos : h->network_mode.pos,
+		     "extra_hosts"},
+		};
+		for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++)
+			if (conflicts[i].set)
+				cfg_diag_add(
+				    c, conflicts[i].pos, false,
+				    "set it on the service whose network this one shares",
+				    "%s cannot be set with network_mode %s (the network, its "
+				    "names and ports are that container's, as with docker)",
+				    conflicts[i].what, nm);
+	}
 
 	if (h->uts.v && !strcmp(h->uts.v, "host") && s->hostname.v)
 		cfg_diag_add(c, s->hostname.pos, false, "drop hostname, or uts: host",

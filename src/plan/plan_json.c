@@ -235,10 +235,11 @@ static json_t *endpoint(const struct plan_endpoint *e)
 	size_t n_names = lxr_strv_len(e->names), fixed = n_names < 2 ? n_names : 2;
 	_cleanup_free_ json_t **aliases = lxr_xcalloc(n_names + 1, sizeof(json_t *));
 	_cleanup_free_ json_t **ports = lxr_xcalloc(e->n_ports + 1, sizeof(json_t *));
-	json_t *names = json_array();
+	json_t *names;
 
 	if (!e->network)
 		return json_null();
+	names = json_array();
 	/* the service's and the instance's names first (the first is the
 	 * canonical one in /etc/hosts); the aliases after them are a set */
 	for (size_t i = 0; i < fixed; i++)

@@ -294,7 +294,8 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 
 /* A bind whose source stays tied to the host's mount (shared or slave):
  * cloned before the namespace's mounts are made private, while its copy
- * is still a peer of the host's mount. -1 when the op needs no clone. */
+ * is still a peer of the host's mount (clone_tied: trees[i], -1 for an op
+ * that needs no clone). */
 static bool tied(const struct rt_op *op)
 {
 	return op->kind == RT_OP_BIND && !op->source_ns && !op->subpath &&

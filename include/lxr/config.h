@@ -180,13 +180,12 @@ struct cfg_mount {
 	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
-	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does (it
-	 * runs private and rprivate, the others are not runnable yet) */
+	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does */
 	char *propagation;
 	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
 	 * effect (lxr applies no SELinux labels); 0: not given */
 	char selinux;
-	char *subpath; /* volume: a directory inside it; loaded, not runnable yet */
+	char *subpath; /* volume: a directory inside it, mounted instead */
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {
@@ -443,6 +442,10 @@ struct cfg_file_obj {
 	char *name;
 	struct cfg_pos pos;
 	struct cfg_str file, environment, content;
+	/* environment: the variable's value when the file was loaded (the
+	 * environment of `lxr up`, .env included, as compose reads it); NULL:
+	 * unset. Never printed: `lxr config` shows the variable's name */
+	char *env_value;
 	struct cfg_bool external;
 	struct cfg_str host_name; /* `name:` */
 };

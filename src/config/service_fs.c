@@ -118,8 +118,8 @@ static bool is_host_path(const char *s)
 	return s[0] == '/' || s[0] == '.' || s[0] == '~';
 }
 
-/* The runtime makes every mount private (rootfs.c), so private and
- * rprivate run; the modes that share mounts with the host do not yet. */
+/* private and rprivate are what every mount in a container is; shared
+ * and slave tie the bind to the host's mount of its source (rootfs.c). */
 void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
 			     const char *mode)
 {

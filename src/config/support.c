@@ -32,7 +32,7 @@ static const struct {
     {"volumes.driver_opts", true},        /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
     {"include", true}, /* files beside the stack file (include.c) */
-    {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
+    {"secrets", true}, /* file, environment, content (plan); external refused there */
     {"configs", true},
     /* service: process and identity (runtime) */
     {"service.image", true},
@@ -71,10 +71,10 @@ static const struct {
     {"service.tmpfs", true},
     {"service.volumes", true},
     {"service.volumes.bind", true},
-    {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
-    {"service.volumes.tmpfs", false}, /* use the `tmpfs:` key */
-    {"service.volumes.bind.propagation", false},
-    {"service.volumes.volume.subpath", false},
+    {"service.volumes.volume", true},           /* named and anonymous volumes (plan, supervisor) */
+    {"service.volumes.tmpfs", false},           /* use the `tmpfs:` key */
+    {"service.volumes.bind.propagation", true}, /* tied to the host's mount (runtime) */
+    {"service.volumes.volume.subpath", true},   /* resolved beneath the volume (runtime) */
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
@@ -115,16 +115,16 @@ static const struct {
     {"service.deploy.update_config", true},
     {"service.deploy.rollback_config", true},
     {"service.deploy.endpoint_mode", true},
-    {"service.attach", true},           /* up shows every service's output */
-    {"service.platform", true},         /* empty or the host's (others: errors) */
-    {"service.runtime", true},          /* lxr (others: errors) */
-    {"service.develop", true},          /* compose watch only: ignored as without --watch */
-    {"service.stdin_open", true},       /* false; true below */
-    {"service.tty", true},              /* false; true below */
-    {"service.oom_kill_disable", true}, /* false */
-    {"service.dns", true},              /* empty */
-    {"service.dns_search", true},       /* empty */
-    {"service.dns_opt", true},          /* empty */
+    {"service.attach", true},     /* up shows every service's output */
+    {"service.platform", true},   /* empty or the host's (others: errors) */
+    {"service.runtime", true},    /* lxr (others: errors) */
+    {"service.develop", true},    /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true}, /* false; true below */
+    {"service.tty", true},        /* false; true below */
+    {"service.oom_kill_disable", true},
+    {"service.dns", true},        /* empty */
+    {"service.dns_search", true}, /* empty */
+    {"service.dns_opt", true},    /* empty */
     /* service_host.c, service_tune.c: run by the plan (instance names,
      * the endpoint's hosts and resolv.conf, the spec), or loaded and
      * refused by up where false */
@@ -138,27 +138,27 @@ static const struct {
     {"service.links", true},                /* the alias a name of the linked service (plan) */
     {"service.network_mode", true},         /* none, host, bridge, default (plan) */
     {"service.network_mode.service", true}, /* another service's namespace (supervisor) */
-    {"service.network_mode.shared", false}, /* container:NAME */
-    {"service.pid", false},
-    {"service.pid.shared", false},
-    {"service.pid.service", false},
-    {"service.ipc", false},
-    {"service.ipc.shared", false},
-    {"service.ipc.service", false},
-    {"service.uts", false},
+    {"service.network_mode.shared", true},  /* container:NAME: any container lxr runs */
+    {"service.pid", true},
+    {"service.pid.shared", true},
+    {"service.pid.service", true},
+    {"service.ipc", true},
+    {"service.ipc.shared", true},
+    {"service.ipc.service", true},
+    {"service.uts", true},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},
-    {"service.oom_kill_disable.true", false},
+    {"service.oom_kill_disable.true", true}, /* v1 memory.oom_control; v2: a warning */
     {"service.shm_size", true},
     {"service.memswap_limit", true},
-    {"service.mem_swappiness", false},
+    {"service.mem_swappiness", true}, /* v1; v2 has none: a warning, as docker */
     {"service.cpu_shares", true},
     {"service.cpu_quota", true},
     {"service.cpu_period", true},
     {"service.oom_score_adj", true},
-    {"service.cpuset", false},
+    {"service.cpuset", true},
     {"service.group_add", true},
-    {"service.blkio_config", false},
+    {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
     {"service.secrets", true},
     {"service.configs", true},
 };

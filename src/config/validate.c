@@ -496,32 +496,38 @@ static void check_reservations(struct cfg_ctx *c, struct cfg_stack *st)
 	}
 }
 
-/* compose-go's implicit dependency: a service in another's network
- * namespace (network_mode: service:X) starts after X, as if it said
- * depends_on: {X: {condition: service_started}} */
+/* compose-go's implicit dependency: a service in another's network, pid
+ * or ipc namespace (service:X) starts after X, as if it said depends_on:
+ * {X: {condition: service_started, restart: true}}: when X restarts, its
+ * namespaces are new ones, and the service is started again to join them. */
+static void implicit_depend(struct cfg_service *s, const struct cfg_stack *st,
+			    const struct cfg_str *mode)
+{
+	const char *m = mode->v;
+
+	if (!m || strncmp(m, "service:", 8) || !cfg_stack_service(st, m + 8) ||
+	    !strcmp(m + 8, s->name))
+		return;
+	for (size_t j = 0; j < s->n_depends_on; j++)
+		if (s->depends_on[j].service.v && !strcmp(s->depends_on[j].service.v, m + 8))
+			return;
+	s->depends_on = lxr_xrealloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*s->depends_on));
+	struct cfg_dep *d = &s->depends_on[s->n_depends_on++];
+	memset(d, 0, sizeof(*d));
+	d->service.v = lxr_xstrdup(m + 8);
+	d->service.pos = mode->pos;
+	d->condition = CFG_DEP_STARTED;
+	d->required = true;
+	d->restart = true;
+}
+
 static void implicit_depends(struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
 		struct cfg_service *s = &st->services[i];
-		const char *m = s->host.network_mode.v;
-		bool have = false;
-
-		if (!m || strncmp(m, "service:", 8) || !cfg_stack_service(st, m + 8) ||
-		    !strcmp(m + 8, s->name))
-			continue;
-		for (size_t j = 0; j < s->n_depends_on; j++)
-			have |= s->depends_on[j].service.v &&
-				!strcmp(s->depends_on[j].service.v, m + 8);
-		if (have)
-			continue;
-		s->depends_on =
-		    lxr_xrealloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*s->depends_on));
-		struct cfg_dep *d = &s->depends_on[s->n_depends_on++];
-		memset(d, 0, sizeof(*d));
-		d->service.v = lxr_xstrdup(m + 8);
-		d->service.pos = s->host.network_mode.pos;
-		d->condition = CFG_DEP_STARTED;
-		d->required = true;
+		implicit_depend(s, st, &s->host.network_mode);
+		implicit_depend(s, st, &s->host.pid);
+		implicit_depend(s, st, &s->host.ipc);
 	}
 }
 

@@ -136,6 +136,23 @@ static char *volume_source(const struct cfg_stack *st, const struct cfg_mount *m
 		     : plan_volume_dir(st->project, m->source, instance, m->target);
 }
 
+/* compose's bind propagation as mount(2) flags; none given: private
+ * (lxr's and docker's rprivate: every mount below is private anyway) */
+static unsigned long propagation_of(const char *mode)
+{
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} modes[] = {{"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
+		     {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
+		     {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE}};
+
+	for (size_t i = 0; mode && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(mode, modes[i].name))
+			return modes[i].flags;
+	return MS_PRIVATE;
+}
+
 static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
 			const char *instance, struct lxr_spec *spec)
 {
@@ -145,12 +162,20 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 		if (m->type == CFG_MOUNT_BIND) {
 			plan_spec_add_mount(spec, m->target, "bind", m->source,
 					    MS_BIND | MS_REC | ro, NULL);
+			spec->mounts[spec->n_mounts - 1].propagation =
+			    propagation_of(m->propagation);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
 			_cleanup_free_ char *dir = volume_source(st, m, instance);
 			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro,
 					    NULL);
 			spec->mounts[spec->n_mounts - 1].volume = true;
 			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy;
+			/* docker fills a volume from the image only when it
+			 * mounts the whole of it */
+			if (m->subpath) {
+				spec->mounts[spec->n_mounts - 1].subpath = lxr_xstrdup(m->subpath);
+				spec->mounts[spec->n_mounts - 1].nocopy = true;
+			}
 		} else
 			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
 	}
@@ -287,6 +312,26 @@ static int fill_devices(const struct cfg_service *svc, const struct plan_host *h
 	return 0;
 }
 
+/* blkio_config: the weight, and each device's weight or throttle by the
+ * numbers the host gives its path */
+static int fill_blkio(const struct cfg_service *svc, const struct plan_host *host,
+		      struct lxr_resources *r, lxr_err *err)
+{
+	const struct cfg_svc_tune *t = &svc->tune;
+
+	if (t->blkio_weight.set)
+		r->blkio_weight = (uint16_t)t->blkio_weight.v;
+	if (!t->n_blkio)
+		return 0;
+	if (!host || !host->blkio)
+		return lxr_fail(err, EINVAL, "service \"%s\": its blkio devices are not resolved",
+				svc->name);
+	r->blkio_devices = lxr_xcalloc(t->n_blkio, sizeof(*r->blkio_devices));
+	memcpy(r->blkio_devices, host->blkio, t->n_blkio * sizeof(*r->blkio_devices));
+	r->n_blkio_devices = t->n_blkio;
+	return 0;
+}
+
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err)
@@ -334,7 +379,8 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 									  : shares);
 	}
 	fill_mounts(st, svc, instance, spec);
-	if (fill_devices(svc, host, spec, err) < 0)
+	if (fill_devices(svc, host, spec, err) < 0 ||
+	    fill_blkio(svc, host, &spec->resources, err) < 0)
 		return -1;
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;

@@ -153,6 +153,11 @@ static int follow_progress(struct sup *s, int fd)
 			result = 1;
 			continue;
 		}
+		if (line[0] == 'W' && sscanf(line, "W %63s", name) == 1) {
+			fprintf(stderr, "lxr: warning: %s: %s\n", name, line + 3 + strlen(name));
+			drawn = 0; /* the table is drawn again below the message */
+			continue;
+		}
 		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
 			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);
 			lxr_err err;

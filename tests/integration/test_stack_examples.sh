@@ -170,10 +170,12 @@ refused service_net_key 'services:
     image: ./rootfs
     networks: {default: {ipv6_address: "fd00::zz"}}' \
 	'4:40: error: service "web": ipv6_address "fd00::zz" is not an IPv6 address'
-loaded network_mode 'services:
+loaded external_secret 'services:
   web:
     image: ./rootfs
-    network_mode: "container:other"'
+    secrets: [token]
+secrets:
+  token: {external: true}'
 # A security option lxr does not know is refused, not ignored.
 refused security_opt 'services:
   web:

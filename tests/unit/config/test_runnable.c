@@ -33,15 +33,15 @@ static void first_of_several(void **state)
 	struct cfg_stack *st = load("services:\n"
 				    "  web:\n"
 				    "    image: busybox\n"
-				    "    cpuset: \"0-1\"\n"
-				    "    mem_swappiness: 10\n");
+				    "    pull_policy: daily\n"
+				    "    logging: {driver: syslog}\n");
 	lxr_err err;
 
 	(void)state;
 	assert_int_equal(st->n_unrunnable, 2);
 	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
-	assert_string_equal(err.msg, "compose.yaml:4:5: service \"web\": lxr up does not run "
-				     "\"cpuset\" yet (and 1 more)");
+	assert_string_equal(err.msg, "compose.yaml:4:18: service \"web\": lxr up does not run "
+				     "pull_policy \"daily\" yet (and 1 more)");
 	assert_non_null(strstr(err.hint, "lxr config"));
 	cfg_stack_free(st);
 }

@@ -354,11 +354,38 @@ struct cfg_svc_file_ref {
 	struct cfg_pos pos;
 };
 
+/* build: (the Compose Build Specification), as compose-go normalizes it:
+ * context absolute (a URL, git reference or `service:NAME` as written),
+ * dockerfile "Dockerfile" unless dockerfile_inline, args resolved from the
+ * environment where given without a value (and dropped where unset). lxr
+ * has no builder yet: a service with build and no image is not runnable
+ * (cfg_stack_check_runnable), one with both runs from its image. */
+struct cfg_build {
+	bool set;
+	struct cfg_pos pos;
+	struct cfg_str context, dockerfile, dockerfile_inline;
+	struct cfg_str target, network, isolation, provenance, sbom;
+	struct cfg_kvs args, labels;
+	struct cfg_kvs ssh;                 /* id -> socket or key path (NULL: the agent) */
+	struct cfg_kvs additional_contexts; /* name -> absolute path, URL or service:NAME */
+	struct cfg_kvs extra_hosts;
+	struct cfg_strs cache_from, cache_to, no_cache_filter, tags, platforms, entitlements;
+	struct cfg_bool no_cache, pull, privileged;
+	struct cfg_int shm_size; /* bytes */
+	struct cfg_svc_file_ref *secrets;
+	size_t n_secrets;
+	struct cfg_ulimit *ulimits;
+	size_t n_ulimits;
+};
+
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
-	struct cfg_str image;
-	bool image_is_path; /* a path names a rootfs directory */
+	struct cfg_str image; /* NULL only with build (not runnable then) */
+	bool image_is_path;   /* a path names a rootfs directory */
+	/* the image a build makes: image:, or compose's <project>-<service> */
+	char *build_image;
+	struct cfg_build build;
 	struct cfg_cmd command, entrypoint;
 	struct cfg_kvs environment; /* env_file entries merged, then environment */
 	struct cfg_env_file *env_files;

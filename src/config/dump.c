@@ -349,7 +349,10 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, s->name);
 	cfg_out_map(o);
-	cfg_out_kv(o, "image", s->image.v);
+	if (s->image.v)
+		cfg_out_kv(o, "image", s->image.v);
+	if (s->build.set)
+		cfg_dump_service_build(o, s);
 	if (s->entrypoint.set)
 		cfg_out_strs(o, "entrypoint", &s->entrypoint.argv);
 	if (s->command.set)

@@ -18,17 +18,17 @@ static void flag(struct cfg_out *o, const char *k, bool v)
 	cfg_out_bool(o, v);
 }
 
-static void ulimits(struct cfg_out *o, const struct cfg_service *s)
+void cfg_dump_ulimits(struct cfg_out *o, const struct cfg_ulimit *v, size_t n)
 {
 	cfg_out_key(o, "ulimits");
 	cfg_out_map(o);
-	for (size_t i = 0; i < s->n_ulimits; i++) {
-		cfg_out_key(o, s->ulimits[i].name);
+	for (size_t i = 0; i < n; i++) {
+		cfg_out_key(o, v[i].name);
 		cfg_out_map(o);
 		cfg_out_key(o, "soft");
-		cfg_out_int(o, s->ulimits[i].soft);
+		cfg_out_int(o, v[i].soft);
 		cfg_out_key(o, "hard");
-		cfg_out_int(o, s->ulimits[i].hard);
+		cfg_out_int(o, v[i].hard);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_map(o);
@@ -123,7 +123,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
 	opt_str(o, "pull_policy", &s->pull_policy);
 	if (s->n_ulimits)
-		ulimits(o, s);
+		cfg_dump_ulimits(o, s->ulimits, s->n_ulimits);
 	if (s->sysctls.n)
 		cfg_out_kvs(o, "sysctls", &s->sysctls);
 	if (s->labels.n)

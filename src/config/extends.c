@@ -143,10 +143,26 @@ static struct cfg_node *merge_seq(struct cfg_ctx *c, const char *key, struct cfg
 	return out;
 }
 
+/* build: DIR is {context: DIR} (compose-go's transform), so the two
+ * spellings merge key by key. */
+static struct cfg_node *build_as_map(struct cfg_ctx *c, struct cfg_node *n)
+{
+	struct cfg_node *m, *k;
+
+	if (n->kind != CFG_NODE_SCALAR || cfg_is_null(n))
+		return n;
+	m = node_new(c, CFG_NODE_MAP, n->pos);
+	k = node_new(c, CFG_NODE_SCALAR, n->pos);
+	k->raw = cfg_tree_strdup(c->tree, "context");
+	k->single_line = true;
+	map_put(c, m, k, n);
+	return m;
+}
+
 static bool is_mapping_key(const char *key)
 {
-	static const char *const keys[] = {"environment", "labels", "sysctls", "extra_hosts",
-					   "annotations"};
+	static const char *const keys[] = {"environment", "labels",      "sysctls",
+					   "extra_hosts", "annotations", "args"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
@@ -163,6 +179,10 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 	if (is_mapping_key(key)) {
 		base = as_map(c, base);
 		over = as_map(c, over);
+	}
+	if (!strcmp(key, "build")) {
+		base = build_as_map(c, base);
+		over = build_as_map(c, over);
 	}
 	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
 		return merge_seq(c, key, base, over);

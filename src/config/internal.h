@@ -171,6 +171,15 @@ int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *ou
 		      const char *what);
 int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* build: (service_build.c) */
+int cfg_svc_read_build(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_build_free(struct cfg_build *b);
+/* compose-go's checks across services (additional contexts, platforms). */
+void cfg_stack_check_builds(struct cfg_ctx *c, const struct cfg_stack *st);
+/* build_image of each built service, once the project is named. */
+void cfg_stack_name_builds(struct cfg_stack *st);
+void cfg_ulimits_free(struct cfg_ulimit *v, size_t n);
 int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
 struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);
@@ -240,6 +249,10 @@ void cfg_stack_check_cycles(struct cfg_ctx *c, struct cfg_stack *s);
 
 /* Relative host paths are relative to the stack file's directory. */
 char *cfg_abs_path(struct cfg_ctx *c, const char *p);
+/* The same for a value written at pos: relative to the directory of the
+ * file it was written in (a file `extends` or `include` reads elsewhere),
+ * as compose-go resolves them. */
+char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p);
 /* Lexically clean an absolute path ("//", ".", ".." resolved). */
 char *cfg_clean_path(const char *p);
 /* Absolute directory of the stack file (project.c). */

@@ -230,6 +230,8 @@ void cfg_stack_check_file_refs(struct cfg_ctx *c, const struct cfg_stack *st)
 		c->where = w;
 		check_refs(c, s->secrets, s->n_secrets, st->secrets, st->n_secrets, "secret");
 		check_refs(c, s->configs, s->n_configs, st->configs, st->n_configs, "config");
+		check_refs(c, s->build.secrets, s->build.n_secrets, st->secrets, st->n_secrets,
+			   "build secret");
 		c->where = NULL;
 	}
 }

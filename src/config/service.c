@@ -26,7 +26,7 @@ static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	s->image_is_path = v[0] == '/' || !strncmp(v, "./", 2) || !strncmp(v, "../", 3) ||
 			   !strcmp(v, ".") || !strcmp(v, "..");
 	if (s->image_is_path) {
-		char *abs = cfg_abs_path(c, v);
+		char *abs = cfg_abs_path_at(c, n->pos, v);
 		free(s->image.v);
 		s->image.v = abs;
 	}
@@ -247,6 +247,10 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+#define BUILD_HINT                                                                                 \
+	"building images is not supported yet: build it elsewhere (docker build -t NAME .), "      \
+	"`lxr load` it, and give that NAME as `image:`"
+
 /* Compose's pull_policy, as far as lxr can honour it: "build" needs a
  * builder and daily/weekly/every_<d> a record of pull times, neither of which
  * lxr has. */
@@ -258,11 +262,14 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (!v)
 		return -1;
 	if (!strcmp(v, "if_not_present"))
-		v = "missing"; /* compose's old name */
-	if (!strcmp(v, "build")) {
-		cfg_error_hint(c, n, "use always, missing or never",
-			       "pull_policy \"%s\" is not supported yet", v);
-		return -1;
+		v = "missing";     /* compose's old name */
+	if (!strcmp(v, "build")) { /* loaded, not run: lxr has no builder yet */
+		cfg_check_supported_hint(
+		    c, n->pos, "service.pull_policy.build",
+		    "building images is not supported yet: pull_policy missing runs the image",
+		    "pull_policy \"build\"");
+		cfg_str_set(&s->pull_policy, v, n->pos);
+		return 0;
 	}
 	/* Compose's periodic pulls: loaded, not run (the store does not date
 	 * its pulls yet) */
@@ -437,6 +444,7 @@ static int read_security_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	}
 static const struct cfg_key service_keys[] = {
     K(image, read_image),
+    K(build, cfg_svc_read_build),
     K(command, read_command),
     K(entrypoint, read_entrypoint),
     K(environment, read_environment),
@@ -481,14 +489,14 @@ static const struct cfg_key service_keys[] = {
 
 /* Compose service keys lxr does not model (Compose Specification). */
 static const char *const service_compose_only[] = {
-    "annotations",        "build",          "cgroup",
-    "cgroup_parent",      "cpu_count",      "cpu_percent",
-    "cpu_rt_period",      "cpu_rt_runtime", "credential_spec",
-    "external_links",     "gpus",           "isolation",
-    "label_file",         "models",         "post_start",
-    "pre_start",          "pre_stop",       "provider",
-    "pull_refresh_after", "storage_opt",    "use_api_socket",
-    "userns_mode",        "volumes_from",
+    "annotations",    "cgroup",          "cgroup_parent",
+    "cpu_count",      "cpu_percent",     "cpu_rt_period",
+    "cpu_rt_runtime", "credential_spec", "external_links",
+    "gpus",           "isolation",       "label_file",
+    "models",         "post_start",      "pre_start",
+    "pre_stop",       "provider",        "pull_refresh_after",
+    "storage_opt",    "use_api_socket",  "userns_mode",
+    "volumes_from",
 };
 
 static bool has_key(const struct cfg_node *n, const char *key)
@@ -541,11 +549,16 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
 	r = cfg_read_map(c, n, spec, s);
-	if (r == 0 && !s->image.v && !has_key(n, "build") && !has_key(n, "provider")) {
+	if (r == 0 && !s->image.v && !s->build.set && !has_key(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
 			       "service has neither image nor build");
 		r = -1;
 	}
+	/* compose builds the image when there is no image: to run (with both,
+	 * compose runs the image when it exists, and so does lxr) */
+	if (s->build.set && !s->image.v && !has_key(n, "image"))
+		cfg_check_supported_hint(c, s->build.pos, "service.build.no_image", BUILD_HINT,
+					 "a service with `build:` and no `image:`");
 	cfg_svc_check_x_lxr(c, s);
 	return r;
 }

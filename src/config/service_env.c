@@ -39,6 +39,12 @@ char *cfg_clean_path(const char *p)
 	return out;
 }
 
+char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p)
+{
+	(void)pos;
+	return cfg_abs_path(c, p);
+}
+
 char *cfg_abs_path(struct cfg_ctx *c, const char *p)
 {
 	_cleanup_free_ char *joined = NULL;

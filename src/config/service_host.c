@@ -113,7 +113,7 @@ static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out
 	return 0;
 }
 
-static int read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_kvs *out = &HOST(obj)->extra_hosts;
 	int r = 0;
@@ -219,7 +219,7 @@ static const struct cfg_key host_keys[] = {
     {"dns", NULL, read_dns},
     {"dns_search", NULL, read_dns_search},
     {"dns_opt", NULL, read_dns_opt},
-    {"extra_hosts", NULL, read_extra_hosts},
+    {"extra_hosts", NULL, cfg_svc_read_extra_hosts},
     {"links", NULL, read_links},
     {"network_mode", NULL, read_network_mode},
     {"pid", NULL, read_pid},

@@ -309,7 +309,10 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	/* Checked even when parts failed: failed values are left unset and the
 	 * checks skip them, so every remaining problem is still reported. */
 	cfg_stack_validate(c, st);
-	return cfg_stack_project(c, o, st, err);
+	if (cfg_stack_project(c, o, st, err) < 0)
+		return -1;
+	cfg_stack_name_builds(st);
+	return 0;
 }
 
 /* Without -p, COMPOSE_PROJECT_NAME names the project: from the environment
@@ -369,6 +372,13 @@ int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct
 	return cfg_stack_load_text(o, text, len, out, diags, err);
 }
 
+void cfg_ulimits_free(struct cfg_ulimit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 void cfg_service_free(struct cfg_service *s)
 {
 	free(s->name);
@@ -421,9 +431,9 @@ void cfg_service_free(struct cfg_service *s)
 	free(s->working_dir.v);
 	free(s->pull_policy.v);
 	free(s->hostname.v);
-	for (size_t i = 0; i < s->n_ulimits; i++)
-		free(s->ulimits[i].name);
-	free(s->ulimits);
+	cfg_ulimits_free(s->ulimits, s->n_ulimits);
+	free(s->build_image);
+	cfg_build_free(&s->build);
 	cfg_kvs_free(&s->sysctls);
 	cfg_kvs_free(&s->labels);
 	cfg_strs_free(&s->profiles);

@@ -36,6 +36,8 @@ static const struct {
     {"configs", true},
     /* service: process and identity (runtime) */
     {"service.image", true},
+    {"service.build", true},           /* with image: run from the image, as compose does */
+    {"service.build.no_image", false}, /* no builder yet */
     {"service.command", true},
     {"service.entrypoint", true},
     {"service.environment", true},
@@ -83,6 +85,7 @@ static const struct {
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
+    {"service.pull_policy.build", false},    /* no builder yet */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files, json-file/local options */
     {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
@@ -114,8 +117,10 @@ static const struct {
     {"service.deploy.rollback_config", true},
     {"service.deploy.endpoint_mode", true},
     {"service.attach", true},           /* up shows every service's output */
-    {"service.platform", true},         /* empty or the host's (others: errors) */
-    {"service.runtime", true},          /* lxr (others: errors) */
+    {"service.platform", true},         /* empty or the host's */
+    {"service.platform.other", false},  /* no emulation */
+    {"service.runtime", true},          /* lxr */
+    {"service.runtime.other", false},   /* lxr is the runtime */
     {"service.develop", true},          /* compose watch only: ignored as without --watch */
     {"service.stdin_open", true},       /* false; true below */
     {"service.tty", true},              /* false; true below */

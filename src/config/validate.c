@@ -434,6 +434,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 		c->where = NULL;
 	}
 	cfg_stack_check_file_refs(c, st);
+	cfg_stack_check_builds(c, st);
 	implicit_depends(st);
 	cfg_stack_check_cycles(c, st);
 }

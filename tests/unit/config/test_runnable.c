@@ -83,10 +83,38 @@ static void healthcheck_timings_only(void **state)
 	cfg_stack_free(st);
 }
 
+/* The image a build makes: image: when given, else compose's
+ * <project>-<service>. */
+static void build_image_names(void **state)
+{
+	struct cfg_stack *st = load("name: shop\n"
+				    "services:\n"
+				    "  api:\n"
+				    "    build: ./api\n"
+				    "  web:\n"
+				    "    image: example/web:2\n"
+				    "    build: ./web\n"
+				    "  db:\n"
+				    "    image: postgres\n");
+	lxr_err err;
+
+	(void)state;
+	assert_string_equal(st->services[0].build_image, "shop-api");
+	assert_string_equal(st->services[1].build_image, "example/web:2");
+	assert_null(st->services[2].build_image);
+	assert_int_equal(st->n_unrunnable, 1);
+	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
+	assert_non_null(strstr(err.msg, "service \"api\": lxr up does not run a service with "
+					"`build:` and no `image:` yet"));
+	assert_non_null(strstr(err.hint, "lxr load"));
+	cfg_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(first_of_several),
+	    cmocka_unit_test(build_image_names),
 	    cmocka_unit_test(noop_values_run),
 	    cmocka_unit_test(healthcheck_timings_only),
 	};

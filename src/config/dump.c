@@ -70,9 +70,8 @@ static bool restart_as_policy(const struct cfg_restart_policy *r)
 
 static void restart_policy(struct cfg_out *o, const struct cfg_restart_policy *r)
 {
-	/* UNLESS_STOPPED has no condition; it never gets here (it always
-	 * disagrees with a restart_policy). */
-	static const char *const conditions[] = {"none", "any", "on-failure", "any"};
+	/* unless-stopped is not a swarm condition, but compose takes it */
+	static const char *const conditions[] = {"none", "any", "on-failure", "unless-stopped"};
 
 	cfg_out_key(o, "restart_policy");
 	cfg_out_map(o);

@@ -132,7 +132,9 @@ static bool hostname_ok(const char *h)
 	size_t len = strlen(h);
 	const char *label = h;
 
-	/* RFC 1123 labels; the kernel's UTS name holds 64 bytes. */
+	/* RFC 1123 labels, and '_', which docker and compose take (and
+	 * published files use: `hostname: app_db`); the kernel's UTS name
+	 * holds 64 bytes. Nothing that could split an /etc/hosts line. */
 	if (!len || len > 63)
 		return false;
 	for (const char *p = h;; p++) {
@@ -143,7 +145,7 @@ static bool hostname_ok(const char *h)
 				return true;
 			label = p + 1;
 		} else if (!strchr(
-			       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+			       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
 			       *p)) {
 			return false;
 		}
@@ -157,7 +159,7 @@ static int read_hostname(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_str(c, n, "hostname", &s->hostname) < 0)
 		return -1;
 	if (s->hostname.v && !hostname_ok(s->hostname.v)) {
-		cfg_error_hint(c, n, "letters, digits, '-' and '.', at most 63 characters",
+		cfg_error_hint(c, n, "letters, digits, '-', '_' and '.', at most 63 characters",
 			       "hostname \"%s\" is not a valid host name", s->hostname.v);
 		return -1;
 	}

@@ -194,15 +194,19 @@ static int rp_condition(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (!v)
 		return -1;
 	rp->condition_set = true;
-	/* Compose maps the swarm conditions onto `restart:` policies. */
-	if (!strcmp(v, "none"))
+	/* Compose maps the swarm conditions onto `restart:` policies, and
+	 * takes the policies' own names too (docker compose's
+	 * mapRestartPolicyCondition). */
+	if (!strcmp(v, "none") || !strcmp(v, "no"))
 		rp->p.policy = CFG_RESTART_NO;
 	else if (!strcmp(v, "on-failure"))
 		rp->p.policy = CFG_RESTART_ON_FAILURE;
-	else if (!strcmp(v, "any"))
+	else if (!strcmp(v, "any") || !strcmp(v, "always"))
 		rp->p.policy = CFG_RESTART_ALWAYS;
+	else if (!strcmp(v, "unless-stopped"))
+		rp->p.policy = CFG_RESTART_UNLESS_STOPPED;
 	else {
-		cfg_error_hint(c, n, "one of none, on-failure, any",
+		cfg_error_hint(c, n, "one of none, on-failure, any (or no, always, unless-stopped)",
 			       "restart_policy: unknown condition \"%s\"", v);
 		return -1;
 	}

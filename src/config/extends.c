@@ -6,7 +6,10 @@
  * mappings whichever way they are written; volumes, devices, tmpfs,
  * secrets and configs replace a base entry with the same target; other
  * sequences append what is new. It works on the node tree, before the
- * service is read, so the merged service is checked like any other. */
+ * service is read, so the merged service is checked like any other; each
+ * value keeps the position of the file it was written in, so a relative
+ * path from a file in another directory is relative to that file's
+ * directory, as compose-go resolves it. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -241,7 +244,7 @@ static struct cfg_node *base_of(struct cfg_ctx *c, struct cfg_node *services, st
 
 	if (read_ref(c, ext, &r) < 0)
 		return NULL;
-	if (r.file && !(in = cfg_load_beside(c, r.file, "extends")))
+	if (r.file && !(in = cfg_load_file(c, r.file, "extends", NULL, NULL)))
 		return NULL;
 	if (r.file && !(in = map_get(in, "services")))
 		return NULL;

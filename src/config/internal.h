@@ -60,6 +60,14 @@ struct cfg_ctx {
 	struct cfg_tree *tree;
 	struct cfg_tree **extra_trees; /* files `extends` read (extends.c) */
 	size_t n_extra_trees;
+	/* Each file `extends` or `include` read, with the directory its
+	 * relative paths are relative to (its own, or include's
+	 * project_directory): values keep their file in their position. */
+	struct cfg_file_dir {
+		const char *file; /* interned */
+		char *dir;
+	} * file_dirs;
+	size_t n_file_dirs;
 	/* the host's security modules, read once when security_opt needs them */
 	struct cfg_host_lsm lsm;
 	bool lsm_probed;
@@ -216,10 +224,12 @@ int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *ob
  * after an error (extends.c). */
 struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *services,
 				     struct cfg_node *svc);
-/* The root of the stack file a `file:`/`include` node names, beside this
- * one (a file elsewhere is refused: its relative paths would need
- * rebasing); parsed into a tree cfg_extra_trees_free drops (include.c). */
-struct cfg_node *cfg_load_beside(struct cfg_ctx *c, struct cfg_node *file, const char *what);
+/* The root of the stack file a `file:`/`include` node names (relative to
+ * the file the node is in), parsed into a tree cfg_extra_trees_free drops;
+ * its relative paths are relative to dir (NULL: its own directory). The
+ * file's absolute path in *abs when abs is not NULL (include.c). */
+struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const char *what,
+			       const char *dir, char **abs);
 void cfg_extra_trees_free(struct cfg_ctx *c);
 /* Top-level include: the included files' services, networks, volumes,
  * secrets and configs added to root's (include.c). */
@@ -247,12 +257,13 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *s);
 /* depends_on cycles, each printed as "a -> b -> a" (cycles.c). */
 void cfg_stack_check_cycles(struct cfg_ctx *c, struct cfg_stack *s);
 
-/* Relative host paths are relative to the stack file's directory. */
-char *cfg_abs_path(struct cfg_ctx *c, const char *p);
-/* The same for a value written at pos: relative to the directory of the
- * file it was written in (a file `extends` or `include` reads elsewhere),
- * as compose-go resolves them. */
+/* A host path written at pos, absolute: a relative one is relative to the
+ * project directory, or to the directory of the file it was written in (a
+ * file `extends` or `include` read elsewhere), as compose-go resolves them;
+ * ~ is $HOME. */
 char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p);
+/* That directory: the project's, or the one of the file pos is in. */
+const char *cfg_dir_at(const struct cfg_ctx *c, struct cfg_pos pos);
 /* Lexically clean an absolute path ("//", ".", ".." resolved). */
 char *cfg_clean_path(const char *p);
 /* Absolute directory of the stack file (project.c). */

@@ -22,7 +22,7 @@ static int obj_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
-	abs = cfg_abs_path(c, v);
+	abs = cfg_abs_path_at(c, n->pos, v);
 	cfg_str_set(&o->file, abs, n->pos);
 	return 0;
 }

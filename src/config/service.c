@@ -427,7 +427,8 @@ static int read_security_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		char msg[LXR_ERR_MSG_MAX + 128];
 		lxr_err err;
 
-		if (cfg_security_opt_apply(v.v[i].v, c->dir, c->lsm, sec, &warning, &err) < 0) {
+		if (cfg_security_opt_apply(v.v[i].v, cfg_dir_at(c, v.v[i].pos), c->lsm, sec,
+					   &warning, &err) < 0) {
 			cfg_diag_add(c, v.v[i].pos, false, err.hint[0] ? err.hint : NULL,
 				     "security_opt: %s", lxr_err_str(&err, msg, sizeof(msg)));
 			continue;

@@ -39,13 +39,15 @@ char *cfg_clean_path(const char *p)
 	return out;
 }
 
-char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p)
+const char *cfg_dir_at(const struct cfg_ctx *c, struct cfg_pos pos)
 {
-	(void)pos;
-	return cfg_abs_path(c, p);
+	for (size_t i = 0; pos.file && i < c->n_file_dirs; i++)
+		if (c->file_dirs[i].file == pos.file || !strcmp(c->file_dirs[i].file, pos.file))
+			return c->file_dirs[i].dir;
+	return c->dir;
 }
 
-char *cfg_abs_path(struct cfg_ctx *c, const char *p)
+char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p)
 {
 	_cleanup_free_ char *joined = NULL;
 
@@ -55,7 +57,7 @@ char *cfg_abs_path(struct cfg_ctx *c, const char *p)
 	} else if (p[0] == '/') {
 		joined = lxr_xstrdup(p);
 	} else {
-		joined = lxr_xasprintf("%s/%s", c->dir, p);
+		joined = lxr_xasprintf("%s/%s", cfg_dir_at(c, pos), p);
 	}
 	return cfg_clean_path(joined);
 }
@@ -67,7 +69,7 @@ static void env_file_add(struct cfg_ctx *c, struct cfg_service *s, const char *p
 
 	s->env_files = lxr_xrealloc(s->env_files, (s->n_env_files + 1) * sizeof(*f));
 	f = &s->env_files[s->n_env_files++];
-	f->path.v = cfg_abs_path(c, path);
+	f->path.v = cfg_abs_path_at(c, pos, path);
 	f->path.pos = pos;
 	f->required = required;
 }

@@ -31,7 +31,7 @@ static const struct {
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
-    {"include", true}, /* files beside the stack file (include.c) */
+    {"include", true}, /* other stack files, paths rebased (include.c) */
     {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
     {"configs", true},
     /* service: process and identity (runtime) */

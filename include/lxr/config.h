@@ -79,6 +79,7 @@ struct cfg_cmd {
 struct cfg_env_file {
 	struct cfg_str path; /* absolute */
 	bool required;
+	bool raw; /* format: raw (docker's --env-file syntax); else .env */
 };
 
 enum cfg_dep_condition {

@@ -57,6 +57,8 @@ static void env_files(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_map(o);
 		cfg_out_kv(o, "path", s->env_files[i].path.v);
 		flag(o, "required", s->env_files[i].required);
+		if (s->env_files[i].raw)
+			cfg_out_kv(o, "format", "raw");
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);

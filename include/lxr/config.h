@@ -517,6 +517,13 @@ struct cfg_load_opts {
 	bool accept_unsupported;
 };
 
+/* Two services that run whenever one of them does (profiles), whose host
+ * ports and container names the loader keeps apart. */
+bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b);
+/* The same for the services a command chose (profiles applied): services
+ * in different profiles that clash on a host port or a container_name. */
+int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
+
 /* Load, interpolate, model and validate a stack file. Returns 0 with *out
  * set, or -1: either err says why the file could not be read at all, or (when
  * diags->n_errors > 0) the file has errors, each with its position. Warnings

@@ -274,7 +274,8 @@ void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const str
 			     h->container_name.v, (long long)s->replicas.v);
 	for (const struct cfg_service *o = st->services; h->container_name.v && o < s; o++)
 		if (o->host.container_name.v &&
-		    !strcmp(o->host.container_name.v, h->container_name.v))
+		    !strcmp(o->host.container_name.v, h->container_name.v) &&
+		    cfg_services_together(s, o))
 			cfg_diag_add(c, h->container_name.pos, false, NULL,
 				     "container_name \"%s\" is also service \"%s\"'s",
 				     h->container_name.v, o->name);

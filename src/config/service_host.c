@@ -28,6 +28,10 @@ static int read_container_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "container_name", v) < 0)
 		return -1;
+	if (v->v && !*v->v) { /* compose-go: empty is unset (a variable unset, say) */
+		free(v->v);
+		v->v = NULL;
+	}
 	if (!v->v || container_name_ok(v->v))
 		return 0;
 	cfg_error_hint(c, n, "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (docker's rule)",

@@ -517,8 +517,8 @@ struct cfg_load_opts {
 	bool accept_unsupported;
 };
 
-/* Two services that run whenever one of them does (profiles), whose host
- * ports and container names the loader keeps apart. */
+/* Two services that always run together (neither has profiles), whose
+ * host ports and container names the loader keeps apart. */
 bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b);
 /* The same for the services a command chose (profiles applied): services
  * in different profiles that clash on a host port or a container_name. */

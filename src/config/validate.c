@@ -339,20 +339,14 @@ static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
 		     s->name, s->n_networks > 1 ? "s" : "", names);
 }
 
-/* Services that run together whenever one of them runs: one without
- * profiles runs always, two with profiles together when they share one.
- * Others (alternatives in different profiles, as published files offer
- * them) may clash; cfg_stack_check_chosen checks them once the profiles
- * are known. */
+/* Services that always run together: neither has profiles. One with
+ * profiles may be an alternative to the other (an all-in-one image or its
+ * parts, as published files offer them, sharing a profile through extends
+ * too), so compose loads a clash there; cfg_stack_check_chosen refuses it
+ * once the profiles are known. */
 bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b)
 {
-	if (!a->profiles.n || !b->profiles.n)
-		return true;
-	for (size_t i = 0; i < a->profiles.n; i++)
-		for (size_t j = 0; j < b->profiles.n; j++)
-			if (!strcmp(a->profiles.v[i].v, b->profiles.v[j].v))
-				return true;
-	return false;
+	return !a->profiles.n && !b->profiles.n;
 }
 
 static const struct cfg_port *port_clash(const struct cfg_service *a, const struct cfg_service *b)

@@ -386,9 +386,11 @@ static void check_log_options(struct cfg_ctx *c, const struct cfg_kvs *o)
 				    c, &at, "a count of files from 1 to 1000",
 				    "logging option max-file: \"%s\" is not a count of files",
 				    kv->value);
-		} else {
-			cfg_error_hint(c, &at, "max-size and max-file",
-				       "logging option \"%s\" is not supported yet", kv->key);
+		} else { /* compress, tag, labels, env, ...: valid for docker,
+			  * not for lxr's CRI files yet */
+			cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+						 "lxr's log files take max-size and max-file",
+						 "logging option \"%s\"", kv->key);
 		}
 	}
 }

@@ -89,6 +89,7 @@ static const struct {
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files, json-file/local options */
     {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
+    {"service.logging.other_option", false}, /* json-file's compress, tag, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", true},   /* the net layer picks a free host port */

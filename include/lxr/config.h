@@ -355,6 +355,24 @@ struct cfg_svc_file_ref {
 	struct cfg_pos pos;
 };
 
+/* A Compose value lxr keeps as written (interpolated), for the service keys
+ * it does not model yet (gpus, volumes_from, cgroup, ...): `lxr config`
+ * loads and prints them, `lxr up` refuses them by name (raw.c). */
+enum cfg_raw_kind { CFG_RAW_NULL, CFG_RAW_SCALAR, CFG_RAW_MAP, CFG_RAW_SEQ };
+struct cfg_raw {
+	enum cfg_raw_kind kind;
+	char *scalar;
+	bool plain;            /* an unquoted scalar: 3, true print as such */
+	char **keys;           /* CFG_RAW_MAP */
+	struct cfg_raw *items; /* the map's values, or the sequence */
+	size_t n;
+};
+struct cfg_raw_key {
+	char *key;
+	struct cfg_pos pos;
+	struct cfg_raw value;
+};
+
 /* build: (the Compose Build Specification), as compose-go normalizes it:
  * context absolute (a URL, git reference or `service:NAME` as written),
  * dockerfile "Dockerfile" unless dockerfile_inline, args resolved from the
@@ -429,6 +447,9 @@ struct cfg_service {
 	/* loaded, not runnable yet (secrets.c) */
 	struct cfg_svc_file_ref *secrets, *configs;
 	size_t n_secrets, n_configs;
+	/* Compose keys lxr does not model yet, as written: not runnable */
+	struct cfg_raw_key *unmodelled;
+	size_t n_unmodelled;
 };
 
 struct cfg_ipam_pool {

@@ -376,6 +376,7 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 	cfg_dump_service_more(o, s);
 	cfg_dump_service_host(o, s);
 	cfg_dump_service_file_refs(o, s);
+	cfg_dump_service_unmodelled(o, s);
 	cfg_out_end_map(o);
 }
 

@@ -180,6 +180,10 @@ int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *ou
 int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* A key lxr does not model, kept as written (raw.c). */
+int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key);
+void cfg_raw_free(struct cfg_raw *v);
+void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n);
 /* build: (service_build.c) */
 int cfg_svc_read_build(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_build_free(struct cfg_build *b);

@@ -492,17 +492,51 @@ static const struct cfg_key service_keys[] = {
 };
 #undef K
 
-/* Compose service keys lxr does not model (Compose Specification). */
-static const char *const service_compose_only[] = {
-    "annotations",    "cgroup",          "cgroup_parent",
-    "cpu_count",      "cpu_percent",     "cpu_rt_period",
-    "cpu_rt_runtime", "credential_spec", "external_links",
-    "gpus",           "isolation",       "label_file",
-    "models",         "post_start",      "pre_start",
-    "pre_stop",       "provider",        "pull_refresh_after",
-    "storage_opt",    "use_api_socket",  "userns_mode",
-    "volumes_from",
+/* Compose service keys lxr does not model yet (Compose Specification):
+ * kept as written and refused by lxr up by name (raw.c). */
+#define RAW(name)                                                                                  \
+	static int raw_##name(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
+	{                                                                                          \
+		return cfg_svc_read_raw(c, n, obj, #name);                                         \
+	}
+RAW(annotations)
+RAW(cgroup)
+RAW(cgroup_parent)
+RAW(cpu_count)
+RAW(cpu_percent)
+RAW(cpu_rt_period)
+RAW(cpu_rt_runtime)
+RAW(credential_spec)
+RAW(external_links)
+RAW(gpus)
+RAW(isolation)
+RAW(label_file)
+RAW(models)
+RAW(post_start)
+RAW(pre_start)
+RAW(pre_stop)
+RAW(provider)
+RAW(pull_refresh_after)
+RAW(storage_opt)
+RAW(use_api_socket)
+RAW(userns_mode)
+RAW(volumes_from)
+#undef RAW
+#define R(name)                                                                                    \
+	{                                                                                          \
+#name, "service.unmodelled", raw_##name                                            \
+	}
+static const struct cfg_key service_raw_keys[] = {
+    R(annotations),    R(cgroup),          R(cgroup_parent),
+    R(cpu_count),      R(cpu_percent),     R(cpu_rt_period),
+    R(cpu_rt_runtime), R(credential_spec), R(external_links),
+    R(gpus),           R(isolation),       R(label_file),
+    R(models),         R(post_start),      R(pre_start),
+    R(pre_stop),       R(provider),        R(pull_refresh_after),
+    R(storage_opt),    R(use_api_socket),  R(userns_mode),
+    R(volumes_from),
 };
+#undef R
 
 static bool has_key(const struct cfg_node *n, const char *key)
 {
@@ -512,13 +546,14 @@ static bool has_key(const struct cfg_node *n, const char *key)
 	return false;
 }
 
-/* This file's keys, then service_host.c's and service_tune.c's. */
+/* This file's keys, then service_host.c's and service_tune.c's, then the
+ * ones kept as written. */
 static const struct cfg_map_spec *service_spec(void)
 {
-	static struct cfg_key keys[128];
+	static struct cfg_key keys[160];
 	static struct cfg_map_spec spec;
-	const struct cfg_key *parts[3];
-	size_t n[3];
+	const struct cfg_key *parts[4];
+	size_t n[4];
 
 	if (spec.keys)
 		return &spec;
@@ -526,15 +561,15 @@ static const struct cfg_map_spec *service_spec(void)
 	n[0] = sizeof(service_keys) / sizeof(service_keys[0]);
 	parts[1] = cfg_svc_host_keys(&n[1]);
 	parts[2] = cfg_svc_tune_keys(&n[2]);
-	for (size_t i = 0; i < 3; i++) {
+	parts[3] = service_raw_keys;
+	n[3] = sizeof(service_raw_keys) / sizeof(service_raw_keys[0]);
+	for (size_t i = 0; i < 4; i++) {
 		assert(spec.n_keys + n[i] <= sizeof(keys) / sizeof(keys[0]));
 		memcpy(keys + spec.n_keys, parts[i], n[i] * sizeof(*keys));
 		spec.n_keys += n[i];
 	}
 	spec.keys = keys;
 	spec.allow_x = true;
-	spec.compose_only = service_compose_only;
-	spec.n_compose_only = sizeof(service_compose_only) / sizeof(service_compose_only[0]);
 	return &spec;
 }
 

@@ -442,6 +442,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_security_free(&s->security);
 	cfg_svc_host_free(&s->host);
 	cfg_file_refs_free(s->secrets, s->n_secrets);
+	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
 	cfg_file_refs_free(s->configs, s->n_configs);
 	cfg_svc_tune_free(&s->tune);
 }

@@ -163,6 +163,7 @@ static const struct {
     {"service.cpuset", false},
     {"service.group_add", true},
     {"service.blkio_config", false},
+    {"service.unmodelled", false}, /* gpus, volumes_from, ...: kept as written (raw.c) */
     {"service.secrets", true},
     {"service.configs", true},
 };

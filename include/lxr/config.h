@@ -450,6 +450,7 @@ struct cfg_service {
 	/* Compose keys lxr does not model yet, as written: not runnable */
 	struct cfg_raw_key *unmodelled;
 	size_t n_unmodelled;
+	struct cfg_raw device_requests; /* deploy.resources.reservations.devices */
 };
 
 struct cfg_ipam_pool {

@@ -22,7 +22,8 @@ static void cpus(struct cfg_out *o, const char *k, int64_t m)
 	cfg_out_number(o, buf);
 }
 
-static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
+static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l,
+		   const struct cfg_raw *devices)
 {
 	cfg_out_key(o, k);
 	cfg_out_map(o);
@@ -35,6 +36,10 @@ static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
 	if (l->pids.set) {
 		cfg_out_key(o, "pids");
 		cfg_out_int(o, l->pids.v);
+	}
+	if (devices && devices->kind != CFG_RAW_NULL) {
+		cfg_out_key(o, "devices");
+		cfg_dump_raw(o, devices);
 	}
 	cfg_out_end_map(o);
 }
@@ -95,10 +100,11 @@ static void deploy(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_int(o, s->replicas.v);
 	cfg_out_key(o, "resources");
 	cfg_out_map(o);
-	limits(o, "limits", &s->limits);
+	limits(o, "limits", &s->limits, NULL);
 	if (shown(o, "service.deploy.resources.reservations",
-		  s->reservations.memory.set || s->reservations.millicpus.set))
-		limits(o, "reservations", &s->reservations);
+		  s->reservations.memory.set || s->reservations.millicpus.set ||
+		      s->device_requests.kind != CFG_RAW_NULL))
+		limits(o, "reservations", &s->reservations, &s->device_requests);
 	cfg_out_end_map(o);
 	if (restart_as_policy(&s->restart))
 		restart_policy(o, &s->restart);

@@ -182,6 +182,7 @@ int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void
 int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 /* A key lxr does not model, kept as written (raw.c). */
 int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key);
+int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out);
 void cfg_raw_free(struct cfg_raw *v);
 void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n);
 /* build: (service_build.c) */

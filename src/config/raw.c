@@ -56,21 +56,29 @@ static int copy(struct cfg_ctx *c, struct cfg_node *n, struct cfg_raw *out, size
 	return r;
 }
 
+int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out)
+{
+	size_t budget = RAW_MAX_NODES;
+
+	cfg_raw_free(out);
+	if (copy(c, n, out, &budget, 0, what) == 0)
+		return 0;
+	if (!budget)
+		cfg_error(c, n, "%s: more than %d values, or %d levels deep", what, RAW_MAX_NODES,
+			  RAW_MAX_DEPTH);
+	return -1;
+}
+
 int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key)
 {
 	struct cfg_raw_key *k;
-	size_t budget = RAW_MAX_NODES;
 
 	s->unmodelled = lxr_xrealloc(s->unmodelled, (s->n_unmodelled + 1) * sizeof(*s->unmodelled));
 	k = &s->unmodelled[s->n_unmodelled++];
+	memset(k, 0, sizeof(*k));
 	k->key = lxr_xstrdup(key);
 	k->pos = n->pos;
-	if (copy(c, n, &k->value, &budget, 0, key) == 0)
-		return 0;
-	if (!budget)
-		cfg_error(c, n, "%s: more than %d values, or %d levels deep", key, RAW_MAX_NODES,
-			  RAW_MAX_DEPTH);
-	return -1;
+	return cfg_raw_read(c, n, key, &k->value);
 }
 
 void cfg_raw_free(struct cfg_raw *v)
@@ -119,7 +127,7 @@ static int boolean(const char *s)
 	return -1;
 }
 
-static void write_raw(struct cfg_out *o, const struct cfg_raw *v)
+void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v)
 {
 	switch (v->kind) {
 	case CFG_RAW_NULL: cfg_out_null(o); break;
@@ -135,14 +143,14 @@ static void write_raw(struct cfg_out *o, const struct cfg_raw *v)
 		cfg_out_map(o);
 		for (size_t i = 0; i < v->n; i++) {
 			cfg_out_key(o, v->keys[i]);
-			write_raw(o, &v->items[i]);
+			cfg_dump_raw(o, &v->items[i]);
 		}
 		cfg_out_end_map(o);
 		break;
 	case CFG_RAW_SEQ:
 		cfg_out_seq(o);
 		for (size_t i = 0; i < v->n; i++)
-			write_raw(o, &v->items[i]);
+			cfg_dump_raw(o, &v->items[i]);
 		cfg_out_end_seq(o);
 		break;
 	}
@@ -152,6 +160,6 @@ void cfg_dump_service_unmodelled(struct cfg_out *o, const struct cfg_service *s)
 {
 	for (size_t i = 0; i < s->n_unmodelled; i++) {
 		cfg_out_key(o, s->unmodelled[i].key);
-		write_raw(o, &s->unmodelled[i].value);
+		cfg_dump_raw(o, &s->unmodelled[i].value);
 	}
 }

@@ -130,16 +130,18 @@ static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
  * device layer lxr does not have. */
 static const char *const res_compose_only[] = {"generic_resources", "pids"};
 
-/* Device requests (GPUs): an empty list asks for nothing. */
+/* Device requests (GPUs): an empty list asks for nothing; others are
+ * kept as written, and lxr up refuses them (no device layer yet). */
 static int res_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	(void)obj;
+	struct cfg_service *s = ((struct res *)obj)->s;
+
 	if (cfg_is_null(n) || (n->kind == CFG_NODE_SEQ && !n->n))
 		return 0;
-	cfg_error_hint(c, n, "lxr has no device requests (GPUs) yet: use devices: for a node",
-		       "deploy.resources.reservations.devices (device requests) is not supported "
-		       "yet");
-	return -1;
+	cfg_check_supported_hint(c, n->pos, "service.deploy.resources.reservations.devices",
+				 "lxr has no device requests (GPUs) yet: use devices: for a node",
+				 "deploy.resources.reservations.devices (device requests)");
+	return cfg_raw_read(c, n, "deploy.resources.reservations.devices", &s->device_requests);
 }
 
 static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)

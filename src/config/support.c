@@ -68,6 +68,7 @@ static const struct {
     {"service.deploy.resources", true},
     {"service.deploy.resources.limits", true},
     {"service.deploy.resources.reservations", true},
+    {"service.deploy.resources.reservations.devices", false}, /* GPUs: no device layer */
     {"service.deploy.restart_policy", true},
     /* service: filesystem (runtime mounts) */
     {"service.tmpfs", true},

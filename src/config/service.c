@@ -326,8 +326,10 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	struct cfg_service *s = obj;
 	int r = cfg_read_strs(c, n, "profiles", false, &s->profiles);
 
+	/* "" is a profile too (compose enables it when COMPOSE_PROFILES is
+	 * set and empty: dify's default vector store uses it) */
 	for (size_t i = 0; i < s->profiles.n; i++) {
-		if (!cfg_name_ok(s->profiles.v[i].v)) {
+		if (*s->profiles.v[i].v && !cfg_name_ok(s->profiles.v[i].v)) {
 			cfg_diag_add(
 			    c, s->profiles.v[i].pos, false,
 			    "letters, digits, '_', '.', '-'; starting with a letter or digit",

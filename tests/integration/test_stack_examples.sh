@@ -176,12 +176,17 @@ loaded network_mode 'services:
   web:
     image: ./rootfs
     network_mode: "container:other"'
-# A security option lxr does not know is refused, not ignored.
+# A security option nobody knows is refused, not ignored; docker's
+# systempaths= is loaded, and lxr up refuses it.
 refused security_opt 'services:
   web:
     image: ./rootfs
-    security_opt: ["systempaths=unconfined"]' \
-	'4:20: error: service "web": security_opt: security option systempaths is not supported yet'
+    security_opt: ["bogus=1"]' \
+	'4:20: error: service "web": security_opt: unknown security option "bogus=1"'
+loaded security_opt_docker 'services:
+  web:
+    image: ./rootfs
+    security_opt: ["systempaths=unconfined"]'
 # A value lxr refuses: a sysctl that is not namespaced would change the host.
 refused sysctl 'services:
   web:

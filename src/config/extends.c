@@ -201,6 +201,11 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 	return out;
 }
 
+struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over)
+{
+	return merge(c, "", base, over, 0);
+}
+
 /* ---- finding the base ------------------------------------------------------------ */
 struct ext_ref {
 	struct cfg_node *service, *file; /* scalars */

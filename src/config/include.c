@@ -101,9 +101,11 @@ static void add_pair(struct cfg_ctx *c, struct cfg_node *m, struct cfg_pair p)
 	m->pairs = v;
 }
 
-/* Compose: a resource both files define is an error, not an override. */
+/* Compose: a resource both files define is an error, not an override;
+ * with merge (the later files of one include's path, compose's overrides)
+ * it is merged with compose's rules. */
 static int add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair *from,
-		       const char *file)
+		       const char *file, bool merge)
 {
 	struct cfg_pair *to = pair_of(root, from->key->raw);
 	int r = 0;
@@ -123,8 +125,12 @@ static int add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair
 		to->value = m;
 	}
 	for (size_t i = 0; i < from->value->n; i++) {
-		struct cfg_pair *p = &from->value->pairs[i];
-		if (pair_of(to->value, p->key->raw)) {
+		struct cfg_pair *p = &from->value->pairs[i], *had = pair_of(to->value, p->key->raw);
+		if (had && merge) {
+			had->value = cfg_merge_nodes(c, had->value, p->value);
+			continue;
+		}
+		if (had) {
 			cfg_error_hint(c, p->key, "rename one of them",
 				       "%.*s \"%s\" is also defined by the file that includes %s",
 				       (int)strlen(from->key->raw) - 1, from->key->raw, p->key->raw,
@@ -241,11 +247,12 @@ static int include_env(struct cfg_ctx *c, struct include *in, struct cfg_node *e
 	return env_file_read(c, in, path, env_file->pos, true);
 }
 
-static int include_file(struct cfg_ctx *c, struct cfg_node *root, struct include *in,
-			struct cfg_node *path, struct chain *ch)
+static const char *const sections[] = {"services", "networks", "volumes", "secrets", "configs"};
+
+/* One file of an include, with the files it includes joined to it. */
+static struct cfg_node *include_load(struct cfg_ctx *c, struct include *in, struct cfg_node *path,
+				     struct chain *ch)
 {
-	static const char *const sections[] = {"services", "networks", "volumes", "secrets",
-					       "configs"};
 	_cleanup_free_ char *abs = cfg_abs_path_at(c, path->pos, path->val);
 	struct cfg_node *inc;
 	struct cfg_pair *nested;
@@ -253,7 +260,7 @@ static int include_file(struct cfg_ctx *c, struct cfg_node *root, struct include
 
 	if (check_chain(c, path, abs, ch) < 0 ||
 	    !(inc = cfg_load_file(c, path, "include", in->dir, NULL)))
-		return -1;
+		return NULL;
 	/* Its values take its own variables: interpolated now, before the
 	 * files it includes join it, with those in force. */
 	if (c->lookup == include_lookup)
@@ -265,9 +272,32 @@ static int include_file(struct cfg_ctx *c, struct cfg_node *root, struct include
 		if (include_one(c, inc, nested->value->items[i], ch) < 0)
 			r = -1;
 	ch->n--;
-	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-		struct cfg_pair *p = pair_of(inc, sections[i]);
-		if (p && add_section(c, root, p, path->val) < 0)
+	return r < 0 ? NULL : inc;
+}
+
+/* compose-go: the first file of path is the included project, the others
+ * override it (merged as compose merges -f files); its resources then join
+ * the stack. */
+static int include_files(struct cfg_ctx *c, struct cfg_node *root, struct include *in,
+			 struct chain *ch)
+{
+	struct cfg_node *first = include_load(c, in, in->paths[0], ch);
+	int r = first ? 0 : -1;
+
+	for (size_t i = 1; i < in->n_paths; i++) {
+		struct cfg_node *over = include_load(c, in, in->paths[i], ch);
+		for (size_t k = 0; first && over && k < sizeof(sections) / sizeof(sections[0]);
+		     k++) {
+			struct cfg_pair *p = pair_of(over, sections[k]);
+			if (p && add_section(c, first, p, in->paths[i]->val, true) < 0)
+				r = -1;
+		}
+		if (!over)
+			r = -1;
+	}
+	for (size_t k = 0; first && k < sizeof(sections) / sizeof(sections[0]); k++) {
+		struct cfg_pair *p = pair_of(first, sections[k]);
+		if (p && add_section(c, root, p, in->paths[0]->val, false) < 0)
 			r = -1;
 	}
 	return r;
@@ -345,9 +375,8 @@ static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 		c->lookup = include_lookup;
 		c->lookup_ctx = &in;
 	}
-	for (size_t i = 0; r == 0 && i < in.n_paths; i++)
-		if (include_file(c, root, &in, in.paths[i], ch) < 0)
-			r = -1;
+	if (r == 0)
+		r = include_files(c, root, &in, ch);
 	c->lookup = saved;
 	c->lookup_ctx = saved_ctx;
 	for (size_t i = 0; i < in.n_env; i++)

@@ -236,6 +236,9 @@ struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *service
 struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const char *what,
 			       const char *dir, char **abs);
 void cfg_extra_trees_free(struct cfg_ctx *c);
+/* over merged onto base with compose's rules (extends.c), for a resource
+ * an override file defines again (include's later paths). */
+struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over);
 /* Top-level include: the included files' services, networks, volumes,
  * secrets and configs added to root's (include.c). */
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);

@@ -238,6 +238,10 @@ int cfg_svc_read_build(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	cfg_build_free(b);
 	b->set = true;
 	b->pos = n->pos;
+	if (cfg_is_null(n)) {
+		cfg_error_hint(c, n, "build: . (the context), or a mapping", "build has no value");
+		return -1;
+	}
 	if (n->kind == CFG_NODE_SCALAR) {
 		const char *v = cfg_scalar(c, n, "build");
 		if (!v)

@@ -71,3 +71,21 @@ run config
 expect_rc 0 "config of the same stack"
 expect_grep "$OUT" "context: $TEST_TMP/build/app" "config prints the build context, absolute"
 pass "a build-only service is loaded by config and refused by up by name"
+
+# With image and build, compose pulls the image and builds it when it cannot;
+# lxr runs the image (above) and, when it is missing, says it cannot build.
+mkdir -p "$TEST_TMP/both" && cd "$TEST_TMP/both"
+cat > compose.yaml <<Y
+name: buildboth$$
+services:
+  app:
+    image: lxr-test-not-built-$$:1
+    build: ./app
+    pull_policy: never
+Y
+run up -d
+[ "$RC" -ne 0 ] || fail "up with a missing image to build succeeded"
+expect_grep "$ERR" "image \"lxr-test-not-built-$$:1\"" "the error names the image"
+expect_grep "$ERR" "lxr cannot build yet: build it elsewhere \(docker build -t lxr-test-not-built-$$:1 $TEST_TMP/both/app\), then \`lxr load\` it" "the hint says how to get it"
+"$LXR" down -p "buildboth$$" >/dev/null 2>&1 || true
+pass "a missing image that compose would build is an error that says so"

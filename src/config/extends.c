@@ -249,7 +249,7 @@ static struct cfg_node *base_of(struct cfg_ctx *c, struct cfg_node *services, st
 
 	if (read_ref(c, ext, &r) < 0)
 		return NULL;
-	if (r.file && !(in = cfg_load_file(c, r.file, "extends", NULL, NULL)))
+	if (r.file && !(in = cfg_load_file(c, r.file, "extends", NULL)))
 		return NULL;
 	if (r.file && !(in = map_get(in, "services")))
 		return NULL;

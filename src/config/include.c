@@ -34,7 +34,7 @@ static void file_dir_add(struct cfg_ctx *c, const char *file, const char *path, 
 }
 
 struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const char *what,
-			       const char *dir, char **abs)
+			       const char *dir)
 {
 	_cleanup_free_ char *path = cfg_abs_path_at(c, file->pos, file->val);
 	_cleanup_free_ char *text = NULL;
@@ -62,8 +62,6 @@ struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const c
 		cfg_error(c, file, "%s: %s is not a mapping", what, path);
 		return NULL;
 	}
-	if (abs)
-		*abs = lxr_xstrdup(path);
 	return t->root;
 }
 
@@ -259,7 +257,7 @@ static struct cfg_node *include_load(struct cfg_ctx *c, struct include *in, stru
 	int r = 0;
 
 	if (check_chain(c, path, abs, ch) < 0 ||
-	    !(inc = cfg_load_file(c, path, "include", in->dir, NULL)))
+	    !(inc = cfg_load_file(c, path, "include", in->dir)))
 		return NULL;
 	/* Its values take its own variables: interpolated now, before the
 	 * files it includes join it, with those in force. */

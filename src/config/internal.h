@@ -231,10 +231,10 @@ struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *service
 				     struct cfg_node *svc);
 /* The root of the stack file a `file:`/`include` node names (relative to
  * the file the node is in), parsed into a tree cfg_extra_trees_free drops;
- * its relative paths are relative to dir (NULL: its own directory). The
- * file's absolute path in *abs when abs is not NULL (include.c). */
+ * its relative paths are relative to dir (NULL: its own directory)
+ * (include.c). */
 struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const char *what,
-			       const char *dir, char **abs);
+			       const char *dir);
 void cfg_extra_trees_free(struct cfg_ctx *c);
 /* over merged onto base with compose's rules (extends.c), for a resource
  * an override file defines again (include's later paths). */

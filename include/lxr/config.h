@@ -451,6 +451,7 @@ struct cfg_service {
 	struct cfg_raw_key *unmodelled;
 	size_t n_unmodelled;
 	struct cfg_raw device_requests; /* deploy.resources.reservations.devices */
+	struct cfg_strs cdi_devices;    /* devices: vendor.com/class=name */
 };
 
 struct cfg_ipam_pool {

@@ -46,6 +46,8 @@ static void devices(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_kv(o, "permissions", s->devices[i].perms);
 		cfg_out_end_map(o);
 	}
+	for (size_t i = 0; i < s->cdi_devices.n; i++) /* a CDI name, as written */
+		cfg_out_str(o, s->cdi_devices.v[i].v);
 	cfg_out_end_seq(o);
 }
 
@@ -104,7 +106,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "security_opt", &s->security.opts);
 	if (o->all || s->privileged.set)
 		flag(o, "privileged", s->privileged.v);
-	if (s->n_devices)
+	if (s->n_devices || s->cdi_devices.n)
 		devices(o, s);
 	if (s->n_device_rules) {
 		cfg_out_key(o, "device_cgroup_rules");

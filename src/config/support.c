@@ -50,8 +50,9 @@ static const struct {
     {"service.read_only", true},
     {"service.cap_add", true},
     {"service.cap_drop", true},
-    {"service.privileged", true}, /* every capability, every host device: host root */
-    {"service.devices", true},    /* host device nodes, allowed in the device cgroup */
+    {"service.privileged", true},   /* every capability, every host device: host root */
+    {"service.devices", true},      /* host device nodes, allowed in the device cgroup */
+    {"service.devices.cdi", false}, /* vendor.com/class=name: no CDI registry */
     {"service.device_cgroup_rules", true},
     {"service.stop_signal", true},
     {"service.labels", true},

@@ -518,6 +518,7 @@ struct cfg_stack {
 	size_t n_volumes;
 	struct cfg_file_obj *secrets, *configs;
 	size_t n_secrets, n_configs;
+	struct cfg_raw models;             /* top-level models:, as written: not runnable */
 	bool model_only;                   /* loaded with accept_unsupported: not for running */
 	struct cfg_unrunnable *unrunnable; /* in file order */
 	size_t n_unrunnable;

@@ -402,6 +402,10 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lx
 	cfg_dump_networks(&o, st);
 	cfg_dump_volumes(&o, st);
 	cfg_dump_file_objs(&o, st);
+	if (st->models.kind != CFG_RAW_NULL) {
+		cfg_out_key(&o, "models");
+		cfg_dump_raw(&o, &st->models);
+	}
 	cfg_out_end_map(&o);
 	if (cfg_out_finish(&o) < 0)
 		return lxr_fail(err, EIO, "write the stack");

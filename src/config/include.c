@@ -245,7 +245,8 @@ static int include_env(struct cfg_ctx *c, struct include *in, struct cfg_node *e
 	return env_file_read(c, in, path, env_file->pos, true);
 }
 
-static const char *const sections[] = {"services", "networks", "volumes", "secrets", "configs"};
+static const char *const sections[] = {"services", "networks", "volumes",
+				       "secrets",  "configs",  "models"};
 
 /* One file of an include, with the files it includes joined to it. */
 static struct cfg_node *include_load(struct cfg_ctx *c, struct include *in, struct cfg_node *path,

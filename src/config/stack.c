@@ -215,6 +215,13 @@ static int top_version(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* docker's AI models (compose's top-level models:): kept as written, not
+ * run (raw.c) */
+static int top_models(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_raw_read(c, n, "models", &((struct cfg_stack *)obj)->models);
+}
+
 static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *st)
 {
 	static const struct cfg_key keys[] = {
@@ -227,9 +234,9 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	    {"secrets", NULL, top_secrets},
 	    {"configs", NULL, top_configs},
 	    {"include", NULL, top_include},
+	    {"models", "models", top_models},
 	};
-	static const char *const compose_only[] = {"models"};
-	static const struct cfg_map_spec spec = {NULL, keys, 9, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {NULL, keys, 10, true, NULL, 0};
 	int r;
 
 	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
@@ -462,6 +469,7 @@ void cfg_stack_free(struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_volumes; i++)
 		cfg_volume_free(&st->volumes[i]);
 	free(st->volumes);
+	cfg_raw_free(&st->models);
 	cfg_file_objs_free(st->secrets, st->n_secrets);
 	cfg_file_objs_free(st->configs, st->n_configs);
 	for (size_t i = 0; i < st->n_unrunnable; i++) {

@@ -34,6 +34,7 @@ static const struct {
     {"include", true}, /* other stack files, paths rebased (include.c) */
     {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
     {"configs", true},
+    {"models", false}, /* docker's model runner: kept as written (raw.c) */
     /* service: process and identity (runtime) */
     {"service.image", true},
     {"service.build", true},           /* with image: run from the image, as compose does */

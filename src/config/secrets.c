@@ -21,7 +21,7 @@ static int obj_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
-	abs = cfg_abs_path(c, v);
+	abs = cfg_abs_path_at(c, n->pos, v);
 	cfg_str_set(&o->file, abs, n->pos);
 	return 0;
 }
@@ -266,6 +266,8 @@ void cfg_stack_check_file_refs(struct cfg_ctx *c, const struct cfg_stack *st)
 		c->where = w;
 		check_refs(c, s->secrets, s->n_secrets, st->secrets, st->n_secrets, "secret");
 		check_refs(c, s->configs, s->n_configs, st->configs, st->n_configs, "config");
+		check_refs(c, s->build.secrets, s->build.n_secrets, st->secrets, st->n_secrets,
+			   "build secret");
 		c->where = NULL;
 	}
 }

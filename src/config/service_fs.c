@@ -200,8 +200,8 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		m->target = lxr_xstrdup(parts[0]);
 	} else {
 		m->type = is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
-		m->source =
-		    m->type == CFG_MOUNT_BIND ? cfg_abs_path(c, parts[0]) : lxr_xstrdup(parts[0]);
+		m->source = m->type == CFG_MOUNT_BIND ? cfg_abs_path_at(c, n->pos, parts[0])
+						      : lxr_xstrdup(parts[0]);
 		m->target = lxr_xstrdup(parts[1]);
 		/* Compose's short syntax creates a missing host directory. */
 		m->create_host_path = m->type == CFG_MOUNT_BIND;

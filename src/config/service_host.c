@@ -28,6 +28,10 @@ static int read_container_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "container_name", v) < 0)
 		return -1;
+	if (v->v && !*v->v) { /* compose-go: empty is unset (a variable unset, say) */
+		free(v->v);
+		v->v = NULL;
+	}
 	if (!v->v || container_name_ok(v->v))
 		return 0;
 	cfg_error_hint(c, n, "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (docker's rule)",
@@ -101,7 +105,7 @@ static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out
 	return 0;
 }
 
-static int read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_kvs *out = &HOST(obj)->extra_hosts;
 	int r = 0;
@@ -207,7 +211,7 @@ static const struct cfg_key host_keys[] = {
     {"dns", NULL, read_dns},
     {"dns_search", NULL, read_dns_search},
     {"dns_opt", NULL, read_dns_opt},
-    {"extra_hosts", NULL, read_extra_hosts},
+    {"extra_hosts", NULL, cfg_svc_read_extra_hosts},
     {"links", NULL, read_links},
     {"network_mode", NULL, read_network_mode},
     {"pid", NULL, read_pid},
@@ -322,7 +326,8 @@ void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const str
 			     h->container_name.v, (long long)s->replicas.v);
 	for (const struct cfg_service *o = st->services; h->container_name.v && o < s; o++)
 		if (o->host.container_name.v &&
-		    !strcmp(o->host.container_name.v, h->container_name.v))
+		    !strcmp(o->host.container_name.v, h->container_name.v) &&
+		    cfg_services_together(s, o))
 			cfg_diag_add(c, h->container_name.pos, false, NULL,
 				     "container_name \"%s\" is also service \"%s\"'s",
 				     h->container_name.v, o->name);

@@ -31,11 +31,14 @@ static const struct {
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", true},        /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
-    {"include", true}, /* files beside the stack file (include.c) */
+    {"include", true}, /* other stack files, paths rebased (include.c) */
     {"secrets", true}, /* file, environment, content (plan); external refused there */
     {"configs", true},
+    {"models", false}, /* docker's model runner: kept as written (raw.c) */
     /* service: process and identity (runtime) */
     {"service.image", true},
+    {"service.build", true},           /* with image: run from the image, as compose does */
+    {"service.build.no_image", false}, /* no builder yet */
     {"service.command", true},
     {"service.entrypoint", true},
     {"service.environment", true},
@@ -48,15 +51,17 @@ static const struct {
     {"service.read_only", true},
     {"service.cap_add", true},
     {"service.cap_drop", true},
-    {"service.privileged", true}, /* every capability, every host device: host root */
-    {"service.devices", true},    /* host device nodes, allowed in the device cgroup */
+    {"service.privileged", true},   /* every capability, every host device: host root */
+    {"service.devices", true},      /* host device nodes, allowed in the device cgroup */
+    {"service.devices.cdi", false}, /* vendor.com/class=name: no CDI registry */
     {"service.device_cgroup_rules", true},
     {"service.stop_signal", true},
     {"service.labels", true},
     {"service.x-lxr", true},
     {"service.ulimits", true},
     {"service.sysctls", true},
-    {"service.security_opt", true}, /* seccomp profiles, no-new-privileges */
+    {"service.security_opt", true},        /* seccomp profiles, no-new-privileges */
+    {"service.security_opt.other", false}, /* docker's systempaths=, writable-cgroups= */
     /* service: resources (runtime cgroups) */
     {"service.mem_limit", true},
     {"service.cpus", true},
@@ -66,6 +71,7 @@ static const struct {
     {"service.deploy.resources", true},
     {"service.deploy.resources.limits", true},
     {"service.deploy.resources.reservations", true},
+    {"service.deploy.resources.reservations.devices", false}, /* GPUs: no device layer */
     {"service.deploy.restart_policy", true},
     /* service: filesystem (runtime mounts) */
     {"service.tmpfs", true},
@@ -83,9 +89,11 @@ static const struct {
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
+    {"service.pull_policy.build", false},    /* no builder yet */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files, json-file/local options */
     {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
+    {"service.logging.other_option", false}, /* json-file's compress, tag, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", true}, /* the net layer picks a free host port */
@@ -115,12 +123,14 @@ static const struct {
     {"service.deploy.update_config", true},
     {"service.deploy.rollback_config", true},
     {"service.deploy.endpoint_mode", true},
-    {"service.attach", true},     /* up shows every service's output */
-    {"service.platform", true},   /* empty or the host's (others: errors) */
-    {"service.runtime", true},    /* lxr (others: errors) */
-    {"service.develop", true},    /* compose watch only: ignored as without --watch */
-    {"service.stdin_open", true}, /* false; true below */
-    {"service.tty", true},        /* false; true below */
+    {"service.attach", true},          /* up shows every service's output */
+    {"service.platform", true},        /* empty or the host's */
+    {"service.platform.other", false}, /* no emulation */
+    {"service.runtime", true},         /* lxr */
+    {"service.runtime.other", false},  /* lxr is the runtime */
+    {"service.develop", true},         /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true},      /* false; true below */
+    {"service.tty", true},             /* false; true below */
     {"service.oom_kill_disable", true},
     {"service.dns", true},        /* empty */
     {"service.dns_search", true}, /* empty */
@@ -159,6 +169,7 @@ static const struct {
     {"service.cpuset", true},
     {"service.group_add", true},
     {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
+    {"service.unmodelled", false},  /* gpus, volumes_from, ...: kept as written (raw.c) */
     {"service.secrets", true},
     {"service.configs", true},
 };

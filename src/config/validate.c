@@ -450,6 +450,58 @@ static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
 		     s->name, s->n_networks > 1 ? "s" : "", names);
 }
 
+/* Services that always run together: neither has profiles. One with
+ * profiles may be an alternative to the other (an all-in-one image or its
+ * parts, as published files offer them, sharing a profile through extends
+ * too), so compose loads a clash there; cfg_stack_check_chosen refuses it
+ * once the profiles are known. */
+bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b)
+{
+	return !a->profiles.n && !b->profiles.n;
+}
+
+static const struct cfg_port *port_clash(const struct cfg_service *a, const struct cfg_service *b)
+{
+	for (size_t p = 0; p < a->n_ports; p++)
+		for (size_t q = 0; q < b->n_ports; q++)
+			if (ports_overlap(&a->ports[p], &b->ports[q]))
+				return &a->ports[p];
+	return NULL;
+}
+
+int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *a = &st->services[i];
+		for (size_t j = 0; chosen[i] && j < i; j++) {
+			const struct cfg_service *b = &st->services[j];
+			const struct cfg_port *p;
+			if (!chosen[j] || cfg_services_together(a, b))
+				continue;
+			if ((p = port_clash(a, b)))
+				lxr_fail(err, 0,
+					 "%s:%d:%d: service \"%s\": host port %d is also published "
+					 "by service \"%s\"",
+					 st->file, p->pos.line, p->pos.col, a->name, p->host_start,
+					 b->name);
+			else if (a->host.container_name.v && b->host.container_name.v &&
+				 !strcmp(a->host.container_name.v, b->host.container_name.v))
+				lxr_fail(err, 0,
+					 "%s:%d:%d: service \"%s\": container_name \"%s\" is also "
+					 "service \"%s\"'s",
+					 st->file, a->host.container_name.pos.line,
+					 a->host.container_name.pos.col, a->name,
+					 a->host.container_name.v, b->name);
+			else
+				continue;
+			return lxr_err_hint(err,
+					    "their profiles make them alternatives: activate the "
+					    "profiles of one of them only");
+		}
+	}
+	return 0;
+}
+
 static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
@@ -461,7 +513,9 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 				size_t lim = j == i ? p : st->services[j].n_ports;
 				for (size_t q = 0; q < lim; q++) {
 					struct cfg_port *b = &st->services[j].ports[q];
-					if (!ports_overlap(a, b))
+					if (!ports_overlap(a, b) ||
+					    !cfg_services_together(&st->services[i],
+								   &st->services[j]))
 						continue;
 					cfg_diag_add(
 					    c, a->pos, false, "publish each host port once",
@@ -552,6 +606,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 		c->where = NULL;
 	}
 	cfg_stack_check_file_refs(c, st);
+	cfg_stack_check_builds(c, st);
 	implicit_depends(st);
 	cfg_stack_check_cycles(c, st);
 }

@@ -343,9 +343,22 @@ static int net_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_external(c, n, &net->external, &net->host_name);
 }
 
+/* `name:` of a network or volume. Empty (`name: ${UNSET}`) is no name:
+ * compose-go then names it <project>_<key>, as without the key. */
+static int read_host_name(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out)
+{
+	if (cfg_read_str(c, n, "name", out) < 0)
+		return -1;
+	if (out->v && !*out->v) {
+		free(out->v);
+		out->v = NULL;
+	}
+	return 0;
+}
+
 static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "name", &((struct cfg_network *)obj)->host_name);
+	return read_host_name(c, n, &((struct cfg_network *)obj)->host_name);
 }
 
 /* The bridge driver's options: the MTU maps onto lxr's bridge. The rest
@@ -513,7 +526,7 @@ static int vol_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int vol_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "name", &((struct cfg_volume *)obj)->host_name);
+	return read_host_name(c, n, &((struct cfg_volume *)obj)->host_name);
 }
 
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)

@@ -110,7 +110,9 @@ static const struct {
     {"service.networks.mac_address", true}, /* the interface's (net) */
     {"networks.external", true},            /* lxr network create; shared by projects */
     {"networks.name", true},                /* one network for every project naming it */
-    {"networks.driver_opts", true},         /* com.docker.network.driver.mtu; others refused */
+    {"networks.driver_opts", true},         /* com.docker.network.driver.mtu */
+    {"networks.driver_opts.other", false},  /* only the MTU maps onto lxr's bridges */
+    {"networks.driver.other", false},       /* overlay, macvlan, ...: bridges only */
     {"volumes.external", true},             /* <data_dir>/volumes/_named/NAME (lxr volume create) */
     {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */

@@ -283,11 +283,11 @@ static int net_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "driver", &net->driver) < 0)
 		return -1;
-	if (net->driver.v && strcmp(net->driver.v, "bridge")) {
-		cfg_error_hint(c, n, "use driver: bridge (the default)",
-			       "network driver \"%s\" is not supported yet", net->driver.v);
-		return -1;
-	}
+	/* overlay, macvlan, ...: compose loads them; lxr up refuses them */
+	if (net->driver.v && strcmp(net->driver.v, "bridge"))
+		cfg_check_supported_hint(c, n->pos, "networks.driver.other",
+					 "use driver: bridge (the default)",
+					 "network driver \"%s\"", net->driver.v);
 	return 0;
 }
 
@@ -374,16 +374,17 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		char *end;
 		long mtu;
 		if (strcmp(k, "com.docker.network.driver.mtu")) {
-			cfg_diag_add(
-			    c, o->v[i].pos, false,
+			/* compose loads them; lxr up refuses them by name */
+			cfg_check_supported_hint(
+			    c, o->v[i].pos, "networks.driver_opts.other",
 			    !strcmp(k, "com.docker.network.bridge.name")
 				? "lxr names its bridges itself (lxr- and a hash): drop it"
 			    : !strcmp(k, "com.docker.network.bridge.enable_icc") ||
 				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
 				? "internal: true makes a network without a way out"
 				: "supported: com.docker.network.driver.mtu",
-			    "driver_opts: \"%s\" is not supported", k);
-			return -1;
+			    "driver_opts \"%s\"", k);
+			continue;
 		}
 		mtu = strtol(v, &end, 10);
 		if (!*v || *end || mtu < 68 || mtu > 65535) {

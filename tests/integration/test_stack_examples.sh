@@ -157,13 +157,18 @@ networks:
   default:
     ipam:
       config: [{subnet: 10.0.0.0/8}]'
-# A bridge option lxr's bridges cannot honour is refused by name.
-refused net_driver_opt 'services:
+# A bridge option or driver lxr's bridges cannot honour loads (as with
+# docker compose config); lxr up refuses it by name.
+loaded net_driver_opt 'services:
   web: {image: ./rootfs}
 networks:
   default:
-    driver_opts: {com.docker.network.bridge.name: br0}' \
-	'5:19: error: network "default": driver_opts: "com.docker.network.bridge.name" is not supported'
+    driver_opts: {com.docker.network.bridge.name: br0}'
+loaded net_driver 'services:
+  web: {image: ./rootfs}
+networks:
+  default:
+    driver: overlay'
 refused service_net_key 'services:
   web:
     image: ./rootfs

@@ -206,7 +206,9 @@ def inline(s):
     pat = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*|(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])"
                      r"|\[([^\]]+)\]\(([^)]+)\)")
     for m in pat.finditer(s):
-        out.append(esc(s[pos:m.start()]))
+        # a break point after a slash between words (`a`/`b`/`c` is one
+        # long word otherwise): \:
+        out.append(esc(s[pos:m.start()]).replace("/", "/\\:"))
         if m.group(1) is not None:
             code = esc(m.group(1))
             if len(m.group(1)) > 30:  # a break point after each comma: \:

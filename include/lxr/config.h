@@ -79,6 +79,7 @@ struct cfg_cmd {
 struct cfg_env_file {
 	struct cfg_str path; /* absolute */
 	bool required;
+	bool raw; /* format: raw (docker's --env-file syntax); else .env */
 };
 
 enum cfg_dep_condition {
@@ -180,13 +181,12 @@ struct cfg_mount {
 	bool nocopy;           /* volume: do not fill a new volume from the image */
 	int64_t tmpfs_size;    /* bytes, 0 = kernel default */
 	int tmpfs_mode;        /* -1 = default */
-	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does (it
-	 * runs private and rprivate, the others are not runnable yet) */
+	/* bind: shared, rslave, ...; NULL: rprivate, what the runtime does */
 	char *propagation;
 	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
 	 * effect (lxr applies no SELinux labels); 0: not given */
 	char selinux;
-	char *subpath; /* volume: a directory inside it; loaded, not runnable yet */
+	char *subpath; /* volume: a directory inside it, mounted instead */
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {
@@ -354,11 +354,56 @@ struct cfg_svc_file_ref {
 	struct cfg_pos pos;
 };
 
+/* A Compose value lxr keeps as written (interpolated), for the service keys
+ * it does not model yet (gpus, volumes_from, cgroup, ...): `lxr config`
+ * loads and prints them, `lxr up` refuses them by name (raw.c). */
+enum cfg_raw_kind { CFG_RAW_NULL, CFG_RAW_SCALAR, CFG_RAW_MAP, CFG_RAW_SEQ };
+struct cfg_raw {
+	enum cfg_raw_kind kind;
+	char *scalar;
+	bool plain;            /* an unquoted scalar: 3, true print as such */
+	char **keys;           /* CFG_RAW_MAP */
+	struct cfg_raw *items; /* the map's values, or the sequence */
+	size_t n;
+};
+struct cfg_raw_key {
+	char *key;
+	struct cfg_pos pos;
+	struct cfg_raw value;
+};
+
+/* build: (the Compose Build Specification), as compose-go normalizes it:
+ * context absolute (a URL, git reference or `service:NAME` as written),
+ * dockerfile "Dockerfile" unless dockerfile_inline, args resolved from the
+ * environment where given without a value (and dropped where unset). lxr
+ * has no builder yet: a service with build and no image is not runnable
+ * (cfg_stack_check_runnable), one with both runs from its image. */
+struct cfg_build {
+	bool set;
+	struct cfg_pos pos;
+	struct cfg_str context, dockerfile, dockerfile_inline;
+	struct cfg_str target, network, isolation, provenance, sbom;
+	struct cfg_kvs args, labels;
+	struct cfg_kvs ssh;                 /* id -> socket or key path (NULL: the agent) */
+	struct cfg_kvs additional_contexts; /* name -> absolute path, URL or service:NAME */
+	struct cfg_kvs extra_hosts;
+	struct cfg_strs cache_from, cache_to, no_cache_filter, tags, platforms, entitlements;
+	struct cfg_bool no_cache, pull, privileged;
+	struct cfg_int shm_size; /* bytes */
+	struct cfg_svc_file_ref *secrets;
+	size_t n_secrets;
+	struct cfg_ulimit *ulimits;
+	size_t n_ulimits;
+};
+
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
-	struct cfg_str image;
-	bool image_is_path; /* a path names a rootfs directory */
+	struct cfg_str image; /* NULL only with build (not runnable then) */
+	bool image_is_path;   /* a path names a rootfs directory */
+	/* the image a build makes: image:, or compose's <project>-<service> */
+	char *build_image;
+	struct cfg_build build;
 	struct cfg_cmd command, entrypoint;
 	struct cfg_kvs environment; /* env_file entries merged, then environment */
 	struct cfg_env_file *env_files;
@@ -401,6 +446,11 @@ struct cfg_service {
 	/* loaded, not runnable yet (secrets.c) */
 	struct cfg_svc_file_ref *secrets, *configs;
 	size_t n_secrets, n_configs;
+	/* Compose keys lxr does not model yet, as written: not runnable */
+	struct cfg_raw_key *unmodelled;
+	size_t n_unmodelled;
+	struct cfg_raw device_requests; /* deploy.resources.reservations.devices */
+	struct cfg_strs cdi_devices;    /* devices: vendor.com/class=name */
 };
 
 struct cfg_ipam_pool {
@@ -443,6 +493,10 @@ struct cfg_file_obj {
 	char *name;
 	struct cfg_pos pos;
 	struct cfg_str file, environment, content;
+	/* environment: the variable's value when the file was loaded (the
+	 * environment of `lxr up`, .env included, as compose reads it); NULL:
+	 * unset. Never printed: `lxr config` shows the variable's name */
+	char *env_value;
 	struct cfg_bool external;
 	struct cfg_str host_name; /* `name:` */
 };
@@ -471,6 +525,7 @@ struct cfg_stack {
 	size_t n_volumes;
 	struct cfg_file_obj *secrets, *configs;
 	size_t n_secrets, n_configs;
+	struct cfg_raw models;             /* top-level models:, as written: not runnable */
 	bool model_only;                   /* loaded with accept_unsupported: not for running */
 	struct cfg_unrunnable *unrunnable; /* in file order */
 	size_t n_unrunnable;
@@ -492,6 +547,13 @@ struct cfg_load_opts {
 	 * either way: cfg_stack_check_runnable refuses them.) */
 	bool accept_unsupported;
 };
+
+/* Two services that always run together (neither has profiles), whose
+ * host ports and container names the loader keeps apart. */
+bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b);
+/* The same for the services a command chose (profiles applied): services
+ * in different profiles that clash on a host port or a container_name. */
+int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
 
 /* Load, interpolate, model and validate a stack file. Returns 0 with *out
  * set, or -1: either err says why the file could not be read at all, or (when

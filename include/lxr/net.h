@@ -231,6 +231,10 @@ struct lxr_endpoint_config {
 	 * stack's supervisor), or 0. If it dies without doing so, the next
 	 * endpoint change in the project removes the endpoint. */
 	int holder;
+	/* The project whose network it is, when not the endpoint's own: a
+	 * network shared by projects lives in NET_SHARED ("_net"), and its
+	 * containers' endpoints in their own projects. NULL: project. */
+	const char *net_project;
 	/* Make the network (as net_network_up) if it does not exist, under the
 	 * same lock, so a concurrent last user cannot remove it in between. */
 	const struct lxr_net_config *create;
@@ -265,5 +269,52 @@ void net_endpoint_free(struct lxr_endpoint *ep);
  * (endpoints, their links and netns mounts, nft chains, leases, bridges,
  * records). Safe to run when nothing is left. */
 int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err);
+
+/* ---- networks that outlive a project (shared.c) ---------------------------------
+ * `lxr network create`, and a stack's networks with `name:` or `external:`:
+ * a definition in <data_dir>/networks/NAME (survives reboots), and the
+ * network itself in the run dir's LXR_SHARED_NET_PROJECT, made again from
+ * the definition at its next use. Containers of several projects join it
+ * (lxr_endpoint_config.net_project) and find each other by name. */
+struct lxr_net_def {
+	char *name;
+	char *subnet, *gateway; /* as made (a picked subnet is written down) */
+	bool internal;
+	int mtu;        /* 0: the host's */
+	char **labels;  /* "K=V" */
+	char **options; /* docker's -o: com.docker.network.driver.mtu=N */
+	char *created;  /* RFC 3339, UTC */
+};
+/* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+int net_def_name_check(const char *name, lxr_err *err);
+bool net_def_exists(const char *name);
+int net_def_load(const char *name, struct lxr_net_def *out, lxr_err *err); /* ENOENT */
+void net_def_free(struct lxr_net_def *d);
+char **net_def_names(void); /* sorted */
+/* The network made (bridge, rules; subnet from want or the pool), then its
+ * definition written. EEXIST if one of that name exists; an option lxr's
+ * bridges cannot honour is refused by name. Nothing is left on failure. */
+int net_def_create(const char *run_dir, const struct lxr_net_def *want,
+		   const struct lxr_net_pool *pool, lxr_err *err);
+/* What lxr_endpoint_config.create takes (pointers into d). */
+void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out);
+/* The network and its definition go; EBUSY naming a container on it. */
+int net_def_remove(const char *run_dir, const char *name, lxr_err *err);
+/* The containers on a network whose records are home's, of any project. */
+struct lxr_net_member {
+	char *project, *container;
+	uint32_t ip;
+	int prefix;
+};
+int net_members(const char *run_dir, const char *home, const char *name,
+		struct lxr_net_member **out, size_t *n);
+void net_members_free(struct lxr_net_member *m, size_t n);
+/* A stack's own networks while it is up, under docker compose's names
+ * "<project>_<name>" (for lxr network ls and inspect): sorted by project;
+ * one loaded as a definition (compose's project and network labels), with
+ * its project in *project (caller frees). ENOENT when none is. */
+char **net_project_network_names(const char *run_dir);
+int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
+			     char **project, lxr_err *err);
 
 #endif

@@ -92,6 +92,9 @@ struct plan_host {
 	 * capability the running kernel has */
 	const struct lxr_device *all_devices;
 	size_t n_all_devices;
+	/* svc->tune.blkio[i]'s device as the host numbers it (kind and
+	 * value filled from the file) */
+	const struct lxr_blkio_device *blkio;
 };
 /* docker's --device: the node (replacing one at the same path) and an
  * allow rule for its type and numbers with perms (some of "rwm"). */
@@ -141,7 +144,9 @@ struct plan_port {
 	bool udp;
 };
 struct plan_endpoint {
-	char *network; /* NULL: it joins none */
+	char *network;     /* NULL: it joins none */
+	char *net_project; /* a shared network's (LXR_SHARED_NET_PROJECT), or NULL */
+	int mtu;           /* driver_opts' com.docker.network.driver.mtu; 0: the host's */
 	bool internal;
 	char *subnet, *gateway, *static_ip; /* NULL: from the pool / allocator */
 	/* enable_ipv6: the IPv6 subnet and gateway (NULL: a ULA /64, its first
@@ -186,6 +191,26 @@ struct plan_health {
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
 };
+/* A file the carrier writes before the container starts, which a mount
+ * of the spec binds read-only: a secret or config whose content lxr holds
+ * (from the environment, or inline). Under the project's run directory,
+ * in a directory only root can enter; uid, gid and mode are what the
+ * container sees. The content is never in the plan's text. */
+struct plan_file {
+	char *path;
+	char *content;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+/* Another container's namespace, joined when the instance starts: a
+ * service's first instance in the same stack (service:X), or any container
+ * lxr runs, found by its instance name (container:NAME). name NULL: none. */
+struct plan_ns_join {
+	char *name;
+	bool container;
+};
 struct plan_instance {
 	char *name; /* "<service>-<n>" */
 	/* complete but for the user: spec.uid/gid and HOME come from looking
@@ -201,10 +226,13 @@ struct plan_instance {
 	 * hosts and resolver settings are the first's) */
 	struct plan_endpoint *more_nets;
 	size_t n_more_nets;
-	char **host_dirs; /* bind sources to create first (compose's short syntax) */
-	/* network_mode: service:X: the container (X's first instance) whose
-	 * network namespace, /etc/hosts and resolv.conf it joins; NULL: none */
-	char *net_of;
+	char **host_dirs;        /* bind sources to create first (compose's short syntax) */
+	struct plan_file *files; /* secrets and configs to write first */
+	size_t n_files;
+	/* network_mode: service:X / container:NAME: the container whose
+	 * network namespace, /etc/hosts and resolv.conf it joins; pid_of and
+	 * ipc_of the same for pid: and ipc: (with the other's /dev/shm) */
+	struct plan_ns_join net_of, pid_of, ipc_of;
 	struct plan_restart restart;
 	struct plan_health health;
 	int64_t stop_grace_us;
@@ -217,6 +245,11 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 			const struct plan_image *img, const struct plan_host *host,
 			struct plan_instance *out, lxr_err *err);
 void plan_instance_free(struct plan_instance *p);
+/* pid, ipc, uts and the joined namespaces of svc's instance into p
+ * (namespaces.c; part of plan_instance_build). */
+void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *svc,
+			struct plan_instance *p);
+void plan_ns_join_free(struct plan_ns_join *j);
 /* The plan as text (JSON, keys sorted, sets in a canonical order): two
  * instances with the same text run the same thing. pretty: indented, for
  * people and golden files; else one line. Caller frees. */
@@ -226,8 +259,19 @@ char *plan_instance_text(const struct plan_instance *p, bool pretty);
  * target, under <data_dir>/volumes/<project>/+anon/. */
 char *plan_volume_dir(const char *project, const char *name, const char *instance,
 		      const char *target);
+/* The name a top-level volume has outside the project, when it has one: a
+ * volume with `name:`, `external:` or `driver_opts` lives in the store of
+ * such volumes (<data_dir>/volumes/_named/NAME/_data) as docker's would:
+ * its `name:`, the key of an external one, else "<project>_<key>". NULL: a
+ * plain volume in the project's folder. */
+char *plan_volume_store_name(const struct cfg_stack *st, const struct cfg_volume *v);
+char *plan_store_volume_data(const char *name); /* .../_named/NAME/_data */
+/* Every store volume st declares: external ones too when with_external. */
+char **plan_store_volumes(const struct cfg_stack *st, bool with_external);
 /* What `lxr down -v` removes (a strv of directories): the named volumes st
- * declares and the anonymous volumes of the project's containers (+anon),
+ * declares in the project's folder (store volumes are removed through the
+ * store, never external ones) and the anonymous volumes of the project's
+ * containers (+anon),
  * as compose removes only the volumes its file declares. A directory of
  * the project's volume folder that st does not declare is not in it. */
 char **plan_down_volume_dirs(const struct cfg_stack *st);

@@ -59,6 +59,7 @@ struct rt_plan_host {
 	struct plan_host p;
 	struct lxr_device *devs, *all;
 	size_t n_devs, n_all;
+	struct lxr_blkio_device *blkio;
 };
 int rt_plan_host(const struct cfg_service *svc, const char *file, struct rt_plan_host *h,
 		 lxr_err *err);
@@ -106,6 +107,10 @@ int rt_cgroup_create(const char *group, const char *name, const struct lxr_resou
  * or -1 when the cgroup also has v1 directories (hybrid and v1 hosts: then
  * use rt_cgroup_attach). Owned by cg: do not close it. */
 int rt_cgroup_v2_fd(const struct lxr_cgroup *cg);
+/* What the cgroup could not apply and dropped, as docker drops it (a
+ * swappiness on cgroup v2, a weight without an I/O scheduler that takes
+ * one): one sentence each, NULL-terminated, or NULL. */
+char *const *rt_cgroup_warnings(const struct lxr_cgroup *cg);
 /* Move pid into every hierarchy's cgroup. */
 int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err);
 /* True if the memory controller recorded an OOM kill in this cgroup. */
@@ -187,6 +192,9 @@ int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_e
 pid_t rt_container_pid(const struct lxr_container *c);
 int rt_container_pidfd(const struct lxr_container *c);
 const char *rt_container_dir(const struct lxr_container *c);
+/* Settings of its spec the host could not apply and dropped, as docker
+ * drops them (rt_cgroup_warnings), for the caller to show. */
+char *const *rt_container_warnings(const struct lxr_container *c);
 /* Reap the container's init (blocking); idempotent, returns its wstatus. */
 int rt_container_wait(struct lxr_container *c);
 /* Deliver sig to the container's init through its pidfd (no PID reuse race). */
@@ -236,6 +244,10 @@ struct lxr_container_ref {
 /* Returns 0 (found, running), or -1 with err (ESRCH: not running). */
 int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
 		      lxr_err *err);
+/* The same, in whichever project of run_dir runs a container named id
+ * (docker's container:NAME): ESRCH when none does, EEXIST when several. */
+int rt_container_find_any(const char *run_dir, const char *id, struct lxr_container_ref *ref,
+			  lxr_err *err);
 void rt_container_ref_free(struct lxr_container_ref *ref);
 
 /* Run a process inside a running container (docker exec, health checks):

@@ -19,13 +19,23 @@ struct lxr_mount {
 	char *destination;
 	char *type;
 	char *source;
-	unsigned long flags;       /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
-	unsigned long propagation; /* MS_PRIVATE (default), MS_SLAVE, MS_SHARED */
-	char *data;                /* "size=64m,mode=1777" */
+	unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC */
+	/* MS_PRIVATE (default), MS_SLAVE, MS_SHARED, with MS_REC for the
+	 * r* modes (OCI's "rslave"...). A bind's shared or slave tie is to
+	 * the host's mount of its source */
+	unsigned long propagation;
+	char *data; /* "size=64m,mode=1777" */
 	/* bind of a volume directory: the runtime makes a missing source, and
 	 * fills an empty one from the image's content at destination (owner
 	 * and mode of the directory too), as docker does, unless nocopy */
 	bool volume, nocopy;
+	/* source is a path in this mount namespace (/proc/PID/ns/mnt), not
+	 * lxr's: another container's own mount, shared with this one (its
+	 * /dev/shm for ipc, its /etc/hosts for network_mode container:) */
+	char *source_ns;
+	/* a volume's subpath: what is mounted is this path inside source,
+	 * resolved beneath it (no symlink or ".." leads out of the volume) */
+	char *subpath;
 };
 
 struct lxr_rlimit {
@@ -64,6 +74,21 @@ struct lxr_device {
 	gid_t gid;
 };
 
+/* OCI "linux.resources.blockIO": a weight or a throttle on one block
+ * device (weightDevice, throttleRead/WriteBps/IOPSDevice). */
+enum lxr_blkio_kind {
+	LXR_BLKIO_WEIGHT,
+	LXR_BLKIO_READ_BPS,
+	LXR_BLKIO_WRITE_BPS,
+	LXR_BLKIO_READ_IOPS,
+	LXR_BLKIO_WRITE_IOPS
+};
+struct lxr_blkio_device {
+	enum lxr_blkio_kind kind;
+	int64_t major, minor;
+	uint64_t value; /* a weight 10..1000, bytes or operations per second */
+};
+
 /* OCI "linux.resources". 0 means "no limit" for every number. */
 struct lxr_resources {
 	int64_t memory_limit;       /* bytes: memory.max / memory.limit_in_bytes */
@@ -82,6 +107,18 @@ struct lxr_resources {
 	 * gives docker's list) */
 	struct lxr_device_rule *devices;
 	size_t n_devices;
+	/* cpu.cpus: the CPUs it may run on ("0-3,6"); NULL: every one */
+	char *cpuset_cpus;
+	/* memory.swappiness 0..100 (cgroup v1 only: v2 has no such knob,
+	 * and the runtime warns and goes on, as docker does) */
+	bool has_swappiness;
+	int swappiness;
+	/* memory.disableOOMKiller (v1 memory.oom_control; v2: a warning) */
+	bool oom_kill_disable;
+	/* blockIO: weight 10..1000 (0: the kernel's), per-device entries */
+	uint16_t blkio_weight;
+	struct lxr_blkio_device *blkio_devices;
+	size_t n_blkio_devices;
 };
 
 /* What the container's namespaces are: new ones (the default), or joined. */
@@ -208,6 +245,9 @@ struct lxr_spec {
 	/* /sys (and a cgroup2 mount under it) read-write: what OCI says with
 	 * a /sys mount without "ro"; docker does it for --privileged only */
 	bool writable_sysfs;
+	/* no /dev/shm at all (docker's ipc: none; OCI: no such mount). A
+	 * mount of the spec's own at /dev/shm replaces the runtime's tmpfs */
+	bool no_dev_shm;
 };
 
 #endif

@@ -337,4 +337,67 @@ void sup_err_from_json(const json_t *j, lxr_err *err);
 
 /* ==== end of the logs and control sections ================================ */
 
+/* ---- volumes that outlive a project (volume.c) -------------------------------
+ * `lxr volume create`, and a stack's volumes with `name:`, `external:` or
+ * `driver_opts`: <data_dir>/volumes/_named/NAME/, data in _data/, what it
+ * was made with in volume.json. A volume with mount options (type, o,
+ * device: docker's local driver) has them mounted on _data when a container
+ * first needs it (sup_volume_mount), and containers bind _data. */
+struct sup_volume {
+	char *name, *driver; /* driver: "local" (NULL: local) */
+	char *created_at;    /* RFC 3339, UTC (NULL when creating: now) */
+	char **opts;         /* "type=tmpfs", "o=size=10m", "device=/srv/x" */
+	char **labels;       /* "K=V" */
+	char *mountpoint;    /* a project's plain volume: its directory; NULL: _data */
+};
+/* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+int sup_volume_name_check(const char *name, lxr_err *err);
+char *sup_volume_dir(const char *name); /* <data_dir>/volumes/_named/NAME */
+bool sup_volume_exists(const char *name);
+/* Make it (options checked first: the local driver's type, o, device; a
+ * bind's device must exist). An existing one with the same options is no
+ * error (*made false); with other options, EEXIST. */
+int sup_volume_create(const struct sup_volume *v, bool *made, lxr_err *err);
+int sup_volume_load(const char *name, struct sup_volume *out, lxr_err *err);
+void sup_volume_free(struct sup_volume *v);
+/* docker volume inspect's object: Name, Driver, Mountpoint, CreatedAt,
+ * Options, Labels, Scope. */
+json_t *sup_volume_json(const struct sup_volume *v);
+/* Mount its options on _data unless mounted (nothing for a plain one). */
+int sup_volume_mount(const char *name, lxr_err *err);
+int sup_volume_unmount(const char *name, lxr_err *err);
+/* Which running lxr containers have path (a volume's directory) mounted:
+ * "project/container" each. */
+char **sup_path_users(const char *path);
+char **sup_volume_users(const char *name);
+/* EBUSY naming the containers while one uses it; else unmounted and gone. */
+int sup_volume_remove(const char *name, bool force, lxr_err *err);
+char **sup_volume_names(void); /* sorted */
+/* A stack's plain volumes, <data_dir>/volumes/<project>/<name>, under
+ * docker compose's names "<project>_<name>", for lxr volume ls, inspect and
+ * rm: sorted names; one loaded (Mountpoint, and compose's project and volume
+ * labels); one removed (EBUSY naming the containers using it). ENOENT when
+ * no project has it. */
+char **sup_project_volume_names(void);
+int sup_project_volume_load(const char *name, struct sup_volume *out, lxr_err *err);
+int sup_project_volume_remove(const char *name, lxr_err *err);
+
+/* A stack's store volumes before it runs: every external one exists, every
+ * other one's options are sound; then (unless check_only) the missing ones
+ * are made and those with options mounted. On failure nothing it made is
+ * left. */
+int sup_stack_volumes_prepare(const struct cfg_stack *st, bool check_only, lxr_err *err);
+/* A stack's shared networks (`name:`, `external:`) before it runs: every
+ * external one exists (lxr network create); then (unless check_only) the
+ * missing named ones are made. On failure nothing it made is left. */
+int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_err *err);
+/* After down: its named networks (not external) that no container of any
+ * project is on any more go. */
+void sup_stack_networks_release(const struct cfg_stack *st);
+/* After down: unmount the options of those no container uses any more. */
+void sup_stack_volumes_release(const struct cfg_stack *st);
+/* down -v: remove its store volumes that are not external; one another
+ * project still uses is kept, with a warning. */
+void sup_stack_volumes_remove(const struct cfg_stack *st);
+
 #endif

@@ -148,7 +148,10 @@ void lxr_set_proc_title(const char *title);
 
 /* ---- where lxr keeps things (docs/architecture.md) ------------------- */
 /* Each resolves env var, then built-in default. Returned strings are static. */
-const char *lxr_run_dir(void);  /* LXR_RUN_DIR, /run/lxr */
+const char *lxr_run_dir(void); /* LXR_RUN_DIR, /run/lxr */
+/* The pseudo-project under the run dir whose networks several projects
+ * share (`lxr network create`, a stack network's `name:`). */
+#define LXR_SHARED_NET_PROJECT "_net"
 const char *lxr_data_dir(void); /* LXR_DATA_DIR, /var/lib/lxr */
 /* lxr.conf [logs]: the rotation every service's log gets unless its
  * logging.options say otherwise; 0 leaves the built-in default. */

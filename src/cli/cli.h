@@ -39,7 +39,9 @@ int cmd_unpack(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);
-int cli_apply_settings(void); /* lxr.conf -> lxr_dirs_configure */
+int cmd_network(int argc, char **argv); /* network create|ls|rm|inspect|prune */
+int cmd_volume(int argc, char **argv);  /* volume create|ls|rm|inspect|prune */
+int cli_apply_settings(void);           /* lxr.conf -> lxr_dirs_configure */
 
 /* Compose's global options, given before the command (globals.c). */
 struct cli_globals {

@@ -74,6 +74,9 @@ static int run_foreground(struct run_opts *o)
 	run_net_teardown(o);
 	if (rt_container_destroy(c, o->rm, &err) < 0)
 		lxr_err_print(&err);
+	/* a volume's options mounted for it go with its last container */
+	if (o->stack)
+		sup_stack_volumes_release(o->stack);
 	return code;
 }
 

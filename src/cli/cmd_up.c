@@ -457,6 +457,26 @@ static int volumes_stack(const struct stack_args *a, struct cfg_stack **st)
 	return cli_stack_load(file, a->project, st);
 }
 
+/* down -p NAME without -f: the file the project was brought up from, for
+ * what outlives the project (its named networks, its volumes' mounts);
+ * quietly nothing when there is none or it no longer loads. */
+static struct cfg_stack *recorded_stack(const char *project)
+{
+	_cleanup_free_ char *recorded = sup_project_files(project);
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	lxr_err err;
+
+	if (!recorded || !*recorded)
+		return NULL;
+	recorded[strcspn(recorded, "\n")] = '\0';
+	struct cfg_load_opts o = {.file = recorded, .project = project};
+	if (cfg_stack_load(&o, &st, &d, &err) < 0)
+		st = NULL;
+	cfg_diags_free(&d);
+	return st;
+}
+
 static void print_kept(const char *project, char **kept)
 {
 	if (!kept)
@@ -511,6 +531,8 @@ int cmd_down(int argc, char **argv)
 		return r;
 	if (!a.project)
 		a.project = st->project;
+	if (!st)
+		st = recorded_stack(a.project);
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
 	before = cli_down_before(a.project);
@@ -522,6 +544,14 @@ int cmd_down(int argc, char **argv)
 	} else {
 		cli_down_report(a.project, before, st);
 		print_kept(a.project, kept);
+		/* a store volume's mount goes with its last container; down
+		 * -v removes the file's own (never an external one) */
+		if (st && a.volumes)
+			sup_stack_volumes_remove(st);
+		else if (st)
+			sup_stack_volumes_release(st);
+		if (st)
+			sup_stack_networks_release(st);
 		if (a.rmi && st && cli_down_rmi(st, a.rmi) != LXR_EXIT_OK)
 			r = LXR_EXIT_FAIL;
 	}

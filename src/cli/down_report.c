@@ -61,8 +61,11 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 		line("Container", before[i], tty, colour);
 	for (size_t i = 0; st && i < st->n_networks; i++) {
 		_cleanup_free_ char *n = NULL;
-		if (!st->networks[i].driver.v && !st->networks[i].implicit)
-			continue; /* external: not lxr's to remove */
+		const struct cfg_network *net = &st->networks[i];
+		/* external, or named (it may outlive the project, shared with
+		 * another): not said to be removed */
+		if ((!net->driver.v && !net->implicit) || net->external.v || net->host_name.v)
+			continue;
 		n = lxr_xasprintf("%s_%s", project, st->networks[i].name);
 		line("Network", n, tty, colour);
 	}

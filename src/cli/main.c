@@ -45,6 +45,8 @@ static const struct command commands[] = {
     {"images", cmd_images, "list the images in the store"},
     {"rmi", cmd_rmi, "remove images"},
     {"image", cmd_image, "image prune: remove what no image or container uses"},
+    {"network", cmd_network, "create, list, inspect and remove networks"},
+    {"volume", cmd_volume, "create, list, inspect and remove volumes"},
 };
 
 static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "
@@ -141,6 +143,9 @@ static bool refuse_without_root(const struct command *c, int argc, char **argv)
 	if (!strcmp(c->name, "config") || geteuid() == 0)
 		return false;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return false;
+	/* a subcommand's own: lxr network create --help */
+	if (argc > 2 && !strcmp(argv[2], "--help"))
 		return false;
 	fprintf(stderr, "lxr: %s needs root (lxr has no rootless mode yet): run it with sudo\n",
 		c->name);

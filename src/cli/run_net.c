@@ -82,7 +82,15 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 					 .dns_search = pe->dns_search,
 					 .dns_opt = pe->dns_opt};
 	struct lxr_endpoint ep;
+	struct lxr_net_def def = {0};
+	int r;
 
+	if (pe->net_project) {
+		if (net_def_load(pe->network, &def, err) < 0)
+			return -1;
+		net_def_config(&def, &nc);
+		ec.net_project = pe->net_project;
+	}
 	if (!pe->network) {
 		if (pe->n_ports)
 			return lxr_fail(err, 0, "-p needs a bridge network, not --network %s",
@@ -90,9 +98,11 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 		return 0;
 	}
 	if (net_ports_from_plan(pe, &ports, err) < 0)
-		return -1;
+		return net_def_free(&def), -1;
 	ec.ports = ports;
-	if (net_endpoint_add(lxr_run_dir(), RUN_PROJECT, &ec, &ep, err) < 0)
+	r = net_endpoint_add(lxr_run_dir(), RUN_PROJECT, &ec, &ep, err);
+	net_def_free(&def);
+	if (r < 0)
 		return -1;
 	point_spec(o, &ep);
 	net_endpoint_free(&ep);

@@ -20,6 +20,7 @@
 #include "cli/run_opts.h"
 #include "config/text.h"
 #include "lxr/plan.h"
+#include "lxr/supervisor.h"
 
 static const char usage_text[] =
     "usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
@@ -51,14 +52,17 @@ static const char usage_text[] =
     "      --pids-limit N   maximum number of processes (-1: unlimited; default\n"
     "                       4096, or lxr.conf [limits] pids)\n"
     "      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
-    "                       NAME (a network of that name, made on first use; its\n"
-    "                       containers find each other by name), none (only a\n"
-    "                       private loopback), ns:PATH (join that network namespace)\n"
+    "                       NAME (lxr network create's, or else a network of lxr\n"
+    "                       run's made on first use; its containers find each\n"
+    "                       other by name), none (only a private loopback),\n"
+    "                       ns:PATH (join that network namespace)\n"
     "  -p, --publish [[IP:]HOSTPORT:]PORT[/udp]  publish a port (ranges: 8000-8010;\n"
     "                       no host port: a free one is picked)\n"
     "      --add-host NAME:IP  a line in /etc/hosts (IP host-gateway: the host)\n"
     "      --dns IP, --dns-search DOMAIN, --dns-option OPT  the resolver's\n"
-    "  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file\n"
+    "  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file (SRC\n"
+    "                       absolute), or mount the volume SRC (lxr volume ls;\n"
+    "                       made if missing)\n"
     "      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
     "      --read-only      mount the container's root read-only\n"
     "      --cap-add CAP    add a capability (or ALL)\n"
@@ -242,14 +246,36 @@ static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 			return lxr_fail(err, 0, "-v \"%s\": unknown mode \"%s\" (use ro or rw)",
 					arg, mode);
 	}
-	if (src[0] != '/')
-		return lxr_fail(err, 0, "-v \"%s\": source must be an absolute host path", arg),
-		       lxr_err_hint(err,
-				    "named volumes come with stack files (`lxr up`); for "
-				    "a directory here use $PWD/%s",
-				    src);
 	if (dst[0] != '/')
 		return lxr_fail(err, 0, "-v \"%s\": destination must be absolute", arg);
+	if (src[0] != '/') {
+		/* docker run -v NAME:/path: the volume NAME (lxr volume ls),
+		 * made if missing */
+		struct sup_volume pv;
+		lxr_err none;
+		if (sup_volume_name_check(src, err) < 0)
+			return lxr_err_wrap(err, "-v \"%s\"", arg),
+			       lxr_err_hint(err,
+					    "a host directory is an absolute path: "
+					    "$PWD/%s",
+					    src);
+		/* a stack's own volume, by compose's name <project>_<name> */
+		if (!sup_volume_exists(src) && sup_project_volume_load(src, &pv, &none) == 0) {
+			push(o, "volumes",
+			     json_pack("{s:s, s:o, s:o, s:b, s:{s:b}}", "type", "bind", "source",
+				       lit(pv.mountpoint), "target", lit(dst), "read_only", ro,
+				       "bind", "create_host_path", false));
+			sup_volume_free(&pv);
+			return 0;
+		}
+		if (!o->volumes)
+			o->volumes = json_object();
+		json_object_set_new(o->volumes, src, json_pack("{s:s}", "name", src));
+		push(o, "volumes",
+		     json_pack("{s:s, s:o, s:o, s:b}", "type", "volume", "source", lit(src),
+			       "target", lit(dst), "read_only", ro));
+		return 0;
+	}
 	/* docker -v creates a missing source; lxr refuses rather than change
 	 * the host's filesystem on a typo. */
 	if (stat(src, &st) < 0)
@@ -616,6 +642,7 @@ void run_opts_free(struct run_opts *o)
 	free(o->image);
 	free(o->network);
 	json_decref(o->svc);
+	json_decref(o->volumes);
 	plan_instance_free(&o->plan);
 	cfg_stack_free(o->stack);
 }

@@ -16,6 +16,7 @@ struct run_opts {
 	/* the service as the stack file would write it (run_opts.c), which
 	 * run_stack.c loads and plans */
 	json_t *svc;
+	json_t *volumes;         /* top-level volumes (-v NAME:/path), or NULL */
 	struct cfg_stack *stack; /* the one-service stack svc was loaded into */
 	struct plan_instance plan;
 };

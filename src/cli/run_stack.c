@@ -14,6 +14,8 @@
 #include "cli/run_image.h"
 #include "cli/run_opts.h"
 #include "lxr/image.h"
+#include "lxr/net.h"
+#include "lxr/supervisor.h"
 
 #define RUN_GROUP           "_run"
 #define RUN_DEFAULT_NETWORK "lxr"
@@ -22,6 +24,9 @@
 static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
 {
 	json_t *doc = json_pack("{s:s, s:{s:O}}", "name", "lxr-run", "services", o->name, o->svc);
+
+	if (o->volumes)
+		json_object_set(doc, "volumes", o->volumes);
 	_cleanup_free_ char *text = json_dumps(doc, JSON_SORT_KEYS);
 	_cleanup_free_ char *path = NULL, *cwd = getcwd(NULL, 0);
 	struct cfg_diags d = {0};
@@ -84,6 +89,12 @@ static void endpoint(struct run_opts *o)
 	ep->internal = false;
 	ep->peer_names = strcmp(net, RUN_DEFAULT_NETWORK) != 0;
 	ep->ephemeral = true;
+	/* a network made by `lxr network create` (or a stack's name:), as
+	 * docker run --network joins one; it stays when the container goes */
+	if (ep->peer_names && net_def_exists(net)) {
+		ep->net_project = lxr_xstrdup(LXR_SHARED_NET_PROJECT);
+		ep->ephemeral = false;
+	}
 	lxr_strv_free(ep->names);
 	ep->names = NULL;
 	lxr_strv_push(&ep->names, lxr_xstrdup(o->name));
@@ -152,6 +163,8 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 	}
 	carry(o);
 	r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
+	if (r == 0)
+		r = sup_stack_volumes_prepare(st, false, err);
 out_host:
 	rt_plan_host_free(&host);
 out:

@@ -382,6 +382,62 @@ int cfg_dotenv_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *c
 	return r;
 }
 
+/* docker run --env-file's syntax (docker compose's "raw" env_file
+ * format): a line is KEY=VALUE with the value taken verbatim (no quotes,
+ * no comments after it, no interpolation), or KEY alone for the variable
+ * from lookup (dropped when unset); leading blanks are trimmed, blank lines
+ * and lines starting with '#' skipped, a UTF-8 BOM before the first line
+ * ignored; a name with a blank in it, or no name, is an error. */
+int cfg_env_raw_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+		      struct cfg_env *out, struct cfg_text_diag *diag)
+{
+	struct cfg_env env = {0};
+	const char *end = text + len;
+	int line = 0;
+
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		text += 3;
+	for (const char *p = text; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *eq, *start = p, *k = p;
+		size_t klen;
+
+		p = nl ? nl + 1 : end;
+		if (e > k && e[-1] == '\r')
+			e--;
+		while (k < e && strchr(" \t\v\f\r", *k))
+			k++;
+		if (k == e || *k == '#')
+			continue;
+		eq = memchr(k, '=', (size_t)(e - k));
+		klen = (size_t)((eq ? eq : e) - k);
+		if (!klen || memchr(k, ' ', klen) || memchr(k, '\t', klen)) {
+			*diag =
+			    (struct cfg_text_diag){.line = line + 1, .col = (int)(k - start) + 1};
+			if (!klen)
+				snprintf(diag->msg, sizeof(diag->msg),
+					 "no variable name on this line");
+			else
+				snprintf(diag->msg, sizeof(diag->msg),
+					 "variable \"%.*s\" contains blanks", (int)klen, k);
+			cfg_env_free(&env);
+			return -1;
+		}
+		if (eq) {
+			env_set(&env, k, klen, lxr_xstrndup(eq + 1, (size_t)(e - eq - 1)),
+				line + 1);
+		} else {
+			_cleanup_free_ char *key = lxr_xstrndup(k, klen);
+			const char *v = lookup ? lookup(key, ctx) : NULL;
+			if (v)
+				env_set(&env, k, klen, lxr_xstrdup(v), line + 1);
+		}
+	}
+	*out = env;
+	return 0;
+}
+
 const char *cfg_env_get(const struct cfg_env *env, const char *key)
 {
 	for (size_t i = 0; i < env->n; i++)

@@ -22,7 +22,8 @@ static void cpus(struct cfg_out *o, const char *k, int64_t m)
 	cfg_out_number(o, buf);
 }
 
-static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
+static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l,
+		   const struct cfg_raw *devices)
 {
 	cfg_out_key(o, k);
 	cfg_out_map(o);
@@ -35,6 +36,10 @@ static void limits(struct cfg_out *o, const char *k, const struct cfg_limits *l)
 	if (l->pids.set) {
 		cfg_out_key(o, "pids");
 		cfg_out_int(o, l->pids.v);
+	}
+	if (devices && devices->kind != CFG_RAW_NULL) {
+		cfg_out_key(o, "devices");
+		cfg_dump_raw(o, devices);
 	}
 	cfg_out_end_map(o);
 }
@@ -70,9 +75,8 @@ static bool restart_as_policy(const struct cfg_restart_policy *r)
 
 static void restart_policy(struct cfg_out *o, const struct cfg_restart_policy *r)
 {
-	/* UNLESS_STOPPED has no condition; it never gets here (it always
-	 * disagrees with a restart_policy). */
-	static const char *const conditions[] = {"none", "any", "on-failure", "any"};
+	/* unless-stopped is not a swarm condition, but compose takes it */
+	static const char *const conditions[] = {"none", "any", "on-failure", "unless-stopped"};
 
 	cfg_out_key(o, "restart_policy");
 	cfg_out_map(o);
@@ -96,10 +100,11 @@ static void deploy(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_int(o, s->replicas.v);
 	cfg_out_key(o, "resources");
 	cfg_out_map(o);
-	limits(o, "limits", &s->limits);
+	limits(o, "limits", &s->limits, NULL);
 	if (shown(o, "service.deploy.resources.reservations",
-		  s->reservations.memory.set || s->reservations.millicpus.set))
-		limits(o, "reservations", &s->reservations);
+		  s->reservations.memory.set || s->reservations.millicpus.set ||
+		      s->device_requests.kind != CFG_RAW_NULL))
+		limits(o, "reservations", &s->reservations, &s->device_requests);
 	cfg_out_end_map(o);
 	if (restart_as_policy(&s->restart))
 		restart_policy(o, &s->restart);
@@ -351,7 +356,10 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, s->name);
 	cfg_out_map(o);
-	cfg_out_kv(o, "image", s->image.v);
+	if (s->image.v)
+		cfg_out_kv(o, "image", s->image.v);
+	if (s->build.set)
+		cfg_dump_service_build(o, s);
 	if (s->entrypoint.set)
 		cfg_out_strs(o, "entrypoint", &s->entrypoint.argv);
 	if (s->command.set)
@@ -376,6 +384,7 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 	cfg_dump_service_more(o, s);
 	cfg_dump_service_host(o, s);
 	cfg_dump_service_file_refs(o, s);
+	cfg_dump_service_unmodelled(o, s);
 	cfg_out_end_map(o);
 }
 
@@ -395,6 +404,10 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lx
 	cfg_dump_networks(&o, st);
 	cfg_dump_volumes(&o, st);
 	cfg_dump_file_objs(&o, st);
+	if (st->models.kind != CFG_RAW_NULL) {
+		cfg_out_key(&o, "models");
+		cfg_dump_raw(&o, &st->models);
+	}
 	cfg_out_end_map(&o);
 	if (cfg_out_finish(&o) < 0)
 		return lxr_fail(err, EIO, "write the stack");

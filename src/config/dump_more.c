@@ -18,17 +18,17 @@ static void flag(struct cfg_out *o, const char *k, bool v)
 	cfg_out_bool(o, v);
 }
 
-static void ulimits(struct cfg_out *o, const struct cfg_service *s)
+void cfg_dump_ulimits(struct cfg_out *o, const struct cfg_ulimit *v, size_t n)
 {
 	cfg_out_key(o, "ulimits");
 	cfg_out_map(o);
-	for (size_t i = 0; i < s->n_ulimits; i++) {
-		cfg_out_key(o, s->ulimits[i].name);
+	for (size_t i = 0; i < n; i++) {
+		cfg_out_key(o, v[i].name);
 		cfg_out_map(o);
 		cfg_out_key(o, "soft");
-		cfg_out_int(o, s->ulimits[i].soft);
+		cfg_out_int(o, v[i].soft);
 		cfg_out_key(o, "hard");
-		cfg_out_int(o, s->ulimits[i].hard);
+		cfg_out_int(o, v[i].hard);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_map(o);
@@ -46,6 +46,8 @@ static void devices(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_kv(o, "permissions", s->devices[i].perms);
 		cfg_out_end_map(o);
 	}
+	for (size_t i = 0; i < s->cdi_devices.n; i++) /* a CDI name, as written */
+		cfg_out_str(o, s->cdi_devices.v[i].v);
 	cfg_out_end_seq(o);
 }
 
@@ -57,6 +59,8 @@ static void env_files(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_map(o);
 		cfg_out_kv(o, "path", s->env_files[i].path.v);
 		flag(o, "required", s->env_files[i].required);
+		if (s->env_files[i].raw)
+			cfg_out_kv(o, "format", "raw");
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);
@@ -102,7 +106,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "security_opt", &s->security.opts);
 	if (o->all || s->privileged.set)
 		flag(o, "privileged", s->privileged.v);
-	if (s->n_devices)
+	if (s->n_devices || s->cdi_devices.n)
 		devices(o, s);
 	if (s->n_device_rules) {
 		cfg_out_key(o, "device_cgroup_rules");
@@ -123,7 +127,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
 	opt_str(o, "pull_policy", &s->pull_policy);
 	if (s->n_ulimits)
-		ulimits(o, s);
+		cfg_dump_ulimits(o, s->ulimits, s->n_ulimits);
 	if (s->sysctls.n)
 		cfg_out_kvs(o, "sysctls", &s->sysctls);
 	if (s->labels.n)

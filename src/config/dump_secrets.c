@@ -6,7 +6,8 @@
 #include "config/emit.h"
 #include "config/internal.h"
 
-static void refs(struct cfg_out *o, const char *k, const struct cfg_svc_file_ref *v, size_t n)
+void cfg_dump_file_refs(struct cfg_out *o, const char *k, const struct cfg_svc_file_ref *v,
+			size_t n)
 {
 	if (!n)
 		return;
@@ -33,8 +34,8 @@ static void refs(struct cfg_out *o, const char *k, const struct cfg_svc_file_ref
 
 void cfg_dump_service_file_refs(struct cfg_out *o, const struct cfg_service *s)
 {
-	refs(o, "secrets", s->secrets, s->n_secrets);
-	refs(o, "configs", s->configs, s->n_configs);
+	cfg_dump_file_refs(o, "secrets", s->secrets, s->n_secrets);
+	cfg_dump_file_refs(o, "configs", s->configs, s->n_configs);
 }
 
 static void objs(struct cfg_out *o, const char *k, const struct cfg_file_obj *v, size_t n)

@@ -44,6 +44,12 @@ void cfg_out_duration(struct cfg_out *o, const char *k, int64_t us);
 void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_service_host(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_service_file_refs(struct cfg_out *o, const struct cfg_service *s);
+void cfg_dump_file_refs(struct cfg_out *o, const char *k, const struct cfg_svc_file_ref *v,
+			size_t n);
+void cfg_dump_service_build(struct cfg_out *o, const struct cfg_service *s);
+void cfg_dump_service_unmodelled(struct cfg_out *o, const struct cfg_service *s);
+void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v);
+void cfg_dump_ulimits(struct cfg_out *o, const struct cfg_ulimit *v, size_t n);
 void cfg_dump_file_objs(struct cfg_out *o, const struct cfg_stack *st);
 void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st);
 void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st);

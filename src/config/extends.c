@@ -6,7 +6,10 @@
  * mappings whichever way they are written; volumes, devices, tmpfs,
  * secrets and configs replace a base entry with the same target; other
  * sequences append what is new. It works on the node tree, before the
- * service is read, so the merged service is checked like any other. */
+ * service is read, so the merged service is checked like any other; each
+ * value keeps the position of the file it was written in, so a relative
+ * path from a file in another directory is relative to that file's
+ * directory, as compose-go resolves it. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -143,10 +146,26 @@ static struct cfg_node *merge_seq(struct cfg_ctx *c, const char *key, struct cfg
 	return out;
 }
 
+/* build: DIR is {context: DIR} (compose-go's transform), so the two
+ * spellings merge key by key. */
+static struct cfg_node *build_as_map(struct cfg_ctx *c, struct cfg_node *n)
+{
+	struct cfg_node *m, *k;
+
+	if (n->kind != CFG_NODE_SCALAR || cfg_is_null(n))
+		return n;
+	m = node_new(c, CFG_NODE_MAP, n->pos);
+	k = node_new(c, CFG_NODE_SCALAR, n->pos);
+	k->raw = cfg_tree_strdup(c->tree, "context");
+	k->single_line = true;
+	map_put(c, m, k, n);
+	return m;
+}
+
 static bool is_mapping_key(const char *key)
 {
-	static const char *const keys[] = {"environment", "labels", "sysctls", "extra_hosts",
-					   "annotations"};
+	static const char *const keys[] = {"environment", "labels",      "sysctls",
+					   "extra_hosts", "annotations", "args"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
@@ -164,6 +183,10 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 		base = as_map(c, base);
 		over = as_map(c, over);
 	}
+	if (!strcmp(key, "build")) {
+		base = build_as_map(c, base);
+		over = build_as_map(c, over);
+	}
 	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
 		return merge_seq(c, key, base, over);
 	if (base->kind != CFG_NODE_MAP || over->kind != CFG_NODE_MAP)
@@ -176,6 +199,11 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 			  : over->pairs[i].value);
 	}
 	return out;
+}
+
+struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over)
+{
+	return merge(c, "", base, over, 0);
 }
 
 /* ---- finding the base ------------------------------------------------------------ */
@@ -221,7 +249,7 @@ static struct cfg_node *base_of(struct cfg_ctx *c, struct cfg_node *services, st
 
 	if (read_ref(c, ext, &r) < 0)
 		return NULL;
-	if (r.file && !(in = cfg_load_beside(c, r.file, "extends")))
+	if (r.file && !(in = cfg_load_file(c, r.file, "extends", NULL)))
 		return NULL;
 	if (r.file && !(in = map_get(in, "services")))
 		return NULL;

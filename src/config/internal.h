@@ -60,6 +60,14 @@ struct cfg_ctx {
 	struct cfg_tree *tree;
 	struct cfg_tree **extra_trees; /* files `extends` read (extends.c) */
 	size_t n_extra_trees;
+	/* Each file `extends` or `include` read, with the directory its
+	 * relative paths are relative to (its own, or include's
+	 * project_directory): values keep their file in their position. */
+	struct cfg_file_dir {
+		const char *file; /* interned */
+		char *dir;
+	} * file_dirs;
+	size_t n_file_dirs;
 	/* the host's security modules, read once when security_opt needs them */
 	struct cfg_host_lsm lsm;
 	bool lsm_probed;
@@ -171,6 +179,20 @@ int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *ou
 		      const char *what);
 int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* A key lxr does not model, kept as written (raw.c). */
+int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key);
+int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out);
+void cfg_raw_free(struct cfg_raw *v);
+void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n);
+/* build: (service_build.c) */
+int cfg_svc_read_build(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_build_free(struct cfg_build *b);
+/* compose-go's checks across services (additional contexts, platforms). */
+void cfg_stack_check_builds(struct cfg_ctx *c, const struct cfg_stack *st);
+/* build_image of each built service, once the project is named. */
+void cfg_stack_name_builds(struct cfg_stack *st);
+void cfg_ulimits_free(struct cfg_ulimit *v, size_t n);
 int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
 struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);
@@ -207,11 +229,16 @@ int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *ob
  * after an error (extends.c). */
 struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *services,
 				     struct cfg_node *svc);
-/* The root of the stack file a `file:`/`include` node names, beside this
- * one (a file elsewhere is refused: its relative paths would need
- * rebasing); parsed into a tree cfg_extra_trees_free drops (include.c). */
-struct cfg_node *cfg_load_beside(struct cfg_ctx *c, struct cfg_node *file, const char *what);
+/* The root of the stack file a `file:`/`include` node names (relative to
+ * the file the node is in), parsed into a tree cfg_extra_trees_free drops;
+ * its relative paths are relative to dir (NULL: its own directory)
+ * (include.c). */
+struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const char *what,
+			       const char *dir);
 void cfg_extra_trees_free(struct cfg_ctx *c);
+/* over merged onto base with compose's rules (extends.c), for a resource
+ * an override file defines again (include's later paths). */
+struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over);
 /* Top-level include: the included files' services, networks, volumes,
  * secrets and configs added to root's (include.c). */
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);
@@ -246,8 +273,13 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *s);
 /* depends_on cycles, each printed as "a -> b -> a" (cycles.c). */
 void cfg_stack_check_cycles(struct cfg_ctx *c, struct cfg_stack *s);
 
-/* Relative host paths are relative to the stack file's directory. */
-char *cfg_abs_path(struct cfg_ctx *c, const char *p);
+/* A host path written at pos, absolute: a relative one is relative to the
+ * project directory, or to the directory of the file it was written in (a
+ * file `extends` or `include` read elsewhere), as compose-go resolves them;
+ * ~ is $HOME. */
+char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p);
+/* That directory: the project's, or the one of the file pos is in. */
+const char *cfg_dir_at(const struct cfg_ctx *c, struct cfg_pos pos);
 /* Lexically clean an absolute path ("//", ".", ".." resolved). */
 char *cfg_clean_path(const char *p);
 /* Absolute directory of the stack file (project.c). */

@@ -1,8 +1,7 @@
 /* Compose's secrets and configs: the top-level objects (a file, an
  * environment variable, inline content for configs, or external) and a
  * service's references to them (short: the name; long: source, target,
- * uid, gid, mode). Loaded into the model; lxr up does not mount them yet,
- * so each one is recorded as not runnable (support.c). */
+ * uid, gid, mode). The plan mounts them (plan.c, files_of). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +21,22 @@ static int obj_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
-	abs = cfg_abs_path(c, v);
+	abs = cfg_abs_path_at(c, n->pos, v);
 	cfg_str_set(&o->file, abs, n->pos);
 	return 0;
 }
 
 static int obj_environment(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "environment", &((struct obj_ctx *)obj)->o->environment);
+	struct cfg_file_obj *o = ((struct obj_ctx *)obj)->o;
+	const char *v;
+
+	if (cfg_read_str(c, n, "environment", &o->environment) < 0)
+		return -1;
+	v = o->environment.v && c->lookup ? c->lookup(o->environment.v, c->lookup_ctx) : NULL;
+	free(o->env_value);
+	o->env_value = v ? lxr_xstrdup(v) : NULL;
+	return 0;
 }
 
 static int obj_content(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -88,6 +95,16 @@ static int read_obj(struct cfg_ctx *c, struct cfg_node *n, struct obj_ctx *oc, c
 	return -1;
 }
 
+/* compose's rule for the names (its schema's ^[a-zA-Z0-9._-]+$); lxr also
+ * names the files it writes after them, so "." and ".." are out too */
+static bool obj_name_ok(const char *v)
+{
+	return *v &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		   strlen(v) &&
+	       strcmp(v, ".") && strcmp(v, "..");
+}
+
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
 		       struct cfg_file_obj **out, size_t *n_out)
 {
@@ -106,6 +123,11 @@ int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
 		o->name = lxr_xstrdup(n->pairs[i].key->raw);
 		o->pos = n->pairs[i].key->pos;
 		c->where = where;
+		if (!obj_name_ok(o->name)) {
+			cfg_error_hint(c, n->pairs[i].key, "letters, digits, '.', '_' and '-'",
+				       "%s name \"%s\" is not a valid name", what, o->name);
+			r = -1;
+		}
 		if (!cfg_expect(c, n->pairs[i].value, CFG_NODE_MAP, what) ||
 		    read_obj(c, n->pairs[i].value, &oc, what) < 0)
 			r = -1;
@@ -127,14 +149,28 @@ static int ref_target(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_str(c, n, "target", &((struct cfg_svc_file_ref *)obj)->target);
 }
 
+/* uid and gid: numbers, as compose takes them (the file is made before
+ * the container's /etc/passwd could be read) */
+static int read_id(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_str *out)
+{
+	if (cfg_read_str(c, n, key, out) < 0)
+		return -1;
+	if (!out->v ||
+	    (*out->v && strspn(out->v, "0123456789") == strlen(out->v) && strlen(out->v) < 10))
+		return 0;
+	cfg_error_hint(c, n, "a number, such as \"1000\"", "%s \"%s\" is not a number", key,
+		       out->v);
+	return -1;
+}
+
 static int ref_uid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "uid", &((struct cfg_svc_file_ref *)obj)->uid);
+	return read_id(c, n, "uid", &((struct cfg_svc_file_ref *)obj)->uid);
 }
 
 static int ref_gid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "gid", &((struct cfg_svc_file_ref *)obj)->gid);
+	return read_id(c, n, "gid", &((struct cfg_svc_file_ref *)obj)->gid);
 }
 
 /* YAML 1.1 reads 0440 as octal 288; compose takes that number as the mode,
@@ -230,6 +266,8 @@ void cfg_stack_check_file_refs(struct cfg_ctx *c, const struct cfg_stack *st)
 		c->where = w;
 		check_refs(c, s->secrets, s->n_secrets, st->secrets, st->n_secrets, "secret");
 		check_refs(c, s->configs, s->n_configs, st->configs, st->n_configs, "config");
+		check_refs(c, s->build.secrets, s->build.n_secrets, st->secrets, st->n_secrets,
+			   "build secret");
 		c->where = NULL;
 	}
 }
@@ -252,6 +290,9 @@ void cfg_file_objs_free(struct cfg_file_obj *v, size_t n)
 		free(v[i].file.v);
 		free(v[i].environment.v);
 		free(v[i].content.v);
+		if (v[i].env_value)
+			explicit_bzero(v[i].env_value, strlen(v[i].env_value));
+		free(v[i].env_value);
 		free(v[i].host_name.v);
 	}
 	free(v);

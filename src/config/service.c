@@ -26,7 +26,7 @@ static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	s->image_is_path = v[0] == '/' || !strncmp(v, "./", 2) || !strncmp(v, "../", 3) ||
 			   !strcmp(v, ".") || !strcmp(v, "..");
 	if (s->image_is_path) {
-		char *abs = cfg_abs_path(c, v);
+		char *abs = cfg_abs_path_at(c, n->pos, v);
 		free(s->image.v);
 		s->image.v = abs;
 	}
@@ -132,7 +132,9 @@ static bool hostname_ok(const char *h)
 	size_t len = strlen(h);
 	const char *label = h;
 
-	/* RFC 1123 labels; the kernel's UTS name holds 64 bytes. */
+	/* RFC 1123 labels, and '_', which docker and compose take (and
+	 * published files use: `hostname: app_db`); the kernel's UTS name
+	 * holds 64 bytes. Nothing that could split an /etc/hosts line. */
 	if (!len || len > 63)
 		return false;
 	for (const char *p = h;; p++) {
@@ -143,7 +145,7 @@ static bool hostname_ok(const char *h)
 				return true;
 			label = p + 1;
 		} else if (!strchr(
-			       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+			       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
 			       *p)) {
 			return false;
 		}
@@ -157,7 +159,7 @@ static int read_hostname(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_str(c, n, "hostname", &s->hostname) < 0)
 		return -1;
 	if (s->hostname.v && !hostname_ok(s->hostname.v)) {
-		cfg_error_hint(c, n, "letters, digits, '-' and '.', at most 63 characters",
+		cfg_error_hint(c, n, "letters, digits, '-', '_' and '.', at most 63 characters",
 			       "hostname \"%s\" is not a valid host name", s->hostname.v);
 		return -1;
 	}
@@ -247,6 +249,10 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+#define BUILD_HINT                                                                                 \
+	"building images is not supported yet: build it elsewhere (docker build -t NAME .), "      \
+	"`lxr load` it, and give that NAME as `image:`"
+
 /* Compose's pull_policy, as far as lxr can honour it: "build" needs a
  * builder and daily/weekly/every_<d> a record of pull times, neither of which
  * lxr has. */
@@ -258,11 +264,14 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (!v)
 		return -1;
 	if (!strcmp(v, "if_not_present"))
-		v = "missing"; /* compose's old name */
-	if (!strcmp(v, "build")) {
-		cfg_error_hint(c, n, "use always, missing or never",
-			       "pull_policy \"%s\" is not supported yet", v);
-		return -1;
+		v = "missing";     /* compose's old name */
+	if (!strcmp(v, "build")) { /* loaded, not run: lxr has no builder yet */
+		cfg_check_supported_hint(
+		    c, n->pos, "service.pull_policy.build",
+		    "building images is not supported yet: pull_policy missing runs the image",
+		    "pull_policy \"build\"");
+		cfg_str_set(&s->pull_policy, v, n->pos);
+		return 0;
 	}
 	/* Compose's periodic pulls: loaded, not run (the store does not date
 	 * its pulls yet) */
@@ -317,8 +326,10 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	struct cfg_service *s = obj;
 	int r = cfg_read_strs(c, n, "profiles", false, &s->profiles);
 
+	/* "" is a profile too (compose enables it when COMPOSE_PROFILES is
+	 * set and empty: dify's default vector store uses it) */
 	for (size_t i = 0; i < s->profiles.n; i++) {
-		if (!cfg_name_ok(s->profiles.v[i].v)) {
+		if (*s->profiles.v[i].v && !cfg_name_ok(s->profiles.v[i].v)) {
 			cfg_diag_add(
 			    c, s->profiles.v[i].pos, false,
 			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
@@ -377,9 +388,11 @@ static void check_log_options(struct cfg_ctx *c, const struct cfg_kvs *o)
 				    c, &at, "a count of files from 1 to 1000",
 				    "logging option max-file: \"%s\" is not a count of files",
 				    kv->value);
-		} else {
-			cfg_error_hint(c, &at, "max-size and max-file",
-				       "logging option \"%s\" is not supported yet", kv->key);
+		} else { /* compress, tag, labels, env, ...: valid for docker,
+			  * not for lxr's CRI files yet */
+			cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+						 "lxr's log files take max-size and max-file",
+						 "logging option \"%s\"", kv->key);
 		}
 	}
 }
@@ -400,6 +413,20 @@ static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* docker's options lxr has no equivalent for yet: valid Compose, loaded
+ * and refused by lxr up (the others are errors: security_opt.c). */
+static bool docker_only_opt(const char *v)
+{
+	static const char *const keys[] = {"systempaths", "writable-cgroups"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i]);
+		if (!strncmp(v, keys[i], n) && (v[n] == '=' || v[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 /* Each entry is applied in order (a later seccomp= replaces an earlier
  * one, as with docker); a profile is read and checked here, so a bad one
  * stops the load before anything is created. */
@@ -418,7 +445,14 @@ static int read_security_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		char msg[LXR_ERR_MSG_MAX + 128];
 		lxr_err err;
 
-		if (cfg_security_opt_apply(v.v[i].v, c->dir, c->lsm, sec, &warning, &err) < 0) {
+		if (docker_only_opt(v.v[i].v)) {
+			cfg_check_supported_hint(c, v.v[i].pos, "service.security_opt.other", NULL,
+						 "security_opt \"%s\"", v.v[i].v);
+			cfg_strs_push(&sec->opts, v.v[i].v, v.v[i].pos);
+			continue;
+		}
+		if (cfg_security_opt_apply(v.v[i].v, cfg_dir_at(c, v.v[i].pos), c->lsm, sec,
+					   &warning, &err) < 0) {
 			cfg_diag_add(c, v.v[i].pos, false, err.hint[0] ? err.hint : NULL,
 				     "security_opt: %s", lxr_err_str(&err, msg, sizeof(msg)));
 			continue;
@@ -437,6 +471,7 @@ static int read_security_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	}
 static const struct cfg_key service_keys[] = {
     K(image, read_image),
+    K(build, cfg_svc_read_build),
     K(command, read_command),
     K(entrypoint, read_entrypoint),
     K(environment, read_environment),
@@ -479,17 +514,51 @@ static const struct cfg_key service_keys[] = {
 };
 #undef K
 
-/* Compose service keys lxr does not model (Compose Specification). */
-static const char *const service_compose_only[] = {
-    "annotations",        "build",          "cgroup",
-    "cgroup_parent",      "cpu_count",      "cpu_percent",
-    "cpu_rt_period",      "cpu_rt_runtime", "credential_spec",
-    "external_links",     "gpus",           "isolation",
-    "label_file",         "models",         "post_start",
-    "pre_start",          "pre_stop",       "provider",
-    "pull_refresh_after", "storage_opt",    "use_api_socket",
-    "userns_mode",        "volumes_from",
+/* Compose service keys lxr does not model yet (Compose Specification):
+ * kept as written and refused by lxr up by name (raw.c). */
+#define RAW(name)                                                                                  \
+	static int raw_##name(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
+	{                                                                                          \
+		return cfg_svc_read_raw(c, n, obj, #name);                                         \
+	}
+RAW(annotations)
+RAW(cgroup)
+RAW(cgroup_parent)
+RAW(cpu_count)
+RAW(cpu_percent)
+RAW(cpu_rt_period)
+RAW(cpu_rt_runtime)
+RAW(credential_spec)
+RAW(external_links)
+RAW(gpus)
+RAW(isolation)
+RAW(label_file)
+RAW(models)
+RAW(post_start)
+RAW(pre_start)
+RAW(pre_stop)
+RAW(provider)
+RAW(pull_refresh_after)
+RAW(storage_opt)
+RAW(use_api_socket)
+RAW(userns_mode)
+RAW(volumes_from)
+#undef RAW
+#define R(name)                                                                                    \
+	{                                                                                          \
+#name, "service.unmodelled", raw_##name                                            \
+	}
+static const struct cfg_key service_raw_keys[] = {
+    R(annotations),    R(cgroup),          R(cgroup_parent),
+    R(cpu_count),      R(cpu_percent),     R(cpu_rt_period),
+    R(cpu_rt_runtime), R(credential_spec), R(external_links),
+    R(gpus),           R(isolation),       R(label_file),
+    R(models),         R(post_start),      R(pre_start),
+    R(pre_stop),       R(provider),        R(pull_refresh_after),
+    R(storage_opt),    R(use_api_socket),  R(userns_mode),
+    R(volumes_from),
 };
+#undef R
 
 static bool has_key(const struct cfg_node *n, const char *key)
 {
@@ -499,13 +568,14 @@ static bool has_key(const struct cfg_node *n, const char *key)
 	return false;
 }
 
-/* This file's keys, then service_host.c's and service_tune.c's. */
+/* This file's keys, then service_host.c's and service_tune.c's, then the
+ * ones kept as written. */
 static const struct cfg_map_spec *service_spec(void)
 {
-	static struct cfg_key keys[128];
+	static struct cfg_key keys[160];
 	static struct cfg_map_spec spec;
-	const struct cfg_key *parts[3];
-	size_t n[3];
+	const struct cfg_key *parts[4];
+	size_t n[4];
 
 	if (spec.keys)
 		return &spec;
@@ -513,15 +583,15 @@ static const struct cfg_map_spec *service_spec(void)
 	n[0] = sizeof(service_keys) / sizeof(service_keys[0]);
 	parts[1] = cfg_svc_host_keys(&n[1]);
 	parts[2] = cfg_svc_tune_keys(&n[2]);
-	for (size_t i = 0; i < 3; i++) {
+	parts[3] = service_raw_keys;
+	n[3] = sizeof(service_raw_keys) / sizeof(service_raw_keys[0]);
+	for (size_t i = 0; i < 4; i++) {
 		assert(spec.n_keys + n[i] <= sizeof(keys) / sizeof(keys[0]));
 		memcpy(keys + spec.n_keys, parts[i], n[i] * sizeof(*keys));
 		spec.n_keys += n[i];
 	}
 	spec.keys = keys;
 	spec.allow_x = true;
-	spec.compose_only = service_compose_only;
-	spec.n_compose_only = sizeof(service_compose_only) / sizeof(service_compose_only[0]);
 	return &spec;
 }
 
@@ -541,11 +611,16 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
 	r = cfg_read_map(c, n, spec, s);
-	if (r == 0 && !s->image.v && !has_key(n, "build") && !has_key(n, "provider")) {
+	if (r == 0 && !s->image.v && !s->build.set && !has_key(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
 			       "service has neither image nor build");
 		r = -1;
 	}
+	/* compose builds the image when there is no image: to run (with both,
+	 * compose runs the image when it exists, and so does lxr) */
+	if (s->build.set && !s->image.v && !has_key(n, "image"))
+		cfg_check_supported_hint(c, s->build.pos, "service.build.no_image", BUILD_HINT,
+					 "a service with `build:` and no `image:`");
 	cfg_svc_check_x_lxr(c, s);
 	return r;
 }

@@ -161,6 +161,15 @@ static int device_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 
 	if (!v)
 		return -1;
+	/* A CDI name (docker and compose take them): loaded, lxr up refuses
+	 * it (no CDI registry); `lxr run --device` refuses it outright. */
+	if (v[0] != '/' && strchr(v, '=') && !strchr(v, ':')) {
+		cfg_check_supported_hint(c, n->pos, "service.devices.cdi",
+					 "name the host's device node (e.g. /dev/dri/renderD128)",
+					 "CDI device \"%s\"", v);
+		cfg_strs_push(&s->cdi_devices, v, n->pos);
+		return 0;
+	}
 	if (cfg_parse_device(v, &d, &why) < 0) {
 		cfg_error_hint(c, n, why, "devices: \"%s\" is not a device mapping", v);
 		return -1;
@@ -247,8 +256,9 @@ int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			r = -1;
 			continue;
 		}
-		/* two nodes at one path: the second mknod would fail at start */
-		for (size_t k = 0; k < before; k++)
+		/* two nodes at one path: the second mknod would fail at start
+		 * (a CDI name adds no node) */
+		for (size_t k = 0; s->n_devices > before && k < before; k++)
 			if (!strcmp(s->devices[k].target, s->devices[before].target)) {
 				cfg_error_hint(c, it, "give each device its own container path",
 					       "devices: %s is already the target of the entry on "

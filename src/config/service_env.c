@@ -39,7 +39,15 @@ char *cfg_clean_path(const char *p)
 	return out;
 }
 
-char *cfg_abs_path(struct cfg_ctx *c, const char *p)
+const char *cfg_dir_at(const struct cfg_ctx *c, struct cfg_pos pos)
+{
+	for (size_t i = 0; pos.file && i < c->n_file_dirs; i++)
+		if (c->file_dirs[i].file == pos.file || !strcmp(c->file_dirs[i].file, pos.file))
+			return c->file_dirs[i].dir;
+	return c->dir;
+}
+
+char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p)
 {
 	_cleanup_free_ char *joined = NULL;
 
@@ -49,26 +57,28 @@ char *cfg_abs_path(struct cfg_ctx *c, const char *p)
 	} else if (p[0] == '/') {
 		joined = lxr_xstrdup(p);
 	} else {
-		joined = lxr_xasprintf("%s/%s", c->dir, p);
+		joined = lxr_xasprintf("%s/%s", cfg_dir_at(c, pos), p);
 	}
 	return cfg_clean_path(joined);
 }
 
 static void env_file_add(struct cfg_ctx *c, struct cfg_service *s, const char *path,
-			 struct cfg_pos pos, bool required)
+			 struct cfg_pos pos, bool required, bool raw)
 {
 	struct cfg_env_file *f;
 
 	s->env_files = lxr_xrealloc(s->env_files, (s->n_env_files + 1) * sizeof(*f));
 	f = &s->env_files[s->n_env_files++];
-	f->path.v = cfg_abs_path(c, path);
+	f->path.v = cfg_abs_path_at(c, pos, path);
 	f->path.pos = pos;
 	f->required = required;
+	f->raw = raw;
 }
 
 struct ef {
 	struct cfg_node *path;
 	struct cfg_bool required;
+	bool raw;
 };
 
 static int ef_path(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -83,18 +93,22 @@ static int ef_required(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* compose-go knows one format, ".env" (the default); `docker compose`
- * adds "raw", which lxr does not read yet. */
+ * adds "raw", docker run --env-file's syntax. Anything else is what
+ * compose calls an unsupported format: an error. */
 static int ef_format(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	const char *v = cfg_scalar(c, n, "env_file format");
 
-	(void)obj;
 	if (!v)
 		return -1;
 	if (!*v || !strcmp(v, ".env"))
 		return 0;
-	cfg_error_hint(c, n, "drop it for the .env format (the default)",
-		       "env_file format \"%s\" is not supported yet", v);
+	if (!strcmp(v, "raw")) {
+		((struct ef *)obj)->raw = true;
+		return 0;
+	}
+	cfg_error_hint(c, n, ".env (the default) or raw (docker run --env-file's syntax)",
+		       "env_file: unknown format \"%s\"", v);
 	return -1;
 }
 
@@ -106,14 +120,14 @@ static int env_file_item(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servi
 	    {"format", NULL, ef_format},
 	};
 	static const struct cfg_map_spec spec = {"env_file", keys, 3, true, NULL, 0};
-	struct ef ef = {NULL, {true, false, {0}}};
+	struct ef ef = {NULL, {true, false, {0}}, false};
 	const char *v;
 
 	if (n->kind != CFG_NODE_MAP) {
 		v = cfg_scalar(c, n, "env_file");
 		if (!v)
 			return -1;
-		env_file_add(c, s, v, n->pos, true);
+		env_file_add(c, s, v, n->pos, true, false);
 		return 0;
 	}
 	if (cfg_read_map(c, n, &spec, &ef) < 0)
@@ -122,7 +136,7 @@ static int env_file_item(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servi
 		cfg_error_hint(c, n, "add path: FILE", "env_file entry has no path");
 		return -1;
 	}
-	env_file_add(c, s, ef.path->val, ef.path->pos, ef.required.v);
+	env_file_add(c, s, ef.path->val, ef.path->pos, ef.required.v, ef.raw);
 	return 0;
 }
 
@@ -178,7 +192,8 @@ static int load_env_file(struct cfg_ctx *c, const struct cfg_service *s,
 			     "env_file %s: %s", f->path.v, strerror(err.errnum));
 		return -1;
 	}
-	if (cfg_dotenv_parse(text, len, file_lookup, &fl, &env, &d) < 0) {
+	if ((f->raw ? cfg_env_raw_parse : cfg_dotenv_parse)(text, len, file_lookup, &fl, &env, &d) <
+	    0) {
 		struct cfg_pos pos = {cfg_diags_intern_file(c->diags, f->path.v), d.line, d.col};
 		cfg_diag_add(c, pos, false, NULL, "%s", d.msg);
 		cfg_env_free(&env);

@@ -118,8 +118,8 @@ static bool is_host_path(const char *s)
 	return s[0] == '/' || s[0] == '.' || s[0] == '~';
 }
 
-/* The runtime makes every mount private (rootfs.c), so private and
- * rprivate run; the modes that share mounts with the host do not yet. */
+/* private and rprivate are what every mount in a container is; shared
+ * and slave tie the bind to the host's mount of its source (rootfs.c). */
 void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
 			     const char *mode)
 {
@@ -200,8 +200,8 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		m->target = lxr_xstrdup(parts[0]);
 	} else {
 		m->type = is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
-		m->source =
-		    m->type == CFG_MOUNT_BIND ? cfg_abs_path(c, parts[0]) : lxr_xstrdup(parts[0]);
+		m->source = m->type == CFG_MOUNT_BIND ? cfg_abs_path_at(c, n->pos, parts[0])
+						      : lxr_xstrdup(parts[0]);
 		m->target = lxr_xstrdup(parts[1]);
 		/* Compose's short syntax creates a missing host directory. */
 		m->create_host_path = m->type == CFG_MOUNT_BIND;

@@ -1,8 +1,8 @@
 /* A service's names, resolver and namespaces beyond its network:
  * container_name, domainname, dns*, extra_hosts, links, network_mode,
  * pid/ipc/uts, mac_address. Read with Compose's syntax and rules into the
- * model; the runtime does not honour them yet, so each one set is recorded
- * as not runnable (support.c) unless its value changes nothing. */
+ * model; what the runtime does not honour yet is recorded as not runnable
+ * (support.c). */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <string.h>
@@ -28,6 +28,10 @@ static int read_container_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "container_name", v) < 0)
 		return -1;
+	if (v->v && !*v->v) { /* compose-go: empty is unset (a variable unset, say) */
+		free(v->v);
+		v->v = NULL;
+	}
 	if (!v->v || container_name_ok(v->v))
 		return 0;
 	cfg_error_hint(c, n, "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (docker's rule)",
@@ -101,7 +105,7 @@ static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out
 	return 0;
 }
 
-static int read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_kvs *out = &HOST(obj)->extra_hosts;
 	int r = 0;
@@ -207,7 +211,7 @@ static const struct cfg_key host_keys[] = {
     {"dns", NULL, read_dns},
     {"dns_search", NULL, read_dns_search},
     {"dns_opt", NULL, read_dns_opt},
-    {"extra_hosts", NULL, read_extra_hosts},
+    {"extra_hosts", NULL, cfg_svc_read_extra_hosts},
     {"links", NULL, read_links},
     {"network_mode", NULL, read_network_mode},
     {"pid", NULL, read_pid},
@@ -240,9 +244,68 @@ static void check_links(struct cfg_ctx *c, const struct cfg_stack *st, const str
 	}
 	const struct cfg_str *modes[] = {&s->host.network_mode, &s->host.pid, &s->host.ipc};
 	static const char *const keys[] = {"network_mode", "pid", "ipc"};
-	for (size_t i = 0; i < 3; i++)
-		if (modes[i]->v && !strncmp(modes[i]->v, "service:", 8))
+	for (size_t i = 0; i < 3; i++) {
+		if (!modes[i]->v || strncmp(modes[i]->v, "service:", 8))
+			continue;
+		if (!strcmp(modes[i]->v + 8, s->name))
+			cfg_diag_add(c, modes[i]->pos, false, "name another service",
+				     "%s: service \"%s\" cannot share its own namespace", keys[i],
+				     s->name);
+		else
 			check_ref(c, st, modes[i], keys[i], modes[i]->v + 8);
+	}
+}
+
+/* docker's rules for the namespaces: a private IPC namespace (compose's
+ * default) cannot be joined, only a shareable one (or the host's); with
+ * the host's UTS namespace the host's name is the container's. */
+static void check_namespaces(struct cfg_ctx *c, const struct cfg_stack *st,
+			     const struct cfg_service *s)
+{
+	const struct cfg_svc_host *h = &s->host;
+	const struct cfg_service *x;
+	const char *nm = h->network_mode.v;
+
+	/* in another container's network its name, resolver, hosts file and
+	 * ports are that container's: docker refuses to set them there */
+	if (nm && (!strncmp(nm, "service:", 8) || !strncmp(nm, "container:", 10))) {
+		struct {
+			bool set;
+			struct cfg_pos pos;
+			const char *what;
+		} conflicts[] = {
+		    {s->n_ports > 0, s->n_ports ? s->ports[0].pos : h->network_mode.pos, "ports"},
+		    {s->hostname.v != NULL, s->hostname.pos, "hostname"},
+		    {h->dns.n > 0, h->dns.n ? h->dns.v[0].pos : h->network_mode.pos, "dns"},
+		    {h->dns_search.n > 0,
+		     h->dns_search.n ? h->dns_search.v[0].pos : h->network_mode.pos, "dns_search"},
+		    {h->extra_hosts.n > 0,
+		     h->extra_hosts.n ? h->extra_hosts.v[0].pos : h->network_mode.pos,
+		     "extra_hosts"},
+		};
+		for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++)
+			if (conflicts[i].set)
+				cfg_diag_add(
+				    c, conflicts[i].pos, false,
+				    "set it on the service whose network this one shares",
+				    "%s cannot be set with network_mode %s (the network, its "
+				    "names and ports are that container's, as with docker)",
+				    conflicts[i].what, nm);
+	}
+
+	if (h->uts.v && !strcmp(h->uts.v, "host") && s->hostname.v)
+		cfg_diag_add(c, s->hostname.pos, false, "drop hostname, or uts: host",
+			     "hostname cannot be set with uts: host (the container has the "
+			     "host's name)");
+	if (!h->ipc.v || strncmp(h->ipc.v, "service:", 8) ||
+	    !(x = cfg_stack_service(st, h->ipc.v + 8)) || x == s)
+		return;
+	if (!x->host.ipc.v || (strcmp(x->host.ipc.v, "shareable") && strcmp(x->host.ipc.v, "host")))
+		cfg_diag_add(c, h->ipc.pos, false,
+			     "give that service `ipc: shareable` (docker's rule: a private IPC "
+			     "namespace cannot be joined)",
+			     "ipc: service \"%s\" has a private IPC namespace (ipc: %s)", x->name,
+			     x->host.ipc.v ? x->host.ipc.v : "private, the default");
 }
 
 void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s,
@@ -251,6 +314,7 @@ void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const str
 	const struct cfg_svc_host *h = &s->host;
 
 	check_links(c, st, s);
+	check_namespaces(c, st, s);
 	if (h->network_mode.v && networks_given)
 		cfg_diag_add(c, h->network_mode.pos, false, "keep one of them",
 			     "network_mode and networks cannot both be set");
@@ -262,7 +326,8 @@ void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const str
 			     h->container_name.v, (long long)s->replicas.v);
 	for (const struct cfg_service *o = st->services; h->container_name.v && o < s; o++)
 		if (o->host.container_name.v &&
-		    !strcmp(o->host.container_name.v, h->container_name.v))
+		    !strcmp(o->host.container_name.v, h->container_name.v) &&
+		    cfg_services_together(s, o))
 			cfg_diag_add(c, h->container_name.pos, false, NULL,
 				     "container_name \"%s\" is also service \"%s\"'s",
 				     h->container_name.v, o->name);

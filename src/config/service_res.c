@@ -130,16 +130,18 @@ static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
  * device layer lxr does not have. */
 static const char *const res_compose_only[] = {"generic_resources", "pids"};
 
-/* Device requests (GPUs): an empty list asks for nothing. */
+/* Device requests (GPUs): an empty list asks for nothing; others are
+ * kept as written, and lxr up refuses them (no device layer yet). */
 static int res_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	(void)obj;
+	struct cfg_service *s = ((struct res *)obj)->s;
+
 	if (cfg_is_null(n) || (n->kind == CFG_NODE_SEQ && !n->n))
 		return 0;
-	cfg_error_hint(c, n, "lxr has no device requests (GPUs) yet: use devices: for a node",
-		       "deploy.resources.reservations.devices (device requests) is not supported "
-		       "yet");
-	return -1;
+	cfg_check_supported_hint(c, n->pos, "service.deploy.resources.reservations.devices",
+				 "lxr has no device requests (GPUs) yet: use devices: for a node",
+				 "deploy.resources.reservations.devices (device requests)");
+	return cfg_raw_read(c, n, "deploy.resources.reservations.devices", &s->device_requests);
 }
 
 static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -194,15 +196,19 @@ static int rp_condition(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (!v)
 		return -1;
 	rp->condition_set = true;
-	/* Compose maps the swarm conditions onto `restart:` policies. */
-	if (!strcmp(v, "none"))
+	/* Compose maps the swarm conditions onto `restart:` policies, and
+	 * takes the policies' own names too (docker compose's
+	 * mapRestartPolicyCondition). */
+	if (!strcmp(v, "none") || !strcmp(v, "no"))
 		rp->p.policy = CFG_RESTART_NO;
 	else if (!strcmp(v, "on-failure"))
 		rp->p.policy = CFG_RESTART_ON_FAILURE;
-	else if (!strcmp(v, "any"))
+	else if (!strcmp(v, "any") || !strcmp(v, "always"))
 		rp->p.policy = CFG_RESTART_ALWAYS;
+	else if (!strcmp(v, "unless-stopped"))
+		rp->p.policy = CFG_RESTART_UNLESS_STOPPED;
 	else {
-		cfg_error_hint(c, n, "one of none, on-failure, any",
+		cfg_error_hint(c, n, "one of none, on-failure, any (or no, always, unless-stopped)",
 			       "restart_policy: unknown condition \"%s\"", v);
 		return -1;
 	}

@@ -112,19 +112,20 @@ static bool host_platform(const char *v)
 	return !*v || (!strcmp(arch, "arm64") && !strcmp(v, "/v8"));
 }
 
+/* Another platform or runtime is valid Compose (`lxr config` loads it), but
+ * lxr runs the host's images itself: `lxr up` refuses them. */
 static int read_platform(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_str *v = &TUNE(obj)->platform;
-	struct utsname u;
 
 	if (cfg_read_str(c, n, "platform", v) < 0)
 		return -1;
 	if (!v->v || !*v->v || host_platform(v->v))
 		return 0;
-	cfg_error_hint(c, n, "lxr runs images of the host's platform: drop the key",
-		       "platform \"%s\" is not this host's (linux on %s)", v->v,
-		       uname(&u) == 0 ? u.machine : "?");
-	return -1;
+	cfg_check_supported_hint(c, n->pos, "service.platform.other",
+				 "lxr runs images of the host's platform: drop the key",
+				 "platform \"%s\" (not this host's)", v->v);
+	return 0;
 }
 
 static int read_runtime(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -135,9 +136,9 @@ static int read_runtime(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	if (!v->v || !strcmp(v->v, "lxr"))
 		return 0;
-	cfg_error_hint(c, n, "lxr is the runtime: drop the key",
-		       "runtime \"%s\" is not supported yet", v->v);
-	return -1;
+	cfg_check_supported_hint(c, n->pos, "service.runtime.other",
+				 "lxr is the runtime: drop the key", "runtime \"%s\"", v->v);
+	return 0;
 }
 
 /* scale: Compose's older spelling of deploy.replicas. */

@@ -250,8 +250,9 @@ int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		return -1;
 	}
 	if (vl.source && *vl.source->val)
-		vl.m->source = vl.m->type == CFG_MOUNT_BIND ? cfg_abs_path(c, vl.source->val)
-							    : lxr_xstrdup(vl.source->val);
+		vl.m->source = vl.m->type == CFG_MOUNT_BIND
+				   ? cfg_abs_path_at(c, vl.source->pos, vl.source->val)
+				   : lxr_xstrdup(vl.source->val);
 	if (vl.m->type == CFG_MOUNT_TMPFS && vl.source) {
 		cfg_error(c, vl.source, "volumes: a tmpfs mount takes no source");
 		return -1;

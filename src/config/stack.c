@@ -215,6 +215,13 @@ static int top_version(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* docker's AI models (compose's top-level models:): kept as written, not
+ * run (raw.c) */
+static int top_models(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_raw_read(c, n, "models", &((struct cfg_stack *)obj)->models);
+}
+
 static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *st)
 {
 	static const struct cfg_key keys[] = {
@@ -227,9 +234,9 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	    {"secrets", NULL, top_secrets},
 	    {"configs", NULL, top_configs},
 	    {"include", NULL, top_include},
+	    {"models", "models", top_models},
 	};
-	static const char *const compose_only[] = {"models"};
-	static const struct cfg_map_spec spec = {NULL, keys, 9, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {NULL, keys, 10, true, NULL, 0};
 	int r;
 
 	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
@@ -309,7 +316,10 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	/* Checked even when parts failed: failed values are left unset and the
 	 * checks skip them, so every remaining problem is still reported. */
 	cfg_stack_validate(c, st);
-	return cfg_stack_project(c, o, st, err);
+	if (cfg_stack_project(c, o, st, err) < 0)
+		return -1;
+	cfg_stack_name_builds(st);
+	return 0;
 }
 
 /* Without -p, COMPOSE_PROJECT_NAME names the project: from the environment
@@ -369,6 +379,13 @@ int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct
 	return cfg_stack_load_text(o, text, len, out, diags, err);
 }
 
+void cfg_ulimits_free(struct cfg_ulimit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 void cfg_service_free(struct cfg_service *s)
 {
 	free(s->name);
@@ -422,9 +439,9 @@ void cfg_service_free(struct cfg_service *s)
 	free(s->working_dir.v);
 	free(s->pull_policy.v);
 	free(s->hostname.v);
-	for (size_t i = 0; i < s->n_ulimits; i++)
-		free(s->ulimits[i].name);
-	free(s->ulimits);
+	cfg_ulimits_free(s->ulimits, s->n_ulimits);
+	free(s->build_image);
+	cfg_build_free(&s->build);
 	cfg_kvs_free(&s->sysctls);
 	cfg_kvs_free(&s->labels);
 	cfg_strs_free(&s->profiles);
@@ -433,6 +450,9 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_security_free(&s->security);
 	cfg_svc_host_free(&s->host);
 	cfg_file_refs_free(s->secrets, s->n_secrets);
+	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
+	cfg_raw_free(&s->device_requests);
+	cfg_strs_free(&s->cdi_devices);
 	cfg_file_refs_free(s->configs, s->n_configs);
 	cfg_svc_tune_free(&s->tune);
 }
@@ -450,6 +470,7 @@ void cfg_stack_free(struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_volumes; i++)
 		cfg_volume_free(&st->volumes[i]);
 	free(st->volumes);
+	cfg_raw_free(&st->models);
 	cfg_file_objs_free(st->secrets, st->n_secrets);
 	cfg_file_objs_free(st->configs, st->n_configs);
 	for (size_t i = 0; i < st->n_unrunnable; i++) {

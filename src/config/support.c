@@ -29,13 +29,16 @@ static const struct {
     {"networks.ipam.second_pool", false}, /* one subnet per bridge */
     {"networks.ipam.wide_subnet", false}, /* the allocator takes /16 to /30 */
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
-    {"volumes.driver_opts", false},       /* the local driver's mount options (nfs, tmpfs) */
+    {"volumes.driver_opts", true},        /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},
-    {"include", true}, /* files beside the stack file (include.c) */
-    {"secrets", true}, /* files bind-mounted read-only (plan); other sources refused there */
+    {"include", true}, /* other stack files, paths rebased (include.c) */
+    {"secrets", true}, /* file, environment, content (plan); external refused there */
     {"configs", true},
+    {"models", false}, /* docker's model runner: kept as written (raw.c) */
     /* service: process and identity (runtime) */
     {"service.image", true},
+    {"service.build", true},           /* with image: run from the image, as compose does */
+    {"service.build.no_image", false}, /* no builder yet */
     {"service.command", true},
     {"service.entrypoint", true},
     {"service.environment", true},
@@ -48,15 +51,17 @@ static const struct {
     {"service.read_only", true},
     {"service.cap_add", true},
     {"service.cap_drop", true},
-    {"service.privileged", true}, /* every capability, every host device: host root */
-    {"service.devices", true},    /* host device nodes, allowed in the device cgroup */
+    {"service.privileged", true},   /* every capability, every host device: host root */
+    {"service.devices", true},      /* host device nodes, allowed in the device cgroup */
+    {"service.devices.cdi", false}, /* vendor.com/class=name: no CDI registry */
     {"service.device_cgroup_rules", true},
     {"service.stop_signal", true},
     {"service.labels", true},
     {"service.x-lxr", true},
     {"service.ulimits", true},
     {"service.sysctls", true},
-    {"service.security_opt", true}, /* seccomp profiles, no-new-privileges */
+    {"service.security_opt", true},        /* seccomp profiles, no-new-privileges */
+    {"service.security_opt.other", false}, /* docker's systempaths=, writable-cgroups= */
     /* service: resources (runtime cgroups) */
     {"service.mem_limit", true},
     {"service.cpus", true},
@@ -66,15 +71,16 @@ static const struct {
     {"service.deploy.resources", true},
     {"service.deploy.resources.limits", true},
     {"service.deploy.resources.reservations", true},
+    {"service.deploy.resources.reservations.devices", false}, /* GPUs: no device layer */
     {"service.deploy.restart_policy", true},
     /* service: filesystem (runtime mounts) */
     {"service.tmpfs", true},
     {"service.volumes", true},
     {"service.volumes.bind", true},
-    {"service.volumes.volume", true}, /* named and anonymous volumes (plan, supervisor) */
-    {"service.volumes.tmpfs", false}, /* use the `tmpfs:` key */
-    {"service.volumes.bind.propagation", false},
-    {"service.volumes.volume.subpath", false},
+    {"service.volumes.volume", true},           /* named and anonymous volumes (plan, supervisor) */
+    {"service.volumes.tmpfs", false},           /* use the `tmpfs:` key */
+    {"service.volumes.bind.propagation", true}, /* tied to the host's mount (runtime) */
+    {"service.volumes.volume.subpath", true},   /* resolved beneath the volume (runtime) */
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
@@ -83,9 +89,11 @@ static const struct {
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
+    {"service.pull_policy.build", false},    /* no builder yet */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files, json-file/local options */
     {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
+    {"service.logging.other_option", false}, /* json-file's compress, tag, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", true}, /* the net layer picks a free host port */
@@ -100,11 +108,13 @@ static const struct {
     {"service.networks.priority", true},    /* order of eth0, eth1... (plan) */
     {"service.networks.gw_priority", true}, /* which gives the default routes (plan) */
     {"service.networks.mac_address", true}, /* the interface's (net) */
-    {"networks.external", false},           /* the net layer makes its own bridges */
-    {"networks.name", false},
-    {"networks.driver_opts", false},
-    {"volumes.external", false}, /* volumes live under <data_dir>/volumes/<project>/ */
-    {"volumes.name", false},
+    {"networks.external", true},            /* lxr network create; shared by projects */
+    {"networks.name", true},                /* one network for every project naming it */
+    {"networks.driver_opts", true},         /* com.docker.network.driver.mtu */
+    {"networks.driver_opts.other", false},  /* only the MTU maps onto lxr's bridges */
+    {"networks.driver.other", false},       /* overlay, macvlan, ...: bridges only */
+    {"volumes.external", true},             /* <data_dir>/volumes/_named/NAME (lxr volume create) */
+    {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
     {"service.extends", true},         /* merged before the service is read */
     {"service.scale", true},           /* = deploy.replicas */
@@ -115,16 +125,18 @@ static const struct {
     {"service.deploy.update_config", true},
     {"service.deploy.rollback_config", true},
     {"service.deploy.endpoint_mode", true},
-    {"service.attach", true},           /* up shows every service's output */
-    {"service.platform", true},         /* empty or the host's (others: errors) */
-    {"service.runtime", true},          /* lxr (others: errors) */
-    {"service.develop", true},          /* compose watch only: ignored as without --watch */
-    {"service.stdin_open", true},       /* false; true below */
-    {"service.tty", true},              /* false; true below */
-    {"service.oom_kill_disable", true}, /* false */
-    {"service.dns", true},              /* empty */
-    {"service.dns_search", true},       /* empty */
-    {"service.dns_opt", true},          /* empty */
+    {"service.attach", true},          /* up shows every service's output */
+    {"service.platform", true},        /* empty or the host's */
+    {"service.platform.other", false}, /* no emulation */
+    {"service.runtime", true},         /* lxr */
+    {"service.runtime.other", false},  /* lxr is the runtime */
+    {"service.develop", true},         /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true},      /* false; true below */
+    {"service.tty", true},             /* false; true below */
+    {"service.oom_kill_disable", true},
+    {"service.dns", true},        /* empty */
+    {"service.dns_search", true}, /* empty */
+    {"service.dns_opt", true},    /* empty */
     /* service_host.c, service_tune.c: run by the plan (instance names,
      * the endpoint's hosts and resolv.conf, the spec), or loaded and
      * refused by up where false */
@@ -138,27 +150,28 @@ static const struct {
     {"service.links", true},                /* the alias a name of the linked service (plan) */
     {"service.network_mode", true},         /* none, host, bridge, default (plan) */
     {"service.network_mode.service", true}, /* another service's namespace (supervisor) */
-    {"service.network_mode.shared", false}, /* container:NAME */
-    {"service.pid", false},
-    {"service.pid.shared", false},
-    {"service.pid.service", false},
-    {"service.ipc", false},
-    {"service.ipc.shared", false},
-    {"service.ipc.service", false},
-    {"service.uts", false},
+    {"service.network_mode.shared", true},  /* container:NAME: any container lxr runs */
+    {"service.pid", true},
+    {"service.pid.shared", true},
+    {"service.pid.service", true},
+    {"service.ipc", true},
+    {"service.ipc.shared", true},
+    {"service.ipc.service", true},
+    {"service.uts", true},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},
-    {"service.oom_kill_disable.true", false},
+    {"service.oom_kill_disable.true", true}, /* v1 memory.oom_control; v2: a warning */
     {"service.shm_size", true},
     {"service.memswap_limit", true},
-    {"service.mem_swappiness", false},
+    {"service.mem_swappiness", true}, /* v1; v2 has none: a warning, as docker */
     {"service.cpu_shares", true},
     {"service.cpu_quota", true},
     {"service.cpu_period", true},
     {"service.oom_score_adj", true},
-    {"service.cpuset", false},
+    {"service.cpuset", true},
     {"service.group_add", true},
-    {"service.blkio_config", false},
+    {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
+    {"service.unmodelled", false},  /* gpus, volumes_from, ...: kept as written (raw.c) */
     {"service.secrets", true},
     {"service.configs", true},
 };

@@ -45,6 +45,10 @@ int cfg_dotenv_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *c
 int cfg_dotenv_parse_diags(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
 			   struct cfg_env *out, struct cfg_text_diag *diags, size_t max_diags,
 			   size_t *n_diags);
+/* docker's --env-file syntax (compose's env_file format "raw"): KEY=VALUE
+ * verbatim, KEY alone from lookup, # comment lines. */
+int cfg_env_raw_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *ctx,
+		      struct cfg_env *out, struct cfg_text_diag *diag);
 const char *cfg_env_get(const struct cfg_env *env, const char *key);
 void cfg_env_free(struct cfg_env *env);
 

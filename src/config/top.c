@@ -1,6 +1,7 @@
 /* Top-level `networks:` and `volumes:` entries. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -282,11 +283,11 @@ static int net_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "driver", &net->driver) < 0)
 		return -1;
-	if (net->driver.v && strcmp(net->driver.v, "bridge")) {
-		cfg_error_hint(c, n, "use driver: bridge (the default)",
-			       "network driver \"%s\" is not supported yet", net->driver.v);
-		return -1;
-	}
+	/* overlay, macvlan, ...: compose loads them; lxr up refuses them */
+	if (net->driver.v && strcmp(net->driver.v, "bridge"))
+		cfg_check_supported_hint(c, n->pos, "networks.driver.other",
+					 "use driver: bridge (the default)",
+					 "network driver \"%s\"", net->driver.v);
 	return 0;
 }
 
@@ -342,14 +343,57 @@ static int net_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_external(c, n, &net->external, &net->host_name);
 }
 
-static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+/* `name:` of a network or volume. Empty (`name: ${UNSET}`) is no name:
+ * compose-go then names it <project>_<key>, as without the key. */
+static int read_host_name(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out)
 {
-	return cfg_read_str(c, n, "name", &((struct cfg_network *)obj)->host_name);
+	if (cfg_read_str(c, n, "name", out) < 0)
+		return -1;
+	if (out->v && !*out->v) {
+		free(out->v);
+		out->v = NULL;
+	}
+	return 0;
 }
 
+static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return read_host_name(c, n, &((struct cfg_network *)obj)->host_name);
+}
+
+/* The bridge driver's options: the MTU maps onto lxr's bridge. The rest
+ * ask for what lxr's bridges do not do, and are refused by name. */
 static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_kvs(c, n, "driver_opts", false, &((struct cfg_network *)obj)->driver_opts);
+	struct cfg_kvs *o = &((struct cfg_network *)obj)->driver_opts;
+
+	if (cfg_read_kvs(c, n, "driver_opts", false, o) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->v[i].key, *v = o->v[i].value;
+		char *end;
+		long mtu;
+		if (strcmp(k, "com.docker.network.driver.mtu")) {
+			/* compose loads them; lxr up refuses them by name */
+			cfg_check_supported_hint(
+			    c, o->v[i].pos, "networks.driver_opts.other",
+			    !strcmp(k, "com.docker.network.bridge.name")
+				? "lxr names its bridges itself (lxr- and a hash): drop it"
+			    : !strcmp(k, "com.docker.network.bridge.enable_icc") ||
+				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
+				? "internal: true makes a network without a way out"
+				: "supported: com.docker.network.driver.mtu",
+			    "driver_opts \"%s\"", k);
+			continue;
+		}
+		mtu = strtol(v, &end, 10);
+		if (!*v || *end || mtu < 68 || mtu > 65535) {
+			cfg_diag_add(c, o->v[i].pos, false, "68 to 65535, e.g. \"1450\"",
+				     "driver_opts: bad MTU \"%s\"", v);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* attachable is swarm's (other containers may join an overlay network);
@@ -483,7 +527,7 @@ static int vol_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int vol_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_str(c, n, "name", &((struct cfg_volume *)obj)->host_name);
+	return read_host_name(c, n, &((struct cfg_volume *)obj)->host_name);
 }
 
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)
@@ -494,8 +538,21 @@ int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)
 	    {"name", "volumes.name", vol_name},
 	};
 	static const struct cfg_map_spec spec = {"volume", keys, 5, true, NULL, 0};
+	static const char *const making[] = {"driver", "driver_opts", "labels"};
+	int r;
 
-	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, v);
+	if (cfg_is_null(n))
+		return 0;
+	r = cfg_read_map(c, n, &spec, v);
+	/* Compose: an external volume is made elsewhere (lxr volume create) */
+	for (size_t i = 0; r == 0 && v->external.v && i < n->n; i++)
+		for (size_t j = 0; j < sizeof(making) / sizeof(making[0]); j++)
+			if (!strcmp(n->pairs[i].key->raw, making[j]))
+				cfg_error_hint(c, n->pairs[i].key,
+					       "drop it, or drop external (lxr volume create "
+					       "takes -o and --label)",
+					       "an external volume takes no \"%s\"", making[j]);
+	return r;
 }
 
 void cfg_network_free(struct cfg_network *net)

@@ -450,6 +450,58 @@ static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
 		     s->name, s->n_networks > 1 ? "s" : "", names);
 }
 
+/* Services that always run together: neither has profiles. One with
+ * profiles may be an alternative to the other (an all-in-one image or its
+ * parts, as published files offer them, sharing a profile through extends
+ * too), so compose loads a clash there; cfg_stack_check_chosen refuses it
+ * once the profiles are known. */
+bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b)
+{
+	return !a->profiles.n && !b->profiles.n;
+}
+
+static const struct cfg_port *port_clash(const struct cfg_service *a, const struct cfg_service *b)
+{
+	for (size_t p = 0; p < a->n_ports; p++)
+		for (size_t q = 0; q < b->n_ports; q++)
+			if (ports_overlap(&a->ports[p], &b->ports[q]))
+				return &a->ports[p];
+	return NULL;
+}
+
+int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *a = &st->services[i];
+		for (size_t j = 0; chosen[i] && j < i; j++) {
+			const struct cfg_service *b = &st->services[j];
+			const struct cfg_port *p;
+			if (!chosen[j] || cfg_services_together(a, b))
+				continue;
+			if ((p = port_clash(a, b)))
+				lxr_fail(err, 0,
+					 "%s:%d:%d: service \"%s\": host port %d is also published "
+					 "by service \"%s\"",
+					 st->file, p->pos.line, p->pos.col, a->name, p->host_start,
+					 b->name);
+			else if (a->host.container_name.v && b->host.container_name.v &&
+				 !strcmp(a->host.container_name.v, b->host.container_name.v))
+				lxr_fail(err, 0,
+					 "%s:%d:%d: service \"%s\": container_name \"%s\" is also "
+					 "service \"%s\"'s",
+					 st->file, a->host.container_name.pos.line,
+					 a->host.container_name.pos.col, a->name,
+					 a->host.container_name.v, b->name);
+			else
+				continue;
+			return lxr_err_hint(err,
+					    "their profiles make them alternatives: activate the "
+					    "profiles of one of them only");
+		}
+	}
+	return 0;
+}
+
 static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
@@ -461,7 +513,9 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 				size_t lim = j == i ? p : st->services[j].n_ports;
 				for (size_t q = 0; q < lim; q++) {
 					struct cfg_port *b = &st->services[j].ports[q];
-					if (!ports_overlap(a, b))
+					if (!ports_overlap(a, b) ||
+					    !cfg_services_together(&st->services[i],
+								   &st->services[j]))
 						continue;
 					cfg_diag_add(
 					    c, a->pos, false, "publish each host port once",
@@ -496,32 +550,38 @@ static void check_reservations(struct cfg_ctx *c, struct cfg_stack *st)
 	}
 }
 
-/* compose-go's implicit dependency: a service in another's network
- * namespace (network_mode: service:X) starts after X, as if it said
- * depends_on: {X: {condition: service_started}} */
+/* compose-go's implicit dependency: a service in another's network, pid
+ * or ipc namespace (service:X) starts after X, as if it said depends_on:
+ * {X: {condition: service_started, restart: true}}: when X restarts, its
+ * namespaces are new ones, and the service is started again to join them. */
+static void implicit_depend(struct cfg_service *s, const struct cfg_stack *st,
+			    const struct cfg_str *mode)
+{
+	const char *m = mode->v;
+
+	if (!m || strncmp(m, "service:", 8) || !cfg_stack_service(st, m + 8) ||
+	    !strcmp(m + 8, s->name))
+		return;
+	for (size_t j = 0; j < s->n_depends_on; j++)
+		if (s->depends_on[j].service.v && !strcmp(s->depends_on[j].service.v, m + 8))
+			return;
+	s->depends_on = lxr_xrealloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*s->depends_on));
+	struct cfg_dep *d = &s->depends_on[s->n_depends_on++];
+	memset(d, 0, sizeof(*d));
+	d->service.v = lxr_xstrdup(m + 8);
+	d->service.pos = mode->pos;
+	d->condition = CFG_DEP_STARTED;
+	d->required = true;
+	d->restart = true;
+}
+
 static void implicit_depends(struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
 		struct cfg_service *s = &st->services[i];
-		const char *m = s->host.network_mode.v;
-		bool have = false;
-
-		if (!m || strncmp(m, "service:", 8) || !cfg_stack_service(st, m + 8) ||
-		    !strcmp(m + 8, s->name))
-			continue;
-		for (size_t j = 0; j < s->n_depends_on; j++)
-			have |= s->depends_on[j].service.v &&
-				!strcmp(s->depends_on[j].service.v, m + 8);
-		if (have)
-			continue;
-		s->depends_on =
-		    lxr_xrealloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*s->depends_on));
-		struct cfg_dep *d = &s->depends_on[s->n_depends_on++];
-		memset(d, 0, sizeof(*d));
-		d->service.v = lxr_xstrdup(m + 8);
-		d->service.pos = s->host.network_mode.pos;
-		d->condition = CFG_DEP_STARTED;
-		d->required = true;
+		implicit_depend(s, st, &s->host.network_mode);
+		implicit_depend(s, st, &s->host.pid);
+		implicit_depend(s, st, &s->host.ipc);
 	}
 }
 
@@ -546,6 +606,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 		c->where = NULL;
 	}
 	cfg_stack_check_file_refs(c, st);
+	cfg_stack_check_builds(c, st);
 	implicit_depends(st);
 	cfg_stack_check_cycles(c, st);
 }

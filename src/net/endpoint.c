@@ -14,7 +14,7 @@
 #include "net/internal.h"
 
 struct alive_ctx {
-	const char *run_dir, *project;
+	const char *run_dir;
 	struct ep_rec *eps;
 	size_t n;
 };
@@ -29,11 +29,29 @@ static bool owner_alive(const char *owner, void *p)
 	for (size_t i = 0; i < c->n; i++) {
 		if (strcmp(c->eps[i].owner, owner))
 			continue;
-		_cleanup_free_ char *ns = net_proj_dir(c->run_dir, c->project, "netns");
+		_cleanup_free_ char *ns = net_proj_dir(c->run_dir, c->eps[i].project, "netns");
 		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, c->eps[i].container);
 		return net_netns_alive(path);
 	}
 	return false;
+}
+
+/* Every endpoint on network (whose records are home's), of any project. */
+static void eps_on(const char *run_dir, const char *home, const char *network, struct ep_rec **out,
+		   size_t *n)
+{
+	struct ep_rec *all = NULL;
+	size_t cnt = 0, k = 0;
+
+	net_all_eps_load(run_dir, &all, &cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		if (!strcmp(net_ep_home(&all[i]), home) && !strcmp(all[i].network, network))
+			all[k++] = all[i];
+		else
+			net_ep_free(&all[i]);
+	}
+	*out = all;
+	*n = k;
 }
 
 /* The network's IPv4 leases, or (v6) its IPv6 ones. */
@@ -44,12 +62,13 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	_cleanup_free_ char *l6 = net_lease6_name(net->name);
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, v6 ? l6 : net->name);
 	_cleanup_free_ char *text = NULL;
-	struct alive_ctx ac = {run_dir, project, NULL, 0};
+	struct alive_ctx ac = {run_dir, NULL, 0};
 	size_t len, freed;
 	int r;
 
-	if (net_eps_load(run_dir, project, &ac.eps, &ac.n, err) < 0)
-		return -1;
+	/* the network's endpoints, of whichever project (a shared network's
+	 * containers belong to the projects that use it) */
+	eps_on(run_dir, project, net->name, &ac.eps, &ac.n);
 	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, err);
 	if (r == 0)
 		r = v6 ? net_ipam6_load(text, &net->subnet6, &net->gateway6, out, err)
@@ -59,9 +78,9 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, err->msg);
 		r = v6 ? net_ipam6_new(&net->subnet6, &net->gateway6, out, err)
 		       : net_ipam_new(&net->subnet, net->gateway, out, err);
+		/* ac holds the network's endpoints only, of every project */
 		for (size_t i = 0; r == 0 && i < ac.n; i++) {
-			if (strcmp(ac.eps[i].network, net->name) ||
-			    !owner_alive(ac.eps[i].owner, &ac) || (v6 && !ac.eps[i].has_ip6))
+			if (!owner_alive(ac.eps[i].owner, &ac) || (v6 && !ac.eps[i].has_ip6))
 				continue;
 			r = v6 ? net_ipam6_reserve(*out, ac.eps[i].owner, &ac.eps[i].ip6, err)
 			       : net_ipam_reserve(*out, ac.eps[i].owner, ac.eps[i].ip, err);
@@ -112,15 +131,25 @@ static const char *group_of(const struct ep_rec *e)
 	return e->joins ? e->joins : e->container;
 }
 
+static bool same_project(const struct ep_rec *a, const struct ep_rec *b)
+{
+	return !strcmp(a->project, b->project);
+}
+
+static bool on_net(const struct ep_rec *e, const char *home, const char *network)
+{
+	return !strcmp(e->network, network) && !strcmp(net_ep_home(e), home);
+}
+
 /* The container's endpoint on network (self's group), or NULL. */
 static const struct ep_rec *group_on(const struct ep_rec *self, const struct ep_rec *eps, size_t n,
-				     const char *network)
+				     const char *home, const char *network)
 {
-	if (!strcmp(self->network, network))
+	if (on_net(self, home, network))
 		return self;
 	for (size_t i = 0; i < n; i++)
-		if (eps[i].joins && !strcmp(eps[i].joins, self->container) &&
-		    !strcmp(eps[i].network, network))
+		if (eps[i].joins && same_project(&eps[i], self) &&
+		    !strcmp(eps[i].joins, self->container) && on_net(&eps[i], home, network))
 			return &eps[i];
 	return NULL;
 }
@@ -137,11 +166,16 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 #define ENTRY(x) ((struct lxr_host_entry){(x)->ip, (x)->names, (x)->has_ip6 ? &(x)->ip6 : NULL})
 	e[k++] = ENTRY(self);
 	for (size_t i = 0; i < n; i++)
-		if (eps[i].joins && !strcmp(eps[i].joins, self->container))
+		if (eps[i].joins && same_project(&eps[i], self) &&
+		    !strcmp(eps[i].joins, self->container))
 			e[k++] = ENTRY(&eps[i]);
+	/* a shared network's peers are other projects' containers too, under
+	 * their service names and aliases, as docker lists them */
 	for (size_t i = 0; i < n; i++) {
-		const struct ep_rec *mine = group_on(self, eps, n, eps[i].network);
-		if (mine && mine->peer_names && strcmp(group_of(&eps[i]), self->container))
+		const struct ep_rec *mine =
+		    group_on(self, eps, n, net_ep_home(&eps[i]), eps[i].network);
+		if (mine && mine->peer_names &&
+		    (!same_project(&eps[i], self) || strcmp(group_of(&eps[i]), self->container)))
 			e[k++] = ENTRY(&eps[i]);
 	}
 #undef ENTRY
@@ -159,22 +193,23 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 	return text;
 }
 
-/* Every endpoint's /etc/hosts on network (after one joined or left). */
-static void hosts_refresh(const char *run_dir, const char *project, const char *network)
+/* Every endpoint's /etc/hosts on network (after one joined or left), of
+ * every project on it: home is the project whose records hold it. */
+static void hosts_refresh(const char *run_dir, const char *home, const char *network)
 {
 	struct ep_rec *eps = NULL;
 	size_t n = 0;
 	lxr_err err;
 
-	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
-		return;
+	net_all_eps_load(run_dir, &eps, &n);
 	/* every container with an endpoint on network: its hosts file is its
 	 * first endpoint's */
 	for (size_t i = 0; i < n; i++) {
-		if (eps[i].joins || !group_on(&eps[i], eps, n, network))
+		if (eps[i].joins || !group_on(&eps[i], eps, n, home, network))
 			continue;
 		_cleanup_free_ char *text = hosts_for(&eps[i], eps, n);
-		_cleanup_free_ char *path = etc_path(run_dir, project, eps[i].container, "hosts");
+		_cleanup_free_ char *path =
+		    etc_path(run_dir, eps[i].project, eps[i].container, "hosts");
 		if (write_in_place(path, text, &err) < 0)
 			lxr_debug("%s", err.msg);
 	}
@@ -262,11 +297,12 @@ static bool ep_load(const char *run_dir, const char *project, const char *ctr, s
 	    net_ep_parse(text, e, &err) < 0)
 		return false;
 	e->container = lxr_xstrdup(ctr);
+	e->project = lxr_xstrdup(project);
 	return true;
 }
 
 /* The endpoint exists already and is whole: a restarted container. */
-static bool still_whole(const char *run_dir, const char *project, const char *ctr,
+static bool still_whole(const char *run_dir, const char *project, const char *ctr, const char *home,
 			const char *network, struct ep_rec *e)
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
@@ -286,7 +322,7 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 	/* the alias exactly, not net_link_check's rule: a link with only the
 	 * ownership mark is lxr's to remove (a crash between its two
 	 * requests), but not a finished endpoint to hand back */
-	ok = !strcmp(e->network, network) && net_netns_alive(path) &&
+	ok = on_net(e, home, network) && net_netns_alive(path) &&
 	     net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias);
 	net_nl_close(sk);
 	return ok;
@@ -423,7 +459,7 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 			  net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err) < 0 ||
 	    net_ns_configure(nsfd, &a, err) < 0)
 		return -1;
-	hosts_refresh(run_dir, project, net->name);
+	hosts_refresh(run_dir, net_ep_home(e), net->name);
 	return e->joins ? 0 : resolv_write(resolv, e, err);
 }
 
@@ -459,8 +495,8 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 		}
 	}
 	if (net_ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
-	    lease_take(run_dir, project, net, e, cfg->static_ip, err) < 0 ||
-	    lease6_take(run_dir, project, net, e, cfg->static_ip6, err) < 0 ||
+	    lease_take(run_dir, net_ep_home(e), net, e, cfg->static_ip, err) < 0 ||
+	    lease6_take(run_dir, net_ep_home(e), net, e, cfg->static_ip6, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
 		return -1;
 	r = veth_pick(sk, key, alias, e->veth, err);
@@ -483,6 +519,10 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 {
 	memset(e, 0, sizeof(*e));
 	e->container = lxr_xstrdup(cfg->container);
+	e->project = lxr_xstrdup(project);
+	e->netproj = cfg->net_project && strcmp(cfg->net_project, project)
+			 ? lxr_xstrdup(cfg->net_project)
+			 : NULL;
 	e->network = lxr_xstrdup(cfg->network);
 	e->owner =
 	    cfg->owner ? lxr_xstrdup(cfg->owner) : lxr_xasprintf("%s/%s", project, cfg->container);
@@ -544,6 +584,7 @@ int net_endpoint_add(const char *run_dir, const char *project,
 		     const struct lxr_endpoint_config *cfg, struct lxr_endpoint *out, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
+	const char *home = cfg->net_project ? cfg->net_project : project;
 	struct net_rec net;
 	struct ep_rec e = {0};
 	lxr_err undo;
@@ -553,11 +594,11 @@ int net_endpoint_add(const char *run_dir, const char *project,
 	if (lock < 0)
 		return -1;
 	gc_orphans(run_dir, project);
-	if (cfg->create && net_network_up_locked(run_dir, project, cfg->create, cfg->pool, err) < 0)
+	if (cfg->create && net_network_up_locked(run_dir, home, cfg->create, cfg->pool, err) < 0)
 		return lxr_err_wrap(err, "container %s", cfg->container);
-	if (net_rec_load(run_dir, project, cfg->network, &net, err) < 0)
+	if (net_rec_load(run_dir, home, cfg->network, &net, err) < 0)
 		return lxr_err_wrap(err, "container %s: network %s", cfg->container, cfg->network);
-	if (still_whole(run_dir, project, cfg->container, cfg->network, &e)) {
+	if (still_whole(run_dir, project, cfg->container, home, cfg->network, &e)) {
 		/* a restart by the same holder; another live one means the name
 		 * is taken, and its endpoint must stay as it is */
 		if (e.holder && e.holder != cfg->holder &&
@@ -601,19 +642,14 @@ static void remove_joined(const char *run_dir, const char *project, const char *
 	net_eps_free(eps, n);
 }
 
-static bool network_unused(const char *run_dir, const char *project, const char *network)
+static bool network_unused(const char *run_dir, const char *home, const char *network)
 {
 	struct ep_rec *eps = NULL;
 	size_t n = 0;
-	bool unused = true;
-	lxr_err err;
 
-	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		unused &= strcmp(eps[i].network, network) != 0;
+	eps_on(run_dir, home, network, &eps, &n);
 	net_eps_free(eps, n);
-	return unused;
+	return n == 0;
 }
 
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *ctr,
@@ -629,16 +665,20 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	struct nl_sock *sk = NULL;
 	int r = 0;
 
-	unlink(hosts);
-	unlink(resolv);
 	if (!ep_load(run_dir, project, ctr, &e)) {
 		net_ep_free(&e);
 		remove_unrecorded(run_dir, project, ctr);
 		remove_joined(run_dir, project, ctr, flags);
+		unlink(hosts);
+		unlink(resolv);
 		return 0;
 	}
+	/* its next networks first: their going rewrites the hosts files on a
+	 * shared network, this container's too while its record is there */
 	if (!e.joins)
 		remove_joined(run_dir, project, ctr, flags);
+	unlink(hosts);
+	unlink(resolv);
 	/* the veth goes with the namespace, but do not count on that: a
 	 * process inside keeps the namespace (and eth0's peer) alive */
 	if (net_nl_open(&sk, err) == 0) {
@@ -648,17 +688,19 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	if (r == 0 && !e.joins)
 		r = net_netns_remove(path, err);
 	if (r == 0) {
-		lease_drop(run_dir, project, e.network, e.owner);
+		lease_drop(run_dir, net_ep_home(&e), e.network, e.owner);
 		r = net_rec_remove(run_dir, project, "endpoints", ctr, err);
 	}
 	if (r == 0 && e.n_ports)
 		r = net_nft_sync(run_dir, project, err);
-	if (r == 0 && !(flags & NET_RM_ALL))
-		hosts_refresh(run_dir, project, e.network);
+	/* a whole project going needs no rewrite of its own files, but other
+	 * projects on a shared network list its containers */
+	if (r == 0 && (!(flags & NET_RM_ALL) || e.netproj))
+		hosts_refresh(run_dir, net_ep_home(&e), e.network);
 	if (r == 0 && (flags & NET_RM_GC) &&
-	    net_rec_load(run_dir, project, e.network, &net, err) == 0) {
-		if (net.ephemeral && network_unused(run_dir, project, e.network))
-			r = net_network_remove_locked(run_dir, project, e.network, err);
+	    net_rec_load(run_dir, net_ep_home(&e), e.network, &net, err) == 0) {
+		if (net.ephemeral && network_unused(run_dir, net_ep_home(&e), e.network))
+			r = net_network_remove_locked(run_dir, net_ep_home(&e), e.network, err);
 		net_rec_free(&net);
 	}
 	net_ep_free(&e);

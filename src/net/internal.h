@@ -48,6 +48,10 @@ struct ep_rec {
 	char ifname[IFNAMSIZ];
 	int holder;                      /* pid of the process that removes it, 0: none */
 	unsigned long long holder_start; /* its start time (/proc/PID/stat), against PID reuse */
+	/* the project whose network it is on when not its own (a network
+	 * shared by projects lives in NET_SHARED, "_net"); NULL: its own */
+	char *netproj;
+	char *project; /* the project it belongs to (not in the record) */
 };
 
 char *net_proj_dir(const char *run_dir, const char *project, const char *sub);
@@ -68,6 +72,10 @@ int net_recs_load(const char *run_dir, const char *project, struct net_rec **out
 int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, size_t *n,
 		 lxr_err *err);
 void net_eps_free(struct ep_rec *eps, size_t n);
+/* Every endpoint of every project in run_dir (each with its project). */
+int net_all_eps_load(const char *run_dir, struct ep_rec **out, size_t *n);
+/* The project whose records hold the network e is on. */
+const char *net_ep_home(const struct ep_rec *e);
 /* Every one of ports (an endpoint's) free to publish: no program on the
  * host listens there, no endpoint of the run dir publishes it; a host port
  * 0 is picked now, into ports (ports.c). */

@@ -67,11 +67,31 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	bool v6 = false, drop6 = false;
 	int r = -1;
 
+	_cleanup_strv_ char **homes = NULL;
+
 	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
 	if (net_recs_load(run_dir, project, &nets, &n, err) < 0)
 		return -1;
 	if (net_eps_load(run_dir, project, &eps, &ne, err) < 0)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		lxr_strv_push(&homes, lxr_xstrdup(project));
+	/* a shared network its containers are on (in NET_SHARED's records):
+	 * their published ports are this project's, on that bridge */
+	for (size_t j = 0; j < ne; j++) {
+		bool have = false;
+		struct net_rec shared;
+		lxr_err e;
+		for (size_t i = 0; i < n && eps[j].netproj; i++)
+			have |= !strcmp(homes[i], eps[j].netproj) &&
+				!strcmp(nets[i].name, eps[j].network);
+		if (!eps[j].netproj || have ||
+		    net_rec_load(run_dir, eps[j].netproj, eps[j].network, &shared, &e) < 0)
+			continue;
+		nets = lxr_xrealloc(nets, (n + 1) * sizeof(*nets));
+		nets[n++] = shared;
+		lxr_strv_push(&homes, lxr_xstrdup(eps[j].netproj));
+	}
 	nn = lxr_xcalloc(n + 1, sizeof(*nn));
 	for (size_t i = 0; i < n; i++) {
 		nn[i] = (struct nft_net){nets[i].bridge,   nets[i].subnet,  nets[i].gateway,
@@ -80,7 +100,8 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	}
 	for (size_t j = 0; j < ne; j++) {
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(eps[j].network, nets[i].name))
+			if (strcmp(eps[j].network, nets[i].name) ||
+			    strcmp(homes[i], net_ep_home(&eps[j])))
 				continue;
 			for (size_t k = 0; k < eps[j].n_ports; k++) {
 				mm = lxr_xrealloc(mm, (nm + 1) * sizeof(*mm));
@@ -468,16 +489,17 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 
 	if (net_rec_load(run_dir, project, name, &r, err) < 0)
 		return err->errnum == ENOENT ? 0 : -1;
-	if (net_eps_load(run_dir, project, &eps, &ne, err) == 0) {
-		for (size_t i = 0; i < ne; i++) {
-			if (!strcmp(eps[i].network, name) && ret == 0)
-				ret = lxr_fail(err, EBUSY, "network %s is in use by %s", name,
-					       eps[i].container);
-		}
-		net_eps_free(eps, ne);
-	} else {
-		ret = -1;
+	/* its containers, of whichever project (a shared network's) */
+	net_all_eps_load(run_dir, &eps, &ne);
+	for (size_t i = 0; i < ne; i++) {
+		if (!strcmp(eps[i].network, name) && !strcmp(net_ep_home(&eps[i]), project) &&
+		    ret == 0)
+			ret = lxr_fail(err, EBUSY, "network %s is in use by %s%s%s", name,
+				       strcmp(eps[i].project, project) ? eps[i].project : "",
+				       strcmp(eps[i].project, project) ? "/" : "",
+				       eps[i].joins ? eps[i].joins : eps[i].container);
 	}
+	net_eps_free(eps, ne);
 	if (ret == 0 && (ret = net_nl_open(&sk, err)) == 0) {
 		ret = net_link_delete(sk, r.bridge, alias, err);
 		net_nl_close(sk);

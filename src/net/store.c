@@ -144,6 +144,8 @@ char *net_ep_text(const struct ep_rec *e)
 		fprintf(f, "extra %s\n", e->extra[i]);
 	if (e->joins)
 		fprintf(f, "joins %s\nifname %s\n", e->joins, e->ifname);
+	if (e->netproj)
+		fprintf(f, "netproject %s\n", e->netproj);
 	for (size_t i = 0; e->dns && e->dns[i]; i++)
 		fprintf(f, "dns %s\n", e->dns[i]);
 	for (size_t i = 0; e->dns_search && e->dns_search[i]; i++)
@@ -217,6 +219,8 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 			lxr_strv_push(&e->names, lxr_xstrdup(v));
 		} else if (!strcmp(k, "joins") && !e->joins) {
 			e->joins = lxr_xstrdup(v);
+		} else if (!strcmp(k, "netproject") && !e->netproj) {
+			e->netproj = lxr_xstrdup(v);
 		} else if (!strcmp(k, "ifname") && strlen(v) < IFNAMSIZ) {
 			strcpy(e->ifname, v);
 		} else if (!strcmp(k, "extra")) {
@@ -245,6 +249,8 @@ void net_ep_free(struct ep_rec *e)
 	lxr_strv_free(e->names);
 	lxr_strv_free(e->extra);
 	free(e->joins);
+	free(e->netproj);
+	free(e->project);
 	lxr_strv_free(e->dns);
 	lxr_strv_free(e->dns_search);
 	lxr_strv_free(e->dns_opt);
@@ -345,10 +351,44 @@ int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, 
 			net_ep_free(&v[k]);
 			continue;
 		}
+		v[k].project = lxr_xstrdup(project);
 		v[k++].container = lxr_xstrdup(names[i]);
 	}
 	*out = v;
 	*n = k;
+	return 0;
+}
+
+const char *net_ep_home(const struct ep_rec *e)
+{
+	return e->netproj ? e->netproj : e->project;
+}
+
+int net_all_eps_load(const char *run_dir, struct ep_rec **out, size_t *n)
+{
+	DIR *d = opendir(run_dir);
+	struct dirent *de;
+	lxr_err err;
+
+	*out = lxr_xcalloc(1, sizeof(**out));
+	*n = 0;
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct ep_rec *v = NULL;
+		size_t cnt = 0;
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = net_proj_dir(run_dir, de->d_name, "endpoints");
+		if (stat(p, &st) < 0 || net_eps_load(run_dir, de->d_name, &v, &cnt, &err) < 0)
+			continue;
+		*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
+		memcpy(*out + *n, v, cnt * sizeof(*v));
+		*n += cnt;
+		free(v);
+	}
+	if (d)
+		closedir(d);
 	return 0;
 }
 

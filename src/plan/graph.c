@@ -226,7 +226,7 @@ int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 
 	*out = NULL;
 	if (select_services(st, sel ? sel : &none, chosen, err) < 0 ||
-	    levels(st, chosen, level, err) < 0)
+	    cfg_stack_check_chosen(st, chosen, err) < 0 || levels(st, chosen, level, err) < 0)
 		return -1;
 	g = lxr_xcalloc(1, sizeof(*g));
 	g->stack = st;

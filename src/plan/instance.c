@@ -118,6 +118,41 @@ static void add_tmpfs(struct lxr_spec *spec, const char *target, int64_t size, i
 	plan_spec_add_mount(spec, target, "tmpfs", "tmpfs", flags, data);
 }
 
+static const struct cfg_volume *top_volume(const struct cfg_stack *st, const char *name)
+{
+	for (size_t i = 0; name && i < st->n_volumes; i++)
+		if (!strcmp(st->volumes[i].name, name))
+			return &st->volumes[i];
+	return NULL;
+}
+
+static char *volume_source(const struct cfg_stack *st, const struct cfg_mount *m,
+			   const char *instance)
+{
+	const struct cfg_volume *v = top_volume(st, m->source);
+	_cleanup_free_ char *store = v ? plan_volume_store_name(st, v) : NULL;
+
+	return store ? plan_store_volume_data(store)
+		     : plan_volume_dir(st->project, m->source, instance, m->target);
+}
+
+/* compose's bind propagation as mount(2) flags; none given: private
+ * (lxr's and docker's rprivate: every mount below is private anyway) */
+static unsigned long propagation_of(const char *mode)
+{
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} modes[] = {{"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
+		     {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC},
+		     {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE}};
+
+	for (size_t i = 0; mode && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(mode, modes[i].name))
+			return modes[i].flags;
+	return MS_PRIVATE;
+}
+
 static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
 			const char *instance, struct lxr_spec *spec)
 {
@@ -127,13 +162,20 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 		if (m->type == CFG_MOUNT_BIND) {
 			plan_spec_add_mount(spec, m->target, "bind", m->source,
 					    MS_BIND | MS_REC | ro, NULL);
+			spec->mounts[spec->n_mounts - 1].propagation =
+			    propagation_of(m->propagation);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
-			_cleanup_free_ char *dir =
-			    plan_volume_dir(st->project, m->source, instance, m->target);
+			_cleanup_free_ char *dir = volume_source(st, m, instance);
 			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro,
 					    NULL);
 			spec->mounts[spec->n_mounts - 1].volume = true;
 			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy;
+			/* docker fills a volume from the image only when it
+			 * mounts the whole of it */
+			if (m->subpath) {
+				spec->mounts[spec->n_mounts - 1].subpath = lxr_xstrdup(m->subpath);
+				spec->mounts[spec->n_mounts - 1].nocopy = true;
+			}
 		} else
 			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
 	}
@@ -270,6 +312,26 @@ static int fill_devices(const struct cfg_service *svc, const struct plan_host *h
 	return 0;
 }
 
+/* blkio_config: the weight, and each device's weight or throttle by the
+ * numbers the host gives its path */
+static int fill_blkio(const struct cfg_service *svc, const struct plan_host *host,
+		      struct lxr_resources *r, lxr_err *err)
+{
+	const struct cfg_svc_tune *t = &svc->tune;
+
+	if (t->blkio_weight.set)
+		r->blkio_weight = (uint16_t)t->blkio_weight.v;
+	if (!t->n_blkio)
+		return 0;
+	if (!host || !host->blkio)
+		return lxr_fail(err, EINVAL, "service \"%s\": its blkio devices are not resolved",
+				svc->name);
+	r->blkio_devices = lxr_xcalloc(t->n_blkio, sizeof(*r->blkio_devices));
+	memcpy(r->blkio_devices, host->blkio, t->n_blkio * sizeof(*r->blkio_devices));
+	r->n_blkio_devices = t->n_blkio;
+	return 0;
+}
+
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err)
@@ -317,7 +379,8 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 									  : shares);
 	}
 	fill_mounts(st, svc, instance, spec);
-	if (fill_devices(svc, host, spec, err) < 0)
+	if (fill_devices(svc, host, spec, err) < 0 ||
+	    fill_blkio(svc, host, &spec->resources, err) < 0)
 		return -1;
 	/* a service's container keeps its filesystem across restarts */
 	spec->reuse_dir = true;
@@ -355,12 +418,46 @@ char *plan_container_name(const struct cfg_service *svc, int replica)
 					  : plan_instance_name(svc->name, replica);
 }
 
+char *plan_volume_store_name(const struct cfg_stack *st, const struct cfg_volume *v)
+{
+	if (v->host_name.v)
+		return lxr_xstrdup(v->host_name.v);
+	if (v->external.v)
+		return lxr_xstrdup(v->name);
+	if (v->driver_opts.n)
+		return lxr_xasprintf("%s_%s", st->project, v->name);
+	return NULL;
+}
+
+char *plan_store_volume_data(const char *name)
+{
+	return lxr_xasprintf("%s/volumes/_named/%s/_data", lxr_data_dir(), name);
+}
+
+char **plan_store_volumes(const struct cfg_stack *st, bool with_external)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t i = 0; i < st->n_volumes; i++) {
+		char *n = plan_volume_store_name(st, &st->volumes[i]);
+		if (n && (with_external || !st->volumes[i].external.v))
+			lxr_strv_push(&v, n);
+		else
+			free(n);
+	}
+	return v;
+}
+
 char **plan_down_volume_dirs(const struct cfg_stack *st)
 {
 	char **v = NULL;
 
-	for (size_t i = 0; i < st->n_volumes; i++)
-		lxr_strv_push(&v, plan_volume_dir(st->project, st->volumes[i].name, NULL, NULL));
+	for (size_t i = 0; i < st->n_volumes; i++) {
+		_cleanup_free_ char *store = plan_volume_store_name(st, &st->volumes[i]);
+		if (!store)
+			lxr_strv_push(
+			    &v, plan_volume_dir(st->project, st->volumes[i].name, NULL, NULL));
+	}
 	lxr_strv_push(&v, lxr_xasprintf("%s/volumes/%s/+anon", lxr_data_dir(), st->project));
 	return v;
 }

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 
@@ -200,9 +201,20 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	memset(ep, 0, sizeof(*ep));
 	if (!nw)
 		return false;
-	ep->network = lxr_xstrdup(nw->name);
 	ep->peer_names = true;
 	ep->internal = nw->internal.set && nw->internal.v;
+	if (nw->host_name.v || nw->external.v) {
+		/* one network under its own name for every project that names
+		 * it, made from its definition (lxr network create, or the
+		 * first stack's) */
+		ep->network = lxr_xstrdup(nw->host_name.v ? nw->host_name.v : nw->name);
+		ep->net_project = lxr_xstrdup(LXR_SHARED_NET_PROJECT);
+	} else {
+		ep->network = lxr_xstrdup(nw->name);
+	}
+	for (size_t i = 0; i < nw->driver_opts.n; i++)
+		if (!strcmp(nw->driver_opts.v[i].key, "com.docker.network.driver.mtu"))
+			ep->mtu = atoi(nw->driver_opts.v[i].value);
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
@@ -280,13 +292,10 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 	size_t first, gw;
 
 	memset(&p->net, 0, sizeof(p->net));
-	/* network_mode service:X: X's namespace, which the carrier joins */
-	if (svc->host.network_mode.v && !strncmp(svc->host.network_mode.v, "service:", 8)) {
-		const struct cfg_service *x = cfg_stack_service(st, svc->host.network_mode.v + 8);
-		if (x)
-			p->net_of = plan_container_name(x, 1);
+	/* network_mode service:X or container:NAME: that container's
+	 * namespace, which the carrier joins (plan_namespaces_of) */
+	if (p->net_of.name)
 		return;
-	}
 	/* network_mode none or host: no endpoint (published ports, as
 	 * docker's in host mode, have nothing to go to) */
 	if (!svc->n_networks ||
@@ -417,6 +426,15 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 
 	if (t->memswap_limit.set)
 		r->memory_swap = t->memswap_limit.v;
+	/* cpuset (checked against the host's online CPUs: rt_plan_host),
+	 * mem_swappiness, oom_kill_disable */
+	if (t->cpuset.v && *t->cpuset.v)
+		r->cpuset_cpus = lxr_xstrdup(t->cpuset.v);
+	if (t->mem_swappiness.set) {
+		r->has_swappiness = true;
+		r->swappiness = (int)t->mem_swappiness.v;
+	}
+	r->oom_kill_disable = t->oom_kill_disable.set && t->oom_kill_disable.v;
 	if (t->cpu_shares.set && t->cpu_shares.v > 0)
 		r->cpu_shares = (uint64_t)t->cpu_shares.v;
 	if (t->cpu_period.set && t->cpu_period.v > 0)
@@ -467,38 +485,76 @@ static const struct cfg_file_obj *file_obj(const struct cfg_file_obj *v, size_t 
 	return NULL;
 }
 
-/* secrets and configs from files: the file bind-mounted read-only at
- * /run/secrets/NAME (a secret), /NAME (a config), or its target, as compose
- * does without swarm (the file's owner and mode stay the file's). A
- * source lxr cannot mount yet is refused by name. */
+/* docker's ids in a secret's long syntax: numbers (the loader checked) */
+static unsigned id_of(const struct cfg_str *v)
+{
+	return v->v ? (unsigned)strtoul(v->v, NULL, 10) : 0;
+}
+
+/* What a secret or config holds when lxr has it (not a file): the
+ * variable's value at load, or the inline content. */
+static int material(const struct cfg_file_obj *o, const char *what, const char **out, lxr_err *err)
+{
+	if (o->external.set && o->external.v)
+		return lxr_fail(err, ENOTSUP,
+				"%s \"%s\" is external: a swarm %s, and lxr has no store of them",
+				what, o->name, what),
+		       lxr_err_hint(err,
+				    "give it `file:` or `environment:`%s, as compose does "
+				    "without swarm",
+				    strcmp(what, "config") ? "" : " or `content:`");
+	if (o->environment.v && !o->env_value)
+		return lxr_fail(err, ENOENT, "%s \"%s\": environment variable %s is not set", what,
+				o->name, o->environment.v),
+		       lxr_err_hint(err, "set it in the environment of `lxr up` (or in .env)");
+	*out = o->environment.v ? o->env_value : o->content.v ? o->content.v : "";
+	return 0;
+}
+
+/* secrets and configs, mounted read-only at /run/secrets/NAME (a secret),
+ * /NAME (a config) or the target, as compose does without swarm. A file
+ * source is bind-mounted as it is (its owner and mode stay its own, as
+ * compose leaves them); an environment or inline one is written by the
+ * carrier first (plan_file), owned uid:gid with mode (0444 by default),
+ * which is how compose gives it to the container. */
 static int files_of(const struct cfg_stack *st, const struct cfg_service *svc, bool config,
-		    struct lxr_spec *spec, lxr_err *err)
+		    const char *instance, struct plan_instance *p, lxr_err *err)
 {
 	const struct cfg_svc_file_ref *refs = config ? svc->configs : svc->secrets;
 	size_t n = config ? svc->n_configs : svc->n_secrets;
 	const char *what = config ? "config" : "secret";
 
 	for (size_t i = 0; i < n; i++) {
-		const char *src = refs[i].source.v, *t = refs[i].target.v;
+		const char *src = refs[i].source.v, *t = refs[i].target.v, *text = NULL;
 		const struct cfg_file_obj *o =
 		    file_obj(config ? st->configs : st->secrets,
 			     config ? st->n_configs : st->n_secrets, src);
 		_cleanup_free_ char *target = NULL;
+		struct plan_file *f;
 
 		if (!o)
 			return lxr_fail(err, ENOENT, "%s \"%s\" is not declared", what, src);
-		if (!o->file.v)
-			return lxr_fail(err, ENOTSUP,
-					"%s \"%s\": lxr up mounts %ss from a file only yet", what,
-					src, what),
-			       lxr_err_hint(err,
-					    "give it `file:` (environment, content and external "
-					    "sources are loaded, not run yet)");
 		if (t && t[0] == '/')
 			target = lxr_xstrdup(t);
 		else
 			target = lxr_xasprintf(config ? "/%s" : "/run/secrets/%s", t ? t : src);
-		plan_spec_add_mount(spec, target, "bind", o->file.v, MS_BIND | MS_RDONLY, NULL);
+		if (o->file.v) {
+			plan_spec_add_mount(&p->spec, target, "bind", o->file.v,
+					    MS_BIND | MS_RDONLY, NULL);
+			continue;
+		}
+		if (material(o, what, &text, err) < 0)
+			return -1;
+		p->files = lxr_xrealloc(p->files, (p->n_files + 1) * sizeof(*p->files));
+		f = &p->files[p->n_files++];
+		f->path = lxr_xasprintf("%s/%s/+files/%s/%ss/%zu-%s", lxr_run_dir(), st->project,
+					instance, what, i, src);
+		f->content = lxr_xstrdup(text);
+		f->uid = id_of(&refs[i].uid);
+		f->gid = id_of(&refs[i].gid);
+		f->mode = refs[i].mode.set ? (mode_t)refs[i].mode.v : 0444;
+		plan_spec_add_mount(&p->spec, target, "bind", f->path,
+				    MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	}
 	return 0;
 }
@@ -523,12 +579,13 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	if (plan_instance_fill(st, svc, replica, img, host, &out->spec, err) < 0 ||
 	    image_stop_signal(svc, img, &out->spec, err) < 0 ||
 	    caps_and_filter(svc, host, &out->spec, err) < 0 ||
-	    files_of(st, svc, false, &out->spec, err) < 0 ||
-	    files_of(st, svc, true, &out->spec, err) < 0 ||
+	    files_of(st, svc, false, out->name, out, err) < 0 ||
+	    files_of(st, svc, true, out->name, out, err) < 0 ||
 	    health_of(svc, img, &out->health, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
 	tunables(svc, &out->spec);
 	host_network(svc, &out->spec);
+	plan_namespaces_of(st, svc, out);
 	out->user = lxr_xstrdup(user);
 	out->group_add = strs_of(&svc->tune.group_add);
 	endpoints_of(st, svc, replica, out->name, out);
@@ -541,6 +598,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 static void endpoint_free(struct plan_endpoint *e)
 {
 	free(e->network);
+	free(e->net_project);
 	free(e->subnet);
 	free(e->gateway);
 	free(e->static_ip);
@@ -569,7 +627,15 @@ void plan_instance_free(struct plan_instance *p)
 		endpoint_free(&p->more_nets[i]);
 	free(p->more_nets);
 	lxr_strv_free(p->host_dirs);
-	free(p->net_of);
+	for (size_t i = 0; i < p->n_files; i++) {
+		explicit_bzero(p->files[i].content, strlen(p->files[i].content));
+		free(p->files[i].content);
+		free(p->files[i].path);
+	}
+	free(p->files);
+	plan_ns_join_free(&p->net_of);
+	plan_ns_join_free(&p->pid_of);
+	plan_ns_join_free(&p->ipc_of);
 	lxr_strv_free(p->health.argv);
 	memset(p, 0, sizeof(*p));
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "lxr/plan.h"
 
@@ -92,11 +93,20 @@ static json_t *mounts(const struct lxr_spec *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct lxr_mount *m = &s->mounts[i];
 		_cleanup_free_ char *flags = hex(m->flags);
-		json_array_append_new(a, json_pack("{s:o, s:s, s:o, s:s, s:o, s:b, s:b}",
-						   "destination", jstr(m->destination), "type",
-						   m->type, "source", jstr(m->source), "flags",
-						   flags, "data", str_or_null(m->data), "volume",
-						   m->volume, "nocopy", m->nocopy));
+		json_t *o = json_pack("{s:o, s:s, s:o, s:s, s:o, s:b, s:b}", "destination",
+				      jstr(m->destination), "type", m->type, "source",
+				      jstr(m->source), "flags", flags, "data", str_or_null(m->data),
+				      "volume", m->volume, "nocopy", m->nocopy);
+		/* only when it is not the default, so other plans read as before */
+		if (m->propagation != MS_PRIVATE)
+			json_object_set_new(o, "propagation",
+					    json_sprintf("%s%s", m->propagation & MS_REC ? "r" : "",
+							 m->propagation & MS_SHARED  ? "shared"
+							 : m->propagation & MS_SLAVE ? "slave"
+										     : "private"));
+		if (m->subpath)
+			json_object_set_new(o, "subpath", jstr(m->subpath));
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -113,12 +123,37 @@ static json_t *resources(const struct lxr_resources *r)
 		json_array_append_new(rules, jstr(t));
 		free(t);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "memory_limit",
-			 (json_int_t)r->memory_limit, "memory_swap", (json_int_t)r->memory_swap,
-			 "memory_reservation", (json_int_t)r->memory_reservation, "cpu_quota",
-			 (json_int_t)r->cpu_quota, "cpu_period", (json_int_t)r->cpu_period,
-			 "cpu_shares", (json_int_t)r->cpu_shares, "pids_limit",
-			 (json_int_t)r->pids_limit, "device_rules", rules);
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "memory_limit", (json_int_t)r->memory_limit,
+	    "memory_swap", (json_int_t)r->memory_swap, "memory_reservation",
+	    (json_int_t)r->memory_reservation, "cpu_quota", (json_int_t)r->cpu_quota, "cpu_period",
+	    (json_int_t)r->cpu_period, "cpu_shares", (json_int_t)r->cpu_shares, "pids_limit",
+	    (json_int_t)r->pids_limit, "device_rules", rules);
+
+	/* only when set, so the plans of stacks without them read as before */
+	if (r->cpuset_cpus)
+		json_object_set_new(o, "cpuset_cpus", jstr(r->cpuset_cpus));
+	if (r->has_swappiness)
+		json_object_set_new(o, "swappiness", json_integer(r->swappiness));
+	if (r->oom_kill_disable)
+		json_object_set_new(o, "oom_kill_disable", json_true());
+	if (r->blkio_weight)
+		json_object_set_new(o, "blkio_weight", json_integer(r->blkio_weight));
+	if (r->n_blkio_devices) {
+		static const char *const kinds[] = {"weight", "read_bps", "write_bps", "read_iops",
+						    "write_iops"};
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_blkio_devices; i++) {
+			const struct lxr_blkio_device *d = &r->blkio_devices[i];
+			char *t =
+			    lxr_xasprintf("%s %lld:%lld %llu", kinds[d->kind], (long long)d->major,
+					  (long long)d->minor, (unsigned long long)d->value);
+			json_array_append_new(a, jstr(t));
+			free(t);
+		}
+		json_object_set_new(o, "blkio_devices", a);
+	}
+	return o;
 }
 
 static json_t *devices(const struct lxr_spec *s)
@@ -156,14 +191,20 @@ static json_t *namespaces(const struct plan_instance *p)
 	const struct lxr_spec *s = &p->spec;
 	json_t *o = json_object();
 
-	for (int i = 0; i < LXR_NS_COUNT; i++)
-		json_object_set_new(o, names[i],
-				    i == LXR_NS_NET && p->net_of
-					? json_pack("{s:s}", "container", p->net_of)
-				    : i == LXR_NS_NET && p->net.network ? json_string("endpoint")
-				    : s->ns[i].create                   ? json_string("new")
-				    : s->ns[i].join_path                ? jstr(s->ns[i].join_path)
-									: json_string("host"));
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		const struct plan_ns_join *j = i == LXR_NS_NET   ? &p->net_of
+					       : i == LXR_NS_PID ? &p->pid_of
+					       : i == LXR_NS_IPC ? &p->ipc_of
+								 : NULL;
+		json_object_set_new(
+		    o, names[i],
+		    j && j->name
+			? json_pack("{s:s}", j->container ? "running" : "container", j->name)
+		    : i == LXR_NS_NET && p->net.network ? json_string("endpoint")
+		    : s->ns[i].create                   ? json_string("new")
+		    : s->ns[i].join_path                ? jstr(s->ns[i].join_path)
+							: json_string("host"));
+	}
 	return o;
 }
 
@@ -171,18 +212,22 @@ static json_t *spec(const struct plan_instance *p)
 {
 	const struct lxr_spec *s = &p->spec;
 	size_t n_mounts = s->n_mounts - (p->carrier_mounts <= s->n_mounts ? p->carrier_mounts : 0);
+	json_t *o =
+	    json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		      "s:o, s:o, s:b, s:o}",
+		      "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
+		      "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
+		      "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir, "process",
+		      process(s, p->user, p->group_add), "caps", caps(&s->caps), "mounts",
+		      mounts(s, n_mounts), "resources", resources(&s->resources), "devices",
+		      devices(s), "masked_paths", strv(s->masked_paths), "readonly_paths",
+		      strv(s->readonly_paths), "sysctls", strv(s->sysctls), "seccomp", seccomp(s),
+		      "writable_sysfs", s->writable_sysfs, "namespaces", namespaces(p));
 
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:b, s:o}",
-			 "id", str_or_null(s->id), "cgroup_group", str_or_null(s->cgroup_group),
-			 "lower_dirs", strv(s->lower_dirs), "readonly_root", s->readonly_root,
-			 "ephemeral_upper", s->ephemeral_upper, "reuse_dir", s->reuse_dir,
-			 "process", process(s, p->user, p->group_add), "caps", caps(&s->caps),
-			 "mounts", mounts(s, n_mounts), "resources", resources(&s->resources),
-			 "devices", devices(s), "masked_paths", strv(s->masked_paths),
-			 "readonly_paths", strv(s->readonly_paths), "sysctls", strv(s->sysctls),
-			 "seccomp", seccomp(s), "writable_sysfs", s->writable_sysfs, "namespaces",
-			 namespaces(p));
+	/* only when set, so the plans of stacks without it read as before */
+	if (s->no_dev_shm)
+		json_object_set_new(o, "no_dev_shm", json_true());
+	return o;
 }
 
 static json_t *endpoint(const struct plan_endpoint *e)
@@ -190,10 +235,11 @@ static json_t *endpoint(const struct plan_endpoint *e)
 	size_t n_names = lxr_strv_len(e->names), fixed = n_names < 2 ? n_names : 2;
 	_cleanup_free_ json_t **aliases = lxr_xcalloc(n_names + 1, sizeof(json_t *));
 	_cleanup_free_ json_t **ports = lxr_xcalloc(e->n_ports + 1, sizeof(json_t *));
-	json_t *names = json_array();
+	json_t *names;
 
 	if (!e->network)
 		return json_null();
+	names = json_array();
 	/* the service's and the instance's names first (the first is the
 	 * canonical one in /etc/hosts); the aliases after them are a set */
 	for (size_t i = 0; i < fixed; i++)
@@ -225,6 +271,10 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "mac", jstr(e->mac));
 	if (e->gw)
 		json_object_set_new(j, "default_route", json_boolean(e->gw == 1));
+	if (e->net_project)
+		json_object_set_new(j, "net_project", jstr(e->net_project));
+	if (e->mtu)
+		json_object_set_new(j, "mtu", json_integer(e->mtu));
 	return j;
 }
 
@@ -269,6 +319,20 @@ char *plan_instance_text(const struct plan_instance *p, bool pretty)
 
 	if (!j)
 		abort(); /* a pack format that does not match its arguments */
+	/* where the secrets and configs lxr writes go, whose they are: never
+	 * what they hold (the plan is printed by up --dry-run=plan) */
+	if (p->n_files) {
+		json_t *files = json_array();
+		for (size_t i = 0; i < p->n_files; i++) {
+			char mode[8];
+			snprintf(mode, sizeof(mode), "%04o", (unsigned)p->files[i].mode);
+			json_array_append_new(
+			    files, json_pack("{s:s, s:I, s:I, s:s}", "path", p->files[i].path,
+					     "uid", (json_int_t)p->files[i].uid, "gid",
+					     (json_int_t)p->files[i].gid, "mode", mode));
+		}
+		json_object_set_new(j, "files", files);
+	}
 	t = json_dumps(j, JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
 	json_decref(j);
 	if (!t)

@@ -21,10 +21,14 @@ void plan_spec_free(struct lxr_spec *spec)
 		free(spec->mounts[i].type);
 		free(spec->mounts[i].source);
 		free(spec->mounts[i].data);
+		free(spec->mounts[i].source_ns);
+		free(spec->mounts[i].subpath);
 	}
 	free(spec->mounts);
 	for (int i = 0; i < LXR_NS_COUNT; i++)
 		free(spec->ns[i].join_path);
+	free(spec->resources.cpuset_cpus);
+	free(spec->resources.blkio_devices);
 	lxr_strv_free(spec->masked_paths);
 	lxr_strv_free(spec->readonly_paths);
 	lxr_strv_free(spec->sysctls);

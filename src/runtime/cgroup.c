@@ -25,6 +25,8 @@ struct lxr_cgroup {
 	struct rt_cg_leaf leaf[MAX_LEAVES];
 	size_t n_leaves;
 	int v2_fd;
+	/* settings the kernel has no knob for, dropped (as docker drops them) */
+	char **warnings;
 };
 
 static struct lxr_cgroup *cg_new(const char *group, const char *name)
@@ -49,6 +51,7 @@ void rt_cgroup_free(struct lxr_cgroup *cg)
 		close(cg->v2_fd);
 	free(cg->group);
 	free(cg->name);
+	lxr_strv_free(cg->warnings);
 	free(cg);
 }
 
@@ -81,9 +84,13 @@ static int check_name(const char *what, const char *s, lxr_err *err)
 	return 0;
 }
 
-/* Which leaves the cgroup gets, and which controllers each serves. */
-static void lay_out(const struct rt_cg_host *h, unsigned want_v2, struct lxr_cgroup *cg)
+/* Which leaves the cgroup gets, and which controllers each serves: every
+ * v1 hierarchy lxr uses, cpuset's and blkio's only when want_v1 has them. */
+static void lay_out(const struct rt_cg_host *h, unsigned want_v2, unsigned want_v1,
+		    struct lxr_cgroup *cg)
 {
+	const unsigned on_demand = (1u << RT_CG_CPUSET) | (1u << RT_CG_BLKIO);
+
 	if (h->v2_mount) {
 		struct rt_cg_leaf *l = &cg->leaf[cg->n_leaves++];
 		l->version = LXR_CG_V2;
@@ -92,7 +99,7 @@ static void lay_out(const struct rt_cg_host *h, unsigned want_v2, struct lxr_cgr
 	}
 	for (int c = 0; c < RT_CG_NCTRL; c++) {
 		struct rt_cg_leaf *l = NULL;
-		if (!h->v1_mount[c])
+		if (!h->v1_mount[c] || ((on_demand & (1u << c)) && !(want_v1 & (1u << c))))
 			continue;
 		/* cpu and cpuacct are often one hierarchy ("cpu,cpuacct") */
 		for (size_t i = 0; i < cg->n_leaves; i++)
@@ -128,6 +135,11 @@ const struct rt_cg_leaf *rt_cg_leaves(const struct lxr_cgroup *cg, size_t *n)
 {
 	*n = cg->n_leaves;
 	return cg->leaf;
+}
+
+char *const *rt_cgroup_warnings(const struct lxr_cgroup *cg)
+{
+	return cg ? cg->warnings : NULL;
 }
 
 int rt_cgroup_v2_fd(const struct lxr_cgroup *cg)
@@ -209,9 +221,24 @@ static int apply_writes(struct lxr_cgroup *cg, const struct rt_cg_host *h,
 		if (!l)
 			return lxr_fail(err, ENODEV, "no cgroup directory serves controller %s",
 					w[i].controller);
+		if (w[i].never) {
+			lxr_strv_push(&cg->warnings, lxr_xstrdup(w[i].absent_warning));
+			continue;
+		}
 		_cleanup_free_ char *f = lxr_xasprintf("%s/%s", l->path, w[i].file);
 		if (lxr_write_file_at(AT_FDCWD, f, w[i].value, err) == 0)
 			continue;
+		if (err->errnum == ENOENT && w[i].alt_file) {
+			_cleanup_free_ char *alt = lxr_xasprintf("%s/%s", l->path, w[i].alt_file);
+			if (lxr_write_file_at(AT_FDCWD, alt,
+					      w[i].alt_value[0] ? w[i].alt_value : w[i].value,
+					      err) == 0)
+				continue;
+		}
+		if (err->errnum == ENOENT && w[i].absent_warning) {
+			lxr_strv_push(&cg->warnings, lxr_xstrdup(w[i].absent_warning));
+			continue;
+		}
 		if (!(w[i].optional && err->errnum == ENOENT))
 			return lxr_err_wrap(err, "set %s limit", w[i].controller);
 		/* "max" and "-1" ask for the default: nothing is lost */
@@ -245,7 +272,7 @@ static int enable_ctrls(const char *dir, unsigned bits, lxr_err *err)
 	if (lxr_read_file_at(AT_FDCWD, file, &cur, NULL, err) < 0)
 		return -1;
 	for (int c = 0; c < RT_CG_NCTRL; c++) {
-		const char *n = rt_cg_ctrl_name(c);
+		const char *n = rt_cg_ctrl_name_v2(c);
 		if (!(bits & (1u << c)) || contains_word(cur, n))
 			continue;
 		_cleanup_free_ char *plus = lxr_xasprintf("+%s", n);
@@ -271,6 +298,28 @@ static int mkdir_shared(const char *path, lxr_err *err)
 	return lxr_fail(err, errno, "mkdir %s", path);
 }
 
+/* A new v1 cpuset cgroup has no CPUs and no memory nodes, and takes no
+ * process until it has both: each level gets its parent's (the leaf's
+ * cpuset.cpus is then written by the plan). */
+static int cpuset_inherit(const char *dir, lxr_err *err)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *f = lxr_xasprintf("%s/%s", dir, files[i]);
+		_cleanup_free_ char *pf = lxr_xasprintf("%s/../%s", dir, files[i]);
+		_cleanup_free_ char *cur = NULL, *up = NULL;
+		if (lxr_read_file_at(AT_FDCWD, f, &cur, NULL, err) < 0)
+			return -1;
+		if (cur[strspn(cur, " \n")])
+			continue;
+		if (lxr_read_file_at(AT_FDCWD, pf, &up, NULL, err) < 0 ||
+		    lxr_write_file_at(AT_FDCWD, f, up, err) < 0)
+			return lxr_err_wrap(err, "cpuset cgroup %s", dir);
+	}
+	return 0;
+}
+
 /* lxr/ and lxr/<group>/ are shared with other containers, and a concurrent
  * destroy may remove them (when empty) between our mkdirs: ENOENT below
  * them means start over. The leaf itself must be new. */
@@ -281,18 +330,23 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
 	_cleanup_free_ char *leaf = lxr_xasprintf("%s/%s", grp, name);
 	bool v2 = l->version == LXR_CG_V2;
+	bool cpuset_v1 = !v2 && (l->ctrls & (1u << RT_CG_CPUSET));
 
 	if (v2 && enable_ctrls(l->mount, root_off, err) < 0)
 		return -1;
 	for (int i = 0; i < MKDIR_TRIES; i++) {
 		if (mkdir_shared(top, err) < 0 || (v2 && enable_ctrls(top, l->ctrls, err) < 0) ||
-		    mkdir_shared(grp, err) < 0 || (v2 && enable_ctrls(grp, l->ctrls, err) < 0)) {
+		    (cpuset_v1 && cpuset_inherit(top, err) < 0) || mkdir_shared(grp, err) < 0 ||
+		    (v2 && enable_ctrls(grp, l->ctrls, err) < 0) ||
+		    (cpuset_v1 && cpuset_inherit(grp, err) < 0)) {
 			if (err->errnum == ENOENT)
 				continue;
 			return -1;
 		}
 		if (mkdir(leaf, 0755) == 0) {
 			l->path = lxr_steal_ptr(&leaf);
+			if (cpuset_v1 && cpuset_inherit(l->path, err) < 0)
+				return -1;
 			return 0;
 		}
 		if (errno == EEXIST) {
@@ -374,7 +428,7 @@ int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *n
 		    const struct lxr_resources *res, struct lxr_cgroup **out, lxr_err *err)
 {
 	/* a reset and at most two exceptions per device rule */
-	size_t max = MAX_WRITES + 1 + 2 * res->n_devices;
+	size_t max = MAX_WRITES + 1 + 2 * res->n_devices + res->n_blkio_devices;
 	_cleanup_free_ struct rt_cg_write *w1 = lxr_xcalloc(max, sizeof(*w1));
 	_cleanup_free_ struct rt_cg_write *w2 = lxr_xcalloc(max, sizeof(*w2));
 	struct rt_dev_state dev = {0};
@@ -398,14 +452,13 @@ int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *n
 	for (int c = 0; c < RT_CG_NCTRL; c++)
 		if (rt_cg_host_where(h, c) == LXR_CG_V2 && ((want | h->v2_enabled) & (1u << c)))
 			on_v2 |= 1u << c;
-	if (!h->v2_mount && !h->v1_mount[RT_CG_MEMORY] && !h->v1_mount[RT_CG_CPU] &&
-	    !h->v1_mount[RT_CG_PIDS] && !h->v1_mount[RT_CG_CPUACCT] && !h->v1_mount[RT_CG_DEVICES])
+	if (!h->v2_mount && !has_v1(h))
 		return lxr_fail(err, ENODEV,
 				"cgroup %s/%s: no cgroup hierarchy is mounted (see "
 				"/proc/self/mountinfo)",
 				group, name);
 	cg = cg_new(group, name);
-	lay_out(h, on_v2, cg);
+	lay_out(h, on_v2, plan_ctrls(w1, n1), cg);
 	for (size_t i = 0; i < cg->n_leaves; i++) {
 		if (make_leaf(&cg->leaf[i], group, name, want & on_v2 & ~h->v2_enabled, err) < 0)
 			goto fail;
@@ -651,7 +704,7 @@ int rt_cg_open_on(const struct rt_cg_host *h, const char *group, const char *nam
 	if (check_name("group", group, err) < 0 || check_name("name", name, err) < 0)
 		return -1;
 	cg = cg_new(group, name);
-	lay_out(h, 0, cg);
+	lay_out(h, 0, ~0u, cg);
 	for (size_t i = 0; i < cg->n_leaves; i++) {
 		struct rt_cg_leaf *l = &cg->leaf[i];
 		_cleanup_free_ char *p = lxr_xasprintf("%s/lxr/%s/%s", l->mount, group, name);

@@ -11,7 +11,9 @@
 /* The controllers lxr uses. cpuacct only exists on v1, where it holds the
  * cpu usage counter; v2 has that in every cgroup's cpu.stat. devices too is
  * v1 only: v2 has no such controller, a BPF program takes its place. So is
- * freezer (pause): v2 has cgroup.freeze in every cgroup. */
+ * freezer (pause): v2 has cgroup.freeze in every cgroup. cpuset and blkio
+ * (v2: io) only where a container sets them: a new v1 cpuset cgroup has no
+ * CPUs until it is given some. */
 enum rt_cg_ctrl {
 	RT_CG_MEMORY,
 	RT_CG_CPU,
@@ -19,11 +21,16 @@ enum rt_cg_ctrl {
 	RT_CG_CPUACCT,
 	RT_CG_DEVICES,
 	RT_CG_FREEZER,
+	RT_CG_CPUSET,
+	RT_CG_BLKIO,
 	RT_CG_NCTRL
 };
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c);
-/* "memory" -> RT_CG_MEMORY; -1 for a name lxr does not use. */
+/* The name in a v2 cgroup.controllers list: blkio is "io" there. */
+const char *rt_cg_ctrl_name_v2(enum rt_cg_ctrl c);
+/* "memory" -> RT_CG_MEMORY ("io" -> RT_CG_BLKIO); -1 for a name lxr does
+ * not use. */
 int rt_cg_ctrl_from_name(const char *name);
 
 /* Where this host keeps each controller. A controller bound to a v1

@@ -37,6 +37,7 @@ static int add(struct plan *p, const char *ctrl, const char *file, bool optional
 	if (p->n >= p->max)
 		return lxr_fail(p->err, ENOSPC, "cgroup plan: more than %zu knob writes", p->max);
 	struct rt_cg_write *w = &p->w[p->n++];
+	memset(w, 0, sizeof(*w));
 	w->controller = ctrl;
 	w->file = file;
 	w->optional = optional;
@@ -190,6 +191,98 @@ static int plan_cpu_v1(struct plan *p, const struct lxr_resources *r)
 	return 0;
 }
 
+static struct rt_cg_write *last(struct plan *p)
+{
+	return &p->w[p->n - 1];
+}
+
+#define SWAPPINESS_V2                                                                              \
+	"cgroup v2 has no memory.swappiness: mem_swappiness is ignored, as docker ignores it"
+#define OOM_KILL_V2                                                                                \
+	"cgroup v2 has no memory.oom_control: oom_kill_disable is ignored, as docker ignores it"
+#define WEIGHT_ABSENT                                                                              \
+	"the kernel has no I/O weight here (no BFQ scheduler, no iocost): blkio_config weight is " \
+	"ignored, as docker ignores it"
+
+/* cpuset, mem_swappiness and oom_kill_disable */
+static int plan_extra(struct plan *p, const struct lxr_resources *r, bool v2)
+{
+	if (r->cpuset_cpus && add(p, "cpuset", "cpuset.cpus", false, "%s", r->cpuset_cpus) < 0)
+		return -1;
+	if (r->has_swappiness) {
+		if (add(p, "memory", "memory.swappiness", false, "%d", r->swappiness) < 0)
+			return -1;
+		last(p)->never = v2;
+		last(p)->absent_warning = v2 ? SWAPPINESS_V2 : NULL;
+	}
+	if (r->oom_kill_disable) {
+		if (add(p, "memory", "memory.oom_control", false, "1") < 0)
+			return -1;
+		last(p)->never = v2;
+		last(p)->absent_warning = v2 ? OOM_KILL_V2 : NULL;
+	}
+	return 0;
+}
+
+/* docker's blkio weight (10..1000) as a v2 io.weight (1..10000): runc's
+ * and crun's linear map */
+static uint64_t blkio_to_io_weight(uint64_t w)
+{
+	return 1 + (w - 10) * 9999 / 990;
+}
+
+static int add_weight(struct plan *p, bool v2, const char *dev, uint64_t w)
+{
+	/* BFQ's file takes docker's scale as it is; v1 blkio.weight too;
+	 * v2's iocost io.weight has its own */
+	if (add(p, "blkio", v2 ? "io.bfq.weight" : "blkio.weight", false, "%s%s%" PRIu64, dev,
+		*dev ? " " : "", w) < 0)
+		return -1;
+	struct rt_cg_write *x = last(p);
+	x->alt_file = v2 ? "io.weight" : "blkio.bfq.weight";
+	if (v2)
+		snprintf(x->alt_value, sizeof(x->alt_value), "%s%s%" PRIu64, *dev ? dev : "default",
+			 " ", blkio_to_io_weight(w));
+	if (!v2 && *dev)
+		x->file = "blkio.weight_device";
+	x->absent_warning = WEIGHT_ABSENT;
+	return 0;
+}
+
+static int plan_blkio(struct plan *p, const struct lxr_resources *r, bool v2)
+{
+	static const char *const v1_files[] = {
+	    [LXR_BLKIO_READ_BPS] = "blkio.throttle.read_bps_device",
+	    [LXR_BLKIO_WRITE_BPS] = "blkio.throttle.write_bps_device",
+	    [LXR_BLKIO_READ_IOPS] = "blkio.throttle.read_iops_device",
+	    [LXR_BLKIO_WRITE_IOPS] = "blkio.throttle.write_iops_device"};
+	static const char *const v2_keys[] = {[LXR_BLKIO_READ_BPS] = "rbps",
+					      [LXR_BLKIO_WRITE_BPS] = "wbps",
+					      [LXR_BLKIO_READ_IOPS] = "riops",
+					      [LXR_BLKIO_WRITE_IOPS] = "wiops"};
+
+	if (r->blkio_weight && add_weight(p, v2, "", r->blkio_weight) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n_blkio_devices; i++) {
+		const struct lxr_blkio_device *d = &r->blkio_devices[i];
+		char dev[48];
+		int rc;
+
+		snprintf(dev, sizeof(dev), "%" PRId64 ":%" PRId64, d->major, d->minor);
+		if (d->kind == LXR_BLKIO_WEIGHT)
+			rc = add_weight(p, v2, dev, d->value);
+		else if (v2)
+			rc = add(p, "blkio", "io.max", false, "%s %s=%" PRIu64, dev,
+				 v2_keys[d->kind], d->value);
+		else
+			rc =
+			    add(p, "blkio", v1_files[d->kind], false, "%s %" PRIu64, dev, d->value);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* v1: the reset first (it drops every exception the cgroup inherited),
  * then each exception into the other file. Written before any process is
  * in the cgroup, so there is no moment with the wrong list. */
@@ -236,6 +329,8 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 	} else if (plan_memory_v1(&p, res) < 0 || plan_cpu_v1(&p, res) < 0) {
 		return -1;
 	}
+	if (plan_extra(&p, res, v == LXR_CG_V2) < 0 || plan_blkio(&p, res, v == LXR_CG_V2) < 0)
+		return -1;
 	/* pids.max has the same name and syntax on both; a negative limit is
 	 * docker's "unlimited", which a new cgroup has already ("max"), so it
 	 * needs no write (and no pids controller). */
@@ -250,6 +345,7 @@ int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struc
 static const char *const ctrl_names[RT_CG_NCTRL] = {
     [RT_CG_MEMORY] = "memory",   [RT_CG_CPU] = "cpu",         [RT_CG_PIDS] = "pids",
     [RT_CG_CPUACCT] = "cpuacct", [RT_CG_DEVICES] = "devices", [RT_CG_FREEZER] = "freezer",
+    [RT_CG_CPUSET] = "cpuset",   [RT_CG_BLKIO] = "blkio",
 };
 
 const char *rt_cg_ctrl_name(enum rt_cg_ctrl c)
@@ -257,8 +353,15 @@ const char *rt_cg_ctrl_name(enum rt_cg_ctrl c)
 	return (unsigned)c < RT_CG_NCTRL ? ctrl_names[c] : "?";
 }
 
+const char *rt_cg_ctrl_name_v2(enum rt_cg_ctrl c)
+{
+	return c == RT_CG_BLKIO ? "io" : rt_cg_ctrl_name(c);
+}
+
 int rt_cg_ctrl_from_name(const char *name)
 {
+	if (!strcmp(name, "io"))
+		return RT_CG_BLKIO;
 	for (int c = 0; c < RT_CG_NCTRL; c++)
 		if (!strcmp(name, ctrl_names[c]))
 			return c;

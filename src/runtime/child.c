@@ -241,8 +241,10 @@ static int join_namespaces(const struct rt_child *c, lxr_err *err)
 {
 	static const int flags[LXR_NS_COUNT] = {
 	    [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_UTS] = CLONE_NEWUTS};
+	/* a shared pid namespace is the parent's to enter: the clone was
+	 * born in it */
 	for (int i = 0; i < LXR_NS_COUNT; i++) {
-		if (c->join_fd[i] >= 0 && setns(c->join_fd[i], flags[i]) < 0)
+		if (c->join_fd[i] >= 0 && flags[i] && setns(c->join_fd[i], flags[i]) < 0)
 			return lxr_fail(err, errno, "setns into %s", c->spec->ns[i].join_path);
 	}
 	return 0;

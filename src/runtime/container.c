@@ -42,6 +42,11 @@ int rt_container_pidfd(const struct lxr_container *c)
 	return c->pidfd;
 }
 
+char *const *rt_container_warnings(const struct lxr_container *c)
+{
+	return rt_cgroup_warnings(c->cg);
+}
+
 const char *rt_container_dir(const struct lxr_container *c)
 {
 	return c->dir;
@@ -267,14 +272,12 @@ static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
 		fds[i] = -1;
 		if (!spec->ns[i].join_path || spec->ns[i].create)
 			continue;
-		if (i != LXR_NS_NET && i != LXR_NS_IPC && i != LXR_NS_UTS) {
+		if (i == LXR_NS_MNT || i == LXR_NS_CGROUP) {
 			close_joins(fds);
 			return lxr_fail(err, EINVAL,
 					"joining an existing %s namespace is not "
 					"supported yet",
-					i == LXR_NS_PID   ? "pid"
-					: i == LXR_NS_MNT ? "mount"
-							  : "cgroup");
+					i == LXR_NS_MNT ? "mount" : "cgroup");
 		}
 		fds[i] = open(spec->ns[i].join_path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0) {
@@ -284,6 +287,23 @@ static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
 		}
 	}
 	return 0;
+}
+
+/* A pid namespace is entered only by a process's children (setns sets the
+ * caller's pid_for_children): lxr's thread points its next clone there and
+ * comes back to its own namespace, the one it is in, right after. */
+static int pid_ns_for_children(int fd, lxr_err *err)
+{
+	if (setns(fd, CLONE_NEWPID) < 0)
+		return lxr_fail(err, errno, "setns into the pid namespace to share");
+	return 0;
+}
+
+static int pid_ns_restore(void)
+{
+	_cleanup_close_ int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+
+	return own < 0 ? -1 : setns(own, CLONE_NEWPID);
 }
 
 /* Clone the container and let it go. On return (0) it is building its root
@@ -319,7 +339,15 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	}
 	parent_end = sp[0];
 	child_end = sp[1];
+	if (joins[LXR_NS_PID] >= 0 && pid_ns_for_children(joins[LXR_NS_PID], err) < 0) {
+		close_joins(joins);
+		rt_cgroup_procs_close(&cg_join);
+		return -1;
+	}
 	pid = clone_container(spec, cgfd, &c->pidfd, &into_cg);
+	if (pid != 0 && joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
+		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
+			 strerror(errno));
 	if (pid != 0) {
 		close_joins(joins);
 		rt_cgroup_procs_close(&cg_join);

@@ -11,7 +11,7 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 
-#include "lxr/runtime.h"
+#include "runtime/internal.h"
 
 /* Deeper than any /dev (/dev/dri/by-path, /dev/snd/by-id): a bound, not a
  * limit anyone meets. */
@@ -124,7 +124,30 @@ void rt_plan_host_free(struct rt_plan_host *h)
 {
 	rt_devices_free(h->devs, h->n_devs);
 	rt_devices_free(h->all, h->n_all);
+	free(h->blkio);
 	memset(h, 0, sizeof(*h));
+}
+
+/* blkio_config's devices and cpuset's CPUs, each error at its line */
+static int host_resources(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
+			  lxr_err *err)
+{
+	const struct cfg_svc_tune *t = &c->tune;
+
+	if (t->cpuset.v && *t->cpuset.v && rt_host_check_cpuset(t->cpuset.v, err) < 0)
+		return file ? lxr_err_wrap(err, "%s:%d:%d: service \"%s\"", file,
+					   t->cpuset.pos.line, t->cpuset.pos.col, c->name)
+			    : -1;
+	h->blkio = lxr_xcalloc(t->n_blkio + 1, sizeof(*h->blkio));
+	for (size_t i = 0; i < t->n_blkio; i++) {
+		const struct cfg_blkio_dev *b = &t->blkio[i];
+		if (rt_host_blkio_device(b->kind, b->path, b->value, &h->blkio[i], err) < 0)
+			return file ? lxr_err_wrap(err, "%s:%d:%d: service \"%s\"", file,
+						   b->pos.line, b->pos.col, c->name)
+				    : -1;
+	}
+	h->p.blkio = h->blkio;
+	return 0;
 }
 
 int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
@@ -145,6 +168,8 @@ int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_h
 						   d->pos.line, d->pos.col, c->name)
 				    : lxr_err_wrap(err, "--device %s", d->source);
 	}
+	if (host_resources(c, file, h, err) < 0)
+		return -1;
 	if (c->privileged.set && c->privileged.v) {
 		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);

@@ -54,11 +54,35 @@ struct rt_cg_write {
 	 * swap" is the default, and "no swap" holds on a host without swap
 	 * (a host with swap gets a warning). */
 	bool optional;
+	/* tried when file is absent, with alt_value (empty: value): BFQ's
+	 * and iocost's weight files */
+	const char *alt_file;
+	char alt_value[64];
+	/* the kernel may lack the knob (a weight without BFQ, any
+	 * swappiness on v2): then this warning, and the setting is dropped,
+	 * as docker drops it. never: there is no such knob on this cgroup
+	 * version, only the warning */
+	const char *absent_warning;
+	bool never;
 };
 /* Fill up to max writes for res on the given backend; returns the count, or
  * -1 with err when a value is out of range. */
 int rt_cgroup_plan(const struct lxr_resources *res, enum lxr_cg_version v, struct rt_cg_write *w,
 		   size_t max, lxr_err *err);
+
+/* ---- the host's CPUs and block devices (hostres.c) ------------------------- */
+#define RT_CPUS_MAX 8192
+/* want and online as the kernel writes CPU lists ("0-3,6"): 0 when every
+ * CPU of want is in online (or online cannot be read), 1 with *bad the
+ * first that is not, -1 when want is not a CPU list. */
+int rt_cpu_list_check(const char *want, const char *online, int *bad);
+/* cpus against /sys/devices/system/cpu/online, naming both when not. */
+int rt_host_check_cpuset(const char *cpus, lxr_err *err);
+/* A blkio_config entry (kind as the stack file spells it: "device_read_bps"
+ * ...) with path's device numbers; an error naming path when it is not a
+ * block device. */
+int rt_host_blkio_device(const char *kind, const char *path, int64_t value,
+			 struct lxr_blkio_device *out, lxr_err *err);
 
 /* ---- rootfs plan (mountplan.c) and its executor (rootfs.c) -----------------
  * Like bubblewrap: the spec becomes a list of small typed operations that a
@@ -83,7 +107,12 @@ struct rt_op {
 	mode_t mode;           /* RT_OP_DEVICE: S_IFCHR/S_IFBLK/S_IFIFO | permissions */
 	uid_t uid;             /* RT_OP_DEVICE: owner */
 	gid_t gid;
-	bool copy_up; /* RT_OP_BIND: fill an empty source dir from the target's content */
+	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
+	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
+	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
+	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
+	 * mount of source; MS_PRIVATE: none (what every mount is) */
+	unsigned long propagation;
 };
 
 struct rt_plan {
@@ -157,7 +186,7 @@ struct rt_sync_msg {
  * A v1 move waits for an RCU grace period (~10 ms); in the child it
  * overlaps the supervisor's work on the next container instead of
  * stalling it. path[] points into cg, which must outlive the fds. */
-#define RT_CG_JOIN_MAX 8 /* >= hierarchies a cgroup spans (cgroup.c checks) */
+#define RT_CG_JOIN_MAX 10 /* >= hierarchies a cgroup spans (cgroup.c checks) */
 struct rt_cg_join {
 	int fd[RT_CG_JOIN_MAX];
 	const char *path[RT_CG_JOIN_MAX];

@@ -91,6 +91,14 @@ static void add_spec_devices(struct rt_plan *p, const struct lxr_spec *spec)
 	}
 }
 
+static bool spec_mounts(const struct lxr_spec *spec, const char *dst)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (!strcmp(spec->mounts[i].destination, dst))
+			return true;
+	return false;
+}
+
 static void add_dev(struct rt_plan *p, const struct lxr_spec *spec)
 {
 	const unsigned long nse = MS_NOSUID | MS_NOEXEC;
@@ -109,7 +117,10 @@ static void add_dev(struct rt_plan *p, const struct lxr_spec *spec)
 	add_spec_devices(p, spec);
 	/* newinstance: the container's PTYs are its own, not the host's. */
 	add_mount(p, "/dev/pts", "devpts", nse, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-	add_mount(p, "/dev/shm", "tmpfs", nse | MS_NODEV, "mode=1777,size=65536k");
+	/* ipc: none has none; a /dev/shm of the spec's own (shm_size, the
+	 * shared one of ipc: host or another container's) replaces it */
+	if (!spec->no_dev_shm && !spec_mounts(spec, "/dev/shm"))
+		add_mount(p, "/dev/shm", "tmpfs", nse | MS_NODEV, "mode=1777,size=65536k");
 	add_mount(p, "/dev/mqueue", "mqueue", nse | MS_NODEV, NULL);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		push(p, RT_OP_SYMLINK, links[i][0])->source = lxr_xstrdup(links[i][1]);
@@ -137,10 +148,13 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct lxr_mount *m = &spec->mounts[i];
-		if (!strcmp(m->type, "bind"))
-			add_bind(plan, m->destination, m->source, m->flags)->copy_up =
-			    m->volume && !m->nocopy;
-		else
+		if (!strcmp(m->type, "bind")) {
+			struct rt_op *op = add_bind(plan, m->destination, m->source, m->flags);
+			op->copy_up = m->volume && !m->nocopy;
+			op->source_ns = lxr_xstrdup(m->source_ns);
+			op->subpath = lxr_xstrdup(m->subpath);
+			op->propagation = m->propagation ? m->propagation : MS_PRIVATE;
+		} else
 			add_mount(plan, m->destination, m->type, m->flags, m->data);
 	}
 	for (size_t i = 0; spec->masked_paths && spec->masked_paths[i]; i++)
@@ -156,6 +170,8 @@ void rt_plan_free(struct rt_plan *plan)
 		free(plan->ops[i].source);
 		free(plan->ops[i].fstype);
 		free(plan->ops[i].data);
+		free(plan->ops[i].source_ns);
+		free(plan->ops[i].subpath);
 	}
 	free(plan->ops);
 	memset(plan, 0, sizeof(*plan));

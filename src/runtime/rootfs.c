@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -172,22 +173,115 @@ static int copy_up(int rootfd, const struct rt_op *op, lxr_err *err)
 	return 0;
 }
 
+/* A detached mount tree (open_tree OPEN_TREE_CLONE) attached at the
+ * target, then remounted with the op's flags. */
+static int attach_tree(int rootfd, const struct rt_op *op, int tree, const char *shown,
+		       lxr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	char p[32];
+
+	if (fstat(tree, &st) < 0)
+		return lxr_fail(err, errno, "stat %s", shown);
+	fd = target_in_root(rootfd, op->target, S_ISDIR(st.st_mode), err);
+	if (fd < 0)
+		return -1;
+	if (syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return lxr_fail(err, errno, "move_mount %s on %s", shown, op->target);
+	close(fd);
+	fd = open_in(rootfd, op->target, O_PATH, 0);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s in container", op->target);
+	fd_path(fd, p);
+	return remount_bind(p, op->flags, op->target, err);
+}
+
+/* A mount of another container's, shared: a bind mount cannot take its
+ * source from another mount namespace, but a detached copy of it
+ * (open_tree OPEN_TREE_CLONE) made inside that namespace can be attached
+ * here. The path is resolved there, from that container's root, so no
+ * symlink of its can lead anywhere else. */
+static int bind_from_ns(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_close_ int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int other = open(op->source_ns, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int tree = -1;
+	_cleanup_free_ char *shown = lxr_xasprintf("%s of %s", op->source, op->source_ns);
+	int e;
+
+	if (own < 0 || other < 0)
+		return lxr_fail(err, errno, "open mount namespace %s",
+				own < 0 ? "/proc/self/ns/mnt" : op->source_ns);
+	if (setns(other, CLONE_NEWNS) < 0)
+		return lxr_fail(err, errno, "setns into %s", op->source_ns);
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, op->source,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	e = errno;
+	if (setns(own, CLONE_NEWNS) < 0)
+		return lxr_fail(err, errno, "setns back into the container's mount namespace");
+	if (tree < 0)
+		return lxr_fail(err, e, "open_tree %s", shown),
+		       lxr_err_hint(err, "sharing another container's mounts needs open_tree "
+					 "(Linux 5.2 or later)");
+	return attach_tree(rootfd, op, tree, shown, err);
+}
+
+/* A volume's subpath: resolved beneath the volume's directory, so that
+ * neither ".." nor a symlink the volume holds (a container may have put
+ * one there) can lead to a host path; the directory found is mounted
+ * through its fd, so what was checked is what is mounted. */
+static int open_subpath(const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_close_ int vol = open(op->source, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	int fd;
+
+	if (vol < 0)
+		return lxr_fail(err, errno, "open volume %s", op->source);
+	fd = (int)syscall(SYS_openat2, vol, op->subpath, &how, sizeof(how));
+	if (fd >= 0)
+		return fd;
+	lxr_fail(err, errno, "volume subpath \"%s\" in %s", op->subpath, op->source);
+	if (errno == EXDEV || errno == ELOOP)
+		return lxr_err_hint(err,
+				    "it leads out of the volume (a symbolic link there, or ..): "
+				    "lxr mounts only what is inside it");
+	if (errno == ENOENT)
+		return lxr_err_hint(err, "make that directory in the volume first, as docker "
+					 "wants it to exist");
+	return -1;
+}
+
 static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 {
 	struct stat st;
-	_cleanup_close_ int fd = -1;
-	char p[32];
+	_cleanup_close_ int fd = -1, sub = -1;
+	char p[32], sp[32];
+	const char *source = op->source;
 
+	if (op->source_ns)
+		return bind_from_ns(rootfd, op, err);
 	if (op->copy_up && copy_up(rootfd, op, err) < 0)
 		return -1;
-	if (stat(op->source, &st) < 0)
+	if (op->subpath) {
+		sub = open_subpath(op, err);
+		if (sub < 0)
+			return -1;
+		fd_path(sub, sp);
+		source = sp;
+	}
+	if (stat(source, &st) < 0)
 		return lxr_fail(err, errno, "bind mount source %s", op->source);
 	fd = target_in_root(rootfd, op->target, S_ISDIR(st.st_mode), err);
 	if (fd < 0)
 		return -1;
 	fd_path(fd, p);
-	if (mount(op->source, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return lxr_fail(err, errno, "bind mount %s on %s", op->source, op->target);
+	if (mount(source, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return lxr_fail(err, errno, "bind mount %s%s%s on %s", op->source,
+				op->subpath ? "/" : "", op->subpath ? op->subpath : "", op->target);
 	/* The fd still names the covered directory; re-resolve to reach the
 	 * new mount for the remount. */
 	close(fd);
@@ -196,6 +290,51 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 		return lxr_fail(err, errno, "open %s in container", op->target);
 	fd_path(fd, p);
 	return remount_bind(p, op->flags, op->target, err);
+}
+
+/* A bind whose source stays tied to the host's mount (shared or slave):
+ * cloned before the namespace's mounts are made private, while its copy
+ * is still a peer of the host's mount (clone_tied: trees[i], -1 for an op
+ * that needs no clone). */
+static bool tied(const struct rt_op *op)
+{
+	return op->kind == RT_OP_BIND && !op->source_ns && !op->subpath &&
+	       (op->propagation & (MS_SHARED | MS_SLAVE));
+}
+
+static int clone_tied(const struct rt_plan *plan, int *trees, lxr_err *err)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		trees[i] = -1;
+		if (!tied(&plan->ops[i]))
+			continue;
+		trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, plan->ops[i].source,
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (trees[i] < 0)
+			return lxr_fail(err, errno, "open_tree %s (bind propagation)",
+					plan->ops[i].source);
+	}
+	return 0;
+}
+
+/* The bind's propagation, once it is in place: shared or slave to what
+ * its clone was a peer of; private and rprivate are what it is already. */
+static int set_propagation(int rootfd, const struct rt_op *op, lxr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	char p[32];
+
+	if (op->kind != RT_OP_BIND || !(op->propagation & (MS_SHARED | MS_SLAVE)))
+		return 0;
+	fd = open_in(rootfd, op->target, O_PATH, 0);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s in container", op->target);
+	fd_path(fd, p);
+	if (mount(NULL, p, NULL, op->propagation, NULL) < 0)
+		return lxr_fail(err, errno, "set the propagation of %s (mount MS_%s%s)", op->target,
+				op->propagation & MS_SHARED ? "SHARED" : "SLAVE",
+				op->propagation & MS_REC ? "|MS_REC" : "");
+	return 0;
 }
 
 static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
@@ -281,29 +420,28 @@ static int mount_layer_tmpfs(const char *layer, const char *upper, const char *w
 	return 0;
 }
 
-int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
-		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err)
+static void close_trees(int *trees, size_t n)
 {
-	_cleanup_close_ int rootfd = -1;
+	for (size_t i = 0; trees && i < n; i++)
+		if (trees[i] >= 0)
+			close(trees[i]);
+	free(trees);
+}
 
-	/* No propagation back to the host, ever: everything below is private
-	 * to this namespace before the first mount. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return lxr_fail(err, errno, "make mounts private (mount MS_REC|MS_PRIVATE on /)");
-	if (layer && mount_layer_tmpfs(layer, upper, work, err) < 0)
-		return -1;
-	if (mount_overlay(spec, rootdir, upper, work, err) < 0)
-		return -1;
-	rootfd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return lxr_fail(err, errno, "open %s", rootdir);
+static int run_ops(int rootfd, const struct rt_plan *plan, int *trees, lxr_err *err)
+{
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rt_op *op = &plan->ops[i];
 		int r = 0;
 
 		switch (op->kind) {
 		case RT_OP_MOUNT: r = op_mount(rootfd, op, err); break;
-		case RT_OP_BIND: r = op_bind(rootfd, op, err); break;
+		case RT_OP_BIND:
+			r = trees[i] >= 0 ? attach_tree(rootfd, op, trees[i], op->source, err)
+					  : op_bind(rootfd, op, err);
+			if (r == 0)
+				r = set_propagation(rootfd, op, err);
+			break;
 		case RT_OP_DEVICE: r = op_device(rootfd, op, err); break;
 		case RT_OP_SYMLINK: r = op_symlink(rootfd, op, err); break;
 		default: break;
@@ -311,6 +449,42 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 		if (r < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
+		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err)
+{
+	_cleanup_close_ int rootfd = -1;
+	int *trees = lxr_xcalloc(plan->n + 1, sizeof(int));
+
+	if (clone_tied(plan, trees, err) < 0) {
+		close_trees(trees, plan->n);
+		return -1;
+	}
+	/* No propagation back to the host, ever: everything below is private
+	 * to this namespace before the first mount (but the clones above of
+	 * binds whose propagation the stack file asks for, which are still
+	 * their host mounts' peers). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		close_trees(trees, plan->n);
+		return lxr_fail(err, errno, "make mounts private (mount MS_REC|MS_PRIVATE on /)");
+	}
+	if ((layer && mount_layer_tmpfs(layer, upper, work, err) < 0) ||
+	    mount_overlay(spec, rootdir, upper, work, err) < 0) {
+		close_trees(trees, plan->n);
+		return -1;
+	}
+	rootfd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		close_trees(trees, plan->n);
+		return lxr_fail(err, errno, "open %s", rootdir);
+	}
+	if (run_ops(rootfd, plan, trees, err) < 0) {
+		close_trees(trees, plan->n);
+		return -1;
+	}
+	close_trees(trees, plan->n);
 	if (spec->cwd && spec->cwd[0]) {
 		_cleanup_close_ int cfd = mkdirs_in_root(rootfd, spec->cwd, err);
 		if (cfd < 0)

@@ -1,6 +1,7 @@
 /* The container's state file: what a later lxr process (exec, rm, crash
  * cleanup) needs to find it. key=value lines, written atomically. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -229,4 +230,46 @@ void rt_container_ref_free(struct lxr_container_ref *ref)
 	free(ref->id);
 	memset(ref, 0, sizeof(*ref));
 	ref->pidfd = -1;
+}
+
+int rt_container_find_any(const char *run_dir, const char *id, struct lxr_container_ref *ref,
+			  lxr_err *err)
+{
+	DIR *d = opendir(run_dir);
+	struct dirent *e;
+	int found = 0;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->pidfd = -1;
+	if (!d)
+		return lxr_fail(err, errno == ENOENT ? ESRCH : errno,
+				"no container \"%s\" is running (%s)", id, run_dir);
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *root = NULL;
+		struct lxr_container_ref r;
+		lxr_err ignored;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "_run-sup"))
+			continue;
+		root = lxr_xasprintf("%s/%s", run_dir, e->d_name);
+		if (rt_container_find(root, id, &r, &ignored) < 0)
+			continue;
+		if (found++) {
+			rt_container_ref_free(&r);
+			continue;
+		}
+		*ref = r;
+	}
+	closedir(d);
+	if (found == 1)
+		return 0;
+	if (found)
+		rt_container_ref_free(ref);
+	if (!found)
+		return lxr_fail(err, ESRCH, "no container \"%s\" is running", id),
+		       lxr_err_hint(err, "name a running container as `lxr ps` (or `lxr ps` "
+					 "in its project) shows it");
+	return lxr_fail(err, EEXIST, "container name \"%s\" is running in %d projects", id, found),
+	       lxr_err_hint(err, "give that container a name of its own (container_name, "
+				 "or `lxr run --name`)");
 }

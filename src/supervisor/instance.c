@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "lxr/supervisor.h"
@@ -25,6 +27,39 @@ static void sync_unwatch(struct sup *s, struct sup_instance *in)
 	in->syncw.fd = -1;
 }
 
+static bool tracked(struct sup *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			const struct sup_instance *in = &s->svcs[i].inst[k];
+			if ((in->c && rt_container_pid(in->c) == pid) || in->health.pid == pid)
+				return true;
+		}
+	return false;
+}
+
+/* A container outside a pid namespace of its own (pid: host) leaves its
+ * command's orphans to the supervisor, the nearest subreaper, once its
+ * lxr-init has gone: removing its cgroup kills them, and they are reaped
+ * here, as a container runtime's shim reaps them. Only children the loop
+ * does not wait for itself (containers' inits, health checks). */
+static void reap_strays(struct sup *s)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/self/task/%d/children", (int)getpid());
+	_cleanup_free_ char *text = NULL;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, &ignored) < 0)
+		return;
+	for (char *p = text, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0 && !tracked(s, (pid_t)pid))
+			waitpid((pid_t)pid, NULL, WNOHANG);
+	}
+}
+
 /* The container is gone (or never came): output drained, cgroup removed,
  * the writable layer kept for the next start. */
 static void release(struct sup *s, struct sup_instance *in)
@@ -41,6 +76,7 @@ static void release(struct sup *s, struct sup_instance *in)
 		if (rt_container_destroy(in->c, false, &err) < 0)
 			sup_say(s, in, "cleanup: %s", err.msg);
 		in->c = NULL;
+		reap_strays(s);
 	}
 	sup_output_close(s, in);
 	if (in->stdin_w >= 0)
@@ -54,6 +90,36 @@ static int create_host_dirs(char *const *dirs, lxr_err *err)
 	for (size_t i = 0; dirs && dirs[i]; i++)
 		if (access(dirs[i], F_OK) < 0 && lxr_mkdir_p(dirs[i], 0755, err) < 0)
 			return lxr_err_wrap(err, "bind mount source");
+	return 0;
+}
+
+/* The secrets and configs lxr holds (environment, inline), written for the
+ * container's read-only mounts: in <run_dir>/<project>/+files/, which only
+ * root can enter, so the owner and mode the container sees expose nothing
+ * on the host; removed with the run directory at down. Written anew at
+ * each start, each atomically. */
+static int write_files(const struct plan_instance *p, lxr_err *err)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct plan_file *f = &p->files[i];
+		_cleanup_free_ char *dir = lxr_xstrdup(f->path);
+		_cleanup_close_ int dfd = -1;
+		char *base = strrchr(dir, '/');
+
+		*base++ = '\0';
+		if (lxr_mkdir_p(dir, 0700, err) < 0)
+			return lxr_err_wrap(err, "secrets directory");
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			return lxr_fail(err, errno, "open %s", dir);
+		if (lxr_write_file_atomic(dfd, base, f->content, strlen(f->content), 0600, err) < 0)
+			return -1;
+		if (fchownat(dfd, base, f->uid, f->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dfd, base, f->mode, 0) < 0)
+			return lxr_fail(err, errno, "set owner %u:%u and mode %04o of %s",
+					(unsigned)f->uid, (unsigned)f->gid, (unsigned)f->mode,
+					f->path);
+	}
 	return 0;
 }
 
@@ -91,37 +157,6 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 	sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
 }
 
-/* network_mode: service:X: X's running container's network namespace and
- * its /etc/hosts and resolv.conf, as docker's container:X mode shares them */
-static int join_other(struct sup *s, struct sup_instance *in, lxr_err *err)
-{
-	struct sup_instance *x = in->plan.net_of ? sup_find_instance(s, in->plan.net_of) : NULL;
-	struct lxr_spec *sp = &in->plan.spec;
-	const struct lxr_spec *xs;
-
-	if (!in->plan.net_of)
-		return 0;
-	if (!x || !x->c)
-		return lxr_fail(err, ESRCH, "network_mode service: %s is not running",
-				in->plan.net_of),
-		       lxr_err_hint(err, "it starts first (an implicit depends_on); see why it "
-					 "stopped with `lxr ps` and `lxr logs`");
-	sp->ns[LXR_NS_NET].create = false;
-	free(sp->ns[LXR_NS_NET].join_path);
-	sp->ns[LXR_NS_NET].join_path =
-	    lxr_xasprintf("/proc/%d/ns/net", (int)rt_container_pid(x->c));
-	if (in->net_joined)
-		return 0;
-	xs = &x->plan.spec;
-	for (size_t i = xs->n_mounts - x->plan.carrier_mounts; i < xs->n_mounts; i++) {
-		plan_spec_add_mount(sp, xs->mounts[i].destination, "bind", xs->mounts[i].source,
-				    MS_BIND, NULL);
-		in->plan.carrier_mounts++;
-	}
-	in->net_joined = true;
-	return 0;
-}
-
 static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
@@ -132,8 +167,9 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	release(s, in);
 	if (!in->created_at)
 		in->created_at = (int64_t)time(NULL);
-	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || join_other(s, in, &err) < 0 ||
-	    sup_net_attach(s, in, &err) < 0 || sup_output_open(s, in, out, &err) < 0) {
+	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || write_files(&in->plan, &err) < 0 ||
+	    sup_join_others(s, in, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
+	    sup_output_open(s, in, out, &err) < 0) {
 		start_failed(s, in, -1, &err);
 		return;
 	}
@@ -160,6 +196,10 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	if (io.fds[0] >= 0)
 		close(io.fds[0]);
 	if (r == 0) {
+		/* once per instance, as docker warns once at create */
+		for (char *const *w = rt_container_warnings(in->c); !in->warned && w && *w; w++)
+			sup_warn(s, in, *w);
+		in->warned = true;
 		in->syncw.fd = fcntl(rt_container_sync_fd(in->c), F_DUPFD_CLOEXEC, 0);
 		r = in->syncw.fd < 0 ? lxr_fail(&err, errno, "dup start-up fd")
 				     : sup_watch_add(s, &in->syncw, &err);
@@ -217,6 +257,34 @@ static void restart_dependents(struct sup *s, struct sup_instance *in)
 					sup_event(s, &s->svcs[i].inst[k], EV_RESTART, 0);
 		}
 	}
+}
+
+/* An instance in another's namespaces (service:X) that ended with them
+ * (a pid namespace ends with its init, and kills everything in it) starts
+ * again once X runs again, in X's new namespaces: compose recreates such a
+ * dependent (its implicit depends_on has restart: true). Running ones are
+ * restarted by restart_dependents. */
+static bool joins(const struct sup_instance *d, const char *name)
+{
+	const struct plan_ns_join *j[] = {&d->plan.net_of, &d->plan.pid_of, &d->plan.ipc_of};
+
+	for (size_t i = 0; i < 3; i++)
+		if (j[i]->name && !j[i]->container && !strcmp(j[i]->name, name))
+			return true;
+	return false;
+}
+
+static void rejoin_dependents(struct sup *s, struct sup_instance *in)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			struct sup_instance *d = &s->svcs[i].inst[k];
+			if (d != in && d->fsm.state == SVC_EXITED && d->fsm.started_at &&
+			    !d->fsm.stopped_by_user && joins(d, in->name)) {
+				sup_say(s, d, "starting again in %s's new namespaces", in->name);
+				sup_event(s, d, EV_RESTART, 0);
+			}
+		}
 }
 
 /* What `up` shows per instance while the stack comes up (compose's words). */
@@ -288,8 +356,11 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	case ACT_RELEASE: release(s, in); break;
 	case ACT_NONE: break;
 	}
-	if (ev == EV_STARTED)
+	if (ev == EV_STARTED) {
 		sup_health_arm(in, sup_now());
+		if (!s->shutting_down)
+			rejoin_dependents(s, in);
+	}
 	if (!s->shutting_down)
 		sup_start_ready(s);
 }

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 
 #include "lxr/net.h"
+#include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
 static bool mounted(const struct lxr_spec *s, const char *dst)
@@ -17,6 +18,19 @@ static bool mounted(const struct lxr_spec *s, const char *dst)
 		if (!strcmp(s->mounts[i].destination, dst))
 			return true;
 	return false;
+}
+
+/* A shared network (LXR_SHARED_NET_PROJECT) is made from its definition,
+ * which outlives the bridge (a reboot): the definition is what it is. */
+static int shared_config(const struct plan_endpoint *np, struct lxr_net_def *def,
+			 struct lxr_net_config *ncfg, lxr_err *err)
+{
+	if (!np->net_project)
+		return 0;
+	if (net_def_load(np->network, def, err) < 0)
+		return lxr_err_hint(err, "lxr network create %s makes it", np->network);
+	net_def_config(def, ncfg);
+	return 0;
 }
 
 /* A next network (i: its place among them): an endpoint "<instance>+<net>"
@@ -32,15 +46,21 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 				      .internal = np->internal,
 				      .subnet = np->subnet,
 				      .gateway = np->gateway,
+				      .mtu = np->mtu,
 				      .ipv6 = np->ipv6,
 				      .subnet6 = np->subnet6,
 				      .gateway6 = np->gateway6};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
+	struct lxr_net_def def = {0};
+	int r;
 
 	snprintf(ifname, sizeof(ifname), "eth%u", (unsigned)(i + 1) % 1000);
 	net_pool_default(&pool);
+	if (shared_config(np, &def, &ncfg, err) < 0)
+		return lxr_err_wrap(err, "%s", in->name);
 	struct lxr_endpoint_config ec = {.network = np->network,
+					 .net_project = np->net_project,
 					 .container = name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
@@ -54,7 +74,9 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .holder = getpid(),
 					 .create = &ncfg,
 					 .pool = &pool};
-	if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
+	r = net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err);
+	net_def_free(&def);
+	if (r < 0)
 		return -1;
 	if (i < SUP_MORE_IPS)
 		in->more_ip[i] = ep.ip;
@@ -73,6 +95,8 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	struct lxr_net_config ncfg = {0};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
+	struct lxr_net_def def = {0};
+	int r;
 
 	if (!np->network)
 		return 0;
@@ -87,8 +111,12 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	ncfg.ipv6 = np->ipv6;
 	ncfg.subnet6 = np->subnet6;
 	ncfg.gateway6 = np->gateway6;
+	ncfg.mtu = np->mtu;
+	if (shared_config(np, &def, &ncfg, err) < 0)
+		return lxr_err_wrap(err, "%s", in->name);
 	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, in->svc->cfg->name, in->replica);
 	struct lxr_endpoint_config ec = {.network = np->network,
+					 .net_project = np->net_project,
 					 .container = in->name,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
@@ -107,7 +135,9 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .create = &ncfg,
 					 .pool = &pool};
 	/* its error names the container and the network already */
-	if (net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err) < 0)
+	r = net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err);
+	net_def_free(&def);
+	if (r < 0)
 		return -1;
 	if (!in->net_joined) {
 		struct lxr_spec *sp = &in->plan.spec;
@@ -202,7 +232,8 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 
 	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
 	    !same_str(a->pool6.subnet.v, b->pool6.subnet.v) ||
-	    !same_str(a->pool6.gateway.v, b->pool6.gateway.v))
+	    !same_str(a->pool6.gateway.v, b->pool6.gateway.v) || a->external.v != b->external.v ||
+	    !same_str(a->host_name.v, b->host_name.v))
 		return false;
 	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
 			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));
@@ -230,4 +261,96 @@ void sup_net_retire_changed(const struct sup *old, const struct cfg_stack *st)
 int sup_net_cleanup(const char *project, lxr_err *err)
 {
 	return net_project_cleanup(lxr_run_dir(), project, err);
+}
+
+static const char *shared_name(const struct cfg_network *nw)
+{
+	return nw->host_name.v ? nw->host_name.v : nw->external.v ? nw->name : NULL;
+}
+
+/* Compose's rule: an external network must exist; a network with `name:`
+ * is made by the first project that needs it and joined by the others.
+ * Every external one is checked before any is made, and what this call
+ * made goes again if a later one fails. */
+int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_err *err)
+{
+	_cleanup_strv_ char **made = lxr_xcalloc(1, sizeof(char *));
+	int r = 0;
+
+	for (size_t i = 0; i < st->n_networks && r == 0; i++) {
+		const struct cfg_network *nw = &st->networks[i];
+		const char *name = shared_name(nw);
+		if (!name)
+			continue;
+		if (net_def_name_check(name, err) < 0)
+			r = lxr_err_wrap(err, "stack network %s", nw->name);
+		/* a shared network's definition has no IPv6 yet: refused, not
+		 * made without it */
+		else if (nw->enable_ipv6.set && nw->enable_ipv6.v)
+			r = lxr_fail(err, ENOTSUP,
+				     "network %s: enable_ipv6 on a network shared by projects "
+				     "(name:, external) is not supported yet",
+				     nw->name),
+			lxr_err_hint(err, "drop enable_ipv6, or the network's name: to keep it "
+					  "the project's own");
+		else if (nw->external.v && !net_def_exists(name))
+			r = lxr_fail(err, ENOENT,
+				     "network \"%s\" is external (network %s of the stack) and "
+				     "does not exist",
+				     name, nw->name),
+			lxr_err_hint(err, "create it first: lxr network create %s", name);
+	}
+	for (size_t i = 0; i < st->n_networks && r == 0 && !check_only; i++) {
+		const struct cfg_network *nw = &st->networks[i];
+		const char *name = shared_name(nw);
+		_cleanup_strv_ char **labels = sup_kvs_strv(&nw->labels);
+		_cleanup_strv_ char **opts = sup_kvs_strv(&nw->driver_opts);
+		struct lxr_net_def d = {.name = (char *)name,
+					.internal = nw->internal.set && nw->internal.v,
+					.labels = labels,
+					.options = opts};
+		struct lxr_net_pool pool;
+		if (!name || nw->external.v || net_def_exists(name))
+			continue;
+		if (nw->n_pools) {
+			d.subnet = nw->pools[0].subnet.v;
+			d.gateway = nw->pools[0].gateway.v;
+		}
+		net_pool_default(&pool);
+		r = net_def_create(lxr_run_dir(), &d, &pool, err);
+		if (r < 0)
+			lxr_err_wrap(err, "stack network %s", nw->name);
+		else
+			lxr_strv_push(&made, lxr_xstrdup(name));
+	}
+	for (size_t i = 0; r < 0 && made[i]; i++) {
+		lxr_err e;
+		if (net_def_remove(lxr_run_dir(), made[i], &e) < 0)
+			lxr_err_print(&e);
+	}
+	return r;
+}
+
+/* down: compose removes the networks a file makes (never an external
+ * one); one another project still has containers on stays for it, and
+ * its last user's down removes it. */
+void sup_stack_networks_release(const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_networks; i++) {
+		const struct cfg_network *nw = &st->networks[i];
+		const char *name = shared_name(nw);
+		struct lxr_net_member *m = NULL;
+		size_t n = 0;
+		lxr_err e;
+
+		if (!name || nw->external.v || !net_def_exists(name))
+			continue;
+		net_members(lxr_run_dir(), LXR_SHARED_NET_PROJECT, name, &m, &n);
+		if (n)
+			lxr_info("network %s stays: %s/%s still uses it", name, m[0].project,
+				 m[0].container);
+		else if (net_def_remove(lxr_run_dir(), name, &e) < 0)
+			lxr_err_print(&e);
+		net_members_free(m, n);
+	}
 }

@@ -226,6 +226,19 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 	}
 }
 
+/* A warning about one instance (a setting the host dropped): in its log,
+ * and to whoever waits for start-up, above the progress table, as compose
+ * shows the warnings docker returns at create. */
+void sup_warn(struct sup *s, const struct sup_instance *in, const char *msg)
+{
+	sup_say(s, in, "warning: %s", msg);
+	if (s->up_done || s->ready_fd < 0)
+		return;
+	_cleanup_free_ char *line = lxr_xasprintf("W %s %s\n", in->name, msg);
+	line[strcspn(line, "\n") + 1] = '\0';
+	(void)!write(s->ready_fd, line, strlen(line));
+}
+
 /* "<head> <error as JSON>" on the ready pipe of `up -d`: one line
  * (JSON_COMPACT escapes newlines), the error whole, for the CLI to print as
  * the supervisor's log has it. Only while start-up runs: after it the CLI

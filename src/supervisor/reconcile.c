@@ -19,6 +19,19 @@
 		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
 		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
 
+/* What the secrets and configs lxr writes hold: kept out of the plan's
+ * text, which is printed, so compared here (a new value recreates the
+ * container, as compose recreates it). */
+static bool same_files(const struct plan_instance *a, const struct plan_instance *b)
+{
+	if (a->n_files != b->n_files)
+		return false;
+	for (size_t i = 0; i < a->n_files; i++)
+		if (strcmp(a->files[i].content, b->files[i].content))
+			return false;
+	return true;
+}
+
 /* Two instances run the same thing when their plans have the same text:
  * the container spec, the endpoint, the restart policy, the health check. */
 static bool same(const struct sup_instance *a, const struct sup_instance *b)
@@ -26,7 +39,7 @@ static bool same(const struct sup_instance *a, const struct sup_instance *b)
 	_cleanup_free_ char *ta = plan_instance_text(&a->plan, false);
 	_cleanup_free_ char *tb = plan_instance_text(&b->plan, false);
 
-	return !strcmp(ta, tb);
+	return !strcmp(ta, tb) && same_files(&a->plan, &b->plan);
 }
 
 static bool kept_as_is(const struct sup *s, const struct sup_instance *oi)

@@ -85,9 +85,19 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
 	if (img_ensure(s->store, sv->cfg->image.v,
 		       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0), sv->img,
-		       err) < 0)
-		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
-				    sv->cfg->image.v);
+		       err) < 0) {
+		lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name, sv->cfg->image.v);
+		/* compose builds what it cannot pull for a service with build */
+		if (sv->cfg->build.set)
+			lxr_err_hint(
+			    err,
+			    "the service has build: compose would build the image; lxr "
+			    "cannot build yet: build it elsewhere (docker build -t %s %s), "
+			    "then `lxr load` it",
+			    sv->cfg->image.v,
+			    sv->cfg->build.context.v ? sv->cfg->build.context.v : ".");
+		return -1;
+	}
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);
 	return img_use_acquire(s->store, sv->img, label, &sv->img_use_fd, err);
 }

@@ -86,6 +86,7 @@ struct sup_instance {
 	bool blocked;                    /* a required dependency failed: stays created */
 	bool doomed;                     /* reconcile: changed or removed, stopping */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
+	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
 	uint32_t ip;          /* its address on its network, 0: none */
 #define SUP_MORE_IPS 8
@@ -210,7 +211,12 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 		  struct plan_instance *plan, lxr_err *err);
 void sup_free(struct sup *s);
+/* A stack's labels or driver options as "K=V" strings (volume.c). */
+char **sup_kvs_strv(const struct cfg_kvs *k);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
+/* join.c: the namespaces of another container the instance's plan names
+ * (net_of, pid_of, ipc_of), looked up again at each start */
+int sup_join_others(struct sup *s, struct sup_instance *in, lxr_err *err);
 struct sup_service *sup_find_service(struct sup *s, const char *name);
 
 /* ---- loop.c -------------------------------------------------------------- */
@@ -264,6 +270,7 @@ void sup_output_flush(struct sup *s);
 void sup_output_free(struct sup *s);
 void sup_output_close_service(struct sup_service *sv);
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
+void sup_warn(struct sup *s, const struct sup_instance *in, const char *msg);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -157,6 +157,11 @@ static int follow_progress(struct sup *s, int fd, int progress)
 			result = 1;
 			continue;
 		}
+		if (line[0] == 'W' && sscanf(line, "W %63s", name) == 1) {
+			fprintf(stderr, "lxr: warning: %s: %s\n", name, line + 3 + strlen(name));
+			drawn = 0; /* the table is drawn again below the message */
+			continue;
+		}
 		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
 			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);
 			lxr_err err;
@@ -475,6 +480,15 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	if (prepare(&s, st, o, &g, &err) < 0) {
 		lxr_err_print(&err);
 		r = 2;
+		goto out;
+	}
+	/* external networks and volumes exist, options are sound; made
+	 * before any container needs them */
+	if (sup_stack_volumes_prepare(st, true, &err) < 0 ||
+	    sup_stack_networks_prepare(st, o->dry_run, &err) < 0 ||
+	    (!o->dry_run && sup_stack_volumes_prepare(st, false, &err) < 0)) {
+		lxr_err_print(&err);
+		r = 1;
 		goto out;
 	}
 	if (o->dry_run) {

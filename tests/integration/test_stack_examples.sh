@@ -109,11 +109,10 @@ loaded() { # NAME YAML: lxr config loads it (lxr up refuses it), the schema does
 }
 
 # A value lxr cannot honour yet: a CDI device name, not a device node.
-refused cdi_device 'services:
+loaded cdi_device 'services:
   web:
     image: ./rootfs
-    devices: ["vendor.com/device=gpu"]' \
-	'4:15: error: service "web": devices: "vendor.com/device=gpu" is not a device mapping'
+    devices: ["vendor.com/device=gpu"]'
 refused device_rule 'services:
   web:
     image: ./rootfs
@@ -158,25 +157,40 @@ networks:
   default:
     ipam:
       config: [{subnet: 10.0.0.0/8}]'
-loaded external 'services:
+# A bridge option or driver lxr's bridges cannot honour loads (as with
+# docker compose config); lxr up refuses it by name.
+loaded net_driver_opt 'services:
   web: {image: ./rootfs}
 networks:
-  default: {external: true}'
+  default:
+    driver_opts: {com.docker.network.bridge.name: br0}'
+loaded net_driver 'services:
+  web: {image: ./rootfs}
+networks:
+  default:
+    driver: overlay'
 refused service_net_key 'services:
   web:
     image: ./rootfs
     networks: {default: {ipv6_address: "fd00::zz"}}' \
 	'4:40: error: service "web": ipv6_address "fd00::zz" is not an IPv6 address'
-loaded network_mode 'services:
+loaded external_secret 'services:
   web:
     image: ./rootfs
-    network_mode: "container:other"'
-# A security option lxr does not know is refused, not ignored.
+    secrets: [token]
+secrets:
+  token: {external: true}'
+# A security option nobody knows is refused, not ignored; docker's
+# systempaths= is loaded, and lxr up refuses it.
 refused security_opt 'services:
   web:
     image: ./rootfs
-    security_opt: ["systempaths=unconfined"]' \
-	'4:20: error: service "web": security_opt: security option systempaths is not supported yet'
+    security_opt: ["bogus=1"]' \
+	'4:20: error: service "web": security_opt: unknown security option "bogus=1"'
+loaded security_opt_docker 'services:
+  web:
+    image: ./rootfs
+    security_opt: ["systempaths=unconfined"]'
 # A value lxr refuses: a sysctl that is not namespaced would change the host.
 refused sysctl 'services:
   web:

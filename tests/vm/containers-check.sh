@@ -4,7 +4,8 @@
 # Real containers on a pure cgroup-v2 kernel, as a user meets them: the
 # device program (mknod of c 1:11 works, opening it fails with EPERM,
 # /dev/null works), the default pids limit, --device, --privileged, and no
-# cgroup left behind. Prints ok/not ok lines and "# N lxr run checks failed";
+# cgroup left behind; compose's cgroup knobs through lxr up. Prints ok/not
+# ok lines and "# N lxr run checks failed";
 # exits with N. Run by tests/integration/test_cgroup_v2_vm.sh after the
 # cgroup driver, in the same VM.
 LXR=$1
@@ -53,6 +54,38 @@ say "$(echo $got)" "pz frozen 0" "lxr unpause: frozen 0"
 got=$("$LXR" rm -f pz 2>&1)
 say "$got" "pz" "lxr rm -f of a paused container"
 
+# compose's cgroup knobs on v2 (lxr up, no network): cpuset.cpus and
+# io.max written, mem_swappiness and oom_kill_disable warned about and
+# dropped (v2 has no such knob), as docker does.
+bdev=""
+for d in /sys/block/*; do
+	[ -b "/dev/${d##*/}" ] && [ -f "$d/dev" ] && { bdev=/dev/${d##*/}; bnum=$(cat "$d/dev"); break; }
+done
+mkdir -p /tmp/knobs
+{
+	echo "name: knobs"
+	echo "services:"
+	echo "  tuned:"
+	echo "    image: $ROOTFS"
+	echo "    command: [sleep, \"1000\"]"
+	echo "    network_mode: none"
+	echo "    cpuset: \"0\""
+	echo "    mem_swappiness: 10"
+	echo "    oom_kill_disable: true"
+	[ -n "$bdev" ] && echo "    blkio_config: {device_read_bps: [{path: $bdev, rate: 1mb}]}"
+} >/tmp/knobs/compose.yaml
+up=$("$LXR" up -d -f /tmp/knobs/compose.yaml 2>&1)
+rc=$?
+printf '%s\n' "$up" | sed 's/^/# /'
+say "$rc" "0" "lxr up with cpuset, mem_swappiness, oom_kill_disable, blkio_config"
+say "$(printf '%s\n' "$up" | grep -c 'has no memory.swappiness\|has no memory.oom_control')" "2" \
+	"lxr up: v2 warns that mem_swappiness and oom_kill_disable are dropped"
+say "$(cat /sys/fs/cgroup/lxr/knobs/tuned-1/cpuset.cpus 2>&1)" "0" "cpuset: v2 cpuset.cpus"
+if [ -n "$bdev" ]; then
+	say "$(cat /sys/fs/cgroup/lxr/knobs/tuned-1/io.max 2>&1)" "$bnum rbps=1048576 wbps=max riops=max wiops=max" \
+		"blkio_config: v2 io.max for $bdev"
+fi
+"$LXR" down -f /tmp/knobs/compose.yaml >/dev/null 2>&1
 say "$(ls /sys/fs/cgroup/lxr 2>/dev/null)" "" "lxr run: no cgroup left behind"
 echo "# $fails lxr run checks failed"
 exit $fails

@@ -197,6 +197,12 @@ _Noreturn void init_main(long *sp)
 	sys(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	if (child <= 0)
 		leave(125);
+	/* Not PID 1 (pid: host, or another container's pid namespace): the
+	 * command's orphans would go to that namespace's init, or to the
+	 * supervisor; as a child subreaper this init keeps them and reaps
+	 * them, as tini -s does. */
+	if (sys(__NR_getpid, 0, 0, 0, 0) != 1)
+		sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0);
 	/* A signal the supervisor ignored would stay ignored across exec and
 	 * never reach the command; blocked with its default action, every
 	 * signal waits as pending until taken below. Those sent between the
@@ -220,8 +226,10 @@ _Noreturn void init_main(long *sp)
 			if (p <= 0)
 				break;
 			if (p == child)
-				/* Leaving kills the rest of the PID namespace;
-				 * the kernel reaps them, no zombie remains. */
+				/* As PID 1, leaving kills the rest of the PID
+				 * namespace and the kernel reaps them; in a
+				 * shared one the container's cgroup is killed
+				 * when the supervisor removes it. */
 				leave(status_code(st));
 		}
 		sig = sys(__NR_rt_sigtimedwait, &wait, info, 0, 8);

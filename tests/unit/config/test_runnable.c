@@ -33,15 +33,15 @@ static void first_of_several(void **state)
 	struct cfg_stack *st = load("services:\n"
 				    "  web:\n"
 				    "    image: busybox\n"
-				    "    cpuset: \"0-1\"\n"
-				    "    mem_swappiness: 10\n");
+				    "    pull_policy: daily\n"
+				    "    logging: {driver: syslog}\n");
 	lxr_err err;
 
 	(void)state;
 	assert_int_equal(st->n_unrunnable, 2);
 	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
-	assert_string_equal(err.msg, "compose.yaml:4:5: service \"web\": lxr up does not run "
-				     "\"cpuset\" yet (and 1 more)");
+	assert_string_equal(err.msg, "compose.yaml:4:18: service \"web\": lxr up does not run "
+				     "pull_policy \"daily\" yet (and 1 more)");
 	assert_non_null(strstr(err.hint, "lxr config"));
 	cfg_stack_free(st);
 }
@@ -83,11 +83,71 @@ static void healthcheck_timings_only(void **state)
 	cfg_stack_free(st);
 }
 
+/* The image a build makes: image: when given, else compose's
+ * <project>-<service>. */
+static void build_image_names(void **state)
+{
+	struct cfg_stack *st = load("name: shop\n"
+				    "services:\n"
+				    "  api:\n"
+				    "    build: ./api\n"
+				    "  web:\n"
+				    "    image: example/web:2\n"
+				    "    build: ./web\n"
+				    "  db:\n"
+				    "    image: postgres\n");
+	lxr_err err;
+
+	(void)state;
+	assert_string_equal(st->services[0].build_image, "shop-api");
+	assert_string_equal(st->services[1].build_image, "example/web:2");
+	assert_null(st->services[2].build_image);
+	assert_int_equal(st->n_unrunnable, 1);
+	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
+	assert_non_null(strstr(err.msg, "service \"api\": lxr up does not run a service with "
+					"`build:` and no `image:` yet"));
+	assert_non_null(strstr(err.hint, "lxr load"));
+	cfg_stack_free(st);
+}
+
+/* Alternatives in different profiles load; chosen together, they clash. */
+static void profile_alternatives_clash(void **state)
+{
+	struct cfg_stack *st = load("services:\n"
+				    "  aio:\n"
+				    "    image: example/aio\n"
+				    "    profiles: [default]\n"
+				    "    ports: [\"3000:3000\"]\n"
+				    "  web:\n"
+				    "    image: example/web\n"
+				    "    profiles: [parts]\n"
+				    "    container_name: app\n"
+				    "    ports: [\"3000:3000\"]\n"
+				    "  api:\n"
+				    "    image: example/api\n"
+				    "    profiles: [other]\n"
+				    "    container_name: app\n");
+	bool one[] = {true, false, false}, ports[] = {true, true, false},
+	     names[] = {false, true, true};
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_stack_check_chosen(st, one, &err), 0);
+	assert_int_equal(cfg_stack_check_chosen(st, ports, &err), -1);
+	assert_string_equal(err.msg, "compose.yaml:10:13: service \"web\": host port 3000 is also "
+				     "published by service \"aio\"");
+	assert_non_null(strstr(err.hint, "profiles"));
+	assert_int_equal(cfg_stack_check_chosen(st, names, &err), -1);
+	assert_string_equal(err.msg, "compose.yaml:14:21: service \"api\": container_name \"app\" "
+				     "is also service \"web\"'s");
+	cfg_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(first_of_several),
-	    cmocka_unit_test(noop_values_run),
+	    cmocka_unit_test(first_of_several),           cmocka_unit_test(build_image_names),
+	    cmocka_unit_test(profile_alternatives_clash), cmocka_unit_test(noop_values_run),
 	    cmocka_unit_test(healthcheck_timings_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,7 +145,8 @@ static void support_table(void **state)
 	assert_true(cfg_key_supported("service.networks.second"));
 	assert_true(cfg_key_supported("service.volumes.volume"));
 	assert_true(cfg_key_supported("volumes"));
-	assert_false(cfg_key_supported("volumes.driver_opts"));
+	assert_true(cfg_key_supported("volumes.driver_opts"));
+	assert_false(cfg_key_supported("networks.ipam.ip_range"));
 	assert_int_equal(cfg_support_lookup("service.no_such_key"), -1);
 }
 

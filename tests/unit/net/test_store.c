@@ -52,7 +52,8 @@ static void endpoint_round_trip(void **state)
 			   .names = names,
 			   .peer_names = true,
 			   .holder = 4242,
-			   .holder_start = 99};
+			   .holder_start = 99,
+			   .netproj = "_net"};
 	struct ep_rec back = {0};
 	lxr_err err;
 	char *text = net_ep_text(&e), *again;
@@ -65,6 +66,8 @@ static void endpoint_round_trip(void **state)
 	assert_int_equal(back.ports[1].host_ip, 0x7f000001);
 	assert_int_equal(back.holder, 4242);
 	assert_string_equal(back.names[1], "web-1");
+	/* a shared network's endpoint records whose network it is */
+	assert_string_equal(back.netproj, "_net");
 	net_ep_free(&back);
 	free(text);
 	free(again);

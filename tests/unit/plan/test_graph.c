@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config/internal.h" /* cfg_stack_load_text */
 #include "lxr/plan.h"
 
 static struct cfg_stack *load(void)
@@ -201,6 +202,33 @@ static void dot_output(void **state)
 	cfg_stack_free(st);
 }
 
+/* Alternatives in different profiles load; enabling both is refused
+ * before anything is planned, naming the clash. */
+static void profile_alternatives_clash(void **state)
+{
+	static const char text[] = "services:\n"
+				   "  aio: {image: a, profiles: [all], ports: [\"80:80\"]}\n"
+				   "  web: {image: w, profiles: [parts], ports: [\"80:80\"]}\n";
+	char *const env[] = {NULL};
+	struct cfg_load_opts o = {.file = "compose.yaml", .environ = env, .cwd = "/nonexistent"};
+	const char *const one[] = {"all", NULL}, *const both[] = {"all", "parts", NULL};
+	struct plan_select sel1 = {.profiles = one}, sel2 = {.profiles = both};
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_stack_load_text(&o, text, strlen(text), &st, &d, &err), 0);
+	cfg_diags_free(&d);
+	assert_int_equal(plan_graph_build(st, &sel1, &g, &err), 0);
+	plan_graph_free(g);
+	assert_int_equal(plan_graph_build(st, &sel2, &g, &err), -1);
+	assert_string_equal(err.msg, "compose.yaml:3:46: service \"web\": host port 80 is also "
+				     "published by service \"aio\"");
+	cfg_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +241,7 @@ int main(void)
 	    cmocka_unit_test(unknown_target_fails),
 	    cmocka_unit_test(cycle_is_reported),
 	    cmocka_unit_test(dot_output),
+	    cmocka_unit_test(profile_alternatives_clash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

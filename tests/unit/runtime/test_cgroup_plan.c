@@ -40,8 +40,17 @@ static char *plan_text(const struct lxr_resources *r, enum lxr_cg_version v)
 	if (n < 0)
 		fail_msg("plan failed: %s", err.msg);
 	for (int i = 0; i < n; i++) {
-		char *next = lxr_xasprintf("%s%s/%s=%s%s\n", out, w[i].controller, w[i].file,
-					   w[i].value, w[i].optional ? "?" : "");
+		char *next =
+		    lxr_xasprintf("%s%s/%s=%s%s%s%s%s%s\n", out, w[i].controller, w[i].file,
+				  w[i].value, w[i].optional ? "?" : "",
+				  w[i].alt_file ? " else " : "", w[i].alt_file ? w[i].alt_file : "",
+				  w[i].alt_value[0] ? "=" : "", w[i].alt_value);
+		if (w[i].never || w[i].absent_warning) {
+			char *more = lxr_xasprintf("%.*s%s\n", (int)strlen(next) - 1, next,
+						   w[i].never ? " never" : " or warn");
+			free(next);
+			next = more;
+		}
 		free(out);
 		out = next;
 	}
@@ -59,6 +68,60 @@ static void plan_error(const struct lxr_resources *r, const char *want)
 		if (!strstr(err.msg, want))
 			fail_msg("error \"%s\" lacks \"%s\"", err.msg, want);
 	}
+}
+
+/* cpuset, mem_swappiness, oom_kill_disable and blkio_config: v1's knobs,
+ * v2's io.* (BFQ's weight first, then iocost's), and a warning where a
+ * version has no such knob (docker ignores the setting there). */
+static void plan_docker_knobs(void **state)
+{
+	struct lxr_blkio_device devs[] = {{LXR_BLKIO_WEIGHT, 8, 0, 400},
+					  {LXR_BLKIO_READ_BPS, 8, 0, 1048576},
+					  {LXR_BLKIO_WRITE_IOPS, 254, 16, 30}};
+	struct lxr_resources r = {.cpuset_cpus = (char *)"0-1,3",
+				  .has_swappiness = true,
+				  .swappiness = 10,
+				  .oom_kill_disable = true,
+				  .blkio_weight = 300,
+				  .blkio_devices = devs,
+				  .n_blkio_devices = 3};
+	_cleanup_free_ char *v1 = plan_text(&r, LXR_CG_V1), *v2 = plan_text(&r, LXR_CG_V2);
+
+	(void)state;
+	assert_string_equal(v1, "cpuset/cpuset.cpus=0-1,3\n"
+				"memory/memory.swappiness=10\n"
+				"memory/memory.oom_control=1\n"
+				"blkio/blkio.weight=300 else blkio.bfq.weight or warn\n"
+				"blkio/blkio.weight_device=8:0 400 else blkio.bfq.weight or warn\n"
+				"blkio/blkio.throttle.read_bps_device=8:0 1048576\n"
+				"blkio/blkio.throttle.write_iops_device=254:16 30\n");
+	assert_string_equal(v2, "cpuset/cpuset.cpus=0-1,3\n"
+				"memory/memory.swappiness=10 never\n"
+				"memory/memory.oom_control=1 never\n"
+				"blkio/io.bfq.weight=300 else io.weight=default 2930 or warn\n"
+				"blkio/io.bfq.weight=8:0 400 else io.weight=8:0 3940 or warn\n"
+				"blkio/io.max=8:0 rbps=1048576\n"
+				"blkio/io.max=254:16 wiops=30\n");
+}
+
+static void cpu_lists(void **state)
+{
+	int bad;
+
+	(void)state;
+	assert_int_equal(rt_cpu_list_check("0-1", "0-1\n", &bad), 0);
+	assert_int_equal(rt_cpu_list_check("1,0", "0-3\n", &bad), 0);
+	assert_int_equal(rt_cpu_list_check("0-2", "0-1\n", &bad), 1);
+	assert_int_equal(bad, 2);
+	assert_int_equal(rt_cpu_list_check("4", "0-3,5-7\n", &bad), 1);
+	assert_int_equal(bad, 4);
+	assert_int_equal(rt_cpu_list_check("0-", "0-1\n", &bad), -1);
+	assert_int_equal(rt_cpu_list_check("3-1", "0-7\n", &bad), -1);
+	assert_int_equal(rt_cpu_list_check("", "0-7\n", &bad), -1);
+	assert_int_equal(rt_cpu_list_check("0,,1", "0-7\n", &bad), -1);
+	assert_int_equal(rt_cpu_list_check("99999", "0-7\n", &bad), -1);
+	/* the host's list unreadable: the kernel decides */
+	assert_int_equal(rt_cpu_list_check("5", "", &bad), 0);
 }
 
 static void plan_all_limits_v2(void **state)
@@ -320,7 +383,8 @@ static void knob_parsers(void **state)
 	assert_int_equal(rt_cg_parse_single("max\n"), -1);
 	assert_int_equal(rt_cg_parse_single("12 34\n"), -1);
 	assert_int_equal(rt_cg_parse_ctrl_list("cpuset cpu io memory hugetlb pids rdma misc\n"),
-			 (1u << RT_CG_CPU) | (1u << RT_CG_MEMORY) | (1u << RT_CG_PIDS));
+			 (1u << RT_CG_CPUSET) | (1u << RT_CG_CPU) | (1u << RT_CG_BLKIO) |
+			     (1u << RT_CG_MEMORY) | (1u << RT_CG_PIDS));
 	assert_int_equal(rt_cg_parse_ctrl_list(""), 0);
 }
 
@@ -558,6 +622,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(plan_all_limits_v2),
+	    cmocka_unit_test(plan_docker_knobs),
+	    cmocka_unit_test(cpu_lists),
 	    cmocka_unit_test(plan_all_limits_v1),
 	    cmocka_unit_test(plan_nothing_requested),
 	    cmocka_unit_test(plan_swap_semantics),

@@ -1,0 +1,346 @@
+/* lxr network create, ls, rm, inspect, prune: docker's network commands on
+ * the networks that outlive a project (src/net/shared.c). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/net.h"
+
+static const char usage[] =
+    "usage: lxr network create [--subnet CIDR] [--gateway IP] [--internal] [-d bridge]\n"
+    "                          [--label K=V]... [-o K=V]... NAME\n"
+    "       lxr network ls [-q] [--format json]\n"
+    "       lxr network rm NAME...\n"
+    "       lxr network inspect NAME...\n"
+    "       lxr network prune [-f]\n"
+    "\n"
+    "Networks that outlive a project: made here (or by a stack's network with\n"
+    "`name:`), joined by a stack's `external: true` network, by a stack that\n"
+    "names it, and by `lxr run --network NAME`. Containers of every project on\n"
+    "one find each other by service name.\n"
+    "\n"
+    "create makes one (its definition outlives a reboot); ls lists them, and\n"
+    "the networks of the stacks that are up as <project>_<name>; rm removes\n"
+    "them, refused while a container is on one, naming it; inspect prints a\n"
+    "JSON array (subnet, gateway, containers and their addresses); prune\n"
+    "removes every network no container is on.\n"
+    "\n"
+    "      --subnet CIDR     create: its IPv4 subnet (default: a free block of\n"
+    "                        the pool)\n"
+    "      --gateway IP      create: its gateway (default: the first address;\n"
+    "                        needs --subnet)\n"
+    "      --internal        create: no way out (no masquerade, no route)\n"
+    "  -d, --driver bridge   create: bridge, the only driver\n"
+    "      --label K=V       create: a label (repeatable)\n"
+    "  -o, --opt K=V         create: a driver option; com.docker.network.driver.mtu\n"
+    "  -q, --quiet           ls: only the names\n"
+    "      --format json     ls: one JSON object per network\n"
+    "  -f, --force           prune: asks nothing either way\n"
+    "\n"
+    "Example:\n"
+    "  lxr network create --subnet 10.77.0.0/24 shared\n"
+    "  lxr network ls\n";
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+static int kv_arg(const char *opt, const char *arg, char ***v)
+{
+	if (!strchr(arg, '=') || arg[0] == '=') {
+		fprintf(stderr, "lxr: error: network create %s \"%s\": expected KEY=VALUE\n", opt,
+			arg);
+		return -1;
+	}
+	lxr_strv_push(v, lxr_xstrdup(arg));
+	return 0;
+}
+
+static int create(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"driver", required_argument, NULL, 'd'},
+						 {"opt", required_argument, NULL, 'o'},
+						 {"label", required_argument, NULL, 'l'},
+						 {"subnet", required_argument, NULL, 's'},
+						 {"gateway", required_argument, NULL, 'g'},
+						 {"ip-range", required_argument, NULL, 'r'},
+						 {"internal", no_argument, NULL, 'i'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	_cleanup_strv_ char **opts = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_strv_ char **labels = lxr_xcalloc(1, sizeof(char *));
+	struct lxr_net_def d = {0};
+	struct lxr_net_pool pool;
+	lxr_err err;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+d:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return fputs(usage, stdout), LXR_EXIT_OK;
+		case 'd':
+			if (strcmp(optarg, "bridge")) {
+				fprintf(stderr,
+					"lxr: error: network create: driver \"%s\" is not "
+					"supported\nlxr: hint: lxr has the bridge driver only (-d "
+					"bridge, the default)\n",
+					optarg);
+				return LXR_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			if (kv_arg("-o", optarg, &opts) < 0)
+				return LXR_EXIT_USAGE;
+			break;
+		case 'l':
+			if (kv_arg("--label", optarg, &labels) < 0)
+				return LXR_EXIT_USAGE;
+			break;
+		case 's': d.subnet = optarg; break;
+		case 'g': d.gateway = optarg; break;
+		case 'i': d.internal = true; break;
+		case 'r':
+			fputs("lxr: error: network create --ip-range is not supported yet\n"
+			      "lxr: hint: lxr's allocator hands out the whole --subnet; give the "
+			      "range as the subnet\n",
+			      stderr);
+			return LXR_EXIT_USAGE;
+		default:
+			fprintf(stderr, "lxr: error: network create: unknown option %s\n%s",
+				argv[optind - 1], usage);
+			return LXR_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (d.gateway && !d.subnet) {
+		fputs("lxr: error: network create --gateway needs --subnet\n", stderr);
+		return LXR_EXIT_USAGE;
+	}
+	d.name = argv[optind];
+	d.labels = labels;
+	d.options = opts;
+	net_pool_default(&pool);
+	if (net_def_create(lxr_run_dir(), &d, &pool, &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	puts(d.name);
+	return LXR_EXIT_OK;
+}
+
+static json_t *kv_json(char *const *kv)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; kv && kv[i]; i++) {
+		const char *eq = strchr(kv[i], '=');
+		_cleanup_free_ char *k = eq ? lxr_xstrndup(kv[i], (size_t)(eq - kv[i])) : NULL;
+		json_object_set_new(o, k ? k : kv[i], json_string(eq ? eq + 1 : ""));
+	}
+	return o;
+}
+
+/* docker network inspect's object, with lxr's containers keyed by
+ * "project/container" (several projects share one network). */
+static json_t *def_json(const struct lxr_net_def *d, const char *project)
+{
+	struct lxr_net_member *m = NULL;
+	json_t *ctrs = json_object();
+	size_t n = 0;
+
+	/* a stack's own network: its records' name, in its project */
+	net_members(lxr_run_dir(), project ? project : LXR_SHARED_NET_PROJECT,
+		    project ? d->name + strlen(project) + 1 : d->name, &m, &n);
+	for (size_t i = 0; i < n; i++) {
+		char ip[16];
+		_cleanup_free_ char *key = lxr_xasprintf("%s/%s", m[i].project, m[i].container);
+		_cleanup_free_ char *addr =
+		    lxr_xasprintf("%s/%d", net_ip_str(m[i].ip, ip), m[i].prefix);
+		json_object_set_new(ctrs, key,
+				    json_pack("{s:s, s:s, s:s}", "Name", m[i].container, "Project",
+					      m[i].project, "IPv4Address", addr));
+	}
+	net_members_free(m, n);
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s, s:[{s:s, s:s}]}, s:o, s:o, s:o}",
+			 "Name", d->name, "Driver", "bridge", "Scope", "local", "Created",
+			 d->created ? d->created : "", "Internal", d->internal, "IPAM", "Driver",
+			 "default", "Config", "Subnet", d->subnet, "Gateway", d->gateway, "Options",
+			 kv_json(d->options), "Labels", kv_json(d->labels), "Containers", ctrs);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A shared network, else a stack's own (<project>_<name>); *project is
+ * set for the latter. */
+static int load(const char *name, struct lxr_net_def *d, char **project, lxr_err *err)
+{
+	*project = NULL;
+	if (net_def_exists(name))
+		return net_def_load(name, d, err);
+	return net_project_network_load(lxr_run_dir(), name, d, project, err);
+}
+
+static int ls(int argc, char **argv)
+{
+	_cleanup_strv_ char **names = NULL;
+	bool quiet = false, json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
+			 !strcmp(argv[i + 1], "json"))
+			json = true, i++;
+		else
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+	}
+	names = net_def_names();
+	/* and the stacks' own while they are up, under compose's names */
+	{
+		_cleanup_strv_ char **more = net_project_network_names(lxr_run_dir());
+		for (size_t i = 0; more[i]; i++)
+			lxr_strv_push(&names, lxr_xstrdup(more[i]));
+		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
+	}
+	if (!quiet && !json)
+		printf("%-24s %-8s %-6s %s\n", "NAME", "DRIVER", "SCOPE", "SUBNET");
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *project = NULL;
+		struct lxr_net_def d;
+		lxr_err err;
+		if (quiet) {
+			puts(names[i]);
+			continue;
+		}
+		if (load(names[i], &d, &project, &err) < 0)
+			continue;
+		if (json) {
+			json_t *o = def_json(&d, project);
+			char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+			puts(line);
+			free(line);
+			json_decref(o);
+		} else {
+			printf("%-24s %-8s %-6s %s\n", d.name, "bridge", "local", d.subnet);
+		}
+		net_def_free(&d);
+	}
+	return LXR_EXIT_OK;
+}
+
+static int rm(int argc, char **argv)
+{
+	int r = LXR_EXIT_OK;
+
+	if (argc < 2)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		_cleanup_free_ char *project = NULL;
+		struct lxr_net_def d;
+		lxr_err err;
+		if (is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (!net_def_exists(argv[i]) &&
+		    net_project_network_load(lxr_run_dir(), argv[i], &d, &project, &err) == 0) {
+			net_def_free(&d);
+			fprintf(stderr,
+				"lxr: error: network %s is project %s's: it goes with its "
+				"stack\nlxr: hint: lxr down -p %s\n",
+				argv[i], project, project);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		if (net_def_remove(lxr_run_dir(), argv[i], &err) < 0) {
+			lxr_err_print(&err);
+			r = LXR_EXIT_FAIL;
+		} else {
+			puts(argv[i]);
+		}
+	}
+	return r;
+}
+
+static int inspect(int argc, char **argv)
+{
+	json_t *out = json_array();
+	int r = LXR_EXIT_OK;
+
+	if (argc < 2)
+		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		_cleanup_free_ char *project = NULL;
+		struct lxr_net_def d;
+		lxr_err err;
+		if (is_help(argv[i]))
+			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
+		if (load(argv[i], &d, &project, &err) < 0) {
+			fprintf(stderr, "lxr: error: no such network: %s\n", argv[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		json_array_append_new(out, def_json(&d, project));
+		net_def_free(&d);
+	}
+	char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
+	puts(text);
+	free(text);
+	json_decref(out);
+	return r;
+}
+
+static int prune(int argc, char **argv)
+{
+	_cleanup_strv_ char **names = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+	}
+	names = net_def_names();
+	puts("Deleted Networks:");
+	for (size_t i = 0; names[i]; i++) {
+		struct lxr_net_member *m = NULL;
+		size_t n = 0;
+		lxr_err err;
+		net_members(lxr_run_dir(), LXR_SHARED_NET_PROJECT, names[i], &m, &n);
+		net_members_free(m, n);
+		if (n)
+			continue;
+		if (net_def_remove(lxr_run_dir(), names[i], &err) < 0)
+			lxr_err_print(&err);
+		else
+			puts(names[i]);
+	}
+	return LXR_EXIT_OK;
+}
+
+int cmd_network(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} sub[] = {{"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
+		   {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
+
+	if (argc < 2 || is_help(argv[1]))
+		return fputs(usage, argc < 2 ? stderr : stdout),
+		       argc < 2 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+		if (!strcmp(argv[1], sub[i].name))
+			return sub[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lxr: error: unknown network command \"%s\"\n%s", argv[1], usage);
+	return LXR_EXIT_USAGE;
+}

@@ -1,0 +1,294 @@
+/* lxr volume create, ls, rm, inspect, prune: docker's volume commands on
+ * lxr's store of volumes that outlive a project (src/supervisor/volume.c). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cli/cli.h"
+#include "lxr/supervisor.h"
+
+static const char usage[] =
+    "usage: lxr volume create [-d local] [-o K=V]... [--label K=V]... [NAME]\n"
+    "       lxr volume ls [-q] [--format json]\n"
+    "       lxr volume rm [-f] NAME...\n"
+    "       lxr volume inspect NAME...\n"
+    "       lxr volume prune [-a] [-f]\n"
+    "\n"
+    "Volumes that outlive a project: made here, or by a stack's volume with\n"
+    "`name:` or `driver_opts`, used by a stack's `external: true` volume or\n"
+    "`lxr run -v NAME:/path`.\n"
+    "\n"
+    "create makes one (no NAME: a random one, printed); ls lists them, and the\n"
+    "stacks' own volumes as <project>_<name>; rm removes them, refused while a\n"
+    "container uses one; inspect prints a JSON array; prune removes the unused\n"
+    "ones made without a name (a stack's own ones go with its down -v).\n"
+    "\n"
+    "  -d, --driver local    create: local, the only driver\n"
+    "  -o, --opt K=V         create: the local driver's type, o and device, as\n"
+    "                        docker's (repeatable)\n"
+    "      --label K=V       create: a label (repeatable)\n"
+    "  -q, --quiet           ls: only the names\n"
+    "      --format json     ls: one JSON object per volume\n"
+    "  -f, --force           rm: a missing volume is no error; prune: asks\n"
+    "                        nothing either way\n"
+    "  -a, --all             prune: every unused volume, named ones too\n"
+    "\n"
+    "Example:\n"
+    "  lxr volume create data\n"
+    "  lxr volume ls -q\n";
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+static int fail(lxr_err *err)
+{
+	lxr_err_print(err);
+	return LXR_EXIT_FAIL;
+}
+
+static int kv_arg(const char *opt, const char *arg, char ***v)
+{
+	if (!strchr(arg, '=') || arg[0] == '=') {
+		fprintf(stderr, "lxr: error: volume create %s \"%s\": expected KEY=VALUE\n", opt,
+			arg);
+		return -1;
+	}
+	lxr_strv_push(v, lxr_xstrdup(arg));
+	return 0;
+}
+
+static int create(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"driver", required_argument, NULL, 'd'},
+						 {"opt", required_argument, NULL, 'o'},
+						 {"label", required_argument, NULL, 'l'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	_cleanup_strv_ char **opts = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_strv_ char **labels = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_free_ char *name = NULL;
+	struct sup_volume v = {0};
+	bool made, anon = false;
+	lxr_err err;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+d:o:", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (c == 'd')
+			v.driver = optarg;
+		else if (c == 'o' && kv_arg("-o", optarg, &opts) < 0)
+			return LXR_EXIT_USAGE;
+		else if (c == 'l' && kv_arg("--label", optarg, &labels) < 0)
+			return LXR_EXIT_USAGE;
+		else if (c == '?' || c == ':')
+			return fprintf(stderr, "lxr: error: volume create: unknown option %s\n%s",
+				       argv[optind - 1], usage),
+			       LXR_EXIT_USAGE;
+	}
+	if (argc - optind > 1)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (optind < argc) {
+		name = lxr_xstrdup(argv[optind]);
+	} else {
+		/* docker's anonymous volume: 64 hex digits */
+		unsigned char b[32];
+		if (getrandom(b, sizeof(b), 0) != sizeof(b))
+			return lxr_fail(&err, errno, "getrandom"), fail(&err);
+		name = lxr_xcalloc(1, 65);
+		for (size_t i = 0; i < sizeof(b); i++)
+			sprintf(name + 2 * i, "%02x", b[i]);
+		anon = true;
+	}
+	if (anon)
+		lxr_strv_push(&labels, lxr_xstrdup("com.docker.volume.anonymous="));
+	v.name = name;
+	v.opts = opts;
+	v.labels = labels;
+	if (sup_volume_create(&v, &made, &err) < 0)
+		return fail(&err);
+	puts(name);
+	return LXR_EXIT_OK;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A volume of lxr's store, else a stack's plain one (<project>_<name>). */
+static int load(const char *name, struct sup_volume *v, lxr_err *err)
+{
+	if (sup_volume_exists(name))
+		return sup_volume_load(name, v, err);
+	return sup_project_volume_load(name, v, err);
+}
+
+static int ls(int argc, char **argv)
+{
+	_cleanup_strv_ char **names = NULL;
+	bool quiet = false, json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
+			 !strcmp(argv[i + 1], "json"))
+			json = true, i++;
+		else
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+	}
+	names = sup_volume_names();
+	/* and the stacks' own, under compose's <project>_<name> */
+	{
+		_cleanup_strv_ char **more = sup_project_volume_names();
+		for (size_t i = 0; more[i]; i++)
+			lxr_strv_push(&names, lxr_xstrdup(more[i]));
+		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
+	}
+	if (!quiet && !json)
+		printf("%-10s %s\n", "DRIVER", "VOLUME NAME");
+	for (size_t i = 0; names[i]; i++) {
+		struct sup_volume v;
+		lxr_err err;
+		if (quiet) {
+			puts(names[i]);
+		} else if (!json) {
+			printf("%-10s %s\n", "local", names[i]);
+		} else if (load(names[i], &v, &err) == 0) {
+			json_t *o = sup_volume_json(&v);
+			char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+			puts(line);
+			free(line);
+			json_decref(o);
+			sup_volume_free(&v);
+		}
+	}
+	return LXR_EXIT_OK;
+}
+
+static int rm(int argc, char **argv)
+{
+	bool force = false;
+	int i = 1, r = LXR_EXIT_OK;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+		force = true;
+	}
+	if (i == argc)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	for (; i < argc; i++) {
+		lxr_err err;
+		struct sup_volume v;
+		bool store = sup_volume_exists(argv[i]);
+		if (!store && sup_project_volume_load(argv[i], &v, &err) == 0) {
+			sup_volume_free(&v);
+			if (sup_project_volume_remove(argv[i], &err) < 0)
+				r = fail(&err);
+			else
+				puts(argv[i]);
+			continue;
+		}
+		if (force && !store)
+			continue;
+		if (sup_volume_remove(argv[i], force, &err) < 0)
+			r = fail(&err);
+		else
+			puts(argv[i]);
+	}
+	return r;
+}
+
+static int inspect(int argc, char **argv)
+{
+	json_t *out = json_array();
+	int r = LXR_EXIT_OK;
+
+	if (argc < 2)
+		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		struct sup_volume v;
+		lxr_err err;
+		if (is_help(argv[i]))
+			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
+		if (load(argv[i], &v, &err) < 0) {
+			fprintf(stderr, "lxr: error: no such volume: %s\n", argv[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		json_array_append_new(out, sup_volume_json(&v));
+		sup_volume_free(&v);
+	}
+	char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
+	puts(text);
+	free(text);
+	json_decref(out);
+	return r;
+}
+
+static int prune(int argc, char **argv)
+{
+	_cleanup_strv_ char **names = NULL;
+	bool all = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+			all = true;
+		else if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+	}
+	names = sup_volume_names();
+	puts("Deleted Volumes:");
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_strv_ char **users = sup_volume_users(names[i]);
+		struct sup_volume v;
+		bool anon = false;
+		lxr_err err;
+		if (users[0] || sup_volume_load(names[i], &v, &err) < 0)
+			continue;
+		for (size_t k = 0; v.labels && v.labels[k]; k++)
+			anon |= !strcmp(v.labels[k], "com.docker.volume.anonymous=");
+		sup_volume_free(&v);
+		if (!all && !anon)
+			continue;
+		if (sup_volume_remove(names[i], false, &err) < 0)
+			lxr_err_print(&err);
+		else
+			puts(names[i]);
+	}
+	return LXR_EXIT_OK;
+}
+
+int cmd_volume(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} sub[] = {{"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
+		   {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
+
+	if (argc < 2 || is_help(argv[1]))
+		return fputs(usage, argc < 2 ? stderr : stdout),
+		       argc < 2 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+		if (!strcmp(argv[1], sub[i].name))
+			return sub[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "lxr: error: unknown volume command \"%s\"\n%s", argv[1], usage);
+	return LXR_EXIT_USAGE;
+}

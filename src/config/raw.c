@@ -1,0 +1,165 @@
+/* Compose service keys lxr does not model yet (gpus, volumes_from, cgroup,
+ * ...): kept as written, after interpolation, so that `lxr config` loads
+ * and prints a file that uses them (its output loads again) and `lxr up`
+ * refuses them by name (the support table), instead of the loader
+ * refusing the whole file. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "config/emit.h"
+#include "config/internal.h"
+
+/* Aliases share nodes, so a small file can stand for a huge tree ("billion
+ * laughs"): the copy is bounded. */
+#define RAW_MAX_NODES 10000
+#define RAW_MAX_DEPTH 32
+
+static int copy(struct cfg_ctx *c, struct cfg_node *n, struct cfg_raw *out, size_t *budget,
+		int depth, const char *what)
+{
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!*budget || depth > RAW_MAX_DEPTH) {
+		*budget = 0; /* the rest is not copied; the caller reports it */
+		return -1;
+	}
+	(*budget)--;
+	if (cfg_is_null(n)) {
+		out->kind = CFG_RAW_NULL;
+		return 0;
+	}
+	if (n->kind == CFG_NODE_SCALAR) {
+		const char *v = cfg_scalar(c, n, what);
+		if (!v)
+			return -1;
+		out->kind = CFG_RAW_SCALAR;
+		out->scalar = lxr_xstrdup(v);
+		out->plain = n->plain;
+		return 0;
+	}
+	out->kind = n->kind == CFG_NODE_MAP ? CFG_RAW_MAP : CFG_RAW_SEQ;
+	out->items = lxr_xcalloc(n->n + 1, sizeof(*out->items));
+	if (n->kind == CFG_NODE_MAP)
+		out->keys = lxr_xcalloc(n->n + 1, sizeof(*out->keys));
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_node *v = n->kind == CFG_NODE_MAP ? n->pairs[i].value : n->items[i];
+		if (n->kind == CFG_NODE_MAP)
+			out->keys[i] = lxr_xstrdup(n->pairs[i].key->raw);
+		out->n++;
+		if (copy(c, v, &out->items[i], budget, depth + 1, what) < 0) {
+			r = -1;
+			if (!*budget)
+				break; /* reported once */
+		}
+	}
+	return r;
+}
+
+int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out)
+{
+	size_t budget = RAW_MAX_NODES;
+
+	cfg_raw_free(out);
+	if (copy(c, n, out, &budget, 0, what) == 0)
+		return 0;
+	if (!budget)
+		cfg_error(c, n, "%s: more than %d values, or %d levels deep", what, RAW_MAX_NODES,
+			  RAW_MAX_DEPTH);
+	return -1;
+}
+
+int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key)
+{
+	struct cfg_raw_key *k;
+
+	s->unmodelled = lxr_xrealloc(s->unmodelled, (s->n_unmodelled + 1) * sizeof(*s->unmodelled));
+	k = &s->unmodelled[s->n_unmodelled++];
+	memset(k, 0, sizeof(*k));
+	k->key = lxr_xstrdup(key);
+	k->pos = n->pos;
+	return cfg_raw_read(c, n, key, &k->value);
+}
+
+void cfg_raw_free(struct cfg_raw *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->keys)
+			free(v->keys[i]);
+		cfg_raw_free(&v->items[i]);
+	}
+	free(v->keys);
+	free(v->items);
+	free(v->scalar);
+	memset(v, 0, sizeof(*v));
+}
+
+void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		cfg_raw_free(&v[i].value);
+	}
+	free(v);
+}
+
+/* An unquoted scalar that YAML reads as a number or a boolean is printed
+ * as one, so the value keeps its type when the output is read again (and
+ * the JSON output stays JSON). */
+static bool decimal(const char *s)
+{
+	size_t i = s[0] == '-', digits = strspn(s + i, "0123456789");
+
+	if (!digits)
+		return false;
+	i += digits;
+	if (s[i] == '.' && strspn(s + i + 1, "0123456789"))
+		i += 1 + strspn(s + i + 1, "0123456789");
+	return !s[i];
+}
+
+static int boolean(const char *s)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+		return 1;
+	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+		return 0;
+	return -1;
+}
+
+void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v)
+{
+	switch (v->kind) {
+	case CFG_RAW_NULL: cfg_out_null(o); break;
+	case CFG_RAW_SCALAR:
+		if (v->plain && boolean(v->scalar) >= 0)
+			cfg_out_bool(o, boolean(v->scalar));
+		else if (v->plain && decimal(v->scalar))
+			cfg_out_number(o, v->scalar);
+		else
+			cfg_out_str(o, v->scalar);
+		break;
+	case CFG_RAW_MAP:
+		cfg_out_map(o);
+		for (size_t i = 0; i < v->n; i++) {
+			cfg_out_key(o, v->keys[i]);
+			cfg_dump_raw(o, &v->items[i]);
+		}
+		cfg_out_end_map(o);
+		break;
+	case CFG_RAW_SEQ:
+		cfg_out_seq(o);
+		for (size_t i = 0; i < v->n; i++)
+			cfg_dump_raw(o, &v->items[i]);
+		cfg_out_end_seq(o);
+		break;
+	}
+}
+
+void cfg_dump_service_unmodelled(struct cfg_out *o, const struct cfg_service *s)
+{
+	for (size_t i = 0; i < s->n_unmodelled; i++) {
+		cfg_out_key(o, s->unmodelled[i].key);
+		cfg_dump_raw(o, &s->unmodelled[i].value);
+	}
+}

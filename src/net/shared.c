@@ -1,0 +1,338 @@
+/* Networks that outlive a project: `lxr network create`, and a stack's
+ * networks with `name:` (or `external:`). Each has a definition in
+ * <data_dir>/networks/NAME ("key value" lines, written atomically), which
+ * survives a reboot of the box, and lives in the run dir as a network of
+ * the pseudo-project LXR_SHARED_NET_PROJECT: one bridge that containers of
+ * every project naming it join (their endpoints stay in their projects'
+ * records). After a reboot the bridge is made again from the definition,
+ * on the same subnet, at its next use. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/internal.h"
+
+static char *defs_dir(void)
+{
+	return lxr_xasprintf("%s/networks", lxr_data_dir());
+}
+
+int net_def_name_check(const char *name, lxr_err *err)
+{
+	/* docker's rule, and a file name */
+	bool ok = *name && strlen(name) <= 128 && isalnum((unsigned char)name[0]);
+
+	for (const char *p = name; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || strchr("_.-", *p);
+	if (!ok)
+		return lxr_fail(err, EINVAL, "\"%s\" is not a valid network name", name),
+		       lxr_err_hint(err, "a name is [a-zA-Z0-9][a-zA-Z0-9_.-]*");
+	return 0;
+}
+
+static char *def_text(const struct lxr_net_def *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "subnet %s\ngateway %s\ninternal %d\nmtu %d\ncreated %s\n", d->subnet,
+		d->gateway, d->internal, d->mtu, d->created ? d->created : "");
+	for (size_t i = 0; d->labels && d->labels[i]; i++)
+		fprintf(f, "label %s\n", d->labels[i]);
+	for (size_t i = 0; d->options && d->options[i]; i++)
+		fprintf(f, "option %s\n", d->options[i]);
+	fclose(f);
+	return buf;
+}
+
+int net_def_load(const char *name, struct lxr_net_def *d, lxr_err *err)
+{
+	_cleanup_free_ char *dir = defs_dir();
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+	size_t len;
+
+	memset(d, 0, sizeof(*d));
+	if (net_def_name_check(name, err) < 0)
+		return -1;
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
+		return err->errnum == ENOENT ? lxr_fail(err, ENOENT, "no such network: %s", name)
+					     : -1;
+	d->name = lxr_xstrdup(name);
+	d->labels = lxr_xcalloc(1, sizeof(char *));
+	d->options = lxr_xcalloc(1, sizeof(char *));
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(l, ' ');
+		if (!v)
+			continue;
+		*v++ = '\0';
+		if (!strcmp(l, "subnet"))
+			d->subnet = lxr_xstrdup(v);
+		else if (!strcmp(l, "gateway"))
+			d->gateway = lxr_xstrdup(v);
+		else if (!strcmp(l, "internal"))
+			d->internal = !strcmp(v, "1");
+		else if (!strcmp(l, "mtu"))
+			d->mtu = atoi(v);
+		else if (!strcmp(l, "created"))
+			d->created = lxr_xstrdup(v);
+		else if (!strcmp(l, "label"))
+			lxr_strv_push(&d->labels, lxr_xstrdup(v));
+		else if (!strcmp(l, "option"))
+			lxr_strv_push(&d->options, lxr_xstrdup(v));
+	}
+	if (!d->subnet || !d->gateway) {
+		net_def_free(d);
+		return lxr_fail(err, EBADMSG, "%s: no subnet or gateway", path);
+	}
+	return 0;
+}
+
+void net_def_free(struct lxr_net_def *d)
+{
+	free(d->name);
+	free(d->subnet);
+	free(d->gateway);
+	free(d->created);
+	lxr_strv_free(d->labels);
+	lxr_strv_free(d->options);
+	memset(d, 0, sizeof(*d));
+}
+
+bool net_def_exists(const char *name)
+{
+	_cleanup_free_ char *dir = defs_dir();
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
+	lxr_err err;
+
+	return net_def_name_check(name, &err) == 0 && access(path, F_OK) == 0;
+}
+
+char **net_def_names(void)
+{
+	_cleanup_free_ char *dir = defs_dir();
+	char **v = lxr_xcalloc(1, sizeof(char *));
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.')
+			lxr_strv_push(&v, lxr_xstrdup(ents[i]->d_name));
+		free(ents[i]);
+	}
+	free(ents);
+	return v;
+}
+
+/* docker's bridge driver options: the MTU maps onto lxr's bridge; the
+ * others ask for what lxr's bridges do not do (yet), and are refused by
+ * name rather than dropped. */
+static int options_apply(const struct lxr_net_def *d, int *mtu, lxr_err *err)
+{
+	*mtu = d->mtu;
+	for (size_t i = 0; d->options && d->options[i]; i++) {
+		const char *o = d->options[i], *eq = strchr(o, '=');
+		size_t kl = eq ? (size_t)(eq - o) : strlen(o);
+		if (!strncmp(o, "com.docker.network.driver.mtu", kl) && kl == 29 && eq) {
+			char *end;
+			long v = strtol(eq + 1, &end, 10);
+			if (*end || v < 68 || v > 65535)
+				return lxr_fail(err, EINVAL, "network %s: bad MTU \"%s\"", d->name,
+						eq + 1),
+				       lxr_err_hint(err, "68 to 65535, e.g. 1450");
+			*mtu = (int)v;
+			continue;
+		}
+		lxr_fail(err, EINVAL, "network %s: driver option \"%.*s\" is not supported",
+			 d->name, (int)kl, o);
+		if (!strncmp(o, "com.docker.network.bridge.name", kl))
+			return lxr_err_hint(err, "lxr names its bridges itself (lxr- and a "
+						 "hash, within IFNAMSIZ): drop it");
+		if (!strncmp(o, "com.docker.network.bridge.enable_icc", kl) ||
+		    !strncmp(o, "com.docker.network.bridge.enable_ip_masquerade", kl))
+			return lxr_err_hint(err, "an internal network (--internal, internal: "
+						 "true) has neither a way out nor masquerade");
+		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu");
+	}
+	return 0;
+}
+
+void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = d->name;
+	out->subnet = d->subnet;
+	out->gateway = d->gateway;
+	out->internal = d->internal;
+	out->mtu = d->mtu;
+}
+
+int net_def_create(const char *run_dir, const struct lxr_net_def *want,
+		   const struct lxr_net_pool *pool, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_free_ char *dir = defs_dir(), *text = NULL;
+	_cleanup_close_ int dfd = -1;
+	struct lxr_net_def d = *want;
+	struct lxr_net_config cfg = {.name = want->name,
+				     .subnet = want->subnet,
+				     .gateway = want->gateway,
+				     .internal = want->internal};
+	struct net_rec r;
+	char sn[19], gw[16], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	lxr_err undo;
+
+	if (lock < 0)
+		return -1;
+	if (net_def_name_check(want->name, err) < 0 || options_apply(want, &cfg.mtu, err) < 0)
+		return -1;
+	if (net_def_exists(want->name))
+		return lxr_fail(err, EEXIST, "network with name %s already exists", want->name);
+	if (net_network_up_locked(run_dir, LXR_SHARED_NET_PROJECT, &cfg, pool, err) < 0)
+		return -1;
+	if (net_rec_load(run_dir, LXR_SHARED_NET_PROJECT, want->name, &r, err) < 0)
+		goto undo;
+	/* as made: a subnet picked from the pool stays the network's after a
+	 * reboot */
+	d.subnet = (char *)net_subnet_str(&r.subnet, sn);
+	d.gateway = (char *)net_ip_str(r.gateway, gw);
+	d.mtu = cfg.mtu;
+	net_rec_free(&r);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	d.created = stamp;
+	text = def_text(&d);
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
+		goto undo;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		lxr_fail(err, errno, "open %s", dir);
+		goto undo;
+	}
+	if (lxr_write_file_atomic(dfd, want->name, text, strlen(text), 0600, err) < 0)
+		goto undo;
+	return 0;
+undo:
+	net_network_remove_locked(run_dir, LXR_SHARED_NET_PROJECT, want->name, &undo);
+	return -1;
+}
+
+int net_members(const char *run_dir, const char *home, const char *name,
+		struct lxr_net_member **out, size_t *n)
+{
+	struct ep_rec *eps = NULL;
+	size_t cnt = 0;
+	struct net_rec r;
+	lxr_err err;
+	int prefix = 0;
+
+	if (net_rec_load(run_dir, home, name, &r, &err) == 0) {
+		prefix = r.subnet.prefix;
+		net_rec_free(&r);
+	}
+	net_all_eps_load(run_dir, &eps, &cnt);
+	*out = lxr_xcalloc(cnt + 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		if (!strcmp(eps[i].network, name) && !strcmp(net_ep_home(&eps[i]), home))
+			(*out)[(*n)++] = (struct lxr_net_member){
+			    lxr_xstrdup(eps[i].project),
+			    lxr_xstrdup(eps[i].joins ? eps[i].joins : eps[i].container), eps[i].ip,
+			    prefix};
+	}
+	net_eps_free(eps, cnt);
+	return 0;
+}
+
+void net_members_free(struct lxr_net_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].project);
+		free(m[i].container);
+	}
+	free(m);
+}
+
+int net_def_remove(const char *run_dir, const char *name, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_free_ char *dir = defs_dir();
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
+
+	if (lock < 0)
+		return -1;
+	if (!net_def_exists(name))
+		return lxr_fail(err, ENOENT, "no such network: %s", name);
+	/* EBUSY naming a container while one is on it */
+	if (net_network_remove_locked(run_dir, LXR_SHARED_NET_PROJECT, name, err) < 0)
+		return lxr_err_hint(err,
+				    "stop or remove the containers on it first (lxr "
+				    "network inspect %s lists them)",
+				    name);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return lxr_fail(err, errno, "remove %s", path);
+	return 0;
+}
+
+/* The projects whose networks docker compose would list ("<project>_<name>"):
+ * a stack's, while it is up (its records are in the run dir); not lxr
+ * run's nor the shared ones (their names start with '_'). */
+char **net_project_network_names(const char *run_dir)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t p = 0; projects[p]; p++) {
+		if (projects[p][0] == '_')
+			continue;
+		_cleanup_strv_ char **names = net_rec_names(run_dir, projects[p], "networks");
+		for (size_t i = 0; names[i]; i++)
+			lxr_strv_push(&v, lxr_xasprintf("%s_%s", projects[p], names[i]));
+	}
+	return v;
+}
+
+int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
+			     char **project, lxr_err *err)
+{
+	_cleanup_strv_ char **projects = net_projects(run_dir);
+	char sn[19], gw[16];
+
+	memset(out, 0, sizeof(*out));
+	for (size_t p = 0; projects[p]; p++) {
+		size_t n = strlen(projects[p]);
+		struct net_rec r;
+		lxr_err e;
+		if (projects[p][0] == '_' || strncmp(name, projects[p], n) || name[n] != '_' ||
+		    net_def_name_check(name + n + 1, &e) < 0 ||
+		    net_rec_load(run_dir, projects[p], name + n + 1, &r, &e) < 0)
+			continue;
+		out->name = lxr_xstrdup(name);
+		out->subnet = lxr_xstrdup(net_subnet_str(&r.subnet, sn));
+		out->gateway = lxr_xstrdup(net_ip_str(r.gateway, gw));
+		out->internal = r.internal;
+		out->mtu = r.mtu;
+		out->labels = lxr_xcalloc(1, sizeof(char *));
+		lxr_strv_push(&out->labels,
+			      lxr_xasprintf("com.docker.compose.project=%s", projects[p]));
+		lxr_strv_push(&out->labels, lxr_xasprintf("com.docker.compose.network=%s", r.name));
+		out->options = lxr_xcalloc(1, sizeof(char *));
+		*project = lxr_xstrdup(projects[p]);
+		net_rec_free(&r);
+		return 0;
+	}
+	return lxr_fail(err, ENOENT, "no such network: %s", name);
+}

@@ -1,0 +1,65 @@
+/* A service's pid, ipc and uts namespaces, and whose network namespace it
+ * shares: new ones (the default), the host's, or another container's
+ * (service:X, container:NAME), which the carrier joins when the instance
+ * starts because only then is there a process to join. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mount.h>
+
+#include "lxr/plan.h"
+
+static void join_of(const struct cfg_stack *st, const char *mode, struct plan_ns_join *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!mode)
+		return;
+	if (!strncmp(mode, "service:", 8)) {
+		/* a service's first instance, as compose joins the first */
+		const struct cfg_service *x = cfg_stack_service(st, mode + 8);
+		if (x)
+			out->name = plan_container_name(x, 1);
+	} else if (!strncmp(mode, "container:", 10)) {
+		out->name = lxr_xstrdup(mode + 10);
+		out->container = true;
+	}
+}
+
+static bool is(const struct cfg_str *v, const char *word)
+{
+	return v->v && !strcmp(v->v, word);
+}
+
+void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *svc,
+			struct plan_instance *p)
+{
+	const struct cfg_svc_host *h = &svc->host;
+	struct lxr_spec *spec = &p->spec;
+
+	join_of(st, h->network_mode.v, &p->net_of);
+	join_of(st, h->pid.v, &p->pid_of);
+	join_of(st, h->ipc.v, &p->ipc_of);
+	/* pid: host: the supervisor's pid namespace, which is the host's; the
+	 * container mounts its own /proc of it, masked paths and all */
+	if (is(&h->pid, "host") || p->pid_of.name)
+		spec->ns[LXR_NS_PID].create = false;
+	if (is(&h->uts, "host"))
+		spec->ns[LXR_NS_UTS].create = false;
+	/* ipc: private and shareable are both a new namespace: lxr lets any
+	 * container of the host join one that is shareable. host: the
+	 * host's namespace and its /dev/shm, as docker binds it; none: a
+	 * namespace of its own with no /dev/shm at all */
+	if (is(&h->ipc, "host")) {
+		spec->ns[LXR_NS_IPC].create = false;
+		plan_spec_add_mount(spec, "/dev/shm", "bind", "/dev/shm", MS_BIND, NULL);
+	} else if (p->ipc_of.name) {
+		spec->ns[LXR_NS_IPC].create = false;
+	} else if (is(&h->ipc, "none")) {
+		spec->no_dev_shm = true;
+	}
+}
+
+void plan_ns_join_free(struct plan_ns_join *j)
+{
+	free(j->name);
+	memset(j, 0, sizeof(*j));
+}

@@ -1,0 +1,152 @@
+#!/bin/bash
+# Networks that outlive a project: `lxr network create/ls/inspect/rm/prune`;
+# two projects on one external network reach each other by service name; a
+# network with `name:` in both is removed by the down of its last user; rm
+# is refused while a container is on the network; `lxr run --network NAME`
+# joins it; a missing external network fails `up` before anything is made;
+# a definition outlives the run dir (a reboot) and the bridge comes back on
+# the same subnet.
+. "$(dirname "$0")/lib.sh"
+
+command -v nft >/dev/null || skip "nft (package nftables) is not installed"
+ip link add "lxrtprobe$$" type bridge 2>/dev/null || skip "the kernel has no bridge driver"
+ip link del "lxrtprobe$$"
+
+sub=$((($$ % 120) * 2))
+ext=nvext$$
+both=nvboth$$
+at_exit 'for n in $("$LXR" network ls -q); do "$LXR" network rm "$n"; done'
+
+# ---- the commands ------------------------------------------------------------
+run network create --subnet "10.126.$sub.0/24" --label team=a "$ext"
+expect_rc 0 "network create"
+expect_out "$ext" "network create prints the name"
+run network ls
+expect_grep "$OUT" "^$ext +bridge +local +10\.126\.$sub\.0/24$" "network ls"
+run network create "$ext"
+expect_rc 1 "a second network of one name"
+expect_grep "$ERR" "network with name $ext already exists" "its error"
+run network create -o com.docker.network.bridge.enable_icc=false "nv-bad$$"
+expect_rc 1 "an option lxr's bridges cannot honour"
+expect_grep "$ERR" 'driver option "com.docker.network.bridge.enable_icc" is not supported' "named"
+run network create --ip-range 10.1.0.0/28 "nv-bad$$"
+expect_rc 2 "--ip-range"
+[ "$("$LXR" network ls -q)" = "$ext" ] || fail "a refused network was left: $("$LXR" network ls -q)"
+pass "network create, ls; refused options and names leave nothing"
+
+# ---- two projects on one network ------------------------------------------------
+stack <<Y
+name: nva$$
+services:
+  web:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo page-a > /tmp/i; exec httpd -f -p 80 -h /tmp"]
+    networks: [ext, both]
+networks:
+  ext:
+    external: true
+    name: $ext
+  both:
+    name: $both
+Y
+STACK_A=$STACK
+run up -d -f "$STACK_A"
+expect_rc 0 "up of project a on the external network"
+mkdir -p "$TEST_TMP/b"
+cat > "$TEST_TMP/b/compose.yaml" <<Y
+name: nvb$$
+services:
+  cli:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    networks: [default, shared, both]
+networks:
+  shared:
+    external: true
+    name: $ext
+  both:
+    name: $both
+Y
+STACK_B="$TEST_TMP/b/compose.yaml"
+at_exit "$LXR" down -p "nvb$$"
+run up -d -f "$STACK_B"
+expect_rc 0 "up of project b on the same network"
+run exec -f "$STACK_B" cli sh -c "timeout 3 wget -q -O - http://web/i"
+expect_out "page-a" "project b reaches project a's service by name"
+run exec -f "$STACK_A" web sh -c "grep -w cli /etc/hosts | awk '{print \$1}' | sort -u | wc -l"
+expect_out "2" "project a's /etc/hosts lists b's service on both shared networks"
+run network inspect "$ext"
+expect_rc 0 "network inspect"
+expect_grep "$OUT" '"Subnet": "10\.126\.'"$sub"'\.0/24"' "inspect: subnet"
+expect_grep "$OUT" '"Gateway": "10\.126\.'"$sub"'\.1"' "inspect: gateway"
+expect_grep "$OUT" '"nva'"$$"'/web-1"' "inspect: project a's container"
+expect_grep "$OUT" '"IPv4Address": "10\.126\.'"$sub"'\.[0-9]+/24"' "inspect: its address"
+expect_grep "$OUT" '"nvb'"$$"'/cli-1"' "inspect: project b's container"
+run network ls -q
+expect_grep "$OUT" "^nvb$$_default$" "network ls lists a stack's own network as <project>_<name>"
+run network inspect "nvb$$_default"
+expect_rc 0 "inspect of a stack's own network"
+expect_grep "$OUT" '"nvb'"$$"'/cli-1"' "it lists the stack's container"
+expect_grep "$OUT" '"com.docker.compose.project": "nvb'"$$"'"' "with compose's project label"
+run network rm "nvb$$_default"
+expect_rc 1 "rm of a stack's own network"
+expect_grep "$ERR" "lxr down -p nvb$$" "says it goes with its stack"
+pass "two projects on one external network reach each other by service name; inspect lists both"
+
+run network rm "$ext"
+expect_rc 1 "rm of a network in use"
+expect_grep "$ERR" "network $ext is in use by nv[ab]$$/(web|cli)-1" "names who uses it"
+run network prune
+expect_rc 0 "prune"
+[ "$(echo "$OUT" | tail -n +2)" = "" ] || fail "prune removed a network in use: $OUT"
+pass "rm and prune leave a network in use, naming who uses it"
+
+n=$(cname runnet)
+run run --rm --name "$n" --network "$ext" "$ROOTFS" sh -c "timeout 3 wget -q -O - http://web/i"
+expect_rc 0 "run --network on a created network"
+expect_out "page-a" "lxr run --network NAME reaches a stack's service by name"
+pass "lxr run --network NAME joins the network"
+
+run down -f "$STACK_B"
+expect_rc 0 "down of b"
+[ ! -e "$LXR_RUN_DIR/nvb$$" ] || fail "down of b left $(find "$LXR_RUN_DIR/nvb$$")"
+run network ls -q
+expect_grep "$OUT" "^$both$" "a named network project a still uses stays"
+run down -p "nva$$"
+expect_rc 0 "down -p of a (its file found through the project's record)"
+run network ls -q
+expect_out "$ext" "the last user's down removes the named network, never the external one"
+pass "down removes a named network with its last user and keeps external ones"
+
+# ---- a reboot: the run dir is gone, the definition is not ------------------------
+bridge=$(awk '$1 == "bridge" {print $2}' "$LXR_RUN_DIR/_net/.net/networks/$ext")
+ip link del "$bridge"
+"$LXR_BUILD_DIR/tests/net_driver" cleanup "$LXR_RUN_DIR" _net
+rm -rf "$LXR_RUN_DIR/_net"
+run up -d -f "$STACK_A"
+expect_rc 0 "up after the run dir was lost"
+run exec -f "$STACK_A" web sh -c "ip -o -4 addr show eth0 | awk '{print \$4}'"
+expect_grep "$OUT" "^10\.126\.$sub\.[0-9]+/24$" "the network is made again on its subnet"
+run down -f "$STACK_A"
+expect_rc 0 "down"
+pass "a network's definition outlives the run dir; the next up makes it again"
+
+# ---- errors ----------------------------------------------------------------------
+run network rm "$ext"
+expect_rc 0 "rm of an unused network"
+run network rm "$ext"
+expect_rc 1 "rm of a missing network"
+expect_grep "$ERR" "no such network: $ext" "its error"
+run up -d -f "$STACK_A"
+expect_rc 1 "up with a missing external network"
+expect_grep "$ERR" "network \"$ext\" is external" "names the network"
+expect_grep "$ERR" "lxr network create $ext" "says how to make it"
+[ -z "$("$LXR" network ls -q)" ] || fail "a failed up made a network: $("$LXR" network ls -q)"
+[ ! -e "$LXR_RUN_DIR/nva$$" ] || fail "a failed up left its run directory"
+! ip -o link show | grep -q "lxr:nva$$" || fail "a failed up left links"
+pass "up with a missing external network fails before making anything"
+
+# ---- nothing left ----------------------------------------------------------------
+! ip -d -o link show | grep -qE "lxr:(_net|nv[ab]$$)/" || fail "links left: $(ip -d -o link show | grep -oE "lxr:(_net|nv[ab]$$)/[^ ]*")"
+[ ! -e "$LXR_DATA_DIR/networks" ] || [ -z "$(ls -A "$LXR_DATA_DIR/networks")" ] || fail "definitions left: $(ls "$LXR_DATA_DIR/networks")"
+pass "no link or definition is left"

@@ -1,0 +1,91 @@
+#!/bin/bash
+# extends and include of files in other directories, as compose-go reads
+# them: the relative paths such a file writes (a bind mount's source, an
+# env_file) are relative to its own directory; an included file's variables
+# come from its directory's .env. A service with both build and image runs
+# from the image; one with build only is refused by name, nothing started.
+. "$(dirname "$0")/lib.sh"
+
+dir="$TEST_TMP/stack"
+mkdir -p "$dir/sub/data" "$dir/inc/data"
+echo "from-sub" > "$dir/sub/data/hello"
+echo "from-inc" > "$dir/inc/data/hello"
+echo "FROM_ENV_FILE=sub-env-file" > "$dir/sub/app.env"
+echo "INC_GREETING=inc-dotenv" > "$dir/inc/.env"
+cat > "$dir/sub/base.yaml" <<Y
+services:
+  app:
+    image: $ROOTFS
+    build: .
+    command: ["sleep", "1000"]
+    env_file: ./app.env
+    volumes: ["./data:/data:ro"]
+Y
+cat > "$dir/inc/extra.yaml" <<Y
+services:
+  extra:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    environment: {GREETING: "\${INC_GREETING}"}
+    volumes: ["./data:/data:ro"]
+Y
+stack <<Y
+name: extdirs$$
+include:
+  - inc/extra.yaml
+services:
+  web:
+    extends: {service: app, file: sub/base.yaml}
+Y
+run config -f "$STACK"
+expect_rc 0 "config of a stack extending and including other directories"
+expect_grep "$OUT" "source: $dir/sub/data" "the extended file's bind source is relative to its directory"
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+run exec -f "$STACK" web sh -c 'cat /data/hello; echo "$FROM_ENV_FILE"'
+expect_out "from-sub
+sub-env-file" "the extended service mounts and reads what its own directory holds"
+run exec -f "$STACK" extra sh -c 'cat /data/hello; echo "$GREETING"'
+expect_out "from-inc
+inc-dotenv" "the included service mounts its directory's data and sees its .env"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "extends and include across directories resolve paths and variables as compose does"
+
+mkdir -p "$TEST_TMP/build" && cd "$TEST_TMP/build"
+cat > compose.yaml <<Y
+name: buildonly$$
+services:
+  ok:
+    image: $ROOTFS
+    command: ["true"]
+  app:
+    build: ./app
+Y
+run up -d
+expect_rc 2 "up with a service that only builds"
+expect_grep "$ERR" "compose.yaml:7:12: error: service \"app\": lxr up does not run a service with \`build:\` and no \`image:\` yet" "the refusal names the service and the key"
+expect_grep "$ERR" "lxr load" "the hint says what to do"
+[ ! -e "$LXR_RUN_DIR/buildonly$$" ] || fail "something was made for a stack that cannot run"
+run config
+expect_rc 0 "config of the same stack"
+expect_grep "$OUT" "context: $TEST_TMP/build/app" "config prints the build context, absolute"
+pass "a build-only service is loaded by config and refused by up by name"
+
+# With image and build, compose pulls the image and builds it when it cannot;
+# lxr runs the image (above) and, when it is missing, says it cannot build.
+mkdir -p "$TEST_TMP/both" && cd "$TEST_TMP/both"
+cat > compose.yaml <<Y
+name: buildboth$$
+services:
+  app:
+    image: lxr-test-not-built-$$:1
+    build: ./app
+    pull_policy: never
+Y
+run up -d
+[ "$RC" -ne 0 ] || fail "up with a missing image to build succeeded"
+expect_grep "$ERR" "image \"lxr-test-not-built-$$:1\"" "the error names the image"
+expect_grep "$ERR" "lxr cannot build yet: build it elsewhere \(docker build -t lxr-test-not-built-$$:1 $TEST_TMP/both/app\), then \`lxr load\` it" "the hint says how to get it"
+"$LXR" down -p "buildboth$$" >/dev/null 2>&1 || true
+pass "a missing image that compose would build is an error that says so"

@@ -43,6 +43,13 @@ int cmd_network(int argc, char **argv); /* network create|ls|rm|inspect|prune */
 int cmd_volume(int argc, char **argv);  /* volume create|ls|rm|inspect|prune */
 int cli_apply_settings(void);           /* lxr.conf -> lxr_dirs_configure */
 
+struct option;
+/* getopt refused arg (argv[optind - 1]): say so, suggest the closest of
+ * longopts' names ("did you mean --detach?"), then print usage (if any)
+ * to stderr. cli_option_dym: that closest name, or NULL. */
+void cli_bad_option(const char *arg, const struct option *longopts, const char *usage);
+const char *cli_option_dym(const char *arg, const struct option *longopts);
+
 /* Compose's global options, given before the command (globals.c). */
 struct cli_globals {
 	const char *file, *project; /* -f, -p: each stack command's defaults */

@@ -91,10 +91,7 @@ static int parse(int argc, char **argv, struct cp_opts *o)
 				return -1;
 			break;
 		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
 	}
 	if (argc - optind != 2) {

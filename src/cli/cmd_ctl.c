@@ -192,6 +192,22 @@ static int parse_timeout(const char *s, int *out)
 }
 
 /* One option of cmd's; arg is the word that held it, for the error. */
+static const struct option longopts[] = {
+    {"file", required_argument, NULL, 'f'},
+    {"project-name", required_argument, NULL, 'p'},
+    {"format", required_argument, NULL, 'F'},
+    {"signal", required_argument, NULL, 's'},
+    {"help", no_argument, NULL, 'h'},
+    {"all", no_argument, NULL, 'a'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"services", no_argument, NULL, OPT_SERVICES},
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+    {"timeout", required_argument, NULL, 't'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a)
 {
 	switch (c) {
@@ -251,30 +267,12 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 		if (only_for(cmd, "stop restart", arg) < 0)
 			return -1;
 		return parse_timeout(optarg, &a->timeout);
-	default:
-		fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s", arg,
-			usage_of(cmd));
-		return -1;
+	default: cli_bad_option(arg, longopts, usage_of(cmd)); return -1;
 	}
 }
 
 static int parse(int argc, char **argv, struct ctl_args *a)
 {
-	static const struct option longopts[] = {
-	    {"file", required_argument, NULL, 'f'},
-	    {"project-name", required_argument, NULL, 'p'},
-	    {"format", required_argument, NULL, 'F'},
-	    {"signal", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"services", no_argument, NULL, OPT_SERVICES},
-	    {"status", required_argument, NULL, OPT_STATUS},
-	    {"filter", required_argument, NULL, OPT_FILTER},
-	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
-	    {"timeout", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *cmd = argv[0];
 	int c;
 

@@ -158,8 +158,7 @@ int cmd_events(int argc, char **argv)
 		case 'j': ctx.json = true; break;
 		case 'h': fputs(usage_text, stdout); return LXR_EXIT_OK;
 		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
+			cli_bad_option(argv[optind - 1], longopts, usage_text);
 			return LXR_EXIT_USAGE;
 		}
 	}

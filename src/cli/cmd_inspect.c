@@ -100,10 +100,7 @@ int cmd_inspect(int argc, char **argv)
 			break;
 		case 'p': project = optarg; break;
 		case 'h': json_decref(names); return fputs(inspect_usage, stdout), LXR_EXIT_OK;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n",
-				argv[optind - 1]);
-			goto usage;
+		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
 	if (!file && !project) {

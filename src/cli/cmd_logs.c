@@ -223,6 +223,7 @@ int cmd_logs(int argc, char **argv)
 	int c;
 
 	cli_globals_apply(&file, &project);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;
@@ -240,7 +241,10 @@ int cmd_logs(int argc, char **argv)
 		case 't': o.timestamps = true; break;
 		case OPT_NOCOLOR: no_color = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
-		default: return usage_error("unknown option");
+		default:
+			cli_bad_option(argv[optind - 1], longopts, NULL);
+			fputs("Run `lxr logs --help` for the options.\n", stderr);
+			return LXR_EXIT_USAGE;
 		}
 	}
 	/* no stack file here: a container of `lxr run -d` by name */

@@ -106,10 +106,7 @@ int cmd_pause(int argc, char **argv)
 			break;
 		case 'p': project = optarg; break;
 		case 'h': json_decref(names); return fputs(usage_of(cmd), stdout), LXR_EXIT_OK;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n",
-				argv[optind - 1]);
-			goto usage;
+		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
 	if (!file && !project) {

@@ -102,10 +102,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 		case 'I': o->ignore_failures = true; break;
 		case 'D': o->include_deps = true; break;
 		case 'h': fputs(cli_pull_usage, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], cli_pull_usage);
-			return -1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_pull_usage); return -1;
 		}
 	}
 	return 0;

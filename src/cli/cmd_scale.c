@@ -90,8 +90,7 @@ int cmd_scale(int argc, char **argv)
 		case 'D': no_deps = true; break;
 		case 'h': return fputs(scale_usage, stdout), LXR_EXIT_OK;
 		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], scale_usage);
+			cli_bad_option(argv[optind - 1], longopts, scale_usage);
 			return LXR_EXIT_USAGE;
 		}
 	}

@@ -282,8 +282,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		if (r == -1)
 			return -1;
 		if (r == -2) {
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], up ? up_usage : down_usage);
+			cli_bad_option(argv[optind - 1], longopts, up ? up_usage : down_usage);
 			return -1;
 		}
 		idx = -1;

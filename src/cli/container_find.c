@@ -27,6 +27,15 @@ static bool container_dir(const char *root, const char *name)
 	return !strchr(name, '/') && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static bool is_container_name(const struct cfg_stack *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_services; i++)
+		if (st->services[i].host.container_name.v &&
+		    !strcmp(st->services[i].host.container_name.v, name))
+			return true;
+	return false;
+}
+
 /* Its state lives in <run_dir>/_run/<name>/ or <run_dir>/<project>/<instance>/. */
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err)
@@ -55,6 +64,21 @@ int cli_container_find(const char *file, const char *project, long index, const 
 	 * one), --index N its Nth; "web-2", or a container's name, names one */
 	const struct cfg_service *svc = st ? cfg_stack_service(st, name) : NULL;
 	long idx = index ? index : 1;
+	if (!svc && st && !is_instance_name(name) && !container_dir(root, name) &&
+	    !is_container_name(st, name)) {
+		_cleanup_free_ const char **names = lxr_xcalloc(st->n_services + 1, sizeof(*names));
+		const char *dym;
+		for (size_t i = 0; i < st->n_services; i++)
+			names[i] = st->services[i].name;
+		dym = lxr_did_you_mean(name, names, st->n_services, 0);
+		lxr_fail(err, ESRCH, "no service \"%s\" in project \"%s\"", name, project);
+		if (dym)
+			lxr_err_hint(err, "did you mean \"%s\"?", dym);
+		else
+			lxr_err_hint(err, "see `lxr config --services`");
+		cfg_stack_free(st);
+		return -1;
+	}
 	if (svc)
 		*inst = plan_container_name(svc, (int)idx);
 	else if (is_instance_name(name) || container_dir(root, name))

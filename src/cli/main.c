@@ -89,38 +89,13 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-/* Levenshtein distance, for "did you mean" (names are short). */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (la >= 64 || lb >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
 	size_t bd = 3; /* cobra's (docker's) suggestion distance: at most 2 */
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		size_t d = distance(name, commands[i].name);
+		size_t d = lxr_edit_distance(name, commands[i].name);
 		if (d < bd) {
 			bd = d;
 			best = commands[i].name;

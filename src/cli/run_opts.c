@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "cli/run_image.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
@@ -598,10 +599,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 			fputs(usage_text, stdout);
 			return 1;
 		}
-		if (c == '?' || c == ':')
-			return lxr_fail(err, 0, "%s: unknown option or missing value",
-					argv[optind - 1]),
-			       lxr_err_hint(err, "see `lxr run --help`");
+		if (c == '?' || c == ':') {
+			const char *dym = cli_option_dym(argv[optind - 1], longopts);
+			lxr_fail(err, 0, "%s: unknown option or missing value", argv[optind - 1]);
+			return dym ? lxr_err_hint(err, "did you mean --%s? (see `lxr run --help`)",
+						  dym)
+				   : lxr_err_hint(err, "see `lxr run --help`");
+		}
 		if (parse_one(o, c, optarg, err) < 0)
 			return -1;
 	}

@@ -102,9 +102,19 @@ static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_re
 			k++;
 		}
 		if (!found) {
-			char msg[256];
+			_cleanup_free_ const char **svcs =
+			    lxr_xcalloc(s->n_svcs + 1, sizeof(*svcs));
+			const char *dym;
+			char msg[256], hint[256];
+			for (size_t i = 0; i < s->n_svcs; i++)
+				svcs[i] = s->svcs[i].cfg->name;
+			dym = want ? lxr_did_you_mean(want, svcs, s->n_svcs, 0) : NULL;
 			snprintf(msg, sizeof(msg), "no such service: %s", want ? want : "?");
-			ctl_reply_error(cs, req, msg, "see `lxr ps` for the project's services");
+			if (dym)
+				snprintf(hint, sizeof(hint), "did you mean \"%s\"? (see `lxr ps`)",
+					 dym);
+			ctl_reply_error(cs, req, msg,
+					dym ? hint : "see `lxr ps` for the project's services");
 			return false;
 		}
 	}

@@ -157,11 +157,38 @@ static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 	return ret;
 }
 
+/* The service with a log file here whose name is closest to name. */
+static char *closest_logged(struct reader *r, const char *name)
+{
+	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	_cleanup_strv_ char **names = NULL;
+	char svc[NAME_MAX + 1];
+	const char *dym;
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return NULL;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (log_file_index(de->d_name, svc, sizeof(svc)) == 0)
+			lxr_strv_push(&names, lxr_xstrdup(svc));
+	closedir(d);
+	dym = lxr_did_you_mean(name, (const char *const *)names, lxr_strv_len(names), 0);
+	return dym ? lxr_xstrdup(dym) : NULL;
+}
+
 static int check_named(struct reader *r, lxr_err *err)
 {
 	for (char **s = r->o->services; s && *s; s++)
 		if (!have_source(r, *s)) {
+			_cleanup_free_ char *dym = closest_logged(r, *s);
 			lxr_fail(err, ENOENT, "no log of service \"%s\" in %s", *s, r->dir);
+			if (dym)
+				return lxr_err_hint(err, "did you mean \"%s\"?", dym);
 			return lxr_err_hint(err, "a service's log appears once it has been "
 						 "started; check the name against the stack file");
 		}

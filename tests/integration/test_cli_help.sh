@@ -36,3 +36,18 @@ pass "every command's --help and help CMD: usage, description, options, Example"
 run stop --bogus
 expect_rc 2 "an unknown option"
 expect_grep "$ERR" "usage: lxr stop " "a usage error shows the command's own usage"
+
+# A misspelt long option gets docker's "did you mean" (cobra's suggestion)
+for c in "up --detahc" "ps --servces" "logs --folow" "config --servics" "run --netwrk none x" "exec --workdr x"; do
+	set -- $c
+	run "$@"
+	[ "$RC" -ne 0 ] || fail "$c: exit 0"
+	want=${2#--}
+	case $want in detahc) want=detach ;; servces | servics) want=services ;; folow) want=follow ;;
+	netwrk) want=network ;; workdr) want=workdir ;; esac
+	expect_grep "$ERR" "did you mean --$want\?" "$c suggests --$want"
+done
+run up --wait-timeout
+expect_rc 2 "a known option without its value"
+printf '%s\n' "$ERR" | grep -q "did you mean" && fail "a known option without its value got a suggestion: $ERR"
+pass "a misspelt option: did you mean; a missing value: no suggestion"

@@ -42,6 +42,12 @@ expect_grep "$OUT" "$REGISTRY/busybox +1 " "the store has busybox:1"
 expect_grep "$OUT" "$REGISTRY/busybox +2 " "the store has busybox:2"
 pass "pull pulls every service's image in parallel, once per image"
 
+# an image name a typo away from one in the store: docker's "did you mean"
+run run --rm --network none "$REGISTRY/busybx:1" true
+[ "$RC" -ne 0 ] || fail "run of a missing image exited 0"
+expect_grep "$ERR" "did you mean $REGISTRY/busybox:1\?" "a misspelt image name suggests the stored one"
+pass "a misspelt image name: did you mean the one in the store"
+
 run pull -f "$STACK" --policy missing web db
 expect_rc 0 "pull --policy missing"
 expect_grep "$ERR" "^ web +Skipped - Image is already present$" "--policy missing skips what is there"

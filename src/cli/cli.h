@@ -132,6 +132,9 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode);
  * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
  * table); cli_ps_format_check: NULL, or the unknown field of a template. */
 void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
+/* ps --format json: each record also gets docker compose's keys (Name,
+ * Service, State, Health, ExitCode, Status, Publishers, ...) */
+void cli_ps_compose_keys(json_t *result);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);

@@ -49,7 +49,9 @@ static const struct {
 	   "                         also as --filter status=STATE\n"
 	   "      --filter service=S only the instances of service S\n"
 	   "      --format F         table (the default), json (lxr's whole record of\n"
-	   "                         each instance), or a template of {{.Name}}\n"
+	   "                         each instance, with docker compose's keys: Name,\n"
+	   "                         Service, State, Health, ExitCode, Status,\n"
+	   "                         Publishers, ...), or a template of {{.Name}}\n"
 	   "                         {{.Image}} {{.Command}} {{.Service}}\n"
 	   "                         {{.RunningFor}} {{.CreatedAt}} {{.Status}}\n"
 	   "                         {{.State}} {{.Health}} {{.ExitCode}} {{.Ports}}\n"
@@ -556,7 +558,10 @@ int cmd_ctl(int argc, char **argv)
 	if (a.quiet || a.service_names) {
 		print_ps_names(result, a.service_names);
 	} else if (a.json) {
-		char *s = json_dumps(result, JSON_INDENT(2));
+		char *s;
+		if (!strcmp(cmd, "ps"))
+			cli_ps_compose_keys(result);
+		s = json_dumps(result, JSON_INDENT(2));
 		puts(s ? s : "null");
 		free(s);
 	} else if (!strcmp(cmd, "ps")) {

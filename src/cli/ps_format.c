@@ -159,6 +159,72 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 		ports_of(o, buf, len);
 }
 
+/* compose's State from lxr's: running, paused, restarting, exited,
+ * created, removing */
+static const char *compose_state(const char *st)
+{
+	if (!strcmp(st, "running") || !strcmp(st, "healthy") || !strcmp(st, "unhealthy") ||
+	    !strcmp(st, "starting"))
+		return "running";
+	if (!strcmp(st, "stopping"))
+		return "removing";
+	if (!strcmp(st, "backoff"))
+		return "restarting";
+	if (!strcmp(st, "paused") || !strcmp(st, "created"))
+		return st;
+	return !strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed") ? "exited"
+											: "created";
+}
+
+/* "0.0.0.0:8080->80/tcp" as compose's Publishers entry */
+static json_t *publisher(const char *port)
+{
+	char url[64] = "";
+	unsigned pub = 0, target = 0;
+	const char *arrow = strstr(port, "->"), *colon, *slash;
+
+	if (!arrow)
+		return NULL;
+	colon = memrchr(port, ':', (size_t)(arrow - port));
+	slash = strchr(arrow, '/');
+	if (!colon || sscanf(colon + 1, "%u", &pub) != 1 || sscanf(arrow + 2, "%u", &target) != 1)
+		return NULL;
+	snprintf(url, sizeof(url), "%.*s", (int)(colon - port), port);
+	return json_pack("{s:s, s:I, s:I, s:s}", "URL", url, "TargetPort", (json_int_t)target,
+			 "PublishedPort", (json_int_t)pub, "Protocol", slash ? slash + 1 : "tcp");
+}
+
+void cli_ps_compose_keys(json_t *result)
+{
+	int64_t now = (int64_t)time(NULL);
+	size_t i, k;
+	json_t *o, *p;
+
+	json_array_foreach(result, i, o)
+	{
+		static const char *const text[] = {"Name",    "ID",         "Image",     "Command",
+						   "Service", "RunningFor", "CreatedAt", "Status",
+						   "Health",  "Ports"};
+		json_t *pubs = json_array();
+		char buf[512];
+
+		for (size_t t = 0; t < sizeof(text) / sizeof(text[0]); t++) {
+			field(o, text[t], now, true, buf, sizeof(buf));
+			json_object_set_new(o, text[t], json_string(buf));
+		}
+		json_object_set_new(o, "State", json_string(compose_state(str(o, "state"))));
+		json_object_set_new(
+		    o, "ExitCode", json_integer(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
+		json_array_foreach(json_object_get(o, "ports"), k, p)
+		{
+			json_t *e = publisher(json_string_value(p) ? json_string_value(p) : "");
+			if (e)
+				json_array_append_new(pubs, e);
+		}
+		json_object_set_new(o, "Publishers", pubs);
+	}
+}
+
 static const char *const known[] = {"Name",    "Names",      "ID",       "Image",     "Command",
 				    "Service", "RunningFor", "Created",  "CreatedAt", "Status",
 				    "State",   "Health",     "ExitCode", "Ports",     "Publishers"};

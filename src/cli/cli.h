@@ -138,7 +138,7 @@ void cli_ps_compose_keys(json_t *result);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);
-int runctl_ps(bool json, bool quiet); /* quiet: the names only */
+int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only */
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */
 int runctl_signal(char *const *names, int sig, int stop_grace_s);

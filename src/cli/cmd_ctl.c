@@ -500,7 +500,7 @@ static int run_containers(const char *cmd, const struct ctl_args *a)
 		return LXR_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "ps"))
-		return runctl_ps(a->json, a->quiet);
+		return runctl_ps(a->json, a->quiet, a->tmpl);
 	/* docker stop's default grace: 10 s */
 	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL,
 			     strcmp(cmd, "stop") ? -1

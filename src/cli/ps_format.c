@@ -74,13 +74,15 @@ static void status_of(json_t *o, int64_t now, char *buf, size_t len)
 		return;
 	}
 	cli_human_duration(fin ? now - fin : 0, d, sizeof(d));
-	if (!strcmp(st, "backoff"))
-		snprintf(buf, len, "Restarting (%lld) %s ago", (long long)code, d);
+	if (!strcmp(st, "backoff") || !strcmp(st, "restarting"))
+		snprintf(buf, len, "Restarting (%lld) %s ago", (long long)(code < 0 ? 0 : code), d);
 	else if ((!strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed")) &&
 		 code >= 0 && fin)
 		snprintf(buf, len, "Exited (%lld) %s ago", (long long)code, d);
 	else if (!strcmp(st, "failed"))
 		snprintf(buf, len, "Failed");
+	else if (!strcmp(st, "exited"))
+		snprintf(buf, len, "Exited"); /* its code went with its supervisor */
 	else if (!strcmp(st, "starting"))
 		snprintf(buf, len, "Starting");
 	else
@@ -135,7 +137,7 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 		snprintf(buf, len, "%s", str(o, "instance"));
 	else if (!strcmp(name, "Image"))
 		snprintf(buf, len, "%s", str(o, "image"));
-	else if (!strcmp(name, "Command"))
+	else if (!strcmp(name, "Command") && json_object_get(o, "command"))
 		command_of(o, no_trunc, buf, len);
 	else if (!strcmp(name, "Service"))
 		snprintf(buf, len, "%s", str(o, "service"));

@@ -171,8 +171,8 @@ run run -d --name "$N" --network none "$ROOTFS" sleep 1000
 expect_rc 0 "run -d"
 run pause "$N"
 expect_rc 0 "pause NAME"
-run ps
-expect_grep "$OUT" "^$N +paused " "ps shows the run container paused"
+run ps --format '{{.Name}} {{.State}} {{.Status}}'
+expect_grep "$OUT" "^$N paused Up .*\(Paused\)$" "ps shows the run container paused"
 run inspect "$N"
 expect_grep "$OUT" '"Paused": true' "inspect NAME"
 run rm -f "$N"

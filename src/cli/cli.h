@@ -50,6 +50,15 @@ struct option;
 void cli_bad_option(const char *arg, const struct option *longopts, const char *usage);
 const char *cli_option_dym(const char *arg, const struct option *longopts);
 
+/* `lxr network CMD ...`: run the one named (did you mean, else). */
+struct cli_sub {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+bool cli_is_help(const char *arg); /* --help or -h */
+int cli_subcommand(const char *what, const char *usage, const struct cli_sub *sub, size_t n,
+		   int argc, char **argv);
+
 /* Compose's global options, given before the command (globals.c). */
 struct cli_globals {
 	const char *file, *project; /* -f, -p: each stack command's defaults */

@@ -44,11 +44,6 @@ static const char usage[] =
     "  lxr network create --subnet 10.77.0.0/24 shared\n"
     "  lxr network ls\n";
 
-static bool is_help(const char *a)
-{
-	return !strcmp(a, "--help") || !strcmp(a, "-h");
-}
-
 static int kv_arg(const char *opt, const char *arg, char ***v)
 {
 	if (!strchr(arg, '=') || arg[0] == '=') {
@@ -195,7 +190,7 @@ static int ls(int argc, char **argv)
 	bool quiet = false, json = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			quiet = true;
@@ -249,7 +244,7 @@ static int rm(int argc, char **argv)
 		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
 		lxr_err err;
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (!net_def_exists(argv[i]) &&
 		    net_project_network_load(lxr_run_dir(), argv[i], &d, &project, &err) == 0) {
@@ -282,7 +277,7 @@ static int inspect(int argc, char **argv)
 		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
 		lxr_err err;
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
 		if (load(argv[i], &d, &project, &err) < 0) {
 			fprintf(stderr, "lxr: error: no such network: %s\n", argv[i]);
@@ -304,7 +299,7 @@ static int prune(int argc, char **argv)
 	_cleanup_strv_ char **names = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
 			return fputs(usage, stderr), LXR_EXIT_USAGE;
@@ -329,18 +324,9 @@ static int prune(int argc, char **argv)
 
 int cmd_network(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {{"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
-		   {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
+	static const struct cli_sub sub[] = {
+	    {"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
+	    {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
 
-	if (argc < 2 || is_help(argv[1]))
-		return fputs(usage, argc < 2 ? stderr : stdout),
-		       argc < 2 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (!strcmp(argv[1], sub[i].name))
-			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "lxr: error: unknown network command \"%s\"\n%s", argv[1], usage);
-	return LXR_EXIT_USAGE;
+	return cli_subcommand("network", usage, sub, sizeof(sub) / sizeof(sub[0]), argc, argv);
 }

@@ -41,11 +41,6 @@ static const char usage[] =
     "  lxr volume create data\n"
     "  lxr volume ls -q\n";
 
-static bool is_help(const char *a)
-{
-	return !strcmp(a, "--help") || !strcmp(a, "-h");
-}
-
 static int fail(lxr_err *err)
 {
 	lxr_err_print(err);
@@ -138,7 +133,7 @@ static int ls(int argc, char **argv)
 	bool quiet = false, json = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			quiet = true;
@@ -183,7 +178,7 @@ static int rm(int argc, char **argv)
 	int i = 1, r = LXR_EXIT_OK;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
 			return fputs(usage, stderr), LXR_EXIT_USAGE;
@@ -223,7 +218,7 @@ static int inspect(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct sup_volume v;
 		lxr_err err;
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
 		if (load(argv[i], &v, &err) < 0) {
 			fprintf(stderr, "lxr: error: no such volume: %s\n", argv[i]);
@@ -246,7 +241,7 @@ static int prune(int argc, char **argv)
 	bool all = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (is_help(argv[i]))
+		if (cli_is_help(argv[i]))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
 			all = true;
@@ -277,18 +272,9 @@ static int prune(int argc, char **argv)
 
 int cmd_volume(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {{"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
-		   {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
+	static const struct cli_sub sub[] = {
+	    {"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
+	    {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
 
-	if (argc < 2 || is_help(argv[1]))
-		return fputs(usage, argc < 2 ? stderr : stdout),
-		       argc < 2 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (!strcmp(argv[1], sub[i].name))
-			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "lxr: error: unknown volume command \"%s\"\n%s", argv[1], usage);
-	return LXR_EXIT_USAGE;
+	return cli_subcommand("volume", usage, sub, sizeof(sub) / sizeof(sub[0]), argc, argv);
 }

@@ -147,6 +147,10 @@ void cli_ps_compose_keys(json_t *result);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);
+/* A call to the supervisor of `lxr run -d` container name (args taken);
+ * ESRCH when it has none. */
+int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms, json_t **result,
+		 lxr_err *err);
 int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only */
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */

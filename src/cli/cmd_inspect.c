@@ -42,26 +42,17 @@ static int inspect_run(char **names, json_t *out)
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; names[i]; i++) {
-		_cleanup_free_ char *dir = sup_run_dir_of(names[i]);
-		_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
-		struct ctl_conn *conn = NULL;
 		json_t *res = NULL;
 		lxr_err err;
 
-		if (ctl_connect(sock, &conn, &err) < 0) {
-			fprintf(stderr, "lxr: error: no such running container: %s\n", names[i]);
-			r = LXR_EXIT_FAIL;
-			continue;
-		}
-		if (ctl_call(conn, "inspect", json_pack("{s:[]}", "services"), 30000, &res, &err) <
-		    0) {
+		if (cli_run_call(names[i], "inspect", json_pack("{s:[]}", "services"), 30000, &res,
+				 &err) < 0) {
 			lxr_err_print(&err);
 			r = LXR_EXIT_FAIL;
 		} else {
 			json_array_extend(out, res);
 		}
 		json_decref(res);
-		ctl_close(conn);
 	}
 	return r;
 }

@@ -41,23 +41,35 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A run -d container's record from its supervisor, as a stack's ps has
- * it (image, command, created, ports, exit code); NULL without one. */
-static json_t *supervised_record(const char *name)
+int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms, json_t **result,
+		 lxr_err *err)
 {
 	_cleanup_free_ char *dir = sup_run_dir_of(name);
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
 	struct ctl_conn *c = NULL;
+	int r;
+
+	*result = NULL;
+	if (ctl_connect(sock, &c, err) < 0) {
+		json_decref(args);
+		return lxr_fail(err, ESRCH, "no such running container: %s", name);
+	}
+	r = ctl_call(c, cmd, args, timeout_ms, result, err);
+	ctl_close(c);
+	return r;
+}
+
+/* A run -d container's record from its supervisor, as a stack's ps has
+ * it (image, command, created, ports, exit code); NULL without one. */
+static json_t *supervised_record(const char *name)
+{
 	json_t *result = NULL, *rec = NULL;
 	lxr_err ignored;
 
-	if (ctl_connect(sock, &c, &ignored) < 0)
-		return NULL;
-	if (ctl_call(c, "ps", json_object(), 5000, &result, &ignored) == 0 &&
+	if (cli_run_call(name, "ps", json_object(), 5000, &result, &ignored) == 0 &&
 	    json_array_size(result) == 1)
 		rec = json_incref(json_array_get(result, 0));
 	json_decref(result);
-	ctl_close(c);
 	return rec;
 }
 

@@ -278,7 +278,9 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err);
  * (lxr_endpoint_config.net_project) and find each other by name. */
 struct lxr_net_def {
 	char *name;
-	char *subnet, *gateway; /* as made (a picked subnet is written down) */
+	char *subnet, *gateway;   /* as made (a picked subnet is written down) */
+	bool ipv6;                /* enable_ipv6, --ipv6 */
+	char *subnet6, *gateway6; /* as made; NULL without ipv6 */
 	bool internal;
 	int mtu;        /* 0: the host's */
 	char **labels;  /* "K=V" */

@@ -10,8 +10,8 @@
 #include "lxr/net.h"
 
 static const char usage[] =
-    "usage: lxr network create [--subnet CIDR] [--gateway IP] [--internal] [-d bridge]\n"
-    "                          [--label K=V]... [-o K=V]... NAME\n"
+    "usage: lxr network create [--subnet CIDR]... [--gateway IP]... [--ipv6] [--internal]\n"
+    "                          [-d bridge] [--label K=V]... [-o K=V]... NAME\n"
     "       lxr network ls [-q] [--format json]\n"
     "       lxr network rm NAME...\n"
     "       lxr network inspect NAME...\n"
@@ -33,6 +33,8 @@ static const char usage[] =
     "      --gateway IP      create: its gateway (default: the first address;\n"
     "                        needs --subnet)\n"
     "      --internal        create: no way out (no masquerade, no route)\n"
+    "      --ipv6            create: IPv6 too (its --subnet fd00::/64, or a ULA\n"
+    "                        /64 picked as docker 27+ does)\n"
     "  -d, --driver bridge   create: bridge, the only driver\n"
     "      --label K=V       create: a label (repeatable)\n"
     "  -o, --opt K=V         create: a driver option; com.docker.network.driver.mtu\n"
@@ -57,15 +59,12 @@ static int kv_arg(const char *opt, const char *arg, char ***v)
 
 static int create(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"driver", required_argument, NULL, 'd'},
-						 {"opt", required_argument, NULL, 'o'},
-						 {"label", required_argument, NULL, 'l'},
-						 {"subnet", required_argument, NULL, 's'},
-						 {"gateway", required_argument, NULL, 'g'},
-						 {"ip-range", required_argument, NULL, 'r'},
-						 {"internal", no_argument, NULL, 'i'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"driver", required_argument, NULL, 'd'},  {"opt", required_argument, NULL, 'o'},
+	    {"label", required_argument, NULL, 'l'},   {"subnet", required_argument, NULL, 's'},
+	    {"gateway", required_argument, NULL, 'g'}, {"ip-range", required_argument, NULL, 'r'},
+	    {"internal", no_argument, NULL, 'i'},      {"ipv6", no_argument, NULL, '6'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
 	_cleanup_strv_ char **opts = lxr_xcalloc(1, sizeof(char *));
 	_cleanup_strv_ char **labels = lxr_xcalloc(1, sizeof(char *));
 	struct lxr_net_def d = {0};
@@ -96,8 +95,10 @@ static int create(int argc, char **argv)
 			if (kv_arg("--label", optarg, &labels) < 0)
 				return LXR_EXIT_USAGE;
 			break;
-		case 's': d.subnet = optarg; break;
-		case 'g': d.gateway = optarg; break;
+		/* docker's: --subnet and --gateway once per family */
+		case 's': *(strchr(optarg, ':') ? &d.subnet6 : &d.subnet) = optarg; break;
+		case 'g': *(strchr(optarg, ':') ? &d.gateway6 : &d.gateway) = optarg; break;
+		case '6': d.ipv6 = true; break;
 		case 'i': d.internal = true; break;
 		case 'r':
 			fputs("lxr: error: network create --ip-range is not supported yet\n"
@@ -113,8 +114,16 @@ static int create(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
-	if (d.gateway && !d.subnet) {
-		fputs("lxr: error: network create --gateway needs --subnet\n", stderr);
+	if ((d.gateway && !d.subnet) || (d.gateway6 && !d.subnet6)) {
+		fputs("lxr: error: network create --gateway needs --subnet (of its family)\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	if (d.subnet6 && !d.ipv6) {
+		fprintf(stderr,
+			"lxr: error: network create --subnet %s: an IPv6 subnet needs "
+			"--ipv6\n",
+			d.subnet6);
 		return LXR_EXIT_USAGE;
 	}
 	d.name = argv[optind];
@@ -162,10 +171,15 @@ static json_t *def_json(const struct lxr_net_def *d, const char *project)
 					      m[i].project, "IPv4Address", addr));
 	}
 	net_members_free(m, n);
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s, s:[{s:s, s:s}]}, s:o, s:o, s:o}",
-			 "Name", d->name, "Driver", "bridge", "Scope", "local", "Created",
-			 d->created ? d->created : "", "Internal", d->internal, "IPAM", "Driver",
-			 "default", "Config", "Subnet", d->subnet, "Gateway", d->gateway, "Options",
+	json_t *config = json_pack("[{s:s, s:s}]", "Subnet", d->subnet, "Gateway", d->gateway);
+
+	if (d->ipv6 && d->subnet6 && d->gateway6)
+		json_array_append_new(
+		    config, json_pack("{s:s, s:s}", "Subnet", d->subnet6, "Gateway", d->gateway6));
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:o, s:o}", "Name",
+			 d->name, "Driver", "bridge", "Scope", "local", "Created",
+			 d->created ? d->created : "", "EnableIPv6", d->ipv6, "Internal",
+			 d->internal, "IPAM", "Driver", "default", "Config", config, "Options",
 			 kv_json(d->options), "Labels", kv_json(d->labels), "Containers", ctrs);
 }
 

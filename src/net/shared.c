@@ -47,6 +47,8 @@ static char *def_text(const struct lxr_net_def *d)
 		abort();
 	fprintf(f, "subnet %s\ngateway %s\ninternal %d\nmtu %d\ncreated %s\n", d->subnet,
 		d->gateway, d->internal, d->mtu, d->created ? d->created : "");
+	if (d->ipv6 && d->subnet6 && d->gateway6)
+		fprintf(f, "subnet6 %s\ngateway6 %s\n", d->subnet6, d->gateway6);
 	for (size_t i = 0; d->labels && d->labels[i]; i++)
 		fprintf(f, "label %s\n", d->labels[i]);
 	for (size_t i = 0; d->options && d->options[i]; i++)
@@ -81,6 +83,10 @@ int net_def_load(const char *name, struct lxr_net_def *d, lxr_err *err)
 			d->subnet = lxr_xstrdup(v);
 		else if (!strcmp(l, "gateway"))
 			d->gateway = lxr_xstrdup(v);
+		else if (!strcmp(l, "subnet6"))
+			d->subnet6 = lxr_xstrdup(v), d->ipv6 = true;
+		else if (!strcmp(l, "gateway6"))
+			d->gateway6 = lxr_xstrdup(v);
 		else if (!strcmp(l, "internal"))
 			d->internal = !strcmp(v, "1");
 		else if (!strcmp(l, "mtu"))
@@ -104,6 +110,8 @@ void net_def_free(struct lxr_net_def *d)
 	free(d->name);
 	free(d->subnet);
 	free(d->gateway);
+	free(d->subnet6);
+	free(d->gateway6);
 	free(d->created);
 	lxr_strv_free(d->labels);
 	lxr_strv_free(d->options);
@@ -176,6 +184,9 @@ void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out)
 	out->gateway = d->gateway;
 	out->internal = d->internal;
 	out->mtu = d->mtu;
+	out->ipv6 = d->ipv6;
+	out->subnet6 = d->subnet6;
+	out->gateway6 = d->gateway6;
 }
 
 int net_def_create(const char *run_dir, const struct lxr_net_def *want,
@@ -188,9 +199,12 @@ int net_def_create(const char *run_dir, const struct lxr_net_def *want,
 	struct lxr_net_config cfg = {.name = want->name,
 				     .subnet = want->subnet,
 				     .gateway = want->gateway,
-				     .internal = want->internal};
+				     .internal = want->internal,
+				     .ipv6 = want->ipv6,
+				     .subnet6 = want->subnet6,
+				     .gateway6 = want->gateway6};
 	struct net_rec r;
-	char sn[19], gw[16], stamp[32];
+	char sn[19], gw[16], sn6[64], gw6[48], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	lxr_err undo;
@@ -209,6 +223,9 @@ int net_def_create(const char *run_dir, const struct lxr_net_def *want,
 	 * reboot */
 	d.subnet = (char *)net_subnet_str(&r.subnet, sn);
 	d.gateway = (char *)net_ip_str(r.gateway, gw);
+	d.ipv6 = r.subnet6.prefix > 0;
+	d.subnet6 = d.ipv6 ? (char *)net_subnet6_str(&r.subnet6, sn6) : NULL;
+	d.gateway6 = d.ipv6 ? (char *)net_ip6_str(&r.gateway6, gw6) : NULL;
 	d.mtu = cfg.mtu;
 	net_rec_free(&r);
 	gmtime_r(&now, &tm);

@@ -284,15 +284,6 @@ int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_
 			continue;
 		if (net_def_name_check(name, err) < 0)
 			r = lxr_err_wrap(err, "stack network %s", nw->name);
-		/* a shared network's definition has no IPv6 yet: refused, not
-		 * made without it */
-		else if (nw->enable_ipv6.set && nw->enable_ipv6.v)
-			r = lxr_fail(err, ENOTSUP,
-				     "network %s: enable_ipv6 on a network shared by projects "
-				     "(name:, external) is not supported yet",
-				     nw->name),
-			lxr_err_hint(err, "drop enable_ipv6, or the network's name: to keep it "
-					  "the project's own");
 		else if (nw->external.v && !net_def_exists(name))
 			r = lxr_fail(err, ENOENT,
 				     "network \"%s\" is external (network %s of the stack) and "
@@ -316,6 +307,9 @@ int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_
 			d.subnet = nw->pools[0].subnet.v;
 			d.gateway = nw->pools[0].gateway.v;
 		}
+		d.ipv6 = nw->enable_ipv6.set && nw->enable_ipv6.v;
+		d.subnet6 = nw->pool6.subnet.v;
+		d.gateway6 = nw->pool6.gateway.v;
 		net_pool_default(&pool);
 		r = net_def_create(lxr_run_dir(), &d, &pool, err);
 		if (r < 0)

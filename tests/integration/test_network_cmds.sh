@@ -146,6 +146,43 @@ expect_grep "$ERR" "lxr network create $ext" "says how to make it"
 ! ip -o link show | grep -q "lxr:nva$$" || fail "a failed up left links"
 pass "up with a missing external network fails before making anything"
 
+# ---- IPv6 on a shared network ---------------------------------------------------------
+if [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" != 0 ]; then
+	echo "# skipped: IPv6 is disabled on this host (net.ipv6.conf.all.disable_ipv6)"
+else
+	v6=nv6$$
+	sub6=$(printf '%x' $(($$ % 65536)))
+	run network create --ipv6 --subnet "fd00:$sub6::/64" --subnet "10.126.$((sub + 1)).0/24" "$v6"
+	expect_rc 0 "network create --ipv6 with a subnet of each family"
+	run network inspect "$v6"
+	expect_grep "$OUT" '"EnableIPv6": true' "inspect says IPv6"
+	expect_grep "$OUT" "\"Subnet\": \"fd00:$sub6::/64\"" "inspect has the IPv6 subnet"
+	run network create --subnet "fd00:$sub6:1::/64" "nv6bad$$"
+	expect_rc 2 "an IPv6 subnet without --ipv6"
+	mkdir -p "$TEST_TMP/c" "$TEST_TMP/d"
+	for p in c d; do
+		cat >"$TEST_TMP/$p/compose.yaml" <<Y
+name: nv$p$$
+services:
+  s$p:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    networks: [six]
+networks:
+  six: {external: true, name: $v6}
+Y
+		run up -d -f "$TEST_TMP/$p/compose.yaml"
+		expect_rc 0 "up of project $p on the IPv6 network"
+	done
+	run exec -f "$TEST_TMP/d/compose.yaml" -T sd sh -c "grep -w sc /etc/hosts; ping6 -c1 -W3 sc >/dev/null && echo reached"
+	expect_grep "$OUT" "^fd00:$sub6::[0-9a-f]+[[:space:]]+sc( |$)" "the other project's service has its IPv6 address in /etc/hosts"
+	expect_grep "$OUT" "^reached$" "and is reached over IPv6 by name"
+	for p in c d; do run down -t 0 -f "$TEST_TMP/$p/compose.yaml"; expect_rc 0 "down $p"; done
+	run network rm "$v6"
+	expect_rc 0 "rm of the IPv6 network"
+	pass "an IPv6 network shared by two projects: inspect, /etc/hosts, ping6 by name"
+fi
+
 # ---- nothing left ----------------------------------------------------------------
 ! ip -d -o link show | grep -qE "lxr:(_net|nv[ab]$$)/" || fail "links left: $(ip -d -o link show | grep -oE "lxr:(_net|nv[ab]$$)/[^ ]*")"
 [ ! -e "$LXR_DATA_DIR/networks" ] || [ -z "$(ls -A "$LXR_DATA_DIR/networks")" ] || fail "definitions left: $(ls "$LXR_DATA_DIR/networks")"

@@ -5,7 +5,8 @@
 # check of the one that has one passed —, STATUS= lines say how far the
 # stack is, WATCHDOG=1 pings keep coming at WATCHDOG_USEC/2, SIGTERM brings
 # STOPPING=1 and the ordered down, and no container (nor its health check)
-# sees NOTIFY_SOCKET or WATCHDOG_* in its environment. The abstract
+# sees NOTIFY_SOCKET or WATCHDOG_* in its environment. Every message comes
+# from up's own pid (NotifyAccess=main suffices). The abstract
 # ('@') socket form works too, and a WATCHDOG_PID naming another process
 # means no pings. If systemd is PID 1, a transient Type=notify unit proves
 # it end to end.
@@ -39,22 +40,29 @@ services:
 Y
 
 # The listener: one line per datagram, newlines as '|', each prefixed with
-# whether web's healthy event was in the events file when it arrived.
+# whether web's healthy event was in the events file when it arrived and
+# the sender's pid (SCM_CREDENTIALS, as systemd checks NotifyAccess=main).
 listener() {
 	python3 - "$1" "$2" "$LXR_RUN_DIR/$PROJECT/events.jsonl" <<'PY' &
-import os, socket, sys
+import os, socket, struct, sys
 addr, out, events = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
 open(out + ".bound", "w").close()
 with open(out, "a", buffering=1) as f:
     while True:
-        msg = s.recv(4096).decode()
+        data, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(12))
+        pid = 0
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = struct.unpack("iII", payload[:12])[0]
         try:
             healthy = '"instance":"web-1","state":"healthy"' in open(events).read()
         except OSError:
             healthy = False
-        f.write(("healthy " if healthy else "waiting ") + msg.replace("\n", "|") + "\n")
+        f.write("%s pid=%d %s\n" % ("healthy" if healthy else "waiting", pid,
+                                     data.decode().replace("\n", "|")))
 PY
 	listener_pid=$!
 	at_exit kill "$listener_pid"
@@ -96,7 +104,11 @@ ready=$(msgs | grep 'READY=1')
 [ "$(wc -l <<<"$ready")" = 1 ] || fail "READY=1 sent more than once: $ready"
 expect_grep "$ready" '^healthy ' "READY=1 only after web's health check passed"
 expect_grep "$ready" 'STATUS=3/3 services up' "READY=1 comes with the status of a stack that is up"
-pass "READY=1 once, after web got healthy and setup completed; STATUS said web was starting"
+# every message comes from the process systemd would have started: the
+# foreground up is the supervisor (NotifyAccess=main is enough)
+others=$(msgs | grep -v " pid=$up " || true)
+[ -z "$others" ] || fail "notify messages from another process than up ($up): $others"
+pass "READY=1 once, after web got healthy and setup completed, from up's own pid; STATUS said web was starting"
 
 # the pings go on after READY (counted, not timed)
 n0=$(msgs | grep -c 'WATCHDOG=1')

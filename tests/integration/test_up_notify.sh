@@ -162,7 +162,7 @@ pass "abstract socket: READY=1 and STOPPING=1; no pings for another process's wa
 if [ "$(ps -p 1 -o comm=)" = systemd ] && command -v systemd-run >/dev/null; then
 	unit="lxr-test-$$-notify"
 	at_exit systemctl stop "$unit"
-	systemd-run --unit "$unit" -p Type=notify -p WatchdogSec=10 -p TimeoutStartSec=60 \
+	systemd-run --collect --unit "$unit" -p Type=notify -p WatchdogSec=10 -p TimeoutStartSec=60 \
 		-p SuccessExitStatus=143 --setenv=LXR_RUN_DIR="$LXR_RUN_DIR" \
 		--setenv=LXR_LOG_DIR="$LXR_LOG_DIR" --setenv=LXR_DATA_DIR="$LXR_DATA_DIR" \
 		--setenv=LXR_CONFIG="$LXR_CONFIG" "$LXR" up -f "$STACK" ||

@@ -124,6 +124,7 @@ static enum verdict judge(const struct sup_instance *in, const char **word)
 	case SVC_UNHEALTHY:
 	case SVC_FAILED: return V_FAILED;
 	case SVC_BACKOFF: *word = "restarting"; return V_WAITING;
+	case SVC_CREATED: *word = "waiting"; return V_WAITING; /* for its dependencies */
 	default: return V_WAITING;
 	}
 }

@@ -78,6 +78,12 @@ struct sup_up_opts {
  * error naming it. */
 int sup_scale_apply(struct cfg_stack *st, const char *spec, lxr_err *err);
 
+/* Take $NOTIFY_SOCKET, $WATCHDOG_USEC and $WATCHDOG_PID out of the
+ * environment, first thing in main: a foreground `lxr up` (a systemd
+ * Type=notify unit's main process) speaks to systemd with them, and nothing
+ * lxr starts — container, health check, exec — inherits them. */
+void sup_notify_take_env(void);
+
 /* Bring the stack up: validate and plan everything, clean what a dead
  * supervisor left, then supervise (in the foreground, or detached once the
  * stack has started). Returns the exit code for `lxr up`: 0, 1 (a

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "lxr/supervisor.h"
 #include "lxr/util.h"
 
 struct command {
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
 	int i;
 
 	lxr_proc_title_init(argc, argv);
+	sup_notify_take_env();
 	if (dbg && *dbg && strcmp(dbg, "0"))
 		lxr_log_level = LXR_LOG_DEBUG;
 	lxr_debug("lxr %s", argc > 1 ? argv[1] : "");

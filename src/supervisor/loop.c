@@ -58,9 +58,11 @@ static void arm_timer(struct sup *s)
 			next = h;
 	}
 	{
-		int64_t o = sup_output_deadline(s);
+		int64_t o = sup_output_deadline(s), w = sup_notify_deadline();
 		if (o && (!next || o < next))
 			next = o;
+		if (w && (!next || w < next))
+			next = w;
 	}
 	if (next) {
 		its.it_value.tv_sec = next / 1000000;
@@ -217,6 +219,8 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_fatal(s, &err);
 		return 1;
 	}
+	if (!o->detached)
+		sup_notify_open(); /* `lxr up` as a Type=notify unit */
 	FOR_EACH_INSTANCE(s, in)
 	if (in->held)
 		sup_progress(s, in, "+ Created"); /* up --no-start: and that is all */
@@ -244,6 +248,9 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		} else if ((!o->detached || o->exit_when_done) && nothing_left(s)) {
 			break; /* foreground: every container has ended for good */
 		}
+		/* the watchdog ping comes from here, so a loop that hangs
+		 * stops it and systemd acts */
+		sup_notify_tick(s);
 		arm_timer(s);
 		n = epoll_wait(s->epfd, evs, 32, -1);
 		if (n < 0 && errno != EINTR)
@@ -254,6 +261,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_reconcile_tick(s);
 	}
 	report_ready(s);
+	sup_notify_close();
 	sup_term_finish(s);
 	if (s->up_result || s->start_failed)
 		return 1;

@@ -236,6 +236,12 @@ int sup_run(struct sup *s, const struct sup_opts *o);
  * is left of the project is the caller's to remove. */
 int sup_serve(struct sup *s, const struct sup_opts *o, int lockfd);
 
+/* ---- notify.c: systemd's notify protocol (sup_notify_take_env: lxr/supervisor.h) */
+void sup_notify_open(void);          /* foreground: when $NOTIFY_SOCKET was set */
+void sup_notify_tick(struct sup *s); /* each loop turn: watchdog, READY, STATUS, STOPPING */
+int64_t sup_notify_deadline(void);   /* the next watchdog ping, 0: none */
+void sup_notify_close(void);         /* STOPPING=1 if not said yet */
+
 /* ---- instance.c: one instance's container --------------------------------- */
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
 /* sup_event with this grace period (stop -t, down -t) in place of the

@@ -1,0 +1,124 @@
+/* lxr build layer: building images from Dockerfiles (docs/building.md).
+ *
+ * The Dockerfile parser is pure: text in, a typed list of instructions out,
+ * each with its position, or one error "FILE:LINE:COL: what" with a hint.
+ * It reads the language as docker's builder (BuildKit's frontend) does:
+ * parser directives, the escape character and line continuations, comments,
+ * heredocs, exec (JSON) and shell forms, instruction flags, ONBUILD.
+ * Variable substitution is not done while parsing, because its values come
+ * from ARG and ENV at build time: df_expand() does it, on the instructions
+ * docker does it on (df_kind_expands()). */
+#ifndef LXR_BUILD_H
+#define LXR_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lxr/util.h"
+
+enum df_kind {
+	DF_ADD,
+	DF_ARG,
+	DF_CMD,
+	DF_COPY,
+	DF_ENTRYPOINT,
+	DF_ENV,
+	DF_EXPOSE,
+	DF_FROM,
+	DF_HEALTHCHECK,
+	DF_LABEL,
+	DF_MAINTAINER,
+	DF_ONBUILD,
+	DF_RUN,
+	DF_SHELL,
+	DF_STOPSIGNAL,
+	DF_USER,
+	DF_VOLUME,
+	DF_WORKDIR,
+};
+/* "RUN", "COPY", ... */
+const char *df_kind_name(enum df_kind k);
+/* Whether docker substitutes ${VAR} in this instruction's arguments (ADD,
+ * COPY, ENV, EXPOSE, FROM, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR, ARG's
+ * defaults, ONBUILD's trigger when it runs). RUN, CMD, ENTRYPOINT, SHELL
+ * and HEALTHCHECK leave `$` to the shell. */
+bool df_kind_expands(enum df_kind k);
+
+/* `--name=value`, or `--name` alone (value NULL: --link, --no-cache). */
+struct df_flag {
+	char *name; /* without the dashes */
+	char *value;
+	int line, col;
+};
+
+/* ENV, LABEL and ARG's pairs, words as written (quotes and escapes kept:
+ * df_expand removes them). ARG's value is NULL without a default. */
+struct df_kv {
+	char *key;
+	char *value;
+};
+
+/* `<<EOF` ... `EOF` after RUN, COPY or ADD. */
+struct df_heredoc {
+	char *name;  /* the delimiter word */
+	char *body;  /* the lines between, each with its newline */
+	bool expand; /* unquoted delimiter: ${VAR} in the body is substituted */
+	bool chomp;  /* `<<-`: leading tabs were stripped from every line */
+};
+
+struct df_instr {
+	enum df_kind kind;
+	int line, col;  /* where the instruction word starts */
+	int end_line;   /* its last line (continuations and heredocs included) */
+	char *original; /* the instruction as written, continuations joined */
+	struct df_flag *flags;
+	size_t n_flags;
+	/* RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK CMD: exec form when json
+	 * (args is the array), else args is one string, the command line.
+	 * COPY, ADD, VOLUME: sources then destination (JSON or words).
+	 * FROM: image [AS name] as words ("AS" dropped: see from_name).
+	 * EXPOSE: ports. USER, WORKDIR, STOPSIGNAL, MAINTAINER: one string.
+	 * HEALTHCHECK NONE: args is empty and health_none is set. */
+	bool json;
+	char **args;
+	struct df_kv *kv; /* ENV, LABEL, ARG */
+	size_t n_kv;
+	struct df_heredoc *heredocs;
+	size_t n_heredocs;
+	char *from_name;          /* FROM ... AS name, lowercased; NULL without */
+	bool health_none;         /* HEALTHCHECK NONE */
+	struct df_instr *trigger; /* ONBUILD's instruction */
+};
+
+struct df_file {
+	char *name;   /* as given to df_parse, for messages */
+	char escape;  /* '\\' or '`' (# escape=) */
+	char *syntax; /* # syntax= as written, NULL without; lxr ignores it */
+	struct df_instr *v;
+	size_t n;
+};
+
+/* Parse a Dockerfile. name is what messages call it. On error, err's
+ * message is "NAME:LINE:COL: what" and its hint says what to do; *out is
+ * left empty. */
+int df_parse(const char *name, const char *text, size_t len, struct df_file *out, lxr_err *err);
+void df_file_free(struct df_file *f);
+void df_instr_free(struct df_instr *i);
+
+/* ---- variable substitution ---------------------------------------------
+ * docker's word processing (its shell lexer): quotes are removed ('...'
+ * literal, "..." substituting), the escape character takes the next one
+ * literally, and $VAR, ${VAR}, ${VAR:-word}, ${VAR-word}, ${VAR:+word},
+ * ${VAR+word}, ${VAR:?message}, ${VAR?message} are substituted; an unset
+ * variable is empty. lookup returns NULL for an unset variable. On error
+ * (an unterminated quote or ${, a bad modifier, ${VAR?}), err names the
+ * column inside word. */
+typedef const char *(*df_lookup_fn)(const char *name, void *ctx);
+int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, char **out,
+	      lxr_err *err);
+/* The same, splitting the result into words at unquoted blanks (EXPOSE,
+ * VOLUME, COPY's shell form). *out is a NULL-terminated vector. */
+int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,
+		    lxr_err *err);
+
+#endif

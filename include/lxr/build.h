@@ -121,4 +121,36 @@ int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, cha
 int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,
 		    lxr_err *err);
 
+/* ---- stages -------------------------------------------------------------
+ * What a build of f runs, before anything is run (plan, then execute):
+ * the stages, each FROM substituted with the ARGs before the first FROM
+ * (--build-arg over their defaults, and docker's predefined platform ARGs),
+ * which stage or image each FROM and COPY --from names, and which stages
+ * the target needs. Errors carry the Dockerfile position. */
+struct bld_stage {
+	size_t first, end; /* f->v[first] is the FROM; the stage runs to end (excl.) */
+	char *name;        /* FROM ... AS name (lowercased), NULL without */
+	char *base;        /* the FROM image, substituted ("scratch" for none) */
+	int base_stage;    /* a previous stage FROM names, else -1 */
+	int *copy_from;    /* stages this one's COPY --from names (n_copy_from) */
+	size_t n_copy_from;
+	bool needed; /* the target is this stage or depends on it */
+};
+
+struct bld_plan {
+	struct bld_stage *stages;
+	size_t n;
+	size_t target;      /* the stage to build: --target, else the last */
+	char **meta_args;   /* "K=V": the ARGs before the first FROM, with values */
+	char **unused_args; /* --build-arg names no ARG declares (docker warns) */
+};
+
+/* build_args: "K=V" (or "K": the value from the environment, as docker
+ * takes it; unset there means not given). target NULL: the last stage. */
+int bld_plan_make(const struct df_file *f, char *const *build_args, const char *target,
+		  struct bld_plan *out, lxr_err *err);
+void bld_plan_free(struct bld_plan *p);
+/* The value of "K=V" entry K in v, NULL when absent. */
+const char *bld_env_get(char *const *v, const char *key);
+
 #endif

@@ -213,6 +213,28 @@ static char *rtrim_dup(const char *s)
 
 /* ---- flags -------------------------------------------------------------------- */
 
+/* "--from, --chown, ..." from the table's ",from,chown,...," */
+static int unknown_flag(struct dfp *p, int line, int col, const char *w, const struct kind_info *k)
+{
+	char list[256] = "";
+	size_t n = 0;
+
+	for (const char *c = k->flags; c[0] && c[1]; c++) {
+		if (*c != ',') {
+			list[n++] = *c;
+			continue;
+		}
+		n += (size_t)sprintf(list + n, "%s--", n ? ", " : "");
+	}
+	if (n >= 2 && list[n - 1] == '-' && list[n - 2] == '-')
+		n -= n >= 4 ? 4 : 2; /* the trailing ", --" */
+	list[n] = '\0';
+	dfp_fail(p, line, col, "unknown flag --%s for %s", w, k->name);
+	if (!n)
+		return dfp_hint(-1, p, "%s takes no flags", k->name);
+	return dfp_hint(-1, p, "%s takes %s", k->name, list);
+}
+
 static int parse_flags(struct dfp *p, const char *t, size_t *i, const struct kind_info *k,
 		       struct df_instr *in)
 {
@@ -229,9 +251,7 @@ static int parse_flags(struct dfp *p, const char *t, size_t *i, const struct kin
 		if (eq)
 			*eq = '\0';
 		if (!in_list(k->flags, w))
-			return dfp_hint(
-			    dfp_fail(p, line, col, "unknown flag --%s for %s", w, k->name), p,
-			    "%s takes %s", k->name, strcmp(k->flags, ",") ? k->flags : "no flags");
+			return unknown_flag(p, line, col, w, k);
 		bool is_bool = in_list(bool_flags, w);
 		if (!eq && !is_bool)
 			return dfp_hint(dfp_fail(p, line, col, "--%s needs a value", w), p,

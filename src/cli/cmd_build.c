@@ -1,0 +1,241 @@
+/* lxr build: read a Dockerfile as docker's builder does. Today it parses
+ * and plans the build (every error with its Dockerfile position) and, with
+ * --check, reports the stages; running the steps is not there yet and is
+ * refused as such (docs/building.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "lxr/build.h"
+#include "lxr/image.h"
+
+static const char usage_text[] =
+    "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
+    "       [--label K=V]... [--no-cache] [--progress auto|plain] [--check] CONTEXT\n"
+    "\n"
+    "Read the Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile) as\n"
+    "docker's builder does, work out its stages and check everything that can\n"
+    "be checked before a step runs. Running the steps is not supported yet:\n"
+    "without --check the build stops, after the checks, saying so.\n"
+    "\n"
+    "  -t, --tag NAME[:TAG]   name the image (repeatable)\n"
+    "  -f, --file FILE        the Dockerfile (- for standard input)\n"
+    "      --build-arg K[=V]  an ARG's value; K alone takes it from the environment\n"
+    "      --target STAGE     build that stage and the ones it needs\n"
+    "      --label K=V        a label on the image (repeatable)\n"
+    "      --no-cache         run every step, using no cached result\n"
+    "      --progress MODE    auto or plain\n"
+    "      --check            check the Dockerfile and print its stages; build nothing\n"
+    "\n"
+    "Example:\n"
+    "  lxr build --check -t app:1 --target runtime .\n";
+
+struct build_opts {
+	char **tags, **build_args, **labels;
+	const char *file, *target, *progress, *context;
+	bool no_cache, check;
+};
+
+static int parse(int argc, char **argv, struct build_opts *o)
+{
+	enum { O_ARG = 256, O_TARGET, O_LABEL, O_NO_CACHE, O_PROGRESS, O_CHECK };
+	static const struct option longopts[] = {
+	    {"tag", required_argument, NULL, 't'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"build-arg", required_argument, NULL, O_ARG},
+	    {"target", required_argument, NULL, O_TARGET},
+	    {"label", required_argument, NULL, O_LABEL},
+	    {"no-cache", no_argument, NULL, O_NO_CACHE},
+	    {"progress", required_argument, NULL, O_PROGRESS},
+	    {"check", no_argument, NULL, O_CHECK},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+t:f:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)); break;
+		case 'f': o->file = optarg; break;
+		case O_ARG: lxr_strv_push(&o->build_args, lxr_xstrdup(optarg)); break;
+		case O_TARGET: o->target = optarg; break;
+		case O_LABEL: lxr_strv_push(&o->labels, lxr_xstrdup(optarg)); break;
+		case O_NO_CACHE: o->no_cache = true; break;
+		case O_PROGRESS: o->progress = optarg; break;
+		case O_CHECK: o->check = true; break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		default:
+			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
+				argv[optind - 1], usage_text);
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "lxr: error: build takes one CONTEXT directory\n%s", usage_text);
+		return -1;
+	}
+	o->context = argv[optind];
+	return 0;
+}
+
+/* What docker would refuse before reading the Dockerfile. */
+static int check_opts(const struct build_opts *o, lxr_err *err)
+{
+	struct stat st;
+
+	if (!strcmp(o->context, "-") || strstr(o->context, "://") ||
+	    lxr_str_has_prefix(o->context, "git@"))
+		return lxr_fail(err, EINVAL,
+				"build context %s: only a local directory is supported",
+				o->context),
+		       lxr_err_hint(err, "give the directory holding the build's files");
+	if (stat(o->context, &st) < 0)
+		return lxr_fail(err, errno, "build context %s", o->context);
+	if (!S_ISDIR(st.st_mode))
+		return lxr_fail(err, ENOTDIR, "build context %s", o->context),
+		       lxr_err_hint(err,
+				    "the context is a directory (an archive is not supported)");
+	for (size_t i = 0; o->tags && o->tags[i]; i++) {
+		struct img_ref r;
+		if (img_ref_parse(o->tags[i], &r, err) < 0)
+			return lxr_err_wrap(err, "--tag %s", o->tags[i]);
+		bool digest = r.digest != NULL;
+		img_ref_free(&r);
+		if (digest)
+			return lxr_fail(err, EINVAL, "--tag %s: a tag, not a digest", o->tags[i]);
+	}
+	for (size_t i = 0; o->labels && o->labels[i]; i++)
+		if (!strchr(o->labels[i], '=') || o->labels[i][0] == '=')
+			return lxr_fail(err, EINVAL, "--label %s: not KEY=VALUE", o->labels[i]);
+	for (size_t i = 0; o->build_args && o->build_args[i]; i++)
+		if (o->build_args[i][0] == '=' || !o->build_args[i][0])
+			return lxr_fail(err, EINVAL, "--build-arg %s: no name", o->build_args[i]);
+	if (o->progress && strcmp(o->progress, "auto") && strcmp(o->progress, "plain") &&
+	    strcmp(o->progress, "tty"))
+		return lxr_fail(err, EINVAL, "--progress %s: takes auto, plain or tty",
+				o->progress);
+	return 0;
+}
+
+static int read_stdin(char **text, size_t *len, lxr_err *err)
+{
+	size_t cap = 4096;
+	ssize_t n;
+
+	*len = 0;
+	*text = lxr_xmalloc(cap);
+	while ((n = read(STDIN_FILENO, *text + *len, cap - *len - 1)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return lxr_fail(err, errno, "read the Dockerfile from standard input");
+		*len += (size_t)n;
+		if (*len + 1 == cap) {
+			if (cap >= (1 << 20))
+				return lxr_fail(err, EFBIG,
+						"the Dockerfile on standard input is over 1 MiB");
+			*text = lxr_xrealloc(*text, cap *= 2);
+		}
+	}
+	(*text)[*len] = '\0';
+	return 0;
+}
+
+static int read_dockerfile(const struct build_opts *o, char **name, char **text, size_t *len,
+			   lxr_err *err)
+{
+	if (o->file && !strcmp(o->file, "-")) {
+		*name = lxr_xstrdup("<stdin>");
+		return read_stdin(text, len, err);
+	}
+	if (o->file)
+		*name = lxr_xstrdup(o->file);
+	else {
+		*name = lxr_xasprintf("%s/Dockerfile", o->context);
+		if (access(*name, F_OK) < 0) {
+			_cleanup_free_ char *alt = lxr_xasprintf("%s/Containerfile", o->context);
+			if (access(alt, F_OK) == 0) {
+				free(*name);
+				*name = lxr_steal_ptr(&alt);
+			}
+		}
+	}
+	if (lxr_read_file_at(AT_FDCWD, *name, text, len, err) < 0)
+		return lxr_err_hint(err,
+				    "give the Dockerfile with -f FILE, or put one in the context");
+	return 0;
+}
+
+static void print_plan(const struct df_file *f, const struct bld_plan *p)
+{
+	for (size_t s = 0; s < p->n; s++) {
+		const struct bld_stage *st = &p->stages[s];
+		const struct df_instr *last = &f->v[st->end - 1];
+
+		printf("stage %zu%s%s: FROM %s", s, st->name ? " " : "", st->name ? st->name : "",
+		       st->base);
+		if (st->base_stage >= 0)
+			printf(" (stage %d)", st->base_stage);
+		printf(", %zu instruction%s, lines %d-%d%s\n", st->end - st->first - 1,
+		       st->end - st->first - 1 == 1 ? "" : "s", f->v[st->first].line,
+		       last->end_line,
+		       s == p->target ? ", the target"
+		       : st->needed   ? ""
+				      : ", not needed");
+	}
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_opts o = {0};
+	_cleanup_free_ char *name = NULL, *text = NULL;
+	struct df_file f = {0};
+	struct bld_plan p = {0};
+	size_t len = 0;
+	lxr_err err;
+	int rc = LXR_EXIT_USAGE, r = parse(argc, argv, &o);
+
+	if (r != 0) {
+		rc = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+		goto out;
+	}
+	if (check_opts(&o, &err) < 0 || read_dockerfile(&o, &name, &text, &len, &err) < 0) {
+		lxr_err_print(&err);
+		goto out;
+	}
+	if (df_parse(name, text, len, &f, &err) < 0 ||
+	    bld_plan_make(&f, o.build_args, o.target, &p, &err) < 0) {
+		lxr_err_print(&err);
+		goto out;
+	}
+	if (f.syntax)
+		fprintf(stderr,
+			"lxr: note: # syntax=%s ignored: lxr's builder reads the Dockerfile\n",
+			f.syntax);
+	for (size_t i = 0; p.unused_args && p.unused_args[i]; i++)
+		fprintf(stderr, "lxr: warning: --build-arg %s: no ARG declares it\n",
+			p.unused_args[i]);
+	if (o.check) {
+		print_plan(&f, &p);
+		rc = LXR_EXIT_OK;
+		goto out;
+	}
+	lxr_fail(&err, 0, "build %s: running a Dockerfile's steps is not supported yet",
+		 name);
+	lxr_err_hint(&err,
+		     "`lxr build --check` checks it; build the image elsewhere and bring it in "
+		     "with lxr load or lxr pull (docs/building.md)");
+	lxr_err_print(&err);
+	rc = LXR_EXIT_FAIL;
+out:
+	bld_plan_free(&p);
+	df_file_free(&f);
+	lxr_strv_free(o.tags);
+	lxr_strv_free(o.build_args);
+	lxr_strv_free(o.labels);
+	return rc;
+}

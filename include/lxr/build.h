@@ -153,4 +153,33 @@ void bld_plan_free(struct bld_plan *p);
 /* The value of "K=V" entry K in v, NULL when absent. */
 const char *bld_env_get(char *const *v, const char *key);
 
+/* ---- .dockerignore ------------------------------------------------------
+ * docker's rules: one pattern a line, blanks trimmed; `#` starts a comment
+ * line; `!` makes an exception that brings matching paths back; a pattern
+ * is cleaned (`./a//b/` is `a/b`, a leading `/` dropped) and matched
+ * against the whole path relative to the context with `*` and `?` (never
+ * crossing `/`), `[...]` classes, `\` escapes and `**` (any number of
+ * directories, none too); a pattern that matches a directory matches
+ * everything in it; the last pattern that matches a path decides. */
+struct bld_ignore_pat {
+	char *pat;
+	bool exception; /* `!pattern` */
+	int line;
+};
+struct bld_ignore {
+	struct bld_ignore_pat *v;
+	size_t n;
+};
+int bld_ignore_parse(const char *name, const char *text, size_t len, struct bld_ignore *out,
+		     lxr_err *err);
+void bld_ignore_free(struct bld_ignore *ig);
+/* Whether path (relative to the context, `/`-separated, clean) is left out. */
+bool bld_ignore_match(const struct bld_ignore *ig, const char *path);
+/* Whether a walk must still enter directory dir that is left out, because
+ * an exception could bring back something below it (docker's rule). */
+bool bld_ignore_may_reinclude(const struct bld_ignore *ig, const char *dir);
+/* Go's filepath.Match, as COPY's sources and .dockerignore use it ("**"
+ * as in .dockerignore when dstar): `*`, `?`, `[...]`, `[^...]`, `\`. */
+bool bld_glob_match(const char *pat, const char *path, bool dstar);
+
 #endif

@@ -1,4 +1,5 @@
 /* libFuzzer target for the Dockerfile parser and word substitution.
+ * .dockerignore and glob matching ride along on the same input.
  * Besides the sanitizers, it checks what must hold for any input: an error
  * names a real position in the file and leaves nothing behind; every
  * instruction sits on a real line, in order; text without `$`, quotes or
@@ -71,6 +72,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (char **w = words; *w; w++)
 			check(**w != '\0' || strpbrk(s, "$'\"") != NULL);
 	lxr_strv_free(words);
+
+	/* the input as a .dockerignore, and its first line as a glob */
+	struct bld_ignore ig;
+	if (bld_ignore_parse(".dockerignore", s, strlen(s), &ig, &err) == 0) {
+		for (size_t i = 0; i < ig.n; i++)
+			check(ig.v[i].pat[0] != '\0' && ig.v[i].pat[0] != '/');
+		(void)bld_ignore_match(&ig, "a/b/c.txt");
+		(void)bld_ignore_may_reinclude(&ig, "a");
+		bld_ignore_free(&ig);
+	}
+	char *nl = strchr(s, '\n');
+	if (nl) {
+		*nl = '\0';
+		(void)bld_glob_match(s, nl + 1, true);
+		if (!strpbrk(s, "*?[\\"))
+			check(bld_glob_match(s, s, false));
+	}
 	free(s);
 	return 0;
 }

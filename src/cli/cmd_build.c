@@ -224,8 +224,7 @@ int cmd_build(int argc, char **argv)
 		rc = LXR_EXIT_OK;
 		goto out;
 	}
-	lxr_fail(&err, 0, "build %s: running a Dockerfile's steps is not supported yet",
-		 name);
+	lxr_fail(&err, 0, "build %s: running a Dockerfile's steps is not supported yet", name);
 	lxr_err_hint(&err,
 		     "`lxr build --check` checks it; build the image elsewhere and bring it in "
 		     "with lxr load or lxr pull (docs/building.md)");

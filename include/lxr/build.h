@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "lxr/util.h"
 
@@ -181,5 +182,41 @@ bool bld_ignore_may_reinclude(const struct bld_ignore *ig, const char *dir);
 /* Go's filepath.Match, as COPY's sources and .dockerignore use it ("**"
  * as in .dockerignore when dstar): `*`, `?`, `[...]`, `[^...]`, `\`. */
 bool bld_glob_match(const char *pat, const char *path, bool dstar);
+
+/* ---- the build context ----------------------------------------------------
+ * The directory COPY and ADD read from, as the host's: every path is
+ * resolved inside it (openat2 RESOLVE_IN_ROOT: `..` and symlinks cannot
+ * leave it, so a link to /etc/passwd names CONTEXT/etc/passwd), files below
+ * a source directory are listed without following any symlink (a link is
+ * copied as a link), and what .dockerignore leaves out does not exist. */
+struct bld_context;
+int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err);
+void bld_context_close(struct bld_context *c);
+int bld_context_fd(const struct bld_context *c);
+
+struct bld_ctx_file {
+	char *rel;   /* below the source: "" for the source itself, else "a/b" */
+	mode_t mode; /* lstat's: type and permissions */
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	char *link; /* a symlink's target, as written */
+};
+struct bld_source {
+	char *path;                 /* clean, relative to the context ("." for all of it) */
+	struct bld_ctx_file *files; /* the source first, then below it, sorted */
+	size_t n;
+};
+/* The sources one COPY/ADD source argument names: a path, or a glob (Go's
+ * filepath.Match per component, as docker's COPY) matched against every
+ * path the context has. ENOENT, naming the argument, when nothing is. */
+int bld_context_sources(struct bld_context *c, const char *arg, struct bld_source **out, size_t *n,
+			lxr_err *err);
+void bld_sources_free(struct bld_source *v, size_t n);
+/* sha256 over the sources' paths, types, permissions, link targets and
+ * contents: a COPY step's cache key part (owners are left out: --chown
+ * decides them in the image). */
+int bld_sources_digest(struct bld_context *c, const struct bld_source *v, size_t n, char out[72],
+		       lxr_err *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lxr/image.h"
 #include "lxr/util.h"
 
 enum df_kind {
@@ -218,5 +219,42 @@ void bld_sources_free(struct bld_source *v, size_t n);
  * decides them in the image). */
 int bld_sources_digest(struct bld_context *c, const struct bld_source *v, size_t n, char out[72],
 		       lxr_err *err);
+
+/* ---- the image config a stage builds up ------------------------------------
+ * What ENV, ARG, LABEL, WORKDIR, USER, EXPOSE, VOLUME, CMD, ENTRYPOINT,
+ * SHELL, STOPSIGNAL, HEALTHCHECK, ONBUILD and MAINTAINER do to the image's
+ * config, with docker's substitution and rules (WORKDIR relative to the
+ * last one; ENTRYPOINT clears a CMD the base image set; EXPOSE 80 is
+ * 80/tcp, a range is each port), and one history entry per instruction
+ * that changes the config (ARG adds none, as with BuildKit). */
+struct bld_history {
+	char *created_by; /* the instruction as written */
+	bool empty_layer;
+};
+struct bld_config {
+	struct img_config img;
+	char **labels;  /* "K=V", a later one replacing */
+	char **volumes; /* paths, each once */
+	char **shell;   /* SHELL; NULL: ["/bin/sh", "-c"] */
+	char **onbuild; /* triggers, as written */
+	char *author;   /* MAINTAINER */
+	char **args;    /* this stage's ARGs with values, "K=V" (RUN's env) */
+	bool cmd_set;   /* CMD given in this stage, not inherited */
+	struct bld_history *history;
+	size_t n_history;
+};
+/* Start a stage from its base's config (NULL: scratch). */
+void bld_config_init(struct bld_config *c, const struct img_config *base);
+void bld_config_free(struct bld_config *c);
+/* Apply one instruction (not FROM, RUN, COPY, ADD). build_args as for
+ * bld_plan_make; meta = bld_plan.meta_args, whose value an ARG without a
+ * default in the stage takes (docker's rule). Errors carry the position. */
+int bld_config_apply(struct bld_config *c, const struct df_file *f, const struct df_instr *in,
+		     char *const *build_args, char *const *meta, lxr_err *err);
+/* The variables substitution sees at this point: the stage's ARGs, then
+ * ENV over them (borrowed strings, for df_expand's lookup ctx). */
+const char *bld_config_lookup(const char *name, void *c);
+/* The shell form's argv: SHELL (or /bin/sh -c) + the command line. */
+char **bld_config_shell_args(const struct bld_config *c, const char *cmdline);
 
 #endif

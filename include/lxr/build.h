@@ -154,6 +154,8 @@ int bld_plan_make(const struct df_file *f, char *const *build_args, const char *
 void bld_plan_free(struct bld_plan *p);
 /* The value of "K=V" entry K in v, NULL when absent. */
 const char *bld_env_get(char *const *v, const char *key);
+/* df_lookup_fn over a "K=V" vector (ctx). */
+const char *bld_env_lookup(const char *name, void *v);
 
 /* ---- .dockerignore ------------------------------------------------------
  * docker's rules: one pattern a line, blanks trimmed; `#` starts a comment
@@ -192,6 +194,9 @@ bool bld_glob_match(const char *pat, const char *path, bool dstar);
  * copied as a link), and what .dockerignore leaves out does not exist. */
 struct bld_context;
 int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err);
+/* The same for a tree that is no build context (COPY --from's view of a
+ * stage or image): no .dockerignore applies. */
+int bld_context_open_root(const char *dir, struct bld_context **out, lxr_err *err);
 void bld_context_close(struct bld_context *c);
 int bld_context_fd(const struct bld_context *c);
 
@@ -256,5 +261,26 @@ int bld_config_apply(struct bld_config *c, const struct df_file *f, const struct
 const char *bld_config_lookup(const char *name, void *c);
 /* The shell form's argv: SHELL (or /bin/sh -c) + the command line. */
 char **bld_config_shell_args(const struct bld_config *c, const char *cmdline);
+
+/* ---- running a build --------------------------------------------------------
+ * The stages the target needs, in order: FROM an image in the store (pulled
+ * when missing), scratch or an earlier stage; the metadata instructions
+ * into the config; RUN in a container of lxr's runtime (default
+ * confinement, no network, no host descriptor) whose upper directory
+ * becomes the layer; COPY/ADD from the context or an earlier stage into a
+ * new layer. The target's layers, config and history are then stored and
+ * tagged by lxr-image (img_tool_commit). work is an empty directory for the
+ * build's layers and containers; the caller removes it. */
+struct bld_opts {
+	const struct df_file *f;
+	const struct bld_plan *plan;
+	struct bld_context *ctx;
+	char *const *build_args;
+	char *const *labels; /* --label K=V */
+	char *const *tags;
+	struct img_store *store;
+	const char *work;
+};
+int bld_execute(const struct bld_opts *o, lxr_err *err);
 
 #endif

@@ -116,6 +116,9 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
  * naming the path looked at, with a hint. *out is malloc'd. */
 #define IMG_TOOL_NAME "lxr-image"
 int img_tool_path(char **out, lxr_err *err);
+/* Run `lxr-image commit DESC` on this store and wait for it: store the
+ * image a build made (lxr/image_tools.h, img_commit). */
+int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err);
 
 /* ---- in use ----------------------------------------------------------------
  * A container that runs an image holds a use record: a file in uses/ naming

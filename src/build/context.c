@@ -43,7 +43,19 @@ static int read_ignore(struct bld_context *c, int fd, lxr_err *err)
 	return bld_ignore_parse(name, text, len, &c->ignore, err);
 }
 
+static int open_tree(const char *dir, bool with_ignore, struct bld_context **out, lxr_err *err);
+
 int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err)
+{
+	return open_tree(dir, true, out, err);
+}
+
+int bld_context_open_root(const char *dir, struct bld_context **out, lxr_err *err)
+{
+	return open_tree(dir, false, out, err);
+}
+
+static int open_tree(const char *dir, bool with_ignore, struct bld_context **out, lxr_err *err)
 {
 	struct bld_context *c = lxr_xcalloc(1, sizeof(*c));
 	_cleanup_close_ int ig = -1;
@@ -55,6 +67,10 @@ int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err)
 		lxr_fail(err, errno, "open the build context %s", dir);
 		bld_context_close(c);
 		return -1;
+	}
+	if (!with_ignore) {
+		*out = c;
+		return 0;
 	}
 	ig = openat(c->fd, ".dockerignore", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (ig < 0 && errno != ENOENT) {

@@ -32,6 +32,11 @@ static void env_set(char ***v, const char *key, const char *val)
 	lxr_strv_push(v, lxr_xasprintf("%s=%s", key, val));
 }
 
+const char *bld_env_lookup(const char *name, void *v)
+{
+	return bld_env_get(v, name);
+}
+
 static const char *lookup(const char *name, void *ctx)
 {
 	return bld_env_get(ctx, name);

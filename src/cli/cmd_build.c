@@ -189,6 +189,53 @@ static void print_plan(const struct df_file *f, const struct bld_plan *p)
 	}
 }
 
+/* The tags as the store names them, the work directory, the run. */
+static int run_build(const struct build_opts *o, const struct df_file *f, const struct bld_plan *p,
+		     lxr_err *err)
+{
+	_cleanup_strv_ char **tags = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_free_ char *work = NULL;
+	struct img_store *st = NULL;
+	struct bld_context *ctx = NULL;
+	int r;
+
+	for (size_t i = 0; o->tags && o->tags[i]; i++) {
+		struct img_ref ref;
+		if (img_ref_parse(o->tags[i], &ref, err) < 0)
+			return -1;
+		lxr_strv_push(&tags, img_ref_string(&ref));
+		img_ref_free(&ref);
+	}
+	if (img_store_open(lxr_data_dir(), &st, err) < 0)
+		return -1;
+	if (bld_context_open(o->context, &ctx, err) < 0) {
+		img_store_close(st);
+		return -1;
+	}
+	work = lxr_xasprintf("%s/build/%d", lxr_data_dir(), (int)getpid());
+	lxr_rm_rf(work, err);
+	if (lxr_mkdir_p(work, 0700, err) < 0) {
+		bld_context_close(ctx);
+		img_store_close(st);
+		return -1;
+	}
+	struct bld_opts bo = {.f = f,
+			      .plan = p,
+			      .ctx = ctx,
+			      .build_args = o->build_args,
+			      .labels = o->labels,
+			      .tags = tags,
+			      .store = st,
+			      .work = work};
+	r = bld_execute(&bo, err);
+	lxr_err e2;
+	if (lxr_rm_rf(work, &e2) < 0)
+		lxr_err_print(&e2);
+	bld_context_close(ctx);
+	img_store_close(st);
+	return r;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts o = {0};
@@ -224,12 +271,9 @@ int cmd_build(int argc, char **argv)
 		rc = LXR_EXIT_OK;
 		goto out;
 	}
-	lxr_fail(&err, 0, "build %s: running a Dockerfile's steps is not supported yet", name);
-	lxr_err_hint(&err,
-		     "`lxr build --check` checks it; build the image elsewhere and bring it in "
-		     "with lxr load or lxr pull (docs/building.md)");
-	lxr_err_print(&err);
-	rc = LXR_EXIT_FAIL;
+	rc = run_build(&o, &f, &p, &err) < 0 ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+	if (rc != LXR_EXIT_OK)
+		lxr_err_print(&err);
 out:
 	bld_plan_free(&p);
 	df_file_free(&f);

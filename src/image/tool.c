@@ -108,3 +108,10 @@ int img_tool_run(struct img_store *s, char *const *args, lxr_err *err)
 	}
 	return wait_tool(pid, what, err);
 }
+
+int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err)
+{
+	char *args[] = {"commit", (char *)desc, NULL};
+
+	return img_tool_run(s, args, err);
+}

@@ -1,47 +1,77 @@
 #!/bin/bash
-# lxr build as far as it goes today: a multi-stage Dockerfile over an
-# imported busybox image is read, its stages planned and checked (--check,
-# --target, --build-arg); errors name the Dockerfile position; a build that
-# would have to run steps is refused as not supported yet and leaves the
-# store as it was.
+# lxr build on lxr's own runtime: a multi-stage Dockerfile over an imported
+# busybox image is built (RUN in containers, COPY from the context and from
+# a stage, metadata into the config), stored under its tag, and run with
+# lxr run: its files, ENV, WORKDIR, USER and CMD are there, a deleted file
+# is gone (whiteout), .dockerignore is honoured, a symlink pointing out of
+# the context is copied as a link and never followed. --check plans
+# without building; errors name the Dockerfile position.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:build
 expect_rc 0 "import the base image"
 CTX="$TEST_TMP/ctx"
-mkdir -p "$CTX"
+mkdir -p "$CTX/app"
+echo "hello from the context" > "$CTX/app/hello.txt"
+echo "should not be sent" > "$CTX/app/secret.key"
+echo "host secret $$" > "$TEST_TMP/outside.txt"
+ln -s "$TEST_TMP/outside.txt" "$CTX/app/escape"
+printf '**/*.key\n' > "$CTX/.dockerignore"
 cat > "$CTX/Dockerfile" <<'D'
 # syntax=docker/dockerfile:1
 ARG BASE=lxrtest/busybox
 FROM ${BASE}:build AS deps
 RUN <<EOF
-echo deps > /deps
+echo built-in-deps > /deps
 EOF
 FROM deps AS Build
-COPY --from=0 /deps /out/deps
-RUN rm /deps
+RUN mkdir -p /out && cp /deps /out/deps
 FROM scratch AS unused
 FROM lxrtest/busybox:build
 ENV GREETING=hello
 WORKDIR /srv
-USER 1000
+COPY app/ ./app/
 COPY --from=build /out /out
-CMD ["/bin/sh", "-c", "echo $GREETING"]
+RUN rm /bin/true && echo "$GREETING" > /srv/greeting
+USER 1000
+CMD ["/bin/sh", "-c", "echo $GREETING from $(pwd) as $(id -u)"]
 D
 
 run build --check -t lxrtest/built:1 "$CTX"
 expect_rc 0 "build --check"
 expect_out "stage 0 deps: FROM lxrtest/busybox:build, 1 instruction, lines 3-6
-stage 1 build: FROM deps (stage 0), 2 instructions, lines 7-9
-stage 2 unused: FROM scratch, 0 instructions, lines 10-10, not needed
-stage 3: FROM lxrtest/busybox:build, 5 instructions, lines 11-16, the target" "the stages"
+stage 1 build: FROM deps (stage 0), 1 instruction, lines 7-8
+stage 2 unused: FROM scratch, 0 instructions, lines 9-9, not needed
+stage 3: FROM lxrtest/busybox:build, 7 instructions, lines 10-17, the target" "the stages"
 expect_grep "$ERR" "# syntax=docker/dockerfile:1 ignored" "the syntax directive is noted"
+run images --format json
+[ "$(printf '%s\n' "$OUT" | grep -c .)" -eq 1 ] || fail "--check changed the store: $OUT"
 
 run build --check --target BUILD --build-arg BASE=other --build-arg NOPE=1 "$CTX"
 expect_rc 0 "build --check --target"
 expect_grep "$OUT" "^stage 0 deps: FROM other:build," "--build-arg reaches FROM"
-expect_grep "$OUT" "lines 7-9, the target$" "--target picks the stage"
+expect_grep "$OUT" "lines 7-8, the target$" "--target picks the stage"
 expect_grep "$ERR" "warning: --build-arg NOPE: no ARG declares it" "an unused build arg is named"
+
+run build -t lxrtest/built:1 "$CTX"
+expect_rc 0 "build"
+expect_grep "$OUT" "^sha256:[0-9a-f]{64}$" "the image ID is printed"
+run images
+expect_grep "$OUT" "lxrtest/built +1 " "the image is tagged"
+
+run run --rm --network none lxrtest/built:1
+expect_rc 0 "run the built image"
+expect_out "hello from /srv as 1000" "its CMD, ENV, WORKDIR and USER"
+run run --rm --network none -u 0 lxrtest/built:1 /bin/sh -c \
+	'cat app/hello.txt /out/deps greeting; ls /bin/true /deps app/secret.key 2>&1; readlink app/escape; cat app/escape 2>&1'
+expect_grep "$OUT" "^hello from the context$" "COPY from the context"
+expect_grep "$OUT" "^built-in-deps$" "COPY --from a stage, RUN with a heredoc"
+expect_grep "$OUT" "^hello$" "RUN sees ENV and WORKDIR"
+expect_grep "$OUT" "/bin/true: No such file" "a deleted file is gone (whiteout)"
+expect_grep "$OUT" "/deps: No such file" "the final stage has not the build stage's files"
+expect_grep "$OUT" "secret.key: No such file" ".dockerignore is honoured"
+expect_grep "$OUT" "^$TEST_TMP/outside.txt$" "a symlink is copied as a link"
+printf '%s\n' "$OUT" | grep -q "host secret $$" && fail "the symlink out of the context was followed"
 
 run build --check --target nope "$CTX"
 expect_rc 2 "an unknown target"
@@ -54,17 +84,17 @@ expect_rc 2 "a bad Dockerfile"
 expect_grep "$ERR" "error: $CTX/Bad.Dockerfile:3:6: unknown flag --form for COPY" "its position"
 expect_grep "$ERR" "hint: COPY takes --from, --chown" "its hint"
 
-run build -t lxrtest/built:1 "$CTX"
-expect_rc 1 "a build that needs its steps run"
-expect_grep "$ERR" "running a Dockerfile's steps is not supported yet" "says it is not there yet"
-run images --format json
-expect_rc 0 "images"
-printf '%s\n' "$OUT" | grep -q 'lxrtest/built' && fail "a refused build tagged an image: $OUT"
-[ "$(printf '%s\n' "$OUT" | grep -c .)" -eq 1 ] || fail "the store changed: $OUT"
+printf 'FROM lxrtest/busybox:build\nRUN exit 3\n' > "$CTX/Fail.Dockerfile"
+run build -t lxrtest/failed:1 -f "$CTX/Fail.Dockerfile" "$CTX"
+expect_rc 1 "a failing RUN"
+expect_grep "$ERR" "Fail.Dockerfile:2:1: RUN exit 3: exit code 3" "names the step and its code"
+run images
+printf '%s\n' "$OUT" | grep -q 'lxrtest/failed' && fail "a failed build tagged an image: $OUT"
+[ -z "$(ls -A "$LXR_DATA_DIR/build" 2>/dev/null)" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"
 
 run build -t 'Bad:Name' "$CTX"
 expect_rc 2 "a bad tag"
 run build "$TEST_TMP/nowhere"
 expect_rc 2 "a missing context"
 expect_grep "$ERR" "build context $TEST_TMP/nowhere: No such file" "names the context"
-pass "lxr build: parse, plan and check; steps refused as not yet supported"
+pass "lxr build: multi-stage build run, stored and checked"

@@ -17,26 +17,8 @@
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
 
-struct stage_state {
-	bool done;
-	char *base;         /* manifest digest of the image under it, NULL: scratch */
-	char **base_layers; /* that image's layer directories, topmost first */
-	char **new_layers;  /* layers the build made, bottom first */
-	struct bld_config cfg;
-};
-
-struct run {
-	const struct bld_opts *o;
-	struct stage_state *st;
-	int n_layers, n_mounts;
-	int use_fd[16];
-	int n_use;
-};
-
-static int fail_at(lxr_err *err, const struct df_file *f, const struct df_instr *in,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail_at(lxr_err *err, const struct df_file *f, const struct df_instr *in,
-		   const char *fmt, ...)
+int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, const char *fmt,
+	      ...)
 {
 	char what[LXR_ERR_MSG_MAX / 2];
 	va_list ap;
@@ -47,7 +29,7 @@ static int fail_at(lxr_err *err, const struct df_file *f, const struct df_instr 
 	return lxr_fail(err, err->errnum, "%s:%d:%d: %s", f->name, in->line, in->col, what);
 }
 
-static const char *flag(const struct df_instr *in, const char *name)
+const char *bldx_flag(const struct df_instr *in, const char *name)
 {
 	for (size_t i = 0; i < in->n_flags; i++)
 		if (!strcmp(in->flags[i].name, name))
@@ -56,7 +38,7 @@ static const char *flag(const struct df_instr *in, const char *name)
 }
 
 /* topmost first: what overlayfs and the runtime take */
-static char **lowers(const struct stage_state *s)
+char **bldx_lowers(const struct bldx_stage *s)
 {
 	char **v = lxr_xcalloc(1, sizeof(char *));
 
@@ -67,13 +49,13 @@ static char **lowers(const struct stage_state *s)
 	return v;
 }
 
-static void stage_free(struct stage_state *s)
+void bldx_stage_free(struct bldx_stage *s)
 {
 	free(s->base);
 	lxr_strv_free(s->base_layers);
 	lxr_strv_free(s->new_layers);
 	bld_config_free(&s->cfg);
-	*s = (struct stage_state){0};
+	*s = (struct bldx_stage){0};
 }
 
 static void copy_config(struct bld_config *to, const struct bld_config *from)
@@ -93,7 +75,7 @@ static void copy_config(struct bld_config *to, const struct bld_config *from)
 	to->n_history = from->n_history;
 }
 
-static void history(struct bld_config *c, const char *by, bool empty)
+void bldx_history(struct bld_config *c, const char *by, bool empty)
 {
 	c->history = lxr_xrealloc(c->history, (c->n_history + 1) * sizeof(*c->history));
 	c->history[c->n_history++] = (struct bld_history){lxr_xstrdup(by), empty};
@@ -101,7 +83,7 @@ static void history(struct bld_config *c, const char *by, bool empty)
 
 /* An image from the store (pulled when missing), held in use for the
  * build's lifetime so a prune cannot take it. */
-static int from_image(struct run *r, const char *ref, struct stage_state *s, lxr_err *err)
+int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, lxr_err *err)
 {
 	struct img_image im = {0};
 
@@ -117,13 +99,13 @@ static int from_image(struct run *r, const char *ref, struct stage_state *s, lxr
 	return 0;
 }
 
-static int do_from(struct run *r, size_t si, lxr_err *err)
+static int do_from(struct bldx_run *r, size_t si, lxr_err *err)
 {
 	const struct bld_stage *bs = &r->o->plan->stages[si];
-	struct stage_state *s = &r->st[si];
+	struct bldx_stage *s = &r->st[si];
 
 	if (bs->base_stage >= 0) {
-		const struct stage_state *b = &r->st[bs->base_stage];
+		const struct bldx_stage *b = &r->st[bs->base_stage];
 		s->base = b->base ? lxr_xstrdup(b->base) : NULL;
 		s->base_layers = b->base_layers ? lxr_strv_dup(b->base_layers) : NULL;
 		s->new_layers = b->new_layers ? lxr_strv_dup(b->new_layers) : NULL;
@@ -134,13 +116,13 @@ static int do_from(struct run *r, size_t si, lxr_err *err)
 		bld_config_init(&s->cfg, NULL);
 		return 0;
 	}
-	if (from_image(r, bs->base, s, err) < 0)
-		return fail_at(err, r->o->f, &r->o->f->v[bs->first], "FROM %s: %s", bs->base,
-			       err->msg);
+	if (bldx_from_image(r, bs->base, s, err) < 0)
+		return bldx_fail(err, r->o->f, &r->o->f->v[bs->first], "FROM %s: %s", bs->base,
+				 err->msg);
 	return 0;
 }
 
-static char *new_layer_dir(struct run *r, lxr_err *err)
+char *bldx_new_layer(struct bldx_run *r, lxr_err *err)
 {
 	char *d = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);
 
@@ -204,7 +186,7 @@ static char **run_args(const struct bld_config *c, const struct df_instr *in)
 	return v;
 }
 
-static int do_run(struct run *r, struct stage_state *s, const struct df_instr *in, lxr_err *err)
+static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/containers", r->o->work);
 	_cleanup_free_ char *layer = NULL;
@@ -215,24 +197,25 @@ static int do_run(struct run *r, struct stage_state *s, const struct df_instr *i
 	int code, rc;
 
 	if (!s->base_layers && !s->new_layers)
-		return fail_at(err, r->o->f, in, "RUN on an empty filesystem (FROM scratch)");
-	if (flag(in, "mount") || (flag(in, "network") && strcmp(flag(in, "network"), "none")) ||
-	    flag(in, "security"))
-		return fail_at(err, r->o->f, in,
-			       "RUN --mount, --network (but none) and --security are not "
-			       "supported yet by lxr's builder");
+		return bldx_fail(err, r->o->f, in, "RUN on an empty filesystem (FROM scratch)");
+	if (bldx_flag(in, "mount") ||
+	    (bldx_flag(in, "network") && strcmp(bldx_flag(in, "network"), "none")) ||
+	    bldx_flag(in, "security"))
+		return bldx_fail(err, r->o->f, in,
+				 "RUN --mount, --network (but none) and --security are not "
+				 "supported yet by lxr's builder");
 	rt_spec_init_defaults(&spec);
 	spec.id = lxr_xasprintf("build-%d-%d", (int)getpid(), r->n_layers);
 	spec.cgroup_group = lxr_xstrdup("_build");
 	spec.hostname = lxr_xstrdup("lxr-build");
-	spec.lower_dirs = lowers(s);
+	spec.lower_dirs = bldx_lowers(s);
 	spec.args = run_args(&s->cfg, in);
 	spec.env = run_env(&s->cfg);
 	free(spec.cwd);
 	spec.cwd = lxr_xstrdup(s->cfg.img.workdir ? s->cfg.img.workdir : "/");
 	if (rt_spec_apply_user(&spec, s->cfg.img.user, NULL, err) < 0) {
 		plan_spec_free(&spec);
-		return fail_at(err, r->o->f, in, "RUN as USER %s: %s", s->cfg.img.user, err->msg);
+		return bldx_fail(err, r->o->f, in, "RUN as USER %s: %s", s->cfg.img.user, err->msg);
 	}
 	if (lxr_mkdir_p(root, 0700, err) < 0 || rt_pipes_open(&pipes, false, err) < 0) {
 		plan_spec_free(&spec);
@@ -245,7 +228,7 @@ static int do_run(struct run *r, struct stage_state *s, const struct df_instr *i
 	if (rc < 0) {
 		rt_pipes_close(&pipes);
 		plan_spec_free(&spec);
-		return fail_at(err, r->o->f, in, "RUN: %s", err->msg);
+		return bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
 	}
 	code = rt_container_exit_code(rt_container_attach(c, -1, false, &pipes, err));
 	rt_pipes_close(&pipes);
@@ -256,406 +239,20 @@ static int do_run(struct run *r, struct stage_state *s, const struct df_instr *i
 	rt_container_destroy(c, true, &e2);
 	plan_spec_free(&spec);
 	if (code != 0)
-		return fail_at(err, r->o->f, in, "%s: exit code %d", in->original, code);
+		return bldx_fail(err, r->o->f, in, "%s: exit code %d", in->original, code);
 	if (rc < 0)
 		return lxr_fail(err, -rc, "move the RUN layer %s to %s", upper, layer);
 	lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
-	history(&s->cfg, in->original, false);
+	bldx_history(&s->cfg, in->original, false);
 	return 0;
-}
-
-/* ---- COPY and ADD ------------------------------------------------------------- */
-
-/* path cleaned, absolute, never above "/" */
-static char *clean_abs(const char *base, const char *p)
-{
-	_cleanup_free_ char *full =
-	    p[0] == '/' ? lxr_xstrdup(p) : lxr_xasprintf("%s/%s", base ? base : "/", p);
-	char *out = lxr_xmalloc(strlen(full) + 2);
-	size_t k = 0;
-
-	for (char *c = full; *c;) {
-		char *e = strchr(c, '/');
-		size_t len = e ? (size_t)(e - c) : strlen(c);
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			while (k > 0 && out[k - 1] != '/')
-				k--;
-			if (k > 0)
-				k--;
-		} else if (len && !(len == 1 && c[0] == '.')) {
-			out[k++] = '/';
-			memcpy(out + k, c, len);
-			k += len;
-		}
-		c += len + (e ? 1 : 0);
-	}
-	if (!k)
-		out[k++] = '/';
-	out[k] = '\0';
-	return out;
-}
-
-struct copy_to {
-	int layer; /* the new layer's root */
-	uid_t uid;
-	gid_t gid;
-	bool chown;
-	int chmod; /* -1: keep */
-};
-
-/* mkdir -p of dir inside the layer (RESOLVE_IN_ROOT: a link made by an
- * earlier entry cannot send anything outside it); returns an fd */
-static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
-{
-	_cleanup_free_ char *d = lxr_xstrdup(dir);
-	for (char *sl = d + 1;; sl++) {
-		char save = *sl;
-		if (save && save != '/')
-			continue;
-		*sl = '\0';
-		if (strcmp(d, "/") && *d) {
-			_cleanup_free_ char *parent = lxr_xstrdup(d);
-			char *b = strrchr(parent, '/');
-			*b = '\0';
-			_cleanup_close_ int pfd = lxr_open_in_root(t->layer, *parent ? parent : "/",
-								   O_PATH | O_DIRECTORY, 0, err);
-			if (pfd < 0)
-				return -1;
-			if (mkdirat(pfd, b + 1, 0755) < 0 && errno != EEXIST)
-				return lxr_fail(err, errno, "mkdir %s in the new layer", d);
-		}
-		*sl = save;
-		if (!save)
-			break;
-	}
-	return lxr_open_in_root(t->layer, dir, O_RDONLY | O_DIRECTORY, 0, err);
-}
-
-static int set_meta(const struct copy_to *t, int dfd, const char *name,
-		    const struct bld_ctx_file *f, lxr_err *err)
-{
-	uid_t uid = t->chown ? t->uid : 0;
-	gid_t gid = t->chown ? t->gid : 0;
-
-	/* docker: files keep their mode, owners are root unless --chown */
-	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return lxr_fail(err, errno, "chown %s in the new layer", name);
-	if (!S_ISLNK(f->mode) &&
-	    fchmodat(dfd, name, t->chmod >= 0 ? (mode_t)t->chmod : (f->mode & 07777), 0) < 0)
-		return lxr_fail(err, errno, "chmod %s in the new layer", name);
-	return 0;
-}
-
-static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool follow,
-		     const char *dst, const struct bld_ctx_file *f, lxr_err *err)
-{
-	_cleanup_free_ char *dir = lxr_xstrdup(dst);
-	char *base = strrchr(dir, '/');
-	*base++ = '\0';
-	_cleanup_close_ int dfd = layer_dir(t, *dir ? dir : "/", err);
-
-	if (dfd < 0)
-		return -1;
-	if (S_ISDIR(f->mode)) {
-		if (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST)
-			return lxr_fail(err, errno, "mkdir %s in the new layer", dst);
-		return set_meta(t, dfd, base, f, err);
-	}
-	unlinkat(dfd, base, 0);
-	if (S_ISLNK(f->mode)) {
-		if (symlinkat(f->link, dfd, base) < 0)
-			return lxr_fail(err, errno, "symlink %s in the new layer", dst);
-		return set_meta(t, dfd, base, f, err);
-	}
-	if (!S_ISREG(f->mode))
-		return 0; /* devices, fifos, sockets: not copied */
-	_cleanup_close_ int in =
-	    lxr_open_in_root(srcroot, src, O_RDONLY | (follow ? 0 : O_NOFOLLOW), 0, err);
-	_cleanup_close_ int out = -1;
-	char buf[1 << 16];
-	ssize_t n;
-	if (in < 0)
-		return -1;
-	out = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0)
-		return lxr_fail(err, errno, "create %s in the new layer", dst);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			return lxr_fail(err, errno, "write %s in the new layer", dst);
-	if (n < 0)
-		return lxr_fail(err, errno, "read %s", src);
-	return set_meta(t, dfd, base, f, err);
-}
-
-static bool is_archive(int root, const char *path)
-{
-	lxr_err e2;
-	_cleanup_close_ int fd = lxr_open_in_root(root, path, O_RDONLY, 0, &e2);
-	unsigned char m[262] = {0};
-
-	if (fd < 0 || pread(fd, m, sizeof(m), 0) < 6)
-		return false;
-	return (m[0] == 0x1f && m[1] == 0x8b) || !memcmp(m, "BZh", 3) ||
-	       !memcmp(m,
-		       "\xfd"
-		       "7zXZ",
-		       5) ||
-	       !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m + 257, "ustar", 5);
-}
-
-/* A merged, read-only view of a stage or image, for COPY --from: an
- * overlay of its layers in the build's own mount namespace. */
-static int mount_view(struct run *r, char *const *lw, char **at, lxr_err *err)
-{
-	size_t n = lxr_strv_len(lw);
-	*at = lxr_xasprintf("%s/views/%d", r->o->work, r->n_mounts++);
-
-	if (lxr_mkdir_p(*at, 0755, err) < 0)
-		return -1;
-	if (n == 0)
-		return 0; /* scratch: an empty directory */
-	if (n == 1)
-		return mount(lw[0], *at, NULL, MS_BIND | MS_RDONLY, NULL) < 0
-			   ? lxr_fail(err, errno, "bind %s on %s", lw[0], *at)
-			   : 0;
-	size_t len = 16;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(lw[i]) + 1;
-	_cleanup_free_ char *opts = lxr_xmalloc(len);
-	strcpy(opts, "lowerdir=");
-	for (size_t i = 0; i < n; i++)
-		strcat(strcat(opts, i ? ":" : ""), lw[i]);
-	if (mount("overlay", *at, "overlay", MS_RDONLY, opts) < 0)
-		return lxr_fail(err, errno, "mount overlay (%s) on %s", opts, *at);
-	return 0;
-}
-
-static int parse_chown(const char *v, struct copy_to *t)
-{
-	char *e;
-	long u = strtol(v, &e, 10), g = u;
-
-	if (e == v || (*e && *e != ':'))
-		return -1;
-	if (*e == ':') {
-		char *e2;
-		g = strtol(e + 1, &e2, 10);
-		if (e2 == e + 1 || *e2)
-			return -1;
-	}
-	if (u < 0 || g < 0)
-		return -1;
-	t->uid = (uid_t)u;
-	t->gid = (gid_t)g;
-	t->chown = true;
-	return 0;
-}
-
-static int heredoc_source(struct run *r, struct stage_state *s, const struct df_instr *in,
-			  const struct df_heredoc *h, const struct copy_to *t, const char *dst,
-			  lxr_err *err)
-{
-	_cleanup_free_ char *body = NULL, *dir = lxr_xstrdup(dst);
-	char *base = strrchr(dir, '/');
-	*base++ = '\0';
-	_cleanup_close_ int dfd = layer_dir(t, *dir ? dir : "/", err);
-	struct bld_ctx_file f = {.mode = S_IFREG | 0644};
-
-	if (dfd < 0)
-		return -1;
-	if (!h->expand)
-		body = lxr_xstrdup(h->body);
-	else if (df_expand(h->body, r->o->f->escape, bld_config_lookup, &s->cfg, &body, err) < 0)
-		return fail_at(err, r->o->f, in, "<<%s: %s", h->name, err->msg);
-	_cleanup_close_ int fd =
-	    openat(dfd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, body, strlen(body)) != (ssize_t)strlen(body))
-		return lxr_fail(err, errno, "write %s in the new layer", dst);
-	return set_meta(t, dfd, base, &f, err);
-}
-
-static int copy_sources(struct run *r, struct stage_state *s, const struct df_instr *in,
-			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
-			const struct copy_to *t, lxr_err *err)
-{
-	bool dest_dir = lxr_str_has_suffix(dest, "/") || nsrc > 1;
-	_cleanup_free_ char *dst = clean_abs(s->cfg.img.workdir, dest);
-
-	for (size_t i = 0; i < nsrc; i++) {
-		const struct df_heredoc *h = NULL;
-		for (size_t k = 0; k < in->n_heredocs; k++) {
-			_cleanup_free_ char *w = lxr_xasprintf(
-			    "<<%s%s", in->heredocs[k].chomp ? "-" : "", in->heredocs[k].name);
-			if (!strcmp(srcs[i], w))
-				h = &in->heredocs[k];
-		}
-		if (h) {
-			_cleanup_free_ char *p =
-			    dest_dir ? lxr_xasprintf("%s/%s", dst, h->name) : lxr_xstrdup(dst);
-			if (heredoc_source(r, s, in, h, t, p, err) < 0)
-				return -1;
-			continue;
-		}
-		struct bld_source *v = NULL;
-		size_t n = 0;
-		if (bld_context_sources(from, srcs[i], &v, &n, err) < 0)
-			return fail_at(err, r->o->f, in, "%s", err->msg);
-		if (n > 1)
-			dest_dir = true;
-		for (size_t j = 0; j < n; j++) {
-			const struct bld_source *src = &v[j];
-			bool isdir = S_ISDIR(src->files[0].mode);
-			if (in->kind == DF_ADD && !isdir &&
-			    is_archive(bld_context_fd(from), src->path)) {
-				bld_sources_free(v, n);
-				return fail_at(err, r->o->f, in,
-					       "ADD %s: extracting an archive is not supported yet",
-					       src->path),
-				       lxr_err_hint(err, "COPY it and extract it with RUN tar");
-			}
-			const char *bn = strrchr(src->path, '/');
-			bn = bn ? bn + 1 : src->path;
-			_cleanup_free_ char *top =
-			    isdir ? lxr_xstrdup(dst)
-				  : (dest_dir
-					 ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
-					 : lxr_xstrdup(dst));
-			for (size_t k = 0; k < src->n; k++) {
-				const struct bld_ctx_file *f = &src->files[k];
-				_cleanup_free_ char *sp =
-				    *f->rel ? lxr_xasprintf("%s/%s", src->path, f->rel)
-					    : lxr_xstrdup(src->path);
-				_cleanup_free_ char *dp =
-				    *f->rel ? lxr_xasprintf("%s/%s", strcmp(top, "/") ? top : "",
-							    f->rel)
-					    : lxr_xstrdup(top);
-				if (!strcmp(dp, "/"))
-					continue;
-				if (copy_file(t, bld_context_fd(from), sp, !*f->rel, dp, f, err) <
-				    0) {
-					bld_sources_free(v, n);
-					return fail_at(err, r->o->f, in, "%s", err->msg);
-				}
-			}
-		}
-		bld_sources_free(v, n);
-	}
-	return 0;
-}
-
-static int copy_from_ctx(struct run *r, const struct df_instr *in, struct bld_context **c,
-			 char **view, lxr_err *err)
-{
-	const char *from = flag(in, "from");
-	_cleanup_free_ char *name = NULL;
-	char **lw = NULL;
-	int st = -1, ret;
-
-	*c = r->o->ctx;
-	*view = NULL;
-	if (!from)
-		return 0;
-	if (df_expand(from, r->o->f->escape, bld_env_lookup, r->o->plan->meta_args, &name, err) < 0)
-		return fail_at(err, r->o->f, in, "--from: %s", err->msg);
-	for (size_t i = 0; i < r->o->plan->n; i++)
-		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
-			st = (int)i;
-	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
-		st = atoi(name);
-	if (st >= 0) {
-		lw = lowers(&r->st[st]);
-	} else {
-		struct stage_state tmp = {0};
-		if (from_image(r, name, &tmp, err) < 0)
-			return fail_at(err, r->o->f, in, "--from=%s: %s", name, err->msg);
-		lw = lowers(&tmp);
-		stage_free(&tmp);
-	}
-	ret = mount_view(r, lw, view, err);
-	lxr_strv_free(lw);
-	if (ret < 0 || bld_context_open_root(*view, c, err) < 0)
-		return fail_at(err, r->o->f, in, "--from=%s: %s", name, err->msg);
-	return 0;
-}
-
-static int do_copy(struct run *r, struct stage_state *s, const struct df_instr *in, lxr_err *err)
-{
-	struct copy_to t = {.layer = -1, .chmod = -1};
-	_cleanup_free_ char *layer = NULL, *view = NULL;
-	struct bld_context *from = NULL;
-	char **words = NULL;
-	size_t n;
-	int ret = -1;
-
-	if (flag(in, "chown")) {
-		_cleanup_free_ char *v = NULL;
-		if (df_expand(flag(in, "chown"), r->o->f->escape, bld_config_lookup, &s->cfg, &v,
-			      err) < 0 ||
-		    parse_chown(v, &t) < 0)
-			return fail_at(err, r->o->f, in,
-				       "--chown=%s: only numeric UID[:GID] is supported yet",
-				       flag(in, "chown"));
-	}
-	if (flag(in, "chmod")) {
-		char *e;
-		long m = strtol(flag(in, "chmod"), &e, 8);
-		if (*e || m < 0 || m > 07777)
-			return fail_at(err, r->o->f, in, "--chmod=%s: not an octal mode",
-				       flag(in, "chmod"));
-		t.chmod = (int)m;
-	}
-	if (in->kind == DF_ADD) {
-		for (size_t i = 0; in->args[i + 1]; i++)
-			if (strstr(in->args[i], "://") || lxr_str_has_prefix(in->args[i], "git@"))
-				return fail_at(err, r->o->f, in,
-					       "ADD %s: URLs and git sources are not supported yet",
-					       in->args[i]);
-	}
-	for (size_t i = 0; in->args[i]; i++) {
-		char *w = NULL;
-		if (lxr_str_has_prefix(in->args[i], "<<"))
-			w = lxr_xstrdup(in->args[i]);
-		else if (df_expand(in->args[i], r->o->f->escape, bld_config_lookup, &s->cfg, &w,
-				   err) < 0) {
-			lxr_strv_free(words);
-			return fail_at(err, r->o->f, in, "%s: %s", in->args[i], err->msg);
-		}
-		lxr_strv_push(&words, w);
-	}
-	n = lxr_strv_len(words);
-	layer = new_layer_dir(r, err);
-	if (!layer)
-		goto out;
-	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t.layer < 0) {
-		lxr_fail(err, errno, "open %s", layer);
-		goto out;
-	}
-	fprintf(stderr, "#%d %s\n", r->n_layers - 1, in->original);
-	if (copy_from_ctx(r, in, &from, &view, err) < 0)
-		goto out;
-	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
-	if (from != r->o->ctx)
-		bld_context_close(from);
-	if (view)
-		umount2(view, MNT_DETACH);
-	if (ret == 0) {
-		lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
-		history(&s->cfg, in->original, false);
-	}
-out:
-	if (t.layer >= 0)
-		close(t.layer);
-	lxr_strv_free(words);
-	return ret;
 }
 
 /* ---- the build ------------------------------------------------------------------ */
 
-static int do_stage(struct run *r, size_t si, lxr_err *err)
+static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 {
 	const struct bld_stage *bs = &r->o->plan->stages[si];
-	struct stage_state *s = &r->st[si];
+	struct bldx_stage *s = &r->st[si];
 
 	if (do_from(r, si, err) < 0)
 		return -1;
@@ -666,7 +263,7 @@ static int do_stage(struct run *r, size_t si, lxr_err *err)
 		switch (in->kind) {
 		case DF_RUN: rc = do_run(r, s, in, err); break;
 		case DF_COPY:
-		case DF_ADD: rc = do_copy(r, s, in, err); break;
+		case DF_ADD: rc = bldx_copy(r, s, in, err); break;
 		default:
 			rc = bld_config_apply(&s->cfg, r->o->f, in, r->o->build_args,
 					      r->o->plan->meta_args, err);
@@ -740,7 +337,7 @@ static json_t *config_json(const struct bld_config *c, char *const *labels)
 	return o;
 }
 
-static int commit(struct run *r, const struct stage_state *s, lxr_err *err)
+static int commit(struct bldx_run *r, const struct bldx_stage *s, lxr_err *err)
 {
 	json_t *hist = json_array(), *d;
 	_cleanup_free_ char *desc = lxr_xasprintf("%s/commit.json", r->o->work);
@@ -769,7 +366,7 @@ static int commit(struct run *r, const struct stage_state *s, lxr_err *err)
 
 int bld_execute(const struct bld_opts *o, lxr_err *err)
 {
-	struct run r = {.o = o};
+	struct bldx_run r = {.o = o};
 	_cleanup_free_ char *layers = lxr_xasprintf("%s/layers", o->work);
 	int rc = -1;
 
@@ -785,7 +382,7 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 	rc = commit(&r, &r.st[o->plan->target], err);
 out:
 	for (size_t i = 0; i < o->plan->n; i++)
-		stage_free(&r.st[i]);
+		bldx_stage_free(&r.st[i]);
 	free(r.st);
 	for (int i = 0; i < r.n_use; i++)
 		close(r.use_fd[i]);

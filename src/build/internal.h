@@ -31,4 +31,36 @@ void dfp_pos(const struct dfp *p, size_t off, int *line, int *col);
  * or past ONBUILD for a trigger). top: heredocs are allowed. */
 int dfp_instruction(struct dfp *p, const char *text, size_t off, struct df_instr *in, bool top);
 
+/* ---- running a build (exec.c, copy.c) ---------------------------------------- */
+struct bldx_stage {
+	bool done;
+	char *base;         /* manifest digest of the image under it, NULL: scratch */
+	char **base_layers; /* that image's layer directories, topmost first */
+	char **new_layers;  /* layers the build made, bottom first */
+	struct bld_config cfg;
+};
+
+struct bldx_run {
+	const struct bld_opts *o;
+	struct bldx_stage *st;
+	int n_layers, n_mounts;
+	int use_fd[16];
+	int n_use;
+};
+
+int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, const char *fmt,
+	      ...) __attribute__((format(printf, 4, 5)));
+/* the value of a flag (--link alone: "true"), NULL when not given */
+const char *bldx_flag(const struct df_instr *in, const char *name);
+/* a stage's layers, topmost first */
+char **bldx_lowers(const struct bldx_stage *s);
+void bldx_stage_free(struct bldx_stage *s);
+void bldx_history(struct bld_config *c, const char *by, bool empty);
+/* an image from the store (pulled when missing), held in use */
+int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, lxr_err *err);
+/* a new empty layer directory in the work directory */
+char *bldx_new_layer(struct bldx_run *r, lxr_err *err);
+/* COPY and ADD (copy.c) */
+int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err);
+
 #endif

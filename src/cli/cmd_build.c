@@ -1,7 +1,6 @@
-/* lxr build: read a Dockerfile as docker's builder does. Today it parses
- * and plans the build (every error with its Dockerfile position) and, with
- * --check, reports the stages; running the steps is not there yet and is
- * refused as such (docs/building.md). */
+/* lxr build: read a Dockerfile as docker's builder does, plan its stages
+ * (every error with its Dockerfile position) and run it with the build
+ * layer (docs/building.md); --check stops after the plan. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,22 +15,22 @@ static const char usage_text[] =
     "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
     "       [--label K=V]... [--no-cache] [--progress auto|plain] [--check] CONTEXT\n"
     "\n"
-    "Read the Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile) as\n"
-    "docker's builder does, work out its stages and check everything that can\n"
-    "be checked before a step runs. Running the steps is not supported yet:\n"
-    "without --check the build stops, after the checks, saying so.\n"
+    "Build an image from a Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile)\n"
+    "on lxr's own runtime: each RUN in a container without network, COPY and ADD\n"
+    "from the context (.dockerignore honoured) or from another stage. The image is\n"
+    "stored under each -t name and its ID printed.\n"
     "\n"
     "  -t, --tag NAME[:TAG]   name the image (repeatable)\n"
     "  -f, --file FILE        the Dockerfile (- for standard input)\n"
     "      --build-arg K[=V]  an ARG's value; K alone takes it from the environment\n"
     "      --target STAGE     build that stage and the ones it needs\n"
     "      --label K=V        a label on the image (repeatable)\n"
-    "      --no-cache         run every step, using no cached result\n"
-    "      --progress MODE    auto or plain\n"
+    "      --no-cache         run every step (lxr keeps no build cache yet: it always does)\n"
+    "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
     "      --check            check the Dockerfile and print its stages; build nothing\n"
     "\n"
     "Example:\n"
-    "  lxr build --check -t app:1 --target runtime .\n";
+    "  lxr build -t app:1 --target runtime .\n";
 
 struct build_opts {
 	char **tags, **build_args, **labels;

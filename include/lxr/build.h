@@ -280,6 +280,10 @@ struct bld_opts {
 	char *const *tags;
 	struct img_store *store;
 	const char *work;
+	/* the step cache: a directory of layers by step key (NULL: none);
+	 * no_cache runs every step and still fills it, as docker does */
+	const char *cache;
+	bool no_cache;
 };
 int bld_execute(const struct bld_opts *o, lxr_err *err);
 

@@ -293,6 +293,38 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 	return 0;
 }
 
+/* What the step reads, as one digest: each source's paths, types, modes,
+ * link targets and contents (a heredoc: its body). */
+static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
+			  char **srcs, size_t n, char **out, lxr_err *err)
+{
+	*out = lxr_xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char d[72];
+		const char *part = d;
+		if (lxr_str_has_prefix(srcs[i], "<<")) {
+			part = srcs[i];
+			for (size_t k = 0; k < in->n_heredocs; k++)
+				if (!strcmp(srcs[i] + 2 + strspn(srcs[i] + 2, "-"),
+					    in->heredocs[k].name))
+					part = in->heredocs[k].body;
+		} else {
+			struct bld_source *v = NULL;
+			size_t nv = 0;
+			if (bld_context_sources(from, srcs[i], &v, &nv, err) < 0)
+				return bldx_fail(err, r->o->f, in, "%s", err->msg);
+			int rc = bld_sources_digest(from, v, nv, d, err);
+			bld_sources_free(v, nv);
+			if (rc < 0)
+				return bldx_fail(err, r->o->f, in, "%s", err->msg);
+		}
+		char *x = lxr_xasprintf("%s%s\n", *out, part);
+		free(*out);
+		*out = x;
+	}
+	return 0;
+}
+
 static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct bld_context **c,
 			 char **view, lxr_err *err)
 {
@@ -330,6 +362,8 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
 {
+	char key[72], *hit;
+	_cleanup_free_ char *digest = NULL;
 	struct copy_to t = {.layer = -1, .chmod = -1};
 	_cleanup_free_ char *layer = NULL, *view = NULL;
 	struct bld_context *from = NULL;
@@ -374,27 +408,36 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 		lxr_strv_push(&words, w);
 	}
 	n = lxr_strv_len(words);
+	if (copy_from_ctx(r, in, &from, &view, err) < 0)
+		goto done;
+	if (sources_digest(r, in, from, words, n - 1, &digest, err) < 0)
+		goto done;
+	bldx_key(key, s->key, in->original, s->cfg.args, digest);
+	hit = bldx_cache_get(r, key);
+	if (hit) {
+		bldx_step_done(s, in, hit, key, true, r->n_layers++);
+		ret = 0;
+		goto done;
+	}
 	layer = bldx_new_layer(r, err);
 	if (!layer)
-		goto out;
+		goto done;
 	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t.layer < 0) {
 		lxr_fail(err, errno, "open %s", layer);
-		goto out;
+		goto done;
 	}
 	fprintf(stderr, "#%d %s\n", r->n_layers - 1, in->original);
-	if (copy_from_ctx(r, in, &from, &view, err) < 0)
-		goto out;
 	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
+	if (ret == 0)
+		ret = bldx_cache_put(r, key, &layer, err);
+	if (ret == 0)
+		bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
+done:
 	if (from != r->o->ctx)
 		bld_context_close(from);
 	if (view)
 		umount2(view, MNT_DETACH);
-	if (ret == 0) {
-		lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
-		bldx_history(&s->cfg, in->original, false);
-	}
-out:
 	if (t.layer >= 0)
 		close(t.layer);
 	lxr_strv_free(words);

@@ -110,15 +110,19 @@ static int do_from(struct bldx_run *r, size_t si, lxr_err *err)
 		s->base_layers = b->base_layers ? lxr_strv_dup(b->base_layers) : NULL;
 		s->new_layers = b->new_layers ? lxr_strv_dup(b->new_layers) : NULL;
 		copy_config(&s->cfg, &b->cfg);
+		memcpy(s->key, b->key, sizeof(s->key));
 		return 0;
 	}
 	if (!strcmp(bs->base, "scratch")) {
 		bld_config_init(&s->cfg, NULL);
+		bldx_key(s->key, "", "FROM scratch", NULL, NULL);
 		return 0;
 	}
 	if (bldx_from_image(r, bs->base, s, err) < 0)
 		return bldx_fail(err, r->o->f, &r->o->f->v[bs->first], "FROM %s: %s", bs->base,
 				 err->msg);
+	/* the image's manifest digest: a moved tag is another base */
+	bldx_key(s->key, "", "FROM", NULL, s->base);
 	return 0;
 }
 
@@ -204,6 +208,19 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 		return bldx_fail(err, r->o->f, in,
 				 "RUN --mount, --network (but none) and --security are not "
 				 "supported yet by lxr's builder");
+	char key[72];
+	_cleanup_free_ char *bodies = lxr_xstrdup("");
+	for (size_t i = 0; i < in->n_heredocs; i++) {
+		char *n = lxr_xasprintf("%s%s\n", bodies, in->heredocs[i].body);
+		free(bodies);
+		bodies = n;
+	}
+	bldx_key(key, s->key, in->original, s->cfg.args, bodies);
+	char *hit = bldx_cache_get(r, key);
+	if (hit) {
+		bldx_step_done(s, in, hit, key, true, r->n_layers++);
+		return 0;
+	}
 	rt_spec_init_defaults(&spec);
 	spec.id = lxr_xasprintf("build-%d-%d", (int)getpid(), r->n_layers);
 	spec.cgroup_group = lxr_xstrdup("_build");
@@ -242,8 +259,9 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 		return bldx_fail(err, r->o->f, in, "%s: exit code %d", in->original, code);
 	if (rc < 0)
 		return lxr_fail(err, -rc, "move the RUN layer %s to %s", upper, layer);
-	lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
-	bldx_history(&s->cfg, in->original, false);
+	if (bldx_cache_put(r, key, &layer, err) < 0)
+		return -1;
+	bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 	return 0;
 }
 
@@ -267,6 +285,7 @@ static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 		default:
 			rc = bld_config_apply(&s->cfg, r->o->f, in, r->o->build_args,
 					      r->o->plan->meta_args, err);
+			bldx_key(s->key, s->key, in->original, s->cfg.args, NULL);
 		}
 		if (rc < 0)
 			return -1;

@@ -37,6 +37,7 @@ struct bldx_stage {
 	char *base;         /* manifest digest of the image under it, NULL: scratch */
 	char **base_layers; /* that image's layer directories, topmost first */
 	char **new_layers;  /* layers the build made, bottom first */
+	char key[72];       /* the cache key of the stage so far */
 	struct bld_config cfg;
 };
 
@@ -60,6 +61,20 @@ void bldx_history(struct bld_config *c, const char *by, bool empty);
 int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, lxr_err *err);
 /* a new empty layer directory in the work directory */
 char *bldx_new_layer(struct bldx_run *r, lxr_err *err);
+/* ---- the step cache (cache.c) ----
+ * A step's key chains its parent's key, the instruction as written, the
+ * stage's ARG values and (COPY/ADD) a digest of what it reads; the cache
+ * keeps the step's layer under the key. */
+void bldx_key(char key[72], const char *parent, const char *text, char *const *args,
+	      const char *extra);
+/* a cached layer for key: its directory (malloc'd) or NULL */
+char *bldx_cache_get(struct bldx_run *r, const char *key);
+/* keep a finished step's layer under key: *layer becomes the cached path */
+int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err);
+/* the step is done: its layer on the stage, its history, its key */
+void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer, const char *key,
+		    bool cached, int n);
+
 /* COPY and ADD (copy.c) */
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err);
 

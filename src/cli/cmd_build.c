@@ -193,7 +193,7 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 		     lxr_err *err)
 {
 	_cleanup_strv_ char **tags = lxr_xcalloc(1, sizeof(char *));
-	_cleanup_free_ char *work = NULL;
+	_cleanup_free_ char *work = NULL, *cache = NULL;
 	struct img_store *st = NULL;
 	struct bld_context *ctx = NULL;
 	int r;
@@ -212,6 +212,7 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 		return -1;
 	}
 	work = lxr_xasprintf("%s/build/%d", lxr_data_dir(), (int)getpid());
+	cache = lxr_xasprintf("%s/build/cache", lxr_data_dir());
 	lxr_rm_rf(work, err);
 	if (lxr_mkdir_p(work, 0700, err) < 0) {
 		bld_context_close(ctx);
@@ -225,7 +226,9 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 			      .labels = o->labels,
 			      .tags = tags,
 			      .store = st,
-			      .work = work};
+			      .work = work,
+			      .cache = cache,
+			      .no_cache = o->no_cache};
 	r = bld_execute(&bo, err);
 	lxr_err e2;
 	if (lxr_rm_rf(work, &e2) < 0)

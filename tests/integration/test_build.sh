@@ -4,8 +4,9 @@
 # a stage, metadata into the config), stored under its tag, and run with
 # lxr run: its files, ENV, WORKDIR, USER and CMD are there, a deleted file
 # is gone (whiteout), .dockerignore is honoured, a symlink pointing out of
-# the context is copied as a link and never followed. --check plans
-# without building; errors name the Dockerfile position.
+# the context is copied as a link and never followed; a second build is
+# all cache hits and a one-file change reruns from the COPY that reads it.
+# --check plans without building; errors name the Dockerfile position.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:build
@@ -56,6 +57,7 @@ expect_grep "$ERR" "warning: --build-arg NOPE: no ARG declares it" "an unused bu
 run build -t lxrtest/built:1 "$CTX"
 expect_rc 0 "build"
 expect_grep "$OUT" "^sha256:[0-9a-f]{64}$" "the image ID is printed"
+ID=$(printf '%s\n' "$OUT" | grep -E '^sha256:')
 run images
 expect_grep "$OUT" "lxrtest/built +1 " "the image is tagged"
 
@@ -72,6 +74,26 @@ expect_grep "$OUT" "/deps: No such file" "the final stage has not the build stag
 expect_grep "$OUT" "secret.key: No such file" ".dockerignore is honoured"
 expect_grep "$OUT" "^$TEST_TMP/outside.txt$" "a symlink is copied as a link"
 printf '%s\n' "$OUT" | grep -q "host secret $$" && fail "the symlink out of the context was followed"
+
+# the cache: the same build again is all hits and the same image; a changed
+# file reruns the COPY that reads it and what follows, nothing before
+run build -t lxrtest/built:1 "$CTX"
+expect_rc 0 "build again"
+[ "$(printf '%s\n' "$OUT" | grep -E '^sha256:')" = "$ID" ] || fail "not the same image: $OUT, before $ID"
+[ "$(printf '%s\n' "$ERR" | grep -c '^#[0-9]* CACHED ')" -eq 5 ] || fail "not all cached: $ERR"
+printf '%s\n' "$ERR" | grep -E '^#[0-9]+ (RUN|COPY)' && fail "a step ran again: $ERR"
+echo "changed in the context" > "$CTX/app/hello.txt"
+run build -t lxrtest/built:1 "$CTX"
+expect_rc 0 "build after a change"
+expect_grep "$ERR" "^#[0-9]+ CACHED RUN <<EOF$" "the deps stage is cached"
+expect_grep "$ERR" "^#[0-9]+ CACHED RUN mkdir -p /out" "the build stage is cached"
+expect_grep "$ERR" "^#[0-9]+ COPY app/ ./app/$" "the COPY reading the file reruns"
+expect_grep "$ERR" "^#[0-9]+ RUN rm /bin/true" "the steps after it rerun"
+run run --rm --network none lxrtest/built:1 cat app/hello.txt
+expect_out "changed in the context" "the rebuilt image has the change"
+run build --no-cache -t lxrtest/built:1 "$CTX"
+expect_rc 0 "build --no-cache"
+printf '%s\n' "$ERR" | grep -q CACHED && fail "--no-cache used the cache: $ERR"
 
 run build --check --target nope "$CTX"
 expect_rc 2 "an unknown target"
@@ -90,7 +112,7 @@ expect_rc 1 "a failing RUN"
 expect_grep "$ERR" "Fail.Dockerfile:2:1: RUN exit 3: exit code 3" "names the step and its code"
 run images
 printf '%s\n' "$OUT" | grep -q 'lxrtest/failed' && fail "a failed build tagged an image: $OUT"
-[ -z "$(ls -A "$LXR_DATA_DIR/build" 2>/dev/null)" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"
+[ -z "$(ls "$LXR_DATA_DIR/build" | grep -v '^cache$')" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"
 
 run build -t 'Bad:Name' "$CTX"
 expect_rc 2 "a bad tag"

@@ -54,6 +54,8 @@ expect_grep "$OUT" "^stage 0 deps: FROM other:build," "--build-arg reaches FROM"
 expect_grep "$OUT" "lines 7-8, the target$" "--target picks the stage"
 expect_grep "$ERR" "warning: --build-arg NOPE: no ARG declares it" "an unused build arg is named"
 
+# a reproducible build: image and history dated, mtimes clamped to this
+export SOURCE_DATE_EPOCH=1700000000
 run build -t lxrtest/built:1 "$CTX"
 expect_rc 0 "build"
 expect_grep "$OUT" "^sha256:[0-9a-f]{64}$" "the image ID is printed"
@@ -64,9 +66,12 @@ expect_grep "$OUT" "lxrtest/built +1 " "the image is tagged"
 run run --rm --network none lxrtest/built:1
 expect_rc 0 "run the built image"
 expect_out "hello from /srv as 1000" "its CMD, ENV, WORKDIR and USER"
+run images --format json
+expect_grep "$OUT" '"Name":"docker.io/lxrtest/built:1".*"Created":1700000000,' "dated SOURCE_DATE_EPOCH"
 run run --rm --network none -u 0 lxrtest/built:1 /bin/sh -c \
-	'cat app/hello.txt /out/deps greeting; ls /bin/true /deps app/secret.key 2>&1; readlink app/escape; cat app/escape 2>&1'
+	'cat app/hello.txt /out/deps greeting; ls /bin/true /deps app/secret.key 2>&1; readlink app/escape; cat app/escape 2>&1; echo "mtime $(stat -c %Y app/hello.txt)"'
 expect_grep "$OUT" "^hello from the context$" "COPY from the context"
+expect_grep "$OUT" "^mtime 1700000000$" "mtimes clamped to SOURCE_DATE_EPOCH"
 expect_grep "$OUT" "^built-in-deps$" "COPY --from a stage, RUN with a heredoc"
 expect_grep "$OUT" "^hello$" "RUN sees ENV and WORKDIR"
 expect_grep "$OUT" "/bin/true: No such file" "a deleted file is gone (whiteout)"

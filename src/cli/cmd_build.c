@@ -25,7 +25,7 @@ static const char usage_text[] =
     "      --build-arg K[=V]  an ARG's value; K alone takes it from the environment\n"
     "      --target STAGE     build that stage and the ones it needs\n"
     "      --label K=V        a label on the image (repeatable)\n"
-    "      --no-cache         run every step (lxr keeps no build cache yet: it always does)\n"
+    "      --no-cache         run every step, using no cached one\n"
     "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
     "      --check            check the Dockerfile and print its stages; build nothing\n"
     "\n"

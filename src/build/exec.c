@@ -247,7 +247,17 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 		plan_spec_free(&spec);
 		return bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
 	}
+	/* a step's output is progress, as docker's builder shows it: on
+	 * stderr, so that stdout carries only the image ID */
+	fflush(stdout);
+	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved >= 0)
+		dup2(STDERR_FILENO, STDOUT_FILENO);
 	code = rt_container_exit_code(rt_container_attach(c, -1, false, &pipes, err));
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
 	rt_pipes_close(&pipes);
 	_cleanup_free_ char *upper = lxr_xasprintf("%s/upper", rt_container_dir(c));
 	layer = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);

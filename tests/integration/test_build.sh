@@ -111,10 +111,13 @@ expect_rc 2 "a bad Dockerfile"
 expect_grep "$ERR" "error: $CTX/Bad.Dockerfile:3:6: unknown flag --form for COPY" "its position"
 expect_grep "$ERR" "hint: COPY takes --from, --chown" "its hint"
 
-printf 'FROM lxrtest/busybox:build\nRUN exit 3\n' > "$CTX/Fail.Dockerfile"
+printf 'FROM lxrtest/busybox:build\nRUN echo step-output; exit 3\n' > "$CTX/Fail.Dockerfile"
 run build -t lxrtest/failed:1 -f "$CTX/Fail.Dockerfile" "$CTX"
 expect_rc 1 "a failing RUN"
-expect_grep "$ERR" "Fail.Dockerfile:2:1: RUN exit 3: exit code 3" "names the step and its code"
+expect_grep "$ERR" "Fail.Dockerfile:2:1: RUN echo step-output; exit 3: exit code 3" \
+	"names the step and its code"
+expect_grep "$ERR" "^step-output$" "a step's output is shown, on stderr"
+[ -z "$OUT" ] || fail "stdout is for the image ID only: $OUT"
 run images
 printf '%s\n' "$OUT" | grep -q 'lxrtest/failed' && fail "a failed build tagged an image: $OUT"
 [ -z "$(ls "$LXR_DATA_DIR/build" | grep -v '^cache$')" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"

@@ -223,12 +223,32 @@ static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct
 	return set_meta(t, dfd, base, &f, err);
 }
 
+/* Whether the stage's filesystem has a directory at path (absolute,
+ * clean): the topmost layer that has the name decides (a whiteout: no). */
+static bool is_dir_in(const struct bldx_stage *s, const char *path)
+{
+	_cleanup_strv_ char **lw = bldx_lowers(s);
+	struct stat st;
+
+	if (!strcmp(path, "/"))
+		return true;
+	for (size_t i = 0; lw[i]; i++) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s%s", lw[i], path);
+		if (lstat(p, &st) == 0)
+			return S_ISDIR(st.st_mode);
+	}
+	return false;
+}
+
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err)
 {
-	bool dest_dir = lxr_str_has_suffix(dest, "/") || nsrc > 1;
 	_cleanup_free_ char *dst = clean_abs(s->cfg.img.workdir, dest);
+	/* docker: a directory when written so ("dir/", ".", "dir/."), for
+	 * several sources, or when the image has a directory there */
+	bool dest_dir = lxr_str_has_suffix(dest, "/") || !strcmp(dest, ".") ||
+			lxr_str_has_suffix(dest, "/.") || nsrc > 1 || is_dir_in(s, dst);
 
 	for (size_t i = 0; i < nsrc; i++) {
 		const struct df_heredoc *h = NULL;
@@ -442,4 +462,30 @@ done:
 		close(t.layer);
 	lxr_strv_free(words);
 	return ret;
+}
+
+int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err)
+{
+	struct copy_to t = {.layer = -1, .chmod = -1};
+	_cleanup_free_ char *layer = NULL;
+	const char *wd = s->cfg.img.workdir;
+	int fd;
+
+	if (!wd || is_dir_in(s, wd))
+		return 0;
+	layer = bldx_new_layer(r, err);
+	if (!layer)
+		return -1;
+	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t.layer < 0)
+		return lxr_fail(err, errno, "open %s", layer);
+	fd = layer_dir(&t, wd, err);
+	close(t.layer);
+	if (fd < 0)
+		return lxr_err_wrap(err, "WORKDIR %s", wd);
+	close(fd);
+	lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
+	/* the history entry WORKDIR made now stands for a layer */
+	s->cfg.history[s->cfg.n_history - 1].empty_layer = false;
+	return 0;
 }

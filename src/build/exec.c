@@ -296,6 +296,8 @@ static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 			rc = bld_config_apply(&s->cfg, r->o->f, in, r->o->build_args,
 					      r->o->plan->meta_args, err);
 			bldx_key(s->key, s->key, in->original, s->cfg.args, NULL);
+			if (rc == 0 && in->kind == DF_WORKDIR)
+				rc = bldx_workdir(r, s, err);
 		}
 		if (rc < 0)
 			return -1;

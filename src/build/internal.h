@@ -76,6 +76,8 @@ void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer
 		    bool cached, int n);
 
 /* COPY and ADD (copy.c) */
+/* WORKDIR's directory, made (a layer of its own) when the image lacks it */
+int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err);
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err);
 
 #endif

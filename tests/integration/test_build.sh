@@ -100,6 +100,16 @@ run build --no-cache -t lxrtest/built:1 "$CTX"
 expect_rc 0 "build --no-cache"
 printf '%s\n' "$ERR" | grep -q CACHED && fail "--no-cache used the cache: $ERR"
 
+# WORKDIR makes its directory; COPY to a directory the image has, without
+# a trailing slash, copies into it (docker's rules)
+printf 'FROM lxrtest/busybox:build\nWORKDIR /made/here\nRUN pwd\nCOPY app/hello.txt /etc\nCOPY app/hello.txt .\nRUN cat /etc/hello.txt; ls\n' \
+	> "$CTX/Wd.Dockerfile"
+run build -f "$CTX/Wd.Dockerfile" "$CTX"
+expect_rc 0 "WORKDIR and COPY into directories"
+expect_grep "$ERR" "^/made/here$" "WORKDIR's directory is made"
+expect_grep "$ERR" "^changed in the context$" "COPY FILE /etc copies into /etc"
+expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
+
 run build --check --target nope "$CTX"
 expect_rc 2 "an unknown target"
 expect_grep "$ERR" "Dockerfile: target stage nope could not be found" "the target error"

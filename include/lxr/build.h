@@ -284,6 +284,9 @@ struct bld_opts {
 	 * no_cache runs every step and still fills it, as docker does */
 	const char *cache;
 	bool no_cache;
+	/* --network=host: RUN steps share the host's network (and its
+	 * /etc/hosts); else they have none. RUN --network=host needs it. */
+	bool host_network;
 };
 int bld_execute(const struct bld_opts *o, lxr_err *err);
 

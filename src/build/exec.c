@@ -26,7 +26,10 @@ int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return lxr_fail(err, err->errnum, "%s:%d:%d: %s", f->name, in->line, in->col, what);
+	/* an error this one wraps (its message inside) keeps its errno; a
+	 * new one has none */
+	int errnum = err->msg[0] && strstr(what, err->msg) ? err->errnum : 0;
+	return lxr_fail(err, errnum, "%s:%d:%d: %s", f->name, in->line, in->col, what);
 }
 
 const char *bldx_flag(const struct df_instr *in, const char *name)
@@ -202,12 +205,22 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 
 	if (!s->base_layers && !s->new_layers)
 		return bldx_fail(err, r->o->f, in, "RUN on an empty filesystem (FROM scratch)");
-	if (bldx_flag(in, "mount") ||
-	    (bldx_flag(in, "network") && strcmp(bldx_flag(in, "network"), "none")) ||
-	    bldx_flag(in, "security"))
+	if (bldx_flag(in, "mount") || bldx_flag(in, "security"))
+		return bldx_fail(
+		    err, r->o->f, in,
+		    "RUN --mount and --security are not supported yet by lxr's builder");
+	const char *net = bldx_flag(in, "network");
+	bool host = r->o->host_network;
+	if (net && !strcmp(net, "none"))
+		host = false;
+	else if (net && !strcmp(net, "host") && !r->o->host_network)
 		return bldx_fail(err, r->o->f, in,
-				 "RUN --mount, --network (but none) and --security are not "
-				 "supported yet by lxr's builder");
+				 "RUN --network=host needs lxr build --network=host"),
+		       lxr_err_hint(err, "allow the host's network to the build explicitly, as "
+					 "docker's builder asks for network.host");
+	else if (net && strcmp(net, "host") && strcmp(net, "default"))
+		return bldx_fail(err, r->o->f, in, "RUN --network=%s: takes default, none or host",
+				 net);
 	char key[72];
 	_cleanup_free_ char *bodies = lxr_xstrdup("");
 	for (size_t i = 0; i < in->n_heredocs; i++) {
@@ -225,6 +238,11 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 	spec.id = lxr_xasprintf("build-%d-%d", (int)getpid(), r->n_layers);
 	spec.cgroup_group = lxr_xstrdup("_build");
 	spec.hostname = lxr_xstrdup("lxr-build");
+	if (host) {
+		/* the build process's own namespace: the host's */
+		spec.ns[LXR_NS_NET].create = false;
+		spec.ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
+	}
 	spec.lower_dirs = bldx_lowers(s);
 	spec.args = run_args(&s->cfg, in);
 	spec.env = run_env(&s->cfg);

@@ -13,12 +13,14 @@
 
 static const char usage_text[] =
     "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
-    "       [--label K=V]... [--no-cache] [--progress auto|plain] [--check] CONTEXT\n"
+    "       [--label K=V]... [--no-cache] [--network none|host] [--progress auto|plain]\n"
+    "       [--check] CONTEXT\n"
     "\n"
     "Build an image from a Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile)\n"
-    "on lxr's own runtime: each RUN in a container without network, COPY and ADD\n"
-    "from the context (.dockerignore honoured) or from another stage. The image is\n"
-    "stored under each -t name and its ID printed.\n"
+    "on lxr's own runtime: each RUN in a container (without network unless\n"
+    "--network host), COPY and ADD from the context (.dockerignore honoured) or\n"
+    "from another stage. The image is stored under each -t name and its ID\n"
+    "printed.\n"
     "\n"
     "  -t, --tag NAME[:TAG]   name the image (repeatable)\n"
     "  -f, --file FILE        the Dockerfile (- for standard input)\n"
@@ -26,6 +28,7 @@ static const char usage_text[] =
     "      --target STAGE     build that stage and the ones it needs\n"
     "      --label K=V        a label on the image (repeatable)\n"
     "      --no-cache         run every step, using no cached one\n"
+    "      --network MODE     none (lxr's default) or host: RUN steps' network\n"
     "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
     "      --check            check the Dockerfile and print its stages; build nothing\n"
     "\n"
@@ -34,13 +37,13 @@ static const char usage_text[] =
 
 struct build_opts {
 	char **tags, **build_args, **labels;
-	const char *file, *target, *progress, *context;
+	const char *file, *target, *progress, *context, *network;
 	bool no_cache, check;
 };
 
 static int parse(int argc, char **argv, struct build_opts *o)
 {
-	enum { O_ARG = 256, O_TARGET, O_LABEL, O_NO_CACHE, O_PROGRESS, O_CHECK };
+	enum { O_ARG = 256, O_TARGET, O_LABEL, O_NO_CACHE, O_PROGRESS, O_CHECK, O_NETWORK };
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
 	    {"file", required_argument, NULL, 'f'},
@@ -50,6 +53,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"no-cache", no_argument, NULL, O_NO_CACHE},
 	    {"progress", required_argument, NULL, O_PROGRESS},
 	    {"check", no_argument, NULL, O_CHECK},
+	    {"network", required_argument, NULL, O_NETWORK},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -66,6 +70,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_NO_CACHE: o->no_cache = true; break;
 		case O_PROGRESS: o->progress = optarg; break;
 		case O_CHECK: o->check = true; break;
+		case O_NETWORK: o->network = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default:
 			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
@@ -113,6 +118,10 @@ static int check_opts(const struct build_opts *o, lxr_err *err)
 	for (size_t i = 0; o->build_args && o->build_args[i]; i++)
 		if (o->build_args[i][0] == '=' || !o->build_args[i][0])
 			return lxr_fail(err, EINVAL, "--build-arg %s: no name", o->build_args[i]);
+	if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
+		return lxr_fail(err, EINVAL, "--network %s: takes none or host", o->network),
+		       lxr_err_hint(err, "docker's default bridge for RUN steps is not supported "
+					 "yet by lxr's builder (docs/building.md)");
 	if (o->progress && strcmp(o->progress, "auto") && strcmp(o->progress, "plain") &&
 	    strcmp(o->progress, "tty"))
 		return lxr_fail(err, EINVAL, "--progress %s: takes auto, plain or tty",
@@ -228,7 +237,8 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 			      .store = st,
 			      .work = work,
 			      .cache = cache,
-			      .no_cache = o->no_cache};
+			      .no_cache = o->no_cache,
+			      .host_network = o->network && !strcmp(o->network, "host")};
 	r = bld_execute(&bo, err);
 	lxr_err e2;
 	if (lxr_rm_rf(work, &e2) < 0)
@@ -245,7 +255,7 @@ int cmd_build(int argc, char **argv)
 	struct df_file f = {0};
 	struct bld_plan p = {0};
 	size_t len = 0;
-	lxr_err err;
+	lxr_err err = {0};
 	int rc = LXR_EXIT_USAGE, r = parse(argc, argv, &o);
 
 	if (r != 0) {

@@ -110,6 +110,25 @@ expect_grep "$ERR" "^/made/here$" "WORKDIR's directory is made"
 expect_grep "$ERR" "^changed in the context$" "COPY FILE /etc copies into /etc"
 expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
 
+# RUN's network: none by default (loopback only), the host's with
+# --network host; RUN --network=host needs the build to allow it
+IFACE=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | grep -vx lo | head -n 1)
+printf 'FROM lxrtest/busybox:build\nRUN tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "\n' \
+	> "$CTX/Net.Dockerfile"
+run build --no-cache -f "$CTX/Net.Dockerfile" "$CTX"
+expect_rc 0 "build without network"
+[ "$(printf '%s\n' "$ERR" | grep -vE '^#|^sha256')" = "lo" ] || fail "RUN had a network: $ERR"
+if [ -n "$IFACE" ]; then
+	run build --no-cache --network host -f "$CTX/Net.Dockerfile" "$CTX"
+	expect_rc 0 "build with the host's network"
+	expect_grep "$ERR" "^$IFACE$" "RUN sees the host's interfaces"
+fi
+printf 'FROM lxrtest/busybox:build\nRUN --network=host true\n' > "$CTX/Net.Dockerfile"
+run build -f "$CTX/Net.Dockerfile" "$CTX"
+expect_rc 1 "RUN --network=host without --network host"
+expect_grep "$ERR" "Net.Dockerfile:2:1: RUN --network=host needs lxr build --network=host" \
+	"is refused with its position"
+
 run build --check --target nope "$CTX"
 expect_rc 2 "an unknown target"
 expect_grep "$ERR" "Dockerfile: target stage nope could not be found" "the target error"

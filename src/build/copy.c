@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build/internal.h"
+#include "lxr/runtime.h"
 
 /* ---- COPY and ADD ------------------------------------------------------------- */
 
@@ -196,6 +197,29 @@ static int parse_chown(const char *v, struct copy_to *t)
 		return -1;
 	t->uid = (uid_t)u;
 	t->gid = (gid_t)g;
+	t->chown = true;
+	return 0;
+}
+
+/* USER[:GROUP] by name, looked up in the stage's own /etc/passwd and
+ * /etc/group (read inside a view of its layers, never the host's) */
+static int chown_names(struct bldx_run *r, struct bldx_stage *s, const char *v, struct copy_to *t,
+		       lxr_err *err)
+{
+	_cleanup_strv_ char **lw = bldx_lowers(s);
+	_cleanup_free_ char *view = NULL;
+	struct lxr_spec spec = {0};
+	int rc;
+
+	if (mount_view(r, lw, &view, err) < 0)
+		return -1;
+	rc = rt_user_resolve(view, v, &spec, err);
+	umount2(view, MNT_DETACH);
+	free(spec.additional_gids);
+	if (rc < 0)
+		return -1;
+	t->uid = spec.uid;
+	t->gid = spec.gid;
 	t->chown = true;
 	return 0;
 }
@@ -394,11 +418,10 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	if (bldx_flag(in, "chown")) {
 		_cleanup_free_ char *v = NULL;
 		if (df_expand(bldx_flag(in, "chown"), r->o->f->escape, bld_config_lookup, &s->cfg,
-			      &v, err) < 0 ||
-		    parse_chown(v, &t) < 0)
-			return bldx_fail(err, r->o->f, in,
-					 "--chown=%s: only numeric UID[:GID] is supported yet",
-					 bldx_flag(in, "chown"));
+			      &v, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--chown: %s", err->msg);
+		if (parse_chown(v, &t) < 0 && chown_names(r, s, v, &t, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--chown=%s: %s", v, err->msg);
 	}
 	if (bldx_flag(in, "chmod")) {
 		char *e;

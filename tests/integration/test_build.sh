@@ -104,11 +104,14 @@ printf '%s\n' "$ERR" | grep -q CACHED && fail "--no-cache used the cache: $ERR"
 # a trailing slash, copies into it (docker's rules)
 printf 'FROM lxrtest/busybox:build\nWORKDIR /made/here\nRUN pwd\nCOPY app/hello.txt /etc\nCOPY app/hello.txt .\nRUN cat /etc/hello.txt; ls\n' \
 	> "$CTX/Wd.Dockerfile"
+printf 'COPY --chown=www-data --chmod=600 app/hello.txt /owned\nRUN echo "owner $(stat -c %%u:%%g:%%a /owned)"\n' \
+	>> "$CTX/Wd.Dockerfile"
 run build -f "$CTX/Wd.Dockerfile" "$CTX"
 expect_rc 0 "WORKDIR and COPY into directories"
 expect_grep "$ERR" "^/made/here$" "WORKDIR's directory is made"
 expect_grep "$ERR" "^changed in the context$" "COPY FILE /etc copies into /etc"
 expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
+expect_grep "$ERR" "^owner 33:33:600$" "--chown by name from the image's passwd, --chmod"
 
 # RUN's network: none by default (loopback only), the host's with
 # --network host; RUN --network=host needs the build to allow it

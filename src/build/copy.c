@@ -257,8 +257,15 @@ static bool is_dir_in(const struct bldx_stage *s, const char *path)
 	if (!strcmp(path, "/"))
 		return true;
 	for (size_t i = 0; lw[i]; i++) {
-		_cleanup_free_ char *p = lxr_xasprintf("%s%s", lw[i], path);
-		if (lstat(p, &st) == 0)
+		/* inside the layer: a link the image has never leads to the
+		 * host's files */
+		_cleanup_close_ int root = open(lw[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = -1;
+		lxr_err e2;
+		if (root < 0)
+			continue;
+		fd = lxr_open_in_root(root, path, O_PATH | O_NOFOLLOW, 0, &e2);
+		if (fd >= 0 && fstat(fd, &st) == 0)
 			return S_ISDIR(st.st_mode);
 	}
 	return false;

@@ -304,9 +304,8 @@ struct cfg_svc_x_lxr {
 };
 
 /* A service's names, resolver and namespaces beyond its network
- * (service_host.c). The runtime does not honour these yet: each one set is
- * refused by cfg_stack_check_runnable, except values that change nothing
- * (empty dns lists). */
+ * (service_host.c): run by the plan (instance names, the endpoint's hosts
+ * and resolv.conf, the spec) and the supervisor (namespaces it joins). */
 struct cfg_svc_host {
 	struct cfg_str container_name; /* docker's name rules; one instance only */
 	struct cfg_str domainname;

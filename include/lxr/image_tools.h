@@ -10,8 +10,12 @@
 #include "lxr/image.h"
 
 struct img_pull_opts {
-	bool quiet;            /* no progress output */
-	bool progress_tty;     /* redraw a progress block (else plain lines) */
+	bool quiet;        /* no progress output */
+	bool progress_tty; /* redraw a progress block (else plain lines) */
+	/* instead of lines for a person: {"have":N,"total":N} (bytes of the
+	 * blobs to fetch) on stderr at most ten times a second, for a caller
+	 * that draws several pulls at once (lxr pull of a stack) */
+	bool progress_json;
 	int max_parallel;      /* concurrent layer downloads; 0: 4 */
 	const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, ~/.docker/config.json,
 				* $XDG_RUNTIME_DIR/containers/auth.json */

@@ -135,8 +135,15 @@ struct lxr_cgroup_stats {
 	int64_t memory_bytes;   /* memory.current / memory.usage_in_bytes */
 	int64_t cpu_usage_usec; /* cpu.stat usage_usec / cpuacct.usage */
 	int64_t pids;           /* pids.current: tasks (threads), as the limit counts */
+	/* bytes read from and written to block devices: io.stat's rbytes and
+	 * wbytes on v2; -1 where lxr keeps no io cgroup (v1, io controller
+	 * not enabled) */
+	int64_t io_read_bytes, io_write_bytes;
 };
 int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err);
+/* The bytes received and sent on every interface but lo of the network
+ * namespace pid is in (/proc/PID/net/dev), for stats' NET I/O. */
+int rt_net_io(pid_t pid, int64_t *rx, int64_t *tx, lxr_err *err);
 /* Pause (frozen) or resume every process of the container, and return
  * once the kernel says it is done: v1's freezer.state reads FROZEN (or
  * THAWED), v2's cgroup.events has "frozen 1" (0). The freezer controller
@@ -157,8 +164,11 @@ struct lxr_container;
  * after start. Without, stdio_fds[0..2] become its stdin/stdout/stderr (-1:
  * /dev/null for stdin, inherited otherwise). */
 struct lxr_stdio {
-	int fds[3];
+	int fds[3];     /* -1: the container's /dev/null */
 	int pty_master; /* out */
+	/* rt_exec_in: the process outlives its caller (exec -d) instead of
+	 * dying with it (parent-death signal); the container's init reaps it */
+	bool detach;
 };
 
 /* Create everything (dirs, cgroup, namespaces, rootfs) and exec the process.
@@ -249,6 +259,26 @@ void rt_container_ref_free(struct lxr_container_ref *ref);
  * and *pidfd are set. Returns like rt_container_start (-126/-127/-1). */
 int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
 	       struct lxr_stdio *io, pid_t *pid, int *pidfd, lxr_err *err);
+/* lxr cp (copy_root.c): copy src to dst with docker cp's rules (into an
+ * existing directory as its own name, or its contents for DIR/.; a new
+ * name otherwise; directories recursively, links as links). Each root is a
+ * container's root directory (paths resolved inside it, openat2
+ * RESOLVE_IN_ROOT, entries below opened without following), or AT_FDCWD
+ * for the host's paths. Devices, fifos and sockets are skipped with a
+ * warning. */
+struct rt_cp_opts {
+	bool archive; /* -a: keep uid/gid (else the caller's) */
+	bool follow;  /* -L: a symlink SRC is followed (inside its root) */
+	bool to_host; /* the destination is the host: set-id bits are dropped */
+};
+int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const struct rt_cp_opts *o,
+	  lxr_err *err);
+/* cp with "-" (copy_tar.c): src as a tar stream on out (its own name as
+ * the top member, or its entries for DIR/.), or a tar stream from in
+ * extracted into the directory dst, every member's path walked from that
+ * directory without following a link and ".." refused. */
+int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts *o, lxr_err *err);
+int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
 

@@ -36,6 +36,9 @@ struct sup_up_opts {
 	/* --env-file (NULL: the project's .env): on a running stack the
 	 * supervisor loads the file again, and must read the same variables */
 	const char *env_file;
+	/* compose's --progress for `up -d`'s table: 0 auto (redrawn on a
+	 * terminal), 1 plain lines, 2 redrawn, 3 none (errors still said) */
+	int progress;
 	/* --no-deps: the services named, not what they depend on; on a
 	 * running stack the others are left as they are */
 	bool no_deps;
@@ -220,6 +223,9 @@ struct logs_opts {
 	long tail;       /* last N lines per service; < 0 = all */
 	bool has_since;
 	struct timespec since; /* lines stamped at or after this */
+	bool has_until;
+	struct timespec until; /* --until: lines stamped at or before this; a
+				* follow ends once it has passed */
 	bool timestamps;       /* -t */
 	bool color;
 	int stop_fd;    /* follow ends when this fd is readable; -1 = never */

@@ -78,6 +78,11 @@ char *lxr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 bool lxr_str_has_prefix(const char *s, const char *prefix);
 bool lxr_str_has_suffix(const char *s, const char *suffix);
+/* Levenshtein distance; (size_t)-1 for words of 63 bytes or more. */
+size_t lxr_edit_distance(const char *a, const char *b);
+/* "Did you mean": the candidate closest to word (not word itself) within
+ * limit edits, or NULL. limit 0: a third of word's length, 1 to 3. */
+const char *lxr_did_you_mean(const char *word, const char *const *cands, size_t n, size_t limit);
 
 /* NULL-terminated string vectors. */
 size_t lxr_strv_len(char *const *v);

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "lxr/util.h"
+
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
@@ -17,7 +19,9 @@ int cmd_config(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
-int cmd_ctl(int argc, char **argv); /* ps stop start restart kill events top stats */
+int cmd_ctl(int argc, char **argv); /* ps stop start restart kill top */
+int cmd_events(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
@@ -41,13 +45,24 @@ int cmd_network(int argc, char **argv); /* network create|ls|rm|inspect|prune */
 int cmd_volume(int argc, char **argv);  /* volume create|ls|rm|inspect|prune */
 int cli_apply_settings(void);           /* lxr.conf -> lxr_dirs_configure */
 
+struct option;
+/* getopt refused arg (argv[optind - 1]): say so, suggest the closest of
+ * longopts' names ("did you mean --detach?"), then print usage (if any)
+ * to stderr. cli_option_dym: that closest name, or NULL. */
+void cli_bad_option(const char *arg, const struct option *longopts, const char *usage);
+const char *cli_option_dym(const char *arg, const struct option *longopts);
+
 /* Compose's global options, given before the command (globals.c). */
 struct cli_globals {
 	const char *file, *project; /* -f, -p: each stack command's defaults */
 	const char *env_file;       /* --env-file: instead of the project's .env */
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */
+	const char *progress;       /* --progress auto|tty|plain|quiet */
 };
+/* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
+ * 3 quiet */
+int cli_progress_setting(void);
 extern struct cli_globals cli_globals;
 /* Parse argv[1..] up to the command (skipping one `compose`): the command's
  * index (argc: none), or -1 after saying what is wrong. */
@@ -89,7 +104,43 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
-int runctl_ps(bool json, bool quiet); /* quiet: the names only */
+struct lxr_container_ref;
+/* The running container exec and cp name: an `lxr run` container (when no
+ * -f/-p), else a service's instance (index: --index, 0 for the first), or
+ * an instance or container name of the project. *inst: its name, caller
+ * frees; *service: it is a stack's. */
+int cli_container_find(const char *file, const char *project, long index, const char *name,
+		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
+int cmd_cp(int argc, char **argv);
+/* down's report (down_report.c): the project's containers before it goes
+ * (NULL: nothing of it here), then "Container X  Removed" and its
+ * networks' lines, as compose prints them */
+char **cli_down_before(const char *project);
+void cli_down_report(const char *project, char **before, const struct cfg_stack *st);
+/* lxr images in a project (images_stack.c): its containers' images
+ * (services: NULL or empty for all), compose's table, ids or JSON lines */
+int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);
+/* lxr pull: a stack's images (cmd_pull.c), or REF through lxr-image */
+int cmd_pull_stack(int argc, char **argv);
+/* progress.c, in both programs: pull's help, and compose's --progress
+ * modes (auto, tty, plain, quiet, json) -> redraw on a terminal, quiet;
+ * -1 for another word */
+extern const char cli_pull_usage[];
+int cli_progress_mode(const char *mode, bool *tty, bool *quiet);
+/* down --rmi all|local (down_rmi.c): remove the images st's services use,
+ * each once; one still in use elsewhere is kept with a warning. */
+int cli_down_rmi(const struct cfg_stack *st, const char *mode);
+/* ps_format.c: ps's table as docker compose prints it, or each instance
+ * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
+ * table); cli_ps_format_check: NULL, or the unknown field of a template. */
+void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
+/* ps --format json: each record also gets docker compose's keys (Name,
+ * Service, State, Health, ExitCode, Status, Publishers, ...) */
+void cli_ps_compose_keys(json_t *result);
+const char *cli_ps_format_check(const char *tmpl);
+/* docker's "2 minutes", "About an hour" */
+void cli_human_duration(int64_t seconds, char *buf, size_t len);
+int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only */
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */
 int runctl_signal(char *const *names, int sig, int stop_grace_s);

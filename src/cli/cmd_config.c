@@ -34,7 +34,11 @@ static void usage(FILE *f)
 	      "      --services      print the names of the services that would run\n"
 	      "      --graph         print the dependency graph in Graphviz DOT\n"
 	      "      --profile P     activate a profile (repeatable)\n"
-	      "  -q, --quiet         only validate: the problems, and the exit code\n",
+	      "  -q, --quiet         only validate: the problems, and the exit code\n"
+	      "\n"
+	      "Example:\n"
+	      "  lxr config -q\n"
+	      "  lxr config --services\n",
 	      f);
 }
 
@@ -56,6 +60,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	cli_globals_apply(&a->file, &a->project);
 	cli_globals_profiles(&a->profiles);
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+f:p:hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -76,7 +81,10 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 			fprintf(stderr, "lxr config: unknown format \"%s\" (yaml or json)\n",
 				optarg);
 			return -1;
-		default: usage(stderr); return -1;
+		default:
+			cli_bad_option(argv[optind - 1], opts, NULL);
+			usage(stderr);
+			return -1;
 		}
 	}
 	/* `lxr config FILE`: a first operand that is a file is the stack file. */

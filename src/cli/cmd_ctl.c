@@ -1,5 +1,5 @@
 /* The commands that ask a running supervisor over its control socket:
- * ps, stop, start, restart, kill, events, top, stats. */
+ * ps, stop, start, restart, kill, top (events, stats: their own files). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -14,39 +14,112 @@
 
 struct ctl_args {
 	const char *file, *project;
-	bool json, quiet, service_names;
+	bool json, quiet, service_names, no_trunc;
+	const char *tmpl;    /* ps --format TEMPLATE */
+	char **only_service; /* ps --filter service=NAME */
 	int signal;
 	int timeout; /* stop/restart -t: seconds; -1: the services' own grace */
 	const char *status;
 	char **services;
 };
 
-static const char usage_text[] =
-    "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
-    "              [--format json] [SERVICE...]\n"
-    "       lxr top|stats [-f FILE] [-p NAME] [--format json] [--no-stream] [SERVICE...]\n"
-    "       lxr stop|restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
-    "       lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
-    "       lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
-    "       lxr events [-f FILE] [-p NAME]\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "  -a, --all              ps: accepted, as compose's (stopped and exited\n"
-    "                         instances are always listed)\n"
-    "  -q, --quiet            ps: only the instance names (lxr's container ids)\n"
-    "      --services         ps: only the service names\n"
-    "      --status STATE     ps: only instances in STATE: compose's running,\n"
-    "                         restarting, removing, exited, created, dead, or\n"
-    "                         one of lxr's (healthy, backoff, stopped, ...);\n"
-    "                         also as --filter status=STATE\n"
-    "      --no-trunc         ps: accepted (nothing is truncated)\n"
-    "      --no-stream        stats: accepted (stats prints once)\n"
-    "  -t, --timeout N        stop, restart: seconds before SIGKILL, instead of\n"
-    "                         the service's stop_grace_period\n"
-    "  -s, --signal SIG       kill: the signal (default KILL)\n";
+#define OPT_F "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+#define OPT_P "  -p, --project-name N   the project (default: the stack file's)\n"
 
-enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_STREAM };
+/* Each command's own help (the format every command's --help has: usage
+ * line, description, options, examples). */
+static const struct {
+	const char *cmd, *text;
+} usage_texts[] = {
+    {"ps", "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
+	   "              [--filter status=STATE|service=NAME] [--format table|json|TEMPLATE]\n"
+	   "              [--no-trunc] [SERVICE...]\n"
+	   "\n"
+	   "List the stack's containers (every instance of each service, or of the\n"
+	   "services named) as docker compose ps does: NAME, IMAGE, COMMAND, SERVICE,\n"
+	   "CREATED, STATUS (\"Up 2 minutes (healthy)\", \"Exited (1) 3 seconds ago\")\n"
+	   "and PORTS. Why an instance could not start is said below the table.\n"
+	   "\n" OPT_F OPT_P "  -a, --all              accepted, as compose's (stopped and exited\n"
+	   "                         instances are always listed)\n"
+	   "  -q, --quiet            only the instance names (lxr's container ids)\n"
+	   "      --services         only the service names\n"
+	   "      --status STATE     only instances in STATE: compose's running,\n"
+	   "                         restarting, removing, exited, created, dead, or\n"
+	   "                         one of lxr's (healthy, backoff, stopped, ...);\n"
+	   "                         also as --filter status=STATE\n"
+	   "      --filter service=S only the instances of service S\n"
+	   "      --format F         table (the default), json (lxr's whole record of\n"
+	   "                         each instance, with docker compose's keys: Name,\n"
+	   "                         Service, State, Health, ExitCode, Status,\n"
+	   "                         Publishers, ...), or a template of {{.Name}}\n"
+	   "                         {{.Image}} {{.Command}} {{.Service}}\n"
+	   "                         {{.RunningFor}} {{.CreatedAt}} {{.Status}}\n"
+	   "                         {{.State}} {{.Health}} {{.ExitCode}} {{.Ports}}\n"
+	   "      --no-trunc         the whole command\n"
+	   "\n"
+	   "Example:\n"
+	   "  lxr ps\n"
+	   "  lxr ps --format '{{.Name}}\\t{{.Status}}' --filter status=running\n"},
+    {"top", "usage: lxr top [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
+	    "\n"
+	    "List the processes running in each of the stack's containers (those of\n"
+	    "the services named, or all), read from their cgroups.\n"
+	    "\n" OPT_F OPT_P "      --format F         table (the default) or json\n"
+	    "\n"
+	    "Example:\n"
+	    "  lxr top web\n"},
+    {"stop",
+     "usage: lxr stop [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+     "\n"
+     "Stop the services named (or all of them, in reverse dependency order):\n"
+     "their stop signal, then SIGKILL after the grace period. They stay\n"
+     "stopped, whatever their restart policy, until `lxr start`. Returns once\n"
+     "they have stopped.\n"
+     "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
+     "                         stop_grace_period\n"
+     "\n"
+     "Example:\n"
+     "  lxr stop web\n"
+     "  lxr stop -t 1\n"},
+    {"start", "usage: lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
+	      "\n"
+	      "Start the stack's stopped or exited containers again (those of the\n"
+	      "services named, or all). Returns once they run; one that cannot start is\n"
+	      "a failure (exit 1), said as `up` says it.\n"
+	      "\n" OPT_F OPT_P "\n"
+	      "Example:\n"
+	      "  lxr start web\n"},
+    {"restart",
+     "usage: lxr restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+     "\n"
+     "Stop and start the services named (or all of them). Returns once they\n"
+     "run again; one that cannot start is a failure (exit 1).\n"
+     "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
+     "                         stop_grace_period\n"
+     "\n"
+     "Example:\n"
+     "  lxr restart worker\n"},
+    {"kill",
+     "usage: lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
+     "\n"
+     "Send a signal to the containers of the services named (or all of them).\n"
+     "Their restart policies apply to how they end.\n"
+     "\n" OPT_F OPT_P "  -s, --signal SIG       the signal: a name (TERM, SIGHUP) or a number\n"
+     "                         (default KILL)\n"
+     "\n"
+     "Example:\n"
+     "  lxr kill -s HUP web\n"},
+};
+
+static const char *usage_of(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(usage_texts) / sizeof(usage_texts[0]); i++)
+		if (!strcmp(cmd, usage_texts[i].cmd))
+			return usage_texts[i].text;
+	return usage_texts[0].text;
+}
+
+enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC };
 
 /* ps --status: compose's words as lxr's states, and lxr's own */
 static const char lxr_states[] =
@@ -121,14 +194,46 @@ static int parse_timeout(const char *s, int *out)
 }
 
 /* One option of cmd's; arg is the word that held it, for the error. */
+static const struct option longopts[] = {
+    {"file", required_argument, NULL, 'f'},
+    {"project-name", required_argument, NULL, 'p'},
+    {"format", required_argument, NULL, 'F'},
+    {"signal", required_argument, NULL, 's'},
+    {"help", no_argument, NULL, 'h'},
+    {"all", no_argument, NULL, 'a'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"services", no_argument, NULL, OPT_SERVICES},
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+    {"timeout", required_argument, NULL, 't'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a)
 {
 	switch (c) {
 	case 'f': return cli_set_file(&a->file, optarg);
 	case 'p': a->project = optarg; return 0;
 	case 'F':
+		if (!strcmp(cmd, "ps") && strstr(optarg, "{{")) {
+			const char *bad = cli_ps_format_check(optarg);
+			if (bad) {
+				fprintf(stderr,
+					"lxr: error: --format: unknown field %s\nlxr: hint: "
+					"{{.Name}} {{.Image}} {{.Command}} {{.Service}} "
+					"{{.RunningFor}} {{.CreatedAt}} {{.Status}} {{.State}} "
+					"{{.Health}} {{.ExitCode}} {{.Ports}}\n",
+					bad);
+				return -1;
+			}
+			/* "table TEMPLATE": docker's header row is not drawn */
+			a->tmpl = strncmp(optarg, "table ", 6) ? optarg : optarg + 6;
+			return 0;
+		}
 		if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
-			fprintf(stderr, "lxr: error: --format %s: use json or table\n", optarg);
+			fprintf(stderr, "lxr: error: --format %s: use json or table%s\n", optarg,
+				strcmp(cmd, "ps") ? "" : ", or a template ({{.Name}})");
 			return -1;
 		}
 		a->json = !strcmp(optarg, "json");
@@ -146,45 +251,30 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 	case OPT_STATUS:
 		return set_status(a, optarg, "--status") < 0 ? -1 : only_for(cmd, "ps", arg);
 	case OPT_FILTER:
+		if (!strncmp(optarg, "service=", 8)) {
+			lxr_strv_push(&a->only_service, lxr_xstrdup(optarg + 8));
+			return only_for(cmd, "ps", arg);
+		}
 		if (strncmp(optarg, "status=", 7)) {
 			fprintf(stderr,
-				"lxr: error: --filter %s: lxr filters on status=STATE only\n",
+				"lxr: error: --filter %s: lxr filters on status=STATE and "
+				"service=NAME\n",
 				optarg);
 			return -1;
 		}
 		return set_status(a, optarg + 7, "--filter status") < 0 ? -1
 									: only_for(cmd, "ps", arg);
-	case OPT_NO_TRUNC: return only_for(cmd, "ps", arg);     /* ps never truncates */
-	case OPT_NO_STREAM: return only_for(cmd, "stats", arg); /* stats prints once */
+	case OPT_NO_TRUNC: a->no_trunc = true; return only_for(cmd, "ps", arg);
 	case 't':
 		if (only_for(cmd, "stop restart", arg) < 0)
 			return -1;
 		return parse_timeout(optarg, &a->timeout);
-	default:
-		fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s", arg,
-			usage_text);
-		return -1;
+	default: cli_bad_option(arg, longopts, usage_of(cmd)); return -1;
 	}
 }
 
 static int parse(int argc, char **argv, struct ctl_args *a)
 {
-	static const struct option longopts[] = {
-	    {"file", required_argument, NULL, 'f'},
-	    {"project-name", required_argument, NULL, 'p'},
-	    {"format", required_argument, NULL, 'F'},
-	    {"signal", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"services", no_argument, NULL, OPT_SERVICES},
-	    {"status", required_argument, NULL, OPT_STATUS},
-	    {"filter", required_argument, NULL, OPT_FILTER},
-	    {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
-	    {"no-stream", no_argument, NULL, OPT_NO_STREAM},
-	    {"timeout", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *cmd = argv[0];
 	int c;
 
@@ -194,7 +284,7 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	a->timeout = -1;
 	while ((c = getopt_long(argc, argv, "f:p:s:t:aq", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			fputs(usage_of(cmd), stdout);
 			return 1;
 		}
 		if (parse_one(cmd, c, argv[optind - 1], a) < 0)
@@ -231,6 +321,25 @@ static void filter_status(json_t **result, const char *status)
 		const char *st = json_string_value(json_object_get(o, "state"));
 		if (st && in_list(list, st))
 			json_array_append(kept, o);
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+/* ps --filter service=NAME (repeatable: any of them) */
+static void filter_service(json_t **result, char **names)
+{
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *svc = json_string_value(json_object_get(o, "service"));
+		for (size_t k = 0; svc && names[k]; k++)
+			if (!strcmp(names[k], svc)) {
+				json_array_append(kept, o);
+				break;
+			}
 	}
 	json_decref(*result);
 	*result = kept;
@@ -294,48 +403,6 @@ static void print_ps_errors(json_t *result)
 	}
 }
 
-static void print_ps(json_t *result)
-{
-	size_t i;
-	json_t *o;
-
-	printf("%-16s %-12s %-10s %-10s %8s %8s %5s %-7s %-15s %s\n", "NAME", "SERVICE", "STATE",
-	       "HEALTH", "PID", "RESTARTS", "EXIT", "UPTIME", "ADDRESS", "PORTS");
-	json_array_foreach(result, i, o)
-	{
-		json_int_t up = json_integer_value(json_object_get(o, "uptime_s"));
-		int exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
-		char ex[16] = "-", upt[32] = "-";
-
-		if (exit_code >= 0)
-			snprintf(ex, sizeof(ex), "%d%s", exit_code,
-				 json_is_true(json_object_get(o, "oom_killed")) ? "!" : "");
-		if (json_integer_value(json_object_get(o, "pid")) > 0)
-			snprintf(upt, sizeof(upt), up >= 3600 ? "%lldh%02lldm" : "%lldm%02llds",
-				 (long long)(up >= 3600 ? up / 3600 : up / 60),
-				 (long long)(up >= 3600 ? up % 3600 / 60 : up % 60));
-		json_t *addrs = json_object_get(o, "addresses"),
-		       *ports = json_object_get(o, "ports");
-		char portlist[256] = "";
-		size_t k;
-		json_t *p;
-
-		json_array_foreach(ports, k, p)
-		    snprintf(portlist + strlen(portlist), sizeof(portlist) - strlen(portlist),
-			     "%s%s", k ? ", " : "", json_string_value(p));
-		printf("%-16s %-12s %-10s %-10s %8lld %8lld %5s %-7s %-15s %s\n",
-		       json_string_value(json_object_get(o, "instance")),
-		       json_string_value(json_object_get(o, "service")),
-		       json_string_value(json_object_get(o, "state")),
-		       json_string_value(json_object_get(o, "health")),
-		       (long long)json_integer_value(json_object_get(o, "pid")),
-		       (long long)json_integer_value(json_object_get(o, "restarts")), ex, upt,
-		       json_array_size(addrs) ? json_string_value(json_array_get(addrs, 0)) : "-",
-		       portlist);
-	}
-	print_ps_errors(result);
-}
-
 static void print_top(json_t *result)
 {
 	size_t i, j;
@@ -348,35 +415,6 @@ static void print_top(json_t *result)
 		json_array_foreach(json_object_get(o, "processes"), j, p)
 		    printf("%8lld  %s\n", (long long)json_integer_value(json_object_get(p, "pid")),
 			   json_string_value(json_object_get(p, "cmd")));
-	}
-}
-
-static void print_stats(json_t *result)
-{
-	size_t i;
-	json_t *o;
-
-	printf("%-16s %12s %12s %14s %6s\n", "NAME", "MEM USAGE", "MEM LIMIT", "CPU TIME", "PIDS");
-	json_array_foreach(result, i, o)
-	{
-		json_t *st = json_object_get(o, "stats");
-		json_int_t mem = json_integer_value(json_object_get(st, "memory_bytes"));
-		json_int_t lim = json_integer_value(json_object_get(st, "memory_limit"));
-		json_int_t cpu = json_integer_value(json_object_get(st, "cpu_usage_usec"));
-		char l[32] = "-";
-		if (json_integer_value(json_object_get(o, "pid")) <= 0) {
-			printf("%-16s %12s %12s %14s %6s\n",
-			       json_string_value(json_object_get(o, "instance")), "-", "-", "-",
-			       "-");
-			continue;
-		}
-		if (lim > 0)
-			snprintf(l, sizeof(l), "%.1fMiB", (double)lim / 1048576.0);
-		printf("%-16s %9.1fMiB %12s %12.2fs %6lld\n",
-		       json_string_value(json_object_get(o, "instance")),
-		       mem >= 0 ? (double)mem / 1048576.0 : 0.0, l,
-		       cpu >= 0 ? (double)cpu / 1e6 : 0.0,
-		       (long long)json_integer_value(json_object_get(st, "pids")));
 	}
 }
 
@@ -451,17 +489,6 @@ static int report_start_failures(json_t *ps, json_t *done)
 	return failed;
 }
 
-static int print_event(void *ctx, json_t *ev)
-{
-	char *s = json_dumps(ev, JSON_COMPACT);
-	if (s) {
-		puts(s);
-		fflush(stdout);
-		free(s);
-	}
-	return 0;
-}
-
 /* ps, stop, kill with no stack here: the `lxr run` containers */
 static int run_containers(const char *cmd, const struct ctl_args *a)
 {
@@ -473,7 +500,7 @@ static int run_containers(const char *cmd, const struct ctl_args *a)
 		return LXR_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "ps"))
-		return runctl_ps(a->json, a->quiet);
+		return runctl_ps(a->json, a->quiet, a->tmpl);
 	/* docker stop's default grace: 10 s */
 	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL,
 			     strcmp(cmd, "stop") ? -1
@@ -493,6 +520,7 @@ int cmd_ctl(int argc, char **argv)
 
 	if (r != 0) {
 		lxr_strv_free(a.services);
+		lxr_strv_free(a.only_service);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
 	/* no stack file here and none named: the `lxr run` containers */
@@ -507,11 +535,6 @@ int cmd_ctl(int argc, char **argv)
 	r = cli_project_connect(a.file, a.project, &conn, &project);
 	if (r != LXR_EXIT_OK)
 		goto out;
-	if (!strcmp(cmd, "events")) {
-		r = ctl_stream(conn, "events", NULL, print_event, NULL, &err) < 0 ? LXR_EXIT_FAIL
-										  : LXR_EXIT_OK;
-		goto out;
-	}
 	if (ctl_call(conn, cmd, args_json(&a), 30000, &result, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
@@ -530,18 +553,23 @@ int cmd_ctl(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "ps") && a.status)
 		filter_status(&result, a.status);
+	if (!strcmp(cmd, "ps") && a.only_service)
+		filter_service(&result, a.only_service);
 	if (a.quiet || a.service_names) {
 		print_ps_names(result, a.service_names);
 	} else if (a.json) {
-		char *s = json_dumps(result, JSON_INDENT(2));
+		char *s;
+		if (!strcmp(cmd, "ps"))
+			cli_ps_compose_keys(result);
+		s = json_dumps(result, JSON_INDENT(2));
 		puts(s ? s : "null");
 		free(s);
 	} else if (!strcmp(cmd, "ps")) {
-		print_ps(result);
+		cli_ps_print(result, a.tmpl, a.no_trunc);
+		if (!a.tmpl)
+			print_ps_errors(result);
 	} else if (!strcmp(cmd, "top")) {
 		print_top(result);
-	} else if (!strcmp(cmd, "stats")) {
-		print_stats(result);
 	} else {
 		size_t i;
 		json_t *n;
@@ -552,5 +580,6 @@ out:
 	if (conn)
 		ctl_close(conn);
 	lxr_strv_free(a.services);
+	lxr_strv_free(a.only_service);
 	return r;
 }

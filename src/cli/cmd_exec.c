@@ -19,8 +19,11 @@
 static const char usage_text[] =
     "usage: lxr exec [OPTIONS] CONTAINER|SERVICE COMMAND [ARG...]\n"
     "\n"
-    "CONTAINER is an `lxr run` container; SERVICE (or an instance, web-2) one of\n"
-    "the stack's, found through -p or the stack file.\n"
+    "Run a command in a running container, with its environment, user,\n"
+    "capabilities and working directory unless told otherwise; the exit code\n"
+    "is the command's (126, 127 when it cannot run, 125 for lxr's own\n"
+    "failures). CONTAINER is an `lxr run` container; SERVICE (or an instance,\n"
+    "web-2) one of the stack's, found through -p or the stack file.\n"
     "\n"
     "  -p, --project-name N the stack's project (default: the stack file's)\n"
     "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
@@ -32,10 +35,21 @@ static const char usage_text[] =
     "      --index N        which instance of a scaled SERVICE (default 1)\n"
     "  -u, --user U[:G]     run as this user (default: the container's)\n"
     "  -e, --env K=V        set an environment variable\n"
-    "  -w, --workdir DIR    working directory (default: the container's)\n";
+    "  -w, --workdir DIR    working directory (default: the container's)\n"
+    "  -d, --detach         start the command and return; it keeps running\n"
+    "                       with its output discarded (the container's init\n"
+    "                       reaps it)\n"
+    "      --privileged     every capability for this command (as docker\n"
+    "                       exec --privileged; seccomp and the device cgroup\n"
+    "                       still hold)\n"
+    "\n"
+    "Example:\n"
+    "  lxr exec web sh\n"
+    "  lxr exec -T db psql -U postgres < dump.sql\n"
+    "  lxr exec -d web touch /tmp/ready\n";
 
 struct exec_opts {
-	bool interactive, tty, no_tty;
+	bool interactive, tty, no_tty, detach, privileged;
 	bool service; /* find: the name is a stack's service, not an `lxr run` one */
 	long index;   /* --index: which instance of the service (0: the first) */
 	const char *user, *workdir, *project, *file;
@@ -76,14 +90,15 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 	    {"no-tty", no_argument, NULL, 'T'},      {"user", required_argument, NULL, 'u'},
 	    {"env", required_argument, NULL, 'e'},   {"workdir", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},        {"project-name", required_argument, NULL, 'p'},
-	    {"file", required_argument, NULL, 'F'},  {NULL, 0, NULL, 0},
+	    {"file", required_argument, NULL, 'F'},  {"detach", no_argument, NULL, 'd'},
+	    {"privileged", no_argument, NULL, 'P'},  {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+itTu:e:w:p:f:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+itTdu:e:w:p:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->project = optarg; break;
 		case 'f':
@@ -94,6 +109,8 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
 		case 'T': o->no_tty = true; break;
+		case 'd': o->detach = true; break;
+		case 'P': o->privileged = true; break;
 		case 'n':
 			if (parse_index(optarg, &o->index) < 0)
 				return -1;
@@ -109,10 +126,7 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 			lxr_strv_push(&o->env, lxr_xstrdup(optarg));
 			break;
 		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
 	}
 	if (argc - optind < 2) {
@@ -120,68 +134,6 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-/* docker exec's exit codes: the command's, or 126/127, or 125 (our own) */
-/* "<service>-<n>": ends in a dash and digits only */
-static bool is_instance_name(const char *name)
-{
-	const char *dash = strrchr(name, '-');
-	size_t digits = dash ? strspn(dash + 1, "0123456789") : 0;
-
-	return dash && digits > 0 && dash[1 + digits] == '\0';
-}
-
-static bool container_dir(const char *root, const char *name)
-{
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, name);
-	struct stat st;
-
-	return !strchr(name, '/') && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* An `lxr run` container by name, else a service (or instance) of the
- * stack: its state lives in <run_dir>/<project>/<instance>/. */
-static int find(struct exec_opts *o, const char *name, struct lxr_container_ref *ref, char **inst,
-		lxr_err *err)
-{
-	_cleanup_free_ char *run_root = lxr_xasprintf("%s/_run", lxr_run_dir());
-	_cleanup_free_ char *root = NULL;
-	struct cfg_stack *st = NULL;
-	const char *project = o->project;
-	int r;
-
-	if (!o->project && !o->file && rt_container_find(run_root, name, ref, err) == 0) {
-		*inst = lxr_xstrdup(name);
-		return 0;
-	}
-	if (!project) {
-		r = cli_stack_open(o->file, NULL, &st);
-		if (r == LXR_EXIT_FAIL) /* another file's project: said above */
-			return lxr_fail(err, 0, "exec %s: refused", name);
-		if (r != LXR_EXIT_OK)
-			return lxr_fail(err, ESRCH, "no container or service \"%s\"", name);
-		project = st->project;
-	}
-	o->service = true;
-	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
-	/* "web" means its first instance (its container_name when it has
-	 * one), --index N its Nth; "web-2", or a container's name, names one */
-	const struct cfg_service *svc = st ? cfg_stack_service(st, name) : NULL;
-	long idx = o->index ? o->index : 1;
-	if (svc)
-		*inst = plan_container_name(svc, (int)idx);
-	else if (is_instance_name(name) || container_dir(root, name))
-		*inst = lxr_xstrdup(name);
-	else
-		*inst = lxr_xasprintf("%s-%ld", name, idx);
-	r = rt_container_find(root, *inst, ref, err);
-	if (r < 0 && err->errnum == ESRCH)
-		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,
-			 project),
-		    lxr_err_hint(err, "see `lxr ps`");
-	cfg_stack_free(st);
-	return r;
 }
 
 static int exec_in(struct exec_opts *o, const char *name, char **cmd)
@@ -195,7 +147,8 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	int pidfd, st, r;
 	lxr_err err;
 
-	if (find(o, name, &ref, &inst, &err) < 0) {
+	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &o->service,
+			       &err) < 0) {
 		lxr_err_print(&err);
 		return 125;
 	}
@@ -206,8 +159,11 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		o->interactive = true;
 	if (o->service && !o->no_tty && isatty(STDIN_FILENO))
 		o->tty = true;
-	if (o->no_tty)
+	if (o->no_tty || o->detach)
 		o->tty = false;
+	/* -d: nothing of the caller's stdio; the container's /dev/null */
+	if (o->detach)
+		o->interactive = false;
 	p = &ref.process;
 	p->args = lxr_strv_dup(cmd);
 	p->terminal = o->tty;
@@ -231,14 +187,20 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		}
 		rt_caps_for_user(&p->caps, p->uid);
 	}
+	if (o->privileged) {
+		/* docker: all capabilities, for a root or a non-root user alike */
+		p->caps.bounding = rt_caps_privileged();
+		p->caps.effective = p->caps.permitted = p->caps.bounding;
+	}
 	/* docker's stdio: a PTY with -t, pipes without; the process in the
 	 * container never holds a descriptor of the caller's files */
-	if (!o->tty && rt_pipes_open(&pipes, o->interactive, &err) < 0) {
+	if (!o->tty && !o->detach && rt_pipes_open(&pipes, o->interactive, &err) < 0) {
 		lxr_err_print(&err);
 		rt_container_ref_free(&ref);
 		return 125;
 	}
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
+	io.detach = o->detach;
 	r = rt_exec_in(ref.pidfd, ref.cgroup_group, inst, p, &io, &pid, &pidfd, &err);
 	rt_pipes_close_child(&pipes);
 	rt_container_ref_free(&ref);
@@ -246,6 +208,11 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 		rt_pipes_close(&pipes);
 		lxr_err_print(&err);
 		return r == -126 ? 126 : r == -127 ? 127 : 125;
+	}
+	if (o->detach) {
+		/* not reaped: once lxr exits, the container's init adopts it */
+		close(pidfd);
+		return 0;
 	}
 	rt_attach(pidfd, io.pty_master, o->interactive, &pipes, &err);
 	rt_pipes_close(&pipes);

@@ -41,22 +41,35 @@ static bool want_help(int argc, char **argv)
 
 int cmd_pull(int argc, char **argv)
 {
-	static const char usage[] = "usage: lxr pull [-q] REF\n\n"
-				    "Pull an image from its registry into the store.\n"
-				    "  -q, --quiet   no progress output\n";
+	static const struct option longopts[] = {
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"progress", required_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
+	};
 	struct img_pull_opts po = {.progress_tty = isatty(STDERR_FILENO)};
 	struct img_store *s;
 	lxr_err err;
-	int i = 1;
+	int c, i;
 
 	if (want_help(argc, argv))
-		return fputs(usage, stdout), LXR_EXIT_OK;
-	if (i < argc && (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))) {
-		po.quiet = true;
-		i++;
+		return fputs(cli_pull_usage, stdout), LXR_EXIT_OK;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+q", longopts, NULL)) != -1) {
+		if (c == 'q') {
+			po.quiet = true;
+		} else if (c == 'P' &&
+			   cli_progress_mode(optarg, &po.progress_tty, &po.quiet) == 0) {
+			po.progress_json = !strcmp(optarg, "json");
+		} else {
+			fprintf(stderr, "lxr: error: %s: unknown option or bad value\n%s",
+				argv[optind - 1], cli_pull_usage);
+			return LXR_EXIT_USAGE;
+		}
 	}
+	i = optind;
 	if (argc - i != 1)
-		return fputs(usage, stderr), LXR_EXIT_USAGE;
+		return fputs(cli_pull_usage, stderr), LXR_EXIT_USAGE;
 	if (open_store(&s) < 0)
 		return LXR_EXIT_FAIL;
 	return finish(s, img_pull(s, argv[i], &po, &err), &err);
@@ -89,7 +102,11 @@ int cmd_load(int argc, char **argv)
 	    "usage: lxr load [-i FILE]\n\n"
 	    "Load images from a docker-save archive or an OCI image layout\n"
 	    "(a directory, or a tar of one; compressed archives are fine).\n"
-	    "Without -i (or with -i -), the archive comes on standard input.\n";
+	    "Without -i (or with -i -), the archive comes on standard input.\n\n"
+	    "  -i, --input FILE   the archive or layout (default: standard input)\n\n"
+	    "Example:\n"
+	    "  lxr load -i nginx.tar\n"
+	    "  docker save alpine | lxr load\n";
 	_cleanup_strv_ char **names = NULL;
 	_cleanup_free_ char *spool = NULL;
 	const char *path;
@@ -136,10 +153,11 @@ int cmd_import(int argc, char **argv)
 {
 	static const char usage[] =
 	    "usage: lxr import [-c INSTRUCTION]... DIR|TAR NAME[:TAG]\n\n"
-	    "Make a one-layer image from a root filesystem directory or tar archive.\n"
-	    "  -c, --change 'CMD [\"/bin/sh\"]'   set config as a Dockerfile line would\n"
-	    "                                   (CMD ENTRYPOINT ENV EXPOSE STOPSIGNAL USER "
-	    "WORKDIR)\n";
+	    "Make a one-layer image from a root filesystem directory or tar archive.\n\n"
+	    "  -c, --change LINE   set config as a Dockerfile line would (CMD,\n"
+	    "                      ENTRYPOINT, ENV, EXPOSE, STOPSIGNAL, USER, WORKDIR)\n\n"
+	    "Example:\n"
+	    "  lxr import -c 'CMD [\"/bin/sh\"]' ./rootfs mybase:1\n";
 	static const struct option lo[] = {{"change", required_argument, NULL, 'c'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};

@@ -61,11 +61,27 @@ static void print_json(const struct img_summary *v, size_t n)
 	}
 }
 
-int cmd_images(int argc, char **argv)
+static const char images_usage[] =
+    "usage: lxr images [-q | --format json] [SERVICE...]\n"
+    "       lxr image ls [-q | --format json]\n"
+    "\n"
+    "In a project (a stack file here, or -f/-p before the command), list the\n"
+    "images its containers run, as docker compose images: CONTAINER,\n"
+    "REPOSITORY, TAG, IMAGE ID, SIZE. Elsewhere, and always as `lxr image ls`,\n"
+    "list every image in the store, as docker images: REPOSITORY, TAG, IMAGE\n"
+    "ID, CREATED, SIZE.\n"
+    "\n"
+    "  -q, --quiet        only the image ids (each once)\n"
+    "      --format json  one JSON object per line\n"
+    "\n"
+    "Example:\n"
+    "  lxr images\n"
+    "  lxr image ls -q\n";
+
+/* The store's images (docker images). */
+static int store_images(int argc, char **argv)
 {
-	static const char usage[] = "usage: lxr images [-q | --format json]\n\n"
-				    "  -q, --quiet        only the image ids (each once)\n"
-				    "      --format json  one JSON object per image\n";
+	const char *usage = images_usage;
 	struct img_summary *v = NULL;
 	struct img_store *s;
 	size_t n = 0;
@@ -96,9 +112,41 @@ int cmd_images(int argc, char **argv)
 	return LXR_EXIT_OK;
 }
 
+int cmd_images(int argc, char **argv)
+{
+	const char *file = NULL, *project = NULL;
+	_cleanup_free_ char *found = NULL;
+	bool quiet = false, json = false;
+	int i;
+
+	/* a stack here (or named): the project's images, as compose's */
+	cli_globals_apply(&file, &project);
+	if (!file && !project && !cli_find_stack(&found))
+		return store_images(argc, argv);
+	if (found)
+		file = found;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
+			json = !strcmp(argv[++i], "json");
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(images_usage, stdout), LXR_EXIT_OK;
+		else
+			return fputs(images_usage, stderr), LXR_EXIT_USAGE;
+	}
+	return cli_images_stack(file, project, argv + i, quiet, json);
+}
+
 int cmd_rmi(int argc, char **argv)
 {
-	static const char usage[] = "usage: lxr rmi REF...\n";
+	static const char usage[] =
+	    "usage: lxr rmi REF...\n\n"
+	    "Remove images from the store: untag each REF (a name or an image\n"
+	    "ID); an image left without a tag goes, with every layer and blob\n"
+	    "nothing else uses. An image a running container uses is refused.\n"
+	    "\nExample:\n  lxr rmi alpine:3.20\n";
 	struct img_store *s = NULL;
 	lxr_err err;
 	int rc = LXR_EXIT_OK;
@@ -124,15 +172,22 @@ int cmd_rmi(int argc, char **argv)
 int cmd_image(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: lxr image prune\n\n"
-	    "Remove dangling images and every layer and blob nothing uses.\n";
+	    "usage: lxr image prune\n"
+	    "       lxr image ls [-q | --format json]\n\n"
+	    "Look after the image store. prune removes dangling images and every\n"
+	    "layer and blob nothing uses; ls lists every image in the store (what\n"
+	    "lxr images shows outside a project).\n"
+	    "\nExample:\n  lxr image prune\n  lxr image ls\n";
 	struct img_prune_stats st;
 	struct img_store *s = NULL;
 	lxr_err err;
 	char size[32];
 
-	if (argc == 2 && !strcmp(argv[1], "ls"))
-		return cmd_images(argc - 1, argv + 1);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc >= 2 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
+		return store_images(argc - 1, argv + 1);
 	if (argc != 2 || strcmp(argv[1], "prune"))
 		return fputs(usage, argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr),
 		       argc == 2 && !strcmp(argv[1], "--help") ? LXR_EXIT_OK : LXR_EXIT_USAGE;

@@ -28,7 +28,7 @@ static const char inspect_usage[] =
     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
     "  -p, --project-name N   the project (default: the stack file's)\n"
     "\n"
-    "example:\n"
+    "Example:\n"
     "  lxr inspect web-1 | jq -r '.[0].State.Health.Log[-1].Output'\n";
 
 /* `lxr run -d` containers: each its own supervisor's one instance */
@@ -100,10 +100,7 @@ int cmd_inspect(int argc, char **argv)
 			break;
 		case 'p': project = optarg; break;
 		case 'h': json_decref(names); return fputs(inspect_usage, stdout), LXR_EXIT_OK;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n",
-				argv[optind - 1]);
-			goto usage;
+		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
 	if (!file && !project) {

@@ -28,21 +28,23 @@ static const char usage_text[] =
     "      --since T       lines from T on: RFC 3339 (2026-11-23T09:16:19Z; without\n"
     "                      a zone, local time), a unix time, or a duration before\n"
     "                      now (10m, 1h30m)\n"
+    "      --until T       lines up to T (the same forms as --since); with -f,\n"
+    "                      the follow ends once T has passed\n"
     "  -t, --timestamps    show each line's time\n"
-    "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n";
+    "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n"
+    "\n"
+    "Example:\n"
+    "  lxr logs -f --tail 10 web\n"
+    "  lxr logs --since 1h --until 30m -t\n";
 
-enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE };
+enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE, OPT_UNTIL };
 
 static const struct option longopts[] = {
-    {"project", required_argument, NULL, 'p'},
-    {"follow", no_argument, NULL, 'f'},
-    {"tail", required_argument, NULL, 'n'},
-    {"since", required_argument, NULL, OPT_SINCE},
-    {"timestamps", no_argument, NULL, 't'},
-    {"no-color", no_argument, NULL, OPT_NOCOLOR},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"file", required_argument, NULL, OPT_FILE},
-    {NULL, 0, NULL, 0},
+    {"project", required_argument, NULL, 'p'},     {"follow", no_argument, NULL, 'f'},
+    {"tail", required_argument, NULL, 'n'},        {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL}, {"timestamps", no_argument, NULL, 't'},
+    {"no-color", no_argument, NULL, OPT_NOCOLOR},  {"help", no_argument, NULL, OPT_HELP},
+    {"file", required_argument, NULL, OPT_FILE},   {NULL, 0, NULL, 0},
 };
 
 static int usage_error(const char *msg)
@@ -100,6 +102,27 @@ struct logs_source {
 	const char *project; /* for the hint; NULL: a run container */
 };
 
+static const char *until_arg; /* --until */
+
+/* --since and --until take the same forms */
+static int parse_time(const char *opt, const char *s, struct timespec *out)
+{
+	_cleanup_free_ char *local = since_local(s);
+	struct timespec now;
+	lxr_err err;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (logs_parse_since(local ? local : s, &now, out, &err) < 0) {
+		char hint[LXR_ERR_HINT_MAX];
+		snprintf(hint, sizeof(hint), "%s", err.hint);
+		lxr_fail(&err, 0, "%s \"%s\": not a time", opt, s);
+		lxr_err_hint(&err, "%s", hint);
+		lxr_err_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
 static int show(const struct logs_source *src, const char *since, bool no_color,
 		struct logs_opts *oo, char **services)
 {
@@ -107,14 +130,14 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 	lxr_err err;
 
 	if (since) {
-		_cleanup_free_ char *local = since_local(since);
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (logs_parse_since(local ? local : since, &now, &o.since, &err) < 0) {
-			lxr_err_print(&err);
+		if (parse_time("--since", since, &o.since) < 0)
 			return LXR_EXIT_USAGE;
-		}
 		o.has_since = true;
+	}
+	if (until_arg) {
+		if (parse_time("--until", until_arg, &o.until) < 0)
+			return LXR_EXIT_USAGE;
+		o.has_until = true;
 	}
 	o.services = services;
 	o.no_prefix = !src->project;
@@ -200,6 +223,7 @@ int cmd_logs(int argc, char **argv)
 	int c;
 
 	cli_globals_apply(&file, &project);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;
@@ -213,10 +237,14 @@ int cmd_logs(int argc, char **argv)
 				return usage_error("--tail takes a number of lines or \"all\"");
 			break;
 		case OPT_SINCE: since = optarg; break;
+		case OPT_UNTIL: until_arg = optarg; break;
 		case 't': o.timestamps = true; break;
 		case OPT_NOCOLOR: no_color = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
-		default: return usage_error("unknown option");
+		default:
+			cli_bad_option(argv[optind - 1], longopts, NULL);
+			fputs("Run `lxr logs --help` for the options.\n", stderr);
+			return LXR_EXIT_USAGE;
 		}
 	}
 	/* no stack file here: a container of `lxr run -d` by name */

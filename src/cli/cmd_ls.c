@@ -20,7 +20,11 @@ static const char usage_text[] =
     "  -a, --all          also projects whose supervisor is gone (what is left of\n"
     "                     them; `lxr down -p NAME` removes it)\n"
     "  -q, --quiet        only the names\n"
-    "      --format json  a JSON array of {Name, Status, ConfigFiles}\n";
+    "      --format json  a JSON array of {Name, Status, ConfigFiles}\n"
+    "\n"
+    "Example:\n"
+    "  lxr ls\n"
+    "  lxr ls -aq\n";
 
 struct ls_args {
 	bool all, quiet, json;

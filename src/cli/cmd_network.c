@@ -38,7 +38,11 @@ static const char usage[] =
     "  -o, --opt K=V         create: a driver option; com.docker.network.driver.mtu\n"
     "  -q, --quiet           ls: only the names\n"
     "      --format json     ls: one JSON object per network\n"
-    "  -f, --force           prune: asks nothing either way\n";
+    "  -f, --force           prune: asks nothing either way\n"
+    "\n"
+    "Example:\n"
+    "  lxr network create --subnet 10.77.0.0/24 shared\n"
+    "  lxr network ls\n";
 
 static bool is_help(const char *a)
 {

@@ -8,23 +8,41 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char pause_usage[] =
-    "usage: lxr pause|unpause [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
-    "       lxr pause|unpause CONTAINER...   (lxr run -d containers, where no\n"
-    "                                         stack file is found)\n"
-    "\n"
-    "pause: freeze every process of the services' running containers (their\n"
-    "cgroup: v1 freezer, v2 cgroup.freeze), as docker compose pause does. A\n"
-    "paused container shows \"paused\" in `lxr ps`; its health checks wait and\n"
-    "its restart policy does not act; `exec` into it is refused; `stop`,\n"
-    "`restart`, `kill` and `down` thaw it first. unpause: let them run on.\n"
-    "No SERVICE: every service. Containers that are not running are skipped.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "\n"
-    "example:\n"
-    "  lxr pause web && lxr ps && lxr unpause web\n";
+/* each command its own help (the format man pages are made from) */
+static const char *usage_of(const char *cmd)
+{
+	return !strcmp(cmd, "unpause")
+		   ? "usage: lxr unpause [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
+		     "       lxr unpause CONTAINER...   (lxr run -d containers, where no\n"
+		     "                                   stack file is found)\n"
+		     "\n"
+		     "Thaw the services' paused containers (those of `lxr pause`): they run on\n"
+		     "where they stopped, health checks and restart policies resume. No\n"
+		     "SERVICE: every service. Containers that are not paused are skipped.\n"
+		     "\n"
+		     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+		     "  -p, --project-name N   the project (default: the stack file's)\n"
+		     "\n"
+		     "Example:\n"
+		     "  lxr unpause web\n"
+		   : "usage: lxr pause [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
+		     "       lxr pause CONTAINER...   (lxr run -d containers, where no\n"
+		     "                                 stack file is found)\n"
+		     "\n"
+		     "Freeze every process of the services' running containers (their\n"
+		     "cgroup: v1 freezer, v2 cgroup.freeze), as docker compose pause does. A\n"
+		     "paused container shows \"paused\" in `lxr ps`; its health checks wait and\n"
+		     "its restart policy does not act; `exec` into it is refused; `stop`,\n"
+		     "`restart`, `kill` and `down` thaw it first; `lxr unpause` lets it run\n"
+		     "on. No SERVICE: every service. Containers that are not running are\n"
+		     "skipped.\n"
+		     "\n"
+		     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+		     "  -p, --project-name N   the project (default: the stack file's)\n"
+		     "\n"
+		     "Example:\n"
+		     "  lxr pause web && lxr ps && lxr unpause web\n";
+}
 
 /* `lxr run -d` containers (docker pause NAME): each has a supervisor of its
  * own, a one-instance project */
@@ -34,7 +52,7 @@ static int pause_run(const char *cmd, char **names)
 
 	if (!names[0]) {
 		fprintf(stderr, "lxr: error: %s: no stack file here; name the containers\n%s", cmd,
-			pause_usage);
+			usage_of(cmd));
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; names[i]; i++) {
@@ -87,11 +105,8 @@ int cmd_pause(int argc, char **argv)
 				goto usage;
 			break;
 		case 'p': project = optarg; break;
-		case 'h': json_decref(names); return fputs(pause_usage, stdout), LXR_EXIT_OK;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n",
-				argv[optind - 1]);
-			goto usage;
+		case 'h': json_decref(names); return fputs(usage_of(cmd), stdout), LXR_EXIT_OK;
+		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
 	if (!file && !project) {
@@ -119,6 +134,6 @@ int cmd_pause(int argc, char **argv)
 	return LXR_EXIT_OK;
 usage:
 	json_decref(names);
-	fputs(pause_usage, stderr);
+	fputs(usage_of(cmd), stderr);
 	return LXR_EXIT_USAGE;
 }

@@ -20,7 +20,11 @@ static const char usage_text[] =
     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
     "  -p, --project-name N   the project (default: the stack file's)\n"
     "      --protocol P       tcp (default) or udp\n"
-    "      --index N          which instance of a scaled service (default 1)\n";
+    "      --index N          which instance of a scaled service (default 1)\n"
+    "\n"
+    "Example:\n"
+    "  lxr port web 80\n"
+    "  lxr port --protocol udp dns 53\n";
 
 struct port_args {
 	const char *file, *project, *proto;
@@ -69,10 +73,7 @@ static int parse(int argc, char **argv, struct port_args *a)
 			}
 			break;
 		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
 	}
 	if (argc - optind != 2) {

@@ -15,9 +15,16 @@
 #include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] = "usage: lxr rm [-f] NAME...\n"
-				 "\n"
-				 "  -f, --force   kill the container first if it is running\n";
+static const char usage_text[] =
+    "usage: lxr rm [-f] NAME...\n"
+    "\n"
+    "Remove containers of `lxr run` by name: their directory, writable layer\n"
+    "and log. A running one is refused unless -f.\n"
+    "\n"
+    "  -f, --force   kill the container first if it is running\n"
+    "\n"
+    "Example:\n"
+    "  lxr rm -f web\n";
 
 /* SIGKILL through the pidfd, then wait (bounded) for the init to be gone. */
 static int kill_running(struct lxr_container_ref *ref, lxr_err *err)

@@ -41,7 +41,27 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int runctl_ps(bool json, bool quiet)
+/* A run -d container's record from its supervisor, as a stack's ps has
+ * it (image, command, created, ports, exit code); NULL without one. */
+static json_t *supervised_record(const char *name)
+{
+	_cleanup_free_ char *dir = sup_run_dir_of(name);
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
+	struct ctl_conn *c = NULL;
+	json_t *result = NULL, *rec = NULL;
+	lxr_err ignored;
+
+	if (ctl_connect(sock, &c, &ignored) < 0)
+		return NULL;
+	if (ctl_call(c, "ps", json_object(), 5000, &result, &ignored) == 0 &&
+	    json_array_size(result) == 1)
+		rec = json_incref(json_array_get(result, 0));
+	json_decref(result);
+	ctl_close(c);
+	return rec;
+}
+
+int runctl_ps(bool json, bool quiet, const char *tmpl)
 {
 	_cleanup_free_ char *root = run_root();
 	DIR *d = opendir(root);
@@ -57,8 +77,6 @@ int runctl_ps(bool json, bool quiet)
 		closedir(d);
 	n = lxr_strv_len(names);
 	qsort(names, n, sizeof(*names), cmp_str);
-	if (!json && !quiet)
-		printf("%-24s %-8s %8s\n", "NAME", "STATE", "PID");
 	for (size_t i = 0; i < n; i++) {
 		struct lxr_container_ref ref;
 		lxr_err err;
@@ -69,6 +87,7 @@ int runctl_ps(bool json, bool quiet)
 				    : sup_run_alive(names[i]) ? "restarting"
 							      : "exited";
 		struct lxr_cgroup *cg = NULL;
+		json_t *rec;
 
 		if (running && ref.cgroup_group &&
 		    rt_cgroup_open(ref.cgroup_group, names[i], &cg, &err) == 0) {
@@ -78,20 +97,29 @@ int runctl_ps(bool json, bool quiet)
 		}
 		if (running)
 			rt_container_ref_free(&ref);
-		/* without a running init: a layer kept for `lxr rm` */
-		if (quiet)
+		if (quiet) {
 			puts(names[i]);
-		else if (json)
-			json_array_append_new(arr,
-					      json_pack("{s:s, s:s, s:I}", "name", names[i],
-							"state", state, "pid", (json_int_t)pid));
-		else
-			printf("%-24s %-10s %8d\n", names[i], state, (int)pid);
+			continue;
+		}
+		/* without a supervisor (a foreground run, or a layer kept for
+		 * `lxr rm`): what the directory tells */
+		rec = supervised_record(names[i]);
+		if (!rec)
+			rec = json_pack("{s:I}", "exit_code", (json_int_t)-1);
+		json_object_set_new(rec, "name", json_string(names[i]));
+		json_object_set_new(rec, "instance", json_string(names[i]));
+		json_object_set_new(rec, "state", json_string(state));
+		json_object_set_new(rec, "pid", json_integer(pid));
+		json_array_append_new(arr, rec);
 	}
 	if (json && !quiet) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
+		char *s;
+		cli_ps_compose_keys(arr);
+		s = json_dumps(arr, JSON_INDENT(2));
 		puts(s ? s : "[]");
 		free(s);
+	} else if (!quiet) {
+		cli_ps_print(arr, tmpl, false);
 	}
 	json_decref(arr);
 	lxr_strv_free(names);

@@ -25,7 +25,7 @@ static const char scale_usage[] =
     "  -p, --project-name N   the project (default: the stack file's)\n"
     "      --no-deps          do not start the services SERVICE depends on\n"
     "\n"
-    "example:\n"
+    "Example:\n"
     "  lxr scale web=3 worker=0\n";
 
 static int scale(const char *file, const char *project, char **specs, bool no_deps)
@@ -90,8 +90,7 @@ int cmd_scale(int argc, char **argv)
 		case 'D': no_deps = true; break;
 		case 'h': return fputs(scale_usage, stdout), LXR_EXIT_OK;
 		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], scale_usage);
+			cli_bad_option(argv[optind - 1], longopts, scale_usage);
 			return LXR_EXIT_USAGE;
 		}
 	}

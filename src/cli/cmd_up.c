@@ -17,6 +17,7 @@ struct stack_args {
 	bool detach, volumes, remove_orphans, dry_run, dry_run_plans, force_recreate, wait;
 	int wait_timeout; /* up --wait-timeout: seconds; 0: no limit */
 	int timeout;      /* up/down -t: seconds; -1: the services' stop_grace_period */
+	const char *rmi;  /* down --rmi all|local */
 	char **profiles, **targets;
 	struct sup_up_opts up; /* up's other options (up_flags) */
 	char **scale, **attach, **no_attach;
@@ -80,13 +81,14 @@ static const char up_usage[] =
     "      --no-build         accepted (lxr never builds)\n"
     "  -y, --yes              accepted (lxr asks no questions)\n"
     "\n"
-    "examples:\n"
+    "Example:\n"
     "  lxr up -d --wait\n"
     "  lxr up --exit-code-from tests        # CI: the tests' exit code\n"
     "  lxr up -d --no-deps --scale web=3 web\n";
 
 static const char down_usage[] =
-    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--remove-orphans]\n"
+    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--rmi all|local]\n"
+    "                [--remove-orphans]\n"
     "\n"
     "Stop the stack in reverse dependency order and remove its containers\n"
     "(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
@@ -100,7 +102,14 @@ static const char down_usage[] =
     "                         the containers' anonymous volumes; nothing else\n"
     "  -t, --timeout N        give each service N seconds to stop before SIGKILL,\n"
     "                         instead of its stop_grace_period\n"
-    "      --remove-orphans   accepted, as compose's\n";
+    "      --rmi all|local    then remove the images the services used (all:\n"
+    "                         every one; local: those lxr built, so none); an\n"
+    "                         image another container runs is kept\n"
+    "      --remove-orphans   accepted, as compose's\n"
+    "\n"
+    "Example:\n"
+    "  lxr down\n"
+    "  lxr down -v --rmi all\n";
 
 static int parse_seconds(const char *s, int *out)
 {
@@ -207,6 +216,14 @@ static int up_option(struct stack_args *a, int c)
 
 static int down_option(struct stack_args *a, int c)
 {
+	if (c == 'I') {
+		if (strcmp(optarg, "all") && strcmp(optarg, "local")) {
+			fprintf(stderr, "lxr: error: --rmi %s: use all or local\n", optarg);
+			return -1;
+		}
+		a->rmi = optarg;
+		return 0;
+	}
 	return c == 't' ? seconds_opt("--timeout", optarg, &a->timeout) : -2;
 }
 
@@ -240,6 +257,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"yes", no_argument, NULL, OPT_YES},
 	    {"wait", no_argument, NULL, 'W'},
 	    {"wait-timeout", required_argument, NULL, 'w'},
+	    {"rmi", required_argument, NULL, 'I'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, idx = -1;
@@ -264,8 +282,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		if (r == -1)
 			return -1;
 		if (r == -2) {
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], up ? up_usage : down_usage);
+			cli_bad_option(argv[optind - 1], longopts, up ? up_usage : down_usage);
 			return -1;
 		}
 		idx = -1;
@@ -354,6 +371,7 @@ static int up_with(struct stack_args *a)
 		o->dry_run_plans = a->dry_run_plans;
 		o->force_recreate = a->force_recreate;
 		o->env_file = cli_globals.env_file;
+		o->progress = cli_progress_setting();
 		o->timeout_set = a->timeout >= 0;
 		o->timeout = a->timeout;
 		o->scale = (const char *const *)a->scale;
@@ -392,7 +410,7 @@ static const char create_usage[] =
     "shows them \"created\", `lxr start` starts them in dependency order, `lxr\n"
     "down` removes them. Takes up's options.\n"
     "\n"
-    "example:\n"
+    "Example:\n"
     "  lxr create && lxr ps && lxr start\n";
 
 int cmd_create(int argc, char **argv)
@@ -427,10 +445,11 @@ static int volumes_stack(const struct stack_args *a, struct cfg_stack **st)
 		} else {
 			fprintf(
 			    stderr,
-			    "lxr: error: down -v: project \"%s\" records no stack file and there "
-			    "is none here, so nothing says which volumes are its own\n"
+			    "lxr: error: down %s: project \"%s\" records no stack file and there "
+			    "is none here, so nothing says which %s are its own\n"
 			    "lxr: hint: pass -f FILE, the stack file that declares them\n",
-			    a->project);
+			    a->volumes ? "-v" : "--rmi", a->project,
+			    a->volumes ? "volumes" : "images");
 			return LXR_EXIT_USAGE;
 		}
 	}
@@ -496,6 +515,7 @@ int cmd_down(int argc, char **argv)
 	struct cfg_stack *st = NULL;
 	_cleanup_strv_ char **dirs = NULL;
 	_cleanup_strv_ char **kept = NULL;
+	_cleanup_strv_ char **before = NULL; /* its containers, for the report */
 	lxr_err err;
 	int r = parse(argc, argv, &a, false);
 
@@ -503,9 +523,9 @@ int cmd_down(int argc, char **argv)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	/* -p alone needs no stack file (the project is what is running),
 	 * unless -v must learn from one which volumes are the project's */
-	r = !a.project  ? cli_stack_open(a.file, NULL, &st)
-	    : a.volumes ? volumes_stack(&a, &st)
-			: LXR_EXIT_OK;
+	r = !a.project           ? cli_stack_open(a.file, NULL, &st)
+	    : a.volumes || a.rmi ? volumes_stack(&a, &st)
+				 : LXR_EXIT_OK;
 	if (r != LXR_EXIT_OK)
 		return r;
 	if (!a.project)
@@ -514,12 +534,14 @@ int cmd_down(int argc, char **argv)
 		st = recorded_stack(a.project);
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
+	before = cli_down_before(a.project);
 	if (a.timeout >= 0)
 		down_with_timeout(a.project, a.timeout);
 	if (sup_down(a.project, dirs, &kept, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
 	} else {
+		cli_down_report(a.project, before, st);
 		print_kept(a.project, kept);
 		/* a store volume's mount goes with its last container; down
 		 * -v removes the file's own (never an external one) */
@@ -529,6 +551,8 @@ int cmd_down(int argc, char **argv)
 			sup_stack_volumes_release(st);
 		if (st)
 			sup_stack_networks_release(st);
+		if (a.rmi && st && cli_down_rmi(st, a.rmi) != LXR_EXIT_OK)
+			r = LXR_EXIT_FAIL;
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

@@ -35,7 +35,11 @@ static const char usage[] =
     "      --format json     ls: one JSON object per volume\n"
     "  -f, --force           rm: a missing volume is no error; prune: asks\n"
     "                        nothing either way\n"
-    "  -a, --all             prune: every unused volume, named ones too\n";
+    "  -a, --all             prune: every unused volume, named ones too\n"
+    "\n"
+    "Example:\n"
+    "  lxr volume create data\n"
+    "  lxr volume ls -q\n";
 
 static bool is_help(const char *a)
 {

@@ -18,7 +18,10 @@ static const char usage_text[] =
     "each one's exit code, one a line, and exit with the first one's.\n"
     "\n"
     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n";
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "\n"
+    "Example:\n"
+    "  lxr wait migrate\n";
 
 static int parse(int argc, char **argv, const char **file, const char **project)
 {
@@ -41,10 +44,7 @@ static int parse(int argc, char **argv, const char **file, const char **project)
 			break;
 		case 'p': *project = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
 	}
 	if (optind >= argc) {

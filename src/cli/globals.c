@@ -77,7 +77,25 @@ static int one(int argc, char **argv, int *i)
 	}
 	if ((r = take(argc, argv, i, NULL, "--project-directory", &v)) != 0)
 		return r < 0 || set_project_dir(v) < 0 ? -1 : 1;
-	return 0;
+	if ((r = take(argc, argv, i, NULL, "--progress", &v)) > 0) {
+		bool tty, quiet;
+		if (cli_progress_mode(v, &tty, &quiet) < 0 || !strcmp(v, "json")) {
+			fprintf(stderr,
+				"lxr: error: --progress %s: use auto, tty, plain or quiet\n", v);
+			return -1;
+		}
+		cli_globals.progress = v;
+	}
+	return r;
+}
+
+int cli_progress_setting(void)
+{
+	const char *p = cli_globals.progress;
+
+	if (!p || !strcmp(p, "auto"))
+		return 0;
+	return !strcmp(p, "plain") ? 1 : !strcmp(p, "tty") ? 2 : 3;
 }
 
 int cli_globals_parse(int argc, char **argv)
@@ -104,7 +122,8 @@ int cli_globals_parse(int argc, char **argv)
 			fprintf(stderr,
 				"lxr: error: %s: unknown global option\n"
 				"lxr: hint: global options are -f FILE, -p NAME, --profile P, "
-				"--env-file FILE and --project-directory DIR; a command's own "
+				"--env-file FILE, --project-directory DIR and --progress MODE; "
+				"a command's own "
 				"options go after the command (lxr COMMAND --help)\n",
 				a);
 			return -1;

@@ -27,18 +27,19 @@ static const struct command commands[] = {
     {"create", cmd_create, "create services' containers without starting them"},
     {"scale", cmd_scale, "set the number of instances of services (SERVICE=N)"},
     {"inspect", cmd_inspect, "JSON of instances: plan, state, health log"},
-    {"events", cmd_ctl, "stream a stack's events as JSON lines"},
+    {"events", cmd_events, "stream a stack's container events"},
     {"top", cmd_ctl, "list the processes of services"},
-    {"stats", cmd_ctl, "memory, CPU time and pids of services"},
+    {"stats", cmd_stats, "live CPU, memory, network and block I/O of containers"},
     {"port", cmd_port, "the host address a service's port is published on"},
     {"wait", cmd_wait, "wait until services end; print their exit codes"},
     {"ls", cmd_ls, "list the projects that are up"},
     {"run", cmd_run, "run one container from a root filesystem directory"},
     {"exec", cmd_exec, "run a command in a running container"},
+    {"cp", cmd_cp, "copy files between a container and the host"},
     {"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
     {"logs", cmd_logs, "show the logs of a project's services"},
     {"config", cmd_config, "validate a stack file and print it normalized"},
-    {"pull", cmd_image_tool, "pull an image from a registry"},
+    {"pull", cmd_pull_stack, "pull a stack's images, or an image from a registry"},
     {"load", cmd_image_tool, "load images from a docker-save or OCI archive"},
     {"import", cmd_image_tool, "make an image from a root filesystem directory or tar"},
     {"build", cmd_build, "build an image from a Dockerfile"},
@@ -49,13 +50,16 @@ static const struct command commands[] = {
     {"volume", cmd_volume, "create, list, inspect and remove volumes"},
 };
 
-static const char version_usage[] =
-    "usage: lxr version\n\nPrint lxr's version (also: lxr -v, lxr --version).\n";
+static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "
+				    "lxr --version).\n\nExample:\n  lxr version\n";
+static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's commands, or COMMAND's "
+				 "help (the same as `lxr COMMAND --help`).\n\nExample:\n  lxr "
+				 "help up\n";
 
 static void usage(FILE *f)
 {
 	fputs("usage: lxr [-f FILE] [-p NAME] [--profile P]... [--env-file FILE]\n"
-	      "           [--project-directory DIR] COMMAND [ARG...]\n"
+	      "           [--project-directory DIR] [--progress MODE] COMMAND [ARG...]\n"
 	      "       lxr compose ...   (the same: a docker compose script works with one\n"
 	      "                          word replaced)\n\n"
 	      "global options (before the command, as docker compose has them; every\n"
@@ -66,6 +70,8 @@ static void usage(FILE *f)
 	      "      --env-file FILE        read FILE instead of the project's .env\n"
 	      "      --project-directory D  the project's directory: where the stack file\n"
 	      "                             is looked for, .env, relative paths, the name\n"
+	      "      --progress MODE        auto, tty, plain or quiet: how up -d, down and\n"
+	      "                             pull show their progress\n"
 	      "  -v, --version              print lxr's version\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -84,38 +90,13 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-/* Levenshtein distance, for "did you mean" (names are short). */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (la >= 64 || lb >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
 	size_t bd = 3; /* cobra's (docker's) suggestion distance: at most 2 */
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		size_t d = distance(name, commands[i].name);
+		size_t d = lxr_edit_distance(name, commands[i].name);
 		if (d < bd) {
 			bd = d;
 			best = commands[i].name;
@@ -153,10 +134,12 @@ static int help(int argc, char **argv)
 	const struct command *c;
 	char *args[] = {NULL, "--help", NULL};
 
-	if (argc < 2 || !strcmp(argv[1], "help")) {
+	if (argc < 2) {
 		usage(stdout);
 		return LXR_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return fputs(help_usage, stdout), LXR_EXIT_OK;
 	if (!strcmp(argv[1], "version"))
 		return fputs(version_usage, stdout), LXR_EXIT_OK;
 	c = find_command(argv[1]);

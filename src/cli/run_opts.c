@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "cli/run_image.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
@@ -78,7 +79,11 @@ static const char usage_text[] =
     "      --restart POLICY with -d: no (the default), always, unless-stopped,\n"
     "                       on-failure[:N] (restarts with backoff, as a stack's)\n"
     "      --init           run lxr's init as PID 1 (the default)\n"
-    "      --no-init        run COMMAND itself as PID 1\n";
+    "      --no-init        run COMMAND itself as PID 1\n"
+    "\n"
+    "Example:\n"
+    "  lxr run --rm -it alpine sh\n"
+    "  lxr run -d --name web -p 8080:80 nginx\n";
 
 enum {
 	OPT_RM = 256,
@@ -594,10 +599,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 			fputs(usage_text, stdout);
 			return 1;
 		}
-		if (c == '?' || c == ':')
-			return lxr_fail(err, 0, "%s: unknown option or missing value",
-					argv[optind - 1]),
-			       lxr_err_hint(err, "see `lxr run --help`");
+		if (c == '?' || c == ':') {
+			const char *dym = cli_option_dym(argv[optind - 1], longopts);
+			lxr_fail(err, 0, "%s: unknown option or missing value", argv[optind - 1]);
+			return dym ? lxr_err_hint(err, "did you mean --%s? (see `lxr run --help`)",
+						  dym)
+				   : lxr_err_hint(err, "see `lxr run --help`");
+		}
 		if (parse_one(o, c, optarg, err) < 0)
 			return -1;
 	}

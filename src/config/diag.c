@@ -88,50 +88,7 @@ void cfg_diags_free(struct cfg_diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
-
-	if (la >= 63 || lb >= 63)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 const char *cfg_did_you_mean(const char *word, const char *const *cands, size_t n)
 {
-	const char *best = NULL;
-	size_t best_d = (size_t)-1;
-	/* A third of the word's length, at least 1 and at most 3 edits: catches
-	 * "restrat" and "enviroment" without suggesting "user" for "uts". */
-	size_t limit = strlen(word) / 3;
-
-	if (limit < 1)
-		limit = 1;
-	if (limit > 3)
-		limit = 3;
-	for (size_t i = 0; i < n; i++) {
-		size_t d = edit_distance(word, cands[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	return best_d <= limit ? best : NULL;
+	return lxr_did_you_mean(word, cands, n, 0);
 }

@@ -170,8 +170,10 @@ int img_remove(struct img_store *s, const char *ref, lxr_err *err)
 		return -1;
 	lk = img_lock(s, "index.lock", LOCK_EX, err);
 	if (lk < 0 || img_store_find(s, ref, manifest, &name, err) < 0 ||
-	    img_uses_live(s, &live, err) < 0 || img_index_load(s, &idx, err) < 0)
+	    img_uses_live(s, &live, err) < 0 || img_index_load(s, &idx, err) < 0) {
+		img_gc_unlock(s); /* a caller may go on using the store */
 		return -1;
+	}
 	r = untag(s, idx, name, manifest, live, err);
 	if (r == 0)
 		r = img_index_save(s, idx, err);
@@ -194,8 +196,10 @@ int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
 	if (gc_lock_exclusive(s, err) < 0)
 		return -1;
 	lk = img_lock(s, "index.lock", LOCK_EX, err);
-	if (lk < 0 || img_uses_live(s, &live, err) < 0 || img_index_load(s, &idx, err) < 0)
+	if (lk < 0 || img_uses_live(s, &live, err) < 0 || img_index_load(s, &idx, err) < 0) {
+		img_gc_unlock(s);
 		return -1;
+	}
 	dangling = json_object_get(idx, "dangling");
 	for (i = json_array_size(dangling); i-- > 0;) {
 		v = json_array_get(dangling, i);

@@ -199,6 +199,70 @@ int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr
 	return 0;
 }
 
+/* "docker.io/library/nginx:latest" as a user writes it: "nginx:latest". */
+static const char *short_name(const char *name)
+{
+	if (lxr_str_has_prefix(name, "docker.io/library/"))
+		return name + strlen("docker.io/library/");
+	if (lxr_str_has_prefix(name, "docker.io/"))
+		return name + strlen("docker.io/");
+	return name;
+}
+
+/* The distance between two "repo[:tag]" names as a user sees them: the
+ * closest of the whole names, the repositories, and their last parts
+ * ("busybxo" is two edits from "lxr/busybox:demo"). */
+static size_t name_distance(const char *a, const char *b)
+{
+	char ra[256], rb[256];
+	const char *la, *lb;
+	size_t d = lxr_edit_distance(a, b), e;
+
+	snprintf(ra, sizeof(ra), "%.*s", (int)strcspn(a, ":@"), a);
+	snprintf(rb, sizeof(rb), "%.*s", (int)strcspn(b, ":@"), b);
+	if ((e = lxr_edit_distance(ra, rb)) < d)
+		d = e;
+	la = strrchr(ra, '/') ? strrchr(ra, '/') + 1 : ra;
+	lb = strrchr(rb, '/') ? strrchr(rb, '/') + 1 : rb;
+	if ((e = lxr_edit_distance(la, lb)) < d)
+		d = e;
+	return d;
+}
+
+/* An image that is not there: name the store's closest one, as a hint
+ * ("did you mean lxr/busybox:demo?"), when one is a typo away. */
+static void suggest_stored(struct img_store *s, const char *ref, lxr_err *err)
+{
+	_cleanup_free_ char *canon = NULL, *best = NULL;
+	struct img_summary *v = NULL;
+	struct img_ref r = {0};
+	size_t n = 0, best_d = (size_t)-1, limit;
+	const char *want, *last;
+	lxr_err ignored;
+
+	if (img_ref_parse(ref, &r, &ignored) < 0)
+		return;
+	canon = img_ref_string(&r);
+	img_ref_free(&r);
+	if (!canon || img_list(s, &v, &n, &ignored) < 0)
+		return;
+	want = short_name(canon);
+	last = strrchr(want, '/') ? strrchr(want, '/') + 1 : want;
+	limit = strcspn(last, ":@") / 3;
+	limit = limit < 1 ? 1 : limit > 3 ? 3 : limit;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = v[i].name ? name_distance(want, short_name(v[i].name)) : (size_t)-1;
+		if (d < best_d && strcmp(v[i].name, canon)) {
+			best_d = d;
+			free(best);
+			best = lxr_xstrdup(short_name(v[i].name));
+		}
+	}
+	img_summaries_free(v, n);
+	if (best && best_d <= limit)
+		lxr_err_hint(err, "did you mean %s? (an image in the store: `lxr images`)", best);
+}
+
 int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
 	       struct img_image *out, lxr_err *err)
 {
@@ -215,10 +279,10 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
 		if (img_store_find(s, ref, manifest, &name, err) == 0)
 			return img_resolve(s, ref, out, err);
 		if (err->errnum != ENOENT || policy == IMG_PULL_NEVER)
-			return -1;
+			return suggest_stored(s, ref, err), -1;
 	}
 	if (img_tool_run(s, args, err) < 0)
-		return lxr_err_wrap(err, "pull %s", ref);
+		return lxr_err_wrap(err, "pull %s", ref), suggest_stored(s, ref, err), -1;
 	return img_resolve(s, ref, out, err);
 }
 

@@ -597,12 +597,62 @@ bool rt_cgroup_oom_killed(struct lxr_cgroup *cg)
 	return kills > 0;
 }
 
+/* io.stat: one line a device, "8:0 rbytes=N wbytes=N rios=N ...": summed.
+ * Absent (the io controller not enabled for lxr's subtree): -1. */
+static void io_bytes(const char *dir, struct lxr_cgroup_stats *st)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/io.stat", dir);
+	_cleanup_free_ char *text = NULL;
+	lxr_err e;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0)
+		return;
+	st->io_read_bytes = st->io_write_bytes = 0;
+	for (char *p = text; (p = strstr(p, "bytes=")); p += 6) {
+		long long v = strtoll(p + 6, NULL, 10);
+		if (p - text >= 1 && p[-1] == 'r')
+			st->io_read_bytes += v;
+		else if (p - text >= 1 && p[-1] == 'w')
+			st->io_write_bytes += v;
+	}
+}
+
+/* v1 blkio (its leaf exists when the service sets blkio_config):
+ * "MAJ:MIN Read N" and "MAJ:MIN Write N" lines, summed ("Total" left out) */
+static void blkio_bytes(const char *dir, struct lxr_cgroup_stats *st)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/blkio.throttle.io_service_bytes", dir);
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+	lxr_err e;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0)
+		return;
+	st->io_read_bytes = st->io_write_bytes = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char dev[32], op[16];
+		long long v;
+		if (sscanf(l, "%31s %15s %lld", dev, op, &v) != 3)
+			continue;
+		if (!strcmp(op, "Read"))
+			st->io_read_bytes += v;
+		else if (!strcmp(op, "Write"))
+			st->io_write_bytes += v;
+	}
+}
+
 int rt_cgroup_stats(struct lxr_cgroup *cg, struct lxr_cgroup_stats *st, lxr_err *err)
 {
 	struct rt_cg_leaf *mem = leaf_for(cg, RT_CG_MEMORY), *pids = leaf_for(cg, RT_CG_PIDS);
 	struct rt_cg_leaf *acct = leaf_for(cg, RT_CG_CPUACCT), *v2 = leaf_v2(cg);
+	struct rt_cg_leaf *blk = leaf_for(cg, RT_CG_BLKIO);
 
 	st->memory_bytes = st->cpu_usage_usec = st->pids = -1;
+	st->io_read_bytes = st->io_write_bytes = -1;
+	if (blk && blk->version == LXR_CG_V1)
+		blkio_bytes(blk->path, st);
+	else if (v2)
+		io_bytes(v2->path, st);
 	if (mem &&
 	    read_number(mem->path,
 			mem->version == LXR_CG_V2 ? "memory.current" : "memory.usage_in_bytes",

@@ -155,7 +155,8 @@ static int setup_stdio(const int stdio[3], int slave, lxr_err *err)
 	}
 	for (int i = 0; i < 3; i++) {
 		int fd = stdio[i];
-		if (fd < 0 && i == 0 && (fd = open_dev_null(err)) < 0)
+		/* a closed 1 or 2 would be the next file the process opens */
+		if (fd < 0 && (fd = open_dev_null(err)) < 0)
 			return -1;
 		if (fd >= 0 && fd != i && dup2(fd, i) < 0)
 			return lxr_fail(err, errno, "dup2 stdio fd %d", i);
@@ -173,7 +174,7 @@ static int open_dev_null(lxr_err *err)
 
 	if (root < 0)
 		return lxr_fail(err, errno, "open / in container");
-	fd = lxr_open_in_root(root, "/dev/null", O_RDONLY | O_NOFOLLOW, 0, err);
+	fd = lxr_open_in_root(root, "/dev/null", O_RDWR | O_NOFOLLOW, 0, err);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {

@@ -114,12 +114,14 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	if (pid == 0) {
 		int slave = -1;
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!io->detach)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (proc->terminal && rt_child_open_pty(sync, proc, &slave, &err) < 0)
 			rt_child_fail(sync, 125, &err);
 		if (rt_process_apply_creds(proc, &err) < 0)
 			rt_child_fail(sync, 125, &err);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!io->detach)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		rt_child_exec(proc, sync, io->fds, slave);
 	}
 	/* Our pid as seen outside (this helper is still in lxr's PID

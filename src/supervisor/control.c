@@ -56,6 +56,17 @@ static json_t *instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	/* what compose's ps shows: the image as written, the command, times */
+	json_object_set_new(o, "image",
+			    json_string(in->svc->cfg->image.v ? in->svc->cfg->image.v : ""));
+	{
+		json_t *cmd = json_array();
+		for (size_t i = 0; in->plan.spec.args && in->plan.spec.args[i]; i++)
+			json_array_append_new(cmd, json_string(in->plan.spec.args[i]));
+		json_object_set_new(o, "command", cmd);
+	}
+	json_object_set_new(o, "created", json_integer(in->created_at));
+	json_object_set_new(o, "finished", json_integer(in->finished_at));
 	if (in->held && in->fsm.state == SVC_CREATED)
 		json_object_set_new(o, "held", json_true()); /* up --no-start: waits for start */
 	if (in->has_error)
@@ -91,9 +102,19 @@ static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_re
 			k++;
 		}
 		if (!found) {
-			char msg[256];
+			_cleanup_free_ const char **svcs =
+			    lxr_xcalloc(s->n_svcs + 1, sizeof(*svcs));
+			const char *dym;
+			char msg[256], hint[256];
+			for (size_t i = 0; i < s->n_svcs; i++)
+				svcs[i] = s->svcs[i].cfg->name;
+			dym = want ? lxr_did_you_mean(want, svcs, s->n_svcs, 0) : NULL;
 			snprintf(msg, sizeof(msg), "no such service: %s", want ? want : "?");
-			ctl_reply_error(cs, req, msg, "see `lxr ps` for the project's services");
+			if (dym)
+				snprintf(hint, sizeof(hint), "did you mean \"%s\"? (see `lxr ps`)",
+					 dym);
+			ctl_reply_error(cs, req, msg,
+					dym ? hint : "see `lxr ps` for the project's services");
 			return false;
 		}
 	}
@@ -242,17 +263,23 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 static json_t *stats_of(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_cgroup *cg = NULL;
-	struct lxr_cgroup_stats st = {-1, -1, -1};
+	struct lxr_cgroup_stats st = {-1, -1, -1, -1, -1};
+	int64_t rx = -1, tx = -1;
 	lxr_err err;
 
 	if (in->c && rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) == 0) {
 		rt_cgroup_stats(cg, &st, &err);
 		rt_cgroup_free(cg);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
-			 "memory_limit", (json_int_t)in->plan.spec.resources.memory_limit,
-			 "cpu_usage_usec", (json_int_t)st.cpu_usage_usec, "pids",
-			 (json_int_t)st.pids);
+	if (in->c && rt_container_pid(in->c) > 0 &&
+	    rt_net_io(rt_container_pid(in->c), &rx, &tx, &err) < 0)
+		rx = tx = -1;
+	return json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory_bytes", (json_int_t)st.memory_bytes,
+	    "memory_limit", (json_int_t)in->plan.spec.resources.memory_limit, "cpu_usage_usec",
+	    (json_int_t)st.cpu_usage_usec, "pids", (json_int_t)st.pids, "net_rx_bytes",
+	    (json_int_t)rx, "net_tx_bytes", (json_int_t)tx, "block_read_bytes",
+	    (json_int_t)st.io_read_bytes, "block_write_bytes", (json_int_t)st.io_write_bytes);
 }
 
 static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,

@@ -11,8 +11,9 @@
 void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, json_t *extra)
 {
 	struct timespec ts;
-	_cleanup_free_ char *more = NULL, *line = NULL;
+	_cleanup_free_ char *more = NULL, *line = NULL, *image = NULL;
 	const char *members = "";
+	json_t *img = json_string(in->svc->cfg->image.v ? in->svc->cfg->image.v : "");
 
 	/* the common members are written by hand so the time keeps its fixed
 	 * microsecond form (jansson would print a double's 17 digits); extra's
@@ -25,11 +26,16 @@ void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, j
 		more[strlen(more) - 1] = '\0';
 		members = more + 1;
 	}
+	/* the image as written (a path may hold anything: jansson quotes it),
+	 * for events' "image=" as compose prints it */
+	image = json_dumps(img, JSON_ENCODE_ANY);
+	json_decref(img);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	line = lxr_xasprintf("{\"time\":%lld.%06ld,\"project\":\"%s\",\"service\":\"%s\","
-			     "\"instance\":\"%s\",\"state\":\"%s\"%s%s}\n",
+			     "\"instance\":\"%s\",\"state\":\"%s\"%s%s,\"image\":%s}\n",
 			     (long long)ts.tv_sec, ts.tv_nsec / 1000, s->stack->project,
-			     in->svc->cfg->name, in->name, event, *members ? "," : "", members);
+			     in->svc->cfg->name, in->name, event, *members ? "," : "", members,
+			     image ? image : "\"\"");
 	if (s->events_log) {
 		fputs(line, s->events_log);
 		fflush(s->events_log);

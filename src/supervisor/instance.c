@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -152,6 +153,7 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 		in->c = NULL;
 	}
 	sup_output_close(s, in);
+	in->finished_at = (int64_t)time(NULL);
 	sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
 }
 
@@ -163,6 +165,8 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	int r;
 
 	release(s, in);
+	if (!in->created_at)
+		in->created_at = (int64_t)time(NULL);
 	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || write_files(&in->plan, &err) < 0 ||
 	    sup_join_others(s, in, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
 	    sup_output_open(s, in, out, &err) < 0) {
@@ -391,6 +395,7 @@ void sup_on_exit(struct sup *s, struct sup_instance *in)
 	sup_output_read(s, in, 0);
 	sup_output_read(s, in, 1);
 	code = rt_container_exit_code(rt_container_wait(in->c));
+	in->finished_at = (int64_t)time(NULL);
 	in->oom_killed = rt_container_oom_killed(in->c);
 	was_paused = in->paused;
 	in->paused = false; /* a v2 SIGKILL ends even a frozen task */

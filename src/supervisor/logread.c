@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <time.h>
 
 #include "config/text.h"
 #include "supervisor/logcursor.h"
@@ -66,6 +67,17 @@ int logs_parse_since(const char *s, const struct timespec *now, struct timespec 
 				 "a duration before now (10m, 1h30m)");
 }
 
+static bool ts_after(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* --until: a line stamped after it is not shown */
+static bool too_late(const struct logs_opts *o, const struct log_line *l)
+{
+	return o->has_until && ts_after(&l->ts, &o->until);
+}
+
 static bool have_source(const struct reader *r, const char *service)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -96,9 +108,9 @@ static int count_lines(struct reader *r, const char *service, long *count, lxr_e
 
 	*count = 0;
 	while ((k = log_cursor_next(c, &l, err)) == 1)
-		(*count)++;
+		*count += !too_late(r->o, &l);
 	while (k == 0 && log_cursor_finish(c, &l) == 1)
-		(*count)++;
+		*count += !too_late(r->o, &l);
 	log_cursor_free(c);
 	return k < 0 ? -1 : 0;
 }
@@ -145,11 +157,38 @@ static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 	return ret;
 }
 
+/* The service with a log file here whose name is closest to name. */
+static char *closest_logged(struct reader *r, const char *name)
+{
+	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	_cleanup_strv_ char **names = NULL;
+	char svc[NAME_MAX + 1];
+	const char *dym;
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return NULL;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (log_file_index(de->d_name, svc, sizeof(svc)) == 0)
+			lxr_strv_push(&names, lxr_xstrdup(svc));
+	closedir(d);
+	dym = lxr_did_you_mean(name, (const char *const *)names, lxr_strv_len(names), 0);
+	return dym ? lxr_xstrdup(dym) : NULL;
+}
+
 static int check_named(struct reader *r, lxr_err *err)
 {
 	for (char **s = r->o->services; s && *s; s++)
 		if (!have_source(r, *s)) {
+			_cleanup_free_ char *dym = closest_logged(r, *s);
 			lxr_fail(err, ENOENT, "no log of service \"%s\" in %s", *s, r->dir);
+			if (dym)
+				return lxr_err_hint(err, "did you mean \"%s\"?", dym);
 			return lxr_err_hint(err, "a service's log appears once it has been "
 						 "started; check the name against the stack file");
 		}
@@ -176,7 +215,7 @@ static void print_line(struct reader *r, const struct source *s)
 
 /* Make s->has true if a line is available; final: the end of the read, so
  * lines still waiting for their F count as lines. */
-static int fill(struct source *s, bool final, lxr_err *err)
+static int fill(const struct logs_opts *o, struct source *s, bool final, lxr_err *err)
 {
 	while (!s->has) {
 		int k = log_cursor_next(s->cur, &s->line, err);
@@ -184,6 +223,8 @@ static int fill(struct source *s, bool final, lxr_err *err)
 			k = log_cursor_finish(s->cur, &s->line);
 		if (k <= 0)
 			return k;
+		if (too_late(o, &s->line))
+			continue;
 		if (s->skip > 0)
 			s->skip--;
 		else
@@ -199,7 +240,7 @@ static int drain(struct reader *r, bool final, lxr_err *err)
 		struct source *min = NULL;
 		for (size_t i = 0; i < r->n; i++) {
 			struct source *s = &r->v[i];
-			if (fill(s, final, err) < 0)
+			if (fill(r->o, s, final, err) < 0)
 				return lxr_err_wrap(err, "service %s", log_cursor_service(s->cur));
 			if (s->has && (!min || s->line.ts.tv_sec < min->line.ts.tv_sec ||
 				       (s->line.ts.tv_sec == min->line.ts.tv_sec &&
@@ -241,17 +282,39 @@ static int on_dir_events(struct reader *r, int ifd, lxr_err *err)
 	return rescan ? add_new_services(r, false, err) : 0;
 }
 
+/* --until with -f: milliseconds until it passes (-1: no --until, 0:
+ * passed), as docker logs ends a follow there. */
+static int until_ms(const struct logs_opts *o)
+{
+	struct timespec now;
+	int64_t ms;
+
+	if (!o->has_until)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (int64_t)(o->until.tv_sec - now.tv_sec) * 1000 +
+	     (o->until.tv_nsec - now.tv_nsec) / 1000000 + 1;
+	return ms <= 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+}
+
 static int follow(struct reader *r, int ifd, lxr_err *err)
 {
 	struct pollfd p[2] = {{.fd = ifd, .events = POLLIN},
 			      {.fd = r->o->stop_fd, .events = POLLIN}};
 
 	for (;;) {
-		if (poll(p, r->o->stop_fd >= 0 ? 2 : 1, -1) < 0) {
+		int wait = until_ms(r->o), n;
+
+		if (wait == 0)
+			return drain(r, true, err);
+		n = poll(p, r->o->stop_fd >= 0 ? 2 : 1, wait);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return lxr_fail(err, errno, "poll");
 		}
+		if (n == 0)
+			continue; /* --until may have passed */
 		if (p[1].revents)
 			return drain(r, true, err);
 		if (on_dir_events(r, ifd, err) < 0 || drain(r, false, err) < 0)
@@ -274,9 +337,9 @@ static int run(struct reader *r, lxr_err *err)
 	}
 	if (add_new_services(r, true, err) < 0 || check_named(r, err) < 0)
 		return -1;
-	if (drain(r, !r->o->follow, err) < 0)
+	if (drain(r, !r->o->follow || until_ms(r->o) == 0, err) < 0)
 		return -1;
-	return r->o->follow ? follow(r, ifd, err) : 0;
+	return r->o->follow && until_ms(r->o) != 0 ? follow(r, ifd, err) : 0;
 }
 
 int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *err)

@@ -218,12 +218,11 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 	if (!s->quiet) {
 		static const char *const sym[] = {"\u2714", "\u2718", "\u2026"};
 		int k = what[0] == '+' ? 0 : what[0] == 'x' ? 1 : 2;
-		fprintf(stderr, " %s %-14s %s\n",
-			s->tty ? sym[k]
-			       : (k == 0   ? "ok"
-				  : k == 1 ? "!!"
-					   : ".."),
-			in->name, what + 2);
+		/* compose's words, as `up -d` draws them */
+		if (s->tty)
+			fprintf(stderr, " %s Container %-14s %s\n", sym[k], in->name, what + 2);
+		else
+			fprintf(stderr, " Container %s  %s\n", in->name, what + 2);
 	}
 }
 

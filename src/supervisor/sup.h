@@ -100,6 +100,9 @@ struct sup_instance {
 	 * starts */
 	lxr_err error;
 	bool has_error;
+	/* wall-clock seconds, for ps's CREATED and "Exited (N) 3 minutes ago":
+	 * its first start, and when its command last ended (0: not yet) */
+	int64_t created_at, finished_at;
 };
 
 struct sup_service {

@@ -105,30 +105,34 @@ struct row {
 	char what[160];
 };
 
+/* compose's words: " ✔ Container web-1  Started" on a terminal (the mark
+ * green or red unless NO_COLOR), " Container web-1  Started" otherwise */
 static void draw(const struct row *rows, size_t n, size_t *drawn, bool tty)
 {
 	static const char *const sym[] = {"\u2714", "\u2718", "\u2026"};
+	static const char *const colour[] = {"\033[32m", "\033[31m", ""};
+	bool col = tty && log_color_wanted(STDERR_FILENO, false);
 
 	if (tty && *drawn)
 		fprintf(stderr, "\033[%zuA", *drawn);
 	for (size_t i = 0; i < n; i++) {
 		int k = rows[i].what[0] == '+' ? 0 : rows[i].what[0] == 'x' ? 1 : 2;
-		fprintf(stderr, "%s %s %-16s %s\n", tty ? "\033[2K" : "",
-			tty ? sym[k]
-			    : (k == 0   ? "ok"
-			       : k == 1 ? "!!"
-					: ".."),
-			rows[i].name, rows[i].what + 2);
+		if (tty)
+			fprintf(stderr, "\033[2K %s%s%s Container %-16s %s\n", col ? colour[k] : "",
+				sym[k], col && k < 2 ? "\033[0m" : "", rows[i].name,
+				rows[i].what + 2);
+		else
+			fprintf(stderr, " Container %s  %s\n", rows[i].name, rows[i].what + 2);
 	}
 	*drawn = n;
 }
 
-static int follow_progress(struct sup *s, int fd)
+static int follow_progress(struct sup *s, int fd, int progress)
 {
 	FILE *f = fdopen(dup(fd), "r");
 	struct row *rows = lxr_xcalloc(s->n_svcs + 1, sizeof(*rows));
 	size_t n = 0, drawn = 0, cap = s->n_svcs + 1;
-	bool tty = isatty(STDERR_FILENO);
+	bool tty = progress == 2 || (progress == 0 && isatty(STDERR_FILENO));
 	char *line = NULL;
 	size_t len = 0;
 	int result = -1;
@@ -177,6 +181,8 @@ static int follow_progress(struct sup *s, int fd)
 			snprintf(rows[n++].name, sizeof(rows->name), "%s", name);
 		}
 		snprintf(rows[i].what, sizeof(rows->what), "%s", what);
+		if (progress == 3)
+			continue;
 		if (tty)
 			draw(rows, n, &drawn, true);
 		else
@@ -221,7 +227,7 @@ static int detach(struct sup *s, const struct sup_up_opts *o, int lockfd)
 	}
 	close(p[1]);
 	close(lockfd); /* the daemon holds the lock now */
-	result = follow_progress(s, p[0]);
+	result = follow_progress(s, p[0], o->progress);
 	close(p[0]);
 	return result;
 }

@@ -67,6 +67,60 @@ bool lxr_str_has_suffix(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+size_t lxr_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), rows[3][64];
+	size_t *two = rows[0], *one = rows[1], *cur = rows[2];
+
+	if (la >= 63 || lb >= 63)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		one[j] = j;
+	/* Levenshtein with adjacent transpositions as one edit ("wbe" is one
+	 * from "web"), the optimal string alignment distance */
+	for (size_t i = 1; i <= la; i++) {
+		size_t *t;
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = one[j - 1] + (a[i - 1] != b[j - 1]);
+			if (one[j] + 1 < best)
+				best = one[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    two[j - 2] + 1 < best)
+				best = two[j - 2] + 1;
+			cur[j] = best;
+		}
+		t = two;
+		two = one;
+		one = cur;
+		cur = t;
+	}
+	return one[lb];
+}
+
+const char *lxr_did_you_mean(const char *word, const char *const *cands, size_t n, size_t limit)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	/* A third of the word's length, at least 1 and at most 3 edits: catches
+	 * "restrat" and "enviroment" without suggesting "user" for "uts". */
+	if (!limit) {
+		limit = strlen(word) / 3;
+		limit = limit < 1 ? 1 : limit > 3 ? 3 : limit;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t d = cands[i] ? lxr_edit_distance(word, cands[i]) : (size_t)-1;
+		if (d < best_d && strcmp(word, cands[i])) {
+			best_d = d;
+			best = cands[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
 void lxr_freep(void *p)
 {
 	free(*(void **)p);

@@ -53,6 +53,15 @@ finish() {
 	# Reported above (a leak fails the test); now removed, so that a failed
 	# test does not leave the machine dirty for the next run.
 	for n in $NAMES; do "$LXR" rm -f "$n" >/dev/null 2>&1 || true; done
+	# A test that failed before it registered its own cleanup: every
+	# project still up in this test's run directory, and every lxr run
+	# container of it, goes (else its supervisor outlives the test).
+	for p in $(cd / && "$LXR" ls -q 2>/dev/null); do
+		"$LXR" down -p "$p" -t 0 >/dev/null 2>&1 || true
+	done
+	for n in $(cd / && "$LXR" ps -q 2>/dev/null); do
+		"$LXR" rm -f "$n" >/dev/null 2>&1 || true
+	done
 	rm -rf "$TEST_TMP"
 	if [ -n "$out" ]; then
 		echo "FAIL: left behind:" >&2

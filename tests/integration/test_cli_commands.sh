@@ -37,6 +37,17 @@ expect_out "3" "wait fails"
 run wait -f "$STACK" nosuch
 expect_rc 1 "wait for a service the stack lacks"
 expect_grep "$ERR" "no such service: nosuch" "wait names the unknown service"
+# a service name a typo away: docker's "did you mean", from the supervisor
+# (stop, wait, ...), from exec and from logs
+run stop -f "$STACK" wbe
+expect_rc 1 "stop of a misspelt service"
+expect_grep "$ERR" 'did you mean "web"\?' "stop suggests the service"
+run exec -f "$STACK" -T wbe true
+[ "$RC" -ne 0 ] || fail "exec of a misspelt service exited 0"
+expect_grep "$ERR" 'did you mean "web"\?' "exec suggests the service"
+run -f "$STACK" logs wbe
+expect_rc 1 "logs of a misspelt service"
+expect_grep "$ERR" 'did you mean "web"\?' "logs suggests the service"
 run wait -f "$STACK"
 expect_rc 2 "wait without a service"
 pass "wait blocks until services end, prints their exit codes, exits with the first"

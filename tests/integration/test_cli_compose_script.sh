@@ -33,6 +33,17 @@ docker compose up -d --wait; echo "up-again=$?"
 docker compose ps; echo "ps=$?"
 docker compose ps -q; echo "ps-q=$?"
 docker compose ps --services; echo "ps-services=$?"
+# compose's JSON keys, read as scripts read them (an array, or one object a line)
+docker compose ps --format json web | python3 -c '
+import json, sys
+t = sys.stdin.read()
+try:
+    v = json.loads(t)
+except ValueError:
+    v = [json.loads(l) for l in t.splitlines() if l.strip()]
+for c in v if isinstance(v, list) else [v]:
+    print("json %s %s %s %s" % (c["Name"], c["Service"], c["State"], c["ExitCode"]))
+'; echo "ps-json=$?"
 docker compose exec -T web sh -c 'test -f /tmp/ready && echo web is ready'; echo "exec=$?"
 docker compose exec -T web sh -c 'exit 3'; echo "exec-fails=$?"
 docker compose exec -T web false; echo "exec-false=$?"
@@ -81,6 +92,8 @@ expect_grep "$OUT" "db-1" "ps lists the db instance"
 step ps-q 0
 step ps-services 0
 expect_grep "$OUT" "^web$" "ps --services lists web"
+step ps-json 0
+expect_grep "$OUT" "^json web-1 web running 0$" "ps --format json has compose's Name, Service, State, ExitCode"
 step exec 0
 expect_grep "$OUT" "^web is ready$" "exec -T prints the command's output"
 step exec-fails 3

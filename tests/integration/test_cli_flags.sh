@@ -45,11 +45,11 @@ expect_out "stubborn-1" "stop names what it stopped"
 wait_event '"instance":"stubborn-1","state":"stopped".*"exit":137'
 pass "stop -t 1 kills after 1 s instead of the service's 30 s ($took ms)"
 
-run ps -f "$STACK" -a
+run ps -f "$STACK" -a --format '{{.Name}} {{.Service}} {{.State}}'
 expect_rc 0 "ps -a"
-expect_grep "$OUT" "^stubborn-1 +stubborn +stopped " "ps -a lists the stopped instance"
+expect_grep "$OUT" "^stubborn-1 stubborn stopped$" "ps -a lists the stopped instance"
 run ps -f "$STACK"
-expect_grep "$OUT" "^stubborn-1 +stubborn +stopped " "ps lists stopped instances anyway"
+expect_grep "$OUT" "^stubborn-1 .* stubborn +[0-9a-zA-Z ]+ ago +Exited \(137\) [0-9a-zA-Z ]+ ago" "ps lists stopped instances anyway"
 run ps -f "$STACK" --status exited -q
 expect_out "stubborn-1" "ps --status exited: the stopped one"
 run ps -f "$STACK" --status running --services
@@ -64,7 +64,7 @@ run ps -f "$STACK" --filter status=exited -q --no-trunc
 expect_out "stubborn-1" "ps --filter status=exited --no-trunc"
 run ps -f "$STACK" --filter name=quick
 expect_rc 2 "ps --filter on something else"
-expect_grep "$ERR" "status=STATE only" "ps --filter says what it takes"
+expect_grep "$ERR" "status=STATE and service=NAME" "ps --filter says what it takes"
 run stats -f "$STACK" --no-stream quick
 expect_rc 0 "stats --no-stream"
 expect_grep "$OUT" "^quick-1 " "stats --no-stream prints the table once"

@@ -29,8 +29,8 @@ ps = {i["instance"]: i for i in json.loads(sys.argv[1])}
 assert ps["web-1"]["state"] == "created" and ps["web-1"]["pid"] == 0, ps
 assert ps["db-1"]["state"] == "created" and ps["db-1"]["pid"] == 0, ps
 PY
-run ps -f "$STACK" -a
-expect_grep "$OUT" "^web-1 +web +created " "ps -a shows created"
+run ps -f "$STACK" -a --format '{{.Name}} {{.Service}} {{.State}} {{.Status}}'
+expect_grep "$OUT" "^web-1 web created Created$" "ps -a shows created"
 run start -f "$STACK" web
 expect_rc 0 "start after create"
 wait_event '"instance":"web-1","state":"healthy"'
@@ -171,8 +171,8 @@ run run -d --name "$N" --network none "$ROOTFS" sleep 1000
 expect_rc 0 "run -d"
 run pause "$N"
 expect_rc 0 "pause NAME"
-run ps
-expect_grep "$OUT" "^$N +paused " "ps shows the run container paused"
+run ps --format '{{.Name}} {{.State}} {{.Status}}'
+expect_grep "$OUT" "^$N paused Up .*\(Paused\)$" "ps shows the run container paused"
 run inspect "$N"
 expect_grep "$OUT" '"Paused": true' "inspect NAME"
 run rm -f "$N"

@@ -29,7 +29,7 @@ done
 before=$(printf '%s\n' "$OUT" | grep '^web-1 ' | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort | tr '\n' ' ')
 run restart -f "$STACK" web
 expect_rc 0 "restart"
-for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^web-1 .*running' && break; sleep 0.05; done
+for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^web-1 .* Up ' && break; sleep 0.05; done
 run ps -f "$STACK"
 after=$(printf '%s\n' "$OUT" | grep '^web-1 ' | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort | tr '\n' ' ')
 [ "$before" = "$after" ] || fail "web-1's picked ports changed across a restart: [$before] -> [$after]"

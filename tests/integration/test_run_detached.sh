@@ -18,10 +18,14 @@ for _ in $(seq 100); do grep -q two "$LXR_LOG_DIR/_run/$a.log" 2>/dev/null && br
 
 run ps
 expect_rc 0 "ps without a stack file"
-expect_grep "$OUT" "^$a +running +[0-9]+" "ps lists the running container"
-expect_grep "$OUT" "^$b +running" "ps lists the second one"
+expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps has docker compose's columns"
+expect_grep "$OUT" "^$a +.*\"sh -c .* Up " "ps lists the running container, its command and status"
+expect_grep "$OUT" "^$b .* Up " "ps lists the second one"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$a running$" "ps --format with a template"
 run ps --format json
 expect_grep "$OUT" "\"name\": \"$a\"" "ps --format json"
+expect_grep "$OUT" "\"State\": \"running\"" "ps --format json has compose's State"
 run logs "$a"
 expect_out "one
 two" "logs NAME shows its output"
@@ -33,12 +37,12 @@ expect_rc 0 "stop"
 expect_out "$a" "stop prints the name"
 expect_grep "$(cat "$LXR_LOG_DIR/_run/$a.log")" "got-term" "stop sent SIGTERM"
 run ps
-expect_grep "$OUT" "^$a +exited" "a stopped container is listed as exited until rm"
+expect_grep "$OUT" "^$a .* Exited" "a stopped container is listed as exited until rm"
 run kill -s KILL "$b"
 expect_rc 0 "kill -s KILL"
-for _ in $(seq 100); do "$LXR" ps | grep -q "^$b .*exited" && break; sleep 0.05; done
+for _ in $(seq 100); do "$LXR" ps | grep -q "^$b .*Exited" && break; sleep 0.05; done
 run ps
-expect_grep "$OUT" "^$b +exited" "kill ended the container that ignores SIGTERM"
+expect_grep "$OUT" "^$b .* Exited" "kill ended the container that ignores SIGTERM"
 run stop nosuch
 expect_rc 1 "stop of an unknown container"
 expect_grep "$ERR" "container nosuch" "the error names the container"

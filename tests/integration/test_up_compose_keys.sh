@@ -63,8 +63,8 @@ Y
 NAMES="$NAMES $cn"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with container_name and the CPU knobs"
-run ps -f "$STACK"
-expect_grep "$OUT" "^$cn +db +running" "ps lists the container by its container_name"
+run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'
+expect_grep "$OUT" "^$cn db running" "ps lists the container by its container_name"
 run exec -f "$STACK" db hostname
 expect_out "$cn" "its host name is its container_name"
 run exec -f "$STACK" client sh -c "ping -c1 -W2 $cn >/dev/null && echo reached"
@@ -121,9 +121,9 @@ run run --rm --network none --group-add tty -u app "$ROOTFS" id -G
 pass "group_add and --group-add add supplementary groups, by name or number"
 
 sleep 0.5
-run ps -f "$STACK"
-expect_grep "$OUT" "^shell-1 +shell +running" "a shell with stdin_open and tty keeps running"
-expect_grep "$OUT" "^reader-1 +reader +running" "stdin_open without tty: stdin stays open"
+run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'
+expect_grep "$OUT" "^shell-1 shell running" "a shell with stdin_open and tty keeps running"
+expect_grep "$OUT" "^reader-1 reader running" "stdin_open without tty: stdin stays open"
 run exec -f "$STACK" shell sh -c 'tty'
 run logs -p "keys$$" reader
 expect_grep "$OUT" "started" "the reader started"

@@ -33,11 +33,12 @@ assert ps["worker-1"]["state"] == "running" and ps["worker-1"]["pid"] > 0, ps
 assert ps["web-1"]["restarts"] == 0
 PY
 run ps -f "$STACK"
-expect_grep "$OUT" "^web-1 +web +healthy +healthy +[0-9]+ +0 +- " "ps table"
+expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps table header, as compose's"
+expect_grep "$OUT" "^web-1 +/[^ ]+ +\"[^\"]+\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+ \(healthy\)" "ps table"
 pass "ps shows state, health, pid and restarts"
 
-run stats -f "$STACK" web
-expect_grep "$OUT" "^web-1 +[0-9.]+MiB +64.0MiB " "stats shows memory use and limit"
+run stats --no-stream -f "$STACK" web
+expect_grep "$OUT" "^web-1 +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB " "stats shows memory use and limit"
 run top -f "$STACK" worker
 expect_grep "$OUT" "sleep 1000" "top lists the service's processes"
 pass "stats and top read the container's cgroup"
@@ -48,7 +49,7 @@ run exec -f "$STACK" worker sh -c 'exit 4'
 expect_rc 4 "exec exit code"
 pass "exec SERVICE runs inside the service's container"
 
-"$LXR" events -p "$PROJECT" > "$TEST_TMP/events.out" 2>&1 &
+"$LXR" events --json -p "$PROJECT" > "$TEST_TMP/events.out" 2>&1 &
 evpid=$!
 sleep 0.2
 run restart -f "$STACK" worker
@@ -62,7 +63,7 @@ kill "$evpid"; wait "$evpid" 2>/dev/null || true
 grep -q '"instance":"worker-1","state":"stopping"' "$TEST_TMP/events.out" || fail "events stream missed the restart: $(cat "$TEST_TMP/events.out")"
 grep -q '"instance":"web-1","state":"stopped"' "$TEST_TMP/events.out" || fail "events stream missed the stop"
 run ps -f "$STACK" web
-expect_grep "$OUT" "^web-1 +web +stopped " "stopped stays stopped (restart policy no)"
+expect_grep "$OUT" "^web-1 .* web .* Exited \([0-9]+\) [0-9a-zA-Z ]+ ago" "stopped stays stopped (restart policy no)"
 run start -f "$STACK" web
 wait_event '"instance":"web-1","state":"running","from":"starting","cause":"started","exit":0'
 pass "restart, kill -s, stop and start act on services; events streams every transition"

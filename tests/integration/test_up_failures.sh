@@ -78,8 +78,8 @@ run up -d -f "$STACK"
 expect_rc 1 "up -d with a service that cannot start"
 expect_grep "$ERR" "broken-1 failed to start: .*exec \"/no/such/program\": No such file or directory" "up -d says why"
 run ps -f "$STACK"
-expect_grep "$OUT" "^fine-1 +fine +running" "the rest of the stack runs"
-expect_grep "$OUT" "^broken-1 +broken +failed .* 127 " "ps shows the failed one with its exit code"
+expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
+expect_grep "$OUT" "^broken-1 .* broken .* Exited \(127\) " "ps shows the failed one with its exit code"
 run down -f "$STACK"
 expect_rc 0 "down"
 pass "up -d exits 1 naming a service that cannot start, and the rest runs"
@@ -113,8 +113,8 @@ expect_rc 1 "up -d with a host port in use"
 expect_grep "$ERR" "^lxr: error: $why" "up -d says why, with its errno"
 expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "up -d gives the hint"
 run ps -f "$STACK"
-expect_grep "$OUT" "^web-1 +web +failed .* 125 " "ps shows web failed"
-expect_grep "$OUT" "^fine-1 +fine +running" "the rest of the stack runs"
+expect_grep "$OUT" "^web-1 .* web .* ago +Exited \(125\) " "ps shows web failed"
+expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
 expect_grep "$OUT" "^web-1: failed to start: .*host port 0.0.0.0:$port/tcp is in use .*\(EADDRINUSE\)" "ps shows the error"
 expect_grep "$OUT" "^web-1: hint: stop it" "ps shows the hint"
 run ps -f "$STACK" --format json
@@ -126,7 +126,7 @@ pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in p
 
 # `lxr events` streams the same failed event, error and hint in it; each
 # start that fails makes one, so start again until the subscriber has one
-"$LXR" events -f "$STACK" >"$TEST_TMP/events.out" 2>&1 &
+"$LXR" events --json -f "$STACK" >"$TEST_TMP/events.out" 2>&1 &
 evpid=$!
 at_exit kill "$evpid"
 for _ in $(seq 50); do
@@ -145,7 +145,7 @@ wait "$holder" 2>/dev/null || true
 run start -f "$STACK" web
 expect_rc 0 "start once the port is free (stderr: $ERR)"
 run ps -f "$STACK"
-expect_grep "$OUT" "^web-1 +web +running" "web runs once the port is free"
+expect_grep "$OUT" "^web-1 .* web .* Up " "web runs once the port is free"
 printf '%s\n' "$OUT" | grep -q "failed to start" && fail "ps still shows the old error: $OUT"
 run down -f "$STACK"
 expect_rc 0 "down"

@@ -120,7 +120,7 @@ Y
 run up -d -f "$STACK"
 expect_rc 1 "up -d with a dependency that never gets healthy"
 run ps -f "$STACK"
-expect_grep "$OUT" "^app-1 +app +created" "the dependent stays created"
+expect_grep "$OUT" "^app-1 .* app .* Created" "the dependent stays created"
 run down -f "$STACK"
 pass "a dependency that keeps failing its check fails up -d, with restart_on_unhealthy too"
 

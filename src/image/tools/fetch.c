@@ -177,13 +177,24 @@ static void show(struct progress *p, bool force)
 	struct timespec now;
 	char buf[160];
 
-	if (p->o->quiet || !p->o->progress_tty)
+	if (p->o->quiet || (!p->o->progress_tty && !p->o->progress_json))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!force && p->drawn &&
 	    (now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000 < 100)
 		return;
 	p->last = now;
+	if (p->o->progress_json) {
+		int64_t have = 0, total = 0;
+		for (size_t i = 0; i < p->n; i++) {
+			have += p->dls[i].have;
+			total += p->dls[i].item->size > 0 ? p->dls[i].item->size : 0;
+		}
+		fprintf(stderr, "{\"have\":%lld,\"total\":%lld}\n", (long long)have,
+			(long long)total);
+		p->drawn = true;
+		return;
+	}
 	if (p->drawn)
 		fprintf(stderr, "\033[%zuA", p->n);
 	for (size_t i = 0; i < p->n; i++) {
@@ -198,7 +209,7 @@ static void announce_done(struct progress *p, struct dl *d)
 	char total[32];
 
 	d->done = true;
-	if (p->o->quiet || p->o->progress_tty)
+	if (p->o->quiet || p->o->progress_tty || p->o->progress_json)
 		return;
 	fmt_mb(total, sizeof(total), d->have);
 	fprintf(stderr, "%.12s: Download complete (%s%s)\n", img_digest_hex(d->item->digest), total,

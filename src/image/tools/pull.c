@@ -95,7 +95,7 @@ static size_t missing_layers(struct img_store *s, const struct img_manifest *m, 
 
 	for (size_t i = 0; i < m->n_layers; i++) {
 		if (img_layer_exists(s, diff_ids[i]) || img_blob_exists(s, m->layers[i].digest)) {
-			if (!o->quiet)
+			if (!o->quiet && !o->progress_json)
 				fprintf(stderr, "%.12s: Already exists\n",
 					img_digest_hex(m->layers[i].digest));
 			continue;
@@ -161,7 +161,7 @@ static int pull_locked(struct img_store *s, struct img_ref *ref, const struct im
 	reg_close(&c);
 	if (r == 0)
 		r = img_index_tag(s, canon, manifest, err);
-	if (r == 0 && !o->quiet) {
+	if (r == 0 && !o->quiet && !o->progress_json) {
 		fprintf(stderr, "Digest: %s\n", manifest);
 		fprintf(stderr, "Status: %s for %s\n",
 			!strcmp(old, manifest) && !fetched ? "Image is up to date"
@@ -182,7 +182,7 @@ int img_pull(struct img_store *s, const char *refstr, const struct img_pull_opts
 		img_ref_free(&ref);
 		return -1;
 	}
-	if (!o->quiet)
+	if (!o->quiet && !o->progress_json)
 		fprintf(stderr, "Pulling %s/%s:%s\n", ref.registry, ref.repo,
 			ref.digest ? ref.digest : ref.tag);
 	r = pull_locked(s, &ref, o, err);

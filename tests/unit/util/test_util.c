@@ -222,6 +222,25 @@ static void copy_tree_keeps_what_docker_keeps(void **state)
 	assert_int_equal(lxr_rm_rf(dst, &err), 0);
 }
 
+/* "did you mean": adjacent transpositions are one edit; nothing beyond the
+ * limit, and never the word itself */
+static void did_you_mean(void **state)
+{
+	const char *const svcs[] = {"web", "webserver", "db"};
+	const char *const opts[] = {"detach", "services", "follow"};
+
+	(void)state;
+	assert_int_equal(lxr_edit_distance("wbe", "web"), 1);
+	assert_int_equal(lxr_edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(lxr_edit_distance("", "abc"), 3);
+	assert_string_equal(lxr_did_you_mean("wbe", svcs, 3, 0), "web");
+	assert_string_equal(lxr_did_you_mean("websrver", svcs, 3, 0), "webserver");
+	assert_string_equal(lxr_did_you_mean("detahc", opts, 3, 0), "detach");
+	assert_null(lxr_did_you_mean("cache", svcs, 3, 0));
+	assert_null(lxr_did_you_mean("web", svcs, 3, 0)); /* itself; "db" is 2 away */
+	assert_string_equal(lxr_did_you_mean("dc", svcs, 3, 2), "db");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +251,7 @@ int main(void)
 	    cmocka_unit_test(mkdir_p_and_rm_rf),
 	    cmocka_unit_test(open_in_root_cannot_escape),
 	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
+	    cmocka_unit_test(did_you_mean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

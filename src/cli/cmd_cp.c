@@ -1,0 +1,199 @@
+/* lxr cp: copy files between the host and a running container, as docker
+ * cp and docker compose cp do. The copy itself is the runtime's (rt_cp),
+ * which resolves the container's side inside its root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/runtime.h"
+
+static const char usage_text[] =
+    "usage: lxr cp [OPTIONS] SERVICE:SRC_PATH DEST_PATH\n"
+    "       lxr cp [OPTIONS] SRC_PATH SERVICE:DEST_PATH\n"
+    "\n"
+    "Copy files or directories between a running container and the host, as\n"
+    "docker compose cp does. SERVICE is a stack service (its first instance,\n"
+    "or --index N), an instance (web-2), a container_name, or an `lxr run`\n"
+    "container. Directories are copied recursively and links as links; a path\n"
+    "inside the container is resolved inside its root, so no symlink there can\n"
+    "lead the copy out of it. Into an existing directory SRC is copied under its\n"
+    "own name, or its contents with SRC/. (as docker cp). A local path that\n"
+    "holds a colon is written ./a:b. Devices, fifos and sockets are not copied;\n"
+    "set-uid and set-gid bits are dropped on the host. With - as DEST_PATH the\n"
+    "copy is a tar stream on stdout; with - as SRC_PATH a tar stream on stdin\n"
+    "is extracted into the directory DEST_PATH (links in the stream are made,\n"
+    "never followed; a member with \"..\" is refused).\n"
+    "\n"
+    "  -a, --archive        keep uid and gid (default: owned by the caller,\n"
+    "                       root in the container)\n"
+    "  -L, --follow-link    follow a symbolic link SRC_PATH\n"
+    "      --index N        which instance of a scaled SERVICE (default 1)\n"
+    "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N the stack's project (default: the stack file's)\n"
+    "\n"
+    "Example:\n"
+    "  lxr cp web:/etc/nginx/nginx.conf ./nginx.conf\n"
+    "  lxr cp ./site/. web:/usr/share/nginx/html\n"
+    "  lxr cp web:/var/log - | tar -tv\n";
+
+struct cp_opts {
+	const char *file, *project;
+	long index;
+	struct rt_cp_opts rt;
+};
+
+static int parse_index(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out < 1 || *out > 100000) {
+		fprintf(stderr, "lxr: error: --index %s: not an instance number (1, 2, ...)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct cp_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"archive", no_argument, NULL, 'a'},
+	    {"follow-link", no_argument, NULL, 'L'},
+	    {"index", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_globals_apply(&o->file, &o->project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "aLf:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_set_file(&o->file, optarg) < 0)
+				return -1;
+			break;
+		case 'p': o->project = optarg; break;
+		case 'a': o->rt.archive = true; break;
+		case 'L': o->rt.follow = true; break;
+		case 'n':
+			if (parse_index(optarg, &o->index) < 0)
+				return -1;
+			break;
+		case 'h': fputs(usage_text, stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "lxr: error: cp takes a source and a destination\n%s", usage_text);
+		return -1;
+	}
+	return 0;
+}
+
+/* docker's rule: NAME:PATH names a container when the colon comes before
+ * any slash; an absolute or ./ path is always the host's. *path points
+ * after the colon; the name is returned (caller frees), or NULL. */
+static char *container_part(const char *arg, const char **path)
+{
+	const char *colon = strchr(arg, ':');
+
+	*path = arg;
+	if (arg[0] == '/' || arg[0] == '.' || !colon || colon == arg ||
+	    memchr(arg, '/', (size_t)(colon - arg)))
+		return NULL;
+	*path = colon[1] ? colon + 1 : "/";
+	return lxr_xstrndup(arg, (size_t)(colon - arg));
+}
+
+/* The container's root as a directory descriptor, taken while the init
+ * behind pidfd still lives (so a recycled pid cannot hand over another
+ * process's root). */
+static int open_root(const struct lxr_container_ref *ref, lxr_err *err)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/root", (int)ref->pid);
+	_cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", path);
+	if (syscall(SYS_pidfd_send_signal, ref->pidfd, 0, NULL, 0) < 0)
+		return lxr_fail(err, errno == ESRCH ? ESRCH : errno,
+				"container %s stopped during cp", ref->id);
+	return lxr_steal_fd(&fd);
+}
+
+static int copy(struct cp_opts *o, const char *src, const char *dst)
+{
+	const char *spath, *dpath;
+	_cleanup_free_ char *sname = container_part(src, &spath);
+	_cleanup_free_ char *dname = container_part(dst, &dpath);
+	_cleanup_free_ char *inst = NULL;
+	_cleanup_close_ int root = -1;
+	const char *name = sname ? sname : dname;
+	struct lxr_container_ref ref = {.pidfd = -1};
+	bool service;
+	lxr_err err;
+	int r;
+
+	if (sname && dname) {
+		fputs("lxr: error: cp: copying between containers is not supported\n"
+		      "lxr: hint: copy to the host first, then into the other container\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	if (!name) {
+		fprintf(stderr,
+			"lxr: error: cp %s %s: one of the two must be SERVICE:PATH\n"
+			"lxr: hint: a local path that holds a colon is written ./%s\n",
+			src, dst, strchr(src, ':') ? src : dst);
+		return LXR_EXIT_USAGE;
+	}
+	if (!*(sname ? spath : dpath)) {
+		fprintf(stderr, "lxr: error: cp: empty path in the container\n");
+		return LXR_EXIT_USAGE;
+	}
+	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &service, &err) <
+	    0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	root = open_root(&ref, &err);
+	o->rt.to_host = sname != NULL;
+	if (root < 0)
+		r = -1;
+	else if (sname && !strcmp(dst, "-"))
+		r = rt_cp_to_tar(root, spath, STDOUT_FILENO, &o->rt, &err);
+	else if (!strcmp(src, "-"))
+		r = rt_cp_from_tar(STDIN_FILENO, root, dpath, &o->rt, &err);
+	else if (sname)
+		r = rt_cp(root, spath, AT_FDCWD, dpath, &o->rt, &err);
+	else
+		r = rt_cp(AT_FDCWD, spath, root, dpath, &o->rt, &err);
+	rt_container_ref_free(&ref);
+	if (r < 0) {
+		lxr_err_wrap(&err, "cp %s %s", src, dst);
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}
+
+int cmd_cp(int argc, char **argv)
+{
+	struct cp_opts o = {0};
+	int r = parse(argc, argv, &o);
+
+	if (r != 0)
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	return copy(&o, argv[optind], argv[optind + 1]);
+}

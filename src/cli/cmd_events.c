@@ -1,0 +1,175 @@
+/* lxr events: a stack's container events as they happen, in docker
+ * compose's human form by default, or the supervisor's JSON lines. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "lxr/supervisor.h"
+
+static const char usage_text[] =
+    "usage: lxr events [-f FILE] [-p NAME] [--json] [SERVICE...]\n"
+    "\n"
+    "Stream the stack's container events as they happen, one line each, in\n"
+    "docker compose's form: the time (UTC), \"container\", the action (create,\n"
+    "start, health_status: healthy, die, restart, kill, stop), the instance and\n"
+    "its attributes (service, lxr's state, the exit code, an error). Ends when\n"
+    "the stack's supervisor does.\n"
+    "\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -p, --project-name N   the project (default: the stack file's)\n"
+    "      --json             one JSON object a line, as the supervisor records\n"
+    "                         them in events.jsonl\n"
+    "\n"
+    "Example:\n"
+    "  lxr events\n"
+    "  lxr events --json web | jq .state\n";
+
+struct events_ctx {
+	bool json;
+	char **services;
+};
+
+/* lxr's states as docker's event actions, where one fits */
+static const char *action_of(const char *state)
+{
+	static const struct {
+		const char *state, *action;
+	} map[] = {
+	    {"created", "create"},
+	    {"running", "start"},
+	    {"healthy", "health_status: healthy"},
+	    {"unhealthy", "health_status: unhealthy"},
+	    {"exited", "die"},
+	    {"failed", "die"},
+	    {"backoff", "restart"},
+	    {"stopping", "kill"},
+	    {"stopped", "stop"},
+	    {"paused", "pause"},
+	    {"unpaused", "unpause"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(state, map[i].state))
+			return map[i].action;
+	return state;
+}
+
+static bool wanted(const struct events_ctx *c, const char *service)
+{
+	if (!c->services || !c->services[0])
+		return true;
+	for (size_t i = 0; c->services[i]; i++)
+		if (service && !strcmp(c->services[i], service))
+			return true;
+	return false;
+}
+
+/* 2026-12-03T10:00:00.000000Z */
+static void format_time(double t, char *buf, size_t len)
+{
+	time_t sec = (time_t)t;
+	long usec = (long)((t - (double)sec) * 1e6 + 0.5);
+	struct tm tm;
+	size_t n;
+
+	if (usec >= 1000000) {
+		sec++;
+		usec -= 1000000;
+	}
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06dZ", (int)usec);
+}
+
+static void print_human(json_t *ev)
+{
+	const char *state = json_string_value(json_object_get(ev, "state"));
+	const char *inst = json_string_value(json_object_get(ev, "instance"));
+	const char *svc = json_string_value(json_object_get(ev, "service"));
+	const char *blocked = json_string_value(json_object_get(ev, "blocked_by"));
+	const char *image = json_string_value(json_object_get(ev, "image"));
+	json_t *exit_code = json_object_get(ev, "exit");
+	json_t *error = json_object_get(ev, "error");
+	char when[40];
+
+	format_time(json_number_value(json_object_get(ev, "time")), when, sizeof(when));
+	state = state ? state : "?";
+	/* attributes in name order, as compose prints them */
+	printf("%s container %s %s (", when, action_of(state), inst ? inst : "?");
+	if (blocked)
+		printf("blocked_by=%s, ", blocked);
+	if (error && json_string_value(json_object_get(error, "message")))
+		printf("error=%s, ", json_string_value(json_object_get(error, "message")));
+	if (json_is_integer(exit_code) &&
+	    (!strcmp(state, "exited") || !strcmp(state, "failed") || !strcmp(state, "backoff")))
+		printf("exitCode=%lld, ", (long long)json_integer_value(exit_code));
+	if (image && *image)
+		printf("image=%s, ", image);
+	printf("service=%s, state=%s)\n", svc ? svc : "?", state);
+}
+
+static int on_event(void *ctx, json_t *ev)
+{
+	const struct events_ctx *c = ctx;
+
+	if (!wanted(c, json_string_value(json_object_get(ev, "service"))))
+		return 0;
+	if (c->json) {
+		char *s = json_dumps(ev, JSON_COMPACT);
+		if (s)
+			puts(s);
+		free(s);
+	} else {
+		print_human(ev);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct events_ctx ctx = {0};
+	const char *file = NULL, *project = NULL;
+	_cleanup_free_ char *name = NULL;
+	struct ctl_conn *conn = NULL;
+	lxr_err err;
+	int c, r;
+
+	cli_globals_apply(&file, &project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_set_file(&file, optarg) < 0)
+				return LXR_EXIT_USAGE;
+			break;
+		case 'p': project = optarg; break;
+		case 'j': ctx.json = true; break;
+		case 'h': fputs(usage_text, stdout); return LXR_EXIT_OK;
+		default:
+			cli_bad_option(argv[optind - 1], longopts, usage_text);
+			return LXR_EXIT_USAGE;
+		}
+	}
+	ctx.services = argv + optind;
+	r = cli_project_connect(file, project, &conn, &name);
+	if (r != LXR_EXIT_OK)
+		return r;
+	r = ctl_stream(conn, "events", NULL, on_event, &ctx, &err) < 0 ? LXR_EXIT_FAIL
+								       : LXR_EXIT_OK;
+	if (r != LXR_EXIT_OK)
+		lxr_err_print(&err);
+	ctl_close(conn);
+	return r;
+}

@@ -1,0 +1,72 @@
+/* What `lxr down` says, as docker compose down: each container and network
+ * it removed ("Container web-1  Removed"), redrawn marks on a terminal,
+ * plain lines otherwise; a warning when there was nothing to remove. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/supervisor.h"
+
+char **cli_down_before(const char *project)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
+	char **names = lxr_xcalloc(1, sizeof(char *));
+	struct ctl_conn *conn = NULL;
+	json_t *ps = NULL, *o;
+	lxr_err err;
+	size_t i;
+
+	if (access(dir, F_OK) != 0) {
+		free(names);
+		return NULL; /* nothing of the project's here */
+	}
+	if (access(sock, F_OK) != 0 || ctl_connect(sock, &conn, &err) < 0)
+		return names;
+	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) == 0)
+		json_array_foreach(ps, i, o) lxr_strv_push(
+		    &names, lxr_xstrdup(json_string_value(json_object_get(o, "instance"))));
+	json_decref(ps);
+	ctl_close(conn);
+	return names;
+}
+
+static void line(const char *kind, const char *name, bool tty, bool colour)
+{
+	if (tty)
+		fprintf(stderr, " %s\u2714%s %s %-20s Removed\n", colour ? "\033[32m" : "",
+			colour ? "\033[0m" : "", kind, name);
+	else
+		fprintf(stderr, " %s %s  Removed\n", kind, name);
+}
+
+void cli_down_report(const char *project, char **before, const struct cfg_stack *st)
+{
+	int mode = cli_progress_setting();
+	bool tty = mode == 2 || (mode == 0 && isatty(STDERR_FILENO));
+	bool colour = tty && log_color_wanted(STDERR_FILENO, false);
+
+	if (mode == 3)
+		return;
+	if (!before) {
+		fprintf(stderr, "lxr: warning: no resource found to remove for project \"%s\"\n",
+			project);
+		return;
+	}
+	/* ps lists instances in start order; down stops them in reverse */
+	for (size_t i = lxr_strv_len(before); i-- > 0;)
+		line("Container", before[i], tty, colour);
+	for (size_t i = 0; st && i < st->n_networks; i++) {
+		_cleanup_free_ char *n = NULL;
+		const struct cfg_network *net = &st->networks[i];
+		/* external, or named (it may outlive the project, shared with
+		 * another): not said to be removed */
+		if ((!net->driver.v && !net->implicit) || net->external.v || net->host_name.v)
+			continue;
+		n = lxr_xasprintf("%s_%s", project, st->networks[i].name);
+		line("Network", n, tty, colour);
+	}
+}

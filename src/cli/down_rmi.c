@@ -1,0 +1,61 @@
+/* down --rmi: remove the images the stack's services ran, as docker compose
+ * does once their containers are gone. An image another container still
+ * runs (another stack's, an `lxr run` one) is kept: the store refuses it
+ * (EBUSY) and lxr says so. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/image.h"
+
+static bool seen(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+int cli_down_rmi(const struct cfg_stack *st, const char *mode)
+{
+	_cleanup_strv_ char **done = NULL;
+	struct img_store *store = NULL;
+	int rc = LXR_EXIT_OK;
+	lxr_err err;
+
+	/* compose's "local" is the images it built for services without an
+	 * `image:` of their own; lxr builds none, so there are none */
+	if (!strcmp(mode, "local"))
+		return LXR_EXIT_OK;
+	if (img_store_open(lxr_data_dir(), &store, &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *svc = &st->services[i];
+		const char *ref = svc->image.v;
+
+		if (!ref || svc->image_is_path || seen(done, ref))
+			continue;
+		lxr_strv_push(&done, lxr_xstrdup(ref));
+		if (img_remove(store, ref, &err) == 0) {
+			fprintf(stderr, "Image %s  Removed\n", ref);
+		} else if (err.errnum == ENOENT) {
+			continue; /* not in the store: nothing to remove */
+		} else if (err.errnum == EBUSY) {
+			fprintf(stderr,
+				"lxr: warning: image %s is used by another running container: "
+				"kept\n",
+				ref);
+		} else {
+			lxr_err_wrap(&err, "down --rmi: remove image %s", ref);
+			lxr_err_print(&err);
+			rc = LXR_EXIT_FAIL;
+		}
+	}
+	img_store_close(store);
+	return rc;
+}

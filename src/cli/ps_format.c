@@ -1,0 +1,330 @@
+/* ps as docker compose prints it: NAME, IMAGE, COMMAND, SERVICE, CREATED,
+ * STATUS ("Up 2 minutes (healthy)", "Exited (1) 3 seconds ago"), PORTS; or
+ * a --format template of the same fields ({{.Name}}\t{{.Status}}). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+/* docker's units.HumanDuration */
+void cli_human_duration(int64_t s, char *buf, size_t len)
+{
+	int64_t m = s / 60, h = (s + 1800) / 3600;
+
+	if (s < 1)
+		snprintf(buf, len, "Less than a second");
+	else if (s == 1)
+		snprintf(buf, len, "1 second");
+	else if (s < 60)
+		snprintf(buf, len, "%lld seconds", (long long)s);
+	else if (m == 1)
+		snprintf(buf, len, "About a minute");
+	else if (m < 60)
+		snprintf(buf, len, "%lld minutes", (long long)m);
+	else if (h == 1)
+		snprintf(buf, len, "About an hour");
+	else if (h < 48)
+		snprintf(buf, len, "%lld hours", (long long)h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, len, "%lld days", (long long)(h / 24));
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, len, "%lld weeks", (long long)(h / 24 / 7));
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, len, "%lld months", (long long)(h / 24 / 30));
+	else
+		snprintf(buf, len, "%lld years", (long long)(s / 3600 / 24 / 365));
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static int64_t num(json_t *o, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* docker's State.String() from lxr's states */
+static void status_of(json_t *o, int64_t now, char *buf, size_t len)
+{
+	const char *st = str(o, "state"), *health = str(o, "health");
+	int64_t fin = num(o, "finished"), code = num(o, "exit_code");
+	char d[64];
+
+	if (!strcmp(st, "running") || !strcmp(st, "healthy") || !strcmp(st, "unhealthy") ||
+	    !strcmp(st, "stopping")) {
+		cli_human_duration(num(o, "uptime_s"), d, sizeof(d));
+		snprintf(buf, len, "Up %s%s%s%s", d,
+			 !strcmp(health, "starting") ? " (health: starting)"
+			 : *health                   ? " ("
+						     : "",
+			 strcmp(health, "starting") ? health : "",
+			 *health && strcmp(health, "starting") ? ")" : "");
+		if (!strcmp(st, "stopping"))
+			snprintf(buf + strlen(buf), len - strlen(buf), " (stopping)");
+		return;
+	}
+	if (!strcmp(st, "paused")) {
+		cli_human_duration(num(o, "uptime_s"), d, sizeof(d));
+		snprintf(buf, len, "Up %s (Paused)", d);
+		return;
+	}
+	cli_human_duration(fin ? now - fin : 0, d, sizeof(d));
+	if (!strcmp(st, "backoff") || !strcmp(st, "restarting"))
+		snprintf(buf, len, "Restarting (%lld) %s ago", (long long)(code < 0 ? 0 : code), d);
+	else if ((!strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed")) &&
+		 code >= 0 && fin)
+		snprintf(buf, len, "Exited (%lld) %s ago", (long long)code, d);
+	else if (!strcmp(st, "failed"))
+		snprintf(buf, len, "Failed");
+	else if (!strcmp(st, "exited"))
+		snprintf(buf, len, "Exited"); /* its code went with its supervisor */
+	else if (!strcmp(st, "starting"))
+		snprintf(buf, len, "Starting");
+	else
+		snprintf(buf, len, "Created");
+}
+
+/* docker's quoted, shortened command: "sleep 1000", "/docker-entrypoint.…" */
+static void command_of(json_t *o, bool no_trunc, char *buf, size_t len)
+{
+	char cmd[1024] = "";
+	size_t i, n;
+	json_t *a;
+
+	json_array_foreach(json_object_get(o, "command"), i, a)
+	    snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
+		     json_string_value(a));
+	n = strlen(cmd);
+	/* the length is checked only to use snprintf's result (a command
+	 * longer than buf is cut, which the table can bear) */
+	if ((size_t)snprintf(buf, len, !no_trunc && n > 20 ? "\"%.19s…\"" : "\"%s\"", cmd) >= len)
+		buf[len - 1] = '\0';
+}
+
+static void ports_of(json_t *o, char *buf, size_t len)
+{
+	size_t k;
+	json_t *p;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(o, "ports"), k, p) snprintf(
+	    buf + strlen(buf), len - strlen(buf), "%s%s", k ? ", " : "", json_string_value(p));
+}
+
+static void created_of(json_t *o, int64_t now, char *buf, size_t len)
+{
+	int64_t c = num(o, "created");
+	char d[64];
+
+	if (!c) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	cli_human_duration(now - c, d, sizeof(d));
+	snprintf(buf, len, "%s ago", d);
+}
+
+/* One field of a --format template, as docker compose names them. */
+static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!strcmp(name, "Name") || !strcmp(name, "Names") || !strcmp(name, "ID"))
+		snprintf(buf, len, "%s", str(o, "instance"));
+	else if (!strcmp(name, "Image"))
+		snprintf(buf, len, "%s", str(o, "image"));
+	else if (!strcmp(name, "Command") && json_object_get(o, "command"))
+		command_of(o, no_trunc, buf, len);
+	else if (!strcmp(name, "Service"))
+		snprintf(buf, len, "%s", str(o, "service"));
+	else if (!strcmp(name, "RunningFor") || !strcmp(name, "Created"))
+		created_of(o, now, buf, len);
+	else if (!strcmp(name, "CreatedAt")) {
+		time_t t = (time_t)num(o, "created");
+		struct tm tm;
+		if (t && localtime_r(&t, &tm))
+			strftime(buf, len, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+	} else if (!strcmp(name, "Status"))
+		status_of(o, now, buf, len);
+	else if (!strcmp(name, "State"))
+		snprintf(buf, len, "%s", str(o, "state"));
+	else if (!strcmp(name, "Health"))
+		snprintf(buf, len, "%s", str(o, "health"));
+	else if (!strcmp(name, "ExitCode"))
+		snprintf(buf, len, "%lld",
+			 (long long)(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
+	else if (!strcmp(name, "Ports") || !strcmp(name, "Publishers"))
+		ports_of(o, buf, len);
+}
+
+/* compose's State from lxr's: running, paused, restarting, exited,
+ * created, removing */
+static const char *compose_state(const char *st)
+{
+	if (!strcmp(st, "running") || !strcmp(st, "healthy") || !strcmp(st, "unhealthy") ||
+	    !strcmp(st, "starting"))
+		return "running";
+	if (!strcmp(st, "stopping"))
+		return "removing";
+	if (!strcmp(st, "backoff"))
+		return "restarting";
+	if (!strcmp(st, "paused") || !strcmp(st, "created"))
+		return st;
+	return !strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed") ? "exited"
+											: "created";
+}
+
+/* "0.0.0.0:8080->80/tcp" as compose's Publishers entry */
+static json_t *publisher(const char *port)
+{
+	char url[64] = "";
+	unsigned pub = 0, target = 0;
+	const char *arrow = strstr(port, "->"), *colon, *slash;
+
+	if (!arrow)
+		return NULL;
+	colon = memrchr(port, ':', (size_t)(arrow - port));
+	slash = strchr(arrow, '/');
+	if (!colon || sscanf(colon + 1, "%u", &pub) != 1 || sscanf(arrow + 2, "%u", &target) != 1)
+		return NULL;
+	snprintf(url, sizeof(url), "%.*s", (int)(colon - port), port);
+	return json_pack("{s:s, s:I, s:I, s:s}", "URL", url, "TargetPort", (json_int_t)target,
+			 "PublishedPort", (json_int_t)pub, "Protocol", slash ? slash + 1 : "tcp");
+}
+
+void cli_ps_compose_keys(json_t *result)
+{
+	int64_t now = (int64_t)time(NULL);
+	size_t i, k;
+	json_t *o, *p;
+
+	json_array_foreach(result, i, o)
+	{
+		static const char *const text[] = {"Name",    "ID",         "Image",     "Command",
+						   "Service", "RunningFor", "CreatedAt", "Status",
+						   "Health",  "Ports"};
+		json_t *pubs = json_array();
+		char buf[512];
+
+		for (size_t t = 0; t < sizeof(text) / sizeof(text[0]); t++) {
+			field(o, text[t], now, true, buf, sizeof(buf));
+			json_object_set_new(o, text[t], json_string(buf));
+		}
+		json_object_set_new(o, "State", json_string(compose_state(str(o, "state"))));
+		json_object_set_new(
+		    o, "ExitCode", json_integer(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
+		json_array_foreach(json_object_get(o, "ports"), k, p)
+		{
+			json_t *e = publisher(json_string_value(p) ? json_string_value(p) : "");
+			if (e)
+				json_array_append_new(pubs, e);
+		}
+		json_object_set_new(o, "Publishers", pubs);
+	}
+}
+
+static const char *const known[] = {"Name",    "Names",      "ID",       "Image",     "Command",
+				    "Service", "RunningFor", "Created",  "CreatedAt", "Status",
+				    "State",   "Health",     "ExitCode", "Ports",     "Publishers"};
+
+/* A template's fields must be known ones: "{{.Nmae}}" is an error, not an
+ * empty column. NULL: fine; else the bad field (static). */
+const char *cli_ps_format_check(const char *tmpl)
+{
+	static char bad[64];
+
+	for (const char *p = strstr(tmpl, "{{"); p; p = strstr(p + 2, "{{")) {
+		const char *q = p + 2, *end = strstr(q, "}}");
+		size_t n;
+		bool ok = false;
+
+		while (*q == ' ')
+			q++;
+		if (!end || *q != '.')
+			return snprintf(bad, sizeof(bad), "%.40s", p), bad;
+		q++;
+		n = strcspn(q, " }");
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= strlen(known[i]) == n && !strncmp(known[i], q, n);
+		if (!ok)
+			return snprintf(bad, sizeof(bad), "%.*s", (int)(n < 40 ? n : 40), q), bad;
+	}
+	return NULL;
+}
+
+/* Fill the template for one instance; \t and \n as docker's formatter. */
+static void render(json_t *o, const char *tmpl, int64_t now, bool no_trunc, FILE *out)
+{
+	for (const char *p = tmpl; *p;) {
+		if (!strncmp(p, "{{", 2) && strstr(p, "}}")) {
+			const char *q = p + 2, *end = strstr(p, "}}");
+			char name[64], val[1024];
+			size_t n;
+			while (*q == ' ')
+				q++;
+			q++; /* the dot */
+			n = strcspn(q, " }");
+			snprintf(name, sizeof(name), "%.*s", (int)(n < 63 ? n : 63), q);
+			field(o, name, now, no_trunc, val, sizeof(val));
+			fputs(val, out);
+			p = end + 2;
+		} else if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
+			fputc(p[1] == 't' ? '\t' : '\n', out);
+			p += 2;
+		} else {
+			fputc(*p++, out);
+		}
+	}
+	fputc('\n', out);
+}
+
+void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc)
+{
+	static const char *const cols[] = {"NAME",    "IMAGE",  "COMMAND", "SERVICE",
+					   "CREATED", "STATUS", "PORTS"};
+	static const char *const names[] = {"Name",       "Image",  "Command", "Service",
+					    "RunningFor", "Status", "Ports"};
+	enum { NCOL = 7 };
+	size_t w[NCOL], i, n = json_array_size(result);
+	int64_t now = (int64_t)time(NULL);
+	char(*cells)[NCOL][512];
+	json_t *o;
+
+	if (tmpl) {
+		json_array_foreach(result, i, o) render(o, tmpl, now, no_trunc, stdout);
+		return;
+	}
+	/* docker's tabwriter: each column as wide as its widest cell, three
+	 * spaces between */
+	cells = lxr_xcalloc(n ? n : 1, sizeof(*cells));
+	for (int c = 0; c < NCOL; c++)
+		w[c] = strlen(cols[c]);
+	json_array_foreach(result, i, o) for (int c = 0; c < NCOL; c++)
+	{
+		field(o, names[c], now, no_trunc, cells[i][c], sizeof(cells[i][c]));
+		/* "…" is three bytes, one column */
+		size_t len = strlen(cells[i][c]) - (strstr(cells[i][c], "…") ? 2 : 0);
+		if (len > w[c])
+			w[c] = len;
+	}
+	for (int c = 0; c < NCOL - 1; c++)
+		printf("%-*s   ", (int)w[c], cols[c]);
+	printf("%s\n", cols[NCOL - 1]);
+	for (i = 0; i < n; i++) {
+		char line[NCOL * 600];
+		size_t len = 0;
+		for (int c = 0; c < NCOL; c++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%-*s   ",
+						(int)w[c] + (strstr(cells[i][c], "…") ? 2 : 0),
+						cells[i][c]);
+		/* no padding after the last cell with something in it */
+		while (len && line[len - 1] == ' ')
+			line[--len] = '\0';
+		puts(line);
+	}
+	free(cells);
+}

@@ -1,0 +1,186 @@
+#!/bin/bash
+# lxr cp: files and directories between the host and a running container,
+# with docker cp's rules, and never through a link the container planted to
+# the host's files (in either direction, nor with a link swapped mid-copy).
+. "$(dirname "$0")/lib.sh"
+
+P=cp$$
+stack <<Y
+name: $P
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+  gone:
+    image: @ROOTFS@
+    command: ["true"]
+    restart: "no"
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"web-1","state":"running"'
+wait_event '"instance":"gone-1","state":"exited"'
+ex() { "$LXR" exec -T -f "$STACK" web "$@"; }
+
+# The host's files an attacker in the container would like to read or write.
+HOSTDIR="$TEST_TMP/host"
+mkdir -p "$HOSTDIR/victimdir"
+echo "host secret" > "$HOSTDIR/secret"
+echo "host victim" > "$HOSTDIR/victim"
+OUTD="$TEST_TMP/out"
+mkdir -p "$OUTD"
+
+# ---- ordinary copies --------------------------------------------------------------
+ex /bin/sh -c 'mkdir -p /data/sub && echo one > /data/a && echo two > /data/sub/b &&
+	ln -s a /data/link && chown 1234:4321 /data/a && chmod 4755 /data/sub/b'
+run cp -f "$STACK" web:/data/a "$OUTD/a"
+expect_rc 0 "cp a file out"
+[ "$(cat "$OUTD/a")" = one ] || fail "cp out: wrong content"
+[ "$(stat -c %u "$OUTD/a")" = 0 ] || fail "cp out without -a: the caller does not own the copy"
+run -p "$P" cp -a web:/data "$OUTD"
+expect_rc 0 "cp -a a directory out into an existing directory"
+[ "$(cat "$OUTD/data/sub/b")" = two ] || fail "cp dir out: not recursive: $(ls -R "$OUTD")"
+[ "$(stat -c %u:%g "$OUTD/data/a")" = 1234:4321 ] || fail "cp -a does not keep uid:gid"
+[ "$(readlink "$OUTD/data/link")" = a ] || fail "cp out: a link is not copied as a link"
+[ "$(stat -c %a "$OUTD/data/sub/b")" = 755 ] || fail "cp out kept a set-uid bit on the host"
+run cp -f "$STACK" web:/data/. "$OUTD/contents"
+expect_rc 0 "cp DIR/. to a new name"
+[ -f "$OUTD/contents/a" ] && [ -f "$OUTD/contents/sub/b" ] || fail "cp DIR/. to a new name: $(ls -R "$OUTD/contents")"
+pass "cp copies files and directories out, links as links, -a keeps owners, set-uid dropped"
+
+mkdir -p "$TEST_TMP/in/tree/deep"
+echo three > "$TEST_TMP/in/tree/deep/c"
+echo four > "$TEST_TMP/in/f"
+chown 77:77 "$TEST_TMP/in/f"
+run cp -f "$STACK" "$TEST_TMP/in/f" web:/data/
+expect_rc 0 "cp a file into a container directory"
+run cp -f "$STACK" "$TEST_TMP/in/tree" web:/data/newtree
+expect_rc 0 "cp a directory in under a new name"
+[ "$(ex /bin/sh -c 'cat /data/f /data/newtree/deep/c; stat -c %u /data/f')" = "four
+three
+0" ] || fail "cp in: $(ex ls -lR /data)"
+run cp -a -f "$STACK" "$TEST_TMP/in/f" web:/data/f-owned
+[ "$(ex stat -c %u:%g /data/f-owned)" = 77:77 ] || fail "cp -a in does not keep uid:gid"
+pass "cp copies files and directories into the container, owned by root unless -a"
+
+# an `lxr run` container by its name, as docker cp names containers
+rc=$(cname cpr)
+run run -d --rm --name "$rc" "$ROOTFS" /bin/sh -c 'echo from-run > /tmp/r; exec sleep 30'
+expect_rc 0 "lxr run -d"
+at_exit "$LXR" rm -f "$rc"
+for _ in $(seq 100); do "$LXR" exec "$rc" test -e /tmp/r 2>/dev/null && break; sleep 0.05; done
+(cd "$TEST_TMP" && "$LXR" cp "$rc:/tmp/r" "$OUTD/r") || fail "cp from an lxr run container"
+[ "$(cat "$OUTD/r")" = from-run ] || fail "cp from an lxr run container: $(cat "$OUTD/r")"
+"$LXR" rm -f "$rc" >/dev/null
+pass "cp NAME:PATH of an lxr run container"
+
+run cp -f "$STACK" web:/nosuch "$OUTD/x"
+expect_rc 1 "cp of a missing source"
+expect_grep "$ERR" "/nosuch.*ENOENT" "the missing path is named"
+run cp -f "$STACK" gone:/etc/passwd "$OUTD/x"
+expect_rc 1 "cp from a container that is not running"
+expect_grep "$ERR" "not running" "cp says the service is not running"
+run cp -f "$STACK" "$OUTD/a" "$OUTD/b"
+expect_rc 2 "cp between two host paths"
+run cp -f "$STACK" web:/data/a web:/tmp/a
+expect_rc 2 "cp between two containers"
+run cp -f "$STACK" web:/data "$OUTD/a"
+expect_rc 1 "cp a directory onto a file"
+pass "cp's failures say what is wrong"
+
+# ---- a container's links never reach the host ------------------------------------
+ex /bin/sh -c "ln -s / /hostroot; ln -s $HOSTDIR/secret /abs; ln -s ../../../../../../../..$HOSTDIR /rel;
+	ln -s $HOSTDIR/victimdir /wdir; ln -s $HOSTDIR/victim /wfile; ln -s ../../../../../..$HOSTDIR/victim /wrel"
+run cp -f "$STACK" "web:/hostroot$HOSTDIR/secret" "$OUTD/s1"
+[ "$RC" -ne 0 ] && [ ! -e "$OUTD/s1" ] || fail "cp followed a link to / out of the container: $(cat "$OUTD/s1")"
+run cp -L -f "$STACK" web:/abs "$OUTD/s2"
+[ "$RC" -ne 0 ] && [ ! -e "$OUTD/s2" ] || fail "cp -L followed an absolute link to the host: $(cat "$OUTD/s2")"
+run cp -f "$STACK" web:/abs "$OUTD/s3"
+expect_rc 0 "cp of a link without -L"
+[ -L "$OUTD/s3" ] || fail "cp of a link without -L did not copy the link itself"
+run cp -f "$STACK" "web:/rel/secret" "$OUTD/s4"
+[ "$RC" -ne 0 ] && [ ! -e "$OUTD/s4" ] || fail "cp followed ../ out of the container: $(cat "$OUTD/s4")"
+grep -rqs "host secret" "$OUTD" && fail "the host's secret reached a copy out of the container"
+pass "cp out: links to /, to host paths and ../ resolve inside the container"
+
+echo attacker > "$TEST_TMP/in/payload"
+run cp -f "$STACK" "$TEST_TMP/in/payload" web:/wdir/payload
+run cp -f "$STACK" "$TEST_TMP/in/payload" "web:/hostroot$HOSTDIR/victimdir/p2"
+run cp -f "$STACK" "$TEST_TMP/in/payload" web:/wfile
+run cp -f "$STACK" "$TEST_TMP/in/payload" web:/wrel
+run cp -f "$STACK" "$TEST_TMP/in/tree" web:/rel/victimdir
+[ -z "$(ls -A "$HOSTDIR/victimdir")" ] || fail "cp in wrote through a link into the host: $(ls -A "$HOSTDIR/victimdir")"
+[ "$(cat "$HOSTDIR/victim")" = "host victim" ] || fail "cp in overwrote a host file through a link"
+[ ! -e "$HOSTDIR/tree" ] || fail "cp in created a host directory through ../"
+pass "cp in: links to host directories and files never write the host"
+
+# A link swapped in and out while the copy runs: each lookup is made once,
+# relative to an open directory, so the window the swap aims at is not there.
+ex /bin/sh -c "mkdir -p /race/d/x && echo in > /race/d/x/f"
+run exec -f "$STACK" -d web /bin/sh -c "while :; do mv /race/d /race/real; ln -s $HOSTDIR /race/d;
+	rm /race/d; mv /race/real /race/d; done"
+expect_rc 0 "exec -d the swapping loop"
+for i in $(seq 40); do
+	"$LXR" cp -f "$STACK" web:/race "$OUTD/race$i" >/dev/null 2>&1 || true
+	"$LXR" cp -f "$STACK" "$TEST_TMP/in/payload" "web:/race/d/x/p$i" >/dev/null 2>&1 || true
+	"$LXR" cp -f "$STACK" "$TEST_TMP/in/tree" "web:/race/d/t$i" >/dev/null 2>&1 || true
+done
+grep -rqs "host secret" "$OUTD" && fail "a swapped link let the host's secret into a copy"
+[ -z "$(ls -A "$HOSTDIR/victimdir")" ] && [ "$(ls -A "$HOSTDIR")" = "secret
+victim
+victimdir" ] || fail "a swapped link let cp write the host: $(ls -AR "$HOSTDIR")"
+pass "cp with a link swapped during the copy stays inside the container"
+
+# ---- tar streams ------------------------------------------------------------------
+"$LXR" cp -f "$STACK" web:/data - > "$TEST_TMP/data.tar" || fail "cp web:/data -"
+[ "$(tar -tf "$TEST_TMP/data.tar" | LC_ALL=C sort | tr '\n' ' ')" = "data/ data/a data/f data/f-owned data/link data/newtree/ data/newtree/deep/ data/newtree/deep/c data/sub/ data/sub/b " ] ||
+	fail "cp web:/data - is not a tar of data: $(tar -tvf "$TEST_TMP/data.tar")"
+mkdir -p "$TEST_TMP/untar" && tar -C "$TEST_TMP/untar" -xf "$TEST_TMP/data.tar"
+[ "$(cat "$TEST_TMP/untar/data/sub/b")" = two ] || fail "the tar's file content"
+[ "$(stat -c %a "$TEST_TMP/untar/data/sub/b")" = 755 ] || fail "the tar out of the container kept a set-uid bit"
+ex mkdir -p /data/fromtar
+tar -C "$TEST_TMP/in" -cf - tree f | "$LXR" cp -f "$STACK" - web:/data/fromtar || fail "cp - web:DIR"
+[ "$(ex cat /data/fromtar/tree/deep/c /data/fromtar/f)" = "three
+four" ] || fail "cp - web:DIR did not extract the stream: $(ex ls -lR /data/fromtar)"
+pass "cp SERVICE:PATH - writes a tar; cp - SERVICE:DIR extracts one"
+
+# A hostile stream: "..", an absolute name, and a link followed by a member
+# through it. Links planted in the container (/wdir -> the host) too.
+python3 - "$TEST_TMP/evil.tar" "$HOSTDIR" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
+    def add(name, data=b"attacker\n", **kw):
+        i = tarfile.TarInfo(name); i.size = len(data); [setattr(i, k, v) for k, v in kw.items()]
+        t.addfile(i, io.BytesIO(data))
+    l = tarfile.TarInfo("lnk"); l.type = tarfile.SYMTYPE; l.linkname = sys.argv[2] + "/victimdir"; t.addfile(l)
+    add("lnk/through-link")
+    add("/" + sys.argv[2].lstrip("/") + "/victimdir/absolute")
+PY
+ex mkdir -p /evil
+run cp -f "$STACK" - web:/evil < "$TEST_TMP/evil.tar"
+expect_rc 1 "a stream with a member through a link it made"
+expect_grep "$ERR" "lnk: not a directory \\(a link is not followed\\)" "the link is not followed"
+python3 - "$TEST_TMP/dots.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("../../../../../../../../tmp/lxr-dotdot-$$"); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+PY
+run cp -f "$STACK" - web:/evil < "$TEST_TMP/dots.tar"
+expect_rc 1 "a stream with .."
+expect_grep "$ERR" '"\.\." refused' "the .. member is refused"
+[ ! -e "/tmp/lxr-dotdot-$$" ] || { rm -f "/tmp/lxr-dotdot-$$"; fail "a .. member reached the host"; }
+run cp -f "$STACK" - web:/wdir < "$TEST_TMP/data.tar"
+[ -z "$(ls -A "$HOSTDIR/victimdir")" ] || fail "cp - through a planted link wrote the host: $(ls -A "$HOSTDIR/victimdir")"
+python3 - "$TEST_TMP/abs.tar" "$HOSTDIR" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo(sys.argv[2] + "/victimdir/absolute"); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+PY
+run cp -f "$STACK" - web:/evil < "$TEST_TMP/abs.tar"
+expect_rc 0 "a stream with an absolute name"
+[ -z "$(ls -A "$HOSTDIR/victimdir")" ] || fail "an absolute member wrote the host"
+ex test -f "/evil$HOSTDIR/victimdir/absolute" || fail "an absolute member does not land under DEST"
+pass "cp - refuses .., never follows a link (its own or the container's), keeps absolute names under DEST"
+
+run down -f "$STACK"
+expect_rc 0 "down"

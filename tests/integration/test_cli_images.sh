@@ -1,0 +1,125 @@
+#!/bin/bash
+# A stack's images as docker compose handles them: `lxr pull` pulls every
+# service's image at once (skipping what has none), `lxr images` in the
+# project lists its containers' images, `down --rmi all` removes them but
+# never one another container still runs; `lxr pull REF` still works.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/image_lib.sh"
+
+start_registry
+oci_layout "$TEST_TMP/one" "$ROOTFS" 1 '{"Cmd":["sleep","1000"]}'
+push "$TEST_TMP/one" 1 busybox:1
+oci_layout "$TEST_TMP/two" "$ROOTFS" 2 '{"Cmd":["sleep","1001"]}'
+push "$TEST_TMP/two" 2 busybox:2
+ONE=$REGISTRY/busybox:1 TWO=$REGISTRY/busybox:2
+
+P=img$$
+stack <<Y
+name: $P
+services:
+  web:
+    image: $ONE
+  db:
+    image: $TWO
+  also:
+    image: $ONE
+  local:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+
+# ---- pull -------------------------------------------------------------------------
+run pull -f "$STACK"
+expect_rc 0 "pull of a stack"
+expect_grep "$ERR" "^ web +Pulling$" "pull says each service's pull starts"
+expect_grep "$ERR" "^ web +Pulled$" "web pulled"
+expect_grep "$ERR" "^ db +Pulled$" "db pulled"
+expect_grep "$ERR" "^ also +Pulled$" "also (the same image as web) pulled"
+expect_grep "$ERR" "^ local +Skipped - Image is a directory$" "a directory image is skipped, saying so"
+[ "$(blob_gets)" -eq 3 ] || fail "web and also share one pull: $(blob_gets) blob GETs, expected 3 (2 configs, 1 layer)"
+run image ls
+expect_grep "$OUT" "$REGISTRY/busybox +1 " "the store has busybox:1"
+expect_grep "$OUT" "$REGISTRY/busybox +2 " "the store has busybox:2"
+pass "pull pulls every service's image in parallel, once per image"
+
+# an image name a typo away from one in the store: docker's "did you mean"
+run run --rm --network none "$REGISTRY/busybx:1" true
+[ "$RC" -ne 0 ] || fail "run of a missing image exited 0"
+expect_grep "$ERR" "did you mean $REGISTRY/busybox:1\?" "a misspelt image name suggests the stored one"
+pass "a misspelt image name: did you mean the one in the store"
+
+run pull -f "$STACK" --policy missing web db
+expect_rc 0 "pull --policy missing"
+expect_grep "$ERR" "^ web +Skipped - Image is already present$" "--policy missing skips what is there"
+[ "$(printf '%s\n' "$ERR" | grep -c .)" -eq 2 ] || fail "pull web db said more than two lines: $ERR"
+run pull -q -f "$STACK" web
+expect_rc 0 "pull -q"
+[ -z "$ERR$OUT" ] || fail "pull -q printed: [$OUT] [$ERR]"
+run pull -f "$STACK" --progress plain --include-deps web
+expect_rc 0 "pull --include-deps --progress plain"
+pass "pull --policy, -q, --progress plain, --include-deps"
+
+cd "$TEST_TMP/stack"
+run pull "$ONE"
+expect_rc 0 "pull REF in a project directory"
+expect_grep "$ERR" "Image is up to date" "pull REF is docker pull, even beside a stack file"
+run pull web
+expect_rc 0 "pull SERVICE in the project directory"
+expect_grep "$ERR" "^ web +Pulled$" "a word naming a service pulls the service"
+run pull nosuchservice
+expect_rc 1 "pull of a word that is neither a service nor an image"
+cd /
+pass "pull REF and pull SERVICE side by side"
+
+mkdir -p "$TEST_TMP/bad"
+cat > "$TEST_TMP/bad/compose.yaml" <<Y
+name: bad$$
+services:
+  ok:
+    image: $ONE
+  missing:
+    image: $REGISTRY/nosuch:1
+Y
+run pull -f "$TEST_TMP/bad/compose.yaml"
+expect_rc 1 "pull with an image the registry lacks"
+expect_grep "$ERR" "^ missing +Error$" "the failed service is marked"
+expect_grep "$ERR" "^lxr: error: missing: pull $REGISTRY/nosuch:1: " "and named, with the registry's answer"
+expect_grep "$ERR" "^ ok +Pulled$" "the others are pulled anyway"
+run pull -f "$TEST_TMP/bad/compose.yaml" --ignore-pull-failures
+expect_rc 0 "pull --ignore-pull-failures"
+expect_grep "$ERR" "^lxr: warning: missing: pull " "--ignore-pull-failures warns"
+pass "a failed pull is named; --ignore-pull-failures goes on"
+
+# ---- images -----------------------------------------------------------------------
+run -f "$STACK" images
+expect_rc 0 "images of a stack that is not up"
+expect_out "CONTAINER   REPOSITORY   TAG   IMAGE ID       SIZE" "no containers: only the header"
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"db-1","state":"running"'
+run -f "$STACK" images
+expect_grep "$OUT" "^CONTAINER +REPOSITORY +TAG +IMAGE ID +SIZE$" "compose's columns"
+expect_grep "$OUT" "^web-1 +$REGISTRY/busybox +1 +[0-9a-f]{12} +[0-9.]+[kM]B$" "web-1's image"
+expect_grep "$OUT" "^db-1 +$REGISTRY/busybox +2 +[0-9a-f]{12} " "db-1's image"
+expect_grep "$OUT" "^local-1 +$ROOTFS +- +- +-$" "a directory image"
+run -f "$STACK" images -q
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 2 ] || fail "images -q: two ids: $OUT"
+run image ls
+expect_grep "$OUT" "^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE$" "image ls is the store's listing"
+pass "images in a project lists its containers' images; image ls the store"
+
+# ---- down --rmi -------------------------------------------------------------------
+keep=$(cname keep)
+run run -d --name "$keep" "$TWO"
+expect_rc 0 "another container runs busybox:2"
+at_exit "$LXR" rm -f "$keep"
+run down -f "$STACK" --rmi all
+expect_rc 0 "down --rmi all"
+expect_grep "$ERR" "Image $ONE  Removed" "down --rmi removes the stack's image"
+expect_grep "$ERR" "image $TWO is used by another running container: kept" "but keeps one in use"
+run image ls
+printf '%s\n' "$OUT" | grep -q "busybox +1 " && fail "busybox:1 is still in the store: $OUT"
+expect_grep "$OUT" "$REGISTRY/busybox +2 " "busybox:2 stays"
+run down -f "$STACK" --rmi some
+expect_rc 2 "down --rmi with a bad word"
+pass "down --rmi all removes the stack's images, never one in use"

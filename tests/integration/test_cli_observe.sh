@@ -1,0 +1,128 @@
+#!/bin/bash
+# What docker compose users read off a running stack: ps's columns and
+# --format/--filter, stats' figures, events in compose's human form, and
+# logs --until with the other log options.
+. "$(dirname "$0")/lib.sh"
+
+P=obs$$
+port=$((20000 + ($$ + 11) % 20000))
+stack <<Y
+name: $P
+services:
+  web:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo web-first; sleep 1000"]
+  burn:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "while :; do :; done"]
+  quits:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "exit 3"]
+    restart: "no"
+  blk:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    blkio_config: {weight: 300}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+expect_grep "$ERR" "^ Container web-1  Started$" "up -d says what it started, in compose's words"
+printf '%s' "$ERR" | grep -q $'\033' && fail "up -d drew escapes on a pipe: $ERR"
+wait_event '"instance":"web-1","state":"running"'
+wait_event '"instance":"quits-1","state":"exited"'
+
+# ---- ps -------------------------------------------------------------------------
+run ps -f "$STACK"
+expect_rc 0 "ps"
+expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps header as compose's"
+expect_grep "$OUT" "^web-1 +$ROOTFS +\"/bin/sh -c echo web…\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+$" "ps row of a running service"
+expect_grep "$OUT" "^quits-1 .* quits .* ago +Exited \\(3\\) [0-9a-zA-Z ]+ ago" "ps row of an exited one"
+run ps -f "$STACK" --no-trunc --format '{{.Name}}|{{.Command}}|{{.State}}|{{.ExitCode}}' --filter service=quits
+expect_out 'quits-1|"/bin/sh -c exit 3"|exited|3' "ps --format template, --filter service, --no-trunc"
+run ps -f "$STACK" --format '{{.Name}}\t{{.Service}}' --filter status=running --filter service=web
+expect_out "$(printf 'web-1\tweb')" "ps --format with \\t, two filters"
+run ps -f "$STACK" --format '{{.Nmae}}'
+expect_rc 2 "ps --format with an unknown field"
+expect_grep "$ERR" "unknown field Nmae" "the unknown field is named"
+pass "ps prints compose's columns, templates and filters"
+
+# ---- stats ----------------------------------------------------------------------
+run stats -f "$STACK" --no-stream
+expect_rc 0 "stats --no-stream"
+expect_grep "$OUT" "^NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$" "stats header as docker's"
+burn=$(printf '%s\n' "$OUT" | grep '^burn-1 ')
+cpu=$(printf '%s\n' "$burn" | awk '{print $2}' | tr -d %)
+awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' || fail "a CPU-burning service shows $cpu% CPU: $OUT"
+expect_grep "$(printf '%s\n' "$OUT" | grep '^web-1 ')" "^web-1 +[0-9]+\\.[0-9]{2}% +[0-9.]+[KMGT]?i?B / [0-9.]+[KMGT]?i?B +[0-9]+\\.[0-9]{2}% +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +(--|[0-9.]+[kMG]?B) / (--|[0-9.]+[kMG]?B) +[1-9][0-9]*$" "stats row: every figure there and non-negative"
+printf '%s\n' "$OUT" | grep -q -- ' -[0-9]' && fail "stats shows a negative number: $OUT"
+printf '%s\n' "$OUT" | grep -q '^quits-1 ' && fail "stats lists a container that is not running: $OUT"
+run stats -f "$STACK" --no-stream -a
+expect_grep "$OUT" "^quits-1 +0.00% +0B / 0B " "stats -a lists the exited one"
+# a v1 host keeps a blkio cgroup for a service with blkio_config: its
+# counters, not "--"
+if [ -d /sys/fs/cgroup/blkio ]; then
+	expect_grep "$(printf '%s\n' "$OUT" | grep '^blk-1 ')" " [0-9.]+[kMG]?B / [0-9.]+[kMG]?B +[0-9]+$" "BLOCK I/O from blkio on cgroup v1"
+fi
+run stats -f "$STACK" --no-stream --format json web
+expect_grep "$OUT" '^\{"Name": *"web-1".*"CPUPerc": *"[0-9.]+%"' "stats --format json"
+# streaming: not a terminal, so one block after another until interrupted
+timeout -s INT 3 "$LXR" stats -f "$STACK" web > "$TEST_TMP/stream" 2>&1 || true
+[ "$(grep -c '^NAME ' "$TEST_TMP/stream")" -ge 2 ] || fail "stats does not stream: $(cat "$TEST_TMP/stream")"
+grep -q $'\033' "$TEST_TMP/stream" && fail "stats redraws with escapes on a pipe"
+pass "stats shows docker's columns, a burning CPU above 0 %, and streams"
+
+# ---- events ---------------------------------------------------------------------
+"$LXR" events -f "$STACK" > "$TEST_TMP/events.human" 2>&1 &
+evh=$!
+at_exit kill $evh
+# events streams what happens from its start on: start quits again until
+# its death shows (the first attempts may come before it subscribed)
+for _ in $(seq 100); do
+	grep -q "container die quits-1" "$TEST_TMP/events.human" && break
+	"$LXR" start -f "$STACK" quits >/dev/null 2>&1 || true
+	sleep 0.1
+done
+run stop -f "$STACK" burn
+run restart -f "$STACK" web
+for _ in $(seq 100); do grep -q "container start web-1" "$TEST_TMP/events.human" && break; sleep 0.05; done
+ts='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z'
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container start web-1 \\(image=$ROOTFS, service=web, state=running\\)$" "events: a start in compose's form"
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container die quits-1 \\(exitCode=3, image=$ROOTFS, service=quits, state=exited\\)$" "events: a death with its exit code"
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container stop burn-1 " "events: a stop"
+grep -q '^{' "$TEST_TMP/events.human" && fail "events printed JSON by default"
+pass "events prints compose's human lines"
+
+# ---- logs --until ---------------------------------------------------------------
+sleep 1.1
+mark=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+sleep 1.1
+"$LXR" restart -f "$STACK" web >/dev/null
+run logs -p "$P" --until "$mark" web
+expect_rc 0 "logs --until"
+# web started twice before T (up, and the restart above), once after
+expect_out "web | web-first
+web | web-first" "logs --until: only the lines before T"
+run logs -p "$P" --since "$mark" --no-color -t web
+expect_grep "$OUT" "^web \\| [0-9T:.-]+Z web-first$" "logs --since -t: the line after the restart, with its time"
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "logs --since shows the line before T: $OUT"
+run logs -p "$P" --until "$mark" -n 1 -t --no-color web
+expect_grep "$OUT" "^web \\| [0-9T:.-]+Z web-first$" "logs --until -n 1 -t"
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "logs --until -n 1: $OUT"
+run logs -p "$P" --until 1s --follow web
+expect_rc 0 "logs -f --until in the past ends"
+run logs -p "$P" --until yesterday web
+expect_rc 2 "logs --until with a bad time"
+expect_grep "$ERR" "--until \"yesterday\": not a time" "the bad --until is named"
+pass "logs --until works with --since, -n, -t, --no-color and -f"
+
+run --progress plain down -f "$STACK"
+expect_rc 0 "down"
+expect_grep "$ERR" "^ Container web-1  Removed$" "down says what it removed"
+expect_grep "$ERR" "^ Container quits-1  Removed$" "every container"
+expect_grep "$ERR" "^ Network ${P}_default  Removed$" "and the network"
+run --progress quiet down -f "$STACK"
+expect_rc 0 "down of a stack that is down"
+[ -z "$ERR" ] || fail "down --progress quiet printed: $ERR"
+run down -f "$STACK"
+expect_grep "$ERR" "no resource found to remove for project \"$P\"" "down of nothing says so"
+pass "up -d and down report in compose's words; --progress plain and quiet"

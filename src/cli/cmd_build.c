@@ -60,6 +60,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	int c;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)); break;
@@ -72,10 +73,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_CHECK: o->check = true; break;
 		case O_NETWORK: o->network = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 1;
-		default:
-			fprintf(stderr, "lxr: error: %s: unknown option or missing value\n%s",
-				argv[optind - 1], usage_text);
-			return -1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
 	}
 	if (optind != argc - 1) {

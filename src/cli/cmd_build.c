@@ -218,8 +218,15 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 		img_store_close(st);
 		return -1;
 	}
-	work = lxr_xasprintf("%s/build/%d", lxr_data_dir(), (int)getpid());
-	cache = lxr_xasprintf("%s/build/cache", lxr_data_dir());
+	/* the work directory has a temp name: what a killed build left is
+	 * swept by the next one */
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/build", lxr_data_dir());
+	_cleanup_free_ char *name = lxr_tmp_name("work");
+	work = lxr_xasprintf("%s/%s", dir, name);
+	cache = lxr_xasprintf("%s/cache", dir);
+	lxr_err e1;
+	if (lxr_tmp_sweep(dir, false, &e1) < 0)
+		lxr_err_print(&e1);
 	lxr_rm_rf(work, err);
 	if (lxr_mkdir_p(work, 0700, err) < 0) {
 		bld_context_close(ctx);

@@ -143,6 +143,12 @@ expect_rc 2 "a bad Dockerfile"
 expect_grep "$ERR" "error: $CTX/Bad.Dockerfile:3:6: unknown flag --form for COPY" "its position"
 expect_grep "$ERR" "hint: COPY takes --from, --chown" "its hint"
 
+# what a killed build left (its work directory, named for its dead pid)
+# is swept by the next build
+sh -c 'exit 0' &
+DEAD=$!
+wait "$DEAD"
+mkdir -p "$LXR_DATA_DIR/build/.work.tmp.$DEAD/layers/0"
 printf 'FROM lxrtest/busybox:build\nRUN echo step-output; exit 3\n' > "$CTX/Fail.Dockerfile"
 run build -t lxrtest/failed:1 -f "$CTX/Fail.Dockerfile" "$CTX"
 expect_rc 1 "a failing RUN"

@@ -1,10 +1,12 @@
 /* lxr build: read a Dockerfile as docker's builder does, plan its stages
  * (every error with its Dockerfile position) and run it with the build
  * layer (docs/building.md); --check stops after the plan. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
@@ -195,6 +197,29 @@ static void print_plan(const struct df_file *f, const struct bld_plan *p)
 	}
 }
 
+static int cache_lock(int how, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/build", lxr_data_dir());
+	_cleanup_free_ char *path = lxr_xasprintf("%s/cache.lock", dir);
+	int fd;
+
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", path);
+	while (flock(fd, how) < 0) {
+		if (errno == EINTR)
+			continue;
+		lxr_fail(err, errno, "lock %s", path);
+		if (errno == EWOULDBLOCK)
+			lxr_err_hint(err, "a build is running: try again when it is done");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The tags as the store names them, the work directory, the run. */
 static int run_build(const struct build_opts *o, const struct df_file *f, const struct bld_plan *p,
 		     lxr_err *err)
@@ -212,6 +237,11 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 		lxr_strv_push(&tags, img_ref_string(&ref));
 		img_ref_free(&ref);
 	}
+	/* held shared for the build: its cached layers are its lower dirs,
+	 * and lxr builder prune takes it exclusive */
+	_cleanup_close_ int lock = cache_lock(LOCK_SH, err);
+	if (lock < 0)
+		return -1;
 	if (img_store_open(lxr_data_dir(), &st, err) < 0)
 		return -1;
 	if (bld_context_open(o->context, &ctx, err) < 0) {
@@ -298,4 +328,54 @@ out:
 	lxr_strv_free(o.build_args);
 	lxr_strv_free(o.labels);
 	return rc;
+}
+
+/* lxr builder prune: the step cache, all of it, as docker's
+ * `builder prune -a` (docker asks first; -f does not, as here). */
+int cmd_builder(int argc, char **argv)
+{
+	static const char usage[] = "usage: lxr builder prune [-a] [-f]\n"
+				    "\n"
+				    "Remove the build step cache (DATA_DIR/build/cache): every\n"
+				    "cached RUN, COPY and ADD layer. Refused while a build runs.\n"
+				    "\n"
+				    "  -a, --all     everything (the only kind lxr has)\n"
+				    "  -f, --force   do not ask (lxr never asks)\n";
+	_cleanup_free_ char *cache = lxr_xasprintf("%s/build/cache", lxr_data_dir());
+	_cleanup_close_ int lock = -1;
+	lxr_err err = {0};
+	size_t n = 0;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc < 2 || strcmp(argv[1], "prune"))
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "-a") && strcmp(argv[i], "--all") && strcmp(argv[i], "-f") &&
+		    strcmp(argv[i], "--force")) {
+			fprintf(stderr, "lxr: error: %s: unknown option\n%s", argv[i], usage);
+			return LXR_EXIT_USAGE;
+		}
+	lock = cache_lock(LOCK_EX | LOCK_NB, &err);
+	if (lock < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	DIR *d = opendir(cache);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", cache, de->d_name);
+		if (lxr_rm_rf(p, &err) < 0) {
+			lxr_err_print(&err);
+			closedir(d);
+			return LXR_EXIT_FAIL;
+		}
+		n++;
+	}
+	if (d)
+		closedir(d);
+	printf("Deleted build cache objects: %zu\n", n);
+	return LXR_EXIT_OK;
 }

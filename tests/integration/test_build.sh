@@ -99,6 +99,12 @@ expect_out "changed in the context" "the rebuilt image has the change"
 run build --no-cache -t lxrtest/built:1 "$CTX"
 expect_rc 0 "build --no-cache"
 printf '%s\n' "$ERR" | grep -q CACHED && fail "--no-cache used the cache: $ERR"
+run builder prune -f
+expect_rc 0 "builder prune"
+expect_grep "$OUT" "^Deleted build cache objects: [1-9][0-9]*$" "the cache is emptied"
+run build -t lxrtest/built:1 "$CTX"
+expect_rc 0 "build after builder prune"
+printf '%s\n' "$ERR" | grep -q CACHED && fail "a pruned cache was used: $ERR"
 
 # WORKDIR makes its directory; COPY to a directory the image has, without
 # a trailing slash, copies into it (docker's rules)

@@ -340,7 +340,10 @@ int cmd_builder(int argc, char **argv)
 				    "cached RUN, COPY and ADD layer. Refused while a build runs.\n"
 				    "\n"
 				    "  -a, --all     everything (the only kind lxr has)\n"
-				    "  -f, --force   do not ask (lxr never asks)\n";
+				    "  -f, --force   do not ask (lxr never asks)\n"
+				    "\n"
+				    "Example:\n"
+				    "  lxr builder prune -f\n";
 	_cleanup_free_ char *cache = lxr_xasprintf("%s/build/cache", lxr_data_dir());
 	_cleanup_close_ int lock = -1;
 	lxr_err err = {0};

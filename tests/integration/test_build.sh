@@ -164,7 +164,7 @@ expect_grep "$ERR" "^step-output$" "a step's output is shown, on stderr"
 [ -z "$OUT" ] || fail "stdout is for the image ID only: $OUT"
 run images
 printf '%s\n' "$OUT" | grep -q 'lxrtest/failed' && fail "a failed build tagged an image: $OUT"
-[ -z "$(ls "$LXR_DATA_DIR/build" | grep -v '^cache$')" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"
+[ -z "$(ls "$LXR_DATA_DIR/build" | grep -vxE 'cache|cache.lock')" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"
 
 run build -t 'Bad:Name' "$CTX"
 expect_rc 2 "a bad tag"

@@ -119,6 +119,10 @@ int img_tool_path(char **out, lxr_err *err);
 /* Run `lxr-image commit DESC` on this store and wait for it: store the
  * image a build made (lxr/image_tools.h, img_commit). */
 int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err);
+/* Run `lxr-image extract DIR` with fd (an archive: tar, plain or gzip,
+ * bzip2, xz, zstd) as its standard input: unpack it safely into the empty
+ * directory DIR (ADD's archive extraction). */
+int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err);
 
 /* ---- in use ----------------------------------------------------------------
  * A container that runs an image holds a use record: a file in uses/ naming

@@ -53,5 +53,8 @@ int img_unpack(struct img_store *s, const char *ref, lxr_err *err);
  * unpacked into the store; the image is stored and tagged; its ID is
  * printed. */
 int img_commit(struct img_store *s, const char *desc, lxr_err *err);
+/* Unpack the archive on fd (tar: plain, gzip, bzip2, xz, zstd) into the
+ * empty directory dir, safely as a layer is (nothing outside it). */
+int img_extract_fd(int fd, const char *dir, lxr_err *err);
 
 #endif

@@ -273,6 +273,32 @@ static bool is_dir_in(const struct bldx_stage *s, const char *path)
 
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
+			const struct copy_to *t, lxr_err *err);
+
+/* ADD of a local archive: unpacked (by lxr-image, safely, into a fresh
+ * directory) and its contents copied into the destination directory */
+static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		       struct bld_context *from, const char *path, const char *dst,
+		       const struct copy_to *t, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/extract/%d", r->o->work, r->n_mounts++);
+	_cleanup_close_ int fd = lxr_open_in_root(bld_context_fd(from), path, O_RDONLY, 0, err);
+	struct bld_context *x = NULL;
+	_cleanup_free_ char *d = lxr_xasprintf("%s/", dst);
+	char *all[] = {".", NULL};
+	int rc;
+
+	if (fd < 0 || lxr_mkdir_p(dir, 0700, err) < 0 ||
+	    img_tool_extract(r->o->store, fd, dir, err) < 0 ||
+	    bld_context_open_root(dir, &x, err) < 0)
+		return bldx_fail(err, r->o->f, in, "ADD %s: %s", path, err->msg);
+	rc = copy_sources(r, s, in, x, all, 1, d, t, err);
+	bld_context_close(x);
+	return rc;
+}
+
+static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err)
 {
 	_cleanup_free_ char *dst = clean_abs(s->cfg.img.workdir, dest);
@@ -307,12 +333,12 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			bool isdir = S_ISDIR(src->files[0].mode);
 			if (in->kind == DF_ADD && !isdir &&
 			    is_archive(bld_context_fd(from), src->path)) {
-				bld_sources_free(v, n);
-				return bldx_fail(
-					   err, r->o->f, in,
-					   "ADD %s: extracting an archive is not supported yet",
-					   src->path),
-				       lxr_err_hint(err, "COPY it and extract it with RUN tar");
+				int rc = add_archive(r, s, in, from, src->path, dst, t, err);
+				if (rc < 0) {
+					bld_sources_free(v, n);
+					return -1;
+				}
+				continue;
 			}
 			const char *bn = strrchr(src->path, '/');
 			bn = bn ? bn + 1 : src->path;

@@ -112,12 +112,17 @@ printf 'FROM lxrtest/busybox:build\nWORKDIR /made/here\nRUN pwd\nCOPY app/hello.
 	> "$CTX/Wd.Dockerfile"
 printf 'COPY --chown=www-data --chmod=600 app/hello.txt /owned\nRUN echo "owner $(stat -c %%u:%%g:%%a /owned)"\n' \
 	>> "$CTX/Wd.Dockerfile"
+mkdir -p "$TEST_TMP/tarsrc/x"
+echo "inside the archive" > "$TEST_TMP/tarsrc/x/y.txt"
+tar czf "$CTX/arch.tgz" -C "$TEST_TMP/tarsrc" x
+printf 'ADD arch.tgz /opt/\nRUN cat /opt/x/y.txt\n' >> "$CTX/Wd.Dockerfile"
 run build -f "$CTX/Wd.Dockerfile" "$CTX"
 expect_rc 0 "WORKDIR and COPY into directories"
 expect_grep "$ERR" "^/made/here$" "WORKDIR's directory is made"
 expect_grep "$ERR" "^changed in the context$" "COPY FILE /etc copies into /etc"
 expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
 expect_grep "$ERR" "^owner 33:33:600$" "--chown by name from the image's passwd, --chmod"
+expect_grep "$ERR" "^inside the archive$" "ADD extracts a local archive"
 
 # RUN's network: none by default (loopback only), the host's with
 # --network host; RUN --network=host needs the build to allow it

@@ -319,3 +319,15 @@ int img_commit(struct img_store *s, const char *desc, lxr_err *err)
 	json_decref(d);
 	return r < 0 ? lxr_err_wrap(err, "commit the build") : 0;
 }
+
+int img_extract_fd(int fd, const char *dir, lxr_err *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char diffid[IMG_DIGEST_LEN];
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	if (img_unpack_fd(fd, dfd, diffid, err) < 0)
+		return lxr_err_wrap(err, "extract into %s", dir);
+	return 0;
+}

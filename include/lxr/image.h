@@ -58,6 +58,7 @@ struct img_config {
 	char **exposed_ports; /* "80/tcp" */
 	char *stop_signal;    /* "SIGQUIT"; NULL: not set */
 	struct img_healthcheck healthcheck;
+	char **onbuild; /* ONBUILD triggers, as written; a build FROM it runs them */
 	char *os, *architecture, *variant;
 };
 void img_config_free(struct img_config *c);

@@ -57,6 +57,7 @@ void bldx_stage_free(struct bldx_stage *s)
 	free(s->base);
 	lxr_strv_free(s->base_layers);
 	lxr_strv_free(s->new_layers);
+	lxr_strv_free(s->triggers);
 	bld_config_free(&s->cfg);
 	*s = (struct bldx_stage){0};
 }
@@ -97,6 +98,7 @@ int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, l
 		r->n_use++;
 	s->base = lxr_xstrdup(im.manifest_digest);
 	s->base_layers = lxr_strv_dup(im.layer_dirs);
+	s->triggers = im.config.onbuild ? lxr_strv_dup(im.config.onbuild) : NULL;
 	bld_config_init(&s->cfg, &im.config);
 	img_image_free(&im);
 	return 0;
@@ -295,31 +297,55 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 
 /* ---- the build ------------------------------------------------------------------ */
 
+static int step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
+{
+	int rc;
+
+	switch (in->kind) {
+	case DF_RUN: return do_run(r, s, in, err);
+	case DF_COPY:
+	case DF_ADD: return bldx_copy(r, s, in, err);
+	default:
+		rc = bld_config_apply(&s->cfg, r->o->f, in, r->o->build_args, r->o->plan->meta_args,
+				      err);
+		bldx_key(s->key, s->key, in->original, s->cfg.args, NULL);
+		if (rc == 0 && in->kind == DF_WORKDIR)
+			rc = bldx_workdir(r, s, err);
+		return rc;
+	}
+}
+
+/* docker: a build FROM an image with ONBUILD triggers runs them first,
+ * in order, and the new image does not carry them on */
+static int triggers(struct bldx_run *r, struct bldx_stage *s, const char *image, lxr_err *err)
+{
+	for (size_t i = 0; s->triggers && s->triggers[i]; i++) {
+		_cleanup_free_ char *text = lxr_xasprintf("FROM scratch\n%s\n", s->triggers[i]);
+		struct df_file f;
+		int rc;
+
+		if (df_parse(r->o->f->name, text, strlen(text), &f, err) < 0 || f.n != 2)
+			return lxr_err_wrap(err, "ONBUILD trigger `%s` of %s", s->triggers[i],
+					    image);
+		rc = step(r, s, &f.v[1], err);
+		df_file_free(&f);
+		if (rc < 0)
+			return lxr_err_wrap(err, "ONBUILD trigger `%s` of %s", s->triggers[i],
+					    image);
+	}
+	return 0;
+}
+
 static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 {
 	const struct bld_stage *bs = &r->o->plan->stages[si];
 	struct bldx_stage *s = &r->st[si];
 
-	if (do_from(r, si, err) < 0)
+	if (do_from(r, si, err) < 0 || triggers(r, s, bs->base, err) < 0)
 		return -1;
-	for (size_t i = bs->first + 1; i < bs->end; i++) {
-		const struct df_instr *in = &r->o->f->v[i];
-		int rc;
-
-		switch (in->kind) {
-		case DF_RUN: rc = do_run(r, s, in, err); break;
-		case DF_COPY:
-		case DF_ADD: rc = bldx_copy(r, s, in, err); break;
-		default:
-			rc = bld_config_apply(&s->cfg, r->o->f, in, r->o->build_args,
-					      r->o->plan->meta_args, err);
-			bldx_key(s->key, s->key, in->original, s->cfg.args, NULL);
-			if (rc == 0 && in->kind == DF_WORKDIR)
-				rc = bldx_workdir(r, s, err);
-		}
-		if (rc < 0)
+	for (size_t i = bs->first + 1; i < bs->end; i++)
+		if (step(r, s, &r->o->f->v[i], err) < 0)
 			return -1;
-	}
 	s->done = true;
 	return 0;
 }

@@ -38,6 +38,7 @@ struct bldx_stage {
 	char **base_layers; /* that image's layer directories, topmost first */
 	char **new_layers;  /* layers the build made, bottom first */
 	char key[72];       /* the cache key of the stage so far */
+	char **triggers;    /* the base image's ONBUILD, run after FROM */
 	struct bld_config cfg;
 };
 

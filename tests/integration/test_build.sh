@@ -127,6 +127,19 @@ expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
 expect_grep "$ERR" "^owner 33:33:600$" "--chown by name from the image's passwd, --chmod"
 expect_grep "$ERR" "^inside the archive$" "ADD extracts a local archive"
 
+# ONBUILD: the triggers an image carries run in a build FROM it (RUN, and
+# COPY from that build's context), and are not carried on
+printf 'FROM lxrtest/busybox:build\nONBUILD RUN echo triggered > /trig\nONBUILD COPY app/hello.txt /from-trigger\n' \
+	> "$CTX/On.Dockerfile"
+run build -t lxrtest/onbuild:1 -f "$CTX/On.Dockerfile" "$CTX"
+expect_rc 0 "an image with ONBUILD triggers"
+printf 'FROM lxrtest/onbuild:1\nRUN cat /trig /from-trigger\n' > "$CTX/On2.Dockerfile"
+run build -f "$CTX/On2.Dockerfile" "$CTX"
+expect_rc 0 "a build FROM it"
+expect_grep "$ERR" "^triggered$" "the RUN trigger ran"
+expect_grep "$ERR" "^changed in the context$" "the COPY trigger read this build's context"
+grep -q OnBuild "$LXR_DATA_DIR/images/blobs/sha256/${OUT#sha256:}" && fail "the triggers were carried on"
+
 # RUN's network: none by default (loopback only), the host's with
 # --network host; RUN --network=host needs the build to allow it
 IFACE=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | grep -vx lo | head -n 1)

@@ -45,13 +45,43 @@ static char *clean_abs(const char *base, const char *p)
 	return out;
 }
 
+struct copy_to;
 struct copy_to {
-	int layer; /* the new layer's root */
+	int layer;                  /* the new layer's root */
+	const struct bldx_stage *s; /* whose layers it goes on */
 	uid_t uid;
 	gid_t gid;
 	bool chown;
 	int chmod; /* -1: keep */
 };
+
+/* What the stage's filesystem has at path (absolute, clean): the topmost
+ * layer that has the name decides (a whiteout: nothing). */
+static bool lower_stat(const struct bldx_stage *s, const char *path, struct stat *st)
+{
+	_cleanup_strv_ char **lw = bldx_lowers(s);
+
+	for (size_t i = 0; lw[i]; i++) {
+		/* inside the layer: a link the image has never leads to the
+		 * host's files */
+		_cleanup_close_ int root = open(lw[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = -1;
+		lxr_err e2;
+		if (root < 0)
+			continue;
+		fd = lxr_open_in_root(root, path, O_PATH | O_NOFOLLOW, 0, &e2);
+		if (fd >= 0 && fstat(fd, &st[0]) == 0)
+			return !(S_ISCHR(st->st_mode) && st->st_rdev == 0);
+	}
+	return false;
+}
+
+static bool is_dir_in(const struct bldx_stage *s, const char *path)
+{
+	struct stat st;
+
+	return !strcmp(path, "/") || (lower_stat(s, path, &st) && S_ISDIR(st.st_mode));
+}
 
 /* mkdir -p of dir inside the layer (RESOLVE_IN_ROOT: a link made by an
  * earlier entry cannot send anything outside it); returns an fd */
@@ -71,14 +101,38 @@ static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 								   O_PATH | O_DIRECTORY, 0, err);
 			if (pfd < 0)
 				return -1;
-			if (mkdirat(pfd, b + 1, 0755) < 0 && errno != EEXIST)
-				return lxr_fail(err, errno, "mkdir %s in the new layer", d);
+			struct stat st;
+			if (mkdirat(pfd, b + 1, 0755) < 0) {
+				if (errno != EEXIST)
+					return lxr_fail(err, errno, "mkdir %s in the new layer", d);
+			} else if (t->s && lower_stat(t->s, d, &st) && S_ISDIR(st.st_mode)) {
+				/* a directory the image has keeps its owner and
+				 * mode, as overlayfs's copy-up would keep them */
+				if (fchownat(pfd, b + 1, st.st_uid, st.st_gid, 0) < 0 ||
+				    fchmodat(pfd, b + 1, st.st_mode & 07777, 0) < 0)
+					return lxr_fail(err, errno, "set owner and mode of %s", d);
+			}
 		}
 		*sl = save;
 		if (!save)
 			break;
 	}
 	return lxr_open_in_root(t->layer, dir, O_RDONLY | O_DIRECTORY, 0, err);
+}
+
+static int dest_root(const struct copy_to *t, const char *dir, lxr_err *err)
+{
+	bool had = t->s && is_dir_in(t->s, dir);
+	int fd = layer_dir(t, dir, err);
+
+	if (fd < 0)
+		return -1;
+	if (!had && t->chown && fchown(fd, t->uid, t->gid) < 0) {
+		close(fd);
+		return lxr_fail(err, errno, "chown %s in the new layer", dir);
+	}
+	close(fd);
+	return 0;
 }
 
 static int set_meta(const struct copy_to *t, int dfd, const char *name,
@@ -247,30 +301,6 @@ static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct
 	return set_meta(t, dfd, base, &f, err);
 }
 
-/* Whether the stage's filesystem has a directory at path (absolute,
- * clean): the topmost layer that has the name decides (a whiteout: no). */
-static bool is_dir_in(const struct bldx_stage *s, const char *path)
-{
-	_cleanup_strv_ char **lw = bldx_lowers(s);
-	struct stat st;
-
-	if (!strcmp(path, "/"))
-		return true;
-	for (size_t i = 0; lw[i]; i++) {
-		/* inside the layer: a link the image has never leads to the
-		 * host's files */
-		_cleanup_close_ int root = open(lw[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		_cleanup_close_ int fd = -1;
-		lxr_err e2;
-		if (root < 0)
-			continue;
-		fd = lxr_open_in_root(root, path, O_PATH | O_NOFOLLOW, 0, &e2);
-		if (fd >= 0 && fstat(fd, &st) == 0)
-			return S_ISDIR(st.st_mode);
-	}
-	return false;
-}
-
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err);
@@ -358,6 +388,16 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 					    : lxr_xstrdup(top);
 				if (!strcmp(dp, "/"))
 					continue;
+				if (!*f->rel && isdir) {
+					/* the directory whose contents are copied:
+					 * the destination keeps what the image has
+					 * (docker), or is made 0755 (--chown's) */
+					if (dest_root(t, dp, err) < 0) {
+						bld_sources_free(v, n);
+						return bldx_fail(err, r->o->f, in, "%s", err->msg);
+					}
+					continue;
+				}
 				if (copy_file(t, bld_context_fd(from), sp, !*f->rel, dp, f, err) <
 				    0) {
 					bld_sources_free(v, n);
@@ -441,7 +481,7 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 {
 	char key[72], *hit;
 	_cleanup_free_ char *digest = NULL;
-	struct copy_to t = {.layer = -1, .chmod = -1};
+	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
 	_cleanup_free_ char *layer = NULL, *view = NULL;
 	struct bld_context *from = NULL;
 	char **words = NULL;
@@ -522,7 +562,7 @@ done:
 
 int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err)
 {
-	struct copy_to t = {.layer = -1, .chmod = -1};
+	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
 	_cleanup_free_ char *layer = NULL;
 	const char *wd = s->cfg.img.workdir;
 	int fd;

@@ -116,6 +116,9 @@ mkdir -p "$TEST_TMP/tarsrc/x"
 echo "inside the archive" > "$TEST_TMP/tarsrc/x/y.txt"
 tar czf "$CTX/arch.tgz" -C "$TEST_TMP/tarsrc" x
 printf 'ADD arch.tgz /opt/\nRUN cat /opt/x/y.txt\n' >> "$CTX/Wd.Dockerfile"
+chmod 700 "$CTX/app"
+printf 'COPY app/hello.txt /tmp/\nCOPY app /copied\nRUN echo "modes $(stat -c %%a /tmp /copied | tr "\\n" " ")"\n' \
+	>> "$CTX/Wd.Dockerfile"
 run build --label org.lxr.test=yes -f "$CTX/Wd.Dockerfile" "$CTX"
 expect_rc 0 "WORKDIR and COPY into directories"
 CFG="$LXR_DATA_DIR/images/blobs/sha256/${OUT#sha256:}"
@@ -126,6 +129,7 @@ expect_grep "$ERR" "^changed in the context$" "COPY FILE /etc copies into /etc"
 expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
 expect_grep "$ERR" "^owner 33:33:600$" "--chown by name from the image's passwd, --chmod"
 expect_grep "$ERR" "^inside the archive$" "ADD extracts a local archive"
+expect_grep "$ERR" "^modes 1777 755 $" "an image's directory keeps its mode; a new one is 0755"
 
 # ONBUILD: the triggers an image carries run in a build FROM it (RUN, and
 # COPY from that build's context), and are not carried on

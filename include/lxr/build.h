@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lxr/image.h"
 #include "lxr/util.h"
@@ -206,6 +207,7 @@ struct bld_ctx_file {
 	uid_t uid;
 	gid_t gid;
 	off_t size;
+	struct timespec mtime;
 	char *link; /* a symlink's target, as written */
 };
 struct bld_source {

@@ -131,8 +131,13 @@ static char *clean_in_root(const char *s)
 static void add_file(struct bld_source *s, const char *rel, const struct stat *st, char *link)
 {
 	s->files = lxr_xrealloc(s->files, (s->n + 1) * sizeof(*s->files));
-	s->files[s->n++] = (struct bld_ctx_file){lxr_xstrdup(rel), st->st_mode, st->st_uid,
-						 st->st_gid,       st->st_size, link};
+	s->files[s->n++] = (struct bld_ctx_file){.rel = lxr_xstrdup(rel),
+						 .mode = st->st_mode,
+						 .uid = st->st_uid,
+						 .gid = st->st_gid,
+						 .size = st->st_size,
+						 .mtime = st->st_mtim,
+						 .link = link};
 }
 
 static int cmp_name(const void *a, const void *b)

@@ -147,6 +147,12 @@ static int set_meta(const struct copy_to *t, int dfd, const char *name,
 	if (!S_ISLNK(f->mode) &&
 	    fchmodat(dfd, name, t->chmod >= 0 ? (mode_t)t->chmod : (f->mode & 07777), 0) < 0)
 		return lxr_fail(err, errno, "chmod %s in the new layer", name);
+	/* and their modification time (a heredoc has none: now) */
+	if (!S_ISDIR(f->mode) && (f->mtime.tv_sec || f->mtime.tv_nsec)) {
+		struct timespec ts[2] = {f->mtime, f->mtime};
+		if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return lxr_fail(err, errno, "set the time of %s in the new layer", name);
+	}
 	return 0;
 }
 

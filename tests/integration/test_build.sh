@@ -116,10 +116,13 @@ mkdir -p "$TEST_TMP/tarsrc/x"
 echo "inside the archive" > "$TEST_TMP/tarsrc/x/y.txt"
 tar czf "$CTX/arch.tgz" -C "$TEST_TMP/tarsrc" x
 printf 'ADD arch.tgz /opt/\nRUN cat /opt/x/y.txt\n' >> "$CTX/Wd.Dockerfile"
+# a directory removed and made again hides the old one's files (opaque)
+printf 'RUN mkdir -p /opt/d && touch /opt/d/a /opt/d/b\nRUN rm -rf /opt/d && mkdir /opt/d && touch /opt/d/only\nRUN echo "opaque $(ls /opt/d)"\n' \
+	>> "$CTX/Wd.Dockerfile"
 chmod 700 "$CTX/app"
 printf 'COPY app/hello.txt /tmp/\nCOPY app /copied\nRUN echo "modes $(stat -c %%a /tmp /copied | tr "\\n" " ")"\n' \
 	>> "$CTX/Wd.Dockerfile"
-run build --label org.lxr.test=yes -f "$CTX/Wd.Dockerfile" "$CTX"
+run build --label org.lxr.test=yes -t lxrtest/wd:1 -f "$CTX/Wd.Dockerfile" "$CTX"
 expect_rc 0 "WORKDIR and COPY into directories"
 CFG="$LXR_DATA_DIR/images/blobs/sha256/${OUT#sha256:}"
 grep -q '"Labels":{"org.lxr.test":"yes"}' "$CFG" || fail "--label is not in the config: $(cat "$CFG")"
@@ -130,6 +133,9 @@ expect_grep "$ERR" "^hello.txt$" "COPY FILE . copies into WORKDIR"
 expect_grep "$ERR" "^owner 33:33:600$" "--chown by name from the image's passwd, --chmod"
 expect_grep "$ERR" "^inside the archive$" "ADD extracts a local archive"
 expect_grep "$ERR" "^modes 1777 755 $" "an image's directory keeps its mode; a new one is 0755"
+expect_grep "$ERR" "^opaque only$" "an opaque directory hides the layer below"
+run run --rm --network none lxrtest/wd:1 ls /opt/d
+expect_out "only" "the stored image keeps the opaque directory (.wh..wh..opq)"
 
 # ONBUILD: the triggers an image carries run in a build FROM it (RUN, and
 # COPY from that build's context), and are not carried on

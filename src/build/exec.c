@@ -412,23 +412,48 @@ static json_t *config_json(const struct bld_config *c, char *const *labels)
 	return o;
 }
 
+static bool dir_empty(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	bool e = lxr_dir_is_empty(fd);
+	close(fd);
+	return e;
+}
+
 static int commit(struct bldx_run *r, const struct bldx_stage *s, lxr_err *err)
 {
 	json_t *hist = json_array(), *d;
 	_cleanup_free_ char *desc = lxr_xasprintf("%s/commit.json", r->o->work);
 	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 
+	json_t *layers = json_array();
+	size_t li = 0;
+
+	/* a step that changed no file makes no layer (BuildKit's rule): two
+	 * such would be one directory twice in overlayfs's lowerdir, which
+	 * it refuses */
 	for (size_t i = 0; i < s->cfg.n_history; i++) {
 		json_t *h = json_pack("{s:s, s:s}", "created_by", s->cfg.history[i].created_by,
 				      "comment", "lxr build");
-		if (s->cfg.history[i].empty_layer)
+		bool empty = s->cfg.history[i].empty_layer;
+		if (!empty && s->new_layers && s->new_layers[li]) {
+			const char *l = s->new_layers[li++];
+			if (dir_empty(l))
+				empty = true;
+			else
+				json_array_append_new(layers, json_string(l));
+		}
+		if (empty)
 			json_object_set_new(h, "empty_layer", json_true());
 		json_array_append_new(hist, h);
 	}
 	d = json_pack("{s:o, s:o, s:o, s:o, s:o}", "base",
-		      s->base ? json_string(s->base) : json_null(), "layers",
-		      strv_json(s->new_layers), "config", config_json(&s->cfg, r->o->labels),
-		      "history", hist, "tags", strv_json(r->o->tags));
+		      s->base ? json_string(s->base) : json_null(), "layers", layers, "config",
+		      config_json(&s->cfg, r->o->labels), "history", hist, "tags",
+		      strv_json(r->o->tags));
 	if (epoch && *epoch)
 		json_object_set_new(d, "source_date_epoch", json_integer(strtoll(epoch, NULL, 10)));
 	if (json_dump_file(d, desc, JSON_COMPACT) < 0) {

@@ -58,6 +58,7 @@ struct img_config {
 	char **exposed_ports; /* "80/tcp" */
 	char *stop_signal;    /* "SIGQUIT"; NULL: not set */
 	struct img_healthcheck healthcheck;
+	char **onbuild; /* ONBUILD triggers, as written; a build FROM it runs them */
 	char *os, *architecture, *variant;
 };
 void img_config_free(struct img_config *c);
@@ -116,6 +117,13 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
  * naming the path looked at, with a hint. *out is malloc'd. */
 #define IMG_TOOL_NAME "lxr-image"
 int img_tool_path(char **out, lxr_err *err);
+/* Run `lxr-image commit DESC` on this store and wait for it: store the
+ * image a build made (lxr/image_tools.h, img_commit). */
+int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err);
+/* Run `lxr-image extract DIR` with fd (an archive: tar, plain or gzip,
+ * bzip2, xz, zstd) as its standard input: unpack it safely into the empty
+ * directory DIR (ADD's archive extraction). */
+int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err);
 
 /* ---- in use ----------------------------------------------------------------
  * A container that runs an image holds a use record: a file in uses/ naming

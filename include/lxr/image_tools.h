@@ -44,4 +44,17 @@ int img_config_change(struct img_config *cfg, const char *line, lxr_err *err);
  * `lxr-image unpack` when someone removed a layer directory). */
 int img_unpack(struct img_store *s, const char *ref, lxr_err *err);
 
+/* What a build made, as the JSON file desc says: "base" (the base image's
+ * manifest digest, or null for scratch), "layers" (directories in overlay
+ * form, bottom first), "config" (the image config's "config" object),
+ * "history" (the build's entries), "tags", "source_date_epoch" (null, or
+ * the time every mtime is clamped to and the image is dated). Each layer
+ * becomes a deterministic tar blob (overlay whiteouts as OCI ones) and is
+ * unpacked into the store; the image is stored and tagged; its ID is
+ * printed. */
+int img_commit(struct img_store *s, const char *desc, lxr_err *err);
+/* Unpack the archive on fd (tar: plain, gzip, bzip2, xz, zstd) into the
+ * empty directory dir, safely as a layer is (nothing outside it). */
+int img_extract_fd(int fd, const char *dir, lxr_err *err);
+
 #endif

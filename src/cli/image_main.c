@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"load", cmd_load, "load images from a docker-save or OCI archive"},
     {"import", cmd_import, "make an image from a root filesystem directory or tar"},
     {"unpack", cmd_unpack, "unpack missing layer directories of a stored image"},
+    {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
+    {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},
 };
 
 static void usage(FILE *f)

@@ -43,6 +43,8 @@ static const struct command commands[] = {
     {"pull", cmd_pull_stack, "pull a stack's images, or an image from a registry"},
     {"load", cmd_image_tool, "load images from a docker-save or OCI archive"},
     {"import", cmd_image_tool, "make an image from a root filesystem directory or tar"},
+    {"build", cmd_build, "build an image from a Dockerfile"},
+    {"builder", cmd_builder, "builder prune: remove the build step cache"},
     {"images", cmd_images, "list the images in the store"},
     {"rmi", cmd_rmi, "remove images"},
     {"image", cmd_image, "image prune: remove what no image or container uses"},

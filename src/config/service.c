@@ -250,8 +250,8 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 #define BUILD_HINT                                                                                 \
-	"building images is not supported yet: build it elsewhere (docker build -t NAME .), "      \
-	"`lxr load` it, and give that NAME as `image:`"
+	"lxr up does not build images yet: build it with `lxr build -t NAME CONTEXT` and give "    \
+	"that NAME as `image:`"
 
 /* Compose's pull_policy, as far as lxr can honour it: "build" needs a
  * builder and daily/weekly/every_<d> a record of pull times, neither of which
@@ -268,7 +268,7 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (!strcmp(v, "build")) { /* loaded, not run: lxr has no builder yet */
 		cfg_check_supported_hint(
 		    c, n->pos, "service.pull_policy.build",
-		    "building images is not supported yet: pull_policy missing runs the image",
+		    "lxr up does not build images yet: pull_policy missing runs the image",
 		    "pull_policy \"build\"");
 		cfg_str_set(&s->pull_policy, v, n->pos);
 		return 0;

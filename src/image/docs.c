@@ -150,6 +150,7 @@ static void fill_config(json_t *cfg, struct img_config *c)
 	c->workdir = str_from(json_object_get(cfg, "WorkingDir"));
 	c->user = str_from(json_object_get(cfg, "User"));
 	c->stop_signal = str_from(json_object_get(cfg, "StopSignal"));
+	c->onbuild = strv_from(json_object_get(cfg, "OnBuild"));
 	json_object_foreach(ports, k, v) lxr_strv_push(&c->exposed_ports, lxr_xstrdup(k));
 	if (json_is_object(hc)) {
 		c->healthcheck.present = true;
@@ -208,6 +209,7 @@ void img_config_free(struct img_config *c)
 	lxr_strv_free(c->exposed_ports);
 	free(c->stop_signal);
 	lxr_strv_free(c->healthcheck.test);
+	lxr_strv_free(c->onbuild);
 	free(c->os);
 	free(c->architecture);
 	free(c->variant);

@@ -75,7 +75,14 @@ static int wait_tool(pid_t pid, const char *what, lxr_err *err)
 	return lxr_fail(err, 0, "%s killed by signal %d", what, WTERMSIG(st));
 }
 
+static int tool_run_in(struct img_store *s, char *const *args, int in, lxr_err *err);
+
 int img_tool_run(struct img_store *s, char *const *args, lxr_err *err)
+{
+	return tool_run_in(s, args, -1, err);
+}
+
+static int tool_run_in(struct img_store *s, char *const *args, int in, lxr_err *err)
 {
 	_cleanup_free_ char *tool = NULL, *kv = NULL, *what = NULL;
 	_cleanup_free_ char **env = NULL;
@@ -102,9 +109,25 @@ int img_tool_run(struct img_store *s, char *const *args, lxr_err *err)
 		/* lxr run blocks the signals it forwards; the tool must still
 		 * die of Ctrl-C like any program */
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (in >= 0 && dup2(in, STDIN_FILENO) < 0)
+			_exit(127);
 		execve(tool, argv, env);
 		fprintf(stderr, "lxr: error: exec %s: %s\n", tool, strerror(errno));
 		_exit(127);
 	}
 	return wait_tool(pid, what, err);
+}
+
+int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err)
+{
+	char *args[] = {"commit", (char *)desc, NULL};
+
+	return img_tool_run(s, args, err);
+}
+
+int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err)
+{
+	char *args[] = {"extract", (char *)dir, NULL};
+
+	return tool_run_in(s, args, fd, err);
 }

@@ -89,13 +89,11 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 		lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name, sv->cfg->image.v);
 		/* compose builds what it cannot pull for a service with build */
 		if (sv->cfg->build.set)
-			lxr_err_hint(
-			    err,
-			    "the service has build: compose would build the image; lxr "
-			    "cannot build yet: build it elsewhere (docker build -t %s %s), "
-			    "then `lxr load` it",
-			    sv->cfg->image.v,
-			    sv->cfg->build.context.v ? sv->cfg->build.context.v : ".");
+			lxr_err_hint(err,
+				     "the service has build: compose would build the image; lxr up "
+				     "does not build yet: build it with `lxr build -t %s %s`",
+				     sv->cfg->image.v,
+				     sv->cfg->build.context.v ? sv->cfg->build.context.v : ".");
 		return -1;
 	}
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);

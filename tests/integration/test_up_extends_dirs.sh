@@ -65,7 +65,7 @@ Y
 run up -d
 expect_rc 2 "up with a service that only builds"
 expect_grep "$ERR" "compose.yaml:7:12: error: service \"app\": lxr up does not run a service with \`build:\` and no \`image:\` yet" "the refusal names the service and the key"
-expect_grep "$ERR" "lxr load" "the hint says what to do"
+expect_grep "$ERR" "lxr build -t NAME CONTEXT" "the hint says what to do"
 [ ! -e "$LXR_RUN_DIR/buildonly$$" ] || fail "something was made for a stack that cannot run"
 run config
 expect_rc 0 "config of the same stack"
@@ -86,6 +86,6 @@ Y
 run up -d
 [ "$RC" -ne 0 ] || fail "up with a missing image to build succeeded"
 expect_grep "$ERR" "image \"lxr-test-not-built-$$:1\"" "the error names the image"
-expect_grep "$ERR" "lxr cannot build yet: build it elsewhere \(docker build -t lxr-test-not-built-$$:1 $TEST_TMP/both/app\), then \`lxr load\` it" "the hint says how to get it"
+expect_grep "$ERR" "lxr up does not build yet: build it with \`lxr build -t lxr-test-not-built-$$:1 $TEST_TMP/both/app\`" "the hint says how to get it"
 "$LXR" down -p "buildboth$$" >/dev/null 2>&1 || true
 pass "a missing image that compose would build is an error that says so"

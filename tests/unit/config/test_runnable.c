@@ -106,7 +106,7 @@ static void build_image_names(void **state)
 	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
 	assert_non_null(strstr(err.msg, "service \"api\": lxr up does not run a service with "
 					"`build:` and no `image:` yet"));
-	assert_non_null(strstr(err.hint, "lxr load"));
+	assert_non_null(strstr(err.hint, "lxr build -t NAME"));
 	cfg_stack_free(st);
 }
 

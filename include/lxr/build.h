@@ -1,0 +1,295 @@
+/* lxr build layer: building images from Dockerfiles (docs/building.md).
+ *
+ * The Dockerfile parser is pure: text in, a typed list of instructions out,
+ * each with its position, or one error "FILE:LINE:COL: what" with a hint.
+ * It reads the language as docker's builder (BuildKit's frontend) does:
+ * parser directives, the escape character and line continuations, comments,
+ * heredocs, exec (JSON) and shell forms, instruction flags, ONBUILD.
+ * Variable substitution is not done while parsing, because its values come
+ * from ARG and ENV at build time: df_expand() does it, on the instructions
+ * docker does it on (df_kind_expands()). */
+#ifndef LXR_BUILD_H
+#define LXR_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "lxr/image.h"
+#include "lxr/util.h"
+
+enum df_kind {
+	DF_ADD,
+	DF_ARG,
+	DF_CMD,
+	DF_COPY,
+	DF_ENTRYPOINT,
+	DF_ENV,
+	DF_EXPOSE,
+	DF_FROM,
+	DF_HEALTHCHECK,
+	DF_LABEL,
+	DF_MAINTAINER,
+	DF_ONBUILD,
+	DF_RUN,
+	DF_SHELL,
+	DF_STOPSIGNAL,
+	DF_USER,
+	DF_VOLUME,
+	DF_WORKDIR,
+};
+/* "RUN", "COPY", ... */
+const char *df_kind_name(enum df_kind k);
+/* Whether docker substitutes ${VAR} in this instruction's arguments (ADD,
+ * COPY, ENV, EXPOSE, FROM, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR, ARG's
+ * defaults, ONBUILD's trigger when it runs). RUN, CMD, ENTRYPOINT, SHELL
+ * and HEALTHCHECK leave `$` to the shell. */
+bool df_kind_expands(enum df_kind k);
+
+/* `--name=value`, or `--name` alone (value NULL: --link, --no-cache). */
+struct df_flag {
+	char *name; /* without the dashes */
+	char *value;
+	int line, col;
+};
+
+/* ENV, LABEL and ARG's pairs, words as written (quotes and escapes kept:
+ * df_expand removes them). ARG's value is NULL without a default. */
+struct df_kv {
+	char *key;
+	char *value;
+};
+
+/* `<<EOF` ... `EOF` after RUN, COPY or ADD. */
+struct df_heredoc {
+	char *name;  /* the delimiter word */
+	char *body;  /* the lines between, each with its newline */
+	bool expand; /* unquoted delimiter: ${VAR} in the body is substituted */
+	bool chomp;  /* `<<-`: leading tabs were stripped from every line */
+};
+
+struct df_instr {
+	enum df_kind kind;
+	int line, col;  /* where the instruction word starts */
+	int end_line;   /* its last line (continuations and heredocs included) */
+	char *original; /* the instruction as written, continuations joined */
+	struct df_flag *flags;
+	size_t n_flags;
+	/* RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK CMD: exec form when json
+	 * (args is the array), else args is one string, the command line.
+	 * COPY, ADD, VOLUME: sources then destination (JSON or words).
+	 * FROM: image [AS name] as words ("AS" dropped: see from_name).
+	 * EXPOSE: ports. USER, WORKDIR, STOPSIGNAL, MAINTAINER: one string.
+	 * HEALTHCHECK NONE: args is empty and health_none is set. */
+	bool json;
+	char **args;
+	struct df_kv *kv; /* ENV, LABEL, ARG */
+	size_t n_kv;
+	struct df_heredoc *heredocs;
+	size_t n_heredocs;
+	char *from_name;          /* FROM ... AS name, lowercased; NULL without */
+	bool health_none;         /* HEALTHCHECK NONE */
+	struct df_instr *trigger; /* ONBUILD's instruction */
+};
+
+struct df_file {
+	char *name;   /* as given to df_parse, for messages */
+	char escape;  /* '\\' or '`' (# escape=) */
+	char *syntax; /* # syntax= as written, NULL without; lxr ignores it */
+	struct df_instr *v;
+	size_t n;
+};
+
+/* Parse a Dockerfile. name is what messages call it. On error, err's
+ * message is "NAME:LINE:COL: what" and its hint says what to do; *out is
+ * left empty. */
+int df_parse(const char *name, const char *text, size_t len, struct df_file *out, lxr_err *err);
+void df_file_free(struct df_file *f);
+void df_instr_free(struct df_instr *i);
+
+/* ---- variable substitution ---------------------------------------------
+ * docker's word processing (its shell lexer): quotes are removed ('...'
+ * literal, "..." substituting), the escape character takes the next one
+ * literally, and $VAR, ${VAR}, ${VAR:-word}, ${VAR-word}, ${VAR:+word},
+ * ${VAR+word}, ${VAR:?message}, ${VAR?message} are substituted; an unset
+ * variable is empty. lookup returns NULL for an unset variable. On error
+ * (an unterminated quote or ${, a bad modifier, ${VAR?}), err names the
+ * column inside word. */
+typedef const char *(*df_lookup_fn)(const char *name, void *ctx);
+int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, char **out,
+	      lxr_err *err);
+/* The same, splitting the result into words at unquoted blanks (EXPOSE,
+ * VOLUME, COPY's shell form). *out is a NULL-terminated vector. */
+int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,
+		    lxr_err *err);
+
+/* ---- stages -------------------------------------------------------------
+ * What a build of f runs, before anything is run (plan, then execute):
+ * the stages, each FROM substituted with the ARGs before the first FROM
+ * (--build-arg over their defaults, and docker's predefined platform ARGs),
+ * which stage or image each FROM and COPY --from names, and which stages
+ * the target needs. Errors carry the Dockerfile position. */
+struct bld_stage {
+	size_t first, end; /* f->v[first] is the FROM; the stage runs to end (excl.) */
+	char *name;        /* FROM ... AS name (lowercased), NULL without */
+	char *base;        /* the FROM image, substituted ("scratch" for none) */
+	int base_stage;    /* a previous stage FROM names, else -1 */
+	int *copy_from;    /* stages this one's COPY --from names (n_copy_from) */
+	size_t n_copy_from;
+	bool needed; /* the target is this stage or depends on it */
+};
+
+struct bld_plan {
+	struct bld_stage *stages;
+	size_t n;
+	size_t target;      /* the stage to build: --target, else the last */
+	char **meta_args;   /* "K=V": the ARGs before the first FROM, with values */
+	char **unused_args; /* --build-arg names no ARG declares (docker warns) */
+};
+
+/* build_args: "K=V" (or "K": the value from the environment, as docker
+ * takes it; unset there means not given). target NULL: the last stage. */
+int bld_plan_make(const struct df_file *f, char *const *build_args, const char *target,
+		  struct bld_plan *out, lxr_err *err);
+void bld_plan_free(struct bld_plan *p);
+/* The value of "K=V" entry K in v, NULL when absent. */
+const char *bld_env_get(char *const *v, const char *key);
+/* df_lookup_fn over a "K=V" vector (ctx). */
+const char *bld_env_lookup(const char *name, void *v);
+
+/* ---- .dockerignore ------------------------------------------------------
+ * docker's rules: one pattern a line, blanks trimmed; `#` starts a comment
+ * line; `!` makes an exception that brings matching paths back; a pattern
+ * is cleaned (`./a//b/` is `a/b`, a leading `/` dropped) and matched
+ * against the whole path relative to the context with `*` and `?` (never
+ * crossing `/`), `[...]` classes, `\` escapes and `**` (any number of
+ * directories, none too); a pattern that matches a directory matches
+ * everything in it; the last pattern that matches a path decides. */
+struct bld_ignore_pat {
+	char *pat;
+	bool exception; /* `!pattern` */
+	int line;
+};
+struct bld_ignore {
+	struct bld_ignore_pat *v;
+	size_t n;
+};
+int bld_ignore_parse(const char *name, const char *text, size_t len, struct bld_ignore *out,
+		     lxr_err *err);
+void bld_ignore_free(struct bld_ignore *ig);
+/* Whether path (relative to the context, `/`-separated, clean) is left out. */
+bool bld_ignore_match(const struct bld_ignore *ig, const char *path);
+/* Whether a walk must still enter directory dir that is left out, because
+ * an exception could bring back something below it (docker's rule). */
+bool bld_ignore_may_reinclude(const struct bld_ignore *ig, const char *dir);
+/* Go's filepath.Match, as COPY's sources and .dockerignore use it ("**"
+ * as in .dockerignore when dstar): `*`, `?`, `[...]`, `[^...]`, `\`. */
+bool bld_glob_match(const char *pat, const char *path, bool dstar);
+
+/* ---- the build context ----------------------------------------------------
+ * The directory COPY and ADD read from, as the host's: every path is
+ * resolved inside it (openat2 RESOLVE_IN_ROOT: `..` and symlinks cannot
+ * leave it, so a link to /etc/passwd names CONTEXT/etc/passwd), files below
+ * a source directory are listed without following any symlink (a link is
+ * copied as a link), and what .dockerignore leaves out does not exist. */
+struct bld_context;
+int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err);
+/* The same for a tree that is no build context (COPY --from's view of a
+ * stage or image): no .dockerignore applies. */
+int bld_context_open_root(const char *dir, struct bld_context **out, lxr_err *err);
+void bld_context_close(struct bld_context *c);
+int bld_context_fd(const struct bld_context *c);
+
+struct bld_ctx_file {
+	char *rel;   /* below the source: "" for the source itself, else "a/b" */
+	mode_t mode; /* lstat's: type and permissions */
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	struct timespec mtime;
+	char *link; /* a symlink's target, as written */
+};
+struct bld_source {
+	char *path;                 /* clean, relative to the context ("." for all of it) */
+	struct bld_ctx_file *files; /* the source first, then below it, sorted */
+	size_t n;
+};
+/* The sources one COPY/ADD source argument names: a path, or a glob (Go's
+ * filepath.Match per component, as docker's COPY) matched against every
+ * path the context has. ENOENT, naming the argument, when nothing is. */
+int bld_context_sources(struct bld_context *c, const char *arg, struct bld_source **out, size_t *n,
+			lxr_err *err);
+void bld_sources_free(struct bld_source *v, size_t n);
+/* sha256 over the sources' paths, types, permissions, link targets and
+ * contents: a COPY step's cache key part (owners are left out: --chown
+ * decides them in the image). */
+int bld_sources_digest(struct bld_context *c, const struct bld_source *v, size_t n, char out[72],
+		       lxr_err *err);
+
+/* ---- the image config a stage builds up ------------------------------------
+ * What ENV, ARG, LABEL, WORKDIR, USER, EXPOSE, VOLUME, CMD, ENTRYPOINT,
+ * SHELL, STOPSIGNAL, HEALTHCHECK, ONBUILD and MAINTAINER do to the image's
+ * config, with docker's substitution and rules (WORKDIR relative to the
+ * last one; ENTRYPOINT clears a CMD the base image set; EXPOSE 80 is
+ * 80/tcp, a range is each port), and one history entry per instruction
+ * that changes the config (ARG adds none, as with BuildKit). */
+struct bld_history {
+	char *created_by; /* the instruction as written */
+	bool empty_layer;
+};
+struct bld_config {
+	struct img_config img;
+	char **labels;  /* "K=V", a later one replacing */
+	char **volumes; /* paths, each once */
+	char **shell;   /* SHELL; NULL: ["/bin/sh", "-c"] */
+	char **onbuild; /* triggers, as written */
+	char *author;   /* MAINTAINER */
+	char **args;    /* this stage's ARGs with values, "K=V" (RUN's env) */
+	bool cmd_set;   /* CMD given in this stage, not inherited */
+	struct bld_history *history;
+	size_t n_history;
+};
+/* Start a stage from its base's config (NULL: scratch). */
+void bld_config_init(struct bld_config *c, const struct img_config *base);
+void bld_config_free(struct bld_config *c);
+/* Apply one instruction (not FROM, RUN, COPY, ADD). build_args as for
+ * bld_plan_make; meta = bld_plan.meta_args, whose value an ARG without a
+ * default in the stage takes (docker's rule). Errors carry the position. */
+int bld_config_apply(struct bld_config *c, const struct df_file *f, const struct df_instr *in,
+		     char *const *build_args, char *const *meta, lxr_err *err);
+/* The variables substitution sees at this point: the stage's ARGs, then
+ * ENV over them (borrowed strings, for df_expand's lookup ctx). */
+const char *bld_config_lookup(const char *name, void *c);
+/* The shell form's argv: SHELL (or /bin/sh -c) + the command line. */
+char **bld_config_shell_args(const struct bld_config *c, const char *cmdline);
+
+/* ---- running a build --------------------------------------------------------
+ * The stages the target needs, in order: FROM an image in the store (pulled
+ * when missing), scratch or an earlier stage; the metadata instructions
+ * into the config; RUN in a container of lxr's runtime (default
+ * confinement, no network, no host descriptor) whose upper directory
+ * becomes the layer; COPY/ADD from the context or an earlier stage into a
+ * new layer. The target's layers, config and history are then stored and
+ * tagged by lxr-image (img_tool_commit). work is an empty directory for the
+ * build's layers and containers; the caller removes it. */
+struct bld_opts {
+	const struct df_file *f;
+	const struct bld_plan *plan;
+	struct bld_context *ctx;
+	char *const *build_args;
+	char *const *labels; /* --label K=V */
+	char *const *tags;
+	struct img_store *store;
+	const char *work;
+	/* the step cache: a directory of layers by step key (NULL: none);
+	 * no_cache runs every step and still fills it, as docker does */
+	const char *cache;
+	bool no_cache;
+	/* --network=host: RUN steps share the host's network (and its
+	 * /etc/hosts); else they have none. RUN --network=host needs it. */
+	bool host_network;
+};
+int bld_execute(const struct bld_opts *o, lxr_err *err);
+
+#endif

@@ -1,0 +1,80 @@
+/* The step cache: a finished RUN, COPY or ADD layer kept by the step's
+ * key, so a build whose steps and inputs did not change reuses them (and
+ * prints CACHED), as docker's builder does. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build/internal.h"
+
+static void put(struct sha256_ctx *h, const char *s)
+{
+	sha256_update(h, strlen(s) + 1, (const uint8_t *)s);
+}
+
+void bldx_key(char key[72], const char *parent, const char *text, char *const *args,
+	      const char *extra)
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&h);
+	put(&h, parent);
+	put(&h, text);
+	for (size_t i = 0; args && args[i]; i++)
+		put(&h, args[i]);
+	put(&h, extra ? extra : "");
+	sha256_digest(&h, sizeof(d), d);
+	memcpy(key, "sha256:", 7);
+	for (size_t i = 0; i < sizeof(d); i++)
+		snprintf(key + 7 + 2 * i, 3, "%02x", d[i]);
+}
+
+char *bldx_cache_get(struct bldx_run *r, const char *key)
+{
+	struct stat st;
+	char *p;
+
+	if (!r->o->cache || r->o->no_cache)
+		return NULL;
+	p = lxr_xasprintf("%s/%s", r->o->cache, key + 7);
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return p;
+	free(p);
+	return NULL;
+}
+
+int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err)
+{
+	_cleanup_free_ char *p = NULL;
+	lxr_err e2;
+
+	if (!r->o->cache)
+		return 0;
+	if (lxr_mkdir_p(r->o->cache, 0700, err) < 0)
+		return -1;
+	p = lxr_xasprintf("%s/%s", r->o->cache, key + 7);
+	/* a complete layer gets its name by rename; another build that got
+	 * there first keeps its own (the same step made the same files) */
+	if (rename(*layer, p) < 0) {
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return lxr_fail(err, errno, "keep the step's layer %s as %s", *layer, p);
+		lxr_rm_rf(*layer, &e2);
+	}
+	free(*layer);
+	*layer = lxr_steal_ptr(&p);
+	return 0;
+}
+
+void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer, const char *key,
+		    bool cached, int n)
+{
+	if (cached)
+		fprintf(stderr, "#%d CACHED %s\n", n, in->original);
+	lxr_strv_push(&s->new_layers, layer);
+	bldx_history(&s->cfg, in->original, false);
+	memcpy(s->key, key, sizeof(s->key));
+}

@@ -1,0 +1,593 @@
+/* COPY and ADD: a new layer from the build context, or from a stage or an
+ * image seen through a read-only overlay, written inside the layer's root
+ * (RESOLVE_IN_ROOT) so no link a source brings can send a write outside. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/internal.h"
+#include "lxr/runtime.h"
+
+/* ---- COPY and ADD ------------------------------------------------------------- */
+
+/* path cleaned, absolute, never above "/" */
+static char *clean_abs(const char *base, const char *p)
+{
+	_cleanup_free_ char *full =
+	    p[0] == '/' ? lxr_xstrdup(p) : lxr_xasprintf("%s/%s", base ? base : "/", p);
+	char *out = lxr_xmalloc(strlen(full) + 2);
+	size_t k = 0;
+
+	for (char *c = full; *c;) {
+		char *e = strchr(c, '/');
+		size_t len = e ? (size_t)(e - c) : strlen(c);
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			while (k > 0 && out[k - 1] != '/')
+				k--;
+			if (k > 0)
+				k--;
+		} else if (len && !(len == 1 && c[0] == '.')) {
+			out[k++] = '/';
+			memcpy(out + k, c, len);
+			k += len;
+		}
+		c += len + (e ? 1 : 0);
+	}
+	if (!k)
+		out[k++] = '/';
+	out[k] = '\0';
+	return out;
+}
+
+struct copy_to;
+struct copy_to {
+	int layer;                  /* the new layer's root */
+	const struct bldx_stage *s; /* whose layers it goes on */
+	uid_t uid;
+	gid_t gid;
+	bool chown;
+	int chmod; /* -1: keep */
+};
+
+/* What the stage's filesystem has at path (absolute, clean): the topmost
+ * layer that has the name decides (a whiteout: nothing). */
+static bool lower_stat(const struct bldx_stage *s, const char *path, struct stat *st)
+{
+	_cleanup_strv_ char **lw = bldx_lowers(s);
+
+	for (size_t i = 0; lw[i]; i++) {
+		/* inside the layer: a link the image has never leads to the
+		 * host's files */
+		_cleanup_close_ int root = open(lw[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd = -1;
+		lxr_err e2;
+		if (root < 0)
+			continue;
+		fd = lxr_open_in_root(root, path, O_PATH | O_NOFOLLOW, 0, &e2);
+		if (fd >= 0 && fstat(fd, &st[0]) == 0)
+			return !(S_ISCHR(st->st_mode) && st->st_rdev == 0);
+	}
+	return false;
+}
+
+static bool is_dir_in(const struct bldx_stage *s, const char *path)
+{
+	struct stat st;
+
+	return !strcmp(path, "/") || (lower_stat(s, path, &st) && S_ISDIR(st.st_mode));
+}
+
+/* mkdir -p of dir inside the layer (RESOLVE_IN_ROOT: a link made by an
+ * earlier entry cannot send anything outside it); returns an fd */
+static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
+{
+	_cleanup_free_ char *d = lxr_xstrdup(dir);
+	for (char *sl = d + 1;; sl++) {
+		char save = *sl;
+		if (save && save != '/')
+			continue;
+		*sl = '\0';
+		if (strcmp(d, "/") && *d) {
+			_cleanup_free_ char *parent = lxr_xstrdup(d);
+			char *b = strrchr(parent, '/');
+			*b = '\0';
+			_cleanup_close_ int pfd = lxr_open_in_root(t->layer, *parent ? parent : "/",
+								   O_PATH | O_DIRECTORY, 0, err);
+			if (pfd < 0)
+				return -1;
+			struct stat st;
+			if (mkdirat(pfd, b + 1, 0755) < 0) {
+				if (errno != EEXIST)
+					return lxr_fail(err, errno, "mkdir %s in the new layer", d);
+			} else if (t->s && lower_stat(t->s, d, &st) && S_ISDIR(st.st_mode)) {
+				/* a directory the image has keeps its owner and
+				 * mode, as overlayfs's copy-up would keep them */
+				if (fchownat(pfd, b + 1, st.st_uid, st.st_gid, 0) < 0 ||
+				    fchmodat(pfd, b + 1, st.st_mode & 07777, 0) < 0)
+					return lxr_fail(err, errno, "set owner and mode of %s", d);
+			}
+		}
+		*sl = save;
+		if (!save)
+			break;
+	}
+	return lxr_open_in_root(t->layer, dir, O_RDONLY | O_DIRECTORY, 0, err);
+}
+
+static int dest_root(const struct copy_to *t, const char *dir, lxr_err *err)
+{
+	bool had = t->s && is_dir_in(t->s, dir);
+	int fd = layer_dir(t, dir, err);
+
+	if (fd < 0)
+		return -1;
+	if (!had && t->chown && fchown(fd, t->uid, t->gid) < 0) {
+		close(fd);
+		return lxr_fail(err, errno, "chown %s in the new layer", dir);
+	}
+	close(fd);
+	return 0;
+}
+
+static int set_meta(const struct copy_to *t, int dfd, const char *name,
+		    const struct bld_ctx_file *f, lxr_err *err)
+{
+	uid_t uid = t->chown ? t->uid : 0;
+	gid_t gid = t->chown ? t->gid : 0;
+
+	/* docker: files keep their mode, owners are root unless --chown */
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return lxr_fail(err, errno, "chown %s in the new layer", name);
+	if (!S_ISLNK(f->mode) &&
+	    fchmodat(dfd, name, t->chmod >= 0 ? (mode_t)t->chmod : (f->mode & 07777), 0) < 0)
+		return lxr_fail(err, errno, "chmod %s in the new layer", name);
+	/* and their modification time (a heredoc has none: now) */
+	if (!S_ISDIR(f->mode) && (f->mtime.tv_sec || f->mtime.tv_nsec)) {
+		struct timespec ts[2] = {f->mtime, f->mtime};
+		if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return lxr_fail(err, errno, "set the time of %s in the new layer", name);
+	}
+	return 0;
+}
+
+static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool follow,
+		     const char *dst, const struct bld_ctx_file *f, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xstrdup(dst);
+	char *base = strrchr(dir, '/');
+	*base++ = '\0';
+	_cleanup_close_ int dfd = layer_dir(t, *dir ? dir : "/", err);
+
+	if (dfd < 0)
+		return -1;
+	if (S_ISDIR(f->mode)) {
+		if (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST)
+			return lxr_fail(err, errno, "mkdir %s in the new layer", dst);
+		return set_meta(t, dfd, base, f, err);
+	}
+	unlinkat(dfd, base, 0);
+	if (S_ISLNK(f->mode)) {
+		if (symlinkat(f->link, dfd, base) < 0)
+			return lxr_fail(err, errno, "symlink %s in the new layer", dst);
+		return set_meta(t, dfd, base, f, err);
+	}
+	if (!S_ISREG(f->mode))
+		return 0; /* devices, fifos, sockets: not copied */
+	_cleanup_close_ int in =
+	    lxr_open_in_root(srcroot, src, O_RDONLY | (follow ? 0 : O_NOFOLLOW), 0, err);
+	_cleanup_close_ int out = -1;
+	char buf[1 << 16];
+	ssize_t n;
+	if (in < 0)
+		return -1;
+	out = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return lxr_fail(err, errno, "create %s in the new layer", dst);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return lxr_fail(err, errno, "write %s in the new layer", dst);
+	if (n < 0)
+		return lxr_fail(err, errno, "read %s", src);
+	return set_meta(t, dfd, base, f, err);
+}
+
+static bool is_archive(int root, const char *path)
+{
+	lxr_err e2;
+	_cleanup_close_ int fd = lxr_open_in_root(root, path, O_RDONLY, 0, &e2);
+	unsigned char m[262] = {0};
+
+	if (fd < 0 || pread(fd, m, sizeof(m), 0) < 6)
+		return false;
+	return (m[0] == 0x1f && m[1] == 0x8b) || !memcmp(m, "BZh", 3) ||
+	       !memcmp(m,
+		       "\xfd"
+		       "7zXZ",
+		       5) ||
+	       !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m + 257, "ustar", 5);
+}
+
+/* A merged, read-only view of a stage or image, for COPY --from: an
+ * overlay of its layers in the build's own mount namespace. */
+static int mount_view(struct bldx_run *r, char *const *lw, char **at, lxr_err *err)
+{
+	size_t n = lxr_strv_len(lw);
+	*at = lxr_xasprintf("%s/views/%d", r->o->work, r->n_mounts++);
+
+	if (lxr_mkdir_p(*at, 0755, err) < 0)
+		return -1;
+	if (n == 0)
+		return 0; /* scratch: an empty directory */
+	if (n == 1)
+		return mount(lw[0], *at, NULL, MS_BIND | MS_RDONLY, NULL) < 0
+			   ? lxr_fail(err, errno, "bind %s on %s", lw[0], *at)
+			   : 0;
+	size_t len = 16;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(lw[i]) + 1;
+	_cleanup_free_ char *opts = lxr_xmalloc(len);
+	strcpy(opts, "lowerdir=");
+	for (size_t i = 0; i < n; i++)
+		strcat(strcat(opts, i ? ":" : ""), lw[i]);
+	if (mount("overlay", *at, "overlay", MS_RDONLY, opts) < 0)
+		return lxr_fail(err, errno, "mount overlay (%s) on %s", opts, *at);
+	return 0;
+}
+
+static int parse_chown(const char *v, struct copy_to *t)
+{
+	char *e;
+	long u = strtol(v, &e, 10), g = u;
+
+	if (e == v || (*e && *e != ':'))
+		return -1;
+	if (*e == ':') {
+		char *e2;
+		g = strtol(e + 1, &e2, 10);
+		if (e2 == e + 1 || *e2)
+			return -1;
+	}
+	if (u < 0 || g < 0)
+		return -1;
+	t->uid = (uid_t)u;
+	t->gid = (gid_t)g;
+	t->chown = true;
+	return 0;
+}
+
+/* USER[:GROUP] by name, looked up in the stage's own /etc/passwd and
+ * /etc/group (read inside a view of its layers, never the host's) */
+static int chown_names(struct bldx_run *r, struct bldx_stage *s, const char *v, struct copy_to *t,
+		       lxr_err *err)
+{
+	_cleanup_strv_ char **lw = bldx_lowers(s);
+	_cleanup_free_ char *view = NULL;
+	struct lxr_spec spec = {0};
+	int rc;
+
+	if (mount_view(r, lw, &view, err) < 0)
+		return -1;
+	rc = rt_user_resolve(view, v, &spec, err);
+	umount2(view, MNT_DETACH);
+	free(spec.additional_gids);
+	if (rc < 0)
+		return -1;
+	t->uid = spec.uid;
+	t->gid = spec.gid;
+	t->chown = true;
+	return 0;
+}
+
+static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			  const struct df_heredoc *h, const struct copy_to *t, const char *dst,
+			  lxr_err *err)
+{
+	_cleanup_free_ char *body = NULL, *dir = lxr_xstrdup(dst);
+	char *base = strrchr(dir, '/');
+	*base++ = '\0';
+	_cleanup_close_ int dfd = layer_dir(t, *dir ? dir : "/", err);
+	struct bld_ctx_file f = {.mode = S_IFREG | 0644};
+
+	if (dfd < 0)
+		return -1;
+	if (!h->expand)
+		body = lxr_xstrdup(h->body);
+	else if (df_expand(h->body, r->o->f->escape, bld_config_lookup, &s->cfg, &body, err) < 0)
+		return bldx_fail(err, r->o->f, in, "<<%s: %s", h->name, err->msg);
+	_cleanup_close_ int fd =
+	    openat(dfd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, body, strlen(body)) != (ssize_t)strlen(body))
+		return lxr_fail(err, errno, "write %s in the new layer", dst);
+	return set_meta(t, dfd, base, &f, err);
+}
+
+static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
+			const struct copy_to *t, lxr_err *err);
+
+/* ADD of a local archive: unpacked (by lxr-image, safely, into a fresh
+ * directory) and its contents copied into the destination directory */
+static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		       struct bld_context *from, const char *path, const char *dst,
+		       const struct copy_to *t, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/extract/%d", r->o->work, r->n_mounts++);
+	_cleanup_close_ int fd = lxr_open_in_root(bld_context_fd(from), path, O_RDONLY, 0, err);
+	struct bld_context *x = NULL;
+	_cleanup_free_ char *d = lxr_xasprintf("%s/", dst);
+	char *all[] = {".", NULL};
+	int rc;
+
+	if (fd < 0 || lxr_mkdir_p(dir, 0700, err) < 0 ||
+	    img_tool_extract(r->o->store, fd, dir, err) < 0 ||
+	    bld_context_open_root(dir, &x, err) < 0)
+		return bldx_fail(err, r->o->f, in, "ADD %s: %s", path, err->msg);
+	rc = copy_sources(r, s, in, x, all, 1, d, t, err);
+	bld_context_close(x);
+	return rc;
+}
+
+static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
+			const struct copy_to *t, lxr_err *err)
+{
+	_cleanup_free_ char *dst = clean_abs(s->cfg.img.workdir, dest);
+	/* docker: a directory when written so ("dir/", ".", "dir/."), for
+	 * several sources, or when the image has a directory there */
+	bool dest_dir = lxr_str_has_suffix(dest, "/") || !strcmp(dest, ".") ||
+			lxr_str_has_suffix(dest, "/.") || nsrc > 1 || is_dir_in(s, dst);
+
+	for (size_t i = 0; i < nsrc; i++) {
+		const struct df_heredoc *h = NULL;
+		for (size_t k = 0; k < in->n_heredocs; k++) {
+			_cleanup_free_ char *w = lxr_xasprintf(
+			    "<<%s%s", in->heredocs[k].chomp ? "-" : "", in->heredocs[k].name);
+			if (!strcmp(srcs[i], w))
+				h = &in->heredocs[k];
+		}
+		if (h) {
+			_cleanup_free_ char *p =
+			    dest_dir ? lxr_xasprintf("%s/%s", dst, h->name) : lxr_xstrdup(dst);
+			if (heredoc_source(r, s, in, h, t, p, err) < 0)
+				return -1;
+			continue;
+		}
+		struct bld_source *v = NULL;
+		size_t n = 0;
+		if (bld_context_sources(from, srcs[i], &v, &n, err) < 0)
+			return bldx_fail(err, r->o->f, in, "%s", err->msg);
+		if (n > 1)
+			dest_dir = true;
+		for (size_t j = 0; j < n; j++) {
+			const struct bld_source *src = &v[j];
+			bool isdir = S_ISDIR(src->files[0].mode);
+			if (in->kind == DF_ADD && !isdir &&
+			    is_archive(bld_context_fd(from), src->path)) {
+				int rc = add_archive(r, s, in, from, src->path, dst, t, err);
+				if (rc < 0) {
+					bld_sources_free(v, n);
+					return -1;
+				}
+				continue;
+			}
+			const char *bn = strrchr(src->path, '/');
+			bn = bn ? bn + 1 : src->path;
+			_cleanup_free_ char *top =
+			    isdir ? lxr_xstrdup(dst)
+				  : (dest_dir
+					 ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
+					 : lxr_xstrdup(dst));
+			for (size_t k = 0; k < src->n; k++) {
+				const struct bld_ctx_file *f = &src->files[k];
+				_cleanup_free_ char *sp =
+				    *f->rel ? lxr_xasprintf("%s/%s", src->path, f->rel)
+					    : lxr_xstrdup(src->path);
+				_cleanup_free_ char *dp =
+				    *f->rel ? lxr_xasprintf("%s/%s", strcmp(top, "/") ? top : "",
+							    f->rel)
+					    : lxr_xstrdup(top);
+				if (!strcmp(dp, "/"))
+					continue;
+				if (!*f->rel && isdir) {
+					/* the directory whose contents are copied:
+					 * the destination keeps what the image has
+					 * (docker), or is made 0755 (--chown's) */
+					if (dest_root(t, dp, err) < 0) {
+						bld_sources_free(v, n);
+						return bldx_fail(err, r->o->f, in, "%s", err->msg);
+					}
+					continue;
+				}
+				if (copy_file(t, bld_context_fd(from), sp, !*f->rel, dp, f, err) <
+				    0) {
+					bld_sources_free(v, n);
+					return bldx_fail(err, r->o->f, in, "%s", err->msg);
+				}
+			}
+		}
+		bld_sources_free(v, n);
+	}
+	return 0;
+}
+
+/* What the step reads, as one digest: each source's paths, types, modes,
+ * link targets and contents (a heredoc: its body). */
+static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
+			  char **srcs, size_t n, char **out, lxr_err *err)
+{
+	*out = lxr_xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char d[72];
+		const char *part = d;
+		if (lxr_str_has_prefix(srcs[i], "<<")) {
+			part = srcs[i];
+			for (size_t k = 0; k < in->n_heredocs; k++)
+				if (!strcmp(srcs[i] + 2 + strspn(srcs[i] + 2, "-"),
+					    in->heredocs[k].name))
+					part = in->heredocs[k].body;
+		} else {
+			struct bld_source *v = NULL;
+			size_t nv = 0;
+			if (bld_context_sources(from, srcs[i], &v, &nv, err) < 0)
+				return bldx_fail(err, r->o->f, in, "%s", err->msg);
+			int rc = bld_sources_digest(from, v, nv, d, err);
+			bld_sources_free(v, nv);
+			if (rc < 0)
+				return bldx_fail(err, r->o->f, in, "%s", err->msg);
+		}
+		char *x = lxr_xasprintf("%s%s\n", *out, part);
+		free(*out);
+		*out = x;
+	}
+	return 0;
+}
+
+static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct bld_context **c,
+			 char **view, lxr_err *err)
+{
+	const char *from = bldx_flag(in, "from");
+	_cleanup_free_ char *name = NULL;
+	char **lw = NULL;
+	int st = -1, ret;
+
+	*c = r->o->ctx;
+	*view = NULL;
+	if (!from)
+		return 0;
+	if (df_expand(from, r->o->f->escape, bld_env_lookup, r->o->plan->meta_args, &name, err) < 0)
+		return bldx_fail(err, r->o->f, in, "--from: %s", err->msg);
+	for (size_t i = 0; i < r->o->plan->n; i++)
+		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
+			st = (int)i;
+	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
+		st = atoi(name);
+	if (st >= 0) {
+		lw = bldx_lowers(&r->st[st]);
+	} else {
+		struct bldx_stage tmp = {0};
+		if (bldx_from_image(r, name, &tmp, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+		lw = bldx_lowers(&tmp);
+		bldx_stage_free(&tmp);
+	}
+	ret = mount_view(r, lw, view, err);
+	lxr_strv_free(lw);
+	if (ret < 0 || bld_context_open_root(*view, c, err) < 0)
+		return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+	return 0;
+}
+
+int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
+{
+	char key[72], *hit;
+	_cleanup_free_ char *digest = NULL;
+	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
+	_cleanup_free_ char *layer = NULL, *view = NULL;
+	struct bld_context *from = NULL;
+	char **words = NULL;
+	size_t n;
+	int ret = -1;
+
+	if (bldx_flag(in, "chown")) {
+		_cleanup_free_ char *v = NULL;
+		if (df_expand(bldx_flag(in, "chown"), r->o->f->escape, bld_config_lookup, &s->cfg,
+			      &v, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--chown: %s", err->msg);
+		if (parse_chown(v, &t) < 0 && chown_names(r, s, v, &t, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--chown=%s: %s", v, err->msg);
+	}
+	if (bldx_flag(in, "chmod")) {
+		char *e;
+		long m = strtol(bldx_flag(in, "chmod"), &e, 8);
+		if (*e || m < 0 || m > 07777)
+			return bldx_fail(err, r->o->f, in, "--chmod=%s: not an octal mode",
+					 bldx_flag(in, "chmod"));
+		t.chmod = (int)m;
+	}
+	if (in->kind == DF_ADD) {
+		for (size_t i = 0; in->args[i + 1]; i++)
+			if (strstr(in->args[i], "://") || lxr_str_has_prefix(in->args[i], "git@"))
+				return bldx_fail(
+				    err, r->o->f, in,
+				    "ADD %s: URLs and git sources are not supported yet",
+				    in->args[i]);
+	}
+	for (size_t i = 0; in->args[i]; i++) {
+		char *w = NULL;
+		if (lxr_str_has_prefix(in->args[i], "<<"))
+			w = lxr_xstrdup(in->args[i]);
+		else if (df_expand(in->args[i], r->o->f->escape, bld_config_lookup, &s->cfg, &w,
+				   err) < 0) {
+			lxr_strv_free(words);
+			return bldx_fail(err, r->o->f, in, "%s: %s", in->args[i], err->msg);
+		}
+		lxr_strv_push(&words, w);
+	}
+	n = lxr_strv_len(words);
+	if (copy_from_ctx(r, in, &from, &view, err) < 0)
+		goto done;
+	if (sources_digest(r, in, from, words, n - 1, &digest, err) < 0)
+		goto done;
+	bldx_key(key, s->key, in->original, s->cfg.args, digest);
+	hit = bldx_cache_get(r, key);
+	if (hit) {
+		bldx_step_done(s, in, hit, key, true, r->n_layers++);
+		ret = 0;
+		goto done;
+	}
+	layer = bldx_new_layer(r, err);
+	if (!layer)
+		goto done;
+	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t.layer < 0) {
+		lxr_fail(err, errno, "open %s", layer);
+		goto done;
+	}
+	fprintf(stderr, "#%d %s\n", r->n_layers - 1, in->original);
+	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
+	if (ret == 0)
+		ret = bldx_cache_put(r, key, &layer, err);
+	if (ret == 0)
+		bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
+done:
+	if (from != r->o->ctx)
+		bld_context_close(from);
+	if (view)
+		umount2(view, MNT_DETACH);
+	if (t.layer >= 0)
+		close(t.layer);
+	lxr_strv_free(words);
+	return ret;
+}
+
+int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err)
+{
+	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
+	_cleanup_free_ char *layer = NULL;
+	const char *wd = s->cfg.img.workdir;
+	int fd;
+
+	if (!wd || is_dir_in(s, wd))
+		return 0;
+	layer = bldx_new_layer(r, err);
+	if (!layer)
+		return -1;
+	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t.layer < 0)
+		return lxr_fail(err, errno, "open %s", layer);
+	fd = layer_dir(&t, wd, err);
+	close(t.layer);
+	if (fd < 0)
+		return lxr_err_wrap(err, "WORKDIR %s", wd);
+	close(fd);
+	lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
+	/* the history entry WORKDIR made now stands for a layer */
+	s->cfg.history[s->cfg.n_history - 1].empty_layer = false;
+	return 0;
+}

@@ -1,0 +1,298 @@
+/* A build's stages, worked out before anything runs: FROM substituted with
+ * the global ARGs, stage references resolved, the target's dependencies
+ * marked (docker builds only the stages the target needs). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/utsname.h>
+
+#include "lxr/build.h"
+
+const char *bld_env_get(char *const *v, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strncmp(v[i], key, n) && v[i][n] == '=')
+			return v[i] + n + 1;
+	return NULL;
+}
+
+static void env_set(char ***v, const char *key, const char *val)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; *v && (*v)[i]; i++)
+		if (!strncmp((*v)[i], key, n) && (*v)[i][n] == '=') {
+			free((*v)[i]);
+			(*v)[i] = lxr_xasprintf("%s=%s", key, val);
+			return;
+		}
+	lxr_strv_push(v, lxr_xasprintf("%s=%s", key, val));
+}
+
+const char *bld_env_lookup(const char *name, void *v)
+{
+	return bld_env_get(v, name);
+}
+
+static const char *lookup(const char *name, void *ctx)
+{
+	return bld_env_get(ctx, name);
+}
+
+static int fail_at(lxr_err *err, const struct df_file *f, const struct df_instr *in,
+		   const char *hint, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail_at(lxr_err *err, const struct df_file *f, const struct df_instr *in,
+		   const char *hint, const char *fmt, ...)
+{
+	char what[LXR_ERR_MSG_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	lxr_fail(err, 0, "%s:%d:%d: %s", f->name, in->line, in->col, what);
+	if (hint)
+		lxr_err_hint(err, "%s", hint);
+	return -1;
+}
+
+/* docker's predefined platform ARGs, for this host (lxr builds for it) */
+static void platform_args(char ***v)
+{
+	struct utsname u;
+	const char *arch = "amd64";
+
+	if (uname(&u) == 0) {
+		if (!strcmp(u.machine, "aarch64"))
+			arch = "arm64";
+		else if (!strncmp(u.machine, "arm", 3))
+			arch = "arm";
+		else if (!strcmp(u.machine, "i686") || !strcmp(u.machine, "i386"))
+			arch = "386";
+		else if (strcmp(u.machine, "x86_64"))
+			arch = u.machine;
+	}
+	_cleanup_free_ char *plat = lxr_xasprintf("linux/%s", arch);
+	env_set(v, "BUILDPLATFORM", plat);
+	env_set(v, "BUILDOS", "linux");
+	env_set(v, "BUILDARCH", arch);
+	env_set(v, "TARGETPLATFORM", plat);
+	env_set(v, "TARGETOS", "linux");
+	env_set(v, "TARGETARCH", arch);
+}
+
+/* A --build-arg's value: "K=V", or "K" alone from the environment. */
+static const char *given_arg(char *const *args, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; args && args[i]; i++) {
+		if (!strncmp(args[i], key, n) && args[i][n] == '=')
+			return args[i] + n + 1;
+		if (!strcmp(args[i], key))
+			return getenv(key);
+	}
+	return NULL;
+}
+
+static int meta_args(const struct df_file *f, char *const *build_args, char ***meta, lxr_err *err)
+{
+	char **scope = NULL;
+
+	platform_args(&scope);
+	for (size_t i = 0; i < f->n && f->v[i].kind == DF_ARG; i++) {
+		const struct df_instr *in = &f->v[i];
+		for (size_t k = 0; k < in->n_kv; k++) {
+			const char *given = given_arg(build_args, in->kv[k].key);
+			char *val = NULL;
+
+			if (given)
+				val = lxr_xstrdup(given);
+			else if (in->kv[k].value && df_expand(in->kv[k].value, f->escape, lookup,
+							      scope, &val, err) < 0) {
+				lxr_strv_free(scope);
+				return fail_at(err, f, in, "quote a literal $ as '$' or \\$",
+					       "ARG %s: %s", in->kv[k].key, err->msg);
+			}
+			if (val)
+				env_set(&scope, in->kv[k].key, val);
+			free(val);
+		}
+	}
+	*meta = scope;
+	return 0;
+}
+
+static int find_stage(const struct bld_plan *p, size_t before, const char *name)
+{
+	for (size_t s = 0; s < before; s++)
+		if (p->stages[s].name && !strcasecmp(p->stages[s].name, name))
+			return (int)s;
+	return -1;
+}
+
+static int copy_from(const struct df_file *f, struct bld_plan *p, size_t cur,
+		     const struct df_instr *in, const char *from, lxr_err *err)
+{
+	struct bld_stage *st = &p->stages[cur];
+	int idx = find_stage(p, cur, from);
+	char *end;
+
+	if (idx < 0 && *from && isdigit((unsigned char)*from)) {
+		long v = strtol(from, &end, 10);
+		if (*end)
+			return 0; /* an image name */
+		if (v < 0 || (size_t)v >= cur)
+			return fail_at(
+			    err, f, in, "--from=N names an earlier stage by number, counted from 0",
+			    "COPY --from=%s: stage %ld is not an earlier stage", from, v);
+		idx = (int)v;
+	}
+	if (idx < 0) {
+		if (st->name && !strcasecmp(st->name, from))
+			return fail_at(err, f, in, "copy from an earlier stage",
+				       "COPY --from=%s: a stage cannot copy from itself", from);
+		return 0; /* an image, pulled when the build runs */
+	}
+	st->copy_from = lxr_xrealloc(st->copy_from, (st->n_copy_from + 1) * sizeof(int));
+	st->copy_from[st->n_copy_from++] = idx;
+	return 0;
+}
+
+static int add_stage(const struct df_file *f, struct bld_plan *p, size_t i, lxr_err *err)
+{
+	const struct df_instr *in = &f->v[i];
+	struct bld_stage st = {.first = i, .end = f->n, .base_stage = -1};
+	char *base = NULL;
+
+	if (df_expand(in->args[0], f->escape, lookup, p->meta_args, &base, err) < 0)
+		return fail_at(err, f, in, NULL, "FROM %s: %s", in->args[0], err->msg);
+	if (!*base) {
+		free(base);
+		return fail_at(err, f, in,
+			       "declare the ARG before the first FROM, or pass --build-arg",
+			       "FROM %s: the image name is empty", in->args[0]);
+	}
+	if (in->from_name && find_stage(p, p->n, in->from_name) >= 0) {
+		free(base);
+		return fail_at(err, f, in, "give each stage its own name",
+			       "a second stage named %s", in->from_name);
+	}
+	st.base = base;
+	st.base_stage = find_stage(p, p->n, base);
+	st.name = in->from_name ? lxr_xstrdup(in->from_name) : NULL;
+	if (p->n)
+		p->stages[p->n - 1].end = i;
+	p->stages = lxr_xrealloc(p->stages, (p->n + 1) * sizeof(*p->stages));
+	p->stages[p->n++] = st;
+	return 0;
+}
+
+static int resolve_target(const struct df_file *f, struct bld_plan *p, const char *target,
+			  lxr_err *err)
+{
+	int t;
+
+	if (!target) {
+		p->target = p->n - 1;
+		return 0;
+	}
+	t = find_stage(p, p->n, target);
+	if (t >= 0) {
+		p->target = (size_t)t;
+		return 0;
+	}
+	char names[256] = "";
+	for (size_t s = 0; s < p->n; s++)
+		if (p->stages[s].name &&
+		    strlen(names) + strlen(p->stages[s].name) + 3 < sizeof(names))
+			strcat(strcat(names, *names ? ", " : ""), p->stages[s].name);
+	lxr_fail(err, 0, "%s: target stage %s could not be found", f->name, target);
+	return lxr_err_hint(
+	    err, *names ? "the named stages are %s" : "no stage has a name (FROM IMAGE AS NAME)",
+	    names);
+}
+
+static void mark(struct bld_plan *p, size_t s)
+{
+	struct bld_stage *st = &p->stages[s];
+
+	if (st->needed)
+		return;
+	st->needed = true;
+	if (st->base_stage >= 0)
+		mark(p, (size_t)st->base_stage);
+	for (size_t k = 0; k < st->n_copy_from; k++)
+		mark(p, (size_t)st->copy_from[k]);
+}
+
+static void unused(const struct df_file *f, char *const *build_args, struct bld_plan *p)
+{
+	for (size_t i = 0; build_args && build_args[i]; i++) {
+		const char *eq = strchr(build_args[i], '=');
+		size_t n = eq ? (size_t)(eq - build_args[i]) : strlen(build_args[i]);
+		bool used = false;
+
+		for (size_t k = 0; k < f->n && !used; k++)
+			for (size_t j = 0; j < f->v[k].n_kv && f->v[k].kind == DF_ARG; j++)
+				used |= strlen(f->v[k].kv[j].key) == n &&
+					!strncmp(f->v[k].kv[j].key, build_args[i], n);
+		if (!used)
+			lxr_strv_push(&p->unused_args, lxr_xstrndup(build_args[i], n));
+	}
+}
+
+int bld_plan_make(const struct df_file *f, char *const *build_args, const char *target,
+		  struct bld_plan *out, lxr_err *err)
+{
+	struct bld_plan p = {0};
+
+	*out = p;
+	if (meta_args(f, build_args, &p.meta_args, err) < 0)
+		return -1;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct df_instr *in = &f->v[i];
+
+		if (in->kind == DF_FROM && add_stage(f, &p, i, err) < 0)
+			goto fail;
+		if (in->kind != DF_COPY || !p.n)
+			continue;
+		for (size_t k = 0; k < in->n_flags; k++) {
+			_cleanup_free_ char *from = NULL;
+			if (strcmp(in->flags[k].name, "from"))
+				continue;
+			if (df_expand(in->flags[k].value, f->escape, lookup, p.meta_args, &from,
+				      err) < 0) {
+				fail_at(err, f, in, NULL, "COPY --from: %s", err->msg);
+				goto fail;
+			}
+			if (copy_from(f, &p, p.n - 1, in, from, err) < 0)
+				goto fail;
+		}
+	}
+	if (resolve_target(f, &p, target, err) < 0)
+		goto fail;
+	mark(&p, p.target);
+	unused(f, build_args, &p);
+	*out = p;
+	return 0;
+fail:
+	bld_plan_free(&p);
+	return -1;
+}
+
+void bld_plan_free(struct bld_plan *p)
+{
+	for (size_t s = 0; s < p->n; s++) {
+		free(p->stages[s].name);
+		free(p->stages[s].base);
+		free(p->stages[s].copy_from);
+	}
+	free(p->stages);
+	lxr_strv_free(p->meta_args);
+	lxr_strv_free(p->unused_args);
+	*p = (struct bld_plan){0};
+}

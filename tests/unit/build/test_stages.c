@@ -1,0 +1,117 @@
+/* A build's stages before anything runs: global ARGs in FROM, stage
+ * references, --target and what it needs, and every error's position. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lxr/build.h"
+
+static int plan(const char *text, char *const *args, const char *target, struct df_file *f,
+		struct bld_plan *p, lxr_err *err)
+{
+	if (df_parse("Dockerfile", text, strlen(text), f, err) < 0)
+		fail_msg("parse: %s", err->msg);
+	return bld_plan_make(f, args, target, p, err);
+}
+
+static const char multi[] = "ARG BASE=busybox\n"
+			    "ARG TAG\n"
+			    "FROM ${BASE}:${TAG:-1} AS deps\n"
+			    "RUN make deps\n"
+			    "FROM deps AS Build\n"
+			    "COPY --from=0 /a /b\n"
+			    "FROM scratch AS unused\n"
+			    "FROM alpine:$TARGETOS\n"
+			    "COPY --from=build /out /out\n"
+			    "COPY --from=nginx:1 /etc/nginx /etc/nginx\n";
+
+static void test_stages(void **state)
+{
+	(void)state;
+	struct df_file f;
+	struct bld_plan p;
+	lxr_err err = {0};
+
+	assert_int_equal(plan(multi, NULL, NULL, &f, &p, &err), 0);
+	assert_int_equal(p.n, 4);
+	assert_string_equal(p.stages[0].base, "busybox:1");
+	assert_string_equal(p.stages[0].name, "deps");
+	assert_int_equal(p.stages[0].first, 2);
+	assert_int_equal(p.stages[0].end, 4);
+	assert_int_equal(p.stages[1].base_stage, 0);
+	assert_string_equal(p.stages[1].name, "build");
+	assert_int_equal(p.stages[1].n_copy_from, 1);
+	assert_int_equal(p.stages[1].copy_from[0], 0);
+	assert_int_equal(p.stages[2].base_stage, -1);
+	assert_string_equal(p.stages[3].base, "alpine:linux");
+	assert_int_equal(p.stages[3].n_copy_from, 1); /* nginx:1 is an image */
+	assert_int_equal(p.stages[3].copy_from[0], 1);
+	assert_int_equal(p.stages[3].end, 10);
+	assert_int_equal(p.target, 3);
+	assert_true(p.stages[0].needed && p.stages[1].needed && p.stages[3].needed);
+	assert_false(p.stages[2].needed);
+	assert_string_equal(bld_env_get(p.meta_args, "BASE"), "busybox");
+	assert_null(bld_env_get(p.meta_args, "TAG"));
+	assert_null(p.unused_args);
+	bld_plan_free(&p);
+	df_file_free(&f);
+
+	/* --build-arg over the default; --target picks a stage by any case */
+	char *args[] = {"TAG=2", "BASE=alpine", "NOPE=1", NULL};
+	assert_int_equal(plan(multi, args, "BUILD", &f, &p, &err), 0);
+	assert_string_equal(p.stages[0].base, "alpine:2");
+	assert_int_equal(p.target, 1);
+	assert_true(p.stages[0].needed && p.stages[1].needed);
+	assert_false(p.stages[3].needed);
+	assert_int_equal(lxr_strv_len(p.unused_args), 1);
+	assert_string_equal(p.unused_args[0], "NOPE");
+	bld_plan_free(&p);
+	df_file_free(&f);
+}
+
+static void plan_err(const char *text, const char *target, const char *msg, const char *hint)
+{
+	struct df_file f;
+	struct bld_plan p;
+	lxr_err err = {0};
+
+	assert_int_equal(plan(text, NULL, target, &f, &p, &err), -1);
+	assert_string_equal(err.msg, msg);
+	if (hint && !strstr(err.hint, hint))
+		fail_msg("hint `%s` lacks `%s`", err.hint, hint);
+	assert_int_equal(p.n, 0);
+	df_file_free(&f);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	plan_err("FROM a AS x\nFROM b AS X\n", NULL, "Dockerfile:2:1: a second stage named x",
+		 "own name");
+	plan_err("ARG B\nFROM $B\n", NULL, "Dockerfile:2:1: FROM $B: the image name is empty",
+		 "--build-arg");
+	plan_err("FROM ${B\n", NULL, "Dockerfile:1:1: FROM ${B: column 1: missing '}' after ${",
+		 NULL);
+	plan_err("FROM a AS one\nCOPY --from=1 /a /b\n", NULL,
+		 "Dockerfile:2:1: COPY --from=1: stage 1 is not an earlier stage",
+		 "counted from 0");
+	plan_err("FROM a AS one\nCOPY --from=one /a /b\n", NULL,
+		 "Dockerfile:2:1: COPY --from=one: a stage cannot copy from itself", NULL);
+	plan_err("FROM a AS one\nFROM b AS two\n", "three",
+		 "Dockerfile: target stage three could not be found", "one, two");
+	plan_err("FROM a\n", "x", "Dockerfile: target stage x could not be found", "no stage");
+	plan_err("ARG V=${X:?needed}\nFROM a\n", NULL, "Dockerfile:1:1: ARG V: column 1: X: needed",
+		 NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_stages),
+	    cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

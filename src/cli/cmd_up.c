@@ -76,9 +76,10 @@ static const char up_usage[] =
     "      --attach SERVICE   foreground: show only these services' lines\n"
     "      --no-attach SERVICE  foreground: not these services' lines (the log\n"
     "                         files have every line either way)\n"
-    "      --build            accepted: lxr does not build images yet, and a\n"
-    "                         stack file with build: is refused with its position\n"
-    "      --no-build         accepted (lxr never builds)\n"
+    "      --build            accepted: up does not build images yet (a service\n"
+    "                         with build: and no image: is refused with its\n"
+    "                         position); build with `lxr build -t NAME CONTEXT`\n"
+    "      --no-build         accepted (up never builds)\n"
     "  -y, --yes              accepted (lxr asks no questions)\n"
     "\n"
     "Example:\n"
@@ -357,8 +358,8 @@ static int up_with(struct stack_args *a)
 	int r = up_conflicts(a) < 0 ? LXR_EXIT_USAGE : cli_stack_open(a->file, a->project, &st);
 
 	if (!st && a->build)
-		fputs("lxr: hint: up --build: lxr does not build images yet; build elsewhere "
-		      "(docker build, buildah), `lxr load` the image and name it in image:\n",
+		fputs("lxr: hint: up --build: up does not build images yet; build each one with "
+		      "`lxr build -t NAME CONTEXT` and name it in image:\n",
 		      stderr);
 
 	if (st && (r = up_check(a, st)) == LXR_EXIT_OK) {

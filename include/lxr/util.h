@@ -129,6 +129,14 @@ int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_e
 /* Close every descriptor but the n in keep (-1 entries ignored; at most 16). */
 int lxr_close_all_but(const int *keep, size_t n, lxr_err *err);
 
+/* lxr's own RLIMIT_NOFILE soft limit up to its hard limit (a supervisor
+ * holds several descriptors per container), remembering the limit it was
+ * started with; lxr_nofile_restore puts that one back, for a process about
+ * to become (or enter) a container, so raising lxr's own does not change
+ * what containers get. */
+void lxr_nofile_raise(void);
+void lxr_nofile_restore(void);
+
 /* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
 int lxr_send_fd(int sock, int fd, lxr_err *err);
 int lxr_recv_fd(int sock, int *fd, lxr_err *err);

@@ -105,16 +105,21 @@ static int leases_save(const char *run_dir, const char *project, const char *nam
 	return net_rec_save(run_dir, project, "leases", v6 ? l6 : name, text, err);
 }
 
-/* Bind-mounted files keep their inode: rewrite in place, never rename. */
+/* Bind-mounted files keep their inode: rewrite in place, never rename.
+ * The new text goes over the old in one write and the tail is cut after,
+ * so a reader in the container never finds the file empty (as a truncate
+ * first would leave it, between the two calls). */
 static int write_in_place(const char *path, const char *text, lxr_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	size_t len = strlen(text);
 
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if (write(fd, text, len) != (ssize_t)len)
+	if (pwrite(fd, text, len, 0) != (ssize_t)len)
 		return lxr_fail(err, errno ? errno : EIO, "write %s", path);
+	if (ftruncate(fd, (off_t)len) < 0)
+		return lxr_fail(err, errno, "truncate %s", path);
 	return 0;
 }
 
@@ -193,27 +198,89 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 	return text;
 }
 
+static void hosts_write(const char *run_dir, const struct ep_rec *self, const struct ep_rec *eps,
+			size_t n)
+{
+	_cleanup_free_ char *text = hosts_for(self, eps, n);
+	_cleanup_free_ char *path = etc_path(run_dir, self->project, self->container, "hosts");
+	lxr_err err;
+
+	if (write_in_place(path, text, &err) < 0)
+		lxr_debug("%s", err.msg);
+}
+
 /* Every endpoint's /etc/hosts on network (after one joined or left), of
  * every project on it: home is the project whose records hold it. */
 static void hosts_refresh(const char *run_dir, const char *home, const char *network)
 {
 	struct ep_rec *eps = NULL;
 	size_t n = 0;
-	lxr_err err;
 
 	net_all_eps_load(run_dir, &eps, &n);
 	/* every container with an endpoint on network: its hosts file is its
 	 * first endpoint's */
-	for (size_t i = 0; i < n; i++) {
-		if (eps[i].joins || !group_on(&eps[i], eps, n, home, network))
-			continue;
-		_cleanup_free_ char *text = hosts_for(&eps[i], eps, n);
-		_cleanup_free_ char *path =
-		    etc_path(run_dir, eps[i].project, eps[i].container, "hosts");
-		if (write_in_place(path, text, &err) < 0)
-			lxr_debug("%s", err.msg);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!eps[i].joins && group_on(&eps[i], eps, n, home, network))
+			hosts_write(run_dir, &eps[i], eps, n);
 	net_eps_free(eps, n);
+}
+
+/* The /etc/hosts of e's own container only: the peers' wait for
+ * net_hosts_refresh. */
+static void hosts_write_own(const char *run_dir, const struct ep_rec *e)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+
+	net_all_eps_load(run_dir, &eps, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!eps[i].joins && same_project(&eps[i], e) &&
+		    !strcmp(eps[i].container, group_of(e)))
+			hosts_write(run_dir, &eps[i], eps, n);
+	net_eps_free(eps, n);
+}
+
+/* The container (its first endpoint's record) that eps[i] belongs to. */
+static const struct ep_rec *root_of(const struct ep_rec *eps, size_t n, size_t i)
+{
+	if (!eps[i].joins)
+		return &eps[i];
+	for (size_t j = 0; j < n; j++)
+		if (!eps[j].joins && same_project(&eps[j], &eps[i]) &&
+		    !strcmp(eps[j].container, eps[i].joins))
+			return &eps[j];
+	return NULL;
+}
+
+int net_hosts_refresh(const char *run_dir, const char *project, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_free_ bool *want = NULL;
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+
+	if (lock < 0)
+		return -1;
+	net_all_eps_load(run_dir, &eps, &n);
+	want = lxr_xcalloc(n + 1, sizeof(*want));
+	/* each container on any network one of project's endpoints is on,
+	 * once, whichever project it belongs to */
+	for (size_t p = 0; p < n; p++) {
+		if (strcmp(eps[p].project, project))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const struct ep_rec *r;
+			if (!on_net(&eps[j], net_ep_home(&eps[p]), eps[p].network) ||
+			    !(r = root_of(eps, n, j)))
+				continue;
+			want[r - eps] = true;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (want[i])
+			hosts_write(run_dir, &eps[i], eps, n);
+	net_eps_free(eps, n);
+	return 0;
 }
 
 static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
@@ -430,7 +497,7 @@ static void lease_drop(const char *run_dir, const char *project, const char *net
 
 /* Kernel side of a new endpoint: namespace, veth, addresses, files. */
 static int wire(const char *run_dir, const char *project, const struct net_rec *net,
-		const struct ep_rec *e, struct nl_sock *sk, lxr_err *err)
+		const struct ep_rec *e, bool defer, struct nl_sock *sk, lxr_err *err)
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *etc = net_proj_dir(run_dir, project, "etc");
@@ -459,7 +526,10 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 			  net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err) < 0 ||
 	    net_ns_configure(nsfd, &a, err) < 0)
 		return -1;
-	hosts_refresh(run_dir, net_ep_home(e), net->name);
+	if (defer)
+		hosts_write_own(run_dir, e);
+	else
+		hosts_refresh(run_dir, net_ep_home(e), net->name);
 	return e->joins ? 0 : resolv_write(resolv, e, err);
 }
 
@@ -505,7 +575,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 		r = net_rec_save(run_dir, project, "endpoints", cfg->container, text, err);
 	}
 	if (r == 0)
-		r = wire(run_dir, project, net, e, sk, err);
+		r = wire(run_dir, project, net, e, cfg->defer_peer_hosts, sk, err);
 	net_nl_close(sk);
 	/* the rules follow from published ports only: without any, this
 	 * endpoint changes none (and spares an nft run) */
@@ -617,7 +687,7 @@ int net_endpoint_add(const char *run_dir, const char *project,
 			net_endpoint_remove_locked(run_dir, project, cfg->container, NET_RM_GC,
 						   &undo);
 		else
-			fill_out(run_dir, project, &e, &net, out);
+			fill_out(run_dir, project, &e, &net, out), out->made = true;
 	}
 	net_ep_free(&e);
 	net_rec_free(&net);

@@ -188,6 +188,8 @@ int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
 	bool filter = spec->seccomp || spec->seccomp_default;
 	bool seccomp_early = filter && !spec->no_new_privileges;
 
+	/* the limits lxr was started with, then the spec's own */
+	lxr_nofile_restore();
 	if (apply_rlimits(spec, err) < 0 || drop_bounding(spec->caps.bounding, err) < 0)
 		return -1;
 	if (seccomp_early && load_seccomp(spec, err) < 0)

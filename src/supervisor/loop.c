@@ -244,6 +244,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		} else if ((!o->detached || o->exit_when_done) && nothing_left(s)) {
 			break; /* foreground: every container has ended for good */
 		}
+		sup_net_hosts_flush(s); /* the names this turn's starts added */
 		arm_timer(s);
 		n = epoll_wait(s->epfd, evs, 32, -1);
 		if (n < 0 && errno != EINTR)

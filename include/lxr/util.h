@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* ---- errors -------------------------------------------------------------
@@ -131,11 +132,10 @@ int lxr_close_all_but(const int *keep, size_t n, lxr_err *err);
 
 /* lxr's own RLIMIT_NOFILE soft limit up to its hard limit (a supervisor
  * holds several descriptors per container), remembering the limit it was
- * started with; lxr_nofile_restore puts that one back, for a process about
- * to become (or enter) a container, so raising lxr's own does not change
- * what containers get. */
+ * started with, which lxr_nofile_start gives (false: never raised), so the
+ * runtime can give containers that one rather than the raised one. */
 void lxr_nofile_raise(void);
-void lxr_nofile_restore(void);
+bool lxr_nofile_start(struct rlimit *out);
 
 /* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
 int lxr_send_fd(int sock, int fd, lxr_err *err);

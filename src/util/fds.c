@@ -59,9 +59,9 @@ void lxr_nofile_raise(void)
 		nofile_raised = true;
 }
 
-void lxr_nofile_restore(void)
+bool lxr_nofile_start(struct rlimit *out)
 {
-	/* lowering a soft limit never fails for want of privilege */
 	if (nofile_raised)
-		(void)setrlimit(RLIMIT_NOFILE, &nofile_start);
+		*out = nofile_start;
+	return nofile_raised;
 }

@@ -11,7 +11,8 @@ hard=$(ulimit -Hn)
 [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] ||
 	skip "the hard RLIMIT_NOFILE here is $hard: too low for $n services however lxr raises its soft one"
 ulimit -Sn 1024
-"$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" "$ROOTFS" manytest | stack
+"$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ manytest >"$TEST_TMP/gen.yaml"
+stack <"$TEST_TMP/gen.yaml"
 
 run up -d -f "$STACK"
 expect_rc 0 "up -d of $n services under a soft RLIMIT_NOFILE of 1024"

@@ -7,22 +7,32 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net/internal.h"
 
 /* Bind-mounted files keep their inode: rewrite in place, never rename.
- * The new text goes over the old in one write and the tail is cut after,
- * so a reader in the container never finds the file empty (as a truncate
- * first would leave it, between the two calls). */
+ * The new text goes over the old in one write, padded with blank lines to
+ * the old length, and the tail is cut after: between the two calls a
+ * reader finds the new lines and blanks, never an empty file (as a
+ * truncate first would leave it) nor a stub of an old line. */
 int net_write_in_place(const char *path, const char *text, lxr_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = strlen(text), n = len;
+	struct stat st;
 
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if (pwrite(fd, text, len, 0) != (ssize_t)len)
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size > len) {
+		n = (size_t)st.st_size;
+		buf = lxr_xmalloc(n);
+		memcpy(buf, text, len);
+		memset(buf + len, '\n', n - len);
+	}
+	if (pwrite(fd, buf ? buf : text, n, 0) != (ssize_t)n)
 		return lxr_fail(err, errno ? errno : EIO, "write %s", path);
 	if (ftruncate(fd, (off_t)len) < 0)
 		return lxr_fail(err, errno, "truncate %s", path);

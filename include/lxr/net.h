@@ -239,6 +239,12 @@ struct lxr_endpoint_config {
 	 * same lock, so a concurrent last user cannot remove it in between. */
 	const struct lxr_net_config *create;
 	const struct lxr_net_pool *pool;
+	/* A new endpoint writes its own container's /etc/hosts (every name
+	 * on its networks so far), but leaves the other containers' to one
+	 * net_hosts_refresh after a whole start wave: rewriting every peer's
+	 * file on each join makes starting n containers cost n(n+1)/2
+	 * writes. false: the peers' files are rewritten now. */
+	bool defer_peer_hosts;
 };
 
 struct lxr_endpoint {
@@ -251,6 +257,7 @@ struct lxr_endpoint {
 	struct lxr_ip6 ip6;
 	struct lxr_port *ports; /* as published (a host port 0 picked) */
 	size_t n_ports;
+	bool made; /* a new endpoint, not a restarted container's */
 };
 
 /* Attach container to network: persistent netns, veth, address, routes,
@@ -258,6 +265,10 @@ struct lxr_endpoint {
  * as it is, with the same address. On failure nothing it made is left. */
 int net_endpoint_add(const char *run_dir, const char *project,
 		     const struct lxr_endpoint_config *cfg, struct lxr_endpoint *out, lxr_err *err);
+/* Rewrite, once each, the /etc/hosts of every container (of any project)
+ * on a network that project's endpoints are on: the deferred half of
+ * net_endpoint_add with defer_peer_hosts. */
+int net_hosts_refresh(const char *run_dir, const char *project, lxr_err *err);
 /* Undo net_endpoint_add in reverse: ports, veth, netns mount and file,
  * lease; an ephemeral network with no endpoint left goes too. A missing
  * endpoint is no error. */

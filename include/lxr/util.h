@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* ---- errors -------------------------------------------------------------
@@ -128,6 +129,13 @@ int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_e
 
 /* Close every descriptor but the n in keep (-1 entries ignored; at most 16). */
 int lxr_close_all_but(const int *keep, size_t n, lxr_err *err);
+
+/* lxr's own RLIMIT_NOFILE soft limit up to its hard limit (a supervisor
+ * holds several descriptors per container), remembering the limit it was
+ * started with, which lxr_nofile_start gives (false: never raised), so the
+ * runtime can give containers that one rather than the raised one. */
+void lxr_nofile_raise(void);
+bool lxr_nofile_start(struct rlimit *out);
 
 /* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
 int lxr_send_fd(int sock, int fd, lxr_err *err);

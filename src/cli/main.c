@@ -183,6 +183,9 @@ int main(int argc, char **argv)
 
 	lxr_proc_title_init(argc, argv);
 	sup_notify_take_env();
+	/* before anything opens: a supervisor of 200 services, or `lxr run`,
+	 * needs more than the usual 1024 descriptors */
+	lxr_nofile_raise();
 	if (dbg && *dbg && strcmp(dbg, "0"))
 		lxr_log_level = LXR_LOG_DEBUG;
 	lxr_debug("lxr %s", argc > 1 ? argv[1] : "");

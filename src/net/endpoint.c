@@ -105,117 +105,6 @@ static int leases_save(const char *run_dir, const char *project, const char *nam
 	return net_rec_save(run_dir, project, "leases", v6 ? l6 : name, text, err);
 }
 
-/* Bind-mounted files keep their inode: rewrite in place, never rename. */
-static int write_in_place(const char *path, const char *text, lxr_err *err)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
-
-	if (fd < 0)
-		return lxr_fail(err, errno, "open %s", path);
-	if (write(fd, text, len) != (ssize_t)len)
-		return lxr_fail(err, errno ? errno : EIO, "write %s", path);
-	return 0;
-}
-
-static char *etc_path(const char *run_dir, const char *project, const char *ctr, const char *ext)
-{
-	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "etc");
-	return lxr_xasprintf("%s/%s.%s", dir, ctr, ext);
-}
-
-/* The container an endpoint belongs to: itself, or the first network's
- * endpoint it joins. */
-static const char *group_of(const struct ep_rec *e)
-{
-	return e->joins ? e->joins : e->container;
-}
-
-static bool same_project(const struct ep_rec *a, const struct ep_rec *b)
-{
-	return !strcmp(a->project, b->project);
-}
-
-static bool on_net(const struct ep_rec *e, const char *home, const char *network)
-{
-	return !strcmp(e->network, network) && !strcmp(net_ep_home(e), home);
-}
-
-/* The container's endpoint on network (self's group), or NULL. */
-static const struct ep_rec *group_on(const struct ep_rec *self, const struct ep_rec *eps, size_t n,
-				     const char *home, const char *network)
-{
-	if (on_net(self, home, network))
-		return self;
-	for (size_t i = 0; i < n; i++)
-		if (eps[i].joins && same_project(&eps[i], self) &&
-		    !strcmp(eps[i].joins, self->container) && on_net(&eps[i], home, network))
-			return &eps[i];
-	return NULL;
-}
-
-/* The /etc/hosts of a container (self: its first network's endpoint): its
- * own names on each of its networks, the containers on each of them (where
- * that network lists peers), then extra_hosts. */
-static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size_t n)
-{
-	struct lxr_host_entry *e = lxr_xcalloc(n + 1, sizeof(*e));
-	size_t k = 0;
-	char *text;
-
-#define ENTRY(x) ((struct lxr_host_entry){(x)->ip, (x)->names, (x)->has_ip6 ? &(x)->ip6 : NULL})
-	e[k++] = ENTRY(self);
-	for (size_t i = 0; i < n; i++)
-		if (eps[i].joins && same_project(&eps[i], self) &&
-		    !strcmp(eps[i].joins, self->container))
-			e[k++] = ENTRY(&eps[i]);
-	/* a shared network's peers are other projects' containers too, under
-	 * their service names and aliases, as docker lists them */
-	for (size_t i = 0; i < n; i++) {
-		const struct ep_rec *mine =
-		    group_on(self, eps, n, net_ep_home(&eps[i]), eps[i].network);
-		if (mine && mine->peer_names &&
-		    (!same_project(&eps[i], self) || strcmp(group_of(&eps[i]), self->container)))
-			e[k++] = ENTRY(&eps[i]);
-	}
-#undef ENTRY
-	text = net_hosts_render(e, k);
-	free(e);
-	/* extra_hosts last, as docker writes them */
-	for (size_t i = 0; self->extra && self->extra[i]; i++) {
-		char name[256], ip[64];
-		if (sscanf(self->extra[i], "%255s %63s", name, ip) != 2)
-			continue;
-		char *more = lxr_xasprintf("%s%s\t%s\n", text, ip, name);
-		free(text);
-		text = more;
-	}
-	return text;
-}
-
-/* Every endpoint's /etc/hosts on network (after one joined or left), of
- * every project on it: home is the project whose records hold it. */
-static void hosts_refresh(const char *run_dir, const char *home, const char *network)
-{
-	struct ep_rec *eps = NULL;
-	size_t n = 0;
-	lxr_err err;
-
-	net_all_eps_load(run_dir, &eps, &n);
-	/* every container with an endpoint on network: its hosts file is its
-	 * first endpoint's */
-	for (size_t i = 0; i < n; i++) {
-		if (eps[i].joins || !group_on(&eps[i], eps, n, home, network))
-			continue;
-		_cleanup_free_ char *text = hosts_for(&eps[i], eps, n);
-		_cleanup_free_ char *path =
-		    etc_path(run_dir, eps[i].project, eps[i].container, "hosts");
-		if (write_in_place(path, text, &err) < 0)
-			lxr_debug("%s", err.msg);
-	}
-	net_eps_free(eps, n);
-}
-
 static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 {
 	_cleanup_free_ char *host = NULL, *up = NULL, *text = NULL, *own = NULL;
@@ -242,7 +131,7 @@ static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 		lxr_warn("the host's only nameservers are on its loopback, which containers cannot "
 			 "reach; containers get no nameserver");
 	}
-	return write_in_place(path, text, err);
+	return net_write_in_place(path, text, err);
 }
 
 static int veth_pick(struct nl_sock *sk, const char *key, const char *alias, char *out,
@@ -268,9 +157,9 @@ static void fill_out(const char *run_dir, const char *project, const struct ep_r
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 
-	out->netns_path = lxr_xasprintf("%s/%s", ns, group_of(e));
-	out->hosts_path = etc_path(run_dir, project, group_of(e), "hosts");
-	out->resolv_path = etc_path(run_dir, project, group_of(e), "resolv");
+	out->netns_path = lxr_xasprintf("%s/%s", ns, net_ep_group(e));
+	out->hosts_path = net_etc_path(run_dir, project, net_ep_group(e), "hosts");
+	out->resolv_path = net_etc_path(run_dir, project, net_ep_group(e), "resolv");
 	out->ip = e->ip;
 	out->gateway = net->gateway;
 	out->has_ip6 = e->has_ip6;
@@ -322,7 +211,7 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 	/* the alias exactly, not net_link_check's rule: a link with only the
 	 * ownership mark is lxr's to remove (a crash between its two
 	 * requests), but not a finished endpoint to hand back */
-	ok = on_net(e, home, network) && net_netns_alive(path) &&
+	ok = net_ep_on(e, home, network) && net_netns_alive(path) &&
 	     net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias);
 	net_nl_close(sk);
 	return ok;
@@ -430,13 +319,13 @@ static void lease_drop(const char *run_dir, const char *project, const char *net
 
 /* Kernel side of a new endpoint: namespace, veth, addresses, files. */
 static int wire(const char *run_dir, const char *project, const struct net_rec *net,
-		const struct ep_rec *e, struct nl_sock *sk, lxr_err *err)
+		const struct ep_rec *e, bool defer, struct nl_sock *sk, lxr_err *err)
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *etc = net_proj_dir(run_dir, project, "etc");
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, group_of(e));
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, net_ep_group(e));
 	_cleanup_free_ char *alias = net_link_alias(project, e->container);
-	_cleanup_free_ char *resolv = etc_path(run_dir, project, e->container, "resolv");
+	_cleanup_free_ char *resolv = net_etc_path(run_dir, project, e->container, "resolv");
 	_cleanup_close_ int nsfd = -1;
 	struct net_ns_addrs a = {.ifname = e->ifname,
 				 .ip = e->ip,
@@ -459,7 +348,10 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 			  net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err) < 0 ||
 	    net_ns_configure(nsfd, &a, err) < 0)
 		return -1;
-	hosts_refresh(run_dir, net_ep_home(e), net->name);
+	if (defer)
+		net_hosts_write_own(run_dir, e);
+	else
+		net_hosts_rewrite(run_dir, net_ep_home(e), net->name);
 	return e->joins ? 0 : resolv_write(resolv, e, err);
 }
 
@@ -505,7 +397,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 		r = net_rec_save(run_dir, project, "endpoints", cfg->container, text, err);
 	}
 	if (r == 0)
-		r = wire(run_dir, project, net, e, sk, err);
+		r = wire(run_dir, project, net, e, cfg->defer_peer_hosts, sk, err);
 	net_nl_close(sk);
 	/* the rules follow from published ports only: without any, this
 	 * endpoint changes none (and spares an nft run) */
@@ -617,7 +509,7 @@ int net_endpoint_add(const char *run_dir, const char *project,
 			net_endpoint_remove_locked(run_dir, project, cfg->container, NET_RM_GC,
 						   &undo);
 		else
-			fill_out(run_dir, project, &e, &net, out);
+			fill_out(run_dir, project, &e, &net, out), out->made = true;
 	}
 	net_ep_free(&e);
 	net_rec_free(&net);
@@ -658,8 +550,8 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
 	_cleanup_free_ char *alias = net_link_alias(project, ctr);
-	_cleanup_free_ char *hosts = etc_path(run_dir, project, ctr, "hosts");
-	_cleanup_free_ char *resolv = etc_path(run_dir, project, ctr, "resolv");
+	_cleanup_free_ char *hosts = net_etc_path(run_dir, project, ctr, "hosts");
+	_cleanup_free_ char *resolv = net_etc_path(run_dir, project, ctr, "resolv");
 	struct ep_rec e = {0};
 	struct net_rec net;
 	struct nl_sock *sk = NULL;
@@ -696,7 +588,7 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	/* a whole project going needs no rewrite of its own files, but other
 	 * projects on a shared network list its containers */
 	if (r == 0 && (!(flags & NET_RM_ALL) || e.netproj))
-		hosts_refresh(run_dir, net_ep_home(&e), e.network);
+		net_hosts_rewrite(run_dir, net_ep_home(&e), e.network);
 	if (r == 0 && (flags & NET_RM_GC) &&
 	    net_rec_load(run_dir, net_ep_home(&e), e.network, &net, err) == 0) {
 		if (net.ephemeral && network_unused(run_dir, net_ep_home(&e), e.network))

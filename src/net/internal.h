@@ -80,6 +80,17 @@ const char *net_ep_home(const struct ep_rec *e);
  * host listens there, no endpoint of the run dir publishes it; a host port
  * 0 is picked now, into ports (ports.c). */
 int net_ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err);
+/* hosts_files.c: the containers' /etc/hosts files. */
+/* Rewrite path in place (a bind-mounted file keeps its inode). */
+int net_write_in_place(const char *path, const char *text, lxr_err *err);
+char *net_etc_path(const char *run_dir, const char *project, const char *ctr, const char *ext);
+/* The container an endpoint belongs to: itself, or the one it joins. */
+const char *net_ep_group(const struct ep_rec *e);
+bool net_ep_on(const struct ep_rec *e, const char *home, const char *network);
+/* Every file of a container on network (home: the project holding it). */
+void net_hosts_rewrite(const char *run_dir, const char *home, const char *network);
+/* The file of e's own container only. */
+void net_hosts_write_own(const char *run_dir, const struct ep_rec *e);
 /* File names in one record directory (sorted, NULL-terminated). */
 char **net_rec_names(const char *run_dir, const char *project, const char *kind);
 int net_rec_save(const char *run_dir, const char *project, const char *kind, const char *name,

@@ -38,6 +38,25 @@ static const char *rlimit_name(int resource, char *buf, size_t len)
 	return buf;
 }
 
+/* The RLIMIT_NOFILE soft limit the command gets: the spec's, else the one
+ * lxr was started with (not its raised one). It is set last, just before
+ * the exec, by rt_nofile_settle: until then this process still holds the
+ * supervisor's descriptors (a copy of them, close-on-exec), and a soft limit
+ * below their count would make its own last opens fail with EMFILE. */
+static struct rlimit nofile_final;
+static bool nofile_pending;
+
+void rt_nofile_settle(void)
+{
+	struct rlimit rl;
+
+	if (!nofile_pending || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	/* lowering a soft limit needs no privilege */
+	rl.rlim_cur = nofile_final.rlim_cur < rl.rlim_max ? nofile_final.rlim_cur : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int apply_rlimits(const struct lxr_spec *spec, lxr_err *err)
 {
 	char buf[32];
@@ -48,6 +67,12 @@ static int apply_rlimits(const struct lxr_spec *spec, lxr_err *err)
 		struct rlimit rl = {.rlim_cur = (rlim_t)l->soft, .rlim_max = (rlim_t)l->hard};
 
 		int e;
+
+		if (l->resource == RLIMIT_NOFILE && l->soft <= l->hard) {
+			nofile_final.rlim_cur = rl.rlim_cur;
+			nofile_pending = true;
+			rl.rlim_cur = rl.rlim_max; /* the soft one comes last */
+		}
 
 		if (setrlimit((__rlimit_resource_t)l->resource, &rl) == 0)
 			continue;
@@ -188,6 +213,8 @@ int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
 	bool filter = spec->seccomp || spec->seccomp_default;
 	bool seccomp_early = filter && !spec->no_new_privileges;
 
+	if (lxr_nofile_start(&nofile_final))
+		nofile_pending = true;
 	if (apply_rlimits(spec, err) < 0 || drop_bounding(spec->caps.bounding, err) < 0)
 		return -1;
 	if (seccomp_early && load_seccomp(spec, err) < 0)

@@ -89,6 +89,7 @@ _Noreturn void rt_init_exec(int sync, pid_t child)
 	if (init_fd < 0)
 		lxr_fail(&err, EBADF, "lxr-init was not prepared before the clone");
 	else {
+		rt_nofile_settle();
 		syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
 		lxr_fail(&err, errno, "execute lxr-init from its memfd (execveat)");
 	}
@@ -119,6 +120,7 @@ int rt_init_exec_command(int sync, const char *path, char *const *args, char *co
 		argv[4 + i] = args[i];
 	/* lxr-init reports a failed execve on it, and closes it on success */
 	fcntl(sync, F_SETFD, 0);
+	rt_nofile_settle();
 	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
 	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
 	if (errno == EPERM)

@@ -13,6 +13,8 @@
  * so then seccomp moves to just after the bounding set.) After it returns
  * the process can exec and nothing more. */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err);
+/* The command's RLIMIT_NOFILE soft limit, right before the exec (creds.c). */
+void rt_nofile_settle(void);
 
 /* ---- seccomp (seccomp.c, seccomp_default.c, seccomp_bpf.c, seccomp_data.c)
  * The filter a spec asks for: its own profile (spec->seccomp), else docker's

@@ -73,11 +73,13 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .ifname = ifname,
 					 .holder = getpid(),
 					 .create = &ncfg,
-					 .pool = &pool};
+					 .pool = &pool,
+					 .defer_peer_hosts = true};
 	r = net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err);
 	net_def_free(&def);
 	if (r < 0)
 		return -1;
+	s->hosts_stale |= ep.made;
 	if (i < SUP_MORE_IPS)
 		in->more_ip[i] = ep.ip;
 	net_endpoint_free(&ep);
@@ -133,12 +135,14 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .dns_opt = np->dns_opt,
 					 .holder = getpid(),
 					 .create = &ncfg,
-					 .pool = &pool};
+					 .pool = &pool,
+					 .defer_peer_hosts = true};
 	/* its error names the container and the network already */
 	r = net_endpoint_add(lxr_run_dir(), s->stack->project, &ec, &ep, err);
 	net_def_free(&def);
 	if (r < 0)
 		return -1;
+	s->hosts_stale |= ep.made;
 	if (!in->net_joined) {
 		struct lxr_spec *sp = &in->plan.spec;
 		sp->ns[LXR_NS_NET].create = false;
@@ -166,6 +170,22 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 		if (attach_more(s, in, i, err) < 0)
 			return -1;
 	return 0;
+}
+
+/* The peers' /etc/hosts, once per turn of the loop that made endpoints:
+ * a wave of n starts costs n writes, not n(n+1)/2. A new container's own
+ * file lists every name made before it (its depends_on targets among
+ * them) from the start; the others learn its names here, before the loop
+ * waits again. */
+void sup_net_hosts_flush(struct sup *s)
+{
+	lxr_err err;
+
+	if (!s->hosts_stale)
+		return;
+	s->hosts_stale = false;
+	if (net_hosts_refresh(lxr_run_dir(), s->stack->project, &err) < 0)
+		lxr_warn("%s", err.msg);
 }
 
 /* A recreated or removed instance's endpoint goes with its container: the

@@ -159,6 +159,7 @@ struct sup {
 	bool down_grace;
 	int64_t down_grace_us;
 	bool shutting_down, up_done;
+	bool hosts_stale;  /* endpoints made since the peers' /etc/hosts were written */
 	int up_result;     /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
 	int stop_signal;   /* the signal that asked for the ordered down, 0: none */
@@ -307,6 +308,8 @@ bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 
 /* ---- net.c: networks ------------------------------------------------------------- */
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
+/* The peers' /etc/hosts, when endpoints were made since they were written. */
+void sup_net_hosts_flush(struct sup *s);
 /* Remove the instance's endpoint (none is no error). */
 int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err);
 /* Reconcile, once the changed instances are detached: a network that st

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/close_range.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,4 +40,28 @@ int lxr_close_all_but(const int *keep, size_t n, lxr_err *err)
 	if (syscall(SYS_close_range, first, ~0U, 0) < 0)
 		return lxr_fail(err, errno, "close descriptors from %u (close_range)", first);
 	return 0;
+}
+
+static struct rlimit nofile_start;
+static bool nofile_raised;
+
+void lxr_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	/* as systemd and dockerd do for themselves: the soft limit of 1024
+	 * exists for select(), which lxr does not use */
+	if (nofile_raised || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	nofile_start = rl;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile_raised = true;
+}
+
+bool lxr_nofile_start(struct rlimit *out)
+{
+	if (nofile_raised)
+		*out = nofile_start;
+	return nofile_raised;
 }

@@ -1,0 +1,41 @@
+#!/bin/bash
+# How `up -d` scales with the number of services, on one network: for each
+# N given (default 10 50 100 200), the milliseconds from `up -d` until
+# every service runs (per service too), and, from a second run under
+# strace, how many times the supervisor opened a container's /etc/hosts
+# file for writing. Raises nothing: the shell's own RLIMIT_NOFILE applies.
+#   [LXR=path/to/lxr] bench/up-scaling.sh [N]...
+# Needs root and strace.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+lxr=${LXR:-$src/build/lxr}
+work=$(mktemp -d /tmp/lxr-upscale.XXXXXX)
+export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+cleanup() {
+	"$lxr" down -p upscale >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+"$src/examples/make-rootfs.sh" "$work/rootfs" >/dev/null
+[ $# -gt 0 ] || set -- 10 50 100 200
+printf '%6s %10s %12s %12s\n' services up_ms ms_per_svc hosts_writes
+for n in "$@"; do
+	"$here/gen-up-stack.sh" "$n" "$work/rootfs" upscale >"$work/s.yaml"
+	t=$(date +%s%N)
+	"$lxr" up -d -f "$work/s.yaml" >/dev/null 2>&1
+	ms=$((($(date +%s%N) - t) / 1000000))
+	"$lxr" down -p upscale >/dev/null 2>&1
+	# the supervisor outlives `up -d` (and strace with it): the count is
+	# taken when `up -d` returns, before `down` ends the supervisor
+	strace -f -qq -o "$work/trace" -e trace=openat \
+		sh -c '"$0" up -d -f "$1" >/dev/null 2>&1; : >"$2"' "$lxr" "$work/s.yaml" \
+		"$work/upped" &
+	st=$!
+	while [ ! -e "$work/upped" ]; do sleep 0.1; done
+	writes=$(grep -E 'etc/[^"]*\.hosts"' "$work/trace" | grep -c 'O_WRONLY' || true)
+	"$lxr" down -p upscale >/dev/null 2>&1
+	wait "$st" || true
+	rm -f "$work/upped"
+	printf '%6d %10d %12d %12d\n' "$n" "$ms" $((ms / n)) "$writes"
+done

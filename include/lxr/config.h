@@ -133,6 +133,7 @@ struct cfg_restart_policy {
 	int64_t delay_us;  /* deploy.restart_policy.delay; 0 = supervisor default */
 	int64_t window_us; /* deploy.restart_policy.window */
 	struct cfg_pos pos;
+	bool from_deploy; /* deploy.restart_policy: it wins over restart, as in compose */
 };
 
 /* 0 (and !set) means no limit; but pids not set means lxr's default limit

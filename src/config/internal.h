@@ -165,10 +165,11 @@ int cfg_svc_read_pids_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_ulimits(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_healthcheck(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_restart(struct cfg_ctx *c, struct cfg_node *n, void *obj);
-/* restart and deploy.restart_policy both given: they must say the same. */
+/* restart and deploy.restart_policy both given and different: docker
+ * compose runs deploy's (a warning says so). */
 #define CFG_RESTART_AGREE_HINT                                                                     \
-	"make them agree (restart_policy's condition defaults to any, its max_attempts to "        \
-	"unlimited), or keep one of them"
+	"docker compose runs deploy.restart_policy then (its condition defaults to any, its "      \
+	"max_attempts to unlimited); keep one of them to say which"
 int cfg_svc_read_depends_on(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_expose(struct cfg_ctx *c, struct cfg_node *n, void *obj);

@@ -255,19 +255,18 @@ static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	};
 	static const struct cfg_map_spec spec = {"deploy.restart_policy", keys, 4, true, NULL, 0};
 	struct cfg_service *s = obj;
-	struct rp rp = {{.policy = CFG_RESTART_ALWAYS, .pos = n->pos}, false};
+	struct rp rp = {{.policy = CFG_RESTART_ALWAYS, .pos = n->pos, .from_deploy = true}, false};
 
 	if (cfg_read_map(c, n, &spec, &rp) < 0)
 		return -1;
-	/* Compose's default condition is "any". */
+	/* Compose's default condition is "any"; given both, compose runs
+	 * deploy's (its getRestartPolicy reads restart, then deploy's) */
 	if (s->restart.pos.line &&
-	    (s->restart.policy != rp.p.policy || s->restart.max_retries != rp.p.max_retries)) {
-		cfg_error_hint(c, n, CFG_RESTART_AGREE_HINT,
-			       "deploy.restart_policy disagrees with "
-			       "restart on line %d",
-			       s->restart.pos.line);
-		return -1;
-	}
+	    (s->restart.policy != rp.p.policy || s->restart.max_retries != rp.p.max_retries))
+		cfg_diag_add(c, n->pos, true, CFG_RESTART_AGREE_HINT,
+			     "deploy.restart_policy differs from restart on line %d; "
+			     "deploy.restart_policy is what runs",
+			     s->restart.pos.line);
 	s->restart = rp.p;
 	return 0;
 }

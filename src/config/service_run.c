@@ -272,15 +272,14 @@ int cfg_svc_read_restart(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			       dym ? " (did you mean \"" : "", dym ? dym : "", dym ? "\"?)" : "");
 		return -1;
 	}
-	if (dst->pos.line && (dst->policy != pol.policy || dst->max_retries != pol.max_retries)) {
-		cfg_error_hint(c, n, CFG_RESTART_AGREE_HINT,
-			       "restart disagrees with deploy.restart_policy on line %d",
-			       dst->pos.line);
-		return -1;
-	}
-	if (dst->pos.line) { /* deploy.restart_policy came first: keep its timing */
-		pol.delay_us = dst->delay_us;
-		pol.window_us = dst->window_us;
+	/* deploy.restart_policy came first: it is what runs, as in compose */
+	if (dst->pos.line && dst->from_deploy) {
+		if (dst->policy != pol.policy || dst->max_retries != pol.max_retries)
+			cfg_diag_add(c, n->pos, true, CFG_RESTART_AGREE_HINT,
+				     "restart differs from deploy.restart_policy "
+				     "on line %d; deploy.restart_policy is what runs",
+				     dst->pos.line);
+		return 0;
 	}
 	*dst = pol;
 	return 0;

@@ -11,7 +11,8 @@
  * effective/permitted/inheritable, ambient, no_new_privs, seccomp. (Without
  * no_new_privs the kernel takes a filter only from a CAP_SYS_ADMIN holder,
  * so then seccomp moves to just after the bounding set.) After it returns
- * the process can exec and nothing more. */
+ * the process can settle its soft nofile limit (rt_nofile_settle) and
+ * exec, and nothing more. */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err);
 /* The command's RLIMIT_NOFILE soft limit, right before the exec (creds.c). */
 void rt_nofile_settle(void);

@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hint: %s\n", err.hint);
 		return 125;
 	}
+	/* as lxr-init does: the soft nofile limit last, just before the exec */
+	rt_nofile_settle();
 	execvp(argv[cmd], argv + cmd);
 	fprintf(stderr, "creds_driver: exec %s: %s\n", argv[cmd], strerror(errno));
 	return 127;

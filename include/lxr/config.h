@@ -514,6 +514,7 @@ struct cfg_unrunnable {
 
 struct cfg_stack {
 	char *file;          /* the stack file as given */
+	char **overrides;    /* later -f files merged over it, absolute (NULL-terminated) */
 	char *dir;           /* absolute directory of the stack file */
 	char *project;       /* normalized project name */
 	struct cfg_str name; /* the file's `name:` as written */
@@ -533,7 +534,11 @@ struct cfg_stack {
 
 /* ---- loading ----------------------------------------------------------------- */
 struct cfg_load_opts {
-	const char *file;     /* stack file path */
+	const char *file; /* stack file path */
+	/* compose's later -f files (and compose.override.yaml): merged over
+	 * file in order, their relative paths against the project directory;
+	 * NULL-terminated, may be NULL */
+	const char *const *overrides;
 	const char *project;  /* -p NAME, or NULL */
 	char *const *environ; /* variables for interpolation; NULL: process env */
 	const char *cwd;      /* for the directory-name project fallback; NULL: dirname(file) */
@@ -568,6 +573,10 @@ const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const cha
 /* Compose's file discovery in dir: compose.yaml, compose.yml,
  * docker-compose.yaml, docker-compose.yml. *out is malloc'd "dir/name". */
 int cfg_find_stack_file(const char *dir, char **out, lxr_err *err);
+/* The override file compose merges over a found stack file: the first of
+ * compose.override.yaml/.yml, docker-compose.override.yaml/.yml beside
+ * it, or NULL. */
+char *cfg_find_override(const char *stack_file);
 /* KEY's value in the .env file at path, or NULL (no file, not set, empty,
  * or the file does not parse: its load reports that). Caller frees. For
  * COMPOSE_FILE, which Compose also takes from the working directory's .env. */

@@ -66,6 +66,7 @@ int cli_subcommand(const char *what, const char *usage, const struct cli_sub *su
 /* Compose's global options, given before the command (globals.c). */
 struct cli_globals {
 	const char *file, *project; /* -f, -p: each stack command's defaults */
+	char **more_files;          /* the later -f files: merged over the first */
 	const char *env_file;       /* --env-file: instead of the project's .env */
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */

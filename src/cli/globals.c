@@ -1,6 +1,7 @@
 /* Compose's global options, before the command: `lxr -f FILE -p NAME up`
  * as `docker compose -f FILE -p NAME up`. Every stack command starts from
- * these and its own options come on top (a second -f is still an error). */
+ * these and its own options come on top (a second -f is merged over the
+ * first, as compose's override files). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

@@ -60,13 +60,14 @@ static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's comma
 
 static void usage(FILE *f)
 {
-	fputs("usage: lxr [-f FILE] [-p NAME] [--profile P]... [--env-file FILE]\n"
+	fputs("usage: lxr [-f FILE]... [-p NAME] [--profile P]... [--env-file FILE]\n"
 	      "           [--project-directory DIR] [--progress MODE] COMMAND [ARG...]\n"
 	      "       lxr compose ...   (the same: a docker compose script works with one\n"
 	      "                          word replaced)\n\n"
 	      "global options (before the command, as docker compose has them; every\n"
 	      "stack command takes them):\n"
-	      "  -f, --file FILE            the stack file (default: compose.yaml & co. here)\n"
+	      "  -f, --file FILE            the stack file (default: compose.yaml & co. here,\n"
+	      "                             with compose.override.yaml); again: merged over it\n"
 	      "  -p, --project-name NAME    project name (default: `name:` or the directory)\n"
 	      "      --profile P            enable services of profile P (repeatable)\n"
 	      "      --env-file FILE        read FILE instead of the project's .env\n"

@@ -12,16 +12,19 @@
 
 int cli_set_file(const char **slot, const char *arg)
 {
-	if (*slot) {
-		fprintf(stderr,
-			"lxr: error: -f %s: a second stack file (after %s)\n"
-			"lxr: hint: lxr reads one stack file; merging several (override files) is "
-			"not supported yet\n",
-			arg, *slot);
-		return -1;
-	}
-	*slot = arg;
+	/* compose's -f a -f b: the later ones are merged over the first */
+	if (*slot)
+		lxr_strv_push(&cli_globals.more_files, lxr_xstrdup(arg));
+	else
+		*slot = arg;
 	return 0;
+}
+
+/* An override file's path as the loader takes it: absolute (compose reads
+ * it from the working directory). */
+static void push_override(char ***v, const char *cwd, const char *path)
+{
+	lxr_strv_push(v, path[0] == '/' ? lxr_xstrdup(path) : lxr_xasprintf("%s/%s", cwd, path));
 }
 
 /* Where Compose looks for the stack file: --project-directory, else here. */
@@ -32,8 +35,9 @@ const char *cli_stack_dir(void)
 
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
-	_cleanup_free_ char *found = NULL, *dotenv_file = NULL;
+	_cleanup_free_ char *found = NULL, *dotenv_file = NULL, *list = NULL, *auto_override = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	_cleanup_strv_ char **overrides = NULL;
 	struct cfg_load_opts o = {.file = file,
 				  .project = project,
 				  .cwd = cwd,
@@ -48,17 +52,20 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 	 * .env is the loader's) */
 	if (!o.project && getenv("COMPOSE_PROJECT_NAME") && *getenv("COMPOSE_PROJECT_NAME"))
 		o.project = getenv("COMPOSE_PROJECT_NAME");
+	overrides = lxr_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; o.file && cli_globals.more_files && cli_globals.more_files[i]; i++)
+		push_override(&overrides, cwd ? cwd : ".", cli_globals.more_files[i]);
 	if (!o.file) {
 		const char *env = getenv("COMPOSE_FILE");
 		o.file =
 		    env && *env ? env : (dotenv_file = cfg_dotenv_file_get(".env", "COMPOSE_FILE"));
+		/* COMPOSE_FILE=a.yaml:b.yaml: b merged over a, as -f a -f b */
 		if (o.file && strchr(o.file, ':')) {
-			fprintf(stderr,
-				"lxr: error: COMPOSE_FILE=%s names several stack files\n"
-				"lxr: hint: lxr reads one stack file; merging several is not "
-				"supported yet\n",
-				o.file);
-			return LXR_EXIT_USAGE;
+			char *save = NULL, *part;
+			list = lxr_xstrdup(o.file);
+			o.file = strtok_r(list, ":", &save);
+			while ((part = strtok_r(NULL, ":", &save)))
+				push_override(&overrides, cwd ? cwd : ".", part);
 		}
 	}
 	if (!o.file) {
@@ -67,7 +74,11 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 			return LXR_EXIT_USAGE;
 		}
 		o.file = found;
+		/* compose.override.yaml beside a found compose.yaml */
+		if ((auto_override = cfg_find_override(found)))
+			lxr_strv_push(&overrides, lxr_steal_ptr(&auto_override));
 	}
+	o.overrides = (const char *const *)overrides;
 	r = cfg_stack_load(&o, st, &diags, &err);
 	cfg_diags_print(stderr, &diags);
 	if (r < 0 && !diags.n_errors)

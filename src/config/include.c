@@ -384,6 +384,42 @@ static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 	return r;
 }
 
+/* compose's -f a -f b: each later file merged over the stack file, its
+ * sections service by service with compose's rules, its other top-level
+ * keys (name, x-*) replacing the earlier ones; relative paths in it are
+ * the project directory's, as compose resolves them. */
+int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *const *files)
+{
+	int r = 0;
+
+	if (!root || root->kind != CFG_NODE_MAP)
+		return 0;
+	for (size_t f = 0; files && files[f]; f++) {
+		struct cfg_node name = {
+		    .kind = CFG_NODE_SCALAR, .val = (char *)files[f], .pos = root->pos};
+		struct cfg_node *over = cfg_load_file(c, &name, "override file", c->dir);
+		if (!over) {
+			r = -1;
+			continue;
+		}
+		for (size_t i = 0; i < over->n; i++) {
+			struct cfg_pair *p = &over->pairs[i], *had;
+			bool section = false;
+			for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
+				section |= !strcmp(p->key->raw, sections[k]);
+			if (section) {
+				if (add_section(c, root, p, files[f], true) < 0)
+					r = -1;
+			} else if ((had = pair_of(root, p->key->raw))) {
+				had->value = p->value;
+			} else {
+				add_pair(c, root, *p);
+			}
+		}
+	}
+	return r;
+}
+
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root)
 {
 	struct cfg_pair *inc = root && root->kind == CFG_NODE_MAP ? pair_of(root, "include") : NULL;

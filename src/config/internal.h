@@ -243,6 +243,7 @@ struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struc
 /* Top-level include: the included files' services, networks, volumes,
  * secrets and configs added to root's (include.c). */
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);
+int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *const *files);
 
 /* secrets: and configs: (secrets.c). */
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,

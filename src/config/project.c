@@ -117,15 +117,27 @@ static bool find_in(const char *dir, char **out)
 	}
 	if (!first)
 		return false;
+	return true;
+}
+
+char *cfg_find_override(const char *stack_file)
+{
+	const char *slash = strrchr(stack_file, '/');
+	_cleanup_free_ char *dir =
+	    slash ? lxr_xstrndup(stack_file, slash == stack_file ? 1 : (size_t)(slash - stack_file))
+		  : lxr_xstrdup(".");
+	char *found = NULL;
+
 	for (size_t i = 0; i < N_NAMES; i++) {
 		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, override_names[i]);
-		if (access(p, F_OK) == 0)
-			lxr_warn(
-			    "%s is not applied: lxr reads %s alone (merging an override file is "
-			    "not supported yet)",
-			    p, first);
+		if (access(p, F_OK) < 0)
+			continue;
+		if (found)
+			lxr_warn("found %s and %s; merging %s", found, p, found);
+		else
+			found = lxr_steal_ptr(&p);
 	}
-	return true;
+	return found;
 }
 
 int cfg_find_stack_file(const char *dir, char **out, lxr_err *err)

@@ -305,6 +305,12 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	c->tree = &tree;
 	if (cfg_tree_parse(c, text, len, &tree) < 0)
 		return -1;
+	if (cfg_overrides_apply(c, tree.root, o->overrides) < 0) {
+		cfg_extra_trees_free(c);
+		cfg_tree_free(&tree);
+		c->tree = NULL;
+		return 0; /* the diagnostics say why */
+	}
 	vars->project = early_project(c, o, tree.root, st);
 	if (cfg_include_resolve(c, tree.root) == 0)
 		read_top(c, tree.root, st);
@@ -348,6 +354,9 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	*out = NULL;
 	lxr_err_clear(err);
 	st->file = lxr_xstrdup(o->file);
+	st->overrides = lxr_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; o->overrides && o->overrides[i]; i++)
+		lxr_strv_push(&st->overrides, lxr_xstrdup(o->overrides[i]));
 	st->dir = o->project_dir ? lxr_xstrdup(o->project_dir) : cfg_stack_dir(o->file, o->cwd);
 	c.file = cfg_diags_intern_file(diags, o->file);
 	c.dir = st->dir;
@@ -480,6 +489,7 @@ void cfg_stack_free(struct cfg_stack *st)
 	}
 	free(st->unrunnable);
 	free(st->file);
+	lxr_strv_free(st->overrides);
 	free(st->dir);
 	free(st->project);
 	free(st->name.v);

@@ -409,11 +409,13 @@ static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ct
 	struct cfg_diags diags = {0};
 	struct cfg_stack *st = NULL;
 	lxr_err err = {0};
+	_cleanup_strv_ char **overrides = strv_of(json_object_get(args, "overrides"));
 
 	if (!o.file) {
 		ctl_reply_error(cs, req, "up: no stack file given", NULL);
 		return NULL;
 	}
+	o.overrides = (const char *const *)overrides;
 	if (cfg_stack_load(&o, &st, &diags, &err) < 0) {
 		char *text = NULL;
 		size_t len = 0;

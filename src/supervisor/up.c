@@ -429,6 +429,8 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 			"dry_run", o->dry_run, "plans", o->dry_run_plans, "project_dir", st->dir,
 			"env_file", env_file ? env_file : o->env_file, "force_recreate",
 			o->force_recreate);
+	/* the later -f files, read again by the supervisor as given here */
+	json_object_set_new(req, "overrides", strv_json((const char *const *)st->overrides));
 	more = up_args(o);
 	json_object_update(req, more);
 	json_decref(more);

@@ -105,28 +105,30 @@ EOF
 
 # Discovery as compose does it: from a subdirectory, the nearest parent's
 # file; both names there give a warning naming the one used; an override
-# file next to it is said to be not applied; COMPOSE_PROJECT_NAME names the
-# project below -p; COMPOSE_FILE naming several files, or a second -f, is
-# refused rather than half-read.
+# file next to it is merged over it; COMPOSE_PROJECT_NAME names the project
+# below -p; COMPOSE_FILE naming several files, or several -f, merge the
+# later over the first, their relative paths the project directory's.
 mkdir -p "$tmp/My Project/sub/deeper"
-echo "services: {}" >"$tmp/My Project/compose.override.yaml"
+printf 'services:\n  added: {image: busybox}\n  web: {environment: {FROM: override}}\n' >"$tmp/My Project/compose.override.yaml"
 out=$(cd "$tmp/My Project/sub/deeper" && "$LXR" config --services 2>"$tmp/err") || fail "from a subdirectory: $(cat "$tmp/err")"
-[ "$out" = web ] || fail "from a subdirectory: got [$out]"
+[ "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" = "added web " ] || fail "from a subdirectory, with the override: got [$out]"
 grep -q "found compose.yaml and docker-compose.yml in $tmp/My Project; using compose.yaml" "$tmp/err" ||
 	fail "no warning about two stack files: $(cat "$tmp/err")"
-grep -q "compose.override.yaml is not applied" "$tmp/err" || fail "override file not mentioned: $(cat "$tmp/err")"
+(cd "$tmp/My Project/sub/deeper" && "$LXR" config) | grep -q "FROM: override" || fail "the override's environment is not merged into web"
 rm "$tmp/My Project/compose.override.yaml" "$tmp/My Project/docker-compose.yml"
 [ "$(COMPOSE_PROJECT_NAME=fromenv "$LXR" config | head -n1)" = "name: fromenv" ] || fail "COMPOSE_PROJECT_NAME"
 [ "$(COMPOSE_PROJECT_NAME=fromenv "$LXR" config -p fromflag | head -n1)" = "name: fromflag" ] || fail "-p below COMPOSE_PROJECT_NAME"
 [ "$(cd "$tmp" && COMPOSE_FILE="$tmp/My Project/compose.yaml" "$LXR" config --services)" = web ] || fail "COMPOSE_FILE"
+mkdir -p other
+printf 'services:\n  more:\n    image: busybox\n    volumes: ["./data:/data"]\n' >other/more.yaml
+out=$(COMPOSE_FILE="compose.yaml:other/more.yaml" "$LXR" config --services 2>"$tmp/err") || fail "COMPOSE_FILE with two files: $(cat "$tmp/err")"
+[ "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" = "more web " ] || fail "COMPOSE_FILE with two files: got [$out]"
+out=$("$LXR" -f compose.yaml -f other/more.yaml config 2>"$tmp/err") || fail "two -f: $(cat "$tmp/err")"
+printf '%s\n' "$out" | grep -q "source: $tmp/My Project/data$" || fail "an override's relative path is not the project directory's: $out"
 set +e
-COMPOSE_FILE="compose.yaml:other.yaml" "$LXR" config >/dev/null 2>"$tmp/err"; rc=$?
+"$LXR" config -f compose.yaml -f missing.yaml >/dev/null 2>"$tmp/err"; rc=$?
 set -e
-[ "$rc" -eq 2 ] && grep -q "names several stack files" "$tmp/err" || fail "COMPOSE_FILE with two files: $rc $(cat "$tmp/err")"
-set +e
-"$LXR" config -f compose.yaml -f compose.yaml >/dev/null 2>"$tmp/err"; rc=$?
-set -e
-[ "$rc" -eq 2 ] && grep -q "a second stack file" "$tmp/err" || fail "second -f: $rc $(cat "$tmp/err")"
+[ "$rc" -eq 2 ] && grep -q "override file: .*missing.yaml: No such file" "$tmp/err" || fail "a missing -f file: $rc $(cat "$tmp/err")"
 
 # lxr.conf: an unknown key stops every command with its line.
 printf '[paths]\nrun_dir = /tmp/x\nrundir = /typo\n' >"$tmp/lxr.conf"

@@ -89,3 +89,42 @@ expect_grep "$ERR" "image \"lxr-test-not-built-$$:1\"" "the error names the imag
 expect_grep "$ERR" "lxr up does not build yet: build it with \`lxr build -t lxr-test-not-built-$$:1 $TEST_TMP/both/app\`" "the hint says how to get it"
 "$LXR" down -p "buildboth$$" >/dev/null 2>&1 || true
 pass "a missing image that compose would build is an error that says so"
+
+# Several files, as compose merges them: compose.override.yaml beside the
+# found file, and -f a -f b; up on the running stack reads the same files
+# again (an override's change recreates the service it changes).
+mkdir -p "$TEST_TMP/over/prod" && cd "$TEST_TMP/over"
+cat > compose.yaml <<Y
+name: overs$$
+services:
+  web:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    network_mode: none
+    environment: {LEVEL: base}
+Y
+cat > compose.override.yaml <<Y
+services:
+  web:
+    environment: {LEVEL: dev}
+  side:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    network_mode: none
+Y
+at_exit "cd '$TEST_TMP/over' && '$LXR' down -t 0"
+run up -d
+expect_rc 0 "up with compose.override.yaml beside the file"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^side-1 running$" "the override's own service runs"
+run exec -T web sh -c 'echo $LEVEL'
+expect_out "dev" "the override's environment wins"
+printf 'services:\n  web:\n    environment: {LEVEL: prod}\n' > prod/prod.yaml
+run -f compose.yaml -f prod/prod.yaml up -d
+expect_rc 0 "up -f compose.yaml -f prod/prod.yaml on the running stack"
+expect_grep "$ERR" "recreate +web-1" "web is recreated for the changed environment"
+run -f compose.yaml -f prod/prod.yaml exec -T web sh -c 'echo $LEVEL'
+expect_out "prod" "the second -f wins"
+run -f compose.yaml -f prod/prod.yaml down -t 0
+expect_rc 0 "down"
+pass "override files and several -f are merged as compose merges them, also when reconciling"

@@ -11,12 +11,26 @@
 #include "lxr/config.h"
 #include "lxr/plan.h"
 
-enum { OPT_FORMAT = 256, OPT_SERVICES, OPT_GRAPH, OPT_PROFILE };
+enum {
+	OPT_FORMAT = 256,
+	OPT_SERVICES,
+	OPT_GRAPH,
+	OPT_PROFILE,
+	OPT_IMAGES,
+	OPT_VOLUMES,
+	OPT_NETWORKS,
+	OPT_PROFILES,
+};
+
+/* compose's one-name-a-line listings */
+enum list { LIST_NONE, LIST_IMAGES, LIST_VOLUMES, LIST_NETWORKS, LIST_PROFILES };
 
 struct config_args {
 	const char *file, *project;
 	enum cfg_format format;
 	bool services, graph, quiet;
+	enum list list;
+	const char *output; /* -o FILE */
 	char **profiles;
 	char **targets;
 };
@@ -24,7 +38,8 @@ struct config_args {
 static void usage(FILE *f)
 {
 	fputs("usage: lxr config [-f FILE | FILE] [-p NAME] [--format yaml|json] [--services]\n"
-	      "                  [--graph] [-q] [--profile P]... [SERVICE...]\n\n"
+	      "                  [--images | --volumes | --networks | --profiles] [--graph]\n"
+	      "                  [-q] [-o FILE] [--profile P]... [SERVICE...]\n\n"
 	      "Validate a stack file and print it normalized: every default filled in, every\n"
 	      "variable resolved. Without -f, looks for compose.yaml, compose.yml,\n"
 	      "docker-compose.yaml or docker-compose.yml here.\n\n"
@@ -32,7 +47,13 @@ static void usage(FILE *f)
 	      "  -p, --project-name  project name (default: `name:` or the directory)\n"
 	      "      --format F      yaml (default) or json\n"
 	      "      --services      print the names of the services that would run\n"
+	      "      --images        print the image of each service that would run\n"
+	      "                      (a service with build: and no image: <project>-<service>)\n"
+	      "      --volumes       print the names of the stack's volumes\n"
+	      "      --networks      print the names of the stack's networks\n"
+	      "      --profiles      print every profile the services name\n"
 	      "      --graph         print the dependency graph in Graphviz DOT\n"
+	      "  -o, --output FILE   write to FILE instead of the standard output\n"
 	      "      --profile P     activate a profile (repeatable)\n"
 	      "  -q, --quiet         only validate: the problems, and the exit code\n"
 	      "\n"
@@ -52,6 +73,11 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	    {"graph", no_argument, NULL, OPT_GRAPH},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"profile", required_argument, NULL, OPT_PROFILE},
+	    {"images", no_argument, NULL, OPT_IMAGES},
+	    {"volumes", no_argument, NULL, OPT_VOLUMES},
+	    {"networks", no_argument, NULL, OPT_NETWORKS},
+	    {"profiles", no_argument, NULL, OPT_PROFILES},
+	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -61,7 +87,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+f:p:hq", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+f:p:hqo:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (cli_set_file(&a->file, optarg) < 0)
@@ -71,6 +97,11 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 		case OPT_SERVICES: a->services = true; break;
 		case OPT_GRAPH: a->graph = true; break;
 		case 'q': a->quiet = true; break;
+		case 'o': a->output = optarg; break;
+		case OPT_IMAGES: a->list = LIST_IMAGES; break;
+		case OPT_VOLUMES: a->list = LIST_VOLUMES; break;
+		case OPT_NETWORKS: a->list = LIST_NETWORKS; break;
+		case OPT_PROFILES: a->list = LIST_PROFILES; break;
 		case OPT_PROFILE: lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
 		case 'h': usage(stdout); return 1;
 		case OPT_FORMAT:
@@ -98,11 +129,50 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 		fputs("lxr config: SERVICE arguments go with --services or --graph\n", stderr);
 		return -1;
 	}
-	if (a->services && a->graph) {
-		fputs("lxr config: --services and --graph exclude each other\n", stderr);
+	if (a->services + a->graph + (a->list != LIST_NONE) > 1) {
+		fputs("lxr config: --services, --graph, --images, --volumes, --networks and "
+		      "--profiles exclude each other\n",
+		      stderr);
 		return -1;
 	}
 	return 0;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void list(enum list what, const struct cfg_stack *st, const struct plan_graph *g, FILE *out)
+{
+	_cleanup_strv_ char **names = lxr_xcalloc(1, sizeof(char *));
+	size_t n;
+
+	for (size_t i = 0; what == LIST_IMAGES && i < g->n; i++) {
+		const struct cfg_service *svc = g->nodes[i].svc;
+		const char *img = svc->image.v ? svc->image.v : svc->build_image;
+		if (img)
+			fprintf(out, "%s\n", img);
+	}
+	for (size_t i = 0; what == LIST_VOLUMES && i < st->n_volumes; i++)
+		fprintf(out, "%s\n", st->volumes[i].name);
+	for (size_t i = 0; what == LIST_NETWORKS && i < st->n_networks; i++)
+		fprintf(out, "%s\n", st->networks[i].name);
+	if (what != LIST_PROFILES)
+		return;
+	for (size_t i = 0; i < st->n_services; i++)
+		for (size_t k = 0; k < st->services[i].profiles.n; k++) {
+			const char *p = st->services[i].profiles.v[k].v;
+			bool seen = false;
+			for (size_t j = 0; names[j] && !seen; j++)
+				seen = !strcmp(names[j], p);
+			if (p && *p && !seen)
+				lxr_strv_push(&names, lxr_xstrdup(p));
+		}
+	n = lxr_strv_len(names);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s\n", names[i]);
 }
 
 static int print(const struct config_args *a, const struct cfg_stack *st)
@@ -113,11 +183,22 @@ static int print(const struct config_args *a, const struct cfg_stack *st)
 	lxr_err err = {0};
 	int r = 0;
 
+	FILE *out = stdout;
+
 	if (plan_graph_build(st, &sel, &g, &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_USAGE;
 	}
-	if (!a->services && !a->graph) {
+	if (a->output && !(out = fopen(a->output, "we"))) {
+		lxr_fail(&err, errno, "config -o %s", a->output);
+		lxr_err_hint(&err, "name a file in a directory that exists");
+		lxr_err_print(&err);
+		plan_graph_free(g);
+		return LXR_EXIT_FAIL;
+	}
+	if (a->list != LIST_NONE) {
+		list(a->list, st, g, out);
+	} else if (!a->services && !a->graph) {
 		/* as compose prints it: the services the profiles enable, in file
 		 * order (a shallow view; the stack itself is not changed) */
 		struct cfg_stack view = *st;
@@ -127,17 +208,19 @@ static int print(const struct config_args *a, const struct cfg_stack *st)
 			for (size_t k = 0; k < g->n; k++)
 				if (g->nodes[k].svc == &st->services[i])
 					view.services[view.n_services++] = st->services[i];
-		r = cfg_stack_write(stdout, &view, a->format, &err);
+		r = cfg_stack_write(out, &view, a->format, &err);
 		free(view.services);
 	} else if (a->graph) {
-		r = plan_graph_write_dot(stdout, g, &err);
+		r = plan_graph_write_dot(out, g, &err);
 	} else {
 		for (size_t i = 0; i < g->n; i++)
-			printf("%s\n", g->nodes[i].svc->name);
+			fprintf(out, "%s\n", g->nodes[i].svc->name);
 	}
 	plan_graph_free(g);
-	if (r == 0 && fflush(stdout) != 0)
-		r = lxr_fail(&err, errno, "write output");
+	if (r == 0 && fflush(out) != 0)
+		r = lxr_fail(&err, errno, "write %s", a->output ? a->output : "output");
+	if (out != stdout && fclose(out) != 0 && r == 0)
+		r = lxr_fail(&err, errno, "write %s", a->output);
 	if (r < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;

@@ -130,6 +130,24 @@ set +e
 set -e
 [ "$rc" -eq 2 ] && grep -q "override file: .*missing.yaml: No such file" "$tmp/err" || fail "a missing -f file: $rc $(cat "$tmp/err")"
 
+# compose's listings: --images, --volumes, --networks, --profiles; -o FILE
+cat >other/lists.yaml <<Y
+name: lists
+services:
+  a: {image: nginx:1.27}
+  b: {build: ./b}
+  c: {image: redis, profiles: [debug, ops]}
+volumes: {data: {}}
+networks: {front: {}}
+Y
+mkdir -p other/b
+[ "$("$LXR" config -f other/lists.yaml --images | tr '\n' ' ')" = "nginx:1.27 lists-b " ] || fail "--images: $("$LXR" config -f other/lists.yaml --images 2>&1)"
+[ "$("$LXR" config -f other/lists.yaml --volumes)" = data ] || fail "--volumes"
+[ "$("$LXR" config -f other/lists.yaml --networks | sort | tr '\n' ' ')" = "default front " ] || fail "--networks: $("$LXR" config -f other/lists.yaml --networks)"
+[ "$("$LXR" config -f other/lists.yaml --profiles | tr '\n' ' ')" = "debug ops " ] || fail "--profiles"
+"$LXR" config -f other/lists.yaml -o "$tmp/printed.yaml" || fail "config -o"
+head -n1 "$tmp/printed.yaml" | grep -qx "name: lists" || fail "config -o wrote: $(head -n2 "$tmp/printed.yaml")"
+
 # lxr.conf: an unknown key stops every command with its line.
 printf '[paths]\nrun_dir = /tmp/x\nrundir = /typo\n' >"$tmp/lxr.conf"
 set +e

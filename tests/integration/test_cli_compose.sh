@@ -82,11 +82,13 @@ expect_grep "$OUT" 'GREETING: from-dotenv' "--project-directory's .env"
 run --project-directory ../nope config
 expect_rc 2 "--project-directory that does not exist"
 expect_grep "$ERR" 'project-directory \.\./nope' "the bad directory is named"
-run -f ../proj/compose.yaml -f ../proj/compose.yaml config
-expect_rc 2 "two -f files"
-expect_grep "$ERR" 'merging several' "a second -f still says merging is not supported"
-run -f ../proj/compose.yaml config -f ../proj/compose.yaml
-expect_rc 2 "global -f and the command's -f"
+printf 'services:\n  added: {image: x}\n' >"$TEST_TMP/extra.yaml"
+run -f ../proj/compose.yaml -f "$TEST_TMP/extra.yaml" config --services
+expect_rc 0 "two -f files"
+expect_grep "$OUT" '^added$' "the second -f is merged over the first, as compose's"
+run -f ../proj/compose.yaml config -f "$TEST_TMP/extra.yaml" --services
+expect_rc 0 "global -f and the command's -f"
+expect_grep "$OUT" '^added$' "the command's -f is merged over the global one"
 run -f ../proj/compose.yaml config -q
 expect_rc 0 "config -q"
 expect_out "" "config -q prints nothing for a good file"

@@ -155,6 +155,8 @@ int bld_plan_make(const struct df_file *f, char *const *build_args, const char *
 void bld_plan_free(struct bld_plan *p);
 /* The value of "K=V" entry K in v, NULL when absent. */
 const char *bld_env_get(char *const *v, const char *key);
+/* Set KEY=VAL in a KEY=VAL vector, replacing KEY's entry or appending. */
+void bld_env_set(char ***v, const char *key, const char *val);
 /* df_lookup_fn over a "K=V" vector (ctx). */
 const char *bld_env_lookup(const char *name, void *v);
 

@@ -119,6 +119,8 @@ int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err);
  * and times; nothing is followed. Hard links become separate copies and
  * extended attributes are not copied. shown names src in messages. */
 int lxr_copy_tree(int src, int dst, const char *shown, lxr_err *err);
+/* in's bytes to out: copy_file_range, else reads and writes; -1 with errno. */
+int lxr_copy_data(int in, int out);
 /* Whether an open directory holds nothing but "." and "..". */
 bool lxr_dir_is_empty(int dirfd);
 /* rm -rf that never crosses a mount point and never follows symlinks. */

@@ -46,29 +46,6 @@ void bld_config_free(struct bld_config *c)
 	*c = (struct bld_config){0};
 }
 
-static const char *kv_get(char *const *v, const char *key)
-{
-	size_t n = strlen(key);
-
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strncmp(v[i], key, n) && v[i][n] == '=')
-			return v[i] + n + 1;
-	return NULL;
-}
-
-static void kv_set(char ***v, const char *key, const char *val)
-{
-	size_t n = strlen(key);
-
-	for (size_t i = 0; *v && (*v)[i]; i++)
-		if (!strncmp((*v)[i], key, n) && (*v)[i][n] == '=') {
-			free((*v)[i]);
-			(*v)[i] = lxr_xasprintf("%s=%s", key, val);
-			return;
-		}
-	lxr_strv_push(v, lxr_xasprintf("%s=%s", key, val));
-}
-
 static void add_once(char ***v, const char *s)
 {
 	for (size_t i = 0; *v && (*v)[i]; i++)
@@ -80,9 +57,9 @@ static void add_once(char ***v, const char *s)
 const char *bld_config_lookup(const char *name, void *ctx)
 {
 	const struct bld_config *c = ctx;
-	const char *v = kv_get(c->img.env, name);
+	const char *v = bld_env_get(c->img.env, name);
 
-	return v ? v : kv_get(c->args, name);
+	return v ? v : bld_env_get(c->args, name);
 }
 
 char **bld_config_shell_args(const struct bld_config *c, const char *cmdline)
@@ -131,7 +108,7 @@ static int apply_pairs(struct bld_config *c, const struct df_file *f, const stru
 			return -1;
 		if (!*k)
 			return fail_at(err, f, in, "%s: an empty name", df_kind_name(in->kind));
-		kv_set(into, k, v);
+		bld_env_set(into, k, v);
 	}
 	return 0;
 }
@@ -155,10 +132,10 @@ static int apply_arg(struct bld_config *c, const struct df_file *f, const struct
 		else if (in->kv[i].value) {
 			if (expand(c, f, in, in->kv[i].value, &v, err) < 0)
 				return -1;
-		} else if (kv_get(meta, k))
-			v = lxr_xstrdup(kv_get(meta, k));
+		} else if (bld_env_get(meta, k))
+			v = lxr_xstrdup(bld_env_get(meta, k));
 		if (v)
-			kv_set(&c->args, k, v);
+			bld_env_set(&c->args, k, v);
 	}
 	return 0;
 }

@@ -19,7 +19,7 @@ const char *bld_env_get(char *const *v, const char *key)
 	return NULL;
 }
 
-static void env_set(char ***v, const char *key, const char *val)
+void bld_env_set(char ***v, const char *key, const char *val)
 {
 	size_t n = strlen(key);
 
@@ -76,12 +76,12 @@ static void platform_args(char ***v)
 			arch = u.machine;
 	}
 	_cleanup_free_ char *plat = lxr_xasprintf("linux/%s", arch);
-	env_set(v, "BUILDPLATFORM", plat);
-	env_set(v, "BUILDOS", "linux");
-	env_set(v, "BUILDARCH", arch);
-	env_set(v, "TARGETPLATFORM", plat);
-	env_set(v, "TARGETOS", "linux");
-	env_set(v, "TARGETARCH", arch);
+	bld_env_set(v, "BUILDPLATFORM", plat);
+	bld_env_set(v, "BUILDOS", "linux");
+	bld_env_set(v, "BUILDARCH", arch);
+	bld_env_set(v, "TARGETPLATFORM", plat);
+	bld_env_set(v, "TARGETOS", "linux");
+	bld_env_set(v, "TARGETARCH", arch);
 }
 
 /* A --build-arg's value: "K=V", or "K" alone from the environment. */
@@ -118,7 +118,7 @@ static int meta_args(const struct df_file *f, char *const *build_args, char ***m
 					       "ARG %s: %s", in->kv[k].key, err->msg);
 			}
 			if (val)
-				env_set(&scope, in->kv[k].key, val);
+				bld_env_set(&scope, in->kv[k].key, val);
 			free(val);
 		}
 	}

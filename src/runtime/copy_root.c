@@ -36,27 +36,6 @@ static int side_open(int root, const char *path, int flags, lxr_err *err)
 	return fd;
 }
 
-static int copy_data(int in, int out)
-{
-	char buf[65536];
-	ssize_t r;
-
-	for (;;) {
-		r = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (r == 0)
-			return 0;
-		if (r < 0)
-			break;
-	}
-	if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-		return -1;
-	while ((r = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0, w; off < r; off += w)
-			if ((w = write(out, buf + off, (size_t)(r - off))) < 0)
-				return -1;
-	return r < 0 ? -1 : 0;
-}
-
 /* docker cp: the caller owns what it copies unless -a keeps the source's
  * uid/gid. Onto the host, set-id bits never survive: a container must not
  * be able to hand the host a setuid-root program. */
@@ -158,7 +137,7 @@ static int copy_file(const struct cp_ctx *c, int sfd, const struct stat *st, int
 	}
 	if (out < 0)
 		return lxr_fail(c->err, errno, "create %s", name);
-	if (copy_data(in, out) < 0)
+	if (lxr_copy_data(in, out) < 0)
 		return lxr_fail(c->err, errno, "copy %s", shown);
 	return set_attrs_fd(c, out, st, shown);
 }

@@ -14,7 +14,7 @@
 
 #define MAX_DEPTH 128
 
-static int copy_data(int in, int out)
+int lxr_copy_data(int in, int out)
 {
 	char buf[65536];
 	ssize_t r;
@@ -76,7 +76,7 @@ static int copy_entry(int src, int dst, const char *name, int depth, const char 
 		if (in < 0)
 			return lxr_fail(err, errno, "open %s", sub);
 		out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (out < 0 || copy_data(in, out) < 0)
+		if (out < 0 || lxr_copy_data(in, out) < 0)
 			return lxr_fail(err, errno, "copy %s", sub);
 	} else if (S_ISLNK(st.st_mode)) {
 		char target[4096];

@@ -36,10 +36,11 @@ int cmd_pull(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
-int cmd_commit(int argc, char **argv);  /* image_commit.c */
-int cmd_extract(int argc, char **argv); /* image_commit.c */
-int cmd_build(int argc, char **argv);   /* cmd_build.c */
-int cmd_builder(int argc, char **argv); /* builder prune (cmd_build.c) */
+int cmd_commit(int argc, char **argv);    /* image_commit.c */
+int cmd_extract(int argc, char **argv);   /* image_commit.c */
+int cmd_fetch_url(int argc, char **argv); /* image_commit.c */
+int cmd_build(int argc, char **argv);     /* cmd_build.c */
+int cmd_builder(int argc, char **argv);   /* builder prune (cmd_build.c) */
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"unpack", cmd_unpack, "unpack missing layer directories of a stored image"},
     {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
     {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},
+    {"fetch-url", cmd_fetch_url, "download ADD's URL into a file (run by lxr build)"},
 };
 
 static void usage(FILE *f)

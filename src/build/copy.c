@@ -45,7 +45,11 @@ static char *clean_abs(const char *base, const char *p)
 	return out;
 }
 
-struct copy_to;
+char *bldx_clean_abs(const char *base, const char *p)
+{
+	return clean_abs(base, p);
+}
+
 struct copy_to {
 	int layer;                  /* the new layer's root */
 	const struct bldx_stage *s; /* whose layers it goes on */
@@ -53,6 +57,9 @@ struct copy_to {
 	gid_t gid;
 	bool chown;
 	int chmod; /* -1: keep */
+	/* ADD's URL sources, by index of the top call's sources: the
+	 * directory and name each was downloaded as (NULL: not a URL) */
+	char **url_dirs, **url_names;
 };
 
 /* What the stage's filesystem has at path (absolute, clean): the topmost
@@ -74,6 +81,13 @@ static bool lower_stat(const struct bldx_stage *s, const char *path, struct stat
 			return !(S_ISCHR(st->st_mode) && st->st_rdev == 0);
 	}
 	return false;
+}
+
+bool bldx_stage_has(const struct bldx_stage *s, const char *path)
+{
+	struct stat st;
+
+	return !strcmp(path, "/") || lower_stat(s, path, &st);
 }
 
 static bool is_dir_in(const struct bldx_stage *s, const char *path)
@@ -213,29 +227,39 @@ static bool is_archive(int root, const char *path)
 	       !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m + 257, "ustar", 5);
 }
 
-/* A merged, read-only view of a stage or image, for COPY --from: an
- * overlay of its layers in the build's own mount namespace. */
-static int mount_view(struct bldx_run *r, char *const *lw, char **at, lxr_err *err)
+/* A merged view of a stage or image, for COPY --from and RUN --mount: an
+ * overlay of its layers in the build's own mount namespace, read-only, or
+ * writable with an upper directory of its own whose changes are thrown
+ * away with the work directory (a bind mount's rw). */
+int bldx_mount_view(struct bldx_run *r, char *const *lw, bool writable, char **at, lxr_err *err)
 {
 	size_t n = lxr_strv_len(lw);
-	*at = lxr_xasprintf("%s/views/%d", r->o->work, r->n_mounts++);
+	int id = r->n_mounts++;
+	*at = lxr_xasprintf("%s/views/%d", r->o->work, id);
 
 	if (lxr_mkdir_p(*at, 0755, err) < 0)
 		return -1;
 	if (n == 0)
 		return 0; /* scratch: an empty directory */
-	if (n == 1)
+	if (n == 1 && !writable)
 		return mount(lw[0], *at, NULL, MS_BIND | MS_RDONLY, NULL) < 0
 			   ? lxr_fail(err, errno, "bind %s on %s", lw[0], *at)
 			   : 0;
-	size_t len = 16;
+	_cleanup_free_ char *up = lxr_xasprintf("%s/views/%d.upper", r->o->work, id);
+	_cleanup_free_ char *wk = lxr_xasprintf("%s/views/%d.work", r->o->work, id);
+	size_t len = 32 + 2 * strlen(up);
 	for (size_t i = 0; i < n; i++)
 		len += strlen(lw[i]) + 1;
 	_cleanup_free_ char *opts = lxr_xmalloc(len);
 	strcpy(opts, "lowerdir=");
 	for (size_t i = 0; i < n; i++)
 		strcat(strcat(opts, i ? ":" : ""), lw[i]);
-	if (mount("overlay", *at, "overlay", MS_RDONLY, opts) < 0)
+	if (writable) {
+		if (lxr_mkdir_p(up, 0755, err) < 0 || lxr_mkdir_p(wk, 0700, err) < 0)
+			return -1;
+		strcat(strcat(strcat(strcat(opts, ",upperdir="), up), ",workdir="), wk);
+	}
+	if (mount("overlay", *at, "overlay", writable ? 0 : MS_RDONLY, opts) < 0)
 		return lxr_fail(err, errno, "mount overlay (%s) on %s", opts, *at);
 	return 0;
 }
@@ -271,7 +295,7 @@ static int chown_names(struct bldx_run *r, struct bldx_stage *s, const char *v, 
 	struct lxr_spec spec = {0};
 	int rc;
 
-	if (mount_view(r, lw, &view, err) < 0)
+	if (bldx_mount_view(r, lw, false, &view, err) < 0)
 		return -1;
 	rc = rt_user_resolve(view, v, &spec, err);
 	umount2(view, MNT_DETACH);
@@ -311,6 +335,26 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err);
 
+/* a downloaded URL: mode 0600 (docker's), dated by its Last-Modified,
+ * named after the URL unless the destination is a file name; never
+ * unpacked */
+static int url_source(struct bldx_run *r, const struct df_instr *in, const struct copy_to *t,
+		      size_t i, bool dest_dir, const char *dst, lxr_err *err)
+{
+	_cleanup_close_ int root = open(t->url_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	_cleanup_free_ char *dp =
+	    dest_dir ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", t->url_names[i])
+		     : lxr_xstrdup(dst);
+
+	if (root < 0 || fstatat(root, t->url_names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return lxr_fail(err, errno, "the download of %s", t->url_names[i]);
+	struct bld_ctx_file f = {.rel = "", .mode = S_IFREG | 0600, .mtime = st.st_mtim};
+	if (copy_file(t, root, t->url_names[i], false, dp, &f, err) < 0)
+		return bldx_fail(err, r->o->f, in, "%s", err->msg);
+	return 0;
+}
+
 /* ADD of a local archive: unpacked (by lxr-image, safely, into a fresh
  * directory) and its contents copied into the destination directory */
 static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
@@ -324,11 +368,13 @@ static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df
 	char *all[] = {".", NULL};
 	int rc;
 
+	struct copy_to inner = *t;
 	if (fd < 0 || lxr_mkdir_p(dir, 0700, err) < 0 ||
 	    img_tool_extract(r->o->store, fd, dir, err) < 0 ||
 	    bld_context_open_root(dir, &x, err) < 0)
 		return bldx_fail(err, r->o->f, in, "ADD %s: %s", path, err->msg);
-	rc = copy_sources(r, s, in, x, all, 1, d, t, err);
+	inner.url_dirs = inner.url_names = NULL;
+	rc = copy_sources(r, s, in, x, all, 1, d, &inner, err);
 	bld_context_close(x);
 	return rc;
 }
@@ -355,6 +401,11 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			_cleanup_free_ char *p =
 			    dest_dir ? lxr_xasprintf("%s/%s", dst, h->name) : lxr_xstrdup(dst);
 			if (heredoc_source(r, s, in, h, t, p, err) < 0)
+				return -1;
+			continue;
+		}
+		if (t->url_dirs && t->url_dirs[i]) {
+			if (url_source(r, in, t, i, dest_dir, dst, err) < 0)
 				return -1;
 			continue;
 		}
@@ -419,13 +470,15 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 /* What the step reads, as one digest: each source's paths, types, modes,
  * link targets and contents (a heredoc: its body). */
 static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
-			  char **srcs, size_t n, char **out, lxr_err *err)
+			  char **srcs, char **urls, size_t n, char **out, lxr_err *err)
 {
 	*out = lxr_xstrdup("");
 	for (size_t i = 0; i < n; i++) {
 		char d[72];
 		const char *part = d;
-		if (lxr_str_has_prefix(srcs[i], "<<")) {
+		if (urls && urls[i]) {
+			part = urls[i];
+		} else if (lxr_str_has_prefix(srcs[i], "<<")) {
 			part = srcs[i];
 			for (size_t k = 0; k < in->n_heredocs; k++)
 				if (!strcmp(srcs[i] + 2 + strspn(srcs[i] + 2, "-"),
@@ -448,13 +501,36 @@ static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct 
 	return 0;
 }
 
+int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[72], lxr_err *err)
+{
+	int st = -1;
+
+	for (size_t i = 0; i < r->o->plan->n; i++)
+		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
+			st = (int)i;
+	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
+		st = atoi(name);
+	if (st >= 0) {
+		*lw = bldx_lowers(&r->st[st]);
+		memcpy(key, r->st[st].key, 72);
+		return 0;
+	}
+	struct bldx_stage tmp = {0};
+	if (bldx_from_image(r, name, &tmp, err) < 0)
+		return -1;
+	*lw = bldx_lowers(&tmp);
+	snprintf(key, 72, "%s", tmp.base);
+	bldx_stage_free(&tmp);
+	return 0;
+}
+
 static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct bld_context **c,
 			 char **view, lxr_err *err)
 {
 	const char *from = bldx_flag(in, "from");
 	_cleanup_free_ char *name = NULL;
-	char **lw = NULL;
-	int st = -1, ret;
+	char **lw = NULL, key[72];
+	int ret;
 
 	*c = r->o->ctx;
 	*view = NULL;
@@ -462,24 +538,58 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 		return 0;
 	if (df_expand(from, r->o->f->escape, bld_env_lookup, r->o->plan->meta_args, &name, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from: %s", err->msg);
-	for (size_t i = 0; i < r->o->plan->n; i++)
-		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
-			st = (int)i;
-	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
-		st = atoi(name);
-	if (st >= 0) {
-		lw = bldx_lowers(&r->st[st]);
-	} else {
-		struct bldx_stage tmp = {0};
-		if (bldx_from_image(r, name, &tmp, err) < 0)
-			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
-		lw = bldx_lowers(&tmp);
-		bldx_stage_free(&tmp);
-	}
-	ret = mount_view(r, lw, view, err);
+	if (bldx_from_layers(r, name, &lw, key, err) < 0)
+		return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+	ret = bldx_mount_view(r, lw, false, view, err);
 	lxr_strv_free(lw);
 	if (ret < 0 || bld_context_open_root(*view, c, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+	return 0;
+}
+
+int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
+		   const char *src, int dirfd, lxr_err *err)
+{
+	struct bldx_stage none = {0};
+	struct copy_to t = {.layer = dirfd, .chmod = -1};
+	char *srcs[] = {(char *)src, NULL};
+
+	return copy_sources(r, &none, in, from, srcs, 1, "/", &t, err);
+}
+
+/* ADD's URL sources downloaded before the key is made: BuildKit's key has
+ * the URL and the content's digest (a git repository is refused) */
+static int add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
+		    struct copy_to *t, char ***keys, lxr_err *err)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (bldx_is_git(srcs[i]))
+			return bldx_fail(
+				   err, r->o->f, in,
+				   "ADD %s: a git repository is not supported by lxr's builder",
+				   srcs[i]),
+			       lxr_err_hint(err, "clone it into the build context and COPY it");
+		any |= bldx_is_url(srcs[i]);
+	}
+	if (bldx_flag(in, "checksum") && (!any || n != 1))
+		return bldx_fail(err, r->o->f, in, "ADD --checksum needs one http(s) URL source");
+	if (bldx_flag(in, "checksum") && !lxr_str_has_prefix(bldx_flag(in, "checksum"), "sha256:"))
+		return bldx_fail(err, r->o->f, in, "ADD --checksum=%s: takes sha256:HEX",
+				 bldx_flag(in, "checksum"));
+	*keys = lxr_xcalloc(n + 1, sizeof(char *));
+	t->url_dirs = lxr_xcalloc(n + 1, sizeof(char *));
+	t->url_names = lxr_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		char d[72];
+		if (!bldx_is_url(srcs[i]))
+			continue;
+		fprintf(stderr, "#%d ADD %s: downloading\n", r->n_layers, srcs[i]);
+		if (bldx_url_fetch(r, in, srcs[i], &t->url_dirs[i], &t->url_names[i], d, err) < 0)
+			return -1;
+		(*keys)[i] = lxr_xasprintf("url %s %s", srcs[i], d);
+	}
 	return 0;
 }
 
@@ -490,7 +600,7 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
 	_cleanup_free_ char *layer = NULL, *view = NULL;
 	struct bld_context *from = NULL;
-	char **words = NULL;
+	char **words = NULL, **url_keys = NULL;
 	size_t n;
 	int ret = -1;
 
@@ -510,14 +620,6 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 					 bldx_flag(in, "chmod"));
 		t.chmod = (int)m;
 	}
-	if (in->kind == DF_ADD) {
-		for (size_t i = 0; in->args[i + 1]; i++)
-			if (strstr(in->args[i], "://") || lxr_str_has_prefix(in->args[i], "git@"))
-				return bldx_fail(
-				    err, r->o->f, in,
-				    "ADD %s: URLs and git sources are not supported yet",
-				    in->args[i]);
-	}
 	for (size_t i = 0; in->args[i]; i++) {
 		char *w = NULL;
 		if (lxr_str_has_prefix(in->args[i], "<<"))
@@ -532,7 +634,9 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	n = lxr_strv_len(words);
 	if (copy_from_ctx(r, in, &from, &view, err) < 0)
 		goto done;
-	if (sources_digest(r, in, from, words, n - 1, &digest, err) < 0)
+	if (in->kind == DF_ADD && add_urls(r, in, words, n - 1, &t, &url_keys, err) < 0)
+		goto done;
+	if (sources_digest(r, in, from, words, url_keys, n - 1, &digest, err) < 0)
 		goto done;
 	bldx_key(key, s->key, in->original, s->cfg.args, digest);
 	hit = bldx_cache_get(r, key);
@@ -556,6 +660,17 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	if (ret == 0)
 		bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 done:
+	for (size_t i = 0; url_keys && i + 1 < n; i++) {
+		lxr_err e2;
+		if (t.url_dirs[i])
+			lxr_rm_rf(t.url_dirs[i], &e2);
+		free(t.url_dirs[i]);
+		free(t.url_names[i]);
+		free(url_keys[i]);
+	}
+	free(t.url_dirs);
+	free(t.url_names);
+	free(url_keys);
 	if (from != r->o->ctx)
 		bld_context_close(from);
 	if (view)

@@ -15,14 +15,15 @@
 
 static const char usage_text[] =
     "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
-    "       [--label K=V]... [--no-cache] [--network none|host] [--progress auto|plain]\n"
-    "       [--check] CONTEXT\n"
+    "       [--label K=V]... [--no-cache] [--network default|none|host]\n"
+    "       [--secret id=ID[,src=FILE|,env=VAR]]... [--progress auto|plain] [--check]\n"
+    "       CONTEXT\n"
     "\n"
     "Build an image from a Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile)\n"
-    "on lxr's own runtime: each RUN in a container (without network unless\n"
-    "--network host), COPY and ADD from the context (.dockerignore honoured) or\n"
-    "from another stage. The image is stored under each -t name and its ID\n"
-    "printed.\n"
+    "on lxr's own runtime: each RUN in a container (on lxr run's default bridge\n"
+    "unless --network says otherwise), COPY and ADD from the context (.dockerignore\n"
+    "honoured), another stage or a URL. The image is stored under each -t name and\n"
+    "its ID printed.\n"
     "\n"
     "  -t, --tag NAME[:TAG]   name the image (repeatable)\n"
     "  -f, --file FILE        the Dockerfile (- for standard input)\n"
@@ -30,7 +31,9 @@ static const char usage_text[] =
     "      --target STAGE     build that stage and the ones it needs\n"
     "      --label K=V        a label on the image (repeatable)\n"
     "      --no-cache         run every step, using no cached one\n"
-    "      --network MODE     none (lxr's default) or host: RUN steps' network\n"
+    "      --network MODE     RUN steps' network: default (a bridge with NAT out),\n"
+    "                         none (loopback only) or host (the host's)\n"
+    "      --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret\n"
     "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
     "      --check            check the Dockerfile and print its stages; build nothing\n"
     "\n"
@@ -38,14 +41,23 @@ static const char usage_text[] =
     "  lxr build -t app:1 --target runtime .\n";
 
 struct build_opts {
-	char **tags, **build_args, **labels;
+	char **tags, **build_args, **labels, **secrets;
 	const char *file, *target, *progress, *context, *network;
 	bool no_cache, check;
 };
 
 static int parse(int argc, char **argv, struct build_opts *o)
 {
-	enum { O_ARG = 256, O_TARGET, O_LABEL, O_NO_CACHE, O_PROGRESS, O_CHECK, O_NETWORK };
+	enum {
+		O_ARG = 256,
+		O_TARGET,
+		O_LABEL,
+		O_NO_CACHE,
+		O_PROGRESS,
+		O_CHECK,
+		O_NETWORK,
+		O_SECRET
+	};
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
 	    {"file", required_argument, NULL, 'f'},
@@ -56,6 +68,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"progress", required_argument, NULL, O_PROGRESS},
 	    {"check", no_argument, NULL, O_CHECK},
 	    {"network", required_argument, NULL, O_NETWORK},
+	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -74,6 +87,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_PROGRESS: o->progress = optarg; break;
 		case O_CHECK: o->check = true; break;
 		case O_NETWORK: o->network = optarg; break;
+		case O_SECRET: lxr_strv_push(&o->secrets, lxr_xstrdup(optarg)); break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
@@ -118,10 +132,15 @@ static int check_opts(const struct build_opts *o, lxr_err *err)
 	for (size_t i = 0; o->build_args && o->build_args[i]; i++)
 		if (o->build_args[i][0] == '=' || !o->build_args[i][0])
 			return lxr_fail(err, EINVAL, "--build-arg %s: no name", o->build_args[i]);
-	if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
-		return lxr_fail(err, EINVAL, "--network %s: takes none or host", o->network),
-		       lxr_err_hint(err, "docker's default bridge for RUN steps is not supported "
-					 "yet by lxr's builder (docs/building.md)");
+	if (o->network && bld_network_parse(o->network) < 0)
+		return lxr_fail(err, EINVAL, "--network %s: takes default, none or host",
+				o->network);
+	for (size_t i = 0; o->secrets && o->secrets[i]; i++) {
+		struct bld_secret sec;
+		if (bld_secret_parse(o->secrets[i], &sec, err) < 0)
+			return -1;
+		bld_secret_free(&sec);
+	}
 	if (o->progress && strcmp(o->progress, "auto") && strcmp(o->progress, "plain") &&
 	    strcmp(o->progress, "tty"))
 		return lxr_fail(err, EINVAL, "--progress %s: takes auto, plain or tty",
@@ -273,7 +292,10 @@ static int run_build(const struct build_opts *o, const struct df_file *f, const 
 			      .work = work,
 			      .cache = cache,
 			      .no_cache = o->no_cache,
-			      .host_network = o->network && !strcmp(o->network, "host")};
+			      .network = o->network
+					     ? (enum bld_network)bld_network_parse(o->network)
+					     : BLD_NET_DEFAULT,
+			      .secrets = o->secrets};
 	r = bld_execute(&bo, err);
 	lxr_err e2;
 	if (lxr_rm_rf(work, &e2) < 0)
@@ -327,6 +349,7 @@ out:
 	lxr_strv_free(o.tags);
 	lxr_strv_free(o.build_args);
 	lxr_strv_free(o.labels);
+	lxr_strv_free(o.secrets);
 	return rc;
 }
 

@@ -69,8 +69,17 @@ static int csv_fields(const char *s, char ***out, lxr_err *err)
 						s);
 			}
 		} else {
-			while (s[i] && s[i] != ',')
+			while (s[i] && s[i] != ',') {
+				if (s[i] == '"') {
+					free(cur);
+					lxr_strv_free(v);
+					return lxr_fail(err, EINVAL,
+							"a quote inside an unquoted field in `%s` "
+							"(quote the whole field)",
+							s);
+				}
 				cur[k++] = s[i++];
+			}
 		}
 		cur[k] = '\0';
 		lxr_strv_push(&v, lxr_xstrdup(cur));

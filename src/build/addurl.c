@@ -90,3 +90,39 @@ int bldx_url_fetch(struct bldx_run *r, const struct df_instr *in, const char *ur
 	}
 	return 0;
 }
+
+/* ADD's URL sources downloaded before the key is made: BuildKit's key has
+ * the URL and the content's digest (a git repository is refused) */
+int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
+		  char ***dirs, char ***names, char ***keys, lxr_err *err)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (bldx_is_git(srcs[i]))
+			return bldx_fail(
+				   err, r->o->f, in,
+				   "ADD %s: a git repository is not supported by lxr's builder",
+				   srcs[i]),
+			       lxr_err_hint(err, "clone it into the build context and COPY it");
+		any |= bldx_is_url(srcs[i]);
+	}
+	if (bldx_flag(in, "checksum") && (!any || n != 1))
+		return bldx_fail(err, r->o->f, in, "ADD --checksum needs one http(s) URL source");
+	if (bldx_flag(in, "checksum") && !lxr_str_has_prefix(bldx_flag(in, "checksum"), "sha256:"))
+		return bldx_fail(err, r->o->f, in, "ADD --checksum=%s: takes sha256:HEX",
+				 bldx_flag(in, "checksum"));
+	*keys = lxr_xcalloc(n + 1, sizeof(char *));
+	*dirs = lxr_xcalloc(n + 1, sizeof(char *));
+	*names = lxr_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		char d[72];
+		if (!bldx_is_url(srcs[i]))
+			continue;
+		fprintf(stderr, "#%d ADD %s: downloading\n", r->n_layers, srcs[i]);
+		if (bldx_url_fetch(r, in, srcs[i], &(*dirs)[i], &(*names)[i], d, err) < 0)
+			return -1;
+		(*keys)[i] = lxr_xasprintf("url %s %s", srcs[i], d);
+	}
+	return 0;
+}

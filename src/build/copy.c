@@ -60,6 +60,9 @@ struct copy_to {
 	/* ADD's URL sources, by index of the top call's sources: the
 	 * directory and name each was downloaded as (NULL: not a URL) */
 	char **url_dirs, **url_names;
+	/* --exclude's patterns (NULL: none) and --parents */
+	const struct bld_ignore *exclude;
+	bool parents;
 };
 
 /* What the stage's filesystem has at path (absolute, clean): the topmost
@@ -227,43 +230,6 @@ static bool is_archive(int root, const char *path)
 	       !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m + 257, "ustar", 5);
 }
 
-/* A merged view of a stage or image, for COPY --from and RUN --mount: an
- * overlay of its layers in the build's own mount namespace, read-only, or
- * writable with an upper directory of its own whose changes are thrown
- * away with the work directory (a bind mount's rw). */
-int bldx_mount_view(struct bldx_run *r, char *const *lw, bool writable, char **at, lxr_err *err)
-{
-	size_t n = lxr_strv_len(lw);
-	int id = r->n_mounts++;
-	*at = lxr_xasprintf("%s/views/%d", r->o->work, id);
-
-	if (lxr_mkdir_p(*at, 0755, err) < 0)
-		return -1;
-	if (n == 0)
-		return 0; /* scratch: an empty directory */
-	if (n == 1 && !writable)
-		return mount(lw[0], *at, NULL, MS_BIND | MS_RDONLY, NULL) < 0
-			   ? lxr_fail(err, errno, "bind %s on %s", lw[0], *at)
-			   : 0;
-	_cleanup_free_ char *up = lxr_xasprintf("%s/views/%d.upper", r->o->work, id);
-	_cleanup_free_ char *wk = lxr_xasprintf("%s/views/%d.work", r->o->work, id);
-	size_t len = 32 + 2 * strlen(up);
-	for (size_t i = 0; i < n; i++)
-		len += strlen(lw[i]) + 1;
-	_cleanup_free_ char *opts = lxr_xmalloc(len);
-	strcpy(opts, "lowerdir=");
-	for (size_t i = 0; i < n; i++)
-		strcat(strcat(opts, i ? ":" : ""), lw[i]);
-	if (writable) {
-		if (lxr_mkdir_p(up, 0755, err) < 0 || lxr_mkdir_p(wk, 0700, err) < 0)
-			return -1;
-		strcat(strcat(strcat(strcat(opts, ",upperdir="), up), ",workdir="), wk);
-	}
-	if (mount("overlay", *at, "overlay", writable ? 0 : MS_RDONLY, opts) < 0)
-		return lxr_fail(err, errno, "mount overlay (%s) on %s", opts, *at);
-	return 0;
-}
-
 static int parse_chown(const char *v, struct copy_to *t)
 {
 	char *e;
@@ -334,6 +300,41 @@ static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err);
+
+/* --parents: the components of a source's path before a `/./` in it are
+ * dropped, the rest kept under the destination (BuildKit's pivot) */
+static size_t pivot_depth(const char *arg)
+{
+	const char *p = strstr(arg, "/./");
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	_cleanup_free_ char *pre = lxr_xstrndup(arg, (size_t)(p - arg));
+	_cleanup_free_ char *c = clean_abs(NULL, pre);
+	for (const char *q = c; *q; q++)
+		n += *q == '/' && q[1];
+	return n;
+}
+
+static const char *skip_components(const char *path, size_t n)
+{
+	if (!strcmp(path, "."))
+		return "";
+	for (; n > 0 && *path; n--) {
+		const char *sl = strchr(path, '/');
+		path = sl ? sl + 1 : path + strlen(path);
+	}
+	return path;
+}
+
+/* --exclude: a pattern matches the path in the context (or stage) or the
+ * path below the source, with .dockerignore's matching */
+static bool excluded(const struct copy_to *t, const char *ctx_path, const char *rel)
+{
+	return t->exclude &&
+	       (bld_ignore_match(t->exclude, ctx_path) || bld_ignore_match(t->exclude, rel));
+}
 
 /* a downloaded URL: mode 0600 (docker's), dated by its Last-Modified,
  * named after the URL unless the destination is a file name; never
@@ -413,8 +414,9 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 		size_t n = 0;
 		if (bld_context_sources(from, srcs[i], &v, &n, err) < 0)
 			return bldx_fail(err, r->o->f, in, "%s", err->msg);
-		if (n > 1)
+		if (n > 1 || t->parents)
 			dest_dir = true;
+		size_t pivot = t->parents ? pivot_depth(srcs[i]) : 0;
 		for (size_t j = 0; j < n; j++) {
 			const struct bld_source *src = &v[j];
 			bool isdir = S_ISDIR(src->files[0].mode);
@@ -429,11 +431,13 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			}
 			const char *bn = strrchr(src->path, '/');
 			bn = bn ? bn + 1 : src->path;
+			const char *kept = t->parents ? skip_components(src->path, pivot) : "";
 			_cleanup_free_ char *top =
-			    isdir ? lxr_xstrdup(dst)
-				  : (dest_dir
-					 ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
-					 : lxr_xstrdup(dst));
+			    *kept   ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", kept)
+			    : isdir ? lxr_xstrdup(dst)
+				    : (dest_dir
+					   ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
+					   : lxr_xstrdup(dst));
 			for (size_t k = 0; k < src->n; k++) {
 				const struct bld_ctx_file *f = &src->files[k];
 				_cleanup_free_ char *sp =
@@ -443,7 +447,7 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 				    *f->rel ? lxr_xasprintf("%s/%s", strcmp(top, "/") ? top : "",
 							    f->rel)
 					    : lxr_xstrdup(top);
-				if (!strcmp(dp, "/"))
+				if (!strcmp(dp, "/") || excluded(t, sp, *f->rel ? f->rel : bn))
 					continue;
 				if (!*f->rel && isdir) {
 					/* the directory whose contents are copied:
@@ -501,29 +505,6 @@ static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct 
 	return 0;
 }
 
-int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[72], lxr_err *err)
-{
-	int st = -1;
-
-	for (size_t i = 0; i < r->o->plan->n; i++)
-		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
-			st = (int)i;
-	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
-		st = atoi(name);
-	if (st >= 0) {
-		*lw = bldx_lowers(&r->st[st]);
-		memcpy(key, r->st[st].key, 72);
-		return 0;
-	}
-	struct bldx_stage tmp = {0};
-	if (bldx_from_image(r, name, &tmp, err) < 0)
-		return -1;
-	*lw = bldx_lowers(&tmp);
-	snprintf(key, 72, "%s", tmp.base);
-	bldx_stage_free(&tmp);
-	return 0;
-}
-
 static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct bld_context **c,
 			 char **view, lxr_err *err)
 {
@@ -557,44 +538,34 @@ int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_con
 	return copy_sources(r, &none, in, from, srcs, 1, "/", &t, err);
 }
 
-/* ADD's URL sources downloaded before the key is made: BuildKit's key has
- * the URL and the content's digest (a git repository is refused) */
-static int add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
-		    struct copy_to *t, char ***keys, lxr_err *err)
+/* --exclude=PATTERN (repeatable), substituted as the sources are */
+static int copy_excludes(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			 struct bld_ignore *out, lxr_err *err)
 {
-	bool any = false;
+	_cleanup_free_ char *text = lxr_xstrdup("");
 
-	for (size_t i = 0; i < n; i++) {
-		if (bldx_is_git(srcs[i]))
-			return bldx_fail(
-				   err, r->o->f, in,
-				   "ADD %s: a git repository is not supported by lxr's builder",
-				   srcs[i]),
-			       lxr_err_hint(err, "clone it into the build context and COPY it");
-		any |= bldx_is_url(srcs[i]);
-	}
-	if (bldx_flag(in, "checksum") && (!any || n != 1))
-		return bldx_fail(err, r->o->f, in, "ADD --checksum needs one http(s) URL source");
-	if (bldx_flag(in, "checksum") && !lxr_str_has_prefix(bldx_flag(in, "checksum"), "sha256:"))
-		return bldx_fail(err, r->o->f, in, "ADD --checksum=%s: takes sha256:HEX",
-				 bldx_flag(in, "checksum"));
-	*keys = lxr_xcalloc(n + 1, sizeof(char *));
-	t->url_dirs = lxr_xcalloc(n + 1, sizeof(char *));
-	t->url_names = lxr_xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		char d[72];
-		if (!bldx_is_url(srcs[i]))
+	*out = (struct bld_ignore){0};
+	for (size_t i = 0; i < in->n_flags; i++) {
+		_cleanup_free_ char *v = NULL;
+		if (strcmp(in->flags[i].name, "exclude") || !in->flags[i].value)
 			continue;
-		fprintf(stderr, "#%d ADD %s: downloading\n", r->n_layers, srcs[i]);
-		if (bldx_url_fetch(r, in, srcs[i], &t->url_dirs[i], &t->url_names[i], d, err) < 0)
-			return -1;
-		(*keys)[i] = lxr_xasprintf("url %s %s", srcs[i], d);
+		if (df_expand(in->flags[i].value, r->o->f->escape, bld_config_lookup, &s->cfg, &v,
+			      err) < 0)
+			return bldx_fail(err, r->o->f, in, "--exclude: %s", err->msg);
+		if (*v == '!' || *v == '#' || strchr(v, '\n'))
+			return bldx_fail(err, r->o->f, in, "--exclude=%s: not a path pattern", v);
+		char *x = lxr_xasprintf("%s%s\n", text, v);
+		free(text);
+		text = x;
 	}
+	if (bld_ignore_parse("--exclude", text, strlen(text), out, err) < 0)
+		return bldx_fail(err, r->o->f, in, "%s", err->msg);
 	return 0;
 }
 
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
 {
+	struct bld_ignore exclude = {0};
 	char key[72], *hit;
 	_cleanup_free_ char *digest = NULL;
 	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
@@ -632,9 +603,14 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 		lxr_strv_push(&words, w);
 	}
 	n = lxr_strv_len(words);
+	if (copy_excludes(r, s, in, &exclude, err) < 0)
+		goto done;
+	t.exclude = exclude.n ? &exclude : NULL;
+	t.parents = bldx_flag(in, "parents") && strcmp(bldx_flag(in, "parents"), "false");
 	if (copy_from_ctx(r, in, &from, &view, err) < 0)
 		goto done;
-	if (in->kind == DF_ADD && add_urls(r, in, words, n - 1, &t, &url_keys, err) < 0)
+	if (in->kind == DF_ADD &&
+	    bldx_add_urls(r, in, words, n - 1, &t.url_dirs, &t.url_names, &url_keys, err) < 0)
 		goto done;
 	if (sources_digest(r, in, from, words, url_keys, n - 1, &digest, err) < 0)
 		goto done;
@@ -671,6 +647,7 @@ done:
 	free(t.url_dirs);
 	free(t.url_names);
 	free(url_keys);
+	bld_ignore_free(&exclude);
 	if (from != r->o->ctx)
 		bld_context_close(from);
 	if (view)

@@ -126,6 +126,11 @@ char *bldx_url_name(const char *url);
  * digest checked against --checksum */
 int bldx_url_fetch(struct bldx_run *r, const struct df_instr *in, const char *url, char **dir,
 		   char **name, char digest[72], lxr_err *err);
+/* ADD's sources srcs[0..n): each URL downloaded (*dirs, *names by index,
+ * NULL for the others) and its cache key part (*keys); a git source is
+ * refused, --checksum checked */
+int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
+		  char ***dirs, char ***names, char ***keys, lxr_err *err);
 /* COPY and ADD (copy.c) */
 /* p as an absolute, clean path (relative: under base, NULL "/"); ".."
  * stops at "/" */

@@ -6,8 +6,8 @@
 # too); RUN --mount of a cache (kept between builds, pruned), a bind (the
 # context, a stage), a secret (never in a layer, the history or the
 # store) and a tmpfs, no mount point left in the image; ADD of an http://
-# URL (mode 0600, its Last-Modified, --checksum checked); errors with
-# their Dockerfile position.
+# URL (mode 0600, its Last-Modified, --checksum checked); COPY --exclude
+# and --parents; errors with their Dockerfile position.
 . "$(dirname "$0")/lib.sh"
 
 ip link add "lxrtprobeb$$" type bridge 2>/dev/null || skip "the kernel has no bridge driver"
@@ -207,3 +207,24 @@ expect_rc 1 "ADD of a git repository"
 expect_grep "$ERR" "Git.Dockerfile:2:1: ADD https://example.invalid/repo.git: a git repository is not supported" "is refused"
 expect_clean "after ADD"
 pass "ADD URL: downloaded, named, 0600, dated, checksum checked, cached by content; git refused"
+
+# ---- COPY --exclude and --parents -------------------------------------------------------
+mkdir -p "$CTX/tree/a/b"
+echo keep > "$CTX/tree/a/keep.txt"
+echo drop > "$CTX/tree/a/drop.md"
+echo deep > "$CTX/tree/a/b/deep.md"
+cat > "$CTX/Copy.Dockerfile" <<'D'
+FROM lxrtest/busybox:brun
+COPY --exclude=*.md tree/a /ex/
+COPY --exclude=**/*.md --exclude=tree/a/b tree /ex2/
+COPY --parents tree/a/keep.txt tree/./a/b /par/
+D
+run build -t lxrtest/bcopy:1 -f "$CTX/Copy.Dockerfile" "$CTX"
+expect_rc 0 "COPY --exclude and --parents"
+run run --rm --network none lxrtest/bcopy:1 /bin/sh -c 'find /ex /ex2 /par -type f | sort'
+expect_out "/ex/b/deep.md
+/ex/keep.txt
+/ex2/a/keep.txt
+/par/a/b/deep.md
+/par/tree/a/keep.txt" "excluded files are left out; --parents keeps the path (after /./)"
+pass "COPY --exclude leaves files out; COPY --parents keeps their paths"

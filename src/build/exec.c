@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,15 +191,32 @@ static int triggers(struct bldx_run *r, struct bldx_stage *s, const char *image,
 	return 0;
 }
 
+/* SIGINT, SIGTERM or SIGHUP while no RUN command runs (those go to the
+ * command, rt_container_attach): the build stops before its next step and
+ * removes what it made, rather than die with its work directory left */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static int stopped(lxr_err *err)
+{
+	if (!stop_signal)
+		return 0;
+	return lxr_fail(err, EINTR, "the build was interrupted (%s)", strsignal(stop_signal));
+}
+
 static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 {
 	const struct bld_stage *bs = &r->o->plan->stages[si];
 	struct bldx_stage *s = &r->st[si];
 
-	if (do_from(r, si, err) < 0 || triggers(r, s, bs->base, err) < 0)
+	if (stopped(err) < 0 || do_from(r, si, err) < 0 || triggers(r, s, bs->base, err) < 0)
 		return -1;
 	for (size_t i = bs->first + 1; i < bs->end; i++)
-		if (step(r, s, &r->o->f->v[i], err) < 0)
+		if (stopped(err) < 0 || step(r, s, &r->o->f->v[i], err) < 0)
 			return -1;
 	s->done = true;
 	return 0;
@@ -329,14 +347,23 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 		return lxr_fail(err, errno, "a private mount namespace for the build");
 	if (lxr_mkdir_p(layers, 0755, err) < 0)
 		return -1;
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART}, old[3];
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(stops[i], &sa, &old[i]);
 	r.st = lxr_xcalloc(o->plan->n, sizeof(*r.st));
 	if (bldx_secrets_load(&r, err) < 0)
 		goto out;
 	for (size_t i = 0; i <= o->plan->target; i++)
 		if (o->plan->stages[i].needed && do_stage(&r, i, err) < 0)
 			goto out;
-	rc = commit(&r, &r.st[o->plan->target], err);
+	if (stopped(err) == 0)
+		rc = commit(&r, &r.st[o->plan->target], err);
 out:
+	for (size_t i = 0; i < 3; i++)
+		sigaction(stops[i], &old[i], NULL);
 	bldx_secrets_free(&r);
 	for (size_t i = 0; i < o->plan->n; i++)
 		bldx_stage_free(&r.st[i]);

@@ -153,6 +153,11 @@ struct bld_plan {
 int bld_plan_make(const struct df_file *f, char *const *build_args, const char *target,
 		  struct bld_plan *out, lxr_err *err);
 void bld_plan_free(struct bld_plan *p);
+/* Which stages can be built side by side, as BuildKit builds them: wave[s]
+ * (p->n entries) is 0 for a needed stage that needs no other, else one
+ * more than the latest wave of a stage it needs (FROM, COPY --from,
+ * RUN --mount from=); -1 for a stage not needed. Returns how many waves. */
+int bld_plan_waves(const struct bld_plan *p, int *wave);
 /* The value of "K=V" entry K in v, NULL when absent. */
 const char *bld_env_get(char *const *v, const char *key);
 /* Set KEY=VAL in a KEY=VAL vector, replacing KEY's entry or appending. */

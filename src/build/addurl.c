@@ -119,7 +119,8 @@ int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, si
 		char d[72];
 		if (!bldx_is_url(srcs[i]))
 			continue;
-		fprintf(stderr, "#%d ADD %s: downloading\n", r->n_layers, srcs[i]);
+		fprintf(stderr, "#%d %sADD %s: downloading\n", r->n_layers, r->tag ? r->tag : "",
+			srcs[i]);
 		if (bldx_url_fetch(r, in, srcs[i], &(*dirs)[i], &(*names)[i], d, err) < 0)
 			return -1;
 		(*keys)[i] = lxr_xasprintf("url %s %s", srcs[i], d);

@@ -617,7 +617,7 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	bldx_key(key, s->key, in->original, s->cfg.args, digest);
 	hit = bldx_cache_get(r, key);
 	if (hit) {
-		bldx_step_done(s, in, hit, key, true, r->n_layers++);
+		bldx_step_done(r, s, in, hit, key, true, r->n_layers++);
 		ret = 0;
 		goto done;
 	}
@@ -629,12 +629,12 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 		lxr_fail(err, errno, "open %s", layer);
 		goto done;
 	}
-	fprintf(stderr, "#%d %s\n", r->n_layers - 1, in->original);
+	fprintf(stderr, "#%d %s%s\n", r->n_layers - 1, r->tag ? r->tag : "", in->original);
 	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
 	if (ret == 0)
 		ret = bldx_cache_put(r, key, &layer, err);
 	if (ret == 0)
-		bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
+		bldx_step_done(r, s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 done:
 	for (size_t i = 0; url_keys && i + 1 < n; i++) {
 		lxr_err e2;

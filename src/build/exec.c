@@ -196,9 +196,14 @@ static int triggers(struct bldx_run *r, struct bldx_stage *s, const char *image,
  * removes what it made, rather than die with its work directory left */
 static volatile sig_atomic_t stop_signal;
 
-static void on_stop(int sig)
+void bldx_on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+int bldx_stop_signal(void)
+{
+	return stop_signal;
 }
 
 static int stopped(lxr_err *err)
@@ -208,7 +213,7 @@ static int stopped(lxr_err *err)
 	return lxr_fail(err, EINTR, "the build was interrupted (%s)", strsignal(stop_signal));
 }
 
-static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
+int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 {
 	const struct bld_stage *bs = &r->o->plan->stages[si];
 	struct bldx_stage *s = &r->st[si];
@@ -348,16 +353,16 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 	if (lxr_mkdir_p(layers, 0755, err) < 0)
 		return -1;
 	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction sa = {.sa_handler = on_stop, .sa_flags = SA_RESTART}, old[3];
+	struct sigaction sa = {.sa_handler = bldx_on_stop, .sa_flags = SA_RESTART}, old[3];
 	sigemptyset(&sa.sa_mask);
 	stop_signal = 0;
 	for (size_t i = 0; i < 3; i++)
 		sigaction(stops[i], &sa, &old[i]);
 	r.st = lxr_xcalloc(o->plan->n, sizeof(*r.st));
-	if (bldx_secrets_load(&r, err) < 0)
+	if (bldx_secrets_load(&r, err) < 0 || bldx_prebuild(&r, err) < 0)
 		goto out;
 	for (size_t i = 0; i <= o->plan->target; i++)
-		if (o->plan->stages[i].needed && do_stage(&r, i, err) < 0)
+		if (o->plan->stages[i].needed && bldx_do_stage(&r, i, err) < 0)
 			goto out;
 	if (stopped(err) == 0)
 		rc = commit(&r, &r.st[o->plan->target], err);

@@ -59,7 +59,21 @@ struct bldx_run {
 	struct bldx_secret *secrets;
 	size_t n_secrets;
 	char *secret_dir; /* a tmpfs of the build's own, made at first use */
+	const char *tag;  /* before each step's line: "" or "[stage NAME] " */
 };
+
+/* one stage, FROM to its end (exec.c) */
+int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err);
+/* the build's SIGINT/SIGTERM/SIGHUP handler, and the signal it got (0:
+ * none) */
+void bldx_on_stop(int sig);
+int bldx_stop_signal(void);
+/* Stages that need no other between them built side by side, each in a
+ * child process filling the step cache, before the build runs in order
+ * and finds every step of theirs cached (parallel.c). Nothing to do
+ * without a cache, with --no-cache, or when no two stages are
+ * independent. */
+int bldx_prebuild(struct bldx_run *r, lxr_err *err);
 
 /* ---- RUN (run.c) and its --mount (mounts.c) ---- */
 int bldx_run_step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
@@ -115,8 +129,8 @@ char *bldx_cache_get(struct bldx_run *r, const char *key);
 /* keep a finished step's layer under key: *layer becomes the cached path */
 int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err);
 /* the step is done: its layer on the stage, its history, its key */
-void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer, const char *key,
-		    bool cached, int n);
+void bldx_step_done(const struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		    char *layer, const char *key, bool cached, int n);
 
 /* ADD's URLs (addurl.c) */
 bool bldx_is_url(const char *s);

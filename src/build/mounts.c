@@ -83,7 +83,8 @@ static char *secret_file(struct bldx_run *r, const struct bldx_secret *sec,
 			 const struct bld_mount *bm, lxr_err *err)
 {
 	if (!r->secret_dir) {
-		char *d = lxr_xasprintf("%s/secrets", r->o->work);
+		/* one per process: stages built side by side each have theirs */
+		char *d = lxr_xasprintf("%s/secrets.%d", r->o->work, (int)getpid());
 		if (lxr_mkdir_p(d, 0700, err) < 0) {
 			free(d);
 			return NULL;

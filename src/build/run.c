@@ -144,7 +144,7 @@ static int step_container(struct bldx_run *r, const struct df_instr *in, struct 
 	if (lxr_mkdir_p(root, 0700, err) < 0 || rt_pipes_open(&pipes, false, err) < 0)
 		return -1;
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
-	fprintf(stderr, "#%d %s\n", r->n_layers, in->original);
+	fprintf(stderr, "#%d %s%s\n", r->n_layers, r->tag ? r->tag : "", in->original);
 	rc = rt_container_start(spec, root, &io, c, err);
 	rt_pipes_close_child(&pipes);
 	if (rc < 0) {
@@ -201,6 +201,11 @@ static int step_exec(struct bldx_run *r, struct bldx_stage *s, const struct df_i
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	spec_for(s, in, &spec, id);
+	/* one that came between the last check and the block */
+	if (bldx_stop_signal()) {
+		lxr_fail(err, EINTR, "the build was interrupted");
+		goto out;
+	}
 	if (net == BLD_NET_HOST) {
 		/* the build process's own namespace: the host's */
 		spec.ns[LXR_NS_NET].create = false;
@@ -252,7 +257,7 @@ out:
 		return -1;
 	if (bldx_cache_put(r, key, &layer, err) < 0)
 		return -1;
-	bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
+	bldx_step_done(r, s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 	return 0;
 }
 
@@ -277,7 +282,7 @@ int bldx_run_step(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 	char *hit = bldx_cache_get(r, key);
 	if (hit) {
 		bldx_mounts_release(&m);
-		bldx_step_done(s, in, hit, key, true, r->n_layers++);
+		bldx_step_done(r, s, in, hit, key, true, r->n_layers++);
 		return 0;
 	}
 	return step_exec(r, s, in, net, &m, key, err);

@@ -329,6 +329,29 @@ fail:
 	return -1;
 }
 
+int bld_plan_waves(const struct bld_plan *p, int *wave)
+{
+	int n = 0;
+
+	/* a stage names only earlier ones: one pass in order suffices */
+	for (size_t s = 0; s < p->n; s++) {
+		const struct bld_stage *st = &p->stages[s];
+		int w = 0;
+		wave[s] = -1;
+		if (!st->needed)
+			continue;
+		if (st->base_stage >= 0 && wave[st->base_stage] + 1 > w)
+			w = wave[st->base_stage] + 1;
+		for (size_t k = 0; k < st->n_copy_from; k++)
+			if (wave[st->copy_from[k]] + 1 > w)
+				w = wave[st->copy_from[k]] + 1;
+		wave[s] = w;
+		if (w + 1 > n)
+			n = w + 1;
+	}
+	return n;
+}
+
 void bld_plan_free(struct bld_plan *p)
 {
 	for (size_t s = 0; s < p->n; s++) {

@@ -7,7 +7,8 @@
 # context, a stage), a secret (never in a layer, the history or the
 # store) and a tmpfs, no mount point left in the image; ADD of an http://
 # URL (mode 0600, its Last-Modified, --checksum checked); COPY --exclude
-# and --parents; errors with their Dockerfile position.
+# and --parents; independent stages side by side; errors with their
+# Dockerfile position.
 . "$(dirname "$0")/lib.sh"
 
 ip link add "lxrtprobeb$$" type bridge 2>/dev/null || skip "the kernel has no bridge driver"
@@ -228,3 +229,31 @@ expect_out "/ex/b/deep.md
 /par/a/b/deep.md
 /par/tree/a/keep.txt" "excluded files are left out; --parents keeps the path (after /./)"
 pass "COPY --exclude leaves files out; COPY --parents keeps their paths"
+
+# ---- independent stages side by side ----------------------------------------------------
+# each stage's RUN waits for the other's mark in a shared cache mount: one
+# after the other, the first would wait in vain and give up (exit 9)
+cat > "$CTX/Par.Dockerfile" <<D
+FROM lxrtest/busybox:brun AS a
+RUN --mount=type=cache,id=par$$,target=/s touch /s/a; i=0; until [ -e /s/b ]; do i=\$((i+1)); [ \$i -gt 600 ] && exit 9; sleep 0.1; done; echo a-saw-b > /a.txt
+FROM lxrtest/busybox:brun AS b
+RUN --mount=type=cache,id=par$$,target=/s touch /s/b; i=0; until [ -e /s/a ]; do i=\$((i+1)); [ \$i -gt 600 ] && exit 9; sleep 0.1; done; echo b-saw-a > /b.txt
+FROM lxrtest/busybox:brun
+COPY --from=a /a.txt /
+COPY --from=b /b.txt /
+D
+run build -t lxrtest/bpar:1 -f "$CTX/Par.Dockerfile" "$CTX"
+expect_rc 0 "two independent stages"
+expect_grep "$ERR" "^#0 \[stage 0 \(a\)\] RUN " "stage a's steps are tagged"
+expect_grep "$ERR" "^#0 \[stage 1 \(b\)\] RUN " "stage b's steps are tagged"
+run run --rm --network none lxrtest/bpar:1 cat /a.txt /b.txt
+expect_out "a-saw-b
+b-saw-a" "each stage saw the other running"
+printf 'FROM lxrtest/busybox:brun AS a\nRUN sleep 600\nFROM lxrtest/busybox:brun AS b\nRUN exit 7\nFROM scratch\nCOPY --from=a /bin/sh /a\nCOPY --from=b /bin/sh /b\n' \
+	> "$CTX/ParFail.Dockerfile"
+run build -f "$CTX/ParFail.Dockerfile" "$CTX"
+expect_rc 1 "a failing stage beside a long one"
+expect_grep "$ERR" "ParFail.Dockerfile:4:1: RUN exit 7: exit code 7" "the failing step is named"
+expect_grep "$ERR" "stage 1 \(b\) failed" "the build says which stage failed"
+expect_clean "after stages side by side"
+pass "independent stages are built side by side; a failing one stops the others"

@@ -219,6 +219,7 @@ static int step_exec(struct bldx_run *r, struct bldx_stage *s, const struct df_i
 		goto out;
 	for (size_t i = 0; m->env && m->env[i]; i++)
 		lxr_strv_push(&spec.env, lxr_xstrdup(m->env[i]));
+	spec.secret_env = m->env != NULL;
 	if (net == BLD_NET_DEFAULT) {
 		if (step_net_join(id, &spec, err) < 0) {
 			bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);

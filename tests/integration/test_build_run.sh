@@ -144,6 +144,20 @@ expect_out "" "no mount point (nor what was written to the mounts) is in the ima
 grep -rqF "$SECRET" "$LXR_DATA_DIR" && fail "the secret's value is in $LXR_DATA_DIR: $(grep -rlF "$SECRET" "$LXR_DATA_DIR")"
 expect_clean "after the mounts"
 
+# while a step with an env= secret runs, its value is nowhere on disk
+printf 'FROM lxrtest/busybox:brun\nRUN --mount=type=secret,id=tok,env=TOK echo "waiting ${#TOK}"; sleep 600\n' \
+	> "$CTX/Env.Dockerfile"
+"$LXR" build --no-cache --secret "id=tok,src=$TEST_TMP/secret.txt" -f "$CTX/Env.Dockerfile" "$CTX" \
+	>"$TEST_TMP/env.out" 2>&1 &
+BPID=$!
+for _ in $(seq 400); do grep -q '^waiting' "$TEST_TMP/env.out" && break; sleep 0.05; done
+expect_grep "$(cat "$TEST_TMP/env.out")" "^waiting ${#SECRET}\$" "the step has the secret in its environment"
+grep -rqF "$SECRET" "$LXR_DATA_DIR" "$LXR_RUN_DIR" &&
+	fail "the env secret is on disk while the step runs: $(grep -rlF "$SECRET" "$LXR_DATA_DIR" "$LXR_RUN_DIR")"
+kill -TERM "$BPID"
+wait "$BPID" || true
+expect_clean "after a SIGTERM'd step with a secret"
+
 run build --no-cache --secret "id=tok,src=$TEST_TMP/secret.txt" -f "$CTX/Mount.Dockerfile" "$CTX"
 expect_rc 0 "the same build again"
 expect_grep "$ERR" "^cache 2\$" "the cache mount kept its content"

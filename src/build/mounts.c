@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -271,6 +272,16 @@ static int bind_mount(struct bldx_run *r, const struct df_instr *in, struct bldx
 	return 0;
 }
 
+/* a SIGINT, SIGTERM or SIGHUP waits, blocked, while a step is set up */
+static bool interrupted(void)
+{
+	sigset_t p;
+
+	return bldx_stop_signal() ||
+	       (sigpending(&p) == 0 &&
+		(sigismember(&p, SIGINT) || sigismember(&p, SIGTERM) || sigismember(&p, SIGHUP)));
+}
+
 /* a cache directory: DATA_DIR/build/cache/mount-HASH (of its id), made on
  * first use (from `from`'s source, owner uid:gid, mode), kept between
  * builds until lxr builder prune. sharing=locked waits for another build
@@ -334,14 +345,27 @@ static int cache_mount(struct bldx_run *r, const struct df_instr *in, struct bld
 		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return lxr_fail(err, errno, "open %s", dir);
-		bool priv = bm->sharing == BLD_SHARE_PRIVATE;
-		while (flock(fd, LOCK_EX | (priv ? LOCK_NB : 0)) < 0) {
-			if (errno == EINTR)
+		bool priv = bm->sharing == BLD_SHARE_PRIVATE, said = false;
+		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			if (e == EINTR)
 				continue;
+			if (e == EWOULDBLOCK && !priv && !interrupted()) {
+				/* locked: wait for the other build, but not past a
+				 * Ctrl-C (blocked while the step is set up) */
+				if (!said)
+					fprintf(stderr,
+						"waiting for the cache mount %s (sharing=locked)\n",
+						bm->id);
+				said = true;
+				usleep(100000);
+				continue;
+			}
 			close(fd);
-			if (priv && errno == EWOULDBLOCK && inst < 64)
+			if (priv && e == EWOULDBLOCK && inst < 64)
 				goto next;
-			return lxr_fail(err, errno, "lock the cache mount %s", dir);
+			return lxr_fail(err, e == EWOULDBLOCK ? EINTR : e,
+					"lock the cache mount %s", dir);
 		}
 		m->locks[m->n_locks++] = fd;
 		break;

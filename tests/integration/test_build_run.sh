@@ -263,6 +263,19 @@ expect_grep "$ERR" "^#0 \[stage 1 \(b\)\] RUN " "stage b's steps are tagged"
 run run --rm --network none lxrtest/bpar:1 cat /a.txt /b.txt
 expect_out "a-saw-b
 b-saw-a" "each stage saw the other running"
+# sharing=locked: the two stages' steps take the cache mount in turn
+cat > "$CTX/Lock.Dockerfile" <<D
+FROM lxrtest/busybox:brun AS a
+RUN --mount=type=cache,id=lock$$,sharing=locked,target=/c if [ -e /c/busy ]; then echo OVERLAP; fi; touch /c/busy; sleep 1; rm /c/busy; echo a > /a.txt
+FROM lxrtest/busybox:brun AS b
+RUN --mount=type=cache,id=lock$$,sharing=locked,target=/c if [ -e /c/busy ]; then echo OVERLAP; fi; touch /c/busy; sleep 1; rm /c/busy; echo b > /b.txt
+FROM scratch
+COPY --from=a /a.txt /
+COPY --from=b /b.txt /
+D
+run build -f "$CTX/Lock.Dockerfile" "$CTX"
+expect_rc 0 "two stages on one locked cache mount"
+printf '%s\n' "$ERR" | grep -qx OVERLAP && fail "sharing=locked let two steps in at once: $ERR"
 printf 'FROM lxrtest/busybox:brun AS a\nRUN sleep 600\nFROM lxrtest/busybox:brun AS b\nRUN exit 7\nFROM scratch\nCOPY --from=a /bin/sh /a\nCOPY --from=b /bin/sh /b\n' \
 	> "$CTX/ParFail.Dockerfile"
 run build -f "$CTX/ParFail.Dockerfile" "$CTX"

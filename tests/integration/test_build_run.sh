@@ -57,27 +57,30 @@ echo "hello from the context" > "$CTX/app/hello.txt"
 echo "ignored" > "$CTX/app/secret.key"
 printf '**/*.key\n' > "$CTX/.dockerignore"
 
-# SIGTERM while a step runs on the bridge: the step ends, the build fails,
-# its endpoint goes
+# SIGTERM or SIGINT while a step runs on the bridge: the step ends, the
+# build fails, its endpoint goes
 printf 'FROM lxrtest/busybox:brun\nRUN echo step-started; sleep 600\n' > "$CTX/Long.Dockerfile"
-"$LXR" build --no-cache -f "$CTX/Long.Dockerfile" "$CTX" >"$TEST_TMP/long.out" 2>&1 &
-BPID=$!
-for _ in $(seq 400); do grep -q '^step-started' "$TEST_TMP/long.out" && break; sleep 0.05; done
-grep -q '^step-started' "$TEST_TMP/long.out" || fail "the long step did not start: $(cat "$TEST_TMP/long.out")"
-EP=$(ls "$LXR_RUN_DIR/_run/.net/endpoints" 2>/dev/null | head -n 1)
-[ -n "$EP" ] || fail "the running step has no endpoint"
-BRIDGE=$(awk '$1 == "bridge" {print $2}' "$LXR_RUN_DIR/_run/.net/networks/lxr")
-VETH=$(awk '$1 == "veth" {print $2}' "$LXR_RUN_DIR/_run/.net/endpoints/$EP")
-ip link show "$BRIDGE" >/dev/null || fail "no bridge $BRIDGE while the step runs"
-ip link show "$VETH" >/dev/null || fail "no veth $VETH while the step runs"
-kill -TERM "$BPID"
-set +e
-wait "$BPID"
-BRC=$?
-set -e
-[ "$BRC" -ne 0 ] || fail "a SIGTERM'd build exited 0"
-expect_clean "after SIGTERM"
-pass "a SIGTERM'd build removes its step's endpoint, bridge and rules"
+for SIG in TERM INT; do
+	"$LXR" build --no-cache -f "$CTX/Long.Dockerfile" "$CTX" >"$TEST_TMP/long.out" 2>&1 &
+	BPID=$!
+	for _ in $(seq 400); do grep -q '^step-started' "$TEST_TMP/long.out" && break; sleep 0.05; done
+	grep -q '^step-started' "$TEST_TMP/long.out" || fail "the long step did not start: $(cat "$TEST_TMP/long.out")"
+	EP=$(ls "$LXR_RUN_DIR/_run/.net/endpoints" 2>/dev/null | head -n 1)
+	[ -n "$EP" ] || fail "the running step has no endpoint"
+	BRIDGE=$(awk '$1 == "bridge" {print $2}' "$LXR_RUN_DIR/_run/.net/networks/lxr")
+	VETH=$(awk '$1 == "veth" {print $2}' "$LXR_RUN_DIR/_run/.net/endpoints/$EP")
+	ip link show "$BRIDGE" >/dev/null || fail "no bridge $BRIDGE while the step runs"
+	ip link show "$VETH" >/dev/null || fail "no veth $VETH while the step runs"
+	kill -"$SIG" "$BPID"
+	set +e
+	wait "$BPID"
+	BRC=$?
+	set -e
+	[ "$BRC" -eq 1 ] || fail "a SIG$SIG'd build exited $BRC: $(cat "$TEST_TMP/long.out")"
+	expect_grep "$(cat "$TEST_TMP/long.out")" "Long.Dockerfile:2:1: RUN echo step-started; sleep 600: exit code" "SIG$SIG: the step is named"
+	expect_clean "after SIG$SIG"
+done
+pass "a build stopped by SIGTERM or SIGINT removes its step's endpoint, bridge and rules"
 
 # ---- the network ------------------------------------------------------------------
 cat > "$CTX/Net.Dockerfile" <<D

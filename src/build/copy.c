@@ -538,6 +538,29 @@ int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_con
 	return copy_sources(r, &none, in, from, srcs, 1, "/", &t, err);
 }
 
+/* --chown (numbers, or names from the stage's own files) and --chmod */
+static int copy_owner_mode(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			   struct copy_to *t, lxr_err *err)
+{
+	if (bldx_flag(in, "chown")) {
+		_cleanup_free_ char *v = NULL;
+		if (df_expand(bldx_flag(in, "chown"), r->o->f->escape, bld_config_lookup, &s->cfg,
+			      &v, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--chown: %s", err->msg);
+		if (parse_chown(v, t) < 0 && chown_names(r, s, v, t, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--chown=%s: %s", v, err->msg);
+	}
+	if (bldx_flag(in, "chmod")) {
+		char *e;
+		long m = strtol(bldx_flag(in, "chmod"), &e, 8);
+		if (*e || m < 0 || m > 07777)
+			return bldx_fail(err, r->o->f, in, "--chmod=%s: not an octal mode",
+					 bldx_flag(in, "chmod"));
+		t->chmod = (int)m;
+	}
+	return 0;
+}
+
 /* --exclude=PATTERN (repeatable), substituted as the sources are */
 static int copy_excludes(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			 struct bld_ignore *out, lxr_err *err)
@@ -575,22 +598,8 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	size_t n;
 	int ret = -1;
 
-	if (bldx_flag(in, "chown")) {
-		_cleanup_free_ char *v = NULL;
-		if (df_expand(bldx_flag(in, "chown"), r->o->f->escape, bld_config_lookup, &s->cfg,
-			      &v, err) < 0)
-			return bldx_fail(err, r->o->f, in, "--chown: %s", err->msg);
-		if (parse_chown(v, &t) < 0 && chown_names(r, s, v, &t, err) < 0)
-			return bldx_fail(err, r->o->f, in, "--chown=%s: %s", v, err->msg);
-	}
-	if (bldx_flag(in, "chmod")) {
-		char *e;
-		long m = strtol(bldx_flag(in, "chmod"), &e, 8);
-		if (*e || m < 0 || m > 07777)
-			return bldx_fail(err, r->o->f, in, "--chmod=%s: not an octal mode",
-					 bldx_flag(in, "chmod"));
-		t.chmod = (int)m;
-	}
+	if (copy_owner_mode(r, s, in, &t, err) < 0)
+		return -1;
 	for (size_t i = 0; in->args[i]; i++) {
 		char *w = NULL;
 		if (lxr_str_has_prefix(in->args[i], "<<"))

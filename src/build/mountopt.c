@@ -194,6 +194,40 @@ static int mount_type(char **f, struct bld_mount *m, lxr_err *err)
 	return 0;
 }
 
+/* mode, uid, gid and size: 0 done, -1 error, 1 not one of them */
+static int mount_number(const char *key, const char *v, struct bld_mount *m, lxr_err *err)
+{
+	const char *t = type_name(m->type);
+	long n;
+
+	if (!strcmp(key, "mode") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
+		if (m->type != BLD_MOUNT_CACHE && m->type != BLD_MOUNT_SECRET)
+			return lxr_fail(err, EINVAL,
+					"--mount: %s not allowed for \"%s\" type mounts", key, t);
+		if (parse_num(v, key[0] == 'm' ? 8 : 10, key[0] == 'm' ? 07777 : 0xfffffffeL, &n) <
+		    0)
+			return lxr_fail(err, EINVAL, "--mount %s=%s: not %s", key, v,
+					key[0] == 'm' ? "an octal mode" : "a number");
+		if (key[0] == 'm')
+			m->mode = (int)n;
+		else if (key[0] == 'u')
+			m->uid = n;
+		else
+			m->gid = n;
+		return 0;
+	}
+	if (!strcmp(key, "size")) {
+		if (m->type != BLD_MOUNT_TMPFS)
+			return lxr_fail(err, EINVAL,
+					"--mount: unexpected key 'size' for mount type '%s'", t);
+		if (parse_ram(v, &m->size) < 0)
+			return lxr_fail(err, EINVAL, "--mount size=%s: not a size (64m, 1g, ...)",
+					v);
+		return 0;
+	}
+	return 1;
+}
+
 /* one key=value (or a bare ro/rw/required); -1 with err set */
 static int mount_field(const char *field, struct bld_mount *m, bool *ro_auto, lxr_err *err)
 {
@@ -202,7 +236,6 @@ static int mount_field(const char *field, struct bld_mount *m, bool *ro_auto, lx
 	const char *v = field[kl] ? field + kl + 1 : NULL;
 	const char *t = type_name(m->type);
 	bool b = true;
-	long n;
 
 	for (char *c = key; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
@@ -268,31 +301,9 @@ static int mount_field(const char *field, struct bld_mount *m, bool *ro_auto, lx
 			    v);
 		return 0;
 	}
-	if (!strcmp(key, "mode") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
-		if (m->type != BLD_MOUNT_CACHE && m->type != BLD_MOUNT_SECRET)
-			return lxr_fail(err, EINVAL,
-					"--mount: %s not allowed for \"%s\" type mounts", key, t);
-		if (parse_num(v, key[0] == 'm' ? 8 : 10, key[0] == 'm' ? 07777 : 0xfffffffeL, &n) <
-		    0)
-			return lxr_fail(err, EINVAL, "--mount %s=%s: not %s", key, v,
-					key[0] == 'm' ? "an octal mode" : "a number");
-		if (key[0] == 'm')
-			m->mode = (int)n;
-		else if (key[0] == 'u')
-			m->uid = n;
-		else
-			m->gid = n;
-		return 0;
-	}
-	if (!strcmp(key, "size")) {
-		if (m->type != BLD_MOUNT_TMPFS)
-			return lxr_fail(err, EINVAL,
-					"--mount: unexpected key 'size' for mount type '%s'", t);
-		if (parse_ram(v, &m->size) < 0)
-			return lxr_fail(err, EINVAL, "--mount size=%s: not a size (64m, 1g, ...)",
-					v);
-		return 0;
-	}
+	int r = mount_number(key, v, m, err);
+	if (r <= 0)
+		return r;
 	return lxr_fail(err, EINVAL, "--mount: unexpected key '%s' in '%s'", key, field);
 }
 

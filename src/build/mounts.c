@@ -282,10 +282,89 @@ static bool interrupted(void)
 		(sigismember(&p, SIGINT) || sigismember(&p, SIGTERM) || sigismember(&p, SIGHUP)));
 }
 
-/* a cache directory: DATA_DIR/build/cache/mount-HASH (of its id), made on
- * first use (from `from`'s source, owner uid:gid, mode), kept between
- * builds until lxr builder prune. sharing=locked waits for another build
- * using it; private takes a copy of its own while another one is used. */
+/* the cache directory made, once: from `from`'s source (a view of it, copied
+ * safely), with its owner and mode, renamed into place whole */
+static int cache_make(struct bldx_run *r, const struct df_instr *in, const struct bld_mount *bm,
+		      const char *dir, int inst, lxr_err *err)
+{
+	_cleanup_free_ char *tmp =
+	    lxr_xasprintf("%s/.mount-new-%d-%d", r->o->cache, (int)getpid(), inst);
+	_cleanup_close_ int fd = -1;
+	lxr_err e2;
+
+	lxr_rm_rf(tmp, &e2);
+	if (lxr_mkdir_p(tmp, 0755, err) < 0)
+		return -1;
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", tmp);
+	if (bm->from) {
+		char **lw = NULL, k2[72];
+		_cleanup_free_ char *view = NULL;
+		struct bld_context *c = NULL;
+		if (bldx_from_layers(r, bm->from, &lw, k2, err) < 0)
+			return lxr_err_wrap(err, "from=%s", bm->from);
+		int rc = bldx_mount_view(r, lw, false, &view, err);
+		lxr_strv_free(lw);
+		if (rc == 0)
+			rc = bld_context_open_root(view, &c, err);
+		if (rc == 0)
+			rc = bldx_copy_tree(r, in, c, bm->source ? bm->source : ".", fd, err);
+		bld_context_close(c);
+		if (view)
+			umount2(view, MNT_DETACH);
+		if (rc < 0)
+			return lxr_err_wrap(err, "from=%s", bm->from);
+	}
+	if (fchown(fd, bm->uid > 0 ? (uid_t)bm->uid : 0, bm->gid > 0 ? (gid_t)bm->gid : 0) < 0 ||
+	    fchmod(fd, bm->mode >= 0 ? (mode_t)bm->mode : 0755) < 0)
+		return lxr_fail(err, errno, "set the owner and mode of %s", tmp);
+	/* another build that made it first keeps its own */
+	if (rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		return lxr_fail(err, errno, "rename %s to %s", tmp, dir);
+	lxr_rm_rf(tmp, &e2);
+	return 0;
+}
+
+/* 1: taken (fd in m->locks); 0: busy and private (try the next one) */
+static int cache_lock(struct bldx_mounts *m, const struct bld_mount *bm, const char *dir,
+		      lxr_err *err)
+{
+	bool priv = bm->sharing == BLD_SHARE_PRIVATE, said = false;
+	int fd;
+
+	if (m->n_locks == 16)
+		return lxr_fail(err, EMFILE, "more than 16 locked cache mounts in one RUN");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if (e == EINTR)
+			continue;
+		if (e == EWOULDBLOCK && !priv && !interrupted()) {
+			/* locked: wait for the other build, but not past a
+			 * Ctrl-C (blocked while the step is set up) */
+			if (!said)
+				fprintf(stderr, "waiting for the cache mount %s (sharing=locked)\n",
+					bm->id);
+			said = true;
+			usleep(100000);
+			continue;
+		}
+		close(fd);
+		if (priv && e == EWOULDBLOCK)
+			return 0;
+		return lxr_fail(err, e == EWOULDBLOCK ? EINTR : e, "lock the cache mount %s", dir);
+	}
+	m->locks[m->n_locks++] = fd;
+	return 1;
+}
+
+/* a cache directory: DATA_DIR/build/cache/mount-HASH (of its id), kept
+ * between builds until lxr builder prune. sharing=locked waits for another
+ * build using it; private takes one of its own (mount-HASH-N) while
+ * another is in use. */
 static int cache_mount(struct bldx_run *r, const struct df_instr *in, struct bldx_mounts *m,
 		       const struct bld_mount *bm, const char *target, struct lxr_spec *spec,
 		       lxr_err *err)
@@ -296,84 +375,22 @@ static int cache_mount(struct bldx_run *r, const struct df_instr *in, struct bld
 	if (!r->o->cache)
 		return lxr_fail(err, EINVAL, "a cache mount needs the build's cache directory");
 	bldx_key(key, "", "RUN --mount=type=cache", NULL, bm->id);
-	for (int inst = 0;; inst++) {
+	for (int inst = 0; inst < 64; inst++) {
 		free(dir);
 		dir = inst ? lxr_xasprintf("%s/mount-%.32s-%d", r->o->cache, key + 7, inst)
 			   : lxr_xasprintf("%s/mount-%.32s", r->o->cache, key + 7);
-		if (access(dir, F_OK) < 0) {
-			_cleanup_free_ char *tmp =
-			    lxr_xasprintf("%s/.mount-new-%d-%d", r->o->cache, (int)getpid(), inst);
-			lxr_err e2;
-			lxr_rm_rf(tmp, &e2);
-			if (lxr_mkdir_p(tmp, 0755, err) < 0)
-				return -1;
-			_cleanup_close_ int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd < 0)
-				return lxr_fail(err, errno, "open %s", tmp);
-			if (bm->from) {
-				char **lw = NULL, k2[72];
-				_cleanup_free_ char *view = NULL;
-				struct bld_context *c = NULL;
-				if (bldx_from_layers(r, bm->from, &lw, k2, err) < 0)
-					return lxr_err_wrap(err, "from=%s", bm->from);
-				int rc = bldx_mount_view(r, lw, false, &view, err);
-				lxr_strv_free(lw);
-				if (rc == 0)
-					rc = bld_context_open_root(view, &c, err);
-				if (rc == 0)
-					rc = bldx_copy_tree(r, in, c, bm->source ? bm->source : ".",
-							    fd, err);
-				if (c)
-					bld_context_close(c);
-				if (view)
-					umount2(view, MNT_DETACH);
-				if (rc < 0)
-					return lxr_err_wrap(err, "from=%s", bm->from);
-			}
-			if (fchown(fd, bm->uid > 0 ? (uid_t)bm->uid : 0,
-				   bm->gid > 0 ? (gid_t)bm->gid : 0) < 0 ||
-			    fchmod(fd, bm->mode >= 0 ? (mode_t)bm->mode : 0755) < 0)
-				return lxr_fail(err, errno, "set the owner and mode of %s", tmp);
-			if (rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-				return lxr_fail(err, errno, "rename %s to %s", tmp, dir);
-			lxr_rm_rf(tmp, &e2);
-		}
-		if (bm->sharing == BLD_SHARE_SHARED)
-			break;
-		if (m->n_locks == 16)
-			return lxr_fail(err, EMFILE, "more than 16 locked cache mounts in one RUN");
-		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			return lxr_fail(err, errno, "open %s", dir);
-		bool priv = bm->sharing == BLD_SHARE_PRIVATE, said = false;
-		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			int e = errno;
-			if (e == EINTR)
-				continue;
-			if (e == EWOULDBLOCK && !priv && !interrupted()) {
-				/* locked: wait for the other build, but not past a
-				 * Ctrl-C (blocked while the step is set up) */
-				if (!said)
-					fprintf(stderr,
-						"waiting for the cache mount %s (sharing=locked)\n",
-						bm->id);
-				said = true;
-				usleep(100000);
-				continue;
-			}
-			close(fd);
-			if (priv && e == EWOULDBLOCK && inst < 64)
-				goto next;
-			return lxr_fail(err, e == EWOULDBLOCK ? EINTR : e,
-					"lock the cache mount %s", dir);
-		}
-		m->locks[m->n_locks++] = fd;
-		break;
-	next:;
+		if (access(dir, F_OK) < 0 && cache_make(r, in, bm, dir, inst, err) < 0)
+			return -1;
+		int rc = bm->sharing == BLD_SHARE_SHARED ? 1 : cache_lock(m, bm, dir, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		plan_spec_add_mount(spec, target, "bind", dir,
+				    MS_BIND | (bm->readonly ? MS_RDONLY : 0), NULL);
+		return 0;
 	}
-	plan_spec_add_mount(spec, target, "bind", dir, MS_BIND | (bm->readonly ? MS_RDONLY : 0),
-			    NULL);
-	return 0;
+	return lxr_fail(err, EBUSY, "cache mount %s: 64 private copies in use", bm->id);
 }
 
 static int secret_mount(struct bldx_run *r, struct bldx_mounts *m, const struct bld_mount *bm,

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build/internal.h"
@@ -134,12 +135,60 @@ static char *step_key(struct bldx_stage *s, const struct df_instr *in, const cha
 
 /* the step's container: start, its output to stderr (stdout carries only
  * the image ID, as docker's builder has it), its exit code */
+/* a stage built beside others (r->tag): its command's output goes through
+ * a small process that puts the stage's tag before each line, so lines of
+ * stages side by side stay apart; it ends at the pipe's end. -1: none */
+static pid_t tagger_start(const char *tag, int *wfd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (!tag || !*tag || pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char buf[4096];
+		bool bol = true;
+		ssize_t n;
+		/* it drains what the step wrote, whatever the build gets */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		close(p[1]);
+		while ((n = read(p[0], buf, sizeof(buf))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				break;
+			for (ssize_t i = 0; i < n; i++) {
+				if (bol)
+					fputs(tag, stderr);
+				fputc(buf[i], stderr);
+				bol = buf[i] == '\n';
+			}
+			fflush(stderr);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	*wfd = p[1];
+	return pid;
+}
+
+/* the step's container: start, its output to stderr (stdout carries only
+ * the image ID, as docker's builder has it), its exit code */
 static int step_container(struct bldx_run *r, const struct df_instr *in, struct lxr_spec *spec,
 			  const char *root, struct lxr_container **c, int *code, lxr_err *err)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
 	struct lxr_pipes pipes = {.child = {-1, -1, -1}, .in = -1, .out = -1, .err = -1};
-	int rc;
+	int rc, wfd = -1;
 
 	if (lxr_mkdir_p(root, 0700, err) < 0 || rt_pipes_open(&pipes, false, err) < 0)
 		return -1;
@@ -151,15 +200,29 @@ static int step_container(struct bldx_run *r, const struct df_instr *in, struct 
 		rt_pipes_close(&pipes);
 		return bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
 	}
-	fflush(stdout);
+	pid_t tagger = tagger_start(r->tag, &wfd);
+	fflush(NULL);
 	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	int saved_err = wfd >= 0 ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : -1;
 	if (saved >= 0)
-		dup2(STDERR_FILENO, STDOUT_FILENO);
+		dup2(wfd >= 0 ? wfd : STDERR_FILENO, STDOUT_FILENO);
+	if (saved_err >= 0)
+		dup2(wfd, STDERR_FILENO);
 	*code = rt_container_exit_code(rt_container_attach(*c, -1, false, &pipes, err));
+	fflush(NULL);
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);
 		close(saved);
 	}
+	if (saved_err >= 0) {
+		dup2(saved_err, STDERR_FILENO);
+		close(saved_err);
+	}
+	if (wfd >= 0)
+		close(wfd);
+	if (tagger > 0)
+		while (waitpid(tagger, NULL, 0) < 0 && errno == EINTR)
+			;
 	rt_pipes_close(&pipes);
 	return 0;
 }

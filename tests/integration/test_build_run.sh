@@ -252,7 +252,7 @@ pass "COPY --exclude leaves files out; COPY --parents keeps their paths"
 # after the other, the first would wait in vain and give up (exit 9)
 cat > "$CTX/Par.Dockerfile" <<D
 FROM lxrtest/busybox:brun AS a
-RUN --mount=type=cache,id=par$$,target=/s touch /s/a; i=0; until [ -e /s/b ]; do i=\$((i+1)); [ \$i -gt 600 ] && exit 9; sleep 0.1; done; echo a-saw-b > /a.txt
+RUN --mount=type=cache,id=par$$,target=/s touch /s/a; i=0; until [ -e /s/b ]; do i=\$((i+1)); [ \$i -gt 600 ] && exit 9; sleep 0.1; done; echo a-saw-b > /a.txt; echo said-by-a
 FROM lxrtest/busybox:brun AS b
 RUN --mount=type=cache,id=par$$,target=/s touch /s/b; i=0; until [ -e /s/a ]; do i=\$((i+1)); [ \$i -gt 600 ] && exit 9; sleep 0.1; done; echo b-saw-a > /b.txt
 FROM lxrtest/busybox:brun
@@ -263,6 +263,7 @@ run build -t lxrtest/bpar:1 -f "$CTX/Par.Dockerfile" "$CTX"
 expect_rc 0 "two independent stages"
 expect_grep "$ERR" "^#0 \[stage 0 \(a\)\] RUN " "stage a's steps are tagged"
 expect_grep "$ERR" "^#0 \[stage 1 \(b\)\] RUN " "stage b's steps are tagged"
+expect_grep "$ERR" "^\[stage 0 \(a\)\] said-by-a\$" "so is their output"
 run run --rm --network none lxrtest/bpar:1 cat /a.txt /b.txt
 expect_out "a-saw-b
 b-saw-a" "each stage saw the other running"

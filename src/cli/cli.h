@@ -38,6 +38,9 @@ int cmd_import(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_commit(int argc, char **argv);  /* image_commit.c */
 int cmd_extract(int argc, char **argv); /* image_commit.c */
+int cmd_save(int argc, char **argv);    /* image_ship.c */
+int cmd_push(int argc, char **argv);    /* image_ship.c */
+int cmd_tag(int argc, char **argv);     /* cmd_tag.c, in lxr */
 int cmd_build(int argc, char **argv);   /* cmd_build.c */
 int cmd_builder(int argc, char **argv); /* builder prune (cmd_build.c) */
 int cmd_images(int argc, char **argv);

@@ -1,7 +1,7 @@
 /* lxr-image: the image commands that need the network or archives (pull,
  * push, load, save, import, unpack), in a program of their own so that lxr links
  * neither libcurl nor libarchive (docs/images.md). Users reach it through
- * `lxr pull|load|import`, which exec it; lxr run execs it to pull a missing
+ * `lxr pull|push|load|save|import`, which exec it; lxr run execs it to pull a missing
  * image. Messages say "lxr" because that is the command the user typed. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -64,6 +64,20 @@ done
 [ "$(image_id "docker.io/$IMG" "$TEST_TMP/data-pipe")" = "$ID" ] || fail "save | load changed the image ID"
 pass "lxr load of what lxr save wrote (file or pipe, either format) keeps the image ID"
 
+# podman load (in a store of its own under the test's directory) reads
+# both, and finds the same image ID
+if command -v podman >/dev/null; then
+	pod() { podman --root "$TEST_TMP/podman" --runroot "$TEST_TMP/podman-run" --storage-driver vfs "$@"; }
+	for f in docker oci; do
+		out=$(pod load -i "$TEST_TMP/$f.tar" 2>&1) || fail "podman load of the $f archive: $out"
+		expect_grep "$out" "Loaded image.*shipa/busybox:1" "podman load names the image"
+		pod images --no-trunc --format '{{.ID}}' | grep -q "${ID#sha256:}" ||
+			fail "podman load of the $f archive: not image $ID: $(pod images --no-trunc)"
+		pod rmi -a >/dev/null 2>&1
+	done
+	pass "podman load reads both archives, same image ID"
+fi
+
 # several images (a second name, an ID) in one archive; each blob once
 "$LXR" import -c 'CMD ["echo","second"]' "$ROOTFS" shipa/other:2 >/dev/null || fail "import"
 run save -o "$TEST_TMP/multi.tar" "$IMG" shipa/other:2 "${ID:7:12}" docker.io/shipa/busybox:1

@@ -51,6 +51,7 @@ int img_save(struct img_store *s, char *const *refs, enum img_save_format f, con
 
 struct img_push_opts {
 	bool quiet;            /* no progress lines */
+	bool progress_tty;     /* redraw the layer being uploaded (bytes sent) */
 	const char *auth_file; /* as for pull */
 };
 /* docker push: upload the image ref names (NAME[:TAG], as the store has

@@ -97,7 +97,7 @@ int cmd_push(int argc, char **argv)
 	static const struct option lo[] = {{"quiet", no_argument, NULL, 'q'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
-	struct img_push_opts po = {0};
+	struct img_push_opts po = {.progress_tty = isatty(STDERR_FILENO)};
 	struct img_store *s;
 	lxr_err err;
 	int c;

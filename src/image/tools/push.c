@@ -9,11 +9,35 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "image/tools/registry.h"
 
-static int upload(struct reg_client *c, struct img_store *s, const char *digest, lxr_err *err)
+/* On a terminal, the layer being uploaded: one line redrawn in place at
+ * most ten times a second, as pull draws its downloads. */
+struct upload_progress {
+	const char *digest;
+	int64_t size;
+	struct timespec last;
+};
+
+static void show_upload(void *ud, int64_t sent)
 {
+	struct upload_progress *p = ud;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - p->last.tv_sec) * 1000 + (now.tv_nsec - p->last.tv_nsec) / 1000000 < 100)
+		return;
+	p->last = now;
+	fprintf(stderr, "\r\033[K%.12s: Pushing %.1fMB / %.1fMB", img_digest_hex(p->digest),
+		(double)sent / 1e6, (double)p->size / 1e6);
+}
+
+static int upload(struct reg_client *c, struct img_store *s, const char *digest, bool tty,
+		  lxr_err *err)
+{
+	struct upload_progress prog = {.digest = digest};
 	_cleanup_free_ char *path = lxr_xasprintf("/v2/%s/blobs/uploads/", c->ref.repo);
 	_cleanup_free_ char *url = NULL;
 	_cleanup_close_ int fd = img_blob_open(s, digest, err);
@@ -39,7 +63,11 @@ static int upload(struct reg_client *c, struct img_store *s, const char *digest,
 		goto out;
 	}
 	b.fd = fd;
-	b.size = st.st_size;
+	b.size = prog.size = st.st_size;
+	if (tty) {
+		b.progress = show_upload;
+		b.progress_ud = &prog;
+	}
 	if (reg_send(c, "PUT", NULL, url, &b, &r, err) < 0)
 		goto out;
 	if (r.status != 201) {
@@ -53,7 +81,8 @@ out:
 }
 
 /* One blob: 1 when the registry had it, 0 when uploaded. */
-static int push_blob(struct reg_client *c, struct img_store *s, const char *digest, lxr_err *err)
+static int push_blob(struct reg_client *c, struct img_store *s, const char *digest, bool tty,
+		     lxr_err *err)
 {
 	_cleanup_free_ char *path = lxr_xasprintf("/v2/%s/blobs/%s", c->ref.repo, digest);
 	struct reg_resp r = {0};
@@ -70,7 +99,7 @@ static int push_blob(struct reg_client *c, struct img_store *s, const char *dige
 	reg_resp_free(&r);
 	if (st == 200)
 		return 1;
-	return upload(c, s, digest, err);
+	return upload(c, s, digest, tty, err);
 }
 
 static int put_manifest(struct reg_client *c, const char *text, size_t len, const char *digest,
@@ -105,13 +134,16 @@ static int push_image(struct img_store *s, struct reg_client *c, const char *man
 	    img_manifest_parse(text, len, &m, err) < 0)
 		return -1;
 	for (size_t i = 0; r >= 0 && i < m.n_layers; i++) {
-		r = push_blob(c, s, m.layers[i].digest, err);
+		bool tty = o->progress_tty && !o->quiet;
+		r = push_blob(c, s, m.layers[i].digest, tty, err);
+		if (tty)
+			fputs("\r\033[K", stderr);
 		if (r >= 0 && !o->quiet)
 			fprintf(stderr, "%.12s: %s\n", img_digest_hex(m.layers[i].digest),
 				r ? "Layer already exists" : "Pushed");
 	}
 	if (r >= 0)
-		r = push_blob(c, s, m.config_digest, err);
+		r = push_blob(c, s, m.config_digest, false, err);
 	img_manifest_free(&m);
 	if (r < 0 || put_manifest(c, text, len, manifest, err) < 0)
 		return -1;

@@ -263,6 +263,16 @@ static size_t read_cb(char *p, size_t sz, size_t n, void *ud)
 	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
 }
 
+static int xfer_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		   curl_off_t ulnow)
+{
+	const struct reg_body *b = ud;
+
+	(void)dltotal, (void)dlnow, (void)ultotal;
+	b->progress(b->progress_ud, (int64_t)ulnow);
+	return 0;
+}
+
 /* The registry's own scheme://host[:port]: credentials go there only, not
  * to a storage backend an upload Location may name. */
 static bool same_origin(const struct reg_client *c, const char *url)
@@ -303,6 +313,11 @@ static int send_once(struct reg_client *c, const char *method, const char *url,
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(h, CURLOPT_READDATA, &br);
+		if (body && body->progress) {
+			curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xfer_cb);
+			curl_easy_setopt(h, CURLOPT_XFERINFODATA, body);
+		}
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
 				 (curl_off_t)(!body           ? 0
 					      : body->fd >= 0 ? body->size

@@ -49,6 +49,9 @@ struct reg_body {
 	int fd;
 	int64_t size;
 	const char *content_type; /* NULL: application/octet-stream */
+	/* called as the body goes out (bytes sent so far), when set */
+	void (*progress)(void *ud, int64_t sent);
+	void *progress_ud;
 };
 /* method (HEAD, POST, PUT) on base + path, or on url when path is NULL
  * (an upload Location, already absolute), with body (NULL: none);

@@ -20,7 +20,8 @@ static const char save_usage[] =
     "output, which must not be a terminal.\n\n"
     "  -o, --output FILE   write to FILE (whole or not at all: a temp file\n"
     "                      beside it is renamed when the archive is complete)\n"
-    "      --format F      docker (the default) or oci\n\n"
+    "      --format F      docker (the default: docker load reads it) or oci\n"
+    "                      (for OCI tools: podman, skopeo, containerd)\n\n"
     "Example:\n"
     "  lxr save -o busybox.tar busybox:1\n"
     "  lxr save --format oci app:1 app:2 | gzip > app.oci.tar.gz\n";

@@ -29,7 +29,7 @@ int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
 int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */
 int cmd_scale(int argc, char **argv);   /* cmd_scale.c */
 int cmd_create(int argc, char **argv);  /* up --no-start (cmd_up.c) */
-/* pull, load, import: exec lxr-image beside this program (image_exec.c) */
+/* pull, push, load, save, import: exec lxr-image beside this program (image_exec.c) */
 int cmd_image_tool(int argc, char **argv);
 /* lxr-image's commands (cmd_image.c, linked only into lxr-image) */
 int cmd_pull(int argc, char **argv);
@@ -38,6 +38,9 @@ int cmd_import(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_commit(int argc, char **argv);  /* image_commit.c */
 int cmd_extract(int argc, char **argv); /* image_commit.c */
+int cmd_save(int argc, char **argv);    /* image_ship.c */
+int cmd_push(int argc, char **argv);    /* image_ship.c */
+int cmd_tag(int argc, char **argv);     /* cmd_tag.c, in lxr */
 int cmd_build(int argc, char **argv);   /* cmd_build.c */
 int cmd_builder(int argc, char **argv); /* builder prune (cmd_build.c) */
 int cmd_images(int argc, char **argv);

@@ -1,0 +1,66 @@
+/* What a build's options add to each RUN container: compose's
+ * build.shm_size as its /dev/shm, and build.extra_hosts (docker build
+ * --add-host) as lines of its /etc/hosts. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "build/internal.h"
+#include "lxr/net.h"
+#include "lxr/plan.h"
+
+/* The localhost lines (the host's whole file on its network, as a RUN
+ * step sees it there), then ADDRESS NAME for each extra host. Written
+ * into the work directory, which only root reads, and bound read-only. */
+static int hosts_file(const struct bld_opts *o, bool host, char **path, lxr_err *err)
+{
+	_cleanup_free_ char *base = NULL;
+	char *text;
+	size_t len = 0;
+
+	if (host) {
+		if (lxr_read_file_at(AT_FDCWD, "/etc/hosts", &base, &len, err) < 0)
+			return -1;
+	} else {
+		base = net_hosts_render(NULL, 0);
+	}
+	text = lxr_xstrdup(base);
+	if (*text && text[strlen(text) - 1] != '\n') {
+		char *t = lxr_xasprintf("%s\n", text);
+		free(text);
+		text = t;
+	}
+	for (size_t i = 0; o->extra_hosts && o->extra_hosts[i]; i++) {
+		const char *eq = strchr(o->extra_hosts[i], '=');
+		char *t = lxr_xasprintf("%s%s\t%.*s\n", text, eq + 1, (int)(eq - o->extra_hosts[i]),
+					o->extra_hosts[i]);
+		free(text);
+		text = t;
+	}
+	*path = lxr_xasprintf("%s/hosts", o->work);
+	int r = lxr_write_file_atomic(AT_FDCWD, *path, text, strlen(text), 0644, err);
+	free(text);
+	return r;
+}
+
+int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_err *err)
+{
+	const struct bld_opts *o = r->o;
+
+	/* docker's /dev/shm is 64m; build.shm_size replaces it, as the
+	 * service's shm_size does (plan.c) */
+	if (o->shm_size > 0) {
+		_cleanup_free_ char *data =
+		    lxr_xasprintf("mode=1777,size=%lld", (long long)o->shm_size);
+		plan_spec_add_mount(spec, "/dev/shm", "tmpfs", "shm",
+				    MS_NOSUID | MS_NOEXEC | MS_NODEV, data);
+	}
+	if (o->extra_hosts && o->extra_hosts[0]) {
+		_cleanup_free_ char *path = NULL;
+		if (hosts_file(o, host, &path, err) < 0)
+			return -1;
+		plan_spec_add_mount(spec, "/etc/hosts", "bind", path, MS_BIND | MS_RDONLY, NULL);
+	}
+	return 0;
+}

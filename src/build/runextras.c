@@ -2,6 +2,7 @@
  * build.shm_size as its /dev/shm, and build.extra_hosts (docker build
  * --add-host) as lines of its /etc/hosts. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -39,7 +40,9 @@ static int hosts_file(const struct bld_opts *o, bool host, char **path, lxr_err 
 		text = t;
 	}
 	*path = lxr_xasprintf("%s/hosts", o->work);
-	int r = lxr_write_file_atomic(AT_FDCWD, *path, text, strlen(text), 0644, err);
+	_cleanup_close_ int dir = open(o->work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = dir < 0 ? lxr_fail(err, errno, "open %s", o->work)
+			: lxr_write_file_atomic(dir, "hosts", text, strlen(text), 0644, err);
 	free(text);
 	return r;
 }

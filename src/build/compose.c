@@ -40,6 +40,12 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 	memset(out, 0, sizeof(*out));
 	if (!b->set || !b->context.v || !svc->build_image)
 		return lxr_fail(err, EINVAL, "service \"%s\" has no build", svc->name);
+	if (svc->image_is_path)
+		return lxr_fail(err, EINVAL,
+				"service \"%s\": image: is a root filesystem directory, which a "
+				"build cannot make",
+				svc->name),
+		       lxr_err_hint(err, "give image: an image name, or drop it");
 	if (st->n_unrunnable) /* the loader's refusals come first */
 		return lxr_fail(err, EINVAL, "service \"%s\": build with settings lxr cannot run",
 				svc->name);

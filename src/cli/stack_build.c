@@ -148,6 +148,8 @@ static int up_decide(const struct cfg_service *svc, const struct cli_up_build *u
 	lxr_err err = {0};
 	int have;
 
+	if (svc->image_is_path) /* lxr's root filesystem directory: nothing to build */
+		return 0;
 	if (policy < 0) /* "build" */
 		policy = IMG_PULL_MISSING;
 	if (!u->no_build && (u->build || (pp && !strcmp(pp, "build"))))

@@ -185,7 +185,7 @@ static int build_context(const struct build_opts *o)
 	/* docker build -q: the ID alone; what went wrong is still said */
 	if (o->quiet && !o->check) {
 		fflush(stderr);
-		saved = dup(STDERR_FILENO);
+		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, STDERR_FILENO);

@@ -7,6 +7,7 @@
  * supervisor then only resolves the image (supervisor/stack.c). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static int build_one(const struct cfg_stack *st, const struct cfg_service *svc,
 		fprintf(stderr, "[+] Building service %s: image %s from %s\n", svc->name,
 			svc->build_image, dockerfile_of(&rq));
 	fflush(stdout);
-	int saved = dup(STDOUT_FILENO);
+	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
 		lxr_fail(&err, errno, "service \"%s\": build: redirect standard output", svc->name);
 		lxr_err_print(&err);

@@ -389,8 +389,19 @@ static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
 void cfg_stack_check_builds(struct cfg_ctx *c, const struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
 		_cleanup_free_ char *w = NULL;
-		if (!st->services[i].build.set)
+		if (!s->build.set && s->pull_policy.v && !strcmp(s->pull_policy.v, "build")) {
+			w = lxr_xasprintf("service \"%s\"", s->name);
+			c->where = w;
+			cfg_diag_add(
+			    c, s->pull_policy.pos, false,
+			    "add a `build:` to build the image, or use another pull_policy",
+			    "pull_policy \"build\" and no build: nothing to build the image "
+			    "from");
+			c->where = NULL;
+		}
+		if (!s->build.set)
 			continue;
 		w = lxr_xasprintf("service \"%s\"", st->services[i].name);
 		c->where = w;

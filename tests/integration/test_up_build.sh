@@ -5,7 +5,8 @@
 # <project>-<service> (and build.tags), and run from them; `up` again
 # builds and recreates nothing; a changed file and `up --build` rebuild
 # (the unchanged one from the cache) and recreate only the changed service;
-# `lxr build SERVICE` / `lxr compose build`; a failing Dockerfile names the
+# `lxr build SERVICE` / `lxr compose build`; image: and build: builds what
+# it cannot pull; pull_policy: build; a failing Dockerfile names the
 # service and its line and starts nothing; down --rmi local removes the
 # built images; up --no-build refuses to build.
 . "$(dirname "$0")/lib.sh"
@@ -127,6 +128,44 @@ run build ./api
 expect_rc 0 "a path is docker's build form, even in a project"
 expect_grep "$OUT" "^sha256:" "its image ID is printed"
 pass "lxr build SERVICE and lxr compose build build services; a path is a context"
+
+# image: and build:: the image is pulled first, and built when the pull
+# fails (a registry port on loopback where nothing listens); with
+# pull_policy: build it is built on every up (from the cache: nothing runs)
+B=cbuildb$$
+mkdir -p "$TEST_TMP/both" && cd "$TEST_TMP/both"
+cp -r "$DIR/api" .
+cat > compose.yaml <<Y
+name: $B
+services:
+  both:
+    image: 127.0.0.1:1/lxrtest/cboth:1
+    build: ./api
+  always:
+    build: ./api
+    pull_policy: build
+Y
+at_exit "$LXR" down -p "$B" -t 0
+run up -d --quiet-pull
+expect_rc 0 "up with an image that cannot be pulled"
+expect_grep "$ERR" "warning: service \"both\": pull 127.0.0.1:1/lxrtest/cboth:1: .*building it instead" \
+	"the failed pull is said"
+expect_grep "$ERR" "Building service both: image 127.0.0.1:1/lxrtest/cboth:1" "then the image is built"
+PROJECT=$B
+wait_event '"instance":"both-1","state":"running"'
+wait_event '"instance":"always-1","state":"running"'
+run exec both cat /msg
+expect_out "api v2" "the service runs the image built under its image: name"
+run up -d
+expect_rc 0 "up again"
+expect_grep "$ERR" "Building service always" "pull_policy: build builds on every up"
+printf '%s\n' "$ERR" | grep -q "Building service both" && fail "an image that is here was built again"
+printf '%s\n' "$ERR" | grep -qE "^#[0-9]+ COPY" && fail "an unchanged build ran a step: $ERR"
+expect_grep "$ERR" "unchanged +always-1" "an unchanged build recreates nothing"
+run down
+expect_rc 0 "down"
+PROJECT=$P
+pass "image: and build: pulls, then builds what it cannot pull; pull_policy: build builds every time"
 
 # a failing Dockerfile: up fails naming the service and the line, nothing starts
 F=cbuildf$$

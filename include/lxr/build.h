@@ -300,6 +300,11 @@ struct bld_opts {
 	/* "NAME=ADDRESS" lines added to RUN containers' /etc/hosts (compose's
 	 * build.extra_hosts, docker build --add-host) */
 	char *const *extra_hosts;
+	/* named contexts (compose's build.additional_contexts, docker
+	 * build --build-context) as COPY --from=NAME sources, over a stage
+	 * or image of that name: "NAME=DIR" (a local directory, read as a
+	 * build context) or "NAME=docker-image://REF" */
+	char *const *named_contexts;
 };
 int bld_execute(const struct bld_opts *o, lxr_err *err);
 
@@ -324,9 +329,11 @@ struct bld_request {
 	char *const *build_args;  /* "K=V", or "K" (from the environment) */
 	char *const *labels;      /* "K=V" */
 	char *const *extra_hosts; /* "NAME=ADDRESS" */
-	const char *target;       /* NULL: the last stage */
-	const char *network;      /* "none" (NULL) or "host" */
-	int64_t shm_size;         /* bytes; 0: the runtime's */
+	/* "NAME=DIR" or "NAME=docker-image://REF" (bld_opts.named_contexts) */
+	char *const *named_contexts;
+	const char *target;  /* NULL: the last stage */
+	const char *network; /* "none" (NULL) or "host" */
+	int64_t shm_size;    /* bytes; 0: the runtime's */
 	bool no_cache, pull;
 	/* plan only: print the stages (docker's --check), build nothing */
 	bool check;
@@ -344,7 +351,10 @@ int bld_cache_lock(int how, lxr_err *err);
  * service (ssh, cache_from and cache_to are dropped with a warning in
  * *warnings, as compose does for a builder without them). The request's
  * strings borrow from svc, except the vectors and dockerfile, which
- * bld_request_free frees. tags: build_image (image:, or <project>-<service>) and build.tags. */
+ * bld_request_free frees. tags: build_image (image:, or
+ * <project>-<service>) and build.tags. additional_contexts: a directory
+ * as it is, `service:NAME` as that service's image (the caller builds it
+ * first), docker-image:// as it is. */
 struct cfg_stack;
 struct cfg_service;
 int bld_request_from_service(const struct cfg_stack *st, const struct cfg_service *svc,

@@ -2,9 +2,9 @@
  * build request. The loader has refused what the builder cannot do yet
  * (config/service_build.c, check_builder), so this only maps: the context
  * directory, the Dockerfile relative to it (or dockerfile_inline), args,
- * target, labels, the image's names, no_cache, pull, network, shm_size and
- * extra_hosts. ssh, cache_from and cache_to are dropped with a warning, as
- * compose does for a builder that has none. */
+ * target, labels, the image's names, no_cache, pull, network, shm_size,
+ * extra_hosts and additional_contexts (COPY --from's named contexts). ssh, cache_from and cache_to
+ * are dropped with a warning, as compose does for a builder that has none. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -19,6 +19,27 @@ static char **kvs_strv(const struct cfg_kvs *kv)
 	for (size_t i = 0; i < kv->n; i++)
 		lxr_strv_push(
 		    &v, lxr_xasprintf("%s=%s", kv->v[i].key, kv->v[i].value ? kv->v[i].value : ""));
+	return v;
+}
+
+/* additional_contexts as the builder names them: a directory as it is,
+ * another service's image (service:NAME) and docker-image:// as images.
+ * (The loader refused the rest with its position.) */
+static char **named_contexts(const struct cfg_stack *st, const struct cfg_build *b)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t i = 0; i < b->additional_contexts.n; i++) {
+		const struct cfg_kv *kv = &b->additional_contexts.v[i];
+		const struct cfg_service *t = NULL;
+		if (lxr_str_has_prefix(kv->value, "service:"))
+			t = cfg_stack_service(st, kv->value + strlen("service:"));
+		if (t)
+			lxr_strv_push(&v, lxr_xasprintf("%s=docker-image://%s", kv->key,
+							cfg_service_image(t)));
+		else
+			lxr_strv_push(&v, lxr_xasprintf("%s=%s", kv->key, kv->value));
+	}
 	return v;
 }
 
@@ -61,6 +82,7 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 	out->build_args = kvs_strv(&b->args);
 	out->labels = kvs_strv(&b->labels);
 	out->extra_hosts = kvs_strv(&b->extra_hosts);
+	out->named_contexts = named_contexts(st, b);
 	char **tags = lxr_xcalloc(1, sizeof(char *));
 	lxr_strv_push(&tags, lxr_xstrdup(svc->build_image));
 	for (size_t i = 0; i < b->tags.n; i++)
@@ -90,6 +112,7 @@ void bld_request_free(struct bld_request *rq)
 	lxr_strv_free((char **)rq->build_args);
 	lxr_strv_free((char **)rq->labels);
 	lxr_strv_free((char **)rq->extra_hosts);
+	lxr_strv_free((char **)rq->named_contexts);
 	lxr_strv_free((char **)rq->tags);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -82,6 +82,9 @@ void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer
 struct lxr_spec;
 int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_err *err);
 
+/* the value of named context NAME ("DIR" or "docker-image://REF"), or NULL */
+const char *bldx_named_context(const struct bld_opts *o, const char *name);
+
 /* COPY and ADD (copy.c) */
 /* WORKDIR's directory, made (a layer of its own) when the image lacks it */
 int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err);

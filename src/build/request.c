@@ -46,6 +46,22 @@ static int check_request(const struct bld_request *rq, lxr_err *err)
 	for (size_t i = 0; rq->build_args && rq->build_args[i]; i++)
 		if (rq->build_args[i][0] == '=' || !rq->build_args[i][0])
 			return lxr_fail(err, EINVAL, "build arg %s: no name", rq->build_args[i]);
+	for (size_t i = 0; rq->named_contexts && rq->named_contexts[i]; i++) {
+		const char *c = rq->named_contexts[i], *eq = strchr(c, '=');
+		struct stat cs;
+		if (!eq || eq == c || !eq[1])
+			return lxr_fail(err, EINVAL, "named context %s: not NAME=DIR", c);
+		if (lxr_str_has_prefix(eq + 1, "docker-image://"))
+			continue;
+		int e = eq[1] != '/'            ? EINVAL
+			: stat(eq + 1, &cs) < 0 ? errno
+			: !S_ISDIR(cs.st_mode)  ? ENOTDIR
+						: 0;
+		if (e)
+			return lxr_fail(err, e, "named context %.*s: %s", (int)(eq - c), c, eq + 1),
+			       lxr_err_hint(err, "a named context is a local directory (an "
+						 "absolute path) or docker-image://REF");
+	}
 	for (size_t i = 0; rq->extra_hosts && rq->extra_hosts[i]; i++) {
 		const char *eq = strchr(rq->extra_hosts[i], '=');
 		if (!eq || eq == rq->extra_hosts[i] || !eq[1] || !strcmp(eq + 1, "host-gateway"))
@@ -223,7 +239,8 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 			      .host_network = rq->network && !strcmp(rq->network, "host"),
 			      .pull = rq->pull,
 			      .shm_size = rq->shm_size,
-			      .extra_hosts = rq->extra_hosts};
+			      .extra_hosts = rq->extra_hosts,
+			      .named_contexts = rq->named_contexts};
 	r = bld_execute(&bo, err);
 	lxr_err e2;
 	if (ns_restore(&ns, r < 0 ? &e2 : err) < 0) {
@@ -236,6 +253,30 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 	bld_context_close(ctx);
 	img_store_close(st);
 	return r;
+}
+
+/* A named context works as COPY --from's source; as a FROM it would be a
+ * root filesystem lxr's builder does not take yet: refused, never
+ * pulled as an image of that name. */
+static int from_named_context(const struct bld_request *rq, const struct df_file *f,
+			      const struct bld_plan *p, lxr_err *err)
+{
+	for (size_t s = 0; s < p->n; s++) {
+		const struct bld_stage *st = &p->stages[s];
+		const struct df_instr *in = &f->v[st->first];
+		if (st->base_stage >= 0 || !st->needed)
+			continue;
+		for (size_t i = 0; rq->named_contexts && rq->named_contexts[i]; i++) {
+			const char *c = rq->named_contexts[i], *eq = strchr(c, '=');
+			if (strlen(st->base) == (size_t)(eq - c) && !strncmp(st->base, c, eq - c))
+				return lxr_fail(err, EINVAL,
+						"%s:%d:%d: FROM %s: a named context as a FROM is "
+						"not supported yet by lxr's builder",
+						f->name, in->line, in->col, st->base),
+				       lxr_err_hint(err, "use it as COPY --from=%s", st->base);
+		}
+	}
+	return 0;
 }
 
 int bld_build(const struct bld_request *rq, lxr_err *err)
@@ -251,6 +292,8 @@ int bld_build(const struct bld_request *rq, lxr_err *err)
 	r = -2;
 	if (df_parse(name, text, len, &f, err) < 0 ||
 	    bld_plan_make(&f, rq->build_args, rq->target, &p, err) < 0)
+		goto out;
+	if (from_named_context(rq, &f, &p, err) < 0)
 		goto out;
 	if (f.syntax)
 		fprintf(stderr,

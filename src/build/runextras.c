@@ -1,6 +1,7 @@
-/* What a build's options add to each RUN container: compose's
- * build.shm_size as its /dev/shm, and build.extra_hosts (docker build
- * --add-host) as lines of its /etc/hosts. */
+/* What a build's options add to its steps: to each RUN container,
+ * compose's build.shm_size as its /dev/shm and build.extra_hosts (docker
+ * build --add-host) as lines of its /etc/hosts; to COPY --from, the named
+ * contexts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -66,4 +67,14 @@ int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_er
 		plan_spec_add_mount(spec, "/etc/hosts", "bind", path, MS_BIND | MS_RDONLY, NULL);
 	}
 	return 0;
+}
+
+const char *bldx_named_context(const struct bld_opts *o, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; o->named_contexts && o->named_contexts[i]; i++)
+		if (!strncmp(o->named_contexts[i], name, n) && o->named_contexts[i][n] == '=')
+			return o->named_contexts[i] + n + 1;
+	return NULL;
 }

@@ -18,7 +18,8 @@
 
 static const char usage_text[] =
     "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
-    "       [--label K=V]... [--no-cache] [--pull] [--network none|host] [-q]\n"
+    "       [--label K=V]... [--build-context NAME=VALUE]... [--no-cache] [--pull]\n"
+    "       [--network none|host] [-q]\n"
     "       [--progress auto|plain] [--check] CONTEXT\n"
     "   or: lxr [compose] build [--no-cache] [--pull] [--build-arg K=V]... [-q]\n"
     "       [--dry-run] [SERVICE...]\n"
@@ -40,6 +41,8 @@ static const char usage_text[] =
     "      --build-arg K[=V]  an ARG's value; K alone takes it from the environment\n"
     "      --target STAGE     build that stage and the ones it needs\n"
     "      --label K=V        a label on the image (repeatable)\n"
+    "      --build-context NAME=DIR|docker-image://REF\n"
+    "                         a named context, COPY --from=NAME's source\n"
     "      --no-cache         run every step, using no cached one\n"
     "      --pull             pull the FROM images even when they are here\n"
     "      --network MODE     none (lxr's default) or host: RUN steps' network\n"
@@ -54,11 +57,25 @@ static const char usage_text[] =
 
 struct build_opts {
 	char **tags, **build_args, **labels;
+	char **contexts; /* --build-context NAME=DIR|docker-image://REF */
 	const char *file, *target, *progress, *network;
 	bool no_cache, check, pull, quiet, dry_run;
 	const char *docker_only; /* the first option only docker's form takes */
 	char **args;             /* the operands: CONTEXT, or services */
 };
+
+/* docker buildx's --build-context NAME=VALUE: a directory (made absolute
+ * here, as the builder takes it) or docker-image://REF. */
+static char *named_context(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	_cleanup_free_ char *abs = NULL;
+
+	if (!eq || !eq[1] || eq[1] == '/' || strstr(eq + 1, "://"))
+		return lxr_xstrdup(arg); /* as given: bld_build says what is wrong */
+	abs = realpath(eq + 1, NULL);
+	return abs ? lxr_xasprintf("%.*s=%s", (int)(eq - arg), arg, abs) : lxr_xstrdup(arg);
+}
 
 static int parse(int argc, char **argv, struct build_opts *o)
 {
@@ -71,7 +88,8 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		O_CHECK,
 		O_NETWORK,
 		O_PULL,
-		O_DRY_RUN
+		O_DRY_RUN,
+		O_CONTEXT
 	};
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
@@ -86,6 +104,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"pull", no_argument, NULL, O_PULL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"dry-run", no_argument, NULL, O_DRY_RUN},
+	    {"build-context", required_argument, NULL, O_CONTEXT},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -108,6 +127,10 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_PULL: o->pull = true; break;
 		case 'q': o->quiet = true; break;
 		case O_DRY_RUN: o->dry_run = true; break;
+		case O_CONTEXT:
+			lxr_strv_push(&o->contexts, named_context(optarg));
+			d = "--build-context";
+			break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
@@ -160,6 +183,7 @@ static int build_context(const struct build_opts *o)
 				 .tags = o->tags,
 				 .build_args = o->build_args,
 				 .labels = o->labels,
+				 .named_contexts = o->contexts,
 				 .target = o->target,
 				 .network = o->network,
 				 .no_cache = o->no_cache,
@@ -296,6 +320,7 @@ int cmd_build(int argc, char **argv)
 	lxr_strv_free(o.tags);
 	lxr_strv_free(o.build_args);
 	lxr_strv_free(o.labels);
+	lxr_strv_free(o.contexts);
 	lxr_strv_free(o.args);
 	return rc;
 }

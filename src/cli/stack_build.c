@@ -100,24 +100,87 @@ static bool named(char *const *v, const char *s)
 	return false;
 }
 
+static int present(struct img_store **store, const char *ref, bool dry_run, lxr_err *err);
+
+/* The services whose images want[] says (indexes of st->services), each
+ * after the services its additional_contexts name (service:NAME: their
+ * images are its COPY --from sources), as compose orders them; such a
+ * service not wanted is built too when its image is missing. state: 0
+ * not seen, 1 building (a cycle stops there), 2 done. */
+struct build_set {
+	const struct cfg_stack *st;
+	const bool *want;
+	char *state;
+	const struct cli_build_over *o;
+};
+
+static int build_in_order(struct build_set *b, size_t i)
+{
+	const struct cfg_service *svc = &b->st->services[i];
+	const struct cfg_kvs *ac = &svc->build.additional_contexts;
+
+	if (b->state[i])
+		return 0;
+	b->state[i] = 1;
+	for (size_t k = 0; k < ac->n; k++) {
+		const struct cfg_service *t = NULL;
+		if (lxr_str_has_prefix(ac->v[k].value, "service:"))
+			t = cfg_stack_service(b->st, ac->v[k].value + strlen("service:"));
+		size_t j = t ? (size_t)(t - b->st->services) : 0;
+		if (!t || !t->build.set || b->state[j])
+			continue;
+		if (!b->want[j]) {
+			struct img_store *store = NULL;
+			lxr_err err = {0};
+			int have = present(&store, cfg_service_image(t), b->o->dry_run, &err);
+			img_store_close(store);
+			if (have < 0) {
+				lxr_err_print(&err);
+				return -1;
+			}
+			if (have)
+				continue;
+		}
+		if (build_in_order(b, j) < 0)
+			return -1;
+	}
+	b->state[i] = 2;
+	/* wanted, or named by one wanted whose image is missing */
+	return build_one(b->st, svc, b->o);
+}
+
+static int build_set(const struct cfg_stack *st, const bool *want, const struct cli_build_over *o)
+{
+	struct build_set b = {st, want, lxr_xcalloc(st->n_services + 1, 1), o};
+	int r = 0;
+
+	/* compose builds them in parallel; lxr one by one, in the file's
+	 * order (a failure stops the rest) */
+	for (size_t i = 0; i < st->n_services && r == 0; i++)
+		if (want[i])
+			r = build_in_order(&b, i);
+	free(b.state);
+	return r;
+}
+
 int cli_stack_build(const struct cfg_stack *st, char *const *services,
 		    const struct cli_build_over *o)
 {
+	bool *want = lxr_xcalloc(st->n_services + 1, sizeof(bool));
+	int r;
+
 	for (size_t i = 0; services && services[i]; i++)
 		if (!cfg_stack_service(st, services[i])) {
 			fprintf(stderr, "lxr: error: build: no such service: %s\n", services[i]);
+			free(want);
 			return LXR_EXIT_USAGE;
 		}
-	/* compose builds them in parallel, in no order; lxr one by one, in
-	 * the file's (a failure stops the rest) */
-	for (size_t i = 0; i < st->n_services; i++) {
-		const struct cfg_service *svc = &st->services[i];
-		if (!svc->build.set || (services && services[0] && !named(services, svc->name)))
-			continue;
-		if (build_one(st, svc, o) < 0)
-			return LXR_EXIT_FAIL;
-	}
-	return LXR_EXIT_OK;
+	for (size_t i = 0; i < st->n_services; i++)
+		want[i] = st->services[i].build.set &&
+			  (!services || !services[0] || named(services, st->services[i].name));
+	r = build_set(st, want, o);
+	free(want);
+	return r < 0 ? LXR_EXIT_FAIL : LXR_EXIT_OK;
 }
 
 /* Whether ref is in the store: 1, 0, or -1 with err. A dry run writes
@@ -196,7 +259,7 @@ int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
 		 const struct cli_up_build *u)
 {
 	struct img_store *store = NULL;
-	bool *build = lxr_xcalloc(g->n ? g->n : 1, sizeof(bool));
+	bool *want = lxr_xcalloc(st->n_services + 1, sizeof(bool));
 	struct cli_build_over o = {.dry_run = u->dry_run};
 	int rc = LXR_EXIT_OK;
 
@@ -207,12 +270,11 @@ int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
 		int d = svc->build.set ? up_decide(svc, u, &store) : 0;
 		if (d < 0)
 			rc = LXR_EXIT_FAIL;
-		build[i] = d > 0;
+		want[svc - st->services] = d > 0;
 	}
 	img_store_close(store);
-	for (size_t i = 0; i < g->n && rc == LXR_EXIT_OK; i++)
-		if (build[i] && build_one(st, g->nodes[i].svc, &o) < 0)
-			rc = LXR_EXIT_FAIL;
-	free(build);
+	if (rc == LXR_EXIT_OK && build_set(st, want, &o) < 0)
+		rc = LXR_EXIT_FAIL;
+	free(want);
 	return rc;
 }

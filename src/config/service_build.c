@@ -352,10 +352,16 @@ static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
 		NOT_YET("service.build.secrets", b->secrets[0].pos,
 			"lxr's builder has no RUN --mount=type=secret yet: drop the key",
 			"build.secrets");
-	if (b->additional_contexts.n)
-		NOT_YET("service.build.additional_contexts", b->additional_contexts.v[0].pos,
-			"COPY --from an image or a stage works; copy the files into the context",
-			"build.additional_contexts");
+	for (size_t i = 0; i < b->additional_contexts.n; i++) {
+		const struct cfg_kv *kv = &b->additional_contexts.v[i];
+		if (context_is_path(kv->value) || lxr_str_has_prefix(kv->value, "service:") ||
+		    lxr_str_has_prefix(kv->value, "docker-image://"))
+			continue;
+		NOT_YET("service.build.additional_contexts.remote", kv->pos,
+			"lxr's builder takes a local directory, service:NAME or "
+			"docker-image://REF as a named context",
+			"build.additional_contexts %s \"%s\"", kv->key, kv->value);
+	}
 	for (size_t i = 0; i < b->platforms.n; i++)
 		if (!cfg_platform_is_host(b->platforms.v[i].v))
 			NOT_YET("service.build.platforms.other", b->platforms.v[i].pos,

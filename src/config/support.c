@@ -43,8 +43,8 @@ static const struct {
     {"service.build.context.remote", false}, /* a URL or git context */
     {"service.build.network.other", false},  /* RUN on a bridge ("default") */
     {"service.build.secrets", false},
-    {"service.build.additional_contexts", false},
-    {"service.build.platforms.other", false}, /* another platform than the host's */
+    {"service.build.additional_contexts.remote", false}, /* a URL, git, oci-layout:// */
+    {"service.build.platforms.other", false},            /* another platform than the host's */
     {"service.build.privileged", false},
     {"service.build.entitlements", false},
     {"service.build.ulimits", false},

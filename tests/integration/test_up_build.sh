@@ -135,9 +135,23 @@ pass "lxr build SERVICE and lxr compose build build services; a path is a contex
 B=cbuildb$$
 mkdir -p "$TEST_TMP/both" && cd "$TEST_TMP/both"
 cp -r "$DIR/api" .
+mkdir -p ctx extra
+echo "from the named context" > extra/note.txt
+cat > ctx/Dockerfile <<'D'
+FROM lxrtest/busybox:cbuild
+COPY --from=apiimg /msg /api-msg
+COPY --from=extra note.txt /note
+CMD ["/bin/sh", "-c", "exec sleep 1000"]
+D
 cat > compose.yaml <<Y
 name: $B
 services:
+  ctx:
+    build:
+      context: ./ctx
+      additional_contexts:
+        apiimg: service:both
+        extra: ./extra
   both:
     image: 127.0.0.1:1/lxrtest/cboth:1
     build: ./api
@@ -148,24 +162,42 @@ Y
 at_exit "$LXR" down -p "$B" -t 0
 run up -d --quiet-pull
 expect_rc 0 "up with an image that cannot be pulled"
+b_at=$(printf '%s\n' "$ERR" | grep -n "Building service both" | head -n1 | cut -d: -f1)
+c_at=$(printf '%s\n' "$ERR" | grep -n "Building service ctx" | head -n1 | cut -d: -f1)
+[ -n "$b_at" ] && [ -n "$c_at" ] && [ "$b_at" -lt "$c_at" ] ||
+	fail "the service named by service: was not built first: $ERR"
 expect_grep "$ERR" "warning: service \"both\": pull 127.0.0.1:1/lxrtest/cboth:1: .*building it instead" \
 	"the failed pull is said"
 expect_grep "$ERR" "Building service both: image 127.0.0.1:1/lxrtest/cboth:1" "then the image is built"
 PROJECT=$B
 wait_event '"instance":"both-1","state":"running"'
 wait_event '"instance":"always-1","state":"running"'
+wait_event '"instance":"ctx-1","state":"running"'
 run exec both cat /msg
 expect_out "api v2" "the service runs the image built under its image: name"
+run exec ctx cat /api-msg /note
+expect_out "api v2
+from the named context" "additional_contexts: another service's image and a directory as COPY --from sources"
 run up -d
 expect_rc 0 "up again"
 expect_grep "$ERR" "Building service always" "pull_policy: build builds on every up"
 printf '%s\n' "$ERR" | grep -q "Building service both" && fail "an image that is here was built again"
 printf '%s\n' "$ERR" | grep -qE "^#[0-9]+ COPY" && fail "an unchanged build ran a step: $ERR"
 expect_grep "$ERR" "unchanged +always-1" "an unchanged build recreates nothing"
+# docker's form: --build-context as COPY --from's source; as a FROM refused
+printf 'FROM lxrtest/busybox:cbuild\nCOPY --from=notes note.txt /n\nRUN cat /n\n' > Ctx.Dockerfile
+run build --build-context notes=./extra -f Ctx.Dockerfile .
+expect_rc 0 "build --build-context"
+expect_grep "$ERR" "^from the named context$" "COPY --from a named context"
+printf 'FROM notes\n' > From.Dockerfile
+run build --build-context notes=./extra -f From.Dockerfile .
+expect_rc 2 "FROM a named context"
+expect_grep "$ERR" "From.Dockerfile:1:1: FROM notes: a named context as a FROM is not supported yet" \
+	"is refused with its position"
 run down
 expect_rc 0 "down"
 PROJECT=$P
-pass "image: and build: pulls, then builds what it cannot pull; pull_policy: build builds every time"
+pass "image: and build: pulls, then builds what it cannot pull; additional_contexts; pull_policy: build builds every time"
 
 # a failing Dockerfile: up fails naming the service and the line, nothing starts
 F=cbuildf$$

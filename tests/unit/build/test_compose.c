@@ -66,7 +66,14 @@ static void long_form(void **state)
 				    "      shm_size: 1m\n"
 				    "      no_cache: true\n"
 				    "      extra_hosts: [\"db=192.0.2.1\"]\n"
-				    "      cache_from: [\"type=local,src=/c\"]\n");
+				    "      cache_from: [\"type=local,src=/c\"]\n"
+				    "      additional_contexts:\n"
+				    "        notes: /srv/notes\n"
+				    "        base: service:web\n"
+				    "        tools: docker-image://example/tools:1\n"
+				    "  web:\n"
+				    "    image: example/web:2\n"
+				    "    build: /srv/web\n");
 	struct bld_request rq;
 	char **warn = NULL;
 	lxr_err err;
@@ -87,6 +94,9 @@ static void long_form(void **state)
 	assert_true(rq.no_cache);
 	assert_false(rq.pull);
 	assert_true(has(rq.extra_hosts, "db=192.0.2.1"));
+	assert_true(has(rq.named_contexts, "notes=/srv/notes"));
+	assert_true(has(rq.named_contexts, "base=docker-image://example/web:2"));
+	assert_true(has(rq.named_contexts, "tools=docker-image://example/tools:1"));
 	assert_non_null(warn);
 	assert_non_null(strstr(warn[0], "service \"api\": build.cache_from ignored"));
 	assert_null(warn[1]);

@@ -286,6 +286,8 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 	rt_pipes_close(&pipes);
 	_cleanup_free_ char *upper = lxr_xasprintf("%s/upper", rt_container_dir(c));
 	layer = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);
+	if (code == 0)
+		bldx_run_extras_undo(r->o, upper);
 	rc = code == 0 && rename(upper, layer) < 0 ? -errno : 0;
 	lxr_err e2;
 	rt_container_destroy(c, true, &e2);

@@ -81,6 +81,10 @@ void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer
  * network, whose /etc/hosts is the base) */
 struct lxr_spec;
 int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_err *err);
+/* After the step: what the bind of /etc/hosts made in its upper directory
+ * (an empty file where the image had none, /etc copied up for it) is no
+ * change of the step's, and is removed before the upper becomes a layer. */
+void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
 
 /* the value of named context NAME ("DIR" or "docker-image://REF"), or NULL */
 const char *bldx_named_context(const struct bld_opts *o, const char *name);

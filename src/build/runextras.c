@@ -7,6 +7,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include "build/internal.h"
 #include "lxr/net.h"
@@ -67,6 +70,29 @@ int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_er
 		plan_spec_add_mount(spec, "/etc/hosts", "bind", path, MS_BIND | MS_RDONLY, NULL);
 	}
 	return 0;
+}
+
+void bldx_run_extras_undo(const struct bld_opts *o, const char *upper)
+{
+	_cleanup_close_ int dir = -1;
+	struct stat st;
+	char v;
+
+	if (!o->extra_hosts || !o->extra_hosts[0])
+		return;
+	_cleanup_free_ char *etc = lxr_xasprintf("%s/etc", upper);
+	dir = open(etc, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	/* the step could not write it (bound read-only over it): an empty
+	 * file here is the runtime's mount point */
+	if (fstatat(dir, "hosts", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size == 0)
+		unlinkat(dir, "hosts", 0);
+	/* /etc copied up for it alone: empty, and not an opaque directory
+	 * (one the step removed and made again) */
+	if (fgetxattr(dir, "trusted.overlay.opaque", &v, 1) < 0)
+		unlinkat(AT_FDCWD, etc, AT_REMOVEDIR); /* fails when not empty */
 }
 
 const char *bldx_named_context(const struct bld_opts *o, const char *name)

@@ -73,6 +73,14 @@ expect_out "api v1" "api runs from its built image"
 run exec web cat /greeting /hosts-seen
 expect_grep "$OUT" "^hello-arg$" "build.args reach the ARG"
 expect_grep "$OUT" "^192.0.2.7	buildhost$" "build.extra_hosts are in RUN's /etc/hosts"
+# the base has no /etc/hosts: the mount point RUN needed is not in the layer
+[ ! -e "$ROOTFS/etc/hosts" ] || fail "the test's base image has an /etc/hosts"
+n=0
+for f in $(find "$LXR_DATA_DIR" -name hosts-seen); do
+	n=$((n + 1))
+	[ ! -e "$(dirname "$f")/etc/hosts" ] || fail "the RUN layer $(dirname "$f") kept the /etc/hosts mount point"
+done
+[ "$n" -gt 0 ] || fail "no layer with the RUN step's file under $LXR_DATA_DIR"
 store_images
 expect_grep "$OUT" "$P-api +latest" "the image is <project>-<service>"
 expect_grep "$OUT" "lxrtest/cweb +extra" "build.tags name it too"

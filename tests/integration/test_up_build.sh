@@ -28,7 +28,7 @@ D
 cat > web/web.Dockerfile <<'D'
 FROM lxrtest/busybox:cbuild
 ARG GREETING=unset
-RUN echo "$GREETING" > /greeting && grep buildhost /etc/hosts > /hosts-seen
+RUN echo "$GREETING" > /greeting && grep buildhost /etc/hosts > /hosts-seen && grep " /dev/shm " /proc/mounts > /shm-seen
 CMD ["/bin/sh", "-c", "cat /greeting; exec sleep 1000"]
 D
 cat > compose.yaml <<Y
@@ -44,6 +44,7 @@ services:
       tags: ["lxrtest/cweb:extra"]
       labels: {org.lxr.test: cbuild}
       extra_hosts: ["buildhost=192.0.2.7"]
+      shm_size: 8m
     depends_on: [api]
 Y
 at_exit "$LXR" down -p "$P" -t 0
@@ -70,9 +71,10 @@ expect_grep "$ERR" "Building service web: image $P-web" "web is built"
 wait_event '"instance":"web-1","state":"running"'
 run exec api cat /msg
 expect_out "api v1" "api runs from its built image"
-run exec web cat /greeting /hosts-seen
+run exec web cat /greeting /hosts-seen /shm-seen
 expect_grep "$OUT" "^hello-arg$" "build.args reach the ARG"
 expect_grep "$OUT" "^192.0.2.7	buildhost$" "build.extra_hosts are in RUN's /etc/hosts"
+expect_grep "$OUT" "^[a-z]+ /dev/shm tmpfs .*size=8192k" "build.shm_size is RUN's /dev/shm"
 # the base has no /etc/hosts: the mount point RUN needed is not in the layer
 [ ! -e "$ROOTFS/etc/hosts" ] || fail "the test's base image has an /etc/hosts"
 n=0

@@ -462,10 +462,22 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 		return 0;
 	if (df_expand(from, r->o->f->escape, bld_env_lookup, r->o->plan->meta_args, &name, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from: %s", err->msg);
-	for (size_t i = 0; i < r->o->plan->n; i++)
+	/* a named context wins over a stage or image of its name (BuildKit) */
+	const char *named = bldx_named_context(r->o, name);
+	if (named && !lxr_str_has_prefix(named, "docker-image://")) {
+		if (bld_context_open(named, c, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+		return 0;
+	}
+	if (named) {
+		free(name);
+		name = lxr_xstrdup(named + strlen("docker-image://"));
+	}
+	for (size_t i = 0; i < r->o->plan->n && !named; i++)
 		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
 			st = (int)i;
-	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
+	if (st < 0 && !named && name[0] >= '0' && name[0] <= '9' &&
+	    !name[strspn(name, "0123456789")])
 		st = atoi(name);
 	if (st >= 0) {
 		lw = bldx_lowers(&r->st[st]);

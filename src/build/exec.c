@@ -91,7 +91,8 @@ int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, l
 {
 	struct img_image im = {0};
 
-	if (img_ensure(r->o->store, ref, IMG_PULL_MISSING, &im, err) < 0)
+	if (img_ensure(r->o->store, ref, r->o->pull ? IMG_PULL_ALWAYS : IMG_PULL_MISSING, &im,
+		       err) < 0)
 		return lxr_err_wrap(err, "image %s", ref);
 	if (r->n_use < 16 &&
 	    img_use_acquire(r->o->store, &im, "lxr build", &r->use_fd[r->n_use], err) == 0)
@@ -250,6 +251,10 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 	spec.env = run_env(&s->cfg);
 	free(spec.cwd);
 	spec.cwd = lxr_xstrdup(s->cfg.img.workdir ? s->cfg.img.workdir : "/");
+	if (bldx_run_extras(r, &spec, host, err) < 0) {
+		plan_spec_free(&spec);
+		return bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
+	}
 	if (rt_spec_apply_user(&spec, s->cfg.img.user, NULL, err) < 0) {
 		plan_spec_free(&spec);
 		return bldx_fail(err, r->o->f, in, "RUN as USER %s: %s", s->cfg.img.user, err->msg);
@@ -281,6 +286,8 @@ static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 	rt_pipes_close(&pipes);
 	_cleanup_free_ char *upper = lxr_xasprintf("%s/upper", rt_container_dir(c));
 	layer = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);
+	if (code == 0)
+		bldx_run_extras_undo(r->o, upper);
 	rc = code == 0 && rename(upper, layer) < 0 ? -errno : 0;
 	lxr_err e2;
 	rt_container_destroy(c, true, &e2);

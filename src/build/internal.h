@@ -76,6 +76,19 @@ int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *e
 void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer, const char *key,
 		    bool cached, int n);
 
+/* What a build's options add to every RUN container (runextras.c): its
+ * /dev/shm size, an /etc/hosts with the extra hosts (host: the host's
+ * network, whose /etc/hosts is the base) */
+struct lxr_spec;
+int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_err *err);
+/* After the step: what the bind of /etc/hosts made in its upper directory
+ * (an empty file where the image had none, /etc copied up for it) is no
+ * change of the step's, and is removed before the upper becomes a layer. */
+void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
+
+/* the value of named context NAME ("DIR" or "docker-image://REF"), or NULL */
+const char *bldx_named_context(const struct bld_opts *o, const char *name);
+
 /* COPY and ADD (copy.c) */
 /* WORKDIR's directory, made (a layer of its own) when the image lacks it */
 int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err);

@@ -74,6 +74,7 @@ struct cli_globals {
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */
 	const char *progress;       /* --progress auto|tty|plain|quiet */
+	bool compose;               /* `lxr compose COMMAND`: compose's form of it */
 };
 /* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
  * 3 quiet */
@@ -142,6 +143,27 @@ int cmd_pull_stack(int argc, char **argv);
  * -1 for another word */
 extern const char cli_pull_usage[];
 int cli_progress_mode(const char *mode, bool *tty, bool *quiet);
+/* compose's build: (stack_build.c), run in the CLI before anything starts.
+ * The options `lxr build SERVICE` and `lxr up` put over each build: */
+struct cli_build_over {
+	bool no_cache, pull, dry_run, quiet;
+	char **build_args; /* --build-arg K[=V], over build.args */
+};
+struct cfg_stack;
+struct plan_graph;
+/* lxr build [SERVICE...] in a project: each service with build: (services
+ * NULL or empty: all), image build_image and build.tags. */
+int cli_stack_build(const struct cfg_stack *st, char *const *services,
+		    const struct cli_build_over *o);
+/* lxr up: the images g's services with build: need, built (or pulled)
+ * as compose does, before the supervisor is asked for anything. */
+struct cli_up_build {
+	bool build, no_build; /* --build, --no-build */
+	int pull;             /* sup_up_opts.pull: 0, or 1 + img_pull_policy */
+	bool quiet_pull, dry_run;
+};
+int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
+		 const struct cli_up_build *u);
 /* down --rmi all|local (down_rmi.c): remove the images st's services use,
  * each once; one still in use elsewhere is kept with a warning. */
 int cli_down_rmi(const struct cfg_stack *st, const char *mode);

@@ -138,6 +138,7 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);
 /* lxr pull: a stack's images (cmd_pull.c), or REF through lxr-image */
 int cmd_pull_stack(int argc, char **argv);
+int cmd_push_stack(int argc, char **argv); /* cmd_push.c */
 /* progress.c, in both programs: pull's help, and compose's --progress
  * modes (auto, tty, plain, quiet, json) -> redraw on a terminal, quiet;
  * -1 for another word */

@@ -120,6 +120,9 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
+/* --include-deps: the services named in *want and, transitively, their
+ * depends_on, added to it */
+void cli_add_deps(const struct cfg_stack *st, char ***want);
 struct lxr_container_ref;
 /* The running container exec and cp name: an `lxr run` container (when no
  * -f/-p), else a service's instance (index: --index, 0 for the first), or

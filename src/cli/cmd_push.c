@@ -104,27 +104,6 @@ static int push_one(const char *tool, const char *ref, bool quiet)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static bool picked(char *const *v, const char *name)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], name))
-			return true;
-	return false;
-}
-
-/* --include-deps: the services named and, transitively, their depends_on */
-static void add_deps(const struct cfg_stack *st, char ***want)
-{
-	for (size_t i = 0; *want && (*want)[i]; i++) {
-		const struct cfg_service *svc = cfg_stack_service(st, (*want)[i]);
-		for (size_t k = 0; svc && k < svc->n_depends_on; k++) {
-			const char *dep = svc->depends_on[k].service.v;
-			if (dep && !picked(*want, dep))
-				lxr_strv_push(want, lxr_xstrdup(dep));
-		}
-	}
-}
-
 /* compose's rule: a service pushes when it has build: and image: */
 static int push_services(const struct push_opts *o, const struct cfg_stack *st, char **want)
 {
@@ -139,7 +118,7 @@ static int push_services(const struct push_opts *o, const struct cfg_stack *st, 
 	}
 	for (size_t i = 0; i < st->n_services; i++) {
 		const struct cfg_service *svc = &st->services[i];
-		if ((want && !picked(want, svc->name)) || !svc->build.set || !svc->image.v)
+		if ((want && !lxr_strv_has(want, svc->name)) || !svc->build.set || !svc->image.v)
 			continue;
 		for (size_t t = 0; t <= svc->build.tags.n; t++) {
 			const char *ref = t ? svc->build.tags.v[t - 1].v : svc->image.v;
@@ -202,7 +181,7 @@ int cmd_push_stack(int argc, char **argv)
 		return LXR_EXIT_USAGE;
 	}
 	if (o.include_deps)
-		add_deps(st, &want);
+		cli_add_deps(st, &want);
 	r = push_services(&o, st, want);
 	cfg_stack_free(st);
 	return r;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -343,7 +344,74 @@ struct bld_opts {
 	enum bld_network network;
 	/* --secret values, as bld_secret_parse reads them */
 	char *const *secrets;
+	/* --pull: FROM images pulled even when the store has them */
+	bool pull;
+	/* RUN containers' /dev/shm size in bytes (compose's build.shm_size);
+	 * 0: the runtime's */
+	int64_t shm_size;
+	/* "NAME=ADDRESS" lines added to RUN containers' /etc/hosts (compose's
+	 * build.extra_hosts, docker build --add-host) */
+	char *const *extra_hosts;
+	/* named contexts (compose's build.additional_contexts, docker
+	 * build --build-context) as COPY --from=NAME sources, over a stage
+	 * or image of that name: "NAME=DIR" (a local directory, read as a
+	 * build context) or "NAME=docker-image://REF" */
+	char *const *named_contexts;
 };
 int bld_execute(const struct bld_opts *o, lxr_err *err);
+
+/* ---- one build, from its options to a stored image ---------------------------
+ * What `lxr build CONTEXT` and a stack service's `build:` both ask for: the
+ * options checked (a local context directory, tags that are references and
+ * not digests, labels KEY=VALUE), the Dockerfile read and planned, the
+ * build run under the step cache's shared lock in a work directory that is
+ * removed afterwards, the image stored under every tag (its ID printed on
+ * standard output by lxr-image). Add a field for each new builder option;
+ * zero is always "as docker's default". */
+struct bld_request {
+	const char *context; /* a local directory */
+	/* the Dockerfile's path; NULL: CONTEXT/Dockerfile, else
+	 * CONTEXT/Containerfile (podman's name) */
+	const char *dockerfile;
+	/* the Dockerfile's text itself (docker's -f -, compose's
+	 * dockerfile_inline), over dockerfile; dockerfile_name is what
+	 * messages call it */
+	const char *dockerfile_text, *dockerfile_name;
+	char *const *tags;        /* image references, as the user wrote them */
+	char *const *build_args;  /* "K=V", or "K" (from the environment) */
+	char *const *labels;      /* "K=V" */
+	char *const *extra_hosts; /* "NAME=ADDRESS" */
+	/* "NAME=DIR" or "NAME=docker-image://REF" (bld_opts.named_contexts) */
+	char *const *named_contexts;
+	const char *target;   /* NULL: the last stage */
+	const char *network;  /* "default" (NULL), "none" or "host" */
+	char *const *secrets; /* --secret values (bld_secret_parse) */
+	int64_t shm_size;     /* bytes; 0: the runtime's */
+	bool no_cache, pull;
+	/* plan only: print the stages (docker's --check), build nothing */
+	bool check;
+};
+/* 0; -2 when the request or the Dockerfile is wrong (nothing ran: docker's
+ * usage errors); -1 when the build failed. */
+int bld_build(const struct bld_request *rq, lxr_err *err);
+/* Take the step cache's lock (flock how: LOCK_SH for a build, LOCK_EX |
+ * LOCK_NB for `builder prune`): its fd, or -1 with err set. */
+int bld_cache_lock(int how, lxr_err *err);
+
+/* ---- compose's build: --------------------------------------------------------
+ * A stack service's `build:` as a bld_request: every key lxr's builder
+ * honours mapped, everything else refused with the key's position and the
+ * service (ssh, cache_from and cache_to are dropped with a warning in
+ * *warnings, as compose does for a builder without them). The request's
+ * strings borrow from svc, except the vectors and dockerfile, which
+ * bld_request_free frees. tags: build_image (image:, or
+ * <project>-<service>) and build.tags. additional_contexts: a directory
+ * as it is, `service:NAME` as that service's image (the caller builds it
+ * first), docker-image:// as it is. */
+struct cfg_stack;
+struct cfg_service;
+int bld_request_from_service(const struct cfg_stack *st, const struct cfg_service *svc,
+			     struct bld_request *out, char ***warnings, lxr_err *err);
+void bld_request_free(struct bld_request *rq);
 
 #endif

@@ -376,8 +376,8 @@ struct cfg_raw_key {
  * context absolute (a URL, git reference or `service:NAME` as written),
  * dockerfile "Dockerfile" unless dockerfile_inline, args resolved from the
  * environment where given without a value (and dropped where unset). lxr
- * has no builder yet: a service with build and no image is not runnable
- * (cfg_stack_check_runnable), one with both runs from its image. */
+ * up builds it (build/compose.c maps it onto the builder); keys the builder
+ * does not honour yet are not runnable (cfg_stack_check_runnable). */
 struct cfg_build {
 	bool set;
 	struct cfg_pos pos;
@@ -399,7 +399,7 @@ struct cfg_build {
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
-	struct cfg_str image; /* NULL only with build (not runnable then) */
+	struct cfg_str image; /* NULL only with build: build_image names it */
 	bool image_is_path;   /* a path names a rootfs directory */
 	/* the image a build makes: image:, or compose's <project>-<service> */
 	char *build_image;
@@ -568,6 +568,9 @@ int cfg_stack_load(const struct cfg_load_opts *opts, struct cfg_stack **out,
 		   struct cfg_diags *diags, lxr_err *err);
 void cfg_stack_free(struct cfg_stack *s);
 const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const char *name);
+/* The image a service runs: image:, else the one its build: makes
+ * (build_image, <project>-<service>). */
+const char *cfg_service_image(const struct cfg_service *s);
 const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const char *name);
 
 /* Compose's file discovery in dir: compose.yaml, compose.yml,

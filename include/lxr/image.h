@@ -40,6 +40,9 @@ char *img_ref_string(const struct img_ref *r);
 /* "docker.io/library/nginx" */
 char *img_ref_repo_string(const struct img_ref *r);
 void img_ref_free(struct img_ref *r);
+/* A canonical name as a user writes it (docker's "familiar" form):
+ * "docker.io/library/nginx:latest" -> "nginx:latest" (points into name). */
+const char *img_short_name(const char *name);
 
 /* ---- image config (OCI image-spec "config", docker's ContainerConfig) ----- */
 struct img_healthcheck {
@@ -127,6 +130,10 @@ int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err)
 /* Run `lxr-image fetch-url URL FILE`: download url into the new file
  * (img_fetch_url; ADD's URL sources). */
 int img_tool_fetch_url(struct img_store *s, const char *url, const char *file, lxr_err *err);
+
+/* Give the image src names the name target as well (docker tag): target
+ * is a NAME[:TAG] (a digest is refused), normalized; a tag it had moves. */
+int img_tag(struct img_store *s, const char *src, const char *target, lxr_err *err);
 
 /* ---- in use ----------------------------------------------------------------
  * A container that runs an image holds a use record: a file in uses/ naming

@@ -39,6 +39,27 @@ int img_import(struct img_store *s, const char *path, const char *name,
  * "STOPSIGNAL SIGQUIT") applied to cfg. */
 int img_config_change(struct img_config *cfg, const char *line, lxr_err *err);
 
+/* docker save: the images refs name (names, name@digest, image IDs), with
+ * their blobs as the store has them, into one tar at path (NULL: standard
+ * output). docker: a docker-save archive that is also an OCI layout (as
+ * docker 25+ writes it: docker load, podman load, skopeo and lxr load read
+ * it); oci: an OCI image layout archive. A file is written under a temp
+ * name and renamed when whole: a failure leaves nothing at path. */
+enum img_save_format { IMG_SAVE_DOCKER, IMG_SAVE_OCI };
+int img_save(struct img_store *s, char *const *refs, enum img_save_format f, const char *path,
+	     lxr_err *err);
+
+struct img_push_opts {
+	bool quiet;            /* no progress lines */
+	bool progress_tty;     /* redraw the layer being uploaded (bytes sent) */
+	const char *auth_file; /* as for pull */
+};
+/* docker push: upload the image ref names (NAME[:TAG], as the store has
+ * it) to the registry its name says, with pull's transport and credentials:
+ * each blob the registry lacks (HEAD, then POST and one PUT), then the
+ * stored manifest, unchanged, under the tag. Prints progress to stderr. */
+int img_push(struct img_store *s, const char *ref, const struct img_push_opts *o, lxr_err *err);
+
 /* Unpack every layer of a stored image whose layer directory is missing,
  * from its blob, verifying each diff ID (img_resolve runs this through
  * `lxr-image unpack` when someone removed a layer directory). */

@@ -519,6 +519,14 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 		return 0;
 	if (df_expand(from, r->o->f->escape, bld_env_lookup, r->o->plan->meta_args, &name, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from: %s", err->msg);
+	/* a named context wins over a stage or image of its name (BuildKit);
+	 * a docker-image:// one bldx_from_layers resolves */
+	const char *named = bldx_named_context(r->o, name);
+	if (named && !lxr_str_has_prefix(named, "docker-image://")) {
+		if (bld_context_open(named, c, err) < 0)
+			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+		return 0;
+	}
 	if (bldx_from_layers(r, name, &lw, key, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
 	ret = bldx_mount_view(r, lw, false, view, err);

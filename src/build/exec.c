@@ -99,7 +99,8 @@ int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, l
 {
 	struct img_image im = {0};
 
-	if (img_ensure(r->o->store, ref, IMG_PULL_MISSING, &im, err) < 0)
+	if (img_ensure(r->o->store, ref, r->o->pull ? IMG_PULL_ALWAYS : IMG_PULL_MISSING, &im,
+		       err) < 0)
 		return lxr_err_wrap(err, "image %s", ref);
 	if (r->n_use < 16 &&
 	    img_use_acquire(r->o->store, &im, "lxr build", &r->use_fd[r->n_use], err) == 0)

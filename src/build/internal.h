@@ -145,6 +145,20 @@ int bldx_url_fetch(struct bldx_run *r, const struct df_instr *in, const char *ur
  * refused, --checksum checked */
 int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
 		  char ***dirs, char ***names, char ***keys, lxr_err *err);
+/* What a build's options add to every RUN container (runextras.c): its
+ * /dev/shm size, an /etc/hosts with the extra hosts (host: the host's
+ * network, whose /etc/hosts is the base; on the default bridge the step's
+ * endpoint writes them) */
+struct lxr_spec;
+int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, enum bld_network net, lxr_err *err);
+/* After the step: what the bind of /etc/hosts made in its upper directory
+ * (an empty file where the image had none, /etc copied up for it) is no
+ * change of the step's, and is removed before the upper becomes a layer. */
+void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
+
+/* the value of named context NAME ("DIR" or "docker-image://REF"), or NULL */
+const char *bldx_named_context(const struct bld_opts *o, const char *name);
+
 /* COPY and ADD (copy.c) */
 /* p as an absolute, clean path (relative: under base, NULL "/"); ".."
  * stops at "/" */

@@ -93,13 +93,15 @@ static int step_network(struct bldx_run *r, const struct df_instr *in, enum bld_
 /* the step joins lxr run's default bridge, as docker's builder joins
  * docker's: an endpoint of its own (an address, NAT out, the host's
  * resolver), removed by step_net_leave */
-static int step_net_join(const char *name, struct lxr_spec *spec, lxr_err *err)
+static int step_net_join(const struct bld_opts *o, const char *name, struct lxr_spec *spec,
+			 lxr_err *err)
 {
 	struct lxr_net_config nc = {.name = NET_RUN_DEFAULT, .ephemeral = true};
 	char *names[] = {spec->hostname, NULL};
 	struct lxr_endpoint_config ec = {.network = NET_RUN_DEFAULT,
 					 .container = name,
 					 .names = names,
+					 .extra_hosts = o->extra_hosts,
 					 .holder = getpid(),
 					 .create = &nc};
 	struct lxr_endpoint ep;
@@ -274,6 +276,10 @@ static int step_exec(struct bldx_run *r, struct bldx_stage *s, const struct df_i
 		spec.ns[LXR_NS_NET].create = false;
 		spec.ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
 	}
+	if (bldx_run_extras(r, &spec, net, err) < 0) {
+		bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
+		goto out;
+	}
 	if (rt_spec_apply_user(&spec, s->cfg.img.user, NULL, err) < 0) {
 		bldx_fail(err, r->o->f, in, "RUN as USER %s: %s", s->cfg.img.user, err->msg);
 		goto out;
@@ -284,7 +290,7 @@ static int step_exec(struct bldx_run *r, struct bldx_stage *s, const struct df_i
 		lxr_strv_push(&spec.env, lxr_xstrdup(m->env[i]));
 	spec.secret_env = m->env != NULL;
 	if (net == BLD_NET_DEFAULT) {
-		if (step_net_join(id, &spec, err) < 0) {
+		if (step_net_join(r->o, id, &spec, err) < 0) {
 			bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
 			goto out;
 		}
@@ -298,6 +304,7 @@ static int step_exec(struct bldx_run *r, struct bldx_stage *s, const struct df_i
 		goto out;
 	}
 	bldx_mounts_tidy(m, upper);
+	bldx_run_extras_undo(r->o, upper);
 	layer = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);
 	if (rename(upper, layer) < 0) {
 		lxr_fail(err, errno, "move the RUN layer %s to %s", upper, layer);

@@ -49,12 +49,23 @@ int bldx_mount_view(struct bldx_run *r, char *const *lw, bool writable, char **a
 
 int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[72], lxr_err *err)
 {
+	const char *named = bldx_named_context(r->o, name);
 	int st = -1;
 
-	for (size_t i = 0; i < r->o->plan->n; i++)
+	/* a named context docker-image://REF stands for that image, over a
+	 * stage of its name (BuildKit) */
+	if (named && lxr_str_has_prefix(named, "docker-image://"))
+		name = named + strlen("docker-image://");
+	else if (named)
+		return lxr_fail(err, ENOTSUP,
+				"named context %s is a directory: RUN --mount from= takes a stage "
+				"or an image",
+				name);
+	for (size_t i = 0; i < r->o->plan->n && !named; i++)
 		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
 			st = (int)i;
-	if (st < 0 && name[0] >= '0' && name[0] <= '9' && !name[strspn(name, "0123456789")])
+	if (st < 0 && !named && name[0] >= '0' && name[0] <= '9' &&
+	    !name[strspn(name, "0123456789")])
 		st = atoi(name);
 	if (st >= 0) {
 		*lw = bldx_lowers(&r->st[st]);

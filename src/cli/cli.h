@@ -29,7 +29,7 @@ int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
 int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */
 int cmd_scale(int argc, char **argv);   /* cmd_scale.c */
 int cmd_create(int argc, char **argv);  /* up --no-start (cmd_up.c) */
-/* pull, load, import: exec lxr-image beside this program (image_exec.c) */
+/* pull, push, load, save, import: exec lxr-image beside this program (image_exec.c) */
 int cmd_image_tool(int argc, char **argv);
 /* lxr-image's commands (cmd_image.c, linked only into lxr-image) */
 int cmd_pull(int argc, char **argv);
@@ -39,6 +39,9 @@ int cmd_unpack(int argc, char **argv);
 int cmd_commit(int argc, char **argv);    /* image_commit.c */
 int cmd_extract(int argc, char **argv);   /* image_commit.c */
 int cmd_fetch_url(int argc, char **argv); /* image_commit.c */
+int cmd_save(int argc, char **argv);      /* image_ship.c */
+int cmd_push(int argc, char **argv);      /* image_ship.c */
+int cmd_tag(int argc, char **argv);       /* cmd_tag.c, in lxr */
 int cmd_build(int argc, char **argv);     /* cmd_build.c */
 int cmd_builder(int argc, char **argv);   /* builder prune (cmd_build.c) */
 int cmd_images(int argc, char **argv);
@@ -72,6 +75,7 @@ struct cli_globals {
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */
 	const char *progress;       /* --progress auto|tty|plain|quiet */
+	bool compose;               /* `lxr compose COMMAND`: compose's form of it */
 };
 /* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
  * 3 quiet */
@@ -117,6 +121,9 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
+/* --include-deps: the services named in *want and, transitively, their
+ * depends_on, added to it */
+void cli_add_deps(const struct cfg_stack *st, char ***want);
 struct lxr_container_ref;
 /* The running container exec and cp name: an `lxr run` container (when no
  * -f/-p), else a service's instance (index: --index, 0 for the first), or
@@ -135,11 +142,33 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);
 /* lxr pull: a stack's images (cmd_pull.c), or REF through lxr-image */
 int cmd_pull_stack(int argc, char **argv);
+int cmd_push_stack(int argc, char **argv); /* cmd_push.c */
 /* progress.c, in both programs: pull's help, and compose's --progress
  * modes (auto, tty, plain, quiet, json) -> redraw on a terminal, quiet;
  * -1 for another word */
 extern const char cli_pull_usage[];
 int cli_progress_mode(const char *mode, bool *tty, bool *quiet);
+/* compose's build: (stack_build.c), run in the CLI before anything starts.
+ * The options `lxr build SERVICE` and `lxr up` put over each build: */
+struct cli_build_over {
+	bool no_cache, pull, dry_run, quiet;
+	char **build_args; /* --build-arg K[=V], over build.args */
+};
+struct cfg_stack;
+struct plan_graph;
+/* lxr build [SERVICE...] in a project: each service with build: (services
+ * NULL or empty: all), image build_image and build.tags. */
+int cli_stack_build(const struct cfg_stack *st, char *const *services,
+		    const struct cli_build_over *o);
+/* lxr up: the images g's services with build: need, built (or pulled)
+ * as compose does, before the supervisor is asked for anything. */
+struct cli_up_build {
+	bool build, no_build; /* --build, --no-build */
+	int pull;             /* sup_up_opts.pull: 0, or 1 + img_pull_policy */
+	bool quiet_pull, dry_run;
+};
+int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
+		 const struct cli_up_build *u);
 /* down --rmi all|local (down_rmi.c): remove the images st's services use,
  * each once; one still in use elsewhere is kept with a warning. */
 int cli_down_rmi(const struct cfg_stack *st, const char *mode);

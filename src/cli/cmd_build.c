@@ -1,23 +1,28 @@
-/* lxr build: read a Dockerfile as docker's builder does, plan its stages
- * (every error with its Dockerfile position) and run it with the build
- * layer (docs/building.md); --check stops after the plan. */
+/* lxr build: docker's form (`lxr build [options] CONTEXT`: one Dockerfile,
+ * bld_build) or compose's (`lxr build [SERVICE...]` in a project: each
+ * service's build:, stack_build.c). This file parses and chooses. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "lxr/build.h"
+#include "lxr/config.h"
 #include "lxr/image.h"
 
 static const char usage_text[] =
     "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
-    "       [--label K=V]... [--no-cache] [--network default|none|host]\n"
-    "       [--secret id=ID[,src=FILE|,env=VAR]]... [--progress auto|plain] [--check]\n"
-    "       CONTEXT\n"
+    "       [--label K=V]... [--build-context NAME=VALUE]... [--no-cache] [--pull]\n"
+    "       [--network default|none|host] [--secret id=ID[,src=FILE|,env=VAR]]... [-q]\n"
+    "       [--progress auto|plain] [--check] CONTEXT\n"
+    "   or: lxr [compose] build [--no-cache] [--pull] [--build-arg K=V]... [-q]\n"
+    "       [--dry-run] [SERVICE...]\n"
     "\n"
     "Build an image from a Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile)\n"
     "on lxr's own runtime: each RUN in a container (on lxr run's default bridge\n"
@@ -25,26 +30,55 @@ static const char usage_text[] =
     "honoured), another stage or a URL. The image is stored under each -t name and\n"
     "its ID printed.\n"
     "\n"
+    "In a project (a stack file here, or -f/-p before the command), with no\n"
+    "argument or with arguments that all name services, and always as `lxr\n"
+    "compose build`: build each service's build: (or those named) as docker\n"
+    "compose does, into its image: or <project>-<service>, and build.tags.\n"
+    "A directory that shares a service's name is given as ./NAME.\n"
+    "\n"
     "  -t, --tag NAME[:TAG]   name the image (repeatable)\n"
     "  -f, --file FILE        the Dockerfile (- for standard input)\n"
     "      --build-arg K[=V]  an ARG's value; K alone takes it from the environment\n"
     "      --target STAGE     build that stage and the ones it needs\n"
     "      --label K=V        a label on the image (repeatable)\n"
+    "      --build-context NAME=DIR|docker-image://REF\n"
+    "                         a named context, COPY --from=NAME's source\n"
     "      --no-cache         run every step, using no cached one\n"
+    "      --pull             pull the FROM images even when they are here\n"
     "      --network MODE     RUN steps' network: default (a bridge with NAT out),\n"
     "                         none (loopback only) or host (the host's)\n"
     "      --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret\n"
+    "  -q, --quiet            print nothing but the image ID (services: nothing)\n"
     "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
     "      --check            check the Dockerfile and print its stages; build nothing\n"
+    "      --dry-run          services: say what would be built; build nothing\n"
     "\n"
     "Example:\n"
-    "  lxr build -t app:1 --target runtime .\n";
+    "  lxr build -t app:1 --target runtime .\n"
+    "  lxr compose build --no-cache web\n";
 
 struct build_opts {
-	char **tags, **build_args, **labels, **secrets;
-	const char *file, *target, *progress, *context, *network;
-	bool no_cache, check;
+	char **tags, **build_args, **labels;
+	char **contexts; /* --build-context NAME=DIR|docker-image://REF */
+	char **secrets;  /* --secret id=ID,src=FILE|env=VAR */
+	const char *file, *target, *progress, *network;
+	bool no_cache, check, pull, quiet, dry_run;
+	const char *docker_only; /* the first option only docker's form takes */
+	char **args;             /* the operands: CONTEXT, or services */
 };
+
+/* docker buildx's --build-context NAME=VALUE: a directory (made absolute
+ * here, as the builder takes it) or docker-image://REF. */
+static char *named_context(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	_cleanup_free_ char *abs = NULL;
+
+	if (!eq || !eq[1] || eq[1] == '/' || strstr(eq + 1, "://"))
+		return lxr_xstrdup(arg); /* as given: bld_build says what is wrong */
+	abs = realpath(eq + 1, NULL);
+	return abs ? lxr_xasprintf("%.*s=%s", (int)(eq - arg), arg, abs) : lxr_xstrdup(arg);
+}
 
 static int parse(int argc, char **argv, struct build_opts *o)
 {
@@ -56,6 +90,9 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		O_PROGRESS,
 		O_CHECK,
 		O_NETWORK,
+		O_PULL,
+		O_DRY_RUN,
+		O_CONTEXT,
 		O_SECRET
 	};
 	static const struct option longopts[] = {
@@ -68,6 +105,10 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"progress", required_argument, NULL, O_PROGRESS},
 	    {"check", no_argument, NULL, O_CHECK},
 	    {"network", required_argument, NULL, O_NETWORK},
+	    {"pull", no_argument, NULL, O_PULL},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"dry-run", no_argument, NULL, O_DRY_RUN},
+	    {"build-context", required_argument, NULL, O_CONTEXT},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -76,75 +117,43 @@ static int parse(int argc, char **argv, struct build_opts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:f:qh", longopts, NULL)) != -1) {
+		const char *d = NULL;
 		switch (c) {
-		case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)); break;
-		case 'f': o->file = optarg; break;
+		case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)), d = "--tag"; break;
+		case 'f': o->file = optarg, d = "--file"; break;
 		case O_ARG: lxr_strv_push(&o->build_args, lxr_xstrdup(optarg)); break;
-		case O_TARGET: o->target = optarg; break;
-		case O_LABEL: lxr_strv_push(&o->labels, lxr_xstrdup(optarg)); break;
+		case O_TARGET: o->target = optarg, d = "--target"; break;
+		case O_LABEL: lxr_strv_push(&o->labels, lxr_xstrdup(optarg)), d = "--label"; break;
 		case O_NO_CACHE: o->no_cache = true; break;
 		case O_PROGRESS: o->progress = optarg; break;
-		case O_CHECK: o->check = true; break;
-		case O_NETWORK: o->network = optarg; break;
-		case O_SECRET: lxr_strv_push(&o->secrets, lxr_xstrdup(optarg)); break;
+		case O_CHECK: o->check = true, d = "--check"; break;
+		case O_NETWORK: o->network = optarg, d = "--network"; break;
+		case O_PULL: o->pull = true; break;
+		case 'q': o->quiet = true; break;
+		case O_DRY_RUN: o->dry_run = true; break;
+		case O_SECRET:
+			lxr_strv_push(&o->secrets, lxr_xstrdup(optarg));
+			d = "--secret";
+			break;
+		case O_CONTEXT:
+			lxr_strv_push(&o->contexts, named_context(optarg));
+			d = "--build-context";
+			break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
+		if (d && !o->docker_only)
+			o->docker_only = d;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "lxr: error: build takes one CONTEXT directory\n%s", usage_text);
+	for (int i = optind; i < argc; i++)
+		lxr_strv_push(&o->args, lxr_xstrdup(argv[i]));
+	if (o->progress && strcmp(o->progress, "auto") && strcmp(o->progress, "plain") &&
+	    strcmp(o->progress, "tty")) {
+		fprintf(stderr, "lxr: error: --progress %s: takes auto, plain or tty\n",
+			o->progress);
 		return -1;
 	}
-	o->context = argv[optind];
-	return 0;
-}
-
-/* What docker would refuse before reading the Dockerfile. */
-static int check_opts(const struct build_opts *o, lxr_err *err)
-{
-	struct stat st;
-
-	if (!strcmp(o->context, "-") || strstr(o->context, "://") ||
-	    lxr_str_has_prefix(o->context, "git@"))
-		return lxr_fail(err, EINVAL,
-				"build context %s: only a local directory is supported",
-				o->context),
-		       lxr_err_hint(err, "give the directory holding the build's files");
-	if (stat(o->context, &st) < 0)
-		return lxr_fail(err, errno, "build context %s", o->context);
-	if (!S_ISDIR(st.st_mode))
-		return lxr_fail(err, ENOTDIR, "build context %s", o->context),
-		       lxr_err_hint(err,
-				    "the context is a directory (an archive is not supported)");
-	for (size_t i = 0; o->tags && o->tags[i]; i++) {
-		struct img_ref r;
-		if (img_ref_parse(o->tags[i], &r, err) < 0)
-			return lxr_err_wrap(err, "--tag %s", o->tags[i]);
-		bool digest = r.digest != NULL;
-		img_ref_free(&r);
-		if (digest)
-			return lxr_fail(err, EINVAL, "--tag %s: a tag, not a digest", o->tags[i]);
-	}
-	for (size_t i = 0; o->labels && o->labels[i]; i++)
-		if (!strchr(o->labels[i], '=') || o->labels[i][0] == '=')
-			return lxr_fail(err, EINVAL, "--label %s: not KEY=VALUE", o->labels[i]);
-	for (size_t i = 0; o->build_args && o->build_args[i]; i++)
-		if (o->build_args[i][0] == '=' || !o->build_args[i][0])
-			return lxr_fail(err, EINVAL, "--build-arg %s: no name", o->build_args[i]);
-	if (o->network && bld_network_parse(o->network) < 0)
-		return lxr_fail(err, EINVAL, "--network %s: takes default, none or host",
-				o->network);
-	for (size_t i = 0; o->secrets && o->secrets[i]; i++) {
-		struct bld_secret sec;
-		if (bld_secret_parse(o->secrets[i], &sec, err) < 0)
-			return -1;
-		bld_secret_free(&sec);
-	}
-	if (o->progress && strcmp(o->progress, "auto") && strcmp(o->progress, "plain") &&
-	    strcmp(o->progress, "tty"))
-		return lxr_fail(err, EINVAL, "--progress %s: takes auto, plain or tty",
-				o->progress);
 	return 0;
 }
 
@@ -172,184 +181,158 @@ static int read_stdin(char **text, size_t *len, lxr_err *err)
 	return 0;
 }
 
-static int read_dockerfile(const struct build_opts *o, char **name, char **text, size_t *len,
-			   lxr_err *err)
+/* docker build CONTEXT */
+static int build_context(const struct build_opts *o)
 {
-	if (o->file && !strcmp(o->file, "-")) {
-		*name = lxr_xstrdup("<stdin>");
-		return read_stdin(text, len, err);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	lxr_err err = {0};
+	struct bld_request rq = {.context = o->args[0],
+				 .dockerfile = o->file,
+				 .tags = o->tags,
+				 .build_args = o->build_args,
+				 .labels = o->labels,
+				 .named_contexts = o->contexts,
+				 .target = o->target,
+				 .network = o->network,
+				 .secrets = o->secrets,
+				 .no_cache = o->no_cache,
+				 .pull = o->pull,
+				 .check = o->check};
+	int saved = -1, r;
+
+	if (o->dry_run) {
+		fputs("lxr: error: --dry-run is for services; `lxr build --check CONTEXT` checks "
+		      "a Dockerfile without building\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
 	}
-	if (o->file)
-		*name = lxr_xstrdup(o->file);
-	else {
-		*name = lxr_xasprintf("%s/Dockerfile", o->context);
-		if (access(*name, F_OK) < 0) {
-			_cleanup_free_ char *alt = lxr_xasprintf("%s/Containerfile", o->context);
-			if (access(alt, F_OK) == 0) {
-				free(*name);
-				*name = lxr_steal_ptr(&alt);
-			}
+	if (o->file && !strcmp(o->file, "-")) {
+		if (read_stdin(&text, &len, &err) < 0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_FAIL;
+		}
+		rq.dockerfile = NULL;
+		rq.dockerfile_text = text;
+		rq.dockerfile_name = "<stdin>";
+	}
+	/* docker build -q: the ID alone; what went wrong is still said */
+	if (o->quiet && !o->check) {
+		fflush(stderr);
+		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDERR_FILENO);
+			close(null);
 		}
 	}
-	if (lxr_read_file_at(AT_FDCWD, *name, text, len, err) < 0)
-		return lxr_err_hint(err,
-				    "give the Dockerfile with -f FILE, or put one in the context");
-	return 0;
-}
-
-static void print_plan(const struct df_file *f, const struct bld_plan *p)
-{
-	for (size_t s = 0; s < p->n; s++) {
-		const struct bld_stage *st = &p->stages[s];
-		const struct df_instr *last = &f->v[st->end - 1];
-
-		printf("stage %zu%s%s: FROM %s", s, st->name ? " " : "", st->name ? st->name : "",
-		       st->base);
-		if (st->base_stage >= 0)
-			printf(" (stage %d)", st->base_stage);
-		printf(", %zu instruction%s, lines %d-%d%s\n", st->end - st->first - 1,
-		       st->end - st->first - 1 == 1 ? "" : "s", f->v[st->first].line,
-		       last->end_line,
-		       s == p->target ? ", the target"
-		       : st->needed   ? ""
-				      : ", not needed");
+	r = bld_build(&rq, &err);
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
 	}
+	if (r == 0)
+		return LXR_EXIT_OK;
+	lxr_err_print(&err);
+	return r == -2 ? LXR_EXIT_USAGE : LXR_EXIT_FAIL;
 }
 
-static int cache_lock(int how, lxr_err *err)
+/* docker compose build [SERVICE...] */
+static int build_services(const struct build_opts *o, struct cfg_stack *st)
 {
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/build", lxr_data_dir());
-	_cleanup_free_ char *path = lxr_xasprintf("%s/cache.lock", dir);
-	int fd;
+	struct cli_build_over over = {.no_cache = o->no_cache,
+				      .pull = o->pull,
+				      .dry_run = o->dry_run,
+				      .quiet = o->quiet,
+				      .build_args = o->build_args};
 
-	if (lxr_mkdir_p(dir, 0700, err) < 0)
-		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return lxr_fail(err, errno, "open %s", path);
-	while (flock(fd, how) < 0) {
-		if (errno == EINTR)
-			continue;
-		lxr_fail(err, errno, "lock %s", path);
-		if (errno == EWOULDBLOCK)
-			lxr_err_hint(err, "a build is running: try again when it is done");
-		close(fd);
-		return -1;
+	if (o->docker_only) {
+		fprintf(stderr,
+			"lxr: error: build: %s is for `lxr build CONTEXT`; a service's build: "
+			"sets it in the stack file\n",
+			o->docker_only);
+		return LXR_EXIT_USAGE;
 	}
-	return fd;
+	return cli_stack_build(st, o->args, &over);
 }
 
-/* The tags as the store names them, the work directory, the run. */
-static int run_build(const struct build_opts *o, const struct df_file *f, const struct bld_plan *p,
-		     lxr_err *err)
+static bool all_services(const struct cfg_stack *st, char *const *v)
 {
-	_cleanup_strv_ char **tags = lxr_xcalloc(1, sizeof(char *));
-	_cleanup_free_ char *work = NULL, *cache = NULL;
-	struct img_store *st = NULL;
-	struct bld_context *ctx = NULL;
+	for (size_t i = 0; v && v[i]; i++)
+		if (!cfg_stack_service(st, v[i]))
+			return false;
+	return true;
+}
+
+static bool looks_like_path(const char *a)
+{
+	return strchr(a, '/') || !strcmp(a, ".") || !strcmp(a, "..");
+}
+
+/* Which form: compose's with `lxr compose build`; docker's with one of its
+ * own options, a path operand, or no project here; else compose's when
+ * every operand names a service (none: all of them), docker's for one
+ * operand that does not. */
+static int dispatch(struct build_opts *o)
+{
+	_cleanup_free_ char *found = NULL;
+	const char *file = NULL, *project = NULL;
+	struct cfg_stack *st = NULL;
+	size_t n = 0;
 	int r;
 
-	for (size_t i = 0; o->tags && o->tags[i]; i++) {
-		struct img_ref ref;
-		if (img_ref_parse(o->tags[i], &ref, err) < 0)
-			return -1;
-		lxr_strv_push(&tags, img_ref_string(&ref));
-		img_ref_free(&ref);
+	while (o->args && o->args[n])
+		n++;
+	cli_globals_apply(&file, &project);
+	bool compose = cli_globals.compose;
+	if (!compose) {
+		bool docker = o->docker_only || (n == 1 && looks_like_path(o->args[0]));
+		if (!docker && !file && !project && !cli_find_stack(&found))
+			docker = true;
+		if (docker) {
+			if (n != 1) {
+				fprintf(stderr,
+					"lxr: error: build takes one CONTEXT directory%s\n%s",
+					n ? "" : " (no stack file here to build services of)",
+					usage_text);
+				return LXR_EXIT_USAGE;
+			}
+			return build_context(o);
+		}
 	}
-	/* held shared for the build: its cached layers are its lower dirs,
-	 * and lxr builder prune takes it exclusive */
-	_cleanup_close_ int lock = cache_lock(LOCK_SH, err);
-	if (lock < 0)
-		return -1;
-	if (img_store_open(lxr_data_dir(), &st, err) < 0)
-		return -1;
-	if (bld_context_open(o->context, &ctx, err) < 0) {
-		img_store_close(st);
-		return -1;
+	if (found)
+		file = found;
+	r = cli_stack_load(file, project, &st);
+	if (r != LXR_EXIT_OK)
+		return r;
+	if (!compose && n > 0 && !all_services(st, o->args)) {
+		cfg_stack_free(st);
+		if (n == 1)
+			return build_context(o);
+		fprintf(stderr, "lxr: error: build: %s is not a service of the stack\n%s",
+			o->args[0], usage_text);
+		return LXR_EXIT_USAGE;
 	}
-	/* the work directory has a temp name: what a killed build left is
-	 * swept by the next one */
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/build", lxr_data_dir());
-	_cleanup_free_ char *name = lxr_tmp_name("work");
-	work = lxr_xasprintf("%s/%s", dir, name);
-	cache = lxr_xasprintf("%s/cache", dir);
-	lxr_err e1;
-	if (lxr_tmp_sweep(dir, false, &e1) < 0)
-		lxr_err_print(&e1);
-	lxr_rm_rf(work, err);
-	if (lxr_mkdir_p(work, 0700, err) < 0) {
-		bld_context_close(ctx);
-		img_store_close(st);
-		return -1;
-	}
-	struct bld_opts bo = {.f = f,
-			      .plan = p,
-			      .ctx = ctx,
-			      .build_args = o->build_args,
-			      .labels = o->labels,
-			      .tags = tags,
-			      .store = st,
-			      .work = work,
-			      .cache = cache,
-			      .no_cache = o->no_cache,
-			      .network = o->network
-					     ? (enum bld_network)bld_network_parse(o->network)
-					     : BLD_NET_DEFAULT,
-			      .secrets = o->secrets};
-	r = bld_execute(&bo, err);
-	lxr_err e2;
-	if (lxr_rm_rf(work, &e2) < 0)
-		lxr_err_print(&e2);
-	bld_context_close(ctx);
-	img_store_close(st);
+	r = build_services(o, st);
+	cfg_stack_free(st);
 	return r;
 }
 
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts o = {0};
-	_cleanup_free_ char *name = NULL, *text = NULL;
-	struct df_file f = {0};
-	struct bld_plan p = {0};
-	size_t len = 0;
-	lxr_err err = {0};
-	int rc = LXR_EXIT_USAGE, r = parse(argc, argv, &o);
+	int rc = parse(argc, argv, &o);
 
-	if (r != 0) {
-		rc = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-		goto out;
-	}
-	if (check_opts(&o, &err) < 0 || read_dockerfile(&o, &name, &text, &len, &err) < 0) {
-		lxr_err_print(&err);
-		goto out;
-	}
-	if (df_parse(name, text, len, &f, &err) < 0 ||
-	    bld_plan_make(&f, o.build_args, o.target, &p, &err) < 0) {
-		lxr_err_print(&err);
-		goto out;
-	}
-	if (f.syntax)
-		fprintf(stderr,
-			"lxr: note: # syntax=%s ignored: lxr's builder reads the Dockerfile\n",
-			f.syntax);
-	for (size_t i = 0; p.unused_args && p.unused_args[i]; i++)
-		fprintf(stderr, "lxr: warning: --build-arg %s: no ARG declares it\n",
-			p.unused_args[i]);
-	if (o.check) {
-		print_plan(&f, &p);
-		rc = LXR_EXIT_OK;
-		goto out;
-	}
-	rc = run_build(&o, &f, &p, &err) < 0 ? LXR_EXIT_FAIL : LXR_EXIT_OK;
-	if (rc != LXR_EXIT_OK)
-		lxr_err_print(&err);
-out:
-	bld_plan_free(&p);
-	df_file_free(&f);
+	if (rc != 0)
+		rc = rc > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	else
+		rc = dispatch(&o);
 	lxr_strv_free(o.tags);
 	lxr_strv_free(o.build_args);
 	lxr_strv_free(o.labels);
+	lxr_strv_free(o.contexts);
 	lxr_strv_free(o.secrets);
+	lxr_strv_free(o.args);
 	return rc;
 }
 
@@ -383,7 +366,7 @@ int cmd_builder(int argc, char **argv)
 			fprintf(stderr, "lxr: error: %s: unknown option\n%s", argv[i], usage);
 			return LXR_EXIT_USAGE;
 		}
-	lock = cache_lock(LOCK_EX | LOCK_NB, &err);
+	lock = bld_cache_lock(LOCK_EX | LOCK_NB, &err);
 	if (lock < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;

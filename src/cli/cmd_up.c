@@ -37,7 +37,10 @@ static const char up_usage[] =
     "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
     "`lxr down` does, volumes and logs kept, and exits 130 (143); twice: kills.\n"
     "On a stack that is up, reconcile it with the file: start what is new,\n"
-    "recreate what changed. Services the file no longer declares (orphans) keep\n"
+    "recreate what changed. A service with build: has its image built first\n"
+    "when it is missing (every time with --build or pull_policy: build); one\n"
+    "with image: too is pulled, and built when the pull fails, as compose does.\n"
+    "Services the file no longer declares (orphans) keep\n"
     "running, with a warning, unless --remove-orphans.\n"
     "A project brought up from another stack file (another directory with the\n"
     "same name) is refused unless -p names it.\n"
@@ -76,10 +79,10 @@ static const char up_usage[] =
     "      --attach SERVICE   foreground: show only these services' lines\n"
     "      --no-attach SERVICE  foreground: not these services' lines (the log\n"
     "                         files have every line either way)\n"
-    "      --build            accepted: up does not build images yet (a service\n"
-    "                         with build: and no image: is refused with its\n"
-    "                         position); build with `lxr build -t NAME CONTEXT`\n"
-    "      --no-build         accepted (up never builds)\n"
+    "      --build            build the images of services with build: first\n"
+    "                         (unchanged steps come from the cache)\n"
+    "      --no-build         build nothing: a service with build: and no image:\n"
+    "                         needs its image built already\n"
     "  -y, --yes              accepted (lxr asks no questions)\n"
     "\n"
     "Example:\n"
@@ -104,8 +107,8 @@ static const char down_usage[] =
     "  -t, --timeout N        give each service N seconds to stop before SIGKILL,\n"
     "                         instead of its stop_grace_period\n"
     "      --rmi all|local    then remove the images the services used (all:\n"
-    "                         every one; local: those lxr built, so none); an\n"
-    "                         image another container runs is kept\n"
+    "                         every one; local: those built for services without\n"
+    "                         image:); an image another container runs is kept\n"
     "      --remove-orphans   accepted, as compose's\n"
     "\n"
     "Example:\n"
@@ -352,17 +355,38 @@ static int up_check(struct stack_args *a, struct cfg_stack *st)
 	return LXR_EXIT_OK;
 }
 
+/* The images of the services with build:, built (or pulled) here, in the
+ * CLI, before the supervisor is asked for anything (stack_build.c). */
+static int up_build(struct stack_args *a, struct cfg_stack *st)
+{
+	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
+				  a->up.no_deps};
+	struct cli_up_build u = {.build = a->build,
+				 .no_build = a->no_build,
+				 .pull = a->up.pull,
+				 .quiet_pull = a->up.quiet_pull,
+				 .dry_run = a->dry_run};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+	int r;
+
+	if (plan_graph_build(st, &sel, &g, &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_USAGE;
+	}
+	r = cli_up_build(st, g, &u);
+	plan_graph_free(g);
+	return r;
+}
+
 static int up_with(struct stack_args *a)
 {
 	struct cfg_stack *st = NULL;
 	int r = up_conflicts(a) < 0 ? LXR_EXIT_USAGE : cli_stack_open(a->file, a->project, &st);
 
-	if (!st && a->build)
-		fputs("lxr: hint: up --build: up does not build images yet; build each one with "
-		      "`lxr build -t NAME CONTEXT` and name it in image:\n",
-		      stderr);
-
-	if (st && (r = up_check(a, st)) == LXR_EXIT_OK) {
+	if (st && (r = up_check(a, st)) == LXR_EXIT_OK)
+		r = up_build(a, st);
+	if (st && r == LXR_EXIT_OK) {
 		struct sup_up_opts *o = &a->up;
 		o->targets = (const char *const *)a->targets;
 		o->profiles = (const char *const *)a->profiles;

@@ -26,18 +26,20 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode)
 	int rc = LXR_EXIT_OK;
 	lxr_err err;
 
-	/* compose's "local" is the images it built for services without an
-	 * `image:` of their own; lxr builds none, so there are none */
-	if (!strcmp(mode, "local"))
-		return LXR_EXIT_OK;
+	bool local = !strcmp(mode, "local");
+
 	if (img_store_open(lxr_data_dir(), &store, &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
 	for (size_t i = 0; i < st->n_services; i++) {
 		const struct cfg_service *svc = &st->services[i];
-		const char *ref = svc->image.v;
+		const char *ref = cfg_service_image(svc);
 
+		/* compose's "local": the images it built for services without
+		 * an `image:` of their own (<project>-<service>) */
+		if (local && (svc->image.v || !svc->build.set))
+			continue;
 		if (!ref || svc->image_is_path || seen(done, ref))
 			continue;
 		lxr_strv_push(&done, lxr_xstrdup(ref));

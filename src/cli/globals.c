@@ -110,7 +110,7 @@ int cli_globals_parse(int argc, char **argv)
 		/* `lxr compose up` is `lxr up`: a docker compose script works
 		 * with one word replaced */
 		if (!compose && !strcmp(a, "compose")) {
-			compose = true;
+			compose = cli_globals.compose = true;
 			continue;
 		}
 		if (a[0] != '-' || !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "-v") ||

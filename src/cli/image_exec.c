@@ -1,4 +1,4 @@
-/* lxr pull, load, import: lxr-image does them. It is a separate program so
+/* lxr pull, push, load, save, import: lxr-image does them. It is a separate program so
  * that lxr does not load libcurl and libarchive (and the ~40 libraries they
  * bring) on every start: docs/images.md has the numbers. */
 #define _GNU_SOURCE

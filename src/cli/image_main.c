@@ -1,7 +1,7 @@
 /* lxr-image: the image commands that need the network or archives (pull,
- * load, import, unpack), in a program of their own so that lxr links
+ * push, load, save, import, unpack), in a program of their own so that lxr links
  * neither libcurl nor libarchive (docs/images.md). Users reach it through
- * `lxr pull|load|import`, which exec it; lxr run execs it to pull a missing
+ * `lxr pull|push|load|save|import`, which exec it; lxr run execs it to pull a missing
  * image. Messages say "lxr" because that is the command the user typed. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,8 @@ static const struct command commands[] = {
     {"pull", cmd_pull, "pull an image from a registry"},
     {"load", cmd_load, "load images from a docker-save or OCI archive"},
     {"import", cmd_import, "make an image from a root filesystem directory or tar"},
+    {"save", cmd_save, "write images to a docker-save or OCI archive"},
+    {"push", cmd_push, "upload an image to a registry"},
     {"unpack", cmd_unpack, "unpack missing layer directories of a stored image"},
     {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
     {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},
@@ -29,7 +31,8 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: lxr-image COMMAND [ARG...]\n\n"
-	      "The image tools of lxr; `lxr pull|load|import` run this program.\n\ncommands:\n",
+	      "The image tools of lxr; `lxr pull|push|load|save|import` run this "
+	      "program.\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);

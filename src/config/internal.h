@@ -191,6 +191,8 @@ int cfg_svc_read_build(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_build_free(struct cfg_build *b);
 /* compose-go's checks across services (additional contexts, platforms). */
 void cfg_stack_check_builds(struct cfg_ctx *c, const struct cfg_stack *st);
+/* docker's name for this machine's platform: linux/amd64, linux/arm64[/v8] */
+bool cfg_platform_is_host(const char *v);
 /* build_image of each built service, once the project is named. */
 void cfg_stack_name_builds(struct cfg_stack *st);
 void cfg_ulimits_free(struct cfg_ulimit *v, size_t n);

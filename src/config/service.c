@@ -249,13 +249,8 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-#define BUILD_HINT                                                                                 \
-	"lxr up does not build images yet: build it with `lxr build -t NAME CONTEXT` and give "    \
-	"that NAME as `image:`"
-
-/* Compose's pull_policy, as far as lxr can honour it: "build" needs a
- * builder and daily/weekly/every_<d> a record of pull times, neither of which
- * lxr has. */
+/* Compose's pull_policy, as far as lxr can honour it: daily/weekly/every_<d>
+ * need a record of pull times, which lxr has not. */
 static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -265,11 +260,8 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	if (!strcmp(v, "if_not_present"))
 		v = "missing";     /* compose's old name */
-	if (!strcmp(v, "build")) { /* loaded, not run: lxr has no builder yet */
-		cfg_check_supported_hint(
-		    c, n->pos, "service.pull_policy.build",
-		    "lxr up does not build images yet: pull_policy missing runs the image",
-		    "pull_policy \"build\"");
+	if (!strcmp(v, "build")) { /* lxr up builds the image every time */
+		cfg_check_supported(c, n, "service.pull_policy.build", "pull_policy \"build\"");
 		cfg_str_set(&s->pull_policy, v, n->pos);
 		return 0;
 	}
@@ -616,11 +608,6 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 			       "service has neither image nor build");
 		r = -1;
 	}
-	/* compose builds the image when there is no image: to run (with both,
-	 * compose runs the image when it exists, and so does lxr) */
-	if (s->build.set && !s->image.v && !has_key(n, "image"))
-		cfg_check_supported_hint(c, s->build.pos, "service.build.no_image", BUILD_HINT,
-					 "a service with `build:` and no `image:`");
 	cfg_svc_check_x_lxr(c, s);
 	return r;
 }

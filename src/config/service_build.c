@@ -3,10 +3,9 @@
  * of the specification, normalized as `docker compose config` prints it
  * (context absolute unless it is a URL, a git reference or `service:NAME`;
  * dockerfile "Dockerfile" unless dockerfile_inline; args given without a
- * value taken from the environment, or dropped when it has none). lxr has
- * no builder yet: validation.c's rule makes a service with build and no
- * image unrunnable, so the model is ready for one and `lxr config` shows
- * it. */
+ * value taken from the environment, or dropped when it has none). What
+ * lxr's builder cannot do yet is recorded as not runnable (check_builder);
+ * the build itself is build/compose.c's. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -328,15 +327,93 @@ static void check_build(struct cfg_ctx *c, const struct cfg_stack *st, const str
 			     platform);
 }
 
+#define BUILDER_HINT "lxr's builder does not set it (docs/building.md): drop the key"
+#define NOT_YET(feature, pos, hint, ...)                                                           \
+	cfg_check_supported_hint(c, pos, feature, hint, __VA_ARGS__)
+
+/* What lxr's builder does not do yet (docs/building.md): recorded as not
+ * runnable with its position, so `lxr config` shows the build and `lxr up`
+ * and `lxr build` refuse it by name. ssh, cache_from and cache_to are
+ * dropped with a warning when the build runs, as compose does for a
+ * builder without them. */
+static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
+{
+	const char *net = b->network.v;
+
+	if (b->context.v && !context_is_path(b->context.v))
+		NOT_YET("service.build.context.remote", b->context.pos,
+			"lxr builds from a local directory: clone it and give its path",
+			"build.context \"%s\" (only a local directory)", b->context.v);
+	if (net && strcmp(net, "default") && strcmp(net, "none") && strcmp(net, "host"))
+		NOT_YET("service.build.network.other", b->network.pos,
+			"lxr's builder runs RUN steps on its default bridge (default), with "
+			"none or with the host's (host); not on a named network",
+			"build.network \"%s\"", net);
+	if (b->n_secrets)
+		NOT_YET("service.build.secrets", b->secrets[0].pos,
+			"lxr's builder has no RUN --mount=type=secret yet: drop the key",
+			"build.secrets");
+	for (size_t i = 0; i < b->additional_contexts.n; i++) {
+		const struct cfg_kv *kv = &b->additional_contexts.v[i];
+		if (context_is_path(kv->value) || lxr_str_has_prefix(kv->value, "service:") ||
+		    lxr_str_has_prefix(kv->value, "docker-image://"))
+			continue;
+		NOT_YET("service.build.additional_contexts.remote", kv->pos,
+			"lxr's builder takes a local directory, service:NAME or "
+			"docker-image://REF as a named context",
+			"build.additional_contexts %s \"%s\"", kv->key, kv->value);
+	}
+	for (size_t i = 0; i < b->platforms.n; i++)
+		if (!cfg_platform_is_host(b->platforms.v[i].v))
+			NOT_YET("service.build.platforms.other", b->platforms.v[i].pos,
+				"lxr builds for the host's platform only: drop the others",
+				"build.platforms \"%s\" (not this host's)", b->platforms.v[i].v);
+	if (b->privileged.set && b->privileged.v)
+		NOT_YET("service.build.privileged", b->privileged.pos,
+			"RUN steps have docker's default confinement: drop the key",
+			"build.privileged: true");
+	if (b->entitlements.n)
+		NOT_YET("service.build.entitlements", b->entitlements.v[0].pos, BUILDER_HINT,
+			"build.entitlements");
+	if (b->n_ulimits)
+		NOT_YET("service.build.ulimits", b->ulimits[0].pos, BUILDER_HINT, "build.ulimits");
+	if (b->isolation.v && strcmp(b->isolation.v, "default"))
+		NOT_YET("service.build.isolation", b->isolation.pos, BUILDER_HINT,
+			"build.isolation \"%s\"", b->isolation.v);
+	if (b->no_cache_filter.n)
+		NOT_YET("service.build.no_cache_filter", b->no_cache_filter.v[0].pos,
+			"no_cache: true runs every step", "build.no_cache_filter");
+	if (b->provenance.v && strcmp(b->provenance.v, "false"))
+		NOT_YET("service.build.attestations", b->provenance.pos,
+			"lxr's builder makes no attestations: drop the key", "build.provenance");
+	if (b->sbom.v && strcmp(b->sbom.v, "false"))
+		NOT_YET("service.build.attestations", b->sbom.pos,
+			"lxr's builder makes no attestations: drop the key", "build.sbom");
+}
+#undef NOT_YET
+#undef BUILDER_HINT
+
 void cfg_stack_check_builds(struct cfg_ctx *c, const struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
 		_cleanup_free_ char *w = NULL;
-		if (!st->services[i].build.set)
+		if (!s->build.set && s->pull_policy.v && !strcmp(s->pull_policy.v, "build")) {
+			w = lxr_xasprintf("service \"%s\"", s->name);
+			c->where = w;
+			cfg_diag_add(
+			    c, s->pull_policy.pos, false,
+			    "add a `build:` to build the image, or use another pull_policy",
+			    "pull_policy \"build\" and no build: nothing to build the image "
+			    "from");
+			c->where = NULL;
+		}
+		if (!s->build.set)
 			continue;
 		w = lxr_xasprintf("service \"%s\"", st->services[i].name);
 		c->where = w;
 		check_build(c, st, &st->services[i]);
+		check_builder(c, &st->services[i].build);
 		c->where = NULL;
 	}
 }
@@ -351,4 +428,9 @@ void cfg_stack_name_builds(struct cfg_stack *st)
 		s->build_image = s->image.v ? lxr_xstrdup(s->image.v)
 					    : lxr_xasprintf("%s-%s", st->project, s->name);
 	}
+}
+
+const char *cfg_service_image(const struct cfg_service *s)
+{
+	return s->image.v ? s->image.v : s->build_image;
 }

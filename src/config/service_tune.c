@@ -97,7 +97,7 @@ static int read_group_add(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 /* ---- platform and runtime: values, not features ------------------------------ */
 /* docker's names for this machine: linux/amd64, linux/arm64[/v8], ... */
-static bool host_platform(const char *v)
+bool cfg_platform_is_host(const char *v)
 {
 	struct utsname u;
 	const char *arch = "";
@@ -120,7 +120,7 @@ static int read_platform(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "platform", v) < 0)
 		return -1;
-	if (!v->v || !*v->v || host_platform(v->v))
+	if (!v->v || !*v->v || cfg_platform_is_host(v->v))
 		return 0;
 	cfg_check_supported_hint(c, n->pos, "service.platform.other",
 				 "lxr runs images of the host's platform: drop the key",

@@ -37,8 +37,20 @@ static const struct {
     {"models", false}, /* docker's model runner: kept as written (raw.c) */
     /* service: process and identity (runtime) */
     {"service.image", true},
-    {"service.build", true},           /* with image: run from the image, as compose does */
-    {"service.build.no_image", false}, /* no builder yet */
+    {"service.build", true},          /* built by lxr up / lxr build (build/compose.c) */
+    {"service.build.no_image", true}, /* the image is <project>-<service> */
+    /* build: keys lxr's builder does not run yet */
+    {"service.build.context.remote", false}, /* a URL or git context */
+    {"service.build.network.other", false},  /* RUN on a named network */
+    {"service.build.secrets", false},
+    {"service.build.additional_contexts.remote", false}, /* a URL, git, oci-layout:// */
+    {"service.build.platforms.other", false},            /* another platform than the host's */
+    {"service.build.privileged", false},
+    {"service.build.entitlements", false},
+    {"service.build.ulimits", false},
+    {"service.build.isolation", false},
+    {"service.build.no_cache_filter", false},
+    {"service.build.attestations", false}, /* provenance, sbom */
     {"service.command", true},
     {"service.entrypoint", true},
     {"service.environment", true},
@@ -89,7 +101,7 @@ static const struct {
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
-    {"service.pull_policy.build", false},    /* no builder yet */
+    {"service.pull_policy.build", true},     /* built on every up */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files, json-file/local options */
     {"service.logging.other_driver", false}, /* syslog, journald, none, ... */

@@ -82,6 +82,16 @@ void img_manifest_free(struct img_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
+char *img_manifest_media_type(const char *text, size_t len)
+{
+	json_t *j = json_loadb(text, len, 0, NULL);
+	const char *mt = json_string_value(json_object_get(j, "mediaType"));
+	char *out = lxr_xstrdup(mt ? mt : "application/vnd.oci.image.manifest.v1+json");
+
+	json_decref(j);
+	return out;
+}
+
 char *img_manifest_build(const char *config_digest, int64_t config_size,
 			 const struct img_layer_desc *layers, size_t n)
 {

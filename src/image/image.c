@@ -199,8 +199,7 @@ int img_resolve(struct img_store *s, const char *ref, struct img_image *out, lxr
 	return 0;
 }
 
-/* "docker.io/library/nginx:latest" as a user writes it: "nginx:latest". */
-static const char *short_name(const char *name)
+const char *img_short_name(const char *name)
 {
 	if (lxr_str_has_prefix(name, "docker.io/library/"))
 		return name + strlen("docker.io/library/");
@@ -229,9 +228,7 @@ static size_t name_distance(const char *a, const char *b)
 	return d;
 }
 
-/* An image that is not there: name the store's closest one, as a hint
- * ("did you mean lxr/busybox:demo?"), when one is a typo away. */
-static void suggest_stored(struct img_store *s, const char *ref, lxr_err *err)
+void img_suggest_stored(struct img_store *s, const char *ref, lxr_err *err)
 {
 	_cleanup_free_ char *canon = NULL, *best = NULL;
 	struct img_summary *v = NULL;
@@ -246,16 +243,16 @@ static void suggest_stored(struct img_store *s, const char *ref, lxr_err *err)
 	img_ref_free(&r);
 	if (!canon || img_list(s, &v, &n, &ignored) < 0)
 		return;
-	want = short_name(canon);
+	want = img_short_name(canon);
 	last = strrchr(want, '/') ? strrchr(want, '/') + 1 : want;
 	limit = strcspn(last, ":@") / 3;
 	limit = limit < 1 ? 1 : limit > 3 ? 3 : limit;
 	for (size_t i = 0; i < n; i++) {
-		size_t d = v[i].name ? name_distance(want, short_name(v[i].name)) : (size_t)-1;
+		size_t d = v[i].name ? name_distance(want, img_short_name(v[i].name)) : (size_t)-1;
 		if (d < best_d && strcmp(v[i].name, canon)) {
 			best_d = d;
 			free(best);
-			best = lxr_xstrdup(short_name(v[i].name));
+			best = lxr_xstrdup(img_short_name(v[i].name));
 		}
 	}
 	img_summaries_free(v, n);
@@ -279,10 +276,10 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
 		if (img_store_find(s, ref, manifest, &name, err) == 0)
 			return img_resolve(s, ref, out, err);
 		if (err->errnum != ENOENT || policy == IMG_PULL_NEVER)
-			return suggest_stored(s, ref, err), -1;
+			return img_suggest_stored(s, ref, err), -1;
 	}
 	if (img_tool_run(s, args, err) < 0)
-		return lxr_err_wrap(err, "pull %s", ref), suggest_stored(s, ref, err), -1;
+		return lxr_err_wrap(err, "pull %s", ref), img_suggest_stored(s, ref, err), -1;
 	return img_resolve(s, ref, out, err);
 }
 

@@ -112,6 +112,9 @@ bool img_media_is_index(const char *media_type);
 /* config JSON -> img_config, and rootfs.diff_ids (malloc'd vector). */
 int img_config_parse(const char *text, size_t len, struct img_config *c, char ***diff_ids,
 		     int64_t *created, lxr_err *err);
+/* A manifest's own mediaType (what a registry is told it is); an OCI
+ * manifest when the document does not say. Malloc'd. */
+char *img_manifest_media_type(const char *text, size_t len);
 /* Build an OCI manifest for a config and layers (import, docker-save). */
 char *img_manifest_build(const char *config_digest, int64_t config_size,
 			 const struct img_layer_desc *layers, size_t n);
@@ -130,6 +133,10 @@ int img_image_docs(struct img_store *s, struct img_image *im, struct img_manifes
 /* A reference (name, name@digest, or image ID prefix) -> manifest digest
  * and the name it was found under (malloc'd). ENOENT when not there. */
 int img_store_find(struct img_store *s, const char *ref, char *manifest, char **name, lxr_err *err);
+
+/* An image that is not there: the store's closest name, as a hint on err
+ * ("did you mean lxr/busybox:demo?"), when one is a typo away. */
+void img_suggest_stored(struct img_store *s, const char *ref, lxr_err *err);
 
 /* ---- lxr-image ---------------------------------------------------------------- */
 /* Run lxr-image args... (args[0] is its command) on this store and wait for

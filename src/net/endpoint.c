@@ -572,8 +572,10 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	unlink(hosts);
 	unlink(resolv);
 	/* the veth goes with the namespace, but do not count on that: a
-	 * process inside keeps the namespace (and eth0's peer) alive */
-	if (net_nl_open(&sk, err) == 0) {
+	 * process inside keeps the namespace (and eth0's peer) alive. When
+	 * the whole project goes, its stopped containers' namespaces are
+	 * freed together, and net_project_cleanup deletes what is left. */
+	if (!(flags & NET_RM_ALL) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);
 	}

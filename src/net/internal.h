@@ -254,8 +254,10 @@ int net_network_up_locked(const char *run_dir, const char *project,
 int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
 			      lxr_err *err);
 enum {
-	NET_RM_GC = 1,  /* also remove the endpoint's network if ephemeral and now unused */
-	NET_RM_ALL = 2, /* the whole project goes: no other endpoint's hosts file to update */
+	NET_RM_GC = 1, /* also remove the endpoint's network if ephemeral and now unused */
+	/* the whole project goes: no other endpoint's hosts file to update,
+	 * and the veth is left to go with its namespace */
+	NET_RM_ALL = 2,
 };
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
 			       unsigned flags, lxr_err *err);

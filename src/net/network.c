@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <net/if.h>
 #include <sys/stat.h>
 
 #include "net/internal.h"
@@ -552,12 +554,43 @@ static void netns_sweep(const char *run_dir, const char *project)
 	closedir(d);
 }
 
+/* The veths of a project's removed endpoints (NET_RM_ALL left them to
+ * their namespaces): deleting them one by one costs a kernel RCU grace
+ * period each (20-40 ms), while the namespaces of stopped containers are
+ * freed together in one batch. Wait for that, a second at most, then
+ * delete whatever a process still holding a namespace kept. */
+static int veths_gone(const char *project, const struct ep_rec *eps, size_t n, lxr_err *err)
+{
+	struct timespec tick = {0, 2 * 1000 * 1000};
+	struct nl_sock *sk = NULL;
+	bool left = true;
+	int r = 0;
+
+	for (int i = 0; left && i < 500; i++) {
+		left = false;
+		for (size_t j = 0; j < n && !left; j++)
+			left = if_nametoindex(eps[j].veth) != 0;
+		if (left)
+			nanosleep(&tick, NULL);
+	}
+	if (!left || net_nl_open(&sk, err) < 0)
+		return left ? -1 : 0;
+	for (size_t j = 0; j < n && r == 0; j++) {
+		_cleanup_free_ char *alias = net_link_alias(project, eps[j].container);
+		if (if_nametoindex(eps[j].veth))
+			r = net_link_delete(sk, eps[j].veth, alias, err);
+	}
+	net_nl_close(sk);
+	return r;
+}
+
 int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
 	_cleanup_strv_ char **eps = NULL;
 	struct net_rec *nets = NULL;
-	size_t n = 0;
+	struct ep_rec *recs = NULL;
+	size_t n = 0, nr = 0;
 	char prefix[32];
 	_cleanup_free_ char *batch = NULL;
 	lxr_err e2;
@@ -568,6 +601,7 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	/* Endpoints first (they hold the networks), each on its own: one that
 	 * fails must not keep the others alive. By file name, so a damaged
 	 * record goes too. */
+	net_eps_load(run_dir, project, &recs, &nr, &e2);
 	eps = net_rec_names(run_dir, project, "endpoints");
 	for (size_t i = 0; eps[i]; i++) {
 		if (net_endpoint_remove_locked(run_dir, project, eps[i], NET_RM_ALL, &e2) < 0 &&
@@ -576,6 +610,11 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 			ret = -1;
 		}
 	}
+	if (veths_gone(project, recs, nr, &e2) < 0 && ret == 0) {
+		*err = e2;
+		ret = -1;
+	}
+	net_eps_free(recs, nr);
 	if (net_recs_load(run_dir, project, &nets, &n, ret < 0 ? &e2 : err) < 0)
 		ret = -1;
 	for (size_t i = 0; i < n; i++) {

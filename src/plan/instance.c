@@ -361,7 +361,7 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 
 	if (!svc->image_is_path && !img)
 		return lxr_fail(err, EINVAL, "service \"%s\": image \"%s\" is not resolved",
-				svc->name, svc->image.v);
+				svc->name, cfg_service_image(svc));
 	free(spec->id);
 	spec->id = lxr_xstrdup(instance);
 	free(spec->cgroup_group);

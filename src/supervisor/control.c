@@ -57,8 +57,8 @@ static json_t *instance_json(const struct sup_instance *in)
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
 	/* what compose's ps shows: the image as written, the command, times */
-	json_object_set_new(o, "image",
-			    json_string(in->svc->cfg->image.v ? in->svc->cfg->image.v : ""));
+	const char *image = cfg_service_image(in->svc->cfg);
+	json_object_set_new(o, "image", json_string(image ? image : ""));
 	{
 		json_t *cmd = json_array();
 		for (size_t i = 0; in->plan.spec.args && in->plan.spec.args[i]; i++)

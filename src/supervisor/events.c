@@ -13,7 +13,8 @@ void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, j
 	struct timespec ts;
 	_cleanup_free_ char *more = NULL, *line = NULL, *image = NULL;
 	const char *members = "";
-	json_t *img = json_string(in->svc->cfg->image.v ? in->svc->cfg->image.v : "");
+	const char *ref = cfg_service_image(in->svc->cfg);
+	json_t *img = json_string(ref ? ref : "");
 
 	/* the common members are written by hand so the time keeps its fixed
 	 * microsecond form (jansson would print a double's 17 digits); extra's

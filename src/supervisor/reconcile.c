@@ -150,7 +150,9 @@ json_t *sup_plans_json(struct sup *s, bool all)
 	{
 		if (in->svc->pull_needed) {
 			json_object_set_new(plans, in->name,
-					    json_pack("{s:s}", "pull", in->svc->cfg->image.v));
+					    json_pack("{s:s}",
+						      in->svc->cfg->build.set ? "build" : "pull",
+						      cfg_service_image(in->svc->cfg)));
 			continue;
 		}
 		if (!all)

@@ -55,13 +55,13 @@ static int look_up_image(struct sup *s, struct sup_service *sv, int policy, lxr_
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
-	if (img_ensure(s->store, sv->cfg->image.v, IMG_PULL_NEVER, sv->img, err) == 0)
+	if (img_ensure(s->store, cfg_service_image(sv->cfg), IMG_PULL_NEVER, sv->img, err) == 0)
 		return 0;
 	free(sv->img);
 	sv->img = NULL;
 	if (err->errnum != ENOENT)
 		return lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name,
-				    sv->cfg->image.v);
+				    cfg_service_image(sv->cfg));
 	sv->pull_needed = true;
 	return 0;
 }
@@ -75,7 +75,12 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 
 	if (sv->cfg->image_is_path || sv->img || sv->pull_needed)
 		return 0;
-	int policy = s->pull                  ? s->pull - 1
+	const char *ref = cfg_service_image(sv->cfg);
+	/* a service with build: has its image from lxr up's CLI, which built
+	 * or pulled it before asking for the stack (cli/stack_build.c): the
+	 * supervisor never builds, nor pulls what is built */
+	int policy = sv->cfg->build.set       ? IMG_PULL_NEVER
+		     : s->pull                ? s->pull - 1
 		     : sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
 					      : IMG_PULL_MISSING;
 	if (s->dry_run)
@@ -83,17 +88,15 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
-	if (img_ensure(s->store, sv->cfg->image.v,
+	if (img_ensure(s->store, ref,
 		       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0), sv->img,
 		       err) < 0) {
-		lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name, sv->cfg->image.v);
-		/* compose builds what it cannot pull for a service with build */
+		lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name, ref);
 		if (sv->cfg->build.set)
 			lxr_err_hint(err,
-				     "the service has build: compose would build the image; lxr up "
-				     "does not build yet: build it with `lxr build -t %s %s`",
-				     sv->cfg->image.v,
-				     sv->cfg->build.context.v ? sv->cfg->build.context.v : ".");
+				     "build it with `lxr build %s`, or `lxr up` without "
+				     "--no-build",
+				     sv->cfg->name);
 		return -1;
 	}
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);

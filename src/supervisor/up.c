@@ -283,11 +283,14 @@ static void dry_run_report(const char *project, bool up, json_t *summary, bool p
 		json_array_foreach(json_object_get(summary, kinds[k].key), i, x)
 		{
 			const char *name = json_string_value(x);
-			const char *pull =
-			    json_string_value(json_object_get(json_object_get(pl, name), "pull"));
+			json_t *p = json_object_get(pl, name);
+			const char *pull = json_string_value(json_object_get(p, "pull"));
+			const char *build = json_string_value(json_object_get(p, "build"));
 			printf(" would %-10s %s", kinds[k].word, name);
 			if (pull)
 				printf(" (pulls %s first)", pull);
+			if (build)
+				printf(" (builds %s first)", build);
 			putchar('\n');
 		}
 	}

@@ -104,7 +104,7 @@ expect_grep "$ERR" "Net.Dockerfile:2:1: RUN wget .*: exit code 1" "the step is n
 expect_clean "after a failing step"
 run build --network bogus "$CTX"
 expect_rc 2 "a bad --network"
-expect_grep "$ERR" "--network bogus: takes default, none or host" "names the choices"
+expect_grep "$ERR" "network bogus: the builder takes default, none or host" "names the choices"
 printf 'FROM lxrtest/busybox:brun\nRUN --network=bridge true\n' > "$CTX/BadNet.Dockerfile"
 run build -f "$CTX/BadNet.Dockerfile" "$CTX"
 expect_rc 2 "a bad RUN --network"

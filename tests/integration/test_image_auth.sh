@@ -1,7 +1,8 @@
 #!/bin/bash
 # lxr pull from a registry that wants credentials (docker-registry with
 # htpasswd: HTTP basic auth): refused without them, with a hint; pulled with
-# them from a docker-style auth file named by REGISTRY_AUTH_FILE.
+# them from a docker-style auth file named by REGISTRY_AUTH_FILE; push with
+# the same credentials.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/image_lib.sh"
 
@@ -37,3 +38,16 @@ expect_rc 0 "pull with credentials"
 run run --rm --name "$(cname priv)" "$REGISTRY/private:1" echo private-ok
 expect_out private-ok "run the private image"
 pass "basic auth from a docker-style auth file"
+
+# push takes the same credentials: refused without them, uploaded with them
+"$LXR" tag "$REGISTRY/private:1" "$REGISTRY/pushed:1" >/dev/null || fail "tag"
+echo '{"auths":{}}' > "$REGISTRY_AUTH_FILE"
+run push "$REGISTRY/pushed:1"
+expect_rc 1 "push without credentials"
+expect_grep "$ERR" "authentication required" "push without credentials"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf tester:s3cret | base64)" > "$REGISTRY_AUTH_FILE"
+run push "$REGISTRY/pushed:1"
+expect_rc 0 "push with credentials"
+skopeo inspect --tls-verify=false --creds tester:s3cret "docker://$REGISTRY/pushed:1" >/dev/null ||
+	fail "the pushed image is not in the registry"
+pass "push authenticates as pull does"

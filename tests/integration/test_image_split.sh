@@ -1,5 +1,5 @@
 #!/bin/bash
-# lxr and lxr-image: lxr links no network or archive library; pull, load and
+# lxr and lxr-image: lxr links no network or archive library; pull, push, load, save and
 # import run in lxr-image beside it (found through the real path of lxr,
 # reading the same lxr.conf); lxr run re-unpacks a removed layer directory
 # through lxr-image; without lxr-image the error names the path looked at,
@@ -64,7 +64,8 @@ pass "lxr run unpacks a removed layer directory again (through lxr-image)"
 # lxr alone, without lxr-image beside it
 mkdir -p "$TEST_TMP/alone"
 cp "$LXR" "$TEST_TMP/alone/lxr"
-for cmd in "pull busybox:1" "load -i $TEST_TMP/none.tar" "import $ROOTFS x:1"; do
+for cmd in "pull busybox:1" "load -i $TEST_TMP/none.tar" "import $ROOTFS x:1" \
+	"save -o $TEST_TMP/x.tar split:1" "push localhost:1/split:1"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$TEST_TMP/alone/lxr" $cmd >/dev/null 2>"$TEST_TMP/err"
@@ -88,4 +89,6 @@ set -e
 # stdout only: on a host with ip_forward=0 stderr carries lxr's warning that it enabled forwarding
 [ "$rc" -eq 0 ] && [ "$out" = "still-runs" ] || fail "lxr run of a stored image without lxr-image: rc $rc: $out $(cat "$TEST_TMP/err")"
 "$TEST_TMP/alone/lxr" images | grep -q "split" || fail "lxr images without lxr-image"
-pass "without lxr-image: pull, load, import and pulling a missing image say where lxr-image was looked for; stored images still run"
+"$TEST_TMP/alone/lxr" tag split:1 split:alone >/dev/null || fail "lxr tag without lxr-image"
+"$TEST_TMP/alone/lxr" images | grep -q "alone" || fail "lxr tag without lxr-image made no name"
+pass "without lxr-image: pull, push, load, save, import and pulling a missing image say where lxr-image was looked for; stored images still run and tag"

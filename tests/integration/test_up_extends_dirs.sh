@@ -3,7 +3,8 @@
 # them: the relative paths such a file writes (a bind mount's source, an
 # env_file) are relative to its own directory; an included file's variables
 # come from its directory's .env. A service with both build and image runs
-# from the image; one with build only is refused by name, nothing started.
+# from the image; one with build only is built, and a missing context fails
+# up by name, nothing started.
 . "$(dirname "$0")/lib.sh"
 
 dir="$TEST_TMP/stack"
@@ -63,17 +64,17 @@ services:
     build: ./app
 Y
 run up -d
-expect_rc 2 "up with a service that only builds"
-expect_grep "$ERR" "compose.yaml:7:12: error: service \"app\": lxr up does not run a service with \`build:\` and no \`image:\` yet" "the refusal names the service and the key"
-expect_grep "$ERR" "lxr build -t NAME CONTEXT" "the hint says what to do"
-[ ! -e "$LXR_RUN_DIR/buildonly$$" ] || fail "something was made for a stack that cannot run"
+expect_rc 1 "up with a service whose build context is missing"
+expect_grep "$ERR" "service \"app\": build: build context $TEST_TMP/build/app: No such file" "the error names the service and the context"
+[ ! -e "$LXR_RUN_DIR/buildonly$$" ] || [ -z "$(ls "$LXR_RUN_DIR/buildonly$$" | grep -v lock)" ] ||
+	fail "something was started for a stack whose build failed"
 run config
 expect_rc 0 "config of the same stack"
 expect_grep "$OUT" "context: $TEST_TMP/build/app" "config prints the build context, absolute"
-pass "a build-only service is loaded by config and refused by up by name"
+pass "a build-only service is built by up, and a missing context fails up by name"
 
 # With image and build, compose pulls the image and builds it when it cannot;
-# lxr runs the image (above) and, when it is missing, says it cannot build.
+# with --no-build a missing image is an error that says how to build it.
 mkdir -p "$TEST_TMP/both" && cd "$TEST_TMP/both"
 cat > compose.yaml <<Y
 name: buildboth$$
@@ -83,12 +84,12 @@ services:
     build: ./app
     pull_policy: never
 Y
-run up -d
-[ "$RC" -ne 0 ] || fail "up with a missing image to build succeeded"
+run up -d --no-build
+[ "$RC" -ne 0 ] || fail "up --no-build with a missing image to build succeeded"
 expect_grep "$ERR" "image \"lxr-test-not-built-$$:1\"" "the error names the image"
-expect_grep "$ERR" "lxr up does not build yet: build it with \`lxr build -t lxr-test-not-built-$$:1 $TEST_TMP/both/app\`" "the hint says how to get it"
+expect_grep "$ERR" "build it with \`lxr build app\`, or \`lxr up\` without --no-build" "the hint says how to get it"
 "$LXR" down -p "buildboth$$" >/dev/null 2>&1 || true
-pass "a missing image that compose would build is an error that says so"
+pass "a missing image that compose would build is an error with --no-build"
 
 # Several files, as compose merges them: compose.override.yaml beside the
 # found file, and -f a -f b; up on the running stack reads the same files

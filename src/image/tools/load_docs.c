@@ -41,6 +41,20 @@ static int tag(struct loader *ld, const char *name, const char *manifest, lxr_er
 	return 0;
 }
 
+/* The config's diff IDs (each layer's uncompressed digest). */
+static int config_diff_ids(struct img_store *s, const char *config, char ***diff_ids, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct img_config c;
+	size_t len;
+
+	if (img_blob_read(s, config, &text, &len, err) < 0 ||
+	    img_config_parse(text, len, &c, diff_ids, NULL, err) < 0)
+		return -1;
+	img_config_free(&c);
+	return 0;
+}
+
 static int docker_one(struct loader *ld, json_t *item, lxr_err *err)
 {
 	json_t *layers = json_object_get(item, "Layers"), *tags = json_object_get(item, "RepoTags");
@@ -48,6 +62,8 @@ static int docker_one(struct loader *ld, json_t *item, lxr_err *err)
 	struct img_layer_desc *ls;
 	char cdg[IMG_DIGEST_LEN], mdg[IMG_DIGEST_LEN];
 	_cleanup_free_ char *manifest = NULL;
+	_cleanup_strv_ char **diff_ids = NULL;
+	lxr_err ignored;
 	size_t i, n = json_array_size(layers);
 	json_t *v;
 	int r = -1;
@@ -56,6 +72,10 @@ static int docker_one(struct loader *ld, json_t *item, lxr_err *err)
 		return lxr_fail(err, EBADMSG, "manifest.json: an entry without Config or Layers");
 	if (load_file(ld, cfgname, cdg, err) < 0)
 		return -1;
+	/* a config that does not parse is reported where the layers are
+	 * checked against it (img_store_unpack) */
+	if (config_diff_ids(ld->s, cdg, &diff_ids, &ignored) < 0)
+		diff_ids = NULL;
 	ls = lxr_xcalloc(n + 1, sizeof(*ls));
 	json_array_foreach(layers, i, v)
 	{
@@ -67,7 +87,12 @@ static int docker_one(struct loader *ld, json_t *item, lxr_err *err)
 		if (load_file(ld, name, ls[i].digest, err) < 0)
 			goto out;
 		ls[i].size = blob_size(ld->s, ls[i].digest);
-		ls[i].media_type = lxr_xstrdup("application/vnd.oci.image.layer.v1.tar");
+		/* what the file is (docker writes tars, lxr save the blobs as
+		 * pulled): a manifest that says so can be pushed on as it is */
+		ls[i].media_type =
+		    lxr_xstrdup(i < lxr_strv_len(diff_ids)
+				    ? img_layer_media_type(ld->s, ls[i].digest, diff_ids[i])
+				    : "application/vnd.oci.image.layer.v1.tar");
 	}
 	manifest = img_manifest_build(cdg, blob_size(ld->s, cdg), ls, n);
 	if (img_blob_put(ld->s, manifest, strlen(manifest), NULL, mdg, err) < 0 ||

@@ -14,22 +14,6 @@ static const char accept_all[] = "Accept: application/vnd.oci.image.index.v1+jso
 				 "application/vnd.oci.image.manifest.v1+json, "
 				 "application/vnd.docker.distribution.manifest.v2+json";
 
-static int http_error(struct reg_client *c, const char *what, const struct reg_resp *r,
-		      lxr_err *err)
-{
-	if (r->status == 404)
-		return lxr_fail(err, ENOENT, "%s/%s: %s not found (HTTP 404)", c->ref.registry,
-				c->ref.repo, what),
-		       lxr_err_hint(err, "check the name and tag");
-	if (r->status == 401 || r->status == 403)
-		return lxr_fail(err, EACCES, "%s/%s: %s: access denied (HTTP %ld)", c->ref.registry,
-				c->ref.repo, what, r->status),
-		       lxr_err_hint(err, "log in: put credentials for %s in ~/.docker/config.json",
-				    c->ref.registry);
-	return lxr_fail(err, EPROTO, "%s/%s: %s: HTTP %ld", c->ref.registry, c->ref.repo, what,
-			r->status);
-}
-
 /* GET a manifest by tag or digest, verify, store; digest gets its name. */
 static int get_manifest(struct img_store *s, struct reg_client *c, const char *ref, char *digest,
 			struct reg_resp *r, lxr_err *err)
@@ -40,7 +24,7 @@ static int get_manifest(struct img_store *s, struct reg_client *c, const char *r
 	if (reg_get(c, path, accept_all, r, err) < 0)
 		return -1;
 	if (r->status != 200)
-		return http_error(c, ref, r, err);
+		return reg_http_error(c, ref, r, err);
 	img_digest_of(r->body, r->len, got);
 	/* by digest: the content must be that digest; by tag: the registry's
 	 * own claim, when it makes one, must hold */
@@ -80,7 +64,7 @@ static int get_blob_doc(struct img_store *s, struct reg_client *c, const char *d
 	path = lxr_xasprintf("/v2/%s/blobs/%s", c->ref.repo, digest);
 	ret = reg_get(c, path, NULL, &r, err);
 	if (ret == 0 && r.status != 200)
-		ret = http_error(c, digest, &r, err);
+		ret = reg_http_error(c, digest, &r, err);
 	if (ret == 0)
 		ret = img_blob_put(s, r.body, r.len, digest, NULL, err);
 	reg_resp_free(&r);

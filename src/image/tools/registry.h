@@ -13,6 +13,7 @@ struct reg_client {
 	char *basic;     /* "user:password" from auth.json, or NULL */
 	char *auth;      /* "Authorization: ..." once the registry asked for it */
 	char *auth_file; /* where credentials came from, for messages */
+	bool push;       /* a token asks for push as well as pull */
 };
 
 struct reg_resp {
@@ -22,6 +23,7 @@ struct reg_resp {
 	char *content_type;
 	char *digest; /* Docker-Content-Digest */
 	char *www_auth;
+	char *location; /* Location (an upload's URL) */
 };
 
 /* Where the registry for ref is and what credentials lxr has for it. */
@@ -32,9 +34,36 @@ void reg_close(struct reg_client *c);
 int reg_get(struct reg_client *c, const char *path, const char *accept, struct reg_resp *r,
 	    lxr_err *err);
 void reg_resp_free(struct reg_resp *r);
+/* An error for an unexpected status: 404 not found, 401/403 access denied
+ * (with where credentials go), else the status. what: the object asked for. */
+int reg_http_error(struct reg_client *c, const char *what, const struct reg_resp *r, lxr_err *err);
 /* An easy handle with lxr's common settings and the auth header for a
  * blob download (the caller adds its own headers to *hdrs). */
 CURL *reg_easy(struct reg_client *c, const char *url, struct curl_slist **hdrs);
+
+/* What a request sends: data (len bytes) or, when fd >= 0, size bytes read
+ * from fd's start. */
+struct reg_body {
+	const char *data;
+	size_t len;
+	int fd;
+	int64_t size;
+	const char *content_type; /* NULL: application/octet-stream */
+	/* called as the body goes out (bytes sent so far), when set */
+	void (*progress)(void *ud, int64_t sent);
+	void *progress_ud;
+};
+/* method (HEAD, POST, PUT) on base + path, or on url when path is NULL
+ * (an upload Location, already absolute), with body (NULL: none);
+ * authenticating on a 401 and trying once more. Redirects are followed
+ * for HEAD only. The Authorization header goes only to the registry's own
+ * origin. */
+int reg_send(struct reg_client *c, const char *method, const char *path, const char *url,
+	     const struct reg_body *body, struct reg_resp *r, lxr_err *err);
+/* An upload Location (absolute or relative to base) with query key=value
+ * appended; NULL when it is not a URL. */
+char *reg_url_with_query(struct reg_client *c, const char *location, const char *key,
+			 const char *value);
 
 /* One GET of an absolute URL (basic: "user:password" for the token
  * endpoint, or NULL). */

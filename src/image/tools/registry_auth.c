@@ -155,7 +155,8 @@ static char *token_url(const char *www, const char *default_scope)
 
 int reg_token(struct reg_client *c, const char *www, lxr_err *err)
 {
-	_cleanup_free_ char *scope = lxr_xasprintf("repository:%s:pull", c->ref.repo);
+	_cleanup_free_ char *scope =
+	    lxr_xasprintf("repository:%s:%s", c->ref.repo, c->push ? "pull,push" : "pull");
 	char *url = token_url(www, scope);
 	struct reg_resp r = {0};
 	json_t *j;

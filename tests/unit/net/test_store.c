@@ -7,7 +7,10 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "net/internal.h"
 
@@ -126,12 +129,101 @@ static void ipv6_round_trip(void **state)
 	free(again);
 }
 
+static char *ep_text(const char *network, const char *veth)
+{
+	struct ep_rec e = {.network = (char *)network, .owner = "o", .ip = 0x0a000002};
+
+	snprintf(e.veth, sizeof(e.veth), "%s", veth);
+	return net_ep_text(&e);
+}
+
+static void save_ep(const char *run, const char *project, const char *name, const char *network)
+{
+	_cleanup_free_ char *text = ep_text(network, "lxr00000001");
+	lxr_err err;
+
+	assert_int_equal(net_rec_save(run, project, "endpoints", name, text, &err), 0);
+}
+
+/* "project/container@network ..." of every endpoint, in load order */
+static char *all_eps(const char *run)
+{
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+	char *out = lxr_xstrdup("");
+
+	assert_int_equal(net_all_eps_load(run, &eps, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		char *next = lxr_xasprintf("%s%s/%s@%s ", out, eps[i].project, eps[i].container,
+					   eps[i].network);
+		free(out);
+		out = next;
+	}
+	net_eps_free(eps, n);
+	return out;
+}
+
+/* A long-lived process keeps the records it read: what it changes itself,
+ * and what another process changes under the lock, must show in its next
+ * load, in the same order as a fresh read. */
+static void endpoint_cache(void **state)
+{
+	char tmpl[] = "/tmp/lxr-store-test.XXXXXX";
+	char *run = mkdtemp(tmpl);
+	_cleanup_free_ char *s = NULL;
+	lxr_err err;
+	pid_t pid;
+	int lock, status;
+
+	(void)state;
+	assert_non_null(run);
+	lock = net_lock(run, &err);
+	assert_true(lock >= 0);
+	save_ep(run, "p", "b", "n1");
+	save_ep(run, "p", "a", "n1");
+	save_ep(run, "q", "c", "n2");
+	s = all_eps(run);
+	assert_string_equal(s, "p/a@n1 p/b@n1 q/c@n2 ");
+	free(s);
+	/* this process's own changes: a changed record, a removed one */
+	save_ep(run, "p", "b", "n3");
+	assert_int_equal(net_rec_remove(run, "q", "endpoints", "c", &err), 0);
+	s = all_eps(run);
+	assert_string_equal(s, "p/a@n1 p/b@n3 ");
+	free(s);
+	close(lock);
+	/* another process's change, made under the lock as every change is */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int l = net_lock(run, &err);
+		_cleanup_free_ char *t = ep_text("n4", "lxr00000002");
+		_exit(l < 0 || net_rec_save(run, "p", "endpoints", "a", t, &err) < 0 ||
+		      net_rec_save(run, "r", "endpoints", "d", t, &err) < 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	s = all_eps(run);
+	assert_string_equal(s, "p/a@n4 p/b@n3 r/d@n4 ");
+	free(s);
+	{
+		struct ep_rec *eps = NULL;
+		size_t n = 0;
+		assert_int_equal(net_eps_load(run, "r", &eps, &n, &err), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(eps[0].veth, "lxr00000002");
+		net_eps_free(eps, n);
+	}
+	assert_int_equal(lxr_rm_rf(run, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(network_round_trip),
 	    cmocka_unit_test(ipv6_round_trip),
 	    cmocka_unit_test(endpoint_round_trip),
+	    cmocka_unit_test(endpoint_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

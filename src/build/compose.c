@@ -1,0 +1,118 @@
+/* A stack service's `build:` (the Compose Build Specification) as one
+ * build request. The loader has refused what the builder cannot do yet
+ * (config/service_build.c, check_builder), so this only maps: the context
+ * directory, the Dockerfile relative to it (or dockerfile_inline), args,
+ * target, labels, the image's names, no_cache, pull, network, shm_size,
+ * extra_hosts and additional_contexts (COPY --from's named contexts). ssh, cache_from and cache_to
+ * are dropped with a warning, as compose does for a builder that has none. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "build/internal.h"
+#include "lxr/config.h"
+
+static char **kvs_strv(const struct cfg_kvs *kv)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t i = 0; i < kv->n; i++)
+		lxr_strv_push(
+		    &v, lxr_xasprintf("%s=%s", kv->v[i].key, kv->v[i].value ? kv->v[i].value : ""));
+	return v;
+}
+
+/* additional_contexts as the builder names them: a directory as it is,
+ * another service's image (service:NAME) and docker-image:// as images.
+ * (The loader refused the rest with its position.) */
+static char **named_contexts(const struct cfg_stack *st, const struct cfg_build *b)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t i = 0; i < b->additional_contexts.n; i++) {
+		const struct cfg_kv *kv = &b->additional_contexts.v[i];
+		const struct cfg_service *t = NULL;
+		if (lxr_str_has_prefix(kv->value, "service:"))
+			t = cfg_stack_service(st, kv->value + strlen("service:"));
+		if (t)
+			lxr_strv_push(&v, lxr_xasprintf("%s=docker-image://%s", kv->key,
+							cfg_service_image(t)));
+		else
+			lxr_strv_push(&v, lxr_xasprintf("%s=%s", kv->key, kv->value));
+	}
+	return v;
+}
+
+static void warn_dropped(char ***warnings, const struct cfg_service *s, const char *key,
+			 const struct cfg_pos *pos, const char *why)
+{
+	lxr_strv_push(warnings, lxr_xasprintf("%s:%d:%d: service \"%s\": build.%s ignored: %s",
+					      pos->file ? pos->file : "", pos->line, pos->col,
+					      s->name, key, why));
+}
+
+int bld_request_from_service(const struct cfg_stack *st, const struct cfg_service *svc,
+			     struct bld_request *out, char ***warnings, lxr_err *err)
+{
+	const struct cfg_build *b = &svc->build;
+	const char *df = b->dockerfile.v;
+
+	(void)st;
+	memset(out, 0, sizeof(*out));
+	if (!b->set || !b->context.v || !svc->build_image)
+		return lxr_fail(err, EINVAL, "service \"%s\" has no build", svc->name);
+	if (svc->image_is_path)
+		return lxr_fail(err, EINVAL,
+				"service \"%s\": image: is a root filesystem directory, which a "
+				"build cannot make",
+				svc->name),
+		       lxr_err_hint(err, "give image: an image name, or drop it");
+	if (st->n_unrunnable) /* the loader's refusals come first */
+		return lxr_fail(err, EINVAL, "service \"%s\": build with settings lxr cannot run",
+				svc->name);
+	out->context = b->context.v;
+	if (b->dockerfile_inline.v) {
+		out->dockerfile_text = b->dockerfile_inline.v;
+		out->dockerfile_name = "dockerfile_inline";
+	} else if (df) {
+		/* compose: relative to the context */
+		out->dockerfile =
+		    df[0] == '/' ? lxr_xstrdup(df) : lxr_xasprintf("%s/%s", b->context.v, df);
+	}
+	out->build_args = kvs_strv(&b->args);
+	out->labels = kvs_strv(&b->labels);
+	out->extra_hosts = kvs_strv(&b->extra_hosts);
+	out->named_contexts = named_contexts(st, b);
+	char **tags = lxr_xcalloc(1, sizeof(char *));
+	lxr_strv_push(&tags, lxr_xstrdup(svc->build_image));
+	for (size_t i = 0; i < b->tags.n; i++)
+		lxr_strv_push(&tags, lxr_xstrdup(b->tags.v[i].v));
+	out->tags = tags;
+	out->target = b->target.v;
+	out->network = b->network.v;
+	out->shm_size = b->shm_size.set ? b->shm_size.v : 0;
+	out->no_cache = b->no_cache.set && b->no_cache.v;
+	out->pull = b->pull.set && b->pull.v;
+	if (b->ssh.n)
+		warn_dropped(
+		    warnings, svc, "ssh", &b->ssh.v[0].pos,
+		    "lxr's builder forwards no SSH agent (RUN --mount=type=ssh is refused)");
+	if (b->cache_from.n)
+		warn_dropped(warnings, svc, "cache_from", &b->cache_from.v[0].pos,
+			     "lxr's builder uses its own step cache only");
+	if (b->cache_to.n)
+		warn_dropped(warnings, svc, "cache_to", &b->cache_to.v[0].pos,
+			     "lxr's builder uses its own step cache only");
+	return 0;
+}
+
+void bld_request_free(struct bld_request *rq)
+{
+	free((char *)rq->dockerfile);
+	lxr_strv_free((char **)rq->build_args);
+	lxr_strv_free((char **)rq->labels);
+	lxr_strv_free((char **)rq->extra_hosts);
+	lxr_strv_free((char **)rq->named_contexts);
+	lxr_strv_free((char **)rq->tags);
+	memset(rq, 0, sizeof(*rq));
+}

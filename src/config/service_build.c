@@ -349,10 +349,6 @@ static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
 			"lxr's builder runs RUN steps on its default bridge (default), with "
 			"none or with the host's (host); not on a named network",
 			"build.network \"%s\"", net);
-	if (b->n_secrets)
-		NOT_YET("service.build.secrets", b->secrets[0].pos,
-			"lxr's builder has no RUN --mount=type=secret yet: drop the key",
-			"build.secrets");
 	for (size_t i = 0; i < b->additional_contexts.n; i++) {
 		const struct cfg_kv *kv = &b->additional_contexts.v[i];
 		if (context_is_path(kv->value) || lxr_str_has_prefix(kv->value, "service:") ||

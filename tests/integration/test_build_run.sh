@@ -288,3 +288,36 @@ expect_grep "$ERR" "ParFail.Dockerfile:4:1: RUN exit 7: exit code 7" "the failin
 expect_grep "$ERR" "stage 1 \(b\) failed" "the build says which stage failed"
 expect_clean "after stages side by side"
 pass "independent stages are built side by side; a failing one stops the others"
+
+# ---- compose's build.secrets ------------------------------------------------------------
+CDIR="$TEST_TMP/csec"
+mkdir -p "$CDIR/app"
+printf '%s' "$SECRET" > "$CDIR/tok.txt"
+echo "BSEC_VAR=from-dotenv-$$" > "$CDIR/.env"
+cat > "$CDIR/app/Dockerfile" <<D
+FROM lxrtest/busybox:brun
+RUN --mount=type=secret,id=tok,required [ "\$(cat /run/secrets/tok)" = "$SECRET" ] && echo file-secret-matches
+RUN --mount=type=secret,id=fromenv,env=V,required echo "env \$V"
+D
+cat > "$CDIR/compose.yaml" <<Y
+name: bsec$$
+services:
+  app:
+    build:
+      context: ./app
+      secrets:
+        - source: tokfile
+          target: tok
+        - fromenv
+secrets:
+  tokfile: {file: ./tok.txt}
+  fromenv: {environment: BSEC_VAR}
+Y
+cd "$CDIR"
+run build
+cd /
+expect_rc 0 "compose build with build.secrets"
+expect_grep "$ERR" "^file-secret-matches\$" "a file secret, its id the target"
+expect_grep "$ERR" "^env from-dotenv-$$\$" "an environment secret, its value from .env"
+expect_clean "after compose's build.secrets"
+pass "compose's build.secrets reach RUN --mount=type=secret"

@@ -317,7 +317,8 @@ int bld_secret_parse(const char *value, struct bld_secret *out, lxr_err *err);
 void bld_secret_free(struct bld_secret *s);
 
 /* ---- running a build --------------------------------------------------------
- * The stages the target needs, in order: FROM an image in the store (pulled
+ * The stages the target needs, in order (those that need no other between
+ * them built side by side first, into the step cache): FROM an image in the store (pulled
  * when missing), scratch or an earlier stage; the metadata instructions
  * into the config; RUN in a container of lxr's runtime (default
  * confinement, lxr run's default bridge unless --network says otherwise,

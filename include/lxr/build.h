@@ -320,8 +320,8 @@ void bld_secret_free(struct bld_secret *s);
  * The stages the target needs, in order (those that need no other between
  * them built side by side first, into the step cache): FROM an image in
  * the store (pulled when missing), scratch or an earlier stage; the
- * metadata instructions
- * into the config; RUN in a container of lxr's runtime (default
+ * metadata instructions into the config; RUN in a container of lxr's
+ * runtime (default
  * confinement, lxr run's default bridge unless --network says otherwise,
  * no host descriptor, RUN --mount's mounts) whose upper directory
  * becomes the layer; COPY/ADD from the context or an earlier stage into a

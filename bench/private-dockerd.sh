@@ -83,8 +83,14 @@ dockerd_stop() {
 		DOCKERD_PID=
 	fi
 	if [ -n "${DOCKERD_DIR:-}" ]; then
-		# shims that outlived dockerd (they are meant to survive a restart)
-		for m in $(pgrep -f "containerd-shim.*$DOCKERD_DIR/exec" 2>/dev/null); do
+		# the shims of removed containers end on their own, shortly after;
+		# one that outlived dockerd (they are meant to survive a restart) is
+		# killed
+		for _ in $(seq 50); do
+			pgrep -f "containerd-shim.*$DOCKERD_DIR/exec" >/dev/null || break
+			sleep 0.1
+		done
+		for m in $(pgrep -f "containerd-shim.*$DOCKERD_DIR/exec"); do
 			kill -9 "$m" 2>/dev/null || true
 		done
 		# the data root's overlay mounts and the exec root's netns mounts

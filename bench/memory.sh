@@ -117,6 +117,13 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		teardown() {
 			pm rm -af -t 0 >/dev/null 2>&1 || true
 			pm rmi -af >/dev/null 2>&1 || true
+			# conmon and its `podman container cleanup` end shortly after
+			# the container is removed; whatever is left of them is killed
+			for _ in $(seq 50); do
+				pgrep -f "$work/podman" >/dev/null || break
+				sleep 0.1
+			done
+			for p in $(pgrep -f "$work/podman"); do kill -9 "$p" 2>/dev/null || true; done
 			for c in /sys/fs/cgroup/*/lxrbench-podman; do
 				if [ -d "$c" ]; then find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
 			done

@@ -64,9 +64,11 @@ mem() {
 # wait_count N CMD...: until CMD prints N lines (bounded: 120 s)
 wait_count() {
 	local want=$1
+	local c
 	shift
 	for _ in $(seq 1200); do
-		[ "$("$@" 2>/dev/null | wc -l)" -ge "$want" ] && return 0
+		c=$("$@" 2>/dev/null | wc -l) || c=0
+		[ "${c:-0}" -ge "$want" ] && return 0
 		sleep 0.1
 	done
 	echo "not every container ran within 120 s: $*" >&2
@@ -129,6 +131,7 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 			done
 		}
 		trap teardown EXIT
+		trap "exit 130" INT TERM
 		pm import -q "$work/rootfs.tar" localhost/lxrbench-base:1 >/dev/null
 		for i in $(seq "$N"); do
 			pm run -d --network none --cgroup-parent /lxrbench-podman --name "lxrmem$i" \

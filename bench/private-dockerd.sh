@@ -66,11 +66,14 @@ dockerd_start() {
 # and shims end with it), then its bridge, its containers' cgroups and its
 # mounts. Safe to call twice and when dockerd_start failed half-way.
 dockerd_stop() {
-	local m
+	local m links=()
 	if [ -n "${DOCKERD_PID:-}" ]; then
 		if kill -0 "$DOCKERD_PID" 2>/dev/null; then
 			"$DOCKER" ps -aq 2>/dev/null | xargs -r "$DOCKER" rm -f >/dev/null 2>&1 || true
-			# its networks' bridges (br-...) outlive dockerd otherwise
+			# its networks' bridges (br- and the network ID's first 12
+			# characters) outlive dockerd otherwise
+			mapfile -t links < <("$DOCKER" network ls -q --no-trunc --filter driver=bridge 2>/dev/null |
+				cut -c1-12 | sed 's/^/br-/')
 			"$DOCKER" network prune -f >/dev/null 2>&1 || true
 			kill "$DOCKERD_PID" 2>/dev/null || true
 			for _ in $(seq 200); do
@@ -98,6 +101,13 @@ dockerd_stop() {
 			umount -l "$m" 2>/dev/null || true
 		done < <(awk -v d="$DOCKERD_DIR" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r)
 	fi
+	# and any bridge left with an address of the private pool (a network
+	# whose removal was interrupted): only this dockerd allocates from it
+	mapfile -t -O "${#links[@]}" links < <(ip -o -4 addr show 2>/dev/null |
+		awk '$2 ~ /^br-/ && $4 ~ /^10\.214\./ {print $2}')
+	for m in "${links[@]}"; do
+		ip link del "$m" 2>/dev/null || true
+	done
 	if [ -n "${DOCKERD_MADE_BRIDGE:-}" ]; then
 		ip link del "$DOCKERD_BRIDGE" 2>/dev/null || true
 		DOCKERD_MADE_BRIDGE=

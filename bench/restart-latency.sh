@@ -173,6 +173,7 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 			done
 		}
 		trap teardown EXIT
+		trap "exit 130" INT TERM
 		pm import -q "$work/rootfs.tar" localhost/lxrbench-base:1 >/dev/null
 		pm run -d --restart always --network none --cgroup-parent /lxrbench-podman \
 			--name lxrrestart localhost/lxrbench-base:1 /bin/true >/dev/null

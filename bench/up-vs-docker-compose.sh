@@ -58,8 +58,10 @@ ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "-")}'; }
 # wait_running CMD...: until CMD prints N lines (bounded: 60 s)
 wait_running() {
+	local c
 	for _ in $(seq 6000); do
-		[ "$("$@" 2>/dev/null | wc -l)" -ge "$N" ] && return 0
+		c=$("$@" 2>/dev/null | wc -l) || c=0
+		[ "${c:-0}" -ge "$N" ] && return 0
 		sleep 0.01
 	done
 	echo "not every service ran within 60 s: $*" >&2

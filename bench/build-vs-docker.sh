@@ -10,6 +10,7 @@
 #   - a rebuild after one file changed: app/main.txt, which only the last
 #     stage's late `COPY app/ /app/` reads, so that COPY and the RUN after it
 #     run again and every earlier step comes from the cache.
+# Then, untimed, each builder's image is run: all must print the same hashes.
 # The Dockerfile: a first stage that writes 3,000 files in a RUN, hashes and
 # tars them in a second RUN, does CPU work in a third, COPYs a context
 # directory of FILES small files (default 2,000) and reads them all back in a
@@ -198,6 +199,34 @@ if ! grep -q CACHED "$work/lxr-warm-1.log"; then
 	echo "warning: lxr's rebuild used no cached step (see its log above)" >&2
 	cat "$work/lxr-warm-1.log" >&2
 fi
+
+# every builder must have made the same image: after one more (untimed)
+# rebuild of the same context, the last stage's output, which hashes the
+# context's app/ files, is the same in each
+echo 'version final' >"$ctx/app/main.txt"
+for t in "${tools[@]}"; do
+	"${t}_build" >"$work/$t-final.log" 2>&1 || {
+		echo "$t: the last rebuild failed:" >&2
+		tail -20 "$work/$t-final.log" >&2
+		exit 1
+	}
+done
+"$lxr" run --rm --network none lxrbench-app:1 >"$work/out-lxr" 2>&1
+for t in "${tools[@]}"; do
+	case $t in
+	docker) "$DOCKER" run --rm --network none lxrbench-app:1 >"$work/out-docker" 2>&1 ;;
+	buildah)
+		c=$(buildah_ from localhost/lxrbench-app:1)
+		buildah_ run --network none "$c" cat /out/app.sha >"$work/out-buildah" 2>&1
+		buildah_ rm "$c" >/dev/null
+		;;
+	*) continue ;;
+	esac
+	cmp -s "$work/out-lxr" "$work/out-$t" || {
+		echo "warning: the images of lxr and $t differ in /out/app.sha:" >&2
+		diff "$work/out-lxr" "$work/out-$t" >&2 || true
+	}
+done
 
 echo
 printf '%-30s %14s %14s\n' "median of $RUNS, ms" "cold build" "1-file rebuild"

@@ -32,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 lxr=$(realpath "${LXR:-$src/build/lxr}")
 [ -x "$lxr" ] || { echo "build lxr first (cmake --build build), or set LXR" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "$0 needs root (namespaces, cgroups, a private dockerd)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/lxr-chainbench.XXXXXX)
 export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data

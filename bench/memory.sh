@@ -1,15 +1,19 @@
 #!/bin/bash
-# usage: [LXR=build/lxr] [PEERS="podman docker"] [SETTLE=2] bench/memory.sh [N]
+# usage: [LXR=build/lxr] [PEERS="podman docker"] [SETTLE=2] [INIT=1] bench/memory.sh [N]
 #
 # The memory of what supervises N running containers (default 20), for lxr,
 # podman and docker on this machine, in one run; one table.
 #   - lxr: `lxr up -d` of an N-service stack: the one supervisor process and
 #     the lxr-init that is PID 1 of each container;
-#   - podman: N × `podman run -d`: one conmon per container (and catatonit,
-#     where podman runs one for them: not by default, so the row says 0);
+#   - podman: N × `podman run -d`: one conmon per container (and with
+#     INIT=1, `--init`, the catatonit that is then each container's PID 1,
+#     running as podman-init);
 #   - docker: N × `docker run -d` on a private dockerd (bench/private-dockerd.sh,
 #     started here, removed at the end): dockerd, the containerd it runs,
-#     one containerd-shim-runc-v2 per container (docker-init: not by default).
+#     one containerd-shim-runc-v2 per container (and with INIT=1, `--init`,
+#     the docker-init that is then each container's PID 1).
+# lxr always runs an init as PID 1; docker and podman by default run none
+# (the container's command is PID 1): INIT=1 compares like with like.
 # Every container is the same: `sh -c 'touch /tmp/ready; exec sleep 100000'`
 # on the busybox base image (imported into each store from one rootfs), on
 # no network (network_mode: none, --network none), so only the supervision
@@ -33,6 +37,9 @@ esac
 N=${1:-20}
 SETTLE=${SETTLE:-2}
 PEERS=${PEERS:-podman docker}
+INIT=${INIT:-0}
+init=()
+[ "$INIT" = 1 ] && init=(--init)
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 lxr=$(realpath "${LXR:-$src/build/lxr}")
@@ -108,10 +115,11 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		events_logger = "none"
 	C
 	env -u DOCKER_HOST -u DOCKER_CONFIG CONTAINERS_CONF="$work/containers.conf" \
-		unshare --mount --propagation private bash -s "$work" "$N" "$SETTLE" \
+		unshare --mount --propagation private bash -s "$work" "$N" "$SETTLE" "${init[@]}" \
 		>>"$work/rows" <<-'PODMAN'
 		set -euo pipefail
 		work=$1 N=$2 SETTLE=$3
+		shift 3 # what is left: --init or nothing
 		if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
 		pm() {
 			podman --root "$work/podman/root" --runroot "$work/podman/runroot" \
@@ -135,7 +143,7 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		trap "exit 130" INT TERM
 		pm import -q "$work/rootfs.tar" localhost/lxrbench-base:1 >/dev/null
 		for i in $(seq "$N"); do
-			pm run -d --network none --cgroup-parent /lxrbench-podman --name "lxrmem$i" \
+			pm run -d "$@" --network none --cgroup-parent /lxrbench-podman --name "lxrmem$i" \
 				localhost/lxrbench-base:1 sh -c 'touch /tmp/ready; exec sleep 100000' >/dev/null
 		done
 		for _ in $(seq 1200); do
@@ -148,7 +156,7 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		done)
 		cats=()
 		for p in "${conmons[@]}"; do
-			mapfile -t -O "${#cats[@]}" cats < <(pgrep -P "$p" -x catatonit || true)
+			mapfile -t -O "${#cats[@]}" cats < <(pgrep -P "$p" -x 'catatonit|podman-init' || true)
 		done
 		mem() {
 			local n=0 rss=0 pss=0 p r q
@@ -171,17 +179,22 @@ if [[ " $PEERS " == *" docker "* ]]; then
 		echo "docker: $N containers" >&2
 		"$DOCKER" import "$work/rootfs.tar" lxrbench-base:1 >/dev/null
 		for i in $(seq "$N"); do
-			"$DOCKER" run -d --network none --name "lxrmem$i" lxrbench-base:1 \
+			"$DOCKER" run -d "${init[@]}" --network none --name "lxrmem$i" lxrbench-base:1 \
 				sh -c 'touch /tmp/ready; exec sleep 100000' >/dev/null
 		done
 		wait_count "$N" "$DOCKER" ps -q --filter status=running
 		sleep "$SETTLE"
 		mapfile -t ctrd < <(pgrep -P "$DOCKERD_PID" -x containerd)
 		mapfile -t shims < <(pgrep -f "containerd-shim-runc-v2.*$work/docker/exec")
+		dinits=()
+		for p in "${shims[@]}"; do
+			mapfile -t -O "${#dinits[@]}" dinits < <(pgrep -P "$p" -x docker-init || true)
+		done
 		{
-			echo "docker dockerd+containerd+shims $(mem "$DOCKERD_PID" "${ctrd[@]}" "${shims[@]}")"
+			echo "docker dockerd+containerd+shims+docker-init $(mem "$DOCKERD_PID" "${ctrd[@]}" "${shims[@]}" "${dinits[@]}")"
 			echo "detail docker_dockerd+containerd $(mem "$DOCKERD_PID" "${ctrd[@]}")"
 			echo "detail docker_shims_x${#shims[@]} $(mem "${shims[@]}")"
+			echo "detail docker_docker-init_x${#dinits[@]} $(mem "${dinits[@]}")"
 		} >>"$work/rows"
 		dockerd_stop
 	else
@@ -190,9 +203,9 @@ if [[ " $PEERS " == *" docker "* ]]; then
 fi
 
 echo
-printf '%-8s %-32s %6s %11s %11s %10s %10s\n' "$N ctrs" "processes measured" count "VmRSS KiB" "PSS KiB" "RSS/ctr" "PSS/ctr"
+printf '%-8s %-44s %6s %11s %11s %10s %10s\n' "$N ctrs" "processes measured" count "VmRSS KiB" "PSS KiB" "RSS/ctr" "PSS/ctr"
 awk -v n="$N" '$1 != "detail" {
-	printf "%-8s %-32s %6d %11d %11d %10d %10d\n", $1, $2, $3, $4, $5, $4 / n, $5 / n
+	printf "%-8s %-44s %6d %11d %11d %10d %10d\n", $1, $2, $3, $4, $5, $4 / n, $5 / n
 }' "$work/rows"
 echo
 echo "the parts:"

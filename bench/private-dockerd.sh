@@ -64,17 +64,23 @@ dockerd_start() {
 
 # Removes every container of the private dockerd, stops it (its containerd
 # and shims end with it), then its bridge, its containers' cgroups and its
-# mounts. Safe to call twice and when dockerd_start failed half-way.
+# mounts. Safe to call twice and when dockerd_start failed half-way. Every
+# call to the daemon is bounded: dockerd 20.10 was seen to deadlock in
+# `docker rm -f` of twenty `--init` containers at once (every later request
+# hung too), so containers go one at a time, and a daemon that stops
+# answering is killed, with what it started found by its paths and cgroups.
 dockerd_stop() {
-	local m links=()
+	local m c links=()
 	if [ -n "${DOCKERD_PID:-}" ]; then
 		if kill -0 "$DOCKERD_PID" 2>/dev/null; then
-			"$DOCKER" ps -aq 2>/dev/null | xargs -r "$DOCKER" rm -f >/dev/null 2>&1 || true
+			for c in $(timeout 20 "$DOCKER" ps -aq 2>/dev/null); do
+				timeout 20 "$DOCKER" rm -f "$c" >/dev/null 2>&1 || break
+			done
 			# its networks' bridges (br- and the network ID's first 12
 			# characters) outlive dockerd otherwise
-			mapfile -t links < <("$DOCKER" network ls -q --no-trunc --filter driver=bridge 2>/dev/null |
+			mapfile -t links < <(timeout 20 "$DOCKER" network ls -q --no-trunc --filter driver=bridge 2>/dev/null |
 				cut -c1-12 | sed 's/^/br-/')
-			"$DOCKER" network prune -f >/dev/null 2>&1 || true
+			timeout 20 "$DOCKER" network prune -f >/dev/null 2>&1 || true
 			kill "$DOCKERD_PID" 2>/dev/null || true
 			for _ in $(seq 200); do
 				kill -0 "$DOCKERD_PID" 2>/dev/null || break
@@ -86,14 +92,23 @@ dockerd_stop() {
 		DOCKERD_PID=
 	fi
 	if [ -n "${DOCKERD_DIR:-}" ]; then
-		# the shims of removed containers end on their own, shortly after;
-		# one that outlived dockerd (they are meant to survive a restart) is
-		# killed
+		# the containers' processes, where dockerd could not stop them:
+		# everything in its cgroups
+		for m in /sys/fs/cgroup/pids/"$DOCKERD_CGROUP" /sys/fs/cgroup/"$DOCKERD_CGROUP"; do
+			[ -d "$m" ] || continue
+			find "$m" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r c; do
+				kill -9 "$c" 2>/dev/null || true
+			done
+		done
+		# the shims of removed containers end on their own, shortly after,
+		# and so does containerd when dockerd stops; what outlived dockerd
+		# (shims are meant to survive a restart, containerd a dockerd
+		# killed) is killed: they run with the exec root in their arguments
 		for _ in $(seq 50); do
-			pgrep -f "containerd-shim.*$DOCKERD_DIR/exec" >/dev/null || break
+			pgrep -f "$DOCKERD_DIR/exec" >/dev/null || break
 			sleep 0.1
 		done
-		for m in $(pgrep -f "containerd-shim.*$DOCKERD_DIR/exec"); do
+		for m in $(pgrep -f "$DOCKERD_DIR/exec"); do
 			kill -9 "$m" 2>/dev/null || true
 		done
 		# the data root's overlay mounts and the exec root's netns mounts
@@ -112,8 +127,13 @@ dockerd_stop() {
 		ip link del "$DOCKERD_BRIDGE" 2>/dev/null || true
 		DOCKERD_MADE_BRIDGE=
 	fi
-	for m in /sys/fs/cgroup/*/"$DOCKERD_CGROUP" /sys/fs/cgroup/"$DOCKERD_CGROUP"; do
-		if [ -d "$m" ]; then find "$m" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
+	# (a killed process leaves its cgroup a moment later)
+	for _ in $(seq 20); do
+		for m in /sys/fs/cgroup/*/"$DOCKERD_CGROUP" /sys/fs/cgroup/"$DOCKERD_CGROUP"; do
+			if [ -d "$m" ]; then find "$m" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
+		done
+		compgen -G "/sys/fs/cgroup/*/$DOCKERD_CGROUP" >/dev/null || break
+		sleep 0.1
 	done
 	return 0
 }

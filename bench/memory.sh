@@ -156,7 +156,10 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		done)
 		cats=()
 		for p in "${conmons[@]}"; do
-			mapfile -t -O "${#cats[@]}" cats < <(pgrep -P "$p" -x 'catatonit|podman-init' || true)
+			# (pgrep refuses a pattern longer than a 15-character comm)
+			for c in $(pgrep -P "$p"); do
+				case $(cat "/proc/$c/comm" 2>/dev/null) in catatonit | podman-init) cats+=("$c") ;; esac
+			done
 		done
 		mem() {
 			local n=0 rss=0 pss=0 p r q

@@ -9,7 +9,7 @@
 # may be another version, without the BuildKit client) is set. Returns 1 with
 # a message when docker.io is not installed.
 #
-# Its network is a bridge of its own, lxrbench0 (10.213.0.1/24, made here,
+# Its network is a bridge of its own, dkbench0 (10.213.0.1/24, made here,
 # removed by dockerd_stop), and the networks docker-compose makes come from
 # 10.214.0.0/16, away from lxr's pool (10.89.0.0/16) and docker's defaults.
 # It runs with --iptables=false --ip-forward=false --ip-masq=false: it adds no
@@ -17,10 +17,10 @@
 # and nothing of a host's docker (its DOCKER chains, docker0, its FORWARD
 # policy) is touched. The cost docker pays for its iptables rules is
 # therefore not in the figures; the containers need no outside network.
-# Its containers' cgroups are under lxrbench-docker (removed at the end).
+# Its containers' cgroups are under dkbench-docker (removed at the end).
 
-DOCKERD_BRIDGE=lxrbench0
-DOCKERD_CGROUP=lxrbench-docker
+DOCKERD_BRIDGE=dkbench0
+DOCKERD_CGROUP=dkbench-docker
 
 dockerd_start() {
 	local d=$1

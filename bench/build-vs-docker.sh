@@ -16,7 +16,8 @@
 # directory of FILES small files (default 2,000) and reads them all back in a
 # RUN; a second stage that takes results with COPY --from, the late COPY and
 # a last RUN. No step needs the network: every builder runs with
-# `--network none`, lxr build's default.
+# `--network none` (each one's default is a bridge, whose set-up per step
+# is not the work measured here).
 #
 # docker: a private dockerd started here and removed at the end (see
 # bench/private-dockerd.sh: its own data root, socket and bridge, no iptables

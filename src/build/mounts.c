@@ -119,6 +119,19 @@ static int flag_fail(lxr_err *err, const struct df_file *f, const struct df_flag
 	return bld_err_at(err, f->name, fl->line, fl->col);
 }
 
+/* from= a named context that is a directory: it is read as a build
+ * context is (.dockerignore, nothing followed out of it). 1 and *c
+ * opened; 0 when from names no such context (a stage or an image). */
+static int named_dir(struct bldx_run *r, const char *from, struct bld_context **c, lxr_err *err)
+{
+	const char *named = from ? bldx_named_context(r->o, from) : NULL;
+
+	*c = NULL;
+	if (!named || lxr_str_has_prefix(named, "docker-image://"))
+		return 0;
+	return bld_context_open(named, c, err) < 0 ? -1 : 1;
+}
+
 /* What the key adds for a bind: the content it shows (the context's
  * files' digest, a stage's key, an image's manifest digest). */
 static int bind_key(struct bldx_run *r, const struct bld_mount *bm, char **key, lxr_err *err)
@@ -127,18 +140,24 @@ static int bind_key(struct bldx_run *r, const struct bld_mount *bm, char **key, 
 
 	if (bm->type != BLD_MOUNT_BIND)
 		return 0;
-	if (bm->from) {
+	struct bld_context *nc = NULL;
+	int named = named_dir(r, bm->from, &nc, err);
+	if (named < 0)
+		return lxr_err_wrap(err, "--mount from=%s", bm->from);
+	if (bm->from && !named) {
 		char **lw = NULL;
 		if (bldx_from_layers(r, bm->from, &lw, d, err) < 0)
 			return lxr_err_wrap(err, "--mount from=%s", bm->from);
 		lxr_strv_free(lw);
 	} else {
+		struct bld_context *ctx = nc ? nc : r->o->ctx;
 		struct bld_source *v = NULL;
 		size_t n = 0;
-		if (bld_context_sources(r->o->ctx, bm->source ? bm->source : ".", &v, &n, err) < 0)
-			return -1;
-		int rc = bld_sources_digest(r->o->ctx, v, n, d, err);
+		int rc = bld_context_sources(ctx, bm->source ? bm->source : ".", &v, &n, err);
+		if (rc == 0)
+			rc = bld_sources_digest(ctx, v, n, d, err);
 		bld_sources_free(v, n);
+		bld_context_close(nc);
 		if (rc < 0)
 			return -1;
 	}
@@ -218,7 +237,8 @@ static char *work_dir(struct bldx_run *r, const char *kind, lxr_err *err)
 /* a bind of the context: its files (what .dockerignore leaves) copied into
  * a directory of the step's own, owned by root, as BuildKit shows them */
 static int bind_context(struct bldx_run *r, const struct df_instr *in, struct bldx_mounts *m,
-			const struct bld_mount *bm, char **src, lxr_err *err)
+			struct bld_context *ctx, const struct bld_mount *bm, char **src,
+			lxr_err *err)
 {
 	const char *source = bm->source ? bm->source : ".";
 	char *d = work_dir(r, "mnt", err);
@@ -228,7 +248,7 @@ static int bind_context(struct bldx_run *r, const struct df_instr *in, struct bl
 	if (!d)
 		return -1;
 	lxr_strv_push(&m->dirs, d);
-	if (bld_context_sources(r->o->ctx, source, &v, &n, err) < 0)
+	if (bld_context_sources(ctx, source, &v, &n, err) < 0)
 		return -1;
 	bool dir = S_ISDIR(v[0].files[0].mode);
 	const char *bn = strrchr(v[0].path, '/');
@@ -238,7 +258,7 @@ static int bind_context(struct bldx_run *r, const struct df_instr *in, struct bl
 	_cleanup_close_ int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", d);
-	return bldx_copy_tree(r, in, r->o->ctx, source, fd, err);
+	return bldx_copy_tree(r, in, ctx, source, fd, err);
 }
 
 static int bind_mount(struct bldx_run *r, const struct df_instr *in, struct bldx_mounts *m,
@@ -248,8 +268,14 @@ static int bind_mount(struct bldx_run *r, const struct df_instr *in, struct bldx
 	unsigned long flags = MS_BIND | (bm->readonly ? MS_RDONLY : 0);
 	_cleanup_free_ char *src = NULL;
 
-	if (!bm->from) {
-		if (bind_context(r, in, m, bm, &src, err) < 0)
+	struct bld_context *nc = NULL;
+	int named = named_dir(r, bm->from, &nc, err);
+	if (named < 0)
+		return lxr_err_wrap(err, "from=%s", bm->from);
+	if (!bm->from || named) {
+		int rc = bind_context(r, in, m, nc ? nc : r->o->ctx, bm, &src, err);
+		bld_context_close(nc);
+		if (rc < 0)
 			return -1;
 		plan_spec_add_mount(spec, target, "bind", src, flags, NULL);
 		return 0;
@@ -298,7 +324,16 @@ static int cache_make(struct bldx_run *r, const struct df_instr *in, const struc
 	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", tmp);
-	if (bm->from) {
+	struct bld_context *nc = NULL;
+	int named = named_dir(r, bm->from, &nc, err);
+	if (named < 0)
+		return lxr_err_wrap(err, "from=%s", bm->from);
+	if (named) {
+		int rc = bldx_copy_tree(r, in, nc, bm->source ? bm->source : ".", fd, err);
+		bld_context_close(nc);
+		if (rc < 0)
+			return lxr_err_wrap(err, "from=%s", bm->from);
+	} else if (bm->from) {
 		char **lw = NULL, k2[72];
 		_cleanup_free_ char *view = NULL;
 		struct bld_context *c = NULL;

@@ -57,10 +57,7 @@ int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[
 	if (named && lxr_str_has_prefix(named, "docker-image://"))
 		name = named + strlen("docker-image://");
 	else if (named)
-		return lxr_fail(err, ENOTSUP,
-				"named context %s is a directory: RUN --mount from= takes a stage "
-				"or an image",
-				name);
+		return lxr_fail(err, EINVAL, "named context %s is a directory, not layers", name);
 	for (size_t i = 0; i < r->o->plan->n && !named; i++)
 		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
 			st = (int)i;

@@ -191,6 +191,17 @@ expect_grep "$ERR" "BadMount.Dockerfile:2:5: --mount: unexpected key 'size' for 
 expect_clean "after the refused builds"
 pass "RUN --mount errors: a missing secret, a bad option, each with its position"
 
+# a named context (--build-context) as a bind's and a cache's from=
+mkdir -p "$TEST_TMP/named"
+echo "from the named context" > "$TEST_TMP/named/f"
+printf 'FROM lxrtest/busybox:brun\nRUN --mount=from=extra,target=/e cat /e/f\nRUN --mount=type=cache,id=named%s,from=extra,target=/c cat /c/f\n' "$$" \
+	> "$CTX/Named.Dockerfile"
+run build --no-cache --build-context "extra=$TEST_TMP/named" -f "$CTX/Named.Dockerfile" "$CTX"
+expect_rc 0 "RUN --mount from= a named context"
+[ "$(printf '%s\n' "$ERR" | grep -c '^from the named context$')" -eq 2 ] ||
+	fail "the named context's file is not in the bind and the cache: $ERR"
+pass "RUN --mount from= a named context directory"
+
 # ---- ADD of a URL ---------------------------------------------------------------------
 cat > "$CTX/Url.Dockerfile" <<D
 FROM lxrtest/busybox:brun

@@ -13,17 +13,15 @@
 #include "cli/cli.h"
 
 static const char power_usage[] =
-    "usage: lxr poweroff\n"
-    "       lxr reboot\n"
-    "       lxr halt\n"
     "\n"
     "On a box booted with lxr as init (PID 1): stop the boot stacks in reverse\n"
     "order with their grace periods, end every other process, unmount, and\n"
-    "power off, reboot or halt. PID 1 does the work; the command returns at once.\n"
+    "power off (poweroff), reboot (reboot) or halt (halt). PID 1 does the\n"
+    "work; the command returns at once.\n"
     "Refused when PID 1 is another init (use its own command there).\n"
     "\n"
     "Example:\n"
-    "  lxr poweroff\n";
+    "  lxr %s\n";
 
 /* The same binary as this one (also when reached through another mount
  * namespace or a chroot), or a PID 1 that calls itself lxr-init (one
@@ -52,11 +50,14 @@ int cmd_power(int argc, char **argv)
 					       : SIGTERM;
 	char comm[64];
 
-	if (argc > 1 && cli_is_help(argv[1]))
-		return fputs(power_usage, stdout), LXR_EXIT_OK;
+	if (argc > 1 && cli_is_help(argv[1])) {
+		printf("usage: lxr %s\n", argv[0]);
+		printf(power_usage, argv[0]);
+		return LXR_EXIT_OK;
+	}
 	if (argc > 1) {
 		fprintf(stderr, "lxr %s: error: unknown argument \"%s\"\n", argv[0], argv[1]);
-		fputs(power_usage, stderr);
+		fprintf(stderr, "usage: lxr %s\n", argv[0]);
 		return LXR_EXIT_USAGE;
 	}
 	if (!pid1_is_lxr(comm, sizeof(comm))) {

@@ -215,7 +215,7 @@ static void stop_all(void)
 {
 	sup_notify_send("STOPPING=1");
 	for (size_t i = bt.n; i-- > 0;) {
-		char *args[] = {"lxr", "-f", bt.v[i].file, "down", NULL};
+		char *args[] = {"lxr", "--progress", "plain", "-f", bt.v[i].file, "down", NULL};
 		int r;
 
 		if (!bt.v[i].started)
@@ -234,7 +234,9 @@ static int start_all(void)
 	char names[400] = "";
 
 	for (size_t i = 0; i < bt.n && !bt.stop; i++) {
-		char *args[] = {"lxr", "-f", bt.v[i].file, "up", "--wait", NULL};
+		/* plain: a console or journal, not a terminal to redraw */
+		char *args[] = {"lxr",        "--progress", "plain",  "-f",
+				bt.v[i].file, "up",         "--wait", NULL};
 		int r;
 
 		status("starting boot stack %zu/%zu: %s", i + 1, bt.n, bt.v[i].project);

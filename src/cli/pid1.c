@@ -55,10 +55,10 @@ static void say(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	/* the console is init's stderr; /dev/kmsg keeps it in dmesg */
-	if (write(STDERR_FILENO, line + 3, (size_t)n - 3) < 0 && kmsg >= 0)
-		(void)!write(kmsg, line, (size_t)n);
-	else if (kmsg >= 0)
+	/* the console is init's stderr; /dev/kmsg keeps it in dmesg (at
+	 * level 6, which a `quiet` console does not show twice) */
+	(void)!write(STDERR_FILENO, line + 3, (size_t)n - 3);
+	if (kmsg >= 0)
 		(void)!write(kmsg, line, (size_t)n);
 }
 
@@ -66,9 +66,9 @@ static void crash(int sig)
 {
 	static const char msg[] = "<2>lxr-init: fatal signal in PID 1: re-executing lxr\n";
 
-	if (kmsg >= 0)
-		(void)!write(kmsg, msg, sizeof(msg) - 1);
-	(void)!write(STDERR_FILENO, msg + 3, sizeof(msg) - 4);
+	/* at level 2 the kernel shows it on the console too */
+	if (kmsg < 0 || write(kmsg, msg, sizeof(msg) - 1) < 0)
+		(void)!write(STDERR_FILENO, msg + 3, sizeof(msg) - 4);
 	(void)sig;
 	execve("/proc/self/exe", reexec_argv, environ);
 	/* no way back into the program: end the box in order rather than
@@ -314,7 +314,7 @@ bool cli_pid1_wanted(int argc, char **argv)
 
 int cli_pid1_main(int argc, char **argv)
 {
-	sigset_t set, none;
+	sigset_t set;
 	struct sigaction sa = {.sa_handler = crash, .sa_flags = SA_NODEFER};
 	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS};
 	static const int asks[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD, SIGHUP, SIGPWR};
@@ -323,19 +323,20 @@ int cli_pid1_main(int argc, char **argv)
 	int64_t retry_at = 0;
 
 	prctl(PR_SET_NAME, "lxr-init");
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL); /* a re-exec from a handler keeps its mask */
+	/* The requests are blocked before anything else, and never unblocked:
+	 * PID 1 drops a signal it has no handler for, but a blocked one stays
+	 * pending, so a poweroff sent while a re-executed PID 1 is still
+	 * starting (the mask survives execve) waits for sigtimedwait. The
+	 * fatal ones are unblocked (the mask a crash handler left). */
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
+		sigaddset(&set, asks[i]);
+	sigprocmask(SIG_SETMASK, &set, NULL);
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		sigaction(fatal[i], &sa, NULL);
-	/* PID 1 gets only the signals it handles: handlers, then blocked and
-	 * taken with sigtimedwait as data */
-	sigemptyset(&set);
 	sa = (struct sigaction){.sa_handler = nothing};
-	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
 		sigaction(asks[i], &sa, NULL);
-		sigaddset(&set, asks[i]);
-	}
-	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (!getenv("PATH")) /* the kernel gives init only HOME and TERM */
 		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	if (argc > 4 && !strcmp(argv[1], REEXEC_FLAG)) {

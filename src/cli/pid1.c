@@ -300,6 +300,28 @@ static void shut_down(const sigset_t *set, pid_t boot, int cmd)
 	_exit(0);
 }
 
+static void take_signals(sigset_t *set)
+{
+	struct sigaction sa = {.sa_handler = crash, .sa_flags = SA_NODEFER};
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS};
+	static const int asks[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD, SIGHUP, SIGPWR};
+
+	/* The requests are blocked before anything else, and never unblocked:
+	 * PID 1 drops a signal it has no handler for, but a blocked one stays
+	 * pending, so a poweroff sent while a re-executed PID 1 is still
+	 * starting (the mask survives execve) waits for sigtimedwait. The
+	 * fatal ones are unblocked (the mask a crash handler left). */
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
+		sigaddset(set, asks[i]);
+	sigprocmask(SIG_SETMASK, set, NULL);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+	sa = (struct sigaction){.sa_handler = nothing};
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
+		sigaction(asks[i], &sa, NULL);
+}
+
 bool cli_pid1_wanted(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -315,28 +337,12 @@ bool cli_pid1_wanted(int argc, char **argv)
 int cli_pid1_main(int argc, char **argv)
 {
 	sigset_t set;
-	struct sigaction sa = {.sa_handler = crash, .sa_flags = SA_NODEFER};
-	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS};
-	static const int asks[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD, SIGHUP, SIGPWR};
 	pid_t boot = 0;
 	int cmd = 0, crashes = 0, boot_status = 0;
 	int64_t retry_at = 0;
 
 	prctl(PR_SET_NAME, "lxr-init");
-	/* The requests are blocked before anything else, and never unblocked:
-	 * PID 1 drops a signal it has no handler for, but a blocked one stays
-	 * pending, so a poweroff sent while a re-executed PID 1 is still
-	 * starting (the mask survives execve) waits for sigtimedwait. The
-	 * fatal ones are unblocked (the mask a crash handler left). */
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
-		sigaddset(&set, asks[i]);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		sigaction(fatal[i], &sa, NULL);
-	sa = (struct sigaction){.sa_handler = nothing};
-	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
-		sigaction(asks[i], &sa, NULL);
+	take_signals(&set);
 	if (!getenv("PATH")) /* the kernel gives init only HOME and TERM */
 		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	if (argc > 4 && !strcmp(argv[1], REEXEC_FLAG)) {

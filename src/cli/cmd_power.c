@@ -24,8 +24,9 @@ static const char power_usage[] =
     "  lxr %s\n";
 
 /* The same binary as this one (also when reached through another mount
- * namespace or a chroot), or a PID 1 that calls itself lxr-init (one
- * that runs an lxr since replaced on disk). */
+ * namespace or a chroot), or a PID 1 that calls itself lxr-pid1 (one
+ * that runs an lxr since replaced on disk). Not "lxr-init": that is every
+ * container's PID 1, which would pass SIGUSR2 to its command. */
 static bool pid1_is_lxr(char *comm, size_t size)
 {
 	struct stat a, b;
@@ -37,7 +38,7 @@ static bool pid1_is_lxr(char *comm, size_t size)
 			comm[strcspn(comm, "\n")] = '\0';
 		fclose(f);
 	}
-	if (!strcmp(comm, "lxr-init"))
+	if (!strcmp(comm, "lxr-pid1"))
 		return true;
 	return stat("/proc/1/exe", &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;

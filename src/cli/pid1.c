@@ -40,13 +40,13 @@ extern char **environ;
 static int kmsg = -1;
 /* the re-exec's arguments, kept current so the crash handler only execs */
 static char arg_boot[24] = "0", arg_cmd[24] = "0", arg_crashes[24] = "0";
-static char *reexec_argv[] = {"lxr-init", REEXEC_FLAG, arg_boot, arg_cmd, arg_crashes, NULL};
+static char *reexec_argv[] = {"lxr-pid1", REEXEC_FLAG, arg_boot, arg_cmd, arg_crashes, NULL};
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "<6>lxr-init: ");
+	int n = snprintf(line, sizeof(line), "<6>lxr-pid1: ");
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -64,7 +64,7 @@ static void say(const char *fmt, ...)
 
 static void crash(int sig)
 {
-	static const char msg[] = "<2>lxr-init: fatal signal in PID 1: re-executing lxr\n";
+	static const char msg[] = "<2>lxr-pid1: fatal signal in PID 1: re-executing lxr\n";
 
 	/* at level 2 the kernel shows it on the console too */
 	if (kmsg < 0 || write(kmsg, msg, sizeof(msg) - 1) < 0)
@@ -341,7 +341,7 @@ int cli_pid1_main(int argc, char **argv)
 	int cmd = 0, crashes = 0, boot_status = 0;
 	int64_t retry_at = 0;
 
-	prctl(PR_SET_NAME, "lxr-init");
+	prctl(PR_SET_NAME, "lxr-pid1");
 	take_signals(&set);
 	if (!getenv("PATH")) /* the kernel gives init only HOME and TERM */
 		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);

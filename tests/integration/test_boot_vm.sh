@@ -95,25 +95,25 @@ echo "# the VM ran $(($(date +%s) - start)) s (QEMU status $rc)"
 [ "$rc" -eq 0 ] || fail "QEMU exited with $rc"
 
 grep -q "VMTEST_INIT $lxr" "$out" || fail "the initramfs did not hand over to $lxr"
-grep -q "lxr-init: lxr .* as init: starting the boot stacks" "$out" || fail "lxr did not start as init"
+grep -q "lxr-pid1: lxr .* as init: starting the boot stacks" "$out" || fail "lxr did not start as init"
 grep -q "Kernel panic" "$out" && fail "the kernel panicked"
 grep -q "lxr boot: 2/2 boot stacks up" "$out" || fail "lxr boot did not report both stacks up"
 pass "lxr booted as init and started both boot stacks"
 
 log=$(cat "$share/ctl.log" 2>/dev/null)
 grep -q "app-up-before-ctl" <<<"$log" || fail "the app stack was not up before the control stack: $log"
-grep -q "pid1=lxr-init" <<<"$log" || fail "PID 1 is not lxr-init: $log"
+grep -q "pid1=lxr-pid1" <<<"$log" || fail "PID 1 is not lxr-pid1: $log"
 sups=$(grep '^supervisor ' <<<"$log")
 [ "$(grep -c 'PPid:1$' <<<"$sups")" = 2 ] || fail "not two supervisors adopted by PID 1: $sups"
 pass "two busybox services ran; both stacks' supervisors were orphans adopted by PID 1"
 
 grep -q "pid1-reexecuted" <<<"$log" || fail "PID 1 did not re-execute after SIGSEGV: $log"
-grep -q "lxr-init: fatal signal in PID 1: re-executing lxr" "$out" || fail "no crash line on the console"
-grep -q "lxr-init: re-executed after a crash" "$out" || fail "the re-executed PID 1 did not say so"
+grep -q "lxr-pid1: fatal signal in PID 1: re-executing lxr" "$out" || fail "no crash line on the console"
+grep -q "lxr-pid1: re-executed after a crash" "$out" || fail "the re-executed PID 1 did not say so"
 pass "SIGSEGV in PID 1: logged, re-executed, no panic"
 
 grep -q "poweroff-rc=0" <<<"$log" || fail "lxr poweroff did not succeed in the box: $log"
-grep -q "lxr-init: power off: stopping the boot stacks" "$out" || fail "PID 1 did not start the power-off"
+grep -q "lxr-pid1: power off: stopping the boot stacks" "$out" || fail "PID 1 did not start the power-off"
 order=$(tr '\n' ' ' <"$share/order")
 case "$order" in
 *ctl-stopped*a-stopped* | *ctl-stopped*b-stopped*) ;;
@@ -121,7 +121,7 @@ case "$order" in
 esac
 grep -q a-stopped <<<"$order" && grep -q b-stopped <<<"$order" || fail "a service did not get its stop signal: $order"
 for p in $(grep '^supervisor ' <<<"$log" | cut -d' ' -f2); do
-	grep -q "lxr-init: reaped orphan $p " "$out" || fail "supervisor $p was not reaped by PID 1"
+	grep -q "lxr-pid1: reaped orphan $p " "$out" || fail "supervisor $p was not reaped by PID 1"
 done
-grep -qx "lxr-init: power off" "$out" || fail "PID 1 did not reach reboot(2)"
+grep -qx "lxr-pid1: power off" "$out" || fail "PID 1 did not reach reboot(2)"
 pass "lxr poweroff: stacks stopped in reverse order, orphans reaped, the VM powered off"

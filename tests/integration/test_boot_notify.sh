@@ -131,6 +131,59 @@ order=$(tr '\n' ' ' <"$SHARED/order")
 [ -z "$(leftovers_boot)" ] || fail "SIGTERM left: $(leftovers_boot)"
 pass "SIGTERM: STOPPING=1, stacks stopped in reverse order (each service by its stop signal), nothing left"
 
+# ---- a stack that does not come up: READY all the same, naming it ------------
+P3=ib$$-broken
+cat >"$B/broken.yaml" <<Y
+name: $P3
+services:
+  job:
+    image: $ROOTFS
+    network_mode: none
+    command: ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 100ms
+      retries: 1
+Y
+at_exit "$LXR" -f "$B/broken.yaml" down
+printf '[boot]\nstacks = %s %s\n' "$B/broken.yaml" "$B/second.yaml" >"$LXR_CONFIG"
+: >"$TEST_TMP/notify.log"; rm -f "$SHARED/order"
+NOTIFY_SOCKET="$TEST_TMP/notify.sock" "$LXR" boot >"$TEST_TMP/boot.out" 2>&1 &
+boot=$!
+wait_msg 'READY=1'
+expect_grep "$(msgs | grep READY=1)" "STATUS=1/2 boot stacks up; failed: $P3" "READY=1 names the stack that failed"
+grep -q "boot stack $P3 .* did not come up" "$TEST_TMP/boot.out" || fail "no error for the failed stack: $(cat "$TEST_TMP/boot.out")"
+grep -q second-started "$SHARED/order" || fail "the stack after the failed one did not start"
+kill -TERM "$boot"
+set +e
+wait "$boot"
+RC=$?
+set -e
+expect_rc 0 "lxr boot after SIGTERM"
+for p in "$P2" "$P3"; do
+	[ -z "$(PROJECT=$p leftovers_project)" ] || fail "left: $(PROJECT=$p leftovers_project)"
+done
+pass "a stack that did not come up: the next one starts, READY=1 names the failure, SIGTERM cleans both"
+
+# ---- SIGTERM while a stack is still starting ------------------------------------
+: >"$TEST_TMP/notify.log"; rm -f "$SHARED/go" "$SHARED/order"
+printf '[boot]\nstacks = %s %s\n' "$B/first.yaml" "$B/second.yaml" >"$LXR_CONFIG"
+NOTIFY_SOCKET="$TEST_TMP/notify.sock" "$LXR" boot >"$TEST_TMP/boot.out" 2>&1 &
+boot=$!
+wait_msg "STATUS=starting boot stack 1/2: $P1"
+for _ in $(seq 600); do grep -q first-started "$SHARED/order" 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$boot"
+set +e
+wait "$boot"
+RC=$?
+set -e
+expect_rc 0 "lxr boot after SIGTERM during start"
+msgs | grep -q 'READY=1' && fail "READY=1 though the start was interrupted: $(msgs)"
+grep -q second-started "$SHARED/order" && fail "the second stack started after SIGTERM"
+grep -q first-stopped "$SHARED/order" || fail "the starting stack was not stopped: $(cat "$SHARED/order")"
+[ -z "$(leftovers_boot)" ] || fail "SIGTERM during start left: $(leftovers_boot)"
+pass "SIGTERM while the first stack starts: no READY, the second never starts, the first is stopped"
+
 # ---- a bad file starts nothing ------------------------------------------------
 rm -f "$SHARED/order"
 printf 'name: ib%s-bad\nservices:\n  x:\n    image: %s\n    restart: sometimes\n' "$$" "$ROOTFS" >"$B/third.yaml"

@@ -7,7 +7,8 @@
 # `lxr up` has detached them. From inside the box the control service
 # (pid: host, privileged, the box's / at /host) checks what runs, crashes
 # PID 1 on purpose (SIGSEGV: lxr must re-execute itself and keep its
-# children, never panic the kernel), then runs `lxr poweroff`. The stacks
+# children, never panic the kernel), then runs `lxr poweroff`; it also
+# checks that ctrl-alt-del now means SIGINT to PID 1 (kernel.ctrl-alt-del 0). The stacks
 # must stop in reverse order and QEMU must exit by itself: a powered-off
 # guest. Everything the box writes is in a directory shared over 9p.
 set -u
@@ -70,6 +71,7 @@ say() { echo "\$*" >> /share/ctl.log; }
 trap 'echo ctl-stopped >> /share/order; exit 0' TERM
 grep -q a-started /share/order && grep -q b-started /share/order && say "app-up-before-ctl"
 say "pid1=\$(cat /proc/1/comm)"
+say "cad=\$(cat /proc/sys/kernel/ctrl-alt-del)"
 for d in /proc/[0-9]*; do
 	case "\$(tr '\0' ' ' < \$d/cmdline 2>/dev/null)" in
 	lxr-supervisor*) say "supervisor \${d#/proc/} \$(grep PPid: \$d/status | tr -d '\t')";;
@@ -103,6 +105,8 @@ pass "lxr booted as init and started both boot stacks"
 log=$(cat "$share/ctl.log" 2>/dev/null)
 grep -q "app-up-before-ctl" <<<"$log" || fail "the app stack was not up before the control stack: $log"
 grep -q "pid1=lxr-pid1" <<<"$log" || fail "PID 1 is not lxr-pid1: $log"
+# the kernel's C_A_D: 0 once PID 1 turned ctrl-alt-del into SIGINT to itself
+grep -qx "cad=0" <<<"$log" || fail "ctrl-alt-del still reboots at once: $log"
 sups=$(grep '^supervisor ' <<<"$log")
 [ "$(grep -c 'PPid:1$' <<<"$sups")" = 2 ] || fail "not two supervisors adopted by PID 1: $sups"
 pass "two busybox services ran; both stacks' supervisors were orphans adopted by PID 1"

@@ -8,8 +8,8 @@
 # (pid: host, privileged, the box's / at /host) checks what runs, crashes
 # PID 1 on purpose (SIGSEGV: lxr must re-execute itself and keep its
 # children, never panic the kernel), then runs `lxr poweroff`; it also
-# checks that ctrl-alt-del now means SIGINT to PID 1 (kernel.ctrl-alt-del 0). The stacks
-# must stop in reverse order and QEMU must exit by itself: a powered-off
+# checks the box's mounts and that ctrl-alt-del now means SIGINT to PID 1
+# (kernel.ctrl-alt-del 0). The stacks must stop in reverse order and QEMU must exit by itself: a powered-off
 # guest. Everything the box writes is in a directory shared over 9p.
 set -u
 build=${LXR_BUILD_DIR:?run through ctest (LXR_BUILD_DIR)}
@@ -72,6 +72,7 @@ trap 'echo ctl-stopped >> /share/order; exit 0' TERM
 grep -q a-started /share/order && grep -q b-started /share/order && say "app-up-before-ctl"
 say "pid1=\$(cat /proc/1/comm)"
 say "cad=\$(cat /proc/sys/kernel/ctrl-alt-del)"
+awk '{print "mount", \$2, \$3}' /proc/1/mounts >> /share/ctl.log
 for d in /proc/[0-9]*; do
 	case "\$(tr '\0' ' ' < \$d/cmdline 2>/dev/null)" in
 	lxr-supervisor*) say "supervisor \${d#/proc/} \$(grep PPid: \$d/status | tr -d '\t')";;
@@ -105,6 +106,9 @@ pass "lxr booted as init and started both boot stacks"
 log=$(cat "$share/ctl.log" 2>/dev/null)
 grep -q "app-up-before-ctl" <<<"$log" || fail "the app stack was not up before the control stack: $log"
 grep -q "pid1=lxr-pid1" <<<"$log" || fail "PID 1 is not lxr-pid1: $log"
+for m in "/proc proc" "/sys sysfs" "/dev devtmpfs" "/run tmpfs" "/sys/fs/cgroup cgroup2"; do
+	grep -qx "mount $m" <<<"$log" || fail "PID 1 did not mount $m: $(grep '^mount' <<<"$log")"
+done
 # the kernel's C_A_D: 0 once PID 1 turned ctrl-alt-del into SIGINT to itself
 grep -qx "cad=0" <<<"$log" || fail "ctrl-alt-del still reboots at once: $log"
 sups=$(grep '^supervisor ' <<<"$log")

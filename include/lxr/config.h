@@ -611,7 +611,11 @@ struct cfg_settings {
 	uint32_t pool_addr;                 /* [network] pool, host order; 0: not set */
 	int pool_prefix, pool_size;         /* its prefix length; size: each network's */
 	int64_t pids_limit;                 /* [limits] pids; 0: not set, -1: unlimited */
+	char **boot_stacks;                 /* [boot] stacks: paths or globs, in order;
+					       NULL: not set (CFG_BOOT_STACKS) */
 };
+/* The boot stacks when lxr.conf names none (`lxr boot`, docs/boot.md). */
+#define CFG_BOOT_STACKS   "/etc/lxr/stacks/*.yaml"
 #define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
 /* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an
  * error (all fields NULL). Unknown sections/keys are errors with line. */

@@ -83,6 +83,12 @@ int sup_scale_apply(struct cfg_stack *st, const char *spec, lxr_err *err);
  * Type=notify unit's main process) speaks to systemd with them, and nothing
  * lxr starts — container, health check, exec — inherits them. */
 void sup_notify_take_env(void);
+/* For a notify unit's main process that is not a supervisor (`lxr boot`):
+ * one message ("READY=1\nSTATUS=...") to the socket sup_notify_take_env
+ * took, nothing when there was none; and that process's watchdog period
+ * in µs (0: no watchdog). */
+void sup_notify_send(const char *msg);
+int64_t sup_notify_watchdog_usec(void);
 
 /* Bring the stack up: validate and plan everything, clean what a dead
  * supervisor left, then supervise (in the foreground, or detached once the

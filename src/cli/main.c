@@ -53,6 +53,10 @@ static const struct command commands[] = {
     {"image", cmd_image, "image prune: remove what no image or container uses"},
     {"network", cmd_network, "create, list, inspect and remove networks"},
     {"volume", cmd_volume, "create, list, inspect and remove volumes"},
+    {"boot", cmd_boot, "start the boot stacks (lxr.conf [boot]) and stay"},
+    {"poweroff", cmd_power, "on a box with lxr as init: stop the stacks, power off"},
+    {"reboot", cmd_power, "on a box with lxr as init: stop the stacks, reboot"},
+    {"halt", cmd_power, "on a box with lxr as init: stop the stacks, halt"},
 };
 
 static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "
@@ -185,6 +189,8 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("LXR_DEBUG");
 	int i;
 
+	if (cli_pid1_wanted(argc, argv))
+		return cli_pid1_main(argc, argv);
 	lxr_proc_title_init(argc, argv);
 	sup_notify_take_env();
 	/* before anything opens: a supervisor of 200 services, or `lxr run`,

@@ -117,6 +117,40 @@ static int limits_key(struct ini_ctx *c, const char *name, const char *value)
 	return 1;
 }
 
+/* [boot]: the stacks `lxr boot` starts, in order (docs/boot.md). Each
+ * `stacks =` line adds its words, so a long list can span lines; an empty
+ * value means none at all (a box that boots no stack). */
+static int boot_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+	size_t n = 0;
+
+	if (strcmp(name, "stacks")) {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [boot]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: stacks");
+		return 0;
+	}
+	if (!c->out->boot_stacks)
+		c->out->boot_stacks = lxr_xcalloc(1, sizeof(char *));
+	while (c->out->boot_stacks[n])
+		n++;
+	copy = lxr_xstrdup(value);
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		if (w[0] != '/') {
+			snprintf(c->msg, sizeof(c->msg), "stacks: \"%s\" is not an absolute path",
+				 w);
+			snprintf(c->hint, sizeof(c->hint),
+				 "stack files or globs, e.g. /etc/lxr/stacks/*.yaml");
+			return 0;
+		}
+		c->out->boot_stacks = lxr_xrealloc(c->out->boot_stacks, (n + 2) * sizeof(char *));
+		c->out->boot_stacks[n++] = lxr_xstrdup(w);
+		c->out->boot_stacks[n] = NULL;
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -130,13 +164,17 @@ static int handler(void *user, const char *section, const char *name, const char
 		return network_key(c, name, value);
 	if (!strcmp(section, "limits"))
 		return limits_key(c, name, value);
+	if (!strcmp(section, "boot"))
+		return boot_key(c, name, value);
 	if (strcmp(section, "paths")) {
 		snprintf(c->msg, sizeof(c->msg),
-			 "key \"%s\" outside the [paths], [logs], [network] and [limits] sections",
+			 "key \"%s\" outside the [paths], [logs], [network], [limits] and [boot] "
+			 "sections",
 			 name);
 		snprintf(c->hint, sizeof(c->hint),
 			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
-			 "under [logs], pool and size under [network], pids under [limits]");
+			 "under [logs], pool and size under [network], pids under [limits], "
+			 "stacks under [boot]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))
@@ -194,5 +232,8 @@ void cfg_settings_free(struct cfg_settings *s)
 	free(s->run_dir);
 	free(s->data_dir);
 	free(s->log_dir);
+	for (size_t i = 0; s->boot_stacks && s->boot_stacks[i]; i++)
+		free(s->boot_stacks[i]);
+	free(s->boot_stacks);
 	memset(s, 0, sizeof(*s));
 }

@@ -96,6 +96,18 @@ void sup_notify_open(void)
 		nt.wd_next = sup_now(); /* a first ping right away */
 }
 
+void sup_notify_send(const char *msg)
+{
+	sup_notify_open();
+	if (nt.fd >= 0)
+		send_msg(msg);
+}
+
+int64_t sup_notify_watchdog_usec(void)
+{
+	return nt.socket ? nt.wd_us : 0;
+}
+
 enum verdict { V_READY, V_WAITING, V_FAILED };
 
 /* What `up --wait` decides from ps, on the instance itself: running (and

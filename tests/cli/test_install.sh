@@ -14,6 +14,7 @@ fi
 rm -f "$dest.log"
 want="usr/bin/lxr
 usr/bin/lxr-image
+usr/lib/systemd/system/lxr.service
 usr/lib/systemd/system/lxr@.service
 usr/share/bash-completion/completions/lxr
 usr/share/doc/lxr/LICENSE
@@ -43,6 +44,11 @@ if command -v systemd-analyze >/dev/null && ! systemd-analyze verify "$unit" >/d
 	# systemd itself runs is its verdict about this file alone
 	[ -d /run/systemd/system ] && { echo "FAIL: systemd-analyze verify lxr@.service"; fail=1; }
 fi
+# lxr.service: the boot stacks, `lxr boot` as its notify main process
+boot="$dest/usr/lib/systemd/system/lxr.service"
+grep -qx 'ExecStart=/usr/bin/lxr boot' "$boot" ||
+	{ echo "FAIL: lxr.service ExecStart: $(grep ExecStart "$boot")"; fail=1; }
+grep -qx 'Type=notify' "$boot" || { echo "FAIL: lxr.service is not Type=notify"; fail=1; }
 [ -x "$dest/usr/bin/lxr" ] || { echo "FAIL: lxr not executable"; fail=1; }
 "$dest/usr/bin/lxr" --version | grep -q "^lxr version" || { echo "FAIL: installed lxr --version"; fail=1; }
 [ $fail = 0 ] && echo "ok: installed $(echo "$want" | wc -l) files and $n docs pages"

@@ -17,6 +17,11 @@
 # Environment: LXR_VM_CACHE (kernel + initramfs cache; default
 # $LXR_BUILD_DIR/vm or <source>/build/vm), VMTIMEOUT (seconds, default 300),
 # LXR_VM_ACCEL (default tcg: KVM does not work on the CI hosts).
+# LXR_VM_INIT=PATH boots PATH as the guest's init on the host's root instead
+# of running CMD (init-runner hands over with switch_root), with
+# LXR_VM_APPEND added to the kernel command line (KEY=VALUE words there are
+# init's environment) and LXR_VM_SHARE as the shared directory (kept; CMD is
+# ignored); the exit status is then QEMU's (124: VMTIMEOUT passed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd -P)
@@ -81,8 +86,14 @@ case $keep in *[[:space:]]*)
 	exit 125;;
 esac
 
-share=$(mktemp -d "$cache/run.XXXXXX")
-trap 'rm -rf "$share"' EXIT
+if [ -n "${LXR_VM_SHARE:-}" ]; then
+	share=$LXR_VM_SHARE
+else
+	share=$(mktemp -d "$cache/run.XXXXXX")
+	trap 'rm -rf "$share"' EXIT
+fi
+append="console=ttyS0 quiet panic=-1 vmshare=$share vmkeep=$keep"
+[ -n "${LXR_VM_INIT:-}" ] && append="$append init=$LXR_VM_INIT ${LXR_VM_APPEND:-}"
 printf 'cd %q && exec' "$share" >"$share/.vmtest-cmd"
 printf ' %q' "$@" >>"$share/.vmtest-cmd"
 echo >>"$share/.vmtest-cmd"
@@ -97,9 +108,12 @@ timeout "${VMTIMEOUT:-300}" qemu-system-x86_64 -accel "${LXR_VM_ACCEL:-tcg}" -m 
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
-	-append "console=ttyS0 quiet panic=-1 vmshare=$share vmkeep=$keep" </dev/null | tr -d '\r'
+	-append "$append" </dev/null | tr -d '\r'
 qrc=${PIPESTATUS[0]}
 set -e
+if [ -n "${LXR_VM_INIT:-}" ]; then
+	exit "$qrc"
+fi
 if [ -f "$share/.vmtest-rc" ]; then
 	exit "$(cat "$share/.vmtest-rc")"
 fi

@@ -41,6 +41,25 @@ static void settings_good(void **state)
 	assert_int_equal(s.pids_limit, 0);
 }
 
+/* [boot] stacks: every line's words, in the file's order */
+static void settings_boot(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_settings_load(DATA "boot.conf", &s, &err), 0);
+	assert_non_null(s.boot_stacks);
+	assert_string_equal(s.boot_stacks[0], "/etc/lxr/stacks/base.yaml");
+	assert_string_equal(s.boot_stacks[1], "/srv/stacks/*.yaml");
+	assert_string_equal(s.boot_stacks[2], "/etc/lxr/late.yaml");
+	assert_null(s.boot_stacks[3]);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "good.conf", &s, &err), 0);
+	assert_null(s.boot_stacks); /* not set: the default */
+	cfg_settings_free(&s);
+}
+
 static void settings_missing_file_is_fine(void **state)
 {
 	struct cfg_settings s;
@@ -75,7 +94,10 @@ static void settings_errors(void **state)
 	assert_null(s.run_dir); /* nothing half-applied */
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths], "
-					  "[logs], [network] and [limits] sections");
+					  "[logs], [network], [limits] and [boot] sections");
+	assert_int_equal(cfg_settings_load(DATA "boot_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "boot_bad.conf:2: stacks: \"stacks/*.yaml\" is not an "
+					  "absolute path");
 	assert_int_equal(cfg_settings_load(DATA "limits_bad.conf", &s, &err), -1);
 	assert_string_equal(err.msg,
 			    DATA "limits_bad.conf:3: pids: \"12abc\" is not a number of processes");
@@ -165,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(settings_good),
+	    cmocka_unit_test(settings_boot),
 	    cmocka_unit_test(settings_missing_file_is_fine),
 	    cmocka_unit_test(settings_env_override),
 	    cmocka_unit_test(settings_errors),

@@ -30,7 +30,6 @@ struct cfg_diag {
 struct cfg_diags {
 	struct cfg_diag *v;
 	size_t n, n_errors;
-	char **files; /* owned copies of the file names positions point to */
 };
 /* gcc style: "FILE:LINE:COL: error: MSG" and, if any, "  hint: HINT". */
 void cfg_diags_print(FILE *f, const struct cfg_diags *d);

@@ -6,13 +6,20 @@
 
 #include "config/internal.h"
 
+/* The file names positions point to, for the life of the process: a
+ * loaded stack's positions outlive the diagnostics of its load (a build's
+ * warning names its file:line after the load was printed and freed), and
+ * a process loads a handful of files, again and again when it reloads. */
+static char **pos_files;
+
 const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file)
 {
-	for (size_t i = 0; d->files && d->files[i]; i++)
-		if (!strcmp(d->files[i], file))
-			return d->files[i];
-	lxr_strv_push(&d->files, lxr_xstrdup(file));
-	return d->files[lxr_strv_len(d->files) - 1];
+	(void)d;
+	for (size_t i = 0; pos_files && pos_files[i]; i++)
+		if (!strcmp(pos_files[i], file))
+			return pos_files[i];
+	lxr_strv_push(&pos_files, lxr_xstrdup(file));
+	return pos_files[lxr_strv_len(pos_files) - 1];
 }
 
 void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const char *hint,
@@ -84,7 +91,6 @@ void cfg_diags_free(struct cfg_diags *d)
 		free(d->v[i].hint);
 	}
 	free(d->v);
-	lxr_strv_free(d->files);
 	memset(d, 0, sizeof(*d));
 }
 

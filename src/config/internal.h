@@ -51,7 +51,7 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 /* ---- parse context and diagnostics (diag.c) ------------------------------- */
 struct cfg_ctx {
 	struct cfg_diags *diags;
-	const char *file; /* owned by diags->files */
+	const char *file; /* interned: valid for the life of the process */
 	const char *dir;  /* absolute directory of the stack file */
 	cfg_lookup_fn lookup;
 	void *lookup_ctx;

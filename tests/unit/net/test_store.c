@@ -170,7 +170,7 @@ static void endpoint_cache(void **state)
 {
 	char tmpl[] = "/tmp/lxr-store-test.XXXXXX";
 	char *run = mkdtemp(tmpl);
-	_cleanup_free_ char *s = NULL;
+	char *s = NULL;
 	lxr_err err;
 	pid_t pid;
 	int lock, status;

@@ -2,12 +2,13 @@
 # The whole test suite, from a fresh Debian 12 machine, as root:
 #   ./packaging/test.sh
 # Installs what it needs (packaging/setup.sh), checks that every C file is
-# formatted as .clang-format says, builds lxr twice — once
-# plain, once with AddressSanitizer+UndefinedBehaviorSanitizer — and runs
-# every unit test under both builds and every integration test (real
-# containers) with the plain build, then each fuzz target for a bounded time
-# (FUZZ_SECONDS, default 20). Safe to run again: builds are incremental
-# and every test removes what it created.
+# formatted as .clang-format says, builds lxr three times — plain, with
+# AddressSanitizer+UndefinedBehaviorSanitizer, and static (LXR_STATIC) — and
+# runs every unit test under the first two builds and every integration test
+# (real containers) with the plain build, a few of them again with the static
+# lxr, then each fuzz target for a bounded time (FUZZ_SECONDS, default 20).
+# Safe to run again: builds are incremental and every test removes what it
+# created.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -23,11 +24,25 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 cmake -S . -B build-asan -DLXR_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j "$jobs"
+cmake -S . -B build-static -DLXR_STATIC=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-static -j "$jobs" --target lxr lxr-image
 
 echo "== unit tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir build-asan -L unit --output-on-failure
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure
+echo "== static lxr: one file, no interpreter; lxr run, run -d, up and down with it"
+if readelf -lW build-static/lxr | grep -q INTERP; then
+	echo "build-static/lxr is not static" >&2
+	exit 1
+fi
+build-static/lxr version
+for t in run_init run_detached up_order up_logs; do
+	rc=0
+	LXR="$PWD/build-static/lxr" LXR_SOURCE_DIR="$PWD" LXR_BUILD_DIR="$PWD/build" \
+		bash "tests/integration/test_$t.sh" || rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || exit 1
+done
 echo "== fuzzers (libFuzzer, ASan+UBSan, ${FUZZ_SECONDS:-20} s each)"
 ./tests/fuzz/run.sh

@@ -71,7 +71,7 @@ static json_t *instance_json(const struct sup_instance *in)
 		json_object_set_new(o, "held", json_true()); /* up --no-start: waits for start */
 	if (in->has_error)
 		json_object_set_new(o, "error", sup_err_json(&in->error));
-	if (in->health.enabled && in->health.last_output[0])
+	if (in->health.enabled && in->health.last_output && in->health.last_output[0])
 		json_object_set_new(o, "health_output", json_string(in->health.last_output));
 	return o;
 }

@@ -17,6 +17,24 @@ static bool in_start_period(const struct sup_instance *in, int64_t now)
 	return now - in->fsm.started_at < in->health.start_period_us;
 }
 
+/* the buffer of the running check's output, made for the first check */
+static char *out_buf(struct sup_health *h)
+{
+	if (!h->last_output)
+		h->last_output = lxr_xcalloc(1, SUP_HEALTH_OUT);
+	return h->last_output;
+}
+
+void sup_health_free(struct sup_health *h)
+{
+	free(h->last_output);
+	h->last_output = NULL;
+	for (size_t i = 0; i < SUP_HEALTH_LOG; i++) {
+		free(h->log[i].output);
+		h->log[i].output = NULL;
+	}
+}
+
 static int64_t period(const struct sup_instance *in, int64_t now)
 {
 	if (in_start_period(in, now) && in->fsm.state != SVC_HEALTHY &&
@@ -90,7 +108,7 @@ static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 	proc.args = h->argv;
 	proc.terminal = false;
 	io.fds[1] = io.fds[2] = p[1];
-	h->last_output[0] = '\0';
+	out_buf(h)[0] = '\0';
 	h->check_start_ns = sup_wall_ns();
 	r = rt_exec_in(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->name, &proc, &io,
 		       &pid, &pidfd, &err);
@@ -98,8 +116,7 @@ static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 	if (r < 0) {
 		/* could not even run: that is a failed check, as with docker */
 		close(p[0]);
-		snprintf(h->last_output, sizeof(h->last_output), "%.*s",
-			 (int)sizeof(h->last_output) - 1, err.msg);
+		snprintf(h->last_output, SUP_HEALTH_OUT, "%s", err.msg);
 		h->last_exit = r == -127 ? 127 : r == -126 ? 126 : 125;
 		h->pid = -1;
 		h->next_at = now; /* judged below */
@@ -123,7 +140,7 @@ void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
 		return;
 	if (h->pid > 0 && h->kill_at && now >= h->kill_at) {
 		kill(h->pid, SIGKILL); /* the exit arrives through the pidfd */
-		snprintf(h->last_output, sizeof(h->last_output), "timed out after %lld ms",
+		snprintf(out_buf(h), SUP_HEALTH_OUT, "timed out after %lld ms",
 			 (long long)(h->timeout_us / 1000));
 		h->kill_at = 0;
 		return;
@@ -135,8 +152,8 @@ void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
 void sup_health_on_output(struct sup *s, struct sup_instance *in)
 {
 	struct sup_health *h = &in->health;
-	size_t len = strlen(h->last_output);
-	const size_t cap = sizeof(h->last_output) - 1;
+	size_t len = strlen(out_buf(h));
+	const size_t cap = SUP_HEALTH_OUT - 1;
 	char buf[512];
 	ssize_t n;
 
@@ -167,7 +184,8 @@ static void log_result(struct sup_health *h)
 	r->start_ns = h->check_start_ns;
 	r->end_ns = sup_wall_ns();
 	r->exit_code = h->last_exit;
-	snprintf(r->output, sizeof(r->output), "%s", h->last_output);
+	free(r->output);
+	r->output = lxr_xstrdup(out_buf(h));
 	h->log_next = (h->log_next + 1) % SUP_HEALTH_LOG;
 	if (h->n_log < SUP_HEALTH_LOG)
 		h->n_log++;
@@ -215,7 +233,7 @@ void sup_health_on_exit(struct sup *s, struct sup_instance *in)
 		return; /* docker: failures while starting up do not count */
 	if (++h->failures >= h->retries && in->fsm.state != SVC_UNHEALTHY) {
 		sup_say(s, in, "unhealthy: %d failed checks, last exit %d: %s", h->failures,
-			h->last_exit, h->last_output);
+			h->last_exit, out_buf(h));
 		sup_event(s, in, EV_UNHEALTHY, h->last_exit);
 	}
 }

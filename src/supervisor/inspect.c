@@ -60,7 +60,7 @@ static json_t *health_json(const struct sup_instance *in)
 		json_object_set_new(o, "Start", time_json(r->start_ns));
 		json_object_set_new(o, "End", time_json(r->end_ns));
 		json_object_set_new(o, "ExitCode", json_integer(r->exit_code));
-		json_object_set_new(o, "Output", json_string(r->output));
+		json_object_set_new(o, "Output", json_string(r->output ? r->output : ""));
 		json_array_append_new(log, o);
 	}
 	return json_pack("{s:s, s:i, s:o}", "Status", status, "FailingStreak", h->failures, "Log",

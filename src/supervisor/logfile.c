@@ -13,9 +13,12 @@
 
 #define MAX_FILES_LIMIT 1000
 
+/* The buffers grow to what the lines need, up to max_line: a supervisor
+ * keeps one writer per instance for as long as it runs, and most lines are
+ * short (three max_line buffers each would be 48 KiB per instance). */
 struct pending {
 	char *buf; /* up to max_line bytes still waiting for their newline */
-	size_t len;
+	size_t len, cap;
 	struct timespec first; /* when buf became non-empty */
 	bool open_line;        /* a P record went out; the line needs an F */
 };
@@ -28,6 +31,7 @@ struct log_writer {
 	struct log_writer_opts o;
 	struct pending pend[2];
 	char *rec; /* one record being built */
+	size_t rec_cap;
 	uint64_t dropped, dropped_at_outage;
 	bool failing;
 };
@@ -119,9 +123,6 @@ int log_writer_open(const char *dir, const char *service, const struct log_write
 		lxr_err_wrap(err, "service %s", service);
 		goto fail;
 	}
-	for (int i = 0; i < 2; i++)
-		w->pend[i].buf = lxr_xmalloc(w->o.max_line);
-	w->rec = lxr_xmalloc(w->o.max_line + LOG_TS_LEN + 16);
 	*out = w;
 	return 0;
 fail:
@@ -213,15 +214,30 @@ static void write_record(struct log_writer *w, size_t n)
 	note_success(w);
 }
 
+/* *buf holds at least need bytes (*cap grows by doubling, up to limit) */
+static void reserve(char **buf, size_t *cap, size_t need, size_t limit)
+{
+	size_t c = *cap ? *cap : 256;
+
+	if (need <= *cap)
+		return;
+	while (c < need)
+		c *= 2;
+	*cap = c < limit ? c : limit > need ? limit : need;
+	*buf = lxr_xrealloc(*buf, *cap);
+}
+
 static void emit(struct log_writer *w, enum log_stream st, bool partial, const char *a, size_t an,
 		 const char *b, size_t bn, const struct timespec *now)
 {
-	size_t n;
+	size_t n, most = w->o.max_line + LOG_TS_LEN + 16;
 
+	reserve(&w->rec, &w->rec_cap, LOG_TS_LEN + 16 + an + bn, most);
 	log_format_ts(w->rec, now);
 	n = LOG_TS_LEN;
 	n += (size_t)sprintf(w->rec + n, " %s %c ", stream_names[st], partial ? 'P' : 'F');
-	memcpy(w->rec + n, a, an);
+	if (an) /* a pending buffer not made yet is NULL */
+		memcpy(w->rec + n, a, an);
 	n += an;
 	memcpy(w->rec + n, b, bn);
 	n += bn;
@@ -267,6 +283,7 @@ static void buffer_partial(struct log_writer *w, enum log_stream st, const char 
 		size_t take = n < max - p->len ? n : max - p->len;
 		if (p->len == 0)
 			p->first = *now;
+		reserve(&p->buf, &p->cap, p->len + take, max);
 		memcpy(p->buf + p->len, data, take);
 		p->len += take;
 		data += take;

@@ -3,6 +3,7 @@
  * pipes, health checks, and the control socket. No polling, no sleeps. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -196,6 +197,10 @@ static void report_ready(struct sup *s)
 	if (s->up_done)
 		return;
 	s->up_done = true;
+	/* start-up's scratch (netlink messages, files read, the plans' text)
+	 * is freed by now: its pages go back to the system, so a supervisor
+	 * that runs for years holds only what it supervises with */
+	malloc_trim(0);
 	if (s->ready_fd >= 0) {
 		char line[32];
 		int n =

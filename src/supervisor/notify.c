@@ -166,8 +166,11 @@ static enum verdict status_line(struct sup *s, char *buf, size_t size)
 				 in->svc->n_inst > 1 ? in->name : in->svc->cfg->name, word);
 	}
 	off = (size_t)snprintf(buf, size, "%zu/%zu services up", up, n);
-	if (off < size)
-		snprintf(buf + off, size - off, "%s", rest);
+	if (off < size) { /* the list is cut where the buffer ends */
+		size_t k = strnlen(rest, size - off - 1);
+		memcpy(buf + off, rest, k);
+		buf[off + k] = '\0';
+	}
 	return all;
 }
 

@@ -217,6 +217,9 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	oi->stdin_w = -1;
 	ni->health = oi->health;
 	ni->health.argv = argv;
+	/* its output buffers moved with it (its argv stays, freed with it) */
+	oi->health.last_output = NULL;
+	memset(oi->health.log, 0, sizeof(oi->health.log));
 	ni->health.pidw.kind = W_HEALTH_PIDFD;
 	ni->health.outw.kind = W_HEALTH_OUT;
 	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)

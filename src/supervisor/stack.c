@@ -221,6 +221,7 @@ void sup_free(struct sup *s)
 			free(in->ports);
 			plan_instance_free(&in->plan);
 			lxr_strv_free(in->health.argv);
+			sup_health_free(&in->health);
 		}
 		free(s->svcs[i].inst);
 		if (s->svcs[i].img) {

@@ -42,7 +42,7 @@ struct sup_watch {
 struct sup_health_result {
 	int64_t start_ns, end_ns; /* CLOCK_REALTIME */
 	int exit_code;
-	char output[SUP_HEALTH_OUT];
+	char *output; /* its last SUP_HEALTH_OUT bytes at most; NULL: none yet */
 };
 
 struct sup_health {
@@ -56,8 +56,10 @@ struct sup_health {
 	int64_t next_at; /* when the next check starts */
 	int64_t kill_at; /* timeout of the running check */
 	int failures;    /* consecutive */
-	/* the running (or last) check's output, its last bytes */
-	char last_output[SUP_HEALTH_OUT];
+	/* the running (or last) check's output, its last bytes: SUP_HEALTH_OUT
+	 * bytes from its first check on (NULL before), so that an instance
+	 * without health checks costs the supervisor none of them */
+	char *last_output;
 	int last_exit;
 	int64_t check_start_ns;                       /* CLOCK_REALTIME, of the running check */
 	struct sup_health_result log[SUP_HEALTH_LOG]; /* a ring: n_log, next */
@@ -262,6 +264,8 @@ void sup_health_stop(struct sup *s, struct sup_instance *in);
 void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now);
 void sup_health_on_exit(struct sup *s, struct sup_instance *in);
 void sup_health_on_output(struct sup *s, struct sup_instance *in);
+/* its output buffers (not argv) */
+void sup_health_free(struct sup_health *h);
 /* Paused: the running check goes (uncounted); resumed: the next is due
  * one interval later. */
 void sup_health_pause(struct sup *s, struct sup_instance *in, bool paused);

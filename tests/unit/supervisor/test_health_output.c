@@ -31,6 +31,7 @@ static void keeps_the_last_bytes(void **state)
 	/* the tail: bytes 5905..9999 */
 	assert_int_equal(in.health.last_output[SUP_HEALTH_OUT - 2], '9');
 	assert_int_equal(in.health.last_output[0], '5'); /* byte 5905 of 10 000 */
+	sup_health_free(&in.health);
 	close(p[0]);
 	close(p[1]);
 }
@@ -45,6 +46,7 @@ static void short_output_whole(void **state)
 	assert_int_equal(write(p[1], "check-said-hello\n", 17), 17);
 	sup_health_on_output(NULL, &in);
 	assert_string_equal(in.health.last_output, "check-said-hello\n");
+	sup_health_free(&in.health);
 	close(p[0]);
 	close(p[1]);
 }

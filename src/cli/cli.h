@@ -48,6 +48,7 @@ int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_network(int argc, char **argv); /* network create|ls|rm|inspect|prune */
 int cmd_volume(int argc, char **argv);  /* volume create|ls|rm|inspect|prune */
+int cmd_doctor(int argc, char **argv);  /* cmd_doctor.c */
 int cli_apply_settings(void);           /* lxr.conf -> lxr_dirs_configure */
 
 struct option;

@@ -53,6 +53,7 @@ static const struct command commands[] = {
     {"image", cmd_image, "image prune: remove what no image or container uses"},
     {"network", cmd_network, "create, list, inspect and remove networks"},
     {"volume", cmd_volume, "create, list, inspect and remove volumes"},
+    {"doctor", cmd_doctor, "check the host's kernel features; --repair: clean up after crashes"},
 };
 
 static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "

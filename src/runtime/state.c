@@ -291,7 +291,8 @@ bool rt_container_dead(const char *state_root, const char *id)
 		/* a torn or foreign file says nothing: not dead, as far as we know */
 		if (!pid || !st || atoi(pid) <= 0)
 			return false;
-		return rt_proc_starttime((pid_t)atoi(pid), &now) < 0 ||
+		/* a zombie no one has reaped yet is dead already */
+		return lxr_pid_gone(atoi(pid)) || rt_proc_starttime((pid_t)atoi(pid), &now) < 0 ||
 		       now != strtoull(st, NULL, 10);
 	}
 	return false;

@@ -390,17 +390,103 @@ static void check_syscalls(struct lxr_checks *c)
 			      "a kernel 5.6 or newer", "openat2: %s (kernel %s)", strerror(errno),
 			      rel);
 	}
+}
 
-	/* size 0 is below mount_attr's first version: EINVAL where it exists */
-	r = syscall(SYS_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0);
-	if (r < 0 && errno == ENOSYS)
-		lxr_check_add(c, "idmapped mounts", WARN,
-			      "nothing lxr does today; user-namespace remapping will use them",
+/* ---- idmapped mounts ------------------------------------------------------------ */
+
+/* A child in a user namespace of its own (container root as host uid
+ * 100000), waiting on a pipe; the caller maps it and releases it. */
+static pid_t userns_child(int *release, lxr_err *err)
+{
+	int go[2], ready[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
+		return lxr_fail(err, errno, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		c = unshare(CLONE_NEWUSER) < 0 ? 1 : 0;
+		if (write(ready[1], &c, 1) < 0 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1 || c) {
+		int e = pid < 0 ? errno : EPERM;
+		close(ready[0]);
+		close(go[1]);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return lxr_fail(err, e, "make a user namespace");
+	}
+	close(ready[0]);
+	*release = go[1];
+	return pid;
+}
+
+/* An idmapped clone of dir, never attached anywhere: closing it is all the
+ * undo there is. 0, or the errno of the step that failed. */
+static int idmap_probe(const char *dir, lxr_err *err)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP};
+	int release = -1, ufd = -1, tfd = -1, r = 0;
+	pid_t pid = userns_child(&release, err);
+	char path[64];
+
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (lxr_write_file_at(AT_FDCWD, path, "0 100000 65536", err) == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		if (lxr_write_file_at(AT_FDCWD, path, "0 100000 65536", err) == 0) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+			ufd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+	}
+	if (ufd < 0)
+		r = lxr_fail(err, err->errnum ? err->errnum : errno, "map a user namespace");
+	if (r == 0 && (tfd = (int)syscall(SYS_open_tree, AT_FDCWD, dir,
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+		r = lxr_fail(err, errno, "open_tree %s", dir);
+	attr.userns_fd = (uint64_t)ufd;
+	if (r == 0 && syscall(SYS_mount_setattr, tfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		r = lxr_fail(err, errno, "mount_setattr MOUNT_ATTR_IDMAP on %s", dir);
+	if (tfd >= 0)
+		close(tfd);
+	if (ufd >= 0)
+		close(ufd);
+	close(release);
+	waitpid(pid, NULL, 0);
+	return r;
+}
+
+static void check_idmap(struct lxr_checks *c, const char *data_dir)
+{
+	static const char breaks[] =
+	    "nothing lxr does today; user-namespace remapping will use them";
+	_cleanup_free_ char *dir = existing(data_dir);
+	char rel[128], buf[LXR_ERR_MSG_MAX + 64];
+	lxr_err err;
+
+	kernel_release(rel, sizeof(rel));
+	memset(&err, 0, sizeof(err));
+	if (idmap_probe(dir, &err) == 0)
+		lxr_check_add(c, "idmapped mounts", OK, NULL, NULL,
+			      "an idmapped mount of %s works (its file system takes them)", dir);
+	else if (err.errnum == ENOSYS)
+		lxr_check_add(c, "idmapped mounts", WARN, breaks,
 			      "a kernel 5.12 or newer (mount_setattr with MOUNT_ATTR_IDMAP)",
 			      "mount_setattr: ENOSYS (kernel %s)", rel);
 	else
-		lxr_check_add(c, "idmapped mounts", OK, NULL, NULL,
-			      "mount_setattr (MOUNT_ATTR_IDMAP) present");
+		lxr_check_add(
+		    c, "idmapped mounts", WARN, breaks,
+		    "put data_dir on a file system that takes idmapped mounts (ext4, xfs, "
+		    "btrfs, tmpfs from 6.3) on a kernel that has them for it",
+		    "%s", lxr_err_str(&err, buf, sizeof(buf)));
 }
 
 /* ---- user namespaces for rootless use ------------------------------------------ */
@@ -467,5 +553,6 @@ void rt_features_check(struct lxr_checks *c, const char *data_dir, const char *r
 	check_cgroups(c);
 	check_overlay(c, data_dir, run_dir);
 	check_syscalls(c);
+	check_idmap(c, data_dir);
 	check_userns(c);
 }

@@ -85,14 +85,22 @@ static int make_link(bool veth)
 	if (net_nl_open(&sk, &err) < 0)
 		return err.errnum ? err.errnum : EIO;
 	l = veth ? rtnl_link_veth_alloc() : rtnl_link_alloc();
-	if (!l)
+	if (!l) {
+		net_nl_close(sk);
 		return ENOMEM;
+	}
 	rtnl_link_set_name(l, "probe0");
-	if (veth)
-		rtnl_link_set_name(rtnl_link_veth_get_peer(l), "probe1");
-	else if (rtnl_link_set_type(l, "bridge") < 0)
-		return EOPNOTSUPP;
-	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if (veth) {
+		/* get_peer takes a reference, as in net_veth_make */
+		struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
+		rtnl_link_set_name(peer, "probe1");
+		rtnl_link_put(peer);
+	}
+	r = veth || rtnl_link_set_type(l, "bridge") == 0
+		? rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL)
+		: -NLE_OPNOTSUPP;
+	rtnl_link_put(l);
+	net_nl_close(sk);
 	return r < 0 ? (r == -NLE_OPNOTSUPP || r == -NLE_NOATTR ? EOPNOTSUPP : EINVAL) : 0;
 }
 

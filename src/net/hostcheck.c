@@ -47,7 +47,8 @@ static void check_nft(struct lxr_checks *c)
 		const char *path = getenv("PATH");
 		lxr_check_add(c, "nft", MISSING, net_breaks,
 			      "apt install nftables (lxr runs nft from PATH)",
-			      "nft --version did not run (PATH=%s): %s", path ? path : "", err.msg);
+			      "nft --version did not run (PATH=%s): %s", path ? path : "",
+			      err.errnum == ENOENT ? "not found" : err.msg);
 		/* the kernel side can still be told apart */
 		if (access("/sys/module/nf_tables", F_OK) == 0)
 			lxr_check_add(c, "nf_tables", OK, NULL, NULL,

@@ -266,8 +266,17 @@ static char *existing(const char *dir)
 static int probe_dirs(const char *lower_in, const char *upper_in, char **lo, char **up,
 		      struct ovl_probe *p, lxr_err *err)
 {
-	_cleanup_free_ char *a = existing(lower_in), *b = existing(upper_in);
+	_cleanup_free_ char *a = NULL, *b = NULL;
 	_cleanup_free_ char *base = lxr_tmp_name("lxr-doctor");
+	lxr_err ign;
+
+	/* lxr's own directories, made as their first use makes them, so the
+	 * probe (and what a kill would leave of it, which --repair sweeps)
+	 * stays inside them; an ancestor only where they cannot be made */
+	lxr_mkdir_p(lower_in, 0700, &ign);
+	lxr_mkdir_p(upper_in, 0700, &ign);
+	a = existing(lower_in);
+	b = existing(upper_in);
 
 	*lo = lxr_xasprintf("%s/%s", a, base);
 	*up = lxr_xasprintf("%s/%s", b, base);

@@ -154,6 +154,11 @@ struct bld_plan {
 int bld_plan_make(const struct df_file *f, char *const *build_args, const char *target,
 		  struct bld_plan *out, lxr_err *err);
 void bld_plan_free(struct bld_plan *p);
+/* Which stages can be built side by side, as BuildKit builds them: wave[s]
+ * (p->n entries) is 0 for a needed stage that needs no other, else one
+ * more than the latest wave of a stage it needs (FROM, COPY --from,
+ * RUN --mount from=); -1 for a stage not needed. Returns how many waves. */
+int bld_plan_waves(const struct bld_plan *p, int *wave);
 /* The value of "K=V" entry K in v, NULL when absent. */
 const char *bld_env_get(char *const *v, const char *key);
 /* Set KEY=VAL in a KEY=VAL vector, replacing KEY's entry or appending. */
@@ -267,11 +272,58 @@ const char *bld_config_lookup(const char *name, void *c);
 /* The shell form's argv: SHELL (or /bin/sh -c) + the command line. */
 char **bld_config_shell_args(const struct bld_config *c, const char *cmdline);
 
+/* ---- RUN's network and mounts -------------------------------------------------
+ * docker's builder's: --network default (lxr run's default bridge: an
+ * address, NAT to the outside, the host's resolver), none (loopback only)
+ * or host (the host's own network). */
+enum bld_network { BLD_NET_DEFAULT, BLD_NET_NONE, BLD_NET_HOST };
+/* "default", "none", "host"; -1 for anything else. */
+int bld_network_parse(const char *s);
+
+/* One `RUN --mount=...` value (variables already substituted), with
+ * BuildKit's keys, defaults and errors: type=bind (the default), cache,
+ * tmpfs or secret; target (dst, destination), source (src), from, id,
+ * ro/readonly, rw/readwrite, sharing (cache), mode/uid/gid (cache,
+ * secret), size (tmpfs), env and required (secret). A bind is read-only
+ * unless rw; cache and tmpfs are writable. A secret's id defaults to its
+ * target's last component and its target to /run/secrets/ID; a cache's id
+ * to its target. err says what is wrong; the caller adds the position. */
+enum bld_mount_type { BLD_MOUNT_BIND, BLD_MOUNT_CACHE, BLD_MOUNT_TMPFS, BLD_MOUNT_SECRET };
+enum bld_sharing { BLD_SHARE_SHARED, BLD_SHARE_PRIVATE, BLD_SHARE_LOCKED };
+struct bld_mount {
+	enum bld_mount_type type;
+	char *target; /* as written: a relative one is under WORKDIR */
+	char *from;   /* bind, cache: a stage or image (NULL: context / empty) */
+	char *source; /* the path in from (NULL: all of it) */
+	char *id;     /* cache, secret */
+	char *env;    /* secret: also (or only) this environment variable */
+	bool readonly, required;
+	enum bld_sharing sharing;
+	int mode;       /* -1: the type's default (cache 0755, secret 0400) */
+	long uid, gid;  /* -1: 0 */
+	long long size; /* tmpfs bytes, 0: the kernel's default */
+};
+int bld_mount_parse(const char *value, struct bld_mount *out, lxr_err *err);
+/* err's message prefixed with "FILE:LINE:COL: " (its hint kept); -1 */
+int bld_err_at(lxr_err *err, const char *file, int line, int col);
+void bld_mount_free(struct bld_mount *m);
+/* lxr build --secret id=ID[,src=PATH | ,env=VAR][,type=file|env], as
+ * buildx reads it: without src and env, the environment variable ID if
+ * set, else the file ID. */
+struct bld_secret {
+	char *id, *src, *env;
+};
+int bld_secret_parse(const char *value, struct bld_secret *out, lxr_err *err);
+void bld_secret_free(struct bld_secret *s);
+
 /* ---- running a build --------------------------------------------------------
- * The stages the target needs, in order: FROM an image in the store (pulled
- * when missing), scratch or an earlier stage; the metadata instructions
- * into the config; RUN in a container of lxr's runtime (default
- * confinement, no network, no host descriptor) whose upper directory
+ * The stages the target needs, in order (those that need no other between
+ * them built side by side first, into the step cache): FROM an image in
+ * the store (pulled when missing), scratch or an earlier stage; the
+ * metadata instructions into the config; RUN in a container of lxr's
+ * runtime (default
+ * confinement, lxr run's default bridge unless --network says otherwise,
+ * no host descriptor, RUN --mount's mounts) whose upper directory
  * becomes the layer; COPY/ADD from the context or an earlier stage into a
  * new layer. The target's layers, config and history are then stored and
  * tagged by lxr-image (img_tool_commit). work is an empty directory for the
@@ -289,9 +341,11 @@ struct bld_opts {
 	 * no_cache runs every step and still fills it, as docker does */
 	const char *cache;
 	bool no_cache;
-	/* --network=host: RUN steps share the host's network (and its
-	 * /etc/hosts); else they have none. RUN --network=host needs it. */
-	bool host_network;
+	/* RUN steps' network (lxr build --network); RUN --network=host
+	 * needs BLD_NET_HOST */
+	enum bld_network network;
+	/* --secret values, as bld_secret_parse reads them */
+	char *const *secrets;
 	/* --pull: FROM images pulled even when the store has them */
 	bool pull;
 	/* RUN containers' /dev/shm size in bytes (compose's build.shm_size);
@@ -331,9 +385,10 @@ struct bld_request {
 	char *const *extra_hosts; /* "NAME=ADDRESS" */
 	/* "NAME=DIR" or "NAME=docker-image://REF" (bld_opts.named_contexts) */
 	char *const *named_contexts;
-	const char *target;  /* NULL: the last stage */
-	const char *network; /* "none" (NULL) or "host" */
-	int64_t shm_size;    /* bytes; 0: the runtime's */
+	const char *target;   /* NULL: the last stage */
+	const char *network;  /* "default" (NULL), "none" or "host" */
+	char *const *secrets; /* --secret values (bld_secret_parse) */
+	int64_t shm_size;     /* bytes; 0: the runtime's */
 	bool no_cache, pull;
 	/* plan only: print the stages (docker's --check), build nothing */
 	bool check;

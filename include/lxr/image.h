@@ -134,6 +134,9 @@ int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err);
  * bzip2, xz, zstd) as its standard input: unpack it safely into the empty
  * directory DIR (ADD's archive extraction). */
 int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err);
+/* Run `lxr-image fetch-url URL FILE`: download url into the new file
+ * (img_fetch_url; ADD's URL sources). */
+int img_tool_fetch_url(struct img_store *s, const char *url, const char *file, lxr_err *err);
 
 /* Give the image src names the name target as well (docker tag): target
  * is a NAME[:TAG] (a digest is refused), normalized; a tag it had moves. */

@@ -77,5 +77,9 @@ int img_commit(struct img_store *s, const char *desc, lxr_err *err);
 /* Unpack the archive on fd (tar: plain, gzip, bzip2, xz, zstd) into the
  * empty directory dir, safely as a layer is (nothing outside it). */
 int img_extract_fd(int fd, const char *dir, lxr_err *err);
+/* GET url (http or https, redirects to either) into the new file path
+ * (mode 0600), its modification time the response's Last-Modified when
+ * there is one (ADD URL). An error status is an error; path is then gone. */
+int img_fetch_url(const char *url, const char *path, lxr_err *err);
 
 #endif

@@ -181,6 +181,14 @@ char *net_resolv_override(const char *text, char *const *dns, char *const *searc
 			  char *const *opts);
 
 /* ---- networks and endpoints ----------------------------------------------------- */
+/* `lxr run`'s networks live in project NET_RUN_PROJECT. NET_RUN_DEFAULT is
+ * its default one, docker's default bridge: an address and NAT to the
+ * outside, the host's resolver, no names of other containers; made on
+ * first use and removed with its last endpoint. `lxr build`'s RUN steps
+ * join it too, as docker's builder joins docker's bridge. */
+#define NET_RUN_PROJECT "_run"
+#define NET_RUN_DEFAULT "lxr"
+
 struct lxr_net_config {
 	const char *name;    /* network name within the project */
 	const char *subnet;  /* "10.89.5.0/24", or NULL: from the pool */

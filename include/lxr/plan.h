@@ -278,6 +278,11 @@ char **plan_down_volume_dirs(const struct cfg_stack *st);
 /* Append an OCI mount (private propagation) to spec. */
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
 			 unsigned long flags, const char *data);
+/* Point spec at a network endpoint: join its namespace (netns_path) and
+ * bind its /etc/hosts and resolv.conf over the runtime's, unless a mount
+ * of spec's own is there already (a user's -v wins, as with docker). */
+void plan_spec_join_endpoint(struct lxr_spec *spec, const char *netns_path, const char *hosts_path,
+			     const char *resolv_path);
 
 /* ---- seccomp (seccomp_resolve.c) ------------------------------------------
  * A docker-format profile decided for one container, as docker does: the

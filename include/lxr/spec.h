@@ -199,6 +199,10 @@ struct lxr_spec {
 	/* a restart of a container whose directory (and writable layer) is
 	 * still there: reuse it instead of refusing the name */
 	bool reuse_dir;
+	/* env holds a secret (a build's RUN --mount=type=secret,env=): it is
+	 * not written to the state file, so nothing that joins the container
+	 * later (exec) gets it, and it never reaches the disk */
+	bool secret_env;
 
 	/* OCI "process" */
 	char **args;

@@ -89,6 +89,7 @@ const char *lxr_did_you_mean(const char *word, const char *const *cands, size_t 
 size_t lxr_strv_len(char *const *v);
 void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
 char **lxr_strv_dup(char *const *v);
+bool lxr_strv_has(char *const *v, const char *s); /* v (NULL: empty) holds s */
 void lxr_strv_free(char **v);
 
 /* ---- files ---------------------------------------------------------------- */

@@ -69,11 +69,11 @@ int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *e
 	return 0;
 }
 
-void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer, const char *key,
-		    bool cached, int n)
+void bldx_step_done(const struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		    char *layer, const char *key, bool cached, int n)
 {
 	if (cached)
-		fprintf(stderr, "#%d CACHED %s\n", n, in->original);
+		fprintf(stderr, "#%d %sCACHED %s\n", n, r->tag ? r->tag : "", in->original);
 	lxr_strv_push(&s->new_layers, layer);
 	bldx_history(&s->cfg, in->original, false);
 	memcpy(s->key, key, sizeof(s->key));

@@ -3,10 +3,12 @@
  * (config/service_build.c, check_builder), so this only maps: the context
  * directory, the Dockerfile relative to it (or dockerfile_inline), args,
  * target, labels, the image's names, no_cache, pull, network, shm_size,
- * extra_hosts and additional_contexts (COPY --from's named contexts). ssh, cache_from and cache_to
+ * extra_hosts, additional_contexts (COPY --from's named contexts) and
+ * secrets (lxr build --secret's). ssh, cache_from and cache_to
  * are dropped with a warning, as compose does for a builder that has none. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "build/internal.h"
@@ -41,6 +43,64 @@ static char **named_contexts(const struct cfg_stack *st, const struct cfg_build 
 			lxr_strv_push(&v, lxr_xasprintf("%s=%s", kv->key, kv->value));
 	}
 	return v;
+}
+
+/* a --secret field, quoted as Go's csv reader wants it when it holds a
+ * comma or a quote */
+static char *csv_field(const char *key, const char *val)
+{
+	_cleanup_free_ char *f = lxr_xasprintf("%s=%s", key, val);
+	if (!strpbrk(f, ",\""))
+		return lxr_steal_ptr(&f);
+	char *q = lxr_xmalloc(2 * strlen(f) + 3), *o = q;
+	*o++ = '"';
+	for (const char *c = f; *c; c++) {
+		if (*c == '"')
+			*o++ = '"';
+		*o++ = *c;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return q;
+}
+
+/* build.secrets as lxr build --secret values: the id is the target (else
+ * the source), as compose hands them to the builder; the top-level
+ * secret's file, or its environment variable (with the value it had when
+ * the stack was loaded, .env included) */
+static int build_secrets(const struct cfg_stack *st, const struct cfg_service *svc, char ***out,
+			 lxr_err *err)
+{
+	const struct cfg_build *b = &svc->build;
+
+	*out = lxr_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; i < b->n_secrets; i++) {
+		const struct cfg_svc_file_ref *ref = &b->secrets[i];
+		const struct cfg_file_obj *o = NULL;
+		const char *id = ref->target.v ? ref->target.v : ref->source.v;
+		for (size_t k = 0; k < st->n_secrets; k++)
+			if (!strcmp(st->secrets[k].name, ref->source.v))
+				o = &st->secrets[k];
+		_cleanup_free_ char *idf = csv_field("id", id), *srcf = NULL;
+		if (o && o->file.v) {
+			srcf = csv_field("src", o->file.v);
+		} else if (o && o->environment.v) {
+			/* a variable from .env is not in lxr's environment */
+			if (!getenv(o->environment.v) && o->env_value)
+				setenv(o->environment.v, o->env_value, 1);
+			srcf = csv_field("env", o->environment.v);
+		} else {
+			return lxr_fail(err, EINVAL,
+					"%s:%d:%d: service \"%s\": build secret %s has no file or "
+					"environment",
+					ref->pos.file ? ref->pos.file : "", ref->pos.line,
+					ref->pos.col, svc->name, ref->source.v),
+			       lxr_err_hint(err, "an external secret has no value lxr's builder "
+						 "can read: give it file: or environment:");
+		}
+		lxr_strv_push(out, lxr_xasprintf("%s,%s", idf, srcf));
+	}
+	return 0;
 }
 
 static void warn_dropped(char ***warnings, const struct cfg_service *s, const char *key,
@@ -83,6 +143,13 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 	out->labels = kvs_strv(&b->labels);
 	out->extra_hosts = kvs_strv(&b->extra_hosts);
 	out->named_contexts = named_contexts(st, b);
+	char **secrets = NULL;
+	if (build_secrets(st, svc, &secrets, err) < 0) {
+		lxr_strv_free(secrets);
+		bld_request_free(out);
+		return -1;
+	}
+	out->secrets = secrets;
 	char **tags = lxr_xcalloc(1, sizeof(char *));
 	lxr_strv_push(&tags, lxr_xstrdup(svc->build_image));
 	for (size_t i = 0; i < b->tags.n; i++)
@@ -113,6 +180,7 @@ void bld_request_free(struct bld_request *rq)
 	lxr_strv_free((char **)rq->labels);
 	lxr_strv_free((char **)rq->extra_hosts);
 	lxr_strv_free((char **)rq->named_contexts);
+	lxr_strv_free((char **)rq->secrets);
 	lxr_strv_free((char **)rq->tags);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -45,7 +45,11 @@ static char *clean_abs(const char *base, const char *p)
 	return out;
 }
 
-struct copy_to;
+char *bldx_clean_abs(const char *base, const char *p)
+{
+	return clean_abs(base, p);
+}
+
 struct copy_to {
 	int layer;                  /* the new layer's root */
 	const struct bldx_stage *s; /* whose layers it goes on */
@@ -53,6 +57,12 @@ struct copy_to {
 	gid_t gid;
 	bool chown;
 	int chmod; /* -1: keep */
+	/* ADD's URL sources, by index of the top call's sources: the
+	 * directory and name each was downloaded as (NULL: not a URL) */
+	char **url_dirs, **url_names;
+	/* --exclude's patterns (NULL: none) and --parents */
+	const struct bld_ignore *exclude;
+	bool parents;
 };
 
 /* What the stage's filesystem has at path (absolute, clean): the topmost
@@ -74,6 +84,13 @@ static bool lower_stat(const struct bldx_stage *s, const char *path, struct stat
 			return !(S_ISCHR(st->st_mode) && st->st_rdev == 0);
 	}
 	return false;
+}
+
+bool bldx_stage_has(const struct bldx_stage *s, const char *path)
+{
+	struct stat st;
+
+	return !strcmp(path, "/") || lower_stat(s, path, &st);
 }
 
 static bool is_dir_in(const struct bldx_stage *s, const char *path)
@@ -213,33 +230,6 @@ static bool is_archive(int root, const char *path)
 	       !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m + 257, "ustar", 5);
 }
 
-/* A merged, read-only view of a stage or image, for COPY --from: an
- * overlay of its layers in the build's own mount namespace. */
-static int mount_view(struct bldx_run *r, char *const *lw, char **at, lxr_err *err)
-{
-	size_t n = lxr_strv_len(lw);
-	*at = lxr_xasprintf("%s/views/%d", r->o->work, r->n_mounts++);
-
-	if (lxr_mkdir_p(*at, 0755, err) < 0)
-		return -1;
-	if (n == 0)
-		return 0; /* scratch: an empty directory */
-	if (n == 1)
-		return mount(lw[0], *at, NULL, MS_BIND | MS_RDONLY, NULL) < 0
-			   ? lxr_fail(err, errno, "bind %s on %s", lw[0], *at)
-			   : 0;
-	size_t len = 16;
-	for (size_t i = 0; i < n; i++)
-		len += strlen(lw[i]) + 1;
-	_cleanup_free_ char *opts = lxr_xmalloc(len);
-	strcpy(opts, "lowerdir=");
-	for (size_t i = 0; i < n; i++)
-		strcat(strcat(opts, i ? ":" : ""), lw[i]);
-	if (mount("overlay", *at, "overlay", MS_RDONLY, opts) < 0)
-		return lxr_fail(err, errno, "mount overlay (%s) on %s", opts, *at);
-	return 0;
-}
-
 static int parse_chown(const char *v, struct copy_to *t)
 {
 	char *e;
@@ -271,7 +261,7 @@ static int chown_names(struct bldx_run *r, struct bldx_stage *s, const char *v, 
 	struct lxr_spec spec = {0};
 	int rc;
 
-	if (mount_view(r, lw, &view, err) < 0)
+	if (bldx_mount_view(r, lw, false, &view, err) < 0)
 		return -1;
 	rc = rt_user_resolve(view, v, &spec, err);
 	umount2(view, MNT_DETACH);
@@ -311,6 +301,61 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err);
 
+/* --parents: the components of a source's path before a `/./` in it are
+ * dropped, the rest kept under the destination (BuildKit's pivot) */
+static size_t pivot_depth(const char *arg)
+{
+	const char *p = strstr(arg, "/./");
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	_cleanup_free_ char *pre = lxr_xstrndup(arg, (size_t)(p - arg));
+	_cleanup_free_ char *c = clean_abs(NULL, pre);
+	for (const char *q = c; *q; q++)
+		n += *q == '/' && q[1];
+	return n;
+}
+
+static const char *skip_components(const char *path, size_t n)
+{
+	if (!strcmp(path, "."))
+		return "";
+	for (; n > 0 && *path; n--) {
+		const char *sl = strchr(path, '/');
+		path = sl ? sl + 1 : path + strlen(path);
+	}
+	return path;
+}
+
+/* --exclude: a pattern matches the path in the context (or stage) or the
+ * path below the source, with .dockerignore's matching */
+static bool excluded(const struct copy_to *t, const char *ctx_path, const char *rel)
+{
+	return t->exclude &&
+	       (bld_ignore_match(t->exclude, ctx_path) || bld_ignore_match(t->exclude, rel));
+}
+
+/* a downloaded URL: mode 0600 (docker's), dated by its Last-Modified,
+ * named after the URL unless the destination is a file name; never
+ * unpacked */
+static int url_source(struct bldx_run *r, const struct df_instr *in, const struct copy_to *t,
+		      size_t i, bool dest_dir, const char *dst, lxr_err *err)
+{
+	_cleanup_close_ int root = open(t->url_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	_cleanup_free_ char *dp =
+	    dest_dir ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", t->url_names[i])
+		     : lxr_xstrdup(dst);
+
+	if (root < 0 || fstatat(root, t->url_names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return lxr_fail(err, errno, "the download of %s", t->url_names[i]);
+	struct bld_ctx_file f = {.rel = "", .mode = S_IFREG | 0600, .mtime = st.st_mtim};
+	if (copy_file(t, root, t->url_names[i], false, dp, &f, err) < 0)
+		return bldx_fail(err, r->o->f, in, "%s", err->msg);
+	return 0;
+}
+
 /* ADD of a local archive: unpacked (by lxr-image, safely, into a fresh
  * directory) and its contents copied into the destination directory */
 static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
@@ -324,11 +369,13 @@ static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df
 	char *all[] = {".", NULL};
 	int rc;
 
+	struct copy_to inner = *t;
 	if (fd < 0 || lxr_mkdir_p(dir, 0700, err) < 0 ||
 	    img_tool_extract(r->o->store, fd, dir, err) < 0 ||
 	    bld_context_open_root(dir, &x, err) < 0)
 		return bldx_fail(err, r->o->f, in, "ADD %s: %s", path, err->msg);
-	rc = copy_sources(r, s, in, x, all, 1, d, t, err);
+	inner.url_dirs = inner.url_names = NULL;
+	rc = copy_sources(r, s, in, x, all, 1, d, &inner, err);
 	bld_context_close(x);
 	return rc;
 }
@@ -358,12 +405,18 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 				return -1;
 			continue;
 		}
+		if (t->url_dirs && t->url_dirs[i]) {
+			if (url_source(r, in, t, i, dest_dir, dst, err) < 0)
+				return -1;
+			continue;
+		}
 		struct bld_source *v = NULL;
 		size_t n = 0;
 		if (bld_context_sources(from, srcs[i], &v, &n, err) < 0)
 			return bldx_fail(err, r->o->f, in, "%s", err->msg);
-		if (n > 1)
+		if (n > 1 || t->parents)
 			dest_dir = true;
+		size_t pivot = t->parents ? pivot_depth(srcs[i]) : 0;
 		for (size_t j = 0; j < n; j++) {
 			const struct bld_source *src = &v[j];
 			bool isdir = S_ISDIR(src->files[0].mode);
@@ -378,11 +431,13 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			}
 			const char *bn = strrchr(src->path, '/');
 			bn = bn ? bn + 1 : src->path;
+			const char *kept = t->parents ? skip_components(src->path, pivot) : "";
 			_cleanup_free_ char *top =
-			    isdir ? lxr_xstrdup(dst)
-				  : (dest_dir
-					 ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
-					 : lxr_xstrdup(dst));
+			    *kept   ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", kept)
+			    : isdir ? lxr_xstrdup(dst)
+				    : (dest_dir
+					   ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
+					   : lxr_xstrdup(dst));
 			for (size_t k = 0; k < src->n; k++) {
 				const struct bld_ctx_file *f = &src->files[k];
 				_cleanup_free_ char *sp =
@@ -392,7 +447,7 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 				    *f->rel ? lxr_xasprintf("%s/%s", strcmp(top, "/") ? top : "",
 							    f->rel)
 					    : lxr_xstrdup(top);
-				if (!strcmp(dp, "/"))
+				if (!strcmp(dp, "/") || excluded(t, sp, *f->rel ? f->rel : bn))
 					continue;
 				if (!*f->rel && isdir) {
 					/* the directory whose contents are copied:
@@ -419,13 +474,15 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 /* What the step reads, as one digest: each source's paths, types, modes,
  * link targets and contents (a heredoc: its body). */
 static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
-			  char **srcs, size_t n, char **out, lxr_err *err)
+			  char **srcs, char **urls, size_t n, char **out, lxr_err *err)
 {
 	*out = lxr_xstrdup("");
 	for (size_t i = 0; i < n; i++) {
 		char d[72];
 		const char *part = d;
-		if (lxr_str_has_prefix(srcs[i], "<<")) {
+		if (urls && urls[i]) {
+			part = urls[i];
+		} else if (lxr_str_has_prefix(srcs[i], "<<")) {
 			part = srcs[i];
 			for (size_t k = 0; k < in->n_heredocs; k++)
 				if (!strcmp(srcs[i] + 2 + strspn(srcs[i] + 2, "-"),
@@ -453,8 +510,8 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 {
 	const char *from = bldx_flag(in, "from");
 	_cleanup_free_ char *name = NULL;
-	char **lw = NULL;
-	int st = -1, ret;
+	char **lw = NULL, key[72];
+	int ret;
 
 	*c = r->o->ctx;
 	*view = NULL;
@@ -462,56 +519,43 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 		return 0;
 	if (df_expand(from, r->o->f->escape, bld_env_lookup, r->o->plan->meta_args, &name, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from: %s", err->msg);
-	/* a named context wins over a stage or image of its name (BuildKit) */
+	/* a named context wins over a stage or image of its name (BuildKit);
+	 * a docker-image:// one bldx_from_layers resolves */
 	const char *named = bldx_named_context(r->o, name);
 	if (named && !lxr_str_has_prefix(named, "docker-image://")) {
 		if (bld_context_open(named, c, err) < 0)
 			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
 		return 0;
 	}
-	if (named) {
-		free(name);
-		name = lxr_xstrdup(named + strlen("docker-image://"));
-	}
-	for (size_t i = 0; i < r->o->plan->n && !named; i++)
-		if (r->o->plan->stages[i].name && !strcasecmp(r->o->plan->stages[i].name, name))
-			st = (int)i;
-	if (st < 0 && !named && name[0] >= '0' && name[0] <= '9' &&
-	    !name[strspn(name, "0123456789")])
-		st = atoi(name);
-	if (st >= 0) {
-		lw = bldx_lowers(&r->st[st]);
-	} else {
-		struct bldx_stage tmp = {0};
-		if (bldx_from_image(r, name, &tmp, err) < 0)
-			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
-		lw = bldx_lowers(&tmp);
-		bldx_stage_free(&tmp);
-	}
-	ret = mount_view(r, lw, view, err);
+	if (bldx_from_layers(r, name, &lw, key, err) < 0)
+		return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
+	ret = bldx_mount_view(r, lw, false, view, err);
 	lxr_strv_free(lw);
 	if (ret < 0 || bld_context_open_root(*view, c, err) < 0)
 		return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
 	return 0;
 }
 
-int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
+int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
+		   const char *src, int dirfd, lxr_err *err)
 {
-	char key[72], *hit;
-	_cleanup_free_ char *digest = NULL;
-	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
-	_cleanup_free_ char *layer = NULL, *view = NULL;
-	struct bld_context *from = NULL;
-	char **words = NULL;
-	size_t n;
-	int ret = -1;
+	struct bldx_stage none = {0};
+	struct copy_to t = {.layer = dirfd, .chmod = -1};
+	char *srcs[] = {(char *)src, NULL};
 
+	return copy_sources(r, &none, in, from, srcs, 1, "/", &t, err);
+}
+
+/* --chown (numbers, or names from the stage's own files) and --chmod */
+static int copy_owner_mode(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			   struct copy_to *t, lxr_err *err)
+{
 	if (bldx_flag(in, "chown")) {
 		_cleanup_free_ char *v = NULL;
 		if (df_expand(bldx_flag(in, "chown"), r->o->f->escape, bld_config_lookup, &s->cfg,
 			      &v, err) < 0)
 			return bldx_fail(err, r->o->f, in, "--chown: %s", err->msg);
-		if (parse_chown(v, &t) < 0 && chown_names(r, s, v, &t, err) < 0)
+		if (parse_chown(v, t) < 0 && chown_names(r, s, v, t, err) < 0)
 			return bldx_fail(err, r->o->f, in, "--chown=%s: %s", v, err->msg);
 	}
 	if (bldx_flag(in, "chmod")) {
@@ -520,16 +564,50 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 		if (*e || m < 0 || m > 07777)
 			return bldx_fail(err, r->o->f, in, "--chmod=%s: not an octal mode",
 					 bldx_flag(in, "chmod"));
-		t.chmod = (int)m;
+		t->chmod = (int)m;
 	}
-	if (in->kind == DF_ADD) {
-		for (size_t i = 0; in->args[i + 1]; i++)
-			if (strstr(in->args[i], "://") || lxr_str_has_prefix(in->args[i], "git@"))
-				return bldx_fail(
-				    err, r->o->f, in,
-				    "ADD %s: URLs and git sources are not supported yet",
-				    in->args[i]);
+	return 0;
+}
+
+/* --exclude=PATTERN (repeatable), substituted as the sources are */
+static int copy_excludes(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+			 struct bld_ignore *out, lxr_err *err)
+{
+	_cleanup_free_ char *text = lxr_xstrdup("");
+
+	*out = (struct bld_ignore){0};
+	for (size_t i = 0; i < in->n_flags; i++) {
+		_cleanup_free_ char *v = NULL;
+		if (strcmp(in->flags[i].name, "exclude") || !in->flags[i].value)
+			continue;
+		if (df_expand(in->flags[i].value, r->o->f->escape, bld_config_lookup, &s->cfg, &v,
+			      err) < 0)
+			return bldx_fail(err, r->o->f, in, "--exclude: %s", err->msg);
+		if (*v == '!' || *v == '#' || strchr(v, '\n'))
+			return bldx_fail(err, r->o->f, in, "--exclude=%s: not a path pattern", v);
+		char *x = lxr_xasprintf("%s%s\n", text, v);
+		free(text);
+		text = x;
 	}
+	if (bld_ignore_parse("--exclude", text, strlen(text), out, err) < 0)
+		return bldx_fail(err, r->o->f, in, "%s", err->msg);
+	return 0;
+}
+
+int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
+{
+	struct bld_ignore exclude = {0};
+	char key[72], *hit;
+	_cleanup_free_ char *digest = NULL;
+	struct copy_to t = {.layer = -1, .s = s, .chmod = -1};
+	_cleanup_free_ char *layer = NULL, *view = NULL;
+	struct bld_context *from = NULL;
+	char **words = NULL, **url_keys = NULL;
+	size_t n;
+	int ret = -1;
+
+	if (copy_owner_mode(r, s, in, &t, err) < 0)
+		return -1;
 	for (size_t i = 0; in->args[i]; i++) {
 		char *w = NULL;
 		if (lxr_str_has_prefix(in->args[i], "<<"))
@@ -542,14 +620,21 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 		lxr_strv_push(&words, w);
 	}
 	n = lxr_strv_len(words);
+	if (copy_excludes(r, s, in, &exclude, err) < 0)
+		goto done;
+	t.exclude = exclude.n ? &exclude : NULL;
+	t.parents = bldx_flag(in, "parents") && strcmp(bldx_flag(in, "parents"), "false");
 	if (copy_from_ctx(r, in, &from, &view, err) < 0)
 		goto done;
-	if (sources_digest(r, in, from, words, n - 1, &digest, err) < 0)
+	if (in->kind == DF_ADD &&
+	    bldx_add_urls(r, in, words, n - 1, &t.url_dirs, &t.url_names, &url_keys, err) < 0)
+		goto done;
+	if (sources_digest(r, in, from, words, url_keys, n - 1, &digest, err) < 0)
 		goto done;
 	bldx_key(key, s->key, in->original, s->cfg.args, digest);
 	hit = bldx_cache_get(r, key);
 	if (hit) {
-		bldx_step_done(s, in, hit, key, true, r->n_layers++);
+		bldx_step_done(r, s, in, hit, key, true, r->n_layers++);
 		ret = 0;
 		goto done;
 	}
@@ -561,13 +646,25 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 		lxr_fail(err, errno, "open %s", layer);
 		goto done;
 	}
-	fprintf(stderr, "#%d %s\n", r->n_layers - 1, in->original);
+	fprintf(stderr, "#%d %s%s\n", r->n_layers - 1, r->tag ? r->tag : "", in->original);
 	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
 	if (ret == 0)
 		ret = bldx_cache_put(r, key, &layer, err);
 	if (ret == 0)
-		bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
+		bldx_step_done(r, s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 done:
+	for (size_t i = 0; url_keys && i + 1 < n; i++) {
+		lxr_err e2;
+		if (t.url_dirs[i])
+			lxr_rm_rf(t.url_dirs[i], &e2);
+		free(t.url_dirs[i]);
+		free(t.url_names[i]);
+		free(url_keys[i]);
+	}
+	free(t.url_dirs);
+	free(t.url_names);
+	free(url_keys);
+	bld_ignore_free(&exclude);
 	if (from != r->o->ctx)
 		bld_context_close(from);
 	if (view)

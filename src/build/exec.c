@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,8 +29,15 @@ int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, 
 	va_end(ap);
 	/* an error this one wraps (its message inside) keeps its errno; a
 	 * new one has none */
-	int errnum = err->msg[0] && strstr(what, err->msg) ? err->errnum : 0;
-	return lxr_fail(err, errnum, "%s:%d:%d: %s", f->name, in->line, in->col, what);
+	bool wraps = err->msg[0] && strstr(what, err->msg);
+	int errnum = wraps ? err->errnum : 0;
+	char hint[LXR_ERR_HINT_MAX] = "";
+	if (wraps)
+		snprintf(hint, sizeof(hint), "%s", err->hint);
+	lxr_fail(err, errnum, "%s:%d:%d: %s", f->name, in->line, in->col, what);
+	if (*hint)
+		lxr_err_hint(err, "%s", hint);
+	return -1;
 }
 
 const char *bldx_flag(const struct df_instr *in, const char *name)
@@ -143,165 +151,6 @@ char *bldx_new_layer(struct bldx_run *r, lxr_err *err)
 	return d;
 }
 
-/* ---- RUN ------------------------------------------------------------------------ */
-
-static char **run_env(const struct bld_config *c)
-{
-	char **env = c->img.env ? lxr_strv_dup(c->img.env) : lxr_xcalloc(1, sizeof(char *));
-	bool path = false;
-
-	for (size_t i = 0; env[i]; i++)
-		path |= lxr_str_has_prefix(env[i], "PATH=");
-	/* docker: build args are the step's environment, ENV wins */
-	for (size_t i = 0; c->args && c->args[i]; i++) {
-		size_t n = strcspn(c->args[i], "=");
-		bool set = false;
-		for (size_t k = 0; env[k]; k++)
-			set |= !strncmp(env[k], c->args[i], n + 1);
-		if (!set)
-			lxr_strv_push(&env, lxr_xstrdup(c->args[i]));
-	}
-	if (!path)
-		lxr_strv_push(&env, lxr_xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-						"/usr/bin:/sbin:/bin"));
-	return env;
-}
-
-/* the shell form with heredocs: the shell gets the command and the
- * bodies, as BuildKit hands them over; `RUN <<EOF` alone runs the body */
-static char **run_args(const struct bld_config *c, const struct df_instr *in)
-{
-	if (in->json)
-		return lxr_strv_dup(in->args);
-	if (in->n_heredocs == 1) {
-		const char *a = in->args[0];
-		char *t =
-		    lxr_xasprintf("<<%s%s", in->heredocs[0].chomp ? "-" : "", in->heredocs[0].name);
-		bool alone = !strcmp(a, t);
-		free(t);
-		if (alone)
-			return bld_config_shell_args(c, in->heredocs[0].body);
-	}
-	if (!in->n_heredocs)
-		return bld_config_shell_args(c, in->args[0]);
-	char *script = lxr_xstrdup(in->args[0]);
-	for (size_t i = 0; i < in->n_heredocs; i++) {
-		char *n =
-		    lxr_xasprintf("%s\n%s%s", script, in->heredocs[i].body, in->heredocs[i].name);
-		free(script);
-		script = n;
-	}
-	char **v = bld_config_shell_args(c, script);
-	free(script);
-	return v;
-}
-
-static int do_run(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
-{
-	_cleanup_free_ char *root = lxr_xasprintf("%s/containers", r->o->work);
-	_cleanup_free_ char *layer = NULL;
-	struct lxr_spec spec;
-	struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
-	struct lxr_pipes pipes = {.child = {-1, -1, -1}, .in = -1, .out = -1, .err = -1};
-	struct lxr_container *c = NULL;
-	int code, rc;
-
-	if (!s->base_layers && !s->new_layers)
-		return bldx_fail(err, r->o->f, in, "RUN on an empty filesystem (FROM scratch)");
-	if (bldx_flag(in, "mount") || bldx_flag(in, "security"))
-		return bldx_fail(
-		    err, r->o->f, in,
-		    "RUN --mount and --security are not supported yet by lxr's builder");
-	const char *net = bldx_flag(in, "network");
-	bool host = r->o->host_network;
-	if (net && !strcmp(net, "none"))
-		host = false;
-	else if (net && !strcmp(net, "host") && !r->o->host_network)
-		return bldx_fail(err, r->o->f, in,
-				 "RUN --network=host needs lxr build --network=host"),
-		       lxr_err_hint(err, "allow the host's network to the build explicitly, as "
-					 "docker's builder asks for network.host");
-	else if (net && strcmp(net, "host") && strcmp(net, "default"))
-		return bldx_fail(err, r->o->f, in, "RUN --network=%s: takes default, none or host",
-				 net);
-	char key[72];
-	_cleanup_free_ char *bodies = lxr_xstrdup("");
-	for (size_t i = 0; i < in->n_heredocs; i++) {
-		char *n = lxr_xasprintf("%s%s\n", bodies, in->heredocs[i].body);
-		free(bodies);
-		bodies = n;
-	}
-	bldx_key(key, s->key, in->original, s->cfg.args, bodies);
-	char *hit = bldx_cache_get(r, key);
-	if (hit) {
-		bldx_step_done(s, in, hit, key, true, r->n_layers++);
-		return 0;
-	}
-	rt_spec_init_defaults(&spec);
-	spec.id = lxr_xasprintf("build-%d-%d", (int)getpid(), r->n_layers);
-	spec.cgroup_group = lxr_xstrdup("_build");
-	spec.hostname = lxr_xstrdup("lxr-build");
-	if (host) {
-		/* the build process's own namespace: the host's */
-		spec.ns[LXR_NS_NET].create = false;
-		spec.ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
-	}
-	spec.lower_dirs = bldx_lowers(s);
-	spec.args = run_args(&s->cfg, in);
-	spec.env = run_env(&s->cfg);
-	free(spec.cwd);
-	spec.cwd = lxr_xstrdup(s->cfg.img.workdir ? s->cfg.img.workdir : "/");
-	if (bldx_run_extras(r, &spec, host, err) < 0) {
-		plan_spec_free(&spec);
-		return bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
-	}
-	if (rt_spec_apply_user(&spec, s->cfg.img.user, NULL, err) < 0) {
-		plan_spec_free(&spec);
-		return bldx_fail(err, r->o->f, in, "RUN as USER %s: %s", s->cfg.img.user, err->msg);
-	}
-	if (lxr_mkdir_p(root, 0700, err) < 0 || rt_pipes_open(&pipes, false, err) < 0) {
-		plan_spec_free(&spec);
-		return -1;
-	}
-	memcpy(io.fds, pipes.child, sizeof(io.fds));
-	fprintf(stderr, "#%d %s\n", r->n_layers, in->original);
-	rc = rt_container_start(&spec, root, &io, &c, err);
-	rt_pipes_close_child(&pipes);
-	if (rc < 0) {
-		rt_pipes_close(&pipes);
-		plan_spec_free(&spec);
-		return bldx_fail(err, r->o->f, in, "RUN: %s", err->msg);
-	}
-	/* a step's output is progress, as docker's builder shows it: on
-	 * stderr, so that stdout carries only the image ID */
-	fflush(stdout);
-	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (saved >= 0)
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-	code = rt_container_exit_code(rt_container_attach(c, -1, false, &pipes, err));
-	if (saved >= 0) {
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-	}
-	rt_pipes_close(&pipes);
-	_cleanup_free_ char *upper = lxr_xasprintf("%s/upper", rt_container_dir(c));
-	layer = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);
-	if (code == 0)
-		bldx_run_extras_undo(r->o, upper);
-	rc = code == 0 && rename(upper, layer) < 0 ? -errno : 0;
-	lxr_err e2;
-	rt_container_destroy(c, true, &e2);
-	plan_spec_free(&spec);
-	if (code != 0)
-		return bldx_fail(err, r->o->f, in, "%s: exit code %d", in->original, code);
-	if (rc < 0)
-		return lxr_fail(err, -rc, "move the RUN layer %s to %s", upper, layer);
-	if (bldx_cache_put(r, key, &layer, err) < 0)
-		return -1;
-	bldx_step_done(s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
-	return 0;
-}
-
 /* ---- the build ------------------------------------------------------------------ */
 
 static int step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
@@ -309,7 +158,7 @@ static int step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr 
 	int rc;
 
 	switch (in->kind) {
-	case DF_RUN: return do_run(r, s, in, err);
+	case DF_RUN: return bldx_run_step(r, s, in, err);
 	case DF_COPY:
 	case DF_ADD: return bldx_copy(r, s, in, err);
 	default:
@@ -343,15 +192,37 @@ static int triggers(struct bldx_run *r, struct bldx_stage *s, const char *image,
 	return 0;
 }
 
-static int do_stage(struct bldx_run *r, size_t si, lxr_err *err)
+/* SIGINT, SIGTERM or SIGHUP while no RUN command runs (those go to the
+ * command, rt_container_attach): the build stops before its next step and
+ * removes what it made, rather than die with its work directory left */
+static volatile sig_atomic_t stop_signal;
+
+void bldx_on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+int bldx_stop_signal(void)
+{
+	return stop_signal;
+}
+
+static int stopped(lxr_err *err)
+{
+	if (!stop_signal)
+		return 0;
+	return lxr_fail(err, EINTR, "the build was interrupted (%s)", strsignal(stop_signal));
+}
+
+int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err)
 {
 	const struct bld_stage *bs = &r->o->plan->stages[si];
 	struct bldx_stage *s = &r->st[si];
 
-	if (do_from(r, si, err) < 0 || triggers(r, s, bs->base, err) < 0)
+	if (stopped(err) < 0 || do_from(r, si, err) < 0 || triggers(r, s, bs->base, err) < 0)
 		return -1;
 	for (size_t i = bs->first + 1; i < bs->end; i++)
-		if (step(r, s, &r->o->f->v[i], err) < 0)
+		if (stopped(err) < 0 || step(r, s, &r->o->f->v[i], err) < 0)
 			return -1;
 	s->done = true;
 	return 0;
@@ -482,12 +353,24 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 		return lxr_fail(err, errno, "a private mount namespace for the build");
 	if (lxr_mkdir_p(layers, 0755, err) < 0)
 		return -1;
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = bldx_on_stop, .sa_flags = SA_RESTART}, old[3];
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(stops[i], &sa, &old[i]);
 	r.st = lxr_xcalloc(o->plan->n, sizeof(*r.st));
+	if (bldx_secrets_load(&r, err) < 0 || bldx_prebuild(&r, err) < 0)
+		goto out;
 	for (size_t i = 0; i <= o->plan->target; i++)
-		if (o->plan->stages[i].needed && do_stage(&r, i, err) < 0)
+		if (o->plan->stages[i].needed && bldx_do_stage(&r, i, err) < 0)
 			goto out;
-	rc = commit(&r, &r.st[o->plan->target], err);
+	if (stopped(err) == 0)
+		rc = commit(&r, &r.st[o->plan->target], err);
 out:
+	for (size_t i = 0; i < 3; i++)
+		sigaction(stops[i], &old[i], NULL);
+	bldx_secrets_free(&r);
 	for (size_t i = 0; i < o->plan->n; i++)
 		bldx_stage_free(&r.st[i]);
 	free(r.st);

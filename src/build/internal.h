@@ -3,6 +3,7 @@
 #define LXR_BUILD_INTERNAL_H
 
 #include "lxr/build.h"
+#include "lxr/spec.h"
 
 /* Where a stretch of an instruction's joined text came from: continuation
  * lines are joined, so an offset in the text maps back to a line and a
@@ -42,13 +43,68 @@ struct bldx_stage {
 	struct bld_config cfg;
 };
 
+/* a --secret's value, read when the build starts */
+struct bldx_secret {
+	char *id;
+	char *value;
+	size_t len;
+};
+
 struct bldx_run {
 	const struct bld_opts *o;
 	struct bldx_stage *st;
 	int n_layers, n_mounts;
 	int use_fd[16];
 	int n_use;
+	struct bldx_secret *secrets;
+	size_t n_secrets;
+	char *secret_dir; /* a tmpfs of the build's own, made at first use */
+	const char *tag;  /* before each step's line: "" or "[stage NAME] " */
 };
+
+/* one stage, FROM to its end (exec.c) */
+int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err);
+/* the build's SIGINT/SIGTERM/SIGHUP handler, and the signal it got (0:
+ * none) */
+void bldx_on_stop(int sig);
+int bldx_stop_signal(void);
+/* Stages that need no other between them built side by side, each in a
+ * child process filling the step cache, before the build runs in order
+ * and finds every step of theirs cached (parallel.c). Nothing to do
+ * without a cache, with --no-cache, or when no two stages are
+ * independent. */
+int bldx_prebuild(struct bldx_run *r, lxr_err *err);
+
+/* ---- RUN (run.c) and its --mount (mounts.c) ---- */
+int bldx_run_step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		  lxr_err *err);
+struct bldx_mounts {
+	struct bld_mount *v;
+	size_t n;
+	char **targets; /* absolute, clean, one per mount */
+	char **created; /* mount points the step makes in its layer, parents first */
+	char **views;   /* overlays and binds to unmount after */
+	char **dirs;    /* work directories to remove after */
+	char **env;     /* secrets' env=: "NAME=VALUE" */
+	int locks[16];  /* cache mounts held (sharing=locked, private) */
+	int n_locks;
+};
+/* The step's --mount flags, substituted and parsed; *key gets what the
+ * cache key must add (a bind's source content or stage). Errors carry the
+ * flag's position. */
+int bldx_mounts_parse(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		      struct bldx_mounts *m, char **key, lxr_err *err);
+/* Make what the mounts need (views, cache directories, secret files) and
+ * add them to spec. */
+int bldx_mounts_apply(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		      struct bldx_mounts *m, struct lxr_spec *spec, lxr_err *err);
+/* After the step: the empty mount points it made leave its layer (upper,
+ * the container's upper directory), as docker removes them. */
+void bldx_mounts_tidy(const struct bldx_mounts *m, const char *upper);
+/* Unmount, unlock and remove what apply made; free m. */
+void bldx_mounts_release(struct bldx_mounts *m);
+int bldx_secrets_load(struct bldx_run *r, lxr_err *err);
+void bldx_secrets_free(struct bldx_run *r);
 
 int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, const char *fmt,
 	      ...) __attribute__((format(printf, 4, 5)));
@@ -73,14 +129,28 @@ char *bldx_cache_get(struct bldx_run *r, const char *key);
 /* keep a finished step's layer under key: *layer becomes the cached path */
 int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err);
 /* the step is done: its layer on the stage, its history, its key */
-void bldx_step_done(struct bldx_stage *s, const struct df_instr *in, char *layer, const char *key,
-		    bool cached, int n);
+void bldx_step_done(const struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		    char *layer, const char *key, bool cached, int n);
 
+/* ADD's URLs (addurl.c) */
+bool bldx_is_url(const char *s);
+bool bldx_is_git(const char *s);
+char *bldx_url_name(const char *url);
+/* url downloaded into file name in dir (a new directory of the work dir), its
+ * digest checked against --checksum */
+int bldx_url_fetch(struct bldx_run *r, const struct df_instr *in, const char *url, char **dir,
+		   char **name, char digest[72], lxr_err *err);
+/* ADD's sources srcs[0..n): each URL downloaded (*dirs, *names by index,
+ * NULL for the others) and its cache key part (*keys); a git source is
+ * refused, --checksum checked */
+int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
+		  char ***dirs, char ***names, char ***keys, lxr_err *err);
 /* What a build's options add to every RUN container (runextras.c): its
  * /dev/shm size, an /etc/hosts with the extra hosts (host: the host's
- * network, whose /etc/hosts is the base) */
+ * network, whose /etc/hosts is the base; on the default bridge the step's
+ * endpoint writes them) */
 struct lxr_spec;
-int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_err *err);
+int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, enum bld_network net, lxr_err *err);
 /* After the step: what the bind of /etc/hosts made in its upper directory
  * (an empty file where the image had none, /etc copied up for it) is no
  * change of the step's, and is removed before the upper becomes a layer. */
@@ -90,6 +160,22 @@ void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
 const char *bldx_named_context(const struct bld_opts *o, const char *name);
 
 /* COPY and ADD (copy.c) */
+/* p as an absolute, clean path (relative: under base, NULL "/"); ".."
+ * stops at "/" */
+char *bldx_clean_abs(const char *base, const char *p);
+/* whether the stage's filesystem has path (absolute, clean) */
+bool bldx_stage_has(const struct bldx_stage *s, const char *path);
+/* a merged view of layers lw (topmost first) in the build's mount
+ * namespace: read-only, or writable with changes thrown away; *at is its
+ * directory, to unmount after */
+int bldx_mount_view(struct bldx_run *r, char *const *lw, bool writable, char **at, lxr_err *err);
+/* the layers of a stage (name or number) or an image (pulled when
+ * missing), and what identifies them in a cache key */
+int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[72], lxr_err *err);
+/* src of from (a path or glob) copied into directory dirfd as COPY SRC /
+ * would: a directory's contents, a file by its name, owners root */
+int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
+		   const char *src, int dirfd, lxr_err *err);
 /* WORKDIR's directory, made (a layer of its own) when the image lacks it */
 int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err);
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err);

@@ -70,11 +70,15 @@ static int check_request(const struct bld_request *rq, lxr_err *err)
 			       lxr_err_hint(err, "host-gateway is not supported by lxr's builder: "
 						 "give the address");
 	}
-	if (rq->network && strcmp(rq->network, "none") && strcmp(rq->network, "host"))
-		return lxr_fail(err, EINVAL, "network %s: the builder takes none or host",
-				rq->network),
-		       lxr_err_hint(err, "docker's default bridge for RUN steps is not supported "
-					 "yet by lxr's builder (docs/building.md)");
+	if (rq->network && bld_network_parse(rq->network) < 0)
+		return lxr_fail(err, EINVAL, "network %s: the builder takes default, none or host",
+				rq->network);
+	for (size_t i = 0; rq->secrets && rq->secrets[i]; i++) {
+		struct bld_secret sec;
+		if (bld_secret_parse(rq->secrets[i], &sec, err) < 0)
+			return -1;
+		bld_secret_free(&sec);
+	}
 	return 0;
 }
 
@@ -236,7 +240,10 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 			      .work = work,
 			      .cache = cache,
 			      .no_cache = rq->no_cache,
-			      .host_network = rq->network && !strcmp(rq->network, "host"),
+			      .network = rq->network
+					     ? (enum bld_network)bld_network_parse(rq->network)
+					     : BLD_NET_DEFAULT,
+			      .secrets = rq->secrets,
 			      .pull = rq->pull,
 			      .shm_size = rq->shm_size,
 			      .extra_hosts = rq->extra_hosts,

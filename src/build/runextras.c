@@ -51,8 +51,9 @@ static int hosts_file(const struct bld_opts *o, bool host, char **path, lxr_err 
 	return r;
 }
 
-int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_err *err)
+int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, enum bld_network net, lxr_err *err)
 {
+	bool host = net == BLD_NET_HOST;
 	const struct bld_opts *o = r->o;
 
 	/* docker's /dev/shm is 64m; build.shm_size replaces it, as the
@@ -63,7 +64,9 @@ int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, bool host, lxr_er
 		plan_spec_add_mount(spec, "/dev/shm", "tmpfs", "shm",
 				    MS_NOSUID | MS_NOEXEC | MS_NODEV, data);
 	}
-	if (o->extra_hosts && o->extra_hosts[0]) {
+	/* on the bridge, the step's endpoint writes them into its own
+	 * /etc/hosts (its name there too, host-gateway its gateway) */
+	if (o->extra_hosts && o->extra_hosts[0] && net != BLD_NET_DEFAULT) {
 		_cleanup_free_ char *path = NULL;
 		if (hosts_file(o, host, &path, err) < 0)
 			return -1;

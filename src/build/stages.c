@@ -2,6 +2,8 @@
  * the global ARGs, stage references resolved, the target's dependencies
  * marked (docker builds only the stages the target needs). */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -162,6 +164,47 @@ static int copy_from(const struct df_file *f, struct bld_plan *p, size_t cur,
 	return 0;
 }
 
+/* RUN --mount and --network, checked before anything runs (BuildKit's
+ * errors, at the flag's position); a mount from= a stage needs it built
+ * first, as COPY --from does. */
+static int run_mounts(const struct df_file *f, struct bld_plan *p, const struct df_instr *in,
+		      lxr_err *err)
+{
+	for (size_t k = 0; k < in->n_flags; k++) {
+		const struct df_flag *fl = &in->flags[k];
+		_cleanup_free_ char *v = NULL;
+		struct bld_mount m;
+		int r;
+
+		if (!strcmp(fl->name, "network")) {
+			if (!fl->value || bld_network_parse(fl->value) < 0)
+				return lxr_fail(err, EINVAL,
+						"%s:%d:%d: RUN --network=%s: takes default, none "
+						"or host",
+						f->name, fl->line, fl->col,
+						fl->value ? fl->value : "");
+			continue;
+		}
+		if (strcmp(fl->name, "mount"))
+			continue;
+		if (!fl->value)
+			return lxr_fail(err, EINVAL, "%s:%d:%d: RUN --mount needs a value", f->name,
+					fl->line, fl->col),
+			       lxr_err_hint(err, "--mount=type=cache,target=/root/.cache");
+		/* the stage's own ARGs and ENV are substituted when it runs;
+		 * here the global ones give the form to check */
+		if (df_expand(fl->value, f->escape, lookup, p->meta_args, &v, err) < 0)
+			v = lxr_xstrdup(fl->value);
+		if (bld_mount_parse(v, &m, err) < 0)
+			return bld_err_at(err, f->name, fl->line, fl->col);
+		r = m.from ? copy_from(f, p, p->n - 1, in, m.from, err) : 0;
+		bld_mount_free(&m);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int add_stage(const struct df_file *f, struct bld_plan *p, size_t i, lxr_err *err)
 {
 	const struct df_instr *in = &f->v[i];
@@ -258,6 +301,8 @@ int bld_plan_make(const struct df_file *f, char *const *build_args, const char *
 
 		if (in->kind == DF_FROM && add_stage(f, &p, i, err) < 0)
 			goto fail;
+		if (in->kind == DF_RUN && p.n && run_mounts(f, &p, in, err) < 0)
+			goto fail;
 		if (in->kind != DF_COPY || !p.n)
 			continue;
 		for (size_t k = 0; k < in->n_flags; k++) {
@@ -282,6 +327,29 @@ int bld_plan_make(const struct df_file *f, char *const *build_args, const char *
 fail:
 	bld_plan_free(&p);
 	return -1;
+}
+
+int bld_plan_waves(const struct bld_plan *p, int *wave)
+{
+	int n = 0;
+
+	/* a stage names only earlier ones: one pass in order suffices */
+	for (size_t s = 0; s < p->n; s++) {
+		const struct bld_stage *st = &p->stages[s];
+		int w = 0;
+		wave[s] = -1;
+		if (!st->needed)
+			continue;
+		if (st->base_stage >= 0 && wave[st->base_stage] + 1 > w)
+			w = wave[st->base_stage] + 1;
+		for (size_t k = 0; k < st->n_copy_from; k++)
+			if (wave[st->copy_from[k]] + 1 > w)
+				w = wave[st->copy_from[k]] + 1;
+		wave[s] = w;
+		if (w + 1 > n)
+			n = w + 1;
+	}
+	return n;
 }
 
 void bld_plan_free(struct bld_plan *p)

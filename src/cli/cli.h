@@ -36,13 +36,14 @@ int cmd_pull(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
-int cmd_commit(int argc, char **argv);  /* image_commit.c */
-int cmd_extract(int argc, char **argv); /* image_commit.c */
-int cmd_save(int argc, char **argv);    /* image_ship.c */
-int cmd_push(int argc, char **argv);    /* image_ship.c */
-int cmd_tag(int argc, char **argv);     /* cmd_tag.c, in lxr */
-int cmd_build(int argc, char **argv);   /* cmd_build.c */
-int cmd_builder(int argc, char **argv); /* builder prune (cmd_build.c) */
+int cmd_commit(int argc, char **argv);    /* image_commit.c */
+int cmd_extract(int argc, char **argv);   /* image_commit.c */
+int cmd_fetch_url(int argc, char **argv); /* image_commit.c */
+int cmd_save(int argc, char **argv);      /* image_ship.c */
+int cmd_push(int argc, char **argv);      /* image_ship.c */
+int cmd_tag(int argc, char **argv);       /* cmd_tag.c, in lxr */
+int cmd_build(int argc, char **argv);     /* cmd_build.c */
+int cmd_builder(int argc, char **argv);   /* builder prune (cmd_build.c) */
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);
@@ -121,6 +122,9 @@ int cli_set_file(const char **slot, const char *arg);
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);
+/* --include-deps: the services named in *want and, transitively, their
+ * depends_on, added to it */
+void cli_add_deps(const struct cfg_stack *st, char ***want);
 struct lxr_container_ref;
 /* The running container exec and cp name: an `lxr run` container (when no
  * -f/-p), else a service's instance (index: --index, 0 for the first), or
@@ -139,6 +143,7 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);
 /* lxr pull: a stack's images (cmd_pull.c), or REF through lxr-image */
 int cmd_pull_stack(int argc, char **argv);
+int cmd_push_stack(int argc, char **argv); /* cmd_push.c */
 /* progress.c, in both programs: pull's help, and compose's --progress
  * modes (auto, tty, plain, quiet, json) -> redraw on a terminal, quiet;
  * -1 for another word */

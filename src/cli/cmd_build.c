@@ -19,16 +19,16 @@
 static const char usage_text[] =
     "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
     "       [--label K=V]... [--build-context NAME=VALUE]... [--no-cache] [--pull]\n"
-    "       [--network none|host] [-q]\n"
+    "       [--network default|none|host] [--secret id=ID[,src=FILE|,env=VAR]]... [-q]\n"
     "       [--progress auto|plain] [--check] CONTEXT\n"
     "   or: lxr [compose] build [--no-cache] [--pull] [--build-arg K=V]... [-q]\n"
     "       [--dry-run] [SERVICE...]\n"
     "\n"
     "Build an image from a Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile)\n"
-    "on lxr's own runtime: each RUN in a container (without network unless\n"
-    "--network host), COPY and ADD from the context (.dockerignore honoured) or\n"
-    "from another stage. The image is stored under each -t name and its ID\n"
-    "printed.\n"
+    "on lxr's own runtime: each RUN in a container (on lxr run's default bridge\n"
+    "unless --network says otherwise), COPY and ADD from the context (.dockerignore\n"
+    "honoured), another stage or a URL. The image is stored under each -t name and\n"
+    "its ID printed.\n"
     "\n"
     "In a project (a stack file here, or -f/-p before the command), with no\n"
     "argument or with arguments that all name services, and always as `lxr\n"
@@ -45,7 +45,9 @@ static const char usage_text[] =
     "                         a named context, COPY --from=NAME's source\n"
     "      --no-cache         run every step, using no cached one\n"
     "      --pull             pull the FROM images even when they are here\n"
-    "      --network MODE     none (lxr's default) or host: RUN steps' network\n"
+    "      --network MODE     RUN steps' network: default (a bridge with NAT out),\n"
+    "                         none (loopback only) or host (the host's)\n"
+    "      --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret\n"
     "  -q, --quiet            print nothing but the image ID (services: nothing)\n"
     "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
     "      --check            check the Dockerfile and print its stages; build nothing\n"
@@ -58,6 +60,7 @@ static const char usage_text[] =
 struct build_opts {
 	char **tags, **build_args, **labels;
 	char **contexts; /* --build-context NAME=DIR|docker-image://REF */
+	char **secrets;  /* --secret id=ID,src=FILE|env=VAR */
 	const char *file, *target, *progress, *network;
 	bool no_cache, check, pull, quiet, dry_run;
 	const char *docker_only; /* the first option only docker's form takes */
@@ -89,7 +92,8 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		O_NETWORK,
 		O_PULL,
 		O_DRY_RUN,
-		O_CONTEXT
+		O_CONTEXT,
+		O_SECRET
 	};
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
@@ -105,6 +109,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"dry-run", no_argument, NULL, O_DRY_RUN},
 	    {"build-context", required_argument, NULL, O_CONTEXT},
+	    {"secret", required_argument, NULL, O_SECRET},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -127,6 +132,10 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_PULL: o->pull = true; break;
 		case 'q': o->quiet = true; break;
 		case O_DRY_RUN: o->dry_run = true; break;
+		case O_SECRET:
+			lxr_strv_push(&o->secrets, lxr_xstrdup(optarg));
+			d = "--secret";
+			break;
 		case O_CONTEXT:
 			lxr_strv_push(&o->contexts, named_context(optarg));
 			d = "--build-context";
@@ -186,6 +195,7 @@ static int build_context(const struct build_opts *o)
 				 .named_contexts = o->contexts,
 				 .target = o->target,
 				 .network = o->network,
+				 .secrets = o->secrets,
 				 .no_cache = o->no_cache,
 				 .pull = o->pull,
 				 .check = o->check};
@@ -321,6 +331,7 @@ int cmd_build(int argc, char **argv)
 	lxr_strv_free(o.build_args);
 	lxr_strv_free(o.labels);
 	lxr_strv_free(o.contexts);
+	lxr_strv_free(o.secrets);
 	lxr_strv_free(o.args);
 	return rc;
 }
@@ -332,7 +343,8 @@ int cmd_builder(int argc, char **argv)
 	static const char usage[] = "usage: lxr builder prune [-a] [-f]\n"
 				    "\n"
 				    "Remove the build step cache (DATA_DIR/build/cache): every\n"
-				    "cached RUN, COPY and ADD layer. Refused while a build runs.\n"
+				    "cached RUN, COPY and ADD layer, and RUN --mount=type=cache's\n"
+				    "directories. Refused while a build runs.\n"
 				    "\n"
 				    "  -a, --all     everything (the only kind lxr has)\n"
 				    "  -f, --force   do not ask (lxr never asks)\n"

@@ -143,27 +143,6 @@ static int pull_ref(const struct pull_opts *o, const char *ref)
 	return cmd_image_tool(n, args);
 }
 
-static bool picked(char **v, const char *name)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], name))
-			return true;
-	return false;
-}
-
-/* --include-deps: the services named and, transitively, their depends_on */
-static void add_deps(const struct cfg_stack *st, char ***want)
-{
-	for (size_t i = 0; *want && (*want)[i]; i++) {
-		const struct cfg_service *svc = cfg_stack_service(st, (*want)[i]);
-		for (size_t k = 0; svc && k < svc->n_depends_on; k++) {
-			const char *dep = svc->depends_on[k].service.v;
-			if (dep && !picked(*want, dep))
-				lxr_strv_push(want, lxr_xstrdup(dep));
-		}
-	}
-}
-
 static struct job *job_for(struct pull *p, const char *ref)
 {
 	for (size_t i = 0; i < p->n_jobs; i++)
@@ -188,7 +167,7 @@ static int plan(struct pull *p, const struct cfg_stack *st, char **want, struct 
 		struct img_image im = {0};
 		lxr_err err;
 
-		if (want && want[0] && !picked(want, svc->name))
+		if (want && want[0] && !lxr_strv_has(want, svc->name))
 			continue;
 		p->n_ents++;
 		e->service = svc->name;
@@ -492,7 +471,7 @@ int cmd_pull_stack(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		lxr_strv_push(&want, lxr_xstrdup(argv[i]));
 	if (p.o.include_deps)
-		add_deps(st, &want);
+		cli_add_deps(st, &want);
 	r = pull_stack(&p, st, want);
 	for (size_t i = 0; i < p.n_jobs; i++)
 		free(p.jobs[i].ref);

@@ -1,4 +1,4 @@
-/* lxr-image commit and extract: what `lxr build` needs of libarchive,
+/* lxr-image commit, extract and fetch-url: what `lxr build` needs of libarchive,
  * which only lxr-image links (storing its layers, ADD's archives). */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +46,25 @@ int cmd_extract(int argc, char **argv)
 	if (argc != 2)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
 	if (img_extract_fd(STDIN_FILENO, argv[1], &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}
+
+int cmd_fetch_url(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr-image fetch-url URL FILE\n\n"
+	    "Download URL (http or https) into the new FILE, dated by its Last-Modified\n"
+	    "(lxr build's ADD of a URL).\n";
+	lxr_err err;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc != 3)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	if (img_fetch_url(argv[1], argv[2], &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}

@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"unpack", cmd_unpack, "unpack missing layer directories of a stored image"},
     {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
     {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},
+    {"fetch-url", cmd_fetch_url, "download ADD's URL into a file (run by lxr build)"},
 };
 
 static void usage(FILE *f)
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 	      "program.\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)

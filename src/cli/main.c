@@ -44,7 +44,7 @@ static const struct command commands[] = {
     {"load", cmd_image_tool, "load images from a docker-save or OCI archive"},
     {"import", cmd_image_tool, "make an image from a root filesystem directory or tar"},
     {"save", cmd_image_tool, "write images to a docker-save or OCI archive"},
-    {"push", cmd_image_tool, "upload an image to a registry"},
+    {"push", cmd_push_stack, "push a stack's built images, or an image to a registry"},
     {"tag", cmd_tag, "give an image another name"},
     {"build", cmd_build, "build an image from a Dockerfile"},
     {"builder", cmd_builder, "builder prune: remove the build step cache"},

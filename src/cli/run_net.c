@@ -15,8 +15,6 @@
 #include "lxr/net.h"
 #include "lxr/plan.h"
 
-#define RUN_PROJECT "_run"
-
 static bool valid_net_name(const char *s)
 {
 	if (!*s || strlen(s) > 64 || *s == '.' || *s == '-' || *s == '_')
@@ -39,29 +37,6 @@ int run_net_check_publish(const char *spec, lxr_err *err)
 {
 	struct lxr_port p;
 	return net_port_parse(spec, &p, err);
-}
-
-static bool user_mounted(const struct lxr_spec *s, const char *dst)
-{
-	for (size_t i = 0; i < s->n_mounts; i++)
-		if (!strcmp(s->mounts[i].destination, dst))
-			return true;
-	return false;
-}
-
-static void point_spec(struct run_opts *o, const struct lxr_endpoint *ep)
-{
-	struct lxr_spec *s = &o->plan.spec;
-
-	s->ns[LXR_NS_NET].create = false;
-	free(s->ns[LXR_NS_NET].join_path);
-	s->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep->netns_path);
-	/* after the runtime's own /etc binds, so these win; a user's -v on
-	 * the same path wins over both */
-	if (!user_mounted(s, "/etc/hosts"))
-		plan_spec_add_mount(s, "/etc/hosts", "bind", ep->hosts_path, MS_BIND, NULL);
-	if (!user_mounted(s, "/etc/resolv.conf"))
-		plan_spec_add_mount(s, "/etc/resolv.conf", "bind", ep->resolv_path, MS_BIND, NULL);
 }
 
 int run_net_setup(struct run_opts *o, lxr_err *err)
@@ -100,11 +75,11 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	if (net_ports_from_plan(pe, &ports, err) < 0)
 		return net_def_free(&def), -1;
 	ec.ports = ports;
-	r = net_endpoint_add(lxr_run_dir(), RUN_PROJECT, &ec, &ep, err);
+	r = net_endpoint_add(lxr_run_dir(), NET_RUN_PROJECT, &ec, &ep, err);
 	net_def_free(&def);
 	if (r < 0)
 		return -1;
-	point_spec(o, &ep);
+	plan_spec_join_endpoint(&o->plan.spec, ep.netns_path, ep.hosts_path, ep.resolv_path);
 	net_endpoint_free(&ep);
 	return 0;
 }
@@ -115,11 +90,11 @@ void run_net_teardown(struct run_opts *o)
 
 	if (!o->plan.net.network)
 		return;
-	if (net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, o->name, &err) < 0)
+	if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err) < 0)
 		lxr_err_print(&err);
 }
 
 int run_net_remove(const char *name, lxr_err *err)
 {
-	return net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, name, err);
+	return net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, name, err);
 }

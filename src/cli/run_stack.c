@@ -17,8 +17,7 @@
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
 
-#define RUN_GROUP           "_run"
-#define RUN_DEFAULT_NETWORK "lxr"
+#define RUN_GROUP "_run"
 
 /* The document in a memfd the loader reads as /proc/self/fd/N. */
 static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
@@ -79,7 +78,7 @@ static void endpoint(struct run_opts *o)
 		return;
 	}
 	if (!net || !strcmp(net, "bridge"))
-		net = RUN_DEFAULT_NETWORK;
+		net = NET_RUN_DEFAULT;
 	free(ep->network);
 	ep->network = lxr_xstrdup(net);
 	free(ep->subnet);
@@ -87,7 +86,7 @@ static void endpoint(struct run_opts *o)
 	free(ep->static_ip);
 	ep->subnet = ep->gateway = ep->static_ip = NULL;
 	ep->internal = false;
-	ep->peer_names = strcmp(net, RUN_DEFAULT_NETWORK) != 0;
+	ep->peer_names = strcmp(net, NET_RUN_DEFAULT) != 0;
 	ep->ephemeral = true;
 	/* a network made by `lxr network create` (or a stack's name:), as
 	 * docker run --network joins one; it stays when the container goes */

@@ -177,3 +177,15 @@ int cli_project_ps(const char *file, const char *project, char *const *services,
 		ctl_close(conn);
 	return r;
 }
+
+void cli_add_deps(const struct cfg_stack *st, char ***want)
+{
+	for (size_t i = 0; *want && (*want)[i]; i++) {
+		const struct cfg_service *svc = cfg_stack_service(st, (*want)[i]);
+		for (size_t k = 0; svc && k < svc->n_depends_on; k++) {
+			const char *dep = svc->depends_on[k].service.v;
+			if (dep && !lxr_strv_has(*want, dep))
+				lxr_strv_push(want, lxr_xstrdup(dep));
+		}
+	}
+}

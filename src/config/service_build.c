@@ -344,14 +344,11 @@ static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
 		NOT_YET("service.build.context.remote", b->context.pos,
 			"lxr builds from a local directory: clone it and give its path",
 			"build.context \"%s\" (only a local directory)", b->context.v);
-	if (net && strcmp(net, "none") && strcmp(net, "host"))
+	if (net && strcmp(net, "default") && strcmp(net, "none") && strcmp(net, "host"))
 		NOT_YET("service.build.network.other", b->network.pos,
-			"lxr's builder runs RUN steps with network none (its default) or host",
+			"lxr's builder runs RUN steps on its default bridge (default), with "
+			"none or with the host's (host); not on a named network",
 			"build.network \"%s\"", net);
-	if (b->n_secrets)
-		NOT_YET("service.build.secrets", b->secrets[0].pos,
-			"lxr's builder has no RUN --mount=type=secret yet: drop the key",
-			"build.secrets");
 	for (size_t i = 0; i < b->additional_contexts.n; i++) {
 		const struct cfg_kv *kv = &b->additional_contexts.v[i];
 		if (context_is_path(kv->value) || lxr_str_has_prefix(kv->value, "service:") ||

@@ -40,9 +40,8 @@ static const struct {
     {"service.build", true},          /* built by lxr up / lxr build (build/compose.c) */
     {"service.build.no_image", true}, /* the image is <project>-<service> */
     /* build: keys lxr's builder does not run yet */
-    {"service.build.context.remote", false}, /* a URL or git context */
-    {"service.build.network.other", false},  /* RUN on a bridge ("default") */
-    {"service.build.secrets", false},
+    {"service.build.context.remote", false},             /* a URL or git context */
+    {"service.build.network.other", false},              /* RUN on a named network */
     {"service.build.additional_contexts.remote", false}, /* a URL, git, oci-layout:// */
     {"service.build.platforms.other", false},            /* another platform than the host's */
     {"service.build.privileged", false},

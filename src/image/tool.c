@@ -133,6 +133,13 @@ int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err)
 	return tool_run_in(s, args, fd, err);
 }
 
+int img_tool_fetch_url(struct img_store *s, const char *url, const char *file, lxr_err *err)
+{
+	char *args[] = {"fetch-url", (char *)url, (char *)file, NULL};
+
+	return img_tool_run(s, args, err);
+}
+
 void img_tool_check(struct lxr_checks *c)
 {
 	static const char breaks[] = "pull, load, import, save, push, build, and up of a stack "

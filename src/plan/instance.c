@@ -29,6 +29,27 @@ void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *typ
 	m->data = lxr_xstrdup(data);
 }
 
+static bool has_mount(const struct lxr_spec *s, const char *dst)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(s->mounts[i].destination, dst))
+			return true;
+	return false;
+}
+
+void plan_spec_join_endpoint(struct lxr_spec *spec, const char *netns_path, const char *hosts_path,
+			     const char *resolv_path)
+{
+	spec->ns[LXR_NS_NET].create = false;
+	free(spec->ns[LXR_NS_NET].join_path);
+	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup(netns_path);
+	/* after the runtime's own /etc binds, so these win */
+	if (!has_mount(spec, "/etc/hosts"))
+		plan_spec_add_mount(spec, "/etc/hosts", "bind", hosts_path, MS_BIND, NULL);
+	if (!has_mount(spec, "/etc/resolv.conf"))
+		plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", resolv_path, MS_BIND, NULL);
+}
+
 static void env_put(char ***env, const char *key, const char *value)
 {
 	size_t kl = strlen(key);

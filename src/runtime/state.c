@@ -90,7 +90,7 @@ int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_
 	/* after the blank line: the environment, NUL-separated (values may
 	 * hold any byte but NUL, newlines included) */
 	len = strlen(text);
-	for (size_t i = 0; spec->env && spec->env[i]; i++) {
+	for (size_t i = 0; !spec->secret_env && spec->env && spec->env[i]; i++) {
 		size_t l = strlen(spec->env[i]) + 1;
 		text = lxr_xrealloc(text, len + l);
 		memcpy(text + len, spec->env[i], l);

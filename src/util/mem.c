@@ -157,6 +157,14 @@ void lxr_strv_push(char ***v, char *s)
 	(*v)[n + 1] = NULL;
 }
 
+bool lxr_strv_has(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
 char **lxr_strv_dup(char *const *v)
 {
 	size_t n = lxr_strv_len(v);

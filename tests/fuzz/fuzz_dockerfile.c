@@ -1,5 +1,6 @@
 /* libFuzzer target for the Dockerfile parser and word substitution.
- * .dockerignore and glob matching ride along on the same input.
+ * .dockerignore, glob matching, RUN --mount and --secret values ride along
+ * on the same input.
  * Besides the sanitizers, it checks what must hold for any input: an error
  * names a real position in the file and leaves nothing behind; every
  * instruction sits on a real line, in order; text without `$`, quotes or
@@ -81,6 +82,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)bld_ignore_match(&ig, "a/b/c.txt");
 		(void)bld_ignore_may_reinclude(&ig, "a");
 		bld_ignore_free(&ig);
+	}
+	/* the input as a RUN --mount and a --secret value: a mount parsed
+	 * has a target (a secret: an id, and a target or an env) */
+	struct bld_mount m;
+	if (bld_mount_parse(s, &m, &err) == 0) {
+		check(m.type == BLD_MOUNT_SECRET ? m.id && (m.target || m.env) : m.target != NULL);
+		check(m.type != BLD_MOUNT_CACHE || m.id != NULL);
+		bld_mount_free(&m);
+	}
+	struct bld_secret sec;
+	if (bld_secret_parse(s, &sec, &err) == 0) {
+		check(sec.id && *sec.id && (sec.src != NULL) != (sec.env != NULL));
+		bld_secret_free(&sec);
 	}
 	char *nl = strchr(s, '\n');
 	if (nl) {

@@ -192,3 +192,50 @@ run push "$REGISTRY/shipa/busybx:2"
 expect_rc 1 "push of an unknown image"
 expect_grep "$ERR" "did you mean" "push of an unknown image"
 pass "a loaded image pushes as a valid image; an unknown one is refused with a suggestion"
+
+# ---- a stack's built images: lxr compose push, lxr push SERVICE ---------
+mkdir -p "$TEST_TMP/stack/app"
+printf 'FROM %s\nRUN echo built > /built\n' "$REMOTE" > "$TEST_TMP/stack/app/Dockerfile"
+cat > "$TEST_TMP/stack/compose.yaml" <<C
+name: shipstack
+services:
+  app:
+    build:
+      context: ./app
+      tags: ["$REGISTRY/shipa/app:extra"]
+    image: $REGISTRY/shipa/app:1
+    depends_on: [plain]
+  plain:
+    image: $REMOTE
+  local:
+    build: ./app
+C
+cd "$TEST_TMP/stack"
+run compose build app local
+expect_rc 0 "build the stack's images"
+run compose push
+expect_rc 0 "compose push"
+for t in 1 extra; do
+	grep -q "\"PUT /v2/shipa/app/manifests/$t HTTP/1.1\" 201" "$REGISTRY_LOG" ||
+		fail "compose push did not push shipa/app:$t: $ERR"
+done
+grep -q 'shipstack-local' "$REGISTRY_LOG" && fail "compose push pushed a service without image:"
+expect_grep "$ERR" "app: pushing $REGISTRY/shipa/app:1" "compose push says what it pushes"
+printf "%s\n" "$ERR" | grep -q "plain: pushing" && fail "a service without build: was pushed"
+out=$(skopeo inspect --tls-verify=false "docker://$REGISTRY/shipa/app:extra") || fail "skopeo inspect of a pushed build.tags"
+run push plain
+expect_rc 0 "push of a service without build:"
+expect_grep "$ERR" "no service to push" "push of a service without build: says why nothing is pushed"
+# a failure names the service; --ignore-push-failures goes on
+run tag "$REMOTE" 127.0.0.1:1/shipa/app:1
+sed -i "s|image: $REGISTRY/shipa/app:1|image: 127.0.0.1:1/shipa/app:1|" compose.yaml
+run push app
+expect_rc 1 "push to an unreachable registry"
+expect_grep "$ERR" "app: push 127.0.0.1:1/shipa/app:1 failed" "a failed push names the service and reference"
+run push --ignore-push-failures app
+expect_rc 0 "push --ignore-push-failures"
+expect_grep "$ERR" "warning: app: push 127.0.0.1:1/shipa/app:1 failed" "an ignored failure is a warning"
+run push nosuch
+expect_rc 1 "push of one word that is no service and no image"
+cd - >/dev/null
+pass "compose push: each service with build: and image: pushes image: and build.tags; failures name the service"

@@ -107,10 +107,39 @@ static void test_errors(void **state)
 		 NULL);
 }
 
+static void test_waves(void **state)
+{
+	(void)state;
+	static const char text[] = "FROM busybox AS a\n"
+				   "FROM busybox AS b\n"
+				   "FROM a AS c\n"
+				   "COPY --from=b /x /x\n"
+				   "FROM busybox AS d\n"
+				   "RUN --mount=from=c,target=/c true\n"
+				   "FROM scratch AS unused\n"
+				   "FROM d\n";
+	struct df_file f;
+	struct bld_plan p;
+	lxr_err err = {0};
+	int wave[6];
+
+	assert_int_equal(plan(text, NULL, NULL, &f, &p, &err), 0);
+	assert_int_equal(bld_plan_waves(&p, wave), 4);
+	assert_int_equal(wave[0], 0); /* a and b need nothing: side by side */
+	assert_int_equal(wave[1], 0);
+	assert_int_equal(wave[2], 1); /* c: FROM a, COPY --from=b */
+	assert_int_equal(wave[3], 2); /* d: RUN --mount from=c */
+	assert_int_equal(wave[4], -1);
+	assert_int_equal(wave[5], 3);
+	bld_plan_free(&p);
+	df_file_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stages),
+	    cmocka_unit_test(test_waves),
 	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

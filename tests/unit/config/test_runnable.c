@@ -119,7 +119,7 @@ static void build_keys_not_yet(void **state)
 				    "  api:\n"
 				    "    build:\n"
 				    "      context: .\n"
-				    "      network: default\n"
+				    "      network: mynet\n"
 				    "      privileged: true\n"
 				    "      platforms: [linux/s390x]\n"
 				    "      cache_from: [type=local,src=/tmp/c]\n"
@@ -132,8 +132,8 @@ static void build_keys_not_yet(void **state)
 	assert_int_equal(st->n_unrunnable, 4);
 	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
 	assert_non_null(strstr(err.msg, ":6:16: service \"api\": lxr up does not run "
-					"build.network \"default\" yet (and 3 more)"));
-	assert_non_null(strstr(err.hint, "network none"));
+					"build.network \"mynet\" yet (and 3 more)"));
+	assert_non_null(strstr(err.hint, "default bridge"));
 	assert_non_null(strstr(st->unrunnable[1].msg, "build.privileged: true"));
 	assert_non_null(strstr(st->unrunnable[2].msg, "build.platforms \"linux/s390x\""));
 	assert_non_null(strstr(st->unrunnable[3].msg,

@@ -1,0 +1,188 @@
+/* lxr push: in a project, the images of the services it builds, as docker
+ * compose push; otherwise one REF, as docker push. lxr-image does each
+ * upload (image_ship.c); this process picks the references. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/image.h"
+
+static const char usage[] =
+    "usage: lxr push [-q] REF\n"
+    "   or: lxr [compose] push [-q] [--ignore-push-failures] [--include-deps] [SERVICE...]\n\n"
+    "Upload an image from the store to the registry its name names, as\n"
+    "docker push does: the layers and config the registry lacks, then the\n"
+    "manifest under the tag. HTTPS, except plain HTTP for localhost, 127.*\n"
+    "and [::1]; credentials as lxr pull finds them ($REGISTRY_AUTH_FILE,\n"
+    "~/.docker/config.json, $XDG_RUNTIME_DIR/containers/auth.json). Give\n"
+    "an image another name first with lxr tag.\n\n"
+    "In a project (a stack file here, -f or -p), as docker compose push:\n"
+    "each service that has both build: and image: (or those named) pushes\n"
+    "its image: and every build.tags, one after another; the others are\n"
+    "left alone. Build first (lxr build, lxr up --build): push uploads what\n"
+    "the store has.\n\n"
+    "  -q, --quiet               no progress output\n"
+    "      --ignore-push-failures  push the other images when one fails\n"
+    "      --include-deps        also the services the named ones depend on\n\n"
+    "Example:\n"
+    "  lxr tag app:1 localhost:5000/app:1\n"
+    "  lxr push localhost:5000/app:1\n"
+    "  lxr compose push web\n";
+
+struct push_opts {
+	const char *file, *project;
+	bool quiet, ignore_failures, include_deps;
+};
+
+static int parse(int argc, char **argv, struct push_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"ignore-push-failures", no_argument, NULL, 'I'},
+	    {"include-deps", no_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_globals_apply(&o->file, &o->project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': o->quiet = true; break;
+		case 'I': o->ignore_failures = true; break;
+		case 'D': o->include_deps = true; break;
+		case 'h': fputs(usage, stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, usage); return -1;
+		}
+	}
+	return 0;
+}
+
+/* docker push REF: lxr-image in this process's place */
+static int push_ref(const struct push_opts *o, const char *ref)
+{
+	char *args[] = {"push", o->quiet ? "-q" : (char *)ref, o->quiet ? (char *)ref : NULL, NULL};
+
+	if (o->ignore_failures || o->include_deps) {
+		fprintf(stderr,
+			"lxr: error: push %s: --ignore-push-failures and --include-deps are for a "
+			"project's services\n",
+			ref);
+		return LXR_EXIT_USAGE;
+	}
+	return cmd_image_tool(o->quiet ? 3 : 2, args);
+}
+
+/* One `lxr-image push REF` child; 0 when it pushed. */
+static int push_one(const char *tool, const char *ref, bool quiet)
+{
+	char *args[] = {(char *)tool, "push", quiet ? "-q" : (char *)ref,
+			quiet ? (char *)ref : NULL, NULL};
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execv(tool, args);
+		fprintf(stderr, "lxr: error: exec %s: %s\n", tool, strerror(errno));
+		_exit(LXR_EXIT_FAIL);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* compose's rule: a service pushes when it has build: and image: */
+static int push_services(const struct push_opts *o, const struct cfg_stack *st, char **want)
+{
+	_cleanup_free_ char *tool = NULL;
+	size_t failed = 0, pushed = 0;
+	lxr_err err;
+
+	if (img_tool_path(&tool, &err) < 0) {
+		lxr_err_wrap(&err, "lxr push");
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *svc = &st->services[i];
+		if ((want && !lxr_strv_has(want, svc->name)) || !svc->build.set || !svc->image.v)
+			continue;
+		for (size_t t = 0; t <= svc->build.tags.n; t++) {
+			const char *ref = t ? svc->build.tags.v[t - 1].v : svc->image.v;
+			if (!ref)
+				continue;
+			if (!o->quiet)
+				fprintf(stderr, "%s: pushing %s\n", svc->name, ref);
+			if (push_one(tool, ref, o->quiet) == 0) {
+				pushed++;
+				continue;
+			}
+			failed++;
+			fprintf(stderr, "lxr: %s: %s: push %s failed\n",
+				o->ignore_failures ? "warning" : "error", svc->name, ref);
+			if (!o->ignore_failures)
+				return LXR_EXIT_FAIL;
+		}
+	}
+	if (!pushed && !failed && !o->quiet)
+		fprintf(stderr, "lxr: no service to push: a service pushes its image: when it "
+				"also has build:\n");
+	return LXR_EXIT_OK;
+}
+
+int cmd_push_stack(int argc, char **argv)
+{
+	struct push_opts o = {0};
+	struct cfg_stack *st = NULL;
+	_cleanup_free_ char *found = NULL;
+	_cleanup_strv_ char **want = NULL;
+	bool named;
+	int r = parse(argc, argv, &o);
+
+	if (r != 0)
+		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	named = o.file || o.project || cli_globals.compose;
+	if (!named && !cli_find_stack(&found)) {
+		if (argc - optind == 1)
+			return push_ref(&o, argv[optind]);
+		fprintf(stderr, "lxr: error: push: no stack file here%s\n%s",
+			argc == optind ? " and no REF" : ", and one REF at a time", usage);
+		return LXR_EXIT_USAGE;
+	}
+	if (found)
+		o.file = found;
+	r = cli_stack_load(o.file, o.project, &st);
+	if (r != LXR_EXIT_OK)
+		return r;
+	for (int i = optind; i < argc; i++) {
+		if (cfg_stack_service(st, argv[i])) {
+			lxr_strv_push(&want, lxr_xstrdup(argv[i]));
+			continue;
+		}
+		cfg_stack_free(st);
+		/* one word that names no service: docker's form, as pull has it */
+		if (!named && argc - optind == 1)
+			return push_ref(&o, argv[optind]);
+		fprintf(stderr, "lxr: error: push: %s is not a service of %s\n", argv[i],
+			found ? found : "the stack");
+		return LXR_EXIT_USAGE;
+	}
+	if (o.include_deps)
+		cli_add_deps(st, &want);
+	r = push_services(&o, st, want);
+	cfg_stack_free(st);
+	return r;
+}

@@ -70,7 +70,7 @@ name: t$$-hkeep
 services:
   app:
     image: @ROOTFS@
-    command: ["sleep", "1000"]
+    command: ["sleep", "9111"]
 Y
 run up -d -f "$STACK"
 expect_rc 0 "up of the stack that stays"
@@ -84,7 +84,7 @@ name: $dead
 services:
   app:
     image: $ROOTFS
-    command: ["sleep", "1000"]
+    command: ["sleep", "9111"]
     volumes: ["$SHARED:/shared"]
 Y
 at_exit "$LXR" down -p "$dead" -t 0
@@ -99,7 +99,7 @@ for _ in $(seq 200); do kill -0 "$sup" 2>/dev/null || break; sleep 0.05; done
 
 # A foreground lxr run, SIGKILLed.
 n=$(cname k9)
-"$LXR" run --name "$n" "$ROOTFS" /bin/sh -c "echo ready; exec sleep 1000" >"$TEST_TMP/k9.out" 2>&1 &
+"$LXR" run --name "$n" "$ROOTFS" /bin/sh -c "echo ready; exec sleep 9111" >"$TEST_TMP/k9.out" 2>&1 &
 pid=$!
 for _ in $(seq 200); do grep -q ready "$TEST_TMP/k9.out" && break; sleep 0.05; done
 kill -KILL "$pid"

@@ -261,9 +261,11 @@ int sup_repair(char ***removed, char ***kept, lxr_err *err)
 		note_err(err, &r, &e);
 	while (d && (de = readdir(d))) {
 		const char *p = de->d_name;
-		if (p[0] == '.' || de->d_type != DT_DIR || !strcmp(p, RUN_PROJECT) ||
-		    !strcmp(p, RUN_SUP_DIR) || !strcmp(p, LXR_SHARED_NET_PROJECT) ||
-		    !strcmp(p, "seccomp"))
+		_cleanup_free_ char *lock = lxr_xasprintf("%s/%s/supervisor.lock", run, p);
+		/* a project's directory has the lock file from its first up until
+		 * its removal; "_" starts lxr's pseudo-projects (no project name
+		 * can), and other directories (the seccomp cache) have none */
+		if (p[0] == '.' || p[0] == '_' || de->d_type != DT_DIR || access(lock, F_OK) < 0)
 			continue;
 		if (repair_project(p, removed, kept, &e) < 0)
 			note_err(err, &r, &e);

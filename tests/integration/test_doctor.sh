@@ -152,7 +152,15 @@ pass "a running stack is untouched"
 run doctor --repair
 expect_rc 0 "doctor --repair again"
 expect_grep "$OUT" "^removed +nothing" "a second repair finds nothing"
-pass "repair is safe to run twice"
+run doctor --repair --format json
+expect_rc 0 "doctor --repair --format json"
+printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["removed"] == [], d["removed"]
+assert any(k.startswith("project t") and "is running" in k for k in d["kept"]), d["kept"]
+' || fail "doctor --repair --format json: $OUT"
+pass "repair is safe to run twice (text and json)"
 
 # The stopped containers' layers are kept for down and rm, which still work.
 run down -p "$dead" -t 0

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -26,6 +27,25 @@
 static void add(char ***v, char *s)
 {
 	lxr_strv_push(v, s);
+}
+
+/* The supervisor lock of dir, taken without waiting and never created (a
+ * directory a `down` just removed must not come back with a new lock):
+ * the fd, or -1 with errno (EWOULDBLOCK: a supervisor holds it). */
+static int lock_existing(const char *dir)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/supervisor.lock", dir);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 static void note_err(lxr_err *first, int *r, const lxr_err *e)
@@ -99,14 +119,13 @@ static int repair_project(const char *project, char ***removed, char ***kept, lx
 	lxr_err e;
 	int r = 0;
 
-	lock = sup_project_lock(dir, false, &e);
+	lock = lock_existing(dir);
 	if (lock < 0) {
-		if (e.errnum == EWOULDBLOCK)
+		if (errno == EWOULDBLOCK)
 			add(kept, lxr_xasprintf("project %s: its supervisor (pid %d) is running",
 						project, (int)sup_project_pid(dir)));
-		else
-			note_err(err, &r, &e);
-		return r;
+		/* ENOENT: taken down since it was listed */
+		return 0;
 	}
 	/* unlinked while we waited: a `down` removed it, nothing is left */
 	if (fstat(lock, &st) < 0 || st.st_nlink == 0)
@@ -195,11 +214,10 @@ static void repair_run_sups(char ***removed)
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *dir = NULL, *sock = NULL;
 		_cleanup_close_ int lock = -1;
-		lxr_err e;
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
 		dir = lxr_xasprintf("%s/%s", root, de->d_name);
-		lock = sup_project_lock(dir, false, &e);
+		lock = lock_existing(dir);
 		if (lock < 0)
 			continue;
 		sock = lxr_xasprintf("%s/control.sock", dir);

@@ -11,9 +11,10 @@ libarchive-dev libcurl4-openssl-dev nettle-dev zstd docker-registry skopeo pytho
 busybox-static iproute2 nftables iptables util-linux procps
 crun hyperfine python3-yaml python3-jsonschema
 qemu-system-x86 linux-image-amd64 cpio
-man-db groff-base zsh fish"
+man-db groff-base zsh fish lintian"
 # man-db and groff-base: the man page test renders lxr(1) with warnings on;
-# zsh and fish: the completion test parses and drives their scripts.
+# zsh and fish: the completion test parses and drives their scripts;
+# lintian: the .deb test (packaging/deb/build.sh) checks the package.
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup.sh: must run as root (it installs Debian packages)" >&2

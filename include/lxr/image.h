@@ -77,6 +77,11 @@ char **img_config_args(const struct img_config *c, char *const *user_entrypoint,
 struct img_store;
 /* Open (creating) the store at <data_dir>/images. */
 int img_store_open(const char *data_dir, struct img_store **out, lxr_err *err);
+/* What writers that died left in the store under data_dir (a blob half
+ * downloaded, a layer half unpacked: ".tmp-PID-N" of a pid that is gone);
+ * each path removed is pushed onto *removed. A missing store is no error,
+ * and nothing is created. */
+int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err);
 void img_store_close(struct img_store *s);
 const char *img_store_root(const struct img_store *s);
 
@@ -120,6 +125,8 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
  * naming the path looked at, with a hint. *out is malloc'd. */
 #define IMG_TOOL_NAME "lxr-image"
 int img_tool_path(char **out, lxr_err *err);
+/* lxr doctor: lxr-image is there and runs. */
+void img_tool_check(struct lxr_checks *c);
 /* Run `lxr-image commit DESC` on this store and wait for it: store the
  * image a build made (lxr/image_tools.h, img_commit). */
 int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err);

@@ -288,6 +288,13 @@ void net_endpoint_free(struct lxr_endpoint *ep);
  * (endpoints, their links and netns mounts, nft chains, leases, bridges,
  * records). Safe to run when nothing is left. */
 int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err);
+/* What net_project_cleanup would remove, as lines for a person: "network
+ * endpoint NAME", "network NAME", "network namespace NAME". */
+char **net_project_leftovers(const char *run_dir, const char *project);
+
+/* lxr doctor (hostcheck.c): nft and nf_tables, bridge and veth, forwarding,
+ * br_netfilter, the iptables/ip6tables FORWARD policy. */
+void net_host_check(struct lxr_checks *c);
 
 /* ---- networks that outlive a project (shared.c) ---------------------------------
  * `lxr network create`, and a stack's networks with `name:` or `external:`:

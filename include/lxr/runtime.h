@@ -126,6 +126,9 @@ enum lxr_cg_version rt_cgroup_version(void);
  * hierarchy where it exists (lxr stats from another process; removing what a
  * dead supervisor left). ENOENT when there is none. */
 int rt_cgroup_open(const char *group, const char *name, struct lxr_cgroup **out, lxr_err *err);
+/* The names of the cgroups under lxr/group in any hierarchy (lxr doctor
+ * --repair finds a dead project's cgroups by them). */
+char **rt_cgroup_names(const char *group);
 /* Release the handle only; the cgroup stays. */
 void rt_cgroup_free(struct lxr_cgroup *cg);
 
@@ -242,6 +245,10 @@ struct lxr_container_ref {
 	struct lxr_spec process;
 };
 /* Returns 0 (found, running), or -1 with err (ESRCH: not running). */
+/* A container whose state file ("state", or the one of a start under
+ * way) names an init that no longer runs: its lxr died without cleaning up.
+ * False with no state file (stopped, or not yet started). */
+bool rt_container_dead(const char *state_root, const char *id);
 int rt_container_find(const char *state_root, const char *id, struct lxr_container_ref *ref,
 		      lxr_err *err);
 /* The same, in whichever project of run_dir runs a container named id
@@ -281,5 +288,13 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
+
+/* ---- what the kernel offers (features.c) ------------------------------------
+ * lxr doctor: namespaces, cgroups (the version, each controller lxr uses, and
+ * a container's cgroup made and removed), overlayfs on the data and run
+ * directories' file systems, seccomp, pidfd, clone3, openat2, idmapped
+ * mounts, and what user namespaces need. Probed for real, in forked children
+ * where a probe changes anything; nothing is left behind. */
+void rt_features_check(struct lxr_checks *c, const char *data_dir, const char *run_dir);
 
 #endif

@@ -124,6 +124,16 @@ int sup_run_kill(const char *name, lxr_err *err);
  * Also cleans up after a dead supervisor. */
 int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_err *err);
 
+/* lxr doctor --repair (repair.c): remove what a crash or power cut left and
+ * no live lxr process owns: the stale run state of every project whose
+ * supervisor is gone (cgroups, network endpoints, namespaces, nft rules,
+ * leases, mounts, state files, sockets, temp files: what the next up or down
+ * would remove; writable layers stay), `lxr run` containers whose lxr
+ * died, the cgroups of killed builds and doctor probes, and dead writers'
+ * temp names in the data directory and image store. Each thing removed is
+ * a line in *removed, each live thing skipped one in *kept. */
+int sup_repair(char ***removed, char ***kept, lxr_err *err);
+
 /* ---- which stack files made a project (project.c) ----------------------------
  * Two directories can give the same project name ("my stack", "mystack");
  * the run directory records the absolute paths of the files of the last

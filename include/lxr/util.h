@@ -102,6 +102,11 @@ int lxr_tmp_name_pid(const char *name);
 /* Remove the temp names in dir whose writer is dead, or, with all (the
  * caller holds the lock every writer there holds), every one. */
 int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err);
+/* The same, pushing each path it removed onto *removed (NULL: not kept). */
+int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *err);
+/* Whether pid names no live process (gone, or a zombie waiting for its
+ * reaper): a writer that is gone left its temp names for good. */
+bool lxr_pid_gone(int pid);
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err);
@@ -139,6 +144,28 @@ int lxr_close_all_but(const int *keep, size_t n, lxr_err *err);
  * runtime can give containers that one rather than the raised one. */
 void lxr_nofile_raise(void);
 bool lxr_nofile_start(struct rlimit *out);
+
+/* ---- checks of the host (lxr doctor) ---------------------------------------
+ * Each layer checks what it needs of the host and appends one result per
+ * feature: what was found, and for a missing one what breaks without it and
+ * how to get it. The CLI prints them. */
+enum lxr_check_status { LXR_CHECK_OK, LXR_CHECK_WARN, LXR_CHECK_MISSING };
+struct lxr_check {
+	char *name; /* "namespace pid", "nft" */
+	enum lxr_check_status status;
+	char *detail; /* what was found */
+	char *breaks; /* what does not work without it (NULL when ok) */
+	char *fix;    /* package, sysctl, kernel option, boot parameter (NULL when ok) */
+};
+struct lxr_checks {
+	struct lxr_check *v;
+	size_t n;
+};
+/* Append a result; breaks and fix may be NULL; detail is printf-style. */
+void lxr_check_add(struct lxr_checks *c, const char *name, enum lxr_check_status st,
+		   const char *breaks, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void lxr_checks_free(struct lxr_checks *c);
 
 /* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
 int lxr_send_fd(int sock, int fd, lxr_err *err);
@@ -186,5 +213,7 @@ int64_t lxr_pids_limit_default(void);
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */
 void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir);
+/* lxr doctor: the data, run and log directories are writable (or can be made). */
+void lxr_dirs_check(struct lxr_checks *c);
 
 #endif

@@ -49,12 +49,13 @@ int cmd_rmi(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_network(int argc, char **argv); /* network create|ls|rm|inspect|prune */
 int cmd_volume(int argc, char **argv);  /* volume create|ls|rm|inspect|prune */
-int cli_apply_settings(void);
-int cmd_boot(int argc, char **argv);  /* cmd_boot.c: the boot stacks */
-int cmd_power(int argc, char **argv); /* poweroff, reboot, halt: ask lxr as PID 1 */
+int cmd_doctor(int argc, char **argv);  /* cmd_doctor.c */
+int cli_apply_settings(void);           /* lxr.conf -> lxr_dirs_configure */
+int cmd_boot(int argc, char **argv);    /* cmd_boot.c: the boot stacks */
+int cmd_power(int argc, char **argv);   /* poweroff, reboot, halt: ask lxr as PID 1 */
 /* lxr as init (pid1.c): when this process is PID 1 booted as init */
 bool cli_pid1_wanted(int argc, char **argv);
-int cli_pid1_main(int argc, char **argv); /* lxr.conf -> lxr_dirs_configure */
+int cli_pid1_main(int argc, char **argv);
 
 struct option;
 /* getopt refused arg (argv[optind - 1]): say so, suggest the closest of

@@ -57,6 +57,7 @@ static const struct command commands[] = {
     {"poweroff", cmd_power, "on a box with lxr as init: stop the stacks, power off"},
     {"reboot", cmd_power, "on a box with lxr as init: stop the stacks, reboot"},
     {"halt", cmd_power, "on a box with lxr as init: stop the stacks, halt"},
+    {"doctor", cmd_doctor, "check the host's kernel features; --repair: clean up after crashes"},
 };
 
 static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "

@@ -215,3 +215,50 @@ int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
 	img_gc_unlock(s);
 	return r;
 }
+
+/* ".tmp-PID-N": a blob being written or a layer being unpacked by PID. */
+static int store_tmp_pid(const char *name)
+{
+	const char *p = name + strlen(".tmp-");
+	char *end;
+	long pid;
+
+	if (!lxr_str_has_prefix(name, ".tmp-"))
+		return 0;
+	pid = strtol(p, &end, 10);
+	return end != p && *end == '-' && pid > 0 && pid < (1L << 22) ? (int)pid : 0;
+}
+
+static int sweep_dead(const char *dir, char ***removed, lxr_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "open %s", dir);
+	while ((de = readdir(d))) {
+		int pid = store_tmp_pid(de->d_name);
+		_cleanup_free_ char *path = NULL;
+		if (pid <= 0 || !lxr_pid_gone(pid))
+			continue;
+		path = lxr_xasprintf("%s/%s", dir, de->d_name);
+		if (lxr_rm_rf(path, err) < 0)
+			r = -1;
+		else
+			lxr_strv_push(removed, lxr_steal_ptr(&path));
+	}
+	closedir(d);
+	return r;
+}
+
+int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
+{
+	_cleanup_free_ char *blobs = lxr_xasprintf("%s/images/blobs/sha256", data_dir);
+	_cleanup_free_ char *layers = lxr_xasprintf("%s/images/layers", data_dir);
+	int r = sweep_dead(blobs, removed, err);
+
+	if (sweep_dead(layers, removed, err) < 0)
+		r = -1;
+	return r;
+}

@@ -5,6 +5,7 @@
  * run pulls a missing image) and unpacking a layer directory that is gone. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,4 +138,39 @@ int img_tool_fetch_url(struct img_store *s, const char *url, const char *file, l
 	char *args[] = {"fetch-url", (char *)url, (char *)file, NULL};
 
 	return img_tool_run(s, args, err);
+}
+
+void img_tool_check(struct lxr_checks *c)
+{
+	static const char breaks[] = "pull, load, import, save, push, build, and up of a stack "
+				     "whose images are not in the store yet";
+	_cleanup_free_ char *path = NULL;
+	lxr_err err;
+	int status = -1;
+	pid_t pid;
+
+	if (img_tool_path(&path, &err) < 0) {
+		lxr_check_add(c, IMG_TOOL_NAME, LXR_CHECK_MISSING, breaks,
+			      "install lxr-image next to lxr (the lxr package has both)",
+			      "not found: %s", err.msg);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		char *argv[] = {path, "--version", NULL};
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execv(path, argv);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		lxr_check_add(c, IMG_TOOL_NAME, LXR_CHECK_OK, NULL, NULL, "%s runs", path);
+	else
+		lxr_check_add(c, IMG_TOOL_NAME, LXR_CHECK_MISSING, breaks,
+			      "reinstall lxr-image from the same build as lxr (missing shared "
+			      "libraries: ldd on it names them)",
+			      "%s --version failed", path);
 }

@@ -649,3 +649,21 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	net_forwarding_release(run_dir);
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
 }
+
+char **net_project_leftovers(const char *run_dir, const char *project)
+{
+	static const struct {
+		const char *kind, *what;
+	} kinds[] = {{"endpoints", "network endpoint"},
+		     {"networks", "network"},
+		     {"netns", "network namespace"}};
+	char **out = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		_cleanup_strv_ char **names = net_rec_names(run_dir, project, kinds[k].kind);
+		for (size_t i = 0; names && names[i]; i++)
+			lxr_strv_push(&out,
+				      lxr_xasprintf("%s %s/%s", kinds[k].what, project, names[i]));
+	}
+	return out;
+}

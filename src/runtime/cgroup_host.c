@@ -4,6 +4,7 @@
  * pure v2 (cgroup2 at /sys/fs/cgroup), hybrid (v1 hierarchies plus an often
  * empty cgroup2 at /sys/fs/cgroup/unified), and pure v1. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -207,4 +208,40 @@ enum lxr_cg_version rt_cgroup_version(void)
 										    : LXR_CG_V1;
 	rt_cg_host_free(&h);
 	return v;
+}
+
+static void names_in(const char *dir, char ***out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		bool seen = false;
+		for (size_t i = 0; *out && (*out)[i]; i++)
+			seen |= !strcmp((*out)[i], de->d_name);
+		if (!seen)
+			lxr_strv_push(out, lxr_xstrdup(de->d_name));
+	}
+	closedir(d);
+}
+
+char **rt_cgroup_names(const char *group)
+{
+	struct rt_cg_host h;
+	char **out = lxr_xcalloc(1, sizeof(char *));
+
+	if (strchr(group, '/') || group[0] == '.' || rt_cg_host_probe(&h, NULL) < 0)
+		return out;
+	for (int c = -1; c < RT_CG_NCTRL; c++) {
+		const char *m = c < 0 ? h.v2_mount : h.v1_mount[c];
+		_cleanup_free_ char *dir = m ? lxr_xasprintf("%s/lxr/%s", m, group) : NULL;
+		if (dir)
+			names_in(dir, &out);
+	}
+	rt_cg_host_free(&h);
+	return out;
 }

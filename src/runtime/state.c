@@ -273,3 +273,27 @@ int rt_container_find_any(const char *run_dir, const char *id, struct lxr_contai
 	       lxr_err_hint(err, "give that container a name of its own (container_name, "
 				 "or `lxr run --name`)");
 }
+
+bool rt_container_dead(const char *state_root, const char *id)
+{
+	static const char *const files[] = {"state", RT_STATE_STARTING};
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *path = lxr_xasprintf("%s/%s/%s", state_root, id, files[i]);
+		_cleanup_free_ char *text = NULL, *pid = NULL, *st = NULL;
+		unsigned long long now;
+		size_t len;
+
+		if (lxr_read_file_at(AT_FDCWD, path, &text, &len, NULL) < 0)
+			continue;
+		pid = field(text, "pid");
+		st = field(text, "starttime");
+		/* a torn or foreign file says nothing: not dead, as far as we know */
+		if (!pid || !st || atoi(pid) <= 0)
+			return false;
+		/* a zombie no one has reaped yet is dead already */
+		return lxr_pid_gone(atoi(pid)) || rt_proc_starttime((pid_t)atoi(pid), &now) < 0 ||
+		       now != strtoull(st, NULL, 10);
+	}
+	return false;
+}

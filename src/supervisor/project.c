@@ -72,18 +72,20 @@ static bool half_made(const char *dir)
  * with remove, delete the containers' directories (writable layers). What
  * a kill left half-way goes either way: temp files and directories and
  * container directories without a rootfs/. The caller holds the project's
- * lock, as every writer in run_dir does: each temp name is a dead one's. */
-int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err)
+ * lock, as every writer in run_dir does: each temp name is a dead one's.
+ * removed (may be NULL) gets a line for each thing removed. */
+int sup_project_cleanup(const char *project, const char *run_dir, bool remove, char ***removed,
+			lxr_err *err)
 {
 	DIR *d;
 	struct dirent *de;
-	int r = lxr_tmp_sweep(run_dir, true, err);
+	int r = lxr_tmp_sweep_report(run_dir, true, removed, err);
 
 	d = opendir(run_dir);
 	if (!d)
 		return errno == ENOENT ? r : lxr_fail(err, errno, "open %s", run_dir);
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *dir = NULL, *state = NULL;
+		_cleanup_free_ char *dir = NULL;
 		struct lxr_cgroup *cg = NULL;
 
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
@@ -93,19 +95,28 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, l
 			lxr_info("removing %s, a container directory a kill left half-made", dir);
 			if (lxr_rm_rf(dir, err) < 0)
 				r = lxr_err_wrap(err, "remove container %s", de->d_name);
+			else if (removed)
+				lxr_strv_push(removed,
+					      lxr_xasprintf("half-made container %s", dir));
 			continue;
 		}
-		if (lxr_tmp_sweep(dir, true, err) < 0)
+		if (lxr_tmp_sweep_report(dir, true, removed, err) < 0)
 			r = -1;
-		if (rt_cgroup_open(project, de->d_name, &cg, err) == 0 &&
-		    rt_cgroup_destroy(cg, err) < 0)
-			r = lxr_err_wrap(err, "clean up container %s", de->d_name);
-		state = lxr_xasprintf("%s/state", dir);
-		unlink(state);
-		free(state);
-		/* one that never got as far as its command */
-		state = lxr_xasprintf("%s/state.starting", dir);
-		unlink(state);
+		if (rt_cgroup_open(project, de->d_name, &cg, err) == 0) {
+			if (rt_cgroup_destroy(cg, err) < 0)
+				r = lxr_err_wrap(err, "clean up container %s", de->d_name);
+			else if (removed)
+				lxr_strv_push(removed, lxr_xasprintf("cgroup lxr/%s/%s", project,
+								     de->d_name));
+		}
+		static const char *const states[] = {"state", /* one that never got as
+							       * far as its command */
+						     "state.starting"};
+		for (size_t i = 0; i < 2; i++) {
+			_cleanup_free_ char *state = lxr_xasprintf("%s/%s", dir, states[i]);
+			if (unlink(state) == 0 && removed)
+				lxr_strv_push(removed, lxr_xasprintf("stale state file %s", state));
+		}
 		if (remove && lxr_rm_rf(dir, err) < 0)
 			r = lxr_err_wrap(err, "remove container %s", de->d_name);
 	}
@@ -200,7 +211,7 @@ int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 	    "supervisor.lock",
 	};
 
-	if (sup_project_cleanup(project, run_dir, true, err) < 0 ||
+	if (sup_project_cleanup(project, run_dir, true, NULL, err) < 0 ||
 	    sup_net_cleanup(project, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -338,7 +338,8 @@ int sup_net_cleanup(const char *project, lxr_err *err);
 int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);
 int sup_project_write_pid(int lockfd, lxr_err *err);
 pid_t sup_project_pid(const char *run_dir);
-int sup_project_cleanup(const char *project, const char *run_dir, bool remove, lxr_err *err);
+int sup_project_cleanup(const char *project, const char *run_dir, bool remove, char ***removed,
+			lxr_err *err);
 /* Write <run_dir>/stack-files: the absolute paths of the files of this up. */
 int sup_project_record_files(const char *run_dir, const char *const *files, lxr_err *err);
 /* Everything of the project but its volumes and logs: containers'

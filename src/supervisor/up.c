@@ -513,7 +513,7 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	}
 	/* a supervisor that died (even by SIGKILL) left its containers' cgroups
 	 * and state behind: clear them before anything starts */
-	if (sup_project_cleanup(st->project, s.run_dir, false, &err) < 0)
+	if (sup_project_cleanup(st->project, s.run_dir, false, NULL, &err) < 0)
 		lxr_err_print(&err);
 	if (record_files(s.run_dir, st, &err) < 0) {
 		lxr_err_print(&err);

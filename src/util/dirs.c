@@ -1,6 +1,9 @@
 /* Where lxr keeps its files (docs/architecture.md, "Files on disk"):
  * environment first, then lxr.conf, then the built-in default. */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "lxr/util.h"
 
@@ -83,4 +86,41 @@ void lxr_pids_limit_configure(int64_t limit)
 int64_t lxr_pids_limit_default(void)
 {
 	return pids_limit ? pids_limit : LXR_PIDS_LIMIT_DEFAULT;
+}
+
+/* A directory lxr writes: there and writable, or made on first use in a
+ * writable parent. */
+static void check_dir(struct lxr_checks *c, const char *what, const char *dir, const char *env,
+		      const char *key)
+{
+	_cleanup_free_ char *p = lxr_xstrdup(dir), *fix = NULL;
+	char *s;
+
+	fix = lxr_xasprintf("make %s writable for root (a read-only root file system needs it "
+			    "on a writable mount), or point %s or lxr.conf %s elsewhere",
+			    dir, env, key);
+	if (access(dir, W_OK | X_OK) == 0) {
+		lxr_check_add(c, what, LXR_CHECK_OK, NULL, NULL, "%s is writable", dir);
+		return;
+	}
+	if (access(dir, F_OK) == 0) {
+		lxr_check_add(c, what, LXR_CHECK_MISSING, "every command that writes there", fix,
+			      "%s is not writable: %s", dir, strerror(errno));
+		return;
+	}
+	while ((s = strrchr(p, '/')) && access(p, F_OK) < 0)
+		*(s == p ? s + 1 : s) = '\0';
+	if (access(p, W_OK | X_OK) == 0)
+		lxr_check_add(c, what, LXR_CHECK_OK, NULL, NULL,
+			      "%s does not exist yet; lxr makes it in %s on first use", dir, p);
+	else
+		lxr_check_add(c, what, LXR_CHECK_MISSING, "every command that writes there", fix,
+			      "%s does not exist and %s is not writable", dir, p);
+}
+
+void lxr_dirs_check(struct lxr_checks *c)
+{
+	check_dir(c, "data directory", lxr_data_dir(), "LXR_DATA_DIR", "data_dir");
+	check_dir(c, "run directory", lxr_run_dir(), "LXR_RUN_DIR", "run_dir");
+	check_dir(c, "log directory", lxr_log_dir(), "LXR_LOG_DIR", "log_dir");
 }

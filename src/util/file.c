@@ -42,7 +42,7 @@ int lxr_tmp_name_pid(const char *name)
  * for good. A killed writer is a zombie until its reaper comes, which can be
  * after the sweep (kill(pid, 0) still succeeds then). A pid reused since
  * only delays the removal to a later sweep. */
-static bool writer_gone(int pid)
+bool lxr_pid_gone(int pid)
 {
 	char path[32], buf[512], *p;
 	ssize_t n;
@@ -64,6 +64,11 @@ static bool writer_gone(int pid)
 
 int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err)
 {
+	return lxr_tmp_sweep_report(dir, all, NULL, err);
+}
+
+int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *err)
+{
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int r = 0;
@@ -73,12 +78,14 @@ int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err)
 	while ((de = readdir(d))) {
 		int pid = lxr_tmp_name_pid(de->d_name);
 		_cleanup_free_ char *path = NULL;
-		if (pid <= 0 || (!all && !writer_gone(pid)))
+		if (pid <= 0 || (!all && !lxr_pid_gone(pid)))
 			continue;
 		path = lxr_xasprintf("%s/%s", dir, de->d_name);
 		lxr_debug("removing %s, left by a writer that died", path);
 		if (lxr_rm_rf(path, err) < 0)
 			r = -1;
+		else if (removed)
+			lxr_strv_push(removed, lxr_steal_ptr(&path));
 	}
 	closedir(d);
 	return r;

@@ -1,0 +1,200 @@
+/* What container networking needs of the host (lxr doctor): the nft program
+ * and nf_tables in the kernel, forwarding, bridges and veths, and whether a
+ * host firewall's FORWARD chain drops what lxr does not accept there. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+
+#include "net/internal.h"
+
+#define OK      LXR_CHECK_OK
+#define WARN    LXR_CHECK_WARN
+#define MISSING LXR_CHECK_MISSING
+
+static const char net_breaks[] =
+    "every container network: bridges, NAT, published ports (network_mode: host and none "
+    "still work)";
+
+static char *sysctl_text(const char *path)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, NULL) < 0)
+		return NULL;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	return text;
+}
+
+static void check_nft(struct lxr_checks *c)
+{
+	char *ver[] = {"nft", "--version", NULL};
+	char *list[] = {"nft", "list", "tables", NULL};
+	_cleanup_free_ char *out = NULL, *out2 = NULL;
+	lxr_err err;
+
+	if (net_run_tool(ver, "", &out, &err) < 0) {
+		const char *path = getenv("PATH");
+		lxr_check_add(c, "nft", MISSING, net_breaks,
+			      "apt install nftables (lxr runs nft from PATH)",
+			      "nft --version did not run (PATH=%s): %s", path ? path : "",
+			      err.errnum == ENOENT ? "not found" : err.msg);
+		/* the kernel side can still be told apart */
+		if (access("/sys/module/nf_tables", F_OK) == 0)
+			lxr_check_add(c, "nf_tables", OK, NULL, NULL,
+				      "the kernel module is loaded");
+		else
+			lxr_check_add(
+			    c, "nf_tables", WARN, net_breaks,
+			    "modprobe nf_tables (a kernel with CONFIG_NF_TABLES)",
+			    "cannot tell without nft (no /sys/module/nf_tables: built in, "
+			    "or not loaded yet)");
+		return;
+	}
+	lxr_check_add(c, "nft", OK, NULL, NULL, "%s", out);
+	if (net_run_tool(list, "", &out2, &err) < 0)
+		lxr_check_add(c, "nf_tables", MISSING, net_breaks,
+			      "a kernel with CONFIG_NF_TABLES, CONFIG_NFT_NAT, CONFIG_NFT_CT "
+			      "(modprobe nf_tables)",
+			      "nft list tables failed: %s", err.msg);
+	else
+		lxr_check_add(c, "nf_tables", OK, NULL, NULL, "nft list tables works");
+}
+
+/* A bridge and a veth pair made for real, in a forked child's own network
+ * namespace, which takes them with it when it exits: nothing on the host
+ * changes. The child's exit status is the errno. */
+static int make_link(bool veth)
+{
+	struct nl_sock *sk = NULL;
+	struct rtnl_link *l;
+	lxr_err err;
+	int r;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return errno;
+	if (net_nl_open(&sk, &err) < 0)
+		return err.errnum ? err.errnum : EIO;
+	l = veth ? rtnl_link_veth_alloc() : rtnl_link_alloc();
+	if (!l) {
+		net_nl_close(sk);
+		return ENOMEM;
+	}
+	rtnl_link_set_name(l, "probe0");
+	if (veth) {
+		/* get_peer takes a reference, as in net_veth_make */
+		struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
+		rtnl_link_set_name(peer, "probe1");
+		rtnl_link_put(peer);
+	}
+	r = veth || rtnl_link_set_type(l, "bridge") == 0
+		? rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL)
+		: -NLE_OPNOTSUPP;
+	rtnl_link_put(l);
+	net_nl_close(sk);
+	return r < 0 ? (r == -NLE_OPNOTSUPP || r == -NLE_NOATTR ? EOPNOTSUPP : EINVAL) : 0;
+}
+
+static void check_links(struct lxr_checks *c)
+{
+	for (int veth = 0; veth < 2; veth++) {
+		const char *name = veth ? "veth links" : "bridge links";
+		int status = -1, e;
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(make_link(veth));
+		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		e = pid < 0 ? errno : WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+		if (!e)
+			lxr_check_add(c, name, OK, NULL, NULL,
+				      "made one in a scratch network namespace");
+		else
+			lxr_check_add(c, name, MISSING, net_breaks,
+				      veth ? "modprobe veth (a kernel with CONFIG_VETH)"
+					   : "modprobe bridge (a kernel with CONFIG_BRIDGE)",
+				      "could not make one in a scratch network namespace: %s",
+				      strerror(e));
+	}
+}
+
+static void check_forwarding(struct lxr_checks *c)
+{
+	_cleanup_free_ char *v4 = sysctl_text("/proc/sys/net/ipv4/ip_forward");
+	bool rw = access("/proc/sys/net/ipv4/ip_forward", W_OK) == 0;
+
+	if (!v4)
+		lxr_check_add(c, "net.ipv4.ip_forward", MISSING, net_breaks,
+			      "a kernel with CONFIG_INET; /proc mounted",
+			      "/proc/sys/net/ipv4/ip_forward cannot be read");
+	else if (!strcmp(v4, "1"))
+		lxr_check_add(c, "net.ipv4.ip_forward", OK, NULL, NULL, "1");
+	else if (rw)
+		lxr_check_add(c, "net.ipv4.ip_forward", OK, NULL, NULL,
+			      "0 now; lxr turns it on while it has a network, and back off after");
+	else
+		lxr_check_add(c, "net.ipv4.ip_forward", MISSING,
+			      "containers reaching other hosts and published ports from outside",
+			      "sysctl -w net.ipv4.ip_forward=1 where /proc/sys is writable "
+			      "(and in /etc/sysctl.d/)",
+			      "0, and /proc/sys is read-only here");
+}
+
+/* br_netfilter passes bridged packets through the IP hooks, so a host
+ * firewall's FORWARD chain sees traffic between two containers too. */
+static void check_br_netfilter(struct lxr_checks *c)
+{
+	_cleanup_free_ char *v = sysctl_text("/proc/sys/net/bridge/bridge-nf-call-iptables");
+
+	if (!v)
+		lxr_check_add(c, "br_netfilter", OK, NULL, NULL,
+			      "not loaded: bridged traffic between containers bypasses iptables");
+	else
+		lxr_check_add(c, "br_netfilter", OK, NULL, NULL,
+			      "loaded (bridge-nf-call-iptables=%s): lxr's FORWARD accepts cover "
+			      "bridged traffic too",
+			      v);
+}
+
+/* docker sets the FORWARD policy of iptables (and ip6tables) to drop; lxr
+ * adds its accepts there (hostfw.c), which needs the tool that wrote that
+ * table, or nft. */
+static void check_forward_policy(struct lxr_checks *c, const char *tool)
+{
+	char *argv[] = {(char *)tool, "-S", "FORWARD", NULL};
+	_cleanup_free_ char *out = NULL, *name = lxr_xasprintf("%s FORWARD policy", tool);
+	lxr_err err;
+
+	if (net_run_tool(argv, "", &out, &err) < 0) {
+		lxr_check_add(c, name, OK, NULL, NULL, "%s not usable here: no such chain to drop",
+			      tool);
+		return;
+	}
+	if (strstr(out, "-P FORWARD DROP") || strstr(out, "-P FORWARD REJECT"))
+		lxr_check_add(c, name, OK, NULL, NULL,
+			      "DROP (docker's or a firewall's): lxr adds its accepts for lxr-* "
+			      "bridges while it has a network");
+	else
+		lxr_check_add(c, name, OK, NULL, NULL, "ACCEPT");
+}
+
+void net_host_check(struct lxr_checks *c)
+{
+	check_nft(c);
+	check_links(c);
+	check_forwarding(c);
+	check_br_netfilter(c);
+	check_forward_policy(c, "iptables");
+	check_forward_policy(c, "ip6tables");
+}

@@ -99,6 +99,16 @@ mkdir -p "$root/lib/systemd"
 mv "$root/usr/lib/systemd/system" "$root/lib/systemd/system"
 rmdir -p --ignore-fail-on-non-empty "$root/usr/lib/systemd"
 
+# lxr.service runs the boot stacks under systemd; without systemd, lxr
+# is the box's init itself (docs/boot.md), so no sysvinit script is shipped.
+install -d "$root/usr/share/lintian/overrides"
+cat >"$root/usr/share/lintian/overrides/lxr" <<'OVR'
+# lxr.service starts the boot stacks under systemd; a box without systemd
+# boots lxr as its init (init=/usr/bin/lxr), which has no use for an
+# /etc/init.d script.
+lxr: package-supports-alternative-init-but-no-init.d-script [lib/systemd/system/lxr.service]
+OVR
+
 # The settings, the stacks lxr@NAME.service runs, and lxr's directories
 # (/run/lxr is a tmpfs: made at run time).
 install -D -m 0644 "$here/lxr.conf" "$root/etc/lxr/lxr.conf"

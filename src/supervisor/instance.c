@@ -27,6 +27,14 @@ static void sync_unwatch(struct sup *s, struct sup_instance *in)
 	in->syncw.fd = -1;
 }
 
+void sup_drop_kept_cgroup(struct sup_instance *in)
+{
+	lxr_err err;
+
+	if (in->kept_cg && rt_cgroup_destroy(lxr_steal_ptr(&in->kept_cg), &err) < 0)
+		lxr_warn("%s: cleanup: %s", in->name, err.msg);
+}
+
 static bool tracked(struct sup *s, pid_t pid)
 {
 	for (size_t i = 0; i < s->n_svcs; i++)
@@ -73,8 +81,13 @@ static void release(struct sup *s, struct sup_instance *in)
 		sup_output_read(s, in, 0);
 		sup_output_read(s, in, 1);
 		in->oom_killed = rt_container_oom_killed(in->c);
-		if (rt_container_destroy(in->c, false, &err) < 0)
+		/* a restart to come (its backoff) reuses the cgroup */
+		if (in->fsm.state == SVC_BACKOFF && !s->shutting_down && !in->doomed) {
+			if (rt_container_retire(in->c, &in->kept_cg, &err) < 0)
+				sup_say(s, in, "cleanup: %s", err.msg);
+		} else if (rt_container_destroy(in->c, false, &err) < 0) {
 			sup_say(s, in, "cleanup: %s", err.msg);
+		}
 		in->c = NULL;
 		reap_strays(s);
 	}
@@ -189,8 +202,8 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	/* Returns while the container builds its root filesystem: the loop
 	 * goes on (other containers start meanwhile) and sup_on_spawned hears
 	 * how it ended. */
-	r = rt_container_spawn(&in->plan.spec, s->state_root ? s->state_root : s->run_dir, &io,
-			       &in->c, &err);
+	r = rt_container_respawn(&in->plan.spec, s->state_root ? s->state_root : s->run_dir, &io,
+				 &in->kept_cg, &in->c, &err);
 	close(out[0]);
 	close(out[1]);
 	if (io.fds[0] >= 0)
@@ -356,6 +369,9 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	case ACT_RELEASE: release(s, in); break;
 	case ACT_NONE: break;
 	}
+	/* no restart comes after all (stopped in its backoff, say) */
+	if (in->kept_cg && in->fsm.state != SVC_BACKOFF)
+		sup_drop_kept_cgroup(in);
 	if (ev == EV_STARTED) {
 		sup_health_arm(in, sup_now());
 		if (!s->shutting_down)

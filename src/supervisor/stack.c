@@ -216,6 +216,7 @@ void sup_free(struct sup *s)
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];
+			sup_drop_kept_cgroup(in);
 			free(in->name);
 			free(in->blocked_by);
 			free(in->ports);

@@ -591,11 +591,14 @@ void rt_cgroup_procs_close(struct rt_cg_join *j)
 	j->n = 0;
 }
 
-int rt_cgroup_join_self(const struct rt_cg_join *j, lxr_err *err)
+int rt_cgroup_join(const struct rt_cg_join *j, pid_t pid, lxr_err *err)
 {
+	char v[24];
+	int len = snprintf(v, sizeof(v), "%d", (int)pid);
+
 	for (size_t i = 0; i < j->n; i++) {
 		/* "0": the writer's own thread group */
-		if (write(j->fd[i], "0", 1) != 1)
+		if (write(j->fd[i], v, (size_t)len) != len)
 			return lxr_fail(err, errno,
 					"move the container into cgroup %s "
 					"(write cgroup.procs)",

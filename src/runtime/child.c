@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 #include "runtime/internal.h"
@@ -258,7 +259,8 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	umask(0);
 	if (join_namespaces(c, err) < 0)
 		return -1;
-	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+	/* joining after the clone: made once it is in its cgroups (below) */
+	if (c->unshare_cgroupns && !c->cg_join && unshare(CLONE_NEWCGROUP) < 0)
 		return lxr_fail(err, errno, "unshare cgroup namespace");
 	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only
 	 * through lxr, once, not also directly through the process group. */
@@ -290,13 +292,55 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	return 0;
 }
 
+/* Joining v1 cgroups (writing cgroup.procs) waits for an RCU grace period
+ * (the cgroup_threadgroup_rwsem taken for writing), a couple of ms of
+ * nothing to do. A helper process waits it out and moves this process in
+ * meanwhile, while this one builds its root filesystem; the container's
+ * command runs only once the helper is done (join_wait). The helper is a
+ * copy of this one, non-dumpable too, and ends at once; an error it sends
+ * on the start-up socket is the container's. */
+static pid_t join_start(const struct rt_child *c)
+{
+	pid_t self = (pid_t)syscall(SYS_getpid), pid;
+	lxr_err err;
+
+	pid = fork();
+	if (pid != 0)
+		return pid; /* -1: join_wait reports it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (rt_cgroup_join(c->cg_join, self, &err) < 0)
+		rt_child_fail(c->sync, 125, &err);
+	_exit(0);
+}
+
+static void join_wait(const struct rt_child *c, pid_t helper)
+{
+	int st = 0;
+	lxr_err err;
+
+	if (helper < 0) {
+		lxr_fail(&err, errno, "fork to join the container's cgroups");
+		rt_child_fail(c->sync, 125, &err);
+	}
+	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
+		;
+	/* the helper has told lxr why */
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		_exit(125);
+	lxr_debug("container %s: in its cgroups", c->spec->id);
+	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+		lxr_fail(&err, errno, "unshare cgroup namespace");
+		rt_child_fail(c->sync, 125, &err);
+	}
+}
+
 _Noreturn void rt_child_main(const struct rt_child *c)
 {
 	const struct lxr_spec *spec = c->spec;
 	int slave = -1;
 	sigset_t all;
 	lxr_err err;
-	pid_t pid;
+	pid_t pid, joiner = 0;
 
 	/* Until it execs, this process is a copy of the supervisor's memory
 	 * (other services' environments, lxr's own): non-dumpable, so nothing
@@ -307,13 +351,12 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (wait_for_go(c->sync, &err) < 0)
 		_exit(125);
-	if (c->cg_join) {
-		if (rt_cgroup_join_self(c->cg_join, &err) < 0)
-			rt_child_fail(c->sync, 125, &err);
-		lxr_debug("container %s: in its cgroups", spec->id);
-	}
+	if (c->cg_join)
+		joiner = join_start(c);
 	if (prepare(c, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
+	if (c->cg_join)
+		join_wait(c, joiner);
 	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (rt_process_apply_creds(spec, &err) < 0)

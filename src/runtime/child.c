@@ -251,52 +251,11 @@ static int join_namespaces(const struct rt_child *c, lxr_err *err)
 	return 0;
 }
 
-static int prepare(const struct rt_child *c, lxr_err *err)
-{
-	const struct lxr_spec *spec = c->spec;
-
-	/* Device nodes and mount points get exactly the modes the plan says. */
-	umask(0);
-	if (join_namespaces(c, err) < 0)
-		return -1;
-	/* joining after the clone: made once it is in its cgroups (below) */
-	if (c->unshare_cgroupns && !c->cg_join && unshare(CLONE_NEWCGROUP) < 0)
-		return lxr_fail(err, errno, "unshare cgroup namespace");
-	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only
-	 * through lxr, once, not also directly through the process group. */
-	if (setsid() < 0)
-		return lxr_fail(err, errno, "setsid");
-	lxr_debug("container %s: in the container", spec->id);
-	if (rt_rootfs_setup(spec, c->rootdir, c->layer, c->upper, c->work, c->plan, err) < 0)
-		return -1;
-	lxr_debug("container %s: root filesystem built, pivoted", spec->id);
-	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
-	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-		return lxr_fail(err, errno, "sethostname \"%s\"", spec->hostname);
-	if (spec->ns[LXR_NS_UTS].create && spec->domainname &&
-	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
-		return lxr_fail(err, errno, "setdomainname \"%s\"", spec->domainname);
-	if (spec->has_oom_score_adj) {
-		char v[16];
-		snprintf(v, sizeof(v), "%d", spec->oom_score_adj);
-		if (lxr_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v, err) < 0)
-			return lxr_err_wrap(err, "oom_score_adj %d", spec->oom_score_adj);
-	}
-	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
-		return -1;
-	if (write_sysctls(spec, err) < 0)
-		return -1;
-	if (rt_rootfs_finish(spec, c->plan, err) < 0)
-		return -1;
-	lxr_debug("container %s: masked and read-only paths done", spec->id);
-	return 0;
-}
-
 /* Joining v1 cgroups (writing cgroup.procs) waits for an RCU grace period
  * (the cgroup_threadgroup_rwsem taken for writing), a couple of ms of
  * nothing to do. A helper process waits it out and moves this process in
- * meanwhile, while this one builds its root filesystem; the container's
- * command runs only once the helper is done (join_wait). The helper is a
+ * meanwhile, while this one builds its root filesystem; it waits for the
+ * helper (join_wait) before anything else. The helper is a
  * copy of this one, non-dumpable too, and ends at once; an error it sends
  * on the start-up socket is the container's. */
 static pid_t join_start(const struct rt_child *c)
@@ -328,10 +287,60 @@ static void join_wait(const struct rt_child *c, pid_t helper)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		_exit(125);
 	lxr_debug("container %s: in its cgroups", c->spec->id);
+	/* The helper took pid 2 of a new pid namespace, and pids are handed
+	 * out in a cycle: the container's first process after lxr-init is
+	 * pid 2 all the same, as without the helper. /proc is the
+	 * container's own by now and not yet made read-only. */
+	if (c->spec->ns[LXR_NS_PID].create &&
+	    lxr_write_file_at(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", "1", &err) < 0)
+		rt_child_fail(c->sync, 125, &err);
 	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
 		lxr_fail(&err, errno, "unshare cgroup namespace");
 		rt_child_fail(c->sync, 125, &err);
 	}
+}
+
+static int prepare(const struct rt_child *c, pid_t joiner, lxr_err *err)
+{
+	const struct lxr_spec *spec = c->spec;
+
+	/* Device nodes and mount points get exactly the modes the plan says. */
+	umask(0);
+	if (join_namespaces(c, err) < 0)
+		return -1;
+	/* joining after the clone: made once it is in its cgroups (below) */
+	if (c->unshare_cgroupns && !c->cg_join && unshare(CLONE_NEWCGROUP) < 0)
+		return lxr_fail(err, errno, "unshare cgroup namespace");
+	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only
+	 * through lxr, once, not also directly through the process group. */
+	if (setsid() < 0)
+		return lxr_fail(err, errno, "setsid");
+	lxr_debug("container %s: in the container", spec->id);
+	if (rt_rootfs_setup(spec, c->rootdir, c->layer, c->upper, c->work, c->plan, err) < 0)
+		return -1;
+	lxr_debug("container %s: root filesystem built, pivoted", spec->id);
+	if (c->cg_join)
+		join_wait(c, joiner);
+	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		return lxr_fail(err, errno, "sethostname \"%s\"", spec->hostname);
+	if (spec->ns[LXR_NS_UTS].create && spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		return lxr_fail(err, errno, "setdomainname \"%s\"", spec->domainname);
+	if (spec->has_oom_score_adj) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", spec->oom_score_adj);
+		if (lxr_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v, err) < 0)
+			return lxr_err_wrap(err, "oom_score_adj %d", spec->oom_score_adj);
+	}
+	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
+		return -1;
+	if (write_sysctls(spec, err) < 0)
+		return -1;
+	if (rt_rootfs_finish(spec, c->plan, err) < 0)
+		return -1;
+	lxr_debug("container %s: masked and read-only paths done", spec->id);
+	return 0;
 }
 
 _Noreturn void rt_child_main(const struct rt_child *c)
@@ -353,10 +362,8 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 		_exit(125);
 	if (c->cg_join)
 		joiner = join_start(c);
-	if (prepare(c, &err) < 0)
+	if (prepare(c, joiner, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
-	if (c->cg_join)
-		join_wait(c, joiner);
 	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (rt_process_apply_creds(spec, &err) < 0)

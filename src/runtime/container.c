@@ -1,6 +1,7 @@
 /* The parent side of one container: its directory, cgroup, clone into new
  * namespaces, the start-up handshake, and the undo of all of it. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -115,6 +116,33 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	return write_etc_file(dirfd, "resolv.conf", resolv ? resolv : "", rlen, err);
 }
 
+/* dir holds nothing but (with only) an entry of that name, a directory. */
+static bool holds_only(const char *dir, const char *only)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool clean = d != NULL;
+
+	while (clean && (de = readdir(d)))
+		clean = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			(only && !strcmp(de->d_name, only) && de->d_type == DT_DIR);
+	if (d)
+		closedir(d);
+	return clean;
+}
+
+/* What a clean unmount leaves in the work dir is overlayfs's own empty
+ * "work" directory, which the next mount removes and makes again itself:
+ * nothing for lxr to remove, no journal transactions. Anything else (a
+ * crash during a copy-up) is removed here, as overlayfs would mount
+ * read-only where it cannot clean up itself. */
+static bool work_is_clean(const char *work)
+{
+	_cleanup_free_ char *inner = lxr_xasprintf("%s/work", work);
+
+	return holds_only(work, "work") && (access(inner, F_OK) < 0 || holds_only(inner, NULL));
+}
+
 /* A restart reuses the directory: its writable layer is the container's
  * filesystem (docker keeps it across restarts); what lxr writes per start is
  * written again. */
@@ -130,6 +158,8 @@ static int reuse_dirs(struct lxr_container *c, lxr_err *err)
 		if (unlinkat(dfd, per_start[i], 0) < 0 && errno != ENOENT)
 			return lxr_fail(err, errno, "remove %s/%s", c->dir, per_start[i]);
 	/* overlayfs wants an empty work dir; a crash may have left files */
+	if (work_is_clean(c->work))
+		return 0;
 	if (lxr_rm_rf(c->work, err) < 0)
 		return -1;
 	if (mkdir(c->work, 0700) < 0)

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <termios.h>
 
 #include "runtime/internal.h"
@@ -251,56 +250,7 @@ static int join_namespaces(const struct rt_child *c, lxr_err *err)
 	return 0;
 }
 
-/* Joining v1 cgroups (writing cgroup.procs) waits for an RCU grace period
- * (the cgroup_threadgroup_rwsem taken for writing), a couple of ms of
- * nothing to do. A helper process waits it out and moves this process in
- * meanwhile, while this one builds its root filesystem; it waits for the
- * helper (join_wait) before anything else. The helper is a
- * copy of this one, non-dumpable too, and ends at once; an error it sends
- * on the start-up socket is the container's. */
-static pid_t join_start(const struct rt_child *c)
-{
-	pid_t self = (pid_t)syscall(SYS_getpid), pid;
-	lxr_err err;
-
-	pid = fork();
-	if (pid != 0)
-		return pid; /* -1: join_wait reports it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (rt_cgroup_join(c->cg_join, self, &err) < 0)
-		rt_child_fail(c->sync, 125, &err);
-	_exit(0);
-}
-
-static void join_wait(const struct rt_child *c, pid_t helper)
-{
-	int st = 0;
-	lxr_err err;
-
-	if (helper < 0) {
-		lxr_fail(&err, errno, "fork to join the container's cgroups");
-		rt_child_fail(c->sync, 125, &err);
-	}
-	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
-		;
-	/* the helper has told lxr why */
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		_exit(125);
-	lxr_debug("container %s: in its cgroups", c->spec->id);
-	/* The helper took pid 2 of a new pid namespace, and pids are handed
-	 * out in a cycle: the container's first process after lxr-init is
-	 * pid 2 all the same, as without the helper. /proc is the
-	 * container's own by now and not yet made read-only. */
-	if (c->spec->ns[LXR_NS_PID].create &&
-	    lxr_write_file_at(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", "1", &err) < 0)
-		rt_child_fail(c->sync, 125, &err);
-	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
-		lxr_fail(&err, errno, "unshare cgroup namespace");
-		rt_child_fail(c->sync, 125, &err);
-	}
-}
-
-static int prepare(const struct rt_child *c, pid_t joiner, lxr_err *err)
+static int prepare(const struct rt_child *c, lxr_err *err)
 {
 	const struct lxr_spec *spec = c->spec;
 
@@ -308,8 +258,7 @@ static int prepare(const struct rt_child *c, pid_t joiner, lxr_err *err)
 	umask(0);
 	if (join_namespaces(c, err) < 0)
 		return -1;
-	/* joining after the clone: made once it is in its cgroups (below) */
-	if (c->unshare_cgroupns && !c->cg_join && unshare(CLONE_NEWCGROUP) < 0)
+	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return lxr_fail(err, errno, "unshare cgroup namespace");
 	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only
 	 * through lxr, once, not also directly through the process group. */
@@ -319,8 +268,6 @@ static int prepare(const struct rt_child *c, pid_t joiner, lxr_err *err)
 	if (rt_rootfs_setup(spec, c->rootdir, c->layer, c->upper, c->work, c->plan, err) < 0)
 		return -1;
 	lxr_debug("container %s: root filesystem built, pivoted", spec->id);
-	if (c->cg_join)
-		join_wait(c, joiner);
 	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return lxr_fail(err, errno, "sethostname \"%s\"", spec->hostname);
@@ -349,7 +296,7 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	int slave = -1;
 	sigset_t all;
 	lxr_err err;
-	pid_t pid, joiner = 0;
+	pid_t pid;
 
 	/* Until it execs, this process is a copy of the supervisor's memory
 	 * (other services' environments, lxr's own): non-dumpable, so nothing
@@ -360,9 +307,12 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (wait_for_go(c->sync, &err) < 0)
 		_exit(125);
-	if (c->cg_join)
-		joiner = join_start(c);
-	if (prepare(c, joiner, &err) < 0)
+	if (c->cg_join) {
+		if (rt_cgroup_join(c->cg_join, 0, &err) < 0)
+			rt_child_fail(c->sync, 125, &err);
+		lxr_debug("container %s: in its cgroups", spec->id);
+	}
+	if (prepare(c, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);

@@ -378,8 +378,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	if (rt_init_prepare(err) < 0)
 		return -1;
 	/* no v2 cgroup to be born into (v1 and hybrid hosts): the child moves
-	 * itself in, through these fds, before it runs anything of the
-	 * user's (child.c: while it builds its root filesystem) */
+	 * itself in, through these fds, before it does anything else */
 	if (cgfd < 0 && rt_cgroup_procs_open(c->cg, &cg_join, err) < 0)
 		return -1;
 	if (open_joins(spec, joins, err) < 0) {

@@ -190,6 +190,12 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
  * time in between. */
 int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 		       struct lxr_container **out, lxr_err *err);
+/* rt_container_spawn for a restart: *reuse, when not NULL, is the last
+ * life's cgroup (rt_container_retire) and is taken (set to NULL): used as
+ * it is when it holds the spec's limits, else removed and a new one made.
+ * A restart then waits for no mkdir, limit write or rmdir of a cgroup. */
+int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+			 struct lxr_cgroup **reuse, struct lxr_container **out, lxr_err *err);
 int rt_container_sync_fd(const struct lxr_container *c);
 int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err);
 pid_t rt_container_pid(const struct lxr_container *c);
@@ -288,6 +294,12 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
+/* rt_container_destroy(c, false) for a container that will start again:
+ * its cgroup is emptied (what is left killed, sub-cgroups removed) and
+ * handed out in *keep for rt_container_respawn instead of removed. The
+ * caller owns *keep and removes it (rt_cgroup_destroy) when no start
+ * comes. *keep is NULL when it could not be emptied (it is removed then). */
+int rt_container_retire(struct lxr_container *c, struct lxr_cgroup **keep, lxr_err *err);
 
 /* ---- what the kernel offers (features.c) ------------------------------------
  * lxr doctor: namespaces, cgroups (the version, each controller lxr uses, and

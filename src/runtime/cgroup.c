@@ -27,6 +27,12 @@ struct lxr_cgroup {
 	int v2_fd;
 	/* settings the kernel has no knob for, dropped (as docker drops them) */
 	char **warnings;
+	/* the knob writes it was made with (limits_key): a restart may reuse
+	 * it only for the same limits */
+	char *key;
+	/* OOM kills counted before its present life (a reused cgroup keeps
+	 * the count of the last one) */
+	int64_t oom_base;
 };
 
 static struct lxr_cgroup *cg_new(const char *group, const char *name)
@@ -51,6 +57,7 @@ void rt_cgroup_free(struct lxr_cgroup *cg)
 		close(cg->v2_fd);
 	free(cg->group);
 	free(cg->name);
+	free(cg->key);
 	lxr_strv_free(cg->warnings);
 	free(cg);
 }
@@ -424,6 +431,45 @@ static int check_devices(const struct rt_cg_host *h, const struct lxr_resources 
 	return 0;
 }
 
+/* Every knob write of both plans as one text: two cgroups made from the
+ * same key hold the same limits and device rules (the v1 plan lists the
+ * device rules, which the v2 program is built from). */
+static char *limits_key(const struct rt_cg_write *w1, int n1, const struct rt_cg_write *w2, int n2)
+{
+	char *key = lxr_xstrdup("");
+
+	for (int v = 0; v < 2; v++) {
+		const struct rt_cg_write *w = v ? w2 : w1;
+		for (int i = 0; i < (v ? n2 : n1); i++) {
+			char *next = lxr_xasprintf(
+			    "%s%d %s %s=%s|%s=%s;", key, v + 1, w[i].controller, w[i].file,
+			    w[i].value, w[i].alt_file ? w[i].alt_file : "", w[i].alt_value);
+			free(key);
+			key = next;
+		}
+	}
+	return key;
+}
+
+static char *limits_key_of(const struct lxr_resources *res, lxr_err *err)
+{
+	size_t max = MAX_WRITES + 1 + 2 * res->n_devices + res->n_blkio_devices;
+	_cleanup_free_ struct rt_cg_write *w1 = lxr_xcalloc(max, sizeof(*w1));
+	_cleanup_free_ struct rt_cg_write *w2 = lxr_xcalloc(max, sizeof(*w2));
+	int n1 = rt_cgroup_plan(res, LXR_CG_V1, w1, max, err);
+	int n2 = n1 < 0 ? -1 : rt_cgroup_plan(res, LXR_CG_V2, w2, max, err);
+
+	return n2 < 0 ? NULL : limits_key(w1, n1, w2, n2);
+}
+
+bool rt_cgroup_fits(const struct lxr_cgroup *cg, const struct lxr_resources *res)
+{
+	lxr_err ignored;
+	_cleanup_free_ char *key = limits_key_of(res, &ignored);
+
+	return key && cg->key && !strcmp(key, cg->key);
+}
+
 int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *name,
 		    const struct lxr_resources *res, struct lxr_cgroup **out, lxr_err *err)
 {
@@ -458,6 +504,7 @@ int rt_cg_create_on(const struct rt_cg_host *h, const char *group, const char *n
 				"/proc/self/mountinfo)",
 				group, name);
 	cg = cg_new(group, name);
+	cg->key = limits_key(w1, n1, w2, n2);
 	lay_out(h, on_v2, plan_ctrls(w1, n1), cg);
 	for (size_t i = 0; i < cg->n_leaves; i++) {
 		if (make_leaf(&cg->leaf[i], group, name, want & on_v2 & ~h->v2_enabled, err) < 0)
@@ -544,11 +591,14 @@ void rt_cgroup_procs_close(struct rt_cg_join *j)
 	j->n = 0;
 }
 
-int rt_cgroup_join_self(const struct rt_cg_join *j, lxr_err *err)
+int rt_cgroup_join(const struct rt_cg_join *j, pid_t pid, lxr_err *err)
 {
+	char v[24];
+	int len = snprintf(v, sizeof(v), "%d", (int)pid);
+
 	for (size_t i = 0; i < j->n; i++) {
 		/* "0": the writer's own thread group */
-		if (write(j->fd[i], "0", 1) != 1)
+		if (write(j->fd[i], v, (size_t)len) != len)
 			return lxr_fail(err, errno,
 					"move the container into cgroup %s "
 					"(write cgroup.procs)",
@@ -581,20 +631,50 @@ static int read_number(const char *dir, const char *file, const char *key, int64
 	return 0;
 }
 
-bool rt_cgroup_oom_killed(struct lxr_cgroup *cg)
+static int64_t oom_kills(struct lxr_cgroup *cg)
 {
 	struct rt_cg_leaf *l = leaf_for(cg, RT_CG_MEMORY);
 	int64_t kills = -1;
 
 	if (!l)
-		return false;
+		return -1;
 	/* Both count kills by the cgroup's own limit and by the global OOM
 	 * killer; memory.events is hierarchical (nested cgroups count). */
 	if (l->version == LXR_CG_V2)
 		read_number(l->path, "memory.events", "oom_kill", &kills, NULL);
 	else
 		read_number(l->path, "memory.oom_control", "oom_kill", &kills, NULL);
-	return kills > 0;
+	return kills;
+}
+
+bool rt_cgroup_oom_killed(struct lxr_cgroup *cg)
+{
+	return oom_kills(cg) > cg->oom_base;
+}
+
+int rt_cgroup_empty(struct lxr_cgroup *cg, lxr_err *err)
+{
+	for (size_t i = 0; i < cg->n_leaves; i++)
+		if (cg->leaf[i].path)
+			rt_cg_leaf_thaw(&cg->leaf[i]);
+	/* v2 first, as in rt_cgroup_destroy: its cgroup.kill ends all of it */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < cg->n_leaves; i++) {
+			struct rt_cg_leaf *l = &cg->leaf[i];
+			if (l->path && (l->version == LXR_CG_V2) == (pass == 0) &&
+			    rt_cg_leaf_empty(l->path, l->version, err) < 0)
+				return lxr_err_wrap(err, "empty cgroup %s/%s", cg->group, cg->name);
+		}
+	cg->oom_base = oom_kills(cg);
+	return rt_cgroup_present(cg, err);
+}
+
+int rt_cgroup_present(const struct lxr_cgroup *cg, lxr_err *err)
+{
+	for (size_t i = 0; i < cg->n_leaves; i++)
+		if (cg->leaf[i].path && access(cg->leaf[i].path, F_OK) < 0)
+			return lxr_fail(err, errno, "cgroup %s", cg->leaf[i].path);
+	return 0;
 }
 
 /* io.stat: one line a device, "8:0 rbytes=N wbytes=N rios=N ...": summed.

@@ -95,12 +95,27 @@ static int kill_listed(const char *dir, lxr_err *err)
 	return 0;
 }
 
-/* One pass over dir and what is below it. 1: removed (or already gone),
- * 0: still busy, -1: error. */
-static int drain_once(const char *dir, int depth, lxr_err *err)
+/* No process left in dir itself (what is below it is gone already). An
+ * exited process leaves cgroup.procs at once (cgroup_exit), before it is
+ * reaped. */
+static int is_empty(const char *dir, lxr_err *err)
+{
+	_cleanup_free_ char *procs = lxr_xasprintf("%s/cgroup.procs", dir);
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (rt_cg_read_pids(procs, &pids, &n, err) < 0)
+		return -1;
+	return n == 0;
+}
+
+/* One pass over dir and what is below it. 1: removed (or already gone;
+ * keep: dir itself is left, and empty), 0: still busy, -1: error. */
+static int drain_once(const char *dir, int depth, bool keep, lxr_err *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	bool busy = false;
 	int r = 1;
 
 	if (!d)
@@ -114,15 +129,18 @@ static int drain_once(const char *dir, int depth, lxr_err *err)
 			return lxr_fail(err, ELOOP, "cgroups nested more than %d deep below %s",
 					MAX_DEPTH, sub);
 		}
-		r = drain_once(sub, depth + 1, err);
+		r = drain_once(sub, depth + 1, false, err);
 		if (r < 0)
 			break;
+		busy |= r == 0;
 	}
 	closedir(d);
 	if (r < 0)
 		return -1;
 	if (kill_listed(dir, err) < 0)
 		return -1;
+	if (keep)
+		return busy ? 0 : is_empty(dir, err);
 	if (rmdir(dir) == 0 || errno == ENOENT)
 		return 1;
 	if (errno == EBUSY || errno == ENOTEMPTY)
@@ -130,9 +148,16 @@ static int drain_once(const char *dir, int depth, lxr_err *err)
 	return lxr_fail(err, errno, "rmdir %s", dir);
 }
 
-int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err)
+static int drain(const char *path, enum lxr_cg_version v, bool keep, lxr_err *err)
 {
 	const struct timespec pause = {.tv_sec = 0, .tv_nsec = DRAIN_SLEEP_NS};
+
+	/* The common case, a container whose init was reaped (its pid
+	 * namespace ended with it): nothing inside and nothing below, and one
+	 * rmdir does it; the kernel refuses (EBUSY) while a process or a
+	 * cgroup is left, and then the kill-and-wait below runs. */
+	if (!keep && (rmdir(path) == 0 || errno == ENOENT))
+		return 0;
 
 	if (v == LXR_CG_V2) {
 		/* cgroup.kill (5.14+) kills the whole subtree at once, so a
@@ -148,7 +173,7 @@ int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err)
 		}
 	}
 	for (int i = 0; i < DRAIN_TRIES; i++) {
-		int r = drain_once(path, 0, err);
+		int r = drain_once(path, 0, keep, err);
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 		nanosleep(&pause, NULL);
@@ -158,4 +183,14 @@ int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err)
 			    "one may be stuck in uninterruptible sleep (state D): see ps -o "
 			    "pid,stat,wchan for the pids in %s/cgroup.procs",
 			    path);
+}
+
+int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err)
+{
+	return drain(path, v, false, err);
+}
+
+int rt_cg_leaf_empty(const char *path, enum lxr_cg_version v, lxr_err *err)
+{
+	return drain(path, v, true, err);
 }

@@ -308,7 +308,7 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	if (wait_for_go(c->sync, &err) < 0)
 		_exit(125);
 	if (c->cg_join) {
-		if (rt_cgroup_join_self(c->cg_join, &err) < 0)
+		if (rt_cgroup_join(c->cg_join, 0, &err) < 0)
 			rt_child_fail(c->sync, 125, &err);
 		lxr_debug("container %s: in its cgroups", spec->id);
 	}

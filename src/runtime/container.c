@@ -1,6 +1,7 @@
 /* The parent side of one container: its directory, cgroup, clone into new
  * namespaces, the start-up handshake, and the undo of all of it. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -67,6 +68,30 @@ static void container_free(struct lxr_container *c)
 	free(c);
 }
 
+/* A restart finds the files of the last start, nearly always the same:
+ * reading one is cheaper than an unlink and a create (two journal
+ * transactions where the run directory is on disk). Anything else than
+ * the file lxr would write is made anew. */
+static int write_etc_file(int dirfd, const char *name, const char *data, size_t len, lxr_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[4096];
+	struct stat st;
+
+	/* the container may have written it through its bind mount (or, as
+	 * root, changed its mode or owner): only what lxr would make is kept */
+	if (fd >= 0 && len < sizeof(buf) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 07777) == 0644 && st.st_uid == geteuid() && st.st_gid == getegid() &&
+	    st.st_nlink == 1) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n == (ssize_t)len && !memcmp(buf, data, len))
+			return 0;
+	}
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return lxr_fail(err, errno, "remove %s", name);
+	return lxr_write_file_new(dirfd, name, data, len, 0644, err);
+}
+
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf as the container will see
  * them, kept in its directory and bind-mounted (docker's way: the image's own
  * files stay untouched underneath). */
@@ -82,13 +107,40 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	size_t rlen = 0;
 	lxr_err ignored;
 
-	if (lxr_write_file_new(dirfd, "hostname", hostname, strlen(hostname), 0644, err) < 0 ||
-	    lxr_write_file_new(dirfd, "hosts", hosts, sizeof(hosts) - 1, 0644, err) < 0)
+	if (write_etc_file(dirfd, "hostname", hostname, strlen(hostname), err) < 0 ||
+	    write_etc_file(dirfd, "hosts", hosts, sizeof(hosts) - 1, err) < 0)
 		return -1;
 	/* A host without resolv.conf gives an empty one, as docker does. */
 	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, &rlen, &ignored) < 0)
 		rlen = 0;
-	return lxr_write_file_new(dirfd, "resolv.conf", resolv ? resolv : "", rlen, 0644, err);
+	return write_etc_file(dirfd, "resolv.conf", resolv ? resolv : "", rlen, err);
+}
+
+/* dir holds nothing but (with only) an entry of that name, a directory. */
+static bool holds_only(const char *dir, const char *only)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool clean = d != NULL;
+
+	while (clean && (de = readdir(d)))
+		clean = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			(only && !strcmp(de->d_name, only) && de->d_type == DT_DIR);
+	if (d)
+		closedir(d);
+	return clean;
+}
+
+/* What a clean unmount leaves in the work dir is overlayfs's own empty
+ * "work" directory, which the next mount removes and makes again itself:
+ * nothing for lxr to remove, no journal transactions. Anything else (a
+ * crash during a copy-up) is removed here, as overlayfs would mount
+ * read-only where it cannot clean up itself. */
+static bool work_is_clean(const char *work)
+{
+	_cleanup_free_ char *inner = lxr_xasprintf("%s/work", work);
+
+	return holds_only(work, "work") && (access(inner, F_OK) < 0 || holds_only(inner, NULL));
 }
 
 /* A restart reuses the directory: its writable layer is the container's
@@ -96,8 +148,8 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
  * written again. */
 static int reuse_dirs(struct lxr_container *c, lxr_err *err)
 {
-	static const char *const per_start[] = {"hostname", "hosts", "resolv.conf", "state",
-						RT_STATE_STARTING};
+	/* hostname, hosts and resolv.conf too are per start (write_etc) */
+	static const char *const per_start[] = {"state", RT_STATE_STARTING};
 	_cleanup_close_ int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (dfd < 0)
@@ -106,6 +158,8 @@ static int reuse_dirs(struct lxr_container *c, lxr_err *err)
 		if (unlinkat(dfd, per_start[i], 0) < 0 && errno != ENOENT)
 			return lxr_fail(err, errno, "remove %s/%s", c->dir, per_start[i]);
 	/* overlayfs wants an empty work dir; a crash may have left files */
+	if (work_is_clean(c->work))
+		return 0;
 	if (lxr_rm_rf(c->work, err) < 0)
 		return -1;
 	if (mkdir(c->work, 0700) < 0)
@@ -395,8 +449,34 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	return 0;
 }
 
+/* The last life's cgroup when it is still there and holds the same limits
+ * (its directories, limits and device program are what a new one would
+ * be), else a new one. */
+static int take_cgroup(const struct lxr_spec *spec, struct lxr_cgroup **reuse,
+		       struct lxr_cgroup **out, lxr_err *err)
+{
+	struct lxr_cgroup *old = reuse ? lxr_steal_ptr(reuse) : NULL;
+	lxr_err ignored;
+
+	if (old && rt_cgroup_fits(old, &spec->resources) && rt_cgroup_present(old, &ignored) == 0) {
+		*out = old;
+		lxr_debug("container %s: reuses its cgroup", spec->id);
+		return 0;
+	}
+	if (old)
+		rt_cgroup_destroy(old, &ignored);
+	return rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
+				&spec->resources, out, err);
+}
+
 int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 		       struct lxr_container **out, lxr_err *err)
+{
+	return rt_container_respawn(spec, state_root, io, NULL, out, err);
+}
+
+int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+			 struct lxr_cgroup **reuse, struct lxr_container **out, lxr_err *err)
 {
 	struct lxr_container *c = lxr_xcalloc(1, sizeof(*c));
 	struct rt_plan plan;
@@ -418,20 +498,15 @@ int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, stru
 	io->pty_master = -1;
 
 	lxr_debug("container %s: start", spec->id);
-	if (make_dirs(c, spec, state_root, err) < 0) {
+	if (make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0) {
 		if (c->made_dir)
 			lxr_rm_rf(c->dir, &undo_err);
+		if (reuse && *reuse)
+			rt_cgroup_destroy(lxr_steal_ptr(reuse), &undo_err);
 		container_free(c);
 		return lxr_err_wrap(err, "container %s", spec->id);
 	}
-	if (make_volumes(spec, err) < 0) {
-		if (c->made_dir)
-			lxr_rm_rf(c->dir, &undo_err);
-		container_free(c);
-		return lxr_err_wrap(err, "container %s", spec->id);
-	}
-	r = rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
-			     &spec->resources, &c->cg, err);
+	r = take_cgroup(spec, reuse, &c->cg, err);
 	lxr_debug("container %s: directories and cgroup made", spec->id);
 	if (r == 0) {
 		_cleanup_free_ char *h = lxr_xasprintf("%s/hostname", c->dir);
@@ -535,6 +610,24 @@ int rt_container_exit_code(int wstatus)
 bool rt_container_oom_killed(struct lxr_container *c)
 {
 	return c->cg && rt_cgroup_oom_killed(c->cg);
+}
+
+int rt_container_retire(struct lxr_container *c, struct lxr_cgroup **keep, lxr_err *err)
+{
+	lxr_err e;
+
+	*keep = NULL;
+	if (!c)
+		return 0;
+	lxr_debug("container %s: retire", c->id);
+	rt_container_kill(c, SIGKILL, err);
+	rt_container_wait(c);
+	/* what cannot be emptied is removed as usual, below */
+	if (c->cg && rt_cgroup_empty(c->cg, &e) == 0)
+		*keep = lxr_steal_ptr(&c->cg);
+	else if (c->cg)
+		lxr_debug("container %s: cgroup not reused: %s", c->id, e.msg);
+	return rt_container_destroy(c, false, err);
 }
 
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err)

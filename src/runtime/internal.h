@@ -197,7 +197,17 @@ struct rt_cg_join {
 };
 int rt_cgroup_procs_open(const struct lxr_cgroup *cg, struct rt_cg_join *j, lxr_err *err);
 void rt_cgroup_procs_close(struct rt_cg_join *j);
-int rt_cgroup_join_self(const struct rt_cg_join *j, lxr_err *err);
+/* Move pid (as the caller's pid namespace numbers it; 0: the caller) into
+ * every cgroup of j. */
+int rt_cgroup_join(const struct rt_cg_join *j, pid_t pid, lxr_err *err);
+/* A restart's reuse of the last life's cgroup (container.c): kill what is
+ * left and wait for it to leave, remove what the container made below it,
+ * keep the directories and their limits; the OOM count starts over. */
+int rt_cgroup_empty(struct lxr_cgroup *cg, lxr_err *err);
+/* Made for exactly these limits and device rules. */
+bool rt_cgroup_fits(const struct lxr_cgroup *cg, const struct lxr_resources *res);
+/* Every directory of cg still exists (ENOENT names the one that does not). */
+int rt_cgroup_present(const struct lxr_cgroup *cg, lxr_err *err);
 
 struct rt_child {
 	const struct lxr_spec *spec;

@@ -27,6 +27,32 @@ static void sync_unwatch(struct sup *s, struct sup_instance *in)
 	in->syncw.fd = -1;
 }
 
+void sup_drop_kept(struct sup_instance *in)
+{
+	lxr_err err;
+
+	if (in->kept_cg && rt_cgroup_destroy(lxr_steal_ptr(&in->kept_cg), &err) < 0)
+		lxr_warn("%s: cleanup: %s", in->name, err.msg);
+	if (in->kept_netns >= 0)
+		close(lxr_steal_fd(&in->kept_netns));
+}
+
+/* A network namespace of its own is made at each clone and torn down at
+ * each exit, both under locks the whole host's network work takes (the
+ * slowest part of a start on a busy host). A restart joins the last
+ * life's instead, as a network's endpoint namespace is kept; its
+ * processes are gone, their sockets with them. Opened from the running
+ * init, a child not yet reaped: the pid is not reused. */
+static void keep_netns(struct sup_instance *in)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (in->kept_netns >= 0 || !in->plan.spec.ns[LXR_NS_NET].create)
+		return;
+	path = lxr_xasprintf("/proc/%d/ns/net", (int)rt_container_pid(in->c));
+	in->kept_netns = open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static bool tracked(struct sup *s, pid_t pid)
 {
 	for (size_t i = 0; i < s->n_svcs; i++)
@@ -73,8 +99,13 @@ static void release(struct sup *s, struct sup_instance *in)
 		sup_output_read(s, in, 0);
 		sup_output_read(s, in, 1);
 		in->oom_killed = rt_container_oom_killed(in->c);
-		if (rt_container_destroy(in->c, false, &err) < 0)
+		/* a restart to come (its backoff) reuses the cgroup */
+		if (in->fsm.state == SVC_BACKOFF && !s->shutting_down && !in->doomed) {
+			if (rt_container_retire(in->c, &in->kept_cg, &err) < 0)
+				sup_say(s, in, "cleanup: %s", err.msg);
+		} else if (rt_container_destroy(in->c, false, &err) < 0) {
 			sup_say(s, in, "cleanup: %s", err.msg);
+		}
 		in->c = NULL;
 		reap_strays(s);
 	}
@@ -157,6 +188,27 @@ static void start_failed(struct sup *s, struct sup_instance *in, int r, const lx
 	sup_event(s, in, EV_START_FAILED, r == -126 ? 126 : r == -127 ? 127 : 125);
 }
 
+/* The start itself, in the last life's cgroup and network namespace when
+ * a restart has them (the spec's own create flag is what its plan says,
+ * so it is lent the join for this one call). */
+static int respawn(struct sup *s, struct sup_instance *in, struct lxr_stdio *io, lxr_err *err)
+{
+	struct lxr_spec *sp = &in->plan.spec;
+	const char *root = s->state_root ? s->state_root : s->run_dir;
+	char path[40];
+	int r;
+
+	if (in->kept_netns < 0 || !sp->ns[LXR_NS_NET].create || sp->ns[LXR_NS_NET].join_path)
+		return rt_container_respawn(sp, root, io, &in->kept_cg, &in->c, err);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", in->kept_netns);
+	sp->ns[LXR_NS_NET].create = false;
+	sp->ns[LXR_NS_NET].join_path = path;
+	r = rt_container_respawn(sp, root, io, &in->kept_cg, &in->c, err);
+	sp->ns[LXR_NS_NET].create = true;
+	sp->ns[LXR_NS_NET].join_path = NULL;
+	return r;
+}
+
 static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
@@ -189,8 +241,7 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	/* Returns while the container builds its root filesystem: the loop
 	 * goes on (other containers start meanwhile) and sup_on_spawned hears
 	 * how it ended. */
-	r = rt_container_spawn(&in->plan.spec, s->state_root ? s->state_root : s->run_dir, &io,
-			       &in->c, &err);
+	r = respawn(s, in, &io, &err);
 	close(out[0]);
 	close(out[1]);
 	if (io.fds[0] >= 0)
@@ -236,6 +287,7 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	/* its next start (a restart) keeps this container's filesystem; a
 	 * `lxr run -d` refuses a name in use only on its first */
 	in->plan.spec.reuse_dir = true;
+	keep_netns(in);
 	in->pidw.fd = rt_container_pidfd(in->c);
 	if (sup_watch_add(s, &in->pidw, &err) < 0)
 		sup_say(s, in, "error: %s", err.msg);
@@ -356,6 +408,9 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	case ACT_RELEASE: release(s, in); break;
 	case ACT_NONE: break;
 	}
+	/* no restart comes after all (stopped in its backoff, say) */
+	if (!in->c && in->fsm.state != SVC_BACKOFF)
+		sup_drop_kept(in);
 	if (ev == EV_STARTED) {
 		sup_health_arm(in, sup_now());
 		if (!s->shutting_down)

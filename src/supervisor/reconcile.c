@@ -198,6 +198,8 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->error = oi->error;
 	ni->has_error = oi->has_error;
 	ni->c = oi->c;
+	ni->kept_cg = lxr_steal_ptr(&oi->kept_cg);
+	ni->kept_netns = lxr_steal_fd(&oi->kept_netns);
 	ni->oom_killed = oi->oom_killed;
 	ni->paused = oi->paused;
 	ni->held = oi->held;

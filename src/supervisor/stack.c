@@ -116,6 +116,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	in->stdin_w = -1;
+	in->kept_netns = -1;
 	struct plan_image pi;
 	struct rt_plan_host hf;
 	int r;
@@ -170,6 +171,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 	in->outw = (struct sup_watch){W_OUT, in, -1};
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	in->stdin_w = -1;
+	in->kept_netns = -1;
 	in->plan = *plan;
 	memset(plan, 0, sizeof(*plan));
 	health_from(&in->plan.health, &in->health);
@@ -216,6 +218,7 @@ void sup_free(struct sup *s)
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];
+			sup_drop_kept(in);
 			free(in->name);
 			free(in->blocked_by);
 			free(in->ports);

@@ -71,8 +71,15 @@ struct sup_instance {
 	char *name; /* "<service>-<n>" */
 	int replica;
 	struct svc_fsm fsm;
-	struct plan_instance plan;         /* made once at load; spec carried out as is */
-	struct lxr_container *c;           /* while it exists */
+	struct plan_instance plan; /* made once at load; spec carried out as is */
+	struct lxr_container *c;   /* while it exists */
+	/* between a crash and its restart: the last life's cgroup, emptied,
+	 * for the next start to reuse (rt_container_retire) */
+	struct lxr_cgroup *kept_cg;
+	/* a container that makes its own network namespace (network_mode:
+	 * none): that namespace, held from its start, for its restarts to
+	 * join (as a network's endpoint namespace is kept); -1: none */
+	int kept_netns;
 	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
 	struct sup_watch syncw;            /* being built: readable when it exec'd or failed */
 	/* stdin_open without tty: the write end of its stdin, held open and
@@ -247,6 +254,8 @@ void sup_notify_close(void);         /* STOPPING=1 if not said yet */
 
 /* ---- instance.c: one instance's container --------------------------------- */
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
+/* Let go of what a restart was to reuse (kept_cg, kept_netns). */
+void sup_drop_kept(struct sup_instance *in);
 /* sup_event with this grace period (stop -t, down -t) in place of the
  * service's stop_grace_period; grace_us < 0: the service's. */
 void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, int64_t grace_us);

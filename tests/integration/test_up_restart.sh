@@ -156,3 +156,45 @@ for _ in $(seq 100); do [ "$(events | grep -c '"instance":"api-1","state":"stopp
 ! events | grep -q '"instance":"other-1","state":"stopping"' || fail "other (no restart: true) was restarted"
 run down -f "$STACK"
 pass "depends_on restart: true restarts the dependent when its dependency restarts (asked for or after a crash)"
+
+# A restart runs in what the last life made: a service of network_mode:
+# none keeps its network namespace (its loopback up), life after life, and
+# its cgroup (with a limit, so reused only for the same one); down removes
+# all of it (lib.sh checks for leftovers). The first life waits until the
+# test holds its namespace: a namespace number is reused once it is freed,
+# so only a held one tells a kept namespace from a new one.
+stack <<'Y'
+name: jreuse
+services:
+  crash:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo $$(readlink /proc/self/ns/net) $$(cat /sys/class/net/lo/operstate) >> /shared/lives; while [ ! -e /shared/held ]; do sleep 0.1; done; exit 1"]
+    volumes: ["@SHARED@:/shared"]
+    network_mode: none
+    mem_limit: 64m
+    restart: on-failure:3
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"crash-1","state":"running"'
+init=""
+for _ in $(seq 100); do
+	for p in $(pgrep -x lxr-init); do
+		grep -q "lxr/jreuse/crash-1" "/proc/$p/cgroup" 2>/dev/null && init=$p
+	done
+	[ -n "$init" ] && break
+	sleep 0.05
+done
+[ -n "$init" ] || fail "no lxr-init of crash-1"
+nsenter --net="/proc/$init/ns/net" sleep 60 &
+holder=$!
+at_exit kill "$holder"
+for _ in $(seq 100); do [ "$(readlink "/proc/$holder/ns/net")" = "$(readlink "/proc/$init/ns/net")" ] && break; sleep 0.05; done
+touch "$SHARED/held"
+wait_event '"instance":"crash-1","state":"failed"'
+[ "$(wc -l <"$SHARED/lives")" -eq 4 ] || fail "4 lives expected: $(cat "$SHARED/lives")"
+[ "$(sort -u "$SHARED/lives" | wc -l)" -eq 1 ] || fail "the restarts did not keep one network namespace: $(cat "$SHARED/lives")"
+grep -qv " unknown$" "$SHARED/lives" && fail "loopback down in a restart: $(cat "$SHARED/lives")"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "restarts of a network_mode: none service keep its network namespace, loopback up"

@@ -566,6 +566,35 @@ static void pure_v2_gives_clone_fd(void **state)
 	rt_cg_host_free(&h);
 }
 
+/* A restart reuses its last cgroup only for the limits it was made with,
+ * and only while its directories are there. */
+static void reuse_needs_same_limits(void **state)
+{
+	struct scratch *s = *state;
+	struct rt_cg_host h;
+	struct lxr_resources none = {0}, pids = {.pids_limit = 20};
+	struct lxr_cgroup *cg = NULL;
+	_cleanup_free_ char *leaf = lxr_xasprintf("%s/lxr/proj/web", s->dir);
+	lxr_err err;
+
+	fake_host(&h, s->dir, FAKE_V2, "cpu memory pids\n");
+	assert_int_equal(rt_cg_create_on(&h, "proj", "web", &none, &cg, &err), 0);
+	assert_true(rt_cgroup_fits(cg, &none));
+	assert_false(rt_cgroup_fits(cg, &pids));
+	assert_int_equal(rt_cgroup_present(cg, &err), 0);
+	rt_cgroup_free(cg);
+	cg = NULL;
+	/* a handle that was only opened knows no limits: never reused */
+	assert_int_equal(rt_cg_open_on(&h, "proj", "web", &cg, &err), 0);
+	assert_false(rt_cgroup_fits(cg, &none));
+	assert_int_equal(rmdir(leaf), 0);
+	assert_int_equal(rt_cgroup_present(cg, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
+	assert_int_equal(rt_cgroup_destroy(cg, &err), 0);
+	assert_no_lxr_dirs(s->dir);
+	rt_cg_host_free(&h);
+}
+
 static void failure_halfway_undoes(void **state)
 {
 	struct scratch *s = *state;
@@ -641,6 +670,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(pure_v2_gives_clone_fd, scratch_setup,
 					    scratch_teardown),
 	    cmocka_unit_test_setup_teardown(failure_halfway_undoes, scratch_setup,
+					    scratch_teardown),
+	    cmocka_unit_test_setup_teardown(reuse_needs_same_limits, scratch_setup,
 					    scratch_teardown),
 	    cmocka_unit_test_setup_teardown(bad_names, scratch_setup, scratch_teardown),
 	};

@@ -35,10 +35,18 @@ static int positive_duration(struct cfg_ctx *c, struct cfg_node *n, const char *
 	return 0;
 }
 
+/* initial may be zero: the first restart at once, the next ones doubling
+ * from 1 ms (the supervisor's next_delay), so a crash loop still slows. */
 static int bo_initial(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return positive_duration(c, n, "x-lxr backoff initial",
-				 &((struct cfg_svc_x_lxr *)obj)->backoff_initial_us);
+	struct cfg_int *out = &((struct cfg_svc_x_lxr *)obj)->backoff_initial_us;
+	const char *text =
+	    n->kind == CFG_NODE_SCALAR ? cfg_scalar(c, n, "x-lxr backoff initial") : "";
+	struct cfg_int v = {0};
+
+	if (text && text[0] != '-' && cfg_parse_duration(text, &v.v) == 0 && v.v == 0)
+		return cfg_read_duration(c, n, "x-lxr backoff initial", out);
+	return positive_duration(c, n, "x-lxr backoff initial", out);
 }
 
 static int bo_max(struct cfg_ctx *c, struct cfg_node *n, void *obj)

@@ -88,17 +88,23 @@ static bool wants_restart(const struct svc_fsm *f, const struct svc_policy *p, i
 
 /* Backoff doubles from the first delay up to the cap, and starts over once
  * the service has stayed up reset_after_us: a crash loop slows down, a
- * service that crashes once a day restarts at once. */
+ * service that crashes once a day restarts at once. A first delay of zero
+ * restarts at once the first time, then doubles from 1 ms: never a busy
+ * loop. */
 static int64_t next_delay(struct svc_fsm *f, const struct svc_policy *p, int64_t now)
 {
+	const int64_t floor_us = 1000;
+
 	if (f->started_at && now - f->started_at >= p->reset_after_us) {
 		f->attempts = 0;
 		f->delay_us = 0;
 	}
-	if (p->delay_fixed || f->delay_us == 0)
+	if (p->delay_fixed || f->attempts == 0)
 		f->delay_us = p->delay_first_us;
 	else
-		f->delay_us = f->delay_us * 2 > p->delay_max_us ? p->delay_max_us : f->delay_us * 2;
+		f->delay_us = f->delay_us < floor_us              ? floor_us
+			      : f->delay_us * 2 > p->delay_max_us ? p->delay_max_us
+								  : f->delay_us * 2;
 	return f->delay_us;
 }
 

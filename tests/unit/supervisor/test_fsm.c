@@ -48,6 +48,29 @@ static void always_backs_off_doubling_to_the_cap(void **state)
 	assert_int_equal(f.delay_us, 60 * S);
 }
 
+/* initial 0: the first restart at once, then 1 ms doubling: never a busy
+ * loop, whatever the first delay */
+static void zero_first_delay_restarts_at_once_then_doubles(void **state)
+{
+	struct svc_policy p = docker_like;
+	struct svc_fsm f;
+	int64_t now = 0, want[] = {0, 1 * MS, 2 * MS, 4 * MS, 8 * MS};
+
+	p.delay_first_us = 0;
+	p.delay_max_us = 5 * MS;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, now);
+	for (int i = 0; i < 5; i++) {
+		now += 1 * MS;
+		assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 1, now), ACT_RELEASE);
+		assert_int_equal(f.state, SVC_BACKOFF);
+		assert_int_equal(f.deadline - now, want[i] > 5 * MS ? 5 * MS : want[i]);
+		now = f.deadline;
+		assert_int_equal(svc_fsm_event(&f, &p, EV_TIMER, 0, now), ACT_SPAWN);
+		assert_int_equal(svc_fsm_event(&f, &p, EV_STARTED, 0, now), ACT_NONE);
+	}
+}
+
 static void backoff_resets_after_staying_up(void **state)
 {
 	struct svc_fsm f;
@@ -266,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(always_backs_off_doubling_to_the_cap),
+	    cmocka_unit_test(zero_first_delay_restarts_at_once_then_doubles),
 	    cmocka_unit_test(backoff_resets_after_staying_up),
 	    cmocka_unit_test(on_failure_n_gives_up_after_n),
 	    cmocka_unit_test(on_failure_stays_down_on_success_and_no_never_restarts),

@@ -2,16 +2,17 @@
 # usage: [LXR=build/lxr] [PEERS="docker podman"] [DOCKER_SAMPLES=30] bench/restart-latency.sh [RESTARTS]
 #
 # How fast a crashed container comes back: a container whose command exits
-# at once (`/bin/true`) under `restart: always`, from each exit to the next
+# after 5 ms (`/bin/sleep 0.005`) under `restart: always`, from each exit to the next
 # start, read from each tool's own event timestamps, on this machine, in one
 # run. Prints, for each tool, the median and the 95th percentile (nearest
 # rank) of that gap, and of the gap less the delay the tool's restart policy
 # scheduled (what the restart itself costs).
-#   - lxr: `lxr up -d` of one service with `restart: always` and the smallest
-#     backoff lxr accepts (x-lxr `backoff: {initial: 1ms, max: 1ms}`: a zero
-#     delay is refused, it would be a busy loop), RESTARTS restarts (default
-#     100), from events.jsonl: the `backoff` event caused by `exited` to the
-#     next `running`.
+#   - lxr: `lxr up -d` of one service with `restart: always` and a zero
+#     backoff (x-lxr `backoff: {initial: 0, max: 1ms, reset_after: 1ms}`:
+#     each run sleeps 5 ms before it exits, so it counts as a good run and
+#     every restart is at once, delay 0), RESTARTS restarts (default 100),
+#     from events.jsonl: the `backoff` event caused by `exited` to the next
+#     `running`.
 #   - docker: `docker run -d --restart always` on a private dockerd
 #     (bench/private-dockerd.sh, started here, removed at the end), from
 #     `docker events`: `die` to the next `start`. Docker's backoff cannot be
@@ -81,11 +82,11 @@ name: lxrrestart
 services:
   crash:
     image: lxrbench-base:1
-    command: ["/bin/true"]
+    command: ["/bin/sleep", "0.005"]
     restart: always
     network_mode: none
     x-lxr:
-      backoff: {initial: 1ms, max: 1ms}
+      backoff: {initial: 0, max: 1ms, reset_after: 1ms}
 EOF
 echo "lxr: $RESTARTS restarts" >&2
 "$lxr" up -d -f "$work/lxr.yaml" >"$work/lxr-up.log" 2>&1 || { cat "$work/lxr-up.log" >&2; exit 1; }
@@ -104,7 +105,7 @@ awk '{
 	if ($0 ~ /"state":"backoff"/ && $0 ~ /"cause":"exited"/) print ns, "crash"
 	else if ($0 ~ /"state":"running"/) print ns, "start"
 }' "$work/lxr-events.jsonl" >"$work/lxr.ev"
-gaps "$work/lxr.ev" | head -n "$RESTARTS" | awk '{print $1, 1000000}' >"$work/lxr.gaps"
+gaps "$work/lxr.ev" | head -n "$RESTARTS" | awk '{print $1, 0}' >"$work/lxr.gaps"
 
 # --- docker
 if [[ " $PEERS " == *" docker "* ]]; then
@@ -114,7 +115,7 @@ if [[ " $PEERS " == *" docker "* ]]; then
 		: >"$work/docker.gaps"
 		while [ "$(wc -l <"$work/docker.gaps")" -lt "$DOCKER_SAMPLES" ]; do
 			since=$(date +%s)
-			id=$("$DOCKER" run -d --restart always --network none lxrbench-base:1 /bin/true)
+			id=$("$DOCKER" run -d --restart always --network none lxrbench-base:1 /bin/sleep 0.005)
 			for _ in $(seq 300); do
 				[ "$("$DOCKER" inspect -f '{{.RestartCount}}' "$id")" -ge 6 ] && break
 				sleep 0.1
@@ -177,7 +178,7 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		trap "exit 130" INT TERM
 		pm import -q "$work/rootfs.tar" localhost/lxrbench-base:1 >/dev/null
 		pm run -d --restart always --network none --cgroup-parent /lxrbench-podman \
-			--name lxrrestart localhost/lxrbench-base:1 /bin/true >/dev/null
+			--name lxrrestart localhost/lxrbench-base:1 /bin/sleep 0.005 >/dev/null
 		for _ in $(seq 6000); do
 			[ "$(pm inspect -f '{{.RestartCount}}' lxrrestart)" -gt "$RESTARTS" ] && break
 			sleep 0.1
@@ -206,7 +207,7 @@ stats() {
 }
 echo
 printf '%-34s %7s %10s %10s %14s %14s\n' "exit -> next start, ms" samples median p95 "median-delay" "p95-delay"
-declare -A row=([lxr]="lxr (delay 1 ms)" [docker]="docker (delay 0.1-3.2 s)" [podman]="podman (no delay)")
+declare -A row=([lxr]="lxr (delay 0)" [docker]="docker (delay 0.1-3.2 s)" [podman]="podman (no delay)")
 declare -A over
 for t in lxr docker podman; do
 	[ -f "$work/$t.gaps" ] || continue

@@ -180,10 +180,15 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		pm run -d --restart always --network none --cgroup-parent /lxrbench-podman \
 			--name lxrrestart localhost/lxrbench-base:1 /bin/sleep 0.005 >/dev/null
 		for _ in $(seq 6000); do
-			[ "$(pm inspect -f '{{.RestartCount}}' lxrrestart)" -gt "$RESTARTS" ] && break
+			n=$(pm inspect -f '{{.RestartCount}}' lxrrestart 2>/dev/null || true)
+			[ "${n:-0}" -gt "$RESTARTS" ] && break
 			sleep 0.1
 		done
-		pm rm -f -t 0 lxrrestart >/dev/null
+		# a container caught between two runs cannot be removed: again
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			pm rm -f -t 0 lxrrestart >/dev/null 2>&1 && break
+			sleep 0.2
+		done
 		pm events --stream=false --filter container=lxrrestart --format '{{.Time.UnixNano}} {{.Status}}' |
 			awk '$2 == "died" {print $1, "crash"} $2 == "start" {print $1, "start"}' |
 			sort -n >"$work/podman.ev.raw"

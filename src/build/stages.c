@@ -136,6 +136,63 @@ static int find_stage(const struct bld_plan *p, size_t before, const char *name)
 	return -1;
 }
 
+/* The FROM of a stage named name after instruction i, or NULL. */
+static const struct df_instr *later_stage(const struct df_file *f, size_t i, const char *name)
+{
+	for (size_t k = i + 1; k < f->n; k++)
+		if (f->v[k].kind == DF_FROM && f->v[k].from_name &&
+		    !strcasecmp(f->v[k].from_name, name))
+			return &f->v[k];
+	return NULL;
+}
+
+/* Does the stage that starts at instruction from use stage name (its base,
+ * COPY --from or RUN --mount from=)? Written names only: the cycle check. */
+static bool stage_uses(const struct df_file *f, const struct df_instr *from, const char *name)
+{
+	if (!name)
+		return false;
+	if (from->args && from->args[0] && !strcasecmp(from->args[0], name))
+		return true;
+	for (const struct df_instr *in = from + 1; in < f->v + f->n && in->kind != DF_FROM; in++)
+		for (size_t k = 0; k < in->n_flags; k++) {
+			const char *v = in->flags[k].value, *at;
+			size_t n = strlen(name);
+			if (!v)
+				continue;
+			if (!strcmp(in->flags[k].name, "from") && !strcasecmp(v, name))
+				return true;
+			/* RUN --mount=...,from=NAME,... */
+			for (at = strstr(v, "from="); at; at = strstr(at + 1, "from="))
+				if ((at == v || at[-1] == ',') && !strncasecmp(at + 5, name, n) &&
+				    (at[5 + n] == ',' || !at[5 + n]))
+					return true;
+		}
+	return false;
+}
+
+/* name is a stage later in the file (lxr builds stages in file order, so a
+ * stage uses only those before it): the error, at in, for what ("COPY
+ * --from" or "FROM"); a cycle when that stage uses cur back. 0: not a
+ * later stage. */
+static int forward_ref(const struct df_file *f, const struct df_instr *in, const char *what,
+		       const char *name, const char *cur, lxr_err *err)
+{
+	const struct df_instr *later = later_stage(f, (size_t)(in - f->v), name);
+
+	if (!later)
+		return 0;
+	if (cur && stage_uses(f, later, cur))
+		return fail_at(err, f, in,
+			       "break the cycle: one of the two stages must not use the other",
+			       "%s%s: a cycle between stages: %s uses %s (line %d), which uses %s",
+			       what, name, cur, name, later->line, cur);
+	return fail_at(err, f, in, "move that stage above this one",
+		       "%s%s: stage %s comes later (line %d); a stage uses only the stages "
+		       "before it",
+		       what, name, name, later->line);
+}
+
 static int copy_from(const struct df_file *f, struct bld_plan *p, size_t cur,
 		     const struct df_instr *in, const char *from, lxr_err *err)
 {
@@ -157,6 +214,8 @@ static int copy_from(const struct df_file *f, struct bld_plan *p, size_t cur,
 		if (st->name && !strcasecmp(st->name, from))
 			return fail_at(err, f, in, "copy from an earlier stage",
 				       "COPY --from=%s: a stage cannot copy from itself", from);
+		if (forward_ref(f, in, "COPY --from=", from, st->name, err) < 0)
+			return -1;
 		return 0; /* an image, pulled when the build runs */
 	}
 	st->copy_from = lxr_xrealloc(st->copy_from, (st->n_copy_from + 1) * sizeof(int));
@@ -205,6 +264,29 @@ static int run_mounts(const struct df_file *f, struct bld_plan *p, const struct 
 	return 0;
 }
 
+/* FROM --platform: lxr builds for this host's platform only; the usual
+ * --platform=$BUILDPLATFORM (or $TARGETPLATFORM) is that. */
+static int from_platform(const struct df_file *f, const struct bld_plan *p,
+			 const struct df_instr *in, lxr_err *err)
+{
+	const char *host = bld_env_get(p->meta_args, "BUILDPLATFORM");
+
+	for (size_t k = 0; k < in->n_flags; k++) {
+		_cleanup_free_ char *v = NULL;
+		if (strcmp(in->flags[k].name, "platform") || !in->flags[k].value)
+			continue;
+		if (df_expand(in->flags[k].value, f->escape, lookup, p->meta_args, &v, err) < 0)
+			return fail_at(err, f, in, NULL, "FROM --platform: %s", err->msg);
+		if (host && strcmp(v, host) &&
+		    !(lxr_str_has_prefix(v, host) && v[strlen(host)] == '/'))
+			return fail_at(
+			    err, f, in, "drop --platform, or build on such a machine",
+			    "FROM --platform=%s: lxr builds for this host's platform, %s, only", v,
+			    host);
+	}
+	return 0;
+}
+
 static int add_stage(const struct df_file *f, struct bld_plan *p, size_t i, lxr_err *err)
 {
 	const struct df_instr *in = &f->v[i];
@@ -223,6 +305,21 @@ static int add_stage(const struct df_file *f, struct bld_plan *p, size_t i, lxr_
 		free(base);
 		return fail_at(err, f, in, "give each stage its own name",
 			       "a second stage named %s", in->from_name);
+	}
+	if (in->from_name && !strcasecmp(in->from_name, base)) {
+		free(base);
+		return fail_at(err, f, in, "name an image, or an earlier stage",
+			       "FROM %s AS %s: a stage cannot be its own base", in->args[0],
+			       in->from_name);
+	}
+	if (find_stage(p, p->n, base) < 0 &&
+	    forward_ref(f, in, "FROM ", base, in->from_name, err) < 0) {
+		free(base);
+		return -1;
+	}
+	if (from_platform(f, p, in, err) < 0) {
+		free(base);
+		return -1;
 	}
 	st.base = base;
 	st.base_stage = find_stage(p, p->n, base);

@@ -105,6 +105,44 @@ static void test_errors(void **state)
 	plan_err("FROM a\n", "x", "Dockerfile: target stage x could not be found", "no stage");
 	plan_err("ARG V=${X:?needed}\nFROM a\n", NULL, "Dockerfile:1:1: ARG V: column 1: X: needed",
 		 NULL);
+	/* stages are built in file order: a later stage is not an image to
+	 * pull; one that uses this stage back is a cycle */
+	plan_err("FROM a AS one\nCOPY --from=two /x /x\nFROM b AS two\nCOPY --from=one /y /y\n",
+		 NULL,
+		 "Dockerfile:2:1: COPY --from=two: a cycle between stages: one uses two (line 3), "
+		 "which uses one",
+		 "break the cycle");
+	plan_err("FROM two AS one\nFROM b AS two\nRUN --mount=from=one,target=/o true\n", NULL,
+		 "Dockerfile:1:1: FROM two: a cycle between stages: one uses two (line 2), which "
+		 "uses one",
+		 "break the cycle");
+	plan_err("FROM a AS one\nCOPY --from=two /x /x\nFROM b AS two\n", NULL,
+		 "Dockerfile:2:1: COPY --from=two: stage two comes later (line 3); a stage uses "
+		 "only the stages before it",
+		 "move that stage");
+	plan_err("FROM one AS one\n", NULL,
+		 "Dockerfile:1:1: FROM one AS one: a stage cannot be its own base", NULL);
+}
+
+/* FROM --platform: this host's platform (the usual $BUILDPLATFORM) only */
+static void test_platform(void **state)
+{
+	struct df_file f;
+	struct bld_plan p;
+	lxr_err err = {0};
+
+	(void)state;
+	assert_int_equal(
+	    plan("FROM --platform=$BUILDPLATFORM a AS x\nFROM --platform=$TARGETPLATFORM b\n", NULL,
+		 NULL, &f, &p, &err),
+	    0);
+	assert_int_equal(p.n, 2);
+	bld_plan_free(&p);
+	df_file_free(&f);
+	assert_int_equal(plan("FROM --platform=linux/s390x a\n", NULL, NULL, &f, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "Dockerfile:1:1: FROM --platform=linux/s390x: lxr builds "
+					"for this host's platform"));
+	df_file_free(&f);
 }
 
 static void test_waves(void **state)
@@ -141,6 +179,7 @@ int main(void)
 	    cmocka_unit_test(test_stages),
 	    cmocka_unit_test(test_waves),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_platform),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,6 +147,10 @@ struct bld_plan {
 	size_t target;      /* the stage to build: --target, else the last */
 	char **meta_args;   /* "K=V": the ARGs before the first FROM, with values */
 	char **unused_args; /* --build-arg names no ARG declares (docker warns) */
+	/* "Dockerfile:L:C: ..." for a global ARG a stage uses without declaring
+	 * it, and a FROM variable no global ARG declares (BuildKit's
+	 * UndefinedVar and UndefinedArgInFrom checks) */
+	char **warnings;
 };
 
 /* build_args: "K=V" (or "K": the value from the environment, as docker

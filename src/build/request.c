@@ -309,6 +309,8 @@ int bld_build(const struct bld_request *rq, lxr_err *err)
 	for (size_t i = 0; p.unused_args && p.unused_args[i]; i++)
 		fprintf(stderr, "lxr: warning: --build-arg %s: no ARG declares it\n",
 			p.unused_args[i]);
+	for (size_t i = 0; p.warnings && p.warnings[i]; i++)
+		fprintf(stderr, "lxr: warning: %s\n", p.warnings[i]);
 	if (rq->check) {
 		print_plan(&f, &p);
 		r = 0;

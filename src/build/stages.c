@@ -385,6 +385,112 @@ static void unused(const struct df_file *f, char *const *build_args, struct bld_
 	}
 }
 
+/* What a stage's instructions may use: the ARGs and ENVs it declared so
+ * far, the ENVs of the stages it is built on, and (in FROM) the global
+ * ARGs and docker's platform ARGs. */
+struct uv_ctx {
+	const struct df_file *f;
+	const struct df_instr *in;
+	char **known;   /* names declared */
+	char **globals; /* the global ARGs' names */
+	bool from;      /* checking a FROM line */
+	char ***out;
+	char **said; /* "line:name" already warned */
+};
+
+static const char *uv_lookup(const char *name, void *ctx)
+{
+	static const char *const platform[] = {"BUILDPLATFORM", "BUILDOS",        "BUILDARCH",
+					       "BUILDVARIANT",  "TARGETPLATFORM", "TARGETOS",
+					       "TARGETARCH",    "TARGETVARIANT"};
+	struct uv_ctx *c = ctx;
+	_cleanup_free_ char *key = lxr_xasprintf("%d:%s", c->in->line, name);
+
+	if (lxr_strv_has(c->known, name) || lxr_strv_has(c->said, key))
+		return "";
+	if (c->from) {
+		for (size_t i = 0; i < sizeof(platform) / sizeof(*platform); i++)
+			if (!strcmp(platform[i], name))
+				return "";
+		lxr_strv_push(c->out, lxr_xasprintf("%s:%d:%d: FROM uses $%s, which no ARG before "
+						    "the first FROM declares: it is empty there",
+						    c->f->name, c->in->line, c->in->col, name));
+	} else if (lxr_strv_has(c->globals, name)) {
+		/* a global ARG a stage uses without `ARG NAME`: docker's
+		 * classic trap; other names may come from the base image's ENV */
+		lxr_strv_push(
+		    c->out, lxr_xasprintf("%s:%d:%d: %s uses $%s, a global ARG this stage does not "
+					  "declare: it is empty here (add `ARG %s` to the stage)",
+					  c->f->name, c->in->line, c->in->col,
+					  df_kind_name(c->in->kind), name, name));
+	} else {
+		return NULL;
+	}
+	lxr_strv_push(&c->said, lxr_steal_ptr(&key));
+	return NULL;
+}
+
+static void uv_word(struct uv_ctx *c, const char *word)
+{
+	_cleanup_free_ char *out = NULL;
+	lxr_err err;
+
+	if (word)
+		df_expand(word, c->f->escape, uv_lookup, c, &out, &err);
+}
+
+static void uv_instr(struct uv_ctx *c, const struct df_instr *in)
+{
+	c->in = in;
+	for (size_t k = 0; in->args && in->args[k]; k++)
+		uv_word(c, in->args[k]);
+	for (size_t k = 0; k < in->n_kv; k++)
+		uv_word(c, in->kv[k].value);
+	for (size_t k = 0; k < in->n_flags; k++)
+		uv_word(c, in->flags[k].value);
+}
+
+/* The ENV names a stage declares, and those of the stages it is built on. */
+static void stage_envs(const struct df_file *f, const struct bld_plan *p, int s, char ***known)
+{
+	for (int depth = 0; s >= 0 && depth < 64; s = p->stages[s].base_stage, depth++)
+		for (size_t i = p->stages[s].first + 1; i < p->stages[s].end; i++)
+			for (size_t k = 0; f->v[i].kind == DF_ENV && k < f->v[i].n_kv; k++)
+				lxr_strv_push(known, lxr_xstrdup(f->v[i].kv[k].key));
+}
+
+static void undeclared(const struct df_file *f, struct bld_plan *p)
+{
+	struct uv_ctx c = {.f = f, .out = &p->warnings};
+	size_t i = 0;
+
+	for (; i < f->n && f->v[i].kind == DF_ARG; i++)
+		for (size_t k = 0; k < f->v[i].n_kv; k++)
+			lxr_strv_push(&c.globals, lxr_xstrdup(f->v[i].kv[k].key));
+	for (size_t s = 0; s < p->n; s++) {
+		const struct bld_stage *st = &p->stages[s];
+		c.known = lxr_strv_dup(c.globals ? c.globals : (char *[]){NULL});
+		c.from = true;
+		uv_instr(&c, &f->v[st->first]);
+		lxr_strv_free(c.known);
+		c.known = NULL;
+		c.from = false;
+		stage_envs(f, p, st->base_stage, &c.known);
+		for (size_t k = st->first + 1; k < st->end; k++) {
+			const struct df_instr *in = &f->v[k];
+			if (in->kind == DF_ARG || in->kind == DF_ENV)
+				for (size_t j = 0; j < in->n_kv; j++)
+					lxr_strv_push(&c.known, lxr_xstrdup(in->kv[j].key));
+			if (df_kind_expands(in->kind) && in->kind != DF_ONBUILD)
+				uv_instr(&c, in);
+		}
+		lxr_strv_free(c.known);
+		c.known = NULL;
+	}
+	lxr_strv_free(c.globals);
+	lxr_strv_free(c.said);
+}
+
 int bld_plan_make(const struct df_file *f, char *const *build_args, const char *target,
 		  struct bld_plan *out, lxr_err *err)
 {
@@ -419,6 +525,7 @@ int bld_plan_make(const struct df_file *f, char *const *build_args, const char *
 		goto fail;
 	mark(&p, p.target);
 	unused(f, build_args, &p);
+	undeclared(f, &p);
 	*out = p;
 	return 0;
 fail:
@@ -459,5 +566,6 @@ void bld_plan_free(struct bld_plan *p)
 	free(p->stages);
 	lxr_strv_free(p->meta_args);
 	lxr_strv_free(p->unused_args);
+	lxr_strv_free(p->warnings);
 	*p = (struct bld_plan){0};
 }

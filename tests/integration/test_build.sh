@@ -53,6 +53,11 @@ expect_rc 0 "build --check --target"
 expect_grep "$OUT" "^stage 0 deps: FROM other:build," "--build-arg reaches FROM"
 expect_grep "$OUT" "lines 7-8, the target$" "--target picks the stage"
 expect_grep "$ERR" "warning: --build-arg NOPE: no ARG declares it" "an unused build arg is named"
+printf 'ARG V=1\nFROM scratch\nCOPY $V /v\n' > "$TEST_TMP/Dockerfile.undeclared"
+run build --check -f "$TEST_TMP/Dockerfile.undeclared" "$CTX"
+expect_rc 0 "build --check of a stage that uses a global ARG it does not declare"
+expect_grep "$ERR" "Dockerfile.undeclared:3:1: COPY uses \\\$V, a global ARG this stage does not declare" \
+	"a global ARG used in a stage without ARG is warned about, as docker does"
 
 # a reproducible build: image and history dated, mtimes clamped to this
 export SOURCE_DATE_EPOCH=1700000000

@@ -124,6 +124,45 @@ static void test_errors(void **state)
 		 "Dockerfile:1:1: FROM one AS one: a stage cannot be its own base", NULL);
 }
 
+/* docker's warnings for a variable used but not declared: a global ARG a
+ * stage does not redeclare, a FROM variable no global ARG declares; not
+ * RUN's (the shell's), not one an ENV of the stage or its base sets, not
+ * a name the base image's ENV may set */
+static void test_undeclared(void **state)
+{
+	struct df_file f;
+	struct bld_plan p;
+	lxr_err err = {0};
+
+	(void)state;
+	assert_int_equal(plan("ARG V=1\n"
+			      "FROM busybox${NOPE} AS a\n"
+			      "ENV P=/p\n"
+			      "RUN echo $V\n"
+			      "COPY $V /v\n"
+			      "FROM a\n"
+			      "ARG V\n"
+			      "WORKDIR $P/$V/$HOME\n"
+			      "FROM busybox\n"
+			      "USER $V\n"
+			      "LABEL x=$V\n",
+			      NULL, NULL, &f, &p, &err),
+			 0);
+	assert_non_null(p.warnings);
+	assert_string_equal(p.warnings[0], "Dockerfile:2:1: FROM uses $NOPE, which no ARG before "
+					   "the first FROM declares: it is empty there");
+	assert_string_equal(p.warnings[1],
+			    "Dockerfile:5:1: COPY uses $V, a global ARG this stage does not "
+			    "declare: it is empty here (add `ARG V` to the stage)");
+	assert_string_equal(p.warnings[2],
+			    "Dockerfile:10:1: USER uses $V, a global ARG this stage does not "
+			    "declare: it is empty here (add `ARG V` to the stage)");
+	assert_non_null(strstr(p.warnings[3], "Dockerfile:11:1: LABEL uses $V"));
+	assert_null(p.warnings[4]);
+	bld_plan_free(&p);
+	df_file_free(&f);
+}
+
 /* FROM --platform: this host's platform (the usual $BUILDPLATFORM) only */
 static void test_platform(void **state)
 {
@@ -176,10 +215,9 @@ static void test_waves(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_stages),
-	    cmocka_unit_test(test_waves),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_platform),
+	    cmocka_unit_test(test_stages),     cmocka_unit_test(test_waves),
+	    cmocka_unit_test(test_errors),     cmocka_unit_test(test_platform),
+	    cmocka_unit_test(test_undeclared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

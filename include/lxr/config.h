@@ -301,6 +301,9 @@ struct cfg_svc_x_lxr {
 	/* restart backoff (defaults like docker's: 100 ms, doubling to 1 min,
 	 * reset after 10 s up); not set: the default */
 	struct cfg_int backoff_initial_us, backoff_max_us, backoff_reset_us;
+	/* what the stack or the box does once a restart limit is used up:
+	 * none, stop-stack, reboot or poweroff (finit's oncrash) */
+	struct cfg_str on_give_up;
 };
 
 /* A service's names, resolver and namespaces beyond its network

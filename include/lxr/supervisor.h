@@ -422,4 +422,11 @@ void sup_stack_volumes_release(const struct cfg_stack *st);
  * project still uses is kept, with a warning. */
 void sup_stack_volumes_remove(const struct cfg_stack *st);
 
+/* The last x-lxr on_give_up record ("boot ID\ntime T\nproject P\nservice S\n
+ * instance I\nrestarts N\nexit C\naction A\n", in the data directory):
+ * 0 and *text, or -1 when there is none; and whether it was written in an
+ * earlier boot than this one (the box went down for it). */
+int sup_give_up_read(char **text);
+bool sup_give_up_earlier_boot(const char *text);
+
 #endif

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "config/text.h"
@@ -508,6 +509,36 @@ static int run_containers(const char *cmd, const struct ctl_args *a)
 						 : 10);
 }
 
+/* `lxr ps` on the boot after a service's on_give_up took the box down:
+ * why, from the record the supervisor wrote (on stderr: ps's output stays
+ * parseable). */
+static void give_up_note(void)
+{
+	_cleanup_free_ char *text = NULL;
+	char project[128] = "", inst[128] = "", action[32] = "", when[64] = "?";
+	long long t = 0;
+	int restarts = 0, code = 0;
+	struct tm tm;
+
+	if (sup_give_up_read(&text) < 0 || !sup_give_up_earlier_boot(text) ||
+	    (!strstr(text, "\naction reboot\n") && !strstr(text, "\naction poweroff\n")))
+		return;
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		sscanf(l, "time %lld", &t);
+		sscanf(l, "project %127s", project);
+		sscanf(l, "instance %127s", inst);
+		sscanf(l, "restarts %d", &restarts);
+		sscanf(l, "exit %d", &code);
+		sscanf(l, "action %31s", action);
+	}
+	if (t && gmtime_r(&(time_t){(time_t)t}, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(stderr,
+		"lxr: note: before this boot, %s of project %s gave up after %d restart(s) "
+		"(exit %d) on %s, and its x-lxr on_give_up: %s took the box down\n",
+		inst, project, restarts, code, when, action);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
@@ -523,6 +554,8 @@ int cmd_ctl(int argc, char **argv)
 		lxr_strv_free(a.only_service);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
+	if (!strcmp(cmd, "ps") && !a.quiet && !a.json)
+		give_up_note();
 	/* no stack file here and none named: the `lxr run` containers */
 	if (!a.project && !a.file) {
 		if (cli_find_stack(&found))

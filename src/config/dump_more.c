@@ -74,12 +74,14 @@ static void x_lxr(struct cfg_out *o, const struct cfg_svc_x_lxr *x)
 	bool backoff =
 	    x->backoff_initial_us.set || x->backoff_max_us.set || x->backoff_reset_us.set;
 
-	if (!x->restart_on_unhealthy.set && !backoff)
+	if (!x->restart_on_unhealthy.set && !backoff && !x->on_give_up.v)
 		return;
 	cfg_out_key(o, "x-lxr");
 	cfg_out_map(o);
 	if (x->restart_on_unhealthy.set)
 		flag(o, "restart_on_unhealthy", x->restart_on_unhealthy.v);
+	if (x->on_give_up.v)
+		cfg_out_kv(o, "on_give_up", x->on_give_up.v);
 	if (backoff) {
 		cfg_out_key(o, "backoff");
 		cfg_out_map(o);

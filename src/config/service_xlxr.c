@@ -109,13 +109,29 @@ static int read_restart_on_unhealthy(struct cfg_ctx *c, struct cfg_node *n, void
 			     &((struct cfg_svc_x_lxr *)obj)->restart_on_unhealthy);
 }
 
+static int read_on_give_up(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const char *const actions[] = {"none", "stop-stack", "reboot", "poweroff"};
+	struct cfg_str *out = &((struct cfg_svc_x_lxr *)obj)->on_give_up;
+
+	if (cfg_read_str(c, n, "x-lxr on_give_up", out) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(actions) / sizeof(*actions); i++)
+		if (!strcmp(out->v, actions[i]))
+			return 0;
+	cfg_error_hint(c, n, "none, stop-stack, reboot or poweroff",
+		       "x-lxr on_give_up: \"%s\" is not an action", out->v);
+	return -1;
+}
+
 int cfg_svc_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
 	    {"restart_on_unhealthy", NULL, read_restart_on_unhealthy},
 	    {"backoff", NULL, read_backoff},
+	    {"on_give_up", NULL, read_on_give_up},
 	};
-	static const struct cfg_map_spec spec = {"x-lxr", keys, 2, false, NULL, 0};
+	static const struct cfg_map_spec spec = {"x-lxr", keys, 3, false, NULL, 0};
 
 	if (cfg_is_null(n))
 		return 0;

@@ -458,6 +458,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_kvs_free(&s->logging.options);
 	cfg_security_free(&s->security);
 	cfg_svc_host_free(&s->host);
+	free(s->x_lxr.on_give_up.v);
 	cfg_file_refs_free(s->secrets, s->n_secrets);
 	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
 	cfg_raw_free(&s->device_requests);

@@ -416,6 +416,11 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 		if (!s->shutting_down)
 			rejoin_dependents(s, in);
 	}
+	/* a restart limit used up: x-lxr on_give_up (after this instance's
+	 * own release, as it may stop the whole stack) */
+	if (before != SVC_FAILED && in->fsm.state == SVC_FAILED && !s->shutting_down &&
+	    in->svc->policy.max_attempts > 0 && in->fsm.attempts >= in->svc->policy.max_attempts)
+		sup_give_up(s, in);
 	if (!s->shutting_down)
 		sup_start_ready(s);
 }

@@ -262,7 +262,10 @@ void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, 
 void sup_on_exit(struct sup *s, struct sup_instance *in);
 void sup_on_spawned(struct sup *s, struct sup_instance *in);
 void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
-void sup_stop_all(struct sup *s);    /* ordered shutdown, reverse start order */
+void sup_stop_all(struct sup *s);
+/* giveup.c: x-lxr on_give_up once in's restart limit is used up */
+void sup_give_up(struct sup *s,
+		 struct sup_instance *in); /* ordered shutdown, reverse start order */
 bool sup_all_down(struct sup *s);
 void sup_kill_all(struct sup *s);
 

@@ -91,6 +91,9 @@ void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
 char **lxr_strv_dup(char *const *v);
 bool lxr_strv_has(char *const *v, const char *s); /* v (NULL: empty) holds s */
 void lxr_strv_free(char **v);
+/* Go's strconv.ParseBool, which docker and BuildKit use for their flags:
+ * 1 t T true TRUE True and their false forms; -1 for anything else. */
+int lxr_go_bool(const char *v, bool *out);
 
 /* ---- files ---------------------------------------------------------------- */
 /* The temp name of a file or directory being made, ".NAME.tmp.PID", until a

@@ -92,21 +92,6 @@ static int csv_fields(const char *s, char ***out, lxr_err *err)
 	return 0;
 }
 
-/* Go's strconv.ParseBool */
-static int parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-
-	for (size_t i = 0; i < 6; i++) {
-		if (!strcmp(v, yes[i]))
-			return *out = true, 0;
-		if (!strcmp(v, no[i]))
-			return *out = false, 0;
-	}
-	return -1;
-}
-
 /* docker's go-units RAMInBytes: "64m", "1.5g", "1024" (binary units) */
 static int parse_ram(const char *v, long long *out)
 {
@@ -243,7 +228,7 @@ static int mount_field(const char *field, struct bld_mount *m, bool *ro_auto, lx
 		return 0;
 	if (!strcmp(key, "readonly") || !strcmp(key, "ro") || !strcmp(key, "readwrite") ||
 	    !strcmp(key, "rw")) {
-		if (v && parse_bool(v, &b) < 0)
+		if (v && lxr_go_bool(v, &b) < 0)
 			return lxr_fail(err, EINVAL, "--mount %s=%s: not true or false", key, v);
 		bool rw = !strcmp(key, "readwrite") || !strcmp(key, "rw");
 		m->readonly = rw ? !b : b;
@@ -255,7 +240,7 @@ static int mount_field(const char *field, struct bld_mount *m, bool *ro_auto, lx
 			return lxr_fail(err, EINVAL,
 					"--mount: unexpected key 'required' for mount type '%s'",
 					t);
-		if (v && parse_bool(v, &b) < 0)
+		if (v && lxr_go_bool(v, &b) < 0)
 			return lxr_fail(err, EINVAL, "--mount required=%s: not true or false", v);
 		m->required = b;
 		return 0;

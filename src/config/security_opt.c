@@ -36,21 +36,6 @@ struct cfg_host_lsm cfg_host_lsm_probe(void)
 	return h;
 }
 
-/* Go's strconv.ParseBool, which docker uses for no-new-privileges. */
-static int parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
-	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
-
-	for (size_t i = 0; i < 6; i++) {
-		if (!strcmp(v, yes[i]))
-			return *out = true, 0;
-		if (!strcmp(v, no[i]))
-			return *out = false, 0;
-	}
-	return -1;
-}
-
 static int seccomp_opt(const char *v, const char *base_dir, struct cfg_security *sec, char **shown,
 		       lxr_err *err)
 {
@@ -136,7 +121,7 @@ int cfg_security_opt_apply(const char *opt, const char *base_dir, struct cfg_hos
 	if (!strcmp(key, "seccomp")) {
 		r = seccomp_opt(v, base_dir, sec, &shown, err);
 	} else if (!strcmp(key, "no-new-privileges")) {
-		if (parse_bool(v, &b) < 0)
+		if (lxr_go_bool(v, &b) < 0)
 			return lxr_fail(err, 0, "no-new-privileges: \"%s\" is not true or false",
 					v),
 			       lxr_err_hint(err, "no-new-privileges, no-new-privileges:true or "

@@ -157,6 +157,20 @@ void lxr_strv_push(char ***v, char *s)
 	(*v)[n + 1] = NULL;
 }
 
+int lxr_go_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		if (!strcmp(v, yes[i]))
+			return *out = true, 0;
+		if (!strcmp(v, no[i]))
+			return *out = false, 0;
+	}
+	return -1;
+}
+
 bool lxr_strv_has(char *const *v, const char *s)
 {
 	for (size_t i = 0; v && v[i]; i++)

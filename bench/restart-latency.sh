@@ -152,30 +152,11 @@ elif [[ " $PEERS " == *" podman "* ]]; then
 		events_logfile_path = "$work/podman/events.log"
 	C
 	env -u DOCKER_HOST -u DOCKER_CONFIG CONTAINERS_CONF="$work/containers.conf" \
-		unshare --mount --propagation private bash -s "$work" "$RESTARTS" <<-'PODMAN'
+		unshare --mount --propagation private bash -s "$here" "$work" "$RESTARTS" <<-'PODMAN'
 		set -euo pipefail
-		work=$1 RESTARTS=$2
-		if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
-		pm() {
-			podman --root "$work/podman/root" --runroot "$work/podman/runroot" \
-				--tmpdir "$work/podman/tmp" --cgroup-manager cgroupfs "$@"
-		}
-		teardown() {
-			pm rm -af -t 0 >/dev/null 2>&1 || true
-			pm rmi -af >/dev/null 2>&1 || true
-			# conmon and its `podman container cleanup` end shortly after
-			# the container is removed; whatever is left of them is killed
-			for _ in $(seq 50); do
-				pgrep -f "$work/podman" >/dev/null || break
-				sleep 0.1
-			done
-			for p in $(pgrep -f "$work/podman"); do kill -9 "$p" 2>/dev/null || true; done
-			for c in /sys/fs/cgroup/*/lxrbench-podman; do
-				if [ -d "$c" ]; then find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
-			done
-		}
-		trap teardown EXIT
-		trap "exit 130" INT TERM
+		here=$1 work=$2 RESTARTS=$3
+		# shellcheck source=bench/private-podman.sh
+		. "$here/private-podman.sh"
 		pm import -q "$work/rootfs.tar" localhost/lxrbench-base:1 >/dev/null
 		pm run -d --restart always --network none --cgroup-parent /lxrbench-podman \
 			--name lxrrestart localhost/lxrbench-base:1 /bin/sleep 0.005 >/dev/null

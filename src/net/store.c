@@ -412,21 +412,25 @@ static void ep_dup(struct ep_rec *d, const struct ep_rec *s)
 	d->project = lxr_xstrdup(s->project);
 }
 
+/* Is the cache the records' state at change count g (gen_read's)? */
+static bool cache_at(const char *run_dir, uint64_t g)
+{
+	return g && eps_cache.run_dir && !strcmp(eps_cache.run_dir, run_dir) && g == eps_cache.gen;
+}
+
 static bool cache_current(const char *run_dir)
 {
-	uint64_t g;
-
-	return eps_cache.run_dir && !strcmp(eps_cache.run_dir, run_dir) &&
-	       (g = gen_read(run_dir)) && g == eps_cache.gen;
+	return cache_at(run_dir, gen_read(run_dir));
 }
 
 /* Copies of the cached endpoints (of project, or all when NULL), or false
- * when the cache is not the records' current state. */
-static bool cache_get(const char *run_dir, const char *project, struct ep_rec **out, size_t *n)
+ * when the cache is not the records' state at change count g. */
+static bool cache_get(const char *run_dir, uint64_t g, const char *project, struct ep_rec **out,
+		      size_t *n)
 {
 	size_t k = 0;
 
-	if (!cache_current(run_dir))
+	if (!cache_at(run_dir, g))
 		return false;
 	*out = lxr_xcalloc(eps_cache.n + 1, sizeof(**out));
 	for (size_t i = 0; i < eps_cache.n; i++)
@@ -526,7 +530,7 @@ int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, 
 		 lxr_err *err)
 {
 	(void)err;
-	if (!cache_get(run_dir, project, out, n))
+	if (!cache_get(run_dir, gen_read(run_dir), project, out, n))
 		eps_read(run_dir, project, out, n);
 	return 0;
 }
@@ -542,7 +546,7 @@ int net_all_eps_load(const char *run_dir, struct ep_rec **out, size_t *n)
 	DIR *d;
 	struct dirent *de;
 
-	if (cache_get(run_dir, NULL, out, n))
+	if (cache_get(run_dir, g, NULL, out, n))
 		return 0;
 	d = opendir(run_dir);
 	*out = lxr_xcalloc(1, sizeof(**out));

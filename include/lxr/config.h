@@ -398,6 +398,22 @@ struct cfg_build {
 	size_t n_ulimits;
 };
 
+/* deploy.update_config / rollback_config: how `lxr up` replaces a changed
+ * service's containers, and how it goes back (supervisor/update.c). */
+enum cfg_update_order { CFG_UPDATE_STOP_FIRST, CFG_UPDATE_START_FIRST };
+enum cfg_update_failure { CFG_UPDATE_PAUSE, CFG_UPDATE_CONTINUE, CFG_UPDATE_ROLLBACK };
+struct cfg_update {
+	bool set; /* the key was given */
+	struct cfg_pos pos;
+	int parallelism;          /* instances per batch; 0: all at once (default 1) */
+	int64_t delay_us;         /* between batches (default 0) */
+	int64_t monitor_us;       /* a new container watched this long once ready (5s) */
+	int max_failure_permille; /* max_failure_ratio x 1000 (default 0) */
+	enum cfg_update_failure failure_action; /* default pause */
+	enum cfg_update_order order;            /* default stop-first */
+};
+#define CFG_UPDATE_MONITOR_DEFAULT_US 5000000
+
 struct cfg_service {
 	char *name;
 	struct cfg_pos pos;
@@ -439,7 +455,8 @@ struct cfg_service {
 	struct cfg_kvs sysctls, labels;
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
-	struct cfg_int replicas;    /* deploy.replicas; default 1, 0 allowed */
+	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
+	struct cfg_update update_config, rollback_config; /* deploy's */
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;
 	struct cfg_security security; /* security_opt */

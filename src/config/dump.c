@@ -92,6 +92,35 @@ static void restart_policy(struct cfg_out *o, const struct cfg_restart_policy *r
 	cfg_out_end_map(o);
 }
 
+/* Every key, defaults included, so the file says what an update will do. */
+static void update(struct cfg_out *o, const char *key, const struct cfg_update *u)
+{
+	static const char *const actions[] = {"pause", "continue", "rollback"};
+	char ratio[16];
+
+	if (!u->set)
+		return;
+	cfg_out_key(o, key);
+	cfg_out_map(o);
+	cfg_out_key(o, "parallelism");
+	cfg_out_int(o, u->parallelism);
+	cfg_out_duration(o, "delay", u->delay_us);
+	cfg_out_kv(o, "failure_action", actions[u->failure_action]);
+	cfg_out_duration(o, "monitor", u->monitor_us);
+	snprintf(ratio, sizeof(ratio), "%d.%03d", u->max_failure_permille / 1000,
+		 u->max_failure_permille % 1000);
+	for (char *e = ratio + strlen(ratio) - 1; *e == '0' || *e == '.'; e--) {
+		bool dot = *e == '.';
+		*e = '\0'; /* 0.250 -> 0.25, 1.000 -> 1 */
+		if (dot)
+			break;
+	}
+	cfg_out_key(o, "max_failure_ratio");
+	cfg_out_number(o, ratio);
+	cfg_out_kv(o, "order", u->order == CFG_UPDATE_START_FIRST ? "start-first" : "stop-first");
+	cfg_out_end_map(o);
+}
+
 static void deploy(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, "deploy");
@@ -108,6 +137,8 @@ static void deploy(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_end_map(o);
 	if (restart_as_policy(&s->restart))
 		restart_policy(o, &s->restart);
+	update(o, "update_config", &s->update_config);
+	update(o, "rollback_config", &s->rollback_config);
 	cfg_out_end_map(o);
 }
 

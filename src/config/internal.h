@@ -159,6 +159,10 @@ int cfg_svc_read_env_file(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s);
 int cfg_svc_read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* service_update.c: deploy.update_config, deploy.rollback_config */
+int cfg_svc_read_update_config(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_rollback_config(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_update_default(struct cfg_update *u); /* what an absent key means */
 int cfg_svc_read_mem_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_pids_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj);

@@ -602,6 +602,8 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	}
 	if (!cfg_expect(c, n, CFG_NODE_MAP, "a service definition"))
 		return -1;
+	cfg_update_default(&s->update_config);
+	cfg_update_default(&s->rollback_config);
 	r = cfg_read_map(c, n, spec, s);
 	if (r == 0 && !s->image.v && !s->build.set && !has_key(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",

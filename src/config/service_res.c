@@ -345,8 +345,6 @@ static int read_swarm_only(struct cfg_ctx *c, struct cfg_node *n, const char *ke
 SWARM_ONLY(endpoint_mode)
 SWARM_ONLY(labels)
 SWARM_ONLY(placement)
-SWARM_ONLY(rollback_config)
-SWARM_ONLY(update_config)
 
 int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -356,8 +354,8 @@ int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"endpoint_mode", NULL, read_endpoint_mode},
 	    {"labels", NULL, read_labels},
 	    {"placement", NULL, read_placement},
-	    {"rollback_config", NULL, read_rollback_config},
-	    {"update_config", NULL, read_update_config},
+	    {"rollback_config", "service.deploy.rollback_config", cfg_svc_read_rollback_config},
+	    {"update_config", "service.deploy.update_config", cfg_svc_read_update_config},
 	    {"resources", "service.deploy.resources", read_resources},
 	    {"restart_policy", "service.deploy.restart_policy", read_restart_policy},
 	};

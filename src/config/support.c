@@ -133,9 +133,11 @@ static const struct {
     /* swarm's: docker compose ignores them, lxr too, with a warning */
     {"service.deploy.placement", true},
     {"service.deploy.labels", true},
-    {"service.deploy.update_config", true},
-    {"service.deploy.rollback_config", true},
     {"service.deploy.endpoint_mode", true},
+    {"service.deploy.update_config", true},   /* rolling updates (supervisor/update.c) */
+    {"service.deploy.rollback_config", true}, /* ... and their rollback */
+    /* the new container beside the old one: not yet */
+    {"service.deploy.update_config.order.start-first", false},
     {"service.attach", true},          /* up shows every service's output */
     {"service.platform", true},        /* empty or the host's */
     {"service.platform.other", false}, /* no emulation */

@@ -95,6 +95,11 @@ int64_t sup_notify_watchdog_usec(void);
  * stack has started). Returns the exit code for `lxr up`: 0, 1 (a
  * dependency failed or run-time error), 2 (the stack cannot be planned). */
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
+/* lxr rollback: ask the project's supervisor (c) to return each service to
+ * the version it ran before its last update, wait, and say how it went.
+ * Returns the exit code. */
+struct ctl_conn;
+int sup_rollback_services(struct ctl_conn *c, const char *const *services);
 
 /* `lxr run -d` (run.c): the planned container (plan_instance_build, carried
  * as `lxr run` carries it: its own name, the "_run" group) under a

@@ -24,6 +24,7 @@ int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_rollback(int argc, char **argv); /* cmd_rollback.c */
 int cmd_ls(int argc, char **argv);
 int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
 int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */

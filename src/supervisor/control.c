@@ -57,7 +57,8 @@ static json_t *instance_json(const struct sup_instance *in)
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
 	/* what compose's ps shows: the image as written, the command, times */
-	const char *image = cfg_service_image(in->svc->cfg);
+	const char *image =
+	    cfg_service_image(in->on_prev && in->svc->prev_cfg ? in->svc->prev_cfg : in->svc->cfg);
 	json_object_set_new(o, "image", json_string(image ? image : ""));
 	{
 		json_t *cmd = json_array();
@@ -73,6 +74,11 @@ static json_t *instance_json(const struct sup_instance *in)
 		json_object_set_new(o, "error", sup_err_json(&in->error));
 	if (in->health.enabled && in->health.last_output && in->health.last_output[0])
 		json_object_set_new(o, "health_output", json_string(in->health.last_output));
+	{
+		json_t *u = sup_update_json(in); /* a rolling update's state */
+		if (u)
+			json_object_set_new(o, "update", u);
+	}
 	return o;
 }
 
@@ -194,6 +200,37 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		json_array_append_new(done, json_string(in->name));
 	}
 	sup_start_ready(s);
+	ctl_reply_ok(cs, req, done);
+}
+
+/* lxr rollback SERVICE...: each back to the version it ran before its last
+ * update (update.c); every name is checked before any rolls back */
+static void do_rollback(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	json_t *names = json_object_get(args, "services"), *done = json_array();
+	lxr_err err;
+
+	for (size_t j = 0; j < json_array_size(names); j++) {
+		const char *name = json_string_value(json_array_get(names, j));
+		if (!name || !sup_find_service(s, name)) {
+			_cleanup_free_ char *msg =
+			    lxr_xasprintf("no such service: %s", name ?: "?");
+			ctl_reply_error(cs, req, msg, "see `lxr ps` for the project's services");
+			json_decref(done);
+			return;
+		}
+	}
+	for (size_t j = 0; j < json_array_size(names); j++) {
+		const char *name = json_string_value(json_array_get(names, j));
+		struct sup_service *sv = sup_find_service(s, name);
+		if (sup_rollback(s, sv, &err) < 0) {
+			ctl_reply_err(cs, req, &err);
+			json_decref(done);
+			return;
+		}
+		json_array_append_new(
+		    done, json_pack("{s:s, s:i}", "service", name, "generation", sv->upd.gen));
+	}
 	ctl_reply_ok(cs, req, done);
 }
 
@@ -510,8 +547,10 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		do_lifecycle(s, cs, req, cmd, args);
 	else if (!strcmp(cmd, "events"))
 		ctl_subscribe(cs, req, "events");
-	else if (!strcmp(cmd, "reconciling"))
-		ctl_reply_ok(cs, req, json_boolean(s->pending != NULL));
+	else if (!strcmp(cmd, "reconciling")) /* a rolling update too */
+		ctl_reply_ok(cs, req, json_boolean(s->pending != NULL || sup_updating(s)));
+	else if (!strcmp(cmd, "rollback"))
+		do_rollback(s, cs, req, args);
 	else if (!strcmp(cmd, "up"))
 		do_up(s, cs, req, args);
 	else if (!strcmp(cmd, "down")) {
@@ -523,7 +562,7 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		ctl_reply_error(
 		    cs, req, "unknown command",
 		    "ps, stop, start, restart, kill, pause, unpause, inspect, events, top, "
-		    "stats, up, down, reconciling");
+		    "stats, up, down, reconciling, rollback");
 }
 
 int sup_control_open(struct sup *s, lxr_err *err)

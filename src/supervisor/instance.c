@@ -436,7 +436,7 @@ static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 	if (s->exit_code_from ? !strcmp(s->exit_code_from, in->svc->cfg->name) : !s->aborted)
 		s->abort_code = code;
 	/* restarted (its policy, `lxr restart`) or recreated: not an end */
-	if (s->aborted || s->shutting_down || in->doomed ||
+	if (s->aborted || s->shutting_down || in->doomed || in->upd_step != UPD_STEP_NONE ||
 	    (in->fsm.state != SVC_EXITED && in->fsm.state != SVC_FAILED &&
 	     in->fsm.state != SVC_STOPPED))
 		return;

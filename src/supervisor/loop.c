@@ -59,9 +59,12 @@ static void arm_timer(struct sup *s)
 			next = h;
 	}
 	{
-		int64_t o = sup_output_deadline(s), w = sup_notify_deadline();
+		int64_t o = sup_output_deadline(s), w = sup_notify_deadline(),
+			u = sup_update_deadline(s);
 		if (o && (!next || o < next))
 			next = o;
+		if (u && (!next || u < next))
+			next = u;
 		if (w && (!next || w < next))
 			next = w;
 	}
@@ -265,6 +268,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 			dispatch(s, evs[i].data.ptr);
 		sup_term_flush(s); /* the turn's terminal lines, in one write */
 		sup_reconcile_tick(s);
+		sup_update_tick(s);
 	}
 	report_ready(s);
 	sup_notify_close();

@@ -68,17 +68,22 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 			bool remove_orphans, bool act)
 {
 	json_t *kept = json_array(), *recreated = json_array(), *added = json_array(),
-	       *removed = json_array(), *orphans = json_array();
+	       *removed = json_array(), *orphans = json_array(), *updated = json_array();
 
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
+		bool same = oi && unchanged(s, oi, ni);
 		/* up --no-start: what it creates waits for `lxr start` */
-		ni->held = act && s->no_start && (!oi || !unchanged(s, oi, ni));
-		json_array_append_new(!oi                    ? added
-				      : unchanged(s, oi, ni) ? kept
-							     : recreated,
-				      json_string(ni->name));
+		ni->held = act && s->no_start && (!oi || !same);
+		/* deploy.update_config: a running instance is replaced in
+		 * batches after the swap (update.c), not stopped here */
+		if (oi && !same && sup_update_wanted(s, oi, ni)) {
+			oi->upd_keep = act;
+			json_array_append_new(updated, json_string(ni->name));
+			continue;
+		}
+		json_array_append_new(!oi ? added : same ? kept : recreated, json_string(ni->name));
 	}
 	FOR_EACH_INSTANCE(s, oi)
 	{
@@ -93,14 +98,15 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
-		if (act && (!ni || !unchanged(s, oi, ni))) {
+		if (act && (!ni || !unchanged(s, oi, ni)) && !oi->upd_keep) {
 			oi->doomed = true;
 			sup_event_grace(s, oi, EV_STOP,
 					s->recreate_grace ? s->recreate_grace_us : -1);
 		}
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated", recreated,
-			 "added", added, "removed", removed, "orphans", orphans);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "unchanged", kept, "recreated",
+			 recreated, "added", added, "removed", removed, "orphans", orphans,
+			 "updated", updated);
 }
 
 static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
@@ -108,9 +114,11 @@ static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_g
 {
 	struct sup *n;
 
-	if (s->shutting_down || s->pending)
+	if (s->shutting_down || s->pending || sup_updating(s))
 		return lxr_fail(err, EBUSY, "the stack is %s",
-				s->shutting_down ? "going down" : "already being reconciled"),
+				s->shutting_down ? "going down"
+				: s->pending     ? "already being reconciled"
+						 : "being updated (see `lxr ps`)"),
 		       NULL;
 	n = lxr_xcalloc(1, sizeof(*n));
 	n->run_dir = lxr_xstrdup(s->run_dir);
@@ -206,6 +214,7 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->started_ns = oi->started_ns;
 	ni->finished_ns = oi->finished_ns;
 	ni->ip = oi->ip;
+	ni->on_prev = oi->on_prev;
 	memcpy(ni->more_ip, oi->more_ip, sizeof(ni->more_ip));
 	free(ni->ports);
 	ni->ports = oi->ports;
@@ -262,6 +271,9 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 		sv->n_inst = 0;
 		sv->img = NULL;
 		sv->img_use_fd = -1;
+		sv->prev_img = NULL;
+		sv->prev_img_use_fd = -1;
+		sv->upd.why = NULL;
 		sv->log = NULL;
 		any = true;
 	}
@@ -278,10 +290,32 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 	/* as integers: < between pointers into different arrays is undefined */
 	uintptr_t lo = (uintptr_t)st->services, hi = (uintptr_t)(st->services + st->n_services);
 
-	for (size_t i = 0; i < s->n_svcs; i++)
-		if ((uintptr_t)s->svcs[i].cfg >= lo && (uintptr_t)s->svcs[i].cfg < hi)
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		uintptr_t a = (uintptr_t)s->svcs[i].cfg, b = (uintptr_t)s->svcs[i].prev_cfg;
+		/* a rollback's model, too (update.c) */
+		if ((a >= lo && a < hi) || (b >= lo && b < hi))
 			return true;
+	}
 	return false;
+}
+
+/* A service the file left as it was keeps what its last update left: the
+ * version a rollback returns to (its image held in use), and the state
+ * ps shows. */
+static void carry_updates(struct sup *n, struct sup *old)
+{
+	for (size_t i = 0; i < old->n_svcs; i++) {
+		struct sup_service *o = &old->svcs[i], *ns = sup_find_service(n, o->cfg->name);
+		if (!ns || ns->prev_cfg || !o->prev_cfg)
+			continue;
+		ns->prev_stack = o->prev_stack;
+		ns->prev_cfg = o->prev_cfg;
+		ns->prev_img = lxr_steal_ptr(&o->prev_img);
+		ns->prev_img_use_fd = lxr_steal_fd(&o->prev_img_use_fd);
+		ns->upd.state = o->upd.state;
+		ns->upd.gen = o->upd.gen;
+		ns->upd.why = lxr_steal_ptr(&o->upd.why);
+	}
 }
 
 /* compose's `up` starts again what is down (exited, stopped, given up on):
@@ -312,15 +346,19 @@ static void start_again(struct sup *s, bool no_start, char **kept)
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
-	bool kept_orphans = adopt_orphans(n, &old), no_start = n->no_start;
+	bool no_start = n->no_start;
 	_cleanup_strv_ char **kept = n->keep_as_is;
 
+	adopt_orphans(n, &old);
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(&old, ni->name);
 		if (oi && !oi->doomed)
 			transplant(s, oi, ni);
+		if (oi && oi->upd_keep)
+			sup_update_adopt(s, oi->svc, oi, ni);
 	}
+	carry_updates(n, &old);
 	for (size_t i = 0; i < old.n_svcs; i++) {
 		struct sup_service *ns = sup_find_service(n, old.svcs[i].cfg->name);
 		if (ns && !ns->log) /* the log continues in the same file */
@@ -353,7 +391,7 @@ static void swap(struct sup *s)
 	s->store = n->store; /* the old one closes with the old tables */
 	/* an adopted orphan's model (its cfg_service) lives in the stack it
 	 * came from, so that stack lives as long as such an orphan does */
-	if (kept_orphans && old.owned_stack && models_in(s, old.owned_stack)) {
+	if (old.owned_stack && models_in(s, old.owned_stack)) {
 		s->kept_stacks =
 		    lxr_xrealloc(s->kept_stacks, (s->n_kept_stacks + 1) * sizeof(*s->kept_stacks));
 		s->kept_stacks[s->n_kept_stacks++] = old.owned_stack;

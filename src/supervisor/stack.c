@@ -103,6 +103,38 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	return img_use_acquire(s->store, sv->img, label, &sv->img_use_fd, err);
 }
 
+int sup_plan_make(const struct cfg_stack *st, const struct cfg_service *cfg, struct img_image *img,
+		  int replica, struct plan_instance *out, lxr_err *err)
+{
+	struct plan_image pi;
+	struct rt_plan_host hf;
+	int r;
+
+	if (img)
+		img_plan_image(img, &pi);
+	r = rt_plan_host(cfg, st->file, &hf, err);
+	if (r == 0)
+		r = plan_instance_build(st, cfg, replica, img ? &pi : NULL, &hf.p, out, err);
+	rt_plan_host_free(&hf);
+	if (r < 0)
+		return -1;
+	if (rt_spec_apply_user(&out->spec, out->user, out->group_add, err) < 0)
+		return lxr_err_wrap(err, "service \"%s\"", cfg->name);
+	return 0;
+}
+
+/* A new plan in place (a rolling update's step): the health check and the
+ * restart policy it says. */
+void sup_instance_from_plan(struct sup_instance *in)
+{
+	lxr_strv_free(in->health.argv);
+	sup_health_free(&in->health);
+	health_from(&in->plan.health, &in->health);
+	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
+	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	policy_from(&in->plan, &in->svc->policy);
+}
+
 static int build_instance(struct sup *s, struct sup_service *sv, int replica, lxr_err *err)
 {
 	struct sup_instance *in = &sv->inst[sv->n_inst++];
@@ -117,26 +149,14 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	in->stdin_w = -1;
 	in->kept_netns = -1;
-	struct plan_image pi;
-	struct rt_plan_host hf;
-	int r;
 
 	rt_spec_init_defaults(&in->plan.spec);
 	if (resolve_image(s, sv, err) < 0)
 		return -1;
 	if (sv->pull_needed)
 		return 0;
-	if (sv->img)
-		img_plan_image(sv->img, &pi);
-	r = rt_plan_host(sv->cfg, s->stack->file, &hf, err);
-	if (r == 0)
-		r = plan_instance_build(s->stack, sv->cfg, replica, sv->img ? &pi : NULL, &hf.p,
-					&in->plan, err);
-	rt_plan_host_free(&hf);
-	if (r < 0)
+	if (sup_plan_make(s->stack, sv->cfg, sv->img, replica, &in->plan, err) < 0)
 		return -1;
-	if (rt_spec_apply_user(&in->plan.spec, in->plan.user, in->plan.group_add, err) < 0)
-		return lxr_err_wrap(err, "service \"%s\"", sv->cfg->name);
 	health_from(&in->plan.health, &in->health);
 	if (replica == 1)
 		policy_from(&in->plan, &sv->policy);
@@ -160,6 +180,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 	sv = &s->svcs[s->n_svcs++];
 	sv->cfg = g->nodes[0].svc;
 	sv->img_use_fd = -1; /* the caller holds its image in use */
+	sv->prev_img_use_fd = -1;
 	sv->inst = lxr_xcalloc(1, sizeof(*sv->inst));
 	in = &sv->inst[sv->n_inst++];
 	in->svc = sv;
@@ -192,6 +213,7 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 		sv->cfg = g->nodes[i].svc;
 		sv->node = i;
 		sv->img_use_fd = -1;
+		sv->prev_img_use_fd = -1;
 		sv->colour = (int)i;
 		size_t n = sv->cfg->replicas.set ? (size_t)sv->cfg->replicas.v : 1;
 
@@ -225,8 +247,13 @@ void sup_free(struct sup *s)
 			plan_instance_free(&in->plan);
 			lxr_strv_free(in->health.argv);
 			sup_health_free(&in->health);
+			if (in->upd_plan)
+				plan_instance_free(in->upd_plan);
+			free(in->upd_plan);
+			free(in->upd_why);
 		}
 		free(s->svcs[i].inst);
+		sup_update_free(&s->svcs[i]);
 		if (s->svcs[i].img) {
 			img_image_free(s->svcs[i].img);
 			free(s->svcs[i].img);

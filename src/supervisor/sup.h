@@ -66,6 +66,25 @@ struct sup_health {
 	size_t n_log, log_next;
 };
 
+/* update.c: an instance's step in a rolling update */
+enum sup_upd_step {
+	UPD_STEP_NONE,     /* not part of one */
+	UPD_STEP_WAIT,     /* in a batch to come */
+	UPD_STEP_STOPPING, /* its old container is stopping */
+	UPD_STEP_STARTING, /* its new container starts, then is watched (monitor) */
+	UPD_STEP_DONE,     /* replaced, and stayed up through monitor */
+	UPD_STEP_FAILED,   /* its new container failed */
+};
+/* A service's rolling update, as ps and up report it */
+enum sup_upd_state {
+	SUP_UPD_NONE,
+	SUP_UPD_UPDATING,
+	SUP_UPD_ROLLING_BACK,
+	SUP_UPD_PAUSED,      /* stopped half-way (failure_action: pause) */
+	SUP_UPD_UPDATED,     /* every instance replaced */
+	SUP_UPD_ROLLED_BACK, /* back on the previous version */
+};
+
 struct sup_instance {
 	struct sup_service *svc;
 	char *name; /* "<service>-<n>" */
@@ -112,6 +131,14 @@ struct sup_instance {
 	/* wall-clock seconds, for ps's CREATED and "Exited (N) 3 minutes ago":
 	 * its first start, and when its command last ended (0: not yet) */
 	int64_t created_at, finished_at;
+	/* update.c: a rolling update's target (a plan not carried out yet),
+	 * the instance's step in it, and when its new container was ready */
+	struct plan_instance *upd_plan;
+	enum sup_upd_step upd_step;
+	int64_t upd_ready_at;
+	bool upd_keep; /* reconcile: changed, kept running for a rolling update */
+	bool on_prev;  /* runs its service's previous version (prev_cfg) */
+	char *upd_why; /* why its new container failed */
 };
 
 struct sup_service {
@@ -125,6 +152,21 @@ struct sup_service {
 	struct img_image *img;  /* stack.c: its image, when it names one */
 	bool pull_needed;       /* dry run: its image is not here, no plan made */
 	int img_use_fd;         /* held while the supervisor runs: in use */
+	/* update.c: the version it ran before the last update, which a
+	 * rollback returns to: its model (in a stack the supervisor keeps),
+	 * its image, held in use until then (prev_img_use_fd, -1: none) */
+	const struct cfg_stack *prev_stack;
+	const struct cfg_service *prev_cfg;
+	struct img_image *prev_img;
+	int prev_img_use_fd;
+	struct {
+		enum sup_upd_state state;
+		const struct cfg_update *cfg; /* update_config, or rollback_config */
+		int64_t next_batch_at;        /* delay: the next batch waits until then */
+		bool batch_open;
+		char *why; /* paused or rolled back: the first failure's reason */
+		int gen;   /* counts updates, so up reports the one it began */
+	} upd;
 };
 
 struct sup_opts {
@@ -378,6 +420,37 @@ struct json_t *sup_plans_json(struct sup *s, bool all);
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 			bool remove_orphans, struct json_t **summary, lxr_err *err);
 void sup_reconcile_tick(struct sup *s);
+
+/* ---- update.c: rolling, health-gated updates and rollback ----------------------- */
+/* Reconcile: should this changed instance be replaced by a rolling update
+ * (its service has update_config and it runs) rather than recreated? */
+bool sup_update_wanted(const struct sup *s, const struct sup_instance *oi,
+		       const struct sup_instance *ni);
+/* The swap: ni took oi's running container (transplant); its own new plan
+ * becomes the update's target, oi's plan the one it runs, and oi's
+ * service's model and image the version a rollback returns to. */
+void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_instance *oi,
+		      struct sup_instance *ni);
+void sup_update_tick(struct sup *s);
+int64_t sup_update_deadline(const struct sup *s);
+bool sup_updating(const struct sup *s); /* an update or rollback still runs */
+/* lxr rollback: the service back to its previous image and configuration */
+int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
+/* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
+struct json_t *sup_update_json(const struct sup_instance *in);
+void sup_update_free(struct sup_service *sv);
+/* update_report.c, in the CLI's process: wait until no update runs, then
+ * say how each ended for the instances or services names lists; 1 when
+ * one rolled back or paused */
+struct ctl_conn;
+int sup_update_wait(struct ctl_conn *c, lxr_err *err);
+int sup_update_report(struct json_t *ps, struct json_t *names);
+/* stack.c: an instance's health check and its service's policy from its plan */
+void sup_instance_from_plan(struct sup_instance *in);
+/* stack.c: a plan for replica of cfg (of stack st) with img; out->spec
+ * holds the runtime's defaults first (rt_spec_init_defaults) */
+int sup_plan_make(const struct cfg_stack *st, const struct cfg_service *cfg, struct img_image *img,
+		  int replica, struct plan_instance *out, lxr_err *err);
 
 /* ---- events.c: every transition as a JSON line ------------------------------- */
 /* extra: an object whose members follow the common ones (taken), or NULL */

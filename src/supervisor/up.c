@@ -347,13 +347,16 @@ static bool settled(const char *state, json_t *in)
 		(json_object_get(in, "blocked_by") || json_is_true(json_object_get(in, "held"))));
 }
 
-static int wait_reconciled(struct ctl_conn *c)
+static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 {
 	json_t *all = NULL, *in;
 	size_t i;
 	lxr_err err;
 	int r = 0;
 
+	/* a rolling update takes as long as its batches and health checks */
+	if (json_array_size(updated) && sup_update_wait(c, &err) < 0)
+		return 0;
 	for (int tries = 0; tries < 600; tries++, usleep(100000)) {
 		json_t *pending = NULL;
 		bool done = true;
@@ -391,6 +394,7 @@ static int wait_reconciled(struct ctl_conn *c)
 			r = 1;
 		}
 	}
+	r |= sup_update_report(all, updated);
 	json_decref(all);
 	return r;
 }
@@ -453,11 +457,12 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	} else {
 		fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);
 		print_names("recreate", json_object_get(result, "recreated"));
+		print_names("update", json_object_get(result, "updated"));
 		print_names("add", json_object_get(result, "added"));
 		print_names("remove", json_object_get(result, "removed"));
 		print_names("unchanged", json_object_get(result, "unchanged"));
 		warn_orphans(json_object_get(result, "orphans"));
-		r = wait_reconciled(c);
+		r = wait_reconciled(c, json_object_get(result, "updated"));
 	}
 	json_decref(result);
 	ctl_close(c);

@@ -1,0 +1,465 @@
+/* Rolling, health-gated updates (deploy.update_config) and their rollback
+ * (deploy.rollback_config, `lxr rollback`). When `lxr up` finds a running
+ * instance of a service with update_config changed, reconcile keeps its
+ * container running and hands it here with the new plan as its target.
+ * A batch of `parallelism` instances at a time is stopped and started on
+ * its target (stop-first); each new container must become ready (healthy,
+ * or running when it has no health check) and stay so for `monitor`. A new
+ * container that exits, fails to start or turns unhealthy is a failure;
+ * past max_failure_ratio the service's failure_action pauses the update,
+ * continues it, or rolls back: the instances already replaced go back, by
+ * rollback_config, to the previous version's plan, made again from the
+ * previous model and image, which the service keeps (the image held in
+ * use) for as long as a rollback may need them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lxr/supervisor.h"
+#include "supervisor/sup.h"
+
+static const char *const state_names[] = {
+    [SUP_UPD_NONE] = "none",
+    [SUP_UPD_UPDATING] = "updating",
+    [SUP_UPD_ROLLING_BACK] = "rolling-back",
+    [SUP_UPD_PAUSED] = "paused",
+    [SUP_UPD_UPDATED] = "updated",
+    [SUP_UPD_ROLLED_BACK] = "rolled-back",
+};
+
+static bool running_update(const struct sup_service *sv)
+{
+	return sv->upd.state == SUP_UPD_UPDATING || sv->upd.state == SUP_UPD_ROLLING_BACK;
+}
+
+bool sup_update_wanted(const struct sup *s, const struct sup_instance *oi,
+		       const struct sup_instance *ni)
+{
+	return ni->svc->cfg->update_config.set && !ni->svc->pull_needed && !s->no_start && oi->c &&
+	       svc_state_is_up(oi->fsm.state) && !oi->paused;
+}
+
+bool sup_updating(const struct sup *s)
+{
+	for (size_t i = 0; i < s->n_svcs; i++)
+		if (running_update(&s->svcs[i]))
+			return true;
+	return false;
+}
+
+static void set_why(char **dst, const char *why)
+{
+	free(*dst);
+	*dst = why ? lxr_xstrdup(why) : NULL;
+}
+
+static void drop_target(struct sup_instance *in)
+{
+	if (in->upd_plan) {
+		plan_instance_free(in->upd_plan);
+		free(in->upd_plan);
+	}
+	in->upd_plan = NULL;
+}
+
+void sup_update_free(struct sup_service *sv)
+{
+	if (sv->prev_img) {
+		img_image_free(sv->prev_img);
+		free(sv->prev_img);
+	}
+	sv->prev_img = NULL;
+	if (sv->prev_img_use_fd >= 0)
+		close(sv->prev_img_use_fd);
+	sv->prev_img_use_fd = -1;
+	free(sv->upd.why);
+	sv->upd.why = NULL;
+}
+
+static void begin(struct sup *s, struct sup_service *sv, enum sup_upd_state st, const char *why)
+{
+	sv->upd.state = st;
+	sv->upd.cfg =
+	    st == SUP_UPD_ROLLING_BACK ? &sv->cfg->rollback_config : &sv->cfg->update_config;
+	sv->upd.next_batch_at = 0;
+	sv->upd.batch_open = false;
+	sv->upd.gen++;
+	set_why(&sv->upd.why, why);
+}
+
+void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_instance *oi,
+		      struct sup_instance *ni)
+{
+	struct sup_service *sv = ni->svc;
+	const struct cfg_service *back;
+
+	/* the target: the new tables' plan, never carried out yet */
+	ni->upd_plan = lxr_xmalloc(sizeof(*ni->upd_plan));
+	*ni->upd_plan = ni->plan;
+	/* what runs: the old container's plan, as the carrier made it */
+	ni->plan = oi->plan;
+	memset(&oi->plan, 0, sizeof(oi->plan));
+	/* and its health check (transplant kept the new one's argv) */
+	lxr_strv_free(ni->health.argv);
+	ni->health.argv = lxr_steal_ptr(&oi->health.argv);
+	ni->upd_step = UPD_STEP_WAIT;
+	ni->upd_ready_at = 0;
+	ni->on_prev = true;
+	set_why(&ni->upd_why, NULL);
+	/* the version this one replaces is the one to go back to: the old
+	 * tables' model and image (with its in-use record), or, for an
+	 * instance a rollback left on the version before, that one */
+	back = oi->on_prev ? old_sv->prev_cfg : old_sv->cfg;
+	if (back && sv->prev_cfg != back) {
+		sup_update_free(sv);
+		sv->prev_cfg = back;
+		if (oi->on_prev) {
+			sv->prev_stack = old_sv->prev_stack;
+			sv->prev_img = lxr_steal_ptr(&old_sv->prev_img);
+			sv->prev_img_use_fd = lxr_steal_fd(&old_sv->prev_img_use_fd);
+		} else {
+			sv->prev_stack = s->stack; /* still the old tables' */
+			sv->prev_img = lxr_steal_ptr(&old_sv->img);
+			sv->prev_img_use_fd = lxr_steal_fd(&old_sv->img_use_fd);
+		}
+	}
+	if (!running_update(sv)) {
+		begin(s, sv, SUP_UPD_UPDATING, NULL);
+		sup_say(s, ni, "updating %s: %d at a time, watched %llds once ready", sv->cfg->name,
+			sv->upd.cfg->parallelism, (long long)(sv->upd.cfg->monitor_us / 1000000));
+		sup_emit(s, ni, "update", json_pack("{s:s}", "service", sv->cfg->name));
+	}
+}
+
+/* The previous version's plan for in, made again (the one it ran was
+ * changed by its carrying out). */
+static int prev_plan(struct sup_instance *in, struct plan_instance **out, lxr_err *err)
+{
+	const struct sup_service *sv = in->svc;
+	struct plan_instance *p = lxr_xcalloc(1, sizeof(*p));
+
+	rt_spec_init_defaults(&p->spec);
+	if (sup_plan_make(sv->prev_stack, sv->prev_cfg, sv->prev_img, in->replica, p, err) < 0) {
+		plan_instance_free(p);
+		free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* The old container is gone: the instance takes its target, with a
+ * container, an endpoint (a new address, its ports published anew) and a
+ * state machine of its own, as compose's recreate gives it. */
+static void switch_plan(struct sup *s, struct sup_instance *in)
+{
+	const char *root = s->state_root ? s->state_root : s->run_dir;
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, in->name);
+	lxr_err e;
+
+	sup_drop_kept(in);
+	if (lxr_rm_rf(dir, &e) < 0)
+		sup_say(s, in, "cleanup: %s", e.msg);
+	if (sup_net_detach(s, in, &e) < 0)
+		sup_say(s, in, "cleanup: %s", e.msg);
+	in->net_joined = false;
+	in->ip = 0;
+	memset(in->more_ip, 0, sizeof(in->more_ip));
+	free(in->ports);
+	in->ports = NULL;
+	in->n_ports = 0;
+	plan_instance_free(&in->plan);
+	in->plan = *in->upd_plan;
+	free(in->upd_plan);
+	in->upd_plan = NULL;
+	in->on_prev = in->svc->upd.state == SUP_UPD_ROLLING_BACK;
+	sup_instance_from_plan(in);
+	svc_fsm_init(&in->fsm);
+	in->spawned_restarts = 0;
+	in->created_at = 0;
+	in->warned = false;
+	in->has_error = false;
+	in->upd_ready_at = 0;
+	in->upd_step = UPD_STEP_STARTING;
+	sup_event(s, in, EV_START, 0);
+}
+
+/* The last health check's output, trimmed to a line for a report. */
+static void last_check(const struct sup_instance *in, char *buf, size_t len)
+{
+	const struct sup_health *h = &in->health;
+	const char *out = h->n_log
+			      ? h->log[(h->log_next + SUP_HEALTH_LOG - 1) % SUP_HEALTH_LOG].output
+			      : h->last_output;
+	int code = h->n_log ? h->log[(h->log_next + SUP_HEALTH_LOG - 1) % SUP_HEALTH_LOG].exit_code
+			    : h->last_exit;
+	size_t n;
+
+	snprintf(buf, len, "health check failed (exit %d)%s%s", code, out && *out ? ": " : "",
+		 out ? out : "");
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+static void failed(struct sup *s, struct sup_instance *in, const char *why)
+{
+	char line[SUP_HEALTH_OUT + 64];
+
+	snprintf(line, sizeof(line), "%s: %s", in->name, why);
+	in->upd_step = UPD_STEP_FAILED;
+	set_why(&in->upd_why, line);
+	sup_say(s, in, "new container failed: %s", why);
+	sup_emit(s, in, "update-failed", json_pack("{s:s}", "why", why));
+}
+
+/* A new container's progress: ready, then watched for monitor. */
+static void watch(struct sup *s, struct sup_instance *in, int64_t now)
+{
+	const struct cfg_update *u = in->svc->upd.cfg;
+	enum svc_state st = in->fsm.state;
+	char why[SUP_HEALTH_OUT + 64];
+
+	if (st == SVC_HEALTHY || (st == SVC_RUNNING && !in->health.enabled)) {
+		if (!in->upd_ready_at)
+			in->upd_ready_at = now;
+		if (now - in->upd_ready_at >= u->monitor_us) {
+			in->upd_step = UPD_STEP_DONE;
+			sup_say(s, in, "%s: up through its %llds watch",
+				in->on_prev ? "rolled back" : "updated",
+				(long long)(u->monitor_us / 1000000));
+		}
+		return;
+	}
+	if (st == SVC_STARTING || st == SVC_CREATED || st == SVC_RUNNING)
+		return; /* its health check has not decided yet */
+	if (st == SVC_UNHEALTHY) {
+		last_check(in, why, sizeof(why));
+	} else if (st == SVC_FAILED && in->has_error) {
+		snprintf(why, sizeof(why), "failed to start: %s", in->error.msg);
+	} else if (st == SVC_STOPPING || st == SVC_STOPPED) {
+		snprintf(why, sizeof(why), "stopped during its update");
+	} else {
+		snprintf(why, sizeof(why), "exited with code %d", in->fsm.last_exit);
+	}
+	failed(s, in, why);
+}
+
+/* One instance's step; true when it moved on. */
+static bool step(struct sup *s, struct sup_instance *in, int64_t now)
+{
+	enum sup_upd_step before = in->upd_step;
+
+	if (in->upd_step == UPD_STEP_STOPPING && !in->c)
+		switch_plan(s, in);
+	else if (in->upd_step == UPD_STEP_STARTING)
+		watch(s, in, now);
+	return in->upd_step != before;
+}
+
+static void start_rollback(struct sup *s, struct sup_service *sv, const char *why)
+{
+	lxr_err err;
+
+	begin(s, sv, SUP_UPD_ROLLING_BACK, why);
+	for (size_t k = 0; k < sv->n_inst; k++) {
+		struct sup_instance *in = &sv->inst[k];
+		drop_target(in);
+		if (in->upd_step == UPD_STEP_WAIT || in->upd_step == UPD_STEP_NONE || in->on_prev) {
+			in->upd_step = UPD_STEP_NONE; /* still on the previous version */
+			continue;
+		}
+		if (prev_plan(in, &in->upd_plan, &err) < 0) {
+			sup_say(s, in, "cannot roll back: %s", err.msg);
+			sv->upd.state = SUP_UPD_PAUSED;
+			return;
+		}
+		in->upd_step = UPD_STEP_WAIT;
+	}
+	sup_say(s, &sv->inst[0], "rolling back %s: %s", sv->cfg->name, why);
+}
+
+static void finish(struct sup *s, struct sup_service *sv, enum sup_upd_state st)
+{
+	sv->upd.state = st;
+	for (size_t k = 0; k < sv->n_inst; k++) {
+		/* what a pause leaves waiting stays on the version it runs */
+		drop_target(&sv->inst[k]);
+		sv->inst[k].upd_step = UPD_STEP_NONE;
+	}
+	sup_say(s, &sv->inst[0], "%s %s%s%s", sv->cfg->name, state_names[st],
+		sv->upd.why ? ": " : "", sv->upd.why ? sv->upd.why : "");
+	sup_emit(s, &sv->inst[0], "update-end",
+		 json_pack("{s:s, s:s?}", "state", state_names[st], "why", sv->upd.why));
+}
+
+/* What the failures so far call for, once a batch is over. */
+static bool too_many(const struct sup_service *sv, const char **why)
+{
+	size_t n = 0, bad = 0;
+
+	for (size_t k = 0; k < sv->n_inst; k++) {
+		if (sv->inst[k].upd_step == UPD_STEP_NONE)
+			continue;
+		n++;
+		if (sv->inst[k].upd_step == UPD_STEP_FAILED) {
+			if (!bad)
+				*why = sv->inst[k].upd_why;
+			bad++;
+		}
+	}
+	return bad && bad * 1000 > (size_t)sv->upd.cfg->max_failure_permille * n;
+}
+
+static void next_batch(struct sup *s, struct sup_service *sv)
+{
+	/* parallelism 0: all at once */
+	size_t left = sv->upd.cfg->parallelism ? (size_t)sv->upd.cfg->parallelism : sv->n_inst;
+
+	for (size_t k = 0; k < sv->n_inst && left; k++) {
+		struct sup_instance *in = &sv->inst[k];
+		if (in->upd_step != UPD_STEP_WAIT)
+			continue;
+		in->upd_step = UPD_STEP_STOPPING;
+		sup_event_grace(s, in, EV_STOP, s->recreate_grace ? s->recreate_grace_us : -1);
+		left--;
+	}
+	sv->upd.batch_open = true;
+}
+
+static void service_tick(struct sup *s, struct sup_service *sv, int64_t now)
+{
+	bool busy = false, waiting = false, moved = true;
+	const char *why = NULL;
+
+	while (moved) {
+		moved = false;
+		for (size_t k = 0; k < sv->n_inst; k++)
+			moved |= step(s, &sv->inst[k], now);
+	}
+	for (size_t k = 0; k < sv->n_inst; k++) {
+		enum sup_upd_step st = sv->inst[k].upd_step;
+		busy |= st == UPD_STEP_STOPPING || st == UPD_STEP_STARTING;
+		waiting |= st == UPD_STEP_WAIT;
+	}
+	if (busy)
+		return;
+	if (sv->upd.batch_open) {
+		sv->upd.batch_open = false;
+		sv->upd.next_batch_at = now + sv->upd.cfg->delay_us;
+	}
+	if (too_many(sv, &why)) {
+		enum cfg_update_failure a = sv->upd.cfg->failure_action;
+		if (a == CFG_UPDATE_ROLLBACK && sv->upd.state == SUP_UPD_UPDATING) {
+			start_rollback(s, sv, why);
+			service_tick(s, sv, now);
+			return;
+		}
+		if (a != CFG_UPDATE_CONTINUE) {
+			set_why(&sv->upd.why, why);
+			finish(s, sv, SUP_UPD_PAUSED);
+			return;
+		}
+	}
+	if (!waiting) {
+		finish(s, sv,
+		       sv->upd.state == SUP_UPD_ROLLING_BACK ? SUP_UPD_ROLLED_BACK
+							     : SUP_UPD_UPDATED);
+		return;
+	}
+	if (now >= sv->upd.next_batch_at) {
+		next_batch(s, sv);
+		service_tick(s, sv, now); /* an instance already down moves on now */
+	}
+}
+
+void sup_update_tick(struct sup *s)
+{
+	int64_t now = sup_now();
+
+	if (s->shutting_down || s->pending)
+		return;
+	for (size_t i = 0; i < s->n_svcs; i++)
+		if (running_update(&s->svcs[i]) && s->svcs[i].n_inst)
+			service_tick(s, &s->svcs[i], now);
+}
+
+int64_t sup_update_deadline(const struct sup *s)
+{
+	int64_t next = 0;
+
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		const struct sup_service *sv = &s->svcs[i];
+		if (!running_update(sv))
+			continue;
+		if (sv->upd.next_batch_at && !sv->upd.batch_open &&
+		    (!next || sv->upd.next_batch_at < next))
+			next = sv->upd.next_batch_at;
+		for (size_t k = 0; k < sv->n_inst; k++) {
+			const struct sup_instance *in = &sv->inst[k];
+			int64_t d = in->upd_ready_at + sv->upd.cfg->monitor_us;
+			if (in->upd_step == UPD_STEP_STARTING && in->upd_ready_at &&
+			    (!next || d < next))
+				next = d;
+		}
+	}
+	return next;
+}
+
+int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err)
+{
+	size_t n = 0;
+
+	if (!sv->prev_cfg)
+		return lxr_fail(err, ENOENT,
+				"service \"%s\": no previous version to go back to: it has not "
+				"been updated since its supervisor started",
+				sv->cfg->name);
+	if (running_update(sv) || s->pending || s->shutting_down)
+		return lxr_fail(err, EBUSY, "service \"%s\" is %s", sv->cfg->name,
+				s->shutting_down ? "going down" : "being updated");
+	for (size_t k = 0; k < sv->n_inst; k++) {
+		struct sup_instance *in = &sv->inst[k];
+		drop_target(in);
+		in->upd_step = UPD_STEP_NONE;
+		if (in->on_prev)
+			continue;
+		if (prev_plan(in, &in->upd_plan, err) < 0) {
+			for (size_t j = 0; j <= k; j++)
+				drop_target(&sv->inst[j]);
+			return lxr_err_wrap(err, "rollback");
+		}
+		in->upd_step = UPD_STEP_WAIT;
+		n++;
+	}
+	if (!n)
+		return lxr_fail(err, EALREADY, "service \"%s\" runs its previous version already",
+				sv->cfg->name);
+	begin(s, sv, SUP_UPD_ROLLING_BACK, "lxr rollback");
+	sup_say(s, &sv->inst[0], "rolling back %s (lxr rollback)", sv->cfg->name);
+	sup_update_tick(s);
+	return 0;
+}
+
+json_t *sup_update_json(const struct sup_instance *in)
+{
+	const struct sup_service *sv = in->svc;
+	json_t *o;
+
+	if (sv->upd.state == SUP_UPD_NONE)
+		return NULL;
+	o = json_pack("{s:s, s:i, s:b}", "state", state_names[sv->upd.state], "generation",
+		      sv->upd.gen, "previous", in->on_prev);
+	if (sv->upd.why)
+		json_object_set_new(o, "why", json_string(sv->upd.why));
+	if (in->upd_why)
+		json_object_set_new(o, "failed", json_string(in->upd_why));
+	if (sv->prev_cfg)
+		json_object_set_new(o, "previous_image",
+				    json_string(cfg_service_image(sv->prev_cfg) ?: ""));
+	return o;
+}

@@ -1,0 +1,113 @@
+/* What `lxr up` and `lxr rollback` say about a rolling update once it has
+ * ended: each service updated, rolled back (and why: the failing health
+ * check's output, the exit code), or paused half-way. The supervisor's ps
+ * carries the state (update.c); this only waits for it and prints. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <unistd.h>
+
+#include "lxr/supervisor.h"
+#include "supervisor/sup.h"
+
+static bool named(json_t *names, const char *instance, const char *service)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(names, i, x)
+	{
+		const char *n = json_string_value(x);
+		if (n && ((instance && !strcmp(n, instance)) || (service && !strcmp(n, service))))
+			return true;
+	}
+	return false;
+}
+
+int sup_update_report(json_t *ps, json_t *names)
+{
+	json_t *seen = json_array(), *in;
+	size_t i;
+	int r = 0;
+
+	json_array_foreach(ps, i, in)
+	{
+		const char *svc = json_string_value(json_object_get(in, "service"));
+		const char *inst = json_string_value(json_object_get(in, "instance"));
+		json_t *u = json_object_get(in, "update");
+		const char *st = json_string_value(json_object_get(u, "state"));
+		const char *why = json_string_value(json_object_get(u, "why"));
+		size_t left = 0, k;
+		json_t *o;
+
+		if (!svc || !st || !named(names, inst, svc) || named(seen, NULL, svc))
+			continue;
+		json_array_append_new(seen, json_string(svc));
+		json_array_foreach(ps, k, o)
+		{
+			json_t *ou = json_object_get(o, "update");
+			if (!strcmp(json_string_value(json_object_get(o, "service")) ?: "", svc) &&
+			    json_is_true(json_object_get(ou, "previous")))
+				left++;
+		}
+		if (!strcmp(st, "updated")) {
+			fprintf(stderr, "lxr: %s: updated\n", svc);
+		} else if (!strcmp(st, "rolled-back")) {
+			/* lxr rollback asked for it: no failure */
+			bool asked = why && !strcmp(why, "lxr rollback");
+			fprintf(stderr, "lxr: %s%s: %s%s%s\n", asked ? "" : "error: ", svc,
+				asked ? "rolled back"
+				      : "update failed, rolled back to the previous "
+					"version",
+				asked ? "" : ": ", asked ? "" : (why ?: "?"));
+			r |= !asked;
+		} else if (!strcmp(st, "paused")) {
+			fprintf(stderr,
+				"lxr: error: %s: update paused (failure_action: pause): %s; %zu "
+				"instance%s still on the previous version\n",
+				svc, why ?: "?", left, left == 1 ? "" : "s");
+			fprintf(stderr,
+				"lxr: hint: fix the service and run `lxr up` again, or go "
+				"back with `lxr rollback %s`\n",
+				svc);
+			r = 1;
+		}
+	}
+	json_decref(seen);
+	return r;
+}
+
+/* Wait until the supervisor says no update or rollback runs any more. */
+int sup_update_wait(struct ctl_conn *c, lxr_err *err)
+{
+	for (;;) {
+		json_t *pending = NULL;
+		bool busy;
+		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, err) < 0)
+			return -1;
+		busy = json_is_true(pending);
+		json_decref(pending);
+		if (!busy)
+			return 0;
+		usleep(100000);
+	}
+}
+
+int sup_rollback_services(struct ctl_conn *c, const char *const *services)
+{
+	json_t *names = json_array(), *result = NULL, *ps = NULL;
+	lxr_err err;
+	int r = 1;
+
+	for (size_t i = 0; services && services[i]; i++)
+		json_array_append_new(names, json_string(services[i]));
+	if (ctl_call(c, "rollback", json_pack("{s:O}", "services", names), 10000, &result, &err) <
+		0 ||
+	    sup_update_wait(c, &err) < 0 || ctl_call(c, "ps", json_object(), 5000, &ps, &err) < 0)
+		lxr_err_print(&err);
+	else
+		r = sup_update_report(ps, names);
+	json_decref(result);
+	json_decref(ps);
+	json_decref(names);
+	return r;
+}

@@ -48,6 +48,18 @@ static int64_t num(json_t *o, const char *key)
 	return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
+/* A rolling update under way or stopped half-way (lxr's own): "(updating)",
+ * "(update paused)"; one that ended well says nothing. */
+static void update_of(json_t *o, char *buf, size_t len)
+{
+	const char *u = json_string_value(json_object_get(json_object_get(o, "update"), "state"));
+
+	if (u && (!strcmp(u, "updating") || !strcmp(u, "rolling-back")))
+		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", u);
+	else if (u && !strcmp(u, "paused"))
+		snprintf(buf + strlen(buf), len - strlen(buf), " (update paused)");
+}
+
 /* docker's State.String() from lxr's states */
 static void status_of(json_t *o, int64_t now, char *buf, size_t len)
 {
@@ -66,6 +78,7 @@ static void status_of(json_t *o, int64_t now, char *buf, size_t len)
 			 *health && strcmp(health, "starting") ? ")" : "");
 		if (!strcmp(st, "stopping"))
 			snprintf(buf + strlen(buf), len - strlen(buf), " (stopping)");
+		update_of(o, buf, len);
 		return;
 	}
 	if (!strcmp(st, "paused")) {

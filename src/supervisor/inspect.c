@@ -124,5 +124,11 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 	json_object_set_new(o, "Ports", p);
 	json_object_set_new(o, "Networks", networks_json(in));
 	json_object_set_new(o, "Plan", plan ? json_loads(plan, 0, NULL) : json_null());
+	{
+		/* the service's last rolling update (update.c) */
+		json_t *u = sup_update_json(in);
+		if (u)
+			json_object_set_new(o, "Update", u);
+	}
 	return o;
 }

@@ -117,6 +117,8 @@ for i in web-2 web-3; do
 done
 run ps -f "$STACK" --format json
 expect_grep "$OUT" '"state": *"paused"' "ps shows the paused update"
+run ps -f "$STACK"
+expect_grep "$OUT" "web-2 .*\(update paused\)" "ps's status says the update paused"
 pass "failure_action: pause leaves the rest of the batch unupdated and says so"
 
 # start-first: refused, with its place, before anything changes

@@ -91,6 +91,13 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, c
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
 		dir = lxr_xasprintf("%s/%s", run_dir, de->d_name);
+		/* no container: the versions a rollback returns to, which
+		 * must outlive a dead supervisor (update_state.c) */
+		if (!strcmp(de->d_name, "+previous")) {
+			if (remove && lxr_rm_rf(dir, err) < 0)
+				r = -1;
+			continue;
+		}
 		if (half_made(dir)) {
 			lxr_info("removing %s, a container directory a kill left half-made", dir);
 			if (lxr_rm_rf(dir, err) < 0)

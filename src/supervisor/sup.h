@@ -439,6 +439,11 @@ int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
 /* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
 struct json_t *sup_update_json(const struct sup_instance *in);
 void sup_update_free(struct sup_service *sv);
+/* update_state.c: the previous version on disk (<run_dir>/+previous/), for
+ * a rollback after the supervisor was restarted; restore: into the fresh
+ * tables of a new supervisor */
+void sup_update_persist(const struct sup *s, const struct sup_service *sv);
+void sup_update_restore(struct sup *s);
 /* update_report.c, in the CLI's process: wait until no update runs, then
  * say how each ended for the instances or services names lists; 1 when
  * one rolled back or paused */

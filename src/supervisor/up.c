@@ -520,6 +520,8 @@ int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 	 * and state behind: clear them before anything starts */
 	if (sup_project_cleanup(st->project, s.run_dir, false, NULL, &err) < 0)
 		lxr_err_print(&err);
+	/* what a rollback returns to, as the dead one kept it (update.c) */
+	sup_update_restore(&s);
 	if (record_files(s.run_dir, st, &err) < 0) {
 		lxr_err_print(&err);
 		close(lockfd);

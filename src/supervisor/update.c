@@ -123,6 +123,7 @@ void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_inst
 			sv->prev_img = lxr_steal_ptr(&old_sv->img);
 			sv->prev_img_use_fd = lxr_steal_fd(&old_sv->img_use_fd);
 		}
+		sup_update_persist(s, sv);
 	}
 	if (!running_update(sv)) {
 		begin(s, sv, SUP_UPD_UPDATING, NULL);

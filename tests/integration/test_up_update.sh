@@ -4,7 +4,7 @@
 # image whose health check fails is rolled back (the old containers run
 # again, on the old image; up exits 1 naming the failed check); a good one
 # is rolled out in batches of `parallelism`, keeps the old image in use,
-# and `lxr rollback` returns to it; failure_action: pause leaves the rest
+# and `lxr rollback` returns to it, even after its supervisor was killed; failure_action: pause leaves the rest
 # of the service on the old version and says so; order: start-first is
 # refused with its place.
 . "$(dirname "$0")/lib.sh"
@@ -95,6 +95,19 @@ run rmi "$img:v1"
 [ "$RC" -ne 0 ] || fail "rmi removed the image a rollback returns to"
 pass "a healthy image is rolled out two at a time; the previous image stays in use"
 
+# the previous version outlives its supervisor: killed, it takes its
+# containers along; the next up starts v3 afresh, and rollback still knows v1
+sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
+kill -9 "$sup"
+for _ in $(seq 100); do kill -0 "$sup" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$sup" 2>/dev/null && fail "the supervisor outlived SIGKILL"
+run up -d -f "$STACK"
+expect_rc 0 "up after the supervisor was killed"
+wait_healthy
+[ "$(versions)" = "v3 v3 v3" ] || fail "up after the kill does not run v3: $(versions)"
+run rmi "$img:v1"
+[ "$RC" -ne 0 ] || fail "rmi removed the image a rollback returns to, after the restart"
+
 run rollback -f "$STACK" web
 expect_rc 0 "lxr rollback web"
 expect_grep "$ERR" "web: rolled back" "rollback says so"
@@ -102,7 +115,7 @@ expect_grep "$ERR" "web: rolled back" "rollback says so"
 run rollback -f "$STACK" web
 expect_rc 1 "a second rollback"
 expect_grep "$ERR" "previous version already" "a second rollback says there is nothing to do"
-pass "lxr rollback returns every instance to the previous image and configuration"
+pass "lxr rollback returns every instance to the previous image and configuration, after a supervisor restart too"
 
 # (4) failure_action: pause stops after the failed batch and says so
 for i in web-1 web-2 web-3; do pids[$i]=$(pid_of "$i"); done

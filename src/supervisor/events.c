@@ -13,7 +13,10 @@ void sup_emit(struct sup *s, const struct sup_instance *in, const char *event, j
 	struct timespec ts;
 	_cleanup_free_ char *more = NULL, *line = NULL, *image = NULL;
 	const char *members = "";
-	const char *ref = cfg_service_image(in->svc->cfg);
+	/* an instance a rolling update has not replaced yet, or rolled
+	 * back, runs the previous version's image */
+	const char *ref =
+	    cfg_service_image(in->on_prev && in->svc->prev_cfg ? in->svc->prev_cfg : in->svc->cfg);
 	json_t *img = json_string(ref ? ref : "");
 
 	/* the common members are written by hand so the time keeps its fixed

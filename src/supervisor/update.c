@@ -129,7 +129,7 @@ void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_inst
 		begin(s, sv, SUP_UPD_UPDATING, NULL);
 		sup_say(s, ni, "updating %s: %d at a time, watched %llds once ready", sv->cfg->name,
 			sv->upd.cfg->parallelism, (long long)(sv->upd.cfg->monitor_us / 1000000));
-		sup_emit(s, ni, "update", json_pack("{s:s}", "service", sv->cfg->name));
+		sup_emit(s, ni, "update", NULL);
 	}
 }
 

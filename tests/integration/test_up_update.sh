@@ -9,7 +9,10 @@
 # refused with its place.
 . "$(dirname "$0")/lib.sh"
 
+command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
+
 project="rupd$$"
+port=$((21000 + $$ % 20000))
 img="rtest/upd$$"
 # v1 and v3 are healthy, v2 is not (its command makes no /tmp/ok)
 for v in 1:yes 2:no 3:yes; do
@@ -24,7 +27,8 @@ name: $project
 services:
   web:
     image: $img:$1
-    command: ["/bin/sh", "-c", "[ \"\$\$HEALTHY\" = yes ] && touch /tmp/ok; exec sleep 1000"]
+    command: ["/bin/sh", "-c", "[ \"\$\$HEALTHY\" = yes ] && touch /tmp/ok; mkdir /tmp/www; echo v\$\$V > /tmp/www/index.html; exec httpd -f -p 8080 -h /tmp/www"]
+    ports: ["127.0.0.1:$port-$((port + 2)):8080"]
     healthcheck:
       test: ["CMD-SHELL", "test -f /tmp/ok || { echo no /tmp/ok in v\$\$V; exit 1; }"]
       interval: 200ms
@@ -38,6 +42,8 @@ Y
 pid_of() { sed -n "s/^pid=//p" "$LXR_RUN_DIR/$PROJECT/$1/state" 2>/dev/null || true; }
 version_of() { "$LXR" exec -f "$STACK" --index "${1#web-}" web /bin/sh -c 'echo "v$V"'; }
 versions() { echo "$(version_of web-1) $(version_of web-2) $(version_of web-3)"; }
+# what each instance's published port answers (its new container's, after an update)
+served() { for i in 0 1 2; do printf '%s ' "$(wget -T 2 -qO- "http://127.0.0.1:$((port + i))/" 2>/dev/null || echo none)"; done; }
 wait_healthy() {
 	for _ in $(seq 200); do
 		run ps -f "$STACK"
@@ -80,6 +86,7 @@ run up -d -f "$STACK"
 expect_rc 0 "up to a healthy image"
 expect_grep "$ERR" "web: updated" "up says web is updated"
 [ "$(versions)" = "v3 v3 v3" ] || fail "v3 does not run everywhere: $(versions)"
+[ "$(served)" = "v3 v3 v3 " ] || fail "the published ports do not reach the new containers: $(served)"
 after() { events | tail -n +"$((mark + 1))" | grep -nE -- "$1" | tail -n1 | cut -d: -f1; }
 first() { events | tail -n +"$((mark + 1))" | grep -nE -- "$1" | head -n1 | cut -d: -f1; }
 s1=$(first '"instance":"web-1","state":"stopping"')
@@ -112,6 +119,7 @@ run rollback -f "$STACK" web
 expect_rc 0 "lxr rollback web"
 expect_grep "$ERR" "web: rolled back" "rollback says so"
 [ "$(versions)" = "v1 v1 v1" ] || fail "lxr rollback did not return to v1: $(versions)"
+[ "$(served)" = "v1 v1 v1 " ] || fail "the published ports do not reach the rolled-back containers: $(served)"
 run rollback -f "$STACK" web
 expect_rc 1 "a second rollback"
 expect_grep "$ERR" "previous version already" "a second rollback says there is nothing to do"

@@ -213,6 +213,8 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	ni->held = oi->held;
 	ni->started_ns = oi->started_ns;
 	ni->finished_ns = oi->finished_ns;
+	ni->created_at = oi->created_at; /* ps's CREATED: the container's */
+	ni->finished_at = oi->finished_at;
 	ni->ip = oi->ip;
 	ni->on_prev = oi->on_prev;
 	memcpy(ni->more_ip, oi->more_ip, sizeof(ni->more_ip));

@@ -28,6 +28,15 @@ static const char *const state_names[] = {
     [SUP_UPD_ROLLED_BACK] = "rolled-back",
 };
 
+static const char *const step_names[] = {
+    [UPD_STEP_NONE] = "",
+    [UPD_STEP_WAIT] = "waiting",
+    [UPD_STEP_STOPPING] = "stopping",
+    [UPD_STEP_STARTING] = "starting",
+    [UPD_STEP_DONE] = "done",
+    [UPD_STEP_FAILED] = "failed",
+};
+
 static bool running_update(const struct sup_service *sv)
 {
 	return sv->upd.state == SUP_UPD_UPDATING || sv->upd.state == SUP_UPD_ROLLING_BACK;
@@ -459,6 +468,8 @@ json_t *sup_update_json(const struct sup_instance *in)
 		json_object_set_new(o, "why", json_string(sv->upd.why));
 	if (in->upd_why)
 		json_object_set_new(o, "failed", json_string(in->upd_why));
+	if (in->upd_step != UPD_STEP_NONE)
+		json_object_set_new(o, "step", json_string(step_names[in->upd_step]));
 	if (sv->prev_cfg)
 		json_object_set_new(o, "previous_image",
 				    json_string(cfg_service_image(sv->prev_cfg) ?: ""));

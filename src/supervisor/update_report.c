@@ -76,20 +76,64 @@ int sup_update_report(json_t *ps, json_t *names)
 	return r;
 }
 
+/* One line each time an instance moves on in an update, as compose's
+ * progress lines: "web-1  ~ Replacing", "+ Replaced", "x Failed". */
+static void progress(json_t *ps, json_t *shown)
+{
+	static const struct {
+		const char *step, *line;
+	} lines[] = {
+	    {"stopping", "~ Stopping the old container"},
+	    {"starting", "~ Starting the new container"},
+	    {"done", "+ Replaced"},
+	    {"failed", "x Failed"},
+	};
+	size_t i;
+	json_t *in;
+
+	json_array_foreach(ps, i, in)
+	{
+		const char *name = json_string_value(json_object_get(in, "instance"));
+		json_t *u = json_object_get(in, "update");
+		const char *step = json_string_value(json_object_get(u, "step"));
+		const char *st = json_string_value(json_object_get(u, "state")) ?: "";
+		const char *was = json_string_value(json_object_get(shown, name ?: ""));
+		_cleanup_free_ char *key = NULL;
+
+		if (!name || !step || (was && !strcmp(was, step)))
+			continue;
+		for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++)
+			if (!strcmp(step, lines[k].step))
+				fprintf(stderr, " %-10s %s%s\n", name, lines[k].line,
+					!strcmp(st, "rolling-back") ? " (rollback)" : "");
+		json_object_set_new(shown, name, json_string(step));
+	}
+}
+
 /* Wait until the supervisor says no update or rollback runs any more. */
 int sup_update_wait(struct ctl_conn *c, lxr_err *err)
 {
+	json_t *shown = json_object();
+	int r = 0;
+
 	for (;;) {
-		json_t *pending = NULL;
+		json_t *pending = NULL, *ps = NULL;
 		bool busy;
-		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, err) < 0)
-			return -1;
+		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, err) < 0) {
+			r = -1;
+			break;
+		}
 		busy = json_is_true(pending);
 		json_decref(pending);
+		if (ctl_call(c, "ps", json_object(), 5000, &ps, err) == 0)
+			progress(ps, shown);
+		json_decref(ps);
 		if (!busy)
-			return 0;
+			break;
 		usleep(100000);
 	}
+	json_decref(shown);
+	return r;
 }
 
 int sup_rollback_services(struct ctl_conn *c, const char *const *services)

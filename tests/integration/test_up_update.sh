@@ -85,6 +85,7 @@ write_stack v3 2 rollback
 run up -d -f "$STACK"
 expect_rc 0 "up to a healthy image"
 expect_grep "$ERR" "web: updated" "up says web is updated"
+expect_grep "$ERR" "web-1 +\+ Replaced" "up shows each instance's progress"
 [ "$(versions)" = "v3 v3 v3" ] || fail "v3 does not run everywhere: $(versions)"
 [ "$(served)" = "v3 v3 v3 " ] || fail "the published ports do not reach the new containers: $(served)"
 after() { events | tail -n +"$((mark + 1))" | grep -nE -- "$1" | tail -n1 | cut -d: -f1; }

@@ -268,10 +268,9 @@ static void dry_run_report(const char *project, bool up, json_t *summary, bool p
 {
 	static const struct {
 		const char *key, *word;
-	} kinds[] = {{"added", "create"},
-		     {"recreated", "recreate"},
-		     {"removed", "remove"},
-		     {"unchanged", "keep"},
+	} kinds[] = {{"added", "create"},       {"recreated", "recreate"},
+		     {"updated", "update"}, /* a rolling update (update.c) */
+		     {"removed", "remove"},     {"unchanged", "keep"},
 		     {"orphans", "keep orphan"}};
 	json_t *pl = json_object_get(summary, "plans");
 

@@ -65,6 +65,9 @@ pass "three instances of v1 run, healthy"
 
 # (1) a new image whose health check fails: rolled back
 write_stack v2 1 rollback
+run up --dry-run -f "$STACK"
+expect_rc 0 "up --dry-run"
+expect_grep "$OUT" "would update +web-1" "a dry run says web would be updated"
 run up -d -f "$STACK"
 expect_rc 1 "up to an unhealthy image"
 expect_grep "$ERR" "update +web-1" "up says it updates web"

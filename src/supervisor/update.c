@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "lxr/supervisor.h"
+#include "supervisor/rollout.h"
 #include "supervisor/sup.h"
 
 static const char *const state_names[] = {
@@ -234,28 +235,28 @@ static void watch(struct sup *s, struct sup_instance *in, int64_t now)
 	enum svc_state st = in->fsm.state;
 	char why[SUP_HEALTH_OUT + 64];
 
-	if (st == SVC_HEALTHY || (st == SVC_RUNNING && !in->health.enabled)) {
+	switch (rollout_watch(st, in->health.enabled, in->upd_ready_at, now, u->monitor_us)) {
+	case ROLLOUT_PENDING: return;
+	case ROLLOUT_READY:
 		if (!in->upd_ready_at)
 			in->upd_ready_at = now;
-		if (now - in->upd_ready_at >= u->monitor_us) {
-			in->upd_step = UPD_STEP_DONE;
-			sup_say(s, in, "%s: up through its %llds watch",
-				in->on_prev ? "rolled back" : "updated",
-				(long long)(u->monitor_us / 1000000));
-		}
 		return;
+	case ROLLOUT_DONE:
+		in->upd_step = UPD_STEP_DONE;
+		sup_say(s, in, "%s: up through its %llds watch",
+			in->on_prev ? "rolled back" : "updated",
+			(long long)(u->monitor_us / 1000000));
+		return;
+	case ROLLOUT_FAILED: break;
 	}
-	if (st == SVC_STARTING || st == SVC_CREATED || st == SVC_RUNNING)
-		return; /* its health check has not decided yet */
-	if (st == SVC_UNHEALTHY) {
+	if (st == SVC_UNHEALTHY)
 		last_check(in, why, sizeof(why));
-	} else if (st == SVC_FAILED && in->has_error) {
+	else if (st == SVC_FAILED && in->has_error)
 		snprintf(why, sizeof(why), "failed to start: %s", in->error.msg);
-	} else if (st == SVC_STOPPING || st == SVC_STOPPED) {
+	else if (st == SVC_STOPPING || st == SVC_STOPPED)
 		snprintf(why, sizeof(why), "stopped during its update");
-	} else {
+	else
 		snprintf(why, sizeof(why), "exited with code %d", in->fsm.last_exit);
-	}
 	failed(s, in, why);
 }
 
@@ -269,28 +270,6 @@ static bool step(struct sup *s, struct sup_instance *in, int64_t now)
 	else if (in->upd_step == UPD_STEP_STARTING)
 		watch(s, in, now);
 	return in->upd_step != before;
-}
-
-static void start_rollback(struct sup *s, struct sup_service *sv, const char *why)
-{
-	lxr_err err;
-
-	begin(s, sv, SUP_UPD_ROLLING_BACK, why);
-	for (size_t k = 0; k < sv->n_inst; k++) {
-		struct sup_instance *in = &sv->inst[k];
-		drop_target(in);
-		if (in->upd_step == UPD_STEP_WAIT || in->upd_step == UPD_STEP_NONE || in->on_prev) {
-			in->upd_step = UPD_STEP_NONE; /* still on the previous version */
-			continue;
-		}
-		if (prev_plan(in, &in->upd_plan, &err) < 0) {
-			sup_say(s, in, "cannot roll back: %s", err.msg);
-			sv->upd.state = SUP_UPD_PAUSED;
-			return;
-		}
-		in->upd_step = UPD_STEP_WAIT;
-	}
-	sup_say(s, &sv->inst[0], "rolling back %s: %s", sv->cfg->name, why);
 }
 
 static void finish(struct sup *s, struct sup_service *sv, enum sup_upd_state st)
@@ -307,28 +286,41 @@ static void finish(struct sup *s, struct sup_service *sv, enum sup_upd_state st)
 		 json_pack("{s:s, s:s?}", "state", state_names[st], "why", sv->upd.why));
 }
 
-/* What the failures so far call for, once a batch is over. */
-static bool too_many(const struct sup_service *sv, const char **why)
+static void start_rollback(struct sup *s, struct sup_service *sv, const char *why)
 {
-	size_t n = 0, bad = 0;
+	lxr_err err;
 
+	begin(s, sv, SUP_UPD_ROLLING_BACK, why);
 	for (size_t k = 0; k < sv->n_inst; k++) {
-		if (sv->inst[k].upd_step == UPD_STEP_NONE)
+		struct sup_instance *in = &sv->inst[k];
+		drop_target(in);
+		if (in->upd_step == UPD_STEP_WAIT || in->upd_step == UPD_STEP_NONE || in->on_prev) {
+			in->upd_step = UPD_STEP_NONE; /* still on the previous version */
 			continue;
-		n++;
-		if (sv->inst[k].upd_step == UPD_STEP_FAILED) {
-			if (!bad)
-				*why = sv->inst[k].upd_why;
-			bad++;
 		}
+		if (prev_plan(in, &in->upd_plan, &err) < 0) {
+			_cleanup_free_ char *msg = lxr_xasprintf("cannot roll back: %s", err.msg);
+			set_why(&sv->upd.why, msg);
+			finish(s, sv, SUP_UPD_PAUSED);
+			return;
+		}
+		in->upd_step = UPD_STEP_WAIT;
 	}
-	return bad && bad * 1000 > (size_t)sv->upd.cfg->max_failure_permille * n;
+	sup_say(s, &sv->inst[0], "rolling back %s: %s", sv->cfg->name, why);
 }
 
-static void next_batch(struct sup *s, struct sup_service *sv)
+/* The first failure's reason, for the report. */
+static const char *first_failure(const struct sup_service *sv)
 {
-	/* parallelism 0: all at once */
-	size_t left = sv->upd.cfg->parallelism ? (size_t)sv->upd.cfg->parallelism : sv->n_inst;
+	for (size_t k = 0; k < sv->n_inst; k++)
+		if (sv->inst[k].upd_step == UPD_STEP_FAILED)
+			return sv->inst[k].upd_why;
+	return NULL;
+}
+
+static void next_batch(struct sup *s, struct sup_service *sv, size_t waiting)
+{
+	size_t left = rollout_batch_size(sv->upd.cfg, waiting);
 
 	for (size_t k = 0; k < sv->n_inst && left; k++) {
 		struct sup_instance *in = &sv->inst[k];
@@ -343,8 +335,8 @@ static void next_batch(struct sup *s, struct sup_service *sv)
 
 static void service_tick(struct sup *s, struct sup_service *sv, int64_t now)
 {
-	bool busy = false, waiting = false, moved = true;
-	const char *why = NULL;
+	struct rollout_count c = {0};
+	bool busy = false, moved = true;
 
 	while (moved) {
 		moved = false;
@@ -354,7 +346,9 @@ static void service_tick(struct sup *s, struct sup_service *sv, int64_t now)
 	for (size_t k = 0; k < sv->n_inst; k++) {
 		enum sup_upd_step st = sv->inst[k].upd_step;
 		busy |= st == UPD_STEP_STOPPING || st == UPD_STEP_STARTING;
-		waiting |= st == UPD_STEP_WAIT;
+		c.n += st != UPD_STEP_NONE;
+		c.waiting += st == UPD_STEP_WAIT;
+		c.failed += st == UPD_STEP_FAILED;
 	}
 	if (busy)
 		return;
@@ -362,28 +356,30 @@ static void service_tick(struct sup *s, struct sup_service *sv, int64_t now)
 		sv->upd.batch_open = false;
 		sv->upd.next_batch_at = now + sv->upd.cfg->delay_us;
 	}
-	if (too_many(sv, &why)) {
-		enum cfg_update_failure a = sv->upd.cfg->failure_action;
-		if (a == CFG_UPDATE_ROLLBACK && sv->upd.state == SUP_UPD_UPDATING) {
-			start_rollback(s, sv, why);
+	switch (rollout_next(sv->upd.cfg, sv->upd.state == SUP_UPD_ROLLING_BACK, c, now,
+			     sv->upd.next_batch_at)) {
+	case ROLLOUT_WAIT: break;
+	case ROLLOUT_ROLLBACK:
+		start_rollback(s, sv, first_failure(sv));
+		if (sv->upd.state == SUP_UPD_ROLLING_BACK)
 			service_tick(s, sv, now);
-			return;
-		}
-		if (a != CFG_UPDATE_CONTINUE) {
-			set_why(&sv->upd.why, why);
-			finish(s, sv, SUP_UPD_PAUSED);
-			return;
-		}
-	}
-	if (!waiting) {
+		break;
+	case ROLLOUT_PAUSE:
+		set_why(&sv->upd.why, first_failure(sv));
+		finish(s, sv, SUP_UPD_PAUSED);
+		break;
+	case ROLLOUT_FINISHED:
+		/* failure_action: continue went past failures: said, not fatal */
+		if (c.failed)
+			set_why(&sv->upd.why, first_failure(sv));
 		finish(s, sv,
 		       sv->upd.state == SUP_UPD_ROLLING_BACK ? SUP_UPD_ROLLED_BACK
 							     : SUP_UPD_UPDATED);
-		return;
-	}
-	if (now >= sv->upd.next_batch_at) {
-		next_batch(s, sv);
+		break;
+	case ROLLOUT_BATCH:
+		next_batch(s, sv, c.waiting);
 		service_tick(s, sv, now); /* an instance already down moves on now */
+		break;
 	}
 }
 

@@ -49,7 +49,10 @@ int sup_update_report(json_t *ps, json_t *names)
 			    json_is_true(json_object_get(ou, "previous")))
 				left++;
 		}
-		if (!strcmp(st, "updated")) {
+		if (!strcmp(st, "updated") && why) { /* failure_action: continue */
+			fprintf(stderr, "lxr: warning: %s: updated, past a failure: %s\n", svc,
+				why);
+		} else if (!strcmp(st, "updated")) {
 			fprintf(stderr, "lxr: %s: updated\n", svc);
 		} else if (!strcmp(st, "rolled-back")) {
 			/* lxr rollback asked for it: no failure */

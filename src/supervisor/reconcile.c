@@ -304,12 +304,21 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 /* A service the file left as it was keeps what its last update left: the
  * version a rollback returns to (its image held in use), and the state
  * ps shows. */
-static void carry_updates(struct sup *n, struct sup *old)
+static void carry_updates(struct sup *s, struct sup *n, struct sup *old)
 {
 	for (size_t i = 0; i < old->n_svcs; i++) {
 		struct sup_service *o = &old->svcs[i], *ns = sup_find_service(n, o->cfg->name);
+		bool recreated = false;
+		for (size_t k = 0; k < o->n_inst; k++)
+			recreated |= o->inst[k].doomed;
 		if (!ns || ns->prev_cfg || !o->prev_cfg)
 			continue;
+		/* recreated without an update: what runs now is no update's,
+		 * and the version before it is not the one kept */
+		if (recreated) {
+			sup_update_forget(s, o);
+			continue;
+		}
 		ns->prev_stack = o->prev_stack;
 		ns->prev_cfg = o->prev_cfg;
 		ns->prev_img = lxr_steal_ptr(&o->prev_img);
@@ -360,7 +369,7 @@ static void swap(struct sup *s)
 		if (oi && oi->upd_keep)
 			sup_update_adopt(s, oi->svc, oi, ni);
 	}
-	carry_updates(n, &old);
+	carry_updates(s, n, &old);
 	for (size_t i = 0; i < old.n_svcs; i++) {
 		struct sup_service *ns = sup_find_service(n, old.svcs[i].cfg->name);
 		if (ns && !ns->log) /* the log continues in the same file */

@@ -444,6 +444,7 @@ void sup_update_free(struct sup_service *sv);
  * tables of a new supervisor */
 void sup_update_persist(const struct sup *s, const struct sup_service *sv);
 void sup_update_restore(struct sup *s);
+void sup_update_forget(const struct sup *s, const struct sup_service *sv);
 /* update_report.c, in the CLI's process: wait until no update runs, then
  * say how each ended for the instances or services names lists; 1 when
  * one rolled back or paused */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
@@ -67,6 +68,19 @@ void sup_update_persist(const struct sup *s, const struct sup_service *sv)
 	    lxr_write_file_atomic(dfd, name, yaml, len, 0600, &err) < 0 ||
 	    lxr_write_file_atomic(dfd, meta_name, meta, strlen(meta), 0600, &err) < 0)
 		lxr_warn("%s: previous version not kept on disk: %s", sv->cfg->name, err.msg);
+}
+
+void sup_update_forget(const struct sup *s, const struct sup_service *sv)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *meta = lxr_xasprintf("%s.json", sv->cfg->name);
+	_cleanup_free_ char *yaml = lxr_xasprintf("%s.yaml", sv->cfg->name);
+	lxr_err err;
+
+	if ((dfd = open_dir(s, false, &err)) < 0)
+		return;
+	unlinkat(dfd, meta, 0); /* first: without it the yaml is no record */
+	unlinkat(dfd, yaml, 0);
 }
 
 /* One service's previous version from disk into sv: its model (the stack

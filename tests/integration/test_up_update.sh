@@ -3,10 +3,12 @@
 # its instances a batch at a time, each new container health-gated. A new
 # image whose health check fails is rolled back (the old containers run
 # again, on the old image; up exits 1 naming the failed check); a good one
-# is rolled out in batches of `parallelism`, keeps the old image in use,
-# and `lxr rollback` returns to it, even after its supervisor was killed; failure_action: pause leaves the rest
-# of the service on the old version and says so; order: start-first is
-# refused with its place.
+# is rolled out in batches of `parallelism`, its published ports reaching
+# the new containers, the old image kept in use, and `lxr rollback`
+# returns to it, even after the supervisor was killed; failure_action:
+# pause leaves the rest of the service on the old version and says so; a
+# tag pulled anew updates too, and prune keeps the untagged old image;
+# order: start-first is refused with its place.
 . "$(dirname "$0")/lib.sh"
 
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
@@ -19,7 +21,7 @@ for v in 1:yes 2:no 3:yes; do
 	run import -c "ENV V=${v%%:*}" -c "ENV HEALTHY=${v#*:}" "$ROOTFS" "$img:v${v%%:*}"
 	expect_rc 0 "import $img:v${v%%:*}"
 done
-at_exit "$LXR" rmi "$img:v1" "$img:v2" "$img:v3"
+at_exit "$LXR" rmi "$img:v1" "$img:v2" "$img:v3" "$img:cur"
 
 write_stack() { # tag, parallelism, failure_action
 	stack <<Y
@@ -146,8 +148,30 @@ run ps -f "$STACK"
 expect_grep "$OUT" "web-2 .*\(update paused\)" "ps's status says the update paused"
 pass "failure_action: pause leaves the rest of the batch unupdated and says so"
 
+# a new pull (here an import) moves the tag: the image the service ran is
+# left without a name, and prune must still keep it while it is the one
+# a rollback returns to
+run import -c "ENV V=5" -c "ENV HEALTHY=yes" "$ROOTFS" "$img:cur"
+expect_rc 0 "import $img:cur"
+write_stack cur 0 rollback
+run up -d -f "$STACK"
+expect_rc 0 "up to $img:cur, all at once"
+[ "$(versions)" = "v5 v5 v5" ] || fail "v5 does not run everywhere: $(versions)"
+run import -c "ENV V=6" -c "ENV HEALTHY=yes" "$ROOTFS" "$img:cur"
+expect_rc 0 "import $img:cur again"
+run up -d -f "$STACK"
+expect_rc 0 "up to the new $img:cur"
+expect_grep "$ERR" "web: updated" "the same tag on a new image updates"
+[ "$(versions)" = "v6 v6 v6" ] || fail "v6 does not run everywhere: $(versions)"
+run image prune
+expect_rc 0 "image prune"
+run rollback -f "$STACK" web
+expect_rc 0 "rollback to the untagged image"
+[ "$(versions)" = "v5 v5 v5" ] || fail "rollback after prune did not return to v5: $(versions)"
+pass "a re-pulled tag updates; prune keeps the untagged previous image for rollback"
+
 # start-first: refused, with its place, before anything changes
-sed -i 's/failure_action: pause}/failure_action: pause, order: start-first}/' "$STACK"
+sed -i 's/failure_action: rollback}/failure_action: rollback, order: start-first}/' "$STACK"
 run up -d -f "$STACK"
 expect_rc 2 "up with order: start-first"
 expect_grep "$ERR" "compose.yaml:[0-9]+:[0-9]+: error: service \"web\": lxr up does not run deploy.update_config.order: start-first yet" \

@@ -136,6 +136,8 @@ void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_inst
 		sup_update_persist(s, sv);
 	}
 	if (!running_update(sv)) {
+		if (sv->upd.gen < old_sv->upd.gen)
+			sv->upd.gen = old_sv->upd.gen; /* counts on across the swap */
 		begin(s, sv, SUP_UPD_UPDATING, NULL);
 		sup_say(s, ni, "updating %s: %d at a time, watched %llds once ready", sv->cfg->name,
 			sv->upd.cfg->parallelism, (long long)(sv->upd.cfg->monitor_us / 1000000));

@@ -280,6 +280,10 @@ int net_hosts_refresh(const char *run_dir, const char *project, lxr_err *err);
 /* Undo net_endpoint_add in reverse: ports, veth, netns mount and file,
  * lease; an ephemeral network with no endpoint left goes too. A missing
  * endpoint is no error. */
+/* Start-first: container to takes over from's published ports, the DNAT
+ * moved in one atomic nft batch. */
+int net_endpoint_ports_move(const char *run_dir, const char *project, const char *from,
+			    const char *to, lxr_err *err);
 int net_endpoint_remove(const char *run_dir, const char *project, const char *container,
 			lxr_err *err);
 void net_endpoint_free(struct lxr_endpoint *ep);

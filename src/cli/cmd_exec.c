@@ -201,7 +201,7 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	}
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	io.detach = o->detach;
-	r = rt_exec_in(ref.pidfd, ref.cgroup_group, inst, p, &io, &pid, &pidfd, &err);
+	r = rt_exec_in(ref.pidfd, ref.cgroup_group, ref.id, p, &io, &pid, &pidfd, &err);
 	rt_pipes_close_child(&pipes);
 	rt_container_ref_free(&ref);
 	if (r < 0) {

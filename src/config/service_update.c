@@ -101,14 +101,9 @@ static int upd_order(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	if (!strcmp(v, "stop-first"))
 		p->u->order = CFG_UPDATE_STOP_FIRST;
-	else if (!strcmp(v, "start-first")) {
+	else if (!strcmp(v, "start-first"))
 		p->u->order = CFG_UPDATE_START_FIRST;
-		cfg_check_supported_hint(
-		    c, n->pos, "service.deploy.update_config.order.start-first",
-		    "use order: stop-first (the default): lxr replaces a container after "
-		    "the old one stopped",
-		    "%s.order: start-first", what(p));
-	} else {
+	else {
 		cfg_error_hint(c, n, "stop-first (the default) or start-first",
 			       "%s.order: unknown order \"%s\"", what(p), v);
 		return -1;

@@ -136,16 +136,14 @@ static const struct {
     {"service.deploy.endpoint_mode", true},
     {"service.deploy.update_config", true},   /* rolling updates (supervisor/update.c) */
     {"service.deploy.rollback_config", true}, /* ... and their rollback */
-    /* the new container beside the old one: not yet */
-    {"service.deploy.update_config.order.start-first", false},
-    {"service.attach", true},          /* up shows every service's output */
-    {"service.platform", true},        /* empty or the host's */
-    {"service.platform.other", false}, /* no emulation */
-    {"service.runtime", true},         /* lxr */
-    {"service.runtime.other", false},  /* lxr is the runtime */
-    {"service.develop", true},         /* compose watch only: ignored as without --watch */
-    {"service.stdin_open", true},      /* false; true below */
-    {"service.tty", true},             /* false; true below */
+    {"service.attach", true},                 /* up shows every service's output */
+    {"service.platform", true},               /* empty or the host's */
+    {"service.platform.other", false},        /* no emulation */
+    {"service.runtime", true},                /* lxr */
+    {"service.runtime.other", false},         /* lxr is the runtime */
+    {"service.develop", true},                /* compose watch only: ignored as without --watch */
+    {"service.stdin_open", true},             /* false; true below */
+    {"service.tty", true},                    /* false; true below */
     {"service.oom_kill_disable", true},
     {"service.dns", true},        /* empty */
     {"service.dns_search", true}, /* empty */

@@ -621,3 +621,43 @@ void net_endpoint_free(struct lxr_endpoint *ep)
 	free(ep->ports);
 	memset(ep, 0, sizeof(*ep));
 }
+
+/* A start-first update: the new container's endpoint takes over the old
+ * one's published ports. Both records are written, then the project's
+ * rules are made again in one nft batch, so the DNAT moves from the old
+ * address to the new at one instant: a connection is accepted by one or
+ * the other, never refused. (Until the batch, a crash leaves both records
+ * with the ports; the rules then send them to the first, still running.) */
+int net_endpoint_ports_move(const char *run_dir, const char *project, const char *from,
+			    const char *to, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_free_ char *from_text = NULL, *to_text = NULL;
+	struct ep_rec a = {0}, b = {0};
+	int r = -1;
+
+	if (lock < 0)
+		return -1;
+	if (!ep_load(run_dir, project, from, &a) || !ep_load(run_dir, project, to, &b)) {
+		lxr_fail(err, ENOENT, "no endpoint %s or %s", from, to);
+		goto out;
+	}
+	if (b.n_ports) {
+		lxr_fail(err, EEXIST, "endpoint %s publishes ports already", to);
+		goto out;
+	}
+	b.ports = a.ports;
+	b.n_ports = a.n_ports;
+	a.ports = NULL;
+	a.n_ports = 0;
+	to_text = net_ep_text(&b);
+	from_text = net_ep_text(&a);
+	if (net_rec_save(run_dir, project, "endpoints", to, to_text, err) < 0 ||
+	    net_rec_save(run_dir, project, "endpoints", from, from_text, err) < 0)
+		goto out;
+	r = net_nft_sync(run_dir, project, err);
+out:
+	net_ep_free(&a);
+	net_ep_free(&b);
+	return r < 0 ? lxr_err_wrap(err, "move the published ports of %s to %s", from, to) : 0;
+}

@@ -206,7 +206,13 @@ int rt_container_find(const char *state_root, const char *id, struct lxr_contain
 	}
 	pid = field(text, "pid");
 	st = field(text, "starttime");
-	ref->id = lxr_xstrdup(id);
+	/* the container's own name: what id named may be a link to it (an
+	 * instance after a start-first update: web-1 -> web-1.next) */
+	ref->id = field(text, "id");
+	if (!ref->id || !*ref->id) {
+		free(ref->id);
+		ref->id = lxr_xstrdup(id);
+	}
 	ref->cgroup_group = field(text, "cgroup_group");
 	ref->pid = pid ? (pid_t)atoi(pid) : -1;
 	if (ref->pid > 0)

@@ -271,7 +271,7 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 	lxr_err err;
 	json_t *procs = json_array();
 
-	if (!in->c || rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) < 0)
+	if (!in->c || rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, &err) < 0)
 		return procs;
 	if (rt_cgroup_pids(cg, &pids, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -304,7 +304,7 @@ static json_t *stats_of(struct sup *s, struct sup_instance *in)
 	int64_t rx = -1, tx = -1;
 	lxr_err err;
 
-	if (in->c && rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, &err) == 0) {
+	if (in->c && rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, &err) == 0) {
 		rt_cgroup_stats(cg, &st, &err);
 		rt_cgroup_free(cg);
 	}

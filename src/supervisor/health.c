@@ -110,8 +110,8 @@ static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 	io.fds[1] = io.fds[2] = p[1];
 	out_buf(h)[0] = '\0';
 	h->check_start_ns = sup_wall_ns();
-	r = rt_exec_in(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->name, &proc, &io,
-		       &pid, &pidfd, &err);
+	r = rt_exec_in(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->plan.spec.id,
+		       &proc, &io, &pid, &pidfd, &err);
 	close(p[1]);
 	if (r < 0) {
 		/* could not even run: that is a failed check, as with docker */

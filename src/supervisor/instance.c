@@ -57,8 +57,11 @@ static bool tracked(struct sup *s, pid_t pid)
 {
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
-			const struct sup_instance *in = &s->svcs[i].inst[k];
+			const struct sup_instance *in = &s->svcs[i].inst[k], *sh = in->shadow;
 			if ((in->c && rt_container_pid(in->c) == pid) || in->health.pid == pid)
+				return true;
+			if (sh &&
+			    ((sh->c && rt_container_pid(sh->c) == pid) || sh->health.pid == pid))
 				return true;
 		}
 	return false;
@@ -639,9 +642,10 @@ void sup_stop_all(struct sup *s)
 			continue;
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];
-			if (in->fsm.state != SVC_STOPPING && in->fsm.state != SVC_STOPPED)
-				sup_event_grace(s, in, EV_STOP,
-						s->down_grace ? s->down_grace_us : -1);
+			for (struct sup_instance *x = in; x; x = x == in ? in->shadow : NULL)
+				if (x->fsm.state != SVC_STOPPING && x->fsm.state != SVC_STOPPED)
+					sup_event_grace(s, x, EV_STOP,
+							s->down_grace ? s->down_grace_us : -1);
 		}
 	}
 }
@@ -650,7 +654,8 @@ bool sup_all_down(struct sup *s)
 {
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
-			if (s->svcs[i].inst[k].c)
+			if (s->svcs[i].inst[k].c ||
+			    (s->svcs[i].inst[k].shadow && s->svcs[i].inst[k].shadow->c))
 				return false;
 	return true;
 }
@@ -659,10 +664,12 @@ void sup_kill_all(struct sup *s)
 {
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
-			if (s->svcs[i].inst[k].c) {
-				sup_thaw(s, &s->svcs[i].inst[k]);
-				rt_container_kill(s->svcs[i].inst[k].c, SIGKILL, NULL);
-			}
+			for (struct sup_instance *in = &s->svcs[i].inst[k], *x = in; x;
+			     x = x == in ? in->shadow : NULL)
+				if (x->c) {
+					sup_thaw(s, x);
+					rt_container_kill(x->c, SIGKILL, NULL);
+				}
 }
 
 bool sup_health_needed(struct sup *s, const struct sup_instance *in)

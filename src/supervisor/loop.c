@@ -52,11 +52,14 @@ static void arm_timer(struct sup *s)
 
 	FOR_EACH_INSTANCE(s, in)
 	{
-		int64_t d = in->fsm.deadline, h = sup_health_deadline(in);
-		if (d && (!next || d < next))
-			next = d;
-		if (h && (!next || h < next))
-			next = h;
+		/* and a start-first update's new container beside it */
+		for (struct sup_instance *x = in; x; x = x == in ? in->shadow : NULL) {
+			int64_t d = x->fsm.deadline, h = sup_health_deadline(x);
+			if (d && (!next || d < next))
+				next = d;
+			if (h && (!next || h < next))
+				next = h;
+		}
 	}
 	{
 		int64_t o = sup_output_deadline(s), w = sup_notify_deadline(),
@@ -86,9 +89,11 @@ static void on_timer(struct sup *s)
 	sup_output_flush(s);
 	FOR_EACH_INSTANCE(s, in)
 	{
-		if (in->fsm.deadline && now >= in->fsm.deadline)
-			sup_event(s, in, EV_TIMER, 0);
-		sup_health_tick(s, in, now);
+		for (struct sup_instance *x = in; x; x = x == in ? in->shadow : NULL) {
+			if (x->fsm.deadline && now >= x->fsm.deadline)
+				sup_event(s, x, EV_TIMER, 0);
+			sup_health_tick(s, x, now);
+		}
 	}
 }
 

@@ -38,9 +38,10 @@ static int shared_config(const struct plan_endpoint *np, struct lxr_net_def *def
 static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err *err)
 {
 	const struct plan_endpoint *np = &in->plan.more_nets[i];
-	_cleanup_free_ char *name = lxr_xasprintf("%s+%s", in->name, np->network);
-	_cleanup_free_ char *owner = lxr_xasprintf("%s/%s/%d+%s", s->stack->project,
-						   in->svc->cfg->name, in->replica, np->network);
+	_cleanup_free_ char *name = lxr_xasprintf("%s+%s", in->plan.spec.id, np->network);
+	_cleanup_free_ char *owner =
+	    lxr_xasprintf("%s/%s/%d%s+%s", s->stack->project, in->svc->cfg->name, in->replica,
+			  sup_net_owner_suffix(in), np->network);
 	char ifname[16];
 	struct lxr_net_config ncfg = {.name = np->network,
 				      .internal = np->internal,
@@ -116,17 +117,20 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	ncfg.mtu = np->mtu;
 	if (shared_config(np, &def, &ncfg, err) < 0)
 		return lxr_err_wrap(err, "%s", in->name);
-	owner = lxr_xasprintf("%s/%s/%d", s->stack->project, in->svc->cfg->name, in->replica);
+	owner = lxr_xasprintf("%s/%s/%d%s", s->stack->project, in->svc->cfg->name, in->replica,
+			      sup_net_owner_suffix(in));
 	struct lxr_endpoint_config ec = {.network = np->network,
 					 .net_project = np->net_project,
-					 .container = in->name,
+					 .container = in->plan.spec.id,
 					 .owner = owner,
 					 .static_ip = np->static_ip,
 					 .static_ip6 = np->static_ip6,
 					 .mac = np->mac,
 					 .gw = np->gw,
 					 .ports = ports,
-					 .n_ports = np->n_ports,
+					 /* start-first: its ports are the old
+					  * container's until it is ready */
+					 .n_ports = in->no_publish ? 0 : np->n_ports,
 					 .names = np->names,
 					 .peer_names = np->peer_names,
 					 .extra_hosts = np->extra_hosts,
@@ -194,7 +198,28 @@ void sup_net_hosts_flush(struct sup *s)
  * otherwise meet the old endpoint. */
 int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err)
 {
-	return net_endpoint_remove(lxr_run_dir(), s->stack->project, in->name, err);
+	return net_endpoint_remove(lxr_run_dir(), s->stack->project, in->plan.spec.id, err);
+}
+
+/* A start-first update's new container beside the old one ("<name>.next",
+ * update.c) holds an address lease of its own. */
+const char *sup_net_owner_suffix(const struct sup_instance *in)
+{
+	return lxr_str_has_suffix(in->plan.spec.id, ".next") ? "/next" : "";
+}
+
+int sup_net_ports_move(const struct sup *s, struct sup_instance *from, struct sup_instance *to,
+		       lxr_err *err)
+{
+	if (net_endpoint_ports_move(lxr_run_dir(), s->stack->project, from->plan.spec.id,
+				    to->plan.spec.id, err) < 0)
+		return -1;
+	free(to->ports);
+	to->ports = lxr_steal_ptr(&from->ports);
+	to->n_ports = from->n_ports;
+	from->n_ports = 0;
+	to->no_publish = false;
+	return 0;
 }
 
 /* As published when the instance has joined (a picked host port shown),

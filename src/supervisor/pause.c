@@ -21,7 +21,7 @@ static int freeze(struct sup_instance *in, bool frozen, lxr_err *err)
 	struct lxr_cgroup *cg = NULL;
 	int r;
 
-	if (rt_cgroup_open(in->plan.spec.cgroup_group, in->name, &cg, err) < 0)
+	if (rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, err) < 0)
 		return lxr_err_wrap(err, "%s %s", frozen ? "pause" : "unpause", in->name);
 	r = rt_cgroup_freeze(cg, frozen, err);
 	rt_cgroup_free(cg);

@@ -88,6 +88,14 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, c
 		_cleanup_free_ char *dir = NULL;
 		struct lxr_cgroup *cg = NULL;
 
+		/* a start-first update's link from an instance's name to its
+		 * container's ("web-1" -> "web-1.next"), for exec: goes with
+		 * the containers */
+		if (remove && de->d_type == DT_LNK) {
+			_cleanup_free_ char *link = lxr_xasprintf("%s/%s", run_dir, de->d_name);
+			unlink(link);
+			continue;
+		}
 		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
 			continue;
 		dir = lxr_xasprintf("%s/%s", run_dir, de->d_name);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
@@ -195,7 +196,7 @@ static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 }
 
 /* An unchanged instance keeps its container, pipes and health state. */
-static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
+void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
 	struct sup_watch *ws[] = {&ni->pidw, &ni->syncw,       &ni->outw,
 				  &ni->errw, &ni->health.pidw, &ni->health.outw};
@@ -365,7 +366,7 @@ static void swap(struct sup *s)
 	{
 		struct sup_instance *oi = sup_find_instance(&old, ni->name);
 		if (oi && !oi->doomed)
-			transplant(s, oi, ni);
+			sup_instance_transplant(s, oi, ni);
 		if (oi && oi->upd_keep)
 			sup_update_adopt(s, oi->svc, oi, ni);
 	}
@@ -383,10 +384,15 @@ static void swap(struct sup *s)
 		/* a changed or removed instance's container goes: it is a new
 		 * container next time, as with compose */
 		if (oi->doomed) {
-			_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->run_dir, oi->name);
+			_cleanup_free_ char *dir =
+			    lxr_xasprintf("%s/%s", s->run_dir, oi->plan.spec.id);
+			_cleanup_free_ char *link = lxr_xasprintf("%s/%s", s->run_dir, oi->name);
 			lxr_err e;
 			if (lxr_rm_rf(dir, &e) < 0)
 				lxr_warn("%s", e.msg);
+			/* a start-first update's name for it (update.c) */
+			if (strcmp(oi->plan.spec.id, oi->name))
+				unlink(link);
 			/* and so is its endpoint: new ports, another network */
 			if (sup_net_detach(&old, oi, &e) < 0)
 				lxr_warn("%s: %s", oi->name, e.msg);

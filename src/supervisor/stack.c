@@ -251,6 +251,7 @@ void sup_free(struct sup *s)
 				plan_instance_free(in->upd_plan);
 			free(in->upd_plan);
 			free(in->upd_why);
+			sup_update_shadow_free(in);
 		}
 		free(s->svcs[i].inst);
 		sup_update_free(&s->svcs[i]);

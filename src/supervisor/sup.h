@@ -139,6 +139,11 @@ struct sup_instance {
 	bool upd_keep; /* reconcile: changed, kept running for a rolling update */
 	bool on_prev;  /* runs its service's previous version (prev_cfg) */
 	char *upd_why; /* why its new container failed */
+	/* start-first: the new container beside this one until it is ready
+	 * (an instance of its own, named "<name>.next" or back "<name>");
+	 * in it, shadow_of is the instance it replaces */
+	struct sup_instance *shadow, *shadow_of;
+	bool no_publish; /* attach without its ports (a shadow until ready) */
 };
 
 struct sup_service {
@@ -370,6 +375,10 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 void sup_net_hosts_flush(struct sup *s);
 /* Remove the instance's endpoint (none is no error). */
 int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err);
+const char *sup_net_owner_suffix(const struct sup_instance *in);
+/* start-first: to (the new container) takes over from's published ports */
+int sup_net_ports_move(const struct sup *s, struct sup_instance *from, struct sup_instance *to,
+		       lxr_err *err);
 /* Reconcile, once the changed instances are detached: a network that st
  * declares otherwise than the running file (subnet, gateway, internal) is
  * removed, so the first instance to join makes it anew; the net layer
@@ -420,6 +429,9 @@ struct json_t *sup_plans_json(struct sup *s, bool all);
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 			bool remove_orphans, struct json_t **summary, lxr_err *err);
 void sup_reconcile_tick(struct sup *s);
+/* oi's running container, pipes and health state move to ni (its plan
+ * and health check's argv stay where they are) */
+void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni);
 
 /* ---- update.c: rolling, health-gated updates and rollback ----------------------- */
 /* Reconcile: should this changed instance be replaced by a rolling update
@@ -439,6 +451,7 @@ int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
 /* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
 struct json_t *sup_update_json(const struct sup_instance *in);
 void sup_update_free(struct sup_service *sv);
+void sup_update_shadow_free(struct sup_instance *in); /* its start-first shadow, if any */
 /* update_state.c: the previous version on disk (<run_dir>/+previous/), for
  * a rollback after the supervisor was restarted; restore: into the fresh
  * tables of a new supervisor */

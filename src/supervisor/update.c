@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lxr/supervisor.h"
 #include "supervisor/rollout.h"
@@ -168,12 +169,15 @@ static int prev_plan(struct sup_instance *in, struct plan_instance **out, lxr_er
 static void switch_plan(struct sup *s, struct sup_instance *in)
 {
 	const char *root = s->state_root ? s->state_root : s->run_dir;
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, in->name);
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, in->plan.spec.id);
+	_cleanup_free_ char *link = lxr_xasprintf("%s/%s", root, in->name);
 	lxr_err e;
 
 	sup_drop_kept(in);
 	if (lxr_rm_rf(dir, &e) < 0)
 		sup_say(s, in, "cleanup: %s", e.msg);
+	if (strcmp(in->plan.spec.id, in->name))
+		unlink(link); /* a start-first update's name for it */
 	if (sup_net_detach(s, in, &e) < 0)
 		sup_say(s, in, "cleanup: %s", e.msg);
 	in->net_joined = false;
@@ -219,6 +223,20 @@ static void last_check(const struct sup_instance *in, char *buf, size_t len)
 			*p = ' ';
 }
 
+static void failure_reason(const struct sup_instance *x, char *why, size_t len)
+{
+	enum svc_state st = x->fsm.state;
+
+	if (st == SVC_UNHEALTHY)
+		last_check(x, why, len);
+	else if (st == SVC_FAILED && x->has_error)
+		snprintf(why, len, "failed to start: %s", x->error.msg);
+	else if (st == SVC_STOPPING || st == SVC_STOPPED)
+		snprintf(why, len, "stopped during its update");
+	else
+		snprintf(why, len, "exited with code %d", x->fsm.last_exit);
+}
+
 static void failed(struct sup *s, struct sup_instance *in, const char *why)
 {
 	char line[SUP_HEALTH_OUT + 64];
@@ -251,15 +269,163 @@ static void watch(struct sup *s, struct sup_instance *in, int64_t now)
 		return;
 	case ROLLOUT_FAILED: break;
 	}
-	if (st == SVC_UNHEALTHY)
-		last_check(in, why, sizeof(why));
-	else if (st == SVC_FAILED && in->has_error)
-		snprintf(why, sizeof(why), "failed to start: %s", in->error.msg);
-	else if (st == SVC_STOPPING || st == SVC_STOPPED)
-		snprintf(why, sizeof(why), "stopped during its update");
-	else
-		snprintf(why, sizeof(why), "exited with code %d", in->fsm.last_exit);
+	failure_reason(in, why, sizeof(why));
 	failed(s, in, why);
+}
+
+/* ---- start-first ------------------------------------------------------------
+ * The new container starts beside the old one, as an instance of its own
+ * named "<name>.next" (or, when the old one is "<name>.next", "<name>"
+ * again), with an endpoint and address of its own but none of the ports.
+ * Once it is ready, one nft batch moves the published ports' DNAT from
+ * the old address to the new (net_endpoint_ports_move); then the old one
+ * stops, and the new one takes the instance's place. <run_dir>/<name> is
+ * then a link to its directory, for `lxr exec`. */
+static bool start_first(const struct sup_instance *in)
+{
+	const struct plan_endpoint *np = &in->upd_plan->net;
+
+	/* a fixed address cannot be two containers' at once, and without a
+	 * network of its own (network_mode) it would share the old one's */
+	return in->svc->upd.cfg->order == CFG_UPDATE_START_FIRST && np->network && !np->static_ip &&
+	       !np->static_ip6 && !in->upd_plan->n_more_nets;
+}
+
+static char *dir_of(const struct sup *s, const char *name)
+{
+	return lxr_xasprintf("%s/%s", s->state_root ? s->state_root : s->run_dir, name);
+}
+
+void sup_update_shadow_free(struct sup_instance *in)
+{
+	struct sup_instance *sh = in->shadow;
+
+	if (!sh)
+		return;
+	sup_drop_kept(sh);
+	plan_instance_free(&sh->plan);
+	lxr_strv_free(sh->health.argv);
+	sup_health_free(&sh->health);
+	free(sh->ports);
+	free(sh->name);
+	free(sh->upd_why);
+	free(sh);
+	in->shadow = NULL;
+}
+
+static void shadow_start(struct sup *s, struct sup_instance *in)
+{
+	struct sup_instance *sh = lxr_xcalloc(1, sizeof(*sh));
+	bool back = strcmp(in->plan.spec.id, in->name) != 0;
+
+	sh->svc = in->svc;
+	sh->replica = in->replica;
+	sh->name = back ? lxr_xstrdup(in->name) : lxr_xasprintf("%s.next", in->name);
+	if (back) {
+		_cleanup_free_ char *link = dir_of(s, in->name);
+		unlink(link); /* the new one's directory goes there */
+	}
+	svc_fsm_init(&sh->fsm);
+	sh->pidw = (struct sup_watch){W_PIDFD, sh, -1};
+	sh->syncw = (struct sup_watch){W_SYNC, sh, -1};
+	sh->outw = (struct sup_watch){W_OUT, sh, -1};
+	sh->errw = (struct sup_watch){W_ERR, sh, -1};
+	sh->stdin_w = -1;
+	sh->kept_netns = -1;
+	sh->plan = *in->upd_plan;
+	free(in->upd_plan);
+	in->upd_plan = NULL;
+	free(sh->plan.spec.id);
+	sh->plan.spec.id = lxr_xstrdup(sh->name);
+	sh->no_publish = true;
+	sh->on_prev = in->svc->upd.state == SUP_UPD_ROLLING_BACK;
+	sh->shadow_of = in;
+	in->shadow = sh;
+	sup_instance_from_plan(sh);
+	in->upd_step = UPD_STEP_STARTING;
+	sup_say(s, in, "starting its new container %s beside it", sh->name);
+	sup_event(s, sh, EV_START, 0);
+}
+
+/* The new container failed: it goes, the old one runs on. Once it is
+ * gone (it may be stopping). */
+static void shadow_drop(struct sup *s, struct sup_instance *in)
+{
+	struct sup_instance *sh = in->shadow;
+	_cleanup_free_ char *dir = dir_of(s, sh->plan.spec.id);
+	lxr_err e;
+
+	if (lxr_rm_rf(dir, &e) < 0)
+		sup_say(s, in, "cleanup: %s", e.msg);
+	if (sup_net_detach(s, sh, &e) < 0)
+		sup_say(s, in, "cleanup: %s", e.msg);
+	if (!strcmp(sh->plan.spec.id, in->name)) {
+		_cleanup_free_ char *link = dir_of(s, in->name);
+		if (symlink(in->plan.spec.id, link) < 0)
+			sup_say(s, in, "link %s: %s", link, strerror(errno));
+	}
+	sup_update_shadow_free(in);
+}
+
+/* The old container is gone: the new one takes the instance's place. */
+static void shadow_promote(struct sup *s, struct sup_instance *in)
+{
+	struct sup_instance *sh = in->shadow;
+	_cleanup_free_ char *dir = dir_of(s, in->plan.spec.id);
+	_cleanup_free_ char *link = dir_of(s, in->name);
+	lxr_err e;
+
+	sup_drop_kept(in);
+	if (lxr_rm_rf(dir, &e) < 0)
+		sup_say(s, in, "cleanup: %s", e.msg);
+	if (sup_net_detach(s, in, &e) < 0)
+		sup_say(s, in, "cleanup: %s", e.msg);
+	plan_instance_free(&in->plan);
+	in->plan = sh->plan;
+	memset(&sh->plan, 0, sizeof(sh->plan));
+	sup_instance_transplant(s, sh, in);
+	lxr_strv_free(in->health.argv);
+	in->health.argv = lxr_steal_ptr(&sh->health.argv);
+	in->net_joined = sh->net_joined;
+	in->spawned_restarts = sh->spawned_restarts;
+	in->warned = sh->warned;
+	in->upd_ready_at = sh->upd_ready_at;
+	in->no_publish = false;
+	if (strcmp(in->plan.spec.id, in->name) && symlink(in->plan.spec.id, link) < 0)
+		sup_say(s, in, "link %s: %s", link, strerror(errno));
+	sup_update_shadow_free(in);
+	in->upd_step = UPD_STEP_STARTING; /* watched on for monitor */
+}
+
+/* Before the switch: the new container beside the old one. */
+static void shadow_watch(struct sup *s, struct sup_instance *in, int64_t now)
+{
+	struct sup_instance *sh = in->shadow;
+	const struct cfg_update *u = in->svc->upd.cfg;
+	char why[SUP_HEALTH_OUT + 64];
+	lxr_err err;
+
+	switch (rollout_watch(sh->fsm.state, sh->health.enabled, sh->upd_ready_at, now,
+			      u->monitor_us)) {
+	case ROLLOUT_PENDING: return;
+	case ROLLOUT_READY:
+	case ROLLOUT_DONE:
+		if (!sh->upd_ready_at)
+			sh->upd_ready_at = now;
+		if (sup_net_ports_move(s, in, sh, &err) < 0) {
+			snprintf(why, sizeof(why), "%s", err.msg);
+			break;
+		}
+		sup_say(s, in, "%s is ready: its published ports moved to it; stopping %s",
+			sh->name, in->plan.spec.id);
+		in->upd_step = UPD_STEP_STOPPING;
+		sup_event_grace(s, in, EV_STOP, s->recreate_grace ? s->recreate_grace_us : -1);
+		return;
+	case ROLLOUT_FAILED: failure_reason(sh, why, sizeof(why)); break;
+	}
+	failed(s, in, why);
+	if (sh->c || sh->fsm.state == SVC_BACKOFF)
+		sup_event_grace(s, sh, EV_STOP, 0);
 }
 
 /* One instance's step; true when it moved on. */
@@ -268,9 +434,9 @@ static bool step(struct sup *s, struct sup_instance *in, int64_t now)
 	enum sup_upd_step before = in->upd_step;
 
 	if (in->upd_step == UPD_STEP_STOPPING && !in->c)
-		switch_plan(s, in);
+		in->shadow ? shadow_promote(s, in) : switch_plan(s, in);
 	else if (in->upd_step == UPD_STEP_STARTING)
-		watch(s, in, now);
+		in->shadow ? shadow_watch(s, in, now) : watch(s, in, now);
 	return in->upd_step != before;
 }
 
@@ -328,9 +494,13 @@ static void next_batch(struct sup *s, struct sup_service *sv, size_t waiting)
 		struct sup_instance *in = &sv->inst[k];
 		if (in->upd_step != UPD_STEP_WAIT)
 			continue;
+		left--;
+		if (start_first(in)) {
+			shadow_start(s, in);
+			continue;
+		}
 		in->upd_step = UPD_STEP_STOPPING;
 		sup_event_grace(s, in, EV_STOP, s->recreate_grace ? s->recreate_grace_us : -1);
-		left--;
 	}
 	sv->upd.batch_open = true;
 }
@@ -391,6 +561,15 @@ void sup_update_tick(struct sup *s)
 
 	if (s->shutting_down || s->pending)
 		return;
+	/* a start-first container that failed goes once it has stopped,
+	 * whatever its update went on to do */
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			struct sup_instance *in = &s->svcs[i].inst[k];
+			if (in->shadow && !in->shadow->c && in->shadow->fsm.state != SVC_BACKOFF &&
+			    in->upd_step != UPD_STEP_STARTING && in->upd_step != UPD_STEP_STOPPING)
+				shadow_drop(s, in);
+		}
 	for (size_t i = 0; i < s->n_svcs; i++)
 		if (running_update(&s->svcs[i]) && s->svcs[i].n_inst)
 			service_tick(s, &s->svcs[i], now);

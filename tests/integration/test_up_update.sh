@@ -7,8 +7,8 @@
 # the new containers, the old image kept in use, and `lxr rollback`
 # returns to it, even after the supervisor was killed; failure_action:
 # pause leaves the rest of the service on the old version and says so; a
-# tag pulled anew updates too, and prune keeps the untagged old image;
-# order: start-first is refused with its place.
+# tag pulled anew updates too, and prune keeps the untagged old image.
+# (order: start-first: test_up_update_start_first.sh)
 . "$(dirname "$0")/lib.sh"
 
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
@@ -169,14 +169,6 @@ run rollback -f "$STACK" web
 expect_rc 0 "rollback to the untagged image"
 [ "$(versions)" = "v5 v5 v5" ] || fail "rollback after prune did not return to v5: $(versions)"
 pass "a re-pulled tag updates; prune keeps the untagged previous image for rollback"
-
-# start-first: refused, with its place, before anything changes
-sed -i 's/failure_action: rollback}/failure_action: rollback, order: start-first}/' "$STACK"
-run up -d -f "$STACK"
-expect_rc 2 "up with order: start-first"
-expect_grep "$ERR" "compose.yaml:[0-9]+:[0-9]+: error: service \"web\": lxr up does not run deploy.update_config.order: start-first yet" \
-	"start-first is refused with its place"
-pass "order: start-first is refused, not ignored"
 
 run down -p "$PROJECT" -t 0
 expect_rc 0 down

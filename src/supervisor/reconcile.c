@@ -35,10 +35,22 @@ static bool same_files(const struct plan_instance *a, const struct plan_instance
 
 /* Two instances run the same thing when their plans have the same text:
  * the container spec, the endpoint, the restart policy, the health check. */
-static bool same(const struct sup_instance *a, const struct sup_instance *b)
+static char *text_of(struct sup_instance *in)
 {
-	_cleanup_free_ char *ta = plan_instance_text(&a->plan, false);
-	_cleanup_free_ char *tb = plan_instance_text(&b->plan, false);
+	/* a start-first update's container keeps its own name ("web-1.next",
+	 * update.c): the plan it runs is the instance's all the same */
+	char *id = in->plan.spec.id, *t;
+
+	in->plan.spec.id = in->name;
+	t = plan_instance_text(&in->plan, false);
+	in->plan.spec.id = id;
+	return t;
+}
+
+static bool same(struct sup_instance *a, struct sup_instance *b)
+{
+	_cleanup_free_ char *ta = text_of(a);
+	_cleanup_free_ char *tb = text_of(b);
 
 	return !strcmp(ta, tb) && same_files(&a->plan, &b->plan);
 }
@@ -53,8 +65,7 @@ static bool kept_as_is(const struct sup *s, const struct sup_instance *oi)
 
 /* up --no-recreate keeps what runs, changed or not; --no-deps keeps the
  * services it was not asked for */
-static bool unchanged(const struct sup *s, const struct sup_instance *oi,
-		      const struct sup_instance *ni)
+static bool unchanged(const struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
 	if (kept_as_is(s, oi) || (s->no_recreate && !s->force_recreate))
 		return true;
@@ -367,6 +378,12 @@ static void swap(struct sup *s)
 		struct sup_instance *oi = sup_find_instance(&old, ni->name);
 		if (oi && !oi->doomed)
 			sup_instance_transplant(s, oi, ni);
+		/* its container keeps the name a start-first update gave it */
+		if (oi && !oi->doomed && !oi->upd_keep && oi->plan.spec.id &&
+		    strcmp(oi->plan.spec.id, ni->plan.spec.id)) {
+			free(ni->plan.spec.id);
+			ni->plan.spec.id = lxr_xstrdup(oi->plan.spec.id);
+		}
 		if (oi && oi->upd_keep)
 			sup_update_adopt(s, oi->svc, oi, ni);
 	}

@@ -71,6 +71,9 @@ grep -q '^v1$' "$TEST_TMP/got" && grep -q '^v2$' "$TEST_TMP/got" ||
 [ "$(tail -n1 "$TEST_TMP/got")" = v2 ] || fail "the last answer is not v2"
 run exec -f "$STACK" web /bin/sh -c 'echo "v$V"'
 expect_out v2 "exec reaches the new container"
+run up -d -f "$STACK"
+expect_rc 0 "up again, nothing changed"
+expect_grep "$ERR" "unchanged +web-1" "the switched container counts as unchanged"
 pass "start-first: every request answered through the switch, v1 then v2 ($(wc -l <"$TEST_TMP/got") requests)"
 
 # and back under the instance's own name again

@@ -143,7 +143,8 @@ struct sup_instance {
 	 * (an instance of its own, named "<name>.next" or back "<name>");
 	 * in it, shadow_of is the instance it replaces */
 	struct sup_instance *shadow, *shadow_of;
-	bool no_publish; /* attach without its ports (a shadow until ready) */
+	bool no_publish;     /* attach without its ports (a shadow until ready) */
+	int64_t upd_stop_at; /* start-first: the old one stops then (drain) */
 };
 
 struct sup_service {

@@ -281,6 +281,10 @@ static void watch(struct sup *s, struct sup_instance *in, int64_t now)
  * the old address to the new (net_endpoint_ports_move); then the old one
  * stops, and the new one takes the instance's place. <run_dir>/<name> is
  * then a link to its directory, for `lxr exec`. */
+/* After the switch, the old container's stop waits this long: a request
+ * it took just before the DNAT moved is answered, not cut off. */
+#define UPD_DRAIN_US 1000000
+
 static bool start_first(const struct sup_instance *in)
 {
 	const struct plan_endpoint *np = &in->upd_plan->net;
@@ -416,10 +420,12 @@ static void shadow_watch(struct sup *s, struct sup_instance *in, int64_t now)
 			snprintf(why, sizeof(why), "%s", err.msg);
 			break;
 		}
-		sup_say(s, in, "%s is ready: its published ports moved to it; stopping %s",
-			sh->name, in->plan.spec.id);
+		sup_say(s, in, "%s is ready: its published ports moved to it; %s stops in %llds",
+			sh->name, in->plan.spec.id, (long long)(UPD_DRAIN_US / 1000000));
+		/* what the old one was answering when the DNAT moved gets a
+		 * moment to finish before its stop signal */
 		in->upd_step = UPD_STEP_STOPPING;
-		sup_event_grace(s, in, EV_STOP, s->recreate_grace ? s->recreate_grace_us : -1);
+		in->upd_stop_at = now + UPD_DRAIN_US;
 		return;
 	case ROLLOUT_FAILED: failure_reason(sh, why, sizeof(why)); break;
 	}
@@ -433,6 +439,10 @@ static bool step(struct sup *s, struct sup_instance *in, int64_t now)
 {
 	enum sup_upd_step before = in->upd_step;
 
+	if (in->upd_step == UPD_STEP_STOPPING && in->upd_stop_at && now >= in->upd_stop_at) {
+		in->upd_stop_at = 0;
+		sup_event_grace(s, in, EV_STOP, s->recreate_grace ? s->recreate_grace_us : -1);
+	}
 	if (in->upd_step == UPD_STEP_STOPPING && !in->c)
 		in->shadow ? shadow_promote(s, in) : switch_plan(s, in);
 	else if (in->upd_step == UPD_STEP_STARTING)
@@ -589,6 +599,8 @@ int64_t sup_update_deadline(const struct sup *s)
 		for (size_t k = 0; k < sv->n_inst; k++) {
 			const struct sup_instance *in = &sv->inst[k];
 			int64_t d = in->upd_ready_at + sv->upd.cfg->monitor_us;
+			if (in->upd_stop_at && (!next || in->upd_stop_at < next))
+				next = in->upd_stop_at;
 			if (in->upd_step == UPD_STEP_STARTING && in->upd_ready_at &&
 			    (!next || d < next))
 				next = d;

@@ -421,7 +421,10 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	}
 	/* a restart limit used up: x-lxr on_give_up (after this instance's
 	 * own release, as it may stop the whole stack) */
+	/* (a rolling update's new container failing is the update's to
+	 * handle: failure_action) */
 	if (before != SVC_FAILED && in->fsm.state == SVC_FAILED && !s->shutting_down &&
+	    !in->shadow_of && in->upd_step != UPD_STEP_STARTING &&
 	    in->svc->policy.max_attempts > 0 && in->fsm.attempts >= in->svc->policy.max_attempts)
 		sup_give_up(s, in);
 	if (!s->shutting_down)
@@ -440,6 +443,7 @@ static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 		s->abort_code = code;
 	/* restarted (its policy, `lxr restart`) or recreated: not an end */
 	if (s->aborted || s->shutting_down || in->doomed || in->upd_step != UPD_STEP_NONE ||
+	    in->shadow_of ||
 	    (in->fsm.state != SVC_EXITED && in->fsm.state != SVC_FAILED &&
 	     in->fsm.state != SVC_STOPPED))
 		return;

@@ -345,6 +345,10 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		else if (!strcmp(cmd, "stats"))
 			json_object_set_new(o, "stats", stats_of(s, in));
 		json_array_append_new(out, o);
+		/* a start-first update's new container, as compose lists its
+		 * temporary one */
+		if (in->shadow && !strcmp(cmd, "ps"))
+			json_array_append_new(out, instance_json(in->shadow));
 	}
 	ctl_reply_ok(cs, req, out);
 }

@@ -64,6 +64,10 @@ write_stack v2
 run up -d -f "$STACK"
 expect_rc 0 "up to v2, start-first"
 expect_grep "$ERR" "web: updated" "up says web is updated"
+n=$(event_at '"instance":"web-1.next","state":"healthy"')
+o=$(event_at '"instance":"web-1","state":"stopping"')
+[ -n "$n" ] && [ -n "$o" ] && [ "$n" -lt "$o" ] ||
+	fail "web-1 stopped before web-1.next was healthy (events $n, $o)"
 wait_answer v2
 loop_stop
 grep -q '^v1$' "$TEST_TMP/got" && grep -q '^v2$' "$TEST_TMP/got" ||

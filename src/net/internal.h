@@ -156,6 +156,22 @@ int net_nft_check_forward(const char *skip);
  * with its stderr as the message, ENOENT when it is not installed. */
 int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
 
+/* ---- the ruleset generation note (nftstamp.c) -------------------------------
+ * nf_tables' generation counts every commit in the netns. lxr notes, in
+ * the run dir, the generation after what it applied or checked; while the
+ * kernel's is still that one, the noted lines hold without running nft. */
+uint32_t net_nft_gen(void);
+/* Count one successful commit of this process (an nft or iptables batch) */
+void net_nft_count_commit(void);
+unsigned net_nft_commits(void);
+/* Does the note hold now and have the line "key value" (value NULL: "key")? */
+bool net_stamp_holds(const char *run_dir, const char *key, const char *value);
+/* Note "key value" as true now. before, commits_before: the generation
+ * and net_nft_commits() read before the work that made it true; the other
+ * lines are kept only if no commit but this process's came in between. */
+void net_stamp_note(const char *run_dir, const char *key, const char *value, uint32_t before,
+		    unsigned commits_before);
+
 /* ---- the host's iptables FORWARD chains (hostfw.c) ------------------------------
  * Where `table ip filter` chain FORWARD exists (iptables-nft; docker and ufw
  * set its policy to drop), and likewise `table ip6 filter` (ip6tables-nft;
@@ -170,10 +186,11 @@ char *net_hostfw_nft_plan(const char *listing, bool want);
 /* The same for `ip6 filter FORWARD` (the iptables form is the same). */
 char *net_hostfw_nft6_plan(const char *listing, bool want);
 /* Make sure the rules are there if the chain exists: once per process
- * (again after a release), or again when asked (a new network); warn about
- * drops lxr does not lift (another table's forward hook, legacy iptables).
- * Failures are warnings. */
-void net_hostfw_allow(bool again);
+ * (again after a release), or again when asked (a new network), unless the
+ * run dir's generation note says they were checked and no commit came
+ * since; warn about drops lxr does not lift (another table's forward hook,
+ * legacy iptables). Failures are warnings. */
+void net_hostfw_allow(const char *run_dir, bool again);
 /* When no lxr bridge is left on the host (any run dir): remove the rules. */
 void net_hostfw_release(void);
 

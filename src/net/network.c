@@ -57,6 +57,16 @@ static void remember_applied(const char *prefix, const char *batch)
 	applied[slot].batch = batch ? lxr_xstrdup(batch) : NULL;
 }
 
+/* FNV-1a: names a batch in the generation note */
+static uint64_t batch_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 static int nft_sync_project(const char *run_dir, const char *project, lxr_err *err)
 {
 	struct net_rec *nets = NULL;
@@ -64,9 +74,11 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	size_t n = 0, ne = 0, nm = 0;
 	struct nft_net *nn = NULL;
 	struct nft_map *mm = NULL;
-	char prefix[32];
+	char prefix[32], key[48], hash[17];
 	_cleanup_free_ char *batch = NULL;
 	bool v6 = false, drop6 = false;
+	uint32_t before;
+	unsigned commits;
 	int r = -1;
 
 	_cleanup_strv_ char **homes = NULL;
@@ -118,6 +130,16 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 		r = 0;
 		goto out;
 	}
+	snprintf(key, sizeof(key), "chains %s", prefix);
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)batch_hash(batch));
+	/* another process applied this very batch and no commit came since */
+	if (n && net_stamp_holds(run_dir, key, hash)) {
+		remember_applied(prefix, batch);
+		r = 0;
+		goto out;
+	}
+	before = net_nft_gen();
+	commits = net_nft_commits();
 	/* the project's last IPv6 network gone: its ip6 chains go too (a
 	 * look first, so a host without IPv6 never meets an ip6 table) */
 	if (!v6 && (drop6 = net_nft_has_v6(prefix))) {
@@ -128,6 +150,8 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	}
 	r = net_nft_apply(batch, err);
 	remember_applied(prefix, r == 0 && n ? batch : NULL);
+	if (r == 0 && n)
+		net_stamp_note(run_dir, key, hash, before, commits);
 	if (r == 0 && (!n || drop6))
 		net_nft_drop_empty_table();
 out:
@@ -368,7 +392,7 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	/* internal networks too: with br_netfilter, even traffic between two
 	 * containers on one bridge passes the host's FORWARD chain */
 	if (ret == 0)
-		net_hostfw_allow(true);
+		net_hostfw_allow(run_dir, true);
 	if (ret == 0 && r.subnet6.prefix) {
 		char b6[NET_SUBNET6_STRLEN];
 		lxr_info("network %s/%s: bridge %s, subnets %s and %s", project, cfg->name,
@@ -435,7 +459,7 @@ int net_network_up_locked(const char *run_dir, const char *project,
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
 	if (ret == 0)
-		net_hostfw_allow(false);
+		net_hostfw_allow(run_dir, false);
 	net_rec_free(&r);
 	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
 }

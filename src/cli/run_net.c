@@ -84,13 +84,16 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	return 0;
 }
 
-void run_net_teardown(struct run_opts *o)
+void run_net_teardown(struct run_opts *o, bool exited)
 {
 	lxr_err err;
+	int r;
 
 	if (!o->plan.net.network)
 		return;
-	if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err) < 0)
+	r = exited ? net_endpoint_remove_exited(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err)
+		   : net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err);
+	if (r < 0)
 		lxr_err_print(&err);
 }
 

@@ -275,6 +275,9 @@ enum {
 	/* the whole project goes: no other endpoint's hosts file to update,
 	 * and the veth is left to go with its namespace */
 	NET_RM_ALL = 2,
+	/* no process is left in the namespace: unmounting it frees it, and
+	 * the kernel removes its veths with it, off the caller's path */
+	NET_RM_EXITED = 4,
 };
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
 			       unsigned flags, lxr_err *err);

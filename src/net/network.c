@@ -453,6 +453,17 @@ int net_network_up_locked(const char *run_dir, const char *project,
 		net_rec_free(&r);
 		return -1;
 	}
+	/* made for a build step that wanted it gone with its last container,
+	 * and now joined by one that wants it kept: kept from now on */
+	if (r.ephemeral && !cfg->ephemeral) {
+		_cleanup_free_ char *text = NULL;
+		r.ephemeral = false;
+		text = net_rec_text(&r);
+		if (net_rec_save(run_dir, project, "networks", r.name, text, err) < 0) {
+			net_rec_free(&r);
+			return lxr_err_wrap(err, "network %s", cfg->name);
+		}
+	}
 	/* It exists: make sure its kernel objects do too (a crash or a
 	 * reboot of the host can have taken them). */
 	ret = bridge_up(run_dir, project, &r, err);
@@ -544,6 +555,25 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	rmdir_empty(run_dir, project);
 	net_hostfw_release();
 	net_forwarding_release(run_dir);
+	return ret;
+}
+
+int net_network_prune(const char *run_dir, const char *project, char ***removed, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_strv_ char **names = NULL;
+	int ret = 0;
+
+	if (lock < 0)
+		return -1;
+	names = net_rec_names(run_dir, project, "networks");
+	for (size_t i = 0; names && names[i]; i++) {
+		lxr_err e;
+		if (net_network_remove_locked(run_dir, project, names[i], &e) == 0)
+			lxr_strv_push(removed, lxr_xstrdup(names[i]));
+		else if (e.errnum != EBUSY && ret == 0)
+			ret = lxr_fail(err, e.errnum, "remove network %s: %s", names[i], e.msg);
+	}
 	return ret;
 }
 

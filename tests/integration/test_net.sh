@@ -252,6 +252,9 @@ expect_rc 0 "the same port once the program is gone"
 pass "a host port a program listens on is refused, with the port named"
 
 # lxr.conf [network]: the pool networks without a subnet are cut from
+# (a network is cut when it is made: the default bridge, kept from the
+# runs above, is removed first, as docker0 is made again for a new pool)
+"$LXR" network prune -f >/dev/null
 printf '[network]\npool = 10.231.0.0/16\nsize = 28\n' > "$LXR_CONFIG"
 run run --rm --name "$(cname pooled)" "$ROOTFS" ip -4 -o addr show eth0
 rm -f "$LXR_CONFIG"

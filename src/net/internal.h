@@ -156,11 +156,17 @@ int net_nft_check_forward(const char *skip);
  * with its stderr as the message, ENOENT when it is not installed. */
 int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
 
-/* ---- the ruleset generation note (nftstamp.c) -------------------------------
- * nf_tables' generation counts every commit in the netns. lxr notes, in
- * the run dir, the generation after what it applied or checked; while the
- * kernel's is still that one, the noted lines hold without running nft. */
+/* ---- nf_tables over netlink (nftnl.c) -----------------------------------------
+ * nf_tables' generation counts every commit in the netns (0: unreadable). */
 uint32_t net_nft_gen(void);
+/* The chains of `table FAMILY lxr` ("ip", "ip6"); *exists says whether
+ * the table is there. -1 when netlink could not tell (use nft). */
+int net_nft_lxr_chains(const char *family, bool *exists, char ***names);
+
+/* ---- the ruleset generation note (nftstamp.c) -------------------------------
+ * lxr notes, in the run dir, the generation after what it applied or
+ * checked; while the kernel's is still that one, the noted lines hold
+ * without running nft. */
 /* Count one successful commit of this process (an nft or iptables batch) */
 void net_nft_count_commit(void);
 unsigned net_nft_commits(void);

@@ -57,6 +57,39 @@ static void remember_applied(const char *prefix, const char *batch)
 	applied[slot].batch = batch ? lxr_xstrdup(batch) : NULL;
 }
 
+/* Append to *batch what removes prefix's chains in `table fam lxr`, and
+ * the table when no other chain is left in it; nothing when neither is
+ * there. One netlink look instead of `nft list table` runs before and
+ * after. false: netlink could not tell (the caller asks nft). */
+static bool removal_of(char **batch, const char *prefix, const char *fam)
+{
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_free_ char *want = lxr_xasprintf("%s-", prefix), *del = NULL;
+	bool exists, mine = false, others = false;
+	char *more;
+
+	if (net_nft_lxr_chains(fam, &exists, &names) < 0)
+		return false;
+	if (!exists)
+		return true;
+	for (size_t i = 0; names[i]; i++) {
+		if (lxr_str_has_prefix(names[i], want))
+			mine = true;
+		else
+			others = true;
+	}
+	if (!mine && others)
+		return true;
+	if (mine)
+		del = net_nft_delete_batch_of(prefix, fam);
+	more = lxr_xasprintf(
+	    "%s%s%s", *batch ? *batch : "", del ? del : "",
+	    others ? "" : (strcmp(fam, "ip") ? "delete table ip6 lxr\n" : "delete table ip lxr\n"));
+	free(*batch);
+	*batch = more;
+	return true;
+}
+
 /* FNV-1a: names a batch in the generation note */
 static uint64_t batch_hash(const char *s)
 {
@@ -76,7 +109,7 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	struct nft_map *mm = NULL;
 	char prefix[32], key[48], hash[17];
 	_cleanup_free_ char *batch = NULL;
-	bool v6 = false, drop6 = false;
+	bool v6 = false, drop6 = false, listed = false;
 	uint32_t before;
 	unsigned commits;
 	int r = -1;
@@ -141,18 +174,33 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	before = net_nft_gen();
 	commits = net_nft_commits();
 	/* the project's last IPv6 network gone: its ip6 chains go too (a
-	 * look first, so a host without IPv6 never meets an ip6 table) */
-	if (!v6 && (drop6 = net_nft_has_v6(prefix))) {
-		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
-		char *both = lxr_xasprintf("%s%s", batch, del);
-		free(batch);
-		batch = both;
+	 * look first, so a host without IPv6 never meets an ip6 table); no
+	 * network left: its ip chains too, and a table left empty */
+	if (!v6) {
+		_cleanup_free_ char *rm = NULL;
+		listed = (n || removal_of(&rm, prefix, "ip")) && removal_of(&rm, prefix, "ip6");
+		if (listed && !n) {
+			free(batch);
+			batch = rm ? lxr_xstrdup(rm) : NULL;
+		} else if (listed && rm) {
+			char *both = lxr_xasprintf("%s%s", batch, rm);
+			free(batch);
+			batch = both;
+		} else if (!listed && (drop6 = net_nft_has_v6(prefix))) {
+			_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+			char *both = lxr_xasprintf("%s%s", batch, del);
+			free(batch);
+			batch = both;
+		}
 	}
-	r = net_nft_apply(batch, err);
+	/* nothing of the project's is there to remove */
+	r = batch ? net_nft_apply(batch, err) : 0;
 	remember_applied(prefix, r == 0 && n ? batch : NULL);
-	if (r == 0 && n)
-		net_stamp_note(run_dir, key, hash, before, commits);
-	if (r == 0 && (!n || drop6))
+	/* a removal is noted too ("gone" is no batch's hash): it keeps the
+	 * note's other lines true for the next process */
+	if (r == 0)
+		net_stamp_note(run_dir, key, n ? hash : "gone", before, commits);
+	if (r == 0 && !listed && (!n || drop6))
 		net_nft_drop_empty_table();
 out:
 	for (size_t i = 0; i < n; i++)
@@ -688,16 +736,23 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	}
 	netns_sweep(run_dir, project);
 	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
-	batch = net_nft_delete_batch(prefix);
 	remember_applied(prefix, NULL);
-	if (net_nft_has_v6(prefix)) {
-		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
-		char *both = lxr_xasprintf("%s%s", batch, del);
+	if (removal_of(&batch, prefix, "ip") && removal_of(&batch, prefix, "ip6")) {
+		/* usually nothing: removing the last network took them */
+		if (batch)
+			net_nft_apply(batch, &e2);
+	} else {
 		free(batch);
-		batch = both;
+		batch = net_nft_delete_batch(prefix);
+		if (net_nft_has_v6(prefix)) {
+			_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+			char *both = lxr_xasprintf("%s%s", batch, del);
+			free(batch);
+			batch = both;
+		}
+		if (net_nft_apply(batch, &e2) == 0)
+			net_nft_drop_empty_table();
 	}
-	if (net_nft_apply(batch, &e2) == 0)
-		net_nft_drop_empty_table();
 	rmdir_empty(run_dir, project);
 	net_hostfw_release();
 	net_forwarding_release(run_dir);

@@ -17,11 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "net/internal.h"
@@ -39,52 +34,6 @@ void net_nft_count_commit(void)
 unsigned net_nft_commits(void)
 {
 	return commits_made;
-}
-
-/* NFT_MSG_GETGEN: the reply carries NFTA_GEN_ID. 0 when it cannot be
- * read (no nf_tables): a note is then never trusted. */
-uint32_t net_nft_gen(void)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct nfgenmsg g;
-	} req = {.nh = {.nlmsg_len = sizeof(req),
-			.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN,
-			.nlmsg_flags = NLM_F_REQUEST,
-			.nlmsg_seq = 1},
-		 .g = {.nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0}};
-	char buf[512] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	uint32_t gen = 0;
-	ssize_t n;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-
-	if (fd < 0)
-		return 0;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ||
-	    (n = recv(fd, buf, sizeof(buf), 0)) < 0) {
-		close(fd);
-		return 0;
-	}
-	close(fd);
-	for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
-	     nh = NLMSG_NEXT(nh, n)) {
-		size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-		if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
-			continue;
-		while (off + sizeof(struct nlattr) <= nh->nlmsg_len) {
-			struct nlattr *a = (struct nlattr *)((char *)nh + off);
-			if (a->nla_len < sizeof(*a) || off + a->nla_len > nh->nlmsg_len)
-				break;
-			if ((a->nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID &&
-			    a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
-				memcpy(&gen, (char *)a + NLA_HDRLEN, sizeof(gen));
-				gen = ntohl(gen);
-			}
-			off += NLA_ALIGN(a->nla_len);
-		}
-	}
-	return gen;
 }
 
 /* "boot <id> netns <inode>": where a generation number is meaningful */

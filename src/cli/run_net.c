@@ -3,8 +3,9 @@
  * through NAT, published ports, but no names of other containers); a named
  * network (--network NAME, made on first use) also lists every container on
  * it in /etc/hosts; none keeps a private loopback; ns:PATH joins a namespace
- * made elsewhere. Both lxr run networks live in the "_run" project and go
- * away with their last container. */
+ * made elsewhere. Both live in the "_run" project; a named one goes away
+ * with its last container, the default one is kept, as docker0 is (`lxr
+ * network prune` removes it). */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mount.h>

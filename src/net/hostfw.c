@@ -269,7 +269,7 @@ void net_hostfw_allow(const char *run_dir, bool again)
 	char buf[LXR_ERR_MSG_MAX + 64], skip[64] = "";
 	uint32_t before;
 	unsigned commits;
-	bool clean = true;
+	bool clean = true, chains = false;
 	int r;
 
 	if (allowed && !again)
@@ -277,7 +277,8 @@ void net_hostfw_allow(const char *run_dir, bool again)
 	allowed = true;
 	/* nothing in the ruleset changed since lxr last found it right (and
 	 * had nothing to warn about): three `nft` runs fewer */
-	if (net_stamp_holds(run_dir, "hostfw", NULL)) {
+	if (net_stamp_holds(run_dir, "hostfw", "set") ||
+	    net_stamp_holds(run_dir, "hostfw", "none")) {
 		legacy_check();
 		return;
 	}
@@ -286,6 +287,7 @@ void net_hostfw_allow(const char *run_dir, bool again)
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
 		r = hostfw_set(&fams[i], true, &err);
 		clean &= r >= 0;
+		chains |= r > 0;
 		if (r < 0)
 			lxr_warn("could not allow forwarding for lxr's bridges in the host's %s "
 				 "filter FORWARD chain: %s; containers may not reach each other or "
@@ -296,11 +298,11 @@ void net_hostfw_allow(const char *run_dir, bool again)
 				 "%s%s filter FORWARD", skip[0] ? "|" : "", fams[i].nft);
 	}
 	if (net_nft_check_forward(skip[0] ? skip : NULL) == 0 && clean)
-		net_stamp_note(run_dir, "hostfw", NULL, before, commits);
+		net_stamp_note(run_dir, "hostfw", chains ? "set" : "none", before, commits);
 	legacy_check();
 }
 
-void net_hostfw_release(void)
+void net_hostfw_release(const char *run_dir)
 {
 	lxr_err err;
 	char buf[LXR_ERR_MSG_MAX + 64];
@@ -309,6 +311,10 @@ void net_hostfw_release(void)
 	if (net_any_lxr_bridge())
 		return;
 	allowed = false;
+	/* no FORWARD chain when lxr last looked, and no commit since: no
+	 * chain now, so nothing of lxr's in one (two `nft` runs fewer) */
+	if (net_stamp_holds(run_dir, "hostfw", "none"))
+		return;
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
 		if (hostfw_set(&fams[i], false, &err) < 0)
 			lxr_warn("could not remove lxr's rules from the host's %s filter FORWARD "

@@ -197,8 +197,9 @@ char *net_hostfw_nft6_plan(const char *listing, bool want);
  * since; warn about drops lxr does not lift (another table's forward hook,
  * legacy iptables). Failures are warnings. */
 void net_hostfw_allow(const char *run_dir, bool again);
-/* When no lxr bridge is left on the host (any run dir): remove the rules. */
-void net_hostfw_release(void);
+/* When no lxr bridge is left on the host (any run dir): remove the rules
+ * (nothing to do when run_dir's generation note says there is no chain). */
+void net_hostfw_release(const char *run_dir);
 
 /* ---- netlink (link.c) -------------------------------------------------------- */
 struct nl_sock;

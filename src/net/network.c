@@ -601,7 +601,7 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 		ret = nft_sync_project(run_dir, project, err);
 	net_rec_free(&r);
 	rmdir_empty(run_dir, project);
-	net_hostfw_release();
+	net_hostfw_release(run_dir);
 	net_forwarding_release(run_dir);
 	return ret;
 }
@@ -754,7 +754,7 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 			net_nft_drop_empty_table();
 	}
 	rmdir_empty(run_dir, project);
-	net_hostfw_release();
+	net_hostfw_release(run_dir);
 	net_forwarding_release(run_dir);
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
 }

@@ -32,6 +32,7 @@ static void health_from(const struct plan_health *p, struct sup_health *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->pid = -1;
+	h->starting = (struct rt_exec_pending){-1, -1};
 	h->enabled = p->enabled;
 	h->argv = lxr_strv_dup(p->argv);
 	h->interval_us = p->interval_us;
@@ -142,6 +143,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 		policy_from(&in->plan, &sv->policy);
 	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
 	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	in->health.syncw = (struct sup_watch){W_HEALTH_SYNC, in, -1};
 	return 0;
 }
 
@@ -178,6 +180,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 	policy_from(&in->plan, &sv->policy);
 	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
 	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	in->health.syncw = (struct sup_watch){W_HEALTH_SYNC, in, -1};
 	return 0;
 }
 

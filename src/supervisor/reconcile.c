@@ -264,6 +264,12 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 		sv->n_inst = 0;
 		sv->img = NULL;
 		sv->img_use_fd = -1;
+		/* it shared another service's use record: the record comes
+		 * with it, as the old tables close theirs */
+		for (size_t j = 0; ns->img && ns->img_use_fd < 0 && j < old->n_svcs; j++)
+			if (old->svcs[j].img && old->svcs[j].img_use_fd >= 0 &&
+			    !strcmp(old->svcs[j].img->manifest_digest, ns->img->manifest_digest))
+				ns->img_use_fd = lxr_steal_fd(&old->svcs[j].img_use_fd);
 		sv->log = NULL;
 		any = true;
 	}

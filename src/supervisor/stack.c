@@ -100,6 +100,13 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 				     sv->cfg->name);
 		return -1;
 	}
+	/* one record per image, not per service: the services that run it
+	 * share the first one's (a descriptor each would count against
+	 * RLIMIT_NOFILE for nothing) */
+	for (struct sup_service *o = s->svcs; o < sv; o++)
+		if (o->img && o->img_use_fd >= 0 &&
+		    !strcmp(o->img->manifest_digest, sv->img->manifest_digest))
+			return 0;
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);
 	return img_use_acquire(s->store, sv->img, label, &sv->img_use_fd, err);
 }

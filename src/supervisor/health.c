@@ -107,11 +107,21 @@ void sup_health_stop(struct sup *s, struct sup_instance *in)
 	h->next_at = 0;
 }
 
-/* Could not even run: that is a failed check, as with docker. */
+/* Could not even run: that is a failed check, as with docker. Unless the
+ * supervisor is out of descriptors for the moment (a big stack's checks
+ * all at once under a low RLIMIT_NOFILE): that is no verdict on the
+ * container, and the check runs again once others have ended. */
+#define RETRY_US 50000
+
 static void start_failed(struct sup *s, struct sup_instance *in, int r, const lxr_err *err)
 {
 	struct sup_health *h = &in->health;
 
+	if (err->errnum == EMFILE || err->errnum == ENFILE) {
+		h->pid = -1;
+		h->next_at = sup_now() + RETRY_US;
+		return;
+	}
 	snprintf(out_buf(h), SUP_HEALTH_OUT, "%s", err->msg);
 	h->last_exit = r == -127 ? 127 : r == -126 ? 126 : 125;
 	h->pid = -1;

@@ -89,6 +89,16 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
+	sv->pull_policy = policy;
+	/* an image is read (and pulled, as its policy says) once per `up`,
+	 * as compose pulls it once: the services that name it alike and
+	 * pull it alike take the first one's */
+	for (struct sup_service *o = s->svcs; o < sv; o++)
+		if (o->img && !o->cfg->image_is_path && o->pull_policy == policy &&
+		    !strcmp(cfg_service_image(o->cfg), ref)) {
+			img_image_copy(sv->img, o->img);
+			goto resolved;
+		}
 	if (img_ensure(s->store, ref,
 		       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0), sv->img,
 		       err) < 0) {
@@ -100,6 +110,7 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 				     sv->cfg->name);
 		return -1;
 	}
+resolved:
 	/* one record per image, not per service: the services that run it
 	 * share the first one's (a descriptor each would count against
 	 * RLIMIT_NOFILE for nothing) */

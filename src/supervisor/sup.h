@@ -128,6 +128,7 @@ struct sup_service {
 	struct img_image *img;  /* stack.c: its image, when it names one */
 	bool pull_needed;       /* dry run: its image is not here, no plan made */
 	int img_use_fd;         /* held while the supervisor runs: in use */
+	int pull_policy;        /* how img was had (enum img_pull_policy) */
 };
 
 struct sup_opts {

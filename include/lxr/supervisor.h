@@ -348,6 +348,13 @@ typedef int (*ctl_event_fn)(void *ctx, json_t *event);
 int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,
 	       lxr_err *err);
 void ctl_close(struct ctl_conn *c);
+/* For a waiter that only needs to know that something happened: ctl_send
+ * sends cmd (a subscription such as "events") without waiting for a reply;
+ * ctl_wait_any waits up to timeout_ms (< 0 = forever) for anything from
+ * the server that no ctl_call has taken, and drops it: 1 when something
+ * came, 0 on timeout, -1 with err when the server closed or failed. */
+int ctl_send(struct ctl_conn *c, const char *cmd, json_t *args, lxr_err *err);
+int ctl_wait_any(struct ctl_conn *c, int timeout_ms, lxr_err *err);
 
 /* An lxr_err as JSON, the one form in which an error leaves the supervisor
  * (the waiting `up -d`, `ps`, `events`):

@@ -22,9 +22,17 @@ int64_t sup_now(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* A health check's exec helper is waited for until its socket hangs up
+ * (the command runs, or could not): the pid it reports before that would
+ * only wake the loop early. */
+uint32_t sup_watch_events(const struct sup_watch *w)
+{
+	return w->kind == W_HEALTH_SYNC ? EPOLLRDHUP : EPOLLIN;
+}
+
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+	struct epoll_event ev = {.events = sup_watch_events(w), .data.ptr = w};
 
 	if (w->fd < 0)
 		return 0;
@@ -123,6 +131,7 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 	case W_ERR: sup_output_read_some(s, in, 1); break;
 	case W_HEALTH_PIDFD: sup_health_on_exit(s, in); break;
 	case W_HEALTH_OUT: sup_health_on_output(s, in); break;
+	case W_HEALTH_SYNC: sup_health_on_started(s, in); break;
 	case W_LISTEN: sup_control_accept(s); break;
 	case W_CLIENT: sup_control_read(s, w); break;
 	case W_TERM: sup_term_flush(s); break;

@@ -3,10 +3,16 @@
 #include "cli/cli.h"
 #include "lxr/config.h"
 
+/* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
+static struct cfg_settings s;
+
+const struct cfg_settings *cli_settings(void)
+{
+	return &s;
+}
+
 int cli_apply_settings(void)
 {
-	/* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
-	static struct cfg_settings s;
 	lxr_err err = {0};
 
 	if (cfg_settings_load(NULL, &s, &err) < 0) {

@@ -194,6 +194,27 @@ static int watchdog_key(struct ini_ctx *c, const char *name, const char *value)
 	return 0;
 }
 
+/* [cgroup]: where lxr/ goes on a pure cgroup v2 host (docs/cgroups.md). */
+static int cgroup_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	if (strcmp(name, "parent")) {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [cgroup]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: parent");
+		return 0;
+	}
+	if (strcmp(value, "auto") && strcmp(value, "none") &&
+	    (value[0] != '/' || strstr(value, "/..") || strstr(value, "//") ||
+	     (value[1] && value[strlen(value) - 1] == '/'))) {
+		snprintf(c->msg, sizeof(c->msg), "parent: \"%s\" is not a cgroup path", value);
+		snprintf(c->hint, sizeof(c->hint),
+			 "auto, none, or a path below /sys/fs/cgroup such as /box.slice");
+		return 0;
+	}
+	free(c->out->cgroup_parent);
+	c->out->cgroup_parent = lxr_xstrdup(value);
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -211,15 +232,18 @@ static int handler(void *user, const char *section, const char *name, const char
 		return boot_key(c, name, value);
 	if (!strcmp(section, "watchdog"))
 		return watchdog_key(c, name, value);
+	if (!strcmp(section, "cgroup"))
+		return cgroup_key(c, name, value);
 	if (strcmp(section, "paths")) {
 		snprintf(c->msg, sizeof(c->msg),
-			 "key \"%s\" outside the [paths], [logs], [network], [limits], [boot] and "
-			 "[watchdog] sections",
+			 "key \"%s\" outside the [paths], [logs], [network], [limits], [boot], "
+			 "[watchdog] and [cgroup] sections",
 			 name);
 		snprintf(c->hint, sizeof(c->hint),
 			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
 			 "under [logs], pool and size under [network], pids under [limits], "
-			 "stacks under [boot], device, timeout and interval under [watchdog]");
+			 "stacks under [boot], device, timeout and interval under [watchdog], "
+			 "parent under [cgroup]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))
@@ -286,6 +310,7 @@ void cfg_settings_free(struct cfg_settings *s)
 	free(s->data_dir);
 	free(s->log_dir);
 	free(s->watchdog_device);
+	free(s->cgroup_parent);
 	for (size_t i = 0; s->boot_stacks && s->boot_stacks[i]; i++)
 		free(s->boot_stacks[i]);
 	free(s->boot_stacks);

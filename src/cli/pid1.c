@@ -235,6 +235,12 @@ static int next_signal(const sigset_t *set, int64_t limit)
 	return sig < 0 ? 0 : sig;
 }
 
+static void pet_now(void)
+{
+	wd.next_us = 0;
+	sup_watchdog_pet(&wd);
+}
+
 /* [watchdog] of lxr.conf: a device that cannot be opened is on the
  * console, and the box boots without it (PID 1 cannot refuse to run). */
 static void watchdog_open(void)
@@ -336,8 +342,13 @@ static void shut_down(const sigset_t *set, pid_t boot, int cmd)
 	kill(-1, SIGKILL);
 	while (waitpid(-1, &st, 0) > 0)
 		;
+	/* a pet before each step that may take long on slow storage: only a
+	 * step that alone outlasts the timeout resets the box */
+	pet_now();
 	sync();
+	pet_now();
 	unmount_all();
+	pet_now();
 	sync();
 	/* disarmed last: a shutdown stuck before here still resets the box */
 	if (wd.fd >= 0 && sup_watchdog_disarm(&wd) < 0)

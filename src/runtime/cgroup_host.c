@@ -242,8 +242,7 @@ static char *own_delegated(const struct rt_cg_host *h)
 
 void rt_cg_host_base(struct rt_cg_host *h, const char *group, bool making)
 {
-	_cleanup_free_ char *rec = lxr_xasprintf("%s/%s/cgroup-parent", lxr_run_dir(), group);
-	_cleanup_free_ char *rel = NULL, *ctl = NULL, *sub = NULL;
+	_cleanup_free_ char *rec = NULL, *rel = NULL, *ctl = NULL, *sub = NULL;
 	const char *parent_setting = lxr_cgroup_parent();
 	bool recorded = false;
 	struct stat st;
@@ -254,13 +253,16 @@ void rt_cg_host_base(struct rt_cg_host *h, const char *group, bool making)
 	for (int c = 0; c < RT_CG_NCTRL; c++)
 		if (h->v1_mount[c])
 			return;
+	rec = lxr_xasprintf("%s/%s/cgroup-parent", lxr_run_dir(), group);
 	if (lxr_read_file_at(AT_FDCWD, rec, &rel, NULL, NULL) == 0) {
 		rel[strcspn(rel, "\n")] = '\0';
 		_cleanup_free_ char *dir = lxr_xasprintf("%s%s", h->v2_mount, rel);
 		/* a record of a parent that is gone (its unit stopped) is stale */
 		recorded = good_rel(rel) && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-		if (!recorded)
-			lxr_freep(&rel);
+		if (!recorded) {
+			free(rel);
+			rel = NULL;
+		}
 	}
 	if (!rel && parent_setting && !strcmp(parent_setting, "none"))
 		return;

@@ -351,10 +351,13 @@ static void shut_down(const sigset_t *set, pid_t boot, int cmd)
 	pet_now();
 	sync();
 	/* disarmed last: a shutdown stuck before here still resets the box */
-	if (wd.fd >= 0 && sup_watchdog_disarm(&wd) < 0)
-		say("watchdog %s: still running after the magic close (nowayout)", wd.device);
-	else if (*wd.device)
-		say("watchdog %s disarmed", wd.device);
+	if (wd.fd >= 0) {
+		if (sup_watchdog_disarm(&wd) < 0)
+			say("watchdog %s: still running after the magic close (nowayout)",
+			    wd.device);
+		else
+			say("watchdog %s disarmed", wd.device);
+	}
 	say("%s", cmd_word(cmd));
 	reboot(cmd);
 	/* reboot(2) does not return but in a pid namespace (where it ends

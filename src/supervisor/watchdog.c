@@ -82,11 +82,14 @@ static void dog_attr(int n, const char *name, char *buf, size_t size)
  * name; 0 when none is found. */
 static pid_t dog_holder(int n, char *comm, size_t size)
 {
-	DIR *proc = opendir("/proc");
+	DIR *proc;
 	struct dirent *p;
 	pid_t found = 0;
 
 	comm[0] = '\0';
+	if (n < 0)
+		return 0;
+	proc = opendir("/proc");
 	while (proc && !found && (p = readdir(proc))) {
 		char dir[300], link[600], target[64];
 		DIR *fds;

@@ -213,6 +213,10 @@ const char *lxr_log_dir(void); /* LXR_LOG_DIR, /var/log/lxr */
 #define LXR_PIDS_LIMIT_DEFAULT 4096
 void lxr_pids_limit_configure(int64_t limit);
 int64_t lxr_pids_limit_default(void);
+/* lxr.conf [cgroup] parent: "auto" (or NULL), "none" or a cgroup v2 path,
+ * as given (the runtime's rt_cg_host_base reads it; docs/cgroups.md). */
+void lxr_cgroup_parent_configure(const char *parent);
+const char *lxr_cgroup_parent(void);
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */
 void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir);

@@ -88,6 +88,18 @@ int64_t lxr_pids_limit_default(void)
 	return pids_limit ? pids_limit : LXR_PIDS_LIMIT_DEFAULT;
 }
 
+static const char *cgroup_parent;
+
+void lxr_cgroup_parent_configure(const char *parent)
+{
+	cgroup_parent = parent;
+}
+
+const char *lxr_cgroup_parent(void)
+{
+	return cgroup_parent;
+}
+
 /* A directory lxr writes: there and writable, or made on first use in a
  * writable parent. */
 static void check_dir(struct lxr_checks *c, const char *what, const char *dir, const char *env,

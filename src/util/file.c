@@ -14,7 +14,12 @@
 
 char *lxr_tmp_name(const char *name)
 {
-	return lxr_xasprintf(".%s" LXR_TMP_INFIX "%d", name, (int)getpid());
+	return lxr_tmp_name_of(name, (int)getpid());
+}
+
+char *lxr_tmp_name_of(const char *name, int pid)
+{
+	return lxr_xasprintf(".%s" LXR_TMP_INFIX "%d", name, pid);
 }
 
 int lxr_tmp_name_pid(const char *name)

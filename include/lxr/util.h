@@ -118,6 +118,11 @@ bool lxr_pid_gone(int pid);
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err);
+/* The same without the fsyncs: for what describes running processes (a
+ * container's state file), which a power cut makes stale anyway. A reader
+ * still sees the old file or the whole new one. */
+int lxr_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   lxr_err *err);
 /* Create a new file with data, no fsync: for files remade on every start
  * (a container's /etc/hosts), where a torn file after a crash is rebuilt. */
 int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -87,7 +87,7 @@ if [ -n "$bdev" ]; then
 fi
 "$LXR" down -f /tmp/knobs/compose.yaml >/dev/null 2>&1
 # lxr's own groups (lxr/_run, ...) stay, empty; no container's cgroup does
-say "$(ls /sys/fs/cgroup/lxr 2>/dev/null | grep -v '^_'; ls /sys/fs/cgroup/lxr/_run 2>/dev/null)" "" \
+say "$(find /sys/fs/cgroup/lxr -mindepth 1 -maxdepth 2 -type d ! -name '_*' 2>/dev/null)" "" \
 	"lxr run: no cgroup left behind"
 echo "# $fails lxr run checks failed"
 exit $fails

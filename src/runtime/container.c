@@ -632,24 +632,26 @@ int rt_container_retire(struct lxr_container *c, struct lxr_cgroup **keep, lxr_e
 }
 
 /* The child that removes a renamed directory: out of the caller's session
- * and away from its descriptors (a `$(lxr run ...)` waits for the end of its
- * output pipe, not for this), it waits for the rename, then removes. */
+ * and off its descriptors before anything else (a `$(lxr run ...)` waits
+ * for the end of its output pipe, not for this), it waits for the rename,
+ * then removes. */
 static _Noreturn void cleaner_main(int go, const char *path)
 {
 	lxr_err ignored;
 	char b = 0;
-	int null;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	while (read(go, &b, 1) < 0 && errno == EINTR)
+	lxr_set_proc_title("lxr-cleanup");
+	setsid();
+	for (int i = 0; i < 3 && null >= 0; i++)
+		dup2(null, i);
+	if (go != 3 && dup2(go, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	while (read(3, &b, 1) < 0 && errno == EINTR)
 		;
 	if (b != 'g')
 		_exit(0);
-	lxr_set_proc_title("lxr-cleanup");
-	setsid();
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int i = 0; i < 3 && null >= 0; i++)
-		dup2(null, i);
-	syscall(SYS_close_range, 3, ~0U, 0);
 	_exit(lxr_rm_rf(path, &ignored) < 0 ? 1 : 0);
 }
 

@@ -25,6 +25,16 @@ done
 ls -A "$LXR_RUN_DIR/_run" | grep -F ".$n.tmp." && fail "--rm's files were never removed"
 pass "--rm: the same name runs again at once; its files go by themselves"
 
+# A cleaner killed half-way leaves its temp name, with its (dead) pid:
+# lxr doctor --repair removes it.
+gone=$(sh -c 'echo $$')
+mkdir -p "$LXR_RUN_DIR/_run/.$n.tmp.$gone/layer"
+run doctor --repair
+expect_rc 0 "doctor --repair"
+expect_grep "$OUT" "^removed +$LXR_RUN_DIR/_run/.$n.tmp.$gone" "the dead cleaner's directory is reported"
+[ ! -e "$LXR_RUN_DIR/_run/.$n.tmp.$gone" ] || fail "doctor --repair left a dead cleaner's directory"
+pass "doctor --repair removes what a killed cleaner left"
+
 n=$(cname keep)
 run run --name "$n" "$ROOTFS" /bin/sh -c 'echo kept > /kept'
 [ "$(cat "$LXR_RUN_DIR/_run/$n/upper/kept")" = kept ] || fail "without --rm the upper dir is kept"

@@ -309,6 +309,12 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
+/* rt_container_destroy(c, true) for a caller about to exit (`lxr run
+ * --rm`): the cgroup is removed and the directory renamed to a temp name at
+ * once, so the name is free on return; a detached child removes the files
+ * meanwhile (lxr_tmp_sweep and `lxr doctor --repair` find what it could
+ * not). */
+int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err);
 /* rt_container_destroy(c, false) for a container that will start again:
  * its cgroup is emptied (what is left killed, sub-cgroups removed) and
  * handed out in *keep for rt_container_respawn instead of removed. The

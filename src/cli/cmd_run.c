@@ -74,7 +74,9 @@ static int run_foreground(struct run_opts *o)
 	 * a pid namespace's init exits only after every process in it: the
 	 * network namespace has no process left. */
 	run_net_teardown(o, true);
-	if (rt_container_destroy(c, o->rm, &err) < 0)
+	/* --rm: the exit code is the caller's at once; the files go after */
+	if ((o->rm ? rt_container_destroy_detached(c, &err)
+		   : rt_container_destroy(c, false, &err)) < 0)
 		lxr_err_print(&err);
 	/* a volume's options mounted for it go with its last container */
 	if (o->stack)

@@ -407,12 +407,18 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 	return lxr_fail(err, ENOENT, "mkdir %s: its parent kept disappearing", leaf);
 }
 
-/* Remove lxr/<group> and lxr when no other container uses them. */
+/* Remove lxr/<group> and lxr when no other container uses them. lxr's own
+ * groups (`_run`, `_build`: a project name cannot start with "_") stay:
+ * one `lxr run` after another would otherwise make the group in every
+ * hierarchy at each start and remove it again at each end, a cgroup mkdir
+ * and rmdir apiece on both critical paths. */
 static void remove_shared(const struct rt_cg_leaf *l, const char *group)
 {
 	_cleanup_free_ char *top = lxr_xasprintf("%s/lxr", l->mount);
 	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
 
+	if (group[0] == '_')
+		return;
 	if (rmdir(grp) == 0 || errno == ENOENT)
 		rmdir(top);
 }

@@ -172,6 +172,9 @@ struct sup {
 	bool down_grace;
 	int64_t down_grace_us;
 	bool shutting_down, up_done;
+	/* when to give back what the last burst of work left resident
+	 * (lxr_mem_trim), 0: nothing to give back */
+	int64_t trim_at;
 	bool hosts_stale;  /* endpoints made since the peers' /etc/hosts were written */
 	int up_result;     /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */

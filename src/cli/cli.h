@@ -13,6 +13,9 @@
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
+/* An ordinary user: join (or first make) the user's rootless namespaces;
+ * root: nothing. -1 when it cannot, with the reason printed (rootless.c). */
+int cli_rootless_enter(void);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_config(int argc, char **argv);

@@ -124,6 +124,7 @@ static void __attribute__((noreturn)) pause_main(int ready, int go)
 	if (chdir("/") < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, PAUSE_NAME);
+	lxr_set_proc_title(PAUSE_NAME);
 	sigfillset(&all);
 	sigdelset(&all, SIGTERM);
 	sigdelset(&all, SIGKILL);
@@ -224,6 +225,7 @@ static int join(pid_t pid, lxr_err *err)
 		const char *ns;
 		int flag;
 	} order[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}};
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	int fds[2];
 
 	/* both opened first: /proc/PID is read through the host's mounts */
@@ -248,6 +250,10 @@ static int join(pid_t pid, lxr_err *err)
 	}
 	close(fds[0]);
 	close(fds[1]);
+	/* joining a mount namespace moves to its root: back to where the user
+	 * was (the same directory, through the same host mounts) */
+	if (cwd && chdir(cwd) < 0)
+		return lxr_fail(err, errno, "rootless lxr: chdir %s", cwd);
 	/* the user's own id is 0 in there; groups are whatever maps */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return lxr_fail(err, errno, "rootless lxr: become root of the user namespace");

@@ -584,7 +584,7 @@ static int veths_gone(const char *project, const struct ep_rec *eps, size_t n, l
 	return r;
 }
 
-int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
+static int project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
 	_cleanup_strv_ char **eps = NULL;
@@ -648,6 +648,13 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	net_hostfw_release();
 	net_forwarding_release(run_dir);
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
+}
+
+int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
+{
+	if (lxr_rootless_uid() >= 0 && !net_rootless_inside())
+		return net_rootless_cleanup(run_dir, project, project_cleanup, err);
+	return project_cleanup(run_dir, project, err);
 }
 
 char **net_project_leftovers(const char *run_dir, const char *project)

@@ -341,6 +341,9 @@ void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_
  * CLI ("F <error>"), since the log stderr goes to is removed with the
  * project. */
 void sup_fatal(struct sup *s, const lxr_err *err);
+/* Rootless: into the stack's own network namespace, pasta forwarding its
+ * published ports (rootless.c). */
+int sup_rootless_net(struct sup *s, lxr_err *err);
 void sup_term_open(struct sup *s);
 void sup_term_flush(struct sup *s);
 void sup_term_finish(struct sup *s);

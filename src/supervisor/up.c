@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -79,10 +80,26 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 			      .abort_on_exit = o->abort_on_exit,
 			      .exit_code_from = o->exit_code_from};
 	lxr_err err;
-	int r = sup_serve(s, &so, lockfd);
+	int r;
 
+	if (lxr_rootless_uid() >= 0 && sup_rootless_net(s, &err) < 0) {
+		/* nothing started yet: the error reaches the user as any other */
+		lxr_err_print(&err);
+		if (ready_fd >= 0) {
+			json_t *j = sup_err_json(&err);
+			char *t = json_dumps(j, JSON_COMPACT);
+			dprintf(ready_fd, "F %s\n", t);
+			free(t);
+			json_decref(j);
+		}
+		sup_project_remove(s->stack->project, s->run_dir, &err);
+		return 1;
+	}
+	r = sup_serve(s, &so, lockfd);
 	if (!o->detach)
 		print_start_errors(s);
+	if (lxr_rootless_uid() >= 0)
+		net_rootless_leave(s->run_dir);
 	if (sup_project_remove(s->stack->project, s->run_dir, &err) < 0) {
 		lxr_err_wrap(&err, "take project %s down", s->stack->project);
 		lxr_err_print(&err);

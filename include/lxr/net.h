@@ -357,5 +357,7 @@ struct net_rl_port {
 };
 int net_rootless_enter(const char *dir, const struct net_rl_port *ports, size_t n, lxr_err *err);
 void net_rootless_leave(const char *dir);
+/* lxr doctor as an ordinary user: pasta, the lowest port it may publish. */
+void net_rootless_check(struct lxr_checks *c);
 
 #endif

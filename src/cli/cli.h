@@ -16,6 +16,8 @@ int cmd_run(int argc, char **argv);
 /* An ordinary user: join (or first make) the user's rootless namespaces;
  * root: nothing. -1 when it cannot, with the reason printed (rootless.c). */
 int cli_rootless_enter(void);
+/* lxr doctor as an ordinary user: ranges, newuidmap, XDG_RUNTIME_DIR. */
+void cli_rootless_check(struct lxr_checks *c);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_config(int argc, char **argv);

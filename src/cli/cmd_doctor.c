@@ -158,6 +158,13 @@ int cmd_doctor(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	/* an ordinary user: what rootless lxr needs, checked from outside */
+	if (geteuid() != 0 && (!repair || cli_rootless_enter() < 0)) {
+		cli_rootless_check(&c);
+		net_rootless_check(&c);
+		rt_rootless_check(&c);
+		goto print;
+	}
 	if (repair && sup_repair(&removed, &kept, &err) < 0) {
 		lxr_err_wrap(&err, "doctor --repair");
 		lxr_err_print(&err);
@@ -167,6 +174,7 @@ int cmd_doctor(int argc, char **argv)
 	net_host_check(&c);
 	img_tool_check(&c);
 	lxr_dirs_check(&c);
+print:
 	if (json)
 		print_json(&c, removed, kept, repair);
 	else

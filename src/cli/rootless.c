@@ -325,3 +325,42 @@ fail:
 	lxr_err_print(&err);
 	return -1;
 }
+
+/* lxr doctor as an ordinary user: what entering needs, checked from
+ * outside (nothing is made). */
+void cli_rootless_check(struct lxr_checks *c)
+{
+	static const char breaks[] = "every lxr command but config, for this user";
+	struct passwd *pw = getpwuid(getuid());
+	const char *user = pw ? pw->pw_name : "?";
+	_cleanup_free_ char *rt = NULL;
+	struct idrange r;
+	lxr_err err = {0};
+	const char *files[] = {"/etc/subuid", "/etc/subgid"};
+
+	for (int i = 0; i < 2; i++) {
+		if (sub_range(files[i], user, getuid(), &r, &err) == 0)
+			lxr_check_add(c, files[i], LXR_CHECK_OK, NULL, NULL,
+				      "%s has %lu ids from %lu", user, r.count, r.start);
+		else
+			lxr_check_add(c, files[i], LXR_CHECK_MISSING, breaks, err.hint, "%s",
+				      err.msg);
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *h = i ? "newgidmap" : "newuidmap";
+		_cleanup_free_ char *p = lxr_xasprintf("/usr/bin/%s", h);
+		struct stat st;
+		if (stat(p, &st) < 0)
+			lxr_check_add(c, h, LXR_CHECK_MISSING, breaks, "apt-get install uidmap",
+				      "%s is not installed", p);
+		else
+			lxr_check_add(c, h, LXR_CHECK_OK, NULL, NULL, "%s%s", p,
+				      st.st_mode & S_ISUID ? " (setuid)" : "");
+	}
+	if (runtime_dir(&rt, &err) == 0)
+		lxr_check_add(c, "XDG_RUNTIME_DIR", LXR_CHECK_OK, NULL, NULL,
+			      "%s (lxr's state: %s/lxr)", rt, rt);
+	else
+		lxr_check_add(c, "XDG_RUNTIME_DIR", LXR_CHECK_MISSING, breaks, err.hint, "%s",
+			      err.msg);
+}

@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -281,4 +282,35 @@ int net_rootless_cleanup(const char *run_dir, const char *project,
 		lxr_fail(err, EIO, "network cleanup of project %s: the cleanup process died",
 			 project);
 	return -1;
+}
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = lxr_xstrdup(path ? path : "/usr/bin:/bin");
+
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", d, prog);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+void net_rootless_check(struct lxr_checks *c)
+{
+	_cleanup_free_ char *start = NULL;
+
+	if (in_path(PASTA))
+		lxr_check_add(c, "pasta", LXR_CHECK_OK, NULL, NULL, "in PATH");
+	else
+		lxr_check_add(c, "pasta", LXR_CHECK_MISSING,
+			      "every rootless container on a network (network_mode: none works)",
+			      "apt-get install passt", "not in PATH");
+	if (lxr_read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", &start,
+			     NULL, NULL) == 0)
+		lxr_check_add(c, "ip_unprivileged_port_start", LXR_CHECK_OK, NULL, NULL,
+			      "%ld: a rootless stack can publish host ports from there up",
+			      strtol(start, NULL, 10));
 }

@@ -5,7 +5,13 @@
  * own. A limit the user asked for is then an error that names what is
  * missing: lxr never accepts a limit and drops it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "runtime/cgroup.h"
 #include "runtime/internal.h"
@@ -39,4 +45,65 @@ int rt_cgroup_rootless(const char *id, const struct lxr_resources *res, struct l
 			    "drop the limit (mem_limit, cpus, pids_limit, ...), or run as root; "
 			    "rootless limits need cgroup v2 with systemd's Delegate=yes for "
 			    "user@.service (lxr doctor shows what this host has)");
+}
+
+static int statfs_is_cgroup2(const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf) < 0)
+		return -1;
+	return sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The user's cgroup v2 subtree that systemd delegates (Delegate=yes on
+ * user@.service): the user@UID.service cgroup this process is in, when it
+ * is the user's own and hands controllers down. */
+static void check_delegation(struct lxr_checks *c)
+{
+	static const char what[] = "cgroup delegation";
+	static const char breaks[] =
+	    "mem_limit, cpus, pids_limit and the other limits of a rootless "
+	    "container (without limits, containers run)";
+	_cleanup_free_ char *self = NULL, *ctl = NULL, *dir = NULL;
+	char *line, *svc, *end;
+	struct stat st;
+
+	if (statfs_is_cgroup2("/sys/fs/cgroup") != 1) {
+		lxr_check_add(c, what, LXR_CHECK_WARN, breaks,
+			      "boot with cgroup v2 alone (systemd.unified_cgroup_hierarchy=1), "
+			      "where systemd delegates a subtree to each user",
+			      "/sys/fs/cgroup is not cgroup v2 (a v1 or hybrid host)");
+		return;
+	}
+	if (lxr_read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, NULL) < 0 ||
+	    !(line = strstr(self, "0::"))) {
+		lxr_check_add(c, what, LXR_CHECK_WARN, breaks, "see docs/rootless.md",
+			      "this process is in no cgroup v2 cgroup");
+		return;
+	}
+	line += 3;
+	line[strcspn(line, "\n")] = '\0';
+	svc = strstr(line, "/user@");
+	end = svc ? strchr(svc + 1, '/') : NULL;
+	if (end)
+		*end = '\0';
+	dir = lxr_xasprintf("/sys/fs/cgroup%s", line);
+	if (!svc || stat(dir, &st) < 0 || st.st_uid != getuid()) {
+		lxr_check_add(
+		    c, what, LXR_CHECK_WARN, breaks,
+		    "log in through systemd-logind (a user@UID.service with Delegate=yes: "
+		    "systemctl edit user@.service); see docs/rootless.md",
+		    "%s is not a delegated user@UID.service cgroup of yours", dir);
+		return;
+	}
+	_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.subtree_control", dir);
+	lxr_read_file_at(AT_FDCWD, f, &ctl, NULL, NULL);
+	lxr_check_add(c, what, LXR_CHECK_OK, NULL, NULL, "%s is yours (controllers: %s)", dir,
+		      ctl && *ctl ? strtok(ctl, "\n") : "none");
+}
+
+void rt_rootless_check(struct lxr_checks *c)
+{
+	check_delegation(c);
 }

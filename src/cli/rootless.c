@@ -150,6 +150,10 @@ static pid_t pause_alive(const char *pidfile)
 	snprintf(path, sizeof(path), "/proc/%ld", pid);
 	if (stat(path, &st) < 0 || st.st_uid != getuid())
 		return 0;
+	/* a killed one not reaped yet has no namespaces left to join */
+	snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+	if (access(path, F_OK) < 0)
+		return 0;
 	return (pid_t)pid;
 }
 

@@ -38,9 +38,9 @@ int rt_cgroup_rootless(const char *id, const struct lxr_resources *res, struct l
 	if (n == 0)
 		return 0;
 	lxr_fail(err, EPERM,
-		 "container %s: its limits (%s %s) need a cgroup, and rootless lxr has no "
+		 "its limits (%s %s) need a cgroup, and rootless lxr has no "
 		 "delegated cgroup v2 subtree to make one in",
-		 id, w[0].file, w[0].value);
+		 w[0].file, w[0].value);
 	return lxr_err_hint(err,
 			    "drop the limit (mem_limit, cpus, pids_limit, ...), or run as root; "
 			    "rootless limits need cgroup v2 with systemd's Delegate=yes for "

@@ -264,7 +264,6 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 
 /* pasta.c: rootless lxr, in or outside of its stack's own namespace */
 bool net_rootless_inside(void);
-int net_rootless_cleanup(const char *run_dir, const char *project,
-			 int (*body)(const char *, const char *, lxr_err *), lxr_err *err);
+int net_rootless_outside(int (*fn)(void *, lxr_err *), void *ctx, lxr_err *err);
 
 #endif

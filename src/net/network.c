@@ -650,10 +650,26 @@ static int project_cleanup(const char *run_dir, const char *project, lxr_err *er
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
 }
 
+struct cleanup_args {
+	const char *run_dir, *project;
+};
+
+static int project_cleanup_fn(void *ctx, lxr_err *err)
+{
+	struct cleanup_args *a = ctx;
+	return project_cleanup(a->run_dir, a->project, err);
+}
+
 int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 {
-	if (lxr_rootless_uid() >= 0 && !net_rootless_inside())
-		return net_rootless_cleanup(run_dir, project, project_cleanup, err);
+	struct cleanup_args a = {run_dir, project};
+
+	/* rootless, from outside the stack's namespace (pasta.c) */
+	if (lxr_rootless_uid() >= 0 && !net_rootless_inside()) {
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", run_dir, project);
+		net_rootless_leave(dir);
+		return net_rootless_outside(project_cleanup_fn, &a, err);
+	}
 	return project_cleanup(run_dir, project, err);
 }
 

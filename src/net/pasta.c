@@ -194,19 +194,16 @@ fail:
 }
 
 /* Gone before its ports are wanted again (the next `up`'s pasta binds
- * them): SIGTERM, then SIGKILL after a bounded wait on its pidfd. */
+ * them). SIGKILL: pasta holds nothing to save, and this one blocks
+ * SIGTERM. */
 static void stop(pid_t pid)
 {
 	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd p = {.fd = pfd, .events = POLLIN};
 
-	kill(pid, SIGTERM);
-	if (pfd < 0)
-		return;
-	if (poll(&p, 1, 2000) == 0) {
-		kill(pid, SIGKILL);
-		poll(&p, 1, 2000);
-	}
+	kill(pid, SIGKILL);
+	if (pfd >= 0)
+		poll(&p, 1, 5000);
 }
 
 /* pid's command line has "--netns NETNS" (pasta execs a variant of
@@ -240,19 +237,16 @@ void net_rootless_leave(const char *dir)
 	unlink(netns);
 }
 
-/* A rootless cleanup from outside the stack's namespace (`down` after a
- * crash): the namespace is gone with its pasta (net_rootless_leave), and
- * with it every link and rule; what is left are lxr's records, removed
- * by the usual cleanup in a child of its own in an empty namespace, where
- * it deletes nothing of the host's. */
-int net_rootless_cleanup(const char *run_dir, const char *project,
-			 int (*body)(const char *, const char *, lxr_err *), lxr_err *err)
+/* A rootless removal from outside the stack's namespace (`down` after a
+ * crash, `rm -f`): the namespace went with its pasta (net_rootless_leave),
+ * and with it every link and rule; what is left are lxr's records, removed
+ * by the usual code in a child in an empty namespace of its own, where it
+ * can delete nothing of the host's. */
+int net_rootless_outside(int (*fn)(void *, lxr_err *), void *ctx, lxr_err *err)
 {
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", run_dir, project);
 	int p[2], st;
 	pid_t pid;
 
-	net_rootless_leave(dir);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return lxr_fail(err, errno, "pipe");
 	pid = fork();
@@ -264,9 +258,10 @@ int net_rootless_cleanup(const char *run_dir, const char *project,
 	if (pid == 0) {
 		lxr_err e = {0};
 		close(p[0]);
+		inside = true; /* fn runs as it would in the stack's namespace */
 		if (unshare(CLONE_NEWNET) < 0)
 			lxr_fail(&e, errno, "unshare(CLONE_NEWNET) for the cleanup");
-		else if (body(run_dir, project, &e) == 0)
+		else if (fn(ctx, &e) == 0)
 			_exit(0);
 		(void)!write(p[1], &e, sizeof(e));
 		_exit(1);
@@ -279,8 +274,7 @@ int net_rootless_cleanup(const char *run_dir, const char *project,
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (n != (ssize_t)sizeof(*err))
-		lxr_fail(err, EIO, "network cleanup of project %s: the cleanup process died",
-			 project);
+		lxr_fail(err, EIO, "network cleanup: the cleanup process died");
 	return -1;
 }
 

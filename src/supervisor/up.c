@@ -82,16 +82,10 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 	lxr_err err;
 	int r;
 
+	s->ready_fd = ready_fd;
 	if (lxr_rootless_uid() >= 0 && sup_rootless_net(s, &err) < 0) {
 		/* nothing started yet: the error reaches the user as any other */
-		lxr_err_print(&err);
-		if (ready_fd >= 0) {
-			json_t *j = sup_err_json(&err);
-			char *t = json_dumps(j, JSON_COMPACT);
-			dprintf(ready_fd, "F %s\n", t);
-			free(t);
-			json_decref(j);
-		}
+		sup_fatal(s, &err);
 		sup_project_remove(s->stack->project, s->run_dir, &err);
 		return 1;
 	}

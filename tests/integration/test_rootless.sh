@@ -65,6 +65,17 @@ expect_grep "$OUT" "^ +1 +[0-9]+ +65536$" "the user's range mapped from 1"
 expect_grep "$OUT" "^ +0 +$UID_N +1$" "container root is the user"
 [ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "only the pause process stays: $(pgrep -au "$U")"
 
+# lxr run on its default network: a namespace of its own, pasta for -p
+urun run -d --name "q$$-run" -p "$((PORT + 1)):8080" "$H/rootfs" sh -c 'echo run-q > /i; httpd -f -p 8080 -h /'
+expect_rc 0 "lxr run -d -p as the user"
+[ "$(curl -s -m 20 "http://127.0.0.1:$((PORT + 1))/i")" = run-q ] || fail "lxr run -p port from the host"
+urun rm -f "q$$-run"
+expect_rc 0 "lxr rm -f as the user"
+for _ in $(seq 100); do [ "$(pgrep -u "$U" | wc -l)" -le 1 ] && break; sleep 0.1; done
+[ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "left after rm -f: $(pgrep -au "$U")"
+[ -z "$(find "$H/run/lxr/_run-sup" "$H/run/lxr/_run-net" -mindepth 1 2>/dev/null)" ] || fail "run directories left"
+pass "lxr run -d -p and rm -f"
+
 urun run --rm --network none -m 64m "$H/rootfs" true
 if grep -q "^cgroup2 /sys/fs/cgroup " /proc/mounts &&
 	[ "$(stat -c %u "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)" 2>/dev/null)" = "$UID_N" ]; then

@@ -179,7 +179,8 @@ static int dispatch(int argc, char **argv)
 	/* before the settings: lxr.conf may be readable by root only */
 	if (enter_or_refuse(c, argc, argv))
 		return LXR_EXIT_FAIL;
-	if (cli_apply_settings() < 0)
+	/* an ordinary user's doctor reads the user's own once inside */
+	if ((geteuid() == 0 || strcmp(c->name, "doctor")) && cli_apply_settings() < 0)
 		return LXR_EXIT_USAGE;
 	return c->fn(argc, argv);
 }

@@ -65,6 +65,25 @@ expect_grep "$OUT" "^ +1 +[0-9]+ +65536$" "the user's range mapped from 1"
 expect_grep "$OUT" "^ +0 +$UID_N +1$" "container root is the user"
 [ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "only the pause process stays: $(pgrep -au "$U")"
 
+# an image in the user's store: layers unpacked in the user's namespace,
+# so a file of uid 1000 in the image is the range's 1000th id on the host
+mkdir "$TEST_TMP/img"
+cp -a "$ROOTFS/." "$TEST_TMP/img/"
+mkdir -p "$TEST_TMP/img/home/u"
+echo q > "$TEST_TMP/img/home/u/f"
+chown -R 1000:1000 "$TEST_TMP/img/home/u"
+tar --numeric-owner -C "$TEST_TMP/img" -cf "$H/img.tar" .
+chown "$U:" "$H/img.tar"
+urun import "$H/img.tar" "q$$-img:1"
+expect_rc 0 "lxr import as the user"
+urun run --rm --network none "q$$-img:1" stat -c %u /home/u/f
+expect_out 1000 "a uid-1000 file of the image, seen in the container"
+SUB=$(sed -n "s/^$U:\([0-9]*\):.*/\1/p" /etc/subuid)
+f=$(find "$H/.local/share/lxr/images" -path "*/home/u/f" | head -n1)
+[ -n "$f" ] || fail "the image's layers are not under ~/.local/share/lxr/images"
+[ "$(stat -c %u "$f")" = "$((SUB + 999))" ] || fail "layer file owner $(stat -c %u "$f"), want $((SUB + 999))"
+pass "images: the user's store, owners mapped"
+
 # lxr run on its default network: a namespace of its own, pasta for -p
 urun run -d --name "q$$-run" -p "$((PORT + 1)):8080" "$H/rootfs" sh -c 'echo run-q > /i; httpd -f -p 8080 -h /'
 expect_rc 0 "lxr run -d -p as the user"

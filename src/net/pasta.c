@@ -173,8 +173,10 @@ int net_rootless_enter(const char *dir, const struct net_rl_port *ports, size_t 
 
 	if (make_netns(netns, err) < 0)
 		return -1;
+	lxr_debug("rootless network: namespace %s made", netns);
 	if (start_pasta(netns, pidfile, ports, n, err) < 0)
 		goto fail;
+	lxr_debug("rootless network: pasta started");
 	fd = open(netns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		lxr_fail(err, errno, "open %s", netns);

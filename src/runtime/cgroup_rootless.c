@@ -4,8 +4,10 @@
  * container runs in the cgroup its supervisor is in, without limits of its
  * own. A limit the user asked for is then an error that names what is
  * missing: lxr never accepts a limit and drops it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -106,4 +108,40 @@ static void check_delegation(struct lxr_checks *c)
 void rt_rootless_check(struct lxr_checks *c)
 {
 	check_delegation(c);
+}
+
+/* Without a cgroup, a container's processes are its init and everything
+ * below it: /proc/PID/task/TID/children, breadth first. */
+int rt_rootless_pids(pid_t init, pid_t **pids, size_t *n, lxr_err *err)
+{
+	size_t cap = 16;
+
+	*n = 0;
+	*pids = lxr_xcalloc(cap, sizeof(pid_t));
+	(*pids)[(*n)++] = init;
+	for (size_t i = 0; i < *n; i++) {
+		_cleanup_free_ char *task = lxr_xasprintf("/proc/%d/task", (int)(*pids)[i]);
+		DIR *d = opendir(task);
+		struct dirent *de;
+		if (!d)
+			continue; /* gone meanwhile */
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *f = NULL, *text = NULL;
+			if (de->d_name[0] == '.')
+				continue;
+			f = lxr_xasprintf("%s/%s/children", task, de->d_name);
+			if (lxr_read_file_at(AT_FDCWD, f, &text, NULL, err) < 0)
+				continue;
+			for (char *s = text, *e; *s; s = e) {
+				long p = strtol(s, &e, 10);
+				if (e == s)
+					break;
+				if (*n == cap)
+					*pids = lxr_xrealloc(*pids, (cap *= 2) * sizeof(pid_t));
+				(*pids)[(*n)++] = (pid_t)p;
+			}
+		}
+		closedir(d);
+	}
+	return 0;
 }

@@ -2,7 +2,7 @@
 # Rootless lxr (docs/rootless.md): an ordinary user with subordinate ranges
 # runs a two-service stack (one reaches the other by name), publishes a port
 # reached from the host, uses a named volume and a bind mount whose files
-# the user owns on the host, a health check, a restart, exec and logs; `lxr
+# the user owns on the host, a health check, a restart, exec, logs and top; `lxr
 # run --rm`; a limit without a delegated cgroup and a user without ranges
 # get errors that say what to do. The test makes its own user and removes it.
 . "$(dirname "$0")/lib.sh"
@@ -154,6 +154,12 @@ urun logs client
 expect_rc 0 "lxr logs as the user"
 expect_grep "$OUT" "client-1 +\| hello-q|^client.*hello-q" "the client's log"
 [ -d "$H/.local/share/lxr/logs/qrootless" ] || fail "logs are not under ~/.local/share/lxr/logs"
+
+urun top web
+expect_grep "$OUT" "httpd -f -p 8080" "lxr top lists the container's processes without a cgroup"
+urun pause web
+expect_rc 1 "pause without a cgroup"
+expect_grep "$ERR" "freezing needs the container's cgroup" "pause says why it cannot"
 
 urun restart web
 expect_rc 0 "lxr restart as the user"

@@ -75,55 +75,62 @@ static int make_netns(const char *path, lxr_err *err)
 	return 0;
 }
 
-static void port_arg(char **argv, int *argc, char *buf, size_t len, const struct net_rl_port *p)
+/* "[ADDR/]PORT[-END]": pasta's -t/-u spec of one published host port (or
+ * range), forwarded to the same port in the namespace, where lxr's DNAT
+ * takes it to the container */
+static char *port_spec(const struct net_rl_port *p)
 {
-	int n = 0;
+	char range[32];
 
-	if (p->host_ip)
-		n = snprintf(buf, len, "%s/", p->host_ip);
 	if (p->start == p->end)
-		snprintf(buf + n, len - n, "%d", p->start);
+		snprintf(range, sizeof(range), "%d", p->start);
 	else
-		snprintf(buf + n, len - n, "%d-%d", p->start, p->end);
-	argv[(*argc)++] = p->udp ? "-u" : "-t";
-	argv[(*argc)++] = buf;
+		snprintf(range, sizeof(range), "%d-%d", p->start, p->end);
+	return p->host_ip ? lxr_xasprintf("%s/%s", p->host_ip, range) : lxr_xstrdup(range);
+}
+
+char **net_pasta_argv(const char *netns, const char *pidfile, const struct net_rl_port *ports,
+		      size_t n)
+{
+	char **argv = lxr_xcalloc(1, sizeof(char *));
+	bool tcp = false, udp = false;
+	static const char *const head[] = {PASTA, "--config-net", "--quiet", "--netns"};
+
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		lxr_strv_push(&argv, lxr_xstrdup(head[i]));
+	lxr_strv_push(&argv, lxr_xstrdup(netns));
+	lxr_strv_push(&argv, lxr_xstrdup("--pid"));
+	lxr_strv_push(&argv, lxr_xstrdup(pidfile));
+	for (size_t i = 0; i < n; i++) {
+		lxr_strv_push(&argv, lxr_xstrdup(ports[i].udp ? "-u" : "-t"));
+		lxr_strv_push(&argv, port_spec(&ports[i]));
+		*(ports[i].udp ? &udp : &tcp) = true;
+	}
+	/* no port of the host's is forwarded unless published (pasta's
+	 * default would forward every free one), and nothing of the
+	 * namespace's is offered back to the host */
+	if (!tcp) {
+		lxr_strv_push(&argv, lxr_xstrdup("-t"));
+		lxr_strv_push(&argv, lxr_xstrdup("none"));
+	}
+	if (!udp) {
+		lxr_strv_push(&argv, lxr_xstrdup("-u"));
+		lxr_strv_push(&argv, lxr_xstrdup("none"));
+	}
+	for (int i = 0; i < 2; i++) {
+		lxr_strv_push(&argv, lxr_xstrdup(i ? "-U" : "-T"));
+		lxr_strv_push(&argv, lxr_xstrdup("none"));
+	}
+	return argv;
 }
 
 static int start_pasta(const char *netns, const char *pidfile, const struct net_rl_port *ports,
 		       size_t n, lxr_err *err)
 {
-	_cleanup_free_ char **argv = lxr_xcalloc(2 * n + 24, sizeof(char *));
-	_cleanup_free_ char *bufs = lxr_xcalloc(n + 1, 64);
-	bool tcp = false, udp = false;
-	int argc = 0, st;
+	_cleanup_strv_ char **argv = net_pasta_argv(netns, pidfile, ports, n);
+	int st;
 	pid_t pid;
 
-	argv[argc++] = PASTA;
-	argv[argc++] = "--config-net";
-	argv[argc++] = "--quiet";
-	argv[argc++] = "--netns";
-	argv[argc++] = (char *)netns;
-	argv[argc++] = "--pid";
-	argv[argc++] = (char *)pidfile;
-	for (size_t i = 0; i < n; i++) {
-		port_arg(argv, &argc, bufs + 64 * i, 64, &ports[i]);
-		*(ports[i].udp ? &udp : &tcp) = true;
-	}
-	/* no port of the host's is forwarded unless published, and nothing of
-	 * the namespace's is offered back to the host */
-	if (!tcp) {
-		argv[argc++] = "-t";
-		argv[argc++] = "none";
-	}
-	if (!udp) {
-		argv[argc++] = "-u";
-		argv[argc++] = "none";
-	}
-	argv[argc++] = "-T";
-	argv[argc++] = "none";
-	argv[argc++] = "-U";
-	argv[argc++] = "none";
-	argv[argc] = NULL;
 	pid = fork();
 	if (pid < 0)
 		return lxr_fail(err, errno, "fork for %s", PASTA);

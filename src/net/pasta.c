@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@
 #include "net/internal.h"
 
 #define PASTA "pasta"
+#define SLIRP "slirp4netns"
 
 static bool inside; /* this process has joined its stack's namespace */
 
@@ -143,7 +145,8 @@ static int start_pasta(const char *netns, const char *pidfile, const struct net_
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-		lxr_fail(err, ENOENT, "rootless network: %s is not installed", PASTA);
+		lxr_fail(err, ENOENT, "rootless network: neither %s nor %s is installed", PASTA,
+			 SLIRP);
 		return lxr_err_hint(err, "install it (apt-get install passt), or use network_mode: "
 					 "none for every service");
 	}
@@ -157,6 +160,109 @@ static int start_pasta(const char *netns, const char *pidfile, const struct net_
 	}
 	return 0;
 }
+
+/* ---- slirp4netns, where pasta is missing ------------------------------------
+ * It stays in the foreground, says when the tap is up on --ready-fd, ends
+ * when --exit-fd's other end closes (this process: its holder), and takes
+ * published ports through its API socket (add_hostfwd) to the tap's
+ * address, where lxr's DNAT takes them on. */
+#define SLIRP_ADDR "10.0.2.100"
+
+static int slirp_fwd(const char *sock, const struct net_rl_port *p, lxr_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char reply[512] = "";
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return lxr_fail(err, errno, "rootless network: connect %s", sock);
+	for (int port = p->start; port <= p->end; port++) {
+		_cleanup_free_ char *req = lxr_xasprintf(
+		    "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"%s\",\"host_addr\":"
+		    "\"%s\",\"host_port\":%d,\"guest_addr\":\"" SLIRP_ADDR "\",\"guest_port\":%d}}",
+		    p->udp ? "udp" : "tcp", p->host_ip ? p->host_ip : "0.0.0.0", port, port);
+		if (port > p->start) {
+			close(fd);
+			fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+				return lxr_fail(err, errno, "rootless network: connect %s", sock);
+		}
+		if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+			return lxr_fail(err, errno, "rootless network: write %s", sock);
+		n = read(fd, reply, sizeof(reply) - 1);
+		reply[n > 0 ? n : 0] = '\0';
+		if (n <= 0 || strstr(reply, "error"))
+			return lxr_fail(err, EADDRINUSE,
+					"rootless network: %s could not forward port %d: %s", SLIRP,
+					port, n > 0 ? reply : "no reply"),
+			       lxr_err_hint(err, "the port may be in use on the host");
+	}
+	return 0;
+}
+
+static int start_slirp(const char *dir, const char *netns, const char *pidfile,
+		       const struct net_rl_port *ports, size_t n, lxr_err *err)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/slirp.sock", dir);
+	int ready[2], quit[2], st;
+	char c = 0, rfd[16], qfd[16];
+	pid_t mid, pid = -1;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return lxr_fail(err, errno, "pipe");
+	if (pipe2(quit, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return lxr_fail(err, errno, "pipe");
+	}
+	/* twice forked: no lxr process's child (a supervisor reaps them all) */
+	mid = fork();
+	if (mid == 0) {
+		setsid();
+		pid = fork();
+		if (pid == 0) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			dup2(null, STDIN_FILENO);
+			/* the two fds it keeps: moved off CLOEXEC */
+			snprintf(rfd, sizeof(rfd), "%d", dup(ready[1]));
+			snprintf(qfd, sizeof(qfd), "%d", dup(quit[0]));
+			execlp(SLIRP, SLIRP, "--configure", "--mtu=65520",
+			       "--disable-host-loopback", "--netns-type=path", "--ready-fd", rfd,
+			       "--exit-fd", qfd, "--api-socket", sock, netns, "tap0", (char *)NULL);
+			_exit(127);
+		}
+		(void)!write(ready[1], &pid, sizeof(pid));
+		_exit(pid < 0);
+	}
+	close(ready[1]);
+	close(quit[0]);
+	if (mid > 0)
+		while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+			;
+	if (mid < 0 || read(ready[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0 ||
+	    read(ready[0], &c, 1) != 1 || c != '1') {
+		close(ready[0]);
+		close(quit[1]);
+		return lxr_fail(err, EIO, "rootless network: %s --netns-type=path %s did not start",
+				SLIRP, netns);
+	}
+	close(ready[0]);
+	/* held (not CLOEXEC'd away from this process) until it exits */
+	_cleanup_free_ char *text = lxr_xasprintf("%d\n", (int)pid);
+	FILE *f = fopen(pidfile, "we");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (slirp_fwd(sock, &ports[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static bool in_path(const char *prog);
 
 static int lo_up(lxr_err *err)
 {
@@ -181,8 +287,13 @@ int net_rootless_enter(const char *dir, const struct net_rl_port *ports, size_t 
 	if (make_netns(netns, err) < 0)
 		return -1;
 	lxr_debug("rootless network: namespace %s made", netns);
-	if (start_pasta(netns, pidfile, ports, n, err) < 0)
+	/* pasta where it is installed, else slirp4netns (podman's order) */
+	if (!in_path(PASTA) && in_path(SLIRP)) {
+		if (start_slirp(dir, netns, pidfile, ports, n, err) < 0)
+			goto fail;
+	} else if (start_pasta(netns, pidfile, ports, n, err) < 0) {
 		goto fail;
+	}
 	lxr_debug("rootless network: pasta started");
 	fd = open(netns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -215,8 +326,8 @@ static void stop(pid_t pid)
 		poll(&p, 1, 5000);
 }
 
-/* pid's command line has "--netns NETNS" (pasta execs a variant of
- * itself, passt.avx2, so its name says less) */
+/* pid's command line names NETNS (pasta execs a variant of itself,
+ * passt.avx2, so its name says less) */
 static bool serves(pid_t pid, const char *netns)
 {
 	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/cmdline", (int)pid), *buf = NULL;
@@ -226,7 +337,7 @@ static bool serves(pid_t pid, const char *netns)
 	if (lxr_read_file_at(AT_FDCWD, path, &buf, &len, &err) < 0)
 		return false;
 	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
-		if (!strcmp(buf + i, "--netns") && i + 8 < len && !strcmp(buf + i + 8, netns))
+		if (!strcmp(buf + i, netns))
 			return true;
 	return false;
 }
@@ -244,6 +355,8 @@ void net_rootless_leave(const char *dir)
 	unlink(pidfile);
 	umount2(netns, MNT_DETACH);
 	unlink(netns);
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/slirp.sock", dir);
+	unlink(sock);
 }
 
 /* A rootless removal from outside the stack's namespace (`down` after a
@@ -307,10 +420,14 @@ void net_rootless_check(struct lxr_checks *c)
 
 	if (in_path(PASTA))
 		lxr_check_add(c, "pasta", LXR_CHECK_OK, NULL, NULL, "in PATH");
+	else if (in_path(SLIRP))
+		lxr_check_add(c, "pasta", LXR_CHECK_WARN, "nothing: slirp4netns takes its place",
+			      "apt-get install passt (faster, and what lxr tests most)",
+			      "not in PATH; slirp4netns is");
 	else
 		lxr_check_add(c, "pasta", LXR_CHECK_MISSING,
 			      "every rootless container on a network (network_mode: none works)",
-			      "apt-get install passt", "not in PATH");
+			      "apt-get install passt", "neither pasta nor slirp4netns is in PATH");
 	if (lxr_read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", &start,
 			     NULL, NULL) == 0)
 		lxr_check_add(c, "ip_unprivileged_port_start", LXR_CHECK_OK, NULL, NULL,

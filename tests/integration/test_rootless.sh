@@ -42,10 +42,11 @@ PAUSE="$H/run/lxr/pause.pid"
 at_exit 'p=$(cat "$PAUSE" 2>/dev/null) && kill -9 "$p"'
 
 # Run lxr as the user, with nothing of root's environment (run() of lib.sh)
+UPATH=/usr/sbin:/usr/bin:/sbin:/bin
 urun() {
 	set +e
 	OUT=$(cd "$H" && setpriv --reuid "$U" --regid "$U" --init-groups env -i HOME="$H" \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$H/run" "$H/bin/lxr" "$@" \
+		PATH="$UPATH" XDG_RUNTIME_DIR="$H/run" "$H/bin/lxr" "$@" \
 		2>"$TEST_TMP/stderr")
 	RC=$?
 	set -e
@@ -94,6 +95,26 @@ for _ in $(seq 100); do [ "$(pgrep -u "$U" | wc -l)" -le 1 ] && break; sleep 0.1
 [ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "left after rm -f: $(pgrep -au "$U")"
 [ -z "$(find "$H/run/lxr/_run-sup" "$H/run/lxr/_run-net" -mindepth 1 2>/dev/null)" ] || fail "run directories left"
 pass "lxr run -d -p and rm -f"
+
+# without pasta, slirp4netns (podman's order): a PATH with what else lxr runs
+if command -v slirp4netns >/dev/null; then
+	mkdir "$TEST_TMP/path"
+	for b in newuidmap newgidmap slirp4netns nft; do
+		p=$(command -v "$b") && ln -s "$p" "$TEST_TMP/path/$b"
+	done
+	UPATH="$TEST_TMP/path"
+	urun doctor
+	expect_grep "$OUT" "^warn +pasta: not in PATH; slirp4netns is" "doctor names the fallback"
+	urun run -d --name "q$$-slirp" -p "$((PORT + 2)):8080" "$H/rootfs" sh -c 'echo slirp-q > /i; httpd -f -p 8080 -h /'
+	expect_rc 0 "lxr run -d -p with slirp4netns"
+	[ "$(curl -s -m 20 "http://127.0.0.1:$((PORT + 2))/i")" = slirp-q ] || fail "slirp4netns port from the host"
+	urun rm -f "q$$-slirp"
+	expect_rc 0 "lxr rm -f (slirp4netns)"
+	for _ in $(seq 100); do [ "$(pgrep -u "$U" | wc -l)" -le 1 ] && break; sleep 0.1; done
+	[ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "left after rm -f: $(pgrep -au "$U")"
+	UPATH=/usr/sbin:/usr/bin:/sbin:/bin
+	pass "slirp4netns where pasta is missing"
+fi
 
 urun run --rm --network none -m 64m "$H/rootfs" true
 if grep -q "^cgroup2 /sys/fs/cgroup " /proc/mounts &&

@@ -85,6 +85,16 @@ f=$(find "$H/.local/share/lxr/images" -path "*/home/u/f" | head -n1)
 [ "$(stat -c %u "$f")" = "$((SUB + 999))" ] || fail "layer file owner $(stat -c %u "$f"), want $((SUB + 999))"
 pass "images: the user's store, owners mapped"
 
+# a build's RUN on the default bridge, in a namespace of the build's own
+mkdir "$H/ctx"
+printf 'FROM q%s-img:1\nRUN echo built-q > /built\n' "$$" > "$H/ctx/Dockerfile"
+chown -R "$U:" "$H/ctx"
+urun build -q -t "q$$-built:1" "$H/ctx"
+expect_rc 0 "lxr build with RUN as the user"
+urun run --rm --network none "q$$-built:1" cat /built
+expect_out built-q "the built image's RUN result"
+pass "lxr build"
+
 # lxr run on its default network: a namespace of its own, pasta for -p
 urun run -d --name "q$$-run" -p "$((PORT + 1)):8080" "$H/rootfs" sh -c 'echo run-q > /i; httpd -f -p 8080 -h /'
 expect_rc 0 "lxr run -d -p as the user"

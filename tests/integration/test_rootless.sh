@@ -199,6 +199,15 @@ expect_rc 0 "web healthy again after its restart"
 [ "$(curl -s -m 20 "http://127.0.0.1:$PORT/")" = hello-q ] || fail "published port after a restart"
 pass "restart"
 
+# a reconcile that publishes a new host port is refused, not half-done
+cp "$H/compose.yaml" "$H/compose.orig"
+sed -i "s/\"$PORT:8080\"/\"$PORT:8080\", \"$((PORT + 3)):8080\"/" "$H/compose.yaml"
+urun up -d
+[ "$RC" -ne 0 ] || fail "a new published port on a running rootless stack was accepted"
+expect_grep "$ERR" "publishes host port $((PORT + 3)), which the running stack did not" "the error names the port"
+cp "$H/compose.orig" "$H/compose.yaml"
+pass "a reconcile with a new published port is refused"
+
 urun down -t 0
 expect_rc 0 "lxr down as the user"
 [ ! -e "$H/run/lxr/qrootless" ] || fail "run directory left: $(ls "$H/run/lxr/qrootless")"
@@ -207,7 +216,9 @@ for _ in $(seq 100); do [ "$(pgrep -u "$U" | wc -l)" -le 1 ] && break; sleep 0.1
 pass "down leaves only the pause process"
 
 # no ranges: the error says what to add
-kill -9 "$(cat "$PAUSE")"
+p=$(cat "$PAUSE")
+kill -9 "$p"
+for _ in $(seq 100); do [ -e "/proc/$p/ns/mnt" ] || break; sleep 0.05; done
 sed -i "/^$U:/d" /etc/subuid /etc/subgid
 urun ps
 expect_rc 1 "lxr as a user without ranges"

@@ -64,7 +64,7 @@ static int sub_range(const char *file, const char *user, uid_t id, struct idrang
 			    user);
 }
 
-/* newuidmap PID 0 UID 1 START COUNT (and newgidmap): the setuid helpers of
+/* newuidmap PID 0 UID 1 START COUNT (and newgidmap): the setuid programs of
  * Debian's uidmap package, which check the ranges against /etc/sub[ug]id. */
 static int write_map(const char *helper, pid_t pid, unsigned id, const struct idrange *r,
 		     lxr_err *err)

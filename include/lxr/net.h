@@ -361,4 +361,19 @@ char **net_project_network_names(const char *run_dir);
 int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
 			     char **project, lxr_err *err);
 
+/* ---- rootless (pasta.c, docs/rootless.md) ----------------------------------
+ * A rootless stack's own network namespace, bound on DIR/netns, connected
+ * to the host by pasta with the published host ports forwarded into it;
+ * the caller joins it. net_rootless_leave stops pasta and unbinds it (also
+ * what a crashed supervisor left); the caller's own membership remains. */
+struct net_rl_port {
+	const char *host_ip; /* NULL: every address */
+	int start, end;      /* host ports */
+	bool udp;
+};
+int net_rootless_enter(const char *dir, const struct net_rl_port *ports, size_t n, lxr_err *err);
+void net_rootless_leave(const char *dir);
+/* lxr doctor as an ordinary user: pasta, the lowest port it may publish. */
+void net_rootless_check(struct lxr_checks *c);
+
 #endif

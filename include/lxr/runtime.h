@@ -103,6 +103,15 @@ struct lxr_cgroup;
  * layout and the exact semantics (swap, hybrid hosts). */
 int rt_cgroup_create(const char *group, const char *name, const struct lxr_resources *res,
 		     struct lxr_cgroup **out, lxr_err *err);
+/* Rootless lxr: no cgroup of the container's own (*out = NULL, which the
+ * other rt_cgroup_* calls take as "none"), or EPERM naming the limit asked
+ * for that would need a delegated subtree (cgroup_rootless.c). */
+int rt_cgroup_rootless(const char *id, const struct lxr_resources *res, struct lxr_cgroup **out,
+		       lxr_err *err);
+/* Rootless, no cgroup: init and its descendants (lxr top). */
+int rt_rootless_pids(pid_t init, pid_t **pids, size_t *n, lxr_err *err);
+/* lxr doctor as an ordinary user: the delegated cgroup subtree. */
+void rt_rootless_check(struct lxr_checks *c);
 /* An O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP),
  * or -1 when the cgroup also has v1 directories (hybrid and v1 hosts: then
  * use rt_cgroup_attach). Owned by cg: do not close it. */

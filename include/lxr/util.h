@@ -227,6 +227,14 @@ int64_t lxr_pids_limit_default(void);
  * as given (the runtime's rt_cg_host_base reads it; docs/cgroups.md). */
 void lxr_cgroup_parent_configure(const char *parent);
 const char *lxr_cgroup_parent(void);
+/* Rootless lxr (docs/rootless.md): the host uid of the ordinary user whose
+ * lxr this is, running as root of that user's namespace, or -1 (root).
+ * Then the defaults above are the user's: $XDG_RUNTIME_DIR/lxr,
+ * ~/.local/share/lxr, ~/.local/share/lxr/logs, ~/.config/lxr/lxr.conf. */
+#define LXR_ROOTLESS_ENV "LXR_ROOTLESS_UID"
+long lxr_rootless_uid(void);
+/* lxr.conf's path when LXR_CONFIG does not say: root_default for root. */
+const char *lxr_settings_path(const char *root_default);
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */
 void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir);

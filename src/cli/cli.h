@@ -13,6 +13,14 @@
 enum { LXR_EXIT_OK = 0, LXR_EXIT_FAIL = 1, LXR_EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
+/* An ordinary user: join (or first make) the user's rootless namespaces;
+ * root: nothing. -1 when it cannot, with the reason printed (rootless.c). */
+int cli_rootless_enter(void);
+/* bld_build, rootless in a network namespace of its own (rootless.c). */
+struct bld_request;
+int cli_build_run(const struct bld_request *rq, lxr_err *err);
+/* lxr doctor as an ordinary user: ranges, newuidmap, XDG_RUNTIME_DIR. */
+void cli_rootless_check(struct lxr_checks *c);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_config(int argc, char **argv);

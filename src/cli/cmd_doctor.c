@@ -160,6 +160,21 @@ int cmd_doctor(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	/* an ordinary user: what rootless lxr needs, checked from outside
+	 * (inside, the user is root); then --repair in the user's namespace */
+	if (geteuid() != 0) {
+		cli_rootless_check(&c);
+		net_rootless_check(&c);
+		rt_rootless_check(&c);
+		if (repair && (cli_rootless_enter() < 0 || cli_apply_settings() < 0))
+			failed = true;
+		else if (repair && sup_repair(&removed, &kept, &err) < 0) {
+			lxr_err_wrap(&err, "doctor --repair");
+			lxr_err_print(&err);
+			failed = true;
+		}
+		goto print;
+	}
 	if (repair && sup_repair(&removed, &kept, &err) < 0) {
 		lxr_err_wrap(&err, "doctor --repair");
 		lxr_err_print(&err);
@@ -170,6 +185,7 @@ int cmd_doctor(int argc, char **argv)
 	img_tool_check(&c);
 	lxr_dirs_check(&c);
 	sup_watchdog_check(&c, cli_settings()->watchdog_device);
+print:
 	if (json)
 		print_json(&c, removed, kept, repair);
 	else

@@ -277,7 +277,7 @@ int cfg_settings_load(const char *path, struct cfg_settings *out, lxr_err *err)
 	if (!path)
 		path = getenv("LXR_CONFIG");
 	if (!path || !*path)
-		path = CFG_SETTINGS_PATH;
+		path = lxr_settings_path(CFG_SETTINGS_PATH);
 	f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT)

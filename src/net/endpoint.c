@@ -601,11 +601,31 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	return r;
 }
 
+struct remove_args {
+	const char *run_dir, *project, *container;
+	unsigned flags;
+};
+
+static int endpoint_remove(const char *run_dir, const char *project, const char *container,
+			   unsigned flags, lxr_err *err);
+
+static int remove_fn(void *ctx, lxr_err *err)
+{
+	struct remove_args *a = ctx;
+	return endpoint_remove(a->run_dir, a->project, a->container, a->flags, err);
+}
+
 static int endpoint_remove(const char *run_dir, const char *project, const char *container,
 			   unsigned flags, lxr_err *err)
 {
-	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_close_ int lock = -1;
+	struct remove_args a = {run_dir, project, container, flags};
 
+	/* rootless, from outside the namespace the endpoint was made in */
+	if (lxr_rootless_uid() >= 0 && !net_rootless_inside()) {
+		return net_rootless_outside(remove_fn, &a, err);
+	}
+	lock = net_lock(run_dir, err);
 	if (lock < 0)
 		return -1;
 	if (net_endpoint_remove_locked(run_dir, project, container, flags, err) < 0)

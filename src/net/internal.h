@@ -289,4 +289,11 @@ enum {
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
 			       unsigned flags, lxr_err *err);
 
+/* pasta.c: rootless lxr, in or outside of its stack's own namespace */
+bool net_rootless_inside(void);
+/* pasta's command line for a stack's namespace and published ports */
+char **net_pasta_argv(const char *netns, const char *pidfile, const struct net_rl_port *ports,
+		      size_t n);
+int net_rootless_outside(int (*fn)(void *, lxr_err *), void *ctx, lxr_err *err);
+
 #endif

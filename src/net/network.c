@@ -686,7 +686,7 @@ static int veths_gone(const char *project, const struct ep_rec *eps, size_t n, l
 	return r;
 }
 
-int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
+static int project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
 	_cleanup_strv_ char **eps = NULL;
@@ -757,6 +757,29 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	net_hostfw_release(run_dir);
 	net_forwarding_release(run_dir);
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
+}
+
+struct cleanup_args {
+	const char *run_dir, *project;
+};
+
+static int project_cleanup_fn(void *ctx, lxr_err *err)
+{
+	struct cleanup_args *a = ctx;
+	return project_cleanup(a->run_dir, a->project, err);
+}
+
+int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
+{
+	struct cleanup_args a = {run_dir, project};
+
+	/* rootless, from outside the stack's namespace (pasta.c) */
+	if (lxr_rootless_uid() >= 0 && !net_rootless_inside()) {
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", run_dir, project);
+		net_rootless_leave(dir);
+		return net_rootless_outside(project_cleanup_fn, &a, err);
+	}
+	return project_cleanup(run_dir, project, err);
 }
 
 char **net_project_leftovers(const char *run_dir, const char *project)

@@ -93,9 +93,11 @@ static int forwarding_needed(const struct fwd *f, const char *run_dir, lxr_err *
 		unlink(mark);
 		return lxr_err_hint(err, "containers need forwarding to reach other hosts");
 	}
-	lxr_warn("enabled %s for container networking; it goes back to 0 when lxr's last network "
-		 "is removed",
-		 f->what);
+	/* rootless: the stack's own namespace, not the host's (pasta.c) */
+	if (lxr_rootless_uid() < 0)
+		lxr_warn("enabled %s for container networking; it goes back to 0 when lxr's last "
+			 "network is removed",
+			 f->what);
 	return 0;
 }
 

@@ -152,7 +152,7 @@ char *const *rt_cgroup_warnings(const struct lxr_cgroup *cg)
 
 int rt_cgroup_v2_fd(const struct lxr_cgroup *cg)
 {
-	return cg->v2_fd;
+	return cg ? cg->v2_fd : -1;
 }
 
 static bool has_v1(const struct rt_cg_host *h)
@@ -614,7 +614,7 @@ int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err)
 int rt_cgroup_procs_open(const struct lxr_cgroup *cg, struct rt_cg_join *j, lxr_err *err)
 {
 	j->n = 0;
-	for (size_t i = 0; i < cg->n_leaves; i++) {
+	for (size_t i = 0; cg && i < cg->n_leaves; i++) {
 		if (!cg->leaf[i].path)
 			continue;
 		_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.procs", cg->leaf[i].path);

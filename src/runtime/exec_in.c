@@ -173,10 +173,11 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 	if (!group)
 		return lxr_fail(err, EINVAL, "exec in %s: the container's cgroup is not known",
 				name);
-	if (rt_cgroup_open(group, name, &cg, err) < 0)
+	/* rootless without delegation: the container has none (cgroup_rootless.c) */
+	if (lxr_rootless_uid() < 0 && rt_cgroup_open(group, name, &cg, err) < 0)
 		return lxr_err_wrap(err, "exec in %s", name);
 	/* what joins a frozen cgroup freezes with it, and would hang there */
-	if (rt_cgroup_frozen(cg)) {
+	if (cg && rt_cgroup_frozen(cg)) {
 		rt_cgroup_free(cg);
 		lxr_fail(err, EBUSY, "exec in %s: the container is paused", name);
 		return lxr_err_hint(err, "unpause it first (lxr unpause)");

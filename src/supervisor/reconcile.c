@@ -129,8 +129,11 @@ static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_g
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 			bool remove_orphans, json_t **summary, lxr_err *err)
 {
-	struct sup *n = build_next(s, st, g, false, err);
+	struct sup *n;
 
+	if (lxr_rootless_uid() >= 0 && sup_rootless_ports_check(st, err) < 0)
+		return -1;
+	n = build_next(s, st, g, false, err);
 	if (!n)
 		return -1;
 	n->owned_stack = st;

@@ -351,6 +351,11 @@ void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_
  * CLI ("F <error>"), since the log stderr goes to is removed with the
  * project. */
 void sup_fatal(struct sup *s, const lxr_err *err);
+/* Rootless: into the stack's own network namespace, pasta forwarding its
+ * published ports (rootless.c). */
+int sup_rootless_net(struct sup *s, lxr_err *err);
+/* Reconcile: every host port st publishes is one pasta forwards already. */
+int sup_rootless_ports_check(const struct cfg_stack *st, lxr_err *err);
 void sup_term_open(struct sup *s);
 void sup_term_flush(struct sup *s);
 void sup_term_finish(struct sup *s);

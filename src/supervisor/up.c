@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -80,10 +81,20 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 			      .abort_on_exit = o->abort_on_exit,
 			      .exit_code_from = o->exit_code_from};
 	lxr_err err;
-	int r = sup_serve(s, &so, lockfd);
+	int r;
 
+	s->ready_fd = ready_fd;
+	if (lxr_rootless_uid() >= 0 && sup_rootless_net(s, &err) < 0) {
+		/* nothing started yet: the error reaches the user as any other */
+		sup_fatal(s, &err);
+		sup_project_remove(s->stack->project, s->run_dir, &err);
+		return 1;
+	}
+	r = sup_serve(s, &so, lockfd);
 	if (!o->detach)
 		print_start_errors(s);
+	if (lxr_rootless_uid() >= 0)
+		net_rootless_leave(s->run_dir);
 	if (sup_project_remove(s->stack->project, s->run_dir, &err) < 0) {
 		lxr_err_wrap(&err, "take project %s down", s->stack->project);
 		lxr_err_print(&err);

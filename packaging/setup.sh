@@ -11,10 +11,13 @@ libarchive-dev libcurl4-openssl-dev nettle-dev zstd docker-registry skopeo pytho
 busybox-static iproute2 nftables iptables util-linux procps
 crun hyperfine python3-yaml python3-jsonschema
 qemu-system-x86 linux-image-amd64 cpio
-man-db groff-base zsh fish lintian"
+man-db groff-base zsh fish lintian
+uidmap passt slirp4netns"
 # man-db and groff-base: the man page test renders lxr(1) with warnings on;
 # zsh and fish: the completion test parses and drives their scripts;
 # lintian: the .deb test (packaging/deb/build.sh) checks the package.
+# uidmap, passt and slirp4netns: rootless lxr's test (newuidmap, pasta) and
+# bench/rootless.sh (rootless podman's network beside it).
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup.sh: must run as root (it installs Debian packages)" >&2

@@ -226,7 +226,7 @@ static int build_context(const struct build_opts *o)
 			close(null);
 		}
 	}
-	r = bld_build(&rq, &err);
+	r = cli_build_run(&rq, &err);
 	if (saved >= 0) {
 		dup2(saved, STDERR_FILENO);
 		close(saved);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
 #include "lxr/image.h"
 #include "lxr/net.h"
 #include "lxr/runtime.h"
@@ -22,9 +23,10 @@ static const char usage_text[] =
     "namespaces, cgroups and each controller, the cgroup subtree lxr makes,\n"
     "overlayfs on the data and run directories, nftables, forwarding, the\n"
     "host's FORWARD policy, seccomp, pidfd, clone3, openat2, idmapped mounts,\n"
-    "what user namespaces need, lxr-image, and the data, run and log\n"
-    "directories. One line per check (ok, warn or missing); a missing one says\n"
-    "what breaks and how to get it. Exit status 1 when something needed is\n"
+    "what user namespaces need, lxr-image, the data, run and log\n"
+    "directories, and lxr.conf's [watchdog] device. One line per check (ok,\n"
+    "warn or missing); a missing one says what breaks and how to get it. Exit\n"
+    "status 1 when something needed is\n"
     "missing (warnings alone: 0).\n"
     "\n"
     "With --repair, first remove what a crash or power cut left and no live\n"
@@ -158,6 +160,21 @@ int cmd_doctor(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	/* an ordinary user: what rootless lxr needs, checked from outside
+	 * (inside, the user is root); then --repair in the user's namespace */
+	if (geteuid() != 0) {
+		cli_rootless_check(&c);
+		net_rootless_check(&c);
+		rt_rootless_check(&c);
+		if (repair && (cli_rootless_enter() < 0 || cli_apply_settings() < 0))
+			failed = true;
+		else if (repair && sup_repair(&removed, &kept, &err) < 0) {
+			lxr_err_wrap(&err, "doctor --repair");
+			lxr_err_print(&err);
+			failed = true;
+		}
+		goto print;
+	}
 	if (repair && sup_repair(&removed, &kept, &err) < 0) {
 		lxr_err_wrap(&err, "doctor --repair");
 		lxr_err_print(&err);
@@ -167,6 +184,8 @@ int cmd_doctor(int argc, char **argv)
 	net_host_check(&c);
 	img_tool_check(&c);
 	lxr_dirs_check(&c);
+	sup_watchdog_check(&c, cli_settings()->watchdog_device);
+print:
 	if (json)
 		print_json(&c, removed, kept, repair);
 	else

@@ -122,22 +122,21 @@ static int unknown_command(const char *name)
 }
 
 /* Every command but config (which only reads files) makes namespaces,
- * cgroups, mounts or links, or talks to a supervisor whose socket is root's
- * (0600): without root it would fail later with a bare EPERM or "project is
- * not up". Say the real reason once, here. A command's own --help works for
- * anyone. */
-static bool refuse_without_root(const struct command *c, int argc, char **argv)
+ * cgroups, mounts or links, or talks to a supervisor: an ordinary user's
+ * runs as root of the user's own namespace (rootless.c), entered here, or
+ * fails here with the reason. A command's own --help works for anyone. */
+static bool enter_or_refuse(const struct command *c, int argc, char **argv)
 {
-	if (!strcmp(c->name, "config") || geteuid() == 0)
+	/* doctor as an ordinary user checks what entering needs (cmd_doctor.c) */
+	if (!strcmp(c->name, "config") || !strcmp(c->name, "doctor") || geteuid() == 0)
 		return false;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return false;
 	/* a subcommand's own: lxr network create --help */
 	if (argc > 2 && !strcmp(argv[2], "--help"))
 		return false;
-	fprintf(stderr, "lxr: %s needs root (lxr has no rootless mode yet): run it with sudo\n",
-		c->name);
-	return true;
+	/* an ordinary user's lxr: into the user's own namespace (rootless.c) */
+	return cli_rootless_enter() < 0;
 }
 
 /* `lxr help COMMAND` is `lxr COMMAND --help`. */
@@ -179,9 +178,10 @@ static int dispatch(int argc, char **argv)
 	if (!c)
 		return unknown_command(name);
 	/* before the settings: lxr.conf may be readable by root only */
-	if (refuse_without_root(c, argc, argv))
+	if (enter_or_refuse(c, argc, argv))
 		return LXR_EXIT_FAIL;
-	if (cli_apply_settings() < 0)
+	/* an ordinary user's doctor reads the user's own once inside */
+	if ((geteuid() == 0 || strcmp(c->name, "doctor")) && cli_apply_settings() < 0)
 		return LXR_EXIT_USAGE;
 	return c->fn(argc, argv);
 }

@@ -3,9 +3,11 @@
  * through NAT, published ports, but no names of other containers); a named
  * network (--network NAME, made on first use) also lists every container on
  * it in /etc/hosts; none keeps a private loopback; ns:PATH joins a namespace
- * made elsewhere. Both lxr run networks live in the "_run" project and go
- * away with their last container. */
+ * made elsewhere. Both live in the "_run" project; a named one goes away
+ * with its last container, the default one is kept, as docker0 is (`lxr
+ * network prune` removes it). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -37,6 +39,48 @@ int run_net_check_publish(const char *spec, lxr_err *err)
 {
 	struct lxr_port p;
 	return net_port_parse(spec, &p, err);
+}
+
+/* Rootless: this lxr's own network namespace, pasta forwarding -p's host
+ * ports into it (src/net/pasta.c), joined before the endpoint is made in
+ * it; <run_dir>/_run-net/NAME holds it while the container runs. */
+static char *rootless_dir(const char *name)
+{
+	return lxr_xasprintf("%s/_run-net/%s", lxr_run_dir(), name);
+}
+
+static int rootless_enter(struct run_opts *o, const struct lxr_port *ports, size_t n, lxr_err *err)
+{
+	_cleanup_free_ char *dir = rootless_dir(o->name);
+	_cleanup_free_ struct net_rl_port *p = lxr_xcalloc(n + 1, sizeof(*p));
+	_cleanup_free_ char *ip = lxr_xcalloc(n + 1, 16);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!ports[i].host_port)
+			return lxr_fail(err, EINVAL, "-p %u: rootless lxr needs the host port",
+					ports[i].ctr_port),
+			       lxr_err_hint(err, "name it: -p HOSTPORT:%u", ports[i].ctr_port);
+		p[i] = (struct net_rl_port){
+		    .host_ip = ports[i].host_ip ? net_ip_str(ports[i].host_ip, ip + 16 * i) : NULL,
+		    .start = ports[i].host_port,
+		    .end = ports[i].host_end ? ports[i].host_end : ports[i].host_port,
+		    .udp = ports[i].udp};
+	}
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (net_rootless_enter(dir, p, n, err) < 0) {
+		rmdir(dir);
+		return -1;
+	}
+	return 0;
+}
+
+static void rootless_leave(const char *name)
+{
+	_cleanup_free_ char *dir = rootless_dir(name);
+
+	net_rootless_leave(dir);
+	rmdir(dir);
 }
 
 int run_net_setup(struct run_opts *o, lxr_err *err)
@@ -74,27 +118,41 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	}
 	if (net_ports_from_plan(pe, &ports, err) < 0)
 		return net_def_free(&def), -1;
+	if (lxr_rootless_uid() >= 0 && rootless_enter(o, ports, pe->n_ports, err) < 0)
+		return net_def_free(&def), -1;
 	ec.ports = ports;
 	r = net_endpoint_add(lxr_run_dir(), NET_RUN_PROJECT, &ec, &ep, err);
 	net_def_free(&def);
-	if (r < 0)
+	if (r < 0) {
+		if (lxr_rootless_uid() >= 0)
+			rootless_leave(o->name);
 		return -1;
+	}
 	plan_spec_join_endpoint(&o->plan.spec, ep.netns_path, ep.hosts_path, ep.resolv_path);
 	net_endpoint_free(&ep);
 	return 0;
 }
 
-void run_net_teardown(struct run_opts *o)
+void run_net_teardown(struct run_opts *o, bool exited)
 {
 	lxr_err err;
+	int r;
 
 	if (!o->plan.net.network)
 		return;
-	if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err) < 0)
+	r = exited ? net_endpoint_remove_exited(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err)
+		   : net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err);
+	if (r < 0)
 		lxr_err_print(&err);
+	if (lxr_rootless_uid() >= 0)
+		rootless_leave(o->name);
 }
 
 int run_net_remove(const char *name, lxr_err *err)
 {
+	/* a killed rootless foreground lxr run's namespace and pasta (a -d
+	 * one's supervisor directory has its own: sup_run_wait) */
+	if (lxr_rootless_uid() >= 0)
+		rootless_leave(name);
 	return net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, name, err);
 }

@@ -78,7 +78,7 @@ static int build_one(const struct cfg_stack *st, const struct cfg_service *svc,
 		bld_request_free(&rq);
 		return -1;
 	}
-	r = bld_build(&rq, &err);
+	r = cli_build_run(&rq, &err);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

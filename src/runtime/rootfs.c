@@ -344,6 +344,12 @@ static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 
 	if (pfd < 0)
 		return -1;
+	/* Rootless: a user namespace cannot make device nodes (and some
+	 * kernels leave a plain file for the attempt); bind the host's. */
+	if (lxr_rootless_uid() >= 0) {
+		struct rt_op b = {.kind = RT_OP_BIND, .target = op->target, .source = op->target};
+		return op_bind(rootfd, &b, err);
+	}
 	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0) {
 		/* the host node's owner, as docker gives a --device node */
 		if ((op->uid || op->gid) &&

@@ -4,6 +4,7 @@
  * freeze too, then time out and count as a failure), and what stops or
  * signals the instance thaws it first: a frozen task takes no signal. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <time.h>
 
 #include "supervisor/sup.h"
@@ -21,6 +22,13 @@ static int freeze(struct sup_instance *in, bool frozen, lxr_err *err)
 	struct lxr_cgroup *cg = NULL;
 	int r;
 
+	if (lxr_rootless_uid() >= 0) {
+		lxr_fail(err, ENOTSUP,
+			 "%s %s: freezing needs the container's cgroup, and rootless lxr has none "
+			 "without a delegated cgroup v2 subtree",
+			 frozen ? "pause" : "unpause", in->name);
+		return lxr_err_hint(err, "see docs/rootless.md");
+	}
 	if (rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, err) < 0)
 		return lxr_err_wrap(err, "%s %s", frozen ? "pause" : "unpause", in->name);
 	r = rt_cgroup_freeze(cg, frozen, err);

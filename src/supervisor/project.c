@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -81,6 +82,10 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, c
 	struct dirent *de;
 	int r = lxr_tmp_sweep_report(run_dir, true, removed, err);
 
+	/* a dead rootless supervisor's network namespace and pasta: what was
+	 * in the namespace goes with it */
+	if (lxr_rootless_uid() >= 0)
+		net_rootless_leave(run_dir);
 	d = opendir(run_dir);
 	if (!d)
 		return errno == ENOENT ? r : lxr_fail(err, errno, "open %s", run_dir);
@@ -221,6 +226,8 @@ int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 	    "events.jsonl",
 	    "supervisor.log",
 	    "stack-files",
+	    /* where its cgroups were (rt_cg_host_base): they are gone now */
+	    "cgroup-parent",
 	    /* last: unlinked while held, so a concurrent `up` starts from
 	     * nothing, and a `down` that waited on it can tell (st_nlink) */
 	    "supervisor.lock",

@@ -149,8 +149,11 @@ static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_g
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 			bool remove_orphans, json_t **summary, lxr_err *err)
 {
-	struct sup *n = build_next(s, st, g, false, err);
+	struct sup *n;
 
+	if (lxr_rootless_uid() >= 0 && sup_rootless_ports_check(st, err) < 0)
+		return -1;
+	n = build_next(s, st, g, false, err);
 	if (!n)
 		return -1;
 	n->owned_stack = st;
@@ -199,7 +202,7 @@ int sup_reconcile_preview(struct sup *s, struct cfg_stack *st, struct plan_graph
 
 static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+	struct epoll_event ev = {.events = sup_watch_events(w), .data.ptr = w};
 
 	w->ptr = ptr;
 	if (w->fd >= 0)
@@ -209,8 +212,8 @@ static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 /* An unchanged instance keeps its container, pipes and health state. */
 void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
-	struct sup_watch *ws[] = {&ni->pidw, &ni->syncw,       &ni->outw,
-				  &ni->errw, &ni->health.pidw, &ni->health.outw};
+	struct sup_watch *ws[] = {&ni->pidw,        &ni->syncw,       &ni->outw,        &ni->errw,
+				  &ni->health.pidw, &ni->health.outw, &ni->health.syncw};
 	char **argv = ni->health.argv;
 
 	ni->fsm = oi->fsm;
@@ -247,12 +250,14 @@ void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_
 	memset(oi->health.log, 0, sizeof(oi->health.log));
 	ni->health.pidw.kind = W_HEALTH_PIDFD;
 	ni->health.outw.kind = W_HEALTH_OUT;
+	ni->health.syncw.kind = W_HEALTH_SYNC;
 	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
 		rewatch(s, ws[i], ni);
 	oi->c = NULL;
 	oi->pidw.fd = oi->syncw.fd = oi->outw.fd = oi->errw.fd = -1;
 	oi->health.pid = -1;
-	oi->health.pidw.fd = oi->health.outw.fd = -1;
+	oi->health.pidw.fd = oi->health.outw.fd = oi->health.syncw.fd = -1;
+	oi->health.starting = (struct rt_exec_pending){-1, -1};
 }
 
 /* The orphans kept running move into the new tables whole (containers,
@@ -288,6 +293,12 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 		sv->prev_img = NULL;
 		sv->prev_img_use_fd = -1;
 		sv->upd.why = NULL;
+		/* it shared another service's use record: the record comes
+		 * with it, as the old tables close theirs */
+		for (size_t j = 0; ns->img && ns->img_use_fd < 0 && j < old->n_svcs; j++)
+			if (old->svcs[j].img && old->svcs[j].img_use_fd >= 0 &&
+			    !strcmp(old->svcs[j].img->manifest_digest, ns->img->manifest_digest))
+				ns->img_use_fd = lxr_steal_fd(&old->svcs[j].img_use_fd);
 		sv->log = NULL;
 		any = true;
 	}

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -36,6 +37,9 @@ char *sup_run_dir_of(const char *name)
  * could not remove it itself). */
 static void remove_dir(const char *dir)
 {
+	/* rootless: its network namespace and pasta (src/net/pasta.c) */
+	if (lxr_rootless_uid() >= 0)
+		net_rootless_leave(dir);
 	for (const char *f = "control.sock\0events.jsonl\0supervisor.log\0supervisor.lock\0"; *f;
 	     f += strlen(f) + 1) {
 		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, f);
@@ -109,8 +113,16 @@ static void finish(struct sup *s, bool rm)
 static int supervise(struct sup *s, int lockfd, int ready_fd, bool rm)
 {
 	struct sup_opts so = {.detached = true, .ready_fd = ready_fd, .exit_when_done = true};
-	int r = sup_serve(s, &so, lockfd);
+	lxr_err err;
+	int r;
 
+	s->ready_fd = ready_fd;
+	if (lxr_rootless_uid() >= 0 && sup_rootless_net(s, &err) < 0) {
+		sup_fatal(s, &err);
+		finish(s, rm);
+		return 1;
+	}
+	r = sup_serve(s, &so, lockfd);
 	finish(s, rm);
 	return r;
 }

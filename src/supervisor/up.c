@@ -9,8 +9,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -79,10 +81,20 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 			      .abort_on_exit = o->abort_on_exit,
 			      .exit_code_from = o->exit_code_from};
 	lxr_err err;
-	int r = sup_serve(s, &so, lockfd);
+	int r;
 
+	s->ready_fd = ready_fd;
+	if (lxr_rootless_uid() >= 0 && sup_rootless_net(s, &err) < 0) {
+		/* nothing started yet: the error reaches the user as any other */
+		sup_fatal(s, &err);
+		sup_project_remove(s->stack->project, s->run_dir, &err);
+		return 1;
+	}
+	r = sup_serve(s, &so, lockfd);
 	if (!o->detach)
 		print_start_errors(s);
+	if (lxr_rootless_uid() >= 0)
+		net_rootless_leave(s->run_dir);
 	if (sup_project_remove(s->stack->project, s->run_dir, &err) < 0) {
 		lxr_err_wrap(&err, "take project %s down", s->stack->project);
 		lxr_err_print(&err);
@@ -352,13 +364,21 @@ static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 	size_t i;
 	lxr_err err;
 	int r = 0;
+	bool events;
+	time_t end;
 
 	/* a rolling update takes as long as its batches and health checks */
 	if (json_array_size(updated) && sup_update_wait(c, &err) < 0)
 		return 0;
-	for (int tries = 0; tries < 600; tries++, usleep(100000)) {
+	/* a change (an event) asks again at once; without one, every 100 ms:
+	 * a reconcile that changed nothing ends without an event */
+	events = ctl_send(c, "events", NULL, &err) == 0;
+	end = time(NULL) + 60;
+	for (bool first = true; time(NULL) < end; first = false) {
 		json_t *pending = NULL;
 		bool done = true;
+		if (!first && (events ? ctl_wait_any(c, 100, &err) < 0 : usleep(100000) < 0))
+			break; /* it went: nothing more to wait for */
 		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, &err) < 0)
 			return 0; /* an older supervisor, or it went: nothing to wait for */
 		done = !json_is_true(pending);

@@ -99,6 +99,23 @@ static void begin(struct sup *s, struct sup_service *sv, enum sup_upd_state st, 
 	set_why(&sv->upd.why, why);
 }
 
+/* The old tables' record may have been another service's (services that
+ * run one image share one record): the previous image gets its own. */
+static void hold_prev_image(struct sup *s, struct sup_service *sv)
+{
+	_cleanup_free_ char *label = NULL;
+	struct img_store *store = NULL;
+	lxr_err err;
+
+	if (!sv->prev_img || sv->prev_img_use_fd >= 0 || s->dry_run)
+		return;
+	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);
+	if (img_store_open(lxr_data_dir(), &store, &err) < 0 ||
+	    img_use_acquire(store, sv->prev_img, label, &sv->prev_img_use_fd, &err) < 0)
+		sup_warn(s, &sv->inst[0], "the previous image is not held in use");
+	img_store_close(store);
+}
+
 void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_instance *oi,
 		      struct sup_instance *ni)
 {
@@ -134,6 +151,7 @@ void sup_update_adopt(struct sup *s, struct sup_service *old_sv, struct sup_inst
 			sv->prev_img = lxr_steal_ptr(&old_sv->img);
 			sv->prev_img_use_fd = lxr_steal_fd(&old_sv->img_use_fd);
 		}
+		hold_prev_image(s, sv);
 		sup_update_persist(s, sv);
 	}
 	if (!running_update(sv)) {

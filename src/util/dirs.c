@@ -27,19 +27,80 @@ static const char *pick(const char *env, const char *conf, const char *def)
 	return conf ? conf : def;
 }
 
+/* Rootless (src/cli/rootless.c): the ordinary user's lxr runs as root of
+ * its own user namespace, and says so to itself and to every lxr it execs
+ * through LXR_ROOTLESS_ENV. Believed only inside a user namespace that is
+ * not the host's, so root on the host never changes its ways. */
+long lxr_rootless_uid(void)
+{
+	static long uid = -2;
+	const char *v;
+	char map[64] = "";
+
+	if (uid != -2)
+		return uid;
+	uid = -1;
+	v = getenv(LXR_ROOTLESS_ENV);
+	if (!v || !*v)
+		return uid;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	if (f) {
+		if (!fgets(map, sizeof(map), f))
+			map[0] = '\0';
+		fclose(f);
+	}
+	unsigned long in, out, n;
+	if (sscanf(map, "%lu %lu %lu", &in, &out, &n) == 3 &&
+	    !(in == 0 && out == 0 && n == 4294967295UL))
+		uid = strtol(v, NULL, 10);
+	return uid;
+}
+
+/* XDG's base directories, as podman and every desktop program use them. */
+static const char *xdg(const char *env, const char *home_rel, const char *tail, char **slot)
+{
+	const char *v = getenv(env), *home = getenv("HOME");
+
+	if (!*slot) {
+		if (v && *v == '/')
+			*slot = lxr_xasprintf("%s/%s", v, tail);
+		else
+			*slot = lxr_xasprintf("%s/%s/%s", home && *home ? home : "/nonexistent",
+					      home_rel, tail);
+	}
+	return *slot;
+}
+
+static char *rl_run, *rl_data, *rl_log, *rl_conf;
+
 const char *lxr_run_dir(void)
 {
+	if (lxr_rootless_uid() >= 0)
+		return pick("LXR_RUN_DIR", conf_run, xdg("XDG_RUNTIME_DIR", ".", "lxr", &rl_run));
 	return pick("LXR_RUN_DIR", conf_run, "/run/lxr");
 }
 
 const char *lxr_data_dir(void)
 {
+	if (lxr_rootless_uid() >= 0)
+		return pick("LXR_DATA_DIR", conf_data,
+			    xdg("XDG_DATA_HOME", ".local/share", "lxr", &rl_data));
 	return pick("LXR_DATA_DIR", conf_data, "/var/lib/lxr");
 }
 
 const char *lxr_log_dir(void)
 {
+	if (lxr_rootless_uid() >= 0)
+		return pick("LXR_LOG_DIR", conf_log,
+			    xdg("XDG_DATA_HOME", ".local/share", "lxr/logs", &rl_log));
 	return pick("LXR_LOG_DIR", conf_log, "/var/log/lxr");
+}
+
+const char *lxr_settings_path(const char *root_default)
+{
+	if (lxr_rootless_uid() >= 0)
+		return xdg("XDG_CONFIG_HOME", ".config", "lxr/lxr.conf", &rl_conf);
+	return root_default;
 }
 
 static int64_t log_max_size;
@@ -86,6 +147,18 @@ void lxr_pids_limit_configure(int64_t limit)
 int64_t lxr_pids_limit_default(void)
 {
 	return pids_limit ? pids_limit : LXR_PIDS_LIMIT_DEFAULT;
+}
+
+static const char *cgroup_parent;
+
+void lxr_cgroup_parent_configure(const char *parent)
+{
+	cgroup_parent = parent;
+}
+
+const char *lxr_cgroup_parent(void)
+{
+	return cgroup_parent;
 }
 
 /* A directory lxr writes: there and writable, or made on first use in a

@@ -151,6 +151,7 @@ void sup_instance_from_plan(struct sup_instance *in)
 	health_from(&in->plan.health, &in->health);
 	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
 	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	in->health.syncw = (struct sup_watch){W_HEALTH_SYNC, in, -1};
 	policy_from(&in->plan, &in->svc->policy);
 }
 

@@ -613,6 +613,8 @@ struct cfg_settings {
 	uint32_t pool_addr;                 /* [network] pool, host order; 0: not set */
 	int pool_prefix, pool_size;         /* its prefix length; size: each network's */
 	int64_t pids_limit;                 /* [limits] pids; 0: not set, -1: unlimited */
+	enum lxr_userns_mode userns_mode;   /* [userns] mode; HOST: off or not set */
+	uint32_t userns_start, userns_count; /* its RANGE */
 	char **boot_stacks;                 /* [boot] stacks: paths or globs, in order;
 					       NULL: not set (CFG_BOOT_STACKS) */
 };

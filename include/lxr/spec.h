@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "lxr/util.h"
 
 /* ---- the spec ------------------------------------------------------------ */
 
@@ -233,6 +234,15 @@ struct lxr_spec {
 
 	/* OCI "linux" */
 	struct lxr_namespace ns[LXR_NS_COUNT];
+	/* OCI "linux": a user namespace and its uidMappings/gidMappings,
+	 * one range each: ids 0..count-1 of the container are uid.. and
+	 * gid.. of the host. AUTO: the runtime takes the range from lxr's
+	 * pool when it makes the container (kept until it is removed);
+	 * HOST: no user namespace */
+	struct lxr_userns {
+		enum lxr_userns_mode mode;
+		uint32_t uid, gid, count;
+	} userns;
 	struct lxr_resources resources;
 	char **masked_paths;
 	char **readonly_paths;

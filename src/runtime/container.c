@@ -26,12 +26,20 @@ struct lxr_container {
 	bool reaped;
 	int wstatus;
 	bool made_dir; /* the directory is ours to remove on failure */
+	struct lxr_userns userns; /* resolved range; mode HOST: none */
+	bool userns_pooled;       /* from lxr's pool: given back on removal */
+	char *group;
 };
 
 static const int ns_flags[LXR_NS_COUNT] = {
     [LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,  [LXR_NS_UTS] = CLONE_NEWUTS,
     [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_CGROUP] = CLONE_NEWCGROUP,
 };
+
+static bool has_userns(const struct lxr_container *c)
+{
+	return c->userns.mode != LXR_USERNS_HOST;
+}
 
 pid_t rt_container_pid(const struct lxr_container *c)
 {
@@ -65,6 +73,7 @@ static void container_free(struct lxr_container *c)
 	free(c->upper);
 	free(c->work);
 	free(c->rootdir);
+	free(c->group);
 	free(c);
 }
 
@@ -276,10 +285,24 @@ static int make_volumes(const struct lxr_spec *spec, lxr_err *err)
 	return 0;
 }
 
-static pid_t clone_container(const struct lxr_spec *spec, int cgfd, int *pidfd, bool *into_cg)
+/* The container's range, and its directory made its root's. */
+static int make_userns(struct lxr_container *c, const struct lxr_spec *spec, lxr_err *err)
+{
+	if (spec->userns.mode == LXR_USERNS_HOST)
+		return 0;
+	if (rt_userns_resolve(spec, &c->userns, err) < 0)
+		return -1;
+	c->userns_pooled = spec->userns.mode == LXR_USERNS_AUTO;
+	return rt_userns_own_dir(c->dir, &c->userns, err);
+}
+
+static pid_t clone_container(const struct lxr_spec *spec, bool userns, int cgfd, int *pidfd,
+			     bool *into_cg)
 {
 	struct clone_args args = {.exit_signal = SIGCHLD};
-	uint64_t flags = CLONE_PIDFD;
+	/* with CLONE_NEWUSER every other new namespace is the user
+	 * namespace's: container root holds its capabilities there only */
+	uint64_t flags = CLONE_PIDFD | (userns ? CLONE_NEWUSER : 0);
 	pid_t pid;
 
 	for (int i = 0; i < LXR_NS_COUNT; i++)
@@ -360,13 +383,110 @@ static int pid_ns_restore(void)
 	return own < 0 ? -1 : setns(own, CLONE_NEWPID);
 }
 
+/* A container in a user namespace of its own cannot setns into a
+ * namespace the host's owns (the net layer's network namespace): lxr's
+ * thread enters those before the clone, which the child is born in, and
+ * comes back after. own[]: lxr's, to return to. */
+static const int join_flags[LXR_NS_COUNT] = {
+    [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_UTS] = CLONE_NEWUTS};
+static const char *const join_names[LXR_NS_COUNT] = {
+    [LXR_NS_NET] = "net", [LXR_NS_IPC] = "ipc", [LXR_NS_UTS] = "uts"};
+
+static void joins_leave(int *own)
+{
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		if (own[i] < 0)
+			continue;
+		if (setns(own[i], join_flags[i]) < 0)
+			lxr_warn("cannot return to lxr's own %s namespace: %s", join_names[i],
+				 strerror(errno));
+		close(own[i]);
+		own[i] = -1;
+	}
+}
+
+static int joins_enter(int *joins, int *own, lxr_err *err)
+{
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		own[i] = -1;
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		char path[32];
+
+		if (joins[i] < 0 || !join_flags[i])
+			continue;
+		snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", join_names[i]);
+		own[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (own[i] < 0 || setns(joins[i], join_flags[i]) < 0) {
+			int e = errno;
+			joins_leave(own);
+			return lxr_fail(err, e, "enter the %s namespace to share", join_names[i]);
+		}
+		close(joins[i]);
+		joins[i] = -1;
+	}
+	return 0;
+}
+
+/* The maps, written before the container goes on, and the cgroup
+ * delegated to its root. */
+static int userns_setup(struct lxr_container *c, const struct lxr_spec *spec,
+			const struct rt_plan *plan, pid_t pid, lxr_err *err)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->ops[i].kind == RT_OP_BIND && plan->ops[i].source_ns)
+			return lxr_fail(err, EINVAL,
+					"%s: a mount shared from another container (%s) "
+					"in a user namespace",
+					plan->ops[i].target, plan->ops[i].source_ns),
+			       lxr_err_hint(err, "not supported yet: set userns_mode: host on "
+						 "this service");
+	(void)spec;
+	if (rt_userns_write_maps(pid, &c->userns, err) < 0)
+		return -1;
+	return rt_userns_own_cgroup(rt_cgroup_v2_fd(c->cg), &c->userns, err);
+}
+
+static int send_tree(int sock, int fd, lxr_err *err)
+{
+	int r = fd < 0 ? -1 : lxr_send_fd(sock, fd, err);
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Every host path the container mounts, as a detached mount made here
+ * (only root of the host's user namespace can idmap one), in the order
+ * the child takes them: the image layers, then the plan's binds. */
+static int userns_send(struct lxr_container *c, const struct lxr_spec *spec,
+		       const struct rt_plan *plan, pid_t pid, int sock, lxr_err *err)
+{
+	char path[64];
+	_cleanup_close_ int ufd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	ufd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ufd < 0)
+		return lxr_fail(err, errno, "open %s", path);
+	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++)
+		if (send_tree(sock, rt_userns_tree(spec->lower_dirs[i], ufd, false, err), err) < 0)
+			return lxr_err_wrap(err, "image layer");
+	for (size_t i = 0; i < plan->n; i++)
+		if (rt_userns_op_tree(&plan->ops[i]) &&
+		    send_tree(sock, rt_userns_op_tree_open(&plan->ops[i], ufd, err), err) < 0)
+			return lxr_err_wrap(err, "mount on %s", plan->ops[i].target);
+	lxr_debug("container %s: user namespace %u:%u mapped, mounts sent", c->id, c->userns.uid,
+		  c->userns.count);
+	return 0;
+}
+
 /* Clone the container and let it go. On return (0) it is building its root
  * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
 static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
-	int sp[2], joins[LXR_NS_COUNT];
+	int sp[2], joins[LXR_NS_COUNT], own_ns[LXR_NS_COUNT];
 	struct rt_cg_join cg_join = {.n = 0};
 	int cgfd = rt_cgroup_v2_fd(c->cg);
 	bool into_cg = false;
@@ -398,7 +518,14 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		rt_cgroup_procs_close(&cg_join);
 		return -1;
 	}
-	pid = clone_container(spec, cgfd, &c->pidfd, &into_cg);
+	if (has_userns(c) && joins_enter(joins, own_ns, err) < 0) {
+		close_joins(joins);
+		rt_cgroup_procs_close(&cg_join);
+		return -1;
+	}
+	pid = clone_container(spec, has_userns(c), cgfd, &c->pidfd, &into_cg);
+	if (pid != 0 && has_userns(c))
+		joins_leave(own_ns);
 	if (pid != 0 && joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
 		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
 			 strerror(errno));
@@ -421,7 +548,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 				      .layer = spec->ephemeral_upper ? c->layer : NULL,
 				      .unshare_cgroupns =
 					  !into_cg && spec->ns[LXR_NS_CGROUP].create,
-				      .cg_join = cg_join.n ? &cg_join : NULL};
+				      .cg_join = cg_join.n ? &cg_join : NULL,
+				      .userns_dir = has_userns(c) ? c->dir : NULL};
 		close(parent_end);
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
 		memcpy(ch.join_fd, joins, sizeof(ch.join_fd));
@@ -439,8 +567,12 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 			return -1;
 		lxr_debug("container %s: in its cgroups", c->id);
 	}
+	if (has_userns(c) && userns_setup(c, spec, plan, pid, err) < 0)
+		return -1;
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
+	if (has_userns(c) && userns_send(c, spec, plan, pid, parent_end, err) < 0)
+		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */
 	if (rt_state_write(c->dir, spec, pid, err) < 0)
@@ -498,9 +630,13 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 	io->pty_master = -1;
 
 	lxr_debug("container %s: start", spec->id);
-	if (make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0) {
+	c->group = lxr_xstrdup(spec->cgroup_group);
+	if (make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0 ||
+	    make_userns(c, spec, err) < 0) {
 		if (c->made_dir)
 			lxr_rm_rf(c->dir, &undo_err);
+		if (c->made_dir && c->userns_pooled)
+			rt_userns_release(c->group, c->id);
 		if (reuse && *reuse)
 			rt_cgroup_destroy(lxr_steal_ptr(reuse), &undo_err);
 		container_free(c);
@@ -655,6 +791,9 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 	lxr_debug("container %s: cgroup removed", c->id);
 	if (remove_upper && lxr_rm_rf(c->dir, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);
+	/* its writable layer is gone: the next one may have another range */
+	if (remove_upper && c->userns_pooled)
+		rt_userns_release(c->group, c->id);
 	lxr_debug("container %s: gone", c->id);
 	container_free(c);
 	return r;

@@ -113,6 +113,7 @@ struct rt_op {
 	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
 	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
 	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
+	bool volume;     /* RT_OP_BIND: a named volume (idmapped in a user namespace) */
 	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
 	 * mount of source; MS_PRIVATE: none (what every mount is) */
 	unsigned long propagation;
@@ -133,14 +134,47 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 		   struct rt_plan *plan);
 void rt_plan_free(struct rt_plan *plan);
 
+/* What the parent made for a container in a user namespace of its own
+ * (userns.c): the container's root cannot reach lxr's private directories
+ * by path, and only root of the initial namespace can make idmapped mounts,
+ * so every host path it mounts comes as a detached mount. */
+struct rt_userns_mounts {
+	int *lowers; /* idmapped clones of spec->lower_dirs, in order */
+	size_t n_lowers;
+	int *trees;        /* per plan op: a clone of its source (-1: none) */
+	const char *stage; /* an empty directory the lowers are attached under */
+};
+
 /* In the container's mount namespace: make every mount private, mount the
  * overlay at rootdir, run the plan's pre-pivot ops inside it, pivot_root and
- * detach the old root. */
+ * detach the old root. um: NULL without a user namespace. */
 int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
-		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err);
+		    const char *upper, const char *work, const struct rt_plan *plan,
+		    const struct rt_userns_mounts *um, lxr_err *err);
 /* After pivot (and after sysctls, which need a writable /proc/sys): masks,
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
+
+/* ---- user namespace (userns.c) ---------------------------------------------
+ * The range a spec's container maps to: spec->userns, or for AUTO the range
+ * lxr's pool (/etc/subuid, /etc/subgid entries of user lxr) has for it,
+ * kept in <data_dir>/userns/ranges until rt_userns_release (its removal). */
+int rt_userns_resolve(const struct lxr_spec *spec, struct lxr_userns *out, lxr_err *err);
+void rt_userns_release(const char *group, const char *id);
+/* "lxr:START:COUNT" of user in a subuid/subgid file's text: 0, or -1. */
+int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, uint32_t *count);
+/* The slot key has in a ranges file's text ("SLOT KEY" lines; *found), else
+ * the lowest of 0..slots-1 no line takes; -1 when all are taken. */
+long rt_userns_slot_pick(const char *text, const char *key, unsigned long slots, bool *found);
+/* Written by the parent, before the container goes on. */
+int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err);
+/* A detached clone of path (open_tree), idmapped with userns_fd (-1: not). */
+int rt_userns_tree(const char *path, int userns_fd, bool recursive, lxr_err *err);
+/* Whether the parent hands op over as a detached mount (rt_userns_mounts). */
+bool rt_userns_op_tree(const struct rt_op *op);
+int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);
+int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err);
+int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err);
 
 /* ---- in-container init (init.c, init/lxr-init.c) ---------------------------
  * lxr-init forwards signals to the command and reaps everything until it
@@ -219,6 +253,10 @@ struct rt_child {
 	bool unshare_cgroupns;            /* cgroups joined after clone (v1): new cgroupns now */
 	int join_fd[LXR_NS_COUNT];        /* namespaces to setns() into, -1 for none */
 	const struct rt_cg_join *cg_join; /* cgroups to move into first; NULL: born there */
+	/* a user namespace of its own: its directory, reached through an fd
+	 * once the container is its root; the parent sends the mounts of
+	 * rt_userns_mounts after the go byte. NULL: none */
+	const char *userns_dir;
 };
 
 /* The container side, right after clone. Never returns. */

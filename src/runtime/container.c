@@ -25,7 +25,7 @@ struct lxr_container {
 	int sync; /* parent end of the start-up handshake until the exec; -1 after */
 	bool reaped;
 	int wstatus;
-	bool made_dir; /* the directory is ours to remove on failure */
+	bool made_dir;            /* the directory is ours to remove on failure */
 	struct lxr_userns userns; /* resolved range; mode HOST: none */
 	bool userns_pooled;       /* from lxr's pool: given back on removal */
 	char *group;

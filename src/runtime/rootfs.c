@@ -457,8 +457,9 @@ static int run_ops(int rootfd, const struct rt_plan *plan, int *trees, lxr_err *
 			if (trees[i] >= 0 && op->copy_up)
 				r = copy_up(rootfd, op, trees[i], err);
 			if (r == 0)
-				r = trees[i] >= 0 ? attach_tree(rootfd, op, trees[i], op->source, err)
-						  : op_bind(rootfd, op, err);
+				r = trees[i] >= 0
+					? attach_tree(rootfd, op, trees[i], op->source, err)
+					: op_bind(rootfd, op, err);
 			if (r == 0)
 				r = set_propagation(rootfd, op, err);
 			break;
@@ -491,8 +492,8 @@ static int stage_lowers(const struct rt_userns_mounts *um, char ***out, lxr_err 
 		snprintf(name, sizeof(name), "%zu", i);
 		if (mkdirat(sfd, name, 0700) < 0)
 			return lxr_fail(err, errno, "mkdir %s/%s", um->stage, name);
-		if (syscall(SYS_move_mount, um->lowers[i], "", sfd, name,
-			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		if (syscall(SYS_move_mount, um->lowers[i], "", sfd, name, MOVE_MOUNT_F_EMPTY_PATH) <
+		    0)
 			return lxr_fail(err, errno, "move_mount image layer %zu on %s/%s", i,
 					um->stage, name);
 		(*out)[i] = lxr_xasprintf("%s/%s", um->stage, name);

@@ -154,7 +154,8 @@ static int pool_take(const struct lxr_spec *spec, struct lxr_userns *out, lxr_er
 	long slot;
 	lxr_err ignored;
 
-	if (read_subid(SUBUID_PATH, &us, &uc, err) < 0 || read_subid(SUBGID_PATH, &gs, &gc, err) < 0)
+	if (read_subid(SUBUID_PATH, &us, &uc, err) < 0 ||
+	    read_subid(SUBGID_PATH, &gs, &gc, err) < 0)
 		return -1;
 	lock = pool_open(&dfd, err);
 	if (lock < 0)
@@ -236,8 +237,9 @@ int rt_userns_tree(const char *path, int userns_fd, bool recursive, lxr_err *err
 
 	if (fd < 0)
 		return lxr_fail(err, errno, "open_tree %s", path);
-	if (userns_fd >= 0 && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH |
-				      (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0) {
+	if (userns_fd >= 0 &&
+	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+		    &attr, sizeof(attr)) < 0) {
 		int e = errno;
 		close(fd);
 		lxr_fail(err, e, "idmapped mount of %s (mount_setattr MOUNT_ATTR_IDMAP)", path);
@@ -274,8 +276,7 @@ int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 		return lxr_fail(err, errno, "open volume %s", op->source);
 	sub = (int)syscall(SYS_openat2, vol, op->subpath, &how, sizeof(how));
 	if (sub < 0)
-		return lxr_fail(err, errno, "volume subpath \"%s\" in %s", op->subpath,
-				op->source);
+		return lxr_fail(err, errno, "volume subpath \"%s\" in %s", op->subpath, op->source);
 	fd = (int)syscall(SYS_open_tree, sub, "",
 			  AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (fd < 0)

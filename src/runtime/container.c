@@ -28,7 +28,6 @@ struct lxr_container {
 	bool made_dir;            /* the directory is ours to remove on failure */
 	struct lxr_userns userns; /* resolved range; mode HOST: none */
 	bool userns_pooled;       /* from lxr's pool: given back on removal */
-	char *group;
 };
 
 static const int ns_flags[LXR_NS_COUNT] = {
@@ -73,7 +72,6 @@ static void container_free(struct lxr_container *c)
 	free(c->upper);
 	free(c->work);
 	free(c->rootdir);
-	free(c->group);
 	free(c);
 }
 
@@ -290,7 +288,7 @@ static int make_userns(struct lxr_container *c, const struct lxr_spec *spec, lxr
 {
 	if (spec->userns.mode == LXR_USERNS_HOST)
 		return 0;
-	if (rt_userns_resolve(spec, &c->userns, err) < 0)
+	if (rt_userns_resolve(spec, c->dir, &c->userns, err) < 0)
 		return -1;
 	c->userns_pooled = spec->userns.mode == LXR_USERNS_AUTO;
 	return rt_userns_own_dir(c->dir, &c->userns, err);
@@ -630,13 +628,12 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 	io->pty_master = -1;
 
 	lxr_debug("container %s: start", spec->id);
-	c->group = lxr_xstrdup(spec->cgroup_group);
 	if (make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0 ||
 	    make_userns(c, spec, err) < 0) {
 		if (c->made_dir)
 			lxr_rm_rf(c->dir, &undo_err);
 		if (c->made_dir && c->userns_pooled)
-			rt_userns_release(c->group, c->id);
+			rt_userns_release(c->dir);
 		if (reuse && *reuse)
 			rt_cgroup_destroy(lxr_steal_ptr(reuse), &undo_err);
 		container_free(c);
@@ -793,7 +790,7 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 		r = lxr_err_wrap(err, "container %s", c->id);
 	/* its writable layer is gone: the next one may have another range */
 	if (remove_upper && c->userns_pooled)
-		rt_userns_release(c->group, c->id);
+		rt_userns_release(c->dir);
 	lxr_debug("container %s: gone", c->id);
 	container_free(c);
 	return r;

@@ -156,11 +156,13 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
 
 /* ---- user namespace (userns.c) ---------------------------------------------
- * The range a spec's container maps to: spec->userns, or for AUTO the range
- * lxr's pool (/etc/subuid, /etc/subgid entries of user lxr) has for it,
- * kept in <data_dir>/userns/ranges until rt_userns_release (its removal). */
-int rt_userns_resolve(const struct lxr_spec *spec, struct lxr_userns *out, lxr_err *err);
-void rt_userns_release(const char *group, const char *id);
+ * The range a spec's container (its directory: dir) maps to: spec->userns,
+ * or for AUTO the range lxr's pool (/etc/subuid, /etc/subgid entries of
+ * user lxr) has for it, kept in <data_dir>/userns/ranges ("SLOT DIR" lines)
+ * until rt_userns_release, or until the directory is gone. */
+int rt_userns_resolve(const struct lxr_spec *spec, const char *dir, struct lxr_userns *out,
+		      lxr_err *err);
+void rt_userns_release(const char *dir);
 /* "lxr:START:COUNT" of user in a subuid/subgid file's text: 0, or -1. */
 int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, uint32_t *count);
 /* The slot key has in a ranges file's text ("SLOT KEY" lines; *found), else

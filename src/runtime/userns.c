@@ -89,10 +89,30 @@ static char *drop_key(const char *text, const char *key)
 	return out;
 }
 
-static char *pool_key(const struct lxr_spec *spec)
+/* The text without the lines of containers whose directory is gone:
+ * however a container went (down, rm, the cleanup after a crash, a
+ * reboot that emptied /run), its range is free again. */
+static char *drop_gone(const char *text)
 {
-	return lxr_xasprintf("%s/%s", spec->cgroup_group ? spec->cgroup_group : "default",
-			     spec->id);
+	size_t n = 0;
+	char *out = lxr_xcalloc(strlen(text) + 1, 1);
+
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+		const char *sp = memchr(l, ' ', len);
+		_cleanup_free_ char *dir =
+		    sp ? lxr_xstrndup(sp + 1, (size_t)(l + len - sp - 1)) : NULL;
+
+		if (dir && dir[0] && dir[strlen(dir) - 1] == '\n')
+			dir[strlen(dir) - 1] = '\0';
+		if (dir && dir[0] == '/' && !(access(dir, F_OK) < 0 && errno == ENOENT)) {
+			memcpy(out + n, l, len);
+			n += len;
+		}
+		l += len;
+	}
+	return out;
 }
 
 /* <data_dir>/userns, locked: every supervisor allocates from one file. */
@@ -143,9 +163,10 @@ static int read_subid(const char *path, uint32_t *start, uint32_t *count, lxr_er
 
 /* The container's range from the pool: the one it has (a restart, a
  * reboot), else the lowest free one, recorded before it is used. */
-static int pool_take(const struct lxr_spec *spec, struct lxr_userns *out, lxr_err *err)
+static int pool_take(const struct lxr_spec *spec, const char *key, struct lxr_userns *out,
+		     lxr_err *err)
 {
-	_cleanup_free_ char *key = pool_key(spec), *text = NULL, *next = NULL;
+	_cleanup_free_ char *text = NULL, *next = NULL, *kept = NULL;
 	_cleanup_close_ int dfd = -1, lock = -1;
 	uint32_t us, uc, gs, gc;
 	unsigned long slots;
@@ -162,8 +183,9 @@ static int pool_take(const struct lxr_spec *spec, struct lxr_userns *out, lxr_er
 		return -1;
 	if (lxr_read_file_at(dfd, "ranges", &text, &len, &ignored) < 0)
 		text = lxr_xstrdup("");
+	kept = drop_gone(text);
 	slots = (uc < gc ? uc : gc) / LXR_USERNS_SIZE;
-	slot = rt_userns_slot_pick(text, key, slots, &found);
+	slot = rt_userns_slot_pick(kept, key, slots, &found);
 	if (slot < 0 || (unsigned long)slot >= slots)
 		return lxr_fail(err, ENOSPC,
 				"every one of the %lu user namespace ranges of %s and %s is "
@@ -176,40 +198,40 @@ static int pool_take(const struct lxr_spec *spec, struct lxr_userns *out, lxr_er
 	out->uid = us + (uint32_t)slot * LXR_USERNS_SIZE;
 	out->gid = gs + (uint32_t)slot * LXR_USERNS_SIZE;
 	out->count = LXR_USERNS_SIZE;
-	if (found)
+	if (found && !strcmp(kept, text))
 		return 0;
-	next = lxr_xasprintf("%s%ld %s\n", text, slot, key);
+	next = found ? lxr_xstrdup(kept) : lxr_xasprintf("%s%ld %s\n", kept, slot, key);
 	return lxr_write_file_atomic(dfd, "ranges", next, strlen(next), 0600, err) < 0
 		   ? lxr_err_wrap(err, "record the user namespace range of %s", spec->id)
 		   : 0;
 }
 
-int rt_userns_resolve(const struct lxr_spec *spec, struct lxr_userns *out, lxr_err *err)
+int rt_userns_resolve(const struct lxr_spec *spec, const char *dir, struct lxr_userns *out,
+		      lxr_err *err)
 {
 	*out = spec->userns;
 	if (spec->userns.mode != LXR_USERNS_AUTO)
 		return 0;
-	if (pool_take(spec, out, err) < 0)
+	if (pool_take(spec, dir, out, err) < 0)
 		return lxr_err_wrap(err, "user namespace");
 	lxr_debug("container %s: user namespace range %u:%u", spec->id, out->uid, out->count);
 	return 0;
 }
 
-void rt_userns_release(const char *group, const char *id)
+void rt_userns_release(const char *key)
 {
-	_cleanup_free_ char *key = NULL, *text = NULL, *next = NULL;
+	_cleanup_free_ char *text = NULL, *next = NULL;
 	_cleanup_close_ int dfd = -1, lock = -1;
 	size_t len;
 	lxr_err e;
 
-	key = lxr_xasprintf("%s/%s", group ? group : "default", id);
 	lock = pool_open(&dfd, &e);
 	if (lock < 0 || lxr_read_file_at(dfd, "ranges", &text, &len, &e) < 0)
 		return;
 	next = drop_key(text, key);
 	if (strcmp(next, text) &&
 	    lxr_write_file_atomic(dfd, "ranges", next, strlen(next), 0600, &e) < 0)
-		lxr_warn("container %s: its user namespace range stays recorded: %s", id, e.msg);
+		lxr_warn("%s: its user namespace range stays recorded: %s", key, e.msg);
 }
 
 int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err)

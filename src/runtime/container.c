@@ -467,7 +467,8 @@ static int userns_send(struct lxr_container *c, const struct lxr_spec *spec,
 	if (ufd < 0)
 		return lxr_fail(err, errno, "open %s", path);
 	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++)
-		if (send_tree(sock, rt_userns_tree(spec->lower_dirs[i], ufd, false, err), err) < 0)
+		if (send_tree(sock, rt_userns_tree(spec->lower_dirs[i], ufd, false, false, err),
+			      err) < 0)
 			return lxr_err_wrap(err, "image layer");
 	for (size_t i = 0; i < plan->n; i++)
 		if (rt_userns_op_tree(&plan->ops[i]) &&

@@ -170,8 +170,9 @@ int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, ui
 long rt_userns_slot_pick(const char *text, const char *key, unsigned long slots, bool *found);
 /* Written by the parent, before the container goes on. */
 int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err);
-/* A detached clone of path (open_tree), idmapped with userns_fd (-1: not). */
-int rt_userns_tree(const char *path, int userns_fd, bool recursive, lxr_err *err);
+/* A detached clone of path (open_tree), idmapped with userns_fd (-1: not),
+ * private unless tied (a bind whose propagation ties it to the host's). */
+int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, lxr_err *err);
 /* Whether the parent hands op over as a detached mount (rt_userns_mounts). */
 bool rt_userns_op_tree(const struct rt_op *op);
 int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);

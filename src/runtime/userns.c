@@ -251,7 +251,23 @@ int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err)
 	return 0;
 }
 
-int rt_userns_tree(const char *path, int userns_fd, bool recursive, lxr_err *err)
+/* A clone of a shared mount is its peer: mounts would propagate between
+ * the host and the container. Private, as a bind made inside the
+ * container's own namespace is, unless the stack file asks for a tie. */
+static int make_private(int fd, const char *path, lxr_err *err)
+{
+	struct mount_attr attr = {.propagation = MS_PRIVATE};
+
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+	    0) {
+		int e = errno;
+		close(fd);
+		return lxr_fail(err, e, "make the clone of %s private (mount_setattr)", path);
+	}
+	return fd;
+}
+
+int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, lxr_err *err)
 {
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
 	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
@@ -270,7 +286,7 @@ int rt_userns_tree(const char *path, int userns_fd, bool recursive, lxr_err *err
 					 "that has them: ext4, xfs, btrfs, tmpfs since 6.3); set "
 					 "[userns] mode = off in lxr.conf or userns_mode: host");
 	}
-	return fd;
+	return tied ? fd : make_private(fd, path, err);
 }
 
 bool rt_userns_op_tree(const struct rt_op *op)
@@ -292,13 +308,24 @@ int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 	int fd;
 
 	if (!op->subpath)
-		return rt_userns_tree(op->source, op->volume ? userns_fd : -1, true, err);
+		return rt_userns_tree(op->source, op->volume ? userns_fd : -1, true,
+				      op->propagation & (MS_SHARED | MS_SLAVE), err);
 	vol = open(op->source, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (vol < 0)
 		return lxr_fail(err, errno, "open volume %s", op->source);
 	sub = (int)syscall(SYS_openat2, vol, op->subpath, &how, sizeof(how));
-	if (sub < 0)
-		return lxr_fail(err, errno, "volume subpath \"%s\" in %s", op->subpath, op->source);
+	if (sub < 0) {
+		int e = errno;
+		lxr_fail(err, e, "volume subpath \"%s\" in %s", op->subpath, op->source);
+		if (e == EXDEV || e == ELOOP)
+			return lxr_err_hint(err,
+					    "it leads out of the volume (a symbolic link "
+					    "there, or ..): lxr mounts only what is inside it");
+		if (e == ENOENT)
+			return lxr_err_hint(err, "make that directory in the volume first, as "
+						 "docker wants it to exist");
+		return -1;
+	}
 	fd = (int)syscall(SYS_open_tree, sub, "",
 			  AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (fd < 0)
@@ -309,7 +336,7 @@ int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 		close(fd);
 		return lxr_fail(err, e, "idmapped mount of %s/%s", op->source, op->subpath);
 	}
-	return fd;
+	return make_private(fd, op->source, err);
 }
 
 /* The container's directory, its overlay directories and /etc files

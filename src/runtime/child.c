@@ -267,7 +267,7 @@ static int userns_recv(const struct rt_child *c, struct rt_userns_mounts *um, lx
 			return lxr_err_wrap(err, "receive image layer %zu", i);
 	for (size_t i = 0; i < plan->n; i++) {
 		um->trees[i] = -1;
-		if (rt_userns_op_tree(&plan->ops[i]) &&
+		if (rt_userns_op_tree(c->spec, &plan->ops[i]) &&
 		    lxr_recv_fd(c->sync, &um->trees[i], err) < 0)
 			return lxr_err_wrap(err, "receive the mount of %s", plan->ops[i].target);
 	}

@@ -425,6 +425,18 @@ static int joins_enter(int *joins, int *own, lxr_err *err)
 	return 0;
 }
 
+/* The container's sysfs, while lxr's thread is in its network namespace. */
+static int userns_sysfs(const struct lxr_spec *spec, const struct rt_plan *plan, int *out,
+			lxr_err *err)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->ops[i].kind == RT_OP_MOUNT && rt_userns_op_tree(spec, &plan->ops[i])) {
+			*out = rt_userns_sysfs(&plan->ops[i], err);
+			return *out < 0 ? -1 : 0;
+		}
+	return 0;
+}
+
 /* The maps, written before the container goes on, and the cgroup
  * delegated to its root. */
 static int userns_setup(struct lxr_container *c, const struct lxr_spec *spec,
@@ -457,7 +469,7 @@ static int send_tree(int sock, int fd, lxr_err *err)
  * (only root of the host's user namespace can idmap one), in the order
  * the child takes them: the image layers, then the plan's binds. */
 static int userns_send(struct lxr_container *c, const struct lxr_spec *spec,
-		       const struct rt_plan *plan, pid_t pid, int sock, lxr_err *err)
+		       const struct rt_plan *plan, pid_t pid, int sock, int *sysfs, lxr_err *err)
 {
 	char path[64];
 	_cleanup_close_ int ufd = -1;
@@ -470,10 +482,16 @@ static int userns_send(struct lxr_container *c, const struct lxr_spec *spec,
 		if (send_tree(sock, rt_userns_tree(spec->lower_dirs[i], ufd, false, false, err),
 			      err) < 0)
 			return lxr_err_wrap(err, "image layer");
-	for (size_t i = 0; i < plan->n; i++)
-		if (rt_userns_op_tree(&plan->ops[i]) &&
-		    send_tree(sock, rt_userns_op_tree_open(&plan->ops[i], ufd, err), err) < 0)
-			return lxr_err_wrap(err, "mount on %s", plan->ops[i].target);
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct rt_op *op = &plan->ops[i];
+		if (!rt_userns_op_tree(spec, op))
+			continue;
+		if (send_tree(sock,
+			      op->kind == RT_OP_MOUNT ? lxr_steal_fd(sysfs)
+						      : rt_userns_op_tree_open(op, ufd, err),
+			      err) < 0)
+			return lxr_err_wrap(err, "mount on %s", op->target);
+	}
 	lxr_debug("container %s: user namespace %u:%u mapped, mounts sent", c->id, c->userns.uid,
 		  c->userns.count);
 	return 0;
@@ -486,6 +504,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
 	int sp[2], joins[LXR_NS_COUNT], own_ns[LXR_NS_COUNT];
+	_cleanup_close_ int sysfs = -1;
 	struct rt_cg_join cg_join = {.n = 0};
 	int cgfd = rt_cgroup_v2_fd(c->cg);
 	bool into_cg = false;
@@ -517,7 +536,9 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		rt_cgroup_procs_close(&cg_join);
 		return -1;
 	}
-	if (has_userns(c) && joins_enter(joins, own_ns, err) < 0) {
+	if (has_userns(c) &&
+	    (joins_enter(joins, own_ns, err) < 0 || userns_sysfs(spec, plan, &sysfs, err) < 0)) {
+		joins_leave(own_ns);
 		close_joins(joins);
 		rt_cgroup_procs_close(&cg_join);
 		return -1;
@@ -570,7 +591,7 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		return -1;
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
-	if (has_userns(c) && userns_send(c, spec, plan, pid, parent_end, err) < 0)
+	if (has_userns(c) && userns_send(c, spec, plan, pid, parent_end, &sysfs, err) < 0)
 		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */

@@ -173,8 +173,11 @@ int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err);
 /* A detached clone of path (open_tree), idmapped with userns_fd (-1: not),
  * private unless tied (a bind whose propagation ties it to the host's). */
 int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, lxr_err *err);
-/* Whether the parent hands op over as a detached mount (rt_userns_mounts). */
-bool rt_userns_op_tree(const struct rt_op *op);
+/* Whether the parent hands op over as a detached mount (rt_userns_mounts):
+ * a bind of a host path, or the sysfs of a network namespace the net layer
+ * made (rt_userns_sysfs, made by lxr's thread while it is in there). */
+bool rt_userns_op_tree(const struct lxr_spec *spec, const struct rt_op *op);
+int rt_userns_sysfs(const struct rt_op *op, lxr_err *err);
 int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);
 int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err);
 int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err);

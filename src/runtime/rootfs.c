@@ -141,24 +141,10 @@ static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
 	if (fd < 0)
 		return -1;
 	fd_path(fd, p);
-	if (mount(op->source, p, op->fstype, op->flags, op->data) == 0)
-		return 0;
-	/* In a user namespace, sysfs mounts only for a network namespace that
-	 * namespace owns; one the net layer made (and the container joined)
-	 * is the host's: the host's /sys, read-only, as rootless podman and
-	 * runc do. */
-	if (errno == EPERM && !strcmp(op->fstype, "sysfs") && op->source &&
-	    mount("/sys", p, NULL, MS_BIND | MS_REC, NULL) == 0) {
-		close(fd);
-		fd = open_in(rootfd, op->target, O_PATH, 0);
-		if (fd < 0)
-			return lxr_fail(err, errno, "open %s in container", op->target);
-		fd_path(fd, p);
-		return remount_bind(p, MS_RDONLY | (op->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-				    op->target, err);
-	}
-	return lxr_fail(err, errno, "mount %s on %s%s%s", op->fstype, op->target,
-			op->data ? " with " : "", op->data ? op->data : "");
+	if (mount(op->source, p, op->fstype, op->flags, op->data) < 0)
+		return lxr_fail(err, errno, "mount %s on %s%s%s", op->fstype, op->target,
+				op->data ? " with " : "", op->data ? op->data : "");
+	return 0;
 }
 
 /* A new (empty) volume takes what the image has at its mount point, and
@@ -452,7 +438,10 @@ static int run_ops(int rootfd, const struct rt_plan *plan, int *trees, lxr_err *
 		int r = 0;
 
 		switch (op->kind) {
-		case RT_OP_MOUNT: r = op_mount(rootfd, op, err); break;
+		case RT_OP_MOUNT:
+			r = trees[i] >= 0 ? attach_tree(rootfd, op, trees[i], op->fstype, err)
+					  : op_mount(rootfd, op, err);
+			break;
 		case RT_OP_BIND:
 			if (trees[i] >= 0 && op->copy_up)
 				r = copy_up(rootfd, op, trees[i], err);

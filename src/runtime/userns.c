@@ -289,9 +289,34 @@ int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, l
 	return tied ? fd : make_private(fd, path, err);
 }
 
-bool rt_userns_op_tree(const struct rt_op *op)
+bool rt_userns_op_tree(const struct lxr_spec *spec, const struct rt_op *op)
 {
+	if (op->kind == RT_OP_MOUNT)
+		return op->fstype && !strcmp(op->fstype, "sysfs") && !spec->ns[LXR_NS_NET].create &&
+		       spec->ns[LXR_NS_NET].join_path;
 	return op->kind == RT_OP_BIND && !op->source_ns;
+}
+
+/* sysfs shows the network devices of the namespace it is made in, and
+ * only a holder of CAP_SYS_ADMIN over that namespace may make one: for a
+ * network namespace the net layer made (the host's user namespace owns
+ * it), lxr makes it while its thread is in there (container.c), and the
+ * container attaches it. Not the host's /sys: its devices stay unseen. */
+int rt_userns_sysfs(const struct rt_op *op, lxr_err *err)
+{
+	unsigned attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+			((op->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0);
+	_cleanup_close_ int fs = (int)syscall(SYS_fsopen, "sysfs", FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fs < 0)
+		return lxr_fail(err, errno, "fsopen sysfs");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return lxr_fail(err, errno, "create a sysfs for the container (fsconfig)");
+	fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
+	if (fd < 0)
+		return lxr_fail(err, errno, "fsmount sysfs");
+	return fd;
 }
 
 /* What the container mounts for op, as a detached mount: a named volume

@@ -181,6 +181,8 @@ int rt_userns_sysfs(const struct rt_op *op, lxr_err *err);
 int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);
 int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err);
 int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err);
+/* lxr doctor: lxr's lines in /etc/subuid and /etc/subgid. */
+void rt_userns_check(struct lxr_checks *c);
 
 /* ---- in-container init (init.c, init/lxr-init.c) ---------------------------
  * lxr-init forwards signals to the command and reaps everything until it

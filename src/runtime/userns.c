@@ -400,3 +400,33 @@ int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err)
 					names[i][0] ? names[i] : ".", u->uid, u->gid);
 	return 0;
 }
+
+/* lxr doctor: the pool [userns] mode = auto takes ranges from. */
+void rt_userns_check(struct lxr_checks *c)
+{
+	enum lxr_userns_mode mode;
+	uint32_t start, count, us = 0, uc = 0, gs = 0, gc = 0;
+	lxr_err e;
+	bool have;
+
+	lxr_userns_conf(&mode, &start, &count);
+	have = read_subid(SUBUID_PATH, &us, &uc, &e) == 0 &&
+	       read_subid(SUBGID_PATH, &gs, &gc, &e) == 0;
+	if (have)
+		lxr_check_add(c, "user namespace pool", LXR_CHECK_OK, NULL, NULL,
+			      "lxr:%u:%u in %s, lxr:%u:%u in %s: %u container ranges", us, uc,
+			      SUBUID_PATH, gs, gc, SUBGID_PATH,
+			      (uc < gc ? uc : gc) / LXR_USERNS_SIZE);
+	else if (mode == LXR_USERNS_AUTO)
+		lxr_check_add(c, "user namespace pool", LXR_CHECK_MISSING,
+			      "every container: [userns] mode = auto takes its range there",
+			      "useradd --system --no-create-home lxr; usermod --add-subuids "
+			      "2000000-2999999 --add-subgids 2000000-2999999 lxr",
+			      "no range of %u ids for user lxr in %s and %s", LXR_USERNS_SIZE,
+			      SUBUID_PATH, SUBGID_PATH);
+	else
+		lxr_check_add(c, "user namespace pool", LXR_CHECK_OK, NULL, NULL,
+			      "no lxr entries in %s and %s (only [userns] mode = auto and "
+			      "userns_mode: auto need them)",
+			      SUBUID_PATH, SUBGID_PATH);
+}

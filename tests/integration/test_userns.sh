@@ -85,6 +85,9 @@ B=$(map b)
 [ "$A" -ge 3000000 ] && [ "$B" -ge 3000000 ] || fail "ranges outside the pool: $A $B"
 pass "two containers get distinct ranges ($A, $B)"
 
+# its sysfs is its network namespace's (lxr makes it there), not the host's
+run -f "$STACK" exec a ls /sys/class/net
+expect_out "$(printf 'eth0\nlo')" "/sys shows the container's own network devices"
 [ "$(map hosty)" = 0 ] || fail "userns_mode: host is in a user namespace: $(map hosty)"
 pass "userns_mode: host runs in the host's user namespace"
 

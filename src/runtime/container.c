@@ -553,6 +553,11 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		close_joins(joins);
 		rt_cgroup_procs_close(&cg_join);
 	}
+	if (pid < 0 && errno == EPERM && has_userns(c))
+		return lxr_fail(err, errno, "clone3 with a new user namespace"),
+		       lxr_err_hint(err, "the kernel refuses a user namespace to a process in a "
+					 "chroot and where user.max_user_namespaces is 0; set "
+					 "[userns] mode = off in lxr.conf or userns_mode: host");
 	if (pid < 0)
 		return lxr_fail(err, errno, "clone3 with new namespaces"),
 		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "

@@ -381,122 +381,6 @@ static int pid_ns_restore(void)
 	return own < 0 ? -1 : setns(own, CLONE_NEWPID);
 }
 
-/* A container in a user namespace of its own cannot setns into a
- * namespace the host's owns (the net layer's network namespace): lxr's
- * thread enters those before the clone, which the child is born in, and
- * comes back after. own[]: lxr's, to return to. */
-static const int join_flags[LXR_NS_COUNT] = {
-    [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_UTS] = CLONE_NEWUTS};
-static const char *const join_names[LXR_NS_COUNT] = {
-    [LXR_NS_NET] = "net", [LXR_NS_IPC] = "ipc", [LXR_NS_UTS] = "uts"};
-
-static void joins_leave(int *own)
-{
-	for (int i = 0; i < LXR_NS_COUNT; i++) {
-		if (own[i] < 0)
-			continue;
-		if (setns(own[i], join_flags[i]) < 0)
-			lxr_warn("cannot return to lxr's own %s namespace: %s", join_names[i],
-				 strerror(errno));
-		close(own[i]);
-		own[i] = -1;
-	}
-}
-
-static int joins_enter(int *joins, int *own, lxr_err *err)
-{
-	for (int i = 0; i < LXR_NS_COUNT; i++)
-		own[i] = -1;
-	for (int i = 0; i < LXR_NS_COUNT; i++) {
-		char path[32];
-
-		if (joins[i] < 0 || !join_flags[i])
-			continue;
-		snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", join_names[i]);
-		own[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (own[i] < 0 || setns(joins[i], join_flags[i]) < 0) {
-			int e = errno;
-			joins_leave(own);
-			return lxr_fail(err, e, "enter the %s namespace to share", join_names[i]);
-		}
-		close(joins[i]);
-		joins[i] = -1;
-	}
-	return 0;
-}
-
-/* The container's sysfs, while lxr's thread is in its network namespace. */
-static int userns_sysfs(const struct lxr_spec *spec, const struct rt_plan *plan, int *out,
-			lxr_err *err)
-{
-	for (size_t i = 0; i < plan->n; i++)
-		if (plan->ops[i].kind == RT_OP_MOUNT && rt_userns_op_tree(spec, &plan->ops[i])) {
-			*out = rt_userns_sysfs(&plan->ops[i], err);
-			return *out < 0 ? -1 : 0;
-		}
-	return 0;
-}
-
-/* The maps, written before the container goes on, and the cgroup
- * delegated to its root. */
-static int userns_setup(struct lxr_container *c, const struct lxr_spec *spec,
-			const struct rt_plan *plan, pid_t pid, lxr_err *err)
-{
-	for (size_t i = 0; i < plan->n; i++)
-		if (plan->ops[i].kind == RT_OP_BIND && plan->ops[i].source_ns)
-			return lxr_fail(err, EINVAL,
-					"%s: a mount shared from another container (%s) "
-					"in a user namespace",
-					plan->ops[i].target, plan->ops[i].source_ns),
-			       lxr_err_hint(err, "not supported yet: set userns_mode: host on "
-						 "this service");
-	(void)spec;
-	if (rt_userns_write_maps(pid, &c->userns, err) < 0)
-		return -1;
-	return rt_userns_own_cgroup(rt_cgroup_v2_fd(c->cg), &c->userns, err);
-}
-
-static int send_tree(int sock, int fd, lxr_err *err)
-{
-	int r = fd < 0 ? -1 : lxr_send_fd(sock, fd, err);
-
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* Every host path the container mounts, as a detached mount made here
- * (only root of the host's user namespace can idmap one), in the order
- * the child takes them: the image layers, then the plan's binds. */
-static int userns_send(struct lxr_container *c, const struct lxr_spec *spec,
-		       const struct rt_plan *plan, pid_t pid, int sock, int *sysfs, lxr_err *err)
-{
-	char path[64];
-	_cleanup_close_ int ufd = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	ufd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ufd < 0)
-		return lxr_fail(err, errno, "open %s", path);
-	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++)
-		if (send_tree(sock, rt_userns_tree(spec->lower_dirs[i], ufd, false, false, err),
-			      err) < 0)
-			return lxr_err_wrap(err, "image layer");
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct rt_op *op = &plan->ops[i];
-		if (!rt_userns_op_tree(spec, op))
-			continue;
-		if (send_tree(sock,
-			      op->kind == RT_OP_MOUNT ? lxr_steal_fd(sysfs)
-						      : rt_userns_op_tree_open(op, ufd, err),
-			      err) < 0)
-			return lxr_err_wrap(err, "mount on %s", op->target);
-	}
-	lxr_debug("container %s: user namespace %u:%u mapped, mounts sent", c->id, c->userns.uid,
-		  c->userns.count);
-	return 0;
-}
-
 /* Clone the container and let it go. On return (0) it is building its root
  * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
 static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
@@ -536,16 +420,16 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		rt_cgroup_procs_close(&cg_join);
 		return -1;
 	}
-	if (has_userns(c) &&
-	    (joins_enter(joins, own_ns, err) < 0 || userns_sysfs(spec, plan, &sysfs, err) < 0)) {
-		joins_leave(own_ns);
+	if (has_userns(c) && (rt_userns_joins_enter(joins, own_ns, err) < 0 ||
+			      rt_userns_sysfs_of(spec, plan, &sysfs, err) < 0)) {
+		rt_userns_joins_leave(own_ns);
 		close_joins(joins);
 		rt_cgroup_procs_close(&cg_join);
 		return -1;
 	}
 	pid = clone_container(spec, has_userns(c), cgfd, &c->pidfd, &into_cg);
 	if (pid != 0 && has_userns(c))
-		joins_leave(own_ns);
+		rt_userns_joins_leave(own_ns);
 	if (pid != 0 && joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
 		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
 			 strerror(errno));
@@ -576,6 +460,13 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 				      .cg_join = cg_join.n ? &cg_join : NULL,
 				      .userns_dir = has_userns(c) ? c->dir : NULL};
 		close(parent_end);
+		/* lxr's own namespaces and the sysfs the parent sends: not the
+		 * child's to hold (close-on-exec as well) */
+		for (int i = 0; has_userns(c) && i < LXR_NS_COUNT; i++)
+			if (own_ns[i] >= 0)
+				close(own_ns[i]);
+		if (sysfs >= 0)
+			close(lxr_steal_fd(&sysfs));
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
 		memcpy(ch.join_fd, joins, sizeof(ch.join_fd));
 		rt_child_main(&ch);
@@ -592,11 +483,12 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 			return -1;
 		lxr_debug("container %s: in its cgroups", c->id);
 	}
-	if (has_userns(c) && userns_setup(c, spec, plan, pid, err) < 0)
+	if (has_userns(c) &&
+	    rt_userns_parent_setup(plan, pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
 		return -1;
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
-	if (has_userns(c) && userns_send(c, spec, plan, pid, parent_end, &sysfs, err) < 0)
+	if (has_userns(c) && rt_userns_send(spec, plan, pid, parent_end, &sysfs, err) < 0)
 		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */

@@ -181,6 +181,21 @@ int rt_userns_sysfs(const struct rt_op *op, lxr_err *err);
 int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);
 int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err);
 int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err);
+/* The parent's side (userns_parent.c). joins_enter: lxr's thread enters the
+ * namespaces of joins (net, ipc, uts; each fd is consumed) for the clone,
+ * own[] holding its own; joins_leave returns. sysfs_of: the sysfs of the
+ * plan, if the container needs lxr to make it (*out, -1: none), while in
+ * its network namespace. parent_setup: the maps and the delegated cgroup
+ * (cgfd: its v2 directory, -1: none). send: after the go byte, every
+ * detached mount the child takes (rt_userns_mounts), *sysfs consumed. */
+int rt_userns_joins_enter(int *joins, int *own, lxr_err *err);
+void rt_userns_joins_leave(int *own);
+int rt_userns_sysfs_of(const struct lxr_spec *spec, const struct rt_plan *plan, int *out,
+		       lxr_err *err);
+int rt_userns_parent_setup(const struct rt_plan *plan, pid_t pid, const struct lxr_userns *u,
+			   int cgfd, lxr_err *err);
+int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan, pid_t pid, int sock,
+		   int *sysfs, lxr_err *err);
 /* lxr doctor: lxr's lines in /etc/subuid and /etc/subgid. */
 void rt_userns_check(struct lxr_checks *c);
 

@@ -30,6 +30,10 @@ struct lxr_mount {
 	 * fills an empty one from the image's content at destination (owner
 	 * and mode of the directory too), as docker does, unless nocopy */
 	bool volume, nocopy;
+	/* its files' owners are the container's ids (a volume, a secret lxr
+	 * wrote for uid:gid): in a user namespace it is mounted idmapped to
+	 * it (OCI: the mount's uidMappings/gidMappings), else as it is */
+	bool idmap;
 	/* source is a path in this mount namespace (/proc/PID/ns/mnt), not
 	 * lxr's: another container's own mount, shared with this one (its
 	 * /dev/shm for ipc, its /etc/hosts for network_mode container:) */

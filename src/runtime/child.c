@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <net/if.h>
 #include <sched.h>
@@ -16,7 +17,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <grp.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -274,12 +274,6 @@ static int userns_recv(const struct rt_child *c, struct rt_userns_mounts *um, lx
 	return 0;
 }
 
-/* From host root (unmapped in the namespace, so nobody inside, but the
- * owner of lxr's directories) to the namespace's root: first what needs
- * the former. Sysctls of a network namespace the net layer made are its
- * root's to write, which the host's uid 0 still is here. The host's
- * groups go (a host group would open host files); the kernel takes the
- * parent-death signal away with the uid. */
 /* A network namespace the net layer made is owned by the host's user
  * namespace: container root holds no capability over it, so ports below
  * 1024 and ping would be refused. docker's defaults (since 20.10) open
@@ -315,6 +309,12 @@ static int open_joined_net(const struct lxr_spec *spec, lxr_err *err)
 	return 0;
 }
 
+/* From host root (unmapped in the namespace, so nobody inside, but the
+ * owner of lxr's directories) to the namespace's root: first what needs
+ * the former. Sysctls of a network namespace the net layer made are its
+ * root's to write, which the host's uid 0 still is here. The host's
+ * groups go (a host group would open host files); the kernel takes the
+ * parent-death signal away with the uid. */
 static int userns_enter(const struct rt_child *c, int *dirfd, bool *sysctls_done, lxr_err *err)
 {
 	if (open_joined_net(c->spec, err) < 0 || write_sysctls(c->spec, err) < 0)

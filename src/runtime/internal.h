@@ -113,7 +113,7 @@ struct rt_op {
 	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
 	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
 	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
-	bool volume;     /* RT_OP_BIND: a named volume (idmapped in a user namespace) */
+	bool idmap;      /* RT_OP_BIND: its owners are the container's ids (lxr_mount.idmap) */
 	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
 	 * mount of source; MS_PRIVATE: none (what every mount is) */
 	unsigned long propagation;

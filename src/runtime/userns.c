@@ -333,7 +333,7 @@ int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 	int fd;
 
 	if (!op->subpath)
-		return rt_userns_tree(op->source, op->volume ? userns_fd : -1, true,
+		return rt_userns_tree(op->source, op->idmap ? userns_fd : -1, true,
 				      op->propagation & (MS_SHARED | MS_SLAVE), err);
 	vol = open(op->source, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (vol < 0)
@@ -355,8 +355,8 @@ int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 			  AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open_tree %s/%s", op->source, op->subpath);
-	if (op->volume && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-				  sizeof(attr)) < 0) {
+	if (op->idmap && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+				 sizeof(attr)) < 0) {
 		int e = errno;
 		close(fd);
 		return lxr_fail(err, e, "idmapped mount of %s/%s", op->source, op->subpath);

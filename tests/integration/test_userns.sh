@@ -108,6 +108,18 @@ MADE=$(find "$LXR_RUN_DIR/yuserns" -path '*b-1/upper/made-here' | head -n1)
 [ "$(stat -c %u "$MADE")" = "$B" ] || fail "a file container root made is owned by $(stat -c %u "$MADE") on the host, not $B"
 pass "a file container root writes is owned by its range on the host"
 
+# lxr cp: in, the file is container root's; out with -a, owners as the
+# container numbers them (docker cp's rule under userns-remap)
+echo hi > "$TEST_TMP/cpin"
+run -f "$STACK" cp "$TEST_TMP/cpin" a:/cpin
+expect_rc 0 "cp into a user-namespaced container"
+run -f "$STACK" exec a sh -c 'stat -c %u:%g /cpin; chown 1000:1000 /cpin'
+expect_out "0:0" "a file copied in is container root's"
+run -f "$STACK" cp -a a:/cpin "$TEST_TMP/cpout"
+expect_rc 0 "cp -a out"
+[ "$(stat -c %u:%g "$TEST_TMP/cpout")" = 1000:1000 ] || fail "cp -a out gives $(stat -c %u:%g "$TEST_TMP/cpout"), not the container's 1000:1000"
+pass "lxr cp in and out (-a) with the container's ids"
+
 run -f "$STACK" restart a
 expect_rc 0 "restart a"
 [ "$(map a)" = "$A" ] || fail "a's range changed across a restart: $A -> $(map a)"

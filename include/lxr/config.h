@@ -618,6 +618,11 @@ struct cfg_settings {
 	uint32_t userns_start, userns_count; /* its RANGE */
 	char **boot_stacks;                  /* [boot] stacks: paths or globs, in order;
 						NULL: not set (CFG_BOOT_STACKS) */
+	char *watchdog_device;               /* [watchdog] device; NULL: none (off) */
+	int watchdog_timeout;                /* [watchdog] timeout, s; 0: the driver's */
+	int64_t watchdog_interval_us;        /* [watchdog] interval; 0: a third of it */
+	char *cgroup_parent;                 /* [cgroup] parent: auto, none or a path;
+						NULL: not set (auto) */
 };
 /* The boot stacks when lxr.conf names none (`lxr boot`, docs/boot.md). */
 #define CFG_BOOT_STACKS   "/etc/lxr/stacks/*.yaml"

@@ -96,6 +96,8 @@ struct img_image {
 	int64_t created; /* unix time, 0 when unknown */
 };
 void img_image_free(struct img_image *im);
+/* *dst becomes a deep copy of *src (freed with img_image_free). */
+void img_image_copy(struct img_image *dst, const struct img_image *src);
 
 /* Find ref in the store (a name, name@digest, or an image ID prefix of at
  * least 4 hex digits) and make sure every layer is unpacked (a layer

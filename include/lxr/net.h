@@ -184,8 +184,9 @@ char *net_resolv_override(const char *text, char *const *dns, char *const *searc
 /* `lxr run`'s networks live in project NET_RUN_PROJECT. NET_RUN_DEFAULT is
  * its default one, docker's default bridge: an address and NAT to the
  * outside, the host's resolver, no names of other containers; made on
- * first use and removed with its last endpoint. `lxr build`'s RUN steps
- * join it too, as docker's builder joins docker's bridge. */
+ * first use and kept, as docker0 is (`lxr network prune` removes it when
+ * no container is on it). `lxr build`'s RUN steps join it too, as
+ * docker's builder joins docker's bridge. */
 #define NET_RUN_PROJECT "_run"
 #define NET_RUN_DEFAULT "lxr"
 
@@ -209,6 +210,9 @@ int net_network_up(const char *run_dir, const char *project, const struct lxr_ne
 /* Remove the network's bridge, rules, leases and record. EBUSY while
  * endpoints use it. */
 int net_network_remove(const char *run_dir, const char *project, const char *name, lxr_err *err);
+/* Remove every network of project no endpoint is on; their names are
+ * pushed to *removed. The first failure is reported; the others still go. */
+int net_network_prune(const char *run_dir, const char *project, char ***removed, lxr_err *err);
 
 struct lxr_endpoint_config {
 	const char *network;
@@ -282,6 +286,12 @@ int net_hosts_refresh(const char *run_dir, const char *project, lxr_err *err);
  * endpoint is no error. */
 int net_endpoint_remove(const char *run_dir, const char *project, const char *container,
 			lxr_err *err);
+/* The same once no process is left in the container's network namespace
+ * (its processes exited and were reaped): the veth goes with the
+ * namespace, in the kernel's own time, rather than deleted while the
+ * caller waits. */
+int net_endpoint_remove_exited(const char *run_dir, const char *project, const char *container,
+			       lxr_err *err);
 void net_endpoint_free(struct lxr_endpoint *ep);
 
 /* After a crash: remove everything recorded for project in run_dir
@@ -291,6 +301,12 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err);
 /* What net_project_cleanup would remove, as lines for a person: "network
  * endpoint NAME", "network NAME", "network namespace NAME". */
 char **net_project_leftovers(const char *run_dir, const char *project);
+/* Delete project's links (by alias, and a name that proves the run dir)
+ * that no record names any more: a veth left to go with its namespace
+ * (net_endpoint_remove_exited) that something else keeps alive. Takes the
+ * net lock; each is said in *removed. */
+int net_links_sweep_unrecorded(const char *run_dir, const char *project, char ***removed,
+			       lxr_err *err);
 
 /* lxr doctor (hostcheck.c): nft and nf_tables, bridge and veth, forwarding,
  * br_netfilter, the iptables/ip6tables FORWARD policy. */

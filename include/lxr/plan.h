@@ -163,7 +163,8 @@ struct plan_endpoint {
 	/* its /etc/hosts lists the network's other endpoints (a stack's
 	 * networks, docker's user-defined ones; not docker's default bridge) */
 	bool peer_names;
-	/* the network goes with its last endpoint (`lxr run`'s networks) */
+	/* the network goes with its last endpoint (`lxr run`'s named
+	 * networks; its default bridge is kept, as docker0 is) */
 	bool ephemeral;
 	/* extra_hosts as "NAME=ADDRESS" (or "NAME=host-gateway"), and the
 	 * resolver's nameservers, search domains and options (NULL: the

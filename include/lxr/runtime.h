@@ -272,6 +272,21 @@ void rt_container_ref_free(struct lxr_container_ref *ref);
  * and *pidfd are set. Returns like rt_container_start (-126/-127/-1). */
 int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
 	       struct lxr_stdio *io, pid_t *pid, int *pidfd, lxr_err *err);
+/* rt_exec_in in two halves, for a caller with an event loop (health
+ * checks), which must not wait while the process joins and execs: begin
+ * forks the helper and returns at once; p->sync hangs up (EPOLLHUP) once
+ * the command has exec'd or failed, and end then collects the result as
+ * rt_exec_in returns it (it waits only until that hang-up). Every begun
+ * exec is ended, even one given up on. */
+struct rt_exec_pending {
+	pid_t helper;
+	int sync;
+};
+int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
+		     const struct lxr_spec *proc, struct lxr_stdio *io, struct rt_exec_pending *p,
+		     lxr_err *err);
+int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio *io, pid_t *pid,
+		   int *pidfd, lxr_err *err);
 /* lxr cp (copy_root.c): copy src to dst with docker cp's rules (into an
  * existing directory as its own name, or its contents for DIR/.; a new
  * name otherwise; directories recursively, links as links). Each root is a
@@ -307,6 +322,12 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
+/* rt_container_destroy(c, true) for a caller about to exit (`lxr run
+ * --rm`): the cgroup is removed and the directory renamed to a temp name at
+ * once, so the name is free on return; a detached child removes the files
+ * meanwhile (lxr_tmp_sweep and `lxr doctor --repair` find what it could
+ * not). */
+int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err);
 /* rt_container_destroy(c, false) for a container that will start again:
  * its cgroup is emptied (what is left killed, sub-cgroups removed) and
  * handed out in *keep for rt_container_respawn instead of removed. The

@@ -90,6 +90,30 @@ void sup_notify_take_env(void);
 void sup_notify_send(const char *msg);
 int64_t sup_notify_watchdog_usec(void);
 
+/* The hardware watchdog (lxr.conf [watchdog], watchdog.c): opened and pet
+ * by lxr as PID 1, else by `lxr boot`; close-on-exec. */
+struct sup_watchdog {
+	int fd;              /* -1: off */
+	int timeout_s;       /* the driver's effective timeout; 0: it did not say */
+	int64_t interval_us; /* between two pets */
+	int64_t next_us;     /* CLOCK_MONOTONIC µs of the next pet */
+	char device[128];
+};
+/* Open (which arms it) and set the timeout (timeout_s 0: the driver's);
+ * interval_us 0 or too long: a third of the effective timeout. A missing,
+ * busy or refusing device is an error naming it, with what to do. */
+int sup_watchdog_open(struct sup_watchdog *wd, const char *device, int timeout_s,
+		      int64_t interval_us, lxr_err *err);
+/* The descriptor a crashed PID 1 handed its re-executed self. */
+int sup_watchdog_adopt(struct sup_watchdog *wd, int fd, int64_t interval_us);
+/* Pet when due; ms until the next pet is due, -1 when off. */
+int64_t sup_watchdog_pet(struct sup_watchdog *wd);
+/* The magic close: 'V', then close. -1 when the device still runs after it
+ * (nowayout), so the box resets unless something opens it again. */
+int sup_watchdog_disarm(struct sup_watchdog *wd);
+/* lxr doctor: the configured device's state, from sysfs (never opened). */
+void sup_watchdog_check(struct lxr_checks *c, const char *device);
+
 /* Bring the stack up: validate and plan everything, clean what a dead
  * supervisor left, then supervise (in the foreground, or detached once the
  * stack has started). Returns the exit code for `lxr up`: 0, 1 (a
@@ -348,6 +372,13 @@ typedef int (*ctl_event_fn)(void *ctx, json_t *event);
 int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,
 	       lxr_err *err);
 void ctl_close(struct ctl_conn *c);
+/* For a waiter that only needs to know that something happened: ctl_send
+ * sends cmd (a subscription such as "events") without waiting for a reply;
+ * ctl_wait_any waits up to timeout_ms (< 0 = forever) for anything from
+ * the server that no ctl_call has taken, and drops it: 1 when something
+ * came, 0 on timeout, -1 with err when the server closed or failed. */
+int ctl_send(struct ctl_conn *c, const char *cmd, json_t *args, lxr_err *err);
+int ctl_wait_any(struct ctl_conn *c, int timeout_ms, lxr_err *err);
 
 /* An lxr_err as JSON, the one form in which an error leaves the supervisor
  * (the waiting `up -d`, `ps`, `events`):

@@ -73,6 +73,9 @@ static inline void *lxr_steal_ptr(void *pp)
 void *lxr_xmalloc(size_t n);
 void *lxr_xcalloc(size_t n, size_t m);
 void *lxr_xrealloc(void *p, size_t n);
+/* After start-up: free heap pages, and the code and stack pages start-up
+ * alone touched, leave the process's resident set (src/util/trim.c). */
+void lxr_mem_trim(void);
 char *lxr_xstrdup(const char *s);
 char *lxr_xstrndup(const char *s, size_t n);
 char *lxr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,6 +103,8 @@ int lxr_go_bool(const char *v, bool *out);
  * rename gives it NAME. A kill in between leaves it; lxr_tmp_sweep finds it. */
 #define LXR_TMP_INFIX ".tmp."
 char *lxr_tmp_name(const char *name);
+/* The same name for another writer (a child that will remove it). */
+char *lxr_tmp_name_of(const char *name, int pid);
 /* The writer's pid in a name lxr_tmp_name gives, or 0 for any other name. */
 int lxr_tmp_name_pid(const char *name);
 /* Remove the temp names in dir whose writer is dead, or, with all (the
@@ -113,6 +118,11 @@ bool lxr_pid_gone(int pid);
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err);
+/* The same without the fsyncs: for what describes running processes (a
+ * container's state file), which a power cut makes stale anyway. A reader
+ * still sees the old file or the whole new one. */
+int lxr_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   lxr_err *err);
 /* Create a new file with data, no fsync: for files remade on every start
  * (a container's /etc/hosts), where a torn file after a crash is rebuilt. */
 int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
@@ -222,6 +232,10 @@ enum lxr_userns_mode { LXR_USERNS_HOST, LXR_USERNS_AUTO, LXR_USERNS_RANGE };
 #define LXR_USERNS_SIZE 65536u
 void lxr_userns_configure(enum lxr_userns_mode mode, uint32_t start, uint32_t count);
 void lxr_userns_conf(enum lxr_userns_mode *mode, uint32_t *start, uint32_t *count);
+/* lxr.conf [cgroup] parent: "auto" (or NULL), "none" or a cgroup v2 path,
+ * as given (the runtime's rt_cg_host_base reads it; docs/cgroups.md). */
+void lxr_cgroup_parent_configure(const char *parent);
+const char *lxr_cgroup_parent(void);
 /* lxr.conf values: used where the environment variable is not set (the
  * environment is the more specific setting). NULL leaves one unchanged. */
 void lxr_dirs_configure(const char *run_dir, const char *data_dir, const char *log_dir);

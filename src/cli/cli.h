@@ -51,11 +51,16 @@ int cmd_network(int argc, char **argv); /* network create|ls|rm|inspect|prune */
 int cmd_volume(int argc, char **argv);  /* volume create|ls|rm|inspect|prune */
 int cmd_doctor(int argc, char **argv);  /* cmd_doctor.c */
 int cli_apply_settings(void);           /* lxr.conf -> lxr_dirs_configure */
-int cmd_boot(int argc, char **argv);    /* cmd_boot.c: the boot stacks */
-int cmd_power(int argc, char **argv);   /* poweroff, reboot, halt: ask lxr as PID 1 */
+struct cfg_settings;
+const struct cfg_settings *cli_settings(void); /* what cli_apply_settings read */
+int cmd_boot(int argc, char **argv);           /* cmd_boot.c: the boot stacks */
+int cmd_power(int argc, char **argv);          /* poweroff, reboot, halt: ask lxr as PID 1 */
 /* lxr as init (pid1.c): when this process is PID 1 booted as init */
 bool cli_pid1_wanted(int argc, char **argv);
 int cli_pid1_main(int argc, char **argv);
+/* PID 1 is lxr (this binary, or a PID 1 named lxr-pid1); comm gets its
+ * name (cmd_power.c). */
+bool cli_pid1_is_lxr(char *comm, size_t size);
 
 struct option;
 /* getopt refused arg (argv[optind - 1]): say so, suggest the closest of

@@ -32,6 +32,9 @@ static const char boot_usage[] =
     "their grace periods (`lxr down`). Every stack file is checked before\n"
     "anything starts. Under systemd (lxr.service, Type=notify) it says READY=1\n"
     "once every stack has come up, STATUS= as it goes, and pets the watchdog.\n"
+    "With a [watchdog] device in lxr.conf (and PID 1 not lxr, which pets it\n"
+    "itself) it opens that hardware watchdog, pets it from its loop, and\n"
+    "disarms it only after a SIGTERM or SIGINT stop.\n"
     "\n"
     "      --down   stop the boot stacks (reverse order) and exit\n"
     "\n"
@@ -46,11 +49,12 @@ struct boot_stack {
 static struct {
 	struct boot_stack *v;
 	size_t n;
-	int sfd;         /* signalfd: SIGTERM, SIGINT, SIGCHLD */
-	int64_t wd_us;   /* watchdog period, 0: none */
-	int64_t wd_next; /* CLOCK_MONOTONIC µs of the next ping */
-	bool stop;       /* SIGTERM or SIGINT came */
-} bt = {.sfd = -1};
+	int sfd;                /* signalfd: SIGTERM, SIGINT, SIGCHLD */
+	int64_t wd_us;          /* watchdog period, 0: none */
+	int64_t wd_next;        /* CLOCK_MONOTONIC µs of the next ping */
+	bool stop;              /* SIGTERM or SIGINT came */
+	struct sup_watchdog hw; /* lxr.conf's [watchdog], unless PID 1 pets it */
+} bt = {.sfd = -1, .hw = {.fd = -1}};
 
 static int64_t now_us(void)
 {
@@ -169,14 +173,20 @@ static void wait_event(pid_t pid, int *child)
 	struct signalfd_siginfo si;
 	int timeout = -1, st;
 
+	int64_t pet = sup_watchdog_pet(&bt.hw);
+
 	if (bt.wd_us)
 		timeout = (int)((bt.wd_next - now_us()) / 1000) + 1;
-	if (poll(&p, 1, timeout < 0 && bt.wd_us ? 0 : timeout) > 0 &&
-	    read(bt.sfd, &si, sizeof(si)) == sizeof(si)) {
+	if (timeout < 0 && bt.wd_us)
+		timeout = 0;
+	if (pet >= 0 && (timeout < 0 || pet < timeout))
+		timeout = (int)pet;
+	if (poll(&p, 1, timeout) > 0 && read(bt.sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			bt.stop = true;
 	}
 	watchdog();
+	sup_watchdog_pet(&bt.hw);
 	/* a child of ours ends: reap whatever ended (SIGCHLD coalesces) */
 	for (pid_t w; (w = waitpid(-1, &st, WNOHANG)) > 0;)
 		if (w == pid)
@@ -209,6 +219,41 @@ static int run_lxr(char *const args[], bool pass_stop)
 		}
 	}
 	return code;
+}
+
+/* [watchdog] of lxr.conf, opened here when PID 1 is not lxr (which pets it
+ * itself): `lxr boot` is then the process whose loop must not hang. A
+ * device that cannot be opened stops the boot before any stack starts. */
+static int watchdog_open(void)
+{
+	const struct cfg_settings *s = cli_settings();
+	char comm[64];
+	lxr_err err = {0};
+
+	if (!s->watchdog_device || cli_pid1_is_lxr(comm, sizeof(comm)))
+		return 0;
+	if (sup_watchdog_open(&bt.hw, s->watchdog_device, s->watchdog_timeout,
+			      s->watchdog_interval_us, &err) < 0) {
+		lxr_err_wrap(&err, "lxr boot");
+		lxr_err_print(&err);
+		return -1;
+	}
+	fprintf(stderr, "lxr boot: watchdog %s: timeout %d s, pet every %lld ms\n", bt.hw.device,
+		bt.hw.timeout_s, (long long)(bt.hw.interval_us / 1000));
+	return 0;
+}
+
+static void watchdog_close(void)
+{
+	if (bt.hw.fd < 0)
+		return;
+	if (sup_watchdog_disarm(&bt.hw) < 0)
+		fprintf(stderr,
+			"lxr boot: watchdog %s still runs after the magic close (nowayout): the "
+			"box resets unless something pets it\n",
+			bt.hw.device);
+	else
+		fprintf(stderr, "lxr boot: watchdog %s disarmed\n", bt.hw.device);
 }
 
 static void stop_all(void)
@@ -308,12 +353,15 @@ int cmd_boot(int argc, char **argv)
 		stop_all();
 		return LXR_EXIT_OK;
 	}
+	if (watchdog_open() < 0)
+		return LXR_EXIT_FAIL;
 	start_all();
 	while (!bt.stop) {
 		int never = 0;
 		wait_event(-1, &never);
 	}
 	stop_all();
+	watchdog_close();
 	/* a requested stop is a clean end, whatever failed to start before */
 	return LXR_EXIT_OK;
 }

@@ -427,6 +427,9 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, js
 			lxr_err *err)
 {
 	bool starts = strcmp(cmd, "stop") != 0, restart = !strcmp(cmd, "restart");
+	/* asked again when the supervisor says something changed (every
+	 * second should it say nothing), not every 50 ms */
+	bool events = ctl_send(conn, "events", NULL, err) == 0;
 
 	for (;;) {
 		json_t *ps = NULL, *o;
@@ -454,7 +457,10 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, js
 			return 0;
 		}
 		json_decref(ps);
-		usleep(50 * 1000);
+		if (!events)
+			usleep(50 * 1000);
+		else if (ctl_wait_any(conn, 1000, err) < 0)
+			return -1;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
 #include "lxr/image.h"
 #include "lxr/net.h"
 #include "lxr/runtime.h"
@@ -22,9 +23,10 @@ static const char usage_text[] =
     "namespaces, cgroups and each controller, the cgroup subtree lxr makes,\n"
     "overlayfs on the data and run directories, nftables, forwarding, the\n"
     "host's FORWARD policy, seccomp, pidfd, clone3, openat2, idmapped mounts,\n"
-    "what user namespaces need, lxr-image, and the data, run and log\n"
-    "directories. One line per check (ok, warn or missing); a missing one says\n"
-    "what breaks and how to get it. Exit status 1 when something needed is\n"
+    "what user namespaces need, lxr-image, the data, run and log\n"
+    "directories, and lxr.conf's [watchdog] device. One line per check (ok,\n"
+    "warn or missing); a missing one says what breaks and how to get it. Exit\n"
+    "status 1 when something needed is\n"
     "missing (warnings alone: 0).\n"
     "\n"
     "With --repair, first remove what a crash or power cut left and no live\n"
@@ -167,6 +169,7 @@ int cmd_doctor(int argc, char **argv)
 	net_host_check(&c);
 	img_tool_check(&c);
 	lxr_dirs_check(&c);
+	sup_watchdog_check(&c, cli_settings()->watchdog_device);
 	if (json)
 		print_json(&c, removed, kept, repair);
 	else

@@ -26,7 +26,8 @@ static const char usage[] =
     "the networks of the stacks that are up as <project>_<name>; rm removes\n"
     "them, refused while a container is on one, naming it; inspect prints a\n"
     "JSON array (subnet, gateway, containers and their addresses); prune\n"
-    "removes every network no container is on.\n"
+    "removes every network no container is on, also lxr run's default bridge\n"
+    "(kept between containers, as docker0 is).\n"
     "\n"
     "      --subnet CIDR     create: its IPv4 subnet (default: a free block of\n"
     "                        the pool)\n"
@@ -310,7 +311,9 @@ static int inspect(int argc, char **argv)
 
 static int prune(int argc, char **argv)
 {
-	_cleanup_strv_ char **names = NULL;
+	_cleanup_strv_ char **names = NULL, **run = NULL;
+	lxr_err rerr;
+	int r = LXR_EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
@@ -333,7 +336,15 @@ static int prune(int argc, char **argv)
 		else
 			puts(names[i]);
 	}
-	return LXR_EXIT_OK;
+	/* lxr run's networks: the default bridge, kept as docker0 is, and
+	 * named ones a killed lxr run left; only those no container is on */
+	if (net_network_prune(lxr_run_dir(), NET_RUN_PROJECT, &run, &rerr) < 0) {
+		lxr_err_print(&rerr);
+		r = LXR_EXIT_FAIL;
+	}
+	for (size_t i = 0; run && run[i]; i++)
+		puts(strcmp(run[i], NET_RUN_DEFAULT) ? run[i] : "bridge");
+	return r;
 }
 
 int cmd_network(int argc, char **argv)

@@ -27,7 +27,7 @@ static const char power_usage[] =
  * namespace or a chroot), or a PID 1 that calls itself lxr-pid1 (one
  * that runs an lxr since replaced on disk). Not "lxr-init": that is every
  * container's PID 1, which would pass SIGUSR2 to its command. */
-static bool pid1_is_lxr(char *comm, size_t size)
+bool cli_pid1_is_lxr(char *comm, size_t size)
 {
 	struct stat a, b;
 	FILE *f = fopen("/proc/1/comm", "re");
@@ -61,7 +61,7 @@ int cmd_power(int argc, char **argv)
 		fprintf(stderr, "usage: lxr %s\n", argv[0]);
 		return LXR_EXIT_USAGE;
 	}
-	if (!pid1_is_lxr(comm, sizeof(comm))) {
+	if (!cli_pid1_is_lxr(comm, sizeof(comm))) {
 		fprintf(stderr,
 			"lxr: error: %s: PID 1 is %s, not lxr\n"
 			"lxr: hint: lxr %s asks lxr booted as init; here use the init's own "

@@ -60,7 +60,7 @@ static int run_foreground(struct run_opts *o)
 	if (r < 0) {
 		rt_pipes_close(&pipes);
 		lxr_err_print(&err);
-		run_net_teardown(o);
+		run_net_teardown(o, false);
 		return start_code(r);
 	}
 	code = rt_container_exit_code(
@@ -70,9 +70,13 @@ static int run_foreground(struct run_opts *o)
 		close(io.pty_master);
 	report_oom(c, o);
 	/* before the container's directory goes: a watcher that takes that as
-	 * "gone" must find its network gone too */
-	run_net_teardown(o);
-	if (rt_container_destroy(c, o->rm, &err) < 0)
+	 * "gone" must find its network gone too. Its init was reaped, and
+	 * a pid namespace's init exits only after every process in it: the
+	 * network namespace has no process left. */
+	run_net_teardown(o, true);
+	/* --rm: the exit code is the caller's at once; the files go after */
+	if ((o->rm ? rt_container_destroy_detached(c, &err)
+		   : rt_container_destroy(c, false, &err)) < 0)
 		lxr_err_print(&err);
 	/* a volume's options mounted for it go with its last container */
 	if (o->stack)

@@ -77,10 +77,13 @@ static json_t *names_of(char *const *services)
 	return names;
 }
 
-/* Poll the supervisor's ps: it has the exit codes, and it is what restarts */
+/* Ask the supervisor's ps (it has the exit codes, and it is what restarts)
+ * again whenever its events say something changed, and once a second
+ * should they say nothing */
 static int wait_ended(struct ctl_conn *conn, char *const *services, json_t **ps)
 {
 	lxr_err err;
+	bool events = ctl_send(conn, "events", NULL, &err) == 0;
 
 	for (;;) {
 		json_t *names = names_of(services);
@@ -93,7 +96,12 @@ static int wait_ended(struct ctl_conn *conn, char *const *services, json_t **ps)
 			return LXR_EXIT_OK;
 		json_decref(*ps);
 		*ps = NULL;
-		usleep(100 * 1000);
+		if (!events) {
+			usleep(100 * 1000);
+		} else if (ctl_wait_any(conn, 1000, &err) < 0) {
+			lxr_err_print(&err);
+			return LXR_EXIT_FAIL;
+		}
 	}
 }
 

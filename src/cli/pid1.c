@@ -7,7 +7,10 @@
  * off, SIGTERM reboot, SIGUSR1 halt; SIGINT is ctrl-alt-del, a reboot).
  * A fatal signal in PID 1 would panic the kernel, so it is caught, logged
  * to /dev/kmsg, and PID 1 re-executes itself with its state on the command
- * line; its children (boot, the supervisors) live on and stay its own. */
+ * line; its children (boot, the supervisors) live on and stay its own.
+ * With a [watchdog] device in lxr.conf, PID 1 opens it and pets it from
+ * this loop, so a stuck PID 1 resets the box; the descriptor crosses the
+ * re-exec, and only the end of an ordered shutdown disarms it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/supervisor.h"
 
 #define REEXEC_FLAG  "--pid1-reexec"
 #define MAX_CRASHES  10  /* re-executions before PID 1 gives up and reboots */
@@ -38,9 +43,12 @@
 extern char **environ;
 
 static int kmsg = -1;
-/* the re-exec's arguments, kept current so the crash handler only execs */
-static char arg_boot[24] = "0", arg_cmd[24] = "0", arg_crashes[24] = "0";
-static char *reexec_argv[] = {"lxr-pid1", REEXEC_FLAG, arg_boot, arg_cmd, arg_crashes, NULL};
+static struct sup_watchdog wd = {.fd = -1};
+/* the re-exec's arguments, kept current so the crash handler only execs;
+ * arg_wd is the watchdog's "FD:INTERVAL_MS" */
+static char arg_boot[24] = "0", arg_cmd[24] = "0", arg_crashes[24] = "0", arg_wd[48] = "-1:0";
+static char *reexec_argv[] = {"lxr-pid1",  REEXEC_FLAG, arg_boot, arg_cmd,
+			      arg_crashes, arg_wd,      NULL};
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -70,6 +78,10 @@ static void crash(int sig)
 	if (kmsg < 0 || write(kmsg, msg, sizeof(msg) - 1) < 0)
 		(void)!write(STDERR_FILENO, msg + 3, sizeof(msg) - 4);
 	(void)sig;
+	/* the watchdog stays open across the exec, or its close would leave
+	 * it armed and unpet: the new PID 1 takes the descriptor over */
+	if (wd.fd >= 0)
+		fcntl(wd.fd, F_SETFD, 0);
 	execve("/proc/self/exe", reexec_argv, environ);
 	/* no way back into the program: end the box in order rather than
 	 * let the kernel panic on a dead init */
@@ -204,14 +216,54 @@ static void reap(pid_t *boot, int *boot_status)
 	}
 }
 
-/* Wait up to `limit` seconds for a signal in set; 0 on timeout. */
+/* Wait up to `limit` seconds (-1: no limit) for a signal in set; 0 on
+ * timeout. The watchdog's pets come due in here: every wait of PID 1 is
+ * this one, so PID 1 stuck anywhere is a box that resets. */
 static int next_signal(const sigset_t *set, int64_t limit)
 {
-	struct timespec ts = {.tv_sec = limit > 0 ? limit : 0};
+	int64_t ms = limit < 0 ? -1 : limit * 1000, pet = sup_watchdog_pet(&wd);
+	struct timespec ts;
 	siginfo_t si;
-	int sig = sigtimedwait(set, &si, limit < 0 ? NULL : &ts);
+	int sig;
 
+	if (pet >= 0 && (ms < 0 || pet < ms))
+		ms = pet;
+	ts = (struct timespec){.tv_sec = ms > 0 ? ms / 1000 : 0,
+			       .tv_nsec = ms > 0 ? (ms % 1000) * 1000000 : 0};
+	sig = sigtimedwait(set, &si, ms < 0 ? NULL : &ts);
+	sup_watchdog_pet(&wd);
 	return sig < 0 ? 0 : sig;
+}
+
+static void pet_now(void)
+{
+	wd.next_us = 0;
+	sup_watchdog_pet(&wd);
+}
+
+/* [watchdog] of lxr.conf: a device that cannot be opened is on the
+ * console, and the box boots without it (PID 1 cannot refuse to run). */
+static void watchdog_open(void)
+{
+	struct cfg_settings s;
+	lxr_err err = {0};
+
+	if (cfg_settings_load(NULL, &s, &err) < 0) {
+		say("error: %s", err.msg); /* lxr boot says it again, with the hint */
+		return;
+	}
+	if (s.watchdog_device && sup_watchdog_open(&wd, s.watchdog_device, s.watchdog_timeout,
+						   s.watchdog_interval_us, &err) < 0) {
+		char why[LXR_ERR_MSG_MAX + 64];
+		say("error: %s", lxr_err_str(&err, why, sizeof(why)));
+		if (err.hint[0])
+			say("hint: %s", err.hint);
+	} else if (s.watchdog_device) {
+		say("watchdog %s: timeout %d s, pet every %lld ms", wd.device, wd.timeout_s,
+		    (long long)(wd.interval_us / 1000));
+	}
+	cfg_settings_free(&s);
+	snprintf(arg_wd, sizeof(arg_wd), "%d:%lld", wd.fd, (long long)(wd.interval_us / 1000));
 }
 
 static void unmount_all(void)
@@ -290,9 +342,22 @@ static void shut_down(const sigset_t *set, pid_t boot, int cmd)
 	kill(-1, SIGKILL);
 	while (waitpid(-1, &st, 0) > 0)
 		;
+	/* a pet before each step that may take long on slow storage: only a
+	 * step that alone outlasts the timeout resets the box */
+	pet_now();
 	sync();
+	pet_now();
 	unmount_all();
+	pet_now();
 	sync();
+	/* disarmed last: a shutdown stuck before here still resets the box */
+	if (wd.fd >= 0) {
+		if (sup_watchdog_disarm(&wd) < 0)
+			say("watchdog %s: still running after the magic close (nowayout)",
+			    wd.device);
+		else
+			say("watchdog %s disarmed", wd.device);
+	}
 	say("%s", cmd_word(cmd));
 	reboot(cmd);
 	/* reboot(2) does not return but in a pid namespace (where it ends
@@ -351,6 +416,15 @@ int cli_pid1_main(int argc, char **argv)
 		crashes = atoi(argv[4]) + 1;
 		kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 		say("re-executed after a crash (%d so far); lxr boot is %d", crashes, (int)boot);
+		if (argc > 5) {
+			int fd = atoi(argv[5]);
+			const char *ms = strchr(argv[5], ':');
+			if (fd >= 0 &&
+			    sup_watchdog_adopt(&wd, fd, ms ? atoll(ms + 1) * 1000 : 0) == 0)
+				say("watchdog %s: kept across the re-exec", wd.device);
+			snprintf(arg_wd, sizeof(arg_wd), "%d:%lld", wd.fd,
+				 (long long)(wd.interval_us / 1000));
+		}
 		/* boot and the supervisors are still our children: adopt them */
 		if (boot > 0 && waitpid(boot, &boot_status, WNOHANG) != 0)
 			boot = 0;
@@ -363,6 +437,7 @@ int cli_pid1_main(int argc, char **argv)
 		/* ctrl-alt-del: SIGINT to us, not an instant reboot */
 		if (reboot(RB_DISABLE_CAD) < 0)
 			say("reboot(CAD_OFF): %s", strerror(errno));
+		watchdog_open();
 		say("lxr %s as init: starting the boot stacks", LXR_VERSION);
 		boot = start_boot(false);
 	}

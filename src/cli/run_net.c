@@ -3,8 +3,9 @@
  * through NAT, published ports, but no names of other containers); a named
  * network (--network NAME, made on first use) also lists every container on
  * it in /etc/hosts; none keeps a private loopback; ns:PATH joins a namespace
- * made elsewhere. Both lxr run networks live in the "_run" project and go
- * away with their last container. */
+ * made elsewhere. Both live in the "_run" project; a named one goes away
+ * with its last container, the default one is kept, as docker0 is (`lxr
+ * network prune` removes it). */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mount.h>
@@ -84,13 +85,16 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	return 0;
 }
 
-void run_net_teardown(struct run_opts *o)
+void run_net_teardown(struct run_opts *o, bool exited)
 {
 	lxr_err err;
+	int r;
 
 	if (!o->plan.net.network)
 		return;
-	if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err) < 0)
+	r = exited ? net_endpoint_remove_exited(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err)
+		   : net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &err);
+	if (r < 0)
 		lxr_err_print(&err);
 }
 

@@ -13,9 +13,11 @@ int run_net_check_publish(const char *spec, lxr_err *err);
  * run_net_teardown: make the network if needed and the container's endpoint,
  * and point o->spec at its namespace and its /etc/hosts and resolv.conf. */
 int run_net_setup(struct run_opts *o, lxr_err *err);
-/* After rt_container_destroy (or a failed start): remove the endpoint, and
- * the network with it if it was the last one there. Prints its errors. */
-void run_net_teardown(struct run_opts *o);
+/* After the container exited (or a failed start): remove the endpoint, and
+ * the network with it if it is ephemeral and was the last one there.
+ * exited: no process is left in its network namespace, so its veth may go
+ * with the namespace. Prints its errors. */
+void run_net_teardown(struct run_opts *o, bool exited);
 /* lxr rm NAME: the endpoint an lxr that died could not remove (no error
  * when there is none). */
 int run_net_remove(const char *name, lxr_err *err);

@@ -87,7 +87,9 @@ static void endpoint(struct run_opts *o)
 	ep->subnet = ep->gateway = ep->static_ip = NULL;
 	ep->internal = false;
 	ep->peer_names = strcmp(net, NET_RUN_DEFAULT) != 0;
-	ep->ephemeral = true;
+	/* the default bridge stays, as docker0 does: made once, not made and
+	 * removed (bridge, nft chains, forwarding) around every container */
+	ep->ephemeral = ep->peer_names;
 	/* a network made by `lxr network create` (or a stack's name:), as
 	 * docker run --network joins one; it stays when the container goes */
 	if (ep->peer_names && net_def_exists(net)) {

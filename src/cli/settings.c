@@ -3,10 +3,16 @@
 #include "cli/cli.h"
 #include "lxr/config.h"
 
+/* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
+static struct cfg_settings s;
+
+const struct cfg_settings *cli_settings(void)
+{
+	return &s;
+}
+
 int cli_apply_settings(void)
 {
-	/* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
-	static struct cfg_settings s;
 	lxr_err err = {0};
 
 	if (cfg_settings_load(NULL, &s, &err) < 0) {
@@ -18,5 +24,6 @@ int cli_apply_settings(void)
 	lxr_net_pool_configure(s.pool_addr, s.pool_prefix, s.pool_size);
 	lxr_pids_limit_configure(s.pids_limit);
 	lxr_userns_configure(s.userns_mode, s.userns_start, s.userns_count);
+	lxr_cgroup_parent_configure(s.cgroup_parent);
 	return 0;
 }

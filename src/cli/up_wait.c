@@ -1,11 +1,10 @@
 /* up --wait: after `up -d`, wait until every instance is running (healthy
  * where it has a health check) or has completed, as compose's --wait does
- * in CI scripts. The supervisor's ps says it; this only polls and judges. */
+ * in CI scripts. The supervisor's ps says it; this only asks and judges. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
@@ -53,29 +52,60 @@ static enum verdict judge_all(json_t *ps)
 	return all;
 }
 
+/* The supervisor says when anything changes (the events stream), so the
+ * verdict follows a change at once instead of at the next poll; a quiet
+ * stream is asked again every second all the same, so that nothing the
+ * events do not carry can leave the wait hanging. */
+#define RECHECK_MS 1000
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int cli_up_wait(const char *project, int timeout_s)
 {
-	time_t end = time(NULL) + timeout_s;
+	_cleanup_free_ char *name = NULL;
+	int64_t end = now_ms() + (int64_t)timeout_s * 1000;
+	struct ctl_conn *conn = NULL;
+	int r = cli_project_connect(NULL, project, &conn, &name);
+	lxr_err err;
 
+	if (r != LXR_EXIT_OK)
+		return r;
+	/* subscribed before the first look: a change after it wakes the wait */
+	if (ctl_send(conn, "events", NULL, &err) < 0)
+		goto fail;
 	for (;;) {
 		json_t *ps = NULL;
 		enum verdict v;
-		int r = cli_project_ps(NULL, project, NULL, &ps);
+		int64_t left = timeout_s > 0 ? end - now_ms() : RECHECK_MS;
 
-		if (r != LXR_EXIT_OK)
-			return r;
+		if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0)
+			goto fail;
 		v = judge_all(ps);
 		json_decref(ps);
-		if (v != WAITING)
+		if (v != WAITING) {
+			ctl_close(conn);
 			return v == READY ? LXR_EXIT_OK : LXR_EXIT_FAIL;
-		if (timeout_s > 0 && time(NULL) >= end) {
+		}
+		if (timeout_s > 0 && left <= 0) {
 			fprintf(stderr,
 				"lxr: error: up --wait: not every service running or healthy after "
 				"%d s\nlxr: hint: `lxr ps` shows which; --wait-timeout N waits "
 				"longer\n",
 				timeout_s);
+			ctl_close(conn);
 			return LXR_EXIT_FAIL;
 		}
-		usleep(100 * 1000);
+		if (ctl_wait_any(conn, (int)(left < RECHECK_MS ? left : RECHECK_MS), &err) < 0)
+			goto fail;
 	}
+fail:
+	lxr_err_print(&err);
+	ctl_close(conn);
+	return LXR_EXIT_FAIL;
 }

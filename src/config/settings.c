@@ -189,6 +189,70 @@ static int userns_key(struct ini_ctx *c, const char *name, const char *value)
 	return 0;
 }
 
+/* [watchdog]: the hardware watchdog lxr as PID 1 or `lxr boot` pets
+ * (docs/boot.md). device = none (or empty) is off, the default; timeout is
+ * whole seconds because that is what WDIOC_SETTIMEOUT takes. */
+static int watchdog_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	int64_t us;
+
+	if (!strcmp(name, "device")) {
+		free(c->out->watchdog_device);
+		c->out->watchdog_device = NULL;
+		if (!*value || !strcmp(value, "none"))
+			return 1;
+		if (value[0] != '/') {
+			snprintf(c->msg, sizeof(c->msg), "device: \"%s\" is not an absolute path",
+				 value);
+			snprintf(c->hint, sizeof(c->hint),
+				 "a watchdog device, e.g. /dev/watchdog, or none");
+			return 0;
+		}
+		c->out->watchdog_device = lxr_xstrdup(value);
+		return 1;
+	}
+	if (!strcmp(name, "timeout") || !strcmp(name, "interval")) {
+		bool timeout = name[0] == 't';
+		if (cfg_parse_duration(value, &us) < 0 || us < 1000000 ||
+		    (timeout && (us % 1000000 || us > 65535LL * 1000000))) {
+			snprintf(c->msg, sizeof(c->msg), "%s: bad duration \"%s\"", name, value);
+			snprintf(c->hint, sizeof(c->hint), "%s",
+				 timeout ? "whole seconds from 1s to 65535s, e.g. 30s"
+					 : "at least 1s and shorter than timeout, e.g. 10s");
+			return 0;
+		}
+		if (timeout)
+			c->out->watchdog_timeout = (int)(us / 1000000);
+		else
+			c->out->watchdog_interval_us = us;
+		return 1;
+	}
+	snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [watchdog]", name);
+	snprintf(c->hint, sizeof(c->hint), "known keys: device, timeout, interval");
+	return 0;
+}
+
+/* [cgroup]: where lxr/ goes on a pure cgroup v2 host (docs/cgroups.md). */
+static int cgroup_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	if (strcmp(name, "parent")) {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [cgroup]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: parent");
+		return 0;
+	}
+	if (strcmp(value, "auto") && strcmp(value, "none") &&
+	    (value[0] != '/' || strstr(value, "/..") || strstr(value, "//") ||
+	     (value[1] && value[strlen(value) - 1] == '/'))) {
+		snprintf(c->msg, sizeof(c->msg), "parent: \"%s\" is not a cgroup path", value);
+		snprintf(c->hint, sizeof(c->hint),
+			 "auto, none, or a path below /sys/fs/cgroup such as /box.slice");
+		return 0;
+	}
+	free(c->out->cgroup_parent);
+	c->out->cgroup_parent = lxr_xstrdup(value);
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -206,15 +270,20 @@ static int handler(void *user, const char *section, const char *name, const char
 		return boot_key(c, name, value);
 	if (!strcmp(section, "userns"))
 		return userns_key(c, name, value);
+	if (!strcmp(section, "watchdog"))
+		return watchdog_key(c, name, value);
+	if (!strcmp(section, "cgroup"))
+		return cgroup_key(c, name, value);
 	if (strcmp(section, "paths")) {
 		snprintf(c->msg, sizeof(c->msg),
-			 "key \"%s\" outside the [paths], [logs], [network], [limits], [boot] and "
-			 "[userns] sections",
+			 "key \"%s\" outside the [paths], [logs], [network], [limits], [boot], "
+			 "[userns], [watchdog] and [cgroup] sections",
 			 name);
 		snprintf(c->hint, sizeof(c->hint),
 			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
 			 "under [logs], pool and size under [network], pids under [limits], "
-			 "stacks under [boot], mode under [userns]");
+			 "stacks under [boot], mode under [userns], device, timeout and interval "
+			 "under [watchdog], parent under [cgroup]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))
@@ -256,6 +325,14 @@ int cfg_settings_load(const char *path, struct cfg_settings *out, lxr_err *err)
 		return lxr_fail(err, errno, "open settings %s", path);
 	}
 	line = ini_parse_file(f, handler, &c);
+	/* a pet as slow as the timeout lets the box reset between two pets */
+	if (line == 0 && out->watchdog_timeout && out->watchdog_interval_us &&
+	    out->watchdog_interval_us >= (int64_t)out->watchdog_timeout * 1000000) {
+		cfg_settings_free(out);
+		lxr_fail(err, 0, "%s: [watchdog] interval is not shorter than timeout", path);
+		return lxr_err_hint(err, "pet well inside the timeout: a third of it, or leave "
+					 "interval out");
+	}
 	if (line == 0)
 		return 0;
 	cfg_settings_free(out);
@@ -272,6 +349,8 @@ void cfg_settings_free(struct cfg_settings *s)
 	free(s->run_dir);
 	free(s->data_dir);
 	free(s->log_dir);
+	free(s->watchdog_device);
+	free(s->cgroup_parent);
 	for (size_t i = 0; s->boot_stacks && s->boot_stacks[i]; i++)
 		free(s->boot_stacks[i]);
 	free(s->boot_stacks);

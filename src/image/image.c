@@ -16,6 +16,33 @@ void img_image_free(struct img_image *im)
 	memset(im, 0, sizeof(*im));
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? lxr_xstrdup(s) : NULL;
+}
+
+void img_image_copy(struct img_image *dst, const struct img_image *src)
+{
+	const struct img_config *c = &src->config;
+	struct img_config *d = &dst->config;
+
+	*dst = *src;
+	dst->name = dup_or_null(src->name);
+	dst->layer_dirs = src->layer_dirs ? lxr_strv_dup(src->layer_dirs) : NULL;
+	d->entrypoint = c->entrypoint ? lxr_strv_dup(c->entrypoint) : NULL;
+	d->cmd = c->cmd ? lxr_strv_dup(c->cmd) : NULL;
+	d->env = c->env ? lxr_strv_dup(c->env) : NULL;
+	d->workdir = dup_or_null(c->workdir);
+	d->user = dup_or_null(c->user);
+	d->exposed_ports = c->exposed_ports ? lxr_strv_dup(c->exposed_ports) : NULL;
+	d->stop_signal = dup_or_null(c->stop_signal);
+	d->healthcheck.test = c->healthcheck.test ? lxr_strv_dup(c->healthcheck.test) : NULL;
+	d->onbuild = c->onbuild ? lxr_strv_dup(c->onbuild) : NULL;
+	d->os = dup_or_null(c->os);
+	d->architecture = dup_or_null(c->architecture);
+	d->variant = dup_or_null(c->variant);
+}
+
 static bool is_hex_prefix(const char *s)
 {
 	if (lxr_str_has_prefix(s, "sha256:"))

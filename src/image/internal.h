@@ -53,6 +53,7 @@ struct img_store {
 	int layersfd; /* layers */
 	int usesfd;   /* uses */
 	int gc_lock;  /* held shared while adding or resolving, exclusive by gc */
+	bool swept;   /* dead holders' use records removed through this handle */
 };
 
 /* Locks: flock on files in the store root. The gc lock is taken shared by

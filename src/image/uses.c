@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 
 #include "image/internal.h"
 
@@ -38,15 +39,15 @@ int img_use_acquire(struct img_store *s, const struct img_image *im, const char 
 	_cleanup_close_ int fd = -1;
 	_cleanup_strv_ char **live = NULL;
 	unsigned char r[6] = {0};
-	FILE *f = fopen("/dev/urandom", "re");
 
-	/* records of dead holders go now, not only when someone looks */
-	if (img_uses_live(s, &live, err) < 0)
+	/* Records of dead holders go now, not only when someone looks; once
+	 * per store handle: a supervisor takes a record per service, and a
+	 * sweep opens every record there is, its own included, so one per
+	 * record would cost the square of the stack's size. */
+	if (!s->swept && img_uses_live(s, &live, err) < 0)
 		return -1;
-	if (f) {
-		(void)!fread(r, 1, sizeof(r), f);
-		fclose(f);
-	}
+	s->swept = true;
+	(void)!getrandom(r, sizeof(r), GRND_NONBLOCK);
 	name = lxr_xasprintf("%d-%02x%02x%02x%02x%02x%02x", (int)getpid(), r[0], r[1], r[2], r[3],
 			     r[4], r[5]);
 	fd = openat(s->usesfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -575,7 +575,7 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	 * process inside keeps the namespace (and eth0's peer) alive. When
 	 * the whole project goes, its stopped containers' namespaces are
 	 * freed together, and net_project_cleanup deletes what is left. */
-	if (!(flags & NET_RM_ALL) && net_nl_open(&sk, err) == 0) {
+	if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);
 	}
@@ -601,16 +601,34 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	return r;
 }
 
-int net_endpoint_remove(const char *run_dir, const char *project, const char *container,
-			lxr_err *err)
+static int endpoint_remove(const char *run_dir, const char *project, const char *container,
+			   unsigned flags, lxr_err *err)
 {
 	_cleanup_close_ int lock = net_lock(run_dir, err);
 
 	if (lock < 0)
 		return -1;
-	if (net_endpoint_remove_locked(run_dir, project, container, NET_RM_GC, err) < 0)
+	if (net_endpoint_remove_locked(run_dir, project, container, flags, err) < 0)
 		return lxr_err_wrap(err, "container %s: remove its network endpoint", container);
 	return 0;
+}
+
+int net_endpoint_remove(const char *run_dir, const char *project, const char *container,
+			lxr_err *err)
+{
+	return endpoint_remove(run_dir, project, container, NET_RM_GC, err);
+}
+
+int net_endpoint_remove_exited(const char *run_dir, const char *project, const char *container,
+			       lxr_err *err)
+{
+	/* Deleting a veth waits for the kernel's RCU grace periods (10-20
+	 * ms); a dying namespace's devices go in the kernel's own cleanup
+	 * work instead. Until then the host end is a link with this
+	 * container's alias and no record: the container's next endpoint
+	 * (veth_pick) and net_project_cleanup remove it if it is still
+	 * there, and it cannot outlive the namespace. */
+	return endpoint_remove(run_dir, project, container, NET_RM_GC | NET_RM_EXITED, err);
 }
 
 void net_endpoint_free(struct lxr_endpoint *ep)

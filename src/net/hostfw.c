@@ -170,7 +170,10 @@ static int ipt_apply(const struct fam *fm, const char *listing, bool want, lxr_e
 	if (!batch)
 		return 0;
 	lxr_debug("%s --noflush:\n%s", fm->restore, batch);
-	return net_run_tool(argv, batch, NULL, err);
+	if (net_run_tool(argv, batch, NULL, err) < 0)
+		return -1;
+	net_nft_count_commit();
+	return 0;
 }
 
 /* want: make lxr's rules exactly present, else absent. 1: they are in
@@ -260,17 +263,31 @@ static void legacy_check(void)
  * rules, is mended then). */
 static bool allowed;
 
-void net_hostfw_allow(bool again)
+void net_hostfw_allow(const char *run_dir, bool again)
 {
 	lxr_err err;
 	char buf[LXR_ERR_MSG_MAX + 64], skip[64] = "";
+	uint32_t before;
+	unsigned commits;
+	bool clean = true, chains = false;
 	int r;
 
 	if (allowed && !again)
 		return;
 	allowed = true;
+	/* nothing in the ruleset changed since lxr last found it right (and
+	 * had nothing to warn about): three `nft` runs fewer */
+	if (net_stamp_holds(run_dir, "hostfw", "set") ||
+	    net_stamp_holds(run_dir, "hostfw", "none")) {
+		legacy_check();
+		return;
+	}
+	before = net_nft_gen();
+	commits = net_nft_commits();
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
 		r = hostfw_set(&fams[i], true, &err);
+		clean &= r >= 0;
+		chains |= r > 0;
 		if (r < 0)
 			lxr_warn("could not allow forwarding for lxr's bridges in the host's %s "
 				 "filter FORWARD chain: %s; containers may not reach each other or "
@@ -280,11 +297,12 @@ void net_hostfw_allow(bool again)
 			snprintf(skip + strlen(skip), sizeof(skip) - strlen(skip),
 				 "%s%s filter FORWARD", skip[0] ? "|" : "", fams[i].nft);
 	}
-	net_nft_check_forward(skip[0] ? skip : NULL);
+	if (net_nft_check_forward(skip[0] ? skip : NULL) == 0 && clean)
+		net_stamp_note(run_dir, "hostfw", chains ? "set" : "none", before, commits);
 	legacy_check();
 }
 
-void net_hostfw_release(void)
+void net_hostfw_release(const char *run_dir)
 {
 	lxr_err err;
 	char buf[LXR_ERR_MSG_MAX + 64];
@@ -293,6 +311,10 @@ void net_hostfw_release(void)
 	if (net_any_lxr_bridge())
 		return;
 	allowed = false;
+	/* no FORWARD chain when lxr last looked, and no commit since: no
+	 * chain now, so nothing of lxr's in one (two `nft` runs fewer) */
+	if (net_stamp_holds(run_dir, "hostfw", "none"))
+		return;
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
 		if (hostfw_set(&fams[i], false, &err) < 0)
 			lxr_warn("could not remove lxr's rules from the host's %s filter FORWARD "

@@ -156,6 +156,28 @@ int net_nft_check_forward(const char *skip);
  * with its stderr as the message, ENOENT when it is not installed. */
 int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err);
 
+/* ---- nf_tables over netlink (nftnl.c) -----------------------------------------
+ * nf_tables' generation counts every commit in the netns (0: unreadable). */
+uint32_t net_nft_gen(void);
+/* The chains of `table FAMILY lxr` ("ip", "ip6"); *exists says whether
+ * the table is there. -1 when netlink could not tell (use nft). */
+int net_nft_lxr_chains(const char *family, bool *exists, char ***names);
+
+/* ---- the ruleset generation note (nftstamp.c) -------------------------------
+ * lxr notes, in the run dir, the generation after what it applied or
+ * checked; while the kernel's is still that one, the noted lines hold
+ * without running nft. */
+/* Count one successful commit of this process (an nft or iptables batch) */
+void net_nft_count_commit(void);
+unsigned net_nft_commits(void);
+/* Does the note hold now and have the line "key value" (value NULL: "key")? */
+bool net_stamp_holds(const char *run_dir, const char *key, const char *value);
+/* Note "key value" as true now. before, commits_before: the generation
+ * and net_nft_commits() read before the work that made it true; the other
+ * lines are kept only if no commit but this process's came in between. */
+void net_stamp_note(const char *run_dir, const char *key, const char *value, uint32_t before,
+		    unsigned commits_before);
+
 /* ---- the host's iptables FORWARD chains (hostfw.c) ------------------------------
  * Where `table ip filter` chain FORWARD exists (iptables-nft; docker and ufw
  * set its policy to drop), and likewise `table ip6 filter` (ip6tables-nft;
@@ -170,12 +192,14 @@ char *net_hostfw_nft_plan(const char *listing, bool want);
 /* The same for `ip6 filter FORWARD` (the iptables form is the same). */
 char *net_hostfw_nft6_plan(const char *listing, bool want);
 /* Make sure the rules are there if the chain exists: once per process
- * (again after a release), or again when asked (a new network); warn about
- * drops lxr does not lift (another table's forward hook, legacy iptables).
- * Failures are warnings. */
-void net_hostfw_allow(bool again);
-/* When no lxr bridge is left on the host (any run dir): remove the rules. */
-void net_hostfw_release(void);
+ * (again after a release), or again when asked (a new network), unless the
+ * run dir's generation note says they were checked and no commit came
+ * since; warn about drops lxr does not lift (another table's forward hook,
+ * legacy iptables). Failures are warnings. */
+void net_hostfw_allow(const char *run_dir, bool again);
+/* When no lxr bridge is left on the host (any run dir): remove the rules
+ * (nothing to do when run_dir's generation note says there is no chain). */
+void net_hostfw_release(const char *run_dir);
 
 /* ---- netlink (link.c) -------------------------------------------------------- */
 struct nl_sock;
@@ -258,6 +282,9 @@ enum {
 	/* the whole project goes: no other endpoint's hosts file to update,
 	 * and the veth is left to go with its namespace */
 	NET_RM_ALL = 2,
+	/* no process is left in the namespace: unmounting it frees it, and
+	 * the kernel removes its veths with it, off the caller's path */
+	NET_RM_EXITED = 4,
 };
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
 			       unsigned flags, lxr_err *err);

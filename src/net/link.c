@@ -552,6 +552,57 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 	return ret;
 }
 
+/* Is there a record of kind for name in project? */
+static bool recorded(const char *run_dir, const char *project, const char *kind, const char *name)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, kind);
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
+
+	return access(path, F_OK) == 0;
+}
+
+int net_links_sweep_unrecorded(const char *run_dir, const char *project, char ***removed,
+			       lxr_err *err)
+{
+	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
+	/* records are written before their link is made, under the lock:
+	 * holding it, a link without one is not being made */
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	int ret = 0;
+
+	if (lock < 0 || links_open(&sk, &cache, err) < 0)
+		return -1;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+		_cleanup_free_ char *key = NULL;
+		const char *what;
+		bool bridge;
+		lxr_err e;
+		if (!name || !alias || !lxr_str_has_prefix(alias, mark))
+			continue;
+		what = alias + strlen(mark);
+		key = lxr_xasprintf("%s/%s/%s", run_dir, project, what);
+		bridge = name_matches(name, "lxr-", key);
+		if (!bridge && !name_matches(name, "lxr", key))
+			continue;
+		if (recorded(run_dir, project, bridge ? "networks" : "endpoints", what))
+			continue;
+		if (net_link_delete(sk, name, alias, &e) < 0) {
+			if (ret == 0)
+				*err = e;
+			ret = -1;
+			continue;
+		}
+		lxr_strv_push(removed,
+			      lxr_xasprintf("link %s (%s), left without a record", name, alias));
+	}
+	links_close(sk, cache);
+	return ret;
+}
+
 bool net_any_lxr_bridge(void)
 {
 	struct nl_sock *sk = NULL;

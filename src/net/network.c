@@ -57,6 +57,49 @@ static void remember_applied(const char *prefix, const char *batch)
 	applied[slot].batch = batch ? lxr_xstrdup(batch) : NULL;
 }
 
+/* Append to *batch what removes prefix's chains in `table fam lxr`, and
+ * the table when no other chain is left in it; nothing when neither is
+ * there. One netlink look instead of `nft list table` runs before and
+ * after. false: netlink could not tell (the caller asks nft). */
+static bool removal_of(char **batch, const char *prefix, const char *fam)
+{
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_free_ char *want = lxr_xasprintf("%s-", prefix), *del = NULL;
+	bool exists, mine = false, others = false;
+	char *more;
+
+	if (net_nft_lxr_chains(fam, &exists, &names) < 0)
+		return false;
+	if (!exists)
+		return true;
+	for (size_t i = 0; names[i]; i++) {
+		if (lxr_str_has_prefix(names[i], want))
+			mine = true;
+		else
+			others = true;
+	}
+	if (!mine && others)
+		return true;
+	if (mine)
+		del = net_nft_delete_batch_of(prefix, fam);
+	more = lxr_xasprintf(
+	    "%s%s%s", *batch ? *batch : "", del ? del : "",
+	    others ? "" : (strcmp(fam, "ip") ? "delete table ip6 lxr\n" : "delete table ip lxr\n"));
+	free(*batch);
+	*batch = more;
+	return true;
+}
+
+/* FNV-1a: names a batch in the generation note */
+static uint64_t batch_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 static int nft_sync_project(const char *run_dir, const char *project, lxr_err *err)
 {
 	struct net_rec *nets = NULL;
@@ -64,9 +107,11 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	size_t n = 0, ne = 0, nm = 0;
 	struct nft_net *nn = NULL;
 	struct nft_map *mm = NULL;
-	char prefix[32];
+	char prefix[32], key[48], hash[17];
 	_cleanup_free_ char *batch = NULL;
-	bool v6 = false, drop6 = false;
+	bool v6 = false, drop6 = false, listed = false;
+	uint32_t before;
+	unsigned commits;
 	int r = -1;
 
 	_cleanup_strv_ char **homes = NULL;
@@ -118,17 +163,44 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 		r = 0;
 		goto out;
 	}
-	/* the project's last IPv6 network gone: its ip6 chains go too (a
-	 * look first, so a host without IPv6 never meets an ip6 table) */
-	if (!v6 && (drop6 = net_nft_has_v6(prefix))) {
-		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
-		char *both = lxr_xasprintf("%s%s", batch, del);
-		free(batch);
-		batch = both;
+	snprintf(key, sizeof(key), "chains %s", prefix);
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)batch_hash(batch));
+	/* another process applied this very batch and no commit came since */
+	if (n && net_stamp_holds(run_dir, key, hash)) {
+		remember_applied(prefix, batch);
+		r = 0;
+		goto out;
 	}
-	r = net_nft_apply(batch, err);
+	before = net_nft_gen();
+	commits = net_nft_commits();
+	/* the project's last IPv6 network gone: its ip6 chains go too (a
+	 * look first, so a host without IPv6 never meets an ip6 table); no
+	 * network left: its ip chains too, and a table left empty */
+	if (!v6) {
+		_cleanup_free_ char *rm = NULL;
+		listed = (n || removal_of(&rm, prefix, "ip")) && removal_of(&rm, prefix, "ip6");
+		if (listed && !n) {
+			free(batch);
+			batch = rm ? lxr_xstrdup(rm) : NULL;
+		} else if (listed && rm) {
+			char *both = lxr_xasprintf("%s%s", batch, rm);
+			free(batch);
+			batch = both;
+		} else if (!listed && (drop6 = net_nft_has_v6(prefix))) {
+			_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+			char *both = lxr_xasprintf("%s%s", batch, del);
+			free(batch);
+			batch = both;
+		}
+	}
+	/* nothing of the project's is there to remove */
+	r = batch ? net_nft_apply(batch, err) : 0;
 	remember_applied(prefix, r == 0 && n ? batch : NULL);
-	if (r == 0 && (!n || drop6))
+	/* a removal is noted too ("gone" is no batch's hash): it keeps the
+	 * note's other lines true for the next process */
+	if (r == 0)
+		net_stamp_note(run_dir, key, n ? hash : "gone", before, commits);
+	if (r == 0 && !listed && (!n || drop6))
 		net_nft_drop_empty_table();
 out:
 	for (size_t i = 0; i < n; i++)
@@ -368,7 +440,7 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	/* internal networks too: with br_netfilter, even traffic between two
 	 * containers on one bridge passes the host's FORWARD chain */
 	if (ret == 0)
-		net_hostfw_allow(true);
+		net_hostfw_allow(run_dir, true);
 	if (ret == 0 && r.subnet6.prefix) {
 		char b6[NET_SUBNET6_STRLEN];
 		lxr_info("network %s/%s: bridge %s, subnets %s and %s", project, cfg->name,
@@ -429,13 +501,24 @@ int net_network_up_locked(const char *run_dir, const char *project,
 		net_rec_free(&r);
 		return -1;
 	}
+	/* made for a build step that wanted it gone with its last container,
+	 * and now joined by one that wants it kept: kept from now on */
+	if (r.ephemeral && !cfg->ephemeral) {
+		_cleanup_free_ char *text = NULL;
+		r.ephemeral = false;
+		text = net_rec_text(&r);
+		if (net_rec_save(run_dir, project, "networks", r.name, text, err) < 0) {
+			net_rec_free(&r);
+			return lxr_err_wrap(err, "network %s", cfg->name);
+		}
+	}
 	/* It exists: make sure its kernel objects do too (a crash or a
 	 * reboot of the host can have taken them). */
 	ret = bridge_up(run_dir, project, &r, err);
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
 	if (ret == 0)
-		net_hostfw_allow(false);
+		net_hostfw_allow(run_dir, false);
 	net_rec_free(&r);
 	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
 }
@@ -518,8 +601,27 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 		ret = nft_sync_project(run_dir, project, err);
 	net_rec_free(&r);
 	rmdir_empty(run_dir, project);
-	net_hostfw_release();
+	net_hostfw_release(run_dir);
 	net_forwarding_release(run_dir);
+	return ret;
+}
+
+int net_network_prune(const char *run_dir, const char *project, char ***removed, lxr_err *err)
+{
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	_cleanup_strv_ char **names = NULL;
+	int ret = 0;
+
+	if (lock < 0)
+		return -1;
+	names = net_rec_names(run_dir, project, "networks");
+	for (size_t i = 0; names && names[i]; i++) {
+		lxr_err e;
+		if (net_network_remove_locked(run_dir, project, names[i], &e) == 0)
+			lxr_strv_push(removed, lxr_xstrdup(names[i]));
+		else if (e.errnum != EBUSY && ret == 0)
+			ret = lxr_fail(err, e.errnum, "remove network %s: %s", names[i], e.msg);
+	}
 	return ret;
 }
 
@@ -634,18 +736,25 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err)
 	}
 	netns_sweep(run_dir, project);
 	net_chain_prefix(prefix, sizeof(prefix), run_dir, project);
-	batch = net_nft_delete_batch(prefix);
 	remember_applied(prefix, NULL);
-	if (net_nft_has_v6(prefix)) {
-		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
-		char *both = lxr_xasprintf("%s%s", batch, del);
+	if (removal_of(&batch, prefix, "ip") && removal_of(&batch, prefix, "ip6")) {
+		/* usually nothing: removing the last network took them */
+		if (batch)
+			net_nft_apply(batch, &e2);
+	} else {
 		free(batch);
-		batch = both;
+		batch = net_nft_delete_batch(prefix);
+		if (net_nft_has_v6(prefix)) {
+			_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+			char *both = lxr_xasprintf("%s%s", batch, del);
+			free(batch);
+			batch = both;
+		}
+		if (net_nft_apply(batch, &e2) == 0)
+			net_nft_drop_empty_table();
 	}
-	if (net_nft_apply(batch, &e2) == 0)
-		net_nft_drop_empty_table();
 	rmdir_empty(run_dir, project);
-	net_hostfw_release();
+	net_hostfw_release(run_dir);
 	net_forwarding_release(run_dir);
 	return ret < 0 ? lxr_err_wrap(err, "network cleanup of project %s", project) : 0;
 }

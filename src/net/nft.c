@@ -370,7 +370,10 @@ int net_nft_apply(const char *batch, lxr_err *err)
 	char *argv[] = {"nft", "-f", "-", NULL};
 
 	lxr_debug("nft batch:\n%s", batch);
-	return run_nft(argv, batch, NULL, err);
+	if (run_nft(argv, batch, NULL, err) < 0)
+		return -1;
+	net_nft_count_commit();
+	return 0;
 }
 
 void net_nft_drop_empty_table(void)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "net/internal.h"
 
@@ -14,9 +15,26 @@ int net_sysctl_set(const char *key, const char *value, lxr_err *err)
 {
 	_cleanup_free_ char *path = lxr_xasprintf("/proc/sys/%s", key);
 
+	char have[32];
+	int fd;
+	ssize_t n = -1;
+
 	for (char *p = path + strlen("/proc/sys/"); *p; p++)
 		if (*p == '.')
 			*p = '/';
+	/* already so: no write (a write of route_localnet flushes the
+	 * host's route cache, one of disable_ipv6 walks the addresses) */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, have, sizeof(have) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		have[n] = '\0';
+		have[strcspn(have, "\n")] = '\0';
+		if (!strcmp(have, value))
+			return 0;
+	}
 	if (lxr_write_file_at(AT_FDCWD, path, value, err) < 0)
 		return lxr_err_wrap(err, "sysctl %s=%s", key, value);
 	return 0;

@@ -101,7 +101,8 @@ static void lay_out(const struct rt_cg_host *h, unsigned want_v2, unsigned want_
 	if (h->v2_mount) {
 		struct rt_cg_leaf *l = &cg->leaf[cg->n_leaves++];
 		l->version = LXR_CG_V2;
-		l->mount = lxr_xstrdup(h->v2_mount);
+		l->mount = lxr_xstrdup(h->v2_base ? h->v2_base : h->v2_mount);
+		l->delegated = h->v2_base != NULL;
 		l->ctrls = want_v2;
 	}
 	for (int c = 0; c < RT_CG_NCTRL; c++) {
@@ -327,6 +328,42 @@ static int cpuset_inherit(const char *dir, lxr_err *err)
 	return 0;
 }
 
+/* v2's no-internal-process rule: a delegated cgroup that holds processes
+ * (the unit's: lxr boot, the supervisors) cannot hand controllers down to
+ * lxr/. They move to a leaf beside it, <base>/supervisor, as systemd's own
+ * delegation contract asks; what forks from them stays there. */
+static int evacuate(const char *base, lxr_err *err)
+{
+	_cleanup_free_ char *procs = lxr_xasprintf("%s/cgroup.procs", base);
+	_cleanup_free_ char *leaf = lxr_xasprintf("%s/supervisor", base);
+	_cleanup_free_ char *to = lxr_xasprintf("%s/cgroup.procs", leaf);
+
+	/* a process forking meanwhile leaves a child behind: look again */
+	for (int round = 0; round < 10; round++) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (rt_cg_read_pids(procs, &pids, &n, err) < 0)
+			return lxr_err_wrap(err, "delegated cgroup %s", base);
+		if (n == 0)
+			return 0;
+		if (mkdir(leaf, 0755) < 0 && errno != EEXIST) {
+			free(pids);
+			return lxr_fail(err, errno, "mkdir %s", leaf);
+		}
+		for (size_t i = 0; i < n; i++) {
+			char v[24];
+			snprintf(v, sizeof(v), "%d", (int)pids[i]);
+			if (lxr_write_file_at(AT_FDCWD, to, v, err) < 0 && err->errnum != ESRCH) {
+				free(pids);
+				return lxr_err_wrap(err, "move PID %d out of the delegated cgroup",
+						    (int)pids[i]);
+			}
+		}
+		free(pids);
+	}
+	return lxr_fail(err, EBUSY, "%s keeps getting new processes", procs);
+}
+
 /* lxr/ and lxr/<group>/ are shared with other containers, and a concurrent
  * destroy may remove them (when empty) between our mkdirs: ENOENT below
  * them means start over. The leaf itself must be new. */
@@ -339,6 +376,8 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 	bool v2 = l->version == LXR_CG_V2;
 	bool cpuset_v1 = !v2 && (l->ctrls & (1u << RT_CG_CPUSET));
 
+	if (v2 && root_off && l->delegated && evacuate(l->mount, err) < 0)
+		return -1;
 	if (v2 && enable_ctrls(l->mount, root_off, err) < 0)
 		return -1;
 	for (int i = 0; i < MKDIR_TRIES; i++) {
@@ -368,12 +407,18 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 	return lxr_fail(err, ENOENT, "mkdir %s: its parent kept disappearing", leaf);
 }
 
-/* Remove lxr/<group> and lxr when no other container uses them. */
+/* Remove lxr/<group> and lxr when no other container uses them. lxr's own
+ * groups (`_run`, `_build`: a project name cannot start with "_") stay:
+ * one `lxr run` after another would otherwise make the group in every
+ * hierarchy at each start and remove it again at each end, a cgroup mkdir
+ * and rmdir apiece on both critical paths. */
 static void remove_shared(const struct rt_cg_leaf *l, const char *group)
 {
 	_cleanup_free_ char *top = lxr_xasprintf("%s/lxr", l->mount);
 	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
 
+	if (group[0] == '_')
+		return;
 	if (rmdir(grp) == 0 || errno == ENOENT)
 		rmdir(top);
 }
@@ -544,6 +589,7 @@ int rt_cgroup_create(const char *group, const char *name, const struct lxr_resou
 
 	if (rt_cg_host_probe(&h, err) < 0)
 		return -1;
+	rt_cg_host_base(&h, group, true);
 	r = rt_cg_create_on(&h, group, name, res, out, err);
 	rt_cg_host_free(&h);
 	return r;
@@ -844,6 +890,7 @@ int rt_cgroup_open(const char *group, const char *name, struct lxr_cgroup **out,
 
 	if (rt_cg_host_probe(&h, err) < 0)
 		return -1;
+	rt_cg_host_base(&h, group, false);
 	r = rt_cg_open_on(&h, group, name, out, err);
 	rt_cg_host_free(&h);
 	return r;

@@ -37,9 +37,11 @@ int rt_cg_ctrl_from_name(const char *name);
  * hierarchy cannot also be on v2, so v1 wins when mountinfo shows both. */
 struct rt_cg_host {
 	char *v2_mount;              /* cgroup2 mount point, NULL when none */
+	char *v2_base;               /* the v2 directory lxr/ is made in: a delegated
+					cgroup (rt_cg_host_base), NULL: v2_mount */
 	char *v1_mount[RT_CG_NCTRL]; /* v1 hierarchy holding the controller */
-	unsigned v2_available;       /* bits: in the v2 root's cgroup.controllers */
-	unsigned v2_enabled;         /* bits: in the v2 root's cgroup.subtree_control */
+	unsigned v2_available;       /* bits: in the v2 base's cgroup.controllers */
+	unsigned v2_enabled;         /* bits: in the v2 base's cgroup.subtree_control */
 };
 
 /* Fill mounts from mountinfo text. A cgroup2 mount at prefer_v2 (the pure-v2
@@ -52,6 +54,14 @@ void rt_cg_host_set_v2(struct rt_cg_host *h, const char *controllers, const char
 /* Read this host's mountinfo and v2 root files. */
 int rt_cg_host_probe(struct rt_cg_host *h, lxr_err *err);
 void rt_cg_host_free(struct rt_cg_host *h);
+/* Where group's lxr/ goes on a pure v2 host (docs/cgroups.md): the parent
+ * the group's run directory recorded (cgroup-parent), else lxr.conf's
+ * [cgroup] parent, else (auto) the nearest cgroup above this process that
+ * systemd marked delegated (xattr trusted.delegate or user.delegate);
+ * none: the hierarchy's root, as on hybrid and v1 hosts. making: record
+ * the choice for the group's later users. Sets h->v2_base and reads the
+ * controllers from there. */
+void rt_cg_host_base(struct rt_cg_host *h, const char *group, bool making);
 /* LXR_CG_V1, LXR_CG_V2, or 0 when the host lacks the controller. */
 enum lxr_cg_version rt_cg_host_where(const struct rt_cg_host *h, enum rt_cg_ctrl c);
 
@@ -68,6 +78,7 @@ struct rt_cg_leaf {
 	char *mount;    /* the hierarchy's mount point */
 	char *path;     /* mount/lxr/group/name */
 	unsigned ctrls; /* bits of the controllers lxr uses through this leaf */
+	bool delegated; /* mount is a delegated cgroup (v2_base), not a root */
 };
 
 /* Kill everything in path and below it, then remove path and the empty

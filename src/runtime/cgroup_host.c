@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 
 #include "runtime/cgroup.h"
 
@@ -152,6 +154,7 @@ void rt_cg_host_set_v2(struct rt_cg_host *h, const char *controllers, const char
 void rt_cg_host_free(struct rt_cg_host *h)
 {
 	free(h->v2_mount);
+	free(h->v2_base);
 	for (int c = 0; c < RT_CG_NCTRL; c++)
 		free(h->v1_mount[c]);
 	memset(h, 0, sizeof(*h));
@@ -190,6 +193,98 @@ int rt_cg_host_probe(struct rt_cg_host *h, lxr_err *err)
 	}
 	rt_cg_host_set_v2(h, ctl, sub);
 	return 0;
+}
+
+/* systemd (v251 on) marks a unit's cgroup it delegates (Delegate=yes) with
+ * the xattr trusted.delegate, or user.delegate for a user's manager. */
+static bool is_delegated(const char *dir)
+{
+	char v[4];
+	ssize_t n = getxattr(dir, "trusted.delegate", v, sizeof(v));
+
+	if (n < 0)
+		n = getxattr(dir, "user.delegate", v, sizeof(v));
+	return n == 1 && v[0] == '1';
+}
+
+/* A cgroup path below the v2 root, "/a/b": no "..", no "//", not "/". */
+static bool good_rel(const char *p)
+{
+	return p[0] == '/' && p[1] && !strstr(p, "/..") && !strstr(p, "//") && !strchr(p, '\n') &&
+	       p[strlen(p) - 1] != '/';
+}
+
+/* The nearest delegated cgroup above (or at) this process's own. */
+static char *own_delegated(const struct rt_cg_host *h)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *p;
+
+	if (lxr_read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, NULL) < 0)
+		return NULL;
+	line = strstr(text, "0::/");
+	if (!line || (line != text && line[-1] != '\n'))
+		return NULL;
+	p = line + 3;
+	p[strcspn(p, "\n")] = '\0';
+	while (p[0] == '/' && p[1]) {
+		_cleanup_free_ char *dir = lxr_xasprintf("%s%s", h->v2_mount, p);
+		char *slash;
+		if (is_delegated(dir))
+			return lxr_xstrdup(p);
+		slash = strrchr(p, '/');
+		if (slash == p)
+			break;
+		*slash = '\0';
+	}
+	return NULL;
+}
+
+void rt_cg_host_base(struct rt_cg_host *h, const char *group, bool making)
+{
+	_cleanup_free_ char *rec = NULL, *rel = NULL, *ctl = NULL, *sub = NULL;
+	const char *parent_setting = lxr_cgroup_parent();
+	bool recorded = false;
+	struct stat st;
+
+	/* pure v2 only: a hybrid host keeps lxr/ at the roots, as before */
+	if (!h->v2_mount || strcmp(h->v2_mount, PURE_V2_ROOT))
+		return;
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		if (h->v1_mount[c])
+			return;
+	rec = lxr_xasprintf("%s/%s/cgroup-parent", lxr_run_dir(), group);
+	if (lxr_read_file_at(AT_FDCWD, rec, &rel, NULL, NULL) == 0) {
+		rel[strcspn(rel, "\n")] = '\0';
+		_cleanup_free_ char *dir = lxr_xasprintf("%s%s", h->v2_mount, rel);
+		/* a record of a parent that is gone (its unit stopped) is stale */
+		recorded = good_rel(rel) && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!recorded) {
+			free(rel);
+			rel = NULL;
+		}
+	}
+	if (!rel && parent_setting && !strcmp(parent_setting, "none"))
+		return;
+	if (!rel && parent_setting && parent_setting[0] == '/')
+		rel = strcmp(parent_setting, "/") ? lxr_xstrdup(parent_setting) : NULL;
+	else if (!rel)
+		rel = own_delegated(h);
+	if (!rel)
+		return;
+	h->v2_base = lxr_xasprintf("%s%s", h->v2_mount, rel);
+	/* the group's run directory exists while it has containers; its other
+	 * users (lxr down from a shell, doctor --repair) may sit elsewhere */
+	if (making && !recorded) {
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", lxr_run_dir(), group);
+		_cleanup_free_ char *line = lxr_xasprintf("%s\n", rel);
+		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0)
+			lxr_write_file_atomic(dfd, "cgroup-parent", line, strlen(line), 0644, NULL);
+	}
+	ctl = read_opt(h->v2_base, "cgroup.controllers");
+	sub = read_opt(h->v2_base, "cgroup.subtree_control");
+	rt_cg_host_set_v2(h, ctl, sub);
 }
 
 enum lxr_cg_version rt_cgroup_version(void)
@@ -236,8 +331,9 @@ char **rt_cgroup_names(const char *group)
 
 	if (strchr(group, '/') || group[0] == '.' || rt_cg_host_probe(&h, NULL) < 0)
 		return out;
+	rt_cg_host_base(&h, group, false);
 	for (int c = -1; c < RT_CG_NCTRL; c++) {
-		const char *m = c < 0 ? h.v2_mount : h.v1_mount[c];
+		const char *m = c < 0 ? (h.v2_base ? h.v2_base : h.v2_mount) : h.v1_mount[c];
 		_cleanup_free_ char *dir = m ? lxr_xasprintf("%s/lxr/%s", m, group) : NULL;
 		if (dir)
 			names_in(dir, &out);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "runtime/internal.h"
 
@@ -680,6 +681,81 @@ int rt_container_retire(struct lxr_container *c, struct lxr_cgroup **keep, lxr_e
 	else if (c->cg)
 		lxr_debug("container %s: cgroup not reused: %s", c->id, e.msg);
 	return rt_container_destroy(c, false, err);
+}
+
+/* The child that removes a renamed directory: out of the caller's session
+ * and off its descriptors before anything else (a `$(lxr run ...)` waits
+ * for the end of its output pipe, not for this), it waits for the rename,
+ * then removes. */
+static _Noreturn void cleaner_main(int go, const char *path)
+{
+	lxr_err ignored;
+	char b = 0;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	lxr_set_proc_title("lxr-cleanup");
+	setsid();
+	for (int i = 0; i < 3 && null >= 0; i++)
+		dup2(null, i);
+	if (go != 3 && dup2(go, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	while (read(3, &b, 1) < 0 && errno == EINTR)
+		;
+	if (b != 'g')
+		_exit(0);
+	_exit(lxr_rm_rf(path, &ignored) < 0 ? 1 : 0);
+}
+
+/* NAME's temp name for writer pid, beside the container's directory */
+static char *tmp_beside(const struct lxr_container *c, int pid)
+{
+	_cleanup_free_ char *base = lxr_tmp_name_of(c->id, pid);
+	const char *slash = strrchr(c->dir, '/');
+
+	return lxr_xasprintf("%.*s/%s", (int)(slash - c->dir), c->dir, base);
+}
+
+int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int go_r = -1, go_w = -1;
+	int p[2];
+	pid_t pid;
+
+	if (!c)
+		return 0;
+	lxr_debug("container %s: destroy, detached", c->id);
+	rt_container_kill(c, SIGKILL, err);
+	rt_container_wait(c);
+	/* named after the container: gone before the name is free again */
+	if (c->cg && rt_cgroup_destroy(lxr_steal_ptr(&c->cg), err) < 0) {
+		lxr_err_wrap(err, "container %s", c->id);
+		rt_container_destroy(c, true, &(lxr_err){0});
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return rt_container_destroy(c, true, err);
+	go_r = p[0];
+	go_w = p[1];
+	pid = fork();
+	if (pid == 0) {
+		close(lxr_steal_fd(&go_w));
+		cleaner_main(go_r, tmp_beside(c, (int)getpid()));
+	}
+	if (pid < 0)
+		return rt_container_destroy(c, true, err);
+	/* the cleaner's pid in the name: its end is what makes the name a
+	 * leftover for the sweep */
+	tmp = tmp_beside(c, (int)pid);
+	if (rename(c->dir, tmp) < 0) {
+		close(lxr_steal_fd(&go_w)); /* the cleaner ends without a word */
+		return rt_container_destroy(c, true, err);
+	}
+	(void)!write(go_w, "g", 1);
+	lxr_debug("container %s: gone (its files are being removed)", c->id);
+	container_free(c);
+	return 0;
 }
 
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err)

@@ -189,14 +189,17 @@ static pid_t queued_pid(int sync)
 	}
 }
 
-int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
-	       struct lxr_stdio *io, pid_t *pid_out, int *pidfd_out, lxr_err *err)
+int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
+		     const struct lxr_spec *proc, struct lxr_stdio *io, struct rt_exec_pending *p,
+		     lxr_err *err)
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
 	struct lxr_cgroup *cg = NULL;
-	pid_t h, pid = -1;
-	int sp[2], st, r;
+	pid_t h;
+	int sp[2];
 
+	p->helper = -1;
+	p->sync = -1;
 	io->pty_master = -1;
 	if (rt_seccomp_prepare(proc, err) < 0)
 		return -1;
@@ -234,12 +237,24 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 		helper(target_pidfd, cg, proc, io, child_end);
 	}
 	rt_cgroup_free(cg);
-	close(lxr_steal_fd(&child_end));
-	r = rt_sync_await(parent_end, name, io, &pid, err);
-	while (waitpid(h, &st, 0) < 0 && errno == EINTR)
+	p->helper = h;
+	p->sync = lxr_steal_fd(&parent_end);
+	return 0;
+}
+
+int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio *io,
+		   pid_t *pid_out, int *pidfd_out, lxr_err *err)
+{
+	_cleanup_close_ int sync = lxr_steal_fd(&p->sync);
+	pid_t pid = -1;
+	int st, r;
+
+	r = rt_sync_await(sync, name, io, &pid, err);
+	while (p->helper > 0 && waitpid(p->helper, &st, 0) < 0 && errno == EINTR)
 		;
+	p->helper = -1;
 	if (pid <= 0)
-		pid = queued_pid(parent_end);
+		pid = queued_pid(sync);
 	if (r < 0 || pid <= 0) {
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -257,4 +272,14 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 	*pid_out = pid;
 	*pidfd_out = (int)syscall(SYS_pidfd_open, pid, 0);
 	return 0;
+}
+
+int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
+	       struct lxr_stdio *io, pid_t *pid_out, int *pidfd_out, lxr_err *err)
+{
+	struct rt_exec_pending p;
+
+	if (rt_exec_in_begin(target_pidfd, group, name, proc, io, &p, err) < 0)
+		return -1;
+	return rt_exec_in_end(&p, name, io, pid_out, pidfd_out, err);
 }

@@ -154,9 +154,18 @@ int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_h
 		 lxr_err *err)
 {
 	static struct utsname u;
+	/* the host's answers, asked once per process: a stack's every
+	 * service is planned against the same host (41 prctl calls a
+	 * service otherwise) */
+	static uint64_t caps;
+	static bool caps_known;
 
 	memset(h, 0, sizeof(*h));
-	h->p.all_caps = rt_caps_privileged();
+	if (!caps_known) {
+		caps = rt_caps_privileged();
+		caps_known = true;
+	}
+	h->p.all_caps = caps;
 	if (!u.release[0])
 		uname(&u);
 	h->p.kernel_release = u.release[0] ? u.release : NULL;

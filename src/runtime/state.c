@@ -98,8 +98,10 @@ int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_
 	}
 	/* "state" only once the command runs (rt_state_publish): before, the
 	 * container's mount namespace is still a copy of the host's, and an
-	 * `lxr exec` that found it would join that, not the container. */
-	return lxr_write_file_atomic(dfd, RT_STATE_STARTING, text, len, 0600, err);
+	 * `lxr exec` that found it would join that, not the container. No
+	 * fsync: after a power cut the file names a process that is gone
+	 * (pid and start time), and a torn one finds no live init either. */
+	return lxr_write_file_replace(dfd, RT_STATE_STARTING, text, len, 0600, err);
 }
 
 int rt_state_publish(const char *dir, lxr_err *err)
@@ -286,6 +288,11 @@ bool rt_container_dead(const char *state_root, const char *id)
 
 		if (lxr_read_file_at(AT_FDCWD, path, &text, &len, NULL) < 0)
 			continue;
+		/* lxr renames only whole files into place: an empty one is
+		 * what a power cut left of an unsynced write, whose init is
+		 * gone with the boot it ran in */
+		if (len == 0)
+			return true;
 		pid = field(text, "pid");
 		st = field(text, "starttime");
 		/* a torn or foreign file says nothing: not dead, as far as we know */

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -191,6 +192,47 @@ int ctl_call(struct ctl_conn *c, const char *cmd, json_t *args, int timeout_ms, 
 		json_decref(msg);
 		return 0;
 	}
+}
+
+int ctl_send(struct ctl_conn *c, const char *cmd, json_t *args, lxr_err *err)
+{
+	return send_request(c, cmd, args, c->next_id++, err);
+}
+
+int ctl_wait_any(struct ctl_conn *c, int timeout_ms, lxr_err *err)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	bool came = c->len && memchr(c->buf, '\n', c->len);
+	int r;
+
+	if (!came) {
+		while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			return lxr_fail(err, errno, "poll the control socket");
+		if (r == 0)
+			return 0;
+		if (c->cap - c->len < 65536) {
+			c->cap = c->len + 131072;
+			c->buf = lxr_xrealloc(c->buf, c->cap);
+		}
+		while ((r = (int)read(c->fd, c->buf + c->len, c->cap - c->len)) < 0 &&
+		       errno == EINTR)
+			;
+		if (r < 0)
+			return lxr_fail(err, errno, "read from the supervisor");
+		if (r == 0)
+			return lxr_fail(err, ECONNRESET, "the supervisor closed the connection");
+		c->len += (size_t)r;
+	}
+	/* whole lines go; a line's first part stays for the next read */
+	char *last = c->len ? memrchr(c->buf, '\n', c->len) : NULL;
+	if (last) {
+		size_t n = (size_t)(last - c->buf) + 1;
+		memmove(c->buf, c->buf + n, c->len - n);
+		c->len -= n;
+	}
+	return 1;
 }
 
 int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,

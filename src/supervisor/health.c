@@ -63,6 +63,8 @@ int64_t sup_health_deadline(const struct sup_instance *in)
 	 * once, forever. */
 	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state) || in->paused)
 		return 0;
+	if (h->syncw.fd >= 0)
+		return 0; /* its helper's hang-up comes first; the timeout after */
 	return h->pid > 0 ? h->kill_at : h->next_at;
 }
 
@@ -70,11 +72,12 @@ static void close_check(struct sup *s, struct sup_health *h)
 {
 	sup_watch_del(s, &h->pidw);
 	sup_watch_del(s, &h->outw);
+	sup_watch_del(s, &h->syncw);
 	if (h->pidw.fd >= 0)
 		close(h->pidw.fd);
 	if (h->outw.fd >= 0)
 		close(h->outw.fd);
-	h->pidw.fd = h->outw.fd = -1;
+	h->pidw.fd = h->outw.fd = h->syncw.fd = -1;
 	h->pid = -1;
 	h->kill_at = 0;
 }
@@ -83,22 +86,93 @@ void sup_health_stop(struct sup *s, struct sup_instance *in)
 {
 	struct sup_health *h = &in->health;
 
+	if (h->syncw.fd >= 0) {
+		/* being started: wait for its exec, then kill it below, judged
+		 * as little as a running check cut short */
+		struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
+		int pidfd = -1;
+		lxr_err err;
+
+		sup_watch_del(s, &h->syncw);
+		h->syncw.fd = -1; /* closed by rt_exec_in_end */
+		if (rt_exec_in_end(&h->starting, in->name, &io, &h->pid, &pidfd, &err) == 0)
+			h->pidw.fd = pidfd;
+	}
 	if (h->pid > 0) {
 		kill(h->pid, SIGKILL);
 		waitpid(h->pid, NULL, 0);
 	}
-	if (h->pid > 0 || h->pidw.fd >= 0)
+	if (h->pid > 0 || h->pidw.fd >= 0 || h->outw.fd >= 0)
 		close_check(s, h);
 	h->next_at = 0;
 }
 
+/* Could not even run: that is a failed check, as with docker. Unless the
+ * supervisor is out of descriptors for the moment (a big stack's checks
+ * all at once under a low RLIMIT_NOFILE): that is no verdict on the
+ * container, and the check runs again once others have ended. */
+#define RETRY_US 50000
+
+static void start_failed(struct sup *s, struct sup_instance *in, int r, const lxr_err *err)
+{
+	struct sup_health *h = &in->health;
+
+	if (err->errnum == EMFILE || err->errnum == ENFILE) {
+		h->pid = -1;
+		h->next_at = sup_now() + RETRY_US;
+		return;
+	}
+	snprintf(out_buf(h), SUP_HEALTH_OUT, "%s", err->msg);
+	h->last_exit = r == -127 ? 127 : r == -126 ? 126 : 125;
+	h->pid = -1;
+	h->next_at = sup_now(); /* judged below */
+	sup_health_on_exit(s, in);
+}
+
+/* The exec helper hung up: the check's command runs (its pid and pidfd
+ * are collected) or could not start. */
+static int finish_start(struct sup *s, struct sup_instance *in)
+{
+	struct sup_health *h = &in->health;
+	struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
+	int pidfd = -1, r;
+	pid_t pid = -1;
+	lxr_err err;
+
+	sup_watch_del(s, &h->syncw);
+	h->syncw.fd = -1; /* closed by rt_exec_in_end */
+	r = rt_exec_in_end(&h->starting, in->name, &io, &pid, &pidfd, &err);
+	if (r < 0) {
+		if (h->outw.fd >= 0) {
+			sup_watch_del(s, &h->outw);
+			close(h->outw.fd);
+			h->outw.fd = -1;
+		}
+		start_failed(s, in, r, &err);
+		return -1;
+	}
+	h->pid = pid;
+	h->pidw.fd = pidfd;
+	if (sup_watch_add(s, &h->pidw, &err) < 0)
+		sup_say(s, in, "health check: %s", err.msg);
+	return 0;
+}
+
+void sup_health_on_started(struct sup *s, struct sup_instance *in)
+{
+	finish_start(s, in);
+}
+
+/* Started without waiting for it to run: the loop goes on with other
+ * instances' checks and events while the helper joins the container, and
+ * hears from it (sup_health_on_started) once the command runs. So checks
+ * that fall due together run side by side, not one after another. */
 static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 {
 	struct sup_health *h = &in->health;
 	struct lxr_spec proc = in->plan.spec; /* the container's process, shallow */
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
-	int p[2], pidfd = -1, r;
-	pid_t pid = -1;
+	int p[2], r;
 	lxr_err err;
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -110,26 +184,22 @@ static void start_check(struct sup *s, struct sup_instance *in, int64_t now)
 	io.fds[1] = io.fds[2] = p[1];
 	out_buf(h)[0] = '\0';
 	h->check_start_ns = sup_wall_ns();
-	r = rt_exec_in(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->name, &proc, &io,
-		       &pid, &pidfd, &err);
+	r = rt_exec_in_begin(rt_container_pidfd(in->c), in->plan.spec.cgroup_group, in->name, &proc,
+			     &io, &h->starting, &err);
 	close(p[1]);
 	if (r < 0) {
-		/* could not even run: that is a failed check, as with docker */
 		close(p[0]);
-		snprintf(h->last_output, SUP_HEALTH_OUT, "%s", err.msg);
-		h->last_exit = r == -127 ? 127 : r == -126 ? 126 : 125;
-		h->pid = -1;
-		h->next_at = now; /* judged below */
-		sup_health_on_exit(s, in);
+		start_failed(s, in, r, &err);
 		return;
 	}
-	h->pid = pid;
-	h->pidw.fd = pidfd;
+	h->syncw.fd = h->starting.sync;
 	h->outw.fd = p[0];
 	h->kill_at = now + h->timeout_us;
 	h->next_at = 0;
-	if (sup_watch_add(s, &h->pidw, &err) < 0 || sup_watch_add(s, &h->outw, &err) < 0)
+	if (sup_watch_add(s, &h->syncw, &err) < 0 || sup_watch_add(s, &h->outw, &err) < 0) {
 		sup_say(s, in, "health check: %s", err.msg);
+		finish_start(s, in); /* unwatched: waited for here */
+	}
 }
 
 void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
@@ -145,7 +215,7 @@ void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
 		h->kill_at = 0;
 		return;
 	}
-	if (h->pid <= 0 && h->next_at && now >= h->next_at)
+	if (h->pid <= 0 && h->syncw.fd < 0 && h->next_at && now >= h->next_at)
 		start_check(s, in, now);
 }
 

@@ -1,6 +1,7 @@
 /* An instance's container, driven by the state machine's actions, and the
  * dependency gates that decide when a created instance may start. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -583,6 +585,44 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 	return GATE_OPEN;
 }
 
+/* Descriptors. A running instance holds four (its pidfd, its two output
+ * pipes, its log file); one being started holds a few more until its
+ * command runs (its start-up socket and the loop's copy, its network
+ * namespace...), and the container's first process, a copy of the
+ * supervisor until its exec, opens its own on top of the supervisor's. So
+ * starting a whole level at once could run a big stack out of
+ * RLIMIT_NOFILE (a hard limit of 1024 leaves no room to raise) where
+ * starting it in waves does not: an instance waits for others' starts to
+ * end while there is no room for its own. */
+#define SPAWN_FDS  8
+#define FD_RESERVE 64 /* the child's own opens, health checks, clients */
+
+static bool room_to_start(const struct sup *s)
+{
+	size_t live = 0, starting = 0;
+	struct rlimit rl;
+	long open_fds = 0;
+	DIR *d;
+
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			live += s->svcs[i].inst[k].c != NULL;
+			starting += s->svcs[i].inst[k].syncw.fd >= 0;
+		}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	/* far from the limit by a generous guess: nothing to count */
+	if ((live + 1) * SPAWN_FDS + 2 * FD_RESERVE < rl.rlim_cur)
+		return true;
+	/* nothing under way to wait for: it starts, and says why it cannot */
+	if (!starting || !(d = opendir("/proc/self/fd")))
+		return true;
+	while (readdir(d))
+		open_fds++;
+	closedir(d);
+	return (long)rl.rlim_cur - open_fds - FD_RESERVE >= SPAWN_FDS;
+}
+
 void sup_start_ready(struct sup *s)
 {
 	bool again = true;
@@ -596,10 +636,13 @@ void sup_start_ready(struct sup *s)
 				if (in->fsm.state != SVC_CREATED || in->blocked || in->held ||
 				    in->fsm.stopped_by_user)
 					continue;
-				if (gates(s, in) == GATE_OPEN) {
-					sup_event(s, in, EV_START, 0);
-					again = true;
-				}
+				if (gates(s, in) != GATE_OPEN)
+					continue;
+				/* no room: the next start that ends calls again */
+				if (!room_to_start(s))
+					return;
+				sup_event(s, in, EV_START, 0);
+				again = true;
 			}
 	}
 }

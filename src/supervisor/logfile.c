@@ -26,7 +26,11 @@ struct pending {
 struct log_writer {
 	char *service;
 	char *name; /* "<service>.log" */
-	int dirfd, fd;
+	/* the directory, opened only to open or rotate the file: a stack
+	 * keeps a writer per service, and a descriptor each would count
+	 * against RLIMIT_NOFILE for nothing */
+	char *dir;
+	int fd;
 	int64_t size;
 	struct log_writer_opts o;
 	struct pending pend[2];
@@ -80,14 +84,23 @@ static void apply_defaults(struct log_writer_opts *o)
 		o->flush_usec = 1000000;
 }
 
-static int open_current(struct log_writer *w, lxr_err *err)
+static int open_dir(const struct log_writer *w, lxr_err *err)
+{
+	int dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open log directory %s", w->dir);
+	return dfd;
+}
+
+static int open_current(struct log_writer *w, int dfd, lxr_err *err)
 {
 	struct stat st;
 	int fd;
 
 	/* O_APPEND: a restarted supervisor, or a second writer by mistake,
 	 * adds records after the existing ones instead of overwriting them. */
-	fd = openat(w->dirfd, w->name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+	fd = openat(dfd, w->name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open log file %s", w->name);
 	if (fstat(fd, &st) < 0) {
@@ -100,9 +113,18 @@ static int open_current(struct log_writer *w, lxr_err *err)
 	return 0;
 }
 
+/* the file again, after a failure closed it */
+static int reopen(struct log_writer *w, lxr_err *err)
+{
+	_cleanup_close_ int dfd = open_dir(w, err);
+
+	return dfd < 0 ? -1 : open_current(w, dfd, err);
+}
+
 int log_writer_open(const char *dir, const char *service, const struct log_writer_opts *opts,
 		    struct log_writer **out, lxr_err *err)
 {
+	_cleanup_close_ int dfd = -1;
 	struct log_writer *w;
 
 	if (!*service || strchr(service, '/') || !strcmp(service, ".") || !strcmp(service, ".."))
@@ -114,20 +136,18 @@ int log_writer_open(const char *dir, const char *service, const struct log_write
 	w->service = lxr_xstrdup(service);
 	w->name = lxr_xasprintf("%s.log", service);
 	w->fd = -1;
-	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->dirfd < 0) {
-		lxr_fail(err, errno, "open log directory %s", dir);
+	w->dir = lxr_xstrdup(dir);
+	dfd = open_dir(w, err);
+	if (dfd < 0)
 		goto fail;
-	}
-	if (open_current(w, err) < 0) {
+	if (open_current(w, dfd, err) < 0) {
 		lxr_err_wrap(err, "service %s", service);
 		goto fail;
 	}
 	*out = w;
 	return 0;
 fail:
-	if (w->dirfd >= 0)
-		close(w->dirfd);
+	free(w->dir);
 	free(w->service);
 	free(w->name);
 	free(w);
@@ -139,22 +159,26 @@ fail:
  * and a reader holding an old file keeps reading it to its end. */
 static int rotate(struct log_writer *w, lxr_err *err)
 {
+	_cleanup_close_ int dfd = open_dir(w, err);
+
+	if (dfd < 0)
+		return -1;
 	for (int k = w->o.max_file - 2; k >= 1; k--) {
 		_cleanup_free_ char *from = lxr_xasprintf("%s.%d", w->name, k);
 		_cleanup_free_ char *to = lxr_xasprintf("%s.%d", w->name, k + 1);
-		if (renameat(w->dirfd, from, w->dirfd, to) < 0 && errno != ENOENT)
+		if (renameat(dfd, from, dfd, to) < 0 && errno != ENOENT)
 			return lxr_fail(err, errno, "rotate %s to %s", from, to);
 	}
 	if (w->o.max_file >= 2) {
 		_cleanup_free_ char *to = lxr_xasprintf("%s.1", w->name);
-		if (renameat(w->dirfd, w->name, w->dirfd, to) < 0)
+		if (renameat(dfd, w->name, dfd, to) < 0)
 			return lxr_fail(err, errno, "rotate %s to %s", w->name, to);
-	} else if (unlinkat(w->dirfd, w->name, 0) < 0 && errno != ENOENT) {
+	} else if (unlinkat(dfd, w->name, 0) < 0 && errno != ENOENT) {
 		return lxr_fail(err, errno, "rotate: remove %s", w->name);
 	}
 	close(w->fd);
 	w->fd = -1;
-	return open_current(w, err);
+	return open_current(w, dfd, err);
 }
 
 static void note_failure(struct log_writer *w, int e)
@@ -186,7 +210,7 @@ static void write_record(struct log_writer *w, size_t n)
 	size_t done = 0;
 	lxr_err err;
 
-	if (w->fd < 0 && open_current(w, &err) < 0) {
+	if (w->fd < 0 && reopen(w, &err) < 0) {
 		note_failure(w, err.errnum);
 		return;
 	}
@@ -381,7 +405,7 @@ void log_writer_close(struct log_writer *w, const struct timespec *now)
 	log_writer_feed_eof(w, LOG_STDERR, now);
 	if (w->fd >= 0)
 		close(w->fd);
-	close(w->dirfd);
+	free(w->dir);
 	for (int i = 0; i < 2; i++)
 		free(w->pend[i].buf);
 	free(w->rec);

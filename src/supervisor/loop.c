@@ -3,7 +3,6 @@
  * pipes, health checks, and the control socket. No polling, no sleeps. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,9 +21,17 @@ int64_t sup_now(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* A health check's exec helper is waited for until its socket hangs up
+ * (the command runs, or could not): the pid it reports before that would
+ * only wake the loop early. */
+uint32_t sup_watch_events(const struct sup_watch *w)
+{
+	return w->kind == W_HEALTH_SYNC ? EPOLLRDHUP : EPOLLIN;
+}
+
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+	struct epoll_event ev = {.events = sup_watch_events(w), .data.ptr = w};
 
 	if (w->fd < 0)
 		return 0;
@@ -44,10 +51,14 @@ void sup_watch_del(struct sup *s, struct sup_watch *w)
 		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
 		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
 
+/* A supervisor idle this long after a burst of work (starts, exits,
+ * control requests) gives back the pages the burst left resident. */
+#define TRIM_IDLE_US 1000000
+
 /* One timer for everything: the earliest deadline of any instance. */
 static void arm_timer(struct sup *s)
 {
-	int64_t next = 0;
+	int64_t next = s->trim_at;
 	struct itimerspec its = {0};
 
 	FOR_EACH_INSTANCE(s, in)
@@ -81,6 +92,10 @@ static void on_timer(struct sup *s)
 
 	(void)!read(s->timerw.fd, &ticks, sizeof(ticks));
 	sup_output_flush(s);
+	if (s->trim_at && now >= s->trim_at) {
+		s->trim_at = 0;
+		lxr_mem_trim();
+	}
 	FOR_EACH_INSTANCE(s, in)
 	{
 		if (in->fsm.deadline && now >= in->fsm.deadline)
@@ -114,6 +129,8 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 {
 	struct sup_instance *in = w->ptr;
 
+	if (w->kind == W_SYNC || w->kind == W_PIDFD || w->kind == W_LISTEN || w->kind == W_CLIENT)
+		s->trim_at = sup_now() + TRIM_IDLE_US;
 	switch (w->kind) {
 	case W_SIGNAL: on_signal(s); break;
 	case W_TIMER: on_timer(s); break;
@@ -123,6 +140,7 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 	case W_ERR: sup_output_read_some(s, in, 1); break;
 	case W_HEALTH_PIDFD: sup_health_on_exit(s, in); break;
 	case W_HEALTH_OUT: sup_health_on_output(s, in); break;
+	case W_HEALTH_SYNC: sup_health_on_started(s, in); break;
 	case W_LISTEN: sup_control_accept(s); break;
 	case W_CLIENT: sup_control_read(s, w); break;
 	case W_TERM: sup_term_flush(s); break;
@@ -198,9 +216,10 @@ static void report_ready(struct sup *s)
 		return;
 	s->up_done = true;
 	/* start-up's scratch (netlink messages, files read, the plans' text)
-	 * is freed by now: its pages go back to the system, so a supervisor
-	 * that runs for years holds only what it supervises with */
-	malloc_trim(0);
+	 * is freed by now: its pages go back to the system, and so do the code
+	 * and stack pages only start-up used, so a supervisor that runs for
+	 * years holds only what it supervises with */
+	lxr_mem_trim();
 	if (s->ready_fd >= 0) {
 		char line[32];
 		int n =

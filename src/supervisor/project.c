@@ -206,6 +206,8 @@ int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 	    "events.jsonl",
 	    "supervisor.log",
 	    "stack-files",
+	    /* where its cgroups were (rt_cg_host_base): they are gone now */
+	    "cgroup-parent",
 	    /* last: unlinked while held, so a concurrent `up` starts from
 	     * nothing, and a `down` that waited on it can tell (st_nlink) */
 	    "supervisor.lock",

@@ -179,7 +179,7 @@ int sup_reconcile_preview(struct sup *s, struct cfg_stack *st, struct plan_graph
 
 static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+	struct epoll_event ev = {.events = sup_watch_events(w), .data.ptr = w};
 
 	w->ptr = ptr;
 	if (w->fd >= 0)
@@ -189,8 +189,8 @@ static void rewatch(struct sup *s, struct sup_watch *w, void *ptr)
 /* An unchanged instance keeps its container, pipes and health state. */
 static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
-	struct sup_watch *ws[] = {&ni->pidw, &ni->syncw,       &ni->outw,
-				  &ni->errw, &ni->health.pidw, &ni->health.outw};
+	struct sup_watch *ws[] = {&ni->pidw,        &ni->syncw,       &ni->outw,        &ni->errw,
+				  &ni->health.pidw, &ni->health.outw, &ni->health.syncw};
 	char **argv = ni->health.argv;
 
 	ni->fsm = oi->fsm;
@@ -224,12 +224,14 @@ static void transplant(struct sup *s, struct sup_instance *oi, struct sup_instan
 	memset(oi->health.log, 0, sizeof(oi->health.log));
 	ni->health.pidw.kind = W_HEALTH_PIDFD;
 	ni->health.outw.kind = W_HEALTH_OUT;
+	ni->health.syncw.kind = W_HEALTH_SYNC;
 	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
 		rewatch(s, ws[i], ni);
 	oi->c = NULL;
 	oi->pidw.fd = oi->syncw.fd = oi->outw.fd = oi->errw.fd = -1;
 	oi->health.pid = -1;
-	oi->health.pidw.fd = oi->health.outw.fd = -1;
+	oi->health.pidw.fd = oi->health.outw.fd = oi->health.syncw.fd = -1;
+	oi->health.starting = (struct rt_exec_pending){-1, -1};
 }
 
 /* The orphans kept running move into the new tables whole (containers,
@@ -262,6 +264,12 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 		sv->n_inst = 0;
 		sv->img = NULL;
 		sv->img_use_fd = -1;
+		/* it shared another service's use record: the record comes
+		 * with it, as the old tables close theirs */
+		for (size_t j = 0; ns->img && ns->img_use_fd < 0 && j < old->n_svcs; j++)
+			if (old->svcs[j].img && old->svcs[j].img_use_fd >= 0 &&
+			    !strcmp(old->svcs[j].img->manifest_digest, ns->img->manifest_digest))
+				ns->img_use_fd = lxr_steal_fd(&old->svcs[j].img_use_fd);
 		sv->log = NULL;
 		any = true;
 	}

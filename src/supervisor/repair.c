@@ -199,6 +199,9 @@ static int repair_run(char ***removed, char ***kept, lxr_err *err)
 		}
 	}
 	closedir(d);
+	/* a veth left to go with its namespace, which something still holds */
+	if (net_links_sweep_unrecorded(lxr_run_dir(), RUN_PROJECT, removed, &e) < 0)
+		note_err(err, &r, &e);
 	return r;
 }
 

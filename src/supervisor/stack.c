@@ -32,6 +32,7 @@ static void health_from(const struct plan_health *p, struct sup_health *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->pid = -1;
+	h->starting = (struct rt_exec_pending){-1, -1};
 	h->enabled = p->enabled;
 	h->argv = lxr_strv_dup(p->argv);
 	h->interval_us = p->interval_us;
@@ -88,6 +89,16 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
+	sv->pull_policy = policy;
+	/* an image is read (and pulled, as its policy says) once per `up`,
+	 * as compose pulls it once: the services that name it alike and
+	 * pull it alike take the first one's */
+	for (struct sup_service *o = s->svcs; o < sv; o++)
+		if (o->img && !o->cfg->image_is_path && o->pull_policy == policy &&
+		    !strcmp(cfg_service_image(o->cfg), ref)) {
+			img_image_copy(sv->img, o->img);
+			goto resolved;
+		}
 	if (img_ensure(s->store, ref,
 		       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0), sv->img,
 		       err) < 0) {
@@ -99,6 +110,14 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 				     sv->cfg->name);
 		return -1;
 	}
+resolved:
+	/* one record per image, not per service: the services that run it
+	 * share the first one's (a descriptor each would count against
+	 * RLIMIT_NOFILE for nothing) */
+	for (struct sup_service *o = s->svcs; o < sv; o++)
+		if (o->img && o->img_use_fd >= 0 &&
+		    !strcmp(o->img->manifest_digest, sv->img->manifest_digest))
+			return 0;
 	label = lxr_xasprintf("%s/%s", s->stack->project, sv->cfg->name);
 	return img_use_acquire(s->store, sv->img, label, &sv->img_use_fd, err);
 }
@@ -142,6 +161,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 		policy_from(&in->plan, &sv->policy);
 	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
 	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	in->health.syncw = (struct sup_watch){W_HEALTH_SYNC, in, -1};
 	return 0;
 }
 
@@ -178,6 +198,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 	policy_from(&in->plan, &sv->policy);
 	in->health.pidw = (struct sup_watch){W_HEALTH_PIDFD, in, -1};
 	in->health.outw = (struct sup_watch){W_HEALTH_OUT, in, -1};
+	in->health.syncw = (struct sup_watch){W_HEALTH_SYNC, in, -1};
 	return 0;
 }
 

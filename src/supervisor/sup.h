@@ -26,6 +26,7 @@ enum sup_watch_kind {
 	W_ERR,
 	W_HEALTH_PIDFD,
 	W_HEALTH_OUT,
+	W_HEALTH_SYNC,
 	W_LISTEN,
 	W_CLIENT,
 	W_TERM
@@ -50,9 +51,11 @@ struct sup_health {
 	char **argv; /* CMD argv, or /bin/sh -c "..." */
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
-	/* the running check, if any */
+	/* the running check, if any: being started while syncw is open (its
+	 * exec helper's, until the command runs), then pid */
 	pid_t pid;
-	struct sup_watch pidw, outw;
+	struct sup_watch pidw, outw, syncw;
+	struct rt_exec_pending starting;
 	int64_t next_at; /* when the next check starts */
 	int64_t kill_at; /* timeout of the running check */
 	int failures;    /* consecutive */
@@ -125,6 +128,7 @@ struct sup_service {
 	struct img_image *img;  /* stack.c: its image, when it names one */
 	bool pull_needed;       /* dry run: its image is not here, no plan made */
 	int img_use_fd;         /* held while the supervisor runs: in use */
+	int pull_policy;        /* how img was had (enum img_pull_policy) */
 };
 
 struct sup_opts {
@@ -168,6 +172,9 @@ struct sup {
 	bool down_grace;
 	int64_t down_grace_us;
 	bool shutting_down, up_done;
+	/* when to give back what the last burst of work left resident
+	 * (lxr_mem_trim), 0: nothing to give back */
+	int64_t trim_at;
 	bool hosts_stale;  /* endpoints made since the peers' /etc/hosts were written */
 	int up_result;     /* 0, or 1 when a dependency failed */
 	bool start_failed; /* an instance could not start during start-up */
@@ -231,6 +238,7 @@ struct sup_service *sup_find_service(struct sup *s, const char *name);
 
 /* ---- loop.c -------------------------------------------------------------- */
 int64_t sup_now(void); /* CLOCK_MONOTONIC, microseconds */
+uint32_t sup_watch_events(const struct sup_watch *w);
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err);
 void sup_watch_del(struct sup *s, struct sup_watch *w);
 /* SIGINT, SIGTERM, SIGHUP held for the loop's signalfd: blocked from the
@@ -276,6 +284,8 @@ void sup_health_stop(struct sup *s, struct sup_instance *in);
 void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now);
 void sup_health_on_exit(struct sup *s, struct sup_instance *in);
 void sup_health_on_output(struct sup *s, struct sup_instance *in);
+/* the check's exec helper hung up: the command runs, or could not start */
+void sup_health_on_started(struct sup *s, struct sup_instance *in);
 /* its output buffers (not argv) */
 void sup_health_free(struct sup_health *h);
 /* Paused: the running check goes (uncounted); resumed: the next is due

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lxr/supervisor.h"
@@ -353,10 +354,17 @@ static int wait_reconciled(struct ctl_conn *c)
 	size_t i;
 	lxr_err err;
 	int r = 0;
+	/* a change (an event) asks again at once; without one, every 100 ms:
+	 * a reconcile that changed nothing ends without an event */
+	bool events = ctl_send(c, "events", NULL, &err) == 0;
 
-	for (int tries = 0; tries < 600; tries++, usleep(100000)) {
+	time_t end = time(NULL) + 60;
+
+	for (bool first = true; time(NULL) < end; first = false) {
 		json_t *pending = NULL;
 		bool done = true;
+		if (!first && (events ? ctl_wait_any(c, 100, &err) < 0 : usleep(100000) < 0))
+			break; /* it went: nothing more to wait for */
 		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, &err) < 0)
 			return 0; /* an older supervisor, or it went: nothing to wait for */
 		done = !json_is_true(pending);

@@ -105,6 +105,18 @@ void lxr_userns_conf(enum lxr_userns_mode *mode, uint32_t *start, uint32_t *coun
 	*count = userns_count;
 }
 
+static const char *cgroup_parent;
+
+void lxr_cgroup_parent_configure(const char *parent)
+{
+	cgroup_parent = parent;
+}
+
+const char *lxr_cgroup_parent(void)
+{
+	return cgroup_parent;
+}
+
 /* A directory lxr writes: there and writable, or made on first use in a
  * writable parent. */
 static void check_dir(struct lxr_checks *c, const char *what, const char *dir, const char *env,

@@ -14,7 +14,12 @@
 
 char *lxr_tmp_name(const char *name)
 {
-	return lxr_xasprintf(".%s" LXR_TMP_INFIX "%d", name, (int)getpid());
+	return lxr_tmp_name_of(name, (int)getpid());
+}
+
+char *lxr_tmp_name_of(const char *name, int pid)
+{
+	return lxr_xasprintf(".%s" LXR_TMP_INFIX "%d", name, pid);
 }
 
 int lxr_tmp_name_pid(const char *name)
@@ -91,8 +96,8 @@ int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *er
 	return r;
 }
 
-int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			  lxr_err *err)
+static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 bool durable, lxr_err *err)
 {
 	/* A kill between create and rename leaves this name: lxr_tmp_sweep
 	 * knows its shape. (O_TMPFILE + linkat cannot replace a file, and
@@ -118,14 +123,26 @@ int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 	}
 	/* A reader must see the old file or the whole new one, also after a
 	 * power cut: data reaches disk before the rename makes it visible. */
-	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+	if ((durable && fsync(fd) < 0) || renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return lxr_fail(err, e, "replace %s", name);
 	}
-	if (dirfd != AT_FDCWD)
+	if (durable && dirfd != AT_FDCWD)
 		fsync(dirfd);
 	return 0;
+}
+
+int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  lxr_err *err)
+{
+	return write_replace(dirfd, name, data, len, mode, true, err);
+}
+
+int lxr_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   lxr_err *err)
+{
+	return write_replace(dirfd, name, data, len, mode, false, err);
 }
 
 int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -67,6 +67,8 @@ finish() {
 	for n in $(cd / && "$LXR" ps -q 2>/dev/null); do
 		"$LXR" rm -f "$n" >/dev/null 2>&1 || true
 	done
+	# lxr run's default bridge stays between containers, as docker0 does
+	(cd / && "$LXR" network prune -f >/dev/null 2>&1) || true
 	rm -rf "$TEST_TMP"
 	if [ -n "$out" ]; then
 		echo "FAIL: left behind:" >&2

@@ -25,6 +25,18 @@ at_exit "$DRV" cleanup "$LXR_RUN_DIR" _run
 at_exit "$DRV" cleanup "$LXR_RUN_DIR" tstack
 
 expect_clean() {
+	# lxr run's default bridge stays, as docker0 does, with no container
+	# left on it; `lxr network prune` removes it. Anything else is a leak.
+	if [ -e "$LXR_RUN_DIR/_run/.net/networks/lxr" ]; then
+		[ -z "$(ls "$LXR_RUN_DIR/_run/.net/endpoints" 2>/dev/null)" ] ||
+			fail "$1: endpoints left: $(ls "$LXR_RUN_DIR/_run/.net/endpoints")"
+		run network prune -f
+		expect_rc 0 "$1: network prune"
+		expect_grep "$OUT" "^bridge$" "$1: prune names the default bridge it removed"
+	fi
+	# a veth of a container that exited goes with its namespace, in the
+	# kernel's own cleanup work after lxr returned: wait for it (bounded)
+	for _ in $(seq 100); do [ "$(lxr_links)" = "$LINKS0" ] && break; sleep 0.05; done
 	[ "$(lxr_links)" = "$LINKS0" ] || fail "$1: lxr links left: $(lxr_links | tr '\n' ' ')"
 	[ "$(lxr_chains)" = "$CHAINS0" ] || fail "$1: nft chains left: $(lxr_chains | tr '\n' ' ')"
 	[ ! -e "$LXR_RUN_DIR/_run/.net" ] || fail "$1: records left: $(find "$LXR_RUN_DIR/_run/.net")"
@@ -240,6 +252,9 @@ expect_rc 0 "the same port once the program is gone"
 pass "a host port a program listens on is refused, with the port named"
 
 # lxr.conf [network]: the pool networks without a subnet are cut from
+# (a network is cut when it is made: the default bridge, kept from the
+# runs above, is removed first, as docker0 is made again for a new pool)
+"$LXR" network prune -f >/dev/null
 printf '[network]\npool = 10.231.0.0/16\nsize = 28\n' > "$LXR_CONFIG"
 run run --rm --name "$(cname pooled)" "$ROOTFS" ip -4 -o addr show eth0
 rm -f "$LXR_CONFIG"
@@ -256,12 +271,19 @@ if [ "$FWD0" = 0 ]; then
 	expect_rc 0 "run -d in the test's run dir"
 	LXR_RUN_DIR=$other "$LXR" run -d --name "$(cname fwd-b)" "$ROOTFS" sleep 100 >/dev/null 2>&1 ||
 		fail "run -d in a second run dir"
+	at_exit LXR_RUN_DIR="$other" "$LXR" network prune -f
 	at_exit LXR_RUN_DIR="$other" "$LXR" rm -f "t$$-fwd-b"
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "forwarding not on with two networks up"
 	run rm -f "t$$-fwd-a"
 	expect_rc 0 "rm -f the first"
+	# the default bridge stays with no container, as docker0 does; prune
+	# removes it, the first run dir's last network
+	run network prune -f
+	expect_rc 0 "prune the first run dir's default bridge"
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "forwarding turned off while another run dir's network is up"
 	LXR_RUN_DIR=$other "$LXR" rm -f "t$$-fwd-b" >/dev/null || fail "rm -f in the second run dir"
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "forwarding turned off under the second run dir's default bridge"
+	LXR_RUN_DIR=$other "$LXR" network prune -f >/dev/null || fail "network prune in the second run dir"
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "forwarding left on after the host's last lxr network"
 	pass "ip_forward stays on while any run dir has a network, and goes back to 0 after the last"
 else

@@ -10,6 +10,31 @@ expect_rc 0 "run with mounts"
 grep -qF "$TEST_TMP" /proc/self/mountinfo && fail "mount left behind"
 pass "--rm removes the writable layer; no mount remains"
 
+# --rm hands back the exit code before its files are gone: the name is free
+# at once, and the files go soon after, by themselves.
+n=$(cname again)
+for i in 1 2 3; do
+	run run --rm --name "$n" "$ROOTFS" /bin/sh -c "echo $i; exit $i"
+	expect_rc "$i" "run $i of the same name"
+	expect_out "$i" "run $i of the same name"
+done
+for _ in $(seq 200); do
+	ls -A "$LXR_RUN_DIR/_run" | grep -qF ".$n.tmp." || break
+	sleep 0.05
+done
+ls -A "$LXR_RUN_DIR/_run" | grep -F ".$n.tmp." && fail "--rm's files were never removed"
+pass "--rm: the same name runs again at once; its files go by themselves"
+
+# A cleaner killed half-way leaves its temp name, with its (dead) pid:
+# lxr doctor --repair removes it.
+gone=$(sh -c 'echo $$')
+mkdir -p "$LXR_RUN_DIR/_run/.$n.tmp.$gone/layer"
+run doctor --repair
+expect_rc 0 "doctor --repair"
+expect_grep "$OUT" "^removed +$LXR_RUN_DIR/_run/.$n.tmp.$gone" "the dead cleaner's directory is reported"
+[ ! -e "$LXR_RUN_DIR/_run/.$n.tmp.$gone" ] || fail "doctor --repair left a dead cleaner's directory"
+pass "doctor --repair removes what a killed cleaner left"
+
 n=$(cname keep)
 run run --name "$n" "$ROOTFS" /bin/sh -c 'echo kept > /kept'
 [ "$(cat "$LXR_RUN_DIR/_run/$n/upper/kept")" = kept ] || fail "without --rm the upper dir is kept"

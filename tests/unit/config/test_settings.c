@@ -60,6 +60,46 @@ static void settings_boot(void **state)
 	cfg_settings_free(&s);
 }
 
+/* [watchdog]: off unless a device is named; timeout in whole seconds */
+static void settings_watchdog(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_settings_load(DATA "watchdog.conf", &s, &err), 0);
+	assert_string_equal(s.watchdog_device, "/dev/watchdog0");
+	assert_int_equal(s.watchdog_timeout, 10);
+	assert_int_equal(s.watchdog_interval_us, 2500000);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "good.conf", &s, &err), 0);
+	assert_null(s.watchdog_device);
+	assert_int_equal(s.watchdog_timeout, 0);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "watchdog_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "watchdog_bad.conf:3: timeout: bad duration \"1.5s\"");
+	assert_string_equal(err.hint, "whole seconds from 1s to 65535s, e.g. 30s");
+	assert_int_equal(cfg_settings_load(DATA "watchdog_slow.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "watchdog_slow.conf: [watchdog] interval is not shorter "
+					  "than timeout");
+	assert_null(s.watchdog_device); /* nothing half-applied */
+}
+
+/* [cgroup] parent: auto, none, or a cgroup path below the v2 root */
+static void settings_cgroup(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_settings_load(DATA "cgroup.conf", &s, &err), 0);
+	assert_string_equal(s.cgroup_parent, "/box.slice/lxr");
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "cgroup_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg,
+			    DATA "cgroup_bad.conf:2: parent: \"box.slice\" is not a cgroup path");
+}
+
 static void settings_missing_file_is_fine(void **state)
 {
 	struct cfg_settings s;
@@ -94,8 +134,8 @@ static void settings_errors(void **state)
 	assert_null(s.run_dir); /* nothing half-applied */
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths], "
-					  "[logs], [network], [limits], [boot] and [userns] "
-					  "sections");
+					  "[logs], [network], [limits], [boot], [userns], "
+					  "[watchdog] and [cgroup] sections");
 	assert_int_equal(cfg_settings_load(DATA "boot_bad.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "boot_bad.conf:2: stacks: \"stacks/*.yaml\" is not an "
 					  "absolute path");
@@ -213,6 +253,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(settings_good),
 	    cmocka_unit_test(settings_boot),
+	    cmocka_unit_test(settings_watchdog),
+	    cmocka_unit_test(settings_cgroup),
 	    cmocka_unit_test(settings_missing_file_is_fine),
 	    cmocka_unit_test(settings_env_override),
 	    cmocka_unit_test(settings_errors),

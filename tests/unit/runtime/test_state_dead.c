@@ -1,6 +1,7 @@
 /* rt_container_dead (lxr doctor --repair): a state file naming an init
  * that no longer runs is dead; one naming a live process with its start
- * time is not; no state file, or a torn one, says nothing (not dead). */
+ * time is not; no state file, or a torn one, says nothing (not dead);
+ * an empty one is what a power cut left of an unsynced write (dead). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +58,8 @@ static void dead_or_alive(void **state)
 	assert_false(rt_container_dead(root, "d"));
 	write_state(root, "e", "state", "id=e\npid=");
 	assert_false(rt_container_dead(root, "e"));
+	write_state(root, "f", "state", "");
+	assert_true(rt_container_dead(root, "f"));
 	assert_false(rt_container_dead(root, "nothing"));
 	assert_int_equal(lxr_rm_rf(root, &err), 0);
 }

@@ -552,6 +552,18 @@ static void client_calls(void **state)
 	assert_string_equal(seen.text, "0;1;2;");
 	assert_int_equal(ctl_stream(c2, "nope", NULL, on_event, &seen, &err), -1);
 	assert_string_equal(err.msg, "nope: unknown command");
+	/* a waiter's subscription (up --wait): something came, and what came
+	 * is dropped whole, so calls on the same connection go on; once all
+	 * of it is read, the wait ends at its timeout */
+	assert_int_equal(ctl_send(c, "subpub", NULL, &err), 0);
+	assert_int_equal(ctl_wait_any(c, -1, &err), 1);
+	int quiet = -1;
+	for (int i = 0; i < 8 && quiet != 0; i++)
+		quiet = ctl_wait_any(c, 200, &err);
+	assert_int_equal(quiet, 0);
+	assert_int_equal(ctl_call(c, "echo", json_pack("{s:s}", "k", "w"), -1, &res, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "k")), "w");
+	json_decref(res);
 	ctl_close(c);
 	ctl_close(c2);
 	close(stop);

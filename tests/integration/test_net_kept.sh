@@ -1,0 +1,109 @@
+#!/bin/bash
+# lxr run's default bridge is made once and kept, as docker0 is: a second
+# `lxr run --rm` finds it (and its rules) as they were and runs no `nft`;
+# rules deleted by hand come back at the next run; an exited container's
+# veth goes with its network namespace, and one a process outside keeps
+# alive is removed by the next run of the same name or by `lxr doctor
+# --repair`; `lxr network prune` removes the bridge, its rules and
+# ip_forward. In a network namespace of its own (and a private /run), so
+# that no other program's nftables commits or links count here.
+if [ "${LXR_KEPT_NETNS:-}" != 1 ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (namespaces, nftables)"; exit 77; }
+	unshare --net --mount true 2>/dev/null || { echo "SKIP: no new network namespace here"; exit 77; }
+	LXR_KEPT_NETNS=1 exec unshare --net --mount --propagation private bash "$0" "$@"
+fi
+mount -t tmpfs -o mode=0755 lxrt-run /run || { echo "FAIL: a private /run" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+
+NFT=$(command -v nft) || skip "nft (package nftables) is not installed"
+command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+ip link set lo up
+ip link add ntprobe type bridge 2>/dev/null || skip "the kernel has no bridge driver"
+ip link del ntprobe
+FWD0=$(cat /proc/sys/net/ipv4/ip_forward)
+
+# every nft lxr runs, counted: a wrapper first on PATH
+mkdir -p "$TEST_TMP/wrap"
+printf '#!/bin/sh\necho "nft $*" >> "%s"\nexec %s "$@"\n' "$TEST_TMP/nft.log" "$NFT" >"$TEST_TMP/wrap/nft"
+chmod +x "$TEST_TMP/wrap/nft"
+nft_runs() { [ -e "$TEST_TMP/nft.log" ] && wc -l <"$TEST_TMP/nft.log" || echo 0; }
+counted() { : >"$TEST_TMP/nft.log"; PATH="$TEST_TMP/wrap:$PATH" run "$@"; }
+links_of() { ip -o link show | grep -F "alias lxr:_run/$1" || true; }
+# the kernel removes a dead namespace's links in its own cleanup work,
+# right after: wait for it (bounded)
+wait_no_link() {
+	for _ in $(seq 200); do [ -z "$(links_of "$1")" ] && return 0; sleep 0.05; done
+	fail "$2: a link of $1 is left: $(links_of "$1")"
+}
+
+# ---- made once, kept ---------------------------------------------------------------
+first=$(cname n-first)
+counted run --rm --name "$first" "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | wc -l'
+expect_rc 0 "the first run on the default bridge"
+expect_out 1 "the first run has an address on eth0"
+[ "$(nft_runs)" -ge 1 ] || fail "the first run made the network without nft?"
+[ -n "$(links_of lxr)" ] || fail "the default bridge went with its last container"
+nft list table ip lxr 2>/dev/null | grep -q 'chain p[0-9a-f]*-post' || fail "the default bridge's rules went with its last container"
+[ -z "$(ls "$LXR_RUN_DIR/_run/.net/endpoints" 2>/dev/null)" ] || fail "endpoint records left: $(ls "$LXR_RUN_DIR/_run/.net/endpoints")"
+! grep -qF "$LXR_RUN_DIR/_run/.net/netns" /proc/self/mountinfo || fail "a network namespace mount is left"
+wait_no_link "$first" "after the first run"
+pass "the default bridge and its rules stay after its last container; its endpoint and veth go"
+
+second=$(cname n-second)
+counted run --rm --name "$second" "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | wc -l'
+expect_rc 0 "the second run"
+expect_out 1 "the second run has an address on eth0"
+[ "$(nft_runs)" = 0 ] || fail "the second run ran nft although nothing changed: $(cat "$TEST_TMP/nft.log")"
+pass "a second run on the kept bridge runs no nft (the ruleset generation is the one lxr noted)"
+
+# ---- rules deleted by hand come back ----------------------------------------------
+nft delete table ip lxr
+counted run --rm --name "$second" "$ROOTFS" true
+expect_rc 0 "a run after the rules were deleted by hand"
+nft list table ip lxr 2>/dev/null | grep -q 'chain p[0-9a-f]*-post' || fail "the rules deleted by hand did not come back"
+pass "rules deleted by hand come back at the next run (a commit lxr did not make stales its note)"
+
+# ---- a veth something outside keeps alive ------------------------------------------
+# The container waits for the test's go, so the namespace is held before
+# it exits; then the holder outlives it.
+held() {
+	mkdir -p "$TEST_TMP/sync-$1"
+	rm -f "$TEST_TMP/sync-$1/go"
+	"$LXR" run --rm --name "$1" -v "$TEST_TMP/sync-$1:/sync" "$ROOTFS" \
+		/bin/sh -c 'while [ ! -e /sync/go ]; do sleep 0.05; done' >/dev/null 2>&1 &
+	local runner=$! ns="$LXR_RUN_DIR/_run/.net/netns/$1"
+	for _ in $(seq 200); do mountpoint -q "$ns" 2>/dev/null && break; sleep 0.05; done
+	mountpoint -q "$ns" || fail "$1: its network namespace was not made"
+	nsenter --net="$ns" sleep 1000 &
+	HOLDER=$!
+	at_exit kill "$HOLDER"
+	touch "$TEST_TMP/sync-$1/go"
+	wait "$runner" || fail "$1: lxr run failed"
+	[ -n "$(links_of "$1")" ] || fail "$1: no veth left while its namespace is held (the test holds nothing?)"
+}
+again=$(cname n-again)
+held "$again"
+run run --rm --name "$again" "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | wc -l'
+expect_rc 0 "a run of the same name while its old veth is held"
+expect_out 1 "the same name again has an address on eth0"
+kill "$HOLDER"
+wait_no_link "$again" "after the same name ran again"
+pass "a run of the same name removes the old veth its namespace's holder kept"
+
+gone=$(cname n-held)
+held "$gone"
+run doctor --repair
+expect_grep "$OUT" "link lxr[0-9a-f]+ \(lxr:_run/$gone\), left without a record" "doctor --repair names the veth it removed"
+[ -z "$(links_of "$gone")" ] || fail "doctor --repair left the held veth: $(links_of "$gone")"
+kill "$HOLDER"
+pass "lxr doctor --repair removes a veth left without a record"
+
+# ---- prune ------------------------------------------------------------------------
+run network prune -f
+expect_rc 0 "network prune"
+expect_grep "$OUT" "^bridge$" "prune names the default bridge"
+[ -z "$(links_of lxr)" ] || fail "prune left the bridge: $(links_of lxr)"
+! nft list tables | grep -q ' lxr$' || fail "prune left lxr's table: $(nft list tables)"
+[ ! -e "$LXR_RUN_DIR/_run/.net/networks/lxr" ] || fail "prune left the network's record"
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$FWD0" ] || fail "prune did not put ip_forward back"
+pass "lxr network prune removes the kept bridge, its rules and ip_forward"

@@ -109,7 +109,8 @@ else
 	say "$(printf '%s' "$got" | tr '\n' ' ')" "1400000 0 4096 " \
 		"userns: uid_map, cgroup.procs delegated to container root, pids.max"
 fi
-say "$(ls /sys/fs/cgroup/lxr/_run 2>/dev/null)" "" "userns: no cgroup left behind"
+say "$(find /sys/fs/cgroup/lxr/_run -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" "" \
+	"userns: no container cgroup left behind"
 
 echo "# $fails lxr run checks failed"
 exit $fails

@@ -314,6 +314,7 @@ struct cfg_svc_host {
 	struct cfg_str domainname;
 	struct cfg_str network_mode;  /* host, none, service:NAME, container:NAME */
 	struct cfg_str pid, ipc, uts; /* host, shareable (ipc), private, service:NAME */
+	struct cfg_str userns_mode;   /* host, auto (podman's); NULL: lxr.conf [userns] */
 	struct cfg_str mac_address;
 	struct cfg_strs dns, dns_search, dns_opt;
 	struct cfg_strs links;      /* SERVICE or SERVICE:ALIAS, the service exists */
@@ -624,19 +625,21 @@ void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st);
 
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {
-	char *run_dir, *data_dir, *log_dir; /* [paths]; NULL: not set in the file */
-	int64_t log_max_size;               /* [logs] max_size, bytes; 0: not set */
-	int log_max_file;                   /* [logs] max_file; 0: not set */
-	uint32_t pool_addr;                 /* [network] pool, host order; 0: not set */
-	int pool_prefix, pool_size;         /* its prefix length; size: each network's */
-	int64_t pids_limit;                 /* [limits] pids; 0: not set, -1: unlimited */
-	char **boot_stacks;                 /* [boot] stacks: paths or globs, in order;
-					       NULL: not set (CFG_BOOT_STACKS) */
-	char *watchdog_device;              /* [watchdog] device; NULL: none (off) */
-	int watchdog_timeout;               /* [watchdog] timeout, s; 0: the driver's */
-	int64_t watchdog_interval_us;       /* [watchdog] interval; 0: a third of it */
-	char *cgroup_parent;                /* [cgroup] parent: auto, none or a path;
-					       NULL: not set (auto) */
+	char *run_dir, *data_dir, *log_dir;  /* [paths]; NULL: not set in the file */
+	int64_t log_max_size;                /* [logs] max_size, bytes; 0: not set */
+	int log_max_file;                    /* [logs] max_file; 0: not set */
+	uint32_t pool_addr;                  /* [network] pool, host order; 0: not set */
+	int pool_prefix, pool_size;          /* its prefix length; size: each network's */
+	int64_t pids_limit;                  /* [limits] pids; 0: not set, -1: unlimited */
+	enum lxr_userns_mode userns_mode;    /* [userns] mode; HOST: off or not set */
+	uint32_t userns_start, userns_count; /* its RANGE */
+	char **boot_stacks;                  /* [boot] stacks: paths or globs, in order;
+						NULL: not set (CFG_BOOT_STACKS) */
+	char *watchdog_device;               /* [watchdog] device; NULL: none (off) */
+	int watchdog_timeout;                /* [watchdog] timeout, s; 0: the driver's */
+	int64_t watchdog_interval_us;        /* [watchdog] interval; 0: a third of it */
+	char *cgroup_parent;                 /* [cgroup] parent: auto, none or a path;
+						NULL: not set (auto) */
 };
 /* The boot stacks when lxr.conf names none (`lxr boot`, docs/boot.md). */
 #define CFG_BOOT_STACKS   "/etc/lxr/stacks/*.yaml"

@@ -307,7 +307,20 @@ struct rt_cp_opts {
 	bool archive; /* -a: keep uid/gid (else the caller's) */
 	bool follow;  /* -L: a symlink SRC is followed (inside its root) */
 	bool to_host; /* the destination is the host: set-id bits are dropped */
+	/* the container's ids when it has a user namespace of its own (its
+	 * uid_map/gid_map: ids 0..map_count-1 are host map_uid.., map_gid..):
+	 * -a gives the owners as the other side numbers them, as docker cp
+	 * does; map_count 0: the host's ids on both sides */
+	uint32_t map_uid, map_gid, map_count;
 };
+/* An owner (gid: a group) of one side as the other numbers it (rt_cp_opts'
+ * map; an id the range does not hold becomes nobody, 65534). */
+uint32_t rt_cp_owner(const struct rt_cp_opts *o, uint32_t id, bool gid);
+/* Into a user-namespaced container (map_count, not to_host): its root
+ * belongs to that namespace, where only an id of its range may create a
+ * file; enter takes container root's ids as lxr's file-system ids (keeping
+ * its capabilities) for the copy, !enter gives lxr its own back. */
+int rt_cp_fs_ids(const struct rt_cp_opts *o, bool enter, lxr_err *err);
 int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const struct rt_cp_opts *o,
 	  lxr_err *err);
 /* cp with "-" (copy_tar.c): src as a tar stream on out (its own name as

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "lxr/util.h"
 
 /* ---- the spec ------------------------------------------------------------ */
 
@@ -29,6 +30,10 @@ struct lxr_mount {
 	 * fills an empty one from the image's content at destination (owner
 	 * and mode of the directory too), as docker does, unless nocopy */
 	bool volume, nocopy;
+	/* its files' owners are the container's ids (a volume, a secret lxr
+	 * wrote for uid:gid): in a user namespace it is mounted idmapped to
+	 * it (OCI: the mount's uidMappings/gidMappings), else as it is */
+	bool idmap;
 	/* source is a path in this mount namespace (/proc/PID/ns/mnt), not
 	 * lxr's: another container's own mount, shared with this one (its
 	 * /dev/shm for ipc, its /etc/hosts for network_mode container:) */
@@ -233,6 +238,15 @@ struct lxr_spec {
 
 	/* OCI "linux" */
 	struct lxr_namespace ns[LXR_NS_COUNT];
+	/* OCI "linux": a user namespace and its uidMappings/gidMappings,
+	 * one range each: ids 0..count-1 of the container are uid.. and
+	 * gid.. of the host. AUTO: the runtime takes the range from lxr's
+	 * pool when it makes the container (kept until it is removed);
+	 * HOST: no user namespace */
+	struct lxr_userns {
+		enum lxr_userns_mode mode;
+		uint32_t uid, gid, count;
+	} userns;
 	struct lxr_resources resources;
 	char **masked_paths;
 	char **readonly_paths;

@@ -223,6 +223,15 @@ const char *lxr_log_dir(void); /* LXR_LOG_DIR, /var/log/lxr */
 #define LXR_PIDS_LIMIT_DEFAULT 4096
 void lxr_pids_limit_configure(int64_t limit);
 int64_t lxr_pids_limit_default(void);
+/* lxr.conf [userns] mode: whether containers get a user namespace of
+ * their own with root mapped to a subordinate range (docs/security.md).
+ * HOST: none, container root is host root; AUTO: a range of
+ * LXR_USERNS_SIZE ids per container from lxr's pool in /etc/subuid and
+ * /etc/subgid; RANGE: the fixed range start:count for every container. */
+enum lxr_userns_mode { LXR_USERNS_HOST, LXR_USERNS_AUTO, LXR_USERNS_RANGE };
+#define LXR_USERNS_SIZE 65536u
+void lxr_userns_configure(enum lxr_userns_mode mode, uint32_t start, uint32_t count);
+void lxr_userns_conf(enum lxr_userns_mode *mode, uint32_t *start, uint32_t *count);
 /* lxr.conf [cgroup] parent: "auto" (or NULL), "none" or a cgroup v2 path,
  * as given (the runtime's rt_cg_host_base reads it; docs/cgroups.md). */
 void lxr_cgroup_parent_configure(const char *parent);

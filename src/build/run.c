@@ -233,6 +233,9 @@ static void spec_for(struct bldx_stage *s, const struct df_instr *in, struct lxr
 		     const char *id)
 {
 	rt_spec_init_defaults(spec);
+	/* a step's writable layer becomes the image's: its files keep the
+	 * ids the step gave them, not a user namespace range's ([userns]) */
+	memset(&spec->userns, 0, sizeof(spec->userns));
 	spec->id = lxr_xstrdup(id);
 	spec->cgroup_group = lxr_xstrdup("_build");
 	spec->hostname = lxr_xstrdup("lxr-build");

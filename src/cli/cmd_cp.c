@@ -132,6 +132,39 @@ static int open_root(const struct lxr_container_ref *ref, lxr_err *err)
 	return lxr_steal_fd(&fd);
 }
 
+/* The container's id maps when it has a user namespace of its own (one
+ * range, as lxr writes them): read while its init lives (open_root). */
+static void container_maps(pid_t pid, struct rt_cp_opts *o)
+{
+	unsigned long long in, out, count, gin, gout, gcount;
+	char path[64];
+	FILE *f;
+
+	o->map_count = 0;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llu %llu %llu", &in, &out, &count) != 3) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	f = fopen(path, "re");
+	if (!f || fscanf(f, "%llu %llu %llu", &gin, &gout, &gcount) != 3) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	/* the host's own namespace maps 0 to 0 */
+	if (in || gin || !out || count != gcount || count > 4294967295ull)
+		return;
+	o->map_uid = (uint32_t)out;
+	o->map_gid = (uint32_t)gout;
+	o->map_count = (uint32_t)count;
+}
+
 static int copy(struct cp_opts *o, const char *src, const char *dst)
 {
 	const char *spath, *dpath;
@@ -169,7 +202,8 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 	}
 	root = open_root(&ref, &err);
 	o->rt.to_host = sname != NULL;
-	if (root < 0)
+	container_maps(ref.pid, &o->rt);
+	if (root < 0 || rt_cp_fs_ids(&o->rt, true, &err) < 0)
 		r = -1;
 	else if (sname && !strcmp(dst, "-"))
 		r = rt_cp_to_tar(root, spath, STDOUT_FILENO, &o->rt, &err);
@@ -179,6 +213,7 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 		r = rt_cp(root, spath, AT_FDCWD, dpath, &o->rt, &err);
 	else
 		r = rt_cp(AT_FDCWD, spath, root, dpath, &o->rt, &err);
+	rt_cp_fs_ids(&o->rt, false, &err);
 	rt_container_ref_free(&ref);
 	if (r < 0) {
 		lxr_err_wrap(&err, "cp %s %s", src, dst);

@@ -50,6 +50,9 @@ static const char usage_text[] =
     "      --domainname NAME  the container's NIS domain name\n"
     "      --mac-address MAC  eth0's MAC address (02:42:ac:11:00:02; not multicast)\n"
     "      --oom-score-adj N  -1000 to 1000\n"
+    "      --userns MODE    host (container root is host root) or auto (a user\n"
+    "                       namespace with a range of lxr's pool); default:\n"
+    "                       lxr.conf [userns] mode\n"
     "      --pids-limit N   maximum number of processes (-1: unlimited; default\n"
     "                       4096, or lxr.conf [limits] pids)\n"
     "      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
@@ -116,7 +119,8 @@ enum {
 	OPT_DNS,
 	OPT_DNSSEARCH,
 	OPT_DNSOPT,
-	OPT_GROUPADD
+	OPT_GROUPADD,
+	OPT_USERNS
 };
 
 static const struct option longopts[] = {
@@ -163,6 +167,7 @@ static const struct option longopts[] = {
     {"dns-option", required_argument, NULL, OPT_DNSOPT},
     {"dns-opt", required_argument, NULL, OPT_DNSOPT},
     {"group-add", required_argument, NULL, OPT_GROUPADD},
+    {"userns", required_argument, NULL, OPT_USERNS},
     {NULL, 0, NULL, 0},
 };
 
@@ -527,6 +532,8 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case OPT_GROUPADD: push(o, "group_add", lit(arg)); return 0;
 	case OPT_DOMAIN: set(o, "domainname", lit(arg)); return 0;
 	case OPT_MAC: set(o, "mac_address", lit(arg)); return 0;
+	/* the loader checks the word (host, auto) and says what else there is */
+	case OPT_USERNS: set(o, "userns_mode", lit(arg)); return 0;
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
 	case OPT_RO: set(o, "read_only", json_true()); return 0;

@@ -533,7 +533,6 @@ RAW(provider)
 RAW(pull_refresh_after)
 RAW(storage_opt)
 RAW(use_api_socket)
-RAW(userns_mode)
 RAW(volumes_from)
 #undef RAW
 #define R(name)                                                                                    \
@@ -547,8 +546,7 @@ static const struct cfg_key service_raw_keys[] = {
     R(gpus),           R(isolation),       R(label_file),
     R(models),         R(post_start),      R(pre_start),
     R(pre_stop),       R(provider),        R(pull_refresh_after),
-    R(storage_opt),    R(use_api_socket),  R(userns_mode),
-    R(volumes_from),
+    R(storage_opt),    R(use_api_socket),  R(volumes_from),
 };
 #undef R
 

@@ -204,6 +204,29 @@ static int read_uts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host");
 }
 
+/* docker's only value, host (no user namespace of its own), and podman's
+ * auto (a range from lxr's pool, whatever lxr.conf says) */
+static int read_userns_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const char *const words[] = {"host", "auto", NULL};
+	struct cfg_str *out = &HOST(obj)->userns_mode;
+
+	if (cfg_read_str(c, n, "userns_mode", out) < 0)
+		return -1;
+	if (out->v && (strchr(out->v, ':') || !mode_ok(out->v, words))) {
+		cfg_error_hint(c, n,
+			       "host (container root is host root) or auto (a range of lxr's "
+			       "pool); podman's keep-id, nomap and ns: forms are not supported",
+			       "userns_mode \"%s\" is not supported", out->v);
+		free(out->v);
+		out->v = NULL;
+		return -1;
+	}
+	if (out->v)
+		cfg_check_supported_hint(c, n->pos, "service.userns_mode", NULL, "\"userns_mode\"");
+	return 0;
+}
+
 static const struct cfg_key host_keys[] = {
     {"container_name", "service.container_name", read_container_name},
     {"domainname", "service.domainname", read_domainname},
@@ -217,6 +240,7 @@ static const struct cfg_key host_keys[] = {
     {"pid", NULL, read_pid},
     {"ipc", NULL, read_ipc},
     {"uts", NULL, read_uts},
+    {"userns_mode", NULL, read_userns_mode},
 };
 
 const struct cfg_key *cfg_svc_host_keys(size_t *n)
@@ -337,7 +361,7 @@ void cfg_svc_host_free(struct cfg_svc_host *h)
 {
 	struct cfg_str *strs[] = {
 	    &h->container_name, &h->domainname, &h->network_mode, &h->pid, &h->ipc, &h->uts,
-	    &h->mac_address};
+	    &h->userns_mode,    &h->mac_address};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]->v);

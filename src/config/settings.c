@@ -151,6 +151,44 @@ static int boot_key(struct ini_ctx *c, const char *name, const char *value)
 	return 1;
 }
 
+/* [userns]: whether container root is host root (off, the default), or
+ * root of a user namespace mapped to a subordinate range: auto (one range
+ * per container from lxr's pool) or START:COUNT (one range for all). */
+static int userns_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	unsigned long long start, count;
+	char tail;
+
+	if (strcmp(name, "mode")) {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [userns]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: mode");
+		return 0;
+	}
+	if (!strcmp(value, "off") || !strcmp(value, "host")) {
+		c->out->userns_mode = LXR_USERNS_HOST;
+		return 1;
+	}
+	if (!strcmp(value, "auto")) {
+		c->out->userns_mode = LXR_USERNS_AUTO;
+		return 1;
+	}
+	/* the host's id 0 is never in a range: container root must not be
+	 * host root, and a range must fit below the kernel's (u32)-1 */
+	if (value[0] >= '0' && value[0] <= '9' &&
+	    sscanf(value, "%llu:%llu%c", &start, &count, &tail) == 2 && start > 0 && count > 0 &&
+	    start + count <= 4294967295ull) {
+		c->out->userns_mode = LXR_USERNS_RANGE;
+		c->out->userns_start = (uint32_t)start;
+		c->out->userns_count = (uint32_t)count;
+		return 1;
+	}
+	snprintf(c->msg, sizeof(c->msg), "mode: \"%s\" is not a user namespace mode", value);
+	snprintf(c->hint, sizeof(c->hint),
+		 "off, auto (a range per container from lxr's entries in /etc/subuid and "
+		 "/etc/subgid) or START:COUNT, e.g. 100000:65536");
+	return 0;
+}
+
 /* [watchdog]: the hardware watchdog lxr as PID 1 or `lxr boot` pets
  * (docs/boot.md). device = none (or empty) is off, the default; timeout is
  * whole seconds because that is what WDIOC_SETTIMEOUT takes. */
@@ -230,6 +268,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return limits_key(c, name, value);
 	if (!strcmp(section, "boot"))
 		return boot_key(c, name, value);
+	if (!strcmp(section, "userns"))
+		return userns_key(c, name, value);
 	if (!strcmp(section, "watchdog"))
 		return watchdog_key(c, name, value);
 	if (!strcmp(section, "cgroup"))
@@ -237,13 +277,13 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (strcmp(section, "paths")) {
 		snprintf(c->msg, sizeof(c->msg),
 			 "key \"%s\" outside the [paths], [logs], [network], [limits], [boot], "
-			 "[watchdog] and [cgroup] sections",
+			 "[userns], [watchdog] and [cgroup] sections",
 			 name);
 		snprintf(c->hint, sizeof(c->hint),
 			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
 			 "under [logs], pool and size under [network], pids under [limits], "
-			 "stacks under [boot], device, timeout and interval under [watchdog], "
-			 "parent under [cgroup]");
+			 "stacks under [boot], mode under [userns], device, timeout and interval "
+			 "under [watchdog], parent under [cgroup]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))

@@ -169,6 +169,7 @@ static const struct {
     {"service.ipc.shared", true},
     {"service.ipc.service", true},
     {"service.uts", true},
+    {"service.userns_mode", true},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},
     {"service.oom_kill_disable.true", true}, /* v1 memory.oom_control; v2: a warning */

@@ -29,6 +29,27 @@ static bool is(const struct cfg_str *v, const char *word)
 	return v->v && !strcmp(v->v, word);
 }
 
+/* lxr.conf's [userns] mode (already in the spec from the runtime's
+ * defaults) unless the service says: userns_mode host opts out, auto takes
+ * a range of lxr's pool. A container that shares a namespace of the host
+ * or of another container (which its own user namespace could not own),
+ * or is privileged, keeps the host's, as docker's --userns=host. */
+static void plan_userns_of(const struct cfg_service *svc, struct plan_instance *p)
+{
+	const struct cfg_svc_host *h = &svc->host;
+	struct lxr_userns *u = &p->spec.userns;
+
+	if (is(&h->userns_mode, "auto")) {
+		u->mode = LXR_USERNS_AUTO;
+		u->uid = u->gid = 0;
+		u->count = LXR_USERNS_SIZE;
+	}
+	if (is(&h->userns_mode, "host") || is(&h->pid, "host") || is(&h->ipc, "host") ||
+	    is(&h->network_mode, "host") || p->net_of.name || p->pid_of.name || p->ipc_of.name ||
+	    (svc->privileged.set && svc->privileged.v))
+		memset(u, 0, sizeof(*u));
+}
+
 void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *svc,
 			struct plan_instance *p)
 {
@@ -44,6 +65,7 @@ void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *sv
 		spec->ns[LXR_NS_PID].create = false;
 	if (is(&h->uts, "host"))
 		spec->ns[LXR_NS_UTS].create = false;
+	plan_userns_of(svc, p);
 	/* ipc: private and shareable are both a new namespace: lxr lets any
 	 * container of the host join one that is shareable. host: the
 	 * host's namespace and its /dev/shm, as docker binds it; none: a

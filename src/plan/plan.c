@@ -555,6 +555,8 @@ static int files_of(const struct cfg_stack *st, const struct cfg_service *svc, b
 		f->mode = refs[i].mode.set ? (mode_t)refs[i].mode.v : 0444;
 		plan_spec_add_mount(&p->spec, target, "bind", f->path,
 				    MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		/* owned uid:gid as the container numbers them */
+		p->spec.mounts[p->spec.n_mounts - 1].idmap = true;
 	}
 	return 0;
 }

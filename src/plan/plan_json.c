@@ -205,6 +205,14 @@ static json_t *namespaces(const struct plan_instance *p)
 		    : s->ns[i].join_path                ? jstr(s->ns[i].join_path)
 							: json_string("host"));
 	}
+	/* only when the container has one, so plans without read as before */
+	if (s->userns.mode == LXR_USERNS_AUTO)
+		json_object_set_new(o, "user", json_string("auto"));
+	else if (s->userns.mode == LXR_USERNS_RANGE)
+		json_object_set_new(o, "user",
+				    json_pack("{s:I, s:I, s:I}", "uid", (json_int_t)s->userns.uid,
+					      "gid", (json_int_t)s->userns.gid, "count",
+					      (json_int_t)s->userns.count));
 	return o;
 }
 

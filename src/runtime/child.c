@@ -5,10 +5,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -250,9 +252,124 @@ static int join_namespaces(const struct rt_child *c, lxr_err *err)
 	return 0;
 }
 
+/* The parent's detached mounts (rt_userns_mounts), in its order. */
+static int userns_recv(const struct rt_child *c, struct rt_userns_mounts *um, lxr_err *err)
+{
+	const struct rt_plan *plan = c->plan;
+
+	um->n_lowers = 0;
+	while (c->spec->lower_dirs && c->spec->lower_dirs[um->n_lowers])
+		um->n_lowers++;
+	um->lowers = lxr_xcalloc(um->n_lowers + 1, sizeof(int));
+	um->trees = lxr_xcalloc(plan->n + 1, sizeof(int));
+	for (size_t i = 0; i < um->n_lowers; i++)
+		if (lxr_recv_fd(c->sync, &um->lowers[i], err) < 0)
+			return lxr_err_wrap(err, "receive image layer %zu", i);
+	for (size_t i = 0; i < plan->n; i++) {
+		um->trees[i] = -1;
+		if (rt_userns_op_tree(c->spec, &plan->ops[i]) &&
+		    lxr_recv_fd(c->sync, &um->trees[i], err) < 0)
+			return lxr_err_wrap(err, "receive the mount of %s", plan->ops[i].target);
+	}
+	return 0;
+}
+
+/* A network namespace the net layer made is owned by the host's user
+ * namespace: container root holds no capability over it, so ports below
+ * 1024 and ping would be refused. docker's defaults (since 20.10) open
+ * both to every uid of that namespace alone, unless the spec sets them. */
+static int open_joined_net(const struct lxr_spec *spec, lxr_err *err)
+{
+	char groups[32];
+	/* groups as this namespace numbers them: all of its own */
+	const char *const knobs[][2] = {{"net.ipv4.ip_unprivileged_port_start", "0"},
+					{"net.ipv4.ping_group_range", groups}};
+
+	if (spec->ns[LXR_NS_NET].create || !spec->ns[LXR_NS_NET].join_path)
+		return 0;
+	snprintf(groups, sizeof(groups), "0 %u",
+		 spec->userns.count ? spec->userns.count - 1 : LXR_USERNS_SIZE - 1);
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		size_t n = strlen(knobs[i][0]);
+		bool set = false;
+		char path[96];
+
+		for (size_t j = 0; spec->sysctls && spec->sysctls[j]; j++)
+			set |= !strncmp(spec->sysctls[j], knobs[i][0], n) &&
+			       spec->sysctls[j][n] == '=';
+		if (set)
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/%s", knobs[i][0]);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (lxr_write_file_at(AT_FDCWD, path, knobs[i][1], err) < 0)
+			return lxr_err_wrap(err, "sysctl %s", knobs[i][0]);
+	}
+	return 0;
+}
+
+/* From host root (unmapped in the namespace, so nobody inside, but the
+ * owner of lxr's directories) to the namespace's root: first what needs
+ * the former. Sysctls of a network namespace the net layer made are its
+ * root's to write, which the host's uid 0 still is here. The host's
+ * groups go (a host group would open host files); the kernel takes the
+ * parent-death signal away with the uid. */
+static int userns_enter(const struct rt_child *c, int *dirfd, bool *sysctls_done, lxr_err *err)
+{
+	if (open_joined_net(c->spec, err) < 0 || write_sysctls(c->spec, err) < 0)
+		return -1;
+	*sysctls_done = true;
+	*dirfd = open(c->userns_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return lxr_fail(err, errno, "open %s", c->userns_dir);
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return lxr_fail(err, errno, "become root of the user namespace (setresuid 0)"),
+		       lxr_err_hint(err, "the uid_map and gid_map lxr wrote were refused");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return 0;
+}
+
+/* A path of the container's directory as its root reaches it: through
+ * the descriptor, not lxr's private run directory. */
+static char *via_fd(const struct rt_child *c, int dirfd, const char *path)
+{
+	size_t n = strlen(c->userns_dir);
+
+	if (!path)
+		return NULL;
+	return lxr_xasprintf("/proc/self/fd/%d%s", dirfd,
+			     strncmp(path, c->userns_dir, n) ? "" : path + n);
+}
+
+static int setup_root(const struct rt_child *c, bool *sysctls_done, lxr_err *err)
+{
+	struct rt_userns_mounts um = {0};
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *root = NULL, *upper = NULL, *work = NULL, *layer = NULL, *stage = NULL;
+	int r;
+
+	if (!c->userns_dir)
+		return rt_rootfs_setup(c->spec, c->rootdir, c->layer, c->upper, c->work, c->plan,
+				       NULL, err);
+	if (userns_recv(c, &um, err) < 0 || userns_enter(c, &dfd, sysctls_done, err) < 0)
+		return -1;
+	root = via_fd(c, dfd, c->rootdir);
+	upper = via_fd(c, dfd, c->upper);
+	work = via_fd(c, dfd, c->work);
+	layer = via_fd(c, dfd, c->layer);
+	stage = lxr_xasprintf("/proc/self/fd/%d/lower", dfd);
+	um.stage = stage;
+	r = rt_rootfs_setup(c->spec, root, layer, upper, work, c->plan, &um, err);
+	free(um.lowers);
+	free(um.trees);
+	return r;
+}
+
 static int prepare(const struct rt_child *c, lxr_err *err)
 {
 	const struct lxr_spec *spec = c->spec;
+	bool sysctls_done = false;
 
 	/* Device nodes and mount points get exactly the modes the plan says. */
 	umask(0);
@@ -265,7 +382,7 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	if (setsid() < 0)
 		return lxr_fail(err, errno, "setsid");
 	lxr_debug("container %s: in the container", spec->id);
-	if (rt_rootfs_setup(spec, c->rootdir, c->layer, c->upper, c->work, c->plan, err) < 0)
+	if (setup_root(c, &sysctls_done, err) < 0)
 		return -1;
 	lxr_debug("container %s: root filesystem built, pivoted", spec->id);
 	if (spec->ns[LXR_NS_UTS].create && spec->hostname &&
@@ -282,7 +399,7 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	}
 	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
 		return -1;
-	if (write_sysctls(spec, err) < 0)
+	if (!sysctls_done && write_sysctls(spec, err) < 0)
 		return -1;
 	if (rt_rootfs_finish(spec, c->plan, err) < 0)
 		return -1;

@@ -26,13 +26,20 @@ struct lxr_container {
 	int sync; /* parent end of the start-up handshake until the exec; -1 after */
 	bool reaped;
 	int wstatus;
-	bool made_dir; /* the directory is ours to remove on failure */
+	bool made_dir;            /* the directory is ours to remove on failure */
+	struct lxr_userns userns; /* resolved range; mode HOST: none */
+	bool userns_pooled;       /* from lxr's pool: given back on removal */
 };
 
 static const int ns_flags[LXR_NS_COUNT] = {
     [LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,  [LXR_NS_UTS] = CLONE_NEWUTS,
     [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_CGROUP] = CLONE_NEWCGROUP,
 };
+
+static bool has_userns(const struct lxr_container *c)
+{
+	return c->userns.mode != LXR_USERNS_HOST;
+}
 
 pid_t rt_container_pid(const struct lxr_container *c)
 {
@@ -277,10 +284,24 @@ static int make_volumes(const struct lxr_spec *spec, lxr_err *err)
 	return 0;
 }
 
-static pid_t clone_container(const struct lxr_spec *spec, int cgfd, int *pidfd, bool *into_cg)
+/* The container's range, and its directory made its root's. */
+static int make_userns(struct lxr_container *c, const struct lxr_spec *spec, lxr_err *err)
+{
+	if (spec->userns.mode == LXR_USERNS_HOST)
+		return 0;
+	if (rt_userns_resolve(spec, c->dir, &c->userns, err) < 0)
+		return -1;
+	c->userns_pooled = spec->userns.mode == LXR_USERNS_AUTO;
+	return rt_userns_own_dir(c->dir, &c->userns, err);
+}
+
+static pid_t clone_container(const struct lxr_spec *spec, bool userns, int cgfd, int *pidfd,
+			     bool *into_cg)
 {
 	struct clone_args args = {.exit_signal = SIGCHLD};
-	uint64_t flags = CLONE_PIDFD;
+	/* with CLONE_NEWUSER every other new namespace is the user
+	 * namespace's: container root holds its capabilities there only */
+	uint64_t flags = CLONE_PIDFD | (userns ? CLONE_NEWUSER : 0);
 	pid_t pid;
 
 	for (int i = 0; i < LXR_NS_COUNT; i++)
@@ -367,7 +388,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
 {
 	_cleanup_close_ int parent_end = -1, child_end = -1;
-	int sp[2], joins[LXR_NS_COUNT];
+	int sp[2], joins[LXR_NS_COUNT], own_ns[LXR_NS_COUNT];
+	_cleanup_close_ int sysfs = -1;
 	struct rt_cg_join cg_join = {.n = 0};
 	int cgfd = rt_cgroup_v2_fd(c->cg);
 	bool into_cg = false;
@@ -399,7 +421,16 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		rt_cgroup_procs_close(&cg_join);
 		return -1;
 	}
-	pid = clone_container(spec, cgfd, &c->pidfd, &into_cg);
+	if (has_userns(c) && (rt_userns_joins_enter(joins, own_ns, err) < 0 ||
+			      rt_userns_sysfs_of(spec, plan, &sysfs, err) < 0)) {
+		rt_userns_joins_leave(own_ns);
+		close_joins(joins);
+		rt_cgroup_procs_close(&cg_join);
+		return -1;
+	}
+	pid = clone_container(spec, has_userns(c), cgfd, &c->pidfd, &into_cg);
+	if (pid != 0 && has_userns(c))
+		rt_userns_joins_leave(own_ns);
 	if (pid != 0 && joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
 		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
 			 strerror(errno));
@@ -407,6 +438,11 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		close_joins(joins);
 		rt_cgroup_procs_close(&cg_join);
 	}
+	if (pid < 0 && errno == EPERM && has_userns(c))
+		return lxr_fail(err, errno, "clone3 with a new user namespace"),
+		       lxr_err_hint(err, "the kernel refuses a user namespace to a process in a "
+					 "chroot and where user.max_user_namespaces is 0; set "
+					 "[userns] mode = off in lxr.conf or userns_mode: host");
 	if (pid < 0)
 		return lxr_fail(err, errno, "clone3 with new namespaces"),
 		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
@@ -422,8 +458,16 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 				      .layer = spec->ephemeral_upper ? c->layer : NULL,
 				      .unshare_cgroupns =
 					  !into_cg && spec->ns[LXR_NS_CGROUP].create,
-				      .cg_join = cg_join.n ? &cg_join : NULL};
+				      .cg_join = cg_join.n ? &cg_join : NULL,
+				      .userns_dir = has_userns(c) ? c->dir : NULL};
 		close(parent_end);
+		/* lxr's own namespaces and the sysfs the parent sends: not the
+		 * child's to hold (close-on-exec as well) */
+		for (int i = 0; has_userns(c) && i < LXR_NS_COUNT; i++)
+			if (own_ns[i] >= 0)
+				close(own_ns[i]);
+		if (sysfs >= 0)
+			close(lxr_steal_fd(&sysfs));
 		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
 		memcpy(ch.join_fd, joins, sizeof(ch.join_fd));
 		rt_child_main(&ch);
@@ -440,8 +484,13 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 			return -1;
 		lxr_debug("container %s: in its cgroups", c->id);
 	}
+	if (has_userns(c) &&
+	    rt_userns_parent_setup(plan, pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
+		return -1;
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
+	if (has_userns(c) && rt_userns_send(spec, plan, pid, parent_end, &sysfs, err) < 0)
+		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */
 	if (rt_state_write(c->dir, spec, pid, err) < 0)
@@ -501,9 +550,12 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 	io->pty_master = -1;
 
 	lxr_debug("container %s: start", spec->id);
-	if (make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0) {
+	if (make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0 ||
+	    make_userns(c, spec, err) < 0) {
 		if (c->made_dir)
 			lxr_rm_rf(c->dir, &undo_err);
+		if (c->made_dir && c->userns_pooled)
+			rt_userns_release(c->dir);
 		if (reuse && *reuse)
 			rt_cgroup_destroy(lxr_steal_ptr(reuse), &undo_err);
 		container_free(c);
@@ -733,6 +785,9 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 	lxr_debug("container %s: cgroup removed", c->id);
 	if (remove_upper && lxr_rm_rf(c->dir, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);
+	/* its writable layer is gone: the next one may have another range */
+	if (remove_upper && c->userns_pooled)
+		rt_userns_release(c->dir);
 	lxr_debug("container %s: gone", c->id);
 	container_free(c);
 	return r;

@@ -9,9 +9,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <libgen.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lxr/runtime.h"
@@ -44,12 +47,46 @@ static mode_t dest_mode(const struct cp_ctx *c, mode_t m)
 	return c->o->to_host ? (m & 01777) : (m & 07777);
 }
 
+int rt_cp_fs_ids(const struct rt_cp_opts *o, bool enter, lxr_err *err)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+
+	if (!o->map_count || o->to_host)
+		return 0;
+	setfsgid(enter ? o->map_gid : 0);
+	setfsuid(enter ? o->map_uid : 0);
+	if (!enter)
+		return 0;
+	/* a non-zero fsuid takes the file capabilities out of the effective
+	 * set: back from the permitted one, so owners can still be given */
+	if (syscall(SYS_capget, &h, d) < 0)
+		return lxr_fail(err, errno, "capget");
+	d[0].effective = d[0].permitted;
+	d[1].effective = d[1].permitted;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return lxr_fail(err, errno, "capset");
+	return 0;
+}
+
+uint32_t rt_cp_owner(const struct rt_cp_opts *o, uint32_t id, bool gid)
+{
+	uint32_t base = gid ? o->map_gid : o->map_uid;
+
+	if (!o->map_count)
+		return id;
+	if (o->to_host)
+		return id >= base && id - base < o->map_count ? id - base : 65534;
+	return id < o->map_count ? base + id : base + (o->map_count > 65534 ? 65534 : 0);
+}
+
 static int set_attrs_fd(const struct cp_ctx *c, int fd, const struct stat *st, const char *shown)
 {
 	const struct timespec ts[2] = {st->st_atim, st->st_mtim};
 
 	/* owner first: chown clears the set-id bits chmod sets */
-	if (c->o->archive && fchown(fd, st->st_uid, st->st_gid) < 0)
+	if (c->o->archive && fchown(fd, rt_cp_owner(c->o, st->st_uid, false),
+				    rt_cp_owner(c->o, st->st_gid, true)) < 0)
 		return lxr_fail(c->err, errno, "chown %s", shown);
 	if (fchmod(fd, dest_mode(c, st->st_mode)) < 0)
 		return lxr_fail(c->err, errno, "chmod %s", shown);
@@ -156,7 +193,8 @@ static int copy_link(const struct cp_ctx *c, int sfd, const struct stat *st, int
 	if (symlinkat(target, ddir, name) < 0 &&
 	    (errno != EEXIST || unlinkat(ddir, name, 0) < 0 || symlinkat(target, ddir, name) < 0))
 		return lxr_fail(c->err, errno, "create link %s", name);
-	if (c->o->archive && fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (c->o->archive && fchownat(ddir, name, rt_cp_owner(c->o, st->st_uid, false),
+				      rt_cp_owner(c->o, st->st_gid, true), AT_SYMLINK_NOFOLLOW) < 0)
 		return lxr_fail(c->err, errno, "chown %s", name);
 	utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW);
 	return 0;

@@ -69,23 +69,25 @@ static void octal(char *field, size_t len, uint64_t v)
 }
 
 static int put_header(int out, const char *name, const char *link, char type, const struct stat *st,
-		      uint64_t size, bool archive);
+		      uint64_t size, const struct rt_cp_opts *o);
 
 /* GNU's ././@LongLink member for a name or link target over 99 bytes */
 static int put_long(int out, char type, const char *s)
 {
+	/* owned by root, as GNU tar writes it */
+	static const struct rt_cp_opts owner0 = {.archive = true};
 	struct stat st = {.st_mode = 0644};
 	size_t n = strlen(s) + 1;
 	char pad[BLOCK] = {0};
 
-	if (put_header(out, "././@LongLink", NULL, type, &st, n, true) < 0 ||
+	if (put_header(out, "././@LongLink", NULL, type, &st, n, &owner0) < 0 ||
 	    write_all(out, s, n) < 0)
 		return -1;
 	return write_all(out, pad, (BLOCK - n % BLOCK) % BLOCK);
 }
 
 static int put_header(int out, const char *name, const char *link, char type, const struct stat *st,
-		      uint64_t size, bool archive)
+		      uint64_t size, const struct rt_cp_opts *o)
 {
 	struct tar_hdr h;
 	unsigned sum = 0;
@@ -97,8 +99,8 @@ static int put_header(int out, const char *name, const char *link, char type, co
 	memset(&h, 0, sizeof(h));
 	snprintf(h.name, sizeof(h.name), "%.99s", name);
 	octal(h.mode, sizeof(h.mode), st->st_mode & 07777);
-	octal(h.uid, sizeof(h.uid), archive ? st->st_uid : 0);
-	octal(h.gid, sizeof(h.gid), archive ? st->st_gid : 0);
+	octal(h.uid, sizeof(h.uid), o->archive ? rt_cp_owner(o, st->st_uid, false) : 0);
+	octal(h.gid, sizeof(h.gid), o->archive ? rt_cp_owner(o, st->st_gid, true) : 0);
 	octal(h.size, sizeof(h.size), size);
 	octal(h.mtime, sizeof(h.mtime),
 	      (uint64_t)(st->st_mtim.tv_sec > 0 ? st->st_mtim.tv_sec : 0));
@@ -167,7 +169,7 @@ static int tar_node(struct tar_out *t, int fd, const struct stat *orig, const ch
 
 	if (S_ISDIR(st->st_mode)) {
 		_cleanup_free_ char *dname = lxr_xasprintf("%s/", name);
-		if (*name && put_header(t->out, dname, NULL, '5', st, 0, t->o->archive) < 0)
+		if (*name && put_header(t->out, dname, NULL, '5', st, 0, t->o) < 0)
 			return lxr_fail(t->err, errno, "write the tar stream");
 		return tar_dir(t, fd, name, depth);
 	}
@@ -177,7 +179,7 @@ static int tar_node(struct tar_out *t, int fd, const struct stat *orig, const ch
 		if (n < 0)
 			return lxr_fail(t->err, errno, "read link %s", name);
 		target[n] = '\0';
-		if (put_header(t->out, name, target, '2', st, 0, t->o->archive) < 0)
+		if (put_header(t->out, name, target, '2', st, 0, t->o) < 0)
 			return lxr_fail(t->err, errno, "write the tar stream");
 		return 0;
 	}
@@ -195,7 +197,7 @@ static int tar_node(struct tar_out *t, int fd, const struct stat *orig, const ch
 	if (left >= 077777777777ULL)
 		return lxr_fail(t->err, EFBIG, "%s: 8 GiB or more, more than a tar header holds",
 				name);
-	if (put_header(t->out, name, NULL, '0', st, left, t->o->archive) < 0)
+	if (put_header(t->out, name, NULL, '0', st, left, t->o) < 0)
 		return lxr_fail(t->err, errno, "write the tar stream");
 	/* exactly the size announced: a file that grows or shrinks meanwhile
 	 * is cut or padded, the stream stays well-formed */
@@ -366,8 +368,8 @@ static int set_attrs(int fd, const struct tar_hdr *h, const struct rt_cp_opts *o
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {(time_t)parse_octal(h->mtime, 12), 0}};
 	mode_t mode = (mode_t)parse_octal(h->mode, 8) & (o->to_host ? 01777 : 07777);
 
-	if (o->archive &&
-	    fchown(fd, (uid_t)parse_octal(h->uid, 8), (gid_t)parse_octal(h->gid, 8)) < 0)
+	if (o->archive && fchown(fd, rt_cp_owner(o, (uint32_t)parse_octal(h->uid, 8), false),
+				 rt_cp_owner(o, (uint32_t)parse_octal(h->gid, 8), true)) < 0)
 		return -1;
 	if (fchmod(fd, mode) < 0)
 		return -1;
@@ -400,8 +402,10 @@ static int extract(int in, int dst, const struct tar_hdr *h, const char *member,
 		    (errno != EEXIST || unlinkat(dir, last, 0) < 0 ||
 		     symlinkat(link, dir, last) < 0))
 			return lxr_fail(err, errno, "create link %s", last);
-		if (o->archive && fchownat(dir, last, (uid_t)parse_octal(h->uid, 8),
-					   (gid_t)parse_octal(h->gid, 8), AT_SYMLINK_NOFOLLOW) < 0)
+		if (o->archive &&
+		    fchownat(dir, last, rt_cp_owner(o, (uint32_t)parse_octal(h->uid, 8), false),
+			     rt_cp_owner(o, (uint32_t)parse_octal(h->gid, 8), true),
+			     AT_SYMLINK_NOFOLLOW) < 0)
 			return lxr_fail(err, errno, "chown %s", last);
 		return 0;
 	case '0':

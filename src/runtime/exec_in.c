@@ -45,6 +45,29 @@ static int join_all(int pidfd, pid_t pid, lxr_err *err)
 	return 0;
 }
 
+/* The container's user namespace, when it has one of its own (-1: it
+ * shares lxr's). Opened through the host's /proc, before the joins. */
+static int open_userns(pid_t pid, lxr_err *err)
+{
+	char path[64];
+	struct stat own, other;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &other) < 0 || stat("/proc/self/ns/user", &own) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return lxr_fail(err, e, "open %s", path);
+	}
+	if (own.st_ino == other.st_ino && own.st_dev == other.st_dev) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
 static pid_t target_pid(int pidfd)
 {
 	char path[64], *buf = NULL;
@@ -68,6 +91,7 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 {
 	pid_t tpid = target_pid(tfd), pid;
 	struct stat host_root, joined_root;
+	int ufd = -2;
 	lxr_err err;
 
 	/* From here until the exec this process is a copy of lxr (its memory,
@@ -85,17 +109,30 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	}
 	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
 		rt_child_fail(sync, 125, &err);
+	if ((ufd = open_userns(tpid, &err)) == -1)
+		rt_child_fail(sync, 125, &err);
 	/* Only what is handed over goes in: not the supervisor's sockets,
 	 * logs and directories, not a descriptor the shell that ran `lxr
 	 * exec` left open. Close-on-exec is not enough — the process is in
 	 * the container before it execs. */
 	{
-		const int keep[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2], rt_init_fd()};
+		const int keep[] = {tfd,        sync,         io->fds[0], io->fds[1],
+				    io->fds[2], rt_init_fd(), ufd};
 		if (lxr_close_all_but(keep, sizeof(keep) / sizeof(keep[0]), &err) < 0)
 			rt_child_fail(sync, 125, &err);
 	}
 	if (join_all(tfd, tpid, &err) < 0)
 		rt_child_fail(sync, 125, &err);
+	/* The user namespace last: as host root, every other join above is
+	 * allowed (a network namespace the net layer made is the host's);
+	 * then the process holds capabilities in the container's namespace
+	 * only, and takes the container's ids with its credentials below. */
+	if (ufd >= 0 && setns(ufd, CLONE_NEWUSER) < 0) {
+		lxr_fail(&err, errno, "setns into the container's user namespace");
+		rt_child_fail(sync, 125, &err);
+	}
+	if (ufd >= 0)
+		close(ufd);
 	/* A container still building its root has the host's tree as its
 	 * mount namespace: never run anything there (its state is published
 	 * only once it runs, so this is the second guard). */

@@ -476,7 +476,8 @@ static int idmap_probe(const char *dir, lxr_err *err)
 static void check_idmap(struct lxr_checks *c, const char *data_dir)
 {
 	static const char breaks[] =
-	    "nothing lxr does today; user-namespace remapping will use them";
+	    "containers in user namespaces (lxr.conf [userns]): their image layers "
+	    "and volumes";
 	_cleanup_free_ char *dir = existing(data_dir);
 	char rel[128], buf[LXR_ERR_MSG_MAX + 64];
 	lxr_err err;
@@ -564,4 +565,5 @@ void rt_features_check(struct lxr_checks *c, const char *data_dir, const char *r
 	check_syscalls(c);
 	check_idmap(c, data_dir);
 	check_userns(c);
+	rt_userns_check(c);
 }

@@ -113,6 +113,7 @@ struct rt_op {
 	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
 	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
 	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
+	bool idmap;      /* RT_OP_BIND: its owners are the container's ids (lxr_mount.idmap) */
 	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
 	 * mount of source; MS_PRIVATE: none (what every mount is) */
 	unsigned long propagation;
@@ -133,14 +134,70 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 		   struct rt_plan *plan);
 void rt_plan_free(struct rt_plan *plan);
 
+/* What the parent made for a container in a user namespace of its own
+ * (userns.c): the container's root cannot reach lxr's private directories
+ * by path, and only root of the initial namespace can make idmapped mounts,
+ * so every host path it mounts comes as a detached mount. */
+struct rt_userns_mounts {
+	int *lowers; /* idmapped clones of spec->lower_dirs, in order */
+	size_t n_lowers;
+	int *trees;        /* per plan op: a clone of its source (-1: none) */
+	const char *stage; /* an empty directory the lowers are attached under */
+};
+
 /* In the container's mount namespace: make every mount private, mount the
  * overlay at rootdir, run the plan's pre-pivot ops inside it, pivot_root and
- * detach the old root. */
+ * detach the old root. um: NULL without a user namespace. */
 int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
-		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err);
+		    const char *upper, const char *work, const struct rt_plan *plan,
+		    const struct rt_userns_mounts *um, lxr_err *err);
 /* After pivot (and after sysctls, which need a writable /proc/sys): masks,
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
+
+/* ---- user namespace (userns.c) ---------------------------------------------
+ * The range a spec's container (its directory: dir) maps to: spec->userns,
+ * or for AUTO the range lxr's pool (/etc/subuid, /etc/subgid entries of
+ * user lxr) has for it, kept in <data_dir>/userns/ranges ("SLOT DIR" lines)
+ * until rt_userns_release, or until the directory is gone. */
+int rt_userns_resolve(const struct lxr_spec *spec, const char *dir, struct lxr_userns *out,
+		      lxr_err *err);
+void rt_userns_release(const char *dir);
+/* "lxr:START:COUNT" of user in a subuid/subgid file's text: 0, or -1. */
+int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, uint32_t *count);
+/* The slot key has in a ranges file's text ("SLOT KEY" lines; *found), else
+ * the lowest of 0..slots-1 no line takes; -1 when all are taken. */
+long rt_userns_slot_pick(const char *text, const char *key, unsigned long slots, bool *found);
+/* Written by the parent, before the container goes on. */
+int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err);
+/* A detached clone of path (open_tree), idmapped with userns_fd (-1: not),
+ * private unless tied (a bind whose propagation ties it to the host's). */
+int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, lxr_err *err);
+/* Whether the parent hands op over as a detached mount (rt_userns_mounts):
+ * a bind of a host path, or the sysfs of a network namespace the net layer
+ * made (rt_userns_sysfs, made by lxr's thread while it is in there). */
+bool rt_userns_op_tree(const struct lxr_spec *spec, const struct rt_op *op);
+int rt_userns_sysfs(const struct rt_op *op, lxr_err *err);
+int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);
+int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err);
+int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err);
+/* The parent's side (userns_parent.c). joins_enter: lxr's thread enters the
+ * namespaces of joins (net, ipc, uts; each fd is consumed) for the clone,
+ * own[] holding its own; joins_leave returns. sysfs_of: the sysfs of the
+ * plan, if the container needs lxr to make it (*out, -1: none), while in
+ * its network namespace. parent_setup: the maps and the delegated cgroup
+ * (cgfd: its v2 directory, -1: none). send: after the go byte, every
+ * detached mount the child takes (rt_userns_mounts), *sysfs consumed. */
+int rt_userns_joins_enter(int *joins, int *own, lxr_err *err);
+void rt_userns_joins_leave(int *own);
+int rt_userns_sysfs_of(const struct lxr_spec *spec, const struct rt_plan *plan, int *out,
+		       lxr_err *err);
+int rt_userns_parent_setup(const struct rt_plan *plan, pid_t pid, const struct lxr_userns *u,
+			   int cgfd, lxr_err *err);
+int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan, pid_t pid, int sock,
+		   int *sysfs, lxr_err *err);
+/* lxr doctor: lxr's lines in /etc/subuid and /etc/subgid. */
+void rt_userns_check(struct lxr_checks *c);
 
 /* ---- in-container init (init.c, init/lxr-init.c) ---------------------------
  * lxr-init forwards signals to the command and reaps everything until it
@@ -219,6 +276,10 @@ struct rt_child {
 	bool unshare_cgroupns;            /* cgroups joined after clone (v1): new cgroupns now */
 	int join_fd[LXR_NS_COUNT];        /* namespaces to setns() into, -1 for none */
 	const struct rt_cg_join *cg_join; /* cgroups to move into first; NULL: born there */
+	/* a user namespace of its own: its directory, reached through an fd
+	 * once the container is its root; the parent sends the mounts of
+	 * rt_userns_mounts after the go byte. NULL: none */
+	const char *userns_dir;
 };
 
 /* The container side, right after clone. Never returns. */

@@ -149,9 +149,13 @@ static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
 
 /* A new (empty) volume takes what the image has at its mount point, and
  * that directory's owner and mode, as docker fills one. */
-static int copy_up(int rootfd, const struct rt_op *op, lxr_err *err)
+static int copy_up(int rootfd, const struct rt_op *op, int tree, lxr_err *err)
 {
-	_cleanup_close_ int vol = open(op->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* a detached mount of the volume (a user namespace's, idmapped) is
+	 * filled through itself: its ids are the container's */
+	_cleanup_close_ int vol =
+	    tree >= 0 ? openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		      : open(op->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int img = -1;
 	struct stat st;
 
@@ -264,7 +268,7 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 
 	if (op->source_ns)
 		return bind_from_ns(rootfd, op, err);
-	if (op->copy_up && copy_up(rootfd, op, err) < 0)
+	if (op->copy_up && copy_up(rootfd, op, -1, err) < 0)
 		return -1;
 	if (op->subpath) {
 		sub = open_subpath(op, err);
@@ -305,8 +309,7 @@ static bool tied(const struct rt_op *op)
 static int clone_tied(const struct rt_plan *plan, int *trees, lxr_err *err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
-		trees[i] = -1;
-		if (!tied(&plan->ops[i]))
+		if (trees[i] >= 0 || !tied(&plan->ops[i]))
 			continue;
 		trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, plan->ops[i].source,
 					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -378,14 +381,14 @@ static int op_symlink(int rootfd, const struct rt_op *op, lxr_err *err)
 	return 0;
 }
 
-static int mount_overlay(const struct lxr_spec *spec, const char *rootdir, const char *upper,
+static int mount_overlay(char *const *lowers, const char *rootdir, const char *upper,
 			 const char *work, lxr_err *err)
 {
 	_cleanup_free_ char *lower = NULL;
 	_cleanup_free_ char *data = NULL;
 
-	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++) {
-		const char *l = spec->lower_dirs[i];
+	for (size_t i = 0; lowers && lowers[i]; i++) {
+		const char *l = lowers[i];
 		char *n;
 		/* overlayfs splits its option string on ',' and lowerdir on ':' */
 		if (strpbrk(l, ",:\n"))
@@ -441,10 +444,17 @@ static int run_ops(int rootfd, const struct rt_plan *plan, int *trees, lxr_err *
 		int r = 0;
 
 		switch (op->kind) {
-		case RT_OP_MOUNT: r = op_mount(rootfd, op, err); break;
+		case RT_OP_MOUNT:
+			r = trees[i] >= 0 ? attach_tree(rootfd, op, trees[i], op->fstype, err)
+					  : op_mount(rootfd, op, err);
+			break;
 		case RT_OP_BIND:
-			r = trees[i] >= 0 ? attach_tree(rootfd, op, trees[i], op->source, err)
-					  : op_bind(rootfd, op, err);
+			if (trees[i] >= 0 && op->copy_up)
+				r = copy_up(rootfd, op, trees[i], err);
+			if (r == 0)
+				r = trees[i] >= 0
+					? attach_tree(rootfd, op, trees[i], op->source, err)
+					: op_bind(rootfd, op, err);
 			if (r == 0)
 				r = set_propagation(rootfd, op, err);
 			break;
@@ -458,12 +468,61 @@ static int run_ops(int rootfd, const struct rt_plan *plan, int *trees, lxr_err *
 	return 0;
 }
 
+/* The idmapped lowers attached under stage (a tmpfs of this namespace's
+ * own, gone with it): overlayfs takes its layers by path, and a detached
+ * mount is a layer only on the newest kernels. *out: their paths. */
+static int stage_lowers(const struct rt_userns_mounts *um, char ***out, lxr_err *err)
+{
+	_cleanup_close_ int sfd = -1;
+
+	*out = lxr_xcalloc(um->n_lowers + 1, sizeof(char *));
+	if (mount("tmpfs", um->stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		return lxr_fail(err, errno, "mount tmpfs for the image layers on %s", um->stage);
+	sfd = open(um->stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return lxr_fail(err, errno, "open %s", um->stage);
+	for (size_t i = 0; i < um->n_lowers; i++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "%zu", i);
+		if (mkdirat(sfd, name, 0700) < 0)
+			return lxr_fail(err, errno, "mkdir %s/%s", um->stage, name);
+		if (syscall(SYS_move_mount, um->lowers[i], "", sfd, name, MOVE_MOUNT_F_EMPTY_PATH) <
+		    0)
+			return lxr_fail(err, errno, "move_mount image layer %zu on %s/%s", i,
+					um->stage, name);
+		(*out)[i] = lxr_xasprintf("%s/%s", um->stage, name);
+	}
+	return 0;
+}
+
+static int mount_root(const struct lxr_spec *spec, const char *rootdir, const char *layer,
+		      const char *upper, const char *work, const struct rt_userns_mounts *um,
+		      lxr_err *err)
+{
+	char **staged = NULL;
+	int r;
+
+	if (layer && mount_layer_tmpfs(layer, upper, work, err) < 0)
+		return -1;
+	if (!um)
+		return mount_overlay(spec->lower_dirs, rootdir, upper, work, err);
+	r = stage_lowers(um, &staged, err);
+	if (r == 0)
+		r = mount_overlay(staged, rootdir, upper, work, err);
+	lxr_strv_free(staged);
+	return r;
+}
+
 int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char *layer,
-		    const char *upper, const char *work, const struct rt_plan *plan, lxr_err *err)
+		    const char *upper, const char *work, const struct rt_plan *plan,
+		    const struct rt_userns_mounts *um, lxr_err *err)
 {
 	_cleanup_close_ int rootfd = -1;
 	int *trees = lxr_xcalloc(plan->n + 1, sizeof(int));
 
+	for (size_t i = 0; i < plan->n; i++)
+		trees[i] = um ? um->trees[i] : -1;
 	if (clone_tied(plan, trees, err) < 0) {
 		close_trees(trees, plan->n);
 		return -1;
@@ -476,8 +535,7 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 		close_trees(trees, plan->n);
 		return lxr_fail(err, errno, "make mounts private (mount MS_REC|MS_PRIVATE on /)");
 	}
-	if ((layer && mount_layer_tmpfs(layer, upper, work, err) < 0) ||
-	    mount_overlay(spec, rootdir, upper, work, err) < 0) {
+	if (mount_root(spec, rootdir, layer, upper, work, um, err) < 0) {
 		close_trees(trees, plan->n);
 		return -1;
 	}

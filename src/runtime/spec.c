@@ -82,6 +82,8 @@ void rt_spec_init_defaults(struct lxr_spec *spec)
 	mask_thermal_throttle(spec);
 	spec->readonly_paths = lxr_strv_dup((char *const *)default_readonly);
 	spec->resources.pids_limit = lxr_pids_limit_default();
+	lxr_userns_conf(&spec->userns.mode, &spec->userns.uid, &spec->userns.count);
+	spec->userns.gid = spec->userns.uid;
 	spec->resources.n_devices = sizeof(default_device_rules) / sizeof(default_device_rules[0]);
 	spec->resources.devices = lxr_xmalloc(sizeof(default_device_rules));
 	memcpy(spec->resources.devices, default_device_rules, sizeof(default_device_rules));

@@ -149,6 +149,23 @@ int64_t lxr_pids_limit_default(void)
 	return pids_limit ? pids_limit : LXR_PIDS_LIMIT_DEFAULT;
 }
 
+static enum lxr_userns_mode userns_mode;
+static uint32_t userns_start, userns_count;
+
+void lxr_userns_configure(enum lxr_userns_mode mode, uint32_t start, uint32_t count)
+{
+	userns_mode = mode;
+	userns_start = start;
+	userns_count = count;
+}
+
+void lxr_userns_conf(enum lxr_userns_mode *mode, uint32_t *start, uint32_t *count)
+{
+	*mode = userns_mode;
+	*start = userns_start;
+	*count = userns_count;
+}
+
 static const char *cgroup_parent;
 
 void lxr_cgroup_parent_configure(const char *parent)

@@ -26,6 +26,11 @@ fi
 TEST_TMP=$(mktemp -d /tmp/lxr-itest.XXXXXX)
 export LXR_RUN_DIR="$TEST_TMP/run" LXR_LOG_DIR="$TEST_TMP/log" LXR_DATA_DIR="$TEST_TMP/data"
 export LXR_CONFIG="$TEST_TMP/lxr.conf"
+# A run of a test with every container in a user namespace: LXR_TEST_USERNS
+# is lxr.conf's [userns] mode (a test that writes its own lxr.conf drops it).
+if [ -n "${LXR_TEST_USERNS:-}" ]; then
+	printf '[userns]\nmode = %s\n' "$LXR_TEST_USERNS" > "$LXR_CONFIG"
+fi
 
 # Names of the containers a test started, for the leftover check.
 NAMES=""

@@ -22,7 +22,11 @@ export LXR_TEST_HOST_SECRET="host-env-$$-secret"
 run run --rm --network none "$IMG" /probe proc1 "$LXR_TEST_HOST_SECRET"
 expect_rc 0 "PID 1 of lxr run: $OUT"
 expect_out held "PID 1 of lxr run"
-run run --rm --network none "$IMG" /bin/sh -c 'grep -E "^(Name|VmRSS)" /proc/1/status'
+# lxr-init names itself once it runs, which the command may beat (its comm
+# is the memfd's name until then): wait for that, boundedly
+run run --rm --network none "$IMG" /bin/sh -c 'for i in $(seq 200); do
+	grep -q "^Name:.memfd" /proc/1/status || break; sleep 0.01; done
+grep -E "^(Name|VmRSS)" /proc/1/status'
 expect_grep "$OUT" "Name:.lxr-init" "PID 1 is lxr-init"
 rss=$(echo "$OUT" | sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p')
 [ "$rss" -lt 100 ] || fail "lxr-init uses $rss KiB, expected tens of KiB"

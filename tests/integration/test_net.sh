@@ -17,7 +17,7 @@ HOSTIP=$(ip -4 route get 1.1.1.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')
 [ -n "$HOSTIP" ] || skip "the host has no IPv4 address with a default route"
 
 lxr_links() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^lxr' | sort || true; }
-lxr_chains() { nft list chains ip lxr 2>/dev/null | awk '$1 == "chain" {print $2}' | sort || true; }
+lxr_chains() { nft list table ip lxr 2>/dev/null | awk '$1 == "chain" {print $2}' | sort || true; }
 LINKS0=$(lxr_links)
 CHAINS0=$(lxr_chains)
 FWD0=$(cat /proc/sys/net/ipv4/ip_forward)

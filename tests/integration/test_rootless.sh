@@ -64,6 +64,9 @@ expect_rc 0 "lxr run --rm as the user"
 expect_grep "$OUT" "^0$" "root in the container"
 expect_grep "$OUT" "^ +1 +[0-9]+ +65536$" "the user's range mapped from 1"
 expect_grep "$OUT" "^ +0 +$UID_N +1$" "container root is the user"
+# run --rm returns before its files are gone: a detached cleaner of its own
+# removes them, then ends (bounded wait)
+for _ in $(seq 100); do [ "$(pgrep -u "$U" | wc -l)" -le 1 ] && break; sleep 0.05; done
 [ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "only the pause process stays: $(pgrep -au "$U")"
 
 # an image in the user's store: layers unpacked in the user's namespace,

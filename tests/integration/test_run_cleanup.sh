@@ -81,7 +81,9 @@ pass "a name in use is refused and left alone"
 
 # kill -9 of lxr: the container dies with it (parent-death signal).
 n=$(cname k9)
-"$LXR" run --rm --name "$n" "$ROOTFS" /bin/sh -c "echo ready; exec sleep 1000" >"$TEST_TMP/k9.out" 2>&1 &
+# a duration of this run's own, so the check below sees only this container
+secs=$((100000 + $$))
+"$LXR" run --rm --name "$n" "$ROOTFS" /bin/sh -c "echo ready; exec sleep $secs" >"$TEST_TMP/k9.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$TEST_TMP/k9.out" && break; sleep 0.05; done
 child=$(pgrep -P "$pid" | head -n1)
@@ -90,7 +92,7 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$child" 2>/dev/null && fail "container init $child survived its lxr"
-for p in $(pgrep -fx "sleep 1000"); do
+for p in $(pgrep -fx "sleep $secs"); do
 	[ "$(readlink /proc/"$p"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && fail "container process $p survived"
 done
 # What the SIGKILLed lxr could not remove (its directory, its cgroup), lxr rm

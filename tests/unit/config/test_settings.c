@@ -134,8 +134,8 @@ static void settings_errors(void **state)
 	assert_null(s.run_dir); /* nothing half-applied */
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths], "
-					  "[logs], [network], [limits], [boot], [watchdog] "
-					  "and [cgroup] sections");
+					  "[logs], [network], [limits], [boot], [userns], "
+					  "[watchdog] and [cgroup] sections");
 	assert_int_equal(cfg_settings_load(DATA "boot_bad.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "boot_bad.conf:2: stacks: \"stacks/*.yaml\" is not an "
 					  "absolute path");
@@ -155,6 +155,30 @@ static void settings_errors(void **state)
 					  "not \"relative\"");
 	assert_int_equal(cfg_settings_load(DATA "garbage.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "garbage.conf:2: not an INI line");
+}
+
+/* [userns] mode: off (the default), auto, or a fixed range that never
+ * holds host id 0 */
+static void settings_userns(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_settings_load(DATA "good.conf", &s, &err), 0);
+	assert_int_equal(s.userns_mode, LXR_USERNS_HOST);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "userns_auto.conf", &s, &err), 0);
+	assert_int_equal(s.userns_mode, LXR_USERNS_AUTO);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "userns_range.conf", &s, &err), 0);
+	assert_int_equal(s.userns_mode, LXR_USERNS_RANGE);
+	assert_int_equal(s.userns_start, 100000);
+	assert_int_equal(s.userns_count, 65536);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "userns_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "userns_bad.conf:2: mode: \"0:65536\" is not a user "
+					  "namespace mode");
 }
 
 static void project_names(void **state)
@@ -234,6 +258,7 @@ int main(void)
 	    cmocka_unit_test(settings_missing_file_is_fine),
 	    cmocka_unit_test(settings_env_override),
 	    cmocka_unit_test(settings_errors),
+	    cmocka_unit_test(settings_userns),
 	    cmocka_unit_test(project_names),
 	    cmocka_unit_test(discovery_prefers_compose_yaml),
 	    cmocka_unit_test(support_table),

@@ -1,0 +1,432 @@
+/* A container's user namespace seen from the host: which range its ids
+ * map to (a fixed one, or one of lxr's pool kept per container), the
+ * uid_map/gid_map the parent writes, and the idmapped mounts through which
+ * image layers and named volumes keep their on-disk owners. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "runtime/internal.h"
+
+#define SUBUID_PATH "/etc/subuid"
+#define SUBGID_PATH "/etc/subgid"
+#define POOL_USER   "lxr"
+
+int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, uint32_t *count)
+{
+	size_t ulen = strlen(user);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned long long s, n;
+		char c;
+
+		if (strncmp(l, user, ulen) || l[ulen] != ':')
+			continue;
+		if (sscanf(l + ulen + 1, "%llu:%llu%c", &s, &n, &c) < 2 || s == 0 || n == 0 ||
+		    s + n > 4294967295ull)
+			continue;
+		*start = (uint32_t)s;
+		*count = (uint32_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+long rt_userns_slot_pick(const char *text, const char *key, unsigned long slots, bool *found)
+{
+	size_t klen = strlen(key);
+	unsigned char *used = lxr_xcalloc(slots ? slots : 1, 1);
+	long pick = -1;
+
+	*found = false;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char *end;
+		unsigned long s = strtoul(l, &end, 10);
+
+		if (end == l || *end != ' ')
+			continue;
+		if (!strncmp(end + 1, key, klen) && (end[1 + klen] == '\n' || !end[1 + klen])) {
+			*found = true;
+			pick = (long)s;
+			break;
+		}
+		if (s < slots)
+			used[s] = 1;
+	}
+	for (unsigned long s = 0; pick < 0 && s < slots; s++)
+		if (!used[s])
+			pick = (long)s;
+	free(used);
+	return pick;
+}
+
+/* The text without key's line. */
+static char *drop_key(const char *text, const char *key)
+{
+	size_t klen = strlen(key), n = 0;
+	char *out = lxr_xcalloc(strlen(text) + 1, 1);
+
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+		const char *sp = memchr(l, ' ', len);
+
+		if (!(sp && (size_t)(l + len - sp - 1) >= klen && !strncmp(sp + 1, key, klen) &&
+		      (sp[1 + klen] == '\n' || !sp[1 + klen]))) {
+			memcpy(out + n, l, len);
+			n += len;
+		}
+		l += len;
+	}
+	return out;
+}
+
+/* The text without the lines of containers whose directory is gone:
+ * however a container went (down, rm, the cleanup after a crash, a
+ * reboot that emptied /run), its range is free again. */
+static char *drop_gone(const char *text)
+{
+	size_t n = 0;
+	char *out = lxr_xcalloc(strlen(text) + 1, 1);
+
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+		const char *sp = memchr(l, ' ', len);
+		_cleanup_free_ char *dir =
+		    sp ? lxr_xstrndup(sp + 1, (size_t)(l + len - sp - 1)) : NULL;
+
+		if (dir && dir[0] && dir[strlen(dir) - 1] == '\n')
+			dir[strlen(dir) - 1] = '\0';
+		if (dir && dir[0] == '/' && !(access(dir, F_OK) < 0 && errno == ENOENT)) {
+			memcpy(out + n, l, len);
+			n += len;
+		}
+		l += len;
+	}
+	return out;
+}
+
+/* <data_dir>/userns, locked: every supervisor allocates from one file. */
+static int pool_open(int *dirfd, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/userns", lxr_data_dir());
+	int lock;
+
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
+		return lxr_err_wrap(err, "user namespace pool");
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	lock = openat(*dirfd, "ranges.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0) {
+		close(*dirfd);
+		return lxr_fail(err, errno, "open %s/ranges.lock", dir);
+	}
+	while (flock(lock, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(lock);
+			close(*dirfd);
+			return lxr_fail(err, e, "flock %s/ranges.lock", dir);
+		}
+	}
+	return lock;
+}
+
+static int read_subid(const char *path, uint32_t *start, uint32_t *count, lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &ignored) < 0 ||
+	    rt_userns_subid_find(text, POOL_USER, start, count) < 0 || *count < LXR_USERNS_SIZE)
+		return lxr_fail(err, ENOENT, "no subordinate range of %u ids for user \"%s\" in %s",
+				LXR_USERNS_SIZE, POOL_USER, path),
+		       lxr_err_hint(err,
+				    "[userns] mode = auto takes each container's range from "
+				    "lxr's entries: `useradd --system --no-create-home lxr; "
+				    "usermod --add-subuids 2000000-2999999 --add-subgids "
+				    "2000000-2999999 lxr` (or a line `lxr:2000000:1000000` in "
+				    "both files), or set a fixed range, e.g. mode = 100000:65536");
+	return 0;
+}
+
+/* The container's range from the pool: the one it has (a restart, a
+ * reboot), else the lowest free one, recorded before it is used. */
+static int pool_take(const struct lxr_spec *spec, const char *key, struct lxr_userns *out,
+		     lxr_err *err)
+{
+	_cleanup_free_ char *text = NULL, *next = NULL, *kept = NULL;
+	_cleanup_close_ int dfd = -1, lock = -1;
+	uint32_t us, uc, gs, gc;
+	unsigned long slots;
+	size_t len = 0;
+	bool found;
+	long slot;
+	lxr_err ignored;
+
+	if (read_subid(SUBUID_PATH, &us, &uc, err) < 0 ||
+	    read_subid(SUBGID_PATH, &gs, &gc, err) < 0)
+		return -1;
+	lock = pool_open(&dfd, err);
+	if (lock < 0)
+		return -1;
+	if (lxr_read_file_at(dfd, "ranges", &text, &len, &ignored) < 0)
+		text = lxr_xstrdup("");
+	kept = drop_gone(text);
+	slots = (uc < gc ? uc : gc) / LXR_USERNS_SIZE;
+	slot = rt_userns_slot_pick(kept, key, slots, &found);
+	if (slot < 0 || (unsigned long)slot >= slots)
+		return lxr_fail(err, ENOSPC,
+				"every one of the %lu user namespace ranges of %s and %s is "
+				"taken",
+				slots, SUBUID_PATH, SUBGID_PATH),
+		       lxr_err_hint(err, "give user lxr more subordinate ids (usermod "
+					 "--add-subuids/--add-subgids), or remove stopped "
+					 "containers (lxr down, lxr rm)");
+	out->mode = LXR_USERNS_RANGE;
+	out->uid = us + (uint32_t)slot * LXR_USERNS_SIZE;
+	out->gid = gs + (uint32_t)slot * LXR_USERNS_SIZE;
+	out->count = LXR_USERNS_SIZE;
+	if (found && !strcmp(kept, text))
+		return 0;
+	next = found ? lxr_xstrdup(kept) : lxr_xasprintf("%s%ld %s\n", kept, slot, key);
+	return lxr_write_file_atomic(dfd, "ranges", next, strlen(next), 0600, err) < 0
+		   ? lxr_err_wrap(err, "record the user namespace range of %s", spec->id)
+		   : 0;
+}
+
+int rt_userns_resolve(const struct lxr_spec *spec, const char *dir, struct lxr_userns *out,
+		      lxr_err *err)
+{
+	*out = spec->userns;
+	if (spec->userns.mode != LXR_USERNS_AUTO)
+		return 0;
+	if (pool_take(spec, dir, out, err) < 0)
+		return lxr_err_wrap(err, "user namespace");
+	lxr_debug("container %s: user namespace range %u:%u", spec->id, out->uid, out->count);
+	return 0;
+}
+
+void rt_userns_release(const char *key)
+{
+	_cleanup_free_ char *text = NULL, *next = NULL;
+	_cleanup_close_ int dfd = -1, lock = -1;
+	size_t len;
+	lxr_err e;
+
+	lock = pool_open(&dfd, &e);
+	if (lock < 0 || lxr_read_file_at(dfd, "ranges", &text, &len, &e) < 0)
+		return;
+	next = drop_key(text, key);
+	if (strcmp(next, text) &&
+	    lxr_write_file_atomic(dfd, "ranges", next, strlen(next), 0600, &e) < 0)
+		lxr_warn("%s: its user namespace range stays recorded: %s", key, e.msg);
+}
+
+int rt_userns_write_maps(pid_t pid, const struct lxr_userns *u, lxr_err *err)
+{
+	char path[64], map[64];
+
+	/* root writes the maps: the kernel takes any range from it, and
+	 * setgroups stays allowed (supplementary groups keep working) */
+	snprintf(map, sizeof(map), "0 %u %u\n", u->uid, u->count);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (lxr_write_file_at(AT_FDCWD, path, map, err) < 0)
+		return lxr_err_wrap(err, "user namespace uid_map");
+	snprintf(map, sizeof(map), "0 %u %u\n", u->gid, u->count);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if (lxr_write_file_at(AT_FDCWD, path, map, err) < 0)
+		return lxr_err_wrap(err, "user namespace gid_map");
+	return 0;
+}
+
+/* A clone of a shared mount is its peer: mounts would propagate between
+ * the host and the container. Private, as a bind made inside the
+ * container's own namespace is, unless the stack file asks for a tie. */
+static int make_private(int fd, const char *path, lxr_err *err)
+{
+	struct mount_attr attr = {.propagation = MS_PRIVATE};
+
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+	    0) {
+		int e = errno;
+		close(fd);
+		return lxr_fail(err, e, "make the clone of %s private (mount_setattr)", path);
+	}
+	return fd;
+}
+
+int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, lxr_err *err)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, flags);
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "open_tree %s", path);
+	if (userns_fd >= 0 &&
+	    syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+		    &attr, sizeof(attr)) < 0) {
+		int e = errno;
+		close(fd);
+		lxr_fail(err, e, "idmapped mount of %s (mount_setattr MOUNT_ATTR_IDMAP)", path);
+		return lxr_err_hint(err, "a user namespace needs idmapped mounts of the image "
+					 "layers and volumes (Linux 5.19 or later, on a filesystem "
+					 "that has them: ext4, xfs, btrfs, tmpfs since 6.3); set "
+					 "[userns] mode = off in lxr.conf or userns_mode: host");
+	}
+	return tied ? fd : make_private(fd, path, err);
+}
+
+bool rt_userns_op_tree(const struct lxr_spec *spec, const struct rt_op *op)
+{
+	if (op->kind == RT_OP_MOUNT)
+		return op->fstype && !strcmp(op->fstype, "sysfs") && !spec->ns[LXR_NS_NET].create &&
+		       spec->ns[LXR_NS_NET].join_path;
+	return op->kind == RT_OP_BIND && !op->source_ns;
+}
+
+/* sysfs shows the network devices of the namespace it is made in, and
+ * only a holder of CAP_SYS_ADMIN over that namespace may make one: for a
+ * network namespace the net layer made (the host's user namespace owns
+ * it), lxr makes it while its thread is in there (container.c), and the
+ * container attaches it. Not the host's /sys: its devices stay unseen. */
+int rt_userns_sysfs(const struct rt_op *op, lxr_err *err)
+{
+	unsigned attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+			((op->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0);
+	_cleanup_close_ int fs = (int)syscall(SYS_fsopen, "sysfs", FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fs < 0)
+		return lxr_fail(err, errno, "fsopen sysfs");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return lxr_fail(err, errno, "create a sysfs for the container (fsconfig)");
+	fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
+	if (fd < 0)
+		return lxr_fail(err, errno, "fsmount sysfs");
+	return fd;
+}
+
+/* What the container mounts for op, as a detached mount: a named volume
+ * idmapped (the container's ids are its files' on-disk ids, as podman's
+ * :idmap), any other bind as it is on the host (a host file owned by
+ * root stays out of container root's reach). A subpath is resolved beneath
+ * the volume here, as rootfs.c does without a user namespace. */
+int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	_cleanup_close_ int vol = -1, sub = -1;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	int fd;
+
+	if (!op->subpath)
+		return rt_userns_tree(op->source, op->idmap ? userns_fd : -1, true,
+				      op->propagation & (MS_SHARED | MS_SLAVE), err);
+	vol = open(op->source, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vol < 0)
+		return lxr_fail(err, errno, "open volume %s", op->source);
+	sub = (int)syscall(SYS_openat2, vol, op->subpath, &how, sizeof(how));
+	if (sub < 0) {
+		int e = errno;
+		lxr_fail(err, e, "volume subpath \"%s\" in %s", op->subpath, op->source);
+		if (e == EXDEV || e == ELOOP)
+			return lxr_err_hint(err,
+					    "it leads out of the volume (a symbolic link "
+					    "there, or ..): lxr mounts only what is inside it");
+		if (e == ENOENT)
+			return lxr_err_hint(err, "make that directory in the volume first, as "
+						 "docker wants it to exist");
+		return -1;
+	}
+	fd = (int)syscall(SYS_open_tree, sub, "",
+			  AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return lxr_fail(err, errno, "open_tree %s/%s", op->source, op->subpath);
+	if (op->idmap && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+				 sizeof(attr)) < 0) {
+		int e = errno;
+		close(fd);
+		return lxr_fail(err, e, "idmapped mount of %s/%s", op->source, op->subpath);
+	}
+	return make_private(fd, op->source, err);
+}
+
+/* The container's directory, its overlay directories and /etc files
+ * belong to its root: the container reaches them through a descriptor of
+ * the directory, not through lxr's private run directory. */
+int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err)
+{
+	static const char *const names[] = {".",     "upper",    "work",  "rootfs",     "layer",
+					    "lower", "hostname", "hosts", "resolv.conf"};
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return lxr_fail(err, errno, "open %s", dir);
+	if (mkdirat(dfd, "lower", 0700) < 0 && errno != EEXIST)
+		return lxr_fail(err, errno, "create %s/lower", dir);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (fchownat(dfd, names[i], u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno != ENOENT)
+			return lxr_fail(err, errno, "chown %s/%s to %u:%u", dir, names[i], u->uid,
+					u->gid);
+	return 0;
+}
+
+/* cgroup v2 delegation to container root (the files the kernel's
+ * delegation model names), so a cgroup-aware process inside can manage
+ * its own subtree as it can without a user namespace. */
+int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err)
+{
+	static const char *const names[] = {"", "cgroup.procs", "cgroup.threads",
+					    "cgroup.subtree_control"};
+
+	for (size_t i = 0; cgfd >= 0 && i < sizeof(names) / sizeof(names[0]); i++)
+		if (fchownat(cgfd, names[i], u->uid, u->gid, names[i][0] ? 0 : AT_EMPTY_PATH) < 0 &&
+		    errno != ENOENT)
+			return lxr_fail(err, errno, "delegate cgroup file %s to %u:%u",
+					names[i][0] ? names[i] : ".", u->uid, u->gid);
+	return 0;
+}
+
+/* lxr doctor: the pool [userns] mode = auto takes ranges from. */
+void rt_userns_check(struct lxr_checks *c)
+{
+	enum lxr_userns_mode mode;
+	uint32_t start, count, us = 0, uc = 0, gs = 0, gc = 0;
+	lxr_err e;
+	bool have;
+
+	lxr_userns_conf(&mode, &start, &count);
+	have = read_subid(SUBUID_PATH, &us, &uc, &e) == 0 &&
+	       read_subid(SUBGID_PATH, &gs, &gc, &e) == 0;
+	if (have)
+		lxr_check_add(c, "user namespace pool", LXR_CHECK_OK, NULL, NULL,
+			      "lxr:%u:%u in %s, lxr:%u:%u in %s: %u container ranges", us, uc,
+			      SUBUID_PATH, gs, gc, SUBGID_PATH,
+			      (uc < gc ? uc : gc) / LXR_USERNS_SIZE);
+	else if (mode == LXR_USERNS_AUTO)
+		lxr_check_add(c, "user namespace pool", LXR_CHECK_MISSING,
+			      "every container: [userns] mode = auto takes its range there",
+			      "useradd --system --no-create-home lxr; usermod --add-subuids "
+			      "2000000-2999999 --add-subgids 2000000-2999999 lxr",
+			      "no range of %u ids for user lxr in %s and %s", LXR_USERNS_SIZE,
+			      SUBUID_PATH, SUBGID_PATH);
+	else
+		lxr_check_add(c, "user namespace pool", LXR_CHECK_OK, NULL, NULL,
+			      "no lxr entries in %s and %s (only [userns] mode = auto and "
+			      "userns_mode: auto need them)",
+			      SUBUID_PATH, SUBGID_PATH);
+}

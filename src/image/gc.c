@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -216,20 +218,24 @@ int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
 	return r;
 }
 
-/* ".tmp-PID-N": a blob being written or a layer being unpacked by PID. */
+/* ".tmp-PID-N": a blob being written or a layer being unpacked by PID;
+ * ".new-PID": a use record being made. */
 static int store_tmp_pid(const char *name)
 {
-	const char *p = name + strlen(".tmp-");
+	bool use = lxr_str_has_prefix(name, ".new-");
+	const char *p = name + 5;
 	char *end;
 	long pid;
 
-	if (!lxr_str_has_prefix(name, ".tmp-"))
+	if (!use && !lxr_str_has_prefix(name, ".tmp-"))
 		return 0;
 	pid = strtol(p, &end, 10);
-	return end != p && *end == '-' && pid > 0 && pid < (1L << 22) ? (int)pid : 0;
+	if (end == p || *end != (use ? '\0' : '-') || pid <= 0 || pid >= (1L << 22))
+		return 0;
+	return (int)pid;
 }
 
-static int sweep_dead(const char *dir, char ***removed, lxr_err *err)
+static int sweep_dead(const char *dir, bool dry, char ***out, lxr_err *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -240,25 +246,86 @@ static int sweep_dead(const char *dir, char ***removed, lxr_err *err)
 	while ((de = readdir(d))) {
 		int pid = store_tmp_pid(de->d_name);
 		_cleanup_free_ char *path = NULL;
-		if (pid <= 0 || !lxr_pid_gone(pid))
+		if (pid <= 0 || !lxr_tmp_writer_gone(dirfd(d), de->d_name, pid))
 			continue;
 		path = lxr_xasprintf("%s/%s", dir, de->d_name);
-		if (lxr_rm_rf(path, err) < 0)
+		if (!dry && lxr_rm_rf(path, err) < 0)
 			r = -1;
 		else
-			lxr_strv_push(removed, lxr_steal_ptr(&path));
+			lxr_strv_push(out, lxr_steal_ptr(&path));
 	}
 	closedir(d);
 	return r;
 }
 
-int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
+/* Whether the blob named name in dirfd hashes to its name. A power cut
+ * cannot leave a torn blob under its name (img_blob_commit fsyncs before
+ * the rename), but a disk that lost or flipped blocks can. */
+static bool blob_intact(int dirfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	char want[IMG_DIGEST_LEN], got[IMG_DIGEST_LEN];
+	struct img_hash h;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT;
+	buf = lxr_xmalloc(1 << 16);
+	img_hash_init(&h);
+	while ((n = read(fd, buf, 1 << 16)) > 0)
+		img_hash_update(&h, buf, (size_t)n);
+	img_hash_final(&h, got);
+	if (n < 0)
+		return false;
+	snprintf(want, sizeof(want), "sha256:%s", name);
+	return !strcmp(want, got);
+}
+
+/* Blobs whose content does not match their name: removed (with !dry), so
+ * the next pull or load of their image fetches them again instead of
+ * unpacking or trusting damaged content. */
+static void sweep_damaged(const char *dir, bool dry, char ***out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *dg = lxr_xasprintf("sha256:%s", de->d_name);
+		if (de->d_name[0] == '.' || !img_digest_valid(dg) ||
+		    blob_intact(dirfd(d), de->d_name))
+			continue;
+		if (!dry && unlinkat(dirfd(d), de->d_name, 0) < 0)
+			continue;
+		lxr_strv_push(out, lxr_xasprintf("%s/%s: content does not match its digest", dir,
+						 de->d_name));
+	}
+	closedir(d);
+}
+
+static int store_sweep(const char *data_dir, bool dry, char ***out, lxr_err *err)
 {
 	_cleanup_free_ char *blobs = lxr_xasprintf("%s/images/blobs/sha256", data_dir);
 	_cleanup_free_ char *layers = lxr_xasprintf("%s/images/layers", data_dir);
-	int r = sweep_dead(blobs, removed, err);
+	_cleanup_free_ char *uses = lxr_xasprintf("%s/images/uses", data_dir);
+	int r = sweep_dead(blobs, dry, out, err);
 
-	if (sweep_dead(layers, removed, err) < 0)
+	if (sweep_dead(layers, dry, out, err) < 0)
 		r = -1;
+	if (sweep_dead(uses, dry, out, err) < 0)
+		r = -1;
+	sweep_damaged(blobs, dry, out);
 	return r;
+}
+
+int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
+{
+	return store_sweep(data_dir, false, removed, err);
+}
+
+int img_store_find_dead(const char *data_dir, char ***found, lxr_err *err)
+{
+	return store_sweep(data_dir, true, found, err);
 }

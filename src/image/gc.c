@@ -265,7 +265,7 @@ static bool blob_intact(int dirfd, const char *name)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
-	char want[IMG_DIGEST_LEN], got[IMG_DIGEST_LEN];
+	char got[IMG_DIGEST_LEN];
 	struct img_hash h;
 	ssize_t n;
 
@@ -278,8 +278,7 @@ static bool blob_intact(int dirfd, const char *name)
 	img_hash_final(&h, got);
 	if (n < 0)
 		return false;
-	snprintf(want, sizeof(want), "sha256:%s", name);
-	return !strcmp(want, got);
+	return !strcmp(got + strlen("sha256:"), name);
 }
 
 /* Blobs whose content does not match their name: removed (with !dry), so
@@ -316,7 +315,13 @@ static int store_sweep(const char *data_dir, bool dry, char ***out, lxr_err *err
 		r = -1;
 	if (sweep_dead(uses, dry, out, err) < 0)
 		r = -1;
-	sweep_damaged(blobs, dry, out);
+	/* a blob is removed only under the gc lock, held as prune holds it, so
+	 * no load or pull is committing the same blob again meanwhile; busy:
+	 * listed, left for the next repair */
+	_cleanup_free_ char *lockp = lxr_xasprintf("%s/images/gc.lock", data_dir);
+	_cleanup_close_ int lock =
+	    dry ? -1 : open(lockp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	sweep_damaged(blobs, dry || lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0, out);
 	return r;
 }
 

@@ -325,12 +325,98 @@ static int store_sweep(const char *data_dir, bool dry, char ***out, lxr_err *err
 	return r;
 }
 
+/* Whether dirfd holds name as a directory entry with a digest name that no
+ * image needs; temp names are sweep_dead's. */
+static void unreferenced_in(int dirfd, const char *path, const char *what, char **want, bool remove,
+			    char ***out)
+{
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	fd = -1;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *dg = lxr_xasprintf("sha256:%s", de->d_name);
+		_cleanup_free_ char *full = NULL;
+		lxr_err e2;
+		if (!img_digest_valid(dg) || strv_has(want, dg))
+			continue;
+		full = lxr_xasprintf("%s/%s", path, de->d_name);
+		if (remove && lxr_rm_rf(full, &e2) < 0)
+			continue;
+		lxr_strv_push(out, lxr_xasprintf("%s %s: no image names it (a load, pull or build "
+						 "did not finish)",
+						 what, full));
+	}
+	closedir(d);
+}
+
+/* Blobs and layers no image and no running container needs: what a load,
+ * pull or build that a cut stopped had stored before the index named it.
+ * Under the exclusive gc lock (every writer holds it shared), taken without
+ * waiting: while anyone writes, nothing is concluded. */
+static int store_unreferenced(const char *data_dir, bool remove, char ***out, lxr_err *err)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/images/index.json", data_dir);
+	_cleanup_strv_ char **roots = NULL, **blobs = NULL, **layers = NULL;
+	struct img_store *s = NULL;
+	json_t *idx = NULL, *v;
+	const char *k;
+	size_t i;
+	int lock, r = 0;
+
+	if (access(root, F_OK) < 0 || img_store_open(data_dir, &s, err) < 0)
+		return access(root, F_OK) < 0 ? 0 : -1;
+	lock = openat(s->rootfd, "gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
+		goto out;
+	if (img_uses_live(s, &roots, err) < 0 || img_index_load(s, &idx, err) < 0) {
+		r = -1;
+		goto out;
+	}
+	json_object_foreach(json_object_get(idx, "tags"), k, v) keep(&roots, json_string_value(v));
+	json_array_foreach(json_object_get(idx, "dangling"), i, v)
+	    keep(&roots, json_string_value(v));
+	json_decref(idx);
+	blobs = lxr_xcalloc(1, sizeof(char *));
+	layers = lxr_xcalloc(1, sizeof(char *));
+	for (i = 0; roots[i]; i++)
+		mark(s, roots[i], &blobs, &layers);
+	_cleanup_free_ char *bp = lxr_xasprintf("%s/blobs/sha256", s->root);
+	_cleanup_free_ char *lp = lxr_xasprintf("%s/layers", s->root);
+	unreferenced_in(s->blobsfd, bp, "blob", blobs, remove, out);
+	unreferenced_in(s->layersfd, lp, "layer", layers, remove, out);
+out:
+	if (lock >= 0)
+		close(lock);
+	img_store_close(s);
+	return r;
+}
+
 int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
 {
-	return store_sweep(data_dir, false, removed, err);
+	int r = store_sweep(data_dir, false, removed, err);
+	lxr_err e2;
+
+	if (store_unreferenced(data_dir, true, removed, &e2) < 0) {
+		if (r == 0)
+			*err = e2;
+		r = -1;
+	}
+	return r;
 }
 
 int img_store_find_dead(const char *data_dir, char ***found, lxr_err *err)
 {
-	return store_sweep(data_dir, true, found, err);
+	int r = store_sweep(data_dir, true, found, err);
+	lxr_err e2;
+
+	if (store_unreferenced(data_dir, false, found, &e2) < 0) {
+		if (r == 0)
+			*err = e2;
+		r = -1;
+	}
+	return r;
 }

@@ -120,6 +120,13 @@ mkdir -p "$LXR_DATA_DIR/images/uses"
 echo half >"$LXR_DATA_DIR/images/uses/.new-$gone"
 bad=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 echo damaged >"$LXR_DATA_DIR/images/blobs/sha256/$bad"
+# A blob a cut load stored before the index named it: whole, but no image
+# needs it. An image beside it keeps its own.
+"$LXR" import "$ROOTFS" "t$$-keep:1" >/dev/null || fail "import an image to keep"
+at_exit "$LXR" rmi "t$$-keep:1"
+printf 'orphan %s' "$$" >"$TEST_TMP/orphan"
+orphan=$(sha256sum "$TEST_TMP/orphan" | cut -d' ' -f1)
+cp "$TEST_TMP/orphan" "$LXR_DATA_DIR/images/blobs/sha256/$orphan"
 # A live writer's (this shell's): never touched.
 mkdir -p "$LXR_DATA_DIR/build/.work.tmp.$$"
 
@@ -130,6 +137,8 @@ expect_grep "$OUT" "^left +$LXR_DATA_DIR/images/blobs/sha256/$bad: content does 
 	"doctor lists the damaged blob"
 expect_grep "$OUT" "^left +$LXR_DATA_DIR/images/uses/.new-$gone" "doctor lists the half-made use record"
 expect_grep "$OUT" "^left +$LXR_RUN_DIR/.stack-files.tmp.$gone" "doctor lists the temp file"
+expect_grep "$OUT" "^left +blob $LXR_DATA_DIR/images/blobs/sha256/$orphan: no image names it" \
+	"doctor lists the blob no image needs"
 expect_grep "$OUT" "^left +network endpoint $dead/.* of project $dead" "doctor lists the dead project's endpoint"
 expect_grep "$OUT" "^warn +leftovers: .* left by a crash or power cut" "the leftovers check warns"
 expect_grep "$OUT" "lxr doctor --repair removes them" "and says how to fix it"
@@ -153,6 +162,8 @@ expect_grep "$OUT" "^removed +$LXR_RUN_DIR/.stack-files.tmp.$gone" "the temp fil
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/uses/.new-$gone" "the half-made use record"
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/blobs/sha256/$bad: content does not match" \
 	"the damaged blob"
+expect_grep "$OUT" "^removed +blob $LXR_DATA_DIR/images/blobs/sha256/$orphan: no image names it" \
+	"the blob no image needs"
 expect_grep "$OUT" "^ok +leftovers: nothing left" "after repair nothing is left"
 expect_grep "$OUT" "^kept +project $keep: its supervisor" "the running stack is named as kept"
 [ ! -e "$cg_dead" ] || fail "cgroup $cg_dead left"
@@ -162,10 +173,13 @@ grep -F "$LXR_RUN_DIR/$dead/" /proc/self/mountinfo && fail "mounts under $dead l
 [ ! -e "$LXR_RUN_DIR/$dead/control.sock" ] || fail "control.sock of $dead left"
 for p in "$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "$LXR_DATA_DIR/build/.work.tmp.$gone" \
 	"$LXR_RUN_DIR/.stack-files.tmp.$gone" "$LXR_DATA_DIR/images/blobs/sha256/.tmp-$gone-3" \
-	"$LXR_DATA_DIR/images/uses/.new-$gone" "$LXR_DATA_DIR/images/blobs/sha256/$bad"; do
+	"$LXR_DATA_DIR/images/uses/.new-$gone" "$LXR_DATA_DIR/images/blobs/sha256/$bad" \
+	"$LXR_DATA_DIR/images/blobs/sha256/$orphan"; do
 	[ ! -e "$p" ] || fail "$p left"
 done
 [ -d "$LXR_DATA_DIR/build/.work.tmp.$$" ] || fail "a live writer's work dir was removed"
+run run --rm --network none "t$$-keep:1" true
+expect_rc 0 "the image beside the removed blob still runs"
 rmdir "$LXR_DATA_DIR/build/.work.tmp.$$"
 pass "repair removes a dead supervisor's and a killed lxr run's leftovers and dead writers' temp names"
 

@@ -82,6 +82,11 @@ int img_store_open(const char *data_dir, struct img_store **out, lxr_err *err);
  * each path removed is pushed onto *removed. A missing store is no error,
  * and nothing is created. */
 int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err);
+/* The same, also ".new-PID" use records a dead holder left, blobs whose
+ * content does not hash to their name (removed, so a pull or load fetches
+ * them again), and blobs and layers no image needs (what a load, pull or
+ * build a cut stopped had stored). img_store_find_dead only lists them. */
+int img_store_find_dead(const char *data_dir, char ***found, lxr_err *err);
 void img_store_close(struct img_store *s);
 const char *img_store_root(const struct img_store *s);
 

@@ -162,6 +162,9 @@ int sup_down(const char *project, char *const *volume_dirs, char ***kept, lxr_er
  * temp names in the data directory and image store. Each thing removed is
  * a line in *removed, each live thing skipped one in *kept. */
 int sup_repair(char ***removed, char ***kept, lxr_err *err);
+/* What sup_repair would remove, found without removing or killing anything
+ * (lxr doctor without --repair): one line per thing in *found. */
+int sup_leftovers(char ***found, lxr_err *err);
 
 /* ---- which stack files made a project (project.c) ----------------------------
  * Two directories can give the same project name ("my stack", "mystack");

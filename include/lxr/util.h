@@ -115,6 +115,12 @@ int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *er
 /* Whether pid names no live process (gone, or a zombie waiting for its
  * reaper): a writer that is gone left its temp names for good. */
 bool lxr_pid_gone(int pid);
+/* Whether the writer (pid) of temp name dir/name is gone: lxr_pid_gone, or
+ * the name is from before this boot and pid is now another program's. */
+bool lxr_tmp_writer_gone(int dirfd, const char *name, int pid);
+/* Push the paths of the temp names in dir whose writer is gone onto *found,
+ * removing nothing (lxr doctor without --repair). */
+int lxr_tmp_find_dead(const char *dir, char ***found);
 /* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
 int lxr_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  lxr_err *err);

@@ -3,10 +3,12 @@
  * prints CACHED), as docker's builder does. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "build/internal.h"
 
@@ -47,6 +49,23 @@ char *bldx_cache_get(struct bldx_run *r, const char *key)
 	return NULL;
 }
 
+static int sync_tree(const char *dir, lxr_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 || syncfs(fd) < 0)
+		return lxr_fail(err, errno, "sync the step's layer %s", dir);
+	return 0;
+}
+
+static void sync_dir(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		fsync(fd);
+}
+
 int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err)
 {
 	_cleanup_free_ char *p = NULL;
@@ -57,12 +76,20 @@ int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *e
 	if (lxr_mkdir_p(r->o->cache, 0700, err) < 0)
 		return -1;
 	p = lxr_xasprintf("%s/%s", r->o->cache, key + 7);
+	/* A cache entry is trusted by its name alone on every later build, so
+	 * its files reach the disk before the rename names it: a power cut
+	 * then leaves either no entry or a whole one, never one with empty
+	 * files. The step's own build does not need this; later ones do. */
+	if (sync_tree(*layer, err) < 0)
+		return -1;
 	/* a complete layer gets its name by rename; another build that got
 	 * there first keeps its own (the same step made the same files) */
 	if (rename(*layer, p) < 0) {
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return lxr_fail(err, errno, "keep the step's layer %s as %s", *layer, p);
 		lxr_rm_rf(*layer, &e2);
+	} else {
+		sync_dir(r->o->cache);
 	}
 	free(*layer);
 	*layer = lxr_steal_ptr(&p);

@@ -348,6 +348,13 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 	_cleanup_free_ char *layers = lxr_xasprintf("%s/layers", o->work);
 	int rc = -1;
 
+	_cleanup_free_ char *tool = NULL;
+	lxr_err e2;
+
+	/* lxr-image is found through /proc/self/exe, which after the unshare
+	 * below names the binary from outside a chroot lxr runs in (the exe
+	 * is a mount of the old namespace): find it first, it is kept */
+	(void)img_tool_path(&tool, &e2);
 	/* COPY --from's views are mounts of this process's own */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return lxr_fail(err, errno, "a private mount namespace for the build");

@@ -32,9 +32,12 @@ static const char usage_text[] =
     "With --repair, first remove what a crash or power cut left and no live\n"
     "lxr owns (a dead supervisor's cgroups, network endpoints, nft rules,\n"
     "mounts, state files and socket; a killed lxr run's; half-written temp\n"
-    "files, half-unpacked layers, build work directories) and print each\n"
+    "files, half-unpacked layers, blobs whose content does not match their\n"
+    "digest, build work directories) and print each\n"
     "thing removed. Running stacks are not touched; containers' writable\n"
     "layers stay until lxr down or lxr rm. Safe to run any number of times.\n"
+    "Without --repair, the same things are listed (\"left\" lines, and the\n"
+    "leftovers check warns) and nothing is removed.\n"
     "\n"
     "      --repair           remove what crashes left, then check\n"
     "      --format FORMAT    text (default) or json\n"
@@ -42,13 +45,38 @@ static const char usage_text[] =
     "Example:\n"
     "  lxr doctor --repair\n";
 
+/* What a crash or power cut left (sup_leftovers): a warning, since nothing
+ * uses it (readers skip temp names, starts redo half-made containers), but
+ * it holds disk space, addresses or a container's state until removed.
+ * After --repair, what is still there is what a live lxr owns. */
+static void leftovers_check(struct lxr_checks *c, char *const *found, bool repair)
+{
+	size_t n = lxr_strv_len((char **)found);
+
+	if (n == 0)
+		lxr_check_add(c, "leftovers", LXR_CHECK_OK, NULL, NULL,
+			      "nothing left by a crash or power cut");
+	else
+		lxr_check_add(c, "leftovers", LXR_CHECK_WARN,
+			      "nothing: readers skip them, but they hold disk space, "
+			      "addresses or stale state",
+			      repair ? "they appeared while --repair ran: run it again"
+				     : "lxr doctor --repair removes them",
+			      "%zu thing%s left by a crash or power cut (the \"left\" lines)", n,
+			      n == 1 ? "" : "s");
+}
+
 static const char *const status_names[] = {"ok", "warn", "missing"};
 
 static void print_text(const struct lxr_checks *c, char *const *removed, char *const *kept,
-		       bool repair)
+		       char *const *found, bool repair)
 {
 	size_t count[3] = {0};
 
+	for (size_t i = 0; found && found[i]; i++)
+		printf("left     %s\n", found[i]);
+	if (found && *found)
+		putchar('\n');
 	if (repair) {
 		for (size_t i = 0; removed && removed[i]; i++)
 			printf("removed  %s\n", removed[i]);
@@ -84,7 +112,7 @@ static json_t *strv_json(char *const *v)
 }
 
 static void print_json(const struct lxr_checks *c, char *const *removed, char *const *kept,
-		       bool repair)
+		       char *const *found, bool repair)
 {
 	json_t *o = json_object(), *arr = json_array();
 	size_t count[3] = {0};
@@ -106,6 +134,7 @@ static void print_json(const struct lxr_checks *c, char *const *removed, char *c
 			    json_pack("{s:I, s:I, s:I, s:b}", "ok", (json_int_t)count[0], "warn",
 				      (json_int_t)count[1], "missing", (json_int_t)count[2],
 				      "ready", count[2] == 0));
+	json_object_set_new(o, "leftovers", strv_json(found));
 	if (repair) {
 		json_object_set_new(o, "removed", strv_json(removed));
 		json_object_set_new(o, "kept", strv_json(kept));
@@ -153,7 +182,7 @@ static int parse(int argc, char **argv, bool *repair, bool *json)
 int cmd_doctor(int argc, char **argv)
 {
 	struct lxr_checks c = {0};
-	_cleanup_strv_ char **removed = NULL, **kept = NULL;
+	_cleanup_strv_ char **removed = NULL, **kept = NULL, **found = NULL;
 	bool repair = false, json = false, failed = false;
 	lxr_err err;
 	int r = parse(argc, argv, &repair, &json);
@@ -180,6 +209,11 @@ int cmd_doctor(int argc, char **argv)
 		lxr_err_print(&err);
 		failed = true;
 	}
+	if (sup_leftovers(&found, &err) < 0) {
+		lxr_err_wrap(&err, "doctor: look for what a crash left");
+		lxr_err_print(&err);
+	}
+	leftovers_check(&c, found, repair);
 	rt_features_check(&c, lxr_data_dir(), lxr_run_dir());
 	net_host_check(&c);
 	img_tool_check(&c);
@@ -187,9 +221,9 @@ int cmd_doctor(int argc, char **argv)
 	sup_watchdog_check(&c, cli_settings()->watchdog_device);
 print:
 	if (json)
-		print_json(&c, removed, kept, repair);
+		print_json(&c, removed, kept, found, repair);
 	else
-		print_text(&c, removed, kept, repair);
+		print_text(&c, removed, kept, found, repair);
 	for (size_t i = 0; i < c.n; i++)
 		failed |= c.v[i].status == LXR_CHECK_MISSING;
 	lxr_checks_free(&c);

@@ -19,18 +19,26 @@ extern char **environ;
 
 int img_tool_path(char **out, lxr_err *err)
 {
+	static char *found; /* the first answer stays right: see bld_execute */
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n;
 	char *slash;
 
+	if (found) {
+		*out = lxr_xstrdup(found);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		return lxr_fail(err, errno, "readlink /proc/self/exe (to find %s)", IMG_TOOL_NAME),
 		       lxr_err_hint(err, "lxr needs /proc mounted");
 	self[n] = '\0';
 	slash = strrchr(self, '/');
 	*out = lxr_xasprintf("%.*s/%s", slash ? (int)(slash - self) : 0, self, IMG_TOOL_NAME);
-	if (access(*out, X_OK) == 0)
+	if (access(*out, X_OK) == 0) {
+		found = lxr_xstrdup(*out);
 		return 0;
+	}
 	lxr_fail(err, errno, "%s", *out);
 	lxr_err_hint(err,
 		     "lxr pull, load and import (and pulling a missing image) run %s, "

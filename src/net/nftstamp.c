@@ -100,8 +100,7 @@ void net_stamp_note(const char *run_dir, const char *key, const char *value, uin
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0, klen = strlen(key);
 	FILE *f;
-	int dfd;
-	lxr_err err;
+	int dfd, fd;
 
 	if (!after || !id)
 		return;
@@ -117,9 +116,20 @@ void net_stamp_note(const char *run_dir, const char *key, const char *value, uin
 	else
 		fprintf(f, "%s\n", key);
 	fclose(f);
+	/* Rewritten in place, not through a temp name: a writer killed
+	 * mid-way (a SIGKILLed `up`) must leave no temp file behind in the
+	 * run dir, and what it can leave is harmless. A reader sees a prefix
+	 * of the new text at worst, and has_line matches only whole lines,
+	 * each of which is true; a torn header makes the note stale, so the
+	 * next sync runs nft again. No fsync: a new boot voids the note. */
 	dfd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || lxr_write_file_atomic(dfd, STAMP_FILE, text, len, 0600, &err) < 0)
+	fd = dfd < 0 ? -1
+		     : openat(dfd, STAMP_FILE,
+			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
 		lxr_debug("note of the nft generation in %s not written", run_dir);
+	if (fd >= 0)
+		close(fd);
 	if (dfd >= 0)
 		close(dfd);
 }

@@ -93,6 +93,24 @@ static int open_dir(const struct log_writer *w, lxr_err *err)
 	return dfd;
 }
 
+/* A power cut (or a full disk) can leave the last record without its
+ * newline; the next one appended would merge with it into one malformed
+ * line that readers skip. Ending it here loses only the torn record. Logs
+ * are never fsynced: a cut costs their tail, not a later start. */
+static void end_last_record(struct log_writer *w, int dfd)
+{
+	_cleanup_close_ int rfd = -1;
+	char last;
+
+	if (w->size == 0)
+		return;
+	rfd = openat(dfd, w->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (rfd < 0 || pread(rfd, &last, 1, w->size - 1) != 1 || last == '\n')
+		return;
+	if (write(w->fd, "\n", 1) == 1)
+		w->size++;
+}
+
 static int open_current(struct log_writer *w, int dfd, lxr_err *err)
 {
 	struct stat st;
@@ -110,6 +128,7 @@ static int open_current(struct log_writer *w, int dfd, lxr_err *err)
 	}
 	w->fd = fd;
 	w->size = st.st_size;
+	end_last_record(w, dfd);
 	return 0;
 }
 

@@ -301,3 +301,81 @@ int sup_repair(char ***removed, char ***kept, lxr_err *err)
 	repair_data(removed, &r, err);
 	return r;
 }
+
+/* ---- lxr doctor without --repair: the same findings, nothing removed ---- */
+
+/* What a dead supervisor left in its project directory: state files of
+ * containers it ran, their temp names and its network records. */
+static void project_leftovers(const char *project, const char *dir, char ***found)
+{
+	_cleanup_strv_ char **net = NULL;
+	_cleanup_close_ int lock = lock_existing(dir);
+	DIR *d;
+	struct dirent *de;
+
+	if (lock < 0)
+		return; /* a supervisor runs it, or a `down` just removed it */
+	lxr_tmp_find_dead(dir, found);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *cdir = NULL, *st = NULL, *st2 = NULL, *rootfs = NULL;
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		cdir = lxr_xasprintf("%s/%s", dir, de->d_name);
+		rootfs = lxr_xasprintf("%s/rootfs", cdir);
+		st = lxr_xasprintf("%s/state", cdir);
+		st2 = lxr_xasprintf("%s/state.starting", cdir);
+		if (access(rootfs, F_OK) < 0)
+			lxr_strv_push(found, lxr_xasprintf("half-made container %s", cdir));
+		if (access(st, F_OK) == 0)
+			lxr_strv_push(found, lxr_xasprintf("stale state file %s", st));
+		if (access(st2, F_OK) == 0)
+			lxr_strv_push(found, lxr_xasprintf("stale state file %s", st2));
+		lxr_tmp_find_dead(cdir, found);
+	}
+	if (d)
+		closedir(d);
+	net = net_project_leftovers(lxr_run_dir(), project);
+	for (size_t i = 0; net[i]; i++)
+		lxr_strv_push(found, lxr_xasprintf("%s of project %s (its supervisor is gone)",
+						   net[i], project));
+}
+
+int sup_leftovers(char ***found, lxr_err *err)
+{
+	static const char *const subs[] = {"", "/build", "/networks", "/volumes",
+					   "/volumes/_named"};
+	_cleanup_free_ char *runs = lxr_xasprintf("%s/" RUN_PROJECT, lxr_run_dir());
+	const char *run = lxr_run_dir();
+	DIR *d = opendir(run);
+	struct dirent *de;
+
+	*found = lxr_xcalloc(1, sizeof(char *));
+	lxr_tmp_find_dead(run, found);
+	while (d && (de = readdir(d))) {
+		const char *p = de->d_name;
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", run, p);
+		_cleanup_free_ char *lock = lxr_xasprintf("%s/supervisor.lock", dir);
+		if (p[0] == '.' || p[0] == '_' || de->d_type != DT_DIR || access(lock, F_OK) < 0)
+			continue;
+		project_leftovers(p, dir, found);
+	}
+	if (d)
+		closedir(d);
+	lxr_tmp_find_dead(runs, found);
+	d = opendir(runs);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR || sup_run_alive(de->d_name) ||
+		    !rt_container_dead(runs, de->d_name))
+			continue;
+		lxr_strv_push(found, lxr_xasprintf("lxr run container %s/%s: its lxr is gone", runs,
+						   de->d_name));
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		_cleanup_free_ char *dd = lxr_xasprintf("%s%s", lxr_data_dir(), subs[i]);
+		lxr_tmp_find_dead(dd, found);
+	}
+	return img_store_find_dead(lxr_data_dir(), found, err);
+}

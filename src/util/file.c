@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "lxr/util.h"
 
@@ -67,9 +69,74 @@ bool lxr_pid_gone(int pid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+/* The wall-clock second this boot began (/proc/stat btime), 0 if unknown. */
+static time_t boot_time(void)
+{
+	static time_t bt = -1;
+	char line[128];
+	FILE *f;
+
+	if (bt >= 0)
+		return bt;
+	bt = 0;
+	f = fopen("/proc/stat", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "btime ", 6))
+			bt = (time_t)strtoll(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return bt;
+}
+
+static bool pid_is_lxr(int pid)
+{
+	char path[40], comm[32] = "";
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* unreadable: assume the worst, it may be the writer */
+	if (fd < 0 || read(fd, comm, sizeof(comm) - 1) < 0)
+		return true;
+	return !strncmp(comm, "lxr", 3);
+}
+
+/* After a power cut the pids in the names of the last boot are handed out
+ * again, so "a process with that pid lives" no longer means "the writer
+ * lives". A name written before this boot began whose pid is now some other
+ * program's is dead too. Both tests: a clock set forward after boot (no RTC,
+ * then NTP) moves btime past files this boot wrote, but their writer is an
+ * lxr process and keeps them. */
+bool lxr_tmp_writer_gone(int dirfd, const char *name, int pid)
+{
+	struct stat st;
+
+	if (lxr_pid_gone(pid))
+		return true;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return st.st_mtime < boot_time() && !pid_is_lxr(pid);
+}
+
 int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err)
 {
 	return lxr_tmp_sweep_report(dir, all, NULL, err);
+}
+
+int lxr_tmp_find_dead(const char *dir, char ***found)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d))) {
+		int pid = lxr_tmp_name_pid(de->d_name);
+		if (pid > 0 && lxr_tmp_writer_gone(dirfd(d), de->d_name, pid))
+			lxr_strv_push(found, lxr_xasprintf("%s/%s", dir, de->d_name));
+	}
+	closedir(d);
+	return 0;
 }
 
 int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *err)
@@ -83,7 +150,7 @@ int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *er
 	while ((de = readdir(d))) {
 		int pid = lxr_tmp_name_pid(de->d_name);
 		_cleanup_free_ char *path = NULL;
-		if (pid <= 0 || (!all && !lxr_pid_gone(pid)))
+		if (pid <= 0 || (!all && !lxr_tmp_writer_gone(dirfd(d), de->d_name, pid)))
 			continue;
 		path = lxr_xasprintf("%s/%s", dir, de->d_name);
 		lxr_debug("removing %s, left by a writer that died", path);

@@ -114,8 +114,40 @@ echo half >"$LXR_DATA_DIR/images/layers/.tmp-$gone-0/usr/file"
 mkdir -p "$LXR_DATA_DIR/images/blobs/sha256"
 echo half >"$LXR_DATA_DIR/images/blobs/sha256/.tmp-$gone-3"
 echo half >"$LXR_RUN_DIR/.stack-files.tmp.$gone"
+# A use record its holder died making, and a blob whose content is not
+# what its name says (a disk that lost blocks).
+mkdir -p "$LXR_DATA_DIR/images/uses"
+echo half >"$LXR_DATA_DIR/images/uses/.new-$gone"
+bad=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+echo damaged >"$LXR_DATA_DIR/images/blobs/sha256/$bad"
+# A blob a cut load stored before the index named it: whole, but no image
+# needs it. An image beside it keeps its own.
+"$LXR" import "$ROOTFS" "t$$-keep:1" >/dev/null || fail "import an image to keep"
+at_exit "$LXR" rmi "t$$-keep:1"
+printf 'orphan %s' "$$" >"$TEST_TMP/orphan"
+orphan=$(sha256sum "$TEST_TMP/orphan" | cut -d' ' -f1)
+cp "$TEST_TMP/orphan" "$LXR_DATA_DIR/images/blobs/sha256/$orphan"
 # A live writer's (this shell's): never touched.
 mkdir -p "$LXR_DATA_DIR/build/.work.tmp.$$"
+
+# Without --repair, the same leftovers are listed and nothing is removed.
+run doctor
+expect_grep "$OUT" "^left +$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "doctor lists the half-unpacked layer"
+expect_grep "$OUT" "^left +$LXR_DATA_DIR/images/blobs/sha256/$bad: content does not match" \
+	"doctor lists the damaged blob"
+expect_grep "$OUT" "^left +$LXR_DATA_DIR/images/uses/.new-$gone" "doctor lists the half-made use record"
+expect_grep "$OUT" "^left +$LXR_RUN_DIR/.stack-files.tmp.$gone" "doctor lists the temp file"
+expect_grep "$OUT" "^left +blob $LXR_DATA_DIR/images/blobs/sha256/$orphan: no image names it" \
+	"doctor lists the blob no image needs"
+expect_grep "$OUT" "^left +network endpoint $dead/.* of project $dead" "doctor lists the dead project's endpoint"
+expect_grep "$OUT" "^warn +leftovers: .* left by a crash or power cut" "the leftovers check warns"
+expect_grep "$OUT" "lxr doctor --repair removes them" "and says how to fix it"
+grep -E "^left .*build/.work.tmp.$$" <<<"$OUT" && fail "a live writer's work dir is listed"
+for p in "$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "$LXR_DATA_DIR/images/blobs/sha256/$bad" \
+	"$LXR_RUN_DIR/.stack-files.tmp.$gone" "$LXR_RUN_DIR/$dead/control.sock"; do
+	[ -e "$p" ] || fail "doctor without --repair removed $p"
+done
+pass "doctor without --repair lists what a crash left and removes nothing"
 
 run doctor --repair
 expect_rc 0 "doctor --repair"
@@ -127,6 +159,12 @@ expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "the hal
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/blobs/sha256/.tmp-$gone-3" "the half-written blob"
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/build/.work.tmp.$gone" "the build work dir"
 expect_grep "$OUT" "^removed +$LXR_RUN_DIR/.stack-files.tmp.$gone" "the temp file"
+expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/uses/.new-$gone" "the half-made use record"
+expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/blobs/sha256/$bad: content does not match" \
+	"the damaged blob"
+expect_grep "$OUT" "^removed +blob $LXR_DATA_DIR/images/blobs/sha256/$orphan: no image names it" \
+	"the blob no image needs"
+expect_grep "$OUT" "^ok +leftovers: nothing left" "after repair nothing is left"
 expect_grep "$OUT" "^kept +project $keep: its supervisor" "the running stack is named as kept"
 [ ! -e "$cg_dead" ] || fail "cgroup $cg_dead left"
 [ ! -e "$cg_run" ] || fail "cgroup $cg_run left"
@@ -134,10 +172,14 @@ ip -o link show | grep -qF "alias lxr:$dead/" && fail "links of $dead left"
 grep -F "$LXR_RUN_DIR/$dead/" /proc/self/mountinfo && fail "mounts under $dead left"
 [ ! -e "$LXR_RUN_DIR/$dead/control.sock" ] || fail "control.sock of $dead left"
 for p in "$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "$LXR_DATA_DIR/build/.work.tmp.$gone" \
-	"$LXR_RUN_DIR/.stack-files.tmp.$gone" "$LXR_DATA_DIR/images/blobs/sha256/.tmp-$gone-3"; do
+	"$LXR_RUN_DIR/.stack-files.tmp.$gone" "$LXR_DATA_DIR/images/blobs/sha256/.tmp-$gone-3" \
+	"$LXR_DATA_DIR/images/uses/.new-$gone" "$LXR_DATA_DIR/images/blobs/sha256/$bad" \
+	"$LXR_DATA_DIR/images/blobs/sha256/$orphan"; do
 	[ ! -e "$p" ] || fail "$p left"
 done
 [ -d "$LXR_DATA_DIR/build/.work.tmp.$$" ] || fail "a live writer's work dir was removed"
+run run --rm --network none "t$$-keep:1" true
+expect_rc 0 "the image beside the removed blob still runs"
 rmdir "$LXR_DATA_DIR/build/.work.tmp.$$"
 pass "repair removes a dead supervisor's and a killed lxr run's leftovers and dead writers' temp names"
 

@@ -17,6 +17,12 @@
 # Environment: LXR_VM_CACHE (kernel + initramfs cache; default
 # $LXR_BUILD_DIR/vm or <source>/build/vm), VMTIMEOUT (seconds, default 300),
 # LXR_VM_ACCEL (default tcg: KVM does not work on the CI hosts).
+# LXR_VM_DISK=FILE attaches FILE (a raw ext4 image) as the guest's
+# /dev/vda, with cache=writethrough so every write the guest was told is
+# done is in FILE even when QEMU is killed (a power cut is then the loss of
+# what the guest had not yet written); vmdisk=1 on the kernel command line
+# makes init-runner load ext4 and virtio-blk. LXR_VM_PIDFILE=FILE gets
+# QEMU's pid (to cut the power: kill -KILL).
 # LXR_VM_INIT=PATH boots PATH as the guest's init on the host's root instead
 # of running CMD (init-runner hands over with switch_root), with
 # LXR_VM_APPEND added to the kernel command line (KEY=VALUE words there are
@@ -93,6 +99,12 @@ else
 	trap 'rm -rf "$share"' EXIT
 fi
 append="console=ttyS0 quiet panic=-1 vmshare=$share vmkeep=$keep"
+disk=()
+if [ -n "${LXR_VM_DISK:-}" ]; then
+	disk=(-drive "file=$LXR_VM_DISK,format=raw,if=virtio,cache=writethrough")
+	append="$append vmdisk=1"
+fi
+[ -n "${LXR_VM_PIDFILE:-}" ] && disk+=(-pidfile "$LXR_VM_PIDFILE")
 [ -n "${LXR_VM_INIT:-}" ] && append="$append init=$LXR_VM_INIT ${LXR_VM_APPEND:-}"
 printf 'cd %q && exec' "$share" >"$share/.vmtest-cmd"
 printf ' %q' "$@" >>"$share/.vmtest-cmd"
@@ -100,15 +112,16 @@ echo >>"$share/.vmtest-cmd"
 
 # -M microvm hangs in about 30 % of boots (TSC calibration): use the pc machine
 # with qboot. The guest writes its status into the share; isa-debug-exit only
-# makes QEMU quit at once.
+# makes QEMU quit at once. The console goes out line by line, so a caller
+# can act on what the guest says while it runs.
 set +e
 timeout "${VMTIMEOUT:-300}" qemu-system-x86_64 -accel "${LXR_VM_ACCEL:-tcg}" -m 512 -smp 2 \
 	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
 	-kernel "$VMLINUX" -initrd "$INITRD" \
-	-device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 ${disk[@]+"${disk[@]}"} \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
-	-append "$append" </dev/null | tr -d '\r'
+	-append "$append" </dev/null | stdbuf -oL tr -d '\r'
 qrc=${PIPESTATUS[0]}
 set -e
 if [ -n "${LXR_VM_INIT:-}" ]; then

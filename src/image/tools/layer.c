@@ -48,16 +48,24 @@ static int unpack_tmp(struct img_store *s, const char *blob, char *tmp, size_t n
 		remove_tmp(s, tmp);
 		return -1;
 	}
-	/* the rename below must not publish a layer whose files are still
-	 * only in the page cache */
-	syncfs(dfd);
+	/* The rename below is the layer's completion mark: it must not publish
+	 * files still only in the page cache, or a power cut leaves a layer
+	 * under its name with empty or zeroed files that every later start
+	 * would use. No sync, no layer. */
+	if (syncfs(dfd) < 0) {
+		lxr_fail(err, errno, "syncfs %s/layers/%s", s->root, tmp);
+		remove_tmp(s, tmp);
+		return -1;
+	}
 	return 0;
 }
 
 static int place(struct img_store *s, const char *tmp, const char *diffid, lxr_err *err)
 {
 	if (renameat(s->layersfd, tmp, s->layersfd, img_digest_hex(diffid)) == 0) {
-		fsync(s->layersfd);
+		/* the name on disk before an image that needs it is stored */
+		if (fsync(s->layersfd) < 0)
+			return lxr_fail(err, errno, "fsync %s/layers", s->root);
 		return 0;
 	}
 	if (errno == EEXIST || errno == ENOTEMPTY) { /* the same content got there first */

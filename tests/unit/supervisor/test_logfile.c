@@ -135,6 +135,28 @@ static void restart_appends(void **state)
 	remove_tmpdir(dir);
 }
 
+/* A power cut left the last record torn (no newline): the next run's first
+ * record starts on a line of its own, so only the torn one is lost. */
+static void torn_tail_is_ended(void **state)
+{
+	char *dir = make_tmpdir();
+	_cleanup_free_ char *path = lxr_xasprintf("%s/db.log", dir), *got = NULL;
+	FILE *f = fopen(path, "w");
+	struct log_writer *w;
+
+	assert_non_null(f);
+	fputs("2026-11-23T09:16:19.000000000Z stdout F whole\n2026-11-23T09:16:1", f);
+	fclose(f);
+	w = open_writer(dir, "db", NULL);
+	feed(w, LOG_STDOUT, "after\n", at(1, 0));
+	log_writer_close(w, &(struct timespec){0});
+	got = slurp(dir, "db.log");
+	assert_string_equal(got, "2026-11-23T09:16:19.000000000Z stdout F whole\n"
+				 "2026-11-23T09:16:1\n"
+				 "2026-11-23T09:16:20.000000000Z stdout F after\n");
+	remove_tmpdir(dir);
+}
+
 #define REC_LEN 52 /* "2026-...Z stdout F line NNNNNN\n" */
 
 static void rotation_keeps_max_file_files(void **state)
@@ -299,6 +321,7 @@ int main(void)
 	    cmocka_unit_test(flush_deadline_follows_first_pending_byte),
 	    cmocka_unit_test(tee_sees_every_record),
 	    cmocka_unit_test(restart_appends),
+	    cmocka_unit_test(torn_tail_is_ended),
 	    cmocka_unit_test(rotation_keeps_max_file_files),
 	    cmocka_unit_test(max_file_one_replaces),
 	    cmocka_unit_test(refused_writes_drop_whole_records),

@@ -109,6 +109,37 @@ static void temp_names_are_swept_when_their_writer_is_dead(void **state)
 	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 }
 
+/* After a power cut the pids in a temp name are handed out again: a name
+ * written before this boot whose pid now belongs to another program is
+ * dead; one of this boot is its live writer's. */
+static void temp_names_of_an_earlier_boot_are_dead(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	const struct timespec long_ago[2] = {{.tv_sec = 1000}, {.tv_sec = 1000}};
+	_cleanup_free_ char *name = lxr_tmp_name("boot");
+	_cleanup_strv_ char **found = NULL;
+	_cleanup_close_ int dfd = -1;
+	lxr_err err;
+
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(lxr_write_file_new(dfd, name, "x", 1, 0600, &err), 0);
+	/* this process (not lxr) lives: a name of this boot stays */
+	assert_false(lxr_tmp_writer_gone(dfd, name, (int)getpid()));
+	assert_int_equal(lxr_tmp_find_dead(dir, &found), 0);
+	assert_int_equal(lxr_strv_len(found), 0);
+	/* the same name from before this boot: its pid is someone else's now */
+	assert_int_equal(utimensat(dfd, name, long_ago, 0), 0);
+	assert_true(lxr_tmp_writer_gone(dfd, name, (int)getpid()));
+	assert_int_equal(lxr_tmp_find_dead(dir, &found), 0);
+	assert_int_equal(lxr_strv_len(found), 1);
+	assert_int_equal(faccessat(dfd, name, F_OK, 0), 0); /* found, not removed */
+	assert_int_equal(lxr_tmp_sweep(dir, false, &err), 0);
+	assert_int_equal(faccessat(dfd, name, F_OK, 0), -1);
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+}
+
 static void mkdir_p_and_rm_rf(void **state)
 {
 	char dir[] = "/tmp/lxr-test-XXXXXX";
@@ -248,6 +279,7 @@ int main(void)
 	    cmocka_unit_test(strv_push_and_dup),
 	    cmocka_unit_test(atomic_write_replaces_whole_file),
 	    cmocka_unit_test(temp_names_are_swept_when_their_writer_is_dead),
+	    cmocka_unit_test(temp_names_of_an_earlier_boot_are_dead),
 	    cmocka_unit_test(mkdir_p_and_rm_rf),
 	    cmocka_unit_test(open_in_root_cannot_escape),
 	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),

@@ -360,6 +360,7 @@ static void unreferenced_in(int dirfd, const char *path, const char *what, char 
 static int store_unreferenced(const char *data_dir, bool remove, char ***out, lxr_err *err)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/images/index.json", data_dir);
+	_cleanup_free_ char *bp = NULL, *lp = NULL;
 	_cleanup_strv_ char **roots = NULL, **blobs = NULL, **layers = NULL;
 	struct img_store *s = NULL;
 	json_t *idx = NULL, *v;
@@ -384,8 +385,8 @@ static int store_unreferenced(const char *data_dir, bool remove, char ***out, lx
 	layers = lxr_xcalloc(1, sizeof(char *));
 	for (i = 0; roots[i]; i++)
 		mark(s, roots[i], &blobs, &layers);
-	_cleanup_free_ char *bp = lxr_xasprintf("%s/blobs/sha256", s->root);
-	_cleanup_free_ char *lp = lxr_xasprintf("%s/layers", s->root);
+	bp = lxr_xasprintf("%s/blobs/sha256", s->root);
+	lp = lxr_xasprintf("%s/layers", s->root);
 	unreferenced_in(s->blobsfd, bp, "blob", blobs, remove, out);
 	unreferenced_in(s->layersfd, lp, "layer", layers, remove, out);
 out:

@@ -101,7 +101,6 @@ static void progress(json_t *ps, json_t *shown)
 		const char *step = json_string_value(json_object_get(u, "step"));
 		const char *st = json_string_value(json_object_get(u, "state")) ?: "";
 		const char *was = json_string_value(json_object_get(shown, name ?: ""));
-		_cleanup_free_ char *key = NULL;
 
 		if (!name || !step || (was && !strcmp(was, step)))
 			continue;

@@ -35,7 +35,6 @@ static int64_t now_us(void)
  * /dev/watchdog (misc 10:130) is the legacy name of the first one. */
 static int dog_index(dev_t rdev)
 {
-	_cleanup_free_ char *text = NULL;
 	unsigned maj, min;
 	int n = -1;
 	DIR *d;

@@ -94,6 +94,11 @@ void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
 char **lxr_strv_dup(char *const *v);
 bool lxr_strv_has(char *const *v, const char *s); /* v (NULL: empty) holds s */
 void lxr_strv_free(char **v);
+/* Path name patterns: * ? [...] per component, a leading dot only by a
+ * dot (glob(3) without its NSS-bound ~user). lxr_glob: the sorted matches
+ * (NULL: none) and their number, -1 when a directory cannot be read. */
+bool lxr_glob_match(const char *pat, const char *name);
+int lxr_glob(const char *pattern, char ***out, lxr_err *err);
 /* Go's strconv.ParseBool, which docker and BuildKit use for their flags:
  * 1 t T true TRUE True and their false forms; -1 for anything else. */
 int lxr_go_bool(const char *v, bool *out);

@@ -7,7 +7,6 @@
  * the supervisors owe it nothing and outlive a crash of it. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <glob.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -102,25 +101,25 @@ static int list_stacks(void)
 	}
 	pat = s.boot_stacks ? s.boot_stacks : fallback;
 	for (size_t i = 0; pat[i] && r == LXR_EXIT_OK; i++) {
-		glob_t g;
-		int gr = glob(pat[i], GLOB_ERR, NULL, &g);
+		char **m = NULL;
+		int gr = lxr_glob(pat[i], &m, &err);
 
-		if (gr == GLOB_NOMATCH && strpbrk(pat[i], "*?[")) {
+		if (gr == 0 && strpbrk(pat[i], "*?[")) {
 			continue;
-		} else if (gr == GLOB_NOMATCH) {
+		} else if (gr == 0) {
 			fprintf(stderr,
 				"lxr: error: boot stack %s: no such file\n"
 				"lxr: hint: fix [boot] stacks in lxr.conf, or add the file\n",
 				pat[i]);
 			r = LXR_EXIT_USAGE;
-		} else if (gr) {
-			fprintf(stderr, "lxr: error: boot stacks: glob %s: %s\n", pat[i],
-				gr == GLOB_ABORTED ? "cannot read the directory" : "out of memory");
+		} else if (gr < 0) {
+			lxr_err_wrap(&err, "boot stacks: %s", pat[i]);
+			lxr_err_print(&err);
 			r = LXR_EXIT_FAIL;
 		} else {
-			for (size_t k = 0; k < g.gl_pathc; k++)
-				add_file(g.gl_pathv[k]);
-			globfree(&g);
+			for (size_t k = 0; m[k]; k++)
+				add_file(m[k]);
+			lxr_strv_free(m);
 		}
 	}
 	cfg_settings_free(&s);

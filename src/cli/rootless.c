@@ -10,7 +10,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +32,42 @@
 struct idrange {
 	unsigned long start, count;
 };
+
+/* The user's name and home from /etc/passwd, where newuidmap and the
+ * subordinate files look too. Not getpwuid: its NSS machinery (dlopen of
+ * the nss modules) is a tenth of the static lxr and cannot load there
+ * anyway. */
+struct pw_user {
+	char name[64], home[1024];
+};
+
+static bool user_of(uid_t uid, struct pw_user *u)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *field[7] = {line}, *p = line;
+		size_t n = 1;
+		unsigned long id;
+		char *end;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && (p = strchr(p, ':'))) {
+			*p++ = '\0';
+			field[n++] = p;
+		}
+		if (n < 6 || !*field[2])
+			continue;
+		id = strtoul(field[2], &end, 10);
+		if (*end || id != uid)
+			continue;
+		snprintf(u->name, sizeof(u->name), "%.63s", field[0]);
+		snprintf(u->home, sizeof(u->home), "%.1023s", field[5]);
+		return true;
+	}
+	return false;
+}
 
 /* The user's first range in /etc/subuid or /etc/subgid (by name or by
  * number, as newuidmap accepts both). */
@@ -292,17 +327,18 @@ int cli_rootless_enter(void)
 {
 	_cleanup_free_ char *rt = NULL, *dir = NULL, *lockf = NULL, *pidf = NULL;
 	_cleanup_close_ int lock = -1;
-	struct passwd *pw;
+	struct pw_user u;
+	bool known;
 	char uid[24];
 	lxr_err err = {0};
 	pid_t pid;
 
 	if (geteuid() == 0)
 		return 0;
-	pw = getpwuid(getuid());
+	known = user_of(getuid(), &u);
 	/* the user's data and settings live under HOME (src/util/dirs.c) */
-	if (pw && !getenv("HOME"))
-		setenv("HOME", pw->pw_dir, 1);
+	if (known && *u.home && !getenv("HOME"))
+		setenv("HOME", u.home, 1);
 	if (runtime_dir(&rt, &err) < 0)
 		goto fail;
 	dir = lxr_xasprintf("%s/lxr", rt);
@@ -318,7 +354,7 @@ int cli_rootless_enter(void)
 		goto fail;
 	}
 	pid = pause_alive(pidf);
-	if (!pid && pause_start(dir, pw ? pw->pw_name : "?", &pid, &err) < 0)
+	if (!pid && pause_start(dir, known ? u.name : "?", &pid, &err) < 0)
 		goto fail;
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
 	if (join(pid, &err) < 0)
@@ -337,8 +373,8 @@ fail:
 void cli_rootless_check(struct lxr_checks *c)
 {
 	static const char breaks[] = "every lxr command but config, for this user";
-	struct passwd *pw = getpwuid(getuid());
-	const char *user = pw ? pw->pw_name : "?";
+	struct pw_user u;
+	const char *user = user_of(getuid(), &u) ? u.name : "?";
 	_cleanup_free_ char *rt = NULL;
 	struct idrange r;
 	lxr_err err = {0};

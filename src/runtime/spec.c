@@ -1,7 +1,6 @@
 /* Container spec defaults: what `docker run` gives a container when the user
  * says nothing, expressed as OCI-shaped data. */
 #define _GNU_SOURCE
-#include <glob.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -53,14 +52,14 @@ static const struct lxr_device_rule default_device_rules[] = {
  * CPU, so the list is the host's. */
 static void mask_thermal_throttle(struct lxr_spec *spec)
 {
-	glob_t g;
+	char **g = NULL;
+	lxr_err err;
 
-	if (glob("/sys/devices/system/cpu/cpu*/thermal_throttle", GLOB_NOSORT | GLOB_ONLYDIR, NULL,
-		 &g) != 0)
+	if (lxr_glob("/sys/devices/system/cpu/cpu*/thermal_throttle", &g, &err) <= 0)
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++)
-		lxr_strv_push(&spec->masked_paths, lxr_xstrdup(g.gl_pathv[i]));
-	globfree(&g);
+	for (size_t i = 0; g[i]; i++)
+		lxr_strv_push(&spec->masked_paths, g[i]);
+	free(g);
 }
 
 void rt_spec_init_defaults(struct lxr_spec *spec)

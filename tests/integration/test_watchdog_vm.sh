@@ -10,11 +10,16 @@
 #     box outlives several timeouts, and a crash re-exec of PID 1 (SIGSEGV)
 #     keeps the device. Then PID 1 is stopped (ptrace: the kernel never lets
 #     SIGSTOP reach init) and the watchdog must reset the box.
-#  2. lxr as PID 1: `lxr poweroff` disarms the watchdog (magic close) last,
-#     and the box powers off rather than being reset.
-#  3. `lxr boot` as a service under another init (the VM's busybox init):
-#     it pets; SIGTERM disarms it, and the box then outlives the timeout;
-#     a second `lxr boot` stopped with SIGSTOP resets the box.
+#  2. lxr as PID 1: a boot stack's service fails past its restart limit
+#     with x-lxr on_give_up: reboot; PID 1 stops the stacks in reverse
+#     order, disarms the watchdog (magic close) last, and the box reboots
+#     (QEMU exits after "lxr-pid1: reboot") rather than being reset.
+#     (`lxr poweroff` takes the same path: test_boot_vm.sh.)
+#  3. `lxr boot` as a service under another init (the VM's busybox init),
+#     the next boot of part 2's data directory: `lxr ps` first says which
+#     service's give-up rebooted the box; `lxr boot` pets; SIGTERM disarms
+#     it, and the box then outlives the timeout; a second `lxr boot`
+#     stopped with SIGSTOP resets the box.
 set -u
 build=${LXR_BUILD_DIR:?run through ctest (LXR_BUILD_DIR)}
 src=${LXR_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -80,7 +85,7 @@ conf() {
 	cat >"$share/lxr.conf" <<C
 [paths]
 run_dir = /run/lxr
-data_dir = /run/lxr-data
+data_dir = ${1:-/run/lxr-data}
 log_dir = $share/log
 [boot]
 stacks = $share/ctl.yaml
@@ -143,27 +148,54 @@ grep -q "$reset_line" "$out" || fail "the watchdog did not reset the box once PI
 grep -q "lxr-pid1: power off" "$out" && fail "the box powered off instead of being reset"
 pass "a stopped PID 1 stops the pets: the watchdog resets the box"
 
-# ---- 2: lxr poweroff disarms the watchdog last ------------------------------
-rm -f "$share/ctl.log"
+# ---- 2: on_give_up reboot: the ordered shutdown, the watchdog disarmed last -
+# A boot stack's service fails past its restart limit; its x-lxr
+# on_give_up: reboot asks PID 1 for a reboot by the signal `lxr reboot`
+# sends (SIGTERM), so this is also `lxr reboot`'s path. The data directory
+# is on the share: the give-up record must outlive the box for part 3.
+conf "$share/data"
+sed -i "s|^stacks = .*|stacks = $share/ctl.yaml $share/gu.yaml|" "$share/lxr.conf"
+cat >"$share/gu.yaml" <<Y
+name: wboot-gu
+services:
+  keeper:
+    image: $rootfs
+    network_mode: none
+    volumes: ["$share:/share"]
+    command: ["/bin/sh", "-c", "trap 'echo keeper-stopped >> /share/order; exit 0' TERM; while :; do sleep 0.1; done"]
+  bad:
+    image: $rootfs
+    network_mode: none
+    restart: on-failure:2
+    command: ["/bin/sh", "-c", "sleep 1; exit 3"]
+    x-lxr: {on_give_up: reboot, backoff: {initial: 0, max: 1ms}}
+Y
 cat >"$share/ctl.sh" <<S
-sleep 5
-chroot /host "$lxr" poweroff
-echo "poweroff-rc=\$?" >> /share/ctl.log
-while :; do sleep 1; done
+trap 'echo ctl-stopped >> /share/order; exit 0' TERM
+while :; do sleep 0.1; done
 S
 boot_lxr
-grep -q "poweroff-rc=0" "$share/ctl.log" 2>/dev/null || fail "lxr poweroff failed in the box"
+rec=$(cat "$share/data/give-up" 2>/dev/null)
+for want in "project wboot-gu" "instance bad-1" "restarts 2" "exit 3" "action reboot"; do
+	grep -qx "$want" <<<"$rec" || fail "the give-up record lacks \"$want\": $rec"
+done
+grep -q "lxr-pid1: reboot: stopping the boot stacks" "$out" || fail "PID 1 did not start an ordered reboot"
+order=$(tr '\n' ' ' <"$share/order" 2>/dev/null)
+case "$order" in
+*keeper-stopped*ctl-stopped*) ;;
+*) fail "the boot stacks did not stop in reverse order: $order" ;;
+esac
 grep -q "lxr-pid1: watchdog /dev/watchdog disarmed" "$out" || fail "PID 1 did not disarm the watchdog"
-grep -qx "lxr-pid1: power off" "$out" || fail "PID 1 did not reach reboot(2)"
-grep -q "$reset_line" "$out" && fail "the watchdog fired during a clean power-off"
-pass "lxr poweroff: the stacks stop, the watchdog is disarmed, the box powers off"
+grep -qx "lxr-pid1: reboot" "$out" || fail "PID 1 did not reach reboot(2) with a reboot"
+grep -q "$reset_line" "$out" && fail "the watchdog fired during the give-up reboot"
+pass "on_give_up reboot: the stacks stop in reverse order, the watchdog is disarmed, the box reboots"
 
 # ---- 3: lxr boot under another init -----------------------------------------
 mkdir -p "$share/none"
 cat >"$share/lxr.conf" <<C
 [paths]
 run_dir = /run/lxr
-data_dir = /run/lxr-data
+data_dir = $share/data
 log_dir = $share/log
 [boot]
 stacks = $share/none/*.yaml
@@ -174,6 +206,7 @@ C
 cat >"$share/boot.sh" <<S
 say() { echo "\$*" >> $share/boot.log; sync; }
 export LXR_CONFIG=$share/lxr.conf
+"$lxr" ps >/dev/null 2>> $share/boot.log
 "$lxr" boot 2>> $share/boot.log &
 pid=\$!
 sleep 5
@@ -202,6 +235,9 @@ grep -q "lxr boot: watchdog /dev/watchdog disarmed" <<<"$log" || fail "lxr boot 
 grep -q "boot-rc=0 state=inactive" <<<"$log" || fail "the watchdog is not inactive after lxr boot stopped: $log"
 grep -q "alive-5s-after-stop" <<<"$log" || fail "the box did not outlive a stopped lxr boot: $log"
 pass "lxr boot pets the watchdog and disarms it on SIGTERM"
+grep -q "lxr: note: before this boot, bad-1 of project wboot-gu gave up after 2 restart(s) (exit 3) on .* UTC, and its x-lxr on_give_up: reboot took the box down" <<<"$log" ||
+	fail "lxr ps on the next boot does not say why the box rebooted: $log"
+pass "lxr ps on the next boot says which service's give-up rebooted the box"
 grep -q "boot-stopped" <<<"$log" || fail "the second lxr boot was not stopped: $log"
 grep -q "not-reset" <<<"$log" && fail "a stopped lxr boot did not make the watchdog reset the box"
 grep -q "$reset_line" "$out" || fail "no watchdog reset on the console"

@@ -396,12 +396,14 @@ out:
 	return r;
 }
 
-int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
+/* What a crash or cut left in the store: dead writers' temp names, then
+ * what no image names; found only (doctor) or removed (--repair). */
+static int store_dead(const char *data_dir, bool remove, char ***out, lxr_err *err)
 {
-	int r = store_sweep(data_dir, false, removed, err);
+	int r = store_sweep(data_dir, !remove, out, err);
 	lxr_err e2;
 
-	if (store_unreferenced(data_dir, true, removed, &e2) < 0) {
+	if (store_unreferenced(data_dir, remove, out, &e2) < 0) {
 		if (r == 0)
 			*err = e2;
 		r = -1;
@@ -409,15 +411,12 @@ int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
 	return r;
 }
 
+int img_store_sweep_dead(const char *data_dir, char ***removed, lxr_err *err)
+{
+	return store_dead(data_dir, true, removed, err);
+}
+
 int img_store_find_dead(const char *data_dir, char ***found, lxr_err *err)
 {
-	int r = store_sweep(data_dir, true, found, err);
-	lxr_err e2;
-
-	if (store_unreferenced(data_dir, false, found, &e2) < 0) {
-		if (r == 0)
-			*err = e2;
-		r = -1;
-	}
-	return r;
+	return store_dead(data_dir, false, found, err);
 }

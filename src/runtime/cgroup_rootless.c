@@ -194,10 +194,11 @@ static void check_delegation(struct lxr_checks *c)
 		    "%s is not a delegated user@UID.service cgroup of yours", dir);
 		return;
 	}
-	_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.subtree_control", dir);
+	/* what the user was delegated bounds the limits (rt_cg_rootless_fits) */
+	_cleanup_free_ char *f = lxr_xasprintf("%s/cgroup.controllers", dir);
 	lxr_read_file_at(AT_FDCWD, f, &ctl, NULL, NULL);
-	lxr_check_add(c, what, LXR_CHECK_OK, NULL, NULL, "%s is yours (controllers: %s)", dir,
-		      ctl && *ctl ? strtok(ctl, "\n") : "none");
+	lxr_check_add(c, what, LXR_CHECK_OK, NULL, NULL, "%s is yours (controllers delegated: %s)",
+		      dir, ctl && *ctl ? strtok(ctl, "\n") : "none");
 }
 
 void rt_rootless_check(struct lxr_checks *c)

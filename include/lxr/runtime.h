@@ -103,11 +103,13 @@ struct lxr_cgroup;
  * layout and the exact semantics (swap, hybrid hosts). */
 int rt_cgroup_create(const char *group, const char *name, const struct lxr_resources *res,
 		     struct lxr_cgroup **out, lxr_err *err);
-/* Rootless lxr: no cgroup of the container's own (*out = NULL, which the
- * other rt_cgroup_* calls take as "none"), or EPERM naming the limit asked
- * for that would need a delegated subtree (cgroup_rootless.c). */
-int rt_cgroup_rootless(const char *id, const struct lxr_resources *res, struct lxr_cgroup **out,
-		       lxr_err *err);
+/* Rootless lxr: a cgroup lxr/<group>/<id> below the user's delegated
+ * cgroup v2 subtree when there is one, else no cgroup of the container's
+ * own (*out = NULL, which the other rt_cgroup_* calls take as "none");
+ * EPERM naming the limit (and the controller, or the missing delegation)
+ * that cannot be had (cgroup_rootless.c). */
+int rt_cgroup_rootless(const char *group, const char *id, const struct lxr_resources *res,
+		       struct lxr_cgroup **out, lxr_err *err);
 /* Rootless, no cgroup: init and its descendants (lxr top). */
 int rt_rootless_pids(pid_t init, pid_t **pids, size_t *n, lxr_err *err);
 /* lxr doctor as an ordinary user: the delegated cgroup subtree. */

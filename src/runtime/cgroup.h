@@ -144,4 +144,11 @@ int64_t rt_cg_parse_single(const char *text);
 /* Names in a space-separated list ("cpu io memory") as rt_cg_ctrl bits. */
 unsigned rt_cg_parse_ctrl_list(const char *text);
 
+/* Rootless: whether the limits planned in w (n writes, v2) fit the
+ * controllers `have` of the delegated cgroup base; EPERM naming the first
+ * controller the user was not delegated and the systemd drop-in that
+ * delegates it (cgroup_rootless.c). */
+int rt_cg_rootless_fits(const char *base, unsigned have, const struct rt_cg_write *w, int n,
+			lxr_err *err);
+
 #endif

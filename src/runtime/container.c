@@ -516,7 +516,8 @@ static int take_cgroup(const struct lxr_spec *spec, struct lxr_cgroup **reuse,
 	if (old)
 		rt_cgroup_destroy(old, &ignored);
 	if (lxr_rootless_uid() >= 0)
-		return rt_cgroup_rootless(spec->id, &spec->resources, out, err);
+		return rt_cgroup_rootless(spec->cgroup_group ? spec->cgroup_group : "default",
+					  spec->id, &spec->resources, out, err);
 	return rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
 				&spec->resources, out, err);
 }

@@ -211,7 +211,7 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 		return lxr_fail(err, EINVAL, "exec in %s: the container's cgroup is not known",
 				name);
 	/* rootless without delegation: the container has none (cgroup_rootless.c) */
-	if (lxr_rootless_uid() < 0 && rt_cgroup_open(group, name, &cg, err) < 0)
+	if (rt_cgroup_open(group, name, &cg, err) < 0 && lxr_rootless_uid() < 0)
 		return lxr_err_wrap(err, "exec in %s", name);
 	/* what joins a frozen cgroup freezes with it, and would hang there */
 	if (cg && rt_cgroup_frozen(cg)) {

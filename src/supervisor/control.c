@@ -274,11 +274,12 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 
 	if (!in->c)
 		return procs;
-	/* rootless: no cgroup of its own (cgroup_rootless.c) */
-	if (lxr_rootless_uid() >= 0)
-		r = rt_rootless_pids(rt_container_pid(in->c), &pids, &n, &err);
-	else if ((r = rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, &err)) == 0)
+	if ((r = rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, &err)) == 0)
 		r = rt_cgroup_pids(cg, &pids, &n, &err);
+	/* rootless without a delegated subtree: no cgroup of its own
+	 * (cgroup_rootless.c) */
+	else if (lxr_rootless_uid() >= 0)
+		r = rt_rootless_pids(rt_container_pid(in->c), &pids, &n, &err);
 	if (r == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char path[64], *cmd = NULL;

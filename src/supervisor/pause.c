@@ -22,15 +22,16 @@ static int freeze(struct sup_instance *in, bool frozen, lxr_err *err)
 	struct lxr_cgroup *cg = NULL;
 	int r;
 
-	if (lxr_rootless_uid() >= 0) {
+	/* rootless: a cgroup only below a delegated subtree (cgroup_rootless.c) */
+	if (rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, err) < 0) {
+		if (lxr_rootless_uid() < 0)
+			return lxr_err_wrap(err, "%s %s", frozen ? "pause" : "unpause", in->name);
 		lxr_fail(err, ENOTSUP,
 			 "%s %s: freezing needs the container's cgroup, and rootless lxr has none "
 			 "without a delegated cgroup v2 subtree",
 			 frozen ? "pause" : "unpause", in->name);
 		return lxr_err_hint(err, "see docs/rootless.md");
 	}
-	if (rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, err) < 0)
-		return lxr_err_wrap(err, "%s %s", frozen ? "pause" : "unpause", in->name);
 	r = rt_cgroup_freeze(cg, frozen, err);
 	rt_cgroup_free(cg);
 	return r < 0 ? lxr_err_wrap(err, "%s", in->name) : 0;

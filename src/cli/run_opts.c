@@ -50,6 +50,9 @@ static const char usage_text[] =
     "      --domainname NAME  the container's NIS domain name\n"
     "      --mac-address MAC  eth0's MAC address (02:42:ac:11:00:02; not multicast)\n"
     "      --oom-score-adj N  -1000 to 1000\n"
+    "      --pid MODE, --ipc MODE, --uts MODE  host: the host's pid, IPC or UTS\n"
+    "                       namespace (as compose's pid:, ipc:, uts:); ipc also\n"
+    "                       takes private, shareable, none\n"
     "      --userns MODE    host (container root is host root) or auto (a user\n"
     "                       namespace with a range of lxr's pool); default:\n"
     "                       lxr.conf [userns] mode\n"
@@ -120,7 +123,10 @@ enum {
 	OPT_DNSSEARCH,
 	OPT_DNSOPT,
 	OPT_GROUPADD,
-	OPT_USERNS
+	OPT_USERNS,
+	OPT_PID,
+	OPT_IPC,
+	OPT_UTS
 };
 
 static const struct option longopts[] = {
@@ -168,6 +174,9 @@ static const struct option longopts[] = {
     {"dns-opt", required_argument, NULL, OPT_DNSOPT},
     {"group-add", required_argument, NULL, OPT_GROUPADD},
     {"userns", required_argument, NULL, OPT_USERNS},
+    {"pid", required_argument, NULL, OPT_PID},
+    {"ipc", required_argument, NULL, OPT_IPC},
+    {"uts", required_argument, NULL, OPT_UTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -534,6 +543,10 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case OPT_MAC: set(o, "mac_address", lit(arg)); return 0;
 	/* the loader checks the word (host, auto) and says what else there is */
 	case OPT_USERNS: set(o, "userns_mode", lit(arg)); return 0;
+	/* the stack loader checks each value as it does compose's keys */
+	case OPT_PID: set(o, "pid", lit(arg)); return 0;
+	case OPT_IPC: set(o, "ipc", lit(arg)); return 0;
+	case OPT_UTS: set(o, "uts", lit(arg)); return 0;
 	case 'v': return parse_volume(o, arg, err);
 	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
 	case OPT_RO: set(o, "read_only", json_true()); return 0;
@@ -636,8 +649,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);
 	}
-	/* docker: the host name is the container's name unless -h says */
-	if (!json_object_get(o->svc, "hostname"))
+	/* docker: the host name is the container's name unless -h says, or
+	 * --uts host keeps the host's */
+	if (!json_object_get(o->svc, "hostname") && !json_object_get(o->svc, "uts"))
 		set(o, "hostname", lit(o->name));
 	if (image_and_command(o, argv[optind], argv + optind + 1, err) < 0)
 		return -1;

@@ -75,3 +75,17 @@ run run --rm --mac-address 03:11:22:33:44:55 "$ROOTFS" true
 expect_rc 125 "a multicast --mac-address"
 expect_grep "$ERR" "multicast" "a multicast --mac-address is said to be one"
 pass "--mac-address"
+
+# --pid, --ipc and --uts, as docker's: host shares the host's namespace (and
+# keeps the host's name); a word that is no mode is refused before anything
+run run --rm --name "$(cname pidh)" --network none --pid host --ipc host --uts host "$ROOTFS" \
+	/bin/sh -c 'for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname'
+expect_rc 0 "--pid host --ipc host --uts host"
+want="$(for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname)"
+expect_out "$want" "--pid/--ipc/--uts host are the host's namespaces and name"
+run run --rm --name "$(cname pidp)" --network none "$ROOTFS" readlink /proc/self/ns/pid
+[ "$OUT" != "$(readlink /proc/self/ns/pid)" ] || fail "without --pid the container has its own pid namespace"
+run run --rm --name "$(cname pidbad)" --network none --pid bogus "$ROOTFS" true
+expect_rc 125 "--pid bogus"
+expect_grep "$ERR" 'pid "bogus" is not a mode' "--pid bogus is refused by name"
+pass "--pid, --ipc and --uts"

@@ -140,6 +140,8 @@ int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len
 		       lxr_err *err);
 /* Write a short string to an existing file (cgroup knobs, /proc files). */
 int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *err);
+/* Whether prog is an executable in a directory of $PATH (default /usr/bin:/bin). */
+bool lxr_in_path(const char *prog);
 /* Read a whole small file (<1 MiB) into a NUL-terminated buffer. */
 int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *len, lxr_err *err);
 /* mkdir -p, each component created with mode. */

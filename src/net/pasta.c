@@ -262,8 +262,6 @@ static int start_slirp(const char *dir, const char *netns, const char *pidfile,
 	return 0;
 }
 
-static bool in_path(const char *prog);
-
 static int lo_up(lxr_err *err)
 {
 	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -288,7 +286,7 @@ int net_rootless_enter(const char *dir, const struct net_rl_port *ports, size_t 
 		return -1;
 	lxr_debug("rootless network: namespace %s made", netns);
 	/* pasta where it is installed, else slirp4netns (podman's order) */
-	if (!in_path(PASTA) && in_path(SLIRP)) {
+	if (!lxr_in_path(PASTA) && lxr_in_path(SLIRP)) {
 		if (start_slirp(dir, netns, pidfile, ports, n, err) < 0)
 			goto fail;
 	} else if (start_pasta(netns, pidfile, ports, n, err) < 0) {
@@ -400,27 +398,13 @@ int net_rootless_outside(int (*fn)(void *, lxr_err *), void *ctx, lxr_err *err)
 	return -1;
 }
 
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	_cleanup_free_ char *copy = lxr_xstrdup(path ? path : "/usr/bin:/bin");
-
-	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", d, prog);
-		if (access(p, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 void net_rootless_check(struct lxr_checks *c)
 {
 	_cleanup_free_ char *start = NULL;
 
-	if (in_path(PASTA))
+	if (lxr_in_path(PASTA))
 		lxr_check_add(c, "pasta", LXR_CHECK_OK, NULL, NULL, "in PATH");
-	else if (in_path(SLIRP))
+	else if (lxr_in_path(SLIRP))
 		lxr_check_add(c, "pasta", LXR_CHECK_WARN, "nothing: slirp4netns takes its place",
 			      "apt-get install passt (faster, and what lxr tests most)",
 			      "not in PATH; slirp4netns is");

@@ -501,20 +501,6 @@ static void check_idmap(struct lxr_checks *c, const char *data_dir)
 
 /* ---- user namespaces for rootless use ------------------------------------------ */
 
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	_cleanup_free_ char *copy = lxr_xstrdup(path ? path : "/usr/bin:/bin");
-
-	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", d, prog);
-		if (access(p, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 static long read_long(const char *path)
 {
 	_cleanup_free_ char *text = NULL;
@@ -530,7 +516,7 @@ static void check_userns(struct lxr_checks *c)
 	    "nothing lxr does as root today; rootless lxr and user-namespace remapping will";
 	long max = read_long("/proc/sys/user/max_user_namespaces");
 	long unpriv = read_long("/proc/sys/kernel/unprivileged_userns_clone");
-	bool uidmap = in_path("newuidmap") && in_path("newgidmap");
+	bool uidmap = lxr_in_path("newuidmap") && lxr_in_path("newgidmap");
 	_cleanup_free_ char *subuid = NULL;
 
 	if (max == 0)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lxr/util.h"
 
@@ -369,4 +370,19 @@ int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_e
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s in container root (openat2)", path);
 	return fd;
+}
+
+/* Whether prog is an executable in a directory of $PATH. */
+bool lxr_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = lxr_xstrdup(path ? path : "/usr/bin:/bin");
+
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", d, prog);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
 }

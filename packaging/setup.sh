@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config clang-format clang libclang-rt-14-dev
-libyaml-dev libinih-dev libcap-dev libnl-3-dev libnl-route-3-dev
+libyaml-dev libinih-dev libcap-dev
 libseccomp-dev libcmocka-dev libjansson-dev
 libarchive-dev libcurl4-openssl-dev nettle-dev zstd docker-registry skopeo python3
 busybox-static iproute2 nftables iptables util-linux procps

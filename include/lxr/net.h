@@ -1,4 +1,4 @@
-/* lxr net layer: bridges, veth pairs, addresses and routes (libnl-route-3),
+/* lxr net layer: bridges, veth pairs, addresses and routes (rtnetlink),
  * the IP allocator and its leases, NAT and published ports (nft), and the
  * /etc/hosts and resolv.conf a container sees. docs/networking.md has the
  * layout on disk, the nft table, and the decisions behind them.

@@ -134,8 +134,7 @@ static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 	return net_write_in_place(path, text, err);
 }
 
-static int veth_pick(struct nl_sock *sk, const char *key, const char *alias, char *out,
-		     lxr_err *err)
+static int veth_pick(struct net_nl *sk, const char *key, const char *alias, char *out, lxr_err *err)
 {
 	char have[256];
 
@@ -197,7 +196,7 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
 	_cleanup_free_ char *alias = net_link_alias(project, ctr);
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	char have[256] = "";
 	lxr_err err;
 	bool ok;
@@ -225,7 +224,7 @@ static void remove_unrecorded(const char *run_dir, const char *project, const ch
 	_cleanup_free_ char *alias = net_link_alias(project, ctr);
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, ctr);
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	char name[IFNAMSIZ];
 	lxr_err err;
 
@@ -319,7 +318,7 @@ static void lease_drop(const char *run_dir, const char *project, const char *net
 
 /* Kernel side of a new endpoint: namespace, veth, addresses, files. */
 static int wire(const char *run_dir, const char *project, const struct net_rec *net,
-		const struct ep_rec *e, bool defer, struct nl_sock *sk, lxr_err *err)
+		const struct ep_rec *e, bool defer, struct net_nl *sk, lxr_err *err)
 {
 	_cleanup_free_ char *ns = net_proj_dir(run_dir, project, "netns");
 	_cleanup_free_ char *etc = net_proj_dir(run_dir, project, "etc");
@@ -361,7 +360,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	_cleanup_free_ char *alias = net_link_alias(project, cfg->container);
 	_cleanup_free_ char *key = lxr_xasprintf("%s/%s/%s", run_dir, project, cfg->container);
 	_cleanup_free_ char *text = NULL;
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	int r;
 
 	if (cfg->mac && !e->has_mac)
@@ -554,7 +553,7 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	_cleanup_free_ char *resolv = net_etc_path(run_dir, project, ctr, "resolv");
 	struct ep_rec e = {0};
 	struct net_rec net;
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	int r = 0;
 
 	if (!ep_load(run_dir, project, ctr, &e)) {

@@ -11,9 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
-
 #include "net/internal.h"
 
 #define OK      LXR_CHECK_OK
@@ -76,8 +73,7 @@ static void check_nft(struct lxr_checks *c)
  * changes. The child's exit status is the errno. */
 static int make_link(bool veth)
 {
-	struct nl_sock *sk = NULL;
-	struct rtnl_link *l;
+	struct net_nl *sk = NULL;
 	lxr_err err;
 	int r;
 
@@ -85,24 +81,9 @@ static int make_link(bool veth)
 		return errno;
 	if (net_nl_open(&sk, &err) < 0)
 		return err.errnum ? err.errnum : EIO;
-	l = veth ? rtnl_link_veth_alloc() : rtnl_link_alloc();
-	if (!l) {
-		net_nl_close(sk);
-		return ENOMEM;
-	}
-	rtnl_link_set_name(l, "probe0");
-	if (veth) {
-		/* get_peer takes a reference, as in net_veth_make */
-		struct rtnl_link *peer = rtnl_link_veth_get_peer(l);
-		rtnl_link_set_name(peer, "probe1");
-		rtnl_link_put(peer);
-	}
-	r = veth || rtnl_link_set_type(l, "bridge") == 0
-		? rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL)
-		: -NLE_OPNOTSUPP;
-	rtnl_link_put(l);
+	r = net_link_probe(sk, veth);
 	net_nl_close(sk);
-	return r < 0 ? (r == -NLE_OPNOTSUPP || r == -NLE_NOATTR ? EOPNOTSUPP : EINVAL) : 0;
+	return -r;
 }
 
 static void check_links(struct lxr_checks *c)

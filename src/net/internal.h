@@ -4,6 +4,8 @@
 #define LXR_NET_INTERNAL_H
 
 #include <net/if.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "lxr/net.h"
 
@@ -201,29 +203,62 @@ void net_hostfw_allow(const char *run_dir, bool again);
  * (nothing to do when run_dir's generation note says there is no chain). */
 void net_hostfw_release(const char *run_dir);
 
-/* ---- netlink (link.c) -------------------------------------------------------- */
-struct nl_sock;
-int net_nl_open(struct nl_sock **sk, lxr_err *err);
-void net_nl_close(struct nl_sock *sk);
+/* ---- rtnetlink requests (rtnl.c) -------------------------------------------- */
+struct net_nl {
+	int fd;
+	uint32_t seq;
+};
+int net_nl_open(struct net_nl **sk, lxr_err *err);
+void net_nl_close(struct net_nl *sk);
+/* One request: the netlink header, the family header (ifinfomsg, ifaddrmsg,
+ * rtmsg...) and attributes. overflow: an attribute did not fit, and the
+ * request fails with EMSGSIZE instead of going out cut. */
+struct net_nl_req {
+	union {
+		struct nlmsghdr nh;
+		char buf[1024];
+	};
+	bool overflow;
+};
+void net_nl_req_init(struct net_nl_req *q, uint16_t type, uint16_t flags, const void *hdr,
+		     size_t len);
+/* The attribute added (NULL on overflow); a nest is an attribute begun
+ * with no data, closed by net_nl_nest_end once its members are in. */
+struct rtattr *net_nl_attr(struct net_nl_req *q, uint16_t type, const void *data, size_t len);
+struct rtattr *net_nl_attr_str(struct net_nl_req *q, uint16_t type, const char *s);
+struct rtattr *net_nl_attr_u32(struct net_nl_req *q, uint16_t type, uint32_t v);
+#define net_nl_nest(q, type) net_nl_attr(q, type, NULL, 0)
+void net_nl_nest_end(struct net_nl_req *q, struct rtattr *nest);
+/* tb[type] = the last attribute of that type among len bytes from a */
+void net_nl_attrs(const struct rtattr *a, size_t len, const struct rtattr **tb, int max);
+/* a string attribute's text, NULL when absent or not terminated */
+const char *net_nl_str(const struct rtattr *a);
+typedef int (*net_nl_fn)(const struct nlmsghdr *nh, void *ctx);
+int net_nl_call(struct net_nl *sk, struct net_nl_req *q, net_nl_fn fn, void *ctx);
+
+/* ---- links, addresses and routes (link.c) ------------------------------------ */
 /* Alias every lxr link carries: "lxr:<key>". A link with another alias, or
  * none and not net_link_mark's address, is not lxr's and is never changed. */
-int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len);
+int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len);
 /* 0: no link of that name; 1: lxr's with this alias, or born lxr's and
  * killed before its alias was set; -1: another's (its alias in have). */
-int net_link_check(struct nl_sock *sk, const char *name, const char *alias, char *have, size_t len);
-int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
-		    int prefix, int mtu, lxr_err *err);
-int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr_err *err);
+int net_link_check(struct net_nl *sk, const char *name, const char *alias, char *have, size_t len);
+int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
+		    int mtu, lxr_err *err);
+int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
 /* eth0's MAC address follows from ip (docker's 02:42:<ip>): a container
  * recreated on the address it had keeps its MAC too, so the host's and its
  * peers' neighbour entries stay right instead of sending to the old veth
  * until they go stale (tens of seconds). */
 /* mac (mac_address), when given, instead. */
-int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
+int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const char *bridge,
 		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *mac,
 		  lxr_err *err);
+/* A bridge (veth false) or a veth pair named probe0 (and probe1), for
+ * doctor's scratch namespace: 0 or -errno. */
+int net_link_probe(struct net_nl *sk, bool veth);
 /* An IPv6 address on a link (the bridge's gateway), without DAD. */
-int net_link_addr6(struct nl_sock *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
+int net_link_addr6(struct net_nl *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
 		   lxr_err *err);
 struct net_ns_addrs {
 	const char *ifname;

@@ -1,209 +1,207 @@
-/* Links, addresses and routes over rtnetlink (libnl-route-3). Each link lxr
- * makes carries an alias "lxr:<key>" (IFLA_IFALIAS), and a link is changed or
- * deleted only when its alias says lxr made it for that key. */
+/* Links, addresses and routes over rtnetlink (requests built by rtnl.c).
+ * Each link lxr makes carries an alias "lxr:<key>" (IFLA_IFALIAS), and a
+ * link is changed or deleted only when its alias says lxr made it for that
+ * key. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
 #include <sched.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/veth.h>
 
 #include "net/internal.h"
 
-static int nl_errno(int nle)
+#define nl_fail(err, r, ...) (lxr_fail(err, -(r), __VA_ARGS__))
+
+/* What lxr reads of a link. */
+struct link_info {
+	int index;
+	unsigned mtu;
+	char name[IFNAMSIZ];
+	char alias[256];
+	unsigned char mac[6];
+	bool has_mac;
+	char kind[16]; /* "bridge", "veth"...; empty when the kernel says none */
+};
+
+static int link_parse(const struct nlmsghdr *nh, void *ctx)
 {
-	switch (-nle) {
-	case NLE_EXIST: return EEXIST;
-	case NLE_OBJ_NOTFOUND:
-	case NLE_NODEV: return ENODEV;
-	case NLE_PERM: return EPERM;
-	case NLE_BUSY: return EBUSY;
-	case NLE_INVAL: return EINVAL;
-	case NLE_RANGE: return ERANGE;
-	case NLE_NOADDR: return EADDRNOTAVAIL;
-	case NLE_OPNOTSUPP: return EOPNOTSUPP;
-	default: return EIO;
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	const struct rtattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	struct link_info *li = ctx;
+	const char *s;
+
+	if (nh->nlmsg_type != RTM_NEWLINK || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return 0;
+	memset(li, 0, sizeof(*li));
+	net_nl_attrs(IFLA_RTA(ifi), IFLA_PAYLOAD(nh), tb, IFLA_MAX);
+	li->index = ifi->ifi_index;
+	if ((s = net_nl_str(tb[IFLA_IFNAME])))
+		snprintf(li->name, sizeof(li->name), "%s", s);
+	if ((s = net_nl_str(tb[IFLA_IFALIAS])))
+		snprintf(li->alias, sizeof(li->alias), "%s", s);
+	if (tb[IFLA_MTU] && RTA_PAYLOAD(tb[IFLA_MTU]) == 4)
+		memcpy(&li->mtu, RTA_DATA(tb[IFLA_MTU]), 4);
+	if (tb[IFLA_ADDRESS] && RTA_PAYLOAD(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(li->mac, RTA_DATA(tb[IFLA_ADDRESS]), 6);
+		li->has_mac = true;
 	}
-}
-
-#define nl_fail(err, r, ...) (lxr_fail(err, nl_errno(r), __VA_ARGS__))
-
-int net_nl_open(struct nl_sock **out, lxr_err *err)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int r;
-
-	if (!sk)
-		return lxr_fail(err, ENOMEM, "netlink socket");
-	r = nl_connect(sk, NETLINK_ROUTE);
-	if (r < 0) {
-		nl_socket_free(sk);
-		return nl_fail(err, r, "connect rtnetlink");
+	if (tb[IFLA_LINKINFO]) {
+		net_nl_attrs(RTA_DATA(tb[IFLA_LINKINFO]), RTA_PAYLOAD(tb[IFLA_LINKINFO]), info,
+			     IFLA_INFO_MAX);
+		if ((s = net_nl_str(info[IFLA_INFO_KIND])))
+			snprintf(li->kind, sizeof(li->kind), "%s", s);
 	}
-	*out = sk;
 	return 0;
 }
 
-void net_nl_close(struct nl_sock *sk)
+/* The link of that name (or index, when name is NULL): 0, or -ENODEV. */
+static int link_get(struct net_nl *sk, const char *name, int index, struct link_info *li)
 {
-	if (sk)
-		nl_socket_free(sk);
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = name ? 0 : index};
+	struct net_nl_req q;
+	int r;
+
+	net_nl_req_init(&q, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	if (name)
+		net_nl_attr_str(&q, IFLA_IFNAME, name);
+	/* counters are most of a link's message, and lxr reads none */
+	net_nl_attr_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	li->index = 0;
+	r = net_nl_call(sk, &q, link_parse, li);
+	return r < 0 ? r : li->index ? 0 : -ENODEV;
 }
 
-static void link_putp(struct rtnl_link **l)
+int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len)
 {
-	if (*l)
-		rtnl_link_put(*l);
-}
-#define _cleanup_link_ __attribute__((cleanup(link_putp)))
+	struct link_info li;
 
-int net_link_owner(struct nl_sock *sk, const char *name, char *alias, size_t len)
-{
-	_cleanup_link_ struct rtnl_link *l = NULL;
-	const char *a;
-
-	if (rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+	if (link_get(sk, name, 0, &li) < 0)
 		return 0;
-	a = rtnl_link_get_ifalias(l);
-	snprintf(alias, len, "%s", a ? a : "");
+	snprintf(alias, len, "%s", li.alias);
 	return 1;
 }
 
-static bool has_mark(struct rtnl_link *l, const char *name)
+int net_link_check(struct net_nl *sk, const char *name, const char *alias, char *have, size_t len)
 {
-	struct nl_addr *a = rtnl_link_get_addr(l);
+	struct link_info li;
 	unsigned char mac[6];
 
-	net_link_mark(mac, name);
-	return a && nl_addr_get_len(a) == 6 && !memcmp(nl_addr_get_binary_addr(a), mac, 6);
-}
-
-int net_link_check(struct nl_sock *sk, const char *name, const char *alias, char *have, size_t len)
-{
-	_cleanup_link_ struct rtnl_link *l = NULL;
-	const char *a;
-
-	if (rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+	if (link_get(sk, name, 0, &li) < 0)
 		return 0;
-	a = rtnl_link_get_ifalias(l);
-	snprintf(have, len, "%s", a ? a : "");
+	snprintf(have, len, "%s", li.alias);
 	if (!strcmp(have, alias))
 		return 1;
-	return !have[0] && has_mark(l, name) ? 1 : -1;
+	net_link_mark(mac, name);
+	return !have[0] && li.has_mac && !memcmp(li.mac, mac, 6) ? 1 : -1;
 }
 
-/* The ownership mark and the alias on a link about to be made, so both go
- * in the request that creates it (the kernel keeps only the mark today). */
-static int link_birth_marks(struct rtnl_link *l, const char *name, const char *alias, lxr_err *err)
+/* A request about the link of that name: RTM_NEWLINK without NLM_F_CREATE
+ * changes an existing link (ENODEV when there is none). up: IFF_UP. */
+static void link_req(struct net_nl_req *q, uint16_t flags, const char *name, bool up)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+
+	if (up) {
+		ifi.ifi_flags = IFF_UP;
+		ifi.ifi_change = IFF_UP;
+	}
+	net_nl_req_init(q, RTM_NEWLINK, flags, &ifi, sizeof(ifi));
+	net_nl_attr_str(q, IFLA_IFNAME, name);
+}
+
+/* A link made by lxr is born with its ownership mark (net_link_mark): the
+ * kernel ignores IFLA_IFALIAS in the request that creates a link, so until
+ * link_set gives it the alias, the mark is what says the link is lxr's. */
+static void link_birth_mark(struct net_nl_req *q, const char *name)
 {
 	unsigned char mac[6];
-	struct nl_addr *a;
 
 	net_link_mark(mac, name);
-	a = nl_addr_build(AF_LLC, mac, sizeof(mac));
-	if (!a)
-		return lxr_fail(err, ENOMEM, "link address");
-	rtnl_link_set_addr(l, a);
-	nl_addr_put(a);
-	rtnl_link_set_ifalias(l, alias);
-	return 0;
+	net_nl_attr(q, IFLA_ADDRESS, mac, sizeof(mac));
 }
 
-/* alias, up, mtu on an existing link */
-static int link_set(struct nl_sock *sk, const char *name, const char *alias, int mtu, bool up,
-		    lxr_err *err)
+/* alias, up on an existing link */
+static int link_set(struct net_nl *sk, const char *name, const char *alias, bool up, lxr_err *err)
 {
-	_cleanup_link_ struct rtnl_link *l = NULL;
-	_cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
-	int r = rtnl_link_get_kernel(sk, 0, name, &l);
-
-	if (r < 0)
-		return nl_fail(err, r, "find link %s", name);
-	if (alias)
-		rtnl_link_set_ifalias(ch, alias);
-	if (mtu)
-		rtnl_link_set_mtu(ch, (unsigned)mtu);
-	if (up)
-		rtnl_link_set_flags(ch, IFF_UP);
-	r = rtnl_link_change(sk, l, ch, 0);
-	if (r < 0)
-		return nl_fail(err, r, "set alias/mtu/up on link %s", name);
-	return 0;
-}
-
-/* cidr "ADDRESS/PREFIX" of family */
-static int addr_add_text(struct nl_sock *sk, int ifindex, const char *buf, int family, lxr_err *err)
-{
-	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = NULL;
+	struct net_nl_req q;
 	int r;
 
-	r = nl_addr_parse(buf, family, &local);
-	if (r == 0) {
-		rtnl_addr_set_ifindex(a, ifindex);
-		rtnl_addr_set_local(a, local);
-		/* lxr's allocator is the one authority on the subnet: duplicate
-		 * address detection would only hold the address back (tentative)
-		 * for a second after the container starts */
-		if (family == AF_INET6)
-			rtnl_addr_set_flags(a, IFA_F_NODAD);
-		r = rtnl_addr_add(sk, a, 0);
-		nl_addr_put(local);
-	}
-	rtnl_addr_put(a);
-	if (r < 0 && r != -NLE_EXIST)
-		return nl_fail(err, r, "add address %s", buf);
+	link_req(&q, 0, name, up);
+	if (alias)
+		net_nl_attr_str(&q, IFLA_IFALIAS, alias);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r < 0)
+		return nl_fail(err, r, "set %s%son link %s", alias ? "alias " : "", up ? "up " : "",
+			       name);
 	return 0;
 }
 
-static int addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, lxr_err *err)
+/* len bytes of address (4 or 16) of family */
+static int addr_add(struct net_nl *sk, int ifindex, int family, const void *ip, size_t len,
+		    int prefix, lxr_err *err)
 {
-	char buf[32], ipb[16];
+	struct ifaddrmsg ifa = {
+	    .ifa_family = (unsigned char)family,
+	    .ifa_prefixlen = (unsigned char)prefix,
+	    .ifa_scope = RT_SCOPE_UNIVERSE,
+	    .ifa_index = (unsigned)ifindex,
+	    /* lxr's allocator is the one authority on the subnet: duplicate
+	     * address detection would only hold the address back (tentative)
+	     * for a second after the container starts */
+	    .ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0,
+	};
+	char text[NET_IP6_STRLEN];
+	struct net_nl_req q;
+	int r;
 
-	snprintf(buf, sizeof(buf), "%s/%d", net_ip_str(ip, ipb), prefix);
-	return addr_add_text(sk, ifindex, buf, AF_INET, err);
+	net_nl_req_init(&q, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	net_nl_attr(&q, IFA_LOCAL, ip, len);
+	net_nl_attr(&q, IFA_ADDRESS, ip, len);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r < 0 && r != -EEXIST)
+		return nl_fail(err, r, "add address %s/%d",
+			       inet_ntop(family, ip, text, sizeof(text)) ? text : "?", prefix);
+	return 0;
 }
 
-static int addr6_add(struct nl_sock *sk, int ifindex, const struct lxr_ip6 *ip, int prefix,
-		     lxr_err *err)
+static int addr4_add(struct net_nl *sk, int ifindex, uint32_t ip, int prefix, lxr_err *err)
 {
-	char buf[NET_SUBNET6_STRLEN], ipb[NET_IP6_STRLEN];
+	uint32_t be = htonl(ip);
 
-	snprintf(buf, sizeof(buf), "%s/%d", net_ip6_str(ip, ipb), prefix);
-	return addr_add_text(sk, ifindex, buf, AF_INET6, err);
+	return addr_add(sk, ifindex, AF_INET, &be, 4, prefix, err);
 }
 
-int net_link_addr6(struct nl_sock *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
+int net_link_addr6(struct net_nl *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
 		   lxr_err *err)
 {
-	_cleanup_link_ struct rtnl_link *l = NULL;
-	int r = rtnl_link_get_kernel(sk, 0, name, &l);
+	struct link_info li;
+	int r = link_get(sk, name, 0, &li);
 
 	if (r < 0)
 		return nl_fail(err, r, "find link %s", name);
-	return addr6_add(sk, rtnl_link_get_ifindex(l), ip, prefix, err);
+	return addr_add(sk, li.index, AF_INET6, ip->b, 16, prefix, err);
 }
 
-int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uint32_t gw,
-		    int prefix, int mtu, lxr_err *err)
+int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
+		    int mtu, lxr_err *err)
 {
-	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
-	_cleanup_link_ struct rtnl_link *got = NULL;
+	struct net_nl_req q;
+	struct rtattr *info;
+	struct link_info li;
 	int r;
 
-	rtnl_link_set_name(l, name);
-	if (rtnl_link_set_type(l, "bridge") < 0)
-		return lxr_fail(err, EOPNOTSUPP, "libnl knows no bridge links");
+	link_req(&q, NLM_F_CREATE | NLM_F_EXCL, name, true);
 	if (mtu)
-		rtnl_link_set_mtu(l, (unsigned)mtu);
-	if (link_birth_marks(l, name, alias, err) < 0)
-		return -1;
-	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if (r == -NLE_EXIST) {
+		net_nl_attr_u32(&q, IFLA_MTU, (uint32_t)mtu);
+	link_birth_mark(&q, name);
+	info = net_nl_nest(&q, IFLA_LINKINFO);
+	net_nl_attr_str(&q, IFLA_INFO_KIND, "bridge");
+	net_nl_nest_end(&q, info);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r == -EEXIST) {
 		/* ours from an earlier run, or someone else's: never adopt that */
 		char have[256];
 		if (net_link_check(sk, name, alias, have, sizeof(have)) < 0)
@@ -215,17 +213,18 @@ int net_bridge_make(struct nl_sock *sk, const char *name, const char *alias, uin
 		return nl_fail(err, r, "create bridge %s", name),
 		       lxr_err_hint(err, "lxr needs the kernel's bridge driver (CONFIG_BRIDGE)");
 	}
-	if (link_set(sk, name, alias, 0, true, err) < 0)
+	if (link_set(sk, name, alias, true, err) < 0)
 		return -1;
-	r = rtnl_link_get_kernel(sk, 0, name, &got);
+	r = link_get(sk, name, 0, &li);
 	if (r < 0)
 		return nl_fail(err, r, "find bridge %s", name);
-	return addr_add(sk, rtnl_link_get_ifindex(got), gw, prefix, err);
+	return addr4_add(sk, li.index, gw, prefix, err);
 }
 
-int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr_err *err)
+int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
 {
-	_cleanup_link_ struct rtnl_link *l = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct net_nl_req q;
 	char have[128];
 	int r = net_link_check(sk, name, alias, have, sizeof(have));
 
@@ -236,15 +235,48 @@ int net_link_delete(struct nl_sock *sk, const char *name, const char *alias, lxr
 				"link %s is not lxr's (alias \"%s\", expected \"%s\"); "
 				"left alone",
 				name, have, alias);
-	l = rtnl_link_alloc();
-	rtnl_link_set_name(l, name);
-	r = rtnl_link_delete(sk, l);
-	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
+	net_nl_req_init(&q, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	net_nl_attr_str(&q, IFLA_IFNAME, name);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r < 0 && r != -ENODEV)
 		return nl_fail(err, r, "delete link %s", name);
 	return 0;
 }
 
-int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const char *bridge,
+/* The veth pair's request: host on this side (up, on the bridge whose
+ * index is master when master > 0), ifname in nsfd. mac: the peer's, NULL
+ * for the kernel's random one. */
+static void veth_req(struct net_nl_req *q, const char *host, int master, const char *ifname,
+		     int nsfd, int mtu, const unsigned char *mac)
+{
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct rtattr *info, *data, *peer;
+
+	link_req(q, NLM_F_CREATE | NLM_F_EXCL, host, true);
+	link_birth_mark(q, host);
+	if (mtu)
+		net_nl_attr_u32(q, IFLA_MTU, (uint32_t)mtu);
+	/* joined to the bridge by the request that makes it: the kernel
+	 * unmakes the pair if that fails */
+	if (master > 0)
+		net_nl_attr_u32(q, IFLA_MASTER, (uint32_t)master);
+	info = net_nl_nest(q, IFLA_LINKINFO);
+	net_nl_attr_str(q, IFLA_INFO_KIND, "veth");
+	data = net_nl_nest(q, IFLA_INFO_DATA);
+	peer = net_nl_attr(q, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	net_nl_attr_str(q, IFLA_IFNAME, ifname);
+	if (nsfd >= 0)
+		net_nl_attr_u32(q, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	if (mtu)
+		net_nl_attr_u32(q, IFLA_MTU, (uint32_t)mtu);
+	if (mac)
+		net_nl_attr(q, IFLA_ADDRESS, mac, 6);
+	net_nl_nest_end(q, peer);
+	net_nl_nest_end(q, data);
+	net_nl_nest_end(q, info);
+}
+
+int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const char *bridge,
 		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *given,
 		  lxr_err *err)
 {
@@ -254,54 +286,46 @@ int net_veth_make(struct nl_sock *sk, const char *host, const char *alias, const
 				(unsigned char)(ip >> 16),
 				(unsigned char)(ip >> 8),
 				(unsigned char)ip};
-	struct nl_addr *lladdr = NULL;
-	_cleanup_link_ struct rtnl_link *l = rtnl_link_veth_alloc();
-	_cleanup_link_ struct rtnl_link *br = NULL;
-	_cleanup_link_ struct rtnl_link *me = NULL;
-	struct rtnl_link *peer;
+	struct net_nl_req q;
+	struct link_info br;
 	int r;
 
-	if (!l)
-		return lxr_fail(err, ENOMEM, "veth");
-	peer = rtnl_link_veth_get_peer(l);
-	rtnl_link_set_name(l, host);
-	if (link_birth_marks(l, host, alias, err) < 0)
-		return -1;
+	if (given)
+		memcpy(mac, given, sizeof(mac));
+	r = link_get(sk, bridge, 0, &br);
+	if (r < 0)
+		return nl_fail(err, r, "find bridge %s", bridge);
 	/* Born inside the namespace as eth0 (eth1... for a container's next
 	 * networks): no rename, and no moment where it exists beside the
 	 * host's links. */
-	rtnl_link_set_name(peer, ifname);
-	rtnl_link_set_ns_fd(peer, nsfd);
-	if (mtu) {
-		rtnl_link_set_mtu(l, (unsigned)mtu);
-		rtnl_link_set_mtu(peer, (unsigned)mtu);
-	}
-	if (given)
-		memcpy(mac, given, sizeof(mac));
-	if (ip || given) {
-		lladdr = nl_addr_build(AF_LLC, mac, sizeof(mac));
-		if (!lladdr) {
-			rtnl_link_put(peer);
-			return lxr_fail(err, ENOMEM, "veth");
-		}
-		rtnl_link_set_addr(peer, lladdr);
-		nl_addr_put(lladdr);
-	}
-	rtnl_link_put(peer);
-	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	veth_req(&q, host, br.index, ifname, nsfd, mtu, ip || given ? mac : NULL);
+	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
-		return nl_fail(err, r, "create veth pair %s / %s", host, ifname),
+		return nl_fail(err, r, "create veth pair %s / %s on bridge %s", host, ifname,
+			       bridge),
 		       lxr_err_hint(err, "lxr needs the kernel's veth driver (CONFIG_VETH)");
-	if ((r = rtnl_link_get_kernel(sk, 0, bridge, &br)) < 0 ||
-	    (r = rtnl_link_get_kernel(sk, 0, host, &me)) < 0 ||
-	    (r = rtnl_link_enslave(sk, br, me)) < 0)
-		return nl_fail(err, r, "attach %s to bridge %s", host, bridge);
-	return link_set(sk, host, alias, 0, true, err);
+	return link_set(sk, host, alias, false, err);
+}
+
+int net_link_probe(struct net_nl *sk, bool veth)
+{
+	struct net_nl_req q;
+	struct rtattr *info;
+
+	if (veth) {
+		veth_req(&q, "probe0", 0, "probe1", -1, 0, NULL);
+	} else {
+		link_req(&q, NLM_F_CREATE | NLM_F_EXCL, "probe0", false);
+		info = net_nl_nest(&q, IFLA_LINKINFO);
+		net_nl_attr_str(&q, IFLA_INFO_KIND, "bridge");
+		net_nl_nest_end(&q, info);
+	}
+	return net_nl_call(sk, &q, NULL, NULL);
 }
 
 /* A netlink socket living in the namespace nsfd: opened after setns, it
  * stays bound there when this thread goes back. */
-static int nl_open_in(int nsfd, struct nl_sock **sk, lxr_err *err)
+static int nl_open_in(int nsfd, struct net_nl **sk, lxr_err *err)
 {
 	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	int r;
@@ -316,33 +340,28 @@ static int nl_open_in(int nsfd, struct nl_sock **sk, lxr_err *err)
 	return r;
 }
 
-/* gw: an address of family */
-static int route_default(struct nl_sock *sk, int ifindex, const char *gw, int family, lxr_err *err)
+/* gw: len bytes (4 or 16) of family */
+static int route_default(struct net_nl *sk, int ifindex, int family, const void *gw, size_t len,
+			 lxr_err *err)
 {
-	struct rtnl_route *rt = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = NULL, *via = NULL;
+	struct rtmsg rt = {
+	    .rtm_family = (unsigned char)family,
+	    .rtm_table = RT_TABLE_MAIN,
+	    .rtm_protocol = RTPROT_STATIC,
+	    .rtm_scope = RT_SCOPE_UNIVERSE,
+	    .rtm_type = RTN_UNICAST,
+	};
+	char text[NET_IP6_STRLEN];
+	struct net_nl_req q;
 	int r;
 
-	r = nl_addr_parse(family == AF_INET6 ? "::/0" : "0.0.0.0/0", family, &dst);
-	if (r == 0)
-		r = nl_addr_parse(gw, family, &via);
-	if (r == 0) {
-		rtnl_route_set_family(rt, (uint8_t)family);
-		rtnl_route_set_dst(rt, dst);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
-		rtnl_route_nh_set_gateway(nh, via);
-		rtnl_route_add_nexthop(rt, nh);
-		nh = NULL;
-		r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
-	}
-	if (nh)
-		rtnl_route_nh_free(nh);
-	nl_addr_put(dst);
-	nl_addr_put(via);
-	rtnl_route_put(rt);
+	net_nl_req_init(&q, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &rt, sizeof(rt));
+	net_nl_attr(&q, RTA_GATEWAY, gw, len);
+	net_nl_attr_u32(&q, RTA_OIF, (uint32_t)ifindex);
+	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
-		return nl_fail(err, r, "add default route via %s", gw);
+		return nl_fail(err, r, "add default route via %s",
+			       inet_ntop(family, gw, text, sizeof(text)) ? text : "?");
 	return 0;
 }
 
@@ -363,13 +382,34 @@ static int ns_sysctl(int nsfd, const char *key, const char *value, lxr_err *err)
 	return r;
 }
 
+/* Inside the namespace, on sk: lo and the interface up, its addresses,
+ * the default routes. */
+static int ns_addresses(struct net_nl *sk, const struct net_ns_addrs *a, lxr_err *err)
+{
+	struct link_info eth;
+	uint32_t gw = htonl(a->gw);
+	int r;
+
+	if (link_set(sk, "lo", NULL, true, err) < 0 || link_set(sk, a->ifname, NULL, true, err) < 0)
+		return -1;
+	if ((r = link_get(sk, a->ifname, 0, &eth)) < 0)
+		return nl_fail(err, r, "find %s", a->ifname);
+	if (addr4_add(sk, eth.index, a->ip, a->prefix, err) < 0)
+		return -1;
+	if (a->ip6 && addr_add(sk, eth.index, AF_INET6, a->ip6->b, 16, a->prefix6, err) < 0)
+		return -1;
+	/* An internal network has no way out, not even a route to try. */
+	if (!a->route)
+		return 0;
+	if (route_default(sk, eth.index, AF_INET, &gw, 4, err) < 0)
+		return -1;
+	return a->ip6 ? route_default(sk, eth.index, AF_INET6, a->gw6->b, 16, err) : 0;
+}
+
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)
 {
-	struct nl_sock *sk = NULL;
-	_cleanup_link_ struct rtnl_link *eth = NULL;
+	struct net_nl *sk = NULL;
 	_cleanup_free_ char *v6key = lxr_xasprintf("net.ipv6.conf.%s.disable_ipv6", a->ifname);
-	const char *ifname = a->ifname;
-	char gwb[NET_IP6_STRLEN];
 	int r;
 
 	/* docker's rule: an interface on a network without IPv6 has IPv6 off,
@@ -388,104 +428,216 @@ int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)
 	}
 	if (nl_open_in(nsfd, &sk, err) < 0)
 		return -1;
-	r = link_set(sk, "lo", NULL, 0, true, err);
-	if (r == 0)
-		r = link_set(sk, ifname, NULL, 0, true, err);
-	if (r == 0 && (r = rtnl_link_get_kernel(sk, 0, ifname, &eth)) < 0)
-		r = nl_fail(err, r, "find %s", ifname);
-	if (r == 0)
-		r = addr_add(sk, rtnl_link_get_ifindex(eth), a->ip, a->prefix, err);
-	if (r == 0 && a->ip6)
-		r = addr6_add(sk, rtnl_link_get_ifindex(eth), a->ip6, a->prefix6, err);
-	/* An internal network has no way out, not even a route to try. */
-	if (r == 0 && a->route)
-		r = route_default(sk, rtnl_link_get_ifindex(eth), net_ip_str(a->gw, gwb), AF_INET,
-				  err);
-	if (r == 0 && a->route && a->ip6)
-		r = route_default(sk, rtnl_link_get_ifindex(eth), net_ip6_str(a->gw6, gwb),
-				  AF_INET6, err);
+	r = ns_addresses(sk, a, err);
 	net_nl_close(sk);
 	return r < 0 ? lxr_err_wrap(err, "in the container's network namespace") : 0;
 }
 
+/* ---- reading the host's routes and links ------------------------------------ */
+
+struct route_info {
+	unsigned table;
+	int dst_len;
+	const void *dst; /* NULL: none (the default route) */
+	size_t dst_size;
+	int oif; /* the first next hop's interface, 0: none */
+};
+
+static bool route_parse(const struct nlmsghdr *nh, int family, struct route_info *ri)
+{
+	const struct rtmsg *rt = NLMSG_DATA(nh);
+	const struct rtattr *tb[RTA_MAX + 1];
+
+	if (nh->nlmsg_type != RTM_NEWROUTE || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
+	    rt->rtm_family != family)
+		return false;
+	net_nl_attrs(RTM_RTA(rt), RTM_PAYLOAD(nh), tb, RTA_MAX);
+	ri->table = rt->rtm_table;
+	if (tb[RTA_TABLE] && RTA_PAYLOAD(tb[RTA_TABLE]) == 4)
+		memcpy(&ri->table, RTA_DATA(tb[RTA_TABLE]), 4);
+	ri->dst_len = rt->rtm_dst_len;
+	ri->dst = tb[RTA_DST] ? RTA_DATA(tb[RTA_DST]) : NULL;
+	ri->dst_size = tb[RTA_DST] ? RTA_PAYLOAD(tb[RTA_DST]) : 0;
+	ri->oif = 0;
+	if (tb[RTA_OIF] && RTA_PAYLOAD(tb[RTA_OIF]) == 4)
+		memcpy(&ri->oif, RTA_DATA(tb[RTA_OIF]), 4);
+	else if (tb[RTA_MULTIPATH] && RTA_PAYLOAD(tb[RTA_MULTIPATH]) >= sizeof(struct rtnexthop))
+		ri->oif = ((const struct rtnexthop *)RTA_DATA(tb[RTA_MULTIPATH]))->rtnh_ifindex;
+	return true;
+}
+
+/* fn(route, ctx) for every route of family on the host */
+typedef void (*route_fn)(const struct route_info *ri, void *ctx);
+struct route_walk {
+	int family;
+	route_fn fn;
+	void *ctx;
+};
+
+static int route_each(const struct nlmsghdr *nh, void *ctx)
+{
+	struct route_walk *w = ctx;
+	struct route_info ri;
+
+	if (route_parse(nh, w->family, &ri))
+		w->fn(&ri, w->ctx);
+	return 0;
+}
+
+static int routes_walk(struct net_nl *sk, int family, route_fn fn, void *ctx)
+{
+	struct rtmsg rt = {.rtm_family = (unsigned char)family};
+	struct route_walk w = {family, fn, ctx};
+	struct net_nl_req q;
+
+	net_nl_req_init(&q, RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof(rt));
+	return net_nl_call(sk, &q, route_each, &w);
+}
+
+struct subnets4 {
+	struct lxr_subnet *v;
+	size_t n;
+};
+
+static void subnet4_add(const struct route_info *ri, void *ctx)
+{
+	struct subnets4 *s = ctx;
+	uint32_t a;
+
+	/* The default route overlaps everything: it says where the rest
+	 * goes, not that a subnet is taken. */
+	if (!ri->dst || ri->dst_len == 0 || ri->dst_size != 4 ||
+	    (ri->table != RT_TABLE_MAIN && ri->table != RT_TABLE_LOCAL))
+		return;
+	memcpy(&a, ri->dst, 4);
+	s->v = lxr_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	s->v[s->n].addr = ntohl(a);
+	s->v[s->n].prefix = ri->dst_len;
+	s->n++;
+}
+
 int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err)
 {
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
-	struct lxr_subnet *v = NULL;
-	size_t cnt = 0;
+	struct net_nl *sk = NULL;
+	struct subnets4 s = {0};
 	int r;
 
 	if (net_nl_open(&sk, err) < 0)
 		return -1;
-	r = rtnl_route_alloc_cache(sk, AF_INET, 0, &cache);
+	r = routes_walk(sk, AF_INET, subnet4_add, &s);
+	net_nl_close(sk);
 	if (r < 0) {
-		net_nl_close(sk);
+		free(s.v);
 		return nl_fail(err, r, "list routes");
 	}
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_route *rt = (struct rtnl_route *)o;
-		struct nl_addr *d = rtnl_route_get_dst(rt);
-		unsigned t = rtnl_route_get_table(rt);
-		/* The default route overlaps everything: it says where the
-		 * rest goes, not that a subnet is taken. */
-		if (!d || nl_addr_get_prefixlen(d) == 0 ||
-		    (t != RT_TABLE_MAIN && t != RT_TABLE_LOCAL))
-			continue;
-		if (nl_addr_get_len(d) != 4)
-			continue;
-		uint32_t a;
-		memcpy(&a, nl_addr_get_binary_addr(d), 4);
-		v = lxr_xrealloc(v, (cnt + 1) * sizeof(*v));
-		v[cnt].addr = ntohl(a);
-		v[cnt].prefix = (int)nl_addr_get_prefixlen(d);
-		cnt++;
-	}
-	nl_cache_free(cache);
-	net_nl_close(sk);
-	*out = v;
-	*n = cnt;
+	*out = s.v;
+	*n = s.n;
 	return 0;
+}
+
+struct subnets6 {
+	struct lxr_subnet6 *v;
+	size_t n;
+};
+
+static void subnet6_add(const struct route_info *ri, void *ctx)
+{
+	struct subnets6 *s = ctx;
+	const uint8_t *b = ri->dst;
+
+	/* the default route, link-local and multicast say where the rest
+	 * goes, not that a subnet is taken */
+	if (!b || ri->dst_len == 0 || ri->dst_size != 16 || ri->table != RT_TABLE_MAIN ||
+	    b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+		return;
+	s->v = lxr_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	memcpy(s->v[s->n].addr.b, b, 16);
+	s->v[s->n].prefix = ri->dst_len;
+	s->n++;
 }
 
 int net_host_routes6(struct lxr_subnet6 **out, size_t *n, lxr_err *err)
 {
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
-	struct lxr_subnet6 *v = NULL;
-	size_t cnt = 0;
+	struct net_nl *sk = NULL;
+	struct subnets6 s = {0};
 	int r;
 
 	*out = NULL;
 	*n = 0;
 	if (net_nl_open(&sk, err) < 0)
 		return -1;
-	r = rtnl_route_alloc_cache(sk, AF_INET6, 0, &cache);
-	if (r < 0) {
-		net_nl_close(sk);
-		/* a kernel without IPv6 routes nothing */
-		return r == -NLE_AF_NOSUPPORT ? 0 : nl_fail(err, r, "list IPv6 routes");
-	}
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_route *rt = (struct rtnl_route *)o;
-		struct nl_addr *d = rtnl_route_get_dst(rt);
-		/* the default route, link-local and multicast say where the rest
-		 * goes, not that a subnet is taken */
-		if (!d || nl_addr_get_prefixlen(d) == 0 || nl_addr_get_len(d) != 16 ||
-		    rtnl_route_get_table(rt) != RT_TABLE_MAIN)
-			continue;
-		const uint8_t *b = nl_addr_get_binary_addr(d);
-		if (b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
-			continue;
-		v = lxr_xrealloc(v, (cnt + 1) * sizeof(*v));
-		memcpy(v[cnt].addr.b, b, 16);
-		v[cnt].prefix = (int)nl_addr_get_prefixlen(d);
-		cnt++;
-	}
-	nl_cache_free(cache);
+	r = routes_walk(sk, AF_INET6, subnet6_add, &s);
 	net_nl_close(sk);
-	*out = v;
-	*n = cnt;
+	if (r < 0) {
+		free(s.v);
+		/* a kernel without IPv6 routes nothing */
+		return r == -EAFNOSUPPORT ? 0 : nl_fail(err, r, "list IPv6 routes");
+	}
+	*out = s.v;
+	*n = s.n;
+	return 0;
+}
+
+static void default_oif(const struct route_info *ri, void *ctx)
+{
+	int *oif = ctx;
+
+	if (!*oif && ri->table == RT_TABLE_MAIN && ri->dst_len == 0)
+		*oif = ri->oif;
+}
+
+int net_default_mtu(void)
+{
+	struct net_nl *sk = NULL;
+	struct link_info li;
+	int oif = 0, mtu = 0;
+	lxr_err err;
+
+	if (net_nl_open(&sk, &err) < 0)
+		return 0;
+	if (routes_walk(sk, AF_INET, default_oif, &oif) == 0 && oif &&
+	    link_get(sk, NULL, oif, &li) == 0)
+		mtu = (int)li.mtu;
+	net_nl_close(sk);
+	return mtu;
+}
+
+/* Every link on the host, read whole before any is changed (a dump and a
+ * deletion do not share a socket). */
+struct links {
+	struct link_info *v;
+	size_t n;
+};
+
+static int link_collect(const struct nlmsghdr *nh, void *ctx)
+{
+	struct links *ls = ctx;
+	struct link_info li = {0};
+
+	link_parse(nh, &li);
+	if (!li.index)
+		return 0;
+	ls->v = lxr_xrealloc(ls->v, (ls->n + 1) * sizeof(*ls->v));
+	ls->v[ls->n++] = li;
+	return 0;
+}
+
+static int links_list(struct net_nl *sk, struct links *ls, lxr_err *err)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct net_nl_req q;
+	int r;
+
+	ls->v = NULL;
+	ls->n = 0;
+	net_nl_req_init(&q, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
+	net_nl_attr_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = net_nl_call(sk, &q, link_collect, ls);
+	if (r < 0) {
+		free(ls->v);
+		ls->v = NULL;
+		return nl_fail(err, r, "list links");
+	}
 	return 0;
 }
 
@@ -502,42 +654,23 @@ static bool name_matches(const char *name, const char *prefix, const char *key)
 	return false;
 }
 
-/* Every link on the host, with a socket to act on them; both go with
- * links_close. */
-static int links_open(struct nl_sock **sk, struct nl_cache **cache, lxr_err *err)
-{
-	int r;
-
-	if (net_nl_open(sk, err) < 0)
-		return -1;
-	r = rtnl_link_alloc_cache(*sk, AF_UNSPEC, cache);
-	if (r < 0) {
-		net_nl_close(*sk);
-		return nl_fail(err, r, "list links");
-	}
-	return 0;
-}
-
-static void links_close(struct nl_sock *sk, struct nl_cache *cache)
-{
-	nl_cache_free(cache);
-	net_nl_close(sk);
-}
-
 int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 {
 	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
+	struct net_nl *sk = NULL;
+	struct links ls;
 	int ret = 0;
 
-	if (links_open(&sk, &cache, err) < 0)
+	if (net_nl_open(&sk, err) < 0)
 		return -1;
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+	if (links_list(sk, &ls, err) < 0) {
+		net_nl_close(sk);
+		return -1;
+	}
+	for (size_t i = 0; i < ls.n; i++) {
+		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
 		_cleanup_free_ char *key = NULL;
-		if (!name || !alias || !lxr_str_has_prefix(alias, mark))
+		if (!lxr_str_has_prefix(alias, mark))
 			continue;
 		/* The alias names the owner; the name, a hash that includes the
 		 * run dir, proves it is this run dir's. */
@@ -548,7 +681,8 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 		if (net_link_delete(sk, name, alias, err) < 0)
 			ret = -1;
 	}
-	links_close(sk, cache);
+	free(ls.v);
+	net_nl_close(sk);
 	return ret;
 }
 
@@ -568,20 +702,23 @@ int net_links_sweep_unrecorded(const char *run_dir, const char *project, char **
 	/* records are written before their link is made, under the lock:
 	 * holding it, a link without one is not being made */
 	_cleanup_close_ int lock = net_lock(run_dir, err);
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
+	struct net_nl *sk = NULL;
+	struct links ls = {0};
 	int ret = 0;
 
-	if (lock < 0 || links_open(&sk, &cache, err) < 0)
+	if (lock < 0 || net_nl_open(&sk, err) < 0)
 		return -1;
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+	if (links_list(sk, &ls, err) < 0) {
+		net_nl_close(sk);
+		return -1;
+	}
+	for (size_t i = 0; i < ls.n; i++) {
+		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
 		_cleanup_free_ char *key = NULL;
 		const char *what;
 		bool bridge;
 		lxr_err e;
-		if (!name || !alias || !lxr_str_has_prefix(alias, mark))
+		if (!lxr_str_has_prefix(alias, mark))
 			continue;
 		what = alias + strlen(mark);
 		key = lxr_xasprintf("%s/%s/%s", run_dir, project, what);
@@ -599,53 +736,28 @@ int net_links_sweep_unrecorded(const char *run_dir, const char *project, char **
 		lxr_strv_push(removed,
 			      lxr_xasprintf("link %s (%s), left without a record", name, alias));
 	}
-	links_close(sk, cache);
+	free(ls.v);
+	net_nl_close(sk);
 	return ret;
 }
 
 bool net_any_lxr_bridge(void)
 {
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
+	struct net_nl *sk = NULL;
+	struct links ls = {0};
 	bool any = false;
 	lxr_err err;
 
-	if (links_open(&sk, &cache, &err) < 0)
-		return true; /* cannot tell: keep what is on */
-	for (struct nl_object *o = nl_cache_get_first(cache); o && !any; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
-		const char *type = rtnl_link_get_type(l);
-		any = name && alias && type && lxr_str_has_prefix(name, "lxr-") &&
-		      lxr_str_has_prefix(alias, "lxr:") && !strcmp(type, "bridge");
-	}
-	links_close(sk, cache);
-	return any;
-}
-
-int net_default_mtu(void)
-{
-	struct nl_sock *sk = NULL;
-	struct nl_cache *cache = NULL;
-	_cleanup_link_ struct rtnl_link *l = NULL;
-	int ifindex = 0, mtu = 0;
-	lxr_err err;
-
 	if (net_nl_open(&sk, &err) < 0)
-		return 0;
-	if (rtnl_route_alloc_cache(sk, AF_INET, 0, &cache) == 0) {
-		for (struct nl_object *o = nl_cache_get_first(cache); o && !ifindex;
-		     o = nl_cache_get_next(o)) {
-			struct rtnl_route *rt = (struct rtnl_route *)o;
-			struct nl_addr *d = rtnl_route_get_dst(rt);
-			if (rtnl_route_get_table(rt) == RT_TABLE_MAIN &&
-			    (!d || nl_addr_get_prefixlen(d) == 0) && rtnl_route_get_nnexthops(rt))
-				ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0));
-		}
-		nl_cache_free(cache);
+		return true; /* cannot tell: keep what is on */
+	if (links_list(sk, &ls, &err) < 0) {
+		net_nl_close(sk);
+		return true;
 	}
-	if (ifindex && rtnl_link_get_kernel(sk, ifindex, NULL, &l) == 0)
-		mtu = (int)rtnl_link_get_mtu(l);
+	for (size_t i = 0; i < ls.n && !any; i++)
+		any = lxr_str_has_prefix(ls.v[i].name, "lxr-") &&
+		      lxr_str_has_prefix(ls.v[i].alias, "lxr:") && !strcmp(ls.v[i].kind, "bridge");
+	free(ls.v);
 	net_nl_close(sk);
-	return mtu;
+	return any;
 }

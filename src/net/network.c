@@ -355,7 +355,7 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 
 /* The bridge's IPv6 side: on (a host may default to off), the gateway's
  * address, forwarding when the network has a way out. */
-static int bridge_v6(const char *run_dir, struct nl_sock *sk, const struct net_rec *r, lxr_err *err)
+static int bridge_v6(const char *run_dir, struct net_nl *sk, const struct net_rec *r, lxr_err *err)
 {
 	_cleanup_free_ char *k = lxr_xasprintf("net.ipv6.conf.%s.disable_ipv6", r->bridge);
 
@@ -370,7 +370,7 @@ static int bridge_v6(const char *run_dir, struct nl_sock *sk, const struct net_r
 }
 
 /* A bridge name that is free, or already this network's (a crash left it). */
-static int pick_bridge(struct nl_sock *sk, const char *key, const char *alias, char *out,
+static int pick_bridge(struct net_nl *sk, const char *key, const char *alias, char *out,
 		       lxr_err *err)
 {
 	char have[256];
@@ -387,7 +387,7 @@ static int bridge_up(const char *run_dir, const char *project, struct net_rec *r
 {
 	_cleanup_free_ char *alias = net_link_alias(project, r->name);
 	_cleanup_free_ char *key = NULL;
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	int ret;
 
 	if (net_nl_open(&sk, err) < 0)
@@ -569,7 +569,7 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	struct net_rec r;
 	struct ep_rec *eps = NULL;
 	size_t ne = 0;
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	int ret = 0;
 
 	if (net_rec_load(run_dir, project, name, &r, err) < 0)
@@ -664,7 +664,7 @@ static void netns_sweep(const char *run_dir, const char *project)
 static int veths_gone(const char *project, const struct ep_rec *eps, size_t n, lxr_err *err)
 {
 	struct timespec tick = {0, 2 * 1000 * 1000};
-	struct nl_sock *sk = NULL;
+	struct net_nl *sk = NULL;
 	bool left = true;
 	int r = 0;
 

@@ -46,9 +46,11 @@ for f in usr/bin/lxr usr/bin/lxr-image lib/systemd/system/lxr@.service \
 done
 [ "$(dpkg-deb -f "$deb" Package)" = lxr ] || bad "Package"
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libc6 libseccomp2 libnl-route-3-200 libyaml-0-2 libcurl4 nftables; do
+for d in libc6 libseccomp2 libjansson4 libyaml-0-2 libcurl4 nftables; do
 	printf '%s\n' "$depends" | grep -qE "(^|, )$d( |,|$)" || bad "Depends lacks $d: $depends"
 done
+# rtnetlink is lxr's own (src/net/rtnl.c): no netlink library comes along
+case "$depends" in *libnl*) bad "Depends has a netlink library: $depends" ;; esac
 [ "$(dpkg-deb -f "$deb" Recommends)" = uidmap ] || bad "Recommends: $(dpkg-deb -f "$deb" Recommends)"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/lxr/lxr.conf ||
 	bad "/etc/lxr/lxr.conf is not a conffile"

@@ -167,6 +167,10 @@ struct lxr_host_entry {
 };
 /* /etc/hosts: localhost lines, then one line per entry. */
 char *net_hosts_render(const struct lxr_host_entry *e, size_t n);
+/* name's address as text, IPv4 before IPv6: from /etc/hosts, then the
+ * nameservers of /etc/resolv.conf (no NSS modules: see resolve.c). The
+ * error says why, not which name: the caller names it. */
+int net_resolve_host(const char *name, char *out, size_t len, lxr_err *err);
 /* The container's resolv.conf from the host's (host_text). Loopback
  * nameservers (127.0.0.0/8, ::1) cannot be reached from the container's own
  * namespace; they are replaced by the non-loopback nameservers of

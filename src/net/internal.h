@@ -287,6 +287,23 @@ int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err);
  * link-local or multicast); none on a kernel without IPv6. */
 int net_host_routes6(struct lxr_subnet6 **out, size_t *n, lxr_err *err);
 
+/* ---- host names (resolve.c) ---------------------------------------------------- */
+struct net_resolver {
+	const char *hosts_path, *resolv_path;
+	unsigned short port; /* the nameservers' (53) */
+	int timeout_ms;      /* per question and nameserver */
+};
+int net_resolve_with(const struct net_resolver *o, const char *name, char *out, size_t len,
+		     lxr_err *err);
+/* A DNS question for name's records of type (1 A, 28 AAAA): its length in
+ * buf, 0 when name is no DNS name or buf too small. */
+size_t net_dns_query(uint8_t *buf, size_t cap, uint16_t id, const char *name, uint16_t type);
+/* The answer to question id: 1 with the first record of type in addr (4 or
+ * 16 bytes), 0 when the name has none, -ENOENT when there is no such name,
+ * -EIO for anything else (malformed, another question's, a server's
+ * failure). */
+int net_dns_answer(const uint8_t *buf, size_t n, uint16_t id, uint16_t type, void *addr);
+
 /* ---- persistent namespaces (netns.c) ---------------------------------------- */
 int net_netns_create(const char *path, lxr_err *err);
 /* true if path is a mounted network namespace */

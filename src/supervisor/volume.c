@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -323,10 +323,8 @@ static void split_o(const char *o, unsigned long *flags, char **data)
 static int resolve_addr(char **data, lxr_err *err)
 {
 	char *a = *data ? strstr(*data, "addr=") : NULL, ip[INET6_ADDRSTRLEN];
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	struct in6_addr probe;
 	size_t n;
-	int r;
 
 	if (a && a != *data && a[-1] != ',')
 		a = NULL;
@@ -337,11 +335,10 @@ static int resolve_addr(char **data, lxr_err *err)
 	_cleanup_free_ char *host = lxr_xstrndup(a, n);
 	if (inet_pton(AF_INET, host, &probe) == 1 || inet_pton(AF_INET6, host, &probe) == 1)
 		return 0;
-	r = getaddrinfo(host, NULL, &hints, &res);
-	if (r != 0)
-		return lxr_fail(err, EHOSTUNREACH, "resolve addr=%s: %s", host, gai_strerror(r));
-	getnameinfo(res->ai_addr, res->ai_addrlen, ip, sizeof(ip), NULL, 0, NI_NUMERICHOST);
-	freeaddrinfo(res);
+	if (net_resolve_host(host, ip, sizeof(ip), err) < 0)
+		return lxr_err_wrap(err, "resolve addr=%s", host),
+		       lxr_err_hint(err, "give the NFS server's address, or its name in /etc/hosts "
+					 "or the DNS of /etc/resolv.conf");
 	char *now = lxr_xasprintf("%.*s%s%s", (int)(a - *data), *data, ip, a + n);
 	free(*data);
 	*data = now;

@@ -104,17 +104,14 @@ int net_nl_call(struct net_nl *sk, struct net_nl_req *q, net_nl_fn fn, void *ctx
 {
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	/* NLM_F_DUMP is two bits, one of them NLM_F_EXCL's on a NEW request */
-	bool dump = (q->nh.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP &&
-		    (q->nh.nlmsg_type & 3) == (RTM_GETLINK & 3);
 	int ret = 0;
 
 	if (q->overflow)
 		return -EMSGSIZE;
 	q->nh.nlmsg_seq = ++sk->seq;
-	/* a dump ends with NLMSG_DONE; anything else with its error or ack */
-	if (!dump)
-		q->nh.nlmsg_flags |= NLM_F_ACK;
+	/* Asked always: a request ends with the kernel's error or ack, a
+	 * dump with NLMSG_DONE (the kernel sends no ack after a dump). */
+	q->nh.nlmsg_flags |= NLM_F_ACK;
 	while (sendto(sk->fd, &q->nh, q->nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
 		      sizeof(kernel)) < 0)
 		if (errno != EINTR)

@@ -595,11 +595,20 @@ int net_rec_save(const char *run_dir, const char *project, const char *kind, con
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s", dir);
-	if (!is_ep_kind(kind))
+	/* Leases and endpoints change with every container, and replacing
+	 * them atomically is all a crash of lxr needs. A power cut ends every
+	 * container they speak of, the next up, down or doctor --repair
+	 * removes them (docs/durability.md), and a torn one is rebuilt from
+	 * the others or removed by its name: an fsync would cost 4 per
+	 * container and buy nothing. A network's record, made once, is
+	 * synced. */
+	if (!strcmp(kind, "networks"))
 		return lxr_write_file_atomic(dfd, name, text, strlen(text), 0600, err);
+	if (!is_ep_kind(kind))
+		return lxr_write_file_replace(dfd, name, text, strlen(text), 0600, err);
 	was = cache_current(run_dir);
 	gen_bump(run_dir, false);
-	r = lxr_write_file_atomic(dfd, name, text, strlen(text), 0600, err);
+	r = lxr_write_file_replace(dfd, name, text, strlen(text), 0600, err);
 	cache_change(was && r == 0, gen_bump(run_dir, true), project, name, text);
 	return r;
 }

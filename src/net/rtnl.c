@@ -117,11 +117,15 @@ int net_nl_call(struct net_nl *sk, struct net_nl_req *q, net_nl_fn fn, void *ctx
 		if (errno != EINTR)
 			return -errno;
 	for (;;) {
-		ssize_t n = recv(sk->fd, buf, sizeof(buf), 0);
+		/* MSG_TRUNC: the datagram's whole length, so one too big for buf
+		 * fails here instead of waiting for a rest that never comes */
+		ssize_t n = recv(sk->fd, buf, sizeof(buf), MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
+		if ((size_t)n > sizeof(buf))
+			return -EMSGSIZE;
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
 		     nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_seq != q->nh.nlmsg_seq)

@@ -233,10 +233,28 @@ void net_nl_nest_end(struct net_nl_req *q, struct rtattr *nest);
 void net_nl_attrs(const struct rtattr *a, size_t len, const struct rtattr **tb, int max);
 /* a string attribute's text, NULL when absent or not terminated */
 const char *net_nl_str(const struct rtattr *a);
+/* fail with a -errno that a netlink call returned */
+#define net_nl_fail(err, r, ...) (lxr_fail(err, -(r), __VA_ARGS__))
 typedef int (*net_nl_fn)(const struct nlmsghdr *nh, void *ctx);
 int net_nl_call(struct net_nl *sk, struct net_nl_req *q, net_nl_fn fn, void *ctx);
 
 /* ---- links, addresses and routes (link.c) ------------------------------------ */
+/* What lxr reads of a link. */
+struct net_link_info {
+	int index;
+	unsigned mtu;
+	char name[IFNAMSIZ];
+	char alias[256];
+	unsigned char mac[6];
+	bool has_mac;
+	char kind[16]; /* "bridge", "veth"...; empty when the kernel says none */
+};
+
+/* An RTM_NEWLINK message into ctx (a struct net_link_info); any other
+ * message leaves it alone. */
+int net_link_parse(const struct nlmsghdr *nh, void *ctx);
+/* The link of that name (or index, when name is NULL): 0, or -ENODEV. */
+int net_link_get(struct net_nl *sk, const char *name, int index, struct net_link_info *li);
 /* Alias every lxr link carries: "lxr:<key>". A link with another alias, or
  * none and not net_link_mark's address, is not lxr's and is never changed. */
 int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len);

@@ -1,7 +1,7 @@
-/* Links, addresses and routes over rtnetlink (requests built by rtnl.c).
- * Each link lxr makes carries an alias "lxr:<key>" (IFLA_IFALIAS), and a
- * link is changed or deleted only when its alias says lxr made it for that
- * key. */
+/* Making links, addresses and routes over rtnetlink (requests built by
+ * rtnl.c; the host's are read in linkscan.c). Each link lxr makes carries
+ * an alias "lxr:<key>" (IFLA_IFALIAS), and a link is changed or deleted
+ * only when its alias says lxr made it for that key. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,24 +13,11 @@
 
 #include "net/internal.h"
 
-#define nl_fail(err, r, ...) (lxr_fail(err, -(r), __VA_ARGS__))
-
-/* What lxr reads of a link. */
-struct link_info {
-	int index;
-	unsigned mtu;
-	char name[IFNAMSIZ];
-	char alias[256];
-	unsigned char mac[6];
-	bool has_mac;
-	char kind[16]; /* "bridge", "veth"...; empty when the kernel says none */
-};
-
-static int link_parse(const struct nlmsghdr *nh, void *ctx)
+int net_link_parse(const struct nlmsghdr *nh, void *ctx)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	const struct rtattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
-	struct link_info *li = ctx;
+	struct net_link_info *li = ctx;
 	const char *s;
 
 	if (nh->nlmsg_type != RTM_NEWLINK || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
@@ -58,7 +45,7 @@ static int link_parse(const struct nlmsghdr *nh, void *ctx)
 }
 
 /* The link of that name (or index, when name is NULL): 0, or -ENODEV. */
-static int link_get(struct net_nl *sk, const char *name, int index, struct link_info *li)
+int net_link_get(struct net_nl *sk, const char *name, int index, struct net_link_info *li)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = name ? 0 : index};
 	struct net_nl_req q;
@@ -70,15 +57,15 @@ static int link_get(struct net_nl *sk, const char *name, int index, struct link_
 	/* counters are most of a link's message, and lxr reads none */
 	net_nl_attr_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	li->index = 0;
-	r = net_nl_call(sk, &q, link_parse, li);
+	r = net_nl_call(sk, &q, net_link_parse, li);
 	return r < 0 ? r : li->index ? 0 : -ENODEV;
 }
 
 int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len)
 {
-	struct link_info li;
+	struct net_link_info li;
 
-	if (link_get(sk, name, 0, &li) < 0)
+	if (net_link_get(sk, name, 0, &li) < 0)
 		return 0;
 	snprintf(alias, len, "%s", li.alias);
 	return 1;
@@ -86,10 +73,10 @@ int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len)
 
 int net_link_check(struct net_nl *sk, const char *name, const char *alias, char *have, size_t len)
 {
-	struct link_info li;
+	struct net_link_info li;
 	unsigned char mac[6];
 
-	if (link_get(sk, name, 0, &li) < 0)
+	if (net_link_get(sk, name, 0, &li) < 0)
 		return 0;
 	snprintf(have, len, "%s", li.alias);
 	if (!strcmp(have, alias))
@@ -134,8 +121,8 @@ static int link_set(struct net_nl *sk, const char *name, const char *alias, bool
 		net_nl_attr_str(&q, IFLA_IFALIAS, alias);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
-		return nl_fail(err, r, "set %s%son link %s", alias ? "alias " : "", up ? "up " : "",
-			       name);
+		return net_nl_fail(err, r, "set %s%son link %s", alias ? "alias " : "",
+				   up ? "up " : "", name);
 	return 0;
 }
 
@@ -162,8 +149,8 @@ static int addr_add(struct net_nl *sk, int ifindex, int family, const void *ip, 
 	net_nl_attr(&q, IFA_ADDRESS, ip, len);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0 && r != -EEXIST)
-		return nl_fail(err, r, "add address %s/%d",
-			       inet_ntop(family, ip, text, sizeof(text)) ? text : "?", prefix);
+		return net_nl_fail(err, r, "add address %s/%d",
+				   inet_ntop(family, ip, text, sizeof(text)) ? text : "?", prefix);
 	return 0;
 }
 
@@ -177,11 +164,11 @@ static int addr4_add(struct net_nl *sk, int ifindex, uint32_t ip, int prefix, lx
 int net_link_addr6(struct net_nl *sk, const char *name, const struct lxr_ip6 *ip, int prefix,
 		   lxr_err *err)
 {
-	struct link_info li;
-	int r = link_get(sk, name, 0, &li);
+	struct net_link_info li;
+	int r = net_link_get(sk, name, 0, &li);
 
 	if (r < 0)
-		return nl_fail(err, r, "find link %s", name);
+		return net_nl_fail(err, r, "find link %s", name);
 	return addr_add(sk, li.index, AF_INET6, ip->b, 16, prefix, err);
 }
 
@@ -190,7 +177,7 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 {
 	struct net_nl_req q;
 	struct rtattr *info;
-	struct link_info li;
+	struct net_link_info li;
 	int r;
 
 	link_req(&q, NLM_F_CREATE | NLM_F_EXCL, name, true);
@@ -210,14 +197,14 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 					have),
 			       lxr_err_hint(err, "remove or rename it, or the network's record");
 	} else if (r < 0) {
-		return nl_fail(err, r, "create bridge %s", name),
+		return net_nl_fail(err, r, "create bridge %s", name),
 		       lxr_err_hint(err, "lxr needs the kernel's bridge driver (CONFIG_BRIDGE)");
 	}
 	if (link_set(sk, name, alias, true, err) < 0)
 		return -1;
-	r = link_get(sk, name, 0, &li);
+	r = net_link_get(sk, name, 0, &li);
 	if (r < 0)
-		return nl_fail(err, r, "find bridge %s", name);
+		return net_nl_fail(err, r, "find bridge %s", name);
 	return addr4_add(sk, li.index, gw, prefix, err);
 }
 
@@ -239,7 +226,7 @@ int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_
 	net_nl_attr_str(&q, IFLA_IFNAME, name);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0 && r != -ENODEV)
-		return nl_fail(err, r, "delete link %s", name);
+		return net_nl_fail(err, r, "delete link %s", name);
 	return 0;
 }
 
@@ -287,22 +274,22 @@ int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const 
 				(unsigned char)(ip >> 8),
 				(unsigned char)ip};
 	struct net_nl_req q;
-	struct link_info br;
+	struct net_link_info br;
 	int r;
 
 	if (given)
 		memcpy(mac, given, sizeof(mac));
-	r = link_get(sk, bridge, 0, &br);
+	r = net_link_get(sk, bridge, 0, &br);
 	if (r < 0)
-		return nl_fail(err, r, "find bridge %s", bridge);
+		return net_nl_fail(err, r, "find bridge %s", bridge);
 	/* Born inside the namespace as eth0 (eth1... for a container's next
 	 * networks): no rename, and no moment where it exists beside the
 	 * host's links. */
 	veth_req(&q, host, br.index, ifname, nsfd, mtu, ip || given ? mac : NULL);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
-		return nl_fail(err, r, "create veth pair %s / %s on bridge %s", host, ifname,
-			       bridge),
+		return net_nl_fail(err, r, "create veth pair %s / %s on bridge %s", host, ifname,
+				   bridge),
 		       lxr_err_hint(err, "lxr needs the kernel's veth driver (CONFIG_VETH)");
 	return link_set(sk, host, alias, false, err);
 }
@@ -360,8 +347,8 @@ static int route_default(struct net_nl *sk, int ifindex, int family, const void 
 	net_nl_attr_u32(&q, RTA_OIF, (uint32_t)ifindex);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
-		return nl_fail(err, r, "add default route via %s",
-			       inet_ntop(family, gw, text, sizeof(text)) ? text : "?");
+		return net_nl_fail(err, r, "add default route via %s",
+				   inet_ntop(family, gw, text, sizeof(text)) ? text : "?");
 	return 0;
 }
 
@@ -386,14 +373,14 @@ static int ns_sysctl(int nsfd, const char *key, const char *value, lxr_err *err)
  * the default routes. */
 static int ns_addresses(struct net_nl *sk, const struct net_ns_addrs *a, lxr_err *err)
 {
-	struct link_info eth;
+	struct net_link_info eth;
 	uint32_t gw = htonl(a->gw);
 	int r;
 
 	if (link_set(sk, "lo", NULL, true, err) < 0 || link_set(sk, a->ifname, NULL, true, err) < 0)
 		return -1;
-	if ((r = link_get(sk, a->ifname, 0, &eth)) < 0)
-		return nl_fail(err, r, "find %s", a->ifname);
+	if ((r = net_link_get(sk, a->ifname, 0, &eth)) < 0)
+		return net_nl_fail(err, r, "find %s", a->ifname);
 	if (addr4_add(sk, eth.index, a->ip, a->prefix, err) < 0)
 		return -1;
 	if (a->ip6 && addr_add(sk, eth.index, AF_INET6, a->ip6->b, 16, a->prefix6, err) < 0)
@@ -431,333 +418,4 @@ int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)
 	r = ns_addresses(sk, a, err);
 	net_nl_close(sk);
 	return r < 0 ? lxr_err_wrap(err, "in the container's network namespace") : 0;
-}
-
-/* ---- reading the host's routes and links ------------------------------------ */
-
-struct route_info {
-	unsigned table;
-	int dst_len;
-	const void *dst; /* NULL: none (the default route) */
-	size_t dst_size;
-	int oif; /* the first next hop's interface, 0: none */
-};
-
-static bool route_parse(const struct nlmsghdr *nh, int family, struct route_info *ri)
-{
-	const struct rtmsg *rt = NLMSG_DATA(nh);
-	const struct rtattr *tb[RTA_MAX + 1];
-
-	if (nh->nlmsg_type != RTM_NEWROUTE || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
-	    rt->rtm_family != family)
-		return false;
-	net_nl_attrs(RTM_RTA(rt), RTM_PAYLOAD(nh), tb, RTA_MAX);
-	ri->table = rt->rtm_table;
-	if (tb[RTA_TABLE] && RTA_PAYLOAD(tb[RTA_TABLE]) == 4)
-		memcpy(&ri->table, RTA_DATA(tb[RTA_TABLE]), 4);
-	ri->dst_len = rt->rtm_dst_len;
-	ri->dst = tb[RTA_DST] ? RTA_DATA(tb[RTA_DST]) : NULL;
-	ri->dst_size = tb[RTA_DST] ? RTA_PAYLOAD(tb[RTA_DST]) : 0;
-	ri->oif = 0;
-	if (tb[RTA_OIF] && RTA_PAYLOAD(tb[RTA_OIF]) == 4)
-		memcpy(&ri->oif, RTA_DATA(tb[RTA_OIF]), 4);
-	else if (tb[RTA_MULTIPATH] && RTA_PAYLOAD(tb[RTA_MULTIPATH]) >= sizeof(struct rtnexthop))
-		ri->oif = ((const struct rtnexthop *)RTA_DATA(tb[RTA_MULTIPATH]))->rtnh_ifindex;
-	return true;
-}
-
-/* fn(route, ctx) for every route of family on the host */
-typedef void (*route_fn)(const struct route_info *ri, void *ctx);
-struct route_walk {
-	int family;
-	route_fn fn;
-	void *ctx;
-};
-
-static int route_each(const struct nlmsghdr *nh, void *ctx)
-{
-	struct route_walk *w = ctx;
-	struct route_info ri;
-
-	if (route_parse(nh, w->family, &ri))
-		w->fn(&ri, w->ctx);
-	return 0;
-}
-
-static int routes_walk(struct net_nl *sk, int family, route_fn fn, void *ctx)
-{
-	struct rtmsg rt = {.rtm_family = (unsigned char)family};
-	struct route_walk w = {family, fn, ctx};
-	struct net_nl_req q;
-
-	net_nl_req_init(&q, RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof(rt));
-	return net_nl_call(sk, &q, route_each, &w);
-}
-
-struct subnets4 {
-	struct lxr_subnet *v;
-	size_t n;
-};
-
-static void subnet4_add(const struct route_info *ri, void *ctx)
-{
-	struct subnets4 *s = ctx;
-	uint32_t a;
-
-	/* The default route overlaps everything: it says where the rest
-	 * goes, not that a subnet is taken. */
-	if (!ri->dst || ri->dst_len == 0 || ri->dst_size != 4 ||
-	    (ri->table != RT_TABLE_MAIN && ri->table != RT_TABLE_LOCAL))
-		return;
-	memcpy(&a, ri->dst, 4);
-	s->v = lxr_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
-	s->v[s->n].addr = ntohl(a);
-	s->v[s->n].prefix = ri->dst_len;
-	s->n++;
-}
-
-int net_host_routes(struct lxr_subnet **out, size_t *n, lxr_err *err)
-{
-	struct net_nl *sk = NULL;
-	struct subnets4 s = {0};
-	int r;
-
-	if (net_nl_open(&sk, err) < 0)
-		return -1;
-	r = routes_walk(sk, AF_INET, subnet4_add, &s);
-	net_nl_close(sk);
-	if (r < 0) {
-		free(s.v);
-		return nl_fail(err, r, "list routes");
-	}
-	*out = s.v;
-	*n = s.n;
-	return 0;
-}
-
-struct subnets6 {
-	struct lxr_subnet6 *v;
-	size_t n;
-};
-
-static void subnet6_add(const struct route_info *ri, void *ctx)
-{
-	struct subnets6 *s = ctx;
-	const uint8_t *b = ri->dst;
-
-	/* the default route, link-local and multicast say where the rest
-	 * goes, not that a subnet is taken */
-	if (!b || ri->dst_len == 0 || ri->dst_size != 16 || ri->table != RT_TABLE_MAIN ||
-	    b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
-		return;
-	s->v = lxr_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
-	memcpy(s->v[s->n].addr.b, b, 16);
-	s->v[s->n].prefix = ri->dst_len;
-	s->n++;
-}
-
-int net_host_routes6(struct lxr_subnet6 **out, size_t *n, lxr_err *err)
-{
-	struct net_nl *sk = NULL;
-	struct subnets6 s = {0};
-	int r;
-
-	*out = NULL;
-	*n = 0;
-	if (net_nl_open(&sk, err) < 0)
-		return -1;
-	r = routes_walk(sk, AF_INET6, subnet6_add, &s);
-	net_nl_close(sk);
-	if (r < 0) {
-		free(s.v);
-		/* a kernel without IPv6 routes nothing */
-		return r == -EAFNOSUPPORT ? 0 : nl_fail(err, r, "list IPv6 routes");
-	}
-	*out = s.v;
-	*n = s.n;
-	return 0;
-}
-
-static void default_oif(const struct route_info *ri, void *ctx)
-{
-	int *oif = ctx;
-
-	if (!*oif && ri->table == RT_TABLE_MAIN && ri->dst_len == 0)
-		*oif = ri->oif;
-}
-
-int net_default_mtu(void)
-{
-	struct net_nl *sk = NULL;
-	struct link_info li;
-	int oif = 0, mtu = 0;
-	lxr_err err;
-
-	if (net_nl_open(&sk, &err) < 0)
-		return 0;
-	if (routes_walk(sk, AF_INET, default_oif, &oif) == 0 && oif &&
-	    link_get(sk, NULL, oif, &li) == 0)
-		mtu = (int)li.mtu;
-	net_nl_close(sk);
-	return mtu;
-}
-
-/* Every link on the host, read whole before any is changed (a dump and a
- * deletion do not share a socket). */
-struct links {
-	struct link_info *v;
-	size_t n;
-};
-
-static int link_collect(const struct nlmsghdr *nh, void *ctx)
-{
-	struct links *ls = ctx;
-	struct link_info li = {0};
-
-	link_parse(nh, &li);
-	if (!li.index)
-		return 0;
-	ls->v = lxr_xrealloc(ls->v, (ls->n + 1) * sizeof(*ls->v));
-	ls->v[ls->n++] = li;
-	return 0;
-}
-
-static int links_list(struct net_nl *sk, struct links *ls, lxr_err *err)
-{
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct net_nl_req q;
-	int r;
-
-	ls->v = NULL;
-	ls->n = 0;
-	net_nl_req_init(&q, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
-	net_nl_attr_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = net_nl_call(sk, &q, link_collect, ls);
-	if (r < 0) {
-		free(ls->v);
-		ls->v = NULL;
-		return nl_fail(err, r, "list links");
-	}
-	return 0;
-}
-
-/* Is name what net_link_name would give this key (any salt)? */
-static bool name_matches(const char *name, const char *prefix, const char *key)
-{
-	char want[IFNAMSIZ];
-
-	for (unsigned salt = 0; salt < 16; salt++) {
-		net_link_name(want, prefix, key, salt);
-		if (!strcmp(want, name))
-			return true;
-	}
-	return false;
-}
-
-int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
-{
-	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
-	struct net_nl *sk = NULL;
-	struct links ls;
-	int ret = 0;
-
-	if (net_nl_open(&sk, err) < 0)
-		return -1;
-	if (links_list(sk, &ls, err) < 0) {
-		net_nl_close(sk);
-		return -1;
-	}
-	for (size_t i = 0; i < ls.n; i++) {
-		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
-		_cleanup_free_ char *key = NULL;
-		if (!lxr_str_has_prefix(alias, mark))
-			continue;
-		/* The alias names the owner; the name, a hash that includes the
-		 * run dir, proves it is this run dir's. */
-		key = lxr_xasprintf("%s/%s/%s", run_dir, project, alias + strlen(mark));
-		if (!name_matches(name, "lxr-", key) && !name_matches(name, "lxr", key))
-			continue;
-		lxr_info("removing %s (%s), left without a record", name, alias);
-		if (net_link_delete(sk, name, alias, err) < 0)
-			ret = -1;
-	}
-	free(ls.v);
-	net_nl_close(sk);
-	return ret;
-}
-
-/* Is there a record of kind for name in project? */
-static bool recorded(const char *run_dir, const char *project, const char *kind, const char *name)
-{
-	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, kind);
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
-
-	return access(path, F_OK) == 0;
-}
-
-int net_links_sweep_unrecorded(const char *run_dir, const char *project, char ***removed,
-			       lxr_err *err)
-{
-	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
-	/* records are written before their link is made, under the lock:
-	 * holding it, a link without one is not being made */
-	_cleanup_close_ int lock = net_lock(run_dir, err);
-	struct net_nl *sk = NULL;
-	struct links ls = {0};
-	int ret = 0;
-
-	if (lock < 0 || net_nl_open(&sk, err) < 0)
-		return -1;
-	if (links_list(sk, &ls, err) < 0) {
-		net_nl_close(sk);
-		return -1;
-	}
-	for (size_t i = 0; i < ls.n; i++) {
-		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
-		_cleanup_free_ char *key = NULL;
-		const char *what;
-		bool bridge;
-		lxr_err e;
-		if (!lxr_str_has_prefix(alias, mark))
-			continue;
-		what = alias + strlen(mark);
-		key = lxr_xasprintf("%s/%s/%s", run_dir, project, what);
-		bridge = name_matches(name, "lxr-", key);
-		if (!bridge && !name_matches(name, "lxr", key))
-			continue;
-		if (recorded(run_dir, project, bridge ? "networks" : "endpoints", what))
-			continue;
-		if (net_link_delete(sk, name, alias, &e) < 0) {
-			if (ret == 0)
-				*err = e;
-			ret = -1;
-			continue;
-		}
-		lxr_strv_push(removed,
-			      lxr_xasprintf("link %s (%s), left without a record", name, alias));
-	}
-	free(ls.v);
-	net_nl_close(sk);
-	return ret;
-}
-
-bool net_any_lxr_bridge(void)
-{
-	struct net_nl *sk = NULL;
-	struct links ls = {0};
-	bool any = false;
-	lxr_err err;
-
-	if (net_nl_open(&sk, &err) < 0)
-		return true; /* cannot tell: keep what is on */
-	if (links_list(sk, &ls, &err) < 0) {
-		net_nl_close(sk);
-		return true;
-	}
-	for (size_t i = 0; i < ls.n && !any; i++)
-		any = lxr_str_has_prefix(ls.v[i].name, "lxr-") &&
-		      lxr_str_has_prefix(ls.v[i].alias, "lxr:") && !strcmp(ls.v[i].kind, "bridge");
-	free(ls.v);
-	net_nl_close(sk);
-	return any;
 }

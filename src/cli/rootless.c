@@ -411,47 +411,23 @@ void cli_rootless_check(struct lxr_checks *c)
  * network namespace of the build's own (pasta, no published port), made
  * in a child so the caller stays in the host's (an `up` that builds first
  * goes on to start its pasta from there). */
+static int build_in_netns(void *ctx, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_build-net/%d", lxr_run_dir(), (int)getpid());
+	int r = lxr_mkdir_p(dir, 0700, err);
+
+	if (r == 0)
+		r = net_rootless_enter(dir, NULL, 0, err);
+	if (r == 0)
+		r = bld_build(ctx, err);
+	net_rootless_leave(dir);
+	rmdir(dir);
+	return r;
+}
+
 int cli_build_run(const struct bld_request *rq, lxr_err *err)
 {
-	_cleanup_free_ char *dir = NULL;
-	int p[2], st, r;
-	pid_t pid;
-
 	if (lxr_rootless_uid() < 0)
 		return bld_build(rq, err);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return lxr_fail(err, errno, "pipe");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return lxr_fail(err, errno, "fork");
-	}
-	if (pid == 0) {
-		lxr_err e = {0};
-		close(p[0]);
-		dir = lxr_xasprintf("%s/_build-net/%d", lxr_run_dir(), (int)getpid());
-		r = lxr_mkdir_p(dir, 0700, &e);
-		if (r == 0)
-			r = net_rootless_enter(dir, NULL, 0, &e);
-		if (r == 0)
-			r = bld_build(rq, &e);
-		net_rootless_leave(dir);
-		rmdir(dir);
-		fflush(NULL);
-		if (r < 0)
-			(void)!write(p[1], &e, sizeof(e));
-		_exit(r == 0 ? 0 : r == -2 ? 2 : 1);
-	}
-	close(p[1]);
-	ssize_t n = read(p[0], err, sizeof(*err));
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	if (n != (ssize_t)sizeof(*err))
-		lxr_fail(err, EIO, "build: its process died");
-	return WIFEXITED(st) && WEXITSTATUS(st) == 2 ? -2 : -1;
+	return lxr_call_in_child(build_in_netns, (void *)rq, "build", err);
 }

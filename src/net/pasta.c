@@ -362,40 +362,26 @@ void net_rootless_leave(const char *dir)
  * and with it every link and rule; what is left are lxr's records, removed
  * by the usual code in a child in an empty namespace of its own, where it
  * can delete nothing of the host's. */
+struct outside {
+	int (*fn)(void *, lxr_err *);
+	void *ctx;
+};
+
+static int outside_fn(void *ctx, lxr_err *err)
+{
+	struct outside *o = ctx;
+
+	inside = true; /* fn runs as it would in the stack's namespace */
+	if (unshare(CLONE_NEWNET) < 0)
+		return lxr_fail(err, errno, "unshare(CLONE_NEWNET) for the cleanup");
+	return o->fn(o->ctx, err) == 0 ? 0 : -1;
+}
+
 int net_rootless_outside(int (*fn)(void *, lxr_err *), void *ctx, lxr_err *err)
 {
-	int p[2], st;
-	pid_t pid;
+	struct outside o = {fn, ctx};
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return lxr_fail(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return lxr_fail(err, errno, "fork");
-	}
-	if (pid == 0) {
-		lxr_err e = {0};
-		close(p[0]);
-		inside = true; /* fn runs as it would in the stack's namespace */
-		if (unshare(CLONE_NEWNET) < 0)
-			lxr_fail(&e, errno, "unshare(CLONE_NEWNET) for the cleanup");
-		else if (fn(ctx, &e) == 0)
-			_exit(0);
-		(void)!write(p[1], &e, sizeof(e));
-		_exit(1);
-	}
-	close(p[1]);
-	ssize_t n = read(p[0], err, sizeof(*err));
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	if (n != (ssize_t)sizeof(*err))
-		lxr_fail(err, EIO, "network cleanup: the cleanup process died");
-	return -1;
+	return lxr_call_in_child(outside_fn, &o, "network cleanup", err);
 }
 
 void net_rootless_check(struct lxr_checks *c)

@@ -100,13 +100,94 @@ static uint64_t batch_hash(const char *s)
 	return h;
 }
 
+/* A shared network the project's containers are on (in NET_SHARED's
+ * records): their published ports are this project's, on that bridge.
+ * homes[i] names the project whose record nets[i] is. */
+static void shared_nets_add(const char *run_dir, const struct ep_rec *eps, size_t ne,
+			    struct net_rec **nets, size_t *n, char ***homes)
+{
+	for (size_t j = 0; j < ne; j++) {
+		bool have = false;
+		struct net_rec shared;
+		lxr_err e;
+		for (size_t i = 0; i < *n && eps[j].netproj; i++)
+			have |= !strcmp((*homes)[i], eps[j].netproj) &&
+				!strcmp((*nets)[i].name, eps[j].network);
+		if (!eps[j].netproj || have ||
+		    net_rec_load(run_dir, eps[j].netproj, eps[j].network, &shared, &e) < 0)
+			continue;
+		*nets = lxr_xrealloc(*nets, (*n + 1) * sizeof(**nets));
+		(*nets)[(*n)++] = shared;
+		lxr_strv_push(homes, lxr_xstrdup(eps[j].netproj));
+	}
+}
+
+/* The project's batch: its networks' chains and the ports its endpoints
+ * publish on them. v6: some network has IPv6. */
+static char *project_batch(const char *prefix, const struct net_rec *nets, char **homes, size_t n,
+			   const struct ep_rec *eps, size_t ne, bool *v6)
+{
+	struct nft_net *nn = lxr_xcalloc(n + 1, sizeof(*nn));
+	struct nft_map *mm = NULL;
+	size_t nm = 0;
+	char *batch;
+
+	*v6 = false;
+	for (size_t i = 0; i < n; i++) {
+		nn[i] = (struct nft_net){nets[i].bridge,   nets[i].subnet,  nets[i].gateway,
+					 nets[i].internal, nets[i].subnet6, nets[i].gateway6};
+		*v6 |= nets[i].subnet6.prefix != 0;
+	}
+	for (size_t j = 0; j < ne; j++) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(eps[j].network, nets[i].name) ||
+			    strcmp(homes[i], net_ep_home(&eps[j])))
+				continue;
+			for (size_t k = 0; k < eps[j].n_ports; k++) {
+				mm = lxr_xrealloc(mm, (nm + 1) * sizeof(*mm));
+				mm[nm++] =
+				    (struct nft_map){nets[i].bridge, eps[j].ip, eps[j].ports[k],
+						     eps[j].has_ip6 ? &eps[j].ip6 : NULL};
+			}
+		}
+	}
+	batch = n ? net_nft_batch(prefix, nn, n, mm, nm) : net_nft_delete_batch(prefix);
+	free(nn);
+	free(mm);
+	return batch;
+}
+
+/* The project's last IPv6 network gone: its ip6 chains go too (a look
+ * first, so a host without IPv6 never meets an ip6 table); no network
+ * left (n 0): its ip chains too, and a table left empty. *batch becomes
+ * NULL when nothing of the project's is there to remove. listed: netlink
+ * told what is there; drop6: ip6 chains are removed blind. */
+static void removals_add(char **batch, const char *prefix, size_t n, bool *listed, bool *drop6)
+{
+	_cleanup_free_ char *rm = NULL;
+	char *both;
+
+	*listed = (n || removal_of(&rm, prefix, "ip")) && removal_of(&rm, prefix, "ip6");
+	if (*listed && !n) {
+		free(*batch);
+		*batch = rm ? lxr_xstrdup(rm) : NULL;
+	} else if (*listed && rm) {
+		both = lxr_xasprintf("%s%s", *batch, rm);
+		free(*batch);
+		*batch = both;
+	} else if (!*listed && (*drop6 = net_nft_has_v6(prefix))) {
+		_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
+		both = lxr_xasprintf("%s%s", *batch, del);
+		free(*batch);
+		*batch = both;
+	}
+}
+
 static int nft_sync_project(const char *run_dir, const char *project, lxr_err *err)
 {
 	struct net_rec *nets = NULL;
 	struct ep_rec *eps = NULL;
-	size_t n = 0, ne = 0, nm = 0;
-	struct nft_net *nn = NULL;
-	struct nft_map *mm = NULL;
+	size_t n = 0, ne = 0;
 	char prefix[32], key[48], hash[17];
 	_cleanup_free_ char *batch = NULL;
 	bool v6 = false, drop6 = false, listed = false;
@@ -123,42 +204,8 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		lxr_strv_push(&homes, lxr_xstrdup(project));
-	/* a shared network its containers are on (in NET_SHARED's records):
-	 * their published ports are this project's, on that bridge */
-	for (size_t j = 0; j < ne; j++) {
-		bool have = false;
-		struct net_rec shared;
-		lxr_err e;
-		for (size_t i = 0; i < n && eps[j].netproj; i++)
-			have |= !strcmp(homes[i], eps[j].netproj) &&
-				!strcmp(nets[i].name, eps[j].network);
-		if (!eps[j].netproj || have ||
-		    net_rec_load(run_dir, eps[j].netproj, eps[j].network, &shared, &e) < 0)
-			continue;
-		nets = lxr_xrealloc(nets, (n + 1) * sizeof(*nets));
-		nets[n++] = shared;
-		lxr_strv_push(&homes, lxr_xstrdup(eps[j].netproj));
-	}
-	nn = lxr_xcalloc(n + 1, sizeof(*nn));
-	for (size_t i = 0; i < n; i++) {
-		nn[i] = (struct nft_net){nets[i].bridge,   nets[i].subnet,  nets[i].gateway,
-					 nets[i].internal, nets[i].subnet6, nets[i].gateway6};
-		v6 |= nets[i].subnet6.prefix != 0;
-	}
-	for (size_t j = 0; j < ne; j++) {
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(eps[j].network, nets[i].name) ||
-			    strcmp(homes[i], net_ep_home(&eps[j])))
-				continue;
-			for (size_t k = 0; k < eps[j].n_ports; k++) {
-				mm = lxr_xrealloc(mm, (nm + 1) * sizeof(*mm));
-				mm[nm++] =
-				    (struct nft_map){nets[i].bridge, eps[j].ip, eps[j].ports[k],
-						     eps[j].has_ip6 ? &eps[j].ip6 : NULL};
-			}
-		}
-	}
-	batch = n ? net_nft_batch(prefix, nn, n, mm, nm) : net_nft_delete_batch(prefix);
+	shared_nets_add(run_dir, eps, ne, &nets, &n, &homes);
+	batch = project_batch(prefix, nets, homes, n, eps, ne, &v6);
 	if (n && already_applied(prefix, batch)) {
 		r = 0;
 		goto out;
@@ -173,26 +220,8 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	}
 	before = net_nft_gen();
 	commits = net_nft_commits();
-	/* the project's last IPv6 network gone: its ip6 chains go too (a
-	 * look first, so a host without IPv6 never meets an ip6 table); no
-	 * network left: its ip chains too, and a table left empty */
-	if (!v6) {
-		_cleanup_free_ char *rm = NULL;
-		listed = (n || removal_of(&rm, prefix, "ip")) && removal_of(&rm, prefix, "ip6");
-		if (listed && !n) {
-			free(batch);
-			batch = rm ? lxr_xstrdup(rm) : NULL;
-		} else if (listed && rm) {
-			char *both = lxr_xasprintf("%s%s", batch, rm);
-			free(batch);
-			batch = both;
-		} else if (!listed && (drop6 = net_nft_has_v6(prefix))) {
-			_cleanup_free_ char *del = net_nft_delete_batch_of(prefix, "ip6");
-			char *both = lxr_xasprintf("%s%s", batch, del);
-			free(batch);
-			batch = both;
-		}
-	}
+	if (!v6)
+		removals_add(&batch, prefix, n, &listed, &drop6);
 	/* nothing of the project's is there to remove */
 	r = batch ? net_nft_apply(batch, err) : 0;
 	remember_applied(prefix, r == 0 && n ? batch : NULL);
@@ -209,8 +238,6 @@ out:
 		net_ep_free(&eps[j]);
 	free(nets);
 	free(eps);
-	free(nn);
-	free(mm);
 	return r < 0 ? lxr_err_wrap(err, "project %s: firewall rules", project) : 0;
 }
 

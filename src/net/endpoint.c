@@ -54,9 +54,13 @@ static void eps_on(const char *run_dir, const char *home, const char *network, s
 	*n = k;
 }
 
-/* The network's IPv4 leases, or (v6) its IPv6 ones. */
+/* The network's IPv4 leases, or (v6) its IPv6 ones. With sweep, the
+ * leases of containers that are gone are freed first: that reads every
+ * endpoint record on the network, so it is done only when an address is
+ * wanted and none is free (lease_take), not on every start and stop, which
+ * would make a stack's start-up and `down` quadratic in its size. */
 static int leases_load(const char *run_dir, const char *project, const struct net_rec *net, bool v6,
-		       struct lxr_ipam **out, lxr_err *err)
+		       bool sweep, struct lxr_ipam **out, lxr_err *err)
 {
 	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "leases");
 	_cleanup_free_ char *l6 = net_lease6_name(net->name);
@@ -66,13 +70,15 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	size_t len, freed;
 	int r;
 
-	/* the network's endpoints, of whichever project (a shared network's
-	 * containers belong to the projects that use it) */
-	eps_on(run_dir, project, net->name, &ac.eps, &ac.n);
 	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, err);
 	if (r == 0)
 		r = v6 ? net_ipam6_load(text, &net->subnet6, &net->gateway6, out, err)
 		       : net_ipam_load(text, &net->subnet, net->gateway, out, err);
+	if (r == 0 && !sweep)
+		return 0;
+	/* the network's endpoints, of whichever project (a shared network's
+	 * containers belong to the projects that use it) */
+	eps_on(run_dir, project, net->name, &ac.eps, &ac.n);
 	if (r < 0 && (err->errnum == EBADMSG || err->errnum == ESTALE || err->errnum == ENOENT)) {
 		if (err->errnum != ENOENT)
 			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, err->msg);
@@ -244,19 +250,25 @@ static int lease_take(const char *run_dir, const char *project, const struct net
 		      struct ep_rec *e, const char *static_ip, lxr_err *err)
 {
 	struct lxr_ipam *m = NULL;
-	uint32_t want;
+	uint32_t want = 0;
 	int r;
 
-	if (leases_load(run_dir, project, net, false, &m, err) < 0)
+	if (static_ip && net_ip_parse(static_ip, &want, err) < 0)
 		return -1;
-	if (static_ip) {
-		r = net_ip_parse(static_ip, &want, err);
-		if (r == 0)
-			r = net_ipam_reserve(m, e->owner, want, err);
-		e->ip = want;
-	} else {
-		r = net_ipam_alloc(m, e->owner, &e->ip, err);
+	/* a full subnet, or the address asked for leased: perhaps to
+	 * containers that are gone, so once more after the sweep */
+	for (int sweep = 0; sweep <= 1; sweep++) {
+		if (leases_load(run_dir, project, net, false, sweep, &m, err) < 0)
+			return -1;
+		r = static_ip ? net_ipam_reserve(m, e->owner, want, err)
+			      : net_ipam_alloc(m, e->owner, &e->ip, err);
+		if (r == 0 || (err->errnum != ENOSPC && err->errnum != EADDRINUSE))
+			break;
+		net_ipam_free(m);
+		m = NULL;
 	}
+	if (static_ip)
+		e->ip = want;
 	if (r == 0)
 		r = leases_save(run_dir, project, net->name, false, m, err);
 	net_ipam_free(m);
@@ -279,14 +291,17 @@ static int lease6_take(const char *run_dir, const char *project, const struct ne
 			       lxr_err_hint(err, "set enable_ipv6: true on the network");
 		return 0;
 	}
-	if (leases_load(run_dir, project, net, true, &m, err) < 0)
+	if (static_ip6 && net_ip6_parse(static_ip6, &e->ip6, err) < 0)
 		return -1;
-	if (static_ip6) {
-		r = net_ip6_parse(static_ip6, &e->ip6, err);
-		if (r == 0)
-			r = net_ipam6_reserve(m, e->owner, &e->ip6, err);
-	} else {
-		r = net_ipam6_alloc(m, e->owner, &e->ip6, err);
+	for (int sweep = 0; sweep <= 1; sweep++) {
+		if (leases_load(run_dir, project, net, true, sweep, &m, err) < 0)
+			return -1;
+		r = static_ip6 ? net_ipam6_reserve(m, e->owner, &e->ip6, err)
+			       : net_ipam6_alloc(m, e->owner, &e->ip6, err);
+		if (r == 0 || (err->errnum != ENOSPC && err->errnum != EADDRINUSE))
+			break;
+		net_ipam_free(m);
+		m = NULL;
 	}
 	if (r == 0)
 		r = leases_save(run_dir, project, net->name, true, m, err);
@@ -305,7 +320,7 @@ static void lease_drop(const char *run_dir, const char *project, const char *net
 	if (net_rec_load(run_dir, project, network, &net, &err) < 0)
 		return;
 	for (int v6 = 0; v6 <= (net.subnet6.prefix != 0); v6++) {
-		if (leases_load(run_dir, project, &net, v6, &m, &err) < 0)
+		if (leases_load(run_dir, project, &net, v6, false, &m, &err) < 0)
 			continue;
 		net_ipam_release(m, owner);
 		if (leases_save(run_dir, project, network, v6, m, &err) < 0)
@@ -447,13 +462,21 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 
 /* Endpoints whose holder died without removing them (a killed `lxr run`),
  * and the temp files of writers killed half-way: nothing else will remove
- * them, so the next change in the project does. */
+ * them, so the next change in the project does. Once per process and
+ * project: what a supervisor's own endpoints leave it removes itself, and
+ * reading every record on each of a stack's starts made `up` quadratic. */
 static void gc_orphans(const char *run_dir, const char *project)
 {
+	static char **swept;
+	_cleanup_free_ char *key = lxr_xasprintf("%s/%s", run_dir, project);
 	struct ep_rec *eps = NULL;
 	size_t n = 0;
 	lxr_err err;
 
+	for (char **k = swept; k && *k; k++)
+		if (!strcmp(*k, key))
+			return;
+	lxr_strv_push(&swept, lxr_steal_ptr(&key));
 	net_tmp_sweep_locked(run_dir, project);
 	if (net_eps_load(run_dir, project, &eps, &n, &err) < 0)
 		return;
@@ -559,14 +582,16 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	if (!ep_load(run_dir, project, ctr, &e)) {
 		net_ep_free(&e);
 		remove_unrecorded(run_dir, project, ctr);
-		remove_joined(run_dir, project, ctr, flags);
+		if (!(flags & NET_RM_ALL))
+			remove_joined(run_dir, project, ctr, flags);
 		unlink(hosts);
 		unlink(resolv);
 		return 0;
 	}
 	/* its next networks first: their going rewrites the hosts files on a
-	 * shared network, this container's too while its record is there */
-	if (!e.joins)
+	 * shared network, this container's too while its record is there.
+	 * (NET_RM_ALL: the project's cleanup goes through every record.) */
+	if (!e.joins && !(flags & NET_RM_ALL))
 		remove_joined(run_dir, project, ctr, flags);
 	unlink(hosts);
 	unlink(resolv);

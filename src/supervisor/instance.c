@@ -654,6 +654,61 @@ void sup_start_ready(struct sup *s)
 	}
 }
 
+/* Will in start as soon as the starts now under way end? Its gates wait
+ * only on service_started dependencies whose containers are being started,
+ * so its start is milliseconds away (a depends_on chain). */
+static bool starts_next(struct sup *s, const struct sup_instance *in)
+{
+	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+
+	if (in->fsm.state != SVC_CREATED || in->blocked || in->held || in->fsm.stopped_by_user ||
+	    in->net_joined || !in->plan.net.network)
+		return false;
+	for (size_t d = 0; d < n->n_deps; d++) {
+		const struct sup_service *dep = &s->svcs[n->deps[d]];
+		const char *why;
+
+		if (all_held(dep) || gate_of(dep, n->dep_specs[d]->condition, &why) == GATE_OPEN)
+			continue;
+		if (n->dep_specs[d]->condition != CFG_DEP_STARTED)
+			return false;
+		for (size_t k = 0; k < dep->n_inst; k++)
+			if (dep->inst[k].fsm.started_at == 0 &&
+			    dep->inst[k].fsm.state != SVC_STARTING)
+				return false;
+	}
+	return true;
+}
+
+/* While a container builds its root filesystem the loop would only wait:
+ * the network endpoint of the instance that starts next is made then (its
+ * namespace, veth, address and files, the larger part of a start), so a
+ * depends_on chain starts at the pace of its containers rather than of
+ * their sum. One per turn, so an event waiting is not held up by many; a
+ * failure is left to the start itself, which makes the endpoint again and
+ * reports it. */
+void sup_prepare_next(struct sup *s)
+{
+	bool waiting = false;
+	lxr_err err;
+
+	if (s->shutting_down)
+		return;
+	FOR_EACH_INSTANCE(s, in)
+	waiting |= in->syncw.fd >= 0;
+	if (!waiting)
+		return;
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (!starts_next(s, in))
+			continue;
+		if (sup_net_attach(s, in, &err) < 0)
+			lxr_debug("%s: network endpoint made at its start instead: %s", in->name,
+				  err.msg);
+		return;
+	}
+}
+
 /* ---- shutdown: reverse start order, each level after the one above ------- */
 static bool level_down(const struct sup *s, size_t level)
 {

@@ -46,11 +46,6 @@ void sup_watch_del(struct sup *s, struct sup_watch *w)
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
-#define FOR_EACH_INSTANCE(s, in)                                                                   \
-	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
-		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
-		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
-
 /* A supervisor idle this long after a burst of work (starts, exits,
  * control requests) gives back the pages the burst left resident. */
 #define TRIM_IDLE_US 1000000
@@ -280,6 +275,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		} else if ((!o->detached || o->exit_when_done) && nothing_left(s)) {
 			break; /* foreground: every container has ended for good */
 		}
+		sup_prepare_next(s);
 		sup_net_hosts_flush(s); /* the names this turn's starts added */
 		/* the watchdog ping comes from here, so a loop that hangs
 		 * stops it and systemd acts; READY=1 after the names are in */

@@ -16,11 +16,6 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-#define FOR_EACH_INSTANCE(s, in)                                                                   \
-	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
-		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
-		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
-
 /* One supervisor per process: what the environment said at start, taken
  * out of it before anything could hand it on. */
 static struct {

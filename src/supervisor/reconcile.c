@@ -15,11 +15,6 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-#define FOR_EACH_INSTANCE(s, in)                                                                   \
-	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
-		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
-		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
-
 /* What the secrets and configs lxr writes hold: kept out of the plan's
  * text, which is printed, so compared here (a new value recreates the
  * container, as compose recreates it). */

@@ -269,6 +269,12 @@ struct sup {
 	int abort_code;
 };
 
+/* every instance of every service, as `in` */
+#define FOR_EACH_INSTANCE(s, in)                                                                   \
+	for (size_t _i = 0; _i < (s)->n_svcs; _i++)                                                \
+		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
+		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
+
 /* ---- stack.c: from the model to the supervisor's tables ------------------ */
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err);
 /* The tables of a one-instance project whose plan is made already (`lxr
@@ -318,6 +324,9 @@ void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, 
 void sup_on_exit(struct sup *s, struct sup_instance *in);
 void sup_on_spawned(struct sup *s, struct sup_instance *in);
 void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
+/* the network endpoint of an instance about to start, made while the loop
+ * would wait for another's start */
+void sup_prepare_next(struct sup *s);
 void sup_stop_all(struct sup *s);
 /* giveup.c: x-lxr on_give_up once in's restart limit is used up */
 void sup_give_up(struct sup *s,

@@ -233,6 +233,25 @@ ip2=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR/tstack/.net/endpoints/svc-2")
 [ ! -e "$LXR_RUN_DIR/tstack/.net" ] || fail "cleanup left $(find "$LXR_RUN_DIR/tstack/.net")"
 pass "the project cleanup finds lxr's links by alias and name when records are gone or damaged; a torn lease file is rebuilt"
 
+# A full subnet first frees the leases of containers that are gone (a start
+# does not read every record to look for them; only a start that finds no
+# free address does): a /29 has five addresses after its gateway.
+"$DRV" up "$LXR_RUN_DIR" tstack tfull 10.213.247.0/29
+for i in 1 2 3 4 5; do "$DRV" attach "$LXR_RUN_DIR" tstack tfull "full-$i" >/dev/null; done
+run_drv() { OUT=$("$DRV" "$@" 2>&1) && RC=0 || RC=$?; }
+run_drv attach "$LXR_RUN_DIR" tstack tfull full-6
+[ "$RC" != 0 ] || fail "a sixth endpoint on a full /29 got an address: $OUT"
+expect_grep "$OUT" "subnet 10.213.247.0/29 is full" "a full subnet is said as such"
+# full-2's namespace goes as a crash would take it, its records stay
+gone_ip=$(awk '$1 == "ip" {print $2}' "$LXR_RUN_DIR/tstack/.net/endpoints/full-2")
+umount "$LXR_RUN_DIR/tstack/.net/netns/full-2"
+run_drv attach "$LXR_RUN_DIR" tstack tfull full-6
+[ "$RC" = 0 ] || fail "after full-2's namespace went, full-6 still got no address: $OUT"
+[ "${OUT%% *}" = "$gone_ip" ] || fail "full-6 got ${OUT%% *}, not the address $gone_ip full-2 left"
+"$DRV" cleanup "$LXR_RUN_DIR" tstack
+[ ! -e "$LXR_RUN_DIR/tstack/.net" ] || fail "cleanup left $(find "$LXR_RUN_DIR/tstack/.net")"
+pass "a full subnet hands out the address of a container that is gone"
+
 # A host port a program on the host listens on is refused, not taken over.
 hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -c 'import socket, sys, time

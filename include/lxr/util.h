@@ -199,6 +199,16 @@ void lxr_checks_free(struct lxr_checks *c);
  * died without saying why. */
 int lxr_call_in_child(int (*fn)(void *ctx, lxr_err *err), void *ctx, const char *what,
 		      lxr_err *err);
+/* The same in two halves, for work the caller does meanwhile: start fn in
+ * a child (-1: it could not be started, err says why), then wait for it
+ * and take its result as lxr_call_in_child returns it. */
+struct lxr_child {
+	pid_t pid;
+	int fd; /* where the child's lxr_err comes from */
+};
+int lxr_child_start(int (*fn)(void *ctx, lxr_err *err), void *ctx, struct lxr_child *c,
+		    lxr_err *err);
+int lxr_child_finish(struct lxr_child *c, const char *what, lxr_err *err);
 
 /* ---- fd passing over a unix socket (SCM_RIGHTS) -------------------------- */
 int lxr_send_fd(int sock, int fd, lxr_err *err);

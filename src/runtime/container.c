@@ -100,6 +100,18 @@ static int write_etc_file(int dirfd, const char *name, const char *data, size_t 
 	return lxr_write_file_new(dirfd, name, data, len, 0644, err);
 }
 
+/* Which of /etc/hostname, /etc/hosts and /etc/resolv.conf lxr makes: not
+ * a file the spec mounts itself (a network endpoint's hosts and
+ * resolv.conf, a volume), and no hostname without a UTS namespace. */
+static bool own_etc(const struct lxr_spec *spec, const char *file)
+{
+	_cleanup_free_ char *dst = lxr_xasprintf("/etc/%s", file);
+
+	if (!strcmp(file, "hostname") && !spec->ns[LXR_NS_UTS].create)
+		return false;
+	return !rt_spec_mounts(spec, dst);
+}
+
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf as the container will see
  * them, kept in its directory and bind-mounted (docker's way: the image's own
  * files stay untouched underneath). */
@@ -115,9 +127,13 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	size_t rlen = 0;
 	lxr_err ignored;
 
-	if (write_etc_file(dirfd, "hostname", hostname, strlen(hostname), err) < 0 ||
-	    write_etc_file(dirfd, "hosts", hosts, sizeof(hosts) - 1, err) < 0)
+	if ((own_etc(spec, "hostname") &&
+	     write_etc_file(dirfd, "hostname", hostname, strlen(hostname), err) < 0) ||
+	    (own_etc(spec, "hosts") &&
+	     write_etc_file(dirfd, "hosts", hosts, sizeof(hosts) - 1, err) < 0))
 		return -1;
+	if (!own_etc(spec, "resolv.conf"))
+		return 0;
 	/* A host without resolv.conf gives an empty one, as docker does. */
 	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, &rlen, &ignored) < 0)
 		rlen = 0;
@@ -568,9 +584,9 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 		_cleanup_free_ char *h = lxr_xasprintf("%s/hostname", c->dir);
 		_cleanup_free_ char *hs = lxr_xasprintf("%s/hosts", c->dir);
 		_cleanup_free_ char *rs = lxr_xasprintf("%s/resolv.conf", c->dir);
-		etc.hostname = spec->ns[LXR_NS_UTS].create ? h : NULL;
-		etc.hosts = hs;
-		etc.resolv = rs;
+		etc.hostname = own_etc(spec, "hostname") ? h : NULL;
+		etc.hosts = own_etc(spec, "hosts") ? hs : NULL;
+		etc.resolv = own_etc(spec, "resolv.conf") ? rs : NULL;
 		etc.cgroup2 = rt_cgroup_v2_fd(c->cg) >= 0 && spec->ns[LXR_NS_CGROUP].create;
 		rt_plan_build(spec, &etc, &plan);
 		r = start_child(c, spec, &plan, io, err);

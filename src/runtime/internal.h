@@ -132,6 +132,8 @@ struct rt_etc_files {
 
 void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 		   struct rt_plan *plan);
+/* Does one of the spec's own mounts go on dst? */
+bool rt_spec_mounts(const struct lxr_spec *spec, const char *dst);
 void rt_plan_free(struct rt_plan *plan);
 
 /* What the parent made for a container in a user namespace of its own

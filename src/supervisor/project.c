@@ -218,6 +218,11 @@ int sup_project_claim(const char *project, const char *file, lxr_err *err)
 	return sup_project_check_files(project, recorded, file, err);
 }
 
+static int net_cleanup(void *project, lxr_err *err)
+{
+	return sup_net_cleanup(project, err);
+}
+
 int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 {
 	static const char *const files[] = {
@@ -233,9 +238,27 @@ int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 	    "supervisor.lock",
 	};
 
-	if (sup_project_cleanup(project, run_dir, true, NULL, err) < 0 ||
-	    sup_net_cleanup(project, err) < 0)
-		return -1;
+	struct lxr_child net;
+	lxr_err net_err;
+	int r;
+
+	/* Removing the network is mostly waiting on the kernel (a bridge's
+	 * deletion, the namespaces' cleanup work), so the containers'
+	 * directories go meanwhile, in this process. Rootless, the two
+	 * would both leave the stack's namespace: one after the other. */
+	if (lxr_rootless_uid() >= 0) {
+		if (sup_project_cleanup(project, run_dir, true, NULL, err) < 0 ||
+		    sup_net_cleanup(project, err) < 0)
+			return -1;
+	} else {
+		if (lxr_child_start(net_cleanup, (void *)project, &net, err) < 0)
+			return -1;
+		r = sup_project_cleanup(project, run_dir, true, NULL, err);
+		if (lxr_child_finish(&net, "network cleanup", r < 0 ? &net_err : err) < 0)
+			r = -1;
+		if (r < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", run_dir, files[i]);
 		unlink(path);

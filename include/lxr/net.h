@@ -300,6 +300,11 @@ int net_endpoint_remove(const char *run_dir, const char *project, const char *co
  * caller waits. */
 int net_endpoint_remove_exited(const char *run_dir, const char *project, const char *container,
 			       lxr_err *err);
+/* The same while the whole project goes down (its cleanup follows): no
+ * peer's hosts file is rewritten for it, and the veth goes with the
+ * namespace (net_project_cleanup waits for that). */
+int net_endpoint_remove_going(const char *run_dir, const char *project, const char *container,
+			      lxr_err *err);
 void net_endpoint_free(struct lxr_endpoint *ep);
 
 /* After a crash: remove everything recorded for project in run_dir

@@ -675,6 +675,12 @@ int net_endpoint_remove_exited(const char *run_dir, const char *project, const c
 	return endpoint_remove(run_dir, project, container, NET_RM_GC | NET_RM_EXITED, err);
 }
 
+int net_endpoint_remove_going(const char *run_dir, const char *project, const char *container,
+			      lxr_err *err)
+{
+	return endpoint_remove(run_dir, project, container, NET_RM_ALL, err);
+}
+
 void net_endpoint_free(struct lxr_endpoint *ep)
 {
 	free(ep->netns_path);

@@ -290,11 +290,14 @@ struct net_ns_addrs {
 };
 /* Inside the namespace: lo and ifname up, addresses, default routes. */
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err);
-/* Delete every link whose alias and name say it is project's in run_dir:
- * what a cleanup finds when the records are gone. */
 /* Remove what killed writers left in the project's record directories. */
 void net_tmp_sweep_locked(const char *run_dir, const char *project);
+/* Delete every link whose alias and name say it is project's in run_dir:
+ * what a cleanup finds when the records are gone. */
 int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
+/* The project's veths (by alias and name): how many there are, or with
+ * remove, delete them (0 then); -1 on error. */
+int net_project_veths(const char *run_dir, const char *project, bool remove, lxr_err *err);
 /* MTU of the interface the default route leaves by, 0 if none: a bridge
  * whose containers talk to the world must not send bigger frames than that
  * (cloud VMs and tunnels often have 1450 or less). */

@@ -260,6 +260,37 @@ int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
 	return ret;
 }
 
+int net_project_veths(const char *run_dir, const char *project, bool remove, lxr_err *err)
+{
+	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
+	struct net_nl *sk = NULL;
+	struct links ls;
+	int n = 0;
+
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	if (links_list(sk, &ls, err) < 0) {
+		net_nl_close(sk);
+		return -1;
+	}
+	for (size_t i = 0; i < ls.n && n >= 0; i++) {
+		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
+		_cleanup_free_ char *key = NULL;
+		if (!lxr_str_has_prefix(alias, mark))
+			continue;
+		key = lxr_xasprintf("%s/%s/%s", run_dir, project, alias + strlen(mark));
+		if (name_matches(name, "lxr-", key) || !name_matches(name, "lxr", key))
+			continue;
+		if (!remove)
+			n++;
+		else if (net_link_delete(sk, name, alias, err) < 0)
+			n = -1;
+	}
+	free(ls.v);
+	net_nl_close(sk);
+	return n;
+}
+
 /* Is there a record of kind for name in project? */
 static bool recorded(const char *run_dir, const char *project, const char *kind, const char *name)
 {

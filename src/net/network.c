@@ -589,6 +589,23 @@ static void rmdir_empty(const char *run_dir, const char *project)
 	rmdir(top);
 }
 
+struct bridge_del {
+	const char *name, *alias;
+};
+
+static int bridge_delete(void *arg, lxr_err *err)
+{
+	const struct bridge_del *b = arg;
+	struct net_nl *sk = NULL;
+	int r;
+
+	if (net_nl_open(&sk, err) < 0)
+		return -1;
+	r = net_link_delete(sk, b->name, b->alias, err);
+	net_nl_close(sk);
+	return r;
+}
+
 int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
 			      lxr_err *err)
 {
@@ -596,7 +613,6 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	struct net_rec r;
 	struct ep_rec *eps = NULL;
 	size_t ne = 0;
-	struct net_nl *sk = NULL;
 	int ret = 0;
 
 	if (net_rec_load(run_dir, project, name, &r, err) < 0)
@@ -612,10 +628,15 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 				       eps[i].joins ? eps[i].joins : eps[i].container);
 	}
 	net_eps_free(eps, ne);
-	if (ret == 0 && (ret = net_nl_open(&sk, err)) == 0) {
-		ret = net_link_delete(sk, r.bridge, alias, err);
-		net_nl_close(sk);
-	}
+	/* A bridge's deletion waits out RCU grace periods under the rtnl
+	 * lock, an nft commit its own under nftables' mutex: the bridge goes
+	 * in a child while the rules go here, not one after the other. Its
+	 * rules name it and nothing else does; should its deletion fail, the
+	 * link keeps lxr's alias, by which the project's cleanup finds it. */
+	struct bridge_del del = {r.bridge, alias};
+	struct lxr_child child = {-1, -1};
+	if (ret == 0)
+		ret = lxr_child_start(bridge_delete, &del, &child, err);
 	if (ret == 0)
 		ret = net_rec_remove(run_dir, project, "leases", name, err);
 	if (ret == 0 && r.subnet6.prefix) {
@@ -626,6 +647,11 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 		ret = net_rec_remove(run_dir, project, "networks", name, err);
 	if (ret == 0)
 		ret = nft_sync_project(run_dir, project, err);
+	if (child.pid > 0) {
+		lxr_err e2;
+		if (lxr_child_finish(&child, "delete the bridge", ret < 0 ? &e2 : err) < 0)
+			ret = -1;
+	}
 	net_rec_free(&r);
 	rmdir_empty(run_dir, project);
 	net_hostfw_release(run_dir);
@@ -684,33 +710,24 @@ static void netns_sweep(const char *run_dir, const char *project)
 }
 
 /* The veths of a project's removed endpoints (NET_RM_ALL left them to
- * their namespaces): deleting them one by one costs a kernel RCU grace
- * period each (20-40 ms), while the namespaces of stopped containers are
- * freed together in one batch. Wait for that, a second at most, then
- * delete whatever a process still holding a namespace kept. */
-static int veths_gone(const char *project, const struct ep_rec *eps, size_t n, lxr_err *err)
+ * their namespaces, at the cleanup or as each container stopped):
+ * deleting them one by one costs a kernel RCU grace period each (20-40
+ * ms), while the namespaces of stopped containers are freed together in
+ * one batch. Wait for that, a second at most, then delete whatever a
+ * process still holding a namespace kept. */
+static int veths_gone(const char *run_dir, const char *project, lxr_err *err)
 {
 	struct timespec tick = {0, 2 * 1000 * 1000};
-	struct net_nl *sk = NULL;
-	bool left = true;
-	int r = 0;
+	int left = 1;
 
-	for (int i = 0; left && i < 500; i++) {
-		left = false;
-		for (size_t j = 0; j < n && !left; j++)
-			left = if_nametoindex(eps[j].veth) != 0;
-		if (left)
+	for (int i = 0; left > 0 && i < 500; i++) {
+		left = net_project_veths(run_dir, project, false, err);
+		if (left > 0)
 			nanosleep(&tick, NULL);
 	}
-	if (!left || net_nl_open(&sk, err) < 0)
-		return left ? -1 : 0;
-	for (size_t j = 0; j < n && r == 0; j++) {
-		_cleanup_free_ char *alias = net_link_alias(project, eps[j].container);
-		if (if_nametoindex(eps[j].veth))
-			r = net_link_delete(sk, eps[j].veth, alias, err);
-	}
-	net_nl_close(sk);
-	return r;
+	if (left > 0)
+		left = net_project_veths(run_dir, project, true, err);
+	return left < 0 ? -1 : 0;
 }
 
 static int project_cleanup(const char *run_dir, const char *project, lxr_err *err)
@@ -718,8 +735,7 @@ static int project_cleanup(const char *run_dir, const char *project, lxr_err *er
 	_cleanup_close_ int lock = net_lock(run_dir, err);
 	_cleanup_strv_ char **eps = NULL;
 	struct net_rec *nets = NULL;
-	struct ep_rec *recs = NULL;
-	size_t n = 0, nr = 0;
+	size_t n = 0;
 	char prefix[32];
 	_cleanup_free_ char *batch = NULL;
 	lxr_err e2;
@@ -730,7 +746,6 @@ static int project_cleanup(const char *run_dir, const char *project, lxr_err *er
 	/* Endpoints first (they hold the networks), each on its own: one that
 	 * fails must not keep the others alive. By file name, so a damaged
 	 * record goes too. */
-	net_eps_load(run_dir, project, &recs, &nr, &e2);
 	eps = net_rec_names(run_dir, project, "endpoints");
 	for (size_t i = 0; eps[i]; i++) {
 		if (net_endpoint_remove_locked(run_dir, project, eps[i], NET_RM_ALL, &e2) < 0 &&
@@ -739,11 +754,10 @@ static int project_cleanup(const char *run_dir, const char *project, lxr_err *er
 			ret = -1;
 		}
 	}
-	if (veths_gone(project, recs, nr, &e2) < 0 && ret == 0) {
+	if (veths_gone(run_dir, project, &e2) < 0 && ret == 0) {
 		*err = e2;
 		ret = -1;
 	}
-	net_eps_free(recs, nr);
 	if (net_recs_load(run_dir, project, &nets, &n, ret < 0 ? &e2 : err) < 0)
 		ret = -1;
 	for (size_t i = 0; i < n; i++) {

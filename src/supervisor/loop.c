@@ -275,7 +275,9 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		} else if ((!o->detached || o->exit_when_done) && nothing_left(s)) {
 			break; /* foreground: every container has ended for good */
 		}
+		/* what a start or a stop waiting would leave the loop idle for */
 		sup_prepare_next(s);
+		sup_net_tidy_next(s);
 		sup_net_hosts_flush(s); /* the names this turn's starts added */
 		/* the watchdog ping comes from here, so a loop that hangs
 		 * stops it and systemd acts; READY=1 after the names are in */

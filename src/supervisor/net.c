@@ -201,6 +201,30 @@ int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *
 	return net_endpoint_remove(lxr_run_dir(), s->stack->project, in->plan.spec.id, err);
 }
 
+/* While the stack goes down level by level, the endpoint of a container
+ * that has stopped goes in the time the loop would wait for the next level
+ * to stop: unmounting its namespace costs an RCU grace period, and its veth
+ * goes with the namespace in the kernel's own work, so the project's
+ * cleanup finds little left to remove or wait for. One per turn; what
+ * fails here, the cleanup removes. */
+void sup_net_tidy_next(struct sup *s)
+{
+	lxr_err err;
+
+	if (!s->shutting_down)
+		return;
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (in->c || !in->net_joined)
+			continue;
+		in->net_joined = false;
+		if (net_endpoint_remove_going(lxr_run_dir(), s->stack->project, in->plan.spec.id,
+					      &err) < 0)
+			lxr_warn("%s: %s", in->name, err.msg);
+		return;
+	}
+}
+
 /* A start-first update's new container beside the old one ("<name>.next",
  * update.c) holds an address lease of its own. */
 const char *sup_net_owner_suffix(const struct sup_instance *in)

@@ -394,6 +394,8 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);
 /* The peers' /etc/hosts, when endpoints were made since they were written. */
 void sup_net_hosts_flush(struct sup *s);
 /* Remove the instance's endpoint (none is no error). */
+/* down: one stopped container's endpoint, while the loop would wait */
+void sup_net_tidy_next(struct sup *s);
 int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *err);
 const char *sup_net_owner_suffix(const struct sup_instance *in);
 /* start-first: to (the new container) takes over from's published ports */

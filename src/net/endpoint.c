@@ -103,12 +103,22 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	return r < 0 ? lxr_err_wrap(err, "leases of network %s", net->name) : 0;
 }
 
+/* Written in place, not replaced: every start and stop writes it, and on
+ * a filesystem without a journal each new inode costs a scan past all
+ * those freed in the last 30 s. A kill between the write and the truncate
+ * leaves blank lines the loader skips; a torn file (a power cut) is
+ * rebuilt from the endpoint records (leases_load). */
 static int leases_save(const char *run_dir, const char *project, const char *name, bool v6,
 		       const struct lxr_ipam *m, lxr_err *err)
 {
 	_cleanup_free_ char *text = net_ipam_dump(m);
 	_cleanup_free_ char *l6 = net_lease6_name(name);
-	return net_rec_save(run_dir, project, "leases", v6 ? l6 : name, text, err);
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "leases");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, v6 ? l6 : name);
+
+	if (lxr_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	return net_write_in_place(path, text, err);
 }
 
 static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)

@@ -218,14 +218,18 @@ static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
 	int out[2] = {-1, -1};
+	bool fresh;
 	lxr_err err;
 	int r;
 
 	release(s, in);
 	if (!in->created_at)
 		in->created_at = (int64_t)time(NULL);
+	/* made a moment ago by sup_prepare_next: no need to look again */
+	fresh = in->net_fresh && in->net_joined;
+	in->net_fresh = false;
 	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || write_files(&in->plan, &err) < 0 ||
-	    sup_join_others(s, in, &err) < 0 || sup_net_attach(s, in, &err) < 0 ||
+	    sup_join_others(s, in, &err) < 0 || (!fresh && sup_net_attach(s, in, &err) < 0) ||
 	    sup_output_open(s, in, out, &err) < 0) {
 		start_failed(s, in, -1, &err);
 		return;
@@ -705,6 +709,8 @@ void sup_prepare_next(struct sup *s)
 		if (sup_net_attach(s, in, &err) < 0)
 			lxr_debug("%s: network endpoint made at its start instead: %s", in->name,
 				  err.msg);
+		else
+			in->net_fresh = true;
 		return;
 	}
 }

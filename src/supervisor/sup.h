@@ -119,6 +119,7 @@ struct sup_instance {
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
+	bool net_fresh;       /* its endpoint was made for the start coming now */
 	uint32_t ip;          /* its address on its network, 0: none */
 #define SUP_MORE_IPS 8
 	uint32_t more_ip[SUP_MORE_IPS]; /* on its next networks (plan.more_nets) */

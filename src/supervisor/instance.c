@@ -652,6 +652,13 @@ void sup_start_ready(struct sup *s)
 				/* no room: the next start that ends calls again */
 				if (!room_to_start(s))
 					return;
+				/* the rest after the events this start's and the
+				 * earlier ones' brought (sup_run) */
+				if (s->start_budget <= 0) {
+					s->starts_deferred = true;
+					return;
+				}
+				s->start_budget--;
 				sup_event(s, in, EV_START, 0);
 				again = true;
 			}

@@ -233,6 +233,11 @@ static void report_ready(struct sup *s)
 	}
 }
 
+/* Starts per turn of the loop. A wave of many (a stack's first level)
+ * would otherwise hold every event until its last start: each container
+ * would count as running, and its health checks begin, only then. */
+#define START_BURST 2
+
 int sup_run(struct sup *s, const struct sup_opts *o)
 {
 	lxr_err err;
@@ -251,6 +256,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	FOR_EACH_INSTANCE(s, in)
 	if (in->held)
 		sup_progress(s, in, "+ Created"); /* up --no-start: and that is all */
+	s->start_budget = START_BURST;
 	sup_start_ready(s);
 	for (;;) {
 		struct epoll_event evs[32];
@@ -278,12 +284,17 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		/* what a start or a stop waiting would leave the loop idle for */
 		sup_prepare_next(s);
 		sup_net_tidy_next(s);
-		sup_net_hosts_flush(s); /* the names this turn's starts added */
+		/* the names this turn's starts added; in a wave, once at its
+		 * end (each new container's own file lists those made before
+		 * it): n writes for n starts, not n(n+1)/2 */
+		if (!s->starts_deferred)
+			sup_net_hosts_flush(s);
 		/* the watchdog ping comes from here, so a loop that hangs
 		 * stops it and systemd acts; READY=1 after the names are in */
 		sup_notify_tick(s);
 		arm_timer(s);
-		n = epoll_wait(s->epfd, evs, 32, -1);
+		/* starts left over: only what is ready now, then on with them */
+		n = epoll_wait(s->epfd, evs, 32, s->starts_deferred ? 0 : -1);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++)
@@ -291,6 +302,11 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_term_flush(s); /* the turn's terminal lines, in one write */
 		sup_reconcile_tick(s);
 		sup_update_tick(s);
+		s->start_budget = START_BURST;
+		if (s->starts_deferred && !s->shutting_down) {
+			s->starts_deferred = false;
+			sup_start_ready(s);
+		}
 	}
 	report_ready(s);
 	sup_notify_close();

@@ -221,6 +221,10 @@ struct sup {
 	bool down_grace;
 	int64_t down_grace_us;
 	bool shutting_down, up_done;
+	/* starts this turn of the loop may still make, and whether some were
+	 * left for the next (sup_start_ready) */
+	int start_budget;
+	bool starts_deferred;
 	/* when to give back what the last burst of work left resident
 	 * (lxr_mem_trim), 0: nothing to give back */
 	int64_t trim_at;

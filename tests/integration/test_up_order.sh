@@ -58,3 +58,29 @@ order=$(tr '\n' ' ' < "$SHARED/stopped")
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "down left $LXR_RUN_DIR/$PROJECT"
 for d in /sys/fs/cgroup/*/lxr/"$PROJECT"; do [ -e "$d" ] && fail "down left cgroup $d"; done
 pass "down stops in reverse order and removes containers and cgroups"
+
+# A wave of starts (one level, no dependencies) gives way to events: a
+# service whose command runs counts as running (and its health checks
+# begin) while the rest of the wave is still being started, not after the
+# last of them. Starting 24 takes the supervisor far longer than the first
+# container's exec.
+{
+	echo "name: wave"
+	echo "services:"
+	for i in $(seq 24); do
+		printf '  w%s:\n    image: @ROOTFS@\n    command: ["sleep", "1000"]\n' "$i"
+	done
+} > "$TEST_TMP/wave.yaml"
+stack < "$TEST_TMP/wave.yaml"
+run up -d -f "$STACK"
+expect_rc 0 "up -d of a wave of 24"
+first_running=$(events | grep -n '"state":"running"' | head -n1 | cut -d: -f1)
+last_starting=$(events | grep -n '"state":"starting"' | tail -n1 | cut -d: -f1)
+[ -n "$first_running" ] && [ -n "$last_starting" ] || fail "missing events: $(events)"
+[ "$first_running" -lt "$last_starting" ] ||
+	fail "no service of the wave counted as running before the last one started: $(events | cut -c1-120)"
+[ "$(events | grep -c '"state":"running"')" = 24 ] || fail "not all 24 running: $(events | grep -c running)"
+run down -f "$STACK"
+expect_rc 0 "down of the wave"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "down left $LXR_RUN_DIR/$PROJECT"
+pass "a wave of starts: the first service runs before the last one starts"

@@ -207,6 +207,11 @@ int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, stru
  * A restart then waits for no mkdir, limit write or rmdir of a cgroup. */
 int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 			 struct lxr_cgroup **reuse, struct lxr_container **out, lxr_err *err);
+/* The cgroup spec's container will have, made ahead of its start (while
+ * the caller would wait for something else), for rt_container_respawn's
+ * *reuse. Whoever holds it and does not start removes it
+ * (rt_cgroup_destroy). */
+int rt_container_cgroup_make(const struct lxr_spec *spec, struct lxr_cgroup **out, lxr_err *err);
 int rt_container_sync_fd(const struct lxr_container *c);
 int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err);
 pid_t rt_container_pid(const struct lxr_container *c);

@@ -515,9 +515,18 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 	return 0;
 }
 
-/* The last life's cgroup when it is still there and holds the same limits
- * (its directories, limits and device program are what a new one would
- * be), else a new one. */
+int rt_container_cgroup_make(const struct lxr_spec *spec, struct lxr_cgroup **out, lxr_err *err)
+{
+	if (lxr_rootless_uid() >= 0)
+		return rt_cgroup_rootless(spec->cgroup_group ? spec->cgroup_group : "default",
+					  spec->id, &spec->resources, out, err);
+	return rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
+				&spec->resources, out, err);
+}
+
+/* The last life's cgroup (or one made ahead) when it is still there and
+ * holds the same limits (its directories, limits and device program are
+ * what a new one would be), else a new one. */
 static int take_cgroup(const struct lxr_spec *spec, struct lxr_cgroup **reuse,
 		       struct lxr_cgroup **out, lxr_err *err)
 {
@@ -531,11 +540,7 @@ static int take_cgroup(const struct lxr_spec *spec, struct lxr_cgroup **reuse,
 	}
 	if (old)
 		rt_cgroup_destroy(old, &ignored);
-	if (lxr_rootless_uid() >= 0)
-		return rt_cgroup_rootless(spec->cgroup_group ? spec->cgroup_group : "default",
-					  spec->id, &spec->resources, out, err);
-	return rt_cgroup_create(spec->cgroup_group ? spec->cgroup_group : "default", spec->id,
-				&spec->resources, out, err);
+	return rt_container_cgroup_make(spec, out, err);
 }
 
 int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,

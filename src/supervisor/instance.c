@@ -227,7 +227,7 @@ static void spawn(struct sup *s, struct sup_instance *in)
 		in->created_at = (int64_t)time(NULL);
 	/* made a moment ago by sup_prepare_next: no need to look again */
 	fresh = in->net_fresh && in->net_joined;
-	in->net_fresh = false;
+	in->net_fresh = in->prepared = false;
 	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || write_files(&in->plan, &err) < 0 ||
 	    sup_join_others(s, in, &err) < 0 || (!fresh && sup_net_attach(s, in, &err) < 0) ||
 	    sup_output_open(s, in, out, &err) < 0) {
@@ -673,7 +673,7 @@ static bool starts_next(struct sup *s, const struct sup_instance *in)
 	const struct plan_node *n = &s->graph->nodes[in->svc->node];
 
 	if (in->fsm.state != SVC_CREATED || in->blocked || in->held || in->fsm.stopped_by_user ||
-	    in->net_joined || !in->plan.net.network)
+	    in->prepared)
 		return false;
 	for (size_t d = 0; d < n->n_deps; d++) {
 		const struct sup_service *dep = &s->svcs[n->deps[d]];
@@ -713,11 +713,19 @@ void sup_prepare_next(struct sup *s)
 	{
 		if (!starts_next(s, in))
 			continue;
-		if (sup_net_attach(s, in, &err) < 0)
+		in->prepared = true;
+		if (in->plan.net.network && !in->net_joined && sup_net_attach(s, in, &err) < 0)
 			lxr_debug("%s: network endpoint made at its start instead: %s", in->name,
 				  err.msg);
-		else
+		else if (in->plan.net.network)
 			in->net_fresh = true;
+		/* its cgroup too, which the start takes as a restart takes the
+		 * last life's (sup_drop_kept removes it if no start comes, the
+		 * project's cleanup after a crash; rootless, a delegated
+		 * subtree's cgroups are made at the start only) */
+		if (!in->kept_cg && lxr_rootless_uid() < 0 &&
+		    rt_container_cgroup_make(&in->plan.spec, &in->kept_cg, &err) < 0)
+			lxr_debug("%s: cgroup made at its start instead: %s", in->name, err.msg);
 		return;
 	}
 }

@@ -75,6 +75,42 @@ static bool half_made(const char *dir)
  * container directories without a rootfs/. The caller holds the project's
  * lock, as every writer in run_dir does: each temp name is a dead one's.
  * removed (may be NULL) gets a line for each thing removed. */
+int sup_project_cgroups_without_dirs(const char *project, const char *run_dir, char ***removed,
+				     char ***kept, lxr_err *err)
+{
+	_cleanup_strv_ char **names = rt_cgroup_names(project);
+	int r = 0;
+
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *cdir = lxr_xasprintf("%s/%s", run_dir, names[i]);
+		_cleanup_free_ pid_t *pids = NULL;
+		struct lxr_cgroup *cg = NULL;
+		size_t n = 0;
+		lxr_err e;
+
+		if (access(cdir, F_OK) == 0 || rt_cgroup_open(project, names[i], &cg, &e) < 0)
+			continue;
+		if (rt_cgroup_pids(cg, &pids, &n, &e) < 0 || n > 0) {
+			if (kept)
+				lxr_strv_push(kept,
+					      lxr_xasprintf("cgroup lxr/%s/%s: it has processes "
+							    "and no container directory here",
+							    project, names[i]));
+			rt_cgroup_free(cg);
+			continue;
+		}
+		if (rt_cgroup_destroy(cg, &e) < 0) {
+			if (r == 0)
+				*err = e;
+			r = -1;
+		} else if (removed) {
+			lxr_strv_push(removed,
+				      lxr_xasprintf("cgroup lxr/%s/%s", project, names[i]));
+		}
+	}
+	return r;
+}
+
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, char ***removed,
 			lxr_err *err)
 {
@@ -141,6 +177,11 @@ int sup_project_cleanup(const char *project, const char *run_dir, bool remove, c
 			r = lxr_err_wrap(err, "remove container %s", de->d_name);
 	}
 	closedir(d);
+	/* and one made ahead of a start that never came (sup_prepare_next),
+	 * the supervisor killed meanwhile */
+	if (lxr_rootless_uid() < 0 &&
+	    sup_project_cgroups_without_dirs(project, run_dir, removed, NULL, err) < 0)
+		r = -1;
 	return r;
 }
 

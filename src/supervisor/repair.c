@@ -77,38 +77,6 @@ static void unmount_under(const char *dir, char ***removed)
 			add(removed, lxr_xasprintf("mount %s", found[n - 1]));
 }
 
-/* Empty cgroups under lxr/<group> that no container directory names any
- * more. One with processes is left alone: cgroup names are the host's,
- * while run directories are per LXR_RUN_DIR, so a project of the same name
- * run from another run directory could own it. */
-static void cgroups_without_dirs(const char *group, const char *dir, char ***removed, char ***kept,
-				 int *r, lxr_err *first)
-{
-	_cleanup_strv_ char **names = rt_cgroup_names(group);
-
-	for (size_t i = 0; names[i]; i++) {
-		_cleanup_free_ char *cdir = lxr_xasprintf("%s/%s", dir, names[i]);
-		_cleanup_free_ pid_t *pids = NULL;
-		struct lxr_cgroup *cg = NULL;
-		size_t n = 0;
-		lxr_err e;
-		if (access(cdir, F_OK) == 0 || rt_cgroup_open(group, names[i], &cg, &e) < 0)
-			continue;
-		if (rt_cgroup_pids(cg, &pids, &n, &e) < 0 || n > 0) {
-			add(kept,
-			    lxr_xasprintf("cgroup lxr/%s/%s: it has processes and no container "
-					  "directory here",
-					  group, names[i]));
-			rt_cgroup_free(cg);
-			continue;
-		}
-		if (rt_cgroup_destroy(cg, &e) < 0)
-			note_err(first, r, &e);
-		else
-			add(removed, lxr_xasprintf("cgroup lxr/%s/%s", group, names[i]));
-	}
-}
-
 static int repair_project(const char *project, char ***removed, char ***kept, lxr_err *err)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
@@ -133,7 +101,9 @@ static int repair_project(const char *project, char ***removed, char ***kept, lx
 	net = net_project_leftovers(lxr_run_dir(), project);
 	if (sup_project_cleanup(project, dir, false, removed, &e) < 0)
 		note_err(err, &r, &e);
-	cgroups_without_dirs(project, dir, removed, kept, &r, err);
+	/* those it left (one with processes: another run directory's) */
+	if (sup_project_cgroups_without_dirs(project, dir, removed, kept, &e) < 0)
+		note_err(err, &r, &e);
 	if (sup_net_cleanup(project, &e) < 0)
 		note_err(err, &r, &e);
 	else

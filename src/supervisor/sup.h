@@ -120,6 +120,7 @@ struct sup_instance {
 	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
 	bool net_fresh;       /* its endpoint was made for the start coming now */
+	bool prepared;        /* sup_prepare_next has made what it could */
 	uint32_t ip;          /* its address on its network, 0: none */
 #define SUP_MORE_IPS 8
 	uint32_t more_ip[SUP_MORE_IPS]; /* on its next networks (plan.more_nets) */
@@ -433,6 +434,11 @@ int sup_net_cleanup(const char *project, lxr_err *err);
 int sup_project_lock(const char *run_dir, bool wait, lxr_err *err);
 int sup_project_write_pid(int lockfd, lxr_err *err);
 pid_t sup_project_pid(const char *run_dir);
+/* Empty cgroups of project that no container directory in run_dir names
+ * (one with processes is not this run directory's to judge: a project of
+ * the same name from another LXR_RUN_DIR may own it; listed in kept). */
+int sup_project_cgroups_without_dirs(const char *project, const char *run_dir, char ***removed,
+				     char ***kept, lxr_err *err);
 int sup_project_cleanup(const char *project, const char *run_dir, bool remove, char ***removed,
 			lxr_err *err);
 /* Write <run_dir>/stack-files: the absolute paths of the files of this up. */

@@ -133,6 +133,15 @@ bool rt_cgroup_oom_killed(struct lxr_cgroup *cg);
 int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err);
 /* Which backend holds the memory controller on this host (for messages). */
 enum lxr_cg_version rt_cgroup_version(void);
+/* On a host with v1 hierarchies a container's first process moves into
+ * its cgroups by writing cgroup.procs, and the first such move after a
+ * quiet while waits for an RCU grace period (the kernel's threadgroup lock
+ * leaving its fast mode): 10-20 ms, on a stack's first start. This starts
+ * that wait at once, in a child that moves itself into the cgroup it is
+ * already in, while the caller does other work. Its pid, for the caller to
+ * reap; -1 when there is nothing to warm (pure v2: clone3 places a
+ * container in its cgroup, no move). */
+pid_t rt_cgroup_warm(void);
 /* Find the cgroup an earlier rt_cgroup_create made as group/name, in every
  * hierarchy where it exists (lxr stats from another process; removing what a
  * dead supervisor left). ENOENT when there is none. */

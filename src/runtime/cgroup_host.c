@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
@@ -285,6 +287,61 @@ void rt_cg_host_base(struct rt_cg_host *h, const char *group, bool making)
 	ctl = read_opt(h->v2_base, "cgroup.controllers");
 	sub = read_opt(h->v2_base, "cgroup.subtree_control");
 	rt_cg_host_set_v2(h, ctl, sub);
+}
+
+/* The cgroup.procs of this process's own cgroup in the v1 hierarchy of
+ * ctrl, from /proc/self/cgroup ("ID:CONTROLLERS:PATH"); NULL if none. */
+static char *own_procs(const struct rt_cg_host *h, enum rt_cg_ctrl ctrl)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *name = rt_cg_ctrl_name(ctrl);
+	char *save = NULL;
+
+	if (!h->v1_mount[ctrl] ||
+	    lxr_read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, NULL) < 0)
+		return NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(l, ':'), *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		char *csave = NULL;
+		bool has = false;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		for (char *c = strtok_r(ctrls + 1, ",", &csave); c && !has;
+		     c = strtok_r(NULL, ",", &csave))
+			has = !strcmp(c, name);
+		if (has)
+			return lxr_xasprintf("%s%s/cgroup.procs", h->v1_mount[ctrl],
+					     strcmp(path, "/") ? path : "");
+	}
+	return NULL;
+}
+
+pid_t rt_cgroup_warm(void)
+{
+	static const enum rt_cg_ctrl ctrls[] = {RT_CG_PIDS, RT_CG_MEMORY};
+	_cleanup_free_ char *procs = NULL;
+	struct rt_cg_host h;
+	pid_t pid;
+
+	if (rt_cgroup_version() == LXR_CG_V2 || rt_cg_host_probe(&h, NULL) < 0)
+		return -1;
+	for (size_t i = 0; !procs && i < sizeof(ctrls) / sizeof(ctrls[0]); i++)
+		procs = own_procs(&h, ctrls[i]);
+	rt_cg_host_free(&h);
+	if (!procs)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* nothing of the caller's held a moment longer than needed
+		 * (a lock among them) */
+		syscall(SYS_close_range, 3U, ~0U, 0U);
+		int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0)
+			(void)!write(fd, "0", 1);
+		_exit(0);
+	}
+	return pid;
 }
 
 enum lxr_cg_version rt_cgroup_version(void)

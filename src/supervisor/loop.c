@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "supervisor/sup.h"
@@ -247,6 +248,9 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 	s->abort_on_exit = o->abort_on_exit || o->exit_code_from;
 	s->exit_code_from = o->exit_code_from ? lxr_xstrdup(o->exit_code_from) : NULL;
 	s->abort_code = -1;
+	/* the first container's move into its v1 cgroups waits out a grace
+	 * period: started now, it runs while the networks are made */
+	s->warm_pid = rt_cgroup_warm();
 	if (setup(s, &err) < 0) {
 		sup_fatal(s, &err);
 		return 1;
@@ -302,6 +306,8 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_term_flush(s); /* the turn's terminal lines, in one write */
 		sup_reconcile_tick(s);
 		sup_update_tick(s);
+		if (s->warm_pid > 0 && waitpid(s->warm_pid, NULL, WNOHANG) != 0)
+			s->warm_pid = -1;
 		s->start_budget = START_BURST;
 		if (s->starts_deferred && !s->shutting_down) {
 			s->starts_deferred = false;

@@ -226,6 +226,7 @@ struct sup {
 	 * left for the next (sup_start_ready) */
 	int start_budget;
 	bool starts_deferred;
+	pid_t warm_pid; /* rt_cgroup_warm's child, until reaped */
 	/* when to give back what the last burst of work left resident
 	 * (lxr_mem_trim), 0: nothing to give back */
 	int64_t trim_at;

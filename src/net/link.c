@@ -233,6 +233,16 @@ int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_
 /* The veth pair's request: host on this side (up, on the bridge whose
  * index is master when master > 0), ifname in nsfd. mac: the peer's, NULL
  * for the kernel's random one. */
+/* One queue each way, asked for: a veth is made with one per CPU and then
+ * cut down to one in use (veth_init_queues), and each cut waits out an
+ * RCU grace period under the rtnl lock, for both ends of every pair.
+ * One is all a container's veth uses either way. */
+static void veth_queues(struct net_nl_req *q)
+{
+	net_nl_attr_u32(q, IFLA_NUM_TX_QUEUES, 1);
+	net_nl_attr_u32(q, IFLA_NUM_RX_QUEUES, 1);
+}
+
 static void veth_req(struct net_nl_req *q, const char *host, int master, const char *ifname,
 		     int nsfd, int mtu, const unsigned char *mac)
 {
@@ -241,6 +251,7 @@ static void veth_req(struct net_nl_req *q, const char *host, int master, const c
 
 	link_req(q, NLM_F_CREATE | NLM_F_EXCL, host, true);
 	link_birth_mark(q, host);
+	veth_queues(q);
 	if (mtu)
 		net_nl_attr_u32(q, IFLA_MTU, (uint32_t)mtu);
 	/* joined to the bridge by the request that makes it: the kernel
@@ -252,6 +263,7 @@ static void veth_req(struct net_nl_req *q, const char *host, int master, const c
 	data = net_nl_nest(q, IFLA_INFO_DATA);
 	peer = net_nl_attr(q, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
 	net_nl_attr_str(q, IFLA_IFNAME, ifname);
+	veth_queues(q);
 	if (nsfd >= 0)
 		net_nl_attr_u32(q, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	if (mtu)

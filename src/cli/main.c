@@ -183,6 +183,7 @@ static int dispatch(int argc, char **argv)
 	/* an ordinary user's doctor reads the user's own once inside */
 	if ((geteuid() == 0 || strcmp(c->name, "doctor")) && cli_apply_settings() < 0)
 		return LXR_EXIT_USAGE;
+	lxr_run_dir_prepare();
 	return c->fn(argc, argv);
 }
 

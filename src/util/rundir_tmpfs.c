@@ -1,0 +1,81 @@
+/* lxr's run directory belongs on a tmpfs, as /run is on most systems: it
+ * holds what lives as long as the containers (state, records, writable
+ * layers) and nothing that must outlive a boot. Where /run is a disk (some
+ * VM and container images), every start and stop creates and deletes a
+ * dozen inodes there, and ext4 without a journal makes each new inode scan
+ * past every inode freed in the last 30 seconds: two thirds of a
+ * supervisor's time starting 50 services went there. So for the default
+ * run directory, lxr mounts a tmpfs of its own on /run/lxr, once, when
+ * /run/lxr holds no state a mount would hide. A run directory given by
+ * LXR_RUN_DIR or lxr.conf is used as it is. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "lxr/util.h"
+
+#define DEFAULT_RUN_DIR "/run/lxr"
+#define MOUNT_LOCK      "/run/.lxr-run.lock"
+
+static bool on_tmpfs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
+}
+
+/* Nothing a mount would hide that anything still needs: lxr's own empty
+ * pseudo-project directories, the lock and notes it remakes at will
+ * (.net.lock is only ever held while a command runs, and every command
+ * comes here first), and the seccomp filter cache. */
+static bool quiescent(const char *dir)
+{
+	static const char *const notes[] = {".", "..", ".net.lock", ".net.nft", "seccomp"};
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool ok = d != NULL;
+
+	while (ok && (de = readdir(d))) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]) && !known; i++)
+			known = !strcmp(de->d_name, notes[i]);
+		if (known)
+			continue;
+		/* an empty directory of lxr's own: _run, _run-sup, _net... */
+		_cleanup_free_ char *sub = lxr_xasprintf("%s/%s", dir, de->d_name);
+		ok = de->d_name[0] == '_' && rmdir(sub) == 0;
+	}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
+void lxr_run_dir_prepare(void)
+{
+	_cleanup_close_ int lock = -1;
+
+	if (geteuid() != 0 || lxr_rootless_uid() >= 0 || strcmp(lxr_run_dir(), DEFAULT_RUN_DIR) ||
+	    on_tmpfs(DEFAULT_RUN_DIR))
+		return;
+	/* one at a time: two mounts stacked would hide the first one's files */
+	lock = open(MOUNT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0 || on_tmpfs(DEFAULT_RUN_DIR))
+		return;
+	if (mkdir(DEFAULT_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return;
+	if (!quiescent(DEFAULT_RUN_DIR)) {
+		lxr_debug("%s is not on a tmpfs and holds state: used as it is", DEFAULT_RUN_DIR);
+		return;
+	}
+	if (mount("lxr-run", DEFAULT_RUN_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		lxr_debug("mount a tmpfs on %s: %s; the run directory stays where it is",
+			  DEFAULT_RUN_DIR, strerror(errno));
+}

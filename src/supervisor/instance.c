@@ -275,8 +275,10 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	int r = rt_container_spawn_done(in->c, &io, &err);
 
 	/* tty: true: the terminal's output is the container's, read as its
-	 * stdout (a pty has no stderr); nothing writes to it */
-	if (io.pty_master >= 0 && r == 0) {
+	 * stdout (a pty has no stderr); nothing writes to it. Kept as soon
+	 * as it comes, which may be before the exec (r == 1): closed, the
+	 * child's TIOCSCTTY would find the terminal hung up (EIO). */
+	if (io.pty_master >= 0 && r >= 0) {
 		sup_watch_del(s, &in->outw);
 		close(in->outw.fd);
 		fcntl(io.pty_master, F_SETFL, O_NONBLOCK);
@@ -647,17 +649,19 @@ void sup_start_ready(struct sup *s)
 				if (in->fsm.state != SVC_CREATED || in->blocked || in->held ||
 				    in->fsm.stopped_by_user)
 					continue;
+				/* the rest after the events this turn's starts
+				 * brought (sup_run), gates and all: judging one
+				 * has effects (a warning, a block) that must come
+				 * once, when it starts */
+				if (s->start_budget <= 0) {
+					s->starts_deferred = true;
+					return;
+				}
 				if (gates(s, in) != GATE_OPEN)
 					continue;
 				/* no room: the next start that ends calls again */
 				if (!room_to_start(s))
 					return;
-				/* the rest after the events this start's and the
-				 * earlier ones' brought (sup_run) */
-				if (s->start_budget <= 0) {
-					s->starts_deferred = true;
-					return;
-				}
 				s->start_budget--;
 				sup_event(s, in, EV_START, 0);
 				again = true;

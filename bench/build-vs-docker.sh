@@ -47,7 +47,9 @@ lxr=$(realpath "${LXR:-$src/build/lxr}")
 PEERS=${PEERS:-docker buildah}
 
 work=$(mktemp -d /tmp/lxr-buildbench.XXXXXX)
-export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+# shellcheck source=bench/lxr-dirs.sh
+. "$here/lxr-dirs.sh"
+lxr_bench_dirs
 # shellcheck source=bench/private-dockerd.sh
 . "$here/private-dockerd.sh"
 BH=(--root "$work/buildah/root" --runroot "$work/buildah/runroot" --storage-driver overlay)
@@ -68,7 +70,7 @@ cleanup() {
 	# anything buildah's storage still has mounted (in our namespace)
 	awk -v d="$work" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m"; done
-	rm -rf "$work"
+	lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -35,10 +35,12 @@ cleanup() {
 	# podman runs inside the benchmark's own mount namespace, so its
 	# overlay mounts went with it; anything else under $work is ours
 	grep -F " $work/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount
-	rm -rf "$work"
+	lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
-export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+# shellcheck source=bench/lxr-dirs.sh
+. "$here/lxr-dirs.sh"
+lxr_bench_dirs
 
 echo "== building the image (busybox rootfs + $tree)"
 "$src/examples/make-rootfs.sh" "$work/l1" >/dev/null

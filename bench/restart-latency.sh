@@ -45,14 +45,16 @@ lxr=$(realpath "${LXR:-$src/build/lxr}")
 [ "$(id -u)" = 0 ] || { echo "$0 needs root (namespaces, cgroups, a private dockerd)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/lxr-restartbench.XXXXXX)
-export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+# shellcheck source=bench/lxr-dirs.sh
+. "$here/lxr-dirs.sh"
+lxr_bench_dirs
 # shellcheck source=bench/private-dockerd.sh
 . "$here/private-dockerd.sh"
 cleanup() {
 	set +e
 	"$lxr" down -p lxrrestart -t 0 >/dev/null 2>&1
 	dockerd_stop
-	rm -rf "$work"
+	lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

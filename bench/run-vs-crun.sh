@@ -16,7 +16,7 @@ command -v crun >/dev/null || { echo "crun missing: packaging/setup.sh installs 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: packaging/setup.sh installs it" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/lxr-bench.XXXXXX)
-trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"' EXIT
 "$src/examples/make-rootfs.sh" "$work/bundle/rootfs" >/dev/null
 # crun's own default spec, with the one change a benchmark needs: no terminal.
 (cd "$work/bundle" && crun spec)
@@ -28,7 +28,9 @@ c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/true"]
 json.dump(c, open(p, "w"), indent=1)
 PY
-export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+# shellcheck source=bench/lxr-dirs.sh
+. "$here/lxr-dirs.sh"
+lxr_bench_dirs
 
 # Debian's crun refuses a hybrid cgroup host unless the v2 mount beside the v1
 # hierarchies is out of sight: give both tools the same private mount

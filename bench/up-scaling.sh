@@ -11,10 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 lxr=${LXR:-$src/build/lxr}
 work=$(mktemp -d /tmp/lxr-upscale.XXXXXX)
-export LXR_RUN_DIR=$work/run LXR_LOG_DIR=$work/log LXR_DATA_DIR=$work/data
+# shellcheck source=bench/lxr-dirs.sh
+. "$here/lxr-dirs.sh"
+lxr_bench_dirs
 cleanup() {
 	"$lxr" down -p upscale >/dev/null 2>&1 || true
-	rm -rf "$work"
+	lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
 "$src/examples/make-rootfs.sh" "$work/rootfs" >/dev/null

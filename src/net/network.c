@@ -649,8 +649,13 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 		ret = nft_sync_project(run_dir, project, err);
 	if (child.pid > 0) {
 		lxr_err e2;
-		if (lxr_child_finish(&child, "delete the bridge", ret < 0 ? &e2 : err) < 0)
+		if (lxr_child_finish(&child, "delete the bridge", ret < 0 ? &e2 : err) < 0) {
+			/* the record back, so the next removal finds the bridge
+			 * (a shared network has no project cleanup to sweep it) */
+			_cleanup_free_ char *text = net_rec_text(&r);
+			net_rec_save(run_dir, project, "networks", name, text, &e2);
 			ret = -1;
+		}
 	}
 	net_rec_free(&r);
 	rmdir_empty(run_dir, project);

@@ -57,6 +57,8 @@ static void keep_netns(struct sup_instance *in)
 
 static bool tracked(struct sup *s, pid_t pid)
 {
+	if (pid == s->warm_pid)
+		return true; /* the loop reaps it (rt_cgroup_warm) */
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			const struct sup_instance *in = &s->svcs[i].inst[k], *sh = in->shadow;
@@ -542,7 +544,21 @@ static enum gate gate_of(const struct sup_service *dep, enum cfg_dep_condition c
 
 static void block(struct sup *s, struct sup_instance *in, const char *dep, const char *why)
 {
+	lxr_err err;
+
 	in->blocked = true;
+	/* what sup_prepare_next made for a start that will not come: its
+	 * address, and its names in the peers' hosts files, with nothing
+	 * behind them */
+	if (in->prepared) {
+		in->prepared = in->net_fresh = false;
+		if (in->net_joined && !in->fsm.started_at) {
+			in->net_joined = false;
+			if (sup_net_detach(s, in, &err) < 0)
+				sup_say(s, in, "cleanup: %s", err.msg);
+		}
+		sup_drop_kept(in);
+	}
 	in->blocked_by = lxr_xasprintf("%s %s", dep, why);
 	s->up_result = 1;
 	sup_say(s, in, "not started: dependency \"%s\" %s", dep, why);

@@ -298,7 +298,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_notify_tick(s);
 		arm_timer(s);
 		/* starts left over: only what is ready now, then on with them */
-		n = epoll_wait(s->epfd, evs, 32, s->starts_deferred ? 0 : -1);
+		n = epoll_wait(s->epfd, evs, 32, s->starts_deferred && !s->shutting_down ? 0 : -1);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++)
@@ -309,9 +309,11 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		if (s->warm_pid > 0 && waitpid(s->warm_pid, NULL, WNOHANG) != 0)
 			s->warm_pid = -1;
 		s->start_budget = START_BURST;
-		if (s->starts_deferred && !s->shutting_down) {
+		/* (a stop of the stack ends the wave: nothing more starts) */
+		if (s->starts_deferred) {
 			s->starts_deferred = false;
-			sup_start_ready(s);
+			if (!s->shutting_down)
+				sup_start_ready(s);
 		}
 	}
 	report_ready(s);

@@ -207,6 +207,20 @@ int sup_net_detach(const struct sup *s, const struct sup_instance *in, lxr_err *
  * goes with the namespace in the kernel's own work, so the project's
  * cleanup finds little left to remove or wait for. One per turn; what
  * fails here, the cleanup removes. */
+/* Is a container that joined in's network namespace (network_mode:
+ * service:X) still running? Its stop comes first, but X may have ended
+ * before the stack's; its ports go with X's endpoint. */
+static bool joined_by_running(struct sup *s, const struct sup_instance *in)
+{
+	FOR_EACH_INSTANCE(s, x)
+	{
+		const struct plan_ns_join *j = &x->plan.net_of;
+		if (x->c && j->name && !j->container && !strcmp(j->name, in->svc->cfg->name))
+			return true;
+	}
+	return false;
+}
+
 void sup_net_tidy_next(struct sup *s)
 {
 	lxr_err err;
@@ -215,7 +229,7 @@ void sup_net_tidy_next(struct sup *s)
 		return;
 	FOR_EACH_INSTANCE(s, in)
 	{
-		if (in->c || !in->net_joined)
+		if (in->c || !in->net_joined || joined_by_running(s, in))
 			continue;
 		in->net_joined = false;
 		if (net_endpoint_remove_going(lxr_run_dir(), s->stack->project, in->plan.spec.id,

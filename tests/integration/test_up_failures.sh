@@ -46,6 +46,14 @@ events | grep -q '"instance":"api-1","state":"starting"' && fail "api started al
 events | grep -q '"instance":"web-1","state":"starting"' && fail "web started although api never did"
 wait_event '"instance":"optional-1","state":"running"'
 [ ! -e "$LXR_RUN_DIR/$PROJECT/api-1/state" ] || fail "api has a running container"
+# a blocked instance holds no network endpoint (the supervisor may have
+# made needs-broken's while broken was being started), and no peer's
+# /etc/hosts names it
+for b in needs-broken-1 api-1 web-1; do
+	[ ! -e "$LXR_RUN_DIR/$PROJECT/.net/endpoints/$b" ] || fail "blocked $b keeps a network endpoint"
+done
+! grep -rqs 'needs-broken' "$LXR_RUN_DIR/$PROJECT/.net/etc/" ||
+	fail "a hosts file names the blocked needs-broken: $(grep -rl needs-broken "$LXR_RUN_DIR/$PROJECT/.net/etc/")"
 pass "a dependency that is unhealthy or cannot start blocks its dependents; required: false only warns"
 
 log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")

@@ -228,69 +228,6 @@ static bool name_matches(const char *name, const char *prefix, const char *key)
 	return false;
 }
 
-int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
-{
-	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
-	struct net_nl *sk = NULL;
-	struct links ls;
-	int ret = 0;
-
-	if (net_nl_open(&sk, err) < 0)
-		return -1;
-	if (links_list(sk, &ls, err) < 0) {
-		net_nl_close(sk);
-		return -1;
-	}
-	for (size_t i = 0; i < ls.n; i++) {
-		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
-		_cleanup_free_ char *key = NULL;
-		if (!lxr_str_has_prefix(alias, mark))
-			continue;
-		/* The alias names the owner; the name, a hash that includes the
-		 * run dir, proves it is this run dir's. */
-		key = lxr_xasprintf("%s/%s/%s", run_dir, project, alias + strlen(mark));
-		if (!name_matches(name, "lxr-", key) && !name_matches(name, "lxr", key))
-			continue;
-		lxr_info("removing %s (%s), left without a record", name, alias);
-		if (net_link_delete(sk, name, alias, err) < 0)
-			ret = -1;
-	}
-	free(ls.v);
-	net_nl_close(sk);
-	return ret;
-}
-
-int net_project_veths(const char *run_dir, const char *project, bool remove, lxr_err *err)
-{
-	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
-	struct net_nl *sk = NULL;
-	struct links ls;
-	int n = 0;
-
-	if (net_nl_open(&sk, err) < 0)
-		return -1;
-	if (links_list(sk, &ls, err) < 0) {
-		net_nl_close(sk);
-		return -1;
-	}
-	for (size_t i = 0; i < ls.n && n >= 0; i++) {
-		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
-		_cleanup_free_ char *key = NULL;
-		if (!lxr_str_has_prefix(alias, mark))
-			continue;
-		key = lxr_xasprintf("%s/%s/%s", run_dir, project, alias + strlen(mark));
-		if (name_matches(name, "lxr-", key) || !name_matches(name, "lxr", key))
-			continue;
-		if (!remove)
-			n++;
-		else if (net_link_delete(sk, name, alias, err) < 0)
-			n = -1;
-	}
-	free(ls.v);
-	net_nl_close(sk);
-	return n;
-}
-
 /* Is there a record of kind for name in project? */
 static bool recorded(const char *run_dir, const char *project, const char *kind, const char *name)
 {
@@ -300,50 +237,122 @@ static bool recorded(const char *run_dir, const char *project, const char *kind,
 	return access(path, F_OK) == 0;
 }
 
-int net_links_sweep_unrecorded(const char *run_dir, const char *project, char ***removed,
-			       lxr_err *err)
+/* One of project's links in run_dir, as each_link finds it. */
+struct project_link {
+	struct net_nl *sk;
+	const char *name, *alias;
+	const char *what; /* the owner, from the alias: a network or a container */
+	bool bridge;
+};
+
+/* fn for each link whose alias is "lxr:PROJECT/WHAT" and whose name is one
+ * net_link_name gives run_dir/project/WHAT: the alias names the owner; the
+ * name, a hash that includes the run dir, proves it is this run dir's.
+ * fn's negative result stops the walk and is returned. */
+static int each_link(const char *run_dir, const char *project,
+		     int (*fn)(const struct project_link *l, void *ctx), void *ctx, lxr_err *err)
 {
 	_cleanup_free_ char *mark = lxr_xasprintf("lxr:%s/", project);
-	/* records are written before their link is made, under the lock:
-	 * holding it, a link without one is not being made */
-	_cleanup_close_ int lock = net_lock(run_dir, err);
 	struct net_nl *sk = NULL;
-	struct links ls = {0};
-	int ret = 0;
+	struct links ls;
+	int r = 0;
 
-	if (lock < 0 || net_nl_open(&sk, err) < 0)
+	if (net_nl_open(&sk, err) < 0)
 		return -1;
 	if (links_list(sk, &ls, err) < 0) {
 		net_nl_close(sk);
 		return -1;
 	}
-	for (size_t i = 0; i < ls.n; i++) {
-		const char *name = ls.v[i].name, *alias = ls.v[i].alias;
+	for (size_t i = 0; i < ls.n && r >= 0; i++) {
+		struct project_link l = {sk, ls.v[i].name, ls.v[i].alias, NULL, false};
 		_cleanup_free_ char *key = NULL;
-		const char *what;
-		bool bridge;
-		lxr_err e;
-		if (!lxr_str_has_prefix(alias, mark))
+		if (!lxr_str_has_prefix(l.alias, mark))
 			continue;
-		what = alias + strlen(mark);
-		key = lxr_xasprintf("%s/%s/%s", run_dir, project, what);
-		bridge = name_matches(name, "lxr-", key);
-		if (!bridge && !name_matches(name, "lxr", key))
-			continue;
-		if (recorded(run_dir, project, bridge ? "networks" : "endpoints", what))
-			continue;
-		if (net_link_delete(sk, name, alias, &e) < 0) {
-			if (ret == 0)
-				*err = e;
-			ret = -1;
-			continue;
-		}
-		lxr_strv_push(removed,
-			      lxr_xasprintf("link %s (%s), left without a record", name, alias));
+		l.what = l.alias + strlen(mark);
+		key = lxr_xasprintf("%s/%s/%s", run_dir, project, l.what);
+		l.bridge = name_matches(l.name, "lxr-", key);
+		if (l.bridge || name_matches(l.name, "lxr", key))
+			r = fn(&l, ctx);
 	}
 	free(ls.v);
 	net_nl_close(sk);
-	return ret;
+	return r;
+}
+
+struct sweep {
+	const char *run_dir, *project;
+	bool veths_only, count_only, unrecorded;
+	int n;
+	char ***removed;
+	lxr_err first;
+	bool failed;
+};
+
+static int sweep_one(const struct project_link *l, void *ctx)
+{
+	struct sweep *w = ctx;
+	lxr_err e;
+
+	if ((w->veths_only && l->bridge) ||
+	    (w->unrecorded &&
+	     recorded(w->run_dir, w->project, l->bridge ? "networks" : "endpoints", l->what)))
+		return 0;
+	if (w->count_only) {
+		w->n++;
+		return 0;
+	}
+	if (!w->unrecorded && !w->veths_only)
+		lxr_info("removing %s (%s), left without a record", l->name, l->alias);
+	if (net_link_delete(l->sk, l->name, l->alias, &e) < 0) {
+		if (!w->failed)
+			w->first = e;
+		w->failed = true;
+		return 0; /* one that fails must not keep the others */
+	}
+	if (w->removed)
+		lxr_strv_push(w->removed, lxr_xasprintf("link %s (%s), left without a record",
+							l->name, l->alias));
+	return 0;
+}
+
+static int sweep(struct sweep *w, lxr_err *err)
+{
+	if (each_link(w->run_dir, w->project, sweep_one, w, err) < 0)
+		return -1;
+	if (w->failed) {
+		*err = w->first;
+		return -1;
+	}
+	return w->n;
+}
+
+int net_links_sweep(const char *run_dir, const char *project, lxr_err *err)
+{
+	struct sweep w = {.run_dir = run_dir, .project = project};
+
+	return sweep(&w, err) < 0 ? -1 : 0;
+}
+
+int net_project_veths(const char *run_dir, const char *project, bool remove, lxr_err *err)
+{
+	struct sweep w = {
+	    .run_dir = run_dir, .project = project, .veths_only = true, .count_only = !remove};
+
+	return sweep(&w, err);
+}
+
+int net_links_sweep_unrecorded(const char *run_dir, const char *project, char ***removed,
+			       lxr_err *err)
+{
+	/* records are written before their link is made, under the lock:
+	 * holding it, a link without one is not being made */
+	_cleanup_close_ int lock = net_lock(run_dir, err);
+	struct sweep w = {
+	    .run_dir = run_dir, .project = project, .unrecorded = true, .removed = removed};
+
+	if (lock < 0)
+		return -1;
+	return sweep(&w, err) < 0 ? -1 : 0;
 }
 
 bool net_any_lxr_bridge(void)

@@ -325,21 +325,24 @@ void sup_notify_close(void);         /* STOPPING=1 if not said yet */
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
 /* Let go of what a restart was to reuse (kept_cg, kept_netns). */
 void sup_drop_kept(struct sup_instance *in);
+void sup_on_exit(struct sup *s, struct sup_instance *in);
+void sup_on_spawned(struct sup *s, struct sup_instance *in);
+/* giveup.c: x-lxr on_give_up once in's restart limit is used up */
+void sup_give_up(struct sup *s, struct sup_instance *in);
+
+/* ---- order.c: when instances start and in what order the stack stops ----- */
+void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
+/* the network endpoint and cgroup of an instance about to start, made
+ * while the loop would wait for another's start */
+void sup_prepare_next(struct sup *s);
 /* sup_event with this grace period (stop -t, down -t) in place of the
  * service's stop_grace_period; grace_us < 0: the service's. */
 void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, int64_t grace_us);
-void sup_on_exit(struct sup *s, struct sup_instance *in);
-void sup_on_spawned(struct sup *s, struct sup_instance *in);
-void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
-/* the network endpoint of an instance about to start, made while the loop
- * would wait for another's start */
-void sup_prepare_next(struct sup *s);
-void sup_stop_all(struct sup *s);
-/* giveup.c: x-lxr on_give_up once in's restart limit is used up */
-void sup_give_up(struct sup *s,
-		 struct sup_instance *in); /* ordered shutdown, reverse start order */
+void sup_stop_all(struct sup *s); /* ordered shutdown, reverse start order */
 bool sup_all_down(struct sup *s);
 void sup_kill_all(struct sup *s);
+/* Does a dependent wait for this instance to become healthy? */
+bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 
 /* ---- health.c -------------------------------------------------------------- */
 void sup_health_init(struct sup_instance *in);
@@ -392,9 +395,6 @@ void sup_control_accept(struct sup *s);
 void sup_control_read(struct sup *s, struct sup_watch *w);
 void sup_control_broadcast(struct sup *s, const char *line);
 void sup_control_close(struct sup *s);
-
-/* Does a dependent wait for this instance to become healthy? */
-bool sup_health_needed(struct sup *s, const struct sup_instance *in);
 
 /* ---- net.c: networks ------------------------------------------------------------- */
 int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err);

@@ -13,114 +13,6 @@
 
 #include "net/internal.h"
 
-struct alive_ctx {
-	const char *run_dir;
-	struct ep_rec *eps;
-	size_t n;
-};
-
-/* A lease's owner is alive while an endpoint record names it and that
- * endpoint's namespace is still mounted: a container between restarts keeps
- * both; a crash leaves the record but the cleanup takes the namespace. */
-static bool owner_alive(const char *owner, void *p)
-{
-	struct alive_ctx *c = p;
-
-	for (size_t i = 0; i < c->n; i++) {
-		if (strcmp(c->eps[i].owner, owner))
-			continue;
-		_cleanup_free_ char *ns = net_proj_dir(c->run_dir, c->eps[i].project, "netns");
-		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", ns, c->eps[i].container);
-		return net_netns_alive(path);
-	}
-	return false;
-}
-
-/* Every endpoint on network (whose records are home's), of any project. */
-static void eps_on(const char *run_dir, const char *home, const char *network, struct ep_rec **out,
-		   size_t *n)
-{
-	struct ep_rec *all = NULL;
-	size_t cnt = 0, k = 0;
-
-	net_all_eps_load(run_dir, &all, &cnt);
-	for (size_t i = 0; i < cnt; i++) {
-		if (!strcmp(net_ep_home(&all[i]), home) && !strcmp(all[i].network, network))
-			all[k++] = all[i];
-		else
-			net_ep_free(&all[i]);
-	}
-	*out = all;
-	*n = k;
-}
-
-/* The network's IPv4 leases, or (v6) its IPv6 ones. With sweep, the
- * leases of containers that are gone are freed first: that reads every
- * endpoint record on the network, so it is done only when an address is
- * wanted and none is free (lease_take), not on every start and stop, which
- * would make a stack's start-up and `down` quadratic in its size. */
-static int leases_load(const char *run_dir, const char *project, const struct net_rec *net, bool v6,
-		       bool sweep, struct lxr_ipam **out, lxr_err *err)
-{
-	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "leases");
-	_cleanup_free_ char *l6 = net_lease6_name(net->name);
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, v6 ? l6 : net->name);
-	_cleanup_free_ char *text = NULL;
-	struct alive_ctx ac = {run_dir, NULL, 0};
-	size_t len, freed;
-	int r;
-
-	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, err);
-	if (r == 0)
-		r = v6 ? net_ipam6_load(text, &net->subnet6, &net->gateway6, out, err)
-		       : net_ipam_load(text, &net->subnet, net->gateway, out, err);
-	if (r == 0 && !sweep)
-		return 0;
-	/* the network's endpoints, of whichever project (a shared network's
-	 * containers belong to the projects that use it) */
-	eps_on(run_dir, project, net->name, &ac.eps, &ac.n);
-	if (r < 0 && (err->errnum == EBADMSG || err->errnum == ESTALE || err->errnum == ENOENT)) {
-		if (err->errnum != ENOENT)
-			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, err->msg);
-		r = v6 ? net_ipam6_new(&net->subnet6, &net->gateway6, out, err)
-		       : net_ipam_new(&net->subnet, net->gateway, out, err);
-		/* ac holds the network's endpoints only, of every project */
-		for (size_t i = 0; r == 0 && i < ac.n; i++) {
-			if (!owner_alive(ac.eps[i].owner, &ac) || (v6 && !ac.eps[i].has_ip6))
-				continue;
-			r = v6 ? net_ipam6_reserve(*out, ac.eps[i].owner, &ac.eps[i].ip6, err)
-			       : net_ipam_reserve(*out, ac.eps[i].owner, ac.eps[i].ip, err);
-		}
-		if (r < 0 && *out) {
-			net_ipam_free(*out);
-			*out = NULL;
-		}
-	}
-	if (r == 0 && (freed = net_ipam_reconcile(*out, owner_alive, &ac)))
-		lxr_info("network %s: freed %zu lease(s) of containers that are gone", net->name,
-			 freed);
-	net_eps_free(ac.eps, ac.n);
-	return r < 0 ? lxr_err_wrap(err, "leases of network %s", net->name) : 0;
-}
-
-/* Written in place, not replaced: every start and stop writes it, and on
- * a filesystem without a journal each new inode costs a scan past all
- * those freed in the last 30 s. A kill between the write and the truncate
- * leaves blank lines the loader skips; a torn file (a power cut) is
- * rebuilt from the endpoint records (leases_load). */
-static int leases_save(const char *run_dir, const char *project, const char *name, bool v6,
-		       const struct lxr_ipam *m, lxr_err *err)
-{
-	_cleanup_free_ char *text = net_ipam_dump(m);
-	_cleanup_free_ char *l6 = net_lease6_name(name);
-	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "leases");
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, v6 ? l6 : name);
-
-	if (lxr_mkdir_p(dir, 0700, err) < 0)
-		return -1;
-	return net_write_in_place(path, text, err);
-}
-
 static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 {
 	_cleanup_free_ char *host = NULL, *up = NULL, *text = NULL, *own = NULL;
@@ -256,91 +148,6 @@ static void remove_unrecorded(const char *run_dir, const char *project, const ch
 	net_rec_remove(run_dir, project, "endpoints", ctr, &err);
 }
 
-static int lease_take(const char *run_dir, const char *project, const struct net_rec *net,
-		      struct ep_rec *e, const char *static_ip, lxr_err *err)
-{
-	struct lxr_ipam *m = NULL;
-	uint32_t want = 0;
-	int r;
-
-	if (static_ip && net_ip_parse(static_ip, &want, err) < 0)
-		return -1;
-	/* a full subnet, or the address asked for leased: perhaps to
-	 * containers that are gone, so once more after the sweep */
-	for (int sweep = 0; sweep <= 1; sweep++) {
-		if (leases_load(run_dir, project, net, false, sweep, &m, err) < 0)
-			return -1;
-		r = static_ip ? net_ipam_reserve(m, e->owner, want, err)
-			      : net_ipam_alloc(m, e->owner, &e->ip, err);
-		if (r == 0 || (err->errnum != ENOSPC && err->errnum != EADDRINUSE))
-			break;
-		net_ipam_free(m);
-		m = NULL;
-	}
-	if (static_ip)
-		e->ip = want;
-	if (r == 0)
-		r = leases_save(run_dir, project, net->name, false, m, err);
-	net_ipam_free(m);
-	return r;
-}
-
-/* The IPv6 address, from the network's IPv6 allocator (its own lease
- * file), when the network has IPv6. */
-static int lease6_take(const char *run_dir, const char *project, const struct net_rec *net,
-		       struct ep_rec *e, const char *static_ip6, lxr_err *err)
-{
-	struct lxr_ipam *m = NULL;
-	int r;
-
-	if (!net->subnet6.prefix) {
-		if (static_ip6)
-			return lxr_fail(err, EINVAL,
-					"ipv6_address %s given, but network %s has no IPv6",
-					static_ip6, net->name),
-			       lxr_err_hint(err, "set enable_ipv6: true on the network");
-		return 0;
-	}
-	if (static_ip6 && net_ip6_parse(static_ip6, &e->ip6, err) < 0)
-		return -1;
-	for (int sweep = 0; sweep <= 1; sweep++) {
-		if (leases_load(run_dir, project, net, true, sweep, &m, err) < 0)
-			return -1;
-		r = static_ip6 ? net_ipam6_reserve(m, e->owner, &e->ip6, err)
-			       : net_ipam6_alloc(m, e->owner, &e->ip6, err);
-		if (r == 0 || (err->errnum != ENOSPC && err->errnum != EADDRINUSE))
-			break;
-		net_ipam_free(m);
-		m = NULL;
-	}
-	if (r == 0)
-		r = leases_save(run_dir, project, net->name, true, m, err);
-	net_ipam_free(m);
-	e->has_ip6 = r == 0;
-	return r;
-}
-
-static void lease_drop(const char *run_dir, const char *project, const char *network,
-		       const char *owner)
-{
-	struct net_rec net;
-	struct lxr_ipam *m = NULL;
-	lxr_err err;
-
-	if (net_rec_load(run_dir, project, network, &net, &err) < 0)
-		return;
-	for (int v6 = 0; v6 <= (net.subnet6.prefix != 0); v6++) {
-		if (leases_load(run_dir, project, &net, v6, false, &m, &err) < 0)
-			continue;
-		net_ipam_release(m, owner);
-		if (leases_save(run_dir, project, network, v6, m, &err) < 0)
-			lxr_err_print(&err);
-		net_ipam_free(m);
-		m = NULL;
-	}
-	net_rec_free(&net);
-}
-
 /* Kernel side of a new endpoint: namespace, veth, addresses, files. */
 static int wire(const char *run_dir, const char *project, const struct net_rec *net,
 		const struct ep_rec *e, bool defer, struct net_nl *sk, lxr_err *err)
@@ -411,8 +218,8 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 		}
 	}
 	if (net_ports_free(run_dir, e->ports, e->n_ports, err) < 0 ||
-	    lease_take(run_dir, net_ep_home(e), net, e, cfg->static_ip, err) < 0 ||
-	    lease6_take(run_dir, net_ep_home(e), net, e, cfg->static_ip6, err) < 0 ||
+	    net_lease_take(run_dir, net_ep_home(e), net, e, cfg->static_ip, err) < 0 ||
+	    net_lease6_take(run_dir, net_ep_home(e), net, e, cfg->static_ip6, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
 		return -1;
 	r = veth_pick(sk, key, alias, e->veth, err);
@@ -571,7 +378,7 @@ static bool network_unused(const char *run_dir, const char *home, const char *ne
 	struct ep_rec *eps = NULL;
 	size_t n = 0;
 
-	eps_on(run_dir, home, network, &eps, &n);
+	net_eps_on(run_dir, home, network, &eps, &n);
 	net_eps_free(eps, n);
 	return n == 0;
 }
@@ -616,7 +423,7 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	if (r == 0 && !e.joins)
 		r = net_netns_remove(path, err);
 	if (r == 0) {
-		lease_drop(run_dir, net_ep_home(&e), e.network, e.owner);
+		net_lease_drop(run_dir, net_ep_home(&e), e.network, e.owner);
 		r = net_rec_remove(run_dir, project, "endpoints", ctr, err);
 	}
 	if (r == 0 && e.n_ports)

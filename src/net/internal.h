@@ -342,9 +342,25 @@ bool net_any_lxr_bridge(void);
 /* Start time of pid in clock ticks since boot, 0 if it is gone. */
 unsigned long long net_proc_start(int pid);
 
+/* ---- leases.c: an endpoint's addresses, under the lock ------------------------ */
+/* Every endpoint on network (whose records are home's), of any project. */
+void net_eps_on(const char *run_dir, const char *home, const char *network, struct ep_rec **out,
+		size_t *n);
+/* e's IPv4 address (static_ip, else the next free), its lease saved. */
+int net_lease_take(const char *run_dir, const char *project, const struct net_rec *net,
+		   struct ep_rec *e, const char *static_ip, lxr_err *err);
+/* e's IPv6 address when the network has IPv6 (static_ip6 needs it). */
+int net_lease6_take(const char *run_dir, const char *project, const struct net_rec *net,
+		    struct ep_rec *e, const char *static_ip6, lxr_err *err);
+/* owner's leases on network given back (errors printed, not returned). */
+void net_lease_drop(const char *run_dir, const char *project, const char *network,
+		    const char *owner);
+
 /* ---- under the lock (network.c, endpoint.c) ---------------------------------- */
 char *net_link_alias(const char *project, const char *name);
 int net_nft_sync(const char *run_dir, const char *project, lxr_err *err);
+/* The project is going: its chains out of the kernel (rules.c). */
+void net_nft_project_drop(const char *run_dir, const char *project);
 int net_network_up_locked(const char *run_dir, const char *project,
 			  const struct lxr_net_config *cfg, const struct lxr_net_pool *pool,
 			  lxr_err *err);

@@ -239,6 +239,42 @@ static void report_ready(struct sup *s)
  * would count as running, and its health checks begin, only then. */
 #define START_BURST 2
 
+/* The start of a turn: ready reported, a failed foreground start taken
+ * down, the ordered stop moved on; true when the loop is done. */
+static bool turn_ends_loop(struct sup *s, const struct sup_opts *o)
+{
+	if (!s->up_done && startup_settled(s))
+		report_ready(s);
+	/* foreground: a failed dependency or a service that cannot start
+	 * fails `up`; the stack it was part of goes down with it (detached,
+	 * the rest keeps running) */
+	if (!o->detached && s->up_done && (s->up_result || s->start_failed) && !s->shutting_down) {
+		fprintf(stderr, "lxr: %s: stopping the stack\n",
+			s->start_failed ? "a service could not start" : "a dependency failed");
+		sup_stop_all(s);
+	}
+	if (s->shutting_down) {
+		sup_stop_all(s); /* moves on level by level as they exit */
+		return sup_all_down(s);
+	}
+	/* foreground: every container has ended for good */
+	return (!o->detached || o->exit_when_done) && nothing_left(s);
+}
+
+/* The end of a turn: the warm-up child reaped, and the starts a wave left
+ * for it made (a stop of the stack ends the wave: nothing more starts). */
+static void turn_end(struct sup *s)
+{
+	if (s->warm_pid > 0 && waitpid(s->warm_pid, NULL, WNOHANG) != 0)
+		s->warm_pid = -1;
+	s->start_budget = START_BURST;
+	if (s->starts_deferred) {
+		s->starts_deferred = false;
+		if (!s->shutting_down)
+			sup_start_ready(s);
+	}
+}
+
 int sup_run(struct sup *s, const struct sup_opts *o)
 {
 	lxr_err err;
@@ -266,25 +302,8 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		struct epoll_event evs[32];
 		int n;
 
-		if (!s->up_done && startup_settled(s))
-			report_ready(s);
-		/* foreground: a failed dependency or a service that cannot
-		 * start fails `up`; the stack it was part of goes down with it
-		 * (detached, the rest keeps running) */
-		if (!o->detached && s->up_done && (s->up_result || s->start_failed) &&
-		    !s->shutting_down) {
-			fprintf(stderr, "lxr: %s: stopping the stack\n",
-				s->start_failed ? "a service could not start"
-						: "a dependency failed");
-			sup_stop_all(s);
-		}
-		if (s->shutting_down) {
-			sup_stop_all(s); /* moves on level by level as they exit */
-			if (sup_all_down(s))
-				break;
-		} else if ((!o->detached || o->exit_when_done) && nothing_left(s)) {
-			break; /* foreground: every container has ended for good */
-		}
+		if (turn_ends_loop(s, o))
+			break;
 		/* what a start or a stop waiting would leave the loop idle for */
 		sup_prepare_next(s);
 		sup_net_tidy_next(s);
@@ -306,15 +325,7 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 		sup_term_flush(s); /* the turn's terminal lines, in one write */
 		sup_reconcile_tick(s);
 		sup_update_tick(s);
-		if (s->warm_pid > 0 && waitpid(s->warm_pid, NULL, WNOHANG) != 0)
-			s->warm_pid = -1;
-		s->start_budget = START_BURST;
-		/* (a stop of the stack ends the wave: nothing more starts) */
-		if (s->starts_deferred) {
-			s->starts_deferred = false;
-			if (!s->shutting_down)
-				sup_start_ready(s);
-		}
+		turn_end(s);
 	}
 	report_ready(s);
 	sup_notify_close();

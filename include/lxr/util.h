@@ -237,7 +237,7 @@ void lxr_set_proc_title(const char *title);
 const char *lxr_run_dir(void); /* LXR_RUN_DIR, /run/lxr */
 /* Root with the default run directory: a tmpfs of lxr's own on /run/lxr
  * where /run is not one, mounted once, when /run/lxr holds no state
- * (rundir_tmpfs.c). Called by the CLI before any command. */
+ * (rundir_tmpfs.c). Called by the CLI before a command that makes run state. */
 void lxr_run_dir_prepare(void);
 /* The pseudo-project under the run dir whose networks several projects
  * share (`lxr network create`, a stack network's `name:`). */

@@ -94,6 +94,21 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* The commands that make state in the run directory (the others only read
+ * it, or use none), and not for their --help: only they give it its tmpfs. */
+static bool makes_run_state(const char *name, int argc, char **argv)
+{
+	static const char *const makers[] = {"up", "create", "run", "build", "network", "boot"};
+	bool maker = false;
+
+	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]) && !maker; i++)
+		maker = !strcmp(name, makers[i]);
+	for (int i = 1; maker && i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return false;
+	return maker;
+}
+
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -183,7 +198,8 @@ static int dispatch(int argc, char **argv)
 	/* an ordinary user's doctor reads the user's own once inside */
 	if ((geteuid() == 0 || strcmp(c->name, "doctor")) && cli_apply_settings() < 0)
 		return LXR_EXIT_USAGE;
-	lxr_run_dir_prepare();
+	if (makes_run_state(c->name, argc, argv))
+		lxr_run_dir_prepare();
 	return c->fn(argc, argv);
 }
 

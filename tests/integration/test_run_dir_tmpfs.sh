@@ -18,19 +18,21 @@ out=$(unshare --mount --propagation private env -u LXR_RUN_DIR \
 while mountpoint -q /run/lxr; do umount -l /run/lxr; done
 mount --bind "$FAKE" /run
 "$LXR" ls >/dev/null
-echo "first: $(findmnt -n -o FSTYPE /run/lxr || echo none)"
+echo "reader: $(findmnt -n -o FSTYPE /run/lxr || echo none)"
 "$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
 echo "run: $?"
+echo "first: $(findmnt -n -o FSTYPE /run/lxr || echo none)"
 [ -z "$(ls -A /run/lxr/_run 2>/dev/null)" ] && echo "run left nothing"
-"$LXR" ls >/dev/null
+"$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
 echo "mounts: $(findmnt -n -o TARGET /run/lxr | wc -l)"
 # state a mount would hide: left as it is
 umount /run/lxr
 mkdir -p /run/lxr/someproject
-"$LXR" ls >/dev/null
+"$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
 echo "with state: $(findmnt -n -o FSTYPE /run/lxr || echo none)"
 ' 2>&1) || fail "the namespace's script failed: $out"
 
+expect_grep "$out" "^reader: none$" "a command that only reads state mounts nothing"
 expect_grep "$out" "^first: tmpfs$" "a tmpfs is mounted on /run/lxr where /run is a disk"
 expect_grep "$out" "^run: 0$" "a container runs with its state there"
 expect_grep "$out" "^run left nothing$" "and leaves nothing there"

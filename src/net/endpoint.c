@@ -383,6 +383,19 @@ static bool network_unused(const char *run_dir, const char *home, const char *ne
 	return n == 0;
 }
 
+/* A veth with lxr's mark and no alias yet: its maker was killed between
+ * the two requests, before the container started. The project's cleanup
+ * waits for the veths it leaves to their namespaces by alias, which this
+ * one lacks, so it is deleted here (once in a crash, not on every down). */
+static int unaliased_delete(struct net_nl *sk, const char *veth, const char *alias, lxr_err *err)
+{
+	char have[256] = "";
+
+	if (net_link_check(sk, veth, alias, have, sizeof(have)) != 1 || have[0])
+		return 0;
+	return net_link_delete(sk, veth, alias, err);
+}
+
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *ctr,
 			       unsigned flags, lxr_err *err)
 {
@@ -418,6 +431,9 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	 * freed together, and net_project_cleanup deletes what is left. */
 	if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
+		net_nl_close(sk);
+	} else if ((flags & NET_RM_ALL) && net_nl_open(&sk, err) == 0) {
+		r = unaliased_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);
 	}
 	if (r == 0 && !e.joins)

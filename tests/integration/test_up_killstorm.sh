@@ -96,6 +96,21 @@ expect_rc 0 "down before the storm"
 out=$(left)
 [ -z "$out" ] || fail "a clean down left: $out"
 
+# A kill between a veth's create and its alias leaves a recorded endpoint
+# whose veth has only lxr's mark; made by hand (the alias taken off), down
+# must delete it, not leave it to the kernel's later cleanup of the
+# namespace. Checked at once, as a user's next command would see it.
+run up -d -f "$STACK"
+expect_rc 0 "up -d before the unaliased veth"
+running_all
+for l in $(ip -d -o link show | grep "alias lxr:$PROJECT/s2-1" | awk '{print $2}' | cut -d@ -f1); do
+	ip link set "$l" alias ""
+done
+run down -f "$STACK"
+expect_rc 0 "down with an unaliased veth"
+out=$(left)
+[ -z "$out" ] || fail "down left, with a veth that had only lxr's mark: $out"
+
 kills=0 bad=0
 for k in $(seq "$N"); do
 	"$LXR" up -d -f "$STACK" >/dev/null 2>&1 &

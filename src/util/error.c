@@ -22,29 +22,35 @@ int lxr_fail(lxr_err *err, int errnum, const char *fmt, ...)
 
 int lxr_err_wrap(lxr_err *err, const char *fmt, ...)
 {
-	char old[LXR_ERR_MSG_MAX];
+	enum { MAX = LXR_ERR_MSG_MAX - 1, HEAD = (MAX - 3) / 2, TAIL = MAX - 3 - HEAD };
+	char full[2 * LXR_ERR_MSG_MAX + 2];
+	size_t len, ol;
 	va_list ap;
 	int n;
 
 	if (!err)
 		return -1;
-	memcpy(old, err->msg, sizeof(old));
 	va_start(ap, fmt);
-	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	n = vsnprintf(full, LXR_ERR_MSG_MAX, fmt, ap);
 	va_end(ap);
-	/* Context first, then the older, more specific message; truncate the
-	 * tail if the whole chain does not fit. */
-	if (n >= 0 && (size_t)n + 2 < sizeof(err->msg)) {
-		size_t used = (size_t)n;
-		memcpy(err->msg + used, ": ", 2);
-		used += 2;
-		size_t room = sizeof(err->msg) - used - 1;
-		size_t ol = strnlen(old, sizeof(old));
-		if (ol > room)
-			ol = room;
-		memcpy(err->msg + used, old, ol);
-		err->msg[used + ol] = '\0';
+	len = n < 0 ? 0 : (size_t)n > MAX ? MAX : (size_t)n;
+	/* Context first, then the older, more specific message. When the
+	 * chain does not fit (a context or a reason quoting a long input),
+	 * its middle goes: the start says what was being done, the end why
+	 * it failed. */
+	ol = strnlen(err->msg, MAX);
+	memcpy(full + len, ": ", 2);
+	memcpy(full + len + 2, err->msg, ol);
+	len += 2 + ol;
+	if (len <= MAX) {
+		memcpy(err->msg, full, len);
+		err->msg[len] = '\0';
+		return -1;
 	}
+	memcpy(err->msg, full, HEAD);
+	memcpy(err->msg + HEAD, "...", 3);
+	memcpy(err->msg + HEAD + 3, full + len - TAIL, TAIL);
+	err->msg[MAX] = '\0';
 	return -1;
 }
 

@@ -30,6 +30,31 @@ static void error_gains_context(void **state)
 	assert_string_equal(err.hint, "");
 }
 
+/* A chain too long for the buffer loses its middle, never the reason at
+ * its end nor the context at its start. */
+static void err_wrap_keeps_reason(void **state)
+{
+	char big[3000];
+	lxr_err err;
+	size_t n;
+
+	memset(big, 'g', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	lxr_fail(&err, EINVAL, "\"%.900s\": not a valid name", big);
+	lxr_err_wrap(&err, "image reference \"%s\"", big);
+	n = strlen(err.msg);
+	assert_true(n < sizeof(err.msg));
+	assert_string_equal(err.msg + n - strlen(": not a valid name"), ": not a valid name");
+	assert_non_null(strstr(err.msg, "ggg...ggg"));
+	assert_true(lxr_str_has_prefix(err.msg, "image reference \"ggg"));
+	/* a short reason is kept whole after a long context */
+	lxr_fail(&err, ENOENT, "no such file");
+	lxr_err_wrap(&err, "open %s", big);
+	n = strlen(err.msg);
+	assert_string_equal(err.msg + n - strlen("g: no such file"), "g: no such file");
+	assert_true(lxr_str_has_prefix(err.msg, "open ggg"));
+}
+
 static void strv_push_and_dup(void **state)
 {
 	_cleanup_strv_ char **v = NULL;
@@ -276,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(error_gains_context),
+	    cmocka_unit_test(err_wrap_keeps_reason),
 	    cmocka_unit_test(strv_push_and_dup),
 	    cmocka_unit_test(atomic_write_replaces_whole_file),
 	    cmocka_unit_test(temp_names_are_swept_when_their_writer_is_dead),

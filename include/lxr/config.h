@@ -633,6 +633,7 @@ struct cfg_settings {
 	int64_t pids_limit;                  /* [limits] pids; 0: not set, -1: unlimited */
 	enum lxr_userns_mode userns_mode;    /* [userns] mode; HOST: off or not set */
 	uint32_t userns_start, userns_count; /* its RANGE */
+	bool userns_shift_copy;              /* [userns] shift = copy */
 	char **boot_stacks;                  /* [boot] stacks: paths or globs, in order;
 						NULL: not set (CFG_BOOT_STACKS) */
 	char *watchdog_device;               /* [watchdog] device; NULL: none (off) */

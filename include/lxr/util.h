@@ -151,8 +151,23 @@ int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err);
  * and times; nothing is followed. Hard links become separate copies and
  * extended attributes are not copied. shown names src in messages. */
 int lxr_copy_tree(int src, int dst, const char *shown, lxr_err *err);
+/* An id shift: ids from..from+count-1 become to..to+count-1; others stay. */
+struct lxr_id_shift {
+	uint32_t uid_from, gid_from, uid_to, gid_to, count;
+};
+uint32_t lxr_id_shifted(const struct lxr_id_shift *s, uint32_t id, bool gid);
+/* lxr_copy_tree of a whole image layer with its owners shifted: hard
+ * links stay links, extended attributes are copied, and dst itself takes
+ * src's (shifted) owner, mode and attributes. */
+int lxr_copy_tree_shifted(int src, int dst, const struct lxr_id_shift *shift, const char *shown,
+			  lxr_err *err);
 /* in's bytes to out: copy_file_range, else reads and writes; -1 with errno. */
 int lxr_copy_data(int in, int out);
+/* fn(dir, name, ctx) for each entry of the open directory dir but "." and
+ * "..", until fn returns non-zero (then returned; fn sets err). -1 with
+ * err: the directory could not be read. shown names dir in messages. */
+int lxr_dir_each(int dir, const char *shown, int (*fn)(int dir, const char *name, void *ctx),
+		 void *ctx, lxr_err *err);
 /* Whether an open directory holds nothing but "." and "..". */
 bool lxr_dir_is_empty(int dirfd);
 /* rm -rf that never crosses a mount point and never follows symlinks. */
@@ -266,6 +281,10 @@ enum lxr_userns_mode { LXR_USERNS_HOST, LXR_USERNS_AUTO, LXR_USERNS_RANGE };
 #define LXR_USERNS_SIZE 65536u
 void lxr_userns_configure(enum lxr_userns_mode mode, uint32_t start, uint32_t count);
 void lxr_userns_conf(enum lxr_userns_mode *mode, uint32_t *start, uint32_t *count);
+/* [userns] shift = copy: layers and volumes shifted by copy even where
+ * idmapped mounts work (userns_shift.c) */
+void lxr_userns_shift_configure(bool copy);
+bool lxr_userns_shift_copy(void);
 /* lxr.conf [cgroup] parent: "auto" (or NULL), "none" or a cgroup v2 path,
  * as given (the runtime's rt_cg_host_base reads it; docs/cgroups.md). */
 void lxr_cgroup_parent_configure(const char *parent);

@@ -24,6 +24,7 @@ int cli_apply_settings(void)
 	lxr_net_pool_configure(s.pool_addr, s.pool_prefix, s.pool_size);
 	lxr_pids_limit_configure(s.pids_limit);
 	lxr_userns_configure(s.userns_mode, s.userns_start, s.userns_count);
+	lxr_userns_shift_configure(s.userns_shift_copy);
 	lxr_cgroup_parent_configure(s.cgroup_parent);
 	return 0;
 }

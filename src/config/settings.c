@@ -151,6 +151,23 @@ static int boot_key(struct ini_ctx *c, const char *name, const char *value)
 	return 1;
 }
 
+/* [userns] shift: how a container in a user namespace sees its image
+ * layers and volumes owned by its own ids: auto (idmapped mounts where the
+ * kernel and file system have them, else a shifted copy) or copy (always
+ * the copy, for a file system that claims idmapped mounts and fails). */
+static int userns_shift_key(struct ini_ctx *c, const char *value)
+{
+	if (strcmp(value, "auto") && strcmp(value, "copy")) {
+		snprintf(c->msg, sizeof(c->msg), "shift: \"%s\" is not auto or copy", value);
+		snprintf(c->hint, sizeof(c->hint),
+			 "auto (idmapped mounts where they work, else a copy of each layer "
+			 "with its owners shifted) or copy (always the copy)");
+		return 0;
+	}
+	c->out->userns_shift_copy = !strcmp(value, "copy");
+	return 1;
+}
+
 /* [userns]: whether container root is host root (off, the default), or
  * root of a user namespace mapped to a subordinate range: auto (one range
  * per container from lxr's pool) or START:COUNT (one range for all). */
@@ -159,9 +176,11 @@ static int userns_key(struct ini_ctx *c, const char *name, const char *value)
 	unsigned long long start, count;
 	char tail;
 
+	if (!strcmp(name, "shift"))
+		return userns_shift_key(c, value);
 	if (strcmp(name, "mode")) {
 		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [userns]", name);
-		snprintf(c->hint, sizeof(c->hint), "known keys: mode");
+		snprintf(c->hint, sizeof(c->hint), "known keys: mode, shift");
 		return 0;
 	}
 	if (!strcmp(value, "off") || !strcmp(value, "host")) {

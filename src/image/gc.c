@@ -55,6 +55,29 @@ static void mark(struct img_store *s, const char *manifest, char ***blobs, char 
 	img_manifest_free(&m);
 }
 
+/* A layer's copies with its owners shifted into user namespace ranges
+ * (where idmapped mounts are missing: runtime/userns_shift.c keeps them in
+ * <data_dir>/userns/shifted/RANGE/HEX) go with the layer. images: the
+ * store's root, <data_dir>/images. */
+static void shifted_copies_drop(const char *images, const char *hex)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/../userns/shifted", images);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *copy = NULL;
+		lxr_err e;
+		if (de->d_name[0] == '.')
+			continue;
+		copy = lxr_xasprintf("%s/%s/%s", dir, de->d_name, hex);
+		if (access(copy, F_OK) == 0 && lxr_rm_rf(copy, &e) < 0)
+			lxr_warn("%s", e.msg);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int64_t entry_size(int dirfd, const char *name)
 {
 	struct stat st;
@@ -87,6 +110,8 @@ static int sweep(struct img_store *s, int dirfd, const char *sub, char **want, s
 		r = lxr_rm_rf(path, err);
 		if (r == 0 && img_digest_valid(dg))
 			(*count)++;
+		if (r == 0 && img_digest_valid(dg) && !strcmp(sub, "layers"))
+			shifted_copies_drop(s->root, de->d_name);
 	}
 	closedir(d);
 	return r;
@@ -327,8 +352,8 @@ static int store_sweep(const char *data_dir, bool dry, char ***out, lxr_err *err
 
 /* Whether dirfd holds name as a directory entry with a digest name that no
  * image needs; temp names are sweep_dead's. */
-static void unreferenced_in(int dirfd, const char *path, const char *what, char **want, bool remove,
-			    char ***out)
+static void unreferenced_in(const struct img_store *s, int dirfd, const char *path,
+			    const char *what, char **want, bool remove, char ***out)
 {
 	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -346,6 +371,8 @@ static void unreferenced_in(int dirfd, const char *path, const char *what, char 
 		full = lxr_xasprintf("%s/%s", path, de->d_name);
 		if (remove && lxr_rm_rf(full, &e2) < 0)
 			continue;
+		if (remove && !strcmp(what, "layer"))
+			shifted_copies_drop(s->root, de->d_name);
 		lxr_strv_push(out, lxr_xasprintf("%s %s: no image names it (a load, pull or build "
 						 "did not finish)",
 						 what, full));
@@ -387,8 +414,8 @@ static int store_unreferenced(const char *data_dir, bool remove, char ***out, lx
 		mark(s, roots[i], &blobs, &layers);
 	bp = lxr_xasprintf("%s/blobs/sha256", s->root);
 	lp = lxr_xasprintf("%s/layers", s->root);
-	unreferenced_in(s->blobsfd, bp, "blob", blobs, remove, out);
-	unreferenced_in(s->layersfd, lp, "layer", layers, remove, out);
+	unreferenced_in(s, s->blobsfd, bp, "blob", blobs, remove, out);
+	unreferenced_in(s, s->layersfd, lp, "layer", layers, remove, out);
 out:
 	if (lock >= 0)
 		close(lock);

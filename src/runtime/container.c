@@ -505,7 +505,8 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		return -1;
 	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
-	if (has_userns(c) && rt_userns_send(spec, plan, pid, parent_end, &sysfs, err) < 0)
+	if (has_userns(c) &&
+	    rt_userns_send(spec, plan, &c->userns, c->dir, pid, parent_end, &sysfs, err) < 0)
 		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */

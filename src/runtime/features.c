@@ -476,8 +476,9 @@ static int idmap_probe(const char *dir, lxr_err *err)
 static void check_idmap(struct lxr_checks *c, const char *data_dir)
 {
 	static const char breaks[] =
-	    "containers in user namespaces (lxr.conf [userns]): their image layers "
-	    "and volumes";
+	    "containers in user namespaces (lxr.conf [userns]) run on copies of "
+	    "their image layers with shifted owners (disk, a slower first start), "
+	    "their named volumes' owners shifted in place";
 	_cleanup_free_ char *dir = existing(data_dir);
 	char rel[128], buf[LXR_ERR_MSG_MAX + 64];
 	lxr_err err;

@@ -114,6 +114,7 @@ struct rt_op {
 	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
 	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
 	bool idmap;      /* RT_OP_BIND: its owners are the container's ids (lxr_mount.idmap) */
+	bool volume;     /* RT_OP_BIND: a named volume (lxr_mount.volume) */
 	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
 	 * mount of source; MS_PRIVATE: none (what every mount is) */
 	unsigned long propagation;
@@ -165,6 +166,15 @@ int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lx
 int rt_userns_resolve(const struct lxr_spec *spec, const char *dir, struct lxr_userns *out,
 		      lxr_err *err);
 void rt_userns_release(const char *dir);
+/* <data_dir>/userns open in *dirfd, and its lock held: the returned fd */
+int rt_userns_pool_open(int *dirfd, lxr_err *err);
+/* Without idmapped mounts (userns_shift.c): lower's copy with its owners in
+ * u's range (*out its path; a store layer's made once per range, any other
+ * directory's as the container's own, below its directory dir), and a
+ * named volume's owners moved into u's range in place. */
+int rt_userns_layer_copy(const char *lower, const struct lxr_userns *u, const char *dir,
+			 size_t index, char **out, lxr_err *err);
+int rt_userns_volume_shift(const char *source, const struct lxr_userns *u, lxr_err *err);
 /* "lxr:START:COUNT" of user in a subuid/subgid file's text: 0, or -1. */
 int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, uint32_t *count);
 /* The slot key has in a ranges file's text ("SLOT KEY" lines; *found), else
@@ -180,7 +190,9 @@ int rt_userns_tree(const char *path, int userns_fd, bool recursive, bool tied, l
  * made (rt_userns_sysfs, made by lxr's thread while it is in there). */
 bool rt_userns_op_tree(const struct lxr_spec *spec, const struct rt_op *op);
 int rt_userns_sysfs(const struct rt_op *op, lxr_err *err);
-int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err);
+int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, const struct lxr_userns *u,
+			   lxr_err *err);
+bool rt_userns_idmap_refused(int errnum);
 int rt_userns_own_dir(const char *dir, const struct lxr_userns *u, lxr_err *err);
 int rt_userns_own_cgroup(int cgfd, const struct lxr_userns *u, lxr_err *err);
 /* The parent's side (userns_parent.c). joins_enter: lxr's thread enters the
@@ -196,8 +208,9 @@ int rt_userns_sysfs_of(const struct lxr_spec *spec, const struct rt_plan *plan, 
 		       lxr_err *err);
 int rt_userns_parent_setup(const struct rt_plan *plan, pid_t pid, const struct lxr_userns *u,
 			   int cgfd, lxr_err *err);
-int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan, pid_t pid, int sock,
-		   int *sysfs, lxr_err *err);
+int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan,
+		   const struct lxr_userns *u, const char *dir, pid_t pid, int sock, int *sysfs,
+		   lxr_err *err);
 /* lxr doctor: lxr's lines in /etc/subuid and /etc/subgid. */
 void rt_userns_check(struct lxr_checks *c);
 

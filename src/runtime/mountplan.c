@@ -152,6 +152,7 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 			struct rt_op *op = add_bind(plan, m->destination, m->source, m->flags);
 			op->copy_up = m->volume && !m->nocopy;
 			op->idmap = m->volume || m->idmap;
+			op->volume = m->volume;
 			op->source_ns = lxr_xstrdup(m->source_ns);
 			op->subpath = lxr_xstrdup(m->subpath);
 			op->propagation = m->propagation ? m->propagation : MS_PRIVATE;

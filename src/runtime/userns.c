@@ -116,7 +116,7 @@ static char *drop_gone(const char *text)
 }
 
 /* <data_dir>/userns, locked: every supervisor allocates from one file. */
-static int pool_open(int *dirfd, lxr_err *err)
+int rt_userns_pool_open(int *dirfd, lxr_err *err)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/userns", lxr_data_dir());
 	int lock;
@@ -178,7 +178,7 @@ static int pool_take(const struct lxr_spec *spec, const char *key, struct lxr_us
 	if (read_subid(SUBUID_PATH, &us, &uc, err) < 0 ||
 	    read_subid(SUBGID_PATH, &gs, &gc, err) < 0)
 		return -1;
-	lock = pool_open(&dfd, err);
+	lock = rt_userns_pool_open(&dfd, err);
 	if (lock < 0)
 		return -1;
 	if (lxr_read_file_at(dfd, "ranges", &text, &len, &ignored) < 0)
@@ -225,7 +225,7 @@ void rt_userns_release(const char *key)
 	size_t len;
 	lxr_err e;
 
-	lock = pool_open(&dfd, &e);
+	lock = rt_userns_pool_open(&dfd, &e);
 	if (lock < 0 || lxr_read_file_at(dfd, "ranges", &text, &len, &e) < 0)
 		return;
 	next = drop_key(text, key);
@@ -324,7 +324,7 @@ int rt_userns_sysfs(const struct rt_op *op, lxr_err *err)
  * :idmap), any other bind as it is on the host (a host file owned by
  * root stays out of container root's reach). A subpath is resolved beneath
  * the volume here, as rootfs.c does without a user namespace. */
-int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
+static int op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
@@ -362,6 +362,32 @@ int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 		return lxr_fail(err, e, "idmapped mount of %s/%s", op->source, op->subpath);
 	}
 	return make_private(fd, op->source, err);
+}
+
+/* Whether an idmapped mount failed because the kernel or the file system
+ * has none (then a shifted copy stands in), not for another reason. */
+bool rt_userns_idmap_refused(int errnum)
+{
+	return errnum == EINVAL || errnum == ENOSYS || errnum == EOPNOTSUPP || errnum == EPERM;
+}
+
+int rt_userns_op_tree_open(const struct rt_op *op, int userns_fd, const struct lxr_userns *u,
+			   lxr_err *err)
+{
+	struct rt_op plain = *op;
+	int fd;
+
+	if (!op->volume || !lxr_userns_shift_copy()) {
+		fd = op_tree_open(op, userns_fd, err);
+		if (fd >= 0 || !op->volume || !rt_userns_idmap_refused(err->errnum))
+			return fd;
+		lxr_debug("volume %s: %s; its owners shifted instead", op->source, err->msg);
+	}
+	/* no idmapped mount: the volume's owners moved into the range */
+	if (rt_userns_volume_shift(op->source, u, err) < 0)
+		return -1;
+	plain.idmap = false;
+	return op_tree_open(&plain, userns_fd, err);
 }
 
 /* The container's directory, its overlay directories and /etc files

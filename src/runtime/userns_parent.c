@@ -94,11 +94,32 @@ static int send_tree(int sock, int fd, lxr_err *err)
 	return r;
 }
 
+/* An image layer as the container's root sees it: idmapped, or where the
+ * kernel or file system has no idmapped mounts (or lxr.conf [userns]
+ * shift = copy), its copy with the owners in the range (userns_shift.c). */
+static int layer_tree(const char *lower, size_t index, int ufd, const struct lxr_userns *u,
+		      const char *dir, lxr_err *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	int fd;
+
+	if (!lxr_userns_shift_copy()) {
+		fd = rt_userns_tree(lower, ufd, false, false, err);
+		if (fd >= 0 || !rt_userns_idmap_refused(err->errnum))
+			return fd;
+		lxr_debug("image layer %s: %s; a shifted copy instead", lower, err->msg);
+	}
+	if (rt_userns_layer_copy(lower, u, dir, index, &copy, err) < 0)
+		return -1;
+	return rt_userns_tree(copy, -1, false, false, err);
+}
+
 /* Every host path the container mounts, as a detached mount made here
  * (only root of the host's user namespace can idmap one), in the order
  * the child takes them: the image layers, then the plan's binds. */
-int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan, pid_t pid, int sock,
-		   int *sysfs, lxr_err *err)
+int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan,
+		   const struct lxr_userns *u, const char *dir, pid_t pid, int sock, int *sysfs,
+		   lxr_err *err)
 {
 	char path[64];
 	_cleanup_close_ int ufd = -1;
@@ -108,8 +129,7 @@ int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan, pid_
 	if (ufd < 0)
 		return lxr_fail(err, errno, "open %s", path);
 	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++)
-		if (send_tree(sock, rt_userns_tree(spec->lower_dirs[i], ufd, false, false, err),
-			      err) < 0)
+		if (send_tree(sock, layer_tree(spec->lower_dirs[i], i, ufd, u, dir, err), err) < 0)
 			return lxr_err_wrap(err, "image layer");
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rt_op *op = &plan->ops[i];
@@ -117,7 +137,7 @@ int rt_userns_send(const struct lxr_spec *spec, const struct rt_plan *plan, pid_
 			continue;
 		if (send_tree(sock,
 			      op->kind == RT_OP_MOUNT ? lxr_steal_fd(sysfs)
-						      : rt_userns_op_tree_open(op, ufd, err),
+						      : rt_userns_op_tree_open(op, ufd, u, err),
 			      err) < 0)
 			return lxr_err_wrap(err, "mount on %s", op->target);
 	}

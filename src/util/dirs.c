@@ -166,6 +166,18 @@ void lxr_userns_conf(enum lxr_userns_mode *mode, uint32_t *start, uint32_t *coun
 	*count = userns_count;
 }
 
+static bool userns_shift_copy;
+
+void lxr_userns_shift_configure(bool copy)
+{
+	userns_shift_copy = copy;
+}
+
+bool lxr_userns_shift_copy(void)
+{
+	return userns_shift_copy;
+}
+
 static const char *cgroup_parent;
 
 void lxr_cgroup_parent_configure(const char *parent)

@@ -133,3 +133,88 @@ expect_rc 0 "down"
 run run --rm --network none "$ROOTFS" cat /proc/self/uid_map
 expect_out "$(printf '%10s %10s %10s' 0 3000000 65536)" "the ranges of a stack that is down are free again"
 pass "down frees the ranges"
+
+# ---- no idmapped mounts: shifted copies ([userns] shift = copy) ---------------
+# What a kernel or file system without idmapped mounts gets (forced here,
+# where they work): each image layer copied with its owners moved into the
+# range, a store layer once per range; a named volume's owners moved into
+# the range in place, once.
+printf '[userns]\nmode = auto\nshift = copy\n' > "$LXR_CONFIG"
+IMG="$TEST_TMP/img"
+mkdir "$IMG"
+cp -a "$ROOTFS/." "$IMG/"
+echo linked > "$IMG/hl1"
+ln "$IMG/hl1" "$IMG/hl2"
+cp "$IMG/bin/busybox" "$IMG/suid"
+chmod 4755 "$IMG/suid"
+mkdir "$IMG/home-u"
+chown 1000:1001 "$IMG/home-u"
+mkdir "$IMG/opaque"
+# an opaque directory (the layer's unpacking marks it with an xattr)
+: > "$IMG/opaque/.wh..wh..opq"
+xattr() { python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "trusted.overlay.opaque").decode())' "$1"; }
+tar -C "$IMG" -cf "$TEST_TMP/img.tar" .
+run import "$TEST_TMP/img.tar" "shift$$:1"
+expect_rc 0 "import an image into the store"
+at_exit "$LXR" rmi "shift$$:1"
+
+inside='cat /proc/self/uid_map; stat -c "%u:%g %a" / /suid /home-u; stat -c %i /hl1 /hl2 | uniq | wc -l; touch /new && stat -c %u /new'
+run run --rm --network none "shift$$:1" sh -c "$inside"
+expect_rc 0 "run on shifted copies"
+expect_out "$(printf '%10s %10s %10s\n0:0 755\n0:0 4755\n1000:1001 755\n1\n0' 0 3000000 65536)" \
+	"inside, the image's owners, set-uid bit and hard link are the image's"
+COPY=$(find "$LXR_DATA_DIR/userns/shifted" -mindepth 2 -maxdepth 2 -type d | head -n1)
+[ -n "$COPY" ] || fail "no shifted copy under $LXR_DATA_DIR/userns/shifted"
+[ "$(stat -c %u:%g "$COPY/suid")" = 3000000:3000000 ] || fail "the copy's root file is $(stat -c %u:%g "$COPY/suid") on the host"
+[ "$(stat -c %u:%g "$COPY/home-u")" = 3001000:3001001 ] || fail "the copy's uid-1000 directory is $(stat -c %u:%g "$COPY/home-u")"
+[ "$(xattr "$LXR_DATA_DIR/images/layers/$(basename "$COPY")/opaque" 2>&1)" = y ] ||
+	fail "the unpacked layer has no opaque mark to copy"
+[ "$(xattr "$COPY/opaque" 2>&1)" = y ] || fail "the copy lost the layer's opaque mark: $(xattr "$COPY/opaque" 2>&1)"
+[ "$(stat -c %u:%g "$LXR_DATA_DIR/images/layers")" = 0:0 ] || fail "the store's layers changed owner"
+ino=$(stat -c %i "$COPY")
+run run --rm --network none "shift$$:1" sh -c "$inside"
+expect_rc 0 "a second run"
+[ "$(stat -c %i "$COPY")" = "$ino" ] || fail "the store layer was copied again for the same range"
+pass "without idmapped mounts: a store layer is copied once per range, owners shifted, set-uid, links and attributes kept"
+
+# a directory given as image may change: copied for each container, gone with it
+run run --rm --network none "$ROOTFS" sh -c 'stat -c %u:%g /etc/passwd'
+expect_out "0:0" "a directory image's files, shifted"
+
+echo secret > "$TEST_TMP/secret2"
+chmod 0600 "$TEST_TMP/secret2"
+stack <<Y
+name: yshift
+services:
+  a:
+    image: shift$$:1
+    command: ["sleep", "1000"]
+    volumes: ["sdata:/data", "$TEST_TMP/secret2:/secret"]
+volumes:
+  sdata:
+Y
+run -f "$STACK" up -d
+expect_rc 0 "up with shifted copies"
+run -f "$STACK" exec a sh -c 'echo x > /data/root-file; touch /data/user-file; chown 1000:1000 /data/user-file; cat /secret && echo READ; true'
+expect_rc 0 "write to the volume"
+printf '%s' "$OUT" | grep -q READ && fail "container root read a host root 0600 file: $OUT"
+A=$(map a)
+VOL=$(find "$LXR_DATA_DIR/volumes" -type d -name sdata | head -n1)
+[ "$(stat -c %u "$VOL")" = "$A" ] || fail "the volume's root is $(stat -c %u "$VOL") on disk, not the range's $A"
+[ "$(stat -c %u:%g "$VOL/root-file")" = "$A:$A" ] || fail "root's file is $(stat -c %u:%g "$VOL/root-file") on disk"
+[ "$(stat -c %u "$VOL/user-file")" = $((A + 1000)) ] || fail "uid 1000's file is $(stat -c %u "$VOL/user-file") on disk"
+grep -q " $VOL\$" "$LXR_DATA_DIR/userns/volumes" || fail "no record of the volume's range: $(cat "$LXR_DATA_DIR/userns/volumes")"
+run -f "$STACK" restart a
+expect_rc 0 "restart"
+run -f "$STACK" exec a stat -c %u:%g /data/root-file /data/user-file
+expect_out "$(printf '0:0\n1000:1000')" "the volume's files keep their owners inside across a restart"
+pass "without idmapped mounts: a volume's owners move into the range once, a host 0600 file stays closed"
+
+run -f "$STACK" down -v
+expect_rc 0 "down -v"
+run rmi "shift$$:1"
+expect_rc 0 "rmi"
+run image prune -f
+[ -z "$(find "$LXR_DATA_DIR/userns/shifted" -mindepth 2 2>/dev/null)" ] ||
+	fail "shifted copies outlived their layer: $(find "$LXR_DATA_DIR/userns/shifted" -mindepth 2 -maxdepth 2)"
+pass "a layer's shifted copies go with the layer"

@@ -179,6 +179,17 @@ static void settings_userns(void **state)
 	assert_int_equal(cfg_settings_load(DATA "userns_bad.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "userns_bad.conf:2: mode: \"0:65536\" is not a user "
 					  "namespace mode");
+	/* shift: idmapped mounts where they work (auto), or always copies */
+	assert_int_equal(cfg_settings_load(DATA "userns_auto.conf", &s, &err), 0);
+	assert_false(s.userns_shift_copy);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "userns_shift_copy.conf", &s, &err), 0);
+	assert_int_equal(s.userns_mode, LXR_USERNS_AUTO);
+	assert_true(s.userns_shift_copy);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "userns_shift_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg,
+			    DATA "userns_shift_bad.conf:2: shift: \"chown\" is not auto or copy");
 }
 
 static void project_names(void **state)

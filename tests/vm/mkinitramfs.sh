@@ -2,9 +2,10 @@
 # usage: KVER=<kernel version> mkinitramfs.sh <init-script> <out.cpio.gz>
 # A busybox initramfs for the cgroup-v2 test VM: busybox and its applets, the
 # init script, and the modules Debian's kernel builds as .ko that the VM needs
-# (9p over virtio for the shared directories, overlay, veth, bridge;
-# softdog, a watchdog to test lxr's petting with; ext4 on virtio-blk for the
-# power-cut test).
+# (9p over virtio for the shared directories, overlay, veth, bridge; tun,
+# for /dev/net/tun, which rootless lxr's pasta and slirp4netns open; softdog,
+# a watchdog to test lxr's petting with; ext4 on virtio-blk for the power-cut
+# test).
 set -eu
 : "${KVER:?set KVER to the guest kernel version (a directory in /lib/modules)}"
 M=/lib/modules/$KVER/kernel
@@ -22,7 +23,7 @@ for m in fs/netfs/netfs fs/fscache/fscache net/9p/9pnet fs/9p/9p \
 	drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
 	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/virtio/virtio_mmio \
 	net/9p/9pnet_virtio fs/overlayfs/overlay drivers/net/veth net/llc/llc net/802/stp \
-	net/bridge/bridge drivers/watchdog/watchdog drivers/watchdog/softdog \
+	net/bridge/bridge drivers/net/tun drivers/watchdog/watchdog drivers/watchdog/softdog \
 	lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 \
 	drivers/block/virtio_blk; do
 	if [ ! -f "$M/$m.ko" ]; then

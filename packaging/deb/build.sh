@@ -33,6 +33,17 @@ root="$work/root"
 DESTDIR="$root" cmake --install "$build" --prefix /usr --strip >"$work/install.log" 2>&1 ||
 	{ cat "$work/install.log" >&2; die "cmake --install failed"; }
 
+# The package's lxr links every library shared, so that Debian's security
+# updates reach it (the build's own lxr takes six from their archives for
+# start-up time: CMakeLists.txt); a static build ships as it is.
+if grep -q '^LXR_STATIC:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+	:
+else
+	cmake --build "$build" --target lxr-shared >"$work/shared.log" 2>&1 ||
+		{ cat "$work/shared.log" >&2; die "cannot build lxr-shared in $build"; }
+	install -m 0755 "$build/lxr-shared" "$root/usr/bin/lxr"
+fi
+
 # as dh_strip strips: no symbols, no .comment or .note sections
 strip --remove-section=.comment --remove-section=.note --strip-unneeded \
 	"$root/usr/bin/lxr" "$root/usr/bin/lxr-image"

@@ -18,6 +18,16 @@ ldd "$TOOL" | grep -q libcurl || fail "lxr-image does not link libcurl: $(ldd "$
 ldd "$TOOL" | grep -q libarchive || fail "lxr-image does not link libarchive"
 pass "lxr links neither libcurl nor libarchive nor libcrypto; lxr-image does"
 
+# its own six libraries come from their archives where the system has them
+# (CMakeLists.txt): one shared object fewer each to load at every command
+multiarch=$(gcc -print-multiarch 2>/dev/null || true)
+for l in yaml inih cap seccomp jansson nettle; do
+	[ -n "$multiarch" ] && [ -e "/usr/lib/$multiarch/lib$l.a" ] || continue
+	printf '%s\n' "$libs" | grep -q "lib$l[.-]" &&
+		fail "lxr loads lib$l shared although /usr/lib/$multiarch/lib$l.a is there: $(printf '%s\n' "$libs" | grep "lib$l")"
+done
+pass "lxr links its own libraries from their archives"
+
 # arguments reach lxr-image unchanged, spaces and all
 run import -c 'ENV GREETING=hello there' -c 'CMD ["/bin/sh","-c","echo $GREETING"]' "$ROOTFS" split:1
 expect_rc 0 "lxr import through lxr-image"

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -62,10 +63,33 @@ uint64_t rt_caps_all(void)
 	return last >= 63 ? UINT64_MAX : BIT(last + 1) - 1;
 }
 
+/* CapPrm and CapBnd of /proc/self/status: one read, where asking the
+ * bounding set is a prctl per capability */
+static bool caps_from_status(uint64_t *prm, uint64_t *bnd)
+{
+	_cleanup_free_ char *st = NULL;
+	const char *p, *b;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, "/proc/self/status", &st, NULL, &ignored) < 0)
+		return false;
+	p = strstr(st, "\nCapPrm:");
+	b = strstr(st, "\nCapBnd:");
+	if (!p || !b)
+		return false;
+	*prm = strtoull(p + 8, NULL, 16);
+	*bnd = strtoull(b + 8, NULL, 16);
+	return true;
+}
+
 uint64_t rt_caps_privileged(void)
 {
-	uint64_t all = rt_caps_all(), held = 0;
-	cap_t own = cap_get_proc();
+	uint64_t all = rt_caps_all(), held = 0, prm, bnd;
+	cap_t own;
+
+	if (caps_from_status(&prm, &bnd))
+		return all & prm & bnd;
+	own = cap_get_proc();
 
 	/* a sandbox (or a container) may run lxr without some capability:
 	 * asking for it would fail capset with EPERM at every start */

@@ -364,6 +364,40 @@ static int evacuate(const char *base, lxr_err *err)
 	return lxr_fail(err, EBUSY, "%s keeps getting new processes", procs);
 }
 
+/* Whether v2 hands the new leaf DIR every controller in BITS (each
+ * ancestor's cgroup.subtree_control lists it). */
+static bool leaf_has_ctrls(const char *dir, unsigned bits)
+{
+	_cleanup_free_ char *file = lxr_xasprintf("%s/cgroup.controllers", dir);
+	_cleanup_free_ char *cur = NULL;
+	lxr_err ignored;
+
+	if (lxr_read_file_at(AT_FDCWD, file, &cur, NULL, &ignored) < 0)
+		return false;
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		if ((bits & (1u << c)) && !contains_word(cur, rt_cg_ctrl_name_v2(c)))
+			return false;
+	return true;
+}
+
+/* The usual start: lxr/ and lxr/<group>/ are there from an earlier
+ * container, set up as this leaf needs (v1's cpusets filled, v2's
+ * controllers handed down), so the leaf is one mkdir, not the parents'
+ * mkdirs and subtree_control reads as well. False: take the long way. */
+static bool make_leaf_quick(struct rt_cg_leaf *l, char **leaf)
+{
+	bool v2 = l->version == LXR_CG_V2;
+
+	if (mkdir(*leaf, 0755) < 0)
+		return false;
+	if (v2 && !leaf_has_ctrls(*leaf, l->ctrls)) {
+		rmdir(*leaf);
+		return false;
+	}
+	l->path = lxr_steal_ptr(leaf);
+	return true;
+}
+
 /* lxr/ and lxr/<group>/ are shared with other containers, and a concurrent
  * destroy may remove them (when empty) between our mkdirs: ENOENT below
  * them means start over. The leaf itself must be new. */
@@ -376,6 +410,8 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 	bool v2 = l->version == LXR_CG_V2;
 	bool cpuset_v1 = !v2 && (l->ctrls & (1u << RT_CG_CPUSET));
 
+	if (make_leaf_quick(l, &leaf))
+		return cpuset_v1 ? cpuset_inherit(l->path, err) : 0;
 	if (v2 && root_off && l->delegated && evacuate(l->mount, err) < 0)
 		return -1;
 	if (v2 && enable_ctrls(l->mount, root_off, err) < 0)

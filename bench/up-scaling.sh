@@ -1,10 +1,15 @@
 #!/bin/bash
 # How `up -d` scales with the number of services, on one network: for each
 # N given (default 10 50 100 200), the milliseconds from `up -d` until
-# every service runs (per service too), and, from a second run under
-# strace, how many times the supervisor opened a container's /etc/hosts
-# file for writing. Raises nothing: the shell's own RLIMIT_NOFILE applies.
-#   [LXR=path/to/lxr] bench/up-scaling.sh [N]...
+# every service runs (per service too); the memory of what supervises them
+# SETTLE seconds later (default 2: the supervisor gives back what a burst
+# of work left one second after it), VmRSS and PSS summed over the
+# supervisor and each container's lxr-init, in all, per service, and per
+# service added since the row before (the supervisor's own fixed part out
+# of it), as bench/memory.sh counts them; and, from a second run under strace, how
+# many times the supervisor opened a container's /etc/hosts file for
+# writing. Raises nothing: the shell's own RLIMIT_NOFILE applies.
+#   [LXR=path/to/lxr] [SETTLE=2] bench/up-scaling.sh [N]...
 # Needs root and strace.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,16 +34,50 @@ trap cleanup EXIT
 "$lxr" up -d -f "$work/s.yaml" >/dev/null 2>&1
 "$lxr" down -p upscale >/dev/null 2>&1
 # Each timed `up` starts on a quiet host: the kernel frees a stack's network
-# namespaces in the background after `down` has returned, and that work
-# would fall on the next stack's start, the smallest one's most.
-quiet() { sleep 1; }
-printf '%6s %10s %12s %12s\n' services up_ms ms_per_svc hosts_writes
+# namespaces in the background after `down` has returned (a few ms each,
+# in a kworker), and that work would fall on the next stack's start. After
+# a second, wait (at most 60 s more) until the CPUs were 90 % idle over a
+# fifth of a second.
+idle_pct() {
+	local a b
+	read -r _ a1 a2 a3 a4 a5 a6 a7 _ </proc/stat
+	a=$((a1 + a2 + a3 + a4 + a5 + a6 + a7)) b=$a4
+	sleep 0.2
+	read -r _ a1 a2 a3 a4 a5 a6 a7 _ </proc/stat
+	echo $((100 * (a4 - b) / (a1 + a2 + a3 + a4 + a5 + a6 + a7 - a + 1)))
+}
+quiet() {
+	sleep 1
+	for _ in $(seq 300); do
+		[ "$(idle_pct)" -ge 90 ] && return 0
+	done
+}
+SETTLE=${SETTLE:-2}
+# "rss_kib pss_kib" summed over a list of pids
+mem() {
+	local rss=0 pss=0 p r q
+	for p in "$@"; do
+		r=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || continue
+		q=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null) || continue
+		rss=$((rss + ${r:-0})) pss=$((pss + ${q:-0}))
+	done
+	echo "$rss $pss"
+}
+printf '%6s %10s %12s %10s %10s %12s %12s %12s %12s %12s\n' services up_ms ms_per_svc rss_kib \
+	pss_kib rss_per_svc pss_per_svc rss_per_added pss_per_added hosts_writes
+prev_n=0 prev_rss=0 prev_pss=0
 for n in "$@"; do
 	"$here/gen-up-stack.sh" "$n" "$work/rootfs" upscale >"$work/s.yaml"
 	quiet
 	t=$(date +%s%N)
 	"$lxr" up -d -f "$work/s.yaml" >/dev/null 2>&1
 	ms=$((($(date +%s%N) - t) / 1000000))
+	sleep "$SETTLE"
+	sup=$(cat "$LXR_RUN_DIR/upscale/supervisor.lock")
+	mapfile -t inits < <(pgrep -P "$sup" -x lxr-init)
+	[ "${#inits[@]}" -eq "$n" ] ||
+		{ echo "up-scaling: $n services asked for, ${#inits[@]} lxr-init found" >&2; exit 1; }
+	read -r rss pss < <(mem "$sup" "${inits[@]}")
 	"$lxr" down -p upscale >/dev/null 2>&1
 	# the supervisor outlives `up -d` (and strace with it): the count is
 	# taken when `up -d` returns, before `down` ends the supervisor
@@ -51,5 +90,14 @@ for n in "$@"; do
 	"$lxr" down -p upscale >/dev/null 2>&1
 	wait "$st" || true
 	rm -f "$work/upped"
-	printf '%6d %10d %12s %12d\n' "$n" "$ms" "$(awk -v m="$ms" -v n="$n" 'BEGIN {printf "%.1f", m / n}')" "$writes"
+	per() { awk -v m="$1" -v n="$2" 'BEGIN {if (n > 0) printf "%.1f", m / n; else printf "-"}'; }
+	added_rss=- added_pss=-
+	if [ "$prev_n" -gt 0 ] && [ "$n" -ne "$prev_n" ]; then
+		added_rss=$(per $((rss - prev_rss)) $((n - prev_n)))
+		added_pss=$(per $((pss - prev_pss)) $((n - prev_n)))
+	fi
+	printf '%6d %10d %12s %10d %10d %12s %12s %12s %12s %12d\n' "$n" "$ms" "$(per "$ms" "$n")" \
+		"$rss" "$pss" "$(per "$rss" "$n")" "$(per "$pss" "$n")" "$added_rss" "$added_pss" \
+		"$writes"
+	prev_n=$n prev_rss=$rss prev_pss=$pss
 done

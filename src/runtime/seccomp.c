@@ -6,9 +6,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,25 +62,92 @@ static bool cache_read(const char *path, struct sock_filter **prog, size_t *len)
 	return true;
 }
 
-/* Entries are "<caps>-<kernel and binary identity>.bpf": an entry whose
- * identity differs from this lxr's was made by another build (an upgrade)
- * and will never be read again. */
+/* How many programs the cache keeps: besides this lxr's, those of other
+ * lxr binaries on the host (a build beside the installed one, used in
+ * turn); past that, the oldest go. */
+#define CACHE_KEEP 16
+
+/* An entry's name is "<caps>-<kernel>-<dev>-<inode>-<size>-<mtime>.bpf"
+ * (cache_path). Its parts, as offsets into NAME: where the kernel starts,
+ * where the binary's file (dev-inode) starts and where its version
+ * (size-mtime) starts. False for a name of another shape. */
+static bool cache_name_parts(const char *name, size_t *kernel, size_t *file, size_t *version)
+{
+	size_t n = strlen(name), dashes = 0;
+
+	if (!lxr_str_has_suffix(name, ".bpf") || !strchr(name, '-'))
+		return false;
+	*kernel = (size_t)(strchr(name, '-') - name) + 1;
+	for (size_t i = n - 4; i > *kernel; i--) {
+		if (name[i - 1] != '-')
+			continue;
+		if (++dashes == 2)
+			*version = i;
+		if (dashes == 4) {
+			*file = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Never read again: an entry for another kernel, or for this binary's
+ * file in another version (replaced in place). */
+static bool cache_stale(const char *name, const char *mine)
+{
+	size_t k, f, v, mk, mf, mv;
+
+	if (!cache_name_parts(name, &k, &f, &v) || !cache_name_parts(mine, &mk, &mf, &mv))
+		return true;
+	if (f - k != mf - mk || strncmp(name + k, mine + mk, f - k))
+		return true;
+	if (v - f != mv - mf || strncmp(name + f, mine + mf, v - f))
+		return false; /* another binary's */
+	return strcmp(name + v, mine + mv) != 0;
+}
+
+struct cache_entry {
+	char name[NAME_MAX + 1];
+	time_t mtime;
+};
+
+static int by_age(const void *a, const void *b)
+{
+	const struct cache_entry *x = a, *y = b;
+
+	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
 static void cache_prune(int dfd, const char *mine)
 {
-	const char *my_id = strchr(mine, '-');
 	DIR *d = fdopendir(dup(dfd));
+	struct cache_entry *kept = NULL;
+	size_t n = 0;
 	struct dirent *de;
+	struct stat st;
 
-	if (!d || !my_id)
-		goto out;
+	if (!d)
+		return;
 	while ((de = readdir(d))) {
-		const char *id = strchr(de->d_name, '-');
-		if (id && lxr_str_has_suffix(de->d_name, ".bpf") && strcmp(id, my_id))
+		if (!lxr_str_has_suffix(de->d_name, ".bpf") || !strcmp(de->d_name, mine))
+			continue;
+		if (cache_stale(de->d_name, mine) ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		kept = lxr_xrealloc(kept, (n + 1) * sizeof(*kept));
+		snprintf(kept[n].name, sizeof(kept[n].name), "%s", de->d_name);
+		kept[n++].mtime = st.st_mtime;
 	}
-out:
-	if (d)
-		closedir(d);
+	closedir(d);
+	/* room for this lxr's own, about to be written */
+	if (n >= CACHE_KEEP) {
+		qsort(kept, n, sizeof(*kept), by_age);
+		for (size_t i = 0; i + CACHE_KEEP - 1 < n; i++)
+			unlinkat(dfd, kept[i].name, 0);
+	}
+	free(kept);
 }
 
 static void cache_write(const char *path, const struct sock_filter *prog, size_t len)

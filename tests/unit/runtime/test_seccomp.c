@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
 #include <linux/sched.h>
@@ -19,6 +20,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -483,6 +485,87 @@ static void cache_is_written_and_a_torn_one_ignored(void **state)
 	filter_denies_in_a_child(state);
 }
 
+static bool cached(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, name);
+
+	return access(p, F_OK) == 0;
+}
+
+static void put(const char *dir, const char *name, time_t mtime)
+{
+	_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, name);
+	struct timespec t[2] = {{.tv_sec = mtime}, {.tv_sec = mtime}};
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "12345678", 8), 8);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+/* Writing a program prunes the cache: another kernel's entries, and this
+ * binary's file in another version, go; other lxr binaries' stay (two
+ * builds used in turn would otherwise each compile at every start), the
+ * oldest going past 16. */
+static void cache_keeps_other_binaries_but_not_stale_ones(void **state)
+{
+	char *run = *state;
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/seccomp", run);
+	_cleanup_free_ char *kernel = NULL, *self = NULL, *self_old = NULL, *other = NULL;
+	lxr_err err = {0};
+	struct utsname u;
+	struct stat st;
+	int left = 0;
+	struct dirent *de;
+	DIR *d;
+
+	assert_int_equal(uname(&u), 0);
+	assert_int_equal(stat("/proc/self/exe", &st), 0);
+	/* what the tests before left */
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+	assert_int_equal(lxr_mkdir_p(dir, 0700, &err), 0);
+	/* this binary, another capability set: kept */
+	self = lxr_xasprintf("0000000000000001-%s-%llx-%llx-%llx-%llx.bpf", u.release,
+			     (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			     (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec);
+	/* this binary's file, an older version of it: dropped */
+	self_old = lxr_xasprintf("0000000000000001-%s-%llx-%llx-%llx-%llx.bpf", u.release,
+				 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+				 (unsigned long long)st.st_size + 1, 1ULL);
+	/* another kernel: dropped */
+	kernel = lxr_xasprintf("0000000000000001-0.0.1-not-%s-1-2-3-4.bpf", u.release);
+	put(dir, self, 2000000000);
+	put(dir, self_old, 2000000000);
+	put(dir, kernel, 2000000000);
+	/* twenty other binaries, the first five the oldest */
+	for (int i = 0; i < 20; i++) {
+		free(other);
+		other = lxr_xasprintf("0000000000000001-%s-1-%x-2-3.bpf", u.release, i + 1);
+		put(dir, other, 1000000000 + i);
+	}
+	struct lxr_spec spec = {.seccomp_default = true};
+	spec.caps.bounding = rt_caps_docker_default() | (1ULL << 21);
+	assert_int_equal(rt_seccomp_prepare(&spec, &err), 0);
+
+	assert_true(cached(dir, self));
+	assert_false(cached(dir, self_old));
+	assert_false(cached(dir, kernel));
+	free(other);
+	other = lxr_xasprintf("0000000000000001-%s-1-%x-2-3.bpf", u.release, 6);
+	assert_false(cached(dir, other));
+	free(other);
+	other = lxr_xasprintf("0000000000000001-%s-1-%x-2-3.bpf", u.release, 7);
+	assert_true(cached(dir, other));
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		left += lxr_str_has_suffix(de->d_name, ".bpf");
+	closedir(d);
+	/* 15 kept (this binary's other entry among them) + the one written */
+	assert_int_equal(left, 16);
+}
+
 static int make_run_dir(void **state)
 {
 	char tmpl[] = "/tmp/lxr-seccomp-test-XXXXXX";
@@ -514,6 +597,7 @@ int main(void)
 	    cmocka_unit_test(custom_profile_in_a_child),
 	    cmocka_unit_test(load_needs_nnp_or_sys_admin),
 	    cmocka_unit_test(cache_is_written_and_a_torn_one_ignored),
+	    cmocka_unit_test(cache_keeps_other_binaries_but_not_stale_ones),
 	};
 	return cmocka_run_group_tests(tests, make_run_dir, remove_run_dir);
 }

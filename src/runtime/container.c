@@ -360,8 +360,10 @@ static void close_joins(int *fds)
  * child needs no path lookup of its own. */
 static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
 {
-	for (int i = 0; i < LXR_NS_COUNT; i++) {
+	/* all closed first: a failure below closes only what it opened */
+	for (int i = 0; i < LXR_NS_COUNT; i++)
 		fds[i] = -1;
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
 		if (!spec->ns[i].join_path || spec->ns[i].create)
 			continue;
 		if (i == LXR_NS_MNT || i == LXR_NS_CGROUP) {
@@ -398,19 +400,26 @@ static int pid_ns_restore(void)
 	return own < 0 ? -1 : setns(own, CLONE_NEWPID);
 }
 
-/* Clone the container and let it go. On return (0) it is building its root
- * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
-static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
-		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
-{
-	_cleanup_close_ int parent_end = -1, child_end = -1;
-	int sp[2], joins[LXR_NS_COUNT], own_ns[LXR_NS_COUNT];
-	_cleanup_close_ int sysfs = -1;
-	struct rt_cg_join cg_join = {.n = 0};
-	int cgfd = rt_cgroup_v2_fd(c->cg);
-	bool into_cg = false;
-	pid_t pid;
+/* What the parent holds across the clone: the start-up socket's two ends,
+ * the namespaces the container joins, the v1 cgroups' procs files it moves
+ * itself in through, lxr's own namespaces (while it stands in a user
+ * namespace container's), and the sysfs made for that container. */
+struct start_fds {
+	int parent_end, child_end, sysfs;
+	int joins[LXR_NS_COUNT], own_ns[LXR_NS_COUNT];
+	struct rt_cg_join cg_join;
+};
 
+/* Everything the clone needs, opened before it: the seccomp program and
+ * lxr-init compiled and loaded, descriptors in F. On failure nothing in F
+ * is left open. */
+static int start_prepare(struct lxr_container *c, const struct lxr_spec *spec,
+			 const struct rt_plan *plan, int cgfd, struct start_fds *f, lxr_err *err)
+{
+	int sp[2];
+
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		f->joins[i] = f->own_ns[i] = -1;
 	if (rt_seccomp_prepare(spec, err) < 0)
 		return -1;
 	/* every container needs it: as PID 1, or to exec the command */
@@ -418,102 +427,157 @@ static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
 		return -1;
 	/* no v2 cgroup to be born into (v1 and hybrid hosts): the child moves
 	 * itself in, through these fds, before it does anything else */
-	if (cgfd < 0 && rt_cgroup_procs_open(c->cg, &cg_join, err) < 0)
+	if (cgfd < 0 && rt_cgroup_procs_open(c->cg, &f->cg_join, err) < 0)
 		return -1;
-	if (open_joins(spec, joins, err) < 0) {
-		rt_cgroup_procs_close(&cg_join);
-		return -1;
-	}
-
+	if (open_joins(spec, f->joins, err) < 0)
+		goto fail_cg;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-		close_joins(joins);
-		rt_cgroup_procs_close(&cg_join);
-		return lxr_fail(err, errno, "socketpair for start-up sync");
+		lxr_fail(err, errno, "socketpair for start-up sync");
+		goto fail_joins;
 	}
-	parent_end = sp[0];
-	child_end = sp[1];
-	if (joins[LXR_NS_PID] >= 0 && pid_ns_for_children(joins[LXR_NS_PID], err) < 0) {
-		close_joins(joins);
-		rt_cgroup_procs_close(&cg_join);
-		return -1;
+	f->parent_end = sp[0];
+	f->child_end = sp[1];
+	if (f->joins[LXR_NS_PID] >= 0 && pid_ns_for_children(f->joins[LXR_NS_PID], err) < 0)
+		goto fail_sync;
+	if (has_userns(c) && (rt_userns_joins_enter(f->joins, f->own_ns, err) < 0 ||
+			      rt_userns_sysfs_of(spec, plan, &f->sysfs, err) < 0)) {
+		rt_userns_joins_leave(f->own_ns);
+		if (f->joins[LXR_NS_PID] >= 0)
+			pid_ns_restore();
+		goto fail_sync;
 	}
-	if (has_userns(c) && (rt_userns_joins_enter(joins, own_ns, err) < 0 ||
-			      rt_userns_sysfs_of(spec, plan, &sysfs, err) < 0)) {
-		rt_userns_joins_leave(own_ns);
-		close_joins(joins);
-		rt_cgroup_procs_close(&cg_join);
-		return -1;
-	}
-	pid = clone_container(spec, has_userns(c), cgfd, &c->pidfd, &into_cg);
-	if (pid != 0 && has_userns(c))
-		rt_userns_joins_leave(own_ns);
-	if (pid != 0 && joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
+	return 0;
+fail_sync:
+	close(lxr_steal_fd(&f->parent_end));
+	close(lxr_steal_fd(&f->child_end));
+	if (f->sysfs >= 0)
+		close(lxr_steal_fd(&f->sysfs));
+fail_joins:
+	close_joins(f->joins);
+fail_cg:
+	rt_cgroup_procs_close(&f->cg_join);
+	return -1;
+}
+
+/* The parent, the clone done or refused: back in its own namespaces, and
+ * the descriptors only the child needed closed. */
+static void start_after_clone(const struct lxr_container *c, struct start_fds *f)
+{
+	if (has_userns(c))
+		rt_userns_joins_leave(f->own_ns);
+	if (f->joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
 		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
 			 strerror(errno));
-	if (pid != 0) {
-		close_joins(joins);
-		rt_cgroup_procs_close(&cg_join);
-	}
-	if (pid < 0 && errno == EPERM && has_userns(c))
+	close_joins(f->joins);
+	rt_cgroup_procs_close(&f->cg_join);
+}
+
+static int clone_refused(const struct lxr_container *c, lxr_err *err)
+{
+	if (errno == EPERM && has_userns(c))
 		return lxr_fail(err, errno, "clone3 with a new user namespace"),
 		       lxr_err_hint(err, "the kernel refuses a user namespace to a process in a "
 					 "chroot and where user.max_user_namespaces is 0; set "
 					 "[userns] mode = off in lxr.conf or userns_mode: host");
-	if (pid < 0)
-		return lxr_fail(err, errno, "clone3 with new namespaces"),
-		       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
-					 "pid, net, ipc, uts and cgroup namespaces are enabled and "
-					 "that lxr runs as root");
-	if (pid == 0) {
-		struct rt_child ch = {.spec = spec,
-				      .plan = plan,
-				      .rootdir = c->rootdir,
-				      .upper = c->upper,
-				      .work = c->work,
-				      .sync = child_end,
-				      .layer = spec->ephemeral_upper ? c->layer : NULL,
-				      .unshare_cgroupns =
-					  !into_cg && spec->ns[LXR_NS_CGROUP].create,
-				      .cg_join = cg_join.n ? &cg_join : NULL,
-				      .userns_dir = has_userns(c) ? c->dir : NULL};
-		close(parent_end);
-		/* lxr's own namespaces and the sysfs the parent sends: not the
-		 * child's to hold (close-on-exec as well) */
-		for (int i = 0; has_userns(c) && i < LXR_NS_COUNT; i++)
-			if (own_ns[i] >= 0)
-				close(own_ns[i]);
-		if (sysfs >= 0)
-			close(lxr_steal_fd(&sysfs));
-		memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
-		memcpy(ch.join_fd, joins, sizeof(ch.join_fd));
-		rt_child_main(&ch);
-	}
-	c->pid = pid;
-	close(lxr_steal_fd(&child_end));
-	lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid,
-		  into_cg    ? " into its cgroup"
-		  : cgfd < 0 ? ", joins its cgroups itself"
-			     : "");
+	return lxr_fail(err, errno, "clone3 with new namespaces"),
+	       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
+				 "pid, net, ipc, uts and cgroup namespaces are enabled and "
+				 "that lxr runs as root");
+}
+
+/* The cloned child, still lxr: on to rt_child_main with only what it needs. */
+static _Noreturn void child_go(const struct lxr_container *c, const struct lxr_spec *spec,
+			       const struct rt_plan *plan, const struct lxr_stdio *io,
+			       struct start_fds *f, bool into_cg)
+{
+	struct rt_child ch = {.spec = spec,
+			      .plan = plan,
+			      .rootdir = c->rootdir,
+			      .upper = c->upper,
+			      .work = c->work,
+			      .sync = f->child_end,
+			      .layer = spec->ephemeral_upper ? c->layer : NULL,
+			      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create,
+			      .cg_join = f->cg_join.n ? &f->cg_join : NULL,
+			      .userns_dir = has_userns(c) ? c->dir : NULL};
+
+	close(f->parent_end);
+	/* lxr's own namespaces and the sysfs the parent sends: not the
+	 * child's to hold (close-on-exec as well) */
+	for (int i = 0; has_userns(c) && i < LXR_NS_COUNT; i++)
+		if (f->own_ns[i] >= 0)
+			close(f->own_ns[i]);
+	if (f->sysfs >= 0)
+		close(lxr_steal_fd(&f->sysfs));
+	memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
+	memcpy(ch.join_fd, f->joins, sizeof(ch.join_fd));
+	rt_child_main(&ch);
+}
+
+/* The parent's part once the child runs: its cgroup where clone3 could
+ * not place it, a user namespace's maps and mounts, the go-ahead, and
+ * its state. */
+static int parent_go(struct lxr_container *c, const struct lxr_spec *spec,
+		     const struct rt_plan *plan, struct start_fds *f, bool into_cg, lxr_err *err)
+{
+	int cgfd = rt_cgroup_v2_fd(c->cg);
+
 	/* v2, but clone3 refused CLONE_INTO_CGROUP (a kernel before 5.7) */
 	if (!into_cg && cgfd >= 0) {
-		if (rt_cgroup_attach(c->cg, pid, err) < 0)
+		if (rt_cgroup_attach(c->cg, c->pid, err) < 0)
 			return -1;
 		lxr_debug("container %s: in its cgroups", c->id);
 	}
 	if (has_userns(c) &&
-	    rt_userns_parent_setup(plan, pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
+	    rt_userns_parent_setup(plan, c->pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
 		return -1;
-	if (send(parent_end, "g", 1, MSG_NOSIGNAL) != 1)
+	if (send(f->parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
-	if (has_userns(c) &&
-	    rt_userns_send(spec, plan, &c->userns, c->dir, pid, parent_end, &sysfs, err) < 0)
+	if (has_userns(c) && rt_userns_send(spec, plan, &c->userns, c->dir, c->pid, f->parent_end,
+					    &f->sysfs, err) < 0)
 		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */
-	if (rt_state_write(c->dir, spec, pid, err) < 0)
+	if (rt_state_write(c->dir, spec, c->pid, err) < 0)
 		return -1;
-	c->sync = lxr_steal_fd(&parent_end);
+	c->sync = lxr_steal_fd(&f->parent_end);
 	return 0;
+}
+
+/* Clone the container and let it go. On return (0) it is building its root
+ * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
+static int start_child(struct lxr_container *c, const struct lxr_spec *spec,
+		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
+{
+	struct start_fds f = {.parent_end = -1, .child_end = -1, .sysfs = -1, .cg_join = {.n = 0}};
+	int cgfd = rt_cgroup_v2_fd(c->cg), r, e;
+	bool into_cg = false;
+	pid_t pid;
+
+	if (start_prepare(c, spec, plan, cgfd, &f, err) < 0)
+		return -1;
+	pid = clone_container(spec, has_userns(c), cgfd, &c->pidfd, &into_cg);
+	e = errno;
+	if (pid == 0)
+		child_go(c, spec, plan, io, &f, into_cg);
+	start_after_clone(c, &f);
+	close(lxr_steal_fd(&f.child_end));
+	if (pid < 0) {
+		errno = e;
+		r = clone_refused(c, err);
+	} else {
+		c->pid = pid;
+		lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid,
+			  into_cg    ? " into its cgroup"
+			  : cgfd < 0 ? ", joins its cgroups itself"
+				     : "");
+		r = parent_go(c, spec, plan, &f, into_cg, err);
+	}
+	if (f.parent_end >= 0)
+		close(f.parent_end);
+	if (f.sysfs >= 0)
+		close(f.sysfs);
+	return r;
 }
 
 int rt_container_cgroup_make(const struct lxr_spec *spec, struct lxr_cgroup **out, lxr_err *err)

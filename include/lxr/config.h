@@ -622,6 +622,9 @@ bool cfg_key_supported(const char *key);
 int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err);
 /* Print every entry of st->unrunnable gcc style ("FILE:L:C: error: ..."). */
 void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st);
+/* Services whose published ports go nowhere (their networks are all
+ * internal), as warnings: `lxr up` prints them, and runs the services. */
+void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st);
 
 /* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
 struct cfg_settings {

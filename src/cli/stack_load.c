@@ -97,6 +97,8 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 	int r = cli_stack_load_model(file, project, st);
 	lxr_err err;
 
+	if (r == LXR_EXIT_OK)
+		cfg_stack_print_unpublished(stderr, *st);
 	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, &err) == 0)
 		return r;
 	cfg_stack_print_unrunnable(stderr, *st);

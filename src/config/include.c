@@ -58,6 +58,10 @@ struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const c
 	c->file = saved;
 	c->extra_trees = lxr_xrealloc(c->extra_trees, (c->n_extra_trees + 1) * sizeof(t));
 	c->extra_trees[c->n_extra_trees++] = t;
+	if (!t->root && c->empty_ok) {
+		static struct cfg_node nothing = {.kind = CFG_NODE_MAP};
+		return &nothing;
+	}
 	if (!t->root || t->root->kind != CFG_NODE_MAP) {
 		cfg_error(c, file, "%s: %s is not a mapping", what, path);
 		return NULL;
@@ -397,7 +401,13 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 	for (size_t f = 0; files && files[f]; f++) {
 		struct cfg_node name = {
 		    .kind = CFG_NODE_SCALAR, .val = (char *)files[f], .pos = root->pos};
-		struct cfg_node *over = cfg_load_file(c, &name, "override file", c->dir);
+		struct cfg_node *over;
+
+		/* only comments: nothing to merge (compose skips a file
+		 * without a document; only an empty whole is an error) */
+		c->empty_ok = true;
+		over = cfg_load_file(c, &name, "override file", c->dir);
+		c->empty_ok = false;
 		if (!over) {
 			r = -1;
 			continue;

@@ -71,8 +71,15 @@ struct cfg_ctx {
 	/* the host's security modules, read once when security_opt needs them */
 	struct cfg_host_lsm lsm;
 	bool lsm_probed;
+	/* a file without a YAML document parses to no tree (an -f override
+	 * that holds only comments adds nothing, as in compose) */
+	bool empty_ok;
 };
 const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file);
+/* `external:` of a network, volume, secret or config: a boolean, or the
+ * legacy `{name: X}` (external, named X on the host). */
+int cfg_read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ext,
+		      struct cfg_str *name);
 void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const char *hint,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 #define cfg_error(c, node, ...) cfg_diag_add((c), (node)->pos, false, NULL, __VA_ARGS__)

@@ -52,7 +52,9 @@ static int obj_content(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static int obj_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return cfg_read_bool(c, n, "external", &((struct obj_ctx *)obj)->o->external);
+	struct cfg_file_obj *o = ((struct obj_ctx *)obj)->o;
+
+	return cfg_read_external(c, n, &o->external, &o->host_name);
 }
 
 static int obj_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)

@@ -3,7 +3,9 @@
  * service_fs.c. */
 #define _GNU_SOURCE
 #include <assert.h>
+#include <ctype.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -249,6 +251,26 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* every_<duration> as compose-go reads it (str2duration): Go's units, and
+ * days (d) and weeks (w) in front of them: every_2d, every_1w12h */
+static int every_duration(const char *s, int64_t *us)
+{
+	int64_t days = 0, rest = 0;
+	char *end;
+
+	while (isdigit((unsigned char)*s)) {
+		long long n = strtoll(s, &end, 10);
+		if ((*end != 'd' && *end != 'w') || n > 100000)
+			break;
+		days += n * (*end == 'w' ? 7 : 1);
+		s = end + 1;
+	}
+	if (*s && cfg_parse_duration(s, &rest) < 0)
+		return -1;
+	*us = days * 86400LL * 1000000 + rest;
+	return *us > 0 ? 0 : -1;
+}
+
 /* Compose's pull_policy, as far as lxr can honour it: daily/weekly/every_<d>
  * need a record of pull times, which lxr has not. */
 static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -269,8 +291,8 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	 * its pulls yet) */
 	if (!strcmp(v, "daily") || !strcmp(v, "weekly") || !strncmp(v, "every_", 6)) {
 		int64_t us;
-		if (!strncmp(v, "every_", 6) && cfg_parse_duration(v + 6, &us) < 0) {
-			cfg_error_hint(c, n, "every_12h, every_30m, ...",
+		if (!strncmp(v, "every_", 6) && every_duration(v + 6, &us) < 0) {
+			cfg_error_hint(c, n, "every_12h, every_30m, every_2d, every_1w, ...",
 				       "pull_policy \"%s\": invalid duration", v);
 			return -1;
 		}

@@ -168,9 +168,18 @@ static int volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *
 			m->selinux = o[0]; /* no SELinux labels here: nothing to do */
 		} else if (cfg_propagation_ok(o)) {
 			cfg_svc_set_propagation(c, n, m, o);
+		} else if ((!strncmp(o, "ro", 2) || !strncmp(o, "rw", 2)) &&
+			   (!strcmp(o + 2, "z") || !strcmp(o + 2, "Z"))) {
+			/* "roz" (the Zabbix files): a comma left out */
+			m->read_only = o[1] == 'o';
+			m->selinux = o[2];
+			cfg_warn(c, n, "volumes: option \"%s\" read as \"%.2s,%s\"", o, o, o + 2);
 		} else {
-			cfg_error_hint(c, n, "ro or rw", "volumes: unknown option \"%s\"", o);
-			r = -1;
+			/* compose ignores what it does not know */
+			cfg_warn(c, n,
+				 "volumes: unknown option \"%s\" ignored (known: ro, rw, z, Z, "
+				 "nocopy, propagation)",
+				 o);
 		}
 	}
 	return r;

@@ -129,13 +129,24 @@ static int hc_test(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		h->kind = CFG_HEALTH_NONE;
 	} else if (v.n >= 2 && !strcmp(v.v[0].v, "CMD")) {
 		h->kind = CFG_HEALTH_CMD;
-	} else if (v.n == 2 && !strcmp(v.v[0].v, "CMD-SHELL")) {
+	} else if (v.n >= 2 && !strcmp(v.v[0].v, "CMD-SHELL")) {
+		/* more than the command: docker passes the rest to the
+		 * shell as $0, $1... (sh -c CMD ARG0 ARG1) */
 		h->kind = CFG_HEALTH_SHELL;
 	} else {
+		bool known = v.n && (!strcmp(v.v[0].v, "CMD") || !strcmp(v.v[0].v, "CMD-SHELL") ||
+				     !strcmp(v.v[0].v, "NONE"));
+		const char *hint =
+		    "[\"CMD\", \"prog\", \"arg\"...], [\"CMD-SHELL\", \"cmd\"] or [\"NONE\"]";
+		if (!known)
+			cfg_error_hint(c, n, hint,
+				       "healthcheck test must start with CMD, CMD-SHELL or NONE");
+		else if (!strcmp(v.v[0].v, "NONE"))
+			cfg_error_hint(c, n, hint, "healthcheck test NONE takes nothing after it");
+		else
+			cfg_error_hint(c, n, hint, "healthcheck test %s needs a command after it",
+				       v.v[0].v);
 		cfg_strs_free(&v);
-		cfg_error_hint(
-		    c, n, "[\"CMD\", \"prog\", \"arg\"...], [\"CMD-SHELL\", \"cmd\"] or [\"NONE\"]",
-		    "healthcheck test must start with CMD, CMD-SHELL or NONE");
 		return -1;
 	}
 	for (size_t i = 1; i < v.n; i++)

@@ -318,8 +318,8 @@ static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* external: true, or Compose's older {name: NAME} (which names it too). */
-static int read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ext,
-			 struct cfg_str *name)
+int cfg_read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ext,
+		      struct cfg_str *name)
 {
 	if (n->kind != CFG_NODE_MAP)
 		return cfg_read_bool(c, n, "external", ext);
@@ -340,7 +340,7 @@ static int net_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_network *net = obj;
 
-	return read_external(c, n, &net->external, &net->host_name);
+	return cfg_read_external(c, n, &net->external, &net->host_name);
 }
 
 /* `name:` of a network or volume. Empty (`name: ${UNSET}`) is no name:
@@ -421,17 +421,43 @@ static int net_enable_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-/* Compose: an external network is made elsewhere, so nothing about how to
- * make it may be given. */
-static void check_external(struct cfg_ctx *c, struct cfg_node *n, bool external)
+static void pools_free(struct cfg_network *net)
+{
+	for (size_t i = 0; i < net->n_pools; i++) {
+		free(net->pools[i].subnet.v);
+		free(net->pools[i].gateway.v);
+		free(net->pools[i].ip_range.v);
+	}
+	free(net->pools);
+	net->pools = NULL;
+	net->n_pools = 0;
+	free(net->pool6.subnet.v);
+	free(net->pool6.gateway.v);
+	free(net->pool6.ip_range.v);
+	memset(&net->pool6, 0, sizeof(net->pool6));
+}
+
+/* An external network is made elsewhere: how to make it means nothing.
+ * Compose ignores it (a base file's `driver: bridge` under an override's
+ * `external: true` is how some projects ship), and so does lxr, saying so. */
+static void drop_making(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
 {
 	static const char *const making[] = {"driver", "driver_opts", "ipam", "internal"};
 
-	for (size_t i = 0; external && i < n->n; i++)
+	for (size_t i = 0; net->external.v && i < n->n; i++)
 		for (size_t j = 0; j < sizeof(making) / sizeof(making[0]); j++)
 			if (!strcmp(n->pairs[i].key->raw, making[j]))
-				cfg_error_hint(c, n->pairs[i].key, "drop it, or drop external",
-					       "an external network takes no \"%s\"", making[j]);
+				cfg_warn(c, n->pairs[i].key,
+					 "\"%s\" is ignored: the network is external (made "
+					 "elsewhere)",
+					 making[j]);
+	if (!net->external.v)
+		return;
+	free(net->driver.v);
+	net->driver.v = NULL;
+	net->internal.v = false;
+	pools_free(net);
+	cfg_kvs_free(&net->driver_opts);
 }
 
 int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
@@ -455,7 +481,7 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 		return 0;
 	r = cfg_read_map(c, n, &spec, net);
 	if (r == 0)
-		check_external(c, n, net->external.v);
+		drop_making(c, n, net);
 	check_ipv6(c, net);
 	return r;
 }
@@ -522,7 +548,7 @@ static int vol_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_volume *v = obj;
 
-	return read_external(c, n, &v->external, &v->host_name);
+	return cfg_read_external(c, n, &v->external, &v->host_name);
 }
 
 static int vol_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -544,14 +570,21 @@ int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v)
 	if (cfg_is_null(n))
 		return 0;
 	r = cfg_read_map(c, n, &spec, v);
-	/* Compose: an external volume is made elsewhere (lxr volume create) */
+	/* an external volume is made elsewhere (lxr volume create): how to
+	 * make it is ignored, as compose ignores it, and said */
 	for (size_t i = 0; r == 0 && v->external.v && i < n->n; i++)
 		for (size_t j = 0; j < sizeof(making) / sizeof(making[0]); j++)
 			if (!strcmp(n->pairs[i].key->raw, making[j]))
-				cfg_error_hint(c, n->pairs[i].key,
-					       "drop it, or drop external (lxr volume create "
-					       "takes -o and --label)",
-					       "an external volume takes no \"%s\"", making[j]);
+				cfg_warn(c, n->pairs[i].key,
+					 "\"%s\" is ignored: the volume is external (made "
+					 "elsewhere: lxr volume create takes -o and --label)",
+					 making[j]);
+	if (r == 0 && v->external.v) {
+		free(v->driver.v);
+		v->driver.v = NULL;
+		cfg_kvs_free(&v->driver_opts);
+		cfg_kvs_free(&v->labels);
+	}
 	return r;
 }
 
@@ -559,15 +592,7 @@ void cfg_network_free(struct cfg_network *net)
 {
 	free(net->name);
 	free(net->driver.v);
-	for (size_t i = 0; i < net->n_pools; i++) {
-		free(net->pools[i].subnet.v);
-		free(net->pools[i].gateway.v);
-		free(net->pools[i].ip_range.v);
-	}
-	free(net->pools);
-	free(net->pool6.subnet.v);
-	free(net->pool6.gateway.v);
-	free(net->pool6.ip_range.v);
+	pools_free(net);
 	cfg_kvs_free(&net->labels);
 	free(net->host_name.v);
 	cfg_kvs_free(&net->driver_opts);

@@ -91,6 +91,10 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 
 	if (!sn->ipv4_address.v || cfg_parse_ipv4(sn->ipv4_address.v, &a) < 0)
 		return;
+	/* an external network's subnet is what it was made with elsewhere:
+	 * the address is checked against it when the container joins */
+	if (!net->n_pools && net->external.v)
+		return;
 	if (!net->n_pools) {
 		cfg_diag_add(c, sn->ipv4_address.pos, false,
 			     "give the network an ipam config with a subnet",
@@ -122,6 +126,9 @@ static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
 	long slot, gslot = 1;
 
 	if (!sn->ipv6_address.v || cfg_parse_ipv6(sn->ipv6_address.v, a) < 0)
+		return;
+	/* as for IPv4: an external network's own subnet decides, at join */
+	if (net->external.v)
 		return;
 	if (!net->enable_ipv6.v) {
 		cfg_diag_add(c, sn->ipv6_address.pos, false,
@@ -424,30 +431,35 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 }
 
 /* An internal network has no way in or out (the net layer drops everything
- * forwarded to or from its bridge), so it cannot publish a port. */
-static void check_internal_ports(struct cfg_ctx *c, const struct cfg_stack *st,
-				 const struct cfg_service *s)
+ * forwarded to or from its bridge), so it cannot publish a port. Compose
+ * publishes through a network that is not internal; a service with no
+ * such network runs all the same, as with docker, its ports unpublished
+ * (the Zabbix files have such agents). `lxr config` prints the file as
+ * written; `lxr up` says so (cli_stack_load). */
+void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st)
 {
-	_cleanup_free_ char *names = NULL;
-
-	/* Compose publishes through a network that is not internal; only a
-	 * service with no such network cannot publish at all. */
-	for (size_t j = 0; j < s->n_networks && s->n_ports; j++) {
-		const struct cfg_network *net = cfg_stack_network(st, s->networks[j].name.v);
-		if (!net || !net->internal.v)
-			return;
-		char *more =
-		    lxr_xasprintf("%s%s\"%s\"", names ? names : "", names ? ", " : "", net->name);
-		free(names);
-		names = more;
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		bool all_internal = s->n_ports && s->n_networks;
+		for (size_t j = 0; all_internal && j < s->n_networks; j++) {
+			const struct cfg_network *net =
+			    cfg_stack_network(st, s->networks[j].name.v);
+			all_internal = net && net->internal.v;
+		}
+		if (!all_internal)
+			continue;
+		fprintf(f,
+			"%s:%d:%d: warning: service \"%s\": its ports are not published: internal "
+			"network%s ",
+			s->ports[0].pos.file ? s->ports[0].pos.file : st->file,
+			s->ports[0].pos.line, s->ports[0].pos.col, s->name,
+			s->n_networks > 1 ? "s" : "");
+		for (size_t j = 0; j < s->n_networks; j++)
+			fprintf(f, "%s\"%s\"", j ? ", " : "", s->networks[j].name.v);
+		fputs("\n  hint: publish from a service on a network that is not internal, or "
+		      "drop `internal: true`\n",
+		      f);
 	}
-	if (!names)
-		return;
-	cfg_diag_add(c, s->ports[0].pos, false,
-		     "publish from a service on a network that is not internal, or drop "
-		     "`internal: true`",
-		     "service \"%s\": ports cannot be published from internal network%s %s",
-		     s->name, s->n_networks > 1 ? "s" : "", names);
 }
 
 /* Services that always run together: neither has profiles. One with
@@ -506,7 +518,6 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
 		check_replica_ports(c, &st->services[i]);
-		check_internal_ports(c, st, &st->services[i]);
 		for (size_t p = 0; p < st->services[i].n_ports; p++) {
 			struct cfg_port *a = &st->services[i].ports[p];
 			for (size_t j = 0; j <= i; j++) {

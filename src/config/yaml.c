@@ -278,6 +278,11 @@ int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_t
 		parser_error(c, &p);
 		goto out;
 	}
+	if (!yaml_document_get_root_node(&doc) && c->empty_ok) {
+		yaml_document_delete(&doc);
+		r = 0;
+		goto out;
+	}
 	if (!yaml_document_get_root_node(&doc)) {
 		cfg_diag_add(c, (struct cfg_pos){c->file, 1, 1}, false,
 			     "a stack file needs at least a `services:` mapping",

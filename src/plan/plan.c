@@ -52,11 +52,11 @@ static void restart_of(const struct cfg_service *c, struct plan_restart *p)
 
 static void health_argv(struct plan_health *h, bool shell, const char *const *v, size_t n)
 {
+	/* CMD-SHELL: docker's `sh -c` before the test, whatever follows the
+	 * command becoming the shell's $0, $1... */
 	if (shell) {
 		lxr_strv_push(&h->argv, lxr_xstrdup("/bin/sh"));
 		lxr_strv_push(&h->argv, lxr_xstrdup("-c"));
-		lxr_strv_push(&h->argv, lxr_xstrdup(v[0]));
-		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		lxr_strv_push(&h->argv, lxr_xstrdup(v[i]));
@@ -308,7 +308,10 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 	if (!network_endpoint(st, svc, &svc->networks[first], instance, &p->net))
 		return;
 	resolver_of(svc, &p->net);
-	ports_of(svc, replica, &p->net);
+	/* only internal networks: nothing can reach a published port (the
+	 * loader warned), so none is published */
+	if (!p->net.internal)
+		ports_of(svc, replica, &p->net);
 	/* the service's own mac_address is docker's for its first interface */
 	if (!p->net.mac)
 		p->net.mac = lxr_xstrdup(svc->host.mac_address.v);

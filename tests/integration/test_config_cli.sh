@@ -129,6 +129,17 @@ set +e
 "$LXR" config -f compose.yaml -f missing.yaml >/dev/null 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q "override file: .*missing.yaml: No such file" "$tmp/err" || fail "a missing -f file: $rc $(cat "$tmp/err")"
+# an override that holds only comments (or nothing) adds nothing, as in
+# compose (opentelemetry-demo loads such a file last); alone it is an error
+printf '# extra services go here\n' >other/extras.yaml
+: >other/none.yaml
+out=$("$LXR" -f compose.yaml -f other/extras.yaml -f other/none.yaml config --services 2>"$tmp/err") ||
+	fail "comment-only and empty override files: $(cat "$tmp/err")"
+[ "$out" = web ] || fail "comment-only override: got [$out]"
+set +e
+"$LXR" config -f other/extras.yaml >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "the stack file is empty" "$tmp/err" || fail "a comment-only file alone: $rc $(cat "$tmp/err")"
 
 # compose's listings: --images, --volumes, --networks, --profiles; -o FILE
 cat >other/lists.yaml <<Y

@@ -20,8 +20,9 @@ services:
     depends_on: [api]
   locked:
     image: @ROOTFS@
-    command: ["sleep", "1000"]
+    command: ["/bin/sh", "-c", "mkdir -p /tmp/www; echo locked > /tmp/www/index.html; exec httpd -f -p 80 -h /tmp/www"]
     networks: [inside]
+    ports: ["127.0.0.1:$((port + 1)):80"]
 networks:
   inside:
     internal: true
@@ -32,6 +33,8 @@ chains_before=$(chains)
 
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
+expect_grep "$ERR" 'warning: service "locked": its ports are not published: internal network "inside"' \
+	"up warns of ports on an internal network only"
 ours=$(comm -13 <(printf '%s\n' "$chains_before") <(chains))
 [ -n "$ours" ] || fail "up made no nft chains of its own"
 wait_event '"instance":"web-1","state":"running"'
@@ -53,6 +56,12 @@ echo "$OUT" | grep -q "^default" && fail "an internal network has a default rout
 run exec -f "$STACK" api /bin/sh -c "ip route | grep ^default"
 expect_grep "$OUT" "^default via" "a normal network has a way out"
 pass "an internal network has no route out (host $hostip unreachable, default gateway $gw unused)"
+# as docker: the service runs; its port, on internal networks only, is not published
+out=$(wget -T 2 -qO- "http://127.0.0.1:$((port + 1))/" 2>&1 || true)
+[ "$out" != locked ] || fail "a port of a service on an internal network only answers from the host"
+run exec -f "$STACK" locked wget -qO- http://127.0.0.1/
+expect_out locked "the service on an internal network only runs"
+pass "a service on internal networks only runs, its port not published, and up says so"
 
 ip1=$("$LXR" exec -f "$STACK" api ip -4 -o addr show eth0 | awk '{print $4}')
 run restart -f "$STACK" api

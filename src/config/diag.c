@@ -33,15 +33,28 @@ void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const cha
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	if (c->where) {
+		char *full = lxr_xasprintf("%s: %s", c->where, msg);
+		free(msg);
+		msg = full;
+	}
+	if (!pos.file)
+		pos.file = c->file;
+	/* once for a place: a value read again (an interpolated command
+	 * looked at by two checks) says nothing new the second time */
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].warning == warning && d->v[i].pos.line == pos.line &&
+		    d->v[i].pos.col == pos.col && !strcmp(d->v[i].msg, msg) &&
+		    (d->v[i].pos.file == pos.file ||
+		     (d->v[i].pos.file && pos.file && !strcmp(d->v[i].pos.file, pos.file))))
+			return;
 	d->v = lxr_xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
 	d->v[d->n] = (struct cfg_diag){
 	    .pos = pos,
 	    .warning = warning,
-	    .msg = c->where ? lxr_xasprintf("%s: %s", c->where, msg) : lxr_steal_ptr(&msg),
+	    .msg = lxr_steal_ptr(&msg),
 	    .hint = hint ? lxr_xstrdup(hint) : NULL,
 	};
-	if (!d->v[d->n].pos.file)
-		d->v[d->n].pos.file = c->file;
 	d->n++;
 	if (!warning)
 		d->n_errors++;

@@ -36,6 +36,35 @@ static void num(struct cfg_out *o, const char *k, const struct cfg_int *v)
 	cfg_out_int(o, v->v);
 }
 
+/* A host with several addresses (two entries, or compose's `host: [a, b]`)
+ * is one key with a list, so the output loads back to the same entries. */
+static void extra_hosts(struct cfg_out *o, const struct cfg_kvs *v)
+{
+	cfg_out_key(o, "extra_hosts");
+	cfg_out_map(o);
+	for (size_t i = 0; i < v->n; i++) {
+		size_t same = 0;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(v->v[j].key, v->v[i].key);
+		for (size_t j = i; j < v->n; j++)
+			same += !strcmp(v->v[j].key, v->v[i].key);
+		if (seen)
+			continue;
+		if (same == 1) {
+			cfg_out_kv(o, v->v[i].key, v->v[i].value);
+			continue;
+		}
+		cfg_out_key(o, v->v[i].key);
+		cfg_out_seq(o);
+		for (size_t j = i; j < v->n; j++)
+			if (!strcmp(v->v[j].key, v->v[i].key))
+				cfg_out_str(o, v->v[j].value ? v->v[j].value : "");
+		cfg_out_end_seq(o);
+	}
+	cfg_out_end_map(o);
+}
+
 static void host(struct cfg_out *o, const struct cfg_svc_host *h)
 {
 	str(o, "container_name", &h->container_name);
@@ -51,7 +80,7 @@ static void host(struct cfg_out *o, const struct cfg_svc_host *h)
 	strs(o, "dns_opt", &h->dns_opt);
 	strs(o, "links", &h->links);
 	if (h->extra_hosts.n)
-		cfg_out_kvs(o, "extra_hosts", &h->extra_hosts);
+		extra_hosts(o, &h->extra_hosts);
 }
 
 static void blkio(struct cfg_out *o, const struct cfg_svc_tune *t)

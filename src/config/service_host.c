@@ -85,6 +85,17 @@ static int read_dns_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_resolver(c, n, &HOST(obj)->dns_opt, "dns_opt");
 }
 
+/* One line of /etc/hosts: a host may have several addresses (an IPv4 and
+ * an IPv6 one), as docker writes each entry; the same pair twice is one. */
+static void add_host(struct cfg_kvs *out, const char *host, const char *ip, struct cfg_pos pos)
+{
+	for (size_t i = 0; i < out->n; i++)
+		if (!strcmp(out->v[i].key, host) && out->v[i].value && !strcmp(out->v[i].value, ip))
+			return;
+	out->v = lxr_xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	out->v[out->n++] = (struct cfg_kv){lxr_xstrdup(host), lxr_xstrdup(ip), pos};
+}
+
 /* extra_hosts: a list of "HOST:IP" / "HOST=IP" or a mapping; IPv6
  * addresses contain ':' so the first separator splits. */
 static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out)
@@ -101,8 +112,35 @@ static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out
 		return -1;
 	}
 	_cleanup_free_ char *host = lxr_xstrndup(v, (size_t)(sep - v));
-	cfg_kvs_set(out, host, sep + 1, n->pos);
+	add_host(out, host, sep + 1, n->pos);
 	return 0;
+}
+
+/* The mapping form: `host: ip`, or `host: [ip, ip]` (compose-go's
+ * map[string][]string). */
+static int extra_hosts_map(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_node *k = n->pairs[i].key, *val = n->pairs[i].value;
+		if (val->kind != CFG_NODE_SEQ) {
+			const char *ip = cfg_scalar(c, val, "extra_hosts address");
+			if (!ip)
+				r = -1;
+			else
+				add_host(out, k->raw, ip, val->pos);
+			continue;
+		}
+		for (size_t j = 0; j < val->n; j++) {
+			const char *ip = cfg_scalar(c, val->items[j], "extra_hosts address");
+			if (!ip)
+				r = -1;
+			else
+				add_host(out, k->raw, ip, val->items[j]->pos);
+		}
+	}
+	return r;
 }
 
 int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -113,7 +151,7 @@ int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_is_null(n))
 		return 0;
 	if (n->kind == CFG_NODE_MAP) {
-		if (cfg_read_kvs(c, n, "extra_hosts", false, out) < 0)
+		if (extra_hosts_map(c, n, out) < 0)
 			return -1;
 	} else if (cfg_expect(c, n, CFG_NODE_SEQ, "extra_hosts")) {
 		for (size_t i = 0; i < n->n; i++)

@@ -136,22 +136,14 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 	return 0;
 }
 
-static int exec_in(struct exec_opts *o, const char *name, char **cmd)
+/* The process exec starts: the container's own (its environment, user,
+ * capabilities, working directory) with the command and what the options
+ * change, and the caller's stdio decided. */
+static int exec_process(struct exec_opts *o, struct lxr_container_ref *ref, char **cmd,
+			lxr_err *err)
 {
-	_cleanup_free_ char *inst = NULL;
-	struct lxr_container_ref ref;
-	struct lxr_stdio io = {.fds = {-1, -1, -1}};
-	struct lxr_pipes pipes = {.child = {-1, -1, -1}, .in = -1, .out = -1, .err = -1};
-	struct lxr_spec *p;
-	pid_t pid;
-	int pidfd, st, r;
-	lxr_err err;
+	struct lxr_spec *p = &ref->process;
 
-	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &o->service,
-			       &err) < 0) {
-		lxr_err_print(&err);
-		return 125;
-	}
 	/* compose's exec: stdin always (`exec -T db psql < dump.sql`), a
 	 * terminal when there is one to give, unless -T (docker exec, for
 	 * `lxr run` ones: only with -i and -t) */
@@ -164,7 +156,6 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	/* -d: nothing of the caller's stdio; the container's /dev/null */
 	if (o->detach)
 		o->interactive = false;
-	p = &ref.process;
 	p->args = lxr_strv_dup(cmd);
 	p->terminal = o->tty;
 	if (o->tty)
@@ -179,18 +170,38 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	}
 	if (o->user) {
 		/* names resolve in the container's own /etc/passwd */
-		_cleanup_free_ char *rootfs = lxr_xasprintf("/proc/%d/root", (int)ref.pid);
-		if (rt_user_resolve(rootfs, o->user, p, &err) < 0) {
-			lxr_err_print(&err);
-			rt_container_ref_free(&ref);
-			return 125;
-		}
+		_cleanup_free_ char *rootfs = lxr_xasprintf("/proc/%d/root", (int)ref->pid);
+		if (rt_user_resolve(rootfs, o->user, p, err) < 0)
+			return -1;
 		rt_caps_for_user(&p->caps, p->uid);
 	}
 	if (o->privileged) {
 		/* docker: all capabilities, for a root or a non-root user alike */
 		p->caps.bounding = rt_caps_privileged();
 		p->caps.effective = p->caps.permitted = p->caps.bounding;
+	}
+	return 0;
+}
+
+static int exec_in(struct exec_opts *o, const char *name, char **cmd)
+{
+	_cleanup_free_ char *inst = NULL;
+	struct lxr_container_ref ref;
+	struct lxr_stdio io = {.fds = {-1, -1, -1}};
+	struct lxr_pipes pipes = {.child = {-1, -1, -1}, .in = -1, .out = -1, .err = -1};
+	pid_t pid;
+	int pidfd, st, r;
+	lxr_err err;
+
+	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &o->service,
+			       &err) < 0) {
+		lxr_err_print(&err);
+		return 125;
+	}
+	if (exec_process(o, &ref, cmd, &err) < 0) {
+		lxr_err_print(&err);
+		rt_container_ref_free(&ref);
+		return 125;
 	}
 	/* docker's stdio: a PTY with -t, pipes without; the process in the
 	 * container never holds a descriptor of the caller's files */
@@ -201,7 +212,7 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	}
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	io.detach = o->detach;
-	r = rt_exec_in(ref.pidfd, ref.cgroup_group, ref.id, p, &io, &pid, &pidfd, &err);
+	r = rt_exec_in(ref.pidfd, ref.cgroup_group, ref.id, &ref.process, &io, &pid, &pidfd, &err);
 	rt_pipes_close_child(&pipes);
 	rt_container_ref_free(&ref);
 	if (r < 0) {

@@ -87,6 +87,43 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	return 0;
 }
 
+/* The network an endpoint is made on, as the plan describes it (a shared
+ * network's own settings come over it: shared_config). */
+static struct lxr_net_config net_config_of(const struct plan_endpoint *np)
+{
+	return (struct lxr_net_config){.name = np->network,
+				       .internal = np->internal,
+				       .subnet = np->subnet,
+				       .gateway = np->gateway,
+				       .ephemeral = np->ephemeral,
+				       .ipv6 = np->ipv6,
+				       .subnet6 = np->subnet6,
+				       .gateway6 = np->gateway6,
+				       .mtu = np->mtu};
+}
+
+/* The container joins its first endpoint's namespace and gets its
+ * /etc/hosts and resolv.conf, unless a volume of its own covers them (that
+ * wins, as with docker). */
+static void join_endpoint(struct sup_instance *in, const struct lxr_endpoint *ep)
+{
+	struct lxr_spec *sp = &in->plan.spec;
+
+	sp->ns[LXR_NS_NET].create = false;
+	free(sp->ns[LXR_NS_NET].join_path);
+	sp->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep->netns_path);
+	if (!mounted(sp, "/etc/hosts")) {
+		plan_spec_add_mount(sp, "/etc/hosts", "bind", ep->hosts_path, MS_BIND, NULL);
+		in->plan.carrier_mounts++;
+	}
+	if (!mounted(sp, "/etc/resolv.conf")) {
+		plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep->resolv_path, MS_BIND, NULL);
+		in->plan.carrier_mounts++;
+	}
+	in->net_joined = true;
+	in->ip = ep->ip;
+}
+
 /* The endpoints, made (or found, on a restart) before the container
  * starts: its first network's, whose namespace the container joins and
  * whose hosts and resolv.conf it sees, then its other networks'. */
@@ -106,15 +143,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	if (net_ports_from_plan(np, &ports, err) < 0)
 		return lxr_err_wrap(err, "%s", in->name);
 	net_pool_default(&pool);
-	ncfg.name = np->network;
-	ncfg.internal = np->internal;
-	ncfg.subnet = np->subnet;
-	ncfg.gateway = np->gateway;
-	ncfg.ephemeral = np->ephemeral;
-	ncfg.ipv6 = np->ipv6;
-	ncfg.subnet6 = np->subnet6;
-	ncfg.gateway6 = np->gateway6;
-	ncfg.mtu = np->mtu;
+	ncfg = net_config_of(np);
 	if (shared_config(np, &def, &ncfg, err) < 0)
 		return lxr_err_wrap(err, "%s", in->name);
 	owner = lxr_xasprintf("%s/%s/%d%s", s->stack->project, in->svc->cfg->name, in->replica,
@@ -147,24 +176,8 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 	if (r < 0)
 		return -1;
 	s->hosts_stale |= ep.made;
-	if (!in->net_joined) {
-		struct lxr_spec *sp = &in->plan.spec;
-		sp->ns[LXR_NS_NET].create = false;
-		free(sp->ns[LXR_NS_NET].join_path);
-		sp->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep.netns_path);
-		/* a volume of the service's own over either wins, as with docker */
-		if (!mounted(sp, "/etc/hosts")) {
-			plan_spec_add_mount(sp, "/etc/hosts", "bind", ep.hosts_path, MS_BIND, NULL);
-			in->plan.carrier_mounts++;
-		}
-		if (!mounted(sp, "/etc/resolv.conf")) {
-			plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep.resolv_path, MS_BIND,
-					    NULL);
-			in->plan.carrier_mounts++;
-		}
-		in->net_joined = true;
-		in->ip = ep.ip;
-	}
+	if (!in->net_joined)
+		join_endpoint(in, &ep);
 	free(in->ports);
 	in->ports = ep.ports;
 	in->n_ports = ep.n_ports;

@@ -372,6 +372,57 @@ static void start_again(struct sup *s, bool no_start, char **kept)
 	sup_start_ready(s);
 }
 
+static void remove_one(struct sup *s, struct sup *old, struct sup_instance *oi)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->run_dir, oi->plan.spec.id);
+	_cleanup_free_ char *link = lxr_xasprintf("%s/%s", s->run_dir, oi->name);
+	lxr_err e;
+
+	if (lxr_rm_rf(dir, &e) < 0)
+		lxr_warn("%s", e.msg);
+	/* a start-first update's name for it (update.c) */
+	if (strcmp(oi->plan.spec.id, oi->name))
+		unlink(link);
+	if (sup_net_detach(old, oi, &e) < 0)
+		lxr_warn("%s: %s", oi->name, e.msg);
+}
+
+/* A changed or removed instance's container goes: it is a new container
+ * next time, as with compose; and so does its endpoint (new ports, another
+ * network). */
+static void remove_doomed(struct sup *s, struct sup *old)
+{
+	FOR_EACH_INSTANCE(old, oi)
+	{
+		if (oi->doomed)
+			remove_one(s, old, oi);
+	}
+}
+
+/* An adopted orphan's model (its cfg_service) lives in the stack it came
+ * from, so that stack lives as long as such an orphan does: the old
+ * stack joins the kept ones when an orphan needs it, and a kept one no
+ * orphan needs any more goes. */
+static void keep_orphans_stacks(struct sup *s, struct sup *old)
+{
+	if (old->owned_stack && models_in(s, old->owned_stack)) {
+		s->kept_stacks =
+		    lxr_xrealloc(s->kept_stacks, (s->n_kept_stacks + 1) * sizeof(*s->kept_stacks));
+		s->kept_stacks[s->n_kept_stacks++] = old->owned_stack;
+		old->owned_stack = NULL;
+	}
+	for (size_t i = 0; i < s->n_kept_stacks;) {
+		if (models_in(s, s->kept_stacks[i])) {
+			i++;
+			continue;
+		}
+		cfg_stack_free(s->kept_stacks[i]);
+		s->kept_stacks[i] = s->kept_stacks[--s->n_kept_stacks];
+	}
+	old->kept_stacks = NULL;
+	old->n_kept_stacks = 0;
+}
+
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
@@ -402,25 +453,7 @@ static void swap(struct sup *s)
 			sup_output_close_service(&old.svcs[i]);
 		old.svcs[i].log = NULL;
 	}
-	FOR_EACH_INSTANCE(&old, oi)
-	{
-		/* a changed or removed instance's container goes: it is a new
-		 * container next time, as with compose */
-		if (oi->doomed) {
-			_cleanup_free_ char *dir =
-			    lxr_xasprintf("%s/%s", s->run_dir, oi->plan.spec.id);
-			_cleanup_free_ char *link = lxr_xasprintf("%s/%s", s->run_dir, oi->name);
-			lxr_err e;
-			if (lxr_rm_rf(dir, &e) < 0)
-				lxr_warn("%s", e.msg);
-			/* a start-first update's name for it (update.c) */
-			if (strcmp(oi->plan.spec.id, oi->name))
-				unlink(link);
-			/* and so is its endpoint: new ports, another network */
-			if (sup_net_detach(&old, oi, &e) < 0)
-				lxr_warn("%s: %s", oi->name, e.msg);
-		}
-	}
+	remove_doomed(s, &old);
 	sup_net_retire_changed(&old, n->stack);
 	s->stack = n->stack;
 	s->graph = n->graph;
@@ -429,24 +462,7 @@ static void swap(struct sup *s)
 	s->owned_stack = n->owned_stack;
 	s->owned_graph = n->owned_graph;
 	s->store = n->store; /* the old one closes with the old tables */
-	/* an adopted orphan's model (its cfg_service) lives in the stack it
-	 * came from, so that stack lives as long as such an orphan does */
-	if (old.owned_stack && models_in(s, old.owned_stack)) {
-		s->kept_stacks =
-		    lxr_xrealloc(s->kept_stacks, (s->n_kept_stacks + 1) * sizeof(*s->kept_stacks));
-		s->kept_stacks[s->n_kept_stacks++] = old.owned_stack;
-		old.owned_stack = NULL;
-	}
-	for (size_t i = 0; i < s->n_kept_stacks;) {
-		if (models_in(s, s->kept_stacks[i])) {
-			i++;
-			continue;
-		}
-		cfg_stack_free(s->kept_stacks[i]);
-		s->kept_stacks[i] = s->kept_stacks[--s->n_kept_stacks];
-	}
-	old.kept_stacks = NULL;
-	old.n_kept_stacks = 0;
+	keep_orphans_stacks(s, &old);
 	old.run_dir = old.log_dir = NULL;
 	old.term.buf = NULL; /* the terminal stays the running supervisor's */
 	old.term.w.fd = -1;

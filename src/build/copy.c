@@ -297,6 +297,32 @@ static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct
 	return set_meta(t, dfd, base, &f, err);
 }
 
+/* The here-document a COPY source names ("<<EOF", "<<-EOF"), or NULL. */
+static const struct df_heredoc *heredoc_named(const struct df_instr *in, const char *src)
+{
+	for (size_t k = 0; k < in->n_heredocs; k++) {
+		_cleanup_free_ char *w =
+		    lxr_xasprintf("<<%s%s", in->heredocs[k].chomp ? "-" : "", in->heredocs[k].name);
+		if (!strcmp(src, w))
+			return &in->heredocs[k];
+	}
+	return NULL;
+}
+
+/* Where one source lands: below DST as its path from the --parents pivot
+ * (KEPT), DST itself for a directory's contents or a single file named so,
+ * else DST/BASENAME. */
+static char *dest_top(const char *dst, const char *kept, bool isdir, bool dest_dir, const char *bn)
+{
+	const char *d = strcmp(dst, "/") ? dst : "";
+
+	if (*kept)
+		return lxr_xasprintf("%s/%s", d, kept);
+	if (isdir || !dest_dir)
+		return lxr_xstrdup(dst);
+	return lxr_xasprintf("%s/%s", d, bn);
+}
+
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err);
@@ -391,13 +417,7 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			lxr_str_has_suffix(dest, "/.") || nsrc > 1 || is_dir_in(s, dst);
 
 	for (size_t i = 0; i < nsrc; i++) {
-		const struct df_heredoc *h = NULL;
-		for (size_t k = 0; k < in->n_heredocs; k++) {
-			_cleanup_free_ char *w = lxr_xasprintf(
-			    "<<%s%s", in->heredocs[k].chomp ? "-" : "", in->heredocs[k].name);
-			if (!strcmp(srcs[i], w))
-				h = &in->heredocs[k];
-		}
+		const struct df_heredoc *h = heredoc_named(in, srcs[i]);
 		if (h) {
 			_cleanup_free_ char *p =
 			    dest_dir ? lxr_xasprintf("%s/%s", dst, h->name) : lxr_xstrdup(dst);
@@ -432,12 +452,7 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			const char *bn = strrchr(src->path, '/');
 			bn = bn ? bn + 1 : src->path;
 			const char *kept = t->parents ? skip_components(src->path, pivot) : "";
-			_cleanup_free_ char *top =
-			    *kept   ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", kept)
-			    : isdir ? lxr_xstrdup(dst)
-				    : (dest_dir
-					   ? lxr_xasprintf("%s/%s", strcmp(dst, "/") ? dst : "", bn)
-					   : lxr_xstrdup(dst));
+			_cleanup_free_ char *top = dest_top(dst, kept, isdir, dest_dir, bn);
 			for (size_t k = 0; k < src->n; k++) {
 				const struct bld_ctx_file *f = &src->files[k];
 				_cleanup_free_ char *sp =

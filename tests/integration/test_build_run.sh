@@ -258,6 +258,26 @@ expect_out "/ex/b/deep.md
 /par/tree/a/keep.txt" "excluded files are left out; --parents keeps the path (after /./)"
 pass "COPY --exclude leaves files out; COPY --parents keeps their paths"
 
+# ---- COPY of here-documents ----------------------------------------------------------
+cat > "$CTX/Here.Dockerfile" <<'D'
+FROM lxrtest/busybox:brun
+COPY <<EOF /etc/greeting
+hello from a heredoc
+EOF
+COPY <<-A <<B /hd/
+	tabs stripped
+	A
+kept as is
+B
+D
+run build -t lxrtest/bhere:1 -f "$CTX/Here.Dockerfile" "$CTX"
+expect_rc 0 "COPY of heredocs"
+run run --rm --network none lxrtest/bhere:1 /bin/sh -c 'cat /etc/greeting /hd/A /hd/B'
+expect_out "hello from a heredoc
+tabs stripped
+kept as is" "a heredoc to a file, two to a directory (named after their delimiters)"
+pass "COPY <<EOF writes the here-document: to the file named, or into the directory by its name"
+
 # ---- independent stages side by side ----------------------------------------------------
 # each stage's RUN waits for the other's mark in a shared cache mount: one
 # after the other, the first would wait in vain and give up (exit 9)

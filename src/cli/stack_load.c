@@ -97,6 +97,17 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 	int r = cli_stack_load_model(file, project, st);
 	lxr_err err;
 
+	/* networks or volumes alone load (compose-go's rule), but there is
+	 * nothing to run */
+	if (r == LXR_EXIT_OK && !(*st)->n_services) {
+		lxr_fail(&err, 0, "%s: the stack has no services", (*st)->file);
+		lxr_err_hint(&err, "add a `services:` mapping (`lxr config` shows what the file "
+				   "declares)");
+		lxr_err_print(&err);
+		cfg_stack_free(*st);
+		*st = NULL;
+		return LXR_EXIT_USAGE;
+	}
 	if (r == LXR_EXIT_OK)
 		cfg_stack_print_unpublished(stderr, *st);
 	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, &err) == 0)

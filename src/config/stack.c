@@ -243,7 +243,11 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 		return -1;
 	r = cfg_read_map(c, root, &spec, st);
 
-	if (r == 0 && !st->n_services && !c->diags->n_errors) {
+	/* compose-go loads a file of networks or volumes alone (commands that
+	 * run a stack refuse it: cli_stack_load); only one with nothing at all
+	 * is an error */
+	if (r == 0 && !st->n_services && !st->n_networks && !st->n_volumes && !st->n_secrets &&
+	    !st->n_configs && !c->diags->n_errors) {
 		cfg_error_hint(c, root, "add a `services:` mapping", "the stack has no services");
 		r = -1;
 	}

@@ -141,6 +141,14 @@ set +e
 set -e
 [ "$rc" -eq 2 ] && grep -q "the stack file is empty" "$tmp/err" || fail "a comment-only file alone: $rc $(cat "$tmp/err")"
 
+# networks and volumes alone: they load (compose-go), nothing runs them
+printf 'networks:\n  front: {}\nvolumes:\n  data: {}\n' >other/resources.yaml
+"$LXR" config -f other/resources.yaml >/dev/null 2>"$tmp/err" || fail "a file of networks and volumes alone: $(cat "$tmp/err")"
+set +e
+"$LXR" up -d -f other/resources.yaml >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "the stack has no services" "$tmp/err" || fail "up of networks and volumes alone: $rc $(cat "$tmp/err")"
+
 # compose's listings: --images, --volumes, --networks, --profiles; -o FILE
 cat >other/lists.yaml <<Y
 name: lists

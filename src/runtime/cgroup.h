@@ -81,6 +81,29 @@ struct rt_cg_leaf {
 	bool delegated; /* mount is a delegated cgroup (v2_base), not a root */
 };
 
+/* A container's cgroup: one leaf per hierarchy it spans (cgroup.c makes
+ * and removes it, cgroup_read.c reads it). */
+#define RT_CG_MAX_LEAVES (RT_CG_NCTRL + 1)
+_Static_assert(RT_CG_MAX_LEAVES <= RT_CG_JOIN_MAX, "rt_cg_join holds every leaf");
+struct lxr_cgroup {
+	char *group, *name;
+	struct rt_cg_leaf leaf[RT_CG_MAX_LEAVES];
+	size_t n_leaves;
+	int v2_fd;
+	/* settings the kernel has no knob for, dropped (as docker drops them) */
+	char **warnings;
+	/* the knob writes it was made with (limits_key): a restart may reuse
+	 * it only for the same limits */
+	char *key;
+	/* OOM kills counted before its present life (a reused cgroup keeps
+	 * the count of the last one) */
+	int64_t oom_base;
+};
+
+/* The leaf holding controller c, and the v2 leaf; NULL where there is none. */
+struct rt_cg_leaf *rt_cg_leaf_for(struct lxr_cgroup *cg, enum rt_cg_ctrl c);
+struct rt_cg_leaf *rt_cg_leaf_v2(struct lxr_cgroup *cg);
+
 /* Kill everything in path and below it, then remove path and the empty
  * directories below it; ENOENT counts as done. Polls (bounded) for the
  * killed processes to leave: the one place the runtime waits on a timer. */

@@ -314,6 +314,31 @@ int rt_proc_starttime(pid_t pid, unsigned long long *out);
 int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err);
 int rt_state_publish(const char *dir, lxr_err *err);
 
+/* container.c and clone.c: one container, from the parent's side */
+struct lxr_container {
+	char *id;
+	char *dir, *layer, *upper, *work, *rootdir;
+	struct lxr_cgroup *cg;
+	pid_t pid;
+	int pidfd;
+	int sync; /* parent end of the start-up handshake until the exec; -1 after */
+	bool reaped;
+	int wstatus;
+	bool made_dir;            /* the directory is ours to remove on failure */
+	struct lxr_userns userns; /* resolved range; mode HOST: none */
+	bool userns_pooled;       /* from lxr's pool: given back on removal */
+};
+
+static inline bool rt_container_has_userns(const struct lxr_container *c)
+{
+	return c->userns.mode != LXR_USERNS_HOST;
+}
+
+/* Clone the container and let it go (clone.c). On return (0) it is
+ * building its root filesystem; c->sync tells when it has exec'd. */
+int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
+		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err);
+
 /* Reads messages until EOF (0) or an error (<0, as rt_container_start); a
  * pid_t-sized message (exec's helper) fills pid, an fd (the pty master)
  * goes to io->pty_master. Not blocking, 1 when nothing more is there yet. */

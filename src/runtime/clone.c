@@ -1,0 +1,293 @@
+/* A container's clone into its namespaces: what the parent opens before
+ * it (the seccomp program, lxr-init, namespaces to join, the v1 cgroups'
+ * procs files, the start-up socket), the clone itself (into its v2 cgroup
+ * where it can), the child's way on to rt_child_main, and the parent's part
+ * once the child runs. container.c makes the directories and the cgroup
+ * before, and waits for the exec after. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+
+static const int ns_flags[LXR_NS_COUNT] = {
+    [LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,  [LXR_NS_UTS] = CLONE_NEWUTS,
+    [LXR_NS_IPC] = CLONE_NEWIPC, [LXR_NS_NET] = CLONE_NEWNET, [LXR_NS_CGROUP] = CLONE_NEWCGROUP,
+};
+
+static pid_t clone_container(const struct lxr_spec *spec, bool userns, int cgfd, int *pidfd,
+			     bool *into_cg)
+{
+	struct clone_args args = {.exit_signal = SIGCHLD};
+	/* with CLONE_NEWUSER every other new namespace is the user
+	 * namespace's: container root holds its capabilities there only */
+	uint64_t flags = CLONE_PIDFD | (userns ? CLONE_NEWUSER : 0);
+	pid_t pid;
+
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		if (spec->ns[i].create)
+			flags |= (uint64_t)ns_flags[i];
+	args.pidfd = (uint64_t)(uintptr_t)pidfd;
+	if (cgfd >= 0) {
+		/* Born in its cgroup with every limit already in force. */
+		args.flags = flags | CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*into_cg = true;
+			return pid;
+		}
+		lxr_debug("clone3 CLONE_INTO_CGROUP: %s; attaching after clone", strerror(errno));
+	}
+	*into_cg = false;
+	/* Joining cgroups after the clone: the cgroup namespace is made then,
+	 * so its root is the container's cgroup, not lxr's. */
+	args.flags = flags & ~(uint64_t)CLONE_NEWCGROUP;
+	args.cgroup = 0;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOSYS) {
+		pid = (pid_t)syscall(SYS_clone, (unsigned long)(args.flags | SIGCHLD), NULL, pidfd,
+				     NULL, 0);
+	}
+	return pid;
+}
+
+static void close_joins(int *fds)
+{
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Namespaces the container joins instead of creating (a network namespace
+ * the net layer has already wired, say). Opened before the clone so the
+ * child needs no path lookup of its own. */
+static int open_joins(const struct lxr_spec *spec, int *fds, lxr_err *err)
+{
+	/* all closed first: a failure below closes only what it opened */
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		fds[i] = -1;
+	for (int i = 0; i < LXR_NS_COUNT; i++) {
+		if (!spec->ns[i].join_path || spec->ns[i].create)
+			continue;
+		if (i == LXR_NS_MNT || i == LXR_NS_CGROUP) {
+			close_joins(fds);
+			return lxr_fail(err, EINVAL,
+					"joining an existing %s namespace is not "
+					"supported yet",
+					i == LXR_NS_MNT ? "mount" : "cgroup");
+		}
+		fds[i] = open(spec->ns[i].join_path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int e = errno;
+			close_joins(fds);
+			return lxr_fail(err, e, "open namespace %s", spec->ns[i].join_path);
+		}
+	}
+	return 0;
+}
+
+/* A pid namespace is entered only by a process's children (setns sets the
+ * caller's pid_for_children): lxr's thread points its next clone there and
+ * comes back to its own namespace, the one it is in, right after. */
+static int pid_ns_for_children(int fd, lxr_err *err)
+{
+	if (setns(fd, CLONE_NEWPID) < 0)
+		return lxr_fail(err, errno, "setns into the pid namespace to share");
+	return 0;
+}
+
+static int pid_ns_restore(void)
+{
+	_cleanup_close_ int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+
+	return own < 0 ? -1 : setns(own, CLONE_NEWPID);
+}
+
+/* What the parent holds across the clone: the start-up socket's two ends,
+ * the namespaces the container joins, the v1 cgroups' procs files it moves
+ * itself in through, lxr's own namespaces (while it stands in a user
+ * namespace container's), and the sysfs made for that container. */
+struct start_fds {
+	int parent_end, child_end, sysfs;
+	int joins[LXR_NS_COUNT], own_ns[LXR_NS_COUNT];
+	struct rt_cg_join cg_join;
+};
+
+/* Everything the clone needs, opened before it: the seccomp program and
+ * lxr-init compiled and loaded, descriptors in F. On failure nothing in F
+ * is left open. */
+static int start_prepare(struct lxr_container *c, const struct lxr_spec *spec,
+			 const struct rt_plan *plan, int cgfd, struct start_fds *f, lxr_err *err)
+{
+	int sp[2];
+
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		f->joins[i] = f->own_ns[i] = -1;
+	if (rt_seccomp_prepare(spec, err) < 0)
+		return -1;
+	/* every container needs it: as PID 1, or to exec the command */
+	if (rt_init_prepare(err) < 0)
+		return -1;
+	/* no v2 cgroup to be born into (v1 and hybrid hosts): the child moves
+	 * itself in, through these fds, before it does anything else */
+	if (cgfd < 0 && rt_cgroup_procs_open(c->cg, &f->cg_join, err) < 0)
+		return -1;
+	if (open_joins(spec, f->joins, err) < 0)
+		goto fail_cg;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		lxr_fail(err, errno, "socketpair for start-up sync");
+		goto fail_joins;
+	}
+	f->parent_end = sp[0];
+	f->child_end = sp[1];
+	if (f->joins[LXR_NS_PID] >= 0 && pid_ns_for_children(f->joins[LXR_NS_PID], err) < 0)
+		goto fail_sync;
+	if (rt_container_has_userns(c) && (rt_userns_joins_enter(f->joins, f->own_ns, err) < 0 ||
+					   rt_userns_sysfs_of(spec, plan, &f->sysfs, err) < 0)) {
+		rt_userns_joins_leave(f->own_ns);
+		if (f->joins[LXR_NS_PID] >= 0)
+			pid_ns_restore();
+		goto fail_sync;
+	}
+	return 0;
+fail_sync:
+	close(lxr_steal_fd(&f->parent_end));
+	close(lxr_steal_fd(&f->child_end));
+	if (f->sysfs >= 0)
+		close(lxr_steal_fd(&f->sysfs));
+fail_joins:
+	close_joins(f->joins);
+fail_cg:
+	rt_cgroup_procs_close(&f->cg_join);
+	return -1;
+}
+
+/* The parent, the clone done or refused: back in its own namespaces, and
+ * the descriptors only the child needed closed. */
+static void start_after_clone(const struct lxr_container *c, struct start_fds *f)
+{
+	if (rt_container_has_userns(c))
+		rt_userns_joins_leave(f->own_ns);
+	if (f->joins[LXR_NS_PID] >= 0 && pid_ns_restore() < 0)
+		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
+			 strerror(errno));
+	close_joins(f->joins);
+	rt_cgroup_procs_close(&f->cg_join);
+}
+
+static int clone_refused(const struct lxr_container *c, lxr_err *err)
+{
+	if (errno == EPERM && rt_container_has_userns(c))
+		return lxr_fail(err, errno, "clone3 with a new user namespace"),
+		       lxr_err_hint(err, "the kernel refuses a user namespace to a process in a "
+					 "chroot and where user.max_user_namespaces is 0; set "
+					 "[userns] mode = off in lxr.conf or userns_mode: host");
+	return lxr_fail(err, errno, "clone3 with new namespaces"),
+	       lxr_err_hint(err, "the kernel refused a namespace: check that user, "
+				 "pid, net, ipc, uts and cgroup namespaces are enabled and "
+				 "that lxr runs as root");
+}
+
+/* The cloned child, still lxr: on to rt_child_main with only what it needs. */
+static _Noreturn void child_go(const struct lxr_container *c, const struct lxr_spec *spec,
+			       const struct rt_plan *plan, const struct lxr_stdio *io,
+			       struct start_fds *f, bool into_cg)
+{
+	struct rt_child ch = {.spec = spec,
+			      .plan = plan,
+			      .rootdir = c->rootdir,
+			      .upper = c->upper,
+			      .work = c->work,
+			      .sync = f->child_end,
+			      .layer = spec->ephemeral_upper ? c->layer : NULL,
+			      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create,
+			      .cg_join = f->cg_join.n ? &f->cg_join : NULL,
+			      .userns_dir = rt_container_has_userns(c) ? c->dir : NULL};
+
+	close(f->parent_end);
+	/* lxr's own namespaces and the sysfs the parent sends: not the
+	 * child's to hold (close-on-exec as well) */
+	for (int i = 0; rt_container_has_userns(c) && i < LXR_NS_COUNT; i++)
+		if (f->own_ns[i] >= 0)
+			close(f->own_ns[i]);
+	if (f->sysfs >= 0)
+		close(lxr_steal_fd(&f->sysfs));
+	memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
+	memcpy(ch.join_fd, f->joins, sizeof(ch.join_fd));
+	rt_child_main(&ch);
+}
+
+/* The parent's part once the child runs: its cgroup where clone3 could
+ * not place it, a user namespace's maps and mounts, the go-ahead, and
+ * its state. */
+static int parent_go(struct lxr_container *c, const struct lxr_spec *spec,
+		     const struct rt_plan *plan, struct start_fds *f, bool into_cg, lxr_err *err)
+{
+	int cgfd = rt_cgroup_v2_fd(c->cg);
+
+	/* v2, but clone3 refused CLONE_INTO_CGROUP (a kernel before 5.7) */
+	if (!into_cg && cgfd >= 0) {
+		if (rt_cgroup_attach(c->cg, c->pid, err) < 0)
+			return -1;
+		lxr_debug("container %s: in its cgroups", c->id);
+	}
+	if (rt_container_has_userns(c) &&
+	    rt_userns_parent_setup(plan, c->pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
+		return -1;
+	if (send(f->parent_end, "g", 1, MSG_NOSIGNAL) != 1)
+		return lxr_fail(err, errno, "start container %s (sync)", c->id);
+	if (rt_container_has_userns(c) && rt_userns_send(spec, plan, &c->userns, c->dir, c->pid,
+							 f->parent_end, &f->sysfs, err) < 0)
+		return -1;
+	/* Written while the container builds its root filesystem: the pid is
+	 * all it needs, and the fsync overlaps the child's work. */
+	if (rt_state_write(c->dir, spec, c->pid, err) < 0)
+		return -1;
+	c->sync = lxr_steal_fd(&f->parent_end);
+	return 0;
+}
+
+/* Clone the container and let it go. On return (0) it is building its root
+ * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
+int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
+		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
+{
+	struct start_fds f = {.parent_end = -1, .child_end = -1, .sysfs = -1, .cg_join = {.n = 0}};
+	int cgfd = rt_cgroup_v2_fd(c->cg), r, e;
+	bool into_cg = false;
+	pid_t pid;
+
+	if (start_prepare(c, spec, plan, cgfd, &f, err) < 0)
+		return -1;
+	pid = clone_container(spec, rt_container_has_userns(c), cgfd, &c->pidfd, &into_cg);
+	e = errno;
+	if (pid == 0)
+		child_go(c, spec, plan, io, &f, into_cg);
+	start_after_clone(c, &f);
+	close(lxr_steal_fd(&f.child_end));
+	if (pid < 0) {
+		errno = e;
+		r = clone_refused(c, err);
+	} else {
+		c->pid = pid;
+		lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid,
+			  into_cg    ? " into its cgroup"
+			  : cgfd < 0 ? ", joins its cgroups itself"
+				     : "");
+		r = parent_go(c, spec, plan, &f, into_cg, err);
+	}
+	if (f.parent_end >= 0)
+		close(f.parent_end);
+	if (f.sysfs >= 0)
+		close(f.sysfs);
+	return r;
+}

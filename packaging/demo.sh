@@ -68,8 +68,8 @@ step "lxr kill worker   # it crashes; restart: always brings it back"
 "$lxr" kill -f "$stack" worker
 sleep 1
 "$lxr" ps -f "$stack" worker
-step lxr stats
-"$lxr" stats -f "$stack"
+step "lxr stats --no-stream   # one sample (without it, stats streams until Ctrl-C, as docker's)"
+"$lxr" stats --no-stream -f "$stack"
 step lxr down
 "$lxr" down -f "$stack"
 rm -rf examples/demo/state

@@ -6,7 +6,8 @@
 # AddressSanitizer+UndefinedBehaviorSanitizer, and static (LXR_STATIC) — and
 # runs every unit test under the first two builds and every integration test
 # (real containers) with the plain build, a few of them again with the static
-# lxr, then each fuzz target for a bounded time (FUZZ_SECONDS, default 20).
+# lxr, then the demo (packaging/demo.sh, to its end, in directories of its
+# own), then each fuzz target for a bounded time (FUZZ_SECONDS, default 20).
 # Safe to run again: builds are incremental and every test removes what it
 # created.
 set -eu
@@ -51,5 +52,21 @@ for t in run_init run_detached up_order up_logs up_net; do
 		bash "tests/integration/test_$t.sh" || rc=$?
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || exit 1
 done
+echo "== the demo: packaging/demo.sh runs to its end (in directories of its own)"
+demo=$(mktemp -d)
+mkdir -p "$demo/run"
+mount -t tmpfs -o mode=0700,nosuid,nodev lxr-demo-run "$demo/run"
+rc=0
+LXR_RUN_DIR="$demo/run" LXR_DATA_DIR="$demo/data" LXR_LOG_DIR="$demo/log" \
+	timeout 600 ./packaging/demo.sh >"$demo/out" 2>&1 || rc=$?
+umount "$demo/run"
+if [ "$rc" -ne 0 ] || ! grep -q "^demo done" "$demo/out"; then
+	cat "$demo/out"
+	echo "packaging/demo.sh failed or did not finish (exit $rc)" >&2
+	rm -rf "$demo"
+	exit 1
+fi
+tail -n 1 "$demo/out"
+rm -rf "$demo"
 echo "== fuzzers (libFuzzer, ASan+UBSan, ${FUZZ_SECONDS:-20} s each)"
 ./tests/fuzz/run.sh

@@ -149,6 +149,10 @@ int rt_cgroup_open(const char *group, const char *name, struct lxr_cgroup **out,
 /* The names of the cgroups under lxr/group in any hierarchy (lxr doctor
  * --repair finds a dead project's cgroups by them). */
 char **rt_cgroup_names(const char *group);
+/* lxr/<group> and lxr in every hierarchy, removed where empty: what a
+ * killed start left before its first container's cgroup (lxr's own
+ * groups, `_run` and the like, stay). */
+void rt_cgroup_prune(const char *group);
 /* Release the handle only; the cgroup stays. */
 void rt_cgroup_free(struct lxr_cgroup *cg);
 

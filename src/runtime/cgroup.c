@@ -425,22 +425,6 @@ static int make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, 
 	return lxr_fail(err, ENOENT, "mkdir %s: its parent kept disappearing", leaf);
 }
 
-/* Remove lxr/<group> and lxr when no other container uses them. lxr's own
- * groups (`_run`, `_build`: a project name cannot start with "_") stay:
- * one `lxr run` after another would otherwise make the group in every
- * hierarchy at each start and remove it again at each end, a cgroup mkdir
- * and rmdir apiece on both critical paths. */
-static void remove_shared(const struct rt_cg_leaf *l, const char *group)
-{
-	_cleanup_free_ char *top = lxr_xasprintf("%s/lxr", l->mount);
-	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
-
-	if (group[0] == '_')
-		return;
-	if (rmdir(grp) == 0 || errno == ENOENT)
-		rmdir(top);
-}
-
 int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err)
 {
 	int r = 0;
@@ -467,7 +451,7 @@ int rt_cgroup_destroy(struct lxr_cgroup *cg, lxr_err *err)
 		}
 	}
 	for (size_t i = 0; i < cg->n_leaves; i++)
-		remove_shared(&cg->leaf[i], cg->group);
+		rt_cg_prune_group(cg->leaf[i].mount, cg->group);
 	rt_cgroup_free(cg);
 	return r;
 }

@@ -100,6 +100,13 @@ struct lxr_cgroup {
 	int64_t oom_base;
 };
 
+/* Remove MOUNT/lxr/<group> and MOUNT/lxr when nothing is in them (cgroup_host.c). lxr's own
+ * groups (`_run`, `_build`: a project name cannot start with "_") stay:
+ * one `lxr run` after another would otherwise make the group in every
+ * hierarchy at each start and remove it again at each end, a cgroup mkdir
+ * and rmdir apiece on both critical paths. */
+void rt_cg_prune_group(const char *mount, const char *group);
+
 /* The leaf holding controller c, and the v2 leaf; NULL where there is none. */
 struct rt_cg_leaf *rt_cg_leaf_for(struct lxr_cgroup *cg, enum rt_cg_ctrl c);
 struct rt_cg_leaf *rt_cg_leaf_v2(struct lxr_cgroup *cg);

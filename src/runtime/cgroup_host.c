@@ -381,6 +381,32 @@ static void names_in(const char *dir, char ***out)
 	closedir(d);
 }
 
+void rt_cg_prune_group(const char *mount, const char *group)
+{
+	_cleanup_free_ char *top = lxr_xasprintf("%s/lxr", mount);
+	_cleanup_free_ char *grp = lxr_xasprintf("%s/%s", top, group);
+
+	if (group[0] == '_')
+		return;
+	if (rmdir(grp) == 0 || errno == ENOENT)
+		rmdir(top);
+}
+
+void rt_cgroup_prune(const char *group)
+{
+	struct rt_cg_host h;
+
+	if (strchr(group, '/') || group[0] == '.' || rt_cg_host_probe(&h, NULL) < 0)
+		return;
+	rt_cg_host_base(&h, group, false);
+	for (int c = -1; c < RT_CG_NCTRL; c++) {
+		const char *m = c < 0 ? (h.v2_base ? h.v2_base : h.v2_mount) : h.v1_mount[c];
+		if (m)
+			rt_cg_prune_group(m, group);
+	}
+	rt_cg_host_free(&h);
+}
+
 char **rt_cgroup_names(const char *group)
 {
 	struct rt_cg_host h;

@@ -108,6 +108,9 @@ int sup_project_cgroups_without_dirs(const char *project, const char *run_dir, c
 				      lxr_xasprintf("cgroup lxr/%s/%s", project, names[i]));
 		}
 	}
+	/* and the project's own lxr/<project>, where a start killed before
+	 * its first container's cgroup left it empty */
+	rt_cgroup_prune(project);
 	return r;
 }
 

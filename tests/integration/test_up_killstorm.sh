@@ -103,6 +103,11 @@ out=$(left)
 run up -d -f "$STACK"
 expect_rc 0 "up -d before the unaliased veth"
 running_all
+# the project's group in each hierarchy lxr uses, for the case below
+groups=$(for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" {print $2}' /proc/self/mounts); do
+	[ -d "$m/lxr/$PROJECT" ] && echo "$m/lxr/$PROJECT"
+done)
+[ -n "$groups" ] || fail "up -d made no lxr/$PROJECT cgroup"
 for l in $(ip -d -o link show | grep "alias lxr:$PROJECT/s2-1" | awk '{print $2}' | cut -d@ -f1); do
 	ip link set "$l" alias ""
 done
@@ -110,6 +115,18 @@ run down -f "$STACK"
 expect_rc 0 "down with an unaliased veth"
 out=$(left)
 [ -z "$out" ] || fail "down left, with a veth that had only lxr's mark: $out"
+
+# A kill after lxr/<project> is made in a hierarchy but before the first
+# container's cgroup in it leaves the group empty, with no container for
+# down to find it by: made by hand where up made them, down removes them.
+for g in $groups; do
+	mkdir -p "$g"
+done
+run down -f "$STACK"
+expect_rc 0 "down with only empty group cgroups"
+out=$(left)
+[ -z "$out" ] || fail "down left, after a start killed before its first cgroup: $out"
+pass "down removes the project's cgroup group a killed start left empty"
 
 kills=0 bad=0
 for k in $(seq "$N"); do

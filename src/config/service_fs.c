@@ -151,10 +151,10 @@ void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mo
 	cfg_check_supported(c, n, feature[t], label[t]);
 }
 
-static int volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m, char *mode)
+/* The short syntax's options: none refused (compose ignores what it does
+ * not know), the unknown ones said. */
+static void volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m, char *mode)
 {
-	int r = 0;
-
 	for (char *save = NULL, *o = strtok_r(mode, ",", &save); o;
 	     o = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(o, "ro") || !strcmp(o, "rw")) {
@@ -182,7 +182,6 @@ static int volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *
 				 o);
 		}
 	}
-	return r;
 }
 
 static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
@@ -222,7 +221,7 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		return -1;
 	}
 	if (np == 3)
-		return volume_mode(c, n, m, parts[2]);
+		volume_mode(c, n, m, parts[2]);
 	return 0;
 }
 

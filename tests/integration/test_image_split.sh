@@ -28,6 +28,23 @@ for l in yaml inih cap seccomp jansson nettle; do
 done
 pass "lxr links its own libraries from their archives"
 
+# and, with all of them and glibc's archive there, glibc too: a static PIE
+# (CMakeLists.txt), unless the build is for the sanitizers or the fuzzers
+cache="$LXR_BUILD_DIR/CMakeCache.txt"
+if [ -n "$multiarch" ] && [ -e "/usr/lib/$multiarch/libc.a" ] && [ -f "$cache" ] &&
+	! grep -Eq '^LXR_(SANITIZE|FUZZ|STATIC):BOOL=ON' "$cache"; then
+	all=true
+	for l in yaml inih cap seccomp jansson nettle; do
+		[ -e "/usr/lib/$multiarch/lib$l.a" ] || all=false
+	done
+	if $all; then
+		readelf -lW "$LXR" | grep -q INTERP && fail "lxr has a dynamic loader although every archive is there: $libs"
+		readelf -hW "$LXR" | grep -q 'DYN (Position-Independent' ||
+			fail "lxr is not position-independent: $(readelf -hW "$LXR" | grep Type)"
+		pass "lxr is a static PIE: no dynamic loader at each command, addresses still randomised"
+	fi
+fi
+
 # arguments reach lxr-image unchanged, spaces and all
 run import -c 'ENV GREETING=hello there' -c 'CMD ["/bin/sh","-c","echo $GREETING"]' "$ROOTFS" split:1
 expect_rc 0 "lxr import through lxr-image"

@@ -63,6 +63,8 @@ static int run_foreground(struct run_opts *o)
 		run_net_teardown(o, false);
 		return start_code(r);
 	}
+	if (o->rm)
+		rt_container_hold_mounts(c);
 	code = rt_container_exit_code(
 	    rt_container_attach(c, io.pty_master, o->interactive, &pipes, &err));
 	rt_pipes_close(&pipes);

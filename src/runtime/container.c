@@ -15,6 +15,16 @@
 
 #include "runtime/internal.h"
 
+void rt_container_hold_mounts(struct lxr_container *c)
+{
+	char path[64];
+
+	if (c->mnt_hold >= 0 || c->reaped || c->pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->pid);
+	c->mnt_hold = open(path, O_RDONLY | O_CLOEXEC);
+}
+
 pid_t rt_container_pid(const struct lxr_container *c)
 {
 	return c->pid;
@@ -41,6 +51,8 @@ static void container_free(struct lxr_container *c)
 		close(c->pidfd);
 	if (c->sync >= 0)
 		close(c->sync);
+	if (c->mnt_hold >= 0)
+		close(c->mnt_hold);
 	free(c->id);
 	free(c->dir);
 	free(c->layer);
@@ -331,6 +343,7 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 	c->id = lxr_xstrdup(spec->id);
 	c->pidfd = -1;
 	c->sync = -1;
+	c->mnt_hold = -1;
 	c->pid = -1;
 	c->dir = lxr_xasprintf("%s/%s", state_root, spec->id);
 	c->layer = lxr_xasprintf("%s/layer", c->dir);
@@ -481,7 +494,7 @@ int rt_container_retire(struct lxr_container *c, struct lxr_cgroup **keep, lxr_e
  * and off its descriptors before anything else (a `$(lxr run ...)` waits
  * for the end of its output pipe, not for this), it waits for the rename,
  * then removes. */
-static _Noreturn void cleaner_main(int go, const char *path)
+static _Noreturn void cleaner_main(int go, int hold, const char *path)
 {
 	lxr_err ignored;
 	char b = 0;
@@ -493,9 +506,14 @@ static _Noreturn void cleaner_main(int go, const char *path)
 		dup2(null, i);
 	if (go != 3 && dup2(go, 3) < 0)
 		_exit(1);
-	syscall(SYS_close_range, 4, ~0U, 0);
+	if (hold >= 0 && hold != 4 && dup2(hold, 4) < 0)
+		_exit(1);
+	syscall(SYS_close_range, hold >= 0 ? 5 : 4, ~0U, 0);
 	while (read(3, &b, 1) < 0 && errno == EINTR)
 		;
+	/* the container's mounts go now, with the last hold on them */
+	if (hold >= 0)
+		close(4);
 	if (b != 'g')
 		_exit(0);
 	_exit(lxr_rm_rf(path, &ignored) < 0 ? 1 : 0);
@@ -535,10 +553,13 @@ int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err)
 	pid = fork();
 	if (pid == 0) {
 		close(lxr_steal_fd(&go_w));
-		cleaner_main(go_r, tmp_beside(c, (int)getpid()));
+		cleaner_main(go_r, c->mnt_hold, tmp_beside(c, (int)getpid()));
 	}
 	if (pid < 0)
 		return rt_container_destroy(c, true, err);
+	/* ours first: the cleaner's close must be the last one */
+	if (c->mnt_hold >= 0)
+		close(lxr_steal_fd(&c->mnt_hold));
 	/* the cleaner's pid in the name: its end is what makes the name a
 	 * leftover for the sweep */
 	tmp = tmp_beside(c, (int)pid);

@@ -321,7 +321,8 @@ struct lxr_container {
 	struct lxr_cgroup *cg;
 	pid_t pid;
 	int pidfd;
-	int sync; /* parent end of the start-up handshake until the exec; -1 after */
+	int sync;     /* parent end of the start-up handshake until the exec; -1 after */
+	int mnt_hold; /* its mount namespace, held for a detached removal; -1 */
 	bool reaped;
 	int wstatus;
 	bool made_dir;            /* the directory is ours to remove on failure */

@@ -25,6 +25,18 @@ done
 ls -A "$LXR_RUN_DIR/_run" | grep -F ".$n.tmp." && fail "--rm's files were never removed"
 pass "--rm: the same name runs again at once; its files go by themselves"
 
+# The container's mounts go with its cleaner too: that holds its mount
+# namespace (so the exit of its init does not wait for the unmounts) and
+# lets it go before removing the files. Once the files are gone, no
+# process holds a mount namespace that no process is in.
+for _ in $(seq 200); do pgrep -x lxr-cleanup >/dev/null || break; sleep 0.05; done
+pgrep -x lxr-cleanup >/dev/null && fail "an lxr-cleanup is still there after 10 s"
+live=$(for p in /proc/[0-9]*; do readlink "$p/ns/mnt"; done 2>/dev/null | sort -u)
+held=$(for f in /proc/[0-9]*/fd/*; do readlink "$f"; done 2>/dev/null | grep '^mnt:' | sort -u || true)
+orphans=$(comm -23 <(printf '%s\n' "$held") <(printf '%s\n' "$live") | grep . || true)
+[ -z "$orphans" ] || fail "mount namespaces held by a descriptor after --rm: $orphans"
+pass "--rm: the container's mount namespace is gone with its cleaner"
+
 # A cleaner killed half-way leaves its temp name, with its (dead) pid:
 # lxr doctor --repair removes it.
 gone=$(sh -c 'echo $$')

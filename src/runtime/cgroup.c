@@ -200,9 +200,47 @@ static bool host_swaps(void)
 	return nl && nl[1] != '\0';
 }
 
+/* One knob write. A run of writes to one file (v1's device exceptions, a
+ * line each) shares one open: the file takes each write(2) as a line. */
+struct knob {
+	int fd;
+	char *path;
+};
+
+static int write_knob(struct knob *k, const char *path, const char *value, lxr_err *err)
+{
+	size_t len = strlen(value);
+	ssize_t w;
+
+	if (k->fd < 0 || strcmp(k->path, path)) {
+		if (k->fd >= 0)
+			close(k->fd);
+		free(k->path);
+		k->path = lxr_xstrdup(path);
+		k->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (k->fd < 0)
+			return lxr_fail(err, errno, "open %s", path);
+	}
+	w = write(k->fd, value, len);
+	if (w < 0)
+		return lxr_fail(err, errno, "write \"%s\" to %s", value, path);
+	if ((size_t)w != len)
+		return lxr_fail(err, EIO, "short write of \"%s\" to %s", value, path);
+	return 0;
+}
+
+static void knob_close(struct knob *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k->path);
+}
+
 static int apply_writes(struct lxr_cgroup *cg, const struct rt_cg_host *h,
 			const struct rt_cg_write *w, int n, enum lxr_cg_version v, lxr_err *err)
 {
+	__attribute__((cleanup(knob_close))) struct knob k = {.fd = -1};
+
 	for (int i = 0; i < n; i++) {
 		int c = rt_cg_ctrl_from_name(w[i].controller);
 		struct rt_cg_leaf *l = rt_cg_leaf_for(cg, c);
@@ -216,7 +254,7 @@ static int apply_writes(struct lxr_cgroup *cg, const struct rt_cg_host *h,
 			continue;
 		}
 		_cleanup_free_ char *f = lxr_xasprintf("%s/%s", l->path, w[i].file);
-		if (lxr_write_file_at(AT_FDCWD, f, w[i].value, err) == 0)
+		if (write_knob(&k, f, w[i].value, err) == 0)
 			continue;
 		if (err->errnum == ENOENT && w[i].alt_file) {
 			_cleanup_free_ char *alt = lxr_xasprintf("%s/%s", l->path, w[i].alt_file);

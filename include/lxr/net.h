@@ -373,6 +373,15 @@ void net_members_free(struct lxr_net_member *m, size_t n);
 char **net_project_network_names(const char *run_dir);
 int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
 			     char **project, lxr_err *err);
+/* `lxr run`'s networks while they are there (NET_RUN_PROJECT), as `lxr
+ * network ls` shows them: the default one under docker's name for it,
+ * NET_RUN_BRIDGE; one loaded as a definition; the record name of one
+ * shown as NAME (NULL for none). ENOENT when none is. */
+#define NET_RUN_BRIDGE "bridge"
+char **net_run_network_names(const char *run_dir);
+const char *net_run_network_rec(const char *name);
+int net_run_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
+			 lxr_err *err);
 
 /* ---- rootless (pasta.c, docs/rootless.md) ----------------------------------
  * A rootless stack's own network namespace, bound on DIR/netns, connected

@@ -153,15 +153,14 @@ static json_t *kv_json(char *const *kv)
 
 /* docker network inspect's object, with lxr's containers keyed by
  * "project/container" (several projects share one network). */
-static json_t *def_json(const struct lxr_net_def *d, const char *project)
+static json_t *def_json(const struct lxr_net_def *d, const char *project, const char *rec)
 {
 	struct lxr_net_member *m = NULL;
 	json_t *ctrs = json_object();
 	size_t n = 0;
 
-	/* a stack's own network: its records' name, in its project */
-	net_members(lxr_run_dir(), project ? project : LXR_SHARED_NET_PROJECT,
-		    project ? d->name + strlen(project) + 1 : d->name, &m, &n);
+	/* a stack's own network, or lxr run's: its records' name, in its project */
+	net_members(lxr_run_dir(), project ? project : LXR_SHARED_NET_PROJECT, rec, &m, &n);
 	for (size_t i = 0; i < n; i++) {
 		char ip[16];
 		_cleanup_free_ char *key = lxr_xasprintf("%s/%s", m[i].project, m[i].container);
@@ -189,14 +188,25 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A shared network, else a stack's own (<project>_<name>); *project is
- * set for the latter. */
-static int load(const char *name, struct lxr_net_def *d, char **project, lxr_err *err)
+/* A shared network, else a stack's own (<project>_<name>), else one of
+ * lxr run's ("bridge", its default); *project is set for the last two,
+ * *rec to the name of its records in its project. */
+static int load(const char *name, struct lxr_net_def *d, char **project, const char **rec,
+		lxr_err *err)
 {
 	*project = NULL;
+	*rec = name;
 	if (net_def_exists(name))
 		return net_def_load(name, d, err);
-	return net_project_network_load(lxr_run_dir(), name, d, project, err);
+	if (net_project_network_load(lxr_run_dir(), name, d, project, err) == 0) {
+		*rec = name + strlen(*project) + 1;
+		return 0;
+	}
+	if (net_run_network_load(lxr_run_dir(), name, d, err) < 0)
+		return -1;
+	*project = lxr_xstrdup(NET_RUN_PROJECT);
+	*rec = net_run_network_rec(name);
+	return 0;
 }
 
 static int ls(int argc, char **argv)
@@ -216,11 +226,15 @@ static int ls(int argc, char **argv)
 			return fputs(usage, stderr), LXR_EXIT_USAGE;
 	}
 	names = net_def_names();
-	/* and the stacks' own while they are up, under compose's names */
+	/* and the stacks' own while they are up, under compose's names, and
+	 * lxr run's (its default one as docker's "bridge") */
 	{
 		_cleanup_strv_ char **more = net_project_network_names(lxr_run_dir());
+		_cleanup_strv_ char **run = net_run_network_names(lxr_run_dir());
 		for (size_t i = 0; more[i]; i++)
 			lxr_strv_push(&names, lxr_xstrdup(more[i]));
+		for (size_t i = 0; run[i]; i++)
+			lxr_strv_push(&names, lxr_xstrdup(run[i]));
 		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
 	}
 	if (!quiet && !json)
@@ -228,15 +242,16 @@ static int ls(int argc, char **argv)
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
+		const char *rec;
 		lxr_err err;
 		if (quiet) {
 			puts(names[i]);
 			continue;
 		}
-		if (load(names[i], &d, &project, &err) < 0)
+		if (load(names[i], &d, &project, &rec, &err) < 0)
 			continue;
 		if (json) {
-			json_t *o = def_json(&d, project);
+			json_t *o = def_json(&d, project, rec);
 			char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 			puts(line);
 			free(line);
@@ -271,6 +286,19 @@ static int rm(int argc, char **argv)
 			r = LXR_EXIT_FAIL;
 			continue;
 		}
+		if (!net_def_exists(argv[i]) &&
+		    net_run_network_load(lxr_run_dir(), argv[i], &d, &err) == 0) {
+			net_def_free(&d);
+			fprintf(stderr,
+				"lxr: error: network %s is lxr run's: %s\nlxr: hint: lxr network "
+				"prune removes it when no container is on it\n",
+				argv[i],
+				strcmp(argv[i], NET_RUN_BRIDGE)
+				    ? "it goes with its last container"
+				    : "its default network, kept between runs as docker0 is");
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
 		if (net_def_remove(lxr_run_dir(), argv[i], &err) < 0) {
 			lxr_err_print(&err);
 			r = LXR_EXIT_FAIL;
@@ -291,15 +319,16 @@ static int inspect(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
+		const char *rec;
 		lxr_err err;
 		if (cli_is_help(argv[i]))
 			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
-		if (load(argv[i], &d, &project, &err) < 0) {
+		if (load(argv[i], &d, &project, &rec, &err) < 0) {
 			fprintf(stderr, "lxr: error: no such network: %s\n", argv[i]);
 			r = LXR_EXIT_FAIL;
 			continue;
 		}
-		json_array_append_new(out, def_json(&d, project));
+		json_array_append_new(out, def_json(&d, project, rec));
 		net_def_free(&d);
 	}
 	char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
@@ -343,7 +372,7 @@ static int prune(int argc, char **argv)
 		r = LXR_EXIT_FAIL;
 	}
 	for (size_t i = 0; run && run[i]; i++)
-		puts(strcmp(run[i], NET_RUN_DEFAULT) ? run[i] : "bridge");
+		puts(strcmp(run[i], NET_RUN_DEFAULT) ? run[i] : NET_RUN_BRIDGE);
 	return r;
 }
 

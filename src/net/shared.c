@@ -213,6 +213,15 @@ int net_def_create(const char *run_dir, const struct lxr_net_def *want,
 		return -1;
 	if (net_def_name_check(want->name, err) < 0 || options_apply(want, &cfg.mtu, err) < 0)
 		return -1;
+	/* docker's predefined names: what `--network NAME` means for them */
+	if (!strcmp(want->name, NET_RUN_BRIDGE) || !strcmp(want->name, "host") ||
+	    !strcmp(want->name, "none"))
+		return lxr_fail(err, EEXIST, "network name %s is predefined", want->name),
+		       lxr_err_hint(err, "--network %s is %s, as with docker; pick another name",
+				    want->name,
+				    !strcmp(want->name, "host")   ? "the host's network"
+				    : !strcmp(want->name, "none") ? "no network"
+								  : "lxr run's default network");
 	if (net_def_exists(want->name))
 		return lxr_fail(err, EEXIST, "network with name %s already exists", want->name);
 	if (net_network_up_locked(run_dir, LXR_SHARED_NET_PROJECT, &cfg, pool, err) < 0)
@@ -322,11 +331,24 @@ char **net_project_network_names(const char *run_dir)
 	return v;
 }
 
+/* A network's record as the definition `lxr network inspect` shows. */
+static void rec_def(const struct net_rec *r, const char *name, struct lxr_net_def *out)
+{
+	char sn[19], gw[16];
+
+	out->name = lxr_xstrdup(name);
+	out->subnet = lxr_xstrdup(net_subnet_str(&r->subnet, sn));
+	out->gateway = lxr_xstrdup(net_ip_str(r->gateway, gw));
+	out->internal = r->internal;
+	out->mtu = r->mtu;
+	out->labels = lxr_xcalloc(1, sizeof(char *));
+	out->options = lxr_xcalloc(1, sizeof(char *));
+}
+
 int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
 			     char **project, lxr_err *err)
 {
 	_cleanup_strv_ char **projects = net_projects(run_dir);
-	char sn[19], gw[16];
 
 	memset(out, 0, sizeof(*out));
 	for (size_t p = 0; projects[p]; p++) {
@@ -337,19 +359,49 @@ int net_project_network_load(const char *run_dir, const char *name, struct lxr_n
 		    net_def_name_check(name + n + 1, &e) < 0 ||
 		    net_rec_load(run_dir, projects[p], name + n + 1, &r, &e) < 0)
 			continue;
-		out->name = lxr_xstrdup(name);
-		out->subnet = lxr_xstrdup(net_subnet_str(&r.subnet, sn));
-		out->gateway = lxr_xstrdup(net_ip_str(r.gateway, gw));
-		out->internal = r.internal;
-		out->mtu = r.mtu;
-		out->labels = lxr_xcalloc(1, sizeof(char *));
+		rec_def(&r, name, out);
 		lxr_strv_push(&out->labels,
 			      lxr_xasprintf("com.docker.compose.project=%s", projects[p]));
 		lxr_strv_push(&out->labels, lxr_xasprintf("com.docker.compose.network=%s", r.name));
-		out->options = lxr_xcalloc(1, sizeof(char *));
 		*project = lxr_xstrdup(projects[p]);
 		net_rec_free(&r);
 		return 0;
 	}
 	return lxr_fail(err, ENOENT, "no such network: %s", name);
+}
+
+char **net_run_network_names(const char *run_dir)
+{
+	char **v = net_rec_names(run_dir, NET_RUN_PROJECT, "networks");
+
+	for (size_t i = 0; v[i]; i++)
+		if (!strcmp(v[i], NET_RUN_DEFAULT)) {
+			free(v[i]);
+			v[i] = lxr_xstrdup(NET_RUN_BRIDGE);
+		}
+	return v;
+}
+
+const char *net_run_network_rec(const char *name)
+{
+	if (!strcmp(name, NET_RUN_BRIDGE))
+		return NET_RUN_DEFAULT;
+	/* the default one goes by docker's name only */
+	return strcmp(name, NET_RUN_DEFAULT) ? name : NULL;
+}
+
+int net_run_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
+			 lxr_err *err)
+{
+	const char *rec = net_run_network_rec(name);
+	struct net_rec r;
+	lxr_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (!rec || net_def_name_check(rec, &e) < 0 ||
+	    net_rec_load(run_dir, NET_RUN_PROJECT, rec, &r, &e) < 0)
+		return lxr_fail(err, ENOENT, "no such network: %s", name);
+	rec_def(&r, name, out);
+	net_rec_free(&r);
+	return 0;
 }

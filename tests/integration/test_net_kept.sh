@@ -4,8 +4,9 @@
 # rules deleted by hand come back at the next run; an exited container's
 # veth goes with its network namespace, and one a process outside keeps
 # alive is removed by the next run of the same name or by `lxr doctor
-# --repair`; `lxr network prune` removes the bridge, its rules and
-# ip_forward. In a network namespace of its own (and a private /run), so
+# --repair`; `lxr network ls` and `inspect` show it as docker's "bridge",
+# which rm and create refuse; `lxr network prune` removes the bridge, its
+# rules and ip_forward. In a network namespace of its own (and a private /run), so
 # that no other program's nftables commits or links count here.
 if [ "${LXR_KEPT_NETNS:-}" != 1 ]; then
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (namespaces, nftables)"; exit 77; }
@@ -97,6 +98,26 @@ expect_grep "$OUT" "link lxr[0-9a-f]+ \(lxr:_run/$gone\), left without a record"
 [ -z "$(links_of "$gone")" ] || fail "doctor --repair left the held veth: $(links_of "$gone")"
 kill "$HOLDER"
 pass "lxr doctor --repair removes a veth left without a record"
+
+# ---- seen as docker's "bridge" ---------------------------------------------------
+run network ls
+expect_grep "$OUT" "^bridge +bridge +local +[0-9.]+/[0-9]+$" "network ls lists the kept default network as bridge"
+subnet=$(echo "$OUT" | awk '$1 == "bridge" {print $4}')
+run network inspect bridge
+expect_rc 0 "network inspect bridge"
+expect_grep "$OUT" "\"Subnet\": \"$subnet\"" "inspect shows its subnet"
+expect_grep "$OUT" '"Name": "bridge"' "under docker's name"
+run network inspect lxr
+expect_rc 1 "the record's own name is not a network's"
+run network rm bridge
+expect_rc 1 "rm of the default network"
+expect_grep "$ERR" "network bridge is lxr run's: its default network" "says why"
+expect_grep "$ERR" "lxr network prune" "and what removes it"
+[ -n "$(links_of lxr)" ] || fail "a refused rm removed the default bridge"
+run network create bridge
+expect_rc 1 "network create bridge"
+expect_grep "$ERR" "network name bridge is predefined" "create refuses docker's predefined name"
+pass "the default network is docker's bridge to network ls, inspect and rm"
 
 # ---- prune ------------------------------------------------------------------------
 run network prune -f

@@ -460,6 +460,24 @@ static void drop_making(struct cfg_ctx *c, struct cfg_node *n, struct cfg_networ
 	cfg_kvs_free(&net->driver_opts);
 }
 
+/* `external: true` with `name: bridge` is docker's default bridge, docker0,
+ * which lxr does not have: its services get a network of the project's
+ * own instead, as `network_mode: bridge` gives them, said once. */
+static void docker_bridge(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
+{
+	const char *name = net->host_name.v ? net->host_name.v : net->name;
+
+	if (!net->external.v || !name || strcmp(name, "bridge"))
+		return;
+	cfg_warn(c, n,
+		 "external network \"bridge\" is docker's default bridge: lxr gives its "
+		 "services a network of the project's own instead (as network_mode: bridge)");
+	net->external.v = false;
+	net->external.set = false;
+	free(net->host_name.v);
+	net->host_name.v = NULL;
+}
+
 int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
 {
 	static const struct cfg_key keys[] = {
@@ -482,6 +500,8 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 	r = cfg_read_map(c, n, &spec, net);
 	if (r == 0)
 		drop_making(c, n, net);
+	if (r == 0)
+		docker_bridge(c, n, net);
 	check_ipv6(c, net);
 	return r;
 }

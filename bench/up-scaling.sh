@@ -8,8 +8,10 @@
 # service added since the row before (the supervisor's own fixed part out
 # of it), as bench/memory.sh counts them; and, from a second run under strace, how
 # many times the supervisor opened a container's /etc/hosts file for
-# writing. Raises nothing: the shell's own RLIMIT_NOFILE applies.
-#   [LXR=path/to/lxr] [SETTLE=2] bench/up-scaling.sh [N]...
+# writing. Each time is the median of RUNS timed `up -d` (default 3, each
+# on a quiet host); the memory is the last run's. Raises nothing: the
+# shell's own RLIMIT_NOFILE applies.
+#   [LXR=path/to/lxr] [SETTLE=2] [RUNS=3] bench/up-scaling.sh [N]...
 # Needs root and strace.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +55,7 @@ quiet() {
 	done
 }
 SETTLE=${SETTLE:-2}
+RUNS=${RUNS:-3}
 # "rss_kib pss_kib" summed over a list of pids
 mem() {
 	local rss=0 pss=0 p r q
@@ -68,17 +71,23 @@ printf '%6s %10s %12s %10s %10s %12s %12s %12s %12s %12s\n' services up_ms ms_pe
 prev_n=0 prev_rss=0 prev_pss=0
 for n in "$@"; do
 	"$here/gen-up-stack.sh" "$n" "$work/rootfs" upscale >"$work/s.yaml"
-	quiet
-	t=$(date +%s%N)
-	"$lxr" up -d -f "$work/s.yaml" >/dev/null 2>&1
-	ms=$((($(date +%s%N) - t) / 1000000))
-	sleep "$SETTLE"
-	sup=$(cat "$LXR_RUN_DIR/upscale/supervisor.lock")
-	mapfile -t inits < <(pgrep -P "$sup" -x lxr-init)
-	[ "${#inits[@]}" -eq "$n" ] ||
-		{ echo "up-scaling: $n services asked for, ${#inits[@]} lxr-init found" >&2; exit 1; }
-	read -r rss pss < <(mem "$sup" "${inits[@]}")
-	"$lxr" down -p upscale >/dev/null 2>&1
+	times=()
+	for run in $(seq "$RUNS"); do
+		quiet
+		t=$(date +%s%N)
+		"$lxr" up -d -f "$work/s.yaml" >/dev/null 2>&1
+		times+=($((($(date +%s%N) - t) / 1000000)))
+		if [ "$run" = "$RUNS" ]; then
+			sleep "$SETTLE"
+			sup=$(cat "$LXR_RUN_DIR/upscale/supervisor.lock")
+			mapfile -t inits < <(pgrep -P "$sup" -x lxr-init)
+			[ "${#inits[@]}" -eq "$n" ] ||
+				{ echo "up-scaling: $n services asked for, ${#inits[@]} lxr-init found" >&2; exit 1; }
+			read -r rss pss < <(mem "$sup" "${inits[@]}")
+		fi
+		"$lxr" down -p upscale >/dev/null 2>&1
+	done
+	ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
 	# the supervisor outlives `up -d` (and strace with it): the count is
 	# taken when `up -d` returns, before `down` ends the supervisor
 	strace -f -qq -o "$work/trace" -e trace=openat \

@@ -412,19 +412,29 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 			r = -1;
 			continue;
 		}
-		for (size_t i = 0; i < over->n; i++) {
-			struct cfg_pair *p = &over->pairs[i], *had;
-			bool section = false;
-			for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
-				section |= !strcmp(p->key->raw, sections[k]);
-			if (section) {
-				if (add_section(c, root, p, files[f], true) < 0)
-					r = -1;
-			} else if ((had = pair_of(root, p->key->raw))) {
-				had->value = p->value;
-			} else {
-				add_pair(c, root, *p);
-			}
+		if (cfg_override_merge(c, root, over, files[f]) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
+		       const char *file)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < over->n; i++) {
+		struct cfg_pair *p = &over->pairs[i], *had;
+		bool section = false;
+		for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
+			section |= !strcmp(p->key->raw, sections[k]);
+		if (section) {
+			if (add_section(c, root, p, file, true) < 0)
+				r = -1;
+		} else if ((had = pair_of(root, p->key->raw))) {
+			had->value = p->value;
+		} else {
+			add_pair(c, root, *p);
 		}
 	}
 	return r;

@@ -257,6 +257,11 @@ struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struc
  * secrets and configs added to root's (include.c). */
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);
 int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *const *files);
+/* One mapping merged over root as an override file is (its sections
+ * service by service, other keys replacing); file names it in messages.
+ * Also how a file's later YAML documents merge over its first. */
+int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
+		       const char *file);
 
 /* secrets: and configs: (secrets.c). */
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,

@@ -250,24 +250,67 @@ static void parser_error(struct cfg_ctx *c, yaml_parser_t *p)
 			     p->problem ? p->problem : "syntax error");
 }
 
-static int build_tree(struct cfg_ctx *c, yaml_document_t *doc, struct cfg_tree *t)
+/* A document's nodes, in t's arena; NULL when it had errors. */
+static struct cfg_node *build_doc(struct cfg_ctx *c, yaml_document_t *doc, struct cfg_tree *t)
 {
 	size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
 	struct builder b = {c, doc, t, NULL, NULL};
 	size_t before = c->diags->n_errors;
+	struct cfg_node *root;
 
 	b.memo = lxr_xcalloc(nn + 1, sizeof(*b.memo));
 	b.busy = lxr_xcalloc(nn + 1, 1);
-	t->root = build(&b, 1, 0);
+	root = build(&b, 1, 0);
 	free(b.memo);
 	free(b.busy);
-	return c->diags->n_errors > before ? -1 : 0;
+	return c->diags->n_errors > before ? NULL : root;
+}
+
+/* compose-go: the documents after the first (`---`) merge over it, each
+ * as an override file would; an empty one adds nothing. */
+static int merge_more(struct cfg_ctx *c, yaml_parser_t *p, struct cfg_tree *t)
+{
+	struct cfg_tree *saved = c->tree;
+	int r = 0;
+
+	c->tree = t; /* what the merge adds lives as long as the nodes it joins */
+	for (;;) {
+		yaml_document_t doc;
+		yaml_node_t *yroot;
+		struct cfg_node *more;
+		if (!yaml_parser_load(p, &doc)) {
+			parser_error(c, p);
+			r = -1;
+			break;
+		}
+		yroot = yaml_document_get_root_node(&doc);
+		if (!yroot) { /* the end of the stream */
+			yaml_document_delete(&doc);
+			break;
+		}
+		more = build_doc(c, &doc, t);
+		yaml_document_delete(&doc);
+		if (!more) {
+			r = -1;
+		} else if (more->kind == CFG_NODE_MAP) {
+			if (t->root->kind == CFG_NODE_MAP &&
+			    cfg_override_merge(c, t->root, more, c->file) < 0)
+				r = -1;
+		} else if (!cfg_is_null(more)) {
+			cfg_diag_add(c, more->pos, false, NULL,
+				     "a YAML document of a stack file must be a mapping, not a %s",
+				     cfg_kind_name(more));
+			r = -1;
+		}
+	}
+	c->tree = saved;
+	return r;
 }
 
 int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t)
 {
 	yaml_parser_t p;
-	yaml_document_t doc, extra;
+	yaml_document_t doc;
 	int r = -1;
 
 	memset(t, 0, sizeof(*t));
@@ -290,21 +333,9 @@ int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_t
 		yaml_document_delete(&doc);
 		goto out;
 	}
-	r = build_tree(c, &doc, t);
+	t->root = build_doc(c, &doc, t);
 	yaml_document_delete(&doc);
-	if (!yaml_parser_load(&p, &extra)) {
-		parser_error(c, &p);
-		r = -1;
-	} else if (yaml_document_get_root_node(&extra)) {
-		yaml_node_t *root = yaml_document_get_root_node(&extra);
-		cfg_diag_add(c, mark_pos(c, root->start_mark), false,
-			     "put everything in one document (remove the `---`)",
-			     "a stack file holds one YAML document, this is a second one");
-		r = -1;
-		yaml_document_delete(&extra);
-	} else {
-		yaml_document_delete(&extra);
-	}
+	r = t->root ? merge_more(c, &p, t) : -1;
 out:
 	yaml_parser_delete(&p);
 	if (r < 0)

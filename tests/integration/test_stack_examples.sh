@@ -29,8 +29,13 @@ def keys_as_text(v):
     if isinstance(v, list):
         return [keys_as_text(x) for x in v]
     return v
-doc = keys_as_text(yaml.safe_load(open(sys.argv[2])))
-errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=str)
+# every document of a file of several (`---`, merged in order by the
+# loader) is a stack file fragment the schema takes; an empty one is none
+errors = []
+for doc in yaml.safe_load_all(open(sys.argv[2])):
+    if doc is None:
+        continue
+    errors += sorted(jsonschema.Draft7Validator(schema).iter_errors(keys_as_text(doc)), key=str)
 for e in errors:
     print(f"{sys.argv[2]}: {'/'.join(map(str, e.absolute_path))}: {e.message}", file=sys.stderr)
 sys.exit(1 if errors else 0)

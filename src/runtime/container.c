@@ -498,15 +498,17 @@ static _Noreturn void cleaner_main(int go, int hold, const char *path)
 {
 	lxr_err ignored;
 	char b = 0;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int null;
 
 	lxr_set_proc_title("lxr-cleanup");
 	setsid();
+	/* out of the way of 0 to 4 first: any may be another's number */
+	go = fcntl(go, F_DUPFD, 5);
+	hold = hold >= 0 ? fcntl(hold, F_DUPFD, 5) : -1;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);
-	if (go != 3 && dup2(go, 3) < 0)
-		_exit(1);
-	if (hold >= 0 && hold != 4 && dup2(hold, 4) < 0)
+	if (go < 0 || dup2(go, 3) < 0 || (hold >= 0 && dup2(hold, 4) < 0))
 		_exit(1);
 	syscall(SYS_close_range, hold >= 0 ? 5 : 4, ~0U, 0);
 	while (read(3, &b, 1) < 0 && errno == EINTR)

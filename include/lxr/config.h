@@ -169,6 +169,7 @@ struct cfg_svc_net {
 	struct cfg_str ipv4_address, ipv6_address;
 	struct cfg_int priority, gw_priority;
 	struct cfg_str mac_address;
+	struct cfg_str interface_name; /* the container's name for it (default ethN) */
 };
 
 enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };

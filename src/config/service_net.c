@@ -365,8 +365,24 @@ static int sn_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 /* The net layer gives a container one endpoint: one network namespace
  * with one eth0 on one bridge. Joining a second network needs a second
  * interface in that namespace, which it does not make yet. */
+/* two interfaces of one container cannot share a name */
+static void check_interface_names(struct cfg_ctx *c, const struct cfg_service *s)
+{
+	for (size_t i = 0; i < s->n_networks; i++)
+		for (size_t j = 0; j < i && s->networks[i].interface_name.v; j++)
+			if (s->networks[j].interface_name.v &&
+			    !strcmp(s->networks[i].interface_name.v,
+				    s->networks[j].interface_name.v))
+				cfg_diag_add(c, s->networks[i].interface_name.pos, false,
+					     "give each network its own",
+					     "interface_name \"%s\" is also network \"%s\"'s",
+					     s->networks[i].interface_name.v,
+					     s->networks[j].name.v);
+}
+
 static void check_one_network(struct cfg_ctx *c, const struct cfg_service *s)
 {
+	check_interface_names(c, s);
 	for (size_t i = 1; i < s->n_networks; i++)
 		cfg_check_supported_hint(
 		    c, s->networks[i].name.pos, "service.networks.second",
@@ -393,6 +409,27 @@ static int sn_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_mac(c, n, "mac_address", &((struct cfg_svc_net *)obj)->mac_address);
 }
 
+/* A name the kernel takes for a network interface (dev_valid_name), and
+ * not one the container has already: lo. */
+static int sn_interface_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_svc_net *sn = obj;
+	const char *v;
+
+	if (cfg_read_str(c, n, "interface_name", &sn->interface_name) < 0)
+		return -1;
+	v = sn->interface_name.v;
+	if (!v)
+		return 0;
+	if (!*v || strlen(v) > 15 || !strcmp(v, ".") || !strcmp(v, "..") || strpbrk(v, "/: \t\n") ||
+	    !strcmp(v, "lo")) {
+		cfg_error_hint(c, n, "1 to 15 characters without '/', ':' or spaces, not lo",
+			       "interface_name \"%s\" is not a name an interface can have", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int sn_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_svc_net *sn = obj;
@@ -416,10 +453,10 @@ int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"priority", "service.networks.priority", sn_priority},
 	    {"gw_priority", "service.networks.gw_priority", sn_gw_priority},
 	    {"mac_address", "service.networks.mac_address", sn_mac_address},
+	    {"interface_name", "service.networks.interface_name", sn_interface_name},
 	};
-	static const char *const compose_only[] = {"driver_opts", "interface_name",
-						   "link_local_ips"};
-	static const struct cfg_map_spec spec = {"service network", keys, 6, true, compose_only, 3};
+	static const char *const compose_only[] = {"driver_opts", "link_local_ips"};
+	static const struct cfg_map_spec spec = {"service network", keys, 7, true, compose_only, 2};
 	struct cfg_service *s = obj;
 	struct cfg_strs names = {0};
 	int r;

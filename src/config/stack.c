@@ -425,6 +425,7 @@ void cfg_service_free(struct cfg_service *s)
 		cfg_strs_free(&s->networks[i].aliases);
 		free(s->networks[i].ipv4_address.v);
 		free(s->networks[i].mac_address.v);
+		free(s->networks[i].interface_name.v);
 		free(s->networks[i].ipv6_address.v);
 	}
 	free(s->networks);

@@ -115,16 +115,17 @@ static const struct {
     {"service.ports.range_pick", false}, /* a host range is split, never searched */
     {"service.expose", true},            /* documentation: no firewall inside a network */
     {"service.networks", true},
-    {"service.networks.second", true},      /* eth1... in the first network's namespace */
-    {"service.networks.priority", true},    /* order of eth0, eth1... (plan) */
-    {"service.networks.gw_priority", true}, /* which gives the default routes (plan) */
-    {"service.networks.mac_address", true}, /* the interface's (net) */
-    {"networks.external", true},            /* lxr network create; shared by projects */
-    {"networks.name", true},                /* one network for every project naming it */
-    {"networks.driver_opts", true},         /* com.docker.network.driver.mtu */
-    {"networks.driver_opts.other", false},  /* only the MTU maps onto lxr's bridges */
-    {"networks.driver.other", false},       /* overlay, macvlan, ...: bridges only */
-    {"volumes.external", true},             /* <data_dir>/volumes/_named/NAME (lxr volume create) */
+    {"service.networks.second", true},         /* eth1... in the first network's namespace */
+    {"service.networks.priority", true},       /* order of eth0, eth1... (plan) */
+    {"service.networks.gw_priority", true},    /* which gives the default routes (plan) */
+    {"service.networks.mac_address", true},    /* the interface's (net) */
+    {"service.networks.interface_name", true}, /* the interface's name (net) */
+    {"networks.external", true},               /* lxr network create; shared by projects */
+    {"networks.name", true},                   /* one network for every project naming it */
+    {"networks.driver_opts", true},            /* com.docker.network.driver.mtu */
+    {"networks.driver_opts.other", false},     /* only the MTU maps onto lxr's bridges */
+    {"networks.driver.other", false},          /* overlay, macvlan, ...: bridges only */
+    {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */
     {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */
     {"service.extends", true},         /* merged before the service is read */

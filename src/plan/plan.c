@@ -227,6 +227,7 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 		ep->static_ip6 = lxr_xstrdup(sn->ipv6_address.v);
 	}
 	ep->mac = lxr_xstrdup(sn->mac_address.v);
+	ep->ifname = lxr_xstrdup(sn->interface_name.v);
 	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
 	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
 	for (size_t i = 0; i < sn->aliases.n; i++)
@@ -285,6 +286,34 @@ static size_t gateway_network(const struct cfg_stack *st, const struct cfg_servi
 	return gw;
 }
 
+static bool ifname_taken(const struct plan_instance *p, const char *name)
+{
+	if (p->net.ifname && !strcmp(p->net.ifname, name))
+		return true;
+	for (size_t i = 0; i < p->n_more_nets; i++)
+		if (p->more_nets[i].ifname && !strcmp(p->more_nets[i].ifname, name))
+			return true;
+	return false;
+}
+
+/* The interfaces without an interface_name are eth0, eth1, ... in the
+ * order they are joined, skipping a name one of the others was given. */
+static void default_ifnames(struct plan_instance *p)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i <= p->n_more_nets; i++) {
+		struct plan_endpoint *e = i ? &p->more_nets[i - 1] : &p->net;
+		char name[16];
+		if (e->ifname)
+			continue;
+		do
+			snprintf(name, sizeof(name), "eth%u", n++);
+		while (ifname_taken(p, name));
+		e->ifname = lxr_xstrdup(name);
+	}
+}
+
 static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 			 const char *instance, struct plan_instance *p)
 {
@@ -324,6 +353,7 @@ static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *s
 			continue;
 		p->more_nets[p->n_more_nets++].gw = i == gw && gw != first ? 1 : 0;
 	}
+	default_ifnames(p);
 }
 
 static int caps_mask(char *const *names, const char *key, uint64_t *mask, bool *all, lxr_err *err)
@@ -611,6 +641,7 @@ static void endpoint_free(struct plan_endpoint *e)
 	free(e->gateway6);
 	free(e->static_ip6);
 	free(e->mac);
+	free(e->ifname);
 	lxr_strv_free(e->names);
 	lxr_strv_free(e->extra_hosts);
 	lxr_strv_free(e->dns);

@@ -42,7 +42,6 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	_cleanup_free_ char *owner =
 	    lxr_xasprintf("%s/%s/%d%s+%s", s->stack->project, in->svc->cfg->name, in->replica,
 			  sup_net_owner_suffix(in), np->network);
-	char ifname[16];
 	struct lxr_net_config ncfg = {.name = np->network,
 				      .internal = np->internal,
 				      .subnet = np->subnet,
@@ -56,7 +55,6 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	struct lxr_net_def def = {0};
 	int r;
 
-	snprintf(ifname, sizeof(ifname), "eth%u", (unsigned)(i + 1) % 1000);
 	net_pool_default(&pool);
 	if (shared_config(np, &def, &ncfg, err) < 0)
 		return lxr_err_wrap(err, "%s", in->name);
@@ -71,7 +69,7 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .names = np->names,
 					 .peer_names = np->peer_names,
 					 .joins = in->name,
-					 .ifname = ifname,
+					 .ifname = np->ifname,
 					 .holder = getpid(),
 					 .create = &ncfg,
 					 .pool = &pool,
@@ -155,6 +153,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .static_ip = np->static_ip,
 					 .static_ip6 = np->static_ip6,
 					 .mac = np->mac,
+					 .ifname = np->ifname,
 					 .gw = np->gw,
 					 .ports = ports,
 					 /* start-first: its ports are the old

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A service on several networks: one network namespace with eth0, eth1...,
-# one per network; it reaches the services of each by name, with its
+# one per network (or the names interface_name gives); it reaches the services of each by name, with its
 # aliases per network; services on different networks stay apart; a
 # restart keeps its addresses; down leaves nothing.
 . "$(dirname "$0")/lib.sh"
@@ -23,9 +23,17 @@ services:
     networks:
       front: {aliases: [c-front]}
       back: {aliases: [c-back], ipv4_address: 10.124.$((net + 1)).50}
+  d:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    networks:
+      front: {interface_name: web0}
+      back: {}
+      side: {interface_name: eth0}
 networks:
   front: {ipam: {config: [{subnet: "10.124.$net.0/24"}]}}
   back: {ipam: {config: [{subnet: "10.124.$((net + 1)).0/24"}]}}
+  side: {}
 Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d with a service on two networks"
@@ -45,6 +53,16 @@ bip=$("$LXR" exec -f "$STACK" c sh -c "awk '\$2 == \"b\" {print \$1}' /etc/hosts
 run exec -f "$STACK" a sh -c "timeout 2 wget -q -O - http://$bip/i"
 [ "$RC" -ne 0 ] || fail "a (front only) reached b (back only) at $bip: $OUT"
 pass "one container on two networks reaches both by name, with per-network aliases; the networks stay apart"
+
+# interface_name names an interface; the others are eth0, eth1... in join
+# order, skipping a name one of them was given
+run exec -f "$STACK" d sh -c "ip -o -4 addr show | awk '{print \$2, \$4}' | grep -v '^lo' | sort"
+expect_grep "$OUT" "^web0 10\.124\.$net\.[0-9]+/24" "front's interface is the web0 asked for"
+expect_grep "$OUT" "^eth1 10\.124\.$((net + 1))\.[0-9]+/24" "back's, unnamed, is eth1: eth0 was asked for by side"
+expect_grep "$OUT" "^eth0 " "side's interface is the eth0 asked for"
+run exec -f "$STACK" d sh -c "ip route | awk '\$1 == \"default\" {print \$5}'"
+expect_out "web0" "the default route goes through the first network's interface, by its name"
+pass "interface_name names a container's interface on that network"
 
 run restart -f "$STACK" c
 for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done

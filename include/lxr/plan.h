@@ -155,6 +155,7 @@ struct plan_endpoint {
 	char *subnet6, *gateway6, *static_ip6;
 	char *mac;    /* mac_address (the network's, else the service's on eth0) */
 	char *ifname; /* the container's interface: interface_name, else ethN */
+	bool renamed; /* ifname is not the ethN of its place (eth0 first, ...) */
 	/* gw_priority: 1 this endpoint gives the default routes though it is
 	 * not the first, 2 it does not though it is; 0 as its place says */
 	int gw;

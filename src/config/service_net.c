@@ -2,6 +2,7 @@
  * long syntax), expose, networks (list or map with aliases/ipv4_address). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -415,16 +416,23 @@ static int sn_interface_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_svc_net *sn = obj;
 	const char *v;
+	bool ok;
 
 	if (cfg_read_str(c, n, "interface_name", &sn->interface_name) < 0)
 		return -1;
 	v = sn->interface_name.v;
 	if (!v)
 		return 0;
-	if (!*v || strlen(v) > 15 || !strcmp(v, ".") || !strcmp(v, "..") || strpbrk(v, "/: \t\n") ||
-	    !strcmp(v, "lo")) {
-		cfg_error_hint(c, n, "1 to 15 characters without '/', ':' or spaces, not lo",
-			       "interface_name \"%s\" is not a name an interface can have", v);
+	ok = *v && strlen(v) <= 15 && strcmp(v, "lo") != 0;
+	/* the kernel's rules (no '/', ':', space; '%' makes it a template),
+	 * and no '.', which a sysctl key for the interface would split */
+	for (const char *p = v; ok && *p; p++)
+		ok = !isspace((unsigned char)*p) && !strchr("/:%.", *p);
+	if (!ok) {
+		cfg_error_hint(
+		    c, n,
+		    "1 to 15 characters, no space or any of / : . and the percent sign; not lo",
+		    "interface_name \"%s\" is not a name an interface can have", v);
 		return -1;
 	}
 	return 0;

@@ -304,13 +304,15 @@ static void default_ifnames(struct plan_instance *p)
 
 	for (size_t i = 0; i <= p->n_more_nets; i++) {
 		struct plan_endpoint *e = i ? &p->more_nets[i - 1] : &p->net;
-		char name[16];
-		if (e->ifname)
-			continue;
-		do
-			snprintf(name, sizeof(name), "eth%u", n++);
-		while (ifname_taken(p, name));
-		e->ifname = lxr_xstrdup(name);
+		char name[16], place[24];
+		if (!e->ifname) {
+			do
+				snprintf(name, sizeof(name), "eth%u", n++);
+			while (ifname_taken(p, name));
+			e->ifname = lxr_xstrdup(name);
+		}
+		snprintf(place, sizeof(place), "eth%zu", i);
+		e->renamed = strcmp(e->ifname, place) != 0;
 	}
 }
 

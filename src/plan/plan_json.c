@@ -283,6 +283,8 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "net_project", jstr(e->net_project));
 	if (e->mtu)
 		json_object_set_new(j, "mtu", json_integer(e->mtu));
+	if (e->renamed)
+		json_object_set_new(j, "ifname", jstr(e->ifname));
 	return j;
 }
 

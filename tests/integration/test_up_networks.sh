@@ -62,7 +62,13 @@ expect_grep "$OUT" "^eth1 10\.124\.$((net + 1))\.[0-9]+/24" "back's, unnamed, is
 expect_grep "$OUT" "^eth0 " "side's interface is the eth0 asked for"
 run exec -f "$STACK" d sh -c "ip route | awk '\$1 == \"default\" {print \$5}'"
 expect_out "web0" "the default route goes through the first network's interface, by its name"
-pass "interface_name names a container's interface on that network"
+# a changed interface_name is a changed container: up makes it again
+sed -i 's/interface_name: web0/interface_name: web1/' "$STACK"
+run up -d -f "$STACK"
+expect_rc 0 "up -d after interface_name changed"
+run exec -f "$STACK" d sh -c "ip -o link show | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
+expect_out "eth0 eth1 lo web1 " "d was made again with its new interface name"
+pass "interface_name names a container's interface on that network; a change makes it again"
 
 run restart -f "$STACK" c
 for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done

@@ -234,7 +234,8 @@ static int ls(int argc, char **argv)
 		for (size_t i = 0; more[i]; i++)
 			lxr_strv_push(&names, lxr_xstrdup(more[i]));
 		for (size_t i = 0; run[i]; i++)
-			lxr_strv_push(&names, lxr_xstrdup(run[i]));
+			if (!net_def_exists(run[i])) /* a definition of that name wins */
+				lxr_strv_push(&names, lxr_xstrdup(run[i]));
 		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
 	}
 	if (!quiet && !json)

@@ -23,6 +23,8 @@ void rt_container_hold_mounts(struct lxr_container *c)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->pid);
 	c->mnt_hold = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->mnt_hold >= 0)
+		lxr_debug("container %s: its mount namespace held for the cleaner", c->id);
 }
 
 pid_t rt_container_pid(const struct lxr_container *c)
@@ -586,6 +588,10 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
 	lxr_debug("container %s: destroy", c->id);
 	rt_container_kill(c, SIGKILL, err);
 	rt_container_wait(c);
+	/* its mounts go before its files and its id range (a detached
+	 * removal that fell back to this one) */
+	if (c->mnt_hold >= 0)
+		close(lxr_steal_fd(&c->mnt_hold));
 	lxr_debug("container %s: init reaped", c->id);
 	if (c->cg && rt_cgroup_destroy(c->cg, err) < 0)
 		r = lxr_err_wrap(err, "container %s", c->id);

@@ -25,10 +25,15 @@ done
 ls -A "$LXR_RUN_DIR/_run" | grep -F ".$n.tmp." && fail "--rm's files were never removed"
 pass "--rm: the same name runs again at once; its files go by themselves"
 
-# The container's mounts go with its cleaner too: that holds its mount
-# namespace (so the exit of its init does not wait for the unmounts) and
-# lets it go before removing the files. Once the files are gone, no
-# process holds a mount namespace that no process is in.
+# The container's mounts go with its cleaner too: lxr run holds its mount
+# namespace from its start and hands it to the cleaner (so the exit of its
+# init does not wait for the unmounts), which lets it go before removing
+# the files. Once the files are gone, no process holds a mount namespace
+# that no process is in.
+n=$(cname held)
+LXR_DEBUG=1 run run --rm --network none --name "$n" "$ROOTFS" true
+expect_rc 0 "run --rm --network none"
+expect_grep "$ERR" "container $n: its mount namespace held for the cleaner" "lxr run holds the namespace"
 for _ in $(seq 200); do pgrep -x lxr-cleanup >/dev/null || break; sleep 0.05; done
 pgrep -x lxr-cleanup >/dev/null && fail "an lxr-cleanup is still there after 10 s"
 live=$(for p in /proc/[0-9]*; do readlink "$p/ns/mnt"; done 2>/dev/null | sort -u)

@@ -357,12 +357,6 @@ int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *er
  * meanwhile (lxr_tmp_sweep and `lxr doctor --repair` find what it could
  * not). */
 int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err);
-/* For rt_container_destroy_detached: hold the container's mount namespace
- * from now on, so that its mounts are taken down by the detached child,
- * not by the exit of the container's init, which the caller waits for.
- * (Its sysfs holds the network namespace too: not for a container with a
- * network endpoint, whose veth must go with the endpoint.) */
-void rt_container_hold_mounts(struct lxr_container *c);
 /* rt_container_destroy(c, false) for a container that will start again:
  * its cgroup is emptied (what is left killed, sub-cgroups removed) and
  * handed out in *keep for rt_container_respawn instead of removed. The

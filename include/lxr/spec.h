@@ -201,6 +201,12 @@ struct lxr_spec {
 	 * the container's mount namespace, charged to its memory cgroup, gone
 	 * with it; otherwise upper/ in the container's directory is kept */
 	bool ephemeral_upper;
+	/* --rm without a network endpoint: the caller holds the container's
+	 * mount namespace from its clone and hands it to the detached removal
+	 * (rt_container_destroy_detached), so the unmounts are not in the exit
+	 * of its init, which the caller waits for. Not with an endpoint: the
+	 * namespace's sysfs would keep the network namespace and its veth. */
+	bool hold_mounts;
 	/* a restart of a container whose directory (and writable layer) is
 	 * still there: reuse it instead of refusing the name */
 	bool reuse_dir;

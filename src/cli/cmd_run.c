@@ -63,11 +63,6 @@ static int run_foreground(struct run_opts *o)
 		run_net_teardown(o, false);
 		return start_code(r);
 	}
-	/* Not with a network endpoint: its mount namespace's sysfs would keep
-	 * the network namespace, and the veth with the address given back
-	 * below, until the cleaner lets go. */
-	if (o->rm && !o->plan.net.network)
-		rt_container_hold_mounts(c);
 	code = rt_container_exit_code(
 	    rt_container_attach(c, io.pty_master, o->interactive, &pipes, &err));
 	rt_pipes_close(&pipes);

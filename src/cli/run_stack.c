@@ -133,6 +133,8 @@ static void carry(struct run_opts *o)
 		s->ns[LXR_NS_NET].join_path = lxr_xstrdup(o->network + 3);
 	}
 	endpoint(o);
+	/* in the foreground its mounts go in the detached removal (lxr_spec) */
+	s->hold_mounts = o->rm && !o->detach && !o->plan.net.network;
 }
 
 int run_stack_plan(struct run_opts *o, lxr_err *err)

@@ -243,6 +243,8 @@ static int parent_go(struct lxr_container *c, const struct lxr_spec *spec,
 	if (rt_container_has_userns(c) &&
 	    rt_userns_parent_setup(plan, c->pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
 		return -1;
+	if (spec->hold_mounts)
+		rt_container_hold_mounts(c);
 	if (send(f->parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
 	if (rt_container_has_userns(c) && rt_userns_send(spec, plan, &c->userns, c->dir, c->pid,

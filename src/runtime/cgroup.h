@@ -106,6 +106,11 @@ struct lxr_cgroup {
  * hierarchy at each start and remove it again at each end, a cgroup mkdir
  * and rmdir apiece on both critical paths. */
 void rt_cg_prune_group(const char *mount, const char *group);
+/* Make l's directory lxr/<group>/<name> under l->mount (cgroup_leaf.c):
+ * l->path set; root_off, v2 controllers the hierarchy's root does not hand
+ * down yet. EEXIST when the leaf is there already. */
+int rt_cg_make_leaf(struct rt_cg_leaf *l, const char *group, const char *name, unsigned root_off,
+		    lxr_err *err);
 
 /* The leaf holding controller c, and the v2 leaf; NULL where there is none. */
 struct rt_cg_leaf *rt_cg_leaf_for(struct lxr_cgroup *cg, enum rt_cg_ctrl c);

@@ -226,6 +226,19 @@ static _Noreturn void child_go(const struct lxr_container *c, const struct lxr_s
 	rt_child_main(&ch);
 }
 
+/* spec->hold_mounts: the container's mount namespace, held in c->mnt_hold
+ * for rt_container_destroy_detached; taken before the child is let go, so
+ * it cannot have exited yet. */
+static void hold_mounts(struct lxr_container *c)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->pid);
+	c->mnt_hold = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->mnt_hold >= 0)
+		lxr_debug("container %s: its mount namespace held for the cleaner", c->id);
+}
+
 /* The parent's part once the child runs: its cgroup where clone3 could
  * not place it, a user namespace's maps and mounts, the go-ahead, and
  * its state. */
@@ -244,7 +257,7 @@ static int parent_go(struct lxr_container *c, const struct lxr_spec *spec,
 	    rt_userns_parent_setup(plan, c->pid, &c->userns, rt_cgroup_v2_fd(c->cg), err) < 0)
 		return -1;
 	if (spec->hold_mounts)
-		rt_container_hold_mounts(c);
+		hold_mounts(c);
 	if (send(f->parent_end, "g", 1, MSG_NOSIGNAL) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
 	if (rt_container_has_userns(c) && rt_userns_send(spec, plan, &c->userns, c->dir, c->pid,

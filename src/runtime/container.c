@@ -15,18 +15,6 @@
 
 #include "runtime/internal.h"
 
-void rt_container_hold_mounts(struct lxr_container *c)
-{
-	char path[64];
-
-	if (c->mnt_hold >= 0 || c->reaped || c->pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->pid);
-	c->mnt_hold = open(path, O_RDONLY | O_CLOEXEC);
-	if (c->mnt_hold >= 0)
-		lxr_debug("container %s: its mount namespace held for the cleaner", c->id);
-}
-
 pid_t rt_container_pid(const struct lxr_container *c)
 {
 	return c->pid;

@@ -335,10 +335,6 @@ static inline bool rt_container_has_userns(const struct lxr_container *c)
 	return c->userns.mode != LXR_USERNS_HOST;
 }
 
-/* The container's mount namespace held in c->mnt_hold (spec->hold_mounts),
- * taken before the child is let go, while it cannot have exited. */
-void rt_container_hold_mounts(struct lxr_container *c);
-
 /* Clone the container and let it go (clone.c). On return (0) it is
  * building its root filesystem; c->sync tells when it has exec'd. */
 int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,

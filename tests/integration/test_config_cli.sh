@@ -6,6 +6,9 @@ set -euo pipefail
 : "${LXR:?path to the lxr binary}"
 tmp=$(mktemp -d /tmp/lxr-test-config.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# the `up`s below fail at load, but as root an up first readies the default
+# run directory (a tmpfs on /run/lxr): the test's own, not the host's
+export LXR_RUN_DIR="$tmp/run" LXR_LOG_DIR="$tmp/log" LXR_DATA_DIR="$tmp/data"
 fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir "$tmp/My Project" && cd "$tmp/My Project"

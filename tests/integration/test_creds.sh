@@ -12,6 +12,11 @@ fi
 drv="${LXR_BUILD_DIR:?}/tests/creds_driver"
 [ -x "$drv" ] || { echo "test_creds: $drv not built" >&2; exit 1; }
 cd / # a uid other than 0 may not enter the build directory
+# the driver keeps the compiled seccomp filter in the run directory's cache:
+# the test's own, not the host's /run/lxr
+LXR_RUN_DIR=$(mktemp -d /tmp/lxr-test-creds.XXXXXX)
+export LXR_RUN_DIR
+trap 'rm -rf "$LXR_RUN_DIR"' EXIT
 
 fails=0
 show='grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t " " " | sed "s/ *$//"; echo "nofile $(ulimit -Sn):$(ulimit -Hn)"'

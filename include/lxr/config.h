@@ -454,7 +454,9 @@ struct cfg_service {
 	struct cfg_int stop_grace_period; /* usec, default 10s */
 	struct cfg_ulimit *ulimits;
 	size_t n_ulimits;
-	struct cfg_kvs sysctls, labels;
+	struct cfg_kvs sysctls, labels; /* label_file entries merged, then labels */
+	struct cfg_strs label_files;    /* absolute paths */
+	struct cfg_str isolation;       /* "default", the one value Linux has */
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
 	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */

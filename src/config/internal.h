@@ -164,6 +164,8 @@ void cfg_service_free(struct cfg_service *s);
 int cfg_svc_read_env_file(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 /* env_file entries, then environment, then pass-through values resolved. */
 int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s);
+int cfg_svc_read_label_file(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_service_finish_labels(struct cfg_ctx *c, struct cfg_service *s);
 int cfg_svc_read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_deploy(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 /* service_update.c: deploy.update_config, deploy.rollback_config */

@@ -77,6 +77,24 @@ static int read_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_service *)obj)->labels);
 }
 
+/* Docker's isolation technologies (process, hyperv) are Windows ones; on
+ * Linux the daemon takes "default" alone and refuses the rest. */
+static int read_isolation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_str *iso = &((struct cfg_service *)obj)->isolation;
+
+	if (cfg_read_str(c, n, "isolation", iso) < 0)
+		return -1;
+	if (iso->v && *iso->v && strcmp(iso->v, "default")) {
+		cfg_error_hint(c, n, "isolation: default (or remove the key)",
+			       "isolation \"%s\" is a Windows container setting; Linux "
+			       "containers have only default",
+			       iso->v);
+		return -1;
+	}
+	return 0;
+}
+
 /* The sysctls the kernel keeps per namespace (docker's list): net.* in the
  * container's network namespace, the IPC ones in its IPC namespace. Any
  * other sysctl is the host's own setting. This is the config layer's one
@@ -518,6 +536,8 @@ static const struct cfg_key service_keys[] = {
     K(ulimits, cfg_svc_read_ulimits),
     K(sysctls, read_sysctls),
     K(labels, read_labels),
+    K(label_file, cfg_svc_read_label_file),
+    K(isolation, read_isolation),
     K(profiles, read_profiles),
     K(logging, read_logging),
     K(security_opt, read_security_opt),
@@ -545,8 +565,6 @@ RAW(cpu_rt_runtime)
 RAW(credential_spec)
 RAW(external_links)
 RAW(gpus)
-RAW(isolation)
-RAW(label_file)
 RAW(models)
 RAW(post_start)
 RAW(pre_start)
@@ -562,13 +580,11 @@ RAW(volumes_from)
 #name, "service.unmodelled", raw_##name                                            \
 	}
 static const struct cfg_key service_raw_keys[] = {
-    R(annotations),    R(cgroup),          R(cgroup_parent),
-    R(cpu_count),      R(cpu_percent),     R(cpu_rt_period),
-    R(cpu_rt_runtime), R(credential_spec), R(external_links),
-    R(gpus),           R(isolation),       R(label_file),
-    R(models),         R(post_start),      R(pre_start),
-    R(pre_stop),       R(provider),        R(pull_refresh_after),
-    R(storage_opt),    R(use_api_socket),  R(volumes_from),
+    R(annotations),    R(cgroup),         R(cgroup_parent),  R(cpu_count),
+    R(cpu_percent),    R(cpu_rt_period),  R(cpu_rt_runtime), R(credential_spec),
+    R(external_links), R(gpus),           R(models),         R(post_start),
+    R(pre_start),      R(pre_stop),       R(provider),       R(pull_refresh_after),
+    R(storage_opt),    R(use_api_socket), R(volumes_from),
 };
 #undef R
 

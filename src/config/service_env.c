@@ -1,7 +1,8 @@
 /* A service's environment: env_file entries first, then `environment:` over
  * them, then pass-through entries (a name without value) resolved from the
- * project environment, as Compose does. Also the host-path rule shared by
- * every key that names a host path. */
+ * project environment, as Compose does; its labels the same way from
+ * label_file. Also the host-path rule shared by every key that names a
+ * host path. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -226,5 +227,77 @@ int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s)
 	}
 	cfg_kvs_free(&s->environment);
 	s->environment = merged;
+	return r;
+}
+
+/* label_file: a file or a list of them, relative to the stack file; each
+ * in .env syntax, its variables resolved from the labels read before it
+ * (compose-go's rule), and the service's own `labels` over all of them. */
+int cfg_svc_read_label_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_strs paths = {0};
+	int r = cfg_read_strs(c, n, "label_file", true, &paths);
+
+	for (size_t i = 0; i < paths.n; i++) {
+		_cleanup_free_ char *abs = cfg_abs_path_at(c, paths.v[i].pos, paths.v[i].v);
+		cfg_strs_push(&s->label_files, abs, paths.v[i].pos);
+	}
+	cfg_strs_free(&paths);
+	return r;
+}
+
+static const char *label_lookup(const char *name, void *ctx)
+{
+	const struct cfg_kvs *labels = ctx;
+
+	for (size_t i = 0; i < labels->n; i++)
+		if (!strcmp(labels->v[i].key, name))
+			return labels->v[i].value;
+	return NULL;
+}
+
+static int load_label_file(struct cfg_ctx *c, const struct cfg_str *path, struct cfg_kvs *out)
+{
+	_cleanup_free_ char *text = NULL;
+	struct cfg_env labels = {0};
+	struct cfg_text_diag d = {0};
+	size_t len;
+	lxr_err err;
+
+	if (lxr_read_file_at(AT_FDCWD, path->v, &text, &len, &err) < 0) {
+		cfg_diag_add(c, path->pos, false,
+			     err.errnum == ENOENT ? "create it, or take it out of label_file"
+						  : NULL,
+			     "label_file %s: %s", path->v, strerror(err.errnum));
+		return -1;
+	}
+	if (cfg_dotenv_parse(text, len, label_lookup, out, &labels, &d) < 0) {
+		struct cfg_pos pos = {cfg_diags_intern_file(c->diags, path->v), d.line, d.col};
+		cfg_diag_add(c, pos, false, NULL, "%s", d.msg);
+		cfg_env_free(&labels);
+		return -1;
+	}
+	for (size_t i = 0; i < labels.n; i++)
+		cfg_kvs_set(out, labels.v[i].key, labels.v[i].value ? labels.v[i].value : "",
+			    path->pos);
+	cfg_env_free(&labels);
+	return 0;
+}
+
+int cfg_service_finish_labels(struct cfg_ctx *c, struct cfg_service *s)
+{
+	struct cfg_kvs merged = {0};
+	int r = 0;
+
+	if (!s->label_files.n)
+		return 0;
+	for (size_t i = 0; i < s->label_files.n; i++)
+		if (load_label_file(c, &s->label_files.v[i], &merged) < 0)
+			r = -1;
+	for (size_t i = 0; i < s->labels.n; i++)
+		cfg_kvs_set(&merged, s->labels.v[i].key, s->labels.v[i].value, s->labels.v[i].pos);
+	cfg_kvs_free(&s->labels);
+	s->labels = merged;
 	return r;
 }

@@ -120,7 +120,7 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		def = cfg_extends_resolve(c, n, n->pairs[i].value);
 		if (!def || cfg_service_read(c, def, s) < 0)
 			r = -1;
-		if (cfg_service_finish_env(c, s) < 0)
+		if (cfg_service_finish_env(c, s) < 0 || cfg_service_finish_labels(c, s) < 0)
 			r = -1;
 		service_defaults(s);
 		c->where = NULL;
@@ -458,6 +458,8 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_build_free(&s->build);
 	cfg_kvs_free(&s->sysctls);
 	cfg_kvs_free(&s->labels);
+	cfg_strs_free(&s->label_files);
+	free(s->isolation.v);
 	cfg_strs_free(&s->profiles);
 	free(s->logging.driver.v);
 	cfg_kvs_free(&s->logging.options);

@@ -109,6 +109,25 @@ static json_t *networks_json(const struct sup_instance *in)
 	return o;
 }
 
+/* docker's Config.Labels of a compose container: the service's labels
+ * (label_file's merged at load) and the ones compose puts on every
+ * container, so a tool that reads them finds what it would under docker. */
+static json_t *config_json(struct sup *s, struct sup_instance *in)
+{
+	const struct cfg_kvs *l = &in->svc->cfg->labels;
+	json_t *labels = json_object();
+	char num[16];
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_set_new(labels, l->v[i].key, json_string(l->v[i].value));
+	snprintf(num, sizeof(num), "%d", in->replica);
+	json_object_set_new(labels, "com.docker.compose.project", json_string(s->stack->project));
+	json_object_set_new(labels, "com.docker.compose.service", json_string(in->svc->cfg->name));
+	json_object_set_new(labels, "com.docker.compose.container-number", json_string(num));
+	json_object_set_new(labels, "com.docker.compose.oneoff", json_string("False"));
+	return json_pack("{s:o}", "Labels", labels);
+}
+
 json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *plan = plan_instance_text(&in->plan, false);
@@ -121,6 +140,7 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 	json_object_set_new(o, "Service", json_string(in->svc->cfg->name));
 	json_object_set_new(o, "Project", json_string(s->stack->project));
 	json_object_set_new(o, "State", state_json(in));
+	json_object_set_new(o, "Config", config_json(s, in));
 	json_object_set_new(o, "Ports", p);
 	json_object_set_new(o, "Networks", networks_json(in));
 	json_object_set_new(o, "Plan", plan ? json_loads(plan, 0, NULL) : json_null());

@@ -6,7 +6,8 @@
 # its /dev/shm, extra_hosts (host-gateway too) and dns, dns_search and
 # dns_opt its /etc/hosts and resolv.conf (a restart keeps them);
 # network_mode none gives only a loopback, host the host's network,
-# service:X X's (it starts after X: an implicit depends_on).
+# service:X X's (it starts after X: an implicit depends_on); label_file's
+# labels, under labels', are the container's Config.Labels beside compose's.
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -20,6 +21,9 @@ services:
     cpu_shares: 512
     cpu_quota: 25000
     cpu_period: 50000
+    label_file: ./db.labels
+    labels: {org.example.tier: data}
+    isolation: default
   grp:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -61,10 +65,15 @@ services:
     shm_size: 8m
 Y
 NAMES="$NAMES $cn"
+printf 'org.example.team=storage\norg.example.tier=overridden\n' >"$TEST_TMP/stack/db.labels"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with container_name and the CPU knobs"
 run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'
 expect_grep "$OUT" "^$cn db running" "ps lists the container by its container_name"
+run inspect -f "$STACK" "$cn"
+expect_grep "$OUT" '"org.example.team": "storage"' "a label from label_file is the container's"
+expect_grep "$OUT" '"org.example.tier": "data"' "labels win over label_file"
+expect_grep "$OUT" '"com.docker.compose.service": "db"' "beside compose's own labels"
 run exec -f "$STACK" db hostname
 expect_out "$cn" "its host name is its container_name"
 run exec -f "$STACK" client sh -c "ping -c1 -W2 $cn >/dev/null && echo reached"

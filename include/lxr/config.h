@@ -456,6 +456,7 @@ struct cfg_service {
 	size_t n_ulimits;
 	struct cfg_kvs sysctls, labels; /* label_file entries merged, then labels */
 	struct cfg_strs label_files;    /* absolute paths */
+	struct cfg_kvs annotations;     /* OCI annotations: lxr inspect shows them */
 	struct cfg_str isolation;       /* "default", the one value Linux has */
 	struct cfg_strs profiles;
 	struct cfg_logging logging;

@@ -136,6 +136,8 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_kvs(o, "labels", &s->labels);
 	if (s->label_files.n)
 		cfg_out_strs(o, "label_file", &s->label_files);
+	if (s->annotations.n)
+		cfg_out_kvs(o, "annotations", &s->annotations);
 	opt_str(o, "isolation", &s->isolation);
 	if (s->profiles.n)
 		cfg_out_strs(o, "profiles", &s->profiles);

@@ -77,6 +77,11 @@ static int read_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_service *)obj)->labels);
 }
 
+static int read_annotations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "annotations", false, &((struct cfg_service *)obj)->annotations);
+}
+
 /* Docker's isolation technologies (process, hyperv) are Windows ones; on
  * Linux the daemon takes "default" alone and refuses the rest. */
 static int read_isolation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -537,6 +542,7 @@ static const struct cfg_key service_keys[] = {
     K(sysctls, read_sysctls),
     K(labels, read_labels),
     K(label_file, cfg_svc_read_label_file),
+    K(annotations, read_annotations),
     K(isolation, read_isolation),
     K(profiles, read_profiles),
     K(logging, read_logging),
@@ -555,7 +561,6 @@ static const struct cfg_key service_keys[] = {
 	{                                                                                          \
 		return cfg_svc_read_raw(c, n, obj, #name);                                         \
 	}
-RAW(annotations)
 RAW(cgroup)
 RAW(cgroup_parent)
 RAW(cpu_count)
@@ -580,11 +585,10 @@ RAW(volumes_from)
 #name, "service.unmodelled", raw_##name                                            \
 	}
 static const struct cfg_key service_raw_keys[] = {
-    R(annotations),    R(cgroup),         R(cgroup_parent),  R(cpu_count),
-    R(cpu_percent),    R(cpu_rt_period),  R(cpu_rt_runtime), R(credential_spec),
-    R(external_links), R(gpus),           R(models),         R(post_start),
-    R(pre_start),      R(pre_stop),       R(provider),       R(pull_refresh_after),
-    R(storage_opt),    R(use_api_socket), R(volumes_from),
+    R(cgroup),         R(cgroup_parent),   R(cpu_count),      R(cpu_percent), R(cpu_rt_period),
+    R(cpu_rt_runtime), R(credential_spec), R(external_links), R(gpus),        R(models),
+    R(post_start),     R(pre_start),       R(pre_stop),       R(provider),    R(pull_refresh_after),
+    R(storage_opt),    R(use_api_socket),  R(volumes_from),
 };
 #undef R
 

@@ -459,6 +459,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_kvs_free(&s->sysctls);
 	cfg_kvs_free(&s->labels);
 	cfg_strs_free(&s->label_files);
+	cfg_kvs_free(&s->annotations);
 	free(s->isolation.v);
 	cfg_strs_free(&s->profiles);
 	free(s->logging.driver.v);

@@ -68,8 +68,9 @@ static const struct {
     {"service.device_cgroup_rules", true},
     {"service.stop_signal", true},
     {"service.labels", true},
-    {"service.label_file", true}, /* read into labels at load (service_env.c) */
-    {"service.isolation", true},  /* "default", Linux's one value */
+    {"service.label_file", true},  /* read into labels at load (service_env.c) */
+    {"service.isolation", true},   /* "default", Linux's one value */
+    {"service.annotations", true}, /* kept with the container: lxr inspect */
     {"service.x-lxr", true},
     {"service.ulimits", true},
     {"service.sysctls", true},

@@ -128,6 +128,18 @@ static json_t *config_json(struct sup *s, struct sup_instance *in)
 	return json_pack("{s:o}", "Labels", labels);
 }
 
+/* docker's HostConfig.Annotations: the OCI annotations docker hands its
+ * runtime; lxr is the runtime, and keeps them for whoever reads them. */
+static json_t *host_config_json(const struct cfg_service *svc)
+{
+	json_t *a = json_object();
+
+	for (size_t i = 0; i < svc->annotations.n; i++)
+		json_object_set_new(a, svc->annotations.v[i].key,
+				    json_string(svc->annotations.v[i].value));
+	return json_pack("{s:o}", "Annotations", a);
+}
+
 json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *plan = plan_instance_text(&in->plan, false);
@@ -141,6 +153,7 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 	json_object_set_new(o, "Project", json_string(s->stack->project));
 	json_object_set_new(o, "State", state_json(in));
 	json_object_set_new(o, "Config", config_json(s, in));
+	json_object_set_new(o, "HostConfig", host_config_json(in->svc->cfg));
 	json_object_set_new(o, "Ports", p);
 	json_object_set_new(o, "Networks", networks_json(in));
 	json_object_set_new(o, "Plan", plan ? json_loads(plan, 0, NULL) : json_null());

@@ -7,7 +7,8 @@
 # dns_opt its /etc/hosts and resolv.conf (a restart keeps them);
 # network_mode none gives only a loopback, host the host's network,
 # service:X X's (it starts after X: an implicit depends_on); label_file's
-# labels, under labels', are the container's Config.Labels beside compose's.
+# labels, under labels', are the container's Config.Labels beside compose's,
+# annotations its HostConfig.Annotations.
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -24,6 +25,7 @@ services:
     label_file: ./db.labels
     labels: {org.example.tier: data}
     isolation: default
+    annotations: [org.example.checked=yes]
   grp:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -74,6 +76,7 @@ run inspect -f "$STACK" "$cn"
 expect_grep "$OUT" '"org.example.team": "storage"' "a label from label_file is the container's"
 expect_grep "$OUT" '"org.example.tier": "data"' "labels win over label_file"
 expect_grep "$OUT" '"com.docker.compose.service": "db"' "beside compose's own labels"
+expect_grep "$OUT" '"org.example.checked": "yes"' "annotations are the container's HostConfig.Annotations"
 run exec -f "$STACK" db hostname
 expect_out "$cn" "its host name is its container_name"
 run exec -f "$STACK" client sh -c "ping -c1 -W2 $cn >/dev/null && echo reached"

@@ -361,8 +361,76 @@ static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_host_name(c, n, &((struct cfg_network *)obj)->host_name);
 }
 
-/* The bridge driver's options: the MTU maps onto lxr's bridge. The rest
- * ask for what lxr's bridges do not do, and are refused by name. */
+/* Go's strconv.ParseBool, which dockerd reads these options with:
+ * 1 if true, 0 if false, -1 if neither. */
+static int go_bool(const char *v)
+{
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(v, yes[i]))
+			return 1;
+		if (!strcmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* com.docker.network.enable_ipv6 (and _ipv4) are the daemon's own spelling
+ * of enable_ipv6 (enable_ipv4): dockerd takes the option where the key is
+ * not given, and the key where it is. Either way the option is folded
+ * into the key (family_opts), so that `lxr config` prints one spelling. */
+static int family_opt(struct cfg_ctx *c, struct cfg_network *net, const struct cfg_kv *kv)
+{
+	int on = go_bool(kv->value);
+
+	if (on < 0) {
+		cfg_diag_add(c, kv->pos, false, "true or false",
+			     "driver_opts: %s \"%s\" is not a boolean", kv->key, kv->value);
+		return -1;
+	}
+	if (!strcmp(kv->key, "com.docker.network.enable_ipv4")) {
+		if (!on)
+			cfg_diag_add(c, kv->pos, false, "lxr networks are IPv4 networks: drop it",
+				     "driver_opts: %s false is not supported", kv->key);
+		return on ? 0 : -1;
+	}
+	if (!net->enable_ipv6.set)
+		net->enable_ipv6.v = on;
+	return 0;
+}
+
+/* The bridge driver's options: the MTU maps onto lxr's bridge, the address
+ * families onto enable_ipv6/enable_ipv4 (after the network's keys are read:
+ * family_opts). The rest ask for what lxr's bridges do not do, and are
+ * refused by name. */
+static bool is_family_opt(const char *k)
+{
+	return !strcmp(k, "com.docker.network.enable_ipv6") ||
+	       !strcmp(k, "com.docker.network.enable_ipv4");
+}
+
+static int family_opts(struct cfg_ctx *c, struct cfg_network *net)
+{
+	struct cfg_kvs *o = &net->driver_opts;
+	size_t kept = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < o->n; i++) {
+		if (!is_family_opt(o->v[i].key)) {
+			o->v[kept++] = o->v[i];
+			continue;
+		}
+		if (family_opt(c, net, &o->v[i]) < 0)
+			r = -1;
+		free(o->v[i].key);
+		free(o->v[i].value);
+	}
+	o->n = kept;
+	return r;
+}
+
 static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_kvs *o = &((struct cfg_network *)obj)->driver_opts;
@@ -373,6 +441,8 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		const char *k = o->v[i].key, *v = o->v[i].value;
 		char *end;
 		long mtu;
+		if (is_family_opt(k))
+			continue;
 		if (strcmp(k, "com.docker.network.driver.mtu")) {
 			/* compose loads them; lxr up refuses them by name */
 			cfg_check_supported_hint(
@@ -382,7 +452,9 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			    : !strcmp(k, "com.docker.network.bridge.enable_icc") ||
 				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
 				? "internal: true makes a network without a way out"
-				: "supported: com.docker.network.driver.mtu",
+				: "supported: com.docker.network.driver.mtu, "
+				  "com.docker.network.enable_ipv6, "
+				  "com.docker.network.enable_ipv4",
 			    "driver_opts \"%s\"", k);
 			continue;
 		}
@@ -498,6 +570,8 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 	if (cfg_is_null(n))
 		return 0;
 	r = cfg_read_map(c, n, &spec, net);
+	if (r == 0)
+		r = family_opts(c, net);
 	if (r == 0)
 		drop_making(c, n, net);
 	if (r == 0)

@@ -55,7 +55,9 @@ static void port_refusals(struct cfg_ctx *c, const struct cfg_port *p, struct cf
 					 p->host_ip);
 }
 
-/* Split "[ip:][host:]target" into its parts (ip may be "[v6]"). */
+/* Split "[ip:][host:]target" into its parts. An IPv6 ip may be written
+ * "[v6]" or bare ("::1:80:80"): docker takes everything before the last
+ * two colons for the ip, and so does lxr (check_port checks it is one). */
 static int split_short(char *s, char **ip, char **host, char **target)
 {
 	char *last, *mid;
@@ -91,7 +93,7 @@ static int split_short(char *s, char **ip, char **host, char **target)
 	*mid = 0;
 	*ip = s;
 	*host = mid + 1;
-	return strchr(s, ':') ? -1 : 0;
+	return 0;
 }
 
 static int check_port(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p,

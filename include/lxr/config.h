@@ -315,6 +315,7 @@ struct cfg_svc_host {
 	struct cfg_str domainname;
 	struct cfg_str network_mode;  /* host, none, service:NAME, container:NAME */
 	struct cfg_str pid, ipc, uts; /* host, shareable (ipc), private, service:NAME */
+	struct cfg_str cgroup;        /* host or private (the default) */
 	struct cfg_str userns_mode;   /* host, auto (podman's); NULL: lxr.conf [userns] */
 	struct cfg_str mac_address;
 	struct cfg_strs dns, dns_search, dns_opt;

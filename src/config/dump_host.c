@@ -74,6 +74,7 @@ static void host(struct cfg_out *o, const struct cfg_svc_host *h)
 	str(o, "pid", &h->pid);
 	str(o, "ipc", &h->ipc);
 	str(o, "uts", &h->uts);
+	str(o, "cgroup", &h->cgroup);
 	str(o, "userns_mode", &h->userns_mode);
 	strs(o, "dns", &h->dns);
 	strs(o, "dns_search", &h->dns_search);

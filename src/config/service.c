@@ -561,7 +561,6 @@ static const struct cfg_key service_keys[] = {
 	{                                                                                          \
 		return cfg_svc_read_raw(c, n, obj, #name);                                         \
 	}
-RAW(cgroup)
 RAW(cgroup_parent)
 RAW(cpu_count)
 RAW(cpu_percent)
@@ -585,10 +584,11 @@ RAW(volumes_from)
 #name, "service.unmodelled", raw_##name                                            \
 	}
 static const struct cfg_key service_raw_keys[] = {
-    R(cgroup),         R(cgroup_parent),   R(cpu_count),      R(cpu_percent), R(cpu_rt_period),
-    R(cpu_rt_runtime), R(credential_spec), R(external_links), R(gpus),        R(models),
-    R(post_start),     R(pre_start),       R(pre_stop),       R(provider),    R(pull_refresh_after),
-    R(storage_opt),    R(use_api_socket),  R(volumes_from),
+    R(cgroup_parent),  R(cpu_count),          R(cpu_percent),    R(cpu_rt_period),
+    R(cpu_rt_runtime), R(credential_spec),    R(external_links), R(gpus),
+    R(models),         R(post_start),         R(pre_start),      R(pre_stop),
+    R(provider),       R(pull_refresh_after), R(storage_opt),    R(use_api_socket),
+    R(volumes_from),
 };
 #undef R
 

@@ -242,6 +242,24 @@ static int read_uts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host");
 }
 
+/* docker's cgroupns modes: private (lxr's default on every host) or host,
+ * the host's cgroup namespace (the container sees its cgroup's path from
+ * the root, and on cgroup v2 the whole tree, read-only) */
+static int read_cgroup(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_str *out = &HOST(obj)->cgroup;
+
+	if (cfg_read_str(c, n, "cgroup", out) < 0)
+		return -1;
+	if (out->v && strcmp(out->v, "host") && strcmp(out->v, "private")) {
+		cfg_error_hint(c, n, "host or private", "cgroup \"%s\" is not a mode", out->v);
+		free(out->v);
+		out->v = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* docker's only value, host (no user namespace of its own), and podman's
  * auto (a range from lxr's pool, whatever lxr.conf says) */
 static int read_userns_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -278,6 +296,7 @@ static const struct cfg_key host_keys[] = {
     {"pid", NULL, read_pid},
     {"ipc", NULL, read_ipc},
     {"uts", NULL, read_uts},
+    {"cgroup", "service.cgroup", read_cgroup},
     {"userns_mode", NULL, read_userns_mode},
 };
 
@@ -398,8 +417,8 @@ void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const str
 void cfg_svc_host_free(struct cfg_svc_host *h)
 {
 	struct cfg_str *strs[] = {
-	    &h->container_name, &h->domainname, &h->network_mode, &h->pid, &h->ipc, &h->uts,
-	    &h->userns_mode,    &h->mac_address};
+	    &h->container_name, &h->domainname,  &h->network_mode, &h->pid, &h->ipc, &h->uts,
+	    &h->cgroup,         &h->userns_mode, &h->mac_address};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]->v);

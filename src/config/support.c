@@ -173,6 +173,7 @@ static const struct {
     {"service.ipc.shared", true},
     {"service.ipc.service", true},
     {"service.uts", true},
+    {"service.cgroup", true}, /* the cgroup namespace: private or host (plan) */
     {"service.userns_mode", true},
     {"service.stdin_open.true", true},
     {"service.tty.true", true},

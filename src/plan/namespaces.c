@@ -65,6 +65,8 @@ void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *sv
 		spec->ns[LXR_NS_PID].create = false;
 	if (is(&h->uts, "host"))
 		spec->ns[LXR_NS_UTS].create = false;
+	if (is(&h->cgroup, "host"))
+		spec->ns[LXR_NS_CGROUP].create = false;
 	plan_userns_of(svc, p);
 	/* ipc: private and shareable are both a new namespace: lxr lets any
 	 * container of the host join one that is shareable. host: the

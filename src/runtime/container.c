@@ -365,7 +365,11 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 		etc.hostname = own_etc(spec, "hostname") ? h : NULL;
 		etc.hosts = own_etc(spec, "hosts") ? hs : NULL;
 		etc.resolv = own_etc(spec, "resolv.conf") ? rs : NULL;
-		etc.cgroup2 = rt_cgroup_v2_fd(c->cg) >= 0 && spec->ns[LXR_NS_CGROUP].create;
+		/* with the host's cgroup namespace (compose's cgroup: host) the
+		 * mount shows the host's tree, as docker's does; a user
+		 * namespace may mount only a cgroup namespace of its own */
+		etc.cgroup2 = rt_cgroup_v2_fd(c->cg) >= 0 && (spec->ns[LXR_NS_CGROUP].create ||
+							      spec->userns.mode == LXR_USERNS_HOST);
 		rt_plan_build(spec, &etc, &plan);
 		r = rt_container_clone(c, spec, &plan, io, err);
 		rt_plan_free(&plan);

@@ -2,7 +2,9 @@
 # Namespaces shared as compose shares them: pid and ipc of another service
 # (service:X: its processes and its SysV/POSIX shared memory), the host's
 # pid, ipc and uts namespaces (its processes, its host name, /proc still
-# masked), ipc: none (no /dev/shm), and network_mode container:NAME joining
+# masked), cgroup: host (the host's cgroup namespace; on cgroup v2 its whole
+# tree, read-only) and private, ipc: none (no /dev/shm), and network_mode
+# container:NAME joining
 # a container `lxr run -d` runs; a dependent starts again in the new
 # namespaces of the service it joined when that one restarts.
 . "$(dirname "$0")/lib.sh"
@@ -31,6 +33,7 @@ services:
     pid: host
     ipc: host
     uts: host
+    cgroup: host
   orphan:
     image: @ROOTFS@
     command: ["sh", "-c", "sleep 1006 & exit 0"]
@@ -39,6 +42,7 @@ services:
     image: @ROOTFS@
     command: ["sleep", "1004"]
     ipc: none
+    cgroup: private
   side:
     image: @ROOTFS@
     command: ["sleep", "1005"]
@@ -103,6 +107,21 @@ if [ -s /proc/timer_list ]; then
 	expect_out "0" "pid: host keeps /proc/timer_list masked"
 fi
 pass "pid, ipc and uts: host share the host's namespaces; /proc stays masked"
+
+run exec -f "$STACK" top readlink /proc/self/ns/cgroup
+expect_out "$(readlink /proc/self/ns/cgroup)" "cgroup: host: the host's cgroup namespace"
+run exec -f "$STACK" top cat /proc/self/cgroup
+expect_grep "$OUT" "lxr/ns$$/top-1" "cgroup: host: its cgroup's path from the host's root"
+run exec -f "$STACK" lone readlink /proc/self/ns/cgroup
+[ "$OUT" != "$(readlink /proc/self/ns/cgroup)" ] || fail "cgroup: private shares the host's cgroup namespace"
+run exec -f "$STACK" lone cat /proc/self/cgroup
+! printf '%s\n' "$OUT" | grep -q "lxr/" || fail "cgroup: private shows the host's paths: $OUT"
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	run exec -f "$STACK" top sh -c 'test -d /sys/fs/cgroup/lxr/ns'"$$"' && echo tree; touch /sys/fs/cgroup/x 2>&1'
+	expect_grep "$OUT" "^tree$" "cgroup: host on cgroup v2: the host's tree is mounted"
+	expect_grep "$OUT" "Read-only file system" "read-only"
+fi
+pass "cgroup: host gives the host's cgroup namespace, private one of its own"
 
 # pid: host: the command's orphan outlives it, and lxr-init, which is
 # not PID 1 there; the supervisor is left to reap it, as a shim does

@@ -198,6 +198,15 @@ struct cfg_tmpfs {
 	struct cfg_pos pos;
 };
 
+/* volumes_from: every volume and bind mount of another service (of its
+ * first instance, as compose takes it) at the same targets. */
+struct cfg_volumes_from {
+	struct cfg_str spec; /* as written: SERVICE[:MODE] or container:NAME[:MODE] */
+	char *name;          /* the service, or the container */
+	bool container;      /* container:NAME, outside the stack: not runnable yet */
+	bool read_only;      /* :ro makes them all read-only; rw keeps each one's mode */
+};
+
 struct cfg_ulimit {
 	char *name; /* nofile, nproc, ... */
 	int64_t soft, hard;
@@ -360,7 +369,7 @@ struct cfg_svc_file_ref {
 };
 
 /* A Compose value lxr keeps as written (interpolated), for the service keys
- * it does not model yet (gpus, volumes_from, cgroup, ...): `lxr config`
+ * it does not model yet (gpus, cgroup, ...): `lxr config`
  * loads and prints them, `lxr up` refuses them by name (raw.c). */
 enum cfg_raw_kind { CFG_RAW_NULL, CFG_RAW_SCALAR, CFG_RAW_MAP, CFG_RAW_SEQ };
 struct cfg_raw {
@@ -444,6 +453,8 @@ struct cfg_service {
 	size_t n_volumes;
 	struct cfg_tmpfs *tmpfs;
 	size_t n_tmpfs;
+	struct cfg_volumes_from *volumes_from;
+	size_t n_volumes_from;
 	struct cfg_strs cap_add, cap_drop; /* "CAP_NET_ADMIN" or "ALL" */
 	struct cfg_bool privileged, read_only, init;
 	struct cfg_device *devices;

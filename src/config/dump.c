@@ -385,6 +385,16 @@ static void tmpfs(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_end_seq(o);
 }
 
+/* as written, as compose prints it */
+static void volumes_from(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "volumes_from");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_volumes_from; i++)
+		cfg_out_str(o, s->volumes_from[i].spec.v);
+	cfg_out_end_seq(o);
+}
+
 static void service(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, s->name);
@@ -414,6 +424,8 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 		volumes(o, s);
 	if (s->n_tmpfs)
 		tmpfs(o, s);
+	if (s->n_volumes_from)
+		volumes_from(o, s);
 	cfg_dump_service_more(o, s);
 	cfg_dump_service_host(o, s);
 	cfg_dump_service_file_refs(o, s);

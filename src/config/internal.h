@@ -189,6 +189,7 @@ int cfg_svc_read_expose(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_volumes_from(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
 		      const char *what);
 int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);

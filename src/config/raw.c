@@ -1,4 +1,4 @@
-/* Compose service keys lxr does not model yet (gpus, volumes_from, cgroup,
+/* Compose service keys lxr does not model yet (gpus, cgroup, post_start,
  * ...): kept as written, after interpolation, so that `lxr config` loads
  * and prints a file that uses them (its output loads again) and `lxr up`
  * refuses them by name (the support table), instead of the loader

@@ -525,6 +525,7 @@ static const struct cfg_key service_keys[] = {
     K(networks, cfg_svc_read_networks),
     K(volumes, cfg_svc_read_volumes),
     K(tmpfs, cfg_svc_read_tmpfs),
+    K(volumes_from, cfg_svc_read_volumes_from),
     K(cap_add, read_cap_add),
     K(cap_drop, read_cap_drop),
     K(privileged, read_privileged),
@@ -577,7 +578,6 @@ RAW(provider)
 RAW(pull_refresh_after)
 RAW(storage_opt)
 RAW(use_api_socket)
-RAW(volumes_from)
 #undef RAW
 #define R(name)                                                                                    \
 	{                                                                                          \
@@ -588,7 +588,6 @@ static const struct cfg_key service_raw_keys[] = {
     R(cpu_rt_runtime), R(credential_spec),    R(external_links), R(gpus),
     R(models),         R(post_start),         R(pre_start),      R(pre_stop),
     R(provider),       R(pull_refresh_after), R(storage_opt),    R(use_api_socket),
-    R(volumes_from),
 };
 #undef R
 

@@ -327,3 +327,79 @@ int cfg_svc_read_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	cfg_strs_free(&v);
 	return r;
 }
+
+/* ---- volumes_from ------------------------------------------------------------ */
+#define VOLUMES_FROM_HINT "SERVICE, SERVICE:ro, SERVICE:rw or container:NAME[:ro]"
+
+/* docker's volumes-from modes: ro or rw, and z or Z (SELinux labels, which
+ * lxr does not apply), comma-separated; no propagation or nocopy: the
+ * mounts keep the ones their own service gave them. */
+static bool volumes_from_mode(const char *mode, bool *read_only)
+{
+	_cleanup_free_ char *d = lxr_xstrdup(mode);
+	int rw = 0, label = 0;
+
+	for (char *save = NULL, *o = strtok_r(d, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(o, "ro") || !strcmp(o, "rw")) {
+			*read_only = !strcmp(o, "ro");
+			rw++;
+		} else if (!strcmp(o, "z") || !strcmp(o, "Z")) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return *mode && mode[strlen(mode) - 1] != ',' && rw <= 1 && label <= 1 && rw + label > 0;
+}
+
+static int volumes_from_entry(struct cfg_ctx *c, struct cfg_service *s, const struct cfg_str *e)
+{
+	bool container = !strncmp(e->v, "container:", 10);
+	const char *name = container ? e->v + 10 : e->v;
+	const char *colon = strchr(name, ':');
+	struct cfg_volumes_from *f;
+	bool ro = false;
+
+	if (!*name || name == colon) {
+		cfg_diag_add(c, e->pos, false, VOLUMES_FROM_HINT, "volumes_from \"%s\" names no %s",
+			     e->v, container ? "container" : "service");
+		return -1;
+	}
+	if (colon && !volumes_from_mode(colon + 1, &ro)) {
+		cfg_diag_add(c, e->pos, false,
+			     "ro (every mount read-only) or rw (each mount keeps its own mode)",
+			     "volumes_from \"%s\": mode \"%s\" is not ro or rw", e->v, colon + 1);
+		return -1;
+	}
+	s->volumes_from =
+	    lxr_xrealloc(s->volumes_from, (s->n_volumes_from + 1) * sizeof(*s->volumes_from));
+	f = &s->volumes_from[s->n_volumes_from++];
+	*f = (struct cfg_volumes_from){
+	    .spec = {lxr_xstrdup(e->v), e->pos},
+	    .name = colon ? lxr_xstrndup(name, (size_t)(colon - name)) : lxr_xstrdup(name),
+	    .container = container,
+	    .read_only = ro,
+	};
+	/* lxr keeps no record of the mounts of a container outside the stack */
+	if (container)
+		cfg_check_supported_hint(c, e->pos, "service.volumes_from.container",
+					 "name a service of this stack, or give this service the "
+					 "container's volumes and bind mounts itself",
+					 "volumes_from \"%s\" (the mounts of a container outside "
+					 "the stack)",
+					 e->v);
+	return 0;
+}
+
+int cfg_svc_read_volumes_from(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_service *s = obj;
+	struct cfg_strs v = {0};
+	int r = cfg_read_strs(c, n, "volumes_from", false, &v);
+
+	for (size_t i = 0; i < v.n; i++)
+		if (volumes_from_entry(c, s, &v.v[i]) < 0)
+			r = -1;
+	cfg_strs_free(&v);
+	return r;
+}

@@ -441,6 +441,11 @@ void cfg_service_free(struct cfg_service *s)
 		lxr_strv_free(s->tmpfs[i].flags);
 	}
 	free(s->tmpfs);
+	for (size_t i = 0; i < s->n_volumes_from; i++) {
+		free(s->volumes_from[i].spec.v);
+		free(s->volumes_from[i].name);
+	}
+	free(s->volumes_from);
 	cfg_strs_free(&s->cap_add);
 	cfg_strs_free(&s->cap_drop);
 	for (size_t i = 0; i < s->n_devices; i++) {

@@ -95,6 +95,8 @@ static const struct {
     {"service.volumes.tmpfs", false},           /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", true}, /* tied to the host's mount (runtime) */
     {"service.volumes.volume.subpath", true},   /* resolved beneath the volume (runtime) */
+    {"service.volumes_from", false},           /* the service's mounts, its volumes shared (plan) */
+    {"service.volumes_from.container", false}, /* no record of another container's mounts */
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
@@ -188,7 +190,7 @@ static const struct {
     {"service.cpuset", true},
     {"service.group_add", true},
     {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
-    {"service.unmodelled", false},  /* gpus, volumes_from, ...: kept as written (raw.c) */
+    {"service.unmodelled", false},  /* gpus, cgroup, ...: kept as written (raw.c) */
     {"service.secrets", true},
     {"service.configs", true},
 };

@@ -62,6 +62,32 @@ static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **
 	}
 }
 
+/* volumes_from names another service of the stack (a container outside it
+ * is not runnable yet: service_fs.c). */
+static void check_volumes_from(struct cfg_ctx *c, struct cfg_stack *st, const char **names)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		struct cfg_service *s = &st->services[i];
+		_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
+		c->where = w;
+		for (size_t j = 0; j < s->n_volumes_from; j++) {
+			const struct cfg_volumes_from *f = &s->volumes_from[j];
+			if (f->container)
+				continue;
+			if (!strcmp(f->name, s->name))
+				cfg_diag_add(c, f->spec.pos, false, "name another service",
+					     "volumes_from: service \"%s\" cannot take its own "
+					     "volumes",
+					     s->name);
+			else if (!cfg_stack_service(st, f->name))
+				ref_error(c, f->spec.pos, "service", f->name, names, st->n_services,
+					  "volumes_from names a service of this stack, or a "
+					  "container as container:NAME");
+		}
+		c->where = NULL;
+	}
+}
+
 /* The pool of net holding a, or NULL; *mask and *gw (the configured
  * gateway, else the first host address, as net_network_up picks it). */
 static const struct cfg_ipam_pool *pool_of(const struct cfg_network *net, uint32_t a,
@@ -564,35 +590,46 @@ static void check_reservations(struct cfg_ctx *c, struct cfg_stack *st)
 /* compose-go's implicit dependency: a service in another's network, pid
  * or ipc namespace (service:X) starts after X, as if it said depends_on:
  * {X: {condition: service_started, restart: true}}: when X restarts, its
- * namespaces are new ones, and the service is started again to join them. */
-static void implicit_depend(struct cfg_service *s, const struct cfg_stack *st,
-			    const struct cfg_str *mode)
+ * namespaces are new ones, and the service is started again to join them.
+ * One that takes X's volumes (volumes_from) starts after X too, but the
+ * volumes outlive X's restarts: restart false. A depends_on the file gives
+ * wins. */
+static void implicit_depend(struct cfg_service *s, const struct cfg_stack *st, const char *name,
+			    struct cfg_pos pos, bool restart)
 {
-	const char *m = mode->v;
-
-	if (!m || strncmp(m, "service:", 8) || !cfg_stack_service(st, m + 8) ||
-	    !strcmp(m + 8, s->name))
+	if (!cfg_stack_service(st, name) || !strcmp(name, s->name))
 		return;
 	for (size_t j = 0; j < s->n_depends_on; j++)
-		if (s->depends_on[j].service.v && !strcmp(s->depends_on[j].service.v, m + 8))
+		if (s->depends_on[j].service.v && !strcmp(s->depends_on[j].service.v, name))
 			return;
 	s->depends_on = lxr_xrealloc(s->depends_on, (s->n_depends_on + 1) * sizeof(*s->depends_on));
 	struct cfg_dep *d = &s->depends_on[s->n_depends_on++];
 	memset(d, 0, sizeof(*d));
-	d->service.v = lxr_xstrdup(m + 8);
-	d->service.pos = mode->pos;
+	d->service.v = lxr_xstrdup(name);
+	d->service.pos = pos;
 	d->condition = CFG_DEP_STARTED;
 	d->required = true;
-	d->restart = true;
+	d->restart = restart;
+}
+
+static void implicit_depend_mode(struct cfg_service *s, const struct cfg_stack *st,
+				 const struct cfg_str *mode)
+{
+	if (mode->v && !strncmp(mode->v, "service:", 8))
+		implicit_depend(s, st, mode->v + 8, mode->pos, true);
 }
 
 static void implicit_depends(struct cfg_stack *st)
 {
 	for (size_t i = 0; i < st->n_services; i++) {
 		struct cfg_service *s = &st->services[i];
-		implicit_depend(s, st, &s->host.network_mode);
-		implicit_depend(s, st, &s->host.pid);
-		implicit_depend(s, st, &s->host.ipc);
+		implicit_depend_mode(s, st, &s->host.network_mode);
+		implicit_depend_mode(s, st, &s->host.pid);
+		implicit_depend_mode(s, st, &s->host.ipc);
+		for (size_t j = 0; j < s->n_volumes_from; j++)
+			if (!s->volumes_from[j].container)
+				implicit_depend(s, st, s->volumes_from[j].name,
+						s->volumes_from[j].spec.pos, false);
 	}
 }
 
@@ -603,6 +640,7 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_services; i++)
 		names[i] = st->services[i].name;
 	check_depends(c, st, names);
+	check_volumes_from(c, st, names);
 	free(names);
 	check_networks(c, st);
 	check_subnets(c, st);

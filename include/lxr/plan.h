@@ -132,6 +132,21 @@ char *plan_instance_name(const char *service, int replica);
 /* The container of replica n of svc: its container_name, else
  * plan_instance_name's "<service>-<n>". */
 char *plan_container_name(const struct cfg_service *svc, int replica);
+/* One volume, bind or tmpfs mount of a service's instances: its own, or
+ * one that volumes_from brings from another service (owner), whose first
+ * instance's anonymous volumes are the ones it shares. */
+struct plan_mount_ref {
+	const struct cfg_mount *m;
+	const struct cfg_service *owner;
+	bool read_only; /* the mount's own mode, or volumes_from's :ro */
+};
+/* svc's mounts: those volumes_from brings (in its order, each source's
+ * own taken with the ones it brings in turn; tmpfs mounts stay behind),
+ * then its own volumes. A target is mounted once: the service's own
+ * volumes and tmpfs win, then the later volumes_from entry, as docker
+ * does. Returns how many are in *out (malloc'd). */
+size_t plan_service_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
+			   struct plan_mount_ref **out);
 
 /* ---- the instance plan (plan.c, plan_json.c) ----------------------------------
  * Everything that decides what runs for one service instance, as plain data:

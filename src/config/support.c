@@ -95,7 +95,7 @@ static const struct {
     {"service.volumes.tmpfs", false},           /* use the `tmpfs:` key */
     {"service.volumes.bind.propagation", true}, /* tied to the host's mount (runtime) */
     {"service.volumes.volume.subpath", true},   /* resolved beneath the volume (runtime) */
-    {"service.volumes_from", false},           /* the service's mounts, its volumes shared (plan) */
+    {"service.volumes_from", true},            /* the service's mounts, its volumes shared (plan) */
     {"service.volumes_from.container", false}, /* no record of another container's mounts */
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},

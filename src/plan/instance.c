@@ -147,14 +147,82 @@ static const struct cfg_volume *top_volume(const struct cfg_stack *st, const cha
 	return NULL;
 }
 
-static char *volume_source(const struct cfg_stack *st, const struct cfg_mount *m,
-			   const char *instance)
+/* An anonymous volume is its owner's: the instance's own, or for one that
+ * volumes_from brings, the first instance's of the service that has it
+ * (compose takes another service's volumes from its first container). */
+static char *volume_source(const struct cfg_stack *st, const struct plan_mount_ref *r,
+			   const struct cfg_service *svc, const char *instance)
 {
+	const struct cfg_mount *m = r->m;
 	const struct cfg_volume *v = top_volume(st, m->source);
 	_cleanup_free_ char *store = v ? plan_volume_store_name(st, v) : NULL;
+	_cleanup_free_ char *owner = r->owner != svc ? plan_container_name(r->owner, 1) : NULL;
 
 	return store ? plan_store_volume_data(store)
-		     : plan_volume_dir(st->project, m->source, instance, m->target);
+		     : plan_volume_dir(st->project, m->source, owner ? owner : instance, m->target);
+}
+
+static bool target_taken(const struct cfg_service *svc, const struct plan_mount_ref *v, size_t n,
+			 const char *target)
+{
+	for (size_t i = 0; i < svc->n_volumes; i++)
+		if (!strcmp(svc->volumes[i].target, target))
+			return true;
+	for (size_t i = 0; i < svc->n_tmpfs; i++)
+		if (!strcmp(svc->tmpfs[i].target, target))
+			return true;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].m->target, target))
+			return true;
+	return false;
+}
+
+/* depth: the loader refuses volumes_from cycles; this bound only keeps a
+ * stack that was not validated from recursing without end */
+static size_t service_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
+			     size_t depth, struct plan_mount_ref **out)
+{
+	struct plan_mount_ref *v = NULL;
+	size_t n = 0;
+
+	/* the later entries first, so that theirs win; each entry's mounts
+	 * then go before the ones already taken, which keeps the file order */
+	for (size_t i = svc->n_volumes_from; i-- > 0 && depth < st->n_services;) {
+		const struct cfg_volumes_from *f = &svc->volumes_from[i];
+		const struct cfg_service *src =
+		    f->container ? NULL : cfg_stack_service(st, f->name);
+		struct plan_mount_ref *sub = NULL, *keep;
+		size_t n_sub, k = 0;
+
+		if (!src || src == svc)
+			continue;
+		n_sub = service_mounts(st, src, depth + 1, &sub);
+		keep = lxr_xcalloc(n_sub + n + 1, sizeof(*keep));
+		for (size_t j = 0; j < n_sub; j++) {
+			if (sub[j].m->type == CFG_MOUNT_TMPFS ||
+			    target_taken(svc, v, n, sub[j].m->target) ||
+			    target_taken(svc, keep, k, sub[j].m->target))
+				continue;
+			keep[k] = sub[j];
+			keep[k++].read_only = sub[j].read_only || f->read_only;
+		}
+		memcpy(keep + k, v, n * sizeof(*v));
+		free(v);
+		free(sub);
+		v = keep;
+		n += k;
+	}
+	v = lxr_xrealloc(v, (n + svc->n_volumes + 1) * sizeof(*v));
+	for (size_t i = 0; i < svc->n_volumes; i++)
+		v[n++] = (struct plan_mount_ref){&svc->volumes[i], svc, svc->volumes[i].read_only};
+	*out = v;
+	return n;
+}
+
+size_t plan_service_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
+			   struct plan_mount_ref **out)
+{
+	return service_mounts(st, svc, 0, out);
 }
 
 /* compose's bind propagation as mount(2) flags; none given: private
@@ -177,20 +245,25 @@ static unsigned long propagation_of(const char *mode)
 static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
 			const char *instance, struct lxr_spec *spec)
 {
-	for (size_t i = 0; i < svc->n_volumes; i++) {
-		const struct cfg_mount *m = &svc->volumes[i];
-		const unsigned long ro = m->read_only ? MS_RDONLY : 0;
+	_cleanup_free_ struct plan_mount_ref *refs = NULL;
+	size_t n = plan_service_mounts(st, svc, &refs);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_mount *m = refs[i].m;
+		const unsigned long ro = refs[i].read_only ? MS_RDONLY : 0;
 		if (m->type == CFG_MOUNT_BIND) {
 			plan_spec_add_mount(spec, m->target, "bind", m->source,
 					    MS_BIND | MS_REC | ro, NULL);
 			spec->mounts[spec->n_mounts - 1].propagation =
 			    propagation_of(m->propagation);
 		} else if (m->type == CFG_MOUNT_VOLUME) {
-			_cleanup_free_ char *dir = volume_source(st, m, instance);
+			_cleanup_free_ char *dir = volume_source(st, &refs[i], svc, instance);
 			plan_spec_add_mount(spec, m->target, "bind", dir, MS_BIND | MS_REC | ro,
 					    NULL);
 			spec->mounts[spec->n_mounts - 1].volume = true;
-			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy;
+			/* another service's volume was filled (or not) when
+			 * that service first mounted it, as docker leaves it */
+			spec->mounts[spec->n_mounts - 1].nocopy = m->nocopy || refs[i].owner != svc;
 			/* docker fills a volume from the image only when it
 			 * mounts the whole of it */
 			if (m->subpath) {

@@ -596,10 +596,15 @@ static int files_of(const struct cfg_stack *st, const struct cfg_service *svc, b
 	return 0;
 }
 
-static void host_dirs_of(const struct cfg_service *svc, char ***out)
+/* volumes_from's too: the service it takes them from made them first,
+ * unless that one does not run (replicas: 0) */
+static void host_dirs_of(const struct cfg_stack *st, const struct cfg_service *svc, char ***out)
 {
-	for (size_t i = 0; i < svc->n_volumes; i++) {
-		const struct cfg_mount *m = &svc->volumes[i];
+	_cleanup_free_ struct plan_mount_ref *refs = NULL;
+	size_t n = plan_service_mounts(st, svc, &refs);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_mount *m = refs[i].m;
 		if (m->type == CFG_MOUNT_BIND && m->create_host_path)
 			lxr_strv_push(out, lxr_xstrdup(m->source));
 	}
@@ -626,7 +631,7 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	out->user = lxr_xstrdup(user);
 	out->group_add = strs_of(&svc->tune.group_add);
 	endpoints_of(st, svc, replica, out->name, out);
-	host_dirs_of(svc, &out->host_dirs);
+	host_dirs_of(st, svc, &out->host_dirs);
 	restart_of(svc, &out->restart);
 	out->stop_grace_us = svc->stop_grace_period.v;
 	return 0;

@@ -229,6 +229,43 @@ static void profile_alternatives_clash(void **state)
 	cfg_stack_free(st);
 }
 
+/* volumes_from: the service it names starts first, and `up SERVICE`
+ * brings it (a dependency of its own, with no depends_on in the file);
+ * a profile that leaves it out is refused at the entry. */
+static void volumes_from_orders(void **state)
+{
+	static const char text[] = "services:\n"
+				   "  reader: {image: r, volumes_from: [\"app:ro\", logs]}\n"
+				   "  app: {image: a, volumes_from: [data]}\n"
+				   "  data: {image: d, volumes: [/anon]}\n"
+				   "  logs: {image: l, volumes: [/logs], profiles: [debug]}\n";
+	char *const env[] = {NULL};
+	struct cfg_load_opts o = {.file = "compose.yaml", .environ = env, .cwd = "/nonexistent"};
+	const char *const reader[] = {"reader", NULL}, *const debug[] = {"debug", NULL};
+	struct plan_select all = {.profiles = debug}, one = {.profiles = debug, .targets = reader},
+			   none = {0};
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_stack_load_text(&o, text, strlen(text), &st, &d, &err), 0);
+	cfg_diags_free(&d);
+	assert_int_equal(plan_graph_build(st, &all, &g, &err), 0);
+	_cleanup_free_ char *got = order(g);
+	assert_string_equal(got, "data@0 logs@0 app@1 reader@2");
+	plan_graph_free(g);
+	assert_int_equal(plan_graph_build(st, &one, &g, &err), 0);
+	_cleanup_free_ char *pulled = order(g);
+	assert_string_equal(pulled, "data@0 logs@0 app@1 reader@2");
+	plan_graph_free(g);
+	assert_int_equal(plan_graph_build(st, &none, &g, &err), -1);
+	assert_string_equal(err.msg, "compose.yaml:2:47: service \"reader\" depends on \"logs\", "
+				     "which its profiles disable");
+	cfg_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +277,7 @@ int main(void)
 	    cmocka_unit_test(disabled_required_dependency_fails),
 	    cmocka_unit_test(unknown_target_fails),
 	    cmocka_unit_test(cycle_is_reported),
+	    cmocka_unit_test(volumes_from_orders),
 	    cmocka_unit_test(dot_output),
 	    cmocka_unit_test(profile_alternatives_clash),
 	};

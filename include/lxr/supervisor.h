@@ -202,7 +202,10 @@ int sup_project_claim(const char *project, const char *file, lxr_err *err);
  * Rotation by size (compose `logging.options` max-size / max-file): before a
  * record would take service.log past max_size, service.log.(max_file-2) ...
  * service.log.1 shift up by one, service.log becomes service.log.1 and a new
- * service.log is started; with max_file 1 the old file is simply replaced. */
+ * service.log is started; with max_file 1 the old file is simply replaced.
+ * With compress, service.log.1 is then gzipped a share at a time from the
+ * loop (log_writer_work) into service.log.1.gz, which replaces it when
+ * whole; a rotated file shifts up in the form it has (.N or .N.gz). */
 
 enum log_stream { LOG_STDOUT, LOG_STDERR };
 
@@ -221,6 +224,8 @@ struct log_writer_opts {
 	size_t max_line;    /* bytes of content per record, 0 = default */
 	int64_t flush_usec; /* log_writer_flush_deadline: how long a partial
 			     * line may wait for its newline; 0 = 1 s */
+	bool compress;      /* gzip rotated files (logging option compress) */
+	bool discard;       /* driver none: no file; records only reach tee */
 	log_tee_fn tee;     /* may be NULL */
 	void *tee_ctx;
 };
@@ -228,7 +233,8 @@ struct log_writer_opts {
 struct log_writer;
 
 /* Apply one compose `logging.options` entry ("max-size": "10m", "max-file":
- * "3") to opts. Unknown keys are an error naming the key. */
+ * "3", "compress": "true") to opts. Unknown keys are an error naming the
+ * key. */
 int log_writer_opts_set(struct log_writer_opts *opts, const char *key, const char *value,
 			lxr_err *err);
 /* Open (create, mode 0640) dir/<service>.log for appending; dir must exist.
@@ -252,6 +258,11 @@ int log_writer_flush(struct log_writer *w, const struct timespec *now);
 bool log_writer_flush_deadline(const struct log_writer *w, struct timespec *at);
 /* Records dropped because the file could not be written. */
 uint64_t log_writer_dropped(const struct log_writer *w);
+/* A rotated file is being compressed: the loop should call
+ * log_writer_work again without waiting. */
+bool log_writer_busy(const struct log_writer *w);
+/* Compress the next share of it (a few ms). NULL is a no-op. */
+void log_writer_work(struct log_writer *w);
 /* Flush both streams as at EOF, close the file, free w. NULL is a no-op. */
 void log_writer_close(struct log_writer *w, const struct timespec *now);
 

@@ -378,11 +378,18 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* lxr keeps every service's output in its own rotated files (CRI format):
- * docker's file drivers are that; other drivers (syslog, journald, none,
- * ...) are loaded, with their options as given, and not run yet. */
+ * docker's file drivers are that. "none" keeps nothing: the supervisor
+ * still drains the container's pipes (a writer never blocks) and drops the
+ * bytes, as dockerd does. Other drivers (syslog, journald, ...) are loaded,
+ * with their options as given, and not run yet. */
 static bool file_driver(const struct cfg_logging *l)
 {
 	return !l->driver.v || !strcmp(l->driver.v, "json-file") || !strcmp(l->driver.v, "local");
+}
+
+static bool none_driver(const struct cfg_logging *l)
+{
+	return l->driver.v && !strcmp(l->driver.v, "none");
 }
 
 static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -391,17 +398,43 @@ static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
 		return -1;
-	if (!file_driver(l))
-		cfg_check_supported_hint(
-		    c, n->pos, "service.logging.other_driver",
-		    "json-file or local (lxr writes rotated log files either way)",
-		    "logging driver \"%s\"", l->driver.v);
+	if (!file_driver(l) && !none_driver(l))
+		cfg_check_supported_hint(c, n->pos, "service.logging.other_driver",
+					 "json-file or local (rotated log files), or none (no log)",
+					 "logging driver \"%s\"", l->driver.v);
 	return 0;
 }
 
 static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_kvs(c, n, "logging.options", false, &((struct cfg_logging *)obj)->options);
+}
+
+static const struct cfg_kv *log_option(const struct cfg_kvs *o, const char *key)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->v[i].key, key))
+			return &o->v[i];
+	return NULL;
+}
+
+/* compress: Go's booleans, as dockerd parses them; only rotated files are
+ * compressed, so with max-file 1 there is nothing to compress (dockerd
+ * refuses that too) */
+static void check_log_compress(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
+{
+	const struct cfg_kv *mf = log_option(o, "max-file");
+	struct cfg_node at = {.pos = kv->pos};
+	bool on;
+
+	if (lxr_go_bool(kv->value ? kv->value : "", &on) < 0)
+		cfg_error_hint(c, &at, "\"true\" or \"false\"",
+			       "logging option compress: \"%s\" is not a boolean",
+			       kv->value ? kv->value : "");
+	else if (on && mf && mf->value && !strcmp(mf->value, "1"))
+		cfg_error_hint(c, &at, "max-file of 2 or more, or compress \"false\"",
+			       "logging option compress: max-file is 1, so no rotated file is "
+			       "kept to compress");
 }
 
 /* The file drivers' options, the ones the supervisor's log files take. */
@@ -425,11 +458,24 @@ static void check_log_options(struct cfg_ctx *c, const struct cfg_kvs *o)
 				    c, &at, "a count of files from 1 to 1000",
 				    "logging option max-file: \"%s\" is not a count of files",
 				    kv->value);
-		} else { /* compress, tag, labels, env, ...: valid for docker,
-			  * not for lxr's CRI files yet */
-			cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
-						 "lxr's log files take max-size and max-file",
-						 "logging option \"%s\"", kv->key);
+		} else if (!strcmp(kv->key, "compress")) {
+			check_log_compress(c, o, kv);
+		} else if (!strcmp(kv->key, "tag")) {
+			/* not a no-op for dockerd: json-file (and, lately,
+			 * local) stores the expanded template in every record's
+			 * attributes, which `docker logs --details` and log
+			 * shippers read; a CRI record has no place for it */
+			cfg_check_supported_hint(
+			    c, kv->pos, "service.logging.other_option",
+			    "docker stores the tag in each record's attributes (docker logs "
+			    "--details); lxr's CRI records have none: remove it",
+			    "logging option \"%s\"", kv->key);
+		} else { /* labels, env, mode, ...: valid for docker, not for
+			  * lxr's CRI files yet */
+			cfg_check_supported_hint(
+			    c, kv->pos, "service.logging.other_option",
+			    "lxr's log files take max-size, max-file and compress",
+			    "logging option \"%s\"", kv->key);
 		}
 	}
 }
@@ -445,6 +491,7 @@ static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_map(c, n, &spec, l) < 0)
 		return -1;
+	/* "none" takes any options and uses none of them, as dockerd */
 	if (file_driver(l))
 		check_log_options(c, &l->options);
 	return 0;

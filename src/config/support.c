@@ -107,9 +107,9 @@ static const struct {
     {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
     {"service.pull_policy.build", true},     /* built on every up */
     {"service.profiles", true},
-    {"service.logging", true},               /* lxr's CRI files, json-file/local options */
-    {"service.logging.other_driver", false}, /* syslog, journald, none, ... */
-    {"service.logging.other_option", false}, /* json-file's compress, tag, ... */
+    {"service.logging", true},               /* lxr's CRI files (json-file, local), or none */
+    {"service.logging.other_driver", false}, /* syslog, journald, fluentd, ... */
+    {"service.logging.other_option", false}, /* json-file's tag, labels, env, mode, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", true}, /* the net layer picks a free host port */

@@ -7,8 +7,10 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "supervisor/logcursor.h"
+#include "supervisor/loggz.h"
 
 #define READ_CHUNK (64u << 10)
 #define MAX_RECORD (64u << 20) /* a longer "record" is not one of ours */
@@ -25,9 +27,15 @@ struct partial {
 	bool active;
 };
 
+/* a .gz file's inode -> the inode of the file it was made from */
+struct gz_origin {
+	ino_t ino, origin;
+};
+
 struct log_cursor {
 	char *service;
 	int dirfd, fd;
+	gzFile gz; /* reading a compressed rotated file (over a dup of fd) */
 	dev_t dev;
 	ino_t ino;
 	bool drained; /* read once more after seeing the file rotated away */
@@ -38,6 +46,8 @@ struct log_cursor {
 	bool has_since;
 	struct timespec since;
 	uint64_t malformed;
+	struct gz_origin *origins;
+	size_t n_origins;
 };
 
 static void gb_append(struct growbuf *b, const char *s, size_t n)
@@ -51,10 +61,11 @@ static void gb_append(struct growbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-int log_file_index(const char *name, char *svc, size_t size)
+int log_file_index(const char *name, char *svc, size_t size, bool *gz)
 {
 	const char *dot = strstr(name, ".log");
 	const char *last = NULL;
+	bool z = false;
 	long k = 0;
 
 	/* the last ".log" that is the suffix or is followed by ".N" */
@@ -68,11 +79,14 @@ int log_file_index(const char *name, char *svc, size_t size)
 		if (last[5] < '1' || last[5] > '9')
 			return -1;
 		k = strtol(last + 5, &end, 10);
-		if (*end || k > MAX_INDEX)
+		z = !strcmp(end, ".gz"); /* compressed when rotated */
+		if ((*end && !z) || k > MAX_INDEX)
 			return -1;
 	}
 	memcpy(svc, name, (size_t)(last - name));
 	svc[last - name] = '\0';
+	if (gz)
+		*gz = z;
 	return (int)k;
 }
 
@@ -94,7 +108,10 @@ struct log_cursor *log_cursor_new(int dirfd, const char *service, const struct t
 
 struct file_ent {
 	int k;
+	bool gz;
+	dev_t dev;
 	ino_t ino;
+	const char *name; /* valid during the scan */
 };
 
 /* Where the open file is now (sc->cur, -1 when gone or none is open) and
@@ -102,6 +119,7 @@ struct file_ent {
  * no cur, the oldest file that exists. */
 struct scan {
 	int cur, next;
+	bool next_gz;
 	ino_t next_ino;
 };
 
@@ -113,14 +131,58 @@ static void pick_next(const struct file_ent *v, size_t n, struct scan *sc)
 		if (sc->next < 0 || v[i].k > sc->next) {
 			sc->next = v[i].k;
 			sc->next_ino = v[i].ino;
+			sc->next_gz = v[i].gz;
 		}
 	}
+}
+
+/* A .gz's origin, read from its header once (a .gz never changes); 0 for
+ * one that is not ours. */
+static ino_t gz_origin(struct log_cursor *c, const char *name, ino_t ino)
+{
+	_cleanup_close_ int fd = -1;
+	ino_t origin = 0;
+
+	for (size_t i = 0; i < c->n_origins; i++)
+		if (c->origins[i].ino == ino)
+			return c->origins[i].origin;
+	fd = openat(c->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0; /* gone: the next scan sees what replaced it */
+	if (log_gz_origin(fd, &origin) < 0)
+		origin = 0;
+	c->origins = lxr_xrealloc(c->origins, (c->n_origins + 1) * sizeof(*c->origins));
+	c->origins[c->n_origins++] = (struct gz_origin){ino, origin};
+	return origin;
+}
+
+/* The open file is found by its inode. A plain rotated file that was
+ * compressed and removed lives on as the .gz made from it: the newest .gz
+ * whose header names its inode (an older one may name the same number, a
+ * file before it that had the inode; none after it can, while the reader
+ * holds it open). */
+static int find_cur(struct log_cursor *c, const struct file_ent *v, size_t n)
+{
+	struct stat st;
+	int cur = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ino == c->ino && v[i].dev == c->dev)
+			return v[i].k;
+	if (c->gz || fstat(c->fd, &st) < 0 || st.st_nlink > 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].gz && v[i].dev == c->dev && (cur < 0 || v[i].k < cur) &&
+		    gz_origin(c, v[i].name, v[i].ino) == c->ino)
+			cur = v[i].k;
+	return cur;
 }
 
 static int scan_files(struct log_cursor *c, struct scan *sc, lxr_err *err)
 {
 	int dfd = fcntl(c->dirfd, F_DUPFD_CLOEXEC, 0);
 	_cleanup_free_ struct file_ent *v = NULL;
+	_cleanup_free_ char **names = NULL;
 	size_t n = 0, cap = 0;
 	char svc[NAME_MAX + 1];
 	struct dirent *de;
@@ -136,21 +198,53 @@ static int scan_files(struct log_cursor *c, struct scan *sc, lxr_err *err)
 	rewinddir(d);
 	while ((de = readdir(d))) {
 		struct stat st;
-		int k = log_file_index(de->d_name, svc, sizeof(svc));
+		bool gz;
+		int k = log_file_index(de->d_name, svc, sizeof(svc), &gz);
 		if (k < 0 || strcmp(svc, c->service) ||
 		    fstatat(c->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (c->fd >= 0 && st.st_ino == c->ino && st.st_dev == c->dev)
-			sc->cur = k;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			v = lxr_xrealloc(v, cap * sizeof(*v));
+			names = lxr_xrealloc(names, cap * sizeof(*names));
 		}
-		v[n++] = (struct file_ent){k, st.st_ino};
+		names[n] = lxr_xstrdup(de->d_name);
+		v[n] = (struct file_ent){k, gz, st.st_dev, st.st_ino, names[n]};
+		n++;
 	}
 	closedir(d);
+	if (c->fd >= 0)
+		sc->cur = find_cur(c, v, n);
 	pick_next(v, n, sc);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return 0;
+}
+
+static void close_file(struct log_cursor *c)
+{
+	if (c->gz)
+		gzclose(c->gz); /* closes its dup of fd */
+	c->gz = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* zlib reads the compressed file through a descriptor of its own */
+static int open_gz(struct log_cursor *c, const char *name, lxr_err *err)
+{
+	int zfd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+
+	if (zfd < 0)
+		return lxr_fail(err, errno, "open %s", name);
+	c->gz = gzdopen(zfd, "rb");
+	if (!c->gz) {
+		close(zfd);
+		return lxr_fail(err, ENOMEM, "open %s: gzdopen", name);
+	}
+	gzbuffer(c->gz, READ_CHUNK);
 	return 0;
 }
 
@@ -172,13 +266,15 @@ static int open_next(struct log_cursor *c, lxr_err *err)
 		 * would print everything again). */
 		if (scan_files(c, &sc, err) < 0 || scan_files(c, &again, err) < 0)
 			return -1;
-		if (sc.cur != again.cur || sc.next != again.next || sc.next_ino != again.next_ino)
+		if (sc.cur != again.cur || sc.next != again.next || sc.next_ino != again.next_ino ||
+		    sc.next_gz != again.next_gz)
 			continue;
 		if (c->fd >= 0 && sc.cur < 0 && fstat(c->fd, &st) == 0 && st.st_nlink > 0)
 			continue;
 		if (sc.next < 0)
 			return 0;
-		name = sc.next ? lxr_xasprintf("%s.log.%d", c->service, sc.next)
+		name = sc.next ? lxr_xasprintf("%s.log.%d%s", c->service, sc.next,
+					       sc.next_gz ? ".gz" : "")
 			       : lxr_xasprintf("%s.log", c->service);
 		fd = openat(c->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0 && errno == ENOENT)
@@ -189,11 +285,12 @@ static int open_next(struct log_cursor *c, lxr_err *err)
 			close(fd);
 			continue;
 		}
-		if (c->fd >= 0)
-			close(c->fd);
+		close_file(c);
 		c->fd = fd;
 		c->dev = st.st_dev;
 		c->ino = st.st_ino;
+		if (sc.next_gz && open_gz(c, name, err) < 0)
+			return -1;
 		c->drained = false;
 		/* records are whole in each file: leftovers of the old one are torn */
 		c->in.len = c->off = 0;
@@ -293,9 +390,19 @@ static ssize_t fill(struct log_cursor *c, lxr_err *err)
 		c->in.cap = c->in.len + READ_CHUNK * 2;
 		c->in.p = lxr_xrealloc(c->in.p, c->in.cap);
 	}
-	do
-		r = read(c->fd, c->in.p + c->in.len, READ_CHUNK);
-	while (r < 0 && errno == EINTR);
+	if (c->gz) {
+		int e;
+		r = gzread(c->gz, c->in.p + c->in.len, READ_CHUNK);
+		/* a damaged .gz: its lines up to the damage, then the next file */
+		if (r < 0 || (r == 0 && gzerror(c->gz, &e) && e != Z_OK)) {
+			c->malformed++;
+			r = 0;
+		}
+	} else {
+		do
+			r = read(c->fd, c->in.p + c->in.len, READ_CHUNK);
+		while (r < 0 && errno == EINTR);
+	}
 	if (r < 0)
 		return lxr_fail(err, errno, "read log of %s", c->service);
 	c->in.len += (size_t)r;
@@ -372,8 +479,8 @@ void log_cursor_free(struct log_cursor *c)
 {
 	if (!c)
 		return;
-	if (c->fd >= 0)
-		close(c->fd);
+	close_file(c);
+	free(c->origins);
 	free(c->in.p);
 	free(c->out.p);
 	for (int i = 0; i < 2; i++)

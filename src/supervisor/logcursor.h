@@ -1,7 +1,8 @@
 /* Supervisor layer, internal: a cursor over one service's CRI log files,
  * oldest rotated file first, yielding whole lines (P records joined to
  * their F). It follows the files by inode, so a rotation between two reads
- * neither skips nor repeats a file. */
+ * neither skips nor repeats a file; a compressed rotated file (.N.gz) is
+ * read through zlib and known by the inode of the file it was made from. */
 #ifndef LXR_SUPERVISOR_LOGCURSOR_H
 #define LXR_SUPERVISOR_LOGCURSOR_H
 
@@ -29,8 +30,17 @@ const char *log_cursor_service(const struct log_cursor *c);
 uint64_t log_cursor_malformed(const struct log_cursor *c);
 void log_cursor_free(struct log_cursor *c);
 
-/* "<service>.log" -> 0, "<service>.log.3" -> 3, anything else -> -1; the
- * service name goes to svc (size bytes). */
-int log_file_index(const char *name, char *svc, size_t size);
+/* "<service>.log" -> 0, "<service>.log.3" -> 3, "<service>.log.3.gz" -> 3
+ * with *gz true (gz may be NULL), anything else -> -1; the service name
+ * goes to svc (size bytes). */
+int log_file_index(const char *name, char *svc, size_t size, bool *gz);
+
+/* A service whose logging driver keeps no log (lognone.c): the marker
+ * <dir>/<service>.nolog names the driver. log_nolog_set writes it and
+ * removes the service's log files; log_nolog_clear removes it;
+ * log_nolog_driver gives the driver it names (malloc'd) or NULL. */
+int log_nolog_set(const char *dir, const char *service, const char *driver, lxr_err *err);
+void log_nolog_clear(const char *dir, const char *service);
+char *log_nolog_driver(int dirfd, const char *service);
 
 #endif

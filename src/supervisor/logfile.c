@@ -5,13 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "config/text.h"
 #include "lxr/supervisor.h"
+#include "supervisor/loggz.h"
 
 #define MAX_FILES_LIMIT 1000
+/* input compressed per log_writer_work: a few ms of the loop's time */
+#define GZ_SHARE (512u << 10)
 
 /* The buffers grow to what the lines need, up to max_line: a supervisor
  * keeps one writer per instance for as long as it runs, and most lines are
@@ -38,6 +42,7 @@ struct log_writer {
 	size_t rec_cap;
 	uint64_t dropped, dropped_at_outage;
 	bool failing;
+	struct log_gz *gz; /* the rotated file being compressed, or NULL */
 };
 
 static const char *const stream_names[] = {"stdout", "stderr"};
@@ -66,8 +71,14 @@ int log_writer_opts_set(struct log_writer_opts *opts, const char *key, const cha
 		opts->max_file = (int)v;
 		return 0;
 	}
+	if (!strcmp(key, "compress")) {
+		if (lxr_go_bool(value, &opts->compress) < 0)
+			return lxr_fail(err, EINVAL,
+					"logging option compress: \"%s\" is not a boolean", value);
+		return 0;
+	}
 	lxr_fail(err, EINVAL, "logging option \"%s\" is not supported", key);
-	return lxr_err_hint(err, "lxr's log files take max-size and max-file");
+	return lxr_err_hint(err, "lxr's log files take max-size, max-file and compress");
 }
 
 static void apply_defaults(struct log_writer_opts *o)
@@ -156,9 +167,16 @@ int log_writer_open(const char *dir, const char *service, const struct log_write
 	w->name = lxr_xasprintf("%s.log", service);
 	w->fd = -1;
 	w->dir = lxr_xstrdup(dir);
+	if (w->o.discard) {
+		*out = w;
+		return 0;
+	}
 	dfd = open_dir(w, err);
 	if (dfd < 0)
 		goto fail;
+	/* a compression a killed supervisor left half done: its plain file
+	 * is still there */
+	(void)lxr_tmp_sweep(dir, false, &(lxr_err){0});
 	if (open_current(w, dfd, err) < 0) {
 		lxr_err_wrap(err, "service %s", service);
 		goto fail;
@@ -173,31 +191,99 @@ fail:
 	return -1;
 }
 
+/* The compression under way, to its end: a rotation is about to rename its
+ * file, or the writer closes. */
+static void gz_finish(struct log_writer *w)
+{
+	lxr_err err;
+
+	if (w->gz && log_gz_step(w->gz, SIZE_MAX, &err) < 0)
+		lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
+			 err.msg);
+	w->gz = NULL;
+}
+
+/* dfd/from becomes dfd/to, in the form it has (plain or .gz); the other
+ * form of to, an older file, goes. Nothing there: nothing to do. */
+static int shift(int dfd, const char *from, const char *to, lxr_err *err)
+{
+	for (int z = 0; z < 2; z++) {
+		_cleanup_free_ char *f = lxr_xasprintf("%s%s", from, z ? ".gz" : "");
+		_cleanup_free_ char *t = lxr_xasprintf("%s%s", to, z ? ".gz" : "");
+		_cleanup_free_ char *other = lxr_xasprintf("%s%s", to, z ? "" : ".gz");
+		if (renameat(dfd, f, dfd, t) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return lxr_fail(err, errno, "rotate %s to %s", f, t);
+		}
+		if (unlinkat(dfd, other, 0) < 0 && errno != ENOENT)
+			return lxr_fail(err, errno, "rotate: remove %s", other);
+	}
+	return 0;
+}
+
 /* service.log.(n-2) -> .(n-1), ..., .1 -> .2, service.log -> .1, new
- * service.log. Renames replace the oldest, so nothing is unlinked first
- * and a reader holding an old file keeps reading it to its end. */
+ * service.log; each rotated file as it is, plain or .gz. Renames replace
+ * the oldest, so nothing is unlinked first and a reader holding an old
+ * file keeps reading it to its end. With compress, the new .1 is
+ * compressed from the loop (log_writer_work). */
 static int rotate(struct log_writer *w, lxr_err *err)
 {
-	_cleanup_close_ int dfd = open_dir(w, err);
+	_cleanup_close_ int dfd = -1;
 
+	gz_finish(w);
+	dfd = open_dir(w, err);
 	if (dfd < 0)
 		return -1;
 	for (int k = w->o.max_file - 2; k >= 1; k--) {
 		_cleanup_free_ char *from = lxr_xasprintf("%s.%d", w->name, k);
 		_cleanup_free_ char *to = lxr_xasprintf("%s.%d", w->name, k + 1);
-		if (renameat(dfd, from, dfd, to) < 0 && errno != ENOENT)
-			return lxr_fail(err, errno, "rotate %s to %s", from, to);
+		if (shift(dfd, from, to, err) < 0)
+			return -1;
 	}
 	if (w->o.max_file >= 2) {
 		_cleanup_free_ char *to = lxr_xasprintf("%s.1", w->name);
+		_cleanup_free_ char *old = lxr_xasprintf("%s.1.gz", w->name);
 		if (renameat(dfd, w->name, dfd, to) < 0)
 			return lxr_fail(err, errno, "rotate %s to %s", w->name, to);
+		/* with max_file 2 the loop moved nothing: .1.gz is the oldest */
+		if (unlinkat(dfd, old, 0) < 0 && errno != ENOENT)
+			return lxr_fail(err, errno, "rotate: remove %s", old);
 	} else if (unlinkat(dfd, w->name, 0) < 0 && errno != ENOENT) {
 		return lxr_fail(err, errno, "rotate: remove %s", w->name);
 	}
 	close(w->fd);
 	w->fd = -1;
-	return open_current(w, dfd, err);
+	if (open_current(w, dfd, err) < 0)
+		return -1;
+	if (w->o.compress && w->o.max_file >= 2) {
+		_cleanup_free_ char *one = lxr_xasprintf("%s.1", w->name);
+		lxr_err e;
+		if (log_gz_start(dfd, one, &w->gz, &e) < 0)
+			lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
+				 e.msg);
+	}
+	return 0;
+}
+
+bool log_writer_busy(const struct log_writer *w)
+{
+	return w && w->gz;
+}
+
+void log_writer_work(struct log_writer *w)
+{
+	lxr_err err;
+	int r;
+
+	if (!w || !w->gz)
+		return;
+	r = log_gz_step(w->gz, GZ_SHARE, &err);
+	if (r < 0)
+		lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
+			 err.msg);
+	if (r != 0)
+		w->gz = NULL;
 }
 
 static void note_failure(struct log_writer *w, int e)
@@ -285,7 +371,8 @@ static void emit(struct log_writer *w, enum log_stream st, bool partial, const c
 	memcpy(w->rec + n, b, bn);
 	n += bn;
 	w->rec[n] = '\n';
-	write_record(w, n + 1);
+	if (!w->o.discard)
+		write_record(w, n + 1);
 	w->pend[st].open_line = partial;
 	if (w->o.tee) {
 		w->rec[n] = '\0';
@@ -422,6 +509,7 @@ void log_writer_close(struct log_writer *w, const struct timespec *now)
 		return;
 	log_writer_feed_eof(w, LOG_STDOUT, now);
 	log_writer_feed_eof(w, LOG_STDERR, now);
+	gz_finish(w);
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->dir);

@@ -150,7 +150,7 @@ static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 	}
 	rewinddir(d);
 	while (ret == 0 && (de = readdir(d)))
-		if (log_file_index(de->d_name, svc, sizeof(svc)) >= 0 && wanted(r, svc) &&
+		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) >= 0 && wanted(r, svc) &&
 		    !have_source(r, svc))
 			ret = add_source(r, svc, use_tail, err);
 	closedir(d);
@@ -174,17 +174,78 @@ static char *closest_logged(struct reader *r, const char *name)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)))
-		if (log_file_index(de->d_name, svc, sizeof(svc)) == 0)
+		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) == 0)
 			lxr_strv_push(&names, lxr_xstrdup(svc));
 	closedir(d);
 	dym = lxr_did_you_mean(name, (const char *const *)names, lxr_strv_len(names), 0);
 	return dym ? lxr_xstrdup(dym) : NULL;
 }
 
+/* docker's words for a driver that keeps nothing to read */
+static void unreadable(lxr_err *err, const char *service, const char *driver)
+{
+	lxr_fail(err, EOPNOTSUPP,
+		 "service \"%s\": configured logging driver \"%s\" does not support reading",
+		 service, driver);
+	lxr_err_hint(err, "it keeps no log; the foreground `lxr up` shows its output as it "
+			  "comes (logging: driver: json-file or local keeps one)");
+}
+
+static void warn_unreadable(const char *service, const char *driver)
+{
+	lxr_err e;
+
+	unreadable(&e, service, driver);
+	lxr_warn("%s", e.msg);
+}
+
+/* Every service of the directory whose driver keeps no log: a warning
+ * each, as compose gives for such a container, when none are named. */
+static void note_unlogged(struct reader *r)
+{
+	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		_cleanup_free_ char *svc = NULL, *drv = NULL;
+		if (n <= 6 || strcmp(de->d_name + n - 6, ".nolog"))
+			continue;
+		svc = lxr_xstrndup(de->d_name, n - 6);
+		drv = log_nolog_driver(r->dirfd, svc);
+		if (drv && !have_source(r, svc))
+			warn_unreadable(svc, drv);
+	}
+	closedir(d);
+}
+
+/* The services named: each has a log, or its driver keeps none (a warning,
+ * and the others are shown; an error when that leaves nothing of what was
+ * asked), or it is unknown (an error). */
 static int check_named(struct reader *r, lxr_err *err)
 {
-	for (char **s = r->o->services; s && *s; s++)
-		if (!have_source(r, *s)) {
+	_cleanup_free_ char *first = NULL, *first_drv = NULL;
+	bool any = false;
+
+	if (!r->o->services || !*r->o->services) {
+		note_unlogged(r);
+		return 0;
+	}
+	for (char **s = r->o->services; *s; s++) {
+		_cleanup_free_ char *drv = NULL;
+		if (have_source(r, *s)) {
+			any = true;
+			continue;
+		}
+		drv = log_nolog_driver(r->dirfd, *s);
+		if (!drv) {
 			_cleanup_free_ char *dym = closest_logged(r, *s);
 			lxr_fail(err, ENOENT, "no log of service \"%s\" in %s", *s, r->dir);
 			if (dym)
@@ -192,6 +253,22 @@ static int check_named(struct reader *r, lxr_err *err)
 			return lxr_err_hint(err, "a service's log appears once it has been "
 						 "started; check the name against the stack file");
 		}
+		if (!first) {
+			first = lxr_xstrdup(*s);
+			first_drv = lxr_steal_ptr(&drv);
+		}
+	}
+	/* a warning each; with nothing else asked for, the first is the error */
+	for (char **s = r->o->services; first && *s; s++) {
+		_cleanup_free_ char *drv =
+		    have_source(r, *s) ? NULL : log_nolog_driver(r->dirfd, *s);
+		if (drv && (any || strcmp(*s, first)))
+			warn_unreadable(*s, drv);
+	}
+	if (first && !any) {
+		unreadable(err, first, first_drv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -270,7 +347,7 @@ static int on_dir_events(struct reader *r, int ifd, lxr_err *err)
 			char svc[NAME_MAX + 1];
 			if (ev->mask & IN_Q_OVERFLOW)
 				rescan = true;
-			else if (ev->len && log_file_index(ev->name, svc, sizeof(svc)) >= 0 &&
+			else if (ev->len && log_file_index(ev->name, svc, sizeof(svc), NULL) >= 0 &&
 				 wanted(r, svc) && !have_source(r, svc))
 				rescan = true;
 			p += sizeof(*ev) + ev->len;

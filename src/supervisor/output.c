@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "lxr/supervisor.h"
+#include "supervisor/logcursor.h"
 #include "supervisor/sup.h"
 
 #define TERM_BUF_MAX (256 * 1024)
@@ -279,22 +280,55 @@ static struct timespec realtime(void)
 	return ts;
 }
 
+static bool driver_is(const struct cfg_logging *l, const char *name)
+{
+	return l->driver.v && !strcmp(l->driver.v, name);
+}
+
 /* One writer per service, opened on its first start and kept across
- * restarts: the log continues in the same file, rotated by size. */
+ * restarts: the log continues in the same file, rotated by size. With
+ * driver none the writer keeps no file: the pipes are drained all the same
+ * (a container never blocks on its output, nor gets EPIPE) and the lines
+ * still reach the foreground, as compose attaches to such a container. */
 static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
 	struct sup_service *sv = in->svc;
+	const struct cfg_logging *l = &sv->cfg->logging;
 	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
 
 	if (sv->log)
 		return 0;
+	if (driver_is(l, "none")) {
+		o.discard = true; /* its options are dockerd's to ignore too */
+		if (log_nolog_set(s->log_dir, sv->cfg->name, "none", err) < 0)
+			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
+		return log_writer_open(s->log_dir, sv->cfg->name, &o, &sv->log, err);
+	}
 	lxr_log_limits(&o.max_size, &o.max_file); /* lxr.conf [logs], then the file's options */
-	for (size_t i = 0; i < sv->cfg->logging.options.n; i++) {
-		const struct cfg_kv *kv = &sv->cfg->logging.options.v[i];
+	o.compress = driver_is(l, "local");       /* dockerd's defaults: local compresses */
+	for (size_t i = 0; i < l->options.n; i++) {
+		const struct cfg_kv *kv = &l->options.v[i];
 		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
 	}
+	log_nolog_clear(s->log_dir, sv->cfg->name);
 	return log_writer_open(s->log_dir, sv->cfg->name, &o, &sv->log, err);
+}
+
+bool sup_output_same_logging(const struct cfg_service *a, const struct cfg_service *b)
+{
+	const struct cfg_logging *x = &a->logging, *y = &b->logging;
+
+	if (!x->driver.v != !y->driver.v || (x->driver.v && strcmp(x->driver.v, y->driver.v)) ||
+	    x->options.n != y->options.n)
+		return false;
+	for (size_t i = 0; i < x->options.n; i++) {
+		const char *u = x->options.v[i].value, *v = y->options.v[i].value;
+		if (strcmp(x->options.v[i].key, y->options.v[i].key) || !u != !v ||
+		    (u && strcmp(u, v)))
+			return false;
+	}
+	return true;
 }
 
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err)
@@ -356,7 +390,8 @@ void sup_output_read_some(struct sup *s, struct sup_instance *in, int stream)
 }
 
 /* Partial lines wait at most the writer's flush delay (a prompt with no
- * newline still reaches the log); the loop's one timer includes it. */
+ * newline still reaches the log), and a compression goes on at once; the
+ * loop's one timer includes both. */
 int64_t sup_output_deadline(struct sup *s)
 {
 	int64_t best = 0;
@@ -364,6 +399,9 @@ int64_t sup_output_deadline(struct sup *s)
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		struct timespec at, now = realtime();
 		int64_t d;
+		/* a rotated file half compressed: its next share on the next turn */
+		if (log_writer_busy(s->svcs[i].log))
+			return sup_now();
 		if (!s->svcs[i].log || !log_writer_flush_deadline(s->svcs[i].log, &at))
 			continue;
 		d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 +
@@ -380,8 +418,10 @@ void sup_output_flush(struct sup *s)
 	struct timespec now = realtime();
 
 	for (size_t i = 0; i < s->n_svcs; i++)
-		if (s->svcs[i].log)
+		if (s->svcs[i].log) {
+			log_writer_work(s->svcs[i].log);
 			log_writer_flush(s->svcs[i].log, &now);
+		}
 	fflush(stdout);
 }
 

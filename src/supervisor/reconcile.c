@@ -447,7 +447,8 @@ static void swap(struct sup *s)
 	carry_updates(s, n, &old);
 	for (size_t i = 0; i < old.n_svcs; i++) {
 		struct sup_service *ns = sup_find_service(n, old.svcs[i].cfg->name);
-		if (ns && !ns->log) /* the log continues in the same file */
+		/* the log continues in the same file, if it is kept as before */
+		if (ns && !ns->log && sup_output_same_logging(old.svcs[i].cfg, ns->cfg))
 			ns->log = old.svcs[i].log;
 		else if (old.svcs[i].log)
 			sup_output_close_service(&old.svcs[i]);

@@ -369,6 +369,9 @@ int64_t sup_output_deadline(struct sup *s); /* when partial lines must be flushe
 void sup_output_flush(struct sup *s);
 void sup_output_free(struct sup *s);
 void sup_output_close_service(struct sup_service *sv);
+/* The same logging settings: a changed service keeps its log writer (the
+ * log goes on in the same file) only then. */
+bool sup_output_same_logging(const struct cfg_service *a, const struct cfg_service *b);
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what);
 void sup_warn(struct sup *s, const struct sup_instance *in, const char *msg);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */

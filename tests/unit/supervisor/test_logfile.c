@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 #include <cmocka.h>
 
 #include "logtest.h"
@@ -260,10 +262,138 @@ static void compose_logging_options(void **state)
 	assert_non_null(strstr(err.msg, "max-file"));
 	assert_int_equal(log_writer_opts_set(&o, "max-size", "lots", &err), -1);
 	assert_non_null(strstr(err.msg, "\"lots\""));
-	assert_int_equal(log_writer_opts_set(&o, "compress", "true", &err), -1);
-	assert_string_equal(err.msg, "logging option \"compress\" is not supported");
+	assert_int_equal(log_writer_opts_set(&o, "compress", "true", &err), 0);
+	assert_true(o.compress);
+	assert_int_equal(log_writer_opts_set(&o, "compress", "F", &err), 0);
+	assert_false(o.compress);
+	assert_int_equal(log_writer_opts_set(&o, "compress", "yes", &err), -1);
+	assert_string_equal(err.msg, "logging option compress: \"yes\" is not a boolean");
+	assert_int_equal(log_writer_opts_set(&o, "tag", "{{.Name}}", &err), -1);
+	assert_string_equal(err.msg, "logging option \"tag\" is not supported");
 	assert_int_equal(o.max_size, 10 << 20);
 	assert_int_equal(o.max_file, 5);
+}
+
+/* The file's bytes through zlib; "" when it is not gzip. Caller frees. */
+static char *gunzip(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
+	gzFile z = gzopen(path, "rb");
+	char *buf = lxr_xcalloc(1, 1 << 20);
+	int n = z ? gzread(z, buf, (1 << 20) - 1) : 0;
+
+	if (z)
+		gzclose(z);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static bool gzip_magic(const char *dir, const char *name)
+{
+	_cleanup_free_ char *f = slurp(dir, name);
+	return (unsigned char)f[0] == 0x1f && (unsigned char)f[1] == 0x8b;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/* compress: each rotated file becomes .N.gz (gzip, the same records) once
+ * the loop has worked on it; it shifts up as a .gz; the oldest goes */
+static void compress_rotated_files(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts o = {.max_size = 4 * REC_LEN, .max_file = 3, .compress = true};
+	struct log_writer *w = open_writer(dir, "web", &o);
+	char line[64];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(line, sizeof(line), "line %06d\n", i);
+		feed(w, LOG_STDOUT, line, at(i, 0));
+	}
+	/* rotated once: web.log.1 waits for the loop */
+	assert_true(log_writer_busy(w));
+	assert_true(exists(dir, "web.log.1"));
+	while (log_writer_busy(w))
+		log_writer_work(w);
+	assert_false(exists(dir, "web.log.1"));
+	assert_true(gzip_magic(dir, "web.log.1.gz"));
+	_cleanup_free_ char *g1 = gunzip(dir, "web.log.1.gz");
+	assert_int_equal(strlen(g1), 4 * REC_LEN);
+	assert_non_null(strstr(g1, "Z stdout F line 000000\n"));
+	for (int i = 5; i < 30; i++) {
+		snprintf(line, sizeof(line), "line %06d\n", i);
+		feed(w, LOG_STDOUT, line, at(i, 0));
+	}
+	/* closing finishes the compression under way */
+	log_writer_close(w, &(struct timespec){0});
+	assert_true(gzip_magic(dir, "web.log.1.gz"));
+	assert_true(gzip_magic(dir, "web.log.2.gz"));
+	for (const char *const *n =
+		 (const char *const[]){"web.log.1", "web.log.2", "web.log.3", "web.log.3.gz", NULL};
+	     *n; n++)
+		assert_false(exists(dir, *n));
+	_cleanup_free_ char *g2 = gunzip(dir, "web.log.2.gz");
+	_cleanup_free_ char *g1b = gunzip(dir, "web.log.1.gz");
+	assert_non_null(strstr(g2, "Z stdout F line 000020\n"));
+	assert_int_equal(strlen(g2), 4 * REC_LEN);
+	assert_non_null(strstr(g1b, "Z stdout F line 000024\n"));
+	remove_tmpdir(dir);
+}
+
+/* compress off after a run with it on: a plain file shifting onto a .gz
+ * replaces it (no two files of one index) */
+static void plain_replaces_older_gz(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts on = {.max_size = 2 * REC_LEN, .max_file = 2, .compress = true};
+	struct log_writer_opts off = {.max_size = 2 * REC_LEN, .max_file = 2};
+	struct log_writer *w = open_writer(dir, "web", &on);
+	char line[64];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(line, sizeof(line), "line %06d\n", i);
+		feed(w, LOG_STDOUT, line, at(i, 0));
+	}
+	log_writer_close(w, &(struct timespec){0});
+	assert_true(exists(dir, "web.log.1.gz"));
+	w = open_writer(dir, "web", &off);
+	for (int i = 3; i < 5; i++) {
+		snprintf(line, sizeof(line), "line %06d\n", i);
+		feed(w, LOG_STDOUT, line, at(i, 0));
+	}
+	log_writer_close(w, &(struct timespec){0});
+	assert_false(exists(dir, "web.log.1.gz"));
+	_cleanup_free_ char *f1 = slurp(dir, "web.log.1");
+	assert_non_null(strstr(f1, "Z stdout F line 000002\n"));
+	remove_tmpdir(dir);
+}
+
+static void count_tee(void *ctx, const char *service, enum log_stream st, const char *data,
+		      size_t len, bool partial)
+{
+	(*(int *)ctx)++;
+}
+
+/* driver none: no file at all, and the foreground still sees each line */
+static void discard_writes_nothing(void **state)
+{
+	char *dir = make_tmpdir();
+	int teed = 0;
+	struct log_writer_opts o = {
+	    .max_size = 64, .discard = true, .tee = count_tee, .tee_ctx = &teed};
+	struct log_writer *w = open_writer(dir, "quiet", &o);
+	_cleanup_free_ char *path = lxr_xasprintf("%s/quiet.log", dir);
+
+	for (int i = 0; i < 100; i++)
+		feed(w, LOG_STDOUT, "a line that is longer than max-size would allow\n", at(i, 0));
+	log_writer_close(w, &(struct timespec){0});
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0); /* empty */
+	assert_int_equal(teed, 100);
+	free(dir);
 }
 
 static void bad_service_names_refused(void **state)
@@ -326,6 +456,9 @@ int main(void)
 	    cmocka_unit_test(max_file_one_replaces),
 	    cmocka_unit_test(refused_writes_drop_whole_records),
 	    cmocka_unit_test(compose_logging_options),
+	    cmocka_unit_test(compress_rotated_files),
+	    cmocka_unit_test(plain_replaces_older_gz),
+	    cmocka_unit_test(discard_writes_nothing),
 	    cmocka_unit_test(bad_service_names_refused),
 	    cmocka_unit_test(prefix_and_colour),
 	    cmocka_unit_test(timestamps_round_trip),

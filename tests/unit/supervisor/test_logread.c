@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "logtest.h"
+#include "supervisor/logcursor.h"
 
 /* logs_run's output as a string. Caller frees. */
 static char *run_logs(const char *dir, struct logs_opts *o)
@@ -184,6 +185,130 @@ static void rotated_files_read_in_order(void **state)
 	remove_tmpdir(dir);
 }
 
+static bool exists(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/* compress: the rotated files are .N.gz, read through zlib in order, with
+ * --tail and --since as for plain ones */
+static void compressed_files_read_in_order(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts wo = {.max_size = 4096, .max_file = 100, .compress = true};
+	struct log_writer *w = open_writer(dir, "svc", &wo);
+	struct logs_opts o = {.tail = -1};
+	char *out;
+
+	write_numbered(w, "svc", 0, 3000);
+	log_writer_close(w, &(struct timespec){0});
+	assert_true(exists(dir, "svc.log.30.gz")); /* it did rotate, many times */
+	assert_false(exists(dir, "svc.log.30"));
+	assert_false(exists(dir, "svc.log.1"));
+	out = run_logs(dir, &o);
+	assert_numbered(out, "svc", 3000);
+	free(out);
+	o.tail = 2;
+	o.has_since = true;
+	o.since = at(1, 0);
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "svc | svc 002998\nsvc | svc 002999\n");
+	free(out);
+	remove_tmpdir(dir);
+}
+
+static void expect_line(struct log_cursor *c, const char *want)
+{
+	struct log_line l;
+	lxr_err err;
+
+	assert_int_equal(log_cursor_next(c, &l, &err), 1);
+	assert_int_equal(l.len, strlen(want));
+	assert_memory_equal(l.text, want, l.len);
+}
+
+/* A reader half way through a rotated file when it is compressed (the
+ * plain file removed) goes on after it, not from the oldest file again:
+ * the .gz names the file it was made from. */
+static void reader_keeps_its_place_across_compression(void **state)
+{
+	char *dir = make_tmpdir();
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* 4 records a file */
+	struct log_writer_opts wo = {.max_size = 4 * 52, .max_file = 5, .compress = true};
+	struct log_writer *w = open_writer(dir, "svc", &wo);
+	struct log_cursor *c = log_cursor_new(dfd, "svc", NULL);
+	char want[32];
+	struct log_line l;
+	lxr_err err;
+
+	write_numbered(w, "svc", 0, 6); /* 0-3 in svc.log.1, compression pending */
+	assert_true(exists(dir, "svc.log.1"));
+	expect_line(c, "svc 000000");
+	expect_line(c, "svc 000001");
+	while (log_writer_busy(w))
+		log_writer_work(w);
+	assert_false(exists(dir, "svc.log.1"));
+	write_numbered(w, "svc", 6, 12); /* .1.gz shifts to .2.gz */
+	log_writer_close(w, &(struct timespec){0});
+	assert_true(exists(dir, "svc.log.2.gz"));
+	for (int i = 2; i < 12; i++) {
+		snprintf(want, sizeof(want), "svc %06d", i);
+		expect_line(c, want);
+	}
+	assert_int_equal(log_cursor_next(c, &l, &err), 0);
+	assert_int_equal(log_cursor_malformed(c), 0);
+	log_cursor_free(c);
+	close(dfd);
+	remove_tmpdir(dir);
+}
+
+/* driver none: `lxr logs` of that service alone is docker's error; beside
+ * others, their lines show; its old log went when it was marked */
+static void unlogged_service(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer *q = open_writer(dir, "quiet", NULL);
+	char *only[] = {"quiet", NULL}, *both[] = {"quiet", "web", NULL};
+	struct logs_opts o = {.tail = -1, .stop_fd = -1, .services = only};
+	_cleanup_free_ char *out = NULL, *out2 = NULL, *drv = NULL;
+	int dfd;
+	lxr_err err;
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+
+	feed(q, LOG_STDOUT, "from before\n", at(0, 0));
+	log_writer_close(q, &(struct timespec){0});
+	two_services(dir);
+	assert_int_equal(log_nolog_set(dir, "quiet", "none", &err), 0);
+	assert_false(exists(dir, "quiet.log"));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	drv = log_nolog_driver(dfd, "quiet");
+	assert_string_equal(drv, "none");
+	assert_null(log_nolog_driver(dfd, "web"));
+	close(dfd);
+
+	f = open_memstream(&buf, &len);
+	assert_int_equal(logs_run(dir, &o, f, &err), -1);
+	fclose(f);
+	assert_string_equal(buf, "");
+	free(buf);
+	assert_string_equal(err.msg, "service \"quiet\": configured logging driver \"none\" does "
+				     "not support reading");
+	o.services = both;
+	out = run_logs(dir, &o);
+	assert_string_equal(out, "web | w1\nweb | w2 on stderr\nweb | w3\n");
+	o.services = NULL;
+	out2 = run_logs(dir, &o);
+	assert_non_null(strstr(out2, "api | a1\n"));
+	assert_null(strstr(out2, "before"));
+	log_nolog_clear(dir, "quiet");
+	assert_false(exists(dir, "quiet.nolog"));
+	remove_tmpdir(dir);
+}
+
 /* The writer only appends; nothing reads on its path. 100k lines fed as
  * fast as the loop goes all come back. */
 static void hundred_thousand_lines_all_come_back(void **state)
@@ -340,6 +465,9 @@ int main(void)
 	    cmocka_unit_test(tail_since_timestamps_and_selection),
 	    cmocka_unit_test(partial_records_make_one_line),
 	    cmocka_unit_test(rotated_files_read_in_order),
+	    cmocka_unit_test(compressed_files_read_in_order),
+	    cmocka_unit_test(reader_keeps_its_place_across_compression),
+	    cmocka_unit_test(unlogged_service),
 	    cmocka_unit_test(hundred_thousand_lines_all_come_back),
 	    cmocka_unit_test(since_forms),
 	    cmocka_unit_test(follow_across_rotation_restart_and_new_service),

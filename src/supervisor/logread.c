@@ -184,7 +184,7 @@ static char *closest_logged(struct reader *r, const char *name)
 /* docker's words for a driver that keeps nothing to read */
 static void unreadable(lxr_err *err, const char *service, const char *driver)
 {
-	lxr_fail(err, EOPNOTSUPP,
+	lxr_fail(err, 0,
 		 "service \"%s\": configured logging driver \"%s\" does not support reading",
 		 service, driver);
 	lxr_err_hint(err, "it keeps no log; the foreground `lxr up` shows its output as it "

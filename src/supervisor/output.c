@@ -359,7 +359,12 @@ static void output_read(struct sup *s, struct sup_instance *in, int stream, int 
 	struct sup_watch *w = stream ? &in->errw : &in->outw;
 	enum log_stream ls = stream ? LOG_STDERR : LOG_STDOUT;
 	char buf[65536];
+	lxr_err err;
 
+	/* a reconcile changed its logging settings while it runs (they do not
+	 * recreate the container): the new writer takes over from here */
+	if (!in->svc->log && open_log(s, in, &err) < 0)
+		lxr_warn("%s", err.msg);
 	for (int k = 0; w->fd >= 0 && (!max_reads || k < max_reads); k++) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 		struct timespec now = realtime();

@@ -490,7 +490,11 @@ struct cfg_service {
 };
 
 struct cfg_ipam_pool {
+	/* ip_range: where containers' automatic addresses come from (a static
+	 * one may be any of the subnet); aux_addresses: hostname -> address,
+	 * kept back from every container */
 	struct cfg_str subnet, gateway, ip_range;
+	struct cfg_kvs aux;
 	bool v6; /* an IPv6 subnet */
 	struct cfg_pos pos;
 };
@@ -500,8 +504,8 @@ struct cfg_network {
 	bool implicit;         /* the "default" network nobody declared */
 	struct cfg_str driver; /* "bridge"; NULL for an external network */
 	struct cfg_bool internal;
-	struct cfg_ipam_pool *pools; /* IPv4; more than one, or an ip_range: loaded,
-				      * not runnable yet */
+	struct cfg_ipam_pool *pools; /* IPv4; more than one: loaded, not runnable
+				      * yet */
 	size_t n_pools;
 	struct cfg_bool enable_ipv6;
 	struct cfg_ipam_pool pool6; /* its IPv6 subnet (subnet.v NULL: none given) */

@@ -99,8 +99,18 @@ struct lxr_ipam;
 int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_ipam **out,
 		 lxr_err *err);
 void net_ipam_free(struct lxr_ipam *ipam);
+/* Compose's ip_range and aux_addresses, on a new allocator (before its
+ * leases, net_ipam_fill): alloc hands out only the addresses of range
+ * ("ADDR/PREFIX" inside the subnet; NULL: all of it), while reserve takes
+ * any of the subnet; the addresses of aux (NULL-terminated, or NULL) are
+ * neither handed out nor reservable. EINVAL naming what does not fit. */
+int net_ipam_limit(struct lxr_ipam *ipam, const char *range, char *const *aux, lxr_err *err);
+/* A lease file's text (net_ipam_dump) into a new allocator; on failure
+ * (as net_ipam_load's) ipam is the caller's to free. */
+int net_ipam_fill(struct lxr_ipam *ipam, const char *text, lxr_err *err);
 /* owner's current address if it holds one; else its hinted address if that
- * is still free; else the head of the free FIFO. ENOSPC when none is left. */
+ * is still free (and in the range); else the head of the free FIFO. ENOSPC
+ * when none is left. */
 int net_ipam_alloc(struct lxr_ipam *ipam, const char *owner, uint32_t *addr, lxr_err *err);
 /* A static address (Compose ipv4_address): EADDRINUSE naming the holder if
  * another owner has it, EINVAL if it is outside the range or reserved. An
@@ -205,6 +215,11 @@ struct lxr_net_config {
 	 * /64, net_pool6_pick) */
 	bool ipv6;
 	const char *subnet6, *gateway6;
+	/* ipam's ip_range of each family: the addresses containers are
+	 * handed (NULL: the whole subnet; a static address may be any of it),
+	 * and aux_addresses (NULL-terminated, or NULL): kept back */
+	const char *ip_range, *ip_range6;
+	char *const *aux;
 };
 
 /* Make the network exist (idempotent): record, bridge with the gateway
@@ -333,9 +348,11 @@ void net_host_check(struct lxr_checks *c);
  * (lxr_endpoint_config.net_project) and find each other by name. */
 struct lxr_net_def {
 	char *name;
-	char *subnet, *gateway;   /* as made (a picked subnet is written down) */
-	bool ipv6;                /* enable_ipv6, --ipv6 */
-	char *subnet6, *gateway6; /* as made; NULL without ipv6 */
+	char *subnet, *gateway;     /* as made (a picked subnet is written down) */
+	bool ipv6;                  /* enable_ipv6, --ipv6 */
+	char *subnet6, *gateway6;   /* as made; NULL without ipv6 */
+	char *ip_range, *ip_range6; /* lxr_net_config's */
+	char **aux;
 	bool internal;
 	int mtu;        /* 0: the host's */
 	char **labels;  /* "K=V" */

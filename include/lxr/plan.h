@@ -168,6 +168,10 @@ struct plan_endpoint {
 	 * host address) and ipv6_address (NULL: from the allocator) */
 	bool ipv6;
 	char *subnet6, *gateway6, *static_ip6;
+	/* ipam's ip_range of each family (NULL: the whole subnet) and
+	 * aux_addresses' addresses (NULL: none) */
+	char *ip_range, *ip_range6;
+	char **aux;
 	char *mac;    /* mac_address (the network's, else the service's on eth0) */
 	char *ifname; /* the container's interface: interface_name, else ethN */
 	bool renamed; /* ifname is not the ethN of its place (eth0 first, ...) */

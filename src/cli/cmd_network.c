@@ -103,8 +103,8 @@ static int create(int argc, char **argv)
 		case 'i': d.internal = true; break;
 		case 'r':
 			fputs("lxr: error: network create --ip-range is not supported yet\n"
-			      "lxr: hint: lxr's allocator hands out the whole --subnet; give the "
-			      "range as the subnet\n",
+			      "lxr: hint: give the range as the --subnet (a stack network's ipam "
+			      "ip_range is honoured)\n",
 			      stderr);
 			return LXR_EXIT_USAGE;
 		default:

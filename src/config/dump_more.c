@@ -167,6 +167,8 @@ static void pools(struct cfg_out *o, const struct cfg_network *n)
 		opt_str(o, "subnet", &p->subnet);
 		opt_str(o, "gateway", &p->gateway);
 		opt_str(o, "ip_range", &p->ip_range);
+		if (p->aux.n)
+			cfg_out_kvs(o, "aux_addresses", &p->aux);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);

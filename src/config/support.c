@@ -25,9 +25,9 @@ static const struct {
     {"name", true},
     {"services", true},
     {"networks", true},                   /* net layer: one bridge, one IPv4 subnet each */
-    {"networks.ipam.ip_range", false},    /* the allocator hands out the whole subnet */
     {"networks.ipam.second_pool", false}, /* one subnet per bridge */
     {"networks.ipam.wide_subnet", false}, /* the allocator takes /16 to /30 */
+    {"networks.ipam.ip_range", true},     /* the allocator hands out the range only */
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", true},        /* the local driver's mount options (nfs, tmpfs) */
     {"x-lxr", true},

@@ -129,6 +129,109 @@ static bool in_subnet(uint32_t a, uint32_t net, int prefix)
 	return (a & prefix_mask(prefix)) == net;
 }
 
+static int pool_aux(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct pool_ctx *pc = obj;
+
+	return cfg_read_kvs(c, n, "aux_addresses", false, &pc->p->aux);
+}
+
+/* An IPv6 ip_range inside the subnet, starting among the addresses lxr
+ * hands out (cfg_ip6_slot). */
+static int range_check6(struct cfg_ctx *c, struct pool_ctx *pc)
+{
+	struct cfg_ipam_pool *p = pc->p;
+	unsigned char a[16];
+	int pre;
+
+	if (!p->ip_range.v)
+		return 0;
+	if (cfg_parse_cidr6(p->ip_range.v, a, &pre) < 0) {
+		cfg_diag_add(c, p->ip_range.pos, false, NULL,
+			     "ip_range %s is not an IPv6 subnet, as subnet %s is", p->ip_range.v,
+			     p->subnet.v);
+		return -1;
+	}
+	if (pre < pc->prefix || !cfg_ip6_in(a, pc->net6, pc->prefix)) {
+		cfg_diag_add(c, p->ip_range.pos, false, NULL, "ip_range %s is outside subnet %s",
+			     p->ip_range.v, p->subnet.v);
+		return -1;
+	}
+	for (int i = 0; i < 16; i++) {
+		int keep = pre - i * 8;
+		unsigned char m = keep >= 8  ? 0xff
+				  : keep > 0 ? (unsigned char)(0xff << (8 - keep))
+					     : 0;
+		if (a[i] & ~m) {
+			cfg_diag_add(c, p->ip_range.pos, false, NULL,
+				     "ip_range %s has host bits set", p->ip_range.v);
+			return -1;
+		}
+	}
+	if (cfg_ip6_slot(a, pc->net6, pc->prefix) < 0) {
+		cfg_diag_add(c, p->ip_range.pos, false,
+			     "a range among the first 65536 addresses of the subnet",
+			     "ip_range %s is beyond the addresses lxr allocates from in subnet %s",
+			     p->ip_range.v, p->subnet.v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Each aux address one of the subnet's, and none the subnet keeps for
+ * itself (network, broadcast, gateway: docker fails to reserve those). */
+static int aux_check(struct cfg_ctx *c, struct pool_ctx *pc)
+{
+	struct cfg_ipam_pool *p = pc->p;
+	uint32_t a, gw = pc->net + 1;
+	unsigned char a6[16], gw6[16];
+	int r = 0;
+
+	memcpy(gw6, pc->net6, 16);
+	gw6[15] |= 1;
+	if (p->gateway.v &&
+	    (p->v6 ? cfg_parse_ipv6(p->gateway.v, gw6) : cfg_parse_ipv4(p->gateway.v, &gw)) < 0)
+		return 0; /* said at the gateway */
+	for (size_t i = 0; i < p->aux.n; i++) {
+		const struct cfg_kv *kv = &p->aux.v[i];
+		bool ok =
+		    p->v6 ? cfg_parse_ipv6(kv->value, a6) == 0 : cfg_parse_ipv4(kv->value, &a) == 0;
+		const char *what = NULL;
+		if (!ok) {
+			cfg_diag_add(
+			    c, kv->pos, false, NULL,
+			    "aux_addresses \"%s\": %s is not an %s address, as subnet %s is",
+			    kv->key, kv->value, p->v6 ? "IPv6" : "IPv4", p->subnet.v);
+			r = -1;
+			continue;
+		}
+		if (p->v6 ? !cfg_ip6_in(a6, pc->net6, pc->prefix)
+			  : !in_subnet(a, pc->net, pc->prefix)) {
+			cfg_diag_add(c, kv->pos, false, NULL,
+				     "aux_addresses \"%s\": %s is outside subnet %s", kv->key,
+				     kv->value, p->subnet.v);
+			r = -1;
+			continue;
+		}
+		if (p->v6)
+			what = !memcmp(a6, pc->net6, 16) ? "subnet-router anycast"
+			       : !memcmp(a6, gw6, 16)    ? "gateway"
+							 : NULL;
+		else
+			what = a == pc->net                                ? "network"
+			       : a == (pc->net | ~prefix_mask(pc->prefix)) ? "broadcast"
+			       : a == gw                                   ? "gateway"
+									   : NULL;
+		if (what) {
+			cfg_diag_add(c, kv->pos, false, "pick another address of the subnet",
+				     "aux_addresses \"%s\": %s is the %s address of subnet %s",
+				     kv->key, kv->value, what, p->subnet.v);
+			r = -1;
+		}
+	}
+	return r;
+}
+
 /* An IPv6 gateway inside the subnet, where the allocator can keep it back,
  * and not the subnet-router anycast address. */
 static int pool_check6(struct cfg_ctx *c, struct pool_ctx *pc)
@@ -137,6 +240,8 @@ static int pool_check6(struct cfg_ctx *c, struct pool_ctx *pc)
 	unsigned char a[16];
 	long slot;
 
+	if (range_check6(c, pc) < 0 || aux_check(c, pc) < 0)
+		return -1;
 	if (!p->gateway.v)
 		return 0;
 	if (cfg_parse_ipv6(p->gateway.v, a) < 0) {
@@ -201,12 +306,26 @@ static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc
 			r = -1;
 		}
 	}
-	if (p->ip_range.v && !cfg_parse_cidr4(p->ip_range.v, &a, &pre) &&
-	    (pre < pc->prefix || !in_subnet(a, pc->net, pc->prefix))) {
+	if (p->ip_range.v && cfg_parse_cidr4(p->ip_range.v, &a, &pre) < 0) {
+		cfg_diag_add(c, p->ip_range.pos, false, NULL,
+			     "ip_range %s is not an IPv4 subnet, as subnet %s is", p->ip_range.v,
+			     p->subnet.v);
+		r = -1;
+	} else if (p->ip_range.v && (pre < pc->prefix || !in_subnet(a, pc->net, pc->prefix))) {
 		cfg_diag_add(c, p->ip_range.pos, false, NULL, "ip_range %s is outside subnet %s",
 			     p->ip_range.v, p->subnet.v);
 		r = -1;
+	} else if (p->ip_range.v && (a & ~prefix_mask(pre))) {
+		uint32_t base = a & prefix_mask(pre);
+		char want[32];
+		snprintf(want, sizeof(want), "%u.%u.%u.%u/%d", base >> 24, (base >> 16) & 255,
+			 (base >> 8) & 255, base & 255, pre);
+		cfg_diag_add(c, p->ip_range.pos, false, want, "ip_range %s has host bits set",
+			     p->ip_range.v);
+		r = -1;
 	}
+	if (aux_check(c, pc) < 0)
+		r = -1;
 	return r;
 }
 
@@ -216,9 +335,9 @@ static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"subnet", NULL, pool_subnet},
 	    {"gateway", NULL, pool_gateway},
 	    {"ip_range", "networks.ipam.ip_range", pool_ip_range},
+	    {"aux_addresses", NULL, pool_aux},
 	};
-	static const char *const compose_only[] = {"aux_addresses"};
-	static const struct cfg_map_spec spec = {"ipam config", keys, 3, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {"ipam config", keys, 4, true, NULL, 0};
 	struct cfg_network *net = obj;
 	int r = 0;
 
@@ -246,6 +365,7 @@ static int ipam_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			free(p.subnet.v);
 			free(p.gateway.v);
 			free(p.ip_range.v);
+			cfg_kvs_free(&p.aux);
 		} else {
 			net->pools[net->n_pools++] = p;
 		}
@@ -499,6 +619,7 @@ static void pools_free(struct cfg_network *net)
 		free(net->pools[i].subnet.v);
 		free(net->pools[i].gateway.v);
 		free(net->pools[i].ip_range.v);
+		cfg_kvs_free(&net->pools[i].aux);
 	}
 	free(net->pools);
 	net->pools = NULL;
@@ -506,6 +627,7 @@ static void pools_free(struct cfg_network *net)
 	free(net->pool6.subnet.v);
 	free(net->pool6.gateway.v);
 	free(net->pool6.ip_range.v);
+	cfg_kvs_free(&net->pool6.aux);
 	memset(&net->pool6, 0, sizeof(net->pool6));
 }
 

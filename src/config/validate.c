@@ -109,9 +109,34 @@ static const struct cfg_ipam_pool *pool_of(const struct cfg_network *net, uint32
 	return NULL;
 }
 
+/* The aux_addresses entry of p holding address a (text), or NULL: docker
+ * keeps those back from every container, a static one too. */
+static const struct cfg_kv *aux_holding(const struct cfg_ipam_pool *p, const char *a, bool v6)
+{
+	unsigned char x[16], y[16];
+	uint32_t u, w;
+
+	for (size_t i = 0; i < p->aux.n; i++)
+		if (v6 ? cfg_parse_ipv6(a, x) == 0 && cfg_parse_ipv6(p->aux.v[i].value, y) == 0 &&
+			     !memcmp(x, y, 16)
+		       : cfg_parse_ipv4(a, &u) == 0 && cfg_parse_ipv4(p->aux.v[i].value, &w) == 0 &&
+			     u == w)
+			return &p->aux.v[i];
+	return NULL;
+}
+
+static void aux_taken(struct cfg_ctx *c, const struct cfg_network *net, const struct cfg_str *addr,
+		      const struct cfg_kv *kv)
+{
+	cfg_diag_add(c, addr->pos, false, "pick another address, or drop it from aux_addresses",
+		     "%s is kept back by aux_addresses \"%s\" of network \"%s\" (line %d)", addr->v,
+		     kv->key, net->name, kv->pos.line);
+}
+
 static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 			  const struct cfg_svc_net *sn)
 {
+	const struct cfg_kv *kv;
 	const struct cfg_ipam_pool *p;
 	uint32_t a, mask, gw;
 
@@ -138,6 +163,8 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 			     : !(a & ~mask) ? "network"
 					    : "broadcast",
 			     net->name, p->subnet.v);
+	} else if ((kv = aux_holding(p, sn->ipv4_address.v, false))) {
+		aux_taken(c, net, &sn->ipv4_address, kv);
 	}
 }
 
@@ -147,6 +174,7 @@ static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
 			   const struct cfg_svc_net *sn)
 {
 	const struct cfg_ipam_pool *p = &net->pool6;
+	const struct cfg_kv *kv;
 	unsigned char a[16], base[16], gw[16];
 	int pre;
 	long slot, gslot = 1;
@@ -189,6 +217,8 @@ static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
 			     "ipv6_address %s is the %s address of network \"%s\" (%s)",
 			     sn->ipv6_address.v, slot ? "gateway" : "subnet-router anycast",
 			     net->name, p->subnet.v);
+	else if ((kv = aux_holding(p, sn->ipv6_address.v, true)))
+		aux_taken(c, net, &sn->ipv6_address, kv);
 }
 
 /* One IPv6 address written two ways is one address. */

@@ -26,6 +26,10 @@ struct net_rec {
 	struct lxr_ip6 gateway6;
 	bool internal, ephemeral;
 	int mtu;
+	/* Compose's ip_range of each family (NULL: the whole subnet) and
+	 * aux_addresses (NULL-terminated, or NULL): net_ipam_limit's */
+	char *ip_range, *ip_range6;
+	char **aux;
 };
 
 struct ep_rec {
@@ -343,6 +347,9 @@ bool net_any_lxr_bridge(void);
 unsigned long long net_proc_start(int pid);
 
 /* ---- leases.c: an endpoint's addresses, under the lock ------------------------ */
+/* A new allocator for net's IPv4 (v6: IPv6) addresses, limited to its
+ * ip_range, its aux_addresses kept back (leases.c). */
+int net_ipam_of(const struct net_rec *net, bool v6, struct lxr_ipam **out, lxr_err *err);
 /* Every endpoint on network (whose records are home's), of any project. */
 void net_eps_on(const char *run_dir, const char *home, const char *network, struct ep_rec **out,
 		size_t *n);

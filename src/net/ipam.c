@@ -13,7 +13,9 @@
 
 #define NIL UINT32_MAX
 
-enum { A_FREE, A_LEASED, A_STATIC, A_SYSTEM };
+/* A_AUX: an aux_addresses entry, held for a host outside the network's
+ * containers: neither handed out nor reservable. */
+enum { A_FREE, A_LEASED, A_STATIC, A_SYSTEM, A_AUX };
 
 struct lxr_ipam {
 	struct lxr_subnet subnet;
@@ -21,7 +23,12 @@ struct lxr_ipam {
 	bool v6; /* then subnet6 and gateway6 instead */
 	struct lxr_subnet6 subnet6;
 	struct lxr_ip6 gateway6;
-	uint32_t size;  /* addresses in the subnet */
+	uint32_t size; /* addresses in the subnet */
+	/* The offsets alloc hands out, [lo, hi) (Compose's ip_range; else
+	 * the whole subnet): only these are on the free FIFO. A free address
+	 * outside is free for a static lease, and is not listed. */
+	uint32_t lo, hi;
+	char *range;    /* ip_range as given, NULL: none */
 	uint8_t *state; /* A_* per offset */
 	uint32_t *next; /* free FIFO links, NIL-terminated */
 	uint32_t *prev;
@@ -73,8 +80,16 @@ static void set_owner(struct lxr_ipam *m, uint32_t off, const char *owner)
 	m->bucket[b] = off;
 }
 
+/* Is off one alloc may hand out (then, while free, it is on the FIFO)? */
+static bool pooled(const struct lxr_ipam *m, uint32_t off)
+{
+	return off >= m->lo && off < m->hi && m->state[off] != A_SYSTEM && m->state[off] != A_AUX;
+}
+
 static void unlink_free(struct lxr_ipam *m, uint32_t off)
 {
+	if (!pooled(m, off))
+		return;
 	if (m->prev[off] != NIL)
 		m->next[m->prev[off]] = m->next[off];
 	else
@@ -88,6 +103,8 @@ static void unlink_free(struct lxr_ipam *m, uint32_t off)
 
 static void push_tail(struct lxr_ipam *m, uint32_t off)
 {
+	if (!pooled(m, off))
+		return;
 	m->prev[off] = m->tail;
 	m->next[off] = NIL;
 	if (m->tail != NIL)
@@ -104,6 +121,7 @@ static struct lxr_ipam *ipam_make(uint32_t size, uint32_t gw, bool broadcast)
 	struct lxr_ipam *m = lxr_xcalloc(1, sizeof(*m));
 
 	m->size = size;
+	m->hi = size;
 	m->state = lxr_xcalloc(m->size, 1);
 	m->next = lxr_xmalloc(m->size * sizeof(uint32_t));
 	m->prev = lxr_xmalloc(m->size * sizeof(uint32_t));
@@ -210,6 +228,103 @@ static uint32_t str_off(const struct lxr_ipam *m, const char *text)
 	return a - m->subnet.addr;
 }
 
+/* What the reserved offset off is, for a person. */
+static const char *system_what(const struct lxr_ipam *m, uint32_t off)
+{
+	return off == 0                       ? (m->v6 ? "subnet-router anycast" : "network")
+	       : off == m->size - 1 && !m->v6 ? "broadcast"
+					      : "gateway";
+}
+
+/* ip_range ("ADDR/PREFIX", m's family) as the offsets [lo, hi) it covers
+ * of m's addresses. */
+static int range_offs(const struct lxr_ipam *m, const char *range, uint32_t *lo, uint32_t *hi,
+		      lxr_err *err)
+{
+	_cleanup_free_ char *addr = lxr_xstrdup(range);
+	char *slash = strchr(addr, '/'), *end = NULL, s[NET_SUBNET6_STRLEN];
+	int bits = m->v6 ? 128 : 32, min = m->v6 ? m->subnet6.prefix : m->subnet.prefix;
+	uint64_t width;
+	uint32_t off;
+	long p = -1;
+
+	if (slash) {
+		*slash = '\0';
+		errno = 0;
+		p = strtol(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end)
+			p = -1;
+	}
+	if (p < min || p > bits)
+		return lxr_fail(err, EINVAL, "ip_range %s is not a subnet inside %s", range,
+				subnet_str(m, s));
+	off = str_off(m, addr);
+	if (off == NIL && m->v6)
+		return lxr_fail(err, EINVAL,
+				"ip_range %s starts beyond the first %u addresses of subnet %s, "
+				"where lxr hands out addresses",
+				range, m->size, subnet_str(m, s));
+	if (off == NIL)
+		return lxr_fail(err, EINVAL, "ip_range %s is outside subnet %s", range,
+				subnet_str(m, s));
+	width = bits - p >= 32 ? UINT64_C(1) << 32 : UINT64_C(1) << (bits - p);
+	if (off % width)
+		return lxr_fail(err, EINVAL, "ip_range %s has host bits set", range);
+	*lo = off;
+	*hi = (uint32_t)(off + width < m->size ? off + width : m->size);
+	return 0;
+}
+
+/* One aux_addresses entry kept back. */
+static int hold_aux(struct lxr_ipam *m, const char *addr, lxr_err *err)
+{
+	char s[NET_SUBNET6_STRLEN];
+	uint32_t off = str_off(m, addr);
+	struct lxr_ip6 a6;
+	lxr_err ignored;
+
+	/* an IPv6 subnet's address beyond the window: never handed out */
+	if (off == NIL && m->v6 && net_ip6_parse(addr, &a6, &ignored) == 0 &&
+	    net_ip6_in(&a6, &m->subnet6))
+		return 0;
+	if (off == NIL)
+		return lxr_fail(err, EINVAL, "aux address %s is outside subnet %s", addr,
+				subnet_str(m, s));
+	if (m->state[off] == A_SYSTEM)
+		return lxr_fail(err, EINVAL, "aux address %s is the %s address of %s", addr,
+				system_what(m, off), subnet_str(m, s));
+	unlink_free(m, off);
+	m->state[off] = A_AUX;
+	return 0;
+}
+
+int net_ipam_limit(struct lxr_ipam *m, const char *range, char *const *aux, lxr_err *err)
+{
+	uint32_t lo = 0, hi = m->size;
+
+	if (range && range_offs(m, range, &lo, &hi, err) < 0)
+		return -1;
+	for (size_t i = 0; aux && aux[i]; i++)
+		if (hold_aux(m, aux[i], err) < 0)
+			return -1;
+	/* the FIFO again: the range's free addresses, in address order (a
+	 * new allocator's, so no hint is lost) */
+	free(m->range);
+	m->range = range ? lxr_xstrdup(range) : NULL;
+	m->lo = lo;
+	m->hi = hi;
+	m->head = m->tail = NIL;
+	m->capacity = 0;
+	for (uint32_t o = 0; o < m->size; o++) {
+		m->next[o] = m->prev[o] = NIL;
+		if (m->state[o] == A_FREE && pooled(m, o)) {
+			push_tail(m, o);
+			m->capacity++;
+		}
+	}
+	return 0;
+}
+
 void net_ipam_free(struct lxr_ipam *m)
 {
 	if (!m)
@@ -217,6 +332,7 @@ void net_ipam_free(struct lxr_ipam *m)
 	for (uint32_t o = 0; o < m->size; o++)
 		free(m->owner[o]);
 	free(m->owner);
+	free(m->range);
 	free(m->state);
 	free(m->next);
 	free(m->prev);
@@ -233,14 +349,35 @@ static int check_owner(const char *owner, lxr_err *err)
 	return 0;
 }
 
+static int full(const struct lxr_ipam *m, lxr_err *err)
+{
+	char buf[NET_SUBNET6_STRLEN];
+
+	if (m->range)
+		return lxr_fail(err, ENOSPC,
+				"ip_range %s is full: all %zu addresses containers get from it "
+				"are leased",
+				m->range, m->capacity),
+		       lxr_err_hint(err, "widen ip_range (or drop it for the whole subnet), or "
+					 "stop containers on the network");
+	return lxr_fail(err, ENOSPC, "subnet %s is full: all %zu addresses are leased",
+			subnet_str(m, buf), m->capacity),
+	       lxr_err_hint(err, "use a larger subnet for this network, or stop containers on it");
+}
+
 static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_err *err)
 {
 	uint32_t off;
-	char buf[NET_SUBNET6_STRLEN];
 
 	if (check_owner(owner, err) < 0)
 		return -1;
 	off = find(m, owner);
+	/* a hint outside the range (the owner's static address, once) is no
+	 * address alloc hands out: forgotten */
+	if (off != NIL && m->state[off] == A_FREE && !pooled(m, off)) {
+		clear_owner(m, off);
+		off = NIL;
+	}
 	if (off != NIL && m->state[off] == A_FREE) {
 		unlink_free(m, off);
 		m->state[off] = A_LEASED;
@@ -248,11 +385,7 @@ static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_e
 	} else if (off == NIL) {
 		off = m->head;
 		if (off == NIL)
-			return lxr_fail(err, ENOSPC,
-					"subnet %s is full: all %zu addresses are leased",
-					subnet_str(m, buf), m->capacity),
-			       lxr_err_hint(err, "use a larger subnet for this network, or stop "
-						 "containers on it");
+			return full(m, err);
 		unlink_free(m, off);
 		set_owner(m, off, owner);
 		m->state[off] = A_LEASED;
@@ -301,10 +434,12 @@ static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, 
 				subnet_str(m, s));
 	if (m->state[off] == A_SYSTEM)
 		return lxr_fail(err, EINVAL, "address %s is the %s address of %s", addr,
-				off == 0 ? (m->v6 ? "subnet-router anycast" : "network")
-				: off == m->size - 1 && !m->v6 ? "broadcast"
-							       : "gateway",
-				subnet_str(m, s));
+				system_what(m, off), subnet_str(m, s));
+	if (m->state[off] == A_AUX)
+		return lxr_fail(err, EINVAL,
+				"address %s is kept back by the network's aux_addresses", addr),
+		       lxr_err_hint(err, "give the container another address, or drop it from "
+					 "aux_addresses");
 	if (m->state[off] != A_FREE) {
 		if (strcmp(m->owner[off], owner))
 			return lxr_fail(err, EADDRINUSE, "address %s is already leased to %s", addr,
@@ -491,8 +626,7 @@ static int load_header(const char *line, const struct lxr_ipam *m, lxr_err *err)
 	return 0;
 }
 
-/* text into m, which is new */
-static int load_into(struct lxr_ipam *m, const char *text, struct lxr_ipam **out, lxr_err *err)
+int net_ipam_fill(struct lxr_ipam *m, const char *text, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
 	char *save = NULL, *line;
@@ -502,31 +636,35 @@ static int load_into(struct lxr_ipam *m, const char *text, struct lxr_ipam **out
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		n++;
 		if (ended)
-			goto bad;
+			return bad_line(err, n, "line count does not match the end line");
 		if (n == 1) {
 			if (load_header(line, m, err) < 0)
-				goto fail;
+				return -1;
 		} else if (lxr_str_has_prefix(line, "end ")) {
 			char want[32];
 			snprintf(want, sizeof(want), "end %zu", n - 1);
 			if (strcmp(line, want))
-				goto bad;
+				return bad_line(err, n, "line count does not match the end line");
 			ended = true;
 		} else if (load_line(m, line, n, err) < 0) {
-			goto fail;
+			return -1;
 		}
 	}
-	if (!ended) {
-		lxr_fail(err, EBADMSG, "lease file is incomplete (no end line after %zu lines)", n);
-		goto fail;
+	if (!ended)
+		return lxr_fail(err, EBADMSG,
+				"lease file is incomplete (no end line after %zu lines)", n);
+	return 0;
+}
+
+/* text into m, which is new */
+static int load_into(struct lxr_ipam *m, const char *text, struct lxr_ipam **out, lxr_err *err)
+{
+	if (net_ipam_fill(m, text, err) < 0) {
+		net_ipam_free(m);
+		return -1;
 	}
 	*out = m;
 	return 0;
-bad:
-	bad_line(err, n, "line count does not match the end line");
-fail:
-	net_ipam_free(m);
-	return -1;
 }
 
 int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t gateway,

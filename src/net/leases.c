@@ -50,6 +50,30 @@ void net_eps_on(const char *run_dir, const char *home, const char *network, stru
 	*n = k;
 }
 
+/* A new allocator for the network's IPv4 addresses, or (v6) its IPv6
+ * ones, handing out those of its ip_range, aux_addresses kept back. */
+int net_ipam_of(const struct net_rec *net, bool v6, struct lxr_ipam **out, lxr_err *err)
+{
+	char **aux = NULL;
+	int r;
+
+	*out = NULL;
+	r = v6 ? net_ipam6_new(&net->subnet6, &net->gateway6, out, err)
+	       : net_ipam_new(&net->subnet, net->gateway, out, err);
+	/* each family's allocator keeps back its own family's addresses */
+	for (size_t i = 0; r == 0 && net->aux && net->aux[i]; i++)
+		if (!strchr(net->aux[i], ':') == !v6)
+			lxr_strv_push(&aux, lxr_xstrdup(net->aux[i]));
+	if (r == 0)
+		r = net_ipam_limit(*out, v6 ? net->ip_range6 : net->ip_range, aux, err);
+	lxr_strv_free(aux);
+	if (r < 0 && *out) {
+		net_ipam_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 /* The network's IPv4 leases, or (v6) its IPv6 ones. With sweep, the
  * leases of containers that are gone are freed first: that reads every
  * endpoint record on the network, so it is done only when an address is
@@ -64,22 +88,26 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 	_cleanup_free_ char *text = NULL;
 	struct alive_ctx ac = {run_dir, NULL, 0};
 	size_t len, freed;
+	lxr_err why;
 	int r;
 
-	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, err);
+	if (net_ipam_of(net, v6, out, err) < 0)
+		return -1;
+	r = lxr_read_file_at(AT_FDCWD, path, &text, &len, &why);
 	if (r == 0)
-		r = v6 ? net_ipam6_load(text, &net->subnet6, &net->gateway6, out, err)
-		       : net_ipam_load(text, &net->subnet, net->gateway, out, err);
+		r = net_ipam_fill(*out, text, &why);
 	if (r == 0 && !sweep)
 		return 0;
 	/* the network's endpoints, of whichever project (a shared network's
 	 * containers belong to the projects that use it) */
 	net_eps_on(run_dir, project, net->name, &ac.eps, &ac.n);
-	if (r < 0 && (err->errnum == EBADMSG || err->errnum == ESTALE || err->errnum == ENOENT)) {
-		if (err->errnum != ENOENT)
-			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, err->msg);
-		r = v6 ? net_ipam6_new(&net->subnet6, &net->gateway6, out, err)
-		       : net_ipam_new(&net->subnet, net->gateway, out, err);
+	if (r < 0 && why.errnum != EBADMSG && why.errnum != ESTALE && why.errnum != ENOENT)
+		*err = why;
+	if (r < 0 && (why.errnum == EBADMSG || why.errnum == ESTALE || why.errnum == ENOENT)) {
+		if (why.errnum != ENOENT)
+			lxr_warn("%s: %s; rebuilding it from the endpoint records", path, why.msg);
+		net_ipam_free(*out);
+		r = net_ipam_of(net, v6, out, err);
 		/* ac holds the network's endpoints only, of every project */
 		for (size_t i = 0; r == 0 && i < ac.n; i++) {
 			if (!owner_alive(ac.eps[i].owner, &ac) || (v6 && !ac.eps[i].has_ip6))
@@ -87,10 +115,10 @@ static int leases_load(const char *run_dir, const char *project, const struct ne
 			r = v6 ? net_ipam6_reserve(*out, ac.eps[i].owner, &ac.eps[i].ip6, err)
 			       : net_ipam_reserve(*out, ac.eps[i].owner, ac.eps[i].ip, err);
 		}
-		if (r < 0 && *out) {
-			net_ipam_free(*out);
-			*out = NULL;
-		}
+	}
+	if (r < 0 && *out) {
+		net_ipam_free(*out);
+		*out = NULL;
 	}
 	if (r == 0 && (freed = net_ipam_reconcile(*out, owner_alive, &ac)))
 		lxr_info("network %s: freed %zu lease(s) of containers that are gone", net->name,

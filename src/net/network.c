@@ -222,6 +222,48 @@ fail:
 	return -1;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_aux(char *const *a, char *const *b)
+{
+	size_t i = 0;
+
+	for (; a && b && a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return !(a && a[i]) && !(b && b[i]);
+}
+
+/* ip_range and aux_addresses into the record, checked against its subnets
+ * by an allocator made of them, so a range that does not fit fails here,
+ * not at the first container. */
+static int limits_check(const struct lxr_net_config *cfg, struct net_rec *r, lxr_err *err)
+{
+	struct lxr_ipam *m = NULL;
+
+	r->ip_range = cfg->ip_range ? lxr_xstrdup(cfg->ip_range) : NULL;
+	r->ip_range6 = cfg->ip_range6 ? lxr_xstrdup(cfg->ip_range6) : NULL;
+	for (size_t i = 0; cfg->aux && cfg->aux[i]; i++)
+		lxr_strv_push(&r->aux, lxr_xstrdup(cfg->aux[i]));
+	if (r->ip_range6 && !r->subnet6.prefix)
+		return lxr_fail(err, EINVAL, "ip_range %s given, but the network has no IPv6",
+				r->ip_range6);
+	for (int v6 = 0; v6 <= (r->subnet6.prefix != 0); v6++) {
+		if (net_ipam_of(r, v6, &m, err) < 0)
+			return -1;
+		net_ipam_free(m);
+	}
+	/* an IPv6 aux address on a network without IPv6 */
+	for (size_t i = 0; r->aux && r->aux[i]; i++)
+		if (strchr(r->aux[i], ':') && !r->subnet6.prefix)
+			return lxr_fail(err, EINVAL, "aux address %s is IPv6, the network is not",
+					r->aux[i]);
+	return 0;
+}
+
 static int network_make(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
 			const struct lxr_net_pool *pool, lxr_err *err)
 {
@@ -233,6 +275,8 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	char buf[19];
 	int ret = pick_subnet(run_dir, cfg, pool, &r, err);
 
+	if (ret == 0)
+		ret = limits_check(cfg, &r, err);
 	if (ret == 0)
 		ret = bridge_up(run_dir, project, &r, err);
 	if (ret == 0)
@@ -297,6 +341,14 @@ int net_network_up_locked(const char *run_dir, const char *project,
 			 !cfg->ipv6     ? "without IPv6"
 			 : cfg->subnet6 ? cfg->subnet6
 					: "IPv6");
+		lxr_err_hint(err, "`lxr down` the stack to make the network again");
+		net_rec_free(&r);
+		return -1;
+	}
+	if (!same_text(cfg->ip_range, r.ip_range) || !same_text(cfg->ip_range6, r.ip_range6) ||
+	    !same_aux(cfg->aux, r.aux)) {
+		lxr_fail(err, EEXIST, "network %s exists with other ip_range or aux_addresses",
+			 cfg->name);
 		lxr_err_hint(err, "`lxr down` the stack to make the network again");
 		net_rec_free(&r);
 		return -1;

@@ -49,6 +49,12 @@ static char *def_text(const struct lxr_net_def *d)
 		d->gateway, d->internal, d->mtu, d->created ? d->created : "");
 	if (d->ipv6 && d->subnet6 && d->gateway6)
 		fprintf(f, "subnet6 %s\ngateway6 %s\n", d->subnet6, d->gateway6);
+	if (d->ip_range)
+		fprintf(f, "ip_range %s\n", d->ip_range);
+	if (d->ip_range6)
+		fprintf(f, "ip_range6 %s\n", d->ip_range6);
+	for (size_t i = 0; d->aux && d->aux[i]; i++)
+		fprintf(f, "aux %s\n", d->aux[i]);
 	for (size_t i = 0; d->labels && d->labels[i]; i++)
 		fprintf(f, "label %s\n", d->labels[i]);
 	for (size_t i = 0; d->options && d->options[i]; i++)
@@ -87,6 +93,12 @@ int net_def_load(const char *name, struct lxr_net_def *d, lxr_err *err)
 			d->subnet6 = lxr_xstrdup(v), d->ipv6 = true;
 		else if (!strcmp(l, "gateway6"))
 			d->gateway6 = lxr_xstrdup(v);
+		else if (!strcmp(l, "ip_range") && !d->ip_range)
+			d->ip_range = lxr_xstrdup(v);
+		else if (!strcmp(l, "ip_range6") && !d->ip_range6)
+			d->ip_range6 = lxr_xstrdup(v);
+		else if (!strcmp(l, "aux"))
+			lxr_strv_push(&d->aux, lxr_xstrdup(v));
 		else if (!strcmp(l, "internal"))
 			d->internal = !strcmp(v, "1");
 		else if (!strcmp(l, "mtu"))
@@ -113,6 +125,9 @@ void net_def_free(struct lxr_net_def *d)
 	free(d->subnet6);
 	free(d->gateway6);
 	free(d->created);
+	free(d->ip_range);
+	free(d->ip_range6);
+	lxr_strv_free(d->aux);
 	lxr_strv_free(d->labels);
 	lxr_strv_free(d->options);
 	memset(d, 0, sizeof(*d));
@@ -187,6 +202,9 @@ void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out)
 	out->ipv6 = d->ipv6;
 	out->subnet6 = d->subnet6;
 	out->gateway6 = d->gateway6;
+	out->ip_range = d->ip_range;
+	out->ip_range6 = d->ip_range6;
+	out->aux = d->aux;
 }
 
 int net_def_create(const char *run_dir, const struct lxr_net_def *want,
@@ -202,7 +220,10 @@ int net_def_create(const char *run_dir, const struct lxr_net_def *want,
 				     .internal = want->internal,
 				     .ipv6 = want->ipv6,
 				     .subnet6 = want->subnet6,
-				     .gateway6 = want->gateway6};
+				     .gateway6 = want->gateway6,
+				     .ip_range = want->ip_range,
+				     .ip_range6 = want->ip_range6,
+				     .aux = want->aux};
 	struct net_rec r;
 	char sn[19], gw[16], sn6[64], gw6[48], stamp[32];
 	time_t now = time(NULL);
@@ -341,6 +362,10 @@ static void rec_def(const struct net_rec *r, const char *name, struct lxr_net_de
 	out->gateway = lxr_xstrdup(net_ip_str(r->gateway, gw));
 	out->internal = r->internal;
 	out->mtu = r->mtu;
+	out->ip_range = lxr_xstrdup(r->ip_range);
+	out->ip_range6 = lxr_xstrdup(r->ip_range6);
+	for (size_t i = 0; r->aux && r->aux[i]; i++)
+		lxr_strv_push(&out->aux, lxr_xstrdup(r->aux[i]));
 	out->labels = lxr_xcalloc(1, sizeof(char *));
 	out->options = lxr_xcalloc(1, sizeof(char *));
 }

@@ -44,16 +44,26 @@ int net_lock(const char *run_dir, lxr_err *err)
 
 char *net_rec_text(const struct net_rec *r)
 {
-	char sn[19], gw[16], sn6[NET_SUBNET6_STRLEN], gw6[NET_IP6_STRLEN];
-	_cleanup_free_ char *v6 =
-	    r->subnet6.prefix
-		? lxr_xasprintf("subnet6 %s\ngateway6 %s\n", net_subnet6_str(&r->subnet6, sn6),
-				net_ip6_str(&r->gateway6, gw6))
-		: lxr_xstrdup("");
-	return lxr_xasprintf(
-	    "bridge %s\nsubnet %s\ngateway %s\n%sinternal %d\nephemeral %d\nmtu %d\n", r->bridge,
-	    net_subnet_str(&r->subnet, sn), net_ip_str(r->gateway, gw), v6, r->internal,
-	    r->ephemeral, r->mtu);
+	char *buf = NULL, sn[19], gw[16], sn6[NET_SUBNET6_STRLEN], gw6[NET_IP6_STRLEN];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "bridge %s\nsubnet %s\ngateway %s\n", r->bridge, net_subnet_str(&r->subnet, sn),
+		net_ip_str(r->gateway, gw));
+	if (r->subnet6.prefix)
+		fprintf(f, "subnet6 %s\ngateway6 %s\n", net_subnet6_str(&r->subnet6, sn6),
+			net_ip6_str(&r->gateway6, gw6));
+	fprintf(f, "internal %d\nephemeral %d\nmtu %d\n", r->internal, r->ephemeral, r->mtu);
+	if (r->ip_range)
+		fprintf(f, "ip_range %s\n", r->ip_range);
+	if (r->ip_range6)
+		fprintf(f, "ip_range6 %s\n", r->ip_range6);
+	for (size_t i = 0; r->aux && r->aux[i]; i++)
+		fprintf(f, "aux %s\n", r->aux[i]);
+	fclose(f);
+	return buf;
 }
 
 /* Split "key value" (value may be empty); false for a malformed line. */
@@ -100,6 +110,12 @@ int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 			r->ephemeral = !strcmp(v, "1");
 		} else if (!strcmp(k, "mtu")) {
 			r->mtu = atoi(v);
+		} else if (!strcmp(k, "ip_range") || !strcmp(k, "ip_range6")) {
+			char **to = k[8] ? &r->ip_range6 : &r->ip_range;
+			free(*to);
+			*to = lxr_xstrdup(v);
+		} else if (!strcmp(k, "aux")) {
+			lxr_strv_push(&r->aux, lxr_xstrdup(v));
 		} else {
 			return lxr_fail(err, EBADMSG, "network record: unknown key \"%s\"", k);
 		}
@@ -113,6 +129,11 @@ void net_rec_free(struct net_rec *r)
 {
 	free(r->name);
 	r->name = NULL;
+	free(r->ip_range);
+	free(r->ip_range6);
+	r->ip_range = r->ip_range6 = NULL;
+	lxr_strv_free(r->aux);
+	r->aux = NULL;
 }
 
 char *net_ep_text(const struct ep_rec *e)
@@ -305,8 +326,10 @@ int net_rec_load(const char *run_dir, const char *project, const char *name, str
 	memset(r, 0, sizeof(*r));
 	if (read_rec(run_dir, project, "networks", name, &text, err) < 0)
 		return -1;
-	if (net_rec_parse(text, r, err) < 0)
+	if (net_rec_parse(text, r, err) < 0) {
+		net_rec_free(r);
 		return lxr_err_wrap(err, "network %s/%s", project, name);
+	}
 	r->name = lxr_xstrdup(name);
 	return 0;
 }

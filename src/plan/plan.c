@@ -218,6 +218,9 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
+		ep->ip_range = lxr_xstrdup(nw->pools[0].ip_range.v);
+		for (size_t i = 0; i < nw->pools[0].aux.n; i++)
+			lxr_strv_push(&ep->aux, lxr_xstrdup(nw->pools[0].aux.v[i].value));
 	}
 	ep->static_ip = lxr_xstrdup(sn->ipv4_address.v);
 	ep->ipv6 = nw->enable_ipv6.v;
@@ -225,6 +228,9 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 		ep->subnet6 = lxr_xstrdup(nw->pool6.subnet.v);
 		ep->gateway6 = lxr_xstrdup(nw->pool6.gateway.v);
 		ep->static_ip6 = lxr_xstrdup(sn->ipv6_address.v);
+		ep->ip_range6 = lxr_xstrdup(nw->pool6.ip_range.v);
+		for (size_t i = 0; i < nw->pool6.aux.n; i++)
+			lxr_strv_push(&ep->aux, lxr_xstrdup(nw->pool6.aux.v[i].value));
 	}
 	ep->mac = lxr_xstrdup(sn->mac_address.v);
 	ep->ifname = lxr_xstrdup(sn->interface_name.v);
@@ -647,6 +653,9 @@ static void endpoint_free(struct plan_endpoint *e)
 	free(e->subnet6);
 	free(e->gateway6);
 	free(e->static_ip6);
+	free(e->ip_range);
+	free(e->ip_range6);
+	lxr_strv_free(e->aux);
 	free(e->mac);
 	free(e->ifname);
 	lxr_strv_free(e->names);

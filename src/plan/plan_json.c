@@ -275,6 +275,12 @@ static json_t *endpoint(const struct plan_endpoint *e)
 				    json_pack("{s:o, s:o, s:o}", "subnet", str_or_null(e->subnet6),
 					      "gateway", str_or_null(e->gateway6), "static_ip",
 					      str_or_null(e->static_ip6)));
+	if (e->ip_range)
+		json_object_set_new(j, "ip_range", jstr(e->ip_range));
+	if (e->ip_range6)
+		json_object_set_new(j, "ip_range6", jstr(e->ip_range6));
+	if (e->aux)
+		json_object_set_new(j, "aux_addresses", strv(e->aux));
 	if (e->mac)
 		json_object_set_new(j, "mac", jstr(e->mac));
 	if (e->gw)

@@ -49,7 +49,10 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 				      .mtu = np->mtu,
 				      .ipv6 = np->ipv6,
 				      .subnet6 = np->subnet6,
-				      .gateway6 = np->gateway6};
+				      .gateway6 = np->gateway6,
+				      .ip_range = np->ip_range,
+				      .ip_range6 = np->ip_range6,
+				      .aux = np->aux};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
 	struct lxr_net_def def = {0};
@@ -97,6 +100,9 @@ static struct lxr_net_config net_config_of(const struct plan_endpoint *np)
 				       .ipv6 = np->ipv6,
 				       .subnet6 = np->subnet6,
 				       .gateway6 = np->gateway6,
+				       .ip_range = np->ip_range,
+				       .ip_range6 = np->ip_range6,
+				       .aux = np->aux,
 				       .mtu = np->mtu};
 }
 
@@ -319,6 +325,17 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+static bool same_pool(const struct cfg_ipam_pool *a, const struct cfg_ipam_pool *b)
+{
+	if (!same_str(a->subnet.v, b->subnet.v) || !same_str(a->gateway.v, b->gateway.v) ||
+	    !same_str(a->ip_range.v, b->ip_range.v) || a->aux.n != b->aux.n)
+		return false;
+	for (size_t i = 0; i < a->aux.n; i++)
+		if (strcmp(a->aux.v[i].value, b->aux.v[i].value))
+			return false;
+	return true;
+}
+
 /* Is the network declared the same way in both files (what the net layer
  * makes it from)? */
 static bool same_network(const struct cfg_network *a, const struct cfg_network *b)
@@ -326,12 +343,10 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 	bool ia = a->internal.set && a->internal.v, ib = b->internal.set && b->internal.v;
 
 	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
-	    !same_str(a->pool6.subnet.v, b->pool6.subnet.v) ||
-	    !same_str(a->pool6.gateway.v, b->pool6.gateway.v) || a->external.v != b->external.v ||
+	    !same_pool(&a->pool6, &b->pool6) || a->external.v != b->external.v ||
 	    !same_str(a->host_name.v, b->host_name.v))
 		return false;
-	return !a->n_pools || (same_str(a->pools[0].subnet.v, b->pools[0].subnet.v) &&
-			       same_str(a->pools[0].gateway.v, b->pools[0].gateway.v));
+	return !a->n_pools || same_pool(&a->pools[0], &b->pools[0]);
 }
 
 void sup_net_retire_changed(const struct sup *old, const struct cfg_stack *st)
@@ -398,13 +413,23 @@ int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_
 		struct lxr_net_pool pool;
 		if (!name || nw->external.v || net_def_exists(name))
 			continue;
+		_cleanup_strv_ char **aux = lxr_xcalloc(1, sizeof(char *));
 		if (nw->n_pools) {
 			d.subnet = nw->pools[0].subnet.v;
 			d.gateway = nw->pools[0].gateway.v;
+			d.ip_range = nw->pools[0].ip_range.v;
+			for (size_t k = 0; k < nw->pools[0].aux.n; k++)
+				lxr_strv_push(&aux, lxr_xstrdup(nw->pools[0].aux.v[k].value));
 		}
 		d.ipv6 = nw->enable_ipv6.set && nw->enable_ipv6.v;
 		d.subnet6 = nw->pool6.subnet.v;
 		d.gateway6 = nw->pool6.gateway.v;
+		if (d.ipv6) {
+			d.ip_range6 = nw->pool6.ip_range.v;
+			for (size_t k = 0; k < nw->pool6.aux.n; k++)
+				lxr_strv_push(&aux, lxr_xstrdup(nw->pool6.aux.v[k].value));
+		}
+		d.aux = aux;
 		net_pool_default(&pool);
 		r = net_def_create(lxr_run_dir(), &d, &pool, err);
 		if (r < 0)

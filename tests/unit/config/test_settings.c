@@ -244,7 +244,8 @@ static void support_table(void **state)
 	assert_true(cfg_key_supported("service.volumes.volume"));
 	assert_true(cfg_key_supported("volumes"));
 	assert_true(cfg_key_supported("volumes.driver_opts"));
-	assert_false(cfg_key_supported("networks.ipam.ip_range"));
+	assert_true(cfg_key_supported("networks.ipam.ip_range"));
+	assert_false(cfg_key_supported("networks.ipam.wide_subnet"));
 	assert_int_equal(cfg_support_lookup("service.no_such_key"), -1);
 }
 

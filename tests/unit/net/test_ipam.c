@@ -483,6 +483,92 @@ static void mac_syntax(void **state)
 	assert_int_equal(net_mac_parse("02:42-ac:11:00:02", mac), -1);
 }
 
+/* ip_range: alloc hands out the range's addresses only, aux_addresses
+ * never; a static address may be any of the subnet but an aux one; a hint
+ * outside the range is not followed; the range full says so; the limits
+ * hold over a lease file read back. */
+static void range_and_aux(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/24", "10.0.0.1"), *back = NULL;
+	char *const aux[] = {"10.0.0.129", "10.0.0.130", "10.0.0.7", NULL};
+	_cleanup_free_ char *text = NULL;
+	uint32_t a;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_ipam_limit(m, "10.0.0.128/29", aux, &err), 0);
+	/* .128-.135, less the two aux addresses in it */
+	assert_int_equal(net_ipam_capacity(m), 6);
+	assert_int_equal(alloc(m, "a"), ip("10.0.0.128"));
+	assert_int_equal(alloc(m, "b"), ip("10.0.0.131"));
+	/* a static address outside the range, and one in it */
+	assert_int_equal(net_ipam_reserve(m, "s", ip("10.0.0.20"), &err), 0);
+	assert_int_equal(net_ipam_reserve(m, "t", ip("10.0.0.132"), &err), 0);
+	assert_int_equal(net_ipam_reserve(m, "u", ip("10.0.0.7"), &err), -1);
+	assert_non_null(strstr(err.msg, "aux_addresses"));
+	assert_int_equal(net_ipam_reserve(m, "u", ip("10.0.0.130"), &err), -1);
+	/* s gives its static address back and asks for one: from the range */
+	assert_true(net_ipam_release(m, "s"));
+	assert_int_equal(alloc(m, "s"), ip("10.0.0.133"));
+	assert_int_equal(alloc(m, "c"), ip("10.0.0.134"));
+	assert_int_equal(alloc(m, "d"), ip("10.0.0.135"));
+	assert_int_equal(net_ipam_alloc(m, "e", &a, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	assert_non_null(strstr(err.msg, "ip_range 10.0.0.128/29 is full"));
+	/* read back into an allocator with the same limits */
+	assert_true(net_ipam_release(m, "c"));
+	text = net_ipam_dump(m);
+	{
+		struct lxr_subnet sn;
+		assert_int_equal(net_subnet_parse("10.0.0.0/24", &sn, &err), 0);
+		assert_int_equal(net_ipam_new(&sn, ip("10.0.0.1"), &back, &err), 0);
+	}
+	assert_int_equal(net_ipam_limit(back, "10.0.0.128/29", aux, &err), 0);
+	assert_int_equal(net_ipam_fill(back, text, &err), 0);
+	assert_int_equal(alloc(back, "e"), ip("10.0.0.134"));
+	assert_int_equal(net_ipam_alloc(back, "f", &a, &err), -1);
+	net_ipam_free(back);
+	net_ipam_free(m);
+}
+
+/* What does not fit the subnet is said. */
+static void range_and_aux_misfits(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/24", "10.0.0.1");
+	char *const gw[] = {"10.0.0.1", NULL}, *const out[] = {"10.0.1.5", NULL};
+	struct lxr_subnet6 sn;
+	struct lxr_ip6 a;
+	char buf[NET_IP6_STRLEN];
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_ipam_limit(m, "10.0.1.0/28", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "outside subnet"));
+	assert_int_equal(net_ipam_limit(m, "10.0.0.0/16", NULL, &err), -1);
+	assert_int_equal(net_ipam_limit(m, "10.0.0.3/28", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "host bits"));
+	assert_int_equal(net_ipam_limit(m, NULL, gw, &err), -1);
+	assert_non_null(strstr(err.msg, "gateway address"));
+	assert_int_equal(net_ipam_limit(m, NULL, out, &err), -1);
+	net_ipam_free(m);
+	/* IPv6: a range within the window, aux kept back */
+	m = make6("fd00:db8:7::/64", "fd00:db8:7::1", &sn);
+	{
+		char *const aux6[] = {"fd00:db8:7::100", "fd00:db8:7:0:1::1", NULL};
+		assert_int_equal(net_ipam_limit(m, "fd00:db8:7::100/126", aux6, &err), 0);
+	}
+	assert_string_equal(alloc6(m, "a", buf), "fd00:db8:7::101");
+	assert_string_equal(alloc6(m, "b", buf), "fd00:db8:7::102");
+	assert_string_equal(alloc6(m, "c", buf), "fd00:db8:7::103");
+	assert_int_equal(net_ipam6_alloc(m, "d", &a, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	net_ipam_free(m);
+	m = make6("fd00:db8:7::/64", "fd00:db8:7::1", &sn);
+	assert_int_equal(net_ipam_limit(m, "fd00:db8:7:0:1::/112", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "beyond the first 65536"));
+	net_ipam_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +588,8 @@ int main(void)
 	    cmocka_unit_test(v6_round_trip),
 	    cmocka_unit_test(v6_subnets_and_ula),
 	    cmocka_unit_test(mac_syntax),
+	    cmocka_unit_test(range_and_aux),
+	    cmocka_unit_test(range_and_aux_misfits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

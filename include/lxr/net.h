@@ -162,7 +162,8 @@ struct lxr_port {
 };
 /* docker -p: [[IP:]HOSTPORT[-END]:]CPORT[-END][/tcp|udp]. Without a host
  * port (CPORT, IP::CPORT) host_port is 0: the endpoint picks a free one.
- * Ranges must have the same length. */
+ * Ranges must have the same length, but for a host range and one container
+ * port: the endpoint publishes the first free port of the range. */
 int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err);
 /* A plan's published ports (plan_endpoint) as the net layer takes them;
  * *out is malloc'd, ep->n_ports long. */

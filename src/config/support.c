@@ -117,8 +117,8 @@ static const struct {
     {"service.ports.host_ipv6", true}, /* `table ip6 lxr`, on an IPv6 network */
     /* no userland proxy: a packet from ::1 cannot leave the loopback */
     {"service.ports.host_ipv6_loopback", false},
-    {"service.ports.range_pick", false}, /* a host range is split, never searched */
-    {"service.expose", true},            /* documentation: no firewall inside a network */
+    {"service.ports.range_pick", true}, /* the first free port of a host range */
+    {"service.expose", true},           /* documentation: no firewall inside a network */
     {"service.networks", true},
     {"service.networks.second", true},         /* eth1... in the first network's namespace */
     {"service.networks.priority", true},       /* order of eth0, eth1... (plan) */

@@ -426,9 +426,21 @@ static void check_volumes(struct cfg_ctx *c, struct cfg_stack *st)
 	free(names);
 }
 
-static bool ports_overlap(const struct cfg_port *a, const struct cfg_port *b)
+/* A host range p's instances search for a free port (check_replica_ports):
+ * what another service publishes there is passed over, not a clash. */
+static bool searched(const struct cfg_service *s, const struct cfg_port *p)
 {
-	if (!a->host_start || !b->host_start || a->proto != b->proto)
+	int64_t n = s->replicas.v > 0 ? s->replicas.v : 1;
+
+	return p->host_start &&
+	       p->host_end - p->host_start + 1 > n * (p->target_end - p->target_start + 1);
+}
+
+static bool ports_overlap(const struct cfg_service *sa, const struct cfg_port *a,
+			  const struct cfg_service *sb, const struct cfg_port *b)
+{
+	if (!a->host_start || !b->host_start || a->proto != b->proto || searched(sa, a) ||
+	    searched(sb, b))
 		return false;
 	if (a->host_ip && b->host_ip && strcmp(a->host_ip, b->host_ip))
 		return false;
@@ -443,11 +455,12 @@ static void host_range_text(char *buf, size_t len, int a, int b)
 		snprintf(buf, len, "%d-%d", a, b);
 }
 
-/* Each instance binds its own host ports: the host range holds one block of
- * the container range's length per instance, and instance n publishes block
- * n (struct cfg_port). Compose would search a longer range for a free port;
- * lxr does not search, so a range longer than the blocks is refused rather
- * than half-used. */
+/* Each instance binds its own host ports: a host range exactly as long as
+ * the container range times the instances holds one block per instance,
+ * and instance n publishes block n (struct cfg_port). A longer one, for one
+ * container port (the parser refuses it for a container range, as compose
+ * does), is searched: each instance publishes the first free port of the
+ * whole range (the net layer's net_ports_free), as docker does. */
 static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 {
 	int64_t n = s->replicas.v > 0 ? s->replicas.v : 1;
@@ -456,25 +469,11 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 		const struct cfg_port *a = &s->ports[p];
 		int64_t have = a->host_end - a->host_start + 1;
 		int64_t width = a->target_end - a->target_start + 1;
-		char host[32], want[32];
+		char host[32];
 
-		if (!a->host_start || have == n * width)
+		if (!a->host_start || have >= n * width)
 			continue;
 		host_range_text(host, sizeof(host), a->host_start, a->host_end);
-		host_range_text(want, sizeof(want), a->host_start,
-				(int)(a->host_start + n * width - 1));
-		if (have > n * width) {
-			_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
-			_cleanup_free_ char *hint = lxr_xasprintf(
-			    "lxr publishes instance n on the n-th port of the range and searches "
-			    "no free one: give %s for %lld instance%s",
-			    want, (long long)n, n == 1 ? "" : "s");
-			c->where = w;
-			cfg_check_supported_hint(c, a->pos, "service.ports.range_pick", hint,
-						 "picking a host port from %s", host);
-			c->where = NULL;
-			continue;
-		}
 		if (s->replicas.v <= 1)
 			continue;
 		cfg_diag_add(c, a->pos, false,
@@ -532,7 +531,7 @@ static const struct cfg_port *port_clash(const struct cfg_service *a, const stru
 {
 	for (size_t p = 0; p < a->n_ports; p++)
 		for (size_t q = 0; q < b->n_ports; q++)
-			if (ports_overlap(&a->ports[p], &b->ports[q]))
+			if (ports_overlap(a, &a->ports[p], b, &b->ports[q]))
 				return &a->ports[p];
 	return NULL;
 }
@@ -580,7 +579,8 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 				size_t lim = j == i ? p : st->services[j].n_ports;
 				for (size_t q = 0; q < lim; q++) {
 					struct cfg_port *b = &st->services[j].ports[q];
-					if (!ports_overlap(a, b) ||
+					if (!ports_overlap(&st->services[i], a, &st->services[j],
+							   b) ||
 					    !cfg_services_together(&st->services[i],
 								   &st->services[j]))
 						continue;

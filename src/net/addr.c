@@ -173,8 +173,13 @@ int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err)
 		return lxr_fail(err, 0, "-p \"%s\": ports are 1-65535, ranges LOW-HIGH", s);
 	if (!hport || !*hport) /* IP::CPORT */
 		return 0;
-	if (out->host_end - out->host_port != out->ctr_end - out->ctr_port)
-		return lxr_fail(err, 0, "-p \"%s\": host and container ranges differ in length", s);
+	/* one container port and a host range: the first free host port of
+	 * it is published (net_ports_free), as docker does */
+	if (out->host_end - out->host_port != out->ctr_end - out->ctr_port &&
+	    out->ctr_end != out->ctr_port)
+		return lxr_fail(err, 0, "-p \"%s\": host and container ranges differ in length", s),
+		       lxr_err_hint(err, "give ranges of one length, or one container port to "
+					 "publish on the first free host port of the range");
 	return 0;
 }
 

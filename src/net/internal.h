@@ -84,7 +84,8 @@ int net_all_eps_load(const char *run_dir, struct ep_rec **out, size_t *n);
 const char *net_ep_home(const struct ep_rec *e);
 /* Every one of ports (an endpoint's) free to publish: no program on the
  * host listens there, no endpoint of the run dir publishes it; a host port
- * 0 is picked now, into ports (ports.c). */
+ * 0 is picked now, and a host range longer than the container's searched
+ * for its first free block, into ports (ports.c). */
 int net_ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err);
 /* hosts_files.c: the containers' /etc/hosts files. */
 /* Rewrite path in place (a bind-mounted file keeps its inode). */

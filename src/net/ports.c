@@ -1,5 +1,5 @@
 /* Published host ports: free on the host and in every project of the run
- * dir, or picked when the service gives none. */
+ * dir, or picked when the service gives none or a range to pick from. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -143,12 +143,43 @@ static int pick_host_port(const char *run_dir, struct lxr_port *p, lxr_err *err)
 			p->ctr_port, p->udp ? "udp" : "tcp");
 }
 
+/* A host range longer than the container's ("8080-8090:80"): docker
+ * publishes the first block of the range no program listens on and no lxr
+ * endpoint publishes, in port order, as wide as the container range. */
+static int pick_in_range(const char *run_dir, struct lxr_port *p, lxr_err *err)
+{
+	unsigned width = (unsigned)(p->ctr_end - p->ctr_port);
+
+	for (unsigned port = p->host_port; port + width <= p->host_end; port++) {
+		struct lxr_port c = *p;
+		lxr_err why;
+		c.host_port = (uint16_t)port;
+		c.host_end = (uint16_t)(port + width);
+		if (published(run_dir, &c, &why) == 0 && host_port_free(&c, &why) == 0) {
+			*p = c;
+			return 0;
+		}
+	}
+	return lxr_fail(err, EADDRINUSE,
+			"no free host port in %u-%u/%s for container port %u: every one is "
+			"in use on the host or published",
+			p->host_port, p->host_end, p->udp ? "udp" : "tcp", p->ctr_port),
+	       lxr_err_hint(err, "widen the host range, or free a port of it (`ss -ltnup` "
+				 "shows who has them)");
+}
+
 /* Every host port free, the ones not given picked now (into ports). */
 int net_ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err)
 {
 	for (size_t k = 0; k < n; k++) {
 		if (ports[k].host_port == 0) {
 			if (pick_host_port(run_dir, &ports[k], err) < 0)
+				return -1;
+			continue;
+		}
+		if (ports[k].host_end - ports[k].host_port !=
+		    ports[k].ctr_end - ports[k].ctr_port) {
+			if (pick_in_range(run_dir, &ports[k], err) < 0)
 				return -1;
 			continue;
 		}

@@ -124,9 +124,13 @@ static int health_of(const struct cfg_service *c, const struct plan_image *img,
 
 /* With replicas, instance n publishes block n of the host range, each as
  * wide as the container range ("8000-8002:80" x 3: 8000, 8001, 8002); the
- * loader checked that the range is exactly wide enough. */
+ * loader checked that the range is wide enough. A longer one (one container
+ * port) is the instance's to search: the net layer publishes its first free
+ * port ("8080-8090:80"). */
 static void ports_of(const struct cfg_service *svc, int replica, struct plan_endpoint *ep)
 {
+	long n = svc->replicas.v > 0 ? (long)svc->replicas.v : 1;
+
 	ep->ports = lxr_xcalloc(svc->n_ports ? svc->n_ports : 1, sizeof(*ep->ports));
 	for (size_t i = 0; i < svc->n_ports; i++) {
 		const struct cfg_port *p = &svc->ports[i];
@@ -135,10 +139,15 @@ static void ports_of(const struct cfg_service *svc, int replica, struct plan_end
 		int width = cend - cstart + 1;
 		/* no host port: each replica's is picked when it is published */
 		int hstart = p->host_start ? p->host_start + (replica - 1) * width : 0;
+		int hend = hstart ? hstart + width - 1 : 0;
 
+		if (p->host_start && p->host_end - p->host_start + 1 > n * width) {
+			hstart = p->host_start;
+			hend = p->host_end;
+		}
 		q->host_ip = lxr_xstrdup(p->host_ip);
 		q->host_port = (uint16_t)hstart;
-		q->host_end = (uint16_t)(hstart ? hstart + width - 1 : 0);
+		q->host_end = (uint16_t)hend;
 		q->ctr_port = (uint16_t)cstart;
 		q->ctr_end = (uint16_t)cend;
 		q->udp = p->proto == CFG_PROTO_UDP;

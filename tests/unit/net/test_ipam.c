@@ -308,6 +308,12 @@ static void ports(void **state)
 	assert_int_equal(p.ctr_port, 81);
 	assert_true(p.udp);
 	assert_int_equal(net_port_parse("1-3:1-2", &p, &err), -1);
+	/* a host range and one container port: the first free one of it */
+	assert_int_equal(net_port_parse("8080-8090:80", &p, &err), 0);
+	assert_int_equal(p.host_port, 8080);
+	assert_int_equal(p.host_end, 8090);
+	assert_int_equal(p.ctr_port, 80);
+	assert_int_equal(p.ctr_end, 80);
 	assert_int_equal(net_port_parse("0:80", &p, &err), -1);
 	assert_int_equal(net_port_parse("80:80/sctp", &p, &err), -1);
 	assert_int_equal(net_port_parse("1.2.3:80:80", &p, &err), -1);

@@ -150,12 +150,6 @@ networks:
   default:
     ipam:
       config: [{subnet: 10.88.0.0/24}, {subnet: 10.88.1.0/24}]'
-loaded ip_range 'services:
-  web: {image: ./rootfs}
-networks:
-  default:
-    ipam:
-      config: [{subnet: 10.88.0.0/24, ip_range: 10.88.0.0/25}]'
 loaded wide_subnet 'services:
   web: {image: ./rootfs}
 networks:

@@ -80,6 +80,12 @@ char *lxr_xstrdup(const char *s);
 char *lxr_xstrndup(const char *s, size_t n);
 char *lxr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct tm;
+/* "YYYY-MM-DD", then "THH:MM" and ":SS" where they follow: *tm holds
+ * them (the rest zero), *parts how many of the three were read (0: not a
+ * date, and NULL is returned); the end of what was read, else NULL. */
+const char *lxr_scan_datetime(const char *s, struct tm *tm, int *parts);
+
 bool lxr_str_has_prefix(const char *s, const char *prefix);
 bool lxr_str_has_suffix(const char *s, const char *suffix);
 /* Levenshtein distance; (size_t)-1 for words of 63 bytes or more. */

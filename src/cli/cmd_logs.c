@@ -78,21 +78,16 @@ static bool only_fraction(const char *s)
  * which logs_parse_since takes. NULL: not such a time. */
 static char *since_local(const char *s)
 {
-	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+	struct tm tm;
+	int parts;
+	const char *end = lxr_scan_datetime(s, &tm, &parts);
+	time_t t;
 
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		struct tm tm = {0};
-		const char *end = strptime(s, fmts[i], &tm);
-		time_t t;
-
-		if (!end || (*end && !(i == 0 && only_fraction(end))))
-			continue;
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-		if (t != (time_t)-1)
-			return lxr_xasprintf("%lld%s", (long long)t, end);
-	}
-	return NULL;
+	if (!end || (*end && !(parts == 3 && only_fraction(end))))
+		return NULL;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	return t != (time_t)-1 ? lxr_xasprintf("%lld%s", (long long)t, end) : NULL;
 }
 
 /* Where the logs are and whose socket ends a follow: a project's, or one

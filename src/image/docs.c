@@ -138,11 +138,12 @@ static char *str_from(json_t *s)
 
 static int64_t parse_created(const char *s)
 {
-	struct tm tm = {0};
+	struct tm tm;
+	int parts;
 
 	/* RFC 3339: fractions and zone after the seconds are ignored: the
 	 * date is for display */
-	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+	if (!s || !lxr_scan_datetime(s, &tm, &parts) || parts < 3)
 		return 0;
 	return (int64_t)timegm(&tm);
 }

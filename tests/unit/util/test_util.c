@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -280,6 +281,43 @@ static void copy_tree_keeps_what_docker_keeps(void **state)
 
 /* "did you mean": adjacent transpositions are one edit; nothing beyond the
  * limit, and never the word itself */
+static void scan_datetime(void **state)
+{
+	struct tm tm;
+	int parts;
+	const char *end;
+
+	(void)state;
+	end = lxr_scan_datetime("2026-11-23T09:16:19.5Z", &tm, &parts);
+	assert_non_null(end);
+	assert_string_equal(end, ".5Z");
+	assert_int_equal(parts, 3);
+	assert_int_equal(tm.tm_year, 126);
+	assert_int_equal(tm.tm_mon, 10);
+	assert_int_equal(tm.tm_mday, 23);
+	assert_int_equal(tm.tm_hour, 9);
+	assert_int_equal(tm.tm_min, 16);
+	assert_int_equal(tm.tm_sec, 19);
+	end = lxr_scan_datetime("2026-11-23T09:16", &tm, &parts);
+	assert_string_equal(end, "");
+	assert_int_equal(parts, 2);
+	end = lxr_scan_datetime("2026-11-23", &tm, &parts);
+	assert_string_equal(end, "");
+	assert_int_equal(parts, 1);
+	assert_int_equal(tm.tm_hour, 0);
+	/* a time cut short stops where the date (or the minutes) ended */
+	end = lxr_scan_datetime("2026-11-23T09", &tm, &parts);
+	assert_string_equal(end, "T09");
+	assert_int_equal(parts, 1);
+	end = lxr_scan_datetime("2026-11-23T09:16:", &tm, &parts);
+	assert_string_equal(end, ":");
+	assert_int_equal(parts, 2);
+	assert_null(lxr_scan_datetime("2026-13-01", &tm, &parts));
+	assert_null(lxr_scan_datetime("26-1", &tm, &parts));
+	assert_null(lxr_scan_datetime("10m", &tm, &parts));
+	assert_int_equal(parts, 0);
+}
+
 static void did_you_mean(void **state)
 {
 	const char *const svcs[] = {"web", "webserver", "db"};
@@ -310,6 +348,7 @@ int main(void)
 	    cmocka_unit_test(open_in_root_cannot_escape),
 	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
 	    cmocka_unit_test(did_you_mean),
+	    cmocka_unit_test(scan_datetime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

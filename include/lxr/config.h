@@ -410,6 +410,19 @@ struct cfg_build {
 	size_t n_ulimits;
 };
 
+/* post_start / pre_stop: a command run inside the service's running
+ * container, as `lxr exec` runs one (supervisor/hook.c). user and
+ * working_dir NULL: the container's; environment over the container's
+ * (a value NULL: passed through from lxr's environment and unset there,
+ * so not set). */
+struct cfg_hook {
+	struct cfg_cmd command; /* always set, never empty */
+	struct cfg_str user, working_dir;
+	struct cfg_bool privileged;
+	struct cfg_kvs environment;
+	struct cfg_pos pos;
+};
+
 /* deploy.update_config / rollback_config: how `lxr up` replaces a changed
  * service's containers, and how it goes back (supervisor/update.c). */
 enum cfg_update_order { CFG_UPDATE_STOP_FIRST, CFG_UPDATE_START_FIRST };
@@ -482,6 +495,9 @@ struct cfg_service {
 	/* loaded, not runnable yet (secrets.c) */
 	struct cfg_svc_file_ref *secrets, *configs;
 	size_t n_secrets, n_configs;
+	/* lifecycle hooks, in the order they run */
+	struct cfg_hook *post_start, *pre_stop;
+	size_t n_post_start, n_pre_stop;
 	/* Compose keys lxr does not model yet, as written: not runnable */
 	struct cfg_raw_key *unmodelled;
 	size_t n_unmodelled;

@@ -96,8 +96,31 @@ static void x_lxr(struct cfg_out *o, const struct cfg_svc_x_lxr *x)
 	cfg_out_end_map(o);
 }
 
+/* post_start, pre_stop: each hook whole, its command as a list */
+static void hooks(struct cfg_out *o, const char *k, const struct cfg_hook *v, size_t n)
+{
+	if (!n)
+		return;
+	cfg_out_key(o, k);
+	cfg_out_seq(o);
+	for (size_t i = 0; i < n; i++) {
+		cfg_out_map(o);
+		cfg_out_strs(o, "command", &v[i].command.argv);
+		opt_str(o, "user", &v[i].user);
+		if (v[i].privileged.v)
+			flag(o, "privileged", true);
+		opt_str(o, "working_dir", &v[i].working_dir);
+		if (v[i].environment.n)
+			cfg_out_kvs(o, "environment", &v[i].environment);
+		cfg_out_end_map(o);
+	}
+	cfg_out_end_seq(o);
+}
+
 void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 {
+	hooks(o, "post_start", s->post_start, s->n_post_start);
+	hooks(o, "pre_stop", s->pre_stop, s->n_pre_stop);
 	if (s->n_env_files)
 		env_files(o, s);
 	if (s->cap_add.n)

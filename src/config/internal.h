@@ -195,6 +195,12 @@ int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *ou
 int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* command/entrypoint: a list, or a string split into words (service.c). */
+int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what);
+/* post_start, pre_stop (service_hook.c) */
+int cfg_svc_read_post_start(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+int cfg_svc_read_pre_stop(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_hooks_free(struct cfg_hook *v, size_t n);
 /* A key lxr does not model, kept as written (raw.c). */
 int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key);
 int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out);

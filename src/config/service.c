@@ -35,7 +35,7 @@ static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-static int read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)
+int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)
 {
 	const char *v;
 
@@ -59,12 +59,12 @@ static int read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, 
 
 static int read_command(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return read_cmd(c, n, &((struct cfg_service *)obj)->command, "command");
+	return cfg_read_cmd(c, n, &((struct cfg_service *)obj)->command, "command");
 }
 
 static int read_entrypoint(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
-	return read_cmd(c, n, &((struct cfg_service *)obj)->entrypoint, "entrypoint");
+	return cfg_read_cmd(c, n, &((struct cfg_service *)obj)->entrypoint, "entrypoint");
 }
 
 static int read_environment(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -598,6 +598,8 @@ static const struct cfg_key service_keys[] = {
     K(mem_reservation, cfg_svc_read_mem_reservation),
     K(secrets, cfg_svc_read_secrets),
     K(configs, cfg_svc_read_configs),
+    K(post_start, cfg_svc_read_post_start),
+    K(pre_stop, cfg_svc_read_pre_stop),
     {"x-lxr", "service.x-lxr", cfg_svc_read_x_lxr},
 };
 #undef K
@@ -618,9 +620,7 @@ RAW(credential_spec)
 RAW(external_links)
 RAW(gpus)
 RAW(models)
-RAW(post_start)
 RAW(pre_start)
-RAW(pre_stop)
 RAW(provider)
 RAW(pull_refresh_after)
 RAW(storage_opt)
@@ -631,10 +631,9 @@ RAW(use_api_socket)
 #name, "service.unmodelled", raw_##name                                            \
 	}
 static const struct cfg_key service_raw_keys[] = {
-    R(cgroup_parent),  R(cpu_count),          R(cpu_percent),    R(cpu_rt_period),
-    R(cpu_rt_runtime), R(credential_spec),    R(external_links), R(gpus),
-    R(models),         R(post_start),         R(pre_start),      R(pre_stop),
-    R(provider),       R(pull_refresh_after), R(storage_opt),    R(use_api_socket),
+    R(cgroup_parent),   R(cpu_count),          R(cpu_percent), R(cpu_rt_period),  R(cpu_rt_runtime),
+    R(credential_spec), R(external_links),     R(gpus),        R(models),         R(pre_start),
+    R(provider),        R(pull_refresh_after), R(storage_opt), R(use_api_socket),
 };
 #undef R
 

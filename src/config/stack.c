@@ -473,6 +473,8 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_svc_host_free(&s->host);
 	free(s->x_lxr.on_give_up.v);
 	cfg_file_refs_free(s->secrets, s->n_secrets);
+	cfg_hooks_free(s->post_start, s->n_post_start);
+	cfg_hooks_free(s->pre_stop, s->n_pre_stop);
 	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
 	cfg_raw_free(&s->device_requests);
 	cfg_strs_free(&s->cdi_devices);

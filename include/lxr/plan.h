@@ -213,6 +213,16 @@ struct plan_health {
 	int64_t interval_us, timeout_us, start_period_us, start_interval_us;
 	int retries;
 };
+/* post_start / pre_stop: a command the carrier runs inside the running
+ * container as `lxr exec` runs one: the container's process with argv,
+ * env added over its environment, cwd and user in place of its own
+ * (NULL: its own), every capability when privileged. */
+struct plan_hook {
+	char **argv;
+	char **env; /* "K=V" */
+	char *user, *cwd;
+	bool privileged;
+};
 /* A file the carrier writes before the container starts, which a mount
  * of the spec binds read-only: a secret or config whose content lxr holds
  * (from the environment, or inline). Under the project's run directory,
@@ -258,6 +268,8 @@ struct plan_instance {
 	struct plan_restart restart;
 	struct plan_health health;
 	int64_t stop_grace_us;
+	struct plan_hook *post_start, *pre_stop;
+	size_t n_post_start, n_pre_stop;
 };
 /* Replica n (1-based) of svc, with img its image (NULL for a rootfs
  * directory) and host what the host has (plan_host). out->spec starts from

@@ -100,8 +100,8 @@ static const struct {
     /* service: lifecycle (supervisor) */
     {"service.depends_on", true},
     {"service.healthcheck", true},
-    {"service.post_start", false}, /* loaded; the supervisor does not run it yet */
-    {"service.pre_stop", false},
+    {"service.post_start", true}, /* run in the container as exec runs (supervisor/hook.c) */
+    {"service.pre_stop", true},
     {"service.healthcheck.timings_only", true}, /* the image's test, the file's timings (plan) */
     {"service.restart", true},
     {"service.stop_grace_period", true},

@@ -625,6 +625,36 @@ static void host_dirs_of(const struct cfg_stack *st, const struct cfg_service *s
 	}
 }
 
+static void hooks_of(const struct cfg_hook *v, size_t n, struct plan_hook **out, size_t *n_out)
+{
+	*out = n ? lxr_xcalloc(n, sizeof(**out)) : NULL;
+	*n_out = n;
+	for (size_t i = 0; i < n; i++) {
+		struct plan_hook *h = &(*out)[i];
+		h->argv = strs_of(&v[i].command.argv);
+		h->user = v[i].user.v ? lxr_xstrdup(v[i].user.v) : NULL;
+		h->cwd = v[i].working_dir.v ? lxr_xstrdup(v[i].working_dir.v) : NULL;
+		h->privileged = v[i].privileged.v;
+		/* a pass-through name unset where lxr runs: not set */
+		for (size_t k = 0; k < v[i].environment.n; k++)
+			if (v[i].environment.v[k].value)
+				lxr_strv_push(&h->env,
+					      lxr_xasprintf("%s=%s", v[i].environment.v[k].key,
+							    v[i].environment.v[k].value));
+	}
+}
+
+static void hooks_free(struct plan_hook *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		lxr_strv_free(v[i].argv);
+		lxr_strv_free(v[i].env);
+		free(v[i].user);
+		free(v[i].cwd);
+	}
+	free(v);
+}
+
 int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 			const struct plan_image *img, const struct plan_host *host,
 			struct plan_instance *out, lxr_err *err)
@@ -649,6 +679,8 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 	host_dirs_of(st, svc, &out->host_dirs);
 	restart_of(svc, &out->restart);
 	out->stop_grace_us = svc->stop_grace_period.v;
+	hooks_of(svc->post_start, svc->n_post_start, &out->post_start, &out->n_post_start);
+	hooks_of(svc->pre_stop, svc->n_pre_stop, &out->pre_stop, &out->n_pre_stop);
 	return 0;
 }
 
@@ -698,5 +730,7 @@ void plan_instance_free(struct plan_instance *p)
 	plan_ns_join_free(&p->pid_of);
 	plan_ns_join_free(&p->ipc_of);
 	lxr_strv_free(p->health.argv);
+	hooks_free(p->post_start, p->n_post_start);
+	hooks_free(p->pre_stop, p->n_pre_stop);
 	memset(p, 0, sizeof(*p));
 }

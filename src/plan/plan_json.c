@@ -320,6 +320,22 @@ static json_t *health(const struct plan_health *h)
 			 (json_int_t)h->start_interval_us, "retries", h->retries);
 }
 
+/* In the order they run; absent when there are none, as older plans were */
+static void hooks(json_t *j, const char *key, const struct plan_hook *v, size_t n)
+{
+	json_t *a;
+
+	if (!n)
+		return;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    a, json_pack("{s:o, s:o, s:o, s:o, s:b}", "argv", strv(v[i].argv), "env",
+				 strv(v[i].env), "user", str_or_null(v[i].user), "cwd",
+				 str_or_null(v[i].cwd), "privileged", v[i].privileged));
+	json_object_set_new(j, key, a);
+}
+
 char *plan_instance_text(const struct plan_instance *p, bool pretty)
 {
 	json_t *more = json_array();
@@ -335,6 +351,8 @@ char *plan_instance_text(const struct plan_instance *p, bool pretty)
 
 	if (!j)
 		abort(); /* a pack format that does not match its arguments */
+	hooks(j, "post_start", p->post_start, p->n_post_start);
+	hooks(j, "pre_stop", p->pre_stop, p->n_pre_stop);
 	/* where the secrets and configs lxr writes go, whose they are: never
 	 * what they hold (the plan is printed by up --dry-run=plan) */
 	if (p->n_files) {

@@ -27,7 +27,7 @@ int64_t sup_now(void)
  * only wake the loop early. */
 uint32_t sup_watch_events(const struct sup_watch *w)
 {
-	return w->kind == W_HEALTH_SYNC ? EPOLLRDHUP : EPOLLIN;
+	return w->kind == W_HEALTH_SYNC || w->kind == W_HOOK_SYNC ? EPOLLRDHUP : EPOLLIN;
 }
 
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err)
@@ -133,7 +133,8 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 {
 	struct sup_instance *in = w->ptr;
 
-	if (w->kind == W_SYNC || w->kind == W_PIDFD || w->kind == W_LISTEN || w->kind == W_CLIENT)
+	if (w->kind == W_SYNC || w->kind == W_PIDFD || w->kind == W_LISTEN || w->kind == W_CLIENT ||
+	    w->kind == W_HOOK_PIDFD)
 		s->trim_at = sup_now() + TRIM_IDLE_US;
 	switch (w->kind) {
 	case W_SIGNAL: on_signal(s); break;
@@ -145,6 +146,9 @@ static void dispatch(struct sup *s, struct sup_watch *w)
 	case W_HEALTH_PIDFD: sup_health_on_exit(s, in); break;
 	case W_HEALTH_OUT: sup_health_on_output(s, in); break;
 	case W_HEALTH_SYNC: sup_health_on_started(s, in); break;
+	case W_HOOK_PIDFD: sup_hooks_on_exit(s, in); break;
+	case W_HOOK_OUT: sup_hooks_on_output(s, in); break;
+	case W_HOOK_SYNC: sup_hooks_on_started(s, in); break;
 	case W_LISTEN: sup_control_accept(s); break;
 	case W_CLIENT: sup_control_read(s, w); break;
 	case W_TERM: sup_term_flush(s); break;
@@ -160,6 +164,9 @@ static bool startup_settled(struct sup *s)
 		enum svc_state st = in->fsm.state;
 		if (st == SVC_STARTING ||
 		    (st == SVC_CREATED && !in->blocked && !in->held && !in->fsm.stopped_by_user))
+			return false;
+		/* up waits for post_start, as compose's does */
+		if (sup_hooks_post_start_running(in))
 			return false;
 		/* a dependent waits for this one to get healthy or complete */
 		if (st == SVC_RUNNING && in->health.enabled && sup_health_needed(s, in))

@@ -23,6 +23,13 @@ static enum gate gate_of(const struct sup_service *dep, enum cfg_dep_condition c
 			*why = "failed to start";
 			return GATE_FAILED;
 		}
+		/* its post_start is part of its start (compose's) */
+		if (dep->inst[k].hooks.failed) {
+			*why = "failed its post_start hook";
+			return GATE_FAILED;
+		}
+		if (sup_hooks_post_start_running(&dep->inst[k]))
+			return GATE_WAIT;
 		switch (cond) {
 		case CFG_DEP_STARTED:
 			if (f->started_at == 0)

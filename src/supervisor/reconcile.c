@@ -253,6 +253,7 @@ void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_
 	oi->health.pid = -1;
 	oi->health.pidw.fd = oi->health.outw.fd = oi->health.syncw.fd = -1;
 	oi->health.starting = (struct rt_exec_pending){-1, -1};
+	sup_hooks_transplant(s, oi, ni);
 }
 
 /* The orphans kept running move into the new tables whole (containers,

@@ -269,6 +269,7 @@ void sup_free(struct sup *s)
 			plan_instance_free(&in->plan);
 			lxr_strv_free(in->health.argv);
 			sup_health_free(&in->health);
+			sup_hooks_free(&in->hooks);
 			if (in->upd_plan)
 				plan_instance_free(in->upd_plan);
 			free(in->upd_plan);

@@ -27,6 +27,9 @@ enum sup_watch_kind {
 	W_HEALTH_PIDFD,
 	W_HEALTH_OUT,
 	W_HEALTH_SYNC,
+	W_HOOK_PIDFD,
+	W_HOOK_OUT,
+	W_HOOK_SYNC,
 	W_LISTEN,
 	W_CLIENT,
 	W_TERM
@@ -69,6 +72,28 @@ struct sup_health {
 	size_t n_log, log_next;
 };
 
+/* hook.c: the post_start or pre_stop hooks an instance runs, one at a
+ * time. Zeroed is idle (the watches' fds are live only as the flags say). */
+enum sup_hook_phase { SUP_HOOK_NONE, SUP_HOOK_POST_START, SUP_HOOK_PRE_STOP };
+#define SUP_HOOK_TAIL 2048 /* a failing hook's output kept for its message */
+struct sup_hooks {
+	enum sup_hook_phase phase;
+	size_t next; /* the one running in its list */
+	pid_t pid;   /* running (its pidw live), 0: none */
+	struct sup_watch pidw, outw, syncw;
+	bool out_open, starting_open;
+	struct rt_exec_pending starting;
+	char *tail; /* the running hook's last output */
+	size_t tail_len;
+	bool mid_line;         /* its output so far ends without a newline */
+	bool post_start_due;   /* a start asked for: post_start runs once it runs */
+	bool failed;           /* post_start failed in this life */
+	bool pre_stop_done;    /* ran in this life: the stop it held goes on */
+	bool holding;          /* pre_stop holds this stop or restart back */
+	enum svc_event held;   /* EV_STOP or EV_RESTART */
+	int64_t held_grace_us; /* the grace the stop had when it came */
+};
+
 /* update.c: an instance's step in a rolling update */
 enum sup_upd_step {
 	UPD_STEP_NONE,     /* not part of one */
@@ -108,6 +133,7 @@ struct sup_instance {
 	 * never written, so its stdin never ends (compose's `-i`) */
 	int stdin_w;
 	struct sup_health health;
+	struct sup_hooks hooks;
 	bool oom_killed;
 	/* lxr pause: its cgroup is frozen; no health checks run meanwhile */
 	bool paused;
@@ -359,6 +385,26 @@ void sup_health_free(struct sup_health *h);
  * one interval later. */
 void sup_health_pause(struct sup *s, struct sup_instance *in, bool paused);
 int64_t sup_health_deadline(const struct sup_instance *in);
+
+/* ---- hook.c: post_start and pre_stop ------------------------------------- */
+/* After the state machine took ev with action a: a start asked for makes
+ * the next start's post_start due. */
+void sup_hooks_note(struct sup_instance *in, enum svc_event ev, enum svc_action a);
+/* The command runs (EV_STARTED): post_start, if due. */
+void sup_hooks_started(struct sup *s, struct sup_instance *in);
+/* A stop or restart of a running instance with pre_stop hooks: they run
+ * first, and the event (with the grace it came with) once they are done;
+ * true when it is held so. */
+bool sup_hooks_hold(struct sup *s, struct sup_instance *in, enum svc_event ev);
+/* The container is going: a running hook is killed. Returns the event a
+ * pre_stop held (for the caller to feed after the exit), -1 none. */
+int sup_hooks_stop(struct sup *s, struct sup_instance *in);
+bool sup_hooks_post_start_running(const struct sup_instance *in);
+void sup_hooks_on_started(struct sup *s, struct sup_instance *in);
+void sup_hooks_on_exit(struct sup *s, struct sup_instance *in);
+void sup_hooks_on_output(struct sup *s, struct sup_instance *in);
+void sup_hooks_free(struct sup_hooks *h);
+void sup_hooks_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni);
 
 /* ---- output.c: container output to log files and the terminal --------------- */
 int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err *err);

@@ -328,6 +328,7 @@ void sup_update_shadow_free(struct sup_instance *in)
 	plan_instance_free(&sh->plan);
 	lxr_strv_free(sh->health.argv);
 	sup_health_free(&sh->health);
+	sup_hooks_free(&sh->hooks);
 	free(sh->ports);
 	free(sh->name);
 	free(sh->upd_why);

@@ -420,7 +420,8 @@ static void print_top(json_t *result)
 }
 
 /* docker stop and compose stop/restart return once it is done: wait while
- * any instance named in done is stopping (or, for start and restart,
+ * any instance named in done is stopping or runs a hook (post_start,
+ * pre_stop: compose waits for them) (or, for start and restart,
  * starting; for restart also in backoff). The supervisor bounds it:
  * SIGKILL after the grace period. *last gets the last `ps`. */
 static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, json_t **last,
@@ -447,7 +448,7 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, js
 			{
 				if (!name || !st || strcmp(json_string_value(n), name))
 					continue;
-				busy |= !strcmp(st, "stopping") ||
+				busy |= !strcmp(st, "stopping") || json_object_get(o, "hook") ||
 					(starts && !strcmp(st, "starting")) ||
 					(restart && !strcmp(st, "backoff"));
 			}

@@ -67,6 +67,12 @@ static json_t *instance_json(const struct sup_instance *in)
 		json_object_set_new(o, "held", json_true()); /* up --no-start: waits for start */
 	if (in->has_error)
 		json_object_set_new(o, "error", sup_err_json(&in->error));
+	/* a stop or restart is over only once its hooks are */
+	if (in->hooks.phase != SUP_HOOK_NONE)
+		json_object_set_new(o, "hook",
+				    json_string(in->hooks.phase == SUP_HOOK_POST_START
+						    ? "post_start"
+						    : "pre_stop"));
 	if (in->health.enabled && in->health.last_output && in->health.last_output[0])
 		json_object_set_new(o, "health_output", json_string(in->health.last_output));
 	{

@@ -96,6 +96,18 @@ done
 [ "$(cat "$SHARED/posts")" = "$(printf 'post\npost')" ] || fail "post_start ran $(wc -l < "$SHARED/posts") times for a first start, a policy restart and lxr restart"
 pass "post_start runs after lxr restart, not after a restart by the policy"
 
+# lxr restart: pre_stop before the stop signal, post_start again, and it
+# returns once both have run (compose's restart waits for them)
+run restart -f "$STACK" web
+expect_rc 0 "restart web"
+for i in 1 2; do
+	order=$(grep -- "-web-$i\$" "$SHARED/order" | tr '\n' ' ')
+	[ "$order" = "pre_stop-web-$i term-web-$i " ] || fail "restart of web-$i: pre_stop and the stop signal came as [$order]"
+done
+run logs --file "$STACK" web
+[ "$(printf '%s\n' "$OUT" | grep -c "hello from the hook")" = 4 ] || fail "post_start did not run again in both replicas once restart returned: $OUT"
+pass "lxr restart runs pre_stop, then the stop signal, then post_start, and waits for them"
+
 # once exits by itself: its pre_stop does not run
 wait_event '"instance":"once-1","state":"exited"'
 run down -f "$STACK"
@@ -106,7 +118,7 @@ pass "pre_stop does not run when the container exits by itself"
 # down: each replica's pre_stop, then its stop signal
 for i in 1 2; do
 	order=$(grep -- "-web-$i\$" "$SHARED/order" | tr '\n' ' ')
-	[ "$order" = "pre_stop-web-$i term-web-$i " ] || fail "web-$i: pre_stop and the stop signal came as [$order]"
+	[ "$order" = "pre_stop-web-$i term-web-$i pre_stop-web-$i term-web-$i " ] || fail "web-$i: pre_stop and the stop signal came as [$order]"
 done
 pass "down runs pre_stop before the stop signal, in every replica"
 

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config clang-format clang libclang-rt-14-dev
 libyaml-dev libinih-dev libcap-dev
-libseccomp-dev libcmocka-dev libjansson-dev zlib1g-dev
+libseccomp-dev libcmocka-dev libjansson-dev
 libarchive-dev libcurl4-openssl-dev nettle-dev zstd docker-registry skopeo python3
 busybox-static iproute2 nftables iptables util-linux procps
 crun hyperfine python3-yaml python3-jsonschema

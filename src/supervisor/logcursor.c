@@ -7,8 +7,8 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
+#include "lxr/gzip.h"
 #include "supervisor/logcursor.h"
 #include "supervisor/loggz.h"
 
@@ -35,7 +35,7 @@ struct gz_origin {
 struct log_cursor {
 	char *service;
 	int dirfd, fd;
-	gzFile gz; /* reading a compressed rotated file (over a dup of fd) */
+	struct lxr_gunzip *gz; /* reading a compressed rotated file (from fd) */
 	dev_t dev;
 	ino_t ino;
 	bool drained; /* read once more after seeing the file rotated away */
@@ -224,28 +224,22 @@ static int scan_files(struct log_cursor *c, struct scan *sc, lxr_err *err)
 
 static void close_file(struct log_cursor *c)
 {
-	if (c->gz)
-		gzclose(c->gz); /* closes its dup of fd */
+	lxr_gunzip_free(c->gz);
 	c->gz = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 }
 
-/* zlib reads the compressed file through a descriptor of its own */
-static int open_gz(struct log_cursor *c, const char *name, lxr_err *err)
+static ssize_t gz_source(void *ctx, void *buf, size_t n)
 {
-	int zfd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	struct log_cursor *c = ctx;
+	ssize_t r;
 
-	if (zfd < 0)
-		return lxr_fail(err, errno, "open %s", name);
-	c->gz = gzdopen(zfd, "rb");
-	if (!c->gz) {
-		close(zfd);
-		return lxr_fail(err, ENOMEM, "open %s: gzdopen", name);
-	}
-	gzbuffer(c->gz, READ_CHUNK);
-	return 0;
+	do
+		r = read(c->fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
 }
 
 /* Switch to the file after the open one. 1 opened, 0 none (yet). */
@@ -289,8 +283,8 @@ static int open_next(struct log_cursor *c, lxr_err *err)
 		c->fd = fd;
 		c->dev = st.st_dev;
 		c->ino = st.st_ino;
-		if (sc.next_gz && open_gz(c, name, err) < 0)
-			return -1;
+		if (sc.next_gz)
+			c->gz = lxr_gunzip_new(gz_source, c);
 		c->drained = false;
 		/* records are whole in each file: leftovers of the old one are torn */
 		c->in.len = c->off = 0;
@@ -391,10 +385,10 @@ static ssize_t fill(struct log_cursor *c, lxr_err *err)
 		c->in.p = lxr_xrealloc(c->in.p, c->in.cap);
 	}
 	if (c->gz) {
-		int e;
-		r = gzread(c->gz, c->in.p + c->in.len, READ_CHUNK);
-		/* a damaged .gz: its lines up to the damage, then the next file */
-		if (r < 0 || (r == 0 && gzerror(c->gz, &e) && e != Z_OK)) {
+		r = lxr_gunzip_read(c->gz, c->in.p + c->in.len, READ_CHUNK);
+		/* a damaged .gz: its lines up to the damage (they came first),
+		 * then the next file */
+		if (r < 0) {
 			c->malformed++;
 			r = 0;
 		}

@@ -2,7 +2,7 @@
  * oldest rotated file first, yielding whole lines (P records joined to
  * their F). It follows the files by inode, so a rotation between two reads
  * neither skips nor repeats a file; a compressed rotated file (.N.gz) is
- * read through zlib and known by the inode of the file it was made from. */
+ * read through lxr_gunzip and known by the inode of the file it was made from. */
 #ifndef LXR_SUPERVISOR_LOGCURSOR_H
 #define LXR_SUPERVISOR_LOGCURSOR_H
 

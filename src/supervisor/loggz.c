@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "lxr/gzip.h"
 #include "supervisor/loggz.h"
 
 #define CHUNK (64u << 10)
@@ -18,10 +18,8 @@
 struct log_gz {
 	int dirfd, in, out;
 	char *from, *to, *tmp;
-	z_stream z;
-	gz_header head; /* deflate reads it (and extra) when it writes the header */
-	unsigned char extra[EXTRA_LEN];
-	unsigned char *ibuf, *obuf;
+	struct lxr_gzip *z;
+	unsigned char *ibuf;
 };
 
 static void job_free(struct log_gz *j)
@@ -32,9 +30,8 @@ static void job_free(struct log_gz *j)
 		close(j->out);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
-	deflateEnd(&j->z);
+	lxr_gzip_free(j->z);
 	free(j->ibuf);
-	free(j->obuf);
 	free(j->from);
 	free(j->to);
 	free(j->tmp);
@@ -49,49 +46,6 @@ static void set_extra(unsigned char *e, uint64_t ino)
 	e[3] = 0;
 	for (int i = 0; i < 8; i++)
 		e[4 + i] = (unsigned char)(ino >> (8 * i));
-}
-
-int log_gz_start(int dirfd, const char *from, struct log_gz **out, lxr_err *err)
-{
-	struct log_gz *j = lxr_xcalloc(1, sizeof(*j));
-	struct stat st;
-
-	j->dirfd = j->in = j->out = -1;
-	j->from = lxr_xstrdup(from);
-	j->to = lxr_xasprintf("%s.gz", from);
-	j->tmp = lxr_tmp_name(j->to);
-	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (j->dirfd < 0) {
-		lxr_fail(err, errno, "compress %s: dup", from);
-		goto fail;
-	}
-	j->in = openat(dirfd, from, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (j->in < 0 || fstat(j->in, &st) < 0) {
-		lxr_fail(err, errno, "compress %s: open", from);
-		goto fail;
-	}
-	if (deflateInit2(&j->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		lxr_fail(err, ENOMEM, "compress %s: deflateInit2", from);
-		goto fail;
-	}
-	set_extra(j->extra, (uint64_t)st.st_ino);
-	j->head.extra = j->extra;
-	j->head.extra_len = EXTRA_LEN;
-	j->head.time = (uLong)st.st_mtime;
-	j->head.os = 3; /* Unix */
-	deflateSetHeader(&j->z, &j->head);
-	j->out = openat(dirfd, j->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
-	if (j->out < 0) {
-		lxr_fail(err, errno, "compress %s: create %s", from, j->tmp);
-		goto fail;
-	}
-	j->ibuf = lxr_xmalloc(CHUNK);
-	j->obuf = lxr_xmalloc(CHUNK);
-	*out = j;
-	return 0;
-fail:
-	job_free(j);
-	return -1;
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -110,21 +64,48 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* deflate what is in z's input (all of it: flush Z_FINISH ends the stream) */
-static int deflate_out(struct log_gz *j, int flush)
+/* the encoder's output goes straight to the temp file */
+static int sink(void *ctx, const void *buf, size_t n)
 {
-	int r;
+	struct log_gz *j = ctx;
 
-	do {
-		j->z.next_out = j->obuf;
-		j->z.avail_out = CHUNK;
-		r = deflate(&j->z, flush);
-		if (r == Z_STREAM_ERROR)
-			return errno = EINVAL, -1;
-		if (write_all(j->out, j->obuf, CHUNK - j->z.avail_out) < 0)
-			return -1;
-	} while (j->z.avail_out == 0);
+	return write_all(j->out, buf, n);
+}
+
+int log_gz_start(int dirfd, const char *from, struct log_gz **out, lxr_err *err)
+{
+	struct log_gz *j = lxr_xcalloc(1, sizeof(*j));
+	unsigned char extra[EXTRA_LEN];
+	struct stat st;
+
+	j->dirfd = j->in = j->out = -1;
+	j->from = lxr_xstrdup(from);
+	j->to = lxr_xasprintf("%s.gz", from);
+	j->tmp = lxr_tmp_name(j->to);
+	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (j->dirfd < 0) {
+		lxr_fail(err, errno, "compress %s: dup", from);
+		goto fail;
+	}
+	j->in = openat(dirfd, from, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (j->in < 0 || fstat(j->in, &st) < 0) {
+		lxr_fail(err, errno, "compress %s: open", from);
+		goto fail;
+	}
+	j->out = openat(dirfd, j->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	if (j->out < 0) {
+		lxr_fail(err, errno, "compress %s: create %s", from, j->tmp);
+		goto fail;
+	}
+	set_extra(extra, (uint64_t)st.st_ino);
+	j->z =
+	    lxr_gzip_new(&(struct lxr_gz_header){(uint32_t)st.st_mtime, extra, EXTRA_LEN}, sink, j);
+	j->ibuf = lxr_xmalloc(CHUNK);
+	*out = j;
 	return 0;
+fail:
+	job_free(j);
+	return -1;
 }
 
 /* The .gz is whole: made durable before it takes its name (the plain file,
@@ -154,9 +135,8 @@ int log_gz_step(struct log_gz *j, size_t budget, lxr_err *err)
 			lxr_fail(err, errno, "compress %s: read", j->from);
 			goto fail;
 		}
-		j->z.next_in = j->ibuf;
-		j->z.avail_in = (uInt)n;
-		if (deflate_out(j, n == 0 ? Z_FINISH : Z_NO_FLUSH) < 0) {
+		if ((n > 0 ? lxr_gzip_write(j->z, j->ibuf, (size_t)n) : lxr_gzip_finish(j->z)) <
+		    0) {
 			lxr_fail(err, errno, "compress %s: write %s", j->from, j->tmp);
 			goto fail;
 		}

@@ -11,7 +11,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <cmocka.h>
 
 #include "logtest.h"
@@ -274,17 +273,20 @@ static void compose_logging_options(void **state)
 	assert_int_equal(o.max_file, 5);
 }
 
-/* The file's bytes through zlib; "" when it is not gzip. Caller frees. */
+/* The file's bytes through the gzip program (not lxr's own decoder); ""
+ * when it is not gzip. Caller frees. */
 static char *gunzip(const char *dir, const char *name)
 {
-	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name);
-	gzFile z = gzopen(path, "rb");
+	_cleanup_free_ char *cmd = lxr_xasprintf("gzip -dc '%s/%s' 2>/dev/null", dir, name);
+	FILE *p = popen(cmd, "r");
 	char *buf = lxr_xcalloc(1, 1 << 20);
-	int n = z ? gzread(z, buf, (1 << 20) - 1) : 0;
+	size_t n;
 
-	if (z)
-		gzclose(z);
-	buf[n > 0 ? n : 0] = '\0';
+	assert_non_null(p);
+	n = fread(buf, 1, (1 << 20) - 1, p);
+	if (pclose(p) != 0)
+		n = 0;
+	buf[n] = '\0';
 	return buf;
 }
 

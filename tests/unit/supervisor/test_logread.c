@@ -191,7 +191,7 @@ static bool exists(const char *dir, const char *name)
 	return access(p, F_OK) == 0;
 }
 
-/* compress: the rotated files are .N.gz, read through zlib in order, with
+/* compress: the rotated files are .N.gz, read through lxr_gunzip in order, with
  * --tail and --since as for plain ones */
 static void compressed_files_read_in_order(void **state)
 {

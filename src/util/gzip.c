@@ -14,19 +14,27 @@
 #define MAX_MATCH 258
 
 /* ---- CRC-32 -------------------------------------------------------------
- * The byte-wise table, made by the compiler: entry b is b shifted through
- * the reflected polynomial eight times. */
-#define CRC1(c)   (((c) >> 1) ^ (0xedb88320u & (0u - ((c)&1u))))
-#define CRC8(c)   CRC1(CRC1(CRC1(CRC1(CRC1(CRC1(CRC1(CRC1(c))))))))
-#define CRC_4(n)  CRC8(n##u), CRC8(n##u + 1), CRC8(n##u + 2), CRC8(n##u + 3)
-#define CRC_16(n) CRC_4(n), CRC_4(n + 4), CRC_4(n + 8), CRC_4(n + 12)
-#define CRC_64(n) CRC_16(n), CRC_16(n + 16), CRC_16(n + 32), CRC_16(n + 48)
-static const uint32_t crc_table[256] = {CRC_64(0), CRC_64(64), CRC_64(128), CRC_64(192)};
+ * Byte-wise, with a table made at the first call (in .bss, not in the
+ * file: lxr runs no threads). */
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	for (uint32_t b = 0; b < 256; b++) {
+		uint32_t c = b;
+
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+		crc_table[b] = c;
+	}
+}
 
 uint32_t lxr_crc32(uint32_t crc, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
 
+	if (!crc_table[1])
+		crc_init();
 	crc = ~crc;
 	while (n--)
 		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -214,6 +215,59 @@ static void compressed_files_read_in_order(void **state)
 	o.since = at(1, 0);
 	out = run_logs(dir, &o);
 	assert_string_equal(out, "svc | svc 002998\nsvc | svc 002999\n");
+	free(out);
+	remove_tmpdir(dir);
+}
+
+/* The first and last line numbers of a .gz, read by the gzip program */
+static void gz_range(const char *dir, const char *name, long *first, long *last)
+{
+	_cleanup_free_ char *cmd =
+	    lxr_xasprintf("gzip -dc '%s/%s' | sed -n '1p;$p' | sed 's/.* //'", dir, name);
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%ld %ld", first, last), 2);
+	assert_int_equal(pclose(p), 0);
+}
+
+/* A damaged .gz: its lines up to the damage, then the next file's, the
+ * other files whole */
+static void damaged_gz_gives_its_lines_up_to_the_damage(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer_opts wo = {.max_size = 4096, .max_file = 100, .compress = true};
+	struct log_writer *w = open_writer(dir, "svc", &wo);
+	struct logs_opts o = {.tail = -1};
+	_cleanup_free_ char *path = lxr_xasprintf("%s/svc.log.15.gz", dir);
+	struct stat st;
+	long first, last, want = 0, seen_damaged = 0;
+	char *out;
+
+	write_numbered(w, "svc", 0, 3000);
+	log_writer_close(w, &(struct timespec){0});
+	gz_range(dir, "svc.log.15.gz", &first, &last);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size / 2), 0);
+	out = run_logs(dir, &o);
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n');
+		long n;
+
+		assert_non_null(nl);
+		assert_int_equal(sscanf(p, "svc | svc %ld", &n), 1);
+		if (n != want) {
+			/* the one gap: from within the damaged file to its end */
+			assert_true(want > first && want <= last);
+			assert_int_equal(n, last + 1);
+		}
+		if (n >= first && n <= last)
+			seen_damaged++;
+		want = n + 1;
+		p = nl + 1;
+	}
+	assert_int_equal(want, 3000);
+	assert_true(seen_damaged > 0 && seen_damaged < last - first + 1);
 	free(out);
 	remove_tmpdir(dir);
 }
@@ -467,6 +521,7 @@ int main(void)
 	    cmocka_unit_test(rotated_files_read_in_order),
 	    cmocka_unit_test(compressed_files_read_in_order),
 	    cmocka_unit_test(reader_keeps_its_place_across_compression),
+	    cmocka_unit_test(damaged_gz_gives_its_lines_up_to_the_damage),
 	    cmocka_unit_test(unlogged_service),
 	    cmocka_unit_test(hundred_thousand_lines_all_come_back),
 	    cmocka_unit_test(since_forms),

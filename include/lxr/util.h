@@ -97,6 +97,12 @@ const char *lxr_did_you_mean(const char *word, const char *const *cands, size_t 
 /* NULL-terminated string vectors. */
 size_t lxr_strv_len(char *const *v);
 void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
+/* dirfd's entries from the first, through a descriptor of their own (a
+ * dup shares dirfd's offset, so it is rewound); NULL with errno set */
+struct __dirstream;
+struct __dirstream *lxr_opendir_dup(int dirfd);
+/* an environment's "K=V": replaces K's entry, else appends a copy */
+void lxr_strv_setenv(char ***env, const char *kv);
 char **lxr_strv_dup(char *const *v);
 bool lxr_strv_has(char *const *v, const char *s); /* v (NULL: empty) holds s */
 void lxr_strv_free(char **v);

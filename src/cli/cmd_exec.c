@@ -56,19 +56,6 @@ struct exec_opts {
 	char **env;
 };
 
-static void env_put(char ***env, const char *kv)
-{
-	size_t kl = strcspn(kv, "=");
-
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (!strncmp((*env)[i], kv, kl) && (*env)[i][kl] == '=') {
-			free((*env)[i]);
-			(*env)[i] = lxr_xstrdup(kv);
-			return;
-		}
-	lxr_strv_push(env, lxr_xstrdup(kv));
-}
-
 static int parse_index(const char *s, long *out)
 {
 	char *end;
@@ -161,9 +148,9 @@ static int exec_process(struct exec_opts *o, struct lxr_container_ref *ref, char
 	if (o->tty)
 		rt_console_size_from_tty(p);
 	for (size_t i = 0; o->env && o->env[i]; i++)
-		env_put(&p->env, o->env[i]);
+		lxr_strv_setenv(&p->env, o->env[i]);
 	if (o->tty)
-		env_put(&p->env, "TERM=xterm");
+		lxr_strv_setenv(&p->env, "TERM=xterm");
 	if (o->workdir) {
 		free(p->cwd);
 		p->cwd = lxr_xstrdup(o->workdir);

@@ -481,31 +481,15 @@ static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_host_name(c, n, &((struct cfg_network *)obj)->host_name);
 }
 
-/* Go's strconv.ParseBool, which dockerd reads these options with:
- * 1 if true, 0 if false, -1 if neither. */
-static int go_bool(const char *v)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcmp(v, yes[i]))
-			return 1;
-		if (!strcmp(v, no[i]))
-			return 0;
-	}
-	return -1;
-}
-
 /* com.docker.network.enable_ipv6 (and _ipv4) are the daemon's own spelling
  * of enable_ipv6 (enable_ipv4): dockerd takes the option where the key is
  * not given, and the key where it is. Either way the option is folded
  * into the key (family_opts), so that `lxr config` prints one spelling. */
 static int family_opt(struct cfg_ctx *c, struct cfg_network *net, const struct cfg_kv *kv)
 {
-	int on = go_bool(kv->value);
+	bool on;
 
-	if (on < 0) {
+	if (lxr_go_bool(kv->value, &on) < 0) {
 		cfg_diag_add(c, kv->pos, false, "true or false",
 			     "driver_opts: %s \"%s\" is not a boolean", kv->key, kv->value);
 		return -1;

@@ -45,19 +45,6 @@ static const char *phase_name(const struct sup_hooks *h)
 	return h->phase == SUP_HOOK_POST_START ? "post_start" : "pre_stop";
 }
 
-static void env_put(char ***env, const char *kv)
-{
-	size_t kl = strcspn(kv, "=");
-
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (!strncmp((*env)[i], kv, kl) && (*env)[i][kl] == '=') {
-			free((*env)[i]);
-			(*env)[i] = lxr_xstrdup(kv);
-			return;
-		}
-	lxr_strv_push(env, lxr_xstrdup(kv));
-}
-
 /* The container's process (a shallow copy of its spec) as the hook's:
  * what it changes is the hook's own, freed by hook_proc_free. */
 static int hook_proc(const struct sup_instance *in, const struct plan_hook *hk,
@@ -68,7 +55,7 @@ static int hook_proc(const struct sup_instance *in, const struct plan_hook *hk,
 	proc->terminal = false;
 	proc->env = lxr_strv_dup(in->plan.spec.env);
 	for (char *const *e = hk->env; e && *e; e++)
-		env_put(&proc->env, *e);
+		lxr_strv_setenv(&proc->env, *e);
 	if (hk->cwd)
 		proc->cwd = hk->cwd;
 	proc->additional_gids = NULL;

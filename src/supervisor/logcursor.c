@@ -180,22 +180,16 @@ static int find_cur(struct log_cursor *c, const struct file_ent *v, size_t n)
 
 static int scan_files(struct log_cursor *c, struct scan *sc, lxr_err *err)
 {
-	int dfd = fcntl(c->dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = lxr_opendir_dup(c->dirfd);
 	_cleanup_free_ struct file_ent *v = NULL;
 	_cleanup_free_ char **names = NULL;
 	size_t n = 0, cap = 0;
 	char svc[NAME_MAX + 1];
 	struct dirent *de;
-	DIR *d;
 
 	*sc = (struct scan){.cur = -1, .next = -1};
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return lxr_fail(err, errno, "read log directory");
-	}
-	/* the dup shares the directory offset: start from the top each time */
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		struct stat st;
 		bool gz;

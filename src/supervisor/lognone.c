@@ -20,16 +20,12 @@ static char *marker(const char *service)
 /* The service's log files (<service>.log, .N, .N.gz) in dirfd. */
 static void remove_logs(int dirfd, const char *service)
 {
-	int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = lxr_opendir_dup(dirfd);
 	char svc[NAME_MAX + 1];
 	struct dirent *de;
-	DIR *d;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d)))
 		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) >= 0 &&
 		    !strcmp(svc, service))

@@ -137,18 +137,13 @@ static int add_source(struct reader *r, const char *service, bool use_tail, lxr_
 /* Every service with a log file in the directory, not yet a source. */
 static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 {
-	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = lxr_opendir_dup(r->dirfd);
 	char svc[NAME_MAX + 1];
 	struct dirent *de;
-	DIR *d;
 	int ret = 0;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return lxr_fail(err, errno, "read log directory %s", r->dir);
-	}
-	rewinddir(d);
 	while (ret == 0 && (de = readdir(d)))
 		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) >= 0 && wanted(r, svc) &&
 		    !have_source(r, svc))
@@ -160,19 +155,14 @@ static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 /* The service with a log file here whose name is closest to name. */
 static char *closest_logged(struct reader *r, const char *name)
 {
-	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = lxr_opendir_dup(r->dirfd);
 	_cleanup_strv_ char **names = NULL;
 	char svc[NAME_MAX + 1];
 	const char *dym;
 	struct dirent *de;
-	DIR *d;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return NULL;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)))
 		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) == 0)
 			lxr_strv_push(&names, lxr_xstrdup(svc));
@@ -203,16 +193,11 @@ static void warn_unreadable(const char *service, const char *driver)
  * each, as compose gives for such a container, when none are named. */
 static void note_unlogged(struct reader *r)
 {
-	int dfd = fcntl(r->dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = lxr_opendir_dup(r->dirfd);
 	struct dirent *de;
-	DIR *d;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		_cleanup_free_ char *svc = NULL, *drv = NULL;

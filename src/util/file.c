@@ -25,6 +25,24 @@ char *lxr_tmp_name_of(const char *name, int pid)
 	return lxr_xasprintf(".%s" LXR_TMP_INFIX "%d", name, pid);
 }
 
+DIR *lxr_opendir_dup(int dirfd)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 int lxr_tmp_name_pid(const char *name)
 {
 	const char *p = strstr(name, LXR_TMP_INFIX), *q;

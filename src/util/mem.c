@@ -157,6 +157,19 @@ void lxr_strv_push(char ***v, char *s)
 	(*v)[n + 1] = NULL;
 }
 
+void lxr_strv_setenv(char ***env, const char *kv)
+{
+	size_t kl = strcspn(kv, "=");
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (!strncmp((*env)[i], kv, kl) && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			(*env)[i] = lxr_xstrdup(kv);
+			return;
+		}
+	lxr_strv_push(env, lxr_xstrdup(kv));
+}
+
 int lxr_go_bool(const char *v, bool *out)
 {
 	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};

@@ -206,7 +206,8 @@ static size_t service_mounts(const struct cfg_stack *st, const struct cfg_servic
 			keep[k] = sub[j];
 			keep[k++].read_only = sub[j].read_only || f->read_only;
 		}
-		memcpy(keep + k, v, n * sizeof(*v));
+		if (n) /* v is NULL until the first entry gives one */
+			memcpy(keep + k, v, n * sizeof(*v));
 		free(v);
 		free(sub);
 		v = keep;

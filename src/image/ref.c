@@ -141,7 +141,15 @@ static int parse_into(struct img_ref *r, const char *s, lxr_err *err)
 	} else if (!r->digest) {
 		r->tag = lxr_xstrdup("latest");
 	}
-	return split_registry(r, copy, err);
+	if (split_registry(r, copy, err) < 0)
+		return -1;
+	/* docker's limit, on the name as it reads it back (registry and
+	 * library/ added): what lxr prints must parse again */
+	if (strlen(r->registry) + 1 + strlen(r->repo) > 255)
+		return lxr_fail(err, ENAMETOOLONG,
+				"repository name must not be more than 255 "
+				"characters");
+	return 0;
 }
 
 int img_ref_parse(const char *s, struct img_ref *out, lxr_err *err)

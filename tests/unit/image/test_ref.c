@@ -117,11 +117,23 @@ static void bad_references(void **state)
 	struct img_ref r;
 	lxr_err err;
 
+	char name[300];
+
 	for (size_t i = 0; bad[i]; i++) {
 		if (img_ref_parse(bad[i], &r, &err) == 0)
 			fail_msg("\"%s\" was accepted", bad[i]);
 		assert_non_null(strstr(err.msg, "image reference"));
 	}
+	/* docker's 255 characters, counted on the name as it reads back:
+	 * 245 of "a" is 255 with "docker.io/", and library/ makes it 263 */
+	memset(name, 'a', 245);
+	name[245] = '\0';
+	assert_int_equal(img_ref_parse(name, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "255"));
+	memset(name, 'a', 236);
+	memcpy(name + 236, "/b", 3); /* docker.io/ + 238: 248 */
+	assert_int_equal(img_ref_parse(name, &r, &err), 0);
+	img_ref_free(&r);
 }
 
 static char **v(const char *a, const char *b)

@@ -202,6 +202,12 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		cfg_error_hint(c, n, VOLUME_HINT, "volumes: cannot read \"%s\"", v);
 		return -1;
 	}
+	/* ":/data" is what "${SRC}:/data" becomes with SRC unset */
+	if (np > 1 && !*parts[0]) {
+		cfg_error_hint(c, n, "is a variable in the source unset or empty?",
+			       "volumes: \"%s\" has nothing before the ':'", v);
+		return -1;
+	}
 	m = cfg_svc_mount_add(s, n->pos);
 	if (np == 1) { /* "/data": an anonymous volume */
 		m->type = CFG_MOUNT_VOLUME;

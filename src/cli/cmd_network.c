@@ -10,7 +10,8 @@
 #include "lxr/net.h"
 
 static const char usage[] =
-    "usage: lxr network create [--subnet CIDR]... [--gateway IP]... [--ipv6] [--internal]\n"
+    "usage: lxr network create [--subnet CIDR]... [--gateway IP]... [--ip-range CIDR]...\n"
+    "                          [--aux-address HOST=IP]... [--ipv6] [--internal]\n"
     "                          [-d bridge] [--label K=V]... [-o K=V]... NAME\n"
     "       lxr network ls [-q] [--format json]\n"
     "       lxr network rm NAME...\n"
@@ -33,6 +34,11 @@ static const char usage[] =
     "                        the pool)\n"
     "      --gateway IP      create: its gateway (default: the first address;\n"
     "                        needs --subnet)\n"
+    "      --ip-range CIDR   create: containers' addresses come from this range\n"
+    "                        of the --subnet (one per family)\n"
+    "      --aux-address HOST=IP\n"
+    "                        create: an address of the --subnet no container\n"
+    "                        gets (repeatable)\n"
     "      --internal        create: no way out (no masquerade, no route)\n"
     "      --ipv6            create: IPv6 too (its --subnet fd00::/64, or a ULA\n"
     "                        /64 picked as docker 27+ does)\n"
@@ -60,14 +66,20 @@ static int kv_arg(const char *opt, const char *arg, char ***v)
 
 static int create(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"driver", required_argument, NULL, 'd'},  {"opt", required_argument, NULL, 'o'},
-	    {"label", required_argument, NULL, 'l'},   {"subnet", required_argument, NULL, 's'},
-	    {"gateway", required_argument, NULL, 'g'}, {"ip-range", required_argument, NULL, 'r'},
-	    {"internal", no_argument, NULL, 'i'},      {"ipv6", no_argument, NULL, '6'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"driver", required_argument, NULL, 'd'},
+						 {"opt", required_argument, NULL, 'o'},
+						 {"label", required_argument, NULL, 'l'},
+						 {"subnet", required_argument, NULL, 's'},
+						 {"gateway", required_argument, NULL, 'g'},
+						 {"ip-range", required_argument, NULL, 'r'},
+						 {"aux-address", required_argument, NULL, 'a'},
+						 {"internal", no_argument, NULL, 'i'},
+						 {"ipv6", no_argument, NULL, '6'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	_cleanup_strv_ char **opts = lxr_xcalloc(1, sizeof(char *));
 	_cleanup_strv_ char **labels = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_strv_ char **aux = lxr_xcalloc(1, sizeof(char *));
 	struct lxr_net_def d = {0};
 	struct lxr_net_pool pool;
 	lxr_err err;
@@ -101,12 +113,20 @@ static int create(int argc, char **argv)
 		case 'g': *(strchr(optarg, ':') ? &d.gateway6 : &d.gateway) = optarg; break;
 		case '6': d.ipv6 = true; break;
 		case 'i': d.internal = true; break;
-		case 'r':
-			fputs("lxr: error: network create --ip-range is not supported yet\n"
-			      "lxr: hint: give the range as the --subnet (a stack network's ipam "
-			      "ip_range is honoured)\n",
-			      stderr);
-			return LXR_EXIT_USAGE;
+		case 'r': *(strchr(optarg, ':') ? &d.ip_range6 : &d.ip_range) = optarg; break;
+		case 'a': {
+			/* docker's HOST=IP; the host name only names it */
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				fprintf(stderr,
+					"lxr: error: network create --aux-address \"%s\": want "
+					"HOST=IP\n",
+					optarg);
+				return LXR_EXIT_USAGE;
+			}
+			lxr_strv_push(&aux, lxr_xstrdup(eq + 1));
+			break;
+		}
 		default:
 			fprintf(stderr, "lxr: error: network create: unknown option %s\n%s",
 				argv[optind - 1], usage);
@@ -120,6 +140,21 @@ static int create(int argc, char **argv)
 		      stderr);
 		return LXR_EXIT_USAGE;
 	}
+	/* a range or an address inside a subnet lxr would pick cannot be
+	 * given ahead of it: docker wants the --subnet too */
+	if ((d.ip_range && !d.subnet) || (d.ip_range6 && !d.subnet6)) {
+		fputs("lxr: error: network create --ip-range needs --subnet (of its family)\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	for (size_t i = 0; aux[i]; i++)
+		if (!(strchr(aux[i], ':') ? d.subnet6 : d.subnet)) {
+			fprintf(stderr,
+				"lxr: error: network create --aux-address %s needs --subnet (of "
+				"its family)\n",
+				aux[i]);
+			return LXR_EXIT_USAGE;
+		}
 	if (d.subnet6 && !d.ipv6) {
 		fprintf(stderr,
 			"lxr: error: network create --subnet %s: an IPv6 subnet needs "
@@ -130,6 +165,7 @@ static int create(int argc, char **argv)
 	d.name = argv[optind];
 	d.labels = labels;
 	d.options = opts;
+	d.aux = aux[0] ? aux : NULL;
 	net_pool_default(&pool);
 	if (net_def_create(lxr_run_dir(), &d, &pool, &err) < 0) {
 		lxr_err_print(&err);
@@ -173,9 +209,14 @@ static json_t *def_json(const struct lxr_net_def *d, const char *project, const 
 	net_members_free(m, n);
 	json_t *config = json_pack("[{s:s, s:s}]", "Subnet", d->subnet, "Gateway", d->gateway);
 
-	if (d->ipv6 && d->subnet6 && d->gateway6)
-		json_array_append_new(
-		    config, json_pack("{s:s, s:s}", "Subnet", d->subnet6, "Gateway", d->gateway6));
+	if (d->ip_range)
+		json_object_set_new(json_array_get(config, 0), "IPRange", json_string(d->ip_range));
+	if (d->ipv6 && d->subnet6 && d->gateway6) {
+		json_t *c6 = json_pack("{s:s, s:s}", "Subnet", d->subnet6, "Gateway", d->gateway6);
+		if (d->ip_range6)
+			json_object_set_new(c6, "IPRange", json_string(d->ip_range6));
+		json_array_append_new(config, c6);
+	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:o, s:o}", "Name",
 			 d->name, "Driver", "bridge", "Scope", "local", "Created",
 			 d->created ? d->created : "", "EnableIPv6", d->ipv6, "Internal",

@@ -30,9 +30,29 @@ run network create -o com.docker.network.bridge.enable_icc=false "nv-bad$$"
 expect_rc 1 "an option lxr's bridges cannot honour"
 expect_grep "$ERR" 'driver option "com.docker.network.bridge.enable_icc" is not supported' "named"
 run network create --ip-range 10.1.0.0/28 "nv-bad$$"
-expect_rc 2 "--ip-range"
+expect_rc 2 "--ip-range without --subnet"
+expect_grep "$ERR" "needs --subnet" "says what it needs"
+run network create --subnet "10.126.$((sub + 1)).0/24" --ip-range 10.1.0.0/28 "nv-bad$$"
+expect_rc 1 "an --ip-range outside the --subnet"
+expect_grep "$ERR" "ip_range 10.1.0.0/28 is outside subnet" "names both"
+run network create --subnet "10.126.$((sub + 1)).0/24" --aux-address router "nv-bad$$"
+expect_rc 2 "an --aux-address without =IP"
 [ "$("$LXR" network ls -q)" = "$ext" ] || fail "a refused network was left: $("$LXR" network ls -q)"
 pass "network create, ls; refused options and names leave nothing"
+
+# ---- --ip-range and --aux-address: addresses from the range, the aux one held ----
+rng=nvrange$$
+run network create --subnet "10.126.$((sub + 1)).0/24" --ip-range "10.126.$((sub + 1)).128/29" \
+	--aux-address "router=10.126.$((sub + 1)).128" "$rng"
+expect_rc 0 "network create --ip-range --aux-address"
+run network inspect "$rng"
+expect_grep "$OUT" '"IPRange": "10.126.'"$((sub + 1))"'.128/29"' "inspect shows the range"
+run run --rm --network "$rng" "$ROOTFS" ip -4 -o addr show eth0
+expect_rc 0 "a container on it"
+expect_grep "$OUT" "inet 10\.126\.$((sub + 1))\.129/24" "its address: the range's first after the aux address"
+run network rm "$rng"
+expect_rc 0 "and it goes"
+pass "network create --ip-range and --aux-address, as docker's"
 
 # ---- two projects on one network ------------------------------------------------
 stack <<Y

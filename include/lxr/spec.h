@@ -261,6 +261,12 @@ struct lxr_spec {
 	 * bounding set (the runtime's own table), or the profile in seccomp
 	 * (which wins when both are set); neither: no filter (unconfined) */
 	bool seccomp_default;
+	/* the capabilities docker's default profile is built for when they
+	 * are not caps.bounding: an exec --privileged (or a privileged hook)
+	 * keeps the container's filter, as docker exec does, and only its
+	 * capabilities widen */
+	bool seccomp_caps_set;
+	uint64_t seccomp_caps;
 	struct lxr_seccomp *seccomp;
 	/* nodes made in the container besides the runtime's own (null, zero,
 	 * full, random, urandom, tty, and ptmx to its devpts) */

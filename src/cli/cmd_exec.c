@@ -163,7 +163,12 @@ static int exec_process(struct exec_opts *o, struct lxr_container_ref *ref, char
 		rt_caps_for_user(&p->caps, p->uid);
 	}
 	if (o->privileged) {
-		/* docker: all capabilities, for a root or a non-root user alike */
+		/* docker: all capabilities, for a root or a non-root user alike;
+		 * the container's seccomp filter, not one built for them (the
+		 * default profile opens mount, bpf, module loading... to a
+		 * process holding the capabilities they need) */
+		p->seccomp_caps = p->caps.bounding;
+		p->seccomp_caps_set = true;
 		p->caps.bounding = rt_caps_privileged();
 		p->caps.effective = p->caps.permitted = p->caps.bounding;
 	}

@@ -228,7 +228,8 @@ int rt_seccomp_prepare(const struct lxr_spec *spec, lxr_err *err)
 	if (spec->seccomp)
 		return prepare_profile(spec->seccomp, err);
 	if (spec->seccomp_default)
-		return prepare_default(spec->caps.bounding, err);
+		return prepare_default(
+		    spec->seccomp_caps_set ? spec->seccomp_caps : spec->caps.bounding, err);
 	return 0;
 }
 

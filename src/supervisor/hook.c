@@ -75,7 +75,10 @@ static int hook_proc(const struct sup_instance *in, const struct plan_hook *hk,
 		rt_caps_for_user(&proc->caps, proc->uid);
 	}
 	if (hk->privileged) {
-		/* as exec --privileged: every capability; seccomp stays */
+		/* as exec --privileged: every capability, under the container's
+		 * own seccomp filter (built for its capabilities, not these) */
+		proc->seccomp_caps = in->plan.spec.caps.bounding;
+		proc->seccomp_caps_set = true;
 		proc->caps.bounding = rt_caps_privileged();
 		proc->caps.effective = proc->caps.permitted = proc->caps.bounding;
 	}

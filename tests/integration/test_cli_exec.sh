@@ -38,7 +38,9 @@ run exec -T --privileged -f "$STACK" web grep CapEff /proc/self/status
 expect_out "$(grep CapEff /proc/self/status)" "exec --privileged"
 run exec -T -f "$STACK" web grep CapEff /proc/self/status
 expect_out "CapEff:	00000000a80425fb" "--privileged is for that exec only"
-pass "exec --privileged gives that command every capability"
+run exec -T --privileged -f "$STACK" web sh -c 'mkdir -p /tmp/mnt-probe; if mount -t tmpfs none /tmp/mnt-probe 2>/dev/null; then echo mounted; else echo refused; fi'
+expect_out "refused" "exec --privileged keeps the container's seccomp filter (mount refused), as docker exec does"
+pass "exec --privileged gives that command every capability, under the container's seccomp filter"
 
 run exec -T -f "$STACK" -e A=1 -e B=two -u 1000:1000 -w /tmp --index 2 web \
 	/bin/sh -c 'echo $A $B; id -u; id -g; pwd; hostname'

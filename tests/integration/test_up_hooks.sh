@@ -24,7 +24,7 @@ services:
         working_dir: /etc
         environment: {MODE: hooked}
       - command: /bin/sh -c 'grep CapEff /proc/self/status > /shared/caps-plain-$$HOSTNAME; env > /shared/env-$$HOSTNAME; ls /proc/self/fd > /shared/fds-$$HOSTNAME'
-      - command: /bin/sh -c 'grep CapEff /proc/self/status > /shared/caps-priv-$$HOSTNAME'
+      - command: /bin/sh -c 'grep CapEff /proc/self/status > /shared/caps-priv-$$HOSTNAME; mkdir -p /tmp/mnt-probe; if mount -t tmpfs none /tmp/mnt-probe 2>/dev/null; then echo mounted; else echo refused; fi > /shared/mount-priv-$$HOSTNAME'
         privileged: true
     pre_stop:
       - command: /bin/sh -c 'echo pre_stop-$$HOSTNAME >> /shared/order'
@@ -70,13 +70,17 @@ for i in 1 2; do
 	# CAP_SYS_ADMIN (21): not the container's, a privileged hook's
 	[ $(( 0x$plain >> 21 & 1 )) -eq 0 ] || fail "a plain hook has CAP_SYS_ADMIN ($plain)"
 	[ $(( 0x$priv >> 21 & 1 )) -eq 1 ] || fail "a privileged hook lacks CAP_SYS_ADMIN ($priv)"
+	# the container's seccomp filter stays, as docker exec --privileged
+	# keeps it: mount(2) is refused though CAP_SYS_ADMIN is held
+	[ "$(cat "$SHARED/mount-priv-web-$i")" = refused ] ||
+		fail "a privileged hook mounted: its seccomp filter was built for every capability"
 	grep -q HOOK_LEAK "$SHARED/env-web-$i" && fail "the host's environment reached a hook"
 	grep -q '^HOSTNAME=web-'"$i"'$' "$SHARED/env-web-$i" || fail "a hook lacks the container's environment: $(cat "$SHARED/env-web-$i")"
 	for fd in $(cat "$SHARED/fds-web-$i"); do
 		[ "$fd" -le 3 ] || fail "a hook holds descriptor $fd: $(cat "$SHARED/fds-web-$i")"
 	done
 done
-pass "a hook has the container's capabilities (every one when privileged), environment and no descriptor of lxr's"
+pass "a hook has the container's capabilities (every one when privileged, under the container's seccomp filter), environment and no descriptor of lxr's"
 
 run logs --file "$STACK" web
 expect_grep "$OUT" "hello from the hook" "post_start's output in the service's log"

@@ -316,6 +316,14 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 		     lxr_err *err);
 int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio *io, pid_t *pid,
 		   int *pidfd, lxr_err *err);
+/* Give a begun exec up without waiting for it (end waits for the exec,
+ * and the container can hold its process stopped before that): the
+ * helper is killed, and *pid is the command's process if the helper had
+ * reported it (killed too), else 0. Neither is waited for here: the
+ * caller reaps the one it knows, its child; the helper, and a process
+ * it had not reported, which its container's end kills, are left to a
+ * reaper of stray children. */
+void rt_exec_in_abort(struct rt_exec_pending *p, pid_t *pid);
 /* lxr cp (copy_root.c): copy src to dst with docker cp's rules (into an
  * existing directory as its own name, or its contents for DIR/.; a new
  * name otherwise; directories recursively, links as links). Each root is a

@@ -275,6 +275,21 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
 	return 0;
 }
 
+void rt_exec_in_abort(struct rt_exec_pending *p, pid_t *pid_out)
+{
+	_cleanup_close_ int sync = lxr_steal_fd(&p->sync);
+	pid_t pid = sync >= 0 ? queued_pid(sync) : -1;
+
+	if (p->helper > 0) {
+		kill(p->helper, SIGKILL);
+		waitpid(p->helper, NULL, WNOHANG);
+	}
+	p->helper = -1;
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	*pid_out = pid > 0 ? pid : 0;
+}
+
 int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
 	       struct lxr_stdio *io, pid_t *pid_out, int *pidfd_out, lxr_err *err)
 {

@@ -87,16 +87,17 @@ void sup_health_stop(struct sup *s, struct sup_instance *in)
 	struct sup_health *h = &in->health;
 
 	if (h->syncw.fd >= 0) {
-		/* being started: wait for its exec, then kill it below, judged
-		 * as little as a running check cut short */
-		struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
-		int pidfd = -1;
-		lxr_err err;
+		/* being started: given up on without waiting for its exec (the
+		 * container can hold that process stopped before it, and the
+		 * loop with it), killed and reaped, judged as little as a
+		 * running check cut short */
+		pid_t pid;
 
 		sup_watch_del(s, &h->syncw);
-		h->syncw.fd = -1; /* closed by rt_exec_in_end */
-		if (rt_exec_in_end(&h->starting, in->name, &io, &h->pid, &pidfd, &err) == 0)
-			h->pidw.fd = pidfd;
+		h->syncw.fd = -1; /* closed by rt_exec_in_abort */
+		rt_exec_in_abort(&h->starting, &pid);
+		if (pid > 0)
+			waitpid(pid, NULL, 0); /* SIGKILLed: a stopped process dies too */
 	}
 	if (h->pid > 0) {
 		kill(h->pid, SIGKILL);

@@ -364,16 +364,15 @@ static void cut_short(struct sup *s, struct sup_instance *in)
 	struct sup_hooks *h = &in->hooks;
 
 	if (h->starting_open) {
-		struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
-		int pidfd = -1;
-		lxr_err err;
+		/* not waited for: the container can hold the process stopped
+		 * before its exec, and the loop with it */
+		pid_t pid;
 
 		sup_watch_del(s, &h->syncw);
 		h->starting_open = false;
-		if (rt_exec_in_end(&h->starting, in->name, &io, &h->pid, &pidfd, &err) == 0)
-			h->pidw = (struct sup_watch){W_HOOK_PIDFD, in, pidfd};
-		else
-			h->pid = 0;
+		rt_exec_in_abort(&h->starting, &pid);
+		if (pid > 0)
+			waitpid(pid, NULL, 0); /* SIGKILLed: a stopped process dies too */
 	}
 	if (h->pid > 0) {
 		kill(h->pid, SIGKILL);
@@ -391,7 +390,8 @@ bool sup_hooks_hold(struct sup *s, struct sup_instance *in, enum svc_event ev)
 	if (ev != EV_STOP && ev != EV_RESTART)
 		return false;
 	if (h->phase == SUP_HOOK_PRE_STOP) {
-		/* a stop while a restart's pre_stop runs: it stops */
+		/* a stop while a restart's pre_stop runs: it stops (when the
+		 * pre_stop ends, or at the first stop's grace) */
 		if (ev == EV_STOP)
 			h->held = EV_STOP;
 		h->held_grace_us = in->svc->policy.stop_grace_us;
@@ -405,8 +405,32 @@ bool sup_hooks_hold(struct sup *s, struct sup_instance *in, enum svc_event ev)
 	h->holding = true;
 	h->held = ev;
 	h->held_grace_us = in->svc->policy.stop_grace_us;
+	/* the container runs what pre_stop runs, and could hold its own
+	 * stop (and a down of the stack) for ever: the stop's grace bounds it */
+	h->cut_at = sup_now() + h->held_grace_us;
 	begin(s, in, SUP_HOOK_PRE_STOP);
 	return true;
+}
+
+int64_t sup_hooks_deadline(const struct sup_instance *in)
+{
+	const struct sup_hooks *h = &in->hooks;
+
+	return h->phase == SUP_HOOK_PRE_STOP && h->holding ? h->cut_at : 0;
+}
+
+void sup_hooks_tick(struct sup *s, struct sup_instance *in, int64_t now)
+{
+	struct sup_hooks *h = &in->hooks;
+
+	if (!sup_hooks_deadline(in) || now < h->cut_at)
+		return;
+	sup_say(s, in, "pre_stop did not end within the stop's grace (%lld ms): cut short",
+		(long long)(h->held_grace_us / 1000));
+	cut_short(s, in);
+	h->holding = false;
+	h->pre_stop_done = true;
+	sup_event_grace(s, in, h->held, h->held_grace_us);
 }
 
 int sup_hooks_stop(struct sup *s, struct sup_instance *in)

@@ -61,11 +61,14 @@ static void arm_timer(struct sup *s)
 	{
 		/* and a start-first update's new container beside it */
 		for (struct sup_instance *x = in; x; x = x == in ? in->shadow : NULL) {
-			int64_t d = x->fsm.deadline, h = sup_health_deadline(x);
+			int64_t d = x->fsm.deadline, h = sup_health_deadline(x),
+				k = sup_hooks_deadline(x);
 			if (d && (!next || d < next))
 				next = d;
 			if (h && (!next || h < next))
 				next = h;
+			if (k && (!next || k < next))
+				next = k;
 		}
 	}
 	{
@@ -104,6 +107,7 @@ static void on_timer(struct sup *s)
 			if (x->fsm.deadline && now >= x->fsm.deadline)
 				sup_event(s, x, EV_TIMER, 0);
 			sup_health_tick(s, x, now);
+			sup_hooks_tick(s, x, now);
 		}
 	}
 }

@@ -92,6 +92,7 @@ struct sup_hooks {
 	bool holding;          /* pre_stop holds this stop or restart back */
 	enum svc_event held;   /* EV_STOP or EV_RESTART */
 	int64_t held_grace_us; /* the grace the stop had when it came */
+	int64_t cut_at;        /* pre_stop cut short then: the grace passed */
 };
 
 /* update.c: an instance's step in a rolling update */
@@ -400,6 +401,10 @@ bool sup_hooks_hold(struct sup *s, struct sup_instance *in, enum svc_event ev);
  * pre_stop held (for the caller to feed after the exit), -1 none. */
 int sup_hooks_stop(struct sup *s, struct sup_instance *in);
 bool sup_hooks_post_start_running(const struct sup_instance *in);
+/* A holding pre_stop's end: the stop's grace after it began (0: none);
+ * the tick cuts it short then and lets the stop go on. */
+int64_t sup_hooks_deadline(const struct sup_instance *in);
+void sup_hooks_tick(struct sup *s, struct sup_instance *in, int64_t now);
 void sup_hooks_on_started(struct sup *s, struct sup_instance *in);
 void sup_hooks_on_exit(struct sup *s, struct sup_instance *in);
 void sup_hooks_on_output(struct sup *s, struct sup_instance *in);

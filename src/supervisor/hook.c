@@ -371,12 +371,15 @@ static void cut_short(struct sup *s, struct sup_instance *in)
 		sup_watch_del(s, &h->syncw);
 		h->starting_open = false;
 		rt_exec_in_abort(&h->starting, &pid);
-		if (pid > 0)
-			waitpid(pid, NULL, 0); /* SIGKILLed: a stopped process dies too */
+		/* SIGKILLed: a stopped process dies too; a frozen (paused)
+		 * one only once thawed, and the stray reaper collects it then */
+		if (pid > 0 && !in->paused)
+			waitpid(pid, NULL, 0);
 	}
 	if (h->pid > 0) {
 		kill(h->pid, SIGKILL);
-		waitpid(h->pid, NULL, 0);
+		if (!in->paused)
+			waitpid(h->pid, NULL, 0);
 	}
 	sup_hooks_on_output(s, in);
 	close_hook(s, h);

@@ -68,7 +68,9 @@ static bool tracked(struct sup *s, pid_t pid)
 			    (in->hooks.starting_open && in->hooks.starting.helper == pid))
 				return true;
 			if (sh &&
-			    ((sh->c && rt_container_pid(sh->c) == pid) || sh->health.pid == pid))
+			    ((sh->c && rt_container_pid(sh->c) == pid) || sh->health.pid == pid ||
+			     (sh->hooks.pid > 0 && sh->hooks.pid == pid) ||
+			     (sh->hooks.starting_open && sh->hooks.starting.helper == pid)))
 				return true;
 		}
 	return false;

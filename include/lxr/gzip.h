@@ -18,6 +18,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* DEFLATE's window: the farthest back a match reaches (gzip.c, gunzip.c) */
+#define LXR_DEFLATE_WINDOW 32768u
 #include <sys/types.h>
 
 /* Where the encoder's output goes: 0, or -1 with errno set (the encoder

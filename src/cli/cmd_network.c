@@ -64,6 +64,40 @@ static int kv_arg(const char *opt, const char *arg, char ***v)
 	return 0;
 }
 
+/* What create's flags need of each other: a gateway, a range or an aux
+ * address the --subnet of its family (a range or an address inside a
+ * subnet lxr would pick cannot be given ahead of it: docker wants the
+ * --subnet too), an IPv6 subnet --ipv6. Said on stderr. */
+static bool flags_fit(const struct lxr_net_def *d, char *const *aux)
+{
+	if ((d->gateway && !d->subnet) || (d->gateway6 && !d->subnet6)) {
+		fputs("lxr: error: network create --gateway needs --subnet (of its family)\n",
+		      stderr);
+		return false;
+	}
+	if ((d->ip_range && !d->subnet) || (d->ip_range6 && !d->subnet6)) {
+		fputs("lxr: error: network create --ip-range needs --subnet (of its family)\n",
+		      stderr);
+		return false;
+	}
+	for (size_t i = 0; aux[i]; i++)
+		if (!(strchr(aux[i], ':') ? d->subnet6 : d->subnet)) {
+			fprintf(stderr,
+				"lxr: error: network create --aux-address %s needs --subnet (of "
+				"its family)\n",
+				aux[i]);
+			return false;
+		}
+	if (d->subnet6 && !d->ipv6) {
+		fprintf(stderr,
+			"lxr: error: network create --subnet %s: an IPv6 subnet needs "
+			"--ipv6\n",
+			d->subnet6);
+		return false;
+	}
+	return true;
+}
+
 static int create(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"driver", required_argument, NULL, 'd'},
@@ -135,33 +169,8 @@ static int create(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
-	if ((d.gateway && !d.subnet) || (d.gateway6 && !d.subnet6)) {
-		fputs("lxr: error: network create --gateway needs --subnet (of its family)\n",
-		      stderr);
+	if (!flags_fit(&d, aux))
 		return LXR_EXIT_USAGE;
-	}
-	/* a range or an address inside a subnet lxr would pick cannot be
-	 * given ahead of it: docker wants the --subnet too */
-	if ((d.ip_range && !d.subnet) || (d.ip_range6 && !d.subnet6)) {
-		fputs("lxr: error: network create --ip-range needs --subnet (of its family)\n",
-		      stderr);
-		return LXR_EXIT_USAGE;
-	}
-	for (size_t i = 0; aux[i]; i++)
-		if (!(strchr(aux[i], ':') ? d.subnet6 : d.subnet)) {
-			fprintf(stderr,
-				"lxr: error: network create --aux-address %s needs --subnet (of "
-				"its family)\n",
-				aux[i]);
-			return LXR_EXIT_USAGE;
-		}
-	if (d.subnet6 && !d.ipv6) {
-		fprintf(stderr,
-			"lxr: error: network create --subnet %s: an IPv6 subnet needs "
-			"--ipv6\n",
-			d.subnet6);
-		return LXR_EXIT_USAGE;
-	}
 	d.name = argv[optind];
 	d.labels = labels;
 	d.options = opts;

@@ -221,6 +221,9 @@ struct lxr_net_config {
 	 * and aux_addresses (NULL-terminated, or NULL): kept back */
 	const char *ip_range, *ip_range6;
 	char *const *aux;
+	/* com.docker.network.bridge.name: a second name of the bridge (its
+	 * altname; the first stays lxr's own, which its rules match), or NULL */
+	const char *bridge_name;
 };
 
 /* Make the network exist (idempotent): record, bridge with the gateway

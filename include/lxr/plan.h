@@ -162,6 +162,7 @@ struct plan_endpoint {
 	char *network;     /* NULL: it joins none */
 	char *net_project; /* a shared network's (LXR_SHARED_NET_PROJECT), or NULL */
 	int mtu;           /* driver_opts' com.docker.network.driver.mtu; 0: the host's */
+	char *bridge_name; /* driver_opts' com.docker.network.bridge.name, or NULL */
 	bool internal;
 	char *subnet, *gateway, *static_ip; /* NULL: from the pool / allocator */
 	/* enable_ipv6: the IPv6 subnet and gateway (NULL: a ULA /64, its first

@@ -88,6 +88,10 @@ const char *lxr_scan_datetime(const char *s, struct tm *tm, int *parts);
 
 bool lxr_str_has_prefix(const char *s, const char *prefix);
 bool lxr_str_has_suffix(const char *s, const char *suffix);
+/* A name the kernel gives a network interface (its dev_valid_name): 1 to
+ * 15 bytes, not "." or "..", no '/', ':' or white space; and no '%', which
+ * would make it a template the kernel fills in. */
+bool lxr_ifname_valid(const char *name);
 /* Levenshtein distance; (size_t)-1 for words of 63 bytes or more. */
 size_t lxr_edit_distance(const char *a, const char *b);
 /* "Did you mean": the candidate closest to word (not word itself) within

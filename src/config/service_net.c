@@ -2,7 +2,6 @@
  * long syntax), expose, networks (list or map with aliases/ipv4_address). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -425,11 +424,8 @@ static int sn_interface_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	v = sn->interface_name.v;
 	if (!v)
 		return 0;
-	ok = *v && strlen(v) <= 15 && strcmp(v, "lo") != 0;
-	/* the kernel's rules (no '/', ':', space; '%' makes it a template),
-	 * and no '.', which a sysctl key for the interface would split */
-	for (const char *p = v; ok && *p; p++)
-		ok = !isspace((unsigned char)*p) && !strchr("/:%.", *p);
+	/* and no '.', which a sysctl key for the interface would split */
+	ok = lxr_ifname_valid(v) && !strchr(v, '.') && strcmp(v, "lo") != 0;
 	if (!ok) {
 		cfg_error_hint(
 		    c, n,

@@ -129,8 +129,8 @@ static const struct {
     {"service.networks.interface_name", true}, /* the interface's name (net) */
     {"networks.external", true},               /* lxr network create; shared by projects */
     {"networks.name", true},                   /* one network for every project naming it */
-    {"networks.driver_opts", true},            /* com.docker.network.driver.mtu */
-    {"networks.driver_opts.other", false},     /* only the MTU maps onto lxr's bridges */
+    {"networks.driver_opts", true},            /* the MTU, the bridge's name */
+    {"networks.driver_opts.other", false},     /* the rest do not map onto lxr's bridges */
     {"networks.driver.other", false},          /* overlay, macvlan, ...: bridges only */
     {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */
     {"volumes.name", true},

@@ -547,16 +547,23 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		long mtu;
 		if (is_family_opt(k))
 			continue;
+		if (!strcmp(k, "com.docker.network.bridge.name")) {
+			if (lxr_ifname_valid(v))
+				continue;
+			cfg_diag_add(c, o->v[i].pos, false,
+				     "1 to 15 characters without space, /, : or %; not . or ..",
+				     "driver_opts: \"%s\" is not a name a bridge can have", v);
+			return -1;
+		}
 		if (strcmp(k, "com.docker.network.driver.mtu")) {
 			/* compose loads them; lxr up refuses them by name */
 			cfg_check_supported_hint(
 			    c, o->v[i].pos, "networks.driver_opts.other",
-			    !strcmp(k, "com.docker.network.bridge.name")
-				? "lxr names its bridges itself (lxr- and a hash): drop it"
-			    : !strcmp(k, "com.docker.network.bridge.enable_icc") ||
+			    !strcmp(k, "com.docker.network.bridge.enable_icc") ||
 				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
 				? "internal: true makes a network without a way out"
 				: "supported: com.docker.network.driver.mtu, "
+				  "com.docker.network.bridge.name, "
 				  "com.docker.network.enable_ipv6, "
 				  "com.docker.network.enable_ipv4",
 			    "driver_opts \"%s\"", k);

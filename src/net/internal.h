@@ -30,6 +30,7 @@ struct net_rec {
 	 * aux_addresses (NULL-terminated, or NULL): net_ipam_limit's */
 	char *ip_range, *ip_range6;
 	char **aux;
+	char altname[IFNAMSIZ]; /* lxr_net_config's bridge_name; "": none */
 };
 
 struct ep_rec {
@@ -269,6 +270,9 @@ int net_link_check(struct net_nl *sk, const char *name, const char *alias, char 
 int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
 		    int mtu, lxr_err *err);
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
+/* alt as a second name of link name (idempotent): EEXIST when another
+ * link has it, as either of its names. The name goes with the link. */
+int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_err *err);
 /* eth0's MAC address follows from ip (docker's 02:42:<ip>): a container
  * recreated on the address it had keeps its MAC too, so the host's and its
  * peers' neighbour entries stay right instead of sending to the old veth

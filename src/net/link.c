@@ -208,6 +208,42 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 	return addr4_add(sk, li.index, gw, prefix, err);
 }
 
+int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_err *err)
+{
+	struct net_link_info li, other = {0};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct net_nl_req q;
+	struct rtattr *props;
+	int r = net_link_get(sk, name, 0, &li);
+
+	if (r < 0)
+		return net_nl_fail(err, r, "find link %s", name);
+	/* a lookup by name finds a link by either of its names */
+	if (net_link_get(sk, alt, 0, &other) == 0 && other.index == li.index)
+		return 0;
+	ifi.ifi_index = li.index;
+	net_nl_req_init(&q, RTM_NEWLINKPROP, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	/* newer than strict validation: a nest must say it is one */
+	props = net_nl_nest(&q, IFLA_PROP_LIST | NLA_F_NESTED);
+	net_nl_attr_str(&q, IFLA_ALT_IFNAME, alt);
+	net_nl_nest_end(&q, props);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r == -EEXIST)
+		return lxr_fail(err, EEXIST,
+				"bridge %s cannot also be named %s: link %s has that name", name,
+				alt, other.name[0] ? other.name : alt),
+		       lxr_err_hint(err,
+				    "lxr does not take over a link it did not make: pick "
+				    "another com.docker.network.bridge.name, or remove that link");
+	if (r == -EOPNOTSUPP || r == -EINVAL)
+		return net_nl_fail(err, r, "name bridge %s also %s", name, alt),
+		       lxr_err_hint(err, "a second name of a link (altname) needs Linux 5.5 or "
+					 "later; drop com.docker.network.bridge.name");
+	if (r < 0)
+		return net_nl_fail(err, r, "name bridge %s also %s", name, alt);
+	return 0;
+}
+
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};

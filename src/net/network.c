@@ -202,6 +202,8 @@ static int bridge_up(const char *run_dir, const char *project, struct net_rec *r
 	}
 	ret = net_bridge_make(sk, r->bridge, alias, r->gateway, r->subnet.prefix,
 			      r->mtu ? r->mtu : 1500, err);
+	if (ret == 0 && r->altname[0])
+		ret = net_link_altname(sk, r->bridge, r->altname, err);
 	if (ret == 0 && r->subnet6.prefix)
 		ret = bridge_v6(run_dir, sk, r, err);
 	net_nl_close(sk);
@@ -275,6 +277,11 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	char buf[19];
 	int ret = pick_subnet(run_dir, cfg, pool, &r, err);
 
+	if (ret == 0 && cfg->bridge_name && !lxr_ifname_valid(cfg->bridge_name))
+		ret = lxr_fail(err, EINVAL, "\"%s\" is not a name a bridge can have",
+			       cfg->bridge_name);
+	else if (cfg->bridge_name)
+		strcpy(r.altname, cfg->bridge_name);
 	if (ret == 0)
 		ret = limits_check(cfg, &r, err);
 	if (ret == 0)
@@ -346,8 +353,10 @@ int net_network_up_locked(const char *run_dir, const char *project,
 		return -1;
 	}
 	if (!same_text(cfg->ip_range, r.ip_range) || !same_text(cfg->ip_range6, r.ip_range6) ||
-	    !same_aux(cfg->aux, r.aux)) {
-		lxr_fail(err, EEXIST, "network %s exists with other ip_range or aux_addresses",
+	    !same_aux(cfg->aux, r.aux) ||
+	    strcmp(cfg->bridge_name ? cfg->bridge_name : "", r.altname)) {
+		lxr_fail(err, EEXIST,
+			 "network %s exists with other ip_range, aux_addresses or bridge name",
 			 cfg->name);
 		lxr_err_hint(err, "`lxr down` the stack to make the network again");
 		net_rec_free(&r);

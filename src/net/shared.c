@@ -158,35 +158,63 @@ char **net_def_names(void)
 	return v;
 }
 
-/* docker's bridge driver options: the MTU maps onto lxr's bridge; the
- * others ask for what lxr's bridges do not do (yet), and are refused by
- * name rather than dropped. */
-static int options_apply(const struct lxr_net_def *d, int *mtu, lxr_err *err)
+#define BRIDGE_NAME_OPT "com.docker.network.bridge.name"
+
+static bool opt_is(const char *o, size_t kl, const char *key)
 {
-	*mtu = d->mtu;
+	return kl == strlen(key) && !strncmp(o, key, kl);
+}
+
+/* The value of option key ("key=value") in d, or NULL. */
+static const char *opt_value(const struct lxr_net_def *d, const char *key)
+{
+	for (size_t i = 0; d->options && d->options[i]; i++) {
+		const char *eq = strchr(d->options[i], '=');
+		if (eq && opt_is(d->options[i], (size_t)(eq - d->options[i]), key))
+			return eq + 1;
+	}
+	return NULL;
+}
+
+/* docker's bridge driver options: the MTU maps onto lxr's bridge, the
+ * bridge's name becomes its second name; the others ask for what lxr's
+ * bridges do not do (yet), and are refused by name rather than dropped. */
+static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg, lxr_err *err)
+{
+	cfg->mtu = d->mtu;
 	for (size_t i = 0; d->options && d->options[i]; i++) {
 		const char *o = d->options[i], *eq = strchr(o, '=');
 		size_t kl = eq ? (size_t)(eq - o) : strlen(o);
-		if (!strncmp(o, "com.docker.network.driver.mtu", kl) && kl == 29 && eq) {
+		if (opt_is(o, kl, "com.docker.network.driver.mtu") && eq) {
 			char *end;
 			long v = strtol(eq + 1, &end, 10);
 			if (*end || v < 68 || v > 65535)
 				return lxr_fail(err, EINVAL, "network %s: bad MTU \"%s\"", d->name,
 						eq + 1),
 				       lxr_err_hint(err, "68 to 65535, e.g. 1450");
-			*mtu = (int)v;
+			cfg->mtu = (int)v;
+			continue;
+		}
+		if (opt_is(o, kl, BRIDGE_NAME_OPT) && eq) {
+			if (!lxr_ifname_valid(eq + 1))
+				return lxr_fail(
+					   err, EINVAL,
+					   "network %s: \"%s\" is not a name a bridge can have",
+					   d->name, eq + 1),
+				       lxr_err_hint(err,
+						    "1 to 15 characters without space, /, : or "
+						    "%%; not . or ..");
+			cfg->bridge_name = eq + 1;
 			continue;
 		}
 		lxr_fail(err, EINVAL, "network %s: driver option \"%.*s\" is not supported",
 			 d->name, (int)kl, o);
-		if (!strncmp(o, "com.docker.network.bridge.name", kl))
-			return lxr_err_hint(err, "lxr names its bridges itself (lxr- and a "
-						 "hash, within IFNAMSIZ): drop it");
-		if (!strncmp(o, "com.docker.network.bridge.enable_icc", kl) ||
-		    !strncmp(o, "com.docker.network.bridge.enable_ip_masquerade", kl))
+		if (opt_is(o, kl, "com.docker.network.bridge.enable_icc") ||
+		    opt_is(o, kl, "com.docker.network.bridge.enable_ip_masquerade"))
 			return lxr_err_hint(err, "an internal network (--internal, internal: "
 						 "true) has neither a way out nor masquerade");
-		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu");
+		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu, "
+					 "com.docker.network.bridge.name");
 	}
 	return 0;
 }
@@ -205,6 +233,7 @@ void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out)
 	out->ip_range = d->ip_range;
 	out->ip_range6 = d->ip_range6;
 	out->aux = d->aux;
+	out->bridge_name = opt_value(d, BRIDGE_NAME_OPT);
 }
 
 int net_def_create(const char *run_dir, const struct lxr_net_def *want,
@@ -232,7 +261,7 @@ int net_def_create(const char *run_dir, const struct lxr_net_def *want,
 
 	if (lock < 0)
 		return -1;
-	if (net_def_name_check(want->name, err) < 0 || options_apply(want, &cfg.mtu, err) < 0)
+	if (net_def_name_check(want->name, err) < 0 || options_apply(want, &cfg, err) < 0)
 		return -1;
 	/* docker's predefined names: what `--network NAME` means for them */
 	if (!strcmp(want->name, NET_RUN_BRIDGE) || !strcmp(want->name, "host") ||
@@ -368,6 +397,8 @@ static void rec_def(const struct net_rec *r, const char *name, struct lxr_net_de
 		lxr_strv_push(&out->aux, lxr_xstrdup(r->aux[i]));
 	out->labels = lxr_xcalloc(1, sizeof(char *));
 	out->options = lxr_xcalloc(1, sizeof(char *));
+	if (r->altname[0])
+		lxr_strv_push(&out->options, lxr_xasprintf(BRIDGE_NAME_OPT "=%s", r->altname));
 }
 
 int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,

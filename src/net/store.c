@@ -62,6 +62,8 @@ char *net_rec_text(const struct net_rec *r)
 		fprintf(f, "ip_range6 %s\n", r->ip_range6);
 	for (size_t i = 0; r->aux && r->aux[i]; i++)
 		fprintf(f, "aux %s\n", r->aux[i]);
+	if (r->altname[0])
+		fprintf(f, "altname %s\n", r->altname);
 	fclose(f);
 	return buf;
 }
@@ -116,6 +118,8 @@ int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 			*to = lxr_xstrdup(v);
 		} else if (!strcmp(k, "aux")) {
 			lxr_strv_push(&r->aux, lxr_xstrdup(v));
+		} else if (!strcmp(k, "altname") && lxr_ifname_valid(v)) {
+			strcpy(r->altname, v);
 		} else {
 			return lxr_fail(err, EBADMSG, "network record: unknown key \"%s\"", k);
 		}

@@ -221,9 +221,13 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	} else {
 		ep->network = lxr_xstrdup(nw->name);
 	}
-	for (size_t i = 0; i < nw->driver_opts.n; i++)
-		if (!strcmp(nw->driver_opts.v[i].key, "com.docker.network.driver.mtu"))
-			ep->mtu = atoi(nw->driver_opts.v[i].value);
+	for (size_t i = 0; i < nw->driver_opts.n; i++) {
+		const char *k = nw->driver_opts.v[i].key, *v = nw->driver_opts.v[i].value;
+		if (!strcmp(k, "com.docker.network.driver.mtu"))
+			ep->mtu = atoi(v);
+		else if (!strcmp(k, "com.docker.network.bridge.name") && !ep->bridge_name)
+			ep->bridge_name = lxr_xstrdup(v);
+	}
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
@@ -696,6 +700,7 @@ static void endpoint_free(struct plan_endpoint *e)
 	free(e->static_ip6);
 	free(e->ip_range);
 	free(e->ip_range6);
+	free(e->bridge_name);
 	lxr_strv_free(e->aux);
 	free(e->mac);
 	free(e->ifname);

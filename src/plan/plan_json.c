@@ -289,6 +289,8 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "net_project", jstr(e->net_project));
 	if (e->mtu)
 		json_object_set_new(j, "mtu", json_integer(e->mtu));
+	if (e->bridge_name)
+		json_object_set_new(j, "bridge_name", jstr(e->bridge_name));
 	if (e->renamed)
 		json_object_set_new(j, "ifname", jstr(e->ifname));
 	return j;

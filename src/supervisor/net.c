@@ -52,7 +52,8 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 				      .gateway6 = np->gateway6,
 				      .ip_range = np->ip_range,
 				      .ip_range6 = np->ip_range6,
-				      .aux = np->aux};
+				      .aux = np->aux,
+				      .bridge_name = np->bridge_name};
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
 	struct lxr_net_def def = {0};
@@ -103,7 +104,8 @@ static struct lxr_net_config net_config_of(const struct plan_endpoint *np)
 				       .ip_range = np->ip_range,
 				       .ip_range6 = np->ip_range6,
 				       .aux = np->aux,
-				       .mtu = np->mtu};
+				       .mtu = np->mtu,
+				       .bridge_name = np->bridge_name};
 }
 
 /* The container joins its first endpoint's namespace and gets its
@@ -336,6 +338,21 @@ static bool same_pool(const struct cfg_ipam_pool *a, const struct cfg_ipam_pool 
 	return true;
 }
 
+/* The same keys with the same values, in any order. */
+static bool same_kvs(const struct cfg_kvs *a, const struct cfg_kvs *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j = 0;
+		while (j < b->n && strcmp(a->v[i].key, b->v[j].key))
+			j++;
+		if (j == b->n || !same_str(a->v[i].value, b->v[j].value))
+			return false;
+	}
+	return true;
+}
+
 /* Is the network declared the same way in both files (what the net layer
  * makes it from)? */
 static bool same_network(const struct cfg_network *a, const struct cfg_network *b)
@@ -344,7 +361,8 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 
 	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
 	    !same_pool(&a->pool6, &b->pool6) || a->external.v != b->external.v ||
-	    !same_str(a->host_name.v, b->host_name.v))
+	    !same_str(a->host_name.v, b->host_name.v) ||
+	    !same_kvs(&a->driver_opts, &b->driver_opts))
 		return false;
 	return !a->n_pools || same_pool(&a->pools[0], &b->pools[0]);
 }

@@ -1,6 +1,7 @@
 /* Allocation, strings and string vectors. Out of memory aborts: there is no
  * useful error to report and no state worth saving at that point. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +60,18 @@ char *lxr_xasprintf(const char *fmt, ...)
 bool lxr_str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool lxr_ifname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > 15 || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (isspace((unsigned char)*p) || strchr("/:%", *p))
+			return false;
+	return true;
 }
 
 bool lxr_str_has_suffix(const char *s, const char *suffix)

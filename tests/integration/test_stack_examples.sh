@@ -162,7 +162,13 @@ loaded net_driver_opt 'services:
   web: {image: ./rootfs}
 networks:
   default:
-    driver_opts: {com.docker.network.bridge.name: br0}'
+    driver_opts: {com.docker.network.bridge.enable_icc: "false"}'
+refused bridge_name 'services:
+  web: {image: ./rootfs}
+networks:
+  default:
+    driver_opts: {com.docker.network.bridge.name: "br/0"}' \
+	'5:19: error: network "default": driver_opts: "br/0" is not a name a bridge can have'
 loaded net_driver 'services:
   web: {image: ./rootfs}
 networks:

@@ -16,7 +16,11 @@
 
 static void network_round_trip(void **state)
 {
-	struct net_rec r = {.name = NULL, .bridge = "lxr-0badcafe", .internal = true, .mtu = 1450};
+	struct net_rec r = {.name = NULL,
+			    .bridge = "lxr-0badcafe",
+			    .internal = true,
+			    .mtu = 1450,
+			    .altname = "br-mailcow"};
 	struct net_rec back;
 	lxr_err err;
 	char *text;
@@ -32,7 +36,14 @@ static void network_round_trip(void **state)
 	assert_true(back.internal);
 	assert_false(back.ephemeral);
 	assert_int_equal(back.mtu, 1450);
+	assert_string_equal(back.altname, "br-mailcow");
 	free(text);
+	/* nor a second name the kernel would not take */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse("bridge lxr-1\nsubnet 10.0.0.0/24\ngateway 10.0.0.1\n"
+				       "altname br/0\n",
+				       &back, &err),
+			 -1);
 	/* a bridge name that is not lxr's is never taken from a record */
 	memset(&back, 0, sizeof(back));
 	assert_int_equal(

@@ -318,6 +318,24 @@ static void scan_datetime(void **state)
 	assert_int_equal(parts, 0);
 }
 
+/* the kernel's rule for a link's name (dev_valid_name), and no template */
+static void ifname_valid(void **state)
+{
+	(void)state;
+	assert_true(lxr_ifname_valid("br-mailcow"));
+	assert_true(lxr_ifname_valid("a.b"));
+	assert_true(lxr_ifname_valid("123456789012345"));
+	assert_false(lxr_ifname_valid("1234567890123456")); /* IFNAMSIZ - 1 at most */
+	assert_false(lxr_ifname_valid(""));
+	assert_false(lxr_ifname_valid("."));
+	assert_false(lxr_ifname_valid(".."));
+	assert_false(lxr_ifname_valid("br/0"));
+	assert_false(lxr_ifname_valid("br:0"));
+	assert_false(lxr_ifname_valid("br 0"));
+	assert_false(lxr_ifname_valid("br\t0"));
+	assert_false(lxr_ifname_valid("br%d"));
+}
+
 static void did_you_mean(void **state)
 {
 	const char *const svcs[] = {"web", "webserver", "db"};
@@ -348,6 +366,7 @@ int main(void)
 	    cmocka_unit_test(open_in_root_cannot_escape),
 	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
 	    cmocka_unit_test(did_you_mean),
+	    cmocka_unit_test(ifname_valid),
 	    cmocka_unit_test(scan_datetime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

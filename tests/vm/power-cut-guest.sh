@@ -28,15 +28,19 @@ bad() {
 	fails=$((fails + 1))
 }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# where the boot is, so that a round that hangs says in which step
+step() { say "STEP round $ROUND: $* (uptime $(uptime_s)s)"; }
 rand() { # 0..$1-1
 	echo $(($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1))
 }
 
 mkdir -p $D
+step "mount /dev/vda"
 mount -t ext4 /dev/vda $D || {
 	say "FAIL round $ROUND: mount /dev/vda"
 	exit 1
 }
+step "mounted"
 
 setup() {
 	mkdir -p $D/ctx $D/extra $D/stack
@@ -85,12 +89,15 @@ listed_runs() { # IMAGE FILE WANT
 }
 
 check() {
+	step "lxr doctor"
 	out=$("$LXR" doctor 2>&1)
 	printf '%s\n' "$out" | grep '^left ' | sed 's/^/PCUT_LEFT /'
 	say "LEFT_COUNT $(printf '%s\n' "$out" | grep -c '^left ')"
+	step "lxr doctor --repair"
 	out=$("$LXR" doctor --repair 2>&1)
 	printf '%s\n' "$out" | grep -q '^ok \+leftovers: nothing left' ||
 		bad "doctor --repair left something: $(printf '%s\n' "$out" | grep -E '^(left|kept|warn) ')"
+	step "images"
 	imgs=$(images)
 	for i in pbase:1 papp:1; do
 		printf '%s\n' "$imgs" | grep -qx "$i" || bad "$i is gone from lxr images: $imgs"
@@ -150,7 +157,7 @@ if [ "$CUT" = boottime ]; then
 	umount $D
 	exit "$fails"
 fi
-[ -f $D/setup.done ] || setup
+[ -f $D/setup.done ] || { step "setup"; setup; }
 check
 if [ "$fails" -eq 0 ]; then
 	say "CHECK_OK $ROUND"

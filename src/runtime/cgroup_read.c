@@ -170,7 +170,8 @@ static int collect_pids(const char *dir, int depth, pid_t **pids, size_t *n, lxr
 	if (rt_cg_read_pids(procs, &here, &m, err) < 0)
 		return -1;
 	*pids = lxr_xrealloc(*pids, (*n + m + 1) * sizeof(pid_t));
-	memcpy(*pids + *n, here, m * sizeof(pid_t));
+	if (m) /* here is NULL for an empty cgroup */
+		memcpy(*pids + *n, here, m * sizeof(pid_t));
 	*n += m;
 	if (depth >= 32 || !(d = opendir(dir)))
 		return 0;

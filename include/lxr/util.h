@@ -87,6 +87,17 @@ struct tm;
 const char *lxr_scan_datetime(const char *s, struct tm *tm, int *parts);
 
 bool lxr_str_has_prefix(const char *s, const char *prefix);
+/* sscanf for the conversions lxr uses (src/util/scan.c: white space,
+ * literals, %d %i %u %x %o with h/l/ll, %s %c %[set] %n, widths, *):
+ * glibc's is 94 KB of the static lxr. lxr_fscanf_line reads one line of f
+ * (up to 4 KB) and scans it. */
+int lxr_sscanf(const char *s, const char *fmt, ...) __attribute__((format(scanf, 2, 3)));
+int lxr_vsscanf(const char *s, const char *fmt, va_list ap);
+int lxr_fscanf_line(FILE *f, const char *fmt, ...) __attribute__((format(scanf, 2, 3)));
+struct dirent;
+/* scandir's order by name, bytewise: alphasort's in the C locale lxr runs
+ * in, without the locale's collation code (4 KB of the static binary) */
+int lxr_dirent_cmp(const struct dirent **a, const struct dirent **b);
 bool lxr_str_has_suffix(const char *s, const char *suffix);
 /* A name the kernel gives a network interface (its dev_valid_name): 1 to
  * 15 bytes, not "." or "..", no '/', ':' or white space; and no '%', which

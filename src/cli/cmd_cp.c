@@ -143,7 +143,7 @@ static void container_maps(pid_t pid, struct rt_cp_opts *o)
 	o->map_count = 0;
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 	f = fopen(path, "re");
-	if (!f || fscanf(f, "%llu %llu %llu", &in, &out, &count) != 3) {
+	if (!f || lxr_fscanf_line(f, "%llu %llu %llu", &in, &out, &count) != 3) {
 		if (f)
 			fclose(f);
 		return;
@@ -151,7 +151,7 @@ static void container_maps(pid_t pid, struct rt_cp_opts *o)
 	fclose(f);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	f = fopen(path, "re");
-	if (!f || fscanf(f, "%llu %llu %llu", &gin, &gout, &gcount) != 3) {
+	if (!f || lxr_fscanf_line(f, "%llu %llu %llu", &gin, &gout, &gcount) != 3) {
 		if (f)
 			fclose(f);
 		return;

@@ -531,12 +531,12 @@ static void give_up_note(void)
 	    (!strstr(text, "\naction reboot\n") && !strstr(text, "\naction poweroff\n")))
 		return;
 	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
-		sscanf(l, "time %lld", &t);
-		sscanf(l, "project %127s", project);
-		sscanf(l, "instance %127s", inst);
-		sscanf(l, "restarts %d", &restarts);
-		sscanf(l, "exit %d", &code);
-		sscanf(l, "action %31s", action);
+		lxr_sscanf(l, "time %lld", &t);
+		lxr_sscanf(l, "project %127s", project);
+		lxr_sscanf(l, "instance %127s", inst);
+		lxr_sscanf(l, "restarts %d", &restarts);
+		lxr_sscanf(l, "exit %d", &code);
+		lxr_sscanf(l, "action %31s", action);
 	}
 	if (t && gmtime_r(&(time_t){(time_t)t}, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);

@@ -108,10 +108,10 @@ static bool match(const char *entry, long port, const char *proto, char *out, si
 	colon = memrchr(entry, ':', (size_t)(arrow - entry));
 	if (!colon)
 		return false;
-	if (sscanf(colon + 1, "%u-%u", &h1, &h2) < 2)
+	if (lxr_sscanf(colon + 1, "%u-%u", &h1, &h2) < 2)
 		h2 = h1;
-	if (sscanf(arrow + 2, "%u-%u/%7s", &c1, &c2, p) != 3) {
-		if (sscanf(arrow + 2, "%u/%7s", &c1, p) != 2)
+	if (lxr_sscanf(arrow + 2, "%u-%u/%7s", &c1, &c2, p) != 3) {
+		if (lxr_sscanf(arrow + 2, "%u/%7s", &c1, p) != 2)
 			return false;
 		c2 = c1;
 	}

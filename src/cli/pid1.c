@@ -274,12 +274,12 @@ static void unmount_all(void)
 
 	while (f && n < 256 && fgets(line, sizeof(line), f)) {
 		char path[4096], *o = path;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", path) != 1)
+		if (lxr_sscanf(line, "%*s %*s %*s %*s %4095s", path) != 1)
 			continue;
 		/* mountinfo escapes space, tab, newline and backslash as \ooo */
 		for (char *i = path; *i; i++, o++) {
 			unsigned c;
-			if (*i == '\\' && sscanf(i + 1, "%3o", &c) == 1) {
+			if (*i == '\\' && lxr_sscanf(i + 1, "%3o", &c) == 1) {
 				*o = (char)c;
 				i += 3;
 			} else {

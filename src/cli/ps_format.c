@@ -202,7 +202,8 @@ static json_t *publisher(const char *port)
 		return NULL;
 	colon = memrchr(port, ':', (size_t)(arrow - port));
 	slash = strchr(arrow, '/');
-	if (!colon || sscanf(colon + 1, "%u", &pub) != 1 || sscanf(arrow + 2, "%u", &target) != 1)
+	if (!colon || lxr_sscanf(colon + 1, "%u", &pub) != 1 ||
+	    lxr_sscanf(arrow + 2, "%u", &target) != 1)
 		return NULL;
 	snprintf(url, sizeof(url), "%.*s", (int)(colon - port), port);
 	return json_pack("{s:s, s:I, s:I, s:s}", "URL", url, "TargetPort", (json_int_t)target,

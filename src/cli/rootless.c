@@ -178,7 +178,7 @@ static pid_t pause_alive(const char *pidfile)
 	struct stat st;
 	long pid = 0;
 
-	if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+	if (!f || lxr_fscanf_line(f, "%ld", &pid) != 1 || pid <= 1)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	_cleanup_fclose_ FILE *c = fopen(path, "re");

@@ -132,8 +132,8 @@ int cfg_read_mac(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct 
 		return -1;
 	if (!v->v)
 		return 0;
-	if (sscanf(v->v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &end) != 6 ||
+	if (lxr_sscanf(v->v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		       &end) != 6 ||
 	    end != 17 || v->v[end] || strspn(v->v, "0123456789abcdefABCDEF:") != 17) {
 		cfg_error_hint(c, n, "six hex pairs: 02:42:ac:11:00:02",
 			       "%s \"%s\" is not a MAC address", key, v->v);

@@ -307,7 +307,7 @@ static int read_min_kernel(struct jctx *j, json_t *v, unsigned *out)
 	s = json_string_value(v);
 	if (!*s)
 		return 0; /* docker: "" is no minimum */
-	if (sscanf(s, "%3u.%3u%n", &a, &b, &n) != 2 || s[n] || a > 255 || b > 255 ||
+	if (lxr_sscanf(s, "%3u.%3u%n", &a, &b, &n) != 2 || s[n] || a > 255 || b > 255 ||
 	    (a == 0 && b == 0) || strspn(s, "0123456789.") != strlen(s))
 		return bad(j, "write MAJOR.MINOR, e.g. \"5.10\"", "\"%s\" is not a kernel version",
 			   s);

@@ -59,7 +59,7 @@ static int network_key(struct ini_ctx *c, const char *name, const char *value)
 	char *end;
 
 	if (!strcmp(name, "pool")) {
-		if (sscanf(value, "%u.%u.%u.%u/%u%c", &a, &b, &d, &e, &pfx, &tail) != 5 ||
+		if (lxr_sscanf(value, "%u.%u.%u.%u/%u%c", &a, &b, &d, &e, &pfx, &tail) != 5 ||
 		    a > 255 || b > 255 || d > 255 || e > 255 || pfx < 8 || pfx > 30) {
 			snprintf(c->msg, sizeof(c->msg), "pool: \"%s\" is not an IPv4 subnet",
 				 value);
@@ -194,8 +194,8 @@ static int userns_key(struct ini_ctx *c, const char *name, const char *value)
 	/* the host's id 0 is never in a range: container root must not be
 	 * host root, and a range must fit below the kernel's (u32)-1 */
 	if (value[0] >= '0' && value[0] <= '9' &&
-	    sscanf(value, "%llu:%llu%c", &start, &count, &tail) == 2 && start > 0 && count > 0 &&
-	    start + count <= 4294967295ull) {
+	    lxr_sscanf(value, "%llu:%llu%c", &start, &count, &tail) == 2 && start > 0 &&
+	    count > 0 && start + count <= 4294967295ull) {
 		c->out->userns_mode = LXR_USERNS_RANGE;
 		c->out->userns_start = (uint32_t)start;
 		c->out->userns_count = (uint32_t)count;

@@ -164,7 +164,7 @@ int net_mac_parse(const char *s, unsigned char mac[6])
 	for (int i = 0; i < 6; i++) {
 		const char *p = s + i * 3;
 		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
-		    (i < 5 && p[2] != sep) || sscanf(p, "%2x%c", &v[i], &tail) < 1)
+		    (i < 5 && p[2] != sep) || lxr_sscanf(p, "%2x%c", &v[i], &tail) < 1)
 			return -1;
 		mac[i] = (unsigned char)v[i];
 	}

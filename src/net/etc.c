@@ -47,7 +47,7 @@ static bool loopback_ns(const char *addr)
 /* The address of a "nameserver ADDR" line, or NULL. */
 static const char *nameserver_of(const char *line, char *buf, size_t len)
 {
-	if (sscanf(line, " nameserver %63s", buf) != 1 || len < 64)
+	if (lxr_sscanf(line, " nameserver %63s", buf) != 1 || len < 64)
 		return NULL;
 	return buf;
 }

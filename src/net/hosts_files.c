@@ -106,7 +106,7 @@ static char *hosts_for(const struct ep_rec *self, const struct ep_rec *eps, size
 	/* extra_hosts last, as docker writes them */
 	for (size_t i = 0; self->extra && self->extra[i]; i++) {
 		char name[256], ip[64];
-		if (sscanf(self->extra[i], "%255s %63s", name, ip) != 2)
+		if (lxr_sscanf(self->extra[i], "%255s %63s", name, ip) != 2)
 			continue;
 		char *more = lxr_xasprintf("%s%s\t%s\n", text, ip, name);
 		free(text);

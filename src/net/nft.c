@@ -268,13 +268,13 @@ bool net_nft_forward_drops(const char *text, const char *skip, char **where)
 
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		l += strspn(l, " \t");
-		if (sscanf(l, "table %127[^{]", table) == 1) {
+		if (lxr_sscanf(l, "table %127[^{]", table) == 1) {
 			size_t n = strlen(table);
 			while (n && table[n - 1] == ' ')
 				table[--n] = '\0';
 			continue;
 		}
-		if (sscanf(l, "chain %127[^{ ]", chain) == 1)
+		if (lxr_sscanf(l, "chain %127[^{ ]", chain) == 1)
 			continue;
 		if (strstr(l, "hook forward") && strstr(l, "policy drop") &&
 		    strcmp(table, "ip lxr") && strcmp(table, "ip6 lxr") &&

@@ -348,7 +348,7 @@ void net_rootless_leave(const char *dir)
 	long pid = 0;
 
 	/* only the pasta serving this namespace: a recycled pid is not it */
-	if (f && fscanf(f, "%ld", &pid) == 1 && pid > 1 && serves((pid_t)pid, netns))
+	if (f && lxr_fscanf_line(f, "%ld", &pid) == 1 && pid > 1 && serves((pid_t)pid, netns))
 		stop((pid_t)pid);
 	unlink(pidfile);
 	umount2(netns, MNT_DETACH);

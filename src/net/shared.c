@@ -147,7 +147,7 @@ char **net_def_names(void)
 	_cleanup_free_ char *dir = defs_dir();
 	char **v = lxr_xcalloc(1, sizeof(char *));
 	struct dirent **ents = NULL;
-	int n = scandir(dir, &ents, NULL, alphasort);
+	int n = scandir(dir, &ents, NULL, lxr_dirent_cmp);
 
 	for (int i = 0; i < n; i++) {
 		if (ents[i]->d_name[0] != '.')

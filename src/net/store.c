@@ -190,7 +190,7 @@ static int parse_port(const char *v, struct ep_rec *e, lxr_err *err)
 	struct lxr_port p = {0};
 
 	p.host_v6 = strchr(v, ':') && strchr(v, ':') < strchr(v, ' ');
-	if (sscanf(v, "%45s %u %u %u %u %3s", ip, &hp, &he, &cp, &ce, proto) != 6 ||
+	if (lxr_sscanf(v, "%45s %u %u %u %u %3s", ip, &hp, &he, &cp, &ce, proto) != 6 ||
 	    (p.host_v6 ? net_ip6_parse(ip, &p.host_ip6, err) : net_ip_parse(ip, &p.host_ip, err)) <
 		0 ||
 	    hp > 65535 || he > 65535 || cp > 65535 || ce > 65535)
@@ -236,7 +236,7 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 		} else if (!strcmp(k, "peer_names")) {
 			e->peer_names = !strcmp(v, "1");
 		} else if (!strcmp(k, "holder")) {
-			if (sscanf(v, "%d %llu", &e->holder, &e->holder_start) != 2)
+			if (lxr_sscanf(v, "%d %llu", &e->holder, &e->holder_start) != 2)
 				return lxr_fail(err, EBADMSG, "endpoint record: bad holder \"%s\"",
 						v);
 		} else if (!strcmp(k, "port")) {
@@ -694,10 +694,10 @@ unsigned long long net_proc_start(int pid)
 		return 0;
 	/* comm may hold spaces and ')': fields resume after the last ')' */
 	p = strrchr(text, ')');
-	if (!p || sscanf(p + 2,
-			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			 "%*d %*d %*d %llu",
-			 &state, &start) != 2)
+	if (!p || lxr_sscanf(p + 2,
+			     "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			     "%*d %*d %*d %llu",
+			     &state, &start) != 2)
 		return 0;
 	/* a killed holder its parent has not reaped yet holds nothing */
 	return state == 'Z' || state == 'X' ? 0 : start;

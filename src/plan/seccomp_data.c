@@ -106,7 +106,7 @@ static int parse_arg(const char *s, struct lxr_seccomp_arg *a)
 	unsigned long long v, v2;
 	int n = 0, i;
 
-	if (sscanf(s, "%u:%15[a-z_]:%llx:%llx%n", &a->index, op, &v, &v2, &n) != 4 || s[n] ||
+	if (lxr_sscanf(s, "%u:%15[a-z_]:%llx:%llx%n", &a->index, op, &v, &v2, &n) != 4 || s[n] ||
 	    a->index > 5 || (i = lookup(op_names, N(op_names), op, strlen(op))) < 0)
 		return -1;
 	a->op = (enum lxr_seccomp_op)i;

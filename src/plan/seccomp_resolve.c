@@ -111,7 +111,7 @@ struct lxr_seccomp *plan_seccomp_resolve(const struct cfg_seccomp_profile *p, ui
 
 	/* "6.1.0-18-amd64": kernel and major revision, the rest ignored (a
 	 * release that does not parse meets no minKernel) */
-	if (!kernel_release || sscanf(kernel_release, "%u.%u", &kernel[0], &kernel[1]) != 2)
+	if (!kernel_release || lxr_sscanf(kernel_release, "%u.%u", &kernel[0], &kernel[1]) != 2)
 		kernel[0] = kernel[1] = 0;
 	s->default_action = p->default_action;
 	s->default_errno_ret = p->default_errno_ret;

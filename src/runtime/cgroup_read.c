@@ -116,7 +116,7 @@ static void blkio_bytes(const char *dir, struct lxr_cgroup_stats *st)
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char dev[32], op[16];
 		long long v;
-		if (sscanf(l, "%31s %15s %lld", dev, op, &v) != 3)
+		if (lxr_sscanf(l, "%31s %15s %lld", dev, op, &v) != 3)
 			continue;
 		if (!strcmp(op, "Read"))
 			st->io_read_bytes += v;

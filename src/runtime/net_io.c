@@ -24,8 +24,8 @@ int rt_net_io(pid_t pid, int64_t *rx, int64_t *tx, lxr_err *err)
 
 		if (!colon || !strncmp(name, "lo:", 3))
 			continue;
-		if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9) {
+		if (lxr_sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+			       &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9) {
 			*rx += (int64_t)v[0];
 			*tx += (int64_t)v[8];
 		}

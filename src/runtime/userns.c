@@ -30,7 +30,7 @@ int rt_userns_subid_find(const char *text, const char *user, uint32_t *start, ui
 
 		if (strncmp(l, user, ulen) || l[ulen] != ':')
 			continue;
-		if (sscanf(l + ulen + 1, "%llu:%llu%c", &s, &n, &c) < 2 || s == 0 || n == 0 ||
+		if (lxr_sscanf(l + ulen + 1, "%llu:%llu%c", &s, &n, &c) < 2 || s == 0 || n == 0 ||
 		    s + n > 4294967295ull)
 			continue;
 		*start = (uint32_t)s;

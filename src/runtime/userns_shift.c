@@ -231,8 +231,8 @@ static void recorded_shift(const char *text, const char *source, struct lxr_user
 		_cleanup_free_ char *line = lxr_xstrndup(l, len);
 		uint32_t uid, gid, count;
 		int at = 0;
-		if (sscanf(line, "%" SCNu32 " %" SCNu32 " %" SCNu32 " %n", &uid, &gid, &count,
-			   &at) == 3 &&
+		if (lxr_sscanf(line, "%" SCNu32 " %" SCNu32 " %" SCNu32 " %n", &uid, &gid, &count,
+			       &at) == 3 &&
 		    at > 0 && !strcmp(line + at, source)) {
 			was->uid = uid;
 			was->gid = gid;

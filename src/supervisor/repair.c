@@ -68,7 +68,7 @@ static void unmount_under(const char *dir, char ***removed)
 	for (char *l = strtok_r(mi, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char mp[4096];
 		/* id parent major:minor root mountpoint ... ; spaces escaped as \040 */
-		if (sscanf(l, "%*s %*s %*s %*s %4095s", mp) == 1 &&
+		if (lxr_sscanf(l, "%*s %*s %*s %*s %4095s", mp) == 1 &&
 		    lxr_str_has_prefix(mp, prefix) && !strstr(mp, "\\"))
 			lxr_strv_push(&found, lxr_xstrdup(mp));
 	}

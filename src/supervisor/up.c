@@ -169,12 +169,12 @@ static int follow_progress(struct sup *s, int fd, int progress)
 			result = 1;
 			continue;
 		}
-		if (line[0] == 'W' && sscanf(line, "W %63s", name) == 1) {
+		if (line[0] == 'W' && lxr_sscanf(line, "W %63s", name) == 1) {
 			fprintf(stderr, "lxr: warning: %s: %s\n", name, line + 3 + strlen(name));
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}
-		if (line[0] == 'E' && sscanf(line, "E %63s", name) == 1) {
+		if (line[0] == 'E' && lxr_sscanf(line, "E %63s", name) == 1) {
 			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);
 			lxr_err err;
 			sup_err_from_json(j, &err);
@@ -183,7 +183,7 @@ static int follow_progress(struct sup *s, int fd, int progress)
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}
-		if (sscanf(line, "P %63s %159[^\n]", name, what) != 2)
+		if (lxr_sscanf(line, "P %63s %159[^\n]", name, what) != 2)
 			continue;
 		for (i = 0; i < n && strcmp(rows[i].name, name); i++)
 			;

@@ -271,7 +271,7 @@ static bool mounted_at(const char *path)
 	char line[4096], mp[PATH_MAX];
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, path))
+		if (lxr_sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strcmp(mp, path))
 			return true;
 	return false;
 }
@@ -413,7 +413,7 @@ static bool fs_key(const char *path, unsigned *maj, unsigned *min, char **rel)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned a, b;
 		size_t n;
-		if (sscanf(line, "%*s %*s %u:%u %4095s %4095s", &a, &b, root, mp) != 4 ||
+		if (lxr_sscanf(line, "%*s %*s %u:%u %4095s %4095s", &a, &b, root, mp) != 4 ||
 		    a != *maj || b != *min)
 			continue;
 		n = strlen(mp);
@@ -504,8 +504,8 @@ char **sup_path_users(const char *path)
 		f = fopen(mi, "re");
 		while (f && !hit && fgets(line, sizeof(line), f)) {
 			unsigned a, b;
-			if (sscanf(line, "%*s %*s %u:%u %4095s", &a, &b, root) == 3 && a == maj &&
-			    b == min && !strncmp(root, rel, rn) &&
+			if (lxr_sscanf(line, "%*s %*s %u:%u %4095s", &a, &b, root) == 3 &&
+			    a == maj && b == min && !strncmp(root, rel, rn) &&
 			    (!root[rn] || root[rn] == '/' || !strcmp(rel, "/")))
 				hit = true;
 		}
@@ -562,7 +562,7 @@ char **sup_volume_names(void)
 	_cleanup_free_ char *top = lxr_xasprintf("%s/volumes/_named", lxr_data_dir());
 	char **v = lxr_xcalloc(1, sizeof(char *));
 	struct dirent **ents = NULL;
-	int n = scandir(top, &ents, NULL, alphasort);
+	int n = scandir(top, &ents, NULL, lxr_dirent_cmp);
 
 	for (int i = 0; i < n; i++) {
 		if (ents[i]->d_name[0] != '.' && sup_volume_exists(ents[i]->d_name))
@@ -667,7 +667,7 @@ static char **project_dirs(void)
 	_cleanup_free_ char *top = lxr_xasprintf("%s/volumes", lxr_data_dir());
 	char **v = lxr_xcalloc(1, sizeof(char *));
 	struct dirent **ents = NULL;
-	int n = scandir(top, &ents, NULL, alphasort);
+	int n = scandir(top, &ents, NULL, lxr_dirent_cmp);
 
 	for (int i = 0; i < n; i++) {
 		if (isalnum((unsigned char)ents[i]->d_name[0]))
@@ -687,7 +687,7 @@ char **sup_project_volume_names(void)
 		_cleanup_free_ char *dir =
 		    lxr_xasprintf("%s/volumes/%s", lxr_data_dir(), projects[p]);
 		struct dirent **ents = NULL;
-		int n = scandir(dir, &ents, NULL, alphasort);
+		int n = scandir(dir, &ents, NULL, lxr_dirent_cmp);
 		for (int i = 0; i < n; i++) {
 			/* +anon holds the containers' anonymous volumes */
 			if (isalnum((unsigned char)ents[i]->d_name[0]) && ents[i]->d_type == DT_DIR)

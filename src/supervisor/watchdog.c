@@ -51,7 +51,7 @@ static int dog_index(dev_t rdev)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/watchdog/%s/dev", e->d_name);
 		f = fopen(path, "re");
-		if (f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &maj, &min) == 2 &&
+		if (f && fgets(buf, sizeof(buf), f) && lxr_sscanf(buf, "%u:%u", &maj, &min) == 2 &&
 		    makedev(maj, min) == rdev)
 			n = atoi(e->d_name + 8);
 		if (f)

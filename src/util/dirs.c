@@ -50,7 +50,7 @@ long lxr_rootless_uid(void)
 		fclose(f);
 	}
 	unsigned long in, out, n;
-	if (sscanf(map, "%lu %lu %lu", &in, &out, &n) == 3 &&
+	if (lxr_sscanf(map, "%lu %lu %lu", &in, &out, &n) == 3 &&
 	    !(in == 0 && out == 0 && n == 4294967295UL))
 		uid = strtol(v, NULL, 10);
 	return uid;

@@ -2,6 +2,7 @@
  * useful error to report and no state worth saving at that point. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,6 +61,11 @@ char *lxr_xasprintf(const char *fmt, ...)
 bool lxr_str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int lxr_dirent_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 bool lxr_ifname_valid(const char *name)

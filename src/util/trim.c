@@ -61,7 +61,8 @@ static void parse_header(const char *line, struct trim_map *m)
 
 	memset(m, 0, sizeof(*m));
 	m->anon_kb = -1;
-	if (sscanf(line, "%llx-%llx %7s %*s %*s %llu %n", &start, &end, perms, &inode, &path) < 4)
+	if (lxr_sscanf(line, "%llx-%llx %7s %*s %*s %llu %n", &start, &end, perms, &inode, &path) <
+	    4)
 		return;
 	m->start = (uintptr_t)start;
 	m->end = (uintptr_t)end;
@@ -84,9 +85,9 @@ void lxr_mem_trim(void)
 			/* a header starts with the address, a field with a
 			 * capitalised name */
 			if (line[0] >= 'A' && line[0] <= 'Z') {
-				if (sscanf(line, "Rss: %ld", &kb) == 1)
+				if (lxr_sscanf(line, "Rss: %ld", &kb) == 1)
 					m.rss_kb = kb;
-				else if (sscanf(line, "Anonymous: %ld", &kb) == 1)
+				else if (lxr_sscanf(line, "Anonymous: %ld", &kb) == 1)
 					m.anon_kb = kb;
 				continue;
 			}

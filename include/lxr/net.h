@@ -392,6 +392,9 @@ void net_members_free(struct lxr_net_member *m, size_t n);
  * one loaded as a definition (compose's project and network labels), with
  * its project in *project (caller frees). ENOENT when none is. */
 char **net_project_network_names(const char *run_dir);
+/* The containers of lxr run's project (compose run's one-offs) on
+ * project's own networks: their names (NULL-terminated, maybe empty). */
+char **net_project_guests(const char *run_dir, const char *project);
 int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
 			     char **project, lxr_err *err);
 /* `lxr run`'s networks while they are there (NET_RUN_PROJECT), as `lxr

@@ -128,6 +128,11 @@ int plan_caps_adjust(struct lxr_caps *caps, char *const *add, char *const *drop,
 int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const struct plan_image *img, const struct plan_host *host,
 		       struct lxr_spec *spec, lxr_err *err);
+/* The same under a name of its own (compose run's one-off): its id, host
+ * name, anonymous volumes and files are that name's. */
+int plan_instance_fill_as(const struct cfg_stack *st, const struct cfg_service *svc,
+			  const char *instance, const struct plan_image *img,
+			  const struct plan_host *host, struct lxr_spec *spec, lxr_err *err);
 char *plan_instance_name(const char *service, int replica);
 /* The container of replica n of svc: its container_name, else
  * plan_instance_name's "<service>-<n>". */
@@ -279,6 +284,11 @@ struct plan_instance {
 int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 			const struct plan_image *img, const struct plan_host *host,
 			struct plan_instance *out, lxr_err *err);
+/* The same under the name given (compose run's one-off, not "svc-N"):
+ * replica still picks its host ports. */
+int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+			   const char *name, const struct plan_image *img,
+			   const struct plan_host *host, struct plan_instance *out, lxr_err *err);
 void plan_instance_free(struct plan_instance *p);
 /* pid, ipc, uts and the joined namespaces of svc's instance into p
  * (namespaces.c; part of plan_instance_build). */

@@ -132,6 +132,19 @@ int sup_rollback_services(struct ctl_conn *c, const char *const *services);
  * container runs (0) or could not start (125, 126, 127 as docker run;
  * the error printed). rm: its directory goes when it ends for good. */
 int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm);
+struct lxr_net_def;
+struct lxr_net_config;
+/* What a plan needs on the host before its container starts: the missing
+ * host directories of Compose's short volume syntax, and the secrets and
+ * configs lxr holds (environment, inline) written for the container's
+ * read-only mounts. */
+int sup_plan_host_dirs(char *const *dirs, lxr_err *err);
+int sup_plan_write_files(const struct plan_instance *p, lxr_err *err);
+/* The network an endpoint of the plan is made on, as the plan describes
+ * it; a shared network's (net_project LXR_SHARED_NET_PROJECT) from its
+ * definition, loaded into def (net_def_free it). */
+int sup_net_config(const struct plan_endpoint *np, struct lxr_net_def *def,
+		   struct lxr_net_config *out, lxr_err *err);
 /* The directory of a run container's supervisor (lock, control.sock). */
 char *sup_run_dir_of(const char *name);
 /* Wait (bounded) until the supervisor of run container name is gone. */

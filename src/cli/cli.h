@@ -118,6 +118,9 @@ struct cfg_stack;
  * directory) for running it; prints every problem, settings `lxr up` does
  * not run yet included. Returns LXR_EXIT_OK or LXR_EXIT_USAGE. */
 int cli_stack_load(const char *file, const char *project, struct cfg_stack **st);
+/* An override file merged over the stack files of the loads that follow,
+ * last (compose run's options); NULL: none again. */
+void cli_stack_extra_override(const char *path);
 /* The same without refusing what `lxr up` does not run yet (the model, for
  * `lxr config`; cfg_stack_check_runnable). */
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st);

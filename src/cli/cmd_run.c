@@ -1,5 +1,7 @@
 /* lxr run: one container in the foreground (exit code passed through), or
- * detached under a supervisor of its own (a one-instance project). */
+ * detached under a supervisor of its own (a one-instance project); in
+ * compose's form (`lxr compose run`, or with -f or -p) a one-off of a
+ * stack's service (compose_run.c), carried the same way. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "cli/cli.h"
+#include "cli/compose_run.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
 #include "lxr/supervisor.h"
@@ -95,13 +98,41 @@ static int run_detached(struct run_opts *o)
 	return r;
 }
 
+static void signals_held(void)
+{
+	sigset_t fwd;
+
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+}
+
+static int compose_run(int argc, char **argv)
+{
+	struct run_opts o;
+	int r = compose_run_prepare(argc, argv, &o);
+
+	if (r == 0) {
+		signals_held();
+		r = run_foreground(&o);
+		compose_run_finish(&o);
+	}
+	run_opts_free(&o);
+	return r < 0 ? LXR_EXIT_OK : r;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	lxr_err err;
-	sigset_t fwd;
 	int r;
 
+	/* docker compose's run, not docker's: as push tells them apart */
+	if (cli_globals.compose || cli_globals.file || cli_globals.project)
+		return compose_run(argc, argv);
 	r = run_opts_parse(argc, argv, &o, &err);
 	if (r != 0) {
 		if (r < 0)
@@ -110,12 +141,7 @@ int cmd_run(int argc, char **argv)
 		return r > 0 ? 0 : EXIT_LXR;
 	}
 	/* Held from here, delivered to the container once it runs. */
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGINT);
-	sigaddset(&fwd, SIGTERM);
-	sigaddset(&fwd, SIGHUP);
-	sigaddset(&fwd, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	signals_held();
 	lxr_debug("arguments parsed");
 	r = o.detach ? run_detached(&o) : run_foreground(&o);
 	run_opts_free(&o);

@@ -16,6 +16,7 @@
 #include "cli/run_opts.h"
 #include "lxr/net.h"
 #include "lxr/plan.h"
+#include "lxr/supervisor.h"
 
 static bool valid_net_name(const char *s)
 {
@@ -104,10 +105,12 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	struct lxr_net_def def = {0};
 	int r;
 
+	/* a shared network's definition; or a stack's own network, as the
+	 * stack's plan describes it (compose run's one-off) */
 	if (pe->net_project) {
-		if (net_def_load(pe->network, &def, err) < 0)
+		if (sup_net_config(pe, &def, &nc, err) < 0)
 			return -1;
-		net_def_config(&def, &nc);
+		nc.ephemeral = pe->ephemeral;
 		ec.net_project = pe->net_project;
 	}
 	if (!pe->network) {

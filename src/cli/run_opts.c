@@ -28,6 +28,8 @@ static const char usage_text[] =
     "\n"
     "Run one container from an image (pulled when missing) or from ROOTFS, a\n"
     "directory given as a path (/..., ./..., ../...), as its read-only lower layer.\n"
+    "This is docker's run; `lxr compose run` (or `lxr -f FILE run`) is compose's,\n"
+    "a one-off of a stack's service (`lxr compose run --help`).\n"
     "\n"
     "  --rm                 remove the container's writable layer when it exits\n"
     "  -d, --detach         run in the background, print the container name\n"
@@ -180,7 +182,7 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static bool valid_name(const char *s)
+bool run_opts_name_valid(const char *s)
 {
 	/* docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*; also a file name here */
 	if (!*s || strlen(s) > 128 ||
@@ -518,7 +520,7 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case 'i': o->interactive = true; return 0;
 	case 't': o->tty = true; return 0;
 	case OPT_NAME:
-		if (!valid_name(arg))
+		if (!run_opts_name_valid(arg))
 			return lxr_fail(err, 0,
 					"--name \"%s\": use letters, digits, '_', '.' "
 					"and '-', starting with a letter or digit",

@@ -25,6 +25,9 @@ struct run_opts {
  * printed, or -1 with err (a usage error, or what the plan refused). */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err);
 void run_opts_free(struct run_opts *o);
+/* A container's name as docker takes it ([a-zA-Z0-9][a-zA-Z0-9_.-]*, 128
+ * at most), which is also the name of its directory. */
+bool run_opts_name_valid(const char *s);
 /* o->svc as a one-service stack, loaded and validated by the stack loader,
  * planned by plan_instance_build (the image resolved, pulled when missing,
  * and held in use for this process's life), then carried the way `lxr run`

@@ -33,6 +33,34 @@ const char *cli_stack_dir(void)
 	return cli_globals.project_dir ? cli_globals.project_dir : ".";
 }
 
+static const char *extra_override;
+
+void cli_stack_extra_override(const char *path)
+{
+	extra_override = path;
+}
+
+/* What is wrong in the extra override (compose run's command line) is
+ * said as the command's, not at a line of a file nobody wrote. */
+static void diags_print(const struct cfg_diags *d)
+{
+	struct cfg_diags rest = {.v = lxr_xcalloc(d->n + 1, sizeof(*d->v))};
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct cfg_diag *g = &d->v[i];
+		if (!extra_override || !g->pos.file || strcmp(g->pos.file, extra_override)) {
+			rest.v[rest.n++] = *g;
+			continue;
+		}
+		fprintf(stderr, "lxr: %s: compose run: %s\n", g->warning ? "warning" : "error",
+			g->msg);
+		if (g->hint)
+			fprintf(stderr, "lxr: hint: %s\n", g->hint);
+	}
+	cfg_diags_print(stderr, &rest);
+	free(rest.v);
+}
+
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
 	_cleanup_free_ char *found = NULL, *dotenv_file = NULL, *list = NULL, *auto_override = NULL;
@@ -78,9 +106,11 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 		if ((auto_override = cfg_find_override(found)))
 			lxr_strv_push(&overrides, lxr_steal_ptr(&auto_override));
 	}
+	if (extra_override)
+		lxr_strv_push(&overrides, lxr_xstrdup(extra_override));
 	o.overrides = (const char *const *)overrides;
 	r = cfg_stack_load(&o, st, &diags, &err);
-	cfg_diags_print(stderr, &diags);
+	diags_print(&diags);
 	if (r < 0 && !diags.n_errors)
 		lxr_err_print(&err);
 	if (r < 0 && diags.n_errors)

@@ -363,6 +363,21 @@ int net_def_remove(const char *run_dir, const char *name, lxr_err *err)
 	return 0;
 }
 
+char **net_project_guests(const char *run_dir, const char *project)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+	struct ep_rec *eps = NULL;
+	size_t n = 0;
+
+	net_all_eps_load(run_dir, &eps, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(eps[i].project, NET_RUN_PROJECT) &&
+		    !strcmp(net_ep_home(&eps[i]), project))
+			lxr_strv_push(&v, lxr_xstrdup(eps[i].container));
+	net_eps_free(eps, n);
+	return v;
+}
+
 /* The projects whose networks docker compose would list ("<project>_<name>"):
  * a stack's, while it is up (its records are in the run dir); not lxr
  * run's nor the shared ones (their names start with '_'). */

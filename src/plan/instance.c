@@ -433,6 +433,13 @@ int plan_instance_fill(const struct cfg_stack *st, const struct cfg_service *svc
 {
 	_cleanup_free_ char *instance = plan_container_name(svc, replica);
 
+	return plan_instance_fill_as(st, svc, instance, img, host, spec, err);
+}
+
+int plan_instance_fill_as(const struct cfg_stack *st, const struct cfg_service *svc,
+			  const char *instance, const struct plan_image *img,
+			  const struct plan_host *host, struct lxr_spec *spec, lxr_err *err)
+{
 	if (!svc->image_is_path && !img)
 		return lxr_fail(err, EINVAL, "service \"%s\": image \"%s\" is not resolved",
 				svc->name, cfg_service_image(svc));

@@ -663,11 +663,20 @@ int plan_instance_build(const struct cfg_stack *st, const struct cfg_service *sv
 			const struct plan_image *img, const struct plan_host *host,
 			struct plan_instance *out, lxr_err *err)
 {
+	_cleanup_free_ char *name = plan_container_name(svc, replica);
+
+	return plan_instance_build_as(st, svc, replica, name, img, host, out, err);
+}
+
+int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+			   const char *name, const struct plan_image *img,
+			   const struct plan_host *host, struct plan_instance *out, lxr_err *err)
+{
 	const char *user =
 	    svc->user.v ? svc->user.v : (img && img->user && *img->user ? img->user : NULL);
 
-	out->name = plan_container_name(svc, replica);
-	if (plan_instance_fill(st, svc, replica, img, host, &out->spec, err) < 0 ||
+	out->name = lxr_xstrdup(name);
+	if (plan_instance_fill_as(st, svc, name, img, host, &out->spec, err) < 0 ||
 	    image_stop_signal(svc, img, &out->spec, err) < 0 ||
 	    caps_and_filter(svc, host, &out->spec, err) < 0 ||
 	    files_of(st, svc, false, out->name, out, err) < 0 ||

@@ -147,8 +147,7 @@ static void release(struct sup *s, struct sup_instance *in)
 	in->stdin_w = -1;
 }
 
-/* Compose's short volume syntax creates a missing host directory. */
-static int create_host_dirs(char *const *dirs, lxr_err *err)
+int sup_plan_host_dirs(char *const *dirs, lxr_err *err)
 {
 	for (size_t i = 0; dirs && dirs[i]; i++)
 		if (access(dirs[i], F_OK) < 0 && lxr_mkdir_p(dirs[i], 0755, err) < 0)
@@ -156,12 +155,10 @@ static int create_host_dirs(char *const *dirs, lxr_err *err)
 	return 0;
 }
 
-/* The secrets and configs lxr holds (environment, inline), written for the
- * container's read-only mounts: in <run_dir>/<project>/+files/, which only
- * root can enter, so the owner and mode the container sees expose nothing
- * on the host; removed with the run directory at down. Written anew at
- * each start, each atomically. */
-static int write_files(const struct plan_instance *p, lxr_err *err)
+/* In <run_dir>/<project>/+files/, which only root can enter, so the owner
+ * and mode the container sees expose nothing on the host; removed with
+ * the run directory at down. Written anew at each start, each atomically. */
+int sup_plan_write_files(const struct plan_instance *p, lxr_err *err)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct plan_file *f = &p->files[i];
@@ -255,9 +252,9 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	/* made a moment ago by sup_prepare_next: no need to look again */
 	fresh = in->net_fresh && in->net_joined;
 	in->net_fresh = in->prepared = false;
-	if (create_host_dirs(in->plan.host_dirs, &err) < 0 || write_files(&in->plan, &err) < 0 ||
-	    sup_join_others(s, in, &err) < 0 || (!fresh && sup_net_attach(s, in, &err) < 0) ||
-	    sup_output_open(s, in, out, &err) < 0) {
+	if (sup_plan_host_dirs(in->plan.host_dirs, &err) < 0 ||
+	    sup_plan_write_files(&in->plan, &err) < 0 || sup_join_others(s, in, &err) < 0 ||
+	    (!fresh && sup_net_attach(s, in, &err) < 0) || sup_output_open(s, in, out, &err) < 0) {
 		start_failed(s, in, -1, &err);
 		return;
 	}

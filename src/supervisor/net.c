@@ -25,7 +25,7 @@ static bool mounted(const struct lxr_spec *s, const char *dst)
 static int shared_config(const struct plan_endpoint *np, struct lxr_net_def *def,
 			 struct lxr_net_config *ncfg, lxr_err *err)
 {
-	if (!np->net_project)
+	if (!np->net_project || strcmp(np->net_project, LXR_SHARED_NET_PROJECT))
 		return 0;
 	if (net_def_load(np->network, def, err) < 0)
 		return lxr_err_hint(err, "lxr network create %s makes it", np->network);
@@ -485,4 +485,11 @@ void sup_stack_networks_release(const struct cfg_stack *st)
 			lxr_err_print(&e);
 		net_members_free(m, n);
 	}
+}
+
+int sup_net_config(const struct plan_endpoint *np, struct lxr_net_def *def,
+		   struct lxr_net_config *out, lxr_err *err)
+{
+	*out = net_config_of(np);
+	return shared_config(np, def, out, err);
 }

@@ -5,12 +5,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
@@ -267,6 +270,32 @@ static int net_cleanup(void *project, lxr_err *err)
 	return sup_net_cleanup(project, err);
 }
 
+/* compose run's one-offs on the stack's networks go with it, as compose's
+ * down removes them: killed (their lxr, in the foreground, says so and
+ * removes them), and their endpoints removed here, so that nothing holds
+ * the networks the cleanup removes. */
+static void oneoffs_stop(const char *project)
+{
+	_cleanup_strv_ char **names = net_project_guests(lxr_run_dir(), project);
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+
+	for (size_t i = 0; names[i]; i++) {
+		struct lxr_container_ref ref;
+		lxr_err e;
+		if (rt_container_find(root, names[i], &ref, &e) == 0) {
+			struct pollfd pf = {.fd = ref.pidfd, .events = POLLIN};
+			if (syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0) == 0)
+				poll(&pf, 1, 10000);
+			rt_container_ref_free(&ref);
+			lxr_warn("one-off container %s (compose run) was on the project's network: "
+				 "killed",
+				 names[i]);
+		}
+		if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, names[i], &e) < 0)
+			lxr_warn("%s", e.msg);
+	}
+}
+
 int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 {
 	static const char *const files[] = {
@@ -286,6 +315,7 @@ int sup_project_remove(const char *project, const char *run_dir, lxr_err *err)
 	lxr_err net_err;
 	int r;
 
+	oneoffs_stop(project);
 	/* Removing the network is mostly waiting on the kernel (a bridge's
 	 * deletion, the namespaces' cleanup work), so the containers'
 	 * directories go meanwhile, in this process. Rootless, the two

@@ -1,0 +1,598 @@
+/* lxr compose run: a one-off container of a stack's service, as docker
+ * compose run makes one. The service's settings (image, environment,
+ * volumes, networks, secrets, limits) with the command line's merged over
+ * them by the stack loader, as an override file is; named
+ * <project>-<service>-run-<12 hex>; in the foreground, its exit code
+ * lxr's. What it depends on is started first (`up -d` of those services)
+ * and waited for as its depends_on conditions say, unless --no-deps. The
+ * one-off is carried as `lxr run` carries a container (the "_run" group
+ * and state, its stdio, --rm), on the stack's own network: made for it,
+ * and gone with it, when the stack is not up. The service's ports are
+ * published only with --service-ports, its restart policy is not applied. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/compose_run.h"
+#include "cli/run_image.h"
+#include "lxr/image.h"
+#include "lxr/net.h"
+#include "lxr/supervisor.h"
+
+static const char usage_text[] =
+    "usage: lxr compose run [OPTIONS] SERVICE [COMMAND [ARG...]]\n"
+    "       (also lxr -f FILE run ..., lxr -p NAME run ...)\n"
+    "\n"
+    "Run a one-off container of a stack's service, as docker compose run does:\n"
+    "the service's settings, COMMAND in place of its command, in the\n"
+    "foreground; the exit code is the command's. The services it depends on\n"
+    "are started first (as `up -d` starts them) and waited for as its\n"
+    "depends_on conditions say. It joins the stack's network under its own\n"
+    "name (<project>-<service>-run-<hex>); the service's ports are not\n"
+    "published, its restart policy is not applied.\n"
+    "\n"
+    "  --rm                  remove the container when it exits\n"
+    "  --name NAME           the container's name\n"
+    "  -e, --env K=V|K       set an environment variable (K alone: lxr's)\n"
+    "  --entrypoint CMD      replace the entrypoint (split as a shell would)\n"
+    "  -u, --user USER       run as USER\n"
+    "  -w, --workdir DIR     working directory inside the container\n"
+    "  -v, --volume SPEC     mount a volume (the service's short syntax)\n"
+    "  -l, --label K=V       add a label\n"
+    "  -p, --publish SPEC    publish a port ([[IP:]HOSTPORT:]PORT[/udp])\n"
+    "  -P, --service-ports   publish the service's ports too\n"
+    "  --use-aliases         answer to the service's name and aliases on its\n"
+    "                        network too\n"
+    "  --no-deps             start none of the services it depends on\n"
+    "  -T, --no-TTY          no pseudo-terminal (default: one when stdin is a\n"
+    "                        terminal)\n"
+    "  -t, --tty             a pseudo-terminal\n"
+    "  -i, --interactive     keep stdin open (the default)\n"
+    "\n"
+    "Example:\n"
+    "  lxr compose run --rm web python manage.py migrate\n";
+
+struct crun {
+	bool rm, no_deps, service_ports, use_aliases, tty, no_tty;
+	const char *name, *entrypoint, *user, *workdir, *service;
+	char **env, **volumes, **labels, **publish;
+	char **command; /* NULL: the service's */
+};
+
+static void crun_free(struct crun *c)
+{
+	lxr_strv_free(c->env);
+	lxr_strv_free(c->volumes);
+	lxr_strv_free(c->labels);
+	lxr_strv_free(c->publish);
+	lxr_strv_free(c->command);
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "lxr: error: compose run: %s%s\n", what, arg);
+	fputs("Run `lxr compose run --help` for the options.\n", stderr);
+	return LXR_EXIT_USAGE;
+}
+
+/* 0, 1 for --help printed, else an exit code for a usage error */
+static int parse(int argc, char **argv, struct crun *c)
+{
+	static const struct option longopts[] = {{"rm", no_argument, NULL, 'R'},
+						 {"detach", no_argument, NULL, 'd'},
+						 {"name", required_argument, NULL, 'N'},
+						 {"env", required_argument, NULL, 'e'},
+						 {"entrypoint", required_argument, NULL, 'E'},
+						 {"user", required_argument, NULL, 'u'},
+						 {"workdir", required_argument, NULL, 'w'},
+						 {"volume", required_argument, NULL, 'v'},
+						 {"label", required_argument, NULL, 'l'},
+						 {"publish", required_argument, NULL, 'p'},
+						 {"service-ports", no_argument, NULL, 'P'},
+						 {"use-aliases", no_argument, NULL, 'A'},
+						 {"no-deps", no_argument, NULL, 'D'},
+						 {"no-TTY", no_argument, NULL, 'T'},
+						 {"tty", no_argument, NULL, 't'},
+						 {"interactive", no_argument, NULL, 'i'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	int o;
+
+	memset(c, 0, sizeof(*c));
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+de:u:w:v:l:p:PTtih", longopts, NULL)) != -1) {
+		switch (o) {
+		case 'R': c->rm = true; break;
+		case 'N': c->name = optarg; break;
+		case 'e': lxr_strv_push(&c->env, lxr_xstrdup(optarg)); break;
+		case 'E': c->entrypoint = optarg; break;
+		case 'u': c->user = optarg; break;
+		case 'w': c->workdir = optarg; break;
+		case 'v': lxr_strv_push(&c->volumes, lxr_xstrdup(optarg)); break;
+		case 'l': lxr_strv_push(&c->labels, lxr_xstrdup(optarg)); break;
+		case 'p': lxr_strv_push(&c->publish, lxr_xstrdup(optarg)); break;
+		case 'P': c->service_ports = true; break;
+		case 'A': c->use_aliases = true; break;
+		case 'D': c->no_deps = true; break;
+		case 'T': c->no_tty = true; break;
+		case 't': c->tty = true; break;
+		case 'i': break; /* stdin is kept open either way, as compose keeps it */
+		case 'h': fputs(usage_text, stdout); return 1;
+		case 'd':
+			fputs("lxr: error: compose run: -d is not supported yet\n"
+			      "lxr: hint: `lxr up -d SERVICE` runs a service in the background; "
+			      "`lxr run -d IMAGE` a container of its own\n",
+			      stderr);
+			return LXR_EXIT_USAGE;
+		default: return usage_error("unknown option or missing value: ", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no service named", "");
+	c->service = argv[optind++];
+	for (int i = optind; i < argc; i++)
+		lxr_strv_push(&c->command, lxr_xstrdup(argv[i]));
+	if (c->name && !run_opts_name_valid(c->name))
+		return usage_error("--name: use letters, digits, '_', '.' and '-', starting with a "
+				   "letter or digit, not ",
+				   c->name);
+	return 0;
+}
+
+/* A value from the command line, which compose does not interpolate:
+ * each $ as the loader reads a literal one, $$. */
+static json_t *literal(const char *s)
+{
+	_cleanup_free_ char *out = lxr_xmalloc(2 * strlen(s) + 1);
+	char *o = out;
+
+	for (; *s; s++) {
+		if (*s == '$')
+			*o++ = '$';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return json_string(out);
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, literal(v[i]));
+	return a;
+}
+
+/* The command line as an override file over the service: the loader
+ * checks each value and merges it as compose merges an override (the
+ * environment and labels by key, volumes by target, the rest replaced). */
+static int override_fd(const struct crun *c, lxr_err *err)
+{
+	json_t *svc = json_pack("{s:s}", "restart", "no");
+	json_t *doc = json_pack("{s:{s:o}}", "services", c->service, svc);
+	_cleanup_free_ char *text = NULL;
+	int fd;
+
+	if (c->command)
+		json_object_set_new(svc, "command", strv_json(c->command));
+	if (c->entrypoint)
+		json_object_set_new(svc, "entrypoint", literal(c->entrypoint));
+	if (c->user)
+		json_object_set_new(svc, "user", literal(c->user));
+	if (c->workdir)
+		json_object_set_new(svc, "working_dir", literal(c->workdir));
+	if (c->env)
+		json_object_set_new(svc, "environment", strv_json(c->env));
+	if (c->volumes)
+		json_object_set_new(svc, "volumes", strv_json(c->volumes));
+	if (c->labels)
+		json_object_set_new(svc, "labels", strv_json(c->labels));
+	text = json_dumps(doc, JSON_SORT_KEYS);
+	json_decref(doc);
+	fd = memfd_create("lxr-compose-run.json", MFD_CLOEXEC);
+	if (fd < 0)
+		return lxr_fail(err, errno, "memfd_create for compose run's options");
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		return lxr_fail(err, errno, "write compose run's options to their memfd");
+	}
+	return fd;
+}
+
+/* docker compose's name for a one-off: <project>-<service>-run-<12 hex> */
+static char *oneoff_name(const char *project, const char *service)
+{
+	unsigned char r[6];
+	char hex[13];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		abort();
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	return lxr_xasprintf("%s-%s-run-%s", project, service, hex);
+}
+
+/* ---- what it depends on -------------------------------------------------- */
+
+/* compose's conditions: 1 met, 0 not yet, -1 never (said) */
+static int condition_met(json_t *o, enum cfg_dep_condition cond, const char *dep)
+{
+	const char *st = json_string_value(json_object_get(o, "state")) ?: "";
+	json_int_t code = json_integer_value(json_object_get(o, "exit_code"));
+	bool ended = !strcmp(st, "exited") || !strcmp(st, "stopped");
+
+	if (json_object_get(o, "blocked_by") || !strcmp(st, "failed")) {
+		fprintf(stderr, "lxr: error: dependency %s failed to start (%s)\n", dep, st);
+		return -1;
+	}
+	if (cond == CFG_DEP_HEALTHY) {
+		if (!strcmp(st, "healthy"))
+			return 1;
+		if (!strcmp(st, "unhealthy") || ended) {
+			fprintf(stderr, "lxr: error: dependency %s is %s, not healthy\n", dep, st);
+			return -1;
+		}
+		return 0;
+	}
+	if (cond == CFG_DEP_COMPLETED) {
+		if (ended && code == 0)
+			return 1;
+		if (ended) {
+			fprintf(stderr, "lxr: error: dependency %s exited with code %lld\n", dep,
+				(long long)code);
+			return -1;
+		}
+		return 0;
+	}
+	return strcmp(st, "created") && strcmp(st, "starting") != 0;
+}
+
+/* Until every dependency of svc meets its condition (every instance of
+ * it), or one never will. */
+static int deps_wait(const char *project, const struct cfg_service *svc)
+{
+	for (;;) {
+		bool all = true;
+		for (size_t k = 0; k < svc->n_depends_on; k++) {
+			const struct cfg_dep *d = &svc->depends_on[k];
+			char *one[] = {(char *)d->service.v, NULL};
+			json_t *ps = NULL, *o;
+			size_t i;
+			if (cli_project_ps(NULL, project, one, &ps) != LXR_EXIT_OK)
+				return LXR_EXIT_FAIL;
+			if (!json_array_size(ps) && d->required)
+				all = false;
+			json_array_foreach(ps, i, o)
+			{
+				int m = condition_met(o, d->condition, d->service.v);
+				if (m < 0) {
+					json_decref(ps);
+					return LXR_EXIT_FAIL;
+				}
+				all &= m == 1;
+			}
+			json_decref(ps);
+		}
+		if (all)
+			return LXR_EXIT_OK;
+		usleep(100 * 1000);
+	}
+}
+
+/* `up -d` of what svc depends on (and what that depends on), leaving the
+ * stack's other services as they are, then the wait for its conditions. */
+static int deps_up(const struct cfg_service *svc)
+{
+	_cleanup_strv_ char **targets = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_strv_ char **profiles = NULL;
+	struct cfg_stack *st = NULL;
+	struct plan_graph *g = NULL;
+	lxr_err err;
+	int r;
+
+	for (size_t k = 0; k < svc->n_depends_on; k++)
+		if (!lxr_strv_has(targets, svc->depends_on[k].service.v))
+			lxr_strv_push(&targets, lxr_xstrdup(svc->depends_on[k].service.v));
+	if (!targets[0])
+		return LXR_EXIT_OK;
+	cli_globals_profiles(&profiles);
+	r = cli_stack_open(cli_globals.file, cli_globals.project, &st);
+	if (r != LXR_EXIT_OK)
+		return r;
+	cli_add_deps(st, &targets);
+	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
+				  false};
+	struct cli_up_build b = {0};
+	if (plan_graph_build(st, &sel, &g, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_USAGE;
+	} else {
+		r = cli_up_build(st, g, &b);
+	}
+	plan_graph_free(g);
+	if (r == LXR_EXIT_OK) {
+		struct sup_up_opts o = {.targets = (const char *const *)targets,
+					.profiles = (const char *const *)profiles,
+					.detach = true,
+					.keep_others = true,
+					.no_recreate = true,
+					.env_file = cli_globals.env_file,
+					.progress = cli_progress_setting()};
+		r = sup_up(st, &o);
+	}
+	_cleanup_free_ char *project = lxr_xstrdup(st->project);
+	cfg_stack_free(st);
+	return r == LXR_EXIT_OK ? deps_wait(project, svc) : r;
+}
+
+/* ---- the one-off's plan -------------------------------------------------- */
+
+/* -p as the plan writes a port (plan_port), checked as lxr run checks it */
+static int publish_add(struct plan_endpoint *ep, const char *spec, lxr_err *err)
+{
+	struct lxr_port p;
+	char ip[NET_IP6_STRLEN];
+
+	if (net_port_parse(spec, &p, err) < 0)
+		return lxr_err_wrap(err, "-p %s", spec);
+	ep->ports = lxr_xrealloc(ep->ports, (ep->n_ports + 1) * sizeof(*ep->ports));
+	ep->ports[ep->n_ports++] =
+	    (struct plan_port){.host_ip = p.host_v6   ? lxr_xstrdup(net_ip6_str(&p.host_ip6, ip))
+					  : p.host_ip ? lxr_xstrdup(net_ip_str(p.host_ip, ip))
+						      : NULL,
+			       .host_port = p.host_port,
+			       .host_end = p.host_end,
+			       .ctr_port = p.ctr_port,
+			       .ctr_end = p.ctr_end,
+			       .udp = p.udp};
+	return 0;
+}
+
+static void ports_clear(struct plan_endpoint *ep)
+{
+	for (size_t i = 0; i < ep->n_ports; i++)
+		free(ep->ports[i].host_ip);
+	free(ep->ports);
+	ep->ports = NULL;
+	ep->n_ports = 0;
+}
+
+/* On the service's network under the one-off's name (with --use-aliases
+ * the service's and its aliases too), without the service's address, MAC
+ * or ports; a network of the stack's own is joined in its project, made
+ * for the one-off (and gone with it) when the stack has not made it. */
+static int endpoint(const struct crun *c, const char *project, struct run_opts *o, lxr_err *err)
+{
+	struct plan_endpoint *ep = &o->plan.net;
+	char **names = NULL;
+
+	if (!ep->network) {
+		if (c->publish || c->service_ports)
+			return lxr_fail(err, EINVAL,
+					"service \"%s\" is on no network of lxr's: nothing to "
+					"publish",
+					c->service);
+		return 0;
+	}
+	if (lxr_rootless_uid() >= 0)
+		return lxr_fail(err, ENOTSUP,
+				"rootless lxr does not run a one-off on a stack's network yet"),
+		       lxr_err_hint(err, "run it as root, or give the service "
+					 "`network_mode: none` for the one-off");
+	if (!c->service_ports)
+		ports_clear(ep);
+	for (size_t i = 0; c->publish && c->publish[i]; i++)
+		if (publish_add(ep, c->publish[i], err) < 0)
+			return -1;
+	lxr_strv_push(&names, lxr_xstrdup(o->name));
+	/* names[0] is the service, [1] its instance, then its aliases */
+	for (size_t i = 0; c->use_aliases && ep->names && ep->names[i]; i++)
+		if (i != 1)
+			lxr_strv_push(&names, lxr_xstrdup(ep->names[i]));
+	lxr_strv_free(ep->names);
+	ep->names = names;
+	free(ep->static_ip);
+	free(ep->static_ip6);
+	free(ep->mac);
+	ep->static_ip = ep->static_ip6 = ep->mac = NULL;
+	if (!ep->net_project) {
+		ep->net_project = lxr_xstrdup(project);
+		ep->ephemeral = true;
+	}
+	return 0;
+}
+
+/* What a one-off cannot be yet: said, with what to do instead. */
+static int refuse_unsupported(const struct crun *c, const struct plan_instance *p, lxr_err *err)
+{
+	const struct plan_ns_join *j = p->net_of.name   ? &p->net_of
+				       : p->pid_of.name ? &p->pid_of
+							: &p->ipc_of;
+
+	if (p->n_more_nets)
+		return lxr_fail(err, ENOTSUP,
+				"compose run: service \"%s\" is on %zu networks; a one-off joins "
+				"one of them for now",
+				c->service, p->n_more_nets + 1),
+		       lxr_err_hint(err, "`lxr exec` a command in the running service instead");
+	if (j->name)
+		return lxr_fail(err, ENOTSUP,
+				"compose run: service \"%s\" joins another container's namespace "
+				"(%s); a one-off does not yet",
+				c->service, j->name),
+		       lxr_err_hint(err, "`lxr exec` a command in the running service instead");
+	if (p->n_post_start || p->n_pre_stop)
+		lxr_warn("compose run: service \"%s\"'s post_start and pre_stop hooks are not "
+			 "run for a one-off",
+			 c->service);
+	return 0;
+}
+
+/* How the one-off is carried: as `lxr run` carries a container. */
+static void carry(struct run_opts *o)
+{
+	struct lxr_spec *s = &o->plan.spec;
+
+	free(s->cgroup_group);
+	s->cgroup_group = lxr_xstrdup("_run");
+	s->reuse_dir = false;
+	s->ephemeral_upper = o->rm;
+	s->terminal = o->tty;
+	if (o->tty)
+		rt_console_size_from_tty(s);
+	s->open_stdin = o->interactive;
+	if (o->tty) {
+		bool has = false;
+		for (size_t i = 0; s->env && s->env[i]; i++)
+			has |= !strncmp(s->env[i], "TERM=", 5);
+		if (!has)
+			lxr_strv_push(&s->env, lxr_xstrdup("TERM=xterm"));
+	}
+	s->hold_mounts = o->rm && !o->plan.net.network;
+}
+
+static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_service *svc,
+		struct run_opts *o, lxr_err *err)
+{
+	struct img_image im = {0};
+	struct plan_image pi;
+	struct rt_plan_host host;
+	bool image = !svc->image_is_path;
+	int r = -1;
+
+	if (image && run_image_resolve(cfg_service_image(svc), o->name, &im, err) < 0)
+		return -1;
+	if (image)
+		img_plan_image(&im, &pi);
+	if (rt_plan_host(svc, st->file, &host, err) < 0)
+		goto out;
+	rt_spec_init_defaults(&o->plan.spec);
+	if (plan_instance_build_as(st, svc, 1, o->name, image ? &pi : NULL, &host.p, &o->plan,
+				   err) == 0 &&
+	    refuse_unsupported(c, &o->plan, err) == 0 && endpoint(c, st->project, o, err) == 0) {
+		carry(o);
+		r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
+	}
+	rt_plan_host_free(&host);
+out:
+	if (image)
+		img_image_free(&im);
+	return r;
+}
+
+/* The image of a service with build: (or pull_policy), as up makes it. */
+static int image_ready(struct cfg_stack *st, const char *service)
+{
+	const char *const targets[] = {service, NULL};
+	struct plan_select sel = {NULL, targets, true};
+	struct cli_up_build b = {0};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+	int r;
+
+	if (plan_graph_build(st, &sel, &g, &err) < 0)
+		return lxr_err_print(&err), LXR_EXIT_USAGE;
+	r = cli_up_build(st, g, &b);
+	plan_graph_free(g);
+	return r;
+}
+
+int compose_run_prepare(int argc, char **argv, struct run_opts *o)
+{
+	_cleanup_free_ char *path = NULL;
+	struct cfg_stack *st = NULL;
+	const struct cfg_service *svc;
+	struct crun c;
+	lxr_err err;
+	int fd, r = parse(argc, argv, &c);
+
+	memset(o, 0, sizeof(*o));
+	if (r != 0) {
+		crun_free(&c);
+		return r == 1 ? -1 : r;
+	}
+	/* the file as it is first: its own errors, and a service it has */
+	r = cli_stack_open(cli_globals.file, cli_globals.project, &st);
+	if (r == LXR_EXIT_OK && !cfg_stack_service(st, c.service)) {
+		fprintf(stderr, "lxr: error: no such service: %s\n", c.service);
+		r = LXR_EXIT_FAIL;
+	}
+	cfg_stack_free(st);
+	st = NULL;
+	if (r != LXR_EXIT_OK) {
+		crun_free(&c);
+		return r;
+	}
+	fd = override_fd(&c, &err);
+	if (fd < 0) {
+		crun_free(&c);
+		return lxr_err_print(&err), LXR_EXIT_FAIL;
+	}
+	path = lxr_xasprintf("/proc/self/fd/%d", fd);
+	cli_stack_extra_override(path);
+	r = cli_stack_open(cli_globals.file, cli_globals.project, &st);
+	cli_stack_extra_override(NULL);
+	close(fd);
+	if (r != LXR_EXIT_OK)
+		goto out;
+	svc = cfg_stack_service(st, c.service);
+	o->rm = c.rm;
+	o->interactive = true;
+	o->tty = c.tty || (!c.no_tty && isatty(STDIN_FILENO));
+	o->name = c.name ? lxr_xstrdup(c.name) : oneoff_name(st->project, c.service);
+	r = image_ready(st, c.service);
+	if (r == LXR_EXIT_OK && !c.no_deps)
+		r = deps_up(svc);
+	if (r != LXR_EXIT_OK)
+		goto out;
+	if (plan(&c, st, svc, o, &err) < 0 || sup_plan_host_dirs(o->plan.host_dirs, &err) < 0 ||
+	    sup_plan_write_files(&o->plan, &err) < 0 ||
+	    sup_stack_volumes_prepare(st, false, &err) < 0) {
+		lxr_err_print(&err);
+		compose_run_finish(o);
+		r = 125;
+		goto out;
+	}
+	o->stack = st;
+	st = NULL;
+out:
+	cfg_stack_free(st);
+	crun_free(&c);
+	return r;
+}
+
+/* What the one-off left beside its container: its secrets' files, and
+ * with --rm its anonymous volumes. */
+void compose_run_finish(struct run_opts *o)
+{
+	lxr_err err;
+
+	for (size_t i = 0; i < o->plan.n_files; i++) {
+		_cleanup_free_ char *dir = lxr_xstrdup(o->plan.files[i].path);
+		unlink(o->plan.files[i].path);
+		/* <run dir>/<project>/+files/<name>/<kind>s/<file>: up to the
+		 * project's run directory, while empty (the stack is not up) */
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(dir, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			if (rmdir(dir) < 0)
+				break;
+		}
+	}
+	if (o->rm && o->stack) {
+		_cleanup_free_ char *anon = lxr_xasprintf("%s/volumes/%s/+anon/%s", lxr_data_dir(),
+							  o->stack->project, o->name);
+		if (lxr_rm_rf(anon, &err) < 0 && err.errnum != ENOENT)
+			lxr_err_print(&err);
+	}
+}

@@ -1,0 +1,143 @@
+#!/bin/bash
+# lxr compose run, as docker compose run: a one-off of a service with its
+# settings and the command line's over them; what it depends on started
+# first and waited for as depends_on says (service_healthy,
+# service_completed_successfully); on the stack's network under its own
+# name; the service's ports published only with --service-ports; the
+# command's exit code; values not interpolated; --rm leaves nothing, and
+# without it `lxr rm` takes the container; --no-deps on a stack that is
+# not up makes the network for the one-off and removes it after; `down`
+# kills a one-off still on its network; bad input says what is wrong.
+. "$(dirname "$0")/lib.sh"
+
+port=$((20000 + $$ % 20000))
+stack <<Y
+name: crun$$
+services:
+  web:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "sleep 1; echo page > /tmp/i; exec httpd -f -p 80 -h /tmp"]
+    ports: ["$port:80"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/i"]
+      interval: 1s
+      start_interval: 200ms
+      start_period: 20s
+  migrate:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo migrated > /data/state"]
+    volumes: ["data:/data"]
+  app:
+    image: @ROOTFS@
+    command: ["sleep", "300"]
+    environment: {FROM_FILE: file, OVER: file}
+    volumes: ["data:/data"]
+    secrets: [token]
+    depends_on:
+      web: {condition: service_healthy}
+      migrate: {condition: service_completed_successfully}
+volumes:
+  data: {}
+secrets:
+  token:
+    environment: CRUN_TOKEN
+Y
+export CRUN_TOKEN=s3cret
+cd "$(dirname "$STACK")"
+
+# depends_on: web healthy (its server starts a second late) and migrate
+# done before the one-off runs, which sees both at its first try
+run compose run --rm -T -e OVER=cli -e 'LIT=$HOME' app sh -c \
+	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; hostname; exit 7'
+expect_rc 7 "the one-off's exit code"
+expect_grep "$OUT" '^page$' "web answered at the one-off's first try (service_healthy waited for)"
+expect_grep "$OUT" '^migrated$' "migrate had completed (service_completed_successfully waited for)"
+expect_grep "$OUT" '^file cli \$HOME$' "the service's environment, -e over it, a \$ not interpolated"
+expect_grep "$OUT" '^s3cret$' "the service's secret"
+expect_grep "$OUT" "^crun$$-app-run-[0-9a-f]{12}$" "named <project>-<service>-run-<12 hex>"
+run ps --format json
+expect_grep "$OUT" '"web-1"' "the dependency web runs on after the one-off"
+expect_grep "$OUT" '"healthy"' "web is healthy"
+printf '%s\n' "$OUT" | grep -q '"app-1"' && fail "compose run started the service itself: $OUT"
+ls "$LXR_RUN_DIR/_run" 2>/dev/null | grep -q . && fail "--rm left a container: $(ls "$LXR_RUN_DIR/_run")"
+pass "dependencies started and waited for as depends_on says; the service's settings, the command line's over them"
+
+# a one-off of the service that publishes: its ports stay the running
+# web's; with --service-ports, on the stack's network, the one-off's own
+run compose run --rm -T --no-deps web sh -c 'echo ok'
+expect_rc 0 "a one-off of web beside web-1, ports not published"
+expect_out "ok" "its output"
+run compose run --rm -T --no-deps --name crun$$-named -p "$((port + 1)):80" web \
+	sh -c 'echo page-one-off > /tmp/i; httpd -p 80 -h /tmp; sleep 1; wget -q -O - http://127.0.0.1/i; wget -q -O - http://crun'$$'-named/i'
+expect_rc 0 "-p and --name"
+expect_grep "$OUT" "page-one-off" "the one-off answers under its --name on the stack's network"
+pass "the service's ports stay unpublished; -p and --name work"
+
+# without --rm the container stays, as compose's does; lxr rm takes it
+run compose run -T --no-deps --name crun$$-kept app true
+expect_rc 0 "a one-off without --rm"
+[ -d "$LXR_RUN_DIR/_run/crun$$-kept" ] || fail "the one-off without --rm was not kept"
+run rm crun$$-kept
+expect_rc 0 "lxr rm of the kept one-off"
+pass "a one-off without --rm is kept until lxr rm"
+
+# down kills a one-off that is still on the stack's network
+"$LXR" compose run --rm -T --no-deps app sh -c 'echo started; sleep 60; echo never' >"$TEST_TMP/oneoff" 2>&1 &
+oneoff=$!
+for _ in $(seq 50); do grep -q started "$TEST_TMP/oneoff" && break; sleep 0.1; done
+grep -q started "$TEST_TMP/oneoff" || fail "the background one-off did not start: $(cat "$TEST_TMP/oneoff")"
+run down -v
+expect_rc 0 "down with a one-off running"
+set +e
+wait "$oneoff"
+rc=$?
+set -e
+[ "$rc" -eq 137 ] || fail "the one-off ended with $rc, not 137 (killed): $(cat "$TEST_TMP/oneoff")"
+grep -q never "$TEST_TMP/oneoff" && fail "the one-off ran on after down"
+ip -o link show | grep -q "lxr:crun$$/" && fail "a link of the stack stayed: $(ip -o link show | grep "lxr:crun$$/")"
+pass "down kills a one-off on the stack's network (137) and leaves nothing"
+
+# --no-deps on a stack that is not up: nothing else starts; the network is
+# made for the one-off and goes with it, its secrets' files too
+run compose run --rm -T --no-deps app sh -c 'ip -o -4 addr show eth0 | wc -l'
+expect_rc 0 "--no-deps on a stack that is not up"
+expect_out "1" "the one-off has an address on the stack's network"
+run ls -q
+printf '%s\n' "$OUT" | grep -qx "crun$$" && fail "--no-deps brought the stack up"
+[ -e "$LXR_RUN_DIR/crun$$" ] && fail "the one-off left $LXR_RUN_DIR/crun$$: $(find "$LXR_RUN_DIR/crun$$")"
+ip -o link show | grep -q "lxr:crun$$/" && fail "the one-off's network stayed"
+pass "--no-deps starts nothing else; the network made for the one-off goes with it"
+
+# --service-ports: the one-off publishes the service's ports (the stack
+# is down: they are free)
+"$LXR" compose run --rm -T --no-deps --service-ports --name "crun$$-sp" web >"$TEST_TMP/sp" 2>&1 &
+sp=$!
+got=""
+for _ in $(seq 50); do
+	got=$(wget -q -T 1 -O - "http://127.0.0.1:$port/i" 2>/dev/null) && break
+	sleep 0.1
+done
+run rm -f "crun$$-sp"
+set +e
+wait "$sp"
+set -e
+[ "$got" = page ] || fail "--service-ports: port $port did not reach the one-off: [$got] $(cat "$TEST_TMP/sp")"
+pass "--service-ports publishes the service's ports for the one-off"
+
+# what is wrong is said, and nothing is made
+run compose run --rm nosuch true
+expect_rc 1 "an unknown service"
+expect_grep "$ERR" "no such service: nosuch" "the unknown service is named"
+run compose run --rm --no-deps -v ':/x' app true
+expect_rc 2 "a bad -v"
+expect_grep "$ERR" 'compose run: service "app": volumes: ":/x" has nothing before' "the bad -v is said as the command line's"
+run compose run --rm --name ../escape app true
+expect_rc 2 "a --name that is no container name"
+expect_grep "$ERR" "--name: use letters" "the bad --name is said"
+[ -e "$LXR_RUN_DIR/escape" ] && fail "--name ../escape made $LXR_RUN_DIR/escape"
+run compose run -d app true
+expect_rc 2 "-d"
+expect_grep "$ERR" "-d is not supported yet" "-d is refused, saying so"
+run ls -q
+printf '%s\n' "$OUT" | grep -qx "crun$$" && fail "a refused run brought the stack up"
+pass "an unknown service, a bad option and -d are said, and nothing is made"

@@ -81,6 +81,16 @@ static int usage_error(const char *what, const char *arg)
 	return LXR_EXIT_USAGE;
 }
 
+/* The stack loader reads the options as YAML, which is UTF-8: an argument
+ * that is not would be dropped from the document, not passed on. */
+static bool utf8(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 /* 0, 1 for --help printed, else an exit code for a usage error */
 static int parse(int argc, char **argv, struct crun *c)
 {
@@ -105,6 +115,15 @@ static int parse(int argc, char **argv, struct crun *c)
 	int o;
 
 	memset(c, 0, sizeof(*c));
+	for (int i = 1; i < argc; i++) {
+		char at[16];
+		snprintf(at, sizeof(at), "%d", i);
+		if (!utf8(argv[i]))
+			return usage_error(
+			    "an argument is not UTF-8 text, which lxr cannot pass on: "
+			    "argument ",
+			    at);
+	}
 	optind = 1;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+de:u:w:v:l:p:PTtih", longopts, NULL)) != -1) {
@@ -208,129 +227,179 @@ static int override_fd(const struct crun *c, lxr_err *err)
 }
 
 /* docker compose's name for a one-off: <project>-<service>-run-<12 hex> */
-static char *oneoff_name(const char *project, const char *service)
+/* The one-off's id: 12 hex digits, its host name as docker's short
+ * container id is, and the end of its name. */
+static void oneoff_id(char hex[13])
 {
 	unsigned char r[6];
-	char hex[13];
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		abort();
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	return lxr_xasprintf("%s-%s-run-%s", project, service, hex);
+}
+
+/* A --name that is a container of the stack's (an instance, a
+ * container_name) or of lxr run's would share its volumes and files, and
+ * the one-off's removal would take them: refused. */
+static int name_free(const struct cfg_stack *st, const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), name);
+
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		size_t n = strlen(s->name);
+		bool instance = !strncmp(name, s->name, n) && name[n] == '-' && name[n + 1] &&
+				strspn(name + n + 1, "0123456789") == strlen(name + n + 1);
+		if (instance ||
+		    (s->host.container_name.v && !strcmp(s->host.container_name.v, name)))
+			return lxr_fail(err, EEXIST, "--name %s is service %s's container", name,
+					s->name),
+			       lxr_err_hint(err, "give the one-off a name of its own");
+	}
+	if (access(dir, F_OK) == 0)
+		return lxr_fail(err, EEXIST, "--name %s: a container of that name exists", name),
+		       lxr_err_hint(err, "`lxr rm %s` removes it, or give the one-off another name",
+				    name);
+	return 0;
+}
+
+/* Its host name is its id, as docker's one-off's is, unless the service
+ * names one: "<project>-<service>-run-<id>" is often past the kernel's 64. */
+static void hostname_set(struct lxr_spec *s, const struct cfg_service *svc, const char *id)
+{
+	_cleanup_free_ char *was = lxr_xasprintf("HOSTNAME=%s", s->hostname ? s->hostname : "");
+
+	if (svc->hostname.v)
+		return;
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		if (!strcmp(s->env[i], was)) {
+			free(s->env[i]);
+			s->env[i] = lxr_xasprintf("HOSTNAME=%s", id);
+		}
+	free(s->hostname);
+	s->hostname = lxr_xstrdup(id);
 }
 
 /* ---- what it depends on -------------------------------------------------- */
 
-/* compose's conditions: 1 met, 0 not yet, -1 never (said) */
-static int condition_met(json_t *o, enum cfg_dep_condition cond, const char *dep)
+/* compose's conditions: 1 met, 0 not yet, -1 never (said; for a
+ * dependency that is not required, warned about and taken as met) */
+static int condition_met(json_t *o, const struct cfg_dep *d)
 {
 	const char *st = json_string_value(json_object_get(o, "state")) ?: "";
+	const char *dep = d->service.v;
 	json_int_t code = json_integer_value(json_object_get(o, "exit_code"));
 	bool ended = !strcmp(st, "exited") || !strcmp(st, "stopped");
+	int verdict = 0;
 
-	if (json_object_get(o, "blocked_by") || !strcmp(st, "failed")) {
-		fprintf(stderr, "lxr: error: dependency %s failed to start (%s)\n", dep, st);
-		return -1;
+	if (json_object_get(o, "blocked_by") || !strcmp(st, "failed"))
+		verdict = -1;
+	else if (d->condition == CFG_DEP_HEALTHY)
+		verdict = !strcmp(st, "healthy") ? 1 : !strcmp(st, "unhealthy") || ended ? -1 : 0;
+	else if (d->condition == CFG_DEP_COMPLETED)
+		verdict = ended ? (code == 0 ? 1 : -1) : 0;
+	else
+		verdict = strcmp(st, "created") && strcmp(st, "starting") != 0;
+	if (verdict >= 0)
+		return verdict;
+	if (!d->required) {
+		lxr_warn("dependency %s is %s (exit %lld); it is not required: the one-off runs",
+			 dep, st, (long long)code);
+		return 1;
 	}
-	if (cond == CFG_DEP_HEALTHY) {
-		if (!strcmp(st, "healthy"))
-			return 1;
-		if (!strcmp(st, "unhealthy") || ended) {
-			fprintf(stderr, "lxr: error: dependency %s is %s, not healthy\n", dep, st);
-			return -1;
-		}
-		return 0;
-	}
-	if (cond == CFG_DEP_COMPLETED) {
-		if (ended && code == 0)
-			return 1;
-		if (ended) {
-			fprintf(stderr, "lxr: error: dependency %s exited with code %lld\n", dep,
-				(long long)code);
-			return -1;
-		}
-		return 0;
-	}
-	return strcmp(st, "created") && strcmp(st, "starting") != 0;
+	fprintf(stderr, "lxr: error: dependency %s is %s (exit %lld), not %s\n", dep, st,
+		(long long)code,
+		d->condition == CFG_DEP_HEALTHY     ? "healthy"
+		: d->condition == CFG_DEP_COMPLETED ? "completed successfully"
+						    : "started");
+	fputs("lxr: hint: `lxr ps` and `lxr logs` say why\n", stderr);
+	return -1;
 }
 
-/* Until every dependency of svc meets its condition (every instance of
- * it), or one never will. */
-static int deps_wait(const char *project, const struct cfg_service *svc)
+/* Until every instance of each dependency of svc that up started meets its
+ * condition, or one never will. A dependency with no instance (replicas:
+ * 0, or left out by its profiles) is not waited for, as compose does. */
+static int deps_wait(const char *project, const struct cfg_service *svc, const struct plan_graph *g)
 {
 	for (;;) {
+		json_t *ps = NULL, *o;
 		bool all = true;
+		size_t i;
+		if (cli_project_ps(NULL, project, NULL, &ps) != LXR_EXIT_OK)
+			return LXR_EXIT_FAIL;
 		for (size_t k = 0; k < svc->n_depends_on; k++) {
 			const struct cfg_dep *d = &svc->depends_on[k];
-			char *one[] = {(char *)d->service.v, NULL};
-			json_t *ps = NULL, *o;
-			size_t i;
-			if (cli_project_ps(NULL, project, one, &ps) != LXR_EXIT_OK)
-				return LXR_EXIT_FAIL;
-			if (!json_array_size(ps) && d->required)
-				all = false;
+			if (plan_graph_find(g, d->service.v) < 0)
+				continue;
 			json_array_foreach(ps, i, o)
 			{
-				int m = condition_met(o, d->condition, d->service.v);
+				const char *of = json_string_value(json_object_get(o, "service"));
+				if (!of || strcmp(of, d->service.v))
+					continue;
+				int m = condition_met(o, d);
 				if (m < 0) {
 					json_decref(ps);
 					return LXR_EXIT_FAIL;
 				}
 				all &= m == 1;
 			}
-			json_decref(ps);
 		}
+		json_decref(ps);
 		if (all)
 			return LXR_EXIT_OK;
 		usleep(100 * 1000);
 	}
 }
 
-/* `up -d` of what svc depends on (and what that depends on), leaving the
- * stack's other services as they are, then the wait for its conditions. */
+/* `up -d` of what svc depends on, as up itself selects it (profiles,
+ * required), leaving the stack's other services as they are; then the
+ * wait for its conditions. */
 static int deps_up(const struct cfg_service *svc)
 {
 	_cleanup_strv_ char **targets = lxr_xcalloc(1, sizeof(char *));
 	_cleanup_strv_ char **profiles = NULL;
+	_cleanup_free_ char *project = NULL;
+	const char *const self[] = {svc->name, NULL};
 	struct cfg_stack *st = NULL;
 	struct plan_graph *g = NULL;
+	struct cli_up_build b = {0};
 	lxr_err err;
 	int r;
 
-	for (size_t k = 0; k < svc->n_depends_on; k++)
-		if (!lxr_strv_has(targets, svc->depends_on[k].service.v))
-			lxr_strv_push(&targets, lxr_xstrdup(svc->depends_on[k].service.v));
-	if (!targets[0])
+	if (!svc->n_depends_on)
 		return LXR_EXIT_OK;
 	cli_globals_profiles(&profiles);
 	r = cli_stack_open(cli_globals.file, cli_globals.project, &st);
 	if (r != LXR_EXIT_OK)
 		return r;
-	cli_add_deps(st, &targets);
-	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
-				  false};
-	struct cli_up_build b = {0};
+	struct plan_select sel = {(const char *const *)profiles, self, false};
 	if (plan_graph_build(st, &sel, &g, &err) < 0) {
 		lxr_err_print(&err);
-		r = LXR_EXIT_USAGE;
-	} else {
-		r = cli_up_build(st, g, &b);
+		cfg_stack_free(st);
+		return LXR_EXIT_USAGE;
 	}
-	plan_graph_free(g);
-	if (r == LXR_EXIT_OK) {
+	for (size_t i = 0; i < g->n; i++)
+		if (strcmp(g->nodes[i].svc->name, svc->name))
+			lxr_strv_push(&targets, lxr_xstrdup(g->nodes[i].svc->name));
+	r = targets[0] ? cli_up_build(st, g, &b) : LXR_EXIT_OK;
+	if (r == LXR_EXIT_OK && targets[0]) {
 		struct sup_up_opts o = {.targets = (const char *const *)targets,
 					.profiles = (const char *const *)profiles,
 					.detach = true,
+					.no_deps = true,
 					.keep_others = true,
 					.no_recreate = true,
 					.env_file = cli_globals.env_file,
 					.progress = cli_progress_setting()};
 		r = sup_up(st, &o);
 	}
-	_cleanup_free_ char *project = lxr_xstrdup(st->project);
+	project = lxr_xstrdup(st->project);
+	if (r == LXR_EXIT_OK && targets[0])
+		r = deps_wait(project, svc, g);
+	plan_graph_free(g);
 	cfg_stack_free(st);
-	return r == LXR_EXIT_OK ? deps_wait(project, svc) : r;
+	return r;
 }
 
 /* ---- the one-off's plan -------------------------------------------------- */
@@ -393,6 +462,8 @@ static int endpoint(const struct crun *c, const char *project, struct run_opts *
 		if (publish_add(ep, c->publish[i], err) < 0)
 			return -1;
 	lxr_strv_push(&names, lxr_xstrdup(o->name));
+	if (o->plan.spec.hostname && strcmp(o->plan.spec.hostname, o->name))
+		lxr_strv_push(&names, lxr_xstrdup(o->plan.spec.hostname));
 	/* names[0] is the service, [1] its instance, then its aliases */
 	for (size_t i = 0; c->use_aliases && ep->names && ep->names[i]; i++)
 		if (i != 1)
@@ -460,7 +531,7 @@ static void carry(struct run_opts *o)
 }
 
 static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_service *svc,
-		struct run_opts *o, lxr_err *err)
+		const char *id, struct run_opts *o, lxr_err *err)
 {
 	struct img_image im = {0};
 	struct plan_image pi;
@@ -477,7 +548,8 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 	rt_spec_init_defaults(&o->plan.spec);
 	if (plan_instance_build_as(st, svc, 1, o->name, image ? &pi : NULL, &host.p, &o->plan,
 				   err) == 0 &&
-	    refuse_unsupported(c, &o->plan, err) == 0 && endpoint(c, st->project, o, err) == 0) {
+	    refuse_unsupported(c, &o->plan, err) == 0 &&
+	    (hostname_set(&o->plan.spec, svc, id), endpoint(c, st->project, o, err) == 0)) {
 		carry(o);
 		r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
 	}
@@ -511,6 +583,7 @@ int compose_run_prepare(int argc, char **argv, struct run_opts *o)
 	struct cfg_stack *st = NULL;
 	const struct cfg_service *svc;
 	struct crun c;
+	char id[13];
 	lxr_err err;
 	int fd, r = parse(argc, argv, &c);
 
@@ -547,13 +620,22 @@ int compose_run_prepare(int argc, char **argv, struct run_opts *o)
 	o->rm = c.rm;
 	o->interactive = true;
 	o->tty = c.tty || (!c.no_tty && isatty(STDIN_FILENO));
-	o->name = c.name ? lxr_xstrdup(c.name) : oneoff_name(st->project, c.service);
+	oneoff_id(id);
+	o->name = c.name ? lxr_xstrdup(c.name)
+			 : lxr_xasprintf("%s-%s-run-%s", st->project, c.service, id);
+	if (name_free(st, o->name, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+		goto out;
+	}
 	r = image_ready(st, c.service);
 	if (r == LXR_EXIT_OK && !c.no_deps)
 		r = deps_up(svc);
 	if (r != LXR_EXIT_OK)
 		goto out;
-	if (plan(&c, st, svc, o, &err) < 0 || sup_plan_host_dirs(o->plan.host_dirs, &err) < 0 ||
+	/* from here on what is made for the one-off goes with it */
+	run_signals_hold();
+	if (plan(&c, st, svc, id, o, &err) < 0 || sup_plan_host_dirs(o->plan.host_dirs, &err) < 0 ||
 	    sup_plan_write_files(&o->plan, &err) < 0 ||
 	    sup_stack_volumes_prepare(st, false, &err) < 0) {
 		lxr_err_print(&err);

@@ -271,9 +271,10 @@ static int net_cleanup(void *project, lxr_err *err)
 }
 
 /* compose run's one-offs on the stack's networks go with it, as compose's
- * down removes them: killed (their lxr, in the foreground, says so and
- * removes them), and their endpoints removed here, so that nothing holds
- * the networks the cleanup removes. */
+ * down removes them: stopped (SIGTERM, then SIGKILL after 10 s, compose's
+ * default grace; their lxr, in the foreground, removes them), and their
+ * endpoints removed here, so that nothing holds the networks the cleanup
+ * removes. */
 static void oneoffs_stop(const char *project)
 {
 	_cleanup_strv_ char **names = net_project_guests(lxr_run_dir(), project);
@@ -284,11 +285,13 @@ static void oneoffs_stop(const char *project)
 		lxr_err e;
 		if (rt_container_find(root, names[i], &ref, &e) == 0) {
 			struct pollfd pf = {.fd = ref.pidfd, .events = POLLIN};
-			if (syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0) == 0)
+			if (syscall(SYS_pidfd_send_signal, ref.pidfd, SIGTERM, NULL, 0) == 0 &&
+			    poll(&pf, 1, 10000) == 0 &&
+			    syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0) == 0)
 				poll(&pf, 1, 10000);
 			rt_container_ref_free(&ref);
-			lxr_warn("one-off container %s (compose run) was on the project's network: "
-				 "killed",
+			lxr_info("one-off container %s (compose run) on the project's network: "
+				 "stopped",
 				 names[i]);
 		}
 		if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, names[i], &e) < 0)

@@ -27,6 +27,10 @@ services:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo migrated > /data/state"]
     volumes: ["data:/data"]
+  idle:
+    image: @ROOTFS@
+    command: ["sleep", "300"]
+    deploy: {replicas: 0}
   app:
     image: @ROOTFS@
     command: ["sleep", "300"]
@@ -36,6 +40,7 @@ services:
     depends_on:
       web: {condition: service_healthy}
       migrate: {condition: service_completed_successfully}
+      idle: {condition: service_started}
 volumes:
   data: {}
 secrets:
@@ -48,19 +53,22 @@ cd "$(dirname "$STACK")"
 # depends_on: web healthy (its server starts a second late) and migrate
 # done before the one-off runs, which sees both at its first try
 run compose run --rm -T -e OVER=cli -e 'LIT=$HOME' app sh -c \
-	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; hostname; exit 7'
+	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; echo "host $(hostname) $HOSTNAME"; grep -o "crun[0-9]*-app-run-[0-9a-f]*" /etc/hosts; exit 7'
 expect_rc 7 "the one-off's exit code"
 expect_grep "$OUT" '^page$' "web answered at the one-off's first try (service_healthy waited for)"
 expect_grep "$OUT" '^migrated$' "migrate had completed (service_completed_successfully waited for)"
 expect_grep "$OUT" '^file cli \$HOME$' "the service's environment, -e over it, a \$ not interpolated"
 expect_grep "$OUT" '^s3cret$' "the service's secret"
 expect_grep "$OUT" "^crun$$-app-run-[0-9a-f]{12}$" "named <project>-<service>-run-<12 hex>"
+id=$(printf '%s\n' "$OUT" | sed -n "s/^crun$$-app-run-//p")
+expect_grep "$OUT" "^host $id $id$" "its host name (and HOSTNAME) is its 12-hex id, as docker's one-off's"
 run ps --format json
 expect_grep "$OUT" '"web-1"' "the dependency web runs on after the one-off"
 expect_grep "$OUT" '"healthy"' "web is healthy"
 printf '%s\n' "$OUT" | grep -q '"app-1"' && fail "compose run started the service itself: $OUT"
 ls "$LXR_RUN_DIR/_run" 2>/dev/null | grep -q . && fail "--rm left a container: $(ls "$LXR_RUN_DIR/_run")"
-pass "dependencies started and waited for as depends_on says; the service's settings, the command line's over them"
+printf '%s\n' "$OUT" | grep -q '"idle-' && fail "a service with replicas: 0 was started: $OUT"
+pass "dependencies started and waited for as depends_on says (one with no replicas not waited for); the service's settings, the command line's over them"
 
 # a one-off of the service that publishes: its ports stay the running
 # web's; with --service-ports, on the stack's network, the one-off's own
@@ -92,10 +100,10 @@ set +e
 wait "$oneoff"
 rc=$?
 set -e
-[ "$rc" -eq 137 ] || fail "the one-off ended with $rc, not 137 (killed): $(cat "$TEST_TMP/oneoff")"
+[ "$rc" -eq 143 ] || fail "the one-off ended with $rc, not 143 (stopped by SIGTERM): $(cat "$TEST_TMP/oneoff")"
 grep -q never "$TEST_TMP/oneoff" && fail "the one-off ran on after down"
 ip -o link show | grep -q "lxr:crun$$/" && fail "a link of the stack stayed: $(ip -o link show | grep "lxr:crun$$/")"
-pass "down kills a one-off on the stack's network (137) and leaves nothing"
+pass "down stops a one-off on the stack's network (SIGTERM: 143) and leaves nothing"
 
 # --no-deps on a stack that is not up: nothing else starts; the network is
 # made for the one-off and goes with it, its secrets' files too
@@ -135,6 +143,12 @@ run compose run --rm --name ../escape app true
 expect_rc 2 "a --name that is no container name"
 expect_grep "$ERR" "--name: use letters" "the bad --name is said"
 [ -e "$LXR_RUN_DIR/escape" ] && fail "--name ../escape made $LXR_RUN_DIR/escape"
+run compose run --rm --no-deps --name web-1 app true
+expect_rc 1 "a --name that is a container of the stack's"
+expect_grep "$ERR" "--name web-1 is service web's container" "the clash is said"
+run compose run --rm --no-deps app echo $'caf\xe9'
+expect_rc 2 "an argument that is not UTF-8"
+expect_grep "$ERR" "not UTF-8" "it is said, not dropped"
 run compose run -d app true
 expect_rc 2 "-d"
 expect_grep "$ERR" "-d is not supported yet" "-d is refused, saying so"

@@ -16,7 +16,7 @@
  * format takes them in this order, with its conversions' types. */
 struct slots {
 	unsigned long long ull[6];
-	char s[4][128];
+	char s[4][4096]; /* the widest conversion lxr writes is %4095s */
 	int i[4];
 };
 

@@ -49,6 +49,11 @@ static const char usage_text[] =
     "  -P, --service-ports   publish the service's ports too\n"
     "  --use-aliases         answer to the service's name and aliases on its\n"
     "                        network too\n"
+    "  --cap-add CAP, --cap-drop CAP  add or drop a capability\n"
+    "  --build               build the image first (the service's build:)\n"
+    "  --pull POLICY         always, missing or never: pull the images first\n"
+    "  --quiet-pull          pull without progress\n"
+    "  --remove-orphans      as up's, when what it depends on is brought up\n"
     "  --no-deps             start none of the services it depends on\n"
     "  -T, --no-TTY          no pseudo-terminal (default: one when stdin is a\n"
     "                        terminal)\n"
@@ -60,8 +65,10 @@ static const char usage_text[] =
 
 struct crun {
 	bool rm, no_deps, service_ports, use_aliases, tty, no_tty;
+	bool build, quiet_pull, remove_orphans;
+	int pull; /* sup_up_opts.pull: 0, or 1 + an img_pull_policy */
 	const char *name, *entrypoint, *user, *workdir, *service;
-	char **env, **volumes, **labels, **publish;
+	char **env, **volumes, **labels, **publish, **cap_add, **cap_drop;
 	char **command; /* NULL: the service's */
 };
 
@@ -71,6 +78,8 @@ static void crun_free(struct crun *c)
 	lxr_strv_free(c->volumes);
 	lxr_strv_free(c->labels);
 	lxr_strv_free(c->publish);
+	lxr_strv_free(c->cap_add);
+	lxr_strv_free(c->cap_drop);
 	lxr_strv_free(c->command);
 }
 
@@ -110,6 +119,12 @@ static int parse(int argc, char **argv, struct crun *c)
 						 {"no-TTY", no_argument, NULL, 'T'},
 						 {"tty", no_argument, NULL, 't'},
 						 {"interactive", no_argument, NULL, 'i'},
+						 {"cap-add", required_argument, NULL, 'C'},
+						 {"cap-drop", required_argument, NULL, 'K'},
+						 {"build", no_argument, NULL, 'B'},
+						 {"pull", required_argument, NULL, 'U'},
+						 {"quiet-pull", no_argument, NULL, 'Q'},
+						 {"remove-orphans", no_argument, NULL, 'O'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int o;
@@ -143,6 +158,17 @@ static int parse(int argc, char **argv, struct crun *c)
 		case 'T': c->no_tty = true; break;
 		case 't': c->tty = true; break;
 		case 'i': break; /* stdin is kept open either way, as compose keeps it */
+		case 'C': lxr_strv_push(&c->cap_add, lxr_xstrdup(optarg)); break;
+		case 'K': lxr_strv_push(&c->cap_drop, lxr_xstrdup(optarg)); break;
+		case 'B': c->build = true; break;
+		case 'Q': c->quiet_pull = true; break;
+		case 'O': c->remove_orphans = true; break;
+		case 'U':
+			c->pull = img_pull_policy_parse(optarg) + 1;
+			if (c->pull <= 0 || !strcmp(optarg, "build"))
+				return usage_error("--pull: use always, missing or never, not ",
+						   optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		case 'd':
 			fputs("lxr: error: compose run: -d is not supported yet\n"
@@ -214,6 +240,10 @@ static int override_fd(const struct crun *c, lxr_err *err)
 		json_object_set_new(svc, "volumes", strv_json(c->volumes));
 	if (c->labels)
 		json_object_set_new(svc, "labels", strv_json(c->labels));
+	if (c->cap_add)
+		json_object_set_new(svc, "cap_add", strv_json(c->cap_add));
+	if (c->cap_drop)
+		json_object_set_new(svc, "cap_drop", strv_json(c->cap_drop));
 	text = json_dumps(doc, JSON_SORT_KEYS);
 	json_decref(doc);
 	fd = memfd_create("lxr-compose-run.json", MFD_CLOEXEC);
@@ -355,7 +385,7 @@ static int deps_wait(const char *project, const struct cfg_service *svc, const s
 /* `up -d` of what svc depends on, as up itself selects it (profiles,
  * required), leaving the stack's other services as they are; then the
  * wait for its conditions. */
-static int deps_up(const struct cfg_service *svc)
+static int deps_up(const struct crun *c, const struct cfg_service *svc)
 {
 	_cleanup_strv_ char **targets = lxr_xcalloc(1, sizeof(char *));
 	_cleanup_strv_ char **profiles = NULL;
@@ -363,7 +393,7 @@ static int deps_up(const struct cfg_service *svc)
 	const char *const self[] = {svc->name, NULL};
 	struct cfg_stack *st = NULL;
 	struct plan_graph *g = NULL;
-	struct cli_up_build b = {0};
+	struct cli_up_build b = {.pull = c->pull, .quiet_pull = c->quiet_pull};
 	lxr_err err;
 	int r;
 
@@ -390,6 +420,9 @@ static int deps_up(const struct cfg_service *svc)
 					.no_deps = true,
 					.keep_others = true,
 					.no_recreate = true,
+					.remove_orphans = c->remove_orphans,
+					.pull = c->pull,
+					.quiet_pull = c->quiet_pull,
 					.env_file = cli_globals.env_file,
 					.progress = cli_progress_setting()};
 		r = sup_up(st, &o);
@@ -561,11 +594,11 @@ out:
 }
 
 /* The image of a service with build: (or pull_policy), as up makes it. */
-static int image_ready(struct cfg_stack *st, const char *service)
+static int image_ready(const struct crun *c, struct cfg_stack *st)
 {
-	const char *const targets[] = {service, NULL};
+	const char *const targets[] = {c->service, NULL};
 	struct plan_select sel = {NULL, targets, true};
-	struct cli_up_build b = {0};
+	struct cli_up_build b = {.build = c->build, .pull = c->pull, .quiet_pull = c->quiet_pull};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 	int r;
@@ -628,9 +661,9 @@ int compose_run_prepare(int argc, char **argv, struct run_opts *o)
 		r = LXR_EXIT_FAIL;
 		goto out;
 	}
-	r = image_ready(st, c.service);
+	r = image_ready(&c, st);
 	if (r == LXR_EXIT_OK && !c.no_deps)
-		r = deps_up(svc);
+		r = deps_up(&c, svc);
 	if (r != LXR_EXIT_OK)
 		goto out;
 	/* from here on what is made for the one-off goes with it */

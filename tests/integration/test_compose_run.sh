@@ -81,6 +81,13 @@ expect_rc 0 "-p and --name"
 expect_grep "$OUT" "page-one-off" "the one-off answers under its --name on the stack's network"
 pass "the service's ports stay unpublished; -p and --name work"
 
+# --cap-drop and --cap-add over the service's capabilities
+run compose run --rm -T --no-deps --cap-drop CHOWN app sh -c 'touch /tmp/f; chown 1 /tmp/f && echo chowned'
+expect_rc 1 "chown without CAP_CHOWN"
+run compose run --rm -T --no-deps --cap-drop ALL --cap-add CHOWN --pull never app sh -c 'touch /tmp/f; chown 1 /tmp/f && echo chowned'
+expect_out "chowned" "--cap-add CHOWN after --cap-drop ALL"
+pass "--cap-drop and --cap-add change the one-off's capabilities"
+
 # without --rm the container stays, as compose's does; lxr rm takes it
 run compose run -T --no-deps --name crun$$-kept app true
 expect_rc 0 "a one-off without --rm"

@@ -121,6 +121,10 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 /* An override file merged over the stack files of the loads that follow,
  * last (compose run's options); NULL: none again. */
 void cli_stack_extra_override(const char *path);
+/* cmd_run.c: Ctrl-C, SIGTERM, SIGHUP and SIGQUIT held from here, to be
+ * delivered to the container (or command) once it runs, and not to leave
+ * what was made for it half-removed (run, compose run, exec). */
+void cli_signals_hold(void);
 /* The same without refusing what `lxr up` does not run yet (the model, for
  * `lxr config`; cfg_stack_check_runnable). */
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st);

@@ -230,19 +230,13 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 int cmd_exec(int argc, char **argv)
 {
 	struct exec_opts o = {0};
-	sigset_t fwd;
 	int r = parse(argc, argv, &o);
 
 	if (r != 0) {
 		lxr_strv_free(o.env);
 		return r > 0 ? 0 : 125;
 	}
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGINT);
-	sigaddset(&fwd, SIGTERM);
-	sigaddset(&fwd, SIGHUP);
-	sigaddset(&fwd, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	cli_signals_hold();
 	r = exec_in(&o, argv[optind], argv + optind + 1);
 	lxr_strv_free(o.env);
 	return r;

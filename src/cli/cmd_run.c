@@ -98,7 +98,7 @@ static int run_detached(struct run_opts *o)
 	return r;
 }
 
-void run_signals_hold(void)
+void cli_signals_hold(void)
 {
 	sigset_t fwd;
 
@@ -116,7 +116,7 @@ static int compose_run(int argc, char **argv)
 	int r = compose_run_prepare(argc, argv, &o);
 
 	if (r == 0) {
-		run_signals_hold();
+		cli_signals_hold();
 		r = run_foreground(&o);
 		compose_run_finish(&o);
 	}
@@ -141,7 +141,7 @@ int cmd_run(int argc, char **argv)
 		return r > 0 ? 0 : EXIT_LXR;
 	}
 	/* Held from here, delivered to the container once it runs. */
-	run_signals_hold();
+	cli_signals_hold();
 	lxr_debug("arguments parsed");
 	r = o.detach ? run_detached(&o) : run_foreground(&o);
 	run_opts_free(&o);

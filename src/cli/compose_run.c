@@ -547,19 +547,7 @@ static void carry(struct run_opts *o)
 
 	free(s->cgroup_group);
 	s->cgroup_group = lxr_xstrdup("_run");
-	s->reuse_dir = false;
-	s->ephemeral_upper = o->rm;
-	s->terminal = o->tty;
-	if (o->tty)
-		rt_console_size_from_tty(s);
-	s->open_stdin = o->interactive;
-	if (o->tty) {
-		bool has = false;
-		for (size_t i = 0; s->env && s->env[i]; i++)
-			has |= !strncmp(s->env[i], "TERM=", 5);
-		if (!has)
-			lxr_strv_push(&s->env, lxr_xstrdup("TERM=xterm"));
-	}
+	run_carry_process(o);
 	s->hold_mounts = o->rm && !o->plan.net.network;
 }
 
@@ -667,7 +655,7 @@ int compose_run_prepare(int argc, char **argv, struct run_opts *o)
 	if (r != LXR_EXIT_OK)
 		goto out;
 	/* from here on what is made for the one-off goes with it */
-	run_signals_hold();
+	cli_signals_hold();
 	if (plan(&c, st, svc, id, o, &err) < 0 || sup_plan_host_dirs(o->plan.host_dirs, &err) < 0 ||
 	    sup_plan_write_files(&o->plan, &err) < 0 ||
 	    sup_stack_volumes_prepare(st, false, &err) < 0) {

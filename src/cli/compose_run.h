@@ -12,9 +12,5 @@
 int compose_run_prepare(int argc, char **argv, struct run_opts *o);
 /* After it ran: its secrets' files, and with --rm its anonymous volumes. */
 void compose_run_finish(struct run_opts *o);
-/* cmd_run.c: Ctrl-C, SIGTERM, SIGHUP and SIGQUIT held from here, to be
- * delivered to the container once it runs (and not to leave what was
- * made for it half-removed). */
-void run_signals_hold(void);
 
 #endif

@@ -33,5 +33,8 @@ bool run_opts_name_valid(const char *s);
  * and held in use for this process's life), then carried the way `lxr run`
  * carries a container: its own name, the "_run" group, --rm, -t, -i. */
 int run_stack_plan(struct run_opts *o, lxr_err *err);
+/* The container's process as `lxr run` starts it: a layer of its own (gone
+ * with --rm), a terminal with -t (TERM=xterm unless set), stdin with -i. */
+void run_carry_process(struct run_opts *o);
 
 #endif

@@ -103,15 +103,10 @@ static void endpoint(struct run_opts *o)
 		lxr_strv_push(&ep->names, lxr_xstrdup(host));
 }
 
-/* How `lxr run` carries its plan out. */
-static void carry(struct run_opts *o)
+void run_carry_process(struct run_opts *o)
 {
 	struct lxr_spec *s = &o->plan.spec;
 
-	free(o->plan.name);
-	o->plan.name = lxr_xstrdup(o->name);
-	free(s->id);
-	s->id = lxr_xstrdup(o->name);
 	s->reuse_dir = false;
 	s->ephemeral_upper = o->rm;
 	s->terminal = o->tty;
@@ -126,6 +121,18 @@ static void carry(struct run_opts *o)
 		if (!has)
 			lxr_strv_push(&s->env, lxr_xstrdup("TERM=xterm"));
 	}
+}
+
+/* How `lxr run` carries its plan out. */
+static void carry(struct run_opts *o)
+{
+	struct lxr_spec *s = &o->plan.spec;
+
+	free(o->plan.name);
+	o->plan.name = lxr_xstrdup(o->name);
+	free(s->id);
+	s->id = lxr_xstrdup(o->name);
+	run_carry_process(o);
 	/* podman's --network ns:PATH joins a namespace made elsewhere */
 	if (o->network && lxr_str_has_prefix(o->network, "ns:")) {
 		s->ns[LXR_NS_NET].create = false;

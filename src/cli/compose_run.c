@@ -33,7 +33,7 @@ static const char usage_text[] =
     "the service's settings, COMMAND in place of its command, in the\n"
     "foreground; the exit code is the command's. The services it depends on\n"
     "are started first (as `up -d` starts them) and waited for as its\n"
-    "depends_on conditions say. It joins the stack's network under its own\n"
+    "depends_on conditions say. It joins the service's networks under its own\n"
     "name (<project>-<service>-run-<hex>); the service's ports are not\n"
     "published, its restart policy is not applied.\n"
     "\n"
@@ -471,10 +471,35 @@ static void ports_clear(struct plan_endpoint *ep)
  * the service's and its aliases too), without the service's address, MAC
  * or ports; a network of the stack's own is joined in its project, made
  * for the one-off (and gone with it) when the stack has not made it. */
+/* One network's endpoint as the one-off's: its names, not the service's
+ * address or MAC; a network of the stack's own in the stack's project. */
+static void oneoff_endpoint(const struct crun *c, const char *project, const struct run_opts *o,
+			    struct plan_endpoint *ep)
+{
+	char **names = NULL;
+
+	lxr_strv_push(&names, lxr_xstrdup(o->name));
+	if (o->plan.spec.hostname && strcmp(o->plan.spec.hostname, o->name))
+		lxr_strv_push(&names, lxr_xstrdup(o->plan.spec.hostname));
+	/* names[0] is the service, [1] its instance, then its aliases */
+	for (size_t i = 0; c->use_aliases && ep->names && ep->names[i]; i++)
+		if (i != 1)
+			lxr_strv_push(&names, lxr_xstrdup(ep->names[i]));
+	lxr_strv_free(ep->names);
+	ep->names = names;
+	free(ep->static_ip);
+	free(ep->static_ip6);
+	free(ep->mac);
+	ep->static_ip = ep->static_ip6 = ep->mac = NULL;
+	if (!ep->net_project) {
+		ep->net_project = lxr_xstrdup(project);
+		ep->ephemeral = true;
+	}
+}
+
 static int endpoint(const struct crun *c, const char *project, struct run_opts *o, lxr_err *err)
 {
 	struct plan_endpoint *ep = &o->plan.net;
-	char **names = NULL;
 
 	if (!ep->network) {
 		if (c->publish || c->service_ports)
@@ -494,23 +519,9 @@ static int endpoint(const struct crun *c, const char *project, struct run_opts *
 	for (size_t i = 0; c->publish && c->publish[i]; i++)
 		if (publish_add(ep, c->publish[i], err) < 0)
 			return -1;
-	lxr_strv_push(&names, lxr_xstrdup(o->name));
-	if (o->plan.spec.hostname && strcmp(o->plan.spec.hostname, o->name))
-		lxr_strv_push(&names, lxr_xstrdup(o->plan.spec.hostname));
-	/* names[0] is the service, [1] its instance, then its aliases */
-	for (size_t i = 0; c->use_aliases && ep->names && ep->names[i]; i++)
-		if (i != 1)
-			lxr_strv_push(&names, lxr_xstrdup(ep->names[i]));
-	lxr_strv_free(ep->names);
-	ep->names = names;
-	free(ep->static_ip);
-	free(ep->static_ip6);
-	free(ep->mac);
-	ep->static_ip = ep->static_ip6 = ep->mac = NULL;
-	if (!ep->net_project) {
-		ep->net_project = lxr_xstrdup(project);
-		ep->ephemeral = true;
-	}
+	oneoff_endpoint(c, project, o, ep);
+	for (size_t i = 0; i < o->plan.n_more_nets; i++)
+		oneoff_endpoint(c, project, o, &o->plan.more_nets[i]);
 	return 0;
 }
 
@@ -521,12 +532,6 @@ static int refuse_unsupported(const struct crun *c, const struct plan_instance *
 				       : p->pid_of.name ? &p->pid_of
 							: &p->ipc_of;
 
-	if (p->n_more_nets)
-		return lxr_fail(err, ENOTSUP,
-				"compose run: service \"%s\" is on %zu networks; a one-off joins "
-				"one of them for now",
-				c->service, p->n_more_nets + 1),
-		       lxr_err_hint(err, "`lxr exec` a command in the running service instead");
 	if (j->name)
 		return lxr_fail(err, ENOTSUP,
 				"compose run: service \"%s\" joins another container's namespace "

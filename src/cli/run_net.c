@@ -84,6 +84,39 @@ static void rootless_leave(const char *name)
 	rmdir(dir);
 }
 
+/* compose run's one-off of a service on several networks: an endpoint
+ * "<name>+<network>" on each next one, joining the first one's namespace
+ * under the interface name the plan gives it (the supervisor's way). */
+static int more_nets(struct run_opts *o, lxr_err *err)
+{
+	for (size_t i = 0; i < o->plan.n_more_nets; i++) {
+		const struct plan_endpoint *np = &o->plan.more_nets[i];
+		_cleanup_free_ char *name = lxr_xasprintf("%s+%s", o->name, np->network);
+		struct lxr_net_config nc;
+		struct lxr_net_def def = {0};
+		struct lxr_endpoint ep;
+		int r = sup_net_config(np, &def, &nc, err);
+		nc.ephemeral = np->ephemeral;
+		struct lxr_endpoint_config ec = {.network = np->network,
+						 .net_project = np->net_project,
+						 .container = name,
+						 .gw = np->gw,
+						 .names = np->names,
+						 .peer_names = np->peer_names,
+						 .joins = o->name,
+						 .ifname = np->ifname,
+						 .holder = getpid(),
+						 .create = &nc};
+		if (r == 0)
+			r = net_endpoint_add(lxr_run_dir(), NET_RUN_PROJECT, &ec, &ep, err);
+		net_def_free(&def);
+		if (r < 0)
+			return -1;
+		net_endpoint_free(&ep);
+	}
+	return 0;
+}
+
 int run_net_setup(struct run_opts *o, lxr_err *err)
 {
 	const struct plan_endpoint *pe = &o->plan.net;
@@ -133,6 +166,13 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	}
 	plan_spec_join_endpoint(&o->plan.spec, ep.netns_path, ep.hosts_path, ep.resolv_path);
 	net_endpoint_free(&ep);
+	/* the first one's removal takes the next ones with it */
+	if (more_nets(o, err) < 0) {
+		lxr_err e2;
+		if (net_endpoint_remove(lxr_run_dir(), NET_RUN_PROJECT, o->name, &e2) < 0)
+			lxr_err_print(&e2);
+		return -1;
+	}
 	return 0;
 }
 

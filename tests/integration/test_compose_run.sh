@@ -27,6 +27,10 @@ services:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo migrated > /data/state"]
     volumes: ["data:/data"]
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo db-page > /tmp/i; exec httpd -f -p 80 -h /tmp"]
+    networks: [back]
   idle:
     image: @ROOTFS@
     command: ["sleep", "300"]
@@ -37,10 +41,15 @@ services:
     environment: {FROM_FILE: file, OVER: file}
     volumes: ["data:/data"]
     secrets: [token]
+    networks: [default, back]
     depends_on:
       web: {condition: service_healthy}
       migrate: {condition: service_completed_successfully}
       idle: {condition: service_started}
+      db: {condition: service_started}
+networks:
+  default: {}
+  back: {}
 volumes:
   data: {}
 secrets:
@@ -53,10 +62,12 @@ cd "$(dirname "$STACK")"
 # depends_on: web healthy (its server starts a second late) and migrate
 # done before the one-off runs, which sees both at its first try
 run compose run --rm -T -e OVER=cli -e 'LIT=$HOME' app sh -c \
-	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; echo "host $(hostname) $HOSTNAME"; grep -o "crun[0-9]*-app-run-[0-9a-f]*" /etc/hosts; exit 7'
+	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; echo "host $(hostname) $HOSTNAME"; grep -o "crun[0-9]*-app-run-[0-9a-f]*" /etc/hosts | head -n1; for i in $(seq 30); do wget -q -O - http://db/i && break; sleep 0.1; done; ip -o -4 addr | grep -c "eth[01]"; exit 7'
 expect_rc 7 "the one-off's exit code"
 expect_grep "$OUT" '^page$' "web answered at the one-off's first try (service_healthy waited for)"
 expect_grep "$OUT" '^migrated$' "migrate had completed (service_completed_successfully waited for)"
+expect_grep "$OUT" '^db-page$' "the one-off reaches db on the service's second network"
+expect_grep "$OUT" '^2$' "the one-off has an address on both of the service's networks"
 expect_grep "$OUT" '^file cli \$HOME$' "the service's environment, -e over it, a \$ not interpolated"
 expect_grep "$OUT" '^s3cret$' "the service's secret"
 expect_grep "$OUT" "^crun$$-app-run-[0-9a-f]{12}$" "named <project>-<service>-run-<12 hex>"
@@ -114,13 +125,13 @@ pass "down stops a one-off on the stack's network (SIGTERM: 143) and leaves noth
 
 # --no-deps on a stack that is not up: nothing else starts; the network is
 # made for the one-off and goes with it, its secrets' files too
-run compose run --rm -T --no-deps app sh -c 'ip -o -4 addr show eth0 | wc -l'
+run compose run --rm -T --no-deps app sh -c 'ip -o -4 addr | grep -c "eth[01]"'
 expect_rc 0 "--no-deps on a stack that is not up"
-expect_out "1" "the one-off has an address on the stack's network"
+expect_out "2" "the one-off has an address on each of the service's networks"
 run ls -q
 printf '%s\n' "$OUT" | grep -qx "crun$$" && fail "--no-deps brought the stack up"
 [ -e "$LXR_RUN_DIR/crun$$" ] && fail "the one-off left $LXR_RUN_DIR/crun$$: $(find "$LXR_RUN_DIR/crun$$")"
-ip -o link show | grep -q "lxr:crun$$/" && fail "the one-off's network stayed"
+ip -o link show | grep -q "lxr:crun$$/" && fail "the one-off's networks stayed: $(ip -o link show | grep "lxr:crun$$/")"
 pass "--no-deps starts nothing else; the network made for the one-off goes with it"
 
 # --service-ports: the one-off publishes the service's ports (the stack

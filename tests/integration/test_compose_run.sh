@@ -10,7 +10,8 @@
 # kills a one-off still on its network; bad input says what is wrong.
 . "$(dirname "$0")/lib.sh"
 
-port=$((20000 + $$ % 20000))
+# below the ephemeral range (32768 and up), where a client of the host may hold one
+port=$((20000 + ($$ % 5000) * 2))
 stack <<Y
 name: crun$$
 services:

@@ -6,7 +6,8 @@
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
 P=cmds$$
-port=$((20000 + ($$ + 7) % 20000))
+# below the ephemeral range (32768 and up), where a client of the host may hold one
+port=$((20000 + ($$ + 7) % 4000 * 3))
 stack <<Y
 name: $P
 services:

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 P=obs$$
-port=$((20000 + ($$ + 11) % 20000))
 stack <<Y
 name: $P
 services:

@@ -13,4 +13,15 @@ int compose_run_prepare(int argc, char **argv, struct run_opts *o);
 /* After it ran: its secrets' files, and with --rm its anonymous volumes. */
 void compose_run_finish(struct run_opts *o);
 
+/* compose_deps.c: what svc depends on (as up selects it: profiles,
+ * required), brought up with `up -d` of those services alone, the stack's
+ * others left as they are, then waited for per depends_on condition (a
+ * dependency with no instance is not; one not required that fails is
+ * warned about). Returns an exit code, the failure said. */
+struct compose_deps {
+	int pull; /* sup_up_opts.pull */
+	bool quiet_pull, remove_orphans;
+};
+int compose_run_deps(const struct cfg_service *svc, const struct compose_deps *d);
+
 #endif

@@ -55,6 +55,63 @@ static void store_int(va_list *ap, int len, bool sign, unsigned long long u, lon
 	}
 }
 
+/* %c, %s and %[set] at *in, into out (NULL: skipped); false: no match */
+static bool scan_chars(const char **in, const char **fmt, char conv, size_t width, char *out)
+{
+	bool set[256];
+	size_t k = 0;
+
+	if (conv == 'c') {
+		size_t w = width ? width : 1;
+		if (strnlen(*in, w) < w)
+			return false;
+		if (out)
+			memcpy(out, *in, w);
+		*in += w;
+		return true;
+	}
+	if (conv == '[')
+		scanset(fmt, set);
+	else
+		for (int c = 0; c < 256; c++)
+			set[c] = c && !isspace(c);
+	while (set[(unsigned char)(*in)[k]] && (!width || k < width))
+		k++;
+	if (!k)
+		return false;
+	if (out) {
+		memcpy(out, *in, k);
+		out[k] = '\0';
+	}
+	*in += k;
+	return true;
+}
+
+/* %d %i %u %x %o at *in, stored unless skip; false: no number */
+static bool scan_int(const char **in, char conv, size_t width, int len, bool skip, va_list *ap)
+{
+	int base = conv == 'x' ? 16 : conv == 'o' ? 8 : conv == 'i' ? 0 : 10;
+	bool sign = conv == 'd' || conv == 'i';
+	char buf[64], *end;
+	unsigned long long u = 0;
+	long long v = 0;
+	size_t w = width && width < sizeof(buf) - 1 ? width : sizeof(buf) - 1;
+	size_t k = strnlen(*in, w);
+
+	memcpy(buf, *in, k);
+	buf[k] = '\0';
+	if (sign)
+		v = strtoll(buf, &end, base);
+	else
+		u = strtoull(buf, &end, base);
+	if (end == buf)
+		return false;
+	*in += end - buf;
+	if (!skip)
+		store_int(ap, len, sign, u, v);
+	return true;
+}
+
 int lxr_vsscanf(const char *s, const char *fmt, va_list ap_in)
 {
 	const char *in = s;
@@ -85,7 +142,7 @@ int lxr_vsscanf(const char *s, const char *fmt, va_list ap_in)
 			continue;
 		}
 		fmt++;
-		bool skip = *fmt == '*';
+		bool skip = *fmt == '*', ok;
 		size_t width = 0;
 		int len = 0;
 		if (skip)
@@ -102,71 +159,23 @@ int lxr_vsscanf(const char *s, const char *fmt, va_list ap_in)
 				store_int(&ap, len, true, 0, in - s);
 			continue;
 		}
+		/* all but %c and %[ skip white space first */
+		if (conv != 'c' && conv != '[')
+			while (isspace((unsigned char)*in))
+				in++;
 		/* glibc's EOF: the input ended before anything was stored */
 		if (!*in && !n) {
 			n = EOF;
 			goto end;
 		}
-		if (conv == 'c') {
-			size_t w = width ? width : 1;
-			char *out = skip ? NULL : va_arg(ap, char *);
-			if (strnlen(in, w) < w)
-				goto end;
-			if (out)
-				memcpy(out, in, w);
-			in += w;
-		} else if (conv == 's' || conv == '[') {
-			bool set[256];
-			char *out = skip ? NULL : va_arg(ap, char *);
-			size_t k = 0;
-			if (conv == '[') {
-				scanset(&fmt, set);
-			} else {
-				while (isspace((unsigned char)*in))
-					in++;
-				if (!*in && !n) {
-					n = EOF;
-					goto end;
-				}
-				for (int c = 0; c < 256; c++)
-					set[c] = c && !isspace(c);
-			}
-			while (set[(unsigned char)in[k]] && (!width || k < width))
-				k++;
-			if (!k)
-				goto end;
-			if (out) {
-				memcpy(out, in, k);
-				out[k] = '\0';
-			}
-			in += k;
-		} else if (conv && strchr("diuxo", conv)) {
-			int base = conv == 'x' ? 16 : conv == 'o' ? 8 : conv == 'i' ? 0 : 10;
-			char buf[64], *end;
-			unsigned long long u = 0;
-			long long v = 0;
-			while (isspace((unsigned char)*in))
-				in++;
-			if (!*in && !n) {
-				n = EOF;
-				goto end;
-			}
-			size_t w = width && width < sizeof(buf) - 1 ? width : sizeof(buf) - 1;
-			size_t k = strnlen(in, w);
-			memcpy(buf, in, k);
-			buf[k] = '\0';
-			if (conv == 'd' || conv == 'i')
-				v = strtoll(buf, &end, base);
-			else
-				u = strtoull(buf, &end, base);
-			if (end == buf)
-				goto end;
-			in += end - buf;
-			if (!skip)
-				store_int(&ap, len, conv == 'd' || conv == 'i', u, v);
-		} else {
+		if (conv == 'c' || conv == 's' || conv == '[')
+			ok = scan_chars(&in, &fmt, conv, width, skip ? NULL : va_arg(ap, char *));
+		else if (conv && strchr("diuxo", conv))
+			ok = scan_int(&in, conv, width, len, skip, &ap);
+		else
 			abort(); /* a conversion lxr does not use */
-		}
+		if (!ok)
+			goto end;
 		if (!skip)
 			n++;
 	}

@@ -271,8 +271,13 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 				spec->mounts[spec->n_mounts - 1].subpath = lxr_xstrdup(m->subpath);
 				spec->mounts[spec->n_mounts - 1].nocopy = true;
 			}
-		} else
-			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode, NULL);
+		} else {
+			/* a tmpfs entry of volumes: (type: tmpfs, tmpfs.size,
+			 * tmpfs.mode), read_only as a bind's */
+			static char *const ro_opts[] = {"ro", NULL};
+			add_tmpfs(spec, m->target, m->tmpfs_size, m->tmpfs_mode,
+				  ro ? ro_opts : NULL);
+		}
 	}
 	for (size_t i = 0; i < svc->n_tmpfs; i++)
 		add_tmpfs(spec, svc->tmpfs[i].target, svc->tmpfs[i].size, svc->tmpfs[i].mode,

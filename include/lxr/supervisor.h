@@ -140,6 +140,11 @@ struct lxr_net_config;
  * read-only mounts. */
 int sup_plan_host_dirs(char *const *dirs, lxr_err *err);
 int sup_plan_write_files(const struct plan_instance *p, lxr_err *err);
+/* The namespaces of another running container a plan shares
+ * (network_mode, pid, ipc as container:NAME), joined as a stack's service
+ * joins them, with /etc/hosts and resolv.conf (network) or /dev/shm (ipc)
+ * shared too; service:X is an error here (there is no stack). */
+int sup_join_containers(struct plan_instance *p, lxr_err *err);
 /* The network an endpoint of the plan is made on, as the plan describes
  * it; a shared network's (net_project LXR_SHARED_NET_PROJECT) from its
  * definition, loaded into def (net_def_free it). */

@@ -16,12 +16,13 @@
 #include "lxr/supervisor.h"
 
 static const char usage_text[] =
-    "usage: lxr rm [-f] NAME...\n"
+    "usage: lxr rm [-f] [-v] NAME...\n"
     "\n"
     "Remove containers of `lxr run` by name: their directory, writable layer\n"
     "and log. A running one is refused unless -f.\n"
     "\n"
     "  -f, --force   kill the container first if it is running\n"
+    "  -v, --volumes remove its anonymous volumes too (named ones stay)\n"
     "\n"
     "Example:\n"
     "  lxr rm -f web\n";
@@ -44,7 +45,18 @@ static int kill_running(struct lxr_container_ref *ref, lxr_err *err)
 	return 0;
 }
 
-static int remove_one(const char *root, const char *name, bool force, lxr_err *err)
+/* -v: the anonymous volumes of the container (+anon/<name> of lxr run's
+ * project); a named volume is never a container's to remove */
+static int remove_anon(const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *anon = lxr_xasprintf("%s/volumes/_run/+anon/%s", lxr_data_dir(), name);
+
+	if (lxr_rm_rf(anon, err) < 0 && err->errnum != ENOENT)
+		return lxr_err_wrap(err, "remove the anonymous volumes of %s", name);
+	return 0;
+}
+
+static int remove_one(const char *root, const char *name, bool force, bool volumes, lxr_err *err)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, name);
 	struct lxr_container_ref ref;
@@ -85,23 +97,26 @@ static int remove_one(const char *root, const char *name, bool force, lxr_err *e
 	if (lxr_rm_rf(dir, err) < 0)
 		return lxr_err_wrap(err, "remove container %s", name);
 	sup_run_remove_logs(name);
-	return 0;
+	return volumes ? remove_anon(name, err) : 0;
 }
 
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
+						 {"volumes", no_argument, NULL, 'v'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
-	bool force = false;
+	bool force = false, volumes = false;
 	int c, rc = LXR_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+fv", longopts, NULL)) != -1) {
 		if (c == 'f') {
 			force = true;
+		} else if (c == 'v') {
+			volumes = true;
 		} else if (c == 'h') {
 			fputs(usage_text, stdout);
 			return LXR_EXIT_OK;
@@ -116,7 +131,7 @@ int cmd_rm(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		lxr_err err;
-		if (remove_one(root, argv[i], force, &err) < 0) {
+		if (remove_one(root, argv[i], force, volumes, &err) < 0) {
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 		} else {

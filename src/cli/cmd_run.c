@@ -56,6 +56,7 @@ static int run_foreground(struct run_opts *o)
 	memcpy(io.fds, pipes.child, sizeof(io.fds));
 	if (run_net_setup(o, &err) < 0) {
 		rt_pipes_close(&pipes);
+		run_cidfile_drop(o);
 		return lxr_err_print(&err), EXIT_LXR;
 	}
 	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
@@ -64,6 +65,7 @@ static int run_foreground(struct run_opts *o)
 		rt_pipes_close(&pipes);
 		lxr_err_print(&err);
 		run_net_teardown(o, false);
+		run_cidfile_drop(o);
 		return start_code(r);
 	}
 	code = rt_container_exit_code(
@@ -95,6 +97,8 @@ static int run_detached(struct run_opts *o)
 
 	if (r == 0)
 		printf("%s\n", o->name);
+	else
+		run_cidfile_drop(o);
 	return r;
 }
 
@@ -144,6 +148,8 @@ int cmd_run(int argc, char **argv)
 	cli_signals_hold();
 	lxr_debug("arguments parsed");
 	r = o.detach ? run_detached(&o) : run_foreground(&o);
+	if (!o.detach)
+		run_anon_volumes_drop(&o);
 	run_opts_free(&o);
 	lxr_debug("exit %d", r);
 	return r;

@@ -442,7 +442,8 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 	bool image = !svc->image_is_path;
 	int r = -1;
 
-	if (image && run_image_resolve(cfg_service_image(svc), o->name, &im, err) < 0)
+	if (image &&
+	    run_image_resolve(cfg_service_image(svc), o->name, IMG_PULL_MISSING, &im, err) < 0)
 		return -1;
 	if (image)
 		img_plan_image(&im, &pi);
@@ -560,8 +561,6 @@ out:
  * with --rm its anonymous volumes. */
 void compose_run_finish(struct run_opts *o)
 {
-	lxr_err err;
-
 	for (size_t i = 0; i < o->plan.n_files; i++) {
 		_cleanup_free_ char *dir = lxr_xstrdup(o->plan.files[i].path);
 		unlink(o->plan.files[i].path);
@@ -576,10 +575,5 @@ void compose_run_finish(struct run_opts *o)
 				break;
 		}
 	}
-	if (o->rm && o->stack) {
-		_cleanup_free_ char *anon = lxr_xasprintf("%s/volumes/%s/+anon/%s", lxr_data_dir(),
-							  o->stack->project, o->name);
-		if (lxr_rm_rf(anon, &err) < 0 && err.errnum != ENOENT)
-			lxr_err_print(&err);
-	}
+	run_anon_volumes_drop(o);
 }

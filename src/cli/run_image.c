@@ -26,14 +26,15 @@ bool run_image_is_ref(const char *a)
 	return !(stat(a, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
-int run_image_resolve(const char *ref, const char *name, struct img_image *im, lxr_err *err)
+int run_image_resolve(const char *ref, const char *name, int policy, struct img_image *im,
+		      lxr_err *err)
 {
 	struct img_store *st = NULL;
 	int r = -1;
 
 	if (img_store_open(lxr_data_dir(), &st, err) < 0)
 		return -1;
-	if (img_ensure(st, ref, IMG_PULL_MISSING, im, err) == 0)
+	if (img_ensure(st, ref, (enum img_pull_policy)policy, im, err) == 0)
 		r = use_fd >= 0 ? 0 : img_use_acquire(st, im, name, &use_fd, err);
 	if (r < 0)
 		lxr_err_wrap(err, "image %s", ref);

@@ -8,9 +8,11 @@
  * directory that exists here) names a root filesystem directory; anything
  * else is an image reference. */
 bool run_image_is_ref(const char *arg);
-/* Resolve ref through the image store (pulling it when missing, as docker
- * run does) and hold it in use, for the container name, for this
- * process's lifetime (and the supervisor's it forks for -d). */
-int run_image_resolve(const char *ref, const char *name, struct img_image *im, lxr_err *err);
+/* Resolve ref through the image store (pulling it as policy says, an
+ * img_pull_policy | IMG_PULL_QUIET; docker run's default pulls it when
+ * missing) and hold it in use, for the container name, for this process's
+ * lifetime (and the supervisor's it forks for -d). */
+int run_image_resolve(const char *ref, const char *name, int policy, struct img_image *im,
+		      lxr_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -64,7 +65,8 @@ static const char usage_text[] =
     "                       NAME (lxr network create's, or else a network of lxr\n"
     "                       run's made on first use; its containers find each\n"
     "                       other by name), none (only a private loopback),\n"
-    "                       ns:PATH (join that network namespace)\n"
+    "                       host (the host's own network), container:NAME (that\n"
+    "                       running container's), ns:PATH (join that namespace)\n"
     "  -p, --publish [[IP:]HOSTPORT:]PORT[/udp]  publish a port (ranges: 8000-8010;\n"
     "                       no host port: a free one is picked)\n"
     "      --add-host NAME:IP  a line in /etc/hosts (IP host-gateway: the host)\n"
@@ -87,11 +89,12 @@ static const char usage_text[] =
     "      --restart POLICY with -d: no (the default), always, unless-stopped,\n"
     "                       on-failure[:N] (restarts with backoff, as a stack's)\n"
     "      --init           run lxr's init as PID 1 (the default)\n"
-    "      --no-init        run COMMAND itself as PID 1\n"
-    "\n"
-    "Example:\n"
-    "  lxr run --rm -it alpine sh\n"
-    "  lxr run -d --name web -p 8080:80 nginx\n";
+    "      --no-init        run COMMAND itself as PID 1\n";
+
+static const char usage_examples[] = "\n"
+				     "Example:\n"
+				     "  lxr run --rm -it alpine sh\n"
+				     "  lxr run -d --name web -p 8080:80 nginx\n";
 
 enum {
 	OPT_RM = 256,
@@ -197,7 +200,7 @@ bool run_opts_name_valid(const char *s)
 
 /* A value as the stack file would hold it: a literal `$` is `$$`, since
  * the loader interpolates. */
-static json_t *lit(const char *v)
+json_t *run_lit(const char *v)
 {
 	size_t n = 0;
 	char *e, *o;
@@ -217,12 +220,12 @@ static json_t *lit(const char *v)
 	return j;
 }
 
-static void set(struct run_opts *o, const char *key, json_t *v)
+void run_set(struct run_opts *o, const char *key, json_t *v)
 {
 	json_object_set_new(o->svc, key, v);
 }
 
-static void push(struct run_opts *o, const char *key, json_t *v)
+void run_push(struct run_opts *o, const char *key, json_t *v)
 {
 	json_t *a = json_object_get(o->svc, key);
 
@@ -239,77 +242,7 @@ static int parse_env(struct run_opts *o, const char *arg, lxr_err *err)
 		return lxr_fail(err, 0, "-e \"%s\": expected KEY=VALUE or KEY", arg);
 	/* KEY alone: lxr's own value, or nothing if unset (docker's -e and
 	 * compose's `environment: [KEY]` alike) */
-	push(o, "environment", lit(arg));
-	return 0;
-}
-
-static int parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
-{
-	_cleanup_free_ char *copy = lxr_xstrdup(arg);
-	char *src = copy, *dst, *mode;
-	bool ro = false;
-	struct stat st;
-
-	dst = strchr(src, ':');
-	if (!dst)
-		return lxr_fail(err, 0, "-v \"%s\": expected SRC:DST[:ro|rw]", arg);
-	*dst++ = '\0';
-	mode = strchr(dst, ':');
-	if (mode) {
-		*mode++ = '\0';
-		if (!strcmp(mode, "ro"))
-			ro = true;
-		else if (strcmp(mode, "rw"))
-			return lxr_fail(err, 0, "-v \"%s\": unknown mode \"%s\" (use ro or rw)",
-					arg, mode);
-	}
-	if (dst[0] != '/')
-		return lxr_fail(err, 0, "-v \"%s\": destination must be absolute", arg);
-	if (src[0] != '/') {
-		/* docker run -v NAME:/path: the volume NAME (lxr volume ls),
-		 * made if missing */
-		struct sup_volume pv;
-		lxr_err none;
-		if (sup_volume_name_check(src, err) < 0)
-			return lxr_err_wrap(err, "-v \"%s\"", arg),
-			       lxr_err_hint(err,
-					    "a host directory is an absolute path: "
-					    "$PWD/%s",
-					    src);
-		/* a stack's own volume, by compose's name <project>_<name> */
-		if (!sup_volume_exists(src) && sup_project_volume_load(src, &pv, &none) == 0) {
-			push(o, "volumes",
-			     json_pack("{s:s, s:o, s:o, s:b, s:{s:b}}", "type", "bind", "source",
-				       lit(pv.mountpoint), "target", lit(dst), "read_only", ro,
-				       "bind", "create_host_path", false));
-			sup_volume_free(&pv);
-			return 0;
-		}
-		if (!o->volumes)
-			o->volumes = json_object();
-		json_object_set_new(o->volumes, src, json_pack("{s:s}", "name", src));
-		push(o, "volumes",
-		     json_pack("{s:s, s:o, s:o, s:b}", "type", "volume", "source", lit(src),
-			       "target", lit(dst), "read_only", ro));
-		return 0;
-	}
-	/* docker -v creates a missing source; lxr refuses rather than change
-	 * the host's filesystem on a typo. */
-	if (stat(src, &st) < 0)
-		return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src),
-		       lxr_err_hint(err, "create it first (mkdir -p %s)", src);
-	push(o, "volumes",
-	     json_pack("{s:s, s:o, s:o, s:b, s:{s:b}}", "type", "bind", "source", lit(src),
-		       "target", lit(dst), "read_only", ro, "bind", "create_host_path", false));
-	return 0;
-}
-
-/* docker --tmpfs DST[:OPTS]: the stack file's tmpfs entry, same syntax. */
-static int parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
-{
-	if (arg[0] != '/')
-		return lxr_fail(err, 0, "--tmpfs \"%s\": destination must be absolute", arg);
-	push(o, "tmpfs", lit(arg));
+	run_push(o, "environment", run_lit(arg));
 	return 0;
 }
 
@@ -324,7 +257,7 @@ static int parse_device(struct run_opts *o, const char *arg, lxr_err *err)
 		return lxr_fail(err, 0, "--device \"%s\": %s", arg, why);
 	free(d.source);
 	free(d.target);
-	push(o, "devices", lit(arg));
+	run_push(o, "devices", run_lit(arg));
 	return 0;
 }
 
@@ -335,7 +268,7 @@ static int parse_device_rule(struct run_opts *o, const char *arg, lxr_err *err)
 
 	if (cfg_parse_device_rule(arg, &r, &why) < 0)
 		return lxr_fail(err, 0, "--device-cgroup-rule \"%s\": %s", arg, why);
-	push(o, "device_cgroup_rules", lit(arg));
+	run_push(o, "device_cgroup_rules", run_lit(arg));
 	return 0;
 }
 
@@ -346,7 +279,7 @@ static int parse_cpus(struct run_opts *o, const char *arg, lxr_err *err)
 	if (cfg_parse_cpus(arg, &milli) < 0 || milli < 10 || milli > 1024000)
 		return lxr_fail(err, 0, "--cpus \"%s\": expected a number of CPUs from 0.01 up",
 				arg);
-	set(o, "cpus", json_real((double)milli / 1000));
+	run_set(o, "cpus", json_real((double)milli / 1000));
 	return 0;
 }
 
@@ -366,7 +299,7 @@ static int parse_cap(struct run_opts *o, const char *key, const char *arg, lxr_e
 	if (strcasecmp(arg, "ALL") && cfg_cap_number(arg) < 0)
 		return lxr_fail(err, EINVAL, "--%s \"%s\": unknown capability", key, arg),
 		       lxr_err_hint(err, "names as capabilities(7) has them, e.g. NET_ADMIN");
-	push(o, !strcmp(key, "cap-add") ? "cap_add" : "cap_drop", lit(arg));
+	run_push(o, !strcmp(key, "cap-add") ? "cap_add" : "cap_drop", run_lit(arg));
 	return 0;
 }
 
@@ -397,7 +330,7 @@ static int parse_security_opt(struct run_opts *o, const char *arg, lxr_err *err)
 		abs = lxr_xasprintf("seccomp%c%s/%s", *sep, cwd ? cwd : ".", sep + 1);
 		free(cwd);
 	}
-	push(o, "security_opt", lit(abs ? abs : arg));
+	run_push(o, "security_opt", run_lit(abs ? abs : arg));
 	return 0;
 }
 
@@ -429,7 +362,7 @@ static int parse_resource(struct run_opts *o, int c, const char *arg, lxr_err *e
 				   ? -1
 				   : lxr_fail(err, 0, "%s \"%s\": %ld to %ld", int_opts[i].flag,
 					      arg, int_opts[i].min, int_opts[i].max);
-		set(o, int_opts[i].key, json_integer(n));
+		run_set(o, int_opts[i].key, json_integer(n));
 		return 0;
 	}
 	switch (c) {
@@ -439,29 +372,29 @@ static int parse_resource(struct run_opts *o, int c, const char *arg, lxr_err *e
 					"--memory \"%s\": expected a size of at least 6m "
 					"(e.g. 100m, 1g)",
 					arg);
-		set(o, "mem_limit", json_integer(bytes));
+		run_set(o, "mem_limit", json_integer(bytes));
 		return 0;
 	case OPT_CPUS: return parse_cpus(o, arg, err);
 	case OPT_PIDS:
 		if (parse_long("--pids-limit", arg, -1, &n, err) < 0)
 			return -1;
 		/* docker: -1 and 0 are unlimited; not given, the default */
-		set(o, "pids_limit", json_integer(n > 0 ? n : -1));
+		run_set(o, "pids_limit", json_integer(n > 0 ? n : -1));
 		return 0;
 	case OPT_SHM:
 		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
 			return lxr_fail(err, 0, "--shm-size \"%s\": expected a size (e.g. 64m)",
 					arg);
-		set(o, "shm_size", json_integer(bytes));
+		run_set(o, "shm_size", json_integer(bytes));
 		return 0;
 	case OPT_MEMSWAP:
 		if (!strcmp(arg, "-1")) {
-			set(o, "memswap_limit", json_integer(-1));
+			run_set(o, "memswap_limit", json_integer(-1));
 			return 0;
 		}
 		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
 			return lxr_fail(err, 0, "--memory-swap \"%s\": expected a size or -1", arg);
-		set(o, "memswap_limit", json_integer(bytes));
+		run_set(o, "memswap_limit", json_integer(bytes));
 		return 0;
 	default: return 1;
 	}
@@ -473,24 +406,30 @@ static int parse_network(struct run_opts *o, int c, const char *arg, lxr_err *er
 	switch (c) {
 	case OPT_NET:
 		free(o->network);
-		o->network = lxr_xstrdup(arg);
+		o->network = lxr_xstrdup(strcmp(arg, "default") ? arg : "bridge");
+		json_object_del(o->svc, "network_mode");
 		/* podman's ns:PATH joins an existing network namespace */
 		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/')
 			return 0;
+		/* docker's host and container:NAME: compose's network_mode */
+		if (!strcmp(arg, "host") || (lxr_str_has_prefix(arg, "container:") && arg[10])) {
+			run_set(o, "network_mode", run_lit(arg));
+			return 0;
+		}
 		return run_net_check_mode(arg, err);
 	case 'p':
 		if (run_net_check_publish(arg, err) < 0)
 			return -1;
-		push(o, "ports", lit(arg));
+		run_push(o, "ports", run_lit(arg));
 		return 0;
 	case OPT_ADDHOST:
 		if (!strchr(arg, ':') && !strchr(arg, '='))
 			return lxr_fail(err, 0, "--add-host \"%s\": expected NAME:IP", arg);
-		push(o, "extra_hosts", lit(arg));
+		run_push(o, "extra_hosts", run_lit(arg));
 		return 0;
-	case OPT_DNS: push(o, "dns", lit(arg)); return 0;
-	case OPT_DNSSEARCH: push(o, "dns_search", lit(arg)); return 0;
-	case OPT_DNSOPT: push(o, "dns_opt", lit(arg)); return 0;
+	case OPT_DNS: run_push(o, "dns", run_lit(arg)); return 0;
+	case OPT_DNSSEARCH: run_push(o, "dns_search", run_lit(arg)); return 0;
+	case OPT_DNSOPT: run_push(o, "dns_opt", run_lit(arg)); return 0;
 	default: return 1;
 	}
 }
@@ -504,7 +443,7 @@ static int parse_restart(struct run_opts *o, const char *arg, lxr_err *err)
 				"--restart \"%s\": expected no, always, unless-stopped or "
 				"on-failure[:N]",
 				arg);
-	set(o, "restart", lit(arg));
+	run_set(o, "restart", run_lit(arg));
 	return 0;
 }
 
@@ -531,41 +470,44 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case 'h':
 		if (!*arg || strlen(arg) > 64)
 			return lxr_fail(err, 0, "--hostname \"%s\": 1 to 64 characters", arg);
-		set(o, "hostname", lit(arg));
+		run_set(o, "hostname", run_lit(arg));
 		return 0;
 	case 'e': return parse_env(o, arg, err);
 	case 'w':
 		if (arg[0] != '/')
 			return lxr_fail(err, 0, "--workdir \"%s\": must be an absolute path", arg);
-		set(o, "working_dir", lit(arg));
+		run_set(o, "working_dir", run_lit(arg));
 		return 0;
-	case 'u': set(o, "user", lit(arg)); return 0;
-	case OPT_GROUPADD: push(o, "group_add", lit(arg)); return 0;
-	case OPT_DOMAIN: set(o, "domainname", lit(arg)); return 0;
-	case OPT_MAC: set(o, "mac_address", lit(arg)); return 0;
+	case 'u': run_set(o, "user", run_lit(arg)); return 0;
+	case OPT_GROUPADD: run_push(o, "group_add", run_lit(arg)); return 0;
+	case OPT_DOMAIN: run_set(o, "domainname", run_lit(arg)); return 0;
+	case OPT_MAC: run_set(o, "mac_address", run_lit(arg)); return 0;
 	/* the loader checks the word (host, auto) and says what else there is */
-	case OPT_USERNS: set(o, "userns_mode", lit(arg)); return 0;
+	case OPT_USERNS: run_set(o, "userns_mode", run_lit(arg)); return 0;
 	/* the stack loader checks each value as it does compose's keys */
-	case OPT_PID: set(o, "pid", lit(arg)); return 0;
-	case OPT_IPC: set(o, "ipc", lit(arg)); return 0;
-	case OPT_UTS: set(o, "uts", lit(arg)); return 0;
-	case 'v': return parse_volume(o, arg, err);
-	case OPT_TMPFS: return parse_tmpfs(o, arg, err);
-	case OPT_RO: set(o, "read_only", json_true()); return 0;
+	case OPT_PID: run_set(o, "pid", run_lit(arg)); return 0;
+	case OPT_IPC: run_set(o, "ipc", run_lit(arg)); return 0;
+	case OPT_UTS: run_set(o, "uts", run_lit(arg)); return 0;
+	case 'v': return run_parse_volume(o, arg, err);
+	case OPT_TMPFS: return run_parse_tmpfs(o, arg, err);
+	case OPT_RO: run_set(o, "read_only", json_true()); return 0;
 	case OPT_CAPADD: return parse_cap(o, "cap-add", arg, err);
 	case OPT_CAPDROP: return parse_cap(o, "cap-drop", arg, err);
-	case OPT_INIT: set(o, "init", json_true()); return 0;
-	case OPT_NOINIT: set(o, "init", json_false()); return 0;
+	case OPT_INIT: run_set(o, "init", json_true()); return 0;
+	case OPT_NOINIT: run_set(o, "init", json_false()); return 0;
 	case OPT_SECURITY: return parse_security_opt(o, arg, err);
 	case OPT_DEVICE: return parse_device(o, arg, err);
 	case OPT_DEVRULE: return parse_device_rule(o, arg, err);
-	case OPT_PRIVILEGED: set(o, "privileged", json_true()); return 0;
+	case OPT_PRIVILEGED: run_set(o, "privileged", json_true()); return 0;
 	case OPT_RESTART: return parse_restart(o, arg, err);
 	case OPT_ENTRYPOINT:
 		/* one word, as docker takes it; "" clears the image's */
-		set(o, "entrypoint", *arg ? json_pack("[o]", lit(arg)) : json_array());
+		run_set(o, "entrypoint", *arg ? json_pack("[o]", run_lit(arg)) : json_array());
 		return 0;
-	default: return lxr_fail(err, 0, "unknown option (see `lxr run --help`)");
+	default:
+		if ((r = run_flags_parse(o, c, arg, err)) != 1)
+			return r;
+		return lxr_fail(err, 0, "unknown option (see `lxr run --help`)");
 	}
 }
 
@@ -596,18 +538,61 @@ static int image_and_command(struct run_opts *o, const char *image, char **cmd, 
 	} else {
 		o->image = lxr_xstrdup(path);
 	}
-	set(o, "image", lit(o->image));
+	run_set(o, "image", run_lit(o->image));
 	if (cmd[0]) {
 		json_t *c = json_array();
 		for (size_t i = 0; cmd[i]; i++)
-			json_array_append_new(c, lit(cmd[i]));
-		set(o, "command", c);
+			json_array_append_new(c, run_lit(cmd[i]));
+		run_set(o, "command", c);
 	}
+	return 0;
+}
+
+/* longopts, then run_flags.c's: one table for getopt_long */
+static struct option *all_longopts(void)
+{
+	size_t a = sizeof(longopts) / sizeof(longopts[0]) - 1, b = 0;
+	struct option *all;
+
+	while (run_flags_longopts[b].name)
+		b++;
+	all = lxr_xcalloc(a + b + 1, sizeof(*all));
+	memcpy(all, longopts, a * sizeof(*all));
+	memcpy(all + a, run_flags_longopts, (b + 1) * sizeof(*all));
+	return all;
+}
+
+/* The rest of docker's rules for the network modes: a host network's
+ * container has the host's name and publishes nothing (docker warns and
+ * drops -p); another container's network takes no ports of its own. */
+static int network_mode_rules(struct run_opts *o, lxr_err *err)
+{
+	bool host = o->network && !strcmp(o->network, "host");
+	struct utsname u;
+
+	if (host && !json_object_get(o->svc, "hostname") && uname(&u) == 0)
+		run_set(o, "hostname", run_lit(u.nodename));
+	if (!json_object_get(o->svc, "ports") || !o->network)
+		return 0;
+	if (host) {
+		lxr_warn("published ports are discarded with --network host: the container's "
+			 "ports are the host's");
+		json_object_del(o->svc, "ports");
+		o->publish_all = false;
+		return 0;
+	}
+	if (lxr_str_has_prefix(o->network, "container:"))
+		return lxr_fail(err, 0, "-p with --network %s: the ports are that container's",
+				o->network),
+		       lxr_err_hint(err, "publish them when that container is started");
+	if (!strcmp(o->network, "none") || lxr_str_has_prefix(o->network, "ns:"))
+		return lxr_fail(err, 0, "-p needs a bridge network, not --network %s", o->network);
 	return 0;
 }
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 {
+	_cleanup_free_ struct option *opts = all_longopts();
 	char gen[32];
 	int c;
 
@@ -616,13 +601,15 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
-	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:p:c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:p:c:l:Pq", opts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			fputs(usage_text, stdout);
+			fputs(run_flags_usage, stdout);
+			fputs(usage_examples, stdout);
 			return 1;
 		}
 		if (c == '?' || c == ':') {
-			const char *dym = cli_option_dym(argv[optind - 1], longopts);
+			const char *dym = cli_option_dym(argv[optind - 1], opts);
 			lxr_fail(err, 0, "%s: unknown option or missing value", argv[optind - 1]);
 			return dym ? lxr_err_hint(err, "did you mean --%s? (see `lxr run --help`)",
 						  dym)
@@ -651,20 +638,23 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);
 	}
-	/* docker: the host name is the container's name unless -h says, or
-	 * --uts host keeps the host's */
-	if (!json_object_get(o->svc, "hostname") && !json_object_get(o->svc, "uts"))
-		set(o, "hostname", lit(o->name));
-	if (image_and_command(o, argv[optind], argv + optind + 1, err) < 0)
+	if (network_mode_rules(o, err) < 0 || run_flags_finish(o, err) < 0)
 		return -1;
-	if (json_object_get(o->svc, "ports") && o->network &&
-	    (!strcmp(o->network, "none") || lxr_str_has_prefix(o->network, "ns:")))
-		return lxr_fail(err, 0, "-p needs a bridge network, not --network %s", o->network);
-	return run_stack_plan(o, err);
+	/* docker: the host name is the container's name unless -h says, or
+	 * --uts host keeps the host's; another container's network comes
+	 * with its names */
+	if (!json_object_get(o->svc, "hostname") && !json_object_get(o->svc, "uts") &&
+	    !(o->network && lxr_str_has_prefix(o->network, "container:")))
+		run_set(o, "hostname", run_lit(o->name));
+	if (image_and_command(o, argv[optind], argv + optind + 1, err) < 0 ||
+	    run_stack_plan(o, err) < 0)
+		return -1;
+	return run_cidfile_claim(o, err);
 }
 
 void run_opts_free(struct run_opts *o)
 {
+	free(o->cidfile);
 	free(o->name);
 	free(o->image);
 	free(o->network);

@@ -2,6 +2,7 @@
 #ifndef LXR_CLI_RUN_OPTS_H
 #define LXR_CLI_RUN_OPTS_H
 
+#include <getopt.h>
 #include <jansson.h>
 
 #include "lxr/config.h"
@@ -10,6 +11,9 @@
 
 struct run_opts {
 	bool rm, detach, interactive, tty;
+	bool publish_all; /* -P: every exposed port, on a free host port */
+	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
+	char *cidfile;    /* --cidfile: written with the name once it starts */
 	char *name;
 	char *image;   /* a reference, or a root filesystem's absolute path */
 	char *network; /* --network as given (NULL: bridge); see run_net.h */
@@ -33,8 +37,36 @@ bool run_opts_name_valid(const char *s);
  * and held in use for this process's life), then carried the way `lxr run`
  * carries a container: its own name, the "_run" group, --rm, -t, -i. */
 int run_stack_plan(struct run_opts *o, lxr_err *err);
+/* The service's keys as options write them: a value (a literal `$` is
+ * `$$`, as the loader interpolates), a key set, an item added to a list. */
+json_t *run_lit(const char *v);
+void run_set(struct run_opts *o, const char *key, json_t *v);
+void run_push(struct run_opts *o, const char *key, json_t *v);
+/* A named volume mounted as the long syntax entry v says (type, target,
+ * read_only, volume: ...): lxr's volume NAME, made if missing, or a stack's
+ * own volume by compose's name <project>_<name>. Takes v. */
+int run_named_volume(struct run_opts *o, const char *name, json_t *v, lxr_err *err);
+/* docker's -v, --tmpfs and --mount, as the Compose entries they mean
+ * (run_mounts.c) */
+int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err);
+int run_parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err);
+int run_parse_mount(struct run_opts *o, const char *arg, lxr_err *err);
+/* docker run's options beyond those (run_flags.c): each writes the Compose
+ * key it means. run_flags_parse returns 1 when c is not one of them;
+ * run_flags_finish checks what only the whole command line shows. */
+extern const struct option run_flags_longopts[];
+extern const char run_flags_usage[];
+int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err);
+int run_flags_finish(struct run_opts *o, lxr_err *err);
+/* --cidfile: made with the container's name once the plan is whole (it
+ * must not exist, as docker has it), and removed if the start fails */
+int run_cidfile_claim(struct run_opts *o, lxr_err *err);
+void run_cidfile_drop(struct run_opts *o);
 /* The container's process as `lxr run` starts it: a layer of its own (gone
  * with --rm), a terminal with -t (TERM=xterm unless set), stdin with -i. */
 void run_carry_process(struct run_opts *o);
+/* With --rm, once the container is gone: its anonymous volumes (docker
+ * run --rm's and compose run --rm's rule), +anon/<name> of its project. */
+void run_anon_volumes_drop(struct run_opts *o);
 
 #endif

@@ -58,13 +58,25 @@ static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
 		if (d.v[i].warning)
 			lxr_warn("%s", d.v[i].msg);
 	cfg_diags_free(&d);
+	/* what the stack loader holds but lxr does not run (a log driver of
+	 * docker's plugins, another platform): refused as `up` refuses it */
+	if (r == 0 && (*st)->n_unrunnable) {
+		const struct cfg_unrunnable *u = (*st)->unrunnable;
+		lxr_fail(err, ENOTSUP, "%s", u->msg);
+		if (u->hint)
+			lxr_err_hint(err, "%s", u->hint);
+		cfg_stack_free(*st);
+		*st = NULL;
+		return -1;
+	}
 	return r;
 }
 
 /* docker run's networking, on the plan's endpoint: the default bridge
  * ("lxr": an address and NAT, no names of other containers), or a named
  * network (made on first use; its containers find each other by name),
- * each gone with its last container; none and ns:PATH join no network.
+ * each gone with its last container; none, host, container:NAME and
+ * ns:PATH join no network.
  * The ports are the plan's; the names the container's and its host name. */
 static void endpoint(struct run_opts *o)
 {
@@ -72,7 +84,8 @@ static void endpoint(struct run_opts *o)
 	const char *net = o->network;
 	const char *host = o->plan.spec.hostname;
 
-	if (net && (!strcmp(net, "none") || lxr_str_has_prefix(net, "ns:"))) {
+	if (net && (!strcmp(net, "none") || !strcmp(net, "host") ||
+		    lxr_str_has_prefix(net, "ns:") || lxr_str_has_prefix(net, "container:"))) {
 		free(ep->network);
 		ep->network = NULL;
 		return;
@@ -144,6 +157,39 @@ static void carry(struct run_opts *o)
 	s->hold_mounts = o->rm && !o->detach && !o->plan.net.network;
 }
 
+/* -P: every port the image exposes and every --expose, each on a free
+ * host port (compose's "PORT/PROTO"), when the container has an endpoint
+ * to publish them on. Loaded again with them. */
+static int publish_all(struct run_opts *o, const struct img_image *im, struct cfg_stack **st,
+		       lxr_err *err)
+{
+	json_t *expose = json_object_get(o->svc, "expose"), *v;
+	const char *net = o->network;
+	size_t i, n = 0;
+
+	if (!o->publish_all ||
+	    (net && (!strcmp(net, "none") || !strcmp(net, "host") ||
+		     lxr_str_has_prefix(net, "ns:") || lxr_str_has_prefix(net, "container:"))))
+		return 0;
+	for (i = 0; im && im->config.exposed_ports && im->config.exposed_ports[i]; i++, n++)
+		run_push(o, "ports", json_string(im->config.exposed_ports[i]));
+	json_array_foreach(expose, i, v)
+	{
+		run_push(o, "ports", json_incref(v));
+		n++;
+	}
+	if (!n)
+		return 0;
+	cfg_stack_free(*st);
+	o->stack = *st = NULL;
+	if (load(o, st, err) < 0)
+		return -1;
+	o->stack = *st;
+	free((*st)->project);
+	(*st)->project = lxr_xstrdup(RUN_GROUP);
+	return 0;
+}
+
 int run_stack_plan(struct run_opts *o, lxr_err *err)
 {
 	struct cfg_stack *st = NULL;
@@ -159,20 +205,28 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 	o->stack = st;
 	free(st->project);
 	st->project = lxr_xstrdup(RUN_GROUP);
-	svc = &st->services[0];
-	if (image && run_image_resolve(o->image, o->name, &im, err) < 0)
+	if (image && run_image_resolve(o->image, o->name, o->pull, &im, err) < 0)
 		goto out;
+	if (publish_all(o, image ? &im : NULL, &st, err) < 0)
+		goto out;
+	svc = &st->services[0];
 	if (image)
 		img_plan_image(&im, &pi);
 	if (rt_plan_host(svc, NULL, &host, err) < 0)
 		goto out_host;
 	rt_spec_init_defaults(&o->plan.spec);
-	if (plan_instance_build(st, svc, 1, image ? &pi : NULL, &host.p, &o->plan, err) < 0) {
+	/* under its own name: its anonymous volumes are +anon/<name> */
+	if (plan_instance_build_as(st, svc, 1, o->name, image ? &pi : NULL, &host.p, &o->plan,
+				   err) < 0) {
 		/* "service NAME": the run has no services to speak of */
 		goto out_host;
 	}
 	carry(o);
 	r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
+	/* container:NAME's namespaces: the -d run's supervisor joins them at
+	 * each start; here, once */
+	if (r == 0 && !o->detach)
+		r = sup_join_containers(&o->plan, err);
 	if (r == 0)
 		r = sup_stack_volumes_prepare(st, false, err);
 out_host:
@@ -181,4 +235,16 @@ out:
 	if (image)
 		img_image_free(&im);
 	return r;
+}
+
+void run_anon_volumes_drop(struct run_opts *o)
+{
+	_cleanup_free_ char *anon = NULL;
+	lxr_err err;
+
+	if (!o->rm || !o->stack)
+		return;
+	anon = lxr_xasprintf("%s/volumes/%s/+anon/%s", lxr_data_dir(), o->stack->project, o->name);
+	if (lxr_rm_rf(anon, &err) < 0 && err.errnum != ENOENT)
+		lxr_err_print(&err);
 }

@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
@@ -24,6 +25,10 @@ static int target_pid(struct sup *s, const struct plan_ns_join *j, const char *k
 {
 	struct lxr_container_ref ref;
 
+	if (!j->container && !s)
+		return lxr_fail(err, ESRCH, "%s service:%s: there is no stack to find it in", key,
+				j->name),
+		       lxr_err_hint(err, "outside a stack, name a container: container:NAME");
 	if (!j->container) {
 		struct sup_instance *x = sup_find_instance(s, j->name);
 		if (!x || !x->c)
@@ -69,10 +74,10 @@ static int check_path_in(pid_t pid, const char *path, lxr_err *err)
 /* The carrier's mount at dst: added once, its source updated on each
  * start. A mount of the service's own at dst wins, as with docker. ns:
  * the mount namespace src is in (NULL: the host's). */
-static void carrier_mount(struct sup_instance *in, const char *dst, const char *src, const char *ns)
+static void carrier_mount(struct plan_instance *p, const char *dst, const char *src, const char *ns)
 {
-	struct lxr_spec *sp = &in->plan.spec;
-	size_t first = sp->n_mounts - in->plan.carrier_mounts;
+	struct lxr_spec *sp = &p->spec;
+	size_t first = sp->n_mounts - p->carrier_mounts;
 
 	for (size_t i = 0; i < sp->n_mounts; i++) {
 		if (strcmp(sp->mounts[i].destination, dst))
@@ -87,28 +92,28 @@ static void carrier_mount(struct sup_instance *in, const char *dst, const char *
 	}
 	plan_spec_add_mount(sp, dst, "bind", src, MS_BIND, NULL);
 	sp->mounts[sp->n_mounts - 1].source_ns = lxr_xstrdup(ns);
-	in->plan.carrier_mounts++;
+	p->carrier_mounts++;
 }
 
 /* A mount of the container pid's own, shared at the same place here. */
-static int share_mount(struct sup_instance *in, pid_t pid, const char *path, lxr_err *err)
+static int share_mount(struct plan_instance *p, pid_t pid, const char *path, lxr_err *err)
 {
 	_cleanup_free_ char *ns = lxr_xasprintf("/proc/%d/ns/mnt", (int)pid);
 
 	if (check_path_in(pid, path, err) < 0)
 		return -1;
-	carrier_mount(in, path, path, ns);
+	carrier_mount(p, path, path, ns);
 	return 0;
 }
 
-static int share_files(struct sup *s, struct sup_instance *in, const struct plan_ns_join *j,
+static int share_files(struct sup *s, struct plan_instance *p, const struct plan_ns_join *j,
 		       pid_t pid, int ns, lxr_err *err)
 {
 	static const char *const net_files[] = {"/etc/hosts", "/etc/resolv.conf"};
 	struct sup_instance *x = j->container ? NULL : sup_find_instance(s, j->name);
 
 	if (ns == LXR_NS_IPC)
-		return share_mount(in, pid, "/dev/shm", err);
+		return share_mount(p, pid, "/dev/shm", err);
 	if (ns != LXR_NS_NET)
 		return 0;
 	/* a service of the stack: its endpoint's files, from the host */
@@ -118,24 +123,65 @@ static int share_files(struct sup *s, struct sup_instance *in, const struct plan
 			if (!xs->mounts[i].source_ns &&
 			    (!strcmp(xs->mounts[i].destination, net_files[0]) ||
 			     !strcmp(xs->mounts[i].destination, net_files[1])))
-				carrier_mount(in, xs->mounts[i].destination, xs->mounts[i].source,
+				carrier_mount(p, xs->mounts[i].destination, xs->mounts[i].source,
 					      NULL);
 		return 0;
 	}
 	for (size_t i = 0; i < 2; i++)
-		if (share_mount(in, pid, net_files[i], err) < 0)
+		if (share_mount(p, pid, net_files[i], err) < 0)
 			return -1;
 	return 0;
 }
 
-static int join_one(struct sup *s, struct sup_instance *in, const struct plan_ns_join *j, int ns,
+/* The name the other container's /etc/hostname holds, if it is a host
+ * name at all (the file is that container's to write) */
+static char *hostname_in(pid_t pid)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("/proc/%d/root", (int)pid);
+	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+			       .resolve =
+				   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	char buf[65] = "";
+	ssize_t n;
+
+	if (rfd < 0 ||
+	    (fd = (int)syscall(SYS_openat2, rfd, "/etc/hostname", &how, sizeof(how))) < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0] ||
+	    strspn(buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		strlen(buf))
+		return NULL;
+	return lxr_xstrdup(buf);
+}
+
+/* docker's rule for a shared network: the host name goes with it (the
+ * UTS namespace stays the container's own) */
+static void share_hostname(struct sup *s, struct plan_instance *p, const struct plan_ns_join *j,
+			   pid_t pid)
+{
+	struct sup_instance *x = j->container ? NULL : sup_find_instance(s, j->name);
+	char *h = x ? (x->plan.spec.hostname ? lxr_xstrdup(x->plan.spec.hostname) : NULL)
+		    : hostname_in(pid);
+
+	if (!h)
+		return;
+	free(p->spec.hostname);
+	p->spec.hostname = h;
+}
+
+static int join_one(struct sup *s, struct plan_instance *p, const struct plan_ns_join *j, int ns,
 		    lxr_err *err)
 {
 	static const char *const keys[LXR_NS_COUNT] = {
 	    [LXR_NS_NET] = "network_mode", [LXR_NS_PID] = "pid", [LXR_NS_IPC] = "ipc"};
 	static const char *const files[LXR_NS_COUNT] = {
 	    [LXR_NS_NET] = "net", [LXR_NS_PID] = "pid", [LXR_NS_IPC] = "ipc"};
-	struct lxr_spec *sp = &in->plan.spec;
+	struct lxr_spec *sp = &p->spec;
 	pid_t pid;
 
 	if (!j->name)
@@ -145,16 +191,30 @@ static int join_one(struct sup *s, struct sup_instance *in, const struct plan_ns
 	sp->ns[ns].create = false;
 	free(sp->ns[ns].join_path);
 	sp->ns[ns].join_path = lxr_xasprintf("/proc/%d/ns/%s", (int)pid, files[ns]);
-	if (share_files(s, in, j, pid, ns, err) < 0)
+	if (share_files(s, p, j, pid, ns, err) < 0)
 		return lxr_err_wrap(err, "%s: %s", keys[ns], j->name);
+	if (ns == LXR_NS_NET)
+		share_hostname(s, p, j, pid);
+	return 0;
+}
+
+/* s: the stack whose services service:X names (NULL: none, as for lxr
+ * run's container:NAME) */
+static int join_all(struct sup *s, struct plan_instance *p, lxr_err *err)
+{
+	if (join_one(s, p, &p->net_of, LXR_NS_NET, err) < 0 ||
+	    join_one(s, p, &p->pid_of, LXR_NS_PID, err) < 0 ||
+	    join_one(s, p, &p->ipc_of, LXR_NS_IPC, err) < 0)
+		return -1;
 	return 0;
 }
 
 int sup_join_others(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
-	if (join_one(s, in, &in->plan.net_of, LXR_NS_NET, err) < 0 ||
-	    join_one(s, in, &in->plan.pid_of, LXR_NS_PID, err) < 0 ||
-	    join_one(s, in, &in->plan.ipc_of, LXR_NS_IPC, err) < 0)
-		return -1;
-	return 0;
+	return join_all(s, &in->plan, err);
+}
+
+int sup_join_containers(struct plan_instance *p, lxr_err *err)
+{
+	return join_all(NULL, p, err);
 }

@@ -6,7 +6,8 @@
 # its /dev/shm, extra_hosts (host-gateway too) and dns, dns_search and
 # dns_opt its /etc/hosts and resolv.conf (a restart keeps them);
 # network_mode none gives only a loopback, host the host's network,
-# service:X X's (it starts after X: an implicit depends_on); label_file's
+# service:X X's (it starts after X: an implicit depends_on; X's host name
+# goes with it, as docker's); a tmpfs entry of volumes is a tmpfs; label_file's
 # labels, under labels', are the container's Config.Labels beside compose's,
 # annotations its HostConfig.Annotations.
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +50,9 @@ services:
     image: @ROOTFS@
     command: ["sleep", "1000"]
     network_mode: none
+    volumes:
+      - {type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}
+      - {type: tmpfs, target: /rotmp, read_only: true}
   hostnet:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -148,4 +152,12 @@ run exec -f "$STACK" sidecar sh -c "ip -4 -o addr show eth0 | awk '{print \$4}'"
 events | grep -q '"instance":"sidecar-1","state":"starting"' || fail "sidecar never started"
 [ "$(event_at '"instance":"sidecar-1","state":"starting"')" -gt "$(event_at '"instance":"'"$cn"'","state":"running"')" ] ||
 	fail "sidecar started before db ran"
-pass "network_mode service:X shares X's network namespace and starts after X"
+run exec -f "$STACK" sidecar hostname
+expect_out "$cn" "network_mode service:X has X's host name"
+pass "network_mode service:X shares X's network namespace (and host name) and starts after X"
+
+run exec -f "$STACK" alone sh -c 'grep -E " /(scratch|rotmp) " /proc/self/mounts | cut -d" " -f2-4; stat -c %a /scratch'
+expect_out "/scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k,mode=1770
+/rotmp tmpfs ro,nosuid,nodev,noexec,relatime
+1770" "volumes of type tmpfs"
+pass "a volumes entry of type tmpfs is a tmpfs: its size, mode and read_only"

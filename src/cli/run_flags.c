@@ -1,0 +1,401 @@
+/* docker run's options beyond the basics of run_opts.c: labels, env and
+ * label files, ulimits, sysctls, --mount, the stop signal and timeout, the
+ * health check, logging, exposed ports, cgroup knobs, the pull policy,
+ * --cidfile. Each is checked here with its own name in the error and
+ * written as the Compose key it means, so the stack loader gives it the
+ * key's meaning and the key's checks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cli/run_opts.h"
+#include "config/text.h"
+#include "lxr/image.h"
+
+enum {
+	RF_LABELFILE = 512,
+	RF_ENVFILE,
+	RF_ULIMIT,
+	RF_SYSCTL,
+	RF_MOUNT,
+	RF_STOPSIG,
+	RF_STOPTIME,
+	RF_HCMD,
+	RF_HINTERVAL,
+	RF_HTIMEOUT,
+	RF_HRETRIES,
+	RF_HSTART,
+	RF_HSTARTINT,
+	RF_NOHC,
+	RF_LOGDRV,
+	RF_LOGOPT,
+	RF_EXPOSE,
+	RF_CPUSET,
+	RF_MEMRES,
+	RF_SWAPPINESS,
+	RF_OOMKD,
+	RF_BLKIO,
+	RF_CGROUPNS,
+	RF_PULL,
+	RF_PLATFORM,
+	RF_GPUS,
+	RF_CIDFILE,
+};
+
+const struct option run_flags_longopts[] = {
+    {"label", required_argument, NULL, 'l'},
+    {"label-file", required_argument, NULL, RF_LABELFILE},
+    {"env-file", required_argument, NULL, RF_ENVFILE},
+    {"ulimit", required_argument, NULL, RF_ULIMIT},
+    {"sysctl", required_argument, NULL, RF_SYSCTL},
+    {"mount", required_argument, NULL, RF_MOUNT},
+    {"stop-signal", required_argument, NULL, RF_STOPSIG},
+    {"stop-timeout", required_argument, NULL, RF_STOPTIME},
+    {"health-cmd", required_argument, NULL, RF_HCMD},
+    {"health-interval", required_argument, NULL, RF_HINTERVAL},
+    {"health-timeout", required_argument, NULL, RF_HTIMEOUT},
+    {"health-retries", required_argument, NULL, RF_HRETRIES},
+    {"health-start-period", required_argument, NULL, RF_HSTART},
+    {"health-start-interval", required_argument, NULL, RF_HSTARTINT},
+    {"no-healthcheck", no_argument, NULL, RF_NOHC},
+    {"log-driver", required_argument, NULL, RF_LOGDRV},
+    {"log-opt", required_argument, NULL, RF_LOGOPT},
+    {"expose", required_argument, NULL, RF_EXPOSE},
+    {"publish-all", no_argument, NULL, 'P'},
+    {"cpuset-cpus", required_argument, NULL, RF_CPUSET},
+    {"memory-reservation", required_argument, NULL, RF_MEMRES},
+    {"memory-swappiness", required_argument, NULL, RF_SWAPPINESS},
+    {"oom-kill-disable", no_argument, NULL, RF_OOMKD},
+    {"blkio-weight", required_argument, NULL, RF_BLKIO},
+    {"cgroupns", required_argument, NULL, RF_CGROUPNS},
+    {"pull", required_argument, NULL, RF_PULL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"platform", required_argument, NULL, RF_PLATFORM},
+    {"gpus", required_argument, NULL, RF_GPUS},
+    {"cidfile", required_argument, NULL, RF_CIDFILE},
+    {NULL, 0, NULL, 0},
+};
+
+const char run_flags_usage[] =
+    "  -l, --label K=V      a label (lxr inspect shows it)\n"
+    "      --label-file F   labels from F, a K=V a line\n"
+    "      --env-file F     variables from F, a K=V (or K) a line, taken as\n"
+    "                       written: docker run's syntax, not .env's\n"
+    "      --mount SPEC     docker's long form of -v and --tmpfs, fields joined by\n"
+    "                       commas: type (bind, volume, tmpfs), source, target,\n"
+    "                       readonly, bind-propagation, volume-nocopy,\n"
+    "                       volume-subpath, tmpfs-size, tmpfs-mode\n"
+    "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile=1024:4096,\n"
+    "                       memlock=-1:-1)\n"
+    "      --sysctl K=V     a namespaced kernel parameter (net. ones, kernel.shmmax)\n"
+    "      --stop-signal SIG, --stop-timeout N  how -d's container is stopped:\n"
+    "                       SIG first, SIGKILL N seconds later (default TERM, 10)\n"
+    "      --health-cmd CMD a health check (run by sh -c); --health-interval D,\n"
+    "                       --health-timeout D, --health-retries N,\n"
+    "                       --health-start-period D, --health-start-interval D\n"
+    "                       (D: 30s, 1m30s); --no-healthcheck drops the image's\n"
+    "      --log-driver D, --log-opt K=V  json-file (the default), local or none,\n"
+    "                       and their options (max-size, max-file, compress)\n"
+    "      --expose PORT[/PROTO]  a port the container listens on (-P publishes it)\n"
+    "  -P, --publish-all    publish every exposed port (the image's and --expose's)\n"
+    "                       on a free host port\n"
+    "      --cpuset-cpus L  the CPUs it may run on (0-3, 0,2)\n"
+    "      --memory-reservation BYTES, --memory-swappiness N, --oom-kill-disable,\n"
+    "      --blkio-weight N  the memory and block I/O cgroup knobs of compose's\n"
+    "                       mem_reservation, mem_swappiness, oom_kill_disable,\n"
+    "                       blkio_config.weight\n"
+    "      --cgroupns MODE  private (the default) or host\n"
+    "      --pull POLICY    missing (the default), always or never\n"
+    "  -q, --quiet          pull without progress\n"
+    "      --platform P     the host's platform only (lxr does not emulate)\n"
+    "      --cidfile F      write the container's name to F (F must not exist)\n";
+
+/* An option's value K=V; K must not be empty */
+static int key_value(const char *opt, const char *arg, bool need_eq, lxr_err *err)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!*arg || eq == arg || (need_eq && !eq))
+		return lxr_fail(err, 0, "%s \"%s\": expected KEY=VALUE", opt, arg);
+	return 0;
+}
+
+/* A file option's path as the loader wants it: absolute, from here */
+static json_t *abs_path(const char *arg)
+{
+	_cleanup_free_ char *cwd = NULL, *p = NULL;
+
+	if (arg[0] == '/')
+		return run_lit(arg);
+	cwd = getcwd(NULL, 0);
+	p = lxr_xasprintf("%s/%s", cwd ? cwd : ".", arg);
+	return run_lit(p);
+}
+
+/* o->svc's object key, made if missing */
+static json_t *object(struct run_opts *o, const char *key)
+{
+	json_t *v = json_object_get(o->svc, key);
+
+	if (!v) {
+		v = json_object();
+		run_set(o, key, v);
+	}
+	return v;
+}
+
+static int parse_ulimit(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	_cleanup_free_ char *name = NULL;
+	const char *eq = strchr(arg, '=');
+	char *end;
+	long long soft, hard;
+
+	if (!eq || eq == arg)
+		return lxr_fail(err, 0, "--ulimit \"%s\": expected NAME=SOFT[:HARD]", arg);
+	name = lxr_xstrndup(arg, (size_t)(eq - arg));
+	errno = 0;
+	soft = hard = strtoll(eq + 1, &end, 10);
+	if (*end == ':')
+		hard = strtoll(end + 1, &end, 10);
+	if (errno || end == eq + 1 || *end)
+		return lxr_fail(err, 0, "--ulimit \"%s\": expected NAME=SOFT[:HARD], numbers", arg);
+	json_object_set_new(
+	    object(o, "ulimits"), name,
+	    json_pack("{s:I, s:I}", "soft", (json_int_t)soft, "hard", (json_int_t)hard));
+	return 0;
+}
+
+/* --health-*: the healthcheck's keys; the loader reads the durations */
+static int parse_health(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	static const char *const keys[] = {[RF_HINTERVAL - RF_HINTERVAL] = "interval",
+					   [RF_HTIMEOUT - RF_HINTERVAL] = "timeout",
+					   [RF_HRETRIES - RF_HINTERVAL] = "retries",
+					   [RF_HSTART - RF_HINTERVAL] = "start_period",
+					   [RF_HSTARTINT - RF_HINTERVAL] = "start_interval"};
+	json_t *h = object(o, "healthcheck");
+	char *end;
+	long n;
+
+	if (c == RF_NOHC) {
+		json_object_set_new(h, "disable", json_true());
+		return 0;
+	}
+	if (c == RF_HCMD) {
+		/* docker: an empty command sets none */
+		if (*arg)
+			json_object_set_new(h, "test",
+					    json_pack("[s,o]", "CMD-SHELL", run_lit(arg)));
+		return 0;
+	}
+	if (c == RF_HRETRIES) {
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || n < 0)
+			return lxr_fail(err, 0, "--health-retries \"%s\": expected a whole number",
+					arg);
+		json_object_set_new(h, "retries", json_integer(n));
+		return 0;
+	}
+	json_object_set_new(h, keys[c - RF_HINTERVAL], run_lit(arg));
+	return 0;
+}
+
+static int parse_log(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	json_t *l = object(o, "logging");
+	json_t *opts;
+	const char *eq;
+
+	if (c == RF_LOGDRV) {
+		json_object_set_new(l, "driver", run_lit(arg));
+		return 0;
+	}
+	if (key_value("--log-opt", arg, true, err) < 0)
+		return -1;
+	opts = json_object_get(l, "options");
+	if (!opts) {
+		opts = json_object();
+		json_object_set_new(l, "options", opts);
+	}
+	eq = strchr(arg, '=');
+	_cleanup_free_ char *k = lxr_xstrndup(arg, (size_t)(eq - arg));
+	json_object_set_new(opts, k, run_lit(eq + 1));
+	return 0;
+}
+
+/* The memory, CPU and block I/O knobs */
+static int parse_cgroup_knob(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	int64_t bytes;
+	char *end;
+	long n;
+
+	switch (c) {
+	case RF_CPUSET: run_set(o, "cpuset", run_lit(arg)); return 0;
+	case RF_MEMRES:
+		if (cfg_parse_bytes(arg, &bytes) < 0 || bytes <= 0)
+			return lxr_fail(
+			    err, 0, "--memory-reservation \"%s\": expected a size (e.g. 50m)", arg);
+		run_set(o, "mem_reservation", json_integer(bytes));
+		return 0;
+	case RF_OOMKD: run_set(o, "oom_kill_disable", json_true()); return 0;
+	case RF_CGROUPNS: run_set(o, "cgroup", run_lit(arg)); return 0;
+	default: break;
+	}
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (c == RF_SWAPPINESS) {
+		if (errno || end == arg || *end || n < -1 || n > 100)
+			return lxr_fail(
+			    err, 0, "--memory-swappiness \"%s\": 0 to 100 (-1: the host's)", arg);
+		if (n >= 0)
+			run_set(o, "mem_swappiness", json_integer(n));
+		return 0;
+	}
+	/* docker: 0 leaves the weight alone */
+	if (errno || end == arg || *end || (n != 0 && (n < 10 || n > 1000)))
+		return lxr_fail(err, 0, "--blkio-weight \"%s\": 10 to 1000 (0: none)", arg);
+	if (n)
+		run_set(o, "blkio_config", json_pack("{s:I}", "weight", (json_int_t)n));
+	return 0;
+}
+
+/* What the container runs and how it stops */
+static int parse_process(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	char *end;
+	long n;
+
+	switch (c) {
+	case RF_ENVFILE:
+		/* docker run's own syntax: every value as written, no quotes
+		 * taken off, no ${} (compose's `format: raw`) */
+		run_push(o, "env_file",
+			 json_pack("{s:o, s:s}", "path", abs_path(arg), "format", "raw"));
+		return 0;
+	case RF_SYSCTL:
+		if (key_value("--sysctl", arg, true, err) < 0)
+			return -1;
+		run_push(o, "sysctls", run_lit(arg));
+		return 0;
+	case RF_ULIMIT: return parse_ulimit(o, arg, err);
+	case RF_STOPSIG: run_set(o, "stop_signal", run_lit(arg)); return 0;
+	case RF_STOPTIME:
+		errno = 0;
+		n = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || n < 0)
+			return lxr_fail(err, 0,
+					"--stop-timeout \"%s\": expected seconds (0 or more)", arg);
+		run_set(o, "stop_grace_period", json_sprintf("%lds", n));
+		return 0;
+	default: return 1;
+	}
+}
+
+/* The image, and the file --cidfile names */
+static int parse_image_opts(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	int policy;
+
+	switch (c) {
+	case RF_PULL:
+		policy = img_pull_policy_parse(arg);
+		if (policy < 0 || !strcmp(arg, "if_not_present"))
+			return lxr_fail(err, 0, "--pull \"%s\": use missing, always or never", arg);
+		o->pull = (o->pull & IMG_PULL_QUIET) | policy;
+		return 0;
+	case 'q': o->pull |= IMG_PULL_QUIET; return 0;
+	case RF_PLATFORM: run_set(o, "platform", run_lit(arg)); return 0;
+	case RF_GPUS:
+		return lxr_fail(err, ENOTSUP, "--gpus %s: lxr has no GPU device requests", arg),
+		       lxr_err_hint(err, "give the devices themselves: --device /dev/nvidia0 "
+					 "--device /dev/nvidiactl ...");
+	case RF_CIDFILE:
+		free(o->cidfile);
+		o->cidfile = lxr_xstrdup(arg);
+		return 0;
+	default: return 1;
+	}
+}
+
+int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	int r;
+
+	if ((r = parse_process(o, c, arg, err)) != 1 || (r = parse_image_opts(o, c, arg, err)) != 1)
+		return r;
+	switch (c) {
+	case 'l':
+		if (key_value("--label", arg, false, err) < 0)
+			return -1;
+		run_push(o, "labels", run_lit(arg));
+		return 0;
+	case RF_LABELFILE: run_push(o, "label_file", abs_path(arg)); return 0;
+	case RF_MOUNT: return run_parse_mount(o, arg, err);
+	case RF_HCMD:
+	case RF_HINTERVAL:
+	case RF_HTIMEOUT:
+	case RF_HRETRIES:
+	case RF_HSTART:
+	case RF_HSTARTINT:
+	case RF_NOHC: return parse_health(o, c, arg, err);
+	case RF_LOGDRV:
+	case RF_LOGOPT: return parse_log(o, c, arg, err);
+	case RF_EXPOSE: run_push(o, "expose", run_lit(arg)); return 0;
+	case 'P': o->publish_all = true; return 0;
+	case RF_CPUSET:
+	case RF_MEMRES:
+	case RF_SWAPPINESS:
+	case RF_OOMKD:
+	case RF_BLKIO:
+	case RF_CGROUPNS: return parse_cgroup_knob(o, c, arg, err);
+	default: return 1;
+	}
+}
+
+int run_flags_finish(struct run_opts *o, lxr_err *err)
+{
+	json_t *h = json_object_get(o->svc, "healthcheck");
+
+	if (h && json_object_get(h, "disable") && json_object_size(h) > 1)
+		return lxr_fail(err, 0, "--no-healthcheck conflicts with --health-* options");
+	return 0;
+}
+
+int run_cidfile_claim(struct run_opts *o, lxr_err *err)
+{
+	_cleanup_free_ char *line = NULL;
+	int fd;
+	bool ok;
+
+	if (!o->cidfile)
+		return 0;
+	fd = open(o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		lxr_fail(err, e, "--cidfile %s", o->cidfile);
+		return e == EEXIST ? lxr_err_hint(err, "remove it first, if its container is gone")
+				   : -1;
+	}
+	/* docker writes the id alone, no newline; lxr's id is the name */
+	ok = write(fd, o->name, strlen(o->name)) == (ssize_t)strlen(o->name);
+	close(fd);
+	if (!ok) {
+		lxr_fail(err, errno, "write %s", o->cidfile);
+		unlink(o->cidfile);
+		return -1;
+	}
+	return 0;
+}
+
+void run_cidfile_drop(struct run_opts *o)
+{
+	if (o->cidfile)
+		unlink(o->cidfile);
+}

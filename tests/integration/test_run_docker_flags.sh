@@ -1,0 +1,156 @@
+#!/bin/bash
+# docker run's habitual options beyond the basics, each checked inside a
+# real container: --network host and container:NAME, --pid/--ipc
+# container:NAME, --env-file (docker's raw syntax), labels, --ulimit,
+# --sysctl, --mount, -v's options and anonymous volumes (gone with --rm,
+# or with rm -v), the health check, --stop-signal, -P, --cidfile, and the
+# refusals of what lxr does not run.
+. "$(dirname "$0")/lib.sh"
+cd "$TEST_TMP"
+
+# --network host: the host's own interfaces and name; -p is dropped, as
+# docker drops it, with a warning
+host_links=$(ls /sys/class/net | sort | tr '\n' ' ')
+run run --rm --name "$(cname hostnet)" --network host -p 1:1 "$ROOTFS" sh -c \
+	'ls /sys/class/net | sort | tr "\n" " "; echo; hostname'
+expect_rc 0 "--network host"
+expect_out "$host_links
+$(uname -n)" "--network host sees the host's interfaces and has its name"
+expect_grep "$ERR" "published ports are discarded" "-p with --network host warns"
+"$LXR" network ls | grep -qw host && fail "--network host made a network named host"
+pass "--network host is the host's network, not a network named host"
+
+# another container's network, pid and ipc namespaces
+tgt=$(cname target)
+run run -d --name "$tgt" -h tgt-host --network none "$ROOTFS" sh -c 'echo shm > /dev/shm/mark; exec sleep 60'
+expect_rc 0 "run -d the target"
+for _ in $(seq 100); do [ -n "$(pgrep -f "sleep 60" || true)" ] && break; sleep 0.05; done
+tpid=$(pgrep -f "sleep 60" | head -n1)
+run run --rm --name "$(cname joiner)" --network "container:$tgt" --pid "container:$tgt" \
+	--ipc "container:$tgt" "$ROOTFS" sh -c \
+	'readlink /proc/self/ns/net; ps -o comm | grep -c "^sleep$"; cat /dev/shm/mark; hostname'
+expect_rc 0 "--network/--pid/--ipc container:NAME"
+expect_out "$(readlink /proc/"$tpid"/ns/net)
+1
+shm
+tgt-host" "container:NAME shares its network (and host name), processes and /dev/shm"
+run run --rm --name "$(cname joinp)" --network "container:$tgt" -p 8080:80 "$ROOTFS" true
+expect_rc 125 "-p with --network container:NAME"
+run run --rm --name "$(cname nosuch)" --network none --pid container:nosuch "$ROOTFS" \
+	sh -c 'ls /proc | grep -c "^[0-9]"'
+expect_rc 125 "--pid container: of no container"
+expect_grep "$ERR" "nosuch" "the error names the container"
+pass "container:NAME joins that container's namespaces; a missing one is an error, not the host's"
+"$LXR" rm -f "$tgt" >/dev/null
+
+# --env-file is docker run's syntax: values as written
+printf 'A=1\nB="quoted"\n# a comment\nC=$HOME\n' > envf
+printf 'team=blue\n' > labels
+run run --rm --name "$(cname envfile)" --network none --env-file envf "$ROOTFS" sh -c 'echo "$A|$B|$C"'
+expect_out '1|"quoted"|$HOME' "--env-file keeps quotes and \$ as written"
+n=$(cname labels)
+run run -d --name "$n" --network none -l tier=web --label-file labels \
+	--stop-signal USR1 "$ROOTFS" sh -c 'trap "echo got-usr1; exit 0" USR1; while :; do sleep 0.1; done'
+expect_rc 0 "run -d with labels and a stop signal"
+run inspect "$n"
+expect_grep "$OUT" '"tier": "web"' "-l is a label"
+expect_grep "$OUT" '"team": "blue"' "--label-file's labels"
+run stop "$n"
+expect_rc 0 "stop"
+expect_grep "$(cat "$LXR_LOG_DIR/_run/$n.log")" "got-usr1" "stop sends --stop-signal"
+"$LXR" rm "$n" >/dev/null
+pass "--env-file, -l, --label-file and --stop-signal"
+
+run run --rm --name "$(cname limits)" --network none --ulimit nofile=1000:2000 \
+	--sysctl net.ipv4.ip_unprivileged_port_start=80 --sysctl kernel.bogus=1 "$ROOTFS" true
+expect_rc 125 "a sysctl that is not namespaced"
+run run --rm --name "$(cname limits)" --network none --ulimit nofile=1000:2000 \
+	--sysctl net.ipv4.ip_unprivileged_port_start=80 "$ROOTFS" sh -c \
+	'ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_unprivileged_port_start'
+expect_out "1000
+2000
+80" "--ulimit and --sysctl"
+pass "--ulimit sets soft and hard limits, --sysctl a namespaced parameter"
+
+mkdir -p src
+echo from-host > src/f
+run run --rm --name "$(cname mount)" --network none \
+	--mount type=bind,src=./src,dst=/b,readonly \
+	--mount type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770 \
+	--mount "type=volume,source=mvol,target=/v" \
+	-v "$TEST_TMP/src:/z:ro,Z" "$ROOTFS" sh -c \
+	'cat /b/f; (touch /b/x) 2>&1; grep " /t " /proc/self/mounts | cut -d" " -f4; stat -c %a /t;
+	 echo kept > /v/k; cat /z/f'
+expect_rc 0 "--mount"
+expect_grep "$OUT" "^from-host$" "a relative bind source is taken from the current directory"
+expect_grep "$OUT" "Read-only file system" "readonly"
+expect_grep "$OUT" "size=1024k,mode=1770" "tmpfs-size and tmpfs-mode"
+expect_grep "$OUT" "^1770$" "the tmpfs's mode"
+run run --rm --name "$(cname mount2)" --network none -v mvol:/v "$ROOTFS" cat /v/k
+expect_out kept "a named --mount volume is the volume -v names"
+run run --rm --name "$(cname mountbad)" --network none --mount type=bind,src=/nonexistent-lxr,dst=/x "$ROOTFS" true
+expect_rc 125 "--mount of a missing bind source"
+[ ! -e /nonexistent-lxr ] || fail "a missing --mount source was made"
+run run --rm --name "$(cname mountbad)" --network none --mount type=volume,dst=/x,bogus=1 "$ROOTFS" true
+expect_rc 125 "--mount with an unknown field"
+expect_grep "$ERR" 'unknown field "bogus"' "the error names the field"
+"$LXR" volume rm mvol >/dev/null
+pass "--mount binds, tmpfs and volumes; bad ones are refused"
+
+anon="$LXR_DATA_DIR/volumes/_run/+anon"
+n=$(cname anonrm)
+run run --rm --name "$n" --network none -v /scratch "$ROOTFS" sh -c 'echo x > /scratch/f; grep -c " /scratch " /proc/self/mountinfo'
+expect_out 1 "-v /DST is an anonymous volume"
+[ ! -e "$anon/$n" ] || fail "--rm left the anonymous volume: $(ls "$anon")"
+n=$(cname anonkeep)
+run run --name "$n" --network none -v /scratch "$ROOTFS" true
+[ -d "$anon/$n" ] || fail "a kept container's anonymous volume is not there"
+run rm -v "$n"
+expect_rc 0 "rm -v"
+[ ! -e "$anon/$n" ] || fail "rm -v left the anonymous volume"
+pass "anonymous volumes go with --rm, and with rm -v"
+
+n=$(cname health)
+run run -d --name "$n" --network none --health-cmd 'test -f /tmp/ready' --health-interval 100ms \
+	"$ROOTFS" sh -c 'touch /tmp/ready; exec sleep 60'
+expect_rc 0 "run -d --health-cmd"
+for _ in $(seq 100); do "$LXR" ps | grep -q "^$n .*(healthy)" && break; sleep 0.05; done
+run ps
+expect_grep "$OUT" "^$n .*\(healthy\)" "the health check ran and passed"
+run run --rm --name "$(cname nohc)" --network none --no-healthcheck --health-cmd true "$ROOTFS" true
+expect_rc 125 "--no-healthcheck with --health-cmd"
+"$LXR" rm -f "$n" >/dev/null
+pass "--health-cmd and its timings; --no-healthcheck conflicts with them"
+
+run import -c 'EXPOSE 8080' "$ROOTFS" lxrtest-expose:1
+expect_rc 0 "import an image with EXPOSE"
+n=$(cname puball)
+run run -d --name "$n" -P --expose 9090/udp lxrtest-expose:1 sleep 60
+expect_rc 0 "run -P"
+run ps
+expect_grep "$OUT" "^$n .*->8080/tcp.*->9090/udp" "-P publishes the image's and --expose's ports"
+"$LXR" rm -f "$n" >/dev/null
+pass "-P publishes every exposed port on a free host port"
+
+n=$(cname cid)
+run run --rm --name "$n" --network none --cidfile cid "$ROOTFS" true
+expect_rc 0 "--cidfile"
+[ "$(cat cid)" = "$n" ] || fail "--cidfile holds [$(cat cid)], not the name"
+run run --rm --name "$(cname cid2)" --network none --cidfile cid "$ROOTFS" true
+expect_rc 125 "--cidfile that exists"
+expect_grep "$ERR" "remove it first" "an existing cidfile is refused"
+run run --rm --name "$(cname cid3)" --network none --cidfile cid3 "$ROOTFS" /nonexistent
+expect_rc 127 "a command that is not there"
+[ ! -e cid3 ] || fail "--cidfile left after a failed start"
+pass "--cidfile holds the name; an existing one is refused; a failed start removes it"
+
+run run --rm --name "$(cname logdrv)" --network none --log-driver syslog "$ROOTFS" true
+expect_rc 125 "--log-driver syslog"
+expect_grep "$ERR" "syslog" "the error names the driver"
+run run --rm --name "$(cname gpus)" --network none --gpus all "$ROOTFS" true
+expect_rc 125 "--gpus"
+run run --rm --name "$(cname logok)" --network none --log-driver local --log-opt max-size=1m \
+	--memory-reservation 32m --cpuset-cpus 0 "$ROOTFS" sh -c 'grep Cpus_allowed_list /proc/self/status'
+expect_rc 0 "--log-driver local, --memory-reservation, --cpuset-cpus"
+expect_grep "$OUT" "Cpus_allowed_list:[[:space:]]+0$" "--cpuset-cpus"
+pass "what lxr does not run is refused by name; the cgroup knobs apply"

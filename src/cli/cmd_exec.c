@@ -2,6 +2,7 @@
  * user, capabilities and working directory unless told otherwise. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/text.h"
 #include "lxr/config.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
@@ -34,7 +36,10 @@ static const char usage_text[] =
     "  -T, --no-TTY         no pseudo-terminal for a SERVICE (compose's -T)\n"
     "      --index N        which instance of a scaled SERVICE (default 1)\n"
     "  -u, --user U[:G]     run as this user (default: the container's)\n"
-    "  -e, --env K=V        set an environment variable\n"
+    "  -e, --env K=V|K      set an environment variable (K alone: lxr's own value,\n"
+    "                       none when unset)\n"
+    "      --env-file F     variables from F, a K=V (or K) a line, as written\n"
+    "                       (docker's syntax)\n"
     "  -w, --workdir DIR    working directory (default: the container's)\n"
     "  -d, --detach         start the command and return; it keeps running\n"
     "                       with its output discarded (the container's init\n"
@@ -54,6 +59,7 @@ struct exec_opts {
 	long index;   /* --index: which instance of the service (0: the first) */
 	const char *user, *workdir, *project, *file;
 	char **env;
+	char **env_files; /* --env-file's, before -e's, as docker merges them */
 };
 
 static int parse_index(const char *s, long *out)
@@ -69,16 +75,56 @@ static int parse_index(const char *s, long *out)
 	return 0;
 }
 
+static const char *caller_env(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* --env-file: docker's syntax, read by the loader's parser of compose's
+ * `format: raw` */
+static int env_file(struct exec_opts *o, const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	struct cfg_text_diag d = {0};
+	struct cfg_env env = {0};
+	size_t len;
+	lxr_err err;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
+		lxr_err_wrap(&err, "--env-file");
+		lxr_err_print(&err);
+		return -1;
+	}
+	if (cfg_env_raw_parse(text, len, caller_env, NULL, &env, &d) < 0) {
+		fprintf(stderr, "lxr: error: --env-file %s:%d:%d: %s\n", path, d.line, d.col,
+			d.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < env.n; i++)
+		lxr_strv_push(&o->env_files, lxr_xasprintf("%s=%s", env.v[i].key, env.v[i].value));
+	cfg_env_free(&env);
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
-	    {"no-TTY", no_argument, NULL, 'T'},      {"index", required_argument, NULL, 'n'},
-	    {"no-tty", no_argument, NULL, 'T'},      {"user", required_argument, NULL, 'u'},
-	    {"env", required_argument, NULL, 'e'},   {"workdir", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},        {"project-name", required_argument, NULL, 'p'},
-	    {"file", required_argument, NULL, 'F'},  {"detach", no_argument, NULL, 'd'},
-	    {"privileged", no_argument, NULL, 'P'},  {NULL, 0, NULL, 0},
+	    {"interactive", no_argument, NULL, 'i'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"no-TTY", no_argument, NULL, 'T'},
+	    {"index", required_argument, NULL, 'n'},
+	    {"no-tty", no_argument, NULL, 'T'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"project-name", required_argument, NULL, 'p'},
+	    {"file", required_argument, NULL, 'F'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"privileged", no_argument, NULL, 'P'},
+	    {"env-file", required_argument, NULL, 'E'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -105,12 +151,22 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		case 'u': o->user = optarg; break;
 		case 'w': o->workdir = optarg; break;
 		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				fprintf(stderr, "lxr: error: -e \"%s\": expected KEY=VALUE\n",
+			if (!optarg[0] || optarg[0] == '=') {
+				fprintf(stderr,
+					"lxr: error: -e \"%s\": expected KEY=VALUE or KEY\n",
 					optarg);
 				return -1;
 			}
-			lxr_strv_push(&o->env, lxr_xstrdup(optarg));
+			/* docker: KEY alone is the caller's value, or nothing */
+			if (strchr(optarg, '='))
+				lxr_strv_push(&o->env, lxr_xstrdup(optarg));
+			else if (getenv(optarg))
+				lxr_strv_push(&o->env,
+					      lxr_xasprintf("%s=%s", optarg, getenv(optarg)));
+			break;
+		case 'E':
+			if (env_file(o, optarg) < 0)
+				return -1;
 			break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
@@ -120,6 +176,11 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		fputs(usage_text, stderr);
 		return -1;
 	}
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		lxr_strv_push(&o->env_files, o->env[i]);
+	free(o->env);
+	o->env = o->env_files;
+	o->env_files = NULL;
 	return 0;
 }
 

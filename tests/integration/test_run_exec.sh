@@ -32,6 +32,20 @@ run exec -u app -e EXTRA=1 -w /tmp "$n" /bin/sh -c 'id -u; echo $EXTRA; pwd; gre
 expect_out "$(printf '1000\n1\n/tmp\nCapEff:\t0000000000000000')" "exec -u -e -w"
 pass "exec -u -e -w"
 
+printf 'A=from-file\nB="quoted"\nFROMENV\n' > "$TEST_TMP/exec.env"
+set +e
+OUT=$(FROMENV=caller KEEP=kept "$LXR" exec --env-file "$TEST_TMP/exec.env" -e A=from-flag -e KEEP -e UNSET_HERE \
+	"$n" /bin/sh -c 'echo "$A|$B|$FROMENV|$KEEP|${UNSET_HERE-none}"' 2>"$TEST_TMP/stderr")
+RC=$?
+set -e
+expect_rc 0 "exec --env-file"
+expect_out 'from-flag|"quoted"|caller|kept|none' "--env-file as written, -e over it, -e KEY from the caller"
+printf 'bad key=1\n' > "$TEST_TMP/bad.env"
+run exec --env-file "$TEST_TMP/bad.env" "$n" true
+expect_rc 125 "exec --env-file with a bad line"
+expect_grep "$ERR" "bad.env:1:1" "the error names the file and line"
+pass "exec --env-file and -e KEY, as docker exec"
+
 run exec "$n" /bin/sh -c 'exit 9'
 expect_rc 9 "exec exit code"
 run exec "$n" no-such-thing

@@ -152,6 +152,9 @@ int sup_net_config(const struct plan_endpoint *np, struct lxr_net_def *def,
 		   struct lxr_net_config *out, lxr_err *err);
 /* The directory of a run container's supervisor (lock, control.sock). */
 char *sup_run_dir_of(const char *name);
+/* In a kept run -d container's directory once its supervisor has gone: its
+ * last ps record (JSON: exit_code, image, command, times) */
+#define SUP_RUN_EXITED "exited.json"
 /* Wait (bounded) until the supervisor of run container name is gone. */
 int sup_run_wait(const char *name, int timeout_ms, lxr_err *err);
 /* Is a supervisor looking after run container name (running, or waiting

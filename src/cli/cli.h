@@ -213,7 +213,15 @@ void cli_human_duration(int64_t seconds, char *buf, size_t len);
  * ESRCH when it has none. */
 int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms, json_t **result,
 		 lxr_err *err);
+/* With no stack file here: the supervisor of `lxr run -d` container name,
+ * which answers a stack command (top, stats, port, wait, restart, ...) as
+ * a project of one service, name. LXR_EXIT_OK, or why not printed (none
+ * named, a foreground container, no such container) for cmd. */
+int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn);
 int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only */
+/* docker wait NAME...: each run -d container's exit code, once it has
+ * ended for good (LXR_EXIT_OK, or why not printed) */
+int runctl_wait(char *const *names);
 /* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
  * < 0: send sig */
 int runctl_signal(char *const *names, int sig, int stop_grace_s);

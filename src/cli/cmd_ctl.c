@@ -546,14 +546,91 @@ static void give_up_note(void)
 		inst, project, restarts, code, when, action);
 }
 
+/* cmd on the supervisor conn answers for (a stack's, or an lxr run -d
+ * container's own), printed */
+static int ctl_one(struct ctl_conn *conn, const char *cmd, struct ctl_args *a)
+{
+	json_t *result = NULL;
+	lxr_err err;
+	int r = LXR_EXIT_OK;
+
+	if (ctl_call(conn, cmd, args_json(a), 30000, &result, &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart")) {
+		json_t *ps = NULL;
+		if (wait_settled(conn, result, cmd, &ps, &err) < 0) {
+			lxr_err_print(&err);
+			json_decref(result);
+			return LXR_EXIT_FAIL;
+		}
+		if (strcmp(cmd, "stop") && report_start_failures(ps, result))
+			r = LXR_EXIT_FAIL;
+		json_decref(ps);
+	}
+	if (!strcmp(cmd, "ps") && a->status)
+		filter_status(&result, a->status);
+	if (!strcmp(cmd, "ps") && a->only_service)
+		filter_service(&result, a->only_service);
+	if (a->quiet || a->service_names) {
+		print_ps_names(result, a->service_names);
+	} else if (a->json) {
+		char *s;
+		if (!strcmp(cmd, "ps"))
+			cli_ps_compose_keys(result);
+		s = json_dumps(result, JSON_INDENT(2));
+		puts(s ? s : "null");
+		free(s);
+	} else if (!strcmp(cmd, "ps")) {
+		cli_ps_print(result, a->tmpl, a->no_trunc);
+		if (!a->tmpl)
+			print_ps_errors(result);
+	} else if (!strcmp(cmd, "top")) {
+		print_top(result);
+	} else {
+		size_t i;
+		json_t *n;
+		json_array_foreach(result, i, n) printf("%s\n", json_string_value(n));
+	}
+	json_decref(result);
+	return r;
+}
+
+/* top, start and restart with no stack here: each `lxr run -d` container
+ * named, through its own supervisor (docker top/start/restart NAME) */
+static int run_each(const char *cmd, struct ctl_args *a)
+{
+	char **names = a->services;
+	int r = LXR_EXIT_OK;
+
+	if (!names || !names[0])
+		return cli_run_connect(cmd, NULL, NULL);
+	a->services = lxr_xcalloc(2, sizeof(char *));
+	for (size_t i = 0; names[i]; i++) {
+		struct ctl_conn *conn = NULL;
+		int one = cli_run_connect(cmd, names[i], &conn);
+		if (one == LXR_EXIT_OK) {
+			a->services[0] = names[i];
+			if (!strcmp(cmd, "top") && names[1])
+				printf("%s%s\n", i ? "\n" : "", names[i]);
+			one = ctl_one(conn, cmd, a);
+			ctl_close(conn);
+		}
+		if (one != LXR_EXIT_OK)
+			r = one;
+	}
+	free(a->services);
+	a->services = names;
+	return r;
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
 	struct ctl_conn *conn = NULL;
 	_cleanup_free_ char *project = NULL, *found = NULL;
 	const char *cmd = argv[0];
-	json_t *result = NULL;
-	lxr_err err;
 	int r = parse(argc, argv, &a);
 
 	if (r != 0) {
@@ -570,53 +647,15 @@ int cmd_ctl(int argc, char **argv)
 		else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")) {
 			r = run_containers(cmd, &a);
 			goto out;
+		} else {
+			r = run_each(cmd, &a);
+			goto out;
 		}
 	}
 	r = cli_project_connect(a.file, a.project, &conn, &project);
-	if (r != LXR_EXIT_OK)
-		goto out;
-	if (ctl_call(conn, cmd, args_json(&a), 30000, &result, &err) < 0) {
-		lxr_err_print(&err);
-		r = LXR_EXIT_FAIL;
-		goto out;
-	}
-	if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart")) {
-		json_t *ps = NULL;
-		if (wait_settled(conn, result, cmd, &ps, &err) < 0) {
-			lxr_err_print(&err);
-			r = LXR_EXIT_FAIL;
-			goto out;
-		}
-		if (strcmp(cmd, "stop") && report_start_failures(ps, result))
-			r = LXR_EXIT_FAIL;
-		json_decref(ps);
-	}
-	if (!strcmp(cmd, "ps") && a.status)
-		filter_status(&result, a.status);
-	if (!strcmp(cmd, "ps") && a.only_service)
-		filter_service(&result, a.only_service);
-	if (a.quiet || a.service_names) {
-		print_ps_names(result, a.service_names);
-	} else if (a.json) {
-		char *s;
-		if (!strcmp(cmd, "ps"))
-			cli_ps_compose_keys(result);
-		s = json_dumps(result, JSON_INDENT(2));
-		puts(s ? s : "null");
-		free(s);
-	} else if (!strcmp(cmd, "ps")) {
-		cli_ps_print(result, a.tmpl, a.no_trunc);
-		if (!a.tmpl)
-			print_ps_errors(result);
-	} else if (!strcmp(cmd, "top")) {
-		print_top(result);
-	} else {
-		size_t i;
-		json_t *n;
-		json_array_foreach(result, i, n) printf("%s\n", json_string_value(n));
-	}
+	if (r == LXR_EXIT_OK)
+		r = ctl_one(conn, cmd, &a);
 out:
-	json_decref(result);
 	if (conn)
 		ctl_close(conn);
 	lxr_strv_free(a.services);

@@ -9,13 +9,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lxr/supervisor.h"
 #include "lxr/util.h"
 
 static const char usage_text[] =
     "usage: lxr port [-f FILE] [-p NAME] [--protocol tcp|udp] [--index N]\n"
     "                SERVICE PRIVATE_PORT[/PROTO]\n"
+    "       lxr port CONTAINER [PRIVATE_PORT[/PROTO]]   (no stack file here)\n"
     "\n"
     "Print the host address (IP:PORT) the service's PRIVATE_PORT is published on.\n"
+    "Where no stack file is found, CONTAINER is an `lxr run -d` container, and\n"
+    "without PRIVATE_PORT every port it publishes is listed, as docker port lists\n"
+    "them (80/tcp -> 0.0.0.0:8080).\n"
     "\n"
     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
     "  -p, --project-name N   the project (default: the stack file's)\n"
@@ -76,7 +81,7 @@ static int parse(int argc, char **argv, struct port_args *a)
 		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
 		}
 	}
-	if (argc - optind != 2) {
+	if (argc - optind != 2 && argc - optind != 1) {
 		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
 		return -1;
 	}
@@ -149,10 +154,69 @@ static int print_port(json_t *ps, const char *inst, long port, const char *proto
 	return LXR_EXIT_FAIL;
 }
 
+/* docker port NAME: every published port, "80/tcp -> 0.0.0.0:8080", a
+ * range's ports one by one */
+static int print_all(json_t *ps)
+{
+	size_t i, k;
+	json_t *o, *p;
+
+	json_array_foreach(ps, i, o) json_array_foreach(json_object_get(o, "ports"), k, p)
+	{
+		const char *e = json_string_value(p) ?: "", *arrow = strstr(e, "->"), *colon;
+		unsigned h1, h2, c1, c2;
+		char proto[8];
+
+		colon = arrow ? memrchr(e, ':', (size_t)(arrow - e)) : NULL;
+		if (!colon)
+			continue;
+		if (lxr_sscanf(colon + 1, "%u-%u", &h1, &h2) < 2)
+			h2 = h1;
+		if (lxr_sscanf(arrow + 2, "%u-%u/%7s", &c1, &c2, proto) != 3) {
+			if (lxr_sscanf(arrow + 2, "%u/%7s", &c1, proto) != 2)
+				continue;
+			c2 = c1;
+		}
+		for (unsigned c = c1; c <= c2 && c - c1 <= h2 - h1; c++)
+			printf("%u/%s -> %.*s:%u\n", c, proto, (int)(colon - e), e, h1 + (c - c1));
+	}
+	return LXR_EXIT_OK;
+}
+
+/* no stack file here: an `lxr run -d` container's ports, from its own
+ * supervisor's ps */
+static int run_port(const char *name, const char *private, const struct port_args *a)
+{
+	struct ctl_conn *conn = NULL;
+	json_t *ps = NULL;
+	const char *proto = a->proto;
+	long port = 0;
+	lxr_err err;
+	int r;
+
+	if (private && parse_private(private, &port, &proto) < 0) {
+		fprintf(stderr, "lxr: error: %s: expected PORT or PORT/PROTO (tcp or udp)\n",
+			private);
+		return LXR_EXIT_USAGE;
+	}
+	r = cli_run_connect("port", name, &conn);
+	if (r != LXR_EXIT_OK)
+		return r;
+	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0) {
+		lxr_err_print(&err);
+		r = LXR_EXIT_FAIL;
+	} else {
+		r = private ? print_port(ps, name, port, proto) : print_all(ps);
+	}
+	json_decref(ps);
+	ctl_close(conn);
+	return r;
+}
+
 int cmd_port(int argc, char **argv)
 {
 	struct port_args a = {0};
-	_cleanup_free_ char *inst = NULL;
+	_cleanup_free_ char *inst = NULL, *found = NULL;
 	char *services[2] = {NULL, NULL};
 	json_t *ps = NULL;
 	long port;
@@ -160,6 +224,12 @@ int cmd_port(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	if (!a.file && !a.project && !cli_find_stack(&found))
+		return run_port(argv[optind], argv[optind + 1], &a);
+	if (!argv[optind + 1]) {
+		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
+		return LXR_EXIT_USAGE;
+	}
 	if (parse_private(argv[optind + 1], &port, &a.proto) < 0) {
 		fprintf(stderr, "lxr: error: %s: expected PORT or PORT/PROTO (tcp or udp)\n",
 			argv[optind + 1]);

@@ -59,8 +59,26 @@ int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms
 	return r;
 }
 
+/* The record a kept run -d container's supervisor left when it ended */
+static json_t *exited_record(const char *name)
+{
+	_cleanup_free_ char *root = run_root(), *text = NULL;
+	_cleanup_close_ int dfd = -1;
+	lxr_err ignored;
+	size_t len;
+
+	dfd = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return NULL;
+	_cleanup_free_ char *rel = lxr_xasprintf("%s/%s", name, SUP_RUN_EXITED);
+	if (lxr_read_file_at(dfd, rel, &text, &len, &ignored) < 0)
+		return NULL;
+	return json_loads(text, 0, NULL);
+}
+
 /* A run -d container's record from its supervisor, as a stack's ps has
- * it (image, command, created, ports, exit code); NULL without one. */
+ * it (image, command, created, ports, exit code), or the one it left when
+ * it ended; NULL without either. */
 static json_t *supervised_record(const char *name)
 {
 	json_t *result = NULL, *rec = NULL;
@@ -70,7 +88,61 @@ static json_t *supervised_record(const char *name)
 	    json_array_size(result) == 1)
 		rec = json_incref(json_array_get(result, 0));
 	json_decref(result);
-	return rec;
+	return rec ? rec : exited_record(name);
+}
+
+/* docker wait NAME: until its supervisor has gone (the container ended
+ * for good: a restart policy keeps it), then the exit code it recorded */
+static int wait_one(const char *root, const char *name)
+{
+	struct lxr_container_ref ref;
+	json_t *rec;
+	lxr_err err;
+	int code;
+
+	if (strchr(name, '/') || name[0] == '.' || !name[0]) {
+		fprintf(stderr, "lxr: error: wait: \"%s\" is not a container name\n", name);
+		return -1;
+	}
+	while (sup_run_alive(name))
+		if (sup_run_wait(name, 3600 * 1000, &err) < 0 && err.errnum != ETIMEDOUT)
+			return lxr_err_print(&err), -1;
+	rec = exited_record(name);
+	if (!rec && rt_container_find(root, name, &ref, &err) == 0) {
+		rt_container_ref_free(&ref);
+		fprintf(stderr,
+			"lxr: error: wait %s: it runs in the foreground of its `lxr run`, which "
+			"has its exit code\n",
+			name);
+		return -1;
+	}
+	if (!rec) {
+		fprintf(stderr,
+			"lxr: error: wait %s: no stack file here, and no `lxr run -d` container "
+			"of that name\nlxr: hint: see `lxr ps`\n",
+			name);
+		return -1;
+	}
+	code = (int)json_integer_value(json_object_get(rec, "exit_code"));
+	json_decref(rec);
+	printf("%d\n", code);
+	return 0;
+}
+
+int runctl_wait(char *const *names)
+{
+	_cleanup_free_ char *root = run_root();
+
+	if (!names || !names[0])
+		return cli_run_connect("wait", NULL, NULL);
+	/* docker wait: each code in turn; its own status says only whether
+	 * it could wait */
+	for (size_t i = 0; names[i]; i++) {
+		if (wait_one(root, names[i]) < 0)
+			return LXR_EXIT_FAIL;
+		fflush(stdout);
+	}
+	return LXR_EXIT_OK;
 }
 
 int runctl_ps(bool json, bool quiet, const char *tmpl)
@@ -136,6 +208,45 @@ int runctl_ps(bool json, bool quiet, const char *tmpl)
 	json_decref(arr);
 	lxr_strv_free(names);
 	return LXR_EXIT_OK;
+}
+
+int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn)
+{
+	_cleanup_free_ char *root = run_root(), *sock = NULL, *dir = NULL;
+	struct lxr_container_ref ref;
+	lxr_err err;
+
+	if (!name) {
+		fprintf(stderr,
+			"lxr: error: %s: no stack file here, and no container named\n"
+			"lxr: hint: name `lxr run -d` containers (see `lxr ps`), or give -f FILE / "
+			"-p PROJECT for a stack\n",
+			cmd);
+		return LXR_EXIT_USAGE;
+	}
+	if (strchr(name, '/') || name[0] == '.' || !name[0]) {
+		fprintf(stderr, "lxr: error: %s: \"%s\" is not a container name\n", cmd, name);
+		return LXR_EXIT_USAGE;
+	}
+	dir = sup_run_dir_of(name);
+	sock = lxr_xasprintf("%s/control.sock", dir);
+	if (ctl_connect(sock, conn, &err) == 0)
+		return LXR_EXIT_OK;
+	if (rt_container_find(root, name, &ref, &err) == 0) {
+		rt_container_ref_free(&ref);
+		fprintf(stderr,
+			"lxr: error: %s %s: the container runs in the foreground of its `lxr run`, "
+			"with no supervisor to ask\n"
+			"lxr: hint: `lxr run -d` gives a container one\n",
+			cmd, name);
+	} else {
+		fprintf(stderr,
+			"lxr: error: %s %s: no stack file here, and no running `lxr run -d` "
+			"container of that name\n"
+			"lxr: hint: see `lxr ps`; for a stack, give -f FILE or -p PROJECT\n",
+			cmd, name);
+	}
+	return LXR_EXIT_FAIL;
 }
 
 /* A run -d container is its supervisor's to stop (else its restart

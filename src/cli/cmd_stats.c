@@ -285,7 +285,20 @@ int cmd_stats(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	r = cli_project_connect(o.file, o.project, &conn, &name);
+	/* no stack file here: an `lxr run -d` container's own supervisor */
+	if (!o.file && !o.project && !cli_find_stack(&name)) {
+		if (o.services[0] && o.services[1]) {
+			fputs("lxr: error: stats: no stack file here: name one `lxr run -d` "
+			      "container at a time (each has its own supervisor)\n",
+			      stderr);
+			return LXR_EXIT_USAGE;
+		}
+		r = cli_run_connect("stats", o.services[0], &conn);
+	} else {
+		free(name);
+		name = NULL;
+		r = cli_project_connect(o.file, o.project, &conn, &name);
+	}
 	if (r != LXR_EXIT_OK)
 		return r;
 	signal(SIGINT, on_signal);

@@ -24,7 +24,7 @@ static const char *health_of(const struct sup_instance *in)
 	}
 }
 
-static json_t *instance_json(const struct sup_instance *in)
+json_t *sup_instance_json(const struct sup_instance *in)
 {
 	/* still running while it stops: its uptime goes on until it exits */
 	bool running = svc_state_is_up(in->fsm.state) ||
@@ -347,7 +347,7 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			json_array_append_new(out, sup_inspect_json(s, in));
 			continue;
 		}
-		o = instance_json(in);
+		o = sup_instance_json(in);
 		if (!strcmp(cmd, "top"))
 			json_object_set_new(o, "processes", top_of(s, in));
 		else if (!strcmp(cmd, "stats"))
@@ -356,7 +356,7 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		/* a start-first update's new container, as compose lists its
 		 * temporary one */
 		if (in->shadow && !strcmp(cmd, "ps"))
-			json_array_append_new(out, instance_json(in->shadow));
+			json_array_append_new(out, sup_instance_json(in->shadow));
 	}
 	ctl_reply_ok(cs, req, out);
 }

@@ -84,6 +84,26 @@ int sup_run_wait(const char *name, int timeout_ms, lxr_err *err)
 	}
 }
 
+/* A kept container's last record (its exit code, image, command, times),
+ * for what asks once its supervisor is gone: lxr ps, lxr wait */
+static void record_exit(struct sup *s, const struct sup_instance *in)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->state_root, in->name);
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	json_t *rec = sup_instance_json(in);
+	char *text;
+	lxr_err err;
+
+	json_object_set_new(rec, "state", json_string("exited"));
+	json_object_set_new(rec, "pid", json_integer(0));
+	text = json_dumps(rec, JSON_COMPACT);
+	json_decref(rec);
+	if (dfd >= 0 && text &&
+	    lxr_write_file_replace(dfd, SUP_RUN_EXITED, text, strlen(text), 0600, &err) < 0)
+		lxr_err_print(&err);
+	free(text);
+}
+
 /* The end of a run container's supervisor: its endpoint (and the network
  * with it, when it was the last there), with --rm the container's
  * directory, then its own directory, lock last. */
@@ -97,6 +117,8 @@ static void finish(struct sup *s, bool rm)
 
 	if (in->net_joined && sup_net_detach(s, in, &err) < 0)
 		lxr_err_print(&err);
+	if (!rm && ran)
+		record_exit(s, in);
 	if (rm && ran) {
 		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->state_root, in->name);
 		struct lxr_cgroup *cg = NULL;

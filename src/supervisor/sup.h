@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 #include "lxr/config.h"
 #include "lxr/image.h"
@@ -321,6 +322,9 @@ char **sup_kvs_strv(const struct cfg_kvs *k);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
 /* join.c: the namespaces of another container the instance's plan names
  * (net_of, pid_of, ipc_of), looked up again at each start */
+/* An instance as ps lists it: service, instance, state, health, pid,
+ * restarts, exit_code, image, command, times, addresses, ports */
+json_t *sup_instance_json(const struct sup_instance *in);
 int sup_join_others(struct sup *s, struct sup_instance *in, lxr_err *err);
 struct sup_service *sup_find_service(struct sup *s, const char *name);
 

@@ -51,3 +51,41 @@ expect_rc 0 "rm"
 run ps
 [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "ps after rm: $OUT"
 pass "ps, logs, stop, kill and rm work on lxr run -d containers without a stack file"
+
+# docker's other habits on an `lxr run -d` container, through its own
+# supervisor: top, restart, stats, port, and wait with the exit code it
+# leaves (as ps shows it) once it has ended
+c=$(cname habits)
+run run -d --name "$c" -p 127.0.0.1::8080 "$ROOTFS" sleep 60
+expect_rc 0 "run -d -p"
+run top "$c"
+expect_rc 0 "top NAME"
+expect_grep "$OUT" "sleep 60" "top lists the container's processes"
+pid1=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $1}')
+run restart "$c"
+expect_rc 0 "restart NAME"
+run top "$c"
+pid2=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $1}')
+[ -n "$pid2" ] && [ "$pid1" != "$pid2" ] || fail "restart did not start the command again ($pid1, $pid2)"
+run stats --no-stream "$c"
+expect_rc 0 "stats --no-stream NAME"
+expect_grep "$OUT" "^$c +[0-9.]+%" "stats shows the container's figures"
+run port "$c"
+expect_grep "$OUT" "^8080/tcp -> 127\.0\.0\.1:[0-9]+$" "port NAME lists what it publishes"
+run port "$c" 8080
+expect_grep "$OUT" "^127\.0\.0\.1:[0-9]+$" "port NAME PORT"
+"$LXR" rm -f "$c" >/dev/null
+e=$(cname exits)
+run run -d --name "$e" --network none "$ROOTFS" sh -c 'sleep 0.3; exit 3'
+expect_rc 0 "run -d"
+run wait "$e"
+expect_rc 0 "wait NAME"
+expect_out 3 "wait prints the container's exit code"
+run ps
+expect_grep "$OUT" "^$e .* Exited \(3\)" "ps shows the exit code of an ended run -d container"
+run wait "$e"
+expect_out 3 "wait of an ended container prints its code at once"
+run top "$e"
+expect_rc 1 "top of an ended container"
+run rm "$e"
+pass "top, restart, stats, port and wait work on lxr run -d containers"

@@ -137,19 +137,26 @@ static int share_files(struct sup *s, struct plan_instance *p, const struct plan
  * name at all (the file is that container's to write) */
 static char *hostname_in(pid_t pid)
 {
-	_cleanup_free_ char *root = lxr_xasprintf("/proc/%d/root", (int)pid);
-	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+	_cleanup_free_ char *root = lxr_xasprintf("/proc/%d/root", (int)pid), *self = NULL;
+	_cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), pfd = -1, fd = -1;
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
 			       .resolve =
 				   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
 	char buf[65] = "";
+	struct stat st;
 	ssize_t n;
 
 	if (rfd < 0 ||
-	    (fd = (int)syscall(SYS_openat2, rfd, "/etc/hostname", &how, sizeof(how))) < 0)
+	    (pfd = (int)syscall(SYS_openat2, rfd, "/etc/hostname", &how, sizeof(how))) < 0)
 		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
+	/* opened for reading only when a regular file: a device node made
+	 * there is opened by no host process (the container's device cgroup
+	 * does not hold this one) */
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	self = lxr_xasprintf("/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
 		return NULL;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (!buf[0] ||

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "config/text.h"
 #include "lxr/config.h"
+#include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 
 struct ctl_args {
@@ -597,6 +598,25 @@ static int ctl_one(struct ctl_conn *conn, const char *cmd, struct ctl_args *a)
 	return r;
 }
 
+/* docker top NAME of a container in the foreground of its lxr run: false
+ * when there is no such running container */
+static bool top_foreground(const char *name)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	struct lxr_container_ref ref;
+	json_t *one;
+	lxr_err err;
+
+	if (strchr(name, '/') || name[0] == '.' || rt_container_find(root, name, &ref, &err) < 0)
+		return false;
+	one = json_pack("[{s:s, s:o}]", "instance", name, "processes",
+			sup_top_json(ref.cgroup_group, ref.id, ref.pid));
+	rt_container_ref_free(&ref);
+	print_top(one);
+	json_decref(one);
+	return true;
+}
+
 /* top, start and restart with no stack here: each `lxr run -d` container
  * named, through its own supervisor (docker top/start/restart NAME) */
 static int run_each(const char *cmd, struct ctl_args *a)
@@ -609,11 +629,13 @@ static int run_each(const char *cmd, struct ctl_args *a)
 	a->services = lxr_xcalloc(2, sizeof(char *));
 	for (size_t i = 0; names[i]; i++) {
 		struct ctl_conn *conn = NULL;
-		int one = cli_run_connect(cmd, names[i], &conn);
+		int one;
+		/* a foreground one has no supervisor: its cgroup, read here */
+		if (!strcmp(cmd, "top") && !sup_run_alive(names[i]) && top_foreground(names[i]))
+			continue;
+		one = cli_run_connect(cmd, names[i], &conn);
 		if (one == LXR_EXIT_OK) {
 			a->services[0] = names[i];
-			if (!strcmp(cmd, "top") && names[1])
-				printf("%s%s\n", i ? "\n" : "", names[i]);
 			one = ctl_one(conn, cmd, a);
 			ctl_close(conn);
 		}

@@ -264,7 +264,7 @@ static void do_pause(struct sup *s, struct ctl_server *cs, struct ctl_req req, b
 	ctl_reply_ok(cs, req, done);
 }
 
-static json_t *top_of(struct sup *s, struct sup_instance *in)
+json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init)
 {
 	struct lxr_cgroup *cg = NULL;
 	pid_t *pids = NULL;
@@ -273,14 +273,14 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 	json_t *procs = json_array();
 	int r;
 
-	if (!in->c)
+	if (init <= 0)
 		return procs;
-	if ((r = rt_cgroup_open(in->plan.spec.cgroup_group, in->plan.spec.id, &cg, &err)) == 0)
+	if ((r = rt_cgroup_open(cgroup_group, id, &cg, &err)) == 0)
 		r = rt_cgroup_pids(cg, &pids, &n, &err);
 	/* rootless without a delegated subtree: no cgroup of its own
 	 * (cgroup_rootless.c) */
 	else if (lxr_rootless_uid() >= 0)
-		r = rt_rootless_pids(rt_container_pid(in->c), &pids, &n, &err);
+		r = rt_rootless_pids(init, &pids, &n, &err);
 	if (r == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char path[64], *cmd = NULL;
@@ -303,6 +303,12 @@ static json_t *top_of(struct sup *s, struct sup_instance *in)
 	free(pids);
 	rt_cgroup_free(cg);
 	return procs;
+}
+
+static json_t *top_of(const struct sup_instance *in)
+{
+	return sup_top_json(in->plan.spec.cgroup_group, in->plan.spec.id,
+			    in->c ? rt_container_pid(in->c) : 0);
 }
 
 static json_t *stats_of(struct sup *s, struct sup_instance *in)
@@ -349,7 +355,7 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		}
 		o = sup_instance_json(in);
 		if (!strcmp(cmd, "top"))
-			json_object_set_new(o, "processes", top_of(s, in));
+			json_object_set_new(o, "processes", top_of(in));
 		else if (!strcmp(cmd, "stats"))
 			json_object_set_new(o, "stats", stats_of(s, in));
 		json_array_append_new(out, o);

@@ -88,4 +88,15 @@ expect_out 3 "wait of an ended container prints its code at once"
 run top "$e"
 expect_rc 1 "top of an ended container"
 run rm "$e"
-pass "top, restart, stats, port and wait work on lxr run -d containers"
+f=$(cname fore)
+"$LXR" run --rm --name "$f" --network none "$ROOTFS" sleep 3 >/dev/null 2>&1 &
+fpid=$!
+for _ in $(seq 100); do "$LXR" ps -q | grep -qx "$f" && break; sleep 0.05; done
+run top "$f"
+expect_rc 0 "top of a foreground container"
+expect_grep "$OUT" "sleep 3" "top lists a foreground container's processes too"
+run wait "$f"
+expect_rc 1 "wait of a foreground container (its lxr run has the code)"
+kill "$fpid" 2>/dev/null || true
+wait "$fpid" 2>/dev/null || true
+pass "top, restart, stats, port and wait work on lxr run -d containers; top on foreground ones"

@@ -140,6 +140,10 @@ enum lxr_ns_kind {
 struct lxr_namespace {
 	bool create;     /* new namespace of this kind */
 	char *join_path; /* or: setns() to this /proc/PID/ns/... path */
+	/* join_path is a namespace made for this container alone (its
+	 * network endpoint's, or its own kept from an earlier start): what it
+	 * sets there (net.* sysctls) is its own, not the host's or another's */
+	bool own;
 };
 
 /* OCI "linux.seccomp": a syscall filter as data. Names are the kernel's

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_net.h"
+#include "cli/run_opts.h"
 #include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 
@@ -63,7 +64,9 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 	struct lxr_cgroup *cg = NULL;
 	struct stat st;
 
-	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+	/* docker's rule for a name: it is a directory's name here, and an
+	 * empty one would be the directory of them all */
+	if (!run_opts_name_valid(name))
 		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
 	/* a run -d container's supervisor would restart it: it goes first
 	 * (between two restarts the container's directory may be all there is) */

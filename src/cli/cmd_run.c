@@ -60,6 +60,7 @@ static int run_foreground(struct run_opts *o)
 		return lxr_err_print(&err), EXIT_LXR;
 	}
 	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
+	o->started = r >= 0;
 	rt_pipes_close_child(&pipes);
 	if (r < 0) {
 		rt_pipes_close(&pipes);

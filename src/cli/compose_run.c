@@ -90,16 +90,6 @@ static int usage_error(const char *what, const char *arg)
 	return LXR_EXIT_USAGE;
 }
 
-/* The stack loader reads the options as YAML, which is UTF-8: an argument
- * that is not would be dropped from the document, not passed on. */
-static bool utf8(const char *s)
-{
-	json_t *j = json_string(s);
-
-	json_decref(j);
-	return j != NULL;
-}
-
 static const struct option longopts[] = {{"rm", no_argument, NULL, 'R'},
 					 {"detach", no_argument, NULL, 'd'},
 					 {"name", required_argument, NULL, 'N'},
@@ -134,7 +124,7 @@ static int parse(int argc, char **argv, struct crun *c)
 	for (int i = 1; i < argc; i++) {
 		char at[16];
 		snprintf(at, sizeof(at), "%d", i);
-		if (!utf8(argv[i]))
+		if (!run_arg_utf8(argv[i]))
 			return usage_error(
 			    "an argument is not UTF-8 text, which lxr cannot pass on: "
 			    "argument ",

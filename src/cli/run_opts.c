@@ -185,6 +185,14 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+bool run_arg_utf8(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 bool run_opts_name_valid(const char *s)
 {
 	/* docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*; also a file name here */
@@ -598,6 +606,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 
 	memset(o, 0, sizeof(*o));
 	o->svc = json_object();
+	for (int i = 1; i < argc; i++)
+		if (!run_arg_utf8(argv[i]))
+			return lxr_fail(err, EILSEQ,
+					"argument %d is not UTF-8 text, which lxr cannot pass on",
+					i),
+			       lxr_err_hint(err, "the options become a Compose service, which is "
+						 "UTF-8 text");
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
@@ -646,10 +661,16 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 	if (!json_object_get(o->svc, "hostname") && !json_object_get(o->svc, "uts") &&
 	    !(o->network && lxr_str_has_prefix(o->network, "container:")))
 		run_set(o, "hostname", run_lit(o->name));
+	/* claimed before the plan makes volumes: a cidfile that is there
+	 * changes nothing */
 	if (image_and_command(o, argv[optind], argv + optind + 1, err) < 0 ||
-	    run_stack_plan(o, err) < 0)
+	    run_cidfile_claim(o, err) < 0)
 		return -1;
-	return run_cidfile_claim(o, err);
+	if (run_stack_plan(o, err) < 0) {
+		run_cidfile_drop(o);
+		return -1;
+	}
+	return 0;
 }
 
 void run_opts_free(struct run_opts *o)

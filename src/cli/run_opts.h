@@ -12,6 +12,7 @@
 struct run_opts {
 	bool rm, detach, interactive, tty;
 	bool publish_all; /* -P: every exposed port, on a free host port */
+	bool started;     /* its container was made: what it leaves is its own */
 	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
 	char *cidfile;    /* --cidfile: written with the name once it starts */
 	char *name;
@@ -32,6 +33,9 @@ void run_opts_free(struct run_opts *o);
 /* A container's name as docker takes it ([a-zA-Z0-9][a-zA-Z0-9_.-]*, 128
  * at most), which is also the name of its directory. */
 bool run_opts_name_valid(const char *s);
+/* The stack loader reads the options as YAML, which is UTF-8: an argument
+ * that is not could not be passed on (nor dropped in silence). */
+bool run_arg_utf8(const char *s);
 /* o->svc as a one-service stack, loaded and validated by the stack loader,
  * planned by plan_instance_build (the image resolved, pulled when missing,
  * and held in use for this process's life), then carried the way `lxr run`
@@ -58,15 +62,17 @@ extern const struct option run_flags_longopts[];
 extern const char run_flags_usage[];
 int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err);
 int run_flags_finish(struct run_opts *o, lxr_err *err);
-/* --cidfile: made with the container's name once the plan is whole (it
- * must not exist, as docker has it), and removed if the start fails */
+/* --cidfile: made with the container's name before the plan makes
+ * anything (it must not exist, as docker has it), and removed if the plan
+ * or the start fails */
 int run_cidfile_claim(struct run_opts *o, lxr_err *err);
 void run_cidfile_drop(struct run_opts *o);
 /* The container's process as `lxr run` starts it: a layer of its own (gone
  * with --rm), a terminal with -t (TERM=xterm unless set), stdin with -i. */
 void run_carry_process(struct run_opts *o);
-/* With --rm, once the container is gone: its anonymous volumes (docker
- * run --rm's and compose run --rm's rule), +anon/<name> of its project. */
+/* With --rm, once the container it started is gone: its anonymous volumes
+ * (docker run --rm's and compose run --rm's rule), +anon/<name> of its
+ * project. */
 void run_anon_volumes_drop(struct run_opts *o);
 
 #endif

@@ -32,6 +32,11 @@ static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
 	int fd = memfd_create("lxr-run.json", MFD_CLOEXEC), r;
 
 	json_decref(doc);
+	if (!text) {
+		if (fd >= 0)
+			close(fd);
+		return lxr_fail(err, EINVAL, "the options as a Compose service (not UTF-8 text?)");
+	}
 	if (fd < 0)
 		return lxr_fail(err, errno, "memfd_create for the run's stack");
 	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
@@ -157,6 +162,23 @@ static void carry(struct run_opts *o)
 	s->hold_mounts = o->rm && !o->detach && !o->plan.net.network;
 }
 
+/* PORT[-PORT][/tcp|udp], as an image's ExposedPorts names a port lxr
+ * publishes */
+static bool exposed_port_ok(const char *e)
+{
+	size_t n = strspn(e, "0123456789");
+
+	if (!n)
+		return false;
+	if (e[n] == '-') {
+		size_t m = strspn(e + n + 1, "0123456789");
+		if (!m)
+			return false;
+		n += 1 + m;
+	}
+	return !e[n] || !strcmp(e + n, "/tcp") || !strcmp(e + n, "/udp");
+}
+
 /* -P: every port the image exposes and every --expose, each on a free
  * host port (compose's "PORT/PROTO"), when the container has an endpoint
  * to publish them on. Loaded again with them. */
@@ -171,8 +193,17 @@ static int publish_all(struct run_opts *o, const struct img_image *im, struct cf
 	    (net && (!strcmp(net, "none") || !strcmp(net, "host") ||
 		     lxr_str_has_prefix(net, "ns:") || lxr_str_has_prefix(net, "container:"))))
 		return 0;
-	for (i = 0; im && im->config.exposed_ports && im->config.exposed_ports[i]; i++, n++)
-		run_push(o, "ports", json_string(im->config.exposed_ports[i]));
+	for (i = 0; im && im->config.exposed_ports && im->config.exposed_ports[i]; i++) {
+		const char *e = im->config.exposed_ports[i];
+		/* the image's word is a container port, nothing more: a host
+		 * port or address in it is not the image's to choose */
+		if (!exposed_port_ok(e)) {
+			lxr_warn("image %s exposes \"%s\": not a port, not published", o->image, e);
+			continue;
+		}
+		run_push(o, "ports", run_lit(e));
+		n++;
+	}
 	json_array_foreach(expose, i, v)
 	{
 		run_push(o, "ports", json_incref(v));
@@ -242,7 +273,9 @@ void run_anon_volumes_drop(struct run_opts *o)
 	_cleanup_free_ char *anon = NULL;
 	lxr_err err;
 
-	if (!o->rm || !o->stack)
+	/* a start that failed (the name taken, say) made none: those under
+	 * the name are another container's */
+	if (!o->rm || !o->stack || !o->started)
 		return;
 	anon = lxr_xasprintf("%s/volumes/%s/+anon/%s", lxr_data_dir(), o->stack->project, o->name);
 	if (lxr_rm_rf(anon, &err) < 0 && err.errnum != ENOENT)

@@ -337,6 +337,29 @@ static void check_links(struct cfg_ctx *c, const struct cfg_stack *st, const str
 	}
 }
 
+/* A namespaced sysctl is the namespace's: with the host's network or IPC
+ * namespace, or another container's, setting it would change the host or
+ * that container (docker refuses it too). */
+static void check_sysctls(struct cfg_ctx *c, const struct cfg_service *s)
+{
+	const char *nm = s->host.network_mode.v, *ipc = s->host.ipc.v;
+	bool net_shared = nm && (!strcmp(nm, "host") || strchr(nm, ':'));
+	bool ipc_shared = ipc && (!strcmp(ipc, "host") || strchr(ipc, ':'));
+
+	for (size_t i = 0; i < s->sysctls.n; i++) {
+		const char *k = s->sysctls.v[i].key;
+		bool net = lxr_str_has_prefix(k, "net.");
+		if ((net && net_shared) || (!net && ipc_shared))
+			cfg_diag_add(c, s->sysctls.v[i].pos, false,
+				     "drop it, or give the service a namespace of its own",
+				     "sysctls: \"%s\" cannot be set with %s %s: that namespace is "
+				     "%s, not this container's",
+				     k, net ? "network_mode" : "ipc", net ? nm : ipc,
+				     !strcmp(net ? nm : ipc, "host") ? "the host's"
+								     : "another container's");
+	}
+}
+
 /* docker's rules for the namespaces: a private IPC namespace (compose's
  * default) cannot be joined, only a shareable one (or the host's); with
  * the host's UTS namespace the host's name is the container's. */
@@ -374,6 +397,7 @@ static void check_namespaces(struct cfg_ctx *c, const struct cfg_stack *st,
 				    conflicts[i].what, nm);
 	}
 
+	check_sysctls(c, s);
 	if (h->uts.v && !strcmp(h->uts.v, "host") && s->hostname.v)
 		cfg_diag_add(c, s->hostname.pos, false, "drop hostname, or uts: host",
 			     "hostname cannot be set with uts: host (the container has the "

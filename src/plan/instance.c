@@ -43,6 +43,7 @@ void plan_spec_join_endpoint(struct lxr_spec *spec, const char *netns_path, cons
 	spec->ns[LXR_NS_NET].create = false;
 	free(spec->ns[LXR_NS_NET].join_path);
 	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup(netns_path);
+	spec->ns[LXR_NS_NET].own = true;
 	/* after the runtime's own /etc binds, so these win */
 	if (!has_mount(spec, "/etc/hosts"))
 		plan_spec_add_mount(spec, "/etc/hosts", "bind", hosts_path, MS_BIND, NULL);

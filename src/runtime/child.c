@@ -76,8 +76,10 @@ static bool sysctl_namespaced(const struct lxr_spec *spec, const char *kv, size_
 	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
 		if (klen == strlen(ipc[i]) && !strncmp(kv, ipc[i], klen))
 			return spec->ns[LXR_NS_IPC].create;
+	/* the host's network namespace, or another container's, is not
+	 * this container's to change */
 	if (klen > 4 && !strncmp(kv, "net.", 4))
-		return spec->ns[LXR_NS_NET].create || spec->ns[LXR_NS_NET].join_path;
+		return spec->ns[LXR_NS_NET].create || spec->ns[LXR_NS_NET].own;
 	return false;
 }
 

@@ -232,9 +232,11 @@ static int respawn(struct sup *s, struct sup_instance *in, struct lxr_stdio *io,
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", in->kept_netns);
 	sp->ns[LXR_NS_NET].create = false;
 	sp->ns[LXR_NS_NET].join_path = path;
+	sp->ns[LXR_NS_NET].own = true;
 	r = rt_container_respawn(sp, root, io, &in->kept_cg, &in->c, err);
 	sp->ns[LXR_NS_NET].create = true;
 	sp->ns[LXR_NS_NET].join_path = NULL;
+	sp->ns[LXR_NS_NET].own = false;
 	return r;
 }
 

@@ -39,6 +39,10 @@ static int target_pid(struct sup *s, const struct plan_ns_join *j, const char *k
 		*pid = rt_container_pid(x->c);
 		return 0;
 	}
+	/* a container's name, which is a directory's: nothing that leads
+	 * out of lxr's run directory */
+	if (!j->name[0] || j->name[0] == '.' || strchr(j->name, '/'))
+		return lxr_fail(err, EINVAL, "%s container:%s: not a container name", key, j->name);
 	if (rt_container_find_any(lxr_run_dir(), j->name, &ref, err) < 0)
 		return lxr_err_wrap(err, "%s container:%s", key, j->name);
 	*pid = ref.pid;
@@ -198,6 +202,7 @@ static int join_one(struct sup *s, struct plan_instance *p, const struct plan_ns
 	sp->ns[ns].create = false;
 	free(sp->ns[ns].join_path);
 	sp->ns[ns].join_path = lxr_xasprintf("/proc/%d/ns/%s", (int)pid, files[ns]);
+	sp->ns[ns].own = false;
 	if (share_files(s, p, j, pid, ns, err) < 0)
 		return lxr_err_wrap(err, "%s: %s", keys[ns], j->name);
 	if (ns == LXR_NS_NET)

@@ -118,6 +118,7 @@ static void join_endpoint(struct sup_instance *in, const struct lxr_endpoint *ep
 	sp->ns[LXR_NS_NET].create = false;
 	free(sp->ns[LXR_NS_NET].join_path);
 	sp->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep->netns_path);
+	sp->ns[LXR_NS_NET].own = true;
 	if (!mounted(sp, "/etc/hosts")) {
 		plan_spec_add_mount(sp, "/etc/hosts", "bind", ep->hosts_path, MS_BIND, NULL);
 		in->plan.carrier_mounts++;

@@ -154,3 +154,40 @@ run run --rm --name "$(cname logok)" --network none --log-driver local --log-opt
 expect_rc 0 "--log-driver local, --memory-reservation, --cpuset-cpus"
 expect_grep "$OUT" "Cpus_allowed_list:[[:space:]]+0$" "--cpuset-cpus"
 pass "what lxr does not run is refused by name; the cgroup knobs apply"
+
+# what an option must not be able to do
+before=$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)
+run run --rm --name "$(cname hostsysctl)" --network host \
+	--sysctl net.ipv4.tcp_keepalive_probes=$((before + 1)) "$ROOTFS" true
+expect_rc 125 "--sysctl net.* with --network host"
+[ "$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)" = "$before" ] || fail "a container changed the host's sysctl"
+run run --rm --name "$(cname traverse)" --network none --pid container:../../../tmp "$ROOTFS" true
+expect_rc 125 "container: with a path for a name"
+expect_grep "$ERR" "not a container name" "the name is refused as such"
+run run --rm --name "$(cname utf)" --network none -e "$(printf 'A=\377')" "$ROOTFS" true
+expect_rc 125 "an argument that is not UTF-8"
+run rm -v ""
+expect_rc 1 "rm of an empty name"
+[ -d "$LXR_RUN_DIR/_run" ] || fail "rm \"\" removed the run containers' directory"
+own=$(cname ownsvol)
+run run -d --name "$own" --network none -v /data "$ROOTFS" sh -c 'echo mine > /data/f; exec sleep 60'
+expect_rc 0 "run -d with an anonymous volume"
+for _ in $(seq 100); do [ -f "$anon/$own/%2Fdata/f" ] && break; sleep 0.05; done
+run run --rm --name "$own" --network none "$ROOTFS" true
+expect_rc 125 "--rm under a name in use"
+[ -f "$anon/$own/%2Fdata/f" ] || fail "a --rm run that never started removed another container's volume"
+"$LXR" rm -f -v "$own" >/dev/null
+echo keep > cidtaken
+run run --rm --name "$(cname cidvol)" --network none --cidfile cidtaken -v cidvol:/x "$ROOTFS" true
+expect_rc 125 "--cidfile that exists, with a new volume"
+"$LXR" volume ls -q | grep -qx cidvol && fail "a refused run made its volume"
+run import -c 'EXPOSE 0.0.0.0:2222:22' "$ROOTFS" lxrtest-hostile:1
+expect_rc 0 "import an image whose EXPOSE names a host port"
+n=$(cname hostile)
+run run -d --name "$n" -P lxrtest-hostile:1 sleep 60
+expect_rc 0 "run -P of that image"
+run ps
+expect_grep "$OUT" "^$n " "it runs"
+printf '%s\n' "$OUT" | grep "^$n " | grep -q 2222 && fail "the image chose a host port: $OUT"
+"$LXR" rm -f "$n" >/dev/null
+pass "options cannot change the host's sysctls, leave lxr's directories, or take another's volume; images choose no host port"

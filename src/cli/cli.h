@@ -222,8 +222,9 @@ int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only
 /* docker wait NAME...: each run -d container's exit code, once it has
  * ended for good (LXR_EXIT_OK, or why not printed) */
 int runctl_wait(char *const *names);
-/* stop_grace_s >= 0: stop (SIGTERM, SIGKILL after that many seconds);
- * < 0: send sig */
-int runctl_signal(char *const *names, int sig, int stop_grace_s);
+/* stop: SIGTERM, SIGKILL after grace_s seconds (< 0: the container's own
+ * stop_grace_period, docker's --stop-timeout; 10 s without a supervisor);
+ * else send sig */
+int runctl_signal(char *const *names, int sig, bool stop, int grace_s);
 
 #endif

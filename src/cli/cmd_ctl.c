@@ -510,11 +510,9 @@ static int run_containers(const char *cmd, const struct ctl_args *a)
 	}
 	if (!strcmp(cmd, "ps"))
 		return runctl_ps(a->json, a->quiet, a->tmpl);
-	/* docker stop's default grace: 10 s */
-	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL,
-			     strcmp(cmd, "stop") ? -1
-			     : a->timeout >= 0   ? a->timeout
-						 : 10);
+	/* without -t, the container's own grace (docker's default 10 s) */
+	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL, !strcmp(cmd, "stop"),
+			     a->timeout);
 }
 
 /* `lxr ps` on the boot after a service's on_give_up took the box down:

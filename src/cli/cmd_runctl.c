@@ -253,9 +253,8 @@ int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn)
  * policy would bring it back): stop or kill through its control socket,
  * and for stop wait until the supervisor is gone with it. 1: there is no
  * supervisor (a container of an older lxr, or one that ended). */
-static int through_supervisor(const char *name, int sig, int stop_grace_s, lxr_err *err)
+static int through_supervisor(const char *name, int sig, bool stop, int grace_s, lxr_err *err)
 {
-	bool stop = stop_grace_s >= 0;
 	_cleanup_free_ char *dir = sup_run_dir_of(name);
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", dir);
 	struct ctl_conn *c = NULL;
@@ -265,10 +264,10 @@ static int through_supervisor(const char *name, int sig, int stop_grace_s, lxr_e
 
 	if (ctl_connect(sock, &c, &ignored) < 0)
 		return 1;
-	r = ctl_call(c, stop ? "stop" : "kill",
-		     json_pack("{s:[s], s:i, s:i}", "services", name, "signal", sig, "timeout",
-			       stop_grace_s),
-		     10000, &result, err);
+	r = ctl_call(
+	    c, stop ? "stop" : "kill",
+	    json_pack("{s:[s], s:i, s:i}", "services", name, "signal", sig, "timeout", grace_s),
+	    10000, &result, err);
 	json_decref(result);
 	ctl_close(c);
 	if (r < 0 || !stop)
@@ -279,27 +278,34 @@ static int through_supervisor(const char *name, int sig, int stop_grace_s, lxr_e
 }
 
 /* docker stop: SIGTERM (lxr's init passes it on), then SIGKILL after the
- * grace period; docker kill: the one signal. */
-static int signal_one(const char *root, const char *name, int sig, int stop_grace_s, lxr_err *err)
+ * grace period (grace_s < 0: the container's own, its --stop-timeout);
+ * docker kill: the one signal. */
+static int signal_one(const char *root, const char *name, int sig, bool stop, int grace_s,
+		      lxr_err *err)
 {
+	_cleanup_free_ char *dir = NULL;
 	struct lxr_container_ref ref;
 	struct pollfd pf;
-	bool stop = stop_grace_s >= 0;
 	int r = 0;
 
-	if (strchr(name, '/') || name[0] == '.')
+	if (strchr(name, '/') || name[0] == '.' || !name[0])
 		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
-	r = through_supervisor(name, sig, stop_grace_s, err);
+	r = through_supervisor(name, sig, stop, grace_s, err);
 	if (r <= 0)
 		return r;
 	r = 0;
-	if (rt_container_find(root, name, &ref, err) < 0)
+	dir = lxr_xasprintf("%s/%s", root, name);
+	if (rt_container_find(root, name, &ref, err) < 0) {
+		/* docker stop of a container that has ended: nothing to do */
+		if (stop && access(dir, F_OK) == 0)
+			return 0;
 		return lxr_err_wrap(err, "container %s", name);
+	}
 	pf = (struct pollfd){.fd = ref.pidfd, .events = POLLIN};
 	if (syscall(SYS_pidfd_send_signal, ref.pidfd, stop ? SIGTERM : sig, NULL, 0) < 0 &&
 	    errno != ESRCH)
 		r = lxr_fail(err, errno, "signal container %s (pidfd_send_signal)", name);
-	else if (stop && poll(&pf, 1, stop_grace_s * 1000) == 0) {
+	else if (stop && poll(&pf, 1, (grace_s < 0 ? 10 : grace_s) * 1000) == 0) {
 		syscall(SYS_pidfd_send_signal, ref.pidfd, SIGKILL, NULL, 0);
 		if (poll(&pf, 1, 10000) == 0)
 			r = lxr_fail(err, ETIMEDOUT, "container %s did not exit after SIGKILL",
@@ -309,7 +315,7 @@ static int signal_one(const char *root, const char *name, int sig, int stop_grac
 	return r;
 }
 
-int runctl_signal(char *const *names, int sig, int stop_grace_s)
+int runctl_signal(char *const *names, int sig, bool stop, int grace_s)
 {
 	_cleanup_free_ char *root = run_root();
 	int rc = LXR_EXIT_OK;
@@ -323,7 +329,7 @@ int runctl_signal(char *const *names, int sig, int stop_grace_s)
 	}
 	for (size_t i = 0; names[i]; i++) {
 		lxr_err err;
-		if (signal_one(root, names[i], sig, stop_grace_s, &err) < 0) {
+		if (signal_one(root, names[i], sig, stop, grace_s, &err) < 0) {
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 		} else {

@@ -94,7 +94,7 @@ static int volume_modes(json_t *v, char *modes, bool bind, const char *arg, lxr_
 int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(arg);
-	char *src = copy, *dst, *mode;
+	char *src = copy, *dst, *mode, path[PATH_MAX];
 	struct stat st;
 	json_t *v;
 
@@ -112,6 +112,15 @@ int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 		*mode++ = '\0';
 	if (dst[0] != '/')
 		return lxr_fail(err, 0, "-v \"%s\": destination must be absolute", arg);
+	/* docker (23 on) takes ./DIR, ../DIR, . and .. from the current
+	 * directory; any other source without a slash names a volume */
+	if (!strcmp(src, ".") || !strcmp(src, "..") || lxr_str_has_prefix(src, "./") ||
+	    lxr_str_has_prefix(src, "../")) {
+		if (!realpath(src, path))
+			return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src),
+			       lxr_err_hint(err, "create it first (mkdir -p %s)", src);
+		src = path;
+	}
 	v = json_pack("{s:s, s:o}", "type", src[0] == '/' ? "bind" : "volume", "target",
 		      run_lit(dst));
 	if (mode && volume_modes(v, mode, src[0] == '/', arg, err) < 0) {

@@ -87,11 +87,17 @@ run wait "$e"
 expect_out 3 "wait of an ended container prints its code at once"
 run top "$e"
 expect_rc 1 "top of an ended container"
+run stop "$e"
+expect_rc 0 "stop of an ended container (docker: nothing to do)"
+expect_out "$e" "stop prints its name"
+run kill "$e"
+expect_rc 1 "kill of an ended container (docker: not running)"
 run rm "$e"
 f=$(cname fore)
 "$LXR" run --rm --name "$f" --network none "$ROOTFS" sleep 3 >/dev/null 2>&1 &
 fpid=$!
-for _ in $(seq 100); do "$LXR" ps -q | grep -qx "$f" && break; sleep 0.05; done
+# listed once its directory is there; running once its init is
+for _ in $(seq 100); do "$LXR" top "$f" 2>/dev/null | grep -q "sleep 3" && break; sleep 0.05; done
 run top "$f"
 expect_rc 0 "top of a foreground container"
 expect_grep "$OUT" "sleep 3" "top lists a foreground container's processes too"

@@ -78,10 +78,11 @@ run run --rm --name "$(cname mount)" --network none \
 	--mount type=bind,src=./src,dst=/b,readonly \
 	--mount type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770 \
 	--mount "type=volume,source=mvol,target=/v" \
-	-v "$TEST_TMP/src:/z:ro,Z" "$ROOTFS" sh -c \
+	-v "$TEST_TMP/src:/z:ro,Z" -v ./src:/rel:ro "$ROOTFS" sh -c \
 	'cat /b/f; (touch /b/x) 2>&1; grep " /t " /proc/self/mounts | cut -d" " -f4; stat -c %a /t;
-	 echo kept > /v/k; cat /z/f'
+	 echo kept > /v/k; cat /z/f; cat /rel/f'
 expect_rc 0 "--mount"
+[ "$(printf '%s\n' "$OUT" | grep -c '^from-host$')" = 3 ] || fail "-v ./DIR is not the directory here: $OUT"
 expect_grep "$OUT" "^from-host$" "a relative bind source is taken from the current directory"
 expect_grep "$OUT" "Read-only file system" "readonly"
 expect_grep "$OUT" "size=1024k,mode=1770" "tmpfs-size and tmpfs-mode"

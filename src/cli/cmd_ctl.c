@@ -57,6 +57,7 @@ static const struct {
 	   "                         {{.Image}} {{.Command}} {{.Service}}\n"
 	   "                         {{.RunningFor}} {{.CreatedAt}} {{.Status}}\n"
 	   "                         {{.State}} {{.Health}} {{.ExitCode}} {{.Ports}}\n"
+	   "                         ({{.State}} is compose's word, as json's State)\n"
 	   "      --no-trunc         the whole command\n"
 	   "\n"
 	   "Example:\n"

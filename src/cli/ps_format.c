@@ -60,6 +60,24 @@ static void update_of(json_t *o, char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), " (update paused)");
 }
 
+/* compose's State from lxr's: running, paused, restarting, exited,
+ * created, removing */
+static const char *compose_state(const char *st)
+{
+	if (!strcmp(st, "running") || !strcmp(st, "healthy") || !strcmp(st, "unhealthy") ||
+	    !strcmp(st, "starting"))
+		return "running";
+	if (!strcmp(st, "stopping"))
+		return "removing";
+	if (!strcmp(st, "backoff"))
+		return "restarting";
+	if (!strcmp(st, "paused") || !strcmp(st, "created") || !strcmp(st, "restarting") ||
+	    !strcmp(st, "removing"))
+		return st;
+	return !strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed") ? "exited"
+											: "created";
+}
+
 /* docker's State.String() from lxr's states */
 static void status_of(json_t *o, int64_t now, char *buf, size_t len)
 {
@@ -163,8 +181,8 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 			strftime(buf, len, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
 	} else if (!strcmp(name, "Status"))
 		status_of(o, now, buf, len);
-	else if (!strcmp(name, "State"))
-		snprintf(buf, len, "%s", str(o, "state"));
+	else if (!strcmp(name, "State")) /* compose's word; the health is .Health */
+		snprintf(buf, len, "%s", compose_state(str(o, "state")));
 	else if (!strcmp(name, "Health"))
 		snprintf(buf, len, "%s", str(o, "health"));
 	else if (!strcmp(name, "ExitCode"))
@@ -172,23 +190,6 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 			 (long long)(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
 	else if (!strcmp(name, "Ports") || !strcmp(name, "Publishers"))
 		ports_of(o, buf, len);
-}
-
-/* compose's State from lxr's: running, paused, restarting, exited,
- * created, removing */
-static const char *compose_state(const char *st)
-{
-	if (!strcmp(st, "running") || !strcmp(st, "healthy") || !strcmp(st, "unhealthy") ||
-	    !strcmp(st, "starting"))
-		return "running";
-	if (!strcmp(st, "stopping"))
-		return "removing";
-	if (!strcmp(st, "backoff"))
-		return "restarting";
-	if (!strcmp(st, "paused") || !strcmp(st, "created"))
-		return st;
-	return !strcmp(st, "exited") || !strcmp(st, "stopped") || !strcmp(st, "failed") ? "exited"
-											: "created";
 }
 
 /* "0.0.0.0:8080->80/tcp" as compose's Publishers entry */

@@ -47,7 +47,7 @@ pass "stop -t 1 kills after 1 s instead of the service's 30 s ($took ms)"
 
 run ps -f "$STACK" -a --format '{{.Name}} {{.Service}} {{.State}}'
 expect_rc 0 "ps -a"
-expect_grep "$OUT" "^stubborn-1 stubborn stopped$" "ps -a lists the stopped instance"
+expect_grep "$OUT" "^stubborn-1 stubborn exited$" "ps -a lists the stopped instance (compose's State: exited)"
 run ps -f "$STACK"
 expect_grep "$OUT" "^stubborn-1 .* stubborn +[0-9a-zA-Z ]+ ago +Exited \(137\) [0-9a-zA-Z ]+ ago" "ps lists stopped instances anyway"
 run ps -f "$STACK" --status exited -q

@@ -39,7 +39,7 @@ static char *cache_path(uint64_t caps)
 
 	if (stat("/proc/self/exe", &st) < 0 || uname(&u) < 0)
 		return NULL;
-	return lxr_xasprintf("%s/seccomp/%016llx-%s-%llx-%llx-%llx-%llx.bpf", lxr_run_dir(),
+	return lxr_xasprintf("%s/.seccomp/%016llx-%s-%llx-%llx-%llx-%llx.bpf", lxr_run_dir(),
 			     (unsigned long long)caps, u.release, (unsigned long long)st.st_dev,
 			     (unsigned long long)st.st_ino, (unsigned long long)st.st_size,
 			     (unsigned long long)st.st_mtim.tv_sec);

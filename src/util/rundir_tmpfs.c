@@ -38,7 +38,7 @@ static bool on_tmpfs(const char *path)
  * comes here first), and the seccomp filter cache. */
 static bool quiescent(const char *dir)
 {
-	static const char *const notes[] = {".", "..", ".net.lock", ".net.nft", "seccomp"};
+	static const char *const notes[] = {".", "..", ".net.lock", ".net.nft", ".seccomp"};
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	bool ok = d != NULL;

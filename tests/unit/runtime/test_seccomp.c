@@ -458,7 +458,7 @@ static void load_needs_nnp_or_sys_admin(void **state)
 static void cache_is_written_and_a_torn_one_ignored(void **state)
 {
 	char *run = *state;
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/seccomp", run);
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/.seccomp", run);
 	_cleanup_free_ char *cmd = NULL;
 	char path[1024] = "";
 	lxr_err err = {0};
@@ -511,7 +511,7 @@ static void put(const char *dir, const char *name, time_t mtime)
 static void cache_keeps_other_binaries_but_not_stale_ones(void **state)
 {
 	char *run = *state;
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/seccomp", run);
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/.seccomp", run);
 	_cleanup_free_ char *kernel = NULL, *self = NULL, *self_old = NULL, *other = NULL;
 	lxr_err err = {0};
 	struct utsname u;

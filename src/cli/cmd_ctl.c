@@ -673,6 +673,16 @@ int cmd_ctl(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* compose's ps of a project with no containers: an empty list */
+	if (!strcmp(cmd, "ps") && cli_project_down(a.file, a.project)) {
+		json_t *none = json_array();
+		if (a.json)
+			puts("[]");
+		else if (!a.quiet && !a.service_names)
+			cli_ps_print(none, a.tmpl, a.no_trunc);
+		json_decref(none);
+		goto out;
+	}
 	r = cli_project_connect(a.file, a.project, &conn, &project);
 	if (r == LXR_EXIT_OK)
 		r = ctl_one(conn, cmd, &a);

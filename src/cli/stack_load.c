@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -197,6 +198,23 @@ int cli_project_connect(const char *file, const char *project, struct ctl_conn *
 		return LXR_EXIT_FAIL;
 	}
 	return LXR_EXIT_OK;
+}
+
+bool cli_project_down(const char *file, const char *project)
+{
+	struct cfg_stack *st = NULL;
+	_cleanup_free_ char *sock = NULL;
+
+	if (!project) {
+		/* a stack file that does not load: the caller's connect says why */
+		if (cli_stack_open(file, NULL, &st) != LXR_EXIT_OK)
+			return false;
+		sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), st->project);
+		cfg_stack_free(st);
+	} else {
+		sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	}
+	return access(sock, F_OK) < 0 && errno == ENOENT;
 }
 
 int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps)

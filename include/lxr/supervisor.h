@@ -155,6 +155,8 @@ char *sup_run_dir_of(const char *name);
 /* In a kept run -d container's directory once its supervisor has gone: its
  * last ps record (JSON: exit_code, image, command, times) */
 #define SUP_RUN_EXITED "exited.json"
+/* ... and what lxr inspect showed of it last (JSON, docker's words) */
+#define SUP_RUN_INSPECT "inspect.json"
 /* The processes of the container whose init is init (0: none), in the
  * cgroup cgroup_group/id: [{pid, cmd}], as top lists them */
 json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init);

@@ -221,7 +221,22 @@ int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms
  * a project of one service, name. LXR_EXIT_OK, or why not printed (none
  * named, a foreground container, no such container) for cmd. */
 int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn);
+/* A record a kept `lxr run -d` container's supervisor left when it ended
+ * (SUP_RUN_EXITED, SUP_RUN_INSPECT), or NULL */
+json_t *cli_run_record(const char *name, const char *file);
 int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only */
+/* docker's -f/--format template (Go's text/template: paths, json, index,
+ * len, join, lower, upper, range, if, with) applied to dot, written to out
+ * (template.c). -1 with err on a template lxr cannot read. */
+int cli_template(const char *tmpl, json_t *dot, FILE *out, lxr_err *err);
+/* -f T, --format T or --format=T at argv[*i] (then *i is past it), else
+ * NULL: docker's inspect option in a command that reads argv itself */
+const char *cli_format_opt(int argc, char **argv, int *i);
+/* arr as JSON (format NULL or "json"), or each element through the
+ * template, a line each */
+int cli_print_each(json_t *arr, const char *format, size_t json_flags);
+/* A template read before anything is asked: -1 (said) when lxr cannot */
+int cli_format_check(const char *format);
 /* docker wait NAME...: each run -d container's exit code, once it has
  * ended for good (LXR_EXIT_OK, or why not printed) */
 int runctl_wait(char *const *names);

@@ -8,28 +8,38 @@
 #include "lxr/supervisor.h"
 
 static const char inspect_usage[] =
-    "usage: lxr inspect [-f FILE] [-p NAME] [SERVICE|INSTANCE...]\n"
-    "       lxr inspect CONTAINER...   (lxr run -d containers, where no stack file\n"
-    "                                   is found)\n"
+    "usage: lxr inspect [-f FILE] [-p NAME] [--format T] [SERVICE|INSTANCE...]\n"
+    "       lxr inspect [--format T] CONTAINER...   (lxr run -d containers, where\n"
+    "                                   no stack file is found; an ended one too)\n"
     "\n"
     "Print a JSON array with one object per instance (every instance when none\n"
     "is named), in docker inspect's words where docker has them:\n"
-    "  Name, Service, Project\n"
+    "  Id, Name, Created, Path, Args, Image, Service, Project\n"
     "  State      Status (created, running, paused, restarting, exited, dead),\n"
     "             Running, Paused, Restarting, OOMKilled, Pid, ExitCode, Error,\n"
     "             StartedAt, FinishedAt, RestartCount, LxrState (lxr's own\n"
     "             state, as `lxr ps` shows it), and with a health check\n"
     "             Health: Status, FailingStreak and Log, the last 5 checks\n"
     "             (Start, End, ExitCode, Output: its last 4 KiB)\n"
+    "  Config     Image, Env, Cmd, WorkingDir, User, Hostname, Labels\n"
+    "  HostConfig RestartPolicy, NetworkMode, Annotations\n"
+    "  Mounts     Type, Source, Destination, RW of each bind, volume, tmpfs\n"
+    "  NetworkSettings  IPAddress, Networks, Ports (docker's map)\n"
     "  Ports      as `lxr ps` shows them\n"
     "  Networks   each network and the instance's IPAddress on it\n"
     "  Plan       the instance's whole plan, as `lxr up --dry-run=plan`\n"
     "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+    "  -f, --file FILE        the stack file (default: compose.yaml & co. here);\n"
+    "                         a template ({{...}}) is --format's, as docker's -f\n"
     "  -p, --project-name N   the project (default: the stack file's)\n"
+    "      --format T         each instance through T, docker's Go template\n"
+    "                         ({{.State.Status}}, {{json .Config}}, {{range\n"
+    "                         .Mounts}}{{.Source}} {{end}}, index, len, join),\n"
+    "                         or json (the default)\n"
     "\n"
     "Example:\n"
-    "  lxr inspect web-1 | jq -r '.[0].State.Health.Log[-1].Output'\n";
+    "  lxr inspect web-1 | jq -r '.[0].State.Health.Log[-1].Output'\n"
+    "  lxr inspect -f '{{.State.Health.Status}}' web-1\n";
 
 /* `lxr run -d` containers: each its own supervisor's one instance */
 static int inspect_run(char **names, json_t *out)
@@ -46,23 +56,18 @@ static int inspect_run(char **names, json_t *out)
 		lxr_err err;
 
 		if (cli_run_call(names[i], "inspect", json_pack("{s:[]}", "services"), 30000, &res,
-				 &err) < 0) {
+				 &err) == 0) {
+			json_array_extend(out, res);
+		} else if ((res = cli_run_record(names[i], SUP_RUN_INSPECT))) {
+			/* ended: what its supervisor left */
+			json_array_append(out, res);
+		} else {
 			lxr_err_print(&err);
 			r = LXR_EXIT_FAIL;
-		} else {
-			json_array_extend(out, res);
 		}
 		json_decref(res);
 	}
 	return r;
-}
-
-static void print_json(json_t *res)
-{
-	char *text = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	puts(text ? text : "[]");
-	free(text);
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -70,10 +75,11 @@ int cmd_inspect(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"file", required_argument, NULL, 'f'},
 	    {"project-name", required_argument, NULL, 'p'},
+	    {"format", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *file = NULL, *project = NULL;
+	const char *file = NULL, *project = NULL, *format = NULL;
 	_cleanup_free_ char *name = NULL, *found = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *names = json_array(), *res = NULL;
@@ -86,20 +92,32 @@ int cmd_inspect(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:p:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			/* docker inspect's -f is its --format */
+			if (strstr(optarg, "{{")) {
+				format = optarg;
+				break;
+			}
 			if (cli_set_file(&file, optarg) < 0)
 				goto usage;
 			break;
+		case 'F': format = optarg; break;
 		case 'p': project = optarg; break;
 		case 'h': json_decref(names); return fputs(inspect_usage, stdout), LXR_EXIT_OK;
 		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
+	if (cli_format_check(format) < 0) {
+		json_decref(names);
+		return LXR_EXIT_USAGE;
+	}
 	if (!file && !project) {
 		if (!cli_find_stack(&found)) {
 			json_t *out = json_array();
 			r = inspect_run(argv + optind, out);
-			if (json_array_size(out))
-				print_json(out);
+			if (json_array_size(out) &&
+			    cli_print_each(out, format, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
+				LXR_EXIT_OK)
+				r = LXR_EXIT_FAIL;
 			json_decref(out);
 			json_decref(names);
 			return r;
@@ -119,10 +137,10 @@ int cmd_inspect(int argc, char **argv)
 		ctl_close(conn);
 		return LXR_EXIT_FAIL;
 	}
-	print_json(res);
+	r = cli_print_each(res, format, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(res);
 	ctl_close(conn);
-	return LXR_EXIT_OK;
+	return r;
 usage:
 	json_decref(names);
 	fputs(inspect_usage, stderr);

@@ -15,7 +15,8 @@ static const char usage[] =
     "                          [-d bridge] [--label K=V]... [-o K=V]... NAME\n"
     "       lxr network ls [-q] [--format json]\n"
     "       lxr network rm NAME...\n"
-    "       lxr network inspect NAME...\n"
+    "       lxr network inspect [-f|--format T] NAME...   (T: json, or a template\n"
+    "                                      as docker's, {{.Name}} {{.IPAM.Config}})\n"
     "       lxr network prune [-f]\n"
     "\n"
     "Networks that outlive a project: made here (or by a stack's network with\n"
@@ -364,11 +365,20 @@ static int rm(int argc, char **argv)
 static int inspect(int argc, char **argv)
 {
 	json_t *out = json_array();
+	const char *format = NULL, *f;
 	int r = LXR_EXIT_OK;
 
 	if (argc < 2)
 		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
+	/* docker's -f/--format, anywhere among the names */
+	for (int i = 1; i < argc; i++)
+		if ((f = cli_format_opt(argc, argv, &i)))
+			format = f;
+	if (cli_format_check(format) < 0)
+		return json_decref(out), LXR_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
+		if (cli_format_opt(argc, argv, &i))
+			continue;
 		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
 		const char *rec;
@@ -383,9 +393,8 @@ static int inspect(int argc, char **argv)
 		json_array_append_new(out, def_json(&d, project, rec));
 		net_def_free(&d);
 	}
-	char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
-	puts(text);
-	free(text);
+	if (cli_print_each(out, format, JSON_INDENT(4) | JSON_SORT_KEYS) != LXR_EXIT_OK)
+		r = LXR_EXIT_FAIL;
 	json_decref(out);
 	return r;
 }

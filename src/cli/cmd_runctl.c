@@ -59,8 +59,7 @@ int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms
 	return r;
 }
 
-/* The record a kept run -d container's supervisor left when it ended */
-static json_t *exited_record(const char *name)
+json_t *cli_run_record(const char *name, const char *file)
 {
 	_cleanup_free_ char *root = run_root(), *text = NULL;
 	_cleanup_close_ int dfd = -1;
@@ -70,7 +69,9 @@ static json_t *exited_record(const char *name)
 	dfd = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return NULL;
-	_cleanup_free_ char *rel = lxr_xasprintf("%s/%s", name, SUP_RUN_EXITED);
+	if (strchr(name, '/') || name[0] == '.' || !name[0])
+		return NULL;
+	_cleanup_free_ char *rel = lxr_xasprintf("%s/%s", name, file);
 	if (lxr_read_file_at(dfd, rel, &text, &len, &ignored) < 0)
 		return NULL;
 	return json_loads(text, 0, NULL);
@@ -88,7 +89,7 @@ static json_t *supervised_record(const char *name)
 	    json_array_size(result) == 1)
 		rec = json_incref(json_array_get(result, 0));
 	json_decref(result);
-	return rec ? rec : exited_record(name);
+	return rec ? rec : cli_run_record(name, SUP_RUN_EXITED);
 }
 
 /* docker wait NAME: until its supervisor has gone (the container ended
@@ -107,7 +108,7 @@ static int wait_one(const char *root, const char *name)
 	while (sup_run_alive(name))
 		if (sup_run_wait(name, 3600 * 1000, &err) < 0 && err.errnum != ETIMEDOUT)
 			return lxr_err_print(&err), -1;
-	rec = exited_record(name);
+	rec = cli_run_record(name, SUP_RUN_EXITED);
 	if (!rec && rt_container_find(root, name, &ref, &err) == 0) {
 		rt_container_ref_free(&ref);
 		fprintf(stderr,

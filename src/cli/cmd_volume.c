@@ -15,7 +15,8 @@ static const char usage[] =
     "usage: lxr volume create [-d local] [-o K=V]... [--label K=V]... [NAME]\n"
     "       lxr volume ls [-q] [--format json]\n"
     "       lxr volume rm [-f] NAME...\n"
-    "       lxr volume inspect NAME...\n"
+    "       lxr volume inspect [-f|--format T] NAME...   (T: json, or a template\n"
+    "                                      as docker's, {{.Mountpoint}})\n"
     "       lxr volume prune [-a] [-f]\n"
     "\n"
     "Volumes that outlive a project: made here, or by a stack's volume with\n"
@@ -211,11 +212,20 @@ static int rm(int argc, char **argv)
 static int inspect(int argc, char **argv)
 {
 	json_t *out = json_array();
+	const char *format = NULL, *f;
 	int r = LXR_EXIT_OK;
 
 	if (argc < 2)
 		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
+	/* docker's -f/--format, anywhere among the names */
+	for (int i = 1; i < argc; i++)
+		if ((f = cli_format_opt(argc, argv, &i)))
+			format = f;
+	if (cli_format_check(format) < 0)
+		return json_decref(out), LXR_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
+		if (cli_format_opt(argc, argv, &i))
+			continue;
 		struct sup_volume v;
 		lxr_err err;
 		if (cli_is_help(argv[i]))
@@ -228,9 +238,8 @@ static int inspect(int argc, char **argv)
 		json_array_append_new(out, sup_volume_json(&v));
 		sup_volume_free(&v);
 	}
-	char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
-	puts(text);
-	free(text);
+	if (cli_print_each(out, format, JSON_INDENT(4) | JSON_SORT_KEYS) != LXR_EXIT_OK)
+		r = LXR_EXIT_FAIL;
 	json_decref(out);
 	return r;
 }

@@ -4,6 +4,7 @@
  * it (what `up --dry-run=plan` prints) as Plan. */
 #define _GNU_SOURCE
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 
 #include "lxr/net.h"
@@ -109,6 +110,15 @@ static json_t *networks_json(const struct sup_instance *in)
 	return o;
 }
 
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
 /* docker's Config.Labels of a compose container: the service's labels
  * (label_file's merged at load) and the ones compose puts on every
  * container, so a tool that reads them finds what it would under docker. */
@@ -125,19 +135,89 @@ static json_t *config_json(struct sup *s, struct sup_instance *in)
 	json_object_set_new(labels, "com.docker.compose.service", json_string(in->svc->cfg->name));
 	json_object_set_new(labels, "com.docker.compose.container-number", json_string(num));
 	json_object_set_new(labels, "com.docker.compose.oneoff", json_string("False"));
-	return json_pack("{s:o}", "Labels", labels);
+	const char *image = cfg_service_image(in->svc->cfg);
+	return json_pack(
+	    "{s:o, s:s, s:o, s:o, s:s, s:s, s:s}", "Labels", labels, "Image", image ? image : "",
+	    "Env", strv_json(in->plan.spec.env), "Cmd", strv_json(in->plan.spec.args), "WorkingDir",
+	    in->plan.spec.cwd ? in->plan.spec.cwd : "", "User", in->plan.user ? in->plan.user : "",
+	    "Hostname", in->plan.spec.hostname ? in->plan.spec.hostname : "");
 }
 
-/* docker's HostConfig.Annotations: the OCI annotations docker hands its
- * runtime; lxr is the runtime, and keeps them for whoever reads them. */
-static json_t *host_config_json(const struct cfg_service *svc)
+/* docker's HostConfig: the OCI annotations docker hands its runtime (lxr
+ * is the runtime, and keeps them for whoever reads them), the restart
+ * policy and the network mode */
+static json_t *host_config_json(const struct sup_instance *in)
 {
+	const struct cfg_service *svc = in->svc->cfg;
+	const char *nm = svc->host.network_mode.v;
 	json_t *a = json_object();
 
 	for (size_t i = 0; i < svc->annotations.n; i++)
 		json_object_set_new(a, svc->annotations.v[i].key,
 				    json_string(svc->annotations.v[i].value));
-	return json_pack("{s:o}", "Annotations", a);
+	static const char *const restart[] = {"no", "always", "on-failure", "unless-stopped"};
+
+	return json_pack("{s:o, s:{s:s, s:i}, s:s}", "Annotations", a, "RestartPolicy", "Name",
+			 restart[svc->restart.policy], "MaximumRetryCount",
+			 svc->restart.max_retries, "NetworkMode",
+			 nm                     ? nm
+			 : in->plan.net.network ? in->plan.net.network
+						: "none");
+}
+
+/* docker's Mounts: what the service mounts (binds, volumes, tmpfs), not
+ * the files lxr itself puts in (/etc/hosts, resolv.conf, hostname) */
+static json_t *mounts_json(const struct sup_instance *in)
+{
+	const struct lxr_spec *sp = &in->plan.spec;
+	size_t n = sp->n_mounts - in->plan.carrier_mounts;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct lxr_mount *m = &sp->mounts[i];
+		bool tmpfs = m->type && !strcmp(m->type, "tmpfs");
+		if (!tmpfs && (!m->type || strcmp(m->type, "bind")))
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "Type",
+						   tmpfs       ? "tmpfs"
+						   : m->volume ? "volume"
+							       : "bind",
+						   "Source",
+						   tmpfs       ? ""
+						   : m->source ? m->source
+							       : "",
+						   "Destination", m->destination, "RW",
+						   !(m->flags & MS_RDONLY)));
+	}
+	return a;
+}
+
+/* docker's NetworkSettings: the first network's address, every network's,
+ * and the published ports as {"80/tcp": [{"HostIp", "HostPort"}]} */
+static json_t *network_settings_json(const struct sup_instance *in, char *const *ports)
+{
+	json_t *nets = networks_json(in), *pm = json_object();
+	char ip[16];
+
+	for (size_t i = 0; ports && ports[i]; i++) {
+		unsigned h = 0, c = 0;
+		char proto[8] = "", host[64] = "", key[24], hp[12];
+		const char *arrow = strstr(ports[i], "->"), *colon;
+		colon = arrow ? memrchr(ports[i], ':', (size_t)(arrow - ports[i])) : NULL;
+		if (!colon || lxr_sscanf(colon + 1, "%u", &h) != 1 ||
+		    lxr_sscanf(arrow + 2, "%u", &c) != 1 || !strchr(arrow, '/'))
+			continue;
+		snprintf(proto, sizeof(proto), "%s", strchr(arrow, '/') + 1);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - ports[i]), ports[i]);
+		snprintf(key, sizeof(key), "%u/%s", c, proto);
+		snprintf(hp, sizeof(hp), "%u", h);
+		if (!json_object_get(pm, key))
+			json_object_set_new(pm, key, json_array());
+		json_array_append_new(json_object_get(pm, key),
+				      json_pack("{s:s, s:s}", "HostIp", host, "HostPort", hp));
+	}
+	return json_pack("{s:s, s:o, s:o}", "IPAddress", in->ip ? net_ip_str(in->ip, ip) : "",
+			 "Networks", nets, "Ports", pm);
 }
 
 json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
@@ -148,12 +228,26 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 
 	for (size_t i = 0; ports && ports[i]; i++)
 		json_array_append_new(p, json_string(ports[i]));
+	/* lxr's container id is its name */
+	json_object_set_new(o, "Id", json_string(in->name));
 	json_object_set_new(o, "Name", json_string(in->name));
+	json_object_set_new(o, "Created", time_json(in->created_at * 1000000000LL));
+	json_object_set_new(
+	    o, "Path",
+	    json_string(in->plan.spec.args && in->plan.spec.args[0] ? in->plan.spec.args[0] : ""));
+	json_object_set_new(
+	    o, "Args",
+	    strv_json(in->plan.spec.args && in->plan.spec.args[0] ? in->plan.spec.args + 1 : NULL));
 	json_object_set_new(o, "Service", json_string(in->svc->cfg->name));
 	json_object_set_new(o, "Project", json_string(s->stack->project));
 	json_object_set_new(o, "State", state_json(in));
+	json_object_set_new(
+	    o, "Image",
+	    json_string(cfg_service_image(in->svc->cfg) ? cfg_service_image(in->svc->cfg) : ""));
 	json_object_set_new(o, "Config", config_json(s, in));
-	json_object_set_new(o, "HostConfig", host_config_json(in->svc->cfg));
+	json_object_set_new(o, "HostConfig", host_config_json(in));
+	json_object_set_new(o, "Mounts", mounts_json(in));
+	json_object_set_new(o, "NetworkSettings", network_settings_json(in, ports));
 	json_object_set_new(o, "Ports", p);
 	json_object_set_new(o, "Networks", networks_json(in));
 	json_object_set_new(o, "Plan", plan ? json_loads(plan, 0, NULL) : json_null());

@@ -84,24 +84,36 @@ int sup_run_wait(const char *name, int timeout_ms, lxr_err *err)
 	}
 }
 
-/* A kept container's last record (its exit code, image, command, times),
- * for what asks once its supervisor is gone: lxr ps, lxr wait */
-static void record_exit(struct sup *s, const struct sup_instance *in)
+static void record_write(int dfd, const char *name, json_t *rec)
+{
+	char *text = json_dumps(rec, JSON_COMPACT);
+	lxr_err err;
+
+	json_decref(rec);
+	if (dfd >= 0 && text &&
+	    lxr_write_file_replace(dfd, name, text, strlen(text), 0600, &err) < 0)
+		lxr_err_print(&err);
+	free(text);
+}
+
+/* A kept container's last records (ps's: its exit code, image, command,
+ * times; inspect's), for what asks once its supervisor is gone: lxr ps,
+ * wait, inspect */
+static void record_exit(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->state_root, in->name);
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	json_t *rec = sup_instance_json(in);
-	char *text;
-	lxr_err err;
+	json_t *rec = sup_instance_json(in), *ins = sup_inspect_json(s, in), *st;
 
 	json_object_set_new(rec, "state", json_string("exited"));
 	json_object_set_new(rec, "pid", json_integer(0));
-	text = json_dumps(rec, JSON_COMPACT);
-	json_decref(rec);
-	if (dfd >= 0 && text &&
-	    lxr_write_file_replace(dfd, SUP_RUN_EXITED, text, strlen(text), 0600, &err) < 0)
-		lxr_err_print(&err);
-	free(text);
+	record_write(dfd, SUP_RUN_EXITED, rec);
+	if ((st = json_object_get(ins, "State"))) {
+		json_object_set_new(st, "Status", json_string("exited"));
+		json_object_set_new(st, "Running", json_false());
+		json_object_set_new(st, "Pid", json_integer(0));
+	}
+	record_write(dfd, SUP_RUN_INSPECT, ins);
 }
 
 /* The end of a run container's supervisor: its endpoint (and the network

@@ -102,6 +102,8 @@ expect_grep "$OUT" '"Gateway": "10\.126\.'"$sub"'\.1"' "inspect: gateway"
 expect_grep "$OUT" '"nva'"$$"'/web-1"' "inspect: project a's container"
 expect_grep "$OUT" '"IPv4Address": "10\.126\.'"$sub"'\.[0-9]+/24"' "inspect: its address"
 expect_grep "$OUT" '"nvb'"$$"'/cli-1"' "inspect: project b's container"
+run network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "$ext"
+expect_out "10.126.$sub.0/24" "network inspect --format, docker's template"
 run network ls -q
 expect_grep "$OUT" "^nvb$$_default$" "network ls lists a stack's own network as <project>_<name>"
 run network inspect "nvb$$_default"

@@ -106,3 +106,33 @@ expect_rc 1 "wait of a foreground container (its lxr run has the code)"
 kill "$fpid" 2>/dev/null || true
 wait "$fpid" 2>/dev/null || true
 pass "top, restart, stats, port and wait work on lxr run -d containers; top on foreground ones"
+
+# docker inspect's -f: a template over the same JSON; an ended container
+# is shown as its supervisor last saw it
+i=$(cname insp)
+mkdir -p "$TEST_TMP/ro"
+run run -d --name "$i" --network none -l tier=db -v "$TEST_TMP/ro:/ro:ro" \
+	--health-cmd true --health-interval 100ms "$ROOTFS" sleep 60
+expect_rc 0 "run -d"
+for _ in $(seq 100); do
+	[ "$("$LXR" inspect -f '{{.State.Health.Status}}' "$i" 2>/dev/null)" = healthy ] && break
+	sleep 0.05
+done
+run inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Health.Status}} {{.Config.Labels.tier}} {{index .Config.Labels "tier"}} {{.Nope}}' "$i"
+expect_out "running true healthy db db <no value>" "inspect -f paths, index and a missing key"
+run inspect --format '{{range .Mounts}}{{.Type}} {{.Destination}} {{.RW}}{{end}}|{{json .Config.Cmd}}|{{if .State.Paused}}p{{else}}np{{end}}' "$i"
+expect_out 'bind /ro false|["sleep","60"]|np' "inspect --format range, json, if/else"
+run inspect -f '{{.HostConfig.RestartPolicy}} {{len .Config.Labels}}   {{- if .Nope}}x{{end -}}   |' "$i"
+expect_grep "$OUT" '^map\[MaximumRetryCount:0 Name:no\] [0-9]+\|$' "a map prints as Go prints it; {{- and -}} cut the blanks"
+run inspect -f '{{.State.Status' "$i"
+expect_rc 2 "a template not closed"
+expect_grep "$ERR" "not closed" "the error says what is wrong"
+expect_out "" "nothing printed for a bad template"
+run inspect -f '{{frob .State}}' "$i"
+expect_rc 2 "an unknown function"
+run stop "$i"
+run inspect -f '{{.State.Status}} {{.State.Running}} {{.Id}}' "$i"
+expect_rc 0 "inspect of an ended container"
+expect_out "exited false $i" "it is shown as it ended"
+"$LXR" rm "$i" >/dev/null
+pass "inspect -f/--format: docker's templates; an ended container is inspected too"

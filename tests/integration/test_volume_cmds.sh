@@ -24,6 +24,8 @@ expect_rc 0 "volume inspect"
 expect_grep "$OUT" '"Mountpoint": "'"$LXR_DATA_DIR"'/volumes/_named/shared1/_data"' "inspect Mountpoint"
 expect_grep "$OUT" '"team": "a"' "inspect Labels"
 expect_grep "$OUT" '"CreatedAt": "20[0-9-]+T' "inspect CreatedAt"
+run volume inspect -f '{{.Mountpoint}} {{.Labels.team}}' shared1
+expect_out "$LXR_DATA_DIR/volumes/_named/shared1/_data a" "volume inspect -f, docker's template"
 run volume inspect nosuch
 expect_rc 1 "inspect of a missing volume"
 expect_grep "$ERR" "no such volume: nosuch" "its error"

@@ -48,6 +48,9 @@ struct sup_up_opts {
 	/* --no-recreate: on a running stack, changed services keep their
 	 * containers (only what is new is created) */
 	bool no_recreate;
+	/* --always-recreate-deps: what the named services depend on is
+	 * recreated too, changed or not */
+	bool always_recreate_deps;
 	/* --no-start (lxr create): instances made and left "created" until
 	 * `lxr start`; the supervisor runs (detached) to own them */
 	bool no_start;

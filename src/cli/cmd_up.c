@@ -51,7 +51,10 @@ static const char up_usage[] =
     "      --remove-orphans   remove the services the file no longer declares\n"
     "      --profile P        enable services of profile P\n"
     "      --force-recreate   on a stack that is up, recreate the services even\n"
-    "                         when they did not change\n"
+    "                         when they did not change (those named; what they\n"
+    "                         depend on only if it changed, as compose)\n"
+    "      --always-recreate-deps  recreate what the named services depend on\n"
+    "                         too, changed or not\n"
     "      --wait             with -d (implied): return once every service is\n"
     "                         running, healthy where it has a check, or completed;\n"
     "                         exit 1 when one failed\n"
@@ -153,6 +156,7 @@ static int common_option(struct stack_args *a, int c)
 enum {
 	OPT_NO_DEPS = 256,
 	OPT_NO_RECREATE,
+	OPT_RECREATE_DEPS,
 	OPT_NO_START,
 	OPT_ABORT,
 	OPT_EXIT_FROM,
@@ -175,6 +179,7 @@ static int up_flag(struct stack_args *a, int c)
 	switch (c) {
 	case OPT_NO_DEPS: a->up.no_deps = true; return 0;
 	case OPT_NO_RECREATE: a->up.no_recreate = true; return 0;
+	case OPT_RECREATE_DEPS: a->up.always_recreate_deps = true; return 0;
 	case OPT_NO_START: a->up.no_start = a->detach = true; return 0;
 	case OPT_ABORT: a->up.abort_on_exit = true; return 0;
 	case OPT_EXIT_FROM: a->up.exit_code_from = optarg; return 0;
@@ -245,6 +250,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"force-recreate", no_argument, NULL, 'R'},
 	    {"no-recreate", no_argument, NULL, OPT_NO_RECREATE},
+	    {"always-recreate-deps", no_argument, NULL, OPT_RECREATE_DEPS},
 	    {"no-deps", no_argument, NULL, OPT_NO_DEPS},
 	    {"no-start", no_argument, NULL, OPT_NO_START},
 	    {"build", no_argument, NULL, OPT_BUILD},
@@ -320,6 +326,8 @@ static int up_conflicts(const struct stack_args *a)
 	}
 	if (!y && a->force_recreate && a->up.no_recreate)
 		x = "--force-recreate", y = "--no-recreate";
+	if (!y && a->up.always_recreate_deps && a->up.no_recreate)
+		x = "--always-recreate-deps", y = "--no-recreate";
 	if (!y && a->build && a->no_build)
 		x = "--build", y = "--no-build";
 	if (!y && a->up.no_start && a->wait)

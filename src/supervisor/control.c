@@ -408,6 +408,14 @@ static void up_options(struct sup *s, json_t *args, char **targets, bool on)
 	s->quiet_pull = on && json_is_true(json_object_get(args, "quiet_pull"));
 	lxr_strv_free(s->keep_as_is);
 	s->keep_as_is = NULL;
+	/* compose: --force-recreate is for the services named; what they
+	 * depend on is recreated only when it changed, unless
+	 * --always-recreate-deps */
+	lxr_strv_free(s->recreate_named);
+	s->recreate_named = NULL;
+	s->recreate_deps = on && json_is_true(json_object_get(args, "always_recreate_deps"));
+	for (size_t k = 0; on && targets && targets[k]; k++)
+		lxr_strv_push(&s->recreate_named, lxr_xstrdup(targets[k]));
 	/* up --no-deps SERVICE, lxr scale: the rest of what runs is left as
 	 * it is */
 	if (!on || !targets || !targets[0] ||

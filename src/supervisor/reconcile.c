@@ -58,13 +58,26 @@ static bool kept_as_is(const struct sup *s, const struct sup_instance *oi)
 	return false;
 }
 
+/* up --force-recreate: every service, or the ones named; with
+ * --always-recreate-deps the others (what those depend on) too */
+static bool forced(const struct sup *s, const struct sup_instance *oi)
+{
+	bool named = !s->recreate_named;
+
+	for (size_t i = 0; s->recreate_named && s->recreate_named[i]; i++)
+		named |= !strcmp(s->recreate_named[i], oi->svc->cfg->name);
+	return named ? s->force_recreate : s->recreate_deps;
+}
+
 /* up --no-recreate keeps what runs, changed or not; --no-deps keeps the
  * services it was not asked for */
 static bool unchanged(const struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
-	if (kept_as_is(s, oi) || (s->no_recreate && !s->force_recreate))
+	bool force = forced(s, oi);
+
+	if (kept_as_is(s, oi) || (s->no_recreate && !force))
 		return true;
-	return !s->force_recreate && !ni->svc->pull_needed && same(oi, ni);
+	return !force && !ni->svc->pull_needed && same(oi, ni);
 }
 
 /* What a new table changes, in compose's words (unchanged, recreated,

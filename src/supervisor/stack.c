@@ -288,6 +288,7 @@ void sup_free(struct sup *s)
 	img_store_close(s->store);
 	s->store = NULL;
 	lxr_strv_free(s->keep_as_is);
+	lxr_strv_free(s->recreate_named);
 	lxr_strv_free(s->attach);
 	lxr_strv_free(s->no_attach);
 	free(s->exit_code_from);

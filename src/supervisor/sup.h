@@ -283,6 +283,10 @@ struct sup {
 	 * named, left as they are */
 	bool no_recreate;
 	char **keep_as_is;
+	/* up --force-recreate SERVICE...: the named services (NULL: every
+	 * one); --always-recreate-deps: the others are recreated too */
+	char **recreate_named;
+	bool recreate_deps;
 	/* up --no-start, lxr create: what these tables add waits, "created",
 	 * for `lxr start` */
 	bool no_start;

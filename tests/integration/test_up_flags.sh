@@ -103,5 +103,19 @@ run ps -f "$STACK" -q
 expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--no-deps db on a running stack keeps web"
 pass "--no-deps, --scale, --no-recreate and -t on a running stack"
 
+# compose: --force-recreate SERVICE recreates SERVICE; what it depends on
+# only if it changed, unless --always-recreate-deps
+run up -d -t 0 --scale db=2 -f "$STACK"
+expect_rc 0 "up: web-1 brought up to date"
+run up -d -t 0 --force-recreate --scale db=2 web --dry-run -f "$STACK"
+expect_grep "$OUT$ERR" "would recreate .*web-1" "--force-recreate web recreates web"
+printf '%s\n' "$OUT$ERR" | grep -E "would recreate .*db-" && fail "--force-recreate web recreated its unchanged dependency: $OUT$ERR"
+run up -d -t 0 --always-recreate-deps --scale db=2 web --dry-run -f "$STACK"
+expect_grep "$OUT$ERR" "would recreate .*db-1" "--always-recreate-deps recreates the dependency"
+printf '%s\n' "$OUT$ERR" | grep -E "would recreate .*web-1" && fail "--always-recreate-deps alone recreated unchanged web: $OUT$ERR"
+run up -d --always-recreate-deps --no-recreate -f "$STACK"
+expect_rc 2 "--always-recreate-deps with --no-recreate"
+pass "--force-recreate SERVICE and --always-recreate-deps, as compose"
+
 run down -f "$STACK" -t 0
 expect_rc 0 "down"

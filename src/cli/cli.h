@@ -224,7 +224,8 @@ int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn);
 /* A record a kept `lxr run -d` container's supervisor left when it ended
  * (SUP_RUN_EXITED, SUP_RUN_INSPECT), or NULL */
 json_t *cli_run_record(const char *name, const char *file);
-int runctl_ps(bool json, bool quiet, const char *tmpl); /* quiet: the names only */
+/* The `lxr run` containers as ps lists them (a stack's ps records) */
+json_t *runctl_ps_records(void);
 /* docker's -f/--format template (Go's text/template: paths, json, index,
  * len, join, lower, upper, range, if, with) applied to dot, written to out
  * (template.c). -1 with err on a template lxr cannot read. */

@@ -19,6 +19,8 @@ struct ctl_args {
 	bool json, quiet, service_names, no_trunc;
 	const char *tmpl;    /* ps --format TEMPLATE */
 	char **only_service; /* ps --filter service=NAME */
+	char **only_name;    /* ps --filter name=PART: in the container's name */
+	char **only_label;   /* ps --filter label=KEY[=VALUE] */
 	int signal;
 	int timeout; /* stop/restart -t: seconds; -1: the services' own grace */
 	const char *status;
@@ -34,7 +36,8 @@ static const struct {
 	const char *cmd, *text;
 } usage_texts[] = {
     {"ps", "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
-	   "              [--filter status=STATE|service=NAME] [--format table|json|TEMPLATE]\n"
+	   "              [--filter status=STATE|service=NAME|name=PART|label=K[=V]]\n"
+	   "              [--format table|json|TEMPLATE]\n"
 	   "              [--no-trunc] [SERVICE...]\n"
 	   "\n"
 	   "List the stack's containers (every instance of each service, or of the\n"
@@ -49,7 +52,9 @@ static const struct {
 	   "                         restarting, removing, exited, created, dead, or\n"
 	   "                         one of lxr's (healthy, backoff, stopped, ...);\n"
 	   "                         also as --filter status=STATE\n"
-	   "      --filter service=S only the instances of service S\n"
+	   "      --filter service=S only the instances of service S; name=PART those\n"
+	   "                         whose name holds PART; label=K[=V] those with\n"
+	   "                         label K (of value V); several: all of them hold\n"
 	   "      --format F         table (the default), json (lxr's whole record of\n"
 	   "                         each instance, with docker compose's keys: Name,\n"
 	   "                         Service, State, Health, ExitCode, Status,\n"
@@ -258,11 +263,18 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 			lxr_strv_push(&a->only_service, lxr_xstrdup(optarg + 8));
 			return only_for(cmd, "ps", arg);
 		}
+		if (!strncmp(optarg, "name=", 5) || !strncmp(optarg, "label=", 6)) {
+			bool name = optarg[0] == 'n';
+			lxr_strv_push(name ? &a->only_name : &a->only_label,
+				      lxr_xstrdup(optarg + (name ? 5 : 6)));
+			return only_for(cmd, "ps", arg);
+		}
 		if (strncmp(optarg, "status=", 7)) {
-			fprintf(stderr,
-				"lxr: error: --filter %s: lxr filters on status=STATE and "
-				"service=NAME\n",
-				optarg);
+			fprintf(
+			    stderr,
+			    "lxr: error: --filter %s: lxr filters on status=STATE, service=NAME, "
+			    "name=PART and label=KEY[=VALUE]\n",
+			    optarg);
 			return -1;
 		}
 		return set_status(a, optarg + 7, "--filter status") < 0 ? -1
@@ -323,6 +335,39 @@ static void filter_status(json_t **result, const char *status)
 	{
 		const char *st = json_string_value(json_object_get(o, "state"));
 		if (st && in_list(list, st))
+			json_array_append(kept, o);
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+/* ps --filter name=PART and label=KEY[=VALUE]: every one given holds, as
+ * docker's (a label's value is matched whole) */
+static bool labels_hold(json_t *labels, char *const *want)
+{
+	for (size_t k = 0; want && want[k]; k++) {
+		const char *eq = strchr(want[k], '=');
+		_cleanup_free_ char *key =
+		    eq ? lxr_xstrndup(want[k], (size_t)(eq - want[k])) : lxr_xstrdup(want[k]);
+		json_t *v = json_object_get(labels, key);
+		if (!v || (eq && strcmp(json_string_value(v) ?: "", eq + 1)))
+			return false;
+	}
+	return true;
+}
+
+static void filter_name_label(json_t **result, char *const *names, char *const *labels)
+{
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *n = json_string_value(json_object_get(o, "instance")) ?: "";
+		bool ok = labels_hold(json_object_get(o, "labels"), labels);
+		for (size_t k = 0; ok && names && names[k]; k++)
+			ok = strstr(n, names[k]) != NULL;
+		if (ok)
 			json_array_append(kept, o);
 	}
 	json_decref(*result);
@@ -499,18 +544,56 @@ static int report_start_failures(json_t *ps, json_t *done)
 	return failed;
 }
 
+/* What a command's result says, ps's filtered first; the result may be
+ * replaced */
+static int print_result(const char *cmd, json_t **result_p, const struct ctl_args *a)
+{
+	json_t *result;
+
+	if (!strcmp(cmd, "ps") && a->status)
+		filter_status(result_p, a->status);
+	if (!strcmp(cmd, "ps") && a->only_service)
+		filter_service(result_p, a->only_service);
+	if (!strcmp(cmd, "ps") && (a->only_name || a->only_label))
+		filter_name_label(result_p, a->only_name, a->only_label);
+	result = *result_p;
+	if (a->quiet || a->service_names) {
+		print_ps_names(result, a->service_names);
+	} else if (a->json) {
+		char *s;
+		if (!strcmp(cmd, "ps"))
+			cli_ps_compose_keys(result);
+		s = json_dumps(result, JSON_INDENT(2));
+		puts(s ? s : "null");
+		free(s);
+	} else if (!strcmp(cmd, "ps")) {
+		cli_ps_print(result, a->tmpl, a->no_trunc);
+		if (!a->tmpl)
+			print_ps_errors(result);
+	} else if (!strcmp(cmd, "top")) {
+		print_top(result);
+	} else {
+		size_t i;
+		json_t *n;
+		json_array_foreach(result, i, n) printf("%s\n", json_string_value(n));
+	}
+	return LXR_EXIT_OK;
+}
+
 /* ps, stop, kill with no stack here: the `lxr run` containers */
 static int run_containers(const char *cmd, const struct ctl_args *a)
 {
-	if (!strcmp(cmd, "ps") && (a->service_names || a->status)) {
-		fprintf(stderr,
-			"lxr: error: ps %s: there is no stack file here\n"
-			"lxr: hint: name the stack with -f FILE or -p NAME\n",
-			a->service_names ? "--services" : "--status");
+	if (!strcmp(cmd, "ps") && a->service_names) {
+		fprintf(stderr, "lxr: error: ps --services: there is no stack file here\n"
+				"lxr: hint: name the stack with -f FILE or -p NAME\n");
 		return LXR_EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "ps"))
-		return runctl_ps(a->json, a->quiet, a->tmpl);
+	if (!strcmp(cmd, "ps")) {
+		json_t *result = runctl_ps_records();
+		int r = print_result(cmd, &result, a);
+		json_decref(result);
+		return r;
+	}
 	/* without -t, the container's own grace (docker's default 10 s) */
 	return runctl_signal(a->services, a->signal ? a->signal : SIGKILL, !strcmp(cmd, "stop"),
 			     a->timeout);
@@ -569,30 +652,7 @@ static int ctl_one(struct ctl_conn *conn, const char *cmd, struct ctl_args *a)
 			r = LXR_EXIT_FAIL;
 		json_decref(ps);
 	}
-	if (!strcmp(cmd, "ps") && a->status)
-		filter_status(&result, a->status);
-	if (!strcmp(cmd, "ps") && a->only_service)
-		filter_service(&result, a->only_service);
-	if (a->quiet || a->service_names) {
-		print_ps_names(result, a->service_names);
-	} else if (a->json) {
-		char *s;
-		if (!strcmp(cmd, "ps"))
-			cli_ps_compose_keys(result);
-		s = json_dumps(result, JSON_INDENT(2));
-		puts(s ? s : "null");
-		free(s);
-	} else if (!strcmp(cmd, "ps")) {
-		cli_ps_print(result, a->tmpl, a->no_trunc);
-		if (!a->tmpl)
-			print_ps_errors(result);
-	} else if (!strcmp(cmd, "top")) {
-		print_top(result);
-	} else {
-		size_t i;
-		json_t *n;
-		json_array_foreach(result, i, n) printf("%s\n", json_string_value(n));
-	}
+	r = print_result(cmd, &result, a) != LXR_EXIT_OK ? LXR_EXIT_FAIL : r;
 	json_decref(result);
 	return r;
 }
@@ -657,6 +717,8 @@ int cmd_ctl(int argc, char **argv)
 	if (r != 0) {
 		lxr_strv_free(a.services);
 		lxr_strv_free(a.only_service);
+		lxr_strv_free(a.only_name);
+		lxr_strv_free(a.only_label);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "ps") && !a.quiet && !a.json)
@@ -691,5 +753,7 @@ out:
 		ctl_close(conn);
 	lxr_strv_free(a.services);
 	lxr_strv_free(a.only_service);
+	lxr_strv_free(a.only_name);
+	lxr_strv_free(a.only_label);
 	return r;
 }

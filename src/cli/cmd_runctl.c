@@ -146,7 +146,7 @@ int runctl_wait(char *const *names)
 	return LXR_EXIT_OK;
 }
 
-int runctl_ps(bool json, bool quiet, const char *tmpl)
+json_t *runctl_ps_records(void)
 {
 	_cleanup_free_ char *root = run_root();
 	DIR *d = opendir(root);
@@ -182,10 +182,6 @@ int runctl_ps(bool json, bool quiet, const char *tmpl)
 		}
 		if (running)
 			rt_container_ref_free(&ref);
-		if (quiet) {
-			puts(names[i]);
-			continue;
-		}
 		/* without a supervisor (a foreground run, or a layer kept for
 		 * `lxr rm`): what the directory tells */
 		rec = supervised_record(names[i]);
@@ -197,18 +193,8 @@ int runctl_ps(bool json, bool quiet, const char *tmpl)
 		json_object_set_new(rec, "pid", json_integer(pid));
 		json_array_append_new(arr, rec);
 	}
-	if (json && !quiet) {
-		char *s;
-		cli_ps_compose_keys(arr);
-		s = json_dumps(arr, JSON_INDENT(2));
-		puts(s ? s : "[]");
-		free(s);
-	} else if (!quiet) {
-		cli_ps_print(arr, tmpl, false);
-	}
-	json_decref(arr);
 	lxr_strv_free(names);
-	return LXR_EXIT_OK;
+	return arr;
 }
 
 int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn)

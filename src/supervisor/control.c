@@ -51,6 +51,14 @@ json_t *sup_instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	{
+		/* the service's labels: ps --filter label= */
+		const struct cfg_kvs *l = &in->svc->cfg->labels;
+		json_t *labels = json_object();
+		for (size_t i = 0; i < l->n; i++)
+			json_object_set_new(labels, l->v[i].key, json_string(l->v[i].value));
+		json_object_set_new(o, "labels", labels);
+	}
 	/* what compose's ps shows: the image as written, the command, times */
 	const char *image =
 	    cfg_service_image(in->on_prev && in->svc->prev_cfg ? in->svc->prev_cfg : in->svc->cfg);

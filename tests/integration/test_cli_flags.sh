@@ -16,6 +16,7 @@ services:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo quick-one; echo quick-two; exec sleep 1000"]
     deploy: {replicas: 2}
+    labels: {tier: cache}
 Y
 
 # a failed test must not wait out stubborn's 30 s
@@ -62,9 +63,15 @@ expect_rc 2 "ps --status with an unknown state"
 expect_grep "$ERR" "--status sleeping: not a state" "the bad state is named"
 run ps -f "$STACK" --filter status=exited -q --no-trunc
 expect_out "stubborn-1" "ps --filter status=exited --no-trunc"
-run ps -f "$STACK" --filter name=quick
+run ps -f "$STACK" -q --filter name=quick
+expect_out "$(printf 'quick-1\nquick-2')" "ps --filter name= (a part of the name)"
+run ps -f "$STACK" -q --filter label=tier=cache
+expect_out "$(printf 'quick-1\nquick-2')" "ps --filter label=K=V"
+run ps -f "$STACK" -q --filter label=tier=db
+expect_out "" "ps --filter label= of another value"
+run ps -f "$STACK" --filter ancestor=busybox
 expect_rc 2 "ps --filter on something else"
-expect_grep "$ERR" "status=STATE and service=NAME" "ps --filter says what it takes"
+expect_grep "$ERR" "status=STATE, service=NAME, name=PART and label=KEY" "ps --filter says what it takes"
 run stats -f "$STACK" --no-stream quick
 expect_rc 0 "stats --no-stream"
 expect_grep "$OUT" "^quick-1 " "stats --no-stream prints the table once"

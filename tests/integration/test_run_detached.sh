@@ -136,3 +136,21 @@ expect_rc 0 "inspect of an ended container"
 expect_out "exited false $i" "it is shown as it ended"
 "$LXR" rm "$i" >/dev/null
 pass "inspect -f/--format: docker's templates; an ended container is inspected too"
+
+# docker ps's filters: name (a part of it), label, status, with -q
+fa=$(cname filta)
+fb=$(cname filtb)
+run run -d --name "$fa" --network none -l tier=web "$ROOTFS" sleep 60
+run run -d --name "$fb" --network none -l tier=db "$ROOTFS" sh -c 'exit 2'
+run wait "$fb"
+run ps -q --filter name=filta
+expect_out "$fa" "--filter name= matches a part of the name"
+run ps -q --filter label=tier=db
+expect_out "$fb" "--filter label=K=V"
+run ps -q --filter label=tier --filter name=filtb
+expect_out "$fb" "several filters: all of them hold"
+run ps -q --filter status=exited
+expect_grep "$OUT" "^$fb$" "--filter status=exited without a stack file"
+printf '%s\n' "$OUT" | grep -qx "$fa" && fail "a running container listed as exited"
+"$LXR" rm -f "$fa" "$fb" >/dev/null
+pass "ps --filter name=, label=, status= on lxr run containers"

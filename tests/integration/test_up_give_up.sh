@@ -28,7 +28,7 @@ expect_grep "$OUT" "on_give_up: stop-stack" "config prints on_give_up"
 # stopped: the project's supervisor ends with it
 gone() {
 	for _ in $(seq 400); do
-		"$LXR" ps -p "$1" >/dev/null 2>&1 || return 0
+		[ -e "$LXR_RUN_DIR/$1/control.sock" ] || return 0
 		sleep 0.05
 	done
 	fail "$1 still up after its service gave up: $("$LXR" ps -p "$1" 2>&1)"

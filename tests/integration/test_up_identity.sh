@@ -97,8 +97,9 @@ expect_rc 0 "down -v"
 [ -d "$other" ] || fail "down -v touched another project's volumes"
 expect_grep "$ERR" "kept volumes the stack file does not declare: data" "down -v says what it kept"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "down left the run directory"
-lxr_in "$A" ps
-[ "$RC" -ne 0 ] && [[ "$ERR" != *"brought up from"* ]] || fail "after down the project is nobody's: $ERR"
+lxr_in "$A" ps -q
+[ "$RC" -eq 0 ] && [ -z "$OUT" ] && [[ "$ERR" != *"brought up from"* ]] ||
+	fail "after down the project is nobody's (ps lists nothing): rc $RC [$OUT] $ERR"
 pass "down -v removes the declared and anonymous volumes only"
 
 # down -p NAME -v with no file: the file the project was brought up from

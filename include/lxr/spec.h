@@ -261,6 +261,11 @@ struct lxr_spec {
 	char **masked_paths;
 	char **readonly_paths;
 	char **sysctls; /* "net.ipv4.ip_forward=1" */
+	/* lxr's own /etc/hosts (no network endpoint writes one): the lines
+	 * beyond localhost ("NAME=ADDRESS", extra_hosts), and whether it
+	 * starts from the host's /etc/hosts (network_mode host) */
+	char **extra_hosts;
+	bool hosts_from_host;
 	/* the syscall filter: docker's default profile for this spec's
 	 * bounding set (the runtime's own table), or the profile in seccomp
 	 * (which wins when both are set); neither: no filter (unconfined) */

@@ -419,8 +419,9 @@ static int parse_network(struct run_opts *o, int c, const char *arg, lxr_err *er
 		/* podman's ns:PATH joins an existing network namespace */
 		if (lxr_str_has_prefix(arg, "ns:") && arg[3] == '/')
 			return 0;
-		/* docker's host and container:NAME: compose's network_mode */
-		if (!strcmp(arg, "host") || (lxr_str_has_prefix(arg, "container:") && arg[10])) {
+		/* docker's host, none and container:NAME: compose's network_mode */
+		if (!strcmp(arg, "host") || !strcmp(arg, "none") ||
+		    (lxr_str_has_prefix(arg, "container:") && arg[10])) {
 			run_set(o, "network_mode", run_lit(arg));
 			return 0;
 		}

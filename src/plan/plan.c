@@ -517,16 +517,45 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 	}
 }
 
+/* extra_hosts where no endpoint writes the container's /etc/hosts
+ * (network_mode none or host): lines of lxr's own, as docker writes them.
+ * host-gateway is the host: its loopback, which only the host's network
+ * reaches (with none, the entry names nothing reachable; docker writes
+ * its bridge's address) */
+static void own_extra_hosts(const struct cfg_service *svc, struct lxr_spec *spec, bool host)
+{
+	const struct cfg_kvs *x = &svc->host.extra_hosts;
+
+	for (size_t i = 0; i < x->n; i++) {
+		const char *a = x->v[i].value ? x->v[i].value : "";
+		if (!strcmp(a, "host-gateway"))
+			a = host ? "127.0.0.1" : NULL;
+		if (a)
+			lxr_strv_push(&spec->extra_hosts, lxr_xasprintf("%s=%s", x->v[i].key, a));
+	}
+}
+
 /* network_mode: host: the supervisor's own network namespace, and the
- * host's /etc/hosts and resolv.conf read-only, as docker gives them */
+ * host's /etc/hosts and resolv.conf read-only, as docker gives them (a
+ * copy of its /etc/hosts with extra_hosts, when there are some) */
 static void host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 {
-	if (!svc->host.network_mode.v || strcmp(svc->host.network_mode.v, "host"))
+	const char *nm = svc->host.network_mode.v;
+
+	if (nm && !strcmp(nm, "none"))
+		own_extra_hosts(svc, spec, false);
+	if (!nm || strcmp(nm, "host"))
 		return;
 	spec->ns[LXR_NS_NET].create = false;
 	free(spec->ns[LXR_NS_NET].join_path);
 	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
-	plan_spec_add_mount(spec, "/etc/hosts", "bind", "/etc/hosts", MS_BIND | MS_RDONLY, NULL);
+	if (svc->host.extra_hosts.n) {
+		own_extra_hosts(svc, spec, true);
+		spec->hosts_from_host = true;
+	} else {
+		plan_spec_add_mount(spec, "/etc/hosts", "bind", "/etc/hosts", MS_BIND | MS_RDONLY,
+				    NULL);
+	}
 	plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", "/etc/resolv.conf",
 			    MS_BIND | MS_RDONLY, NULL);
 }

@@ -32,6 +32,7 @@ void plan_spec_free(struct lxr_spec *spec)
 	lxr_strv_free(spec->masked_paths);
 	lxr_strv_free(spec->readonly_paths);
 	lxr_strv_free(spec->sysctls);
+	lxr_strv_free(spec->extra_hosts);
 	plan_seccomp_free(spec->seccomp);
 	free(spec->resources.devices);
 	for (size_t i = 0; i < spec->n_devices; i++)

@@ -88,6 +88,35 @@ static bool own_etc(const struct lxr_spec *spec, const char *file)
 	return !rt_spec_mounts(spec, dst);
 }
 
+/* lxr's own /etc/hosts: docker's lines for localhost (or the host's file,
+ * network_mode host), then the spec's extra hosts, "ADDRESS\tNAME" */
+static char *hosts_text(const struct lxr_spec *spec)
+{
+	static const char local[] = "127.0.0.1\tlocalhost\n"
+				    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+				    "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
+				    "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+	char *text = NULL;
+	size_t len = 0;
+	lxr_err ignored;
+
+	if (!spec->hosts_from_host ||
+	    lxr_read_file_at(AT_FDCWD, "/etc/hosts", &text, &len, &ignored) < 0)
+		text = lxr_xstrdup(local);
+	for (size_t i = 0; spec->extra_hosts && spec->extra_hosts[i]; i++) {
+		const char *e = spec->extra_hosts[i], *eq = strchr(e, '=');
+		size_t n = strlen(text);
+		char *t;
+		if (!eq)
+			continue;
+		t = lxr_xasprintf("%s%s%s\t%.*s\n", text, n && text[n - 1] != '\n' ? "\n" : "",
+				  eq + 1, (int)(eq - e), e);
+		free(text);
+		text = t;
+	}
+	return text;
+}
+
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf as the container will see
  * them, kept in its directory and bind-mounted (docker's way: the image's own
  * files stay untouched underneath). */
@@ -96,17 +125,14 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	const char *host = spec->hostname ? spec->hostname : spec->id;
 	_cleanup_free_ char *hostname = lxr_xasprintf("%s\n", host);
 	_cleanup_free_ char *resolv = NULL;
-	static const char hosts[] = "127.0.0.1\tlocalhost\n"
-				    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-				    "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
-				    "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+	_cleanup_free_ char *hosts = NULL;
 	size_t rlen = 0;
 	lxr_err ignored;
 
 	if ((own_etc(spec, "hostname") &&
 	     write_etc_file(dirfd, "hostname", hostname, strlen(hostname), err) < 0) ||
-	    (own_etc(spec, "hosts") &&
-	     write_etc_file(dirfd, "hosts", hosts, sizeof(hosts) - 1, err) < 0))
+	    (own_etc(spec, "hosts") && (hosts = hosts_text(spec)) &&
+	     write_etc_file(dirfd, "hosts", hosts, strlen(hosts), err) < 0))
 		return -1;
 	if (!own_etc(spec, "resolv.conf"))
 		return 0;

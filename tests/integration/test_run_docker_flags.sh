@@ -18,7 +18,14 @@ expect_out "$host_links
 $(uname -n)" "--network host sees the host's interfaces and has its name"
 expect_grep "$ERR" "published ports are discarded" "-p with --network host warns"
 "$LXR" network ls | grep -qw host && fail "--network host made a network named host"
-pass "--network host is the host's network, not a network named host"
+run run --rm --name "$(cname hostadd)" --network host --add-host db.internal:10.9.8.7 "$ROOTFS" \
+	sh -c 'tail -n 1 /etc/hosts; grep -c "^127.0.0.1" /etc/hosts'
+expect_out "10.9.8.7	db.internal
+$(grep -c '^127.0.0.1' /etc/hosts)" "--add-host with --network host: the host's file and the entry"
+run run --rm --name "$(cname noneadd)" --network none --add-host db.internal:10.9.8.7 "$ROOTFS" \
+	tail -n 1 /etc/hosts
+expect_out "10.9.8.7	db.internal" "--add-host with --network none"
+pass "--network host is the host's network, not a network named host; --add-host is written"
 
 # another container's network, pid and ipc namespaces
 tgt=$(cname target)

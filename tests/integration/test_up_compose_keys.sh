@@ -50,6 +50,7 @@ services:
     image: @ROOTFS@
     command: ["sleep", "1000"]
     network_mode: none
+    extra_hosts: {cache.internal: 10.9.8.6}
     volumes:
       - {type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}
       - {type: tmpfs, target: /rotmp, read_only: true}
@@ -58,6 +59,7 @@ services:
     command: ["sleep", "1000"]
     network_mode: host
     ports: ["9"]
+    extra_hosts: ["db.internal:10.9.8.7", "host.docker.internal:host-gateway"]
   client:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -128,7 +130,15 @@ expect_out "lo" "network_mode none: a loopback only"
 host_links=$(ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')
 run exec -f "$STACK" hostnet sh -c "ip -o link | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
 [ "$OUT" = "$host_links" ] || fail "network_mode host sees [$OUT], the host has [$host_links]"
-pass "network_mode none and host"
+# extra_hosts with no endpoint to write them: lxr's own /etc/hosts, a
+# copy of the host's for host (as docker writes them)
+run exec -f "$STACK" hostnet sh -c 'grep -c . /etc/hosts; grep -E "internal$" /etc/hosts'
+expect_out "$(($(grep -c . /etc/hosts) + 2))
+10.9.8.7	db.internal
+127.0.0.1	host.docker.internal" "network_mode host: the host's /etc/hosts and extra_hosts"
+run exec -f "$STACK" alone sh -c 'tail -n 1 /etc/hosts'
+expect_out "10.9.8.6	cache.internal" "network_mode none: extra_hosts in its own /etc/hosts"
+pass "network_mode none and host, their extra_hosts"
 
 run exec -f "$STACK" grp id
 expect_grep "$OUT" "groups=.*33\(www-data\).*4242" "group_add adds www-data (by name) and 4242"

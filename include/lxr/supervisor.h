@@ -324,6 +324,9 @@ struct logs_opts {
 	bool color;
 	int stop_fd;    /* follow ends when this fd is readable; -1 = never */
 	bool no_prefix; /* lines as written, without "service | " (one container) */
+	/* where the container's stderr lines go (docker logs NAME writes them
+	 * to its stderr); NULL: with the others, as compose's logs */
+	FILE *err_out;
 };
 /* --since: RFC 3339, a unix time ("1700000000[.5]") or a duration before
  * now ("10m", "1h30m"). */

@@ -192,6 +192,8 @@ static int show_run(char **names, const char *since, bool no_color, struct logs_
 		      stderr);
 		return LXR_EXIT_USAGE;
 	}
+	/* docker logs NAME: the container's stderr on lxr's */
+	o->err_out = stderr;
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_free_ char *sup = sup_run_dir_of(names[i]);
 		struct logs_source src = {lxr_xasprintf("%s/_run", lxr_log_dir()),

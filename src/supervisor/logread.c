@@ -261,18 +261,22 @@ static void print_line(struct reader *r, const struct source *s)
 {
 	char prefix[NAME_MAX + 64];
 	char ts[LOG_TS_LEN + 1];
+	FILE *out = s->line.stream == LOG_STDERR && r->o->err_out ? r->o->err_out : r->out;
 
 	if (!r->o->no_prefix) {
 		log_format_prefix(prefix, sizeof(prefix), log_cursor_service(s->cur), r->width,
 				  r->o->color);
-		fputs(prefix, r->out);
+		fputs(prefix, out);
 	}
 	if (r->o->timestamps) {
 		log_format_ts(ts, &s->line.ts);
-		fprintf(r->out, "%s ", ts);
+		fprintf(out, "%s ", ts);
 	}
-	fwrite(s->line.text, 1, s->line.len, r->out);
-	fputc('\n', r->out);
+	fwrite(s->line.text, 1, s->line.len, out);
+	fputc('\n', out);
+	/* the two interleave in time order only when each line is out */
+	if (r->o->err_out)
+		fflush(out);
 }
 
 /* Make s->has true if a line is available; final: the end of the read, so

@@ -154,3 +154,13 @@ expect_grep "$OUT" "^$fb$" "--filter status=exited without a stack file"
 printf '%s\n' "$OUT" | grep -qx "$fa" && fail "a running container listed as exited"
 "$LXR" rm -f "$fa" "$fb" >/dev/null
 pass "ps --filter name=, label=, status= on lxr run containers"
+
+# docker logs NAME: the container's stderr on stderr, its stdout on stdout
+l=$(cname streams)
+run run -d --name "$l" --network none "$ROOTFS" sh -c 'echo to-out; echo to-err >&2; exec sleep 60'
+for _ in $(seq 100); do grep -q to-err "$LXR_LOG_DIR/_run/$l.log" 2>/dev/null && break; sleep 0.05; done
+run logs "$l"
+expect_out "to-out" "logs NAME: stdout lines on stdout"
+[ "$ERR" = "to-err" ] || fail "logs NAME: stderr lines on stderr, got [$ERR]"
+"$LXR" rm -f "$l" >/dev/null
+pass "logs NAME splits the container's stdout and stderr, as docker logs"

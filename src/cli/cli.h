@@ -224,6 +224,9 @@ int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn);
 /* A record a kept `lxr run -d` container's supervisor left when it ended
  * (SUP_RUN_EXITED, SUP_RUN_INSPECT), or NULL */
 json_t *cli_run_record(const char *name, const char *file);
+/* docker compose rm in a project (rm_stack.c): the stopped containers of
+ * the services named (every one when none), stopped first with stop */
+int rm_stack(const char *file, char *const *names, bool stop, bool volumes);
 /* The `lxr run` containers as ps lists them (a stack's ps records) */
 json_t *runctl_ps_records(void);
 /* docker's -f/--format template (Go's text/template: paths, json, index,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/run_net.h"
@@ -18,11 +19,17 @@
 
 static const char usage_text[] =
     "usage: lxr rm [-f] [-v] NAME...\n"
+    "       lxr rm [-f] [-s] [-v] [SERVICE...]   (in a project: compose's rm)\n"
     "\n"
     "Remove containers of `lxr run` by name: their directory, writable layer\n"
     "and log. A running one is refused unless -f.\n"
+    "In a project (a stack file here, or -f FILE / -p NAME before rm), the\n"
+    "stopped containers of the services named (every service when none is):\n"
+    "the next `up` makes them again; a service still running is left.\n"
     "\n"
-    "  -f, --force   kill the container first if it is running\n"
+    "  -f, --force   kill the container first if it is running (in a project:\n"
+    "                accepted, as compose's \"do not ask\")\n"
+    "  -s, --stop    in a project: stop the services first\n"
     "  -v, --volumes remove its anonymous volumes too (named ones stay)\n"
     "\n"
     "Example:\n"
@@ -103,21 +110,38 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 	return volumes ? remove_anon(name, err) : 0;
 }
 
+/* names (none: false) that are all containers of lxr run */
+static bool all_run_containers(const char *root, char *const *names)
+{
+	if (!names[0])
+		return false;
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, names[i]);
+		if (!run_opts_name_valid(names[i]) || access(dir, F_OK) < 0)
+			return false;
+	}
+	return true;
+}
+
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
+						 {"stop", no_argument, NULL, 's'},
 						 {"volumes", no_argument, NULL, 'v'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
-	bool force = false, volumes = false;
+	bool force = false, volumes = false, stop = false;
+	_cleanup_free_ char *found = NULL;
 	int c, rc = LXR_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+fsv", longopts, NULL)) != -1) {
 		if (c == 'f') {
 			force = true;
+		} else if (c == 's') {
+			stop = true;
 		} else if (c == 'v') {
 			volumes = true;
 		} else if (c == 'h') {
@@ -127,6 +151,16 @@ int cmd_rm(int argc, char **argv)
 			fputs(usage_text, stderr);
 			return LXR_EXIT_USAGE;
 		}
+	}
+	/* compose's rm in a project, unless every name is an lxr run
+	 * container (docker's rm) */
+	if ((cli_globals.file || cli_globals.project || cli_find_stack(&found)) &&
+	    !all_run_containers(root, argv + optind))
+		return rm_stack(cli_globals.file, argv + optind, stop, volumes);
+	if (stop) {
+		fputs("lxr: error: rm -s: there is no stack file here (docker's rm has no -s)\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		fputs(usage_text, stderr);

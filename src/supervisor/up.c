@@ -475,12 +475,15 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		dry_run_report(st->project, true, result, o->dry_run_plans);
 		r = 0;
 	} else {
-		fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);
-		print_names("recreate", json_object_get(result, "recreated"));
-		print_names("update", json_object_get(result, "updated"));
-		print_names("add", json_object_get(result, "added"));
-		print_names("remove", json_object_get(result, "removed"));
-		print_names("unchanged", json_object_get(result, "unchanged"));
+		/* --progress quiet: nothing but what goes wrong */
+		if (o->progress != 3) {
+			fprintf(stderr, "lxr: project \"%s\" is up: reconciling\n", st->project);
+			print_names("recreate", json_object_get(result, "recreated"));
+			print_names("update", json_object_get(result, "updated"));
+			print_names("add", json_object_get(result, "added"));
+			print_names("remove", json_object_get(result, "removed"));
+			print_names("unchanged", json_object_get(result, "unchanged"));
+		}
 		warn_orphans(json_object_get(result, "orphans"));
 		r = wait_reconciled(c, json_object_get(result, "updated"));
 	}

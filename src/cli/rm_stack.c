@@ -1,0 +1,158 @@
+/* lxr rm in a project: docker compose rm. A service's containers go once
+ * they have stopped (with -s, the removal stops them): the running
+ * supervisor takes the service to no instances, as `lxr scale SERVICE=0`
+ * does, and the next `up` makes them again from the file; -v takes their
+ * anonymous volumes too. A service with a container still running is
+ * left, and said so. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lxr/config.h"
+#include "lxr/supervisor.h"
+
+static bool running_state(const char *st)
+{
+	return strcmp(st, "exited") && strcmp(st, "stopped") && strcmp(st, "failed") &&
+	       strcmp(st, "created");
+}
+
+/* The services to remove, from ps: those named (or every one), each
+ * with no instance running unless stop (their removal stops them, with
+ * their grace); the running ones said */
+static char **removable(json_t *ps, char *const *names, bool stop, bool *any_running)
+{
+	char **out = NULL;
+	size_t i;
+	json_t *o;
+
+	*any_running = false;
+	json_array_foreach(ps, i, o)
+	{
+		const char *svc = json_string_value(json_object_get(o, "service")) ?: "";
+		bool named = !names || !names[0];
+		for (size_t k = 0; names && names[k]; k++)
+			named |= !strcmp(names[k], svc);
+		if (!named || lxr_strv_has(out, svc))
+			continue;
+		bool up = false;
+		size_t j;
+		json_t *x;
+		json_array_foreach(ps, j, x)
+		{
+			if (!strcmp(json_string_value(json_object_get(x, "service")) ?: "", svc))
+				up |= running_state(json_string_value(json_object_get(x, "state"))
+							?: "");
+		}
+		if (up && !stop) {
+			if (!*any_running || names)
+				fprintf(
+				    stderr,
+				    "lxr: %s is running: its containers stay (`lxr rm -s` stops "
+				    "them first)\n",
+				    svc);
+			*any_running = true;
+			continue;
+		}
+		lxr_strv_push(&out, lxr_xstrdup(svc));
+	}
+	return out;
+}
+
+/* their instance names, for what rm prints and -v removes */
+static void instances_of(json_t *ps, char *const *svcs, char ***out)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(ps, i, o)
+	{
+		const char *svc = json_string_value(json_object_get(o, "service")) ?: "";
+		if (lxr_strv_has(svcs, svc))
+			lxr_strv_push(
+			    out, lxr_xstrdup(json_string_value(json_object_get(o, "instance"))));
+	}
+}
+
+static int scale_to_none(const char *file, char *const *svcs)
+{
+	struct cfg_stack *st = NULL;
+	_cleanup_strv_ char **specs = NULL;
+	lxr_err err;
+	int r = cli_stack_open(file, cli_globals.project, &st);
+
+	if (r != LXR_EXIT_OK)
+		return r;
+	for (size_t i = 0; svcs[i]; i++)
+		lxr_strv_push(&specs, lxr_xasprintf("%s=0", svcs[i]));
+	for (size_t i = 0; specs[i]; i++)
+		if (sup_scale_apply(st, specs[i], &err) < 0) {
+			lxr_err_print(&err);
+			cfg_stack_free(st);
+			return LXR_EXIT_FAIL;
+		}
+	struct sup_up_opts o = {.targets = (const char *const *)svcs,
+				.detach = true,
+				.no_recreate = true,
+				.no_deps = true,
+				.keep_others = true,
+				.scale = (const char *const *)specs,
+				.progress = 3,
+				.env_file = cli_globals.env_file};
+	_cleanup_strv_ char **profiles = NULL;
+	cli_globals_profiles(&profiles);
+	o.profiles = (const char *const *)profiles;
+	r = sup_up(st, &o);
+	cfg_stack_free(st);
+	return r;
+}
+
+int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
+{
+	_cleanup_strv_ char **svcs = NULL, **insts = NULL;
+	_cleanup_free_ char *project = NULL;
+	json_t *ps = NULL;
+	bool any_running;
+	int r;
+
+	if (cli_project_down(file, cli_globals.project)) {
+		fputs("No stopped containers\n", stderr);
+		return LXR_EXIT_OK;
+	}
+	r = cli_project_ps(file, cli_globals.project, names, &ps);
+	if (r != LXR_EXIT_OK)
+		return r;
+	svcs = removable(ps, names, stop, &any_running);
+	if (!svcs) {
+		json_decref(ps);
+		if (!any_running)
+			fputs("No stopped containers\n", stderr);
+		return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+	}
+	instances_of(ps, svcs, &insts);
+	json_decref(ps);
+	r = scale_to_none(file, svcs);
+	if (r != LXR_EXIT_OK)
+		return r;
+	{
+		struct cfg_stack *st = NULL;
+		if (cli_stack_open(file, cli_globals.project, &st) == LXR_EXIT_OK)
+			project = lxr_xstrdup(st->project);
+		cfg_stack_free(st);
+	}
+	for (size_t i = 0; insts && insts[i]; i++) {
+		printf("%s\n", insts[i]);
+		if (volumes && project) {
+			/* the instance's anonymous volumes (named ones are the
+			 * project's, for down -v) */
+			_cleanup_free_ char *anon = lxr_xasprintf(
+			    "%s/volumes/%s/+anon/%s", lxr_data_dir(), project, insts[i]);
+			lxr_err err;
+			if (lxr_rm_rf(anon, &err) < 0 && err.errnum != ENOENT)
+				lxr_err_print(&err);
+		}
+	}
+	return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+}

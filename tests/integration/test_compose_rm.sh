@@ -1,0 +1,60 @@
+#!/bin/bash
+# docker compose rm in a project: the stopped containers of the services
+# named (every service when none is) go, a running one stays unless -s,
+# -v takes their anonymous volumes, and the next up makes them again.
+# Where every name is an lxr run container, rm is docker's rm.
+. "$(dirname "$0")/lib.sh"
+
+stack <<Y
+name: crm$$
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    network_mode: none
+    volumes: ["/data"]
+  job:
+    image: @ROOTFS@
+    command: ["sh", "-c", "exit 0"]
+    network_mode: none
+Y
+cd "$(dirname "$STACK")"
+run up -d
+expect_rc 0 "up -d"
+wait_event '"instance":"job-1","state":"(exited|stopped)"'
+wait_event '"instance":"web-1","state":"running"'
+"$LXR" exec web sh -c 'echo kept > /data/f'
+anon="$LXR_DATA_DIR/volumes/$PROJECT/+anon"
+[ -d "$anon/web-1" ] || fail "web-1 has no anonymous volume to test -v with"
+
+run rm -f
+expect_rc 0 "rm -f of every service"
+expect_out "job-1" "rm removes the stopped job, not the running web"
+expect_grep "$ERR" "web is running" "and says why web stays"
+run ps -q
+expect_out "web-1" "job's container is gone, web's runs"
+run rm -f web
+expect_rc 1 "rm of a running service"
+run rm -f -s -v web
+expect_rc 0 "rm -s -v web"
+expect_out "web-1" "rm -s stops and removes it"
+run ps -q
+expect_out "" "no container left"
+[ ! -e "$anon/web-1" ] || fail "rm -v left web-1's anonymous volume"
+run up -d
+expect_rc 0 "up -d again"
+run ps -q
+expect_grep "$OUT" "web-1" "up makes the removed containers again"
+
+# every name an lxr run container: docker's rm, even in a project
+n=$(cname plain)
+run run --name "$n" --network none "$ROOTFS" true
+run rm "$n"
+expect_rc 0 "rm of an lxr run container in a project"
+expect_out "$n" "docker's rm"
+run down
+expect_rc 0 "down"
+run rm
+expect_rc 0 "rm of a project that is not up"
+expect_grep "$ERR" "No stopped containers" "compose's words"
+pass "rm in a project: compose's rm of stopped service containers, -s, -v"

@@ -32,19 +32,26 @@ static const char usage_text[] =
     "                      the follow ends once T has passed\n"
     "  -t, --timestamps    show each line's time\n"
     "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n"
+    "      --no-log-prefix the lines alone, without \"service | \"\n"
     "\n"
     "Example:\n"
     "  lxr logs -f --tail 10 web\n"
     "  lxr logs --since 1h --until 30m -t\n";
 
-enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE, OPT_UNTIL };
+enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE, OPT_UNTIL, OPT_NOPREFIX };
 
 static const struct option longopts[] = {
-    {"project", required_argument, NULL, 'p'},     {"follow", no_argument, NULL, 'f'},
-    {"tail", required_argument, NULL, 'n'},        {"since", required_argument, NULL, OPT_SINCE},
-    {"until", required_argument, NULL, OPT_UNTIL}, {"timestamps", no_argument, NULL, 't'},
-    {"no-color", no_argument, NULL, OPT_NOCOLOR},  {"help", no_argument, NULL, OPT_HELP},
-    {"file", required_argument, NULL, OPT_FILE},   {NULL, 0, NULL, 0},
+    {"project", required_argument, NULL, 'p'},
+    {"follow", no_argument, NULL, 'f'},
+    {"tail", required_argument, NULL, 'n'},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"timestamps", no_argument, NULL, 't'},
+    {"no-color", no_argument, NULL, OPT_NOCOLOR},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"no-log-prefix", no_argument, NULL, OPT_NOPREFIX},
+    {NULL, 0, NULL, 0},
 };
 
 static int usage_error(const char *msg)
@@ -135,7 +142,7 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 		o.has_until = true;
 	}
 	o.services = services;
-	o.no_prefix = !src->project;
+	o.no_prefix = o.no_prefix || !src->project;
 	o.color = log_color_wanted(STDOUT_FILENO, no_color);
 	if (o.follow) {
 		/* follow while the stack (or the run container's supervisor) is
@@ -237,6 +244,7 @@ int cmd_logs(int argc, char **argv)
 		case OPT_UNTIL: until_arg = optarg; break;
 		case 't': o.timestamps = true; break;
 		case OPT_NOCOLOR: no_color = true; break;
+		case OPT_NOPREFIX: o.no_prefix = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
 		default:
 			cli_bad_option(argv[optind - 1], longopts, NULL);

@@ -57,6 +57,8 @@ run logs --file "$STACK" --tail 2 quiet
 expect_rc 0 "logs --tail"
 expect_out "quiet | quiet-line-298
 quiet | quiet-line-299" "logs --tail reads the newest lines"
+run logs --file "$STACK" --tail 1 --no-log-prefix quiet
+expect_out "quiet-line-299" "logs --no-log-prefix: the line alone"
 run logs --file "$STACK" chatty
 n=$(printf '%s\n' "$OUT" | grep -c "chatty-line-" || true)
 [ "$n" -gt 100 ] && printf '%s\n' "$OUT" | tail -n1 | grep -q "chatty-line-299" ||

@@ -599,9 +599,59 @@ static int network_mode_rules(struct run_opts *o, lxr_err *err)
 	return 0;
 }
 
-int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
+#define RUN_SHORTOPTS "+dith:e:w:u:m:v:p:c:l:Pq"
+
+/* docker's (Go's) boolean flags take a value: --rm=true is --rm, and
+ * --rm=false (or 0) is no --rm at all; --init=false is --no-init. Up to
+ * the image argument; the strings stay argv's. */
+static char **go_bools(int argc, char **argv, const struct option *opts, int *out_argc)
+{
+	char **av = lxr_xcalloc((size_t)argc + 1, sizeof(char *));
+	int n = 0, i = 0;
+
+	for (; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		const struct option *o = NULL;
+		if (i > 0 && (a[0] != '-' || !strcmp(a, "--")))
+			break;
+		for (size_t k = 0; a[0] == '-' && a[1] == '-' && opts[k].name && !o; k++)
+			if (strlen(opts[k].name) == (size_t)((eq ? eq : a + strlen(a)) - a - 2) &&
+			    !strncmp(a + 2, opts[k].name, strlen(opts[k].name)))
+				o = &opts[k];
+		if (o && o->has_arg == no_argument && eq) {
+			bool on = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
+			bool off = !strcmp(eq + 1, "false") || !strcmp(eq + 1, "0");
+			if (on) {
+				/* "--rm=true" as "--rm": the name alone (argv's own
+				 * string, cut at its '=') */
+				argv[i][eq - a] = '\0';
+				av[n++] = argv[i];
+			} else if (off && !strcmp(o->name, "init")) {
+				av[n++] = "--no-init";
+			}
+			if (on || off)
+				continue;
+		}
+		av[n++] = argv[i];
+		/* a value in the next argument is not an option */
+		if (o && o->has_arg == required_argument && !eq && i + 1 < argc)
+			av[n++] = argv[++i];
+		else if (!o && a[0] == '-' && a[1] && a[1] != '-' && !a[2] &&
+			 strchr(RUN_SHORTOPTS, a[1]) && strchr(RUN_SHORTOPTS, a[1])[1] == ':' &&
+			 i + 1 < argc)
+			av[n++] = argv[++i];
+	}
+	for (; i < argc; i++)
+		av[n++] = argv[i];
+	*out_argc = n;
+	return av;
+}
+
+int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err)
 {
 	_cleanup_free_ struct option *opts = all_longopts();
+	int argc;
+	_cleanup_free_ char **argv = go_bools(argc_in, argv_in, opts, &argc);
 	char gen[32];
 	int c;
 
@@ -617,7 +667,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err)
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
-	while ((c = getopt_long(argc, argv, "+dith:e:w:u:m:v:p:c:l:Pq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, opts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			fputs(usage_text, stdout);
 			fputs(run_flags_usage, stdout);

@@ -199,3 +199,16 @@ expect_grep "$OUT" "^$n " "it runs"
 printf '%s\n' "$OUT" | grep "^$n " | grep -q 2222 && fail "the image chose a host port: $OUT"
 "$LXR" rm -f "$n" >/dev/null
 pass "options cannot change the host's sysctls, leave lxr's directories, or take another's volume; images choose no host port"
+
+# docker's boolean flags with a value (Go's --rm=true, --init=false)
+run run --rm=true --name "$(cname gobool)" --network none --init=false --read-only=1 "$ROOTFS" \
+	sh -c 'cat /proc/1/comm; touch /x 2>&1; echo --rm=false'
+expect_out "cat
+touch: /x: Read-only file system
+--rm=false" "--rm=true, --init=false (no init), --read-only=1; the command's own args untouched"
+n=$(cname keptrm)
+run run --rm=false --name "$n" --network none "$ROOTFS" true
+expect_rc 0 "--rm=false"
+[ -d "$LXR_RUN_DIR/_run/$n" ] || fail "--rm=false removed the container"
+"$LXR" rm "$n" >/dev/null
+pass "boolean flags take docker's =true / =false"

@@ -203,9 +203,9 @@ pass "options cannot change the host's sysctls, leave lxr's directories, or take
 # docker's boolean flags with a value (Go's --rm=true, --init=false)
 run run --rm=true --name "$(cname gobool)" --network none --init=false --read-only=1 "$ROOTFS" \
 	sh -c 'cat /proc/1/comm; touch /x 2>&1; echo --rm=false'
-expect_out "cat
+expect_out "sh
 touch: /x: Read-only file system
---rm=false" "--rm=true, --init=false (no init), --read-only=1; the command's own args untouched"
+--rm=false" "--rm=true, --init=false (the command is PID 1), --read-only=1; the command's own args untouched"
 n=$(cname keptrm)
 run run --rm=false --name "$n" --network none "$ROOTFS" true
 expect_rc 0 "--rm=false"

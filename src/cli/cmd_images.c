@@ -63,7 +63,7 @@ static void print_json(const struct img_summary *v, size_t n)
 
 static const char images_usage[] =
     "usage: lxr images [-q | --format json] [SERVICE...]\n"
-    "       lxr image ls [-q | --format json]\n"
+    "       lxr image ls [-a] [-q | --format json|TEMPLATE] [REPOSITORY[:TAG]]\n"
     "\n"
     "In a project (a stack file here, or -f/-p before the command), list the\n"
     "images its containers run, as docker compose images: CONTAINER,\n"
@@ -72,41 +72,110 @@ static const char images_usage[] =
     "ID, CREATED, SIZE.\n"
     "\n"
     "  -q, --quiet        only the image ids (each once)\n"
-    "      --format json  one JSON object per line\n"
+    "      --format json  one JSON object per line; or, for the store's images,\n"
+    "                     docker's template of {{.Repository}} {{.Tag}} {{.ID}}\n"
+    "                     {{.Digest}} {{.CreatedAt}} {{.Size}}\n"
+    "  REPOSITORY[:TAG]   only that repository's images (the store's; as\n"
+    "                     docker images alpine, docker.io/library/ may go)\n"
     "\n"
     "Example:\n"
     "  lxr images\n"
     "  lxr image ls -q\n";
 
 /* The store's images (docker images). */
+/* docker images REPOSITORY[:TAG]: docker's short form of a name
+ * (alpine for docker.io/library/alpine) matches too */
+static bool repo_matches(const struct img_summary *im, const char *want)
+{
+	_cleanup_free_ char *repo = lxr_xstrdup(want);
+	char *colon = strrchr(repo, ':');
+	const char *r = im->repo;
+
+	if (colon && !strchr(colon, '/')) {
+		*colon = '\0';
+		if (strcmp(colon + 1, im->tag))
+			return false;
+	}
+	if (!strcmp(r, repo))
+		return true;
+	if (lxr_str_has_prefix(r, "docker.io/library/") && !strcmp(r + 18, repo))
+		return true;
+	return lxr_str_has_prefix(r, "docker.io/") && !strcmp(r + 10, repo);
+}
+
+/* an image in docker's words for its templates */
+static json_t *template_record(const struct img_summary *im)
+{
+	char size[32], created[64] = "", id[16];
+	time_t t = (time_t)im->created;
+
+	/* docker's short id, as its table shows it */
+	snprintf(id, sizeof(id), "%.12s", im->config_digest[0] ? im->config_digest + 7 : "");
+	human_size(im->size, size, sizeof(size));
+	if (t)
+		strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S +0000 UTC", gmtime(&t));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", im->repo, "Tag", im->tag,
+			 "ID", id, "Digest", im->manifest_digest, "CreatedAt", created, "Size",
+			 size);
+}
+
 static int store_images(int argc, char **argv)
 {
-	const char *usage = images_usage;
+	const char *usage = images_usage, *format = NULL, *want = NULL;
 	struct img_summary *v = NULL;
 	struct img_store *s;
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	lxr_err err;
-	bool json = false, quiet = false;
+	bool quiet = false;
 
-	if (argc == 3 && !strcmp(argv[1], "--format") && !strcmp(argv[2], "json"))
-		json = true;
-	else if (argc == 2 && (!strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet")))
-		quiet = true;
-	else if (argc == 2 && !strcmp(argv[1], "--help"))
-		return fputs(usage, stdout), LXR_EXIT_OK;
-	else if (argc != 1)
-		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+			continue; /* every image is listed: lxr keeps no untagged layers as images
+				   */
+		else if (!strcmp(argv[i], "--help"))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			format = argv[++i];
+		else if (!strncmp(argv[i], "--format=", 9))
+			format = argv[i] + 9;
+		else if (argv[i][0] != '-' && !want)
+			want = argv[i];
+		else
+			return fputs(usage, stderr), LXR_EXIT_USAGE;
+	}
+	if (format && !strcmp(format, "table"))
+		format = NULL;
+	if (cli_format_check(format) < 0)
+		return LXR_EXIT_USAGE;
 	if (img_store_open(lxr_data_dir(), &s, &err) < 0 || img_list(s, &v, &n, &err) < 0) {
 		lxr_err_print(&err);
 		img_store_close(s);
 		return LXR_EXIT_FAIL;
 	}
-	if (quiet)
-		print_ids(v, n);
-	else if (json)
-		print_json(v, n);
-	else
-		print_table(v, n);
+	/* REPOSITORY[:TAG]: the others out of the list, the rest in order */
+	for (size_t i = 0; i < n; i++)
+		if (!want || repo_matches(&v[i], want)) {
+			struct img_summary tmp = v[k];
+			v[k++] = v[i];
+			v[i] = tmp;
+		}
+	if (quiet) {
+		print_ids(v, k);
+	} else if (format && !strcmp(format, "json")) {
+		print_json(v, k);
+	} else if (format) {
+		for (size_t i = 0; i < k; i++) {
+			json_t *o = template_record(&v[i]);
+			if (cli_template(format, o, stdout, &err) < 0)
+				lxr_err_print(&err);
+			putchar('\n');
+			json_decref(o);
+		}
+	} else {
+		print_table(v, k);
+	}
 	img_summaries_free(v, n);
 	img_store_close(s);
 	return LXR_EXIT_OK;

@@ -166,7 +166,12 @@ ids=$OUT
 run images --format json
 want=$(printf '%s\n' "$OUT" | sed -n 's/.*"ID": *"sha256:\([0-9a-f]\{12\}\).*/\1/p' | sort -u)
 [ "$(printf '%s\n' "$ids" | sort)" = "$want" ] || fail "images -q: each id once: [$ids], want [$want]"
-pass "images -q prints each image id once"
+run images --format '{{.Repository}}:{{.Tag}}' "flags$$:b"
+expect_out "docker.io/library/flags$$:b" "images REPOSITORY:TAG --format TEMPLATE"
+run images -q "flags$$"
+[ "$(printf '%s\n' "$OUT" | sort -u)" = "$(printf '%s\n' "$ids" | sort -u | head -n1)" ] ||
+	fail "images -q REPOSITORY: [$OUT]"
+pass "images -q prints each image id once; REPOSITORY[:TAG] and templates pick and shape"
 
 run down -f "$STACK" -t soon
 expect_rc 2 "down -t soon"

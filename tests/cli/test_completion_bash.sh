@@ -62,7 +62,7 @@ expect "$(with co)" co
 # `lxr compose CMD` is `lxr CMD`
 expect "$(with u)" compose u
 # a command's flags, read from its help at build time
-expect "--no-color" logs --no-
+expect "--no-color --no-log-prefix" logs --no-
 # up's --no-* flags, as many as its help names
 expect "$("$LXR" help up | grep -oE -- '--no-[a-z-]+' | sort -u | tr '\n' ' ' | sed 's/ $//')" up --no-
 expect "--remove-orphans" up --remove-

@@ -49,7 +49,7 @@ expect() {
 	fi
 }
 expect "$(with u)" "lxr u"
-expect "--no-color" "lxr logs --no-"
+expect "--no-color --no-log-prefix" "lxr logs --no-"
 expect "--remove-orphans" "lxr up --remove-"
 expect "json yaml" "lxr config --format "
 expect "db web" "lxr up "
@@ -86,7 +86,7 @@ zexpect() {
 }
 zexpect "$(with u)" "lxr u"
 zexpect "compose config" "lxr co"
-zexpect "--no-color" "lxr logs --no-"
+zexpect "--no-color --no-log-prefix" "lxr logs --no-"
 zexpect "--remove-orphans" "lxr up --remove-"
 zexpect "json yaml" "lxr config --format "
 zexpect "db web" "lxr up "

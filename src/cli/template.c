@@ -17,6 +17,7 @@ struct tpl {
 	const char *p; /* the template, where parsing is */
 	FILE *out;     /* NULL: parse only (a skipped branch) */
 	lxr_err *err;
+	int depth; /* of blocks, bounded: a template is no reason to run out of stack */
 };
 
 /* One {{...}}: its text, trimmed, and *p past it */
@@ -237,6 +238,8 @@ static int block(struct tpl *t, const char *kind, char *arg, json_t *dot)
 	bool bad, on;
 	size_t i;
 
+	if (++t->depth > 64)
+		return lxr_fail(t->err, EINVAL, "template: blocks nested deeper than 64");
 	v = path(dot, arg, t->err, &bad);
 	if (bad)
 		return -1;
@@ -266,6 +269,7 @@ static int block(struct tpl *t, const char *kind, char *arg, json_t *dot)
 		return -1;
 	if (!stop || strcmp(stop, "end"))
 		return lxr_fail(t->err, EINVAL, "template: {{%s}} has no {{end}}", kind);
+	t->depth--;
 	return 0;
 }
 

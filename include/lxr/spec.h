@@ -266,6 +266,10 @@ struct lxr_spec {
 	 * starts from the host's /etc/hosts (network_mode host) */
 	char **extra_hosts;
 	bool hosts_from_host;
+	/* lxr's own resolv.conf (no endpoint writes one): the host's, with
+	 * these in place of its nameserver, search and options lines when
+	 * given (dns, dns_search, dns_opt) */
+	char **dns, **dns_search, **dns_opt;
 	/* the syscall filter: docker's default profile for this spec's
 	 * bounding set (the runtime's own table), or the profile in seccomp
 	 * (which wins when both are set); neither: no filter (unconfined) */

@@ -542,8 +542,13 @@ static void host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 {
 	const char *nm = svc->host.network_mode.v;
 
-	if (nm && !strcmp(nm, "none"))
+	if (nm && !strcmp(nm, "none")) {
 		own_extra_hosts(svc, spec, false);
+		/* and its resolver's settings, in its own resolv.conf */
+		spec->dns = strs_of(&svc->host.dns);
+		spec->dns_search = strs_of(&svc->host.dns_search);
+		spec->dns_opt = strs_of(&svc->host.dns_opt);
+	}
 	if (!nm || strcmp(nm, "host"))
 		return;
 	spec->ns[LXR_NS_NET].create = false;

@@ -239,6 +239,10 @@ static json_t *spec(const struct plan_instance *p)
 		json_object_set_new(o, "extra_hosts", strv(s->extra_hosts));
 	if (s->hosts_from_host)
 		json_object_set_new(o, "hosts_from_host", json_true());
+	if (s->dns || s->dns_search || s->dns_opt)
+		json_object_set_new(o, "resolver",
+				    json_pack("{s:o, s:o, s:o}", "dns", strv(s->dns), "dns_search",
+					      strv(s->dns_search), "dns_opt", strv(s->dns_opt)));
 	return o;
 }
 

@@ -33,6 +33,9 @@ void plan_spec_free(struct lxr_spec *spec)
 	lxr_strv_free(spec->readonly_paths);
 	lxr_strv_free(spec->sysctls);
 	lxr_strv_free(spec->extra_hosts);
+	lxr_strv_free(spec->dns);
+	lxr_strv_free(spec->dns_search);
+	lxr_strv_free(spec->dns_opt);
 	plan_seccomp_free(spec->seccomp);
 	free(spec->resources.devices);
 	for (size_t i = 0; i < spec->n_devices; i++)

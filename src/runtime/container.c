@@ -117,6 +117,71 @@ static char *hosts_text(const struct lxr_spec *spec)
 	return text;
 }
 
+/* text with its lines that start with one of the words (followed by a
+ * blank) left out, then the lines given */
+static char *replace_lines(const char *text, const char *const *words, char **add)
+{
+	char *out = lxr_xstrdup("");
+
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		bool drop = false;
+		for (size_t w = 0; words[w] && !drop; w++)
+			drop = n > strlen(words[w]) && !strncmp(l, words[w], strlen(words[w])) &&
+			       strchr(" \t", l[strlen(words[w])]);
+		if (!drop) {
+			char *t = lxr_xasprintf("%s%.*s\n", out, (int)n, l);
+			free(out);
+			out = t;
+		}
+		l = nl ? nl + 1 : l + n;
+	}
+	for (size_t i = 0; add && add[i]; i++) {
+		char *t = lxr_xasprintf("%s%s\n", out, add[i]);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* "WORD a b c" */
+static char *joined(const char *word, char *const *v)
+{
+	char *out = lxr_xstrdup(word);
+
+	for (size_t i = 0; v && v[i]; i++) {
+		char *t = lxr_xasprintf("%s %s", out, v[i]);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* lxr's own resolv.conf: the host's, with the spec's dns, dns_search and
+ * dns_opt in place of its nameserver, search and options lines */
+static char *resolv_text(const struct lxr_spec *spec, const char *host)
+{
+	static const char *const ns[] = {"nameserver", NULL};
+	static const char *const search[] = {"search", "domain", NULL};
+	static const char *const opts[] = {"options", NULL};
+	_cleanup_strv_ char **n = NULL, **s = NULL, **o = NULL;
+	char *a, *b;
+
+	for (size_t i = 0; spec->dns && spec->dns[i]; i++)
+		lxr_strv_push(&n, lxr_xasprintf("nameserver %s", spec->dns[i]));
+	if (spec->dns_search)
+		lxr_strv_push(&s, joined("search", spec->dns_search));
+	if (spec->dns_opt)
+		lxr_strv_push(&o, joined("options", spec->dns_opt));
+	a = spec->dns ? replace_lines(host, ns, n) : lxr_xstrdup(host);
+	b = spec->dns_search ? replace_lines(a, search, s) : lxr_xstrdup(a);
+	free(a);
+	a = spec->dns_opt ? replace_lines(b, opts, o) : lxr_xstrdup(b);
+	free(b);
+	return a;
+}
+
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf as the container will see
  * them, kept in its directory and bind-mounted (docker's way: the image's own
  * files stay untouched underneath). */
@@ -139,6 +204,10 @@ static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
 	/* A host without resolv.conf gives an empty one, as docker does. */
 	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, &rlen, &ignored) < 0)
 		rlen = 0;
+	if (spec->dns || spec->dns_search || spec->dns_opt) {
+		_cleanup_free_ char *own = resolv_text(spec, resolv ? resolv : "");
+		return write_etc_file(dirfd, "resolv.conf", own, strlen(own), err);
+	}
 	return write_etc_file(dirfd, "resolv.conf", resolv ? resolv : "", rlen, err);
 }
 

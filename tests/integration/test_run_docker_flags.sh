@@ -25,6 +25,14 @@ $(grep -c '^127.0.0.1' /etc/hosts)" "--add-host with --network host: the host's 
 run run --rm --name "$(cname noneadd)" --network none --add-host db.internal:10.9.8.7 "$ROOTFS" \
 	tail -n 1 /etc/hosts
 expect_out "10.9.8.7	db.internal" "--add-host with --network none"
+run run --rm --name "$(cname nonedns)" --network none --dns 192.0.2.53 --dns-search corp.example \
+	--dns-option ndots:2 "$ROOTFS" cat /etc/resolv.conf
+# the host's file with these in place of its nameserver, search, options
+kept=$(grep -vE '^(nameserver|search|domain|options)[[:space:]]' /etc/resolv.conf || true)
+expect_out "${kept:+$kept
+}nameserver 192.0.2.53
+search corp.example
+options ndots:2" "--dns, --dns-search, --dns-option with --network none"
 pass "--network host is the host's network, not a network named host; --add-host is written"
 
 # another container's network, pid and ipc namespaces

@@ -51,6 +51,7 @@ services:
     command: ["sleep", "1000"]
     network_mode: none
     extra_hosts: {cache.internal: 10.9.8.6}
+    dns: 192.0.2.53
     volumes:
       - {type: tmpfs, target: /scratch, tmpfs: {size: 1m, mode: 0o1770}}
       - {type: tmpfs, target: /rotmp, read_only: true}
@@ -138,6 +139,8 @@ expect_out "$(($(grep -c . /etc/hosts) + 2))
 127.0.0.1	host.docker.internal" "network_mode host: the host's /etc/hosts and extra_hosts"
 run exec -f "$STACK" alone sh -c 'tail -n 1 /etc/hosts'
 expect_out "10.9.8.6	cache.internal" "network_mode none: extra_hosts in its own /etc/hosts"
+run exec -f "$STACK" alone grep -c "^nameserver 192.0.2.53$" /etc/resolv.conf
+expect_out 1 "network_mode none: dns in its own resolv.conf"
 pass "network_mode none and host, their extra_hosts"
 
 run exec -f "$STACK" grp id

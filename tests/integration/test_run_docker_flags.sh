@@ -39,8 +39,14 @@ pass "--network host is the host's network, not a network named host; --add-host
 tgt=$(cname target)
 run run -d --name "$tgt" -h tgt-host --network none "$ROOTFS" sh -c 'echo shm > /dev/shm/mark; exec sleep 60'
 expect_rc 0 "run -d the target"
-for _ in $(seq 100); do [ -n "$(pgrep -f "sleep 60" || true)" ] && break; sleep 0.05; done
-tpid=$(pgrep -f "sleep 60" | head -n1)
+# its init's pid, as its supervisor reports it (the namespaces are its)
+tpid=0
+for _ in $(seq 100); do
+	tpid=$("$LXR" inspect -f '{{.State.Pid}}' "$tgt" 2>/dev/null || echo 0)
+	[ "${tpid:-0}" -gt 0 ] && break
+	sleep 0.05
+done
+[ "${tpid:-0}" -gt 0 ] || fail "the target container has no pid"
 run run --rm --name "$(cname joiner)" --network "container:$tgt" --pid "container:$tgt" \
 	--ipc "container:$tgt" "$ROOTFS" sh -c \
 	'readlink /proc/self/ns/net; ps -o comm | grep -c "^sleep$"; cat /dev/shm/mark; hostname'

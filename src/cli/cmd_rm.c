@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
+#include "lxr/config.h"
 #include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 
@@ -110,17 +111,24 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 	return volumes ? remove_anon(name, err) : 0;
 }
 
-/* names (none: false) that are all containers of lxr run */
-static bool all_run_containers(const char *root, char *const *names)
+/* In a project, docker's rm only when every name is a container of lxr
+ * run and none is a service of the stack (a name both ways is the
+ * service's: compose's rm is what a project's user means) */
+static bool docker_rm_here(const char *root, char *const *names)
 {
-	if (!names[0])
-		return false;
-	for (size_t i = 0; names[i]; i++) {
+	struct cfg_stack *st = NULL;
+	bool all = names[0] != NULL;
+
+	for (size_t i = 0; all && names[i]; i++) {
 		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, names[i]);
-		if (!run_opts_name_valid(names[i]) || access(dir, F_OK) < 0)
-			return false;
+		all = run_opts_name_valid(names[i]) && access(dir, F_OK) == 0;
 	}
-	return true;
+	if (!all || cli_stack_open(cli_globals.file, cli_globals.project, &st) != LXR_EXIT_OK)
+		return all;
+	for (size_t i = 0; all && names[i]; i++)
+		all = !cfg_stack_service(st, names[i]);
+	cfg_stack_free(st);
+	return all;
 }
 
 int cmd_rm(int argc, char **argv)
@@ -153,9 +161,9 @@ int cmd_rm(int argc, char **argv)
 		}
 	}
 	/* compose's rm in a project, unless every name is an lxr run
-	 * container (docker's rm) */
+	 * container and not a service (docker's rm) */
 	if ((cli_globals.file || cli_globals.project || cli_find_stack(&found)) &&
-	    !all_run_containers(root, argv + optind))
+	    !docker_rm_here(root, argv + optind))
 		return rm_stack(cli_globals.file, argv + optind, stop, volumes);
 	if (stop) {
 		fputs("lxr: error: rm -s: there is no stack file here (docker's rm has no -s)\n",

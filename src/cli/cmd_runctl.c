@@ -50,6 +50,11 @@ int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms
 	int r;
 
 	*result = NULL;
+	/* a container's name, never a path to another directory's socket */
+	if (strchr(name, '/') || name[0] == '.' || !name[0]) {
+		json_decref(args);
+		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
+	}
 	if (ctl_connect(sock, &c, err) < 0) {
 		json_decref(args);
 		return lxr_fail(err, ESRCH, "no such running container: %s", name);

@@ -601,6 +601,25 @@ static int network_mode_rules(struct run_opts *o, lxr_err *err)
 
 #define RUN_SHORTOPTS "+dith:e:w:u:m:v:p:c:l:Pq"
 
+/* The option name[0..len) means, as getopt_long reads it: the one of that
+ * name, or the only one it begins (an abbreviation); NULL: none, or two */
+static const struct option *long_option(const struct option *opts, const char *name, size_t len)
+{
+	const struct option *found = NULL;
+	bool ambiguous = false;
+
+	for (size_t k = 0; opts[k].name; k++) {
+		if (strncmp(opts[k].name, name, len))
+			continue;
+		if (strlen(opts[k].name) == len)
+			return &opts[k];
+		/* two names of one option (--net, --network) are one */
+		ambiguous |= found && found->val != opts[k].val;
+		found = &opts[k];
+	}
+	return ambiguous ? NULL : found;
+}
+
 /* docker's (Go's) boolean flags take a value: --rm=true is --rm, and
  * --rm=false (or 0) is no --rm at all; --init=false is --no-init. Up to
  * the image argument; the strings stay argv's. */
@@ -614,10 +633,8 @@ static char **go_bools(int argc, char **argv, const struct option *opts, int *ou
 		const struct option *o = NULL;
 		if (i > 0 && (a[0] != '-' || !strcmp(a, "--")))
 			break;
-		for (size_t k = 0; a[0] == '-' && a[1] == '-' && opts[k].name && !o; k++)
-			if (strlen(opts[k].name) == (size_t)((eq ? eq : a + strlen(a)) - a - 2) &&
-			    !strncmp(a + 2, opts[k].name, strlen(opts[k].name)))
-				o = &opts[k];
+		if (a[0] == '-' && a[1] == '-')
+			o = long_option(opts, a + 2, (size_t)((eq ? eq : a + strlen(a)) - a - 2));
 		if (o && o->has_arg == no_argument && eq) {
 			bool on = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
 			bool off = !strcmp(eq + 1, "false") || !strcmp(eq + 1, "0");

@@ -158,6 +158,16 @@ static bool truth(json_t *v)
 	return true;
 }
 
+static bool is_function(const char *fn)
+{
+	static const char *const known[] = {"json", "len", "lower", "upper", "index", "join", NULL};
+
+	for (size_t i = 0; known[i]; i++)
+		if (!strcmp(fn, known[i]))
+			return true;
+	return false;
+}
+
 /* A function and its arguments: the value it gives (a new reference) */
 static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *missing, lxr_err *err)
 {
@@ -166,6 +176,11 @@ static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *mis
 	bool bad;
 
 	*missing = false;
+	if (!is_function(fn))
+		return lxr_fail(err, EINVAL,
+				"template: \"%s\" is not a path (.Field) or a function", fn),
+		       lxr_err_hint(err, "paths (.State.Status), json, index, len, join, lower, "
+					 "upper, range, if, with");
 	if (!a)
 		return lxr_fail(err, EINVAL, "template: %s needs an argument", fn);
 	v = path(dot, a, err, &bad);
@@ -193,7 +208,7 @@ static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *mis
 					       : NULL;
 		*missing = !v;
 		*res = v ? json_incref(v) : json_null();
-	} else if (!strcmp(fn, "join")) {
+	} else { /* join */
 		const char *sep = word(&rest);
 		size_t i;
 		json_t *x;
@@ -207,10 +222,6 @@ static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *mis
 		}
 		*res = json_string(s);
 		free(s);
-	} else {
-		return lxr_fail(err, EINVAL, "template: function \"%s\" is not one lxr knows", fn),
-		       lxr_err_hint(err, "paths (.State.Status), json, index, len, join, lower, "
-					 "upper, range, if, with");
 	}
 	return 0;
 }
@@ -309,6 +320,11 @@ static int run(struct tpl *t, json_t *dot, const char **stop)
 		if (!w)
 			return lxr_fail(t->err, EINVAL, "template: an empty action {{}}");
 		if (!strcmp(w, "end") || !strcmp(w, "else")) {
+			if (word(&rest))
+				return lxr_fail(t->err, EINVAL,
+						"template: {{%s ...}}: lxr reads %s alone", w, w),
+				       lxr_err_hint(t->err,
+						    "for else if: {{else}}{{if ...}}...{{end}}");
 			*stop = !strcmp(w, "end") ? "end" : "else";
 			return 0;
 		}
@@ -321,6 +337,14 @@ static int run(struct tpl *t, json_t *dot, const char **stop)
 			continue;
 		}
 		if (w[0] == '.') {
+			if (word(&rest))
+				return lxr_fail(
+					   t->err, EINVAL,
+					   "template: {{%s ...}}: a path stands alone (lxr reads "
+					   "no pipelines)",
+					   w),
+				       lxr_err_hint(t->err,
+						    "a function goes first: {{upper .Name}}");
 			v = path(dot, w, t->err, &bad);
 			if (bad)
 				return -1;

@@ -5,6 +5,7 @@
  * (support.c). */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -49,6 +50,69 @@ static int read_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_mac(c, n, "mac_address", &HOST(obj)->mac_address);
 }
 
+/* s for an error message: a control character (a line break in a value)
+ * as \n, \t or \xHH, so the message stays one line */
+static char *shown(const char *s)
+{
+	char *out = lxr_xmalloc(strlen(s) * 4 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n')
+			o += sprintf(o, "\\n");
+		else if (*p == '\t')
+			o += sprintf(o, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static bool is_ip(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* one word of a line of /etc/hosts or resolv.conf: nothing that would end
+ * the line, start another, or a comment */
+static bool is_word(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '#')
+			return false;
+	return *s != '\0';
+}
+
+/* Each entry is one word of resolv.conf (a line break or a blank would
+ * write lines of the value's own): an error. A dns entry that is no
+ * address is written as docker's compose passes it, with a warning: the
+ * resolver skips that line. */
+static int check_resolver(struct cfg_ctx *c, const struct cfg_strs *out, const char *key)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < out->n; i++) {
+		const char *v = out->v[i].v;
+		_cleanup_free_ char *sv = shown(v);
+		if (!is_word(v)) {
+			cfg_diag_add(c, out->v[i].pos, false,
+				     "one entry a value; a list for several",
+				     "%s: \"%s\" is not one word", key, sv);
+			r = -1;
+		} else if (!strcmp(key, "dns") && !is_ip(v)) {
+			cfg_diag_add(c, out->v[i].pos, true, "an IPv4 or IPv6 address",
+				     "dns: \"%s\" is not an IP address: the container's resolver "
+				     "skips it",
+				     sv);
+		}
+	}
+	return r;
+}
+
 /* dns, dns_search, dns_opt: a string or a list; an empty one is Compose's
  * "nothing", which lxr runs as it is. */
 static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
@@ -64,6 +128,8 @@ static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs 
 		free(out->v[i].v); /* "" in a list: nothing */
 		memmove(&out->v[i], &out->v[i + 1], (--out->n - i) * sizeof(*out->v));
 	}
+	if (check_resolver(c, out, key) < 0)
+		return -1;
 	snprintf(feature, sizeof(feature), "service.%s.entries", key);
 	if (out->n)
 		cfg_check_supported_hint(c, n->pos, feature, NULL, "\"%s\"", key);
@@ -86,14 +152,36 @@ static int read_dns_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* One line of /etc/hosts: a host may have several addresses (an IPv4 and
- * an IPv6 one), as docker writes each entry; the same pair twice is one. */
-static void add_host(struct cfg_kvs *out, const char *host, const char *ip, struct cfg_pos pos)
+ * an IPv6 one), as docker writes each entry; the same pair twice is one.
+ * The address is one (docker's rule: or host-gateway), the name a name:
+ * nothing that would end the line or start another. */
+static int add_host(struct cfg_ctx *c, struct cfg_kvs *out, const char *host, const char *ip,
+		    struct cfg_pos pos)
 {
+	_cleanup_free_ char *bare = NULL;
+	size_t n = strlen(ip);
+
+	/* [::1], as a host:[ipv6] entry may write it */
+	if (n > 2 && ip[0] == '[' && ip[n - 1] == ']')
+		ip = bare = lxr_xstrndup(ip + 1, n - 2);
+	if (!is_word(host) || !is_word(ip) || strchr(host, '=')) {
+		_cleanup_free_ char *sh = shown(host), *si = shown(ip);
+		cfg_diag_add(c, pos, false, "HOST:IP, where IP is an address or host-gateway",
+			     "extra_hosts: \"%s\" -> \"%s\": %s", sh, si,
+			     !is_word(host) || strchr(host, '=') ? "not a host name"
+								 : "not one address");
+		return -1;
+	}
+	if (strcmp(ip, "host-gateway") && !is_ip(ip))
+		cfg_diag_add(c, pos, true, "HOST:IP, where IP is an address or host-gateway",
+			     "extra_hosts: \"%s\" is not an IP address: a line that names nothing",
+			     ip);
 	for (size_t i = 0; i < out->n; i++)
 		if (!strcmp(out->v[i].key, host) && out->v[i].value && !strcmp(out->v[i].value, ip))
-			return;
+			return 0;
 	out->v = lxr_xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 	out->v[out->n++] = (struct cfg_kv){lxr_xstrdup(host), lxr_xstrdup(ip), pos};
+	return 0;
 }
 
 /* extra_hosts: a list of "HOST:IP" / "HOST=IP" or a mapping; IPv6
@@ -112,8 +200,7 @@ static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out
 		return -1;
 	}
 	_cleanup_free_ char *host = lxr_xstrndup(v, (size_t)(sep - v));
-	add_host(out, host, sep + 1, n->pos);
-	return 0;
+	return add_host(c, out, host, sep + 1, n->pos);
 }
 
 /* The mapping form: `host: ip`, or `host: [ip, ip]` (compose-go's
@@ -126,18 +213,14 @@ static int extra_hosts_map(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs
 		struct cfg_node *k = n->pairs[i].key, *val = n->pairs[i].value;
 		if (val->kind != CFG_NODE_SEQ) {
 			const char *ip = cfg_scalar(c, val, "extra_hosts address");
-			if (!ip)
+			if (!ip || add_host(c, out, k->raw, ip, val->pos) < 0)
 				r = -1;
-			else
-				add_host(out, k->raw, ip, val->pos);
 			continue;
 		}
 		for (size_t j = 0; j < val->n; j++) {
 			const char *ip = cfg_scalar(c, val->items[j], "extra_hosts address");
-			if (!ip)
+			if (!ip || add_host(c, out, k->raw, ip, val->items[j]->pos) < 0)
 				r = -1;
-			else
-				add_host(out, k->raw, ip, val->items[j]->pos);
 		}
 	}
 	return r;
@@ -398,6 +481,19 @@ static void check_namespaces(struct cfg_ctx *c, const struct cfg_stack *st,
 	}
 
 	check_sysctls(c, s);
+	/* docker's ErrConflictNetworkAndDNS: the host's network has the
+	 * host's resolver, which is not the container's to change */
+	if (nm && !strcmp(nm, "host")) {
+		const struct cfg_strs *r[] = {&h->dns, &h->dns_search, &h->dns_opt};
+		static const char *const k[] = {"dns", "dns_search", "dns_opt"};
+		for (size_t i = 0; i < 3; i++)
+			if (r[i]->n)
+				cfg_diag_add(
+				    c, r[i]->v[0].pos, false,
+				    "drop it: the container reads the host's resolv.conf",
+				    "%s cannot be set with network_mode host (as with docker)",
+				    k[i]);
+	}
 	if (h->uts.v && !strcmp(h->uts.v, "host") && s->hostname.v)
 		cfg_diag_add(c, s->hostname.pos, false, "drop hostname, or uts: host",
 			     "hostname cannot be set with uts: host (the container has the "

@@ -46,6 +46,14 @@ expect_rc 0 "up -d again"
 run ps -q
 expect_grep "$OUT" "web-1" "up makes the removed containers again"
 
+# a name that is both a service and an lxr run container is the service's
+run run -d --name web --network none "$ROOTFS" sleep 60
+run rm -f web
+expect_rc 1 "rm -f web: the running service web, not the run container"
+[ -d "$LXR_RUN_DIR/_run/web" ] || fail "rm -f web in a project removed the lxr run container web"
+( cd / && "$LXR" rm -f web >/dev/null )
+[ ! -e "$LXR_RUN_DIR/_run/web" ] || fail "outside the project, rm -f web is docker's"
+
 # every name an lxr run container: docker's rm, even in a project
 n=$(cname plain)
 run run --name "$n" --network none "$ROOTFS" true

@@ -224,6 +224,10 @@ int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn);
 /* A record a kept `lxr run -d` container's supervisor left when it ended
  * (SUP_RUN_EXITED, SUP_RUN_INSPECT), or NULL */
 json_t *cli_run_record(const char *name, const char *file);
+/* SERVICE=N... on the project (lxr scale's): an up of its file that
+ * changes only those services' instances; progress as sup_up_opts's */
+int cli_scale(const char *file, const char *project, char *const *specs, bool no_deps,
+	      int progress);
 /* docker compose rm in a project (rm_stack.c): the stopped containers of
  * the services named (every one when none), stopped first with stop */
 int rm_stack(const char *file, char *const *names, bool stop, bool volumes);

@@ -28,7 +28,7 @@ static const char scale_usage[] =
     "Example:\n"
     "  lxr scale web=3 worker=0\n";
 
-static int scale(const char *file, const char *project, char **specs, bool no_deps)
+int cli_scale(const char *file, const char *project, char *const *specs, bool no_deps, int progress)
 {
 	struct cfg_stack *st = NULL;
 	_cleanup_strv_ char **targets = NULL;
@@ -54,6 +54,7 @@ static int scale(const char *file, const char *project, char **specs, bool no_de
 					.no_deps = no_deps,
 					.keep_others = true,
 					.scale = (const char *const *)specs,
+					.progress = progress,
 					.env_file = cli_globals.env_file};
 		_cleanup_strv_ char **profiles = NULL;
 		cli_globals_profiles(&profiles);
@@ -103,5 +104,5 @@ int cmd_scale(int argc, char **argv)
 			fprintf(stderr, "lxr: error: scale %s: expected SERVICE=N\n", argv[i]);
 			return LXR_EXIT_USAGE;
 		}
-	return scale(file, project, argv + optind, no_deps);
+	return cli_scale(file, project, argv + optind, no_deps, cli_progress_setting());
 }

@@ -78,35 +78,12 @@ static void instances_of(json_t *ps, char *const *svcs, char ***out)
 
 static int scale_to_none(const char *file, char *const *svcs)
 {
-	struct cfg_stack *st = NULL;
 	_cleanup_strv_ char **specs = NULL;
-	lxr_err err;
-	int r = cli_stack_open(file, cli_globals.project, &st);
 
-	if (r != LXR_EXIT_OK)
-		return r;
 	for (size_t i = 0; svcs[i]; i++)
 		lxr_strv_push(&specs, lxr_xasprintf("%s=0", svcs[i]));
-	for (size_t i = 0; specs[i]; i++)
-		if (sup_scale_apply(st, specs[i], &err) < 0) {
-			lxr_err_print(&err);
-			cfg_stack_free(st);
-			return LXR_EXIT_FAIL;
-		}
-	struct sup_up_opts o = {.targets = (const char *const *)svcs,
-				.detach = true,
-				.no_recreate = true,
-				.no_deps = true,
-				.keep_others = true,
-				.scale = (const char *const *)specs,
-				.progress = 3,
-				.env_file = cli_globals.env_file};
-	_cleanup_strv_ char **profiles = NULL;
-	cli_globals_profiles(&profiles);
-	o.profiles = (const char *const *)profiles;
-	r = sup_up(st, &o);
-	cfg_stack_free(st);
-	return r;
+	/* quiet: rm says what it removed itself */
+	return cli_scale(file, cli_globals.project, specs, true, 3);
 }
 
 int rm_stack(const char *file, char *const *names, bool stop, bool volumes)

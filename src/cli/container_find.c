@@ -1,6 +1,7 @@
 /* Which running container a command names (exec, cp): an `lxr run`
  * container by name, else a service (or instance) of the stack. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +37,40 @@ static bool is_container_name(const struct cfg_stack *st, const char *name)
 	return false;
 }
 
+/* No stack file here: a stack's container by the name docker would give
+ * it, from anywhere (docker exec -it proj-web-1 sh): its container_name
+ * or instance in any project, or compose's <project>-<instance> */
+static int anywhere(const char *name, struct lxr_container_ref *ref, char **inst, lxr_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	int r = -1;
+
+	if (strchr(name, '/') || name[0] == '.')
+		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
+	if (rt_container_find_any(lxr_run_dir(), name, ref, err) == 0) {
+		*inst = lxr_xstrdup(name);
+		return 0;
+	}
+	if (err->errnum != ESRCH || !(d = opendir(lxr_run_dir())))
+		return -1;
+	while (r < 0 && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		_cleanup_free_ char *root = NULL;
+		lxr_err ignored;
+		if (e->d_name[0] == '.' || e->d_name[0] == '_' || strncmp(name, e->d_name, n) ||
+		    name[n] != '-' || !is_instance_name(name + n + 1))
+			continue;
+		root = lxr_xasprintf("%s/%s", lxr_run_dir(), e->d_name);
+		if (rt_container_find(root, name + n + 1, ref, &ignored) == 0) {
+			*inst = lxr_xstrdup(name + n + 1);
+			r = 0;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
 /* Its state lives in <run_dir>/_run/<name>/ or <run_dir>/<project>/<instance>/. */
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err)
@@ -49,6 +84,17 @@ int cli_container_find(const char *file, const char *project, long index, const 
 	if (!project && !file && rt_container_find(run_root, name, ref, err) == 0) {
 		*inst = lxr_xstrdup(name);
 		return 0;
+	}
+	if (!project && !file) {
+		_cleanup_free_ char *found = NULL;
+		if (!cli_find_stack(&found)) {
+			if (anywhere(name, ref, inst, err) == 0)
+				return 0;
+			return lxr_fail(err, ESRCH, "no container \"%s\" is running", name),
+			       lxr_err_hint(err, "an `lxr run` container, a container_name, or "
+						 "compose's <project>-<service>-<n>; see `lxr ps` "
+						 "(in the project for its services)");
+		}
 	}
 	if (!project) {
 		r = cli_stack_open(file, NULL, &st);

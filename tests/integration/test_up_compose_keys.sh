@@ -86,6 +86,12 @@ expect_grep "$OUT" '"com.docker.compose.service": "db"' "beside compose's own la
 expect_grep "$OUT" '"org.example.checked": "yes"' "annotations are the container's HostConfig.Annotations"
 run exec -f "$STACK" db hostname
 expect_out "$cn" "its host name is its container_name"
+# docker's habit, from a directory with no stack file: by its
+# container_name, or by compose's <project>-<service>-<n>
+out=$(cd / && "$LXR" exec "$cn" hostname) || fail "exec by container_name from /"
+[ "$out" = "$cn" ] || fail "exec $cn from / ran in [$out]"
+out=$(cd / && "$LXR" exec "keys$$-grp-1" hostname) || fail "exec keys$$-grp-1 from /"
+[ -n "$out" ] || fail "exec by compose's name printed nothing"
 run exec -f "$STACK" client sh -c "ping -c1 -W2 $cn >/dev/null && echo reached"
 expect_out "reached" "the other service reaches it by its container_name"
 found=""

@@ -3,6 +3,8 @@
  * interfaces); CPU % is the usage between two samples over the time
  * between them, as docker computes it. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -271,48 +273,107 @@ static void pause_usec(int64_t usec)
 		;
 }
 
+/* Every connection's samples, one list (docker stats of several
+ * containers: each run -d one has its own supervisor) */
+static int take_all(struct ctl_conn **c, size_t nc, char **services, struct sample **out, size_t *n,
+		    lxr_err *err)
+{
+	*out = lxr_xcalloc(1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < nc; i++) {
+		struct sample *v = NULL;
+		size_t k = 0;
+		if (take(c[i], services, &v, &k, err) < 0) {
+			samples_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+		*out = lxr_xrealloc(*out, (*n + k + 1) * sizeof(**out));
+		memcpy(*out + *n, v, k * sizeof(*v));
+		*n += k;
+		free(v); /* its names are in *out now */
+	}
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* No stack file here: the `lxr run -d` containers named, or every one
+ * with a supervisor (docker stats: all running containers) */
+static int run_conns(char **names, struct ctl_conn ***conns, size_t *nc)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run-sup", lxr_run_dir());
+	_cleanup_strv_ char **all = NULL;
+	DIR *d;
+	struct dirent *e;
+
+	if (!names[0] && (d = opendir(dir))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && sup_run_alive(e->d_name))
+				lxr_strv_push(&all, lxr_xstrdup(e->d_name));
+		closedir(d);
+		if (all)
+			qsort(all, lxr_strv_len(all), sizeof(*all), cmp_name);
+	}
+	for (char **nm = names[0] ? names : all; nm && *nm; nm++) {
+		struct ctl_conn *c = NULL;
+		int r = cli_run_connect("stats", *nm, &c);
+		if (r != LXR_EXIT_OK)
+			return r;
+		*conns = lxr_xrealloc(*conns, (*nc + 1) * sizeof(**conns));
+		(*conns)[(*nc)++] = c;
+	}
+	return LXR_EXIT_OK;
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	struct stats_opts o = {0};
-	struct ctl_conn *conn = NULL;
+	struct ctl_conn **conns = NULL;
+	size_t nc = 0;
 	_cleanup_free_ char *name = NULL;
 	struct sample *before = NULL, *now = NULL;
 	size_t nb = 0, n = 0;
 	int64_t t0, t1;
 	bool tty = isatty(STDOUT_FILENO);
+	char **services;
 	lxr_err err;
 	int r = parse(argc, argv, &o);
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	/* no stack file here: an `lxr run -d` container's own supervisor */
+	services = o.services;
 	if (!o.file && !o.project && !cli_find_stack(&name)) {
-		if (o.services[0] && o.services[1]) {
-			fputs("lxr: error: stats: no stack file here: name one `lxr run -d` "
-			      "container at a time (each has its own supervisor)\n",
-			      stderr);
-			return LXR_EXIT_USAGE;
-		}
-		r = cli_run_connect("stats", o.services[0], &conn);
+		r = run_conns(o.services, &conns, &nc);
+		services = NULL; /* each supervisor's one */
 	} else {
+		struct ctl_conn *c = NULL;
 		free(name);
 		name = NULL;
-		r = cli_project_connect(o.file, o.project, &conn, &name);
+		r = cli_project_connect(o.file, o.project, &c, &name);
+		if (r == LXR_EXIT_OK) {
+			conns = lxr_xcalloc(1, sizeof(*conns));
+			conns[nc++] = c;
+		}
 	}
 	if (r != LXR_EXIT_OK)
-		return r;
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, on_signal);
 	/* the first figure needs two samples: half a second apart, as docker's
 	 * --no-stream waits for its second one */
 	t0 = now_usec();
-	if (take(conn, o.services, &before, &nb, &err) < 0)
+	if (take_all(conns, nc, services, &before, &nb, &err) < 0)
 		goto fail;
 	pause_usec(500000);
 	while (!interrupted) {
 		t1 = now_usec();
-		if (take(conn, o.services, &now, &n, &err) < 0) {
+		if (take_all(conns, nc, services, &now, &n, &err) < 0) {
 			if (before && !o.no_stream && err.errnum != 0)
 				break; /* the stack went down while streaming */
 			goto fail;
@@ -325,12 +386,15 @@ int cmd_stats(int argc, char **argv)
 			break;
 		pause_usec(1000000);
 	}
-	samples_free(before, nb);
-	ctl_close(conn);
-	return LXR_EXIT_OK;
+	r = LXR_EXIT_OK;
+	goto out;
 fail:
 	lxr_err_print(&err);
+	r = LXR_EXIT_FAIL;
+out:
 	samples_free(before, nb);
-	ctl_close(conn);
-	return LXR_EXIT_FAIL;
+	for (size_t i = 0; i < nc; i++)
+		ctl_close(conns[i]);
+	free(conns);
+	return r;
 }

@@ -70,6 +70,13 @@ pid2=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $1}')
 run stats --no-stream "$c"
 expect_rc 0 "stats --no-stream NAME"
 expect_grep "$OUT" "^$c +[0-9.]+%" "stats shows the container's figures"
+c2=$(cname habits2)
+run run -d --name "$c2" --network none "$ROOTFS" sleep 60
+run stats --no-stream
+expect_rc 0 "stats --no-stream without a name"
+expect_grep "$OUT" "^$c +[0-9.]+%" "stats: every run -d container (the first)"
+expect_grep "$OUT" "^$c2 +[0-9.]+%" "stats: every run -d container (the second)"
+"$LXR" rm -f "$c2" >/dev/null
 run port "$c"
 expect_grep "$OUT" "^8080/tcp -> 127\.0\.0\.1:[0-9]+$" "port NAME lists what it publishes"
 run port "$c" 8080

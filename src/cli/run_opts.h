@@ -14,7 +14,7 @@ struct run_opts {
 	bool publish_all; /* -P: every exposed port, on a free host port */
 	bool started;     /* its container was made: what it leaves is its own */
 	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
-	char *cidfile;    /* --cidfile: written with the name once it starts */
+	char *cidfile;    /* --cidfile (run_cidfile_claim) */
 	char *name;
 	char *image;   /* a reference, or a root filesystem's absolute path */
 	char *network; /* --network as given (NULL: bridge); see run_net.h */

@@ -189,12 +189,6 @@ int net_resolve_host(const char *name, char *out, size_t len, lxr_err *err);
  * given. Nothing public is made up: if no usable nameserver is left, the
  * file has none and *no_dns is set so the caller can warn. */
 char *net_resolv_render(const char *host_text, const char *upstream_text, bool *no_dns);
-/* text (a resolv.conf) with its nameserver lines replaced by dns, its
- * search/domain lines by search, its options lines by opts, for each one
- * that is given (NULL or empty: kept). Malloc'd. */
-char *net_resolv_override(const char *text, char *const *dns, char *const *search,
-			  char *const *opts);
-
 /* ---- networks and endpoints ----------------------------------------------------- */
 /* `lxr run`'s networks live in project NET_RUN_PROJECT. NET_RUN_DEFAULT is
  * its default one, docker's default bridge: an address and NAT to the

@@ -169,6 +169,11 @@ int lxr_write_file_new(int dirfd, const char *name, const void *data, size_t len
 int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *err);
 /* Whether prog is an executable in a directory of $PATH (default /usr/bin:/bin). */
 bool lxr_in_path(const char *prog);
+/* text (a resolv.conf) with its nameserver lines replaced by dns, its
+ * search/domain lines by search, its options lines by opts, for each one
+ * that is given (NULL or empty: kept). Malloc'd. */
+char *lxr_resolv_override(const char *text, char *const *dns, char *const *search,
+			  char *const *opts);
 /* Read a whole small file (<1 MiB) into a NUL-terminated buffer. */
 int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *len, lxr_err *err);
 /* mkdir -p, each component created with mode. */

@@ -28,7 +28,7 @@ static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 		up = NULL;
 	text = net_resolv_render(host, up, &no_dns);
 	if (e->dns || e->dns_search || e->dns_opt) {
-		own = net_resolv_override(text, e->dns, e->dns_search, e->dns_opt);
+		own = lxr_resolv_override(text, e->dns, e->dns_search, e->dns_opt);
 		free(text);
 		text = own;
 		own = NULL;

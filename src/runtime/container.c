@@ -52,165 +52,6 @@ static void container_free(struct lxr_container *c)
 	free(c);
 }
 
-/* A restart finds the files of the last start, nearly always the same:
- * reading one is cheaper than an unlink and a create (two journal
- * transactions where the run directory is on disk). Anything else than
- * the file lxr would write is made anew. */
-static int write_etc_file(int dirfd, const char *name, const char *data, size_t len, lxr_err *err)
-{
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	char buf[4096];
-	struct stat st;
-
-	/* the container may have written it through its bind mount (or, as
-	 * root, changed its mode or owner): only what lxr would make is kept */
-	if (fd >= 0 && len < sizeof(buf) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_mode & 07777) == 0644 && st.st_uid == geteuid() && st.st_gid == getegid() &&
-	    st.st_nlink == 1) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n == (ssize_t)len && !memcmp(buf, data, len))
-			return 0;
-	}
-	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-		return lxr_fail(err, errno, "remove %s", name);
-	return lxr_write_file_new(dirfd, name, data, len, 0644, err);
-}
-
-/* Which of /etc/hostname, /etc/hosts and /etc/resolv.conf lxr makes: not
- * a file the spec mounts itself (a network endpoint's hosts and
- * resolv.conf, a volume), and no hostname without a UTS namespace. */
-static bool own_etc(const struct lxr_spec *spec, const char *file)
-{
-	_cleanup_free_ char *dst = lxr_xasprintf("/etc/%s", file);
-
-	if (!strcmp(file, "hostname") && !spec->ns[LXR_NS_UTS].create)
-		return false;
-	return !rt_spec_mounts(spec, dst);
-}
-
-/* lxr's own /etc/hosts: docker's lines for localhost (or the host's file,
- * network_mode host), then the spec's extra hosts, "ADDRESS\tNAME" */
-static char *hosts_text(const struct lxr_spec *spec)
-{
-	static const char local[] = "127.0.0.1\tlocalhost\n"
-				    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-				    "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
-				    "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
-	char *text = NULL;
-	size_t len = 0;
-	lxr_err ignored;
-
-	if (!spec->hosts_from_host ||
-	    lxr_read_file_at(AT_FDCWD, "/etc/hosts", &text, &len, &ignored) < 0)
-		text = lxr_xstrdup(local);
-	for (size_t i = 0; spec->extra_hosts && spec->extra_hosts[i]; i++) {
-		const char *e = spec->extra_hosts[i], *eq = strchr(e, '=');
-		size_t n = strlen(text);
-		char *t;
-		if (!eq)
-			continue;
-		t = lxr_xasprintf("%s%s%s\t%.*s\n", text, n && text[n - 1] != '\n' ? "\n" : "",
-				  eq + 1, (int)(eq - e), e);
-		free(text);
-		text = t;
-	}
-	return text;
-}
-
-/* text with its lines that start with one of the words (followed by a
- * blank) left out, then the lines given */
-static char *replace_lines(const char *text, const char *const *words, char **add)
-{
-	char *out = lxr_xstrdup("");
-
-	for (const char *l = text; l && *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
-		bool drop = false;
-		for (size_t w = 0; words[w] && !drop; w++)
-			drop = n > strlen(words[w]) && !strncmp(l, words[w], strlen(words[w])) &&
-			       strchr(" \t", l[strlen(words[w])]);
-		if (!drop) {
-			char *t = lxr_xasprintf("%s%.*s\n", out, (int)n, l);
-			free(out);
-			out = t;
-		}
-		l = nl ? nl + 1 : l + n;
-	}
-	for (size_t i = 0; add && add[i]; i++) {
-		char *t = lxr_xasprintf("%s%s\n", out, add[i]);
-		free(out);
-		out = t;
-	}
-	return out;
-}
-
-/* "WORD a b c" */
-static char *joined(const char *word, char *const *v)
-{
-	char *out = lxr_xstrdup(word);
-
-	for (size_t i = 0; v && v[i]; i++) {
-		char *t = lxr_xasprintf("%s %s", out, v[i]);
-		free(out);
-		out = t;
-	}
-	return out;
-}
-
-/* lxr's own resolv.conf: the host's, with the spec's dns, dns_search and
- * dns_opt in place of its nameserver, search and options lines */
-static char *resolv_text(const struct lxr_spec *spec, const char *host)
-{
-	static const char *const ns[] = {"nameserver", NULL};
-	static const char *const search[] = {"search", "domain", NULL};
-	static const char *const opts[] = {"options", NULL};
-	_cleanup_strv_ char **n = NULL, **s = NULL, **o = NULL;
-	char *a, *b;
-
-	for (size_t i = 0; spec->dns && spec->dns[i]; i++)
-		lxr_strv_push(&n, lxr_xasprintf("nameserver %s", spec->dns[i]));
-	if (spec->dns_search)
-		lxr_strv_push(&s, joined("search", spec->dns_search));
-	if (spec->dns_opt)
-		lxr_strv_push(&o, joined("options", spec->dns_opt));
-	a = spec->dns ? replace_lines(host, ns, n) : lxr_xstrdup(host);
-	b = spec->dns_search ? replace_lines(a, search, s) : lxr_xstrdup(a);
-	free(a);
-	a = spec->dns_opt ? replace_lines(b, opts, o) : lxr_xstrdup(b);
-	free(b);
-	return a;
-}
-
-/* /etc/hostname, /etc/hosts and /etc/resolv.conf as the container will see
- * them, kept in its directory and bind-mounted (docker's way: the image's own
- * files stay untouched underneath). */
-static int write_etc(const struct lxr_spec *spec, int dirfd, lxr_err *err)
-{
-	const char *host = spec->hostname ? spec->hostname : spec->id;
-	_cleanup_free_ char *hostname = lxr_xasprintf("%s\n", host);
-	_cleanup_free_ char *resolv = NULL;
-	_cleanup_free_ char *hosts = NULL;
-	size_t rlen = 0;
-	lxr_err ignored;
-
-	if ((own_etc(spec, "hostname") &&
-	     write_etc_file(dirfd, "hostname", hostname, strlen(hostname), err) < 0) ||
-	    (own_etc(spec, "hosts") && (hosts = hosts_text(spec)) &&
-	     write_etc_file(dirfd, "hosts", hosts, strlen(hosts), err) < 0))
-		return -1;
-	if (!own_etc(spec, "resolv.conf"))
-		return 0;
-	/* A host without resolv.conf gives an empty one, as docker does. */
-	if (lxr_read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, &rlen, &ignored) < 0)
-		rlen = 0;
-	if (spec->dns || spec->dns_search || spec->dns_opt) {
-		_cleanup_free_ char *own = resolv_text(spec, resolv ? resolv : "");
-		return write_etc_file(dirfd, "resolv.conf", own, strlen(own), err);
-	}
-	return write_etc_file(dirfd, "resolv.conf", resolv ? resolv : "", rlen, err);
-}
-
 /* dir holds nothing but (with only) an entry of that name, a directory. */
 static bool holds_only(const char *dir, const char *only)
 {
@@ -345,7 +186,7 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 	dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s", c->dir);
-	return write_etc(spec, dfd, err);
+	return rt_etc_write(spec, dfd, err);
 }
 
 /* A volume's directory is made on first use (its parents private to root);
@@ -457,9 +298,9 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 		_cleanup_free_ char *h = lxr_xasprintf("%s/hostname", c->dir);
 		_cleanup_free_ char *hs = lxr_xasprintf("%s/hosts", c->dir);
 		_cleanup_free_ char *rs = lxr_xasprintf("%s/resolv.conf", c->dir);
-		etc.hostname = own_etc(spec, "hostname") ? h : NULL;
-		etc.hosts = own_etc(spec, "hosts") ? hs : NULL;
-		etc.resolv = own_etc(spec, "resolv.conf") ? rs : NULL;
+		etc.hostname = rt_etc_own(spec, "hostname") ? h : NULL;
+		etc.hosts = rt_etc_own(spec, "hosts") ? hs : NULL;
+		etc.resolv = rt_etc_own(spec, "resolv.conf") ? rs : NULL;
 		/* with the host's cgroup namespace (compose's cgroup: host) the
 		 * mount shows the host's tree, as docker's does; a user
 		 * namespace may mount only a cgroup namespace of its own */

@@ -310,6 +310,11 @@ int rt_proc_starttime(pid_t pid, unsigned long long *out);
 /* The state is written as RT_STATE_STARTING while the container builds its
  * root, and published as "state" (what rt_container_find reads) once the
  * command runs. */
+/* etc.c: whether lxr makes the container's /etc/<file> (no mount of the
+ * spec's covers it; no hostname without a UTS namespace), and the writing
+ * of those it makes into dirfd, the container's directory. */
+bool rt_etc_own(const struct lxr_spec *spec, const char *file);
+int rt_etc_write(const struct lxr_spec *spec, int dirfd, lxr_err *err);
 #define RT_STATE_STARTING "state.starting"
 int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_err *err);
 int rt_state_publish(const char *dir, lxr_err *err);

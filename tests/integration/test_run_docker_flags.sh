@@ -28,7 +28,8 @@ expect_out "10.9.8.7	db.internal" "--add-host with --network none"
 run run --rm --name "$(cname nonedns)" --network none --dns 192.0.2.53 --dns-search corp.example \
 	--dns-option ndots:2 "$ROOTFS" cat /etc/resolv.conf
 # the host's file with these in place of its nameserver, search, options
-kept=$(grep -vE '^(nameserver|search|domain|options)[[:space:]]' /etc/resolv.conf || true)
+# (and its comments, which speak of its nameservers), as a network's is
+kept=$(grep -vE '^(nameserver|search|domain|options)[[:space:]]|^#|^$' /etc/resolv.conf || true)
 expect_out "${kept:+$kept
 }nameserver 192.0.2.53
 search corp.example

@@ -221,16 +221,16 @@ static void resolv_service_overrides(void **state)
 	char *const dns[] = {"9.9.9.9", "1.1.1.1", NULL};
 	char *const search[] = {"corp.example", "example", NULL};
 	char *const opts[] = {"ndots:2", NULL};
-	char *t = net_resolv_override(host, dns, NULL, NULL);
+	char *t = lxr_resolv_override(host, dns, NULL, NULL);
 
 	assert_string_equal(t,
 			    "search lan\noptions edns0\nnameserver 9.9.9.9\nnameserver 1.1.1.1\n");
 	free(t);
-	t = net_resolv_override(host, NULL, search, opts);
+	t = lxr_resolv_override(host, NULL, search, opts);
 	assert_string_equal(t, "# made by someone\nnameserver 10.0.0.1\nsearch corp.example "
 			       "example\noptions ndots:2\n");
 	free(t);
-	t = net_resolv_override(host, NULL, NULL, NULL);
+	t = lxr_resolv_override(host, NULL, NULL, NULL);
 	assert_string_equal(t, host);
 	free(t);
 }

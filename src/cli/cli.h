@@ -137,9 +137,10 @@ struct ctl_conn;
  * (file, or found as compose does). *name: the project, caller frees.
  * Says why not (not up, bad file): LXR_EXIT_FAIL or LXR_EXIT_USAGE. */
 int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name);
-/* Whether the project (as cli_project_connect finds it) has no supervisor
- * at all: not up, which compose's ps shows as an empty list */
-bool cli_project_down(const char *file, const char *project);
+/* The same; with down, a project that has no supervisor at all (not up,
+ * which compose's ps shows as an empty list) sets *down and is no error */
+int cli_project_open(const char *file, const char *project, struct ctl_conn **conn, char **name,
+		     bool *down);
 /* Its `ps` (services: NULL for all); *ps: caller decrefs. */
 int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps);
 /* -f FILE: a second one is an error (lxr reads one stack file; Compose's

@@ -712,6 +712,7 @@ int cmd_ctl(int argc, char **argv)
 	struct ctl_conn *conn = NULL;
 	_cleanup_free_ char *project = NULL, *found = NULL;
 	const char *cmd = argv[0];
+	bool down = false;
 	int r = parse(argc, argv, &a);
 
 	if (r != 0) {
@@ -735,19 +736,18 @@ int cmd_ctl(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* compose's ps of a project with no containers: an empty list */
-	if (!strcmp(cmd, "ps") && cli_project_down(a.file, a.project)) {
+	r = cli_project_open(a.file, a.project, &conn, &project, !strcmp(cmd, "ps") ? &down : NULL);
+	if (r == LXR_EXIT_OK && down) {
+		/* compose's ps of a project with no containers: an empty list */
 		json_t *none = json_array();
 		if (a.json)
 			puts("[]");
 		else if (!a.quiet && !a.service_names)
 			cli_ps_print(none, a.tmpl, a.no_trunc);
 		json_decref(none);
-		goto out;
-	}
-	r = cli_project_connect(a.file, a.project, &conn, &project);
-	if (r == LXR_EXIT_OK)
+	} else if (r == LXR_EXIT_OK) {
 		r = ctl_one(conn, cmd, &a);
+	}
 out:
 	if (conn)
 		ctl_close(conn);

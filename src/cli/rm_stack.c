@@ -90,17 +90,29 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 {
 	_cleanup_strv_ char **svcs = NULL, **insts = NULL;
 	_cleanup_free_ char *project = NULL;
-	json_t *ps = NULL;
-	bool any_running;
-	int r;
+	struct ctl_conn *conn = NULL;
+	json_t *ps = NULL, *sel = json_array();
+	bool any_running, down;
+	lxr_err err;
+	int r = cli_project_open(file, cli_globals.project, &conn, &project, &down);
 
-	if (cli_project_down(file, cli_globals.project)) {
+	for (size_t i = 0; names && names[i]; i++)
+		json_array_append_new(sel, json_string(names[i]));
+	if (r == LXR_EXIT_OK && down) {
+		json_decref(sel);
 		fputs("No stopped containers\n", stderr);
 		return LXR_EXIT_OK;
 	}
-	r = cli_project_ps(file, cli_globals.project, names, &ps);
-	if (r != LXR_EXIT_OK)
+	if (r != LXR_EXIT_OK) {
+		json_decref(sel);
 		return r;
+	}
+	r = ctl_call(conn, "ps", json_pack("{s:o}", "services", sel), 30000, &ps, &err);
+	ctl_close(conn);
+	if (r < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
 	svcs = removable(ps, names, stop, &any_running);
 	if (!svcs) {
 		json_decref(ps);
@@ -113,20 +125,13 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 	r = scale_to_none(file, svcs);
 	if (r != LXR_EXIT_OK)
 		return r;
-	{
-		struct cfg_stack *st = NULL;
-		if (cli_stack_open(file, cli_globals.project, &st) == LXR_EXIT_OK)
-			project = lxr_xstrdup(st->project);
-		cfg_stack_free(st);
-	}
 	for (size_t i = 0; insts && insts[i]; i++) {
 		printf("%s\n", insts[i]);
-		if (volumes && project) {
+		if (volumes) {
 			/* the instance's anonymous volumes (named ones are the
 			 * project's, for down -v) */
 			_cleanup_free_ char *anon = lxr_xasprintf(
 			    "%s/volumes/%s/+anon/%s", lxr_data_dir(), project, insts[i]);
-			lxr_err err;
 			if (lxr_rm_rf(anon, &err) < 0 && err.errnum != ENOENT)
 				lxr_err_print(&err);
 		}

@@ -176,13 +176,17 @@ int cli_stack_open(const char *file, const char *project, struct cfg_stack **st)
 	return LXR_EXIT_OK;
 }
 
-int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name)
+int cli_project_open(const char *file, const char *project, struct ctl_conn **conn, char **name,
+		     bool *down)
 {
 	struct cfg_stack *st = NULL;
 	_cleanup_free_ char *path = NULL;
 	lxr_err err;
 	int r;
 
+	*conn = NULL;
+	if (down)
+		*down = false;
 	if (project) {
 		*name = lxr_xstrdup(project);
 	} else {
@@ -193,28 +197,20 @@ int cli_project_connect(const char *file, const char *project, struct ctl_conn *
 		cfg_stack_free(st);
 	}
 	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *name);
-	if (ctl_connect(path, conn, &err) < 0) {
-		fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *name, err.msg);
-		return LXR_EXIT_FAIL;
+	if (ctl_connect(path, conn, &err) == 0)
+		return LXR_EXIT_OK;
+	/* no supervisor at all: not up, which the caller may take as such */
+	if (down && access(path, F_OK) < 0 && errno == ENOENT) {
+		*down = true;
+		return LXR_EXIT_OK;
 	}
-	return LXR_EXIT_OK;
+	fprintf(stderr, "lxr: error: project \"%s\" is not up (%s)\n", *name, err.msg);
+	return LXR_EXIT_FAIL;
 }
 
-bool cli_project_down(const char *file, const char *project)
+int cli_project_connect(const char *file, const char *project, struct ctl_conn **conn, char **name)
 {
-	struct cfg_stack *st = NULL;
-	_cleanup_free_ char *sock = NULL;
-
-	if (!project) {
-		/* a stack file that does not load: the caller's connect says why */
-		if (cli_stack_open(file, NULL, &st) != LXR_EXIT_OK)
-			return false;
-		sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), st->project);
-		cfg_stack_free(st);
-	} else {
-		sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
-	}
-	return access(sock, F_OK) < 0 && errno == ENOENT;
+	return cli_project_open(file, project, conn, name, NULL);
 }
 
 int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps)

@@ -28,6 +28,8 @@ int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_ctl(int argc, char **argv); /* ps stop start restart kill top */
+/* cmd's --help text (ctl_usage.c); ps's for a command it does not know */
+const char *ctl_usage_of(const char *cmd);
 int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);

@@ -1,0 +1,107 @@
+/* The help of the commands that ask a running supervisor (cmd_ctl.c):
+ * ps, stop, start, restart, kill, top, in the format every command's
+ * --help has (usage line, description, options, examples). */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define OPT_F "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
+#define OPT_P "  -p, --project-name N   the project (default: the stack file's)\n"
+
+/* Each command's own help (the format every command's --help has: usage
+ * line, description, options, examples). */
+static const struct {
+	const char *cmd, *text;
+} usage_texts[] = {
+    {"ps", "usage: lxr ps [-f FILE] [-p NAME] [-a] [-q | --services] [--status STATE]\n"
+	   "              [--filter status=STATE|service=NAME|name=PART|label=K[=V]]\n"
+	   "              [--format table|json|TEMPLATE]\n"
+	   "              [--no-trunc] [SERVICE...]\n"
+	   "\n"
+	   "List the stack's containers (every instance of each service, or of the\n"
+	   "services named) as docker compose ps does: NAME, IMAGE, COMMAND, SERVICE,\n"
+	   "CREATED, STATUS (\"Up 2 minutes (healthy)\", \"Exited (1) 3 seconds ago\")\n"
+	   "and PORTS. Why an instance could not start is said below the table.\n"
+	   "\n" OPT_F OPT_P "  -a, --all              accepted, as compose's (stopped and exited\n"
+	   "                         instances are always listed)\n"
+	   "  -q, --quiet            only the instance names (lxr's container ids)\n"
+	   "      --services         only the service names\n"
+	   "      --status STATE     only instances in STATE: compose's running,\n"
+	   "                         restarting, removing, exited, created, dead, or\n"
+	   "                         one of lxr's (healthy, backoff, stopped, ...);\n"
+	   "                         also as --filter status=STATE\n"
+	   "      --filter service=S only the instances of service S; name=PART those\n"
+	   "                         whose name holds PART; label=K[=V] those with\n"
+	   "                         label K (of value V); several: all of them hold\n"
+	   "      --format F         table (the default), json (lxr's whole record of\n"
+	   "                         each instance, with docker compose's keys: Name,\n"
+	   "                         Service, State, Health, ExitCode, Status,\n"
+	   "                         Publishers, ...), or a template of {{.Name}}\n"
+	   "                         {{.Image}} {{.Command}} {{.Service}}\n"
+	   "                         {{.RunningFor}} {{.CreatedAt}} {{.Status}}\n"
+	   "                         {{.State}} {{.Health}} {{.ExitCode}} {{.Ports}}\n"
+	   "                         ({{.State}} is compose's word, as json's State)\n"
+	   "      --no-trunc         the whole command\n"
+	   "\n"
+	   "Example:\n"
+	   "  lxr ps\n"
+	   "  lxr ps --format '{{.Name}}\\t{{.Status}}' --filter status=running\n"},
+    {"top", "usage: lxr top [-f FILE] [-p NAME] [--format json] [SERVICE...]\n"
+	    "\n"
+	    "List the processes running in each of the stack's containers (those of\n"
+	    "the services named, or all), read from their cgroups.\n"
+	    "\n" OPT_F OPT_P "      --format F         table (the default) or json\n"
+	    "\n"
+	    "Example:\n"
+	    "  lxr top web\n"},
+    {"stop",
+     "usage: lxr stop [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+     "\n"
+     "Stop the services named (or all of them, in reverse dependency order):\n"
+     "their stop signal, then SIGKILL after the grace period. They stay\n"
+     "stopped, whatever their restart policy, until `lxr start`. Returns once\n"
+     "they have stopped.\n"
+     "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
+     "                         stop_grace_period\n"
+     "\n"
+     "Example:\n"
+     "  lxr stop web\n"
+     "  lxr stop -t 1\n"},
+    {"start", "usage: lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
+	      "\n"
+	      "Start the stack's stopped or exited containers again (those of the\n"
+	      "services named, or all). Returns once they run; one that cannot start is\n"
+	      "a failure (exit 1), said as `up` says it.\n"
+	      "\n" OPT_F OPT_P "\n"
+	      "Example:\n"
+	      "  lxr start web\n"},
+    {"restart",
+     "usage: lxr restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+     "\n"
+     "Stop and start the services named (or all of them). Returns once they\n"
+     "run again; one that cannot start is a failure (exit 1).\n"
+     "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
+     "                         stop_grace_period\n"
+     "\n"
+     "Example:\n"
+     "  lxr restart worker\n"},
+    {"kill",
+     "usage: lxr kill [-f FILE] [-p NAME] [-s SIGNAL] [SERVICE...]\n"
+     "\n"
+     "Send a signal to the containers of the services named (or all of them).\n"
+     "Their restart policies apply to how they end.\n"
+     "\n" OPT_F OPT_P "  -s, --signal SIG       the signal: a name (TERM, SIGHUP) or a number\n"
+     "                         (default KILL)\n"
+     "\n"
+     "Example:\n"
+     "  lxr kill -s HUP web\n"},
+};
+
+const char *ctl_usage_of(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(usage_texts) / sizeof(usage_texts[0]); i++)
+		if (!strcmp(cmd, usage_texts[i].cmd))
+			return usage_texts[i].text;
+	return usage_texts[0].text;
+}

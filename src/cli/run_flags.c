@@ -80,40 +80,6 @@ const struct option run_flags_longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-const char run_flags_usage[] =
-    "  -l, --label K=V      a label (lxr inspect shows it)\n"
-    "      --label-file F   labels from F, a K=V a line\n"
-    "      --env-file F     variables from F, a K=V (or K) a line, taken as\n"
-    "                       written: docker run's syntax, not .env's\n"
-    "      --mount SPEC     docker's long form of -v and --tmpfs, fields joined by\n"
-    "                       commas: type (bind, volume, tmpfs), source, target,\n"
-    "                       readonly, bind-propagation, volume-nocopy,\n"
-    "                       volume-subpath, tmpfs-size, tmpfs-mode\n"
-    "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile=1024:4096,\n"
-    "                       memlock=-1:-1)\n"
-    "      --sysctl K=V     a namespaced kernel parameter (net. ones, kernel.shmmax)\n"
-    "      --stop-signal SIG, --stop-timeout N  how -d's container is stopped:\n"
-    "                       SIG first, SIGKILL N seconds later (default TERM, 10)\n"
-    "      --health-cmd CMD a health check (run by sh -c); --health-interval D,\n"
-    "                       --health-timeout D, --health-retries N,\n"
-    "                       --health-start-period D, --health-start-interval D\n"
-    "                       (D: 30s, 1m30s); --no-healthcheck drops the image's\n"
-    "      --log-driver D, --log-opt K=V  json-file (the default), local or none,\n"
-    "                       and their options (max-size, max-file, compress)\n"
-    "      --expose PORT[/PROTO]  a port the container listens on (-P publishes it)\n"
-    "  -P, --publish-all    publish every exposed port (the image's and --expose's)\n"
-    "                       on a free host port\n"
-    "      --cpuset-cpus L  the CPUs it may run on (0-3, 0,2)\n"
-    "      --memory-reservation BYTES, --memory-swappiness N, --oom-kill-disable,\n"
-    "      --blkio-weight N  the memory and block I/O cgroup knobs of compose's\n"
-    "                       mem_reservation, mem_swappiness, oom_kill_disable,\n"
-    "                       blkio_config.weight\n"
-    "      --cgroupns MODE  private (the default) or host\n"
-    "      --pull POLICY    missing (the default), always or never\n"
-    "  -q, --quiet          pull without progress\n"
-    "      --platform P     the host's platform only (lxr does not emulate)\n"
-    "      --cidfile F      write the container's name to F (F must not exist)\n";
-
 /* An option's value K=V; K must not be empty */
 static int key_value(const char *opt, const char *arg, bool need_eq, lxr_err *err)
 {

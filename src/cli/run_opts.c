@@ -24,78 +24,6 @@
 #include "lxr/plan.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr run [OPTIONS] IMAGE|ROOTFS [COMMAND [ARG...]]\n"
-    "\n"
-    "Run one container from an image (pulled when missing) or from ROOTFS, a\n"
-    "directory given as a path (/..., ./..., ../...), as its read-only lower layer.\n"
-    "This is docker's run; `lxr compose run` (or `lxr -f FILE run`) is compose's,\n"
-    "a one-off of a stack's service (`lxr compose run --help`).\n"
-    "\n"
-    "  --rm                 remove the container's writable layer when it exits\n"
-    "  -d, --detach         run in the background, print the container name\n"
-    "  -i, --interactive    keep stdin open\n"
-    "  -t, --tty            allocate a pseudo-terminal\n"
-    "      --name NAME      container name (default: generated)\n"
-    "  -h, --hostname NAME  container hostname (default: the name)\n"
-    "  -e, --env K=V|K      set an environment variable (K alone: from lxr's)\n"
-    "  -w, --workdir DIR    working directory inside the container\n"
-    "      --entrypoint CMD replace the image's ENTRYPOINT (\"\" clears it); its CMD\n"
-    "                       goes too unless COMMAND is given, as with docker\n"
-    "  -u, --user U[:G]     user and group, by name or number\n"
-    "      --group-add G    a supplementary group, by name or number\n"
-    "  -m, --memory BYTES   memory limit (e.g. 100m, 1g)\n"
-    "      --cpus N         CPU limit (e.g. 0.5, 2)\n"
-    "      --memory-swap BYTES  memory + swap (-1: unlimited swap)\n"
-    "  -c, --cpu-shares N   relative CPU weight (docker's 1024 is one CPU)\n"
-    "      --cpu-quota US, --cpu-period US  CFS quota per period, microseconds\n"
-    "      --shm-size BYTES size of /dev/shm (default 64m)\n"
-    "      --domainname NAME  the container's NIS domain name\n"
-    "      --mac-address MAC  eth0's MAC address (02:42:ac:11:00:02; not multicast)\n"
-    "      --oom-score-adj N  -1000 to 1000\n"
-    "      --pid MODE, --ipc MODE, --uts MODE  host: the host's pid, IPC or UTS\n"
-    "                       namespace (as compose's pid:, ipc:, uts:); ipc also\n"
-    "                       takes private, shareable, none\n"
-    "      --userns MODE    host (container root is host root) or auto (a user\n"
-    "                       namespace with a range of lxr's pool); default:\n"
-    "                       lxr.conf [userns] mode\n"
-    "      --pids-limit N   maximum number of processes (-1: unlimited; default\n"
-    "                       4096, or lxr.conf [limits] pids)\n"
-    "      --network MODE   bridge (the default: network \"lxr\", NAT to the outside),\n"
-    "                       NAME (lxr network create's, or else a network of lxr\n"
-    "                       run's made on first use; its containers find each\n"
-    "                       other by name), none (only a private loopback),\n"
-    "                       host (the host's own network), container:NAME (that\n"
-    "                       running container's), ns:PATH (join that namespace)\n"
-    "  -p, --publish [[IP:]HOSTPORT:]PORT[/udp]  publish a port (ranges: 8000-8010;\n"
-    "                       no host port: a free one is picked)\n"
-    "      --add-host NAME:IP  a line in /etc/hosts (IP host-gateway: the host)\n"
-    "      --dns IP, --dns-search DOMAIN, --dns-option OPT  the resolver's\n"
-    "  -v, --volume SRC:DST[:ro|rw]  bind-mount a host directory or file (SRC\n"
-    "                       absolute), or mount the volume SRC (lxr volume ls;\n"
-    "                       made if missing)\n"
-    "      --tmpfs DST[:OPTS]        mount a tmpfs (OPTS: size=64m,mode=1777,ro,...)\n"
-    "      --read-only      mount the container's root read-only\n"
-    "      --cap-add CAP    add a capability (or ALL)\n"
-    "      --cap-drop CAP   drop a capability (or ALL)\n"
-    "      --device HOST[:CONTAINER][:PERMS]  give the container a host device\n"
-    "                       node (PERMS: some of rwm, default rwm)\n"
-    "      --device-cgroup-rule \"TYPE MAJOR:MINOR ACCESS\"  allow more devices\n"
-    "                       (e.g. \"c 1:3 rwm\", \"b 7:* rw\"; * for any)\n"
-    "      --security-opt OPT  seccomp=PROFILE.json (docker's format) or\n"
-    "                       seccomp=unconfined; no-new-privileges[:true|false]\n"
-    "      --privileged     every capability, every host device, no seccomp,\n"
-    "                       writable /sys: host root (docs/security.md)\n"
-    "      --restart POLICY with -d: no (the default), always, unless-stopped,\n"
-    "                       on-failure[:N] (restarts with backoff, as a stack's)\n"
-    "      --init           run lxr's init as PID 1 (the default)\n"
-    "      --no-init        run COMMAND itself as PID 1\n";
-
-static const char usage_examples[] = "\n"
-				     "Example:\n"
-				     "  lxr run --rm -it alpine sh\n"
-				     "  lxr run -d --name web -p 8080:80 nginx\n";
-
 enum {
 	OPT_RM = 256,
 	OPT_NAME,
@@ -686,9 +614,7 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
 	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, opts, NULL)) != -1) {
 		if (c == OPT_HELP) {
-			fputs(usage_text, stdout);
-			fputs(run_flags_usage, stdout);
-			fputs(usage_examples, stdout);
+			run_usage_print(stdout);
 			return 1;
 		}
 		if (c == '?' || c == ':') {

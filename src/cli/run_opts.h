@@ -59,8 +59,9 @@ int run_parse_mount(struct run_opts *o, const char *arg, lxr_err *err);
  * key it means. run_flags_parse returns 1 when c is not one of them;
  * run_flags_finish checks what only the whole command line shows. */
 extern const struct option run_flags_longopts[];
-extern const char run_flags_usage[];
 int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err);
+/* lxr run --help's text (run_usage.c) */
+void run_usage_print(FILE *f);
 int run_flags_finish(struct run_opts *o, lxr_err *err);
 /* --cidfile: made with the container's name before the plan makes
  * anything (it must not exist, as docker has it), and removed if the plan

@@ -290,6 +290,14 @@ int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service 
 			   const char *name, const struct plan_image *img,
 			   const struct plan_host *host, struct plan_instance *out, lxr_err *err);
 void plan_instance_free(struct plan_instance *p);
+/* endpoints.c, part of plan_instance_build: the instance's endpoints on
+ * its networks (p->net, p->more_nets); network_mode host's and none's /etc
+ * files into spec; an endpoint's freeing; a copy of a list of strings. */
+void plan_endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
+		       const char *instance, struct plan_instance *p);
+void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec);
+void plan_endpoint_free(struct plan_endpoint *e);
+char **plan_strs(const struct cfg_strs *s);
 /* pid, ipc, uts and the joined namespaces of svc's instance into p
  * (namespaces.c; part of plan_instance_build). */
 void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *svc,

@@ -1,8 +1,8 @@
 /* One service instance -> its whole plan: the container spec
  * (plan_instance_fill), capabilities and the syscall filter for it, the
- * endpoint on its network, the host directories to make first, its restart
- * policy, its health check (the service's, else the image's) and its stop
- * grace. The one author of what runs, for a stack's instances and for
+ * endpoint on its network (endpoints.c), the host directories to make
+ * first, its restart policy, its health check (the service's, else the
+ * image's) and its stop grace. The one author of what runs, for a stack's instances and for
  * `lxr run` alike; no syscalls: the host comes in as plan_host. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -120,261 +120,6 @@ static int health_of(const struct cfg_service *c, const struct plan_image *img,
 	h->start_interval_us = hc->start_interval_us;
 	h->retries = hc->retries > 0 ? hc->retries : 3;
 	return 0;
-}
-
-/* With replicas, instance n publishes block n of the host range, each as
- * wide as the container range ("8000-8002:80" x 3: 8000, 8001, 8002); the
- * loader checked that the range is wide enough. A longer one (one container
- * port) is the instance's to search: the net layer publishes its first free
- * port ("8080-8090:80"). */
-static void ports_of(const struct cfg_service *svc, int replica, struct plan_endpoint *ep)
-{
-	long n = svc->replicas.v > 0 ? (long)svc->replicas.v : 1;
-
-	ep->ports = lxr_xcalloc(svc->n_ports ? svc->n_ports : 1, sizeof(*ep->ports));
-	for (size_t i = 0; i < svc->n_ports; i++) {
-		const struct cfg_port *p = &svc->ports[i];
-		struct plan_port *q = &ep->ports[ep->n_ports++];
-		int cstart = p->target_start, cend = p->target_end ? p->target_end : cstart;
-		int width = cend - cstart + 1;
-		/* no host port: each replica's is picked when it is published */
-		int hstart = p->host_start ? p->host_start + (replica - 1) * width : 0;
-		int hend = hstart ? hstart + width - 1 : 0;
-
-		if (p->host_start && p->host_end - p->host_start + 1 > n * width) {
-			hstart = p->host_start;
-			hend = p->host_end;
-		}
-		q->host_ip = lxr_xstrdup(p->host_ip);
-		q->host_port = (uint16_t)hstart;
-		q->host_end = (uint16_t)hend;
-		q->ctr_port = (uint16_t)cstart;
-		q->ctr_end = (uint16_t)cend;
-		q->udp = p->proto == CFG_PROTO_UDP;
-	}
-}
-
-static char **strs_of(const struct cfg_strs *s)
-{
-	char **v = NULL;
-
-	for (size_t i = 0; i < s->n; i++)
-		lxr_strv_push(&v, lxr_xstrdup(s->v[i].v));
-	return v;
-}
-
-/* extra_hosts, dns, dns_search and dns_opt, as the endpoint writes them
- * into the container's /etc/hosts and resolv.conf */
-static void resolver_of(const struct cfg_service *svc, struct plan_endpoint *ep)
-{
-	const struct cfg_svc_host *h = &svc->host;
-
-	for (size_t i = 0; i < h->extra_hosts.n; i++)
-		lxr_strv_push(
-		    &ep->extra_hosts,
-		    lxr_xasprintf("%s=%s", h->extra_hosts.v[i].key,
-				  h->extra_hosts.v[i].value ? h->extra_hosts.v[i].value : ""));
-	ep->dns = strs_of(&h->dns);
-	ep->dns_search = strs_of(&h->dns_search);
-	ep->dns_opt = strs_of(&h->dns_opt);
-}
-
-/* links: "SERVICE:ALIAS" in another service makes ALIAS a name of
- * SERVICE. Docker scopes a link's alias to the linking container; here it
- * is a name on the network, as an alias of the linked service is. */
-static void link_aliases(const struct cfg_stack *st, const struct cfg_service *svc,
-			 struct plan_endpoint *ep)
-{
-	size_t n = strlen(svc->name);
-
-	for (size_t i = 0; i < st->n_services; i++)
-		for (size_t k = 0; k < st->services[i].host.links.n; k++) {
-			const char *l = st->services[i].host.links.v[k].v;
-			if (!strncmp(l, svc->name, n) && l[n] == ':' && l[n + 1] &&
-			    strcmp(l + n + 1, svc->name))
-				lxr_strv_push(&ep->names, lxr_xstrdup(l + n + 1));
-		}
-}
-
-/* The network it joins and how that network is made, the names it
- * answers to, its static address and its published ports. */
-/* One network's endpoint: how the network is made, the names the instance
- * answers to there (its service, itself, that network's aliases), its
- * static address. */
-static bool network_endpoint(const struct cfg_stack *st, const struct cfg_service *svc,
-			     const struct cfg_svc_net *sn, const char *instance,
-			     struct plan_endpoint *ep)
-{
-	const struct cfg_network *nw = sn->name.v ? cfg_stack_network(st, sn->name.v) : NULL;
-
-	memset(ep, 0, sizeof(*ep));
-	if (!nw)
-		return false;
-	ep->peer_names = true;
-	ep->internal = nw->internal.set && nw->internal.v;
-	if (nw->host_name.v || nw->external.v) {
-		/* one network under its own name for every project that names
-		 * it, made from its definition (lxr network create, or the
-		 * first stack's) */
-		ep->network = lxr_xstrdup(nw->host_name.v ? nw->host_name.v : nw->name);
-		ep->net_project = lxr_xstrdup(LXR_SHARED_NET_PROJECT);
-	} else {
-		ep->network = lxr_xstrdup(nw->name);
-	}
-	for (size_t i = 0; i < nw->driver_opts.n; i++) {
-		const char *k = nw->driver_opts.v[i].key, *v = nw->driver_opts.v[i].value;
-		if (!strcmp(k, "com.docker.network.driver.mtu"))
-			ep->mtu = atoi(v);
-		else if (!strcmp(k, "com.docker.network.bridge.name") && !ep->bridge_name)
-			ep->bridge_name = lxr_xstrdup(v);
-	}
-	if (nw->n_pools) {
-		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
-		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
-		ep->ip_range = lxr_xstrdup(nw->pools[0].ip_range.v);
-		for (size_t i = 0; i < nw->pools[0].aux.n; i++)
-			lxr_strv_push(&ep->aux, lxr_xstrdup(nw->pools[0].aux.v[i].value));
-	}
-	ep->static_ip = lxr_xstrdup(sn->ipv4_address.v);
-	ep->ipv6 = nw->enable_ipv6.v;
-	if (ep->ipv6) {
-		ep->subnet6 = lxr_xstrdup(nw->pool6.subnet.v);
-		ep->gateway6 = lxr_xstrdup(nw->pool6.gateway.v);
-		ep->static_ip6 = lxr_xstrdup(sn->ipv6_address.v);
-		ep->ip_range6 = lxr_xstrdup(nw->pool6.ip_range.v);
-		for (size_t i = 0; i < nw->pool6.aux.n; i++)
-			lxr_strv_push(&ep->aux, lxr_xstrdup(nw->pool6.aux.v[i].value));
-	}
-	ep->mac = lxr_xstrdup(sn->mac_address.v);
-	ep->ifname = lxr_xstrdup(sn->interface_name.v);
-	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
-	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
-	for (size_t i = 0; i < sn->aliases.n; i++)
-		lxr_strv_push(&ep->names, lxr_xstrdup(sn->aliases.v[i].v));
-	link_aliases(st, svc, ep);
-	return true;
-}
-
-static bool internal_net(const struct cfg_stack *st, const struct cfg_svc_net *sn)
-{
-	const struct cfg_network *nw = sn->name.v ? cfg_stack_network(st, sn->name.v) : NULL;
-
-	return !nw || (nw->internal.set && nw->internal.v);
-}
-
-/* The order the instance joins its networks in: Compose's priority,
- * highest first, the file's order among equals (a stable sort). */
-static size_t *join_order(const struct cfg_service *svc)
-{
-	size_t *o = lxr_xcalloc(svc->n_networks + 1, sizeof(*o));
-
-	for (size_t i = 0; i < svc->n_networks; i++) {
-		size_t j = i;
-		for (; j > 0 && svc->networks[o[j - 1]].priority.v < svc->networks[i].priority.v;
-		     j--)
-			o[j] = o[j - 1];
-		o[j] = i;
-	}
-	return o;
-}
-
-/* The first network in that order that is not internal carries its
- * namespace (eth0) and published ports (compose publishes through it); the
- * others are joined after it as eth1... */
-static size_t first_network(const struct cfg_stack *st, const struct cfg_service *svc,
-			    const size_t *order)
-{
-	for (size_t i = 0; i < svc->n_networks; i++)
-		if (!internal_net(st, &svc->networks[order[i]]))
-			return order[i];
-	return order[0];
-}
-
-/* gw_priority: the network with the highest gives the default routes
- * (an internal one has none to give); the first joined among equals. */
-static size_t gateway_network(const struct cfg_stack *st, const struct cfg_service *svc,
-			      const size_t *order, size_t first)
-{
-	size_t gw = first;
-
-	for (size_t i = 0; i < svc->n_networks; i++) {
-		const struct cfg_svc_net *sn = &svc->networks[order[i]];
-		if (!internal_net(st, sn) && sn->gw_priority.v > svc->networks[gw].gw_priority.v)
-			gw = order[i];
-	}
-	return gw;
-}
-
-static bool ifname_taken(const struct plan_instance *p, const char *name)
-{
-	if (p->net.ifname && !strcmp(p->net.ifname, name))
-		return true;
-	for (size_t i = 0; i < p->n_more_nets; i++)
-		if (p->more_nets[i].ifname && !strcmp(p->more_nets[i].ifname, name))
-			return true;
-	return false;
-}
-
-/* The interfaces without an interface_name are eth0, eth1, ... in the
- * order they are joined, skipping a name one of the others was given. */
-static void default_ifnames(struct plan_instance *p)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i <= p->n_more_nets; i++) {
-		struct plan_endpoint *e = i ? &p->more_nets[i - 1] : &p->net;
-		char name[16], place[24];
-		if (!e->ifname) {
-			do
-				snprintf(name, sizeof(name), "eth%u", n++);
-			while (ifname_taken(p, name));
-			e->ifname = lxr_xstrdup(name);
-		}
-		snprintf(place, sizeof(place), "eth%zu", i);
-		e->renamed = strcmp(e->ifname, place) != 0;
-	}
-}
-
-static void endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
-			 const char *instance, struct plan_instance *p)
-{
-	_cleanup_free_ size_t *order = NULL;
-	size_t first, gw;
-
-	memset(&p->net, 0, sizeof(p->net));
-	/* network_mode service:X or container:NAME: that container's
-	 * namespace, which the carrier joins (plan_namespaces_of) */
-	if (p->net_of.name)
-		return;
-	/* network_mode none or host: no endpoint (published ports, as
-	 * docker's in host mode, have nothing to go to) */
-	if (!svc->n_networks ||
-	    (svc->host.network_mode.v && (!strcmp(svc->host.network_mode.v, "none") ||
-					  !strcmp(svc->host.network_mode.v, "host"))))
-		return;
-	order = join_order(svc);
-	first = first_network(st, svc, order);
-	gw = gateway_network(st, svc, order, first);
-	if (!network_endpoint(st, svc, &svc->networks[first], instance, &p->net))
-		return;
-	resolver_of(svc, &p->net);
-	/* only internal networks: nothing can reach a published port (the
-	 * loader warned), so none is published */
-	if (!p->net.internal)
-		ports_of(svc, replica, &p->net);
-	/* the service's own mac_address is docker's for its first interface */
-	if (!p->net.mac)
-		p->net.mac = lxr_xstrdup(svc->host.mac_address.v);
-	p->net.gw = gw != first ? 2 : 0;
-	p->more_nets = lxr_xcalloc(svc->n_networks, sizeof(*p->more_nets));
-	for (size_t k = 0; k < svc->n_networks; k++) {
-		size_t i = order[k];
-		if (i == first || !network_endpoint(st, svc, &svc->networks[i], instance,
-						    &p->more_nets[p->n_more_nets]))
-			continue;
-		p->more_nets[p->n_more_nets++].gw = i == gw && gw != first ? 1 : 0;
-	}
-	default_ifnames(p);
 }
 
 static int caps_mask(char *const *names, const char *key, uint64_t *mask, bool *all, lxr_err *err)
@@ -517,54 +262,6 @@ static void tunables(const struct cfg_service *svc, struct lxr_spec *spec)
 	}
 }
 
-/* extra_hosts where no endpoint writes the container's /etc/hosts
- * (network_mode none or host): lines of lxr's own, as docker writes them.
- * host-gateway is the host: its loopback, which only the host's network
- * reaches (with none, the entry names nothing reachable; docker writes
- * its bridge's address) */
-static void own_extra_hosts(const struct cfg_service *svc, struct lxr_spec *spec, bool host)
-{
-	const struct cfg_kvs *x = &svc->host.extra_hosts;
-
-	for (size_t i = 0; i < x->n; i++) {
-		const char *a = x->v[i].value ? x->v[i].value : "";
-		if (!strcmp(a, "host-gateway"))
-			a = host ? "127.0.0.1" : NULL;
-		if (a)
-			lxr_strv_push(&spec->extra_hosts, lxr_xasprintf("%s=%s", x->v[i].key, a));
-	}
-}
-
-/* network_mode: host: the supervisor's own network namespace, and the
- * host's /etc/hosts and resolv.conf read-only, as docker gives them (a
- * copy of its /etc/hosts with extra_hosts, when there are some) */
-static void host_network(const struct cfg_service *svc, struct lxr_spec *spec)
-{
-	const char *nm = svc->host.network_mode.v;
-
-	if (nm && !strcmp(nm, "none")) {
-		own_extra_hosts(svc, spec, false);
-		/* and its resolver's settings, in its own resolv.conf */
-		spec->dns = strs_of(&svc->host.dns);
-		spec->dns_search = strs_of(&svc->host.dns_search);
-		spec->dns_opt = strs_of(&svc->host.dns_opt);
-	}
-	if (!nm || strcmp(nm, "host"))
-		return;
-	spec->ns[LXR_NS_NET].create = false;
-	free(spec->ns[LXR_NS_NET].join_path);
-	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
-	if (svc->host.extra_hosts.n) {
-		own_extra_hosts(svc, spec, true);
-		spec->hosts_from_host = true;
-	} else {
-		plan_spec_add_mount(spec, "/etc/hosts", "bind", "/etc/hosts", MS_BIND | MS_RDONLY,
-				    NULL);
-	}
-	plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", "/etc/resolv.conf",
-			    MS_BIND | MS_RDONLY, NULL);
-}
-
 static const struct cfg_file_obj *file_obj(const struct cfg_file_obj *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -669,7 +366,7 @@ static void hooks_of(const struct cfg_hook *v, size_t n, struct plan_hook **out,
 	*n_out = n;
 	for (size_t i = 0; i < n; i++) {
 		struct plan_hook *h = &(*out)[i];
-		h->argv = strs_of(&v[i].command.argv);
+		h->argv = plan_strs(&v[i].command.argv);
 		h->user = v[i].user.v ? lxr_xstrdup(v[i].user.v) : NULL;
 		h->cwd = v[i].working_dir.v ? lxr_xstrdup(v[i].working_dir.v) : NULL;
 		h->privileged = v[i].privileged.v;
@@ -718,11 +415,11 @@ int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service 
 	    health_of(svc, img, &out->health, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", svc->name);
 	tunables(svc, &out->spec);
-	host_network(svc, &out->spec);
+	plan_host_network(svc, &out->spec);
 	plan_namespaces_of(st, svc, out);
 	out->user = lxr_xstrdup(user);
-	out->group_add = strs_of(&svc->tune.group_add);
-	endpoints_of(st, svc, replica, out->name, out);
+	out->group_add = plan_strs(&svc->tune.group_add);
+	plan_endpoints_of(st, svc, replica, out->name, out);
 	host_dirs_of(st, svc, &out->host_dirs);
 	restart_of(svc, &out->restart);
 	out->stop_grace_us = svc->stop_grace_period.v;
@@ -731,41 +428,15 @@ int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service 
 	return 0;
 }
 
-static void endpoint_free(struct plan_endpoint *e)
-{
-	free(e->network);
-	free(e->net_project);
-	free(e->subnet);
-	free(e->gateway);
-	free(e->static_ip);
-	free(e->subnet6);
-	free(e->gateway6);
-	free(e->static_ip6);
-	free(e->ip_range);
-	free(e->ip_range6);
-	free(e->bridge_name);
-	lxr_strv_free(e->aux);
-	free(e->mac);
-	free(e->ifname);
-	lxr_strv_free(e->names);
-	lxr_strv_free(e->extra_hosts);
-	lxr_strv_free(e->dns);
-	lxr_strv_free(e->dns_search);
-	lxr_strv_free(e->dns_opt);
-	for (size_t i = 0; i < e->n_ports; i++)
-		free(e->ports[i].host_ip);
-	free(e->ports);
-}
-
 void plan_instance_free(struct plan_instance *p)
 {
 	free(p->name);
 	plan_spec_free(&p->spec);
 	free(p->user);
 	lxr_strv_free(p->group_add);
-	endpoint_free(&p->net);
+	plan_endpoint_free(&p->net);
 	for (size_t i = 0; i < p->n_more_nets; i++)
-		endpoint_free(&p->more_nets[i]);
+		plan_endpoint_free(&p->more_nets[i]);
 	free(p->more_nets);
 	lxr_strv_free(p->host_dirs);
 	for (size_t i = 0; i < p->n_files; i++) {

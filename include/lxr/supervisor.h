@@ -153,6 +153,15 @@ int sup_join_containers(struct plan_instance *p, lxr_err *err);
  * definition, loaded into def (net_def_free it). */
 int sup_net_config(const struct plan_endpoint *np, struct lxr_net_def *def,
 		   struct lxr_net_config *out, lxr_err *err);
+/* One published port as ps lists it (sup_net_ports):
+ * "IP:H1[-H2]->C1[-C2]/PROTO", taken apart; the address is the entry's
+ * first ip_len bytes. false: not of that form. */
+struct sup_port_mapping {
+	int ip_len;
+	unsigned h1, h2, c1, c2;
+	char proto[8];
+};
+bool sup_port_mapping(const char *entry, struct sup_port_mapping *m);
 /* The directory of a run container's supervisor (lock, control.sock). */
 char *sup_run_dir_of(const char *name);
 /* In a kept run -d container's directory once its supervisor has gone: its

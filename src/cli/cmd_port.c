@@ -101,38 +101,12 @@ static int parse_private(const char *s, long *port, const char **proto)
 	return strcmp(*proto, "tcp") && strcmp(*proto, "udp") ? -1 : 0;
 }
 
-/* One ps "ports" entry, "IP:H1[-H2]->C1[-C2]/PROTO", taken apart: the
- * address is entry's first ip_len bytes. false: not of that form. */
-struct mapping {
-	int ip_len;
-	unsigned h1, h2, c1, c2;
-	char proto[8];
-};
-
-static bool mapping_of(const char *entry, struct mapping *m)
-{
-	const char *arrow = strstr(entry, "->"), *colon;
-
-	colon = arrow ? memrchr(entry, ':', (size_t)(arrow - entry)) : NULL;
-	if (!colon)
-		return false;
-	m->ip_len = (int)(colon - entry);
-	if (lxr_sscanf(colon + 1, "%u-%u", &m->h1, &m->h2) < 2)
-		m->h2 = m->h1;
-	if (lxr_sscanf(arrow + 2, "%u-%u/%7s", &m->c1, &m->c2, m->proto) != 3) {
-		if (lxr_sscanf(arrow + 2, "%u/%7s", &m->c1, m->proto) != 2)
-			return false;
-		m->c2 = m->c1;
-	}
-	return true;
-}
-
 /* One ps "ports" entry: the host address of port/proto, or false. */
 static bool match(const char *entry, long port, const char *proto, char *out, size_t n)
 {
-	struct mapping m;
+	struct sup_port_mapping m;
 
-	if (!mapping_of(entry, &m) || strcmp(m.proto, proto) || port < (long)m.c1 ||
+	if (!sup_port_mapping(entry, &m) || strcmp(m.proto, proto) || port < (long)m.c1 ||
 	    port > (long)m.c2)
 		return false;
 	snprintf(out, n, "%.*s:%ld", m.ip_len, entry, (long)m.h1 + (port - (long)m.c1));
@@ -173,12 +147,12 @@ static int print_all(json_t *ps)
 {
 	size_t i, k;
 	json_t *o, *p;
-	struct mapping m;
+	struct sup_port_mapping m;
 
 	json_array_foreach(ps, i, o) json_array_foreach(json_object_get(o, "ports"), k, p)
 	{
 		const char *e = json_string_value(p) ?: "";
-		if (!mapping_of(e, &m))
+		if (!sup_port_mapping(e, &m))
 			continue;
 		for (unsigned c = m.c1; c <= m.c2 && c - m.c1 <= m.h2 - m.h1; c++)
 			printf("%u/%s -> %.*s:%u\n", c, m.proto, m.ip_len, e, m.h1 + (c - m.c1));

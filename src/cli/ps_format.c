@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "lxr/supervisor.h"
 
 /* docker's units.HumanDuration */
 void cli_human_duration(int64_t s, char *buf, size_t len)
@@ -195,20 +196,14 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 /* "0.0.0.0:8080->80/tcp" as compose's Publishers entry */
 static json_t *publisher(const char *port)
 {
-	char url[64] = "";
-	unsigned pub = 0, target = 0;
-	const char *arrow = strstr(port, "->"), *colon, *slash;
+	struct sup_port_mapping m;
+	char url[64];
 
-	if (!arrow)
+	if (!sup_port_mapping(port, &m))
 		return NULL;
-	colon = memrchr(port, ':', (size_t)(arrow - port));
-	slash = strchr(arrow, '/');
-	if (!colon || lxr_sscanf(colon + 1, "%u", &pub) != 1 ||
-	    lxr_sscanf(arrow + 2, "%u", &target) != 1)
-		return NULL;
-	snprintf(url, sizeof(url), "%.*s", (int)(colon - port), port);
-	return json_pack("{s:s, s:I, s:I, s:s}", "URL", url, "TargetPort", (json_int_t)target,
-			 "PublishedPort", (json_int_t)pub, "Protocol", slash ? slash + 1 : "tcp");
+	snprintf(url, sizeof(url), "%.*s", m.ip_len, port);
+	return json_pack("{s:s, s:I, s:I, s:s}", "URL", url, "TargetPort", (json_int_t)m.c1,
+			 "PublishedPort", (json_int_t)m.h1, "Protocol", m.proto);
 }
 
 void cli_ps_compose_keys(json_t *result)

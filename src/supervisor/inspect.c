@@ -200,21 +200,21 @@ static json_t *network_settings_json(const struct sup_instance *in, char *const 
 	char ip[16];
 
 	for (size_t i = 0; ports && ports[i]; i++) {
-		unsigned h = 0, c = 0;
-		char proto[8] = "", host[64] = "", key[24], hp[12];
-		const char *arrow = strstr(ports[i], "->"), *colon;
-		colon = arrow ? memrchr(ports[i], ':', (size_t)(arrow - ports[i])) : NULL;
-		if (!colon || lxr_sscanf(colon + 1, "%u", &h) != 1 ||
-		    lxr_sscanf(arrow + 2, "%u", &c) != 1 || !strchr(arrow, '/'))
+		struct sup_port_mapping m;
+		if (!sup_port_mapping(ports[i], &m))
 			continue;
-		snprintf(proto, sizeof(proto), "%s", strchr(arrow, '/') + 1);
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - ports[i]), ports[i]);
-		snprintf(key, sizeof(key), "%u/%s", c, proto);
-		snprintf(hp, sizeof(hp), "%u", h);
-		if (!json_object_get(pm, key))
-			json_object_set_new(pm, key, json_array());
-		json_array_append_new(json_object_get(pm, key),
-				      json_pack("{s:s, s:s}", "HostIp", host, "HostPort", hp));
+		/* a range is docker's one key a port */
+		for (unsigned c = m.c1; c <= m.c2 && c - m.c1 <= m.h2 - m.h1; c++) {
+			char key[24], hp[12], host[64];
+			snprintf(key, sizeof(key), "%u/%s", c, m.proto);
+			snprintf(hp, sizeof(hp), "%u", m.h1 + (c - m.c1));
+			snprintf(host, sizeof(host), "%.*s", m.ip_len, ports[i]);
+			if (!json_object_get(pm, key))
+				json_object_set_new(pm, key, json_array());
+			json_array_append_new(
+			    json_object_get(pm, key),
+			    json_pack("{s:s, s:s}", "HostIp", host, "HostPort", hp));
+		}
 	}
 	return json_pack("{s:s, s:o, s:o}", "IPAddress", in->ip ? net_ip_str(in->ip, ip) : "",
 			 "Networks", nets, "Ports", pm);

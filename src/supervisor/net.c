@@ -323,6 +323,24 @@ char **sup_net_ports(const struct sup_instance *in)
 	return out;
 }
 
+bool sup_port_mapping(const char *entry, struct sup_port_mapping *m)
+{
+	const char *arrow = strstr(entry, "->"), *colon;
+
+	colon = arrow ? memrchr(entry, ':', (size_t)(arrow - entry)) : NULL;
+	if (!colon)
+		return false;
+	m->ip_len = (int)(colon - entry);
+	if (lxr_sscanf(colon + 1, "%u-%u", &m->h1, &m->h2) < 2)
+		m->h2 = m->h1;
+	if (lxr_sscanf(arrow + 2, "%u-%u/%7s", &m->c1, &m->c2, m->proto) != 3) {
+		if (lxr_sscanf(arrow + 2, "%u/%7s", &m->c1, m->proto) != 2)
+			return false;
+		m->c2 = m->c1;
+	}
+	return true;
+}
+
 static bool same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));

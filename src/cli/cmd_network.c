@@ -100,6 +100,46 @@ static bool flags_fit(const struct lxr_net_def *d, char *const *aux)
 	return true;
 }
 
+/* One option of network create into d and the lists; -1: said why, -2:
+ * not one of its options */
+static int create_opt(int c, char *arg, struct lxr_net_def *d, char ***opts, char ***labels,
+		      char ***aux)
+{
+	const char *eq;
+
+	switch (c) {
+	case 'd':
+		if (!strcmp(arg, "bridge"))
+			return 0;
+		fprintf(
+		    stderr,
+		    "lxr: error: network create: driver \"%s\" is not supported\nlxr: hint: lxr "
+		    "has the bridge driver only (-d bridge, the default)\n",
+		    arg);
+		return -1;
+	case 'o': return kv_arg("-o", arg, opts);
+	case 'l': return kv_arg("--label", arg, labels);
+	/* docker's: --subnet and --gateway once per family */
+	case 's': *(strchr(arg, ':') ? &d->subnet6 : &d->subnet) = arg; return 0;
+	case 'g': *(strchr(arg, ':') ? &d->gateway6 : &d->gateway) = arg; return 0;
+	case '6': d->ipv6 = true; return 0;
+	case 'i': d->internal = true; return 0;
+	case 'r': *(strchr(arg, ':') ? &d->ip_range6 : &d->ip_range) = arg; return 0;
+	case 'a':
+		/* docker's HOST=IP; the host name only names it */
+		eq = strchr(arg, '=');
+		if (!eq || eq == arg || !eq[1]) {
+			fprintf(stderr,
+				"lxr: error: network create --aux-address \"%s\": want HOST=IP\n",
+				arg);
+			return -1;
+		}
+		lxr_strv_push(aux, lxr_xstrdup(eq + 1));
+		return 0;
+	default: return -2;
+	}
+}
+
 static int create(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"driver", required_argument, NULL, 'd'},
@@ -124,50 +164,14 @@ static int create(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+d:o:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h': return fputs(usage, stdout), LXR_EXIT_OK;
-		case 'd':
-			if (strcmp(optarg, "bridge")) {
-				fprintf(stderr,
-					"lxr: error: network create: driver \"%s\" is not "
-					"supported\nlxr: hint: lxr has the bridge driver only (-d "
-					"bridge, the default)\n",
-					optarg);
-				return LXR_EXIT_USAGE;
-			}
-			break;
-		case 'o':
-			if (kv_arg("-o", optarg, &opts) < 0)
-				return LXR_EXIT_USAGE;
-			break;
-		case 'l':
-			if (kv_arg("--label", optarg, &labels) < 0)
-				return LXR_EXIT_USAGE;
-			break;
-		/* docker's: --subnet and --gateway once per family */
-		case 's': *(strchr(optarg, ':') ? &d.subnet6 : &d.subnet) = optarg; break;
-		case 'g': *(strchr(optarg, ':') ? &d.gateway6 : &d.gateway) = optarg; break;
-		case '6': d.ipv6 = true; break;
-		case 'i': d.internal = true; break;
-		case 'r': *(strchr(optarg, ':') ? &d.ip_range6 : &d.ip_range) = optarg; break;
-		case 'a': {
-			/* docker's HOST=IP; the host name only names it */
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(stderr,
-					"lxr: error: network create --aux-address \"%s\": want "
-					"HOST=IP\n",
-					optarg);
-				return LXR_EXIT_USAGE;
-			}
-			lxr_strv_push(&aux, lxr_xstrdup(eq + 1));
-			break;
-		}
-		default:
+		if (c == 'h')
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		int r = create_opt(c, optarg, &d, &opts, &labels, &aux);
+		if (r == -2)
 			fprintf(stderr, "lxr: error: network create: unknown option %s\n%s",
 				argv[optind - 1], usage);
+		if (r < 0)
 			return LXR_EXIT_USAGE;
-		}
 	}
 	if (argc - optind != 1)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;

@@ -111,6 +111,7 @@ const char *lxr_did_you_mean(const char *word, const char *const *cands, size_t 
 
 /* NULL-terminated string vectors. */
 size_t lxr_strv_len(char *const *v);
+void lxr_strv_sort(char **v);           /* in strcmp order */
 void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
 /* dirfd's entries from the first, through a descriptor of their own (a
  * dup shares dirfd's offset, so it is rewound); NULL with errno set */

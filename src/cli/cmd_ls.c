@@ -122,11 +122,6 @@ static char *files_of(const char *project)
 	return files;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Project directories: not `lxr run`'s (_run) nor hidden ones. */
 static char **projects(void)
 {
@@ -140,7 +135,7 @@ static char **projects(void)
 			lxr_strv_push(&v, lxr_xstrdup(de->d_name));
 	if (d)
 		closedir(d);
-	qsort(v, lxr_strv_len(v), sizeof(*v), cmp_str);
+	lxr_strv_sort(v);
 	return v;
 }
 

@@ -239,11 +239,6 @@ static json_t *def_json(const struct lxr_net_def *d, const char *project, const 
 			 kv_json(d->options), "Labels", kv_json(d->labels), "Containers", ctrs);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A shared network, else a stack's own (<project>_<name>), else one of
  * lxr run's ("bridge", its default); *project is set for the last two,
  * *rec to the name of its records in its project. */
@@ -292,7 +287,7 @@ static int ls(int argc, char **argv)
 		for (size_t i = 0; run[i]; i++)
 			if (!net_def_exists(run[i])) /* a definition of that name wins */
 				lxr_strv_push(&names, lxr_xstrdup(run[i]));
-		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
+		lxr_strv_sort(names);
 	}
 	if (!quiet && !json)
 		printf("%-24s %-8s %-6s %s\n", "NAME", "DRIVER", "SCOPE", "SUBNET");

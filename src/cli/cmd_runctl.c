@@ -36,11 +36,6 @@ bool cli_find_stack(char **found)
 	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms, json_t **result,
 		 lxr_err *err)
 {
@@ -166,7 +161,7 @@ json_t *runctl_ps_records(void)
 	if (d)
 		closedir(d);
 	n = lxr_strv_len(names);
-	qsort(names, n, sizeof(*names), cmp_str);
+	lxr_strv_sort(names);
 	for (size_t i = 0; i < n; i++) {
 		struct lxr_container_ref ref;
 		lxr_err err;

@@ -297,11 +297,6 @@ static int take_all(struct ctl_conn **c, size_t nc, char **services, struct samp
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* No stack file here: the `lxr run -d` containers named, or every one
  * with a supervisor (docker stats: all running containers) */
 static int run_conns(char **names, struct ctl_conn ***conns, size_t *nc)
@@ -317,7 +312,7 @@ static int run_conns(char **names, struct ctl_conn ***conns, size_t *nc)
 				lxr_strv_push(&all, lxr_xstrdup(e->d_name));
 		closedir(d);
 		if (all)
-			qsort(all, lxr_strv_len(all), sizeof(*all), cmp_name);
+			lxr_strv_sort(all);
 	}
 	for (char **nm = names[0] ? names : all; nm && *nm; nm++) {
 		struct ctl_conn *c = NULL;

@@ -115,11 +115,6 @@ static int create(int argc, char **argv)
 	return LXR_EXIT_OK;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* A volume of lxr's store, else a stack's plain one (<project>_<name>). */
 static int load(const char *name, struct sup_volume *v, lxr_err *err)
 {
@@ -150,7 +145,7 @@ static int ls(int argc, char **argv)
 		_cleanup_strv_ char **more = sup_project_volume_names();
 		for (size_t i = 0; more[i]; i++)
 			lxr_strv_push(&names, lxr_xstrdup(more[i]));
-		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
+		lxr_strv_sort(names);
 	}
 	if (!quiet && !json)
 		printf("%-10s %s\n", "DRIVER", "VOLUME NAME");

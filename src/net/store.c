@@ -284,11 +284,6 @@ void net_ep_free(struct ep_rec *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Names of the regular files in dir, sorted; a missing dir is empty. */
 static char **list_dir(const char *dir)
 {
@@ -304,7 +299,7 @@ static char **list_dir(const char *dir)
 	closedir(d);
 	if (!v)
 		return lxr_xcalloc(1, sizeof(char *));
-	qsort(v, lxr_strv_len(v), sizeof(char *), cmp_str);
+	lxr_strv_sort(v);
 	return v;
 }
 

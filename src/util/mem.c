@@ -168,6 +168,17 @@ size_t lxr_strv_len(char *const *v)
 	return n;
 }
 
+static int strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void lxr_strv_sort(char **v)
+{
+	if (v)
+		qsort(v, lxr_strv_len(v), sizeof(*v), strv_cmp);
+}
+
 void lxr_strv_push(char ***v, char *s)
 {
 	size_t n = lxr_strv_len(*v);

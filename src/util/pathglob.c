@@ -86,11 +86,6 @@ static bool has_magic(const char *s, size_t n)
 	return false;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *join(const char *base, const char *name)
 {
 	if (!*base)
@@ -157,7 +152,7 @@ int lxr_glob(const char *pattern, char ***out, lxr_err *err)
 		return -1;
 	}
 	if (v)
-		qsort(v, lxr_strv_len(v), sizeof(*v), cmp);
+		lxr_strv_sort(v);
 	*out = v;
 	return (int)lxr_strv_len(v);
 }

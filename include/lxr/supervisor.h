@@ -133,8 +133,10 @@ int sup_rollback_services(struct ctl_conn *c, const char *const *services);
  * supervisor of its own, a one-instance project: restart policy, health
  * check, rotated log, control socket. *plan moves in. Returns once the
  * container runs (0) or could not start (125, 126, 127 as docker run;
- * the error printed). rm: its directory goes when it ends for good. */
-int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm);
+ * the error printed). rm: its directory goes when it ends for good.
+ * again: the kept, stopped container of that name started again (its
+ * directory must be there; plan->spec.reuse_dir keeps its layer). */
+int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, bool again);
 struct lxr_net_def;
 struct lxr_net_config;
 /* What a plan needs on the host before its container starts: the missing

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "config/text.h"
 #include "lxr/config.h"
 #include "lxr/runtime.h"
@@ -577,7 +578,8 @@ static bool top_foreground(const char *name)
 }
 
 /* top, start and restart with no stack here: each `lxr run -d` container
- * named, through its own supervisor (docker top/start/restart NAME) */
+ * named, through its own supervisor (docker top/start/restart NAME); a
+ * stopped one is started again under a new one (run_keep.c) */
 static int run_each(const char *cmd, struct ctl_args *a)
 {
 	char **names = a->services;
@@ -592,6 +594,13 @@ static int run_each(const char *cmd, struct ctl_args *a)
 		/* a foreground one has no supervisor: its cgroup, read here */
 		if (!strcmp(cmd, "top") && !sup_run_alive(names[i]) && top_foreground(names[i]))
 			continue;
+		/* a kept one that has stopped: started again (docker start) */
+		if ((!strcmp(cmd, "start") || !strcmp(cmd, "restart")) &&
+		    !sup_run_alive(names[i]) && run_keep_exists(names[i])) {
+			if ((one = run_keep_start(names[i])) != LXR_EXIT_OK)
+				r = one;
+			continue;
+		}
 		one = cli_run_connect(cmd, names[i], &conn);
 		if (one == LXR_EXIT_OK) {
 			a->services[0] = names[i];

@@ -59,8 +59,11 @@ static int run_foreground(struct run_opts *o)
 		run_cidfile_drop(o);
 		return lxr_err_print(&err), EXIT_LXR;
 	}
+	_cleanup_free_ char *keep = run_keep_text(o);
 	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
 	o->started = r >= 0;
+	if (o->started)
+		run_keep_write(o->name, keep);
 	rt_pipes_close_child(&pipes);
 	if (r < 0) {
 		rt_pipes_close(&pipes);
@@ -94,12 +97,15 @@ static int run_foreground(struct run_opts *o)
  * rotated log, control socket, as a stack's service has them. */
 static int run_detached(struct run_opts *o)
 {
-	int r = sup_run_detached(o->stack, &o->plan, o->rm);
+	_cleanup_free_ char *keep = run_keep_text(o);
+	int r = sup_run_detached(o->stack, &o->plan, o->rm, false);
 
-	if (r == 0)
-		printf("%s\n", o->name);
-	else
+	if (r != 0) {
 		run_cidfile_drop(o);
+		return r;
+	}
+	run_keep_write(o->name, keep);
+	printf("%s\n", o->name);
 	return r;
 }
 

@@ -72,7 +72,9 @@ static const struct {
 	      "\n"
 	      "Start the stack's stopped or exited containers again (those of the\n"
 	      "services named, or all). Returns once they run; one that cannot start is\n"
-	      "a failure (exit 1), said as `up` says it.\n"
+	      "a failure (exit 1), said as `up` says it. With no stack file here, NAME\n"
+	      "is an `lxr run` container kept without --rm: started again in the\n"
+	      "background, on its own writable layer, as docker start does.\n"
 	      "\n" OPT_F OPT_P "\n"
 	      "Example:\n"
 	      "  lxr start web\n"},

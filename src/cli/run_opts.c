@@ -673,6 +673,8 @@ void run_opts_free(struct run_opts *o)
 	free(o->name);
 	free(o->image);
 	free(o->network);
+	free(o->image_id);
+	free(o->cwd);
 	json_decref(o->svc);
 	json_decref(o->volumes);
 	plan_instance_free(&o->plan);

@@ -16,8 +16,10 @@ struct run_opts {
 	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
 	char *cidfile;    /* --cidfile (run_cidfile_claim) */
 	char *name;
-	char *image;   /* a reference, or a root filesystem's absolute path */
-	char *network; /* --network as given (NULL: bridge); see run_net.h */
+	char *image;    /* a reference, or a root filesystem's absolute path */
+	char *network;  /* --network as given (NULL: bridge); see run_net.h */
+	char *image_id; /* the image's ID once planned (an image, not a rootfs) */
+	char *cwd;      /* relative paths' base; NULL: the working directory */
 	/* the service as the stack file would write it (run_opts.c), which
 	 * run_stack.c loads and plans */
 	json_t *svc;
@@ -75,5 +77,14 @@ void run_carry_process(struct run_opts *o);
  * (docker run --rm's and compose run --rm's rule), +anon/<name> of its
  * project. */
 void run_anon_volumes_drop(struct run_opts *o);
+/* A kept container (no --rm) started again (run_keep.c): run_keep_text is
+ * the planned run as `lxr start` takes it (NULL with --rm), which
+ * run_keep_write puts in container name's directory once it is made.
+ * run_keep_start runs it again detached, on its writable layer (an exit
+ * code; the error printed). */
+char *run_keep_text(const struct run_opts *o);
+void run_keep_write(const char *name, const char *text);
+bool run_keep_exists(const char *name);
+int run_keep_start(const char *name);
 
 #endif

@@ -27,7 +27,7 @@ static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
 	if (o->volumes)
 		json_object_set(doc, "volumes", o->volumes);
 	_cleanup_free_ char *text = json_dumps(doc, JSON_SORT_KEYS);
-	_cleanup_free_ char *path = NULL, *cwd = getcwd(NULL, 0);
+	_cleanup_free_ char *path = NULL, *cwd = o->cwd ? lxr_xstrdup(o->cwd) : getcwd(NULL, 0);
 	struct cfg_diags d = {0};
 	int fd = memfd_create("lxr-run.json", MFD_CLOEXEC), r;
 
@@ -241,8 +241,11 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 	if (publish_all(o, image ? &im : NULL, &st, err) < 0)
 		goto out;
 	svc = &st->services[0];
-	if (image)
+	if (image) {
 		img_plan_image(&im, &pi);
+		free(o->image_id);
+		o->image_id = im.config_digest[0] ? lxr_xstrdup(im.config_digest) : NULL;
+	}
 	if (rt_plan_host(svc, NULL, &host, err) < 0)
 		goto out_host;
 	rt_spec_init_defaults(&o->plan.spec);

@@ -171,3 +171,66 @@ expect_out "to-out" "logs NAME: stdout lines on stdout"
 [ "$ERR" = "to-err" ] || fail "logs NAME: stderr lines on stderr, got [$ERR]"
 "$LXR" rm -f "$l" >/dev/null
 pass "logs NAME splits the container's stdout and stderr, as docker logs"
+
+# docker start NAME: a kept container that has stopped (run -d, or run in
+# the foreground without --rm) runs again in the background, on its own
+# writable layer, with the options and environment it was run with and the
+# image it ran, whatever happened to the tag and the env file since
+"$LXR" import "$ROOTFS" "t$$-img:1" >/dev/null || fail "import the test image"
+"$LXR" import -c 'ENV FROM=second' "$ROOTFS" "t$$-img:2" >/dev/null || fail "import a second image"
+printf 'A=one\nB=$HOME\n' > envf
+s=$(cname again)
+run run -d --name "$s" --network none --env-file envf -l k=v "t$$-img:1" sh -c \
+	'echo "run A=$A B=$B FROM=$FROM layer=$(cat /kept 2>/dev/null)"; echo x >> /kept; exec sleep 60'
+expect_rc 0 "run -d for start"
+run stop -t 0 "$s"
+expect_rc 0 "stop before start"
+printf 'A=changed\n' > envf
+"$LXR" tag "t$$-img:2" "t$$-img:1" >/dev/null || fail "move the tag"
+run start "$s"
+expect_rc 0 "start of a stopped run -d container"
+expect_out "$s" "start prints the name"
+run ps -q --filter status=running
+expect_grep "$OUT" "^$s$" "the started container runs"
+run inspect -f '{{.Config.Image}} {{index .Config.Labels "k"}}' "$s"
+expect_out "t$$-img:1 v" "it keeps its image name and labels"
+run start "$s"
+expect_rc 0 "start of a running container is nothing to do"
+run stop -t 0 "$s"
+run restart "$s"
+expect_rc 0 "restart of a stopped run -d container"
+for _ in $(seq 100); do [ "$(grep -c '^run ' "$LXR_LOG_DIR/_run/$s.log")" -ge 3 ] && break; sleep 0.05; done
+run logs "$s"
+expect_out "run A=one B=\$HOME FROM= layer=
+run A=one B=\$HOME FROM= layer=x
+run A=one B=\$HOME FROM= layer=x
+x" "each start: the same environment and image, the layer kept"
+"$LXR" rm -f "$s" >/dev/null
+
+f=$(cname fgkept)
+run run --name "$f" --network none "$ROOTFS" sh -c 'echo "fg $(cat /kept 2>/dev/null)"; echo y > /kept'
+expect_out "fg " "a foreground run kept without --rm"
+run start "$f"
+expect_rc 0 "start of a foreground container that ended"
+run wait "$f"
+expect_out 0 "it ran again and ended"
+run logs "$f"
+expect_out "fg y" "in the background, on the layer the foreground run wrote"
+"$LXR" rm "$f" >/dev/null
+
+r=$(cname gone)
+run run --rm --name "$r" --network none "$ROOTFS" true
+run start "$r"
+expect_rc 1 "start of a --rm container that is gone"
+"$LXR" rmi "t$$-img:2" >/dev/null
+m=$(cname noimage)
+run run -d --name "$m" --network none "t$$-img:1" true
+run wait "$m"
+"$LXR" rmi "t$$-img:1" >/dev/null || fail "rmi"
+run start "$m"
+expect_rc 1 "start when its image was removed"
+expect_grep "$ERR" "start $m: image sha256:" "the error names the container and the image"
+expect_grep "$ERR" "no longer there" "and says why"
+[ -z "$(ls "$LXR_RUN_DIR/_run-sup/")" ] || fail "a failed start left a supervisor: $(ls "$LXR_RUN_DIR/_run-sup/")"
+"$LXR" rm "$m" >/dev/null
+pass "start NAME runs a kept run container again, as docker start"

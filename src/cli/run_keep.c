@@ -1,0 +1,147 @@
+/* A kept `lxr run` container (no --rm) started again, as `docker start`
+ * starts a stopped one. When the container is made, its options, as the
+ * Compose service they were written as, go into its directory (RUN_KEEP);
+ * `lxr start NAME` (and `lxr restart NAME`) plan that service again and run
+ * it detached, under a supervisor of its own, on the same writable layer.
+ * What the options read from files (--env-file, --label-file) is kept as
+ * it was read, and the image by its ID: a start runs what the run ran,
+ * whatever has changed around it since. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/run_image.h"
+#include "cli/run_opts.h"
+#include "lxr/image.h"
+#include "lxr/supervisor.h"
+
+#define RUN_KEEP "start.json"
+
+/* environment or labels as loaded (files merged, values interpolated),
+ * written back as literal values; an unset pass-through is left out */
+static json_t *kvs_literal(const struct cfg_kvs *kv)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < kv->n; i++)
+		if (kv->v[i].value)
+			json_object_set_new(o, kv->v[i].key, run_lit(kv->v[i].value));
+	return o;
+}
+
+char *run_keep_text(const struct run_opts *o)
+{
+	const struct cfg_service *s;
+	json_t *svc, *rec;
+	char *cwd, *text;
+
+	if (o->rm || !o->stack || !o->stack->n_services)
+		return NULL;
+	s = &o->stack->services[0];
+	svc = json_deep_copy(o->svc);
+	json_object_del(svc, "env_file");
+	json_object_del(svc, "label_file");
+	json_object_set_new(svc, "environment", kvs_literal(&s->environment));
+	json_object_set_new(svc, "labels", kvs_literal(&s->labels));
+	cwd = o->cwd ? lxr_xstrdup(o->cwd) : getcwd(NULL, 0);
+	rec = json_pack("{s:s?, s:s, s:s?, s:s?, s:b, s:b, s:o, s:O?}", "cwd", cwd, "image",
+			o->image, "image_id", o->image_id, "network", o->network, "tty", o->tty,
+			"interactive", o->interactive, "service", svc, "volumes", o->volumes);
+	free(cwd);
+	text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(rec);
+	return text;
+}
+
+void run_keep_write(const char *name, const char *text)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), name);
+	_cleanup_close_ int dfd = -1;
+	lxr_err err;
+
+	if (!text)
+		return;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 || lxr_write_file_replace(dfd, RUN_KEEP, text, strlen(text), 0600, &err) < 0) {
+		if (dfd < 0)
+			lxr_fail(&err, errno, "open %s", dir);
+		lxr_err_print(&err);
+		lxr_warn("container %s cannot be started again with `lxr start`", name);
+	}
+}
+
+bool run_keep_exists(const char *name)
+{
+	json_t *rec = cli_run_record(name, RUN_KEEP);
+	bool yes = rec != NULL;
+
+	json_decref(rec);
+	return yes;
+}
+
+static char *str_of(json_t *rec, const char *key)
+{
+	const char *v = json_string_value(json_object_get(rec, key));
+
+	return v ? lxr_xstrdup(v) : NULL;
+}
+
+int run_keep_start(const char *name)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	json_t *rec = cli_run_record(name, RUN_KEEP);
+	struct lxr_container_ref ref;
+	struct run_opts o = {0};
+	lxr_err err;
+	int r = LXR_EXIT_FAIL;
+
+	if (!rec || !json_is_object(json_object_get(rec, "service")) ||
+	    !json_is_string(json_object_get(rec, "image"))) {
+		fprintf(stderr, "lxr: error: start %s: its record %s/%s/%s is not lxr's\n", name,
+			root, name, RUN_KEEP);
+		fprintf(stderr, "lxr: hint: `lxr rm %s` and run it again\n", name);
+		json_decref(rec);
+		return LXR_EXIT_FAIL;
+	}
+	if (rt_container_find(root, name, &ref, &err) == 0) {
+		rt_container_ref_free(&ref);
+		fprintf(stderr,
+			"lxr: error: start %s: it runs in the foreground of its `lxr run`\n", name);
+		json_decref(rec);
+		return LXR_EXIT_FAIL;
+	}
+	o.name = lxr_xstrdup(name);
+	o.detach = true;
+	o.pull = IMG_PULL_NEVER;
+	o.image =
+	    str_of(rec, json_is_string(json_object_get(rec, "image_id")) ? "image_id" : "image");
+	o.network = str_of(rec, "network");
+	o.cwd = str_of(rec, "cwd");
+	o.tty = json_is_true(json_object_get(rec, "tty"));
+	o.interactive = json_is_true(json_object_get(rec, "interactive"));
+	o.svc = json_incref(json_object_get(rec, "service"));
+	o.volumes = json_incref(json_object_get(rec, "volumes"));
+	json_decref(rec);
+	if (run_stack_plan(&o, &err) < 0) {
+		lxr_err_wrap(&err, "start %s", name);
+		if (err.errnum == ENOENT && run_image_is_ref(o.image))
+			lxr_err_hint(&err,
+				     "its image is no longer there: `lxr rm %s` and run it "
+				     "again from an image lxr has",
+				     name);
+		lxr_err_print(&err);
+		goto out;
+	}
+	/* its writable layer, as a restart keeps it */
+	o.plan.spec.reuse_dir = true;
+	r = sup_run_detached(o.stack, &o.plan, false, true);
+	if (r == 0)
+		printf("%s\n", name);
+out:
+	run_opts_free(&o);
+	return r == 0 ? LXR_EXIT_OK : LXR_EXIT_FAIL;
+}

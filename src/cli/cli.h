@@ -164,6 +164,20 @@ struct lxr_container_ref;
  * frees; *service: it is a stack's. */
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
+/* No stack file here: when every name is a container of one project that
+ * is up, as docker names it (its container_name, lxr's <service>-<n>, or
+ * compose's <project>-<service>-<n>) and none an `lxr run` container's,
+ * 1 with *project (caller frees) and each names[i] rewritten, in place,
+ * to its instance's name (a suffix of it). 0: not so, names untouched; -1: said why
+ * not (a name in two projects, names of two projects). */
+int cli_names_in_project(char **names, char **project);
+/* Where a command given no -f or -p goes: a stack file found here
+ * (*found; NULL with COMPOSE_FILE, which the loader reads), one project's
+ * containers named as docker names them (*named, the names rewritten as
+ * cli_names_in_project does), else the `lxr run` containers; FAIL: said
+ * why not. Callers free *found and *named. */
+enum cli_where { CLI_WHERE_FAIL = -1, CLI_WHERE_RUN, CLI_WHERE_STACK, CLI_WHERE_PROJECT };
+enum cli_where cli_where(char **names, char **found, char **named);
 int cmd_cp(int argc, char **argv);
 /* down's report (down_report.c): the project's containers before it goes
  * (NULL: nothing of it here), then "Container X  Removed" and its
@@ -236,6 +250,9 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 int rm_stack(const char *file, char *const *names, bool stop, bool volumes);
 /* The `lxr run` containers as ps lists them (a stack's ps records) */
 json_t *runctl_ps_records(void);
+/* docker ps: those, then every up project's containers, each by the name
+ * docker gives it (cli_names_in_project reads it back) */
+json_t *runctl_ps_all(void);
 /* docker's -f/--format template (Go's text/template: paths, json, index,
  * len, join, lower, upper, range, if, with) applied to dot, written to out
  * (template.c). -1 with err on a template lxr cannot read. */

@@ -490,7 +490,7 @@ static int run_containers(const char *cmd, const struct ctl_args *a)
 		return LXR_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "ps")) {
-		json_t *result = runctl_ps_records();
+		json_t *result = runctl_ps_all();
 		int r = print_result(cmd, &result, a);
 		json_decref(result);
 		return r;
@@ -619,7 +619,7 @@ int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
 	struct ctl_conn *conn = NULL;
-	_cleanup_free_ char *project = NULL, *found = NULL;
+	_cleanup_free_ char *project = NULL, *found = NULL, *named = NULL;
 	const char *cmd = argv[0];
 	bool down = false;
 	int r = parse(argc, argv, &a);
@@ -633,15 +633,21 @@ int cmd_ctl(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "ps") && !a.quiet && !a.json)
 		give_up_note();
-	/* no stack file here and none named: the `lxr run` containers */
+	/* no stack file here and none named: the `lxr run` containers, or
+	 * the containers of a stack named as docker names them */
 	if (!a.project && !a.file) {
-		if (cli_find_stack(&found))
-			a.file = found;
-		else if (!strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")) {
-			r = run_containers(cmd, &a);
+		/* ps lists them all; the names of the others may be a stack's */
+		enum cli_where w = cli_where(strcmp(cmd, "ps") ? a.services : NULL, &found, &named);
+		if (w == CLI_WHERE_FAIL) {
+			r = LXR_EXIT_FAIL;
 			goto out;
-		} else {
-			r = run_each(cmd, &a);
+		}
+		a.file = found;
+		a.project = named;
+		if (w == CLI_WHERE_RUN) {
+			r = !strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")
+				? run_containers(cmd, &a)
+				: run_each(cmd, &a);
 			goto out;
 		}
 	}

@@ -80,7 +80,7 @@ int cmd_inspect(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *project = NULL, *format = NULL;
-	_cleanup_free_ char *name = NULL, *found = NULL;
+	_cleanup_free_ char *name = NULL, *found = NULL, *named = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *names = json_array(), *res = NULL;
 	lxr_err err;
@@ -110,8 +110,16 @@ int cmd_inspect(int argc, char **argv)
 		json_decref(names);
 		return LXR_EXIT_USAGE;
 	}
+	enum cli_where w =
+	    file || project ? CLI_WHERE_STACK : cli_where(argv + optind, &found, &named);
+	if (w == CLI_WHERE_FAIL) {
+		json_decref(names);
+		return LXR_EXIT_FAIL;
+	}
+	if (w == CLI_WHERE_PROJECT)
+		project = named;
 	if (!file && !project) {
-		if (!cli_find_stack(&found)) {
+		if (w == CLI_WHERE_RUN) {
 			json_t *out = json_array();
 			r = inspect_run(argv + optind, out);
 			if (json_array_size(out) &&

@@ -167,7 +167,8 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 				     "`lxr up` started it?",
 				     src->project);
 		else if (!src->project)
-			lxr_err_hint(&err, "only `lxr run -d` keeps a log of a container");
+			lxr_err_hint(&err, "a container of `lxr run -d` by its name, a stack's by "
+					   "its container_name or <project>-<service>-<n>");
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
@@ -185,6 +186,46 @@ static int show_project(const char *project, const char *since, bool no_color, s
 	free(src.dir);
 	free(src.sock);
 	return r;
+}
+
+/* docker logs NAME of a stack's container, named as docker names it
+ * (cli_names_in_project): its service's log, as docker logs shows one
+ * container's (no prefix, its stderr on stderr). lxr keeps a log per
+ * service, so a replica's name shows its service's. */
+static int show_named(const char *project, char **insts, const char *since, bool no_color,
+		      struct logs_opts *o)
+{
+	struct ctl_conn *conn = NULL;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_strv_ char **svcs = NULL;
+	json_t *ps = NULL, *rec;
+	lxr_err err;
+	size_t k;
+	int r = cli_project_connect(NULL, project, &conn, &name);
+
+	if (r != LXR_EXIT_OK)
+		return r;
+	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0) {
+		ctl_close(conn);
+		return lxr_err_print(&err), LXR_EXIT_FAIL;
+	}
+	ctl_close(conn);
+	for (size_t i = 0; insts[i]; i++)
+		json_array_foreach(ps, k, rec)
+		{
+			const char *svc = json_string_value(json_object_get(rec, "service"));
+			const char *in = json_string_value(json_object_get(rec, "instance"));
+			if (svc && in && !strcmp(in, insts[i]) && !lxr_strv_has(svcs, svc))
+				lxr_strv_push(&svcs, lxr_xstrdup(svc));
+		}
+	json_decref(ps);
+	if (!svcs) {
+		fprintf(stderr, "lxr: error: logs: no such container in project %s\n", project);
+		return LXR_EXIT_FAIL;
+	}
+	o->no_prefix = true;
+	o->err_out = stderr;
+	return show_project(project, since, no_color, o, svcs);
 }
 
 /* `lxr logs NAME` of `lxr run -d` containers, one after the other, with
@@ -252,11 +293,17 @@ int cmd_logs(int argc, char **argv)
 			return LXR_EXIT_USAGE;
 		}
 	}
-	/* no stack file here: a container of `lxr run -d` by name */
+	/* no stack file here: a container of `lxr run -d` by name, or a
+	 * stack's as docker names it */
 	if (!project && !file) {
-		if (!cli_find_stack(&found))
-			return show_run(argv + optind, since, no_color, &o);
-		file = found;
+		_cleanup_free_ char *named = NULL;
+		switch (cli_where(argv + optind, &found, &named)) {
+		case CLI_WHERE_FAIL: return LXR_EXIT_FAIL;
+		case CLI_WHERE_RUN: return show_run(argv + optind, since, no_color, &o);
+		case CLI_WHERE_PROJECT:
+			return show_named(named, argv + optind, since, no_color, &o);
+		case CLI_WHERE_STACK: file = found; break;
+		}
 	}
 	if (!project) {
 		int r = cli_stack_open(file, NULL, &st);

@@ -80,7 +80,7 @@ int cmd_pause(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *project = NULL, *cmd = argv[0];
-	_cleanup_free_ char *name = NULL, *found = NULL;
+	_cleanup_free_ char *name = NULL, *found = NULL, *named = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *names = json_array(), *res = NULL, *n;
 	lxr_err err;
@@ -101,8 +101,16 @@ int cmd_pause(int argc, char **argv)
 		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
+	enum cli_where w =
+	    file || project ? CLI_WHERE_STACK : cli_where(argv + optind, &found, &named);
+	if (w == CLI_WHERE_FAIL) {
+		json_decref(names);
+		return LXR_EXIT_FAIL;
+	}
+	if (w == CLI_WHERE_PROJECT)
+		project = named;
 	if (!file && !project) {
-		if (!cli_find_stack(&found)) {
+		if (w == CLI_WHERE_RUN) {
 			json_decref(names);
 			return pause_run(cmd, argv + optind);
 		}

@@ -143,7 +143,7 @@ static int print_port(json_t *ps, const char *inst, long port, const char *proto
 
 /* docker port NAME: every published port, "80/tcp -> 0.0.0.0:8080", a
  * range's ports one by one */
-static int print_all(json_t *ps)
+static int print_all(json_t *ps, const char *inst)
 {
 	size_t i, k;
 	json_t *o, *p;
@@ -151,6 +151,8 @@ static int print_all(json_t *ps)
 
 	json_array_foreach(ps, i, o) json_array_foreach(json_object_get(o, "ports"), k, p)
 	{
+		if (inst && strcmp(json_string_value(json_object_get(o, "instance")) ?: "", inst))
+			break;
 		const char *e = json_string_value(p) ?: "";
 		if (!sup_port_mapping(e, &m))
 			continue;
@@ -161,9 +163,12 @@ static int print_all(json_t *ps)
 }
 
 /* no stack file here: an `lxr run -d` container's ports, from its own
- * supervisor's ps */
-static int run_port(const char *name, const char *private, const struct port_args *a)
+ * supervisor's ps, or (project) those of a stack's container, named as
+ * docker names it */
+static int run_port(const char *project, const char *name, const char *private,
+		    const struct port_args *a)
 {
+	_cleanup_free_ char *pname = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *ps = NULL;
 	const char *proto = a->proto;
@@ -176,14 +181,16 @@ static int run_port(const char *name, const char *private, const struct port_arg
 			private);
 		return LXR_EXIT_USAGE;
 	}
-	r = cli_run_connect("port", name, &conn);
+	r = project ? cli_project_connect(NULL, project, &conn, &pname)
+		    : cli_run_connect("port", name, &conn);
 	if (r != LXR_EXIT_OK)
 		return r;
 	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
 	} else {
-		r = private ? print_port(ps, name, port, proto) : print_all(ps);
+		r = private ? print_port(ps, name, port, proto)
+			    : print_all(ps, project ? name : NULL);
 	}
 	json_decref(ps);
 	ctl_close(conn);
@@ -201,8 +208,15 @@ int cmd_port(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if (!a.file && !a.project && !cli_find_stack(&found))
-		return run_port(argv[optind], argv[optind + 1], &a);
+	if (!a.file && !a.project) {
+		_cleanup_free_ char *named = NULL;
+		char *one[2] = {argv[optind], NULL};
+		enum cli_where w = cli_where(one, &found, &named);
+		if (w == CLI_WHERE_FAIL)
+			return LXR_EXIT_FAIL;
+		if (w != CLI_WHERE_STACK)
+			return run_port(named, argv[optind], argv[optind + 1], &a);
+	}
 	if (!argv[optind + 1]) {
 		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
 		return LXR_EXIT_USAGE;

@@ -83,9 +83,20 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 		       lxr_err_hint(err, "stop it first, or use `lxr rm -f %s`", name);
 	if (force && sup_run_kill(name, err) < 0)
 		return -1;
-	if (stat(dir, &st) < 0)
-		return lxr_fail(err, errno == ENOENT ? ENOENT : errno, "no container \"%s\" (%s)",
-				name, dir);
+	if (stat(dir, &st) < 0) {
+		_cleanup_free_ char *copy = lxr_xstrdup(name), *project = NULL;
+		char *one[] = {copy, NULL};
+		lxr_fail(err, errno == ENOENT ? ENOENT : errno, "no container \"%s\" (%s)", name,
+			 dir);
+		/* a stack's, named as docker names it: its project's to remove */
+		if (err->errnum == ENOENT && cli_names_in_project(one, &project) == 1)
+			lxr_err_hint(
+			    err,
+			    "%s is a container of project %s, which removes it: `lxr rm -s "
+			    "SERVICE` beside its stack file, or `lxr down -p %s`",
+			    name, project, project);
+		return -1;
+	}
 	if (rt_container_find(root, name, &ref, err) == 0) {
 		int r = 0;
 		if (!force)

@@ -197,6 +197,67 @@ json_t *runctl_ps_records(void)
 	return arr;
 }
 
+/* "<service>-<n>" of service svc: the name lxr gives an instance with no
+ * container_name */
+static bool own_instance_name(const char *inst, const char *svc)
+{
+	size_t n = strlen(svc), d;
+
+	if (strncmp(inst, svc, n) || inst[n] != '-')
+		return false;
+	d = strspn(inst + n + 1, "0123456789");
+	return d > 0 && !inst[n + 1 + d];
+}
+
+/* One up project's containers, each by the name docker gives it: its
+ * container_name, or compose's <project>-<service>-<n> */
+static void add_project(json_t *arr, const char *project)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	struct ctl_conn *c = NULL;
+	json_t *ps = NULL, *rec;
+	struct stat st;
+	lxr_err ignored;
+	size_t i;
+
+	if (stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode) || ctl_connect(sock, &c, &ignored) < 0)
+		return;
+	if (ctl_call(c, "ps", json_object(), 5000, &ps, &ignored) == 0)
+		json_array_foreach(ps, i, rec)
+		{
+			const char *inst = json_string_value(json_object_get(rec, "instance"));
+			const char *svc = json_string_value(json_object_get(rec, "service"));
+			if (!inst || !svc)
+				continue;
+			if (own_instance_name(inst, svc))
+				json_object_set_new(rec, "instance",
+						    json_sprintf("%s-%s", project, inst));
+			json_object_set_new(rec, "project", json_string(project));
+			json_array_append(arr, rec);
+		}
+	json_decref(ps);
+	ctl_close(c);
+}
+
+json_t *runctl_ps_all(void)
+{
+	json_t *arr = runctl_ps_records();
+	_cleanup_strv_ char **projects = NULL;
+	DIR *d = opendir(lxr_run_dir());
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && de->d_name[0] != '_')
+			lxr_strv_push(&projects, lxr_xstrdup(de->d_name));
+	if (d)
+		closedir(d);
+	if (projects)
+		lxr_strv_sort(projects);
+	for (size_t i = 0; projects && projects[i]; i++)
+		add_project(arr, projects[i]);
+	return arr;
+}
+
 int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn)
 {
 	_cleanup_free_ char *root = run_root(), *sock = NULL, *dir = NULL;

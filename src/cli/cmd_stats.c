@@ -330,7 +330,7 @@ int cmd_stats(int argc, char **argv)
 	struct stats_opts o = {0};
 	struct ctl_conn **conns = NULL;
 	size_t nc = 0;
-	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *name = NULL, *named = NULL;
 	struct sample *before = NULL, *now = NULL;
 	size_t nb = 0, n = 0;
 	int64_t t0, t1;
@@ -342,7 +342,15 @@ int cmd_stats(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	services = o.services;
-	if (!o.file && !o.project && !cli_find_stack(&name)) {
+	enum cli_where w =
+	    o.file || o.project ? CLI_WHERE_STACK : cli_where(o.services, &name, &named);
+	if (w == CLI_WHERE_FAIL) {
+		r = LXR_EXIT_FAIL;
+		goto out;
+	}
+	if (w == CLI_WHERE_PROJECT)
+		o.project = named;
+	if (w == CLI_WHERE_RUN) {
 		r = run_conns(o.services, &conns, &nc);
 		services = NULL; /* each supervisor's one */
 	} else {

@@ -108,7 +108,7 @@ static int wait_ended(struct ctl_conn *conn, char *const *services, json_t **ps)
 int cmd_wait(int argc, char **argv)
 {
 	const char *file = NULL, *project = NULL;
-	_cleanup_free_ char *name = NULL, *found = NULL;
+	_cleanup_free_ char *name = NULL, *found = NULL, *named = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *ps = NULL, *o;
 	size_t i;
@@ -117,8 +117,14 @@ int cmd_wait(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	/* no stack file here: `lxr run -d` containers, as docker wait */
-	if (!file && !project && !cli_find_stack(&found))
-		return runctl_wait(argv + optind);
+	if (!file && !project) {
+		enum cli_where w = cli_where(argv + optind, &found, &named);
+		if (w == CLI_WHERE_FAIL)
+			return LXR_EXIT_FAIL;
+		if (w == CLI_WHERE_RUN)
+			return runctl_wait(argv + optind);
+		project = named;
+	}
 	r = cli_project_connect(file, project, &conn, &name);
 	if (r == LXR_EXIT_OK)
 		r = wait_ended(conn, argv + optind, &ps);

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -10,6 +12,7 @@
 #include "lxr/config.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
+#include "lxr/supervisor.h"
 
 /* "<service>-<n>": ends in a dash and digits only */
 static bool is_instance_name(const char *name)
@@ -138,4 +141,105 @@ int cli_container_find(const char *file, const char *project, long index, const 
 		    lxr_err_hint(err, "see `lxr ps`");
 	cfg_stack_free(st);
 	return r;
+}
+
+/* Is <run_dir>/project/inst a container of a project that is up (its
+ * rootfs/ beside the project's control socket) */
+static bool stack_container(const char *project, const char *inst)
+{
+	_cleanup_free_ char *rootfs = NULL, *sock = NULL;
+	struct stat st;
+
+	if (!inst[0] || strchr(inst, '/') || inst[0] == '.')
+		return false;
+	rootfs = lxr_xasprintf("%s/%s/%s/rootfs", lxr_run_dir(), project, inst);
+	sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	return stat(rootfs, &st) == 0 && S_ISDIR(st.st_mode) && stat(sock, &st) == 0 &&
+	       S_ISSOCK(st.st_mode);
+}
+
+/* name's project and instance, as one_project below reads it: 1 found, 0
+ * none, -1 said (in two projects) */
+static int name_anywhere(const char *name, char **project, const char **inst)
+{
+	_cleanup_free_ char *run = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), name);
+	_cleanup_free_ char *sup = sup_run_dir_of(name);
+	DIR *d;
+	struct dirent *e;
+	int found = 0;
+
+	/* an `lxr run` container's own name comes first */
+	if (strchr(name, '/') || name[0] == '.' || !name[0] || access(run, F_OK) == 0 ||
+	    access(sup, F_OK) == 0 || !(d = opendir(lxr_run_dir())))
+		return 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		const char *i = NULL;
+		if (e->d_name[0] == '.' || e->d_name[0] == '_')
+			continue;
+		if (stack_container(e->d_name, name))
+			i = name;
+		else if (!strncmp(name, e->d_name, n) && name[n] == '-' &&
+			 stack_container(e->d_name, name + n + 1))
+			i = name + n + 1;
+		if (!i)
+			continue;
+		if (found) {
+			fprintf(stderr,
+				"lxr: error: \"%s\" is a container of projects %s and %s\n"
+				"lxr: hint: name the project: -p PROJECT\n",
+				name, *project, e->d_name);
+			found = -1;
+			break;
+		}
+		*project = lxr_xstrdup(e->d_name);
+		*inst = i;
+		found = 1;
+	}
+	closedir(d);
+	if (found < 0) {
+		free(*project);
+		*project = NULL;
+	}
+	return found;
+}
+
+int cli_names_in_project(char **names, char **project)
+{
+	size_t n = lxr_strv_len(names);
+	_cleanup_free_ const char **insts = lxr_xcalloc(n + 1, sizeof(*insts));
+
+	*project = NULL;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *p = NULL;
+		int r = name_anywhere(names[i], &p, &insts[i]);
+		if (r == 1 && *project && strcmp(*project, p)) {
+			fprintf(stderr,
+				"lxr: error: %s and %s are containers of projects %s and %s\n"
+				"lxr: hint: one project at a time: -p PROJECT\n",
+				names[0], names[i], *project, p);
+			r = -1;
+		}
+		if (r != 1) {
+			free(*project);
+			*project = NULL;
+			return r;
+		}
+		if (!*project)
+			*project = lxr_steal_ptr(&p);
+	}
+	/* each its instance, a suffix of the name: moved to its start */
+	for (size_t i = 0; i < n; i++)
+		memmove(names[i], insts[i], strlen(insts[i]) + 1);
+	return *project ? 1 : 0;
+}
+
+enum cli_where cli_where(char **names, char **found, char **named)
+{
+	int r;
+
+	if (cli_find_stack(found))
+		return CLI_WHERE_STACK;
+	r = cli_names_in_project(names, named);
+	return r < 0 ? CLI_WHERE_FAIL : r ? CLI_WHERE_PROJECT : CLI_WHERE_RUN;
 }

@@ -1,0 +1,99 @@
+#!/bin/bash
+# docker's commands on a stack's containers from a directory with no stack
+# file, by the names docker gives them: a container_name, or compose's
+# <project>-<service>-<n>. ps lists them beside the lxr run containers;
+# stop, start, restart, kill, top, logs, inspect, pause, port, stats and
+# wait reach them through their project's supervisor; rm says whose they are.
+. "$(dirname "$0")/lib.sh"
+
+stack <<EOF2
+name: dn$$
+services:
+  web:
+    image: @ROOTFS@
+    command: sh -c 'echo web-up; exec sleep 600'
+    deploy: {replicas: 2}
+    ports: ["127.0.0.1::8080"]
+  db:
+    image: @ROOTFS@
+    container_name: dn$$-store
+    command: sh -c 'echo db-out; echo db-err >&2; trap "exit 3" TERM; while :; do sleep 0.1; done'
+EOF2
+run -f "$STACK" up -d
+expect_rc 0 "up -d"
+P=$PROJECT
+db="dn$$-store"
+cd "$TEST_TMP" # no stack file here, nor above
+
+run ps --format '{{.Name}} {{.Service}} {{.State}}'
+expect_rc 0 "ps outside the project"
+expect_grep "$OUT" "^$P-web-1 web running$" "ps lists a replica by compose's name"
+expect_grep "$OUT" "^$P-web-2 web running$" "and the other replica"
+expect_grep "$OUT" "^$db db running$" "and a container by its container_name"
+run ps -q --filter name=store
+expect_out "$db" "ps --filter name= on a stack's container"
+
+for _ in $(seq 100); do grep -q db-err "$LXR_LOG_DIR/$P/db.log" 2>/dev/null && break; sleep 0.05; done
+run logs "$db"
+expect_out "db-out" "logs NAME: the container's stdout, without a prefix"
+[ "$ERR" = "db-err" ] || fail "logs NAME: its stderr on stderr, got [$ERR]"
+run logs "$P-web-1"
+expect_grep "$OUT" "^web-up$" "logs by compose's name"
+
+run inspect -f '{{.State.Status}}' "$db"
+expect_out "running" "inspect by container_name"
+run top "$P-web-2"
+expect_rc 0 "top by compose's name"
+expect_grep "$OUT" "sleep 600" "top lists its processes"
+run port "$P-web-1" 8080
+expect_rc 0 "port NAME PORT"
+expect_grep "$OUT" "^127\.0\.0\.1:[0-9]+$" "its published address"
+run port "$P-web-2"
+expect_grep "$OUT" "^8080/tcp -> 127\.0\.0\.1:[0-9]+$" "port NAME lists its mappings"
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "port NAME listed another container's ports: $OUT"
+run stats --no-stream "$db"
+expect_grep "$OUT" "^$db " "stats by container_name"
+
+run pause "$db"
+expect_rc 0 "pause by container_name"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$db paused$" "it is paused"
+run unpause "$db"
+expect_rc 0 "unpause"
+
+run stop "$db"
+expect_rc 0 "stop by container_name"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$db exited$" "it has stopped"
+expect_grep "$OUT" "^$P-web-1 running$" "and nothing else has"
+run wait "$db"
+expect_out 3 "wait: its exit code"
+run start "$db"
+expect_rc 0 "start by container_name"
+run restart "$P-web-1"
+expect_rc 0 "restart by compose's name"
+run kill -s KILL "$P-web-2"
+expect_rc 0 "kill by compose's name"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$db running$" "started again"
+expect_grep "$OUT" "^$P-web-1 running$" "restarted"
+
+run rm "$db"
+expect_rc 1 "rm of a stack's container outside its project"
+expect_grep "$ERR" "container of project $P" "the error says whose it is"
+run stop "$P-web-9"
+expect_rc 1 "stop of a replica that is not there"
+pass "a stack's containers answer docker's commands by docker's names, from anywhere"
+
+# the same name in two projects is said, never guessed
+mkdir -p "$TEST_TMP/two"
+sed -e "s/^name: .*/name: dm$$/" -e "/container_name/d" "$STACK" > "$TEST_TMP/two/compose.yaml"
+"$LXR" -f "$TEST_TMP/two/compose.yaml" up -d >/dev/null 2>&1 || fail "up the second project"
+at_exit "$LXR" down -p "dm$$"
+run stop web-1
+expect_rc 1 "a name in two projects"
+expect_grep "$ERR" "projects .*dm$$.* and .*|projects dn$$ and dm$$|projects dm$$ and dn$$" "the error names both"
+run inspect -f '{{.State.Status}}' "dm$$-web-1" "$P-web-1"
+expect_rc 1 "names of two projects at once"
+"$LXR" down -p "dm$$" >/dev/null 2>&1
+pass "a name two projects have, or names of two projects, are errors that say so"

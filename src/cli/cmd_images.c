@@ -28,7 +28,8 @@ static void print_table(const struct img_summary *v, size_t n)
 		if (t)
 			strftime(created, sizeof(created), "%Y-%m-%d %H:%M", gmtime(&t));
 		human_size(v[i].size, size, sizeof(size));
-		printf("%-40s %-16s %-14.12s %-20s %s\n", v[i].repo, v[i].tag, id, created, size);
+		printf("%-40s %-16s %-14.12s %-20s %s\n", img_short_name(v[i].repo), v[i].tag, id,
+		       created, size);
 	}
 }
 
@@ -48,11 +49,11 @@ static void print_ids(const struct img_summary *v, size_t n)
 static void print_json(const struct img_summary *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_t *o =
-		    json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:b}", "Repository", v[i].repo,
-			      "Tag", v[i].tag, "Name", v[i].name, "ID", v[i].config_digest,
-			      "Digest", v[i].manifest_digest, "Size", (json_int_t)v[i].size,
-			      "Created", (json_int_t)v[i].created, "InUse", v[i].in_use);
+		json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:b}", "Repository",
+				      img_short_name(v[i].repo), "Tag", v[i].tag, "Name", v[i].name,
+				      "ID", v[i].config_digest, "Digest", v[i].manifest_digest,
+				      "Size", (json_int_t)v[i].size, "Created",
+				      (json_int_t)v[i].created, "InUse", v[i].in_use);
 		char *line = json_dumps(o, JSON_COMPACT);
 		/* one object per line, as docker images --format json prints */
 		puts(line);
@@ -114,9 +115,9 @@ static json_t *template_record(const struct img_summary *im)
 	human_size(im->size, size, sizeof(size));
 	if (t)
 		strftime(created, sizeof(created), "%Y-%m-%d %H:%M:%S +0000 UTC", gmtime(&t));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", im->repo, "Tag", im->tag,
-			 "ID", id, "Digest", im->manifest_digest, "CreatedAt", created, "Size",
-			 size);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", img_short_name(im->repo),
+			 "Tag", im->tag, "ID", id, "Digest", im->manifest_digest, "CreatedAt",
+			 created, "Size", size);
 }
 
 static int store_images(int argc, char **argv)

@@ -167,7 +167,7 @@ run images --format json
 want=$(printf '%s\n' "$OUT" | sed -n 's/.*"ID": *"sha256:\([0-9a-f]\{12\}\).*/\1/p' | sort -u)
 [ "$(printf '%s\n' "$ids" | sort)" = "$want" ] || fail "images -q: each id once: [$ids], want [$want]"
 run images --format '{{.Repository}}:{{.Tag}}' "flags$$:b"
-expect_out "docker.io/library/flags$$:b" "images REPOSITORY:TAG --format TEMPLATE"
+expect_out "flags$$:b" "images REPOSITORY:TAG --format TEMPLATE: docker's short name"
 # the store holds only flags$$'s two tags: one id, or two when the
 # imports fell in different seconds (the image's created time)
 run images -q "flags$$"

@@ -44,7 +44,9 @@ json_t *sup_instance_json(const struct sup_instance *in)
 		json_array_append_new(json_object_get(o, "addresses"),
 				      json_string(net_ip_str(in->ip, ip)));
 	}
-	{
+	/* published while it runs: an exited container's PORTS are empty,
+	 * as docker's are */
+	if (running) {
 		_cleanup_strv_ char **ports = sup_net_ports(in);
 		for (size_t i = 0; ports[i]; i++)
 			json_array_append_new(json_object_get(o, "ports"), json_string(ports[i]));

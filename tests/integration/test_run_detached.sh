@@ -81,6 +81,9 @@ run port "$c"
 expect_grep "$OUT" "^8080/tcp -> 127\.0\.0\.1:[0-9]+$" "port NAME lists what it publishes"
 run port "$c" 8080
 expect_grep "$OUT" "^127\.0\.0\.1:[0-9]+$" "port NAME PORT"
+run stop -t 0 "$c"
+run ps --format '{{.Name}} {{.State}} [{{.Ports}}]'
+expect_grep "$OUT" "^$c exited \[\]$" "a stopped container publishes nothing, as docker's ps shows it"
 "$LXR" rm -f "$c" >/dev/null
 e=$(cname exits)
 run run -d --name "$e" --network none "$ROOTFS" sh -c 'sleep 0.3; exit 3'

@@ -51,6 +51,10 @@ struct sup_up_opts {
 	/* --always-recreate-deps: what the named services depend on is
 	 * recreated too, changed or not */
 	bool always_recreate_deps;
+	/* -V, --renew-anon-volumes: each container this up makes (or
+	 * remakes) starts with empty anonymous volumes, filled from its image
+	 * again, instead of keeping the previous container's */
+	bool renew_anon_volumes;
 	/* --no-start (lxr create): instances made and left "created" until
 	 * `lxr start`; the supervisor runs (detached) to own them */
 	bool no_start;

@@ -55,6 +55,9 @@ static const char up_usage[] =
     "                         depend on only if it changed, as compose)\n"
     "      --always-recreate-deps  recreate what the named services depend on\n"
     "                         too, changed or not\n"
+    "  -V, --renew-anon-volumes  the containers this up creates or recreates\n"
+    "                         get new, empty anonymous volumes (filled from the\n"
+    "                         image) instead of the previous container's\n"
     "      --wait             with -d (implied): return once every service is\n"
     "                         running, healthy where it has a check, or completed;\n"
     "                         exit 1 when one failed\n"
@@ -180,6 +183,7 @@ static int up_flag(struct stack_args *a, int c)
 	case OPT_NO_DEPS: a->up.no_deps = true; return 0;
 	case OPT_NO_RECREATE: a->up.no_recreate = true; return 0;
 	case OPT_RECREATE_DEPS: a->up.always_recreate_deps = true; return 0;
+	case 'V': a->up.renew_anon_volumes = true; return 0;
 	case OPT_NO_START: a->up.no_start = a->detach = true; return 0;
 	case OPT_ABORT: a->up.abort_on_exit = true; return 0;
 	case OPT_EXIT_FROM: a->up.exit_code_from = optarg; return 0;
@@ -251,6 +255,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"force-recreate", no_argument, NULL, 'R'},
 	    {"no-recreate", no_argument, NULL, OPT_NO_RECREATE},
 	    {"always-recreate-deps", no_argument, NULL, OPT_RECREATE_DEPS},
+	    {"renew-anon-volumes", no_argument, NULL, 'V'},
 	    {"no-deps", no_argument, NULL, OPT_NO_DEPS},
 	    {"no-start", no_argument, NULL, OPT_NO_START},
 	    {"build", no_argument, NULL, OPT_BUILD},
@@ -278,7 +283,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, up ? "f:p:dt:y" : "f:p:vt:", longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, up ? "f:p:dt:yV" : "f:p:vt:", longopts, &idx)) != -1) {
 		if (up && c == 'y')
 			c = OPT_YES;
 		int r = c == 'h' ? 1 : common_option(a, c);

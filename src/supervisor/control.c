@@ -412,6 +412,7 @@ static void up_options(struct sup *s, json_t *args, char **targets, bool on)
 	s->force_recreate = on && json_is_true(json_object_get(args, "force_recreate"));
 	s->no_recreate = on && json_is_true(json_object_get(args, "no_recreate"));
 	s->no_start = on && json_is_true(json_object_get(args, "no_start"));
+	s->renew_anon = on && json_is_true(json_object_get(args, "renew_anon_volumes"));
 	s->recreate_grace = on && json_is_integer(t) && json_integer_value(t) >= 0;
 	s->recreate_grace_us = s->recreate_grace ? json_integer_value(t) * 1000000 : 0;
 	s->pull = on && pull > 0 && pull <= IMG_PULL_NEVER + 1 ? (int)pull : 0;

@@ -240,6 +240,19 @@ static int respawn(struct sup *s, struct sup_instance *in, struct lxr_stdio *io,
 	return r;
 }
 
+/* up -V: the instance's anonymous volumes, removed before its first start
+ * (the runtime makes them again, empty, and fills them from the image) */
+static void renew_anon_volumes(struct sup *s, struct sup_instance *in)
+{
+	_cleanup_free_ char *dir =
+	    lxr_xasprintf("%s/volumes/%s/+anon/%s", lxr_data_dir(), s->stack->project, in->name);
+	lxr_err err;
+
+	in->renew_anon = false;
+	if (lxr_rm_rf(dir, &err) < 0 && err.errnum != ENOENT)
+		sup_say(s, in, "warning: renew its anonymous volumes: %s", err.msg);
+}
+
 static void spawn(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}};
@@ -251,6 +264,8 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	release(s, in);
 	if (!in->created_at)
 		in->created_at = (int64_t)time(NULL);
+	if (in->renew_anon)
+		renew_anon_volumes(s, in);
 	/* made a moment ago by sup_prepare_next: no need to look again */
 	fresh = in->net_fresh && in->net_joined;
 	in->net_fresh = in->prepared = false;

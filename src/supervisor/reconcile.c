@@ -103,6 +103,9 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 			json_array_append_new(updated, json_string(ni->name));
 			continue;
 		}
+		/* up -V: made or remade, with new anonymous volumes (once the
+		 * old container, which has them mounted, has gone) */
+		ni->renew_anon = act && s->renew_anon && (!oi || !same);
 		json_array_append_new(!oi ? added : same ? kept : recreated, json_string(ni->name));
 	}
 	FOR_EACH_INSTANCE(s, oi)

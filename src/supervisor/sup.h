@@ -144,6 +144,7 @@ struct sup_instance {
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME: last start, last exit */
 	bool blocked;                    /* a required dependency failed: stays created */
 	bool doomed;                     /* reconcile: changed or removed, stopping */
+	bool renew_anon;                 /* up -V: its anonymous volumes go before its next start */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
@@ -287,6 +288,9 @@ struct sup {
 	 * one); --always-recreate-deps: the others are recreated too */
 	char **recreate_named;
 	bool recreate_deps;
+	/* up -V: what this reconcile makes or remakes gets new anonymous
+	 * volumes */
+	bool renew_anon;
 	/* up --no-start, lxr create: what these tables add waits, "created",
 	 * for `lxr start` */
 	bool no_start;

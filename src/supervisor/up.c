@@ -40,8 +40,10 @@ static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts
 		return -1;
 	/* up --no-start, lxr create: made, waiting for `lxr start` */
 	for (size_t i = 0; i < s->n_svcs; i++)
-		for (size_t k = 0; k < s->svcs[i].n_inst; k++)
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			s->svcs[i].inst[k].held = o->no_start;
+			s->svcs[i].inst[k].renew_anon = o->renew_anon_volumes;
+		}
 	return 0;
 }
 
@@ -422,10 +424,11 @@ static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 static json_t *up_args(const struct sup_up_opts *o)
 {
 	json_t *a =
-	    json_pack("{s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps,
+	    json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps,
 		      "keep_others", o->keep_others, "no_recreate", o->no_recreate,
-		      "always_recreate_deps", o->always_recreate_deps, "no_start", o->no_start,
-		      "pull", o->pull, "quiet_pull", o->quiet_pull, "scale", strv_json(o->scale));
+		      "always_recreate_deps", o->always_recreate_deps, "renew_anon_volumes",
+		      o->renew_anon_volumes, "no_start", o->no_start, "pull", o->pull, "quiet_pull",
+		      o->quiet_pull, "scale", strv_json(o->scale));
 
 	if (o->timeout_set)
 		json_object_set_new(a, "timeout", json_integer(o->timeout));

@@ -119,3 +119,42 @@ pass "--force-recreate SERVICE and --always-recreate-deps, as compose"
 
 run down -f "$STACK" -t 0
 expect_rc 0 "down"
+
+# -V, --renew-anon-volumes: what this up makes or remakes starts with new
+# anonymous volumes, filled from its image again; without it, a recreated
+# container keeps the previous one's (and lxr keeps them across down)
+mkdir -p "$TEST_TMP/anon"
+cat > "$TEST_TMP/anon/compose.yaml" <<Y
+name: upanon$$
+services:
+  app:
+    image: $ROOTFS
+    command: ["sleep", "600"]
+    volumes: ["/etc/anon", "/bin"]
+Y
+at_exit "$LXR" down -v -t 0 -p "upanon$$"
+AF="$TEST_TMP/anon/compose.yaml"
+vol="$LXR_DATA_DIR/volumes/upanon$$/+anon/app-1"
+run up -d -f "$AF"
+expect_rc 0 "up a service with anonymous volumes"
+echo one > "$vol/%2Fetc%2Fanon/x"
+rm "$vol/%2Fbin/sh"
+run up -d -t 0 --force-recreate -f "$AF"
+expect_rc 0 "--force-recreate"
+[ "$(cat "$vol/%2Fetc%2Fanon/x" 2>/dev/null)" = one ] || fail "a recreate without -V lost the anonymous volume"
+run up -d -t 0 --force-recreate -V -f "$AF"
+expect_rc 0 "--force-recreate -V"
+[ ! -e "$vol/%2Fetc%2Fanon/x" ] || fail "-V kept the previous container's anonymous volume"
+[ -e "$vol/%2Fbin/sh" ] || fail "-V: the new volume is not filled from the image"
+run exec -f "$AF" app sh -c 'echo two > /etc/anon/x'
+run up -d -V -f "$AF"
+expect_rc 0 "up -V of an unchanged stack"
+[ "$(cat "$vol/%2Fetc%2Fanon/x" 2>/dev/null)" = two ] || fail "-V renewed a container up did not remake"
+run down -t 0 -f "$AF"
+run up -d --renew-anon-volumes -f "$AF"
+expect_rc 0 "up --renew-anon-volumes after down"
+[ ! -e "$vol/%2Fetc%2Fanon/x" ] || fail "--renew-anon-volumes after down kept the old volume"
+run down -v -t 0 -f "$AF"
+run down --renew-anon-volumes -f "$AF"
+expect_rc 2 "down has no -V"
+pass "up -V renews the anonymous volumes of what it creates or recreates"

@@ -172,18 +172,29 @@ struct img_summary {
 int img_list(struct img_store *s, struct img_summary **out, size_t *n, lxr_err *err);
 void img_summaries_free(struct img_summary *v, size_t n);
 
+/* The images stopped containers keep (a kept `lxr run` container starts
+ * again on its image): ids[i] an image ID, holders[i] its container's
+ * name. Either list NULL-terminated, or both NULL for none. */
+struct img_holds {
+	char **ids, **holders;
+};
 /* Untag ref; when no tag is left on its manifest the image goes, and with it
  * every blob and layer nothing else references. EBUSY when a running
- * container uses it (force does not override that). */
-int img_remove(struct img_store *s, const char *ref, lxr_err *err);
+ * container uses it (force does not override that), or a stopped one
+ * holds it (h); with force that one is untagged and stays, as docker's
+ * rmi -f leaves an image a container has. */
+int img_remove(struct img_store *s, const char *ref, const struct img_holds *h, bool force,
+	       lxr_err *err);
 
 struct img_prune_stats {
 	size_t images, blobs, layers;
 	int64_t bytes;
 };
-/* Drop dangling images (all untagged ones), then every blob and layer
- * directory no image or running container references, and leftovers of
- * interrupted pulls and unpacks. */
-int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err);
+/* Drop dangling images (all untagged ones; with all, every image), except
+ * what a running container uses or a stopped one holds (h, may be NULL),
+ * then every blob and layer directory no image or running container
+ * references, and leftovers of interrupted pulls and unpacks. */
+int img_prune(struct img_store *s, const struct img_holds *h, bool all, struct img_prune_stats *st,
+	      lxr_err *err);
 
 #endif

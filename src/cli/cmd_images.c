@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/image.h"
 
 static void human_size(int64_t b, char *buf, size_t n)
@@ -212,56 +213,78 @@ int cmd_images(int argc, char **argv)
 int cmd_rmi(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: lxr rmi REF...\n\n"
+	    "usage: lxr rmi [-f] REF...\n\n"
 	    "Remove images from the store: untag each REF (a name or an image\n"
 	    "ID); an image left without a tag goes, with every layer and blob\n"
-	    "nothing else uses. An image a running container uses is refused.\n"
+	    "nothing else uses. An image a running container uses is refused, and\n"
+	    "one a stopped `lxr run` container would start on again.\n\n"
+	    "  -f, --force   untag the image a stopped container has (it stays,\n"
+	    "                untagged, for that container)\n"
+	    "      --no-prune  accepted (docker's: nothing else is removed anyway)\n"
 	    "\nExample:\n  lxr rmi alpine:3.20\n";
+	struct img_holds h;
 	struct img_store *s = NULL;
+	bool force = false;
 	lxr_err err;
-	int rc = LXR_EXIT_OK;
+	int rc = LXR_EXIT_OK, i = 1;
 
-	if (argc < 2 || !strcmp(argv[1], "--help"))
-		return fputs(usage, argc < 2 ? stderr : stdout), argc < 2 ? LXR_EXIT_USAGE : 0;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+			force = true;
+		else if (strcmp(argv[i], "--no-prune"))
+			return fprintf(stderr, "lxr: error: rmi: unknown option %s\n%s", argv[i],
+				       usage),
+			       LXR_EXIT_USAGE;
+	}
+	if (i >= argc)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
 	if (img_store_open(lxr_data_dir(), &s, &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (img_remove(s, argv[i], &err) < 0) {
+	run_keep_holds(&h);
+	for (; i < argc; i++) {
+		if (img_remove(s, argv[i], &h, force, &err) < 0) {
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 			continue;
 		}
 		printf("Untagged: %s\n", argv[i]);
 	}
+	run_keep_holds_free(&h);
 	img_store_close(s);
 	return rc;
 }
 
-int cmd_image(int argc, char **argv)
+/* docker image prune [-a] [-f] */
+static int image_prune(int argc, char **argv, const char *usage)
 {
-	static const char usage[] =
-	    "usage: lxr image prune\n"
-	    "       lxr image ls [-q | --format json]\n\n"
-	    "Look after the image store. prune removes dangling images and every\n"
-	    "layer and blob nothing uses; ls lists every image in the store (what\n"
-	    "lxr images shows outside a project).\n"
-	    "\nExample:\n  lxr image prune\n  lxr image ls\n";
 	struct img_prune_stats st;
 	struct img_store *s = NULL;
+	struct img_holds h;
+	bool all = false;
 	lxr_err err;
 	char size[32];
+	int r;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return fputs(usage, stdout), LXR_EXIT_OK;
-	if (argc >= 2 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
-		return store_images(argc - 1, argv + 1);
-	if (argc != 2 || strcmp(argv[1], "prune"))
-		return fputs(usage, argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr),
-		       argc == 2 && !strcmp(argv[1], "--help") ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if (img_store_open(lxr_data_dir(), &s, &err) < 0 || img_prune(s, &st, &err) < 0) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+			all = true;
+		else if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
+			return fprintf(stderr, "lxr: error: image prune: unknown option %s\n%s",
+				       argv[i], usage),
+			       LXR_EXIT_USAGE;
+	}
+	if (img_store_open(lxr_data_dir(), &s, &err) < 0) {
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	run_keep_holds(&h);
+	r = img_prune(s, &h, all, &st, &err);
+	run_keep_holds_free(&h);
+	if (r < 0) {
 		lxr_err_print(&err);
 		img_store_close(s);
 		return LXR_EXIT_FAIL;
@@ -271,4 +294,32 @@ int cmd_image(int argc, char **argv)
 	       st.blobs, size);
 	img_store_close(s);
 	return LXR_EXIT_OK;
+}
+
+int cmd_image(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr image prune [-a] [-f]\n"
+	    "       lxr image ls [-q | --format json]\n"
+	    "       lxr image rm [-f] REF...\n\n"
+	    "Look after the image store. prune removes dangling images (with -a,\n"
+	    "every image no container has) and every layer and blob nothing uses;\n"
+	    "what a running container uses, or a stopped `lxr run` container would\n"
+	    "start on again, stays. ls lists every image in the store (what lxr\n"
+	    "images shows outside a project); rm is lxr rmi.\n\n"
+	    "  -a, --all     prune: every image no container has, not only dangling ones\n"
+	    "  -f, --force   prune: accepted (lxr asks nothing)\n"
+	    "\nExample:\n  lxr image prune -f\n  lxr image ls\n";
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc >= 2 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
+		return store_images(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove")))
+		return cmd_rmi(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "prune"))
+		return image_prune(argc - 1, argv + 1, usage);
+	fputs(usage, stderr);
+	return LXR_EXIT_USAGE;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/config.h"
 #include "lxr/image.h"
 
@@ -23,6 +24,7 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode)
 {
 	_cleanup_strv_ char **done = NULL;
 	struct img_store *store = NULL;
+	struct img_holds h;
 	int rc = LXR_EXIT_OK;
 	lxr_err err;
 
@@ -32,6 +34,7 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode)
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
+	run_keep_holds(&h);
 	for (size_t i = 0; i < st->n_services; i++) {
 		const struct cfg_service *svc = &st->services[i];
 		const char *ref = cfg_service_image(svc);
@@ -43,21 +46,21 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode)
 		if (!ref || svc->image_is_path || seen(done, ref))
 			continue;
 		lxr_strv_push(&done, lxr_xstrdup(ref));
-		if (img_remove(store, ref, &err) == 0) {
+		if (img_remove(store, ref, &h, false, &err) == 0) {
 			fprintf(stderr, "Image %s  Removed\n", ref);
 		} else if (err.errnum == ENOENT) {
 			continue; /* not in the store: nothing to remove */
 		} else if (err.errnum == EBUSY) {
 			fprintf(stderr,
-				"lxr: warning: image %s is used by another running container: "
-				"kept\n",
-				ref);
+				"lxr: warning: image %s is used by another %s container: kept\n",
+				ref, strstr(err.msg, "stopped container") ? "stopped" : "running");
 		} else {
 			lxr_err_wrap(&err, "down --rmi: remove image %s", ref);
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 		}
 	}
+	run_keep_holds_free(&h);
 	img_store_close(store);
 	return rc;
 }

@@ -7,6 +7,7 @@
  * it was read, and the image by its ID: a start runs what the run ran,
  * whatever has changed around it since. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,6 +73,33 @@ void run_keep_write(const char *name, const char *text)
 		lxr_err_print(&err);
 		lxr_warn("container %s cannot be started again with `lxr start`", name);
 	}
+}
+
+void run_keep_holds(struct img_holds *h)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	DIR *d = opendir(root);
+	struct dirent *e;
+
+	h->ids = lxr_xcalloc(1, sizeof(char *));
+	h->holders = lxr_xcalloc(1, sizeof(char *));
+	while (d && (e = readdir(d))) {
+		json_t *rec = e->d_name[0] == '.' ? NULL : cli_run_record(e->d_name, RUN_KEEP);
+		const char *id = json_string_value(json_object_get(rec, "image_id"));
+		if (id) {
+			lxr_strv_push(&h->ids, lxr_xstrdup(id));
+			lxr_strv_push(&h->holders, lxr_xstrdup(e->d_name));
+		}
+		json_decref(rec);
+	}
+	if (d)
+		closedir(d);
+}
+
+void run_keep_holds_free(struct img_holds *h)
+{
+	lxr_strv_free(h->ids);
+	lxr_strv_free(h->holders);
 }
 
 bool run_keep_exists(const char *name)

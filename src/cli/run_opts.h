@@ -85,6 +85,11 @@ void run_anon_volumes_drop(struct run_opts *o);
 char *run_keep_text(const struct run_opts *o);
 void run_keep_write(const char *name, const char *text);
 bool run_keep_exists(const char *name);
+/* The images the kept containers will start on (rmi and image prune leave
+ * them), freed with run_keep_holds_free */
+struct img_holds;
+void run_keep_holds(struct img_holds *h);
+void run_keep_holds_free(struct img_holds *h);
 int run_keep_start(const char *name);
 
 #endif

@@ -165,25 +165,55 @@ static void dangling_drop(json_t *dangling, const char *manifest)
 			json_array_remove(dangling, i);
 }
 
+/* The stopped container that holds manifest (h's IDs resolved), or NULL */
+static const char *holder_of(struct img_store *s, const struct img_holds *h, const char *manifest)
+{
+	for (size_t i = 0; h && h->ids && h->ids[i] && h->holders[i]; i++) {
+		_cleanup_free_ char *name = NULL;
+		char m[IMG_DIGEST_LEN];
+		lxr_err ignored;
+		if (img_store_find(s, h->ids[i], m, &name, &ignored) == 0 && !strcmp(m, manifest))
+			return h->holders[i];
+	}
+	return NULL;
+}
+
 static int untag(struct img_store *s, json_t *idx, const char *name, const char *manifest,
-		 char **live, lxr_err *err)
+		 char **live, const struct img_holds *h, bool force, lxr_err *err)
 {
 	json_t *tags = json_object_get(idx, "tags");
 	bool tagged = json_object_get(tags, name) != NULL;
+	bool last = !tagged || tags_of(tags, manifest) <= 1;
+	const char *holder = last ? holder_of(s, h, manifest) : NULL;
 
 	/* docker: a tag may go while another tag keeps the image; the image
 	 * itself may not go while a container runs it */
-	if (strv_has(live, manifest) && (!tagged || tags_of(tags, manifest) <= 1))
+	if (strv_has(live, manifest) && last)
 		return lxr_fail(err, EBUSY, "image %s is in use by a running container", name),
 		       lxr_err_hint(err, "stop the container first (lxr rm -f NAME)");
+	/* nor, unless forced, while a stopped one would start on it again */
+	if (holder && !force)
+		return lxr_fail(err, EBUSY, "image %s is used by stopped container %s", name,
+				holder),
+		       lxr_err_hint(
+			   err,
+			   "`lxr rm %s` first, or `lxr rmi -f` (the image stays, untagged, "
+			   "for the container)",
+			   holder);
 	if (tagged)
 		json_object_del(tags, name);
-	if (!tags_of(tags, manifest))
+	if (holder && !tags_of(tags, manifest)) {
+		json_t *dangling = json_object_get(idx, "dangling");
+		dangling_drop(dangling, manifest);
+		json_array_append_new(dangling, json_string(manifest));
+	} else if (!tags_of(tags, manifest)) {
 		dangling_drop(json_object_get(idx, "dangling"), manifest);
+	}
 	return 0;
 }
 
-int img_remove(struct img_store *s, const char *ref, lxr_err *err)
+int img_remove(struct img_store *s, const char *ref, const struct img_holds *h, bool force,
+	       lxr_err *err)
 {
 	_cleanup_close_ int lk = -1;
 	_cleanup_free_ char *name = NULL;
@@ -201,7 +231,7 @@ int img_remove(struct img_store *s, const char *ref, lxr_err *err)
 		img_gc_unlock(s); /* a caller may go on using the store */
 		return -1;
 	}
-	r = untag(s, idx, name, manifest, live, err);
+	r = untag(s, idx, name, manifest, live, h, force, err);
 	if (r == 0)
 		r = img_index_save(s, idx, err);
 	json_decref(idx);
@@ -211,11 +241,13 @@ int img_remove(struct img_store *s, const char *ref, lxr_err *err)
 	return r;
 }
 
-int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
+int img_prune(struct img_store *s, const struct img_holds *h, bool all, struct img_prune_stats *st,
+	      lxr_err *err)
 {
 	_cleanup_close_ int lk = -1;
-	_cleanup_strv_ char **live = NULL;
-	json_t *idx = NULL, *dangling, *v;
+	_cleanup_strv_ char **live = NULL, **gone = NULL;
+	json_t *idx = NULL, *dangling, *tags, *v, *tmp;
+	const char *k;
 	size_t i;
 	int r;
 
@@ -227,6 +259,14 @@ int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
 		img_gc_unlock(s);
 		return -1;
 	}
+	/* what a stopped container holds stays, as what runs does */
+	for (i = 0; h && h->ids && h->ids[i]; i++) {
+		_cleanup_free_ char *name = NULL;
+		char m[IMG_DIGEST_LEN];
+		lxr_err ignored;
+		if (img_store_find(s, h->ids[i], m, &name, &ignored) == 0)
+			keep(&live, m);
+	}
 	dangling = json_object_get(idx, "dangling");
 	for (i = json_array_size(dangling); i-- > 0;) {
 		v = json_array_get(dangling, i);
@@ -234,6 +274,20 @@ int img_prune(struct img_store *s, struct img_prune_stats *st, lxr_err *err)
 			continue;
 		json_array_remove(dangling, i);
 		st->images++;
+	}
+	/* -a: every image no container has, tagged or not (an image of two
+	 * names counted once) */
+	tags = json_object_get(idx, "tags");
+	json_object_foreach_safe(tags, tmp, k, v)
+	{
+		const char *m = json_string_value(v);
+		if (!all || !m || strv_has(live, m))
+			continue;
+		if (!strv_has(gone, m)) {
+			lxr_strv_push(&gone, lxr_xstrdup(m));
+			st->images++;
+		}
+		json_object_del(tags, k);
 	}
 	r = img_index_save(s, idx, err);
 	json_decref(idx);

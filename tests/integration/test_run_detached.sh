@@ -226,14 +226,26 @@ run run --rm --name "$r" --network none "$ROOTFS" true
 run start "$r"
 expect_rc 1 "start of a --rm container that is gone"
 "$LXR" rmi "t$$-img:2" >/dev/null
-m=$(cname noimage)
-run run -d --name "$m" --network none "t$$-img:1" true
+m=$(cname holds)
+run run -d --name "$m" --network none "t$$-img:1" cat /etc/hostname
 run wait "$m"
-"$LXR" rmi "t$$-img:1" >/dev/null || fail "rmi"
+run rmi "t$$-img:1"
+expect_rc 1 "rmi of the image a stopped container holds"
+expect_grep "$ERR" "used by stopped container $m" "the error names the container"
+run image prune -a -f
+expect_rc 0 "image prune -a -f"
+run images -q
+[ -n "$OUT" ] || fail "image prune -a removed the image a stopped container holds"
+run rmi -f "t$$-img:1"
+expect_rc 0 "rmi -f untags it"
+run images --format '{{.Repository}}:{{.Tag}}'
+printf '%s\n' "$OUT" | grep -q "t$$-img" && fail "rmi -f left the tag: $OUT"
 run start "$m"
-expect_rc 1 "start when its image was removed"
-expect_grep "$ERR" "start $m: image sha256:" "the error names the container and the image"
-expect_grep "$ERR" "no longer there" "and says why"
-[ -z "$(ls "$LXR_RUN_DIR/_run-sup/")" ] || fail "a failed start left a supervisor: $(ls "$LXR_RUN_DIR/_run-sup/")"
+expect_rc 0 "start on the image it held, untagged since"
+run wait "$m"
+expect_out 0 "it ran"
 "$LXR" rm "$m" >/dev/null
-pass "start NAME runs a kept run container again, as docker start"
+run image prune -f
+expect_grep "$OUT" "^Removed 1 images" "with its container gone, prune takes the image"
+[ -z "$(ls "$LXR_RUN_DIR/_run-sup/")" ] || fail "a start left a supervisor: $(ls "$LXR_RUN_DIR/_run-sup/")"
+pass "start NAME runs a kept run container again, as docker start; rmi and prune leave its image"

@@ -201,8 +201,8 @@ static void import_tag_prune(void **state)
 	assert_int_equal(img_use_acquire(f->s, &im, "test", &use, &err), 0);
 	img_gc_unlock(f->s);
 	/* the image is in use: removing its last tag is refused */
-	assert_int_equal(img_remove(f->s, "app:2", &err), 0);
-	assert_int_equal(img_remove(f->s, "app:1", &err), -1);
+	assert_int_equal(img_remove(f->s, "app:2", NULL, false, &err), 0);
+	assert_int_equal(img_remove(f->s, "app:1", NULL, false, &err), -1);
 	assert_int_equal(err.errnum, EBUSY);
 	assert_int_equal(img_list(f->s, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
@@ -211,9 +211,9 @@ static void import_tag_prune(void **state)
 	img_summaries_free(v, n);
 	/* the holder is gone (its lock with it): now it may go, layers too */
 	close(use);
-	assert_int_equal(img_remove(f->s, "app:1", &err), 0);
+	assert_int_equal(img_remove(f->s, "app:1", NULL, false, &err), 0);
 	assert_int_equal(access(im.layer_dirs[0], F_OK), -1);
-	assert_int_equal(img_prune(f->s, &st, &err), 0);
+	assert_int_equal(img_prune(f->s, NULL, false, &st, &err), 0);
 	assert_int_equal(img_list(f->s, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
 	img_summaries_free(v, n);
@@ -241,12 +241,60 @@ static void retag_leaves_dangling_until_prune(void **state)
 	assert_null(v[1].name);
 	assert_string_equal(v[1].tag, "<none>");
 	img_summaries_free(v, n);
-	assert_int_equal(img_prune(f->s, &st, &err), 0);
+	assert_int_equal(img_prune(f->s, NULL, false, &st, &err), 0);
 	assert_int_equal(st.images, 1);
 	assert_true(st.layers >= 1);
 	assert_int_equal(img_list(f->s, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	img_summaries_free(v, n);
+}
+
+/* An image a stopped container holds: rmi refuses it, -f untags it and it
+ * stays; prune (and prune -a) leave it; without the hold both take it. */
+static void held_image_stays(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *rootfs = lxr_xasprintf("%s/rootfs", f->dir);
+	_cleanup_free_ char *binf = lxr_xasprintf("%s/rootfs/bin", f->dir);
+	_cleanup_free_ char *other = lxr_xasprintf("%s/other/x", f->dir);
+	struct img_image im;
+	struct img_summary *v;
+	struct img_prune_stats st;
+	char *ids[2] = {NULL, NULL}, *holders[2] = {"kept", NULL};
+	struct img_holds h = {ids, holders};
+	size_t n;
+	lxr_err err;
+
+	assert_int_equal(lxr_mkdir_p(binf, 0755, &err), 0);
+	assert_int_equal(lxr_mkdir_p(other, 0755, &err), 0);
+	assert_int_equal(img_import(f->s, rootfs, "app:1", NULL, &err), 0);
+	*strrchr(other, '/') = '\0';
+	assert_int_equal(img_import(f->s, other, "spare:1", NULL, &err), 0);
+	assert_int_equal(img_resolve(f->s, "app:1", &im, &err), 0);
+	ids[0] = im.config_digest;
+	img_gc_unlock(f->s);
+	assert_int_equal(img_remove(f->s, "app:1", &h, false, &err), -1);
+	assert_int_equal(err.errnum, EBUSY);
+	assert_non_null(strstr(err.msg, "stopped container kept"));
+	assert_int_equal(img_remove(f->s, "app:1", &h, true, &err), 0);
+	/* untagged, still there by its ID */
+	struct img_image again;
+	assert_int_equal(img_resolve(f->s, im.config_digest, &again, &err), 0);
+	img_image_free(&again);
+	img_gc_unlock(f->s);
+	assert_int_equal(img_prune(f->s, &h, true, &st, &err), 0);
+	assert_int_equal(st.images, 1); /* spare:1, which nothing holds */
+	assert_int_equal(img_list(f->s, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].tag, "<none>");
+	img_summaries_free(v, n);
+	/* the container gone, its image goes with the next prune */
+	assert_int_equal(img_prune(f->s, NULL, false, &st, &err), 0);
+	assert_int_equal(st.images, 1);
+	assert_int_equal(img_list(f->s, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	img_summaries_free(v, n);
+	img_image_free(&im);
 }
 
 int main(void)
@@ -258,6 +306,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(layer_unpacked_once_and_verified, setup, teardown),
 	    cmocka_unit_test_setup_teardown(import_tag_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(retag_leaves_dangling_until_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(held_image_stays, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,13 @@ int cli_build_run(const struct bld_request *rq, lxr_err *err);
 void cli_rootless_check(struct lxr_checks *c);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+/* docker's container prune (cmd_rm.c): every stopped `lxr run` container */
+int cli_container_prune(int argc, char **argv);
+/* docker's `container SUB` and `system prune` (cmd_container.c);
+ * cli_container_alias: the lxr command `container SUB` is, or NULL */
+int cmd_container(int argc, char **argv);
+int cmd_system(int argc, char **argv);
+const char *cli_container_alias(const char *sub);
 int cmd_config(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);

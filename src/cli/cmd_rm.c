@@ -1,6 +1,7 @@
 /* lxr rm: remove `lxr run` containers kept without --rm (their writable
  * layer), or with -f a running one, as docker rm does. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -192,6 +193,57 @@ int cmd_rm(int argc, char **argv)
 			rc = LXR_EXIT_FAIL;
 		} else {
 			printf("%s\n", argv[i]);
+		}
+	}
+	return rc;
+}
+
+int cli_container_prune(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr container prune [-f]\n\n"
+	    "Remove every `lxr run` container that has stopped, as `lxr rm`\n"
+	    "removes one (its layer and log; its volumes stay).\n\n"
+	    "  -f, --force   accepted (lxr asks nothing)\n"
+	    "\nExample:\n  lxr container prune -f\n";
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	_cleanup_strv_ char **names = NULL;
+	DIR *d;
+	struct dirent *e;
+	int rc = LXR_EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
+		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
+			return fprintf(stderr, "lxr: error: container prune: unknown option %s\n%s",
+				       argv[i], usage),
+			       LXR_EXIT_USAGE;
+	}
+	if ((d = opendir(root))) {
+		while ((e = readdir(d)))
+			if (run_opts_name_valid(e->d_name))
+				lxr_strv_push(&names, lxr_xstrdup(e->d_name));
+		closedir(d);
+	}
+	if (names)
+		lxr_strv_sort(names);
+	puts("Deleted Containers:");
+	for (size_t i = 0; names && names[i]; i++) {
+		struct lxr_container_ref ref;
+		lxr_err err;
+		/* running, or between two runs of its restart policy: kept */
+		if (sup_run_alive(names[i]))
+			continue;
+		if (rt_container_find(root, names[i], &ref, &err) == 0) {
+			rt_container_ref_free(&ref);
+			continue;
+		}
+		if (remove_one(root, names[i], false, false, &err) < 0) {
+			lxr_err_print(&err);
+			rc = LXR_EXIT_FAIL;
+		} else {
+			puts(names[i]);
 		}
 	}
 	return rc;

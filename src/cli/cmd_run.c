@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/compose_run.h"
@@ -60,6 +61,7 @@ static int run_foreground(struct run_opts *o)
 		return lxr_err_print(&err), EXIT_LXR;
 	}
 	_cleanup_free_ char *keep = run_keep_text(o);
+	int64_t created = (int64_t)time(NULL);
 	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
 	o->started = r >= 0;
 	if (o->started)
@@ -87,6 +89,7 @@ static int run_foreground(struct run_opts *o)
 	if ((o->rm ? rt_container_destroy_detached(c, &err)
 		   : rt_container_destroy(c, false, &err)) < 0)
 		lxr_err_print(&err);
+	run_keep_exited(o, code, created);
 	/* a volume's options mounted for it go with its last container */
 	if (o->stack)
 		sup_stack_volumes_release(o->stack);

@@ -50,6 +50,8 @@ static const struct command commands[] = {
     {"build", cmd_build, "build an image from a Dockerfile"},
     {"builder", cmd_builder, "builder prune: remove the build step cache"},
     {"images", cmd_images, "list the images in the store"},
+    {"container", cmd_container, "docker's container ls, rm, prune, ...: lxr's commands"},
+    {"system", cmd_system, "system prune: remove what nothing uses"},
     {"rmi", cmd_rmi, "remove images"},
     {"image", cmd_image, "image prune: remove what no image or container uses"},
     {"network", cmd_network, "create, list, inspect and remove networks"},
@@ -188,6 +190,11 @@ static int dispatch(int argc, char **argv)
 			return fputs(version_usage, stdout), LXR_EXIT_OK;
 		printf("lxr version %s\n", LXR_VERSION);
 		return LXR_EXIT_OK;
+	}
+	/* docker's `container ls`, `container rm`, ...: lxr's ps, rm, ... */
+	if (!strcmp(name, "container") && argc > 1 && cli_container_alias(argv[1])) {
+		argv[1] = (char *)cli_container_alias(argv[1]);
+		return dispatch(argc - 1, argv + 1);
 	}
 	c = find_command(name);
 	if (!c)

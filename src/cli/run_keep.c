@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -100,6 +101,33 @@ void run_keep_holds_free(struct img_holds *h)
 {
 	lxr_strv_free(h->ids);
 	lxr_strv_free(h->holders);
+}
+
+void run_keep_exited(const struct run_opts *o, int code, int64_t created)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), o->name);
+	_cleanup_close_ int dfd = -1;
+	const char *image = json_string_value(json_object_get(o->svc, "image"));
+	json_t *rec, *cmd = json_array();
+	char *text;
+	lxr_err err;
+
+	if (o->rm)
+		return;
+	for (size_t i = 0; o->plan.spec.args && o->plan.spec.args[i]; i++)
+		json_array_append_new(cmd, json_string(o->plan.spec.args[i]));
+	rec =
+	    json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:I, s:I, s:[], s:[]}", "service",
+		      o->name, "instance", o->name, "state", "exited", "exit_code", code, "pid", 0,
+		      "image", image ? image : "", "command", cmd, "created", (json_int_t)created,
+		      "finished", (json_int_t)time(NULL), "ports", "addresses");
+	text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	json_decref(rec);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (text && dfd >= 0 &&
+	    lxr_write_file_replace(dfd, SUP_RUN_EXITED, text, strlen(text), 0600, &err) < 0)
+		lxr_err_print(&err);
+	free(text);
 }
 
 bool run_keep_exists(const char *name)

@@ -85,6 +85,9 @@ void run_anon_volumes_drop(struct run_opts *o);
 char *run_keep_text(const struct run_opts *o);
 void run_keep_write(const char *name, const char *text);
 bool run_keep_exists(const char *name);
+/* A kept foreground container's last ps record (SUP_RUN_EXITED), as a -d
+ * one's supervisor leaves it: its exit code, image, command and times */
+void run_keep_exited(const struct run_opts *o, int code, int64_t created);
 /* The images the kept containers will start on (rmi and image prune leave
  * them), freed with run_keep_holds_free */
 struct img_holds;

@@ -249,3 +249,31 @@ run image prune -f
 expect_grep "$OUT" "^Removed 1 images" "with its container gone, prune takes the image"
 [ -z "$(ls "$LXR_RUN_DIR/_run-sup/")" ] || fail "a start left a supervisor: $(ls "$LXR_RUN_DIR/_run-sup/")"
 pass "start NAME runs a kept run container again, as docker start; rmi and prune leave its image"
+
+# docker's container words: container ls is ps, container rm is rm;
+# container prune (and system prune) remove the stopped run containers and
+# leave the running ones; a foreground run kept without --rm is listed
+# with its exit code, as docker ps -a lists it
+g=$(cname fgcode)
+run run --name "$g" --network none "$ROOTFS" sh -c 'exit 4'
+expect_rc 4 "a foreground run's exit code"
+run container ls -a --format '{{.Name}} {{.Status}}'
+expect_grep "$OUT" "^$g Exited \(4\) " "container ls: a kept foreground container's exit code"
+run wait "$g"
+expect_out 4 "wait of an ended foreground container"
+u=$(cname up)
+run run -d --name "$u" --network none "$ROOTFS" sleep 60
+run container prune -f
+expect_rc 0 "container prune -f"
+expect_grep "$OUT" "^$g$" "prune lists what it removed"
+[ ! -e "$LXR_RUN_DIR/_run/$g" ] || fail "container prune left the stopped container"
+[ -e "$LXR_RUN_DIR/_run/$u" ] || fail "container prune removed a running container"
+run stop -t 0 "$u"
+run system prune -f
+expect_rc 0 "system prune -f"
+expect_grep "$OUT" "Deleted Containers:" "system prune prunes containers"
+expect_grep "$OUT" "^$u$" "the one stopped since"
+[ ! -e "$LXR_RUN_DIR/_run/$u" ] || fail "system prune left the stopped container"
+run container nosuch
+expect_rc 2 "container with a word lxr has not"
+pass "container ls/prune and system prune, as docker's"

@@ -357,6 +357,16 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
  * directory without following a link and ".." refused. */
 int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts *o, lxr_err *err);
 int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
+/* docker create: the container's directory (its writable layer, rootfs/,
+ * its /etc files) and volumes, made as its start would make them, and
+ * nothing started; a start with reuse_dir runs on it. Not for a
+ * throw-away layer (--rm). */
+int rt_container_create(const struct lxr_spec *spec, const char *state_root, lxr_err *err);
+/* The filesystem of container id (state_root/id) while it does not run:
+ * lowers (topmost first) under its writable layer, an overlay mounted
+ * nowhere (fsmount), as a directory descriptor; gone when it is closed.
+ * Its volumes and bind mounts are not in it. */
+int rt_container_fs_open(char *const *lowers, const char *state_root, const char *id, lxr_err *err);
 /* Kill what is left, remove cgroup and (remove_upper) the writable layer. */
 int rt_container_destroy(struct lxr_container *c, bool remove_upper, lxr_err *err);
 /* rt_container_destroy(c, true) for a caller about to exit (`lxr run

@@ -1,6 +1,7 @@
-/* lxr cp: copy files between the host and a running container, as docker
- * cp and docker compose cp do. The copy itself is the runtime's (rt_cp),
- * which resolves the container's side inside its root. */
+/* lxr cp: copy files between the host and a container, as docker cp and
+ * docker compose cp do: a running one through its root, a kept `lxr run`
+ * one that does not run through its layers mounted for the copy. The copy itself is the runtime's
+ * (rt_cp), which resolves the container's side inside its root. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/runtime.h"
 
 static const char usage_text[] =
@@ -22,7 +24,9 @@ static const char usage_text[] =
     "Copy files or directories between a running container and the host, as\n"
     "docker compose cp does. SERVICE is a stack service (its first instance,\n"
     "or --index N), an instance (web-2), a container_name, or an `lxr run`\n"
-    "container. Directories are copied recursively and links as links; a path\n"
+    "container; one of those that is created or has stopped is copied to and\n"
+    "from through its image and writable layer (not its volumes). Directories are copied "
+    "recursively and links as links; a path\n"
     "inside the container is resolved inside its root, so no symlink there can\n"
     "lead the copy out of it. Into an existing directory SRC is copied under its\n"
     "own name, or its contents with SRC/. (as docker cp). A local path that\n"
@@ -195,14 +199,19 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 		fprintf(stderr, "lxr: error: cp: empty path in the container\n");
 		return LXR_EXIT_USAGE;
 	}
-	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &service, &err) <
+	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &service, &err) ==
 	    0) {
+		root = open_root(&ref, &err);
+		container_maps(ref.pid, &o->rt);
+	} else if (err.errnum == ESRCH && !o->file && !o->project && run_keep_exists(name)) {
+		/* docker cp works on a stopped (or created) container too:
+		 * its filesystem, mounted for the copy alone */
+		root = run_keep_fs_open(name, &err);
+	} else {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
-	root = open_root(&ref, &err);
 	o->rt.to_host = sname != NULL;
-	container_maps(ref.pid, &o->rt);
 	if (root < 0 || rt_cp_fs_ids(&o->rt, true, &err) < 0)
 		r = -1;
 	else if (sname && !strcmp(dst, "-"))

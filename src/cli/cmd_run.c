@@ -112,6 +112,34 @@ static int run_detached(struct run_opts *o)
 	return r;
 }
 
+int cli_run_create(int argc, char **argv)
+{
+	_cleanup_free_ char *root = state_root(), *keep = NULL;
+	struct run_opts o;
+	lxr_err err;
+	int r = run_opts_parse(argc, argv, &o, &err);
+
+	if (r != 0) {
+		if (r < 0)
+			lxr_err_print(&err);
+		run_opts_free(&o);
+		return r > 0 ? 0 : EXIT_LXR;
+	}
+	keep = run_keep_text(&o);
+	r = rt_container_create(&o.plan.spec, root, &err);
+	if (r < 0) {
+		lxr_err_print(&err);
+		run_cidfile_drop(&o);
+		run_opts_free(&o);
+		return EXIT_LXR;
+	}
+	run_keep_write(o.name, keep);
+	run_keep_created(&o);
+	printf("%s\n", o.name);
+	run_opts_free(&o);
+	return 0;
+}
+
 void cli_signals_hold(void)
 {
 	sigset_t fwd;

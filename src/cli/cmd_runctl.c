@@ -168,9 +168,8 @@ json_t *runctl_ps_records(void)
 		bool running = rt_container_find(root, names[i], &ref, &err) == 0;
 		pid_t pid = running ? ref.pid : 0;
 		/* between two runs of a restart policy: its supervisor is there */
-		const char *state = running                   ? "running"
-				    : sup_run_alive(names[i]) ? "restarting"
-							      : "exited";
+		bool alive = !running && sup_run_alive(names[i]);
+		const char *state = running ? "running" : alive ? "restarting" : "exited";
 		struct lxr_cgroup *cg = NULL;
 		json_t *rec;
 
@@ -187,6 +186,10 @@ json_t *runctl_ps_records(void)
 		rec = supervised_record(names[i]);
 		if (!rec)
 			rec = json_pack("{s:I}", "exit_code", (json_int_t)-1);
+		/* docker create's, not started yet */
+		const char *was = json_string_value(json_object_get(rec, "state"));
+		if (!running && !alive && was && !strcmp(was, "created"))
+			state = "created";
 		json_object_set_new(rec, "name", json_string(names[i]));
 		json_object_set_new(rec, "instance", json_string(names[i]));
 		json_object_set_new(rec, "state", json_string(state));

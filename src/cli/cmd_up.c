@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/config.h"
 #include "lxr/image.h"
 #include "lxr/plan.h"
@@ -448,14 +449,30 @@ static const char create_usage[] =
     "shows them \"created\", `lxr start` starts them in dependency order, `lxr\n"
     "down` removes them. Takes up's options.\n"
     "\n"
+    "       lxr create [lxr run's options] ROOTFS|IMAGE [COMMAND [ARG...]]\n"
+    "\n"
+    "Where no stack file is found (and no -f or -p is given), docker's create:\n"
+    "one container made as `lxr run -d` would make it, not started; `lxr start\n"
+    "NAME` starts it, `lxr cp` copies into or out of it meanwhile, `lxr rm`\n"
+    "removes it.\n"
+    "\n"
     "Example:\n"
-    "  lxr create && lxr ps && lxr start\n";
+    "  lxr create && lxr ps && lxr start\n"
+    "  lxr create --name app -p 8080:80 nginx && lxr cp app.conf app:/etc/nginx/conf.d/\n";
 
 int cmd_create(int argc, char **argv)
 {
+	_cleanup_free_ char *found = NULL;
 	struct stack_args a = {0};
 	int r;
 
+	/* before the image: --help, and run's -h is its hostname */
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs(create_usage, stdout), LXR_EXIT_OK;
+	/* no stack file here, none named: docker's create of one container */
+	if (!cli_globals.file && !cli_globals.project && !cli_globals.compose &&
+	    !cli_find_stack(&found))
+		return cli_run_create(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return fputs(create_usage, stdout), LXR_EXIT_OK;

@@ -50,9 +50,11 @@ char *run_keep_text(const struct run_opts *o)
 	json_object_set_new(svc, "environment", kvs_literal(&s->environment));
 	json_object_set_new(svc, "labels", kvs_literal(&s->labels));
 	cwd = o->cwd ? lxr_xstrdup(o->cwd) : getcwd(NULL, 0);
-	rec = json_pack("{s:s?, s:s, s:s?, s:s?, s:b, s:b, s:o, s:O?}", "cwd", cwd, "image",
+	rec = json_pack("{s:s?, s:s, s:s?, s:s?, s:b, s:b, s:b, s:o, s:O?}", "cwd", cwd, "image",
 			o->image, "image_id", o->image_id, "network", o->network, "tty", o->tty,
-			"interactive", o->interactive, "service", svc, "volumes", o->volumes);
+			"interactive", o->interactive, "userns",
+			o->plan.spec.userns.mode != LXR_USERNS_HOST, "service", svc, "volumes",
+			o->volumes);
 	free(cwd);
 	text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(rec);
@@ -103,7 +105,9 @@ void run_keep_holds_free(struct img_holds *h)
 	lxr_strv_free(h->holders);
 }
 
-void run_keep_exited(const struct run_opts *o, int code, int64_t created)
+/* A kept container's ps record (SUP_RUN_EXITED) in state, with code */
+static void write_record(const struct run_opts *o, const char *state, int code, int64_t created,
+			 int64_t finished)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), o->name);
 	_cleanup_close_ int dfd = -1;
@@ -112,15 +116,12 @@ void run_keep_exited(const struct run_opts *o, int code, int64_t created)
 	char *text;
 	lxr_err err;
 
-	if (o->rm)
-		return;
 	for (size_t i = 0; o->plan.spec.args && o->plan.spec.args[i]; i++)
 		json_array_append_new(cmd, json_string(o->plan.spec.args[i]));
-	rec =
-	    json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:I, s:I, s:[], s:[]}", "service",
-		      o->name, "instance", o->name, "state", "exited", "exit_code", code, "pid", 0,
-		      "image", image ? image : "", "command", cmd, "created", (json_int_t)created,
-		      "finished", (json_int_t)time(NULL), "ports", "addresses");
+	rec = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:I, s:I, s:[], s:[]}", "service",
+			o->name, "instance", o->name, "state", state, "exit_code", code, "pid", 0,
+			"image", image ? image : "", "command", cmd, "created", (json_int_t)created,
+			"finished", (json_int_t)finished, "ports", "addresses");
 	text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
 	json_decref(rec);
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -128,6 +129,58 @@ void run_keep_exited(const struct run_opts *o, int code, int64_t created)
 	    lxr_write_file_replace(dfd, SUP_RUN_EXITED, text, strlen(text), 0600, &err) < 0)
 		lxr_err_print(&err);
 	free(text);
+}
+
+void run_keep_exited(const struct run_opts *o, int code, int64_t created)
+{
+	if (!o->rm)
+		write_record(o, "exited", code, created, (int64_t)time(NULL));
+}
+
+void run_keep_created(const struct run_opts *o)
+{
+	write_record(o, "created", -1, (int64_t)time(NULL), 0);
+}
+
+int run_keep_fs_open(const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	json_t *rec = cli_run_record(name, RUN_KEEP);
+	const char *id = json_string_value(json_object_get(rec, "image_id"));
+	const char *image = json_string_value(json_object_get(rec, "image"));
+	struct img_image im = {0};
+	char *path[2] = {NULL, NULL};
+	int fd = -1;
+
+	if (!image) {
+		json_decref(rec);
+		return lxr_fail(err, ESRCH, "no container \"%s\"", name);
+	}
+	/* between two runs of its restart policy: its next start may mount
+	 * the layer any moment */
+	if (sup_run_alive(name)) {
+		json_decref(rec);
+		return lxr_fail(err, EBUSY, "container %s is restarting", name),
+		       lxr_err_hint(err, "try again once it runs, or `lxr stop %s`", name);
+	}
+	/* its layer holds the ids of its own user namespace: its start maps them */
+	if (json_is_true(json_object_get(rec, "userns"))) {
+		json_decref(rec);
+		return lxr_fail(err, ENOTSUP,
+				"container %s has a user namespace of its own and is not running",
+				name),
+		       lxr_err_hint(err, "`lxr start %s` first", name);
+	}
+	/* the image held in use while its layers are mounted */
+	if (id && run_image_resolve(id, name, IMG_PULL_NEVER, &im, err) == 0)
+		fd = rt_container_fs_open(im.layer_dirs, root, name, err);
+	else if (!id) {
+		path[0] = (char *)image;
+		fd = rt_container_fs_open(path, root, name, err);
+	}
+	img_image_free(&im);
+	json_decref(rec);
+	return fd;
 }
 
 bool run_keep_exists(const char *name)

@@ -602,6 +602,9 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 
 	memset(o, 0, sizeof(*o));
 	o->svc = json_object();
+	/* docker create: a container lxr start runs detached */
+	o->create = !strcmp(argv_in[0], "create");
+	o->detach = o->create;
 	for (int i = 1; i < argc; i++)
 		if (!run_arg_utf8(argv[i]))
 			return lxr_fail(err, EILSEQ,
@@ -630,8 +633,12 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	if (optind >= argc)
 		return lxr_fail(err, 0, "no root filesystem given"),
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
-	if (o->detach && (o->tty && o->interactive))
+	if (o->detach && !o->create && (o->tty && o->interactive))
 		lxr_warn("-d with -it: the container gets a terminal nobody reads");
+	if (o->create && o->rm)
+		return lxr_fail(err, 0,
+				"create --rm: a container lxr creates is kept until `lxr rm`"),
+		       lxr_err_hint(err, "`lxr run -d --rm` starts one that goes when it ends");
 	if (json_object_get(o->svc, "restart") &&
 	    strcmp(json_string_value(json_object_get(o->svc, "restart")), "no")) {
 		if (!o->detach)

@@ -11,6 +11,7 @@
 
 struct run_opts {
 	bool rm, detach, interactive, tty;
+	bool create;      /* docker create: made, started later by lxr start */
 	bool publish_all; /* -P: every exposed port, on a free host port */
 	bool started;     /* its container was made: what it leaves is its own */
 	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
@@ -85,14 +86,22 @@ void run_anon_volumes_drop(struct run_opts *o);
 char *run_keep_text(const struct run_opts *o);
 void run_keep_write(const char *name, const char *text);
 bool run_keep_exists(const char *name);
+/* A kept container's filesystem while it does not run (its image under its
+ * writable layer, rt_container_fs_open), for cp; -1 with err */
+int run_keep_fs_open(const char *name, lxr_err *err);
 /* A kept foreground container's last ps record (SUP_RUN_EXITED), as a -d
  * one's supervisor leaves it: its exit code, image, command and times */
 void run_keep_exited(const struct run_opts *o, int code, int64_t created);
+/* ... and a created one's (docker create), until it starts */
+void run_keep_created(const struct run_opts *o);
 /* The images the kept containers will start on (rmi and image prune leave
  * them), freed with run_keep_holds_free */
 struct img_holds;
 void run_keep_holds(struct img_holds *h);
 void run_keep_holds_free(struct img_holds *h);
 int run_keep_start(const char *name);
+/* docker create where no stack file is: the container made and kept,
+ * not started (cmd_run.c) */
+int cli_run_create(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -257,14 +258,10 @@ int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, stru
 	return rt_container_respawn(spec, state_root, io, NULL, out, err);
 }
 
-int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
-			 struct lxr_cgroup **reuse, struct lxr_container **out, lxr_err *err)
+/* A container of spec under state_root, as yet nothing made */
+static struct lxr_container *container_new(const struct lxr_spec *spec, const char *state_root)
 {
 	struct lxr_container *c = lxr_xcalloc(1, sizeof(*c));
-	struct rt_plan plan;
-	struct rt_etc_files etc = {0};
-	lxr_err undo_err;
-	int r;
 
 	c->id = lxr_xstrdup(spec->id);
 	c->pidfd = -1;
@@ -278,6 +275,73 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 	c->work = spec->ephemeral_upper ? lxr_xasprintf("%s/work", c->layer)
 					: lxr_xasprintf("%s/work", c->dir);
 	c->rootdir = lxr_xasprintf("%s/rootfs", c->dir);
+	return c;
+}
+
+int rt_container_create(const struct lxr_spec *spec, const char *state_root, lxr_err *err)
+{
+	struct lxr_container *c;
+	lxr_err undo_err;
+	int r;
+
+	if (spec->ephemeral_upper)
+		return lxr_fail(err, EINVAL,
+				"container %s: a throw-away layer is made at its start", spec->id);
+	c = container_new(spec, state_root);
+	r = make_dirs(c, spec, state_root, err) < 0 || make_volumes(spec, err) < 0 ? -1 : 0;
+	if (r < 0 && c->made_dir)
+		lxr_rm_rf(c->dir, &undo_err);
+	if (r < 0)
+		lxr_err_wrap(err, "container %s", spec->id);
+	container_free(c);
+	return r;
+}
+
+int rt_container_fs_open(char *const *lowers, const char *state_root, const char *id, lxr_err *err)
+{
+	_cleanup_free_ char *upper = lxr_xasprintf("%s/%s/upper", state_root, id);
+	_cleanup_free_ char *work = lxr_xasprintf("%s/%s/work", state_root, id);
+	_cleanup_free_ char *lower = NULL;
+	_cleanup_close_ int fs = -1;
+	int fd;
+
+	for (size_t i = 0; lowers && lowers[i]; i++) {
+		char *n = lower ? lxr_xasprintf("%s:%s", lower, lowers[i]) : lxr_xstrdup(lowers[i]);
+		if (strpbrk(lowers[i], ",:\n")) {
+			free(n);
+			return lxr_fail(err, EINVAL, "layer path %s contains ',' or ':'",
+					lowers[i]);
+		}
+		free(lower);
+		lower = n;
+	}
+	if (!lower)
+		return lxr_fail(err, EINVAL, "container %s: no layers", id);
+	fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return lxr_fail(err, errno, "fsopen overlay");
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return lxr_fail(err, errno, "mount the filesystem of container %s (overlay on %s)",
+				id, upper);
+	/* mounted nowhere: reached through this descriptor only */
+	fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (fd < 0)
+		return lxr_fail(err, errno, "fsmount the filesystem of container %s", id);
+	return fd;
+}
+
+int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
+			 struct lxr_cgroup **reuse, struct lxr_container **out, lxr_err *err)
+{
+	struct lxr_container *c = container_new(spec, state_root);
+	struct rt_plan plan;
+	struct rt_etc_files etc = {0};
+	lxr_err undo_err;
+	int r;
+
 	io->pty_master = -1;
 
 	lxr_debug("container %s: start", spec->id);

@@ -177,6 +177,8 @@ char *lxr_resolv_override(const char *text, char *const *dns, char *const *searc
 			  char *const *opts);
 /* Read a whole small file (<1 MiB) into a NUL-terminated buffer. */
 int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *len, lxr_err *err);
+/* The same from an open descriptor (name: for errors), up to 1 MiB */
+int lxr_read_fd(int fd, const char *name, char **out, size_t *len, lxr_err *err);
 /* mkdir -p, each component created with mode. */
 int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err);
 /* Copy the contents of directory src into directory dst (empty): files,

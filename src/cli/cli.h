@@ -178,6 +178,9 @@ int cli_container_find(const char *file, const char *project, long index, const 
  * to its instance's name (a suffix of it). 0: not so, names untouched; -1: said why
  * not (a name in two projects, names of two projects). */
 int cli_names_in_project(char **names, char **project);
+/* "<service>-<n>" of service svc: the name lxr gives an instance with no
+ * container_name */
+bool cli_own_instance_name(const char *inst, const char *svc);
 /* Where a command given no -f or -p goes: a stack file found here
  * (*found; NULL with COMPOSE_FILE, which the loader reads), one project's
  * containers named as docker names them (*named, the names rewritten as

@@ -14,7 +14,7 @@ static const char container_usage[] =
     "usage: lxr container ls|ps|rm|start|stop|restart|kill|inspect|logs|top|port|\n"
     "                     stats|wait|pause|unpause|exec|cp|run [ARG...]\n"
     "       lxr container prune [-f]\n\n"
-    "docker's container commands: each is the lxr command of that name (ls and\n"
+    "The commands of docker's container: each is the lxr command of that name (ls and\n"
     "list are ps). prune removes every `lxr run` container that has stopped.\n"
     "\nExample:\n  lxr container ls\n  lxr container prune -f\n";
 

@@ -615,11 +615,80 @@ static int run_each(const char *cmd, struct ctl_args *a)
 	return r;
 }
 
+/* the `lxr run` containers a command with no stack file names (all of
+ * them when it names none) */
+static int run_group(const char *cmd, struct ctl_args *a)
+{
+	return !strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")
+		   ? run_containers(cmd, a)
+		   : run_each(cmd, a);
+}
+
+struct name_group {
+	char *project;   /* NULL: the `lxr run` containers */
+	char **services; /* the names, as the project's supervisor knows them */
+};
+
+/* No stack file here: each name an `lxr run` container or a stack's
+ * container as docker names it (`lxr stop $(lxr ps -q)` names both), each
+ * group sent to its own supervisors, the run containers first */
+static int no_stack(const char *cmd, struct ctl_args *a)
+{
+	struct name_group *g = lxr_xcalloc(1, sizeof(*g));
+	char **names = a->services;
+	size_t n = 1;
+	int r = LXR_EXIT_OK;
+
+	if (!strcmp(cmd, "ps") || !names || !names[0]) {
+		free(g);
+		return run_group(cmd, a);
+	}
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *project = NULL;
+		char *one[] = {lxr_xstrdup(names[i]), NULL};
+		size_t k = 0;
+		int w = cli_names_in_project(one, &project);
+		if (w < 0) {
+			free(one[0]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		while (k < n && !(g[k].project == project ||
+				  (g[k].project && project && !strcmp(g[k].project, project))))
+			k++;
+		if (k == n) {
+			g = lxr_xrealloc(g, ++n * sizeof(*g));
+			g[k] = (struct name_group){lxr_steal_ptr(&project), NULL};
+		}
+		lxr_strv_push(&g[k].services, one[0]);
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct ctl_conn *conn = NULL;
+		_cleanup_free_ char *name = NULL;
+		int one = LXR_EXIT_OK;
+		a->services = g[k].services;
+		if (g[k].services && !g[k].project)
+			one = run_group(cmd, a);
+		else if (g[k].services && (one = cli_project_connect(NULL, g[k].project, &conn,
+								     &name)) == LXR_EXIT_OK)
+			one = ctl_one(conn, cmd, a);
+		if (conn)
+			ctl_close(conn);
+		if (one != LXR_EXIT_OK)
+			r = one;
+		free(g[k].project);
+		lxr_strv_free(g[k].services);
+	}
+	free(g);
+	a->services = names;
+	return r;
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	struct ctl_args a = {0};
 	struct ctl_conn *conn = NULL;
-	_cleanup_free_ char *project = NULL, *found = NULL, *named = NULL;
+	_cleanup_free_ char *project = NULL, *found = NULL;
 	const char *cmd = argv[0];
 	bool down = false;
 	int r = parse(argc, argv, &a);
@@ -633,23 +702,14 @@ int cmd_ctl(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "ps") && !a.quiet && !a.json)
 		give_up_note();
-	/* no stack file here and none named: the `lxr run` containers, or
-	 * the containers of a stack named as docker names them */
+	/* no stack file here and none named: the `lxr run` containers, and
+	 * the containers of stacks named as docker names them */
 	if (!a.project && !a.file) {
-		/* ps lists them all; the names of the others may be a stack's */
-		enum cli_where w = cli_where(strcmp(cmd, "ps") ? a.services : NULL, &found, &named);
-		if (w == CLI_WHERE_FAIL) {
-			r = LXR_EXIT_FAIL;
+		if (!cli_find_stack(&found)) {
+			r = no_stack(cmd, &a);
 			goto out;
 		}
 		a.file = found;
-		a.project = named;
-		if (w == CLI_WHERE_RUN) {
-			r = !strcmp(cmd, "ps") || !strcmp(cmd, "stop") || !strcmp(cmd, "kill")
-				? run_containers(cmd, &a)
-				: run_each(cmd, &a);
-			goto out;
-		}
 	}
 	r = cli_project_open(a.file, a.project, &conn, &project, !strcmp(cmd, "ps") ? &down : NULL);
 	if (r == LXR_EXIT_OK && down) {

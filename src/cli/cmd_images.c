@@ -210,6 +210,27 @@ int cmd_images(int argc, char **argv)
 	return cli_images_stack(file, project, argv + i, quiet, json);
 }
 
+/* docker's rmi -f ID: the names of the image ID (a hex prefix of its
+ * ID, sha256: or not) names, each to be removed; NULL when ref is not an
+ * ID, or names an image with no name */
+static char **names_of_id(struct img_store *s, const char *ref)
+{
+	const char *hex = lxr_str_has_prefix(ref, "sha256:") ? ref + 7 : ref;
+	size_t len = strspn(hex, "0123456789abcdef"), n = 0;
+	struct img_summary *v = NULL;
+	char **names = NULL;
+	lxr_err ignored;
+
+	if (len < 4 || hex[len] || img_list(s, &v, &n, &ignored) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].name && lxr_str_has_prefix(v[i].config_digest, "sha256:") &&
+		    !strncmp(v[i].config_digest + 7, hex, len))
+			lxr_strv_push(&names, lxr_xstrdup(v[i].name));
+	img_summaries_free(v, n);
+	return names;
+}
+
 int cmd_rmi(int argc, char **argv)
 {
 	static const char usage[] =
@@ -224,34 +245,42 @@ int cmd_rmi(int argc, char **argv)
 	    "\nExample:\n  lxr rmi alpine:3.20\n";
 	struct img_holds h;
 	struct img_store *s = NULL;
+	_cleanup_strv_ char **refs = NULL;
 	bool force = false;
 	lxr_err err;
 	int rc = LXR_EXIT_OK, i = 1;
 
-	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+	/* docker's flags may come after the names too */
+	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
 			force = true;
-		else if (strcmp(argv[i], "--no-prune"))
+		else if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--no-prune"))
 			return fprintf(stderr, "lxr: error: rmi: unknown option %s\n%s", argv[i],
 				       usage),
 			       LXR_EXIT_USAGE;
+		else if (argv[i][0] != '-' || !argv[i][1])
+			lxr_strv_push(&refs, lxr_xstrdup(argv[i]));
 	}
-	if (i >= argc)
+	if (!refs)
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
 	if (img_store_open(lxr_data_dir(), &s, &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
 	run_keep_holds(&h);
-	for (; i < argc; i++) {
-		if (img_remove(s, argv[i], &h, force, &err) < 0) {
-			lxr_err_print(&err);
-			rc = LXR_EXIT_FAIL;
-			continue;
+	for (size_t k = 0; refs[k]; k++) {
+		_cleanup_strv_ char **names = force ? names_of_id(s, refs[k]) : NULL;
+		/* -f ID: every name of that image goes */
+		for (char **one = names ? names : (char *[]){refs[k], NULL}; *one; one++) {
+			if (img_remove(s, *one, &h, force, &err) < 0) {
+				lxr_err_print(&err);
+				rc = LXR_EXIT_FAIL;
+				continue;
+			}
+			printf("Untagged: %s\n", img_short_name(*one));
 		}
-		printf("Untagged: %s\n", argv[i]);
 	}
 	run_keep_holds_free(&h);
 	img_store_close(s);

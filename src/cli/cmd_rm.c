@@ -232,9 +232,16 @@ int cli_container_prune(int argc, char **argv)
 	for (size_t i = 0; names && names[i]; i++) {
 		struct lxr_container_ref ref;
 		lxr_err err;
+		json_t *rec;
 		/* running, or between two runs of its restart policy: kept */
 		if (sup_run_alive(names[i]))
 			continue;
+		/* only one whose end (or create) is recorded: a foreground run
+		 * has its directory before its state file, and is not to be
+		 * taken from under its start */
+		if (!(rec = cli_run_record(names[i], SUP_RUN_EXITED)))
+			continue;
+		json_decref(rec);
 		if (rt_container_find(root, names[i], &ref, &err) == 0) {
 			rt_container_ref_free(&ref);
 			continue;

@@ -200,18 +200,6 @@ json_t *runctl_ps_records(void)
 	return arr;
 }
 
-/* "<service>-<n>" of service svc: the name lxr gives an instance with no
- * container_name */
-static bool own_instance_name(const char *inst, const char *svc)
-{
-	size_t n = strlen(svc), d;
-
-	if (strncmp(inst, svc, n) || inst[n] != '-')
-		return false;
-	d = strspn(inst + n + 1, "0123456789");
-	return d > 0 && !inst[n + 1 + d];
-}
-
 /* One up project's containers, each by the name docker gives it: its
  * container_name, or compose's <project>-<service>-<n> */
 static void add_project(json_t *arr, const char *project)
@@ -232,7 +220,7 @@ static void add_project(json_t *arr, const char *project)
 			const char *svc = json_string_value(json_object_get(rec, "service"));
 			if (!inst || !svc)
 				continue;
-			if (own_instance_name(inst, svc))
+			if (cli_own_instance_name(inst, svc))
 				json_object_set_new(rec, "instance",
 						    json_sprintf("%s-%s", project, inst));
 			json_object_set_new(rec, "project", json_string(project));

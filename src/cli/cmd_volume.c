@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/supervisor.h"
 
 static const char usage[] =
@@ -196,6 +197,14 @@ static int rm(int argc, char **argv)
 		}
 		if (force && !store)
 			continue;
+		_cleanup_free_ char *holder = run_keep_volume_holder(argv[i]);
+		if (holder) {
+			lxr_fail(&err, EBUSY, "volume %s is used by stopped container %s", argv[i],
+				 holder);
+			lxr_err_hint(&err, "`lxr rm %s` first", holder);
+			r = fail(&err);
+			continue;
+		}
 		if (sup_volume_remove(argv[i], force, &err) < 0)
 			r = fail(&err);
 		else
@@ -256,10 +265,11 @@ static int prune(int argc, char **argv)
 	puts("Deleted Volumes:");
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_strv_ char **users = sup_volume_users(names[i]);
+		_cleanup_free_ char *holder = run_keep_volume_holder(names[i]);
 		struct sup_volume v;
 		bool anon = false;
 		lxr_err err;
-		if (users[0] || sup_volume_load(names[i], &v, &err) < 0)
+		if (users[0] || holder || sup_volume_load(names[i], &v, &err) < 0)
 			continue;
 		for (size_t k = 0; v.labels && v.labels[k]; k++)
 			anon |= !strcmp(v.labels[k], "com.docker.volume.anonymous=");

@@ -40,38 +40,25 @@ static bool is_container_name(const struct cfg_stack *st, const char *name)
 	return false;
 }
 
+static int name_anywhere(const char *name, char **project, const char **inst);
+
 /* No stack file here: a stack's container by the name docker would give
- * it, from anywhere (docker exec -it proj-web-1 sh): its container_name
- * or instance in any project, or compose's <project>-<instance> */
+ * it, from anywhere (docker exec -it proj-web-1 sh), running */
 static int anywhere(const char *name, struct lxr_container_ref *ref, char **inst, lxr_err *err)
 {
-	DIR *d;
-	struct dirent *e;
-	int r = -1;
+	_cleanup_free_ char *project = NULL, *root = NULL;
+	const char *i = NULL;
+	int r = name_anywhere(name, &project, &i);
 
-	if (strchr(name, '/') || name[0] == '.')
-		return lxr_fail(err, EINVAL, "\"%s\" is not a container name", name);
-	if (rt_container_find_any(lxr_run_dir(), name, ref, err) == 0) {
-		*inst = lxr_xstrdup(name);
-		return 0;
-	}
-	if (err->errnum != ESRCH || !(d = opendir(lxr_run_dir())))
+	if (r < 0)
+		return lxr_fail(err, EEXIST, "\"%s\" names containers of two projects", name);
+	if (r == 0)
+		return lxr_fail(err, ESRCH, "no container \"%s\"", name);
+	root = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
+	if (rt_container_find(root, i, ref, err) < 0)
 		return -1;
-	while (r < 0 && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		_cleanup_free_ char *root = NULL;
-		lxr_err ignored;
-		if (e->d_name[0] == '.' || e->d_name[0] == '_' || strncmp(name, e->d_name, n) ||
-		    name[n] != '-' || !is_instance_name(name + n + 1))
-			continue;
-		root = lxr_xasprintf("%s/%s", lxr_run_dir(), e->d_name);
-		if (rt_container_find(root, name + n + 1, ref, &ignored) == 0) {
-			*inst = lxr_xstrdup(name + n + 1);
-			r = 0;
-		}
-	}
-	closedir(d);
-	return r;
+	*inst = lxr_xstrdup(i);
+	return 0;
 }
 
 /* Its state lives in <run_dir>/_run/<name>/ or <run_dir>/<project>/<instance>/. */
@@ -93,6 +80,8 @@ int cli_container_find(const char *file, const char *project, long index, const 
 		if (!cli_find_stack(&found)) {
 			if (anywhere(name, ref, inst, err) == 0)
 				return 0;
+			if (err->errnum == EEXIST) /* said which projects */
+				return -1;
 			return lxr_fail(err, ESRCH, "no container \"%s\" is running", name),
 			       lxr_err_hint(err, "an `lxr run` container, a container_name, or "
 						 "compose's <project>-<service>-<n>; see `lxr ps` "
@@ -158,8 +147,45 @@ static bool stack_container(const char *project, const char *inst)
 	       S_ISSOCK(st.st_mode);
 }
 
-/* name's project and instance, as one_project below reads it: 1 found, 0
- * none, -1 said (in two projects) */
+bool cli_own_instance_name(const char *inst, const char *svc)
+{
+	size_t n = strlen(svc), d;
+
+	if (strncmp(inst, svc, n) || inst[n] != '-')
+		return false;
+	d = strspn(inst + n + 1, "0123456789");
+	return d > 0 && !inst[n + 1 + d];
+}
+
+/* Is inst of project named as docker names it: lxr's <service>-<n> only
+ * with the project in front (prefixed), a container_name only without,
+ * as its supervisor's ps tells */
+static bool docker_named(const char *project, const char *inst, bool prefixed)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	struct ctl_conn *c = NULL;
+	json_t *ps = NULL, *rec;
+	lxr_err ignored;
+	bool yes = false;
+	size_t i;
+
+	if (ctl_connect(sock, &c, &ignored) < 0)
+		return false;
+	if (ctl_call(c, "ps", json_object(), 5000, &ps, &ignored) == 0)
+		json_array_foreach(ps, i, rec)
+		{
+			const char *in = json_string_value(json_object_get(rec, "instance"));
+			const char *svc = json_string_value(json_object_get(rec, "service"));
+			if (in && svc && !strcmp(in, inst))
+				yes = cli_own_instance_name(in, svc) == prefixed;
+		}
+	json_decref(ps);
+	ctl_close(c);
+	return yes;
+}
+
+/* name's project and instance, as cli_names_in_project reads it: 1 found,
+ * 0 none, -1 said (in two projects) */
 static int name_anywhere(const char *name, char **project, const char **inst)
 {
 	_cleanup_free_ char *run = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), name);
@@ -177,10 +203,11 @@ static int name_anywhere(const char *name, char **project, const char **inst)
 		const char *i = NULL;
 		if (e->d_name[0] == '.' || e->d_name[0] == '_')
 			continue;
-		if (stack_container(e->d_name, name))
+		if (stack_container(e->d_name, name) && docker_named(e->d_name, name, false))
 			i = name;
 		else if (!strncmp(name, e->d_name, n) && name[n] == '-' &&
-			 stack_container(e->d_name, name + n + 1))
+			 stack_container(e->d_name, name + n + 1) &&
+			 docker_named(e->d_name, name + n + 1, true))
 			i = name + n + 1;
 		if (!i)
 			continue;

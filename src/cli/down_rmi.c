@@ -51,9 +51,8 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode)
 		} else if (err.errnum == ENOENT) {
 			continue; /* not in the store: nothing to remove */
 		} else if (err.errnum == EBUSY) {
-			fprintf(stderr,
-				"lxr: warning: image %s is used by another %s container: kept\n",
-				ref, strstr(err.msg, "stopped container") ? "stopped" : "running");
+			/* another container's: what err says, and it stays */
+			fprintf(stderr, "lxr: warning: %s: kept\n", err.msg);
 		} else {
 			lxr_err_wrap(&err, "down --rmi: remove image %s", ref);
 			lxr_err_print(&err);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,28 @@
 #include "lxr/supervisor.h"
 
 #define RUN_KEEP "start.json"
+
+/* Container name's start record, or NULL. It says what runs, privileged
+ * or not, with which mounts: read only when it is a regular file of lxr's
+ * own user that no one else may write. A container with a user namespace
+ * of its own has its directory owned by its root, which must not be able
+ * to put a record of its own making there. */
+static json_t *keep_record(const char *name)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	lxr_err ignored;
+
+	if (!run_opts_name_valid(name))
+		return NULL;
+	path = lxr_xasprintf("%s/_run/%s/%s", lxr_run_dir(), name, RUN_KEEP);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || lxr_read_fd(fd, path, &text, NULL, &ignored) < 0)
+		return NULL;
+	return json_loads(text, 0, NULL);
+}
 
 /* environment or labels as loaded (files merged, values interpolated),
  * written back as literal values; an unset pass-through is left out */
@@ -41,7 +64,8 @@ char *run_keep_text(const struct run_opts *o)
 	json_t *svc, *rec;
 	char *cwd, *text;
 
-	if (o->rm || !o->stack || !o->stack->n_services)
+	/* compose run's one-off is its stack's: started again by that stack */
+	if (o->rm || !o->svc || !o->image || !o->stack || !o->stack->n_services)
 		return NULL;
 	s = &o->stack->services[0];
 	svc = json_deep_copy(o->svc);
@@ -78,25 +102,71 @@ void run_keep_write(const char *name, const char *text)
 	}
 }
 
-void run_keep_holds(struct img_holds *h)
+/* Each kept container's start record, with its name, until fn says stop */
+static void each_record(bool (*fn)(const char *name, json_t *rec, void *arg), void *arg)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
 	DIR *d = opendir(root);
 	struct dirent *e;
+	bool more = true;
 
-	h->ids = lxr_xcalloc(1, sizeof(char *));
-	h->holders = lxr_xcalloc(1, sizeof(char *));
-	while (d && (e = readdir(d))) {
-		json_t *rec = e->d_name[0] == '.' ? NULL : cli_run_record(e->d_name, RUN_KEEP);
-		const char *id = json_string_value(json_object_get(rec, "image_id"));
-		if (id) {
-			lxr_strv_push(&h->ids, lxr_xstrdup(id));
-			lxr_strv_push(&h->holders, lxr_xstrdup(e->d_name));
-		}
+	while (more && d && (e = readdir(d))) {
+		json_t *rec = e->d_name[0] == '.' ? NULL : keep_record(e->d_name);
+		if (rec)
+			more = fn(e->d_name, rec, arg);
 		json_decref(rec);
 	}
 	if (d)
 		closedir(d);
+}
+
+static bool hold_image(const char *name, json_t *rec, void *arg)
+{
+	struct img_holds *h = arg;
+	const char *id = json_string_value(json_object_get(rec, "image_id"));
+
+	if (id) {
+		lxr_strv_push(&h->ids, lxr_xstrdup(id));
+		lxr_strv_push(&h->holders, lxr_xstrdup(name));
+	}
+	return true;
+}
+
+void run_keep_holds(struct img_holds *h)
+{
+	h->ids = lxr_xcalloc(1, sizeof(char *));
+	h->holders = lxr_xcalloc(1, sizeof(char *));
+	each_record(hold_image, h);
+}
+
+struct volume_hold {
+	const char *volume;
+	char *holder;
+};
+
+static bool hold_volume(const char *name, json_t *rec, void *arg)
+{
+	struct volume_hold *v = arg;
+	const char *k;
+	json_t *decl;
+
+	json_object_foreach(json_object_get(rec, "volumes"), k, decl)
+	{
+		const char *vol = json_string_value(json_object_get(decl, "name"));
+		if (vol && !strcmp(vol, v->volume)) {
+			v->holder = lxr_xstrdup(name);
+			return false;
+		}
+	}
+	return true;
+}
+
+char *run_keep_volume_holder(const char *volume)
+{
+	struct volume_hold v = {volume, NULL};
+
+	each_record(hold_volume, &v);
+	return v.holder;
 }
 
 void run_keep_holds_free(struct img_holds *h)
@@ -133,7 +203,7 @@ static void write_record(const struct run_opts *o, const char *state, int code, 
 
 void run_keep_exited(const struct run_opts *o, int code, int64_t created)
 {
-	if (!o->rm)
+	if (!o->rm && o->svc)
 		write_record(o, "exited", code, created, (int64_t)time(NULL));
 }
 
@@ -145,7 +215,7 @@ void run_keep_created(const struct run_opts *o)
 int run_keep_fs_open(const char *name, lxr_err *err)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
-	json_t *rec = cli_run_record(name, RUN_KEEP);
+	json_t *rec = keep_record(name);
 	const char *id = json_string_value(json_object_get(rec, "image_id"));
 	const char *image = json_string_value(json_object_get(rec, "image"));
 	struct img_image im = {0};
@@ -185,7 +255,7 @@ int run_keep_fs_open(const char *name, lxr_err *err)
 
 bool run_keep_exists(const char *name)
 {
-	json_t *rec = cli_run_record(name, RUN_KEEP);
+	json_t *rec = keep_record(name);
 	bool yes = rec != NULL;
 
 	json_decref(rec);
@@ -202,7 +272,7 @@ static char *str_of(json_t *rec, const char *key)
 int run_keep_start(const char *name)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
-	json_t *rec = cli_run_record(name, RUN_KEEP);
+	json_t *rec = keep_record(name);
 	struct lxr_container_ref ref;
 	struct run_opts o = {0};
 	lxr_err err;

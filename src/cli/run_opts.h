@@ -99,6 +99,9 @@ void run_keep_created(const struct run_opts *o);
 struct img_holds;
 void run_keep_holds(struct img_holds *h);
 void run_keep_holds_free(struct img_holds *h);
+/* The kept container that mounts lxr's volume (caller frees), or NULL:
+ * volume rm and prune leave it, as docker's leave a stopped container's */
+char *run_keep_volume_holder(const char *volume);
 int run_keep_start(const char *name);
 /* docker create where no stack file is: the container made and kept,
  * not started (cmd_run.c) */

@@ -240,15 +240,43 @@ static int respawn(struct sup *s, struct sup_instance *in, struct lxr_stdio *io,
 	return r;
 }
 
+/* Another running container of the stack mounts something under dir
+ * (volumes_from takes the anonymous volumes of another container) */
+static const char *anon_user(struct sup *s, const struct sup_instance *in, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	FOR_EACH_INSTANCE(s, o)
+	{
+		if (o == in || !o->c)
+			continue;
+		for (size_t i = 0; i < o->plan.spec.n_mounts; i++) {
+			const char *src = o->plan.spec.mounts[i].source;
+			if (src && !strncmp(src, dir, n) && (!src[n] || src[n] == '/'))
+				return o->name;
+		}
+	}
+	return NULL;
+}
+
 /* up -V: the instance's anonymous volumes, removed before its first start
- * (the runtime makes them again, empty, and fills them from the image) */
+ * (the runtime makes them again, empty, and fills them from the image);
+ * kept while another container that runs has them (volumes_from) */
 static void renew_anon_volumes(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *dir =
 	    lxr_xasprintf("%s/volumes/%s/+anon/%s", lxr_data_dir(), s->stack->project, in->name);
+	const char *user = anon_user(s, in, dir);
 	lxr_err err;
 
 	in->renew_anon = false;
+	if (user) {
+		sup_say(s, in,
+			"warning: its anonymous volumes are kept: %s, which runs, has them "
+			"(volumes_from)",
+			user);
+		return;
+	}
 	if (lxr_rm_rf(dir, &err) < 0 && err.errnum != ENOENT)
 		sup_say(s, in, "warning: renew its anonymous volumes: %s", err.msg);
 }

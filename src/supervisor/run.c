@@ -119,12 +119,13 @@ static void record_exit(struct sup *s, struct sup_instance *in)
 /* The end of a run container's supervisor: its endpoint (and the network
  * with it, when it was the last there), with --rm the container's
  * directory, then its own directory, lock last. */
-static void finish(struct sup *s, bool rm)
+static void finish(struct sup *s, bool rm, bool again)
 {
 	struct sup_instance *in = &s->svcs[0].inst[0];
 	/* a container that never ran here (its name was taken after all) is
-	 * not this supervisor's to take apart */
-	bool ran = in->plan.spec.reuse_dir;
+	 * not this supervisor's to take apart; one started again that never
+	 * ran keeps the records of its last run */
+	bool ran = again ? in->started_ns != 0 : in->plan.spec.reuse_dir;
 	lxr_err err;
 
 	if (in->net_joined && sup_net_detach(s, in, &err) < 0)
@@ -144,7 +145,7 @@ static void finish(struct sup *s, bool rm)
 	remove_dir(s->run_dir);
 }
 
-static int supervise(struct sup *s, int lockfd, int ready_fd, bool rm)
+static int supervise(struct sup *s, int lockfd, int ready_fd, bool rm, bool again)
 {
 	struct sup_opts so = {.detached = true, .ready_fd = ready_fd, .exit_when_done = true};
 	lxr_err err;
@@ -153,11 +154,11 @@ static int supervise(struct sup *s, int lockfd, int ready_fd, bool rm)
 	s->ready_fd = ready_fd;
 	if (lxr_rootless_uid() >= 0 && sup_rootless_net(s, &err) < 0) {
 		sup_fatal(s, &err);
-		finish(s, rm);
+		finish(s, rm, again);
 		return 1;
 	}
 	r = sup_serve(s, &so, lockfd);
-	finish(s, rm);
+	finish(s, rm, again);
 	return r;
 }
 
@@ -286,6 +287,11 @@ int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, 
 	if (plan_graph_build(st, &sel, &g, &err) < 0 || sup_build_one(&s, st, g, plan, &err) < 0)
 		goto fail;
 	lockfd = sup_project_lock(s.run_dir, false, &err);
+	/* started again by another start this moment: nothing left to do */
+	if (lockfd < 0 && again && err.errnum == EWOULDBLOCK) {
+		r = 0;
+		goto out;
+	}
 	if (lockfd < 0) {
 		if (err.errnum == EWOULDBLOCK)
 			lxr_fail(&err, EEXIST, "container name \"%s\" is in use", name),
@@ -313,7 +319,7 @@ int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, 
 		dup2(lf >= 0 ? lf : null, STDOUT_FILENO);
 		dup2(lf >= 0 ? lf : null, STDERR_FILENO);
 		lxr_set_proc_title("lxr-supervisor");
-		_exit(supervise(&s, lockfd, p[1], rm));
+		_exit(supervise(&s, lockfd, p[1], rm, again));
 	}
 	close(p[1]);
 	close(lockfd);

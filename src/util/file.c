@@ -266,11 +266,17 @@ int lxr_write_file_at(int dirfd, const char *name, const char *value, lxr_err *e
 int lxr_read_file_at(int dirfd, const char *name, char **out, size_t *outlen, lxr_err *err)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 4096, len = 0;
 
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", name);
+	return lxr_read_fd(fd, name, out, outlen, err);
+}
+
+int lxr_read_fd(int fd, const char *name, char **out, size_t *outlen, lxr_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, len = 0;
+
 	buf = lxr_xmalloc(cap);
 	for (;;) {
 		ssize_t r;

@@ -116,7 +116,7 @@ at_exit "$LXR" rm -f "$keep"
 run down -f "$STACK" --rmi all
 expect_rc 0 "down --rmi all"
 expect_grep "$ERR" "Image $ONE  Removed" "down --rmi removes the stack's image"
-expect_grep "$ERR" "image $TWO is used by another running container: kept" "but keeps one in use"
+expect_grep "$ERR" "warning: image .*$TWO is in use by a running container: kept" "but keeps one in use"
 run image ls
 printf '%s\n' "$OUT" | grep -q "busybox +1 " && fail "busybox:1 is still in the store: $OUT"
 expect_grep "$OUT" "$REGISTRY/busybox +2 " "busybox:2 stays"

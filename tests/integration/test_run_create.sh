@@ -21,11 +21,12 @@ pgrep -f -- "$c" >/dev/null && fail "create started a process"
 echo "from-the-host" > app.conf
 run cp app.conf "$c:/etc/app.conf"
 expect_rc 0 "cp into a created container"
-before=$(grep -c " - overlay " /proc/self/mountinfo)
+overlays() { grep -c " - overlay " /proc/self/mountinfo || true; }
+before=$(overlays)
 run cp "$c:/etc/app.conf" -
 expect_rc 0 "cp out of a created container"
 expect_grep "$OUT" "from-the-host" "what went in comes out"
-[ "$(grep -c " - overlay " /proc/self/mountinfo)" = "$before" ] || fail "cp left an overlay mounted"
+[ "$(overlays)" = "$before" ] || fail "cp left an overlay mounted"
 
 run start "$c"
 expect_rc 0 "start a created container"
@@ -50,6 +51,19 @@ expect_rc 125 "create --rm"
 expect_grep "$ERR" "create --rm" "names what it refuses"
 run container prune -f
 expect_grep "$OUT" "^$c$" "prune takes the ended container"
+# a named volume a stopped container has stays, as docker keeps it
+h=$(cname volheld)
+run create --name "$h" --network none -v "t$$-vol:/data" "t$$-cimg:1" true
+expect_rc 0 "create with a named volume"
+run volume rm "t$$-vol"
+expect_rc 1 "volume rm of a stopped container's volume"
+expect_grep "$ERR" "used by stopped container $h" "names the container"
+run volume prune -a -f
+run volume ls -q
+expect_grep "$OUT" "^t$$-vol$" "volume prune -a keeps it"
+run rm "$h"
+run volume rm "t$$-vol"
+expect_rc 0 "volume rm once its container is gone"
 d=$(cname dropped)
 run create --name "$d" --network none "t$$-cimg:1" true
 run rm "$d"

@@ -83,16 +83,41 @@ expect_rc 1 "rm of a stack's container outside its project"
 expect_grep "$ERR" "container of project $P" "the error says whose it is"
 run stop "$P-web-9"
 expect_rc 1 "stop of a replica that is not there"
+run stop web-1
+expect_rc 1 "lxr's own instance name alone is not docker's name for it"
+run stop "$P-$db"
+expect_rc 1 "nor is the project before a container_name"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$P-web-1 running$" "neither stopped anything"
+expect_grep "$OUT" "^$db running$" "neither stopped the container_name's"
+# docker stop $(docker ps -q): run containers and stacks' in one list
+r1=$(cname solo)
+run start "$P-web-2" # killed above
+run run -d --name "$r1" --network none "$ROOTFS" sleep 60
+expect_rc 0 "run -d beside the stack"
+run stop -t 0 "$r1" "$P-web-1" "$db"
+expect_rc 0 "stop of a run container and a stack's in one list"
+run ps --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$r1 exited$" "the run container stopped"
+expect_grep "$OUT" "^$P-web-1 exited$" "the replica stopped"
+expect_grep "$OUT" "^$db exited$" "the container_name's stopped"
+expect_grep "$OUT" "^$P-web-2 running$" "the rest runs"
+"$LXR" rm "$r1" >/dev/null
+run start "$db" "$P-web-1"
+expect_rc 0 "start them again"
 pass "a stack's containers answer docker's commands by docker's names, from anywhere"
 
 # the same name in two projects is said, never guessed
 mkdir -p "$TEST_TMP/two"
-sed -e "s/^name: .*/name: dm$$/" -e "/container_name/d" "$STACK" > "$TEST_TMP/two/compose.yaml"
+sed -e "s/^name: .*/name: dm$$/" "$STACK" > "$TEST_TMP/two/compose.yaml"
 "$LXR" -f "$TEST_TMP/two/compose.yaml" up -d >/dev/null 2>&1 || fail "up the second project"
 at_exit "$LXR" down -p "dm$$"
-run stop web-1
-expect_rc 1 "a name in two projects"
-expect_grep "$ERR" "projects .*dm$$.* and .*|projects dn$$ and dm$$|projects dm$$ and dn$$" "the error names both"
+run stop "$db"
+expect_rc 1 "a container_name in two projects"
+expect_grep "$ERR" "projects dn$$ and dm$$|projects dm$$ and dn$$" "the error names both"
+run exec "$db" true
+expect_rc 125 "exec of a container_name in two projects"
+expect_grep "$ERR" "projects dn$$ and dm$$|projects dm$$ and dn$$" "exec says which"
 run inspect -f '{{.State.Status}}' "dm$$-web-1" "$P-web-1"
 expect_rc 1 "names of two projects at once"
 "$LXR" down -p "dm$$" >/dev/null 2>&1

@@ -115,6 +115,10 @@ extern struct cli_globals cli_globals;
 int cli_globals_parse(int argc, char **argv);
 /* A stack command's -f and -p before its own options. */
 void cli_globals_apply(const char **file, const char **project);
+/* With no --profile given (*profiles empty), compose's COMPOSE_PROFILES:
+ * from the environment, else the project's .env (or --env-file) beside
+ * file (NULL: -f's, or here) */
+void cli_profiles_default(char ***profiles, const char *file);
 void cli_globals_profiles(char ***profiles); /* appends copies */
 const char *cli_stack_dir(void);             /* where discovery looks: --project-directory or . */
 

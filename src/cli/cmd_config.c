@@ -125,6 +125,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 		a->file = argv[optind++];
 	for (; optind < argc; optind++)
 		lxr_strv_push(&a->targets, lxr_xstrdup(argv[optind]));
+	cli_profiles_default(&a->profiles, a->file);
 	if (a->targets && !a->services && !a->graph) {
 		fputs("lxr config: SERVICE arguments go with --services or --graph\n", stderr);
 		return -1;

@@ -58,6 +58,7 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 					.env_file = cli_globals.env_file};
 		_cleanup_strv_ char **profiles = NULL;
 		cli_globals_profiles(&profiles);
+		cli_profiles_default(&profiles, file);
 		o.profiles = (const char *const *)profiles;
 		r = sup_up(st, &o);
 	}

@@ -308,6 +308,8 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    (strchr(argv[optind], '/') || lxr_str_has_suffix(argv[optind], ".yaml") ||
 	     lxr_str_has_suffix(argv[optind], ".yml")))
 		a->file = argv[optind++];
+	if (up)
+		cli_profiles_default(&a->profiles, a->file);
 	for (; optind < argc; optind++) {
 		if (!up) {
 			fputs(down_usage, stderr);

@@ -97,6 +97,7 @@ int compose_run_deps(const struct cfg_service *svc, const struct compose_deps *c
 	if (!svc->n_depends_on)
 		return LXR_EXIT_OK;
 	cli_globals_profiles(&profiles);
+	cli_profiles_default(&profiles, NULL);
 	r = cli_stack_open(cli_globals.file, cli_globals.project, &st);
 	if (r != LXR_EXIT_OK)
 		return r;

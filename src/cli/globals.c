@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
 #include "lxr/util.h"
 
 struct cli_globals cli_globals;
@@ -139,8 +140,53 @@ void cli_globals_apply(const char **file, const char **project)
 	*project = cli_globals.project;
 }
 
+/* The project's .env (or --env-file) for what it says of COMPOSE_*: in
+ * --project-directory, else beside the first -f file, else here */
+static char *dotenv_path(const char *file)
+{
+	const char *slash;
+
+	if (cli_globals.env_file)
+		return lxr_xstrdup(cli_globals.env_file);
+	if (cli_globals.project_dir)
+		return lxr_xasprintf("%s/.env", cli_globals.project_dir);
+	if (file && (slash = strrchr(file, '/')))
+		return lxr_xasprintf("%.*s/.env", (int)(slash - file), file);
+	return lxr_xstrdup(".env");
+}
+
 void cli_globals_profiles(char ***profiles)
 {
 	for (size_t i = 0; cli_globals.profiles && cli_globals.profiles[i]; i++)
 		lxr_strv_push(profiles, lxr_xstrdup(cli_globals.profiles[i]));
+}
+
+void cli_profiles_default(char ***profiles, const char *file)
+{
+	_cleanup_free_ char *path = NULL, *dot = NULL, *list = NULL;
+	const char *env;
+	char *save = NULL, *p;
+
+	/* no --profile: compose's COMPOSE_PROFILES, from the environment or
+	 * the project's .env; "a,b", and set but empty enables the profile "" */
+	if (*profiles)
+		return;
+	env = getenv("COMPOSE_PROFILES");
+	if (!env) {
+		path = dotenv_path(file ? file : cli_globals.file);
+		env = dot = cfg_dotenv_file_get(path, "COMPOSE_PROFILES");
+	}
+	if (!env)
+		return;
+	list = lxr_xstrdup(env);
+	if (!*list) {
+		lxr_strv_push(profiles, lxr_xstrdup(""));
+		return;
+	}
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ')
+			p++;
+		p[strcspn(p, " ")] = '\0';
+		lxr_strv_push(profiles, lxr_xstrdup(p));
+	}
 }

@@ -143,7 +143,10 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_end_seq(o);
 	}
 	flag(o, "read_only", s->read_only.v);
-	flag(o, "init", s->init.v);
+	/* unset: lxr-init, unless the image brings an init of its own (the
+	 * plan's to tell), so only what the file says */
+	if (s->init.set)
+		flag(o, "init", s->init.v);
 	opt_str(o, "user", &s->user);
 	opt_str(o, "working_dir", &s->working_dir);
 	opt_str(o, "hostname", &s->hostname);

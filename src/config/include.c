@@ -12,8 +12,9 @@
 
 #include "config/internal.h"
 
-#define INCLUDE_MAX_DEPTH     8
-#define INCLUDE_MAX_FILES     64 /* bounds the work a file of includes can cause */
+#define INCLUDE_MAX_DEPTH     16
+#define INCLUDE_MAX_FILES     1024 /* bounds the work a file of includes can cause */
+#define INCLUDE_MAX_PATHS     64   /* one entry's path: list */
 #define INCLUDE_MAX_ENV_FILES 16
 
 /* The files being included, outermost first, to refuse a cycle. */
@@ -168,7 +169,7 @@ static int check_chain(struct cfg_ctx *c, struct cfg_node *path, const char *abs
 /* One include entry: its files, the directory their relative paths are
  * relative to (NULL: the first file's), and the variables they see. */
 struct include {
-	struct cfg_node *paths[INCLUDE_MAX_FILES];
+	struct cfg_node *paths[INCLUDE_MAX_PATHS];
 	size_t n_paths;
 	struct cfg_node *project_directory;
 	char *dir;
@@ -316,7 +317,12 @@ static int include_paths(struct cfg_ctx *c, struct include *in, struct cfg_node 
 		cfg_error_hint(c, path, "name a file", "include path is empty");
 		return -1;
 	}
-	for (size_t i = 0; i < n && in->n_paths < INCLUDE_MAX_FILES; i++) {
+	if (n > INCLUDE_MAX_PATHS) {
+		cfg_error_hint(c, path, "split them into several include entries",
+			       "include path: more than %d files in one entry", INCLUDE_MAX_PATHS);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
 		if (cfg_scalar(c, items[i], "include path"))
 			in->paths[in->n_paths++] = items[i];
 		else
@@ -388,6 +394,17 @@ static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 	return r;
 }
 
+static void drop_pair(struct cfg_node *map, const char *key)
+{
+	for (size_t i = 0; i < map->n; i++)
+		if (!strcmp(map->pairs[i].key->raw, key)) {
+			memmove(&map->pairs[i], &map->pairs[i + 1],
+				(map->n - i - 1) * sizeof(map->pairs[0]));
+			map->n--;
+			return;
+		}
+}
+
 /* compose's -f a -f b: each later file merged over the stack file, its
  * sections service by service with compose's rules, its other top-level
  * keys (name, x-*) replacing the earlier ones; relative paths in it are
@@ -412,6 +429,11 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 			r = -1;
 			continue;
 		}
+		/* its own includes first, relative to it, as compose-go loads
+		 * each file */
+		if (cfg_include_resolve(c, over) < 0)
+			r = -1;
+		drop_pair(over, "include"); /* in its sections now */
 		if (cfg_override_merge(c, root, over, files[f]) < 0)
 			r = -1;
 	}

@@ -69,7 +69,9 @@ int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct c
 		st->project = lxr_xstrdup(o->project);
 		return 0;
 	}
-	if (st->name.v) {
+	/* `name: ${NAME}` with NAME unset: the directory's, as compose-go
+	 * takes a name only when it is not empty */
+	if (st->name.v && *st->name.v) {
 		if (!project_name_valid(st->name.v)) {
 			cfg_diag_add(c, st->name.pos, false,
 				     "lowercase letters, digits, '_' and '-', starting with a "

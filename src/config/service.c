@@ -364,13 +364,16 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	int r = cfg_read_strs(c, n, "profiles", false, &s->profiles);
 
 	/* "" is a profile too (compose enables it when COMPOSE_PROFILES is
-	 * set and empty: dify's default vector store uses it) */
+	 * set and empty: dify's default vector store uses it); compose-go
+	 * takes a leading '_' too (grafana oncall's _engine_commands) */
 	for (size_t i = 0; i < s->profiles.n; i++) {
-		if (*s->profiles.v[i].v && !cfg_name_ok(s->profiles.v[i].v)) {
+		const char *p = s->profiles.v[i].v;
+		if (*p && !cfg_name_ok(p[0] == '_' && p[1] ? p + 1 : p)) {
 			cfg_diag_add(
 			    c, s->profiles.v[i].pos, false,
-			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
-			    "profile name \"%s\" is not valid", s->profiles.v[i].v);
+			    "letters, digits, '_', '.', '-'; starting with a letter, digit "
+			    "or '_'",
+			    "profile name \"%s\" is not valid", p);
 			r = -1;
 		}
 	}

@@ -264,6 +264,36 @@ static int port_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_port *p)
 	return 0;
 }
 
+static bool same_port(const struct cfg_port *a, const struct cfg_port *b)
+{
+	return a->host_start == b->host_start && a->host_end == b->host_end &&
+	       a->target_start == b->target_start && a->target_end == b->target_end &&
+	       a->proto == b->proto && !a->name == !b->name &&
+	       (!a->host_ip ? !b->host_ip : b->host_ip && !strcmp(a->host_ip, b->host_ip));
+}
+
+/* The same mapping written twice (a file, or an override of it, that
+ * repeats an entry) is one, as compose-go's unicity rule keeps it; a
+ * host port that two different entries take is validate.c's error. */
+static void drop_repeated_ports(struct cfg_service *s)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n_ports; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < kept && !seen; k++)
+			seen = same_port(&s->ports[k], &s->ports[i]);
+		if (seen) {
+			free(s->ports[i].host_ip);
+			free(s->ports[i].name);
+			free(s->ports[i].app_protocol);
+			continue;
+		}
+		s->ports[kept++] = s->ports[i];
+	}
+	s->n_ports = kept;
+}
+
 int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -284,6 +314,8 @@ int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			r = -1;
 		}
 	}
+	if (r == 0)
+		drop_repeated_ports(s);
 	return r;
 }
 

@@ -230,13 +230,12 @@ int cfg_svc_read_healthcheck(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	r = cfg_read_map(c, n, &spec, &hc);
 	if (r < 0)
 		return r;
-	if (hc.disable.v && hc.test && s->healthcheck.kind != CFG_HEALTH_NONE) {
-		cfg_error_hint(c, hc.test, "drop `test` or `disable`",
-			       "healthcheck has both a test and disable: true");
-		return -1;
-	}
-	if (hc.disable.v)
+	/* disable wins over a test, as docker compose reads it (dify's
+	 * workers have both) */
+	if (hc.disable.v) {
 		s->healthcheck.kind = CFG_HEALTH_NONE;
+		cfg_strs_free(&s->healthcheck.test);
+	}
 	/* No test: Compose keeps the image's HEALTHCHECK and overrides only the
 	 * timings given; `disable: false` alone changes nothing. */
 	else if (!hc.test && s->healthcheck.set) {

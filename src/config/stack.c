@@ -307,16 +307,24 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	struct cfg_tree tree;
 
 	c->tree = &tree;
+	bool included;
+
 	if (cfg_tree_parse(c, text, len, &tree) < 0)
 		return -1;
+	/* compose-go: each file with what it includes, then the next file
+	 * merged over that (so one file's include may depend on another's) */
+	vars->project = early_project(c, o, tree.root, st);
+	included = cfg_include_resolve(c, tree.root) == 0;
 	if (cfg_overrides_apply(c, tree.root, o->overrides) < 0) {
 		cfg_extra_trees_free(c);
 		cfg_tree_free(&tree);
 		c->tree = NULL;
 		return 0; /* the diagnostics say why */
 	}
+	/* an override may name the project */
+	free(vars->project);
 	vars->project = early_project(c, o, tree.root, st);
-	if (cfg_include_resolve(c, tree.root) == 0)
+	if (included)
 		read_top(c, tree.root, st);
 	cfg_extra_trees_free(c);
 	cfg_tree_free(&tree);

@@ -708,10 +708,12 @@ static int vol_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* The local driver's options are mount(8)'s: type, o, device. A bind
- * (type: none, o: bind) needs an absolute device path. */
-static int check_local_opts(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_kvs *o)
+ * (type: none, o: bind) takes its device relative to the file, made
+ * absolute as compose-go makes it. */
+static int check_local_opts(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *o)
 {
-	const char *type = NULL, *opts = "", *device = NULL;
+	const char *type = NULL, *opts = "";
+	struct cfg_kv *device = NULL;
 
 	for (size_t i = 0; i < o->n; i++) {
 		const char *k = o->v[i].key;
@@ -720,18 +722,24 @@ static int check_local_opts(struct cfg_ctx *c, struct cfg_node *n, const struct 
 		else if (!strcmp(k, "o"))
 			opts = o->v[i].value;
 		else if (!strcmp(k, "device"))
-			device = o->v[i].value;
+			device = &o->v[i];
 		else {
 			cfg_diag_add(c, o->v[i].pos, false, "type, o and device (mount's options)",
 				     "driver_opts: the local driver has no option \"%s\"", k);
 			return -1;
 		}
 	}
-	if (type && !strcmp(type, "none") && strstr(opts, "bind") && (!device || *device != '/')) {
-		cfg_error_hint(
-		    c, n, "device: /absolute/host/path",
-		    "driver_opts: a bind (type: none, o: bind) needs an absolute device");
+	if (!type || strcmp(type, "none") || !strstr(opts, "bind"))
+		return 0;
+	if (!device || !device->value || !*device->value) {
+		cfg_error_hint(c, n, "device: the host directory to bind",
+			       "driver_opts: a bind (type: none, o: bind) needs a device");
 		return -1;
+	}
+	if (device->value[0] != '/') {
+		char *abs = cfg_abs_path_at(c, device->pos, device->value);
+		free(device->value);
+		device->value = abs;
 	}
 	return 0;
 }

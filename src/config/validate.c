@@ -21,17 +21,17 @@ static void ref_error(struct cfg_ctx *c, struct cfg_pos pos, const char *kind, c
 		cfg_diag_add(c, pos, false, hint, "unknown %s \"%s\"", kind, name);
 }
 
-/* A service that names an image (not a rootfs path) may get its check from
- * the image's HEALTHCHECK: only the supervisor, with the image at hand, can
- * tell, so the file is not refused for it. */
+/* A service that names an image (not a rootfs path), or builds one, may get
+ * its check from the image's HEALTHCHECK: only the supervisor, with the
+ * image at hand, can tell, so the file is not refused for it. */
 static bool has_check(const struct cfg_service *s)
 {
 	enum cfg_health_kind k = s->healthcheck.kind;
 
 	if (k == CFG_HEALTH_CMD || k == CFG_HEALTH_SHELL)
 		return true;
-	return (k == CFG_HEALTH_UNSET || k == CFG_HEALTH_INHERIT) && s->image.v &&
-	       !s->image_is_path;
+	return (k == CFG_HEALTH_UNSET || k == CFG_HEALTH_INHERIT) &&
+	       ((s->image.v && !s->image_is_path) || s->build.set);
 }
 
 static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **names)

@@ -338,6 +338,27 @@ static char **argv_of(const struct cfg_cmd *c)
 	return v;
 }
 
+/* An image whose command starts with an init of its own (s6-overlay's
+ * /init, tini, dumb-init, catatonit, systemd) needs it to be PID 1: s6
+ * refuses to run otherwise. Without `init:` in the file, lxr-init is not
+ * put in front of it, as docker puts none. */
+static bool own_init(char *const *args)
+{
+	static const char *const inits[] = {"init",      "tini",        "tini-static", "dumb-init",
+					    "catatonit", "docker-init", "systemd",     "s6-svscan",
+					    "runit",     "runit-init",  "my_init"};
+	const char *base;
+
+	if (!args || !args[0])
+		return false;
+	base = strrchr(args[0], '/');
+	base = base ? base + 1 : args[0];
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++)
+		if (!strcmp(base, inits[i]))
+			return true;
+	return false;
+}
+
 static void fill_process(const struct cfg_service *svc, const char *instance,
 			 const struct plan_image *img, struct lxr_spec *spec)
 {
@@ -366,7 +387,7 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 		spec->cwd = lxr_xstrdup(svc->working_dir.v ? svc->working_dir.v : img->workdir);
 	}
 	spec->readonly_root = svc->read_only.set && svc->read_only.v;
-	spec->init = svc->init.set ? svc->init.v : true;
+	spec->init = svc->init.set ? svc->init.v : !own_init(spec->args);
 	if (svc->stop_signal.set)
 		spec->stop_signal = (int)svc->stop_signal.v;
 	else if (img && img->stop_signal) {

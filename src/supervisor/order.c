@@ -38,6 +38,12 @@ static enum gate gate_of(const struct sup_service *dep, enum cfg_dep_condition c
 		case CFG_DEP_HEALTHY:
 			if (f->state == SVC_HEALTHY)
 				break;
+			/* the file left the check to the image, which has none:
+			 * it would never be healthy (compose's error too) */
+			if (f->started_at && !dep->inst[k].health.enabled) {
+				*why = "has no healthcheck (none in the stack file or its image)";
+				return GATE_FAILED;
+			}
 			/* unhealthy once, even if restart_on_unhealthy is
 			 * restarting it now: compose fails the dependent then */
 			if (f->state == SVC_UNHEALTHY || f->unhealthy_seen) {

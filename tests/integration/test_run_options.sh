@@ -89,3 +89,17 @@ run run --rm --name "$(cname pidbad)" --network none --pid bogus "$ROOTFS" true
 expect_rc 125 "--pid bogus"
 expect_grep "$ERR" 'pid "bogus" is not a mode' "--pid bogus is refused by name"
 pass "--pid, --ipc and --uts"
+
+# An image whose command is an init of its own (s6-overlay's /init, as the
+# linuxserver.io images have) must be PID 1: without --init it is; with
+# --init lxr's is, as asked; any other command runs under lxr-init
+mkdir -p "$TEST_TMP/s6"
+printf '#!/bin/sh\necho "pid=$$"\n' > "$TEST_TMP/s6/init"
+chmod 755 "$TEST_TMP/s6/init"
+run run --rm --network none -v "$TEST_TMP/s6:/s6:ro" --entrypoint /s6/init "$ROOTFS"
+expect_out "pid=1" "an init of the image's own runs as PID 1"
+run run --rm --network none --init -v "$TEST_TMP/s6:/s6:ro" --entrypoint /s6/init "$ROOTFS"
+[ "$OUT" != "pid=1" ] && expect_grep "$OUT" "^pid=[0-9]+$" "--init puts lxr-init in front of it"
+run run --rm --network none "$ROOTFS" sh -c 'echo "pid=$$"'
+[ "$OUT" != "pid=1" ] || fail "a plain command ran as PID 1 without --no-init"
+pass "an image's own init is PID 1 unless --init"

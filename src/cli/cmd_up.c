@@ -462,6 +462,17 @@ static const char create_usage[] =
     "  lxr create && lxr ps && lxr start\n"
     "  lxr create --name app -p 8080:80 nginx && lxr cp app.conf app:/etc/nginx/conf.d/\n";
 
+/* -f FILE, --file FILE or --file=FILE among the options: compose's create */
+static bool names_file(int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") ||
+		    lxr_str_has_prefix(argv[i], "--file=") ||
+		    (argv[i][1] == 'f' && argv[i][2] && argv[i][1] != '-'))
+			return true;
+	return false;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	_cleanup_free_ char *found = NULL;
@@ -471,9 +482,10 @@ int cmd_create(int argc, char **argv)
 	/* before the image: --help, and run's -h is its hostname */
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return fputs(create_usage, stdout), LXR_EXIT_OK;
-	/* no stack file here, none named: docker's create of one container */
-	if (!cli_globals.file && !cli_globals.project && !cli_globals.compose &&
-	    !cli_find_stack(&found))
+	/* no stack file here, none named (docker's create has no -f): docker's
+	 * create of one container */
+	if (!cli_globals.file && !cli_globals.project && !cli_globals.compose && argc > 1 &&
+	    !names_file(argc, argv) && !cli_find_stack(&found))
 		return cli_run_create(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))

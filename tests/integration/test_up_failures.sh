@@ -226,3 +226,28 @@ expect_grep "$OUT" '"instance": "bad-1"' "bad is listed"
 ! printf '%s\n' "$OUT" | grep -q '"error"' || fail "the old error is still shown after the fix: $OUT"
 run down -p "again$$"
 pass "up on a running stack fails when what it adds cannot start, and says why"
+
+# service_healthy on a service whose image has no HEALTHCHECK (the file left
+# the check to it): the dependant fails with compose's reason, not a wait
+# for ever
+"$LXR" import "$ROOTFS" "nohc$$:1" >/dev/null || fail "import an image without HEALTHCHECK"
+mkdir -p "$TEST_TMP/nohc"
+cd "$TEST_TMP/nohc"
+cat > compose.yaml <<Y
+name: nohc$$
+services:
+  dep:
+    image: nohc$$:1
+    command: ["sleep", "1000"]
+  app:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    depends_on:
+      dep: {condition: service_healthy}
+Y
+at_exit "$LXR" down -p "nohc$$" -t 0
+run up -d
+expect_rc 1 "up with a service_healthy dependency that has no check"
+expect_grep "$ERR" "dep.* has no healthcheck" "says the dependency has no healthcheck"
+run down -p "nohc$$" -t 0
+pass "service_healthy on an image without HEALTHCHECK fails at up, as compose"

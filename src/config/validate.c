@@ -1,7 +1,8 @@
 /* Whole-stack checks, run once every service has been read: references to
  * services, networks and volumes (and a service_healthy dependency on a
  * service without a healthcheck); addresses against their network's subnet,
- * gateway and each other; published ports used twice, or from an internal
+ * gateway and each other; a host port one service publishes twice (two
+ * services: cfg_stack_check_chosen, once up has chosen), or from an internal
  * network; a fixed address or host ports that do not fit a service's
  * replicas; memory reservations above their limit; dependency cycles. */
 #define _GNU_SOURCE
@@ -542,16 +543,25 @@ int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_e
 		const struct cfg_service *a = &st->services[i];
 		for (size_t j = 0; chosen[i] && j < i; j++) {
 			const struct cfg_service *b = &st->services[j];
+			bool together = cfg_services_together(a, b);
 			const struct cfg_port *p;
-			if (!chosen[j] || cfg_services_together(a, b))
+			if (!chosen[j])
 				continue;
-			if ((p = port_clash(a, b)))
+			if ((p = port_clash(a, b))) {
 				lxr_fail(err, 0,
 					 "%s:%d:%d: service \"%s\": host port %d is also published "
 					 "by service \"%s\"",
 					 st->file, p->pos.line, p->pos.col, a->name, p->host_start,
 					 b->name);
-			else if (a->host.container_name.v && b->host.container_name.v &&
+				/* a file of alternatives (laradock's nginx or
+				 * openresty), run a few at a time */
+				if (together)
+					return lxr_err_hint(err, "publish each host port once, or "
+								 "name the services to run (lxr up "
+								 "SERVICE...)");
+			} else if (together) {
+				continue;
+			} else if (a->host.container_name.v && b->host.container_name.v &&
 				 !strcmp(a->host.container_name.v, b->host.container_name.v))
 				lxr_fail(err, 0,
 					 "%s:%d:%d: service \"%s\": container_name \"%s\" is also "
@@ -579,10 +589,12 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 				size_t lim = j == i ? p : st->services[j].n_ports;
 				for (size_t q = 0; q < lim; q++) {
 					struct cfg_port *b = &st->services[j].ports[q];
-					if (!ports_overlap(&st->services[i], a, &st->services[j],
-							   b) ||
-					    !cfg_services_together(&st->services[i],
-								   &st->services[j]))
+					/* two services that take one host port may be
+					 * alternatives run a few at a time, as docker
+					 * compose loads them: the services an up chose
+					 * are checked (cfg_stack_check_chosen) */
+					if (j != i ||
+					    !ports_overlap(&st->services[i], a, &st->services[j], b))
 						continue;
 					cfg_diag_add(
 					    c, a->pos, false, "publish each host port once",

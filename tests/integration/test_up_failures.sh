@@ -251,3 +251,34 @@ expect_rc 1 "up with a service_healthy dependency that has no check"
 expect_grep "$ERR" "dep.* has no healthcheck" "says the dependency has no healthcheck"
 run down -p "nohc$$" -t 0
 pass "service_healthy on an image without HEALTHCHECK fails at up, as compose"
+
+# Two services that take one host port are alternatives (laradock's nginx
+# or openresty): the file loads, as docker compose loads it; up of both is
+# refused before anything starts, up of one runs
+mkdir -p "$TEST_TMP/alt"
+cd "$TEST_TMP/alt"
+cat > compose.yaml <<Y
+name: alt$$
+services:
+  nginx:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    ports: ["127.0.0.1:18181:80"]
+  openresty:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    ports: ["127.0.0.1:18181:80"]
+Y
+at_exit "$LXR" down -p "alt$$" -t 0
+run config -q
+expect_rc 0 "a file of alternatives loads"
+run up -d
+expect_rc 2 "up of both alternatives"
+expect_grep "$ERR" "host port 18181 is also published by service" "says which port and service"
+[ ! -e "$LXR_RUN_DIR/alt$$" ] || fail "the refused up made the project"
+run up -d nginx
+expect_rc 0 "up of one of them"
+run ps --format '{{.Service}} {{.State}}'
+expect_out "nginx running" "only the one named runs"
+run down -t 0
+pass "a file of alternatives on one host port: the services up runs are checked"

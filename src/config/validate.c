@@ -562,7 +562,7 @@ int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_e
 			} else if (together) {
 				continue;
 			} else if (a->host.container_name.v && b->host.container_name.v &&
-				 !strcmp(a->host.container_name.v, b->host.container_name.v))
+				   !strcmp(a->host.container_name.v, b->host.container_name.v))
 				lxr_fail(err, 0,
 					 "%s:%d:%d: service \"%s\": container_name \"%s\" is also "
 					 "service \"%s\"'s",
@@ -593,8 +593,8 @@ static void check_ports(struct cfg_ctx *c, struct cfg_stack *st)
 					 * alternatives run a few at a time, as docker
 					 * compose loads them: the services an up chose
 					 * are checked (cfg_stack_check_chosen) */
-					if (j != i ||
-					    !ports_overlap(&st->services[i], a, &st->services[j], b))
+					if (j != i || !ports_overlap(&st->services[i], a,
+								     &st->services[j], b))
 						continue;
 					cfg_diag_add(
 					    c, a->pos, false, "publish each host port once",

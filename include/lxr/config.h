@@ -559,13 +559,15 @@ struct cfg_file_obj {
 
 /* A setting the model holds but `lxr up` does not run yet (the support
  * table, src/config/support.c, says which): `lxr config` loads and prints
- * it, every command that runs the stack refuses it
- * (cfg_stack_check_runnable). */
+ * it; a service's is refused when a command would run that service
+ * (cfg_stack_check_chosen), one of the stack's by every command that runs
+ * the stack (cfg_stack_check_runnable). */
 struct cfg_unrunnable {
 	char *file; /* the stack file, or a file it includes or extends */
 	int line, col;
-	char *msg;  /* `service "web": lxr up does not run "container_name" yet` */
-	char *hint; /* may be NULL */
+	char *msg;     /* `service "web": lxr up does not run "container_name" yet` */
+	char *hint;    /* may be NULL */
+	char *service; /* the service it is set in; NULL: the stack's */
 };
 
 struct cfg_stack {
@@ -612,8 +614,9 @@ struct cfg_load_opts {
 /* Two services that always run together (neither has profiles), whose
  * host ports and container names the loader keeps apart. */
 bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b);
-/* The same for the services a command chose (profiles applied): services
- * in different profiles that clash on a host port or a container_name. */
+/* The same for the services a command chose (profiles applied): any two
+ * that take one host port (laradock's alternatives load), and services in
+ * different profiles that share a container_name. */
 int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
 
 /* Load, interpolate, model and validate a stack file. Returns 0 with *out
@@ -650,14 +653,18 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *s, enum cfg_format fmt, lxr
 
 /* Which keys the runtime honours today (src/config/support.c). */
 bool cfg_key_supported(const char *key);
-/* Whether `lxr up` runs everything the stack sets: 0, or -1 with err naming
+/* Whether `lxr up` runs what the stack sets outside its services (and, with
+ * chosen, non-NULL, in the services chosen[i]): 0, or -1 with err naming
  * the first setting it does not run yet ("FILE:LINE:COL: service \"web\":
  * lxr up does not run \"container_name\" yet", its hint, how many more);
  * st->unrunnable lists them all. Every command that runs a stack checks
- * this; `lxr config` does not. */
-int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err);
-/* Print every entry of st->unrunnable gcc style ("FILE:L:C: error: ..."). */
-void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st);
+ * this; `lxr config` does not. A service's own are checked once a command
+ * has chosen what it runs (cfg_stack_check_chosen), as docker compose
+ * fails only the containers it creates. */
+int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
+/* Print the entries of st->unrunnable that cfg_stack_check_runnable
+ * refuses gcc style ("FILE:L:C: error: ..."); their number. */
+size_t cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st, const bool *chosen);
 /* Services whose published ports go nowhere (their networks are all
  * internal), as warnings: `lxr up` prints them, and runs the services. */
 void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st);

@@ -23,6 +23,10 @@ struct plan_select {
 	 * otherwise is left out, and so is its edge. */
 	const char *const *targets;
 	bool no_deps;
+	/* lxr config: the graph of a model, not of a run; what lxr does not
+	 * run yet in the services chosen is no error (it is for every other
+	 * caller: cfg_stack_check_runnable) */
+	bool model_only;
 };
 
 struct plan_node {

@@ -139,7 +139,8 @@ void cli_stack_extra_override(const char *path);
  * what was made for it half-removed (run, compose run, exec). */
 void cli_signals_hold(void);
 /* The same without refusing what `lxr up` does not run yet (the model, for
- * `lxr config`; cfg_stack_check_runnable). */
+ * `lxr config`; cfg_stack_check_runnable). cli_stack_load refuses only the
+ * stack's own; a service's is refused where its graph chooses it. */
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st);
 /* cli_stack_load for the commands that act on the file's project: unless
  * the project was named (-p, COMPOSE_PROJECT_NAME), a project brought up

@@ -179,7 +179,7 @@ static void list(enum list what, const struct cfg_stack *st, const struct plan_g
 static int print(const struct config_args *a, const struct cfg_stack *st)
 {
 	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
-				  false};
+				  false, true};
 	struct plan_graph *g = NULL;
 	lxr_err err = {0};
 	int r = 0;

@@ -376,7 +376,7 @@ static int up_check(struct stack_args *a, struct cfg_stack *st)
 static int up_build(struct stack_args *a, struct cfg_stack *st)
 {
 	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
-				  a->up.no_deps};
+				  a->up.no_deps, false};
 	struct cli_up_build u = {.build = a->build,
 				 .no_build = a->no_build,
 				 .pull = a->up.pull,

@@ -101,7 +101,7 @@ int compose_run_deps(const struct cfg_service *svc, const struct compose_deps *c
 	r = cli_stack_open(cli_globals.file, cli_globals.project, &st);
 	if (r != LXR_EXIT_OK)
 		return r;
-	struct plan_select sel = {(const char *const *)profiles, self, false};
+	struct plan_select sel = {(const char *const *)profiles, self, false, false};
 	if (plan_graph_build(st, &sel, &g, &err) < 0) {
 		lxr_err_print(&err);
 		cfg_stack_free(st);

@@ -458,7 +458,7 @@ out:
 static int image_ready(const struct crun *c, struct cfg_stack *st)
 {
 	const char *const targets[] = {c->service, NULL};
-	struct plan_select sel = {NULL, targets, true};
+	struct plan_select sel = {NULL, targets, true, false};
 	struct cli_up_build b = {.build = c->build, .pull = c->pull, .quiet_pull = c->quiet_pull};
 	struct plan_graph *g = NULL;
 	lxr_err err;

@@ -127,6 +127,7 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 {
 	int r = cli_stack_load_model(file, project, st);
 	lxr_err err;
+	size_t n;
 
 	/* networks or volumes alone load (compose-go's rule), but there is
 	 * nothing to run */
@@ -141,11 +142,12 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 	}
 	if (r == LXR_EXIT_OK)
 		cfg_stack_print_unpublished(stderr, *st);
-	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, &err) == 0)
+	/* the stack's own; a service's once up has chosen what it runs */
+	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, NULL, &err) == 0)
 		return r;
-	cfg_stack_print_unrunnable(stderr, *st);
-	fprintf(stderr, "lxr: %zu setting%s in %s that lxr up does not run yet\n",
-		(*st)->n_unrunnable, (*st)->n_unrunnable == 1 ? "" : "s", (*st)->file);
+	n = cfg_stack_print_unrunnable(stderr, *st, NULL);
+	fprintf(stderr, "lxr: %zu setting%s in %s that lxr up does not run yet\n", n,
+		n == 1 ? "" : "s", (*st)->file);
 	cfg_stack_free(*st);
 	*st = NULL;
 	return LXR_EXIT_USAGE;

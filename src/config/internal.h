@@ -57,6 +57,7 @@ struct cfg_ctx {
 	void *lookup_ctx;
 	struct cfg_stack *stack; /* where unrunnable settings are recorded */
 	const char *where;       /* `service "web"`: prefix of each message, or NULL */
+	const char *service;     /* the service being read, or NULL */
 	struct cfg_tree *tree;
 	struct cfg_tree **extra_trees; /* files `extends` read (extends.c) */
 	size_t n_extra_trees;

@@ -30,6 +30,7 @@ static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, const char 
 	u->msg = c->where ? lxr_xasprintf("%s: lxr up does not run %s yet", c->where, label)
 			  : lxr_xasprintf("lxr up does not run %s yet", label);
 	u->hint = lxr_xstrdup(hint ? hint : RUNNABLE_HINT);
+	u->service = c->service ? lxr_xstrdup(c->service) : NULL;
 }
 
 void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,

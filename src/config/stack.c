@@ -117,6 +117,7 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		struct cfg_node *def;
 		service_init(s, n->pairs[i].key);
 		c->where = where;
+		c->service = n->pairs[i].key->raw;
 		def = cfg_extends_resolve(c, n, n->pairs[i].value);
 		if (!def || cfg_service_read(c, def, s) < 0)
 			r = -1;
@@ -124,6 +125,7 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			r = -1;
 		service_defaults(s);
 		c->where = NULL;
+		c->service = NULL;
 	}
 	return r;
 }
@@ -510,6 +512,7 @@ void cfg_stack_free(struct cfg_stack *st)
 		free(st->unrunnable[i].file);
 		free(st->unrunnable[i].msg);
 		free(st->unrunnable[i].hint);
+		free(st->unrunnable[i].service);
 	}
 	free(st->unrunnable);
 	free(st->file);

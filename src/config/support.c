@@ -230,25 +230,46 @@ void cfg_unrunnable_sort(struct cfg_stack *st)
 		qsort(st->unrunnable, st->n_unrunnable, sizeof(*st->unrunnable), unrunnable_cmp);
 }
 
-int cfg_stack_check_runnable(const struct cfg_stack *st, lxr_err *err)
+/* Is u refused: the stack's, or set in a service chosen */
+static bool refused(const struct cfg_stack *st, const struct cfg_unrunnable *u, const bool *chosen)
 {
-	const struct cfg_unrunnable *u = st->unrunnable;
-	char more[64] = "";
-
-	if (!st->n_unrunnable)
-		return 0;
-	if (st->n_unrunnable > 1)
-		snprintf(more, sizeof(more), " (and %zu more)", st->n_unrunnable - 1);
-	lxr_fail(err, 0, "%s:%d:%d: %s%s", u->file, u->line, u->col, u->msg, more);
-	return lxr_err_hint(err, "%s", u->hint);
+	if (!u->service)
+		return true;
+	for (size_t i = 0; chosen && i < st->n_services; i++)
+		if (!strcmp(st->services[i].name, u->service))
+			return chosen[i];
+	return false;
 }
 
-void cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st)
+int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
 {
+	const struct cfg_unrunnable *first = NULL;
+	size_t n = 0;
+	char more[64] = "";
+
+	for (size_t i = 0; i < st->n_unrunnable; i++)
+		if (refused(st, &st->unrunnable[i], chosen) && !n++)
+			first = &st->unrunnable[i];
+	if (!n)
+		return 0;
+	if (n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
+	lxr_fail(err, 0, "%s:%d:%d: %s%s", first->file, first->line, first->col, first->msg, more);
+	return lxr_err_hint(err, "%s", first->hint);
+}
+
+size_t cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st, const bool *chosen)
+{
+	size_t n = 0;
+
 	for (size_t i = 0; i < st->n_unrunnable; i++) {
 		const struct cfg_unrunnable *u = &st->unrunnable[i];
+		if (!refused(st, u, chosen))
+			continue;
 		fprintf(f, "%s:%d:%d: error: %s\n", u->file, u->line, u->col, u->msg);
 		if (u->hint)
 			fprintf(f, "  hint: %s\n", u->hint);
+		n++;
 	}
+	return n;
 }

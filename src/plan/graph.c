@@ -228,6 +228,9 @@ int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 	if (select_services(st, sel ? sel : &none, chosen, err) < 0 ||
 	    cfg_stack_check_chosen(st, chosen, err) < 0 || levels(st, chosen, level, err) < 0)
 		return -1;
+	/* what lxr does not run yet, in the services it would run */
+	if (!(sel && sel->model_only) && cfg_stack_check_runnable(st, chosen, err) < 0)
+		return -1;
 	g = lxr_xcalloc(1, sizeof(*g));
 	g->stack = st;
 	g->nodes = lxr_xcalloc(n + 1, sizeof(*g->nodes));

@@ -503,8 +503,9 @@ static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ct
 	}
 	cfg_diags_free(&diags);
 	/* what the CLI refused before sending, refused here too: the
-	 * supervisor never runs a setting it does not honour */
-	if (cfg_stack_check_runnable(st, &err) < 0 || apply_scale(st, args, &err) < 0) {
+	 * supervisor never runs a setting it does not honour (a service's
+	 * own, once the reconcile has chosen what it runs: plan_graph_build) */
+	if (cfg_stack_check_runnable(st, NULL, &err) < 0 || apply_scale(st, args, &err) < 0) {
 		ctl_reply_err(cs, req, &err);
 		cfg_stack_free(st);
 		return NULL;
@@ -520,7 +521,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
 	const char *file = json_string_value(json_object_get(args, "file"));
 	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
-				  false};
+				  false, false};
 	struct cfg_stack *st = up_load(s, cs, req, args, env);
 	struct plan_graph *g = NULL;
 	json_t *summary = NULL;

@@ -19,7 +19,7 @@
 static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts *o,
 		   struct plan_graph **g, lxr_err *err)
 {
-	struct plan_select sel = {o->profiles, o->targets, o->no_deps};
+	struct plan_select sel = {o->profiles, o->targets, o->no_deps, false};
 
 	if (plan_graph_build(st, &sel, g, err) < 0)
 		return -1;

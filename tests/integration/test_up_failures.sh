@@ -282,3 +282,32 @@ run ps --format '{{.Service}} {{.State}}'
 expect_out "nginx running" "only the one named runs"
 run down -t 0
 pass "a file of alternatives on one host port: the services up runs are checked"
+
+# A setting lxr does not run, in one service of many: up of the others runs
+# (docker compose fails only the container it creates); up of that one is
+# refused by name before anything starts
+mkdir -p "$TEST_TMP/partial"
+cd "$TEST_TMP/partial"
+cat > compose.yaml <<Y
+name: part$$
+services:
+  web:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+  logs:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    logging: {driver: syslog}
+Y
+at_exit "$LXR" down -p "part$$" -t 0
+run up -d
+expect_rc 2 "up of a service with a setting lxr does not run"
+expect_grep "$ERR" "service \"logs\": lxr up does not run" "names the service and the setting"
+[ ! -e "$LXR_RUN_DIR/part$$" ] || fail "the refused up made the project"
+run up -d web
+expect_rc 0 "up of the other service"
+run ps --format '{{.Service}} {{.State}}'
+expect_out "web running" "it runs"
+run down -t 0
+expect_rc 0 "down of a stack one of whose services lxr cannot run"
+pass "a setting lxr does not run refuses only the service that has it"

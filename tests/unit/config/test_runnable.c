@@ -28,6 +28,9 @@ static struct cfg_stack *load(const char *text)
 	return st;
 }
 
+/* an up of every service (none of these has more than four) */
+static const bool every[8] = {true, true, true, true, true, true, true, true};
+
 static void first_of_several(void **state)
 {
 	struct cfg_stack *st = load("services:\n"
@@ -39,7 +42,7 @@ static void first_of_several(void **state)
 
 	(void)state;
 	assert_int_equal(st->n_unrunnable, 2);
-	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
+	assert_int_equal(cfg_stack_check_runnable(st, every, &err), -1);
 	assert_string_equal(err.msg, "compose.yaml:4:18: service \"web\": lxr up does not run "
 				     "pull_policy \"daily\" yet (and 1 more)");
 	assert_non_null(strstr(err.hint, "lxr config"));
@@ -59,7 +62,7 @@ static void noop_values_run(void **state)
 	lxr_err err;
 
 	(void)state;
-	assert_int_equal(cfg_stack_check_runnable(st, &err), 0);
+	assert_int_equal(cfg_stack_check_runnable(st, every, &err), 0);
 	assert_int_equal(st->services[0].volumes[0].selinux, 'z');
 	cfg_stack_free(st);
 }
@@ -106,7 +109,7 @@ static void build_image_names(void **state)
 	assert_string_equal(cfg_service_image(&st->services[2]), "postgres");
 	/* lxr up builds it */
 	assert_int_equal(st->n_unrunnable, 0);
-	assert_int_equal(cfg_stack_check_runnable(st, &err), 0);
+	assert_int_equal(cfg_stack_check_runnable(st, every, &err), 0);
 	cfg_stack_free(st);
 }
 
@@ -130,7 +133,7 @@ static void build_keys_not_yet(void **state)
 
 	(void)state;
 	assert_int_equal(st->n_unrunnable, 4);
-	assert_int_equal(cfg_stack_check_runnable(st, &err), -1);
+	assert_int_equal(cfg_stack_check_runnable(st, every, &err), -1);
 	assert_non_null(strstr(err.msg, ":6:16: service \"api\": lxr up does not run "
 					"build.network \"mynet\" yet (and 3 more)"));
 	assert_non_null(strstr(err.hint, "default bridge"));
@@ -175,12 +178,38 @@ static void profile_alternatives_clash(void **state)
 	cfg_stack_free(st);
 }
 
+/* A service's setting lxr does not run is refused only where a command
+ * runs that service (laradock's files: a few of many at a time); one of
+ * the stack's always */
+static void refused_where_chosen(void **state)
+{
+	struct cfg_stack *st = load("services:\n"
+				    "  web:\n"
+				    "    image: busybox\n"
+				    "  gpu:\n"
+				    "    image: busybox\n"
+				    "    logging: {driver: syslog}\n");
+	bool web_only[2] = {true, false};
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(st->n_unrunnable, 1);
+	assert_string_equal(st->unrunnable[0].service, "gpu");
+	assert_int_equal(cfg_stack_check_runnable(st, NULL, &err), 0);
+	assert_int_equal(cfg_stack_check_runnable(st, web_only, &err), 0);
+	assert_int_equal(cfg_stack_check_runnable(st, every, &err), -1);
+	assert_non_null(strstr(err.msg, "service \"gpu\": lxr up does not run"));
+	assert_int_equal(cfg_stack_print_unrunnable(stderr, st, web_only), 0);
+	cfg_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(first_of_several),   cmocka_unit_test(build_image_names),
-	    cmocka_unit_test(build_keys_not_yet), cmocka_unit_test(profile_alternatives_clash),
-	    cmocka_unit_test(noop_values_run),    cmocka_unit_test(healthcheck_timings_only),
+	    cmocka_unit_test(first_of_several),     cmocka_unit_test(build_image_names),
+	    cmocka_unit_test(build_keys_not_yet),   cmocka_unit_test(profile_alternatives_clash),
+	    cmocka_unit_test(noop_values_run),      cmocka_unit_test(healthcheck_timings_only),
+	    cmocka_unit_test(refused_where_chosen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

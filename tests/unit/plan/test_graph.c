@@ -45,7 +45,7 @@ static char *order(const struct plan_graph *g)
 static void check(const char *const *profiles, const char *const *targets, const char *want)
 {
 	struct cfg_stack *st = load();
-	struct plan_select sel = {profiles, targets, false};
+	struct plan_select sel = {profiles, targets, false, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -95,7 +95,7 @@ static void no_deps_selects_only_targets(void **state)
 {
 	const char *const t[] = {"web", "db", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, t, true};
+	struct plan_select sel = {NULL, t, true, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -123,7 +123,7 @@ static void disabled_required_dependency_fails(void **state)
 {
 	const char *const ops[] = {"ops", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {ops, NULL, false};
+	struct plan_select sel = {ops, NULL, false, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -147,7 +147,7 @@ static void unknown_target_fails(void **state)
 {
 	const char *const t[] = {"nope", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, t, false};
+	struct plan_select sel = {NULL, t, false, false};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 
@@ -179,7 +179,7 @@ static void dot_output(void **state)
 {
 	const char *const web[] = {"web", NULL};
 	struct cfg_stack *st = load();
-	struct plan_select sel = {NULL, web, false};
+	struct plan_select sel = {NULL, web, false, false};
 	struct plan_graph *g = NULL;
 	char *buf = NULL;
 	size_t len = 0;

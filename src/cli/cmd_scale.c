@@ -28,12 +28,33 @@ static const char scale_usage[] =
     "Example:\n"
     "  lxr scale web=3 worker=0\n";
 
+/* -p NAME with no stack file here: the file the project was brought up
+ * from, as compose finds a project's files by its name (one file only:
+ * the overrides of several are not this command's to guess) */
+static char *recorded_file(const char *project)
+{
+	_cleanup_free_ char *found = NULL;
+	char *files;
+	size_t len;
+
+	if (!project || cli_find_stack(&found) || !(files = sup_project_files(project)))
+		return NULL;
+	len = strcspn(files, "\n");
+	if (!len || (files[len] && files[len + 1])) {
+		free(files);
+		return NULL;
+	}
+	files[len] = '\0';
+	return files;
+}
+
 int cli_scale(const char *file, const char *project, char *const *specs, bool no_deps, int progress)
 {
+	_cleanup_free_ char *recorded = file ? NULL : recorded_file(project);
 	struct cfg_stack *st = NULL;
 	_cleanup_strv_ char **targets = NULL;
 	lxr_err err;
-	int r = cli_stack_open(file, project, &st);
+	int r = cli_stack_open(file ? file : recorded, project, &st);
 
 	if (r != LXR_EXIT_OK)
 		return r;

@@ -467,8 +467,7 @@ static bool names_file(int argc, char **argv)
 {
 	for (int i = 1; i < argc && argv[i][0] == '-'; i++)
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") ||
-		    lxr_str_has_prefix(argv[i], "--file=") ||
-		    (argv[i][1] == 'f' && argv[i][2] && argv[i][1] != '-'))
+		    lxr_str_has_prefix(argv[i], "--file=") || (argv[i][1] == 'f' && argv[i][2]))
 			return true;
 	return false;
 }

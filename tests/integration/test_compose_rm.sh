@@ -54,6 +54,13 @@ expect_rc 1 "rm -f web: the running service web, not the run container"
 ( cd / && "$LXR" rm -f web >/dev/null )
 [ ! -e "$LXR_RUN_DIR/_run/web" ] || fail "outside the project, rm -f web is docker's"
 
+# compose's -p NAME rm from a directory with no stack file: the project's
+# own file, as compose finds it by the project's name
+run up -d
+wait_event '"instance":"job-1","state":"(exited|stopped)"'
+out=$(cd / && "$LXR" -p "$PROJECT" rm job 2>&1) || fail "-p $PROJECT rm job from /: $out"
+printf '%s\n' "$out" | grep -qx "job-1" || fail "-p rm from / did not remove job-1: $out"
+
 # every name an lxr run container: docker's rm, even in a project
 n=$(cname plain)
 run run --name "$n" --network none "$ROOTFS" true

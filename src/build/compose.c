@@ -111,13 +111,23 @@ static void warn_dropped(char ***warnings, const struct cfg_service *s, const ch
 					      s->name, key, why));
 }
 
+/* What lxr does not run in svc (or in the stack's own settings) refuses
+ * its build, with the setting's position: the others' are theirs */
+static bool svc_unrunnable(const struct cfg_stack *st, const struct cfg_service *svc, lxr_err *err)
+{
+	_cleanup_free_ bool *only = lxr_xcalloc(st->n_services + 1, sizeof(bool));
+
+	if (svc >= st->services && svc < st->services + st->n_services)
+		only[svc - st->services] = true;
+	return cfg_stack_check_runnable(st, only, err) < 0;
+}
+
 int bld_request_from_service(const struct cfg_stack *st, const struct cfg_service *svc,
 			     struct bld_request *out, char ***warnings, lxr_err *err)
 {
 	const struct cfg_build *b = &svc->build;
 	const char *df = b->dockerfile.v;
 
-	(void)st;
 	memset(out, 0, sizeof(*out));
 	if (!b->set || !b->context.v || !svc->build_image)
 		return lxr_fail(err, EINVAL, "service \"%s\" has no build", svc->name);
@@ -127,9 +137,8 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 				"build cannot make",
 				svc->name),
 		       lxr_err_hint(err, "give image: an image name, or drop it");
-	if (st->n_unrunnable) /* the loader's refusals come first */
-		return lxr_fail(err, EINVAL, "service \"%s\": build with settings lxr cannot run",
-				svc->name);
+	if (svc_unrunnable(st, svc, err)) /* what lxr does not run, said first */
+		return -1;
 	out->context = b->context.v;
 	if (b->dockerfile_inline.v) {
 		out->dockerfile_text = b->dockerfile_inline.v;

@@ -126,6 +126,24 @@ static int list_stacks(void)
 	return r;
 }
 
+/* The graph `up` would build of st (what its services set that lxr does
+ * not run, two on one host port): said, false */
+static bool plans(struct cfg_stack *st, const char *file)
+{
+	_cleanup_strv_ char **profiles = NULL;
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	cli_profiles_default(&profiles, file);
+	struct plan_select sel = {(const char *const *)profiles, NULL, false, false};
+	if (plan_graph_build(st, &sel, &g, &err) < 0) {
+		lxr_err_print(&err);
+		return false;
+	}
+	plan_graph_free(g);
+	return true;
+}
+
 /* Every file loads and plans as `up` would have it, and no two are the
  * same project, before the first one starts: a bad file changes nothing. */
 static int check_stacks(void)
@@ -135,9 +153,11 @@ static int check_stacks(void)
 	for (size_t i = 0; i < bt.n; i++) {
 		struct cfg_stack *st = NULL;
 
-		if (cli_stack_load(bt.v[i].file, NULL, &st) != LXR_EXIT_OK) {
+		if (cli_stack_load(bt.v[i].file, NULL, &st) != LXR_EXIT_OK ||
+		    !plans(st, bt.v[i].file)) {
 			fprintf(stderr, "lxr: error: boot stack %s cannot run (above)\n",
 				bt.v[i].file);
+			cfg_stack_free(st);
 			r = LXR_EXIT_USAGE;
 			continue;
 		}

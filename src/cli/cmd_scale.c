@@ -79,7 +79,7 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 					.env_file = cli_globals.env_file};
 		_cleanup_strv_ char **profiles = NULL;
 		cli_globals_profiles(&profiles);
-		cli_profiles_default(&profiles, file);
+		cli_profiles_default(&profiles, file ? file : recorded);
 		o.profiles = (const char *const *)profiles;
 		r = sup_up(st, &o);
 	}

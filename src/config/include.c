@@ -429,7 +429,8 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 			r = -1;
 			continue;
 		}
-		/* its own includes first, relative to it, as compose-go loads
+		/* its own includes first (their paths the project directory's, as
+		 * compose-go resolves them), before it merges, as compose-go loads
 		 * each file */
 		if (cfg_include_resolve(c, over) < 0)
 			r = -1;

@@ -408,9 +408,11 @@ void cfg_stack_check_builds(struct cfg_ctx *c, const struct cfg_stack *st)
 			continue;
 		w = lxr_xasprintf("service \"%s\"", st->services[i].name);
 		c->where = w;
+		c->service = st->services[i].name; /* its own: refused when it is built */
 		check_build(c, st, &st->services[i]);
 		check_builder(c, &st->services[i].build);
 		c->where = NULL;
+		c->service = NULL;
 	}
 }
 

@@ -296,7 +296,10 @@ static char *early_project(struct cfg_ctx *c, const struct cfg_load_opts *o, str
 		struct cfg_node *v = root->pairs[i].value;
 		if (!strcmp(root->pairs[i].key->raw, "name") && v->kind == CFG_NODE_SCALAR) {
 			const char *name = cfg_scalar(c, v, "name");
-			return name && *name ? lxr_xstrdup(name) : NULL;
+			/* `name: ${UNSET}`: the directory's, as cfg_stack_project */
+			if (name && *name)
+				return lxr_xstrdup(name);
+			break;
 		}
 	}
 	return cfg_project_name_normalize(base && base[1] ? base + 1 : "default");

@@ -551,8 +551,8 @@ int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_e
 				lxr_fail(err, 0,
 					 "%s:%d:%d: service \"%s\": host port %d is also published "
 					 "by service \"%s\"",
-					 st->file, p->pos.line, p->pos.col, a->name, p->host_start,
-					 b->name);
+					 p->pos.file ? p->pos.file : st->file, p->pos.line,
+					 p->pos.col, a->name, p->host_start, b->name);
 				/* a file of alternatives (laradock's nginx or
 				 * openresty), run a few at a time */
 				if (together)

@@ -225,8 +225,10 @@ int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 	struct plan_graph *g;
 
 	*out = NULL;
+	/* a model's graph (lxr config) shows alternatives that clash too */
 	if (select_services(st, sel ? sel : &none, chosen, err) < 0 ||
-	    cfg_stack_check_chosen(st, chosen, err) < 0 || levels(st, chosen, level, err) < 0)
+	    (!(sel && sel->model_only) && cfg_stack_check_chosen(st, chosen, err) < 0) ||
+	    levels(st, chosen, level, err) < 0)
 		return -1;
 	/* what lxr does not run yet, in the services it would run */
 	if (!(sel && sel->model_only) && cfg_stack_check_runnable(st, chosen, err) < 0)

@@ -272,6 +272,10 @@ Y
 at_exit "$LXR" down -p "alt$$" -t 0
 run config -q
 expect_rc 0 "a file of alternatives loads"
+run config --services
+expect_rc 0 "config --services of a file of alternatives (its graph is a model's)"
+expect_out "nginx
+openresty" "both are listed"
 run up -d
 expect_rc 2 "up of both alternatives"
 expect_grep "$ERR" "host port 18181 is also published by service" "says which port and service"
@@ -298,7 +302,13 @@ services:
     image: $ROOTFS
     command: ["sleep", "1000"]
     logging: {driver: syslog}
+  built:
+    build: {context: .}
+    image: part$$-built
 Y
+printf 'FROM scratch\n' > Dockerfile
+run build --dry-run built
+expect_rc 0 "a build of another service is not refused for logs' setting"
 at_exit "$LXR" down -p "part$$" -t 0
 run up -d
 expect_rc 2 "up of a service with a setting lxr does not run"

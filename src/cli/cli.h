@@ -186,13 +186,15 @@ int cli_names_in_project(char **names, char **project);
 /* "<service>-<n>" of service svc: the name lxr gives an instance with no
  * container_name */
 bool cli_own_instance_name(const char *inst, const char *svc);
-/* Where a command given no -f or -p goes: a stack file found here
- * (*found; NULL with COMPOSE_FILE, which the loader reads), one project's
- * containers named as docker names them (*named, the names rewritten as
- * cli_names_in_project does), else the `lxr run` containers; FAIL: said
- * why not. Callers free *found and *named. */
+/* Where a command goes: with -f or -p (*file, *project), the stack; else a
+ * stack file found here (*file = *found; NULL with COMPOSE_FILE, which the
+ * loader reads), one project's containers named as docker names them
+ * (*project = *named, the names rewritten as cli_names_in_project does),
+ * else the `lxr run` containers; FAIL: said why not. Callers free *found
+ * and *named. */
 enum cli_where { CLI_WHERE_FAIL = -1, CLI_WHERE_RUN, CLI_WHERE_STACK, CLI_WHERE_PROJECT };
-enum cli_where cli_where(char **names, char **found, char **named);
+enum cli_where cli_where(const char **file, const char **project, char **names, char **found,
+			 char **named);
 int cmd_cp(int argc, char **argv);
 /* down's report (down_report.c): the project's containers before it goes
  * (NULL: nothing of it here), then "Container X  Removed" and its

@@ -70,6 +70,19 @@ static int inspect_run(char **names, json_t *out)
 	return r;
 }
 
+/* The `lxr run` containers named, printed as the format says */
+static int inspect_runs(char **names, const char *format)
+{
+	json_t *out = json_array();
+	int r = inspect_run(names, out);
+
+	if (json_array_size(out) &&
+	    cli_print_each(out, format, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != LXR_EXIT_OK)
+		r = LXR_EXIT_FAIL;
+	json_decref(out);
+	return r;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -110,27 +123,10 @@ int cmd_inspect(int argc, char **argv)
 		json_decref(names);
 		return LXR_EXIT_USAGE;
 	}
-	enum cli_where w =
-	    file || project ? CLI_WHERE_STACK : cli_where(argv + optind, &found, &named);
-	if (w == CLI_WHERE_FAIL) {
+	enum cli_where w = cli_where(&file, &project, argv + optind, &found, &named);
+	if (w == CLI_WHERE_FAIL || w == CLI_WHERE_RUN) {
 		json_decref(names);
-		return LXR_EXIT_FAIL;
-	}
-	if (w == CLI_WHERE_PROJECT)
-		project = named;
-	if (!file && !project) {
-		if (w == CLI_WHERE_RUN) {
-			json_t *out = json_array();
-			r = inspect_run(argv + optind, out);
-			if (json_array_size(out) &&
-			    cli_print_each(out, format, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-				LXR_EXIT_OK)
-				r = LXR_EXIT_FAIL;
-			json_decref(out);
-			json_decref(names);
-			return r;
-		}
-		file = found;
+		return w == CLI_WHERE_FAIL ? LXR_EXIT_FAIL : inspect_runs(argv + optind, format);
 	}
 	for (; optind < argc; optind++)
 		json_array_append_new(names, json_string(argv[optind]));

@@ -295,15 +295,12 @@ int cmd_logs(int argc, char **argv)
 	}
 	/* no stack file here: a container of `lxr run -d` by name, or a
 	 * stack's as docker names it */
-	if (!project && !file) {
-		_cleanup_free_ char *named = NULL;
-		switch (cli_where(argv + optind, &found, &named)) {
-		case CLI_WHERE_FAIL: return LXR_EXIT_FAIL;
-		case CLI_WHERE_RUN: return show_run(argv + optind, since, no_color, &o);
-		case CLI_WHERE_PROJECT:
-			return show_named(named, argv + optind, since, no_color, &o);
-		case CLI_WHERE_STACK: file = found; break;
-		}
+	_cleanup_free_ char *named = NULL;
+	switch (cli_where(&file, &project, argv + optind, &found, &named)) {
+	case CLI_WHERE_FAIL: return LXR_EXIT_FAIL;
+	case CLI_WHERE_RUN: return show_run(argv + optind, since, no_color, &o);
+	case CLI_WHERE_PROJECT: return show_named(named, argv + optind, since, no_color, &o);
+	case CLI_WHERE_STACK: break;
 	}
 	if (!project) {
 		int r = cli_stack_open(file, NULL, &st);

@@ -101,20 +101,10 @@ int cmd_pause(int argc, char **argv)
 		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
-	enum cli_where w =
-	    file || project ? CLI_WHERE_STACK : cli_where(argv + optind, &found, &named);
-	if (w == CLI_WHERE_FAIL) {
+	enum cli_where w = cli_where(&file, &project, argv + optind, &found, &named);
+	if (w == CLI_WHERE_FAIL || w == CLI_WHERE_RUN) {
 		json_decref(names);
-		return LXR_EXIT_FAIL;
-	}
-	if (w == CLI_WHERE_PROJECT)
-		project = named;
-	if (!file && !project) {
-		if (w == CLI_WHERE_RUN) {
-			json_decref(names);
-			return pause_run(cmd, argv + optind);
-		}
-		file = found;
+		return w == CLI_WHERE_FAIL ? LXR_EXIT_FAIL : pause_run(cmd, argv + optind);
 	}
 	for (; optind < argc; optind++)
 		json_array_append_new(names, json_string(argv[optind]));

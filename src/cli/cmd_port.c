@@ -208,15 +208,13 @@ int cmd_port(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if (!a.file && !a.project) {
-		_cleanup_free_ char *named = NULL;
-		char *one[2] = {argv[optind], NULL};
-		enum cli_where w = cli_where(one, &found, &named);
-		if (w == CLI_WHERE_FAIL)
-			return LXR_EXIT_FAIL;
-		if (w != CLI_WHERE_STACK)
-			return run_port(named, argv[optind], argv[optind + 1], &a);
-	}
+	_cleanup_free_ char *named = NULL;
+	char *one[2] = {argv[optind], NULL};
+	enum cli_where w = cli_where(&a.file, &a.project, one, &found, &named);
+	if (w == CLI_WHERE_FAIL)
+		return LXR_EXIT_FAIL;
+	if (w != CLI_WHERE_STACK)
+		return run_port(named, argv[optind], argv[optind + 1], &a);
 	if (!argv[optind + 1]) {
 		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
 		return LXR_EXIT_USAGE;

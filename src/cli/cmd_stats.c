@@ -330,7 +330,7 @@ int cmd_stats(int argc, char **argv)
 	struct stats_opts o = {0};
 	struct ctl_conn **conns = NULL;
 	size_t nc = 0;
-	_cleanup_free_ char *name = NULL, *named = NULL;
+	_cleanup_free_ char *name = NULL, *found = NULL, *named = NULL;
 	struct sample *before = NULL, *now = NULL;
 	size_t nb = 0, n = 0;
 	int64_t t0, t1;
@@ -342,21 +342,16 @@ int cmd_stats(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	services = o.services;
-	enum cli_where w =
-	    o.file || o.project ? CLI_WHERE_STACK : cli_where(o.services, &name, &named);
+	enum cli_where w = cli_where(&o.file, &o.project, o.services, &found, &named);
 	if (w == CLI_WHERE_FAIL) {
 		r = LXR_EXIT_FAIL;
 		goto out;
 	}
-	if (w == CLI_WHERE_PROJECT)
-		o.project = named;
 	if (w == CLI_WHERE_RUN) {
 		r = run_conns(o.services, &conns, &nc);
 		services = NULL; /* each supervisor's one */
 	} else {
 		struct ctl_conn *c = NULL;
-		free(name);
-		name = NULL;
 		r = cli_project_connect(o.file, o.project, &c, &name);
 		if (r == LXR_EXIT_OK) {
 			conns = lxr_xcalloc(1, sizeof(*conns));

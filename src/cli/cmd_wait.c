@@ -117,14 +117,11 @@ int cmd_wait(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	/* no stack file here: `lxr run -d` containers, as docker wait */
-	if (!file && !project) {
-		enum cli_where w = cli_where(argv + optind, &found, &named);
-		if (w == CLI_WHERE_FAIL)
-			return LXR_EXIT_FAIL;
-		if (w == CLI_WHERE_RUN)
-			return runctl_wait(argv + optind);
-		project = named;
-	}
+	enum cli_where w = cli_where(&file, &project, argv + optind, &found, &named);
+	if (w == CLI_WHERE_FAIL)
+		return LXR_EXIT_FAIL;
+	if (w == CLI_WHERE_RUN)
+		return runctl_wait(argv + optind);
 	r = cli_project_connect(file, project, &conn, &name);
 	if (r == LXR_EXIT_OK)
 		r = wait_ended(conn, argv + optind, &ps);

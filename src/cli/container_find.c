@@ -261,12 +261,19 @@ int cli_names_in_project(char **names, char **project)
 	return *project ? 1 : 0;
 }
 
-enum cli_where cli_where(char **names, char **found, char **named)
+enum cli_where cli_where(const char **file, const char **project, char **names, char **found,
+			 char **named)
 {
 	int r;
 
-	if (cli_find_stack(found))
+	if (*file || *project)
 		return CLI_WHERE_STACK;
+	if (cli_find_stack(found)) {
+		*file = *found;
+		return CLI_WHERE_STACK;
+	}
 	r = cli_names_in_project(names, named);
+	if (r > 0)
+		*project = *named;
 	return r < 0 ? CLI_WHERE_FAIL : r ? CLI_WHERE_PROJECT : CLI_WHERE_RUN;
 }

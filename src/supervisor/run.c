@@ -254,6 +254,22 @@ static int wait_started(const char *name, int fd)
 	return 0;
 }
 
+/* A container of that name (running in the foreground, or stopped and
+ * kept for `lxr rm`) is another's: refused before anything is made;
+ * again, it is the stopped one started again, and must be there */
+static int name_free(const char *state_root, const char *name, bool again, lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", state_root, name);
+	struct stat sb;
+
+	if (again && lstat(dir, &sb) < 0)
+		return lxr_fail(err, errno, "container %s (%s)", name, dir);
+	if (!again && lstat(dir, &sb) == 0)
+		return lxr_fail(err, EEXIST, "container name \"%s\" is in use (%s)", name, dir),
+		       lxr_err_hint(err, "pick another --name, or `lxr rm -f %s`", name);
+	return 0;
+}
+
 int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, bool again)
 {
 	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
@@ -266,23 +282,8 @@ int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, 
 
 	s.run_dir = sup_run_dir_of(name);
 	s.state_root = lxr_xasprintf("%s/%s", lxr_run_dir(), st->project);
-	/* a container of that name (running in the foreground, or stopped and
-	 * kept for `lxr rm`) is another's: refused before anything is made;
-	 * again, it is the stopped one started again */
-	{
-		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s.state_root, name);
-		struct stat sb;
-		if (again && lstat(dir, &sb) < 0) {
-			lxr_fail(&err, errno, "container %s (%s)", name, dir);
-			goto fail;
-		}
-		if (!again && lstat(dir, &sb) == 0) {
-			lxr_fail(&err, EEXIST, "container name \"%s\" is in use (%s)", name, dir);
-			lxr_err_hint(&err, "pick another --name, or `lxr rm -f %s`", name);
-			lockfd = -1;
-			goto fail;
-		}
-	}
+	if (name_free(s.state_root, name, again, &err) < 0)
+		goto fail;
 	s.log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
 	if (plan_graph_build(st, &sel, &g, &err) < 0 || sup_build_one(&s, st, g, plan, &err) < 0)
 		goto fail;

@@ -156,6 +156,12 @@ void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char 
 			      const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Record a value Compose loads but no engine runs (docker refuses it when it
+ * creates the container): `lxr config` prints it, up refuses it where its
+ * service is chosen, as cfg_check_supported's. */
+void cfg_refuse_at_up(struct cfg_ctx *c, struct cfg_pos pos, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* st->unrunnable in file order (support.c). */
 void cfg_unrunnable_sort(struct cfg_stack *st);
 

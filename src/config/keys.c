@@ -1,7 +1,9 @@
 /* One mapping of the stack file against the keys lxr knows there: known keys
  * are parsed, keys the runtime does not honour yet are refused by name (and
  * still validated), unknown keys get a did-you-mean. */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -13,22 +15,24 @@
 	"lxr up refuses what it cannot honour yet instead of ignoring it; `lxr config` shows the " \
 	"model; remove the setting to run this stack (see docs/stack-file.md)"
 
-static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, const char *label,
-			      const char *hint)
+/* Takes msg. */
+static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, char *msg, const char *hint)
 {
 	struct cfg_stack *st = c->stack;
 	struct cfg_unrunnable *u;
 
-	if (!st)
+	if (!st) {
+		free(msg);
 		return;
+	}
 	st->unrunnable =
 	    lxr_xrealloc(st->unrunnable, (st->n_unrunnable + 1) * sizeof(*st->unrunnable));
 	u = &st->unrunnable[st->n_unrunnable++];
 	u->file = lxr_xstrdup(pos.file ? pos.file : c->file);
 	u->line = pos.line;
 	u->col = pos.col;
-	u->msg = c->where ? lxr_xasprintf("%s: lxr up does not run %s yet", c->where, label)
-			  : lxr_xasprintf("lxr up does not run %s yet", label);
+	u->msg = c->where ? lxr_xasprintf("%s: %s", c->where, msg) : lxr_xstrdup(msg);
+	free(msg);
 	u->hint = lxr_xstrdup(hint ? hint : RUNNABLE_HINT);
 	u->service = c->service ? lxr_xstrdup(c->service) : NULL;
 }
@@ -50,7 +54,18 @@ void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char 
 	va_start(ap, fmt);
 	vsnprintf(label, sizeof(label), fmt, ap);
 	va_end(ap);
-	record_unrunnable(c, pos, label, hint);
+	record_unrunnable(c, pos, lxr_xasprintf("lxr up does not run %s yet", label), hint);
+}
+
+void cfg_refuse_at_up(struct cfg_ctx *c, struct cfg_pos pos, const char *hint, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	record_unrunnable(c, pos, lxr_xstrdup(msg), hint);
 }
 
 void cfg_check_supported(struct cfg_ctx *c, const struct cfg_node *n, const char *feature,

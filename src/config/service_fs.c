@@ -221,11 +221,15 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		m->create_host_path = m->type == CFG_MOUNT_BIND;
 	}
 	cfg_svc_check_mount_type(c, n, m->type);
-	if (!*m->target || m->target[0] != '/') {
-		cfg_error_hint(c, n, VOLUME_HINT, "volumes: container path \"%s\" is not absolute",
-			       m->target);
+	if (!*m->target) {
+		cfg_error_hint(c, n, VOLUME_HINT, "volumes: \"%s\" has no container path", v);
 		return -1;
 	}
+	/* Compose loads "workspace" (a relative path); docker refuses it when it
+	 * creates the container, so only that service's up fails. */
+	if (m->target[0] != '/')
+		cfg_refuse_at_up(c, n->pos, VOLUME_HINT,
+				 "volumes: container path \"%s\" is not absolute", m->target);
 	if (np == 3)
 		volume_mode(c, n, m, parts[2]);
 	return 0;

@@ -237,12 +237,14 @@ int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 
 	if (r < 0 || read_type(c, n, &vl) < 0)
 		return -1;
-	if (!vl.target || vl.target->val[0] != '/') {
-		cfg_error_hint(
-		    c, vl.target ? vl.target : n, "target: /path/in/container", "volumes: %s",
-		    vl.target ? "target is not an absolute path" : "entry has no target");
+	if (!vl.target || !*vl.target->val) {
+		cfg_error_hint(c, vl.target ? vl.target : n, "target: /path/in/container",
+			       "volumes: entry has no target");
 		return -1;
 	}
+	if (vl.target->val[0] != '/') /* as the short syntax's (service_fs.c) */
+		cfg_refuse_at_up(c, vl.target->pos, "target: /path/in/container",
+				 "volumes: target \"%s\" is not an absolute path", vl.target->val);
 	vl.m->target = lxr_xstrdup(vl.target->val);
 	if (vl.m->type == CFG_MOUNT_BIND && (!vl.source || !*vl.source->val)) {
 		cfg_error_hint(c, n, "source: ./dir (relative to the stack file) or /abs/path",

@@ -71,15 +71,25 @@ held() {
 	mkdir -p "$TEST_TMP/sync-$1"
 	rm -f "$TEST_TMP/sync-$1/go"
 	"$LXR" run --rm --name "$1" -v "$TEST_TMP/sync-$1:/sync" "$ROOTFS" \
-		/bin/sh -c 'while [ ! -e /sync/go ]; do sleep 0.05; done' >/dev/null 2>&1 &
-	local runner=$! ns="$LXR_RUN_DIR/_run/.net/netns/$1"
+		/bin/sh -c 'while [ ! -e /sync/go ]; do sleep 0.05; done' >"$TEST_TMP/held-$1.log" 2>&1 &
+	local runner=$! ns="$LXR_RUN_DIR/_run/.net/netns/$1" want
 	for _ in $(seq 200); do mountpoint -q "$ns" 2>/dev/null && break; sleep 0.05; done
-	mountpoint -q "$ns" || fail "$1: its network namespace was not made"
+	mountpoint -q "$ns" || fail "$1: its network namespace was not made: $(cat "$TEST_TMP/held-$1.log")"
+	want=$(stat -L -c %i "$ns")
 	nsenter --net="$ns" sleep 1000 &
 	HOLDER=$!
 	at_exit kill "$HOLDER"
+	# nsenter opens the namespace when it runs, which may be after the go:
+	# the container would be gone and its namespace with it. Go once the
+	# holder is in.
+	for _ in $(seq 200); do
+		[ "$(stat -L -c %i "/proc/$HOLDER/ns/net" 2>/dev/null)" = "$want" ] && break
+		sleep 0.05
+	done
+	[ "$(stat -L -c %i "/proc/$HOLDER/ns/net" 2>/dev/null)" = "$want" ] ||
+		fail "$1: nsenter did not enter the run's network namespace"
 	touch "$TEST_TMP/sync-$1/go"
-	wait "$runner" || fail "$1: lxr run failed"
+	wait "$runner" || fail "$1: lxr run failed: $(cat "$TEST_TMP/held-$1.log")"
 	[ -n "$(links_of "$1")" ] || fail "$1: no veth left while its namespace is held (the test holds nothing?)"
 }
 again=$(cname n-again)

@@ -36,10 +36,14 @@ oci_layout() {
 	LAYOUT_LAYER=sha256:$ldg LAYOUT_MANIFEST=sha256:$mdg LAYOUT_DIFFID=sha256:$diffid
 }
 
+# Below the kernel's ephemeral range: a port in it may be taken by any
+# outgoing connection between the check and the registry's bind.
 free_port() {
-	local p
+	local p low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 12000 ] || low=32768
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((10000 + RANDOM % (low - 10000)))
 		ss -ltn "sport = :$p" | grep -q ":$p" || { echo "$p"; return; }
 	done
 	fail "no free port"

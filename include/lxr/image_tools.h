@@ -82,4 +82,22 @@ int img_extract_fd(int fd, const char *dir, lxr_err *err);
  * there is one (ADD URL). An error status is an error; path is then gone. */
 int img_fetch_url(const char *url, const char *path, lxr_err *err);
 
+/* docker login's server: NULL, "", docker.io and its other names are
+ * Docker Hub (*registry "docker.io", *key its auth-file key
+ * "https://index.docker.io/v1/"); else HOST[:PORT], a scheme and path
+ * dropped. -1 when it cannot be a host. */
+int img_login_server(const char *server, char **registry, char **key);
+/* Where login writes: given, else $REGISTRY_AUTH_FILE (as podman), else
+ * ~/.docker/config.json (as docker); NULL without HOME. */
+char *img_login_file(const char *given);
+/* Check user and password with server's registry (its /v2/, and the token
+ * service it names, as docker login does), then keep them as the auth
+ * file's "auths" entry for it, the rest of the file as it was. Nothing is
+ * written when the registry refuses them. *stored_in: the file. */
+int img_login(const char *server, const char *user, const char *password, const char *auth_file,
+	      char **stored_in, lxr_err *err);
+/* Remove server's credentials (every spelling) from the auth file: 1 when
+ * there were some, 0 when not. *key: the server as login keys it. */
+int img_logout(const char *server, const char *auth_file, char **key, lxr_err *err);
+
 #endif

@@ -59,6 +59,8 @@ int cmd_extract(int argc, char **argv);   /* image_commit.c */
 int cmd_fetch_url(int argc, char **argv); /* image_commit.c */
 int cmd_save(int argc, char **argv);      /* image_ship.c */
 int cmd_push(int argc, char **argv);      /* image_ship.c */
+int cmd_login(int argc, char **argv);     /* image_login.c */
+int cmd_logout(int argc, char **argv);    /* image_login.c */
 int cmd_tag(int argc, char **argv);       /* cmd_tag.c, in lxr */
 int cmd_build(int argc, char **argv);     /* cmd_build.c */
 int cmd_builder(int argc, char **argv);   /* builder prune (cmd_build.c) */

@@ -22,6 +22,8 @@ static const struct command commands[] = {
     {"import", cmd_import, "make an image from a root filesystem directory or tar"},
     {"save", cmd_save, "write images to a docker-save or OCI archive"},
     {"push", cmd_push, "upload an image to a registry"},
+    {"login", cmd_login, "check and keep a registry's credentials"},
+    {"logout", cmd_logout, "remove a registry's credentials"},
     {"unpack", cmd_unpack, "unpack missing layer directories of a stored image"},
     {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
     {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},

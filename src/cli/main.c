@@ -47,6 +47,8 @@ static const struct command commands[] = {
     {"save", cmd_image_tool, "write images to a docker-save or OCI archive"},
     {"push", cmd_push_stack, "push a stack's built images, or an image to a registry"},
     {"tag", cmd_tag, "give an image another name"},
+    {"login", cmd_image_tool, "log in to a registry: keep its credentials"},
+    {"logout", cmd_image_tool, "log out of a registry: remove its credentials"},
     {"build", cmd_build, "build an image from a Dockerfile"},
     {"builder", cmd_builder, "builder prune: remove the build step cache"},
     {"images", cmd_images, "list the images in the store"},

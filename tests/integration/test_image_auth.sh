@@ -51,3 +51,93 @@ expect_rc 0 "push with credentials"
 skopeo inspect --tls-verify=false --creds tester:s3cret "docker://$REGISTRY/pushed:1" >/dev/null ||
 	fail "the pushed image is not in the registry"
 pass "push authenticates as pull does"
+
+# ---- lxr login / logout ----------------------------------------------------------
+# login checks the credentials with the registry, then keeps them beside
+# what the auth file holds; pull and push find them there; logout removes
+# only them. A refused login changes nothing.
+printf '{"auths":{"other.example:5000":{"auth":"%s"}},"detachKeys":"ctrl-q"}' \
+	"$(printf a:b | base64)" >"$REGISTRY_AUTH_FILE"
+chmod 640 "$REGISTRY_AUTH_FILE"
+cp "$REGISTRY_AUTH_FILE" "$TEST_TMP/auth.before"
+rc=0
+echo wrong | "$LXR" login -u tester --password-stdin "$REGISTRY" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+[ "$rc" = 1 ] || fail "login with a wrong password: rc $rc: $(cat "$TEST_TMP/err")"
+grep -q "unauthorized" "$TEST_TMP/err" || fail "login's refusal: $(cat "$TEST_TMP/err")"
+cmp -s "$REGISTRY_AUTH_FILE" "$TEST_TMP/auth.before" || fail "a refused login changed the auth file"
+printf 's3cret\n' | "$LXR" login -u tester --password-stdin "http://$REGISTRY/v2/" >"$TEST_TMP/out" 2>&1 ||
+	fail "login: $(cat "$TEST_TMP/out")"
+grep -q "^Login Succeeded" "$TEST_TMP/out" || fail "login's output: $(cat "$TEST_TMP/out")"
+python3 - "$REGISTRY_AUTH_FILE" "$REGISTRY" <<'PY' || fail "the auth file after login: $(cat "$REGISTRY_AUTH_FILE")"
+import base64, json, sys
+j = json.load(open(sys.argv[1]))
+assert base64.b64decode(j["auths"][sys.argv[2]]["auth"]) == b"tester:s3cret", j
+assert "other.example:5000" in j["auths"] and j["detachKeys"] == "ctrl-q", j
+PY
+[ "$(stat -c %a "$REGISTRY_AUTH_FILE")" = 640 ] || fail "login changed the file's mode: $(stat -c %a "$REGISTRY_AUTH_FILE")"
+"$LXR" rmi "$REGISTRY/private:1" >/dev/null 2>&1
+run pull "$REGISTRY/private:1"
+expect_rc 0 "pull with the credentials login kept"
+run logout "$REGISTRY"
+expect_rc 0 "logout"
+expect_out "Removing login credentials for $REGISTRY" "logout says what it removed"
+grep -q "$REGISTRY" "$REGISTRY_AUTH_FILE" && fail "logout left the registry's entry: $(cat "$REGISTRY_AUTH_FILE")"
+grep -q "other.example:5000" "$REGISTRY_AUTH_FILE" || fail "logout removed another registry's entry"
+run logout "$REGISTRY"
+expect_out "Not logged in to $REGISTRY" "a second logout"
+"$LXR" rmi "$REGISTRY/private:1" >/dev/null 2>&1
+run pull "$REGISTRY/private:1"
+expect_rc 1 "pull after logout"
+pass "login checks credentials and keeps them beside the file's other entries; logout removes only them"
+
+# docker's file and rules: ~/.docker/config.json (0600, in a 0700 directory)
+# when REGISTRY_AUTH_FILE is not set; --password-stdin needs -u; no prompt
+# without a terminal
+home="$TEST_TMP/home"
+mkdir -p "$home"
+printf 's3cret' | env -u REGISTRY_AUTH_FILE HOME="$home" "$LXR" login -u tester --password-stdin "$REGISTRY" \
+	>"$TEST_TMP/out" 2>&1 || fail "login to ~/.docker/config.json: $(cat "$TEST_TMP/out")"
+[ "$(stat -c %a "$home/.docker/config.json")" = 600 ] || fail "config.json's mode: $(stat -c %a "$home/.docker/config.json")"
+[ "$(stat -c %a "$home/.docker")" = 700 ] || fail "~/.docker's mode: $(stat -c %a "$home/.docker")"
+env -u REGISTRY_AUTH_FILE HOME="$home" "$LXR" pull "$REGISTRY/private:1" >/dev/null 2>&1 ||
+	fail "pull with ~/.docker/config.json's credentials"
+rc=0
+echo s3cret | "$LXR" login --password-stdin "$REGISTRY" >/dev/null 2>"$TEST_TMP/err" || rc=$?
+[ "$rc" = 2 ] && grep -q "needs --username" "$TEST_TMP/err" || fail "--password-stdin without -u: rc $rc: $(cat "$TEST_TMP/err")"
+rc=0
+"$LXR" login "$REGISTRY" </dev/null >/dev/null 2>"$TEST_TMP/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "not a terminal" "$TEST_TMP/err" || fail "login without a terminal: rc $rc: $(cat "$TEST_TMP/err")"
+pass "login writes docker's ~/.docker/config.json privately and asks only on a terminal"
+
+# A registry that hands out bearer tokens (Docker Hub's way): login asks its
+# token service with the credentials. docker-registry needs a signing
+# certificate setup for tokens, so a stand-in answers /v2/ and /token.
+port=$(free_port)
+cat >"$TEST_TMP/tokenreg.py" <<'PY'
+import base64, http.server, sys
+port = int(sys.argv[1])
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if self.path.startswith("/token"):
+            ok = self.headers.get("Authorization") == "Basic " + base64.b64encode(b"tok:en").decode()
+            ok = ok and "account=tok" in self.path and "service=stand-in" in self.path
+            self.send_response(200 if ok else 401)
+            self.end_headers()
+            self.wfile.write(b'{"token":"t"}' if ok else b'{}')
+        else:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d/token",service="stand-in"' % port)
+            self.end_headers()
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+python3 "$TEST_TMP/tokenreg.py" "$port" &
+tokpid=$!
+at_exit "kill $tokpid"
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+echo en | "$LXR" login -u tok --password-stdin "127.0.0.1:$port" >"$TEST_TMP/out" 2>&1 ||
+	fail "login through a token service: $(cat "$TEST_TMP/out")"
+echo no | "$LXR" login -u tok --password-stdin "127.0.0.1:$port" >"$TEST_TMP/out" 2>&1 &&
+	fail "the token service's refusal was taken for a login"
+grep -q "unauthorized" "$TEST_TMP/out" || fail "the token refusal: $(cat "$TEST_TMP/out")"
+pass "login through a registry's token service, as Docker Hub's"

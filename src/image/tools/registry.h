@@ -28,6 +28,8 @@ struct reg_resp {
 
 /* Where the registry for ref is and what credentials lxr has for it. */
 int reg_open(const struct img_ref *ref, const char *auth_file, struct reg_client *c, lxr_err *err);
+/* The same without credentials (a login brings its own). */
+void reg_open_bare(const struct img_ref *ref, struct reg_client *c);
 void reg_close(struct reg_client *c);
 /* GET base + path into memory (up to 8 MiB), authenticating on a 401 and
  * retrying once. accept may be NULL. */
@@ -71,6 +73,11 @@ int reg_fetch(struct reg_client *c, const char *url, const char *accept, const c
 	      struct reg_resp *r, lxr_err *err);
 /* Get a bearer token as the WWW-Authenticate challenge www says. */
 int reg_token(struct reg_client *c, const char *www, lxr_err *err);
+
+/* docker login's check of user and basic ("user:password") against the
+ * registry of c (reg_open of a reference on it): 0 when the registry takes
+ * them, or needs none. */
+int reg_login_check(struct reg_client *c, const char *user, const char *basic, lxr_err *err);
 
 /* Parse `Bearer realm="...",service="...",scope="..."`: value of key, or
  * NULL. Exposed for the unit test. */

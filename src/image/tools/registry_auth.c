@@ -92,7 +92,7 @@ static int load_creds(struct reg_client *c, const char *given, lxr_err *err)
 	return 0;
 }
 
-int reg_open(const struct img_ref *ref, const char *auth_file, struct reg_client *c, lxr_err *err)
+void reg_open_bare(const struct img_ref *ref, struct reg_client *c)
 {
 	static bool curl_ready;
 
@@ -106,6 +106,11 @@ int reg_open(const struct img_ref *ref, const char *auth_file, struct reg_client
 	c->ref.tag = ref->tag ? lxr_xstrdup(ref->tag) : NULL;
 	c->ref.digest = ref->digest ? lxr_xstrdup(ref->digest) : NULL;
 	c->base = reg_base_url(ref->registry);
+}
+
+int reg_open(const struct img_ref *ref, const char *auth_file, struct reg_client *c, lxr_err *err)
+{
+	reg_open_bare(ref, c);
 	if (load_creds(c, auth_file, err) < 0) {
 		reg_close(c);
 		return -1;
@@ -125,6 +130,7 @@ void reg_close(struct reg_client *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* scope NULL: none (a login's token asks for no repository) */
 static char *token_url(const char *www, const char *default_scope)
 {
 	_cleanup_free_ char *realm = reg_auth_param(www, "realm");
@@ -144,7 +150,7 @@ static char *token_url(const char *www, const char *default_scope)
 		_cleanup_free_ char *q = lxr_xasprintf("service=%s", service);
 		curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE);
 	}
-	{
+	if (scope || default_scope) {
 		_cleanup_free_ char *q = lxr_xasprintf("scope=%s", scope ? scope : default_scope);
 		curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE);
 	}
@@ -187,4 +193,58 @@ int reg_token(struct reg_client *c, const char *www, lxr_err *err)
 	}
 	json_decref(j);
 	return tok ? 0 : lxr_fail(err, EPROTO, "%s: token response without a token", c->base);
+}
+
+/* What docker login asks of a registry: /v2/ answers 200 without
+ * credentials (nothing to check), or with them as HTTP basic auth, or its
+ * token service gives a token for them. */
+int reg_login_check(struct reg_client *c, const char *user, const char *basic, lxr_err *err)
+{
+	_cleanup_free_ char *v2 = lxr_xasprintf("%s/v2/", c->base);
+	struct reg_resp r = {0};
+	long st;
+
+	if (reg_fetch(c, v2, NULL, NULL, &r, err) < 0)
+		return -1;
+	if (r.status == 401 && r.www_auth && !strncasecmp(r.www_auth, "Bearer", 6)) {
+		char *url = token_url(r.www_auth, NULL);
+		_cleanup_free_ char *q = lxr_xasprintf("account=%s", user);
+		CURLU *u = curl_url();
+
+		if (!url) {
+			lxr_fail(err, EPROTO, "%s: unusable WWW-Authenticate \"%s\"", c->base,
+				 r.www_auth);
+			reg_resp_free(&r);
+			curl_url_cleanup(u);
+			return -1;
+		}
+		/* account= as docker sends it: some token services want it */
+		curl_url_set(u, CURLUPART_URL, url, 0);
+		curl_free(url);
+		curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE);
+		curl_url_get(u, CURLUPART_URL, &url, 0);
+		curl_url_cleanup(u);
+		reg_resp_free(&r);
+		if (reg_fetch(c, url, NULL, basic, &r, err) < 0) {
+			curl_free(url);
+			return -1;
+		}
+		curl_free(url);
+	} else if (r.status == 401) {
+		reg_resp_free(&r);
+		if (reg_fetch(c, v2, NULL, basic, &r, err) < 0)
+			return -1;
+	}
+	st = r.status;
+	reg_resp_free(&r);
+	if (st == 200)
+		return 0;
+	if (st == 401 || st == 403)
+		return lxr_fail(err, EACCES,
+				"%s: unauthorized: user \"%s\" or its password refused "
+				"(HTTP %ld)",
+				c->ref.registry, user, st),
+		       lxr_err_hint(err, "check the user name and password (or access token)");
+	return lxr_fail(err, EPROTO, "%s: /v2/ answered HTTP %ld", c->base, st),
+	       lxr_err_hint(err, "is %s a container registry?", c->ref.registry);
 }

@@ -8,6 +8,7 @@
 
 #include "image/internal.h"
 #include "image/tools/registry.h"
+#include "lxr/image_tools.h"
 
 static void expect_ref(const char *in, const char *reg, const char *repo, const char *tag,
 		       const char *digest, const char *canon)
@@ -236,6 +237,37 @@ static void auth_challenge_parsing(void **state)
 	free(s);
 }
 
+/* docker login's SERVER: Docker Hub by any of its names, else the host */
+static void login_servers(void **state)
+{
+	static const struct {
+		const char *in, *registry, *key;
+	} cases[] = {
+	    {NULL, "docker.io", "https://index.docker.io/v1/"},
+	    {"", "docker.io", "https://index.docker.io/v1/"},
+	    {"docker.io", "docker.io", "https://index.docker.io/v1/"},
+	    {"https://index.docker.io/v1/", "docker.io", "https://index.docker.io/v1/"},
+	    {"registry-1.docker.io", "docker.io", "https://index.docker.io/v1/"},
+	    {"localhost:5000", "localhost:5000", "localhost:5000"},
+	    {"http://127.0.0.1:5000/v2/", "127.0.0.1:5000", "127.0.0.1:5000"},
+	    {"https://ghcr.io", "ghcr.io", "ghcr.io"},
+	    {"docker.io.example.com", "docker.io.example.com", "docker.io.example.com"},
+	};
+	char *reg, *key;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(img_login_server(cases[i].in, &reg, &key), 0);
+		assert_string_equal(reg, cases[i].registry);
+		assert_string_equal(key, cases[i].key);
+		free(reg);
+		free(key);
+	}
+	assert_int_equal(img_login_server("user@host", &reg, &key), -1);
+	free(reg);
+	free(key);
+}
+
 static void pull_policies(void **state)
 {
 	assert_int_equal(img_pull_policy_parse("always"), IMG_PULL_ALWAYS);
@@ -278,6 +310,7 @@ int main(void)
 	    cmocka_unit_test(entrypoint_and_cmd),
 	    cmocka_unit_test(index_picks_host_platform),
 	    cmocka_unit_test(auth_challenge_parsing),
+	    cmocka_unit_test(login_servers),
 	    cmocka_unit_test(pull_policies),
 	    cmocka_unit_test(config_changes),
 	};

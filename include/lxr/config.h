@@ -423,6 +423,29 @@ struct cfg_hook {
 	struct cfg_pos pos;
 };
 
+/* develop.watch: what `lxr watch` does when files under path change
+ * (Compose's file watch). */
+enum cfg_watch_action {
+	CFG_WATCH_SYNC,         /* copy the changes into the containers at target */
+	CFG_WATCH_REBUILD,      /* build the image again and recreate */
+	CFG_WATCH_RESTART,      /* restart the service */
+	CFG_WATCH_SYNC_RESTART, /* sync, then restart */
+	CFG_WATCH_SYNC_EXEC,    /* sync, then run exec in each container */
+};
+struct cfg_watch {
+	enum cfg_watch_action action;
+	char *path;              /* absolute, relative ones to the project directory */
+	char *target;            /* container path for the sync actions; NULL: none */
+	struct cfg_strs ignore;  /* .dockerignore patterns, relative to path */
+	struct cfg_strs include; /* the same; empty: everything */
+	struct cfg_hook exec;    /* sync+exec: exec.command.argv set */
+	bool initial_sync;       /* sync everything once when watch starts */
+	struct cfg_pos pos;
+};
+
+/* "sync", "rebuild", "restart", "sync+restart", "sync+exec" */
+const char *cfg_watch_action_name(enum cfg_watch_action a);
+
 /* deploy.update_config / rollback_config: how `lxr up` replaces a changed
  * service's containers, and how it goes back (supervisor/update.c). */
 enum cfg_update_order { CFG_UPDATE_STOP_FIRST, CFG_UPDATE_START_FIRST };
@@ -498,6 +521,8 @@ struct cfg_service {
 	/* lifecycle hooks, in the order they run */
 	struct cfg_hook *post_start, *pre_stop;
 	size_t n_post_start, n_pre_stop;
+	struct cfg_watch *watch; /* develop.watch */
+	size_t n_watch;
 	/* Compose keys lxr does not model yet, as written: not runnable */
 	struct cfg_raw_key *unmodelled;
 	size_t n_unmodelled;

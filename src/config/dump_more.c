@@ -96,31 +96,68 @@ static void x_lxr(struct cfg_out *o, const struct cfg_svc_x_lxr *x)
 	cfg_out_end_map(o);
 }
 
-/* post_start, pre_stop: each hook whole, its command as a list */
+/* A hook whole, its command as a list */
+static void hook(struct cfg_out *o, const struct cfg_hook *h)
+{
+	cfg_out_map(o);
+	cfg_out_strs(o, "command", &h->command.argv);
+	opt_str(o, "user", &h->user);
+	if (h->privileged.v)
+		flag(o, "privileged", true);
+	opt_str(o, "working_dir", &h->working_dir);
+	if (h->environment.n)
+		cfg_out_kvs(o, "environment", &h->environment);
+	cfg_out_end_map(o);
+}
+
+/* post_start, pre_stop */
 static void hooks(struct cfg_out *o, const char *k, const struct cfg_hook *v, size_t n)
 {
 	if (!n)
 		return;
 	cfg_out_key(o, k);
 	cfg_out_seq(o);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
+		hook(o, &v[i]);
+	cfg_out_end_seq(o);
+}
+
+/* develop.watch, in compose config's order of keys */
+static void develop(struct cfg_out *o, const struct cfg_service *s)
+{
+	cfg_out_key(o, "develop");
+	cfg_out_map(o);
+	cfg_out_key(o, "watch");
+	cfg_out_seq(o);
+	for (size_t i = 0; i < s->n_watch; i++) {
+		const struct cfg_watch *w = &s->watch[i];
 		cfg_out_map(o);
-		cfg_out_strs(o, "command", &v[i].command.argv);
-		opt_str(o, "user", &v[i].user);
-		if (v[i].privileged.v)
-			flag(o, "privileged", true);
-		opt_str(o, "working_dir", &v[i].working_dir);
-		if (v[i].environment.n)
-			cfg_out_kvs(o, "environment", &v[i].environment);
+		cfg_out_kv(o, "path", w->path);
+		cfg_out_kv(o, "action", cfg_watch_action_name(w->action));
+		if (w->target)
+			cfg_out_kv(o, "target", w->target);
+		if (w->exec.command.argv.n) {
+			cfg_out_key(o, "exec");
+			hook(o, &w->exec);
+		}
+		if (w->include.n)
+			cfg_out_strs(o, "include", &w->include);
+		if (w->ignore.n)
+			cfg_out_strs(o, "ignore", &w->ignore);
+		if (w->initial_sync)
+			flag(o, "initial_sync", true);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);
+	cfg_out_end_map(o);
 }
 
 void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 {
 	hooks(o, "post_start", s->post_start, s->n_post_start);
 	hooks(o, "pre_stop", s->pre_stop, s->n_pre_stop);
+	if (s->n_watch)
+		develop(o, s);
 	if (s->n_env_files)
 		env_files(o, s);
 	if (s->cap_add.n)

@@ -208,6 +208,13 @@ int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, con
 int cfg_svc_read_post_start(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_pre_stop(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_hooks_free(struct cfg_hook *v, size_t n);
+void cfg_hook_clear(struct cfg_hook *h);
+/* One hook mapping {command, user, privileged, working_dir, environment};
+ * key names it in messages (post_start, develop.watch exec). */
+int cfg_read_hook(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_hook *h);
+/* develop: its watch rules (service_develop.c) */
+int cfg_svc_read_develop(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_watch_free(struct cfg_watch *v, size_t n);
 /* A key lxr does not model, kept as written (raw.c). */
 int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key);
 int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out);

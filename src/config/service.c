@@ -602,6 +602,7 @@ static const struct cfg_key service_keys[] = {
     K(secrets, cfg_svc_read_secrets),
     K(configs, cfg_svc_read_configs),
     K(post_start, cfg_svc_read_post_start),
+    K(develop, cfg_svc_read_develop),
     K(pre_stop, cfg_svc_read_pre_stop),
     {"x-lxr", "service.x-lxr", cfg_svc_read_x_lxr},
 };

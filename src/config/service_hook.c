@@ -10,14 +10,19 @@
 
 #define HOOK_HINT "e.g. - command: [\"sh\", \"-c\", \"echo started\"]"
 
+void cfg_hook_clear(struct cfg_hook *h)
+{
+	cfg_strs_free(&h->command.argv);
+	free(h->user.v);
+	free(h->working_dir.v);
+	cfg_kvs_free(&h->environment);
+	memset(h, 0, sizeof(*h));
+}
+
 void cfg_hooks_free(struct cfg_hook *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		cfg_strs_free(&v[i].command.argv);
-		free(v[i].user.v);
-		free(v[i].working_dir.v);
-		cfg_kvs_free(&v[i].environment);
-	}
+	for (size_t i = 0; i < n; i++)
+		cfg_hook_clear(&v[i]);
 	free(v);
 }
 
@@ -25,7 +30,7 @@ void cfg_hooks_free(struct cfg_hook *v, size_t n)
 struct hook_read {
 	struct cfg_hook *h;
 	const char *key; /* post_start, pre_stop */
-	char what[48];
+	char what[64];
 };
 
 static const char *what(struct hook_read *r, const char *field)
@@ -105,7 +110,7 @@ static int hook_environment(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-static int read_hook(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_hook *h)
+int cfg_read_hook(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_hook *h)
 {
 	static const struct cfg_key keys[] = {
 	    {"command", NULL, hook_command},         {"user", NULL, hook_user},
@@ -149,7 +154,7 @@ static int read_hooks(struct cfg_ctx *c, struct cfg_node *n, const char *key, st
 	}
 	*out = lxr_xcalloc(n->n ? n->n : 1, sizeof(**out));
 	for (size_t i = 0; i < n->n; i++, (*n_out)++)
-		if (read_hook(c, n->items[i], key, &(*out)[i]) < 0)
+		if (cfg_read_hook(c, n->items[i], key, &(*out)[i]) < 0)
 			r = -1;
 	return r;
 }

@@ -232,20 +232,6 @@ static int read_blkio_config(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, obj);
 }
 
-/* develop (compose watch): used only by `compose watch` / `up --watch`,
- * which lxr has not; read for its syntax, then left alone as compose
- * leaves it without --watch. */
-static int read_develop(struct cfg_ctx *c, struct cfg_node *n, void *obj)
-{
-	(void)obj;
-	if (cfg_is_null(n))
-		return 0;
-	if (!cfg_expect(c, n, CFG_NODE_MAP, "develop"))
-		return -1;
-	cfg_interpolate_all(c, n);
-	return 0;
-}
-
 static const struct cfg_key tune_keys[] = {
     {"stdin_open", NULL, read_stdin_open},
     {"tty", NULL, read_tty},
@@ -264,7 +250,6 @@ static const struct cfg_key tune_keys[] = {
     {"platform", NULL, read_platform},
     {"runtime", NULL, read_runtime},
     {"scale", NULL, read_scale},
-    {"develop", NULL, read_develop},
 };
 
 const struct cfg_key *cfg_svc_tune_keys(size_t *n)

@@ -488,6 +488,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_file_refs_free(s->secrets, s->n_secrets);
 	cfg_hooks_free(s->post_start, s->n_post_start);
 	cfg_hooks_free(s->pre_stop, s->n_pre_stop);
+	cfg_watch_free(s->watch, s->n_watch);
 	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
 	cfg_raw_free(&s->device_requests);
 	cfg_strs_free(&s->cdi_devices);

@@ -149,7 +149,7 @@ static const struct {
     {"service.platform.other", false},        /* no emulation */
     {"service.runtime", true},                /* lxr */
     {"service.runtime.other", false},         /* lxr is the runtime */
-    {"service.develop", true},                /* compose watch only: ignored as without --watch */
+    {"service.develop", true},                /* lxr watch (cli/cmd_watch.c) */
     {"service.stdin_open", true},             /* false; true below */
     {"service.tty", true},                    /* false; true below */
     {"service.oom_kill_disable", true},

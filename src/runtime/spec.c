@@ -30,10 +30,12 @@ static const char *const default_readonly[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-/* docker's device cgroup (its default OCI spec): deny everything, then
+/* docker's device cgroup (runc's AllowedDevices): deny everything, then
  * allow the nodes every container gets, its own PTYs, and mknod of any node,
  * so a node made in the container exists but opening it fails with EPERM.
- * /dev/fuse and the like only through a devices entry. */
+ * /dev/fuse and the like only through a devices entry. Not the host's
+ * console (c 5:1): a node made for it would read what is typed there and
+ * push input into it (TIOCSTI). */
 static const struct lxr_device_rule default_device_rules[] = {
     {false, 'a', -1, -1, "rwm"}, {true, 'c', -1, -1, "m"},
     {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"}, /* null */
@@ -42,7 +44,6 @@ static const struct lxr_device_rule default_device_rules[] = {
     {true, 'c', 1, 8, "rwm"},                              /* random */
     {true, 'c', 1, 9, "rwm"},                              /* urandom */
     {true, 'c', 5, 0, "rwm"},                              /* tty */
-    {true, 'c', 5, 1, "rwm"},                              /* console */
     {true, 'c', 5, 2, "rwm"},                              /* ptmx */
     {true, 'c', 136, -1, "rwm"},                           /* pts/N */
 };

@@ -335,6 +335,9 @@ char **plan_down_volume_dirs(const struct cfg_stack *st);
 /* Append an OCI mount (private propagation) to spec. */
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
 			 unsigned long flags, const char *data);
+/* The flags of a bind of a file lxr writes for the container (/etc/hosts,
+ * resolv.conf): read-only when its root is, as docker's. */
+unsigned long plan_etc_bind_flags(const struct lxr_spec *spec);
 /* Point spec at a network endpoint: join its namespace (netns_path) and
  * bind its /etc/hosts and resolv.conf over the runtime's, unless a mount
  * of spec's own is there already (a user's -v wins, as with docker). */

@@ -37,6 +37,13 @@ static bool has_mount(const struct lxr_spec *s, const char *dst)
 	return false;
 }
 
+unsigned long plan_etc_bind_flags(const struct lxr_spec *spec)
+{
+	/* docker's: writable unless the root is read-only (else a read_only
+	 * container still writes host files) */
+	return MS_BIND | (spec->readonly_root ? MS_RDONLY : 0);
+}
+
 void plan_spec_join_endpoint(struct lxr_spec *spec, const char *netns_path, const char *hosts_path,
 			     const char *resolv_path)
 {
@@ -46,9 +53,11 @@ void plan_spec_join_endpoint(struct lxr_spec *spec, const char *netns_path, cons
 	spec->ns[LXR_NS_NET].own = true;
 	/* after the runtime's own /etc binds, so these win */
 	if (!has_mount(spec, "/etc/hosts"))
-		plan_spec_add_mount(spec, "/etc/hosts", "bind", hosts_path, MS_BIND, NULL);
+		plan_spec_add_mount(spec, "/etc/hosts", "bind", hosts_path,
+				    plan_etc_bind_flags(spec), NULL);
 	if (!has_mount(spec, "/etc/resolv.conf"))
-		plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", resolv_path, MS_BIND, NULL);
+		plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", resolv_path,
+				    plan_etc_bind_flags(spec), NULL);
 }
 
 static void env_put(char ***env, const char *key, const char *value)

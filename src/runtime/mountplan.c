@@ -132,6 +132,9 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 	const unsigned long nsd = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	/* read-only unless the spec says otherwise (docker: --privileged) */
 	const unsigned long sys_ro = spec->writable_sysfs ? 0 : MS_RDONLY;
+	/* docker's rule for the files it writes: writable unless the root is
+	 * read-only (else a read_only container still writes host files) */
+	const unsigned long etc_ro = spec->readonly_root ? MS_RDONLY : 0;
 
 	memset(plan, 0, sizeof(*plan));
 	add_mount(plan, "/proc", "proc", nsd, NULL);
@@ -140,11 +143,11 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 	if (etc->cgroup2)
 		add_mount(plan, "/sys/fs/cgroup", "cgroup2", nsd | sys_ro, NULL);
 	if (etc->hostname)
-		add_bind(plan, "/etc/hostname", etc->hostname, 0);
+		add_bind(plan, "/etc/hostname", etc->hostname, etc_ro);
 	if (etc->hosts)
-		add_bind(plan, "/etc/hosts", etc->hosts, 0);
+		add_bind(plan, "/etc/hosts", etc->hosts, etc_ro);
 	if (etc->resolv)
-		add_bind(plan, "/etc/resolv.conf", etc->resolv, 0);
+		add_bind(plan, "/etc/resolv.conf", etc->resolv, etc_ro);
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct lxr_mount *m = &spec->mounts[i];

@@ -120,11 +120,13 @@ static void join_endpoint(struct sup_instance *in, const struct lxr_endpoint *ep
 	sp->ns[LXR_NS_NET].join_path = lxr_xstrdup(ep->netns_path);
 	sp->ns[LXR_NS_NET].own = true;
 	if (!mounted(sp, "/etc/hosts")) {
-		plan_spec_add_mount(sp, "/etc/hosts", "bind", ep->hosts_path, MS_BIND, NULL);
+		plan_spec_add_mount(sp, "/etc/hosts", "bind", ep->hosts_path,
+				    plan_etc_bind_flags(sp), NULL);
 		in->plan.carrier_mounts++;
 	}
 	if (!mounted(sp, "/etc/resolv.conf")) {
-		plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep->resolv_path, MS_BIND, NULL);
+		plan_spec_add_mount(sp, "/etc/resolv.conf", "bind", ep->resolv_path,
+				    plan_etc_bind_flags(sp), NULL);
 		in->plan.carrier_mounts++;
 	}
 	in->net_joined = true;

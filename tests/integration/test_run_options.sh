@@ -24,6 +24,32 @@ expect_grep "$OUT" "Read-only file system" "--read-only root"
 expect_grep "$OUT" "tmp-ok" "--tmpfs under --read-only"
 pass "--read-only makes / read-only"
 
+# the /etc files lxr writes for the container are bound read-only with a
+# read-only root, as docker's (else a read_only container still writes
+# host files), and writable without it
+etcw='for f in /etc/hosts /etc/resolv.conf /etc/hostname; do (echo "# x" >> $f) 2>/dev/null && echo "$f writable"; done; echo checked'
+for net in none bridge; do
+	run run --rm --name "$(cname roetc)" --read-only --network "$net" "$ROOTFS" /bin/sh -c "$etcw"
+	expect_out checked "--read-only --network $net: the /etc files"
+	run run --rm --name "$(cname rwetc)" --network "$net" "$ROOTFS" /bin/sh -c "$etcw"
+	expect_out "$(printf '/etc/hosts writable\n/etc/resolv.conf writable\n/etc/hostname writable\nchecked')" \
+		"--network $net: the /etc files without --read-only"
+done
+stack <<'Y'
+name: roetc
+services:
+  ro:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    read_only: true
+Y
+run -f "$STACK" up -d
+expect_rc 0 "up of a read_only service"
+run -f "$STACK" exec -T ro /bin/sh -c "$etcw"
+expect_out checked "a read_only service's /etc files"
+run -f "$STACK" down
+pass "/etc/hosts, resolv.conf and hostname are read-only with a read-only root (run and up), writable without"
+
 run run --rm --name "$(cname env)" -w /srv/app -e A=1 -e B="two words" -h myhost "$ROOTFS" /bin/sh -c 'pwd; echo "$A|$B|$HOSTNAME|$HOME"; cat /etc/hostname'
 expect_out "$(printf '/srv/app\n1|two words|myhost|/root\nmyhost')" "-w -e -h"
 pass "-w, -e and -h set the working directory, environment and hostname"

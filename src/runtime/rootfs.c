@@ -130,6 +130,20 @@ static int remount_bind(const char *path, unsigned long flags, const char *shown
 		  NULL) < 0)
 		return lxr_fail(err, errno,
 				"remount %s read-only/nosuid (mount MS_REMOUNT|MS_BIND)", shown);
+	/* The remount changes the top mount only: what the host has mounted
+	 * below a bind's source (a tmpfs, /proc under a bind of /) would stay
+	 * writable. Read-only all the way down, as docker 25 makes an ro
+	 * bind; a kernel before 5.12 has no mount_setattr and keeps the old
+	 * (docker 24) meaning. */
+	if (flags & MS_RDONLY) {
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) <
+			0 &&
+		    errno != ENOSYS)
+			return lxr_fail(err, errno,
+					"make %s read-only below too (mount_setattr AT_RECURSIVE)",
+					shown);
+	}
 	return 0;
 }
 

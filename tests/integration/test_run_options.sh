@@ -15,6 +15,19 @@ expect_rc 125 "missing bind source"
 [ ! -e "$TEST_TMP/nope" ] || fail "a missing bind source must not be created"
 pass "-v SRC:DST[:ro] binds host paths; a missing source is refused"
 
+# :ro holds below the bind too: a mount the host has under its source
+# (here a tmpfs) is read-only in the container, as docker 25 binds it
+mkdir -p "$TEST_TMP/share/sub"
+mount -t tmpfs -o size=1m lxrt-sub "$TEST_TMP/share/sub"
+at_exit umount "$TEST_TMP/share/sub"
+run run --rm --name "$(cname volrec)" -v "$TEST_TMP/share:/data:ro" "$ROOTFS" /bin/sh -c '(echo x > /data/sub/z) 2>&1; grep " /data/sub " /proc/self/mounts | cut -d" " -f4'
+expect_grep "$OUT" "Read-only file system" "a host mount below an :ro bind's source"
+expect_grep "$OUT" "^ro," "the submount's options in the container"
+[ ! -e "$TEST_TMP/share/sub/z" ] || fail "a mount below an :ro bind was written"
+[ "$(grep " $TEST_TMP/share/sub " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1)" = rw ] ||
+	fail "the host's own mount below the bind became read-only"
+pass ":ro makes the mounts below a bind read-only too, in the container only"
+
 run run --rm --name "$(cname tmpfs)" --tmpfs /scratch:size=1m "$ROOTFS" /bin/sh -c 'grep " /scratch " /proc/self/mounts | cut -d" " -f3,4'
 expect_grep "$OUT" "^tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k" "--tmpfs"
 pass "--tmpfs mounts a tmpfs with docker's default flags"

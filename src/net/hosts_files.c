@@ -12,21 +12,27 @@
 
 #include "net/internal.h"
 
+/* The most blank padding a rewrite writes: the container may have grown
+ * its file to any size, and padding all of it would have every rewrite on
+ * the network allocate and write that much. */
+#define PAD_MAX (1 << 20)
+
 /* Bind-mounted files keep their inode: rewrite in place, never rename.
  * The new text goes over the old in one write, padded with blank lines to
  * the old length, and the tail is cut after: between the two calls a
  * reader finds the new lines and blanks, never an empty file (as a
- * truncate first would leave it) nor a stub of an old line. */
+ * truncate first would leave it) nor a stub of an old line. A file the
+ * container made longer than PAD_MAX is cut without padding. */
 int net_write_in_place(const char *path, const char *text, lxr_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = strlen(text), n = len;
 	struct stat st;
 
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if (fstat(fd, &st) == 0 && (size_t)st.st_size > len) {
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size > len && st.st_size <= PAD_MAX) {
 		n = (size_t)st.st_size;
 		buf = lxr_xmalloc(n);
 		memcpy(buf, text, len);

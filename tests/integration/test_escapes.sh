@@ -168,3 +168,23 @@ expect_out container "exec once the container runs"
 pass "$tries execs during a slow start never ran in the host's filesystem"
 run down -p "$PROJECT" -v
 expect_rc 0 "down the slow stack"
+
+# ---- a hosts file grown huge does not reach its neighbours ------------------
+# /etc/hosts is the container's to write, and lxr rewrites every hosts file
+# on a network when a container joins or leaves: a file grown to 300 MB
+# must not make the next container's lxr allocate and write 300 MB.
+big=$(cname bighosts)
+run run -d --name "$big" "$ROOTFS" /bin/sh -c 'truncate -s 300M /etc/hosts && touch /tmp/grown; exec sleep 1000'
+expect_rc 0 "a container that grows its /etc/hosts"
+at_exit "$LXR" rm -f "$big"
+for _ in $(seq 200); do "$LXR" exec "$big" test -e /tmp/grown 2>/dev/null && break; sleep 0.05; done
+rss=$(python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$LXR" run --rm --name "$(cname neighbour)" "$ROOTFS" true) ||
+	fail "a run beside the grown hosts file failed"
+[ "$rss" -lt 102400 ] || fail "a neighbour's lxr run peaked at $rss KiB beside a 300 MB /etc/hosts"
+run exec "$big" /bin/sh -c 'wc -c < /etc/hosts; grep -c "$(hostname)" /etc/hosts'
+expect_grep "$OUT" "^[0-9]{1,4}$" "the grown hosts file was rewritten to its lines"
+run rm -f "$big"
+pass "a container's 300 MB /etc/hosts cost its neighbour's lxr run $rss KiB, and was rewritten"

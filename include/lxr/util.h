@@ -281,6 +281,9 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...) __attribute__((format
  * /proc/PID/cmdline shows (what `ps` prints), within argv's original size. */
 void lxr_proc_title_init(int argc, char **argv);
 void lxr_set_proc_title(const char *title);
+/* Zero the environment strings lxr started with, which /proc/PID/environ
+ * shows: for a fork about to enter a container (it uses the spec's). */
+void lxr_proc_scrub_environ(void);
 
 /* ---- where lxr keeps things (docs/architecture.md) ------------------- */
 /* Each resolves env var, then built-in default. Returned strings are static. */

@@ -421,6 +421,9 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	 * (other services' environments, lxr's own): non-dumpable, so nothing
 	 * in the container can read it or its descriptors through /proc. */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* A neighbour sharing the PID namespace (pid: service:X) with
+	 * CAP_SYS_PTRACE overrides that: no host environment for it to read. */
+	lxr_proc_scrub_environ();
 	/* Shares fate with lxr: if lxr dies, PID 1 dies and with it the
 	 * whole PID namespace. Set before waiting so no death is missed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

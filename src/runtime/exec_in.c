@@ -99,6 +99,9 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	 * open /proc/PID/fd, mem or environ of it or of the clone below, which
 	 * inherits the flag. */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* ...which CAP_SYS_PTRACE (a cap_add) overrides: the environment of
+	 * the shell that ran lxr must not be there to read */
+	lxr_proc_scrub_environ();
 	if (stat("/", &host_root) < 0) {
 		lxr_fail(&err, errno, "stat /");
 		rt_child_fail(sync, 125, &err);
@@ -142,6 +145,13 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 		lxr_err_hint(&err, "it is still starting: try again once it runs");
 		rt_child_fail(sync, 125, &err);
 	}
+	/* The container's credentials, no_new_privs and seccomp filter before
+	 * the clone: this helper is not in the container's PID namespace, its
+	 * clone is, and from birth a process there with CAP_SYS_PTRACE (a
+	 * cap_add) could trace it. Born with the container's own credentials,
+	 * it has nothing more to give than the container has. */
+	if (rt_process_apply_creds(proc, &err) < 0)
+		rt_child_fail(sync, 125, &err);
 	pid =
 	    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
 	if (pid < 0) {
@@ -155,10 +165,6 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (proc->terminal && rt_child_open_pty(sync, proc, &slave, &err) < 0)
 			rt_child_fail(sync, 125, &err);
-		if (rt_process_apply_creds(proc, &err) < 0)
-			rt_child_fail(sync, 125, &err);
-		if (!io->detach)
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		rt_child_exec(proc, sync, io->fds, slave);
 	}
 	/* Our pid as seen outside (this helper is still in lxr's PID

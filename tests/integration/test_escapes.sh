@@ -188,3 +188,37 @@ run exec "$big" /bin/sh -c 'wc -c < /etc/hosts; grep -c "$(hostname)" /etc/hosts
 expect_grep "$OUT" "^[0-9]{1,4}$" "the grown hosts file was rewritten to its lines"
 run rm -f "$big"
 pass "a container's 300 MB /etc/hosts cost its neighbour's lxr run $rss KiB, and was rewritten"
+
+# ---- what enters a container holds no more than the container -----------------
+# With CAP_SYS_PTRACE (a cap_add) a container reads the status and environ
+# of every process in it, and could trace them: a health check's or an
+# exec's process must be born with the container's credentials, and hold
+# nothing of the host's environment, for its whole life.
+stack <<Y
+name: esctr$$
+services:
+  tracer:
+    image: $IMG
+    cap_add: [SYS_PTRACE]
+    command: ["/bin/sh", "-c", "/probe capscan 8 '$LXR_TEST_HOST_SECRET' >/tmp/caps.txt 2>&1; exec sleep 1000"]
+    healthcheck:
+      test: ["CMD", "/bin/true"]
+      interval: 20ms
+      timeout: 2s
+      retries: 1000
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d of the tracer"
+end=$((SECONDS + 6))
+while [ $SECONDS -lt $end ]; do
+	"$LXR" exec -f "$STACK" tracer /bin/true >/dev/null 2>&1 || true
+done
+for _ in $(seq 100); do
+	run exec -f "$STACK" tracer cat /tmp/caps.txt
+	[ -n "$OUT" ] && break
+	sleep 0.1
+done
+expect_grep "$OUT" "^held \([0-9]+ rounds, [0-9]+ processes read\)$" "a process entering the container, seen with CAP_SYS_PTRACE: $OUT"
+scanned=$OUT
+run down -f "$STACK"
+pass "execs and health checks held no capability and no host environment beyond the container's ($scanned)"

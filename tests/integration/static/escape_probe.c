@@ -17,7 +17,13 @@
  *                                swap DIR for a link to /proc/self/fd/N
  *                                (N = 3..40) and back, as fast as it can:
  *                                a process entering the container that
- *                                chdirs into DIR must not follow it */
+ *                                chdirs into DIR must not follow it
+ *   escape_probe capscan SECONDS SECRET
+ *                                for SECONDS, read the status and environ
+ *                                of every other process: none may hold a
+ *                                capability outside our bounding set, nor
+ *                                SECRET in its environment (run with
+ *                                CAP_SYS_PTRACE, which opens both) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -225,6 +231,74 @@ static int fdscan(double seconds)
 	return escapes ? 1 : 0;
 }
 
+static unsigned long long cap_field(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+static bool read_small(const char *path, char *buf, size_t size, ssize_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*len = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (fd >= 0)
+		close(fd);
+	if (*len < 0)
+		return false;
+	buf[*len] = '\0';
+	return true;
+}
+
+static int capscan(double seconds, const char *secret)
+{
+	double end = now() + seconds;
+	unsigned long long bounding;
+	char buf[65536], path[64], d[256];
+	long rounds = 0, seen = 0;
+	ssize_t n;
+
+	if (!read_small("/proc/self/status", buf, sizeof(buf), &n))
+		return printf("cannot read /proc/self/status\n"), 2;
+	bounding = cap_field(buf, "\nCapBnd:");
+	while (now() < end && escapes < 5) {
+		DIR *proc = opendir("/proc");
+		struct dirent *p;
+
+		while (proc && (p = readdir(proc))) {
+			int pid = atoi(p->d_name);
+			unsigned long long eff;
+
+			if (pid <= 0 || pid == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/status", pid);
+			if (!read_small(path, buf, sizeof(buf), &n))
+				continue;
+			seen++;
+			eff = cap_field(buf, "\nCapEff:") | cap_field(buf, "\nCapPrm:");
+			if (eff & ~bounding) {
+				snprintf(d, sizeof(d),
+					 "pid %d holds capabilities %llx beyond ours %llx", pid,
+					 eff, bounding);
+				escape("caps", d);
+			}
+			snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+			if (read_small(path, buf, sizeof(buf), &n) &&
+			    contains(buf, (size_t)n, secret)) {
+				snprintf(d, sizeof(d), "pid %d's environ holds the host's secret",
+					 pid);
+				escape("environ", d);
+			}
+		}
+		if (proc)
+			closedir(proc);
+		rounds++;
+	}
+	if (!escapes)
+		printf("held (%ld rounds, %ld processes read)\n", rounds, seen);
+	return escapes ? 1 : 0;
+}
+
 static int stdio(const char *secret)
 {
 	/* Opening a pipe's other end is no escape; reading the host's words
@@ -265,6 +339,8 @@ int main(int argc, char **argv)
 		return fdscan(atof(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "stdio"))
 		return stdio(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "capscan"))
+		return capscan(atof(argv[2]), argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "swapcwd"))
 		return swapcwd(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of escape_probe.c\n");

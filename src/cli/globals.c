@@ -168,7 +168,10 @@ void cli_profiles_default(char ***profiles, const char *file)
 	char *save = NULL, *p;
 
 	/* no --profile: compose's COMPOSE_PROFILES, from the environment or
-	 * the project's .env; "a,b", and set but empty enables the profile "" */
+	 * the project's .env, split at each comma and trimmed as compose-go
+	 * does: unset or empty is the one profile "", and "a,,b" has it too
+	 * (so a service with `profiles: [""]`, a variable's empty default,
+	 * runs). */
 	if (*profiles)
 		return;
 	env = getenv("COMPOSE_PROFILES");
@@ -176,17 +179,19 @@ void cli_profiles_default(char ***profiles, const char *file)
 		path = dotenv_path(file ? file : cli_globals.file);
 		env = dot = cfg_dotenv_file_get(path, "COMPOSE_PROFILES");
 	}
-	if (!env)
-		return;
-	list = lxr_xstrdup(env);
-	if (!*list) {
-		lxr_strv_push(profiles, lxr_xstrdup(""));
-		return;
-	}
-	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		while (*p == ' ')
+	list = lxr_xstrdup(env ? env : "");
+	for (p = list;; p = save + 1) {
+		char *end;
+		save = p + strcspn(p, ",");
+		bool last = !*save;
+		*save = '\0';
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 			p++;
-		p[strcspn(p, " ")] = '\0';
+		end = p + strlen(p);
+		while (end > p && strchr(" \t\n\r", end[-1]))
+			*--end = '\0';
 		lxr_strv_push(profiles, lxr_xstrdup(p));
+		if (last)
+			break;
 	}
 }

@@ -25,10 +25,10 @@ static bool in_list(const char *const *list, const char *s)
 }
 
 /* Compose: no profiles means always enabled; otherwise one must be active
- * or the service be named on the command line. */
+ * (the profile "*": all are) or the service be named on the command line. */
 static bool enabled(const struct cfg_service *s, const struct plan_select *sel)
 {
-	if (!s->profiles.n || in_list(sel->targets, s->name))
+	if (!s->profiles.n || in_list(sel->targets, s->name) || in_list(sel->profiles, "*"))
 		return true;
 	for (size_t i = 0; i < s->profiles.n; i++)
 		if (in_list(sel->profiles, s->profiles.v[i].v))

@@ -78,6 +78,23 @@ YAML
 [ "$("$LXR" config -f "$tmp/graph.yaml" --services --profile debug | tr '\n' ' ')" = "a b c " ] ||
 	fail "--services --profile"
 "$LXR" config -f "$tmp/graph.yaml" --graph | grep -q '^digraph "lxr-test-config' || fail "--graph"
+# COMPOSE_PROFILES as compose-go splits it: at commas, trimmed; unset or
+# empty is the profile "" (a profile a variable's empty default names);
+# the profile "*" is every one
+cat >"$tmp/prof.yaml" <<'YAML'
+services:
+  a: {image: busybox}
+  e: {image: busybox, profiles: ["${E_PROFILE:-}"]}
+  d: {image: busybox, profiles: [debug]}
+  o: {image: busybox, profiles: [ops]}
+YAML
+services() { "$LXR" config -f "$tmp/prof.yaml" --services "$@" | tr '\n' ' '; }
+[ "$(env -u COMPOSE_PROFILES "$LXR" config -f "$tmp/prof.yaml" --services | tr '\n' ' ')" = "a e " ] ||
+	fail "COMPOSE_PROFILES unset: the profile \"\" is on"
+[ "$(COMPOSE_PROFILES=' debug ,	ops' services)" = "a d o " ] || fail "COMPOSE_PROFILES with blanks: $(COMPOSE_PROFILES=' debug ,	ops' services)"
+[ "$(COMPOSE_PROFILES='debug,,' services)" = "a e d " ] || fail "COMPOSE_PROFILES with an empty entry"
+[ "$(COMPOSE_PROFILES=ops services --profile debug)" = "a d " ] || fail "--profile wins over COMPOSE_PROFILES"
+[ "$(services --profile '*')" = "a e d o " ] || fail "--profile '*' is every profile: $(services --profile '*')"
 set +e
 "$LXR" config -f "$tmp/graph.yaml" --services nope 2>"$tmp/err"; rc=$?
 set -e

@@ -68,7 +68,6 @@ static const char docker_rules[] = "deny a -1:-1 rwm\n"
 				   "allow c 1:8 rwm\n"
 				   "allow c 1:9 rwm\n"
 				   "allow c 5:0 rwm\n"
-				   "allow c 5:1 rwm\n"
 				   "allow c 5:2 rwm\n"
 				   "allow c 136:-1 rwm\n";
 

@@ -190,7 +190,7 @@ static void docker_default_list(void **state)
 	assert_true(allows(r, 'c', 1, 8, RT_DEV_READ)); /* random */
 	assert_true(allows(r, 'c', 1, 9, RT_DEV_READ)); /* urandom */
 	assert_true(allows(r, 'c', 5, 0, rw));          /* tty */
-	assert_true(allows(r, 'c', 5, 1, rw));          /* console */
+	assert_false(allows(r, 'c', 5, 1, rw));         /* the host's console: not runc's */
 	assert_true(allows(r, 'c', 5, 2, rw));          /* ptmx */
 	assert_true(allows(r, 'c', 136, 0, rw));        /* pts/0 */
 	assert_true(allows(r, 'c', 136, 4095, rw));
@@ -246,7 +246,6 @@ static void v1_writes(void **state)
 			       "devices/devices.allow=c 1:8 rwm\n"
 			       "devices/devices.allow=c 1:9 rwm\n"
 			       "devices/devices.allow=c 5:0 rwm\n"
-			       "devices/devices.allow=c 5:1 rwm\n"
 			       "devices/devices.allow=c 5:2 rwm\n"
 			       "devices/devices.allow=c 136:* rwm\n");
 	/* v2 writes no knob for them: a BPF program does the work */

@@ -193,17 +193,54 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 		return over;
 	struct cfg_node *out = map_copy(c, base);
 	for (size_t i = 0; i < over->n; i++) {
-		struct cfg_node *k = over->pairs[i].key, *b = map_get(out, k->raw);
-		map_put(c, out, k,
-			b ? merge(c, k->raw, b, over->pairs[i].value, depth + 1)
-			  : over->pairs[i].value);
+		struct cfg_node *k = over->pairs[i].key, *v = over->pairs[i].value;
+		struct cfg_node *b = map_get(out, k->raw);
+		if (v->tag == CFG_TAG_RESET) /* gone from what it merges over */
+			cfg_map_drop(out, k->raw);
+		else
+			map_put(c, out, k,
+				b && v->tag != CFG_TAG_OVERRIDE ? merge(c, k->raw, b, v, depth + 1)
+								: v);
 	}
 	return out;
 }
 
 struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over)
 {
-	return merge(c, "", base, over, 0);
+	return over->tag == CFG_TAG_OVERRIDE ? over : merge(c, "", base, over, 0);
+}
+
+void cfg_map_drop(struct cfg_node *m, const char *key)
+{
+	for (size_t i = 0; m->kind == CFG_NODE_MAP && i < m->n; i++)
+		if (!strcmp(m->pairs[i].key->raw, key)) {
+			memmove(&m->pairs[i], &m->pairs[i + 1],
+				(m->n - i - 1) * sizeof(m->pairs[0]));
+			m->n--;
+			return;
+		}
+}
+
+static void strip(struct cfg_node *n, int depth)
+{
+	if (!n || depth > 64)
+		return;
+	for (size_t i = 0; n->kind == CFG_NODE_MAP && i < n->n;) {
+		if (n->pairs[i].value->tag == CFG_TAG_RESET) {
+			memmove(&n->pairs[i], &n->pairs[i + 1],
+				(n->n - i - 1) * sizeof(n->pairs[0]));
+			n->n--;
+			continue;
+		}
+		strip(n->pairs[i++].value, depth + 1);
+	}
+	for (size_t i = 0; n->kind == CFG_NODE_SEQ && i < n->n; i++)
+		strip(n->items[i], depth + 1);
+}
+
+void cfg_strip_resets(struct cfg_node *n)
+{
+	strip(n, 0);
 }
 
 /* ---- finding the base ------------------------------------------------------------ */

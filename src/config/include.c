@@ -129,6 +129,10 @@ static int add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair
 	}
 	for (size_t i = 0; i < from->value->n; i++) {
 		struct cfg_pair *p = &from->value->pairs[i], *had = pair_of(to->value, p->key->raw);
+		if (merge && p->value->tag == CFG_TAG_RESET) { /* a service gone */
+			cfg_map_drop(to->value, p->key->raw);
+			continue;
+		}
 		if (had && merge) {
 			had->value = cfg_merge_nodes(c, had->value, p->value);
 			continue;
@@ -394,17 +398,6 @@ static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 	return r;
 }
 
-static void drop_pair(struct cfg_node *map, const char *key)
-{
-	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->pairs[i].key->raw, key)) {
-			memmove(&map->pairs[i], &map->pairs[i + 1],
-				(map->n - i - 1) * sizeof(map->pairs[0]));
-			map->n--;
-			return;
-		}
-}
-
 /* compose's -f a -f b: each later file merged over the stack file, its
  * sections service by service with compose's rules, its other top-level
  * keys (name, x-*) replacing the earlier ones; relative paths in it are
@@ -434,7 +427,7 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 		 * each file */
 		if (cfg_include_resolve(c, over) < 0)
 			r = -1;
-		drop_pair(over, "include"); /* in its sections now */
+		cfg_map_drop(over, "include"); /* in its sections now */
 		if (cfg_override_merge(c, root, over, files[f]) < 0)
 			r = -1;
 	}
@@ -451,7 +444,9 @@ int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 		bool section = false;
 		for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
 			section |= !strcmp(p->key->raw, sections[k]);
-		if (section) {
+		if (p->value->tag == CFG_TAG_RESET) {
+			cfg_map_drop(root, p->key->raw);
+		} else if (section && p->value->tag != CFG_TAG_OVERRIDE) {
 			if (add_section(c, root, p, file, true) < 0)
 				r = -1;
 		} else if ((had = pair_of(root, p->key->raw))) {

@@ -17,15 +17,19 @@ struct cfg_node;
 struct cfg_pair {
 	struct cfg_node *key, *value;
 };
+/* Compose's merge tags: !reset drops the key from what the file merges
+ * over, !override replaces it instead of merging (compose-go reset.go). */
+enum cfg_node_tag { CFG_TAG_NONE, CFG_TAG_RESET, CFG_TAG_OVERRIDE };
 struct cfg_node {
 	enum cfg_node_kind kind;
 	struct cfg_pos pos;
-	bool plain;       /* plain scalar: `null`, `true`, `3` are typed */
-	bool single_line; /* scalar text on one line: diag columns map exactly */
-	char *raw;        /* scalar as written; keys use this */
-	char *val;        /* scalar after interpolation, computed once */
-	bool bad;         /* interpolation failed (already reported) */
-	bool walked;      /* cfg_interpolate_all went through it (aliases share nodes) */
+	unsigned char tag; /* enum cfg_node_tag */
+	bool plain;        /* plain scalar: `null`, `true`, `3` are typed */
+	bool single_line;  /* scalar text on one line: diag columns map exactly */
+	char *raw;         /* scalar as written; keys use this */
+	char *val;         /* scalar after interpolation, computed once */
+	bool bad;          /* interpolation failed (already reported) */
+	bool walked;       /* cfg_interpolate_all went through it (aliases share nodes) */
 	struct cfg_pair *pairs;
 	struct cfg_node **items;
 	size_t n;
@@ -276,6 +280,11 @@ void cfg_extra_trees_free(struct cfg_ctx *c);
 /* over merged onto base with compose's rules (extends.c), for a resource
  * an override file defines again (include's later paths). */
 struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over);
+/* Remove key's pair from mapping m, if there. */
+void cfg_map_drop(struct cfg_node *m, const char *key);
+/* What !reset left after the merges: its keys dropped, under n (a file
+ * with nothing below it to reset loses them too, as compose-go reads it). */
+void cfg_strip_resets(struct cfg_node *n);
 /* Top-level include: the included files' services, networks, volumes,
  * secrets and configs added to root's (include.c). */
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);

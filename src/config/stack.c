@@ -119,6 +119,7 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		c->where = where;
 		c->service = n->pairs[i].key->raw;
 		def = cfg_extends_resolve(c, n, n->pairs[i].value);
+		cfg_strip_resets(def); /* after extends: a !reset drops its base's key */
 		if (!def || cfg_service_read(c, def, s) < 0)
 			r = -1;
 		if (cfg_service_finish_env(c, s) < 0 || cfg_service_finish_labels(c, s) < 0)
@@ -305,6 +306,29 @@ static char *early_project(struct cfg_ctx *c, const struct cfg_load_opts *o, str
 	return cfg_project_name_normalize(base && base[1] ? base + 1 : "default");
 }
 
+/* What !reset left after the -f merges goes, but below each service only
+ * once its extends is merged (read_services). */
+static void strip_top(struct cfg_node *root)
+{
+	struct cfg_node *svcs = NULL;
+
+	for (size_t i = 0; root && root->kind == CFG_NODE_MAP && i < root->n; i++)
+		if (!strcmp(root->pairs[i].key->raw, "services"))
+			svcs = root->pairs[i].value;
+		else if (root->pairs[i].value->tag != CFG_TAG_RESET)
+			cfg_strip_resets(root->pairs[i].value);
+	for (size_t i = 0; root && root->kind == CFG_NODE_MAP && i < root->n;)
+		if (root->pairs[i].value->tag == CFG_TAG_RESET)
+			cfg_map_drop(root, root->pairs[i].key->raw);
+		else
+			i++;
+	for (size_t i = 0; svcs && svcs->kind == CFG_NODE_MAP && i < svcs->n;)
+		if (svcs->pairs[i].value->tag == CFG_TAG_RESET)
+			cfg_map_drop(svcs, svcs->pairs[i].key->raw);
+		else
+			i++;
+}
+
 static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const char *text, size_t len,
 		     struct cfg_stack *st, lxr_err *err)
 {
@@ -329,6 +353,7 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	/* an override may name the project */
 	free(vars->project);
 	vars->project = early_project(c, o, tree.root, st);
+	strip_top(tree.root);
 	if (included)
 		read_top(c, tree.root, st);
 	cfg_extra_trees_free(c);

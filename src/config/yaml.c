@@ -227,6 +227,10 @@ static struct cfg_node *build(struct builder *b, int idx, int depth)
 	b->busy[idx] = 1;
 	n = arena_alloc(b->t, sizeof(*n));
 	n->pos = mark_pos(b->c, yn->start_mark);
+	if (yn->tag && !strcmp((const char *)yn->tag, "!reset"))
+		n->tag = CFG_TAG_RESET;
+	else if (yn->tag && !strcmp((const char *)yn->tag, "!override"))
+		n->tag = CFG_TAG_OVERRIDE;
 	if (yn->type == YAML_SCALAR_NODE)
 		build_scalar(b, yn, n);
 	else if (yn->type == YAML_SEQUENCE_NODE)

@@ -104,25 +104,24 @@ static void add_pair(struct cfg_ctx *c, struct cfg_node *m, struct cfg_pair p)
 	m->pairs = v;
 }
 
-/* Compose: a resource both files define is an error, not an override;
- * with merge (the later files of one include's path, compose's overrides)
- * it is merged with compose's rules. */
-static int add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair *from,
-		       const char *file, bool merge)
+/* A resource both define is merged with compose's rules: from's over
+ * root's with merge (the later files of one include's path, compose's
+ * overrides), else root's over from's (an included file's resource under
+ * the including file's own, as compose-go 2.10 merges them). */
+static void add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair *from, bool merge)
 {
 	struct cfg_pair *to = pair_of(root, from->key->raw);
-	int r = 0;
 
 	if (from->value->kind != CFG_NODE_MAP)
-		return 0; /* null, or wrong: reported when read */
+		return; /* null, or wrong: reported when read */
 	if (!to) {
 		add_pair(c, root, *from);
-		return 0;
+		return;
 	}
 	if (to->value->kind != CFG_NODE_MAP) {
 		struct cfg_node *m = cfg_tree_alloc(c->tree, sizeof(*m));
 		if (!cfg_is_null(to->value))
-			return 0;
+			return;
 		m->kind = CFG_NODE_MAP;
 		m->pos = to->value->pos;
 		to->value = m;
@@ -133,21 +132,13 @@ static int add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair
 			cfg_map_drop(to->value, p->key->raw);
 			continue;
 		}
-		if (had && merge) {
-			had->value = cfg_merge_nodes(c, had->value, p->value);
-			continue;
-		}
 		if (had) {
-			cfg_error_hint(c, p->key, "rename one of them",
-				       "%.*s \"%s\" is also defined by the file that includes %s",
-				       (int)strlen(from->key->raw) - 1, from->key->raw, p->key->raw,
-				       file);
-			r = -1;
+			had->value = merge ? cfg_merge_nodes(c, had->value, p->value)
+					   : cfg_merge_nodes(c, p->value, had->value);
 			continue;
 		}
 		add_pair(c, to->value, *p);
 	}
-	return r;
 }
 
 static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *entry,
@@ -297,16 +288,16 @@ static int include_files(struct cfg_ctx *c, struct cfg_node *root, struct includ
 		for (size_t k = 0; first && over && k < sizeof(sections) / sizeof(sections[0]);
 		     k++) {
 			struct cfg_pair *p = pair_of(over, sections[k]);
-			if (p && add_section(c, first, p, in->paths[i]->val, true) < 0)
-				r = -1;
+			if (p)
+				add_section(c, first, p, true);
 		}
 		if (!over)
 			r = -1;
 	}
 	for (size_t k = 0; first && k < sizeof(sections) / sizeof(sections[0]); k++) {
 		struct cfg_pair *p = pair_of(first, sections[k]);
-		if (p && add_section(c, root, p, in->paths[0]->val, false) < 0)
-			r = -1;
+		if (p)
+			add_section(c, root, p, false);
 	}
 	return r;
 }
@@ -447,8 +438,7 @@ int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 		if (p->value->tag == CFG_TAG_RESET) {
 			cfg_map_drop(root, p->key->raw);
 		} else if (section && p->value->tag != CFG_TAG_OVERRIDE) {
-			if (add_section(c, root, p, file, true) < 0)
-				r = -1;
+			add_section(c, root, p, true);
 		} else if ((had = pair_of(root, p->key->raw))) {
 			had->value = p->value;
 		} else {

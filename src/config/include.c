@@ -416,7 +416,7 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 		/* its own includes first (their paths the project directory's, as
 		 * compose-go resolves them), before it merges, as compose-go loads
 		 * each file */
-		if (cfg_include_resolve(c, over) < 0)
+		if (cfg_include_resolve(c, over, files[f]) < 0)
 			r = -1;
 		cfg_map_drop(over, "include"); /* in its sections now */
 		if (cfg_override_merge(c, root, over, files[f]) < 0)
@@ -448,7 +448,7 @@ int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 	return r;
 }
 
-int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root)
+int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root, const char *file)
 {
 	struct cfg_pair *inc = root && root->kind == CFG_NODE_MAP ? pair_of(root, "include") : NULL;
 	const char *base = strrchr(c->file, '/');
@@ -460,7 +460,7 @@ int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root)
 		return 0;
 	if (!cfg_expect(c, inc->value, CFG_NODE_SEQ, "include"))
 		return -1;
-	self = lxr_xasprintf("%s/%s", c->dir, base ? base + 1 : c->file);
+	self = file ? lxr_xstrdup(file) : lxr_xasprintf("%s/%s", c->dir, base ? base + 1 : c->file);
 	ch.path[ch.n++] = self;
 	for (size_t i = 0; i < inc->value->n; i++)
 		if (include_one(c, root, inc->value->items[i], &ch) < 0)

@@ -286,8 +286,10 @@ void cfg_map_drop(struct cfg_node *m, const char *key);
  * with nothing below it to reset loses them too, as compose-go reads it). */
 void cfg_strip_resets(struct cfg_node *n);
 /* Top-level include: the included files' services, networks, volumes,
- * secrets and configs added to root's (include.c). */
-int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root);
+ * secrets and configs added to root's (include.c). file: root's own path,
+ * where its chain of includes starts (NULL: the stack file's); each -f
+ * file has a chain of its own, as in compose-go. */
+int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root, const char *file);
 int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *const *files);
 /* One mapping merged over root as an override file is (its sections
  * service by service, other keys replacing); file names it in messages.

@@ -343,7 +343,7 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	/* compose-go: each file with what it includes, then the next file
 	 * merged over that (so one file's include may depend on another's) */
 	vars->project = early_project(c, o, tree.root, st);
-	included = cfg_include_resolve(c, tree.root) == 0;
+	included = cfg_include_resolve(c, tree.root, NULL) == 0;
 	if (cfg_overrides_apply(c, tree.root, o->overrides) < 0) {
 		cfg_extra_trees_free(c);
 		cfg_tree_free(&tree);

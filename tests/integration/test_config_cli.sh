@@ -95,6 +95,18 @@ services() { "$LXR" config -f "$tmp/prof.yaml" --services "$@" | tr '\n' ' '; }
 [ "$(COMPOSE_PROFILES='debug,,' services)" = "a e d " ] || fail "COMPOSE_PROFILES with an empty entry"
 [ "$(COMPOSE_PROFILES=ops services --profile debug)" = "a d " ] || fail "--profile wins over COMPOSE_PROFILES"
 [ "$(services --profile '*')" = "a e d o " ] || fail "--profile '*' is every profile: $(services --profile '*')"
+# -f A -f B where B includes A (AppFlowy's extras file): each -f file has
+# its own chain of includes, as in compose-go, so this is no cycle
+mkdir -p "$tmp/chain"
+printf 'services:\n  a: {image: busybox}\n' >"$tmp/chain/base.yml"
+printf 'include: [base.yml]\nservices:\n  b: {image: busybox}\n' >"$tmp/chain/extra.yml"
+[ "$("$LXR" config -f "$tmp/chain/base.yml" -f "$tmp/chain/extra.yml" --services | tr '\n' ' ')" = "a b " ] ||
+	fail "-f A -f B where B includes A"
+printf 'include: [extra.yml]\nservices:\n  a: {image: busybox}\n' >"$tmp/chain/base.yml"
+set +e
+"$LXR" config -f "$tmp/chain/base.yml" >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q "already being included" "$tmp/err" || fail "an include cycle: rc $rc: $(cat "$tmp/err")"
 set +e
 "$LXR" config -f "$tmp/graph.yaml" --services nope 2>"$tmp/err"; rc=$?
 set -e

@@ -170,9 +170,11 @@ static int device_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		cfg_strs_push(&s->cdi_devices, v, n->pos);
 		return 0;
 	}
+	/* compose-go loads "fuse" as {source: fuse, target: fuse}, which docker
+	 * refuses at create: so does up, and the model leaves it out */
 	if (cfg_parse_device(v, &d, &why) < 0) {
-		cfg_error_hint(c, n, why, "devices: \"%s\" is not a device mapping", v);
-		return -1;
+		cfg_refuse_at_up(c, n->pos, why, "devices: \"%s\" is not a device mapping", v);
+		return 0;
 	}
 	*device_add(s, n->pos) = d;
 	s->devices[s->n_devices - 1].pos = n->pos;

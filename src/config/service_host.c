@@ -35,9 +35,14 @@ static int read_container_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	}
 	if (!v->v || container_name_ok(v->v))
 		return 0;
-	cfg_error_hint(c, n, "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (docker's rule)",
-		       "container_name \"%s\" is not a valid container name", v->v);
-	return -1;
+	/* compose-go's schema pattern is unanchored, so it loads "-proxy" (a
+	 * ${PREFIX}-proxy without its .env); docker refuses it at create. The
+	 * model keeps no name lxr would not use in a path. */
+	cfg_refuse_at_up(c, n->pos, "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (docker's rule)",
+			 "container_name \"%s\" is not a valid container name", v->v);
+	free(v->v);
+	v->v = NULL;
+	return 0;
 }
 
 static int read_domainname(struct cfg_ctx *c, struct cfg_node *n, void *obj)

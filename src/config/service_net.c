@@ -371,13 +371,20 @@ static int sn_aliases(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	struct cfg_strs *a = &((struct cfg_svc_net *)obj)->aliases;
 	int r = cfg_read_strs(c, n, "aliases", false, a);
 
-	for (size_t i = 0; i < a->n; i++)
+	/* loaded as compose-go loads it (an alias a variable left empty);
+	 * refused where it would run, and kept out of the model: it would
+	 * split a hosts line */
+	for (size_t i = 0; i < a->n;)
 		if (!cfg_name_ok(a->v[i].v)) {
-			cfg_diag_add(
-			    c, a->v[i].pos, false,
+			cfg_refuse_at_up(
+			    c, a->v[i].pos,
 			    "letters, digits, '_', '.', '-'; starting with a letter or digit",
 			    "alias \"%s\" is not a valid name", a->v[i].v);
-			r = -1;
+			free(a->v[i].v);
+			memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof(a->v[0]));
+			a->n--;
+		} else {
+			i++;
 		}
 	return r;
 }

@@ -275,12 +275,14 @@ int cfg_svc_read_restart(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		}
 		p->max_retries = (int)max.v;
 	} else {
+		/* compose-go loads any string; docker refuses it at create */
 		static const char *const names[] = {"no", "always", "on-failure", "unless-stopped"};
 		const char *dym = cfg_did_you_mean(v, names, 4);
-		cfg_error_hint(c, n, "one of no, always, on-failure[:N], unless-stopped",
-			       "restart: unknown policy \"%s\"%s%s%s", v,
-			       dym ? " (did you mean \"" : "", dym ? dym : "", dym ? "\"?)" : "");
-		return -1;
+		cfg_refuse_at_up(c, n->pos, "one of no, always, on-failure[:N], unless-stopped",
+				 "restart: unknown policy \"%s\"%s%s%s", v,
+				 dym ? " (did you mean \"" : "", dym ? dym : "",
+				 dym ? "\"?)" : "");
+		p->policy = CFG_RESTART_NO;
 	}
 	/* deploy.restart_policy came first: it is what runs, as in compose */
 	if (dst->pos.line && dst->from_deploy) {

@@ -280,8 +280,7 @@ int cfg_svc_read_restart(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		const char *dym = cfg_did_you_mean(v, names, 4);
 		cfg_refuse_at_up(c, n->pos, "one of no, always, on-failure[:N], unless-stopped",
 				 "restart: unknown policy \"%s\"%s%s%s", v,
-				 dym ? " (did you mean \"" : "", dym ? dym : "",
-				 dym ? "\"?)" : "");
+				 dym ? " (did you mean \"" : "", dym ? dym : "", dym ? "\"?)" : "");
 		p->policy = CFG_RESTART_NO;
 	}
 	/* deploy.restart_policy came first: it is what runs, as in compose */

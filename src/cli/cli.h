@@ -41,6 +41,7 @@ int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_watch(int argc, char **argv);    /* develop.watch (cmd_watch.c) */
 int cmd_rollback(int argc, char **argv); /* cmd_rollback.c */
 int cmd_ls(int argc, char **argv);
 int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */

@@ -92,7 +92,7 @@ expect_grep "$OUT" '^added$' "the command's -f is merged over the global one"
 run -f ../proj/compose.yaml config -q
 expect_rc 0 "config -q"
 expect_out "" "config -q prints nothing for a good file"
-printf 'services:\n  bad: {image: x, restart: sometimes}\n' >"$TEST_TMP/bad.yaml"
+printf 'services:\n  bad: {image: x, mem_limit: lots}\n' >"$TEST_TMP/bad.yaml"
 run -f "$TEST_TMP/bad.yaml" config --quiet
 expect_rc 2 "config --quiet of a bad file"
 expect_grep "$ERR" "bad.yaml:2:" "config --quiet still says where the problem is"

@@ -25,12 +25,23 @@ def keys_as_text(v):
     # PyYAML reads YAML 1.1 keys like `on` as booleans; lxr reads every key
     # as the text it is, and so does the schema.
     if isinstance(v, dict):
-        return {str(k): keys_as_text(x) for k, x in v.items()}
+        return {str(k): keys_as_text(x) for k, x in v.items() if x is not RESET}
     if isinstance(v, list):
         return [keys_as_text(x) for x in v]
     return v
 # every document of a file of several (`---`, merged in order by the
 # loader) is a stack file fragment the schema takes; an empty one is none
+# compose's merge tags: !override is the value it tags, !reset removes its
+# key (what it would merge over is not in this document)
+RESET = object()
+def node_value(loader, node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+yaml.SafeLoader.add_constructor("!override", node_value)
+yaml.SafeLoader.add_constructor("!reset", lambda loader, node: RESET)
 errors = []
 for doc in yaml.safe_load_all(open(sys.argv[2])):
     if doc is None:

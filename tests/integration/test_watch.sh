@@ -1,0 +1,134 @@
+#!/bin/bash
+# lxr watch, as docker compose watch: it brings the services up, copies an
+# initial_sync rule's files (not those its ignore patterns leave out), then
+# on each change: sync copies the file into the running container (and a
+# removed one goes there too), ignore patterns, .git and editors' swap
+# files are left alone, sync+exec runs its command after the copy, restart
+# restarts the service, rebuild builds the image again and recreates the
+# container from it. Ctrl-C ends the watch and leaves the services up.
+. "$(dirname "$0")/lib.sh"
+
+run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:watch
+expect_rc 0 "import the base image"
+
+P=watch$$
+PROJECT=$P
+DIR="$TEST_TMP/w"
+mkdir -p "$DIR/src/ignored" "$DIR/src/.git" "$DIR/conf" "$DIR/api"
+cd "$DIR"
+echo one >src/a.txt
+echo secret >src/ignored/x.txt
+echo v1 >api/version
+cat >api/Dockerfile <<'D'
+FROM lxrtest/busybox:watch
+COPY version /version
+CMD ["/bin/sh", "-c", "exec sleep 1000"]
+D
+cat >compose.yaml <<Y
+name: $P
+services:
+  app:
+    image: lxrtest/busybox:watch
+    command: ["/bin/sh", "-c", "cat /proc/sys/kernel/random/uuid > /tmp/pid; exec sleep 1000"]
+    develop:
+      watch:
+        - action: sync
+          path: ./src
+          target: /srv/src
+          ignore: [ignored/]
+          initial_sync: true
+        - action: sync+exec
+          path: ./conf
+          target: /etc/app
+          exec:
+            command: ["/bin/sh", "-c", "cat /etc/app/app.conf > /tmp/reloaded"]
+        - action: restart
+          path: ./restart.flag
+  api:
+    build: ./api
+    develop:
+      watch:
+        - action: rebuild
+          path: ./api/version
+Y
+at_exit "$LXR" down -p "$P" --rmi local
+
+"$LXR" watch >"$TEST_TMP/watch.log" 2>&1 &
+WPID=$!
+at_exit kill "$WPID"
+for _ in $(seq 400); do grep -q "^Watch enabled" "$TEST_TMP/watch.log" && break; sleep 0.05; done
+grep -q "^Watch enabled" "$TEST_TMP/watch.log" || fail "watch did not start: $(cat "$TEST_TMP/watch.log")"
+
+# the services are up, and the initial sync copied src without ignored/
+run exec app cat /srv/src/a.txt
+expect_out one "initial_sync copied src"
+run exec app test -e /srv/src/ignored/x.txt
+expect_rc 1 "initial_sync left out what ignore names"
+run exec api cat /version
+expect_out v1 "watch built and started the rebuild service"
+pass "watch brings the services up and syncs initial_sync rules, ignore patterns left out"
+
+# wait (bounded) until the container shows what CMD prints
+until_in() {
+	local svc=$1 want=$2 what=$3
+	for _ in $(seq 200); do
+		[ "$("$LXR" exec "$svc" /bin/sh -c "$4" 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.05
+	done
+	fail "$what: $("$LXR" exec "$svc" /bin/sh -c "$4" 2>&1); watch said: $(cat "$TEST_TMP/watch.log")"
+}
+
+echo two >src/a.txt
+mkdir -p src/new/deep
+echo deep >src/new/deep/d.txt
+echo never >src/ignored/y.txt
+echo never >src/.git/HEAD
+echo never >src/.a.txt.swp
+until_in app "two deep" "a change and a new directory synced" 'echo $(cat /srv/src/a.txt /srv/src/new/deep/d.txt)'
+run exec app /bin/sh -c 'ls -a /srv/src /srv/src/ignored 2>&1'
+echo "$OUT" | grep -qE '^(y\.txt|\.git|\.a\.txt\.swp)$' && fail "watch synced what it must leave out: $OUT"
+rm src/a.txt
+until_in app gone "a removed file goes from the container" 'test -e /srv/src/a.txt && echo there || echo gone'
+pass "sync copies changes and new directories, removes what was removed, leaves ignored, .git and swap files out"
+
+echo reload-me >conf/app.conf
+until_in app reload-me "sync+exec ran its command after the copy" 'cat /tmp/reloaded 2>/dev/null'
+pass "sync+exec copies, then runs the rule's command in the container"
+
+before=$("$LXR" exec app cat /tmp/pid)
+touch restart.flag
+for _ in $(seq 200); do
+	now=$("$LXR" exec app cat /tmp/pid 2>/dev/null || true)
+	[ -n "$now" ] && [ "$now" != "$before" ] && break
+	sleep 0.05
+done
+[ -n "$now" ] && [ "$now" != "$before" ] || fail "restart: the service was not restarted ($before, $now): $(cat "$TEST_TMP/watch.log")"
+grep -q "restarted" "$TEST_TMP/watch.log" || fail "watch did not say it restarted: $(cat "$TEST_TMP/watch.log")"
+pass "restart restarts the service when its path changes"
+
+echo v2 >api/version
+for _ in $(seq 600); do
+	[ "$("$LXR" exec api cat /version 2>/dev/null)" = v2 ] && break
+	sleep 0.05
+done
+run exec api cat /version
+expect_out v2 "rebuild: the recreated container has the new file"
+grep -q "^Rebuilding service(s) api" "$TEST_TMP/watch.log" || fail "watch did not say it rebuilt: $(cat "$TEST_TMP/watch.log")"
+pass "rebuild builds the image again and recreates the service"
+
+kill -INT "$WPID"
+wait "$WPID" || fail "watch ended with $? on Ctrl-C: $(cat "$TEST_TMP/watch.log")"
+grep -q "^Watch disabled" "$TEST_TMP/watch.log" || fail "watch's end: $(cat "$TEST_TMP/watch.log")"
+run ps --format '{{.Service}} {{.State}}'
+expect_grep "$OUT" "^app running" "the services stay up after the watch"
+
+# no rules: an error that says what to add
+cat >"$TEST_TMP/plain.yaml" <<Y
+name: watchplain$$
+services:
+  a: {image: lxrtest/busybox:watch}
+Y
+run -f "$TEST_TMP/plain.yaml" watch --no-up
+expect_rc 2 "watch of services without rules"
+expect_grep "$ERR" "develop.watch" "the error names what to add"
+pass "Ctrl-C ends the watch and the services stay up; a stack without rules is refused"

@@ -325,12 +325,25 @@ int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err)
 	return 0;
 }
 
-static int rm_rf_at(int parentfd, const char *name, dev_t dev, lxr_err *err)
+/* Directories open at once in a removal: a tree deeper than this (a
+ * container can make one 30,000 deep) has its deeper directories moved up
+ * into the top one and removed from there, so neither descriptors nor the
+ * stack run out. */
+#define RM_MAX_OPEN 48
+
+struct rm_ctx {
+	dev_t dev;
+	int topfd; /* the top directory, once open: where deep ones are moved */
+	unsigned long parked;
+};
+
+static int rm_rf_at(int parentfd, const char *name, struct rm_ctx *c, int depth, lxr_err *err)
 {
 	struct stat st;
 	_cleanup_close_ int fd = -1;
 	DIR *d;
 	struct dirent *de;
+	bool again;
 	int r = 0;
 
 	if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -342,7 +355,7 @@ static int rm_rf_at(int parentfd, const char *name, dev_t dev, lxr_err *err)
 	}
 	/* Never descend into another filesystem: a leftover bind mount inside
 	 * the tree must fail the removal, not empty the host directory. */
-	if (st.st_dev != dev)
+	if (st.st_dev != c->dev)
 		return lxr_fail(err, EBUSY, "%s is a mount point", name);
 	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -350,14 +363,30 @@ static int rm_rf_at(int parentfd, const char *name, dev_t dev, lxr_err *err)
 	d = fdopendir(lxr_steal_fd(&fd));
 	if (!d)
 		return lxr_fail(err, errno, "opendir %s", name);
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (rm_rf_at(dirfd(d), de->d_name, dev, err) < 0) {
-			r = -1;
-			break;
+	if (!depth)
+		c->topfd = dirfd(d);
+	do { /* the top one again while what was moved into it is there */
+		again = false;
+		while (r == 0 && (de = readdir(d))) {
+			char moved[48];
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			again = !depth;
+			if (depth >= RM_MAX_OPEN &&
+			    (de->d_type == DT_DIR ||
+			     (de->d_type == DT_UNKNOWN &&
+			      fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			      S_ISDIR(st.st_mode)))) {
+				snprintf(moved, sizeof(moved), ".lxr-rm-%lu", c->parked++);
+				if (renameat(dirfd(d), de->d_name, c->topfd, moved) == 0)
+					continue;
+			}
+			if (rm_rf_at(dirfd(d), de->d_name, c, depth + 1, err) < 0)
+				r = -1;
 		}
-	}
+		if (again)
+			rewinddir(d);
+	} while (r == 0 && again);
 	closedir(d);
 	if (r < 0)
 		return lxr_err_wrap(err, "%s", name);
@@ -369,10 +398,12 @@ static int rm_rf_at(int parentfd, const char *name, dev_t dev, lxr_err *err)
 int lxr_rm_rf(const char *path, lxr_err *err)
 {
 	struct stat st;
+	struct rm_ctx c = {0, -1, 0};
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : lxr_fail(err, errno, "stat %s", path);
-	if (rm_rf_at(AT_FDCWD, path, st.st_dev, err) < 0)
+	c.dev = st.st_dev;
+	if (rm_rf_at(AT_FDCWD, path, &c, 0, err) < 0)
 		return lxr_err_wrap(err, "remove %s", path);
 	return 0;
 }

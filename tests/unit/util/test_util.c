@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +89,39 @@ static void atomic_write_replaces_whole_file(void **state)
 	assert_int_equal(lxr_read_file_at(dfd, "missing", &got, &len, &err), -1);
 	assert_int_equal(err.errnum, ENOENT);
 	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+	assert_int_equal(access(dir, F_OK), -1);
+}
+
+/* A tree far deeper than the descriptors lxr may hold (a container can
+ * make one) is removed whole, with files at every level. */
+static void rm_rf_removes_a_deep_tree(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	struct rlimit old, low;
+	_cleanup_close_ int top = -1;
+	int fd;
+	lxr_err err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	top = open(dir, O_RDONLY | O_DIRECTORY);
+	fd = dup(top);
+	for (int i = 0; i < 3000; i++) {
+		int next;
+		assert_int_equal(mkdirat(fd, "d", 0700), 0);
+		close(openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = 128;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
+	setrlimit(RLIMIT_NOFILE, &old);
 	assert_int_equal(access(dir, F_OK), -1);
 }
 
@@ -360,6 +394,7 @@ int main(void)
 	    cmocka_unit_test(err_wrap_keeps_reason),
 	    cmocka_unit_test(strv_push_and_dup),
 	    cmocka_unit_test(atomic_write_replaces_whole_file),
+	    cmocka_unit_test(rm_rf_removes_a_deep_tree),
 	    cmocka_unit_test(temp_names_are_swept_when_their_writer_is_dead),
 	    cmocka_unit_test(temp_names_of_an_earlier_boot_are_dead),
 	    cmocka_unit_test(mkdir_p_and_rm_rf),

@@ -78,7 +78,9 @@ services:
     network_mode: none
     pid: host
     privileged: true
-    volumes: ["$share:/share", "/:/host:ro"]
+    # the share writable below the read-only / too (an :ro bind is
+    # read-only all the way down): the chroot /host python writes there
+    volumes: ["$share:/share", "/:/host:ro", "$share:/host$share"]
     command: ["/bin/sh", "/share/ctl.sh"]
 Y
 conf() {

@@ -124,6 +124,10 @@ void cli_globals_apply(const char **file, const char **project);
 void cli_profiles_default(char ***profiles, const char *file);
 void cli_globals_profiles(char ***profiles); /* appends copies */
 const char *cli_stack_dir(void);             /* where discovery looks: --project-directory or . */
+/* "lxr" and the global options that name this stack (file, the later -f
+ * files, project, --env-file, --project-directory, --profile), for a
+ * command lxr runs of its own (watch's actions, up --watch) */
+char **cli_self_argv(const char *file, const char *project);
 
 /* up --wait: until the project's instances run (healthy where checked) or
  * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed. */

@@ -23,12 +23,13 @@ struct stack_args {
 	struct sup_up_opts up; /* up's other options (up_flags) */
 	char **scale, **attach, **no_attach;
 	bool build, no_build;
+	bool watch; /* up --watch: lxr watch --no-up after */
 };
 
 static const char up_usage[] =
     "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
     "              [--force-recreate | --no-recreate] [--no-deps] [--no-start]\n"
-    "              [--wait [--wait-timeout N]] [--abort-on-container-exit]\n"
+    "              [--wait [--wait-timeout N]] [--watch] [--abort-on-container-exit]\n"
     "              [--exit-code-from SERVICE] [--scale SERVICE=N]... [-t N]\n"
     "              [--pull always|missing|never] [--quiet-pull] [--no-log-prefix]\n"
     "              [--no-color] [--attach SERVICE]... [--no-attach SERVICE]...\n"
@@ -63,6 +64,8 @@ static const char up_usage[] =
     "                         running, healthy where it has a check, or completed;\n"
     "                         exit 1 when one failed\n"
     "      --wait-timeout N   give up --wait after N seconds (exit 1)\n"
+    "      --watch            with -d (implied): then follow the services'\n"
+    "                         develop.watch rules as lxr watch does, until Ctrl-C\n"
     "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
     "                         with =plan each instance's whole plan, as JSON);\n"
     "                         nothing is pulled, started, stopped or written\n"
@@ -173,6 +176,7 @@ enum {
 	OPT_BUILD,
 	OPT_NO_BUILD,
 	OPT_YES,
+	OPT_WATCH,
 };
 
 /* up's flags that only set an option */
@@ -217,6 +221,7 @@ static int up_option(struct stack_args *a, int c)
 	case 'S': lxr_strv_push(&a->scale, lxr_xstrdup(optarg)); return 0;
 	default: return up_flag(a, c);
 	case 'W': a->wait = a->detach = true; return 0; /* compose: --wait implies -d */
+	case OPT_WATCH: a->watch = a->detach = true; return 0;
 	case 'w': return seconds_opt("--wait-timeout", optarg, &a->wait_timeout);
 	case 'P': lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); return 0;
 	case 'D':
@@ -272,6 +277,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"no-attach", required_argument, NULL, OPT_NO_ATTACH},
 	    {"yes", no_argument, NULL, OPT_YES},
 	    {"wait", no_argument, NULL, 'W'},
+	    {"watch", no_argument, NULL, OPT_WATCH},
 	    {"wait-timeout", required_argument, NULL, 'w'},
 	    {"rmi", required_argument, NULL, 'I'},
 	    {NULL, 0, NULL, 0},
@@ -340,6 +346,8 @@ static int up_conflicts(const struct stack_args *a)
 		x = "--build", y = "--no-build";
 	if (!y && a->up.no_start && a->wait)
 		x = "--no-start", y = "--wait";
+	if (!y && a->up.no_start && a->watch)
+		x = "--no-start", y = "--watch";
 	if (!y)
 		return 0;
 	fprintf(stderr, "lxr: error: up: %s and %s are incompatible\n", x, y);
@@ -395,12 +403,41 @@ static int up_build(struct stack_args *a, struct cfg_stack *st)
 	return r;
 }
 
+/* up --watch refuses before anything starts, as compose does */
+static bool has_watch(const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_services; i++)
+		if (st->services[i].n_watch)
+			return true;
+	fputs("lxr: error: up --watch: no service has develop.watch rules\n"
+	      "lxr: hint: add develop.watch to a service (docs/stack-file.md), or drop --watch\n",
+	      stderr);
+	return false;
+}
+
+/* up --watch: the services up, lxr watch takes over (its Ctrl-C leaves
+ * them up) */
+static void watch_after(const struct stack_args *a, const struct cfg_stack *st)
+{
+	_cleanup_strv_ char **argv = cli_self_argv(a->file, st->project);
+
+	lxr_strv_push(&argv, lxr_xstrdup("watch"));
+	lxr_strv_push(&argv, lxr_xstrdup("--no-up"));
+	for (size_t i = 0; a->targets && a->targets[i]; i++)
+		lxr_strv_push(&argv, lxr_xstrdup(a->targets[i]));
+	fflush(stdout);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "lxr: error: up --watch: exec lxr watch: %s\n", strerror(errno));
+}
+
 static int up_with(struct stack_args *a)
 {
 	struct cfg_stack *st = NULL;
 	int r = up_conflicts(a) < 0 ? LXR_EXIT_USAGE : cli_stack_open(a->file, a->project, &st);
 
-	if (st && (r = up_check(a, st)) == LXR_EXIT_OK)
+	if (st && a->watch && !has_watch(st))
+		r = LXR_EXIT_USAGE;
+	if (st && r == LXR_EXIT_OK && (r = up_check(a, st)) == LXR_EXIT_OK)
 		r = up_build(a, st);
 	if (st && r == LXR_EXIT_OK) {
 		struct sup_up_opts *o = &a->up;
@@ -421,6 +458,8 @@ static int up_with(struct stack_args *a)
 		r = sup_up(st, o);
 		if (r == 0 && a->wait && !a->dry_run)
 			r = cli_up_wait(st->project, a->wait_timeout);
+		if (r == 0 && a->watch && !a->dry_run)
+			watch_after(a, st); /* returns only if it cannot run */
 	}
 	cfg_stack_free(st);
 	lxr_strv_free(a->profiles);

@@ -91,33 +91,10 @@ static void on_signal(int sig)
 /* lxr [the stack's global options] ARGS...: its exit code */
 static int lxr_cmd(const struct watch *w, bool quiet, char *const *args)
 {
-	_cleanup_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = cli_self_argv(w->file, w->project);
 	pid_t pid;
 	int st;
 
-	lxr_strv_push(&argv, lxr_xstrdup("lxr"));
-	if (w->file) {
-		lxr_strv_push(&argv, lxr_xstrdup("-f"));
-		lxr_strv_push(&argv, lxr_xstrdup(w->file));
-	}
-	for (size_t i = 0; cli_globals.more_files && cli_globals.more_files[i]; i++) {
-		lxr_strv_push(&argv, lxr_xstrdup("-f"));
-		lxr_strv_push(&argv, lxr_xstrdup(cli_globals.more_files[i]));
-	}
-	lxr_strv_push(&argv, lxr_xstrdup("-p"));
-	lxr_strv_push(&argv, lxr_xstrdup(w->project));
-	if (cli_globals.env_file) {
-		lxr_strv_push(&argv, lxr_xstrdup("--env-file"));
-		lxr_strv_push(&argv, lxr_xstrdup(cli_globals.env_file));
-	}
-	if (cli_globals.project_dir) {
-		lxr_strv_push(&argv, lxr_xstrdup("--project-directory"));
-		lxr_strv_push(&argv, lxr_xstrdup(cli_globals.project_dir));
-	}
-	for (size_t i = 0; cli_globals.profiles && cli_globals.profiles[i]; i++) {
-		lxr_strv_push(&argv, lxr_xstrdup("--profile"));
-		lxr_strv_push(&argv, lxr_xstrdup(cli_globals.profiles[i]));
-	}
 	for (size_t i = 0; args[i]; i++)
 		lxr_strv_push(&argv, lxr_xstrdup(args[i]));
 	fflush(stdout);

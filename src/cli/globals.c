@@ -195,3 +195,29 @@ void cli_profiles_default(char ***profiles, const char *file)
 			break;
 	}
 }
+
+static void push2(char ***v, const char *a, const char *b)
+{
+	lxr_strv_push(v, lxr_xstrdup(a));
+	lxr_strv_push(v, lxr_xstrdup(b));
+}
+
+char **cli_self_argv(const char *file, const char *project)
+{
+	char **v = NULL;
+
+	lxr_strv_push(&v, lxr_xstrdup("lxr"));
+	if (file)
+		push2(&v, "-f", file);
+	for (size_t i = 0; cli_globals.more_files && cli_globals.more_files[i]; i++)
+		push2(&v, "-f", cli_globals.more_files[i]);
+	if (project)
+		push2(&v, "-p", project);
+	if (cli_globals.env_file)
+		push2(&v, "--env-file", cli_globals.env_file);
+	if (cli_globals.project_dir)
+		push2(&v, "--project-directory", cli_globals.project_dir);
+	for (size_t i = 0; cli_globals.profiles && cli_globals.profiles[i]; i++)
+		push2(&v, "--profile", cli_globals.profiles[i]);
+	return v;
+}

@@ -122,6 +122,18 @@ grep -q "^Watch disabled" "$TEST_TMP/watch.log" || fail "watch's end: $(cat "$TE
 run ps --format '{{.Service}} {{.State}}'
 expect_grep "$OUT" "^app running" "the services stay up after the watch"
 
+# up --watch: up -d, then the watch (its initial sync again), until Ctrl-C
+"$LXR" up --watch app >"$TEST_TMP/upwatch.log" 2>&1 &
+WPID=$!
+at_exit kill "$WPID"
+for _ in $(seq 400); do grep -q "^Watch enabled" "$TEST_TMP/upwatch.log" && break; sleep 0.05; done
+grep -q "^Watch enabled" "$TEST_TMP/upwatch.log" || fail "up --watch did not watch: $(cat "$TEST_TMP/upwatch.log")"
+echo three >src/b.txt
+until_in app three "up --watch synced a change" 'cat /srv/src/b.txt 2>/dev/null'
+kill -INT "$WPID"
+wait "$WPID" || fail "up --watch ended with $? on Ctrl-C: $(cat "$TEST_TMP/upwatch.log")"
+pass "up --watch brings the services up and watches them until Ctrl-C"
+
 # no rules: an error that says what to add
 cat >"$TEST_TMP/plain.yaml" <<Y
 name: watchplain$$
@@ -131,4 +143,9 @@ Y
 run -f "$TEST_TMP/plain.yaml" watch --no-up
 expect_rc 2 "watch of services without rules"
 expect_grep "$ERR" "develop.watch" "the error names what to add"
+run -f "$TEST_TMP/plain.yaml" up --watch
+expect_rc 2 "up --watch of services without rules"
+expect_grep "$ERR" "develop.watch" "up --watch says what to add"
+run -f "$TEST_TMP/plain.yaml" ps -q
+expect_out "" "up --watch without rules started nothing"
 pass "Ctrl-C ends the watch and the services stay up; a stack without rules is refused"

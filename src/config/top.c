@@ -421,15 +421,15 @@ static int net_enable_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_bool(c, n, "enable_ipv6", &((struct cfg_network *)obj)->enable_ipv6);
 }
 
-/* An IPv6 subnet on a network without IPv6 would be dropped, silently:
- * docker refuses it too. */
+/* An IPv6 subnet on a network without IPv6 would be dropped, silently.
+ * compose-go loads it (it checks no IPAM); up refuses it. */
 static void check_ipv6(struct cfg_ctx *c, const struct cfg_network *net)
 {
 	if (net->pool6.subnet.v && !net->enable_ipv6.v)
-		cfg_diag_add(c, net->pool6.subnet.pos, false,
-			     "add enable_ipv6: true to the network, or drop the entry",
-			     "IPv6 subnet %s on a network without enable_ipv6",
-			     net->pool6.subnet.v);
+		cfg_refuse_at_up(c, net->pool6.subnet.pos,
+				 "add enable_ipv6: true to the network, or drop the entry",
+				 "IPv6 subnet %s on a network without enable_ipv6",
+				 net->pool6.subnet.v);
 }
 
 static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)

@@ -396,6 +396,9 @@ struct bld_request {
 	bool no_cache, pull;
 	/* plan only: print the stages (docker's --check), build nothing */
 	bool check;
+	/* a git context's clone (bld_request_from_service): context is in it,
+	 * and bld_request_free removes it */
+	char *fetched_dir, *fetched_context;
 };
 /* 0; -2 when the request or the Dockerfile is wrong (nothing ran: docker's
  * usage errors); -1 when the build failed. */

@@ -443,6 +443,11 @@ struct cfg_watch {
 	struct cfg_pos pos;
 };
 
+/* A build context compose and buildkit take as a git repository: git://,
+ * ssh://, git@, github.com/, or http(s) whose path ends in .git; each with
+ * #REF[:SUBDIR] (service_build.c; build/gitctx.c clones it). */
+bool cfg_context_is_git(const char *v);
+
 /* "sync", "rebuild", "restart", "sync+restart", "sync+exec" */
 const char *cfg_watch_action_name(enum cfg_watch_action a);
 

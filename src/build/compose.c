@@ -140,13 +140,18 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 	if (svc_unrunnable(st, svc, err)) /* what lxr does not run, said first */
 		return -1;
 	out->context = b->context.v;
+	if (cfg_context_is_git(b->context.v)) {
+		if (bld_git_fetch(b->context.v, &out->fetched_dir, &out->fetched_context, err) < 0)
+			return lxr_err_wrap(err, "service \"%s\"", svc->name);
+		out->context = out->fetched_context;
+	}
 	if (b->dockerfile_inline.v) {
 		out->dockerfile_text = b->dockerfile_inline.v;
 		out->dockerfile_name = "dockerfile_inline";
 	} else if (df) {
 		/* compose: relative to the context */
 		out->dockerfile =
-		    df[0] == '/' ? lxr_xstrdup(df) : lxr_xasprintf("%s/%s", b->context.v, df);
+		    df[0] == '/' ? lxr_xstrdup(df) : lxr_xasprintf("%s/%s", out->context, df);
 	}
 	out->build_args = kvs_strv(&b->args);
 	out->labels = kvs_strv(&b->labels);
@@ -184,6 +189,10 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 
 void bld_request_free(struct bld_request *rq)
 {
+	if (rq->fetched_dir)
+		lxr_rm_rf(rq->fetched_dir, &(lxr_err){0});
+	free(rq->fetched_dir);
+	free(rq->fetched_context);
 	free((char *)rq->dockerfile);
 	lxr_strv_free((char **)rq->build_args);
 	lxr_strv_free((char **)rq->labels);

@@ -180,4 +180,8 @@ int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_con
 int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err);
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err);
 
+/* A git build context (cfg_context_is_git): clone it into a temporary directory of the build store
+ * (*dir, which the caller removes) without its .git; *context: the directory to build. */
+int bld_git_fetch(const char *ref, char **dir, char **context, lxr_err *err);
+
 #endif

@@ -255,6 +255,12 @@ static bool bind_shared(const struct cfg_service *s, const char *path)
 	return false;
 }
 
+/* a build context on this host (not a git URL): its .dockerignore applies */
+static bool local_context(const struct cfg_service *s)
+{
+	return s->build.set && s->build.context.v && s->build.context.v[0] == '/';
+}
+
 static bool syncs(enum cfg_watch_action a)
 {
 	return a == CFG_WATCH_SYNC || a == CFG_WATCH_SYNC_RESTART || a == CFG_WATCH_SYNC_EXEC;
@@ -310,13 +316,13 @@ static int rules_load(struct watch *w, const struct cfg_stack *st, char **servic
 			}
 			if (patterns("develop.watch ignore", &x->ignore, &r.ignore, &err) < 0 ||
 			    patterns("develop.watch include", &x->include, &r.include, &err) < 0 ||
-			    (s->build.set && s->build.context.v &&
+			    (local_context(s) &&
 			     dockerignore(s->build.context.v, &r.dockerignore, &err) < 0)) {
 				lxr_err_print(&err);
 				plan_graph_free(g);
 				return -1;
 			}
-			r.context = s->build.set ? s->build.context.v : NULL;
+			r.context = local_context(s) ? s->build.context.v : NULL;
 			w->rules = lxr_xrealloc(w->rules, (w->n_rules + 1) * sizeof(*w->rules));
 			w->rules[w->n_rules++] = r;
 		}

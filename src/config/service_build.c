@@ -13,6 +13,20 @@
 
 #define B(obj) (&((struct cfg_service *)(obj))->build)
 
+bool cfg_context_is_git(const char *v)
+{
+	const char *hash = strchr(v, '#');
+	size_t n = hash ? (size_t)(hash - v) : strlen(v);
+
+	if (lxr_str_has_prefix(v, "git://") || lxr_str_has_prefix(v, "git@") ||
+	    lxr_str_has_prefix(v, "github.com/") || lxr_str_has_prefix(v, "ssh://"))
+		return true;
+	/* buildkit's rule for http(s): a path ending in .git is a repository,
+	 * anything else a file to download (which lxr does not take) */
+	return (lxr_str_has_prefix(v, "https://") || lxr_str_has_prefix(v, "http://")) && n > 4 &&
+	       !strncmp(v + n - 4, ".git", 4);
+}
+
 /* What compose-go leaves as written (paths/context.go): a builder-specific
  * context type (docker-image://, oci-layout://), a remote context, or
  * another service's image. */
@@ -340,10 +354,11 @@ static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
 {
 	const char *net = b->network.v;
 
-	if (b->context.v && !context_is_path(b->context.v))
+	if (b->context.v && !context_is_path(b->context.v) && !cfg_context_is_git(b->context.v))
 		NOT_YET("service.build.context.remote", b->context.pos,
-			"lxr builds from a local directory: clone it and give its path",
-			"build.context \"%s\" (only a local directory)", b->context.v);
+			"lxr builds from a local directory or a git repository: download it "
+			"and give its path",
+			"build.context \"%s\" (a local directory or a git URL)", b->context.v);
 	if (net && strcmp(net, "default") && strcmp(net, "none") && strcmp(net, "host"))
 		NOT_YET("service.build.network.other", b->network.pos,
 			"lxr's builder runs RUN steps on its default bridge (default), with "

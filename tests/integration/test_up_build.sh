@@ -8,7 +8,8 @@
 # `lxr build SERVICE` / `lxr compose build`; image: and build: builds what
 # it cannot pull; pull_policy: build; a failing Dockerfile names the
 # service and its line and starts nothing; down --rmi local removes the
-# built images; up --no-build refuses to build.
+# built images; up --no-build refuses to build; a git repository as the
+# context.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:cbuild
@@ -243,3 +244,49 @@ expect_grep "$ERR" "service \"api\": image $P-api is not built" "names the servi
 expect_grep "$ERR" "lxr build api" "says how to build it"
 [ ! -e "$LXR_RUN_DIR/$P/api-1" ] || fail "up --no-build started something"
 pass "down --rmi local removes the built images; up --no-build builds nothing"
+
+# ---- a git repository as the build context ----------------------------------------
+# compose's URL#REF:SUBDIR, cloned from a repository served over HTTP (git's
+# dumb protocol, from a plain file server); its .git is not in the context,
+# and the clone is gone after the build.
+command -v git >/dev/null || fail "git is needed (this checkout came from it)"
+G="$TEST_TMP/git"
+mkdir -p "$G/work/app"
+cd "$G/work"
+git init -q -b main .
+printf 'FROM lxrtest/busybox:cbuild\nCOPY . /ctx\nCMD ["/bin/sh", "-c", "exec sleep 1000"]\n' >app/Dockerfile
+echo from-git >app/msg
+git add -A
+git -c user.name=t -c user.email=t@t commit -q -m one
+git clone -q --bare "$G/work" "$G/srv/repo.git"
+git -C "$G/srv/repo.git" update-server-info
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$G/srv" "$port" >/dev/null 2>&1 &
+at_exit kill $!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+GP=cgit$$
+mkdir -p "$G/stack"
+cd "$G/stack"
+cat >compose.yaml <<Y
+name: $GP
+services:
+  fromgit:
+    build: http://127.0.0.1:$port/repo.git#main:app
+Y
+at_exit "$LXR" down -p "$GP" -t 0 --rmi local
+run up -d
+expect_rc 0 "up with a git build context: $ERR"
+run exec fromgit /bin/sh -c 'cat /ctx/msg; test -e /ctx/.git && echo has-git; test -e /ctx/Dockerfile && echo in-subdir'
+expect_out "$(printf 'from-git\nin-subdir')" "the image was built from the repository's subdirectory, without .git"
+ls -a "$LXR_DATA_DIR/build" 2>/dev/null | grep -q "git-context" && fail "the clone was left: $(ls -a "$LXR_DATA_DIR/build")"
+cat >compose.yaml <<Y
+name: $GP
+services:
+  fromgit:
+    build: "http://127.0.0.1:$port/repo.git#nope"
+Y
+run build fromgit
+expect_rc 1 "a git context whose reference does not exist"
+expect_grep "$ERR" "git clone of build context .*#nope failed" "the error names the context"
+ls -a "$LXR_DATA_DIR/build" 2>/dev/null | grep -q "git-context" && fail "a failed clone was left: $(ls -a "$LXR_DATA_DIR/build")"
+pass "a git repository (URL#REF:DIR) as the build context, without its .git; a bad reference is an error, and no clone is left"

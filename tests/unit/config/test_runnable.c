@@ -109,12 +109,18 @@ static void build_image_names(void **state)
 	assert_string_equal(cfg_service_image(&st->services[2]), "postgres");
 	/* lxr up builds it */
 	assert_int_equal(st->n_unrunnable, 0);
+	assert_true(cfg_context_is_git("https://example.com/r.git#v1:dir"));
+	assert_true(cfg_context_is_git("git@github.com:o/r.git"));
+	assert_true(cfg_context_is_git("github.com/o/r"));
+	assert_false(cfg_context_is_git("https://example.com/r.tar.gz"));
+	assert_false(cfg_context_is_git("https://example.com/git#x.git"));
 	assert_int_equal(cfg_stack_check_runnable(st, every, &err), 0);
 	cfg_stack_free(st);
 }
 
 /* What lxr's builder cannot do yet is refused by name with its position;
- * ssh and the cache keys load (the build warns and drops them). */
+ * ssh and the cache keys load (the build warns and drops them); a git
+ * repository as the context is cloned, a file to download is refused. */
 static void build_keys_not_yet(void **state)
 {
 	struct cfg_stack *st = load("name: shop\n"
@@ -128,7 +134,9 @@ static void build_keys_not_yet(void **state)
 				    "      cache_from: [type=local,src=/tmp/c]\n"
 				    "      ssh: [default]\n"
 				    "  web:\n"
-				    "    build: https://example.com/repo.git\n");
+				    "    build: https://example.com/context.tar.gz\n"
+				    "  git:\n"
+				    "    build: https://example.com/repo.git#main:sub\n");
 	lxr_err err;
 
 	(void)state;
@@ -141,7 +149,7 @@ static void build_keys_not_yet(void **state)
 	assert_non_null(strstr(st->unrunnable[2].msg, "build.platforms \"linux/s390x\""));
 	assert_non_null(strstr(st->unrunnable[3].msg,
 			       "service \"web\": lxr up does not run "
-			       "build.context \"https://example.com/repo.git\""));
+			       "build.context \"https://example.com/context.tar.gz\""));
 	cfg_stack_free(st);
 }
 

@@ -1,6 +1,8 @@
 /* The container process's credentials, set in the order the kernel's rules
- * force (see rt_process_apply_creds). Runs in the container just before
- * exec; every failure names the primitive and the value it was given. */
+ * force (see rt_process_apply_creds). Runs in the container's first
+ * process just before exec, and for a process entering a container in the
+ * helper before the clone into its PID namespace (exec_in.c); every
+ * failure names the primitive and the value it was given. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
@@ -210,6 +212,25 @@ static int load_seccomp(const struct lxr_spec *spec, lxr_err *err)
  * lowered (the calls after it are all ones it allows). */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
 {
+	return rt_process_apply_creds_held(spec, err) < 0 ||
+		       rt_process_load_held_filter(spec, err) < 0
+		   ? -1
+		   : 0;
+}
+
+/* the filter goes in last unless it had to go in early */
+static bool filter_held(const struct lxr_spec *spec)
+{
+	return (spec->seccomp || spec->seccomp_default) && spec->no_new_privileges;
+}
+
+int rt_process_load_held_filter(const struct lxr_spec *spec, lxr_err *err)
+{
+	return filter_held(spec) ? load_seccomp(spec, err) : 0;
+}
+
+int rt_process_apply_creds_held(const struct lxr_spec *spec, lxr_err *err)
+{
 	bool filter = spec->seccomp || spec->seccomp_default;
 	bool seccomp_early = filter && !spec->no_new_privileges;
 
@@ -224,7 +245,5 @@ int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err)
 		return -1;
 	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
 		return lxr_fail(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-	if (filter && !seccomp_early && load_seccomp(spec, err) < 0)
-		return -1;
 	return 0;
 }

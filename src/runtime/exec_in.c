@@ -145,12 +145,13 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 		lxr_err_hint(&err, "it is still starting: try again once it runs");
 		rt_child_fail(sync, 125, &err);
 	}
-	/* The container's credentials, no_new_privs and seccomp filter before
-	 * the clone: this helper is not in the container's PID namespace, its
-	 * clone is, and from birth a process there with CAP_SYS_PTRACE (a
-	 * cap_add) could trace it. Born with the container's own credentials,
-	 * it has nothing more to give than the container has. */
-	if (rt_process_apply_creds(proc, &err) < 0)
+	/* The container's credentials and no_new_privs before the clone: this
+	 * helper is not in the container's PID namespace, its clone is, and
+	 * from birth a process there with CAP_SYS_PTRACE (a cap_add) could
+	 * trace it. Born with the container's own credentials, it has nothing
+	 * more to give than the container has. The seccomp filter waits for
+	 * the exec (under no_new_privs it needs no privilege then). */
+	if (rt_process_apply_creds_held(proc, &err) < 0)
 		rt_child_fail(sync, 125, &err);
 	pid =
 	    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
@@ -164,6 +165,8 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 		if (!io->detach)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (proc->terminal && rt_child_open_pty(sync, proc, &slave, &err) < 0)
+			rt_child_fail(sync, 125, &err);
+		if (rt_process_load_held_filter(proc, &err) < 0)
 			rt_child_fail(sync, 125, &err);
 		rt_child_exec(proc, sync, io->fds, slave);
 	}

@@ -14,6 +14,14 @@
  * the process can settle its soft nofile limit (rt_nofile_settle) and
  * exec, and nothing more. */
 int rt_process_apply_creds(const struct lxr_spec *spec, lxr_err *err);
+/* The same in two steps: everything but a seccomp filter that can wait
+ * for no_new_privs, then that filter (none when it went in early, without
+ * no_new_privs: the kernel then wants CAP_SYS_ADMIN for it). A process
+ * entering a container takes the first before the clone that puts it in
+ * there, and the filter just before its exec, as runc does, so a custom
+ * profile need not allow lxr's own calls. */
+int rt_process_apply_creds_held(const struct lxr_spec *spec, lxr_err *err);
+int rt_process_load_held_filter(const struct lxr_spec *spec, lxr_err *err);
 /* The command's RLIMIT_NOFILE soft limit, right before the exec (creds.c). */
 void rt_nofile_settle(void);
 

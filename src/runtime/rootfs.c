@@ -120,7 +120,9 @@ static unsigned long kept_flags(const char *path)
 	return f;
 }
 
-static int remount_bind(const char *path, unsigned long flags, const char *shown, lxr_err *err)
+/* recursive: read-only below too (a private bind; see remount_bind) */
+static int remount_bind(const char *path, unsigned long flags, bool recursive, const char *shown,
+			lxr_err *err)
 {
 	const unsigned long want = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
@@ -133,18 +135,26 @@ static int remount_bind(const char *path, unsigned long flags, const char *shown
 	/* The remount changes the top mount only: what the host has mounted
 	 * below a bind's source (a tmpfs, /proc under a bind of /) would stay
 	 * writable. Read-only all the way down, as docker 25 makes an ro
-	 * bind; a kernel before 5.12 has no mount_setattr and keeps the old
-	 * (docker 24) meaning. */
-	if (flags & MS_RDONLY) {
+	 * bind, where the bind is private (docker's rule: what a slave or
+	 * shared bind receives later would arrive writable anyway). A kernel
+	 * before 5.12 (ENOSYS), or a filter around lxr that refuses the call
+	 * (EPERM: lxr in a container), keeps docker 24's meaning. */
+	if ((flags & MS_RDONLY) && recursive) {
 		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 		if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) <
 			0 &&
-		    errno != ENOSYS)
+		    errno != ENOSYS && errno != EPERM)
 			return lxr_fail(err, errno,
 					"make %s read-only below too (mount_setattr AT_RECURSIVE)",
 					shown);
 	}
 	return 0;
+}
+
+/* a bind whose propagation ties it to the host's mount (rslave, rshared) */
+static bool op_private(const struct rt_op *op)
+{
+	return !(op->propagation & (MS_SLAVE | MS_SHARED));
 }
 
 static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
@@ -213,7 +223,7 @@ static int attach_tree(int rootfd, const struct rt_op *op, int tree, const char 
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s in container", op->target);
 	fd_path(fd, p);
-	return remount_bind(p, op->flags, op->target, err);
+	return remount_bind(p, op->flags, op_private(op), op->target, err);
 }
 
 /* A mount of another container's, shared: a bind mount cannot take its
@@ -307,7 +317,7 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s in container", op->target);
 	fd_path(fd, p);
-	return remount_bind(p, op->flags, op->target, err);
+	return remount_bind(p, op->flags, op_private(op), op->target, err);
 }
 
 /* A bind whose source stays tied to the host's mount (shared or slave):
@@ -602,8 +612,8 @@ static int op_readonly(const struct rt_op *op, lxr_err *err)
 		return errno == ENOENT
 			   ? 0
 			   : lxr_fail(err, errno, "make %s read-only (bind)", op->target);
-	return remount_bind(op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, op->target,
-			    err);
+	return remount_bind(op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true,
+			    op->target, err);
 }
 
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err)

@@ -337,6 +337,21 @@ struct rm_ctx {
 	unsigned long parked;
 };
 
+/* Move dir's entry name up into the top directory, under a name nothing
+ * holds (one made there before is never replaced) */
+static bool park(int dirfd, const char *name, struct rm_ctx *c)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		char moved[48];
+		snprintf(moved, sizeof(moved), ".lxr-rm-%d-%lu", (int)getpid(), c->parked++);
+		if (renameat2(dirfd, name, c->topfd, moved, RENAME_NOREPLACE) == 0)
+			return true;
+		if (errno != EEXIST)
+			return false;
+	}
+	return false;
+}
+
 static int rm_rf_at(int parentfd, const char *name, struct rm_ctx *c, int depth, lxr_err *err)
 {
 	struct stat st;
@@ -366,24 +381,24 @@ static int rm_rf_at(int parentfd, const char *name, struct rm_ctx *c, int depth,
 	if (!depth)
 		c->topfd = dirfd(d);
 	do { /* the top one again while what was moved into it is there */
+		unsigned long parked = c->parked;
 		again = false;
 		while (r == 0 && (de = readdir(d))) {
-			char moved[48];
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
-			again = !depth;
 			if (depth >= RM_MAX_OPEN &&
 			    (de->d_type == DT_DIR ||
 			     (de->d_type == DT_UNKNOWN &&
 			      fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			      S_ISDIR(st.st_mode)))) {
-				snprintf(moved, sizeof(moved), ".lxr-rm-%lu", c->parked++);
-				if (renameat(dirfd(d), de->d_name, c->topfd, moved) == 0)
-					continue;
-			}
+			      S_ISDIR(st.st_mode))) &&
+			    park(dirfd(d), de->d_name, c))
+				continue;
 			if (rm_rf_at(dirfd(d), de->d_name, c, depth + 1, err) < 0)
 				r = -1;
 		}
+		/* only what this removal moved up: a writer still adding
+		 * entries fails the rmdir below, as before */
+		again = !depth && c->parked != parked;
 		if (again)
 			rewinddir(d);
 	} while (r == 0 && again);

@@ -403,16 +403,29 @@ static int up_build(struct stack_args *a, struct cfg_stack *st)
 	return r;
 }
 
-/* up --watch refuses before anything starts, as compose does */
-static bool has_watch(const struct cfg_stack *st)
+/* up --watch refuses before anything starts, as compose does, when none
+ * of the services it brings up has rules */
+static bool has_watch(const struct stack_args *a, const struct cfg_stack *st)
 {
-	for (size_t i = 0; i < st->n_services; i++)
-		if (st->services[i].n_watch)
-			return true;
-	fputs("lxr: error: up --watch: no service has develop.watch rules\n"
-	      "lxr: hint: add develop.watch to a service (docs/stack-file.md), or drop --watch\n",
-	      stderr);
-	return false;
+	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
+				  true, false};
+	struct plan_graph *g = NULL;
+	bool found = false;
+	lxr_err err;
+
+	if (plan_graph_build(st, &sel, &g, &err) < 0) {
+		lxr_err_print(&err);
+		return false;
+	}
+	for (size_t i = 0; i < g->n && !found; i++)
+		found = g->nodes[i].svc->n_watch > 0;
+	plan_graph_free(g);
+	if (!found)
+		fputs("lxr: error: up --watch: none of the services chosen has develop.watch "
+		      "rules\nlxr: hint: add develop.watch to a service (docs/stack-file.md), or "
+		      "drop --watch\n",
+		      stderr);
+	return found;
 }
 
 /* up --watch: the services up, lxr watch takes over (its Ctrl-C leaves
@@ -421,6 +434,11 @@ static void watch_after(const struct stack_args *a, const struct cfg_stack *st)
 {
 	_cleanup_strv_ char **argv = cli_self_argv(a->file, st->project);
 
+	/* up's own --profile too: the watch chooses the services up did */
+	for (size_t i = 0; a->profiles && a->profiles[i]; i++) {
+		lxr_strv_push(&argv, lxr_xstrdup("--profile"));
+		lxr_strv_push(&argv, lxr_xstrdup(a->profiles[i]));
+	}
 	lxr_strv_push(&argv, lxr_xstrdup("watch"));
 	lxr_strv_push(&argv, lxr_xstrdup("--no-up"));
 	for (size_t i = 0; a->targets && a->targets[i]; i++)
@@ -435,7 +453,7 @@ static int up_with(struct stack_args *a)
 	struct cfg_stack *st = NULL;
 	int r = up_conflicts(a) < 0 ? LXR_EXIT_USAGE : cli_stack_open(a->file, a->project, &st);
 
-	if (st && a->watch && !has_watch(st))
+	if (st && a->watch && !has_watch(a, st))
 		r = LXR_EXIT_USAGE;
 	if (st && r == LXR_EXIT_OK && (r = up_check(a, st)) == LXR_EXIT_OK)
 		r = up_build(a, st);

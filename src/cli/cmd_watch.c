@@ -89,7 +89,8 @@ static void on_signal(int sig)
 /* ---- running lxr's own commands ------------------------------------------ */
 
 /* lxr [the stack's global options] ARGS...: its exit code */
-static int lxr_cmd(const struct watch *w, bool quiet, char *const *args)
+/* quiet: 1 its output, 2 its errors too (a try whose failure is handled) */
+static int lxr_cmd(const struct watch *w, int quiet, char *const *args)
 {
 	_cleanup_strv_ char **argv = cli_self_argv(w->file, w->project);
 	pid_t pid;
@@ -110,6 +111,8 @@ static int lxr_cmd(const struct watch *w, bool quiet, char *const *args)
 			dup2(null, 0);
 			if (quiet)
 				dup2(null, 1);
+			if (quiet > 1)
+				dup2(null, 2);
 		}
 		execv("/proc/self/exe", argv);
 		_exit(127);
@@ -202,24 +205,64 @@ static const char *below(const char *dir, const char *path)
 	return path[n] == '/' ? path + n + 1 : NULL;
 }
 
-static bool takes(const struct rule *r, const char *path)
+/* What the rule leaves out of path wherever it is: ephemeral files, .git,
+ * its ignore patterns, the build context's .dockerignore. rel: path below
+ * the rule's path ("" at the path itself: then its name). */
+static bool ignored(const struct rule *r, const char *path, const char **rel_out)
 {
 	const char *rel = below(r->w->path, path), *base = strrchr(path, '/');
 	const char *crel = r->context ? below(r->context, path) : NULL;
 
 	if (!rel)
-		return false;
+		return true;
 	base = base ? base + 1 : path;
-	/* the rule's path itself (a file): its patterns see its name */
 	if (!*rel)
 		rel = base;
+	if (rel_out)
+		*rel_out = rel;
 	if (ephemeral(base) || has_component(rel, ".git") || has_component(rel, ".idea"))
-		return false;
-	if (r->include.n && !bld_ignore_match(&r->include, rel))
-		return false;
+		return true;
 	if (bld_ignore_match(&r->ignore, rel))
+		return true;
+	return crel && *crel && bld_ignore_match(&r->dockerignore, crel);
+}
+
+/* A change rule r acts on: not left out, and matched by its include
+ * patterns when it has any */
+static bool takes(const struct rule *r, const char *path)
+{
+	const char *rel;
+
+	if (ignored(r, path, &rel))
 		return false;
-	return !(crel && *crel && bld_ignore_match(&r->dockerignore, crel));
+	return !r->include.n || bld_ignore_match(&r->include, rel);
+}
+
+/* any rule's */
+static bool taken(const struct watch *w, const char *path)
+{
+	for (size_t i = 0; i < w->n_rules; i++)
+		if (takes(&w->rules[i], path))
+			return true;
+	return false;
+}
+
+/* A directory some rule looks into: below its path and not left out */
+static bool looked_into(const struct watch *w, const char *dir)
+{
+	for (size_t i = 0; i < w->n_rules; i++)
+		if (!ignored(&w->rules[i], dir, NULL))
+			return true;
+	return false;
+}
+
+static bool is_dir(int dirfd, const struct dirent *e)
+{
+	struct stat st;
+
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_DIR;
+	return fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int patterns(const char *name, const struct cfg_strs *v, struct bld_ignore *out,
@@ -241,7 +284,7 @@ static int dockerignore(const char *context, struct bld_ignore *out, lxr_err *er
 	size_t len = 0;
 
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
-		return errno == ENOENT ? 0 : -1;
+		return err->errnum == ENOENT ? 0 : -1;
 	return bld_ignore_parse(path, text, len, out, err);
 }
 
@@ -299,10 +342,12 @@ static int rules_load(struct watch *w, const struct cfg_stack *st, char **servic
 				return -1;
 			}
 			if (x->action == CFG_WATCH_SYNC_EXEC && !x->exec.command.argv.n) {
-				fprintf(stderr,
-					"lxr: error: %s:%d: service \"%s\": develop.watch: action "
-					"sync+exec needs exec.command\n",
-					x->pos.file, x->pos.line, s->name);
+				fprintf(
+				    stderr,
+				    "lxr: error: %s:%d: service \"%s\": develop.watch: action "
+				    "sync+exec needs exec.command\nlxr: hint: add exec: {command: "
+				    "[...]} to the rule, or use sync\n",
+				    x->pos.file, x->pos.line, s->name);
 				plan_graph_free(g);
 				return -1;
 			}
@@ -319,6 +364,9 @@ static int rules_load(struct watch *w, const struct cfg_stack *st, char **servic
 			    (local_context(s) &&
 			     dockerignore(s->build.context.v, &r.dockerignore, &err) < 0)) {
 				lxr_err_print(&err);
+				bld_ignore_free(&r.ignore);
+				bld_ignore_free(&r.include);
+				bld_ignore_free(&r.dockerignore);
 				plan_graph_free(g);
 				return -1;
 			}
@@ -347,25 +395,44 @@ static void batch_add(struct watch *w, const char *path)
 	lxr_strv_push(&w->batch, lxr_xstrdup(path));
 }
 
-/* dir and, with recursive, what is below it; with report, every path found
- * is a change (a directory that appeared: its files may predate the watch) */
+/* dir and, with recursive, the directories below it that a rule looks
+ * into; with report, each path found there that a rule takes is a change
+ * (a directory that appeared: its files may predate the watch) */
 static void watch_dir(struct watch *w, const char *dir, bool recursive, bool report, int depth)
 {
 	int wd = inotify_add_watch(w->fd, dir, MASK);
 	DIR *d;
 	struct dirent *e;
+	size_t known = w->n_wds;
 
 	if (wd < 0) {
 		if (errno == ENOSPC)
 			fprintf(stderr,
-				"lxr: warning: watch %s: inotify's limit of watches is reached "
-				"(sysctl fs.inotify.max_user_watches)\n",
+				"lxr: warning: watch %s: inotify's limit of watches is reached\n"
+				"lxr: hint: raise it: sysctl fs.inotify.max_user_watches=524288\n",
 				dir);
 		return;
 	}
-	w->wds = lxr_xrealloc(w->wds, (w->n_wds + 1) * sizeof(*w->wds));
-	w->wds[w->n_wds].wd = wd;
-	w->wds[w->n_wds++].dir = lxr_xstrdup(dir);
+	for (size_t i = 0; i < w->n_wds; i++)
+		if (w->wds[i].wd == wd)
+			known = i;
+	if (known < w->n_wds && strcmp(w->wds[known].dir, dir)) {
+		/* the inode the watch follows was moved here: it and the
+		 * directories below it are known by their old path */
+		_cleanup_free_ char *old = w->wds[known].dir;
+		size_t n = strlen(old);
+		w->wds[known].dir = lxr_xstrdup(dir);
+		for (size_t i = 0; i < w->n_wds; i++)
+			if (!strncmp(w->wds[i].dir, old, n) && w->wds[i].dir[n] == '/') {
+				char *moved = lxr_xasprintf("%s%s", dir, w->wds[i].dir + n);
+				free(w->wds[i].dir);
+				w->wds[i].dir = moved;
+			}
+	} else if (known == w->n_wds) {
+		w->wds = lxr_xrealloc(w->wds, (w->n_wds + 1) * sizeof(*w->wds));
+		w->wds[w->n_wds].wd = wd;
+		w->wds[w->n_wds++].dir = lxr_xstrdup(dir);
+	}
 	if (!recursive || depth > 64 || !(d = opendir(dir)))
 		return;
 	while ((e = readdir(d))) {
@@ -373,9 +440,9 @@ static void watch_dir(struct watch *w, const char *dir, bool recursive, bool rep
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		sub = lxr_xasprintf("%s/%s", dir, e->d_name);
-		if (report)
+		if (report && taken(w, sub))
 			batch_add(w, sub);
-		if (e->d_type == DT_DIR && strcmp(e->d_name, ".git"))
+		if (is_dir(dirfd(d), e) && looked_into(w, sub))
 			watch_dir(w, sub, true, report, depth + 1);
 	}
 	closedir(d);
@@ -387,6 +454,16 @@ static const char *wd_dir(const struct watch *w, int wd)
 		if (w->wds[i].wd == wd)
 			return w->wds[i].dir;
 	return NULL;
+}
+
+static void wd_drop(struct watch *w, int wd)
+{
+	for (size_t i = 0; i < w->n_wds; i++)
+		if (w->wds[i].wd == wd) {
+			free(w->wds[i].dir);
+			w->wds[i] = w->wds[--w->n_wds];
+			return;
+		}
 }
 
 static void watch_paths(struct watch *w)
@@ -411,7 +488,8 @@ static void watch_paths(struct watch *w)
 	}
 }
 
-/* Read what inotify has; false on end */
+/* What inotify has: the changes a rule takes join the batch (the others
+ * do not hold it back), a directory that appeared is watched too. */
 static void read_events(struct watch *w)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -424,12 +502,17 @@ static void read_events(struct watch *w)
 		if (ev->mask & IN_Q_OVERFLOW)
 			fputs("lxr: warning: watch: too many changes at once; some were missed\n",
 			      stderr);
+		if (ev->mask & IN_IGNORED) { /* its directory is gone */
+			wd_drop(w, ev->wd);
+			continue;
+		}
 		if (!dir || !ev->len)
 			continue;
 		_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, ev->name);
-		batch_add(w, path);
+		if (taken(w, path))
+			batch_add(w, path);
 		if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
-		    strcmp(ev->name, ".git"))
+		    looked_into(w, path))
 			watch_dir(w, path, true, true, 0);
 	}
 }
@@ -454,14 +537,14 @@ static void sync_one(const struct watch *w, const char *inst, const char *host, 
 	if (slash)
 		*slash = '\0';
 	if (lstat(host, &st) < 0) { /* gone on the host: gone in the container */
-		LXR(w, true, "exec", "-T", (char *)inst, "rm", "-rf", (char *)ctr);
+		LXR(w, 2, "exec", "-T", (char *)inst, "rm", "-rf", (char *)ctr);
 		return;
 	}
 	src = S_ISDIR(st.st_mode) ? lxr_xasprintf("%s/.", host) : lxr_xstrdup(host);
-	if (LXR(w, true, "cp", src, dest) == 0)
+	if (LXR(w, 2, "cp", src, dest) == 0)
 		return;
 	/* its directory may not be there yet */
-	LXR(w, true, "exec", "-T", (char *)inst, "mkdir", "-p", *dir ? dir : "/");
+	LXR(w, 2, "exec", "-T", (char *)inst, "mkdir", "-p", *dir ? dir : "/");
 	if (LXR(w, w->quiet, "cp", src, dest) != 0)
 		fprintf(stderr, "lxr: warning: watch: could not copy %s to %s\n", host, dest);
 }
@@ -507,12 +590,63 @@ static void exec_rule(const struct watch *w, const struct rule *r, char *const *
 		lxr_strv_push(&args, lxr_xstrdup(insts[i]));
 		for (size_t k = 0; k < x->command.argv.n; k++)
 			lxr_strv_push(&args, lxr_xstrdup(x->command.argv.v[k].v));
-		if (lxr_cmd(w, false, args) != 0)
+		if (lxr_cmd(w, 0, args) != 0)
 			fprintf(stderr, "lxr: warning: watch: %s's exec in %s failed\n",
 				r->svc->name, insts[i]);
 	}
 }
 
+/* The files below dir rule r takes; *excluded when it left any out. A
+ * directory is looked into unless left out (include patterns name files,
+ * as compose matches them). */
+static void walk(const struct rule *r, const char *dir, char ***out, bool *excluded, int depth)
+{
+	DIR *d = depth < 64 ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *sub = NULL;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = lxr_xasprintf("%s/%s", dir, e->d_name);
+		if (is_dir(dirfd(d), e)) {
+			if (ignored(r, sub, NULL))
+				*excluded = true;
+			else
+				walk(r, sub, out, excluded, depth + 1);
+		} else if (!takes(r, sub)) {
+			*excluded = true;
+		} else {
+			lxr_strv_push(out, lxr_steal_ptr(&sub));
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* What rule r copies for path: a directory whole when nothing below it is
+ * left out, else its files one by one; anything else as it is */
+static void expand(const struct rule *r, const char *path, char ***out)
+{
+	_cleanup_strv_ char **files = NULL;
+	struct stat st;
+	bool excluded = false;
+
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		lxr_strv_push(out, lxr_xstrdup(path));
+		return;
+	}
+	walk(r, path, &files, &excluded, 0);
+	if (!excluded) {
+		lxr_strv_push(out, lxr_xstrdup(path));
+		return;
+	}
+	for (size_t i = 0; files && files[i]; i++)
+		lxr_strv_push(out, lxr_steal_ptr(&files[i]));
+}
+
+/* initial_sync: each such rule's path once, whole when none of it is left
+ * out, else file by file */
 /* compose's order: rebuilds, then syncs, then restarts, then execs */
 static void handle(struct watch *w, char **paths, bool initial)
 {
@@ -551,9 +685,10 @@ static void handle(struct watch *w, char **paths, bool initial)
 		_cleanup_strv_ char **insts = NULL, **mine = NULL;
 		if (!syncs(r->w->action))
 			continue;
+		/* the rule's own path (initial_sync) is looked into file by file */
 		for (size_t k = 0; paths[k]; k++)
-			if (takes(r, paths[k]))
-				lxr_strv_push(&mine, lxr_xstrdup(paths[k]));
+			if (!strcmp(paths[k], r->w->path) || takes(r, paths[k]))
+				expand(r, paths[k], &mine);
 		if (!mine)
 			continue;
 		insts = running(w, r->svc->name);
@@ -577,7 +712,7 @@ static void handle(struct watch *w, char **paths, bool initial)
 		lxr_strv_push(&args, lxr_xstrdup("restart"));
 		for (size_t i = 0; restart[i]; i++)
 			lxr_strv_push(&args, lxr_xstrdup(restart[i]));
-		if (lxr_cmd(w, true, args) == 0)
+		if (lxr_cmd(w, 1, args) == 0)
 			printf("service(s) %s restarted\n", names);
 		else
 			fprintf(stderr, "lxr: warning: watch: restarting %s failed\n", names);
@@ -585,49 +720,14 @@ static void handle(struct watch *w, char **paths, bool initial)
 	fflush(stdout);
 }
 
-/* The files below dir rule r takes; *excluded when it left any out */
-static void walk(const struct rule *r, const char *dir, char ***out, bool *excluded, int depth)
-{
-	DIR *d = depth < 64 ? opendir(dir) : NULL;
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		_cleanup_free_ char *sub = NULL;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		sub = lxr_xasprintf("%s/%s", dir, e->d_name);
-		if (!takes(r, sub))
-			*excluded = true;
-		else if (e->d_type == DT_DIR)
-			walk(r, sub, out, excluded, depth + 1);
-		else
-			lxr_strv_push(out, lxr_steal_ptr(&sub));
-	}
-	if (d)
-		closedir(d);
-}
-
-/* initial_sync: each such rule's path once, whole when none of it is left
- * out, else file by file */
 static void initial_sync(struct watch *w)
 {
 	for (size_t i = 0; i < w->n_rules; i++) {
 		const struct rule *r = &w->rules[i];
-		_cleanup_strv_ char **paths = NULL;
+		char *paths[] = {(char *)r->w->path, NULL};
 		struct watch one = *w;
-		struct stat st;
-		bool excluded = false;
 
-		if (!r->w->initial_sync || !syncs(r->w->action) || stat(r->w->path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			walk(r, r->w->path, &paths, &excluded, 0);
-		if (!S_ISDIR(st.st_mode) || !excluded) {
-			lxr_strv_free(paths);
-			paths = NULL;
-			lxr_strv_push(&paths, lxr_xstrdup(r->w->path));
-		}
-		if (!paths)
+		if (!r->w->initial_sync || !syncs(r->w->action) || access(r->w->path, F_OK) < 0)
 			continue;
 		one.rules = &w->rules[i];
 		one.n_rules = 1;

@@ -141,14 +141,16 @@ static int unknown_command(const char *name)
 	return LXR_EXIT_USAGE;
 }
 
-/* Every command but config (which only reads files) makes namespaces,
+/* Every command but config (which only reads files) and login/logout (the
+ * user's own auth file and the network) makes namespaces,
  * cgroups, mounts or links, or talks to a supervisor: an ordinary user's
  * runs as root of the user's own namespace (rootless.c), entered here, or
  * fails here with the reason. A command's own --help works for anyone. */
 static bool enter_or_refuse(const struct command *c, int argc, char **argv)
 {
 	/* doctor as an ordinary user checks what entering needs (cmd_doctor.c) */
-	if (!strcmp(c->name, "config") || !strcmp(c->name, "doctor") || geteuid() == 0)
+	if (!strcmp(c->name, "config") || !strcmp(c->name, "doctor") || !strcmp(c->name, "login") ||
+	    !strcmp(c->name, "logout") || geteuid() == 0)
 		return false;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return false;

@@ -107,7 +107,18 @@ echo s3cret | "$LXR" login --password-stdin "$REGISTRY" >/dev/null 2>"$TEST_TMP/
 rc=0
 "$LXR" login "$REGISTRY" </dev/null >/dev/null 2>"$TEST_TMP/err" || rc=$?
 [ "$rc" = 1 ] && grep -q "not a terminal" "$TEST_TMP/err" || fail "login without a terminal: rc $rc: $(cat "$TEST_TMP/err")"
-pass "login writes docker's ~/.docker/config.json privately and asks only on a terminal"
+# a registry's entry is looked for in docker's file, then podman's: one
+# login to another registry does not hide podman's credentials
+xdg="$TEST_TMP/xdg"
+mkdir -p "$xdg/containers" "$TEST_TMP/home2/.docker"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf tester:s3cret | base64)" >"$xdg/containers/auth.json"
+: >"$TEST_TMP/home2/.docker/config.json" # empty: docker's {}
+"$LXR" rmi "$REGISTRY/private:1" >/dev/null 2>&1
+env -u REGISTRY_AUTH_FILE HOME="$TEST_TMP/home2" XDG_RUNTIME_DIR="$xdg" "$LXR" pull "$REGISTRY/private:1" >/dev/null 2>&1 ||
+	fail "pull with podman's auth.json beside docker's config.json"
+printf 's3cret' | env -u REGISTRY_AUTH_FILE HOME="$TEST_TMP/home2" "$LXR" login -u tester --password-stdin "$REGISTRY" \
+	>"$TEST_TMP/out" 2>&1 || fail "login into an empty config.json: $(cat "$TEST_TMP/out")"
+pass "login writes docker's ~/.docker/config.json privately and asks only on a terminal; pull looks in docker's file, then podman's"
 
 # A registry that hands out bearer tokens (Docker Hub's way): login asks its
 # token service with the credentials. docker-registry needs a signing

@@ -14,9 +14,11 @@ expect_rc 0 "import the base image"
 P=watch$$
 PROJECT=$P
 DIR="$TEST_TMP/w"
-mkdir -p "$DIR/src/ignored" "$DIR/src/.git" "$DIR/conf" "$DIR/api"
+mkdir -p "$DIR/src/ignored" "$DIR/src/.git" "$DIR/conf" "$DIR/api" "$DIR/web/sub"
 cd "$DIR"
 echo one >src/a.txt
+echo js >web/sub/a.js
+echo txt >web/sub/b.txt
 echo secret >src/ignored/x.txt
 echo v1 >api/version
 cat >api/Dockerfile <<'D'
@@ -35,7 +37,12 @@ services:
         - action: sync
           path: ./src
           target: /srv/src
-          ignore: [ignored/]
+          ignore: [ignored/, "**/*.log"]
+          initial_sync: true
+        - action: sync
+          path: ./web
+          target: /srv/web
+          include: ["**/*.js"]
           initial_sync: true
         - action: sync+exec
           path: ./conf
@@ -64,6 +71,8 @@ run exec app cat /srv/src/a.txt
 expect_out one "initial_sync copied src"
 run exec app test -e /srv/src/ignored/x.txt
 expect_rc 1 "initial_sync left out what ignore names"
+run exec app /bin/sh -c 'cat /srv/web/sub/a.js; test -e /srv/web/sub/b.txt && echo b-too'
+expect_out js "initial_sync of an include rule copies what it names, in subdirectories too"
 run exec api cat /version
 expect_out v1 "watch built and started the rebuild service"
 pass "watch brings the services up and syncs initial_sync rules, ignore patterns left out"
@@ -89,6 +98,17 @@ run exec app /bin/sh -c 'ls -a /srv/src /srv/src/ignored 2>&1'
 echo "$OUT" | grep -qE '^(y\.txt|\.git|\.a\.txt\.swp)$' && fail "watch synced what it must leave out: $OUT"
 rm src/a.txt
 until_in app gone "a removed file goes from the container" 'test -e /srv/src/a.txt && echo there || echo gone'
+# a directory renamed is watched under its new name
+mv src/new src/renamed
+echo moved >src/renamed/deep/m.txt
+until_in app moved "a change in a renamed directory" 'cat /srv/src/renamed/deep/m.txt 2>/dev/null'
+# a new directory is copied without what the rule leaves out
+mkdir src/fresh
+echo keep >src/fresh/keep.txt
+echo skip >src/fresh/skip.log
+until_in app keep "a new directory's files" 'cat /srv/src/fresh/keep.txt 2>/dev/null'
+run exec app test -e /srv/src/fresh/skip.log
+expect_rc 1 "an ignored file in a new directory was copied"
 pass "sync copies changes and new directories, removes what was removed, leaves ignored, .git and swap files out"
 
 echo reload-me >conf/app.conf

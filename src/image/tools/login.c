@@ -17,9 +17,6 @@
 
 #define HUB_KEY "https://index.docker.io/v1/"
 
-/* Docker Hub's other names */
-static const char *const hub[] = {"docker.io", "index.docker.io", "registry-1.docker.io", NULL};
-
 int img_login_server(const char *server, char **registry, char **key)
 {
 	const char *h = server ? server : "";
@@ -30,8 +27,8 @@ int img_login_server(const char *server, char **registry, char **key)
 	else if (lxr_str_has_prefix(h, "http://"))
 		h += 7;
 	n = strcspn(h, "/");
-	for (size_t i = 0; hub[i]; i++)
-		if (n == strlen(hub[i]) && !strncmp(h, hub[i], n))
+	for (size_t i = 0; reg_hub_keys[i]; i++)
+		if (n == strlen(reg_hub_keys[i]) && !strncmp(h, reg_hub_keys[i], n))
 			n = 0;
 	if (!n) { /* Docker Hub: auth files know it by its v1 URL */
 		*registry = lxr_xstrdup("docker.io");
@@ -58,18 +55,22 @@ char *img_login_file(const char *given)
 static int load(const char *path, json_t **out, lxr_err *err)
 {
 	json_error_t je;
+	struct stat st;
 
 	*out = json_load_file(path, 0, &je);
 	if (*out && json_is_object(*out))
 		return 0;
-	if (!*out && access(path, F_OK) < 0 && errno == ENOENT) {
+	/* none yet, or empty: docker's {} */
+	if (!*out && (stat(path, &st) < 0 ? errno == ENOENT : S_ISREG(st.st_mode) && !st.st_size)) {
 		*out = json_object();
 		return 0;
 	}
 	json_decref(*out);
 	*out = NULL;
-	return lxr_fail(err, EINVAL, "auth file %s: line %d: %s", path, je.line,
-			je.line < 0 ? "not readable" : je.text),
+	if (je.line < 0)
+		return lxr_fail(err, access(path, R_OK) < 0 ? errno : EINVAL, "read auth file %s",
+				path);
+	return lxr_fail(err, EINVAL, "auth file %s: line %d: %s", path, je.line, je.text),
 	       lxr_err_hint(err,
 			    "mend or move the file; lxr changes nothing in it until it is JSON");
 }
@@ -87,9 +88,25 @@ static int save(const char *path, json_t *j, lxr_err *err)
 	size_t len;
 
 	if (!realpath(path, real)) {
+		char link[PATH_MAX];
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		const char *slash = strrchr(path, '/');
 		if (errno != ENOENT || strlen(path) >= sizeof(real))
 			return lxr_fail(err, errno, "auth file %s", path);
-		strcpy(real, path);
+		/* a link to a file not made yet: that file, not the link */
+		if (n > 0) {
+			link[n] = '\0';
+			if (link[0] == '/' || !slash)
+				snprintf(real, sizeof(real), "%s", link);
+			else if ((size_t)(slash - path) + 1 + (size_t)n < sizeof(real)) {
+				memcpy(real, path, (size_t)(slash - path) + 1);
+				memcpy(real + (slash - path) + 1, link, (size_t)n + 1);
+			} else {
+				return lxr_fail(err, ENAMETOOLONG, "auth file %s", path);
+			}
+		} else {
+			strcpy(real, path);
+		}
 	}
 	had = stat(real, &st) == 0;
 	dir = lxr_xstrdup(real);
@@ -102,13 +119,21 @@ static int save(const char *path, json_t *j, lxr_err *err)
 		return lxr_fail(err, errno, "create %s", tmp);
 	len = strlen(text);
 	text[len] = '\n';
-	if (write(fd, text, len + 1) != (ssize_t)(len + 1) ||
-	    (had && (fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, st.st_mode & 07777) < 0)) ||
-	    fsync(fd) < 0 || rename(tmp, real) < 0) {
-		int e = errno ? errno : EIO;
+	/* the old file's owner and mode where they can be kept (docker
+	 * ignores a failure there too: an unmapped group, say) */
+	if (had) {
+		(void)!fchown(fd, st.st_uid, st.st_gid);
+		(void)!fchmod(fd, st.st_mode & 07777);
+	}
+	errno = EIO;
+	if (write(fd, text, len + 1) != (ssize_t)(len + 1) || fsync(fd) < 0 ||
+	    rename(tmp, real) < 0) {
+		int e = errno;
 		unlink(tmp);
+		explicit_bzero(text, len);
 		return lxr_fail(err, e, "write the auth file %s", real);
 	}
+	explicit_bzero(text, len);
 	return 0;
 }
 
@@ -152,6 +177,12 @@ int img_login(const char *server, const char *user, const char *password, const 
 	/* the file must be one lxr can keep before the registry is asked */
 	if (load(path, &j, err) < 0)
 		return -1;
+	if (json_object_get(j, "credsStore") ||
+	    json_object_get(json_object_get(j, "credHelpers"), key))
+		fprintf(stderr,
+			"lxr: warning: %s names a credential helper: docker asks it, not the entry "
+			"lxr writes here (lxr reads the entry)\n",
+			path);
 	ref.registry = registry;
 	ref.repo = (char *)"library/x"; /* copied; no request names it */
 	reg_open_bare(&ref, &c);
@@ -200,8 +231,8 @@ int img_logout(const char *server, const char *auth_file, char **key_out, lxr_er
 	removed += json_object_del(auths, key) == 0;
 	removed += json_object_del(auths, https) == 0;
 	removed += json_object_del(auths, http) == 0;
-	for (size_t i = 0; !strcmp(registry, "docker.io") && hub[i]; i++)
-		removed += json_object_del(auths, hub[i]) == 0;
+	for (size_t i = 0; !strcmp(registry, "docker.io") && reg_hub_keys[i]; i++)
+		removed += json_object_del(auths, reg_hub_keys[i]) == 0;
 	if (removed)
 		r = save(path, j, err);
 	json_decref(j);

@@ -79,6 +79,9 @@ int reg_token(struct reg_client *c, const char *www, lxr_err *err);
  * them, or needs none. */
 int reg_login_check(struct reg_client *c, const char *user, const char *basic, lxr_err *err);
 
+/* Docker Hub's keys in an auth file's "auths": its v1 URL, its hosts */
+extern const char *const reg_hub_keys[];
+
 /* Parse `Bearer realm="...",service="...",scope="..."`: value of key, or
  * NULL. Exposed for the unit test. */
 char *reg_auth_param(const char *header, const char *key);

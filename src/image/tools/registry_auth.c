@@ -4,32 +4,38 @@
 #include <errno.h>
 #include <nettle/base64.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "image/tools/registry.h"
 
-static char *auth_path(const char *given)
+const char *const reg_hub_keys[] = {"https://index.docker.io/v1/", "index.docker.io",
+				    "registry-1.docker.io", "docker.io", NULL};
+
+/* The auth files to look in, in order: the one named (--authfile,
+ * $REGISTRY_AUTH_FILE), else docker's and podman's, each that exists (a
+ * registry's entry is taken from the first that has one). *named: the
+ * file was named, so that it is broken is an error. */
+static char **auth_paths(const char *given, bool *named)
 {
 	const char *env = getenv("REGISTRY_AUTH_FILE");
 	const char *home = getenv("HOME"), *xdg = getenv("XDG_RUNTIME_DIR");
-	_cleanup_free_ char *docker = home ? lxr_xasprintf("%s/.docker/config.json", home) : NULL;
-	_cleanup_free_ char *podman = xdg ? lxr_xasprintf("%s/containers/auth.json", xdg) : NULL;
+	char **v = NULL;
 
-	if (given)
-		return lxr_xstrdup(given);
-	if (env && *env)
-		return lxr_xstrdup(env);
-	if (docker && access(docker, R_OK) == 0)
-		return lxr_steal_ptr(&docker);
-	if (podman && access(podman, R_OK) == 0)
-		return lxr_steal_ptr(&podman);
-	return NULL;
+	*named = given || (env && *env);
+	if (*named) {
+		lxr_strv_push(&v, lxr_xstrdup(given ? given : env));
+		return v;
+	}
+	if (home)
+		lxr_strv_push(&v, lxr_xasprintf("%s/.docker/config.json", home));
+	if (xdg)
+		lxr_strv_push(&v, lxr_xasprintf("%s/containers/auth.json", xdg));
+	return v;
 }
 
 /* auths keys are a host, a URL, or for Docker Hub its historic v1 URL */
 static json_t *auth_entry(json_t *auths, const char *registry)
 {
-	static const char *hub[] = {"https://index.docker.io/v1/", "index.docker.io",
-				    "registry-1.docker.io", "docker.io", NULL};
 	_cleanup_free_ char *https = lxr_xasprintf("https://%s", registry);
 	_cleanup_free_ char *http = lxr_xasprintf("http://%s", registry);
 	json_t *e;
@@ -38,8 +44,8 @@ static json_t *auth_entry(json_t *auths, const char *registry)
 	    (e = json_object_get(auths, http)))
 		return e;
 	if (!strcmp(registry, "docker.io"))
-		for (size_t i = 0; hub[i]; i++)
-			if ((e = json_object_get(auths, hub[i])))
+		for (size_t i = 0; reg_hub_keys[i]; i++)
+			if ((e = json_object_get(auths, reg_hub_keys[i])))
 				return e;
 	return NULL;
 }
@@ -62,33 +68,38 @@ static char *decode_basic(const char *b64)
 
 static int load_creds(struct reg_client *c, const char *given, lxr_err *err)
 {
-	_cleanup_free_ char *path = auth_path(given);
-	json_error_t je;
-	json_t *j, *e;
-	const char *b64;
+	bool named;
+	_cleanup_strv_ char **paths = auth_paths(given, &named);
 
-	if (!path)
-		return 0;
-	j = json_load_file(path, 0, &je);
-	if (!j) {
-		if (!given && !getenv("REGISTRY_AUTH_FILE") && je.line < 0)
-			return 0;
-		return lxr_fail(err, EINVAL, "auth file %s: line %d: %s", path, je.line, je.text);
-	}
-	e = auth_entry(json_object_get(j, "auths"), c->ref.registry);
-	b64 = json_string_value(json_object_get(e, "auth"));
-	if (b64 && *b64) {
-		c->basic = decode_basic(b64);
-		if (!c->basic) {
-			json_decref(j);
-			return lxr_fail(err, EINVAL,
-					"auth file %s: the \"auth\" entry for %s is "
-					"not base64 of user:password",
-					path, c->ref.registry);
+	for (size_t i = 0; paths && paths[i] && !c->basic; i++) {
+		json_error_t je;
+		json_t *j = json_load_file(paths[i], 0, &je), *e;
+		const char *b64;
+
+		if (!j) {
+			struct stat st;
+			/* not there, or empty (docker's {}): the next */
+			if ((!named && je.line < 0) ||
+			    (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) && !st.st_size))
+				continue;
+			return lxr_fail(err, EINVAL, "auth file %s: line %d: %s", paths[i], je.line,
+					je.text);
 		}
-		c->auth_file = lxr_steal_ptr(&path);
+		e = auth_entry(json_object_get(j, "auths"), c->ref.registry);
+		b64 = json_string_value(json_object_get(e, "auth"));
+		if (b64 && *b64) {
+			c->basic = decode_basic(b64);
+			if (!c->basic) {
+				json_decref(j);
+				return lxr_fail(err, EINVAL,
+						"auth file %s: the \"auth\" entry for %s is "
+						"not base64 of user:password",
+						paths[i], c->ref.registry);
+			}
+			c->auth_file = lxr_xstrdup(paths[i]);
+		}
+		json_decref(j);
 	}
-	json_decref(j);
 	return 0;
 }
 

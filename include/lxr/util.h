@@ -287,6 +287,9 @@ void lxr_proc_scrub_environ(void);
 
 /* ---- where lxr keeps things (docs/architecture.md) ------------------- */
 /* Each resolves env var, then built-in default. Returned strings are static. */
+/* The directories as they are now, kept: for a process about to zero its
+ * environment (lxr_proc_scrub_environ). */
+void lxr_dirs_freeze(void);
 const char *lxr_run_dir(void); /* LXR_RUN_DIR, /run/lxr */
 /* Root with the default run directory: a tmpfs of lxr's own on /run/lxr
  * where /run is not one, mounted once, when /run/lxr holds no state

@@ -44,6 +44,7 @@ static const char logout_usage[] =
 static char *ask(const char *prompt, bool secret)
 {
 	struct termios old, quiet;
+	bool hidden = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -53,10 +54,10 @@ static char *ask(const char *prompt, bool secret)
 	if (secret && tcgetattr(0, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSAFLUSH, &quiet);
+		hidden = tcsetattr(0, TCSAFLUSH, &quiet) == 0;
 	}
 	n = getline(&line, &cap, stdin);
-	if (secret) {
+	if (hidden) {
 		tcsetattr(0, TCSAFLUSH, &old);
 		fputc('\n', stderr);
 	}

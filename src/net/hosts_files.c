@@ -22,7 +22,8 @@
  * the old length, and the tail is cut after: between the two calls a
  * reader finds the new lines and blanks, never an empty file (as a
  * truncate first would leave it) nor a stub of an old line. A file the
- * container made longer than PAD_MAX is cut without padding. */
+ * container made longer than PAD_MAX is cut without padding: until the
+ * cut, that container alone may read a piece of what it wrote there. */
 int net_write_in_place(const char *path, const char *text, lxr_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);

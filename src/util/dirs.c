@@ -72,9 +72,22 @@ static const char *xdg(const char *env, const char *home_rel, const char *tail, 
 }
 
 static char *rl_run, *rl_data, *rl_log, *rl_conf;
+/* lxr_dirs_freeze's: the directories as they were, the environment gone */
+static char *fz_run, *fz_data, *fz_log;
+
+void lxr_dirs_freeze(void)
+{
+	if (fz_run)
+		return;
+	fz_run = lxr_xstrdup(lxr_run_dir());
+	fz_data = lxr_xstrdup(lxr_data_dir());
+	fz_log = lxr_xstrdup(lxr_log_dir());
+}
 
 const char *lxr_run_dir(void)
 {
+	if (fz_run)
+		return fz_run;
 	if (lxr_rootless_uid() >= 0)
 		return pick("LXR_RUN_DIR", conf_run, xdg("XDG_RUNTIME_DIR", ".", "lxr", &rl_run));
 	return pick("LXR_RUN_DIR", conf_run, "/run/lxr");
@@ -82,6 +95,8 @@ const char *lxr_run_dir(void)
 
 const char *lxr_data_dir(void)
 {
+	if (fz_data)
+		return fz_data;
 	if (lxr_rootless_uid() >= 0)
 		return pick("LXR_DATA_DIR", conf_data,
 			    xdg("XDG_DATA_HOME", ".local/share", "lxr", &rl_data));
@@ -90,6 +105,8 @@ const char *lxr_data_dir(void)
 
 const char *lxr_log_dir(void)
 {
+	if (fz_log)
+		return fz_log;
 	if (lxr_rootless_uid() >= 0)
 		return pick("LXR_LOG_DIR", conf_log,
 			    xdg("XDG_DATA_HOME", ".local/share", "lxr/logs", &rl_log));

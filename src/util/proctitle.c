@@ -34,6 +34,7 @@ void lxr_proc_scrub_environ(void)
 	/* what lxr still reads from its environment is read once and kept:
 	 * read it before it goes */
 	(void)lxr_rootless_uid();
+	lxr_dirs_freeze();
 	if (env_area)
 		explicit_bzero(env_area, env_len);
 }

@@ -41,7 +41,11 @@ int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
-int cmd_watch(int argc, char **argv);    /* develop.watch (cmd_watch.c) */
+int cmd_watch(int argc, char **argv); /* develop.watch (cmd_watch.c, in lxr-image) */
+/* cmd_image_tool for a stack command: lxr's global options (-f, -p,
+ * --env-file, --project-directory, --profile) go to lxr-image as the
+ * command's own, right after its name */
+int cmd_image_tool_stack(int argc, char **argv);
 int cmd_rollback(int argc, char **argv); /* cmd_rollback.c */
 int cmd_ls(int argc, char **argv);
 int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */

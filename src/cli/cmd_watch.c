@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ struct rule {
 
 struct watch {
 	const char *file, *project;
+	char *lxr; /* the lxr beside this lxr-image: what runs the actions */
 	bool quiet;
 	struct rule *rules;
 	size_t n_rules;
@@ -114,7 +116,7 @@ static int lxr_cmd(const struct watch *w, int quiet, char *const *args)
 			if (quiet > 1)
 				dup2(null, 2);
 		}
-		execv("/proc/self/exe", argv);
+		execv(w->lxr, argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -735,12 +737,37 @@ static void initial_sync(struct watch *w)
 	}
 }
 
+/* This runs in lxr-image (lxr stays small); the actions are lxr's */
+static char *lxr_beside(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash, *path;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	path = lxr_xasprintf("%.*s/lxr", slash ? (int)(slash - self) : 0, self);
+	if (access(path, X_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
 static int parse(int argc, char **argv, struct watch *w, bool *no_up)
 {
-	static const struct option lo[] = {
-	    {"file", required_argument, NULL, 'f'}, {"project-name", required_argument, NULL, 'p'},
-	    {"no-up", no_argument, NULL, 'N'},      {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+	/* --env-file, --project-directory, --profile: lxr's global options,
+	 * which lxr passes on as these (this runs in lxr-image) */
+	static const struct option lo[] = {{"file", required_argument, NULL, 'f'},
+					   {"project-name", required_argument, NULL, 'p'},
+					   {"no-up", no_argument, NULL, 'N'},
+					   {"quiet", no_argument, NULL, 'q'},
+					   {"env-file", required_argument, NULL, 'E'},
+					   {"project-directory", required_argument, NULL, 'D'},
+					   {"profile", required_argument, NULL, 'P'},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	int c;
 
 	cli_globals_apply(&w->file, &w->project);
@@ -754,6 +781,9 @@ static int parse(int argc, char **argv, struct watch *w, bool *no_up)
 			break;
 		case 'p': w->project = optarg; break;
 		case 'N': *no_up = true; break;
+		case 'E': cli_globals.env_file = optarg; break;
+		case 'D': cli_globals.project_dir = optarg; break;
+		case 'P': lxr_strv_push(&cli_globals.profiles, lxr_xstrdup(optarg)); break;
 		case 'q': w->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], lo, usage_text); return -1;
@@ -772,8 +802,16 @@ int cmd_watch(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if ((r = cli_stack_open(w.file, w.project, &st)) != LXR_EXIT_OK)
+	if (!(w.lxr = lxr_beside())) {
+		fputs("lxr: error: watch: no lxr beside lxr-image (/proc/self/exe's directory)\n"
+		      "lxr: hint: install lxr and lxr-image in one directory\n",
+		      stderr);
+		return LXR_EXIT_FAIL;
+	}
+	if ((r = cli_stack_open(w.file, w.project, &st)) != LXR_EXIT_OK) {
+		free(w.lxr);
 		return r;
+	}
 	w.project = st->project;
 	if (rules_load(&w, st, argv + optind) < 0) {
 		r = LXR_EXIT_USAGE;
@@ -835,5 +873,6 @@ out:
 	if (w.fd >= 0)
 		close(w.fd);
 	cfg_stack_free(st);
+	free(w.lxr);
 	return r;
 }

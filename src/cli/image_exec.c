@@ -8,6 +8,21 @@
 #include "cli/cli.h"
 #include "lxr/image.h"
 
+int cmd_image_tool_stack(int argc, char **argv)
+{
+	_cleanup_strv_ char **g = cli_self_argv(cli_globals.file, cli_globals.project);
+	_cleanup_free_ char **args =
+	    lxr_xcalloc(lxr_strv_len(g) + (size_t)argc + 1, sizeof(char *));
+	size_t n = 0;
+
+	args[n++] = argv[0];
+	for (size_t i = 1; g[i]; i++) /* g[0] is "lxr" */
+		args[n++] = g[i];
+	for (int i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	return cmd_image_tool((int)n, args);
+}
+
 int cmd_image_tool(int argc, char **argv)
 {
 	_cleanup_free_ char *tool = NULL;

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"push", cmd_push, "upload an image to a registry"},
     {"login", cmd_login, "check and keep a registry's credentials"},
     {"logout", cmd_logout, "remove a registry's credentials"},
+    {"watch", cmd_watch, "act on the services' develop.watch rules (lxr watch)"},
     {"unpack", cmd_unpack, "unpack missing layer directories of a stored image"},
     {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
     {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},

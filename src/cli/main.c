@@ -33,7 +33,7 @@ static const struct command commands[] = {
     {"stats", cmd_stats, "live CPU, memory, network and block I/O of containers"},
     {"port", cmd_port, "the host address a service's port is published on"},
     {"wait", cmd_wait, "wait until services end; print their exit codes"},
-    {"watch", cmd_watch, "sync, rebuild or restart services as their files change"},
+    {"watch", cmd_image_tool_stack, "sync, rebuild or restart services as their files change"},
     {"rollback", cmd_rollback, "return services to the version before their last update"},
     {"ls", cmd_ls, "list the projects that are up"},
     {"run", cmd_run, "run one container from a root filesystem directory"},

@@ -333,23 +333,18 @@ static int rules_load(struct watch *w, const struct cfg_stack *st, char **servic
 		for (size_t k = 0; k < s->n_watch; k++) {
 			const struct cfg_watch *x = &s->watch[k];
 			struct rule r = {s, x, {0}, {0}, {0}, NULL};
-			if (x->action == CFG_WATCH_REBUILD && !s->build.set) {
-				fprintf(
-				    stderr,
-				    "lxr: error: %s:%d: service \"%s\": develop.watch: action "
-				    "rebuild "
-				    "needs a build section\nlxr: hint: add build: or use sync\n",
-				    x->pos.file, x->pos.line, s->name);
-				plan_graph_free(g);
-				return -1;
-			}
-			if (x->action == CFG_WATCH_SYNC_EXEC && !x->exec.command.argv.n) {
-				fprintf(
-				    stderr,
-				    "lxr: error: %s:%d: service \"%s\": develop.watch: action "
-				    "sync+exec needs exec.command\nlxr: hint: add exec: {command: "
-				    "[...]} to the rule, or use sync\n",
-				    x->pos.file, x->pos.line, s->name);
+			const char *why = NULL, *hint = NULL;
+			if (x->action == CFG_WATCH_REBUILD && !s->build.set)
+				why = "rebuild needs a build section",
+				hint = "add build: or use sync";
+			if (x->action == CFG_WATCH_SYNC_EXEC && !x->exec.command.argv.n)
+				why = "sync+exec needs exec.command",
+				hint = "add exec: {command: [...]} to the rule, or use sync";
+			if (why) {
+				fprintf(stderr,
+					"lxr: error: %s:%d: service \"%s\": develop.watch: action "
+					"%s\nlxr: hint: %s\n",
+					x->pos.file, x->pos.line, s->name, why, hint);
 				plan_graph_free(g);
 				return -1;
 			}

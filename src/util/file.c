@@ -333,9 +333,21 @@ int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err)
 
 struct rm_ctx {
 	dev_t dev;
-	int topfd; /* the top directory, once open: where deep ones are moved */
+	uint64_t mnt_id; /* the top's mount (statx), 0 where the kernel has none */
+	int topfd;       /* the top directory, once open: where deep ones are moved */
 	unsigned long parked;
 };
+
+/* The mount path's directory is on (Linux 5.8+), 0 when unknown */
+static uint64_t mount_of(int dirfd, const char *path)
+{
+	struct statx sx;
+
+	if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sx.stx_mnt_id;
+}
 
 /* Move dir's entry name up into the top directory, under a name nothing
  * holds (one made there before is never replaced) */
@@ -368,10 +380,14 @@ static int rm_rf_at(int parentfd, const char *name, struct rm_ctx *c, int depth,
 			return lxr_fail(err, errno, "unlink %s", name);
 		return 0;
 	}
-	/* Never descend into another filesystem: a leftover bind mount inside
-	 * the tree must fail the removal, not empty the host directory. */
-	if (st.st_dev != c->dev)
-		return lxr_fail(err, EBUSY, "%s is a mount point", name);
+	/* Never descend into another mount: a leftover bind mount inside the
+	 * tree must fail the removal, not empty the host directory. Another
+	 * filesystem shows in the device; a bind of a directory of the same
+	 * one (a volume's, below the data directory too) only in the mount. */
+	if (st.st_dev != c->dev || (c->mnt_id && mount_of(parentfd, name) != c->mnt_id))
+		return lxr_fail(err, EBUSY, "%s is a mount point", name),
+		       lxr_err_hint(err, "unmount it first (a leftover of a crash? lxr doctor "
+					 "--repair); what is below it was left alone");
 	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s", name);
@@ -413,11 +429,12 @@ static int rm_rf_at(int parentfd, const char *name, struct rm_ctx *c, int depth,
 int lxr_rm_rf(const char *path, lxr_err *err)
 {
 	struct stat st;
-	struct rm_ctx c = {0, -1, 0};
+	struct rm_ctx c = {0, 0, -1, 0};
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : lxr_fail(err, errno, "stat %s", path);
 	c.dev = st.st_dev;
+	c.mnt_id = S_ISDIR(st.st_mode) ? mount_of(AT_FDCWD, path) : 0;
 	if (rm_rf_at(AT_FDCWD, path, &c, 0, err) < 0)
 		return lxr_err_wrap(err, "remove %s", path);
 	return 0;

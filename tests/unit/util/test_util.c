@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -123,6 +125,54 @@ static void rm_rf_removes_a_deep_tree(void **state)
 	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 	setrlimit(RLIMIT_NOFILE, &old);
 	assert_int_equal(access(dir, F_OK), -1);
+}
+
+/* A bind of a directory of the same filesystem inside the tree (the
+ * device is the same) stops the removal: what it shows is not the tree's.
+ * In a mount namespace of its own; mounting needs root. */
+static void rm_rf_stops_at_a_same_fs_bind(void **state)
+{
+	char dir[] = "/tmp/lxr-test-XXXXXX";
+	int st;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* a bind mount needs root; CI has it */
+	assert_non_null(mkdtemp(dir));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		_cleanup_free_ char *keep = lxr_xasprintf("%s/keep", dir);
+		_cleanup_free_ char *top = lxr_xasprintf("%s/top", dir);
+		_cleanup_free_ char *mnt = lxr_xasprintf("%s/top/a/mnt", dir);
+		_cleanup_free_ char *kept = lxr_xasprintf("%s/keep/file", dir);
+		lxr_err err;
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(2);
+		_cleanup_free_ char *a = lxr_xasprintf("%s/top/a", dir);
+		if (mkdir(keep, 0700) < 0 || mkdir(top, 0700) < 0 || mkdir(a, 0700) < 0 ||
+		    mkdir(mnt, 0700) < 0)
+			_exit(6);
+		close(open(kept, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+		if (mount(keep, mnt, NULL, MS_BIND, NULL) < 0)
+			_exit(3);
+		if (lxr_rm_rf(top, &err) == 0 || err.errnum != EBUSY)
+			_exit(4);
+		if (access(kept, F_OK) < 0)
+			_exit(5);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	{
+		_cleanup_free_ char *kept = lxr_xasprintf("%s/keep/file", dir);
+		assert_int_equal(access(kept, F_OK), 0);
+	}
+	lxr_err err;
+	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 }
 
 /* What a writer killed between create and rename leaves is known by its
@@ -395,6 +445,7 @@ int main(void)
 	    cmocka_unit_test(strv_push_and_dup),
 	    cmocka_unit_test(atomic_write_replaces_whole_file),
 	    cmocka_unit_test(rm_rf_removes_a_deep_tree),
+	    cmocka_unit_test(rm_rf_stops_at_a_same_fs_bind),
 	    cmocka_unit_test(temp_names_are_swept_when_their_writer_is_dead),
 	    cmocka_unit_test(temp_names_of_an_earlier_boot_are_dead),
 	    cmocka_unit_test(mkdir_p_and_rm_rf),

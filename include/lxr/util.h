@@ -243,7 +243,7 @@ void lxr_check_add(struct lxr_checks *c, const char *name, enum lxr_check_status
     __attribute__((format(printf, 6, 7)));
 void lxr_checks_free(struct lxr_checks *c);
 
-/* ---- a call in a child process (child.c) -------------------------------- */
+/* ---- a call in a child process (call_in_child.c) -------------------------------- */
 /* fn(ctx, err) in a forked child, its lxr_err brought back whole: fn's
  * result (0, -1 or -2); -1 with "WHAT: its process died" when the child
  * died without saying why. */

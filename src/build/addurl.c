@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 bool bldx_is_url(const char *s)
 {

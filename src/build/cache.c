@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 static void put(struct sha256_ctx *h, const char *s)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 #include "lxr/config.h"
 
 static char **kvs_strv(const struct cfg_kvs *kv)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 int dfp_fail(struct dfp *p, int line, int col, const char *fmt, ...)
 {

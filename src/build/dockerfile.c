@@ -5,7 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 /* ---- lines ---------------------------------------------------------------- */
 

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 extern char **environ;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 int bld_err_at(lxr_err *err, const char *file, int line, int col)
 {

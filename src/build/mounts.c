@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 #include "lxr/plan.h"
 
 /* ---- secrets ------------------------------------------------------------------- */

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 /* si and every stage it needs, marked */
 static void closure(const struct bld_plan *p, size_t si, bool *mark)

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 /* What docker would refuse before reading the Dockerfile. */
 static int check_request(const struct bld_request *rq, lxr_err *err)

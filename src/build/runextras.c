@@ -11,7 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 #include "lxr/net.h"
 #include "lxr/plan.h"
 

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <sys/mount.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 /* A merged view of a stage or image, for COPY --from and RUN --mount: an
  * overlay of its layers in the build's own mount namespace, read-only, or

@@ -4,7 +4,7 @@
  * image: is built when <project>-<service> is missing, always with up
  * --build or pull_policy: build, never with --no-build; one with both is
  * pulled as its pull_policy says, and built when that fails. The
- * supervisor then only resolves the image (supervisor/stack.c). */
+ * supervisor then only resolves the image (supervisor/tables.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 /* The file names positions point to, for the life of the process: a
  * loaded stack's positions outlive the diagnostics of its load (a build's

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config/emit.h"
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 static void str(struct cfg_out *o, const char *k, const struct cfg_str *v)
 {

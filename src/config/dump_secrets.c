@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "config/emit.h"
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 void cfg_dump_file_refs(struct cfg_out *o, const char *k, const struct cfg_svc_file_ref *v,
 			size_t n)

@@ -13,7 +13,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define EXTENDS_MAX_DEPTH 16
 

@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define INCLUDE_MAX_DEPTH     16
 #define INCLUDE_MAX_FILES     1024 /* bounds the work a file of includes can cause */

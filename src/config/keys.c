@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define SUPPORT_HINT                                                                               \
 	"lxr refuses what it cannot honour yet instead of ignoring it; remove the key to run "     \

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "config/emit.h"
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 /* Aliases share nodes, so a small file can stand for a huge tree ("billion
  * laughs"): the copy is bounded. */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 const char *cfg_kind_name(const struct cfg_node *n)
 {

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define PROFILE_HINT "see docs/security.md for the profile format (docker's)"
 #define MAX_ERRNO    4095 /* the kernel returns larger values as success */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 struct obj_ctx {
 	struct cfg_file_obj *o;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define OPTS_HINT                                                                                  \
 	"lxr knows seccomp=PATH|unconfined, no-new-privileges[:true|false], "                      \

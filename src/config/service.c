@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {

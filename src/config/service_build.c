@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define B(obj) (&((struct cfg_service *)(obj))->build)
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 /* The kernel's dev_t: 12 bits of major, 20 of minor. */
 #define MAJOR_MAX 4095

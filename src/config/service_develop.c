@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define WATCH_HINT "e.g. - {action: sync, path: ./src, target: /app/src}"
 

@@ -8,7 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 /* Lexically clean an absolute path: no "//", "." or ".." components. */
 char *cfg_clean_path(const char *p)

@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define VOLUME_HINT "e.g. ./data:/data, /srv/x:/x:ro, or a long form with type/source/target"
 

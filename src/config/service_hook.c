@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define HOOK_HINT "e.g. - command: [\"sh\", \"-c\", \"echo started\"]"
 

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define PORT_HINT "e.g. \"8080:80\", \"127.0.0.1:8080:80/udp\", \"9000-9002:9000-9002\""
 

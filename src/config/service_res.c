@@ -5,7 +5,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 static void fmt_value(char *buf, size_t len, const char *key, int64_t v)
 {

@@ -3,7 +3,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define SEC 1000000LL
 

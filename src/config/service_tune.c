@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define TUNE(s) (&((struct cfg_service *)(s))->tune)
 

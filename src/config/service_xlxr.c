@@ -1,13 +1,13 @@
 /* A service's x-lxr mapping: lxr's own settings, which Compose tools ignore
  * (docs/architecture.md, "The stack file contract"). Each key here is
- * honoured by the supervisor (src/supervisor/stack.c reads the model); the
+ * honoured by the supervisor (src/supervisor/tables.c reads the model); the
  * checks that need the whole service (a healthcheck to act on,
  * restart_policy's own timing) run once every key of the service has been
  * read. */
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 /* The supervisor's defaults when a key is not set (docker's backoff). */
 #define BACKOFF_INITIAL_US 100000LL

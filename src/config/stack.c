@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 extern char **environ;
 

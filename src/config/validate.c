@@ -8,7 +8,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 static void ref_error(struct cfg_ctx *c, struct cfg_pos pos, const char *kind, const char *name,
 		      const char *const *cands, size_t n, const char *hint)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 #define ARENA_BLOCK (64 * 1024)
 /* Deeper than any stack file needs; bounds recursion on hostile input. */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 void img_hash_init(struct img_hash *h)
 {

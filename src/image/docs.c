@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 #include "lxr/plan.h"
 
 bool img_media_is_index(const char *mt)

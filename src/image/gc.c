@@ -12,7 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static bool strv_has(char **v, const char *s)
 {

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 #include "lxr/plan.h"
 
 void img_image_free(struct img_image *im)

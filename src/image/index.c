@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static json_t *empty_index(void)
 {

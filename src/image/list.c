@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static bool in(char **v, const char *s)
 {

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static const char default_registry[] = "docker.io";
 

@@ -7,7 +7,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static int open_dir_at(int dirfd, const char *name, lxr_err *err)
 {

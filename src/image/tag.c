@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 int img_tag(struct img_store *s, const char *src, const char *target, lxr_err *err)
 {

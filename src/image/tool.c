@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 extern char **environ;
 

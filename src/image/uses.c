@@ -11,7 +11,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static int write_all(int fd, const char *s, lxr_err *err)
 {

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 {

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 #define OK      LXR_CHECK_OK
 #define WARN    LXR_CHECK_WARN

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 #define MARK_IPT " --comment lxr"
 #define MARK_NFT "comment \"lxr\""

@@ -1,5 +1,5 @@
 /* Each container's /etc/hosts on disk, kept in step with the endpoint
- * records: the text is etc.c's, the names and addresses the records'. A
+ * records: the text is etc_render.c's, the names and addresses the records'. A
  * container's file is its first endpoint's; it lists its own names on each
  * of its networks, and its peers' where that network lists peers. */
 #define _GNU_SOURCE
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 /* The most blank padding a rewrite writes: the container may have grown
  * its file to any size, and padding all of it would have every rewrite on

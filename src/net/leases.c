@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 struct alive_ctx {
 	const char *run_dir;

@@ -11,7 +11,7 @@
 #include <linux/if_link.h>
 #include <linux/veth.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 int net_link_parse(const struct nlmsghdr *nh, void *ctx)
 {

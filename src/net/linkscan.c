@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 struct route_info {
 	unsigned table;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static uint32_t fnv(uint32_t h, const char *s)
 {

@@ -12,7 +12,7 @@
 #include <net/if.h>
 #include <sys/stat.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 char *net_link_alias(const char *project, const char *name)
 {

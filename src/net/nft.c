@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static const struct {
 	const char *suffix, *hook; /* hook NULL: a regular chain */

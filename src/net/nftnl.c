@@ -14,7 +14,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 #define NFT_TYPE(msg) ((NFNL_SUBSYS_NFTABLES << 8) | (msg))
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 #define STAMP_FILE ".net.nft"
 

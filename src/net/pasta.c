@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "lxr/net.h"
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 #define PASTA "pasta"
 #define SLIRP "slirp4netns"

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 /* every host address (no host_ip) meets every one */
 static bool addrs_meet(const struct lxr_port *a, const struct lxr_port *b)

@@ -18,7 +18,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 #define DNS_A    1
 #define DNS_AAAA 28

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 void net_nl_req_init(struct net_nl_req *q, uint16_t type, uint16_t flags, const void *hdr,
 		     size_t len)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 /* The batch this process last applied for a chain prefix. Every change to
  * the records that shapes the rules is followed by a sync under the net

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static char *defs_dir(void)
 {

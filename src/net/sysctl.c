@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 int net_sysctl_set(const char *key, const char *value, lxr_err *err)
 {

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <termios.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 

@@ -10,7 +10,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 

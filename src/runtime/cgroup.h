@@ -6,7 +6,7 @@
 #ifndef LXR_RUNTIME_CGROUP_H
 #define LXR_RUNTIME_CGROUP_H
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* The controllers lxr uses. cpuacct only exists on v1, where it holds the
  * cpu usage counter; v2 has that in every cgroup's cpu.stat. devices too is

@@ -21,7 +21,7 @@
 #include <linux/magic.h>
 
 #include "runtime/cgroup.h"
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define DROP_IN "/etc/systemd/system/user@.service.d/delegate.conf"
 

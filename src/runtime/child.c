@@ -21,7 +21,7 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 _Noreturn void rt_child_fail(int sync, int code, const lxr_err *err)
 {

@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static const int ns_flags[LXR_NS_COUNT] = {
     [LXR_NS_PID] = CLONE_NEWPID, [LXR_NS_MNT] = CLONE_NEWNS,  [LXR_NS_UTS] = CLONE_NEWUTS,

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 pid_t rt_container_pid(const struct lxr_container *c)
 {

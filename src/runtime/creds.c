@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* A restart finds the files of the last start, nearly always the same:
  * reading one is cheaper than an unlink and a create (two journal

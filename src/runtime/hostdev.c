@@ -11,7 +11,7 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* Deeper than any /dev (/dev/dri/by-path, /dev/snd/by-id): a bound, not a
  * limit anyone meets. */

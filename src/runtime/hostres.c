@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* "0-3,6" into bits; false for anything else (or a CPU past max). */
 static bool cpu_bits(const char *s, unsigned char *bits, unsigned max)

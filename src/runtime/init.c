@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 extern const unsigned char rt_init_blob[];
 extern const size_t rt_init_blob_len;

@@ -1,4 +1,4 @@
-/* The container's filesystem as a list of operations (see internal.h). The
+/* The container's filesystem as a list of operations (see runtime_internal.h). The
  * order follows the OCI runtime spec's defaults (runc/crun `spec`), so a
  * container sees what it would under docker. */
 #define _GNU_SOURCE
@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static struct rt_op *push(struct rt_plan *p, enum rt_op_kind kind, const char *target)
 {

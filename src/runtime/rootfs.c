@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static void fd_path(int fd, char buf[static 32])
 {

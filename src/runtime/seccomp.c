@@ -17,7 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* Compiling takes libseccomp a millisecond or two, a sixth of a container
  * start: the program is prepared once in the parent, and the child only

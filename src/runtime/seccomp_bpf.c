@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define X32_SYSCALL_BIT 0x40000000u
 /* the kernel refuses longer programs (BPF_MAXINSNS) */

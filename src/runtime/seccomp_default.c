@@ -17,7 +17,7 @@
 #include <sys/utsname.h>
 
 #include "lxr/plan.h"
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define C(cap) (UINT64_C(1) << (cap))
 /* Capability numbers (linux/capability.h) spelled out here so the table

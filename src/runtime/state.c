@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* Field 22 of /proc/PID/stat: start time in clock ticks since boot. Two
  * processes with one pid never share it. */

@@ -1,10 +1,10 @@
-/* The parent's side of the start-up handshake (internal.h "sync"). */
+/* The parent's side of the start-up handshake (runtime_internal.h "sync"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, bool block,
 		 lxr_err *err)

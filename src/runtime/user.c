@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* runc's valid id range: a 32-bit id that is not -1 read as signed. */
 #define ID_MAX 0x7fffffffu

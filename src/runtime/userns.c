@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define SUBUID_PATH "/etc/subuid"
 #define SUBGID_PATH "/etc/subgid"

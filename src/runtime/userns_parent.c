@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 /* A container in a user namespace of its own cannot setns into a
  * namespace the host's owns (the net layer's network namespace): lxr's

@@ -189,7 +189,7 @@ struct sup_service {
 	size_t n_inst;
 	int colour;
 	struct log_writer *log; /* output.c: the service's log file */
-	struct img_image *img;  /* stack.c: its image, when it names one */
+	struct img_image *img;  /* tables.c: its image, when it names one */
 	bool pull_needed;       /* dry run: its image is not here, no plan made */
 	int img_use_fd;         /* held while the supervisor runs: in use */
 	int pull_policy;        /* how img was had (enum img_pull_policy) */
@@ -318,7 +318,7 @@ struct sup {
 		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
 		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
 
-/* ---- stack.c: from the model to the supervisor's tables ------------------ */
+/* ---- tables.c: from the model to the supervisor's tables ------------------ */
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err);
 /* The tables of a one-instance project whose plan is made already (`lxr
  * run -d`): *plan moves in (zeroed), named as it is. */
@@ -488,7 +488,7 @@ void sup_progress_error(struct sup *s, const struct sup_instance *in, const lxr_
  * project. */
 void sup_fatal(struct sup *s, const lxr_err *err);
 /* Rootless: into the stack's own network namespace, pasta forwarding its
- * published ports (rootless.c). */
+ * published ports (rootless_net.c). */
 int sup_rootless_net(struct sup *s, lxr_err *err);
 /* Reconcile: every host port st publishes is one pasta forwards already. */
 int sup_rootless_ports_check(const struct cfg_stack *st, lxr_err *err);
@@ -569,9 +569,9 @@ void sup_update_forget(const struct sup *s, const struct sup_service *sv);
 struct ctl_conn;
 int sup_update_wait(struct ctl_conn *c, lxr_err *err);
 int sup_update_report(struct json_t *ps, struct json_t *names);
-/* stack.c: an instance's health check and its service's policy from its plan */
+/* tables.c: an instance's health check and its service's policy from its plan */
 void sup_instance_from_plan(struct sup_instance *in);
-/* stack.c: a plan for replica of cfg (of stack st) with img; out->spec
+/* tables.c: a plan for replica of cfg (of stack st) with img; out->spec
  * holds the runtime's defaults first (rt_spec_init_defaults) */
 int sup_plan_make(const struct cfg_stack *st, const struct cfg_service *cfg, struct img_image *img,
 		  int replica, struct plan_instance *out, lxr_err *err);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 #include "config/text.h"
 #include "image/tools/tools.h"
 #include "lxr/config.h"

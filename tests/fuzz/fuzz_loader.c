@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 static void check_diags(const struct cfg_diags *d)
 {

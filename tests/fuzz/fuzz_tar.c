@@ -171,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(blob, 0) < 0 || pwrite(blob, data, size, 0) != (ssize_t)size ||
 	    lseek(blob, 0, SEEK_SET) != 0)
 		abort();
-	/* 0755 and root-owned, as layer.c makes it */
+	/* 0755 and root-owned, as layer_ensure.c makes it */
 	check(mkdirat(scratch, "layer", 0755) == 0, "mkdir layer");
 	layer = openat(scratch, "layer", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	check(layer >= 0, "open layer");

@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static gid_t groups[64];
 static struct lxr_rlimit nofile = {RLIMIT_NOFILE, 0, 0};

@@ -1,11 +1,11 @@
 /* Seams of the image tools: what only lxr-image needs — unpacking layers
  * (libarchive), building images for load and import, picking a platform
- * from an index. The core (image/internal.h) links neither libarchive nor
+ * from an index. The core (image/image_internal.h) links neither libarchive nor
  * libcurl; see docs/images.md for why the line runs here. */
 #ifndef LXR_IMAGE_TOOLS_INTERNAL_H
 #define LXR_IMAGE_TOOLS_INTERNAL_H
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 #include "lxr/image_tools.h"
 
 /* ---- layers ------------------------------------------------------------------ */

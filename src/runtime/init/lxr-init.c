@@ -28,7 +28,7 @@
 #include <linux/unistd.h>
 #include <sys/socket.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define SIGKILL 9
 #define SIGSTOP 19

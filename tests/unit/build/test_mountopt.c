@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 
 static struct bld_mount parse_ok(const char *v)
 {

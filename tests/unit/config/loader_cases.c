@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 #include "loader_cases.h"
 #include "lxr/config.h"
 

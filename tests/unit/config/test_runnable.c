@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 #include "lxr/config.h"
 
 static struct cfg_stack *load(const char *text)

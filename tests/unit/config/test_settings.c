@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 #include "lxr/config.h"
 
 #define DATA LXR_TEST_DATA "/settings/"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static void config_that_is_no_object(void **state)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 #include "image/tools/registry.h"
 #include "lxr/image_tools.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 
 static char *expected_tool(void)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static size_t count(const char *hay, const char *needle)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static uint32_t ip(const char *s)
 {

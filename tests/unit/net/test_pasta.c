@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lxr/net.h"
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static char *joined(char **argv)
 {

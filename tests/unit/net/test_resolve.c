@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 static void question_bytes(void **state)
 {

@@ -12,7 +12,7 @@
 #include <linux/if_link.h>
 #include <linux/veth.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 /* the request of a veth pair as net_veth_make shapes it */
 static void veth_shaped(struct net_nl_req *q)

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "image/internal.h"
+#include "image/image_internal.h"
 #include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config/internal.h" /* cfg_stack_load_text */
+#include "config/config_internal.h" /* cfg_stack_load_text */
 #include "lxr/plan.h"
 
 static struct cfg_stack *load(void)

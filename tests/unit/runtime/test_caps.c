@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <sys/prctl.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define B(c) (UINT64_C(1) << (c))
 

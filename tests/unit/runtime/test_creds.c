@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <cmocka.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static void rlimit_errors_name_the_limit(void **state)
 {

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "lxr/plan.h"
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static const struct rt_op *find(const struct rt_plan *p, enum rt_op_kind k, const char *target,
 				size_t *index)

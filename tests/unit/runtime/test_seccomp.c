@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 #define B(c) (UINT64_C(1) << (c))
 

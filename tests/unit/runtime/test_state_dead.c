@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static void write_state(const char *root, const char *id, const char *file, const char *text)
 {

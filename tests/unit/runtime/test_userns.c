@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "runtime/internal.h"
+#include "runtime/runtime_internal.h"
 
 static void subid_lines(void **state)
 {

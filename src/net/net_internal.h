@@ -9,7 +9,7 @@
 
 #include "lxr/net.h"
 
-/* ---- records (store.c) ----------------------------------------------------
+/* ---- records (records.c) ----------------------------------------------------
  * <run_dir>/<project>/.net/networks/<name>    one network
  * <run_dir>/<project>/.net/leases/<name>      its lease file
  * <run_dir>/<project>/.net/endpoints/<ctr>    one endpoint

@@ -32,7 +32,7 @@ void dfp_pos(const struct dfp *p, size_t off, int *line, int *col);
  * or past ONBUILD for a trigger). top: heredocs are allowed. */
 int dfp_instruction(struct dfp *p, const char *text, size_t off, struct df_instr *in, bool top);
 
-/* ---- running a build (exec.c, copy.c) ---------------------------------------- */
+/* ---- running a build (execute.c, step_copy.c) ---------------------------------------- */
 struct bldx_stage {
 	bool done;
 	char *base;         /* manifest digest of the image under it, NULL: scratch */
@@ -62,7 +62,7 @@ struct bldx_run {
 	const char *tag;  /* before each step's line: "" or "[stage NAME] " */
 };
 
-/* one stage, FROM to its end (exec.c) */
+/* one stage, FROM to its end (execute.c) */
 int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err);
 /* the build's SIGINT/SIGTERM/SIGHUP handler, and the signal it got (0:
  * none) */
@@ -75,7 +75,7 @@ int bldx_stop_signal(void);
  * independent. */
 int bldx_prebuild(struct bldx_run *r, lxr_err *err);
 
-/* ---- RUN (run.c) and its --mount (mounts.c) ---- */
+/* ---- RUN (step_run.c) and its --mount (mounts.c) ---- */
 int bldx_run_step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 		  lxr_err *err);
 struct bldx_mounts {
@@ -159,7 +159,7 @@ void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
 /* the value of named context NAME ("DIR" or "docker-image://REF"), or NULL */
 const char *bldx_named_context(const struct bld_opts *o, const char *name);
 
-/* COPY and ADD (copy.c) */
+/* COPY and ADD (step_copy.c) */
 /* p as an absolute, clean path (relative: under base, NULL "/"); ".."
  * stops at "/" */
 char *bldx_clean_abs(const char *base, const char *p);

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/internal.h"
+#include "net/net_internal.h"
 
 char *net_proj_dir(const char *run_dir, const char *project, const char *sub)
 {

@@ -309,11 +309,11 @@ void cfg_file_objs_free(struct cfg_file_obj *v, size_t n);
 /* Service, profile, network and alias names: letters, digits, '_', '.',
  * '-', starting with a letter or digit (service.c). */
 bool cfg_name_ok(const char *v);
-/* Syntax checks shared by the parts and validation (net.c). */
+/* Syntax checks shared by the parts and validation (addr.c). */
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix);
 int cfg_parse_ipv6(const char *s, unsigned char addr[16]);
-/* A unicast MAC address "02:42:ac:11:00:02" into v (net.c). */
+/* A unicast MAC address "02:42:ac:11:00:02" into v (addr.c). */
 int cfg_read_mac(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_str *v);
 int cfg_parse_cidr6(const char *s, unsigned char addr[16], int *prefix);
 bool cfg_ip6_in(const unsigned char a[16], const unsigned char net[16], int prefix);
@@ -336,9 +336,9 @@ char *cfg_abs_path_at(struct cfg_ctx *c, struct cfg_pos pos, const char *p);
 const char *cfg_dir_at(const struct cfg_ctx *c, struct cfg_pos pos);
 /* Lexically clean an absolute path ("//", ".", ".." resolved). */
 char *cfg_clean_path(const char *p);
-/* Absolute directory of the stack file (project.c). */
+/* Absolute directory of the stack file (discover.c). */
 char *cfg_stack_dir(const char *file, const char *cwd);
-/* Project name from -p, `name:`, or the directory (project.c). */
+/* Project name from -p, `name:`, or the directory (discover.c). */
 int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct cfg_stack *st,
 		      lxr_err *err);
 

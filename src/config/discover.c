@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 char *cfg_project_name_normalize(const char *raw)
 {

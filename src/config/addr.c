@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/internal.h"
+#include "config/config_internal.h"
 
 int cfg_parse_ipv4(const char *s, uint32_t *addr)
 {

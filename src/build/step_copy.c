@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 #include "lxr/runtime.h"
 
 /* ---- COPY and ADD ------------------------------------------------------------- */

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "build/internal.h"
+#include "build/build_internal.h"
 #include "lxr/net.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"

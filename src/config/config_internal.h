@@ -94,9 +94,21 @@ void cfg_diag_add(struct cfg_ctx *c, struct cfg_pos pos, bool warning, const cha
 /* Closest candidate by edit distance, or NULL if none is close enough. */
 const char *cfg_did_you_mean(const char *word, const char *const *cands, size_t n);
 
-/* ---- reading values (read.c) ---------------------------------------------- */
+/* ---- the node tree (tree.c) ------------------------------------------------ */
 const char *cfg_kind_name(const struct cfg_node *n);
 bool cfg_is_null(const struct cfg_node *n);
+struct cfg_node *cfg_node_new(struct cfg_tree *t, enum cfg_node_kind k, struct cfg_pos pos);
+/* key's pair or value in mapping m, or NULL (m NULL or not a mapping too) */
+struct cfg_pair *cfg_map_pair(const struct cfg_node *m, const char *key);
+struct cfg_node *cfg_map_get(const struct cfg_node *m, const char *key);
+/* key k set to v in mapping m: its value replaced if m has the key, else
+ * the pair appended */
+void cfg_map_put(struct cfg_tree *t, struct cfg_node *m, struct cfg_node *k, struct cfg_node *v);
+/* Remove key's pair from mapping m, if there. */
+void cfg_map_drop(struct cfg_node *m, const char *key);
+void cfg_seq_push(struct cfg_tree *t, struct cfg_node *s, struct cfg_node *item);
+
+/* ---- reading values (read.c) ---------------------------------------------- */
 /* Interpolated scalar text, or NULL (with an error) when n is not a scalar. */
 const char *cfg_scalar(struct cfg_ctx *c, struct cfg_node *n, const char *what);
 bool cfg_expect(struct cfg_ctx *c, const struct cfg_node *n, enum cfg_node_kind k,
@@ -206,7 +218,7 @@ int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *ou
 int cfg_svc_read_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_device_cgroup_rules(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_extra_hosts(struct cfg_ctx *c, struct cfg_node *n, void *obj);
-/* command/entrypoint: a list, or a string split into words (service.c). */
+/* command/entrypoint: a list, or a string split into words (read.c). */
 int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what);
 /* post_start, pre_stop (service_hook.c) */
 int cfg_svc_read_post_start(struct cfg_ctx *c, struct cfg_node *n, void *obj);
@@ -234,7 +246,6 @@ bool cfg_platform_is_host(const char *v);
 /* build_image of each built service, once the project is named. */
 void cfg_stack_name_builds(struct cfg_stack *st);
 void cfg_ulimits_free(struct cfg_ulimit *v, size_t n);
-int cfg_svc_volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s);
 struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos);
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t);
 bool cfg_propagation_ok(const char *s);
@@ -277,25 +288,30 @@ struct cfg_node *cfg_extends_resolve(struct cfg_ctx *c, struct cfg_node *service
 struct cfg_node *cfg_load_file(struct cfg_ctx *c, struct cfg_node *file, const char *what,
 			       const char *dir);
 void cfg_extra_trees_free(struct cfg_ctx *c);
-/* over merged onto base with compose's rules (extends.c), for a resource
- * an override file defines again (include's later paths). */
+/* ---- Compose's merge rules (merge.c) ---- */
+/* over merged onto base: a service over its extends base, a resource an
+ * override file defines again. */
 struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over);
-/* Remove key's pair from mapping m, if there. */
-void cfg_map_drop(struct cfg_node *m, const char *key);
 /* What !reset left after the merges: its keys dropped, under n (a file
  * with nothing below it to reset loses them too, as compose-go reads it). */
 void cfg_strip_resets(struct cfg_node *n);
+/* The sections of from (services, networks, …) added to to's, a resource
+ * both define merged: from's over to's with merge (an include's later
+ * paths), else to's over from's (an included file under the including
+ * one, as compose-go 2.10 merges them). */
+void cfg_sections_merge(struct cfg_ctx *c, struct cfg_node *to, struct cfg_node *from, bool merge);
+/* One mapping merged over root as an override file is (its sections
+ * service by service, other keys replacing); file names it in messages.
+ * Also how a file's later YAML documents merge over its first. */
+int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
+		       const char *file);
+
 /* Top-level include: the included files' services, networks, volumes,
  * secrets and configs added to root's (include.c). file: root's own path,
  * where its chain of includes starts (NULL: the stack file's); each -f
  * file has a chain of its own, as in compose-go. */
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root, const char *file);
 int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *const *files);
-/* One mapping merged over root as an override file is (its sections
- * service by service, other keys replacing); file names it in messages.
- * Also how a file's later YAML documents merge over its first. */
-int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
-		       const char *file);
 
 /* secrets: and configs: (secrets.c). */
 int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
@@ -307,13 +323,13 @@ void cfg_file_refs_free(struct cfg_svc_file_ref *v, size_t n);
 void cfg_file_objs_free(struct cfg_file_obj *v, size_t n);
 
 /* Service, profile, network and alias names: letters, digits, '_', '.',
- * '-', starting with a letter or digit (service.c). */
+ * '-', starting with a letter or digit (syntax.c). */
 bool cfg_name_ok(const char *v);
-/* Syntax checks shared by the parts and validation (addr.c). */
+/* Syntax checks shared by the parts and validation (syntax.c). */
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix);
 int cfg_parse_ipv6(const char *s, unsigned char addr[16]);
-/* A unicast MAC address "02:42:ac:11:00:02" into v (addr.c). */
+/* A unicast MAC address "02:42:ac:11:00:02" into v (syntax.c). */
 int cfg_read_mac(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct cfg_str *v);
 int cfg_parse_cidr6(const char *s, unsigned char addr[16], int *prefix);
 bool cfg_ip6_in(const unsigned char a[16], const unsigned char net[16], int prefix);

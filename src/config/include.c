@@ -86,61 +86,6 @@ void cfg_extra_trees_free(struct cfg_ctx *c)
 	c->n_file_dirs = 0;
 }
 
-static struct cfg_pair *pair_of(struct cfg_node *m, const char *key)
-{
-	for (size_t i = 0; m->kind == CFG_NODE_MAP && i < m->n; i++)
-		if (!strcmp(m->pairs[i].key->raw, key))
-			return &m->pairs[i];
-	return NULL;
-}
-
-static void add_pair(struct cfg_ctx *c, struct cfg_node *m, struct cfg_pair p)
-{
-	struct cfg_pair *v = cfg_tree_alloc(c->tree, (m->n + 1) * sizeof(*v));
-
-	if (m->n)
-		memcpy(v, m->pairs, m->n * sizeof(*v));
-	v[m->n++] = p;
-	m->pairs = v;
-}
-
-/* A resource both define is merged with compose's rules: from's over
- * root's with merge (the later files of one include's path, compose's
- * overrides), else root's over from's (an included file's resource under
- * the including file's own, as compose-go 2.10 merges them). */
-static void add_section(struct cfg_ctx *c, struct cfg_node *root, struct cfg_pair *from, bool merge)
-{
-	struct cfg_pair *to = pair_of(root, from->key->raw);
-
-	if (from->value->kind != CFG_NODE_MAP)
-		return; /* null, or wrong: reported when read */
-	if (!to) {
-		add_pair(c, root, *from);
-		return;
-	}
-	if (to->value->kind != CFG_NODE_MAP) {
-		struct cfg_node *m = cfg_tree_alloc(c->tree, sizeof(*m));
-		if (!cfg_is_null(to->value))
-			return;
-		m->kind = CFG_NODE_MAP;
-		m->pos = to->value->pos;
-		to->value = m;
-	}
-	for (size_t i = 0; i < from->value->n; i++) {
-		struct cfg_pair *p = &from->value->pairs[i], *had = pair_of(to->value, p->key->raw);
-		if (merge && p->value->tag == CFG_TAG_RESET) { /* a service gone */
-			cfg_map_drop(to->value, p->key->raw);
-			continue;
-		}
-		if (had) {
-			had->value = merge ? cfg_merge_nodes(c, had->value, p->value)
-					   : cfg_merge_nodes(c, p->value, had->value);
-			continue;
-		}
-		add_pair(c, to->value, *p);
-	}
-}
-
 static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *entry,
 		       struct chain *ch);
 
@@ -245,9 +190,6 @@ static int include_env(struct cfg_ctx *c, struct include *in, struct cfg_node *e
 	return env_file_read(c, in, path, env_file->pos, true);
 }
 
-static const char *const sections[] = {"services", "networks", "volumes",
-				       "secrets",  "configs",  "models"};
-
 /* One file of an include, with the files it includes joined to it. */
 static struct cfg_node *include_load(struct cfg_ctx *c, struct include *in, struct cfg_node *path,
 				     struct chain *ch)
@@ -265,7 +207,7 @@ static struct cfg_node *include_load(struct cfg_ctx *c, struct include *in, stru
 	if (c->lookup == include_lookup)
 		cfg_interpolate_all(c, inc);
 	ch->path[ch->n++] = abs;
-	nested = pair_of(inc, "include");
+	nested = cfg_map_pair(inc, "include");
 	for (size_t i = 0; nested && nested->value->kind == CFG_NODE_SEQ && i < nested->value->n;
 	     i++)
 		if (include_one(c, inc, nested->value->items[i], ch) < 0)
@@ -285,20 +227,13 @@ static int include_files(struct cfg_ctx *c, struct cfg_node *root, struct includ
 
 	for (size_t i = 1; i < in->n_paths; i++) {
 		struct cfg_node *over = include_load(c, in, in->paths[i], ch);
-		for (size_t k = 0; first && over && k < sizeof(sections) / sizeof(sections[0]);
-		     k++) {
-			struct cfg_pair *p = pair_of(over, sections[k]);
-			if (p)
-				add_section(c, first, p, true);
-		}
+		if (first && over)
+			cfg_sections_merge(c, first, over, true);
 		if (!over)
 			r = -1;
 	}
-	for (size_t k = 0; first && k < sizeof(sections) / sizeof(sections[0]); k++) {
-		struct cfg_pair *p = pair_of(first, sections[k]);
-		if (p)
-			add_section(c, root, p, false);
-	}
+	if (first)
+		cfg_sections_merge(c, root, first, false);
 	return r;
 }
 
@@ -425,32 +360,10 @@ int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *co
 	return r;
 }
 
-int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
-		       const char *file)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < over->n; i++) {
-		struct cfg_pair *p = &over->pairs[i], *had;
-		bool section = false;
-		for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
-			section |= !strcmp(p->key->raw, sections[k]);
-		if (p->value->tag == CFG_TAG_RESET) {
-			cfg_map_drop(root, p->key->raw);
-		} else if (section && p->value->tag != CFG_TAG_OVERRIDE) {
-			add_section(c, root, p, true);
-		} else if ((had = pair_of(root, p->key->raw))) {
-			had->value = p->value;
-		} else {
-			add_pair(c, root, *p);
-		}
-	}
-	return r;
-}
-
 int cfg_include_resolve(struct cfg_ctx *c, struct cfg_node *root, const char *file)
 {
-	struct cfg_pair *inc = root && root->kind == CFG_NODE_MAP ? pair_of(root, "include") : NULL;
+	struct cfg_pair *inc =
+	    root && root->kind == CFG_NODE_MAP ? cfg_map_pair(root, "include") : NULL;
 	const char *base = strrchr(c->file, '/');
 	_cleanup_free_ char *self = NULL;
 	struct chain ch = {{0}, 0, 0};

@@ -8,27 +8,6 @@
 
 #include "config/config_internal.h"
 
-const char *cfg_kind_name(const struct cfg_node *n)
-{
-	switch (n->kind) {
-	case CFG_NODE_MAP: return "mapping";
-	case CFG_NODE_SEQ: return "list";
-	default: return "string";
-	}
-}
-
-bool cfg_is_null(const struct cfg_node *n)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-
-	if (n->kind != CFG_NODE_SCALAR || !n->plain)
-		return false;
-	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
-		if (!strcmp(n->raw, nulls[i]))
-			return true;
-	return false;
-}
-
 static void interpolate(struct cfg_ctx *c, struct cfg_node *n)
 {
 	struct cfg_text_diag d[8];
@@ -368,6 +347,28 @@ int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos)
 			w[wl] = 0;
 			cfg_strs_push(out, w, pos);
 		}
+	}
+	return 0;
+}
+
+int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)
+{
+	const char *v;
+
+	cfg_strs_free(&out->argv);
+	out->pos = n->pos;
+	out->set = !cfg_is_null(n);
+	if (!out->set)
+		return 0;
+	if (n->kind == CFG_NODE_SEQ)
+		return cfg_read_strs(c, n, what, false, &out->argv);
+	v = cfg_scalar(c, n, what);
+	if (!v)
+		return -1;
+	if (cfg_split_words(v, &out->argv, n->pos) < 0) {
+		cfg_error_hint(c, n, "close the quote, or write the command as a list",
+			       "%s has an unterminated quote", what);
+		return -1;
 	}
 	return 0;
 }

@@ -35,28 +35,6 @@ static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)
-{
-	const char *v;
-
-	cfg_strs_free(&out->argv);
-	out->pos = n->pos;
-	out->set = !cfg_is_null(n);
-	if (!out->set)
-		return 0;
-	if (n->kind == CFG_NODE_SEQ)
-		return cfg_read_strs(c, n, what, false, &out->argv);
-	v = cfg_scalar(c, n, what);
-	if (!v)
-		return -1;
-	if (cfg_split_words(v, &out->argv, n->pos) < 0) {
-		cfg_error_hint(c, n, "close the quote, or write the command as a list",
-			       "%s has an unterminated quote", what);
-		return -1;
-	}
-	return 0;
-}
-
 static int read_command(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_cmd(c, n, &((struct cfg_service *)obj)->command, "command");
@@ -349,15 +327,6 @@ static int read_cap_drop(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_svc_read_caps(c, n, &((struct cfg_service *)obj)->cap_drop, "cap_drop");
 }
 
-bool cfg_name_ok(const char *v)
-{
-	static const char alnum[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	return *v && strchr(alnum, *v) &&
-	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
-			 "XYZ0123456789_.-") == strlen(v);
-}
-
 static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -641,14 +610,6 @@ static const struct cfg_key service_raw_keys[] = {
 };
 #undef R
 
-static bool has_key(const struct cfg_node *n, const char *key)
-{
-	for (size_t i = 0; i < n->n; i++)
-		if (!strcmp(n->pairs[i].key->raw, key))
-			return true;
-	return false;
-}
-
 /* This file's keys, then service_host.c's and service_tune.c's, then the
  * ones kept as written. */
 static const struct cfg_map_spec *service_spec(void)
@@ -694,7 +655,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	cfg_update_default(&s->update_config);
 	cfg_update_default(&s->rollback_config);
 	r = cfg_read_map(c, n, spec, s);
-	if (r == 0 && !s->image.v && !s->build.set && !has_key(n, "provider")) {
+	if (r == 0 && !s->image.v && !s->build.set && !cfg_map_pair(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
 			       "service has neither image nor build");
 		r = -1;

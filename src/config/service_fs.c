@@ -1,12 +1,10 @@
-/* A service's filesystem and privilege keys: volumes (short and long
- * syntax), tmpfs, cap_add/cap_drop. */
+/* A service's other filesystem and privilege keys: tmpfs, volumes_from,
+ * cap_add/cap_drop. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <string.h>
 
 #include "config/config_internal.h"
-
-#define VOLUME_HINT "e.g. ./data:/data, /srv/x:/x:ro, or a long form with type/source/target"
 
 /* Indexed by capability number (linux/capability.h). */
 static const char *const caps[] = {
@@ -100,154 +98,6 @@ int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *ou
 		}
 	}
 	cfg_strs_free(&v);
-	return r;
-}
-
-struct cfg_mount *cfg_svc_mount_add(struct cfg_service *s, struct cfg_pos pos)
-{
-	struct cfg_mount *m;
-
-	s->volumes = lxr_xrealloc(s->volumes, (s->n_volumes + 1) * sizeof(*m));
-	m = &s->volumes[s->n_volumes++];
-	*m = (struct cfg_mount){.tmpfs_mode = -1, .pos = pos};
-	return m;
-}
-
-static bool is_host_path(const char *s)
-{
-	return s[0] == '/' || s[0] == '.' || s[0] == '~';
-}
-
-/* private and rprivate are what every mount in a container is; shared
- * and slave tie the bind to the host's mount of its source (rootfs.c). */
-void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
-			     const char *mode)
-{
-	free(m->propagation);
-	m->propagation = lxr_xstrdup(mode);
-	if (strcmp(mode, "private") && strcmp(mode, "rprivate"))
-		cfg_check_supported_hint(c, n->pos, "service.volumes.bind.propagation", NULL,
-					 "mount propagation \"%s\"", mode);
-}
-
-bool cfg_propagation_ok(const char *s)
-{
-	static const char *const names[] = {"shared", "rshared", "slave",
-					    "rslave", "private", "rprivate"};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i]))
-			return true;
-	return false;
-}
-
-void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t)
-{
-	static const char *const feature[] = {"service.volumes.bind", "service.volumes.volume",
-					      "service.volumes.tmpfs"};
-	static const char *const label[] = {"a bind mount", "a named or anonymous volume",
-					    "a tmpfs volume (use the `tmpfs:` key)"};
-
-	cfg_check_supported(c, n, feature[t], label[t]);
-}
-
-/* The short syntax's options: none refused (compose ignores what it does
- * not know), the unknown ones said. */
-static void volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m, char *mode)
-{
-	for (char *save = NULL, *o = strtok_r(mode, ",", &save); o;
-	     o = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(o, "ro") || !strcmp(o, "rw")) {
-			m->read_only = !strcmp(o, "ro");
-		} else if (!strcmp(o, "cached") || !strcmp(o, "delegated") ||
-			   !strcmp(o, "consistent")) {
-			continue; /* Compose: consistency hints for macOS, no meaning on Linux */
-		} else if (!strcmp(o, "nocopy") && m->type == CFG_MOUNT_VOLUME) {
-			m->nocopy = true;
-		} else if (!strcmp(o, "z") || !strcmp(o, "Z")) {
-			m->selinux = o[0]; /* no SELinux labels here: nothing to do */
-		} else if (cfg_propagation_ok(o)) {
-			cfg_svc_set_propagation(c, n, m, o);
-		} else if ((!strncmp(o, "ro", 2) || !strncmp(o, "rw", 2)) &&
-			   (!strcmp(o + 2, "z") || !strcmp(o + 2, "Z"))) {
-			/* "roz" (the Zabbix files): a comma left out */
-			m->read_only = o[1] == 'o';
-			m->selinux = o[2];
-			cfg_warn(c, n, "volumes: option \"%s\" read as \"%.2s,%s\"", o, o, o + 2);
-		} else {
-			/* compose ignores what it does not know */
-			cfg_warn(c, n,
-				 "volumes: unknown option \"%s\" ignored (known: ro, rw, z, Z, "
-				 "nocopy, propagation)",
-				 o);
-		}
-	}
-}
-
-static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
-{
-	const char *v = cfg_scalar(c, n, "volumes entry");
-	_cleanup_free_ char *t = v ? lxr_xstrdup(v) : NULL;
-	struct cfg_mount *m;
-	char *parts[3] = {t, NULL, NULL};
-	size_t np = 1;
-
-	if (!t)
-		return -1;
-	for (char *p = t; np < 3 && (p = strchr(p, ':')); np++) {
-		*p++ = 0;
-		parts[np] = p;
-	}
-	if (np == 3 && strchr(parts[2], ':')) {
-		cfg_error_hint(c, n, VOLUME_HINT, "volumes: cannot read \"%s\"", v);
-		return -1;
-	}
-	/* ":/data" is what "${SRC}:/data" becomes with SRC unset */
-	if (np > 1 && !*parts[0]) {
-		cfg_error_hint(c, n, "is a variable in the source unset or empty?",
-			       "volumes: \"%s\" has nothing before the ':'", v);
-		return -1;
-	}
-	m = cfg_svc_mount_add(s, n->pos);
-	if (np == 1) { /* "/data": an anonymous volume */
-		m->type = CFG_MOUNT_VOLUME;
-		m->target = lxr_xstrdup(parts[0]);
-	} else {
-		m->type = is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
-		m->source = m->type == CFG_MOUNT_BIND ? cfg_abs_path_at(c, n->pos, parts[0])
-						      : lxr_xstrdup(parts[0]);
-		m->target = lxr_xstrdup(parts[1]);
-		/* Compose's short syntax creates a missing host directory. */
-		m->create_host_path = m->type == CFG_MOUNT_BIND;
-	}
-	cfg_svc_check_mount_type(c, n, m->type);
-	if (!*m->target) {
-		cfg_error_hint(c, n, VOLUME_HINT, "volumes: \"%s\" has no container path", v);
-		return -1;
-	}
-	/* Compose loads "workspace" (a relative path); docker refuses it when it
-	 * creates the container, so only that service's up fails. */
-	if (m->target[0] != '/')
-		cfg_refuse_at_up(c, n->pos, VOLUME_HINT,
-				 "volumes: container path \"%s\" is not absolute", m->target);
-	if (np == 3)
-		volume_mode(c, n, m, parts[2]);
-	return 0;
-}
-
-int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
-{
-	struct cfg_service *s = obj;
-	int r = 0;
-
-	if (!cfg_expect(c, n, CFG_NODE_SEQ, "volumes"))
-		return -1;
-	for (size_t i = 0; i < n->n; i++) {
-		struct cfg_node *it = n->items[i];
-		if ((it->kind == CFG_NODE_MAP ? cfg_svc_volume_long(c, it, s)
-					      : volume_short(c, it, s)) < 0)
-			r = -1;
-	}
 	return r;
 }
 

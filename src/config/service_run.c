@@ -342,6 +342,13 @@ static int ulimit_value(struct cfg_ctx *c, struct cfg_node *n, struct cfg_ulimit
 	return r;
 }
 
+void cfg_ulimits_free(struct cfg_ulimit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 int cfg_svc_read_ulimits(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;

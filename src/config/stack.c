@@ -430,27 +430,9 @@ int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct
 	return cfg_stack_load_text(o, text, len, out, diags, err);
 }
 
-void cfg_ulimits_free(struct cfg_ulimit *v, size_t n)
+/* ports, expose, networks */
+static void net_free(struct cfg_service *s)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-void cfg_service_free(struct cfg_service *s)
-{
-	free(s->name);
-	free(s->image.v);
-	cfg_strs_free(&s->command.argv);
-	cfg_strs_free(&s->entrypoint.argv);
-	cfg_kvs_free(&s->environment);
-	for (size_t i = 0; i < s->n_env_files; i++)
-		free(s->env_files[i].path.v);
-	free(s->env_files);
-	for (size_t i = 0; i < s->n_depends_on; i++)
-		free(s->depends_on[i].service.v);
-	free(s->depends_on);
-	cfg_strs_free(&s->healthcheck.test);
 	for (size_t i = 0; i < s->n_ports; i++) {
 		free(s->ports[i].host_ip);
 		free(s->ports[i].name);
@@ -467,6 +449,11 @@ void cfg_service_free(struct cfg_service *s)
 		free(s->networks[i].ipv6_address.v);
 	}
 	free(s->networks);
+}
+
+/* volumes, tmpfs, volumes_from */
+static void mounts_free(struct cfg_service *s)
+{
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		free(s->volumes[i].source);
 		free(s->volumes[i].target);
@@ -484,14 +471,37 @@ void cfg_service_free(struct cfg_service *s)
 		free(s->volumes_from[i].name);
 	}
 	free(s->volumes_from);
-	cfg_strs_free(&s->cap_add);
-	cfg_strs_free(&s->cap_drop);
+}
+
+static void devices_free(struct cfg_service *s)
+{
 	for (size_t i = 0; i < s->n_devices; i++) {
 		free(s->devices[i].source);
 		free(s->devices[i].target);
 	}
 	free(s->devices);
 	free(s->device_rules);
+}
+
+void cfg_service_free(struct cfg_service *s)
+{
+	free(s->name);
+	free(s->image.v);
+	cfg_strs_free(&s->command.argv);
+	cfg_strs_free(&s->entrypoint.argv);
+	cfg_kvs_free(&s->environment);
+	for (size_t i = 0; i < s->n_env_files; i++)
+		free(s->env_files[i].path.v);
+	free(s->env_files);
+	for (size_t i = 0; i < s->n_depends_on; i++)
+		free(s->depends_on[i].service.v);
+	free(s->depends_on);
+	cfg_strs_free(&s->healthcheck.test);
+	net_free(s);
+	mounts_free(s);
+	cfg_strs_free(&s->cap_add);
+	cfg_strs_free(&s->cap_drop);
+	devices_free(s);
 	free(s->user.v);
 	free(s->working_dir.v);
 	free(s->pull_policy.v);
@@ -550,20 +560,4 @@ void cfg_stack_free(struct cfg_stack *st)
 	free(st->project);
 	free(st->name.v);
 	free(st);
-}
-
-const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_services; i++)
-		if (!strcmp(s->services[i].name, name))
-			return &s->services[i];
-	return NULL;
-}
-
-const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_networks; i++)
-		if (!strcmp(s->networks[i].name, name))
-			return &s->networks[i];
-	return NULL;
 }

@@ -518,16 +518,6 @@ void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st)
 	}
 }
 
-/* Services that always run together: neither has profiles. One with
- * profiles may be an alternative to the other (an all-in-one image or its
- * parts, as published files offer them, sharing a profile through extends
- * too), so compose loads a clash there; cfg_stack_check_chosen refuses it
- * once the profiles are known. */
-bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b)
-{
-	return !a->profiles.n && !b->profiles.n;
-}
-
 static const struct cfg_port *port_clash(const struct cfg_service *a, const struct cfg_service *b)
 {
 	for (size_t p = 0; p < a->n_ports; p++)

@@ -7,15 +7,8 @@
 
 #include "config/config_internal.h"
 
-#define ARENA_BLOCK (64 * 1024)
 /* Deeper than any stack file needs; bounds recursion on hostile input. */
 #define MAX_DEPTH 64
-
-struct cfg_arena {
-	struct cfg_arena *next;
-	size_t used, size;
-	max_align_t data[];
-};
 
 struct builder {
 	struct cfg_ctx *c;
@@ -24,61 +17,6 @@ struct builder {
 	struct cfg_node **memo; /* by libyaml node index */
 	unsigned char *busy;    /* node being built: an alias back to it is a cycle */
 };
-
-static void *arena_alloc(struct cfg_tree *t, size_t n)
-{
-	struct cfg_arena *a = t->arena;
-
-	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	if (!a || a->size - a->used < n) {
-		size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-		a = lxr_xmalloc(sizeof(*a) + sz);
-		a->used = 0;
-		a->size = sz;
-		a->next = t->arena;
-		t->arena = a;
-	}
-	void *p = (char *)a->data + a->used;
-	a->used += n;
-	memset(p, 0, n);
-	return p;
-}
-
-static char *arena_strndup(struct cfg_tree *t, const char *s, size_t n)
-{
-	char *p = arena_alloc(t, n + 1);
-	memcpy(p, s, n);
-	p[n] = 0;
-	return p;
-}
-
-void *cfg_tree_alloc(struct cfg_tree *t, size_t n)
-{
-	return arena_alloc(t, n);
-}
-
-char *cfg_tree_strndup(struct cfg_tree *t, const char *s, size_t n)
-{
-	return arena_strndup(t, s, n);
-}
-
-char *cfg_tree_strdup(struct cfg_tree *t, const char *s)
-{
-	return arena_strndup(t, s, strlen(s));
-}
-
-void cfg_tree_free(struct cfg_tree *t)
-{
-	struct cfg_arena *a = t->arena;
-
-	while (a) {
-		struct cfg_arena *next = a->next;
-		free(a);
-		a = next;
-	}
-	t->arena = NULL;
-	t->root = NULL;
-}
 
 static struct cfg_pos mark_pos(struct cfg_ctx *c, yaml_mark_t m)
 {
@@ -99,7 +37,7 @@ static struct cfg_node *build_scalar(struct builder *b, yaml_node_t *yn, struct 
 		cfg_error(b->c, n, "NUL character in a scalar");
 		len = strlen(v);
 	}
-	n->raw = arena_strndup(b->t, v, len);
+	n->raw = cfg_tree_strndup(b->t, v, len);
 	return n;
 }
 
@@ -109,7 +47,7 @@ static struct cfg_node *build_seq(struct builder *b, yaml_node_t *yn, struct cfg
 	size_t cnt = (size_t)(yn->data.sequence.items.top - it);
 
 	n->kind = CFG_NODE_SEQ;
-	n->items = arena_alloc(b->t, cnt * sizeof(*n->items));
+	n->items = cfg_tree_alloc(b->t, cnt * sizeof(*n->items));
 	for (size_t i = 0; i < cnt; i++) {
 		struct cfg_node *item = build(b, it[i], depth + 1);
 		if (item)
@@ -147,7 +85,7 @@ static void merge_from(struct builder *b, struct cfg_node *m, size_t *cap,
 			continue;
 		if (m->n == *cap) {
 			size_t ncap = *cap * 2 + 4;
-			struct cfg_pair *p = arena_alloc(b->t, ncap * sizeof(*p));
+			struct cfg_pair *p = cfg_tree_alloc(b->t, ncap * sizeof(*p));
 			memcpy(p, m->pairs, m->n * sizeof(*p));
 			m->pairs = p;
 			*cap = ncap;
@@ -178,7 +116,7 @@ static struct cfg_node *build_map(struct builder *b, yaml_node_t *yn, struct cfg
 	size_t n_merges = 0;
 
 	n->kind = CFG_NODE_MAP;
-	n->pairs = arena_alloc(b->t, cap * sizeof(*n->pairs));
+	n->pairs = cfg_tree_alloc(b->t, cap * sizeof(*n->pairs));
 	for (size_t i = 0; i < cnt; i++) {
 		struct cfg_node *k = build(b, p[i].key, depth + 1);
 		struct cfg_node *v = build(b, p[i].value, depth + 1);
@@ -225,7 +163,7 @@ static struct cfg_node *build(struct builder *b, int idx, int depth)
 		return NULL;
 	}
 	b->busy[idx] = 1;
-	n = arena_alloc(b->t, sizeof(*n));
+	n = cfg_tree_alloc(b->t, sizeof(*n));
 	n->pos = mark_pos(b->c, yn->start_mark);
 	if (yn->tag && !strcmp((const char *)yn->tag, "!reset"))
 		n->tag = CFG_TAG_RESET;

@@ -1,5 +1,5 @@
-/* Address and port syntax, shared by the service keys and validation. Pure
- * string work: inet_pton is a libc parser, not a syscall. */
+/* Name, address and port syntax, shared by the service keys and
+ * validation. Pure string work: inet_pton is a libc parser, not a syscall. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <errno.h>
@@ -7,6 +7,15 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+
+bool cfg_name_ok(const char *v)
+{
+	static const char alnum[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	return *v && strchr(alnum, *v) &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+			 "XYZ0123456789_.-") == strlen(v);
+}
 
 int cfg_parse_ipv4(const char *s, uint32_t *addr)
 {

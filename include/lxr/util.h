@@ -146,8 +146,13 @@ int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err);
 /* The same, pushing each path it removed onto *removed (NULL: not kept). */
 int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *err);
 /* Whether pid names no live process (gone, or a zombie waiting for its
- * reaper): a writer that is gone left its temp names for good. */
+ * reaper): a writer that is gone left its temp names for good
+ * (procstat.c). */
 bool lxr_pid_gone(int pid);
+/* pid's state letter (R, S, Z, …) and start time in clock ticks since boot
+ * (field 22: two processes with one pid never share it), either NULL when
+ * not wanted. 0, or -errno (-ENOENT: no such process). */
+int lxr_proc_stat(int pid, char *state, unsigned long long *start);
 /* Whether the writer (pid) of temp name dir/name is gone: lxr_pid_gone, or
  * the name is from before this boot and pid is now another program's. */
 bool lxr_tmp_writer_gone(int dirfd, const char *name, int pid);

@@ -237,6 +237,18 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	return r;
 }
 
+/* The start time of the process holding an endpoint, 0 once it is gone: a
+ * killed holder its parent has not reaped yet holds nothing. */
+static unsigned long long holder_start(int pid)
+{
+	unsigned long long start = 0;
+	char state = 0;
+
+	if (lxr_proc_stat(pid, &state, &start) < 0 || state == 'Z' || state == 'X')
+		return 0;
+	return start;
+}
+
 static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *cfg,
 			struct ep_rec *e)
 {
@@ -272,7 +284,7 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	e->joins = lxr_xstrdup(cfg->joins);
 	snprintf(e->ifname, sizeof(e->ifname), "%s", cfg->ifname ? cfg->ifname : "eth0");
 	e->holder = cfg->holder;
-	e->holder_start = cfg->holder ? net_proc_start(cfg->holder) : 0;
+	e->holder_start = cfg->holder ? holder_start(cfg->holder) : 0;
 	e->has_mac = cfg->mac && net_mac_parse(cfg->mac, e->mac) == 0;
 	e->gw = cfg->gw;
 }
@@ -300,7 +312,7 @@ static void gc_orphans(const char *run_dir, const char *project)
 	for (size_t i = 0; i < n; i++) {
 		/* this process is alive, and a supervisor holds all its endpoints */
 		if (!eps[i].holder || eps[i].holder == getpid() ||
-		    net_proc_start(eps[i].holder) == eps[i].holder_start)
+		    holder_start(eps[i].holder) == eps[i].holder_start)
 			continue;
 		lxr_info("removing the network endpoint of %s/%s: its lxr process %d is gone",
 			 project, eps[i].container, eps[i].holder);
@@ -332,8 +344,7 @@ int net_endpoint_add(const char *run_dir, const char *project,
 	if (still_whole(run_dir, project, cfg->container, home, cfg->network, &e)) {
 		/* a restart by the same holder; another live one means the name
 		 * is taken, and its endpoint must stay as it is */
-		if (e.holder && e.holder != cfg->holder &&
-		    net_proc_start(e.holder) == e.holder_start)
+		if (e.holder && e.holder != cfg->holder && holder_start(e.holder) == e.holder_start)
 			r = lxr_fail(err, EEXIST, "endpoint %s is in use by process %d",
 				     cfg->container, e.holder);
 		else

@@ -41,3 +41,8 @@ void net_chain_prefix(char *buf, size_t len, const char *run_dir, const char *pr
 	/* nft identifiers: a letter first, then letters, digits, '_' */
 	snprintf(buf, len, "p%08x", fnv(fnv(2166136261u, run_dir), project));
 }
+
+char *net_link_alias(const char *project, const char *name)
+{
+	return lxr_xasprintf("lxr:%s/%s", project, name);
+}

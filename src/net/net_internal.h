@@ -9,7 +9,7 @@
 
 #include "lxr/net.h"
 
-/* ---- records (records.c) ----------------------------------------------------
+/* ---- records (records.c; their text: record_text.c) ---------------------------
  * <run_dir>/<project>/.net/networks/<name>    one network
  * <run_dir>/<project>/.net/leases/<name>      its lease file
  * <run_dir>/<project>/.net/endpoints/<ctr>    one endpoint
@@ -115,6 +115,8 @@ int net_lock(const char *run_dir, lxr_err *err);
  * within IFNAMSIZ, stable for the same key. The salt moves past a
  * collision. */
 void net_link_name(char *buf, const char *prefix, const char *key, unsigned salt);
+/* The alias lxr gives each link it makes, "lxr:PROJECT/OWNER": whose it is. */
+char *net_link_alias(const char *project, const char *name);
 /* The MAC address a link lxr makes is born with: locally administered,
  * derived from its name. The kernel takes IFLA_ADDRESS in the request that
  * creates a link but ignores IFLA_IFALIAS there, so until the alias is set
@@ -299,8 +301,11 @@ struct net_ns_addrs {
 };
 /* Inside the namespace: lo and ifname up, addresses, default routes. */
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err);
-/* Remove what killed writers left in the project's record directories. */
+/* Remove what killed writers left in the project's record directories
+ * (records.c). */
 void net_tmp_sweep_locked(const char *run_dir, const char *project);
+/* The same, then the project's record directories removed where empty. */
+void net_proj_dirs_tidy(const char *run_dir, const char *project);
 /* Delete every link whose alias and name say it is project's in run_dir:
  * what a cleanup finds when the records are gone. */
 int net_links_sweep(const char *run_dir, const char *project, lxr_err *err);
@@ -348,9 +353,6 @@ void net_forwarding_release(const char *run_dir);
 /* Is any lxr bridge (of any run dir) left on the host? */
 bool net_any_lxr_bridge(void);
 
-/* Start time of pid in clock ticks since boot, 0 if it is gone. */
-unsigned long long net_proc_start(int pid);
-
 /* ---- leases.c: an endpoint's addresses, under the lock ------------------------ */
 /* A new allocator for net's IPv4 (v6: IPv6) addresses, limited to its
  * ip_range, its aux_addresses kept back (leases.c). */
@@ -369,7 +371,6 @@ void net_lease_drop(const char *run_dir, const char *project, const char *networ
 		    const char *owner);
 
 /* ---- under the lock (network.c, endpoint.c) ---------------------------------- */
-char *net_link_alias(const char *project, const char *name);
 int net_nft_sync(const char *run_dir, const char *project, lxr_err *err);
 /* The project is going: its chains out of the kernel (rules.c). */
 void net_nft_project_drop(const char *run_dir, const char *project);

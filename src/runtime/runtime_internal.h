@@ -314,7 +314,6 @@ _Noreturn void rt_child_fail(int sync, int code, const lxr_err *err);
 int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err *err);
 _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave);
 /* state.c */
-int rt_proc_starttime(pid_t pid, unsigned long long *out);
 /* The state is written as RT_STATE_STARTING while the container builds its
  * root, and published as "state" (what rt_container_find reads) once the
  * command runs. */

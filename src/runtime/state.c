@@ -10,33 +10,6 @@
 
 #include "runtime/runtime_internal.h"
 
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. Two
- * processes with one pid never share it. */
-int rt_proc_starttime(pid_t pid, unsigned long long *out)
-{
-	char path[64], *buf = NULL, *p;
-	lxr_err err;
-	int r = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (lxr_read_file_at(AT_FDCWD, path, &buf, NULL, &err) < 0)
-		return -1;
-	/* comm may hold spaces and ')': fields restart after the last ')' */
-	p = strrchr(buf, ')');
-	if (p) {
-		int field = 2;
-		for (char *t = p + 1; *t; t++) {
-			if (*t == ' ' && ++field == 22) {
-				*out = strtoull(t + 1, NULL, 10);
-				r = 0;
-				break;
-			}
-		}
-	}
-	free(buf);
-	return r;
-}
-
 /* seccomp=: 0 none, 1 docker's default (for cap_bnd), 2 the profile on
  * the seccomp_profile= line, in plan_seccomp_text's form. */
 static char *seccomp_fields(const struct lxr_spec *spec)
@@ -82,7 +55,7 @@ int rt_state_write(const char *dir, const struct lxr_spec *spec, pid_t pid, lxr_
 
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s", dir);
-	rt_proc_starttime(pid, &st);
+	lxr_proc_stat(pid, NULL, &st);
 	proc = process_fields(spec);
 	text =
 	    lxr_xasprintf("id=%s\npid=%d\nstarttime=%llu\ncgroup_group=%s\n%s\n", spec->id,
@@ -221,7 +194,7 @@ int rt_container_find(const char *state_root, const char *id, struct lxr_contain
 		ref->pidfd = (int)syscall(SYS_pidfd_open, ref->pid, 0);
 	/* Checked after opening the pidfd: if the start time still matches,
 	 * the pidfd names the container's init, not a newer process. */
-	if (ref->pidfd < 0 || rt_proc_starttime(ref->pid, &now) < 0 || !st ||
+	if (ref->pidfd < 0 || lxr_proc_stat(ref->pid, NULL, &now) < 0 || !st ||
 	    now != strtoull(st, NULL, 10)) {
 		rt_container_ref_free(ref);
 		return lxr_fail(err, ESRCH, "container \"%s\" is not running", id);
@@ -305,7 +278,7 @@ bool rt_container_dead(const char *state_root, const char *id)
 		if (!pid || !st || atoi(pid) <= 0)
 			return false;
 		/* a zombie no one has reaped yet is dead already */
-		return lxr_pid_gone(atoi(pid)) || rt_proc_starttime((pid_t)atoi(pid), &now) < 0 ||
+		return lxr_pid_gone(atoi(pid)) || lxr_proc_stat(atoi(pid), NULL, &now) < 0 ||
 		       now != strtoull(st, NULL, 10);
 	}
 	return false;

@@ -64,30 +64,6 @@ int lxr_tmp_name_pid(const char *name)
 	return (int)pid;
 }
 
-/* A writer that is alive may be half-way: only a dead one's name is left
- * for good. A killed writer is a zombie until its reaper comes, which can be
- * after the sweep (kill(pid, 0) still succeeds then). A pid reused since
- * only delays the removal to a later sweep. */
-bool lxr_pid_gone(int pid)
-{
-	char path[32], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* comm may hold spaces and ')': the state follows the last ')' */
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 /* The wall-clock second this boot began (/proc/stat btime), 0 if unknown. */
 static time_t boot_time(void)
 {

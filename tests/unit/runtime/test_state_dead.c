@@ -40,7 +40,7 @@ static void dead_or_alive(void **state)
 		_exit(0);
 	waitpid(gone, NULL, 0);
 	assert_non_null(mkdtemp(root));
-	assert_int_equal(rt_proc_starttime(getpid(), &st), 0);
+	assert_int_equal(lxr_proc_stat(getpid(), NULL, &st), 0);
 
 	snprintf(text, sizeof(text), "id=a\npid=%d\nstarttime=1\ncgroup_group=_run\n", (int)gone);
 	write_state(root, "a", "state", text);

@@ -426,7 +426,7 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 		tmpfs(o, s);
 	if (s->n_volumes_from)
 		volumes_from(o, s);
-	cfg_dump_service_more(o, s);
+	cfg_dump_service_runtime(o, s);
 	cfg_dump_service_host(o, s);
 	cfg_dump_service_file_refs(o, s);
 	cfg_dump_service_unmodelled(o, s);

@@ -6,24 +6,6 @@
 #include "config/emit.h"
 #include "config/config_internal.h"
 
-static void str(struct cfg_out *o, const char *k, const struct cfg_str *v)
-{
-	if (v->v)
-		cfg_out_kv(o, k, v->v);
-}
-
-static void strs(struct cfg_out *o, const char *k, const struct cfg_strs *v)
-{
-	if (v->n)
-		cfg_out_strs(o, k, v);
-}
-
-static void kvs(struct cfg_out *o, const char *k, const struct cfg_kvs *v)
-{
-	if (v->n)
-		cfg_out_kvs(o, k, v);
-}
-
 static void flag(struct cfg_out *o, const char *k, const struct cfg_bool *v)
 {
 	if (!v->v)
@@ -57,34 +39,34 @@ void cfg_dump_service_build(struct cfg_out *o, const struct cfg_service *s)
 
 	cfg_out_key(o, "build");
 	cfg_out_map(o);
-	str(o, "context", &b->context);
-	str(o, "dockerfile", &b->dockerfile);
-	str(o, "dockerfile_inline", &b->dockerfile_inline);
-	strs(o, "entitlements", &b->entitlements);
-	kvs(o, "args", &b->args);
-	str(o, "provenance", &b->provenance);
-	str(o, "sbom", &b->sbom);
+	cfg_out_opt_str(o, "context", &b->context);
+	cfg_out_opt_str(o, "dockerfile", &b->dockerfile);
+	cfg_out_opt_str(o, "dockerfile_inline", &b->dockerfile_inline);
+	cfg_out_opt_strs(o, "entitlements", &b->entitlements);
+	cfg_out_opt_kvs(o, "args", &b->args);
+	cfg_out_opt_str(o, "provenance", &b->provenance);
+	cfg_out_opt_str(o, "sbom", &b->sbom);
 	ssh(o, &b->ssh);
-	kvs(o, "labels", &b->labels);
-	strs(o, "cache_from", &b->cache_from);
-	strs(o, "cache_to", &b->cache_to);
+	cfg_out_opt_kvs(o, "labels", &b->labels);
+	cfg_out_opt_strs(o, "cache_from", &b->cache_from);
+	cfg_out_opt_strs(o, "cache_to", &b->cache_to);
 	flag(o, "no_cache", &b->no_cache);
-	strs(o, "no_cache_filter", &b->no_cache_filter);
-	kvs(o, "additional_contexts", &b->additional_contexts);
+	cfg_out_opt_strs(o, "no_cache_filter", &b->no_cache_filter);
+	cfg_out_opt_kvs(o, "additional_contexts", &b->additional_contexts);
 	flag(o, "pull", &b->pull);
-	kvs(o, "extra_hosts", &b->extra_hosts);
-	str(o, "isolation", &b->isolation);
-	str(o, "network", &b->network);
-	str(o, "target", &b->target);
+	cfg_out_opt_kvs(o, "extra_hosts", &b->extra_hosts);
+	cfg_out_opt_str(o, "isolation", &b->isolation);
+	cfg_out_opt_str(o, "network", &b->network);
+	cfg_out_opt_str(o, "target", &b->target);
 	cfg_dump_file_refs(o, "secrets", b->secrets, b->n_secrets);
 	if (b->shm_size.set) {
 		cfg_out_key(o, "shm_size");
 		cfg_out_int(o, b->shm_size.v);
 	}
-	strs(o, "tags", &b->tags);
+	cfg_out_opt_strs(o, "tags", &b->tags);
 	if (b->n_ulimits)
 		cfg_dump_ulimits(o, b->ulimits, b->n_ulimits);
-	strs(o, "platforms", &b->platforms);
+	cfg_out_opt_strs(o, "platforms", &b->platforms);
 	flag(o, "privileged", &b->privileged);
 	cfg_out_end_map(o);
 }

@@ -8,18 +8,6 @@
 #include "config/emit.h"
 #include "config/config_internal.h"
 
-static void str(struct cfg_out *o, const char *k, const struct cfg_str *v)
-{
-	if (v->v)
-		cfg_out_kv(o, k, v->v);
-}
-
-static void strs(struct cfg_out *o, const char *k, const struct cfg_strs *v)
-{
-	if (v->n)
-		cfg_out_strs(o, k, v);
-}
-
 static void flag(struct cfg_out *o, const char *k, const struct cfg_bool *v)
 {
 	if (!v->set)
@@ -67,19 +55,19 @@ static void extra_hosts(struct cfg_out *o, const struct cfg_kvs *v)
 
 static void host(struct cfg_out *o, const struct cfg_svc_host *h)
 {
-	str(o, "container_name", &h->container_name);
-	str(o, "domainname", &h->domainname);
-	str(o, "mac_address", &h->mac_address);
-	str(o, "network_mode", &h->network_mode);
-	str(o, "pid", &h->pid);
-	str(o, "ipc", &h->ipc);
-	str(o, "uts", &h->uts);
-	str(o, "cgroup", &h->cgroup);
-	str(o, "userns_mode", &h->userns_mode);
-	strs(o, "dns", &h->dns);
-	strs(o, "dns_search", &h->dns_search);
-	strs(o, "dns_opt", &h->dns_opt);
-	strs(o, "links", &h->links);
+	cfg_out_opt_str(o, "container_name", &h->container_name);
+	cfg_out_opt_str(o, "domainname", &h->domainname);
+	cfg_out_opt_str(o, "mac_address", &h->mac_address);
+	cfg_out_opt_str(o, "network_mode", &h->network_mode);
+	cfg_out_opt_str(o, "pid", &h->pid);
+	cfg_out_opt_str(o, "ipc", &h->ipc);
+	cfg_out_opt_str(o, "uts", &h->uts);
+	cfg_out_opt_str(o, "cgroup", &h->cgroup);
+	cfg_out_opt_str(o, "userns_mode", &h->userns_mode);
+	cfg_out_opt_strs(o, "dns", &h->dns);
+	cfg_out_opt_strs(o, "dns_search", &h->dns_search);
+	cfg_out_opt_strs(o, "dns_opt", &h->dns_opt);
+	cfg_out_opt_strs(o, "links", &h->links);
 	if (h->extra_hosts.n)
 		extra_hosts(o, &h->extra_hosts);
 }
@@ -128,13 +116,13 @@ static void tune(struct cfg_out *o, const struct cfg_svc_tune *t)
 	num(o, "cpu_shares", &t->cpu_shares);
 	num(o, "cpu_quota", &t->cpu_quota);
 	num(o, "cpu_period", &t->cpu_period);
-	str(o, "cpuset", &t->cpuset);
+	cfg_out_opt_str(o, "cpuset", &t->cpuset);
 	num(o, "oom_score_adj", &t->oom_score_adj);
-	strs(o, "group_add", &t->group_add);
+	cfg_out_opt_strs(o, "group_add", &t->group_add);
 	blkio(o, t);
 	if (t->platform.v && *t->platform.v)
-		str(o, "platform", &t->platform);
-	str(o, "runtime", &t->runtime);
+		cfg_out_opt_str(o, "platform", &t->platform);
+	cfg_out_opt_str(o, "runtime", &t->runtime);
 }
 
 void cfg_dump_service_host(struct cfg_out *o, const struct cfg_service *s)

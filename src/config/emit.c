@@ -303,3 +303,27 @@ void cfg_out_kvs(struct cfg_out *o, const char *k, const struct cfg_kvs *v)
 		cfg_out_kv(o, v->v[i].key, v->v[i].value);
 	cfg_out_end_map(o);
 }
+
+void cfg_out_flag(struct cfg_out *o, const char *k, bool v)
+{
+	cfg_out_key(o, k);
+	cfg_out_bool(o, v);
+}
+
+void cfg_out_opt_str(struct cfg_out *o, const char *k, const struct cfg_str *v)
+{
+	if (v->v)
+		cfg_out_kv(o, k, v->v);
+}
+
+void cfg_out_opt_strs(struct cfg_out *o, const char *k, const struct cfg_strs *v)
+{
+	if (v->n)
+		cfg_out_strs(o, k, v);
+}
+
+void cfg_out_opt_kvs(struct cfg_out *o, const char *k, const struct cfg_kvs *v)
+{
+	if (v->n)
+		cfg_out_kvs(o, k, v);
+}

@@ -39,9 +39,14 @@ void cfg_out_kv(struct cfg_out *o, const char *k, const char *v);
 void cfg_out_strs(struct cfg_out *o, const char *k, const struct cfg_strs *v);
 void cfg_out_kvs(struct cfg_out *o, const char *k, const struct cfg_kvs *v);
 void cfg_out_duration(struct cfg_out *o, const char *k, int64_t us);
+void cfg_out_flag(struct cfg_out *o, const char *k, bool v);
+/* k and its value only where the file gives one (set, or not empty) */
+void cfg_out_opt_str(struct cfg_out *o, const char *k, const struct cfg_str *v);
+void cfg_out_opt_strs(struct cfg_out *o, const char *k, const struct cfg_strs *v);
+void cfg_out_opt_kvs(struct cfg_out *o, const char *k, const struct cfg_kvs *v);
 
-/* Parts of the model printer (dump.c, dump_more.c). */
-void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s);
+/* Parts of the model printer (dump.c and the dump_*.c beside it). */
+void cfg_dump_service_runtime(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_service_host(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_service_file_refs(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_file_refs(struct cfg_out *o, const char *k, const struct cfg_svc_file_ref *v,

@@ -1,22 +1,11 @@
-/* The normalized model, continued: a service's identity, privilege and
- * housekeeping keys and its x-lxr, and the top-level networks and volumes. */
+/* A service's runtime keys as `lxr config` prints them: its hooks and
+ * develop.watch, privileges and devices, user and signals, ulimits, labels,
+ * profiles, logging and x-lxr. */
 #define _GNU_SOURCE
 #include <string.h>
 
 #include "config/emit.h"
 #include "config/config_internal.h"
-
-static void opt_str(struct cfg_out *o, const char *k, const struct cfg_str *v)
-{
-	if (v->v)
-		cfg_out_kv(o, k, v->v);
-}
-
-static void flag(struct cfg_out *o, const char *k, bool v)
-{
-	cfg_out_key(o, k);
-	cfg_out_bool(o, v);
-}
 
 void cfg_dump_ulimits(struct cfg_out *o, const struct cfg_ulimit *v, size_t n)
 {
@@ -58,7 +47,7 @@ static void env_files(struct cfg_out *o, const struct cfg_service *s)
 	for (size_t i = 0; i < s->n_env_files; i++) {
 		cfg_out_map(o);
 		cfg_out_kv(o, "path", s->env_files[i].path.v);
-		flag(o, "required", s->env_files[i].required);
+		cfg_out_flag(o, "required", s->env_files[i].required);
 		if (s->env_files[i].raw)
 			cfg_out_kv(o, "format", "raw");
 		cfg_out_end_map(o);
@@ -79,7 +68,7 @@ static void x_lxr(struct cfg_out *o, const struct cfg_svc_x_lxr *x)
 	cfg_out_key(o, "x-lxr");
 	cfg_out_map(o);
 	if (x->restart_on_unhealthy.set)
-		flag(o, "restart_on_unhealthy", x->restart_on_unhealthy.v);
+		cfg_out_flag(o, "restart_on_unhealthy", x->restart_on_unhealthy.v);
 	if (x->on_give_up.v)
 		cfg_out_kv(o, "on_give_up", x->on_give_up.v);
 	if (backoff) {
@@ -101,10 +90,10 @@ static void hook(struct cfg_out *o, const struct cfg_hook *h)
 {
 	cfg_out_map(o);
 	cfg_out_strs(o, "command", &h->command.argv);
-	opt_str(o, "user", &h->user);
+	cfg_out_opt_str(o, "user", &h->user);
 	if (h->privileged.v)
-		flag(o, "privileged", true);
-	opt_str(o, "working_dir", &h->working_dir);
+		cfg_out_flag(o, "privileged", true);
+	cfg_out_opt_str(o, "working_dir", &h->working_dir);
 	if (h->environment.n)
 		cfg_out_kvs(o, "environment", &h->environment);
 	cfg_out_end_map(o);
@@ -145,14 +134,14 @@ static void develop(struct cfg_out *o, const struct cfg_service *s)
 		if (w->ignore.n)
 			cfg_out_strs(o, "ignore", &w->ignore);
 		if (w->initial_sync)
-			flag(o, "initial_sync", true);
+			cfg_out_flag(o, "initial_sync", true);
 		cfg_out_end_map(o);
 	}
 	cfg_out_end_seq(o);
 	cfg_out_end_map(o);
 }
 
-void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
+void cfg_dump_service_runtime(struct cfg_out *o, const struct cfg_service *s)
 {
 	hooks(o, "post_start", s->post_start, s->n_post_start);
 	hooks(o, "pre_stop", s->pre_stop, s->n_pre_stop);
@@ -167,7 +156,7 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 	if (s->security.opts.n)
 		cfg_out_strs(o, "security_opt", &s->security.opts);
 	if (o->all || s->privileged.set)
-		flag(o, "privileged", s->privileged.v);
+		cfg_out_flag(o, "privileged", s->privileged.v);
 	if (s->n_devices || s->cdi_devices.n)
 		devices(o, s);
 	if (s->n_device_rules) {
@@ -179,18 +168,18 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		}
 		cfg_out_end_seq(o);
 	}
-	flag(o, "read_only", s->read_only.v);
+	cfg_out_flag(o, "read_only", s->read_only.v);
 	/* unset: lxr-init, unless the image brings an init of its own (the
 	 * plan's to tell), so only what the file says */
 	if (s->init.set)
-		flag(o, "init", s->init.v);
-	opt_str(o, "user", &s->user);
-	opt_str(o, "working_dir", &s->working_dir);
-	opt_str(o, "hostname", &s->hostname);
+		cfg_out_flag(o, "init", s->init.v);
+	cfg_out_opt_str(o, "user", &s->user);
+	cfg_out_opt_str(o, "working_dir", &s->working_dir);
+	cfg_out_opt_str(o, "hostname", &s->hostname);
 	cfg_out_kv(o, "stop_signal", cfg_signal_name((int)s->stop_signal.v));
 	if (o->all || cfg_key_supported("service.stop_grace_period") || s->stop_grace_period.set)
 		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
-	opt_str(o, "pull_policy", &s->pull_policy);
+	cfg_out_opt_str(o, "pull_policy", &s->pull_policy);
 	if (s->n_ulimits)
 		cfg_dump_ulimits(o, s->ulimits, s->n_ulimits);
 	if (s->sysctls.n)
@@ -201,102 +190,16 @@ void cfg_dump_service_more(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_strs(o, "label_file", &s->label_files);
 	if (s->annotations.n)
 		cfg_out_kvs(o, "annotations", &s->annotations);
-	opt_str(o, "isolation", &s->isolation);
+	cfg_out_opt_str(o, "isolation", &s->isolation);
 	if (s->profiles.n)
 		cfg_out_strs(o, "profiles", &s->profiles);
 	if (s->logging.driver.v || s->logging.options.n) {
 		cfg_out_key(o, "logging");
 		cfg_out_map(o);
-		opt_str(o, "driver", &s->logging.driver);
+		cfg_out_opt_str(o, "driver", &s->logging.driver);
 		if (s->logging.options.n)
 			cfg_out_kvs(o, "options", &s->logging.options);
 		cfg_out_end_map(o);
 	}
 	x_lxr(o, &s->x_lxr);
-}
-
-static void pools(struct cfg_out *o, const struct cfg_network *n)
-{
-	cfg_out_key(o, "ipam");
-	cfg_out_map(o);
-	cfg_out_kv(o, "driver", "default");
-	cfg_out_key(o, "config");
-	cfg_out_seq(o);
-	for (size_t i = 0; i <= n->n_pools; i++) {
-		const struct cfg_ipam_pool *p = i < n->n_pools ? &n->pools[i] : &n->pool6;
-		if (!p->subnet.v)
-			continue;
-		cfg_out_map(o);
-		opt_str(o, "subnet", &p->subnet);
-		opt_str(o, "gateway", &p->gateway);
-		opt_str(o, "ip_range", &p->ip_range);
-		if (p->aux.n)
-			cfg_out_kvs(o, "aux_addresses", &p->aux);
-		cfg_out_end_map(o);
-	}
-	cfg_out_end_seq(o);
-	cfg_out_end_map(o);
-}
-
-void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
-{
-	bool any = o->all || cfg_key_supported("networks");
-
-	for (size_t i = 0; i < st->n_networks; i++)
-		any |= !st->networks[i].implicit;
-	if (!any)
-		return;
-	cfg_out_key(o, "networks");
-	cfg_out_map(o);
-	for (size_t i = 0; i < st->n_networks; i++) {
-		const struct cfg_network *n = &st->networks[i];
-		if (n->implicit && !o->all && !cfg_key_supported("networks"))
-			continue; /* nothing is attached to it until the net layer */
-		cfg_out_key(o, n->name);
-		cfg_out_map(o);
-		if (n->host_name.v)
-			cfg_out_kv(o, "name", n->host_name.v);
-		if (n->external.v) {
-			flag(o, "external", true);
-		} else {
-			cfg_out_kv(o, "driver", n->driver.v);
-			flag(o, "internal", n->internal.v);
-		}
-		if (n->driver_opts.n)
-			cfg_out_kvs(o, "driver_opts", &n->driver_opts);
-		if (n->enable_ipv6.v)
-			flag(o, "enable_ipv6", true);
-		if (n->n_pools || n->pool6.subnet.v)
-			pools(o, n);
-		if (n->labels.n)
-			cfg_out_kvs(o, "labels", &n->labels);
-		cfg_out_end_map(o);
-	}
-	cfg_out_end_map(o);
-}
-
-void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st)
-{
-	/* as compose prints it: only when the file declares one */
-	if (!st->n_volumes && !o->all)
-		return;
-	cfg_out_key(o, "volumes");
-	cfg_out_map(o);
-	for (size_t i = 0; i < st->n_volumes; i++) {
-		const struct cfg_volume *v = &st->volumes[i];
-		cfg_out_key(o, v->name);
-		cfg_out_map(o);
-		if (v->host_name.v)
-			cfg_out_kv(o, "name", v->host_name.v);
-		if (v->external.v)
-			flag(o, "external", true);
-		else
-			cfg_out_kv(o, "driver", v->driver.v);
-		if (v->driver_opts.n)
-			cfg_out_kvs(o, "driver_opts", &v->driver_opts);
-		if (v->labels.n)
-			cfg_out_kvs(o, "labels", &v->labels);
-		cfg_out_end_map(o);
-	}
-	cfg_out_end_map(o);
 }

@@ -117,12 +117,6 @@ struct rt_cg_leaf *rt_cg_leaf_v2(struct lxr_cgroup *cg)
 	return NULL;
 }
 
-const struct rt_cg_leaf *rt_cg_leaves(const struct lxr_cgroup *cg, size_t *n)
-{
-	*n = cg->n_leaves;
-	return cg->leaf;
-}
-
 char *const *rt_cgroup_warnings(const struct lxr_cgroup *cg)
 {
 	return cg ? cg->warnings : NULL;

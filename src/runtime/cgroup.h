@@ -122,8 +122,6 @@ struct rt_cg_leaf *rt_cg_leaf_v2(struct lxr_cgroup *cg);
 int rt_cg_leaf_remove(const char *path, enum lxr_cg_version v, lxr_err *err);
 /* The same, but path itself stays (empty) for a next life. */
 int rt_cg_leaf_empty(const char *path, enum lxr_cg_version v, lxr_err *err);
-/* The directories of cg, one per hierarchy (cgroup_freeze.c reads them). */
-const struct rt_cg_leaf *rt_cg_leaves(const struct lxr_cgroup *cg, size_t *n);
 /* Thaw a frozen leaf (v1 freezer.state, v2 cgroup.freeze) so that what is
  * inside can take the SIGKILL of its removal; no freezer is no error. */
 void rt_cg_leaf_thaw(const struct rt_cg_leaf *l);

@@ -20,10 +20,9 @@
 
 static const struct rt_cg_leaf *freezer_leaf(struct lxr_cgroup *cg)
 {
-	size_t n;
-	const struct rt_cg_leaf *l = rt_cg_leaves(cg, &n), *v2 = NULL;
+	const struct rt_cg_leaf *l = cg->leaf, *v2 = NULL;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < cg->n_leaves; i++) {
 		if (!l[i].path)
 			continue;
 		if (l[i].version == LXR_CG_V1 && (l[i].ctrls & (1u << RT_CG_FREEZER)))

@@ -23,16 +23,6 @@
 
 #include "runtime/runtime_internal.h"
 
-_Noreturn void rt_child_fail(int sync, int code, const lxr_err *err)
-{
-	struct rt_sync_msg m = {.type = RT_SYNC_ERROR, .exit_code = code, .errnum = err->errnum};
-
-	memcpy(m.msg, err->msg, sizeof(m.msg));
-	memcpy(m.hint, err->hint, sizeof(m.hint));
-	(void)!send(sync, &m, sizeof(m), MSG_NOSIGNAL);
-	_exit(code);
-}
-
 static int wait_for_go(int sync, lxr_err *err)
 {
 	char b;

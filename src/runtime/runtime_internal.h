@@ -166,7 +166,7 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
 
-/* ---- user namespace (userns.c) ---------------------------------------------
+/* ---- user namespace (userns.c, its range: userns_pool.c) ---------------------
  * The range a spec's container (its directory: dir) maps to: spec->userns,
  * or for AUTO the range lxr's pool (/etc/subuid, /etc/subgid entries of
  * user lxr) has for it, kept in <data_dir>/userns/ranges ("SLOT DIR" lines)
@@ -248,7 +248,7 @@ int rt_init_exec_command(int sync, const char *path, char *const *args, char *co
  * reaches the parent on sync, from lxr-init. */
 int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err);
 
-/* ---- parent <-> container sync (child.c, container.c) ----------------------
+/* ---- parent <-> container sync (sync.c) -------------------------------------
  * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent
  * sends one "go" byte once the child is in its cgroups; the container sends
  * its PTY master (SCM_RIGHTS) and, on failure, one error message. A
@@ -262,6 +262,8 @@ struct rt_sync_msg {
 	char msg[LXR_ERR_MSG_MAX];
 	char hint[LXR_ERR_HINT_MAX];
 };
+/* The child's last word: err and the exit code on sync, then _exit(code). */
+_Noreturn void rt_child_fail(int sync, int code, const lxr_err *err);
 
 /* A container joining its cgroups itself (v1 and hybrid hosts, where
  * CLONE_INTO_CGROUP cannot place it): the parent opens every hierarchy's
@@ -310,7 +312,6 @@ _Noreturn void rt_child_main(const struct rt_child *c);
 
 /* Shared by start and exec: the command's process from creds to exec, and
  * the parent's reading of the start-up messages. */
-_Noreturn void rt_child_fail(int sync, int code, const lxr_err *err);
 int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err *err);
 _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int stdio[3], int slave);
 /* state.c */

@@ -1,8 +1,10 @@
-/* The parent's side of the start-up handshake (runtime_internal.h "sync"). */
+/* The start-up handshake (runtime_internal.h "sync"): the parent's side,
+ * and the one message a child sends when it cannot go on. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -49,4 +51,14 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, b
 int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err)
 {
 	return rt_sync_step(sync, what, io, pid, true, err);
+}
+
+_Noreturn void rt_child_fail(int sync, int code, const lxr_err *err)
+{
+	struct rt_sync_msg m = {.type = RT_SYNC_ERROR, .exit_code = code, .errnum = err->errnum};
+
+	memcpy(m.msg, err->msg, sizeof(m.msg));
+	memcpy(m.hint, err->hint, sizeof(m.hint));
+	(void)!send(sync, &m, sizeof(m), MSG_NOSIGNAL);
+	_exit(code);
 }

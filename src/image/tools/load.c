@@ -8,70 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "image/tools/tools.h"
 #include "image/tools/load.h"
 #include "image/tools/unpack.h"
-
-static int find_file(struct loader *ld, const char *name, char *digest, lxr_err *err)
-{
-	char norm[PATH_MAX];
-
-	if (unpack_norm_path(name, norm, sizeof(norm), err) < 0)
-		return lxr_err_wrap(err, "file \"%s\"", name);
-	for (size_t i = 0; i < ld->n; i++)
-		if (!strcmp(ld->files[i].name, norm)) {
-			memcpy(digest, ld->files[i].digest, IMG_DIGEST_LEN);
-			return 0;
-		}
-	return lxr_fail(err, ENOENT, "\"%s\" is not in the archive", name);
-}
-
-/* In a layout directory: copy name into the store, resolved below the
- * layout (a manifest.json naming ../../x reads nothing outside). */
-static int dir_file(struct loader *ld, const char *name, const char *want, char *digest,
-		    lxr_err *err)
-{
-	/* docker save links a repeated layer.tar to the first one: links are
-	 * followed, but never out of the directory */
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, ld->dirfd, name, &how, sizeof(how));
-
-	if (fd < 0)
-		return lxr_fail(err, errno, "%s/%s", ld->path, name);
-	if (want && img_blob_exists(ld->s, want)) {
-		memcpy(digest, want, IMG_DIGEST_LEN);
-		return 0;
-	}
-	return img_blob_from_fd(ld->s, fd, want, digest, err);
-}
-
-int load_file(struct loader *ld, const char *name, char *digest, lxr_err *err)
-{
-	if (ld->dirfd >= 0)
-		return dir_file(ld, name, NULL, digest, err);
-	return find_file(ld, name, digest, err);
-}
-
-int load_blob(struct loader *ld, const char *want, lxr_err *err)
-{
-	_cleanup_free_ char *name = NULL;
-	char got[IMG_DIGEST_LEN];
-
-	if (!img_digest_valid(want))
-		return lxr_fail(err, EINVAL, "\"%s\" is not a sha256 digest", want);
-	name = lxr_xasprintf("blobs/sha256/%s", img_digest_hex(want));
-	if (ld->dirfd >= 0)
-		return dir_file(ld, name, want, got, err);
-	if (find_file(ld, name, got, err) < 0)
-		return -1;
-	return img_digest_check(name, want, got, err);
-}
 
 static int keep_doc(struct loader *ld, struct archive *a, char **doc, size_t *len, lxr_err *err)
 {

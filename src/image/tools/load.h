@@ -1,5 +1,5 @@
-/* lxr load, split: reading the source (load.c) and assembling images from
- * its documents (load_docs.c). */
+/* lxr load: reading the source (load.c), then assembling images from its
+ * documents and the blobs they name (load_docs.c). */
 #ifndef LXR_IMAGE_LOAD_H
 #define LXR_IMAGE_LOAD_H
 
@@ -21,10 +21,6 @@ struct loader {
 	char ***names; /* out: names tagged */
 };
 
-/* The blob for a file named in manifest.json. */
-int load_file(struct loader *ld, const char *name, char *digest, lxr_err *err);
-/* Make sure blob want (named blobs/sha256/HEX in the source) is stored. */
-int load_blob(struct loader *ld, const char *want, lxr_err *err);
 int load_docker(struct loader *ld, lxr_err *err);
 int load_oci(struct loader *ld, lxr_err *err);
 

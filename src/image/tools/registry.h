@@ -42,6 +42,10 @@ int reg_http_error(struct reg_client *c, const char *what, const struct reg_resp
 /* An easy handle with lxr's common settings and the auth header for a
  * blob download (the caller adds its own headers to *hdrs). */
 CURL *reg_easy(struct reg_client *c, const char *url, struct curl_slist **hdrs);
+/* Perform h with headers hdrs (both freed) into r: its status, body and
+ * the headers lxr reads; method and url name it in errors. */
+int reg_perform(CURL *h, struct curl_slist *hdrs, const char *method, const char *url,
+		struct reg_resp *r, lxr_err *err);
 
 /* What a request sends: data (len bytes) or, when fd >= 0, size bytes read
  * from fd's start. */
@@ -71,6 +75,9 @@ char *reg_url_with_query(struct reg_client *c, const char *location, const char 
  * endpoint, or NULL). */
 int reg_fetch(struct reg_client *c, const char *url, const char *accept, const char *basic,
 	      struct reg_resp *r, lxr_err *err);
+/* Credentials for the challenge of a 401 (r): a bearer token, or basic
+ * auth when the registry asks for it and lxr has some. */
+int reg_authenticate(struct reg_client *c, const struct reg_resp *r, lxr_err *err);
 /* Get a bearer token as the WWW-Authenticate challenge www says. */
 int reg_token(struct reg_client *c, const char *www, lxr_err *err);
 

@@ -1,9 +1,12 @@
 /* Registry credentials and tokens: docker-style auth.json lookups, the
- * bearer-token flow (Docker Hub's), and basic auth. */
+ * auth dance the distribution spec describes (a 401 names a token realm;
+ * the token comes from there, with basic credentials when lxr has some),
+ * basic auth, and docker login's check. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <nettle/base64.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "image/tools/registry.h"
@@ -139,6 +142,46 @@ void reg_close(struct reg_client *c)
 	free(c->auth);
 	free(c->auth_file);
 	memset(c, 0, sizeof(*c));
+}
+
+char *reg_auth_param(const char *h, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = h; (p = strcasestr(p, key)); p += kl) {
+		const char *end;
+		if ((p != h && !strchr(" ,", p[-1])) || p[kl] != '=')
+			continue;
+		p += kl + 1;
+		if (*p == '"') {
+			end = strchr(++p, '"');
+			return end ? lxr_xstrndup(p, (size_t)(end - p)) : NULL;
+		}
+		end = p + strcspn(p, ", ");
+		return lxr_xstrndup(p, (size_t)(end - p));
+	}
+	return NULL;
+}
+
+int reg_authenticate(struct reg_client *c, const struct reg_resp *r, lxr_err *err)
+{
+	const char *www = r->www_auth ? r->www_auth : "";
+
+	if (!strncasecmp(www, "Bearer", 6))
+		return reg_token(c, www, err);
+	if (!strncasecmp(www, "Basic", 5) && c->basic) {
+		size_t n = strlen(c->basic);
+		_cleanup_free_ char *b64 = lxr_xcalloc(1, BASE64_ENCODE_RAW_LENGTH(n) + 1);
+		base64_encode_raw(b64, n, (const uint8_t *)c->basic);
+		free(c->auth);
+		c->auth = lxr_xasprintf("Authorization: Basic %s", b64);
+		return 0;
+	}
+	return lxr_fail(err, EACCES, "%s: authentication required", c->base),
+	       lxr_err_hint(err,
+			    "put credentials for %s in ~/.docker/config.json or the file "
+			    "$REGISTRY_AUTH_FILE names",
+			    c->ref.registry);
 }
 
 /* scope NULL: none (a login's token asks for no repository) */

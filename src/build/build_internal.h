@@ -2,6 +2,8 @@
 #ifndef LXR_BUILD_INTERNAL_H
 #define LXR_BUILD_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include "lxr/build.h"
 #include "lxr/spec.h"
 
@@ -21,6 +23,9 @@ struct dfp {
 	size_t n_segs, cap_segs;
 };
 
+/* ---- positions and errors (dfpos.c) ---- */
+/* the joined text from offset off on came from line:col */
+void dfp_seg_add(struct dfp *p, size_t off, int line, int col);
 /* err = "NAME:LINE:COL: what"; returns -1 */
 int dfp_fail(struct dfp *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -28,11 +33,13 @@ int dfp_fail(struct dfp *p, int line, int col, const char *fmt, ...)
 int dfp_hint(int r, struct dfp *p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* line and column of offset off in the instruction's joined text */
 void dfp_pos(const struct dfp *p, size_t off, int *line, int *col);
+
+/* ---- one instruction's word, flags and arguments (dfargs.c) ---- */
 /* Parse one instruction from its joined text, starting at offset off (0,
  * or past ONBUILD for a trigger). top: heredocs are allowed. */
 int dfp_instruction(struct dfp *p, const char *text, size_t off, struct df_instr *in, bool top);
 
-/* ---- running a build (execute.c, step_copy.c) ---------------------------------------- */
+/* ---- running a build (execute.c, stage_build.c, stage_state.c) ------------------------- */
 struct bldx_stage {
 	bool done;
 	char *base;         /* manifest digest of the image under it, NULL: scratch */
@@ -62,12 +69,14 @@ struct bldx_run {
 	const char *tag;  /* before each step's line: "" or "[stage NAME] " */
 };
 
-/* one stage, FROM to its end (execute.c) */
+/* one stage, FROM to its end (stage_build.c) */
 int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err);
 /* the build's SIGINT/SIGTERM/SIGHUP handler, and the signal it got (0:
- * none) */
+ * none) (stage_state.c) */
 void bldx_on_stop(int sig);
 int bldx_stop_signal(void);
+/* -1 with err saying the build was interrupted once a signal came, else 0 */
+int bldx_stopped(lxr_err *err);
 /* Stages that need no other between them built side by side, each in a
  * child process filling the step cache, before the build runs in order
  * and finds every step of theirs cached (parallel.c). Nothing to do
@@ -106,6 +115,8 @@ void bldx_mounts_release(struct bldx_mounts *m);
 int bldx_secrets_load(struct bldx_run *r, lxr_err *err);
 void bldx_secrets_free(struct bldx_run *r);
 
+/* ---- a stage's state (stage_state.c) ---- */
+/* err as the instruction's error: "FILE:LINE:COL: what" */
 int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, const char *fmt,
 	      ...) __attribute__((format(printf, 4, 5)));
 /* the value of a flag (--link alone: "true"), NULL when not given */
@@ -113,11 +124,23 @@ const char *bldx_flag(const struct df_instr *in, const char *name);
 /* a stage's layers, topmost first */
 char **bldx_lowers(const struct bldx_stage *s);
 void bldx_stage_free(struct bldx_stage *s);
+/* to as a copy of from (FROM a stage) */
+void bldx_config_copy(struct bld_config *to, const struct bld_config *from);
 void bldx_history(struct bld_config *c, const char *by, bool empty);
 /* an image from the store (pulled when missing), held in use */
 int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, lxr_err *err);
 /* a new empty layer directory in the work directory */
 char *bldx_new_layer(struct bldx_run *r, lxr_err *err);
+/* p as an absolute, clean path (relative: under base, NULL "/"); ".."
+ * stops at "/" */
+char *bldx_clean_abs(const char *base, const char *p);
+/* whether the stage's filesystem has path (absolute, clean), and a
+ * directory there */
+bool bldx_stage_has(const struct bldx_stage *s, const char *path);
+/* what the stage's filesystem has at path (the topmost layer with the name
+ * decides; a whiteout: nothing), into st */
+bool bldx_stage_stat(const struct bldx_stage *s, const char *path, struct stat *st);
+bool bldx_stage_is_dir(const struct bldx_stage *s, const char *path);
 /* ---- the step cache (cache.c) ----
  * A step's key chains its parent's key, the instruction as written, the
  * stage's ARG values and (COPY/ADD) a digest of what it reads; the cache
@@ -145,7 +168,7 @@ int bldx_url_fetch(struct bldx_run *r, const struct df_instr *in, const char *ur
  * refused, --checksum checked */
 int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, size_t n,
 		  char ***dirs, char ***names, char ***keys, lxr_err *err);
-/* What a build's options add to every RUN container (runextras.c): its
+/* What a build's options add to every RUN container (opts_apply.c): its
  * /dev/shm size, an /etc/hosts with the extra hosts (host: the host's
  * network, whose /etc/hosts is the base; on the default bridge the step's
  * endpoint writes them) */
@@ -160,11 +183,6 @@ void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
 const char *bldx_named_context(const struct bld_opts *o, const char *name);
 
 /* COPY and ADD (step_copy.c) */
-/* p as an absolute, clean path (relative: under base, NULL "/"); ".."
- * stops at "/" */
-char *bldx_clean_abs(const char *base, const char *p);
-/* whether the stage's filesystem has path (absolute, clean) */
-bool bldx_stage_has(const struct bldx_stage *s, const char *path);
 /* a merged view of layers lw (topmost first) in the build's mount
  * namespace: read-only, or writable with changes thrown away; *at is its
  * directory, to unmount after */

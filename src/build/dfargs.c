@@ -3,32 +3,10 @@
  * key=value pairs, words, FROM ... AS name, HEALTHCHECK, ONBUILD). */
 #include <ctype.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
 #include "build/build_internal.h"
-
-int dfp_fail(struct dfp *p, int line, int col, const char *fmt, ...)
-{
-	char what[LXR_ERR_MSG_MAX / 2];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return lxr_fail(p->err, 0, "%s:%d:%d: %s", p->name, line, col, what);
-}
-
-int dfp_hint(int r, struct dfp *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->err->hint, sizeof(p->err->hint), fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 /* ---- the instruction table ---------------------------------------------------- */
 

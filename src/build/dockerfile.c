@@ -142,26 +142,6 @@ static int read_directives(struct dfp *p, struct lines *ls)
 
 /* ---- instructions ------------------------------------------------------------ */
 
-static void seg_add(struct dfp *p, size_t off, int line, int col)
-{
-	if (p->n_segs == p->cap_segs) {
-		p->cap_segs = p->cap_segs ? p->cap_segs * 2 : 8;
-		p->segs = lxr_xrealloc(p->segs, p->cap_segs * sizeof(*p->segs));
-	}
-	p->segs[p->n_segs++] = (struct dfp_seg){off, line, col};
-}
-
-void dfp_pos(const struct dfp *p, size_t off, int *line, int *col)
-{
-	size_t i = 0;
-
-	for (size_t k = 0; k < p->n_segs; k++)
-		if (p->segs[k].off <= off)
-			i = k;
-	*line = p->segs[i].line;
-	*col = p->segs[i].col + (int)(off - p->segs[i].off);
-}
-
 /* One instruction's logical line: the first physical line and every
  * continuation, comment lines inside it skipped (docker does), joined. */
 static char *join_instruction(struct dfp *p, struct lines *ls, const char *s, size_t n)
@@ -176,7 +156,7 @@ static char *join_instruction(struct dfp *p, struct lines *ls, const char *s, si
 	more = strip_continuation(s, &n, p->f->escape);
 	out = lxr_xstrndup(s, n);
 	len = n;
-	seg_add(p, 0, ls->line, (int)lead + 1);
+	dfp_seg_add(p, 0, ls->line, (int)lead + 1);
 	while (more) {
 		const char *c;
 		size_t cn;
@@ -186,7 +166,7 @@ static char *join_instruction(struct dfp *p, struct lines *ls, const char *s, si
 		if (is_comment(c, cn) || is_blank(c, cn))
 			continue;
 		more = strip_continuation(c, &cn, p->f->escape);
-		seg_add(p, len, ls->line, 1);
+		dfp_seg_add(p, len, ls->line, 1);
 		out = lxr_xrealloc(out, len + cn + 1);
 		memcpy(out + len, c, cn);
 		len += cn;

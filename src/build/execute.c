@@ -1,5 +1,6 @@
-/* Running a build: each needed stage's instructions in order, layers in
- * the work directory, the result handed to lxr-image to store. */
+/* Running a build: the stages the target needs (independent ones first,
+ * side by side: parallel.c), each built by stage_build.c, and the result
+ * handed to lxr-image to store. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -17,216 +18,6 @@
 #include "build/build_internal.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
-
-int bldx_fail(lxr_err *err, const struct df_file *f, const struct df_instr *in, const char *fmt,
-	      ...)
-{
-	char what[LXR_ERR_MSG_MAX / 2];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	/* an error this one wraps (its message inside) keeps its errno; a
-	 * new one has none */
-	bool wraps = err->msg[0] && strstr(what, err->msg);
-	int errnum = wraps ? err->errnum : 0;
-	char hint[LXR_ERR_HINT_MAX] = "";
-	if (wraps)
-		snprintf(hint, sizeof(hint), "%s", err->hint);
-	lxr_fail(err, errnum, "%s:%d:%d: %s", f->name, in->line, in->col, what);
-	if (*hint)
-		lxr_err_hint(err, "%s", hint);
-	return -1;
-}
-
-const char *bldx_flag(const struct df_instr *in, const char *name)
-{
-	for (size_t i = 0; i < in->n_flags; i++)
-		if (!strcmp(in->flags[i].name, name))
-			return in->flags[i].value ? in->flags[i].value : "true";
-	return NULL;
-}
-
-/* topmost first: what overlayfs and the runtime take */
-char **bldx_lowers(const struct bldx_stage *s)
-{
-	char **v = lxr_xcalloc(1, sizeof(char *));
-
-	for (size_t i = lxr_strv_len(s->new_layers); i > 0; i--)
-		lxr_strv_push(&v, lxr_xstrdup(s->new_layers[i - 1]));
-	for (size_t i = 0; s->base_layers && s->base_layers[i]; i++)
-		lxr_strv_push(&v, lxr_xstrdup(s->base_layers[i]));
-	return v;
-}
-
-void bldx_stage_free(struct bldx_stage *s)
-{
-	free(s->base);
-	lxr_strv_free(s->base_layers);
-	lxr_strv_free(s->new_layers);
-	lxr_strv_free(s->triggers);
-	bld_config_free(&s->cfg);
-	*s = (struct bldx_stage){0};
-}
-
-static void copy_config(struct bld_config *to, const struct bld_config *from)
-{
-	bld_config_init(to, &from->img);
-	to->img.healthcheck = from->img.healthcheck;
-	to->img.healthcheck.test =
-	    from->img.healthcheck.test ? lxr_strv_dup(from->img.healthcheck.test) : NULL;
-	to->labels = from->labels ? lxr_strv_dup(from->labels) : NULL;
-	to->volumes = from->volumes ? lxr_strv_dup(from->volumes) : NULL;
-	to->shell = from->shell ? lxr_strv_dup(from->shell) : NULL;
-	to->onbuild = from->onbuild ? lxr_strv_dup(from->onbuild) : NULL;
-	to->history = lxr_xcalloc(from->n_history + 1, sizeof(*to->history));
-	for (size_t i = 0; i < from->n_history; i++)
-		to->history[i] = (struct bld_history){lxr_xstrdup(from->history[i].created_by),
-						      from->history[i].empty_layer};
-	to->n_history = from->n_history;
-}
-
-void bldx_history(struct bld_config *c, const char *by, bool empty)
-{
-	c->history = lxr_xrealloc(c->history, (c->n_history + 1) * sizeof(*c->history));
-	c->history[c->n_history++] = (struct bld_history){lxr_xstrdup(by), empty};
-}
-
-/* An image from the store (pulled when missing), held in use for the
- * build's lifetime so a prune cannot take it. */
-int bldx_from_image(struct bldx_run *r, const char *ref, struct bldx_stage *s, lxr_err *err)
-{
-	struct img_image im = {0};
-
-	if (img_ensure(r->o->store, ref, r->o->pull ? IMG_PULL_ALWAYS : IMG_PULL_MISSING, &im,
-		       err) < 0)
-		return lxr_err_wrap(err, "image %s", ref);
-	if (r->n_use < 16 &&
-	    img_use_acquire(r->o->store, &im, "lxr build", &r->use_fd[r->n_use], err) == 0)
-		r->n_use++;
-	s->base = lxr_xstrdup(im.manifest_digest);
-	s->base_layers = lxr_strv_dup(im.layer_dirs);
-	s->triggers = im.config.onbuild ? lxr_strv_dup(im.config.onbuild) : NULL;
-	bld_config_init(&s->cfg, &im.config);
-	img_image_free(&im);
-	return 0;
-}
-
-static int do_from(struct bldx_run *r, size_t si, lxr_err *err)
-{
-	const struct bld_stage *bs = &r->o->plan->stages[si];
-	struct bldx_stage *s = &r->st[si];
-
-	if (bs->base_stage >= 0) {
-		const struct bldx_stage *b = &r->st[bs->base_stage];
-		s->base = b->base ? lxr_xstrdup(b->base) : NULL;
-		s->base_layers = b->base_layers ? lxr_strv_dup(b->base_layers) : NULL;
-		s->new_layers = b->new_layers ? lxr_strv_dup(b->new_layers) : NULL;
-		copy_config(&s->cfg, &b->cfg);
-		memcpy(s->key, b->key, sizeof(s->key));
-		return 0;
-	}
-	if (!strcmp(bs->base, "scratch")) {
-		bld_config_init(&s->cfg, NULL);
-		bldx_key(s->key, "", "FROM scratch", NULL, NULL);
-		return 0;
-	}
-	if (bldx_from_image(r, bs->base, s, err) < 0)
-		return bldx_fail(err, r->o->f, &r->o->f->v[bs->first], "FROM %s: %s", bs->base,
-				 err->msg);
-	/* the image's manifest digest: a moved tag is another base */
-	bldx_key(s->key, "", "FROM", NULL, s->base);
-	return 0;
-}
-
-char *bldx_new_layer(struct bldx_run *r, lxr_err *err)
-{
-	char *d = lxr_xasprintf("%s/layers/%d", r->o->work, r->n_layers++);
-
-	if (lxr_mkdir_p(d, 0755, err) < 0) {
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
-/* ---- the build ------------------------------------------------------------------ */
-
-static int step(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
-{
-	int rc;
-
-	switch (in->kind) {
-	case DF_RUN: return bldx_run_step(r, s, in, err);
-	case DF_COPY:
-	case DF_ADD: return bldx_copy(r, s, in, err);
-	default:
-		rc = bld_config_apply(&s->cfg, r->o->f, in, r->o->build_args, r->o->plan->meta_args,
-				      err);
-		bldx_key(s->key, s->key, in->original, s->cfg.args, NULL);
-		if (rc == 0 && in->kind == DF_WORKDIR)
-			rc = bldx_workdir(r, s, err);
-		return rc;
-	}
-}
-
-/* docker: a build FROM an image with ONBUILD triggers runs them first,
- * in order, and the new image does not carry them on */
-static int triggers(struct bldx_run *r, struct bldx_stage *s, const char *image, lxr_err *err)
-{
-	for (size_t i = 0; s->triggers && s->triggers[i]; i++) {
-		_cleanup_free_ char *text = lxr_xasprintf("FROM scratch\n%s\n", s->triggers[i]);
-		struct df_file f;
-		int rc;
-
-		if (df_parse(r->o->f->name, text, strlen(text), &f, err) < 0 || f.n != 2)
-			return lxr_err_wrap(err, "ONBUILD trigger `%s` of %s", s->triggers[i],
-					    image);
-		rc = step(r, s, &f.v[1], err);
-		df_file_free(&f);
-		if (rc < 0)
-			return lxr_err_wrap(err, "ONBUILD trigger `%s` of %s", s->triggers[i],
-					    image);
-	}
-	return 0;
-}
-
-/* SIGINT, SIGTERM or SIGHUP while no RUN command runs (those go to the
- * command, rt_container_attach): the build stops before its next step and
- * removes what it made, rather than die with its work directory left */
-static volatile sig_atomic_t stop_signal;
-
-void bldx_on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-int bldx_stop_signal(void)
-{
-	return stop_signal;
-}
-
-static int stopped(lxr_err *err)
-{
-	if (!stop_signal)
-		return 0;
-	return lxr_fail(err, EINTR, "the build was interrupted (%s)", strsignal(stop_signal));
-}
-
-int bldx_do_stage(struct bldx_run *r, size_t si, lxr_err *err)
-{
-	const struct bld_stage *bs = &r->o->plan->stages[si];
-	struct bldx_stage *s = &r->st[si];
-
-	if (stopped(err) < 0 || do_from(r, si, err) < 0 || triggers(r, s, bs->base, err) < 0)
-		return -1;
-	for (size_t i = bs->first + 1; i < bs->end; i++)
-		if (stopped(err) < 0 || step(r, s, &r->o->f->v[i], err) < 0)
-			return -1;
-	s->done = true;
-	return 0;
-}
 
 static json_t *strv_json(char *const *v)
 {
@@ -363,7 +154,7 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa = {.sa_handler = bldx_on_stop, .sa_flags = SA_RESTART}, old[3];
 	sigemptyset(&sa.sa_mask);
-	stop_signal = 0;
+	bldx_on_stop(0); /* none yet */
 	for (size_t i = 0; i < 3; i++)
 		sigaction(stops[i], &sa, &old[i]);
 	r.st = lxr_xcalloc(o->plan->n, sizeof(*r.st));
@@ -372,7 +163,7 @@ int bld_execute(const struct bld_opts *o, lxr_err *err)
 	for (size_t i = 0; i <= o->plan->target; i++)
 		if (o->plan->stages[i].needed && bldx_do_stage(&r, i, err) < 0)
 			goto out;
-	if (stopped(err) == 0)
+	if (bldx_stopped(err) == 0)
 		rc = commit(&r, &r.st[o->plan->target], err);
 out:
 	for (size_t i = 0; i < 3; i++)

@@ -16,40 +16,6 @@
 
 /* ---- COPY and ADD ------------------------------------------------------------- */
 
-/* path cleaned, absolute, never above "/" */
-static char *clean_abs(const char *base, const char *p)
-{
-	_cleanup_free_ char *full =
-	    p[0] == '/' ? lxr_xstrdup(p) : lxr_xasprintf("%s/%s", base ? base : "/", p);
-	char *out = lxr_xmalloc(strlen(full) + 2);
-	size_t k = 0;
-
-	for (char *c = full; *c;) {
-		char *e = strchr(c, '/');
-		size_t len = e ? (size_t)(e - c) : strlen(c);
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			while (k > 0 && out[k - 1] != '/')
-				k--;
-			if (k > 0)
-				k--;
-		} else if (len && !(len == 1 && c[0] == '.')) {
-			out[k++] = '/';
-			memcpy(out + k, c, len);
-			k += len;
-		}
-		c += len + (e ? 1 : 0);
-	}
-	if (!k)
-		out[k++] = '/';
-	out[k] = '\0';
-	return out;
-}
-
-char *bldx_clean_abs(const char *base, const char *p)
-{
-	return clean_abs(base, p);
-}
-
 struct copy_to {
 	int layer;                  /* the new layer's root */
 	const struct bldx_stage *s; /* whose layers it goes on */
@@ -64,41 +30,6 @@ struct copy_to {
 	const struct bld_ignore *exclude;
 	bool parents;
 };
-
-/* What the stage's filesystem has at path (absolute, clean): the topmost
- * layer that has the name decides (a whiteout: nothing). */
-static bool lower_stat(const struct bldx_stage *s, const char *path, struct stat *st)
-{
-	_cleanup_strv_ char **lw = bldx_lowers(s);
-
-	for (size_t i = 0; lw[i]; i++) {
-		/* inside the layer: a link the image has never leads to the
-		 * host's files */
-		_cleanup_close_ int root = open(lw[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		_cleanup_close_ int fd = -1;
-		lxr_err e2;
-		if (root < 0)
-			continue;
-		fd = lxr_open_in_root(root, path, O_PATH | O_NOFOLLOW, 0, &e2);
-		if (fd >= 0 && fstat(fd, &st[0]) == 0)
-			return !(S_ISCHR(st->st_mode) && st->st_rdev == 0);
-	}
-	return false;
-}
-
-bool bldx_stage_has(const struct bldx_stage *s, const char *path)
-{
-	struct stat st;
-
-	return !strcmp(path, "/") || lower_stat(s, path, &st);
-}
-
-static bool is_dir_in(const struct bldx_stage *s, const char *path)
-{
-	struct stat st;
-
-	return !strcmp(path, "/") || (lower_stat(s, path, &st) && S_ISDIR(st.st_mode));
-}
 
 /* mkdir -p of dir inside the layer (RESOLVE_IN_ROOT: a link made by an
  * earlier entry cannot send anything outside it); returns an fd */
@@ -122,7 +53,7 @@ static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 			if (mkdirat(pfd, b + 1, 0755) < 0) {
 				if (errno != EEXIST)
 					return lxr_fail(err, errno, "mkdir %s in the new layer", d);
-			} else if (t->s && lower_stat(t->s, d, &st) && S_ISDIR(st.st_mode)) {
+			} else if (t->s && bldx_stage_stat(t->s, d, &st) && S_ISDIR(st.st_mode)) {
 				/* a directory the image has keeps its owner and
 				 * mode, as overlayfs's copy-up would keep them */
 				if (fchownat(pfd, b + 1, st.st_uid, st.st_gid, 0) < 0 ||
@@ -139,7 +70,7 @@ static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 
 static int dest_root(const struct copy_to *t, const char *dir, lxr_err *err)
 {
-	bool had = t->s && is_dir_in(t->s, dir);
+	bool had = t->s && bldx_stage_is_dir(t->s, dir);
 	int fd = layer_dir(t, dir, err);
 
 	if (fd < 0)
@@ -337,7 +268,7 @@ static size_t pivot_depth(const char *arg)
 	if (!p)
 		return 0;
 	_cleanup_free_ char *pre = lxr_xstrndup(arg, (size_t)(p - arg));
-	_cleanup_free_ char *c = clean_abs(NULL, pre);
+	_cleanup_free_ char *c = bldx_clean_abs(NULL, pre);
 	for (const char *q = c; *q; q++)
 		n += *q == '/' && q[1];
 	return n;
@@ -410,11 +341,11 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err)
 {
-	_cleanup_free_ char *dst = clean_abs(s->cfg.img.workdir, dest);
+	_cleanup_free_ char *dst = bldx_clean_abs(s->cfg.img.workdir, dest);
 	/* docker: a directory when written so ("dir/", ".", "dir/."), for
 	 * several sources, or when the image has a directory there */
 	bool dest_dir = lxr_str_has_suffix(dest, "/") || !strcmp(dest, ".") ||
-			lxr_str_has_suffix(dest, "/.") || nsrc > 1 || is_dir_in(s, dst);
+			lxr_str_has_suffix(dest, "/.") || nsrc > 1 || bldx_stage_is_dir(s, dst);
 
 	for (size_t i = 0; i < nsrc; i++) {
 		const struct df_heredoc *h = heredoc_named(in, srcs[i]);
@@ -697,7 +628,7 @@ int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err)
 	const char *wd = s->cfg.img.workdir;
 	int fd;
 
-	if (!wd || is_dir_in(s, wd))
+	if (!wd || bldx_stage_is_dir(s, wd))
 		return 0;
 	layer = bldx_new_layer(r, err);
 	if (!layer)

@@ -145,7 +145,7 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 /* An override file merged over the stack files of the loads that follow,
  * last (compose run's options); NULL: none again. */
 void cli_stack_extra_override(const char *path);
-/* cmd_run.c: Ctrl-C, SIGTERM, SIGHUP and SIGQUIT held from here, to be
+/* signals.c: Ctrl-C, SIGTERM, SIGHUP and SIGQUIT held from here, to be
  * delivered to the container (or command) once it runs, and not to leave
  * what was made for it half-removed (run, compose run, exec). */
 void cli_signals_hold(void);
@@ -168,12 +168,12 @@ int cli_project_open(const char *file, const char *project, struct ctl_conn **co
 		     bool *down);
 /* Its `ps` (services: NULL for all); *ps: caller decrefs. */
 int cli_project_ps(const char *file, const char *project, char *const *services, json_t **ps);
-/* -f FILE: a second one is an error (lxr reads one stack file; Compose's
- * merging of several is not there yet), never a silent last-one-wins. */
+/* -f FILE (globals.c): the first is the stack file, each later one an
+ * override merged over it, as compose's -f a -f b. */
 int cli_set_file(const char **slot, const char *arg);
 /* `lxr run` containers, for ps/stop/kill/logs where no stack file is found
  * (cmd_runctl.c). tail < 0: the whole log. */
-/* Compose's discovery, once: false when there is no stack file here (nor
+/* Compose's discovery, once (stack_load.c): false when there is no stack file here (nor
  * above, nor in COMPOSE_FILE); else *found is the file (NULL: COMPOSE_FILE's,
  * which cli_stack_load reads), to hand on as -f. */
 bool cli_find_stack(char **found);

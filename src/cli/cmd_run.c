@@ -140,18 +140,6 @@ int cli_run_create(int argc, char **argv)
 	return 0;
 }
 
-void cli_signals_hold(void)
-{
-	sigset_t fwd;
-
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGINT);
-	sigaddset(&fwd, SIGTERM);
-	sigaddset(&fwd, SIGHUP);
-	sigaddset(&fwd, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &fwd, NULL);
-}
-
 static int compose_run(int argc, char **argv)
 {
 	struct run_opts o;

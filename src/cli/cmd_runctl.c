@@ -26,16 +26,6 @@ static char *run_root(void)
 	return lxr_xasprintf("%s/_run", lxr_run_dir());
 }
 
-bool cli_find_stack(char **found)
-{
-	lxr_err err;
-
-	*found = NULL;
-	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
-		return true; /* cli_stack_load reads it */
-	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
-}
-
 int cli_run_call(const char *name, const char *cmd, json_t *args, int timeout_ms, json_t **result,
 		 lxr_err *err)
 {

@@ -14,6 +14,16 @@
 
 struct cli_globals cli_globals;
 
+int cli_set_file(const char **slot, const char *arg)
+{
+	/* compose's -f a -f b: the later ones are merged over the first */
+	if (*slot)
+		lxr_strv_push(&cli_globals.more_files, lxr_xstrdup(arg));
+	else
+		*slot = arg;
+	return 0;
+}
+
 /* -f X, -fX, --file X, --file=X. 1: matched (*val set), 0: not this
  * option, -1: its value is missing (said). */
 static int take(int argc, char **argv, int *i, const char *shrt, const char *lng, const char **val)

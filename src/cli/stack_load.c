@@ -11,14 +11,14 @@
 #include "lxr/config.h"
 #include "lxr/supervisor.h"
 
-int cli_set_file(const char **slot, const char *arg)
+bool cli_find_stack(char **found)
 {
-	/* compose's -f a -f b: the later ones are merged over the first */
-	if (*slot)
-		lxr_strv_push(&cli_globals.more_files, lxr_xstrdup(arg));
-	else
-		*slot = arg;
-	return 0;
+	lxr_err err;
+
+	*found = NULL;
+	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
+		return true; /* cli_stack_load reads it */
+	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
 }
 
 /* An override file's path as the loader takes it: absolute (compose reads

@@ -1,0 +1,19 @@
+/* The signals a command passes on to what it runs (run, compose run,
+ * exec): held from the moment something is being made for it, so that a
+ * Ctrl-C neither kills lxr half-way through nor is lost; the command's
+ * attach loop takes them from there and delivers them. */
+#include <signal.h>
+
+#include "cli/cli.h"
+
+void cli_signals_hold(void)
+{
+	sigset_t fwd;
+
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+}

@@ -1,6 +1,6 @@
 /* Supervisor layer, internal: the control server's state, shared by
- * ctl_server.c (socket, accept, dispatch), ctl_io.c (lines in, replies and
- * events out) and ctl_line.c (a line parsed into a request). */
+ * ctl_server.c (socket, accept, dispatch), ctl_io.c (a client: lines in,
+ * replies and events out, its end) and ctl_line.c (a line parsed into a request). */
 #ifndef LXR_SUPERVISOR_CTL_INTERNAL_H
 #define LXR_SUPERVISOR_CTL_INTERNAL_H
 
@@ -55,6 +55,9 @@ struct ctl_line {
 int ctl_line_parse(const char *line, size_t len, struct ctl_line *l);
 void ctl_line_free(struct ctl_line *l);
 
+/* ---- clients (ctl_io.c) ---- */
+/* fd into (op) the server's epoll set for events, tagged id */
+int ctl_epoll_set(struct ctl_server *s, int op, int fd, uint32_t events, uint64_t id);
 struct ctl_client *ctl_find(struct ctl_server *s, uint64_t id);
 void ctl_drop(struct ctl_server *s, struct ctl_client *c);
 void ctl_reap(struct ctl_server *s);

@@ -1,9 +1,13 @@
-/* The control socket's lines: requests parsed as they complete, replies and
- * events queued per client and written as the socket takes them. */
+/* A client of the control socket: its lines in (requests parsed as they
+ * complete), its replies and events queued and written as the socket takes
+ * them, what it waits for in the server's epoll set, and its end. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "supervisor/ctl_internal.h"
 
@@ -269,4 +273,60 @@ int ctl_publish(struct ctl_server *s, const char *topic, json_t *event)
 		ctl_reap(s);
 	json_decref(event);
 	return n;
+}
+
+int ctl_epoll_set(struct ctl_server *s, int op, int fd, uint32_t events, uint64_t id)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = id};
+
+	return epoll_ctl(s->epfd, op, fd, &ev);
+}
+
+int ctl_watch_out(struct ctl_server *s, struct ctl_client *c, bool on)
+{
+	uint32_t ev = (c->read_closed ? 0 : EPOLLIN | EPOLLRDHUP) | (on ? EPOLLOUT : 0);
+
+	if (c->out_armed == on && !c->rearm)
+		return 0;
+	c->out_armed = on;
+	c->rearm = false;
+	return ctl_epoll_set(s, EPOLL_CTL_MOD, c->fd, ev, c->id);
+}
+
+struct ctl_client *ctl_find(struct ctl_server *s, uint64_t id)
+{
+	for (struct ctl_client *c = s->clients; c; c = c->next)
+		if (c->id == id && c->fd >= 0)
+			return c;
+	return NULL;
+}
+
+/* Closing is immediate (the fd leaves epoll with it); freeing waits until
+ * no caller up the stack can still hold the client. */
+void ctl_drop(struct ctl_server *s, struct ctl_client *c)
+{
+	if (c->fd < 0)
+		return;
+	close(c->fd);
+	c->fd = -1;
+	if (!s->in_dispatch)
+		ctl_reap(s);
+}
+
+void ctl_reap(struct ctl_server *s)
+{
+	for (struct ctl_client **pp = &s->clients; *pp;) {
+		struct ctl_client *c = *pp;
+		if (c->fd >= 0) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		for (size_t i = 0; i < c->nsubs; i++)
+			free(c->subs[i].topic);
+		free(c->subs);
+		free(c->in);
+		free(c->out);
+		free(c);
+	}
 }

@@ -76,13 +76,6 @@ static int bind_socket(struct ctl_server *s, const char *path, lxr_err *err)
 	return 0;
 }
 
-static int watch(struct ctl_server *s, int op, int fd, uint32_t events, uint64_t id)
-{
-	struct epoll_event ev = {.events = events, .data.u64 = id};
-
-	return epoll_ctl(s->epfd, op, fd, &ev);
-}
-
 int ctl_server_open(const char *path, const struct ctl_server_opts *opts, struct ctl_server **out,
 		    lxr_err *err)
 {
@@ -105,7 +98,7 @@ int ctl_server_open(const char *path, const struct ctl_server_opts *opts, struct
 	}
 	if (bind_socket(s, path, err) < 0)
 		goto fail;
-	if (watch(s, EPOLL_CTL_ADD, s->lfd, EPOLLIN, LISTEN_ID) < 0) {
+	if (ctl_epoll_set(s, EPOLL_CTL_ADD, s->lfd, EPOLLIN, LISTEN_ID) < 0) {
 		lxr_fail(err, errno, "epoll_ctl control socket");
 		unlink(path);
 		goto fail;
@@ -182,7 +175,7 @@ static void accept_one(struct ctl_server *s, int fd)
 	c->id = s->next_id++;
 	c->uid = cred.uid;
 	c->pid = cred.pid;
-	if (watch(s, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, c->id) < 0) {
+	if (ctl_epoll_set(s, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, c->id) < 0) {
 		lxr_warn("control: epoll_ctl: %s; connection closed", strerror(errno));
 		close(fd);
 		free(c);
@@ -204,44 +197,6 @@ static void accept_all(struct ctl_server *s)
 			continue;
 		}
 		accept_one(s, fd);
-	}
-}
-
-struct ctl_client *ctl_find(struct ctl_server *s, uint64_t id)
-{
-	for (struct ctl_client *c = s->clients; c; c = c->next)
-		if (c->id == id && c->fd >= 0)
-			return c;
-	return NULL;
-}
-
-/* Closing is immediate (the fd leaves epoll with it); freeing waits until
- * no caller up the stack can still hold the client. */
-void ctl_drop(struct ctl_server *s, struct ctl_client *c)
-{
-	if (c->fd < 0)
-		return;
-	close(c->fd);
-	c->fd = -1;
-	if (!s->in_dispatch)
-		ctl_reap(s);
-}
-
-void ctl_reap(struct ctl_server *s)
-{
-	for (struct ctl_client **pp = &s->clients; *pp;) {
-		struct ctl_client *c = *pp;
-		if (c->fd >= 0) {
-			pp = &c->next;
-			continue;
-		}
-		*pp = c->next;
-		for (size_t i = 0; i < c->nsubs; i++)
-			free(c->subs[i].topic);
-		free(c->subs);
-		free(c->in);
-		free(c->out);
-		free(c);
 	}
 }
 
@@ -309,15 +264,4 @@ void ctl_server_close(struct ctl_server *s)
 	close(s->epfd);
 	free(s->path);
 	free(s);
-}
-
-int ctl_watch_out(struct ctl_server *s, struct ctl_client *c, bool on)
-{
-	uint32_t ev = (c->read_closed ? 0 : EPOLLIN | EPOLLRDHUP) | (on ? EPOLLOUT : 0);
-
-	if (c->out_armed == on && !c->rearm)
-		return 0;
-	c->out_armed = on;
-	c->rearm = false;
-	return watch(s, EPOLL_CTL_MOD, c->fd, ev, c->id);
 }

@@ -14,39 +14,6 @@
 
 #include "supervisor/sup.h"
 
-int64_t sup_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* A health check's exec helper is waited for until its socket hangs up
- * (the command runs, or could not): the pid it reports before that would
- * only wake the loop early. */
-uint32_t sup_watch_events(const struct sup_watch *w)
-{
-	return w->kind == W_HEALTH_SYNC || w->kind == W_HOOK_SYNC ? EPOLLRDHUP : EPOLLIN;
-}
-
-int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err)
-{
-	struct epoll_event ev = {.events = sup_watch_events(w), .data.ptr = w};
-
-	if (w->fd < 0)
-		return 0;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
-		return lxr_fail(err, errno, "epoll_ctl add fd %d", w->fd);
-	return 0;
-}
-
-void sup_watch_del(struct sup *s, struct sup_watch *w)
-{
-	if (w->fd >= 0)
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-}
-
 /* A supervisor idle this long after a burst of work (starts, exits,
  * control requests) gives back the pages the burst left resident. */
 #define TRIM_IDLE_US 1000000

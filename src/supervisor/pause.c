@@ -9,14 +9,6 @@
 
 #include "supervisor/sup.h"
 
-int64_t sup_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int freeze(struct sup_instance *in, bool frozen, lxr_err *err)
 {
 	struct lxr_cgroup *cg = NULL;

@@ -325,6 +325,12 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 		  struct plan_instance *plan, lxr_err *err);
 void sup_free(struct sup *s);
+/* a service's update state; an instance's start-first shadow, if any */
+void sup_update_free(struct sup_service *sv);
+void sup_update_shadow_free(struct sup_instance *in);
+/* oi's running container, pipes and health state move to ni (its plan and
+ * health check's argv stay where they are) */
+void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni);
 /* A stack's labels or driver options as "K=V" strings (volume.c). */
 char **sup_kvs_strv(const struct cfg_kvs *k);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
@@ -336,11 +342,16 @@ json_t *sup_instance_json(const struct sup_instance *in);
 int sup_join_others(struct sup *s, struct sup_instance *in, lxr_err *err);
 struct sup_service *sup_find_service(struct sup *s, const char *name);
 
-/* ---- loop.c -------------------------------------------------------------- */
-int64_t sup_now(void); /* CLOCK_MONOTONIC, microseconds */
+/* ---- watch.c: the loop's epoll set and clocks ------------------------------ */
+int64_t sup_now(void);     /* CLOCK_MONOTONIC, microseconds */
+int64_t sup_wall_ns(void); /* CLOCK_REALTIME, nanoseconds */
 uint32_t sup_watch_events(const struct sup_watch *w);
 int sup_watch_add(struct sup *s, struct sup_watch *w, lxr_err *err);
 void sup_watch_del(struct sup *s, struct sup_watch *w);
+/* w, still watched, now tells the loop about ptr (its new owner) */
+void sup_watch_move(struct sup *s, struct sup_watch *w, void *ptr);
+
+/* ---- loop.c -------------------------------------------------------------- */
 /* SIGINT, SIGTERM, SIGHUP held for the loop's signalfd: blocked from the
  * moment the supervisor holds the project, so a Ctrl-C that comes before
  * the loop runs is an ordered down too, not a death that leaves the run
@@ -442,7 +453,6 @@ void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- pause.c: lxr pause / unpause ------------------------------------------ */
-int64_t sup_wall_ns(void); /* CLOCK_REALTIME, nanoseconds */
 /* Freeze (thaw) a running instance's cgroup; a paused one's health checks
  * wait. Not running, or already so: nothing to do. */
 int sup_pause(struct sup *s, struct sup_instance *in, bool pause, lxr_err *err);
@@ -534,9 +544,6 @@ struct json_t *sup_plans_json(struct sup *s, bool all);
 int sup_reconcile_begin(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 			bool remove_orphans, struct json_t **summary, lxr_err *err);
 void sup_reconcile_tick(struct sup *s);
-/* oi's running container, pipes and health state move to ni (its plan
- * and health check's argv stay where they are) */
-void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni);
 
 /* ---- update.c: rolling, health-gated updates and rollback ----------------------- */
 /* Reconcile: should this changed instance be replaced by a rolling update
@@ -555,8 +562,6 @@ bool sup_updating(const struct sup *s); /* an update or rollback still runs */
 int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
 /* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
 struct json_t *sup_update_json(const struct sup_instance *in);
-void sup_update_free(struct sup_service *sv);
-void sup_update_shadow_free(struct sup_instance *in); /* its start-first shadow, if any */
 /* update_state.c: the previous version on disk (<run_dir>/+previous/), for
  * a rollback after the supervisor was restarted; restore: into the fresh
  * tables of a new supervisor */

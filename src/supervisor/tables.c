@@ -252,6 +252,38 @@ int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err
 	return 0;
 }
 
+void sup_update_free(struct sup_service *sv)
+{
+	if (sv->prev_img) {
+		img_image_free(sv->prev_img);
+		free(sv->prev_img);
+	}
+	sv->prev_img = NULL;
+	if (sv->prev_img_use_fd >= 0)
+		close(sv->prev_img_use_fd);
+	sv->prev_img_use_fd = -1;
+	free(sv->upd.why);
+	sv->upd.why = NULL;
+}
+
+void sup_update_shadow_free(struct sup_instance *in)
+{
+	struct sup_instance *sh = in->shadow;
+
+	if (!sh)
+		return;
+	sup_drop_kept(sh);
+	plan_instance_free(&sh->plan);
+	lxr_strv_free(sh->health.argv);
+	sup_health_free(&sh->health);
+	sup_hooks_free(&sh->hooks);
+	free(sh->ports);
+	free(sh->name);
+	free(sh->upd_why);
+	free(sh);
+	in->shadow = NULL;
+}
+
 void sup_free(struct sup *s)
 {
 	free(s->term.buf);
@@ -326,4 +358,56 @@ struct sup_service *sup_find_service(struct sup *s, const char *name)
 		if (!strcmp(s->svcs[i].cfg->name, name))
 			return &s->svcs[i];
 	return NULL;
+}
+
+/* An unchanged instance keeps its container, pipes and health state. */
+void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
+{
+	struct sup_watch *ws[] = {&ni->pidw,        &ni->syncw,       &ni->outw,        &ni->errw,
+				  &ni->health.pidw, &ni->health.outw, &ni->health.syncw};
+	char **argv = ni->health.argv;
+
+	ni->fsm = oi->fsm;
+	ni->spawned_restarts = oi->spawned_restarts;
+	ni->error = oi->error;
+	ni->has_error = oi->has_error;
+	ni->c = oi->c;
+	ni->kept_cg = lxr_steal_ptr(&oi->kept_cg);
+	ni->kept_netns = lxr_steal_fd(&oi->kept_netns);
+	ni->oom_killed = oi->oom_killed;
+	ni->paused = oi->paused;
+	ni->held = oi->held;
+	ni->started_ns = oi->started_ns;
+	ni->finished_ns = oi->finished_ns;
+	ni->created_at = oi->created_at; /* ps's CREATED: the container's */
+	ni->finished_at = oi->finished_at;
+	ni->ip = oi->ip;
+	ni->on_prev = oi->on_prev;
+	memcpy(ni->more_ip, oi->more_ip, sizeof(ni->more_ip));
+	free(ni->ports);
+	ni->ports = oi->ports;
+	ni->n_ports = oi->n_ports;
+	oi->ports = NULL;
+	ni->pidw.fd = oi->pidw.fd;
+	ni->syncw.fd = oi->syncw.fd;
+	ni->outw.fd = oi->outw.fd;
+	ni->errw.fd = oi->errw.fd;
+	ni->stdin_w = oi->stdin_w;
+	oi->stdin_w = -1;
+	ni->health = oi->health;
+	ni->health.argv = argv;
+	/* its output buffers moved with it (its argv stays, freed with it) */
+	oi->health.last_output = NULL;
+	memset(oi->health.log, 0, sizeof(oi->health.log));
+	ni->health.pidw.kind = W_HEALTH_PIDFD;
+	ni->health.outw.kind = W_HEALTH_OUT;
+	ni->health.syncw.kind = W_HEALTH_SYNC;
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		sup_watch_move(s, ws[i], ni);
+	oi->c = NULL;
+	oi->pidw.fd = oi->syncw.fd = oi->outw.fd = oi->errw.fd = -1;
+	oi->health.pid = -1;
+	oi->health.pidw.fd = oi->health.outw.fd = oi->health.syncw.fd = -1;
+	oi->health.starting = (struct rt_exec_pending){-1, -1};
+	sup_hooks_transplant(s, oi, ni);
 }

@@ -74,20 +74,6 @@ static void drop_target(struct sup_instance *in)
 	in->upd_plan = NULL;
 }
 
-void sup_update_free(struct sup_service *sv)
-{
-	if (sv->prev_img) {
-		img_image_free(sv->prev_img);
-		free(sv->prev_img);
-	}
-	sv->prev_img = NULL;
-	if (sv->prev_img_use_fd >= 0)
-		close(sv->prev_img_use_fd);
-	sv->prev_img_use_fd = -1;
-	free(sv->upd.why);
-	sv->upd.why = NULL;
-}
-
 static void begin(struct sup *s, struct sup_service *sv, enum sup_upd_state st, const char *why)
 {
 	sv->upd.state = st;
@@ -316,24 +302,6 @@ static bool start_first(const struct sup_instance *in)
 static char *dir_of(const struct sup *s, const char *name)
 {
 	return lxr_xasprintf("%s/%s", s->state_root ? s->state_root : s->run_dir, name);
-}
-
-void sup_update_shadow_free(struct sup_instance *in)
-{
-	struct sup_instance *sh = in->shadow;
-
-	if (!sh)
-		return;
-	sup_drop_kept(sh);
-	plan_instance_free(&sh->plan);
-	lxr_strv_free(sh->health.argv);
-	sup_health_free(&sh->health);
-	sup_hooks_free(&sh->hooks);
-	free(sh->ports);
-	free(sh->name);
-	free(sh->upd_why);
-	free(sh);
-	in->shadow = NULL;
 }
 
 static void shadow_start(struct sup *s, struct sup_instance *in)

@@ -251,10 +251,17 @@ void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mo
 bool cfg_propagation_ok(const char *s);
 void cfg_svc_set_propagation(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount *m,
 			     const char *mode);
+/* Top-level networks (top_networks.c, their ipam: top_ipam.c) and volumes
+ * (top_volumes.c). */
 int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net);
+int cfg_net_read_ipam(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+void cfg_net_pools_free(struct cfg_network *net);
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v);
 void cfg_network_free(struct cfg_network *net);
 void cfg_volume_free(struct cfg_volume *v);
+/* `name:` of a network or volume. Empty (`name: ${UNSET}`) is no name:
+ * compose-go then names it <project>_<key>, as without the key. */
+int cfg_read_host_name(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out);
 /* Top-level x-lxr: no settings yet, every key is refused (keys.c). */
 int cfg_read_x_lxr(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 /* A service's x-lxr (service_xlxr.c); the check runs once the whole service

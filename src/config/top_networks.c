@@ -1,0 +1,293 @@
+/* Top-level `networks:` entries: driver, options, external and shared
+ * names, IPv6 (the pools are top_ipam.c's). */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_internal.h"
+
+static int net_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_network *net = obj;
+
+	if (cfg_read_str(c, n, "driver", &net->driver) < 0)
+		return -1;
+	/* overlay, macvlan, ...: compose loads them; lxr up refuses them */
+	if (net->driver.v && strcmp(net->driver.v, "bridge"))
+		cfg_check_supported_hint(c, n->pos, "networks.driver.other",
+					 "use driver: bridge (the default)",
+					 "network driver \"%s\"", net->driver.v);
+	return 0;
+}
+
+static int net_internal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_bool(c, n, "internal", &((struct cfg_network *)obj)->internal);
+}
+
+static int net_enable_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_bool(c, n, "enable_ipv6", &((struct cfg_network *)obj)->enable_ipv6);
+}
+
+/* An IPv6 subnet on a network without IPv6 would be dropped, silently.
+ * compose-go loads it (it checks no IPAM); up refuses it. */
+static void check_ipv6(struct cfg_ctx *c, const struct cfg_network *net)
+{
+	if (net->pool6.subnet.v && !net->enable_ipv6.v)
+		cfg_refuse_at_up(c, net->pool6.subnet.pos,
+				 "add enable_ipv6: true to the network, or drop the entry",
+				 "IPv6 subnet %s on a network without enable_ipv6",
+				 net->pool6.subnet.v);
+}
+
+static int net_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "labels", false, &((struct cfg_network *)obj)->labels);
+}
+
+/* external: true, or Compose's older {name: NAME} (which names it too). */
+int cfg_read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ext,
+		      struct cfg_str *name)
+{
+	if (n->kind != CFG_NODE_MAP)
+		return cfg_read_bool(c, n, "external", ext);
+	for (size_t i = 0; i < n->n; i++) {
+		if (strcmp(n->pairs[i].key->raw, "name")) {
+			cfg_error(c, n->pairs[i].key, "unknown key \"%s\" in external",
+				  n->pairs[i].key->raw);
+			return -1;
+		}
+		if (cfg_read_str(c, n->pairs[i].value, "external name", name) < 0)
+			return -1;
+	}
+	*ext = (struct cfg_bool){true, true, n->pos};
+	return 0;
+}
+
+static int net_external(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_network *net = obj;
+
+	return cfg_read_external(c, n, &net->external, &net->host_name);
+}
+
+int cfg_read_host_name(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out)
+{
+	if (cfg_read_str(c, n, "name", out) < 0)
+		return -1;
+	if (out->v && !*out->v) {
+		free(out->v);
+		out->v = NULL;
+	}
+	return 0;
+}
+
+static int net_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_host_name(c, n, &((struct cfg_network *)obj)->host_name);
+}
+
+/* com.docker.network.enable_ipv6 (and _ipv4) are the daemon's own spelling
+ * of enable_ipv6 (enable_ipv4): dockerd takes the option where the key is
+ * not given, and the key where it is. Either way the option is folded
+ * into the key (family_opts), so that `lxr config` prints one spelling. */
+static int family_opt(struct cfg_ctx *c, struct cfg_network *net, const struct cfg_kv *kv)
+{
+	bool on;
+
+	if (lxr_go_bool(kv->value, &on) < 0) {
+		cfg_diag_add(c, kv->pos, false, "true or false",
+			     "driver_opts: %s \"%s\" is not a boolean", kv->key, kv->value);
+		return -1;
+	}
+	if (!strcmp(kv->key, "com.docker.network.enable_ipv4")) {
+		if (!on)
+			cfg_diag_add(c, kv->pos, false, "lxr networks are IPv4 networks: drop it",
+				     "driver_opts: %s false is not supported", kv->key);
+		return on ? 0 : -1;
+	}
+	if (!net->enable_ipv6.set)
+		net->enable_ipv6.v = on;
+	return 0;
+}
+
+/* The bridge driver's options: the MTU maps onto lxr's bridge, the address
+ * families onto enable_ipv6/enable_ipv4 (after the network's keys are read:
+ * family_opts). The rest ask for what lxr's bridges do not do, and are
+ * refused by name. */
+static bool is_family_opt(const char *k)
+{
+	return !strcmp(k, "com.docker.network.enable_ipv6") ||
+	       !strcmp(k, "com.docker.network.enable_ipv4");
+}
+
+static int family_opts(struct cfg_ctx *c, struct cfg_network *net)
+{
+	struct cfg_kvs *o = &net->driver_opts;
+	size_t kept = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < o->n; i++) {
+		if (!is_family_opt(o->v[i].key)) {
+			o->v[kept++] = o->v[i];
+			continue;
+		}
+		if (family_opt(c, net, &o->v[i]) < 0)
+			r = -1;
+		free(o->v[i].key);
+		free(o->v[i].value);
+	}
+	o->n = kept;
+	return r;
+}
+
+static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_kvs *o = &((struct cfg_network *)obj)->driver_opts;
+
+	if (cfg_read_kvs(c, n, "driver_opts", false, o) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->v[i].key, *v = o->v[i].value;
+		char *end;
+		long mtu;
+		if (is_family_opt(k))
+			continue;
+		if (!strcmp(k, "com.docker.network.bridge.name")) {
+			if (lxr_ifname_valid(v))
+				continue;
+			cfg_diag_add(c, o->v[i].pos, false,
+				     "1 to 15 characters without space, /, : or %; not . or ..",
+				     "driver_opts: \"%s\" is not a name a bridge can have", v);
+			return -1;
+		}
+		if (strcmp(k, "com.docker.network.driver.mtu")) {
+			/* compose loads them; lxr up refuses them by name */
+			cfg_check_supported_hint(
+			    c, o->v[i].pos, "networks.driver_opts.other",
+			    !strcmp(k, "com.docker.network.bridge.enable_icc") ||
+				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
+				? "internal: true makes a network without a way out"
+				: "supported: com.docker.network.driver.mtu, "
+				  "com.docker.network.bridge.name, "
+				  "com.docker.network.enable_ipv6, "
+				  "com.docker.network.enable_ipv4",
+			    "driver_opts \"%s\"", k);
+			continue;
+		}
+		mtu = strtol(v, &end, 10);
+		if (!*v || *end || mtu < 68 || mtu > 65535) {
+			cfg_diag_add(c, o->v[i].pos, false, "68 to 65535, e.g. \"1450\"",
+				     "driver_opts: bad MTU \"%s\"", v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* attachable is swarm's (other containers may join an overlay network);
+ * every lxr network can be joined by the stack's services already. */
+static int net_attachable(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool v;
+
+	(void)obj;
+	return cfg_read_bool(c, n, "attachable", &v);
+}
+
+static int net_enable_ipv4(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_bool v;
+
+	(void)obj;
+	if (cfg_read_bool(c, n, "enable_ipv4", &v) < 0)
+		return -1;
+	if (!v.v) {
+		cfg_error_hint(c, n, "lxr networks are IPv4 networks: drop it",
+			       "enable_ipv4: false is not supported");
+		return -1;
+	}
+	return 0;
+}
+
+/* An external network is made elsewhere: how to make it means nothing.
+ * Compose ignores it (a base file's `driver: bridge` under an override's
+ * `external: true` is how some projects ship), and so does lxr, saying so. */
+static void drop_making(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
+{
+	static const char *const making[] = {"driver", "driver_opts", "ipam", "internal"};
+
+	for (size_t i = 0; net->external.v && i < n->n; i++)
+		for (size_t j = 0; j < sizeof(making) / sizeof(making[0]); j++)
+			if (!strcmp(n->pairs[i].key->raw, making[j]))
+				cfg_warn(c, n->pairs[i].key,
+					 "\"%s\" is ignored: the network is external (made "
+					 "elsewhere)",
+					 making[j]);
+	if (!net->external.v)
+		return;
+	free(net->driver.v);
+	net->driver.v = NULL;
+	net->internal.v = false;
+	cfg_net_pools_free(net);
+	cfg_kvs_free(&net->driver_opts);
+}
+
+/* `external: true` with `name: bridge` is docker's default bridge, docker0,
+ * which lxr does not have: its services get a network of the project's
+ * own instead, as `network_mode: bridge` gives them, said once. */
+static void docker_bridge(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
+{
+	const char *name = net->host_name.v ? net->host_name.v : net->name;
+
+	if (!net->external.v || !name || strcmp(name, "bridge"))
+		return;
+	cfg_warn(c, n,
+		 "external network \"bridge\" is docker's default bridge: lxr gives its "
+		 "services a network of the project's own instead (as network_mode: bridge)");
+	net->external.v = false;
+	net->external.set = false;
+	free(net->host_name.v);
+	net->host_name.v = NULL;
+}
+
+int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *net)
+{
+	static const struct cfg_key keys[] = {
+	    {"driver", NULL, net_driver},
+	    {"internal", NULL, net_internal},
+	    {"ipam", NULL, cfg_net_read_ipam},
+	    {"labels", NULL, net_labels},
+	    {"enable_ipv6", NULL, net_enable_ipv6},
+	    {"enable_ipv4", NULL, net_enable_ipv4},
+	    {"attachable", NULL, net_attachable},
+	    {"external", "networks.external", net_external},
+	    {"name", "networks.name", net_name},
+	    {"driver_opts", "networks.driver_opts", net_driver_opts},
+	};
+	static const struct cfg_map_spec spec = {"network", keys, 10, true, NULL, 0};
+	int r;
+
+	if (cfg_is_null(n))
+		return 0;
+	r = cfg_read_map(c, n, &spec, net);
+	if (r == 0)
+		r = family_opts(c, net);
+	if (r == 0)
+		drop_making(c, n, net);
+	if (r == 0)
+		docker_bridge(c, n, net);
+	check_ipv6(c, net);
+	return r;
+}
+
+void cfg_network_free(struct cfg_network *net)
+{
+	free(net->name);
+	free(net->driver.v);
+	cfg_net_pools_free(net);
+	cfg_kvs_free(&net->labels);
+	free(net->host_name.v);
+	cfg_kvs_free(&net->driver_opts);
+}

@@ -117,6 +117,9 @@ void lxr_strv_push(char ***v, char *s); /* takes ownership of s */
  * dup shares dirfd's offset, so it is rewound); NULL with errno set */
 struct __dirstream;
 struct __dirstream *lxr_opendir_dup(int dirfd);
+/* the value of key in an environment's "K=V" entries (env NULL: none), or
+ * NULL */
+const char *lxr_strv_getenv(char *const *env, const char *key);
 /* an environment's "K=V": replaces K's entry, else appends a copy */
 void lxr_strv_setenv(char ***env, const char *kv);
 char **lxr_strv_dup(char *const *v);

@@ -100,10 +100,5 @@ void bldx_run_extras_undo(const struct bld_opts *o, const char *upper)
 
 const char *bldx_named_context(const struct bld_opts *o, const char *name)
 {
-	size_t n = strlen(name);
-
-	for (size_t i = 0; o->named_contexts && o->named_contexts[i]; i++)
-		if (!strncmp(o->named_contexts[i], name, n) && o->named_contexts[i][n] == '=')
-			return o->named_contexts[i] + n + 1;
-	return NULL;
+	return lxr_strv_getenv(o->named_contexts, name);
 }

@@ -13,25 +13,14 @@
 
 const char *bld_env_get(char *const *v, const char *key)
 {
-	size_t n = strlen(key);
-
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strncmp(v[i], key, n) && v[i][n] == '=')
-			return v[i] + n + 1;
-	return NULL;
+	return lxr_strv_getenv(v, key);
 }
 
 void bld_env_set(char ***v, const char *key, const char *val)
 {
-	size_t n = strlen(key);
+	_cleanup_free_ char *kv = lxr_xasprintf("%s=%s", key, val);
 
-	for (size_t i = 0; *v && (*v)[i]; i++)
-		if (!strncmp((*v)[i], key, n) && (*v)[i][n] == '=') {
-			free((*v)[i]);
-			(*v)[i] = lxr_xasprintf("%s=%s", key, val);
-			return;
-		}
-	lxr_strv_push(v, lxr_xasprintf("%s=%s", key, val));
+	lxr_strv_setenv(v, kv);
 }
 
 const char *bld_env_lookup(const char *name, void *v)

@@ -16,16 +16,6 @@ struct vars {
 	char *project; /* COMPOSE_PROJECT_NAME as resolved; NULL until known */
 };
 
-static const char *env_lookup(char *const *env, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; env && *env; env++)
-		if (!strncmp(*env, name, n) && (*env)[n] == '=')
-			return *env + n + 1;
-	return NULL;
-}
-
 /* Compose: the environment wins over the project's .env file, and
  * COMPOSE_PROJECT_NAME is the project's name as resolved (compose-go sets
  * it before interpolating). */
@@ -36,14 +26,14 @@ static const char *vars_lookup(const char *name, void *ctx)
 
 	if (v->project && !strcmp(name, "COMPOSE_PROJECT_NAME"))
 		return v->project;
-	r = env_lookup(v->environ, name);
+	r = lxr_strv_getenv(v->environ, name);
 
 	return r ? r : cfg_env_get(&v->dotenv, name);
 }
 
 static const char *environ_lookup(const char *name, void *ctx)
 {
-	return env_lookup(((struct vars *)ctx)->environ, name);
+	return lxr_strv_getenv(((struct vars *)ctx)->environ, name);
 }
 
 static int read_dotenv(struct cfg_ctx *c, struct vars *v, const char *env_file)

@@ -331,7 +331,11 @@ void sup_update_shadow_free(struct sup_instance *in);
 /* oi's running container, pipes and health state move to ni (its plan and
  * health check's argv stay where they are) */
 void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni);
-/* A stack's labels or driver options as "K=V" strings (volume.c). */
+/* The local driver's options of v (type, o, device) checked before
+ * anything is made (volume.c). */
+struct sup_volume;
+int sup_volume_opts_check(const struct sup_volume *v, lxr_err *err);
+/* A stack's labels or driver options as "K=V" strings (volume_stack.c). */
 char **sup_kvs_strv(const struct cfg_kvs *k);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
 /* join.c: the namespaces of another container the instance's plan names

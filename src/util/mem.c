@@ -187,6 +187,16 @@ void lxr_strv_push(char ***v, char *s)
 	(*v)[n + 1] = NULL;
 }
 
+const char *lxr_strv_getenv(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
 void lxr_strv_setenv(char ***env, const char *kv)
 {
 	size_t kl = strcspn(kv, "=");

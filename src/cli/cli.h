@@ -254,6 +254,18 @@ void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
 /* ps --format json: each record also gets docker compose's keys (Name,
  * Service, State, Health, ExitCode, Status, Publishers, ...) */
 void cli_ps_compose_keys(json_t *result);
+/* ps -q: the instance names; ps --services: each service once */
+void cli_ps_print_names(json_t *result, bool services);
+/* Below the table, why an instance is not running: its last start's error
+ * whole, or the dependency that blocked it. */
+void cli_ps_print_errors(json_t *result);
+/* ps_filter.c: --status (a state compose or lxr names: cli_ps_status_known),
+ * --filter service= (any of them), name= and label= (all of them), each
+ * NULL when not given */
+bool cli_ps_status_known(const char *word);
+extern const char cli_ps_states[]; /* lxr's, " created starting … " */
+void cli_ps_filter(json_t **result, const char *status, char **services, char *const *names,
+		   char *const *labels);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);

@@ -30,47 +30,16 @@ struct ctl_args {
 
 enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC };
 
-/* ps --status: compose's words as lxr's states, and lxr's own */
-static const char lxr_states[] =
-    " created starting running healthy unhealthy exited backoff stopping stopped failed paused ";
-static const struct {
-	const char *word, *states;
-} compose_status[] = {
-    {"running", " running healthy unhealthy "},
-    {"restarting", " backoff "},
-    {"removing", " stopping "},
-    {"exited", " exited stopped failed "},
-    {"created", " created starting "},
-    {"dead", " failed "},
-    {"paused", " paused "},
-};
-
-/* " a b " holds word */
-static bool in_list(const char *list, const char *word)
-{
-	_cleanup_free_ char *w = lxr_xasprintf(" %s ", word);
-
-	return strstr(list, w) != NULL;
-}
-
-static const char *status_states(const char *status)
-{
-	for (size_t i = 0; i < sizeof(compose_status) / sizeof(compose_status[0]); i++)
-		if (!strcmp(status, compose_status[i].word))
-			return compose_status[i].states;
-	return in_list(lxr_states, status) ? status : NULL;
-}
-
 /* ps --status STATE, --filter status=STATE */
 static int set_status(struct ctl_args *a, const char *state, const char *opt)
 {
 	a->status = state;
-	if (status_states(state))
+	if (cli_ps_status_known(state))
 		return 0;
 	fprintf(stderr,
 		"lxr: error: %s %s: not a state\nlxr: hint: compose's running, restarting, "
 		"removing, exited, created, dead, paused, or lxr's:%s\n",
-		opt, state, lxr_states);
+		opt, state, cli_ps_states);
 	return -1;
 }
 
@@ -225,133 +194,6 @@ static json_t *args_json(const struct ctl_args *a)
 }
 
 /* ps --status: only the instances in that state (result is replaced) */
-static void filter_status(json_t **result, const char *status)
-{
-	const char *states = status_states(status);
-	_cleanup_free_ char *list = lxr_xasprintf(" %s ", states);
-	json_t *kept = json_array(), *o;
-	size_t i;
-
-	json_array_foreach(*result, i, o)
-	{
-		const char *st = json_string_value(json_object_get(o, "state"));
-		if (st && in_list(list, st))
-			json_array_append(kept, o);
-	}
-	json_decref(*result);
-	*result = kept;
-}
-
-/* ps --filter name=PART and label=KEY[=VALUE]: every one given holds, as
- * docker's (a label's value is matched whole) */
-static bool labels_hold(json_t *labels, char *const *want)
-{
-	for (size_t k = 0; want && want[k]; k++) {
-		const char *eq = strchr(want[k], '=');
-		_cleanup_free_ char *key =
-		    eq ? lxr_xstrndup(want[k], (size_t)(eq - want[k])) : lxr_xstrdup(want[k]);
-		json_t *v = json_object_get(labels, key);
-		if (!v || (eq && strcmp(json_string_value(v) ?: "", eq + 1)))
-			return false;
-	}
-	return true;
-}
-
-static void filter_name_label(json_t **result, char *const *names, char *const *labels)
-{
-	json_t *kept = json_array(), *o;
-	size_t i;
-
-	json_array_foreach(*result, i, o)
-	{
-		const char *n = json_string_value(json_object_get(o, "instance")) ?: "";
-		bool ok = labels_hold(json_object_get(o, "labels"), labels);
-		for (size_t k = 0; ok && names && names[k]; k++)
-			ok = strstr(n, names[k]) != NULL;
-		if (ok)
-			json_array_append(kept, o);
-	}
-	json_decref(*result);
-	*result = kept;
-}
-
-/* ps --filter service=NAME (repeatable: any of them) */
-static void filter_service(json_t **result, char **names)
-{
-	json_t *kept = json_array(), *o;
-	size_t i;
-
-	json_array_foreach(*result, i, o)
-	{
-		const char *svc = json_string_value(json_object_get(o, "service"));
-		for (size_t k = 0; svc && names[k]; k++)
-			if (!strcmp(names[k], svc)) {
-				json_array_append(kept, o);
-				break;
-			}
-	}
-	json_decref(*result);
-	*result = kept;
-}
-
-static bool seen_before(json_t *result, size_t i, const char *key, const char *n)
-{
-	for (size_t k = 0; k < i; k++) {
-		const char *m = json_string_value(json_object_get(json_array_get(result, k), key));
-		if (m && !strcmp(m, n))
-			return true;
-	}
-	return false;
-}
-
-/* ps -q: the instance names; ps --services: each service once */
-static void print_ps_names(json_t *result, bool services)
-{
-	const char *key = services ? "service" : "instance";
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(result, i, o)
-	{
-		const char *n = json_string_value(json_object_get(o, key));
-		if (n && !seen_before(result, i, key, n))
-			puts(n);
-	}
-}
-
-/* Below the table, why an instance is not running: its last start's error
- * whole (errno and hint, as `up` printed it) or the dependency that
- * blocked it. A table cell would cut it short. */
-static void print_ps_errors(json_t *result)
-{
-	bool first = true;
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(result, i, o)
-	{
-		const char *name = json_string_value(json_object_get(o, "instance"));
-		const char *blocked = json_string_value(json_object_get(o, "blocked_by"));
-		json_t *e = json_object_get(o, "error");
-		char buf[LXR_ERR_MSG_MAX + 128];
-		lxr_err err;
-
-		if (!e && !blocked)
-			continue;
-		if (first)
-			putchar('\n');
-		first = false;
-		if (blocked) {
-			printf("%s: not started: dependency %s\n", name, blocked);
-			continue;
-		}
-		sup_err_from_json(e, &err);
-		printf("%s: failed to start: %s\n", name, lxr_err_str(&err, buf, sizeof(buf)));
-		if (err.hint[0])
-			printf("%s: hint: %s\n", name, err.hint);
-	}
-}
-
 static void print_top(json_t *result)
 {
 	size_t i, j;
@@ -451,15 +293,11 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 {
 	json_t *result;
 
-	if (!strcmp(cmd, "ps") && a->status)
-		filter_status(result_p, a->status);
-	if (!strcmp(cmd, "ps") && a->only_service)
-		filter_service(result_p, a->only_service);
-	if (!strcmp(cmd, "ps") && (a->only_name || a->only_label))
-		filter_name_label(result_p, a->only_name, a->only_label);
+	if (!strcmp(cmd, "ps"))
+		cli_ps_filter(result_p, a->status, a->only_service, a->only_name, a->only_label);
 	result = *result_p;
 	if (a->quiet || a->service_names) {
-		print_ps_names(result, a->service_names);
+		cli_ps_print_names(result, a->service_names);
 	} else if (a->json) {
 		char *s;
 		if (!strcmp(cmd, "ps"))
@@ -470,7 +308,7 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	} else if (!strcmp(cmd, "ps")) {
 		cli_ps_print(result, a->tmpl, a->no_trunc);
 		if (!a->tmpl)
-			print_ps_errors(result);
+			cli_ps_print_errors(result);
 	} else if (!strcmp(cmd, "top")) {
 		print_top(result);
 	} else {

@@ -338,3 +338,61 @@ void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc)
 	}
 	free(cells);
 }
+
+static bool seen_before(json_t *result, size_t i, const char *key, const char *n)
+{
+	for (size_t k = 0; k < i; k++) {
+		const char *m = json_string_value(json_object_get(json_array_get(result, k), key));
+		if (m && !strcmp(m, n))
+			return true;
+	}
+	return false;
+}
+
+/* ps -q: the instance names; ps --services: each service once */
+void cli_ps_print_names(json_t *result, bool services)
+{
+	const char *key = services ? "service" : "instance";
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(result, i, o)
+	{
+		const char *n = json_string_value(json_object_get(o, key));
+		if (n && !seen_before(result, i, key, n))
+			puts(n);
+	}
+}
+
+/* Below the table, why an instance is not running: its last start's error
+ * whole (errno and hint, as `up` printed it) or the dependency that
+ * blocked it. A table cell would cut it short. */
+void cli_ps_print_errors(json_t *result)
+{
+	bool first = true;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(result, i, o)
+	{
+		const char *name = json_string_value(json_object_get(o, "instance"));
+		const char *blocked = json_string_value(json_object_get(o, "blocked_by"));
+		json_t *e = json_object_get(o, "error");
+		char buf[LXR_ERR_MSG_MAX + 128];
+		lxr_err err;
+
+		if (!e && !blocked)
+			continue;
+		if (first)
+			putchar('\n');
+		first = false;
+		if (blocked) {
+			printf("%s: not started: dependency %s\n", name, blocked);
+			continue;
+		}
+		sup_err_from_json(e, &err);
+		printf("%s: failed to start: %s\n", name, lxr_err_str(&err, buf, sizeof(buf)));
+		if (err.hint[0])
+			printf("%s: hint: %s\n", name, err.hint);
+	}
+}

@@ -1,0 +1,123 @@
+/* ps's filters, as docker compose's: --status (compose's words or lxr's
+ * states), --filter service=, name= and label=. Each keeps the entries of
+ * the supervisor's answer that hold. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* ps --status: compose's words as lxr's states, and lxr's own */
+const char cli_ps_states[] =
+    " created starting running healthy unhealthy exited backoff stopping stopped failed paused ";
+static const struct {
+	const char *word, *states;
+} compose_status[] = {
+    {"running", " running healthy unhealthy "},
+    {"restarting", " backoff "},
+    {"removing", " stopping "},
+    {"exited", " exited stopped failed "},
+    {"created", " created starting "},
+    {"dead", " failed "},
+    {"paused", " paused "},
+};
+
+/* " a b " holds word */
+static bool in_list(const char *list, const char *word)
+{
+	_cleanup_free_ char *w = lxr_xasprintf(" %s ", word);
+
+	return strstr(list, w) != NULL;
+}
+
+static const char *status_states(const char *status)
+{
+	for (size_t i = 0; i < sizeof(compose_status) / sizeof(compose_status[0]); i++)
+		if (!strcmp(status, compose_status[i].word))
+			return compose_status[i].states;
+	return in_list(cli_ps_states, status) ? status : NULL;
+}
+
+bool cli_ps_status_known(const char *word)
+{
+	return status_states(word) != NULL;
+}
+
+static void filter_status(json_t **result, const char *status)
+{
+	const char *states = status_states(status);
+	_cleanup_free_ char *list = lxr_xasprintf(" %s ", states);
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *st = json_string_value(json_object_get(o, "state"));
+		if (st && in_list(list, st))
+			json_array_append(kept, o);
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+/* ps --filter name=PART and label=KEY[=VALUE]: every one given holds, as
+ * docker's (a label's value is matched whole) */
+static bool labels_hold(json_t *labels, char *const *want)
+{
+	for (size_t k = 0; want && want[k]; k++) {
+		const char *eq = strchr(want[k], '=');
+		_cleanup_free_ char *key =
+		    eq ? lxr_xstrndup(want[k], (size_t)(eq - want[k])) : lxr_xstrdup(want[k]);
+		json_t *v = json_object_get(labels, key);
+		if (!v || (eq && strcmp(json_string_value(v) ?: "", eq + 1)))
+			return false;
+	}
+	return true;
+}
+
+static void filter_name_label(json_t **result, char *const *names, char *const *labels)
+{
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *n = json_string_value(json_object_get(o, "instance")) ?: "";
+		bool ok = labels_hold(json_object_get(o, "labels"), labels);
+		for (size_t k = 0; ok && names && names[k]; k++)
+			ok = strstr(n, names[k]) != NULL;
+		if (ok)
+			json_array_append(kept, o);
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+/* ps --filter service=NAME (repeatable: any of them) */
+static void filter_service(json_t **result, char **names)
+{
+	json_t *kept = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(*result, i, o)
+	{
+		const char *svc = json_string_value(json_object_get(o, "service"));
+		for (size_t k = 0; svc && names[k]; k++)
+			if (!strcmp(names[k], svc)) {
+				json_array_append(kept, o);
+				break;
+			}
+	}
+	json_decref(*result);
+	*result = kept;
+}
+
+void cli_ps_filter(json_t **result, const char *status, char **services, char *const *names,
+		   char *const *labels)
+{
+	if (status)
+		filter_status(result, status);
+	if (services)
+		filter_service(result, services);
+	if (names || labels)
+		filter_name_label(result, names, labels);
+}

@@ -1,7 +1,9 @@
 /* lxr config layer: a stack file (Compose YAML) -> a typed model in which
  * every value remembers where it came from; validation that reports every
- * problem at once; the settings file /etc/lxr/lxr.conf. Apart from reading
- * files this layer makes no syscalls (docs/architecture.md). */
+ * problem at once. Its seccomp profiles (seccomp_profile.h) and the
+ * settings file /etc/lxr/lxr.conf (settings.h) have headers of their own.
+ * Apart from reading files this layer makes no syscalls
+ * (docs/architecture.md). */
 #ifndef LXR_CONFIG_H
 #define LXR_CONFIG_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lxr/seccomp_profile.h"
 #include "lxr/spec.h"
 #include "lxr/util.h"
 
@@ -234,45 +237,6 @@ struct cfg_logging {
 	struct cfg_str driver;
 	struct cfg_kvs options;
 };
-
-/* ---- seccomp profiles (seccomp_json.c) ------------------------------------
- * docker's JSON profile format, read and checked in full when the stack
- * file (or `lxr run --security-opt`) names it. Its rules can depend on the
- * container (capabilities) and the host (architecture, kernel), as docker's
- * do; the plan layer decides those conditions for one container and hands
- * the runtime a plain OCI profile (struct lxr_seccomp). */
-struct cfg_seccomp_cond {
-	uint64_t caps;          /* capability bits: includes needs all, excludes any */
-	char **arches;          /* docker's architecture names ("amd64", "arm64", ...) */
-	unsigned min_kernel[2]; /* major, minor; 0.0: not set */
-};
-struct cfg_seccomp_rule {
-	struct lxr_seccomp_syscall call;
-	struct cfg_seccomp_cond includes, excludes;
-};
-struct cfg_seccomp_arch_map {
-	char *arch; /* "SCMP_ARCH_X86_64" */
-	char **sub; /* the other ABIs that machine runs */
-};
-struct cfg_seccomp_profile {
-	char *path; /* the file it was read from */
-	enum lxr_seccomp_action default_action;
-	unsigned default_errno_ret;
-	char **architectures; /* or arch_map: not both */
-	struct cfg_seccomp_arch_map *arch_map;
-	size_t n_arch_map;
-	struct cfg_seccomp_rule *rules;
-	size_t n_rules;
-};
-/* Read and check the profile at path. Errors name the file, the element
- * ("syscalls[3].action") and what to write instead. */
-int cfg_seccomp_profile_load(const char *path, struct cfg_seccomp_profile **out, lxr_err *err);
-/* The same on text in memory; name stands for the file in messages. */
-int cfg_seccomp_profile_parse(const char *text, size_t len, const char *name,
-			      struct cfg_seccomp_profile **out, lxr_err *err);
-void cfg_seccomp_profile_free(struct cfg_seccomp_profile *p);
-/* "CAP_SYS_ADMIN", "SYS_ADMIN" or "sys_admin" -> its number; -1 unknown. */
-int cfg_cap_number(const char *name);
 
 /* ---- security_opt (security_opt.c) ---------------------------------------
  * Compose's security_opt and docker's --security-opt, one entry at a time:
@@ -698,32 +662,5 @@ size_t cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st, const boo
 /* Services whose published ports go nowhere (their networks are all
  * internal), as warnings: `lxr up` prints them, and runs the services. */
 void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st);
-
-/* ---- settings (/etc/lxr/lxr.conf) ------------------------------------------- */
-struct cfg_settings {
-	char *run_dir, *data_dir, *log_dir;  /* [paths]; NULL: not set in the file */
-	int64_t log_max_size;                /* [logs] max_size, bytes; 0: not set */
-	int log_max_file;                    /* [logs] max_file; 0: not set */
-	uint32_t pool_addr;                  /* [network] pool, host order; 0: not set */
-	int pool_prefix, pool_size;          /* its prefix length; size: each network's */
-	int64_t pids_limit;                  /* [limits] pids; 0: not set, -1: unlimited */
-	enum lxr_userns_mode userns_mode;    /* [userns] mode; HOST: off or not set */
-	uint32_t userns_start, userns_count; /* its RANGE */
-	bool userns_shift_copy;              /* [userns] shift = copy */
-	char **boot_stacks;                  /* [boot] stacks: paths or globs, in order;
-						NULL: not set (CFG_BOOT_STACKS) */
-	char *watchdog_device;               /* [watchdog] device; NULL: none (off) */
-	int watchdog_timeout;                /* [watchdog] timeout, s; 0: the driver's */
-	int64_t watchdog_interval_us;        /* [watchdog] interval; 0: a third of it */
-	char *cgroup_parent;                 /* [cgroup] parent: auto, none or a path;
-						NULL: not set (auto) */
-};
-/* The boot stacks when lxr.conf names none (`lxr boot`, docs/boot.md). */
-#define CFG_BOOT_STACKS   "/etc/lxr/stacks/*.yaml"
-#define CFG_SETTINGS_PATH "/etc/lxr/lxr.conf"
-/* path NULL: $LXR_CONFIG, else CFG_SETTINGS_PATH. A missing file is not an
- * error (all fields NULL). Unknown sections/keys are errors with line. */
-int cfg_settings_load(const char *path, struct cfg_settings *out, lxr_err *err);
-void cfg_settings_free(struct cfg_settings *s);
 
 #endif

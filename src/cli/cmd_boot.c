@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/settings.h"
 #include "lxr/supervisor.h"
 
 static const char boot_usage[] =

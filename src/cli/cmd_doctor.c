@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/settings.h"
 #include "lxr/image.h"
 #include "lxr/net.h"
 #include "lxr/runtime.h"

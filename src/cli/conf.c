@@ -2,6 +2,7 @@
  * the store is. */
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/settings.h"
 
 /* lxr_dirs_configure keeps the pointers: these live as long as lxr. */
 static struct cfg_settings s;

@@ -32,6 +32,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/settings.h"
 #include "lxr/supervisor.h"
 
 #define REEXEC_FLAG  "--pid1-reexec"

@@ -10,6 +10,7 @@
 
 #include "config/text.h"
 #include "lxr/config.h"
+#include "lxr/settings.h"
 
 struct ini_ctx {
 	struct cfg_settings *out;

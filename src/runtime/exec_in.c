@@ -84,15 +84,55 @@ static pid_t target_pid(int pidfd)
 	return pid;
 }
 
+/* The helper's way in: into the container's cgroup, holding only what is
+ * handed over, then into its namespaces, the user namespace last. */
+static int enter(int tfd, struct lxr_cgroup *cg, const struct lxr_stdio *io, int sync, lxr_err *err)
+{
+	pid_t tpid = target_pid(tfd);
+	struct stat host_root, joined_root;
+	int ufd = -2;
+
+	if (stat("/", &host_root) < 0)
+		return lxr_fail(err, errno, "stat /");
+	if (tpid <= 0)
+		return lxr_fail(err, ESRCH, "the container's process is gone");
+	if (cg && rt_cgroup_attach(cg, getpid(), err) < 0)
+		return -1;
+	if ((ufd = open_userns(tpid, err)) == -1)
+		return -1;
+	/* Only what is handed over goes in: not the supervisor's sockets,
+	 * logs and directories, not a descriptor the shell that ran `lxr
+	 * exec` left open. Close-on-exec is not enough — the process is in
+	 * the container before it execs. */
+	const int keep[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2], rt_init_fd(), ufd};
+	if (lxr_close_all_but(keep, sizeof(keep) / sizeof(keep[0]), err) < 0 ||
+	    join_all(tfd, tpid, err) < 0)
+		return -1;
+	/* The user namespace last: as host root, every other join above is
+	 * allowed (a network namespace the net layer made is the host's);
+	 * then the process holds capabilities in the container's namespace
+	 * only, and takes the container's ids with its credentials below. */
+	if (ufd >= 0 && setns(ufd, CLONE_NEWUSER) < 0)
+		return lxr_fail(err, errno, "setns into the container's user namespace");
+	if (ufd >= 0)
+		close(ufd);
+	/* A container still building its root has the host's tree as its
+	 * mount namespace: never run anything there (its state is published
+	 * only once it runs, so this is the second guard). */
+	if (stat("/", &joined_root) < 0 ||
+	    (joined_root.st_dev == host_root.st_dev && joined_root.st_ino == host_root.st_ino))
+		return lxr_fail(err, EAGAIN, "the container has no root filesystem of its own yet"),
+		       lxr_err_hint(err, "it is still starting: try again once it runs");
+	return 0;
+}
+
 /* The helper: in the cgroup and namespaces, clone the command's process as
  * a sibling (our parent's child), report its pid, and leave. */
 static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
 			     const struct lxr_stdio *io, int sync)
 {
-	pid_t tpid = target_pid(tfd), pid;
-	struct stat host_root, joined_root;
-	int ufd = -2;
 	lxr_err err;
+	pid_t pid;
 
 	/* From here until the exec this process is a copy of lxr (its memory,
 	 * its descriptors): non-dumpable, so a process of the container cannot
@@ -102,49 +142,8 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	/* ...which CAP_SYS_PTRACE (a cap_add) overrides: the environment of
 	 * the shell that ran lxr must not be there to read */
 	lxr_proc_scrub_environ();
-	if (stat("/", &host_root) < 0) {
-		lxr_fail(&err, errno, "stat /");
+	if (enter(tfd, cg, io, sync, &err) < 0)
 		rt_child_fail(sync, 125, &err);
-	}
-	if (tpid <= 0) {
-		lxr_fail(&err, ESRCH, "the container's process is gone");
-		rt_child_fail(sync, 125, &err);
-	}
-	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
-		rt_child_fail(sync, 125, &err);
-	if ((ufd = open_userns(tpid, &err)) == -1)
-		rt_child_fail(sync, 125, &err);
-	/* Only what is handed over goes in: not the supervisor's sockets,
-	 * logs and directories, not a descriptor the shell that ran `lxr
-	 * exec` left open. Close-on-exec is not enough — the process is in
-	 * the container before it execs. */
-	{
-		const int keep[] = {tfd,        sync,         io->fds[0], io->fds[1],
-				    io->fds[2], rt_init_fd(), ufd};
-		if (lxr_close_all_but(keep, sizeof(keep) / sizeof(keep[0]), &err) < 0)
-			rt_child_fail(sync, 125, &err);
-	}
-	if (join_all(tfd, tpid, &err) < 0)
-		rt_child_fail(sync, 125, &err);
-	/* The user namespace last: as host root, every other join above is
-	 * allowed (a network namespace the net layer made is the host's);
-	 * then the process holds capabilities in the container's namespace
-	 * only, and takes the container's ids with its credentials below. */
-	if (ufd >= 0 && setns(ufd, CLONE_NEWUSER) < 0) {
-		lxr_fail(&err, errno, "setns into the container's user namespace");
-		rt_child_fail(sync, 125, &err);
-	}
-	if (ufd >= 0)
-		close(ufd);
-	/* A container still building its root has the host's tree as its
-	 * mount namespace: never run anything there (its state is published
-	 * only once it runs, so this is the second guard). */
-	if (stat("/", &joined_root) < 0 ||
-	    (joined_root.st_dev == host_root.st_dev && joined_root.st_ino == host_root.st_ino)) {
-		lxr_fail(&err, EAGAIN, "the container has no root filesystem of its own yet");
-		lxr_err_hint(&err, "it is still starting: try again once it runs");
-		rt_child_fail(sync, 125, &err);
-	}
 	/* The container's credentials and no_new_privs before the clone: this
 	 * helper is not in the container's PID namespace, its clone is, and
 	 * from birth a process there with CAP_SYS_PTRACE (a cap_add) could

@@ -305,6 +305,10 @@ const char *cli_format_opt(int argc, char **argv, int *i);
 int cli_print_each(json_t *arr, const char *format, size_t json_flags);
 /* A template read before anything is asked: -1 (said) when lxr cannot */
 int cli_format_check(const char *format);
+/* `inspect NAME... [-f FORMAT]` of network and volume: one(name) is the
+ * object docker prints, NULL for "no such <what>" */
+int cli_inspect_names(int argc, char **argv, const char *usage, const char *what,
+		      json_t *(*one)(const char *name));
 /* docker wait NAME...: each run -d container's exit code, once it has
  * ended for good (LXR_EXIT_OK, or why not printed) */
 int runctl_wait(char *const *names);

@@ -361,41 +361,24 @@ static int rm(int argc, char **argv)
 	return r;
 }
 
+static json_t *inspect_one(const char *name)
+{
+	_cleanup_free_ char *project = NULL;
+	struct lxr_net_def d;
+	const char *rec;
+	json_t *o;
+	lxr_err err;
+
+	if (load(name, &d, &project, &rec, &err) < 0)
+		return NULL;
+	o = def_json(&d, project, rec);
+	net_def_free(&d);
+	return o;
+}
+
 static int inspect(int argc, char **argv)
 {
-	json_t *out = json_array();
-	const char *format = NULL, *f;
-	int r = LXR_EXIT_OK;
-
-	if (argc < 2)
-		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
-	/* docker's -f/--format, anywhere among the names */
-	for (int i = 1; i < argc; i++)
-		if ((f = cli_format_opt(argc, argv, &i)))
-			format = f;
-	if (cli_format_check(format) < 0)
-		return json_decref(out), LXR_EXIT_USAGE;
-	for (int i = 1; i < argc; i++) {
-		if (cli_format_opt(argc, argv, &i))
-			continue;
-		_cleanup_free_ char *project = NULL;
-		struct lxr_net_def d;
-		const char *rec;
-		lxr_err err;
-		if (cli_is_help(argv[i]))
-			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
-		if (load(argv[i], &d, &project, &rec, &err) < 0) {
-			fprintf(stderr, "lxr: error: no such network: %s\n", argv[i]);
-			r = LXR_EXIT_FAIL;
-			continue;
-		}
-		json_array_append_new(out, def_json(&d, project, rec));
-		net_def_free(&d);
-	}
-	if (cli_print_each(out, format, JSON_INDENT(4) | JSON_SORT_KEYS) != LXR_EXIT_OK)
-		r = LXR_EXIT_FAIL;
-	json_decref(out);
-	return r;
+	return cli_inspect_names(argc, argv, usage, "network", inspect_one);
 }
 
 static int prune(int argc, char **argv)

@@ -213,39 +213,22 @@ static int rm(int argc, char **argv)
 	return r;
 }
 
+static json_t *inspect_one(const char *name)
+{
+	struct sup_volume v;
+	json_t *o;
+	lxr_err err;
+
+	if (load(name, &v, &err) < 0)
+		return NULL;
+	o = sup_volume_json(&v);
+	sup_volume_free(&v);
+	return o;
+}
+
 static int inspect(int argc, char **argv)
 {
-	json_t *out = json_array();
-	const char *format = NULL, *f;
-	int r = LXR_EXIT_OK;
-
-	if (argc < 2)
-		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
-	/* docker's -f/--format, anywhere among the names */
-	for (int i = 1; i < argc; i++)
-		if ((f = cli_format_opt(argc, argv, &i)))
-			format = f;
-	if (cli_format_check(format) < 0)
-		return json_decref(out), LXR_EXIT_USAGE;
-	for (int i = 1; i < argc; i++) {
-		if (cli_format_opt(argc, argv, &i))
-			continue;
-		struct sup_volume v;
-		lxr_err err;
-		if (cli_is_help(argv[i]))
-			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
-		if (load(argv[i], &v, &err) < 0) {
-			fprintf(stderr, "lxr: error: no such volume: %s\n", argv[i]);
-			r = LXR_EXIT_FAIL;
-			continue;
-		}
-		json_array_append_new(out, sup_volume_json(&v));
-		sup_volume_free(&v);
-	}
-	if (cli_print_each(out, format, JSON_INDENT(4) | JSON_SORT_KEYS) != LXR_EXIT_OK)
-		r = LXR_EXIT_FAIL;
-	json_decref(out);
-	return r;
+	return cli_inspect_names(argc, argv, usage, "volume", inspect_one);
 }
 
 static int prune(int argc, char **argv)

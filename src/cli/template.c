@@ -417,3 +417,37 @@ int cli_format_check(const char *format)
 		lxr_err_print(&err);
 	return r;
 }
+
+int cli_inspect_names(int argc, char **argv, const char *usage, const char *what,
+		      json_t *(*one)(const char *name))
+{
+	json_t *out = json_array();
+	const char *format = NULL, *f;
+	int r = LXR_EXIT_OK;
+
+	if (argc < 2)
+		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
+	/* docker's -f/--format, anywhere among the names */
+	for (int i = 1; i < argc; i++)
+		if ((f = cli_format_opt(argc, argv, &i)))
+			format = f;
+	if (cli_format_check(format) < 0)
+		return json_decref(out), LXR_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		json_t *o;
+		if (cli_format_opt(argc, argv, &i))
+			continue;
+		if (cli_is_help(argv[i]))
+			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
+		if (!(o = one(argv[i]))) {
+			fprintf(stderr, "lxr: error: no such %s: %s\n", what, argv[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
+		json_array_append_new(out, o);
+	}
+	if (cli_print_each(out, format, JSON_INDENT(4) | JSON_SORT_KEYS) != LXR_EXIT_OK)
+		r = LXR_EXIT_FAIL;
+	json_decref(out);
+	return r;
+}

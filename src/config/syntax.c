@@ -32,25 +32,33 @@ int cfg_parse_ipv6(const char *s, unsigned char addr[16])
 	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
 }
 
-int cfg_parse_cidr6(const char *s, unsigned char addr[16], int *prefix)
+/* "ADDR/PREFIX": ADDR into ip (iplen bytes at most), PREFIX (0..max,
+ * decimal digits only) into *prefix */
+static int split_cidr(const char *s, char *ip, size_t iplen, long max, int *prefix)
 {
 	const char *slash = strchr(s, '/');
-	char ip[INET6_ADDRSTRLEN];
 	char *end;
 	long p;
 
-	if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1])
+	if (!slash || (size_t)(slash - s) >= iplen || !slash[1])
 		return -1;
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = 0;
 	errno = 0;
 	p = strtol(slash + 1, &end, 10);
-	if (errno || *end || p < 0 || p > 128 || slash[1] < '0' || slash[1] > '9')
-		return -1;
-	if (cfg_parse_ipv6(ip, addr) < 0)
+	if (errno || *end || p < 0 || p > max || slash[1] < '0' || slash[1] > '9')
 		return -1;
 	*prefix = (int)p;
 	return 0;
+}
+
+int cfg_parse_cidr6(const char *s, unsigned char addr[16], int *prefix)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (split_cidr(s, ip, sizeof(ip), 128, prefix) < 0)
+		return -1;
+	return cfg_parse_ipv6(ip, addr);
 }
 
 bool cfg_ip6_in(const unsigned char a[16], const unsigned char net[16], int prefix)
@@ -79,23 +87,11 @@ long cfg_ip6_slot(const unsigned char a[16], const unsigned char net[16], int pr
 
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix)
 {
-	const char *slash = strchr(s, '/');
 	char ip[INET_ADDRSTRLEN];
-	char *end;
-	long p;
 
-	if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1])
+	if (split_cidr(s, ip, sizeof(ip), 32, prefix) < 0)
 		return -1;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = 0;
-	errno = 0;
-	p = strtol(slash + 1, &end, 10);
-	if (errno || *end || p < 0 || p > 32 || slash[1] < '0' || slash[1] > '9')
-		return -1;
-	if (cfg_parse_ipv4(ip, net) < 0)
-		return -1;
-	*prefix = (int)p;
-	return 0;
+	return cfg_parse_ipv4(ip, net);
 }
 
 static int parse_port(const char *s, size_t len, int *out)

@@ -78,6 +78,7 @@ int net_recs_load(const char *run_dir, const char *project, struct net_rec **out
 		  lxr_err *err);
 int net_eps_load(const char *run_dir, const char *project, struct ep_rec **out, size_t *n,
 		 lxr_err *err);
+void net_recs_free(struct net_rec *recs, size_t n);
 void net_eps_free(struct ep_rec *eps, size_t n);
 /* Every endpoint of every project in run_dir (each with its project). */
 int net_all_eps_load(const char *run_dir, struct ep_rec **out, size_t *n);

@@ -12,48 +12,56 @@
 
 #include "net/net_internal.h"
 
-/* Subnets in use: routed on the host, or held by any lxr network here. */
-static int subnets_in_use(const char *run_dir, struct lxr_subnet **out, size_t *n, lxr_err *err)
+/* Every lxr network's record here, of every project. */
+static int all_recs(const char *run_dir, struct net_rec **out, size_t *n, lxr_err *err)
 {
 	_cleanup_strv_ char **projects = net_projects(run_dir);
 
-	if (net_host_routes(out, n, err) < 0)
-		return -1;
+	*out = NULL;
+	*n = 0;
 	for (size_t p = 0; projects[p]; p++) {
 		struct net_rec *nets = NULL;
 		size_t cnt = 0;
-		if (net_recs_load(run_dir, projects[p], &nets, &cnt, err) < 0)
+		if (net_recs_load(run_dir, projects[p], &nets, &cnt, err) < 0) {
+			net_recs_free(*out, *n);
 			return -1;
-		*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
-		for (size_t i = 0; i < cnt; i++) {
-			(*out)[(*n)++] = nets[i].subnet;
-			net_rec_free(&nets[i]);
 		}
+		*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
+		memcpy(*out + *n, nets, cnt * sizeof(*nets));
+		*n += cnt;
 		free(nets);
 	}
+	return 0;
+}
+
+/* Subnets in use: routed on the host, or held by any lxr network here. */
+static int subnets_in_use(const char *run_dir, struct lxr_subnet **out, size_t *n, lxr_err *err)
+{
+	struct net_rec *nets;
+	size_t cnt;
+
+	if (net_host_routes(out, n, err) < 0 || all_recs(run_dir, &nets, &cnt, err) < 0)
+		return -1;
+	*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
+	for (size_t i = 0; i < cnt; i++)
+		(*out)[(*n)++] = nets[i].subnet;
+	net_recs_free(nets, cnt);
 	return 0;
 }
 
 /* IPv6 subnets in use: routed on the host, or held by any lxr network. */
 static int subnets6_in_use(const char *run_dir, struct lxr_subnet6 **out, size_t *n, lxr_err *err)
 {
-	_cleanup_strv_ char **projects = net_projects(run_dir);
+	struct net_rec *nets;
+	size_t cnt;
 
-	if (net_host_routes6(out, n, err) < 0)
+	if (net_host_routes6(out, n, err) < 0 || all_recs(run_dir, &nets, &cnt, err) < 0)
 		return -1;
-	for (size_t p = 0; projects[p]; p++) {
-		struct net_rec *nets = NULL;
-		size_t cnt = 0;
-		if (net_recs_load(run_dir, projects[p], &nets, &cnt, err) < 0)
-			return -1;
-		*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
-		for (size_t i = 0; i < cnt; i++) {
-			if (nets[i].subnet6.prefix)
-				(*out)[(*n)++] = nets[i].subnet6;
-			net_rec_free(&nets[i]);
-		}
-		free(nets);
-	}
+	*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
+	for (size_t i = 0; i < cnt; i++)
+		if (nets[i].subnet6.prefix)
+			(*out)[(*n)++] = nets[i].subnet6;
+	net_recs_free(nets, cnt);
 	return 0;
 }
 

@@ -252,6 +252,13 @@ void net_ep_free(struct ep_rec *e)
 	memset(e, 0, sizeof(*e));
 }
 
+void net_recs_free(struct net_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		net_rec_free(&recs[i]);
+	free(recs);
+}
+
 void net_eps_free(struct ep_rec *eps, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

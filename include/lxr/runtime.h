@@ -301,6 +301,12 @@ void rt_container_ref_free(struct lxr_container_ref *ref);
  * and *pidfd are set. Returns like rt_container_start (-126/-127/-1). */
 int rt_exec_in(int target_pidfd, const char *group, const char *name, const struct lxr_spec *proc,
 	       struct lxr_stdio *io, pid_t *pid, int *pidfd, lxr_err *err);
+/* The helper rt_exec_in runs is lxr itself, executed afresh with
+ * RT_EXEC_HELPER_ARG: main() hands such a process to rt_exec_helper_main
+ * before anything else, which never returns. */
+#define RT_EXEC_HELPER_ARG "--lxr-exec-helper"
+bool rt_exec_helper_wanted(int argc, char **argv);
+_Noreturn int rt_exec_helper_main(int argc, char **argv);
 /* rt_exec_in in two halves, for a caller with an event loop (health
  * checks), which must not wait while the process joins and execs: begin
  * forks the helper and returns at once; p->sync hangs up (EPOLLHUP) once

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 #include "lxr/util.h"
 
@@ -220,6 +221,8 @@ int main(int argc, char **argv)
 	const char *dbg = getenv("LXR_DEBUG");
 	int i;
 
+	if (rt_exec_helper_wanted(argc, argv))
+		rt_exec_helper_main(argc, argv);
 	if (cli_pid1_wanted(argc, argv))
 		return cli_pid1_main(argc, argv);
 	lxr_proc_title_init(argc, argv);

@@ -1,14 +1,22 @@
-/* A new process inside a running container: `lxr exec` and health checks.
- * runc's nsexec pattern: a helper joins the cgroup and the namespaces (a PID
- * namespace only applies to children), then clones with CLONE_PARENT so the
- * process that runs the command is the caller's own child, inside. */
+/* A new process inside a running container: `lxr exec`, health checks and
+ * hooks. runc's nsexec pattern: a helper joins the cgroup and the namespaces
+ * (a PID namespace only applies to children), then clones with CLONE_PARENT
+ * so the process that runs the command is the caller's own child, inside.
+ * The helper is a fresh image of lxr (runc re-executes itself the same
+ * way), not a fork of its caller: until its exec the clone inside is a
+ * copy of the helper's memory, which a process of the container holding
+ * CAP_SYS_PTRACE could read, and a supervisor's memory holds every other
+ * service's environment. The fresh image holds this exec's request only. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -84,9 +92,9 @@ static pid_t target_pid(int pidfd)
 	return pid;
 }
 
-/* The helper's way in: into the container's cgroup, holding only what is
- * handed over, then into its namespaces, the user namespace last. */
-static int enter(int tfd, struct lxr_cgroup *cg, const struct lxr_stdio *io, int sync, lxr_err *err)
+/* The helper's way in (its fork joined the cgroup): holding only what is
+ * handed over, into the container's namespaces, the user namespace last. */
+static int enter(int tfd, const struct lxr_stdio *io, int sync, lxr_err *err)
 {
 	pid_t tpid = target_pid(tfd);
 	struct stat host_root, joined_root;
@@ -96,8 +104,6 @@ static int enter(int tfd, struct lxr_cgroup *cg, const struct lxr_stdio *io, int
 		return lxr_fail(err, errno, "stat /");
 	if (tpid <= 0)
 		return lxr_fail(err, ESRCH, "the container's process is gone");
-	if (cg && rt_cgroup_attach(cg, getpid(), err) < 0)
-		return -1;
 	if ((ufd = open_userns(tpid, err)) == -1)
 		return -1;
 	/* Only what is handed over goes in: not the supervisor's sockets,
@@ -128,21 +134,19 @@ static int enter(int tfd, struct lxr_cgroup *cg, const struct lxr_stdio *io, int
 
 /* The helper: in the cgroup and namespaces, clone the command's process as
  * a sibling (our parent's child), report its pid, and leave. */
-static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
-			     const struct lxr_stdio *io, int sync)
+static _Noreturn void helper(int tfd, const struct lxr_spec *proc, const struct lxr_stdio *io,
+			     int sync)
 {
 	lxr_err err;
 	pid_t pid;
 
-	/* From here until the exec this process is a copy of lxr (its memory,
-	 * its descriptors): non-dumpable, so a process of the container cannot
-	 * open /proc/PID/fd, mem or environ of it or of the clone below, which
-	 * inherits the flag. */
+	/* Until the command's exec the clone below is a copy of this fresh
+	 * image (the request, nothing else of lxr's): non-dumpable, so a
+	 * process of the container without CAP_SYS_PTRACE cannot open its
+	 * /proc/PID/fd, mem or environ (the clone inherits the flag), and
+	 * with no environment of lxr's to read there either. */
 	prctl(PR_SET_DUMPABLE, 0);
-	/* ...which CAP_SYS_PTRACE (a cap_add) overrides: the environment of
-	 * the shell that ran lxr must not be there to read */
-	lxr_proc_scrub_environ();
-	if (enter(tfd, cg, io, sync, &err) < 0)
+	if (enter(tfd, io, sync, &err) < 0)
 		rt_child_fail(sync, 125, &err);
 	/* The container's credentials and no_new_privs before the clone: this
 	 * helper is not in the container's PID namespace, its clone is, and
@@ -173,6 +177,93 @@ static _Noreturn void helper(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	 * namespace), so the caller can open a pidfd of its new child. */
 	(void)!send(sync, &pid, sizeof(pid), MSG_NOSIGNAL);
 	_exit(0);
+}
+
+/* The helper's start, in the fork of the caller: into the container's
+ * cgroup (before the exec, so nothing of lxr's runs outside its limits),
+ * then the fresh image with the request and the descriptors it needs, every
+ * other one closed by the exec (close-on-exec), and no environment. */
+static _Noreturn void reexec(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
+			     const struct lxr_stdio *io, int sync)
+{
+	const struct sock_filter *prog;
+	struct rt_exec_req r = {.target = tfd,
+				.sync = sync,
+				.stdio = {io->fds[0], io->fds[1], io->fds[2]},
+				.detach = io->detach};
+	char num[16], *argv[] = {"lxr-exec", RT_EXEC_HELPER_ARG, num, NULL}, *envp[] = {NULL};
+	struct rlimit rl, start;
+	int req, self;
+	lxr_err err;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	lxr_set_proc_title("lxr-exec");
+	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
+		rt_child_fail(sync, 125, &err);
+	r.filtered = proc->seccomp || proc->seccomp_default;
+	rt_seccomp_prepared(&prog, &r.filter_len);
+	r.filter = r.filtered ? (struct sock_filter *)prog : NULL;
+	r.filter_len = r.filtered ? r.filter_len : 0;
+	if ((req = rt_exec_req_write(proc, &r, &err)) < 0)
+		rt_child_fail(sync, 125, &err);
+	self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (self < 0) {
+		lxr_fail(&err, errno, "open /proc/self/exe");
+		rt_child_fail(sync, 125, &err);
+	}
+	/* the soft descriptor limit lxr was started with, not its raised one:
+	 * the fresh image passes it on to the command (creds.c) */
+	if (lxr_nofile_start(&start) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = start.rlim_cur;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	{
+		const int pass[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2]};
+		for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+			if (pass[i] >= 0)
+				fcntl(pass[i], F_SETFD, 0);
+	}
+	snprintf(num, sizeof(num), "%d", req);
+	syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
+	lxr_fail(&err, errno, "exec lxr for exec (execveat /proc/self/exe)");
+	rt_child_fail(sync, 125, &err);
+}
+
+bool rt_exec_helper_wanted(int argc, char **argv)
+{
+	return argc == 3 && !strcmp(argv[1], RT_EXEC_HELPER_ARG);
+}
+
+_Noreturn int rt_exec_helper_main(int argc, char **argv)
+{
+	struct rt_exec_req r;
+	struct lxr_stdio io;
+	int fd = atoi(argv[2]);
+	lxr_err err;
+
+	(void)argc;
+	prctl(PR_SET_DUMPABLE, 0);
+	if (rt_exec_req_read(fd, &r, &err) < 0) {
+		/* without a request there is no sync socket to say it on */
+		lxr_err_print(&err);
+		_exit(125);
+	}
+	close(fd);
+	/* what the caller had close-on-exec is so again: nothing of this
+	 * process's leaks into the command */
+	{
+		const int pass[] = {r.target, r.sync, r.stdio[0], r.stdio[1], r.stdio[2]};
+		for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+			if (pass[i] >= 0)
+				fcntl(pass[i], F_SETFD, FD_CLOEXEC);
+	}
+	if (r.filtered)
+		rt_seccomp_adopt(lxr_steal_ptr(&r.filter), r.filter_len);
+	r.proc->seccomp_default = r.filtered;
+	if (rt_init_prepare(&err) < 0)
+		rt_child_fail(r.sync, 125, &err);
+	io = (struct lxr_stdio){.fds = {r.stdio[0], r.stdio[1], r.stdio[2]}, .detach = r.detach};
+	helper(r.target, r.proc, &io, r.sync);
 }
 
 /* The command's process can fail (a working directory refused, say) and
@@ -211,8 +302,6 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 	io->pty_master = -1;
 	if (rt_seccomp_prepare(proc, err) < 0)
 		return -1;
-	if (rt_init_prepare(err) < 0)
-		return -1;
 	/* never outside the container's cgroup: its device rules and pids
 	 * limit hold for what enters it too */
 	if (!group)
@@ -239,11 +328,8 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 		return lxr_fail(err, errno, "fork exec helper");
 	}
 	if (h == 0) {
-		/* what /proc/PID/cmdline shows the container until the exec:
-		 * not the CLI's arguments (stack file path, -e values) */
-		lxr_set_proc_title("lxr-exec");
 		close(parent_end);
-		helper(target_pidfd, cg, proc, io, child_end);
+		reexec(target_pidfd, cg, proc, io, child_end);
 	}
 	rt_cgroup_free(cg);
 	p->helper = h;

@@ -248,6 +248,27 @@ int rt_init_exec_command(int sync, const char *path, char *const *args, char *co
  * reaches the parent on sync, from lxr-init. */
 int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err);
 
+/* ---- the request a fresh image of lxr reads to enter a container
+ * (exec_request.c, exec_in.c) ------------------------------------------------- */
+struct sock_filter;
+struct rt_exec_req {
+	struct lxr_spec *proc; /* read: the process part only, owned */
+	bool filtered;         /* a seccomp program goes in (filter, filter_len) */
+	struct sock_filter *filter;
+	size_t filter_len;
+	int target, sync, stdio[3]; /* descriptor numbers it inherits */
+	bool detach;
+};
+/* proc and r as a sealed memfd (no close-on-exec): its fd, or -1 */
+int rt_exec_req_write(const struct lxr_spec *proc, const struct rt_exec_req *r, lxr_err *err);
+int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err);
+void rt_exec_req_free(struct rt_exec_req *r);
+/* The compiled program rt_seccomp_prepare made (len 0: none), and, in the
+ * fresh image, the one the request brought, which rt_seccomp_prepare then
+ * keeps whatever the spec says (seccomp.c). */
+void rt_seccomp_prepared(const struct sock_filter **prog, size_t *len);
+void rt_seccomp_adopt(struct sock_filter *prog, size_t len);
+
 /* ---- parent <-> container sync (sync.c) -------------------------------------
  * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent
  * sends one "go" byte once the child is in its cgroups; the container sends

@@ -223,8 +223,30 @@ static int prepare_profile(const struct lxr_seccomp *p, lxr_err *err)
 	return 0;
 }
 
+/* the program a fresh image of lxr was handed (exec_in.c): it compiles
+ * nothing of its own */
+static bool adopted;
+
+void rt_seccomp_adopt(struct sock_filter *prog, size_t len)
+{
+	free(prepared.key);
+	free(prepared.prog);
+	prepared.key = lxr_xstrdup("adopted");
+	prepared.prog = prog;
+	prepared.len = len;
+	adopted = true;
+}
+
+void rt_seccomp_prepared(const struct sock_filter **prog, size_t *len)
+{
+	*prog = prepared.prog;
+	*len = prepared.key ? prepared.len : 0;
+}
+
 int rt_seccomp_prepare(const struct lxr_spec *spec, lxr_err *err)
 {
+	if (adopted)
+		return 0;
 	if (spec->seccomp)
 		return prepare_profile(spec->seccomp, err);
 	if (spec->seccomp_default)

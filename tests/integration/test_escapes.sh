@@ -190,17 +190,26 @@ run rm -f "$big"
 pass "a container's 300 MB /etc/hosts cost its neighbour's lxr run $rss KiB, and was rewritten"
 
 # ---- what enters a container holds no more than the container -----------------
-# With CAP_SYS_PTRACE (a cap_add) a container reads the status and environ
-# of every process in it, and could trace them: a health check's or an
-# exec's process must be born with the container's credentials, and hold
-# nothing of the host's environment, for its whole life.
+# With CAP_SYS_PTRACE (a cap_add) a container reads the status, environ and
+# memory of every process in it, and could trace them: a health check's or
+# an exec's process must be born with the container's credentials, hold
+# nothing of the host's environment, and, until its exec, no memory of the
+# lxr that made it (a supervisor's holds every service's environment: here
+# another service's secret, which the probe looks for in hex).
+other_secret="other-service-secret-$$-$RANDOM"
+other_hex=$(printf %s "$other_secret" | od -An -tx1 | tr -d ' \n')
 stack <<Y
 name: esctr$$
 services:
+  other:
+    image: $IMG
+    command: ["sleep", "1000"]
+    environment:
+      OTHER_SECRET: $other_secret
   tracer:
     image: $IMG
     cap_add: [SYS_PTRACE]
-    command: ["/bin/sh", "-c", "/probe capscan 8 '$LXR_TEST_HOST_SECRET' >/tmp/caps.txt 2>&1; exec sleep 1000"]
+    command: ["/bin/sh", "-c", "/probe capscan 8 '$LXR_TEST_HOST_SECRET' $other_hex >/tmp/caps.txt 2>&1; exec sleep 1000"]
     healthcheck:
       test: ["CMD", "/bin/true"]
       interval: 20ms
@@ -218,7 +227,7 @@ for _ in $(seq 100); do
 	[ -n "$OUT" ] && break
 	sleep 0.1
 done
-expect_grep "$OUT" "^held \([0-9]+ rounds, [0-9]+ processes read\)$" "a process entering the container, seen with CAP_SYS_PTRACE: $OUT"
+expect_grep "$OUT" "^held \([0-9]+ rounds, [0-9]+ processes read, [1-9][0-9]* memories\)$" "a process entering the container, seen with CAP_SYS_PTRACE: $OUT"
 scanned=$OUT
 run down -f "$STACK"
-pass "execs and health checks held no capability and no host environment beyond the container's ($scanned)"
+pass "execs and health checks held no capability, no host environment and no other service's secret beyond the container's ($scanned)"

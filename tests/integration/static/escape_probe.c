@@ -18,12 +18,19 @@
  *                                (N = 3..40) and back, as fast as it can:
  *                                a process entering the container that
  *                                chdirs into DIR must not follow it
- *   escape_probe capscan SECONDS SECRET
+ *   escape_probe capscan SECONDS SECRET [MEMSECRET]
  *                                for SECONDS, read the status and environ
  *                                of every other process: none may hold a
  *                                capability outside our bounding set, nor
  *                                SECRET in its environment (run with
- *                                CAP_SYS_PTRACE, which opens both) */
+ *                                CAP_SYS_PTRACE, which opens both); with
+ *                                MEMSECRET, also the writable memory of
+ *                                each new process, its /proc/PID/mem opened
+ *                                first (the descriptor keeps the memory it
+ *                                opened, even past an exec): none may hold
+ *                                MEMSECRET, given in hex (so that the shell
+ *                                that started the probe, whose memory
+ *                                holds the command line, does not) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -250,8 +257,58 @@ static bool read_small(const char *path, char *buf, size_t size, ssize_t *len)
 	return true;
 }
 
-static int capscan(double seconds, const char *secret)
+/* pid's writable mappings, through mem (opened before maps was read):
+ * whether one holds needle */
+static bool memory_holds(int pid, int mem, const char *needle)
 {
+	static char chunk[1 << 20];
+	char path[64], line[512];
+	size_t nl = strlen(needle), total = 0;
+	bool found = false;
+	FILE *maps;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (!(maps = fopen(path, "re")))
+		return false;
+	while (!found && total < (256u << 20) && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[1] != 'w')
+			continue;
+		/* chunks overlap by the needle's length, so one across a
+		 * boundary is found too */
+		for (unsigned long at = lo; !found && at < hi;) {
+			size_t want = hi - at < sizeof(chunk) ? hi - at : sizeof(chunk);
+			ssize_t n = pread(mem, chunk, want, (off_t)at);
+			if (n <= 0)
+				break;
+			found = contains(chunk, (size_t)n, needle);
+			total += (size_t)n;
+			at += (size_t)n > nl ? (size_t)n - nl : (size_t)n;
+		}
+	}
+	fclose(maps);
+	return found;
+}
+
+static char *unhex(const char *h)
+{
+	size_t n = strlen(h) / 2;
+	char *out = calloc(n + 1, 1);
+
+	for (size_t i = 0; out && i < n; i++) {
+		unsigned v;
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return NULL;
+		out[i] = (char)v;
+	}
+	return out;
+}
+
+static int capscan(double seconds, const char *secret, const char *memsecret)
+{
+	static unsigned char scanned[1 << 16];
+	long mems = 0;
 	double end = now() + seconds;
 	unsigned long long bounding;
 	char buf[65536], path[64], d[256];
@@ -271,6 +328,25 @@ static int capscan(double seconds, const char *secret)
 
 			if (pid <= 0 || pid == getpid())
 				continue;
+			/* its memory first: the earlier the open, the likelier it
+			 * is a new process's, before its exec */
+			if (memsecret && pid < (1 << 16) && !scanned[pid]) {
+				int mem;
+				scanned[pid] = 1;
+				snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+				mem = open(path, O_RDONLY | O_CLOEXEC);
+				if (mem >= 0) {
+					mems++;
+					if (memory_holds(pid, mem, memsecret)) {
+						snprintf(d, sizeof(d),
+							 "pid %d's memory holds another service's "
+							 "secret",
+							 pid);
+						escape("memory", d);
+					}
+					close(mem);
+				}
+			}
 			snprintf(path, sizeof(path), "/proc/%d/status", pid);
 			if (!read_small(path, buf, sizeof(buf), &n))
 				continue;
@@ -295,7 +371,7 @@ static int capscan(double seconds, const char *secret)
 		rounds++;
 	}
 	if (!escapes)
-		printf("held (%ld rounds, %ld processes read)\n", rounds, seen);
+		printf("held (%ld rounds, %ld processes read, %ld memories)\n", rounds, seen, mems);
 	return escapes ? 1 : 0;
 }
 
@@ -340,7 +416,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "stdio"))
 		return stdio(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "capscan"))
-		return capscan(atof(argv[2]), argv[3]);
+		return capscan(atof(argv[2]), argv[3], argc >= 5 ? unhex(argv[4]) : NULL);
 	if (argc >= 4 && !strcmp(argv[1], "swapcwd"))
 		return swapcwd(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of escape_probe.c\n");

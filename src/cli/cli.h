@@ -100,6 +100,9 @@ struct cli_sub {
 	int (*fn)(int argc, char **argv);
 };
 bool cli_is_help(const char *arg); /* --help or -h */
+/* The help text src/cli/help/NAME.txt (help.c); one that is not there is
+ * lxr's bug: abort. */
+const char *cli_help(const char *name);
 int cli_subcommand(const char *what, const char *usage, const struct cli_sub *sub, size_t n,
 		   int argc, char **argv);
 

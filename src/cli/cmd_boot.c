@@ -23,24 +23,6 @@
 #include "lxr/settings.h"
 #include "lxr/supervisor.h"
 
-static const char boot_usage[] =
-    "usage: lxr boot [--down]\n"
-    "\n"
-    "Start the boot stacks (lxr.conf's [boot] stacks, default\n"
-    "/etc/lxr/stacks/*.yaml) one after the other, each as `lxr up --wait` would,\n"
-    "and stay until SIGTERM or SIGINT, which stop them in the reverse order with\n"
-    "their grace periods (`lxr down`). Every stack file is checked before\n"
-    "anything starts. Under systemd (lxr.service, Type=notify) it says READY=1\n"
-    "once every stack has come up, STATUS= as it goes, and pets the watchdog.\n"
-    "With a [watchdog] device in lxr.conf (and PID 1 not lxr, which pets it\n"
-    "itself) it opens that hardware watchdog, pets it from its loop, and\n"
-    "disarms it only after a SIGTERM or SIGINT stop.\n"
-    "\n"
-    "      --down   stop the boot stacks (reverse order) and exit\n"
-    "\n"
-    "Example:\n"
-    "  lxr boot\n";
-
 struct boot_stack {
 	char *file, *project;
 	bool started;
@@ -340,13 +322,13 @@ int cmd_boot(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
-			return fputs(boot_usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("boot"), stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "--down")) {
 			down = true;
 			continue;
 		}
 		fprintf(stderr, "lxr boot: error: unknown argument \"%s\"\n", argv[i]);
-		fputs(boot_usage, stderr);
+		fputs(cli_help("boot"), stderr);
 		return LXR_EXIT_USAGE;
 	}
 	r = list_stacks();

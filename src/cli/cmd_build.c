@@ -16,47 +16,6 @@
 #include "lxr/config.h"
 #include "lxr/image.h"
 
-static const char usage_text[] =
-    "usage: lxr build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE]\n"
-    "       [--label K=V]... [--build-context NAME=VALUE]... [--no-cache] [--pull]\n"
-    "       [--network default|none|host] [--secret id=ID[,src=FILE|,env=VAR]]... [-q]\n"
-    "       [--progress auto|plain] [--check] CONTEXT\n"
-    "   or: lxr [compose] build [--no-cache] [--pull] [--build-arg K=V]... [-q]\n"
-    "       [--dry-run] [SERVICE...]\n"
-    "\n"
-    "Build an image from a Dockerfile (CONTEXT/Dockerfile, else CONTEXT/Containerfile)\n"
-    "on lxr's own runtime: each RUN in a container (on lxr run's default bridge\n"
-    "unless --network says otherwise), COPY and ADD from the context (.dockerignore\n"
-    "honoured), another stage or a URL. The image is stored under each -t name and\n"
-    "its ID printed.\n"
-    "\n"
-    "In a project (a stack file here, or -f/-p before the command), with no\n"
-    "argument or with arguments that all name services, and always as `lxr\n"
-    "compose build`: build each service's build: (or those named) as docker\n"
-    "compose does, into its image: or <project>-<service>, and build.tags.\n"
-    "A directory that shares a service's name is given as ./NAME.\n"
-    "\n"
-    "  -t, --tag NAME[:TAG]   name the image (repeatable)\n"
-    "  -f, --file FILE        the Dockerfile (- for standard input)\n"
-    "      --build-arg K[=V]  an ARG's value; K alone takes it from the environment\n"
-    "      --target STAGE     build that stage and the ones it needs\n"
-    "      --label K=V        a label on the image (repeatable)\n"
-    "      --build-context NAME=DIR|docker-image://REF\n"
-    "                         a named context, COPY --from=NAME's source\n"
-    "      --no-cache         run every step, using no cached one\n"
-    "      --pull             pull the FROM images even when they are here\n"
-    "      --network MODE     RUN steps' network: default (a bridge with NAT out),\n"
-    "                         none (loopback only) or host (the host's)\n"
-    "      --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret\n"
-    "  -q, --quiet            print nothing but the image ID (services: nothing)\n"
-    "      --progress MODE    auto or plain (lxr prints one plain line per step)\n"
-    "      --check            check the Dockerfile and print its stages; build nothing\n"
-    "      --dry-run          services: say what would be built; build nothing\n"
-    "\n"
-    "Example:\n"
-    "  lxr build -t app:1 --target runtime .\n"
-    "  lxr compose build --no-cache web\n";
-
 struct build_opts {
 	char **tags, **build_args, **labels;
 	char **contexts; /* --build-context NAME=DIR|docker-image://REF */
@@ -140,8 +99,8 @@ static int parse(int argc, char **argv, struct build_opts *o)
 			lxr_strv_push(&o->contexts, named_context(optarg));
 			d = "--build-context";
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("build"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("build")); return -1;
 		}
 		if (d && !o->docker_only)
 			o->docker_only = d;
@@ -294,7 +253,7 @@ static int dispatch(struct build_opts *o)
 				fprintf(stderr,
 					"lxr: error: build takes one CONTEXT directory%s\n%s",
 					n ? "" : " (no stack file here to build services of)",
-					usage_text);
+					cli_help("build"));
 				return LXR_EXIT_USAGE;
 			}
 			return build_context(o);
@@ -310,7 +269,7 @@ static int dispatch(struct build_opts *o)
 		if (n == 1)
 			return build_context(o);
 		fprintf(stderr, "lxr: error: build: %s is not a service of the stack\n%s",
-			o->args[0], usage_text);
+			o->args[0], cli_help("build"));
 		return LXR_EXIT_USAGE;
 	}
 	r = build_services(o, st);
@@ -340,17 +299,7 @@ int cmd_build(int argc, char **argv)
  * `builder prune -a` (docker asks first; -f does not, as here). */
 int cmd_builder(int argc, char **argv)
 {
-	static const char usage[] = "usage: lxr builder prune [-a] [-f]\n"
-				    "\n"
-				    "Remove the build step cache (DATA_DIR/build/cache): every\n"
-				    "cached RUN, COPY and ADD layer, and RUN --mount=type=cache's\n"
-				    "directories. Refused while a build runs.\n"
-				    "\n"
-				    "  -a, --all     everything (the only kind lxr has)\n"
-				    "  -f, --force   do not ask (lxr never asks)\n"
-				    "\n"
-				    "Example:\n"
-				    "  lxr builder prune -f\n";
+	const char *usage = cli_help("builder-prune");
 	_cleanup_free_ char *cache = lxr_xasprintf("%s/build/cache", lxr_data_dir());
 	_cleanup_close_ int lock = -1;
 	lxr_err err = {0};
@@ -360,12 +309,15 @@ int cmd_builder(int argc, char **argv)
 		return fputs(usage, stdout), LXR_EXIT_OK;
 	if (argc < 2 || strcmp(argv[1], "prune"))
 		return fputs(usage, stderr), LXR_EXIT_USAGE;
-	for (int i = 2; i < argc; i++)
+	for (int i = 2; i < argc; i++) {
+		if (cli_is_help(argv[i]))
+			return fputs(usage, stdout), LXR_EXIT_OK;
 		if (strcmp(argv[i], "-a") && strcmp(argv[i], "--all") && strcmp(argv[i], "-f") &&
 		    strcmp(argv[i], "--force")) {
 			fprintf(stderr, "lxr: error: %s: unknown option\n%s", argv[i], usage);
 			return LXR_EXIT_USAGE;
 		}
+	}
 	lock = bld_cache_lock(LOCK_EX | LOCK_NB, &err);
 	if (lock < 0) {
 		lxr_err_print(&err);

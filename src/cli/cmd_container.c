@@ -10,14 +10,6 @@
 
 #include "cli/cli.h"
 
-static const char container_usage[] =
-    "usage: lxr container ls|ps|rm|start|stop|restart|kill|inspect|logs|top|port|\n"
-    "                     stats|wait|pause|unpause|exec|cp|run [ARG...]\n"
-    "       lxr container prune [-f]\n\n"
-    "The commands of docker's container: each is the lxr command of that name (ls and\n"
-    "list are ps). prune removes every `lxr run` container that has stopped.\n"
-    "\nExample:\n  lxr container ls\n  lxr container prune -f\n";
-
 const char *cli_container_alias(const char *sub)
 {
 	static const char *const same[] = {"ps",      "rm",      "start", "stop", "restart", "kill",
@@ -39,25 +31,16 @@ int cmd_container(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "prune"))
 		return cli_container_prune(argc - 1, argv + 1);
 	if (argc >= 2 && cli_is_help(argv[1]))
-		return fputs(container_usage, stdout), LXR_EXIT_OK;
+		return fputs(cli_help("container"), stdout), LXR_EXIT_OK;
 	if (argc >= 2)
 		fprintf(stderr, "lxr: error: container %s: not one of lxr's\n", argv[1]);
-	fputs(container_usage, stderr);
+	fputs(cli_help("container"), stderr);
 	return LXR_EXIT_USAGE;
 }
 
 int cmd_system(int argc, char **argv)
 {
-	static const char usage[] =
-	    "usage: lxr system prune [-a] [--volumes] [-f]\n\n"
-	    "Remove what nothing uses, as docker system prune: the stopped `lxr run`\n"
-	    "containers, the networks no container is on, dangling images (with -a,\n"
-	    "every image no container has) and the build cache; with --volumes the\n"
-	    "anonymous volumes no container uses too.\n\n"
-	    "  -a, --all     every unused image, not only dangling ones\n"
-	    "      --volumes anonymous volumes too\n"
-	    "  -f, --force   accepted (lxr asks nothing)\n"
-	    "\nExample:\n  lxr system prune -f\n";
+	const char *usage = cli_help("system-prune");
 	char *cont[] = {"prune", NULL}, *net[] = {"network", "prune", NULL};
 	char *img[] = {"image", "prune", NULL, NULL}, *bld[] = {"builder", "prune", NULL};
 	char *vol[] = {"volume", "prune", NULL};

@@ -17,37 +17,6 @@
 #include "cli/run_opts.h"
 #include "lxr/runtime.h"
 
-static const char usage_text[] =
-    "usage: lxr cp [OPTIONS] SERVICE:SRC_PATH DEST_PATH\n"
-    "       lxr cp [OPTIONS] SRC_PATH SERVICE:DEST_PATH\n"
-    "\n"
-    "Copy files or directories between a running container and the host, as\n"
-    "docker compose cp does. SERVICE is a stack service (its first instance,\n"
-    "or --index N), an instance (web-2), a container_name, or an `lxr run`\n"
-    "container; one of those that is created or has stopped is copied to and\n"
-    "from through its image and writable layer (not its volumes). Directories are copied "
-    "recursively and links as links; a path\n"
-    "inside the container is resolved inside its root, so no symlink there can\n"
-    "lead the copy out of it. Into an existing directory SRC is copied under its\n"
-    "own name, or its contents with SRC/. (as docker cp). A local path that\n"
-    "holds a colon is written ./a:b. Devices, fifos and sockets are not copied;\n"
-    "set-uid and set-gid bits are dropped on the host. With - as DEST_PATH the\n"
-    "copy is a tar stream on stdout; with - as SRC_PATH a tar stream on stdin\n"
-    "is extracted into the directory DEST_PATH (links in the stream are made,\n"
-    "never followed; a member with \"..\" is refused).\n"
-    "\n"
-    "  -a, --archive        keep uid and gid (default: owned by the caller,\n"
-    "                       root in the container)\n"
-    "  -L, --follow-link    follow a symbolic link SRC_PATH\n"
-    "      --index N        which instance of a scaled SERVICE (default 1)\n"
-    "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N the stack's project (default: the stack file's)\n"
-    "\n"
-    "Example:\n"
-    "  lxr cp web:/etc/nginx/nginx.conf ./nginx.conf\n"
-    "  lxr cp ./site/. web:/usr/share/nginx/html\n"
-    "  lxr cp web:/var/log - | tar -tv\n";
-
 struct cp_opts {
 	const char *file, *project;
 	long index;
@@ -94,12 +63,13 @@ static int parse(int argc, char **argv, struct cp_opts *o)
 			if (parse_index(optarg, &o->index) < 0)
 				return -1;
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("cp"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("cp")); return -1;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "lxr: error: cp takes a source and a destination\n%s", usage_text);
+		fprintf(stderr, "lxr: error: cp takes a source and a destination\n%s",
+			cli_help("cp"));
 		return -1;
 	}
 	return 0;

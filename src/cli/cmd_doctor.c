@@ -17,35 +17,6 @@
 #include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr doctor [--repair] [--format FORMAT]\n"
-    "\n"
-    "Check that this host has every kernel feature and program lxr uses:\n"
-    "namespaces, cgroups and each controller, the cgroup subtree lxr makes,\n"
-    "overlayfs on the data and run directories, nftables, forwarding, the\n"
-    "host's FORWARD policy, seccomp, pidfd, clone3, openat2, idmapped mounts,\n"
-    "what user namespaces need, lxr-image, the data, run and log\n"
-    "directories, and lxr.conf's [watchdog] device. One line per check (ok,\n"
-    "warn or missing); a missing one says what breaks and how to get it. Exit\n"
-    "status 1 when something needed is\n"
-    "missing (warnings alone: 0).\n"
-    "\n"
-    "With --repair, first remove what a crash or power cut left and no live\n"
-    "lxr owns (a dead supervisor's cgroups, network endpoints, nft rules,\n"
-    "mounts, state files and socket; a killed lxr run's; half-written temp\n"
-    "files, half-unpacked layers, blobs whose content does not match their\n"
-    "digest, build work directories) and print each\n"
-    "thing removed. Running stacks are not touched; containers' writable\n"
-    "layers stay until lxr down or lxr rm. Safe to run any number of times.\n"
-    "Without --repair, the same things are listed (\"left\" lines, and the\n"
-    "leftovers check warns) and nothing is removed.\n"
-    "\n"
-    "      --repair           remove what crashes left, then check\n"
-    "      --format FORMAT    text (default) or json\n"
-    "\n"
-    "Example:\n"
-    "  lxr doctor --repair\n";
-
 /* What a crash or power cut left (sup_leftovers): a warning, since nothing
  * uses it (readers skip temp names, starts redo half-made containers), but
  * it holds disk space, addresses or a container's state until removed.
@@ -169,12 +140,12 @@ static int parse(int argc, char **argv, bool *repair, bool *json)
 			}
 			*json = !strcmp(optarg, "json");
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("doctor"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("doctor")); return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "lxr: error: doctor takes no arguments\n%s", usage_text);
+		fprintf(stderr, "lxr: error: doctor takes no arguments\n%s", cli_help("doctor"));
 		return -1;
 	}
 	return 0;

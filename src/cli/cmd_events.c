@@ -9,24 +9,6 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr events [-f FILE] [-p NAME] [--json] [SERVICE...]\n"
-    "\n"
-    "Stream the stack's container events as they happen, one line each, in\n"
-    "docker compose's form: the time (UTC), \"container\", the action (create,\n"
-    "start, health_status: healthy, die, restart, kill, stop), the instance and\n"
-    "its attributes (service, lxr's state, the exit code, an error). Ends when\n"
-    "the stack's supervisor does.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "      --json             one JSON object a line, as the supervisor records\n"
-    "                         them in events.jsonl\n"
-    "\n"
-    "Example:\n"
-    "  lxr events\n"
-    "  lxr events --json web | jq .state\n";
-
 struct events_ctx {
 	bool json;
 	char **services;
@@ -156,9 +138,9 @@ int cmd_events(int argc, char **argv)
 			break;
 		case 'p': project = optarg; break;
 		case 'j': ctx.json = true; break;
-		case 'h': fputs(usage_text, stdout); return LXR_EXIT_OK;
+		case 'h': fputs(cli_help("events"), stdout); return LXR_EXIT_OK;
 		default:
-			cli_bad_option(argv[optind - 1], longopts, usage_text);
+			cli_bad_option(argv[optind - 1], longopts, cli_help("events"));
 			return LXR_EXIT_USAGE;
 		}
 	}

@@ -18,41 +18,6 @@
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
 
-static const char usage_text[] =
-    "usage: lxr exec [OPTIONS] CONTAINER|SERVICE COMMAND [ARG...]\n"
-    "\n"
-    "Run a command in a running container, with its environment, user,\n"
-    "capabilities and working directory unless told otherwise; the exit code\n"
-    "is the command's (126, 127 when it cannot run, 125 for lxr's own\n"
-    "failures). CONTAINER is an `lxr run` container; SERVICE (or an instance,\n"
-    "web-2) one of the stack's, found through -p or the stack file.\n"
-    "\n"
-    "  -p, --project-name N the stack's project (default: the stack file's)\n"
-    "  -f, --file FILE      the stack file (default: compose.yaml & co. here)\n"
-    "  -i, --interactive    keep stdin open (a SERVICE always gets stdin, as with\n"
-    "                       docker compose)\n"
-    "  -t, --tty            allocate a pseudo-terminal (a SERVICE gets one anyway\n"
-    "                       when stdin is a terminal, as with docker compose)\n"
-    "  -T, --no-TTY         no pseudo-terminal for a SERVICE (compose's -T)\n"
-    "      --index N        which instance of a scaled SERVICE (default 1)\n"
-    "  -u, --user U[:G]     run as this user (default: the container's)\n"
-    "  -e, --env K=V|K      set an environment variable (K alone: lxr's own value,\n"
-    "                       none when unset)\n"
-    "      --env-file F     variables from F, a K=V (or K) a line, as written\n"
-    "                       (docker's syntax)\n"
-    "  -w, --workdir DIR    working directory (default: the container's)\n"
-    "  -d, --detach         start the command and return; it keeps running\n"
-    "                       with its output discarded (the container's init\n"
-    "                       reaps it)\n"
-    "      --privileged     every capability for this command (as docker\n"
-    "                       exec --privileged; seccomp and the device cgroup\n"
-    "                       still hold)\n"
-    "\n"
-    "Example:\n"
-    "  lxr exec web sh\n"
-    "  lxr exec -T db psql -U postgres < dump.sql\n"
-    "  lxr exec -d web touch /tmp/ready\n";
-
 struct exec_opts {
 	bool interactive, tty, no_tty, detach, privileged;
 	bool service; /* find: the name is a stack's service, not an `lxr run` one */
@@ -168,12 +133,12 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 			if (env_file(o, optarg) < 0)
 				return -1;
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("exec"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("exec")); return -1;
 		}
 	}
 	if (argc - optind < 2) {
-		fputs(usage_text, stderr);
+		fputs(cli_help("exec"), stderr);
 		return -1;
 	}
 	for (size_t i = 0; o->env && o->env[i]; i++)

@@ -63,27 +63,6 @@ static void print_json(const struct img_summary *v, size_t n)
 	}
 }
 
-static const char images_usage[] =
-    "usage: lxr images [-q | --format json] [SERVICE...]\n"
-    "       lxr image ls [-a] [-q | --format json|TEMPLATE] [REPOSITORY[:TAG]]\n"
-    "\n"
-    "In a project (a stack file here, or -f/-p before the command), list the\n"
-    "images its containers run, as docker compose images: CONTAINER,\n"
-    "REPOSITORY, TAG, IMAGE ID, SIZE. Elsewhere, and always as `lxr image ls`,\n"
-    "list every image in the store, as docker images: REPOSITORY, TAG, IMAGE\n"
-    "ID, CREATED, SIZE.\n"
-    "\n"
-    "  -q, --quiet        only the image ids (each once)\n"
-    "      --format json  one JSON object per line; or, for the store's images,\n"
-    "                     docker's template of {{.Repository}} {{.Tag}} {{.ID}}\n"
-    "                     {{.Digest}} {{.CreatedAt}} {{.Size}}\n"
-    "  REPOSITORY[:TAG]   only that repository's images (the store's; as\n"
-    "                     docker images alpine, docker.io/library/ may go)\n"
-    "\n"
-    "Example:\n"
-    "  lxr images\n"
-    "  lxr image ls -q\n";
-
 /* The store's images (docker images). */
 /* docker images REPOSITORY[:TAG]: docker's short form of a name
  * (alpine for docker.io/library/alpine) matches too */
@@ -123,7 +102,7 @@ static json_t *template_record(const struct img_summary *im)
 
 static int store_images(int argc, char **argv)
 {
-	const char *usage = images_usage, *format = NULL, *want = NULL;
+	const char *usage = cli_help("images"), *format = NULL, *want = NULL;
 	struct img_summary *v = NULL;
 	struct img_store *s;
 	size_t n = 0, k = 0;
@@ -203,9 +182,9 @@ int cmd_images(int argc, char **argv)
 			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
 			json = !strcmp(argv[++i], "json");
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return fputs(images_usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("images"), stdout), LXR_EXIT_OK;
 		else
-			return fputs(images_usage, stderr), LXR_EXIT_USAGE;
+			return fputs(cli_help("images"), stderr), LXR_EXIT_USAGE;
 	}
 	return cli_images_stack(file, project, argv + i, quiet, json);
 }
@@ -233,16 +212,7 @@ static char **names_of_id(struct img_store *s, const char *ref)
 
 int cmd_rmi(int argc, char **argv)
 {
-	static const char usage[] =
-	    "usage: lxr rmi [-f] REF...\n\n"
-	    "Remove images from the store: untag each REF (a name or an image\n"
-	    "ID); an image left without a tag goes, with every layer and blob\n"
-	    "nothing else uses. An image a running container uses is refused, and\n"
-	    "one a stopped `lxr run` container would start on again.\n\n"
-	    "  -f, --force   untag the image a stopped container has (it stays,\n"
-	    "                untagged, for that container)\n"
-	    "      --no-prune  accepted (docker's: nothing else is removed anyway)\n"
-	    "\nExample:\n  lxr rmi alpine:3.20\n";
+	const char *usage = cli_help("rmi");
 	struct img_holds h;
 	struct img_store *s = NULL;
 	_cleanup_strv_ char **refs = NULL;
@@ -327,18 +297,7 @@ static int image_prune(int argc, char **argv, const char *usage)
 
 int cmd_image(int argc, char **argv)
 {
-	static const char usage[] =
-	    "usage: lxr image prune [-a] [-f]\n"
-	    "       lxr image ls [-q | --format json]\n"
-	    "       lxr image rm [-f] REF...\n\n"
-	    "Look after the image store. prune removes dangling images (with -a,\n"
-	    "every image no container has) and every layer and blob nothing uses;\n"
-	    "what a running container uses, or a stopped `lxr run` container would\n"
-	    "start on again, stays. ls lists every image in the store (what lxr\n"
-	    "images shows outside a project); rm is lxr rmi.\n\n"
-	    "  -a, --all     prune: every image no container has, not only dangling ones\n"
-	    "  -f, --force   prune: accepted (lxr asks nothing)\n"
-	    "\nExample:\n  lxr image prune -f\n  lxr image ls\n";
+	const char *usage = cli_help("image-prune");
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))

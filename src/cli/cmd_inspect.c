@@ -7,40 +7,6 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char inspect_usage[] =
-    "usage: lxr inspect [-f FILE] [-p NAME] [--format T] [SERVICE|INSTANCE...]\n"
-    "       lxr inspect [--format T] CONTAINER...   (lxr run -d containers, where\n"
-    "                                   no stack file is found; an ended one too)\n"
-    "\n"
-    "Print a JSON array with one object per instance (every instance when none\n"
-    "is named), in docker inspect's words where docker has them:\n"
-    "  Id, Name, Created, Path, Args, Image, Service, Project\n"
-    "  State      Status (created, running, paused, restarting, exited, dead),\n"
-    "             Running, Paused, Restarting, OOMKilled, Pid, ExitCode, Error,\n"
-    "             StartedAt, FinishedAt, RestartCount, LxrState (lxr's own\n"
-    "             state, as `lxr ps` shows it), and with a health check\n"
-    "             Health: Status, FailingStreak and Log, the last 5 checks\n"
-    "             (Start, End, ExitCode, Output: its last 4 KiB)\n"
-    "  Config     Image, Env, Cmd, WorkingDir, User, Hostname, Labels\n"
-    "  HostConfig RestartPolicy, NetworkMode, Annotations\n"
-    "  Mounts     Type, Source, Destination, RW of each bind, volume, tmpfs\n"
-    "  NetworkSettings  IPAddress, Networks, Ports (docker's map)\n"
-    "  Ports      as `lxr ps` shows them\n"
-    "  Networks   each network and the instance's IPAddress on it\n"
-    "  Plan       the instance's whole plan, as `lxr up --dry-run=plan`\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here);\n"
-    "                         a template ({{...}}) is --format's, as docker's -f\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "      --format T         each instance through T, docker's Go template\n"
-    "                         ({{.State.Status}}, {{json .Config}}, {{range\n"
-    "                         .Mounts}}{{.Source}} {{end}}, index, len, join),\n"
-    "                         or json (the default)\n"
-    "\n"
-    "Example:\n"
-    "  lxr inspect web-1 | jq -r '.[0].State.Health.Log[-1].Output'\n"
-    "  lxr inspect -f '{{.State.Health.Status}}' web-1\n";
-
 /* `lxr run -d` containers: each its own supervisor's one instance */
 static int inspect_run(char **names, json_t *out)
 {
@@ -48,7 +14,7 @@ static int inspect_run(char **names, json_t *out)
 
 	if (!names[0]) {
 		fprintf(stderr, "lxr: error: inspect: no stack file here; name the containers\n%s",
-			inspect_usage);
+			cli_help("inspect"));
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; names[i]; i++) {
@@ -115,7 +81,9 @@ int cmd_inspect(int argc, char **argv)
 			break;
 		case 'F': format = optarg; break;
 		case 'p': project = optarg; break;
-		case 'h': json_decref(names); return fputs(inspect_usage, stdout), LXR_EXIT_OK;
+		case 'h':
+			json_decref(names);
+			return fputs(cli_help("inspect"), stdout), LXR_EXIT_OK;
 		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
 	}
@@ -147,6 +115,6 @@ int cmd_inspect(int argc, char **argv)
 	return r;
 usage:
 	json_decref(names);
-	fputs(inspect_usage, stderr);
+	fputs(cli_help("inspect"), stderr);
 	return LXR_EXIT_USAGE;
 }

@@ -15,29 +15,6 @@
 #include "lxr/config.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr logs [-f FILE | -p PROJECT] [OPTIONS] [SERVICE...]\n"
-    "\n"
-    "Show the logs of a project's services as `service | line`, oldest first.\n"
-    "\n"
-    "  -p, --project NAME  the project (its logs are in $LXR_LOG_DIR/NAME)\n"
-    "      --file FILE     the stack file naming the project (default: compose.yaml\n"
-    "                      and the others compose looks for, here)\n"
-    "  -f, --follow        keep printing new lines, across restarts and rotation\n"
-    "  -n, --tail N        only the last N lines of each service (\"all\": every line)\n"
-    "      --since T       lines from T on: RFC 3339 (2026-11-23T09:16:19Z; without\n"
-    "                      a zone, local time), a unix time, or a duration before\n"
-    "                      now (10m, 1h30m)\n"
-    "      --until T       lines up to T (the same forms as --since); with -f,\n"
-    "                      the follow ends once T has passed\n"
-    "  -t, --timestamps    show each line's time\n"
-    "      --no-color      no colours (also when NO_COLOR is set or not a terminal)\n"
-    "      --no-log-prefix the lines alone, without \"service | \"\n"
-    "\n"
-    "Example:\n"
-    "  lxr logs -f --tail 10 web\n"
-    "  lxr logs --since 1h --until 30m -t\n";
-
 enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE, OPT_UNTIL, OPT_NOPREFIX };
 
 static const struct option longopts[] = {
@@ -286,7 +263,7 @@ int cmd_logs(int argc, char **argv)
 		case 't': o.timestamps = true; break;
 		case OPT_NOCOLOR: no_color = true; break;
 		case OPT_NOPREFIX: o.no_prefix = true; break;
-		case OPT_HELP: fputs(usage_text, stdout); return LXR_EXIT_OK;
+		case OPT_HELP: fputs(cli_help("logs"), stdout); return LXR_EXIT_OK;
 		default:
 			cli_bad_option(argv[optind - 1], longopts, NULL);
 			fputs("Run `lxr logs --help` for the options.\n", stderr);

@@ -11,21 +11,6 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr ls [-a] [-q] [--format table|json]\n"
-    "\n"
-    "List the projects that are up: name, status (instances per state, compose's\n"
-    "words: running(2), exited(1)) and the stack files they came from.\n"
-    "\n"
-    "  -a, --all          also projects whose supervisor is gone (what is left of\n"
-    "                     them; `lxr down -p NAME` removes it)\n"
-    "  -q, --quiet        only the names\n"
-    "      --format json  a JSON array of {Name, Status, ConfigFiles}\n"
-    "\n"
-    "Example:\n"
-    "  lxr ls\n"
-    "  lxr ls -aq\n";
-
 struct ls_args {
 	bool all, quiet, json;
 };
@@ -42,10 +27,10 @@ static int parse(int argc, char **argv, struct ls_args *a)
 			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
 			a->json = !strcmp(argv[++i], "json");
 		else if (!strcmp(s, "--help") || !strcmp(s, "-h"))
-			return fputs(usage_text, stdout), 1;
+			return fputs(cli_help("ls"), stdout), 1;
 		else
 			return fprintf(stderr, "lxr: error: ls: %s: unknown option\n%s", s,
-				       usage_text),
+				       cli_help("ls")),
 			       -1;
 	}
 	return 0;

@@ -9,52 +9,6 @@
 #include "cli/cli.h"
 #include "lxr/net.h"
 
-static const char usage[] =
-    "usage: lxr network create [--subnet CIDR]... [--gateway IP]... [--ip-range CIDR]...\n"
-    "                          [--aux-address HOST=IP]... [--ipv6] [--internal]\n"
-    "                          [-d bridge] [--label K=V]... [-o K=V]... NAME\n"
-    "       lxr network ls [-q] [--format json]\n"
-    "       lxr network rm NAME...\n"
-    "       lxr network inspect [-f|--format T] NAME...   (T: json, or a template\n"
-    "                                      as docker's, {{.Name}} {{.IPAM.Config}})\n"
-    "       lxr network prune [-f]\n"
-    "\n"
-    "Networks that outlive a project: made here (or by a stack's network with\n"
-    "`name:`), joined by a stack's `external: true` network, by a stack that\n"
-    "names it, and by `lxr run --network NAME`. Containers of every project on\n"
-    "one find each other by service name.\n"
-    "\n"
-    "create makes one (its definition outlives a reboot); ls lists them, and\n"
-    "the networks of the stacks that are up as <project>_<name>; rm removes\n"
-    "them, refused while a container is on one, naming it; inspect prints a\n"
-    "JSON array (subnet, gateway, containers and their addresses); prune\n"
-    "removes every network no container is on, also lxr run's default bridge\n"
-    "(kept between containers, as docker0 is).\n"
-    "\n"
-    "      --subnet CIDR     create: its IPv4 subnet (default: a free block of\n"
-    "                        the pool)\n"
-    "      --gateway IP      create: its gateway (default: the first address;\n"
-    "                        needs --subnet)\n"
-    "      --ip-range CIDR   create: containers' addresses come from this range\n"
-    "                        of the --subnet (one per family)\n"
-    "      --aux-address HOST=IP\n"
-    "                        create: an address of the --subnet no container\n"
-    "                        gets (repeatable)\n"
-    "      --internal        create: no way out (no masquerade, no route)\n"
-    "      --ipv6            create: IPv6 too (its --subnet fd00::/64, or a ULA\n"
-    "                        /64 picked as docker 27+ does)\n"
-    "  -d, --driver bridge   create: bridge, the only driver\n"
-    "      --label K=V       create: a label (repeatable)\n"
-    "  -o, --opt K=V         create: a driver option: com.docker.network.driver.mtu,\n"
-    "                        com.docker.network.bridge.name (the bridge's second name)\n"
-    "  -q, --quiet           ls: only the names\n"
-    "      --format json     ls: one JSON object per network\n"
-    "  -f, --force           prune: asks nothing either way\n"
-    "\n"
-    "Example:\n"
-    "  lxr network create --subnet 10.77.0.0/24 shared\n"
-    "  lxr network ls\n";
-
 static int kv_arg(const char *opt, const char *arg, char ***v)
 {
 	if (!strchr(arg, '=') || arg[0] == '=') {
@@ -165,16 +119,16 @@ static int create(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+d:o:", longopts, NULL)) != -1) {
 		if (c == 'h')
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("network"), stdout), LXR_EXIT_OK;
 		int r = create_opt(c, optarg, &d, &opts, &labels, &aux);
 		if (r == -2)
 			fprintf(stderr, "lxr: error: network create: unknown option %s\n%s",
-				argv[optind - 1], usage);
+				argv[optind - 1], cli_help("network"));
 		if (r < 0)
 			return LXR_EXIT_USAGE;
 	}
 	if (argc - optind != 1)
-		return fputs(usage, stderr), LXR_EXIT_USAGE;
+		return fputs(cli_help("network"), stderr), LXR_EXIT_USAGE;
 	if (!flags_fit(&d, aux))
 		return LXR_EXIT_USAGE;
 	d.name = argv[optind];
@@ -267,14 +221,14 @@ static int ls(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("network"), stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			quiet = true;
 		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
 			 !strcmp(argv[i + 1], "json"))
 			json = true, i++;
 		else
-			return fputs(usage, stderr), LXR_EXIT_USAGE;
+			return fputs(cli_help("network"), stderr), LXR_EXIT_USAGE;
 	}
 	names = net_def_names();
 	/* and the stacks' own while they are up, under compose's names, and
@@ -321,13 +275,13 @@ static int rm(int argc, char **argv)
 	int r = LXR_EXIT_OK;
 
 	if (argc < 2)
-		return fputs(usage, stderr), LXR_EXIT_USAGE;
+		return fputs(cli_help("network"), stderr), LXR_EXIT_USAGE;
 	for (int i = 1; i < argc; i++) {
 		_cleanup_free_ char *project = NULL;
 		struct lxr_net_def d;
 		lxr_err err;
 		if (cli_is_help(argv[i]))
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("network"), stdout), LXR_EXIT_OK;
 		if (!net_def_exists(argv[i]) &&
 		    net_project_network_load(lxr_run_dir(), argv[i], &d, &project, &err) == 0) {
 			net_def_free(&d);
@@ -378,7 +332,7 @@ static json_t *inspect_one(const char *name)
 
 static int inspect(int argc, char **argv)
 {
-	return cli_inspect_names(argc, argv, usage, "network", inspect_one);
+	return cli_inspect_names(argc, argv, cli_help("network"), "network", inspect_one);
 }
 
 static int prune(int argc, char **argv)
@@ -389,9 +343,9 @@ static int prune(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("network"), stdout), LXR_EXIT_OK;
 		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-			return fputs(usage, stderr), LXR_EXIT_USAGE;
+			return fputs(cli_help("network"), stderr), LXR_EXIT_USAGE;
 	}
 	names = net_def_names();
 	puts("Deleted Networks:");
@@ -425,5 +379,6 @@ int cmd_network(int argc, char **argv)
 	    {"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
 	    {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
 
-	return cli_subcommand("network", usage, sub, sizeof(sub) / sizeof(sub[0]), argc, argv);
+	return cli_subcommand("network", cli_help("network"), sub, sizeof(sub) / sizeof(sub[0]),
+			      argc, argv);
 }

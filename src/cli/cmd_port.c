@@ -12,25 +12,6 @@
 #include "lxr/supervisor.h"
 #include "lxr/util.h"
 
-static const char usage_text[] =
-    "usage: lxr port [-f FILE] [-p NAME] [--protocol tcp|udp] [--index N]\n"
-    "                SERVICE PRIVATE_PORT[/PROTO]\n"
-    "       lxr port CONTAINER [PRIVATE_PORT[/PROTO]]   (no stack file here)\n"
-    "\n"
-    "Print the host address (IP:PORT) the service's PRIVATE_PORT is published on.\n"
-    "Where no stack file is found, CONTAINER is an `lxr run -d` container, and\n"
-    "without PRIVATE_PORT every port it publishes is listed, as docker port lists\n"
-    "them (80/tcp -> 0.0.0.0:8080).\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "      --protocol P       tcp (default) or udp\n"
-    "      --index N          which instance of a scaled service (default 1)\n"
-    "\n"
-    "Example:\n"
-    "  lxr port web 80\n"
-    "  lxr port --protocol udp dns 53\n";
-
 struct port_args {
 	const char *file, *project, *proto;
 	long index;
@@ -77,12 +58,13 @@ static int parse(int argc, char **argv, struct port_args *a)
 				return -1;
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("port"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("port")); return -1;
 		}
 	}
 	if (argc - optind != 2 && argc - optind != 1) {
-		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
+		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s",
+			cli_help("port"));
 		return -1;
 	}
 	return 0;
@@ -216,7 +198,8 @@ int cmd_port(int argc, char **argv)
 	if (w != CLI_WHERE_STACK)
 		return run_port(named, argv[optind], argv[optind + 1], &a);
 	if (!argv[optind + 1]) {
-		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s", usage_text);
+		fprintf(stderr, "lxr: error: port takes SERVICE and PRIVATE_PORT\n%s",
+			cli_help("port"));
 		return LXR_EXIT_USAGE;
 	}
 	if (parse_private(argv[optind + 1], &port, &a.proto) < 0) {

@@ -13,28 +13,6 @@
 #include "lxr/config.h"
 #include "lxr/image.h"
 
-static const char usage[] =
-    "usage: lxr push [-q] REF\n"
-    "   or: lxr [compose] push [-q] [--ignore-push-failures] [--include-deps] [SERVICE...]\n\n"
-    "Upload an image from the store to the registry its name names, as\n"
-    "docker push does: the layers and config the registry lacks, then the\n"
-    "manifest under the tag. HTTPS, except plain HTTP for localhost, 127.*\n"
-    "and [::1]; credentials as lxr pull finds them ($REGISTRY_AUTH_FILE,\n"
-    "~/.docker/config.json, $XDG_RUNTIME_DIR/containers/auth.json). Give\n"
-    "an image another name first with lxr tag.\n\n"
-    "In a project (a stack file here, -f or -p), as docker compose push:\n"
-    "each service that has both build: and image: (or those named) pushes\n"
-    "its image: and every build.tags, one after another; the others are\n"
-    "left alone. Build first (lxr build, lxr up --build): push uploads what\n"
-    "the store has.\n\n"
-    "  -q, --quiet               no progress output\n"
-    "      --ignore-push-failures  push the other images when one fails\n"
-    "      --include-deps        also the services the named ones depend on\n\n"
-    "Example:\n"
-    "  lxr tag app:1 localhost:5000/app:1\n"
-    "  lxr push localhost:5000/app:1\n"
-    "  lxr compose push web\n";
-
 struct push_opts {
 	const char *file, *project;
 	bool quiet, ignore_failures, include_deps;
@@ -59,8 +37,8 @@ static int parse(int argc, char **argv, struct push_opts *o)
 		case 'q': o->quiet = true; break;
 		case 'I': o->ignore_failures = true; break;
 		case 'D': o->include_deps = true; break;
-		case 'h': fputs(usage, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage); return -1;
+		case 'h': fputs(cli_help("push"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("push")); return -1;
 		}
 	}
 	return 0;
@@ -159,7 +137,8 @@ int cmd_push_stack(int argc, char **argv)
 		if (argc - optind == 1)
 			return push_ref(&o, argv[optind]);
 		fprintf(stderr, "lxr: error: push: no stack file here%s\n%s",
-			argc == optind ? " and no REF" : ", and one REF at a time", usage);
+			argc == optind ? " and no REF" : ", and one REF at a time",
+			cli_help("push"));
 		return LXR_EXIT_USAGE;
 	}
 	if (found)

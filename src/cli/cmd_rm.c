@@ -19,24 +19,6 @@
 #include "lxr/runtime.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr rm [-f] [-v] NAME...\n"
-    "       lxr rm [-f] [-s] [-v] [SERVICE...]   (in a project: compose's rm)\n"
-    "\n"
-    "Remove containers of `lxr run` by name: their directory, writable layer\n"
-    "and log. A running one is refused unless -f.\n"
-    "In a project (a stack file here, or -f FILE / -p NAME before rm), the\n"
-    "stopped containers of the services named (every service when none is):\n"
-    "the next `up` makes them again; a service still running is left.\n"
-    "\n"
-    "  -f, --force   kill the container first if it is running (in a project:\n"
-    "                accepted, as compose's \"do not ask\")\n"
-    "  -s, --stop    in a project: stop the services first\n"
-    "  -v, --volumes remove its anonymous volumes too (named ones stay)\n"
-    "\n"
-    "Example:\n"
-    "  lxr rm -f web\n";
-
 /* SIGKILL through the pidfd, then wait (bounded) for the init to be gone. */
 static int kill_running(struct lxr_container_ref *ref, lxr_err *err)
 {
@@ -165,10 +147,10 @@ int cmd_rm(int argc, char **argv)
 		} else if (c == 'v') {
 			volumes = true;
 		} else if (c == 'h') {
-			fputs(usage_text, stdout);
+			fputs(cli_help("rm"), stdout);
 			return LXR_EXIT_OK;
 		} else {
-			fputs(usage_text, stderr);
+			fputs(cli_help("rm"), stderr);
 			return LXR_EXIT_USAGE;
 		}
 	}
@@ -183,7 +165,7 @@ int cmd_rm(int argc, char **argv)
 		return LXR_EXIT_USAGE;
 	}
 	if (optind >= argc) {
-		fputs(usage_text, stderr);
+		fputs(cli_help("rm"), stderr);
 		return LXR_EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {

@@ -9,20 +9,6 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr rollback [-f FILE] [-p NAME] SERVICE...\n"
-    "\n"
-    "Return each service to the image and configuration it ran before its last\n"
-    "update by `lxr up` (deploy.update_config), replacing its containers as its\n"
-    "deploy.rollback_config says: a batch at a time, each new one watched until\n"
-    "healthy. Exits 1 when a rollback fails part-way.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "\n"
-    "Example:\n"
-    "  lxr rollback web\n";
-
 int cmd_rollback(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -46,15 +32,15 @@ int cmd_rollback(int argc, char **argv)
 				return LXR_EXIT_USAGE;
 			break;
 		case 'p': project = optarg; break;
-		case 'h': fputs(usage_text, stdout); return LXR_EXIT_OK;
+		case 'h': fputs(cli_help("rollback"), stdout); return LXR_EXIT_OK;
 		default:
-			cli_bad_option(argv[optind - 1], longopts, usage_text);
+			cli_bad_option(argv[optind - 1], longopts, cli_help("rollback"));
 			return LXR_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "lxr: error: rollback: name the services to roll back\n%s",
-			usage_text);
+			cli_help("rollback"));
 		return LXR_EXIT_USAGE;
 	}
 	r = cli_project_connect(file, project, &conn, &name);

@@ -9,25 +9,6 @@
 #include "lxr/config.h"
 #include "lxr/supervisor.h"
 
-static const char scale_usage[] =
-    "usage: lxr scale [-f FILE] [-p NAME] [--no-deps] SERVICE=N...\n"
-    "\n"
-    "Run N instances of SERVICE (<service>-1 .. <service>-N) in place of its\n"
-    "deploy.replicas, as docker compose scale. On a project that is up, new\n"
-    "instances start and, scaling down, the highest-numbered ones stop and are\n"
-    "removed; the other services stay as they are, and nothing is recreated,\n"
-    "even if the file changed. On a project that is not up, SERVICE (and what\n"
-    "it depends on) is brought up, detached.\n"
-    "The next `lxr up` without --scale goes back to the file's number. A\n"
-    "service with container_name cannot have more than one instance.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "      --no-deps          do not start the services SERVICE depends on\n"
-    "\n"
-    "Example:\n"
-    "  lxr scale web=3 worker=0\n";
-
 /* -p NAME with no stack file here: the file the project was brought up
  * from, as compose finds a project's files by its name (one file only:
  * the overrides of several are not this command's to guess) */
@@ -111,14 +92,15 @@ int cmd_scale(int argc, char **argv)
 			break;
 		case 'p': project = optarg; break;
 		case 'D': no_deps = true; break;
-		case 'h': return fputs(scale_usage, stdout), LXR_EXIT_OK;
+		case 'h': return fputs(cli_help("scale"), stdout), LXR_EXIT_OK;
 		default:
-			cli_bad_option(argv[optind - 1], longopts, scale_usage);
+			cli_bad_option(argv[optind - 1], longopts, cli_help("scale"));
 			return LXR_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "lxr: error: scale: name at least one SERVICE=N\n%s", scale_usage);
+		fprintf(stderr, "lxr: error: scale: name at least one SERVICE=N\n%s",
+			cli_help("scale"));
 		return LXR_EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++)

@@ -17,31 +17,6 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr stats [-f FILE] [-p NAME] [--no-stream] [--format table|json] [SERVICE...]\n"
-    "\n"
-    "Show the stack's running containers' resource use, as docker stats: NAME,\n"
-    "CPU % (of one CPU, between two samples), MEM USAGE / LIMIT (the host's\n"
-    "memory when the service sets no limit), MEM %, NET I/O (bytes received /\n"
-    "sent on the container's interfaces), BLOCK I/O (bytes read / written,\n"
-    "from the cgroup's io.stat on v2 or blkio counters on v1; \"--\" where\n"
-    "the container has no such cgroup: on v1 only a service with\n"
-    "blkio_config has one) and PIDS. It streams, once a second, until interrupted\n"
-    "or the stack goes down: redrawn in place on a terminal, one block after\n"
-    "another otherwise.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "      --no-stream        print one sample and exit\n"
-    "      --format F         table (default) or json (one object a line, with\n"
-    "                         docker's keys: Name, CPUPerc, MemUsage, ...)\n"
-    "  -a, --all              also the containers that are not running (as\n"
-    "                         docker's, with empty figures)\n"
-    "\n"
-    "Example:\n"
-    "  lxr stats --no-stream\n"
-    "  lxr stats --format json web\n";
-
 struct sample {
 	char *name;
 	bool running;
@@ -257,8 +232,8 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 			}
 			o->json = !strcmp(optarg, "json");
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("stats"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("stats")); return -1;
 		}
 	}
 	o->services = argv + optind;

@@ -7,13 +7,7 @@
 
 int cmd_tag(int argc, char **argv)
 {
-	static const char usage[] =
-	    "usage: lxr tag IMAGE TARGET[:TAG]\n\n"
-	    "Give the image IMAGE (a name, NAME@DIGEST or an image ID) the name\n"
-	    "TARGET as well, as docker tag does: it is normalized as a pull would\n"
-	    "(busybox is docker.io/library/busybox:latest), a tag TARGET already\n"
-	    "named moves to IMAGE, and a digest is refused. Nothing is copied.\n"
-	    "\nExample:\n  lxr tag busybox:1 localhost:5000/busybox:1\n";
+	const char *usage = cli_help("tag");
 	struct img_store *s = NULL;
 	lxr_err err;
 	int r;

@@ -26,105 +26,6 @@ struct stack_args {
 	bool watch; /* up --watch: lxr watch --no-up after */
 };
 
-static const char up_usage[] =
-    "usage: lxr up [-f FILE | FILE] [-p NAME] [-d] [--remove-orphans] [--profile P]...\n"
-    "              [--force-recreate | --no-recreate] [--no-deps] [--no-start]\n"
-    "              [--wait [--wait-timeout N]] [--watch] [--abort-on-container-exit]\n"
-    "              [--exit-code-from SERVICE] [--scale SERVICE=N]... [-t N]\n"
-    "              [--pull always|missing|never] [--quiet-pull] [--no-log-prefix]\n"
-    "              [--no-color] [--attach SERVICE]... [--no-attach SERVICE]...\n"
-    "              [--build | --no-build] [-y] [SERVICE...]\n"
-    "\n"
-    "Start the stack (or SERVICE and what it depends on) in dependency order and\n"
-    "supervise it. In the foreground, Ctrl-C (or SIGTERM) takes the stack down as\n"
-    "`lxr down` does, volumes and logs kept, and exits 130 (143); twice: kills.\n"
-    "On a stack that is up, reconcile it with the file: start what is new,\n"
-    "recreate what changed. A service with build: has its image built first\n"
-    "when it is missing (every time with --build or pull_policy: build); one\n"
-    "with image: too is pulled, and built when the pull fails, as compose does.\n"
-    "Services the file no longer declares (orphans) keep\n"
-    "running, with a warning, unless --remove-orphans.\n"
-    "A project brought up from another stack file (another directory with the\n"
-    "same name) is refused unless -p names it.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   project name (default: `name:` or the directory)\n"
-    "  -d, --detach           run the supervisor in the background\n"
-    "      --remove-orphans   remove the services the file no longer declares\n"
-    "      --profile P        enable services of profile P\n"
-    "      --force-recreate   on a stack that is up, recreate the services even\n"
-    "                         when they did not change (those named; what they\n"
-    "                         depend on only if it changed, as compose)\n"
-    "      --always-recreate-deps  recreate what the named services depend on\n"
-    "                         too, changed or not\n"
-    "  -V, --renew-anon-volumes  the containers this up creates or recreates\n"
-    "                         get new, empty anonymous volumes (filled from the\n"
-    "                         image) instead of the previous container's\n"
-    "      --wait             with -d (implied): return once every service is\n"
-    "                         running, healthy where it has a check, or completed;\n"
-    "                         exit 1 when one failed\n"
-    "      --wait-timeout N   give up --wait after N seconds (exit 1)\n"
-    "      --watch            with -d (implied): then follow the services'\n"
-    "                         develop.watch rules as lxr watch does, until Ctrl-C\n"
-    "      --dry-run[=plan]   say what would be created, recreated and removed (and\n"
-    "                         with =plan each instance's whole plan, as JSON);\n"
-    "                         nothing is pulled, started, stopped or written\n"
-    "      --no-recreate      on a stack that is up, keep the containers of\n"
-    "                         services that changed; create only what is new\n"
-    "      --no-deps          start SERVICE only, not what it depends on; on a\n"
-    "                         stack that is up, leave the other services as they are\n"
-    "      --no-start         create the containers and leave them \"created\" (the\n"
-    "                         supervisor runs detached); `lxr start` starts them\n"
-    "      --abort-on-container-exit  when a container ends (and is not to be\n"
-    "                         restarted), stop the stack and exit with its code\n"
-    "      --exit-code-from SERVICE   the same, and exit with SERVICE's code\n"
-    "      --scale SERVICE=N  run N instances of SERVICE (replaces deploy.replicas)\n"
-    "  -t, --timeout N        seconds a container up stops (recreate, Ctrl-C) has\n"
-    "                         before SIGKILL, instead of its stop_grace_period\n"
-    "      --pull POLICY      pull images always, if missing (default) or never,\n"
-    "                         instead of each service's pull_policy\n"
-    "      --quiet-pull       pull without progress output\n"
-    "      --no-log-prefix    foreground: the lines without \"service | \"\n"
-    "      --no-color         foreground: no colours\n"
-    "      --attach SERVICE   foreground: show only these services' lines\n"
-    "      --no-attach SERVICE  foreground: not these services' lines (the log\n"
-    "                         files have every line either way)\n"
-    "      --build            build the images of services with build: first\n"
-    "                         (unchanged steps come from the cache)\n"
-    "      --no-build         build nothing: a service with build: and no image:\n"
-    "                         needs its image built already\n"
-    "  -y, --yes              accepted (lxr asks no questions)\n"
-    "\n"
-    "Example:\n"
-    "  lxr up -d --wait\n"
-    "  lxr up --exit-code-from tests        # CI: the tests' exit code\n"
-    "  lxr up -d --no-deps --scale web=3 web\n";
-
-static const char down_usage[] =
-    "usage: lxr down [-f FILE | FILE] [-p NAME] [-v] [-t SECONDS] [--rmi all|local]\n"
-    "                [--remove-orphans]\n"
-    "\n"
-    "Stop the stack in reverse dependency order and remove its containers\n"
-    "(orphans too: they share the supervisor's fate, so --remove-orphans is\n"
-    "accepted and changes nothing). A project brought up from another stack\n"
-    "file is refused unless -p names it.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (its project, and its volumes for -v)\n"
-    "  -p, --project-name N   project name (with -v and no -f: the file the\n"
-    "                         project was brought up from)\n"
-    "  -v, --volumes          also remove the named volumes the file declares and\n"
-    "                         the containers' anonymous volumes; nothing else\n"
-    "  -t, --timeout N        give each service N seconds to stop before SIGKILL,\n"
-    "                         instead of its stop_grace_period\n"
-    "      --rmi all|local    then remove the images the services used (all:\n"
-    "                         every one; local: those built for services without\n"
-    "                         image:); an image another container runs is kept\n"
-    "      --remove-orphans   accepted, as compose's\n"
-    "\n"
-    "Example:\n"
-    "  lxr down\n"
-    "  lxr down -v --rmi all\n";
-
 static int parse_seconds(const char *s, int *out)
 {
 	char *end;
@@ -296,7 +197,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		int r = c == 'h' ? 1 : common_option(a, c);
 
 		if (r == 1) {
-			fputs(up ? up_usage : down_usage, stdout);
+			fputs(up ? cli_help("up") : cli_help("down"), stdout);
 			return 1;
 		}
 		if (r == -2)
@@ -304,7 +205,8 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		if (r == -1)
 			return -1;
 		if (r == -2) {
-			cli_bad_option(argv[optind - 1], longopts, up ? up_usage : down_usage);
+			cli_bad_option(argv[optind - 1], longopts,
+				       up ? cli_help("up") : cli_help("down"));
 			return -1;
 		}
 		idx = -1;
@@ -318,7 +220,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		cli_profiles_default(&a->profiles, a->file);
 	for (; optind < argc; optind++) {
 		if (!up) {
-			fputs(down_usage, stderr);
+			fputs(cli_help("down"), stderr);
 			return -1;
 		}
 		lxr_strv_push(&a->targets, lxr_xstrdup(argv[optind]));
@@ -498,27 +400,6 @@ int cmd_up(int argc, char **argv)
 	return up_with(&a);
 }
 
-static const char create_usage[] =
-    "usage: lxr create [-f FILE] [-p NAME] [--force-recreate | --no-recreate]\n"
-    "                  [--pull POLICY] [--quiet-pull] [--scale SERVICE=N]...\n"
-    "                  [--no-build] [-y] [SERVICE...]\n"
-    "\n"
-    "Create the services' containers without starting them: `lxr up --no-start`.\n"
-    "The project's supervisor runs (in the background) and owns them; `lxr ps`\n"
-    "shows them \"created\", `lxr start` starts them in dependency order, `lxr\n"
-    "down` removes them. Takes up's options.\n"
-    "\n"
-    "       lxr create [lxr run's options] ROOTFS|IMAGE [COMMAND [ARG...]]\n"
-    "\n"
-    "Where no stack file is found (and no -f or -p is given), docker's create:\n"
-    "one container made as `lxr run -d` would make it, not started; `lxr start\n"
-    "NAME` starts it, `lxr cp` copies into or out of it meanwhile, `lxr rm`\n"
-    "removes it.\n"
-    "\n"
-    "Example:\n"
-    "  lxr create && lxr ps && lxr start\n"
-    "  lxr create --name app -p 8080:80 nginx && lxr cp app.conf app:/etc/nginx/conf.d/\n";
-
 /* -f FILE, --file FILE or --file=FILE among the options: compose's create */
 static bool names_file(int argc, char **argv)
 {
@@ -537,7 +418,7 @@ int cmd_create(int argc, char **argv)
 
 	/* before the image: --help, and run's -h is its hostname */
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return fputs(create_usage, stdout), LXR_EXIT_OK;
+		return fputs(cli_help("create"), stdout), LXR_EXIT_OK;
 	/* no stack file here, none named (docker's create has no -f): docker's
 	 * create of one container */
 	if (!cli_globals.file && !cli_globals.project && !cli_globals.compose && argc > 1 &&
@@ -545,7 +426,7 @@ int cmd_create(int argc, char **argv)
 		return cli_run_create(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return fputs(create_usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("create"), stdout), LXR_EXIT_OK;
 	r = parse(argc, argv, &a, true);
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;

@@ -12,37 +12,6 @@
 #include "cli/run_opts.h"
 #include "lxr/supervisor.h"
 
-static const char usage[] =
-    "usage: lxr volume create [-d local] [-o K=V]... [--label K=V]... [NAME]\n"
-    "       lxr volume ls [-q] [--format json]\n"
-    "       lxr volume rm [-f] NAME...\n"
-    "       lxr volume inspect [-f|--format T] NAME...   (T: json, or a template\n"
-    "                                      as docker's, {{.Mountpoint}})\n"
-    "       lxr volume prune [-a] [-f]\n"
-    "\n"
-    "Volumes that outlive a project: made here, or by a stack's volume with\n"
-    "`name:` or `driver_opts`, used by a stack's `external: true` volume or\n"
-    "`lxr run -v NAME:/path`.\n"
-    "\n"
-    "create makes one (no NAME: a random one, printed); ls lists them, and the\n"
-    "stacks' own volumes as <project>_<name>; rm removes them, refused while a\n"
-    "container uses one; inspect prints a JSON array; prune removes the unused\n"
-    "ones made without a name (a stack's own ones go with its down -v).\n"
-    "\n"
-    "  -d, --driver local    create: local, the only driver\n"
-    "  -o, --opt K=V         create: the local driver's type, o and device, as\n"
-    "                        docker's (repeatable)\n"
-    "      --label K=V       create: a label (repeatable)\n"
-    "  -q, --quiet           ls: only the names\n"
-    "      --format json     ls: one JSON object per volume\n"
-    "  -f, --force           rm: a missing volume is no error; prune: asks\n"
-    "                        nothing either way\n"
-    "  -a, --all             prune: every unused volume, named ones too\n"
-    "\n"
-    "Example:\n"
-    "  lxr volume create data\n"
-    "  lxr volume ls -q\n";
-
 static int fail(lxr_err *err)
 {
 	lxr_err_print(err);
@@ -79,7 +48,7 @@ static int create(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+d:o:", longopts, NULL)) != -1) {
 		if (c == 'h')
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("volume"), stdout), LXR_EXIT_OK;
 		if (c == 'd')
 			v.driver = optarg;
 		else if (c == 'o' && kv_arg("-o", optarg, &opts) < 0)
@@ -88,11 +57,11 @@ static int create(int argc, char **argv)
 			return LXR_EXIT_USAGE;
 		else if (c == '?' || c == ':')
 			return fprintf(stderr, "lxr: error: volume create: unknown option %s\n%s",
-				       argv[optind - 1], usage),
+				       argv[optind - 1], cli_help("volume")),
 			       LXR_EXIT_USAGE;
 	}
 	if (argc - optind > 1)
-		return fputs(usage, stderr), LXR_EXIT_USAGE;
+		return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 	if (optind < argc) {
 		name = lxr_xstrdup(argv[optind]);
 	} else {
@@ -131,14 +100,14 @@ static int ls(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("volume"), stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			quiet = true;
 		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
 			 !strcmp(argv[i + 1], "json"))
 			json = true, i++;
 		else
-			return fputs(usage, stderr), LXR_EXIT_USAGE;
+			return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 	}
 	names = sup_volume_names();
 	/* and the stacks' own, under compose's <project>_<name> */
@@ -176,13 +145,13 @@ static int rm(int argc, char **argv)
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (cli_is_help(argv[i]))
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("volume"), stdout), LXR_EXIT_OK;
 		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-			return fputs(usage, stderr), LXR_EXIT_USAGE;
+			return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 		force = true;
 	}
 	if (i == argc)
-		return fputs(usage, stderr), LXR_EXIT_USAGE;
+		return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 	for (; i < argc; i++) {
 		lxr_err err;
 		struct sup_volume v;
@@ -228,7 +197,7 @@ static json_t *inspect_one(const char *name)
 
 static int inspect(int argc, char **argv)
 {
-	return cli_inspect_names(argc, argv, usage, "volume", inspect_one);
+	return cli_inspect_names(argc, argv, cli_help("volume"), "volume", inspect_one);
 }
 
 static int prune(int argc, char **argv)
@@ -238,11 +207,11 @@ static int prune(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
-			return fputs(usage, stdout), LXR_EXIT_OK;
+			return fputs(cli_help("volume"), stdout), LXR_EXIT_OK;
 		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
 			all = true;
 		else if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-			return fputs(usage, stderr), LXR_EXIT_USAGE;
+			return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 	}
 	names = sup_volume_names();
 	puts("Deleted Volumes:");
@@ -273,5 +242,6 @@ int cmd_volume(int argc, char **argv)
 	    {"create", create}, {"ls", ls},           {"list", ls},    {"rm", rm},
 	    {"remove", rm},     {"inspect", inspect}, {"prune", prune}};
 
-	return cli_subcommand("volume", usage, sub, sizeof(sub) / sizeof(sub[0]), argc, argv);
+	return cli_subcommand("volume", cli_help("volume"), sub, sizeof(sub) / sizeof(sub[0]), argc,
+			      argv);
 }

@@ -10,19 +10,6 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr wait [-f FILE] [-p NAME] SERVICE...\n"
-    "\n"
-    "Wait until every instance of the services has ended (exited, stopped or\n"
-    "failed for good: a restart policy that restarts it is waited out), print\n"
-    "each one's exit code, one a line, and exit with the first one's.\n"
-    "\n"
-    "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
-    "  -p, --project-name N   the project (default: the stack file's)\n"
-    "\n"
-    "Example:\n"
-    "  lxr wait migrate\n";
-
 static int parse(int argc, char **argv, const char **file, const char **project)
 {
 	static const struct option longopts[] = {
@@ -43,12 +30,13 @@ static int parse(int argc, char **argv, const char **file, const char **project)
 				return -1;
 			break;
 		case 'p': *project = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 1;
-		default: cli_bad_option(argv[optind - 1], longopts, usage_text); return -1;
+		case 'h': fputs(cli_help("wait"), stdout); return 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("wait")); return -1;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "lxr: error: wait: name the services to wait for\n%s", usage_text);
+		fprintf(stderr, "lxr: error: wait: name the services to wait for\n%s",
+			cli_help("wait"));
 		return -1;
 	}
 	return 0;

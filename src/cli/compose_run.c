@@ -25,44 +25,6 @@
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
 
-static const char usage_text[] =
-    "usage: lxr compose run [OPTIONS] SERVICE [COMMAND [ARG...]]\n"
-    "       (also lxr -f FILE run ..., lxr -p NAME run ...)\n"
-    "\n"
-    "Run a one-off container of a stack's service, as docker compose run does:\n"
-    "the service's settings, COMMAND in place of its command, in the\n"
-    "foreground; the exit code is the command's. The services it depends on\n"
-    "are started first (as `up -d` starts them) and waited for as its\n"
-    "depends_on conditions say. It joins the service's networks under its own\n"
-    "name (<project>-<service>-run-<hex>); the service's ports are not\n"
-    "published, its restart policy is not applied.\n"
-    "\n"
-    "  --rm                  remove the container when it exits\n"
-    "  --name NAME           the container's name\n"
-    "  -e, --env K=V|K       set an environment variable (K alone: lxr's)\n"
-    "  --entrypoint CMD      replace the entrypoint (split as a shell would)\n"
-    "  -u, --user USER       run as USER\n"
-    "  -w, --workdir DIR     working directory inside the container\n"
-    "  -v, --volume SPEC     mount a volume (the service's short syntax)\n"
-    "  -l, --label K=V       add a label\n"
-    "  -p, --publish SPEC    publish a port ([[IP:]HOSTPORT:]PORT[/udp])\n"
-    "  -P, --service-ports   publish the service's ports too\n"
-    "  --use-aliases         answer to the service's name and aliases on its\n"
-    "                        network too\n"
-    "  --cap-add CAP, --cap-drop CAP  add or drop a capability\n"
-    "  --build               build the image first (the service's build:)\n"
-    "  --pull POLICY         always, missing or never: pull the images first\n"
-    "  --quiet-pull          pull without progress\n"
-    "  --remove-orphans      as up's, when what it depends on is brought up\n"
-    "  --no-deps             start none of the services it depends on\n"
-    "  -T, --no-TTY          no pseudo-terminal (default: one when stdin is a\n"
-    "                        terminal)\n"
-    "  -t, --tty             a pseudo-terminal\n"
-    "  -i, --interactive     keep stdin open (the default)\n"
-    "\n"
-    "Example:\n"
-    "  lxr compose run --rm web python manage.py migrate\n";
-
 struct crun {
 	bool rm, no_deps, service_ports, use_aliases, tty, no_tty;
 	bool build, quiet_pull, remove_orphans;
@@ -160,7 +122,7 @@ static int parse(int argc, char **argv, struct crun *c)
 				return usage_error("--pull: use always, missing or never, not ",
 						   optarg);
 			break;
-		case 'h': fputs(usage_text, stdout); return 1;
+		case 'h': fputs(cli_help("compose-run"), stdout); return 1;
 		case 'd':
 			fputs("lxr: error: compose run: -d is not supported yet\n"
 			      "lxr: hint: `lxr up -d SERVICE` runs a service in the background; "

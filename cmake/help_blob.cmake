@@ -1,0 +1,25 @@
+# cmake -DDIR=src/cli/help -DOUT=help_blob.c -P help_blob.cmake
+# Every DIR/NAME.txt as a form feed, NAME, a newline and the text, in name
+# order, gzipped and written as a C array (cli_help_blob, _len) by
+# embed.cmake: what cli_help (src/cli/help.c) reads. No help text holds a
+# form feed.
+file(GLOB files "${DIR}/*.txt")
+list(SORT files)
+get_filename_component(outdir "${OUT}" DIRECTORY)
+string(ASCII 12 ff)
+set(all "")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" text)
+  string(FIND "${text}" "${ff}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "${f}: a help text must not hold a form feed")
+  endif()
+  string(APPEND all "${ff}${name}\n${text}")
+endforeach()
+file(WRITE "${outdir}/help.txt" "${all}")
+file(ARCHIVE_CREATE OUTPUT "${outdir}/help.txt.gz" PATHS "${outdir}/help.txt" FORMAT raw
+     COMPRESSION GZip COMPRESSION_LEVEL 9)
+set(IN "${outdir}/help.txt.gz")
+set(NAME cli_help_blob)
+include("${CMAKE_CURRENT_LIST_DIR}/embed.cmake")

@@ -128,8 +128,10 @@ int cfg_read_strs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool 
  * with value NULL (environment); otherwise it is an error. */
 int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool null_values,
 		 struct cfg_kvs *out);
-/* Shell-like word split (Compose splits string commands this way). */
-int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos);
+/* A string command split into words as compose-go splits it (read.c):
+ * -1 on an open quote, a trailing backslash or a bare parenthesis; *rest
+ * is where an unquoted ; & | < > cut it short (else NULL). */
+int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos, const char **rest);
 void cfg_strs_push(struct cfg_strs *v, const char *s, struct cfg_pos pos);
 void cfg_kvs_set(struct cfg_kvs *v, const char *key, const char *value, struct cfg_pos pos);
 void cfg_strs_free(struct cfg_strs *v);

@@ -307,53 +307,110 @@ int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool n
 
 /* POSIX shell word rules without expansion: what Compose (shellwords) does
  * to a string `command:`/`entrypoint:`. */
-int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos)
+/* compose-go splits a string command with go-shellwords (v1.0.12), and so
+ * does lxr, rule for rule: blanks split words outside quotes; a backslash
+ * escapes the next character (not inside single quotes); `$(...)` and
+ * backquotes stay whole in their word; an unquoted ( that opens no $( is
+ * an error; and an unquoted ; & | < or > ends the command there, the word
+ * before a > dropped when it starts with a digit (2>&1). */
+int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos, const char **rest)
 {
-	size_t len = strlen(s);
-	_cleanup_free_ char *w = lxr_xmalloc(len + 1);
+	enum { NONE, SINGLE, QUOTED } got = NONE;
+	bool escaped = false, sq = false, dq = false, bq = false, dollar = false;
+	size_t len = strlen(s), wl = 0, start = 0;
+	_cleanup_free_ char *w = lxr_xmalloc(len + 2);
 
-	for (size_t i = 0; i < len;) {
-		size_t wl = 0;
-		bool any = false;
-		while (i < len && strchr(" \t\n", s[i]))
-			i++;
-		while (i < len && !strchr(" \t\n", s[i])) {
-			any = true;
-			if (s[i] == '\'') {
-				const char *q = strchr(s + i + 1, '\'');
-				if (!q)
-					return -1;
-				memcpy(w + wl, s + i + 1, (size_t)(q - s - i - 1));
-				wl += (size_t)(q - s - i - 1);
-				i = (size_t)(q - s) + 1;
-			} else if (s[i] == '"') {
-				for (i++; i < len && s[i] != '"'; i++) {
-					if (s[i] == '\\' && i + 1 < len &&
-					    strchr("\"\\$`", s[i + 1]))
-						i++;
-					w[wl++] = s[i];
-				}
-				if (i >= len)
-					return -1;
-				i++;
-			} else if (s[i] == '\\' && i + 1 < len) {
-				w[wl++] = s[i + 1];
-				i += 2;
-			} else {
-				w[wl++] = s[i++];
+	*rest = NULL;
+	for (size_t i = 0; i < len; i++) {
+		char r = s[i];
+		if (got == NONE && !wl && !escaped && !sq && !dq && !strchr(" \t\r\n", r))
+			start = i; /* where the word being read began */
+		if (escaped) {
+			w[wl++] = r;
+			escaped = false;
+			got = SINGLE;
+			continue;
+		}
+		if (r == '\\') {
+			if (sq)
+				w[wl++] = r;
+			else
+				escaped = true;
+			continue;
+		}
+		if (strchr(" \t\r\n", r)) {
+			if (sq || dq || bq || dollar) {
+				w[wl++] = r;
+			} else if (got != NONE) {
+				w[wl] = '\0';
+				cfg_strs_push(out, w, pos);
+				wl = 0;
+				got = NONE;
 			}
+			continue;
 		}
-		if (any) {
-			w[wl] = 0;
-			cfg_strs_push(out, w, pos);
+		switch (r) {
+		case '`':
+			if (!sq && !dq && !dollar)
+				bq = !bq;
+			break;
+		case ')':
+			if (!sq && !dq && !bq)
+				dollar = !dollar; /* a bare ) opens it: an error at the end */
+			break;
+		case '(':
+			if (!sq && !dq && !bq) {
+				if (dollar || !wl || w[wl - 1] != '$')
+					return -1;
+				dollar = true;
+			}
+			break;
+		case '"':
+			if (!sq && !dollar) {
+				if (dq)
+					got = QUOTED;
+				dq = !dq;
+				continue;
+			}
+			break;
+		case '\'':
+			if (!dq && !dollar) {
+				if (sq)
+					got = QUOTED;
+				sq = !sq;
+				continue;
+			}
+			break;
+		case ';':
+		case '&':
+		case '|':
+		case '<':
+		case '>':
+			if (!sq && !dq && !bq && !dollar) {
+				*rest = s + i;
+				if (r == '>' && wl && w[0] >= '0' && w[0] <= '9') {
+					got = NONE;
+					*rest = s + start;
+				}
+				i = len; /* the loop ends here */
+				continue;
+			}
+			break;
+		default: break;
 		}
+		got = SINGLE;
+		w[wl++] = r;
 	}
-	return 0;
+	if (got != NONE) {
+		w[wl] = '\0';
+		cfg_strs_push(out, w, pos);
+	}
+	return escaped || sq || dq || bq || dollar ? -1 : 0;
 }
 
 int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)
 {
-	const char *v;
+	const char *v, *rest;
 
 	cfg_strs_free(&out->argv);
 	out->pos = n->pos;
@@ -365,10 +422,19 @@ int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, con
 	v = cfg_scalar(c, n, what);
 	if (!v)
 		return -1;
-	if (cfg_split_words(v, &out->argv, n->pos) < 0) {
-		cfg_error_hint(c, n, "close the quote, or write the command as a list",
-			       "%s has an unterminated quote", what);
+	if (cfg_split_words(v, &out->argv, n->pos, &rest) < 0) {
+		cfg_error_hint(c, n,
+			       "close the quote, end the escape, quote the parenthesis, or write "
+			       "the command as a list",
+			       "%s is not a command line docker compose can split (an open quote, "
+			       "a trailing backslash or a bare parenthesis)",
+			       what);
 		return -1;
 	}
+	if (rest)
+		cfg_warn(c, n,
+			 "%s ends before \"%s\", as docker compose splits it: that part is not "
+			 "run (write [\"sh\", \"-c\", \"...\"] to run a shell line)",
+			 what, rest);
 	return 0;
 }

@@ -18,11 +18,16 @@ static int read_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_str(c, n, "image", &s->image) < 0)
 		return -1;
 	v = s->image.v;
-	if (!v || !*v) {
-		cfg_error_hint(c, n, "name an image or a root filesystem directory (./rootfs)",
-			       "image is empty");
-		return -1;
+	/* empty (`image: ${UNSET}`) is no image, as compose-go reads it: a
+	 * service with a build is named <project>-<service>, one without is
+	 * refused below for having neither */
+	if (v && !*v) {
+		free(s->image.v);
+		s->image.v = NULL;
+		return 0;
 	}
+	if (!v)
+		return 0;
 	/* An image that is a path names a rootfs directory,
 	 * relative to the stack file. */
 	s->image_is_path = v[0] == '/' || !strncmp(v, "./", 2) || !strncmp(v, "../", 3) ||
@@ -159,12 +164,30 @@ static int read_hostname(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
 
+	_cleanup_free_ char *name = NULL;
+	size_t len;
+
 	if (cfg_read_str(c, n, "hostname", &s->hostname) < 0)
 		return -1;
-	if (s->hostname.v && !hostname_ok(s->hostname.v)) {
-		cfg_error_hint(c, n, "letters, digits, '-', '_' and '.', at most 63 characters",
-			       "hostname \"%s\" is not a valid host name", s->hostname.v);
-		return -1;
+	/* empty (`hostname: ${UNSET}`): the default, as the engine takes it */
+	if (s->hostname.v && !*s->hostname.v) {
+		free(s->hostname.v);
+		s->hostname.v = NULL;
+		return 0;
+	}
+	/* a fully qualified name may end in the root's dot (`mail.`) */
+	name = s->hostname.v ? lxr_xstrdup(s->hostname.v) : NULL;
+	len = name ? strlen(name) : 0;
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+	/* compose loads any string; the engine refuses it when it creates the
+	 * container, and so does up */
+	if (name && !hostname_ok(name)) {
+		cfg_refuse_at_up(c, n->pos,
+				 "letters, digits, '-', '_' and '.', at most 63 characters",
+				 "hostname \"%s\" is not a valid host name", s->hostname.v);
+		free(s->hostname.v);
+		s->hostname.v = NULL;
 	}
 	return 0;
 }

@@ -275,18 +275,23 @@ static bool mode_ok(const char *v, const char *const *words)
 	return false;
 }
 
+/* at_up: compose loads any string (pid, ipc, uts; `ipc: container:${X}`
+ * with X unset), the engine refuses it at create, and so does up */
 static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out, const char *key,
-		     const char *const *words, const char *hint)
+		     const char *const *words, const char *hint, bool at_up)
 {
 	char feature[48];
 
 	if (cfg_read_str(c, n, key, out) < 0)
 		return -1;
 	if (out->v && !mode_ok(out->v, words)) {
-		cfg_error_hint(c, n, hint, "%s \"%s\" is not a mode", key, out->v);
+		if (at_up)
+			cfg_refuse_at_up(c, n->pos, hint, "%s \"%s\" is not a mode", key, out->v);
+		else
+			cfg_error_hint(c, n, hint, "%s \"%s\" is not a mode", key, out->v);
 		free(out->v);
 		out->v = NULL; /* reported: not checked again against the stack */
-		return -1;
+		return at_up ? 0 : -1;
 	}
 	/* another container's namespace is its own feature: a service's, or
 	 * a container's outside the stack */
@@ -304,7 +309,7 @@ static int read_network_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "none", "bridge", "default", NULL};
 
 	return read_mode(c, n, &HOST(obj)->network_mode, "network_mode", words,
-			 "host, none, bridge, service:NAME or container:NAME");
+			 "host, none, bridge, service:NAME or container:NAME", false);
 }
 
 static int read_pid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -312,7 +317,7 @@ static int read_pid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "private", NULL};
 
 	return read_mode(c, n, &HOST(obj)->pid, "pid", words,
-			 "host, private, service:NAME or container:NAME");
+			 "host, private, service:NAME or container:NAME", true);
 }
 
 static int read_ipc(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -320,14 +325,14 @@ static int read_ipc(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "private", "shareable", "none", NULL};
 
 	return read_mode(c, n, &HOST(obj)->ipc, "ipc", words,
-			 "host, private, shareable, none, service:NAME or container:NAME");
+			 "host, private, shareable, none, service:NAME or container:NAME", true);
 }
 
 static int read_uts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const char *const words[] = {"host", NULL};
 
-	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host");
+	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host", true);
 }
 
 /* docker's cgroupns modes: private (lxr's default on every host) or host,

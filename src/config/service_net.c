@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/config_internal.h"
 
@@ -13,7 +14,7 @@ static int parse_proto(const char *s, enum cfg_proto *out)
 	static const char *const names[] = {"tcp", "udp", "sctp"};
 
 	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, names[i])) {
+		if (!strcasecmp(s, names[i])) { /* compose-go lowers "UDP" */
 			*out = (enum cfg_proto)i;
 			return 0;
 		}
@@ -340,11 +341,12 @@ int cfg_svc_read_expose(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		e->pos = n->items[i]->pos;
 		if (slash)
 			*slash = 0;
+		/* compose loads any string here (`expose: [${PORT}]` unset is
+		 * ""); the engine refuses it at create, and so does up */
 		if ((slash && parse_proto(slash + 1, &e->proto) < 0) ||
 		    cfg_parse_port_range(t, &e->start, &e->end) < 0) {
-			cfg_error_hint(c, n->items[i], "PORT[-PORT][/tcp|udp|sctp]",
-				       "expose: invalid port \"%s\"", v);
-			r = -1;
+			cfg_refuse_at_up(c, n->items[i]->pos, "PORT[-PORT][/tcp|udp|sctp]",
+					 "expose: invalid port \"%s\"", v);
 			continue;
 		}
 		s->n_expose++;

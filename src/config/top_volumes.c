@@ -44,11 +44,10 @@ static int check_local_opts(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kv
 	}
 	if (!type || strcmp(type, "none") || !strstr(opts, "bind"))
 		return 0;
-	if (!device || !device->value || !*device->value) {
-		cfg_error_hint(c, n, "device: the host directory to bind",
-			       "driver_opts: a bind (type: none, o: bind) needs a device");
-		return -1;
-	}
+	/* none, or empty (`device: ${DIR}` unset): compose loads it, and up
+	 * refuses it when it makes the volume (a bind needs a device) */
+	if (!device || !device->value || !*device->value)
+		return 0;
 	if (device->value[0] != '/') {
 		char *abs = cfg_abs_path_at(c, device->pos, device->value);
 		free(device->value);

@@ -2,6 +2,8 @@
  * an alias bomb costs nothing until something walks it, and `<<` merge keys
  * are resolved here, once, by the YAML merge-key rule: explicit keys win,
  * then earlier merge sources over later ones. */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -180,9 +182,21 @@ static struct cfg_node *build(struct builder *b, int idx, int depth)
 	return n;
 }
 
+static bool dup_anchor(const yaml_parser_t *p)
+{
+	return p->context && strstr(p->context, "duplicate anchor");
+}
+
+/* With retry set, a duplicate anchor is not reported: the caller renames
+ * the anchors (renamed_anchors) and parses again. */
+static bool retry;
+
 static void parser_error(struct cfg_ctx *c, yaml_parser_t *p)
 {
 	yaml_mark_t m = p->problem_mark;
+
+	if (retry && dup_anchor(p))
+		return;
 
 	if (p->context)
 		cfg_diag_add(c, mark_pos(c, m), false, NULL, "invalid YAML: %s %s", p->problem,
@@ -249,7 +263,7 @@ static int merge_more(struct cfg_ctx *c, yaml_parser_t *p, struct cfg_tree *t)
 	return r;
 }
 
-int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t)
+static int parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t, bool *dup)
 {
 	yaml_parser_t p;
 	yaml_document_t doc;
@@ -260,6 +274,7 @@ int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_t
 		abort();
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &doc)) {
+		*dup = dup_anchor(&p);
 		parser_error(c, &p);
 		goto out;
 	}
@@ -278,9 +293,110 @@ int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_t
 	t->root = build_doc(c, &doc, t);
 	yaml_document_delete(&doc);
 	r = t->root ? merge_more(c, &p, t) : -1;
+	*dup = r < 0 && dup_anchor(&p);
 out:
 	yaml_parser_delete(&p);
 	if (r < 0)
 		cfg_tree_free(t);
 	return r;
+}
+
+struct edit {
+	size_t at, len; /* the "&name" or "*name" replaced */
+	unsigned gen;   /* its anchor's definition: name-lxrGEN */
+};
+
+/* The YAML spec (and go-yaml, which compose-go reads files with) lets an
+ * anchor be defined again: an alias names the latest definition before it.
+ * libyaml's loader refuses that; lxr renames each definition after the
+ * first, and the aliases that follow it, to a name of its own. */
+static char *renamed_anchors(const char *text, size_t len, size_t *out_len)
+{
+	struct {
+		char *name;
+		unsigned gen;
+	} *seen = NULL;
+	struct edit *ed = NULL;
+	size_t n_seen = 0, n_ed = 0, cap = 0;
+	yaml_parser_t p;
+	yaml_event_t ev;
+	char *out = NULL;
+
+	if (!yaml_parser_initialize(&p))
+		abort();
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (yaml_parser_parse(&p, &ev)) {
+		const char *anchor = NULL, *mark = NULL;
+		size_t k;
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type == YAML_ALIAS_EVENT)
+			anchor = (const char *)ev.data.alias.anchor, mark = "*";
+		else if (ev.type == YAML_SCALAR_EVENT)
+			anchor = (const char *)ev.data.scalar.anchor, mark = "&";
+		else if (ev.type == YAML_SEQUENCE_START_EVENT)
+			anchor = (const char *)ev.data.sequence_start.anchor, mark = "&";
+		else if (ev.type == YAML_MAPPING_START_EVENT)
+			anchor = (const char *)ev.data.mapping_start.anchor, mark = "&";
+		for (k = 0; anchor && k < n_seen && strcmp(seen[k].name, anchor); k++)
+			;
+		if (anchor && k == n_seen && *mark == '&') {
+			seen = lxr_xrealloc(seen, (n_seen + 1) * sizeof(*seen));
+			seen[n_seen].name = lxr_xstrdup(anchor);
+			seen[n_seen++].gen = 0;
+		} else if (anchor && k < n_seen) {
+			/* the token is at the node's start, or after its tag */
+			_cleanup_free_ char *tok = lxr_xasprintf("%s%s", mark, anchor);
+			const char *from = text + ev.start_mark.index;
+			const char *at = memmem(from, len - ev.start_mark.index, tok, strlen(tok));
+			if (*mark == '&')
+				seen[k].gen++;
+			if (at && seen[k].gen) {
+				if (n_ed == cap)
+					ed = lxr_xrealloc(ed,
+							  (cap = cap ? 2 * cap : 16) * sizeof(*ed));
+				ed[n_ed++] =
+				    (struct edit){(size_t)(at - text), strlen(tok), seen[k].gen};
+			}
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	if (n_ed) {
+		FILE *f = open_memstream(&out, out_len);
+		size_t from = 0;
+		for (size_t i = 0; f && i < n_ed; i++) {
+			fwrite(text + from, 1, ed[i].at - from, f);
+			fwrite(text + ed[i].at, 1, ed[i].len, f);
+			fprintf(f, "-lxr%u", ed[i].gen);
+			from = ed[i].at + ed[i].len;
+		}
+		if (f) {
+			fwrite(text + from, 1, len - from, f);
+			fclose(f);
+		}
+	}
+	for (size_t i = 0; i < n_seen; i++)
+		free(seen[i].name);
+	free(seen);
+	free(ed);
+	return out;
+}
+
+int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t)
+{
+	_cleanup_free_ char *renamed = NULL;
+	size_t n;
+	bool dup = false;
+	int r;
+
+	retry = true;
+	r = parse(c, text, len, t, &dup);
+	retry = false;
+	if (r == 0 || !dup)
+		return r;
+	renamed = renamed_anchors(text, len, &n);
+	return parse(c, renamed ? renamed : text, renamed ? n : len, t, &dup);
 }

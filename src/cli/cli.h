@@ -48,6 +48,7 @@ int cmd_watch(int argc, char **argv); /* develop.watch (cmd_watch.c, in lxr-imag
 int cmd_image_tool_stack(int argc, char **argv);
 int cmd_rollback(int argc, char **argv); /* cmd_rollback.c */
 int cmd_ls(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
 int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */
 int cmd_scale(int argc, char **argv);   /* cmd_scale.c */
@@ -296,6 +297,9 @@ json_t *runctl_ps_records(void);
 /* docker ps: those, then every up project's containers, each by the name
  * docker gives it (cli_names_in_project reads it back) */
 json_t *runctl_ps_all(void);
+/* cmd_ls.c: the project directories of the run dir (not `lxr run`'s _run
+ * nor hidden ones), sorted */
+char **cli_projects(void);
 /* docker's -f/--format template (Go's text/template: paths, json, index,
  * len, join, lower, upper, range, if, with) applied to dot, written to out
  * (template.c). -1 with err on a template lxr cannot read. */

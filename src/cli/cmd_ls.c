@@ -77,21 +77,31 @@ static char *status_of(json_t *ps)
 	return out;
 }
 
-/* The project's status, or NULL when no supervisor answers. */
-static char *project_status(const char *project)
+/* A project's ps from its supervisor, NULL when none answers. */
+static json_t *project_ps(const char *project)
 {
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
 	struct ctl_conn *conn = NULL;
 	json_t *ps = NULL;
-	char *status = NULL;
 	lxr_err err;
 
 	if (ctl_connect(sock, &conn, &err) < 0)
 		return NULL;
-	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) == 0)
-		status = status_of(ps);
-	json_decref(ps);
+	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0) {
+		json_decref(ps);
+		ps = NULL;
+	}
 	ctl_close(conn);
+	return ps;
+}
+
+/* The project's status, or NULL when no supervisor answers. */
+static char *project_status(const char *project)
+{
+	json_t *ps = project_ps(project);
+	char *status = ps ? status_of(ps) : NULL;
+
+	json_decref(ps);
 	return status;
 }
 
@@ -107,8 +117,7 @@ static char *files_of(const char *project)
 	return files;
 }
 
-/* Project directories: not `lxr run`'s (_run) nor hidden ones. */
-static char **projects(void)
+char **cli_projects(void)
 {
 	DIR *d = opendir(lxr_run_dir());
 	struct dirent *de;
@@ -147,7 +156,7 @@ int cmd_ls(int argc, char **argv)
 		json_decref(arr);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
-	names = projects();
+	names = cli_projects();
 	if (!a.quiet && !a.json)
 		printf("%-24s %-24s %s\n", "NAME", "STATUS", "CONFIG FILES");
 	for (size_t i = 0; names[i]; i++) {

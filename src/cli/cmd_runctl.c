@@ -223,18 +223,9 @@ static void add_project(json_t *arr, const char *project)
 json_t *runctl_ps_all(void)
 {
 	json_t *arr = runctl_ps_records();
-	_cleanup_strv_ char **projects = NULL;
-	DIR *d = opendir(lxr_run_dir());
-	struct dirent *de;
+	_cleanup_strv_ char **projects = cli_projects();
 
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.' && de->d_name[0] != '_')
-			lxr_strv_push(&projects, lxr_xstrdup(de->d_name));
-	if (d)
-		closedir(d);
-	if (projects)
-		lxr_strv_sort(projects);
-	for (size_t i = 0; projects && projects[i]; i++)
+	for (size_t i = 0; projects[i]; i++)
 		add_project(arr, projects[i]);
 	return arr;
 }

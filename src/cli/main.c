@@ -37,6 +37,7 @@ static const struct command commands[] = {
     {"watch", cmd_image_tool_stack, "sync, rebuild or restart services as their files change"},
     {"rollback", cmd_rollback, "return services to the version before their last update"},
     {"ls", cmd_ls, "list the projects that are up"},
+    {"info", cmd_info, "lxr and this host: containers, images, cgroups, security"},
     {"run", cmd_run, "run one container from a root filesystem directory"},
     {"exec", cmd_exec, "run a command in a running container"},
     {"cp", cmd_cp, "copy files between a container and the host"},

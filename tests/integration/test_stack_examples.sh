@@ -42,6 +42,13 @@ def node_value(loader, node):
     return loader.construct_scalar(node)
 yaml.SafeLoader.add_constructor("!override", node_value)
 yaml.SafeLoader.add_constructor("!reset", lambda loader, node: RESET)
+# an anchor defined again names the latest definition, as the YAML spec,
+# go-yaml and lxr read it; PyYAML refuses the second one
+def compose_node(self, parent, index, compose=yaml.composer.Composer.compose_node):
+    if self.check_event(yaml.events.NodeEvent) and not self.check_event(yaml.events.AliasEvent):
+        self.anchors.pop(self.peek_event().anchor, None)
+    return compose(self, parent, index)
+yaml.SafeLoader.compose_node = compose_node
 errors = []
 for doc in yaml.safe_load_all(open(sys.argv[2])):
     if doc is None:

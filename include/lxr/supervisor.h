@@ -139,8 +139,11 @@ int sup_rollback_services(struct ctl_conn *c, const char *const *services);
  * container runs (0) or could not start (125, 126, 127 as docker run;
  * the error printed). rm: its directory goes when it ends for good.
  * again: the kept, stopped container of that name started again (its
- * directory must be there; plan->spec.reuse_dir keeps its layer). */
-int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, bool again);
+ * directory must be there; plan->spec.reuse_dir keeps its layer).
+ * service: the one service of st it runs (compose run -d's one-off; st is
+ * then the whole stack), NULL for st's only one. */
+int sup_run_detached(struct cfg_stack *st, const char *service, struct plan_instance *plan, bool rm,
+		     bool again);
 struct lxr_net_def;
 struct lxr_net_config;
 /* What a plan needs on the host before its container starts: the missing

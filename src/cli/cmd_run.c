@@ -16,6 +16,7 @@
 #include "cli/compose_run.h"
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 
 /* docker's exit codes for its own failures */
@@ -101,7 +102,15 @@ static int run_foreground(struct run_opts *o)
 static int run_detached(struct run_opts *o)
 {
 	_cleanup_free_ char *keep = run_keep_text(o);
-	int r = sup_run_detached(o->stack, &o->plan, o->rm, false);
+	int r;
+
+	/* a compose one-off lives where `lxr run`'s containers live (state,
+	 * log, endpoint), as it does in the foreground */
+	if (o->service) {
+		free(o->stack->project);
+		o->stack->project = lxr_xstrdup(NET_RUN_PROJECT);
+	}
+	r = sup_run_detached(o->stack, o->service, &o->plan, o->rm, false);
 
 	if (r != 0) {
 		run_cidfile_drop(o);
@@ -145,7 +154,11 @@ static int compose_run(int argc, char **argv)
 	struct run_opts o;
 	int r = compose_run_prepare(argc, argv, &o);
 
-	if (r == 0) {
+	if (r == 0 && o.detach) {
+		/* its secrets' files stay while it runs: the project's run
+		 * directory holds them until its down */
+		r = run_detached(&o);
+	} else if (r == 0) {
 		cli_signals_hold();
 		r = run_foreground(&o);
 		compose_run_finish(&o);

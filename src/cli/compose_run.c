@@ -26,7 +26,7 @@
 #include "lxr/supervisor.h"
 
 struct crun {
-	bool rm, no_deps, service_ports, use_aliases, tty, no_tty;
+	bool rm, detach, no_deps, service_ports, use_aliases, tty, no_tty;
 	bool build, quiet_pull, remove_orphans;
 	int pull; /* sup_up_opts.pull: 0, or 1 + an img_pull_policy */
 	const char *name, *entrypoint, *user, *workdir, *service;
@@ -123,12 +123,7 @@ static int parse(int argc, char **argv, struct crun *c)
 						   optarg);
 			break;
 		case 'h': fputs(cli_help("compose-run"), stdout); return 1;
-		case 'd':
-			fputs("lxr: error: compose run: -d is not supported yet\n"
-			      "lxr: hint: `lxr up -d SERVICE` runs a service in the background; "
-			      "`lxr run -d IMAGE` a container of its own\n",
-			      stderr);
-			return LXR_EXIT_USAGE;
+		case 'd': c->detach = true; break;
 		default: return usage_error("unknown option or missing value: ", argv[optind - 1]);
 		}
 	}
@@ -474,8 +469,12 @@ int compose_run_prepare(int argc, char **argv, struct run_opts *o)
 		goto out;
 	svc = cfg_stack_service(st, c.service);
 	o->rm = c.rm;
-	o->interactive = true;
-	o->tty = c.tty || (!c.no_tty && isatty(STDIN_FILENO));
+	/* -d: in the background under a supervisor of its own, as `lxr run -d`
+	 * runs a container; a terminal only when -t asks for one */
+	o->detach = c.detach;
+	o->service = c.service;
+	o->interactive = !c.detach;
+	o->tty = c.tty || (!c.detach && !c.no_tty && isatty(STDIN_FILENO));
 	oneoff_id(id);
 	o->name = c.name ? lxr_xstrdup(c.name)
 			 : lxr_xasprintf("%s-%s-run-%s", st->project, c.service, id);

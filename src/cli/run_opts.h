@@ -26,6 +26,8 @@ struct run_opts {
 	json_t *svc;
 	json_t *volumes;         /* top-level volumes (-v NAME:/path), or NULL */
 	struct cfg_stack *stack; /* the one-service stack svc was loaded into */
+	/* compose run: the one-off's service, and stack the whole stack */
+	const char *service;
 	struct plan_instance plan;
 };
 

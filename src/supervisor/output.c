@@ -294,15 +294,16 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
 	struct sup_service *sv = in->svc;
 	const struct cfg_logging *l = &sv->cfg->logging;
+	const char *name = s->log_name ? s->log_name : sv->cfg->name;
 	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
 
 	if (sv->log)
 		return 0;
 	if (driver_is(l, "none")) {
 		o.discard = true; /* its options are dockerd's to ignore too */
-		if (log_nolog_set(s->log_dir, sv->cfg->name, "none", err) < 0)
+		if (log_nolog_set(s->log_dir, name, "none", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
-		return log_writer_open(s->log_dir, sv->cfg->name, &o, &sv->log, err);
+		return log_writer_open(s->log_dir, name, &o, &sv->log, err);
 	}
 	lxr_log_limits(&o.max_size, &o.max_file); /* lxr.conf [logs], then the file's options */
 	o.compress = driver_is(l, "local");       /* dockerd's defaults: local compresses */
@@ -311,8 +312,8 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
 	}
-	log_nolog_clear(s->log_dir, sv->cfg->name);
-	return log_writer_open(s->log_dir, sv->cfg->name, &o, &sv->log, err);
+	log_nolog_clear(s->log_dir, name);
+	return log_writer_open(s->log_dir, name, &o, &sv->log, err);
 }
 
 bool sup_output_same_logging(const struct cfg_service *a, const struct cfg_service *b)

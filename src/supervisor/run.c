@@ -270,10 +270,12 @@ static int name_free(const char *state_root, const char *name, bool again, lxr_e
 	return 0;
 }
 
-int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, bool again)
+int sup_run_detached(struct cfg_stack *st, const char *service, struct plan_instance *plan, bool rm,
+		     bool again)
 {
+	const char *one[] = {service, NULL};
 	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
-	struct plan_select sel = {0};
+	struct plan_select sel = {.targets = service ? one : NULL, .no_deps = service != NULL};
 	struct plan_graph *g = NULL;
 	_cleanup_free_ char *name = lxr_xstrdup(plan->name);
 	int p[2], lockfd = -1, r = 125;
@@ -285,6 +287,7 @@ int sup_run_detached(struct cfg_stack *st, struct plan_instance *plan, bool rm, 
 	if (name_free(s.state_root, name, again, &err) < 0)
 		goto fail;
 	s.log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
+	s.log_name = name;
 	if (plan_graph_build(st, &sel, &g, &err) < 0 || sup_build_one(&s, st, g, plan, &err) < 0)
 		goto fail;
 	lockfd = sup_project_lock(s.run_dir, false, &err);

@@ -230,6 +230,9 @@ struct sup {
 	char *run_dir;    /* <run_dir>/<project>: lock, socket, events, log */
 	char *state_root; /* where its containers' directories are (NULL: run_dir) */
 	char *log_dir;    /* <log_dir>/<project> */
+	/* lxr run -d: its one log is named after the container (a compose
+	 * one-off's service has a name of its own); NULL: each service's */
+	const char *log_name;
 	int epfd;
 	struct sup_watch sigw, timerw, listenw;
 	/* foreground: the terminal (or pipe) the lines go to, never waited

@@ -7,7 +7,9 @@
 # command's exit code; values not interpolated; --rm leaves nothing, and
 # without it `lxr rm` takes the container; --no-deps on a stack that is
 # not up makes the network for the one-off and removes it after; `down`
-# kills a one-off still on its network; bad input says what is wrong.
+# kills a one-off still on its network; -d runs it in the background under
+# a supervisor of its own, as `lxr run -d` runs a container; bad input says
+# what is wrong.
 . "$(dirname "$0")/lib.sh"
 
 # below the ephemeral range (32768 and up), where a client of the host may hold one
@@ -108,6 +110,27 @@ run rm crun$$-kept
 expect_rc 0 "lxr rm of the kept one-off"
 pass "a one-off without --rm is kept until lxr rm"
 
+# -d: the one-off in the background, on the stack's networks, with its
+# settings and secrets; its log by its name, as lxr run -d's
+run compose run -d --no-deps --name "crun$$-bg" -e OVER=cli app \
+	sh -c 'cat /run/secrets/token; echo; echo "$FROM_FILE $OVER"; wget -q -O - http://db/i; exec sleep 300'
+expect_rc 0 "compose run -d"
+expect_out "crun$$-bg" "-d prints the one-off's name"
+for _ in $(seq 100); do
+	(cd / && "$LXR" logs "crun$$-bg" 2>/dev/null | grep -q db-page) && break
+	sleep 0.1
+done
+OUT=$(cd / && "$LXR" logs "crun$$-bg" 2>&1)
+expect_grep "$OUT" "^s3cret$" "the detached one-off has its secret"
+expect_grep "$OUT" "^file cli$" "the service's environment, the command line's over it"
+expect_grep "$OUT" "^db-page$" "it reaches db on the stack's back network"
+OUT=$(cd / && "$LXR" ps 2>&1)
+expect_grep "$OUT" "^crun$$-bg +.* app +.*Up " "lxr ps lists it, with its service"
+run rm -f "crun$$-bg"
+expect_rc 0 "rm -f the detached one-off"
+[ -e "$LXR_RUN_DIR/_run/crun$$-bg" ] && fail "rm -f left its directory"
+pass "compose run -d runs the one-off in the background until lxr rm -f"
+
 # down kills a one-off that is still on the stack's network
 "$LXR" compose run --rm -T --no-deps app sh -c 'echo started; sleep 60; echo never' >"$TEST_TMP/oneoff" 2>&1 &
 oneoff=$!
@@ -168,9 +191,8 @@ expect_grep "$ERR" "--name web-1 is service web's container" "the clash is said"
 run compose run --rm --no-deps app echo $'caf\xe9'
 expect_rc 2 "an argument that is not UTF-8"
 expect_grep "$ERR" "not UTF-8" "it is said, not dropped"
-run compose run -d app true
-expect_rc 2 "-d"
-expect_grep "$ERR" "-d is not supported yet" "-d is refused, saying so"
+run compose run -d --rm --no-deps --name ../escape app true
+expect_rc 2 "-d with a --name that is no container name"
 run ls -q
 printf '%s\n' "$OUT" | grep -qx "crun$$" && fail "a refused run brought the stack up"
-pass "an unknown service, a bad option and -d are said, and nothing is made"
+pass "an unknown service and bad options are said, and nothing is made"

@@ -81,6 +81,8 @@ struct cfg_ctx {
 	bool empty_ok;
 };
 const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file);
+/* Drop the diagnostics after the first n (a parse tried again). */
+void cfg_diags_truncate(struct cfg_diags *d, size_t n);
 /* `external:` of a network, volume, secret or config: a boolean, or the
  * legacy `{name: X}` (external, named X on the host). */
 int cfg_read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ext,

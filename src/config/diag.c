@@ -97,6 +97,16 @@ void cfg_diags_print(FILE *f, const struct cfg_diags *d)
 	free(v);
 }
 
+void cfg_diags_truncate(struct cfg_diags *d, size_t n)
+{
+	while (d->n > n) {
+		struct cfg_diag *x = &d->v[--d->n];
+		d->n_errors -= !x->warning;
+		free(x->msg);
+		free(x->hint);
+	}
+}
+
 void cfg_diags_free(struct cfg_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {

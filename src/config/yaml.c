@@ -301,102 +301,154 @@ out:
 	return r;
 }
 
-struct edit {
-	size_t at, len; /* the "&name" or "*name" replaced */
-	unsigned gen;   /* its anchor's definition: name-lxrGEN */
+/* libyaml's marks count characters, not bytes, and not a leading BOM: the
+ * byte where character index starts, walking on from *cur (marks only grow
+ * along the events) */
+struct cursor {
+	size_t chars, bytes;
 };
+
+static size_t byte_at(const char *text, size_t len, struct cursor *cur, size_t index)
+{
+	while (cur->chars < index && cur->bytes < len) {
+		cur->bytes++;
+		while (cur->bytes < len && ((unsigned char)text[cur->bytes] & 0xc0) == 0x80)
+			cur->bytes++;
+		cur->chars++;
+	}
+	return cur->bytes;
+}
+
+struct anchor {
+	char *name; /* as written */
+	char *now;  /* what its latest definition is called in the copy */
+};
+
+static bool name_taken(const struct anchor *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name) || !strcmp(v[i].now, name))
+			return true;
+	return false;
+}
+
+/* A name of name's length that no anchor of the file has: its last
+ * characters turned to others an anchor may hold, so nothing after it on
+ * its line moves (positions in messages stay the file's). */
+static char *fresh_name(const struct anchor *v, size_t n, const char *name)
+{
+	static const char chars[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-";
+	size_t len = strlen(name);
+	char *out = lxr_xstrdup(name);
+
+	for (size_t at = len; at-- > 0;)
+		for (size_t k = 0; k < sizeof(chars) - 1; k++) {
+			out[at] = chars[k];
+			if (!name_taken(v, n, out))
+				return out;
+			/* and one position further in, with every choice here */
+			for (size_t at2 = at; at2-- > 0;)
+				for (size_t k2 = 0; k2 < sizeof(chars) - 1; k2++) {
+					char keep = out[at2];
+					out[at2] = chars[k2];
+					if (!name_taken(v, n, out))
+						return out;
+					out[at2] = keep;
+				}
+		}
+	free(out);
+	return NULL;
+}
 
 /* The YAML spec (and go-yaml, which compose-go reads files with) lets an
  * anchor be defined again: an alias names the latest definition before it.
- * libyaml's loader refuses that; lxr renames each definition after the
- * first, and the aliases that follow it, to a name of its own. */
-static char *renamed_anchors(const char *text, size_t len, size_t *out_len)
+ * libyaml's loader refuses that; lxr gives each definition after the first,
+ * and the aliases that follow it, a name of its own of the same length,
+ * found with libyaml's event parser, in a copy of the text. NULL: nothing
+ * to rename, or a name it could not place. */
+static char *renamed_anchors(const char *text, size_t len)
 {
-	struct {
-		char *name;
-		unsigned gen;
-	} *seen = NULL;
-	struct edit *ed = NULL;
-	size_t n_seen = 0, n_ed = 0, cap = 0;
+	struct anchor *v = NULL;
+	size_t n = 0;
+	struct cursor cur = {0, len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0};
+	char *out = lxr_xmalloc(len + 1);
+	bool changed = false, ok = true;
 	yaml_parser_t p;
 	yaml_event_t ev;
-	char *out = NULL;
 
+	memcpy(out, text, len);
+	out[len] = '\0';
 	if (!yaml_parser_initialize(&p))
 		abort();
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	while (yaml_parser_parse(&p, &ev)) {
-		const char *anchor = NULL, *mark = NULL;
+	while (ok && yaml_parser_parse(&p, &ev)) {
+		const char *anchor = NULL;
+		bool def = true;
 		size_t k;
 		if (ev.type == YAML_STREAM_END_EVENT) {
 			yaml_event_delete(&ev);
 			break;
 		}
 		if (ev.type == YAML_ALIAS_EVENT)
-			anchor = (const char *)ev.data.alias.anchor, mark = "*";
+			anchor = (const char *)ev.data.alias.anchor, def = false;
 		else if (ev.type == YAML_SCALAR_EVENT)
-			anchor = (const char *)ev.data.scalar.anchor, mark = "&";
+			anchor = (const char *)ev.data.scalar.anchor;
 		else if (ev.type == YAML_SEQUENCE_START_EVENT)
-			anchor = (const char *)ev.data.sequence_start.anchor, mark = "&";
+			anchor = (const char *)ev.data.sequence_start.anchor;
 		else if (ev.type == YAML_MAPPING_START_EVENT)
-			anchor = (const char *)ev.data.mapping_start.anchor, mark = "&";
-		for (k = 0; anchor && k < n_seen && strcmp(seen[k].name, anchor); k++)
+			anchor = (const char *)ev.data.mapping_start.anchor;
+		for (k = 0; anchor && k < n && strcmp(v[k].name, anchor); k++)
 			;
-		if (anchor && k == n_seen && *mark == '&') {
-			seen = lxr_xrealloc(seen, (n_seen + 1) * sizeof(*seen));
-			seen[n_seen].name = lxr_xstrdup(anchor);
-			seen[n_seen++].gen = 0;
-		} else if (anchor && k < n_seen) {
-			/* the token is at the node's start, or after its tag */
-			_cleanup_free_ char *tok = lxr_xasprintf("%s%s", mark, anchor);
-			const char *from = text + ev.start_mark.index;
-			const char *at = memmem(from, len - ev.start_mark.index, tok, strlen(tok));
-			if (*mark == '&')
-				seen[k].gen++;
-			if (at && seen[k].gen) {
-				if (n_ed == cap)
-					ed = lxr_xrealloc(ed,
-							  (cap = cap ? 2 * cap : 16) * sizeof(*ed));
-				ed[n_ed++] =
-				    (struct edit){(size_t)(at - text), strlen(tok), seen[k].gen};
+		if (anchor && k == n && def) {
+			v = lxr_xrealloc(v, (n + 1) * sizeof(*v));
+			v[n].name = lxr_xstrdup(anchor);
+			v[n++].now = lxr_xstrdup(anchor);
+		} else if (anchor && k < n) {
+			/* the token: at the node's start, or after its tag */
+			size_t from = byte_at(text, len, &cur, ev.start_mark.index);
+			_cleanup_free_ char *tok = lxr_xasprintf("%c%s", def ? '&' : '*', anchor);
+			const char *at = memmem(text + from, len - from, tok, strlen(tok));
+			if (def) {
+				char *now = fresh_name(v, n, anchor);
+				ok = now != NULL;
+				free(v[k].now);
+				v[k].now = now;
+			}
+			ok = ok && at;
+			if (ok && strcmp(v[k].now, anchor)) {
+				memcpy(out + (at - text) + 1, v[k].now, strlen(anchor));
+				changed = true;
 			}
 		}
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
-	if (n_ed) {
-		FILE *f = open_memstream(&out, out_len);
-		size_t from = 0;
-		for (size_t i = 0; f && i < n_ed; i++) {
-			fwrite(text + from, 1, ed[i].at - from, f);
-			fwrite(text + ed[i].at, 1, ed[i].len, f);
-			fprintf(f, "-lxr%u", ed[i].gen);
-			from = ed[i].at + ed[i].len;
-		}
-		if (f) {
-			fwrite(text + from, 1, len - from, f);
-			fclose(f);
-		}
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].now);
 	}
-	for (size_t i = 0; i < n_seen; i++)
-		free(seen[i].name);
-	free(seen);
-	free(ed);
+	free(v);
+	if (!ok || !changed) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
 int cfg_tree_parse(struct cfg_ctx *c, const char *text, size_t len, struct cfg_tree *t)
 {
 	_cleanup_free_ char *renamed = NULL;
-	size_t n;
+	size_t before = c->diags->n;
 	bool dup = false;
 	int r;
 
 	retry = true;
 	r = parse(c, text, len, t, &dup);
 	retry = false;
-	if (r == 0 || !dup)
+	if (r == 0 || !dup || !(renamed = renamed_anchors(text, len)))
 		return r;
-	renamed = renamed_anchors(text, len, &n);
-	return parse(c, renamed ? renamed : text, renamed ? n : len, t, &dup);
+	/* again from the start: what the first try said, it says again */
+	cfg_diags_truncate(c->diags, before);
+	return parse(c, renamed, len, t, &dup);
 }

@@ -21,5 +21,11 @@ file(WRITE "${outdir}/help.txt" "${all}")
 file(ARCHIVE_CREATE OUTPUT "${outdir}/help.txt.gz" PATHS "${outdir}/help.txt" FORMAT raw
      COMPRESSION GZip COMPRESSION_LEVEL 9)
 set(IN "${outdir}/help.txt.gz")
+# bytes 4-7 of a gzip header are its MTIME: zero, for a build that gives
+# the same lxr each time
+file(READ "${IN}" HEX HEX)
+string(SUBSTRING "${HEX}" 0 8 head)
+string(SUBSTRING "${HEX}" 16 -1 tail)
+set(HEX "${head}00000000${tail}")
 set(NAME cli_help_blob)
 include("${CMAKE_CURRENT_LIST_DIR}/embed.cmake")

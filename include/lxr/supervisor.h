@@ -355,7 +355,7 @@ int logs_parse_since(const char *s, const struct timespec *now, struct timespec 
  * of its first part). */
 int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *err);
 
-/* ==== control socket: JSON lines (control.c, control_client.c) ============
+/* ==== control socket: JSON lines (control.c, ctl_client.c) ============
  *
  * <run_dir>/<project>/control.sock, mode 0600. Only root and the uid that
  * started the supervisor may talk to it (SO_PEERCRED). One JSON object a

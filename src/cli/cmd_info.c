@@ -109,7 +109,8 @@ static json_t *info_json(void)
 	    u.machine, "NCPU", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
 	    (json_int_t)si.totalram * si.mem_unit, "SecurityOptions", sec, "DockerRootDir",
 	    lxr_data_dir(), "DataDir", lxr_data_dir(), "RunDir", lxr_run_dir(), "LogDir",
-	    lxr_log_dir(), "ConfigFile", conf && *conf ? conf : CFG_SETTINGS_PATH);
+	    lxr_log_dir(), "ConfigFile",
+	    conf && *conf ? conf : lxr_settings_path(CFG_SETTINGS_PATH));
 }
 
 static void print_text(json_t *j)

@@ -305,8 +305,6 @@ int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool n
 	return r;
 }
 
-/* POSIX shell word rules without expansion: what Compose (shellwords) does
- * to a string `command:`/`entrypoint:`. */
 /* compose-go splits a string command with go-shellwords (v1.0.12), and so
  * does lxr, rule for rule: blanks split words outside quotes; a backslash
  * escapes the next character (not inside single quotes); `$(...)` and

@@ -198,8 +198,7 @@ static int raise_ambient(uint64_t ambient, lxr_err *err)
 static int load_seccomp(const struct lxr_spec *spec, lxr_err *err)
 {
 	if (rt_seccomp_load(spec, err) < 0)
-		return lxr_err_wrap(err, "%s",
-				    spec->seccomp ? "seccomp profile" : "default seccomp filter");
+		return lxr_err_wrap(err, "%s", rt_seccomp_what(spec));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -191,7 +192,8 @@ static _Noreturn void reexec(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 				.sync = sync,
 				.stdio = {io->fds[0], io->fds[1], io->fds[2]},
 				.detach = io->detach};
-	char num[16], *argv[] = {"lxr-exec", RT_EXEC_HELPER_ARG, num, NULL}, *envp[] = {NULL};
+	char num[16], snum[16], *envp[] = {NULL};
+	char *argv[] = {"lxr-exec", RT_EXEC_HELPER_ARG, num, snum, NULL};
 	struct rlimit rl, start;
 	int req, self;
 	lxr_err err;
@@ -201,9 +203,14 @@ static _Noreturn void reexec(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
 		rt_child_fail(sync, 125, &err);
 	r.filtered = proc->seccomp || proc->seccomp_default;
+	r.profile = proc->seccomp != NULL;
 	rt_seccomp_prepared(&prog, &r.filter_len);
 	r.filter = r.filtered ? (struct sock_filter *)prog : NULL;
 	r.filter_len = r.filtered ? r.filter_len : 0;
+	/* only what it hands over reaches the fresh image: every descriptor
+	 * of the caller's (one a shell passed to lxr exec too) is
+	 * close-on-exec from here, the request and the passed ones excepted */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if ((req = rt_exec_req_write(proc, &r, &err)) < 0)
 		rt_child_fail(sync, 125, &err);
 	self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
@@ -224,6 +231,7 @@ static _Noreturn void reexec(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 				fcntl(pass[i], F_SETFD, 0);
 	}
 	snprintf(num, sizeof(num), "%d", req);
+	snprintf(snum, sizeof(snum), "%d", sync);
 	syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
 	lxr_fail(&err, errno, "exec lxr for exec (execveat /proc/self/exe)");
 	rt_child_fail(sync, 125, &err);
@@ -231,22 +239,25 @@ static _Noreturn void reexec(int tfd, struct lxr_cgroup *cg, const struct lxr_sp
 
 bool rt_exec_helper_wanted(int argc, char **argv)
 {
-	return argc == 3 && !strcmp(argv[1], RT_EXEC_HELPER_ARG);
+	return argc == 4 && !strcmp(argv[1], RT_EXEC_HELPER_ARG);
 }
 
 _Noreturn int rt_exec_helper_main(int argc, char **argv)
 {
 	struct rt_exec_req r;
 	struct lxr_stdio io;
-	int fd = atoi(argv[2]);
+	int fd = atoi(argv[2]), sync = atoi(argv[3]);
 	lxr_err err;
 
 	(void)argc;
 	prctl(PR_SET_DUMPABLE, 0);
-	if (rt_exec_req_read(fd, &r, &err) < 0) {
-		/* without a request there is no sync socket to say it on */
-		lxr_err_print(&err);
-		_exit(125);
+	/* the sync socket's number comes in argv too: a request it cannot
+	 * read is said to the caller there, as any other failure */
+	if (rt_exec_req_read(fd, &r, &err) < 0)
+		rt_child_fail(sync, 125, &err);
+	if (r.sync != sync) {
+		lxr_fail(&err, EBADMSG, "exec request: its sync socket is not %d", sync);
+		rt_child_fail(sync, 125, &err);
 	}
 	close(fd);
 	/* what the caller had close-on-exec is so again: nothing of this
@@ -258,7 +269,7 @@ _Noreturn int rt_exec_helper_main(int argc, char **argv)
 				fcntl(pass[i], F_SETFD, FD_CLOEXEC);
 	}
 	if (r.filtered)
-		rt_seccomp_adopt(lxr_steal_ptr(&r.filter), r.filter_len);
+		rt_seccomp_adopt(lxr_steal_ptr(&r.filter), r.filter_len, r.profile);
 	r.proc->seccomp_default = r.filtered;
 	if (rt_init_prepare(&err) < 0)
 		rt_child_fail(r.sync, 125, &err);
@@ -341,12 +352,18 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
 		   pid_t *pid_out, int *pidfd_out, lxr_err *err)
 {
 	_cleanup_close_ int sync = lxr_steal_fd(&p->sync);
+	bool helper_ended = false;
 	pid_t pid = -1;
-	int st, r;
+	int st = 0, r;
 
 	r = rt_sync_await(sync, name, io, &pid, err);
-	while (p->helper > 0 && waitpid(p->helper, &st, 0) < 0 && errno == EINTR)
-		;
+	while (p->helper > 0 && !helper_ended) {
+		pid_t w = waitpid(p->helper, &st, 0);
+		if (w == p->helper)
+			helper_ended = true;
+		else if (w < 0 && errno != EINTR)
+			break;
+	}
 	p->helper = -1;
 	if (pid <= 0)
 		pid = queued_pid(sync);
@@ -362,6 +379,17 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
 			lxr_err_wrap(err, "exec in %s", name);
 			return r; /* keeps -126/-127 */
 		}
+		/* the helper ended without a word: how */
+		if (helper_ended && WIFSIGNALED(st))
+			return lxr_fail(err, ESRCH,
+					"exec in %s: no process started: the helper (lxr, "
+					"/proc/self/exe) was killed by signal %d",
+					name, WTERMSIG(st));
+		if (helper_ended && WIFEXITED(st) && WEXITSTATUS(st))
+			return lxr_fail(err, ESRCH,
+					"exec in %s: no process started: the helper (lxr, "
+					"/proc/self/exe) exited with %d",
+					name, WEXITSTATUS(st));
 		return lxr_fail(err, ESRCH, "exec in %s: no process started", name);
 	}
 	*pid_out = pid;

@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "runtime/runtime_internal.h"
@@ -65,9 +67,11 @@ int rt_exec_req_write(const struct lxr_spec *proc, const struct rt_exec_req *r, 
 
 	for (int i = 0; i < 3; i++)
 		json_array_append_new(fds, json_integer(r->stdio[i]));
-	doc = json_pack("{s:o, s:b, s:I, s:i, s:i, s:o, s:b}", "process", process_json(proc),
-			"filtered", r->filtered, "filter_len", (json_int_t)r->filter_len, "target",
-			r->target, "sync", r->sync, "stdio", fds, "detach", r->detach);
+	doc = json_pack("{s:o, s:b, s:b, s:I, s:i, s:i, s:o, s:b}", "process", process_json(proc),
+			"filtered", r->filtered, "profile", r->profile, "filter_len",
+			(json_int_t)r->filter_len, "target", r->target, "sync", r->sync, "stdio",
+			fds, "detach", r->detach);
+
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	if (!text)
@@ -108,18 +112,29 @@ static bool all_strings(json_t *a)
 	return true;
 }
 
+/* a uid or gid lxr can set: 0 .. 2^32-2 */
+static bool id_ok(json_int_t v)
+{
+	return v >= 0 && v < (json_int_t)UINT32_MAX;
+}
+
+static bool fd_ok(json_int_t v, bool none_ok)
+{
+	return (none_ok && v == -1) || (v >= 0 && v <= INT_MAX);
+}
+
 static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 {
 	json_t *args, *env, *groups, *rl, *caps[5], *id = NULL, *cwd = NULL;
-	json_int_t uid, gid;
-	int terminal, nnp, rows, cols;
+	json_int_t uid, gid, rows, cols;
+	int terminal = 0, nnp = 0;
 	json_error_t je;
 	size_t i;
 	json_t *v;
 
 	if (json_unpack_ex(
 		j, &je, JSON_STRICT,
-		"{s?o, s:o, s:o, s?o, s:b, s:i, s:i, s:I, s:I, s:o, s:[ooooo], s:b, s:o}", "id",
+		"{s?o, s:o, s:o, s?o, s:b, s:I, s:I, s:I, s:I, s:o, s:[ooooo], s:b, s:o}", "id",
 		&id, "args", &args, "env", &env, "cwd", &cwd, "terminal", &terminal, "rows", &rows,
 		"cols", &cols, "uid", &uid, "gid", &gid, "groups", &groups, "caps", &caps[0],
 		&caps[1], &caps[2], &caps[3], &caps[4], "no_new_privileges", &nnp, "rlimits",
@@ -132,6 +147,11 @@ static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 	for (int k = 0; k < 5; k++)
 		if (!json_is_integer(caps[k]))
 			return lxr_fail(err, EBADMSG, "exec request: caps");
+	/* (uid_t)-1 would mean "unchanged" to setresuid: root */
+	if (!id_ok(uid) || !id_ok(gid) || rows < 0 || rows > USHRT_MAX || cols < 0 ||
+	    cols > USHRT_MAX)
+		return lxr_fail(err, EBADMSG,
+				"exec request: uid, gid or terminal size out of range");
 	p->id = json_is_string(id) ? lxr_xstrdup(json_string_value(id)) : NULL;
 	p->args = strv_of(args);
 	p->env = strv_of(env);
@@ -149,7 +169,7 @@ static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 	p->additional_gids = lxr_xcalloc(json_array_size(groups) + 1, sizeof(gid_t));
 	json_array_foreach(groups, i, v)
 	{
-		if (!json_is_integer(v))
+		if (!json_is_integer(v) || !id_ok(json_integer_value(v)))
 			return lxr_fail(err, EBADMSG, "exec request: groups");
 		p->additional_gids[p->n_additional_gids++] = (gid_t)json_integer_value(v);
 	}
@@ -157,7 +177,8 @@ static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 	json_array_foreach(rl, i, v)
 	{
 		json_int_t res, soft, hard;
-		if (json_unpack(v, "[III!]", &res, &soft, &hard) < 0)
+		if (json_unpack(v, "[III!]", &res, &soft, &hard) < 0 || res < 0 ||
+		    res >= RLIM_NLIMITS)
 			return lxr_fail(err, EBADMSG, "exec request: rlimits");
 		p->rlimits[p->n_rlimits++] =
 		    (struct lxr_rlimit){(int)res, (uint64_t)soft, (uint64_t)hard};
@@ -208,13 +229,17 @@ int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	json_t *doc, *proc, *fds;
-	json_int_t n_filter;
+	json_int_t n_filter, target, sync, in, out, errfd;
 	json_error_t je;
 	size_t len, jlen;
-	int filtered, detach, rc = -1;
+	int filtered = 0, profile = 0, detach = 0, rc = -1, seals;
 
 	memset(r, 0, sizeof(*r));
 	r->proc = lxr_xcalloc(1, sizeof(*r->proc));
+	/* sealed, as lxr writes it: what it says cannot change while read */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_WRITE) || !(seals & F_SEAL_SHRINK))
+		return lxr_fail(err, EBADMSG, "exec request: not a sealed memfd");
 	if (read_all(fd, &text, &len, err) < 0)
 		return -1;
 	jlen = strnlen(text, len);
@@ -223,15 +248,22 @@ int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err)
 	doc = json_loadb(text, jlen, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return lxr_fail(err, EBADMSG, "exec request: %s", je.text);
-	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:o, s:b, s:I, s:i, s:i, s:o, s:b}", "process",
-			   &proc, "filtered", &filtered, "filter_len", &n_filter, "target",
-			   &r->target, "sync", &r->sync, "stdio", &fds, "detach", &detach) < 0 ||
-	    json_unpack(fds, "[iii!]", &r->stdio[0], &r->stdio[1], &r->stdio[2]) < 0)
+	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:o, s:b, s:b, s:I, s:I, s:I, s:o, s:b}",
+			   "process", &proc, "filtered", &filtered, "profile", &profile,
+			   "filter_len", &n_filter, "target", &target, "sync", &sync, "stdio", &fds,
+			   "detach", &detach) < 0 ||
+	    json_unpack(fds, "[III!]", &in, &out, &errfd) < 0)
 		lxr_fail(err, EBADMSG, "exec request: %s", je.text);
+	else if (!fd_ok(target, false) || !fd_ok(sync, false) || !fd_ok(in, true) ||
+		 !fd_ok(out, true) || !fd_ok(errfd, true))
+		lxr_fail(err, EBADMSG, "exec request: a descriptor out of range");
 	else if (process_of(proc, r->proc, err) == 0 &&
 		 filter_of(text + jlen + 1, len - jlen - 1, n_filter, r, err) == 0)
 		rc = 0;
+	r->target = (int)target, r->sync = (int)sync;
+	r->stdio[0] = (int)in, r->stdio[1] = (int)out, r->stdio[2] = (int)errfd;
 	r->filtered = filtered;
+	r->profile = profile;
 	r->detach = detach;
 	json_decref(doc);
 	return rc;

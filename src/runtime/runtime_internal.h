@@ -254,6 +254,7 @@ struct sock_filter;
 struct rt_exec_req {
 	struct lxr_spec *proc; /* read: the process part only, owned */
 	bool filtered;         /* a seccomp program goes in (filter, filter_len) */
+	bool profile;          /* it is a profile's, not docker's default (messages) */
 	struct sock_filter *filter;
 	size_t filter_len;
 	int target, sync, stdio[3]; /* descriptor numbers it inherits */
@@ -267,7 +268,10 @@ void rt_exec_req_free(struct rt_exec_req *r);
  * fresh image, the one the request brought, which rt_seccomp_prepare then
  * keeps whatever the spec says (seccomp.c). */
 void rt_seccomp_prepared(const struct sock_filter **prog, size_t *len);
-void rt_seccomp_adopt(struct sock_filter *prog, size_t len);
+void rt_seccomp_adopt(struct sock_filter *prog, size_t len, bool profile);
+/* What a filter that did not load is called: "seccomp profile" for a
+ * spec's own (or an adopted one's), else "default seccomp filter". */
+const char *rt_seccomp_what(const struct lxr_spec *spec);
 
 /* ---- parent <-> container sync (sync.c) -------------------------------------
  * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent

@@ -225,16 +225,23 @@ static int prepare_profile(const struct lxr_seccomp *p, lxr_err *err)
 
 /* the program a fresh image of lxr was handed (exec_in.c): it compiles
  * nothing of its own */
-static bool adopted;
+static bool adopted, adopted_profile;
 
-void rt_seccomp_adopt(struct sock_filter *prog, size_t len)
+void rt_seccomp_adopt(struct sock_filter *prog, size_t len, bool profile)
 {
+	adopted_profile = profile;
 	free(prepared.key);
 	free(prepared.prog);
 	prepared.key = lxr_xstrdup("adopted");
 	prepared.prog = prog;
 	prepared.len = len;
 	adopted = true;
+}
+
+const char *rt_seccomp_what(const struct lxr_spec *spec)
+{
+	return spec->seccomp || (adopted && adopted_profile) ? "seccomp profile"
+							     : "default seccomp filter";
 }
 
 void rt_seccomp_prepared(const struct sock_filter **prog, size_t *len)

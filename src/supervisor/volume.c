@@ -81,8 +81,13 @@ int sup_volume_opts_check(const struct sup_volume *v, lxr_err *err)
 		if (!o || !strstr(o, "bind"))
 			return lxr_fail(err, EINVAL, "volume %s: type none needs o=bind", v->name);
 		if (!dev || dev[0] != '/')
-			return lxr_fail(err, EINVAL,
-					"volume %s: a bind needs an absolute device path", v->name);
+			return lxr_fail(
+				   err, EINVAL,
+				   "volume %s: a bind needs an absolute device path, not \"%s\"",
+				   v->name, dev ? dev : ""),
+			       lxr_err_hint(err,
+					    "set device: (-o device=) to the host directory; a "
+					    "variable left unset there leaves it empty");
 		if (stat(dev, &st) < 0)
 			return lxr_fail(err, errno, "volume %s: bind device %s", v->name, dev),
 			       lxr_err_hint(err,

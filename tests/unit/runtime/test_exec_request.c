@@ -44,6 +44,7 @@ static void round_trip(void **state)
 	struct sock_filter prog[] = {
 	    {0x20, 0, 0, 4}, {0x15, 1, 0, 0xc000003e}, {0x06, 0, 0, 0x7fff0000U}};
 	struct rt_exec_req w = {.filtered = true,
+				.profile = true,
 				.filter = prog,
 				.filter_len = 3,
 				.target = 7,
@@ -78,6 +79,7 @@ static void round_trip(void **state)
 	assert_true(r.proc->rlimits[1].soft == UINT64_MAX);
 	assert_true(r.proc->rlimits[0].hard == 524288);
 	assert_true(r.filtered);
+	assert_true(r.profile);
 	assert_int_equal(r.filter_len, 3);
 	assert_memory_equal(r.filter, prog, sizeof(prog));
 	assert_int_equal(r.target, 7);
@@ -86,14 +88,18 @@ static void round_trip(void **state)
 	rt_exec_req_free(&r);
 }
 
-/* text with the NUL that ends a request's JSON (none: nul false) */
-static int memfd_of(const char *text, bool nul)
+/* text with the NUL that ends a request's JSON (none: nul false), in a
+ * memfd sealed as lxr seals a request (or not) */
+static int memfd_of(const char *text, bool nul, bool sealed)
 {
-	int fd = memfd_create("t", 0);
+	int fd = memfd_create("t", MFD_ALLOW_SEALING);
 	size_t n = strlen(text) + (nul ? 1 : 0);
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	if (sealed)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+				 0);
 	return fd;
 }
 
@@ -104,27 +110,46 @@ static void refused(void **state)
 	    /* a key lxr does not write */
 	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
 	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
-	    "\"rlimits\":[]},\"filtered\":false,\"filter_len\":0,\"target\":3,\"sync\":4,"
+	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
+	    "\"sync\":4,"
 	    "\"stdio\":[-1,-1,-1],\"detach\":false,\"extra\":1}",
 	    /* no command */
 	    "{\"process\":{\"args\":[],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
 	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
-	    "\"rlimits\":[]},\"filtered\":false,\"filter_len\":0,\"target\":3,\"sync\":4,"
+	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
+	    "\"sync\":4,"
 	    "\"stdio\":[-1,-1,-1],\"detach\":false}",
+	    /* uid -1: setresuid's "unchanged", root */
+	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
+	    "\"uid\":-1,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
+	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
+	    "\"sync\":4,\"stdio\":[-1,-1,-1],\"detach\":false}",
 	    /* a filter of one instruction, with no bytes for it */
 	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
 	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
-	    "\"rlimits\":[]},\"filtered\":true,\"filter_len\":1,\"target\":3,\"sync\":4,"
+	    "\"rlimits\":[]},\"filtered\":true,\"profile\":false,\"filter_len\":1,\"target\":3,"
+	    "\"sync\":4,"
 	    "\"stdio\":[-1,-1,-1],\"detach\":false}",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct rt_exec_req r;
 		lxr_err err;
-		int fd = memfd_of(bad[i], true);
+		int fd = memfd_of(bad[i], true, true);
 
 		assert_int_equal(rt_exec_req_read(fd, &r, &err), -1);
 		assert_int_equal(err.errnum, EBADMSG);
+		rt_exec_req_free(&r);
+		close(fd);
+	}
+	/* not sealed: what it says could change while it is read */
+	{
+		struct rt_exec_req r;
+		lxr_err err;
+		int fd = memfd_of("{}", true, false);
+
+		assert_int_equal(rt_exec_req_read(fd, &r, &err), -1);
+		assert_non_null(strstr(err.msg, "sealed"));
 		rt_exec_req_free(&r);
 		close(fd);
 	}
@@ -132,7 +157,7 @@ static void refused(void **state)
 	{
 		struct rt_exec_req r;
 		lxr_err err;
-		int fd = memfd_of("{}", false);
+		int fd = memfd_of("{}", false, true);
 
 		assert_int_equal(rt_exec_req_read(fd, &r, &err), -1);
 		assert_int_equal(err.errnum, EBADMSG);

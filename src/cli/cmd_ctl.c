@@ -439,6 +439,18 @@ static int run_each(const char *cmd, struct ctl_args *a)
 				r = one;
 			continue;
 		}
+		/* a stopped one-off of a stack (lxr compose run) keeps no record
+		 * to start from: it is its stack's, run anew */
+		if ((!strcmp(cmd, "start") || !strcmp(cmd, "restart")) &&
+		    !sup_run_alive(names[i]) && run_kept_dir(names[i])) {
+			fprintf(stderr,
+				"lxr: error: %s %s: a one-off of a stack (lxr compose run) is not "
+				"started again\nlxr: hint: `lxr rm %s`, and `lxr compose run` it "
+				"anew\n",
+				cmd, names[i], names[i]);
+			r = LXR_EXIT_FAIL;
+			continue;
+		}
 		one = cli_run_connect(cmd, names[i], &conn);
 		if (one == LXR_EXIT_OK) {
 			a->services[0] = names[i];

@@ -253,6 +253,14 @@ int run_keep_fs_open(const char *name, lxr_err *err)
 	return fd;
 }
 
+bool run_kept_dir(const char *name)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), name);
+	struct stat st;
+
+	return !strchr(name, '/') && name[0] != '.' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 bool run_keep_exists(const char *name)
 {
 	json_t *rec = keep_record(name);

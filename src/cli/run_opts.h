@@ -88,6 +88,9 @@ void run_anon_volumes_drop(struct run_opts *o);
 char *run_keep_text(const struct run_opts *o);
 void run_keep_write(const char *name, const char *text);
 bool run_keep_exists(const char *name);
+/* whether an lxr run (or compose run) container of that name has its
+ * directory, running or not */
+bool run_kept_dir(const char *name);
 /* A kept container's filesystem while it does not run (its image under its
  * writable layer, rt_container_fs_open), for cp; -1 with err */
 int run_keep_fs_open(const char *name, lxr_err *err);

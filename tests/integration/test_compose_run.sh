@@ -126,6 +126,9 @@ expect_grep "$OUT" "^file cli$" "the service's environment, the command line's o
 expect_grep "$OUT" "^db-page$" "it reaches db on the stack's back network"
 OUT=$(cd / && "$LXR" ps 2>&1)
 expect_grep "$OUT" "^crun$$-bg +.* app +.*Up " "lxr ps lists it, with its service"
+OUT=$(cd / && "$LXR" stop "crun$$-bg" 2>&1) || fail "stop the detached one-off: $OUT"
+ERR=$(cd / && "$LXR" start "crun$$-bg" 2>&1) && fail "a stopped one-off started again: $ERR"
+expect_grep "$ERR" "a one-off of a stack \(lxr compose run\) is not started again" "start of a stopped one-off says what to do"
 run rm -f "crun$$-bg"
 expect_rc 0 "rm -f the detached one-off"
 [ -e "$LXR_RUN_DIR/_run/crun$$-bg" ] && fail "rm -f left its directory"

@@ -341,6 +341,10 @@ struct rt_cp_opts {
 	bool archive; /* -a: keep uid/gid (else the caller's) */
 	bool follow;  /* -L: a symlink SRC is followed (inside its root) */
 	bool to_host; /* the destination is the host: set-id bits are dropped */
+	/* to a tar: the source's own filesystem only (lxr export): what is
+	 * mounted below it (/proc, /sys, volumes, the /etc files lxr binds)
+	 * stands as its mount point, an empty directory or file */
+	bool one_fs;
 	/* the container's ids when it has a user namespace of its own (its
 	 * uid_map/gid_map: ids 0..map_count-1 are host map_uid.., map_gid..):
 	 * -a gives the owners as the other side numbers them, as docker cp

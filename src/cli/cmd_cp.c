@@ -211,3 +211,79 @@ int cmd_cp(int argc, char **argv)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	return copy(&o, argv[optind], argv[optind + 1]);
 }
+
+/* lxr export, as docker export: the container's filesystem as a tar, its
+ * own (image layers and writable layer) without what is mounted on it */
+int cmd_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct rt_cp_opts rt = {.archive = true, .one_fs = true};
+	struct lxr_container_ref ref = {0};
+	const char *file = NULL, *project = NULL, *output = NULL, *name;
+	_cleanup_free_ char *inst = NULL;
+	_cleanup_close_ int root = -1, out = -1;
+	bool service = false;
+	lxr_err err;
+	int c, r;
+
+	cli_globals_apply(&file, &project);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'h': fputs(cli_help("export"), stdout); return LXR_EXIT_OK;
+		default:
+			cli_bad_option(argv[optind - 1], longopts, cli_help("export"));
+			return LXR_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "lxr: error: export takes one container\n%s", cli_help("export"));
+		return LXR_EXIT_USAGE;
+	}
+	name = argv[optind];
+	if (!output && isatty(STDOUT_FILENO)) {
+		fprintf(stderr,
+			"lxr: error: export: standard output is a terminal\n"
+			"lxr: hint: give -o FILE, or redirect it: lxr export %s > fs.tar\n",
+			name);
+		return LXR_EXIT_USAGE;
+	}
+	if (cli_container_find(file, project, 0, name, &ref, &inst, &service, &err) == 0) {
+		root = open_root(&ref, &err);
+		container_maps(ref.pid, &rt);
+	} else if (err.errnum == ESRCH && !file && !project && run_keep_exists(name)) {
+		root = run_keep_fs_open(name, &err);
+	}
+	if (root < 0) {
+		rt_container_ref_free(&ref);
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	out = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+		     : dup(STDOUT_FILENO);
+	if (out < 0) {
+		rt_container_ref_free(&ref);
+		lxr_fail(&err, errno, "export %s: open %s", name,
+			 output ? output : "standard output");
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	r = rt_cp_fs_ids(&rt, true, &err) < 0 ? -1 : rt_cp_to_tar(root, "/.", out, &rt, &err);
+	rt_cp_fs_ids(&rt, false, &err);
+	rt_container_ref_free(&ref);
+	if (r < 0) {
+		/* nothing half-written is left under the name asked for */
+		if (output)
+			unlink(output);
+		lxr_err_wrap(&err, "export %s", name);
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	return LXR_EXIT_OK;
+}

@@ -120,6 +120,7 @@ struct tar_out {
 	int out;
 	const struct rt_cp_opts *o;
 	lxr_err *err;
+	dev_t dev; /* one_fs: the source's filesystem */
 };
 
 static int tar_node(struct tar_out *t, int fd, const struct stat *st, const char *name, int depth);
@@ -167,11 +168,18 @@ static int tar_node(struct tar_out *t, int fd, const struct stat *orig, const ch
 	if (t->o->to_host)
 		masked.st_mode &= ~(mode_t)(S_ISUID | S_ISGID);
 
+	bool mounted = t->o->one_fs && st->st_dev != t->dev;
+
 	if (S_ISDIR(st->st_mode)) {
 		_cleanup_free_ char *dname = lxr_xasprintf("%s/", name);
 		if (*name && put_header(t->out, dname, NULL, '5', st, 0, t->o) < 0)
 			return lxr_fail(t->err, errno, "write the tar stream");
-		return tar_dir(t, fd, name, depth);
+		return mounted ? 0 : tar_dir(t, fd, name, depth);
+	}
+	if (mounted && S_ISREG(st->st_mode)) { /* a bound file: its mount point */
+		if (put_header(t->out, name, NULL, '0', st, 0, t->o) < 0)
+			return lxr_fail(t->err, errno, "write the tar stream");
+		return 0;
 	}
 	if (S_ISLNK(st->st_mode)) {
 		char target[4096];
@@ -239,6 +247,7 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 					    : lxr_fail(err, errno, "open %s", src);
 	if (fstat(fd, &st) < 0)
 		return lxr_fail(err, errno, "stat %s", src);
+	t.dev = st.st_dev;
 	while (n > 1 && copy[n - 1] == '/')
 		copy[--n] = '\0';
 	/* the member names: the source's own name (docker cp's), or for DIR/.

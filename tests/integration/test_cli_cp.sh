@@ -182,5 +182,34 @@ expect_rc 0 "a stream with an absolute name"
 ex test -f "/evil$HOSTDIR/victimdir/absolute" || fail "an absolute member does not land under DEST"
 pass "cp - refuses .., never follows a link (its own or the container's), keeps absolute names under DEST"
 
+# ---- export: the container's own filesystem as a tar ---------------------------
+exp=$(cname export)
+mkdir -p "$TEST_TMP/vol" && echo volume-data > "$TEST_TMP/vol/in-volume"
+run run -d --name "$exp" -v "$TEST_TMP/vol:/mnt" "$ROOTFS" \
+	sh -c 'echo exported > /root/made; chmod 4755 /root/made; touch /tmp/ready; exec sleep 1000'
+expect_rc 0 "a container to export"
+at_exit "$LXR" rm -f "$exp"
+for _ in $(seq 100); do "$LXR" exec "$exp" test -e /tmp/ready 2>/dev/null && break; sleep 0.05; done
+run export -o "$TEST_TMP/exp.tar" "$exp"
+expect_rc 0 "export -o of a running container"
+python3 - "$TEST_TMP/exp.tar" <<'PY' || fail "the exported tar: see above"
+import sys, tarfile
+t = tarfile.open(sys.argv[1])
+m = {x.name: x for x in t.getmembers()}
+made = m.get("root/made")
+assert made and made.mode & 0o4000 and t.extractfile(made).read() == b"exported\n", made
+assert "bin/busybox" in m and m["bin/busybox"].size > 0, "the image's files"
+assert "mnt" in m and not [n for n in m if n.startswith("mnt/")], "the volume's files"
+assert "proc" in m and not [n for n in m if n.startswith("proc/")], "/proc's files"
+assert m["etc/hosts"].size == 0, "lxr's bound /etc/hosts"
+PY
+run stop "$exp"
+expect_rc 0 "stop it"
+"$LXR" export "$exp" > "$TEST_TMP/exp2.tar" || fail "export of a stopped container"
+tar -tf "$TEST_TMP/exp2.tar" | grep -qx "root/made" || fail "the stopped container's export lacks its layer's file"
+run export "nosuch$$"
+expect_rc 1 "export of no container"
+pass "export writes the container's image and layer with owners and modes, not what is mounted on it"
+
 run down -f "$STACK"
 expect_rc 0 "down"

@@ -50,6 +50,7 @@ int cmd_rollback(int argc, char **argv); /* cmd_rollback.c */
 int cmd_ls(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
 int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */
 int cmd_scale(int argc, char **argv);   /* cmd_scale.c */

@@ -287,3 +287,49 @@ int cmd_export(int argc, char **argv)
 	}
 	return LXR_EXIT_OK;
 }
+
+/* lxr diff, as docker diff: what the container changed, "A|C|D PATH" */
+int cmd_diff(int argc, char **argv)
+{
+	struct lxr_container_ref ref = {0};
+	const char *file = NULL, *project = NULL, *name = NULL;
+	_cleanup_free_ char *inst = NULL, *upper = NULL;
+	_cleanup_strv_ char **lowers = NULL, **lines = NULL;
+	bool service = false;
+	lxr_err err;
+	int r;
+
+	cli_globals_apply(&file, &project);
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i]))
+			return fputs(cli_help("diff"), stdout), LXR_EXIT_OK;
+		if (argv[i][0] == '-' || name) {
+			fprintf(stderr,
+				"lxr: error: diff takes one container, and no option %s\n%s",
+				argv[i], cli_help("diff"));
+			return LXR_EXIT_USAGE;
+		}
+		name = argv[i];
+	}
+	if (!name) {
+		fprintf(stderr, "lxr: error: diff takes one container\n%s", cli_help("diff"));
+		return LXR_EXIT_USAGE;
+	}
+	r = cli_container_find(file, project, 0, name, &ref, &inst, &service, &err);
+	if (r == 0) {
+		r = rt_container_layers(ref.pid, &upper, &lowers, &err);
+		if (r == 0)
+			r = rt_fs_diff(upper, lowers, &lines, &err);
+	} else if (err.errnum == ESRCH && !file && !project && run_keep_exists(name)) {
+		r = run_keep_diff(name, &lines, &err);
+	}
+	rt_container_ref_free(&ref);
+	if (r < 0) {
+		lxr_err_wrap(&err, "diff %s", name);
+		lxr_err_print(&err);
+		return LXR_EXIT_FAIL;
+	}
+	for (size_t i = 0; lines[i]; i++)
+		puts(lines[i]);
+	return LXR_EXIT_OK;
+}

@@ -42,6 +42,7 @@ static const struct command commands[] = {
     {"exec", cmd_exec, "run a command in a running container"},
     {"cp", cmd_cp, "copy files between a container and the host"},
     {"export", cmd_export, "write a container's filesystem as a tar (docker export)"},
+    {"diff", cmd_diff, "what a container changed in its filesystem (docker diff)"},
     {"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
     {"logs", cmd_logs, "show the logs of a project's services"},
     {"config", cmd_config, "validate a stack file and print it normalized"},

@@ -212,45 +212,80 @@ void run_keep_created(const struct run_opts *o)
 	write_record(o, "created", -1, (int64_t)time(NULL), 0);
 }
 
-int run_keep_fs_open(const char *name, lxr_err *err)
+/* A kept container that does not run: its record, checked, or NULL with
+ * err */
+static json_t *stopped_record(const char *name, lxr_err *err)
 {
-	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
 	json_t *rec = keep_record(name);
-	const char *id = json_string_value(json_object_get(rec, "image_id"));
-	const char *image = json_string_value(json_object_get(rec, "image"));
-	struct img_image im = {0};
-	char *path[2] = {NULL, NULL};
-	int fd = -1;
 
-	if (!image) {
+	if (!rec || !json_string_value(json_object_get(rec, "image"))) {
 		json_decref(rec);
-		return lxr_fail(err, ESRCH, "no container \"%s\"", name);
+		lxr_fail(err, ESRCH, "no container \"%s\"", name);
+		return NULL;
 	}
 	/* between two runs of its restart policy: its next start may mount
 	 * the layer any moment */
 	if (sup_run_alive(name)) {
 		json_decref(rec);
-		return lxr_fail(err, EBUSY, "container %s is restarting", name),
-		       lxr_err_hint(err, "try again once it runs, or `lxr stop %s`", name);
+		lxr_fail(err, EBUSY, "container %s is restarting", name),
+		    lxr_err_hint(err, "try again once it runs, or `lxr stop %s`", name);
+		return NULL;
 	}
 	/* its layer holds the ids of its own user namespace: its start maps them */
 	if (json_is_true(json_object_get(rec, "userns"))) {
 		json_decref(rec);
-		return lxr_fail(err, ENOTSUP,
-				"container %s has a user namespace of its own and is not running",
-				name),
-		       lxr_err_hint(err, "`lxr start %s` first", name);
+		lxr_fail(err, ENOTSUP,
+			 "container %s has a user namespace of its own and is not running", name),
+		    lxr_err_hint(err, "`lxr start %s` first", name);
+		return NULL;
 	}
-	/* the image held in use while its layers are mounted */
-	if (id && run_image_resolve(id, name, IMG_PULL_NEVER, &im, err) == 0)
-		fd = rt_container_fs_open(im.layer_dirs, root, name, err);
-	else if (!id) {
-		path[0] = (char *)image;
-		fd = rt_container_fs_open(path, root, name, err);
-	}
+	return rec;
+}
+
+/* Its image's layer directories (the image held in use meanwhile through
+ * im), or its root filesystem directory: lowers, topmost first */
+static int stopped_lowers(json_t *rec, const char *name, struct img_image *im, char ***lowers,
+			  lxr_err *err)
+{
+	const char *id = json_string_value(json_object_get(rec, "image_id"));
+	const char *image = json_string_value(json_object_get(rec, "image"));
+
+	if (id && run_image_resolve(id, name, IMG_PULL_NEVER, im, err) < 0)
+		return -1;
+	*lowers = id ? lxr_strv_dup(im->layer_dirs) : lxr_xcalloc(2, sizeof(char *));
+	if (!id)
+		(*lowers)[0] = lxr_xstrdup(image);
+	return 0;
+}
+
+int run_keep_fs_open(const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	_cleanup_strv_ char **lowers = NULL;
+	json_t *rec = stopped_record(name, err);
+	struct img_image im = {0};
+	int fd = -1;
+
+	if (rec && stopped_lowers(rec, name, &im, &lowers, err) == 0)
+		fd = rt_container_fs_open(lowers, root, name, err);
 	img_image_free(&im);
 	json_decref(rec);
 	return fd;
+}
+
+int run_keep_diff(const char *name, char ***out, lxr_err *err)
+{
+	_cleanup_free_ char *upper = lxr_xasprintf("%s/_run/%s/upper", lxr_run_dir(), name);
+	_cleanup_strv_ char **lowers = NULL;
+	json_t *rec = stopped_record(name, err);
+	struct img_image im = {0};
+	int r = -1;
+
+	if (rec && stopped_lowers(rec, name, &im, &lowers, err) == 0)
+		r = rt_fs_diff(upper, lowers, out, err);
+	img_image_free(&im);
+	json_decref(rec);
+	return r;
 }
 
 bool run_kept_dir(const char *name)

@@ -282,23 +282,6 @@ _Noreturn int rt_exec_helper_main(int argc, char **argv)
  * Once the helper is gone its report, if it made one, is queued: that
  * process is our child (CLONE_PARENT) and a zombie in the container's PID
  * namespace until we reap it — the container's init cannot exit before. */
-static pid_t queued_pid(int sync)
-{
-	for (;;) {
-		char buf[sizeof(struct rt_sync_msg)];
-		ssize_t n = recv(sync, buf, sizeof(buf), MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-		pid_t pid;
-
-		if (n <= 0)
-			return -1;
-		if (n == (ssize_t)sizeof(pid_t)) {
-			(void)!recv(sync, &pid, sizeof(pid), 0);
-			return pid;
-		}
-		(void)!recv(sync, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	}
-}
-
 int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 		     const struct lxr_spec *proc, struct lxr_stdio *io, struct rt_exec_pending *p,
 		     lxr_err *err)
@@ -333,6 +316,12 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 	}
 	parent_end = sp[0];
 	child_end = sp[1];
+	/* each message comes with its sender's pid: the exec's pid counts
+	 * from the helper only (rt_sync_step) */
+	if (setsockopt(parent_end, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)) < 0) {
+		rt_cgroup_free(cg);
+		return lxr_fail(err, errno, "exec in %s: SO_PASSCRED", name);
+	}
 	h = fork();
 	if (h < 0) {
 		rt_cgroup_free(cg);
@@ -352,11 +341,13 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
 		   pid_t *pid_out, int *pidfd_out, lxr_err *err)
 {
 	_cleanup_close_ int sync = lxr_steal_fd(&p->sync);
+	struct rt_sync_peer peer = {.helper = p->helper};
 	bool helper_ended = false;
-	pid_t pid = -1;
+	pid_t pid;
 	int st = 0, r;
 
-	r = rt_sync_await(sync, name, io, &pid, err);
+	r = rt_sync_await(sync, name, io, &peer, err);
+	pid = peer.pid > 0 ? peer.pid : -1;
 	while (p->helper > 0 && !helper_ended) {
 		pid_t w = waitpid(p->helper, &st, 0);
 		if (w == p->helper)
@@ -366,7 +357,14 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
 	}
 	p->helper = -1;
 	if (pid <= 0)
-		pid = queued_pid(sync);
+		pid = rt_sync_queued_pid(sync, peer.helper);
+	/* the terminal is the exec's own process's, or none */
+	if (r >= 0 && io->pty_master >= 0 && peer.pty_from != pid) {
+		close(io->pty_master);
+		io->pty_master = -1;
+		r = lxr_fail(err, EPROTO, "a terminal from a process not the exec's (pid %d)",
+			     (int)peer.pty_from);
+	}
 	if (r < 0 || pid <= 0) {
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -400,7 +398,7 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
 void rt_exec_in_abort(struct rt_exec_pending *p, pid_t *pid_out)
 {
 	_cleanup_close_ int sync = lxr_steal_fd(&p->sync);
-	pid_t pid = sync >= 0 ? queued_pid(sync) : -1;
+	pid_t pid = sync >= 0 ? rt_sync_queued_pid(sync, p->helper) : -1;
 
 	if (p->helper > 0) {
 		kill(p->helper, SIGKILL);

@@ -381,8 +381,19 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 /* Reads messages until EOF (0) or an error (<0, as rt_container_start); a
  * pid_t-sized message (exec's helper) fills pid, an fd (the pty master)
  * goes to io->pty_master. Not blocking, 1 when nothing more is there yet. */
-int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, bool block,
-		 lxr_err *err);
-int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err);
+/* What an exec's caller takes from the socket (SO_PASSCRED on its end):
+ * the exec's pid from the helper alone, and who sent the terminal. */
+struct rt_sync_peer {
+	pid_t helper;   /* the helper's pid, the only one whose pid message counts */
+	pid_t pid;      /* out: the pid it reported (0: none yet) */
+	pid_t pty_from; /* out: who sent io->pty_master */
+};
+int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_sync_peer *peer,
+		 bool block, lxr_err *err);
+int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, struct rt_sync_peer *peer,
+		  lxr_err *err);
+/* A pid message the helper left on the socket, or -1 (what others left is
+ * dropped). */
+pid_t rt_sync_queued_pid(int sync, pid_t helper);
 
 #endif

@@ -8,8 +8,51 @@
 
 #include "runtime/runtime_internal.h"
 
-int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, bool block,
-		 lxr_err *err)
+/* One message, and who sent it when the socket has SO_PASSCRED (the
+ * kernel's word, in this pid namespace: 0 without it), with the descriptor
+ * it carries (-1: none). */
+static ssize_t recv_from(int sock, void *buf, size_t len, int *fd, pid_t *sender)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	ssize_t r;
+
+	*fd = -1;
+	*sender = 0;
+	do
+		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	for (struct cmsghdr *c = r < 0 ? NULL : CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred cr;
+			memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+			*sender = cr.pid;
+		} else if (c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int)), v[4];
+			memcpy(v, CMSG_DATA(c), (size_t)(n < 4 ? n : 4) * sizeof(int));
+			for (int i = 0; i < n && i < 4; i++) {
+				if (*fd < 0)
+					*fd = v[i];
+				else
+					close(v[i]);
+			}
+		}
+	}
+	return r;
+}
+
+int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_sync_peer *peer,
+		 bool block, lxr_err *err)
 {
 	for (;;) {
 		struct rt_sync_msg m;
@@ -24,8 +67,30 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, b
 			return 1; /* nothing yet: the container is still being built */
 		if (r <= 0)
 			return 0; /* EOF: the exec closed the last container-side copy */
-		if (r == (ssize_t)sizeof(pid_t) && pid) {
-			(void)!recv(sync, pid, sizeof(*pid), 0);
+		/* the pid of the process an exec started: the helper's word
+		 * only, never a process's in the container that got hold of
+		 * the socket (it would name a host pid to be killed) */
+		if (r == (ssize_t)sizeof(pid_t) && peer) {
+			pid_t said, sender;
+			int fd;
+			if (recv_from(sync, &said, sizeof(said), &fd, &sender) == sizeof(said) &&
+			    sender == peer->helper && said > 0)
+				peer->pid = said;
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (r == 1 && peer) {
+			char byte;
+			int fd;
+			pid_t sender;
+			if (recv_from(sync, &byte, 1, &fd, &sender) != 1 || fd < 0)
+				return lxr_fail(err, EPROTO, "%s: a terminal message without one",
+						what);
+			if (io->pty_master >= 0)
+				close(io->pty_master);
+			io->pty_master = fd;
+			peer->pty_from = sender; /* checked against the exec's pid */
 			continue;
 		}
 		if (r == 1) {
@@ -48,9 +113,32 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, b
 	}
 }
 
-int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, pid_t *pid, lxr_err *err)
+int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, struct rt_sync_peer *peer,
+		  lxr_err *err)
 {
-	return rt_sync_step(sync, what, io, pid, true, err);
+	return rt_sync_step(sync, what, io, peer, true, err);
+}
+
+pid_t rt_sync_queued_pid(int sync, pid_t helper)
+{
+	for (;;) {
+		char buf[sizeof(struct rt_sync_msg)];
+		ssize_t n = recv(sync, buf, sizeof(buf), MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		pid_t said, sender;
+		int fd;
+
+		if (n <= 0)
+			return -1;
+		if (recv_from(sync, buf, sizeof(buf), &fd, &sender) < 0)
+			return -1;
+		if (fd >= 0)
+			close(fd);
+		if (n == (ssize_t)sizeof(pid_t) && sender == helper) {
+			memcpy(&said, buf, sizeof(said));
+			if (said > 0)
+				return said;
+		}
+	}
 }
 
 _Noreturn void rt_child_fail(int sync, int code, const lxr_err *err)

@@ -367,11 +367,15 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
  * directory without following a link and ".." refused. */
 int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts *o, lxr_err *err);
 /* docker diff (fs_diff.c): the writable layer upper read against lowers
- * (topmost first), as sorted "A PATH", "C PATH", "D PATH" lines. */
-int rt_fs_diff(const char *upper, char *const *lowers, char ***out, lxr_err *err);
+ * (topmost first), as sorted "A PATH", "C PATH", "D PATH" lines; the paths
+ * in skip (mount points lxr made) and directories that only hold them are
+ * left out. */
+int rt_fs_diff(const char *upper, char *const *lowers, char *const *skip, char ***out,
+	       lxr_err *err);
 /* A running container's layers, from its root mount (pid: its init): the
- * writable one (under the run dir) and the ones below, topmost first. */
-int rt_container_layers(pid_t pid, char **upper, char ***lowers, lxr_err *err);
+ * writable one (under the run dir) and the ones below, topmost first; and
+ * the paths mounted on it. */
+int rt_container_layers(pid_t pid, char **upper, char ***lowers, char ***mounts, lxr_err *err);
 int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opts *o, lxr_err *err);
 /* docker create: the container's directory (its writable layer, rootfs/,
  * its /etc files) and volumes, made as its start would make them, and

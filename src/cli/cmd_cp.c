@@ -294,7 +294,9 @@ int cmd_diff(int argc, char **argv)
 	struct lxr_container_ref ref = {0};
 	const char *file = NULL, *project = NULL, *name = NULL;
 	_cleanup_free_ char *inst = NULL, *upper = NULL;
-	_cleanup_strv_ char **lowers = NULL, **lines = NULL;
+	_cleanup_strv_ char **lowers = NULL, **lines = NULL, **mounts = NULL;
+	/* the /etc files lxr binds for a container: its, not the container's */
+	char *const etc[] = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", NULL};
 	bool service = false;
 	lxr_err err;
 	int r;
@@ -317,11 +319,11 @@ int cmd_diff(int argc, char **argv)
 	}
 	r = cli_container_find(file, project, 0, name, &ref, &inst, &service, &err);
 	if (r == 0) {
-		r = rt_container_layers(ref.pid, &upper, &lowers, &err);
+		r = rt_container_layers(ref.pid, &upper, &lowers, &mounts, &err);
 		if (r == 0)
-			r = rt_fs_diff(upper, lowers, &lines, &err);
+			r = rt_fs_diff(upper, lowers, mounts, &lines, &err);
 	} else if (err.errnum == ESRCH && !file && !project && run_keep_exists(name)) {
-		r = run_keep_diff(name, &lines, &err);
+		r = run_keep_diff(name, etc, &lines, &err);
 	}
 	rt_container_ref_free(&ref);
 	if (r < 0) {

@@ -273,7 +273,7 @@ int run_keep_fs_open(const char *name, lxr_err *err)
 	return fd;
 }
 
-int run_keep_diff(const char *name, char ***out, lxr_err *err)
+int run_keep_diff(const char *name, char *const *skip, char ***out, lxr_err *err)
 {
 	_cleanup_free_ char *upper = lxr_xasprintf("%s/_run/%s/upper", lxr_run_dir(), name);
 	_cleanup_strv_ char **lowers = NULL;
@@ -282,7 +282,7 @@ int run_keep_diff(const char *name, char ***out, lxr_err *err)
 	int r = -1;
 
 	if (rec && stopped_lowers(rec, name, &im, &lowers, err) == 0)
-		r = rt_fs_diff(upper, lowers, out, err);
+		r = rt_fs_diff(upper, lowers, skip, out, err);
 	img_image_free(&im);
 	json_decref(rec);
 	return r;

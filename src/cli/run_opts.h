@@ -89,7 +89,7 @@ char *run_keep_text(const struct run_opts *o);
 void run_keep_write(const char *name, const char *text);
 bool run_keep_exists(const char *name);
 /* docker diff of a kept container that does not run (rt_fs_diff) */
-int run_keep_diff(const char *name, char ***out, lxr_err *err);
+int run_keep_diff(const char *name, char *const *skip, char ***out, lxr_err *err);
 /* whether an lxr run (or compose run) container of that name has its
  * directory, running or not */
 bool run_kept_dir(const char *name);

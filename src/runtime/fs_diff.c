@@ -24,6 +24,7 @@ struct diff {
 	int *lowers; /* topmost first */
 	size_t n_lowers;
 	char ***out;
+	char **changed_dirs; /* the "C" lines that are directories */
 	lxr_err *err;
 };
 
@@ -84,11 +85,12 @@ static int walk(struct diff *d, int dirfd, const char *dir, bool all_new, int de
 			lxr_strv_push(d->out, lxr_xasprintf("D %s", path));
 			continue;
 		}
-		lxr_strv_push(
-		    d->out,
-		    lxr_xasprintf("%c %s", !all_new && below_has(d, path) ? 'C' : 'A', path));
+		bool changed = !all_new && below_has(d, path);
+		lxr_strv_push(d->out, lxr_xasprintf("%c %s", changed ? 'C' : 'A', path));
 		if (!S_ISDIR(st.st_mode))
 			continue;
+		if (changed)
+			lxr_strv_push(&d->changed_dirs, lxr_xstrdup(path));
 		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue;
@@ -108,7 +110,33 @@ static int by_path(const void *a, const void *b)
 	return strcmp(*(char *const *)a + 2, *(char *const *)b + 2);
 }
 
-int rt_fs_diff(const char *upper, char *const *lowers, char ***out, lxr_err *err)
+/* Not the container's own changes: what lxr made for it (the mount points
+ * of its /etc files and volumes, skip), and a directory below that only
+ * holds them (copied up to make a mount point, nothing else in it new). */
+static void prune(struct diff *d, char *const *skip)
+{
+	char **v = *d->out, **kept = lxr_xcalloc(lxr_strv_len(v) + 1, sizeof(char *));
+	size_t n = lxr_strv_len(v), k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *path = v[i] + 2;
+		size_t len = strlen(path);
+		bool drop = lxr_strv_has(skip, path);
+		if (!drop && v[i][0] == 'C' && lxr_strv_has(d->changed_dirs, path)) {
+			drop = true;
+			for (size_t j = 0; j < n && drop; j++)
+				if (j != i && !lxr_strv_has(skip, v[j] + 2) &&
+				    !strncmp(v[j] + 2, path, len) && v[j][2 + len] == '/')
+					drop = false;
+		}
+		if (!drop)
+			kept[k++] = lxr_xstrdup(v[i]);
+	}
+	lxr_strv_free(v);
+	*d->out = kept;
+}
+
+int rt_fs_diff(const char *upper, char *const *lowers, char *const *skip, char ***out, lxr_err *err)
 {
 	_cleanup_close_ int up = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct diff d = {.out = out, .err = err};
@@ -127,9 +155,13 @@ int rt_fs_diff(const char *upper, char *const *lowers, char ***out, lxr_err *err
 		d.lowers[d.n_lowers++] = fd;
 	}
 	r = walk(&d, up, "", false, 0);
-	if (r == 0)
+	if (r == 0) {
+		/* sorted first: a directory's lines right before its own */
 		qsort(*out, lxr_strv_len(*out), sizeof(char *), by_path);
+		prune(&d, skip);
+	}
 out:
+	lxr_strv_free(d.changed_dirs);
 	for (size_t i = 0; i < d.n_lowers; i++)
 		close(d.lowers[i]);
 	free(d.lowers);
@@ -140,7 +172,7 @@ out:
 	return r;
 }
 
-int rt_container_layers(pid_t pid, char **upper, char ***lowers, lxr_err *err)
+int rt_container_layers(pid_t pid, char **upper, char ***lowers, char ***mounts, lxr_err *err)
 {
 	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/mountinfo", (int)pid);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -154,11 +186,17 @@ int rt_container_layers(pid_t pid, char **upper, char ***lowers, lxr_err *err)
 		return lxr_fail(err, errno, "open %s", path);
 	/* the container's root: an overlay mounted on "/" with the layers' host
 	 * paths as lxr gave them (a path holding ',' or ':' never does) */
-	while (r < 0 && getline(&line, &cap, f) > 0) {
+	*mounts = lxr_xcalloc(1, sizeof(char *));
+	while (getline(&line, &cap, f) > 0) {
 		char *sep = strstr(line, " - "), *opts, *tok, *save = NULL;
-		char mnt[8];
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %7s", mnt) != 1 || strcmp(mnt, "/") ||
-		    strncmp(sep + 3, "overlay ", 8))
+		char mnt[4096];
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		/* what is mounted in it is not its filesystem's (mountinfo
+		 * writes a space as \040: such a path is left as it is) */
+		if (strcmp(mnt, "/"))
+			lxr_strv_push(mounts, lxr_xstrdup(mnt));
+		if (r == 0 || strcmp(mnt, "/") || strncmp(sep + 3, "overlay ", 8))
 			continue;
 		opts = strrchr(sep, ' ');
 		for (tok = strtok_r(opts + 1, ",\n", &save); tok;
@@ -186,6 +224,8 @@ int rt_container_layers(pid_t pid, char **upper, char ***lowers, lxr_err *err)
 	*upper = NULL;
 	lxr_strv_free(*lowers);
 	*lowers = NULL;
+	lxr_strv_free(*mounts);
+	*mounts = NULL;
 	return lxr_fail(err, ENOTSUP, "the layers of the container (pid %d) are not host paths",
 			(int)pid);
 }

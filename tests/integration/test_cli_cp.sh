@@ -190,6 +190,12 @@ run run -d --name "$exp" -v "$TEST_TMP/vol:/mnt" "$ROOTFS" \
 expect_rc 0 "a container to export"
 at_exit "$LXR" rm -f "$exp"
 for _ in $(seq 100); do "$LXR" exec "$exp" test -e /tmp/ready 2>/dev/null && break; sleep 0.05; done
+run diff "$exp"
+expect_rc 0 "diff of a running container"
+expect_out "C /root
+A /root/made
+C /tmp
+A /tmp/ready" "diff lists what the container changed, not its mounts nor lxr's /etc files"
 run export -o "$TEST_TMP/exp.tar" "$exp"
 expect_rc 0 "export -o of a running container"
 python3 - "$TEST_TMP/exp.tar" <<'PY' || fail "the exported tar: see above"
@@ -206,10 +212,12 @@ PY
 run stop "$exp"
 expect_rc 0 "stop it"
 "$LXR" export "$exp" > "$TEST_TMP/exp2.tar" || fail "export of a stopped container"
+run diff "$exp"
+expect_grep "$OUT" "^A /root/made$" "diff of a stopped container"
 tar -tf "$TEST_TMP/exp2.tar" | grep -qx "root/made" || fail "the stopped container's export lacks its layer's file"
 run export "nosuch$$"
 expect_rc 1 "export of no container"
-pass "export writes the container's image and layer with owners and modes, not what is mounted on it"
+pass "export writes the container's image and layer with owners and modes, not what is mounted on it; diff lists its changes"
 
 run down -f "$STACK"
 expect_rc 0 "down"

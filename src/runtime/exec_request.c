@@ -126,7 +126,7 @@ static bool fd_ok(json_int_t v, bool none_ok)
 static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 {
 	json_t *args, *env, *groups, *rl, *caps[5], *id = NULL, *cwd = NULL;
-	json_int_t uid, gid, rows, cols;
+	json_int_t uid = -1, gid = -1, rows = 0, cols = 0;
 	int terminal = 0, nnp = 0;
 	json_error_t je;
 	size_t i;
@@ -229,7 +229,7 @@ int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	json_t *doc, *proc, *fds;
-	json_int_t n_filter, target, sync, in, out, errfd;
+	json_int_t n_filter = 0, target = -1, sync = -1, in = -1, out = -1, errfd = -1;
 	json_error_t je;
 	size_t len, jlen;
 	int filtered = 0, profile = 0, detach = 0, rc = -1, seals;

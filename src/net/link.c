@@ -452,7 +452,11 @@ int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)
 	 * advertisement; one with IPv6 has it on whatever the namespace's
 	 * default. A kernel without IPv6 has no key: nothing to turn off. */
 	if (a->ip6) {
-		if (ns_sysctl(nsfd, v6key, "0", err) < 0)
+		/* lxr sets the address and route itself: a router advertisement
+		 * a neighbour on the bridge sends (a container's own default
+		 * route, an address it picks) is not taken, before IPv6 is on */
+		_cleanup_free_ char *rakey = lxr_xasprintf("net.ipv6.conf.%s.accept_ra", a->ifname);
+		if (ns_sysctl(nsfd, rakey, "0", err) < 0 || ns_sysctl(nsfd, v6key, "0", err) < 0)
 			return lxr_err_wrap(err, "in the container's network namespace"),
 			       lxr_err_hint(err, "IPv6 networks need a kernel with IPv6 on (no "
 						 "ipv6.disable=1 on its command line)");

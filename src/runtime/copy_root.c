@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lxr/runtime.h"
+#include "runtime/runtime_internal.h"
 
 #define MAX_DEPTH 128
 
@@ -154,24 +155,46 @@ static int copy_dir(const struct cp_ctx *c, int sfd, const struct stat *st, int 
 	return set_attrs_fd(c, d, st, shown);
 }
 
+int rt_cp_open_dest(int dir, const char *name)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		_cleanup_close_ int at = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		int fd;
+		if (at >= 0 && fstat(at, &st) == 0 && S_ISREG(st.st_mode)) {
+			/* that very inode, a regular file: written over */
+			_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", at);
+			return open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		}
+		if (at >= 0 && S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		/* a link, device, fifo or socket in the way is replaced, as docker
+		 * cp replaces it: never opened (a device node the container made
+		 * would be written through, outside its device cgroup) */
+		if (at >= 0 && unlinkat(dir, name, 0) < 0 && errno != ENOENT)
+			return -1;
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		/* made again meanwhile: look again */
+	}
+	errno = EBUSY;
+	return -1;
+}
+
 static int copy_file(const struct cp_ctx *c, int sfd, const struct stat *st, int ddir,
 		     const char *name, const char *shown)
 {
 	_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", sfd);
 	_cleanup_close_ int in = -1, out = -1;
-	const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
 
 	/* reopen the very inode that was checked to be a regular file */
 	in = open(self, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return lxr_fail(c->err, errno, "open %s", shown);
-	out = openat(ddir, name, flags, 0600);
-	if (out < 0 && errno == ELOOP) {
-		/* a symlink in the way is replaced, as cp and docker cp do */
-		if (unlinkat(ddir, name, 0) < 0)
-			return lxr_fail(c->err, errno, "replace link %s", name);
-		out = openat(ddir, name, flags | O_EXCL, 0600);
-	}
+	out = rt_cp_open_dest(ddir, name);
 	if (out < 0)
 		return lxr_fail(c->err, errno, "create %s", name);
 	if (lxr_copy_data(in, out) < 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lxr/runtime.h"
+#include "runtime/runtime_internal.h"
 
 #define BLOCK     512
 #define MAX_DEPTH 128
@@ -420,12 +421,9 @@ static int extract(int in, int dst, const struct tar_hdr *h, const char *member,
 	case '0':
 	case '\0':
 	case '7': {
-		const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
 		char buf[65536];
 		uint64_t left = size;
-		fd = openat(dir, last, flags, 0600);
-		if (fd < 0 && errno == ELOOP && unlinkat(dir, last, 0) == 0)
-			fd = openat(dir, last, flags | O_EXCL, 0600);
+		fd = rt_cp_open_dest(dir, last);
 		if (fd < 0)
 			return lxr_fail(err, errno, "create %s", last);
 		while (left) {

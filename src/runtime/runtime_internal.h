@@ -248,6 +248,11 @@ int rt_init_exec_command(int sync, const char *path, char *const *args, char *co
  * reaches the parent on sync, from lxr-init. */
 int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err);
 
+/* cp's destination file name in dir, open for writing (copy_root.c): a
+ * regular file there written over, anything else but a directory replaced
+ * (unlinked, made anew O_EXCL), never opened; -1 with errno. */
+int rt_cp_open_dest(int dir, const char *name);
+
 /* ---- the request a fresh image of lxr reads to enter a container
  * (exec_request.c, exec_in.c) ------------------------------------------------- */
 struct sock_filter;

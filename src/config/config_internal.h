@@ -261,6 +261,9 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 int cfg_net_read_ipam(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_net_pools_free(struct cfg_network *net);
 int cfg_volume_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_volume *v);
+/* network_mode `bridge`/`default` and a network's name, as networks the
+ * services join (top_networks.c); project: the project's name so far. */
+void cfg_network_mode_networks(struct cfg_ctx *c, struct cfg_stack *st, const char *project);
 void cfg_network_free(struct cfg_network *net);
 void cfg_volume_free(struct cfg_volume *v);
 /* `name:` of a network or volume. Empty (`name: ${UNSET}`) is no name:

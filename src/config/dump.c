@@ -52,12 +52,6 @@ static bool shown(const struct cfg_out *o, const char *feature, bool set)
 	return set || o->all || cfg_key_supported(feature);
 }
 
-static bool networks_implicit(const struct cfg_service *s)
-{
-	return s->n_networks == 1 && s->networks[0].name.pos.line == s->pos.line &&
-	       s->networks[0].name.pos.col == s->pos.col;
-}
-
 static const char *const restart_names[] = {"no", "always", "on-failure", "unless-stopped"};
 static const char *const proto_names[] = {"tcp", "udp", "sctp"};
 static const char *const dep_names[] = {"service_started", "service_healthy",
@@ -418,7 +412,9 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 	deploy(o, s);
 	if (s->n_ports || s->n_expose)
 		ports(o, s);
-	if (s->n_networks && shown(o, "service.networks", !networks_implicit(s)))
+	/* with network_mode, the network it names is its to say */
+	if (s->n_networks && !s->host.network_mode.v &&
+	    shown(o, "service.networks", cfg_service_networks_given(s)))
 		networks(o, s);
 	if (s->n_volumes)
 		volumes(o, s);

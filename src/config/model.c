@@ -30,3 +30,10 @@ bool cfg_services_together(const struct cfg_service *a, const struct cfg_service
 {
 	return !a->profiles.n && !b->profiles.n;
 }
+
+/* what the loader fills in stands at the service's own position */
+bool cfg_service_networks_given(const struct cfg_service *s)
+{
+	return s->n_networks && (s->networks[0].name.pos.line != s->pos.line ||
+				 s->networks[0].name.pos.col != s->pos.col);
+}

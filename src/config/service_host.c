@@ -275,23 +275,36 @@ static bool mode_ok(const char *v, const char *const *words)
 	return false;
 }
 
-/* at_up: compose loads any string (pid, ipc, uts; `ipc: container:${X}`
- * with X unset), the engine refuses it at create, and so does up */
+/* A name docker takes for a network: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+static bool network_name(const char *v)
+{
+	return isalnum((unsigned char)v[0]) &&
+	       v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")] ==
+		   '\0';
+}
+
+/* Compose loads any string (pid, ipc, uts, network_mode; `ipc:
+ * container:${X}` with X unset), the engine refuses it at create, and so
+ * does up; an empty one is no mode. network_mode also takes a network's
+ * name, as docker's does (cfg_network_mode_networks). */
 static int read_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_str *out, const char *key,
-		     const char *const *words, const char *hint, bool at_up)
+		     const char *const *words, const char *hint)
 {
 	char feature[48];
+	bool net = !strcmp(key, "network_mode");
 
 	if (cfg_read_str(c, n, key, out) < 0)
 		return -1;
-	if (out->v && !mode_ok(out->v, words)) {
-		if (at_up)
-			cfg_refuse_at_up(c, n->pos, hint, "%s \"%s\" is not a mode", key, out->v);
-		else
-			cfg_error_hint(c, n, hint, "%s \"%s\" is not a mode", key, out->v);
+	if (out->v && !*out->v) {
+		free(out->v);
+		out->v = NULL;
+		return 0;
+	}
+	if (out->v && !mode_ok(out->v, words) && !(net && network_name(out->v))) {
+		cfg_refuse_at_up(c, n->pos, hint, "%s \"%s\" is not a mode", key, out->v);
 		free(out->v);
 		out->v = NULL; /* reported: not checked again against the stack */
-		return at_up ? 0 : -1;
+		return 0;
 	}
 	/* another container's namespace is its own feature: a service's, or
 	 * a container's outside the stack */
@@ -309,7 +322,7 @@ static int read_network_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "none", "bridge", "default", NULL};
 
 	return read_mode(c, n, &HOST(obj)->network_mode, "network_mode", words,
-			 "host, none, bridge, service:NAME or container:NAME", false);
+			 "host, none, bridge, service:NAME, container:NAME or a network's name");
 }
 
 static int read_pid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -317,7 +330,7 @@ static int read_pid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "private", NULL};
 
 	return read_mode(c, n, &HOST(obj)->pid, "pid", words,
-			 "host, private, service:NAME or container:NAME", true);
+			 "host, private, service:NAME or container:NAME");
 }
 
 static int read_ipc(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -325,14 +338,14 @@ static int read_ipc(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "private", "shareable", "none", NULL};
 
 	return read_mode(c, n, &HOST(obj)->ipc, "ipc", words,
-			 "host, private, shareable, none, service:NAME or container:NAME", true);
+			 "host, private, shareable, none, service:NAME or container:NAME");
 }
 
 static int read_uts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const char *const words[] = {"host", NULL};
 
-	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host", true);
+	return read_mode(c, n, &HOST(obj)->uts, "uts", words, "host");
 }
 
 /* docker's cgroupns modes: private (lxr's default on every host) or host,

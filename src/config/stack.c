@@ -349,6 +349,7 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	cfg_extra_trees_free(c);
 	cfg_tree_free(&tree);
 	c->tree = NULL;
+	cfg_network_mode_networks(c, st, vars->project);
 	add_default_network(st);
 	network_defaults(st);
 	/* Checked even when parts failed: failed values are left unset and the

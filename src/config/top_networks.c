@@ -1,5 +1,6 @@
 /* Top-level `networks:` entries: driver, options, external and shared
- * names, IPv6 (the pools are top_ipam.c's). */
+ * names, IPv6 (the pools are top_ipam.c's); the networks a service's
+ * network_mode names. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
@@ -290,4 +291,76 @@ void cfg_network_free(struct cfg_network *net)
 	cfg_kvs_free(&net->labels);
 	free(net->host_name.v);
 	cfg_kvs_free(&net->driver_opts);
+}
+
+/* The name a network has on the host (docker's NetworkMode names one so):
+ * its `name:`, an external one's key, else <project>_<key>. */
+static bool named(const struct cfg_network *net, const char *project, const char *name)
+{
+	size_t n = project ? strlen(project) : 0;
+
+	if (net->host_name.v || net->external.v)
+		return !strcmp(net->host_name.v ? net->host_name.v : net->name, name);
+	return project && !strncmp(name, project, n) && name[n] == '_' &&
+	       !strcmp(name + n + 1, net->name);
+}
+
+/* The network a service's network_mode puts it on, by key; NULL for none
+ * (a namespace mode, or refused at up). A name no network of the stack
+ * has on the host is an external network under that name, which up
+ * requires to exist, as docker requires it at create. */
+static const char *mode_network(struct cfg_ctx *c, struct cfg_stack *st, const char *project,
+				const struct cfg_str *nm)
+{
+	const struct cfg_network *taken;
+	struct cfg_network *net;
+
+	if (!strcmp(nm->v, "bridge") || !strcmp(nm->v, "default"))
+		return "default";
+	if (!strcmp(nm->v, "none") || !strcmp(nm->v, "host") || strchr(nm->v, ':'))
+		return NULL;
+	for (size_t i = 0; i < st->n_networks; i++)
+		if (named(&st->networks[i], project, nm->v))
+			return st->networks[i].name;
+	if ((taken = cfg_stack_network(st, nm->v))) {
+		_cleanup_free_ char *host =
+		    taken->host_name.v
+			? lxr_xstrdup(taken->host_name.v)
+			: lxr_xasprintf("%s_%s", project ? project : "", taken->name);
+		cfg_refuse_at_up(c, nm->pos,
+				 "write network_mode: the network's name on the host, or list the "
+				 "network under the service's networks: instead",
+				 "network_mode \"%s\" names networks as the host does, where this "
+				 "stack's network \"%s\" is \"%s\"",
+				 nm->v, taken->name, host);
+		return NULL;
+	}
+	st->networks = lxr_xrealloc(st->networks, (st->n_networks + 1) * sizeof(*st->networks));
+	net = &st->networks[st->n_networks++];
+	memset(net, 0, sizeof(*net));
+	net->name = lxr_xstrdup(nm->v);
+	net->pos = nm->pos;
+	net->external = (struct cfg_bool){true, true, nm->pos};
+	return net->name;
+}
+
+void cfg_network_mode_networks(struct cfg_ctx *c, struct cfg_stack *st, const char *project)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		struct cfg_service *s = &st->services[i];
+		_cleanup_free_ char *where = lxr_xasprintf("service \"%s\"", s->name);
+		const char *key;
+		/* with networks: too, the two clash (cfg_svc_check_host) */
+		if (!s->host.network_mode.v || s->n_networks)
+			continue;
+		c->where = where;
+		key = mode_network(c, st, project, &s->host.network_mode);
+		c->where = NULL;
+		if (!key)
+			continue;
+		/* at the service's position: filled in, not given */
+		s->networks = lxr_xcalloc(1, sizeof(*s->networks));
+		s->n_networks = 1;
+		cfg_str_set(&s->networks[0].name, key, s->pos);
+	}
 }

@@ -683,7 +683,8 @@ void cfg_stack_validate(struct cfg_ctx *c, struct cfg_stack *st)
 	for (size_t i = 0; i < st->n_services; i++) {
 		_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", st->services[i].name);
 		c->where = w;
-		cfg_svc_check_host(c, st, &st->services[i], st->services[i].n_networks > 0);
+		cfg_svc_check_host(c, st, &st->services[i],
+				   cfg_service_networks_given(&st->services[i]));
 		c->where = NULL;
 	}
 	cfg_stack_check_file_refs(c, st);

@@ -80,6 +80,14 @@ services:
     image: $ROOTFS
     command: ["sleep", "1000"]
     networks: [default, shared, both]
+  bymode:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    network_mode: $ext
+  bridged:
+    image: $ROOTFS
+    command: ["sleep", "1000"]
+    network_mode: bridge
 networks:
   shared:
     external: true
@@ -115,9 +123,16 @@ expect_rc 1 "rm of a stack's own network"
 expect_grep "$ERR" "lxr down -p nvb$$" "says it goes with its stack"
 pass "two projects on one external network reach each other by service name; inspect lists both"
 
+# docker's NetworkMode takes a network's name: the one the host knows so
+run exec -f "$STACK_B" bymode sh -c "timeout 3 wget -q -O - http://web/i"
+expect_out "page-a" "network_mode: NAME joins the network of that name"
+run exec -f "$STACK_B" bridged sh -c "ping -c 1 -W 2 cli >/dev/null && echo reached"
+expect_out "reached" "network_mode: bridge joins the project's default network"
+pass "network_mode names a network as docker does; bridge is the default network"
+
 run network rm "$ext"
 expect_rc 1 "rm of a network in use"
-expect_grep "$ERR" "network $ext is in use by nv[ab]$$/(web|cli)-1" "names who uses it"
+expect_grep "$ERR" "network $ext is in use by nv[ab]$$/(web|cli|bymode)-1" "names who uses it"
 run network prune
 expect_rc 0 "prune"
 [ "$(echo "$OUT" | tail -n +2)" = "" ] || fail "prune removed a network in use: $OUT"

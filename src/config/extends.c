@@ -56,6 +56,10 @@ static struct cfg_node *base_of(struct cfg_ctx *c, struct cfg_node *services, st
 	if (r.file && !(in = cfg_map_get(in, "services")))
 		return NULL;
 	base = cfg_map_get(in, r.service->val);
+	/* a service with no body (`base:` alone) gives nothing, as in
+	 * compose-go (loader/extends.go): the extending service is its own */
+	if (base && cfg_is_null(base))
+		return cfg_node_new(c->tree, CFG_NODE_MAP, base->pos);
 	if (!base || base->kind != CFG_NODE_MAP) {
 		cfg_error_hint(c, r.service, "name a service of that file",
 			       "extends: no service \"%s\"%s%s", r.service->val,

@@ -477,12 +477,13 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 		host_range_text(host, sizeof(host), a->host_start, a->host_end);
 		if (s->replicas.v <= 1)
 			continue;
-		cfg_diag_add(c, a->pos, false,
-			     "give a host range with room for every instance, or run one replica",
-			     "service \"%s\": host port%s %s cannot be published by %lld replicas "
-			     "(deploy.replicas on line %d)",
-			     s->name, a->host_start == a->host_end ? "" : "s", host,
-			     (long long)s->replicas.v, s->replicas.pos.line);
+		/* compose loads it; the engine refuses the second bind */
+		cfg_refuse_at_up(
+		    c, a->pos, "give a host range with room for every instance, or run one replica",
+		    "service \"%s\": host port%s %s cannot be published by %lld "
+		    "replicas (deploy.replicas on line %d)",
+		    s->name, a->host_start == a->host_end ? "" : "s", host,
+		    (long long)s->replicas.v, s->replicas.pos.line);
 	}
 }
 

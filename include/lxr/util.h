@@ -206,6 +206,14 @@ int lxr_copy_tree_shifted(int src, int dst, const struct lxr_id_shift *shift, co
 			  lxr_err *err);
 /* in's bytes to out: copy_file_range, else reads and writes; -1 with errno. */
 int lxr_copy_data(int in, int out);
+struct timespec;
+/* Owner, mode (-1: kept) and times (NULL: kept) of the entry name in dir,
+ * set through a descriptor of it (O_PATH | O_NOFOLLOW), never by name: the
+ * directory may be one another party writes too, which could swap the
+ * name for a link to a host file. The entry must be of type's kind
+ * (S_IFMT bits), else -1 with ELOOP; -1 with errno on failure. */
+int lxr_entry_set_attrs(int dir, const char *name, mode_t type, uid_t uid, gid_t gid, int mode,
+			const struct timespec *ts);
 /* fn(dir, name, ctx) for each entry of the open directory dir but "." and
  * "..", until fn returns non-zero (then returned; fn sets err). -1 with
  * err: the directory could not be read. shown names dir in messages. */

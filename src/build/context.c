@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <nettle/sha2.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -217,10 +218,37 @@ static void source_free(struct bld_source *s)
 	*s = (struct bld_source){0};
 }
 
-/* One path in the context, resolved inside it, with everything below. */
+/* The path in the context of what fd (opened inside it) is, its links
+ * followed: "." for the context itself; NULL if it cannot be told. */
+static char *path_in_context(const struct bld_context *c, int fd)
+{
+	char root[PATH_MAX], at[PATH_MAX], self[40];
+	ssize_t nr, na;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", c->fd);
+	nr = readlink(self, root, sizeof(root) - 1);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	na = readlink(self, at, sizeof(at) - 1);
+	if (nr <= 0 || na <= 0)
+		return NULL;
+	root[nr] = at[na] = '\0';
+	if (!strcmp(at, root))
+		return lxr_xstrdup(".");
+	if (!strcmp(root, "/"))
+		return lxr_xstrdup(at + 1);
+	if (strncmp(at, root, (size_t)nr) || at[nr] != '/')
+		return NULL;
+	return lxr_xstrdup(at + nr + 1);
+}
+
+/* One path in the context, resolved inside it, with everything below. A
+ * link is followed inside the context, and what .dockerignore leaves out
+ * stays out through it too (BuildKit never has those files to follow to):
+ * the rules are matched against the path the link leads to as well. */
 static int source_at(struct bld_context *c, const char *path, struct bld_source *s, lxr_err *err)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *real = NULL;
 	struct stat st;
 
 	*s = (struct bld_source){.path = lxr_xstrdup(path)};
@@ -230,6 +258,14 @@ static int source_at(struct bld_context *c, const char *path, struct bld_source 
 	fd = lxr_open_in_root(c->fd, path, O_PATH, 0, err);
 	if (fd < 0)
 		return lxr_fail(err, err->errnum, "%s: not in the build context %s", path, c->dir);
+	if (!(real = path_in_context(c, fd)))
+		return lxr_fail(err, EXDEV, "%s: cannot tell where it is in the build context %s",
+				path, c->dir);
+	if (strcmp(real, ".") && strcmp(real, path) && bld_ignore_match(&c->ignore, real))
+		return lxr_fail(err, ENOENT,
+				"%s: a link to %s, which .dockerignore leaves out of the build "
+				"context",
+				path, real);
 	if (fstat(fd, &st) < 0)
 		return lxr_fail(err, errno, "stat %s in the build context", path);
 	add_file(s, "", &st, NULL);
@@ -238,7 +274,8 @@ static int source_at(struct bld_context *c, const char *path, struct bld_source 
 	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return lxr_fail(err, errno, "open %s in the build context", path);
-	return walk(c, dfd, path, "", s, err);
+	/* below it, each entry is matched by its own path in the context */
+	return walk(c, dfd, real, "", s, err);
 }
 
 static void push_source(struct bld_source **v, size_t *n, struct bld_source *s)

@@ -91,21 +91,35 @@ static int read_dockerfile(const struct bld_request *rq, char **name, char **tex
 		*len = strlen(*text);
 		return 0;
 	}
-	if (rq->dockerfile)
+	if (rq->dockerfile) {
 		*name = lxr_xstrdup(rq->dockerfile);
-	else {
-		*name = lxr_xasprintf("%s/Dockerfile", rq->context);
-		if (access(*name, F_OK) < 0) {
-			_cleanup_free_ char *alt = lxr_xasprintf("%s/Containerfile", rq->context);
-			if (access(alt, F_OK) == 0) {
-				free(*name);
-				*name = lxr_steal_ptr(&alt);
-			}
-		}
+		if (lxr_read_file_at(AT_FDCWD, *name, text, len, err) < 0)
+			return lxr_err_hint(err, "give the Dockerfile with -f FILE");
+		return 0;
 	}
-	if (lxr_read_file_at(AT_FDCWD, *name, text, len, err) < 0)
+	/* the context's own, looked up inside it: a Dockerfile that is a link
+	 * out of the context (to a host file, whose first line a parse error
+	 * would print) is not there */
+	_cleanup_close_ int ctx = open(rq->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	const char *base = "Dockerfile";
+	if (ctx < 0)
+		return lxr_fail(err, errno, "open the build context %s", rq->context);
+	fd = lxr_open_in_root(ctx, base, O_RDONLY, 0, err);
+	if (fd < 0 && err->errnum == ENOENT) {
+		fd = lxr_open_in_root(ctx, "Containerfile", O_RDONLY, 0, err);
+		if (fd >= 0)
+			base = "Containerfile";
+		else
+			lxr_fail(err, ENOENT, "no Dockerfile in the build context %s", rq->context);
+	}
+	*name = lxr_xasprintf("%s/%s", rq->context, base);
+	if (fd < 0)
 		return lxr_err_hint(err,
 				    "give the Dockerfile with -f FILE, or put one in the context");
+	_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", fd);
+	if (lxr_read_file_at(AT_FDCWD, self, text, len, err) < 0)
+		return lxr_err_wrap(err, "read %s", *name);
 	return 0;
 }
 

@@ -88,19 +88,19 @@ static int set_meta(const struct copy_to *t, int dfd, const char *name,
 {
 	uid_t uid = t->chown ? t->uid : 0;
 	gid_t gid = t->chown ? t->gid : 0;
+	/* docker: files keep their mode and modification time (a heredoc has
+	 * none: now), owners are root unless --chown */
+	int mode = t->chmod >= 0 ? t->chmod : (int)(f->mode & 07777);
+	struct timespec ts[2] = {f->mtime, f->mtime};
+	bool times = !S_ISDIR(f->mode) && (f->mtime.tv_sec || f->mtime.tv_nsec);
 
-	/* docker: files keep their mode, owners are root unless --chown */
-	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return lxr_fail(err, errno, "chown %s in the new layer", name);
-	if (!S_ISLNK(f->mode) &&
-	    fchmodat(dfd, name, t->chmod >= 0 ? (mode_t)t->chmod : (f->mode & 07777), 0) < 0)
-		return lxr_fail(err, errno, "chmod %s in the new layer", name);
-	/* and their modification time (a heredoc has none: now) */
-	if (!S_ISDIR(f->mode) && (f->mtime.tv_sec || f->mtime.tv_nsec)) {
-		struct timespec ts[2] = {f->mtime, f->mtime};
-		if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return lxr_fail(err, errno, "set the time of %s in the new layer", name);
-	}
+	/* on the entry this copy made, through a descriptor: a link an
+	 * earlier source of the same COPY left under that name is never
+	 * followed out of the layer */
+	if (lxr_entry_set_attrs(dfd, name, f->mode, uid, gid, S_ISLNK(f->mode) ? -1 : mode,
+				times ? ts : NULL) < 0)
+		return lxr_fail(err, errno, "set owner, mode and time of %s in the new layer",
+				name);
 	return 0;
 }
 
@@ -115,6 +115,12 @@ static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool
 	if (dfd < 0)
 		return -1;
 	if (S_ISDIR(f->mode)) {
+		struct stat st;
+		/* a link or file an earlier source left there gives way, as a
+		 * file gives way to a file */
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+		    unlinkat(dfd, base, 0) < 0)
+			return lxr_fail(err, errno, "replace %s in the new layer", dst);
 		if (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST)
 			return lxr_fail(err, errno, "mkdir %s in the new layer", dst);
 		return set_meta(t, dfd, base, f, err);

@@ -172,11 +172,15 @@ static int shift_one(struct shift_walk *w, int dir, const char *name, const stru
 		return 0;
 	if (S_ISREG(st->st_mode))
 		ncap = lgetxattr(path, "security.capability", cap, sizeof(cap));
-	if (fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+	/* a set-id file's mode goes back on through a descriptor of it (a
+	 * volume may be written by a container meanwhile: never by name) */
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID))) {
+		if (lxr_entry_set_attrs(dir, name, st->st_mode, uid, gid,
+					(int)(st->st_mode & 07777), NULL) < 0)
+			return lxr_fail(w->err, errno, "chown and chmod %s", shown);
+	} else if (fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 		return lxr_fail(w->err, errno, "chown %s", shown);
-	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
-	    fchmodat(dir, name, st->st_mode & 07777, 0) < 0)
-		return lxr_fail(w->err, errno, "chmod %s", shown);
+	}
 	if (ncap > 0 && lsetxattr(path, "security.capability", cap, (size_t)ncap, 0) < 0)
 		return lxr_fail(w->err, errno, "put back the file capabilities of %s", shown);
 	return 0;

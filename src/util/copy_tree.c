@@ -83,36 +83,42 @@ static int copy_xattrs(int src, int dst, const char *name, const char *shown, lx
 	return 0;
 }
 
-/* Owner, mode (after the owner: chown clears set-id bits) and times, on
- * the entry just made, through a descriptor of it: the destination may be
- * a directory another container writes too (a shared volume's copy-up,
- * before the container's pivot_root), which could swap the name for a link
- * to a host file between the create and these calls. */
-static int copy_attrs(const struct copy_ctx *c, int dst, const char *name, const struct stat *st)
+int lxr_entry_set_attrs(int dir, const char *name, mode_t type, uid_t uid, gid_t gid, int mode,
+			const struct timespec *ts)
 {
-	const struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	uid_t uid = c->shift ? lxr_id_shifted(c->shift, st->st_uid, false) : st->st_uid;
-	gid_t gid = c->shift ? lxr_id_shifted(c->shift, st->st_gid, true) : st->st_gid;
-	_cleanup_close_ int fd = openat(dst, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *self = NULL;
 	struct stat now;
 
 	if (fd < 0 || fstat(fd, &now) < 0)
 		return -1;
 	/* what is there is what was made, not another kind swapped in */
-	if ((now.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
+	if ((now.st_mode & S_IFMT) != (type & S_IFMT)) {
 		errno = ELOOP;
 		return -1;
 	}
 	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (S_ISLNK(st->st_mode))
-		return utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW);
+	if (S_ISLNK(type))
+		return ts ? utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW) : 0;
 	/* not a link: its /proc/self/fd name is the inode itself */
 	self = lxr_xasprintf("/proc/self/fd/%d", fd);
-	if (chmod(self, st->st_mode & 07777) < 0)
+	if (mode >= 0 && chmod(self, (mode_t)mode & 07777) < 0)
 		return -1;
-	return utimensat(AT_FDCWD, self, ts, 0);
+	return ts ? utimensat(AT_FDCWD, self, ts, 0) : 0;
+}
+
+/* Owner, mode (after the owner: chown clears set-id bits) and times: the
+ * destination may be a directory another container writes too (a shared
+ * volume's copy-up, before the container's pivot_root). */
+static int copy_attrs(const struct copy_ctx *c, int dst, const char *name, const struct stat *st)
+{
+	const struct timespec ts[2] = {st->st_atim, st->st_mtim};
+	uid_t uid = c->shift ? lxr_id_shifted(c->shift, st->st_uid, false) : st->st_uid;
+	gid_t gid = c->shift ? lxr_id_shifted(c->shift, st->st_gid, true) : st->st_gid;
+
+	return lxr_entry_set_attrs(dst, name, st->st_mode, uid, gid, (int)(st->st_mode & 07777),
+				   ts);
 }
 
 /* A second name of an inode already copied: linked to the first copy.

@@ -203,6 +203,51 @@ run images
 printf '%s\n' "$OUT" | grep -q 'lxrtest/failed' && fail "a failed build tagged an image: $OUT"
 [ -z "$(ls "$LXR_DATA_DIR/build" | grep -vxE 'cache|cache.lock')" ] || fail "a build left its work: $(ls "$LXR_DATA_DIR/build")"
 
+# A hostile context: one COPY source leaves a link to a host file where the
+# next source's directory of the same name goes (mode 4777, or --chmod):
+# the link gives way to the directory, and the mode goes on the directory,
+# never through the link onto the host file.
+HCTX="$TEST_TMP/hostile"
+mkdir -p "$HCTX/a" "$HCTX/b/x" "$HCTX/c/x"
+echo "host file $$" >"$TEST_TMP/victim" && chmod 600 "$TEST_TMP/victim"
+ln -s "$TEST_TMP/victim" "$HCTX/a/x"
+chmod 4777 "$HCTX/b/x"
+printf 'FROM lxrtest/busybox:build\nCOPY a b /dst/\nCOPY --chmod=4777 a c /dst2/\n' >"$HCTX/Dockerfile"
+run build -t lxrtest/hostile:1 "$HCTX"
+expect_rc 0 "a COPY whose sources put a directory over a link"
+[ "$(stat -c %a "$TEST_TMP/victim")" = 600 ] || fail "COPY changed a host file's mode through a link: $(stat -c %a "$TEST_TMP/victim")"
+run run --rm --network none lxrtest/hostile:1 /bin/sh -c 'stat -c "%F %a" /dst/x /dst2/x'
+expect_out "directory 4777
+directory 4777" "the directory took the link's place, with its mode"
+pass "COPY's modes never go through a link a source left onto a host file"
+
+# What .dockerignore leaves out stays out through a link to it (BuildKit
+# never has the file to follow to), and the context's Dockerfile is looked
+# up inside it: a link to a host file is no Dockerfile (a parse error would
+# print the file's first line).
+ICTX="$TEST_TMP/ignored"
+mkdir -p "$ICTX/secrets"
+echo "TOPSECRET $$" >"$ICTX/secrets/key"
+printf 'secrets\n' >"$ICTX/.dockerignore"
+ln -s secrets/key "$ICTX/link"
+ln -s secrets "$ICTX/linkdir"
+printf 'FROM lxrtest/busybox:build\nCOPY link /x\n' >"$ICTX/File.Dockerfile"
+run build -f "$ICTX/File.Dockerfile" "$ICTX"
+expect_rc 1 "COPY of a link to an ignored file"
+expect_grep "$ERR" "link: a link to secrets/key, which .dockerignore leaves out" "says why"
+printf 'FROM lxrtest/busybox:build\nCOPY linkdir /d/\n' >"$ICTX/Dir.Dockerfile"
+run build -f "$ICTX/Dir.Dockerfile" "$ICTX"
+expect_rc 1 "COPY of a link to an ignored directory"
+expect_grep "$ERR" "linkdir: a link to secrets, which .dockerignore leaves out" "says why"
+echo "root:SECRETHASH-$$:19000:0:99999:7:::" >"$TEST_TMP/shadow-like"
+chmod 600 "$TEST_TMP/shadow-like"
+ln -s "$TEST_TMP/shadow-like" "$ICTX/Dockerfile"
+run build "$ICTX"
+expect_rc 2 "a context whose Dockerfile links out of it"
+echo "$ERR" | grep -q "SECRETHASH" && fail "the build printed the host file a Dockerfile link named: $ERR"
+expect_grep "$ERR" "no Dockerfile in the build context" "it is not taken for the Dockerfile"
+pass "links in a context reach neither what .dockerignore leaves out nor a host file as the Dockerfile"
+
 run build -t 'Bad:Name' "$CTX"
 expect_rc 2 "a bad tag"
 run build "$TEST_TMP/nowhere"

@@ -152,3 +152,48 @@ echo no | "$LXR" login -u tok --password-stdin "127.0.0.1:$port" >"$TEST_TMP/out
 	fail "the token service's refusal was taken for a login"
 grep -q "unauthorized" "$TEST_TMP/out" || fail "the token refusal: $(cat "$TEST_TMP/out")"
 pass "login through a registry's token service, as Docker Hub's"
+
+# A registry names the token service's URL itself: a hostile one naming
+# gopher:// (or file://, dict://, ...) would have lxr, as root on the host,
+# send bytes of its choosing to a service on the host's loopback (a Redis
+# that takes `CONFIG SET`). Only http and https are fetched, as Go's client
+# fetches them for docker.
+lport=$(free_port)
+rport=$(free_port)
+cat >"$TEST_TMP/listener.py" <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+while True:
+    c, _ = s.accept(); c.settimeout(2)
+    try:
+        data = c.recv(4096)
+    except OSError:
+        data = b""
+    open(sys.argv[2], "ab").write(b"connection: " + data + b"\n"); c.close()
+PY
+cat >"$TEST_TMP/hostilereg.py" <<'PY'
+import http.server, sys
+realm = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Bearer realm="%s",service="x"' % realm)
+        self.end_headers()
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 "$TEST_TMP/listener.py" "$lport" "$TEST_TMP/listener.log" &
+at_exit "kill $!"
+python3 "$TEST_TMP/hostilereg.py" "$rport" "gopher://127.0.0.1:$lport/_SET%20pwned%201%0D%0A" &
+at_exit "kill $!"
+for p in "$lport" "$rport"; do
+	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
+done
+: >"$TEST_TMP/listener.log" # the readiness probes' own connections
+run pull "127.0.0.1:$rport/evil/img:1"
+expect_rc 1 "a pull whose registry names a gopher:// token service"
+expect_grep "$ERR" 'Protocol "gopher" not supported or disabled' "the scheme is refused"
+sleep 0.5
+[ ! -s "$TEST_TMP/listener.log" ] || fail "lxr sent the registry's bytes to a loopback service: $(cat "$TEST_TMP/listener.log")"
+pass "a registry's token URL is fetched over http or https only"

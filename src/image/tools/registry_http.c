@@ -129,6 +129,9 @@ CURL *reg_easy(struct reg_client *c, const char *url, struct curl_slist **hdrs)
 	if (!h)
 		abort();
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	/* a registry names URLs itself (a token realm, an upload location):
+	 * HTTP only, as Go's client takes, never gopher://, file://, ... */
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
 	/* never downgrade: a redirect may go to HTTPS storage, not to HTTP */

@@ -335,10 +335,9 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 				cfg_out_key(o, "size");
 				cfg_out_int(o, m->tmpfs_size);
 			}
-			if (m->tmpfs_mode >= 0) { /* octal, as written */
-				char mode[16];
-				snprintf(mode, sizeof(mode), "0o%o", (unsigned)m->tmpfs_mode);
-				cfg_out_kv(o, "mode", mode);
+			if (m->tmpfs_mode >= 0) { /* a number, as compose prints it */
+				cfg_out_key(o, "mode");
+				cfg_out_int(o, m->tmpfs_mode);
 			}
 			cfg_out_end_map(o);
 		}

@@ -157,9 +157,13 @@ static bool looks_typed(const char *s)
 {
 	static const char *const words[] = {"true", "false", "yes", "no", "on",
 					    "off",  "null",  "y",   "n",  "~"};
+	const char *t = s + (*s == '-' || *s == '+');
 	char *end;
 
 	if (!*s)
+		return true;
+	/* signed .inf/.nan, and 0o/0b integers (YAML 1.2, go-yaml) */
+	if (*t == '.' || (t[0] == '0' && t[1] && strchr("oObB", t[1])))
 		return true;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (!strcasecmp(s, words[i]))

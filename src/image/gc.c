@@ -84,6 +84,19 @@ static int64_t entry_size(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_size : 0;
 }
 
+static bool kept_layer_link(int dirfd, const char *name, char **want)
+{
+	char target[80];
+	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	_cleanup_free_ char *dg = NULL;
+
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	dg = lxr_xasprintf("sha256:%s", target);
+	return strv_has(want, dg);
+}
+
 /* Remove what in dirfd is not in want (names are digest hexes). */
 static int sweep(struct img_store *s, int dirfd, const char *sub, char **want, size_t *count,
 		 int64_t *bytes, lxr_err *err)
@@ -102,6 +115,11 @@ static int sweep(struct img_store *s, int dirfd, const char *sub, char **want, s
 			continue;
 		dg = lxr_xasprintf("sha256:%s", de->d_name);
 		if (img_digest_valid(dg) && strv_has(want, dg))
+			continue;
+		/* a layer's record of its blob (img_layer_made_from) stays
+		 * with the layer */
+		if (lxr_str_has_prefix(de->d_name, ".from-") &&
+		    kept_layer_link(dirfd, de->d_name, want))
 			continue;
 		/* leftovers (.tmp-*, .partial-*, locks) belong to no one now:
 		 * every writer holds the gc lock shared */

@@ -124,6 +124,10 @@ char *img_manifest_build(const char *config_digest, int64_t config_size,
 /* Is layers/<diffid-hex> there? Unpacking (image/tools/) renames a layer
  * into place only when whole, so a directory that exists is complete. */
 bool img_layer_exists(struct img_store *s, const char *diffid);
+/* Was blob unpacked into diffid's layer (which is there)? Recorded by
+ * img_layer_record_from once the diff ID was computed from the blob. */
+bool img_layer_made_from(struct img_store *s, const char *blob, const char *diffid);
+void img_layer_record_from(struct img_store *s, const char *blob, const char *diffid);
 
 /* im->manifest_digest's manifest into m and its config into im (config,
  * config_digest, created) with the config's diff IDs, as many as the

@@ -100,6 +100,47 @@ run images
 ! printf '%s\n' "$OUT" | grep -q evil || fail "a refused import was tagged"
 pass "a tar whose entry escapes is refused, naming the entry, and leaves nothing"
 
+# An archive whose config names, as its layer's diff ID, a layer another
+# image already has in the store (a private image's files, its diff ID
+# known), with a layer file of anything: the layer there counts only if it
+# was made from that very file, so the file is unpacked and checked, and
+# the load refused (docker load computes each diff ID too).
+mkdir -p "$TEST_TMP/private"
+cp -a "$ROOTFS/." "$TEST_TMP/private/"
+echo "PRIVATE-$$" >"$TEST_TMP/private/secret.txt"
+run import "$TEST_TMP/private" lxrtest/private:1
+expect_rc 0 "a private image"
+# its layer's directory is named by its diff ID
+priv=$(find "$LXR_DATA_DIR/images/layers" -mindepth 2 -maxdepth 2 -name secret.txt |
+	sed 's|.*/layers/\([0-9a-f]*\)/secret.txt$|\1|')
+[ "${#priv}" -eq 64 ] || fail "no layer directory holds the private file: $priv"
+priv="sha256:$priv"
+python3 - "$TEST_TMP/thief.tar" "$priv" <<'PY'
+import hashlib, io, json, sys, tarfile
+def tar_bytes(members):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w") as t:
+        for name, data in members:
+            i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+layer = tar_bytes([("dummy", b"x")])
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["cat", "/secret.txt"]},
+                  "rootfs": {"type": "layers", "diff_ids": [sys.argv[2]]}}).encode()
+ch = hashlib.sha256(cfg).hexdigest()
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, data in [(ch + ".json", cfg), ("l0/layer.tar", layer),
+                       ("manifest.json", json.dumps([{"Config": ch + ".json", "RepoTags": ["lxrtest/thief:1"],
+                                                      "Layers": ["l0/layer.tar"]}]).encode())]:
+        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+PY
+run load -i "$TEST_TMP/thief.tar"
+expect_rc 1 "an archive naming another image's layer by its diff ID"
+expect_grep "$ERR" "uncompressed layer \(diff ID\): content does not match its digest" "the layer file is checked"
+run images
+! printf '%s\n' "$OUT" | grep -q thief || fail "the thief image was stored: $OUT"
+"$LXR" rmi lxrtest/private:1 >/dev/null
+pass "a config's diff ID takes a stored layer only if it was made from the same blob"
+
 run images
 expect_grep "$OUT" "^REPOSITORY +TAG +IMAGE ID" "images header"
 expect_grep "$OUT" "^base +tar " "images lists base:tar by docker's short name"
@@ -129,6 +170,7 @@ pass "lxr run --entrypoint replaces the image's ENTRYPOINT as docker's does"
 run rmi base:1 base:tar saved/busybox:1 localhost/ocibox:2
 expect_rc 0 "rmi several"
 [ "$(layers)" -eq 0 ] || fail "rmi left $(layers) layer directories"
+[ -z "$(find "$LXR_DATA_DIR/images/layers" -name '.from-*')" ] || fail "rmi left a layer's record of its blob: $(ls -A "$LXR_DATA_DIR/images/layers")"
 [ -z "$(ls -A "$LXR_DATA_DIR/images/blobs/sha256")" ] || fail "rmi left blobs: $(ls -A "$LXR_DATA_DIR/images/blobs/sha256")"
 pass "image prune drops dangling images; rmi of the last names empties the store"
 

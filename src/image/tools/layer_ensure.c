@@ -82,17 +82,22 @@ static int ensure_locked(struct img_store *s, const char *blob, const char *want
 {
 	char tmp[64];
 
-	if (want && img_layer_exists(s, want)) {
+	if (want && img_layer_made_from(s, blob, want)) {
 		memcpy(diffid, want, IMG_DIGEST_LEN);
 		return 0;
 	}
+	/* a layer of that diff ID may be there, made from another blob: this
+	 * one is unpacked all the same, to check that it is that layer */
 	if (unpack_tmp(s, blob, tmp, sizeof(tmp), diffid, err) < 0)
 		return -1;
 	if (want && strcmp(want, diffid)) {
 		remove_tmp(s, tmp);
 		return img_digest_check("uncompressed layer (diff ID)", want, diffid, err);
 	}
-	return place(s, tmp, diffid, err);
+	if (place(s, tmp, diffid, err) < 0)
+		return -1;
+	img_layer_record_from(s, blob, diffid);
+	return 0;
 }
 
 int img_layer_ensure(struct img_store *s, const char *blob, const char *want, char *diffid,
@@ -101,7 +106,7 @@ int img_layer_ensure(struct img_store *s, const char *blob, const char *want, ch
 	_cleanup_free_ char *lockname = NULL;
 	_cleanup_close_ int lk = -1;
 
-	if (want && img_layer_exists(s, want)) {
+	if (want && img_layer_made_from(s, blob, want)) {
 		memcpy(diffid, want, IMG_DIGEST_LEN);
 		return 0;
 	}

@@ -78,7 +78,10 @@ static size_t missing_layers(struct img_store *s, const struct img_manifest *m, 
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->n_layers; i++) {
-		if (img_layer_exists(s, diff_ids[i]) || img_blob_exists(s, m->layers[i].digest)) {
+		/* a layer already there counts only if it was made from this
+		 * very blob (img_layer_made_from) */
+		if (img_layer_made_from(s, m->layers[i].digest, diff_ids[i]) ||
+		    img_blob_exists(s, m->layers[i].digest)) {
 			if (!o->quiet && !o->progress_json)
 				fprintf(stderr, "%.12s: Already exists\n",
 					img_digest_hex(m->layers[i].digest));

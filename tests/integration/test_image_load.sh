@@ -139,6 +139,14 @@ expect_grep "$ERR" "uncompressed layer \(diff ID\): content does not match its d
 run images
 ! printf '%s\n' "$OUT" | grep -q thief || fail "the thief image was stored: $OUT"
 "$LXR" rmi lxrtest/private:1 >/dev/null
+# a layout directory's index.json linking to a host file is not read
+mkdir -p "$TEST_TMP/linked-layout"
+echo '{"imageLayoutVersion": "1.0.0"}' >"$TEST_TMP/linked-layout/oci-layout"
+echo "HOSTSECRET-$$ not json" >"$TEST_TMP/host-doc" && chmod 600 "$TEST_TMP/host-doc"
+ln -s "$TEST_TMP/host-doc" "$TEST_TMP/linked-layout/index.json"
+run load -i "$TEST_TMP/linked-layout"
+[ "$RC" -ne 0 ] || fail "a layout whose index.json links out of it loaded"
+echo "$ERR" | grep -q "HOSTSECRET" && fail "load printed the host file index.json linked to: $ERR"
 pass "a config's diff ID takes a stored layer only if it was made from the same blob"
 
 run images

@@ -203,17 +203,32 @@ static int read_archive(struct loader *ld, lxr_err *err)
 	return r == ARCHIVE_EOF ? 0 : -1;
 }
 
-static int read_dir_docs(struct loader *ld, lxr_err *err)
+/* A document of the directory, as its blobs are read: a link is followed,
+ * never out of the directory (a link to a host file would have a parse
+ * error print a piece of it). */
+static int read_dir_doc(struct loader *ld, const char *name, char **text, size_t *len, lxr_err *err)
 {
+	_cleanup_close_ int fd = load_open_beneath(ld, name);
+	_cleanup_free_ char *self = NULL;
 	lxr_err e2;
 
-	if (lxr_read_file_at(ld->dirfd, "index.json", &ld->index_json, &ld->index_len, &e2) < 0 &&
-	    e2.errnum != ENOENT)
-		return lxr_fail(err, e2.errnum, "%s/index.json", ld->path);
-	if (lxr_read_file_at(ld->dirfd, "manifest.json", &ld->manifest_json, &ld->manifest_len,
-			     &e2) < 0 &&
-	    e2.errnum != ENOENT)
-		return lxr_fail(err, e2.errnum, "%s/manifest.json", ld->path);
+	if (fd < 0 && errno == EXDEV)
+		return lxr_fail(err, EXDEV,
+				"%s/%s: a link out of the image directory, not followed", ld->path,
+				name);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : lxr_fail(err, errno, "%s/%s", ld->path, name);
+	self = lxr_xasprintf("/proc/self/fd/%d", fd);
+	if (lxr_read_file_at(AT_FDCWD, self, text, len, &e2) < 0)
+		return lxr_fail(err, e2.errnum, "%s/%s", ld->path, name);
+	return 0;
+}
+
+static int read_dir_docs(struct loader *ld, lxr_err *err)
+{
+	if (read_dir_doc(ld, "index.json", &ld->index_json, &ld->index_len, err) < 0 ||
+	    read_dir_doc(ld, "manifest.json", &ld->manifest_json, &ld->manifest_len, err) < 0)
+		return -1;
 	return 0;
 }
 

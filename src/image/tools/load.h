@@ -21,6 +21,9 @@ struct loader {
 	char ***names; /* out: names tagged */
 };
 
+/* name in the loaded directory, opened read-only: links followed, never
+ * out of it (RESOLVE_BENEATH); -1 with errno. */
+int load_open_beneath(const struct loader *ld, const char *name);
 int load_docker(struct loader *ld, lxr_err *err);
 int load_oci(struct loader *ld, lxr_err *err);
 

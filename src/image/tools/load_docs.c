@@ -29,14 +29,20 @@ static int find_file(struct loader *ld, const char *name, char *digest, lxr_err 
 
 /* In a layout directory: copy name into the store, resolved below the
  * layout (a manifest.json naming ../../x reads nothing outside). */
-static int dir_file(struct loader *ld, const char *name, const char *want, char *digest,
-		    lxr_err *err)
+int load_open_beneath(const struct loader *ld, const char *name)
 {
 	/* docker save links a repeated layer.tar to the first one: links are
 	 * followed, but never out of the directory */
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, ld->dirfd, name, &how, sizeof(how));
+
+	return (int)syscall(SYS_openat2, ld->dirfd, name, &how, sizeof(how));
+}
+
+static int dir_file(struct loader *ld, const char *name, const char *want, char *digest,
+		    lxr_err *err)
+{
+	_cleanup_close_ int fd = load_open_beneath(ld, name);
 
 	if (fd < 0)
 		return lxr_fail(err, errno, "%s/%s", ld->path, name);

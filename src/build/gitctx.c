@@ -5,11 +5,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +65,33 @@ static int git(char *const *argv, lxr_err *err)
 		if (errno != EINTR)
 			return lxr_fail(err, errno, "wait for git");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The clone's subdirectory sub, its links followed only inside the clone
+ * (a repository's link to / would make the host's files the context):
+ * its path, NULL with err. */
+static char *in_clone(const char *dir, const char *sub, const char *ref, lxr_err *err)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	_cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	char self[40], path[PATH_MAX];
+	ssize_t n;
+
+	if (root >= 0)
+		fd = (int)syscall(SYS_openat2, root, sub, &how, sizeof(how));
+	if (fd < 0) {
+		lxr_fail(err, errno, "build context %s: subdirectory \"%s\"%s", ref, sub,
+			 errno == EXDEV ? " is a link out of the repository" : "");
+		return NULL;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if ((n = readlink(self, path, sizeof(path) - 1)) <= 0) {
+		lxr_fail(err, errno, "build context %s: subdirectory \"%s\"", ref, sub);
+		return NULL;
+	}
+	return lxr_xstrndup(path, (size_t)n);
 }
 
 int bld_git_fetch(const char *ref, char **dir, char **context, lxr_err *err)
@@ -138,6 +168,12 @@ int bld_git_fetch(const char *ref, char **dir, char **context, lxr_err *err)
 		_cleanup_free_ char *dotgit = lxr_xasprintf("%s/.git", *dir);
 		lxr_rm_rf(dotgit, &(lxr_err){0});
 	}
-	*context = sub && *sub ? lxr_xasprintf("%s/%s", *dir, sub) : lxr_xstrdup(*dir);
+	*context = sub && *sub ? in_clone(*dir, sub, ref, err) : lxr_xstrdup(*dir);
+	if (!*context) {
+		lxr_rm_rf(*dir, &(lxr_err){0});
+		free(*dir);
+		*dir = NULL;
+		return -1;
+	}
 	return 0;
 }

@@ -256,6 +256,10 @@ cd "$G/work"
 git init -q -b main .
 printf 'FROM lxrtest/busybox:cbuild\nCOPY . /ctx\nCMD ["/bin/sh", "-c", "exec sleep 1000"]\n' >app/Dockerfile
 echo from-git >app/msg
+# a link in the repository to a host directory (one with a Dockerfile)
+mkdir -p "$G/hostside"
+printf 'FROM lxrtest/busybox:cbuild\nCOPY . /host\n' >"$G/hostside/Dockerfile"
+ln -s "$G/hostside" out
 git add -A
 git -c user.name=t -c user.email=t@t commit -q -m one
 git clone -q --bare "$G/work" "$G/srv/repo.git"
@@ -289,4 +293,14 @@ run build fromgit
 expect_rc 1 "a git context whose reference does not exist"
 expect_grep "$ERR" "git clone of build context .*#nope failed" "the error names the context"
 ls -a "$LXR_DATA_DIR/build" 2>/dev/null | grep -q "git-context" && fail "a failed clone was left: $(ls -a "$LXR_DATA_DIR/build")"
-pass "a git repository (URL#REF:DIR) as the build context, without its .git; a bad reference is an error, and no clone is left"
+cat >compose.yaml <<Y
+name: $GP
+services:
+  fromgit:
+    build: "http://127.0.0.1:$port/repo.git#main:out"
+Y
+run build fromgit
+expect_rc 1 "a git context whose subdirectory is a link out of the repository"
+expect_grep "$ERR" 'subdirectory "out" is a link out of the repository' "the link is not followed"
+ls -a "$LXR_DATA_DIR/build" 2>/dev/null | grep -q "git-context" && fail "a refused clone was left: $(ls -a "$LXR_DATA_DIR/build")"
+pass "a git repository (URL#REF:DIR) as the build context, without its .git; a bad reference or a subdirectory linking out of it is an error, and no clone is left"

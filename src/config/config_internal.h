@@ -134,6 +134,10 @@ int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool n
  * -1 on an open quote, a trailing backslash or a bare parenthesis; *rest
  * is where an unquoted ; & | < > cut it short (else NULL). */
 int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos, const char **rest);
+/* A plain scalar's text as compose-go hands a mapping value on (go-yaml's
+ * typing, then fmt.Sprint: `False` "false", `022` "18", `1.50` "1.5");
+ * NULL where it stays as written (go_scalar.c). */
+char *cfg_go_plain_text(const char *in);
 void cfg_strs_push(struct cfg_strs *v, const char *s, struct cfg_pos pos);
 void cfg_kvs_set(struct cfg_kvs *v, const char *key, const char *value, struct cfg_pos pos);
 void cfg_strs_free(struct cfg_strs *v);

@@ -301,7 +301,10 @@ int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool n
 			cfg_kvs_set(out, k->raw, null_values ? NULL : "", k->pos);
 			continue;
 		}
-		s = cfg_scalar(c, val, what);
+		/* a plain `False`, `022` or `1.50` is what compose makes of it */
+		_cleanup_free_ char *typed =
+		    val->kind == CFG_NODE_SCALAR && val->plain ? cfg_go_plain_text(val->raw) : NULL;
+		s = typed ? typed : cfg_scalar(c, val, what);
 		if (!s) {
 			r = -1;
 			continue;

@@ -222,24 +222,44 @@ static void port_range(struct cfg_out *o, const char *k, int a, int b)
 	cfg_out_kv(o, k, buf);
 }
 
+/* One entry of ports: the target range as given, or its k-th port */
+static void port_entry(struct cfg_out *o, const struct cfg_port *p, int k)
+{
+	cfg_out_map(o);
+	if (k < 0) {
+		port_range(o, "target", p->target_start, p->target_end);
+		if (p->host_start)
+			port_range(o, "published", p->host_start, p->host_end);
+	} else {
+		port_range(o, "target", p->target_start + k, p->target_start + k);
+		if (p->host_start)
+			port_range(o, "published", p->host_start + k, p->host_start + k);
+	}
+	if (p->host_ip)
+		cfg_out_kv(o, "host_ip", p->host_ip);
+	cfg_out_kv(o, "protocol", proto_names[p->proto]);
+	if (p->name)
+		cfg_out_kv(o, "name", p->name);
+	if (p->app_protocol)
+		cfg_out_kv(o, "app_protocol", p->app_protocol);
+	cfg_out_end_map(o);
+}
+
 static void ports(struct cfg_out *o, const struct cfg_service *s)
 {
 	cfg_out_key(o, "ports");
 	cfg_out_seq(o);
 	for (size_t i = 0; i < s->n_ports; i++) {
 		const struct cfg_port *p = &s->ports[i];
-		cfg_out_map(o);
-		port_range(o, "target", p->target_start, p->target_end);
-		if (p->host_start)
-			port_range(o, "published", p->host_start, p->host_end);
-		if (p->host_ip)
-			cfg_out_kv(o, "host_ip", p->host_ip);
-		cfg_out_kv(o, "protocol", proto_names[p->proto]);
-		if (p->name)
-			cfg_out_kv(o, "name", p->name);
-		if (p->app_protocol)
-			cfg_out_kv(o, "app_protocol", p->app_protocol);
-		cfg_out_end_map(o);
+		int width = p->target_end - p->target_start;
+		/* a range of targets is a port each, as compose-go expands it
+		 * (ParsePortConfig), host port for host port; a host range for
+		 * one target (any free port of it) stays whole */
+		if (width && (!p->host_start || p->host_end - p->host_start == width))
+			for (int k = 0; k <= width; k++)
+				port_entry(o, p, k);
+		else
+			port_entry(o, p, -1);
 	}
 	cfg_out_end_seq(o);
 	if (!s->n_expose)

@@ -2,6 +2,7 @@
  * one (type/source/target/read_only with per-type sub-mappings: bind,
  * volume, tmpfs). */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,24 @@ static int read_type(struct cfg_ctx *c, struct cfg_node *n, struct vl *vl)
 	return -1;
 }
 
+/* C:\data or c:/data (compose-go's isWindowsDrive) */
+static bool windows_drive(const char *s)
+{
+	return isalpha((unsigned char)s[0]) && s[1] == ':';
+}
+
+/* A bind's source: absolute from the stack file's directory; a Windows
+ * path loads as it is, as compose loads it, and up refuses it, as the
+ * engine on Linux refuses it. */
+static char *bind_source(struct cfg_ctx *c, struct cfg_pos pos, const char *src)
+{
+	if (!windows_drive(src))
+		return cfg_abs_path_at(c, pos, src);
+	cfg_refuse_at_up(c, pos, "give the host path as this Linux host names it",
+			 "volumes: \"%s\" is a Windows path", src);
+	return lxr_xstrdup(src);
+}
+
 static int volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
 {
 	static const struct cfg_key keys[] = {
@@ -256,7 +275,7 @@ static int volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service
 	}
 	if (vl.source && *vl.source->val)
 		vl.m->source = vl.m->type == CFG_MOUNT_BIND
-				   ? cfg_abs_path_at(c, vl.source->pos, vl.source->val)
+				   ? bind_source(c, vl.source->pos, vl.source->val)
 				   : lxr_xstrdup(vl.source->val);
 	if (vl.m->type == CFG_MOUNT_TMPFS && vl.source) {
 		cfg_error(c, vl.source, "volumes: a tmpfs mount takes no source");
@@ -354,9 +373,12 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 	char *parts[3] = {t, NULL, NULL};
 	size_t np = 1;
 
+	/* a Windows drive's colon is not a separator */
+	bool windows = t && windows_drive(t);
+
 	if (!t)
 		return -1;
-	for (char *p = t; np < 3 && (p = strchr(p, ':')); np++) {
+	for (char *p = t + (windows ? 2 : 0); np < 3 && (p = strchr(p, ':')); np++) {
 		*p++ = 0;
 		parts[np] = p;
 	}
@@ -375,12 +397,12 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 		m->type = CFG_MOUNT_VOLUME;
 		m->target = lxr_xstrdup(parts[0]);
 	} else {
-		m->type = is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
-		m->source = m->type == CFG_MOUNT_BIND ? cfg_abs_path_at(c, n->pos, parts[0])
+		m->type = windows || is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
+		m->source = m->type == CFG_MOUNT_BIND ? bind_source(c, n->pos, parts[0])
 						      : lxr_xstrdup(parts[0]);
 		m->target = lxr_xstrdup(parts[1]);
 		/* Compose's short syntax creates a missing host directory. */
-		m->create_host_path = m->type == CFG_MOUNT_BIND;
+		m->create_host_path = m->type == CFG_MOUNT_BIND && !windows;
 	}
 	cfg_svc_check_mount_type(c, n, m->type);
 	if (!*m->target) {

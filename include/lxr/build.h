@@ -379,6 +379,9 @@ struct bld_request {
 	/* the Dockerfile's path; NULL: CONTEXT/Dockerfile, else
 	 * CONTEXT/Containerfile (podman's name) */
 	const char *dockerfile;
+	/* or its path in the context (compose's relative dockerfile:), looked
+	 * up inside it: a link in the context never leads to a host file */
+	const char *dockerfile_in_context;
 	/* the Dockerfile's text itself (docker's -f -, compose's
 	 * dockerfile_inline), over dockerfile; dockerfile_name is what
 	 * messages call it */

@@ -511,7 +511,10 @@ struct cfg_ipam_pool {
 struct cfg_network {
 	char *name;
 	struct cfg_pos pos;
-	bool implicit;         /* the "default" network nobody declared */
+	bool implicit; /* the "default" network nobody declared */
+	/* made for network_mode alone (a name, bridge): not printed, as
+	 * compose adds no network for it */
+	bool mode_only;
 	struct cfg_str driver; /* "bridge"; NULL for an external network */
 	struct cfg_bool internal;
 	struct cfg_ipam_pool *pools; /* IPv4; more than one: loaded, not runnable

@@ -148,8 +148,9 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 	if (b->dockerfile_inline.v) {
 		out->dockerfile_text = b->dockerfile_inline.v;
 		out->dockerfile_name = "dockerfile_inline";
+	} else if (df && df[0] != '/' && strncmp(df, "../", 3)) {
+		out->dockerfile_in_context = df; /* compose: relative to the context */
 	} else if (df) {
-		/* compose: relative to the context */
 		out->dockerfile =
 		    df[0] == '/' ? lxr_xstrdup(df) : lxr_xasprintf("%s/%s", out->context, df);
 	}

@@ -102,21 +102,22 @@ static int read_dockerfile(const struct bld_request *rq, char **name, char **tex
 	 * would print) is not there */
 	_cleanup_close_ int ctx = open(rq->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int fd = -1;
-	const char *base = "Dockerfile";
+	const char *base = rq->dockerfile_in_context ? rq->dockerfile_in_context : "Dockerfile";
 	if (ctx < 0)
 		return lxr_fail(err, errno, "open the build context %s", rq->context);
 	fd = lxr_open_in_root(ctx, base, O_RDONLY, 0, err);
-	if (fd < 0 && err->errnum == ENOENT) {
-		fd = lxr_open_in_root(ctx, "Containerfile", O_RDONLY, 0, err);
-		if (fd >= 0)
-			base = "Containerfile";
-		else
-			lxr_fail(err, ENOENT, "no Dockerfile in the build context %s", rq->context);
-	}
+	if (fd < 0 && err->errnum == ENOENT && !rq->dockerfile_in_context &&
+	    (fd = lxr_open_in_root(ctx, "Containerfile", O_RDONLY, 0, err)) >= 0)
+		base = "Containerfile";
 	*name = lxr_xasprintf("%s/%s", rq->context, base);
+	if (fd < 0 && err->errnum == ENOENT)
+		lxr_fail(err, ENOENT, "no %s in the build context %s", base, rq->context);
 	if (fd < 0)
 		return lxr_err_hint(err,
-				    "give the Dockerfile with -f FILE, or put one in the context");
+				    rq->dockerfile_in_context
+					? "set build.dockerfile to the context's Dockerfile"
+					: "give the Dockerfile with -f FILE, or put one in the "
+					  "context");
 	_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", fd);
 	if (lxr_read_file_at(AT_FDCWD, self, text, len, err) < 0)
 		return lxr_err_wrap(err, "read %s", *name);

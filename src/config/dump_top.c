@@ -32,9 +32,13 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 {
 	bool any = o->all || cfg_key_supported("networks");
 
-	for (size_t i = 0; i < st->n_networks; i++)
+	size_t shown = 0;
+
+	for (size_t i = 0; i < st->n_networks; i++) {
 		any |= !st->networks[i].implicit;
-	if (!any)
+		shown += !st->networks[i].mode_only;
+	}
+	if (!any || !shown)
 		return;
 	cfg_out_key(o, "networks");
 	cfg_out_map(o);
@@ -42,6 +46,8 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 		const struct cfg_network *n = &st->networks[i];
 		if (n->implicit && !o->all && !cfg_key_supported("networks"))
 			continue; /* nothing is attached to it until the net layer */
+		if (n->mode_only)
+			continue; /* network_mode says it */
 		cfg_out_key(o, n->name);
 		cfg_out_map(o);
 		if (n->host_name.v)

@@ -148,6 +148,14 @@ static char *go_float(double v)
 	return lxr_xstrdup(out);
 }
 
+/* ParseFloat's: out of range (1e400) is an error, and the text stays */
+static char *go_float_text(const char *s)
+{
+	double v = strtod(s, NULL);
+
+	return isinf(v) ? NULL : go_float(v);
+}
+
 /* go-yaml's date-only timestamp (2006-1-2), printed as a time.Time is */
 static char *go_date(const char *s)
 {
@@ -173,7 +181,7 @@ char *cfg_go_plain_text(const char *in)
 	if (w)
 		return lxr_xstrdup(w);
 	if (in[0] == '.')
-		return yaml_float(in) ? go_float(strtod(in, NULL)) : NULL;
+		return yaml_float(in) ? go_float_text(in) : NULL;
 	if (!isdigit((unsigned char)in[0]) && in[0] != '+' && in[0] != '-')
 		return NULL;
 	if ((p = go_date(in)))
@@ -184,13 +192,9 @@ char *cfg_go_plain_text(const char *in)
 		if (*c != '_')
 			*p++ = *c;
 	*p = '\0';
-	if (go_parse_int(plain, true, &neg, &u))
-		return neg ? lxr_xasprintf("-%" PRIu64, u) : lxr_xasprintf("%" PRIu64, u);
+	if (go_parse_int(plain, true, &neg, &u)) /* -00 is the int 0 */
+		return lxr_xasprintf("%s%" PRIu64, neg && u ? "-" : "", u);
 	if (go_parse_int(plain, false, &neg, &u))
 		return lxr_xasprintf("%" PRIu64, u);
-	if (yaml_float(plain)) {
-		errno = 0;
-		return go_float(strtod(plain, NULL));
-	}
-	return NULL;
+	return yaml_float(plain) ? go_float_text(plain) : NULL;
 }

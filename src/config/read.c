@@ -252,13 +252,13 @@ static int kv_from_item(struct cfg_ctx *c, struct cfg_node *item, const char *wh
 	if (!v)
 		return -1;
 	eq = strchr(v, '=');
-	/* `- ${UNSET}`: compose-go keeps a nameless entry with no value,
-	 * which names nothing the container gets */
-	if (!*v) {
+	/* `- ${UNSET}` in environment or args: compose-go keeps a nameless
+	 * entry with no value, which names nothing the container gets */
+	if (!*v && null_values) {
 		cfg_warn(c, item, "%s: an empty entry is left out", what);
 		return 0;
 	}
-	if (eq == v) {
+	if (eq == v || !*v) {
 		cfg_error_hint(c, item, "write KEY=VALUE", "%s: entry \"%s\" has no name", what, v);
 		return -1;
 	}

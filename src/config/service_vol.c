@@ -402,7 +402,7 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 						      : lxr_xstrdup(parts[0]);
 		m->target = lxr_xstrdup(parts[1]);
 		/* Compose's short syntax creates a missing host directory. */
-		m->create_host_path = m->type == CFG_MOUNT_BIND && !windows;
+		m->create_host_path = m->type == CFG_MOUNT_BIND;
 	}
 	cfg_svc_check_mount_type(c, n, m->type);
 	if (!*m->target) {

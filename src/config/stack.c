@@ -249,11 +249,14 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 
 static void add_default_network(struct cfg_stack *st)
 {
-	bool used = false;
+	bool used = false, by_mode_only = true;
 
 	for (size_t i = 0; i < st->n_services; i++)
 		for (size_t j = 0; j < st->services[i].n_networks; j++)
-			used |= !strcmp(st->services[i].networks[j].name.v, "default");
+			if (!strcmp(st->services[i].networks[j].name.v, "default")) {
+				used = true;
+				by_mode_only &= st->services[i].host.network_mode.v != NULL;
+			}
 	if (!used || cfg_stack_network(st, "default"))
 		return;
 	st->networks = lxr_xrealloc(st->networks, (st->n_networks + 1) * sizeof(*st->networks));
@@ -261,6 +264,7 @@ static void add_default_network(struct cfg_stack *st)
 	memset(net, 0, sizeof(*net));
 	net->name = lxr_xstrdup("default");
 	net->implicit = true;
+	net->mode_only = by_mode_only; /* network_mode: bridge's */
 }
 
 static void network_defaults(struct cfg_stack *st)

@@ -341,6 +341,7 @@ static const char *mode_network(struct cfg_ctx *c, struct cfg_stack *st, const c
 	net->name = lxr_xstrdup(nm->v);
 	net->pos = nm->pos;
 	net->external = (struct cfg_bool){true, true, nm->pos};
+	net->mode_only = true;
 	return net->name;
 }
 

@@ -161,7 +161,9 @@ int rt_cp_open_dest(int dir, const char *name)
 		_cleanup_close_ int at = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 		int fd;
-		if (at >= 0 && fstat(at, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (at >= 0 && fstat(at, &st) < 0)
+			return -1;
+		if (at >= 0 && S_ISREG(st.st_mode)) {
 			/* that very inode, a regular file: written over */
 			_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", at);
 			return open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);

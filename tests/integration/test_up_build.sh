@@ -303,4 +303,19 @@ run build fromgit
 expect_rc 1 "a git context whose subdirectory is a link out of the repository"
 expect_grep "$ERR" 'subdirectory "out" is a link out of the repository' "the link is not followed"
 ls -a "$LXR_DATA_DIR/build" 2>/dev/null | grep -q "git-context" && fail "a refused clone was left: $(ls -a "$LXR_DATA_DIR/build")"
+# a context's Dockerfile that links to a host file is no Dockerfile (a
+# parse error would print the file's first line)
+mkdir -p "$G/linkctx"
+echo "root:SECRETHASH-$$:19000:0:99999:7:::" >"$G/shadow-like"
+ln -s "$G/shadow-like" "$G/linkctx/Dockerfile"
+cat >compose.yaml <<Y
+name: $GP
+services:
+  linked:
+    build: $G/linkctx
+Y
+run build linked
+[ "$RC" -ne 0 ] || fail "a build whose Dockerfile links out of its context"
+echo "$ERR" | grep -q SECRETHASH && fail "the build printed the host file the Dockerfile linked to: $ERR"
+expect_grep "$ERR" "no Dockerfile in the build context" "the link is not followed"
 pass "a git repository (URL#REF:DIR) as the build context, without its .git; a bad reference or a subdirectory linking out of it is an error, and no clone is left"

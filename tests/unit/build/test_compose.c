@@ -81,7 +81,9 @@ static void long_form(void **state)
 	(void)state;
 	assert_int_equal(bld_request_from_service(st, &st->services[0], &rq, &warn, &err), 0);
 	assert_string_equal(rq.context, "/srv/api");
-	assert_string_equal(rq.dockerfile, "/srv/api/docker/api.Dockerfile");
+	/* relative to the context, looked up inside it */
+	assert_null(rq.dockerfile);
+	assert_string_equal(rq.dockerfile_in_context, "docker/api.Dockerfile");
 	assert_null(rq.dockerfile_text);
 	assert_true(has(rq.build_args, "VERSION=2"));
 	assert_true(has(rq.labels, "team=shop"));
@@ -125,7 +127,8 @@ static void short_and_inline(void **state)
 	(void)state;
 	assert_int_equal(bld_request_from_service(st, &st->services[0], &rq, &warn, &err), 0);
 	assert_string_equal(rq.context, "/srv/web");
-	assert_string_equal(rq.dockerfile, "/srv/web/Dockerfile");
+	assert_null(rq.dockerfile);
+	assert_string_equal(rq.dockerfile_in_context, "Dockerfile");
 	assert_string_equal(rq.tags[0], "example/web:2");
 	assert_null(rq.network);
 	assert_null(warn);

@@ -19,6 +19,16 @@ run run --rm --name "$(cname byid)" "$id" echo by-id
 expect_out by-id "run by image ID prefix"
 pass "an OCI layout directory loads; an image runs by its ID"
 
+# a layout whose blob file under a stored blob's name holds something else:
+# read and checked all the same, never taken for the stored one
+cp -a "$TEST_TMP/layout" "$TEST_TMP/forged"
+big=$(ls -S "$TEST_TMP/forged/blobs/sha256" | head -n 1)
+echo "not the layer" >"$TEST_TMP/forged/blobs/sha256/$big"
+run load -i "$TEST_TMP/forged"
+expect_rc 1 "a layout whose stored blob's file is something else"
+expect_grep "$ERR" "does not match its digest" "the file is checked against its name"
+pass "a layout directory's blobs are read and checked even when the store has them"
+
 # skopeo writes the archives exactly as docker save / podman save would
 skopeo copy -q "oci:$TEST_TMP/layout:1" "docker-archive:$TEST_TMP/saved.tar:saved/busybox:1" >/dev/null ||
 	fail "skopeo docker-archive"

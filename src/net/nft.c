@@ -82,6 +82,13 @@ static void port_rule(FILE *f, const char *p, const struct nft_map *m)
 	if (m->port.host_ip)
 		snprintf(daddr, sizeof(daddr), "ip daddr %s ", net_ip_str(m->port.host_ip, hip));
 	port_rules(f, "ip", p, &m->port, daddr, cip);
+	/* Published on the loopback: answered only there. A machine on the
+	 * host's network can send to 127.0.0.1 at the host's MAC, and the
+	 * DNAT would take it before the kernel drops it as a martian; so it
+	 * is dropped first, at raw priority, as docker 27 does. */
+	if ((m->port.host_ip >> 24) == 127)
+		fprintf(f, "add rule ip lxr %s-guard iifname != \"lo\" %s%s dport %u-%u drop\n", p,
+			daddr, m->port.udp ? "udp" : "tcp", m->port.host_port, m->port.host_end);
 }
 
 static void port_rule6(FILE *f, const char *p, const struct nft_map *m)

@@ -383,10 +383,17 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	if (spec->ns[LXR_NS_UTS].create && spec->domainname &&
 	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		return lxr_fail(err, errno, "setdomainname \"%s\"", spec->domainname);
-	if (spec->has_oom_score_adj) {
+	/* docker's default is 0, not whatever lxr runs with (a unit's
+	 * OOMScoreAdjust=-900 would shield every container from the OOM
+	 * killer); a default lxr may not set (an unprivileged lxr above 0)
+	 * is left as it is */
+	{
 		char v[16];
-		snprintf(v, sizeof(v), "%d", spec->oom_score_adj);
-		if (lxr_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v, err) < 0)
+		lxr_err e2;
+		snprintf(v, sizeof(v), "%d", spec->has_oom_score_adj ? spec->oom_score_adj : 0);
+		if (lxr_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v,
+				      spec->has_oom_score_adj ? err : &e2) < 0 &&
+		    spec->has_oom_score_adj)
 			return lxr_err_wrap(err, "oom_score_adj %d", spec->oom_score_adj);
 	}
 	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)

@@ -73,7 +73,8 @@ pass "the default network lists no other containers and is isolated from tnet"
 
 # ---- published ports ------------------------------------------------------------
 pub=$(cname pub)
-run run -d --rm --name "$pub" -p 127.0.0.1:18080:80 -p 18081:80 "$ROOTFS" /bin/sh -c "$(serve "hello published")"
+run run -d --rm --name "$pub" -p 127.0.0.1:18080:80 -p 18081:80 -p 127.0.0.1:18082:7779/udp "$ROOTFS" \
+	/bin/sh -c "$(serve "hello published")"
 expect_rc 0 "start with -p"
 at_exit "$LXR" rm -f "$pub"
 got=""
@@ -103,6 +104,30 @@ for _ in $(seq 50); do got=$(ip netns exec "$peer" busybox wget -q -O - http://1
 if ip netns exec "$peer" timeout 5 busybox wget -q -O - http://198.51.100.1:18080/ >/dev/null 2>&1; then
 	fail "a port published on 127.0.0.1 answered another host"
 fi
+# another host that sends to 127.0.0.1 at this host's MAC (its route for
+# 127.0.0.1 through this host, as a machine on the LAN can make it): the
+# DNAT must not take it (docker 27 drops it too). A UDP listener in the
+# container's network namespace tells whether anything arrived.
+ip netns exec "$peer" sysctl -qw "net.ipv4.conf.${peer}p.route_localnet=1"
+ip -n "$peer" route del local 127.0.0.0/8 dev lo table local
+ip -n "$peer" route del local 127.0.0.1 dev lo table local 2>/dev/null || true
+ip -n "$peer" route add 127.0.0.1/32 via 198.51.100.1
+pubpid=$("$LXR" inspect --format '{{.State.Pid}}' "$pub")
+nsenter -t "$pubpid" -n python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7779)); s.settimeout(3)
+try:
+    d, a = s.recvfrom(100); open(sys.argv[1], "w").write("%s from %s" % (d.decode(), a[0]))
+except socket.timeout:
+    pass' "$TEST_TMP/lan-udp" &
+lis=$!
+sleep 0.3
+for _ in 1 2 3; do
+	ip netns exec "$peer" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"LAN", ("127.0.0.1", 18082))'
+	sleep 0.2
+done
+wait "$lis" || true
+[ ! -s "$TEST_TMP/lan-udp" ] || fail "a packet to 127.0.0.1 from another host reached a port published there: $(cat "$TEST_TMP/lan-udp")"
 ip link del "${peer}h"
 ip netns del "$peer"
 run run --rm --name "$(cname hairpin)" "$ROOTFS" /bin/sh -c "$(fetch "http://$HOSTIP:18081/")"
@@ -110,7 +135,7 @@ expect_out "hello published" "hairpin: a container on the bridge through the hos
 run run --rm --name "$(cname dup)" -p 18081:80 "$ROOTFS" true
 expect_rc 125 "a host port published twice"
 expect_grep "$ERR" "18081/tcp is already published by _run/$pub" "the holder is named"
-pass "published ports answer on 127.0.0.1, the host's address, from another host and from containers (hairpin)"
+pass "published ports answer on 127.0.0.1, the host's address, from another host and from containers (hairpin); one on 127.0.0.1 never from another host"
 
 # ---- an internal network --------------------------------------------------------
 "$DRV" up "$LXR_RUN_DIR" _run tint internal

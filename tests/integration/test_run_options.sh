@@ -101,6 +101,9 @@ expect_grep "$OUT" "^100$" "--oom-score-adj"
 expect_grep "$OUT" " 4096 .* /dev/shm$" "--shm-size"
 run run --rm --oom-score-adj 5000 "$ROOTFS" true
 expect_rc 125 "an oom score out of range"
+# without --oom-score-adj: docker's 0, not what lxr itself runs with
+out=$(choom -n 300 -- "$LXR" run --rm --network none "$ROOTFS" cat /proc/1/oom_score_adj)
+[ "$out" = 0 ] || fail "a container took its caller's oom_score_adj: $out"
 pass "--shm-size, --domainname, --oom-score-adj, --cpu-shares/quota/period and --memory-swap"
 
 # --mac-address: eth0's, on the bridge network; IPv6 is off on it (the

@@ -69,6 +69,11 @@ static void batch_for_a_network_with_ports(void **state)
 	assert_non_null(strstr(b, "add rule ip lxr p1-out fib daddr type local jump p1-ports\n"));
 	assert_non_null(strstr(b, "add rule ip lxr p1-ports ip daddr 127.0.0.1 tcp dport 18080 "
 				  "dnat to 10.89.3.2:80\n"));
+	/* published on the loopback: what comes to 127.0.0.1 from another
+	 * interface is dropped before the DNAT, and only for that port */
+	assert_non_null(strstr(b, "add rule ip lxr p1-guard iifname != \"lo\" ip daddr 127.0.0.1 "
+				  "tcp dport 18080-18080 drop\n"));
+	assert_int_equal(count(b, "iifname != \"lo\""), 1);
 	assert_non_null(
 	    strstr(b, "add rule ip lxr p1-ports udp dport 5353 dnat to 10.89.3.3:53\n"));
 	assert_non_null(strstr(b, "add rule ip lxr p1-ports tcp dport 8000-8002 dnat to "

@@ -1,7 +1,7 @@
 /* The container side of start-up, from clone to exec: wait until the parent
  * has placed us in our cgroups, build the filesystem, set hostname and
- * loopback, drop privileges, then either exec the command as PID 1 or fork
- * it under lxr's init. Any failure goes back to the parent as one message. */
+ * loopback, drop privileges, then exec either the command as PID 1 or lxr's
+ * init, which forks the command. Any failure goes back to the parent as one message. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -136,10 +136,12 @@ static int keep_stdio(void)
 	return 0;
 }
 
-static int setup_stdio(const int stdio[3], int slave, lxr_err *err)
+/* The command's stdio on 0-2; with a terminal, its slave there, made the
+ * controlling terminal of this process's session where ctty says. */
+static int setup_stdio(const int stdio[3], int slave, bool ctty, lxr_err *err)
 {
 	if (slave >= 0) {
-		if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		if (ctty && ioctl(slave, TIOCSCTTY, 0) < 0)
 			return lxr_fail(err, errno,
 					"make pty the controlling terminal (TIOCSCTTY)");
 		for (int i = 0; i < 3; i++)
@@ -215,7 +217,7 @@ _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int st
 	/* Under the init this is a fresh process that needs its own session to
 	 * own the terminal; as PID 1 it already leads one (EPERM, harmless). */
 	setsid();
-	if (setup_stdio(stdio, slave, &err) < 0)
+	if (setup_stdio(stdio, slave, true, &err) < 0)
 		rt_child_fail(sync, 125, &err);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
@@ -229,6 +231,29 @@ _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int st
 		rt_child_fail(sync, 125, &err);
 	code = rt_exec(spec->args, spec->env, sync, &err);
 	rt_child_fail(sync, code, &err);
+}
+
+/* The same steps under lxr-init, in this first process of the container:
+ * those the init shares with the command (stdio, umask, working directory,
+ * descriptors) are taken here and pass through lxr-init's exec; the
+ * command's session and terminal, and its signals, are taken by the
+ * command's own process, which lxr-init forks. Every signal is blocked. */
+static _Noreturn void exec_under_init(const struct lxr_spec *spec, int sync, const int stdio[3],
+				      int slave)
+{
+	_cleanup_free_ char *path = NULL;
+	int code;
+	lxr_err err;
+
+	if (setup_stdio(stdio, slave, false, &err) < 0)
+		rt_child_fail(sync, 125, &err);
+	umask(022);
+	if (chdir_in_root(spec->cwd, &err) < 0)
+		rt_child_fail(sync, 125, &err);
+	code = rt_exec_resolve(spec->args, spec->env, &path, &err);
+	if (code)
+		rt_child_fail(sync, code, &err);
+	rt_init_run(sync, path, spec->args, spec->env, slave >= 0);
 }
 
 static int join_namespaces(const struct rt_child *c, lxr_err *err)
@@ -412,7 +437,6 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	int slave = -1;
 	sigset_t all;
 	lxr_err err;
-	pid_t pid;
 
 	/* Until it execs, this process is a copy of the supervisor's memory
 	 * (other services' environments, lxr's own): non-dumpable, so nothing
@@ -443,16 +467,9 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	if (!spec->init)
 		rt_child_exec(spec, c->sync, c->stdio, slave);
 
+	/* lxr-init unblocks them: the command's at its exec, the rest as
+	 * data for the loop; none sent from here on is lost */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	pid = fork();
-	if (pid < 0) {
-		lxr_fail(&err, errno, "fork the command under lxr's init");
-		rt_child_fail(c->sync, 125, &err);
-	}
-	if (pid == 0)
-		rt_child_exec(spec, c->sync, c->stdio, slave);
-	/* This process is still a copy of lxr: it becomes lxr-init, a program
-	 * of a few KiB that holds nothing of the host. */
-	rt_init_exec(c->sync, pid);
+	exec_under_init(spec, c->sync, c->stdio, slave);
 }

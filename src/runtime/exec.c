@@ -40,26 +40,31 @@ static int runnable(const char *path)
 	return 0;
 }
 
-int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err)
+int rt_exec_resolve(char *const *args, char *const *env, char **path, lxr_err *err)
 {
-	const char *path;
+	const char *search;
 	int saved = ENOENT;
 
+	*path = NULL;
 	if (!args || !args[0] || !args[0][0])
 		return lxr_fail(err, ENOENT, "exec: no command given"),
 		       lxr_err_hint(err, "give a command after the root filesystem"), 127;
-	if (strchr(args[0], '/'))
-		return rt_init_exec_command(sync, args[0], args, env, err);
-	path = env_path(env);
-	for (const char *p = path;; p++) {
+	if (strchr(args[0], '/')) {
+		*path = lxr_xstrdup(args[0]);
+		return 0;
+	}
+	search = env_path(env);
+	for (const char *p = search;; p++) {
 		const char *end = strchrnul(p, ':');
 		size_t dl = (size_t)(end - p);
-		_cleanup_free_ char *full =
-		    lxr_xasprintf("%.*s/%s", (int)dl, dl ? p : ".", args[0]);
+		char *full = lxr_xasprintf("%.*s/%s", (int)dl, dl ? p : ".", args[0]);
 		int e = runnable(full);
 
-		if (!e)
-			return rt_init_exec_command(sync, full, args, env, err);
+		if (!e) {
+			*path = full;
+			return 0;
+		}
+		free(full);
 		/* Keep looking past "not here"; remember "here but not
 		 * runnable" to report that rather than "not found". */
 		if (e == EACCES || e == EPERM)
@@ -71,6 +76,14 @@ int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err)
 	lxr_fail(err, saved, "exec \"%s\"", args[0]);
 	if (saved == ENOENT)
 		lxr_err_hint(err, "no executable named \"%s\" in the container's PATH (%s)",
-			     args[0], path);
+			     args[0], search);
 	return exit_code(saved);
+}
+
+int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	int code = rt_exec_resolve(args, env, &path, err);
+
+	return code ? code : rt_init_exec_command(sync, path, args, env, err);
 }

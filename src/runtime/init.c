@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -75,25 +74,38 @@ int rt_init_prepare(lxr_err *err)
 	return make_memfd(err);
 }
 
-_Noreturn void rt_init_exec(int sync, pid_t child)
+_Noreturn void rt_init_run(int sync, const char *path, char *const *args, char *const *env,
+			   bool tty)
 {
-	char env0[32];
-	char *argv[] = {(char *)"lxr-init", NULL};
-	char *envp[] = {env0, NULL};
+	size_t n = lxr_strv_len(args);
+	char **argv = lxr_xcalloc(n + 6, sizeof(char *));
+	char num[16];
 	lxr_err err;
 
-	snprintf(env0, sizeof(env0), "LXR_INIT_CHILD=%d", (int)child);
-	/* Everything lxr holds is closed by the exec, the sync socket too:
-	 * its EOF then depends on the command's exec alone. */
-	syscall(SYS_close_range, 0, ~0U, CLOSE_RANGE_CLOEXEC);
+	snprintf(num, sizeof(num), "%d", sync);
+	argv[0] = (char *)"lxr-init";
+	argv[1] = (char *)"run";
+	argv[2] = num;
+	argv[3] = (char *)(tty ? "t" : "-");
+	argv[4] = (char *)path;
+	for (size_t i = 0; i < n; i++)
+		argv[5 + i] = args[i];
+	/* Everything lxr holds is closed by the exec but the command's stdio
+	 * and the sync socket, which lxr-init closes (the command's exec, for
+	 * its copy): its EOF then depends on the command's exec alone. */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	fcntl(sync, F_SETFD, 0);
 	if (init_fd < 0)
 		lxr_fail(&err, EBADF, "lxr-init was not prepared before the clone");
 	else {
 		rt_nofile_settle();
-		syscall(SYS_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
-		lxr_fail(&err, errno, "execute lxr-init from its memfd (execveat)");
+		syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
+		lxr_fail(&err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
+		if (errno == EPERM)
+			lxr_err_hint(&err, "lxr starts every command through execveat: a seccomp "
+					   "profile must allow it");
 	}
-	kill(child, SIGKILL);
+	fcntl(sync, F_SETFD, FD_CLOEXEC);
 	rt_child_fail(sync, 125, &err);
 }
 

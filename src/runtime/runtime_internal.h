@@ -225,11 +225,14 @@ void rt_userns_check(struct lxr_checks *c);
 /* ---- in-container init (init.c, init/lxr-init.c) ---------------------------
  * lxr-init forwards signals to the command and reaps everything until it
  * exits. prepare (in the parent, before the clone) puts the program in a
- * sealed memfd the clone inherits; exec (in the container, with every signal
- * blocked since before the fork of child) replaces the container's first
- * process with it. exec only returns through rt_child_fail. */
+ * sealed memfd the clone inherits; run (in the container, with every signal
+ * blocked, the command's stdio on 0-2 and its working directory set)
+ * replaces the container's first process with it, and it forks the command
+ * (path with args and env; tty: the command's process takes the terminal on
+ * 0 as its own). run only returns through rt_child_fail. */
 int rt_init_prepare(lxr_err *err);
-_Noreturn void rt_init_exec(int sync, pid_t child);
+_Noreturn void rt_init_run(int sync, const char *path, char *const *args, char *const *env,
+			   bool tty);
 /* The memfd, for a process that closes everything else before it execs. */
 int rt_init_fd(void);
 /* The last step of every command lxr starts in a container: lxr-init
@@ -241,11 +244,13 @@ int rt_init_exec_command(int sync, const char *path, char *const *args, char *co
 			 lxr_err *err);
 
 /* ---- exec (exec.c) -----------------------------------------------------------
- * Run args[0], found along PATH from env (not lxr's own environment),
- * through lxr-init's exec mode. Only returns on failure, with err naming
- * the command, and the exit code to report: 127 (not found), 126 (not
- * executable), 125 (lxr's own failure). A failure of the execve itself
- * reaches the parent on sync, from lxr-init. */
+ * Find args[0] along PATH from env (not lxr's own environment): 0 and the
+ * path to execute in *path (the caller's to free), or, with err naming the
+ * command, the exit code to report: 127 (not found), 126 (not executable).
+ * rt_exec runs it through lxr-init's exec mode, and only returns on
+ * failure, with that code or 125 (lxr's own failure). A failure of the
+ * execve itself reaches the parent on sync, from lxr-init. */
+int rt_exec_resolve(char *const *args, char *const *env, char **path, lxr_err *err);
 int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err);
 
 /* cp's destination file name in dir, open for writing (copy_root.c): a

@@ -24,6 +24,15 @@ run run --rm --name "$(cname nofs)" "$TEST_TMP/no-such-dir" true
 expect_rc 125 "missing rootfs"
 pass "125/126/127 for lxr's own failure, not executable, not found"
 
+# PID 1 forks the command: its command line is "lxr-init" alone (not the
+# command it was given), and the command leads a session of its own.
+run run --rm --name "$(cname ps)" "$ROOTFS" /bin/sh -c 'tr "\0" "|" </proc/1/cmdline; echo
+	echo "pid=$$ sid=$(cut -d" " -f6 /proc/$$/stat)"'
+expect_rc 0 "PID 1's command line"
+expect_grep "$OUT" "^lxr-init[|]$" "PID 1 shows only lxr-init as its command line"
+expect_grep "$OUT" "^pid=2 sid=2$" "the command leads its own session"
+pass "PID 1 shows only lxr-init; the command is PID 2 and leads its session"
+
 # 1000 orphans: each subshell exits at once, leaving its sleep to PID 1.
 run run --rm --name "$(cname orphans)" "$ROOTFS" /bin/sh -c '
 	i=0; while [ $i -lt 1000 ]; do (sleep 0.3 &); i=$((i+1)); done

@@ -11,18 +11,26 @@
  * non-dumpable first thing, so even those pages are closed to the
  * container's root.
  *
- * The command's pid comes in the environment (LXR_INIT_CHILD=N): argv stays
- * "lxr-init" alone, which is what `ps` in the container shows.
+ * Its first job ("lxr-init run SYNC TTY PATH ARGV..."): made PID 1 by the
+ * container's last lxr process, with the command's stdio on 0-2 and its
+ * environment, it forks the command's process, which takes a session of its
+ * own (and the terminal, TTY "t"), unblocks its signals and execs PATH. The
+ * init then closes all it holds and shows only "lxr-init" as its command
+ * line. So the command's process is a fork of this program, never of lxr.
  *
  * Its second job ("lxr-init exec SYNC PATH ARGV..."): the last step of
- * every command lxr starts in a container — its main process, an `lxr
- * exec`, a health check. Up to here that process is a fork of lxr, and an
- * execve from it of a path that leads back to /proc/self/exe (a script
- * `#!/proc/self/exe`, a /bin/sh that is a link to it) would run the host's
- * lxr binary inside the container. Going through this program first, the
- * last execve is made by a process whose /proc/self/exe is the sealed
- * memfd. A failure of that execve goes back to lxr on SYNC as the start-up
- * handshake's error message; its success closes SYNC (close-on-exec). */
+ * every other command lxr starts in a container: an `lxr exec`, a health
+ * check, a command without an init. Up to here that process is a fork of
+ * lxr, and an execve from it of a path that leads back to /proc/self/exe
+ * (a script `#!/proc/self/exe`, a /bin/sh that is a link to it) would run
+ * the host's lxr binary inside the container. Going through this program
+ * first, the last execve is made by a process whose /proc/self/exe is the
+ * sealed memfd.
+ *
+ * Either way a failure of that execve goes back to lxr on SYNC as the
+ * start-up handshake's error message; its success closes SYNC
+ * (close-on-exec).
+ */
 #include <linux/fcntl.h>
 #include <linux/prctl.h>
 #include <linux/unistd.h>
@@ -107,26 +115,6 @@ static _Noreturn void leave(int code)
 		sys(__NR_exit_group, code, 0, 0, 0);
 }
 
-static long child_from_env(char **envp)
-{
-	static const char key[] = "LXR_INIT_CHILD=";
-
-	for (; *envp; envp++) {
-		const char *e = *envp;
-		unsigned i = 0;
-		long pid = 0;
-
-		while (i < sizeof(key) - 1 && e[i] == key[i])
-			i++;
-		if (i != sizeof(key) - 1)
-			continue;
-		for (e += i; *e >= '0' && *e <= '9'; e++)
-			pid = pid * 10 + (*e - '0');
-		return pid;
-	}
-	return -1;
-}
-
 static int status_code(int st)
 {
 	if ((st & 0x7f) == 0)
@@ -153,68 +141,50 @@ static long number(const char *s)
 	return n;
 }
 
-/* argv: "lxr-init" "exec" SYNC PATH ARGV0 ARGV... */
-static _Noreturn void exec_command(char **argv, char **envp)
+/* The handshake's error message on SYNC: "WHAT \"NAME\"" (a hint with
+ * ENOENT), then leave with CODE. */
+static _Noreturn void report(long sync, long e, long code, const char *what, const char *name)
 {
 	static struct rt_sync_msg m; /* static: 1.5 KiB is no stack frame */
-	long sync = number(argv[2]), e;
 	unsigned at;
 
-	sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
-	sys(__NR_fcntl, sync, F_SETFD, FD_CLOEXEC, 0);
-	e = -sys(__NR_execve, argv[3], &argv[4], envp, 0);
 	m.type = RT_SYNC_ERROR;
 	m.errnum = (int)e;
-	m.exit_code = (e == 2 /* ENOENT */ || e == 20 /* ENOTDIR */) ? 127 : 126;
-	at = copy(m.msg, 0, sizeof(m.msg), "exec \"");
-	at = copy(m.msg, at, sizeof(m.msg), argv[4] ? argv[4] : argv[3]);
+	m.exit_code = (int)code;
+	at = copy(m.msg, 0, sizeof(m.msg), what);
+	at = copy(m.msg, at, sizeof(m.msg), " \"");
+	at = copy(m.msg, at, sizeof(m.msg), name);
 	copy(m.msg, at, sizeof(m.msg), "\"");
-	if (e == 2)
+	if (e == 2 && code == 127)
 		copy(m.hint, 0, sizeof(m.hint),
 		     "the file, or the interpreter it names (#! line or ELF loader), is missing");
 	sys6(__NR_sendto, sync, (long)&m, sizeof(m), MSG_NOSIGNAL, 0, 0);
-	leave(m.exit_code);
+	leave((int)code);
 }
 
-_Noreturn void init_main(long *sp);
-_Noreturn void init_main(long *sp)
+/* execve PATH with ARGV (NULL-ended) and ENVP; SYNC closes with it. */
+static _Noreturn void exec_command(long sync, const char *path, char **argv, char **envp)
 {
-	long argc = sp[0];
-	char **argv = (char **)(sp + 1);
-	char **envp = (char **)(sp + 1 + argc + 1);
-	long child;
-
-	if (argc >= 5 && argv[1][0] == 'e' && argv[1][1] == 'x' && argv[1][2] == 'e' &&
-	    argv[1][3] == 'c' && !argv[1][4])
-		exec_command(argv, envp);
-	child = child_from_env(envp);
-	unsigned long wait = ~FAULTS;
-	struct k_sigaction dfl = {0};
+	long e;
 
 	sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
-	sys(__NR_prctl, PR_SET_NAME, "lxr-init", 0, 0);
-	/* Shares fate with the supervisor, as the process it replaced did. */
-	sys(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
-	if (child <= 0)
-		leave(125);
-	/* Not PID 1 (pid: host, or another container's pid namespace): the
-	 * command's orphans would go to that namespace's init, or to the
-	 * supervisor; as a child subreaper this init keeps them and reaps
-	 * them, as tini -s does. */
-	if (sys(__NR_getpid, 0, 0, 0, 0) != 1)
-		sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0);
-	/* A signal the supervisor ignored would stay ignored across exec and
-	 * never reach the command; blocked with its default action, every
-	 * signal waits as pending until taken below. Those sent between the
-	 * fork and here were blocked all along, so none is lost. */
-	for (int s = 1; s <= NSIG_; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			sys6(__NR_rt_sigaction, s, (long)&dfl, 0, 8, 0, 0);
+	sys(__NR_fcntl, sync, F_SETFD, FD_CLOEXEC, 0);
+	e = -sys(__NR_execve, path, argv, envp, 0);
+	report(sync, e, (e == 2 /* ENOENT */ || e == 20 /* ENOTDIR */) ? 127 : 126, "exec",
+	       argv[0] ? argv[0] : path);
+}
+
+/* PID 1's loop: every signal but a fault's is taken as data and passed on
+ * to CHILD; every child is reaped; CHILD's end is the init's. */
+static _Noreturn void be_init(long child)
+{
+	unsigned long wait = ~FAULTS;
+
 	sys(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &wait, 0, 8);
 	/* Reaping comes before every wait, the first one included: a command
-	 * that exited before this point raised a SIGCHLD that setting its
-	 * action to the default (ignore) above has discarded (POSIX; Linux
-	 * flushes it), so it would never be heard of again. */
+	 * that exited before this point raised a SIGCHLD that the default
+	 * action (ignore) has discarded (POSIX; Linux flushes it), so it
+	 * would never be heard of again. */
 	for (;;) {
 		unsigned char info[128]; /* siginfo_t: only the number is used */
 		long sig;
@@ -244,4 +214,83 @@ _Noreturn void init_main(long *sp)
 		 * Ctrl-C through lxr, a health-check kill). */
 		sys(__NR_kill, child, sig, 0, 0);
 	}
+}
+
+/* What ps shows of the init: "lxr-init" alone, not the command it runs.
+ * The arguments after argv[0] are cleared, and the last byte of the area
+ * made non-zero, which is how the kernel knows a process rewrote its
+ * command line (it then reads it up to the first NUL). */
+static void hide_arguments(long argc, char **argv)
+{
+	char *end = argv[argc - 1];
+
+	while (*end)
+		end++;
+	for (char *p = argv[1]; p < end; p++)
+		*p = '\0';
+	*end = ' ';
+}
+
+/* argv: "lxr-init" "run" SYNC TTY PATH ARGV0 ARGV... */
+static _Noreturn void run_command(long argc, char **argv, char **envp)
+{
+	long sync = number(argv[2]), child;
+	struct k_sigaction dfl = {0};
+
+	/* Every signal arrives blocked (lxr blocked them all before its
+	 * exec): those sent from now on wait as pending, for the command
+	 * or for the loop. A signal the supervisor ignored would stay
+	 * ignored across exec: the default action for all. */
+	for (int s = 1; s <= NSIG_; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sys6(__NR_rt_sigaction, s, (long)&dfl, 0, 8, 0, 0);
+	/* Not PID 1 (pid: host, or another container's pid namespace): the
+	 * command's orphans would go to that namespace's init, or to the
+	 * supervisor; as a child subreaper, from before the command exists,
+	 * this init keeps them and reaps them, as tini -s does. */
+	if (sys(__NR_getpid, 0, 0, 0, 0) != 1)
+		sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0);
+	child = sys(__NR_clone, SIGCHLD, 0, 0, 0);
+	if (child < 0)
+		report(sync, -child, 125, "fork the command under lxr-init", argv[5]);
+	if (child == 0) {
+		unsigned long none = 0;
+
+		/* its own session: the terminal's, with -t */
+		sys(__NR_setsid, 0, 0, 0, 0);
+		if (argv[3][0] == 't') {
+			long e = sys(__NR_ioctl, 0, 0x540E /* TIOCSCTTY */, 0, 0);
+			if (e < 0)
+				report(sync, -e, 125, "make the pty the controlling terminal of",
+				       argv[5]);
+		}
+		sys(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);
+		exec_command(sync, argv[4], &argv[5], envp);
+	}
+	/* the command's stdio and the handshake are the command's alone */
+	for (long fd = 0; fd < 3; fd++)
+		sys(__NR_close, fd, 0, 0, 0);
+	sys(__NR_close, sync, 0, 0, 0);
+	hide_arguments(argc, argv);
+	be_init(child);
+}
+
+_Noreturn void init_main(long *sp);
+_Noreturn void init_main(long *sp)
+{
+	long argc = sp[0];
+	char **argv = (char **)(sp + 1);
+	char **envp = (char **)(sp + 1 + argc + 1);
+
+	/* first thing: closed to /proc of whoever is in the container */
+	sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
+	if (argc >= 5 && argv[1][0] == 'e' && argv[1][1] == 'x' && argv[1][2] == 'e' &&
+	    argv[1][3] == 'c' && !argv[1][4])
+		exec_command(number(argv[2]), argv[3], &argv[4], envp);
+	sys(__NR_prctl, PR_SET_NAME, "lxr-init", 0, 0);
+	/* Shares fate with the supervisor, as the process it replaced did. */
+	sys(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	if (argc >= 6 && argv[1][0] == 'r' && argv[1][1] == 'u' && argv[1][2] == 'n' && !argv[1][3])
+		run_command(argc, argv, envp);
+	leave(125);
 }

@@ -397,7 +397,7 @@ static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_e
 
 int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_err *err)
 {
-	uint32_t off;
+	uint32_t off = 0;
 
 	if (alloc_off(m, owner, &off, err) < 0)
 		return -1;
@@ -408,7 +408,7 @@ int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_er
 int net_ipam6_alloc(struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr, lxr_err *err)
 {
 	char buf[NET_IP6_STRLEN];
-	uint32_t off;
+	uint32_t off = 0;
 
 	if (alloc_off(m, owner, &off, err) < 0)
 		return -1;

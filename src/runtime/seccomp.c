@@ -95,7 +95,7 @@ static bool cache_name_parts(const char *name, size_t *kernel, size_t *file, siz
  * file in another version (replaced in place). */
 static bool cache_stale(const char *name, const char *mine)
 {
-	size_t k, f, v, mk, mf, mv;
+	size_t k = 0, f = 0, v = 0, mk = 0, mf = 0, mv = 0;
 
 	if (!cache_name_parts(name, &k, &f, &v) || !cache_name_parts(mine, &mk, &mf, &mv))
 		return true;

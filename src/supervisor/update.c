@@ -245,7 +245,9 @@ static void failed(struct sup *s, struct sup_instance *in, const char *why)
 {
 	char line[SUP_HEALTH_OUT + 64];
 
-	snprintf(line, sizeof(line), "%s: %s", in->name, why);
+	/* cut to a status line where a check's output is long */
+	if (snprintf(line, sizeof(line), "%s: %s", in->name, why) < 0)
+		line[0] = '\0';
 	in->upd_step = UPD_STEP_FAILED;
 	set_why(&in->upd_why, line);
 	sup_say(s, in, "new container failed: %s", why);

@@ -219,6 +219,11 @@ int cfg_svc_read_ports(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_expose(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* compose-go's checkConsistency of mounts: no target twice across tmpfs and
+ * volumes (-1, reported). */
+int cfg_svc_check_targets(struct cfg_ctx *c, const struct cfg_service *s);
+/* Go's path.Clean of p, in place. */
+void cfg_path_clean(char *p);
 int cfg_svc_read_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_volumes_from(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 int cfg_svc_read_caps(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
@@ -313,6 +318,10 @@ struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struc
 /* What !reset left after the merges: its keys dropped, under n (a file
  * with nothing below it to reset loses them too, as compose-go reads it). */
 void cfg_strip_resets(struct cfg_node *n);
+/* One entry per key in a service's lists (a volume's target is cfg_svc's,
+ * once parsed), the later value in the earlier place, as compose-go's
+ * EnforceUnicity. */
+void cfg_unique(struct cfg_node *svc);
 /* The sections of from (services, networks, …) added to to's, a resource
  * both define merged: from's over to's with merge (an include's later
  * paths), else to's over from's (an included file under the including

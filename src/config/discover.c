@@ -69,19 +69,12 @@ int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct c
 		st->project = lxr_xstrdup(o->project);
 		return 0;
 	}
-	/* `name: ${NAME}` with NAME unset: the directory's, as compose-go
-	 * takes a name only when it is not empty */
-	if (st->name.v && *st->name.v) {
-		if (!project_name_valid(st->name.v)) {
-			cfg_diag_add(c, st->name.pos, false,
-				     "lowercase letters, digits, '_' and '-', starting with a "
-				     "letter or digit",
-				     "project name \"%s\" is not valid", st->name.v);
-			return 0;
-		}
-		st->project = lxr_xstrdup(st->name.v);
+	/* The file's name made a project name as compose-go makes it
+	 * (`name: MyApp` is myapp); `name: ${NAME}` with NAME unset, or a
+	 * name with nothing left, is the directory's, as compose-go takes a
+	 * name only when it is not empty. */
+	if (st->name.v && (st->project = cfg_project_name_normalize(st->name.v)))
 		return 0;
-	}
 	base = strrchr(st->dir, '/');
 	base = base && base[1] ? base + 1 : "default";
 	st->project = cfg_project_name_normalize(base);

@@ -1,15 +1,22 @@
 /* Compose's merge rules, on the node tree before anything is read: a
  * service over its `extends` base, an override file (-f, an include's later
- * paths, a file's later YAML documents) over the stack. Mappings merge key
- * by key, the later value wins; command, entrypoint and healthcheck.test
- * are replaced whole; environment, labels, sysctls, extra_hosts and
- * annotations merge as mappings whichever way they are written; volumes,
- * devices, tmpfs, secrets and configs replace an earlier entry with the
- * same target; other sequences append what is new (docs/stack-file.md).
- * `!override` replaces instead of merging and `!reset` removes, as
- * compose-go reads the tags. Each value keeps the position of the file it
- * was written in, so relative paths stay relative to their own file. */
+ * paths, a file's later YAML documents) over the stack, as compose-go's
+ * override package merges them. Mappings merge key by key, the later value
+ * wins; command, entrypoint and healthcheck.test are replaced whole, and so
+ * is each ulimit, and logging when the two name different drivers;
+ * environment, labels, sysctls, annotations and args merge as mappings
+ * whichever way they are written; dns, dns_search, dns_opt, tmpfs and
+ * env_file are lists even when written as one string; networks and
+ * depends_on written as lists are mappings; extra_hosts appends what is
+ * new; other sequences append, and entries with the same key (a volume's
+ * target, say: cfg_unique) keep the first one's place and the last one's
+ * value (docs/stack-file.md). `!override` replaces instead of merging and
+ * `!reset` removes, as compose-go reads the tags. Each value keeps the
+ * position of the file it was written in, so relative paths stay relative
+ * to their own file. */
 #define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -48,57 +55,120 @@ static struct cfg_node *as_map(struct cfg_ctx *c, struct cfg_node *n)
 	return m;
 }
 
-/* The container path a volumes/devices/tmpfs/secrets entry mounts at. */
-static const char *target_of(const char *key, const struct cfg_node *n)
+/* A plain scalar of text at pos. */
+static struct cfg_node *scalar_new(struct cfg_ctx *c, const char *text, struct cfg_pos pos)
 {
-	if (n->kind == CFG_NODE_MAP) {
-		const struct cfg_node *t = cfg_map_get(n, "target");
-		if (!t)
-			t = cfg_map_get(n, "source");
-		return t && t->kind == CFG_NODE_SCALAR ? t->raw : NULL;
-	}
-	if (n->kind != CFG_NODE_SCALAR)
-		return NULL;
-	if (!strcmp(key, "secrets") || !strcmp(key, "configs") || !strcmp(key, "tmpfs"))
-		return n->raw;
-	return NULL; /* short volumes/devices: compared whole below */
+	struct cfg_node *n = cfg_node_new(c->tree, CFG_NODE_SCALAR, pos);
+
+	n->raw = cfg_tree_strdup(c->tree, text);
+	n->plain = true;
+	n->single_line = true;
+	return n;
 }
 
-static bool same_entry(const char *key, const struct cfg_node *a, const struct cfg_node *b)
+static int by_text(const void *a, const void *b)
 {
-	const char *ta = target_of(key, a), *tb = target_of(key, b);
-
-	if (ta && tb)
-		return !strcmp(ta, tb);
-	if (a->kind == CFG_NODE_SCALAR && b->kind == CFG_NODE_SCALAR) {
-		/* volumes, devices "SRC:DST[:MODE]": the same DST */
-		const char *da = strchr(a->raw, ':'), *db = strchr(b->raw, ':');
-		if (da && db && (!strcmp(key, "volumes") || !strcmp(key, "devices")))
-			return strcspn(da + 1, ":") == strcspn(db + 1, ":") &&
-			       !strncmp(da + 1, db + 1, strcspn(da + 1, ":"));
-		return !strcmp(a->raw, b->raw);
-	}
-	return false;
+	return strcmp((*(struct cfg_node *const *)a)->raw, (*(struct cfg_node *const *)b)->raw);
 }
 
-static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_node *base,
-			      struct cfg_node *over, int depth);
-
-static struct cfg_node *merge_seq(struct cfg_ctx *c, const char *key, struct cfg_node *base,
-				  struct cfg_node *over)
+/* Both lists, one after the other; cfg_unique then keeps one entry per key
+ * where compose does. */
+static struct cfg_node *append_seq(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over)
 {
 	struct cfg_node *out = cfg_node_new(c->tree, CFG_NODE_SEQ, over->pos);
 
-	for (size_t i = 0; i < base->n; i++) {
-		bool replaced = false;
-		for (size_t j = 0; j < over->n && !replaced; j++)
-			replaced = same_entry(key, base->items[i], over->items[j]);
-		if (!replaced)
-			cfg_seq_push(c->tree, out, base->items[i]);
-	}
+	for (size_t i = 0; i < base->n; i++)
+		cfg_seq_push(c->tree, out, base->items[i]);
 	for (size_t j = 0; j < over->n; j++)
 		cfg_seq_push(c->tree, out, over->items[j]);
 	return out;
+}
+
+/* extra_hosts: what over adds that base does not have, word for word. */
+static struct cfg_node *append_new(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over)
+{
+	struct cfg_node *out = cfg_node_new(c->tree, CFG_NODE_SEQ, over->pos);
+
+	for (size_t i = 0; i < base->n; i++)
+		cfg_seq_push(c->tree, out, base->items[i]);
+	for (size_t j = 0; j < over->n; j++) {
+		bool had = false;
+		for (size_t i = 0; i < base->n && !had; i++)
+			had = base->items[i]->kind == CFG_NODE_SCALAR &&
+			      over->items[j]->kind == CFG_NODE_SCALAR &&
+			      !strcmp(base->items[i]->raw, over->items[j]->raw);
+		if (!had)
+			cfg_seq_push(c->tree, out, over->items[j]);
+	}
+	return out;
+}
+
+/* "ONE" as [ONE]: keys compose reads as lists when written as a string. */
+static struct cfg_node *as_seq(struct cfg_ctx *c, struct cfg_node *n)
+{
+	struct cfg_node *s;
+
+	if (n->kind != CFG_NODE_SCALAR || cfg_is_null(n))
+		return n;
+	s = cfg_node_new(c->tree, CFG_NODE_SEQ, n->pos);
+	cfg_seq_push(c->tree, s, n);
+	return s;
+}
+
+/* {HOST: IP} as ["HOST=IP"] (a list of IPs, one entry each), in the order
+ * of the names, as compose-go's convertIntoSequence writes a mapping. */
+static struct cfg_node *hosts_as_seq(struct cfg_ctx *c, struct cfg_node *n)
+{
+	struct cfg_node *s;
+
+	if (n->kind != CFG_NODE_MAP)
+		return as_seq(c, n);
+	s = cfg_node_new(c->tree, CFG_NODE_SEQ, n->pos);
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_node *k = n->pairs[i].key, *v = n->pairs[i].value;
+		struct cfg_node *const *ips = v->kind == CFG_NODE_SEQ ? v->items : &v;
+		size_t n_ips = v->kind == CFG_NODE_SEQ ? v->n : 1;
+		for (size_t j = 0; j < n_ips; j++) {
+			_cleanup_free_ char *e = NULL;
+			if (ips[j]->kind != CFG_NODE_SCALAR)
+				return n; /* reported when the service is read */
+			e = cfg_is_null(ips[j]) ? lxr_xstrdup(k->raw)
+						: lxr_xasprintf("%s=%s", k->raw, ips[j]->raw);
+			cfg_seq_push(c->tree, s, scalar_new(c, e, ips[j]->pos));
+		}
+	}
+	if (s->n > 1)
+		qsort(s->items, s->n, sizeof(s->items[0]), by_text);
+	return s;
+}
+
+/* [a, b] as {a: null, b: null}, or (depends_on) each as
+ * {condition: service_started, required: true}, as compose-go's
+ * convertIntoMapping. */
+static struct cfg_node *names_as_map(struct cfg_ctx *c, struct cfg_node *n, bool depends)
+{
+	struct cfg_node *m;
+
+	if (n->kind != CFG_NODE_SEQ)
+		return n;
+	m = cfg_node_new(c->tree, CFG_NODE_MAP, n->pos);
+	for (size_t i = 0; i < n->n; i++) {
+		struct cfg_pos pos = n->items[i]->pos;
+		struct cfg_node *v;
+		if (n->items[i]->kind != CFG_NODE_SCALAR)
+			return n; /* reported when the service is read */
+		if (depends) {
+			v = cfg_node_new(c->tree, CFG_NODE_MAP, pos);
+			cfg_map_put(c->tree, v, scalar_new(c, "condition", pos),
+				    scalar_new(c, "service_started", pos));
+			cfg_map_put(c->tree, v, scalar_new(c, "required", pos),
+				    scalar_new(c, "true", pos));
+		} else {
+			v = scalar_new(c, "null", pos);
+		}
+		cfg_map_put(c->tree, m, n->items[i], v);
+	}
+	return m;
 }
 
 /* build: DIR is {context: DIR} (compose-go's transform), so the two
@@ -117,33 +187,56 @@ static struct cfg_node *build_as_map(struct cfg_ctx *c, struct cfg_node *n)
 	return m;
 }
 
-static bool is_mapping_key(const char *key)
+static bool key_in(const char *key, const char *const *keys, size_t n)
 {
-	static const char *const keys[] = {"environment", "labels",      "sysctls",
-					   "extra_hosts", "annotations", "args"};
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		if (!strcmp(key, keys[i]))
 			return true;
 	return false;
 }
 
-static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_node *base,
-			      struct cfg_node *over, int depth)
+#define KEY_IN(key, ...)                                                                           \
+	key_in((key), (const char *const[]){__VA_ARGS__},                                          \
+	       sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+/* The two drivers a logging block names, both given and different. */
+static bool other_driver(const struct cfg_node *base, const struct cfg_node *over)
 {
-	if (depth > 8 || !strcmp(key, "command") || !strcmp(key, "entrypoint") ||
-	    !strcmp(key, "test"))
+	const struct cfg_node *a = cfg_map_get(base, "driver"), *b = cfg_map_get(over, "driver");
+
+	return a && b && a->kind == CFG_NODE_SCALAR && b->kind == CFG_NODE_SCALAR &&
+	       strcmp(a->raw, b->raw);
+}
+
+/* parent: the key whose mapping holds key ("" at a resource's top). */
+static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char *key,
+			      struct cfg_node *base, struct cfg_node *over, int depth)
+{
+	if (depth > 8 || KEY_IN(key, "command", "entrypoint", "test") || !strcmp(parent, "ulimits"))
 		return over;
-	if (is_mapping_key(key)) {
+	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args")) {
 		base = as_map(c, base);
 		over = as_map(c, over);
-	}
-	if (!strcmp(key, "build")) {
+	} else if (!strcmp(key, "extra_hosts")) {
+		base = hosts_as_seq(c, base);
+		over = hosts_as_seq(c, over);
+		if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
+			return append_new(c, base, over);
+	} else if (KEY_IN(key, "dns", "dns_search", "dns_opt", "tmpfs", "env_file")) {
+		base = as_seq(c, base);
+		over = as_seq(c, over);
+	} else if (depth == 1 && KEY_IN(key, "networks", "depends_on")) {
+		base = names_as_map(c, base, key[0] == 'd');
+		over = names_as_map(c, over, key[0] == 'd');
+	} else if (!strcmp(key, "build")) {
 		base = build_as_map(c, base);
 		over = build_as_map(c, over);
+	} else if (!strcmp(key, "logging") && base->kind == CFG_NODE_MAP &&
+		   over->kind == CFG_NODE_MAP && other_driver(base, over)) {
+		return over;
 	}
 	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
-		return merge_seq(c, key, base, over);
+		return append_seq(c, base, over);
 	if (base->kind != CFG_NODE_MAP || over->kind != CFG_NODE_MAP)
 		return over;
 	struct cfg_node *out = map_copy(c, base);
@@ -155,7 +248,7 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 		else
 			cfg_map_put(c->tree, out, k,
 				    b && v->tag != CFG_TAG_OVERRIDE
-					? merge(c, k->raw, b, v, depth + 1)
+					? merge(c, key, k->raw, b, v, depth + 1)
 					: v);
 	}
 	return out;
@@ -163,7 +256,7 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *key, struct cfg_nod
 
 struct cfg_node *cfg_merge_nodes(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over)
 {
-	return over->tag == CFG_TAG_OVERRIDE ? over : merge(c, "", base, over, 0);
+	return over->tag == CFG_TAG_OVERRIDE ? over : merge(c, "", "", base, over, 0);
 }
 
 static void strip(struct cfg_node *n, int depth)
@@ -186,6 +279,109 @@ static void strip(struct cfg_node *n, int depth)
 void cfg_strip_resets(struct cfg_node *n)
 {
 	strip(n, 0);
+}
+
+/* ---- one entry per key, as compose-go's EnforceUnicity -------------------- */
+
+/* "KEY=VALUE" or "KEY": KEY */
+static size_t kv_key(const char *s)
+{
+	return strcspn(s, "=");
+}
+
+/* The key compose-go indexes a list entry by (override/uncity.go), as text
+ * in buf, or false where it has none to give (left as it is). */
+static bool entry_key(const char *list, const struct cfg_node *e, char *buf, size_t len)
+{
+	const struct cfg_node *t;
+	const char *base;
+
+	if (e->kind == CFG_NODE_SCALAR) {
+		if (!strcmp(list, "secrets") || !strcmp(list, "configs")) {
+			base = list[0] == 's' ? "/run/secrets" : "";
+			return snprintf(buf, len, "%s/%s", base, e->raw) < (int)len;
+		}
+		if (!strcmp(list, "devices")) {
+			const char *colon = strchr(e->raw, ':');
+			const char *from = colon ? colon + 1 : e->raw;
+			return snprintf(buf, len, "%.*s", (int)strcspn(from, ":"), from) < (int)len;
+		}
+		if (!strcmp(list, "expose") || !strcmp(list, "env_file"))
+			return snprintf(buf, len, "%s", e->raw) < (int)len;
+		return snprintf(buf, len, "%.*s", (int)kv_key(e->raw), e->raw) < (int)len;
+	}
+	if (e->kind != CFG_NODE_MAP)
+		return false;
+	if (!strcmp(list, "env_file"))
+		t = cfg_map_get(e, "path");
+	else
+		t = cfg_map_get(e, "target");
+	if (t && t->kind == CFG_NODE_SCALAR)
+		return snprintf(buf, len, "%s", t->raw) < (int)len;
+	t = cfg_map_get(e, "source");
+	if ((!strcmp(list, "secrets") || !strcmp(list, "configs")) && t &&
+	    t->kind == CFG_NODE_SCALAR)
+		return snprintf(buf, len, "%s/%s", list[0] == 's' ? "/run/secrets" : "", t->raw) <
+		       (int)len;
+	return false;
+}
+
+/* Entries of seq with a key an earlier one has: the later value takes the
+ * earlier place. */
+static void unique_seq(const char *list, struct cfg_node *seq)
+{
+	char **keys = lxr_xcalloc(seq->n + 1, sizeof(*keys));
+	char buf[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < seq->n; i++) {
+		size_t at = n;
+		if (entry_key(list, seq->items[i], buf, sizeof(buf)))
+			for (size_t j = 0; j < n && at == n; j++)
+				if (keys[j] && !strcmp(keys[j], buf))
+					at = j;
+		seq->items[at] = seq->items[i];
+		if (at == n)
+			keys[n++] = entry_key(list, seq->items[i], buf, sizeof(buf))
+					? lxr_xstrdup(buf)
+					: NULL;
+	}
+	seq->n = n;
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+void cfg_unique(struct cfg_node *svc)
+{
+	static const char *const lists[] = {
+	    "cap_add",  "cap_drop",    "dns",    "dns_opt",     "dns_search", "links",
+	    "profiles", "tmpfs",       "expose", "devices",     "secrets",    "configs",
+	    "env_file", "annotations", "labels", "environment", "sysctls"};
+	struct cfg_node *v;
+
+	if (!svc || svc->kind != CFG_NODE_MAP)
+		return;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if ((v = cfg_map_get(svc, lists[i])) && v->kind == CFG_NODE_SEQ)
+			unique_seq(lists[i], v);
+	if ((v = cfg_map_get(svc, "networks")) && v->kind == CFG_NODE_MAP)
+		for (size_t i = 0; i < v->n; i++) {
+			struct cfg_node *net = v->pairs[i].value, *l;
+			if ((l = cfg_map_get(net, "aliases")) && l->kind == CFG_NODE_SEQ)
+				unique_seq("aliases", l);
+			if ((l = cfg_map_get(net, "link_local_ips")) && l->kind == CFG_NODE_SEQ)
+				unique_seq("link_local_ips", l);
+		}
+	if ((v = cfg_map_get(svc, "build")) && v->kind == CFG_NODE_MAP) {
+		static const char *const build[] = {"args", "additional_contexts", "tags",
+						    "labels"};
+		for (size_t i = 0; i < sizeof(build) / sizeof(build[0]); i++) {
+			struct cfg_node *l = cfg_map_get(v, build[i]);
+			if (l && l->kind == CFG_NODE_SEQ)
+				unique_seq(build[i], l);
+		}
+	}
 }
 
 static const char *const sections[] = {"services", "networks", "volumes",

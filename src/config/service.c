@@ -683,6 +683,8 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 			       "service has neither image nor build");
 		r = -1;
 	}
+	if (r == 0)
+		r = cfg_svc_check_targets(c, s);
 	cfg_svc_check_x_lxr(c, s);
 	return r;
 }

@@ -504,19 +504,6 @@ static void check_namespaces(struct cfg_ctx *c, const struct cfg_stack *st,
 	}
 
 	check_sysctls(c, s);
-	/* docker's ErrConflictNetworkAndDNS: the host's network has the
-	 * host's resolver, which is not the container's to change */
-	if (nm && !strcmp(nm, "host")) {
-		const struct cfg_strs *r[] = {&h->dns, &h->dns_search, &h->dns_opt};
-		static const char *const k[] = {"dns", "dns_search", "dns_opt"};
-		for (size_t i = 0; i < 3; i++)
-			if (r[i]->n)
-				cfg_diag_add(
-				    c, r[i]->v[0].pos, false,
-				    "drop it: the container reads the host's resolv.conf",
-				    "%s cannot be set with network_mode host (as with docker)",
-				    k[i]);
-	}
 	if (h->uts.v && !strcmp(h->uts.v, "host") && s->hostname.v)
 		cfg_diag_add(c, s->hostname.pos, false, "drop hostname, or uts: host",
 			     "hostname cannot be set with uts: host (the container has the "

@@ -3,6 +3,7 @@
  * ...pids); both land in one field, and two values that disagree are an error
  * rather than one silently winning. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
@@ -105,6 +106,14 @@ static int res_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	struct res *r = obj;
 	struct cfg_int v;
 
+	/* a reservation below a thousandth of a CPU (compose-go takes any
+	 * number, and docker compose never uses it) reserves nothing */
+	if (r->reservations && n->kind == CFG_NODE_SCALAR &&
+	    strspn(n->raw, "0.123456789") == strlen(n->raw) && strtod(n->raw, NULL) < 0.001 &&
+	    strchr(n->raw, '.')) {
+		r->s->reservations.millicpus = (struct cfg_int){0, true, n->pos};
+		return 0;
+	}
 	if (cfg_read_cpus(c, n, "cpus", &v) < 0)
 		return -1;
 	if (r->reservations)

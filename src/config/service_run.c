@@ -125,7 +125,13 @@ static int hc_test(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		cfg_strs_free(&v);
 		return -1;
 	}
-	if (v.n && !strcmp(v.v[0].v, "NONE") && v.n == 1) {
+	if (!v.n) {
+		/* test: [] is no test given: the image's check stays, as
+		 * compose-go checks the first word only when there is one */
+		cfg_strs_free(&v);
+		return 0;
+	}
+	if (!strcmp(v.v[0].v, "NONE") && v.n == 1) {
 		h->kind = CFG_HEALTH_NONE;
 	} else if (v.n >= 2 && !strcmp(v.v[0].v, "CMD")) {
 		h->kind = CFG_HEALTH_CMD;

@@ -381,6 +381,10 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 	for (char *p = t + (windows ? 2 : 0); np < 3 && (p = strchr(p, ':')); np++) {
 		*p++ = 0;
 		parts[np] = p;
+		/* a Windows target too (C:\data:D:\config), as compose-go's
+		 * ParseVolume reads it: its drive's colon is not a separator */
+		if (np == 1 && windows_drive(p) && (p[2] == '\\' || p[2] == '/'))
+			p += 2;
 	}
 	if (np == 3 && strchr(parts[2], ':')) {
 		cfg_error_hint(c, n, VOLUME_HINT, "volumes: cannot read \"%s\"", v);
@@ -419,9 +423,78 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 	return 0;
 }
 
+/* Go's path.Clean, in place (the result is never longer): one slash
+ * between names, no "." names, ".." taking the name before it (none above
+ * "/"), no trailing slash; "" is ".". */
+void cfg_path_clean(char *p)
+{
+	bool rooted = p[0] == '/';
+	size_t w = rooted, r = rooted, dotdot = w;
+
+	while (p[r]) {
+		if (p[r] == '/') {
+			r++;
+		} else if (p[r] == '.' && (!p[r + 1] || p[r + 1] == '/')) {
+			r++;
+		} else if (p[r] == '.' && p[r + 1] == '.' && (!p[r + 2] || p[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				w--;
+				while (w > dotdot && p[w] != '/')
+					w--;
+			} else if (!rooted) {
+				if (w > 0)
+					p[w++] = '/';
+				p[w++] = '.';
+				p[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				p[w++] = '/';
+			while (p[r] && p[r] != '/')
+				p[w++] = p[r++];
+		}
+	}
+	if (w == 0)
+		p[w++] = '.';
+	p[w] = '\0';
+}
+
+static void mount_free(struct cfg_mount *m)
+{
+	free(m->source);
+	free(m->target);
+	free(m->propagation);
+	free(m->subpath);
+}
+
+/* compose-go's order: one entry per target as written (the later one in
+ * the earlier place), then each target cleaned (path.Clean). */
+static void volumes_unique(struct cfg_service *s, size_t from)
+{
+	size_t n = from;
+
+	for (size_t i = from; i < s->n_volumes; i++) {
+		size_t at = n;
+		for (size_t j = from; j < n && at == n; j++)
+			if (!strcmp(s->volumes[j].target, s->volumes[i].target))
+				at = j;
+		if (at < n)
+			mount_free(&s->volumes[at]);
+		s->volumes[at] = s->volumes[i];
+		if (at == n)
+			n++;
+	}
+	s->n_volumes = n;
+	for (size_t i = from; i < n; i++)
+		cfg_path_clean(s->volumes[i].target);
+}
+
 int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
+	size_t from = s->n_volumes;
 	int r = 0;
 
 	if (!cfg_expect(c, n, CFG_NODE_SEQ, "volumes"))
@@ -431,5 +504,27 @@ int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		if ((it->kind == CFG_NODE_MAP ? volume_long(c, it, s) : volume_short(c, it, s)) < 0)
 			r = -1;
 	}
+	if (r == 0)
+		volumes_unique(s, from);
 	return r;
+}
+
+/* compose-go's checkConsistency: a target is mounted once, by tmpfs or by
+ * volumes. */
+int cfg_svc_check_targets(struct cfg_ctx *c, const struct cfg_service *s)
+{
+	for (size_t i = 0; i < s->n_volumes; i++) {
+		const struct cfg_mount *m = &s->volumes[i];
+		for (size_t j = 0; j < s->n_tmpfs + i; j++) {
+			const char *t =
+			    j < s->n_tmpfs ? s->tmpfs[j].target : s->volumes[j - s->n_tmpfs].target;
+			if (strcmp(t, m->target))
+				continue;
+			cfg_diag_add(c, m->pos, false, "mount one thing at each container path",
+				     "volumes: target %s is already mounted (%s)", m->target,
+				     j < s->n_tmpfs ? "tmpfs" : "volumes");
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -285,7 +285,8 @@ static void own_extra_hosts(const struct cfg_service *svc, struct lxr_spec *spec
 
 /* network_mode: host: the supervisor's own network namespace, and the
  * host's /etc/hosts and resolv.conf read-only, as docker gives them (a
- * copy of its /etc/hosts with extra_hosts, when there are some) */
+ * copy of its /etc/hosts with extra_hosts, of its resolv.conf with dns
+ * settings, when there are some) */
 void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 {
 	const char *nm = svc->host.network_mode.v;
@@ -308,6 +309,14 @@ void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 	} else {
 		plan_spec_add_mount(spec, "/etc/hosts", "bind", "/etc/hosts", MS_BIND | MS_RDONLY,
 				    NULL);
+	}
+	/* dns, dns_search or dns_opt: the host's resolver settings with
+	 * those changed, in a resolv.conf of its own, as docker writes one */
+	if (svc->host.dns.n || svc->host.dns_search.n || svc->host.dns_opt.n) {
+		spec->dns = plan_strs(&svc->host.dns);
+		spec->dns_search = plan_strs(&svc->host.dns_search);
+		spec->dns_opt = plan_strs(&svc->host.dns_opt);
+		return;
 	}
 	plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", "/etc/resolv.conf",
 			    MS_BIND | MS_RDONLY, NULL);

@@ -34,7 +34,16 @@ expect_out "${kept:+$kept
 }nameserver 192.0.2.53
 search corp.example
 options ndots:2" "--dns, --dns-search, --dns-option with --network none"
-pass "--network host is the host's network, not a network named host; --add-host is written"
+# with the host's network too, as docker writes them (compose's dns with
+# network_mode: host); the host's own file is left as it is
+before=$(cat /etc/resolv.conf)
+run run --rm --name "$(cname hostdns)" --network host --dns 192.0.2.53 --dns-search corp.example \
+	"$ROOTFS" cat /etc/resolv.conf
+expect_rc 0 "--dns with --network host"
+expect_grep "$OUT" "^nameserver 192.0.2.53$" "--dns with --network host is written"
+expect_grep "$OUT" "^search corp.example$" "--dns-search with --network host is written"
+[ "$(cat /etc/resolv.conf)" = "$before" ] || fail "--dns with --network host changed the host's resolv.conf"
+pass "--network host is the host's network, not a network named host; --add-host and --dns are written"
 
 # another container's network, pid and ipc namespaces
 tgt=$(cname target)

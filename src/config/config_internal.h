@@ -321,7 +321,7 @@ void cfg_strip_resets(struct cfg_node *n);
 /* One entry per key in a service's lists (a volume's target is cfg_svc's,
  * once parsed), the later value in the earlier place, as compose-go's
  * EnforceUnicity. */
-void cfg_unique(struct cfg_node *svc);
+void cfg_unique(struct cfg_ctx *c, struct cfg_node *svc);
 /* The sections of from (services, networks, …) added to to's, a resource
  * both define merged: from's over to's with merge (an include's later
  * paths), else to's over from's (an included file under the including

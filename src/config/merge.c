@@ -214,7 +214,8 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char 
 {
 	if (depth > 8 || KEY_IN(key, "command", "entrypoint", "test") || !strcmp(parent, "ulimits"))
 		return over;
-	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args")) {
+	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args",
+		   "additional_contexts")) {
 		base = as_map(c, base);
 		over = as_map(c, over);
 	} else if (!strcmp(key, "extra_hosts")) {
@@ -222,7 +223,7 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char 
 		over = hosts_as_seq(c, over);
 		if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
 			return append_new(c, base, over);
-	} else if (KEY_IN(key, "dns", "dns_search", "dns_opt", "tmpfs", "env_file")) {
+	} else if (KEY_IN(key, "dns", "dns_search", "dns_opt", "tmpfs", "env_file", "label_file")) {
 		base = as_seq(c, base);
 		over = as_seq(c, over);
 	} else if (depth == 1 && KEY_IN(key, "networks", "depends_on")) {
@@ -289,99 +290,108 @@ static size_t kv_key(const char *s)
 	return strcspn(s, "=");
 }
 
+/* A scalar's text as the service will read it (after interpolation; as
+ * written where that failed, which is reported when it is read). */
+static const char *text_of(struct cfg_ctx *c, struct cfg_node *n)
+{
+	const char *v = n->kind == CFG_NODE_SCALAR ? cfg_scalar(c, n, "a list entry") : NULL;
+
+	return v ? v : n->raw;
+}
+
 /* The key compose-go indexes a list entry by (override/uncity.go), as text
  * in buf, or false where it has none to give (left as it is). */
-static bool entry_key(const char *list, const struct cfg_node *e, char *buf, size_t len)
+static bool entry_key(struct cfg_ctx *c, const char *list, struct cfg_node *e, char *buf,
+		      size_t len)
 {
-	const struct cfg_node *t;
-	const char *base;
+	struct cfg_node *t;
+	const char *base, *v;
 
 	if (e->kind == CFG_NODE_SCALAR) {
+		v = text_of(c, e);
 		if (!strcmp(list, "secrets") || !strcmp(list, "configs")) {
 			base = list[0] == 's' ? "/run/secrets" : "";
-			return snprintf(buf, len, "%s/%s", base, e->raw) < (int)len;
+			return snprintf(buf, len, "%s/%s", base, v) < (int)len;
 		}
 		if (!strcmp(list, "devices")) {
-			const char *colon = strchr(e->raw, ':');
-			const char *from = colon ? colon + 1 : e->raw;
+			const char *colon = strchr(v, ':');
+			const char *from = colon ? colon + 1 : v;
 			return snprintf(buf, len, "%.*s", (int)strcspn(from, ":"), from) < (int)len;
 		}
 		if (!strcmp(list, "expose") || !strcmp(list, "env_file"))
-			return snprintf(buf, len, "%s", e->raw) < (int)len;
-		return snprintf(buf, len, "%.*s", (int)kv_key(e->raw), e->raw) < (int)len;
+			return snprintf(buf, len, "%s", v) < (int)len;
+		return snprintf(buf, len, "%.*s", (int)kv_key(v), v) < (int)len;
 	}
 	if (e->kind != CFG_NODE_MAP)
 		return false;
-	if (!strcmp(list, "env_file"))
-		t = cfg_map_get(e, "path");
-	else
-		t = cfg_map_get(e, "target");
+	t = cfg_map_get(e, !strcmp(list, "env_file") ? "path" : "target");
 	if (t && t->kind == CFG_NODE_SCALAR)
-		return snprintf(buf, len, "%s", t->raw) < (int)len;
+		return snprintf(buf, len, "%s", text_of(c, t)) < (int)len;
 	t = cfg_map_get(e, "source");
 	if ((!strcmp(list, "secrets") || !strcmp(list, "configs")) && t &&
 	    t->kind == CFG_NODE_SCALAR)
-		return snprintf(buf, len, "%s/%s", list[0] == 's' ? "/run/secrets" : "", t->raw) <
-		       (int)len;
+		return snprintf(buf, len, "%s/%s", list[0] == 's' ? "/run/secrets" : "",
+				text_of(c, t)) < (int)len;
 	return false;
 }
 
-/* Entries of seq with a key an earlier one has: the later value takes the
- * earlier place. */
-static void unique_seq(const char *list, struct cfg_node *seq)
+/* The list at key of mapping m with one entry per key, the later value in
+ * the earlier place: a new list put in m (YAML aliases share nodes, and the
+ * same list may be another key's elsewhere, a command's say). */
+static void unique_seq(struct cfg_ctx *c, struct cfg_node *m, const char *key)
 {
-	char **keys = lxr_xcalloc(seq->n + 1, sizeof(*keys));
+	struct cfg_pair *p = cfg_map_pair(m, key);
+	struct cfg_node *seq = p ? p->value : NULL, *out;
+	char **keys;
 	char buf[512];
-	size_t n = 0;
 
+	if (!seq || seq->kind != CFG_NODE_SEQ || seq->n < 2)
+		return;
+	out = cfg_node_new(c->tree, CFG_NODE_SEQ, seq->pos);
+	out->tag = seq->tag;
+	keys = lxr_xcalloc(seq->n + 1, sizeof(*keys));
 	for (size_t i = 0; i < seq->n; i++) {
-		size_t at = n;
-		if (entry_key(list, seq->items[i], buf, sizeof(buf)))
-			for (size_t j = 0; j < n && at == n; j++)
-				if (keys[j] && !strcmp(keys[j], buf))
-					at = j;
-		seq->items[at] = seq->items[i];
-		if (at == n)
-			keys[n++] = entry_key(list, seq->items[i], buf, sizeof(buf))
-					? lxr_xstrdup(buf)
-					: NULL;
+		size_t at = out->n;
+		bool keyed = entry_key(c, key, seq->items[i], buf, sizeof(buf));
+		for (size_t j = 0; keyed && j < out->n && at == out->n; j++)
+			if (keys[j] && !strcmp(keys[j], buf))
+				at = j;
+		if (at < out->n) {
+			out->items[at] = seq->items[i];
+			continue;
+		}
+		keys[out->n] = keyed ? lxr_xstrdup(buf) : NULL;
+		cfg_seq_push(c->tree, out, seq->items[i]);
 	}
-	seq->n = n;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < out->n; i++)
 		free(keys[i]);
 	free(keys);
+	if (out->n < seq->n)
+		p->value = out;
 }
 
-void cfg_unique(struct cfg_node *svc)
+void cfg_unique(struct cfg_ctx *c, struct cfg_node *svc)
 {
 	static const char *const lists[] = {
 	    "cap_add",  "cap_drop",    "dns",    "dns_opt",     "dns_search", "links",
 	    "profiles", "tmpfs",       "expose", "devices",     "secrets",    "configs",
 	    "env_file", "annotations", "labels", "environment", "sysctls"};
+	static const char *const build[] = {"args", "additional_contexts", "tags", "labels"};
 	struct cfg_node *v;
 
 	if (!svc || svc->kind != CFG_NODE_MAP)
 		return;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		if ((v = cfg_map_get(svc, lists[i])) && v->kind == CFG_NODE_SEQ)
-			unique_seq(lists[i], v);
+		unique_seq(c, svc, lists[i]);
 	if ((v = cfg_map_get(svc, "networks")) && v->kind == CFG_NODE_MAP)
-		for (size_t i = 0; i < v->n; i++) {
-			struct cfg_node *net = v->pairs[i].value, *l;
-			if ((l = cfg_map_get(net, "aliases")) && l->kind == CFG_NODE_SEQ)
-				unique_seq("aliases", l);
-			if ((l = cfg_map_get(net, "link_local_ips")) && l->kind == CFG_NODE_SEQ)
-				unique_seq("link_local_ips", l);
-		}
-	if ((v = cfg_map_get(svc, "build")) && v->kind == CFG_NODE_MAP) {
-		static const char *const build[] = {"args", "additional_contexts", "tags",
-						    "labels"};
-		for (size_t i = 0; i < sizeof(build) / sizeof(build[0]); i++) {
-			struct cfg_node *l = cfg_map_get(v, build[i]);
-			if (l && l->kind == CFG_NODE_SEQ)
-				unique_seq(build[i], l);
-		}
-	}
+		for (size_t i = 0; i < v->n; i++)
+			if (v->pairs[i].value->kind == CFG_NODE_MAP) {
+				unique_seq(c, v->pairs[i].value, "aliases");
+				unique_seq(c, v->pairs[i].value, "link_local_ips");
+			}
+	if ((v = cfg_map_get(svc, "build")) && v->kind == CFG_NODE_MAP)
+		for (size_t i = 0; i < sizeof(build) / sizeof(build[0]); i++)
+			unique_seq(c, v, build[i]);
 }
 
 static const char *const sections[] = {"services", "networks", "volumes",

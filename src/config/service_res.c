@@ -108,11 +108,14 @@ static int res_cpus(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	/* a reservation below a thousandth of a CPU (compose-go takes any
 	 * number, and docker compose never uses it) reserves nothing */
-	if (r->reservations && n->kind == CFG_NODE_SCALAR &&
-	    strspn(n->raw, "0.123456789") == strlen(n->raw) && strtod(n->raw, NULL) < 0.001 &&
-	    strchr(n->raw, '.')) {
-		r->s->reservations.millicpus = (struct cfg_int){0, true, n->pos};
-		return 0;
+	if (r->reservations && n->kind == CFG_NODE_SCALAR) {
+		const char *t = cfg_scalar(c, n, "cpus");
+		char *end = NULL;
+		double d = t && *t ? strtod(t, &end) : -1;
+		if (end && !*end && d >= 0 && d < 0.001 && strpbrk(t, "123456789")) {
+			r->s->reservations.millicpus = (struct cfg_int){0, true, n->pos};
+			return 0;
+		}
 	}
 	if (cfg_read_cpus(c, n, "cpus", &v) < 0)
 		return -1;

@@ -400,11 +400,15 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 	if (np == 1) { /* "/data": an anonymous volume */
 		m->type = CFG_MOUNT_VOLUME;
 		m->target = lxr_xstrdup(parts[0]);
+		cfg_path_clean(m->target);
 	} else {
 		m->type = windows || is_host_path(parts[0]) ? CFG_MOUNT_BIND : CFG_MOUNT_VOLUME;
 		m->source = m->type == CFG_MOUNT_BIND ? bind_source(c, n->pos, parts[0])
 						      : lxr_xstrdup(parts[0]);
 		m->target = lxr_xstrdup(parts[1]);
+		/* compose-go's Canonical form cleans it before its entries are
+		 * made one per target */
+		cfg_path_clean(m->target);
 		/* Compose's short syntax creates a missing host directory. */
 		m->create_host_path = m->type == CFG_MOUNT_BIND;
 	}
@@ -425,11 +429,14 @@ static int volume_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 
 /* Go's path.Clean, in place (the result is never longer): one slash
  * between names, no "." names, ".." taking the name before it (none above
- * "/"), no trailing slash; "" is ".". */
+ * "/"), no trailing slash; "" is left as it is. */
 void cfg_path_clean(char *p)
 {
 	bool rooted = p[0] == '/';
 	size_t w = rooted, r = rooted, dotdot = w;
+
+	if (!*p)
+		return; /* no target: reported by the reader */
 
 	while (p[r]) {
 		if (p[r] == '/') {
@@ -469,8 +476,9 @@ static void mount_free(struct cfg_mount *m)
 	free(m->subpath);
 }
 
-/* compose-go's order: one entry per target as written (the later one in
- * the earlier place), then each target cleaned (path.Clean). */
+/* compose-go's order: one entry per target (the later one in the earlier
+ * place; a short form's target is clean already, a long form's as
+ * written), then each target cleaned (path.Clean). */
 static void volumes_unique(struct cfg_service *s, size_t from)
 {
 	size_t n = from;
@@ -513,6 +521,15 @@ int cfg_svc_read_volumes(struct cfg_ctx *c, struct cfg_node *n, void *obj)
  * volumes. */
 int cfg_svc_check_targets(struct cfg_ctx *c, const struct cfg_service *s)
 {
+	for (size_t i = 0; i < s->n_tmpfs; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(s->tmpfs[i].target, s->tmpfs[j].target)) {
+				cfg_diag_add(c, s->tmpfs[i].pos, false,
+					     "mount one thing at each container path",
+					     "tmpfs: target %s is already mounted (tmpfs)",
+					     s->tmpfs[i].target);
+				return -1;
+			}
 	for (size_t i = 0; i < s->n_volumes; i++) {
 		const struct cfg_mount *m = &s->volumes[i];
 		for (size_t j = 0; j < s->n_tmpfs + i; j++) {

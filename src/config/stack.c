@@ -110,7 +110,7 @@ static int top_services(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		c->service = n->pairs[i].key->raw;
 		def = cfg_extends_resolve(c, n, n->pairs[i].value);
 		cfg_strip_resets(def); /* after extends: a !reset drops its base's key */
-		cfg_unique(def);
+		cfg_unique(c, def);
 		if (!def || cfg_service_read(c, def, s) < 0)
 			r = -1;
 		if (cfg_service_finish_env(c, s) < 0 || cfg_service_finish_labels(c, s) < 0)

@@ -94,6 +94,41 @@ static char *in_clone(const char *dir, const char *sub, const char *ref, lxr_err
 	return lxr_xstrndup(path, (size_t)n);
 }
 
+/* The clone dir, and its name, gone. */
+static void drop_clone(char **dir)
+{
+	lxr_rm_rf(*dir, &(lxr_err){0});
+	free(*dir);
+	*dir = NULL;
+}
+
+/* url cloned into dir (made, empty): a branch or tag rev its last commit
+ * only; else (a commit) the whole history, then that commit. */
+static int clone_at(char *url, char *rev, char *dir, const char *ref, lxr_err *err)
+{
+	int r = rev && *rev ? git((char *const[]){"git", "clone", "--quiet", "--depth", "1",
+						  "--branch", rev, "--", url, dir, NULL},
+				  err)
+			    : git((char *const[]){"git", "clone", "--quiet", "--depth", "1", "--",
+						  url, dir, NULL},
+				  err);
+
+	if (r > 0 && rev && *rev) {
+		lxr_rm_rf(dir, &(lxr_err){0});
+		mkdir(dir, 0700);
+		r = git((char *const[]){"git", "clone", "--quiet", "--", url, dir, NULL}, err);
+		if (r == 0)
+			r = git((char *const[]){"git", "-C", dir, "checkout", "--quiet", rev, "--",
+						NULL},
+				err);
+	}
+	if (r > 0)
+		lxr_fail(err, EIO, "git clone of build context %s failed (exit %d)", ref, r),
+		    lxr_err_hint(err, "check the URL and reference, and that this host can "
+				      "reach it (git said why, above)");
+	return r == 0 ? 0 : -1;
+}
+
 int bld_git_fetch(const char *ref, char **dir, char **context, lxr_err *err)
 {
 	_cleanup_free_ char *url = NULL, *rev = NULL, *sub = NULL, *store = NULL, *name = NULL;
@@ -135,32 +170,8 @@ int bld_git_fetch(const char *ref, char **dir, char **context, lxr_err *err)
 		*dir = NULL;
 		return -1;
 	}
-	/* a branch or tag: its last commit only; else (a commit) the whole
-	 * history, then that commit */
-	int r = rev && *rev ? git((char *const[]){"git", "clone", "--quiet", "--depth", "1",
-						  "--branch", rev, "--", url, *dir, NULL},
-				  err)
-			    : git((char *const[]){"git", "clone", "--quiet", "--depth", "1", "--",
-						  url, *dir, NULL},
-				  err);
-	if (r > 0 && rev && *rev) {
-		lxr_rm_rf(*dir, &(lxr_err){0});
-		mkdir(*dir, 0700);
-		r = git((char *const[]){"git", "clone", "--quiet", "--", url, *dir, NULL}, err);
-		if (r == 0)
-			r = git((char *const[]){"git", "-C", *dir, "checkout", "--quiet", rev, "--",
-						NULL},
-				err);
-	}
-	if (r != 0) {
-		if (r > 0)
-			lxr_fail(err, EIO, "git clone of build context %s failed (exit %d)", ref,
-				 r),
-			    lxr_err_hint(err, "check the URL and reference, and that this host can "
-					      "reach it (git said why, above)");
-		lxr_rm_rf(*dir, &(lxr_err){0});
-		free(*dir);
-		*dir = NULL;
+	if (clone_at(url, rev, *dir, ref, err) < 0) {
+		drop_clone(dir);
 		return -1;
 	}
 	/* buildkit leaves the repository's .git out of the context */
@@ -170,9 +181,7 @@ int bld_git_fetch(const char *ref, char **dir, char **context, lxr_err *err)
 	}
 	*context = sub && *sub ? in_clone(*dir, sub, ref, err) : lxr_xstrdup(*dir);
 	if (!*context) {
-		lxr_rm_rf(*dir, &(lxr_err){0});
-		free(*dir);
-		*dir = NULL;
+		drop_clone(dir);
 		return -1;
 	}
 	return 0;

@@ -74,39 +74,48 @@ int rt_init_prepare(lxr_err *err)
 	return make_memfd(err);
 }
 
+/* execveat of lxr-init as "lxr-init MODE SYNC [TTY] PATH ARGS...", with sync
+ * kept open across it (lxr-init reports a failed execve of the command on
+ * it). Returns only on failure: err filled, 125. */
+static int exec_init(int sync, const char *mode, const char *tty, const char *path,
+		     char *const *args, char *const *env, lxr_err *err)
+{
+	size_t n = lxr_strv_len(args), at = 0;
+	_cleanup_free_ char **argv = lxr_xcalloc(n + 6, sizeof(char *));
+	char num[16];
+
+	if (init_fd < 0)
+		return lxr_fail(err, EBADF, "lxr-init was not prepared before the clone"), 125;
+	snprintf(num, sizeof(num), "%d", sync);
+	argv[at++] = (char *)"lxr-init";
+	argv[at++] = (char *)mode;
+	argv[at++] = num;
+	if (tty)
+		argv[at++] = (char *)tty;
+	argv[at++] = (char *)path;
+	for (size_t i = 0; i < n; i++)
+		argv[at++] = args[i];
+	fcntl(sync, F_SETFD, 0);
+	rt_nofile_settle();
+	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
+	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
+	if (errno == EPERM)
+		lxr_err_hint(err, "lxr starts every command through execveat: a seccomp profile "
+				  "must allow it");
+	fcntl(sync, F_SETFD, FD_CLOEXEC);
+	return 125;
+}
+
 _Noreturn void rt_init_run(int sync, const char *path, char *const *args, char *const *env,
 			   bool tty)
 {
-	size_t n = lxr_strv_len(args);
-	char **argv = lxr_xcalloc(n + 6, sizeof(char *));
-	char num[16];
 	lxr_err err;
 
-	snprintf(num, sizeof(num), "%d", sync);
-	argv[0] = (char *)"lxr-init";
-	argv[1] = (char *)"run";
-	argv[2] = num;
-	argv[3] = (char *)(tty ? "t" : "-");
-	argv[4] = (char *)path;
-	for (size_t i = 0; i < n; i++)
-		argv[5 + i] = args[i];
 	/* Everything lxr holds is closed by the exec but the command's stdio
 	 * and the sync socket, which lxr-init closes (the command's exec, for
 	 * its copy): its EOF then depends on the command's exec alone. */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	fcntl(sync, F_SETFD, 0);
-	if (init_fd < 0)
-		lxr_fail(&err, EBADF, "lxr-init was not prepared before the clone");
-	else {
-		rt_nofile_settle();
-		syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
-		lxr_fail(&err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
-		if (errno == EPERM)
-			lxr_err_hint(&err, "lxr starts every command through execveat: a seccomp "
-					   "profile must allow it");
-	}
-	fcntl(sync, F_SETFD, FD_CLOEXEC);
-	rt_child_fail(sync, 125, &err);
+	rt_child_fail(sync, exec_init(sync, "run", tty ? "t" : "-", path, args, env, &err), &err);
 }
 
 int rt_init_fd(void)
@@ -117,27 +126,5 @@ int rt_init_fd(void)
 int rt_init_exec_command(int sync, const char *path, char *const *args, char *const *env,
 			 lxr_err *err)
 {
-	size_t n = lxr_strv_len(args);
-	_cleanup_free_ char **argv = lxr_xcalloc(n + 5, sizeof(char *));
-	char num[16];
-
-	if (init_fd < 0)
-		return lxr_fail(err, EBADF, "lxr-init was not prepared before the clone"), 125;
-	snprintf(num, sizeof(num), "%d", sync);
-	argv[0] = (char *)"lxr-init";
-	argv[1] = (char *)"exec";
-	argv[2] = num;
-	argv[3] = (char *)path;
-	for (size_t i = 0; i < n; i++)
-		argv[4 + i] = args[i];
-	/* lxr-init reports a failed execve on it, and closes it on success */
-	fcntl(sync, F_SETFD, 0);
-	rt_nofile_settle();
-	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
-	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
-	if (errno == EPERM)
-		lxr_err_hint(err, "lxr starts every command through execveat: a seccomp profile "
-				  "must allow it");
-	fcntl(sync, F_SETFD, FD_CLOEXEC);
-	return 125;
+	return exec_init(sync, "exec", NULL, path, args, env, err);
 }

@@ -23,7 +23,8 @@
 
 #include "runtime/runtime_internal.h"
 
-static int wait_for_go(int sync, lxr_err *err)
+/* The parent's word WANT ('g': go; 'j': in its cgroups) */
+static int wait_for(int sync, char want, lxr_err *err)
 {
 	char b;
 	ssize_t r;
@@ -33,6 +34,26 @@ static int wait_for_go(int sync, lxr_err *err)
 	while (r < 0 && errno == EINTR);
 	if (r != 1)
 		return lxr_fail(err, r < 0 ? errno : EPIPE, "wait for lxr (parent gone)");
+	if (b != want)
+		return lxr_fail(err, EPROTO, "wait for lxr: '%c' where '%c' was due", b, want);
+	return 0;
+}
+
+/* Its own cgroup namespace, rooted at its cgroup: at once where it was
+ * born or put there before the go, else once the parent says it moved it
+ * (no cgroup2 is mounted in the container then, so nothing before needs
+ * the namespace). */
+static int cgroupns(const struct rt_child *c, bool late, lxr_err *err)
+{
+	if (!c->unshare_cgroupns || late != c->await_join)
+		return 0;
+	if (c->await_join) {
+		if (wait_for(c->sync, 'j', err) < 0)
+			return -1;
+		lxr_debug("container %s: in its cgroups", c->spec->id);
+	}
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return lxr_fail(err, errno, "unshare cgroup namespace");
 	return 0;
 }
 
@@ -392,8 +413,8 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	umask(0);
 	if (join_namespaces(c, err) < 0)
 		return -1;
-	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-		return lxr_fail(err, errno, "unshare cgroup namespace");
+	if (cgroupns(c, false, err) < 0)
+		return -1;
 	/* Out of lxr's session: a terminal's Ctrl-C reaches the container only
 	 * through lxr, once, not also directly through the process group. */
 	if (setsid() < 0)
@@ -428,7 +449,7 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	if (rt_rootfs_finish(spec, c->plan, err) < 0)
 		return -1;
 	lxr_debug("container %s: masked and read-only paths done", spec->id);
-	return 0;
+	return cgroupns(c, true, err);
 }
 
 _Noreturn void rt_child_main(const struct rt_child *c)
@@ -448,13 +469,8 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	/* Shares fate with lxr: if lxr dies, PID 1 dies and with it the
 	 * whole PID namespace. Set before waiting so no death is missed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (wait_for_go(c->sync, &err) < 0)
+	if (wait_for(c->sync, 'g', &err) < 0)
 		_exit(125);
-	if (c->cg_join) {
-		if (rt_cgroup_join(c->cg_join, 0, &err) < 0)
-			rt_child_fail(c->sync, 125, &err);
-		lxr_debug("container %s: in its cgroups", spec->id);
-	}
 	if (prepare(c, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)

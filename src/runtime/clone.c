@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,7 +182,6 @@ static void start_after_clone(const struct lxr_container *c, struct start_fds *f
 		lxr_warn("container %s: cannot return to lxr's own pid namespace: %s", c->id,
 			 strerror(errno));
 	close_joins(f->joins);
-	rt_cgroup_procs_close(&f->cg_join);
 }
 
 static int clone_refused(const struct lxr_container *c, lxr_err *err)
@@ -210,10 +210,11 @@ static _Noreturn void child_go(const struct lxr_container *c, const struct lxr_s
 			      .sync = f->child_end,
 			      .layer = spec->ephemeral_upper ? c->layer : NULL,
 			      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create,
-			      .cg_join = f->cg_join.n ? &f->cg_join : NULL,
+			      .await_join = f->cg_join.n > 0,
 			      .userns_dir = rt_container_has_userns(c) ? c->dir : NULL};
 
 	close(f->parent_end);
+	rt_cgroup_procs_close(&f->cg_join);
 	/* lxr's own namespaces and the sysfs the parent sends: not the
 	 * child's to hold (close-on-exec as well) */
 	for (int i = 0; rt_container_has_userns(c) && i < LXR_NS_COUNT; i++)
@@ -237,6 +238,24 @@ static void hold_mounts(struct lxr_container *c)
 	c->mnt_hold = open(path, O_RDONLY | O_CLOEXEC);
 	if (c->mnt_hold >= 0)
 		lxr_debug("container %s: its mount namespace held for the cleaner", c->id);
+}
+
+/* v1 (and a hybrid host's v2 without controllers): the child, let go, builds
+ * its root while it is moved into its cgroups here (the kernel waits for an
+ * RCU grace period to move a process, a millisecond or more). It waits for
+ * the 'j' before its cgroup namespace and its command. A child that has
+ * already failed has its own word for the caller on the socket. */
+static int join_v1(struct lxr_container *c, struct start_fds *f, lxr_err *err)
+{
+	struct pollfd gone = {.fd = c->pidfd, .events = POLLIN};
+
+	if (!f->cg_join.n)
+		return 0;
+	if (rt_cgroup_join(&f->cg_join, c->pid, err) < 0)
+		return poll(&gone, 1, 0) == 1 ? 0 : -1;
+	if (send(f->parent_end, "j", 1, MSG_NOSIGNAL) != 1 && poll(&gone, 1, 0) != 1)
+		return lxr_fail(err, errno, "start container %s (sync)", c->id);
+	return 0;
 }
 
 /* The parent's part once the child runs: its cgroup where clone3 could
@@ -265,7 +284,7 @@ static int parent_go(struct lxr_container *c, const struct lxr_spec *spec,
 		return -1;
 	/* Written while the container builds its root filesystem: the pid is
 	 * all it needs, and the fsync overlaps the child's work. */
-	if (rt_state_write(c->dir, spec, c->pid, err) < 0)
+	if (rt_state_write(c->dir, spec, c->pid, err) < 0 || join_v1(c, f, err) < 0)
 		return -1;
 	c->sync = lxr_steal_fd(&f->parent_end);
 	return 0;
@@ -304,5 +323,6 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		close(f.parent_end);
 	if (f.sysfs >= 0)
 		close(f.sysfs);
+	rt_cgroup_procs_close(&f.cg_join);
 	return r;
 }

@@ -330,12 +330,15 @@ struct rt_child {
 	const struct lxr_spec *spec;
 	const struct rt_plan *plan;
 	const char *rootdir, *upper, *work;
-	const char *layer;                /* ephemeral: mount a tmpfs here holding upper and work */
-	int sync;                         /* container end of the sync pair */
-	int stdio[3];                     /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
-	bool unshare_cgroupns;            /* cgroups joined after clone (v1): new cgroupns now */
-	int join_fd[LXR_NS_COUNT];        /* namespaces to setns() into, -1 for none */
-	const struct rt_cg_join *cg_join; /* cgroups to move into first; NULL: born there */
+	const char *layer;     /* ephemeral: mount a tmpfs here holding upper and work */
+	int sync;              /* container end of the sync pair */
+	int stdio[3];          /* become fds 0..2; -1: /dev/null (0) or inherit (1, 2) */
+	bool unshare_cgroupns; /* cgroups joined after clone (v1): new cgroupns now */
+	/* the parent moves it into its v1 cgroups while it builds its root
+	 * (the kernel's RCU wait overlapping that work) and says 'j' when
+	 * done: its cgroup namespace waits for that */
+	bool await_join;
+	int join_fd[LXR_NS_COUNT]; /* namespaces to setns() into, -1 for none */
 	/* a user namespace of its own: its directory, reached through an fd
 	 * once the container is its root; the parent sends the mounts of
 	 * rt_userns_mounts after the go byte. NULL: none */

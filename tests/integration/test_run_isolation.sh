@@ -43,6 +43,29 @@ for ns in ipc uts cgroup mnt; do
 done
 pass "ipc, uts, cgroup and mount namespaces are new"
 
+# The cgroup namespace is rooted at the container's own cgroups, in every
+# hierarchy (on v1 the command's cgroups are joined while its root is
+# built, and its namespace made only after that), and the command runs in
+# them: from the host, each line of its /proc/PID/cgroup names the
+# container's cgroup or a hierarchy lxr does not use.
+n=$(cname cg)
+run run --rm --name "$n" "$ROOTFS" cat /proc/self/cgroup
+expect_rc 0 "cat /proc/self/cgroup"
+[ -n "$OUT" ] && ! echo "$OUT" | grep -v ':/$' ||
+	fail "the container sees cgroups outside its namespace's root: $OUT"
+n=$(cname cgh)
+run run -d --name "$n" "$ROOTFS" sleep 30
+expect_rc 0 "run -d"
+run top "$n"
+cmdpid=$(echo "$OUT" | awk '$2 == "sleep" { print $1 }')
+[ -n "$cmdpid" ] || fail "no pid for the container's sleep in lxr top: $OUT"
+grep -q "/lxr/_run/$n\$" "/proc/$cmdpid/cgroup" ||
+	fail "the command is not in the container's cgroup: $(cat "/proc/$cmdpid/cgroup")"
+grep -v "/lxr/_run/$n\$" "/proc/$cmdpid/cgroup" | grep -q ":/lxr/" &&
+	fail "the command is in another lxr cgroup: $(cat "/proc/$cmdpid/cgroup")"
+run rm -f "$n"
+pass "the cgroup namespace's root is the container's cgroup; the command runs in it"
+
 # the writable layer: writes stay in the container, the rootfs is untouched
 before=$(find "$ROOTFS" -newer "$ROOTFS/.complete" | wc -l)
 a=$(cname a)

@@ -223,6 +223,11 @@ int lxr_dir_each(int dir, const char *shown, int (*fn)(int dir, const char *name
 bool lxr_dir_is_empty(int dirfd);
 /* rm -rf that never crosses a mount point and never follows symlinks. */
 int lxr_rm_rf(const char *path, lxr_err *err);
+/* The mount PATH (under DIRFD; "": DIRFD itself) is on, not following a
+ * final link (Linux 5.8+); 0 when the kernel does not say. Unlike st_dev it
+ * tells a bind mount of the same filesystem apart, and an overlay's files
+ * (whose st_dev is the layer's) from a mount on the overlay. */
+uint64_t lxr_mount_id(int dirfd, const char *path);
 /* Open path below root as if root were "/" (openat2 RESOLVE_IN_ROOT where the
  * kernel has it): symlinks and ".." cannot escape root. */
 int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_err *err);

@@ -121,7 +121,11 @@ struct tar_out {
 	int out;
 	const struct rt_cp_opts *o;
 	lxr_err *err;
-	dev_t dev; /* one_fs: the source's filesystem */
+	/* one_fs: the source's mount (0: unknown, and then its filesystem:
+	 * a directory of an overlay has the overlay's st_dev, a file the
+	 * st_dev of the layer it is on) */
+	uint64_t mnt;
+	dev_t dev;
 };
 
 static int tar_node(struct tar_out *t, int fd, const struct stat *st, const char *name, int depth);
@@ -169,7 +173,8 @@ static int tar_node(struct tar_out *t, int fd, const struct stat *orig, const ch
 	if (t->o->to_host)
 		masked.st_mode &= ~(mode_t)(S_ISUID | S_ISGID);
 
-	bool mounted = t->o->one_fs && st->st_dev != t->dev;
+	bool mounted = t->o->one_fs && (t->mnt ? lxr_mount_id(fd, "") != t->mnt
+					       : S_ISDIR(st->st_mode) && st->st_dev != t->dev);
 
 	if (S_ISDIR(st->st_mode)) {
 		_cleanup_free_ char *dname = lxr_xasprintf("%s/", name);
@@ -249,6 +254,7 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 	if (fstat(fd, &st) < 0)
 		return lxr_fail(err, errno, "stat %s", src);
 	t.dev = st.st_dev;
+	t.mnt = lxr_mount_id(fd, "");
 	while (n > 1 && copy[n - 1] == '/')
 		copy[--n] = '\0';
 	/* the member names: the source's own name (docker cp's), or for DIR/.

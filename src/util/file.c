@@ -314,13 +314,12 @@ struct rm_ctx {
 	unsigned long parked;
 };
 
-/* The mount path's directory is on (Linux 5.8+), 0 when unknown */
-static uint64_t mount_of(int dirfd, const char *path)
+uint64_t lxr_mount_id(int dirfd, const char *path)
 {
+	int flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (*path ? 0 : AT_EMPTY_PATH);
 	struct statx sx;
 
-	if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID, &sx) < 0 ||
-	    !(sx.stx_mask & STATX_MNT_ID))
+	if (statx(dirfd, path, flags, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
 		return 0;
 	return sx.stx_mnt_id;
 }
@@ -360,7 +359,7 @@ static int rm_rf_at(int parentfd, const char *name, struct rm_ctx *c, int depth,
 	 * tree must fail the removal, not empty the host directory. Another
 	 * filesystem shows in the device; a bind of a directory of the same
 	 * one (a volume's, below the data directory too) only in the mount. */
-	if (st.st_dev != c->dev || (c->mnt_id && mount_of(parentfd, name) != c->mnt_id))
+	if (st.st_dev != c->dev || (c->mnt_id && lxr_mount_id(parentfd, name) != c->mnt_id))
 		return lxr_fail(err, EBUSY, "%s is a mount point", name),
 		       lxr_err_hint(err, "unmount it first (a leftover of a crash? lxr doctor "
 					 "--repair); what is below it was left alone");
@@ -410,7 +409,7 @@ int lxr_rm_rf(const char *path, lxr_err *err)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : lxr_fail(err, errno, "stat %s", path);
 	c.dev = st.st_dev;
-	c.mnt_id = S_ISDIR(st.st_mode) ? mount_of(AT_FDCWD, path) : 0;
+	c.mnt_id = S_ISDIR(st.st_mode) ? lxr_mount_id(AT_FDCWD, path) : 0;
 	if (rm_rf_at(AT_FDCWD, path, &c, 0, err) < 0)
 		return lxr_err_wrap(err, "remove %s", path);
 	return 0;

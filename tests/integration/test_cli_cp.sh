@@ -198,12 +198,20 @@ ex test -f "/evil$HOSTDIR/victimdir/absolute" || fail "an absolute member does n
 pass "cp - refuses .., never follows a link (its own or the container's), keeps absolute names under DEST"
 
 # ---- export: the container's own filesystem as a tar ---------------------------
+# Its run directory (the writable layer) on a tmpfs, as /run is on a user's
+# host, and the image on this disk: overlayfs then gives a file the st_dev
+# of the layer it is on, which is not the overlay's.
+exprun="$TEST_TMP/exprun"
+mkdir -p "$exprun"
+mount -t tmpfs -o mode=0700 lxrt-exprun "$exprun" || fail "mount a tmpfs for the run directory"
+at_exit "umount -l '$exprun'"
+export LXR_RUN_DIR="$exprun"
 exp=$(cname export)
 mkdir -p "$TEST_TMP/vol" && echo volume-data > "$TEST_TMP/vol/in-volume"
 run run -d --name "$exp" -v "$TEST_TMP/vol:/mnt" "$ROOTFS" \
 	sh -c 'echo exported > /root/made; chmod 4755 /root/made; touch /tmp/ready; exec sleep 1000'
 expect_rc 0 "a container to export"
-at_exit "$LXR" rm -f "$exp"
+at_exit "LXR_RUN_DIR='$exprun' '$LXR' rm -f '$exp'"
 for _ in $(seq 100); do "$LXR" exec "$exp" test -e /tmp/ready 2>/dev/null && break; sleep 0.05; done
 run diff "$exp"
 expect_rc 0 "diff of a running container"
@@ -213,13 +221,15 @@ C /tmp
 A /tmp/ready" "diff lists what the container changed, not its mounts nor lxr's /etc files"
 run export -o "$TEST_TMP/exp.tar" "$exp"
 expect_rc 0 "export -o of a running container"
-python3 - "$TEST_TMP/exp.tar" <<'PY' || fail "the exported tar: see above"
+python3 - "$TEST_TMP/exp.tar" "$ROOTFS/bin/busybox" <<'PY' || fail "the exported tar: see above"
 import sys, tarfile
 t = tarfile.open(sys.argv[1])
 m = {x.name: x for x in t.getmembers()}
 made = m.get("root/made")
 assert made and made.mode & 0o4000 and t.extractfile(made).read() == b"exported\n", made
 assert "bin/busybox" in m and m["bin/busybox"].size > 0, "the image's files"
+busybox = open(sys.argv[2], "rb").read()
+assert t.extractfile(m["bin/busybox"]).read() == busybox, "the image's file's contents"
 assert "mnt" in m and not [n for n in m if n.startswith("mnt/")], "the volume's files"
 assert "proc" in m and not [n for n in m if n.startswith("proc/")], "/proc's files"
 assert m["etc/hosts"].size == 0, "lxr's bound /etc/hosts"
@@ -232,6 +242,8 @@ expect_grep "$OUT" "^A /root/made$" "diff of a stopped container"
 tar -tf "$TEST_TMP/exp2.tar" | grep -qx "root/made" || fail "the stopped container's export lacks its layer's file"
 run export "nosuch$$"
 expect_rc 1 "export of no container"
+run rm -f "$exp"
+export LXR_RUN_DIR="$TEST_TMP/run"
 pass "export writes the container's image and layer with owners and modes, not what is mounted on it; diff lists its changes"
 
 run down -f "$STACK"

@@ -53,8 +53,13 @@ static struct cfg_node *base_of(struct cfg_ctx *c, struct cfg_node *services, st
 		return NULL;
 	if (r.file && !(in = cfg_load_file(c, r.file, "extends", NULL)))
 		return NULL;
-	if (r.file && !(in = cfg_map_get(in, "services")))
+	if (r.file && !(in = cfg_map_get(in, "services"))) {
+		/* compose-go: "no services section" (a version 1 file, its
+		 * services at the top, is not read as one) */
+		cfg_error_hint(c, r.file, "name a file with a top-level services: mapping",
+			       "extends: %s has no services section", r.file->val);
 		return NULL;
+	}
 	base = cfg_map_get(in, r.service->val);
 	/* a service with no body (`base:` alone) gives nothing, as in
 	 * compose-go (loader/extends.go): the extending service is its own */

@@ -320,11 +320,14 @@ char **plan_args(char *const *img_entrypoint, char *const *img_cmd, char *const 
 	char *const *cmd;
 	char **args = lxr_xcalloc(1, sizeof(char *));
 
-	/* docker: --entrypoint resets the image's CMD; a command given
-	 * replaces CMD but keeps ENTRYPOINT */
+	/* docker (the daemon's merge of a container's config with its
+	 * image's): an entrypoint given resets the image's CMD, but an empty
+	 * one (`entrypoint: []` or "") only drops the image's ENTRYPOINT, and
+	 * CMD stays the command; a command given replaces CMD but keeps
+	 * ENTRYPOINT */
 	if (user_cmd && user_cmd[0])
 		cmd = user_cmd;
-	else if (user_entrypoint)
+	else if (user_entrypoint && user_entrypoint[0])
 		cmd = NULL;
 	else
 		cmd = img_cmd;
@@ -493,9 +496,10 @@ int plan_instance_fill_as(const struct cfg_stack *st, const struct cfg_service *
 	}
 	fill_process(svc, instance, img, spec);
 	if (!spec->args || !spec->args[0])
-		return lxr_fail(err, EINVAL, "service \"%s\": no command", svc->name),
+		return lxr_fail(err, EINVAL, "no command"),
 		       lxr_err_hint(err,
-				    img ? "the image has no Entrypoint or Cmd: set `command:`"
+				    img ? "the image has no Cmd, and no Entrypoint or an empty "
+					  "`entrypoint:` drops it: set `command:`"
 					: "a root filesystem directory has no default command: "
 					  "set `command:` (or `entrypoint:`)");
 	spec->resources.memory_limit = svc->limits.memory.set ? svc->limits.memory.v : 0;

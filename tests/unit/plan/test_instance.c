@@ -206,12 +206,45 @@ static void env_defaults(void **state)
 	lxr_strv_free(env);
 }
 
+/* ARGS joined by spaces, freed */
+static char *joined(char **args)
+{
+	static char buf[256];
+
+	buf[0] = '\0';
+	for (size_t i = 0; args[i]; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "",
+			 args[i]);
+	lxr_strv_free(args);
+	return buf;
+}
+
+/* docker's daemon merges a container's entrypoint and command with the
+ * image's: a non-empty entrypoint drops the image's Cmd, an empty one
+ * (`entrypoint: []`) only the image's Entrypoint */
+static void args_merge(void **state)
+{
+	char *const iep[] = {"/entry.sh", NULL}, *const icmd[] = {"serve", "-v", NULL};
+	char *const ep[] = {"/bin/sh", "-c", NULL}, *const cmd[] = {"echo", NULL};
+	char *const none[] = {NULL};
+
+	(void)state;
+	assert_string_equal(joined(plan_args(iep, icmd, NULL, NULL)), "/entry.sh serve -v");
+	assert_string_equal(joined(plan_args(iep, icmd, NULL, cmd)), "/entry.sh echo");
+	assert_string_equal(joined(plan_args(iep, icmd, ep, NULL)), "/bin/sh -c");
+	assert_string_equal(joined(plan_args(iep, icmd, ep, cmd)), "/bin/sh -c echo");
+	assert_string_equal(joined(plan_args(iep, icmd, none, NULL)), "serve -v");
+	assert_string_equal(joined(plan_args(iep, icmd, none, none)), "serve -v");
+	assert_string_equal(joined(plan_args(iep, icmd, none, cmd)), "echo");
+	assert_string_equal(joined(plan_args(iep, icmd, NULL, none)), "/entry.sh serve -v");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults),          cmocka_unit_test(pids),
 	    cmocka_unit_test(devices_and_rules), cmocka_unit_test(privileged),
-	    cmocka_unit_test(env_defaults),
+	    cmocka_unit_test(env_defaults),      cmocka_unit_test(args_merge),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }

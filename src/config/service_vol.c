@@ -281,6 +281,10 @@ static int volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service
 		cfg_error(c, vl.source, "volumes: a tmpfs mount takes no source");
 		return -1;
 	}
+	/* compose creates a missing host directory for the long syntax too
+	 * (compose-go defaults bind.create_host_path to true; without bind:
+	 * docker compose uses the engine's Bind API, which creates it) */
+	vl.m->create_host_path = vl.m->type == CFG_MOUNT_BIND;
 	return read_subs(c, &vl);
 }
 

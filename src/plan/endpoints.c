@@ -303,10 +303,12 @@ void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 	spec->ns[LXR_NS_NET].create = false;
 	free(spec->ns[LXR_NS_NET].join_path);
 	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup("/proc/self/ns/net");
+	/* the host's files, unless the service mounts its own there (docker:
+	 * a user's mount replaces the file, as given) */
 	if (svc->host.extra_hosts.n) {
 		own_extra_hosts(svc, spec, true);
 		spec->hosts_from_host = true;
-	} else {
+	} else if (!plan_spec_has_mount(spec, "/etc/hosts")) {
 		plan_spec_add_mount(spec, "/etc/hosts", "bind", "/etc/hosts", MS_BIND | MS_RDONLY,
 				    NULL);
 	}
@@ -318,8 +320,9 @@ void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 		spec->dns_opt = plan_strs(&svc->host.dns_opt);
 		return;
 	}
-	plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", "/etc/resolv.conf",
-			    MS_BIND | MS_RDONLY, NULL);
+	if (!plan_spec_has_mount(spec, "/etc/resolv.conf"))
+		plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", "/etc/resolv.conf",
+				    MS_BIND | MS_RDONLY, NULL);
 }
 
 void plan_endpoint_free(struct plan_endpoint *e)

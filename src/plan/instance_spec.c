@@ -29,7 +29,7 @@ void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *typ
 	m->data = lxr_xstrdup(data);
 }
 
-static bool has_mount(const struct lxr_spec *s, const char *dst)
+bool plan_spec_has_mount(const struct lxr_spec *s, const char *dst)
 {
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (!strcmp(s->mounts[i].destination, dst))
@@ -52,10 +52,10 @@ void plan_spec_join_endpoint(struct lxr_spec *spec, const char *netns_path, cons
 	spec->ns[LXR_NS_NET].join_path = lxr_xstrdup(netns_path);
 	spec->ns[LXR_NS_NET].own = true;
 	/* after the runtime's own /etc binds, so these win */
-	if (!has_mount(spec, "/etc/hosts"))
+	if (!plan_spec_has_mount(spec, "/etc/hosts"))
 		plan_spec_add_mount(spec, "/etc/hosts", "bind", hosts_path,
 				    plan_etc_bind_flags(spec), NULL);
-	if (!has_mount(spec, "/etc/resolv.conf"))
+	if (!plan_spec_has_mount(spec, "/etc/resolv.conf"))
 		plan_spec_add_mount(spec, "/etc/resolv.conf", "bind", resolv_path,
 				    plan_etc_bind_flags(spec), NULL);
 }
@@ -371,7 +371,7 @@ static bool own_init(char *const *args)
 	return false;
 }
 
-static void fill_process(const struct cfg_service *svc, const char *instance,
+static void fill_process(const struct cfg_service *svc, char *hostname,
 			 const struct plan_image *img, struct lxr_spec *spec)
 {
 	_cleanup_strv_ char **ep = argv_of(&svc->entrypoint);
@@ -392,7 +392,7 @@ static void fill_process(const struct cfg_service *svc, const char *instance,
 		if (svc->environment.v[i].value) /* no value: passed through, but unset */
 			env_put(&spec->env, svc->environment.v[i].key, svc->environment.v[i].value);
 	free(spec->hostname);
-	spec->hostname = lxr_xstrdup(svc->hostname.v ? svc->hostname.v : instance);
+	spec->hostname = hostname;
 	plan_env_defaults(&spec->env, spec->hostname);
 	if (svc->working_dir.v || (img && img->workdir && img->workdir[0])) {
 		free(spec->cwd);
@@ -494,7 +494,7 @@ int plan_instance_fill_as(const struct cfg_stack *st, const struct cfg_service *
 	} else {
 		lxr_strv_push(&spec->lower_dirs, lxr_xstrdup(svc->image.v));
 	}
-	fill_process(svc, instance, img, spec);
+	fill_process(svc, plan_default_hostname(st, svc, instance), img, spec);
 	if (!spec->args || !spec->args[0])
 		return lxr_fail(err, EINVAL, "no command"),
 		       lxr_err_hint(err,

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 
 #include "lxr/plan.h"
 
@@ -27,6 +28,36 @@ static void join_of(const struct cfg_stack *st, const char *mode, struct plan_ns
 static bool is(const struct cfg_str *v, const char *word)
 {
 	return v->v && !strcmp(v->v, word);
+}
+
+/* NULL: the instance's own name */
+static char *hostname_of(const struct cfg_stack *st, const struct cfg_service *svc, int depth)
+{
+	const char *nm = svc->host.network_mode.v;
+	const struct cfg_service *x;
+	struct utsname u;
+
+	if (svc->hostname.v)
+		return lxr_xstrdup(svc->hostname.v);
+	/* docker: a container on the host's network has the host's name, one
+	 * on another's network that one's (its first instance's, which it
+	 * joins); container:NAME's is that container's own */
+	if (nm && !strcmp(nm, "host") && uname(&u) == 0)
+		return lxr_xstrdup(u.nodename);
+	if (nm && !strncmp(nm, "service:", 8) && depth < 8 && (x = cfg_stack_service(st, nm + 8)) &&
+	    x != svc) {
+		char *h = hostname_of(st, x, depth + 1);
+		return h ? h : plan_container_name(x, 1);
+	}
+	return NULL;
+}
+
+char *plan_default_hostname(const struct cfg_stack *st, const struct cfg_service *svc,
+			    const char *instance)
+{
+	char *h = hostname_of(st, svc, 0);
+
+	return h ? h : lxr_xstrdup(instance);
 }
 
 /* lxr.conf's [userns] mode (already in the spec from the runtime's

@@ -61,6 +61,11 @@ services:
     network_mode: host
     ports: ["9"]
     extra_hosts: ["db.internal:10.9.8.7", "host.docker.internal:host-gateway"]
+  hostbind:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    network_mode: host
+    volumes: ["./my.hosts:/etc/hosts", "./my.resolv:/etc/resolv.conf:ro"]
   client:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -75,6 +80,8 @@ services:
 Y
 NAMES="$NAMES $cn"
 printf 'org.example.team=storage\norg.example.tier=overridden\n' >"$TEST_TMP/stack/db.labels"
+printf '10.1.1.1\tmine.example\n' >"$TEST_TMP/stack/my.hosts"
+printf 'nameserver 192.0.2.99\n' >"$TEST_TMP/stack/my.resolv"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with container_name and the CPU knobs"
 run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'
@@ -143,6 +150,14 @@ run exec -f "$STACK" hostnet sh -c 'grep -c . /etc/hosts; grep -E "internal$" /e
 expect_out "$(($(grep -c . /etc/hosts) + 2))
 10.9.8.7	db.internal
 127.0.0.1	host.docker.internal" "network_mode host: the host's /etc/hosts and extra_hosts"
+# a service's own files on the host's network: its mounts replace the
+# host's, as docker's do
+run exec -f "$STACK" hostbind cat /etc/hosts /etc/resolv.conf
+expect_out "$(printf '10.1.1.1\tmine.example\nnameserver 192.0.2.99')" \
+	"network_mode host: the service's own /etc/hosts and resolv.conf"
+run exec -f "$STACK" hostnet sh -c 'hostname; echo "$HOSTNAME"'
+expect_out "$(hostname)
+$(hostname)" "network_mode host: the host's name, as docker's"
 run exec -f "$STACK" alone sh -c 'tail -n 1 /etc/hosts'
 expect_out "10.9.8.6	cache.internal" "network_mode none: extra_hosts in its own /etc/hosts"
 run exec -f "$STACK" alone grep -c "^nameserver 192.0.2.53$" /etc/resolv.conf
@@ -171,8 +186,9 @@ run exec -f "$STACK" sidecar sh -c "ip -4 -o addr show eth0 | awk '{print \$4}'"
 events | grep -q '"instance":"sidecar-1","state":"starting"' || fail "sidecar never started"
 [ "$(event_at '"instance":"sidecar-1","state":"starting"')" -gt "$(event_at '"instance":"'"$cn"'","state":"running"')" ] ||
 	fail "sidecar started before db ran"
-run exec -f "$STACK" sidecar hostname
-expect_out "$cn" "network_mode service:X has X's host name"
+run exec -f "$STACK" sidecar sh -c 'hostname; echo "$HOSTNAME"'
+expect_out "$cn
+$cn" "network_mode service:X has X's host name"
 pass "network_mode service:X shares X's network namespace (and host name) and starts after X"
 
 run exec -f "$STACK" alone sh -c 'grep -E " /(scratch|rotmp) " /proc/self/mounts | cut -d" " -f2-4; stat -c %a /scratch'

@@ -312,21 +312,25 @@ static int userns_recv(const struct rt_child *c, struct rt_userns_mounts *um, lx
 	return 0;
 }
 
-/* A network namespace the net layer made is owned by the host's user
- * namespace: container root holds no capability over it, so ports below
- * 1024 and ping would be refused. docker's defaults (since 20.10) open
- * both to every uid of that namespace alone, unless the spec sets them. */
-static int open_joined_net(const struct lxr_spec *spec, lxr_err *err)
+/* docker's defaults (since 20.10) for a network namespace of the
+ * container's own: ports below 1024 and ping open to every uid and gid of
+ * it, unless the spec sets them (a non-root server on port 80 binds it, as
+ * under docker). Not for the host's or another container's namespace.
+ * Within a user namespace, its gids; one the net layer made is owned by
+ * the host's user namespace, where container root holds no capability, so
+ * this is written before the child becomes that root. */
+static int net_defaults(const struct lxr_spec *spec, bool userns, lxr_err *err)
 {
 	char groups[32];
-	/* groups as this namespace numbers them: all of its own */
 	const char *const knobs[][2] = {{"net.ipv4.ip_unprivileged_port_start", "0"},
 					{"net.ipv4.ping_group_range", groups}};
 
-	if (spec->ns[LXR_NS_NET].create || !spec->ns[LXR_NS_NET].join_path)
+	if (!spec->ns[LXR_NS_NET].create && !spec->ns[LXR_NS_NET].own)
 		return 0;
 	snprintf(groups, sizeof(groups), "0 %u",
-		 spec->userns.count ? spec->userns.count - 1 : LXR_USERNS_SIZE - 1);
+		 !userns              ? 2147483647u
+		 : spec->userns.count ? spec->userns.count - 1
+				      : LXR_USERNS_SIZE - 1);
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		size_t n = strlen(knobs[i][0]);
 		bool set = false;
@@ -335,13 +339,13 @@ static int open_joined_net(const struct lxr_spec *spec, lxr_err *err)
 		for (size_t j = 0; spec->sysctls && spec->sysctls[j]; j++)
 			set |= !strncmp(spec->sysctls[j], knobs[i][0], n) &&
 			       spec->sysctls[j][n] == '=';
-		if (set)
-			continue;
 		snprintf(path, sizeof(path), "/proc/sys/%s", knobs[i][0]);
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		if (lxr_write_file_at(AT_FDCWD, path, knobs[i][1], err) < 0)
+		/* a kernel without the knob (before 4.11) keeps its default */
+		if (!set && access(path, F_OK) == 0 &&
+		    lxr_write_file_at(AT_FDCWD, path, knobs[i][1], err) < 0)
 			return lxr_err_wrap(err, "sysctl %s", knobs[i][0]);
 	}
 	return 0;
@@ -355,7 +359,7 @@ static int open_joined_net(const struct lxr_spec *spec, lxr_err *err)
  * parent-death signal away with the uid. */
 static int userns_enter(const struct rt_child *c, int *dirfd, bool *sysctls_done, lxr_err *err)
 {
-	if (open_joined_net(c->spec, err) < 0 || write_sysctls(c->spec, err) < 0)
+	if (net_defaults(c->spec, true, err) < 0 || write_sysctls(c->spec, err) < 0)
 		return -1;
 	*sysctls_done = true;
 	*dirfd = open(c->userns_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -444,7 +448,7 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	}
 	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
 		return -1;
-	if (!sysctls_done && write_sysctls(spec, err) < 0)
+	if (!sysctls_done && (net_defaults(spec, false, err) < 0 || write_sysctls(spec, err) < 0))
 		return -1;
 	if (rt_rootfs_finish(spec, c->plan, err) < 0)
 		return -1;

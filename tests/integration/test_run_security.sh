@@ -64,3 +64,22 @@ pass "-u resolves names in the container's /etc/passwd and drops capabilities"
 run run --rm --name "$(cname unshare)" "$ROOTFS" /bin/sh -c 'unshare -U true 2>&1; echo rc=$?'
 expect_grep "$OUT" "rc=1" "unshare of a user namespace must be refused"
 pass "the default seccomp filter refuses new user namespaces"
+
+# docker's network defaults for a namespace of the container's own: a
+# non-root process binds a port below 1024 and may open ping sockets;
+# --sysctl wins, and the host's network keeps the host's values
+run run --rm --name "$(cname lowport)" -u 1000 --network none "$ROOTFS" /bin/sh -c \
+	'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range
+	timeout 1 nc -l -p 80 2>&1; echo rc=$?'
+[ "$(echo "$OUT" | sed -n 1,2p)" = "$(printf '0\n0\t2147483647')" ] ||
+	fail "ip_unprivileged_port_start and ping_group_range: $OUT"
+expect_grep "$OUT" "rc=143$" "a non-root user binds port 80 (nc listens until the timeout)"
+! echo "$OUT" | grep -qi "denied" || fail "binding port 80 was refused: $OUT"
+run run --rm --name "$(cname lowbr)" -u 1000 "$ROOTFS" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+expect_out 0 "on the default bridge too"
+run run --rm --name "$(cname lowset)" --sysctl net.ipv4.ip_unprivileged_port_start=512 "$ROOTFS" \
+	cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+expect_out 512 "--sysctl sets it"
+run run --rm --name "$(cname lowhost)" --network host "$ROOTFS" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+expect_out "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "the host's network keeps the host's value"
+pass "ports below 1024 and ping sockets are open to every user of the container's own network namespace, as docker's"

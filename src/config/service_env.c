@@ -214,16 +214,13 @@ int cfg_service_finish_env(struct cfg_ctx *c, struct cfg_service *s)
 	for (size_t i = 0; i < s->n_env_files; i++)
 		if (load_env_file(c, s, &s->env_files[i], &merged) < 0)
 			r = -1;
+	/* environment over the env_file's, a bare NAME the environment does
+	 * not have as well: compose-go's OverrideBy puts its nil over the
+	 * file's value, and the container gets no NAME */
 	for (size_t i = 0; i < s->environment.n; i++) {
 		struct cfg_kv *kv = &s->environment.v[i];
-		const char *v = kv->value;
-		bool in_file = false;
-		if (!v)
-			v = c->lookup(kv->key, c->lookup_ctx);
-		for (size_t j = 0; j < merged.n && !v; j++)
-			in_file |= !strcmp(merged.v[j].key, kv->key);
-		if (!in_file) /* an unresolved pass-through keeps the env_file value */
-			cfg_kvs_set(&merged, kv->key, v, kv->pos);
+		const char *v = kv->value ? kv->value : c->lookup(kv->key, c->lookup_ctx);
+		cfg_kvs_set(&merged, kv->key, v, kv->pos);
 	}
 	cfg_kvs_free(&s->environment);
 	s->environment = merged;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "image/tools/tools.h"
+#include "lxr/build.h"
 
 /* JSON array form ["a","b"], else the shell form wrapped in /bin/sh -c as
  * a Dockerfile does. */
@@ -40,6 +41,41 @@ static int cmd_value(const char *v, char ***out, lxr_err *err)
 	return 0;
 }
 
+/* a variable of the image's environment, for ENV's values */
+static const char *env_lookup(const char *name, void *ctx)
+{
+	char *const *env = ctx;
+	size_t n = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], name, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* ENV as a Dockerfile's: `K=V K2="a b"` (several, quotes removed, $VAR
+ * from the image's environment) or the old `K V` */
+static int env_value(struct img_config *c, const char *line, const char *v, lxr_err *err)
+{
+	/* a Dockerfile of one stage, for the parser */
+	_cleanup_free_ char *text = lxr_xasprintf("FROM scratch\nENV %s\n", v);
+	struct df_file f = {0};
+	int r = 0;
+
+	if (df_parse("--change", text, strlen(text), &f, err) < 0)
+		return lxr_err_wrap(err, "--change \"%s\"", line);
+	for (size_t i = 0; r == 0 && f.n == 2 && i < f.v[1].n_kv; i++) {
+		_cleanup_free_ char *k = NULL, *val = NULL;
+		if (df_expand(f.v[1].kv[i].key, f.escape, env_lookup, c->env, &k, err) < 0 ||
+		    df_expand(f.v[1].kv[i].value, f.escape, env_lookup, c->env, &val, err) < 0)
+			r = lxr_err_wrap(err, "--change \"%s\"", line);
+		else
+			bld_env_set(&c->env, k, val);
+	}
+	df_file_free(&f);
+	return r;
+}
+
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -61,9 +97,7 @@ int img_config_change(struct img_config *c, const char *line, lxr_err *err)
 	if (IS("ENTRYPOINT"))
 		return cmd_value(v, &c->entrypoint, err);
 	if (IS("ENV")) {
-		if (!strchr(v, '=') || *v == '=')
-			return lxr_fail(err, EINVAL, "--change \"%s\": ENV wants KEY=VALUE", line);
-		lxr_strv_push(&c->env, lxr_xstrdup(v));
+		return env_value(c, line, v, err);
 	} else if (IS("WORKDIR")) {
 		set_str(&c->workdir, v);
 	} else if (IS("USER")) {

@@ -293,6 +293,16 @@ static void config_changes(void **state)
 	assert_string_equal(c.env[0], "A=1");
 	assert_string_equal(c.exposed_ports[0], "80/tcp");
 	assert_string_equal(c.workdir, "/srv");
+	/* ENV as a Dockerfile's: several pairs, quotes, $VAR, the old form */
+	assert_int_equal(img_config_change(&c, "ENV B=2 C=\"x y\" D=$A-z A=3", &err), 0);
+	assert_int_equal(img_config_change(&c, "ENV E one two", &err), 0);
+	assert_string_equal(c.env[0], "A=3");
+	assert_string_equal(c.env[1], "B=2");
+	assert_string_equal(c.env[2], "C=x y");
+	assert_string_equal(c.env[3], "D=1-z");
+	assert_string_equal(c.env[4], "E=one two");
+	assert_null(c.env[5]);
+	assert_int_equal(img_config_change(&c, "ENV =x", &err), -1);
 	assert_int_equal(img_config_change(&c, "RUN make", &err), -1);
 	assert_non_null(strstr(err.msg, "unsupported instruction"));
 	assert_int_equal(img_config_change(&c, "CMD [1]", &err), -1);

@@ -150,16 +150,24 @@ static bool internal_net(const struct cfg_stack *st, const struct cfg_svc_net *s
 	return !nw || (nw->internal.set && nw->internal.v);
 }
 
+/* whether network a is joined before b: compose-go's NetworksByPriority
+ * (a service's networks are a mapping there: no order of the file's) */
+static bool joined_before(const struct cfg_svc_net *a, const struct cfg_svc_net *b)
+{
+	if (a->priority.v != b->priority.v)
+		return a->priority.v > b->priority.v;
+	return strcmp(a->name.v, b->name.v) < 0;
+}
+
 /* The order the instance joins its networks in: Compose's priority,
- * highest first, the file's order among equals (a stable sort). */
+ * highest first, then by name. */
 static size_t *join_order(const struct cfg_service *svc)
 {
 	size_t *o = lxr_xcalloc(svc->n_networks + 1, sizeof(*o));
 
 	for (size_t i = 0; i < svc->n_networks; i++) {
 		size_t j = i;
-		for (; j > 0 && svc->networks[o[j - 1]].priority.v < svc->networks[i].priority.v;
-		     j--)
+		for (; j > 0 && joined_before(&svc->networks[i], &svc->networks[o[j - 1]]); j--)
 			o[j] = o[j - 1];
 		o[j] = i;
 	}

@@ -38,8 +38,9 @@ Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d with a service on two networks"
 run exec -f "$STACK" c sh -c "ip -o -4 addr show | awk '{print \$2, \$4}' | grep -v '^lo'"
-expect_grep "$OUT" "^eth0 10\.124\.$net\.[0-9]+/24" "eth0 on front, its first network"
-expect_grep "$OUT" "^eth1 10\.124\.$((net + 1))\.50/24" "eth1 on back, with its ipv4_address"
+# compose's order: priority, then the networks' names (back before front)
+expect_grep "$OUT" "^eth0 10\.124\.$((net + 1))\.50/24" "eth0 on back, its first network by name, with its ipv4_address"
+expect_grep "$OUT" "^eth1 10\.124\.$net\.[0-9]+/24" "eth1 on front"
 for peer in a b; do
 	run exec -f "$STACK" c sh -c "timeout 3 wget -q -O - http://$peer/i"
 	expect_out "page-$peer" "c reaches $peer by name"
@@ -61,7 +62,7 @@ expect_grep "$OUT" "^web0 10\.124\.$net\.[0-9]+/24" "front's interface is the we
 expect_grep "$OUT" "^eth1 10\.124\.$((net + 1))\.[0-9]+/24" "back's, unnamed, is eth1: eth0 was asked for by side"
 expect_grep "$OUT" "^eth0 " "side's interface is the eth0 asked for"
 run exec -f "$STACK" d sh -c "ip route | awk '\$1 == \"default\" {print \$5}'"
-expect_out "web0" "the default route goes through the first network's interface, by its name"
+expect_out "eth1" "the default route goes through the first network's interface (back's, by name)"
 # a changed interface_name is a changed container: up makes it again
 sed -i 's/interface_name: web0/interface_name: web1/' "$STACK"
 run up -d -f "$STACK"
@@ -72,8 +73,8 @@ pass "interface_name names a container's interface on that network; a change mak
 
 run restart -f "$STACK" c
 for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done
-run exec -f "$STACK" c sh -c "ip -o -4 addr show eth1 | awk '{print \$4}'"
-expect_out "10.124.$((net + 1)).50/24" "a restart keeps eth1's address"
+run exec -f "$STACK" c sh -c "ip -o -4 addr show eth0 | awk '{print \$4}'"
+expect_out "10.124.$((net + 1)).50/24" "a restart keeps eth0's address"
 run exec -f "$STACK" c sh -c "timeout 3 wget -q -O - http://b/i"
 expect_out "page-b" "after the restart c still reaches b"
 run down -f "$STACK"

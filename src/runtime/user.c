@@ -204,6 +204,20 @@ static int resolve_user_part(const char *rootfs, const char *arg, uid_t *uid, gi
 	return 0;
 }
 
+/* The primary group first, then the others (once each): docker's, which
+ * puts the gid among the supplementary groups too (since the fix of
+ * CVE-2023-25173), so no group-denied file opens through dropping it. */
+static void set_groups(struct lxr_spec *spec, gid_t gid, const gid_t *others, size_t n)
+{
+	free(spec->additional_gids);
+	spec->additional_gids = lxr_xcalloc(n + 1, sizeof(gid_t));
+	spec->additional_gids[0] = gid;
+	spec->n_additional_gids = 1;
+	for (size_t i = 0; i < n; i++)
+		if (others[i] != gid)
+			spec->additional_gids[spec->n_additional_gids++] = others[i];
+}
+
 int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec, lxr_err *err)
 {
 	_cleanup_free_ char *user_arg = NULL, *matched = NULL;
@@ -243,9 +257,7 @@ int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec,
 
 	spec->uid = uid;
 	spec->gid = gid;
-	free(spec->additional_gids);
-	spec->additional_gids = lxr_steal_ptr(&gids);
-	spec->n_additional_gids = ngids;
+	set_groups(spec, gid, gids, ngids);
 	return 0;
 }
 
@@ -321,6 +333,16 @@ int rt_spec_apply_user(struct lxr_spec *spec, const char *user, char *const *gro
 
 	if (user && rt_user_resolve(root, user, spec, err) < 0)
 		return lxr_err_wrap(err, "user \"%s\"", user);
+	if (!user) {
+		/* root, with the groups the image's /etc/group gives root, as
+		 * docker's; an image without (or with unreadable) files runs
+		 * with group 0 alone */
+		lxr_err ignored;
+		if (rt_user_resolve(root, "0", spec, &ignored) < 0) {
+			spec->uid = spec->gid = 0;
+			set_groups(spec, 0, NULL, 0);
+		}
+	}
 	if (add_groups(root, group_add, spec, err) < 0)
 		return lxr_err_wrap(err, "group_add");
 	/* docker: a non-root user keeps only the bounding set */

@@ -50,11 +50,15 @@ echo "$OUT" | tail -n1 | grep -qx 0 || fail "/sys/firmware must be empty: $OUT"
 pass "masked paths read as nothing"
 
 run run --rm --name "$(cname user)" -u app "$ROOTFS" /bin/sh -c 'id; grep -E "^Cap(Eff|Prm)" /proc/self/status; touch /etc/x 2>&1 | head -1'
-expect_grep "$OUT" "uid=1000\\(app\\) gid=1000\\(app\\) groups=100\\(users\\)" "-u app"
+# docker's supplementary groups: the primary group too, then /etc/group's
+expect_grep "$OUT" "uid=1000\\(app\\) gid=1000\\(app\\) groups=100\\(users\\),1000\\(app\\)$" "-u app"
 expect_grep "$OUT" "CapEff:	0000000000000000" "non-root user has no effective caps"
 expect_grep "$OUT" "Permission denied" "non-root user cannot write /etc"
-run run --rm --name "$(cname uidgid)" -u 33:65534 "$ROOTFS" id -u
-expect_out 33 "-u uid:gid"
+run run --rm --name "$(cname uidgid)" -u 33:65534 "$ROOTFS" sh -c 'id -u; grep Groups /proc/self/status'
+expect_out "33
+Groups:	65534 " "-u uid:gid: that group alone"
+run run --rm --name "$(cname rootgrp)" "$ROOTFS" grep Groups /proc/self/status
+expect_out "Groups:	0 " "root's groups: 0 and those /etc/group lists root in (none in this image)"
 run run --rm --name "$(cname nouser)" -u nosuchuser "$ROOTFS" true
 expect_rc 125 "unknown user"
 expect_grep "$ERR" "nosuchuser" "unknown user is named"

@@ -41,23 +41,24 @@ static void check_resolves(const char *rootfs, const struct want *w)
 static void names_numbers_and_groups(void **state)
 {
 	static const struct want cases[] = {
-	    /* a name: its passwd gid, plus every group listing it by name
+	    /* a name: its passwd gid (also the first supplementary group,
+	     * as docker's), plus every group listing it by name
 	     * ("apprentice" lists "apprentice", which is not "app") */
-	    {"app", 1000, 1000, 3, {10, 29, 2000}},
-	    {"root", 0, 0, 0, {0}},
-	    {"daemon", 1, 1, 1, {10}},
+	    {"app", 1000, 1000, 4, {1000, 10, 29, 2000}},
+	    {"root", 0, 0, 1, {0}},
+	    {"daemon", 1, 1, 2, {1, 10}},
 	    /* a number is a uid even when a user is named like it */
-	    {"1000", 1000, 1000, 3, {10, 29, 2000}},
-	    {"4321", 4321, 4321, 0, {0}},
-	    {"1234", 1234, 0, 0, {0}},
-	    /* a uid without a passwd line: gid 0, no groups (docker) */
-	    {"5555", 5555, 0, 0, {0}},
-	    /* an explicit group replaces both gid and supplementary groups */
-	    {"app:staff", 1000, 50, 0, {0}},
-	    {"app:50", 1000, 50, 0, {0}},
-	    {"app:777", 1000, 777, 0, {0}},
-	    {"5555:audio", 5555, 29, 0, {0}},
-	    {"0:0", 0, 0, 0, {0}},
+	    {"1000", 1000, 1000, 4, {1000, 10, 29, 2000}},
+	    {"4321", 4321, 4321, 1, {4321}},
+	    {"1234", 1234, 0, 1, {0}},
+	    /* a uid without a passwd line: gid 0, no other group (docker) */
+	    {"5555", 5555, 0, 1, {0}},
+	    /* an explicit group is the gid and the only supplementary one */
+	    {"app:staff", 1000, 50, 1, {50}},
+	    {"app:50", 1000, 50, 1, {50}},
+	    {"app:777", 1000, 777, 1, {777}},
+	    {"5555:audio", 5555, 29, 1, {29}},
+	    {"0:0", 0, 0, 1, {0}},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -98,7 +99,7 @@ static void unknown_names_are_errors(void **state)
 
 static void missing_files(void **state)
 {
-	static const struct want numeric = {"1000:1000", 1000, 1000, 0, {0}};
+	static const struct want numeric = {"1000:1000", 1000, 1000, 1, {1000}};
 
 	check_resolves(NOFILES, &numeric);
 	check_fails(NOFILES, "app", ENOENT, "(the file does not exist)");

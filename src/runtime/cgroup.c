@@ -457,6 +457,19 @@ int rt_cgroup_attach(struct lxr_cgroup *cg, pid_t pid, lxr_err *err)
 	return 0;
 }
 
+char **rt_cgroup_v1_mounts(const struct lxr_cgroup *cg)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+
+	for (size_t i = 0; cg && i < cg->n_leaves; i++) {
+		const struct rt_cg_leaf *l = &cg->leaf[i];
+		const char *base = l->mount ? strrchr(l->mount, '/') : NULL;
+		if (l->path && l->version == LXR_CG_V1 && base && base[1])
+			lxr_strv_push(&v, lxr_xstrdup(base + 1));
+	}
+	return v;
+}
+
 int rt_cgroup_procs_open(const struct lxr_cgroup *cg, struct rt_cg_join *j, lxr_err *err)
 {
 	j->n = 0;

@@ -371,6 +371,12 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 		etc.cgroup2 = rt_cgroup_v2_fd(c->cg) >= 0 && (spec->ns[LXR_NS_CGROUP].create ||
 							      spec->userns.mode == LXR_USERNS_HOST);
 		rt_plan_build(spec, &etc, &plan);
+		/* v1: the container's own cgroups at /sys/fs/cgroup, as docker
+		 * mounts them (not in a user namespace, where the kernel
+		 * mounts no v1 hierarchy) */
+		if (rt_cgroup_v2_fd(c->cg) < 0 && spec->ns[LXR_NS_CGROUP].create &&
+		    !rt_container_has_userns(c) && !rt_spec_mounts(spec, "/sys/fs/cgroup"))
+			plan.cgroup_v1 = rt_cgroup_v1_mounts(c->cg);
 		r = rt_container_clone(c, spec, &plan, io, err);
 		rt_plan_free(&plan);
 	}

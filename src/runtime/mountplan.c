@@ -2,9 +2,12 @@
  * order follows the OCI runtime spec's defaults (runc/crun `spec`), so a
  * container sees what it would under docker. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/runtime_internal.h"
 
@@ -179,5 +182,46 @@ void rt_plan_free(struct rt_plan *plan)
 		free(plan->ops[i].subpath);
 	}
 	free(plan->ops);
+	lxr_strv_free(plan->cgroup_v1);
 	memset(plan, 0, sizeof(*plan));
+}
+
+/* "cpu,cpuacct": a link per controller to the hierarchy's directory, as
+ * docker (and systemd) lay them out */
+static void controller_links(int dir, const char *name)
+{
+	_cleanup_free_ char *list = lxr_xstrdup(name);
+	char *save = NULL;
+
+	if (!strchr(name, ','))
+		return;
+	for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		if (strncmp(c, "name=", 5))
+			(void)!symlinkat(name, dir, c);
+}
+
+void rt_rootfs_cgroup_v1(const struct rt_plan *plan, bool rw)
+{
+	const unsigned long nsd = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	_cleanup_close_ int dir = -1;
+
+	if (!plan->cgroup_v1 || !plan->cgroup_v1[0] ||
+	    mount("tmpfs", "/sys/fs/cgroup", "tmpfs", nsd, "mode=755,size=64k") < 0)
+		return;
+	dir = open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; dir >= 0 && plan->cgroup_v1[i]; i++) {
+		const char *name = plan->cgroup_v1[i];
+		_cleanup_free_ char *at = lxr_xasprintf("/sys/fs/cgroup/%s", name);
+		if (strchr(name, '/') || name[0] == '.' || mkdirat(dir, name, 0755) < 0)
+			continue;
+		/* the container's cgroup is the namespace's root: its own
+		 * files, its limits, nothing above them */
+		if (mount("cgroup", at, "cgroup", nsd | (rw ? 0 : MS_RDONLY), name) < 0) {
+			unlinkat(dir, name, AT_REMOVEDIR);
+			continue;
+		}
+		controller_links(dir, name);
+	}
+	mount(NULL, "/sys/fs/cgroup", NULL, MS_REMOUNT | nsd | (rw ? 0 : MS_RDONLY),
+	      "mode=755,size=64k");
 }

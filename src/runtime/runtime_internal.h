@@ -131,6 +131,10 @@ struct rt_op {
 struct rt_plan {
 	struct rt_op *ops;
 	size_t n;
+	/* v1 hierarchies to mount read-only below /sys/fs/cgroup once the
+	 * cgroup namespace is made (rt_rootfs_cgroup_v1): their mount
+	 * points' names, each its controllers as systemd names them */
+	char **cgroup_v1;
 };
 
 /* Host-side files lxr prepared for the container (in its state dir). */
@@ -144,6 +148,11 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 /* Does one of the spec's own mounts go on dst? */
 bool rt_spec_mounts(const struct lxr_spec *spec, const char *dst);
 void rt_plan_free(struct rt_plan *plan);
+/* After the root is pivoted and the cgroup namespace made: a tmpfs at
+ * /sys/fs/cgroup with plan->cgroup_v1's hierarchies, read-only unless rw
+ * (docker's view on a v1 host: a JVM reads its memory limit there). A
+ * hierarchy the kernel will not mount under that name is left out. */
+void rt_rootfs_cgroup_v1(const struct rt_plan *plan, bool rw);
 
 /* What the parent made for a container in a user namespace of its own
  * (userns.c): the container's root cannot reach lxr's private directories
@@ -312,6 +321,9 @@ struct rt_cg_join {
 	const char *path[RT_CG_JOIN_MAX];
 	size_t n;
 };
+/* The names of the v1 hierarchies cg has a leaf in, as their mount points
+ * are named ("memory", "cpu,cpuacct"), for the container's own view. */
+char **rt_cgroup_v1_mounts(const struct lxr_cgroup *cg);
 int rt_cgroup_procs_open(const struct lxr_cgroup *cg, struct rt_cg_join *j, lxr_err *err);
 void rt_cgroup_procs_close(struct rt_cg_join *j);
 /* Move pid (as the caller's pid namespace numbers it; 0: the caller) into

@@ -66,6 +66,22 @@ grep -v "/lxr/_run/$n\$" "/proc/$cmdpid/cgroup" | grep -q ":/lxr/" &&
 run rm -f "$n"
 pass "the cgroup namespace's root is the container's cgroup; the command runs in it"
 
+# Its own limits where tools look for them (a JVM sizes its heap from
+# them): on a v1 host its v1 hierarchies at /sys/fs/cgroup/<controllers>,
+# read-only, rooted at its own cgroup; on v2 the cgroup2 mount
+if [ -d /sys/fs/cgroup/memory ] && mountpoint -q /sys/fs/cgroup/memory; then
+	run run --rm --name "$(cname cgv1)" -m 64m "$ROOTFS" sh -c \
+		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+		[ -e /sys/fs/cgroup/memory/release_agent ] && echo release_agent
+		echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null && echo written
+		grep -c " - cgroup cgroup " /proc/self/mountinfo'
+	expect_rc 0 "the container's v1 view"
+	[ "$(echo "$OUT" | sed -n 1p)" = 67108864 ] || fail "memory.limit_in_bytes in the container: $OUT"
+	echo "$OUT" | grep -qx "release_agent\|written" && fail "the hierarchy's root or a writable knob: $OUT"
+	[ "$(echo "$OUT" | tail -n 1)" -ge 2 ] || fail "too few v1 hierarchies mounted: $OUT"
+	pass "a v1 host's container sees its own cgroups, read-only, at /sys/fs/cgroup"
+fi
+
 # the writable layer: writes stay in the container, the rootfs is untouched
 before=$(find "$ROOTFS" -newer "$ROOTFS/.complete" | wc -l)
 a=$(cname a)

@@ -204,7 +204,12 @@ pass "cp - refuses .., never follows a link (its own or the container's), keeps 
 exprun="$TEST_TMP/exprun"
 mkdir -p "$exprun"
 mount -t tmpfs -o mode=0700 lxrt-exprun "$exprun" || fail "mount a tmpfs for the run directory"
+# run last of these (at_exit runs in reverse): the test's own run
+# directory again for its final cleanup, which downs the stack above
+at_exit "export LXR_RUN_DIR='$LXR_RUN_DIR'"
 at_exit "umount -l '$exprun'"
+# lxr run's default bridge of that run directory (kept as docker0 is)
+at_exit "LXR_RUN_DIR='$exprun' '$LXR' network prune -f"
 export LXR_RUN_DIR="$exprun"
 exp=$(cname export)
 mkdir -p "$TEST_TMP/vol" && echo volume-data > "$TEST_TMP/vol/in-volume"
@@ -243,6 +248,8 @@ tar -tf "$TEST_TMP/exp2.tar" | grep -qx "root/made" || fail "the stopped contain
 run export "nosuch$$"
 expect_rc 1 "export of no container"
 run rm -f "$exp"
+run network prune -f
+expect_rc 0 "network prune"
 export LXR_RUN_DIR="$TEST_TMP/run"
 pass "export writes the container's image and layer with owners and modes, not what is mounted on it; diff lists its changes"
 

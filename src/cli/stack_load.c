@@ -146,7 +146,9 @@ int cli_stack_load(const char *file, const char *project, struct cfg_stack **st)
 	if (r != LXR_EXIT_OK || cfg_stack_check_runnable(*st, NULL, &err) == 0)
 		return r;
 	n = cfg_stack_print_unrunnable(stderr, *st, NULL);
-	fprintf(stderr, "lxr: %zu setting%s in %s that lxr up does not run yet\n", n,
+	/* keys not run yet, and what compose loads but docker refuses at
+	 * create (a host port two replicas publish): each said above */
+	fprintf(stderr, "lxr: %zu setting%s in %s that lxr up cannot run (each above)\n", n,
 		n == 1 ? "" : "s", (*st)->file);
 	cfg_stack_free(*st);
 	*st = NULL;

@@ -244,17 +244,32 @@ static bool refused(const struct cfg_stack *st, const struct cfg_unrunnable *u, 
 int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
 {
 	const struct cfg_unrunnable *first = NULL;
-	size_t n = 0;
-	char more[64] = "";
+	size_t n = 0, used = 0;
+	char more[384] = "";
 
-	for (size_t i = 0; i < st->n_unrunnable; i++)
-		if (refused(st, &st->unrunnable[i], chosen) && !n++)
-			first = &st->unrunnable[i];
+	/* the others by where they are (each with its file, when another) */
+	for (size_t i = 0; i < st->n_unrunnable; i++) {
+		const struct cfg_unrunnable *u = &st->unrunnable[i];
+		if (!refused(st, u, chosen))
+			continue;
+		if (!n++) {
+			first = u;
+			continue;
+		}
+		if (used < sizeof(more) - 40)
+			used += (size_t)snprintf(
+			    more + used, sizeof(more) - used, "%s%s%s%d:%d", n == 2 ? "" : ", ",
+			    strcmp(u->file, first->file) ? u->file : "",
+			    strcmp(u->file, first->file) ? ":" : "", u->line, u->col);
+	}
 	if (!n)
 		return 0;
-	if (n > 1)
-		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
-	lxr_fail(err, 0, "%s:%d:%d: %s%s", first->file, first->line, first->col, first->msg, more);
+	if (n == 1)
+		lxr_fail(err, 0, "%s:%d:%d: %s", first->file, first->line, first->col, first->msg);
+	else
+		lxr_fail(err, 0, "%s:%d:%d: %s (and %zu more, at %s%s)", first->file, first->line,
+			 first->col, first->msg, n - 1, more,
+			 used >= sizeof(more) - 40 ? ", ..." : "");
 	return lxr_err_hint(err, "%s", first->hint);
 }
 

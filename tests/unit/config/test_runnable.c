@@ -44,7 +44,7 @@ static void first_of_several(void **state)
 	assert_int_equal(st->n_unrunnable, 2);
 	assert_int_equal(cfg_stack_check_runnable(st, every, &err), -1);
 	assert_string_equal(err.msg, "compose.yaml:4:18: service \"web\": lxr up does not run "
-				     "pull_policy \"daily\" yet (and 1 more)");
+				     "pull_policy \"daily\" yet (and 1 more, at 5:23)");
 	assert_non_null(strstr(err.hint, "lxr config"));
 	cfg_stack_free(st);
 }
@@ -143,7 +143,7 @@ static void build_keys_not_yet(void **state)
 	assert_int_equal(st->n_unrunnable, 4);
 	assert_int_equal(cfg_stack_check_runnable(st, every, &err), -1);
 	assert_non_null(strstr(err.msg, ":6:16: service \"api\": lxr up does not run "
-					"build.network \"mynet\" yet (and 3 more)"));
+					"build.network \"mynet\" yet (and 3 more, at "));
 	assert_non_null(strstr(err.hint, "default bridge"));
 	assert_non_null(strstr(st->unrunnable[1].msg, "build.privileged: true"));
 	assert_non_null(strstr(st->unrunnable[2].msg, "build.platforms \"linux/s390x\""));

@@ -282,15 +282,20 @@ static int material(const struct cfg_file_obj *o, const char *what, const char *
 {
 	if (o->external.set && o->external.v)
 		return lxr_fail(err, ENOTSUP,
-				"%s \"%s\" is external: a swarm %s, and lxr has no store of them",
-				what, o->name, what),
+				"%s:%d:%d: %s \"%s\" is external: a swarm %s, and lxr has no store "
+				"of them",
+				o->external.pos.file ? o->external.pos.file : "?",
+				o->external.pos.line, o->external.pos.col, what, o->name, what),
 		       lxr_err_hint(err,
 				    "give it `file:` or `environment:`%s, as compose does "
 				    "without swarm",
 				    strcmp(what, "config") ? "" : " or `content:`");
 	if (o->environment.v && !o->env_value)
-		return lxr_fail(err, ENOENT, "%s \"%s\": environment variable %s is not set", what,
-				o->name, o->environment.v),
+		return lxr_fail(err, ENOENT,
+				"%s:%d:%d: %s \"%s\": environment variable %s is not set",
+				o->environment.pos.file ? o->environment.pos.file : "?",
+				o->environment.pos.line, o->environment.pos.col, what, o->name,
+				o->environment.v),
 		       lxr_err_hint(err, "set it in the environment of `lxr up` (or in .env)");
 	*out = o->environment.v ? o->env_value : o->content.v ? o->content.v : "";
 	return 0;

@@ -164,11 +164,13 @@ static bool scan_group(FILE *f, const char *group_arg, const char *member, gid_t
 	return false;
 }
 
-static int unknown(lxr_err *err, const char *what, const char *name, const char *rootfs,
-		   const char *file, bool file_exists)
+static int unknown(lxr_err *err, const char *what, const char *name, const char *file,
+		   bool file_exists)
 {
-	lxr_fail(err, ENOENT, "unknown %s \"%s\": not in %s%s%s", what, name, rootfs, file,
-		 file_exists ? "" : " (the file does not exist)");
+	/* the image's file, not where the store keeps it; no errno where the
+	 * file was read and the name is not in it */
+	lxr_fail(err, file_exists ? 0 : ENOENT, "unknown %s \"%s\": not in the image's %s%s", what,
+		 name, file, file_exists ? "" : " (the file does not exist)");
 	return lxr_err_hint(err,
 			    "add the %s to the image's %s, or give a numeric id (e.g. "
 			    "user: \"1000:1000\")",
@@ -196,7 +198,7 @@ static int resolve_user_part(const char *rootfs, const char *arg, uid_t *uid, gi
 		return 0;
 	}
 	if (!numeric)
-		return unknown(err, "user", arg, rootfs, "/etc/passwd", pw != NULL);
+		return unknown(err, "user", arg, "/etc/passwd", pw != NULL);
 	/* A uid without a passwd line runs with gid 0 and no supplementary
 	 * groups, as docker does. */
 	*uid = num;
@@ -248,7 +250,7 @@ int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec,
 			return lxr_fail(err, ERANGE, "gid %s is out of range (0..%u)", group_arg,
 					ID_MAX);
 		else
-			return unknown(err, "group", group_arg, rootfs, "/etc/group", gr != NULL);
+			return unknown(err, "group", group_arg, "/etc/group", gr != NULL);
 	}
 	/* Supplementary groups only in the implicit form: "user:group" means
 	 * exactly that group (runc GetExecUser). */
@@ -316,8 +318,7 @@ static int add_groups(const char *root, char *const *groups, struct lxr_spec *sp
 			if (open_etc(root, "/etc/group", &gr, err) < 0)
 				return -1;
 			if (!scan_group(gr, groups[i], NULL, &g, NULL, NULL))
-				return unknown(err, "group", groups[i], root, "/etc/group",
-					       gr != NULL);
+				return unknown(err, "group", groups[i], "/etc/group", gr != NULL);
 		}
 		spec->additional_gids = lxr_xrealloc(spec->additional_gids,
 						     (spec->n_additional_gids + 1) * sizeof(gid_t));

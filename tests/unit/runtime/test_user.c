@@ -85,10 +85,9 @@ static void unknown_names_are_errors(void **state)
 	struct lxr_spec spec = {0};
 	lxr_err err = {0};
 
-	check_fails(BASIC, "nobody", ENOENT,
-		    "unknown user \"nobody\": not in " BASIC "/etc/passwd");
-	check_fails(BASIC, "app:nogroup", ENOENT,
-		    "unknown group \"nogroup\": not in " BASIC "/etc/group");
+	check_fails(BASIC, "nobody", 0, "unknown user \"nobody\": not in the image's /etc/passwd");
+	check_fails(BASIC, "app:nogroup", 0,
+		    "unknown group \"nogroup\": not in the image's /etc/group");
 	check_fails(BASIC, "99999999999", ERANGE, "uid 99999999999 is out of range");
 	check_fails(BASIC, "app:4294967295", ERANGE, "gid 4294967295 is out of range");
 	check_fails(BASIC, "", EINVAL, "expected user, uid, user:group or uid:gid");
@@ -117,7 +116,7 @@ static void hostile_links_stay_inside(void **state)
 	check_fails(LXR_TEST_DATA "/hostile-rel", "root", ELOOP, "etc/passwd");
 	check_fails(LXR_TEST_DATA "/hostile-rel", "daemon", ELOOP, "etc/passwd");
 	check_resolves(LXR_TEST_DATA "/hostile-redirect", &inside);
-	check_fails(LXR_TEST_DATA "/hostile-redirect", "root", ENOENT, "unknown user \"root\"");
+	check_fails(LXR_TEST_DATA "/hostile-redirect", "root", 0, "unknown user \"root\"");
 }
 
 static int make_tmp_root(void **state)

@@ -302,13 +302,13 @@ void plan_endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc
 void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec);
 void plan_endpoint_free(struct plan_endpoint *e);
 char **plan_strs(const struct cfg_strs *s);
-/* pid, ipc, uts and the joined namespaces of svc's instance into p
- * (namespaces.c; part of plan_instance_build). */
 /* A service's host name unless it sets one: docker's for its network mode
  * (the host's on the host's network, service:X's that of X's first
  * instance), else the instance's name. */
 char *plan_default_hostname(const struct cfg_stack *st, const struct cfg_service *svc,
 			    const char *instance);
+/* pid, ipc, uts and the joined namespaces of svc's instance into p
+ * (namespaces.c; part of plan_instance_build). */
 void plan_namespaces_of(const struct cfg_stack *st, const struct cfg_service *svc,
 			struct plan_instance *p);
 void plan_ns_join_free(struct plan_ns_join *j);
@@ -337,10 +337,10 @@ char **plan_store_volumes(const struct cfg_stack *st, bool with_external);
  * as compose removes only the volumes its file declares. A directory of
  * the project's volume folder that st does not declare is not in it. */
 char **plan_down_volume_dirs(const struct cfg_stack *st);
-/* Append an OCI mount (private propagation) to spec. */
 /* Whether spec mounts something at dst already (a service's own bind of
  * /etc/hosts, say, which lxr's own file must not cover). */
 bool plan_spec_has_mount(const struct lxr_spec *spec, const char *dst);
+/* Append an OCI mount (private propagation) to spec. */
 void plan_spec_add_mount(struct lxr_spec *spec, const char *dst, const char *type, const char *src,
 			 unsigned long flags, const char *data);
 /* The flags of a bind of a file lxr writes for the container (/etc/hosts,

@@ -246,6 +246,7 @@ int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr
 	const struct cfg_unrunnable *first = NULL;
 	size_t n = 0, used = 0;
 	char more[384] = "";
+	bool cut = false;
 
 	/* the others by where they are (each with its file, when another) */
 	for (size_t i = 0; i < st->n_unrunnable; i++) {
@@ -256,11 +257,14 @@ int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr
 			first = u;
 			continue;
 		}
-		if (used < sizeof(more) - 40)
-			used += (size_t)snprintf(
-			    more + used, sizeof(more) - used, "%s%s%s%d:%d", n == 2 ? "" : ", ",
-			    strcmp(u->file, first->file) ? u->file : "",
-			    strcmp(u->file, first->file) ? ":" : "", u->line, u->col);
+		if (used >= sizeof(more) - 40) {
+			cut = true;
+			continue;
+		}
+		used += (size_t)snprintf(more + used, sizeof(more) - used, "%s%s%s%d:%d",
+					 n == 2 ? "" : ", ",
+					 strcmp(u->file, first->file) ? u->file : "",
+					 strcmp(u->file, first->file) ? ":" : "", u->line, u->col);
 	}
 	if (!n)
 		return 0;
@@ -268,8 +272,7 @@ int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr
 		lxr_fail(err, 0, "%s:%d:%d: %s", first->file, first->line, first->col, first->msg);
 	else
 		lxr_fail(err, 0, "%s:%d:%d: %s (and %zu more, at %s%s)", first->file, first->line,
-			 first->col, first->msg, n - 1, more,
-			 used >= sizeof(more) - 40 ? ", ..." : "");
+			 first->col, first->msg, n - 1, more, cut ? ", ..." : "");
 	return lxr_err_hint(err, "%s", first->hint);
 }
 

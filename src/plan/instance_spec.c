@@ -74,6 +74,22 @@ static void env_put(char ***env, const char *key, const char *value)
 	lxr_strv_push(env, kv);
 }
 
+/* KEY's entry gone: a service's bare KEY that nothing sets (docker drops
+ * the image's KEY for it, ReplaceOrAppendEnvValues) */
+static void env_del(char **env, const char *key)
+{
+	size_t kl = strlen(key), j = 0;
+
+	for (size_t i = 0; env && env[i]; i++) {
+		if (!strncmp(env[i], key, kl) && env[i][kl] == '=')
+			free(env[i]);
+		else
+			env[j++] = env[i];
+	}
+	if (env)
+		env[j] = NULL;
+}
+
 static bool env_has(char **env, const char *key)
 {
 	size_t kl = strlen(key);
@@ -389,8 +405,10 @@ static void fill_process(const struct cfg_service *svc, char *hostname,
 		}
 	}
 	for (size_t i = 0; i < svc->environment.n; i++)
-		if (svc->environment.v[i].value) /* no value: passed through, but unset */
+		if (svc->environment.v[i].value)
 			env_put(&spec->env, svc->environment.v[i].key, svc->environment.v[i].value);
+		else /* no value: unset, the image's too */
+			env_del(spec->env, svc->environment.v[i].key);
 	free(spec->hostname);
 	spec->hostname = hostname;
 	plan_env_defaults(&spec->env, spec->hostname);

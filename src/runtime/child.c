@@ -39,19 +39,22 @@ static int wait_for(int sync, char want, lxr_err *err)
 	return 0;
 }
 
-/* Its own cgroup namespace, rooted at its cgroup: at once where it was
- * born or put there before the go, else once the parent says it moved it
- * (no cgroup2 is mounted in the container then, so nothing before needs
- * the namespace). */
+/* In its cgroups, then its own cgroup namespace, rooted at them: at once
+ * where it was born or put there before the go; else (v1) late, once the
+ * parent says it moved it, with or without a namespace of its own (no
+ * cgroup2 is mounted in the container then, so nothing before needs the
+ * namespace), and always before anything of the container's runs. */
 static int cgroupns(const struct rt_child *c, bool late, lxr_err *err)
 {
-	if (!c->unshare_cgroupns || late != c->await_join)
+	if (late != c->await_join)
 		return 0;
-	if (c->await_join) {
+	if (late) {
 		if (wait_for(c->sync, 'j', err) < 0)
 			return -1;
 		lxr_debug("container %s: in its cgroups", c->spec->id);
 	}
+	if (!c->unshare_cgroupns)
+		return 0;
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return lxr_fail(err, errno, "unshare cgroup namespace");
 	if (late)
@@ -321,14 +324,14 @@ static int userns_recv(const struct rt_child *c, struct rt_userns_mounts *um, lx
  * Within a user namespace, its gids; one the net layer made is owned by
  * the host's user namespace, where container root holds no capability, so
  * this is written before the child becomes that root. */
-static int net_defaults(const struct lxr_spec *spec, bool userns, lxr_err *err)
+static void net_defaults(const struct lxr_spec *spec, bool userns)
 {
 	char groups[32];
 	const char *const knobs[][2] = {{"net.ipv4.ip_unprivileged_port_start", "0"},
 					{"net.ipv4.ping_group_range", groups}};
 
 	if (!spec->ns[LXR_NS_NET].create && !spec->ns[LXR_NS_NET].own)
-		return 0;
+		return;
 	snprintf(groups, sizeof(groups), "0 %u",
 		 !userns              ? 2147483647u
 		 : spec->userns.count ? spec->userns.count - 1
@@ -345,12 +348,13 @@ static int net_defaults(const struct lxr_spec *spec, bool userns, lxr_err *err)
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		/* a kernel without the knob (before 4.11) keeps its default */
-		if (!set && access(path, F_OK) == 0 &&
-		    lxr_write_file_at(AT_FDCWD, path, knobs[i][1], err) < 0)
-			return lxr_err_wrap(err, "sysctl %s", knobs[i][0]);
+		/* defaults, not asked for: a kernel without the knob (before
+		 * 4.11), or a range this user namespace does not map (rootless
+		 * lxr's; docker leaves ping alone in a user namespace), keeps
+		 * the kernel's */
+		if (!set)
+			(void)lxr_write_file_at(AT_FDCWD, path, knobs[i][1], &(lxr_err){0});
 	}
-	return 0;
 }
 
 /* From host root (unmapped in the namespace, so nobody inside, but the
@@ -361,7 +365,8 @@ static int net_defaults(const struct lxr_spec *spec, bool userns, lxr_err *err)
  * parent-death signal away with the uid. */
 static int userns_enter(const struct rt_child *c, int *dirfd, bool *sysctls_done, lxr_err *err)
 {
-	if (net_defaults(c->spec, true, err) < 0 || write_sysctls(c->spec, err) < 0)
+	net_defaults(c->spec, true);
+	if (write_sysctls(c->spec, err) < 0)
 		return -1;
 	*sysctls_done = true;
 	*dirfd = open(c->userns_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -450,7 +455,9 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	}
 	if (spec->ns[LXR_NS_NET].create && loopback_up(err) < 0)
 		return -1;
-	if (!sysctls_done && (net_defaults(spec, false, err) < 0 || write_sysctls(spec, err) < 0))
+	if (!sysctls_done)
+		net_defaults(spec, false);
+	if (!sysctls_done && write_sysctls(spec, err) < 0)
 		return -1;
 	if (rt_rootfs_finish(spec, c->plan, err) < 0)
 		return -1;

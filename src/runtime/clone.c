@@ -253,7 +253,10 @@ static int join_v1(struct lxr_container *c, struct start_fds *f, lxr_err *err)
 		return 0;
 	if (rt_cgroup_join(&f->cg_join, c->pid, err) < 0)
 		return poll(&gone, 1, 0) == 1 ? 0 : -1;
-	if (send(f->parent_end, "j", 1, MSG_NOSIGNAL) != 1 && poll(&gone, 1, 0) != 1)
+	/* a child that ended meanwhile closed its end: its own message, or
+	 * its exit, is what the caller reads next */
+	if (send(f->parent_end, "j", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE &&
+	    errno != ECONNRESET && poll(&gone, 1, 0) != 1)
 		return lxr_fail(err, errno, "start container %s (sync)", c->id);
 	return 0;
 }

@@ -375,7 +375,7 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 		 * mounts them (not in a user namespace, where the kernel
 		 * mounts no v1 hierarchy) */
 		if (rt_cgroup_v2_fd(c->cg) < 0 && spec->ns[LXR_NS_CGROUP].create &&
-		    !rt_container_has_userns(c) && !rt_spec_mounts(spec, "/sys/fs/cgroup"))
+		    !rt_container_has_userns(c) && !rt_spec_mounts_below(spec, "/sys/fs/cgroup"))
 			plan.cgroup_v1 = rt_cgroup_v1_mounts(c->cg);
 		r = rt_container_clone(c, spec, &plan, io, err);
 		rt_plan_free(&plan);

@@ -102,6 +102,18 @@ bool rt_spec_mounts(const struct lxr_spec *spec, const char *dst)
 	return false;
 }
 
+bool rt_spec_mounts_below(const struct lxr_spec *spec, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const char *d = spec->mounts[i].destination;
+		if (!strncmp(d, dir, n) && (d[n] == '\0' || d[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static void add_dev(struct rt_plan *p, const struct lxr_spec *spec)
 {
 	const unsigned long nse = MS_NOSUID | MS_NOEXEC;
@@ -222,6 +234,8 @@ void rt_rootfs_cgroup_v1(const struct rt_plan *plan, bool rw)
 		}
 		controller_links(dir, name);
 	}
-	mount(NULL, "/sys/fs/cgroup", NULL, MS_REMOUNT | nsd | (rw ? 0 : MS_RDONLY),
-	      "mode=755,size=64k");
+	/* what the container may not write goes whole if it stays writable */
+	if (mount(NULL, "/sys/fs/cgroup", NULL, MS_REMOUNT | nsd | (rw ? 0 : MS_RDONLY),
+		  "mode=755,size=64k") < 0)
+		umount2("/sys/fs/cgroup", MNT_DETACH);
 }

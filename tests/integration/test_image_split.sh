@@ -45,8 +45,9 @@ if [ -n "$multiarch" ] && [ -e "/usr/lib/$multiarch/libc.a" ] && [ -f "$cache" ]
 	fi
 fi
 
-# arguments reach lxr-image unchanged, spaces and all
-run import -c 'ENV GREETING=hello there' -c 'CMD ["/bin/sh","-c","echo $GREETING"]' "$ROOTFS" split:1
+# arguments reach lxr-image unchanged, spaces and quotes and all (ENV
+# as a Dockerfile's: an unquoted "hello there" would be two words)
+run import -c 'ENV GREETING="hello there"' -c 'CMD ["/bin/sh","-c","echo $GREETING"]' "$ROOTFS" split:1
 expect_rc 0 "lxr import through lxr-image"
 expect_out "Imported split:1" "lxr import through lxr-image"
 run run --rm --name "$(cname env)" split:1

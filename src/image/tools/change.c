@@ -59,18 +59,29 @@ static int env_value(struct img_config *c, const char *line, const char *v, lxr_
 {
 	/* a Dockerfile of one stage, for the parser */
 	_cleanup_free_ char *text = lxr_xasprintf("FROM scratch\nENV %s\n", v);
+	_cleanup_strv_ char **set = lxr_xcalloc(1, sizeof(char *));
 	struct df_file f = {0};
 	int r = 0;
 
 	if (df_parse("--change", text, strlen(text), &f, err) < 0)
 		return lxr_err_wrap(err, "--change \"%s\"", line);
-	for (size_t i = 0; r == 0 && f.n == 2 && i < f.v[1].n_kv; i++) {
+	if (f.n != 2 || f.v[1].kind != DF_ENV) {
+		df_file_free(&f);
+		return lxr_fail(err, EINVAL, "--change \"%s\": one ENV instruction expected", line);
+	}
+	/* every value against the environment before the instruction, as a
+	 * Dockerfile's ENV A=3 B=$A gives B the earlier A */
+	for (size_t i = 0; r == 0 && i < f.v[1].n_kv; i++) {
 		_cleanup_free_ char *k = NULL, *val = NULL;
 		if (df_expand(f.v[1].kv[i].key, f.escape, env_lookup, c->env, &k, err) < 0 ||
 		    df_expand(f.v[1].kv[i].value, f.escape, env_lookup, c->env, &val, err) < 0)
 			r = lxr_err_wrap(err, "--change \"%s\"", line);
 		else
-			bld_env_set(&c->env, k, val);
+			bld_env_set(&set, k, val);
+	}
+	for (size_t i = 0; r == 0 && set[i]; i++) {
+		_cleanup_free_ char *k = lxr_xstrndup(set[i], strcspn(set[i], "="));
+		bld_env_set(&c->env, k, set[i] + strlen(k) + 1);
 	}
 	df_file_free(&f);
 	return r;

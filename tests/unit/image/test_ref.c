@@ -302,7 +302,12 @@ static void config_changes(void **state)
 	assert_string_equal(c.env[3], "D=1-z");
 	assert_string_equal(c.env[4], "E=one two");
 	assert_null(c.env[5]);
+	/* one instruction's values see the environment before it */
+	assert_int_equal(img_config_change(&c, "ENV A=4 F=$A", &err), 0);
+	assert_string_equal(c.env[0], "A=4");
+	assert_string_equal(c.env[5], "F=3");
 	assert_int_equal(img_config_change(&c, "ENV =x", &err), -1);
+	assert_int_equal(img_config_change(&c, "ENV G=1\nRUN x", &err), -1);
 	assert_int_equal(img_config_change(&c, "RUN make", &err), -1);
 	assert_non_null(strstr(err.msg, "unsupported instruction"));
 	assert_int_equal(img_config_change(&c, "CMD [1]", &err), -1);

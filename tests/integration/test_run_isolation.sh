@@ -64,6 +64,14 @@ grep -q "/lxr/_run/$n\$" "/proc/$cmdpid/cgroup" ||
 grep -v "/lxr/_run/$n\$" "/proc/$cmdpid/cgroup" | grep -q ":/lxr/" &&
 	fail "the command is in another lxr cgroup: $(cat "/proc/$cmdpid/cgroup")"
 run rm -f "$n"
+# with the host's cgroup namespace too: the command's first process is in
+# the container's cgroups (on v1, moved there while the root was built)
+n=$(cname cgns)
+run run --rm --name "$n" --cgroupns host "$ROOTFS" cat /proc/self/cgroup
+expect_rc 0 "--cgroupns host"
+echo "$OUT" | grep -q "/lxr/_run/$n\$" || fail "--cgroupns host: the command is not in its cgroups: $OUT"
+echo "$OUT" | grep -E "^[0-9]+:(pids|memory|cpu|cpu,cpuacct|devices|freezer)?:/\$" &&
+	fail "--cgroupns host: the command is in lxr's own cgroups: $OUT"
 pass "the cgroup namespace's root is the container's cgroup; the command runs in it"
 
 # Its own limits where tools look for them (a JVM sizes its heap from

@@ -72,6 +72,28 @@ __asm__(".text\n"
 	"	and $-16, %rsp\n"
 	"	call init_main\n"
 	"	hlt\n");
+/* clone_on(FLAGS, STACK, FN, ARG): clone(2) whose child starts on STACK,
+ * calls FN(ARG) and never returns; the parent gets the pid (or -errno).
+ * The child touches nothing of the caller's stack. */
+__asm__(".text\n"
+	"clone_on:\n"
+	"	and $-16, %rsi\n"
+	"	sub $16, %rsi\n"
+	"	mov %rdx, (%rsi)\n"
+	"	mov %rcx, 8(%rsi)\n"
+	"	mov $56, %eax\n" /* __NR_clone */
+	"	xor %edx, %edx\n"
+	"	xor %r10d, %r10d\n"
+	"	xor %r8d, %r8d\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %rbp, %rbp\n"
+	"	pop %rax\n"
+	"	pop %rdi\n"
+	"	call *%rax\n"
+	"	hlt\n"
+	"1:	ret\n");
 #elif defined(__aarch64__)
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -95,11 +117,28 @@ __asm__(".text\n"
 	"	mov x0, sp\n"
 	"	bl init_main\n"
 	"	brk #0\n");
+__asm__(".text\n"
+	"clone_on:\n"
+	"	and x1, x1, #-16\n"
+	"	stp x2, x3, [x1, #-16]!\n"
+	"	mov x8, #220\n" /* __NR_clone */
+	"	mov x2, xzr\n"
+	"	mov x3, xzr\n"
+	"	mov x4, xzr\n"
+	"	svc 0\n"
+	"	cbnz x0, 1f\n"
+	"	ldp x2, x0, [sp], #16\n"
+	"	mov x29, xzr\n"
+	"	blr x2\n"
+	"	brk #0\n"
+	"1:	ret\n");
 #else
 #error "lxr-init: add this architecture's syscall entry"
 #endif
 
 #define sys(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+long clone_on(long flags, void *stack, void (*fn)(void *), void *arg);
 
 /* The kernel's struct sigaction for rt_sigaction (not libc's). */
 struct k_sigaction {
@@ -231,10 +270,38 @@ static void hide_arguments(long argc, char **argv)
 	*end = ' ';
 }
 
+struct command {
+	long sync;
+	char **argv; /* "lxr-init" "run" SYNC TTY PATH ARGV0 ARGV... */
+	char **envp;
+};
+
+/* The command's process: its own session (the terminal's, with -t), its
+ * signals unblocked, then the exec. It runs on the init's memory until
+ * the exec (see run_command): syscalls only, on a stack of its own. */
+static void command_main(void *arg)
+{
+	const struct command *cmd = arg;
+	unsigned long none = 0;
+
+	sys(__NR_setsid, 0, 0, 0, 0);
+	if (cmd->argv[3][0] == 't') {
+		long e = sys(__NR_ioctl, 0, 0x540E /* TIOCSCTTY */, 0, 0);
+		if (e < 0)
+			report(cmd->sync, -e, 125, "make the pty the controlling terminal of",
+			       cmd->argv[5]);
+	}
+	sys(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);
+	exec_command(cmd->sync, cmd->argv[4], &cmd->argv[5], cmd->envp);
+}
+
 /* argv: "lxr-init" "run" SYNC TTY PATH ARGV0 ARGV... */
 static _Noreturn void run_command(long argc, char **argv, char **envp)
 {
-	long sync = number(argv[2]), child;
+	/* the command's stack until its exec; the init waits meanwhile */
+	static char stack[8192] __attribute__((aligned(16)));
+	struct command cmd = {.sync = number(argv[2]), .argv = argv, .envp = envp};
+	long sync = cmd.sync, child;
 	struct k_sigaction dfl = {0};
 
 	/* Every signal arrives blocked (lxr blocked them all before its
@@ -250,23 +317,14 @@ static _Noreturn void run_command(long argc, char **argv, char **envp)
 	 * this init keeps them and reaps them, as tini -s does. */
 	if (sys(__NR_getpid, 0, 0, 0, 0) != 1)
 		sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0);
-	child = sys(__NR_clone, SIGCHLD, 0, 0, 0);
+	/* vfork's way: the command's process shares this one's memory until
+	 * its exec (or its exit) and the init waits for that, so no copy of
+	 * an address space is made for a process that replaces it at once
+	 * (a new one costs a millisecond where page tables are shadowed) */
+	child = clone_on(0x100 /* CLONE_VM */ | 0x4000 /* CLONE_VFORK */ | SIGCHLD,
+			 stack + sizeof(stack), command_main, &cmd);
 	if (child < 0)
 		report(sync, -child, 125, "fork the command under lxr-init", argv[5]);
-	if (child == 0) {
-		unsigned long none = 0;
-
-		/* its own session: the terminal's, with -t */
-		sys(__NR_setsid, 0, 0, 0, 0);
-		if (argv[3][0] == 't') {
-			long e = sys(__NR_ioctl, 0, 0x540E /* TIOCSCTTY */, 0, 0);
-			if (e < 0)
-				report(sync, -e, 125, "make the pty the controlling terminal of",
-				       argv[5]);
-		}
-		sys(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);
-		exec_command(sync, argv[4], &argv[5], envp);
-	}
 	/* the command's stdio and the handshake are the command's alone */
 	for (long fd = 0; fd < 3; fd++)
 		sys(__NR_close, fd, 0, 0, 0);

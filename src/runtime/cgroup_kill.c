@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,7 +58,8 @@ static bool has_pid(const pid_t *pids, size_t n, pid_t pid)
  * process before kill() reaches it. So: pin each process with a pidfd, read
  * cgroup.procs again, and signal only pidfds whose pid is still listed. A
  * pidfd whose process was alive at the second read is that listed process;
- * one that died in between makes the signal fail harmlessly. */
+ * one that died in between makes the signal fail harmlessly. Returns how
+ * many the first read listed (0: nothing was there to kill), or -1. */
 static int kill_listed(const char *dir, lxr_err *err)
 {
 	_cleanup_free_ char *procs = lxr_xasprintf("%s/cgroup.procs", dir);
@@ -74,7 +76,9 @@ static int kill_listed(const char *dir, lxr_err *err)
 		return lxr_err_hint(err, "lxr never runs inside a container's cgroup; move it out "
 					 "before removing the cgroup");
 	}
-	fds = lxr_xcalloc(n ? n : 1, sizeof(int));
+	if (!n)
+		return 0;
+	fds = lxr_xcalloc(n, sizeof(int));
 	for (size_t i = 0; i < n; i++) {
 		int fd = (int)syscall(SYS_pidfd_open, first[i], 0);
 		fds[i] = fd >= 0 ? fd : -errno;
@@ -92,7 +96,7 @@ static int kill_listed(const char *dir, lxr_err *err)
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	return 0;
+	return (int)(n < INT_MAX ? n : INT_MAX);
 }
 
 /* No process left in dir itself (what is below it is gone already). An
@@ -116,7 +120,7 @@ static int drain_once(const char *dir, int depth, bool keep, lxr_err *err)
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	bool busy = false;
-	int r = 1;
+	int r = 1, listed;
 
 	if (!d)
 		return errno == ENOENT ? 1 : lxr_fail(err, errno, "open %s", dir);
@@ -137,10 +141,13 @@ static int drain_once(const char *dir, int depth, bool keep, lxr_err *err)
 	closedir(d);
 	if (r < 0)
 		return -1;
-	if (kill_listed(dir, err) < 0)
+	listed = kill_listed(dir, err);
+	if (listed < 0)
 		return -1;
+	/* nothing was listed: empty, without reading it again (a restart's
+	 * reuse of a reaped container's cgroup, the usual case) */
 	if (keep)
-		return busy ? 0 : is_empty(dir, err);
+		return busy ? 0 : listed == 0 ? 1 : is_empty(dir, err);
 	if (rmdir(dir) == 0 || errno == ENOENT)
 		return 1;
 	if (errno == EBUSY || errno == ENOTEMPTY)

@@ -307,12 +307,6 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 #define RT_EXEC_HELPER_ARG "--lxr-exec-helper"
 bool rt_exec_helper_wanted(int argc, char **argv);
 _Noreturn int rt_exec_helper_main(int argc, char **argv);
-/* The remover of a `lxr run --rm` container's directory, lxr executed
- * afresh with RT_CLEANER_ARG (runtime/cleaner.c): main() hands it to
- * rt_cleaner_main before anything else, which never returns. */
-#define RT_CLEANER_ARG "--lxr-cleanup"
-bool rt_cleaner_wanted(int argc, char **argv);
-_Noreturn int rt_cleaner_main(int argc, char **argv);
 /* rt_exec_in in two halves, for a caller with an event loop (health
  * checks), which must not wait while the process joins and execs: begin
  * forks the helper and returns at once; p->sync hangs up (EPOLLHUP) once

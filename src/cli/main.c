@@ -226,8 +226,6 @@ int main(int argc, char **argv)
 
 	if (rt_exec_helper_wanted(argc, argv))
 		rt_exec_helper_main(argc, argv);
-	if (rt_cleaner_wanted(argc, argv))
-		rt_cleaner_main(argc, argv);
 	if (cli_pid1_wanted(argc, argv))
 		return cli_pid1_main(argc, argv);
 	lxr_proc_title_init(argc, argv);

@@ -254,15 +254,6 @@ int rt_init_fd(void);
 int rt_init_exec_command(int sync, const char *path, char *const *args, char *const *env,
 			 lxr_err *err);
 
-/* ---- the detached remover of a --rm container's directory (cleaner.c) ------
- * spawn starts it for dir, handing it hold (the container's mount
- * namespace, or -1): its pid, and in *go the socket on which "g" lets it
- * remove rt_cleaner_path(dir, that pid), the temp name the caller renames
- * dir to first (closed without a word, it removes nothing); -1 where it
- * could not start. */
-pid_t rt_cleaner_spawn(const char *dir, int hold, int *go);
-char *rt_cleaner_path(const char *dir, int pid);
-
 /* ---- exec (exec.c) -----------------------------------------------------------
  * Find args[0] along PATH from env (not lxr's own environment): 0 and the
  * path to execute in *path (the caller's to free), or, with err naming the

@@ -13,10 +13,12 @@
  *
  * Its first job ("lxr-init run SYNC TTY PATH ARGV..."): made PID 1 by the
  * container's last lxr process, with the command's stdio on 0-2 and its
- * environment, it forks the command's process, which takes a session of its
- * own (and the terminal, TTY "t"), unblocks its signals and execs PATH. The
- * init then closes all it holds and shows only "lxr-init" as its command
- * line. So the command's process is a fork of this program, never of lxr.
+ * environment, it starts the command's process (a vfork-style clone: it
+ * shares this program's memory until its exec, and the init waits for
+ * that), which takes a session of its own (and the terminal, TTY "t"),
+ * unblocks its signals and execs PATH. The init then closes all it holds
+ * and shows only "lxr-init" as its command line. So the command's process
+ * is a child of this program, never a copy of lxr.
  *
  * Its second job ("lxr-init exec SYNC PATH ARGV..."): the last step of
  * every other command lxr starts in a container: an `lxr exec`, a health

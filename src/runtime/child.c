@@ -1,7 +1,7 @@
 /* The container side of start-up, from clone to exec: wait until the parent
  * has placed us in our cgroups, build the filesystem, set hostname and
  * loopback, drop privileges, then exec either the command as PID 1 or lxr's
- * init, which forks the command. Any failure goes back to the parent as one message. */
+ * init, which starts the command. Any failure goes back to the parent as one message. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -238,7 +238,7 @@ void rt_userns_check(struct lxr_checks *c);
  * exits. prepare (in the parent, before the clone) puts the program in a
  * sealed memfd the clone inherits; run (in the container, with every signal
  * blocked, the command's stdio on 0-2 and its working directory set)
- * replaces the container's first process with it, and it forks the command
+ * replaces the container's first process with it, and it starts the command
  * (path with args and env; tty: the command's process takes the terminal on
  * 0 as its own). run only returns through rt_child_fail. */
 int rt_init_prepare(lxr_err *err);

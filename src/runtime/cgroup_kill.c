@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,8 +57,8 @@ static bool has_pid(const pid_t *pids, size_t n, pid_t pid)
  * process before kill() reaches it. So: pin each process with a pidfd, read
  * cgroup.procs again, and signal only pidfds whose pid is still listed. A
  * pidfd whose process was alive at the second read is that listed process;
- * one that died in between makes the signal fail harmlessly. Returns how
- * many the first read listed (0: nothing was there to kill), or -1. */
+ * one that died in between makes the signal fail harmlessly. Returns 1 when
+ * the first read listed any, 0 when nothing was there to kill, or -1. */
 static int kill_listed(const char *dir, lxr_err *err)
 {
 	_cleanup_free_ char *procs = lxr_xasprintf("%s/cgroup.procs", dir);
@@ -96,7 +95,7 @@ static int kill_listed(const char *dir, lxr_err *err)
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	return (int)(n < INT_MAX ? n : INT_MAX);
+	return 1;
 }
 
 /* No process left in dir itself (what is below it is gone already). An

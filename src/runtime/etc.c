@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lxr/plan.h"
 #include "runtime/runtime_internal.h"
 
 /* A restart finds the files of the last start, nearly always the same:
@@ -45,7 +46,7 @@ bool rt_etc_own(const struct lxr_spec *spec, const char *file)
 
 	if (!strcmp(file, "hostname") && !spec->ns[LXR_NS_UTS].create)
 		return false;
-	return !rt_spec_mounts(spec, dst);
+	return !plan_spec_has_mount(spec, dst);
 }
 
 /* lxr's own /etc/hosts: docker's lines for localhost (or the host's file,

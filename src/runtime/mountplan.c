@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lxr/plan.h"
 #include "runtime/runtime_internal.h"
 
 static struct rt_op *push(struct rt_plan *p, enum rt_op_kind kind, const char *target)
@@ -94,14 +95,6 @@ static void add_spec_devices(struct rt_plan *p, const struct lxr_spec *spec)
 	}
 }
 
-bool rt_spec_mounts(const struct lxr_spec *spec, const char *dst)
-{
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		if (!strcmp(spec->mounts[i].destination, dst))
-			return true;
-	return false;
-}
-
 bool rt_spec_mounts_below(const struct lxr_spec *spec, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -134,7 +127,7 @@ static void add_dev(struct rt_plan *p, const struct lxr_spec *spec)
 	add_mount(p, "/dev/pts", "devpts", nse, "newinstance,ptmxmode=0666,mode=0620,gid=5");
 	/* ipc: none has none; a /dev/shm of the spec's own (shm_size, the
 	 * shared one of ipc: host or another container's) replaces it */
-	if (!spec->no_dev_shm && !rt_spec_mounts(spec, "/dev/shm"))
+	if (!spec->no_dev_shm && !plan_spec_has_mount(spec, "/dev/shm"))
 		add_mount(p, "/dev/shm", "tmpfs", nse | MS_NODEV, "mode=1777,size=65536k");
 	add_mount(p, "/dev/mqueue", "mqueue", nse | MS_NODEV, NULL);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)

@@ -145,9 +145,8 @@ struct rt_etc_files {
 
 void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 		   struct rt_plan *plan);
-/* Does one of the spec's own mounts go on dst? */
-bool rt_spec_mounts(const struct lxr_spec *spec, const char *dst);
-/* ... on dir or below it? */
+/* Does one of the spec's own mounts go on dir or below it? (on dst
+ * itself: plan_spec_has_mount) */
 bool rt_spec_mounts_below(const struct lxr_spec *spec, const char *dir);
 void rt_plan_free(struct rt_plan *plan);
 /* After the root is pivoted and the cgroup namespace made: a tmpfs at

@@ -120,6 +120,19 @@ static unsigned long kept_flags(const char *path)
 	return f;
 }
 
+/* FLAGS (MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC) set on the mount at
+ * path and on every mount below it, in one call (mount_setattr, 5.12+),
+ * which also leaves the locked flags alone. 0, or -1 with errno. */
+static int setattr_down(const char *path, unsigned long flags)
+{
+	struct mount_attr attr = {.attr_set = (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+					      (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+					      (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+					      (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0)};
+
+	return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr));
+}
+
 /* recursive: read-only below too (a private bind; see remount_bind) */
 static int remount_bind(const char *path, unsigned long flags, bool recursive, const char *shown,
 			lxr_err *err)
@@ -127,6 +140,10 @@ static int remount_bind(const char *path, unsigned long flags, bool recursive, c
 	const unsigned long want = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
 	if (!(flags & want))
+		return 0;
+	/* read-only only, all the way down: the one call below does it for
+	 * the top mount too, and the remount is not needed */
+	if (recursive && (flags & want) == MS_RDONLY && setattr_down(path, MS_RDONLY) == 0)
 		return 0;
 	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | (flags & want) | kept_flags(path),
 		  NULL) < 0)
@@ -140,10 +157,7 @@ static int remount_bind(const char *path, unsigned long flags, bool recursive, c
 	 * before 5.12 (ENOSYS), or a filter around lxr that refuses the call
 	 * (EPERM: lxr in a container), keeps docker 24's meaning. */
 	if ((flags & MS_RDONLY) && recursive) {
-		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-		if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) <
-			0 &&
-		    errno != ENOSYS && errno != EPERM)
+		if (setattr_down(path, MS_RDONLY) < 0 && errno != ENOSYS && errno != EPERM)
 			return lxr_fail(err, errno,
 					"make %s read-only below too (mount_setattr AT_RECURSIVE)",
 					shown);
@@ -612,6 +626,10 @@ static int op_readonly(const struct rt_op *op, lxr_err *err)
 		return errno == ENOENT
 			   ? 0
 			   : lxr_fail(err, errno, "make %s read-only (bind)", op->target);
+	/* the whole subtree in one call where the kernel can; else the
+	 * remount of the top, then read-only below */
+	if (setattr_down(op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) == 0)
+		return 0;
 	return remount_bind(op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true,
 			    op->target, err);
 }

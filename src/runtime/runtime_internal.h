@@ -41,6 +41,10 @@ int rt_seccomp_load_default(lxr_err *err);
  * and kernel): ERRNO(EPERM) but for an allow-list, with the calls docker
  * gates on a capability allowed only with it. Free with plan_seccomp_free. */
 struct lxr_seccomp *rt_seccomp_default(uint64_t caps);
+/* The capabilities the table's conditions name: two bounding sets that
+ * agree on these get the same profile (cap_add: NET_ADMIN changes nothing
+ * in it), so the program is kept and looked up by those bits only. */
+uint64_t rt_seccomp_default_caps(void);
 /* The BPF program for p (malloc'd): libseccomp's, behind a stub that
  * answers ENOSYS for syscalls newer than libseccomp knows. */
 struct sock_filter;

@@ -19,10 +19,11 @@
 
 #include "runtime/runtime_internal.h"
 
-/* Compiling takes libseccomp a millisecond or two, a sixth of a container
- * start: the program is prepared once in the parent, and the child only
- * hands it to the kernel. The default profile's program is also kept on
- * disk for the next lxr, keyed by the capability set, the kernel (a rule
+/* Compiling docker's default profile takes libseccomp about 20 ms here,
+ * longer than a container start: the program is prepared once in the
+ * parent, and the child only hands it to the kernel. The default profile's
+ * program is also kept on disk for the next lxr, keyed by the capabilities
+ * its table names (rt_seccomp_default_caps), the kernel (a rule
  * depends on its version) and this very lxr binary (the table is in it);
  * a profile from a file stays in memory, keyed by its whole text, so the
  * supervisor compiles each service's once. */
@@ -178,8 +179,9 @@ static int compile_default(uint64_t caps, struct sock_filter **prog, size_t *len
 	return r < 0 ? lxr_err_wrap(err, "docker's default seccomp profile") : 0;
 }
 
-static int prepare_default(uint64_t caps, lxr_err *err)
+static int prepare_default(uint64_t bounding, lxr_err *err)
 {
+	uint64_t caps = bounding & rt_seccomp_default_caps();
 	_cleanup_free_ char *key = lxr_xasprintf("default:%016llx", (unsigned long long)caps);
 	_cleanup_free_ char *path = NULL;
 	struct sock_filter *prog = NULL;

@@ -425,6 +425,15 @@ static struct cfg_seccomp_profile *default_profile(void)
 	return p;
 }
 
+uint64_t rt_seccomp_default_caps(void)
+{
+	uint64_t named = 0;
+
+	for (size_t i = 0; i < N(groups); i++)
+		named |= groups[i].include_caps | groups[i].exclude_caps;
+	return named;
+}
+
 struct lxr_seccomp *rt_seccomp_default(uint64_t caps)
 {
 	struct cfg_seccomp_profile *p = default_profile();

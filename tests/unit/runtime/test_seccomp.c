@@ -109,6 +109,35 @@ static void default_gates_on_capabilities(void **state)
 	assert_int_equal(verdict(B(CAP_SYS_PACCT), "acct", 0, 0), 0);
 }
 
+/* The program is kept by the capabilities the table names only: every
+ * other one must decide nothing, alone or added to docker's set. */
+static void default_depends_on_named_caps_only(void **state)
+{
+	const uint64_t named = rt_seccomp_default_caps(), d = rt_caps_docker_default();
+	const uint64_t sets[] = {0, d, named, ~UINT64_C(0), d | B(CAP_SYS_ADMIN)};
+
+	(void)state;
+	assert_true(named & B(CAP_SYS_ADMIN));
+	assert_true(named & B(CAP_SYS_PTRACE));
+	assert_true(named & B(CAP_DAC_READ_SEARCH));
+	assert_false(named & B(CAP_NET_ADMIN));
+	assert_false(named & B(CAP_CHOWN));
+	for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+		for (int c = -1; c <= CAP_LAST_CAP; c++) {
+			uint64_t caps = c < 0 ? sets[k] : sets[k] ^ B(c);
+			struct lxr_seccomp *a = rt_seccomp_default(caps);
+			struct lxr_seccomp *b = rt_seccomp_default(caps & named);
+			char *ta = plan_seccomp_text(a), *tb = plan_seccomp_text(b);
+
+			assert_string_equal(ta, tb);
+			free(ta);
+			free(tb);
+			plan_seccomp_free(a);
+			plan_seccomp_free(b);
+		}
+	}
+}
+
 static void default_filters_arguments(void **state)
 {
 	uint64_t d = rt_caps_docker_default();
@@ -590,6 +619,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(default_is_an_allow_list),
 	    cmocka_unit_test(default_gates_on_capabilities),
+	    cmocka_unit_test(default_depends_on_named_caps_only),
 	    cmocka_unit_test(default_filters_arguments),
 	    cmocka_unit_test(default_covers_the_other_abis),
 	    cmocka_unit_test(text_form_round_trips),

@@ -93,7 +93,7 @@ static pid_t target_pid(int pidfd)
 	return pid;
 }
 
-/* The helper's way in (its fork joined the cgroup): holding only what is
+/* The helper's way in (its clone joined the cgroup): holding only what is
  * handed over, into the container's namespaces, the user namespace last. */
 static int enter(int tfd, const struct lxr_stdio *io, int sync, lxr_err *err)
 {
@@ -180,61 +180,100 @@ static _Noreturn void helper(int tfd, const struct lxr_spec *proc, const struct 
 	_exit(0);
 }
 
-/* The helper's start, in the fork of the caller: into the container's
- * cgroup (before the exec, so nothing of lxr's runs outside its limits),
- * then the fresh image with the request and the descriptors it needs, every
- * other one closed by the exec (close-on-exec), and no environment. */
-static _Noreturn void reexec(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
-			     const struct lxr_stdio *io, int sync)
+/* What the helper's start needs, all made by the caller before the clone:
+ * until its exec the clone shares the caller's memory (CLONE_VM |
+ * CLONE_VFORK, as posix_spawn does), so it makes system calls on these and
+ * nothing else: no allocation, nothing written that the caller reads. */
+struct helper_start {
+	struct rt_cg_join join; /* the container's cgroup.procs, to join */
+	int sync, self;         /* the sync socket; lxr's own binary (O_PATH) */
+	int pass[6];            /* target, sync, stdio and the request: inherited */
+	bool set_nofile;
+	struct rlimit nofile;
+	char req[16], snum[16]; /* the request's and the sync socket's numbers */
+};
+
+/* The clone, on a stack of its own, the caller stopped until its exec:
+ * into the container's cgroup (before the exec, so nothing of lxr's runs
+ * outside its limits), then the fresh image with the request and the
+ * descriptors it needs, every other one closed by the exec (close-on-exec),
+ * and no environment. */
+static int helper_start(void *arg)
 {
+	const struct helper_start *h = arg;
+	char *argv[] = {"lxr-exec", RT_EXEC_HELPER_ARG, (char *)h->req, (char *)h->snum, NULL};
+	char *envp[] = {NULL};
+	lxr_err err;
+
+	if (rt_cgroup_join(&h->join, 0, &err) < 0)
+		rt_child_fail(h->sync, 125, &err);
+	/* only what it hands over reaches the fresh image: every descriptor
+	 * of the caller's (one a shell passed to lxr exec too) is
+	 * close-on-exec from here, the request and the passed ones excepted */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (size_t i = 0; i < sizeof(h->pass) / sizeof(h->pass[0]); i++)
+		if (h->pass[i] >= 0)
+			fcntl(h->pass[i], F_SETFD, 0);
+	/* the soft descriptor limit lxr was started with, not its raised one:
+	 * the fresh image passes it on to the command (creds.c) */
+	if (h->set_nofile)
+		(void)setrlimit(RLIMIT_NOFILE, &h->nofile);
+	syscall(SYS_execveat, h->self, "", argv, envp, AT_EMPTY_PATH);
+	lxr_fail(&err, errno, "exec lxr for exec (execveat /proc/self/exe)");
+	rt_child_fail(h->sync, 125, &err);
+}
+
+/* The helper's start: the request written, the cgroup and lxr's binary
+ * opened here, then a clone that only joins, arranges descriptors and
+ * execs. Not a fork: a supervisor's copy would cost a millisecond or two
+ * of page tables and copied pages for every health check, on both sides. */
+static pid_t helper_clone(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
+			  const struct lxr_stdio *io, int sync, lxr_err *err)
+{
+	/* the clone's stack: one clone at a time (the caller waits for its
+	 * exec), and lxr runs one thread */
+	static char stack[32768] __attribute__((aligned(16)));
 	const struct sock_filter *prog;
 	struct rt_exec_req r = {.target = tfd,
 				.sync = sync,
 				.stdio = {io->fds[0], io->fds[1], io->fds[2]},
 				.detach = io->detach};
-	char num[16], snum[16], *envp[] = {NULL};
-	char *argv[] = {"lxr-exec", RT_EXEC_HELPER_ARG, num, snum, NULL};
-	struct rlimit rl, start;
-	int req, self;
-	lxr_err err;
+	struct helper_start h = {.sync = sync, .self = -1, .join = {.n = 0}};
+	struct rlimit start;
+	pid_t pid = -1;
+	int req = -1;
 
-	prctl(PR_SET_DUMPABLE, 0);
-	lxr_set_proc_title("lxr-exec");
-	if (cg && rt_cgroup_attach(cg, getpid(), &err) < 0)
-		rt_child_fail(sync, 125, &err);
 	r.filtered = proc->seccomp || proc->seccomp_default;
 	r.profile = proc->seccomp != NULL;
 	rt_seccomp_prepared(&prog, &r.filter_len);
 	r.filter = r.filtered ? (struct sock_filter *)prog : NULL;
 	r.filter_len = r.filtered ? r.filter_len : 0;
-	/* only what it hands over reaches the fresh image: every descriptor
-	 * of the caller's (one a shell passed to lxr exec too) is
-	 * close-on-exec from here, the request and the passed ones excepted */
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if ((req = rt_exec_req_write(proc, &r, &err)) < 0)
-		rt_child_fail(sync, 125, &err);
-	self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
-	if (self < 0) {
-		lxr_fail(&err, errno, "open /proc/self/exe");
-		rt_child_fail(sync, 125, &err);
+	if (cg && rt_cgroup_procs_open(cg, &h.join, err) < 0)
+		return -1;
+	if ((req = rt_exec_req_write(proc, &r, err)) < 0)
+		goto out;
+	h.self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (h.self < 0) {
+		lxr_fail(err, errno, "open /proc/self/exe");
+		goto out;
 	}
-	/* the soft descriptor limit lxr was started with, not its raised one:
-	 * the fresh image passes it on to the command (creds.c) */
-	if (lxr_nofile_start(&start) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = start.rlim_cur;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (lxr_nofile_start(&start) && getrlimit(RLIMIT_NOFILE, &h.nofile) == 0) {
+		h.nofile.rlim_cur = start.rlim_cur;
+		h.set_nofile = true;
 	}
-	{
-		const int pass[] = {tfd, sync, io->fds[0], io->fds[1], io->fds[2]};
-		for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
-			if (pass[i] >= 0)
-				fcntl(pass[i], F_SETFD, 0);
-	}
-	snprintf(num, sizeof(num), "%d", req);
-	snprintf(snum, sizeof(snum), "%d", sync);
-	syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
-	lxr_fail(&err, errno, "exec lxr for exec (execveat /proc/self/exe)");
-	rt_child_fail(sync, 125, &err);
+	memcpy(h.pass, (int[]){tfd, sync, io->fds[0], io->fds[1], io->fds[2], req}, sizeof(h.pass));
+	snprintf(h.req, sizeof(h.req), "%d", req);
+	snprintf(h.snum, sizeof(h.snum), "%d", sync);
+	pid = clone(helper_start, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
+	if (pid < 0)
+		lxr_fail(err, errno, "clone exec helper");
+out:
+	if (req >= 0)
+		close(req);
+	if (h.self >= 0)
+		close(h.self);
+	rt_cgroup_procs_close(&h.join);
+	return pid;
 }
 
 bool rt_exec_helper_wanted(int argc, char **argv)
@@ -322,16 +361,10 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 		rt_cgroup_free(cg);
 		return lxr_fail(err, errno, "exec in %s: SO_PASSCRED", name);
 	}
-	h = fork();
-	if (h < 0) {
-		rt_cgroup_free(cg);
-		return lxr_fail(err, errno, "fork exec helper");
-	}
-	if (h == 0) {
-		close(parent_end);
-		reexec(target_pidfd, cg, proc, io, child_end);
-	}
+	h = helper_clone(target_pidfd, cg, proc, io, child_end, err);
 	rt_cgroup_free(cg);
+	if (h < 0)
+		return -1;
 	p->helper = h;
 	p->sync = lxr_steal_fd(&parent_end);
 	return 0;

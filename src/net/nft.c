@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -320,24 +321,29 @@ int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err)
 {
 	_cleanup_close_ int efd = -1, ofd = -1;
 	_cleanup_free_ char *msg = NULL;
-	int inp[2], status;
+	posix_spawn_file_actions_t fa;
+	int inp[2], status, r;
 	pid_t pid;
 
 	efd = memfd_create("nft-stderr", MFD_CLOEXEC);
 	ofd = memfd_create("nft-stdout", MFD_CLOEXEC);
 	if (efd < 0 || ofd < 0 || pipe2(inp, O_CLOEXEC) < 0)
 		return lxr_fail(err, errno, "memfd/pipe for %s", argv[0]);
-	pid = fork();
-	if (pid < 0)
-		return lxr_fail(err, errno, "fork %s", argv[0]);
-	if (pid == 0) {
-		dup2(inp[0], 0);
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
+	/* spawned (a vfork-style clone inside glibc), not forked: a
+	 * supervisor's copy would cost more than the tool's own start */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	close(inp[0]);
+	if (r != 0) {
+		close(inp[1]);
+		if (r == ENOENT)
+			return lxr_fail(err, ENOENT, "run %s", argv[0]);
+		return lxr_fail(err, r, "spawn %s", argv[0]);
+	}
 	{
 		/* a failing nft may exit before reading everything */
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);

@@ -93,7 +93,7 @@ static pid_t target_pid(int pidfd)
 	return pid;
 }
 
-/* The helper's way in (its clone joined the cgroup): holding only what is
+/* The helper's way in (it joined the cgroup first thing): holding only what is
  * handed over, into the container's namespaces, the user namespace last. */
 static int enter(int tfd, const struct lxr_stdio *io, int sync, lxr_err *err)
 {
@@ -185,19 +185,20 @@ static _Noreturn void helper(int tfd, const struct lxr_spec *proc, const struct 
  * CLONE_VFORK, as posix_spawn does), so it makes system calls on these and
  * nothing else: no allocation, nothing written that the caller reads. */
 struct helper_start {
-	struct rt_cg_join join; /* the container's cgroup.procs, to join */
-	int sync, self;         /* the sync socket; lxr's own binary (O_PATH) */
-	int pass[6];            /* target, sync, stdio and the request: inherited */
+	int sync, self; /* the sync socket; lxr's own binary (O_PATH) */
+	/* what the fresh image inherits: target, sync, stdio, the request
+	 * and the cgroup.procs files it joins (-1: none) */
+	int pass[6 + RT_CG_JOIN_MAX];
 	bool set_nofile;
 	struct rlimit nofile;
 	char req[16], snum[16]; /* the request's and the sync socket's numbers */
 };
 
 /* The clone, on a stack of its own, the caller stopped until its exec:
- * into the container's cgroup (before the exec, so nothing of lxr's runs
- * outside its limits), then the fresh image with the request and the
- * descriptors it needs, every other one closed by the exec (close-on-exec),
- * and no environment. */
+ * the fresh image with the request and the descriptors it needs, every
+ * other one closed by the exec (close-on-exec), and no environment. It
+ * joins the container's cgroup only there, first thing: never while its
+ * caller waits, which a container at its CPU quota could make long. */
 static int helper_start(void *arg)
 {
 	const struct helper_start *h = arg;
@@ -205,11 +206,9 @@ static int helper_start(void *arg)
 	char *envp[] = {NULL};
 	lxr_err err;
 
-	if (rt_cgroup_join(&h->join, 0, &err) < 0)
-		rt_child_fail(h->sync, 125, &err);
 	/* only what it hands over reaches the fresh image: every descriptor
 	 * of the caller's (one a shell passed to lxr exec too) is
-	 * close-on-exec from here, the request and the passed ones excepted */
+	 * close-on-exec from here, the passed ones excepted */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	for (size_t i = 0; i < sizeof(h->pass) / sizeof(h->pass[0]); i++)
 		if (h->pass[i] >= 0)
@@ -223,22 +222,40 @@ static int helper_start(void *arg)
 	rt_child_fail(h->sync, 125, &err);
 }
 
-/* The helper's start: the request written, the cgroup and lxr's binary
- * opened here, then a clone that only joins, arranges descriptors and
- * execs. Not a fork: a supervisor's copy would cost a millisecond or two
- * of page tables and copied pages for every health check, on both sides. */
+/* The clone itself, every signal blocked meanwhile: a handler of the
+ * caller's must not run in it, on the caller's memory. It execs with them
+ * blocked; the fresh image has no handlers and needs none delivered. */
+static pid_t helper_spawn(struct helper_start *h)
+{
+	/* one clone at a time (the caller waits for its exec), one thread */
+	static char stack[32768] __attribute__((aligned(16)));
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(helper_start, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, h);
+	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return pid;
+}
+
+/* The helper's start: the request written, the cgroup's procs files and
+ * lxr's binary opened here, then a clone that only arranges descriptors
+ * and execs. Not a fork: a supervisor's copy would cost a millisecond or
+ * two of page tables and copied pages for every health check, both sides. */
 static pid_t helper_clone(int tfd, struct lxr_cgroup *cg, const struct lxr_spec *proc,
 			  const struct lxr_stdio *io, int sync, lxr_err *err)
 {
-	/* the clone's stack: one clone at a time (the caller waits for its
-	 * exec), and lxr runs one thread */
-	static char stack[32768] __attribute__((aligned(16)));
 	const struct sock_filter *prog;
 	struct rt_exec_req r = {.target = tfd,
 				.sync = sync,
 				.stdio = {io->fds[0], io->fds[1], io->fds[2]},
 				.detach = io->detach};
-	struct helper_start h = {.sync = sync, .self = -1, .join = {.n = 0}};
+	struct helper_start h = {.sync = sync, .self = -1};
+	struct rt_cg_join join = {.n = 0};
 	struct rlimit start;
 	pid_t pid = -1;
 	int req = -1;
@@ -248,8 +265,10 @@ static pid_t helper_clone(int tfd, struct lxr_cgroup *cg, const struct lxr_spec 
 	rt_seccomp_prepared(&prog, &r.filter_len);
 	r.filter = r.filtered ? (struct sock_filter *)prog : NULL;
 	r.filter_len = r.filtered ? r.filter_len : 0;
-	if (cg && rt_cgroup_procs_open(cg, &h.join, err) < 0)
+	if (cg && rt_cgroup_procs_open(cg, &join, err) < 0)
 		return -1;
+	memcpy(r.join, join.fd, join.n * sizeof(int));
+	r.n_join = join.n;
 	if ((req = rt_exec_req_write(proc, &r, err)) < 0)
 		goto out;
 	h.self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
@@ -261,10 +280,13 @@ static pid_t helper_clone(int tfd, struct lxr_cgroup *cg, const struct lxr_spec 
 		h.nofile.rlim_cur = start.rlim_cur;
 		h.set_nofile = true;
 	}
-	memcpy(h.pass, (int[]){tfd, sync, io->fds[0], io->fds[1], io->fds[2], req}, sizeof(h.pass));
+	memcpy(h.pass, (int[]){tfd, sync, io->fds[0], io->fds[1], io->fds[2], req},
+	       6 * sizeof(int));
+	for (size_t i = 0; i < RT_CG_JOIN_MAX; i++)
+		h.pass[6 + i] = i < join.n ? join.fd[i] : -1;
 	snprintf(h.req, sizeof(h.req), "%d", req);
 	snprintf(h.snum, sizeof(h.snum), "%d", sync);
-	pid = clone(helper_start, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &h);
+	pid = helper_spawn(&h);
 	if (pid < 0)
 		lxr_fail(err, errno, "clone exec helper");
 out:
@@ -272,8 +294,25 @@ out:
 		close(req);
 	if (h.self >= 0)
 		close(h.self);
-	rt_cgroup_procs_close(&h.join);
+	rt_cgroup_procs_close(&join);
 	return pid;
+}
+
+/* The fresh image's first step: into the container's cgroup (its pids and
+ * device rules hold for what enters it), before anything of the
+ * container's is touched. */
+static void helper_join(const struct rt_exec_req *r)
+{
+	lxr_err err;
+
+	for (size_t i = 0; i < r->n_join; i++) {
+		if (write(r->join[i], "0", 1) != 1) {
+			lxr_fail(&err, errno,
+				 "join the container's cgroup (write its cgroup.procs)");
+			rt_child_fail(r->sync, 125, &err);
+		}
+		close(r->join[i]);
+	}
 }
 
 bool rt_exec_helper_wanted(int argc, char **argv)
@@ -298,6 +337,7 @@ _Noreturn int rt_exec_helper_main(int argc, char **argv)
 		lxr_fail(&err, EBADMSG, "exec request: its sync socket is not %d", sync);
 		rt_child_fail(sync, 125, &err);
 	}
+	helper_join(&r);
 	close(fd);
 	/* what the caller had close-on-exec is so again: nothing of this
 	 * process's leaks into the command */
@@ -364,7 +404,7 @@ int rt_exec_in_begin(int target_pidfd, const char *group, const char *name,
 	h = helper_clone(target_pidfd, cg, proc, io, child_end, err);
 	rt_cgroup_free(cg);
 	if (h < 0)
-		return -1;
+		return lxr_err_wrap(err, "exec in %s", name);
 	p->helper = h;
 	p->sync = lxr_steal_fd(&parent_end);
 	return 0;

@@ -60,26 +60,28 @@ static json_t *process_json(const struct lxr_spec *p)
 
 int rt_exec_req_write(const struct lxr_spec *proc, const struct rt_exec_req *r, lxr_err *err)
 {
-	json_t *fds = json_array(), *doc;
+	json_t *fds = json_array(), *join = json_array(), *doc;
 	_cleanup_close_ int fd = -1;
 	size_t len, prog = r->filter_len * sizeof(*r->filter);
 	char *text;
 
 	for (int i = 0; i < 3; i++)
 		json_array_append_new(fds, json_integer(r->stdio[i]));
-	doc = json_pack("{s:o, s:b, s:b, s:I, s:i, s:i, s:o, s:b}", "process", process_json(proc),
-			"filtered", r->filtered, "profile", r->profile, "filter_len",
-			(json_int_t)r->filter_len, "target", r->target, "sync", r->sync, "stdio",
-			fds, "detach", r->detach);
+	for (size_t i = 0; i < r->n_join; i++)
+		json_array_append_new(join, json_integer(r->join[i]));
+	doc = json_pack("{s:o, s:b, s:b, s:I, s:i, s:i, s:o, s:o, s:b}", "process",
+			process_json(proc), "filtered", r->filtered, "profile", r->profile,
+			"filter_len", (json_int_t)r->filter_len, "target", r->target, "sync",
+			r->sync, "stdio", fds, "join", join, "detach", r->detach);
 
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	if (!text)
 		return lxr_fail(err, ENOMEM, "exec request");
 	len = strlen(text) + 1; /* its NUL ends the JSON */
-	/* no MFD_CLOEXEC: the fresh image inherits it; sealed, so nothing
-	 * else holding it can change what it says */
-	fd = memfd_create("lxr-exec-request", MFD_ALLOW_SEALING);
+	/* close-on-exec until the helper's start clears it for the fresh
+	 * image; sealed, so nothing else holding it can change what it says */
+	fd = memfd_create("lxr-exec-request", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
 	    (prog && write(fd, r->filter, prog) != (ssize_t)prog) ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
@@ -187,6 +189,23 @@ static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 }
 
 /* the program after the JSON's NUL: exactly n instructions */
+/* the cgroup.procs descriptors: at most one per hierarchy */
+static int join_of(json_t *a, struct rt_exec_req *r)
+{
+	size_t n = json_is_array(a) ? json_array_size(a) : SIZE_MAX;
+
+	if (n > RT_CG_JOIN_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(a, i);
+		if (!json_is_integer(v) || !fd_ok(json_integer_value(v), false))
+			return -1;
+		r->join[i] = (int)json_integer_value(v);
+	}
+	r->n_join = n;
+	return 0;
+}
+
 static int filter_of(const char *bytes, size_t left, json_int_t n, struct rt_exec_req *r,
 		     lxr_err *err)
 {
@@ -228,7 +247,7 @@ static int read_all(int fd, char **text, size_t *len, lxr_err *err)
 int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err)
 {
 	_cleanup_free_ char *text = NULL;
-	json_t *doc, *proc, *fds;
+	json_t *doc, *proc, *fds, *join;
 	json_int_t n_filter = 0, target = -1, sync = -1, in = -1, out = -1, errfd = -1;
 	json_error_t je;
 	size_t len, jlen;
@@ -248,14 +267,14 @@ int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err)
 	doc = json_loadb(text, jlen, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return lxr_fail(err, EBADMSG, "exec request: %s", je.text);
-	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:o, s:b, s:b, s:I, s:I, s:I, s:o, s:b}",
+	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:o, s:b, s:b, s:I, s:I, s:I, s:o, s:o, s:b}",
 			   "process", &proc, "filtered", &filtered, "profile", &profile,
 			   "filter_len", &n_filter, "target", &target, "sync", &sync, "stdio", &fds,
-			   "detach", &detach) < 0 ||
+			   "join", &join, "detach", &detach) < 0 ||
 	    json_unpack(fds, "[III!]", &in, &out, &errfd) < 0)
 		lxr_fail(err, EBADMSG, "exec request: %s", je.text);
 	else if (!fd_ok(target, false) || !fd_ok(sync, false) || !fd_ok(in, true) ||
-		 !fd_ok(out, true) || !fd_ok(errfd, true))
+		 !fd_ok(out, true) || !fd_ok(errfd, true) || join_of(join, r) < 0)
 		lxr_fail(err, EBADMSG, "exec request: a descriptor out of range");
 	else if (process_of(proc, r->proc, err) == 0 &&
 		 filter_of(text + jlen + 1, len - jlen - 1, n_filter, r, err) == 0)

@@ -275,6 +275,7 @@ int rt_cp_open_dest(int dir, const char *name);
 /* ---- the request a fresh image of lxr reads to enter a container
  * (exec_request.c, exec_in.c) ------------------------------------------------- */
 struct sock_filter;
+#define RT_CG_JOIN_MAX 10 /* >= hierarchies a cgroup spans (cgroup.c checks) */
 struct rt_exec_req {
 	struct lxr_spec *proc; /* read: the process part only, owned */
 	bool filtered;         /* a seccomp program goes in (filter, filter_len) */
@@ -282,6 +283,11 @@ struct rt_exec_req {
 	struct sock_filter *filter;
 	size_t filter_len;
 	int target, sync, stdio[3]; /* descriptor numbers it inherits */
+	/* the container's cgroup.procs files (write-only), which the helper
+	 * joins first thing; none where the container has no cgroup of its
+	 * own to join (rootless without delegation) */
+	int join[RT_CG_JOIN_MAX];
+	size_t n_join;
 	bool detach;
 };
 /* proc and r as a sealed memfd (no close-on-exec): its fd, or -1 */
@@ -320,7 +326,6 @@ _Noreturn void rt_child_fail(int sync, int code, const lxr_err *err);
  * A v1 move waits for an RCU grace period (~10 ms); in the child it
  * overlaps the supervisor's work on the next container instead of
  * stalling it. path[] points into cg, which must outlive the fds. */
-#define RT_CG_JOIN_MAX 10 /* >= hierarchies a cgroup spans (cgroup.c checks) */
 struct rt_cg_join {
 	int fd[RT_CG_JOIN_MAX];
 	const char *path[RT_CG_JOIN_MAX];

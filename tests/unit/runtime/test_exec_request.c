@@ -50,6 +50,8 @@ static void round_trip(void **state)
 				.target = 7,
 				.sync = 8,
 				.stdio = {9, -1, 11},
+				.join = {12, 13},
+				.n_join = 2,
 				.detach = true},
 			   r;
 	lxr_err err;
@@ -59,7 +61,8 @@ static void round_trip(void **state)
 	assert_true(fd >= 0);
 	/* sealed: nothing holding it can change it */
 	assert_int_equal(fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE, F_SEAL_WRITE);
-	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	/* until the helper's start hands it over */
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 	assert_int_equal(rt_exec_req_read(fd, &r, &err), 0);
 	close(fd);
 	assert_string_equal(r.proc->id, "web-1");
@@ -84,6 +87,8 @@ static void round_trip(void **state)
 	assert_memory_equal(r.filter, prog, sizeof(prog));
 	assert_int_equal(r.target, 7);
 	assert_int_equal(r.stdio[1], -1);
+	assert_int_equal(r.n_join, 2);
+	assert_int_equal(r.join[1], 13);
 	assert_true(r.detach);
 	rt_exec_req_free(&r);
 }
@@ -112,24 +117,35 @@ static void refused(void **state)
 	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
 	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
 	    "\"sync\":4,"
-	    "\"stdio\":[-1,-1,-1],\"detach\":false,\"extra\":1}",
+	    "\"stdio\":[-1,-1,-1],\"join\":[],\"detach\":false,\"extra\":1}",
 	    /* no command */
 	    "{\"process\":{\"args\":[],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
 	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
 	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
 	    "\"sync\":4,"
-	    "\"stdio\":[-1,-1,-1],\"detach\":false}",
+	    "\"stdio\":[-1,-1,-1],\"join\":[],\"detach\":false}",
 	    /* uid -1: setresuid's "unchanged", root */
 	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
 	    "\"uid\":-1,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
 	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
-	    "\"sync\":4,\"stdio\":[-1,-1,-1],\"detach\":false}",
+	    "\"sync\":4,\"stdio\":[-1,-1,-1],\"join\":[],\"detach\":false}",
+	    /* a cgroup.procs descriptor out of range */
+	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
+	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
+	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
+	    "\"sync\":4,\"stdio\":[-1,-1,-1],\"join\":[5,-1],\"detach\":false}",
+	    /* more cgroup.procs descriptors than hierarchies */
+	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
+	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
+	    "\"rlimits\":[]},\"filtered\":false,\"profile\":false,\"filter_len\":0,\"target\":3,"
+	    "\"sync\":4,\"stdio\":[-1,-1,-1],\"join\":[5,6,7,8,9,10,11,12,13,14,15],"
+	    "\"detach\":false}",
 	    /* a filter of one instruction, with no bytes for it */
 	    "{\"process\":{\"args\":[\"x\"],\"env\":[],\"terminal\":false,\"rows\":0,\"cols\":0,"
 	    "\"uid\":0,\"gid\":0,\"groups\":[],\"caps\":[0,0,0,0,0],\"no_new_privileges\":true,"
 	    "\"rlimits\":[]},\"filtered\":true,\"profile\":false,\"filter_len\":1,\"target\":3,"
 	    "\"sync\":4,"
-	    "\"stdio\":[-1,-1,-1],\"detach\":false}",
+	    "\"stdio\":[-1,-1,-1],\"join\":[],\"detach\":false}",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

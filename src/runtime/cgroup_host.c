@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -181,14 +182,75 @@ static char *read_opt(const char *dir, const char *name)
 	return text;
 }
 
+/* The hierarchies as last found in mountinfo, which grows with every
+ * container (each network namespace is a bind mount) and was read two or
+ * three times a start: read again only when the kernel says the mount
+ * table changed (a poll of the kept /proc/self/mountinfo reports POLLPRI),
+ * in the mount namespace it was read in, and by the process that read it
+ * (a forked child would share the descriptor's offset). */
+static struct {
+	int fd;
+	pid_t pid;
+	ino_t ns;
+	struct rt_cg_host mounts; /* v2_mount and v1_mount only */
+} kept = {.fd = -1};
+
+static ino_t mnt_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/mnt", &st) == 0 ? st.st_ino : 0;
+}
+
+static void copy_mounts(struct rt_cg_host *to, const struct rt_cg_host *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->v2_mount = from->v2_mount ? lxr_xstrdup(from->v2_mount) : NULL;
+	for (int c = 0; c < RT_CG_NCTRL; c++)
+		to->v1_mount[c] = from->v1_mount[c] ? lxr_xstrdup(from->v1_mount[c]) : NULL;
+}
+
+static int probe_mounts(struct rt_cg_host *h, lxr_err *err)
+{
+	_cleanup_free_ char *mi = NULL;
+	struct pollfd changed = {.fd = kept.fd, .events = POLLPRI};
+	ino_t ns = mnt_ns();
+	pid_t self = getpid();
+	int fd;
+
+	if (kept.fd >= 0 && kept.pid == self && ns && kept.ns == ns && poll(&changed, 1, 0) == 0) {
+		copy_mounts(h, &kept.mounts);
+		return 0;
+	}
+	/* a descriptor's poll reports the changes made after its open */
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || lxr_read_fd(fd, "/proc/self/mountinfo", &mi, NULL, err) < 0) {
+		if (fd < 0)
+			lxr_fail(err, errno, "open /proc/self/mountinfo");
+		else
+			close(fd);
+		return lxr_err_wrap(err, "find cgroup hierarchies");
+	}
+	if (rt_cg_host_parse(h, mi, PURE_V2_ROOT, err) < 0) {
+		close(fd);
+		return lxr_err_wrap(err, "find cgroup hierarchies in /proc/self/mountinfo");
+	}
+	if (kept.fd >= 0 && kept.pid == self)
+		close(kept.fd);
+	rt_cg_host_free(&kept.mounts);
+	copy_mounts(&kept.mounts, h);
+	kept.fd = fd;
+	kept.pid = self;
+	kept.ns = ns;
+	return 0;
+}
+
 int rt_cg_host_probe(struct rt_cg_host *h, lxr_err *err)
 {
-	_cleanup_free_ char *mi = NULL, *ctl = NULL, *sub = NULL;
+	_cleanup_free_ char *ctl = NULL, *sub = NULL;
 
-	if (lxr_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, NULL, err) < 0)
-		return lxr_err_wrap(err, "find cgroup hierarchies");
-	if (rt_cg_host_parse(h, mi, PURE_V2_ROOT, err) < 0)
-		return lxr_err_wrap(err, "find cgroup hierarchies in /proc/self/mountinfo");
+	if (probe_mounts(h, err) < 0)
+		return -1;
 	if (h->v2_mount) {
 		ctl = read_opt(h->v2_mount, "cgroup.controllers");
 		sub = read_opt(h->v2_mount, "cgroup.subtree_control");

@@ -292,9 +292,12 @@ static char *early_project(struct cfg_ctx *c, const struct cfg_load_opts *o, str
 		struct cfg_node *v = root->pairs[i].value;
 		if (!strcmp(root->pairs[i].key->raw, "name") && v->kind == CFG_NODE_SCALAR) {
 			const char *name = cfg_scalar(c, v, "name");
-			/* `name: ${UNSET}`: the directory's, as cfg_stack_project */
-			if (name && *name)
-				return lxr_xstrdup(name);
+			/* `name: MyApp` is myapp in ${COMPOSE_PROJECT_NAME} too,
+			 * as compose-go sets it; `name: ${UNSET}` (or one with
+			 * nothing left) is the directory's, as cfg_stack_project */
+			char *norm = name && *name ? cfg_project_name_normalize(name) : NULL;
+			if (norm)
+				return norm;
 			break;
 		}
 	}

@@ -176,7 +176,10 @@ void cfg_dump_service_runtime(struct cfg_out *o, const struct cfg_service *s)
 	cfg_out_opt_str(o, "user", &s->user);
 	cfg_out_opt_str(o, "working_dir", &s->working_dir);
 	cfg_out_opt_str(o, "hostname", &s->hostname);
-	cfg_out_kv(o, "stop_signal", cfg_signal_name((int)s->stop_signal.v));
+	/* unset: the image's STOPSIGNAL, else SIGTERM (the plan's to tell),
+	 * as docker compose leaves it out */
+	if (s->stop_signal.set)
+		cfg_out_kv(o, "stop_signal", cfg_signal_name((int)s->stop_signal.v));
 	if (o->all || cfg_key_supported("service.stop_grace_period") || s->stop_grace_period.set)
 		cfg_out_duration(o, "stop_grace_period", s->stop_grace_period.v);
 	cfg_out_opt_str(o, "pull_policy", &s->pull_policy);

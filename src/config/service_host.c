@@ -103,6 +103,8 @@ static int check_resolver(struct cfg_ctx *c, const struct cfg_strs *out, const c
 	for (size_t i = 0; i < out->n; i++) {
 		const char *v = out->v[i].v;
 		_cleanup_free_ char *sv = shown(v);
+		if (!*v)
+			continue; /* dns_search or dns_opt: "none" */
 		if (!is_word(v)) {
 			cfg_diag_add(c, out->v[i].pos, false,
 				     "one entry a value; a list for several",
@@ -119,7 +121,10 @@ static int check_resolver(struct cfg_ctx *c, const struct cfg_strs *out, const c
 }
 
 /* dns, dns_search, dns_opt: a string or a list; an empty one is Compose's
- * "nothing", which lxr runs as it is. */
+ * "nothing", which lxr runs as it is. An empty entry is dropped from dns
+ * (compose-go's omitEmpty); in dns_search and dns_opt it stays, and says
+ * "none of the host's" (`dns_search: ""`: no search domains), as docker
+ * runs it. */
 static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs *out,
 			 const char *key)
 {
@@ -127,7 +132,7 @@ static int read_resolver(struct cfg_ctx *c, struct cfg_node *n, struct cfg_strs 
 
 	if (cfg_read_strs(c, n, key, true, out) < 0)
 		return -1;
-	for (size_t i = out->n; i-- > 0;) {
+	for (size_t i = out->n; !strcmp(key, "dns") && i-- > 0;) {
 		if (*out->v[i].v)
 			continue;
 		free(out->v[i].v); /* "" in a list: nothing */
@@ -190,11 +195,13 @@ static int add_host(struct cfg_ctx *c, struct cfg_kvs *out, const char *host, co
 }
 
 /* extra_hosts: a list of "HOST:IP" / "HOST=IP" or a mapping; IPv6
- * addresses contain ':' so the first separator splits. */
+ * addresses contain ':' so the first separator splits. "HOST:IP,IP" is
+ * one line per address, as compose-go splits it. */
 static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out)
 {
 	const char *v = cfg_scalar(c, n, "extra_hosts entry");
 	const char *sep;
+	int r = 0;
 
 	if (!v)
 		return -1;
@@ -205,7 +212,16 @@ static int extra_host(struct cfg_ctx *c, struct cfg_node *n, struct cfg_kvs *out
 		return -1;
 	}
 	_cleanup_free_ char *host = lxr_xstrndup(v, (size_t)(sep - v));
-	return add_host(c, out, host, sep + 1, n->pos);
+	for (const char *ip = sep + 1;; ip++) {
+		size_t len = strcspn(ip, ",");
+		_cleanup_free_ char *one = lxr_xstrndup(ip, len);
+		if (add_host(c, out, host, one, n->pos) < 0)
+			r = -1;
+		ip += len;
+		if (!*ip)
+			break;
+	}
+	return r;
 }
 
 /* The mapping form: `host: ip`, or `host: [ip, ip]` (compose-go's

@@ -51,6 +51,18 @@ char **plan_strs(const struct cfg_strs *s)
 	return v;
 }
 
+/* dns_search or dns_opt: an empty entry ("", as `dns_search: ""` gives)
+ * says "none": the host's line goes and none comes in its place, as docker
+ * runs it; the resolv.conf writer knows it as "." */
+static char **resolver_strs(const struct cfg_strs *s)
+{
+	char **v = NULL;
+
+	for (size_t i = 0; i < s->n; i++)
+		lxr_strv_push(&v, lxr_xstrdup(*s->v[i].v ? s->v[i].v : "."));
+	return v;
+}
+
 /* extra_hosts, dns, dns_search and dns_opt, as the endpoint writes them
  * into the container's /etc/hosts and resolv.conf */
 static void resolver_of(const struct cfg_service *svc, struct plan_endpoint *ep)
@@ -63,8 +75,8 @@ static void resolver_of(const struct cfg_service *svc, struct plan_endpoint *ep)
 		    lxr_xasprintf("%s=%s", h->extra_hosts.v[i].key,
 				  h->extra_hosts.v[i].value ? h->extra_hosts.v[i].value : ""));
 	ep->dns = plan_strs(&h->dns);
-	ep->dns_search = plan_strs(&h->dns_search);
-	ep->dns_opt = plan_strs(&h->dns_opt);
+	ep->dns_search = resolver_strs(&h->dns_search);
+	ep->dns_opt = resolver_strs(&h->dns_opt);
 }
 
 /* links: "SERVICE:ALIAS" in another service makes ALIAS a name of
@@ -303,8 +315,8 @@ void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 		own_extra_hosts(svc, spec, false);
 		/* and its resolver's settings, in its own resolv.conf */
 		spec->dns = plan_strs(&svc->host.dns);
-		spec->dns_search = plan_strs(&svc->host.dns_search);
-		spec->dns_opt = plan_strs(&svc->host.dns_opt);
+		spec->dns_search = resolver_strs(&svc->host.dns_search);
+		spec->dns_opt = resolver_strs(&svc->host.dns_opt);
 	}
 	if (!nm || strcmp(nm, "host"))
 		return;
@@ -324,8 +336,8 @@ void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec)
 	 * those changed, in a resolv.conf of its own, as docker writes one */
 	if (svc->host.dns.n || svc->host.dns_search.n || svc->host.dns_opt.n) {
 		spec->dns = plan_strs(&svc->host.dns);
-		spec->dns_search = plan_strs(&svc->host.dns_search);
-		spec->dns_opt = plan_strs(&svc->host.dns_opt);
+		spec->dns_search = resolver_strs(&svc->host.dns_search);
+		spec->dns_opt = resolver_strs(&svc->host.dns_opt);
 		return;
 	}
 	if (!plan_spec_has_mount(spec, "/etc/resolv.conf"))

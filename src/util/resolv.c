@@ -17,6 +17,23 @@ static bool starts_word(const char *l, const char *w)
 	return !strncmp(l, w, n) && (l[n] == ' ' || l[n] == '\t' || !l[n]);
 }
 
+/* "KEY w1 w2": a "." (or empty) word is "none" (docker's `--dns-search .`,
+ * compose's `dns_search: ""`), and with none left there is no line: the
+ * host's is dropped all the same. */
+static void words_line(FILE *f, const char *key, char *const *words)
+{
+	bool any = false;
+
+	for (size_t i = 0; words[i]; i++) {
+		if (!*words[i] || !strcmp(words[i], "."))
+			continue;
+		fprintf(f, "%s %s", any ? "" : key, words[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 char *lxr_resolv_override(const char *text, char *const *dns, char *const *search,
 			  char *const *opts)
 {
@@ -37,18 +54,10 @@ char *lxr_resolv_override(const char *text, char *const *dns, char *const *searc
 	}
 	for (size_t i = 0; own_dns && dns[i]; i++)
 		fprintf(f, "nameserver %s\n", dns[i]);
-	if (own_search) {
-		fputs("search", f);
-		for (size_t i = 0; search[i]; i++)
-			fprintf(f, " %s", search[i]);
-		fputc('\n', f);
-	}
-	if (own_opts) {
-		fputs("options", f);
-		for (size_t i = 0; opts[i]; i++)
-			fprintf(f, " %s", opts[i]);
-		fputc('\n', f);
-	}
+	if (own_search)
+		words_line(f, "search", search);
+	if (own_opts)
+		words_line(f, "options", opts);
 	fclose(f);
 	return buf;
 }

@@ -73,8 +73,8 @@ services:
     domainname: example.internal
     extra_hosts: ["db.example:10.1.2.3", "host.docker.internal:host-gateway"]
     dns: [9.9.9.9]
-    dns_search: corp.example
-    dns_opt: ["ndots:2"]
+    dns_search: [corp.example, ""]
+    dns_opt: ["ndots:2", ""]
     oom_score_adj: 300
     shm_size: 8m
 Y
@@ -132,7 +132,7 @@ run exec -f "$STACK" client sh -c "ip -4 route show default | awk '{print \$3}'"
 run exec -f "$STACK" client cat /etc/resolv.conf
 expect_out "nameserver 9.9.9.9
 search corp.example
-options ndots:2" "dns, dns_search and dns_opt make the resolver's lines"
+options ndots:2" "dns, dns_search and dns_opt make the resolver's lines (an empty entry adds none)"
 pass "extra_hosts (host-gateway: the bridge's gateway) and dns, dns_search, dns_opt"
 
 run exec -f "$STACK" client sh -c "ping -c1 -W2 database >/dev/null && echo reached"

@@ -238,6 +238,19 @@ static void resolv_service_overrides(void **state)
 	t = lxr_resolv_override(host, NULL, NULL, NULL);
 	assert_string_equal(t, host);
 	free(t);
+	/* "." (compose's dns_search: "", docker's --dns-search .): the host's
+	 * search and options go, and none come in their place */
+	{
+		char *const none[] = {".", NULL};
+		char *const some[] = {".", "corp.example", NULL};
+		t = lxr_resolv_override(host, NULL, none, none);
+		assert_string_equal(t, "# made by someone\nnameserver 10.0.0.1\n");
+		free(t);
+		t = lxr_resolv_override(host, NULL, some, NULL);
+		assert_string_equal(t, "# made by someone\nnameserver 10.0.0.1\noptions "
+				       "edns0\nsearch corp.example\n");
+		free(t);
+	}
 }
 
 /* A dual-stack network: its IPv4 rules as before, and the same shape in

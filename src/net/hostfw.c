@@ -186,6 +186,10 @@ static int hostfw_set(const struct fam *fm, bool want, lxr_err *err)
 	lxr_err none;
 	int r;
 
+	/* no such chain (a host without docker, ufw or iptables rules): the
+	 * kernel says so over netlink, without an nft run */
+	if (net_nft_has_chain(fm->nft, "filter", "FORWARD") == 0)
+		return 0;
 	/* nft, not iptables, asks: iptables-nft would create the table */
 	if (net_run_tool(list, "", &nout, &none) < 0)
 		return 0;

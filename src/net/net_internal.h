@@ -173,6 +173,9 @@ uint32_t net_nft_gen(void);
 /* The chains of `table FAMILY lxr` ("ip", "ip6"); *exists says whether
  * the table is there. -1 when netlink could not tell (use nft). */
 int net_nft_lxr_chains(const char *family, bool *exists, char ***names);
+/* Has `table FAMILY TABLE` ("ip", "ip6") a chain CHAIN? 1 or 0; -1 when
+ * netlink could not tell (ask nft). */
+int net_nft_has_chain(const char *family, const char *table, const char *chain);
 
 /* ---- the ruleset generation note (nftstamp.c) -------------------------------
  * lxr notes, in the run dir, the generation after what it applied or

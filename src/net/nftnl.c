@@ -1,5 +1,5 @@
-/* Reading nf_tables over netlink: the ruleset generation, and the chains
- * of lxr's tables. Asking the kernel directly costs microseconds where an
+/* Reading nf_tables over netlink: the ruleset generation, the chains of
+ * lxr's tables, and whether the host's iptables FORWARD chain is there. Asking the kernel directly costs microseconds where an
  * `nft list` is a fork, an exec and a listing of the whole ruleset (5-20
  * ms each); lxr still writes its rules with `nft -f`, one atomic batch. */
 #define _GNU_SOURCE
@@ -84,6 +84,34 @@ static int chain_of(const struct nlmsghdr *nh, void *ctx)
 	    (name = net_nl_str(tb[NFTA_CHAIN_NAME])))
 		lxr_strv_push(names, lxr_xstrdup(name));
 	return 0;
+}
+
+struct chain_q {
+	const char *table, *chain;
+	bool found;
+};
+
+static int chain_is(const struct nlmsghdr *nh, void *ctx)
+{
+	const struct rtattr *tb[NFTA_CHAIN_MAX + 1];
+	struct chain_q *q = ctx;
+	const char *table, *name;
+
+	if (nft_attrs(nh, NFT_MSG_NEWCHAIN, tb, NFTA_CHAIN_MAX) &&
+	    (table = net_nl_str(tb[NFTA_CHAIN_TABLE])) && !strcmp(table, q->table) &&
+	    (name = net_nl_str(tb[NFTA_CHAIN_NAME])) && !strcmp(name, q->chain))
+		q->found = true;
+	return 0;
+}
+
+int net_nft_has_chain(const char *family, const char *table, const char *chain)
+{
+	uint8_t fam = strcmp(family, "ip6") ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	struct chain_q q = {.table = table, .chain = chain};
+
+	if (nfnl_call(NFT_MSG_GETCHAIN, NLM_F_DUMP, fam, 0, NULL, chain_is, &q) < 0)
+		return -1;
+	return q.found;
 }
 
 int net_nft_lxr_chains(const char *family, bool *exists, char ***names)

@@ -181,8 +181,8 @@ static void health_timings(struct cfg_out *o, const struct cfg_health *h, unsign
 		cfg_out_duration(o, "start_interval", h->start_interval_us);
 }
 
-/* Timings only (CFG_HEALTH_INHERIT) print only what the file gives: the
- * others are the image's, not the defaults. */
+/* Only the timings the file gives: the others are the image's, not the
+ * defaults. */
 static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 {
 	cfg_out_key(o, "healthcheck");
@@ -200,8 +200,10 @@ static void healthcheck(struct cfg_out *o, const struct cfg_health *h)
 	for (size_t i = 0; i < h->test.n; i++)
 		cfg_out_str(o, h->test.v[i].v);
 	cfg_out_end_seq(o);
+	/* what the file leaves out is the image's HEALTHCHECK's, else
+	 * docker's default (the plan merges them), as compose prints it */
 	if (h->kind != CFG_HEALTH_NONE)
-		health_timings(o, h, ~0u);
+		health_timings(o, h, h->set);
 	cfg_out_end_map(o);
 }
 

@@ -114,11 +114,23 @@ static int health_of(const struct cfg_service *c, const struct plan_image *img,
 		test[i] = hc->test.v[i].v;
 	h->enabled = true;
 	health_argv(h, hc->kind == CFG_HEALTH_SHELL, test, hc->test.n);
-	h->interval_us = hc->interval_us;
-	h->timeout_us = hc->timeout_us;
-	h->start_period_us = hc->start_period_us;
+	/* a timing the file leaves out (or sets to 0) is the image's where
+	 * its HEALTHCHECK has one, as docker merges them, else the default */
+	h->interval_us = !(hc->set & CFG_HC_INTERVAL) && img && img->health_interval_ns > 0
+			     ? img->health_interval_ns / 1000
+			     : hc->interval_us;
+	h->timeout_us = !(hc->set & CFG_HC_TIMEOUT) && img && img->health_timeout_ns > 0
+			    ? img->health_timeout_ns / 1000
+			    : hc->timeout_us;
+	h->start_period_us =
+	    !(hc->set & CFG_HC_START_PERIOD) && img && img->health_start_period_ns > 0
+		? img->health_start_period_ns / 1000
+		: hc->start_period_us;
 	h->start_interval_us = hc->start_interval_us;
-	h->retries = hc->retries > 0 ? hc->retries : 3;
+	if ((hc->set & CFG_HC_RETRIES) && hc->retries > 0)
+		h->retries = hc->retries;
+	else
+		h->retries = img && img->health_retries > 0 ? img->health_retries : 3;
 	return 0;
 }
 

@@ -126,9 +126,11 @@ static int hc_test(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return -1;
 	}
 	if (!v.n) {
-		/* test: [] is no test given: the image's check stays, as
-		 * compose-go checks the first word only when there is one */
+		/* test: [] is no test given: the image's check stays, with the
+		 * timings given here (as compose-go checks the first word only
+		 * when there is one, and docker takes the image's test) */
 		cfg_strs_free(&v);
+		hc->test = NULL;
 		return 0;
 	}
 	if (!strcmp(v.v[0].v, "NONE") && v.n == 1) {

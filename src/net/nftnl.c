@@ -1,7 +1,8 @@
 /* Reading nf_tables over netlink: the ruleset generation, the chains of
- * lxr's tables, and whether the host's iptables FORWARD chain is there. Asking the kernel directly costs microseconds where an
- * `nft list` is a fork, an exec and a listing of the whole ruleset (5-20
- * ms each); lxr still writes its rules with `nft -f`, one atomic batch. */
+ * lxr's tables, and whether the host's iptables FORWARD chain is there.
+ * Asking the kernel directly costs microseconds where an `nft list` is a
+ * fork, an exec and a listing of the whole ruleset (5-20 ms each); lxr
+ * still writes its rules with `nft -f`, one atomic batch. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

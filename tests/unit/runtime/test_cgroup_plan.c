@@ -9,11 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "runtime/cgroup.h"
@@ -371,52 +367,6 @@ static void host_escapes_and_bad_lines(void **state)
 
 /* ---- knob files ------------------------------------------------------------ */
 
-/* The host's hierarchies are kept between probes, and found again once the
- * mount table changes: in a mount namespace of the test's own, the cgroup2
- * mount goes (or, where there is none, one comes) between two probes. */
-static void probe_follows_mount_changes(void **state)
-{
-	pid_t pid;
-	int st = 0;
-
-	(void)state;
-	if (geteuid() != 0)
-		skip(); /* a mount namespace of its own needs root */
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rt_cg_host a, b, c;
-		char dir[] = "/tmp/lxr-cgprobe.XXXXXX";
-		bool had_v2;
-
-		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-			_exit(2);
-		if (rt_cg_host_probe(&a, NULL) < 0 || rt_cg_host_probe(&b, NULL) < 0)
-			_exit(3);
-		/* the second from what the first kept: the same answer */
-		if ((a.v2_mount == NULL) != (b.v2_mount == NULL) ||
-		    (a.v2_mount && strcmp(a.v2_mount, b.v2_mount)))
-			_exit(4);
-		had_v2 = a.v2_mount != NULL;
-		if (had_v2 ? umount2(a.v2_mount, MNT_DETACH) < 0
-			   : !mkdtemp(dir) || mount("cgroup2", dir, "cgroup2", 0, NULL) < 0)
-			_exit(5);
-		if (rt_cg_host_probe(&c, NULL) < 0)
-			_exit(6);
-		if (had_v2 ? c.v2_mount != NULL : !c.v2_mount || strcmp(c.v2_mount, dir))
-			_exit(7);
-		if (!had_v2) {
-			umount2(dir, MNT_DETACH);
-			rmdir(dir);
-		}
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-}
-
 static void knob_parsers(void **state)
 {
 	/* v1 memory.oom_control and v2 memory.events as the kernel prints them */
@@ -715,7 +665,6 @@ int main(void)
 	    cmocka_unit_test(host_systemd_hybrid),
 	    cmocka_unit_test(host_escapes_and_bad_lines),
 	    cmocka_unit_test(knob_parsers),
-	    cmocka_unit_test(probe_follows_mount_changes),
 	    cmocka_unit_test_setup_teardown(missing_controller, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(layout_without_limits, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(pure_v2_gives_clone_fd, scratch_setup,

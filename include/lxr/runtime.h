@@ -310,11 +310,10 @@ _Noreturn int rt_exec_helper_main(int argc, char **argv);
 /* rt_exec_in in two halves, for a caller with an event loop (health
  * checks), which must not wait while the process joins and execs: begin
  * starts the helper (a vfork-style clone that only execs lxr afresh; the
- * fresh image joins the container's cgroup) and returns at once;
- * p->sync hangs up (EPOLLHUP) once
- * the command has exec'd or failed, and end then collects the result as
- * rt_exec_in returns it (it waits only until that hang-up). Every begun
- * exec is ended, even one given up on. */
+ * fresh image joins the container's cgroup) and returns at once; p->sync
+ * hangs up (EPOLLHUP) once the command has exec'd or failed, and end then
+ * collects the result as rt_exec_in returns it (it waits only until that
+ * hang-up). Every begun exec is ended, even one given up on. */
 struct rt_exec_pending {
 	pid_t helper;
 	int sync;

@@ -248,11 +248,9 @@ int cfg_svc_read_healthcheck(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	 * timings given; `disable: false` alone changes nothing. */
 	else if (!hc.test && s->healthcheck.set) {
 		s->healthcheck.kind = CFG_HEALTH_INHERIT;
-		cfg_check_supported_hint(
-		    c, n->pos, "service.healthcheck.timings_only",
-		    "the supervisor runs the image's HEALTHCHECK with the image's "
-		    "timings for now: give a test with these timings, or drop them",
-		    "healthcheck timings without a test");
+		cfg_check_supported_hint(c, n->pos, "service.healthcheck.timings_only",
+					 "give a test with these timings, or drop them",
+					 "healthcheck timings without a test");
 	}
 	return 0;
 }

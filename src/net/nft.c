@@ -340,9 +340,12 @@ int net_run_tool(char *const argv[], const char *in, char **out, lxr_err *err)
 	close(inp[0]);
 	if (r != 0) {
 		close(inp[1]);
-		if (r == ENOENT)
-			return lxr_fail(err, ENOENT, "run %s", argv[0]);
-		return lxr_fail(err, r, "spawn %s", argv[0]);
+		/* no process: spawn's own failure; else the exec's, which reads
+		 * as "not installed" whatever the reason (as the 127 of a
+		 * forked child's failed exec did) */
+		if (r == EAGAIN || r == ENOMEM)
+			return lxr_fail(err, r, "spawn %s", argv[0]);
+		return lxr_fail(err, ENOENT, "run %s", argv[0]);
 	}
 	{
 		/* a failing nft may exit before reading everything */

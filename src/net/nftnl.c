@@ -1,7 +1,7 @@
 /* Reading nf_tables over netlink: the ruleset generation, the chains of
  * lxr's tables, and whether the host's iptables FORWARD chain is there.
  * Asking the kernel directly costs microseconds where an `nft list` is a
- * fork, an exec and a listing of the whole ruleset (5-20 ms each); lxr
+ * new process and a listing of the whole ruleset (5-20 ms each); lxr
  * still writes its rules with `nft -f`, one atomic batch. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,10 +19,15 @@
 
 #define NFT_TYPE(msg) ((NFNL_SUBSYS_NFTABLES << 8) | (msg))
 
-/* One request to nf_tables: the nfgenmsg header for family, and one
- * string attribute (attr 0: none); each message of the answer goes to fn. */
-static int nfnl_call(uint8_t msg, uint16_t flags, uint8_t family, uint16_t attr, const char *value,
-		     net_nl_fn fn, void *ctx)
+/* One request to nf_tables: the nfgenmsg header for family, and up to two
+ * string attributes (attr 0: none); each message of the answer goes to fn. */
+struct nfnl_attrs {
+	uint16_t attr, attr2;
+	const char *value, *value2;
+};
+
+static int nfnl_call(uint8_t msg, uint16_t flags, uint8_t family, struct nfnl_attrs a, net_nl_fn fn,
+		     void *ctx)
 {
 	struct nfgenmsg g = {.nfgen_family = family, .version = NFNETLINK_V0};
 	struct net_nl sk = {.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER)};
@@ -32,8 +37,10 @@ static int nfnl_call(uint8_t msg, uint16_t flags, uint8_t family, uint16_t attr,
 	if (sk.fd < 0)
 		return -errno;
 	net_nl_req_init(&q, NFT_TYPE(msg), flags, &g, sizeof(g));
-	if (attr)
-		net_nl_attr_str(&q, attr, value);
+	if (a.attr)
+		net_nl_attr_str(&q, a.attr, a.value);
+	if (a.attr2)
+		net_nl_attr_str(&q, a.attr2, a.value2);
 	r = net_nl_call(&sk, &q, fn, ctx);
 	close(sk.fd);
 	return r;
@@ -69,7 +76,7 @@ uint32_t net_nft_gen(void)
 {
 	uint32_t gen = 0;
 
-	if (nfnl_call(NFT_MSG_GETGEN, 0, AF_UNSPEC, 0, NULL, gen_of, &gen) < 0)
+	if (nfnl_call(NFT_MSG_GETGEN, 0, AF_UNSPEC, (struct nfnl_attrs){0}, gen_of, &gen) < 0)
 		return 0;
 	return gen;
 }
@@ -87,46 +94,32 @@ static int chain_of(const struct nlmsghdr *nh, void *ctx)
 	return 0;
 }
 
-struct chain_q {
-	const char *table, *chain;
-	bool found;
-};
-
-static int chain_is(const struct nlmsghdr *nh, void *ctx)
-{
-	const struct rtattr *tb[NFTA_CHAIN_MAX + 1];
-	struct chain_q *q = ctx;
-	const char *table, *name;
-
-	if (nft_attrs(nh, NFT_MSG_NEWCHAIN, tb, NFTA_CHAIN_MAX) &&
-	    (table = net_nl_str(tb[NFTA_CHAIN_TABLE])) && !strcmp(table, q->table) &&
-	    (name = net_nl_str(tb[NFTA_CHAIN_NAME])) && !strcmp(name, q->chain))
-		q->found = true;
-	return 0;
-}
-
 int net_nft_has_chain(const char *family, const char *table, const char *chain)
 {
 	uint8_t fam = strcmp(family, "ip6") ? NFPROTO_IPV4 : NFPROTO_IPV6;
-	struct chain_q q = {.table = table, .chain = chain};
+	/* the one chain, asked by name (not a dump, which a ruleset changing
+	 * meanwhile could make skip it): there, or ENOENT */
+	int r = nfnl_call(NFT_MSG_GETCHAIN, 0, fam,
+			  (struct nfnl_attrs){NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME, table, chain},
+			  NULL, NULL);
 
-	if (nfnl_call(NFT_MSG_GETCHAIN, NLM_F_DUMP, fam, 0, NULL, chain_is, &q) < 0)
-		return -1;
-	return q.found;
+	return r == 0 ? 1 : r == -ENOENT ? 0 : -1;
 }
 
 int net_nft_lxr_chains(const char *family, bool *exists, char ***names)
 {
 	uint8_t fam = strcmp(family, "ip6") ? NFPROTO_IPV4 : NFPROTO_IPV6;
 	char **v = lxr_xcalloc(1, sizeof(char *));
-	int r = nfnl_call(NFT_MSG_GETTABLE, 0, fam, NFTA_TABLE_NAME, "lxr", NULL, NULL);
+	int r = nfnl_call(NFT_MSG_GETTABLE, 0, fam,
+			  (struct nfnl_attrs){.attr = NFTA_TABLE_NAME, .value = "lxr"}, NULL, NULL);
 
 	*names = NULL;
 	*exists = r == 0;
 	if (r == -ENOENT)
 		r = 0;
 	else if (r == 0)
-		r = nfnl_call(NFT_MSG_GETCHAIN, NLM_F_DUMP, fam, 0, NULL, chain_of, &v);
+		r = nfnl_call(NFT_MSG_GETCHAIN, NLM_F_DUMP, fam, (struct nfnl_attrs){0}, chain_of,
+			      &v);
 	if (r < 0)
 		return lxr_strv_free(v), -1;
 	*names = v;

@@ -187,11 +187,15 @@ static char *read_opt(const char *dir, const char *name)
  * three times a start: read again only when the kernel says the mount
  * table changed (a poll of the kept /proc/self/mountinfo reports POLLPRI),
  * in the mount namespace it was read in, and by the process that read it
- * (a forked child would share the descriptor's offset). */
+ * (a forked child shares the open file, whose poll would take the
+ * parent's news). The descriptor is checked to be that file still (one of
+ * 0-2 could be dup2'ed over), and what a failed read leaves is nothing. */
 static struct {
 	int fd;
 	pid_t pid;
 	ino_t ns;
+	dev_t dev;
+	ino_t ino;
 	struct rt_cg_host mounts; /* v2_mount and v1_mount only */
 } kept = {.fd = -1};
 
@@ -210,20 +214,52 @@ static void copy_mounts(struct rt_cg_host *to, const struct rt_cg_host *from)
 		to->v1_mount[c] = from->v1_mount[c] ? lxr_xstrdup(from->v1_mount[c]) : NULL;
 }
 
+/* The kept parse still holds: same process, namespace and file, and no
+ * change since the last look. */
+static bool kept_holds(pid_t self, ino_t ns)
+{
+	struct pollfd changed = {.fd = kept.fd, .events = POLLPRI};
+	struct stat st;
+
+	return kept.fd >= 0 && kept.pid == self && ns && kept.ns == ns &&
+	       fstat(kept.fd, &st) == 0 && st.st_dev == kept.dev && st.st_ino == kept.ino &&
+	       poll(&changed, 1, 0) == 0;
+}
+
+/* Nothing kept: the descriptor closed where it is still the file (a
+ * forked child's copy too: its table is its own). */
+static void kept_drop(void)
+{
+	struct stat st;
+
+	if (kept.fd >= 0 && fstat(kept.fd, &st) == 0 && st.st_dev == kept.dev &&
+	    st.st_ino == kept.ino)
+		close(kept.fd);
+	kept.fd = -1;
+	rt_cg_host_free(&kept.mounts);
+}
+
 static int probe_mounts(struct rt_cg_host *h, lxr_err *err)
 {
 	_cleanup_free_ char *mi = NULL;
-	struct pollfd changed = {.fd = kept.fd, .events = POLLPRI};
 	ino_t ns = mnt_ns();
 	pid_t self = getpid();
+	struct stat st;
 	int fd;
 
-	if (kept.fd >= 0 && kept.pid == self && ns && kept.ns == ns && poll(&changed, 1, 0) == 0) {
+	if (kept_holds(self, ns)) {
 		copy_mounts(h, &kept.mounts);
 		return 0;
 	}
-	/* a descriptor's poll reports the changes made after its open */
+	kept_drop();
+	/* a descriptor's poll reports the changes made after its open;
+	 * above 2, where no dup2 onto a standard stream lands */
 	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fd < 3) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+		fd = high;
+	}
 	if (fd < 0 || lxr_read_fd(fd, "/proc/self/mountinfo", &mi, NULL, err) < 0) {
 		if (fd < 0)
 			lxr_fail(err, errno, "open /proc/self/mountinfo");
@@ -235,13 +271,16 @@ static int probe_mounts(struct rt_cg_host *h, lxr_err *err)
 		close(fd);
 		return lxr_err_wrap(err, "find cgroup hierarchies in /proc/self/mountinfo");
 	}
-	if (kept.fd >= 0 && kept.pid == self)
-		close(kept.fd);
-	rt_cg_host_free(&kept.mounts);
+	if (fstat(fd, &st) < 0) {
+		close(fd); /* read, but not kept */
+		return 0;
+	}
 	copy_mounts(&kept.mounts, h);
 	kept.fd = fd;
 	kept.pid = self;
 	kept.ns = ns;
+	kept.dev = st.st_dev;
+	kept.ino = st.st_ino;
 	return 0;
 }
 

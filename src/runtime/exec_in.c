@@ -224,7 +224,7 @@ static int helper_start(void *arg)
 
 /* The clone itself, every signal blocked meanwhile: a handler of the
  * caller's must not run in it, on the caller's memory. It execs with them
- * blocked; the fresh image has no handlers and needs none delivered. */
+ * blocked; the fresh image, which has no handlers, unblocks them first. */
 static pid_t helper_spawn(struct helper_start *h)
 {
 	/* one clone at a time (the caller waits for its exec), one thread */
@@ -329,6 +329,13 @@ _Noreturn int rt_exec_helper_main(int argc, char **argv)
 
 	(void)argc;
 	prctl(PR_SET_DUMPABLE, 0);
+	/* its start had every signal blocked: the default actions from here
+	 * (no handler is set), so the caller's hang-up or Ctrl-C ends it */
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	/* the sync socket's number comes in argv too: a request it cannot
 	 * read is said to the caller there, as any other failure */
 	if (rt_exec_req_read(fd, &r, &err) < 0)

@@ -188,7 +188,6 @@ static int process_of(json_t *j, struct lxr_spec *p, lxr_err *err)
 	return 0;
 }
 
-/* the program after the JSON's NUL: exactly n instructions */
 /* the cgroup.procs descriptors: at most one per hierarchy */
 static int join_of(json_t *a, struct rt_exec_req *r)
 {
@@ -206,6 +205,7 @@ static int join_of(json_t *a, struct rt_exec_req *r)
 	return 0;
 }
 
+/* the program after the JSON's NUL: exactly n instructions */
 static int filter_of(const char *bytes, size_t left, json_int_t n, struct rt_exec_req *r,
 		     lxr_err *err)
 {

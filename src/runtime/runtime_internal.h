@@ -290,7 +290,8 @@ struct rt_exec_req {
 	size_t n_join;
 	bool detach;
 };
-/* proc and r as a sealed memfd (no close-on-exec): its fd, or -1 */
+/* proc and r as a sealed memfd (close-on-exec until the helper's start
+ * hands it over): its fd, or -1 */
 int rt_exec_req_write(const struct lxr_spec *proc, const struct rt_exec_req *r, lxr_err *err);
 int rt_exec_req_read(int fd, struct rt_exec_req *r, lxr_err *err);
 void rt_exec_req_free(struct rt_exec_req *r);

@@ -31,9 +31,10 @@ static void probe_follows_mount_changes(void **state)
 		char dir[] = "/tmp/lxr-cgprobe.XXXXXX";
 		bool had_v2;
 
+		/* root without CAP_SYS_ADMIN (in a container): skipped */
 		if (unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-			_exit(2);
+			_exit(77);
 		if (rt_cg_host_probe(&a, NULL) < 0 || rt_cg_host_probe(&b, NULL) < 0)
 			_exit(3);
 		/* the second from what the first kept: the same answer */
@@ -46,7 +47,9 @@ static void probe_follows_mount_changes(void **state)
 			_exit(5);
 		if (rt_cg_host_probe(&c, NULL) < 0)
 			_exit(6);
-		if (had_v2 ? c.v2_mount != NULL : !c.v2_mount || strcmp(c.v2_mount, dir))
+		/* gone (or another cgroup2 mount, where the host has two) */
+		if (had_v2 ? c.v2_mount && !strcmp(c.v2_mount, a.v2_mount)
+			   : !c.v2_mount || strcmp(c.v2_mount, dir))
 			_exit(7);
 		if (!had_v2) {
 			umount2(dir, MNT_DETACH);
@@ -56,6 +59,8 @@ static void probe_follows_mount_changes(void **state)
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 

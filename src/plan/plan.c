@@ -62,6 +62,36 @@ static void health_argv(struct plan_health *h, bool shell, const char *const *v,
 		lxr_strv_push(&h->argv, lxr_xstrdup(v[i]));
 }
 
+/* The image's HEALTHCHECK timings (none: no image, or none it sets), with
+ * docker's defaults where the image leaves a value out. */
+static void image_timings(const struct plan_image *img, struct plan_health *h)
+{
+	h->interval_us =
+	    img && img->health_interval_ns > 0 ? img->health_interval_ns / 1000 : 30000000;
+	h->timeout_us =
+	    img && img->health_timeout_ns > 0 ? img->health_timeout_ns / 1000 : 30000000;
+	h->start_period_us =
+	    img && img->health_start_period_ns > 0 ? img->health_start_period_ns / 1000 : 0;
+	h->start_interval_us = 5000000;
+	h->retries = img && img->health_retries > 0 ? img->health_retries : 3;
+}
+
+/* The timings the file gives, over those (compose's and docker's merge: a
+ * timing left out, or 0, is the image's) */
+static void file_timings(const struct cfg_health *hc, struct plan_health *h)
+{
+	if (hc->set & CFG_HC_INTERVAL)
+		h->interval_us = hc->interval_us;
+	if (hc->set & CFG_HC_TIMEOUT)
+		h->timeout_us = hc->timeout_us;
+	if (hc->set & CFG_HC_START_PERIOD)
+		h->start_period_us = hc->start_period_us;
+	if (hc->set & CFG_HC_START_INTERVAL)
+		h->start_interval_us = hc->start_interval_us;
+	if (hc->set & CFG_HC_RETRIES)
+		h->retries = hc->retries;
+}
+
 /* The image's HEALTHCHECK, for a service that sets none (compose), with
  * docker's defaults where the image leaves a value out. */
 static void health_of_image(const struct plan_image *img, struct plan_health *h)
@@ -73,12 +103,7 @@ static void health_of_image(const struct plan_image *img, struct plan_health *h)
 	h->enabled = true;
 	health_argv(h, !strcmp(t[0], "CMD-SHELL"), (const char *const *)t + 1,
 		    lxr_strv_len((char **)t + 1));
-	h->interval_us = img->health_interval_ns > 0 ? img->health_interval_ns / 1000 : 30000000;
-	h->timeout_us = img->health_timeout_ns > 0 ? img->health_timeout_ns / 1000 : 30000000;
-	h->start_period_us =
-	    img->health_start_period_ns > 0 ? img->health_start_period_ns / 1000 : 0;
-	h->start_interval_us = 5000000;
-	h->retries = img->health_retries > 0 ? img->health_retries : 3;
+	image_timings(img, h);
 }
 
 static int health_of(const struct cfg_service *c, const struct plan_image *img,
@@ -92,17 +117,8 @@ static int health_of(const struct cfg_service *c, const struct plan_image *img,
 		health_of_image(img, h);
 	if (hc->kind == CFG_HEALTH_INHERIT) {
 		/* timings only: the image's test, the file's timings over
-		 * the image's (compose's merge) */
-		if (hc->set & CFG_HC_INTERVAL)
-			h->interval_us = hc->interval_us;
-		if (hc->set & CFG_HC_TIMEOUT)
-			h->timeout_us = hc->timeout_us;
-		if (hc->set & CFG_HC_START_PERIOD)
-			h->start_period_us = hc->start_period_us;
-		if (hc->set & CFG_HC_START_INTERVAL)
-			h->start_interval_us = hc->start_interval_us;
-		if (hc->set & CFG_HC_RETRIES)
-			h->retries = hc->retries;
+		 * the image's */
+		file_timings(hc, h);
 		return 0;
 	}
 	if (hc->kind != CFG_HEALTH_CMD && hc->kind != CFG_HEALTH_SHELL)
@@ -114,23 +130,9 @@ static int health_of(const struct cfg_service *c, const struct plan_image *img,
 		test[i] = hc->test.v[i].v;
 	h->enabled = true;
 	health_argv(h, hc->kind == CFG_HEALTH_SHELL, test, hc->test.n);
-	/* a timing the file leaves out (or sets to 0) is the image's where
-	 * its HEALTHCHECK has one, as docker merges them, else the default */
-	h->interval_us = !(hc->set & CFG_HC_INTERVAL) && img && img->health_interval_ns > 0
-			     ? img->health_interval_ns / 1000
-			     : hc->interval_us;
-	h->timeout_us = !(hc->set & CFG_HC_TIMEOUT) && img && img->health_timeout_ns > 0
-			    ? img->health_timeout_ns / 1000
-			    : hc->timeout_us;
-	h->start_period_us =
-	    !(hc->set & CFG_HC_START_PERIOD) && img && img->health_start_period_ns > 0
-		? img->health_start_period_ns / 1000
-		: hc->start_period_us;
-	h->start_interval_us = hc->start_interval_us;
-	if ((hc->set & CFG_HC_RETRIES) && hc->retries > 0)
-		h->retries = hc->retries;
-	else
-		h->retries = img && img->health_retries > 0 ? img->health_retries : 3;
+	/* its own test, with the file's timings over the image's */
+	image_timings(img, h);
+	file_timings(hc, h);
 	return 0;
 }
 

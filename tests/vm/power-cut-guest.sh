@@ -34,6 +34,14 @@ rand() { # 0..$1-1
 	echo $(($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1))
 }
 
+# A round hung twice in CI with the guest kernel reporting soft lockups
+# (lxr and a kworker stuck on the two CPUs) and no backtrace, which the
+# console's "quiet" level hides: let the warning level through, and have
+# a lockup show every CPU's stack and a task stuck asleep for 30 s its
+# own, so the next such log says where.
+echo 5 >/proc/sys/kernel/printk
+echo 1 >/proc/sys/kernel/softlockup_all_cpu_backtrace 2>/dev/null
+echo 30 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 mkdir -p $D
 step "mount /dev/vda"
 mount -t ext4 /dev/vda $D || {

@@ -478,6 +478,7 @@ struct cfg_service {
 	struct cfg_strs profiles;
 	struct cfg_logging logging;
 	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
+	bool replicas_by_mode;   /* the 1 of deploy.mode global, which replicas overrides */
 	struct cfg_update update_config, rollback_config; /* deploy's */
 	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
 	struct cfg_svc_x_lxr x_lxr;

@@ -295,6 +295,9 @@ void cfg_svc_check_host(struct cfg_ctx *c, const struct cfg_stack *st, const str
 void cfg_svc_host_free(struct cfg_svc_host *h);
 void cfg_svc_tune_free(struct cfg_svc_tune *t);
 int cfg_svc_read_mem_reservation(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+/* deploy.mode global beside a number of replicas (N from replicas or
+ * scale): a warning that lxr runs the N, as docker compose does */
+void cfg_svc_global_replicas(struct cfg_ctx *c, struct cfg_node *n, long long replicas);
 /* Each instance is a whole container (cgroup, writable layer, address);
  * the bound catches a typo before the supervisor tries to start thousands. */
 #define CFG_REPLICAS_MAX 1000

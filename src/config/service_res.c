@@ -283,6 +283,17 @@ static int read_restart_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+void cfg_svc_global_replicas(struct cfg_ctx *c, struct cfg_node *n, long long replicas)
+{
+	if (replicas != 1)
+		cfg_warn(
+		    c, n,
+		    "deploy.mode global with %lld replicas: global is one instance per node of "
+		    "a swarm, where replicas is refused; lxr runs the %lld replicas, as docker "
+		    "compose does",
+		    replicas, replicas);
+}
+
 static int read_replicas(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -290,10 +301,13 @@ static int read_replicas(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_int(c, n, "deploy.replicas", 0, CFG_REPLICAS_MAX, &v) < 0)
 		return -1;
-	if (s->replicas.set && s->replicas.v != v.v) {
+	if (s->replicas_by_mode) {
+		cfg_svc_global_replicas(c, n, v.v);
+		s->replicas_by_mode = false;
+	} else if (s->replicas.set && s->replicas.v != v.v) {
 		cfg_error_hint(c, n, "keep one of them",
-			       "deploy.replicas (%lld) disagrees with the %lld instances set on "
-			       "line %d (scale, or deploy.mode global)",
+			       "deploy.replicas (%lld) disagrees with the %lld instances set by "
+			       "scale on line %d",
 			       (long long)v.v, (long long)s->replicas.v, s->replicas.pos.line);
 		return -1;
 	}
@@ -302,7 +316,8 @@ static int read_replicas(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* replicated is what lxr does; global is one instance per node, and lxr
- * has one node, so one instance (replicas, if given, must say so). */
+ * has one node, so one instance, unless replicas (or scale) gives a number:
+ * docker compose runs that many then, swarm's rule aside, and so does lxr. */
 static int read_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -317,13 +332,12 @@ static int read_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			       "deploy.mode \"%s\" is not a mode", v);
 		return -1;
 	}
-	if (s->replicas.set && s->replicas.v != 1) {
-		cfg_error_hint(c, n, "drop replicas: global runs one instance on this host",
-			       "deploy.mode global with %lld replicas on line %d",
-			       (long long)s->replicas.v, s->replicas.pos.line);
-		return -1;
+	if (s->replicas.set) {
+		cfg_svc_global_replicas(c, n, s->replicas.v);
+		return 0;
 	}
 	s->replicas = (struct cfg_int){1, true, n->pos};
+	s->replicas_by_mode = true;
 	return 0;
 }
 

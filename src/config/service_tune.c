@@ -149,7 +149,10 @@ static int read_scale(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_int(c, n, "scale", 0, CFG_REPLICAS_MAX, &v) < 0)
 		return -1;
-	if (s->replicas.set && s->replicas.v != v.v) {
+	if (s->replicas_by_mode) {
+		cfg_svc_global_replicas(c, n, v.v);
+		s->replicas_by_mode = false;
+	} else if (s->replicas.set && s->replicas.v != v.v) {
 		cfg_error_hint(c, n, "keep one of them",
 			       "scale (%lld) disagrees with deploy.replicas "
 			       "(%lld) on line %d",

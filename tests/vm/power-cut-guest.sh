@@ -34,8 +34,8 @@ rand() { # 0..$1-1
 	echo $(($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1))
 }
 
-# A round hung twice in CI with the guest kernel reporting soft lockups
-# (lxr and a kworker stuck on the two CPUs) and no backtrace, which the
+# A round hung in CI with the guest kernel reporting soft lockups (lxr
+# and a kworker stuck on the two CPUs) and no backtrace, which the
 # console's "quiet" level hides: let the warning level through, and have
 # a lockup show every CPU's stack and a task stuck asleep for 30 s its
 # own, so the next such log says where.

@@ -208,10 +208,10 @@ int rt_container_start(const struct lxr_spec *spec, const char *state_root, stru
 /* The same in two halves, for a caller with an event loop: spawn returns
  * once the container is cloned and building its root filesystem (failures
  * so far are undone, as above); when rt_container_sync_fd becomes readable,
- * rt_container_spawn_done says 1 (not yet), 0 (the command runs; the fd is
- * closed, sync_fd is -1 from then on) or <0 as rt_container_start, and then
- * the caller destroys the container. A signal or destroy may come at any
- * time in between. */
+ * rt_container_spawn_done says 1 (not yet), 0 (the command runs, or only
+ * its exec is left: see rt_container_executing) or <0 as
+ * rt_container_start, and then the caller destroys the container. A signal
+ * or destroy may come at any time in between. */
 int rt_container_spawn(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,
 		       struct lxr_container **out, lxr_err *err);
 /* rt_container_spawn for a restart: *reuse, when not NULL, is the last
@@ -227,6 +227,14 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 int rt_container_cgroup_make(const struct lxr_spec *spec, struct lxr_cgroup **out, lxr_err *err);
 int rt_container_sync_fd(const struct lxr_container *c);
 int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err);
+/* spawn_done's 0 comes as soon as everything but the exec of the command
+ * has worked (runc's start returns there too); the exec's own outcome
+ * comes after, on the same descriptor while rt_container_executing says
+ * so: rt_container_exec_done then says 1 (not yet), 0 (the command is
+ * exec'd; the fd is closed) or <0 with what failed (the exec's own message:
+ * the container exits 126 or 127 with it). */
+bool rt_container_executing(const struct lxr_container *c);
+int rt_container_exec_done(struct lxr_container *c, lxr_err *err);
 pid_t rt_container_pid(const struct lxr_container *c);
 int rt_container_pidfd(const struct lxr_container *c);
 const char *rt_container_dir(const struct lxr_container *c);

@@ -398,24 +398,56 @@ static int spawn_step(struct lxr_container *c, struct lxr_stdio *io, bool block,
 {
 	int r;
 
-	if (c->sync < 0)
+	if (c->sync < 0 || c->executing)
 		return 0;
 	r = rt_sync_step(c->sync, c->id, io, NULL, block, err);
 	if (r == 1)
 		return 1;
-	close(lxr_steal_fd(&c->sync));
-	if (r == 0 && rt_state_publish(c->dir, err) < 0)
+	/* only its exec is left: started, the socket kept for the exec's
+	 * own word (rt_container_exec_done) */
+	if (r == 2)
+		c->executing = true;
+	else
+		close(lxr_steal_fd(&c->sync));
+	if (r >= 0 && rt_state_publish(c->dir, err) < 0)
 		r = -1;
-	if (r == 0)
+	if (r == 2)
+		lxr_debug("container %s: command started (its exec under way)", c->id);
+	else if (r == 0)
 		lxr_debug("container %s: command started (exec done)", c->id);
 	else
 		lxr_err_wrap(err, "container %s", c->id);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err)
 {
 	return spawn_step(c, io, false, err);
+}
+
+int rt_container_exec_done(struct lxr_container *c, lxr_err *err)
+{
+	struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
+	int r;
+
+	if (c->sync < 0 || !c->executing)
+		return 0;
+	r = rt_sync_step(c->sync, c->id, &io, NULL, false, err);
+	if (io.pty_master >= 0)
+		close(io.pty_master);
+	if (r == 1)
+		return 1;
+	close(lxr_steal_fd(&c->sync));
+	c->executing = false;
+	if (r < 0)
+		return lxr_err_wrap(err, "container %s", c->id);
+	lxr_debug("container %s: its exec done", c->id);
+	return 0;
+}
+
+bool rt_container_executing(const struct lxr_container *c)
+{
+	return c && c->executing && c->sync >= 0;
 }
 
 int rt_container_start(const struct lxr_spec *spec, const char *state_root, struct lxr_stdio *io,

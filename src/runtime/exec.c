@@ -49,7 +49,20 @@ int rt_exec_resolve(char *const *args, char *const *env, char **path, lxr_err *e
 	if (!args || !args[0] || !args[0][0])
 		return lxr_fail(err, ENOENT, "exec: no command given"),
 		       lxr_err_hint(err, "give a command after the root filesystem"), 127;
+	/* a path is checked as a search's hit is (runc's LookPath too): a
+	 * start fails for a command that is not there or not executable,
+	 * while what only the exec finds (its format, its interpreter) ends
+	 * the started command with 126 or 127 */
 	if (strchr(args[0], '/')) {
+		int e = runnable(args[0]);
+
+		if (e) {
+			lxr_fail(err, e, "exec \"%s\"", args[0]);
+			if (e == ENOENT)
+				lxr_err_hint(err, "no such file in the container (relative to its "
+						  "working directory if the path is relative)");
+			return exit_code(e);
+		}
 		*path = lxr_xstrdup(args[0]);
 		return 0;
 	}

@@ -307,9 +307,13 @@ const char *rt_seccomp_what(const struct lxr_spec *spec);
 /* ---- parent <-> container sync (sync.c) -------------------------------------
  * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent
  * sends one "go" byte once the child is in its cgroups; the container sends
- * its PTY master (SCM_RIGHTS) and, on failure, one error message. A
- * successful exec closes the last container-side copy: the parent reads EOF. */
+ * its PTY master (SCM_RIGHTS), RT_SYNC_EXECUTING once everything but the
+ * exec of lxr-init (and its of the command) has worked, and, on failure,
+ * one error message. A successful exec closes the last container-side
+ * copy: the parent reads EOF. */
 enum rt_sync_type { RT_SYNC_ERROR = 1, RT_SYNC_PTY = 2 };
+#define RT_SYNC_EXECUTING     "ex" /* two bytes: no other message has that length */
+#define RT_SYNC_EXECUTING_LEN 2
 
 struct rt_sync_msg {
 	int type;
@@ -395,8 +399,9 @@ struct lxr_container {
 	struct lxr_cgroup *cg;
 	pid_t pid;
 	int pidfd;
-	int sync;     /* parent end of the start-up handshake until the exec; -1 after */
-	int mnt_hold; /* its mount namespace, held for a detached removal; -1 */
+	int sync;       /* parent end of the start-up handshake until the exec; -1 after */
+	bool executing; /* RT_SYNC_EXECUTING read: started; sync kept for the exec's word */
+	int mnt_hold;   /* its mount namespace, held for a detached removal; -1 */
 	bool reaped;
 	int wstatus;
 	bool made_dir;            /* the directory is ours to remove on failure */
@@ -416,7 +421,8 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 
 /* Reads messages until EOF (0) or an error (<0, as rt_container_start); a
  * pid_t-sized message (exec's helper) fills pid, an fd (the pty master)
- * goes to io->pty_master. Not blocking, 1 when nothing more is there yet. */
+ * goes to io->pty_master. Not blocking, 1 when nothing more is there yet,
+ * and 2 at RT_SYNC_EXECUTING (which a blocking call reads past). */
 /* What an exec's caller takes from the socket (SO_PASSCRED on its end):
  * the exec's pid from the helper alone, and who sent the terminal. */
 struct rt_sync_peer {

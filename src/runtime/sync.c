@@ -67,6 +67,17 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_syn
 			return 1; /* nothing yet: the container is still being built */
 		if (r <= 0)
 			return 0; /* EOF: the exec closed the last container-side copy */
+		/* the exec is all that is left: a caller in a loop may count
+		 * the command started from here, as runc's start does */
+		if (r == RT_SYNC_EXECUTING_LEN) {
+			char word[RT_SYNC_EXECUTING_LEN];
+			if (recv(sync, word, sizeof(word), 0) != (ssize_t)sizeof(word) ||
+			    memcmp(word, RT_SYNC_EXECUTING, sizeof(word)))
+				return lxr_fail(err, EPROTO, "%s: bad start-up message", what);
+			if (!block)
+				return 2;
+			continue;
+		}
 		/* the pid of the process an exec started: the helper's word
 		 * only, never a process's in the container that got hold of
 		 * the socket (it would name a host pid to be killed) */

@@ -400,7 +400,7 @@ bool sup_hooks_hold(struct sup *s, struct sup_instance *in, enum svc_event ev)
 		h->held_grace_us = in->svc->policy.stop_grace_us;
 		return true;
 	}
-	if (h->pre_stop_done || !in->plan.n_pre_stop || !in->c || in->syncw.fd >= 0 ||
+	if (h->pre_stop_done || !in->plan.n_pre_stop || !in->c || sup_starting(in) ||
 	    !svc_state_is_up(in->fsm.state))
 		return false;
 	if (h->phase == SUP_HOOK_POST_START)

@@ -30,6 +30,29 @@ static void sync_unwatch(struct sup *s, struct sup_instance *in)
 	in->syncw.fd = -1;
 }
 
+bool sup_starting(const struct sup_instance *in)
+{
+	return in->syncw.fd >= 0 && !rt_container_executing(in->c);
+}
+
+/* After its start, the command's exec: EOF once it is done, or what failed
+ * (the container then exits 126 or 127, which its exit reports). */
+static void on_exec_word(struct sup *s, struct sup_instance *in)
+{
+	char buf[LXR_ERR_MSG_MAX + 64];
+	lxr_err err;
+	int r = rt_container_exec_done(in->c, &err);
+
+	if (r == 1)
+		return;
+	sync_unwatch(s, in);
+	if (r < 0) {
+		sup_say(s, in, "error: %s", lxr_err_str(&err, buf, sizeof(buf)));
+		if (err.hint[0])
+			sup_say(s, in, "hint: %s", err.hint);
+	}
+}
+
 void sup_drop_kept(struct sup_instance *in)
 {
 	lxr_err err;
@@ -126,6 +149,9 @@ static void release(struct sup *s, struct sup_instance *in)
 	sup_health_stop(s, in);
 	sup_hooks_stop(s, in);
 	if (in->c) {
+		/* an exec that failed said why before the exit */
+		if (rt_container_executing(in->c))
+			on_exec_word(s, in);
 		sync_unwatch(s, in);
 		sup_watch_del(s, &in->pidw);
 		sup_output_read(s, in, 0);
@@ -341,7 +367,13 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 {
 	struct lxr_stdio io = {.fds = {-1, -1, -1}, .pty_master = -1};
 	lxr_err err;
-	int r = rt_container_spawn_done(in->c, &io, &err);
+	int r;
+
+	if (rt_container_executing(in->c)) {
+		on_exec_word(s, in);
+		return;
+	}
+	r = rt_container_spawn_done(in->c, &io, &err);
 
 	/* tty: true: the terminal's output is the container's, read as its
 	 * stdout (a pty has no stderr); nothing writes to it. Kept as soon
@@ -359,7 +391,10 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	}
 	if (r == 1)
 		return;
-	sync_unwatch(s, in);
+	/* started; while its exec is under way, the watch stays for the
+	 * exec's own word (on_exec_word) */
+	if (r < 0 || !rt_container_executing(in->c))
+		sync_unwatch(s, in);
 	if (r < 0) {
 		start_failed(s, in, r, &err);
 		return;

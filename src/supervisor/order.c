@@ -164,7 +164,7 @@ static bool room_to_start(const struct sup *s)
 	for (size_t i = 0; i < s->n_svcs; i++)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			live += s->svcs[i].inst[k].c != NULL;
-			starting += s->svcs[i].inst[k].syncw.fd >= 0;
+			starting += sup_starting(&s->svcs[i].inst[k]);
 		}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return true;
@@ -254,7 +254,7 @@ void sup_prepare_next(struct sup *s)
 	if (s->shutting_down)
 		return;
 	FOR_EACH_INSTANCE(s, in)
-	waiting |= in->syncw.fd >= 0;
+	waiting |= sup_starting(in);
 	if (!waiting)
 		return;
 	FOR_EACH_INSTANCE(s, in)

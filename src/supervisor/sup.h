@@ -384,6 +384,9 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 void sup_drop_kept(struct sup_instance *in);
 void sup_on_exit(struct sup *s, struct sup_instance *in);
 void sup_on_spawned(struct sup *s, struct sup_instance *in);
+/* Is its container being started (cloned, not yet started)? Not once only
+ * the exec of its command is left, which sup_on_spawned still hears of. */
+bool sup_starting(const struct sup_instance *in);
 /* giveup.c: x-lxr on_give_up once in's restart limit is used up */
 void sup_give_up(struct sup *s, struct sup_instance *in);
 

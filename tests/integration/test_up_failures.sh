@@ -92,6 +92,35 @@ run down -f "$STACK"
 expect_rc 0 "down"
 pass "up -d exits 1 naming a service that cannot start, and the rest runs"
 
+# What only the exec itself finds (a file that is no program: ENOEXEC)
+# comes after the start, as with docker, whose runc starts a container
+# before its exec: up -d succeeds, the container exits 126, and the
+# supervisor's log says why.
+mkdir -p "$TEST_TMP/noprog"
+printf 'not a program\n' >"$TEST_TMP/noprog/prog"
+chmod 755 "$TEST_TMP/noprog/prog"
+stack <<Y
+name: execfail
+services:
+  noprog:
+    image: @ROOTFS@
+    command: ["/np/prog"]
+    volumes: ["$TEST_TMP/noprog:/np:ro"]
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d of a command whose exec fails after its start"
+wait_event '"instance":"noprog-1","state":"exited"'
+run ps -a -f "$STACK"
+expect_grep "$OUT" "^noprog-1 .* Exited \(126\) " "ps shows the exec's 126"
+log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")
+expect_grep "$log" 'noprog +\| error: .*exec "/np/prog".*ENOEXEC' "the supervisor's log names the failed exec"
+run run --rm -v "$TEST_TMP/noprog:/np:ro" "$ROOTFS" /np/prog
+expect_rc 126 "lxr run of the same command"
+expect_grep "$ERR" 'exec "/np/prog".*ENOEXEC' "lxr run says why"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "an exec that fails after the start ends the container with 126 and says why"
+
 # A host port that a program on the host holds: the network attach fails.
 # up -d and a foreground up both exit 1 and print why, whole (message,
 # errno, hint); ps and the event carry the same error.

@@ -227,8 +227,8 @@ int rt_container_respawn(const struct lxr_spec *spec, const char *state_root, st
 int rt_container_cgroup_make(const struct lxr_spec *spec, struct lxr_cgroup **out, lxr_err *err);
 int rt_container_sync_fd(const struct lxr_container *c);
 int rt_container_spawn_done(struct lxr_container *c, struct lxr_stdio *io, lxr_err *err);
-/* spawn_done's 0 comes as soon as everything but the exec of the command
- * has worked (runc's start returns there too); the exec's own outcome
+/* spawn_done's 0 comes as soon as only the exec of the command is left,
+ * lxr-init's to make (runc's start returns there too); the exec's outcome
  * comes after, on the same descriptor while rt_container_executing says
  * so: rt_container_exec_done then says 1 (not yet), 0 (the command is
  * exec'd; the fd is closed) or <0 with what failed (the exec's own message:

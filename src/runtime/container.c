@@ -432,7 +432,10 @@ int rt_container_exec_done(struct lxr_container *c, lxr_err *err)
 
 	if (c->sync < 0 || !c->executing)
 		return 0;
+	/* the word comes once: a second one is no exec's outcome */
 	r = rt_sync_step(c->sync, c->id, &io, NULL, false, err);
+	if (r == 2)
+		r = lxr_fail(err, EPROTO, "a second start-up word");
 	if (io.pty_master >= 0)
 		close(io.pty_master);
 	if (r == 1)

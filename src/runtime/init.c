@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -98,9 +97,6 @@ static int exec_init(int sync, const char *mode, const char *tty, const char *pa
 		argv[at++] = args[i];
 	fcntl(sync, F_SETFD, 0);
 	rt_nofile_settle();
-	/* all of lxr's part has worked: the caller may count the command
-	 * started now, and still hears of a failed exec after it */
-	(void)!send(sync, RT_SYNC_EXECUTING, RT_SYNC_EXECUTING_LEN, MSG_NOSIGNAL);
 	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
 	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
 	if (errno == EPERM)

@@ -307,10 +307,10 @@ const char *rt_seccomp_what(const struct lxr_spec *spec);
 /* ---- parent <-> container sync (sync.c) -------------------------------------
  * A SOCK_SEQPACKET pair, close-on-exec on the container side: the parent
  * sends one "go" byte once the child is in its cgroups; the container sends
- * its PTY master (SCM_RIGHTS), RT_SYNC_EXECUTING once everything but the
- * exec of lxr-init (and its of the command) has worked, and, on failure,
- * one error message. A successful exec closes the last container-side
- * copy: the parent reads EOF. */
+ * its PTY master (SCM_RIGHTS), RT_SYNC_EXECUTING from lxr-init once only
+ * the exec of the command is left, and, on failure, one error message. A
+ * successful exec closes the last container-side copy: the parent reads
+ * EOF. */
 enum rt_sync_type { RT_SYNC_ERROR = 1, RT_SYNC_PTY = 2 };
 #define RT_SYNC_EXECUTING     "ex" /* two bytes: no other message has that length */
 #define RT_SYNC_EXECUTING_LEN 2
@@ -415,7 +415,8 @@ static inline bool rt_container_has_userns(const struct lxr_container *c)
 }
 
 /* Clone the container and let it go (clone.c). On return (0) it is
- * building its root filesystem; c->sync tells when it has exec'd. */
+ * building its root filesystem; c->sync tells when only its command's exec
+ * is left, then when that exec is done. */
 int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err);
 

@@ -47,6 +47,9 @@ static void on_exec_word(struct sup *s, struct sup_instance *in)
 		return;
 	sync_unwatch(s, in);
 	if (r < 0) {
+		/* what ps and inspect show beside its exit code */
+		in->error = err;
+		in->has_error = true;
 		sup_say(s, in, "error: %s", lxr_err_str(&err, buf, sizeof(buf)));
 		if (err.hint[0])
 			sup_say(s, in, "hint: %s", err.hint);
@@ -369,6 +372,9 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	lxr_err err;
 	int r;
 
+	/* a readiness the same turn's exit made stale (release unwatched) */
+	if (!in->c || in->syncw.fd < 0)
+		return;
 	if (rt_container_executing(in->c)) {
 		on_exec_word(s, in);
 		return;

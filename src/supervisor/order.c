@@ -145,8 +145,9 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 /* Descriptors. A running instance holds four (its pidfd, its two output
  * pipes, its log file); one being started holds a few more until its
  * command runs (its start-up socket and the loop's copy, its network
- * namespace...), and the container's first process, a copy of the
- * supervisor until its exec, opens its own on top of the supervisor's. So
+ * namespace...; the two of the socket until the command's exec is done,
+ * which the count below leaves out), and the container's first process, a
+ * copy of the supervisor until its exec, opens its own on top. So
  * starting a whole level at once could run a big stack out of
  * RLIMIT_NOFILE (a hard limit of 1024 leaves no room to raise) where
  * starting it in waves does not: an instance waits for others' starts to

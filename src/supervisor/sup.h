@@ -130,7 +130,9 @@ struct sup_instance {
 	 * join (as a network's endpoint namespace is kept); -1: none */
 	int kept_netns;
 	struct sup_watch pidw, outw, errw; /* container init, stdout, stderr */
-	struct sup_watch syncw;            /* being built: readable when it exec'd or failed */
+	/* being built: readable when only its command's exec is left, or it
+	 * failed; then once more when that exec is done or failed */
+	struct sup_watch syncw;
 	/* stdin_open without tty: the write end of its stdin, held open and
 	 * never written, so its stdin never ends (compose's `-i`) */
 	int stdin_w;

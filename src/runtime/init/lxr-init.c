@@ -29,8 +29,9 @@
  * first, the last execve is made by a process whose /proc/self/exe is the
  * sealed memfd.
  *
- * Either way a failure of that execve goes back to lxr on SYNC as the
- * start-up handshake's error message; its success closes SYNC
+ * Either way, just before that execve it says so on SYNC
+ * (RT_SYNC_EXECUTING); a failure of the execve goes back to lxr on SYNC as
+ * the start-up handshake's error message; its success closes SYNC
  * (close-on-exec).
  */
 #include <linux/fcntl.h>
@@ -210,6 +211,10 @@ static _Noreturn void exec_command(long sync, const char *path, char **argv, cha
 
 	sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
 	sys(__NR_fcntl, sync, F_SETFD, FD_CLOEXEC, 0);
+	/* Only the command's exec is left, in a process that holds nothing
+	 * of lxr's memory: its caller may count the command started (runc's
+	 * start returns here too) and still hears how the exec went. */
+	sys6(__NR_sendto, sync, (long)RT_SYNC_EXECUTING, RT_SYNC_EXECUTING_LEN, MSG_NOSIGNAL, 0, 0);
 	e = -sys(__NR_execve, path, argv, envp, 0);
 	report(sync, e, (e == 2 /* ENOENT */ || e == 20 /* ENOTDIR */) ? 127 : 126, "exec",
 	       argv[0] ? argv[0] : path);

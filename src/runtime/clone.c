@@ -294,7 +294,8 @@ static int parent_go(struct lxr_container *c, const struct lxr_spec *spec,
 }
 
 /* Clone the container and let it go. On return (0) it is building its root
- * filesystem; c->sync tells when it has exec'd (rt_container_spawn_done). */
+ * filesystem; c->sync tells when only its command's exec is left
+ * (rt_container_spawn_done), then how that exec went. */
 int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err)
 {

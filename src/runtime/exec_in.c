@@ -125,7 +125,8 @@ static int enter(int tfd, const struct lxr_stdio *io, int sync, lxr_err *err)
 		close(ufd);
 	/* A container still building its root has the host's tree as its
 	 * mount namespace: never run anything there (its state is published
-	 * only once it runs, so this is the second guard). */
+	 * only once lxr-init is about to exec its command, so this is the
+	 * second guard). */
 	if (stat("/", &joined_root) < 0 ||
 	    (joined_root.st_dev == host_root.st_dev && joined_root.st_ino == host_root.st_ino))
 		return lxr_fail(err, EAGAIN, "the container has no root filesystem of its own yet"),

@@ -46,10 +46,9 @@ static void on_exec_word(struct sup *s, struct sup_instance *in)
 	if (r == 1)
 		return;
 	sync_unwatch(s, in);
+	/* not the instance's error, which is a failed start's: this one
+	 * started, and its exit code (126, 127) is what ps shows */
 	if (r < 0) {
-		/* what ps and inspect show beside its exit code */
-		in->error = err;
-		in->has_error = true;
 		sup_say(s, in, "error: %s", lxr_err_str(&err, buf, sizeof(buf)));
 		if (err.hint[0])
 			sup_say(s, in, "hint: %s", err.hint);

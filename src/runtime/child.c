@@ -49,7 +49,8 @@ static int cgroupns(const struct rt_child *c, bool late, lxr_err *err)
 	if (late != c->await_join)
 		return 0;
 	if (late) {
-		if (wait_for(c->sync, 'j', err) < 0)
+		if (c->self_join ? rt_cgroup_join(c->self_join, 0, err) < 0
+				 : wait_for(c->sync, 'j', err) < 0)
 			return -1;
 		lxr_debug("container %s: in its cgroups", c->spec->id);
 	}
@@ -465,6 +466,17 @@ static int prepare(const struct rt_child *c, lxr_err *err)
 	return cgroupns(c, true, err);
 }
 
+/* Started sharing lxr's memory, it cannot be held before it is let go:
+ * it sends lxr its mount namespace, the first word on the socket. */
+static int hold_mounts(int sync, lxr_err *err)
+{
+	_cleanup_close_ int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return lxr_fail(err, errno, "open /proc/self/ns/mnt to hold the mounts");
+	return lxr_send_fd(sync, fd, err);
+}
+
 _Noreturn void rt_child_main(const struct rt_child *c)
 {
 	const struct lxr_spec *spec = c->spec;
@@ -477,13 +489,20 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	 * in the container can read it or its descriptors through /proc. */
 	prctl(PR_SET_DUMPABLE, 0);
 	/* A neighbour sharing the PID namespace (pid: service:X) with
-	 * CAP_SYS_PTRACE overrides that: no host environment for it to read. */
-	lxr_proc_scrub_environ();
+	 * CAP_SYS_PTRACE overrides that: no host environment for it to read.
+	 * (Sharing lxr's memory, it would scrub lxr's own: the shared start
+	 * is not taken with a PID namespace to join.) */
+	if (!c->self_join)
+		lxr_proc_scrub_environ();
 	/* Shares fate with lxr: if lxr dies, PID 1 dies and with it the
 	 * whole PID namespace. Set before waiting so no death is missed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (wait_for(c->sync, 'g', &err) < 0)
+	if (!c->self_join && wait_for(c->sync, 'g', &err) < 0)
 		_exit(125);
+	if (c->self_join && spec->hold_mounts && hold_mounts(c->sync, &err) < 0)
+		rt_child_fail(c->sync, 125, &err);
+	if (c->self_join && !c->await_join && rt_cgroup_join(c->self_join, 0, &err) < 0)
+		rt_child_fail(c->sync, 125, &err);
 	if (prepare(c, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	if (spec->terminal && rt_child_open_pty(c->sync, spec, &slave, &err) < 0)

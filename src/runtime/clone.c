@@ -8,11 +8,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -200,7 +204,7 @@ static int clone_refused(const struct lxr_container *c, lxr_err *err)
 /* The cloned child, still lxr: on to rt_child_main with only what it needs. */
 static _Noreturn void child_go(const struct lxr_container *c, const struct lxr_spec *spec,
 			       const struct rt_plan *plan, const struct lxr_stdio *io,
-			       struct start_fds *f, bool into_cg)
+			       struct start_fds *f, bool into_cg, bool shared)
 {
 	struct rt_child ch = {.spec = spec,
 			      .plan = plan,
@@ -210,21 +214,134 @@ static _Noreturn void child_go(const struct lxr_container *c, const struct lxr_s
 			      .sync = f->child_end,
 			      .layer = spec->ephemeral_upper ? c->layer : NULL,
 			      .unshare_cgroupns = !into_cg && spec->ns[LXR_NS_CGROUP].create,
-			      .await_join = f->cg_join.n > 0,
+			      .await_join = f->cg_join.n > 0 && rt_cgroup_v2_fd(c->cg) < 0,
+			      .self_join = shared ? &f->cg_join : NULL,
 			      .userns_dir = rt_container_has_userns(c) ? c->dir : NULL};
 
 	close(f->parent_end);
-	rt_cgroup_procs_close(&f->cg_join);
+	if (!shared)
+		rt_cgroup_procs_close(&f->cg_join);
 	/* lxr's own namespaces and the sysfs the parent sends: not the
 	 * child's to hold (close-on-exec as well) */
 	for (int i = 0; rt_container_has_userns(c) && i < LXR_NS_COUNT; i++)
 		if (f->own_ns[i] >= 0)
 			close(f->own_ns[i]);
+	/* closed, not stolen: shared, f is the parent's memory */
 	if (f->sysfs >= 0)
-		close(lxr_steal_fd(&f->sysfs));
+		close(f->sysfs);
 	memcpy(ch.stdio, io->fds, sizeof(ch.stdio));
 	memcpy(ch.join_fd, f->joins, sizeof(ch.join_fd));
 	rt_child_main(&ch);
+}
+
+/* The shared start's hold: the child's first word, its mount namespace
+ * (anything else, its failure, is left for the caller to read). */
+static void hold_sent_mounts(struct lxr_container *c, int sync)
+{
+	char b;
+
+	if (recv(sync, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && b == 'F' &&
+	    lxr_recv_fd(sync, &c->mnt_hold, &(lxr_err){0}) == 0)
+		lxr_debug("container %s: its mount namespace held for the cleaner", c->id);
+}
+
+/* vfork's way (CLONE_VM | CLONE_VFORK): the child runs on lxr's memory,
+ * and lxr waits, until it execs lxr-init or exits. Nothing is copied:
+ * lxr's pages are not made copy-on-write, so neither lxr's next writes
+ * nor the child's fault (each such fault a copy and a TLB flush), and the
+ * child's exec has no copy to tear down. What the child writes stays in
+ * lxr's memory: the path to its exec frees or hands back (init.c) what it
+ * allocates, and keeps no cache of its own view; lxr is single-threaded,
+ * so no lock is held in another thread.
+ * Taken where lxr has nothing to do meanwhile and nothing can hold it: no
+ * user namespace (its maps are the parent's to write), no PID namespace to
+ * join (a neighbour there could read lxr's memory through the child), and
+ * no mount from outside lxr's own directories (a bind of a host path can
+ * hang on a dead NFS server; a volume's first copy-up can take seconds),
+ * which would stop the supervisor with it. */
+struct shared_start {
+	const struct lxr_container *c;
+	const struct lxr_spec *spec;
+	const struct rt_plan *plan;
+	const struct lxr_stdio *io;
+	struct start_fds *f;
+};
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return dir[0] == '/' && !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+static bool start_shared(const struct lxr_container *c, const struct lxr_spec *spec)
+{
+	if (rt_container_has_userns(c) || spec->ns[LXR_NS_PID].join_path)
+		return false;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct lxr_mount *m = &spec->mounts[i];
+
+		if (m->volume || m->source_ns)
+			return false;
+		if ((m->flags & MS_BIND) && m->source && !under(m->source, lxr_run_dir()) &&
+		    !under(m->source, lxr_data_dir()))
+			return false;
+	}
+	return true;
+}
+
+static int shared_child(void *arg)
+{
+	struct shared_start *a = arg;
+
+	child_go(a->c, a->spec, a->plan, a->io, a->f, false, true);
+}
+
+/* The child's stack: one, kept, since the children take turns. 1 MiB,
+ * several times what the child's deepest path takes; below it 256 KiB
+ * that fault, so that no frame of lxr's (64 KiB at most) steps over them
+ * into memory of lxr's. */
+#define SHARED_STACK ((size_t)1 << 20)
+#define SHARED_GUARD ((size_t)256 << 10)
+
+static char *shared_stack_top(void)
+{
+	static char *top;
+
+	if (!top) {
+		char *p = mmap(NULL, SHARED_GUARD + SHARED_STACK, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (mprotect(p + SHARED_GUARD, SHARED_STACK, PROT_READ | PROT_WRITE) < 0) {
+			munmap(p, SHARED_GUARD + SHARED_STACK);
+			return NULL;
+		}
+		top = p + SHARED_GUARD + SHARED_STACK;
+	}
+	return top;
+}
+
+static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, int *pidfd)
+{
+	int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, dumpable, e;
+	char *stack = shared_stack_top();
+	pid_t pid;
+
+	if (!stack)
+		return -1;
+	for (int i = 0; i < LXR_NS_COUNT; i++)
+		if (spec->ns[i].create && i != LXR_NS_CGROUP)
+			flags |= ns_flags[i];
+	/* the child makes the memory it shares undumpable; it is lxr's */
+	dumpable = prctl(PR_GET_DUMPABLE);
+	pid = clone(shared_child, stack, flags, a, pidfd);
+	e = errno;
+	rt_init_free_exec_leftovers();
+	if (dumpable >= 0)
+		(void)prctl(PR_SET_DUMPABLE, dumpable);
+	errno = e;
+	return pid;
 }
 
 /* spec->hold_mounts: the container's mount namespace, held in c->mnt_hold
@@ -304,17 +421,35 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 	bool into_cg = false;
 	pid_t pid;
 
-	if (start_prepare(c, spec, plan, cgfd, &f, err) < 0)
+	bool shared = start_shared(c, spec);
+
+	if (start_prepare(c, spec, plan, shared ? -1 : cgfd, &f, err) < 0)
 		return -1;
-	pid = clone_container(spec, rt_container_has_userns(c), cgfd, &c->pidfd, &into_cg);
+	if (shared) {
+		struct shared_start a = {.c = c, .spec = spec, .plan = plan, .io = io, .f = &f};
+		pid = clone_shared(spec, &a, &c->pidfd);
+	} else {
+		pid = clone_container(spec, rt_container_has_userns(c), cgfd, &c->pidfd, &into_cg);
+	}
 	e = errno;
 	if (pid == 0)
-		child_go(c, spec, plan, io, &f, into_cg);
+		child_go(c, spec, plan, io, &f, into_cg, false);
 	start_after_clone(c, &f);
 	close(lxr_steal_fd(&f.child_end));
 	if (pid < 0) {
 		errno = e;
 		r = clone_refused(c, err);
+	} else if (shared) {
+		c->pid = pid;
+		/* the heap figure: what a test reads to see that starts leave
+		 * nothing behind in lxr's memory */
+		lxr_debug("container %s: cloned pid %d sharing lxr's memory, now exec'd (lxr's "
+			  "heap in use: %zu bytes)",
+			  c->id, (int)pid, mallinfo2().uordblks);
+		if (spec->hold_mounts)
+			hold_sent_mounts(c, f.parent_end);
+		r = rt_state_write(c->dir, spec, c->pid, err);
+		c->sync = lxr_steal_fd(&f.parent_end);
 	} else {
 		c->pid = pid;
 		lxr_debug("container %s: cloned pid %d%s", c->id, (int)pid,

@@ -11,6 +11,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/runtime_internal.h"
@@ -138,41 +139,34 @@ static int switch_ids(const struct lxr_spec *spec, lxr_err *err)
 	return 0;
 }
 
-static int set_flag_bits(cap_t c, cap_flag_t flag, uint64_t bits, int last)
-{
-	for (int v = 0; v <= last; v++) {
-		cap_value_t cv = v;
-		if ((bits & BIT(v)) && cap_set_flag(c, flag, 1, &cv, CAP_SET) < 0)
-			return -1;
-	}
-	return 0;
-}
-
+/* capset(2) itself, not libcap's cap_set_proc: that one leaves 112 bytes
+ * allocated on each call, which a clone sharing lxr's memory (clone.c)
+ * would leave in lxr's heap on every start. */
 static int set_caps(const struct lxr_caps *caps, lxr_err *err)
 {
-	int last = rt_cap_last_cap();
-	cap_t c = cap_init();
-	int r = 0, e = 0;
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct d[2] = {{0}};
+	int last = rt_cap_last_cap(), e;
+	/* the kernel's capabilities only, as cap_set_flag had them */
+	uint64_t known = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+	const uint64_t v[3] = {caps->effective & known, caps->permitted & known,
+			       caps->inheritable & known};
 
-	if (!c)
-		return lxr_fail(err, errno, "cap_init");
-	if (set_flag_bits(c, CAP_EFFECTIVE, caps->effective, last) < 0 ||
-	    set_flag_bits(c, CAP_PERMITTED, caps->permitted, last) < 0 ||
-	    set_flag_bits(c, CAP_INHERITABLE, caps->inheritable, last) < 0) {
-		e = errno;
-		r = lxr_fail(err, e, "cap_set_flag");
-	} else if (cap_set_proc(c) < 0) {
-		e = errno;
-		r = lxr_fail(err, e, "capset effective=%#llx permitted=%#llx inheritable=%#llx",
-			     (unsigned long long)caps->effective,
-			     (unsigned long long)caps->permitted,
-			     (unsigned long long)caps->inheritable);
-		if (e == EPERM)
-			lxr_err_hint(err, "effective must be within permitted, and permitted and "
-					  "inheritable within the bounding set");
+	for (int i = 0; i < 2; i++) {
+		d[i].effective = (uint32_t)(v[0] >> (32 * i));
+		d[i].permitted = (uint32_t)(v[1] >> (32 * i));
+		d[i].inheritable = (uint32_t)(v[2] >> (32 * i));
 	}
-	cap_free(c);
-	return r;
+	if (syscall(SYS_capset, &h, d) == 0)
+		return 0;
+	e = errno;
+	lxr_fail(err, e, "capset effective=%#llx permitted=%#llx inheritable=%#llx",
+		 (unsigned long long)caps->effective, (unsigned long long)caps->permitted,
+		 (unsigned long long)caps->inheritable);
+	if (e == EPERM)
+		lxr_err_hint(err, "effective must be within permitted, and permitted and "
+				  "inheritable within the bounding set");
+	return -1;
 }
 
 /* The kernel only lets a capability be ambient while it is both permitted
@@ -233,8 +227,8 @@ int rt_process_apply_creds_held(const struct lxr_spec *spec, lxr_err *err)
 	bool filter = spec->seccomp || spec->seccomp_default;
 	bool seccomp_early = filter && !spec->no_new_privileges;
 
-	if (lxr_nofile_start(&nofile_final))
-		nofile_pending = true;
+	/* set either way: a clone that shares lxr's memory leaves its value */
+	nofile_pending = lxr_nofile_start(&nofile_final);
 	if (apply_rlimits(spec, err) < 0 || drop_bounding(spec->caps.bounding, err) < 0)
 		return -1;
 	if (seccomp_early && load_seccomp(spec, err) < 0)

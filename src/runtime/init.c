@@ -74,6 +74,21 @@ int rt_init_prepare(lxr_err *err)
 	return make_memfd(err);
 }
 
+/* What a successful exec below leaves allocated: nothing to lxr when the
+ * clone was forked (its copy of lxr's memory goes with the exec), but the
+ * heap is lxr's own when the clone shared it (clone.c), which frees these
+ * once the child is gone. Volatile: the compiler may not drop the stores
+ * as dead, since nothing it can see reads them before the exec. */
+static void *volatile exec_leftover[2];
+
+void rt_init_free_exec_leftovers(void)
+{
+	for (size_t i = 0; i < sizeof(exec_leftover) / sizeof(exec_leftover[0]); i++) {
+		free(exec_leftover[i]);
+		exec_leftover[i] = NULL;
+	}
+}
+
 /* execveat of lxr-init as "lxr-init MODE SYNC [TTY] PATH ARGS...", with sync
  * kept open across it (lxr-init reports a failed execve of the command on
  * it). Returns only on failure: err filled, 125. */
@@ -97,7 +112,11 @@ static int exec_init(int sync, const char *mode, const char *tty, const char *pa
 		argv[at++] = args[i];
 	fcntl(sync, F_SETFD, 0);
 	rt_nofile_settle();
+	exec_leftover[0] = argv;
+	exec_leftover[1] = (void *)path;
 	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
+	/* still the caller's to free (its cleanup, or its _exit) */
+	exec_leftover[0] = exec_leftover[1] = NULL;
 	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
 	if (errno == EPERM)
 		lxr_err_hint(err, "lxr starts every command through execveat: a seccomp profile "

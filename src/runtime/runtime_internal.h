@@ -365,12 +365,21 @@ struct rt_child {
 	 * (the kernel's RCU wait overlapping that work) and says 'j' when
 	 * done: its cgroup namespace waits for that */
 	bool await_join;
+	/* started vfork's way (rt_container_clone): lxr's memory shared, lxr
+	 * waiting until the exec, so the child moves itself into its cgroups
+	 * through these (v2 at once, v1 where it would wait for 'j') and
+	 * waits for no word. NULL: forked; the parent moves it and says 'g'. */
+	const struct rt_cg_join *self_join;
 	int join_fd[LXR_NS_COUNT]; /* namespaces to setns() into, -1 for none */
 	/* a user namespace of its own: its directory, reached through an fd
 	 * once the container is its root; the parent sends the mounts of
 	 * rt_userns_mounts after the go byte. NULL: none */
 	const char *userns_dir;
 };
+
+/* After a clone that shared lxr's memory is gone (exec'd or exited): free
+ * what its exec of lxr-init was given (init.c). */
+void rt_init_free_exec_leftovers(void);
 
 /* The container side, right after clone. Never returns. */
 _Noreturn void rt_child_main(const struct rt_child *c);

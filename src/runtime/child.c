@@ -510,8 +510,11 @@ _Noreturn void rt_child_main(const struct rt_child *c)
 	if (rt_process_apply_creds(spec, &err) < 0)
 		rt_child_fail(c->sync, 125, &err);
 	lxr_debug("container %s: credentials, capabilities and seccomp applied", spec->id);
-	/* The kernel clears the parent-death signal on a uid/gid change. */
+	/* The kernel clears the parent-death signal on a uid/gid change, and
+	 * sets dumpable to fs.suid_dumpable: lxr's memory, copied or shared,
+	 * stays unreadable to the container's uid until the exec. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
 	if (!spec->init)
 		rt_child_exec(spec, c->sync, c->stdio, slave);
 

@@ -254,11 +254,15 @@ static void hold_sent_mounts(struct lxr_container *c, int sync)
  * allocates, and keeps no cache of its own view; lxr is single-threaded,
  * so no lock is held in another thread.
  * Taken where lxr has nothing to do meanwhile and nothing can hold it: no
- * user namespace (its maps are the parent's to write), no PID namespace to
- * join (a neighbour there could read lxr's memory through the child), and
- * no mount from outside lxr's own directories (a bind of a host path can
- * hang on a dead NFS server; a volume's first copy-up can take seconds),
- * which would stop the supervisor with it. */
+ * user namespace (its maps are the parent's to write); no PID namespace to
+ * join (a neighbour there could read lxr's memory through the child);
+ * root's uid (every process also shows in the host's PID namespace: one
+ * with the container's uid could stop the child, and lxr with it, or kill
+ * it in the middle of a malloc of lxr's heap; root's can stop lxr itself);
+ * no CPU or I/O throttle (on v2 the child builds its root inside its
+ * cgroup, at the container's pace); no mount from outside lxr's own
+ * directories, as its paths read (a bind of a host path can hang on a
+ * dead NFS server, a volume's first copy-up can take seconds). */
 struct shared_start {
 	const struct lxr_container *c;
 	const struct lxr_spec *spec;
@@ -276,7 +280,11 @@ static bool under(const char *path, const char *dir)
 
 static bool start_shared(const struct lxr_container *c, const struct lxr_spec *spec)
 {
-	if (rt_container_has_userns(c) || spec->ns[LXR_NS_PID].join_path)
+	const struct lxr_resources *r = &spec->resources;
+
+	if (rt_container_has_userns(c) || spec->ns[LXR_NS_PID].join_path || spec->uid != 0)
+		return false;
+	if (r->cpu_quota || r->cpu_shares || r->blkio_weight || r->n_blkio_devices)
 		return false;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct lxr_mount *m = &spec->mounts[i];
@@ -428,9 +436,18 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 	if (shared) {
 		struct shared_start a = {.c = c, .spec = spec, .plan = plan, .io = io, .f = &f};
 		pid = clone_shared(spec, &a, &c->pidfd);
-	} else {
-		pid = clone_container(spec, rt_container_has_userns(c), cgfd, &c->pidfd, &into_cg);
+		if (pid < 0) {
+			/* refused (a policy lxr runs under, no memory for the
+			 * stack): forked instead, born in its v2 cgroup there */
+			lxr_debug("container %s: shared clone: %s; forked instead", c->id,
+				  strerror(errno));
+			shared = false;
+			if (cgfd >= 0)
+				rt_cgroup_procs_close(&f.cg_join);
+		}
 	}
+	if (!shared)
+		pid = clone_container(spec, rt_container_has_userns(c), cgfd, &c->pidfd, &into_cg);
 	e = errno;
 	if (pid == 0)
 		child_go(c, spec, plan, io, &f, into_cg, false);
@@ -443,8 +460,8 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		c->pid = pid;
 		/* the heap figure: what a test reads to see that starts leave
 		 * nothing behind in lxr's memory */
-		lxr_debug("container %s: cloned pid %d sharing lxr's memory, now exec'd (lxr's "
-			  "heap in use: %zu bytes)",
+		lxr_debug("container %s: cloned pid %d sharing lxr's memory, now gone from it "
+			  "(lxr's heap in use: %zu bytes)",
 			  c->id, (int)pid, mallinfo2().uordblks);
 		if (spec->hold_mounts)
 			hold_sent_mounts(c, f.parent_end);

@@ -95,7 +95,9 @@ int rt_exec_resolve(char *const *args, char *const *env, char **path, lxr_err *e
 
 int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err)
 {
-	_cleanup_free_ char *path = NULL;
+	/* on success or failure of the exec, path is handed back to the
+	 * caller of a shared clone (init.c), which frees it */
+	char *path = NULL;
 	int code = rt_exec_resolve(args, env, &path, err);
 
 	return code ? code : rt_init_exec_command(sync, path, args, env, err);

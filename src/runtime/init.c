@@ -115,8 +115,9 @@ static int exec_init(int sync, const char *mode, const char *tty, const char *pa
 	exec_leftover[0] = argv;
 	exec_leftover[1] = (void *)path;
 	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
-	/* still the caller's to free (its cleanup, or its _exit) */
-	exec_leftover[0] = exec_leftover[1] = NULL;
+	/* argv goes with this function's cleanup; path stays handed back: the
+	 * callers go on to _exit without freeing it */
+	exec_leftover[0] = NULL;
 	lxr_fail(err, errno, "execute lxr-init to run \"%s\" (execveat)", args[0]);
 	if (errno == EPERM)
 		lxr_err_hint(err, "lxr starts every command through execveat: a seccomp profile "

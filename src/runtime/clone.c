@@ -259,10 +259,12 @@ static void hold_sent_mounts(struct lxr_container *c, int sync)
  * root's uid (every process also shows in the host's PID namespace: one
  * with the container's uid could stop the child, and lxr with it, or kill
  * it in the middle of a malloc of lxr's heap; root's can stop lxr itself);
- * no CPU or I/O throttle (on v2 the child builds its root inside its
- * cgroup, at the container's pace); no mount from outside lxr's own
- * directories, as its paths read (a bind of a host path can hang on a
- * dead NFS server, a volume's first copy-up can take seconds). */
+ * no CPU or I/O throttle or CPU set (on v2 the child builds its root
+ * inside its cgroup, at the container's pace; limits set on a cgroup
+ * parent above are not seen); no image layer, bind or volume from outside
+ * lxr's own directories, as their paths read (a host path can hang on a
+ * dead NFS server, a volume's first copy-up can take seconds), and no
+ * mount of another container's. Where the clone is refused, it forks. */
 struct shared_start {
 	const struct lxr_container *c;
 	const struct lxr_spec *spec;
@@ -284,8 +286,13 @@ static bool start_shared(const struct lxr_container *c, const struct lxr_spec *s
 
 	if (rt_container_has_userns(c) || spec->ns[LXR_NS_PID].join_path || spec->uid != 0)
 		return false;
-	if (r->cpu_quota || r->cpu_shares || r->blkio_weight || r->n_blkio_devices)
+	if (r->cpu_quota || r->cpu_shares || r->cpuset_cpus || r->blkio_weight ||
+	    r->n_blkio_devices)
 		return false;
+	for (size_t i = 0; spec->lower_dirs && spec->lower_dirs[i]; i++)
+		if (!under(spec->lower_dirs[i], lxr_run_dir()) &&
+		    !under(spec->lower_dirs[i], lxr_data_dir()))
+			return false;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct lxr_mount *m = &spec->mounts[i];
 
@@ -333,6 +340,7 @@ static char *shared_stack_top(void)
 static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, int *pidfd)
 {
 	int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, dumpable, e;
+	sigset_t all, old;
 	char *stack = shared_stack_top();
 	pid_t pid;
 
@@ -341,10 +349,15 @@ static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, i
 	for (int i = 0; i < LXR_NS_COUNT; i++)
 		if (spec->ns[i].create && i != LXR_NS_CGROUP)
 			flags |= ns_flags[i];
-	/* the child makes the memory it shares undumpable; it is lxr's */
+	/* the child makes the memory it shares undumpable; it is lxr's. No
+	 * handler of the caller's (lxr build has some) may run in the child
+	 * on that memory: every signal blocked, the child unblocks its own */
 	dumpable = prctl(PR_GET_DUMPABLE);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = clone(shared_child, stack, flags, a, pidfd);
 	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	rt_init_free_exec_leftovers();
 	if (dumpable >= 0)
 		(void)prctl(PR_SET_DUMPABLE, dumpable);

@@ -158,6 +158,8 @@ static _Noreturn void helper(int tfd, const struct lxr_spec *proc, const struct 
 	 * the exec (under no_new_privs it needs no privilege then). */
 	if (rt_process_apply_creds_held(proc, &err) < 0)
 		rt_child_fail(sync, 125, &err);
+	/* a change of ids set dumpable to fs.suid_dumpable: back to 0 */
+	prctl(PR_SET_DUMPABLE, 0);
 	pid =
 	    (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
 	if (pid < 0) {

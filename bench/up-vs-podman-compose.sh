@@ -27,8 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 "$src/examples/make-rootfs.sh" "$work/rootfs" >/dev/null
-"$here/gen-up-stack.sh" "$N" "$work/rootfs" upbench > "$work/lxr.yaml"
-CHECKS=1 "$here/gen-up-stack.sh" "$N" "$work/rootfs" upbenchhc > "$work/lxr-hc.yaml"
+# from lxr's image store, as podman's stacks are from podman's (an image
+# given as a host path would also do, but starts by lxr's slower way: such
+# a path can hang, and the supervisor must not wait on it)
+"$lxr" import -c 'CMD ["/bin/sh"]' "$work/rootfs" lxrbench-base:1 >/dev/null
+"$here/gen-up-stack.sh" "$N" lxrbench-base:1 upbench > "$work/lxr.yaml"
+CHECKS=1 "$here/gen-up-stack.sh" "$N" lxrbench-base:1 upbenchhc > "$work/lxr-hc.yaml"
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "never")}'; }

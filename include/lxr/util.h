@@ -87,6 +87,8 @@ struct tm;
 const char *lxr_scan_datetime(const char *s, struct tm *tm, int *parts);
 
 bool lxr_str_has_prefix(const char *s, const char *prefix);
+/* path is dir or below it, by their strings ("/a/bc" is not within "/a/b") */
+bool lxr_path_within(const char *path, const char *dir);
 /* sscanf for the conversions lxr uses (src/util/scan.c: white space,
  * literals, %d %i %u %x %o with h/l/ll, %s %c %[set] %n, widths, *):
  * glibc's is 94 KB of the static lxr. lxr_fscanf_line reads one line of f

@@ -268,7 +268,7 @@ _Noreturn void rt_child_exec(const struct lxr_spec *spec, int sync, const int st
 static _Noreturn void exec_under_init(const struct lxr_spec *spec, int sync, const int stdio[3],
 				      int slave)
 {
-	_cleanup_free_ char *path = NULL;
+	char *path = NULL; /* handed back by the exec (init.c) */
 	int code;
 	lxr_err err;
 

@@ -275,9 +275,7 @@ struct shared_start {
 
 static bool under(const char *path, const char *dir)
 {
-	size_t n = strlen(dir);
-
-	return dir[0] == '/' && !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+	return dir[0] == '/' && lxr_path_within(path, dir);
 }
 
 static bool start_shared(const struct lxr_container *c, const struct lxr_spec *spec)

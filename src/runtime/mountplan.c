@@ -97,13 +97,9 @@ static void add_spec_devices(struct rt_plan *p, const struct lxr_spec *spec)
 
 bool rt_spec_mounts_below(const struct lxr_spec *spec, const char *dir)
 {
-	size_t n = strlen(dir);
-
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		const char *d = spec->mounts[i].destination;
-		if (!strncmp(d, dir, n) && (d[n] == '\0' || d[n] == '/'))
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (lxr_path_within(spec->mounts[i].destination, dir))
 			return true;
-	}
 	return false;
 }
 

@@ -272,15 +272,13 @@ static int respawn(struct sup *s, struct sup_instance *in, struct lxr_stdio *io,
  * (volumes_from takes the anonymous volumes of another container) */
 static const char *anon_user(struct sup *s, const struct sup_instance *in, const char *dir)
 {
-	size_t n = strlen(dir);
-
 	FOR_EACH_INSTANCE(s, o)
 	{
 		if (o == in || !o->c)
 			continue;
 		for (size_t i = 0; i < o->plan.spec.n_mounts; i++) {
 			const char *src = o->plan.spec.mounts[i].source;
-			if (src && !strncmp(src, dir, n) && (!src[n] || src[n] == '/'))
+			if (src && lxr_path_within(src, dir))
 				return o->name;
 		}
 	}

@@ -211,6 +211,11 @@ struct lxr_spec {
 	 * of its init, which the caller waits for. Not with an endpoint: the
 	 * namespace's sysfs would keep the network namespace and its veth. */
 	bool hold_mounts;
+	/* the caller has nothing else to do until the container runs (lxr
+	 * run in the foreground): a start that hangs on a host path or a
+	 * volume's copy-up, or runs at a throttled cgroup's pace, holds only
+	 * the caller, which waits for it anyway (src/runtime/clone.c) */
+	bool caller_waits;
 	/* a restart of a container whose directory (and writable layer) is
 	 * still there: reuse it instead of refusing the name */
 	bool reuse_dir;

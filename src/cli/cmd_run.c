@@ -63,6 +63,7 @@ static int run_foreground(struct run_opts *o)
 	}
 	_cleanup_free_ char *keep = run_keep_text(o);
 	int64_t created = (int64_t)time(NULL);
+	o->plan.spec.caller_waits = true;
 	r = rt_container_start(&o->plan.spec, root, &io, &c, &err);
 	o->started = r >= 0;
 	if (o->started)

@@ -264,7 +264,10 @@ static void hold_sent_mounts(struct lxr_container *c, int sync)
  * parent above are not seen); no image layer, bind or volume from outside
  * lxr's own directories, as their paths read (a host path can hang on a
  * dead NFS server, a volume's first copy-up can take seconds), and no
- * mount of another container's. Where the clone is refused, it forks. */
+ * mount of another container's. A caller that waits for the start anyway
+ * (spec->caller_waits: lxr run in the foreground) is held by none of
+ * those: for it only the first three count. Where the clone is refused,
+ * it forks. */
 struct shared_start {
 	const struct lxr_container *c;
 	const struct lxr_spec *spec;
@@ -284,6 +287,8 @@ static bool start_shared(const struct lxr_container *c, const struct lxr_spec *s
 
 	if (rt_container_has_userns(c) || spec->ns[LXR_NS_PID].join_path || spec->uid != 0)
 		return false;
+	if (spec->caller_waits)
+		return true;
 	if (r->cpu_quota || r->cpu_shares || r->cpuset_cpus || r->blkio_weight ||
 	    r->n_blkio_devices)
 		return false;

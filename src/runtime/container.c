@@ -525,37 +525,6 @@ int rt_container_retire(struct lxr_container *c, struct lxr_cgroup **keep, lxr_e
 	return rt_container_destroy(c, false, err);
 }
 
-/* The child that removes a renamed directory: out of the caller's session
- * and off its descriptors before anything else (a `$(lxr run ...)` waits
- * for the end of its output pipe, not for this), it waits for the rename,
- * then removes. */
-static _Noreturn void cleaner_main(int go, int hold, const char *path)
-{
-	lxr_err ignored;
-	char b = 0;
-	int null;
-
-	lxr_set_proc_title("lxr-cleanup");
-	setsid();
-	/* out of the way of 0 to 4 first: any may be another's number */
-	go = fcntl(go, F_DUPFD, 5);
-	hold = hold >= 0 ? fcntl(hold, F_DUPFD, 5) : -1;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int i = 0; i < 3 && null >= 0; i++)
-		dup2(null, i);
-	if (go < 0 || dup2(go, 3) < 0 || (hold >= 0 && dup2(hold, 4) < 0))
-		_exit(1);
-	syscall(SYS_close_range, hold >= 0 ? 5 : 4, ~0U, 0);
-	while (read(3, &b, 1) < 0 && errno == EINTR)
-		;
-	/* the container's mounts go now, with the last hold on them */
-	if (hold >= 0)
-		close(4);
-	if (b != 'g')
-		_exit(0);
-	_exit(lxr_rm_rf(path, &ignored) < 0 ? 1 : 0);
-}
-
 /* NAME's temp name for writer pid, beside the container's directory */
 static char *tmp_beside(const struct lxr_container *c, int pid)
 {
@@ -565,12 +534,12 @@ static char *tmp_beside(const struct lxr_container *c, int pid)
 	return lxr_xasprintf("%.*s/%s", (int)(slash - c->dir), c->dir, base);
 }
 
+/* The files go in a child (cleaner.c) once this process has exited: its
+ * directory is renamed out of the name's way first. */
 int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err)
 {
 	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int go_r = -1, go_w = -1;
-	int p[2];
-	pid_t pid;
+	int go_w = -1, pid;
 
 	if (!c)
 		return 0;
@@ -583,15 +552,7 @@ int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err)
 		rt_container_destroy(c, true, &(lxr_err){0});
 		return -1;
 	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return rt_container_destroy(c, true, err);
-	go_r = p[0];
-	go_w = p[1];
-	pid = fork();
-	if (pid == 0) {
-		close(lxr_steal_fd(&go_w));
-		cleaner_main(go_r, c->mnt_hold, tmp_beside(c, (int)getpid()));
-	}
+	pid = rt_cleaner_start(c->mnt_hold, &go_w);
 	if (pid < 0)
 		return rt_container_destroy(c, true, err);
 	/* ours first: the cleaner's close must be the last one */
@@ -599,12 +560,13 @@ int rt_container_destroy_detached(struct lxr_container *c, lxr_err *err)
 		close(lxr_steal_fd(&c->mnt_hold));
 	/* the cleaner's pid in the name: its end is what makes the name a
 	 * leftover for the sweep */
-	tmp = tmp_beside(c, (int)pid);
-	if (rename(c->dir, tmp) < 0) {
-		close(lxr_steal_fd(&go_w)); /* the cleaner ends without a word */
+	tmp = tmp_beside(c, pid);
+	if (rename(c->dir, tmp) < 0 || rt_cleaner_go(go_w, tmp) < 0) {
+		close(go_w); /* the cleaner ends without a word */
+		if (access(tmp, F_OK) == 0)
+			(void)!rename(tmp, c->dir);
 		return rt_container_destroy(c, true, err);
 	}
-	(void)!write(go_w, "g", 1);
 	lxr_debug("container %s: gone (its files are being removed)", c->id);
 	container_free(c);
 	return 0;

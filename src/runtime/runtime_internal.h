@@ -426,6 +426,15 @@ static inline bool rt_container_has_userns(const struct lxr_container *c)
 /* Clone the container and let it go (clone.c). On return (0) it is
  * building its root filesystem; c->sync tells when only its command's exec
  * is left, then when that exec is done. */
+/* The detached removal's child (cleaner.c): it shares this process's
+ * memory and waits for its 'g', then for this process's exit, then drops
+ * hold (a mount namespace, -1 for none) and removes the path given with
+ * the 'g'. Returns its pid and the pipe's write end in *go_w, which stays
+ * open until this process exits; -1 where it could not be started. */
+int rt_cleaner_start(int hold, int *go_w);
+/* The 'g' with the renamed directory's path: -1 if it was not sent (the
+ * child ends without removing anything once go_w is closed). */
+int rt_cleaner_go(int go_w, const char *path);
 int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err);
 

@@ -42,9 +42,15 @@ static int resolv_write(const char *path, const struct ep_rec *e, lxr_err *err)
 	return net_write_in_place(path, text, err);
 }
 
+/* A free name first. One of ours still there is, most often, the host
+ * end of this container's last veth, which goes with its dying namespace
+ * in the kernel's own cleanup work (net_endpoint_remove_exited): deleting
+ * it here would wait for that work's RCU grace periods. Only where no
+ * name is free is one of ours (a crash's leftover) deleted and made again. */
 static int veth_pick(struct net_nl *sk, const char *key, const char *alias, char *out, lxr_err *err)
 {
 	char have[256];
+	int ours = -1;
 
 	for (unsigned salt = 0; salt < 16; salt++) {
 		int r;
@@ -52,11 +58,13 @@ static int veth_pick(struct net_nl *sk, const char *key, const char *alias, char
 		r = net_link_check(sk, out, alias, have, sizeof(have));
 		if (r == 0)
 			return 0;
-		/* ours, left by a crash: made again */
-		if (r > 0)
-			return net_link_delete(sk, out, alias, err);
+		if (r > 0 && ours < 0)
+			ours = (int)salt;
 	}
-	return lxr_fail(err, EEXIST, "no free veth name for %s", alias);
+	if (ours < 0)
+		return lxr_fail(err, EEXIST, "no free veth name for %s", alias);
+	net_link_name(out, "lxr", key, (unsigned)ours);
+	return net_link_delete(sk, out, alias, err);
 }
 
 static void fill_out(const char *run_dir, const char *project, const struct ep_rec *e,
@@ -125,8 +133,13 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 }
 
 /* No readable record: a crash before it was written, or a damaged one. The
- * veth's possible names are known, and its alias proves which is ours. */
-static void remove_unrecorded(const char *run_dir, const char *project, const char *ctr)
+ * veth's possible names are known, and its alias proves which is ours.
+ * NET_RM_EXITED (before a new endpoint of the name): a veth of ours still
+ * there is most often the last one's, going with its dying namespace in
+ * the kernel's own work; deleting it here would wait for that work's RCU
+ * grace periods, so it is left (veth_pick takes another name). */
+static void remove_unrecorded(const char *run_dir, const char *project, const char *ctr,
+			      unsigned flags)
 {
 	_cleanup_free_ char *key = lxr_xasprintf("%s/%s/%s", run_dir, project, ctr);
 	_cleanup_free_ char *alias = net_link_alias(project, ctr);
@@ -136,7 +149,7 @@ static void remove_unrecorded(const char *run_dir, const char *project, const ch
 	char name[IFNAMSIZ];
 	lxr_err err;
 
-	if (net_nl_open(&sk, &err) == 0) {
+	if (!(flags & NET_RM_EXITED) && net_nl_open(&sk, &err) == 0) {
 		for (unsigned salt = 0; salt < 16; salt++) {
 			net_link_name(name, "lxr", key, salt);
 			net_link_delete(sk, name, alias, &err);
@@ -351,8 +364,9 @@ int net_endpoint_add(const char *run_dir, const char *project,
 			fill_out(run_dir, project, &e, &net, out), r = 0;
 	} else {
 		net_ep_free(&e);
-		/* whatever an earlier life left goes first */
-		net_endpoint_remove_locked(run_dir, project, cfg->container, 0, &undo);
+		/* whatever an earlier life left goes first; its veth goes with
+		 * its namespace */
+		net_endpoint_remove_locked(run_dir, project, cfg->container, NET_RM_EXITED, &undo);
 		ep_from_cfg(project, cfg, &e);
 		r = add_new(run_dir, project, cfg, &net, &e, err);
 		if (r < 0)
@@ -422,7 +436,7 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 
 	if (!ep_load(run_dir, project, ctr, &e)) {
 		net_ep_free(&e);
-		remove_unrecorded(run_dir, project, ctr);
+		remove_unrecorded(run_dir, project, ctr, flags);
 		if (!(flags & NET_RM_ALL))
 			remove_joined(run_dir, project, ctr, flags);
 		unlink(hosts);

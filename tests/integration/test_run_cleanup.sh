@@ -25,6 +25,22 @@ done
 ls -A "$LXR_RUN_DIR/_run" | grep -F ".$n.tmp." && fail "--rm's files were never removed"
 pass "--rm: the same name runs again at once; its files go by themselves"
 
+# On the bridge, the same name again at once: the last run's veth is still
+# going with its namespace (the kernel's cleanup, not the next run, removes
+# it), and the new one takes another name beside it. Each run has its own
+# working eth0 and address; afterwards no veth of the name is left.
+n=$(cname bridge)
+alias_of() { ip -o link show | grep -cF "alias lxr:_run/$n" || true; }
+for i in 1 2 3 4; do
+	run run --rm --name "$n" "$ROOTFS" /bin/sh -c \
+		'cat /sys/class/net/eth0/operstate; ip -4 -o addr show eth0 | grep -c " inet "'
+	expect_rc 0 "bridge run $i of the same name"
+	expect_out "$(printf 'up\n1')" "bridge run $i: eth0 up with an address"
+done
+for _ in $(seq 200); do [ "$(alias_of)" = 0 ] && break; sleep 0.05; done
+[ "$(alias_of)" = 0 ] || fail "veths of $n outlived their namespaces: $(ip -o link show | grep -F "lxr:_run/$n")"
+pass "--rm on the bridge: the same name runs again at once; each old veth goes with its namespace"
+
 # The container's mounts go with its cleaner too: lxr run holds its mount
 # namespace from its start and hands it to the cleaner (so the exit of its
 # init does not wait for the unmounts), which lets it go before removing

@@ -132,12 +132,31 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 	return ok;
 }
 
+/* Before a new endpoint of the container (NET_RM_DETACH): a finished veth
+ * of an earlier life (its alias) goes with its namespace and is only taken
+ * out of the bridge; one whose maker was killed before its alias (lxr's
+ * mark alone) never had a container and is deleted. */
+static void earlier_veth(struct net_nl *sk, const char *name, const char *alias)
+{
+	char have[256] = "";
+	lxr_err err;
+
+	if (net_link_check(sk, name, alias, have, sizeof(have)) != 1)
+		return;
+	if (have[0])
+		net_link_detach(sk, name, alias, &err);
+	else
+		net_link_delete(sk, name, alias, &err);
+}
+
 /* No readable record: a crash before it was written, or a damaged one. The
  * veth's possible names are known, and its alias proves which is ours.
- * NET_RM_EXITED (before a new endpoint of the name): a veth of ours still
- * there is most often the last one's, going with its dying namespace in
- * the kernel's own work; deleting it here would wait for that work's RCU
- * grace periods, so it is left (veth_pick takes another name). */
+ * NET_RM_EXITED | NET_RM_DETACH (before a new endpoint of the name): a
+ * veth of ours still there is most often the last one's, going with its
+ * dying namespace in the kernel's own work; deleting it here would wait
+ * for that work's RCU grace periods, so it is only taken out of its
+ * bridge (the new endpoint has its address and MAC: no frame may go to
+ * the old one) and left to the kernel (veth_pick takes another name). */
 static void remove_unrecorded(const char *run_dir, const char *project, const char *ctr,
 			      unsigned flags)
 {
@@ -149,10 +168,14 @@ static void remove_unrecorded(const char *run_dir, const char *project, const ch
 	char name[IFNAMSIZ];
 	lxr_err err;
 
-	if (!(flags & NET_RM_EXITED) && net_nl_open(&sk, &err) == 0) {
+	/* NET_RM_EXITED alone: the namespace is dying, its veths with it */
+	if ((!(flags & NET_RM_EXITED) || (flags & NET_RM_DETACH)) && net_nl_open(&sk, &err) == 0) {
 		for (unsigned salt = 0; salt < 16; salt++) {
 			net_link_name(name, "lxr", key, salt);
-			net_link_delete(sk, name, alias, &err);
+			if (flags & NET_RM_DETACH)
+				earlier_veth(sk, name, alias);
+			else
+				net_link_delete(sk, name, alias, &err);
 		}
 		net_nl_close(sk);
 	}
@@ -344,6 +367,7 @@ int net_endpoint_add(const char *run_dir, const char *project,
 	struct net_rec net;
 	struct ep_rec e = {0};
 	lxr_err undo;
+	bool whole;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -354,19 +378,22 @@ int net_endpoint_add(const char *run_dir, const char *project,
 		return lxr_err_wrap(err, "container %s", cfg->container);
 	if (net_rec_load(run_dir, home, cfg->network, &net, err) < 0)
 		return lxr_err_wrap(err, "container %s: network %s", cfg->container, cfg->network);
-	if (still_whole(run_dir, project, cfg->container, home, cfg->network, &e)) {
-		/* a restart by the same holder; another live one means the name
-		 * is taken, and its endpoint must stay as it is */
-		if (e.holder && e.holder != cfg->holder && holder_start(e.holder) == e.holder_start)
-			r = lxr_fail(err, EEXIST, "endpoint %s is in use by process %d",
-				     cfg->container, e.holder);
-		else
-			fill_out(run_dir, project, &e, &net, out), r = 0;
+	whole = still_whole(run_dir, project, cfg->container, home, cfg->network, &e);
+	/* a restart by the same holder; another live one means the name is
+	 * taken (on this network or another), and its endpoint must stay as
+	 * it is */
+	if (e.container && e.holder && e.holder != cfg->holder &&
+	    holder_start(e.holder) == e.holder_start) {
+		r = lxr_fail(err, EEXIST, "endpoint %s is in use by process %d", cfg->container,
+			     e.holder);
+	} else if (whole) {
+		fill_out(run_dir, project, &e, &net, out), r = 0;
 	} else {
 		net_ep_free(&e);
 		/* whatever an earlier life left goes first; its veth goes with
-		 * its namespace */
-		net_endpoint_remove_locked(run_dir, project, cfg->container, NET_RM_EXITED, &undo);
+		 * its namespace, out of the bridge meanwhile */
+		net_endpoint_remove_locked(run_dir, project, cfg->container,
+					   NET_RM_EXITED | NET_RM_DETACH, &undo);
 		ep_from_cfg(project, cfg, &e);
 		r = add_new(run_dir, project, cfg, &net, &e, err);
 		if (r < 0)
@@ -456,6 +483,9 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	 * freed together, and net_project_cleanup deletes what is left. */
 	if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
+		net_nl_close(sk);
+	} else if ((flags & NET_RM_DETACH) && net_nl_open(&sk, err) == 0) {
+		earlier_veth(sk, e.veth, alias);
 		net_nl_close(sk);
 	} else if ((flags & NET_RM_ALL) && net_nl_open(&sk, err) == 0) {
 		r = unaliased_delete(sk, e.veth, alias, err);

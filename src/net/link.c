@@ -266,6 +266,29 @@ int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_
 	return 0;
 }
 
+/* Out of its bridge (IFLA_MASTER 0), for a veth that goes with a dying
+ * namespace: deleting it would wait for the kernel's cleanup of that
+ * namespace; out of the bridge no frame reaches it, though the next
+ * endpoint of its container has its address and MAC. One RCU grace
+ * period (the bridge's receive handler), not a delete's several. */
+int net_link_detach(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct net_nl_req q;
+	char have[128];
+	int r = net_link_check(sk, name, alias, have, sizeof(have));
+
+	if (r <= 0)
+		return 0; /* none, or not lxr's: nothing of ours to detach */
+	net_nl_req_init(&q, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	net_nl_attr_str(&q, IFLA_IFNAME, name);
+	net_nl_attr_u32(&q, IFLA_MASTER, 0);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r < 0 && r != -ENODEV)
+		return net_nl_fail(err, r, "take link %s out of its bridge", name);
+	return 0;
+}
+
 /* The veth pair's request: host on this side (up, on the bridge whose
  * index is master when master > 0), ifname in nsfd. mac: the peer's, NULL
  * for the kernel's random one. */

@@ -3,6 +3,7 @@
  * records (sweeps). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -237,6 +238,27 @@ static bool recorded(const char *run_dir, const char *project, const char *kind,
 	return access(path, F_OK) == 0;
 }
 
+/* An endpoint's record names this very link: a link with the container's
+ * alias and another name is an earlier life's (left to go with its
+ * namespace when the container ran again), whatever the record says. An
+ * unreadable record counts as naming it: it is not this sweep's to judge. */
+static bool endpoint_of(const char *run_dir, const char *project, const char *ctr, const char *link)
+{
+	_cleanup_free_ char *dir = net_proj_dir(run_dir, project, "endpoints");
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, ctr);
+	_cleanup_free_ char *text = NULL;
+	struct ep_rec e = {0};
+	size_t len;
+	lxr_err err;
+	bool mine;
+
+	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0)
+		return err.errnum != ENOENT;
+	mine = net_ep_parse(text, &e, &err) < 0 || !strcmp(e.veth, link);
+	net_ep_free(&e);
+	return mine;
+}
+
 /* One of project's links in run_dir, as each_link finds it. */
 struct project_link {
 	struct net_nl *sk;
@@ -294,8 +316,8 @@ static int sweep_one(const struct project_link *l, void *ctx)
 	lxr_err e;
 
 	if ((w->veths_only && l->bridge) ||
-	    (w->unrecorded &&
-	     recorded(w->run_dir, w->project, l->bridge ? "networks" : "endpoints", l->what)))
+	    (w->unrecorded && l->bridge && recorded(w->run_dir, w->project, "networks", l->what)) ||
+	    (w->unrecorded && !l->bridge && endpoint_of(w->run_dir, w->project, l->what, l->name)))
 		return 0;
 	if (w->count_only) {
 		w->n++;

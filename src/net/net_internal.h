@@ -276,6 +276,7 @@ int net_link_check(struct net_nl *sk, const char *name, const char *alias, char 
 int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
 		    int mtu, lxr_err *err);
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
+int net_link_detach(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
 /* alt as a second name of link name (idempotent): EEXIST when another
  * link has it, as either of its names. The name goes with the link. */
 int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_err *err);
@@ -391,6 +392,10 @@ enum {
 	/* no process is left in the namespace: unmounting it frees it, and
 	 * the kernel removes its veths with it, off the caller's path */
 	NET_RM_EXITED = 4,
+	/* with NET_RM_EXITED, before a new endpoint of the container: its
+	 * veth, left to go with its namespace, is taken out of its bridge, as
+	 * the new one gets the same address and MAC */
+	NET_RM_DETACH = 8,
 };
 int net_endpoint_remove_locked(const char *run_dir, const char *project, const char *container,
 			       unsigned flags, lxr_err *err);

@@ -9,12 +9,18 @@
  * The rule that makes the sharing safe: until the caller is gone, the
  * child touches nothing of the caller's memory but its own stack and the
  * one static struct below, and calls nothing but system calls (no heap, no
- * stdio). The caller keeps its end of the pipe open until it exits, and
- * that end is closed only after the kernel has released the caller's
- * hold on the memory (exit_mm comes before exit_files), so end of file on
- * the pipe is the child's sign that the memory is its own. Then it takes
- * its name, drops the mount namespace and removes the directory, with the
- * heap as the caller left it. */
+ * stdio). The caller keeps its end of their socket pair open until it
+ * exits, and the kernel closes that end only after it has released the
+ * caller's hold on the memory (exit_mm comes before exit_files), so the
+ * end of file is the child's sign that the memory is its own. Then it
+ * drops the mount namespace, takes its name and removes the directory,
+ * with the heap as the caller left it.
+ *
+ * So the removal starts once the caller has exited: where that exit ends
+ * a PID namespace (lxr run as a container's first process), the kernel
+ * kills the child with it, and the renamed directory is a dead cleaner's
+ * for the next sweep (the next lxr run of the name's project, or lxr
+ * doctor --repair). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -24,15 +30,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/runtime_internal.h"
 
-/* written by the caller before its 'g', read by the child after it */
+/* written by the caller before its 'g', read by the child after it. One
+ * detached removal per process: a second one is done in the caller. */
 static struct cleaner {
-	int go;
+	int go, go_w;
 	int hold;
+	bool used;
 	char path[PATH_MAX];
 } cleaner;
 
@@ -58,15 +68,20 @@ static char *cleaner_stack_top(void)
 
 /* Out of the caller's session and off its descriptors before anything
  * else (a `$(lxr run ...)` waits for the end of its output pipe, not for
- * this), then the word, then the caller's end. */
+ * this), then the word, then the caller's end. Its own copy of the
+ * caller's end goes first: the end of file needs every copy closed. */
 static int cleaner_main(void *arg)
 {
 	struct cleaner *a = arg;
 	lxr_err ignored;
 	char b = 0, more;
 	int go, hold, null;
+	sigset_t alrm;
 	ssize_t n;
 
+	close(a->go_w);
+	/* the task's own name, no memory of the caller's: `pgrep -x` finds it */
+	prctl(PR_SET_NAME, "lxr-cleanup");
 	setsid();
 	/* out of the way of 0 to 4 first: any may be another's number */
 	go = fcntl(a->go, F_DUPFD, 5);
@@ -87,6 +102,15 @@ static int cleaner_main(void *arg)
 		close(4);
 	if (b != 'g')
 		_exit(0);
+	/* The memory is this process's now. A caller killed in the middle of
+	 * a malloc may have left the heap unusable: a removal that hangs on
+	 * it ends within a minute, and its directory is a dead cleaner's for
+	 * the next sweep. */
+	signal(SIGALRM, SIG_DFL);
+	alarm(60);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 	lxr_set_proc_title("lxr-cleanup");
 	_exit(lxr_rm_rf(a->path, &ignored) < 0 ? 1 : 0);
 }
@@ -94,13 +118,20 @@ static int cleaner_main(void *arg)
 int rt_cleaner_start(int hold, int *go_w)
 {
 	sigset_t all, old;
-	char *stack = cleaner_stack_top();
+	char *stack;
 	int p[2];
 	pid_t pid;
 
-	if (!stack || pipe2(p, O_CLOEXEC) < 0)
+	if (cleaner.used)
 		return -1;
+	stack = cleaner_stack_top();
+	/* a socket, not a pipe: the word goes with MSG_NOSIGNAL, so a child
+	 * that has already ended costs the caller no SIGPIPE */
+	if (!stack || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return -1;
+	cleaner.used = true;
 	cleaner.go = p[0];
+	cleaner.go_w = p[1];
 	cleaner.hold = hold;
 	/* no handler of the caller's may run in the child on its memory */
 	sigfillset(&all);
@@ -123,5 +154,5 @@ int rt_cleaner_go(int go_w, const char *path)
 	memcpy(cleaner.path, path, strlen(path) + 1);
 	/* go_w is kept open, on purpose: its close at this process's exit
 	 * is the child's sign that the memory is its own */
-	return write(go_w, "g", 1) == 1 ? 0 : -1;
+	return send(go_w, "g", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }

@@ -429,8 +429,9 @@ static inline bool rt_container_has_userns(const struct lxr_container *c)
 /* The detached removal's child (cleaner.c): it shares this process's
  * memory and waits for its 'g', then for this process's exit, then drops
  * hold (a mount namespace, -1 for none) and removes the path given with
- * the 'g'. Returns its pid and the pipe's write end in *go_w, which stays
- * open until this process exits; -1 where it could not be started. */
+ * the 'g'. Returns its pid and this process's end of their socket pair in
+ * *go_w, which stays open until this process exits; -1 where it could not
+ * be started (or one was already, in this process). */
 int rt_cleaner_start(int hold, int *go_w);
 /* The 'g' with the renamed directory's path: -1 if it was not sent (the
  * child ends without removing anything once go_w is closed). */

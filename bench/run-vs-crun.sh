@@ -1,8 +1,11 @@
 #!/bin/bash
-# 100 sequential `lxr run --rm ROOTFS /bin/true` beside 100 `crun run` of an
-# equivalent bundle (crun's default spec: the same six namespaces, masked
-# and read-only paths, capabilities), on this machine, in one run; prints
-# both and the ratio. Needs root, crun and hyperfine (packaging/setup.sh).
+# 100 sequential `lxr run --rm --network none ROOTFS /bin/true` beside 100
+# `crun run` of an equivalent bundle (crun's default spec: the same six
+# namespaces, masked and read-only paths, capabilities), on this machine,
+# in one run; prints both and the ratio. Then the same lxr command on lxr's
+# default bridge (a veth, an address and the bridge's rules per run), and
+# its ratio to --network none. Needs root, crun and hyperfine
+# (packaging/setup.sh).
 #   bench/run-vs-crun.sh [RUNS]     (default 100)
 # One difference stays: lxr stacks an overlay (a writable layer per
 # container) on the rootfs; crun runs on the bundle's directory read-only.
@@ -16,7 +19,7 @@ command -v crun >/dev/null || { echo "crun missing: packaging/setup.sh installs 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: packaging/setup.sh installs it" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/lxr-bench.XXXXXX)
-trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"' EXIT
+trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; "$lxr" network prune -f >/dev/null 2>&1 || true; lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"' EXIT
 "$src/examples/make-rootfs.sh" "$work/bundle/rootfs" >/dev/null
 # crun's own default spec, with the one change a benchmark needs: no terminal.
 (cd "$work/bundle" && crun spec)
@@ -41,14 +44,18 @@ lxr=$1 work=$2 runs=$3
 if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/result.json" \
 	-n "lxr run --rm" "$lxr run --rm --network none --name lxr-bench $work/bundle/rootfs /bin/true" \
-	-n "crun run" "crun run -b $work/bundle lxr-bench-crun"
+	-n "crun run" "crun run -b $work/bundle lxr-bench-crun" \
+	-n "lxr run --rm, bridge" "$lxr run --rm --name lxr-bench $work/bundle/rootfs /bin/true"
 IN
 python3 - "$work/result.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-l, c = r["lxr run --rm"], r["crun run"]
+l, c, b = r["lxr run --rm"], r["crun run"], r["lxr run --rm, bridge"]
 print()
 print(f"lxr run --rm : mean {l['mean']*1000:7.2f} ms  median {l['median']*1000:7.2f} ms  (n={len(l['times'])})")
 print(f"crun run     : mean {c['mean']*1000:7.2f} ms  median {c['median']*1000:7.2f} ms  (n={len(c['times'])})")
 print(f"ratio crun/lxr (mean): {c['mean']/l['mean']:.2f}x  ->  lxr is {'faster' if l['mean'] < c['mean'] else 'slower'}")
+print(f"lxr/crun (median): {l['median']/c['median']:.2f}x crun's time")
+print(f"lxr run --rm on the default bridge: mean {b['mean']*1000:7.2f} ms  median {b['median']*1000:7.2f} ms"
+      f"  ({b['median']/l['median']:.2f}x its --network none median)")
 PY

@@ -274,6 +274,7 @@ struct shared_start {
 	const struct rt_plan *plan;
 	const struct lxr_stdio *io;
 	struct start_fds *f;
+	bool into_cg; /* born in its v2 cgroup (clone3_vm) */
 };
 
 static bool under(const char *path, const char *dir)
@@ -312,7 +313,7 @@ static int shared_child(void *arg)
 {
 	struct shared_start *a = arg;
 
-	child_go(a->c, a->spec, a->plan, a->io, a->f, false, true);
+	child_go(a->c, a->spec, a->plan, a->io, a->f, a->into_cg, true);
 }
 
 /* The child's stack: one, kept, since the children take turns. 1 MiB,
@@ -340,9 +341,58 @@ static char *shared_stack_top(void)
 	return top;
 }
 
-static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, int *pidfd)
+#if defined(__x86_64__)
+#define SHARED_INTO_CGROUP true
+/* clone3 for the shared start into its v2 cgroup (CLONE_INTO_CGROUP): a
+ * child that moves itself in takes the cgroup_threadgroup_rwsem's writer
+ * side, which waits for an RCU grace period (long on a slow or emulated
+ * machine); one born there does not. The child cannot return from the
+ * system call into this frame, which is on the caller's stack: as glibc's
+ * clone() does, it calls fn(arg) on its own stack (16-byte aligned, the
+ * call's push making the callee's frame as the ABI has it), and exits. */
+static pid_t clone3_vm(struct clone_args *ca, int (*fn)(void *), void *arg)
 {
-	int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, dumpable, e;
+	register void *f __asm__("r12") = (void *)fn;
+	register void *x __asm__("r13") = arg;
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r13, %%rdi\n\t"
+			 "call *%%r12\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov %[exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)), "r"(f),
+			   "r"(x), [exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory");
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return (pid_t)ret;
+}
+#else
+#define SHARED_INTO_CGROUP false
+static pid_t clone3_vm(struct clone_args *ca, int (*fn)(void *), void *arg)
+{
+	(void)ca, (void)fn, (void)arg;
+	errno = ENOSYS;
+	return -1;
+}
+#endif
+
+/* cgfd >= 0: born in that v2 cgroup (a->into_cg), with its cgroup
+ * namespace; else it moves itself into its cgroups and makes that
+ * namespace after (child.c). */
+static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, int *pidfd, int cgfd)
+{
+	int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD, dumpable, e;
 	sigset_t all, old;
 	char *stack = shared_stack_top();
 	pid_t pid;
@@ -350,7 +400,7 @@ static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, i
 	if (!stack)
 		return -1;
 	for (int i = 0; i < LXR_NS_COUNT; i++)
-		if (spec->ns[i].create && i != LXR_NS_CGROUP)
+		if (spec->ns[i].create && (i != LXR_NS_CGROUP || cgfd >= 0))
 			flags |= ns_flags[i];
 	/* the child makes the memory it shares undumpable; it is lxr's. No
 	 * handler of the caller's (lxr build has some) may run in the child
@@ -358,13 +408,40 @@ static pid_t clone_shared(const struct lxr_spec *spec, struct shared_start *a, i
 	dumpable = prctl(PR_GET_DUMPABLE);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = clone(shared_child, stack, flags, a, pidfd);
+	a->into_cg = cgfd >= 0;
+	if (cgfd >= 0) {
+		struct clone_args ca = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP,
+					.pidfd = (uint64_t)(uintptr_t)pidfd,
+					.exit_signal = SIGCHLD,
+					.stack = (uint64_t)(uintptr_t)(stack - SHARED_STACK),
+					.stack_size = SHARED_STACK,
+					.cgroup = (uint64_t)cgfd};
+		pid = clone3_vm(&ca, shared_child, a);
+	} else {
+		pid = clone(shared_child, stack, flags | SIGCHLD, a, pidfd);
+	}
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	rt_init_free_exec_leftovers();
 	if (dumpable >= 0)
 		(void)prctl(PR_SET_DUMPABLE, dumpable);
 	errno = e;
+	return pid;
+}
+
+/* The shared clone, into its v2 cgroup where cgfd >= 0; where clone3 is
+ * refused there (a seccomp profile that hides it from lxr, as docker's
+ * older ones do), the child moves itself in instead. */
+static pid_t clone_shared_any(struct lxr_container *c, const struct lxr_spec *spec,
+			      const struct rt_plan *plan, const struct lxr_stdio *io,
+			      struct start_fds *f, int cgfd, bool *into_cg)
+{
+	struct shared_start a = {.c = c, .spec = spec, .plan = plan, .io = io, .f = f};
+	pid_t pid = clone_shared(spec, &a, &c->pidfd, cgfd);
+
+	if (pid < 0 && cgfd >= 0 && rt_cgroup_procs_open(c->cg, &f->cg_join, &(lxr_err){0}) == 0)
+		pid = clone_shared(spec, &a, &c->pidfd, -1);
+	*into_cg = pid >= 0 && a.into_cg;
 	return pid;
 }
 
@@ -446,12 +523,14 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 	pid_t pid;
 
 	bool shared = start_shared(c, spec);
+	/* v2: born in its cgroup, shared or forked; else the shared child
+	 * moves itself in */
+	bool shared_into = shared && cgfd >= 0 && SHARED_INTO_CGROUP;
 
-	if (start_prepare(c, spec, plan, shared ? -1 : cgfd, &f, err) < 0)
+	if (start_prepare(c, spec, plan, shared && !shared_into ? -1 : cgfd, &f, err) < 0)
 		return -1;
 	if (shared) {
-		struct shared_start a = {.c = c, .spec = spec, .plan = plan, .io = io, .f = &f};
-		pid = clone_shared(spec, &a, &c->pidfd);
+		pid = clone_shared_any(c, spec, plan, io, &f, shared_into ? cgfd : -1, &into_cg);
 		if (pid < 0) {
 			/* refused (a policy lxr runs under, no memory for the
 			 * stack): forked instead, born in its v2 cgroup there */
@@ -476,9 +555,10 @@ int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		c->pid = pid;
 		/* the heap figure: what a test reads to see that starts leave
 		 * nothing behind in lxr's memory */
-		lxr_debug("container %s: cloned pid %d sharing lxr's memory, now gone from it "
+		lxr_debug("container %s: cloned pid %d%s sharing lxr's memory, now gone from it "
 			  "(lxr's heap in use: %zu bytes)",
-			  c->id, (int)pid, mallinfo2().uordblks);
+			  c->id, (int)pid, into_cg ? " into its cgroup," : "",
+			  mallinfo2().uordblks);
 		if (spec->hold_mounts)
 			hold_sent_mounts(c, f.parent_end);
 		r = rt_state_write(c->dir, spec, c->pid, err);

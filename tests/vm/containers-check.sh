@@ -30,6 +30,13 @@ cat /sys/fs/cgroup/pids.max' 2>&1 | tr '\n' ' ')
 say "$got" "made Operation not permitted null-ok 4096 " \
 	"lxr run: mknod c 1 11 works, opening it fails with EPERM, /dev/null works, pids.max 4096"
 
+# lxr run's first process shares lxr's memory and is born in its cgroup
+# (clone3 with CLONE_INTO_CGROUP and its cgroup namespace): the namespace's
+# root is that cgroup, and the pids limit is already its own
+got=$(LXR_DEBUG=1 "$LXR" run --rm --network none "$ROOTFS" /bin/sh -c \
+	'cat /proc/self/cgroup /sys/fs/cgroup/pids.max' 2>/tmp/shared.err | tr '\n' ' ')
+grep -q "into its cgroup, sharing lxr's memory" /tmp/shared.err && got="$got shared"
+say "$got" "0::/ 4096  shared" "lxr run: shares lxr's memory, born in its cgroup, the root of its cgroup namespace"
 got=$("$LXR" run --rm --network none --device /dev/kmsg "$ROOTFS" /bin/sh -c \
 	'(exec 3>/dev/kmsg) && echo kmsg-open' 2>&1)
 say "$got" "kmsg-open" "lxr run --device /dev/kmsg: it opens"

@@ -29,7 +29,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -51,20 +50,6 @@ static struct cleaner {
  * fault rather than step into memory of the caller's. */
 #define CLEANER_STACK ((size_t)256 << 10)
 #define CLEANER_GUARD ((size_t)64 << 10)
-
-static char *cleaner_stack_top(void)
-{
-	char *p = mmap(NULL, CLEANER_GUARD + CLEANER_STACK, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	if (mprotect(p + CLEANER_GUARD, CLEANER_STACK, PROT_READ | PROT_WRITE) < 0) {
-		munmap(p, CLEANER_GUARD + CLEANER_STACK);
-		return NULL;
-	}
-	return p + CLEANER_GUARD + CLEANER_STACK;
-}
 
 /* Out of the caller's session and off its descriptors before anything
  * else (a `$(lxr run ...)` waits for the end of its output pipe, not for
@@ -104,10 +89,11 @@ static int cleaner_main(void *arg)
 		_exit(0);
 	/* The memory is this process's now. A caller killed in the middle of
 	 * a malloc may have left the heap unusable: a removal that hangs on
-	 * it ends within a minute, and its directory is a dead cleaner's for
-	 * the next sweep. */
+	 * it ends within ten minutes (what --rm leaves here is the container's
+	 * directory; its writable layer went with its mount namespace), and
+	 * its directory is a dead cleaner's for the next sweep. */
 	signal(SIGALRM, SIG_DFL);
-	alarm(60);
+	alarm(600);
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
@@ -124,11 +110,16 @@ int rt_cleaner_start(int hold, int *go_w)
 
 	if (cleaner.used)
 		return -1;
-	stack = cleaner_stack_top();
 	/* a socket, not a pipe: the word goes with MSG_NOSIGNAL, so a child
 	 * that has already ended costs the caller no SIGPIPE */
-	if (!stack || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -1;
+	stack = rt_guarded_stack(CLEANER_STACK, CLEANER_GUARD);
+	if (!stack) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
 	cleaner.used = true;
 	cleaner.go = p[0];
 	cleaner.go_w = p[1];

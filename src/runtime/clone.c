@@ -323,25 +323,30 @@ static int shared_child(void *arg)
 #define SHARED_STACK ((size_t)1 << 20)
 #define SHARED_GUARD ((size_t)256 << 10)
 
+char *rt_guarded_stack(size_t size, size_t guard)
+{
+	char *p =
+	    mmap(NULL, guard + size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + guard, size, PROT_READ | PROT_WRITE) < 0) {
+		munmap(p, guard + size);
+		return NULL;
+	}
+	return p + guard + size;
+}
+
 static char *shared_stack_top(void)
 {
 	static char *top;
 
-	if (!top) {
-		char *p = mmap(NULL, SHARED_GUARD + SHARED_STACK, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED)
-			return NULL;
-		if (mprotect(p + SHARED_GUARD, SHARED_STACK, PROT_READ | PROT_WRITE) < 0) {
-			munmap(p, SHARED_GUARD + SHARED_STACK);
-			return NULL;
-		}
-		top = p + SHARED_GUARD + SHARED_STACK;
-	}
+	if (!top)
+		top = rt_guarded_stack(SHARED_STACK, SHARED_GUARD);
 	return top;
 }
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(__ILP32__)
 #define SHARED_INTO_CGROUP true
 /* clone3 for the shared start into its v2 cgroup (CLONE_INTO_CGROUP): a
  * child that moves itself in takes the cgroup_threadgroup_rwsem's writer

@@ -426,6 +426,9 @@ static inline bool rt_container_has_userns(const struct lxr_container *c)
 /* Clone the container and let it go (clone.c). On return (0) it is
  * building its root filesystem; c->sync tells when only its command's exec
  * is left, then when that exec is done. */
+/* A stack for a child that shares this process's memory: size bytes
+ * mapped, guard bytes below them that fault; its top (NULL: no memory). */
+char *rt_guarded_stack(size_t size, size_t guard);
 /* The detached removal's child (cleaner.c): it shares this process's
  * memory and waits for its 'g', then for this process's exit, then drops
  * hold (a mount namespace, -1 for none) and removes the path given with

@@ -144,7 +144,7 @@ static void earlier_veth(struct net_nl *sk, const char *name, const char *alias)
 	if (net_link_check(sk, name, alias, have, sizeof(have)) != 1)
 		return;
 	if (have[0])
-		net_link_detach(sk, name, alias, &err);
+		net_link_detach(sk, name, &err);
 	else
 		net_link_delete(sk, name, alias, &err);
 }

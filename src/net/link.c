@@ -270,16 +270,14 @@ int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_
  * namespace: deleting it would wait for the kernel's cleanup of that
  * namespace; out of the bridge no frame reaches it, though the next
  * endpoint of its container has its address and MAC. One RCU grace
- * period (the bridge's receive handler), not a delete's several. */
-int net_link_detach(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
+ * period (the bridge's receive handler), not a delete's several. The
+ * caller has found the link lxr's (net_link_check). */
+int net_link_detach(struct net_nl *sk, const char *name, lxr_err *err)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct net_nl_req q;
-	char have[128];
-	int r = net_link_check(sk, name, alias, have, sizeof(have));
+	int r;
 
-	if (r <= 0)
-		return 0; /* none, or not lxr's: nothing of ours to detach */
 	net_nl_req_init(&q, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	net_nl_attr_str(&q, IFLA_IFNAME, name);
 	net_nl_attr_u32(&q, IFLA_MASTER, 0);

@@ -276,7 +276,7 @@ int net_link_check(struct net_nl *sk, const char *name, const char *alias, char 
 int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
 		    int mtu, lxr_err *err);
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
-int net_link_detach(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
+int net_link_detach(struct net_nl *sk, const char *name, lxr_err *err);
 /* alt as a second name of link name (idempotent): EEXIST when another
  * link has it, as either of its names. The name goes with the link. */
 int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_err *err);

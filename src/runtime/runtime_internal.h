@@ -423,9 +423,6 @@ static inline bool rt_container_has_userns(const struct lxr_container *c)
 	return c->userns.mode != LXR_USERNS_HOST;
 }
 
-/* Clone the container and let it go (clone.c). On return (0) it is
- * building its root filesystem; c->sync tells when only its command's exec
- * is left, then when that exec is done. */
 /* A stack for a child that shares this process's memory: size bytes
  * mapped, guard bytes below them that fault; its top (NULL: no memory). */
 char *rt_guarded_stack(size_t size, size_t guard);
@@ -439,6 +436,9 @@ int rt_cleaner_start(int hold, int *go_w);
 /* The 'g' with the renamed directory's path: -1 if it was not sent (the
  * child ends without removing anything once go_w is closed). */
 int rt_cleaner_go(int go_w, const char *path);
+/* Clone the container and let it go (clone.c). On return (0) it is
+ * building its root filesystem; c->sync tells when only its command's exec
+ * is left, then when that exec is done. */
 int rt_container_clone(struct lxr_container *c, const struct lxr_spec *spec,
 		       const struct rt_plan *plan, struct lxr_stdio *io, lxr_err *err);
 

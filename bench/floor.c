@@ -1,13 +1,14 @@
 /* The kernel's floor for `run --rm --network none ROOTFS CMD...`: what any
  * runtime must at least do, in one small static C process and nothing else.
- * It makes a writable layer's directories and a memory cgroup (v1's memory
+ * It makes a writable layer's directories (in DIR, as lxr's are in its run
+ * directory) and a memory cgroup (v1's memory
  * hierarchy where the host has one, else a v2 cgroup), clones a child into
  * six new namespaces (mount, PID, network, IPC, UTS, cgroup), moves it into
  * the cgroup, and the child mounts an overlay of ROOTFS, pivots into it,
  * mounts /proc and execs CMD. The parent waits for it, then removes the
  * cgroup and the directories. No /dev, no masks, no capabilities, no
  * seccomp, no init, no state: every one of those is on top of this.
- *   floor ROOTFS CMD [ARG...]          (exits with CMD's status)
+ *   floor DIR ROOTFS CMD [ARG...]      (exits with CMD's status)
  * Built and timed by bench/run-vs-crun.sh beside lxr and crun. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char top[64], upper[80], work[80], merged[80], cg[128];
+static char top[256], upper[280], work[280], merged[280], cg[128];
 static char *rootfs, **cmd;
 static int gate[2];
 static char stack[64 << 10] __attribute__((aligned(16)));
@@ -43,7 +44,11 @@ static int child(void *arg)
 	close(gate[1]);
 	if (read(gate[0], &c, 1) != 1)
 		_exit(125);
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", rootfs, upper, work);
+	if ((size_t)snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", rootfs,
+			     upper, work) >= sizeof(opts)) {
+		errno = ENAMETOOLONG;
+		_exit(die(rootfs));
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		_exit(die("make / private"));
 	if (mount("overlay", merged, "overlay", 0, opts) < 0)
@@ -90,13 +95,17 @@ int main(int argc, char **argv)
 	bool held = false;
 	pid_t pid;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: floor ROOTFS CMD [ARG...]\n");
+	if (argc < 4) {
+		fprintf(stderr, "usage: floor DIR ROOTFS CMD [ARG...]\n");
 		return 2;
 	}
-	rootfs = argv[1];
-	cmd = argv + 2;
-	snprintf(top, sizeof(top), "/run/lxr-floor-%d", getpid());
+	if (strlen(argv[1]) > 200) {
+		fprintf(stderr, "floor: %s: a shorter directory, please\n", argv[1]);
+		return 2;
+	}
+	rootfs = argv[2];
+	cmd = argv + 3;
+	snprintf(top, sizeof(top), "%s/lxr-floor-%d", argv[1], getpid());
 	snprintf(upper, sizeof(upper), "%s/upper", top);
 	snprintf(work, sizeof(work), "%s/work", top);
 	snprintf(merged, sizeof(merged), "%s/merged", top);
@@ -133,7 +142,7 @@ out:
 	rmdir(upper);
 	rmdir(merged);
 	{
-		char w[96];
+		char w[300];
 		snprintf(w, sizeof(w), "%s/work", work);
 		rmdir(w);
 	}

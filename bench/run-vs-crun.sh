@@ -22,7 +22,8 @@ command -v crun >/dev/null || { echo "crun missing: packaging/setup.sh installs 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: packaging/setup.sh installs it" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/lxr-bench.XXXXXX)
-trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; "$lxr" network prune -f >/dev/null 2>&1 || true; lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"' EXIT
+# a floor killed mid-run leaves its cgroup (its directories go with $work)
+trap 'crun delete -f lxr-bench-crun >/dev/null 2>&1 || true; "$lxr" network prune -f >/dev/null 2>&1 || true; rmdir /sys/fs/cgroup/memory/lxr-floor-* /sys/fs/cgroup/lxr-floor-* 2>/dev/null || true; lxr_bench_dirs_gone 2>/dev/null; rm -rf "$work"' EXIT
 "$src/examples/make-rootfs.sh" "$work/bundle/rootfs" >/dev/null
 # crun's own default spec, with the one change a benchmark needs: no terminal.
 (cd "$work/bundle" && crun spec)
@@ -55,7 +56,7 @@ fi
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/result.json" \
 	-n "lxr run --rm" "$lxr run --rm --network none --name lxr-bench $work/bundle/rootfs /bin/true" \
 	-n "crun run" "crun run -b $work/bundle lxr-bench-crun" \
-	-n "floor" "$work/floor $work/bundle/rootfs /bin/true" "${bridge[@]}"
+	-n "floor" "$work/floor $work/run $work/bundle/rootfs /bin/true" "${bridge[@]}"
 IN
 python3 - "$work/result.json" <<'PY'
 import json, sys

@@ -277,6 +277,38 @@ static void hide_arguments(long argc, char **argv)
 	*end = ' ';
 }
 
+/* ARGV's pointers and strings, copied to memory of their own, so that
+ * the area ps shows can be cleared before the command exists (a command
+ * that reads /proc/1/cmdline at once must not find its own arguments
+ * there). 0: no memory for it; the arguments stay where they are. */
+static char **copy_arguments(long argc, char **argv, unsigned long *size)
+{
+	unsigned long bytes = 0, ptrs = (unsigned long)(argc + 1) * sizeof(char *);
+	char **v, *to;
+	long m;
+
+	for (long i = 0; i < argc; i++)
+		for (const char *p = argv[i];; p++) {
+			bytes++;
+			if (!*p)
+				break;
+		}
+	m = sys6(__NR_mmap, 0, (long)(ptrs + bytes), 3 /* PROT_READ | PROT_WRITE */,
+		 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+	if (m < 0 && m > -4096)
+		return 0;
+	v = (char **)m;
+	to = (char *)m + ptrs;
+	for (long i = 0; i < argc; i++) {
+		v[i] = to;
+		for (const char *p = argv[i]; (*to++ = *p); p++)
+			;
+	}
+	v[argc] = 0;
+	*size = ptrs + bytes;
+	return v;
+}
+
 struct command {
 	long sync;
 	char **argv; /* "lxr-init" "run" SYNC TTY PATH ARGV0 ARGV... */
@@ -312,6 +344,15 @@ static _Noreturn void run_command(long argc, char **argv, char **envp)
 	struct command cmd = {.sync = number(argv[2]), .argv = argv, .envp = envp};
 	long sync = cmd.sync, child;
 	struct k_sigaction dfl = {0};
+	unsigned long size = 0;
+	char **own = copy_arguments(argc, argv, &size);
+
+	/* cleared before the command can look; without the copy, after its
+	 * exec (it needs them until then) */
+	if (own) {
+		cmd.argv = own;
+		hide_arguments(argc, argv);
+	}
 
 	/* Every signal arrives blocked (lxr blocked them all before its
 	 * exec): those sent from now on wait as pending, for the command
@@ -333,12 +374,16 @@ static _Noreturn void run_command(long argc, char **argv, char **envp)
 	child = clone_on(0x100 /* CLONE_VM */ | 0x4000 /* CLONE_VFORK */ | SIGCHLD,
 			 stack + sizeof(stack), command_main, &cmd);
 	if (child < 0)
-		report(sync, -child, 125, "fork the command under lxr-init", argv[5]);
+		report(sync, -child, 125, "fork the command under lxr-init", cmd.argv[5]);
 	/* the command's stdio and the handshake are the command's alone */
 	for (long fd = 0; fd < 3; fd++)
 		sys(__NR_close, fd, 0, 0, 0);
 	sys(__NR_close, sync, 0, 0, 0);
-	hide_arguments(argc, argv);
+	/* the command has execed (or ended): the copy is no one's now */
+	if (own)
+		sys(__NR_munmap, own, size, 0, 0);
+	else
+		hide_arguments(argc, argv);
 	be_init(child);
 }
 

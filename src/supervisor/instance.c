@@ -65,17 +65,34 @@ void sup_drop_kept(struct sup_instance *in)
 		close(lxr_steal_fd(&in->kept_netns));
 }
 
+/* Whether every instance of the stack can hold a kept namespace's
+ * descriptor on top of those a running one holds, with the reserve for
+ * starts and clients left: a hard RLIMIT_NOFILE of 1024 has room for 200
+ * services' four, not for five. Where it has not, no instance keeps one,
+ * and a restart makes a new namespace. */
+static bool room_to_keep(const struct sup *s)
+{
+	size_t n = 0;
+	struct rlimit rl;
+
+	for (size_t i = 0; i < s->n_svcs; i++)
+		n += s->svcs[i].n_inst;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	return n * (SUP_RUNNING_FDS + 1) + 2 * SUP_FD_RESERVE < rl.rlim_cur;
+}
+
 /* A network namespace of its own is made at each clone and torn down at
  * each exit, both under locks the whole host's network work takes (the
  * slowest part of a start on a busy host). A restart joins the last
  * life's instead, as a network's endpoint namespace is kept; its
  * processes are gone, their sockets with them. Opened from the running
  * init, a child not yet reaped: the pid is not reused. */
-static void keep_netns(struct sup_instance *in)
+static void keep_netns(const struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (in->kept_netns >= 0 || !in->plan.spec.ns[LXR_NS_NET].create)
+	if (in->kept_netns >= 0 || !in->plan.spec.ns[LXR_NS_NET].create || !room_to_keep(s))
 		return;
 	path = lxr_xasprintf("/proc/%d/ns/net", (int)rt_container_pid(in->c));
 	in->kept_netns = open(path, O_RDONLY | O_CLOEXEC);
@@ -405,7 +422,7 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	/* its next start (a restart) keeps this container's filesystem; a
 	 * `lxr run -d` refuses a name in use only on its first */
 	in->plan.spec.reuse_dir = true;
-	keep_netns(in);
+	keep_netns(s, in);
 	in->pidw.fd = rt_container_pidfd(in->c);
 	if (sup_watch_add(s, &in->pidw, &err) < 0)
 		sup_say(s, in, "error: %s", err.msg);

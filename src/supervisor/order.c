@@ -142,8 +142,9 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 	return GATE_OPEN;
 }
 
-/* Descriptors. A running instance holds four (its pidfd, its two output
- * pipes, its log file); one being started holds a few more until its
+/* Descriptors. A running instance holds four (SUP_RUNNING_FDS), and a
+ * fifth, its network namespace for a restart, only where every instance
+ * has room for one (instance.c); one being started holds a few more until its
  * command runs (its start-up socket and the loop's copy, its network
  * namespace...; the two of the socket until the command's exec is done,
  * which the count below leaves out), and the container's first process, a
@@ -152,8 +153,7 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
  * RLIMIT_NOFILE (a hard limit of 1024 leaves no room to raise) where
  * starting it in waves does not: an instance waits for others' starts to
  * end while there is no room for its own. */
-#define SPAWN_FDS  8
-#define FD_RESERVE 64 /* the child's own opens, health checks, clients */
+#define SPAWN_FDS 8
 
 static bool room_to_start(const struct sup *s)
 {
@@ -170,7 +170,7 @@ static bool room_to_start(const struct sup *s)
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return true;
 	/* far from the limit by a generous guess: nothing to count */
-	if ((live + 1) * SPAWN_FDS + 2 * FD_RESERVE < rl.rlim_cur)
+	if ((live + 1) * SPAWN_FDS + 2 * SUP_FD_RESERVE < rl.rlim_cur)
 		return true;
 	/* nothing under way to wait for: it starts, and says why it cannot */
 	if (!starting || !(d = opendir("/proc/self/fd")))
@@ -178,7 +178,7 @@ static bool room_to_start(const struct sup *s)
 	while (readdir(d))
 		open_fds++;
 	closedir(d);
-	return (long)rl.rlim_cur - open_fds - FD_RESERVE >= SPAWN_FDS;
+	return (long)rl.rlim_cur - open_fds - SUP_FD_RESERVE >= SPAWN_FDS;
 }
 
 void sup_start_ready(struct sup *s)

@@ -381,6 +381,11 @@ int64_t sup_notify_deadline(void);   /* the next watchdog ping, 0: none */
 void sup_notify_close(void);         /* STOPPING=1 if not said yet */
 
 /* ---- instance.c: one instance's container --------------------------------- */
+/* Descriptors a running instance holds (its pidfd, its two output pipes,
+ * its log file), and what is kept back from RLIMIT_NOFILE for a start's
+ * child's own opens, health checks and clients (order.c). */
+#define SUP_RUNNING_FDS 4
+#define SUP_FD_RESERVE  64
 void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int arg);
 /* Let go of what a restart was to reuse (kept_cg, kept_netns). */
 void sup_drop_kept(struct sup_instance *in);

@@ -1,20 +1,37 @@
 #!/bin/bash
-# A stack under a hard RLIMIT_NOFILE that leaves the supervisor no room to
-# raise its soft one: 40 services with health checks, on no network, and
-# 256 descriptors in all. The supervisor holds four a running service
-# needs (pidfd, two output pipes, log file), starts in waves when the
-# limit is near, and runs again a check that could not start for want of
-# descriptors instead of counting it failed: `up -d --wait` sees every
-# service healthy, and down removes them all.
+# Stacks under a hard RLIMIT_NOFILE that leaves the supervisor no room to
+# raise its soft one, both on no network (each container's own network
+# namespace).
+# - 40 services with health checks and 256 descriptors in all. The
+#   supervisor holds the four a running service needs (pidfd, two output
+#   pipes, log file), starts in waves when the limit is near, and runs
+#   again a check that could not start for want of descriptors instead of
+#   counting it failed: `up -d --wait` sees every service healthy, and
+#   down removes them all.
+# - 60 services and 300 descriptors: room for four each, not for the fifth
+#   a service keeps where there is room (its network namespace, for a
+#   restart), so none keeps one; every service runs, and one restarted
+#   runs again, in a new namespace.
 . "$(dirname "$0")/lib.sh"
 
+# lxr under a hard limit of $1 descriptors (the supervisor it forks too)
+run_nofile() {
+	local lim=$1
+	shift
+	set +e
+	OUT=$(ulimit -n "$lim" && "$LXR" "$@" 2>"$TEST_TMP/stderr")
+	RC=$?
+	set -e
+	ERR=$(cat "$TEST_TMP/stderr")
+}
+(ulimit -n 256) 2>/dev/null || skip "cannot set RLIMIT_NOFILE to 256 here"
+
 n=40
-ulimit -n 256 || skip "cannot set RLIMIT_NOFILE to 256 here"
 CHECKS=1 NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ ufdlimit \
 	>"$TEST_TMP/gen.yaml"
 stack <"$TEST_TMP/gen.yaml"
 
-run up -d --wait -f "$STACK"
+run_nofile 256 up -d --wait -f "$STACK"
 expect_rc 0 "up -d --wait of $n services with health checks under RLIMIT_NOFILE 256"
 run ps -f "$STACK" --format json
 healthy=$(printf '%s\n' "$OUT" | grep -o '"state": *"healthy"' | wc -l)
@@ -28,3 +45,35 @@ expect_rc 0 "ps after down"
 expect_out "" "no instance left after down"
 [ ! -e "$LXR_RUN_DIR/$PROJECT/control.sock" ] || fail "the project is still up after down"
 pass "down of $n services"
+
+n=60
+NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ ufdkeep \
+	>"$TEST_TMP/gen.yaml"
+stack <"$TEST_TMP/gen.yaml"
+run_nofile 300 up -d -f "$STACK"
+expect_rc 0 "up -d of $n services on no network under RLIMIT_NOFILE 300"
+run ps -f "$STACK" --format json
+running=$(printf '%s\n' "$OUT" | grep -o '"state": *"running"' | wc -l)
+[ "$running" -eq "$n" ] || fail "$running of $n services running (stderr: $ERR)"
+sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
+held=$(find "/proc/$sup/fd" -mindepth 1 -maxdepth 1 -lname 'net:*' | wc -l)
+[ "$held" -eq 0 ] || fail "the supervisor holds $held network namespaces with no room for them"
+pass "all $n services run under a hard limit of 300 descriptors, no namespace kept"
+# "STATE PID" of svc1-1, from ps's JSON
+svc1() { printf '%s' "$OUT" | python3 -c 'import json, sys
+for c in json.load(sys.stdin):
+    if c["instance"] == "svc1-1": print(c["state"], c["pid"])'; }
+read -r state1 pid1 < <(svc1)
+[ "$state1" = running ] || fail "svc1 is $state1 before its restart"
+ns1=$(readlink "/proc/$pid1/ns/net")
+run restart -f "$STACK" svc1
+expect_rc 0 "restart svc1"
+run ps -f "$STACK" --format json
+read -r state2 pid2 < <(svc1)
+[ "$state2" = running ] || fail "svc1 is $state2 after its restart"
+[ "$pid2" != "$pid1" ] || fail "svc1 has no new process after its restart (pid $pid1)"
+ns2=$(readlink "/proc/$pid2/ns/net")
+[ "$ns1" != "$ns2" ] || fail "svc1's restart did not get a new network namespace ($ns1)"
+pass "a restart without a kept namespace makes a new one"
+run down -f "$STACK"
+expect_rc 0 "down of $n services"

@@ -150,6 +150,10 @@ int lxr_tmp_name_pid(const char *name);
 int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err);
 /* The same, pushing each path it removed onto *removed (NULL: not kept). */
 int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *err);
+/* lxr_tmp_sweep(dir, false), errors ignored, the first time this process
+ * asks for dir: where every start of a stack's containers or logs looked,
+ * a directory of n of them made starting them quadratic. */
+void lxr_tmp_sweep_once(const char *dir);
 /* Whether pid names no live process (gone, or a zombie waiting for its
  * reaper): a writer that is gone left its temp names for good
  * (procstat.c). */

@@ -169,13 +169,13 @@ static int make_dirs(struct lxr_container *c, const struct lxr_spec *spec, const
 {
 	_cleanup_close_ int dfd = -1;
 
-	lxr_err ignored;
-
 	if (lxr_mkdir_p(state_root, 0700, err) < 0)
 		return -1;
 	/* what a start killed half-way left (a `lxr run` has no project
-	 * cleanup to do it): only a dead writer's, another may be at work */
-	lxr_tmp_sweep(state_root, false, &ignored);
+	 * cleanup to do it): only a dead writer's, another may be at work;
+	 * once a process (a supervisor's own starts leave nothing while it
+	 * lives, and its project's cleanup swept before the first) */
+	lxr_tmp_sweep_once(state_root);
 	if (spec->reuse_dir && !spec->ephemeral_upper && access(c->upper, F_OK) == 0) {
 		if (reuse_dirs(c, err) < 0)
 			return -1;

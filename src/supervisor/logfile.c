@@ -176,7 +176,7 @@ int log_writer_open(const char *dir, const char *service, const struct log_write
 		goto fail;
 	/* a compression a killed supervisor left half done: its plain file
 	 * is still there */
-	(void)lxr_tmp_sweep(dir, false, &(lxr_err){0});
+	lxr_tmp_sweep_once(dir);
 	if (open_current(w, dfd, err) < 0) {
 		lxr_err_wrap(err, "service %s", service);
 		goto fail;

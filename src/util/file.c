@@ -158,6 +158,16 @@ int lxr_tmp_sweep_report(const char *dir, bool all, char ***removed, lxr_err *er
 	return r;
 }
 
+void lxr_tmp_sweep_once(const char *dir)
+{
+	static char **swept;
+
+	if (lxr_strv_has(swept, dir))
+		return;
+	(void)lxr_tmp_sweep(dir, false, &(lxr_err){0});
+	lxr_strv_push(&swept, lxr_xstrdup(dir));
+}
+
 static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 bool durable, lxr_err *err)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -445,6 +446,46 @@ static void timestamps_round_trip(void **state)
 			fail_msg("\"%s\" accepted as a timestamp", bad[i]);
 }
 
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "wx");
+
+	assert_non_null(f);
+	fclose(f);
+}
+
+/* A compression a killed supervisor left half done (its writer's pid is
+ * gone) is removed when a writer first opens the directory; a live
+ * writer's is not. Another writer opening the same directory in this
+ * process does not read it again. */
+static void dead_writers_temp_swept_at_first_open(void **state)
+{
+	char *dir = make_tmpdir();
+	pid_t dead = fork();
+	_cleanup_free_ char *gone = NULL, *live = NULL, *later = NULL;
+	struct log_writer *a, *b;
+	struct stat st;
+
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, NULL, 0), dead);
+	gone = lxr_xasprintf("%s/.web.log.1.gz.tmp.%d", dir, (int)dead);
+	live = lxr_xasprintf("%s/.web.log.2.gz.tmp.%d", dir, (int)getpid());
+	later = lxr_xasprintf("%s/.db.log.1.gz.tmp.%d", dir, (int)dead);
+	touch(gone);
+	touch(live);
+	a = open_writer(dir, "web", NULL);
+	assert_int_equal(stat(gone, &st), -1);
+	assert_int_equal(stat(live, &st), 0);
+	touch(later);
+	b = open_writer(dir, "db", NULL);
+	assert_int_equal(stat(later, &st), 0);
+	log_writer_close(a, &(struct timespec){0});
+	log_writer_close(b, &(struct timespec){0});
+	remove_tmpdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(bad_service_names_refused),
 	    cmocka_unit_test(prefix_and_colour),
 	    cmocka_unit_test(timestamps_round_trip),
+	    cmocka_unit_test(dead_writers_temp_swept_at_first_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,25 +38,9 @@ trap cleanup EXIT
 "$here/gen-up-stack.sh" "$1" lxrbench-base:1 upscale >"$work/s.yaml"
 "$lxr" up -d -f "$work/s.yaml" >/dev/null 2>&1
 "$lxr" down -p upscale >/dev/null 2>&1
-# Each timed `up` starts on a quiet host: the kernel frees a stack's network
-# namespaces in the background after `down` has returned (a few ms each,
-# in a kworker), and that work would fall on the next stack's start. After
-# a second, wait (at most 60 s more) until the CPUs were 90 % idle over a
-# fifth of a second.
-idle_pct() {
-	local a b
-	read -r _ a1 a2 a3 a4 a5 a6 a7 _ </proc/stat
-	a=$((a1 + a2 + a3 + a4 + a5 + a6 + a7)) b=$a4
-	sleep 0.2
-	read -r _ a1 a2 a3 a4 a5 a6 a7 _ </proc/stat
-	echo $((100 * (a4 - b) / (a1 + a2 + a3 + a4 + a5 + a6 + a7 - a + 1)))
-}
-quiet() {
-	sleep 1
-	for _ in $(seq 300); do
-		[ "$(idle_pct)" -ge 90 ] && return 0
-	done
-}
+# Each timed `up` starts on a quiet host (bench/quiet.sh).
+# shellcheck source=bench/quiet.sh
+. "$here/quiet.sh"
 SETTLE=${SETTLE:-2}
 RUNS=${RUNS:-3}
 # "rss_kib pss_kib" summed over a list of pids

@@ -68,8 +68,9 @@ void sup_drop_kept(struct sup_instance *in)
 /* Whether every instance of the stack can hold a kept namespace's
  * descriptor on top of those a running one holds, with the reserve for
  * starts and clients left: a hard RLIMIT_NOFILE of 1024 has room for 200
- * services' four, not for five. Where it has not, no instance keeps one,
- * and a restart makes a new namespace. */
+ * services' four, not for five. Where it has not, no instance keeps one
+ * (those kept before the stack grew are let go), and a restart makes a
+ * new namespace. */
 static bool room_to_keep(const struct sup *s)
 {
 	size_t n = 0;
@@ -88,12 +89,23 @@ static bool room_to_keep(const struct sup *s)
  * life's instead, as a network's endpoint namespace is kept; its
  * processes are gone, their sockets with them. Opened from the running
  * init, a child not yet reaped: the pid is not reused. */
-static void keep_netns(const struct sup *s, struct sup_instance *in)
+static void keep_netns(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (in->kept_netns >= 0 || !in->plan.spec.ns[LXR_NS_NET].create || !room_to_keep(s))
+	if (in->kept_netns >= 0 || !in->plan.spec.ns[LXR_NS_NET].create)
 		return;
+	if (!room_to_keep(s)) {
+		/* none keeps one (a stack scaled up since they were kept) */
+		FOR_EACH_INSTANCE(s, o)
+		{
+			if (o->kept_netns >= 0)
+				close(lxr_steal_fd(&o->kept_netns));
+			if (o->shadow && o->shadow->kept_netns >= 0)
+				close(lxr_steal_fd(&o->shadow->kept_netns));
+		}
+		return;
+	}
 	path = lxr_xasprintf("/proc/%d/ns/net", (int)rt_container_pid(in->c));
 	in->kept_netns = open(path, O_RDONLY | O_CLOEXEC);
 }

@@ -12,6 +12,8 @@
 #   a service keeps where there is room (its network namespace, for a
 #   restart), so none keeps one; every service runs, and one restarted
 #   runs again, in a new namespace.
+# - 30 services under 300 keep theirs; scaled to 40 instances there is no
+#   room for five each, and the supervisor lets all of them go.
 . "$(dirname "$0")/lib.sh"
 
 # lxr under a hard limit of $1 descriptors (the supervisor it forks too)
@@ -77,3 +79,23 @@ ns2=$(readlink "/proc/$pid2/ns/net")
 pass "a restart without a kept namespace makes a new one"
 run down -f "$STACK"
 expect_rc 0 "down of $n services"
+
+n=30
+NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ ufdscale \
+	>"$TEST_TMP/gen.yaml"
+stack <"$TEST_TMP/gen.yaml"
+run_nofile 300 up -d -f "$STACK"
+expect_rc 0 "up -d of $n services on no network under RLIMIT_NOFILE 300"
+sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
+held=$(find "/proc/$sup/fd" -mindepth 1 -maxdepth 1 -lname 'net:*' | wc -l)
+[ "$held" -eq "$n" ] || fail "$held network namespaces kept for $n services with room for them"
+run scale -f "$STACK" svc1=11
+expect_rc 0 "scale svc1 to 11 instances (40 in all)"
+run ps -f "$STACK" --format json
+running=$(printf '%s\n' "$OUT" | grep -o '"state": *"running"' | wc -l)
+[ "$running" -eq 40 ] || fail "$running of 40 instances running after the scale (stderr: $ERR)"
+held=$(find "/proc/$sup/fd" -mindepth 1 -maxdepth 1 -lname 'net:*' | wc -l)
+[ "$held" -eq 0 ] || fail "the supervisor still holds $held network namespaces with no room for them"
+pass "$n services keep their namespaces; at 40 instances none does"
+run down -f "$STACK"
+expect_rc 0 "down of 40 instances"

@@ -28,6 +28,20 @@ run_nofile() {
 }
 (ulimit -n 256) 2>/dev/null || skip "cannot set RLIMIT_NOFILE to 256 here"
 
+# N services on no network as project PROJECT, up under a hard limit of 300
+up_none_300() {
+	NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$1" @ROOTFS@ "$2" \
+		>"$TEST_TMP/gen.yaml"
+	stack <"$TEST_TMP/gen.yaml"
+	run_nofile 300 up -d -f "$STACK"
+	expect_rc 0 "up -d of $1 services on no network under RLIMIT_NOFILE 300"
+}
+# the network namespaces the project's supervisor holds open
+netns_held() {
+	find "/proc/$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")/fd" -mindepth 1 -maxdepth 1 \
+		-lname 'net:*' | wc -l
+}
+
 n=40
 CHECKS=1 NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ ufdlimit \
 	>"$TEST_TMP/gen.yaml"
@@ -49,16 +63,11 @@ expect_out "" "no instance left after down"
 pass "down of $n services"
 
 n=60
-NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ ufdkeep \
-	>"$TEST_TMP/gen.yaml"
-stack <"$TEST_TMP/gen.yaml"
-run_nofile 300 up -d -f "$STACK"
-expect_rc 0 "up -d of $n services on no network under RLIMIT_NOFILE 300"
+up_none_300 "$n" ufdkeep
 run ps -f "$STACK" --format json
 running=$(printf '%s\n' "$OUT" | grep -o '"state": *"running"' | wc -l)
 [ "$running" -eq "$n" ] || fail "$running of $n services running (stderr: $ERR)"
-sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
-held=$(find "/proc/$sup/fd" -mindepth 1 -maxdepth 1 -lname 'net:*' | wc -l)
+held=$(netns_held)
 [ "$held" -eq 0 ] || fail "the supervisor holds $held network namespaces with no room for them"
 pass "all $n services run under a hard limit of 300 descriptors, no namespace kept"
 # "STATE PID" of svc1-1, from ps's JSON
@@ -81,20 +90,15 @@ run down -f "$STACK"
 expect_rc 0 "down of $n services"
 
 n=30
-NETWORK_MODE=none "$LXR_SOURCE_DIR/bench/gen-up-stack.sh" "$n" @ROOTFS@ ufdscale \
-	>"$TEST_TMP/gen.yaml"
-stack <"$TEST_TMP/gen.yaml"
-run_nofile 300 up -d -f "$STACK"
-expect_rc 0 "up -d of $n services on no network under RLIMIT_NOFILE 300"
-sup=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")
-held=$(find "/proc/$sup/fd" -mindepth 1 -maxdepth 1 -lname 'net:*' | wc -l)
+up_none_300 "$n" ufdscale
+held=$(netns_held)
 [ "$held" -eq "$n" ] || fail "$held network namespaces kept for $n services with room for them"
 run scale -f "$STACK" svc1=11
 expect_rc 0 "scale svc1 to 11 instances (40 in all)"
 run ps -f "$STACK" --format json
 running=$(printf '%s\n' "$OUT" | grep -o '"state": *"running"' | wc -l)
 [ "$running" -eq 40 ] || fail "$running of 40 instances running after the scale (stderr: $ERR)"
-held=$(find "/proc/$sup/fd" -mindepth 1 -maxdepth 1 -lname 'net:*' | wc -l)
+held=$(netns_held)
 [ "$held" -eq 0 ] || fail "the supervisor still holds $held network namespaces with no room for them"
 pass "$n services keep their namespaces; at 40 instances none does"
 run down -f "$STACK"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -413,9 +414,12 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 static void random_name(char *buf, size_t len)
 {
 	unsigned char r[4] = {0};
-	FILE *f = fopen("/dev/urandom", "re");
+	FILE *f;
 
-	if (f) {
+	/* /dev/urandom's bytes without opening it (and without stdio's read
+	 * of a 4 KiB buffer); the file where the kernel is older than 5.6 */
+	if (getrandom(r, sizeof(r), GRND_INSECURE) != (ssize_t)sizeof(r) &&
+	    (f = fopen("/dev/urandom", "re"))) {
 		(void)!fread(r, 1, sizeof(r), f);
 		fclose(f);
 	}

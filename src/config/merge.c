@@ -142,6 +142,22 @@ static struct cfg_node *hosts_as_seq(struct cfg_ctx *c, struct cfg_node *n)
 	return s;
 }
 
+/* A list entry that becomes a key: its text interpolated, since compose-go
+ * interpolates each file before it merges, while keys written as keys stay
+ * as written. NULL where its interpolation failed (reported). */
+static struct cfg_node *list_key(struct cfg_ctx *c, struct cfg_node *item, const char *what)
+{
+	const char *v = cfg_scalar(c, item, what);
+	struct cfg_node *k;
+
+	if (!v)
+		return NULL;
+	k = scalar_new(c, v, item->pos);
+	k->val = k->raw;
+	k->plain = item->plain;
+	return k;
+}
+
 /* [a, b] as {a: null, b: null}, or (depends_on) each as
  * {condition: service_started, required: true}, as compose-go's
  * convertIntoMapping. */
@@ -154,9 +170,11 @@ static struct cfg_node *names_as_map(struct cfg_ctx *c, struct cfg_node *n, bool
 	m = cfg_node_new(c->tree, CFG_NODE_MAP, n->pos);
 	for (size_t i = 0; i < n->n; i++) {
 		struct cfg_pos pos = n->items[i]->pos;
-		struct cfg_node *v;
+		struct cfg_node *k, *v;
 		if (n->items[i]->kind != CFG_NODE_SCALAR)
 			return n; /* reported when the service is read */
+		if (!(k = list_key(c, n->items[i], depends ? "depends_on" : "networks")))
+			continue;
 		if (depends) {
 			v = cfg_node_new(c->tree, CFG_NODE_MAP, pos);
 			cfg_map_put(c->tree, v, scalar_new(c, "condition", pos),
@@ -166,7 +184,7 @@ static struct cfg_node *names_as_map(struct cfg_ctx *c, struct cfg_node *n, bool
 		} else {
 			v = scalar_new(c, "null", pos);
 		}
-		cfg_map_put(c->tree, m, n->items[i], v);
+		cfg_map_put(c->tree, m, k, v);
 	}
 	return m;
 }

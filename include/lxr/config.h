@@ -476,6 +476,10 @@ struct cfg_service {
 	struct cfg_kvs annotations;     /* OCI annotations: lxr inspect shows them */
 	struct cfg_str isolation;       /* "default", the one value Linux has */
 	struct cfg_strs profiles;
+	/* a required env_file that is not there, of a service with profiles:
+	 * an error only where the service is enabled, as compose-go reads the
+	 * env files of enabled services alone (plan_graph_build says it) */
+	struct cfg_str env_file_missing;
 	struct cfg_logging logging;
 	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
 	bool replicas_by_mode;   /* the 1 of deploy.mode global, which replicas overrides */

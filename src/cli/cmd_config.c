@@ -190,6 +190,10 @@ static int print(const struct config_args *a, const struct cfg_stack *st)
 		lxr_err_print(&err);
 		return LXR_EXIT_USAGE;
 	}
+	if (a->quiet) { /* the services the profiles choose are valid too */
+		plan_graph_free(g);
+		return LXR_EXIT_OK;
+	}
 	if (a->output && !(out = fopen(a->output, "we"))) {
 		lxr_fail(&err, errno, "config -o %s", a->output);
 		lxr_err_hint(&err, "name a file in a directory that exists");
@@ -239,7 +243,7 @@ int cmd_config(int argc, char **argv)
 		r = cli_stack_load_model(a.file, a.project, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
-	if (st && !a.quiet)
+	if (st)
 		r = print(&a, st);
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);

@@ -174,8 +174,8 @@ static const char *file_lookup(const char *name, void *ctx)
 	return v;
 }
 
-static int load_env_file(struct cfg_ctx *c, const struct cfg_service *s,
-			 const struct cfg_env_file *f, struct cfg_kvs *out)
+static int load_env_file(struct cfg_ctx *c, struct cfg_service *s, const struct cfg_env_file *f,
+			 struct cfg_kvs *out)
 {
 	struct file_lookup fl = {c, s};
 	_cleanup_free_ char *text = NULL;
@@ -187,6 +187,13 @@ static int load_env_file(struct cfg_ctx *c, const struct cfg_service *s,
 	if (lxr_read_file_at(AT_FDCWD, f->path.v, &text, &len, &err) < 0) {
 		if (err.errnum == ENOENT && !f->required)
 			return 0;
+		if (err.errnum == ENOENT && s->profiles.n) {
+			/* compose-go reads no env_file of a service its profiles
+			 * disable: said when one enables it */
+			if (!s->env_file_missing.v)
+				cfg_str_set(&s->env_file_missing, f->path.v, f->path.pos);
+			return 0;
+		}
 		cfg_diag_add(c, f->path.pos, false,
 			     err.errnum == ENOENT ? "create it, or mark it `required: false`"
 						  : NULL,

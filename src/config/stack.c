@@ -514,6 +514,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_kvs_free(&s->annotations);
 	free(s->isolation.v);
 	cfg_strs_free(&s->profiles);
+	free(s->env_file_missing.v);
 	free(s->logging.driver.v);
 	cfg_kvs_free(&s->logging.options);
 	cfg_security_free(&s->security);

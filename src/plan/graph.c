@@ -215,6 +215,23 @@ static void fill_nodes(struct plan_graph *g, const struct cfg_stack *st, const b
 	}
 }
 
+/* A chosen service's env_file that is not there: compose-go reads the
+ * env files of the services the profiles enable, and only those. */
+static int check_env_files(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		const struct cfg_pos *at = &s->env_file_missing.pos;
+
+		if (!chosen[i] || !s->env_file_missing.v)
+			continue;
+		lxr_fail(err, ENOENT, "%s:%d:%d: service \"%s\": env_file %s", st->file, at->line,
+			 at->col, s->name, s->env_file_missing.v);
+		return lxr_err_hint(err, "create it, or mark it `required: false`");
+	}
+	return 0;
+}
+
 int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 		     struct plan_graph **out, lxr_err *err)
 {
@@ -227,6 +244,7 @@ int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 	*out = NULL;
 	/* a model's graph (lxr config) shows alternatives that clash too */
 	if (select_services(st, sel ? sel : &none, chosen, err) < 0 ||
+	    check_env_files(st, chosen, err) < 0 ||
 	    (!(sel && sel->model_only) && cfg_stack_check_chosen(st, chosen, err) < 0) ||
 	    levels(st, chosen, level, err) < 0)
 		return -1;

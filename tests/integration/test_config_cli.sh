@@ -98,6 +98,24 @@ services() { "$LXR" config -f "$tmp/prof.yaml" --services "$@" | tr '\n' ' '; }
 [ "$(COMPOSE_PROFILES='debug,,' services)" = "a e d " ] || fail "COMPOSE_PROFILES with an empty entry"
 [ "$(COMPOSE_PROFILES=ops services --profile debug)" = "a d " ] || fail "--profile wins over COMPOSE_PROFILES"
 [ "$(services --profile '*')" = "a e d o " ] || fail "--profile '*' is every profile: $(services --profile '*')"
+# A missing env_file of a service its profiles disable is no error until
+# a profile (or the command line) enables it: compose-go reads the env
+# files of enabled services only
+cat >"$tmp/profenv.yaml" <<'YAML'
+services:
+  a: {image: busybox}
+  dev: {image: busybox, profiles: [dev], env_file: ./dev-only.env}
+YAML
+"$LXR" config -q -f "$tmp/profenv.yaml" || fail "a disabled service's missing env_file refused"
+[ "$("$LXR" config -f "$tmp/profenv.yaml" --services | tr '\n' ' ')" = "a " ] || fail "profenv --services"
+for how in "--profile dev" "--services dev"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$LXR" config -q -f "$tmp/profenv.yaml" $how >/dev/null 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" -eq 2 ] && grep -q "profenv.yaml:3:.*service \"dev\": env_file .*dev-only.env: No such file" "$tmp/err" ||
+		fail "config $how with dev's env_file missing: $rc $(cat "$tmp/err")"
+done
 # -f A -f B where B includes A (AppFlowy's extras file): each -f file has
 # its own chain of includes, as in compose-go, so this is no cycle
 mkdir -p "$tmp/chain"

@@ -327,6 +327,8 @@ int net_project_cleanup(const char *run_dir, const char *project, lxr_err *err);
 /* What net_project_cleanup would remove, as lines for a person: "network
  * endpoint NAME", "network NAME", "network namespace NAME". */
 char **net_project_leftovers(const char *run_dir, const char *project);
+/* The names of project's recorded endpoints (an empty list: none). */
+char **net_endpoint_names(const char *run_dir, const char *project);
 /* Delete project's links (by alias, and a name that proves the run dir)
  * that no record names any more: a veth left to go with its namespace
  * (net_endpoint_remove_exited) that something else keeps alive. Takes the

@@ -141,3 +141,10 @@ char **net_project_leftovers(const char *run_dir, const char *project)
 	}
 	return out;
 }
+
+char **net_endpoint_names(const char *run_dir, const char *project)
+{
+	char **names = net_rec_names(run_dir, project, "endpoints");
+
+	return names ? names : lxr_xcalloc(1, sizeof(char *));
+}

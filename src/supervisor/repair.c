@@ -222,6 +222,31 @@ static void repair_pid_cgroups(const char *group, const char *prefix, char ***re
 	}
 }
 
+/* The endpoints a killed build's RUN steps left on lxr run's network
+ * (build-PID-N, named as their cgroups): each holds an address, and the
+ * default bridge stays while any is recorded. With removed NULL, listed in
+ * found instead. */
+static void build_endpoints(char ***removed, char ***found, int *r, lxr_err *err)
+{
+	_cleanup_strv_ char **names = net_endpoint_names(lxr_run_dir(), RUN_PROJECT);
+
+	for (size_t i = 0; names[i]; i++) {
+		int pid = lxr_str_has_prefix(names[i], "build-") ? atoi(names[i] + 6) : 0;
+		lxr_err e;
+		if (pid <= 0 || !lxr_pid_gone(pid))
+			continue;
+		if (!removed)
+			lxr_strv_push(found, lxr_xasprintf("network endpoint " RUN_PROJECT
+							   "/%s (its build is gone)",
+							   names[i]));
+		else if (net_endpoint_remove(lxr_run_dir(), RUN_PROJECT, names[i], &e) < 0)
+			note_err(err, r, &e);
+		else
+			add(removed,
+			    lxr_xasprintf("network endpoint " RUN_PROJECT "/%s", names[i]));
+	}
+}
+
 /* Temp names of dead writers in the data directory: its top (doctor's
  * probes), build work directories, network and volume definitions, and the
  * image store's half-written blobs and half-unpacked layers. */
@@ -268,6 +293,7 @@ int sup_repair(char ***removed, char ***kept, lxr_err *err)
 	repair_run_sups(removed);
 	repair_pid_cgroups(DOCTOR_CG, "probe-", removed, &r, err);
 	repair_pid_cgroups("_build", "build-", removed, &r, err);
+	build_endpoints(removed, NULL, &r, err);
 	repair_data(removed, &r, err);
 	return r;
 }
@@ -343,6 +369,7 @@ int sup_leftovers(char ***found, lxr_err *err)
 	}
 	if (d)
 		closedir(d);
+	build_endpoints(NULL, found, &(int){0}, err);
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		_cleanup_free_ char *dd = lxr_xasprintf("%s%s", lxr_data_dir(), subs[i]);
 		lxr_tmp_find_dead(dd, found);

@@ -1,9 +1,10 @@
 #!/bin/bash
 # lxr doctor says what this host has (everything, here) and what is missing
 # when a feature is taken away (nft out of PATH, lxr-image not beside lxr);
-# lxr doctor --repair removes what a SIGKILLed supervisor and a SIGKILLed
-# `lxr run` left, and dead writers' temp files, half-unpacked layers and
-# build work directories, while a stack that runs beside them is untouched.
+# lxr doctor --repair removes what a SIGKILLed supervisor, a SIGKILLed
+# `lxr run` and a SIGKILLed `lxr build` left, and dead writers' temp files,
+# half-unpacked layers and build work directories, while a stack that runs
+# beside them is untouched.
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for the stacks' networks"
 
@@ -107,6 +108,26 @@ wait "$pid" 2>/dev/null || true
 cg_run=$(ls -d /sys/fs/cgroup/*/lxr/_run/"$n" /sys/fs/cgroup/lxr/_run/"$n" 2>/dev/null | head -n1)
 [ -n "$cg_run" ] || fail "the killed lxr run left no cgroup to repair (test premise)"
 
+# A build SIGKILLed in a RUN step: the step's endpoint on lxr run's network
+# (build-PID-N) holds an address and keeps that network's bridge.
+"$LXR" import "$ROOTFS" "t$$-kbase:1" >/dev/null || fail "import the killed build's base"
+at_exit "$LXR" rmi "t$$-kbase:1"
+mkdir -p "$TEST_TMP/kb"
+printf 'FROM t%s-kbase:1\nRUN sleep 9111\n' "$$" >"$TEST_TMP/kb/Dockerfile"
+"$LXR" build -t "t$$-kb:1" "$TEST_TMP/kb" >"$TEST_TMP/kb.out" 2>&1 &
+bpid=$!
+eps="$LXR_RUN_DIR/_run/.net/endpoints"
+for _ in $(seq 400); do
+	ep=$(ls "$eps" 2>/dev/null | grep -m1 "^build-" || true)
+	[ -n "$ep" ] && break
+	sleep 0.05
+done
+[ -n "$ep" ] || fail "the build's RUN step made no endpoint (test premise): $(cat "$TEST_TMP/kb.out")"
+epid=${ep#build-}
+kill -KILL "$bpid" "${epid%%-*}" 2>/dev/null || true
+wait "$bpid" 2>/dev/null || true
+for _ in $(seq 200); do kill -0 "${epid%%-*}" 2>/dev/null || break; sleep 0.05; done
+
 # Dead writers' temp names: a pid that has certainly exited.
 gone=$(sh -c 'echo $$')
 mkdir -p "$LXR_DATA_DIR/images/layers/.tmp-$gone-0/usr" "$LXR_DATA_DIR/build/.work.tmp.$gone"
@@ -140,6 +161,8 @@ expect_grep "$OUT" "^left +$LXR_RUN_DIR/.stack-files.tmp.$gone" "doctor lists th
 expect_grep "$OUT" "^left +blob $LXR_DATA_DIR/images/blobs/sha256/$orphan: no image names it" \
 	"doctor lists the blob no image needs"
 expect_grep "$OUT" "^left +network endpoint $dead/.* of project $dead" "doctor lists the dead project's endpoint"
+expect_grep "$OUT" "^left +network endpoint _run/$ep \\(its build is gone\\)" \
+	"doctor lists the killed build's endpoint"
 expect_grep "$OUT" "^warn +leftovers: .* left by a crash or power cut" "the leftovers check warns"
 expect_grep "$OUT" "lxr doctor --repair removes them" "and says how to fix it"
 grep -E "^left .*build/.work.tmp.$$" <<<"$OUT" && fail "a live writer's work dir is listed"
@@ -155,6 +178,7 @@ expect_grep "$OUT" "^removed +cgroup lxr/$dead/" "the dead supervisor's cgroup i
 expect_grep "$OUT" "^removed +network endpoint $dead/" "its network endpoint is reported"
 expect_grep "$OUT" "^removed +stale control socket $LXR_RUN_DIR/$dead/control.sock" "its socket"
 expect_grep "$OUT" "^removed +cgroup lxr/_run/$n" "the killed lxr run's cgroup"
+expect_grep "$OUT" "^removed +network endpoint _run/$ep$" "the killed build's endpoint"
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "the half-unpacked layer"
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/images/blobs/sha256/.tmp-$gone-3" "the half-written blob"
 expect_grep "$OUT" "^removed +$LXR_DATA_DIR/build/.work.tmp.$gone" "the build work dir"
@@ -169,6 +193,8 @@ expect_grep "$OUT" "^kept +project $keep: its supervisor" "the running stack is 
 [ ! -e "$cg_dead" ] || fail "cgroup $cg_dead left"
 [ ! -e "$cg_run" ] || fail "cgroup $cg_run left"
 ip -o link show | grep -qF "alias lxr:$dead/" && fail "links of $dead left"
+[ ! -e "$eps/$ep" ] || fail "the killed build's endpoint record $ep left"
+ip -o link show | grep -qF "alias lxr:_run/$ep" && fail "the killed build's link left"
 grep -F "$LXR_RUN_DIR/$dead/" /proc/self/mountinfo && fail "mounts under $dead left"
 [ ! -e "$LXR_RUN_DIR/$dead/control.sock" ] || fail "control.sock of $dead left"
 for p in "$LXR_DATA_DIR/images/layers/.tmp-$gone-0" "$LXR_DATA_DIR/build/.work.tmp.$gone" \

@@ -103,6 +103,10 @@ struct cli_sub {
 	int (*fn)(int argc, char **argv);
 };
 bool cli_is_help(const char *arg); /* --help or -h */
+/* One name a prune removed, under HEADER ("Deleted Networks:"), printed
+ * before the first only (*said): docker prints no header when nothing
+ * goes. */
+void cli_pruned(const char *header, const char *name, bool *said);
 /* The help text src/cli/help/NAME.txt (help.c); one that is not there is
  * lxr's bug: abort. */
 const char *cli_help(const char *name);

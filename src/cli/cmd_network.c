@@ -340,6 +340,7 @@ static int prune(int argc, char **argv)
 	_cleanup_strv_ char **names = NULL, **run = NULL;
 	lxr_err rerr;
 	int r = LXR_EXIT_OK;
+	bool said = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
@@ -348,7 +349,6 @@ static int prune(int argc, char **argv)
 			return fputs(cli_help("network"), stderr), LXR_EXIT_USAGE;
 	}
 	names = net_def_names();
-	puts("Deleted Networks:");
 	for (size_t i = 0; names[i]; i++) {
 		struct lxr_net_member *m = NULL;
 		size_t n = 0;
@@ -360,7 +360,7 @@ static int prune(int argc, char **argv)
 		if (net_def_remove(lxr_run_dir(), names[i], &err) < 0)
 			lxr_err_print(&err);
 		else
-			puts(names[i]);
+			cli_pruned("Deleted Networks:", names[i], &said);
 	}
 	/* lxr run's networks: the default bridge, kept as docker0 is, and
 	 * named ones a killed lxr run left; only those no container is on */
@@ -369,7 +369,8 @@ static int prune(int argc, char **argv)
 		r = LXR_EXIT_FAIL;
 	}
 	for (size_t i = 0; run && run[i]; i++)
-		puts(strcmp(run[i], NET_RUN_DEFAULT) ? run[i] : NET_RUN_BRIDGE);
+		cli_pruned("Deleted Networks:",
+			   strcmp(run[i], NET_RUN_DEFAULT) ? run[i] : NET_RUN_BRIDGE, &said);
 	return r;
 }
 

@@ -193,6 +193,7 @@ int cli_container_prune(int argc, char **argv)
 	DIR *d;
 	struct dirent *e;
 	int rc = LXR_EXIT_OK;
+	bool said = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
@@ -210,7 +211,6 @@ int cli_container_prune(int argc, char **argv)
 	}
 	if (names)
 		lxr_strv_sort(names);
-	puts("Deleted Containers:");
 	for (size_t i = 0; names && names[i]; i++) {
 		struct lxr_container_ref ref;
 		lxr_err err;
@@ -232,7 +232,7 @@ int cli_container_prune(int argc, char **argv)
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
 		} else {
-			puts(names[i]);
+			cli_pruned("Deleted Containers:", names[i], &said);
 		}
 	}
 	return rc;

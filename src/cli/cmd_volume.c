@@ -203,7 +203,7 @@ static int inspect(int argc, char **argv)
 static int prune(int argc, char **argv)
 {
 	_cleanup_strv_ char **names = NULL;
-	bool all = false;
+	bool all = false, said = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
@@ -214,7 +214,6 @@ static int prune(int argc, char **argv)
 			return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 	}
 	names = sup_volume_names();
-	puts("Deleted Volumes:");
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_strv_ char **users = sup_volume_users(names[i]);
 		_cleanup_free_ char *holder = run_keep_volume_holder(names[i]);
@@ -231,7 +230,7 @@ static int prune(int argc, char **argv)
 		if (sup_volume_remove(names[i], false, &err) < 0)
 			lxr_err_print(&err);
 		else
-			puts(names[i]);
+			cli_pruned("Deleted Volumes:", names[i], &said);
 	}
 	return LXR_EXIT_OK;
 }

@@ -10,6 +10,14 @@ bool cli_is_help(const char *arg)
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
 }
 
+void cli_pruned(const char *header, const char *name, bool *said)
+{
+	if (!*said)
+		puts(header);
+	*said = true;
+	puts(name);
+}
+
 int cli_subcommand(const char *what, const char *usage, const struct cli_sub *sub, size_t n,
 		   int argc, char **argv)
 {

@@ -32,7 +32,12 @@ expect_clean() {
 			fail "$1: endpoints left: $(ls "$LXR_RUN_DIR/_run/.net/endpoints")"
 		run network prune -f
 		expect_rc 0 "$1: network prune"
+		expect_grep "$OUT" "^Deleted Networks:$" "$1: prune's header, as docker's"
 		expect_grep "$OUT" "^bridge$" "$1: prune names the default bridge it removed"
+		# nothing left to remove: no header either, as docker prints none
+		run network prune -f
+		expect_rc 0 "$1: a second network prune"
+		[ -z "$OUT" ] || fail "$1: a prune that removed nothing printed: $OUT"
 	fi
 	# a veth of a container that exited goes with its namespace, in the
 	# kernel's own cleanup work after lxr returned: wait for it (bounded)

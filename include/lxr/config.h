@@ -173,6 +173,9 @@ struct cfg_svc_net {
 	struct cfg_int priority, gw_priority;
 	struct cfg_str mac_address;
 	struct cfg_str interface_name; /* the container's name for it (default ethN) */
+	/* more addresses on its interface, as docker adds them: an IPv4
+	 * one as /16, an IPv6 one as /64 (IPv6 needs the network's) */
+	struct cfg_strs link_local_ips;
 };
 
 enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };

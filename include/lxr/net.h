@@ -256,6 +256,9 @@ struct lxr_endpoint_config {
 	 * (its namespace, /etc/hosts and resolv.conf), ifname the interface
 	 * ("eth1"); it has no default route and publishes no ports. */
 	const char *joins, *ifname;
+	/* link_local_ips: more addresses on ifname, an IPv4 one as /16 and an
+	 * IPv6 one as /64, as docker adds them (NULL: none) */
+	char *const *link_local;
 	/* The process that will remove the endpoint (lxr run's monitor, a
 	 * stack's supervisor), or 0. If it dies without doing so, the next
 	 * endpoint change in the project removes the endpoint. */

@@ -315,6 +315,9 @@ static void oneoff_endpoint(const struct crun *c, const char *project, const str
 	free(ep->static_ip6);
 	free(ep->mac);
 	ep->static_ip = ep->static_ip6 = ep->mac = NULL;
+	/* the service's container holds them on the same bridge */
+	lxr_strv_free(ep->link_local);
+	ep->link_local = NULL;
 	if (!ep->net_project) {
 		ep->net_project = lxr_xstrdup(project);
 		ep->ephemeral = true;

@@ -105,6 +105,7 @@ static int more_nets(struct run_opts *o, lxr_err *err)
 						 .peer_names = np->peer_names,
 						 .joins = o->name,
 						 .ifname = np->ifname,
+						 .link_local = np->link_local,
 						 .holder = getpid(),
 						 .create = &nc};
 		if (r == 0)
@@ -125,6 +126,7 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	struct lxr_endpoint_config ec = {.network = pe->network,
 					 .container = o->name,
 					 .mac = pe->mac,
+					 .link_local = pe->link_local,
 					 .names = pe->names,
 					 .holder = getpid(),
 					 .create = &nc,

@@ -289,7 +289,8 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 		const struct cfg_svc_net *n = &s->networks[i];
 		cfg_out_key(o, n->name.v);
 		if (!n->aliases.n && !n->ipv4_address.v && !n->ipv6_address.v && !n->priority.set &&
-		    !n->gw_priority.set && !n->mac_address.v && !n->interface_name.v) {
+		    !n->gw_priority.set && !n->mac_address.v && !n->interface_name.v &&
+		    !n->link_local_ips.n) {
 			cfg_out_null(o);
 			continue;
 		}
@@ -304,6 +305,8 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_kv(o, "mac_address", n->mac_address.v);
 		if (n->interface_name.v)
 			cfg_out_kv(o, "interface_name", n->interface_name.v);
+		if (n->link_local_ips.n)
+			cfg_out_strs(o, "link_local_ips", &n->link_local_ips);
 		if (n->priority.set) {
 			cfg_out_key(o, "priority");
 			cfg_out_int(o, n->priority.v);

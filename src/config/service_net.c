@@ -490,6 +490,25 @@ static int sn_ipv6(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
+/* docker checks only that each is an address: an IPv4 one becomes a /16
+ * on the interface, an IPv6 one a /64, whatever its range */
+static int sn_link_local_ips(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_strs *l = &((struct cfg_svc_net *)obj)->link_local_ips;
+	int r = cfg_read_strs(c, n, "link_local_ips", false, l);
+	unsigned char a6[16];
+	uint32_t a4;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (cfg_parse_ipv4(l->v[i].v, &a4) < 0 && cfg_parse_ipv6(l->v[i].v, a6) < 0) {
+			cfg_diag_add(c, l->v[i].pos, false,
+				     "write an IPv4 address (169.254.1.5) or an IPv6 one (fe80::5)",
+				     "link_local_ips entry \"%s\" is not an IP address", l->v[i].v);
+			r = -1;
+		}
+	return r;
+}
+
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
@@ -500,9 +519,10 @@ int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"gw_priority", "service.networks.gw_priority", sn_gw_priority},
 	    {"mac_address", "service.networks.mac_address", sn_mac_address},
 	    {"interface_name", "service.networks.interface_name", sn_interface_name},
+	    {"link_local_ips", "service.networks.link_local_ips", sn_link_local_ips},
 	};
-	static const char *const compose_only[] = {"driver_opts", "link_local_ips"};
-	static const struct cfg_map_spec spec = {"service network", keys, 7, true, compose_only, 2};
+	static const char *const compose_only[] = {"driver_opts"};
+	static const struct cfg_map_spec spec = {"service network", keys, 8, true, compose_only, 1};
 	struct cfg_service *s = obj;
 	struct cfg_strs names = {0};
 	int r;

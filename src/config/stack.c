@@ -446,6 +446,7 @@ static void net_free(struct cfg_service *s)
 		free(s->networks[i].mac_address.v);
 		free(s->networks[i].interface_name.v);
 		free(s->networks[i].ipv6_address.v);
+		cfg_strs_free(&s->networks[i].link_local_ips);
 	}
 	free(s->networks);
 }

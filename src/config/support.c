@@ -127,6 +127,7 @@ static const struct {
     {"service.networks.gw_priority", true},    /* which gives the default routes (plan) */
     {"service.networks.mac_address", true},    /* the interface's (net) */
     {"service.networks.interface_name", true}, /* the interface's name (net) */
+    {"service.networks.link_local_ips", true}, /* more addresses on it (net) */
     {"networks.external", true},               /* lxr network create; shared by projects */
     {"networks.name", true},                   /* one network for every project naming it */
     {"networks.driver_opts", true},            /* the MTU, the bridge's name */

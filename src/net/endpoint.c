@@ -201,6 +201,7 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 				 .ip6 = e->has_ip6 ? &e->ip6 : NULL,
 				 .gw6 = &net->gateway6,
 				 .prefix6 = net->subnet6.prefix,
+				 .link_local = e->link_local,
 				 .route =
 				     !net->internal && (e->gw == 1 || (e->gw == 0 && !e->joins))};
 
@@ -318,6 +319,8 @@ static void ep_from_cfg(const char *project, const struct lxr_endpoint_config *c
 	    cfg->dns_search && cfg->dns_search[0] ? lxr_strv_dup(cfg->dns_search) : NULL;
 	e->dns_opt = cfg->dns_opt && cfg->dns_opt[0] ? lxr_strv_dup(cfg->dns_opt) : NULL;
 	e->joins = lxr_xstrdup(cfg->joins);
+	e->link_local =
+	    cfg->link_local && cfg->link_local[0] ? lxr_strv_dup(cfg->link_local) : NULL;
 	snprintf(e->ifname, sizeof(e->ifname), "%s", cfg->ifname ? cfg->ifname : "eth0");
 	e->holder = cfg->holder;
 	e->holder_start = cfg->holder ? holder_start(cfg->holder) : 0;

@@ -438,6 +438,36 @@ static int ns_sysctl(int nsfd, const char *key, const char *value, lxr_err *err)
 	return r;
 }
 
+/* link_local_ips on the interface, with docker's prefixes: 169.254.0.0/16
+ * for IPv4, a /64 for IPv6 (fe80::/64). */
+static int link_local_add(struct net_nl *sk, int ifindex, const struct net_ns_addrs *a,
+			  lxr_err *err)
+{
+	for (size_t i = 0; a->link_local && a->link_local[i]; i++) {
+		const char *s = a->link_local[i];
+		struct lxr_ip6 ip6;
+		uint32_t ip;
+		lxr_err ignored;
+		if (net_ip_parse(s, &ip, &ignored) == 0) {
+			if (addr4_add(sk, ifindex, ip, 16, err) < 0)
+				return -1;
+			continue;
+		}
+		if (net_ip6_parse(s, &ip6, err) < 0)
+			return lxr_err_wrap(err, "link_local_ips");
+		if (!a->ip6)
+			return lxr_fail(err, EINVAL,
+					"link_local_ips %s is IPv6, and %s has IPv6 off: its "
+					"network has none",
+					s, a->ifname),
+			       lxr_err_hint(err, "give the network IPv6 (enable_ipv6: true), or "
+						 "drop the address");
+		if (addr_add(sk, ifindex, AF_INET6, ip6.b, 16, 64, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Inside the namespace, on sk: lo and the interface up, its addresses,
  * the default routes. */
 static int ns_addresses(struct net_nl *sk, const struct net_ns_addrs *a, lxr_err *err)
@@ -453,6 +483,8 @@ static int ns_addresses(struct net_nl *sk, const struct net_ns_addrs *a, lxr_err
 	if (addr4_add(sk, eth.index, a->ip, a->prefix, err) < 0)
 		return -1;
 	if (a->ip6 && addr_add(sk, eth.index, AF_INET6, a->ip6->b, 16, a->prefix6, err) < 0)
+		return -1;
+	if (link_local_add(sk, eth.index, a, err) < 0)
 		return -1;
 	/* An internal network has no way out, not even a route to try. */
 	if (!a->route)

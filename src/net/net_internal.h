@@ -59,6 +59,9 @@ struct ep_rec {
 	 * shared by projects lives in NET_SHARED, "_net"); NULL: its own */
 	char *netproj;
 	char *project; /* the project it belongs to (not in the record) */
+	/* link_local_ips, for the new endpoint's wiring (not in the record:
+	 * an endpoint kept whole keeps its namespace and them) */
+	char **link_local;
 };
 
 char *net_proj_dir(const char *run_dir, const char *project, const char *sub);
@@ -300,9 +303,10 @@ struct net_ns_addrs {
 	int prefix;
 	const struct lxr_ip6 *ip6, *gw6; /* ip6 NULL: IPv6 off on ifname */
 	int prefix6;
-	bool route; /* default routes: not for internal networks, which have no
-		     * route out, nor for a container's next network unless it
-		     * is the gateway (gw_priority) */
+	char *const *link_local; /* more addresses: IPv4 as /16, IPv6 as /64 */
+	bool route;              /* default routes: not for internal networks, which have no
+				  * route out, nor for a container's next network unless it
+				  * is the gateway (gw_priority) */
 };
 /* Inside the namespace: lo and ifname up, addresses, default routes. */
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err);

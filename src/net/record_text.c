@@ -246,6 +246,7 @@ void net_ep_free(struct ep_rec *e)
 	free(e->joins);
 	free(e->netproj);
 	free(e->project);
+	lxr_strv_free(e->link_local);
 	lxr_strv_free(e->dns);
 	lxr_strv_free(e->dns_search);
 	lxr_strv_free(e->dns_opt);

@@ -147,6 +147,8 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	}
 	ep->mac = lxr_xstrdup(sn->mac_address.v);
 	ep->ifname = lxr_xstrdup(sn->interface_name.v);
+	for (size_t i = 0; i < sn->link_local_ips.n; i++)
+		lxr_strv_push(&ep->link_local, lxr_xstrdup(sn->link_local_ips.v[i].v));
 	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
 	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
 	for (size_t i = 0; i < sn->aliases.n; i++)
@@ -361,6 +363,7 @@ void plan_endpoint_free(struct plan_endpoint *e)
 	lxr_strv_free(e->aux);
 	free(e->mac);
 	free(e->ifname);
+	lxr_strv_free(e->link_local);
 	lxr_strv_free(e->names);
 	lxr_strv_free(e->extra_hosts);
 	lxr_strv_free(e->dns);

@@ -301,6 +301,8 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "bridge_name", jstr(e->bridge_name));
 	if (e->renamed)
 		json_object_set_new(j, "ifname", jstr(e->ifname));
+	if (e->link_local)
+		json_object_set_new(j, "link_local_ips", strv(e->link_local));
 	return j;
 }
 

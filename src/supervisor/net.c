@@ -74,6 +74,7 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 					 .peer_names = np->peer_names,
 					 .joins = in->name,
 					 .ifname = np->ifname,
+					 .link_local = np->link_local,
 					 .holder = getpid(),
 					 .create = &ncfg,
 					 .pool = &pool,
@@ -165,6 +166,7 @@ int sup_net_attach(struct sup *s, struct sup_instance *in, lxr_err *err)
 					 .static_ip6 = np->static_ip6,
 					 .mac = np->mac,
 					 .ifname = np->ifname,
+					 .link_local = np->link_local,
 					 .gw = np->gw,
 					 .ports = ports,
 					 /* start-first: its ports are the old

@@ -1,8 +1,9 @@
 #!/bin/bash
 # A service on several networks: one network namespace with eth0, eth1...,
 # one per network (or the names interface_name gives); it reaches the services of each by name, with its
-# aliases per network; services on different networks stay apart; a
-# restart keeps its addresses; down leaves nothing.
+# aliases per network, and by the link_local_ips it has on one; services on
+# different networks stay apart; a restart keeps its addresses; down leaves
+# nothing.
 . "$(dirname "$0")/lib.sh"
 
 net=$((($$ % 120) * 2))
@@ -12,7 +13,8 @@ services:
   a:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo page-a > /tmp/i; exec httpd -f -p 80 -h /tmp"]
-    networks: [front]
+    networks:
+      front: {link_local_ips: [169.254.77.6]}
   b:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo page-b > /tmp/i; exec httpd -f -p 80 -h /tmp"]
@@ -21,7 +23,7 @@ services:
     image: @ROOTFS@
     command: ["sleep", "1000"]
     networks:
-      front: {aliases: [c-front]}
+      front: {aliases: [c-front], link_local_ips: [169.254.77.5]}
       back: {aliases: [c-back], ipv4_address: 10.124.$((net + 1)).50}
   d:
     image: @ROOTFS@
@@ -55,6 +57,14 @@ run exec -f "$STACK" a sh -c "timeout 2 wget -q -O - http://$bip/i"
 [ "$RC" -ne 0 ] || fail "a (front only) reached b (back only) at $bip: $OUT"
 pass "one container on two networks reaches both by name, with per-network aliases; the networks stay apart"
 
+# link_local_ips: more addresses on that network's interface, as docker
+# adds them (a /16), and traffic between two of them on the bridge
+run exec -f "$STACK" c sh -c "ip -o -4 addr show | awk '{print \$2, \$4}' | grep 169.254"
+expect_out "eth1 169.254.77.5/16" "c has its link-local address on front's interface (eth1), as a /16"
+run exec -f "$STACK" c sh -c "timeout 3 wget -q -O - http://169.254.77.6/i"
+expect_out "page-a" "c reaches a at a's link-local address"
+pass "link_local_ips are addresses on the network's interface that peers reach"
+
 # interface_name names an interface; the others are eth0, eth1... in join
 # order, skipping a name one of them was given
 run exec -f "$STACK" d sh -c "ip -o -4 addr show | awk '{print \$2, \$4}' | grep -v '^lo' | sort"
@@ -75,6 +85,8 @@ run restart -f "$STACK" c
 for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done
 run exec -f "$STACK" c sh -c "ip -o -4 addr show eth0 | awk '{print \$4}'"
 expect_out "10.124.$((net + 1)).50/24" "a restart keeps eth0's address"
+run exec -f "$STACK" c sh -c "ip -o -4 addr show eth1 | awk '{print \$4}' | grep 169.254"
+expect_out "169.254.77.5/16" "a restart keeps the link-local address"
 run exec -f "$STACK" c sh -c "timeout 3 wget -q -O - http://b/i"
 expect_out "page-b" "after the restart c still reaches b"
 run down -f "$STACK"

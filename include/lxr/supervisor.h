@@ -42,9 +42,6 @@ struct sup_up_opts {
 	/* --no-deps: the services named, not what they depend on; on a
 	 * running stack the others are left as they are */
 	bool no_deps;
-	/* lxr scale: on a running stack, the services not in targets are left
-	 * as they are (as --no-deps leaves them), not removed */
-	bool keep_others;
 	/* --no-recreate: on a running stack, changed services keep their
 	 * containers (only what is new is created) */
 	bool no_recreate;

@@ -54,7 +54,6 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 					.detach = true,
 					.no_recreate = true,
 					.no_deps = no_deps,
-					.keep_others = true,
 					.scale = (const char *const *)specs,
 					.progress = progress,
 					.env_file = cli_globals.env_file};

@@ -116,7 +116,6 @@ int compose_run_deps(const struct cfg_service *svc, const struct compose_deps *c
 					.profiles = (const char *const *)profiles,
 					.detach = true,
 					.no_deps = true,
-					.keep_others = true,
 					.no_recreate = true,
 					.remove_orphans = c->remove_orphans,
 					.pull = c->pull,

@@ -427,42 +427,26 @@ static void up_options(struct sup *s, json_t *args, char **targets, bool on)
 	s->recreate_deps = on && json_is_true(json_object_get(args, "always_recreate_deps"));
 	for (size_t k = 0; on && targets && targets[k]; k++)
 		lxr_strv_push(&s->recreate_named, lxr_xstrdup(targets[k]));
-	/* up --no-deps SERVICE, lxr scale: the rest of what runs is left as
-	 * it is */
-	if (!on || !targets || !targets[0] ||
-	    !(json_is_true(json_object_get(args, "no_deps")) ||
-	      json_is_true(json_object_get(args, "keep_others"))))
-		return;
-	for (size_t i = 0; i < s->n_svcs; i++) {
-		bool named = false;
-		for (size_t k = 0; targets[k]; k++)
-			named |= !strcmp(targets[k], s->svcs[i].cfg->name);
-		if (!named)
-			lxr_strv_push(&s->keep_as_is, lxr_xstrdup(s->svcs[i].cfg->name));
-	}
 }
 
-/* The services --no-deps (or scale) leaves alone stay in the tables, with
- * as many instances as they run: targets and those (NULL: none kept). */
-static char **keep_targets(struct sup *s, struct cfg_stack *st, char **targets)
+/* up SERVICE... (and lxr scale): compose converges the services named and
+ * what they depend on (only those named with --no-deps), and leaves every
+ * other service as it is, neither recreated, started nor removed: the new
+ * tables leave them out, and the swap adopts them whole, with the model
+ * they run (reconcile.c). So does a plain up with a service its profiles
+ * no longer enable. */
+static void keep_the_rest(struct sup *s, const struct cfg_stack *st, const struct plan_select *sel)
 {
-	char **all = NULL;
+	struct plan_graph *g = NULL;
 	lxr_err err;
 
-	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++) {
-		const struct sup_service *sv = sup_find_service(s, s->keep_as_is[i]);
-		_cleanup_free_ char *n = NULL;
-
-		if (!cfg_stack_service(st, s->keep_as_is[i]))
-			continue; /* the file no longer declares it: an orphan */
-		n = lxr_xasprintf("%s=%zu", s->keep_as_is[i], sv ? sv->n_inst : 1);
-		if (sup_scale_apply(st, n, &err) < 0)
-			lxr_warn("%s", err.msg);
-		if (!all)
-			all = lxr_strv_dup(targets);
-		lxr_strv_push(&all, lxr_xstrdup(s->keep_as_is[i]));
-	}
-	return all;
+	/* a selection that fails fails the up itself, which says why */
+	if (plan_graph_build(st, sel, &g, &err) < 0)
+		return;
+	for (size_t i = 0; i < s->n_svcs; i++)
+		if (plan_graph_find(g, s->svcs[i].cfg->name) < 0)
+			lxr_strv_push(&s->keep_as_is, lxr_xstrdup(s->svcs[i].cfg->name));
+	plan_graph_free(g);
 }
 
 /* `lxr up` on the running stack: load the file as the caller sees it (its
@@ -517,7 +501,6 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 {
 	_cleanup_strv_ char **env = strv_of(json_object_get(args, "environ"));
 	_cleanup_strv_ char **targets = strv_of(json_object_get(args, "targets"));
-	_cleanup_strv_ char **sel_targets = NULL;
 	_cleanup_strv_ char **profiles = strv_of(json_object_get(args, "profiles"));
 	const char *file = json_string_value(json_object_get(args, "file"));
 	struct plan_select sel = {(const char *const *)profiles, (const char *const *)targets,
@@ -532,9 +515,7 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 		return;
 	sel.no_deps = json_is_true(json_object_get(args, "no_deps"));
 	up_options(s, args, targets, true);
-	sel_targets = keep_targets(s, st, targets);
-	if (sel_targets)
-		sel.targets = (const char *const *)sel_targets;
+	keep_the_rest(s, st, &sel);
 	if (json_is_true(json_object_get(args, "dry_run"))) {
 		if (plan_graph_build(st, &sel, &g, &err) < 0 ||
 		    sup_reconcile_preview(

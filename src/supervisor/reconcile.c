@@ -49,6 +49,8 @@ static bool same(struct sup_instance *a, struct sup_instance *b)
 	return !strcmp(ta, tb) && same_files(&a->plan, &b->plan);
 }
 
+/* up SERVICE...: one of the other services, which the new tables leave
+ * out and the swap adopts as it runs (control.c) */
 static bool kept_as_is(const struct sup *s, const struct sup_instance *oi)
 {
 	for (size_t i = 0; s->keep_as_is && s->keep_as_is[i]; i++)
@@ -68,13 +70,12 @@ static bool forced(const struct sup *s, const struct sup_instance *oi)
 	return named ? s->force_recreate : s->recreate_deps;
 }
 
-/* up --no-recreate keeps what runs, changed or not; --no-deps keeps the
- * services it was not asked for */
+/* up --no-recreate keeps what runs, changed or not */
 static bool unchanged(const struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
 {
 	bool force = forced(s, oi);
 
-	if (kept_as_is(s, oi) || (s->no_recreate && !force))
+	if (s->no_recreate && !force)
 		return true;
 	return !force && !ni->svc->pull_needed && same(oi, ni);
 }
@@ -110,6 +111,9 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 	FOR_EACH_INSTANCE(s, oi)
 	{
 		struct sup_instance *ni = sup_find_instance(n, oi->name);
+		/* up SERVICE: the file's other services stay as they run */
+		if (!ni && kept_as_is(s, oi) && cfg_stack_service(st, oi->svc->cfg->name))
+			continue;
 		/* A service the file no longer declares is an orphan: compose
 		 * keeps its containers and warns; --remove-orphans removes them.
 		 * (One the file declares but this up does not select, or a

@@ -424,8 +424,8 @@ static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 static json_t *up_args(const struct sup_up_opts *o)
 {
 	json_t *a =
-	    json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps,
-		      "keep_others", o->keep_others, "no_recreate", o->no_recreate,
+	    json_pack("{s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps,
+		      "no_recreate", o->no_recreate,
 		      "always_recreate_deps", o->always_recreate_deps, "renew_anon_volumes",
 		      o->renew_anon_volumes, "no_start", o->no_start, "pull", o->pull, "quiet_pull",
 		      o->quiet_pull, "scale", strv_json(o->scale));

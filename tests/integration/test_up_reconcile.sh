@@ -3,7 +3,8 @@
 # published port, a move to another network, a changed environment each
 # recreate that one service (new container, the new plan in force) and
 # leave the others running in the same containers; a network declared
-# otherwise is made anew for what runs on it.
+# otherwise is made anew for what runs on it. `up SERVICE` converges that
+# service alone and leaves the others as they run, changed or stopped.
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
@@ -113,6 +114,33 @@ for s in web api db; do expect_grep "$ERR" "unchanged +$s-1" "an unchanged file 
 sleep 0.3
 for s in web api db; do [ "$(pid_of "$s")" = "${pids[$s]}" ] || fail "$s recreated by an unchanged file"; done
 pass "the same file again recreates nothing"
+
+# up SERVICE: compose converges SERVICE (and what it depends on) and leaves
+# every other service as it runs: not removed, not recreated though its
+# definition changed, not started when stopped
+write_stack "$port2" back c
+run up -d -f "$STACK" web
+expect_rc 0 "up -d web with db changed"
+expect_grep "$ERR" "unchanged +web-1" "up web looks at web"
+! printf '%s\n' "$ERR" | grep -Eq "(remove|recreate) +(api|db)-1" || fail "up web touched the others: $ERR"
+sleep 0.3
+for s in web api db; do [ "$(pid_of "$s")" = "${pids[$s]}" ] || fail "up web changed $s's container"; done
+run exec -f "$STACK" db /bin/sh -c 'echo $MODE'
+expect_out b "db still runs its old environment"
+run ps -f "$STACK" --format '{{.Name}} {{.Command}}'
+expect_grep "$OUT" '^db-1 "sleep 1000"$' "ps still lists db"
+run stop -f "$STACK" api
+expect_rc 0 "stop api"
+run up -d -f "$STACK" web
+expect_rc 0 "up -d web with api stopped"
+run ps -a -f "$STACK" --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^api-1 exited$" "api stays stopped"
+run up -d -f "$STACK" db
+expect_grep "$ERR" "recreate +db-1" "up db then sees db's change"
+wait_new_pid db "${pids[db]}"
+run exec -f "$STACK" db /bin/sh -c 'echo $MODE'
+expect_out c "db runs its new environment"
+pass "up SERVICE leaves the other services as they run: changed, stopped, kept"
 
 run down -f "$STACK"
 expect_rc 0 down

@@ -122,6 +122,7 @@ struct cli_globals {
 	char **profiles;            /* --profile, repeatable */
 	const char *progress;       /* --progress auto|tty|plain|quiet */
 	bool compose;               /* `lxr compose COMMAND`: compose's form of it */
+	bool no_ansi;               /* --ansi never: no colours, plain progress */
 };
 /* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
  * 3 quiet */

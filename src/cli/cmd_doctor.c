@@ -125,9 +125,9 @@ static int parse(int argc, char **argv, bool *repair, bool *json)
 						 {NULL, 0, NULL, 0}};
 	int c;
 
-	optind = 1;
+	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': *repair = true; break;
 		case 'F':

@@ -166,8 +166,9 @@ int cmd_images(int argc, char **argv)
 {
 	const char *file = NULL, *project = NULL;
 	_cleanup_free_ char *found = NULL;
+	_cleanup_free_ char **services = lxr_xcalloc((size_t)argc + 1, sizeof(char *));
 	bool quiet = false, json = false;
-	int i;
+	size_t n = 0;
 
 	/* a stack here (or named): the project's images, as compose's */
 	cli_globals_apply(&file, &project);
@@ -175,8 +176,11 @@ int cmd_images(int argc, char **argv)
 		return store_images(argc, argv);
 	if (found)
 		file = found;
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+	/* options among the services too, as compose's */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-')
+			services[n++] = argv[i];
+		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 			quiet = true;
 		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
 			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
@@ -186,7 +190,7 @@ int cmd_images(int argc, char **argv)
 		else
 			return fputs(cli_help("images"), stderr), LXR_EXIT_USAGE;
 	}
-	return cli_images_stack(file, project, argv + i, quiet, json);
+	return cli_images_stack(file, project, services, quiet, json);
 }
 
 /* docker's rmi -f ID: the names of the image ID (a hex prefix of its

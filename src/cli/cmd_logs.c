@@ -245,8 +245,10 @@ int cmd_logs(int argc, char **argv)
 	int c;
 
 	cli_globals_apply(&file, &project);
+	no_color = cli_globals.no_ansi;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
+	optind = 0; /* options among the names too, as docker's */
+	while ((c = getopt_long(argc, argv, "p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;
 		case OPT_FILE:

@@ -115,9 +115,9 @@ static int create(int argc, char **argv)
 	lxr_err err;
 	int c;
 
-	optind = 1;
+	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+d:o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(cli_help("network"), stdout), LXR_EXIT_OK;
 		int r = create_opt(c, optarg, &d, &opts, &labels, &aux);

@@ -48,6 +48,7 @@ static int remove_anon(const char *name, lxr_err *err)
 	return 0;
 }
 
+/* 1: -f, and there is no such container (docker 20.10+ says nothing) */
 static int remove_one(const char *root, const char *name, bool force, bool volumes, lxr_err *err)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, name);
@@ -78,6 +79,8 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 			    "%s is a container of project %s, which removes it: `lxr rm -s "
 			    "SERVICE` beside its stack file, or `lxr down -p %s`",
 			    name, project, project);
+		else if (err->errnum == ENOENT && force)
+			return 1;
 		return -1;
 	}
 	if (rt_container_find(root, name, &ref, err) == 0) {
@@ -137,9 +140,9 @@ int cmd_rm(int argc, char **argv)
 	_cleanup_free_ char *found = NULL;
 	int c, rc = LXR_EXIT_OK;
 
-	optind = 1;
+	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+fsv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fsv", longopts, NULL)) != -1) {
 		if (c == 'f') {
 			force = true;
 		} else if (c == 's') {
@@ -170,10 +173,11 @@ int cmd_rm(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		lxr_err err;
-		if (remove_one(root, argv[i], force, volumes, &err) < 0) {
+		int r = remove_one(root, argv[i], force, volumes, &err);
+		if (r < 0) {
 			lxr_err_print(&err);
 			rc = LXR_EXIT_FAIL;
-		} else {
+		} else if (r == 0) {
 			printf("%s\n", argv[i]);
 		}
 	}

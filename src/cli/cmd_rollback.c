@@ -23,9 +23,9 @@ int cmd_rollback(int argc, char **argv)
 	int c, r;
 
 	cli_globals_apply(&file, &project);
-	optind = 1;
+	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:p:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&file, optarg) < 0)

@@ -67,6 +67,48 @@ static int set_project_dir(const char *arg)
 	return 0;
 }
 
+/* compose's global options that change nothing here: --compatibility
+ * (compose v1's container names; lxr's are short either way) and
+ * --parallel N (how many pulls and builds at once: lxr starts what the
+ * dependency graph allows). 1 taken, 0 not one, -1 bad. */
+static int accepted(int argc, char **argv, int *i)
+{
+	const char *v = NULL;
+	char *end;
+	long n;
+	int r;
+
+	if (!strcmp(argv[*i], "--compatibility"))
+		return 1;
+	if ((r = take(argc, argv, i, NULL, "--parallel", &v)) <= 0)
+		return r;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || (n < 1 && n != -1)) {
+		fprintf(stderr, "lxr: error: --parallel %s: give a number of at least 1, or -1\n",
+			v);
+		return -1;
+	}
+	return 1;
+}
+
+/* --ansi never|always|auto: never is --no-color and plain progress; lxr
+ * colours a terminal only, so always is auto */
+static int ansi(int argc, char **argv, int *i)
+{
+	const char *v = NULL;
+	int r = take(argc, argv, i, NULL, "--ansi", &v);
+
+	if (r <= 0)
+		return r;
+	if (strcmp(v, "never") && strcmp(v, "always") && strcmp(v, "auto")) {
+		fprintf(stderr, "lxr: error: --ansi %s: use never, always or auto\n", v);
+		return -1;
+	}
+	cli_globals.no_ansi = !strcmp(v, "never");
+	return 1;
+}
+
 /* One global option at argv[*i]: 1 taken, 0 not a global option, -1 bad. */
 static int one(int argc, char **argv, int *i)
 {
@@ -98,6 +140,8 @@ static int one(int argc, char **argv, int *i)
 		}
 		cli_globals.progress = v;
 	}
+	if (r == 0 && (r = ansi(argc, argv, i)) == 0)
+		r = accepted(argc, argv, i);
 	return r;
 }
 
@@ -105,6 +149,8 @@ int cli_progress_setting(void)
 {
 	const char *p = cli_globals.progress;
 
+	if (!p && cli_globals.no_ansi)
+		return 1;
 	if (!p || !strcmp(p, "auto"))
 		return 0;
 	return !strcmp(p, "plain") ? 1 : !strcmp(p, "tty") ? 2 : 3;
@@ -134,8 +180,9 @@ int cli_globals_parse(int argc, char **argv)
 			fprintf(stderr,
 				"lxr: error: %s: unknown global option\n"
 				"lxr: hint: global options are -f FILE, -p NAME, --profile P, "
-				"--env-file FILE, --project-directory DIR and --progress MODE; "
-				"a command's own "
+				"--env-file FILE, --project-directory DIR, --progress MODE and "
+				"--ansi WHEN (--compatibility and --parallel N are accepted "
+				"and change nothing); a command's own "
 				"options go after the command (lxr COMMAND --help)\n",
 				a);
 			return -1;

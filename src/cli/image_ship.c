@@ -59,9 +59,9 @@ int cmd_save(int argc, char **argv)
 	lxr_err err;
 	int c;
 
-	optind = 1;
+	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(save_usage, stdout), LXR_EXIT_OK;
 		if (c == 'o' && *optarg && strcmp(optarg, "-")) {
@@ -103,9 +103,9 @@ int cmd_push(int argc, char **argv)
 	lxr_err err;
 	int c;
 
-	optind = 1;
+	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(push_usage, stdout), LXR_EXIT_OK;
 		if (c != 'q') {

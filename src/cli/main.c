@@ -70,8 +70,38 @@ static const struct command commands[] = {
     {"doctor", cmd_doctor, "check the host's kernel features; --repair: clean up after crashes"},
 };
 
-static const char version_usage[] = "usage: lxr version\n\nPrint lxr's version (also: lxr -v, "
-				    "lxr --version).\n\nExample:\n  lxr version\n";
+static const char version_usage[] =
+    "usage: lxr version [--short | --format json]\n\nPrint lxr's version (also: lxr -v, "
+    "lxr --version).\n\n      --short        the number alone, as `docker compose version "
+    "--short`\n  -f, --format F     pretty (the default) or json: {\"version\": ...}\n\n"
+    "Example:\n  lxr version --short\n";
+
+/* docker compose version [--short] [-f pretty|json] */
+static int version(int argc, char **argv)
+{
+	bool json = false, shrt = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(version_usage, stdout), LXR_EXIT_OK;
+		if (!strcmp(argv[i], "--short"))
+			shrt = true;
+		else if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-f")) && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "pretty")))
+			json = !strcmp(argv[++i], "json");
+		else
+			return fprintf(stderr, "lxr: error: version: unknown option %s\n%s", argv[i],
+				       version_usage),
+			       LXR_EXIT_USAGE;
+	}
+	if (shrt)
+		printf("%s\n", LXR_VERSION);
+	else if (json)
+		printf("{\"version\":\"%s\"}\n", LXR_VERSION);
+	else
+		printf("lxr version %s\n", LXR_VERSION);
+	return LXR_EXIT_OK;
+}
 static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's commands, or COMMAND's "
 				 "help (the same as `lxr COMMAND --help`).\n\nExample:\n  lxr "
 				 "help up\n";
@@ -79,7 +109,8 @@ static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's comma
 static void usage(FILE *f)
 {
 	fputs("usage: lxr [-f FILE]... [-p NAME] [--profile P]... [--env-file FILE]\n"
-	      "           [--project-directory DIR] [--progress MODE] COMMAND [ARG...]\n"
+	      "           [--project-directory DIR] [--progress MODE] [--ansi WHEN]\n"
+	      "           COMMAND [ARG...]\n"
 	      "       lxr compose ...   (the same: a docker compose script works with one\n"
 	      "                          word replaced)\n\n"
 	      "global options (before the command, as docker compose has them; every\n"
@@ -93,6 +124,8 @@ static void usage(FILE *f)
 	      "                             is looked for, .env, relative paths, the name\n"
 	      "      --progress MODE        auto, tty, plain or quiet: how up -d, down and\n"
 	      "                             pull show their progress\n"
+	      "      --ansi WHEN            never: no colours, plain progress; always, auto\n"
+	      "      --compatibility, --parallel N   accepted; they change nothing here\n"
 	      "  -v, --version              print lxr's version\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -194,12 +227,8 @@ static int dispatch(int argc, char **argv)
 
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
 		return help(argc, argv);
-	if (!strcmp(name, "--version") || !strcmp(name, "-v") || !strcmp(name, "version")) {
-		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-			return fputs(version_usage, stdout), LXR_EXIT_OK;
-		printf("lxr version %s\n", LXR_VERSION);
-		return LXR_EXIT_OK;
-	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-v") || !strcmp(name, "version"))
+		return version(argc, argv);
 	/* docker's `container ls`, `container rm`, ...: lxr's ps, rm, ... */
 	if (!strcmp(name, "container") && argc > 1 && cli_container_alias(argv[1])) {
 		argv[1] = (char *)cli_container_alias(argv[1]);

@@ -12,7 +12,15 @@ for v in version -v --version "compose version"; do
 	expect_rc 0 "lxr $v"
 	expect_grep "$OUT" '^lxr version [0-9]+\.[0-9]+\.[0-9]+$' "lxr $v"
 done
-pass "version, -v, --version and compose version print lxr version X"
+run version --short
+expect_grep "$OUT" '^[0-9]+\.[0-9]+\.[0-9]+$' "version --short: the number alone"
+run compose version --format json
+expect_grep "$OUT" '^\{"version":"[0-9]+\.[0-9]+\.[0-9]+"\}$' "compose version --format json"
+run --ansi never --compatibility --parallel 4 version --short
+expect_rc 0 "compose's --ansi, --compatibility and --parallel taken"
+run --parallel 0 version
+expect_rc 2 "--parallel 0"
+pass "version, -v, --version and compose version print lxr version X; --short and --format json"
 
 for c in up down ps stop logs exec config images; do
 	run "$c" --help

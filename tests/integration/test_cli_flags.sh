@@ -132,6 +132,18 @@ done
 run logs --file "$STACK" -n 1 quick
 expect_rc 0 "logs -n 1"
 expect_out "quick | quick-two" "logs -n 1: the service's last line"
+# options after the service, as compose's parser takes them
+run logs quick --file "$STACK" --tail 1 --no-log-prefix
+expect_rc 0 "logs SERVICE --tail 1"
+expect_out "quick-two" "logs SERVICE --tail 1 --no-log-prefix"
+# --ansi never: no colour escapes even where lxr would colour (a terminal
+# is not here, so the check is that the global option is taken)
+run --ansi never logs --file "$STACK" -n 1 quick
+expect_rc 0 "--ansi never logs"
+expect_out "quick | quick-two" "--ansi never logs -n 1"
+run --ansi sometimes logs --file "$STACK" quick
+expect_rc 2 "--ansi sometimes"
+expect_grep "$ERR" "use never, always or auto" "--ansi's values named"
 hour_ago=$(TZ=JST-9 date -d '-1 hour' +%Y-%m-%dT%H:%M:%S)
 in_an_hour=$(TZ=JST-9 date -d '+1 hour' +%Y-%m-%dT%H:%M:%S)
 run() {
@@ -153,7 +165,7 @@ run logs --file "$STACK" --since 1h30m quick
 expect_grep "$OUT" "quick-one" "--since 1h30m"
 run logs --file "$STACK" --since 2026-13-45T99:00 quick
 expect_rc 2 "--since a bad time"
-pass "logs -n N; --since takes local times without a zone and durations"
+pass "logs -n N (before or after the service); --since takes local times without a zone and durations"
 
 # ---- images -q ---------------------------------------------------------------------
 run import "$ROOTFS" "flags$$:a"
@@ -215,4 +227,10 @@ expect_rc 0 "stop -t 1 of an lxr run container"
 [ "$took" -ge 900 ] && [ "$took" -lt 5000 ] || fail "stop -t 1 took $took ms, not about 1 s"
 run rm -f "$c" "$d"
 expect_rc 0 "rm -f"
+# docker 20.10+: rm -f of a container that is not there is no error
+run rm -f "$d"
+expect_rc 0 "rm -f of a container already gone"
+expect_out "" "rm -f of a container already gone prints nothing"
+run rm "$d"
+expect_rc 1 "rm (no -f) of a container that is not there"
 pass "stop -t 1 of an lxr run container kills after 1 s ($took ms)"

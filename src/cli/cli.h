@@ -138,7 +138,12 @@ void cli_globals_apply(const char **file, const char **project);
  * file (NULL: -f's, or here) */
 void cli_profiles_default(char ***profiles, const char *file);
 void cli_globals_profiles(char ***profiles); /* appends copies */
-const char *cli_stack_dir(void);             /* where discovery looks: --project-directory or . */
+/* compose's COMPOSE_FILE (or another COMPOSE_* key): the environment's,
+ * else the .env compose reads before it knows the file (--env-file's,
+ * --project-directory's, else the working directory's); NULL when unset
+ * or empty. */
+char *cli_compose_var(const char *key, bool *from_dotenv);
+const char *cli_stack_dir(void); /* where discovery looks: --project-directory or . */
 /* "lxr" and the global options that name this stack (file, the later -f
  * files, project, --env-file, --project-directory, --profile), for a
  * command lxr runs of its own (watch's actions, up --watch) */

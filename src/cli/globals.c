@@ -212,6 +212,22 @@ static char *dotenv_path(const char *file)
 	return lxr_xstrdup(".env");
 }
 
+char *cli_compose_var(const char *key, bool *from_dotenv)
+{
+	_cleanup_free_ char *path = dotenv_path(NULL);
+	const char *env = getenv(key);
+	char *v;
+
+	*from_dotenv = false;
+	if (env && *env)
+		return lxr_xstrdup(env);
+	v = cfg_dotenv_file_get(path, key);
+	if (v && *v)
+		return *from_dotenv = true, v;
+	free(v);
+	return NULL;
+}
+
 void cli_globals_profiles(char ***profiles)
 {
 	for (size_t i = 0; cli_globals.profiles && cli_globals.profiles[i]; i++)

@@ -13,11 +13,14 @@
 
 bool cli_find_stack(char **found)
 {
+	_cleanup_free_ char *list = NULL;
+	bool dot;
 	lxr_err err;
 
 	*found = NULL;
-	if (getenv("COMPOSE_FILE") && *getenv("COMPOSE_FILE"))
-		return true; /* cli_stack_load reads it */
+	/* cli_stack_load reads it: from the environment or the .env here */
+	if ((list = cli_compose_var("COMPOSE_FILE", &dot)))
+		return true;
 	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
 }
 
@@ -64,7 +67,8 @@ static void diags_print(const struct cfg_diags *d)
 
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
 {
-	_cleanup_free_ char *found = NULL, *dotenv_file = NULL, *list = NULL, *auto_override = NULL;
+	_cleanup_free_ char *found = NULL, *var_file = NULL, *list = NULL, *auto_override = NULL;
+	_cleanup_free_ char *var_project = NULL;
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	_cleanup_strv_ char **overrides = NULL;
 	struct cfg_load_opts o = {.file = file,
@@ -77,17 +81,21 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 	int r;
 
 	/* compose's variables, below -f and -p; COMPOSE_FILE also from the
-	 * working directory's .env (COMPOSE_PROJECT_NAME from the project's
-	 * .env is the loader's) */
+	 * .env compose reads before it knows the file (the working
+	 * directory's), and with a file from COMPOSE_FILE, compose takes
+	 * COMPOSE_PROJECT_NAME from that .env too: it reads it before the
+	 * project's, and the first value wins (else the project's .env is
+	 * the loader's) */
 	if (!o.project && getenv("COMPOSE_PROJECT_NAME") && *getenv("COMPOSE_PROJECT_NAME"))
 		o.project = getenv("COMPOSE_PROJECT_NAME");
 	overrides = lxr_xcalloc(1, sizeof(char *));
 	for (size_t i = 0; o.file && cli_globals.more_files && cli_globals.more_files[i]; i++)
 		push_override(&overrides, cwd ? cwd : ".", cli_globals.more_files[i]);
 	if (!o.file) {
-		const char *env = getenv("COMPOSE_FILE");
-		o.file =
-		    env && *env ? env : (dotenv_file = cfg_dotenv_file_get(".env", "COMPOSE_FILE"));
+		bool dot = false;
+		o.file = var_file = cli_compose_var("COMPOSE_FILE", &dot);
+		if (o.file && !o.project)
+			o.project = var_project = cli_compose_var("COMPOSE_PROJECT_NAME", &dot);
 		/* COMPOSE_FILE=a.yaml:b.yaml: b merged over a, as -f a -f b */
 		if (o.file && strchr(o.file, ':')) {
 			char *save = NULL, *part;

@@ -113,6 +113,17 @@ expect_grep "$OUT" "^kept$" "the named volume outlives stop and start"
 vol=$(find "$LXR_DATA_DIR/volumes" -name file -path "*$P*" 2>/dev/null | head -n1)
 [ -n "$vol" ] || fail "no named volume of $P under $LXR_DATA_DIR/volumes"
 
+# a directory whose .env names the stack file (COMPOSE_FILE) is the
+# project's to every command, as to compose: ps, logs, exec find it
+mkdir -p "$TEST_TMP/elsewhere"
+printf 'COMPOSE_FILE=%s\n' "$TEST_TMP/stack/compose.yaml" >"$TEST_TMP/elsewhere/.env"
+OUT=$(cd "$TEST_TMP/elsewhere" && "$LXR" ps --services 2>&1) || fail "ps --services with COMPOSE_FILE in .env: $OUT"
+expect_grep "$OUT" "^web$" "ps --services finds the stack through .env's COMPOSE_FILE"
+OUT=$(cd "$TEST_TMP/elsewhere" && "$LXR" exec -T web echo found 2>&1) || fail "exec with COMPOSE_FILE in .env: $OUT"
+expect_out "found" "exec finds the service through .env's COMPOSE_FILE"
+OUT=$(cd "$TEST_TMP/elsewhere" && "$LXR" logs --no-log-prefix web 2>&1) || fail "logs with COMPOSE_FILE in .env: $OUT"
+expect_grep "$OUT" "^web says hello$" "logs finds the service through .env's COMPOSE_FILE"
+
 set +e
 OUT=$(bash "$TEST_TMP/ci-down.sh" "$TEST_TMP/stack" 2>"$TEST_TMP/ci.err")
 set -e

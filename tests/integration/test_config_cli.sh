@@ -172,6 +172,11 @@ rm "$tmp/My Project/compose.override.yaml" "$tmp/My Project/docker-compose.yml"
 [ "$(COMPOSE_PROJECT_NAME=fromenv "$LXR" config | head -n1)" = "name: fromenv" ] || fail "COMPOSE_PROJECT_NAME"
 [ "$(COMPOSE_PROJECT_NAME=fromenv "$LXR" config -p fromflag | head -n1)" = "name: fromflag" ] || fail "-p below COMPOSE_PROJECT_NAME"
 [ "$(cd "$tmp" && COMPOSE_FILE="$tmp/My Project/compose.yaml" "$LXR" config --services)" = web ] || fail "COMPOSE_FILE"
+# both in the working directory's .env: compose reads that .env before the
+# project's (the file's directory), so its COMPOSE_PROJECT_NAME names it
+mkdir -p "$tmp/dotenv"
+printf 'COMPOSE_FILE=%s\nCOMPOSE_PROJECT_NAME=fromdotenv\n' "$tmp/My Project/compose.yaml" >"$tmp/dotenv/.env"
+[ "$(cd "$tmp/dotenv" && "$LXR" config | head -n1)" = "name: fromdotenv" ] || fail "COMPOSE_PROJECT_NAME beside COMPOSE_FILE in .env: $(cd "$tmp/dotenv" && "$LXR" config 2>&1 | head -n3)"
 mkdir -p other
 printf 'services:\n  more:\n    image: busybox\n    volumes: ["./data:/data"]\n' >other/more.yaml
 out=$(COMPOSE_FILE="compose.yaml:other/more.yaml" "$LXR" config --services 2>"$tmp/err") || fail "COMPOSE_FILE with two files: $(cat "$tmp/err")"

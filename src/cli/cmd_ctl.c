@@ -553,9 +553,11 @@ int cmd_ctl(int argc, char **argv)
 	if (!strcmp(cmd, "ps") && !a.quiet && !a.json)
 		give_up_note();
 	/* no stack file here and none named: the `lxr run` containers, and
-	 * the containers of stacks named as docker names them */
+	 * the containers of stacks named as docker names them; so are names
+	 * that are all `lxr run` containers' beside a stack file, none of
+	 * them its service's (docker's `lxr stop web1` in a project) */
 	if (!a.project && !a.file) {
-		if (!cli_find_stack(&found)) {
+		if (!cli_find_stack(&found) || cli_names_are_runs(a.services, found)) {
 			r = no_stack(cmd, &a);
 			goto out;
 		}

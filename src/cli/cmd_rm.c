@@ -108,26 +108,6 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 	return volumes ? remove_anon(name, err) : 0;
 }
 
-/* In a project, docker's rm only when every name is a container of lxr
- * run and none is a service of the stack (a name both ways is the
- * service's: compose's rm is what a project's user means) */
-static bool docker_rm_here(const char *root, char *const *names)
-{
-	struct cfg_stack *st = NULL;
-	bool all = names[0] != NULL;
-
-	for (size_t i = 0; all && names[i]; i++) {
-		_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", root, names[i]);
-		all = run_opts_name_valid(names[i]) && access(dir, F_OK) == 0;
-	}
-	if (!all || cli_stack_open(cli_globals.file, cli_globals.project, &st) != LXR_EXIT_OK)
-		return all;
-	for (size_t i = 0; all && names[i]; i++)
-		all = !cfg_stack_service(st, names[i]);
-	cfg_stack_free(st);
-	return all;
-}
-
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
@@ -160,7 +140,7 @@ int cmd_rm(int argc, char **argv)
 	/* compose's rm in a project, unless every name is an lxr run
 	 * container and not a service (docker's rm) */
 	if ((cli_globals.file || cli_globals.project || cli_find_stack(&found)) &&
-	    !docker_rm_here(root, argv + optind))
+	    !cli_names_are_runs(argv + optind, cli_globals.file))
 		return rm_stack(cli_globals.file, argv + optind, stop, volumes);
 	if (stop) {
 		fputs("lxr: error: rm -s: there is no stack file here (docker's rm has no -s)\n",

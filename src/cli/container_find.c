@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/config.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
@@ -261,6 +262,23 @@ int cli_names_in_project(char **names, char **project)
 	return *project ? 1 : 0;
 }
 
+bool cli_names_are_runs(char *const *names, const char *file)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	struct cfg_stack *st = NULL;
+	bool all = names && names[0];
+
+	for (size_t i = 0; all && names[i]; i++)
+		all = run_opts_name_valid(names[i]) && container_dir(root, names[i]);
+	/* the stack is read only when it could change the answer */
+	if (!all || cli_stack_open(file, cli_globals.project, &st) != LXR_EXIT_OK)
+		return all;
+	for (size_t i = 0; all && names[i]; i++)
+		all = !cfg_stack_service(st, names[i]);
+	cfg_stack_free(st);
+	return all;
+}
+
 enum cli_where cli_where(const char **file, const char **project, char **names, char **found,
 			 char **named)
 {
@@ -270,6 +288,12 @@ enum cli_where cli_where(const char **file, const char **project, char **names, 
 		return CLI_WHERE_STACK;
 	if (cli_find_stack(found)) {
 		*file = *found;
+		/* docker's habit beside a stack file: `lxr logs web1` of an
+		 * `lxr run --name web1` container */
+		if (cli_names_are_runs(names, *file)) {
+			*file = NULL;
+			return CLI_WHERE_RUN;
+		}
 		return CLI_WHERE_STACK;
 	}
 	r = cli_names_in_project(names, named);

@@ -90,8 +90,8 @@ static int version(int argc, char **argv)
 			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "pretty")))
 			json = !strcmp(argv[++i], "json");
 		else
-			return fprintf(stderr, "lxr: error: version: unknown option %s\n%s", argv[i],
-				       version_usage),
+			return fprintf(stderr, "lxr: error: version: unknown option %s\n%s",
+				       argv[i], version_usage),
 			       LXR_EXIT_USAGE;
 	}
 	if (shrt)

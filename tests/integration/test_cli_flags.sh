@@ -234,3 +234,31 @@ expect_out "" "rm -f of a container already gone prints nothing"
 run rm "$d"
 expect_rc 1 "rm (no -f) of a container that is not there"
 pass "stop -t 1 of an lxr run container kills after 1 s ($took ms)"
+
+# ---- docker's commands on an `lxr run` container beside a stack file ----------
+# (its project not up): each name an lxr run container's and none the
+# stack's service is docker's; a service's name stays compose's
+mkdir -p "$TEST_TMP/beside" && cd "$TEST_TMP/beside"
+printf 'services:\n  svc:\n    image: %s\n    command: ["sleep", "1000"]\n' "$ROOTFS" >compose.yaml
+e=$(cname beside)
+at_exit "$LXR" rm -f "$e"
+run run -d --network none --name "$e" "$ROOTFS" sh -c 'echo beside-says; exec sleep 1000'
+expect_rc 0 "run -d beside a stack file"
+for _ in $(seq 100); do "$LXR" logs "$e" 2>/dev/null | grep -q beside-says && break; sleep 0.05; done
+run logs "$e"
+expect_out "beside-says" "logs NAME beside a stack file: the lxr run container's"
+run inspect --format '{{.State.Status}}' "$e"
+expect_out "running" "inspect NAME beside a stack file"
+run stop -t 1 "$e"
+expect_rc 0 "stop NAME beside a stack file"
+run inspect --format '{{.State.Status}}' "$e"
+expect_out "exited" "stop reached the lxr run container"
+run start "$e"
+expect_rc 0 "start NAME beside a stack file"
+run stop svc
+expect_rc 1 "stop SERVICE of a project that is not up"
+expect_grep "$ERR" "is not up" "a service's name stays the project's"
+run rm -f "$e"
+expect_rc 0 "rm -f NAME beside a stack file"
+cd "$TEST_TMP"
+pass "logs, inspect, stop, start and rm of an lxr run container work beside a stack file"

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/run_image.h"
+#include "lxr/config.h"
 #include "lxr/image.h"
 
 /* The use record's lock: held until this process (or the -d supervisor
@@ -24,6 +26,38 @@ bool run_image_is_ref(const char *a)
 	/* "build/rootfs" that is a directory here is one: a relative path
 	 * without ./ must not turn into a pull from a registry */
 	return !(stat(a, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+int run_image_not_service(const char *ref, lxr_err *err)
+{
+	_cleanup_free_ char *found = NULL;
+	struct cfg_stack *stack = NULL;
+	struct img_store *st = NULL;
+	struct img_image im;
+	lxr_err ignored;
+	bool stored, svc;
+
+	if (strpbrk(ref, "/:@") || !cli_find_stack(&found) ||
+	    img_store_open(lxr_data_dir(), &st, &ignored) < 0)
+		return 0;
+	stored = img_resolve(st, ref, &im, &ignored) == 0;
+	if (stored)
+		img_image_free(&im);
+	img_store_close(st);
+	if (stored || cli_stack_open(found, NULL, &stack) != LXR_EXIT_OK)
+		return 0;
+	svc = cfg_stack_service(stack, ref) != NULL;
+	cfg_stack_free(stack);
+	if (!svc)
+		return 0;
+	return lxr_fail(err, 0,
+			"\"%s\" is a service of the stack here, and no image of that name is "
+			"stored",
+			ref),
+	       lxr_err_hint(err,
+			    "`lxr compose run %s ...` runs the service; docker's run takes an "
+			    "image or a root filesystem",
+			    ref);
 }
 
 int run_image_resolve(const char *ref, const char *name, int policy, struct img_image *im,

@@ -12,6 +12,11 @@ bool run_image_is_ref(const char *arg);
  * img_pull_policy | IMG_PULL_QUIET; docker run's default pulls it when
  * missing) and hold it in use, for the container name, for this process's
  * lifetime (and the supervisor's it forks for -d). */
+/* docker's `lxr run NAME` where NAME is a bare word, a service of the
+ * stack here and no stored image: compose's habit (`docker compose run
+ * web`), refused with the command that runs the service rather than
+ * pulled as docker.io/library/NAME. 0: not that case. */
+int run_image_not_service(const char *ref, lxr_err *err);
 int run_image_resolve(const char *ref, const char *name, int policy, struct img_image *im,
 		      lxr_err *err);
 

@@ -84,6 +84,14 @@ ls "$LXR_RUN_DIR/_run" 2>/dev/null | grep -q . && fail "--rm left a container: $
 printf '%s\n' "$OUT" | grep -q '"idle-' && fail "a service with replicas: 0 was started: $OUT"
 pass "dependencies started and waited for as depends_on says (one with no replicas not waited for); the service's settings, the command line's over them"
 
+# docker's run of a service's bare name in the project's directory is
+# compose's habit: refused with the command that runs it, not pulled
+run run --rm web true
+expect_rc 125 "docker's run of a service name"
+expect_grep "$ERR" '"web" is a service of the stack here' "run SERVICE says what web is"
+expect_grep "$ERR" "lxr compose run web" "and what runs it"
+printf '%s\n' "$ERR" | grep -q "Pulling" && fail "run SERVICE pulled: $ERR"
+
 # a one-off of the service that publishes: its ports stay the running
 # web's; with --service-ports, on the stack's network, the one-off's own
 run compose run --rm -T --no-deps web sh -c 'echo ok'

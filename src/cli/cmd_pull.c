@@ -40,7 +40,7 @@ struct entry {
 
 struct pull_opts {
 	const char *file, *project, *progress, *policy;
-	bool quiet, ignore_failures, include_deps;
+	bool quiet, ignore_failures, include_deps, ignore_buildable;
 };
 
 struct pull {
@@ -63,6 +63,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 	    {"policy", required_argument, NULL, 'L'},
 	    {"ignore-pull-failures", no_argument, NULL, 'I'},
 	    {"include-deps", no_argument, NULL, 'D'},
+	    {"ignore-buildable", no_argument, NULL, 'B'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -101,6 +102,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 			break;
 		case 'I': o->ignore_failures = true; break;
 		case 'D': o->include_deps = true; break;
+		case 'B': o->ignore_buildable = true; break;
 		case 'h': fputs(cli_pull_usage, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_pull_usage); return -1;
 		}
@@ -124,10 +126,10 @@ static int pull_ref(const struct pull_opts *o, const char *ref)
 	char *args[6];
 	int n = 0;
 
-	if (o->policy || o->ignore_failures || o->include_deps) {
+	if (o->policy || o->ignore_failures || o->include_deps || o->ignore_buildable) {
 		fprintf(stderr,
-			"lxr: error: pull %s: --policy, --ignore-pull-failures and "
-			"--include-deps are for a project's services\n",
+			"lxr: error: pull %s: --policy, --ignore-pull-failures, --include-deps "
+			"and --ignore-buildable are for a project's services\n",
 			ref);
 		return LXR_EXIT_USAGE;
 	}
@@ -179,6 +181,12 @@ static int plan(struct pull *p, const struct cfg_stack *st, char **want, struct 
 		}
 		if (svc->image_is_path) {
 			e->skip = "Skipped - Image is a directory";
+			continue;
+		}
+		/* compose's --ignore-buildable: what up would build is left
+		 * to the build */
+		if (p->o.ignore_buildable && svc->build.set) {
+			e->skip = "Skipped - Image can be built";
 			continue;
 		}
 		if (p->o.policy && !strcmp(p->o.policy, "missing") && store &&

@@ -28,6 +28,7 @@ const char cli_pull_usage[] =
     "                          (the default): every one\n"
     "      --ignore-pull-failures  pull what can be pulled, exit 0\n"
     "      --include-deps      also the services the named ones depend on\n"
+    "      --ignore-buildable  skip the services with build: (up builds them)\n"
     "\n"
     "Example:\n"
     "  lxr pull\n"

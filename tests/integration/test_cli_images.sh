@@ -59,6 +59,19 @@ run pull -f "$STACK" --progress plain --include-deps web
 expect_rc 0 "pull --include-deps --progress plain"
 pass "pull --policy, -q, --progress plain, --include-deps"
 
+# --ignore-buildable: a service up would build is left to the build
+mkdir -p "$TEST_TMP/buildable/ctx"
+printf 'FROM scratch\n' >"$TEST_TMP/buildable/ctx/Dockerfile"
+printf 'name: %s\nservices:\n  built:\n    image: %s\n    build: ./ctx\n  plain:\n    image: %s\n' \
+	"${P}b" "$ONE" "$TWO" >"$TEST_TMP/buildable/compose.yaml"
+run pull -f "$TEST_TMP/buildable/compose.yaml" --ignore-buildable
+expect_rc 0 "pull --ignore-buildable"
+expect_grep "$ERR" "^ built +Skipped - Image can be built$" "--ignore-buildable skips the service with build:"
+expect_grep "$ERR" "^ plain +Pulled$" "and pulls the others"
+run pull -f "$TEST_TMP/buildable/compose.yaml"
+expect_grep "$ERR" "^ built +Pulled$" "without it the buildable service's image is pulled"
+pass "pull --ignore-buildable skips what has build:"
+
 cd "$TEST_TMP/stack"
 run pull "$ONE"
 expect_rc 0 "pull REF in a project directory"

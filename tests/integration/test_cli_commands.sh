@@ -105,10 +105,10 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 [ "$after" != "$before" ] && [ "$after" -gt 0 ] || fail "up --force-recreate: web-1 still pid $before"
-n_before=$("$LXR" ps -f "$STACK" -q | wc -l)
+n_before=$("$LXR" ps -f "$STACK" -a -q | wc -l)
 run up -d -f "$STACK" --no-deps web
 expect_rc 0 "up --no-deps web"
-[ "$("$LXR" ps -f "$STACK" -q | wc -l)" = "$n_before" ] || fail "up --no-deps web removed other services"
+[ "$("$LXR" ps -f "$STACK" -a -q | wc -l)" = "$n_before" ] || fail "up --no-deps web removed other services"
 pass "up --force-recreate recreates unchanged services; up --no-deps SERVICE leaves the rest"
 
 # ---- up --wait ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ Y
 # ---- create, then start ------------------------------------------------------
 run create -f "$STACK"
 expect_rc 0 "create"
-run ps -f "$STACK" --format json
+run ps -f "$STACK" -a --format json
 python3 - "$OUT" <<'PY' || fail "after create every instance is created: $OUT"
 import json, sys
 ps = {i["instance"]: i for i in json.loads(sys.argv[1])}
@@ -126,7 +126,7 @@ run pause -f "$STACK" db
 expect_rc 0 "pause db"
 run stop -f "$STACK" db
 expect_rc 0 "stop of a paused service"
-run ps -f "$STACK" --format json
+run ps -f "$STACK" -a --format json
 expect_grep "$OUT" '"state": "stopped"' "the paused service stopped"
 pass "stop of a paused service thaws it and stops it"
 
@@ -134,14 +134,14 @@ pass "stop of a paused service thaws it and stops it"
 run start -f "$STACK" db
 run scale -f "$STACK" db=3
 expect_rc 0 "scale up"
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\ndb-2\ndb-3\nweb-1')" "scale up: db-1..3"
 wait_event '"instance":"db-3","state":"running"'
 run scale -f "$STACK" web=2
 expect_rc 0 "scale web up"
 run scale -f "$STACK" db=1
 expect_rc 0 "scale down"
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\nweb-1\nweb-2')" "scale down removes the highest-numbered, and leaves web as it is"
 run scale -f "$STACK" db=x
 expect_rc 2 "scale with a bad number"

@@ -20,8 +20,8 @@ expect_out "run
 run
 run" "on-failure:2: the first run and 2 restarts, in its log"
 grep -q " stdout F run$" "$LXR_LOG_DIR/_run/$a.log" || fail "the log is not the supervisor's (CRI) format"
-run ps --format '{{.Name}} {{.State}}'
-expect_grep "$OUT" "^$a exited$" "ps lists it as exited"
+run ps -a --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$a exited$" "ps -a lists it as exited"
 run rm "$a"
 expect_rc 0 "rm"
 [ ! -e "$LXR_RUN_DIR/_run/$a" ] || fail "rm left the container's directory"
@@ -39,7 +39,7 @@ expect_grep "$ERR" "is running \(or restarting\)" "rm says it is still looked af
 run stop "$b"
 expect_rc 0 "stop"
 wait_gone "$b" || fail "stop left the supervisor of $b"
-run ps --format '{{.Name}} {{.State}}'
+run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$b exited$" "a stopped container stays stopped under --restart always"
 run rm "$b"
 expect_rc 0 "rm after stop"

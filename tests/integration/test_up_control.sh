@@ -62,7 +62,7 @@ wait_event '"instance":"web-1","state":"stopped"'
 kill "$evpid"; wait "$evpid" 2>/dev/null || true
 grep -q '"instance":"worker-1","state":"stopping"' "$TEST_TMP/events.out" || fail "events stream missed the restart: $(cat "$TEST_TMP/events.out")"
 grep -q '"instance":"web-1","state":"stopped"' "$TEST_TMP/events.out" || fail "events stream missed the stop"
-run ps -f "$STACK" web
+run ps -f "$STACK" -a web
 expect_grep "$OUT" "^web-1 .* web .* Exited \([0-9]+\) [0-9a-zA-Z ]+ ago" "stopped stays stopped (restart policy no)"
 run start -f "$STACK" web
 wait_event '"instance":"web-1","state":"running","from":"starting","cause":"started","exit":0'

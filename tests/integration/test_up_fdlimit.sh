@@ -56,8 +56,8 @@ pass "all $n services healthy under a hard limit of 256 descriptors"
 
 run down -f "$STACK"
 expect_rc 0 "down"
-run ps -f "$STACK" -q
-expect_rc 0 "ps after down"
+run ps -a -f "$STACK" -q
+expect_rc 0 "ps -a after down"
 expect_out "" "no instance left after down"
 [ ! -e "$LXR_RUN_DIR/$PROJECT/control.sock" ] || fail "the project is still up after down"
 pass "down of $n services"

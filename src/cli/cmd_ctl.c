@@ -18,6 +18,7 @@
 struct ctl_args {
 	const char *file, *project;
 	bool json, quiet, service_names, no_trunc;
+	bool all;            /* ps -a: the stopped ones too */
 	const char *tmpl;    /* ps --format TEMPLATE */
 	char **only_service; /* ps --filter service=NAME */
 	char **only_name;    /* ps --filter name=PART: in the container's name */
@@ -123,7 +124,7 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 			return -1;
 		}
 		return 0;
-	case 'a': return only_for(cmd, "ps", arg);
+	case 'a': a->all = true; return only_for(cmd, "ps", arg);
 	case 'q': a->quiet = true; return only_for(cmd, "ps", arg);
 	case OPT_SERVICES: a->service_names = true; return only_for(cmd, "ps", arg);
 	case OPT_STATUS:
@@ -294,7 +295,8 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	json_t *result;
 
 	if (!strcmp(cmd, "ps"))
-		cli_ps_filter(result_p, a->status, a->only_service, a->only_name, a->only_label);
+		cli_ps_filter(result_p, a->status, a->all, a->only_service, a->only_name,
+			      a->only_label);
 	result = *result_p;
 	if (a->quiet || a->service_names) {
 		cli_ps_print_names(result, a->service_names);

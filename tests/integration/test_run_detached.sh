@@ -38,6 +38,14 @@ expect_out "$a" "stop prints the name"
 expect_grep "$(cat "$LXR_LOG_DIR/_run/$a.log")" "got-term" "stop sent SIGTERM"
 run ps -a
 expect_grep "$OUT" "^$a .* Exited" "a stopped container is listed as exited until rm"
+# docker ps without -a: only the running ones
+run ps
+expect_grep "$OUT" "^$b .* Up " "ps lists the one still running"
+printf '%s\n' "$OUT" | grep -q "^$a " && fail "ps without -a listed the stopped one: $OUT"
+run ps -q
+expect_out "$b" "ps -q: the running one only"
+run container ls -q
+expect_out "$b" "container ls, docker's other name for ps, too"
 run kill -s KILL "$b"
 expect_rc 0 "kill -s KILL"
 for _ in $(seq 100); do "$LXR" ps -a | grep -q "^$b .*Exited" && break; sleep 0.05; done
@@ -50,7 +58,7 @@ run rm "$a" "$b"
 expect_rc 0 "rm"
 run ps -a
 [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "ps -a after rm: $OUT"
-pass "ps, logs, stop, kill and rm work on lxr run -d containers without a stack file"
+pass "ps (-a for the stopped ones), logs, stop, kill and rm work on lxr run -d containers without a stack file"
 
 # docker's other habits on an `lxr run -d` container, through its own
 # supervisor: top, restart, stats, port, and wait with the exit code it

@@ -66,6 +66,9 @@ expect_rc 0 "stop by container_name"
 run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$db exited$" "it has stopped"
 expect_grep "$OUT" "^$P-web-1 running$" "and nothing else has"
+run ps -q
+printf '%s\n' "$OUT" | grep -qx "$db" && fail "ps without -a listed the stopped $db: $OUT"
+expect_grep "$OUT" "^$P-web-1$" "ps without -a: the running ones"
 run wait "$db"
 expect_out 3 "wait: its exit code"
 run start "$db"

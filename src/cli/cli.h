@@ -261,9 +261,11 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode);
  * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
  * table); cli_ps_format_check: NULL, or the unknown field of a template. */
 void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
-/* ps --format json: each record also gets docker compose's keys (Name,
- * Service, State, Health, ExitCode, Status, Publishers, ...) */
-void cli_ps_compose_keys(json_t *result);
+/* ps --format json: one compact object a line (JSON Lines, as docker ps
+ * and compose ps print them), lxr's record with docker's and compose's
+ * keys beside it (Name, Service, State, Status, ExitCode, Publishers,
+ * Project: the record's own, else project when not NULL, ...) */
+void cli_ps_print_json(json_t *result, const char *project);
 /* ps -q: the instance names; ps --services: each service once */
 void cli_ps_print_names(json_t *result, bool services);
 /* Below the table, why an instance is not running: its last start's error

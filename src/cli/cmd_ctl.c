@@ -17,6 +17,7 @@
 
 struct ctl_args {
 	const char *file, *project;
+	const char *stack; /* the project opened, for ps --format json's Project */
 	bool json, quiet, service_names, no_trunc;
 	bool all;            /* ps -a: the stopped ones too */
 	const char *tmpl;    /* ps --format TEMPLATE */
@@ -300,11 +301,10 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	result = *result_p;
 	if (a->quiet || a->service_names) {
 		cli_ps_print_names(result, a->service_names);
+	} else if (a->json && !strcmp(cmd, "ps")) {
+		cli_ps_print_json(result, a->stack);
 	} else if (a->json) {
-		char *s;
-		if (!strcmp(cmd, "ps"))
-			cli_ps_compose_keys(result);
-		s = json_dumps(result, JSON_INDENT(2));
+		char *s = json_dumps(result, JSON_INDENT(2));
 		puts(s ? s : "null");
 		free(s);
 	} else if (!strcmp(cmd, "ps")) {
@@ -565,14 +565,14 @@ int cmd_ctl(int argc, char **argv)
 	}
 	r = cli_project_open(a.file, a.project, &conn, &project, !strcmp(cmd, "ps") ? &down : NULL);
 	if (r == LXR_EXIT_OK && down) {
-		/* compose's ps of a project with no containers: an empty list */
+		/* compose's ps of a project with no containers: an empty list
+		 * (with --format json, no line at all) */
 		json_t *none = json_array();
-		if (a.json)
-			puts("[]");
-		else if (!a.quiet && !a.service_names)
+		if (!a.quiet && !a.service_names && !a.json)
 			cli_ps_print(none, a.tmpl, a.no_trunc);
 		json_decref(none);
 	} else if (r == LXR_EXIT_OK) {
+		a.stack = project;
 		r = ctl_one(conn, cmd, &a);
 	}
 out:

@@ -90,7 +90,7 @@ expect_rc 2 "ls with an unknown option"
 pass "ls lists the projects that are up with status and stack files"
 
 # ---- up --force-recreate ---------------------------------------------------------
-pid_of_web() { "$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"] == "web-1"][0])'; }
+pid_of_web() { "$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"] == "web-1"][0])'; }
 before=$(pid_of_web)
 run up -d -f "$STACK" --dry-run
 expect_grep "$OUT$ERR" "nothing" "up --dry-run on an unchanged stack"

@@ -74,7 +74,7 @@ expect_out "stubborn-1" "ps --status exited: the stopped one"
 run ps -f "$STACK" --status running --services
 expect_out "quick" "ps --status running --services"
 run ps -f "$STACK" --status stopped --format json
-expect_grep "$OUT" '"instance": "stubborn-1"' "ps --status with an lxr state, as JSON"
+expect_grep "$OUT" '"instance":"stubborn-1"' "ps --status with an lxr state, as JSON"
 printf '%s\n' "$OUT" | grep -q quick && fail "ps --status stopped listed a running one: $OUT"
 run ps -f "$STACK" --status sleeping
 expect_rc 2 "ps --status with an unknown state"

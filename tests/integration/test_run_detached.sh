@@ -24,8 +24,14 @@ expect_grep "$OUT" "^$b .* Up " "ps lists the second one"
 run ps --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$a running$" "ps --format with a template"
 run ps --format json
-expect_grep "$OUT" "\"name\": \"$a\"" "ps --format json"
-expect_grep "$OUT" "\"State\": \"running\"" "ps --format json has compose's State"
+# docker ps's JSON Lines: one object a container, docker's keys in it
+python3 - "$OUT" "$a" "$b" <<'PY' || fail "ps --format json: $OUT"
+import json, sys
+got = {o["Names"]: o for o in map(json.loads, sys.argv[1].split("\n"))}
+for n in sys.argv[2:]:
+    assert got[n]["Name"] == n and got[n]["name"] == n and got[n]["State"] == "running", got
+    assert "Project" not in got[n], got[n]
+PY
 run logs "$a"
 expect_out "one
 two" "logs NAME shows its output"

@@ -155,8 +155,8 @@ expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
 expect_grep "$OUT" "^web-1: failed to start: .*host port 0.0.0.0:$port/tcp is in use .*\(EADDRINUSE\)" "ps shows the error"
 expect_grep "$OUT" "^web-1: hint: stop it" "ps shows the hint"
 run ps -a -f "$STACK" --format json
-expect_grep "$OUT" "\"errno_name\": \"EADDRINUSE\"" "ps --format json has the error's errno"
-expect_grep "$OUT" "\"message\": \"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
+expect_grep "$OUT" "\"errno_name\":\"EADDRINUSE\"" "ps --format json has the error's errno"
+expect_grep "$OUT" "\"message\":\"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
 ev=$(events | grep '"instance":"web-1","state":"failed"')
 expect_grep "$ev" '"error":\{"message":"container web-1 on network default: host port [^"]* is in use by a program on the host","errno":98,"errno_name":"EADDRINUSE","hint":"stop it or publish' "the failed event carries the error whole"
 pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in ps and in the event"
@@ -251,7 +251,7 @@ sed -i 's|/no/such/program|/bin/true|' compose.yaml
 run up -d
 expect_rc 0 "up -d once it is fixed"
 run ps -a -p "again$$" --format json
-expect_grep "$OUT" '"instance": "bad-1"' "bad is listed"
+expect_grep "$OUT" '"instance":"bad-1"' "bad is listed"
 ! printf '%s\n' "$OUT" | grep -q '"error"' || fail "the old error is still shown after the fix: $OUT"
 run down -p "again$$"
 pass "up on a running stack fails when what it adds cannot start, and says why"

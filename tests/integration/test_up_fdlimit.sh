@@ -72,7 +72,7 @@ held=$(netns_held)
 pass "all $n services run under a hard limit of 300 descriptors, no namespace kept"
 # "STATE PID" of svc1-1, from ps's JSON
 svc1() { printf '%s' "$OUT" | python3 -c 'import json, sys
-for c in json.load(sys.stdin):
+for c in map(json.loads, sys.stdin):
     if c["instance"] == "svc1-1": print(c["state"], c["pid"])'; }
 read -r state1 pid1 < <(svc1)
 [ "$state1" = running ] || fail "svc1 is $state1 before its restart"

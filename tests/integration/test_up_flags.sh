@@ -75,7 +75,7 @@ expect_rc 0 "up -d --no-deps web after --no-start"
 run ps -f "$STACK" -a --format json
 python3 - "$OUT" <<'PY' || fail "--no-deps web started web only: $OUT"
 import json, sys
-ps = {i["instance"]: i["state"] for i in json.loads(sys.argv[1])}
+ps = {i["instance"]: i["state"] for i in map(json.loads, sys.argv[1].split("\n"))}
 assert ps == {"db-1": "created", "web-1": "running"}, ps
 PY
 run down -f "$STACK" -t 0
@@ -88,12 +88,12 @@ run up -d --scale db=2 -f "$STACK"
 expect_rc 0 "up -d --scale db=2"
 run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--scale db=2"
-pid=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"]=="web-1"][0])')
+pid=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
 sed -i "s/trap 'exit 0' TERM; while/trap 'exit 0' TERM; echo changed; while/" "$STACK"
 run up -d --no-recreate --scale db=2 -f "$STACK"
 expect_rc 0 "up --no-recreate"
 expect_grep "$ERR" "unchanged +web-1" "--no-recreate: the changed web-1 is kept"
-pid2=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"]=="web-1"][0])')
+pid2=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
 [ "$pid" = "$pid2" ] || fail "--no-recreate: web-1 was recreated ($pid -> $pid2)"
 # db ignores SIGTERM and has a minute's grace: -t 0 kills it at once
 run up -d -t 0 --force-recreate --no-deps --scale db=2 db -f "$STACK"

@@ -14,7 +14,7 @@ static const struct {
 	const char *word, *states;
 } compose_status[] = {
     {"running", " running healthy unhealthy "},
-    {"restarting", " backoff "},
+    {"restarting", " backoff restarting "}, /* an lxr run container's own word */
     {"removing", " stopping "},
     {"exited", " exited stopped failed "},
     {"created", " created starting "},

@@ -103,10 +103,16 @@ expect_rc 0 "run -d of a command that keeps failing"
 for _ in $(seq 100); do "$LXR" ps --format '{{.Name}} {{.State}}' | grep -q "^$g restarting" && break; sleep 0.02; done
 run ps --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$g (restarting|running)$" "between restarts it is restarting, not exited"
+seen=""
+for _ in $(seq 100); do
+	"$LXR" ps -q --status restarting | grep -qx "$g" && seen=1 && break
+	sleep 0.02
+done
+[ -n "$seen" ] || fail "ps --status restarting never listed $g"
 run rm -f "$g"
 expect_rc 0 "rm -f between restarts"
 [ ! -e "$LXR_RUN_DIR/_run-sup/$g" ] || fail "rm -f left the supervisor's directory"
-pass "ps shows a container between restarts as restarting; rm -f takes it then"
+pass "ps (and --status restarting) shows a container between restarts as restarting; rm -f takes it then"
 
 # lxr logs NAME takes a stack's options: -t, --since, -f (until the
 # container's supervisor ends with it).

@@ -272,21 +272,24 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode);
  * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
  * table); cli_ps_format_check: NULL, or the unknown field of a template. */
 void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
-/* ps --format json: each record also gets docker compose's keys (Name,
- * Service, State, Health, ExitCode, Status, Publishers, ...) */
-void cli_ps_compose_keys(json_t *result);
+/* ps --format json: one compact object a line (JSON Lines, as docker ps
+ * and compose ps print them), lxr's record with docker's and compose's
+ * keys beside it (Name, Service, State, Status, ExitCode, Publishers,
+ * Project: the record's own, else project when not NULL, ...) */
+void cli_ps_print_json(json_t *result, const char *project);
 /* ps -q: the instance names; ps --services: each service once */
 void cli_ps_print_names(json_t *result, bool services);
 /* Below the table, why an instance is not running: its last start's error
  * whole, or the dependency that blocked it. */
 void cli_ps_print_errors(json_t *result);
-/* ps_filter.c: --status (a state compose or lxr names: cli_ps_status_known),
+/* ps_filter.c: without all (-a) and status only the running ones, as
+ * docker's; --status (a state compose or lxr names: cli_ps_status_known),
  * --filter service= (any of them), name= and label= (all of them), each
  * NULL when not given */
 bool cli_ps_status_known(const char *word);
 extern const char cli_ps_states[]; /* lxr's, " created starting … " */
-void cli_ps_filter(json_t **result, const char *status, char **services, char *const *names,
-		   char *const *labels);
+void cli_ps_filter(json_t **result, const char *status, bool all, char **services,
+		   char *const *names, char *const *labels);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);

@@ -17,7 +17,9 @@
 
 struct ctl_args {
 	const char *file, *project;
+	const char *stack; /* the project opened, for ps --format json's Project */
 	bool json, quiet, service_names, no_trunc;
+	bool all;            /* ps -a: the stopped ones too */
 	const char *tmpl;    /* ps --format TEMPLATE */
 	char **only_service; /* ps --filter service=NAME */
 	char **only_name;    /* ps --filter name=PART: in the container's name */
@@ -123,7 +125,7 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 			return -1;
 		}
 		return 0;
-	case 'a': return only_for(cmd, "ps", arg);
+	case 'a': a->all = true; return only_for(cmd, "ps", arg);
 	case 'q': a->quiet = true; return only_for(cmd, "ps", arg);
 	case OPT_SERVICES: a->service_names = true; return only_for(cmd, "ps", arg);
 	case OPT_STATUS:
@@ -294,15 +296,15 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	json_t *result;
 
 	if (!strcmp(cmd, "ps"))
-		cli_ps_filter(result_p, a->status, a->only_service, a->only_name, a->only_label);
+		cli_ps_filter(result_p, a->status, a->all, a->only_service, a->only_name,
+			      a->only_label);
 	result = *result_p;
 	if (a->quiet || a->service_names) {
 		cli_ps_print_names(result, a->service_names);
+	} else if (a->json && !strcmp(cmd, "ps")) {
+		cli_ps_print_json(result, a->stack);
 	} else if (a->json) {
-		char *s;
-		if (!strcmp(cmd, "ps"))
-			cli_ps_compose_keys(result);
-		s = json_dumps(result, JSON_INDENT(2));
+		char *s = json_dumps(result, JSON_INDENT(2));
 		puts(s ? s : "null");
 		free(s);
 	} else if (!strcmp(cmd, "ps")) {
@@ -565,14 +567,14 @@ int cmd_ctl(int argc, char **argv)
 	}
 	r = cli_project_open(a.file, a.project, &conn, &project, !strcmp(cmd, "ps") ? &down : NULL);
 	if (r == LXR_EXIT_OK && down) {
-		/* compose's ps of a project with no containers: an empty list */
+		/* compose's ps of a project with no containers: an empty list
+		 * (with --format json, no line at all) */
 		json_t *none = json_array();
-		if (a.json)
-			puts("[]");
-		else if (!a.quiet && !a.service_names)
+		if (!a.quiet && !a.service_names && !a.json)
 			cli_ps_print(none, a.tmpl, a.no_trunc);
 		json_decref(none);
 	} else if (r == LXR_EXIT_OK) {
+		a.stack = project;
 		r = ctl_one(conn, cmd, &a);
 	}
 out:

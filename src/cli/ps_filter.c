@@ -1,6 +1,7 @@
-/* ps's filters, as docker compose's: --status (compose's words or lxr's
- * states), --filter service=, name= and label=. Each keeps the entries of
- * the supervisor's answer that hold. */
+/* ps's filters, as docker compose's: only the running containers unless
+ * -a or a status is asked for, --status (compose's words or lxr's states),
+ * --filter service=, name= and label=. Each keeps the entries of the
+ * supervisor's answer that hold. */
 #define _GNU_SOURCE
 #include <string.h>
 
@@ -13,7 +14,7 @@ static const struct {
 	const char *word, *states;
 } compose_status[] = {
     {"running", " running healthy unhealthy "},
-    {"restarting", " backoff "},
+    {"restarting", " backoff restarting "}, /* an lxr run container's own word */
     {"removing", " stopping "},
     {"exited", " exited stopped failed "},
     {"created", " created starting "},
@@ -37,15 +38,22 @@ static const char *status_states(const char *status)
 	return in_list(cli_ps_states, status) ? status : NULL;
 }
 
+/* What docker ps and compose ps list without -a: the containers docker
+ * counts as running (running, paused, restarting), so that a script's
+ * `[ -n "$(lxr ps -q db)" ]` says whether db runs. lxr's starting and
+ * stopping are in: their process is there, as docker's is until it has
+ * exited. `lxr run` containers say restarting themselves. */
+static const char running_states[] =
+    " starting running healthy unhealthy backoff restarting stopping paused ";
+
 bool cli_ps_status_known(const char *word)
 {
 	return status_states(word) != NULL;
 }
 
-static void filter_status(json_t **result, const char *status)
+/* only the entries whose state is in list (" a b ") */
+static void filter_states(json_t **result, const char *list)
 {
-	const char *states = status_states(status);
-	_cleanup_free_ char *list = lxr_xasprintf(" %s ", states);
 	json_t *kept = json_array(), *o;
 	size_t i;
 
@@ -111,11 +119,17 @@ static void filter_service(json_t **result, char **names)
 	*result = kept;
 }
 
-void cli_ps_filter(json_t **result, const char *status, char **services, char *const *names,
-		   char *const *labels)
+void cli_ps_filter(json_t **result, const char *status, bool all, char **services,
+		   char *const *names, char *const *labels)
 {
-	if (status)
-		filter_status(result, status);
+	/* a status asked for decides alone, as compose's (ps --status
+	 * exited lists the exited ones without -a) */
+	if (status) {
+		_cleanup_free_ char *list = lxr_xasprintf(" %s ", status_states(status));
+		filter_states(result, list);
+	} else if (!all) {
+		filter_states(result, running_states);
+	}
 	if (services)
 		filter_service(result, services);
 	if (names || labels)

@@ -206,34 +206,72 @@ static json_t *publisher(const char *port)
 			 "PublishedPort", (json_int_t)m.h1, "Protocol", m.proto);
 }
 
-void cli_ps_compose_keys(json_t *result)
+/* docker's Labels: "k=v,k2=v2" (lxr's own "labels" stays the object) */
+static json_t *labels_text(json_t *o)
+{
+	const char *key;
+	json_t *v, *out;
+	char *text = lxr_xstrdup("");
+
+	json_object_foreach(json_object_get(o, "labels"), key, v)
+	{
+		char *more = lxr_xasprintf("%s%s%s=%s", text, *text ? "," : "", key,
+					   json_string_value(v) ? json_string_value(v) : "");
+		free(text);
+		text = more;
+	}
+	out = json_string(text);
+	free(text);
+	return out;
+}
+
+/* docker's and compose's keys beside lxr's own in one record */
+static void compose_keys(json_t *o, const char *project, int64_t now)
+{
+	static const char *const text[] = {"Name",       "Names",     "ID",     "Image",
+					   "Command",    "Service",   "Health", "Ports",
+					   "RunningFor", "CreatedAt", "Status"};
+	const char *own = json_string_value(json_object_get(o, "project"));
+	json_t *pubs = json_array(), *p;
+	char buf[512];
+	size_t k;
+
+	for (size_t t = 0; t < sizeof(text) / sizeof(text[0]); t++) {
+		field(o, text[t], now, true, buf, sizeof(buf));
+		json_object_set_new(o, text[t], json_string(buf));
+	}
+	json_object_set_new(o, "State", json_string(compose_state(str(o, "state"))));
+	json_object_set_new(o, "ExitCode",
+			    json_integer(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
+	json_object_set_new(o, "Labels", labels_text(o));
+	/* a stack's container: its project (an `lxr run` one has none, as
+	 * docker ps has no Project) */
+	if (own || project)
+		json_object_set_new(o, "Project", json_string(own ? own : project));
+	json_array_foreach(json_object_get(o, "ports"), k, p)
+	{
+		json_t *e = publisher(json_string_value(p) ? json_string_value(p) : "");
+		if (e)
+			json_array_append_new(pubs, e);
+	}
+	json_object_set_new(o, "Publishers", pubs);
+}
+
+void cli_ps_print_json(json_t *result, const char *project)
 {
 	int64_t now = (int64_t)time(NULL);
-	size_t i, k;
-	json_t *o, *p;
+	size_t i;
+	json_t *o;
 
 	json_array_foreach(result, i, o)
 	{
-		static const char *const text[] = {"Name",    "ID",         "Image",     "Command",
-						   "Service", "RunningFor", "CreatedAt", "Status",
-						   "Health",  "Ports"};
-		json_t *pubs = json_array();
-		char buf[512];
-
-		for (size_t t = 0; t < sizeof(text) / sizeof(text[0]); t++) {
-			field(o, text[t], now, true, buf, sizeof(buf));
-			json_object_set_new(o, text[t], json_string(buf));
-		}
-		json_object_set_new(o, "State", json_string(compose_state(str(o, "state"))));
-		json_object_set_new(
-		    o, "ExitCode", json_integer(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
-		json_array_foreach(json_object_get(o, "ports"), k, p)
-		{
-			json_t *e = publisher(json_string_value(p) ? json_string_value(p) : "");
-			if (e)
-				json_array_append_new(pubs, e);
-		}
-		json_object_set_new(o, "Publishers", pubs);
+		char *line;
+		compose_keys(o, project, now);
+		/* compact, in the record's own order: lxr's keys, then docker's */
+		line = json_dumps(o, JSON_COMPACT);
+		if (line)
+			puts(line);
+		free(line);
 	}
 }
 

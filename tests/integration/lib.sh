@@ -64,7 +64,7 @@ finish() {
 	for p in $(cd / && "$LXR" ls -q 2>/dev/null); do
 		"$LXR" down -p "$p" -t 0 >/dev/null 2>&1 || true
 	done
-	for n in $(cd / && "$LXR" ps -q 2>/dev/null); do
+	for n in $(cd / && "$LXR" ps -aq 2>/dev/null); do
 		"$LXR" rm -f "$n" >/dev/null 2>&1 || true
 	done
 	# lxr run's default bridge stays between containers, as docker0 does

@@ -90,7 +90,7 @@ expect_rc 2 "ls with an unknown option"
 pass "ls lists the projects that are up with status and stack files"
 
 # ---- up --force-recreate ---------------------------------------------------------
-pid_of_web() { "$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"] == "web-1"][0])'; }
+pid_of_web() { "$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"] == "web-1"][0])'; }
 before=$(pid_of_web)
 run up -d -f "$STACK" --dry-run
 expect_grep "$OUT$ERR" "nothing" "up --dry-run on an unchanged stack"
@@ -105,10 +105,10 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 [ "$after" != "$before" ] && [ "$after" -gt 0 ] || fail "up --force-recreate: web-1 still pid $before"
-n_before=$("$LXR" ps -f "$STACK" -q | wc -l)
+n_before=$("$LXR" ps -f "$STACK" -a -q | wc -l)
 run up -d -f "$STACK" --no-deps web
 expect_rc 0 "up --no-deps web"
-[ "$("$LXR" ps -f "$STACK" -q | wc -l)" = "$n_before" ] || fail "up --no-deps web removed other services"
+[ "$("$LXR" ps -f "$STACK" -a -q | wc -l)" = "$n_before" ] || fail "up --no-deps web removed other services"
 pass "up --force-recreate recreates unchanged services; up --no-deps SERVICE leaves the rest"
 
 # ---- up --wait ----------------------------------------------------------------------

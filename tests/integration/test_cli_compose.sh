@@ -114,7 +114,7 @@ expect_rc 0 "compose -f -p up -d"
 wait_event '"instance":"web-1","state":"running"'
 run -p "$P" ps --format json
 expect_rc 0 "-p ps"
-expect_grep "$OUT" '"instance": "web-1"' "-p ps lists the stack"
+expect_grep "$OUT" '^\{.*"instance":"web-1"' "-p ps lists the stack"
 run compose -p "$P" exec web echo inside
 expect_rc 0 "compose -p exec"
 expect_out "inside" "compose -p exec runs in the service"
@@ -127,6 +127,9 @@ expect_grep "$OUT" "web +\| greeting=from-dotenv" "-p logs (and .env reached the
 run compose -p "$P" down
 expect_rc 0 "compose -p down"
 [ ! -e "$LXR_RUN_DIR/$P" ] || fail "down left $LXR_RUN_DIR/$P"
+run -p "$P" ps --format json
+expect_rc 0 "-p ps --format json of a project that is down"
+expect_out "" "no container, no line (compose prints no [])"
 pass "up, ps, exec, logs and down take the global -f and -p"
 
 run --project-directory ../proj --env-file ../other.env -p "$P" up -d

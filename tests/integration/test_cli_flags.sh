@@ -49,14 +49,32 @@ pass "stop -t 1 kills after 1 s instead of the service's 30 s ($took ms)"
 run ps -f "$STACK" -a --format '{{.Name}} {{.Service}} {{.State}}'
 expect_rc 0 "ps -a"
 expect_grep "$OUT" "^stubborn-1 stubborn exited$" "ps -a lists the stopped instance (compose's State: exited)"
+run ps -f "$STACK" --all
+expect_grep "$OUT" "^stubborn-1 .* stubborn +[0-9a-zA-Z ]+ ago +Exited \(137\) [0-9a-zA-Z ]+ ago" "ps --all shows its exit"
+# without -a only the running ones, as docker compose ps: a script's
+# [ -n "$(docker compose ps -q db)" ] says whether db runs
 run ps -f "$STACK"
-expect_grep "$OUT" "^stubborn-1 .* stubborn +[0-9a-zA-Z ]+ ago +Exited \(137\) [0-9a-zA-Z ]+ ago" "ps lists stopped instances anyway"
+expect_rc 0 "ps"
+expect_grep "$OUT" "^quick-1 .* Up " "ps lists the running ones"
+printf '%s\n' "$OUT" | grep -q "^stubborn-1" && fail "ps without -a listed the stopped one: $OUT"
+run ps -f "$STACK" -q
+expect_out "$(printf 'quick-1\nquick-2')" "ps -q: the running instances only"
+run ps -f "$STACK" -q stubborn
+expect_rc 0 "ps -q of a stopped service"
+expect_out "" "ps -q SERVICE of a stopped service prints nothing"
+run ps -f "$STACK" --services
+expect_out "quick" "ps --services: the services that run"
+run ps -f "$STACK" -a --services
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick\nstubborn')" ] ||
+	fail "ps -a --services: every service: [$OUT]"
+run ps -f "$STACK" --format '{{.Name}}' --filter service=stubborn
+expect_out "" "--filter service= of a stopped service, without -a"
 run ps -f "$STACK" --status exited -q
 expect_out "stubborn-1" "ps --status exited: the stopped one"
 run ps -f "$STACK" --status running --services
 expect_out "quick" "ps --status running --services"
 run ps -f "$STACK" --status stopped --format json
-expect_grep "$OUT" '"instance": "stubborn-1"' "ps --status with an lxr state, as JSON"
+expect_grep "$OUT" '"instance":"stubborn-1"' "ps --status with an lxr state, as JSON"
 printf '%s\n' "$OUT" | grep -q quick && fail "ps --status stopped listed a running one: $OUT"
 run ps -f "$STACK" --status sleeping
 expect_rc 2 "ps --status with an unknown state"
@@ -75,7 +93,7 @@ expect_grep "$ERR" "status=STATE, service=NAME, name=PART and label=KEY" "ps --f
 run stats -f "$STACK" --no-stream quick
 expect_rc 0 "stats --no-stream"
 expect_grep "$OUT" "^quick-1 " "stats --no-stream prints the table once"
-pass "ps -a is accepted; --status filters with compose's and lxr's state names"
+pass "ps lists the running ones, -a all; --status (which needs no -a) filters with compose's and lxr's state names"
 
 run start -f "$STACK" stubborn
 expect_rc 0 "start"

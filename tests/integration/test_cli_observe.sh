@@ -31,12 +31,12 @@ wait_event '"instance":"web-1","state":"running"'
 wait_event '"instance":"quits-1","state":"exited"'
 
 # ---- ps -------------------------------------------------------------------------
-run ps -f "$STACK"
-expect_rc 0 "ps"
+run ps -f "$STACK" -a
+expect_rc 0 "ps -a"
 expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps header as compose's"
 expect_grep "$OUT" "^web-1 +$ROOTFS +\"/bin/sh -c echo web…\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+$" "ps row of a running service"
 expect_grep "$OUT" "^quits-1 .* quits .* ago +Exited \\(3\\) [0-9a-zA-Z ]+ ago" "ps row of an exited one"
-run ps -f "$STACK" --no-trunc --format '{{.Name}}|{{.Command}}|{{.State}}|{{.ExitCode}}' --filter service=quits
+run ps -f "$STACK" -a --no-trunc --format '{{.Name}}|{{.Command}}|{{.State}}|{{.ExitCode}}' --filter service=quits
 expect_out 'quits-1|"/bin/sh -c exit 3"|exited|3' "ps --format template, --filter service, --no-trunc"
 run ps -f "$STACK" --format '{{.Name}}\t{{.Service}}' --filter status=running --filter service=web
 expect_out "$(printf 'web-1\tweb')" "ps --format with \\t, two filters"

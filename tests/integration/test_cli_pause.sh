@@ -22,10 +22,10 @@ Y
 # ---- create, then start ------------------------------------------------------
 run create -f "$STACK"
 expect_rc 0 "create"
-run ps -f "$STACK" --format json
+run ps -f "$STACK" -a --format json
 python3 - "$OUT" <<'PY' || fail "after create every instance is created: $OUT"
 import json, sys
-ps = {i["instance"]: i for i in json.loads(sys.argv[1])}
+ps = {i["instance"]: i for i in map(json.loads, sys.argv[1].split("\n"))}
 assert ps["web-1"]["state"] == "created" and ps["web-1"]["pid"] == 0, ps
 assert ps["db-1"]["state"] == "created" and ps["db-1"]["pid"] == 0, ps
 PY
@@ -37,7 +37,7 @@ wait_event '"instance":"web-1","state":"healthy"'
 run ps -f "$STACK" --format json
 python3 - "$OUT" <<'PY' || fail "start of web started db, its dependency, too: $OUT"
 import json, sys
-ps = {i["instance"]: i for i in json.loads(sys.argv[1])}
+ps = {i["instance"]: i for i in map(json.loads, sys.argv[1].split("\n"))}
 assert ps["db-1"]["state"] == "running", ps
 PY
 pass "create makes the instances without starting them; start starts them in order"
@@ -49,7 +49,7 @@ expect_out "web-1" "pause names what it paused"
 run ps -f "$STACK" --format json
 python3 - "$OUT" > "$TEST_TMP/pid" <<'PY' || fail "ps shows paused: $OUT"
 import json, sys
-ps = {i["instance"]: i for i in json.loads(sys.argv[1])}
+ps = {i["instance"]: i for i in map(json.loads, sys.argv[1].split("\n"))}
 assert ps["web-1"]["state"] == "paused", ps
 assert ps["db-1"]["state"] == "running", ps
 print(ps["web-1"]["pid"])
@@ -89,7 +89,7 @@ run unpause -f "$STACK" web
 expect_rc 0 "unpause"
 expect_out "web-1" "unpause names what it resumed"
 run ps -f "$STACK" --format json
-expect_grep "$OUT" '"state": "(healthy|running)"' "unpaused: running again"
+expect_grep "$OUT" '"state":"(healthy|running)"' "unpaused: running again"
 wait_event '"instance":"web-1","state":"unpaused"'
 pass "pause freezes the cgroup, ps shows paused, exec is refused; unpause resumes"
 
@@ -126,22 +126,22 @@ run pause -f "$STACK" db
 expect_rc 0 "pause db"
 run stop -f "$STACK" db
 expect_rc 0 "stop of a paused service"
-run ps -f "$STACK" --format json
-expect_grep "$OUT" '"state": "stopped"' "the paused service stopped"
+run ps -f "$STACK" -a --format json
+expect_grep "$OUT" '"state":"stopped"' "the paused service stopped"
 pass "stop of a paused service thaws it and stops it"
 
 # ---- scale ---------------------------------------------------------------------
 run start -f "$STACK" db
 run scale -f "$STACK" db=3
 expect_rc 0 "scale up"
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\ndb-2\ndb-3\nweb-1')" "scale up: db-1..3"
 wait_event '"instance":"db-3","state":"running"'
 run scale -f "$STACK" web=2
 expect_rc 0 "scale web up"
 run scale -f "$STACK" db=1
 expect_rc 0 "scale down"
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\nweb-1\nweb-2')" "scale down removes the highest-numbered, and leaves web as it is"
 run scale -f "$STACK" db=x
 expect_rc 2 "scale with a bad number"

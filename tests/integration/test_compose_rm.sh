@@ -31,19 +31,19 @@ run rm -f
 expect_rc 0 "rm -f of every service"
 expect_out "job-1" "rm removes the stopped job, not the running web"
 expect_grep "$ERR" "web is running" "and says why web stays"
-run ps -q
+run ps -a -q
 expect_out "web-1" "job's container is gone, web's runs"
 run rm -f web
 expect_rc 1 "rm of a running service"
 run rm -f -s -v web
 expect_rc 0 "rm -s -v web"
 expect_out "web-1" "rm -s stops and removes it"
-run ps -q
+run ps -a -q
 expect_out "" "no container left"
 [ ! -e "$anon/web-1" ] || fail "rm -v left web-1's anonymous volume"
 run up -d
 expect_rc 0 "up -d again"
-run ps -q
+run ps -a -q
 expect_grep "$OUT" "web-1" "up makes the removed containers again"
 
 # a name that is both a service and an lxr run container is the service's

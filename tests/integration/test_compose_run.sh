@@ -76,7 +76,7 @@ expect_grep "$OUT" '^s3cret$' "the service's secret"
 expect_grep "$OUT" "^crun$$-app-run-[0-9a-f]{12}$" "named <project>-<service>-run-<12 hex>"
 id=$(printf '%s\n' "$OUT" | sed -n "s/^crun$$-app-run-//p")
 expect_grep "$OUT" "^host $id $id$" "its host name (and HOSTNAME) is its 12-hex id, as docker's one-off's"
-run ps --format json
+run ps -a --format json
 expect_grep "$OUT" '"web-1"' "the dependency web runs on after the one-off"
 expect_grep "$OUT" '"healthy"' "web is healthy"
 printf '%s\n' "$OUT" | grep -q '"app-1"' && fail "compose run started the service itself: $OUT"

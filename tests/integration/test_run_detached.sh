@@ -24,8 +24,14 @@ expect_grep "$OUT" "^$b .* Up " "ps lists the second one"
 run ps --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$a running$" "ps --format with a template"
 run ps --format json
-expect_grep "$OUT" "\"name\": \"$a\"" "ps --format json"
-expect_grep "$OUT" "\"State\": \"running\"" "ps --format json has compose's State"
+# docker ps's JSON Lines: one object a container, docker's keys in it
+python3 - "$OUT" "$a" "$b" <<'PY' || fail "ps --format json: $OUT"
+import json, sys
+got = {o["Names"]: o for o in map(json.loads, sys.argv[1].split("\n"))}
+for n in sys.argv[2:]:
+    assert got[n]["Name"] == n and got[n]["name"] == n and got[n]["State"] == "running", got
+    assert "Project" not in got[n], got[n]
+PY
 run logs "$a"
 expect_out "one
 two" "logs NAME shows its output"
@@ -36,21 +42,29 @@ run stop "$a"
 expect_rc 0 "stop"
 expect_out "$a" "stop prints the name"
 expect_grep "$(cat "$LXR_LOG_DIR/_run/$a.log")" "got-term" "stop sent SIGTERM"
-run ps
+run ps -a
 expect_grep "$OUT" "^$a .* Exited" "a stopped container is listed as exited until rm"
+# docker ps without -a: only the running ones
+run ps
+expect_grep "$OUT" "^$b .* Up " "ps lists the one still running"
+printf '%s\n' "$OUT" | grep -q "^$a " && fail "ps without -a listed the stopped one: $OUT"
+run ps -q
+expect_out "$b" "ps -q: the running one only"
+run container ls -q
+expect_out "$b" "container ls, docker's other name for ps, too"
 run kill -s KILL "$b"
 expect_rc 0 "kill -s KILL"
-for _ in $(seq 100); do "$LXR" ps | grep -q "^$b .*Exited" && break; sleep 0.05; done
-run ps
+for _ in $(seq 100); do "$LXR" ps -a | grep -q "^$b .*Exited" && break; sleep 0.05; done
+run ps -a
 expect_grep "$OUT" "^$b .* Exited" "kill ended the container that ignores SIGTERM"
 run stop nosuch
 expect_rc 1 "stop of an unknown container"
 expect_grep "$ERR" "container nosuch" "the error names the container"
 run rm "$a" "$b"
 expect_rc 0 "rm"
-run ps
-[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "ps after rm: $OUT"
-pass "ps, logs, stop, kill and rm work on lxr run -d containers without a stack file"
+run ps -a
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "ps -a after rm: $OUT"
+pass "ps (-a for the stopped ones), logs, stop, kill and rm work on lxr run -d containers without a stack file"
 
 # docker's other habits on an `lxr run -d` container, through its own
 # supervisor: top, restart, stats, port, and wait with the exit code it
@@ -82,7 +96,7 @@ expect_grep "$OUT" "^8080/tcp -> 127\.0\.0\.1:[0-9]+$" "port NAME lists what it 
 run port "$c" 8080
 expect_grep "$OUT" "^127\.0\.0\.1:[0-9]+$" "port NAME PORT"
 run stop -t 0 "$c"
-run ps --format '{{.Name}} {{.State}} [{{.Ports}}]'
+run ps -a --format '{{.Name}} {{.State}} [{{.Ports}}]'
 expect_grep "$OUT" "^$c exited \[\]$" "a stopped container publishes nothing, as docker's ps shows it"
 "$LXR" rm -f "$c" >/dev/null
 e=$(cname exits)
@@ -91,7 +105,7 @@ expect_rc 0 "run -d"
 run wait "$e"
 expect_rc 0 "wait NAME"
 expect_out 3 "wait prints the container's exit code"
-run ps
+run ps -a
 expect_grep "$OUT" "^$e .* Exited \(3\)" "ps shows the exit code of an ended run -d container"
 run wait "$e"
 expect_out 3 "wait of an ended container prints its code at once"
@@ -155,9 +169,9 @@ run run -d --name "$fb" --network none -l tier=db "$ROOTFS" sh -c 'exit 2'
 run wait "$fb"
 run ps -q --filter name=filta
 expect_out "$fa" "--filter name= matches a part of the name"
-run ps -q --filter label=tier=db
+run ps -a -q --filter label=tier=db
 expect_out "$fb" "--filter label=K=V"
-run ps -q --filter label=tier --filter name=filtb
+run ps -a -q --filter label=tier --filter name=filtb
 expect_out "$fb" "several filters: all of them hold"
 run ps -q --filter status=exited
 expect_grep "$OUT" "^$fb$" "--filter status=exited without a stack file"

@@ -20,8 +20,8 @@ expect_out "run
 run
 run" "on-failure:2: the first run and 2 restarts, in its log"
 grep -q " stdout F run$" "$LXR_LOG_DIR/_run/$a.log" || fail "the log is not the supervisor's (CRI) format"
-run ps --format '{{.Name}} {{.State}}'
-expect_grep "$OUT" "^$a exited$" "ps lists it as exited"
+run ps -a --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$a exited$" "ps -a lists it as exited"
 run rm "$a"
 expect_rc 0 "rm"
 [ ! -e "$LXR_RUN_DIR/_run/$a" ] || fail "rm left the container's directory"
@@ -39,7 +39,7 @@ expect_grep "$ERR" "is running \(or restarting\)" "rm says it is still looked af
 run stop "$b"
 expect_rc 0 "stop"
 wait_gone "$b" || fail "stop left the supervisor of $b"
-run ps --format '{{.Name}} {{.State}}'
+run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$b exited$" "a stopped container stays stopped under --restart always"
 run rm "$b"
 expect_rc 0 "rm after stop"
@@ -103,10 +103,16 @@ expect_rc 0 "run -d of a command that keeps failing"
 for _ in $(seq 100); do "$LXR" ps --format '{{.Name}} {{.State}}' | grep -q "^$g restarting" && break; sleep 0.02; done
 run ps --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$g (restarting|running)$" "between restarts it is restarting, not exited"
+seen=""
+for _ in $(seq 100); do
+	"$LXR" ps -q --status restarting | grep -qx "$g" && seen=1 && break
+	sleep 0.02
+done
+[ -n "$seen" ] || fail "ps --status restarting never listed $g"
 run rm -f "$g"
 expect_rc 0 "rm -f between restarts"
 [ ! -e "$LXR_RUN_DIR/_run-sup/$g" ] || fail "rm -f left the supervisor's directory"
-pass "ps shows a container between restarts as restarting; rm -f takes it then"
+pass "ps (and --status restarting) shows a container between restarts as restarting; rm -f takes it then"
 
 # lxr logs NAME takes a stack's options: -t, --since, -f (until the
 # container's supervisor ends with it).

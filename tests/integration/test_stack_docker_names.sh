@@ -63,9 +63,12 @@ expect_rc 0 "unpause"
 
 run stop "$db"
 expect_rc 0 "stop by container_name"
-run ps --format '{{.Name}} {{.State}}'
+run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$db exited$" "it has stopped"
 expect_grep "$OUT" "^$P-web-1 running$" "and nothing else has"
+run ps -q
+printf '%s\n' "$OUT" | grep -qx "$db" && fail "ps without -a listed the stopped $db: $OUT"
+expect_grep "$OUT" "^$P-web-1$" "ps without -a: the running ones"
 run wait "$db"
 expect_out 3 "wait: its exit code"
 run start "$db"
@@ -97,7 +100,7 @@ run run -d --name "$r1" --network none "$ROOTFS" sleep 60
 expect_rc 0 "run -d beside the stack"
 run stop -t 0 "$r1" "$P-web-1" "$db"
 expect_rc 0 "stop of a run container and a stack's in one list"
-run ps --format '{{.Name}} {{.State}}'
+run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$r1 exited$" "the run container stopped"
 expect_grep "$OUT" "^$P-web-1 exited$" "the replica stopped"
 expect_grep "$OUT" "^$db exited$" "the container_name's stopped"

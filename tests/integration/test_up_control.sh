@@ -25,12 +25,20 @@ expect_rc 0 "up -d"
 wait_event '"instance":"web-1","state":"healthy"'
 run ps -f "$STACK" --format json
 expect_rc 0 "ps --format json"
+# JSON Lines, as docker ps and compose ps print it: one compact object a
+# container, so `jq -r .Name` reads each
 python3 - "$OUT" <<'PY' || fail "ps --format json: $OUT"
 import json, sys
-ps = {i["instance"]: i for i in json.loads(sys.argv[1])}
+lines = sys.argv[1].split("\n")
+assert len(lines) == 2, lines
+ps = {i["instance"]: i for i in map(json.loads, lines)}
 assert ps["web-1"]["state"] == "healthy" and ps["web-1"]["health"] == "healthy", ps
 assert ps["worker-1"]["state"] == "running" and ps["worker-1"]["pid"] > 0, ps
 assert ps["web-1"]["restarts"] == 0
+w = ps["web-1"]
+assert (w["Name"], w["Names"], w["Service"], w["Project"]) == ("web-1", "web-1", "web", "control"), w
+assert (w["State"], w["Health"], w["ExitCode"], w["Labels"]) == ("running", "healthy", 0, ""), w
+assert w["Status"].startswith("Up ") and w["Command"].startswith('"/bin/sh -c'), w
 PY
 run ps -f "$STACK"
 expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps table header, as compose's"
@@ -62,7 +70,7 @@ wait_event '"instance":"web-1","state":"stopped"'
 kill "$evpid"; wait "$evpid" 2>/dev/null || true
 grep -q '"instance":"worker-1","state":"stopping"' "$TEST_TMP/events.out" || fail "events stream missed the restart: $(cat "$TEST_TMP/events.out")"
 grep -q '"instance":"web-1","state":"stopped"' "$TEST_TMP/events.out" || fail "events stream missed the stop"
-run ps -f "$STACK" web
+run ps -f "$STACK" -a web
 expect_grep "$OUT" "^web-1 .* web .* Exited \([0-9]+\) [0-9a-zA-Z ]+ ago" "stopped stays stopped (restart policy no)"
 run start -f "$STACK" web
 wait_event '"instance":"web-1","state":"running","from":"starting","cause":"started","exit":0'

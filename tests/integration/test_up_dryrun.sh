@@ -75,7 +75,7 @@ expect_grep "$OUT" "would create +newcache-1" "a new service is created"
 expect_grep "$OUT" "would keep orphan +cache-1" "a removed service is an orphan"
 run up --dry-run --remove-orphans -f "$STACK"
 expect_grep "$OUT" "would remove +cache-1" "--remove-orphans removes it"
-run ps -p "$project"
+run ps -p "$project" -a
 expect_grep "$OUT" "127.0.0.1:$port->80/tcp" "web still publishes the old port"
 expect_grep "$OUT" "cache-1" "cache still runs"
 ! printf '%s\n' "$OUT" | grep -q newcache || fail "a dry run started newcache: $OUT"

@@ -85,7 +85,7 @@ Y
 run up -d -f "$STACK"
 expect_rc 1 "up -d with a service that cannot start"
 expect_grep "$ERR" "broken-1 failed to start: .*exec \"/no/such/program\": No such file or directory" "up -d says why"
-run ps -f "$STACK"
+run ps -a -f "$STACK"
 expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
 expect_grep "$OUT" "^broken-1 .* broken .* Exited \(127\) " "ps shows the failed one with its exit code"
 run down -f "$STACK"
@@ -149,14 +149,14 @@ run up -d -f "$STACK"
 expect_rc 1 "up -d with a host port in use"
 expect_grep "$ERR" "^lxr: error: $why" "up -d says why, with its errno"
 expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "up -d gives the hint"
-run ps -f "$STACK"
+run ps -a -f "$STACK"
 expect_grep "$OUT" "^web-1 .* web .* ago +Exited \(125\) " "ps shows web failed"
 expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
 expect_grep "$OUT" "^web-1: failed to start: .*host port 0.0.0.0:$port/tcp is in use .*\(EADDRINUSE\)" "ps shows the error"
 expect_grep "$OUT" "^web-1: hint: stop it" "ps shows the hint"
-run ps -f "$STACK" --format json
-expect_grep "$OUT" "\"errno_name\": \"EADDRINUSE\"" "ps --format json has the error's errno"
-expect_grep "$OUT" "\"message\": \"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
+run ps -a -f "$STACK" --format json
+expect_grep "$OUT" "\"errno_name\":\"EADDRINUSE\"" "ps --format json has the error's errno"
+expect_grep "$OUT" "\"message\":\"container web-1 on network default: host port 0.0.0.0:$port/tcp is in use" "ps --format json has the error's message"
 ev=$(events | grep '"instance":"web-1","state":"failed"')
 expect_grep "$ev" '"error":\{"message":"container web-1 on network default: host port [^"]* is in use by a program on the host","errno":98,"errno_name":"EADDRINUSE","hint":"stop it or publish' "the failed event carries the error whole"
 pass "up -d with a host port in use: exit 1, the reason and hint on stderr, in ps and in the event"
@@ -250,8 +250,8 @@ expect_grep "$ERR" "bad-1 failed to start: .*exec \"/no/such/program\"" "the rea
 sed -i 's|/no/such/program|/bin/true|' compose.yaml
 run up -d
 expect_rc 0 "up -d once it is fixed"
-run ps -p "again$$" --format json
-expect_grep "$OUT" '"instance": "bad-1"' "bad is listed"
+run ps -a -p "again$$" --format json
+expect_grep "$OUT" '"instance":"bad-1"' "bad is listed"
 ! printf '%s\n' "$OUT" | grep -q '"error"' || fail "the old error is still shown after the fix: $OUT"
 run down -p "again$$"
 pass "up on a running stack fails when what it adds cannot start, and says why"
@@ -311,7 +311,7 @@ expect_grep "$ERR" "host port 18181 is also published by service" "says which po
 [ ! -e "$LXR_RUN_DIR/alt$$" ] || fail "the refused up made the project"
 run up -d nginx
 expect_rc 0 "up of one of them"
-run ps --format '{{.Service}} {{.State}}'
+run ps -a --format '{{.Service}} {{.State}}'
 expect_out "nginx running" "only the one named runs"
 run down -t 0
 pass "a file of alternatives on one host port: the services up runs are checked"
@@ -345,7 +345,7 @@ expect_grep "$ERR" "service \"logs\": lxr up does not run" "names the service an
 [ ! -e "$LXR_RUN_DIR/part$$" ] || fail "the refused up made the project"
 run up -d web
 expect_rc 0 "up of the other service"
-run ps --format '{{.Service}} {{.State}}'
+run ps -a --format '{{.Service}} {{.State}}'
 expect_out "web running" "it runs"
 run down -t 0
 expect_rc 0 "down of a stack one of whose services lxr cannot run"

@@ -56,8 +56,8 @@ pass "all $n services healthy under a hard limit of 256 descriptors"
 
 run down -f "$STACK"
 expect_rc 0 "down"
-run ps -f "$STACK" -q
-expect_rc 0 "ps after down"
+run ps -a -f "$STACK" -q
+expect_rc 0 "ps -a after down"
 expect_out "" "no instance left after down"
 [ ! -e "$LXR_RUN_DIR/$PROJECT/control.sock" ] || fail "the project is still up after down"
 pass "down of $n services"
@@ -72,7 +72,7 @@ held=$(netns_held)
 pass "all $n services run under a hard limit of 300 descriptors, no namespace kept"
 # "STATE PID" of svc1-1, from ps's JSON
 svc1() { printf '%s' "$OUT" | python3 -c 'import json, sys
-for c in json.load(sys.stdin):
+for c in map(json.loads, sys.stdin):
     if c["instance"] == "svc1-1": print(c["state"], c["pid"])'; }
 read -r state1 pid1 < <(svc1)
 [ "$state1" = running ] || fail "svc1 is $state1 before its restart"

@@ -72,34 +72,34 @@ run ps -f "$STACK" --status created -q
 expect_out "$(printf 'db-1\nweb-1')" "--no-start: every instance created, none started"
 run up -d --no-deps web -f "$STACK"
 expect_rc 0 "up -d --no-deps web after --no-start"
-run ps -f "$STACK" --format json
+run ps -f "$STACK" -a --format json
 python3 - "$OUT" <<'PY' || fail "--no-deps web started web only: $OUT"
 import json, sys
-ps = {i["instance"]: i["state"] for i in json.loads(sys.argv[1])}
+ps = {i["instance"]: i["state"] for i in map(json.loads, sys.argv[1].split("\n"))}
 assert ps == {"db-1": "created", "web-1": "running"}, ps
 PY
 run down -f "$STACK" -t 0
 expect_rc 0 "down of a stack with a created instance"
 run up -d --no-deps web -f "$STACK"
 expect_rc 0 "up -d --no-deps web"
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "web-1" "--no-deps: only web"
 run up -d --scale db=2 -f "$STACK"
 expect_rc 0 "up -d --scale db=2"
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--scale db=2"
-pid=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"]=="web-1"][0])')
+pid=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
 sed -i "s/trap 'exit 0' TERM; while/trap 'exit 0' TERM; echo changed; while/" "$STACK"
 run up -d --no-recreate --scale db=2 -f "$STACK"
 expect_rc 0 "up --no-recreate"
 expect_grep "$ERR" "unchanged +web-1" "--no-recreate: the changed web-1 is kept"
-pid2=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in json.load(sys.stdin) if i["instance"]=="web-1"][0])')
+pid2=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
 [ "$pid" = "$pid2" ] || fail "--no-recreate: web-1 was recreated ($pid -> $pid2)"
 # db ignores SIGTERM and has a minute's grace: -t 0 kills it at once
 run up -d -t 0 --force-recreate --no-deps --scale db=2 db -f "$STACK"
 expect_rc 0 "up -t 0 --force-recreate db"
 wait_event '"instance":"db-1","state":"stopped".*"exit":137'
-run ps -f "$STACK" -q
+run ps -f "$STACK" -a -q
 expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--no-deps db on a running stack keeps web"
 pass "--no-deps, --scale, --no-recreate and -t on a running stack"
 

@@ -145,7 +145,7 @@ Y
 run up -d -f "$STACK"
 expect_rc 1 "up -d with a failing post_start"
 expect_grep "$ERR" "bad-1 post_start hook exited with status 3: the hook broke" "up's error"
-run ps -f "$STACK"
+run ps -a -f "$STACK"
 expect_grep "$OUT" "^bad-1 .* Up " "the container of a failed post_start"
 expect_grep "$OUT" "^after-1 .* Created" "bad's dependent"
 expect_grep "$OUT" "after-1: not started: dependency bad failed its post_start hook" "why bad's dependent waits"

@@ -44,14 +44,14 @@ sleep 1 # a few of stopper's hook and checks started, and stopped
 start=$(date +%s)
 timeout 20 "$LXR" stop -f "$STACK" stopper >/dev/null 2>&1 ||
 	fail "stop of a container that holds its hook stopped did not end (exit $?)"
-run ps -f "$STACK" --format '{{.Service}} {{.State}}'
+run ps -a -f "$STACK" --format '{{.Service}} {{.State}}'
 expect_grep "$OUT" "^stopper exited" "it stopped (compose's State: exited)"
 pass "stop ends a container that holds its hook's process stopped before the exec"
 
 timeout 20 "$LXR" stop -f "$STACK" sleeper >/dev/null 2>&1 ||
 	fail "stop of a container whose pre_stop never ends did not end (exit $?)"
 [ $(($(date +%s) - start)) -lt 15 ] || fail "the pre_stop held the stop past its grace"
-run ps -f "$STACK" --format '{{.Service}} {{.State}}'
+run ps -a -f "$STACK" --format '{{.Service}} {{.State}}'
 expect_grep "$OUT" "^sleeper exited" "it stopped (compose's State: exited)"
 pass "a pre_stop that never ends is cut short at the stop's grace period"
 

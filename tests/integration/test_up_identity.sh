@@ -79,7 +79,7 @@ expect_rc 0 "up --remove-orphans"
 expect_grep "$ERR" "remove +db-1" "--remove-orphans removes the orphan"
 for _ in $(seq 100); do kill -0 "$db" 2>/dev/null || break; sleep 0.05; done
 ! kill -0 "$db" 2>/dev/null || fail "db-1's process outlived --remove-orphans"
-lxr_in "$B" ps
+lxr_in "$B" ps -a
 [[ "$OUT" != *db-1* ]] || fail "ps still lists db-1: $OUT"
 [ ! -e "$LXR_RUN_DIR/$PROJECT/db-1" ] || fail "db-1's container directory is left"
 pass "--remove-orphans on up stops and removes the orphan"
@@ -97,7 +97,7 @@ expect_rc 0 "down -v"
 [ -d "$other" ] || fail "down -v touched another project's volumes"
 expect_grep "$ERR" "kept volumes the stack file does not declare: data" "down -v says what it kept"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "down left the run directory"
-lxr_in "$A" ps -q
+lxr_in "$A" ps -a -q
 [ "$RC" -eq 0 ] && [ -z "$OUT" ] && [[ "$ERR" != *"brought up from"* ]] ||
 	fail "after down the project is nobody's (ps lists nothing): rc $RC [$OUT] $ERR"
 pass "down -v removes the declared and anonymous volumes only"

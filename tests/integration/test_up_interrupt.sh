@@ -56,11 +56,11 @@ no_leaks() {
 		fail "$1: ip_forward is $fwd, was $forward_before"
 	fi
 	# compose's ps of a project with no containers: the header alone
-	run ps -p "$PROJECT"
-	expect_rc 0 "$1: ps"
+	run ps -p "$PROJECT" -a
+	expect_rc 0 "$1: ps -a"
 	expect_out "NAME   IMAGE   COMMAND   SERVICE   CREATED   STATUS   PORTS" "$1: ps lists nothing"
-	run ps -p "$PROJECT" -q
-	expect_out "" "$1: ps -q lists nothing"
+	run ps -p "$PROJECT" -a -q
+	expect_out "" "$1: ps -a -q lists nothing"
 	return 0
 }
 

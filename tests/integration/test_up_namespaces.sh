@@ -80,7 +80,7 @@ expect_rc 0 "kill db"
 ok=""
 for _ in $(seq 400); do
 	restarts=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json, sys
-print(next((i["restarts"] for i in json.load(sys.stdin) if i["instance"] == "db-1" and i["state"] == "running"), ""))')
+print(next((i["restarts"] for i in map(json.loads, sys.stdin) if i["instance"] == "db-1" and i["state"] == "running"), ""))')
 	newpid=$("$LXR" exec -f "$STACK" db readlink /proc/self/ns/pid 2>/dev/null || true)
 	peerpid=$("$LXR" exec -f "$STACK" peer readlink /proc/self/ns/pid 2>/dev/null || true)
 	if [ "$restarts" = 1 ] && [ -n "$newpid" ] && [ "$peerpid" = "$newpid" ]; then

@@ -119,7 +119,7 @@ services:
 Y
 run up -d -f "$STACK"
 expect_rc 1 "up -d with a dependency that never gets healthy"
-run ps -f "$STACK"
+run ps -a -f "$STACK"
 expect_grep "$OUT" "^app-1 .* app .* Created" "the dependent stays created"
 run down -f "$STACK"
 pass "a dependency that keeps failing its check fails up -d, with restart_on_unhealthy too"

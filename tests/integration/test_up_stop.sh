@@ -37,7 +37,7 @@ expect_rc 0 "up -d"
 wait_event '"instance":"stubborn-1","state":"running"'
 run stop -f "$STACK" stubborn
 expect_rc 0 "stop"
-run ps -f "$STACK" stubborn
+run ps -a -f "$STACK" stubborn
 expect_grep "$OUT" "^stubborn-1 .* stubborn .* Exited \\([0-9]+\\) " "stop returned before the service was down"
 run down -f "$STACK"
 pass "lxr stop waits for the service to stop (SIGKILL after its 1 s grace)"

@@ -166,6 +166,6 @@ expect_grep "$ERR" "develop.watch" "the error names what to add"
 run -f "$TEST_TMP/plain.yaml" up --watch
 expect_rc 2 "up --watch of services without rules"
 expect_grep "$ERR" "develop.watch" "up --watch says what to add"
-run -f "$TEST_TMP/plain.yaml" ps -q
+run -f "$TEST_TMP/plain.yaml" ps -a -q
 expect_out "" "up --watch without rules started nothing"
 pass "Ctrl-C ends the watch and the services stay up; a stack without rules is refused"

@@ -69,8 +69,10 @@ struct sup_up_opts {
 	const char *const *attach, *const *no_attach;
 	/* --abort-on-container-exit: the first container that ends (for
 	 * good, not to be restarted) stops the stack, and up exits with its
-	 * code; --exit-code-from SVC (implies it): SVC's code */
-	bool abort_on_exit;
+	 * code; --exit-code-from SVC (implies it): SVC's code;
+	 * --abort-on-container-failure: only a container that ends with a
+	 * code other than 0 does */
+	bool abort_on_exit, abort_on_failure;
 	const char *exit_code_from;
 	/* --scale: "SERVICE=N" each (sup_scale_apply) */
 	const char *const *scale;

@@ -67,6 +67,8 @@ enum {
 	OPT_RECREATE_DEPS,
 	OPT_NO_START,
 	OPT_ABORT,
+	OPT_ABORT_FAILURE,
+	OPT_MENU,
 	OPT_EXIT_FROM,
 	OPT_PULL,
 	OPT_QUIET_PULL,
@@ -92,6 +94,10 @@ static int up_flag(struct stack_args *a, int c)
 	case 'V': a->up.renew_anon_volumes = true; return 0;
 	case OPT_NO_START: a->up.no_start = a->detach = true; return 0;
 	case OPT_ABORT: a->up.abort_on_exit = true; return 0;
+	case OPT_ABORT_FAILURE: a->up.abort_on_failure = true; return 0;
+	/* compose's keyboard menu: lxr has none, so with it or without it
+	 * up is the same */
+	case OPT_MENU: return 0;
 	case OPT_EXIT_FROM: a->up.exit_code_from = optarg; return 0;
 	case OPT_QUIET_PULL: a->up.quiet_pull = true; return 0;
 	case OPT_NO_PREFIX: a->up.no_log_prefix = true; return 0;
@@ -168,6 +174,8 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 	    {"build", no_argument, NULL, OPT_BUILD},
 	    {"no-build", no_argument, NULL, OPT_NO_BUILD},
 	    {"abort-on-container-exit", no_argument, NULL, OPT_ABORT},
+	    {"abort-on-container-failure", no_argument, NULL, OPT_ABORT_FAILURE},
+	    {"menu", optional_argument, NULL, OPT_MENU},
 	    {"exit-code-from", required_argument, NULL, OPT_EXIT_FROM},
 	    {"scale", required_argument, NULL, 'S'},
 	    {"pull", required_argument, NULL, OPT_PULL},
@@ -234,8 +242,13 @@ static int up_conflicts(const struct stack_args *a)
 {
 	const char *x = NULL, *y = NULL;
 
-	if (a->up.abort_on_exit || a->up.exit_code_from) {
-		x = a->up.abort_on_exit ? "--abort-on-container-exit" : "--exit-code-from";
+	if ((a->up.abort_on_exit || a->up.exit_code_from) && a->up.abort_on_failure)
+		x = a->up.abort_on_exit ? "--abort-on-container-exit" : "--exit-code-from",
+		y = "--abort-on-container-failure";
+	if (!y && (a->up.abort_on_exit || a->up.exit_code_from || a->up.abort_on_failure)) {
+		x = a->up.abort_on_exit    ? "--abort-on-container-exit"
+		    : a->up.exit_code_from ? "--exit-code-from"
+					   : "--abort-on-container-failure";
 		y = a->up.no_start ? "--no-start"
 		    : a->wait      ? "--wait"
 		    : a->detach    ? "--detach"

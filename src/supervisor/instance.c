@@ -585,10 +585,11 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 /* up --abort-on-container-exit (compose's): the first container to end,
  * other than to be restarted, stops the stack, and `up` exits with its
  * code; with --exit-code-from SVC, with SVC's (its last exit, which may be
- * the stop's own). */
+ * the stop's own). --abort-on-container-failure: the first to end with a
+ * code other than 0. */
 static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 {
-	if (!s->abort_on_exit)
+	if (!s->abort_on_exit || (s->abort_on_failure && code == 0))
 		return;
 	if (s->exit_code_from ? !strcmp(s->exit_code_from, in->svc->cfg->name) : !s->aborted)
 		s->abort_code = code;
@@ -600,8 +601,8 @@ static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 		return;
 	s->aborted = true;
 	if (!s->quiet)
-		fprintf(stderr, "Aborting on container exit... (%s exited with code %d)\n",
-			in->name, code);
+		fprintf(stderr, "Aborting on container %s... (%s exited with code %d)\n",
+			s->abort_on_failure ? "failure" : "exit", in->name, code);
 	sup_stop_all(s);
 }
 

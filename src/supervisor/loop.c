@@ -259,7 +259,8 @@ int sup_run(struct sup *s, const struct sup_opts *o)
 
 	s->ready_fd = o->ready_fd;
 	s->quiet = o->detached;
-	s->abort_on_exit = o->abort_on_exit || o->exit_code_from;
+	s->abort_on_exit = o->abort_on_exit || o->exit_code_from || o->abort_on_failure;
+	s->abort_on_failure = o->abort_on_failure;
 	s->exit_code_from = o->exit_code_from ? lxr_xstrdup(o->exit_code_from) : NULL;
 	s->abort_code = -1;
 	/* the first container's move into its v1 cgroups waits out a grace

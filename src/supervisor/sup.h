@@ -219,8 +219,9 @@ struct sup_opts {
 	/* `lxr run -d`: the supervisor's life ends with its container's
 	 * (when the restart policy gives up, or it is stopped) */
 	bool exit_when_done;
-	/* up --abort-on-container-exit, --exit-code-from */
-	bool abort_on_exit;
+	/* up --abort-on-container-exit, --exit-code-from,
+	 * --abort-on-container-failure */
+	bool abort_on_exit, abort_on_failure;
 	const char *exit_code_from;
 };
 
@@ -312,7 +313,7 @@ struct sup {
 	char **attach, **no_attach;
 	/* up --abort-on-container-exit, --exit-code-from: the code up exits
 	 * with, -1 none yet; aborted: a container's end stopped the stack */
-	bool abort_on_exit, aborted;
+	bool abort_on_exit, abort_on_failure, aborted;
 	char *exit_code_from;
 	int abort_code;
 };

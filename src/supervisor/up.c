@@ -81,6 +81,7 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 			      .detached = o->detach,
 			      .ready_fd = ready_fd,
 			      .abort_on_exit = o->abort_on_exit,
+			      .abort_on_failure = o->abort_on_failure,
 			      .exit_code_from = o->exit_code_from};
 	lxr_err err;
 	int r;
@@ -423,12 +424,11 @@ static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 /* up's other options, for the running supervisor's reconcile */
 static json_t *up_args(const struct sup_up_opts *o)
 {
-	json_t *a =
-	    json_pack("{s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps,
-		      "no_recreate", o->no_recreate,
-		      "always_recreate_deps", o->always_recreate_deps, "renew_anon_volumes",
-		      o->renew_anon_volumes, "no_start", o->no_start, "pull", o->pull, "quiet_pull",
-		      o->quiet_pull, "scale", strv_json(o->scale));
+	json_t *a = json_pack("{s:b, s:b, s:b, s:b, s:b, s:i, s:b, s:o}", "no_deps", o->no_deps,
+			      "no_recreate", o->no_recreate, "always_recreate_deps",
+			      o->always_recreate_deps, "renew_anon_volumes", o->renew_anon_volumes,
+			      "no_start", o->no_start, "pull", o->pull, "quiet_pull", o->quiet_pull,
+			      "scale", strv_json(o->scale));
 
 	if (o->timeout_set)
 		json_object_set_new(a, "timeout", json_integer(o->timeout));

@@ -52,6 +52,29 @@ expect_rc 3 "--abort-on-container-exit: the first exit's code"
 expect_grep "$OUT" "db +\\| db-says-hi" "without --no-log-prefix and --attach: prefixed lines of all"
 pass "--abort-on-container-exit"
 
+# --abort-on-container-failure: an end with 0 goes on, one with another
+# code stops the stack; compose's --menu changes nothing here
+stack <<'Y'
+name: upflags3
+services:
+  ok:
+    image: @ROOTFS@
+    command: ["true"]
+  bad:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "sleep 0.5; exit 4"]
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+Y
+run up --abort-on-container-exit --abort-on-container-failure -f "$STACK"
+expect_rc 2 "--abort-on-container-exit with --abort-on-container-failure"
+run up --abort-on-container-failure --menu=false -f "$STACK"
+expect_rc 4 "--abort-on-container-failure: the failing container's code"
+expect_grep "$ERR" "Aborting on container failure... \\(bad-1 exited with code 4\\)" "aborts on bad, not on ok's 0"
+[ ! -e "$LXR_RUN_DIR/upflags3" ] || fail "the stack is not down after the abort"
+pass "--abort-on-container-failure stops the stack on the first failure only"
+
 # ---- --no-deps, --scale, --no-recreate, -t ------------------------------------
 stack <<'Y'
 name: upflags2

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	      "                  [--images | --volumes | --networks | --profiles] [--graph]\n"
 	      "                  [-q] [-o FILE] [--profile P]... [SERVICE...]\n\n"
 	      "Validate a stack file and print it normalized: every default filled in, every\n"
-	      "variable resolved. Without -f, looks for compose.yaml, compose.yml,\n"
+	      "variable resolved (with SERVICE, only those services and what they depend\n"
+	      "on, as compose prints them). Without -f, looks for compose.yaml, compose.yml,\n"
 	      "docker-compose.yaml or docker-compose.yml here.\n\n"
 	      "  -f, --file FILE     the stack file\n"
 	      "  -p, --project-name  project name (default: `name:` or the directory)\n"
@@ -126,10 +127,6 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	for (; optind < argc; optind++)
 		lxr_strv_push(&a->targets, lxr_xstrdup(argv[optind]));
 	cli_profiles_default(&a->profiles, a->file);
-	if (a->targets && !a->services && !a->graph) {
-		fputs("lxr config: SERVICE arguments go with --services or --graph\n", stderr);
-		return -1;
-	}
 	if (a->services + a->graph + (a->list != LIST_NONE) > 1) {
 		fputs("lxr config: --services, --graph, --images, --volumes, --networks and "
 		      "--profiles exclude each other\n",

@@ -81,6 +81,10 @@ YAML
 [ "$("$LXR" config -f "$tmp/graph.yaml" --services --profile debug | tr '\n' ' ')" = "a b c " ] ||
 	fail "--services --profile"
 "$LXR" config -f "$tmp/graph.yaml" --graph | grep -q '^digraph "lxr-test-config' || fail "--graph"
+# config SERVICE: the model of that service and what it depends on
+out=$("$LXR" config -f "$tmp/graph.yaml" b) || fail "config SERVICE"
+[ "$(printf '%s\n' "$out" | awk '/^[a-z]/ {s = ($0 == "services:")} s && /^  [a-z]+:$/' | tr -d ' :' | tr '\n' ' ')" = "a b " ] ||
+	fail "config b prints a and b only: $out"
 # COMPOSE_PROFILES as compose-go splits it: at commas, trimmed; unset or
 # empty is the profile "" (a profile a variable's empty default names);
 # the profile "*" is every one

@@ -246,7 +246,7 @@ int cmd_logs(int argc, char **argv)
 
 	cli_globals_apply(&file, &project);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "+p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;
 		case OPT_FILE:

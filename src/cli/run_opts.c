@@ -495,23 +495,14 @@ static int network_mode_rules(struct run_opts *o, lxr_err *err)
 
 #define RUN_SHORTOPTS "+dith:e:w:u:m:v:p:c:l:Pq"
 
-/* The option name[0..len) means, as getopt_long reads it: the one of that
- * name, or the only one it begins (an abbreviation); NULL: none, or two */
+/* The option name[0..len) names: the one of that whole name, as
+ * cli_getopt_long reads it (an abbreviation is none); NULL: none */
 static const struct option *long_option(const struct option *opts, const char *name, size_t len)
 {
-	const struct option *found = NULL;
-	bool ambiguous = false;
-
-	for (size_t k = 0; opts[k].name; k++) {
-		if (strncmp(opts[k].name, name, len))
-			continue;
-		if (strlen(opts[k].name) == len)
+	for (size_t k = 0; opts[k].name; k++)
+		if (!strncmp(opts[k].name, name, len) && strlen(opts[k].name) == len)
 			return &opts[k];
-		/* two names of one option (--net, --network) are one */
-		ambiguous |= found && found->val != opts[k].val;
-		found = &opts[k];
-	}
-	return ambiguous ? NULL : found;
+	return NULL;
 }
 
 /* docker's (Go's) boolean flags take a value: --rm=true is --rm, and
@@ -581,7 +572,7 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
-	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, RUN_SHORTOPTS, opts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			run_usage_print(stdout);
 			return 1;

@@ -182,7 +182,7 @@ int cmd_run(int argc, char **argv)
 		if (r < 0)
 			lxr_err_print(&err);
 		run_opts_free(&o);
-		return r > 0 ? 0 : EXIT_LXR;
+		return r > 0 ? 0 : r == RUN_OPTS_NOT_TTY ? 1 : EXIT_LXR;
 	}
 	/* Held from here, delivered to the container once it runs. */
 	cli_signals_hold();

@@ -493,6 +493,39 @@ static int network_mode_rules(struct run_opts *o, lxr_err *err)
 	return 0;
 }
 
+/* docker's rules for how the container is run (-d, -i, -t, --rm,
+ * --restart), which only the whole command line shows; RUN_OPTS_NOT_TTY
+ * for -it without a terminal */
+static int mode_rules(struct run_opts *o, lxr_err *err)
+{
+	if (o->detach && !o->create && (o->tty && o->interactive))
+		lxr_warn("-d with -it: the container gets a terminal nobody reads");
+	/* docker's CLI check: the terminal's keys would go to the container's
+	 * PTY, and a pipe is no terminal to put in raw mode (-t alone takes
+	 * no input, so it runs) */
+	if (!o->detach && o->tty && o->interactive && !isatty(STDIN_FILENO))
+		return lxr_fail(err, 0, "the input device is not a TTY"),
+		       lxr_err_hint(err, "drop -t to pass a pipe or a file to the container "
+					 "(-i alone), or run it from a terminal"),
+		       RUN_OPTS_NOT_TTY;
+	if (o->create && o->rm)
+		return lxr_fail(err, 0,
+				"create --rm: a container lxr creates is kept until `lxr rm`"),
+		       lxr_err_hint(err, "`lxr run -d --rm` starts one that goes when it ends");
+	if (json_object_get(o->svc, "restart") &&
+	    strcmp(json_string_value(json_object_get(o->svc, "restart")), "no")) {
+		if (!o->detach)
+			return lxr_fail(err, 0, "--restart needs -d"),
+			       lxr_err_hint(err, "a restart policy is kept by the container's "
+						 "supervisor, which only a detached run has");
+		if (o->rm)
+			return lxr_fail(err, 0, "--restart and --rm conflict"),
+			       lxr_err_hint(err, "as with docker: a container that restarts is not "
+						 "removed when it exits");
+	}
+	return 0;
+}
+
 #define RUN_SHORTOPTS "+dith:e:w:u:m:v:p:c:l:Pq"
 
 /* The option name[0..len) names: the one of that whole name, as
@@ -555,7 +588,7 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	int argc;
 	_cleanup_free_ char **argv = go_bools(argc_in, argv_in, opts, &argc);
 	char gen[32];
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->svc = json_object();
@@ -590,23 +623,8 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	if (optind >= argc)
 		return lxr_fail(err, 0, "no root filesystem given"),
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
-	if (o->detach && !o->create && (o->tty && o->interactive))
-		lxr_warn("-d with -it: the container gets a terminal nobody reads");
-	if (o->create && o->rm)
-		return lxr_fail(err, 0,
-				"create --rm: a container lxr creates is kept until `lxr rm`"),
-		       lxr_err_hint(err, "`lxr run -d --rm` starts one that goes when it ends");
-	if (json_object_get(o->svc, "restart") &&
-	    strcmp(json_string_value(json_object_get(o->svc, "restart")), "no")) {
-		if (!o->detach)
-			return lxr_fail(err, 0, "--restart needs -d"),
-			       lxr_err_hint(err, "a restart policy is kept by the container's "
-						 "supervisor, which only a detached run has");
-		if (o->rm)
-			return lxr_fail(err, 0, "--restart and --rm conflict"),
-			       lxr_err_hint(err, "as with docker: a container that restarts is not "
-						 "removed when it exits");
-	}
+	if ((r = mode_rules(o, err)) < 0)
+		return r;
 	if (!o->name) {
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);

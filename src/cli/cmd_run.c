@@ -52,6 +52,11 @@ static int run_foreground(struct run_opts *o)
 	lxr_err err;
 	int r, code;
 
+	/* -v's missing sources, as a -d run's supervisor makes them */
+	if (sup_plan_host_dirs(o->plan.host_dirs, &err) < 0) {
+		run_cidfile_drop(o);
+		return lxr_err_print(&err), EXIT_LXR;
+	}
 	/* docker's stdio: a PTY with -t, pipes without; never lxr's own fds */
 	if (!o->plan.spec.terminal && rt_pipes_open(&pipes, o->interactive, &err) < 0)
 		return lxr_err_print(&err), EXIT_LXR;

@@ -10,10 +10,30 @@ expect_out from-host "bind mount visible"
 run run --rm --name "$(cname volro)" -v "$TEST_TMP/share:/data:ro" "$ROOTFS" /bin/sh -c '(echo x > /data/y) 2>&1; cat /data/in'
 expect_grep "$OUT" "Read-only file system" ":ro bind is read-only"
 [ ! -e "$TEST_TMP/share/y" ] || fail ":ro bind was written"
-run run --rm --name "$(cname volbad)" -v "$TEST_TMP/nope:/data" "$ROOTFS" true
-expect_rc 125 "missing bind source"
-[ ! -e "$TEST_TMP/nope" ] || fail "a missing bind source must not be created"
-pass "-v SRC:DST[:ro] binds host paths; a missing source is refused"
+pass "-v SRC:DST[:ro] binds host paths"
+
+# a missing -v source is made, a directory, as docker's daemon makes it
+# (./DIR from the current directory, the path cleaned; with -d, by its
+# supervisor); --mount refuses one, as docker's does
+run run --rm --name "$(cname volnew)" --network none -v "$TEST_TMP/nope/sub:/data" "$ROOTFS" \
+	sh -c 'echo made > /data/f'
+expect_rc 0 "-v with a missing source"
+[ "$(cat "$TEST_TMP/nope/sub/f" 2>&1)" = made ] || fail "-v's missing source was not made and bound"
+[ "$(stat -c %a "$TEST_TMP/nope/sub")" = 755 ] || fail "-v's source made with mode $(stat -c %a "$TEST_TMP/nope/sub")"
+(cd "$TEST_TMP" && "$LXR" run --rm --name "$(cname volrel)" --network none -v ./gone/../rel:/data \
+	"$ROOTFS" touch /data/g) || fail "-v ./DIR with a missing DIR"
+[ -e "$TEST_TMP/rel/g" ] && [ ! -e "$TEST_TMP/gone" ] || fail "-v ./gone/../rel did not make \$PWD/rel alone"
+n=$(cname voldet)
+run run -d --rm --name "$n" --network none -v "$TEST_TMP/nope-d:/data" "$ROOTFS" touch /data/h
+expect_rc 0 "-d -v with a missing source"
+for _ in $(seq 100); do [ -e "$TEST_TMP/nope-d/h" ] && break; sleep 0.05; done
+[ -e "$TEST_TMP/nope-d/h" ] || fail "-d: -v's missing source was not made and bound"
+run run --rm --name "$(cname volbad)" --network none \
+	--mount "type=bind,source=$TEST_TMP/nope-m,target=/data" "$ROOTFS" true
+expect_rc 125 "--mount of a missing source"
+expect_grep "$ERR" "bind source path does not exist: $TEST_TMP/nope-m$" "docker's words for it"
+[ ! -e "$TEST_TMP/nope-m" ] || fail "a missing --mount source was made"
+pass "a missing -v source is made, as docker makes it; a missing --mount source is refused"
 
 # :ro holds below the bind too: a mount the host has under its source
 # (here a tmpfs) is read-only in the container, as docker 25 binds it

@@ -405,7 +405,8 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 		run_set(o, "entrypoint", *arg ? json_pack("[o]", run_lit(arg)) : json_array());
 		return 0;
 	default:
-		if ((r = run_flags_parse(o, c, arg, err)) != 1)
+		if ((r = run_flags_parse(o, c, arg, err)) != 1 ||
+		    (r = run_net_parse(o, c, arg, err)) != 1)
 			return r;
 		return lxr_fail(err, 0, "unknown option (see `lxr run --help`)");
 	}
@@ -451,17 +452,24 @@ static int image_and_command(struct run_opts *o, const char *image, char **cmd, 
 	return 0;
 }
 
-/* longopts, then run_flags.c's: one table for getopt_long */
+static size_t n_opts(const struct option *t)
+{
+	size_t n = 0;
+
+	while (t[n].name)
+		n++;
+	return n;
+}
+
+/* longopts, then run_flags.c's and run_net.c's: one table for getopt_long */
 static struct option *all_longopts(void)
 {
-	size_t a = sizeof(longopts) / sizeof(longopts[0]) - 1, b = 0;
-	struct option *all;
+	size_t a = n_opts(longopts), b = n_opts(run_flags_longopts), c = n_opts(run_net_longopts);
+	struct option *all = lxr_xcalloc(a + b + c + 1, sizeof(*all));
 
-	while (run_flags_longopts[b].name)
-		b++;
-	all = lxr_xcalloc(a + b + 1, sizeof(*all));
 	memcpy(all, longopts, a * sizeof(*all));
-	memcpy(all + a, run_flags_longopts, (b + 1) * sizeof(*all));
+	memcpy(all + a, run_flags_longopts, b * sizeof(*all));
+	memcpy(all + a + b, run_net_longopts, (c + 1) * sizeof(*all));
 	return all;
 }
 
@@ -629,7 +637,8 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);
 	}
-	if (network_mode_rules(o, err) < 0 || run_flags_finish(o, err) < 0)
+	if (network_mode_rules(o, err) < 0 || run_net_finish(o, err) < 0 ||
+	    run_flags_finish(o, err) < 0)
 		return -1;
 	/* docker: the host name is the container's name unless -h says, or
 	 * --uts host keeps the host's; another container's network comes

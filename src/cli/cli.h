@@ -91,6 +91,11 @@ int cli_pid1_main(int argc, char **argv);
 bool cli_pid1_is_lxr(char *comm, size_t size);
 
 struct option;
+/* getopt_long, with a long option taken by its whole name only (as docker
+ * takes them): an abbreviation of one ("--priv") is refused as getopt
+ * refuses an unknown option, '?' with argv[optind - 1] naming it. */
+int cli_getopt_long(int argc, char *const argv[], const char *shortopts,
+		    const struct option *longopts, int *longindex);
 /* getopt refused arg (argv[optind - 1]): say so, suggest the closest of
  * longopts' names ("did you mean --detach?"), then print usage (if any)
  * to stderr. cli_option_dym: that closest name, or NULL. */

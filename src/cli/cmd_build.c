@@ -76,7 +76,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:f:qh", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "t:f:qh", longopts, NULL)) != -1) {
 		const char *d = NULL;
 		switch (c) {
 		case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)), d = "--tag"; break;

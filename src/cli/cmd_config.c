@@ -88,7 +88,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	cli_globals_profiles(&a->profiles);
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "f:p:hqo:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt_long(argc, argv, "f:p:hqo:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (cli_set_file(&a->file, optarg) < 0)

@@ -50,7 +50,7 @@ static int parse(int argc, char **argv, struct cp_opts *o)
 	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "aLf:p:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "aLf:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&o->file, optarg) < 0)
@@ -233,7 +233,7 @@ int cmd_export(int argc, char **argv)
 	cli_globals_apply(&file, &project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'h': fputs(cli_help("export"), stdout); return LXR_EXIT_OK;

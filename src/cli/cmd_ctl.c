@@ -169,7 +169,7 @@ static int parse(int argc, char **argv, struct ctl_args *a)
 	optind = 1;
 	opterr = 0;
 	a->timeout = -1;
-	while ((c = getopt_long(argc, argv, "f:p:s:t:aq", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:s:t:aq", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(ctl_usage_of(cmd), stdout);
 			return 1;

@@ -127,7 +127,7 @@ static int parse(int argc, char **argv, bool *repair, bool *json)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': *repair = true; break;
 		case 'F':

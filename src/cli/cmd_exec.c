@@ -96,7 +96,7 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+itTdu:e:w:p:f:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "+itTdu:e:w:p:f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->project = optarg; break;
 		case 'f':

@@ -55,7 +55,7 @@ int cmd_pull(int argc, char **argv)
 		return fputs(cli_pull_usage, stdout), LXR_EXIT_OK;
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
 		if (c == 'q') {
 			po.quiet = true;
 		} else if (c == 'P' &&
@@ -168,7 +168,7 @@ int cmd_import(int argc, char **argv)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		if (c == 'h')
 			return img_config_free(&cfg), fputs(usage, stdout), LXR_EXIT_OK;
 		if (c != 'c' || img_config_change(&cfg, optarg, &err) < 0) {

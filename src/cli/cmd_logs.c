@@ -248,7 +248,7 @@ int cmd_logs(int argc, char **argv)
 	no_color = cli_globals.no_ansi;
 	opterr = 0;
 	optind = 0; /* options among the names too, as docker's */
-	while ((c = getopt_long(argc, argv, "p:fn:t", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "p:fn:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': project = optarg; break;
 		case OPT_FILE:

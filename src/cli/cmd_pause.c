@@ -90,7 +90,7 @@ int cmd_pause(int argc, char **argv)
 	cli_globals_apply(&file, &project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&file, optarg) < 0)

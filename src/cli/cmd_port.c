@@ -43,7 +43,7 @@ static int parse(int argc, char **argv, struct port_args *a)
 	a->index = 1;
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&a->file, optarg) < 0)

@@ -74,7 +74,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 	o->progress = cli_globals.progress;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:q", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&o->file, optarg) < 0)

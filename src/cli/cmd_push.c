@@ -32,7 +32,7 @@ static int parse(int argc, char **argv, struct push_opts *o)
 	cli_globals_apply(&o->file, &o->project);
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q': o->quiet = true; break;
 		case 'I': o->ignore_failures = true; break;

@@ -122,7 +122,7 @@ int cmd_rm(int argc, char **argv)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "fsv", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "fsv", longopts, NULL)) != -1) {
 		if (c == 'f') {
 			force = true;
 		} else if (c == 's') {

@@ -52,6 +52,11 @@ static int run_foreground(struct run_opts *o)
 	lxr_err err;
 	int r, code;
 
+	/* -v's missing sources, as a -d run's supervisor makes them */
+	if (sup_plan_host_dirs(o->plan.host_dirs, &err) < 0) {
+		run_cidfile_drop(o);
+		return lxr_err_print(&err), EXIT_LXR;
+	}
 	/* docker's stdio: a PTY with -t, pipes without; never lxr's own fds */
 	if (!o->plan.spec.terminal && rt_pipes_open(&pipes, o->interactive, &err) < 0)
 		return lxr_err_print(&err), EXIT_LXR;
@@ -182,7 +187,7 @@ int cmd_run(int argc, char **argv)
 		if (r < 0)
 			lxr_err_print(&err);
 		run_opts_free(&o);
-		return r > 0 ? 0 : EXIT_LXR;
+		return r > 0 ? 0 : r == RUN_OPTS_NOT_TTY ? 1 : EXIT_LXR;
 	}
 	/* Held from here, delivered to the container once it runs. */
 	cli_signals_hold();

@@ -214,7 +214,7 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 	cli_globals_apply(&o->file, &o->project);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:a", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:a", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&o->file, optarg) < 0)

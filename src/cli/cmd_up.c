@@ -199,7 +199,8 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, up ? "f:p:dt:yV" : "f:p:vt:", longopts, &idx)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, up ? "f:p:dt:yV" : "f:p:vt:", longopts, &idx)) !=
+	       -1) {
 		if (up && c == 'y')
 			c = OPT_YES;
 		int r = c == 'h' ? 1 : common_option(a, c);

@@ -46,7 +46,7 @@ static int create(int argc, char **argv)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(cli_help("volume"), stdout), LXR_EXIT_OK;
 		if (c == 'd')

@@ -23,7 +23,7 @@ static int parse(int argc, char **argv, const char **file, const char **project)
 	cli_globals_apply(file, project);
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(file, optarg) < 0)

@@ -376,7 +376,7 @@ static int parse(int argc, char **argv, struct watch *w, bool *no_up)
 	cli_globals_apply(&w->file, &w->project);
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:p:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "f:p:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_set_file(&w->file, optarg) < 0)

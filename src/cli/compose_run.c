@@ -94,7 +94,7 @@ static int parse(int argc, char **argv, struct crun *c)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+de:u:w:v:l:p:PTtih", longopts, NULL)) != -1) {
+	while ((o = cli_getopt_long(argc, argv, "+de:u:w:v:l:p:PTtih", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'R': c->rm = true; break;
 		case 'N': c->name = optarg; break;

@@ -109,7 +109,7 @@ int cmd_login(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "u:p:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "u:p:h", lo, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(login_usage, stdout), LXR_EXIT_OK;
 		if (c == 'u') {
@@ -175,7 +175,7 @@ int cmd_logout(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(logout_usage, stdout), LXR_EXIT_OK;
 		if (c == 'A') {

@@ -61,7 +61,7 @@ int cmd_save(int argc, char **argv)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(save_usage, stdout), LXR_EXIT_OK;
 		if (c == 'o' && *optarg && strcmp(optarg, "-")) {
@@ -105,7 +105,7 @@ int cmd_push(int argc, char **argv)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(push_usage, stdout), LXR_EXIT_OK;
 		if (c != 'q') {

@@ -2,7 +2,8 @@
  * written as the Compose long-syntax entry it means (a bind, a volume, a
  * tmpfs). Two things are docker's own, not the stack file's: a source
  * without a slash is a volume's name, not a path; and a missing bind
- * source is an error, not a directory made on the host. */
+ * source is made on the host (a directory) for -v, but an error for
+ * --mount. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -93,9 +94,9 @@ static int volume_modes(json_t *v, char *modes, bool bind, const char *arg, lxr_
 /* docker -v: SRC:DST[:OPTS], or DST alone (an anonymous volume) */
 int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 {
-	_cleanup_free_ char *copy = lxr_xstrdup(arg);
+	_cleanup_free_ char *copy = lxr_xstrdup(arg), *cwd = NULL, *abs = NULL;
 	char *src = copy, *dst, *mode, path[PATH_MAX];
-	struct stat st;
+	bool bind;
 	json_t *v;
 
 	dst = strchr(src, ':');
@@ -114,20 +115,29 @@ int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 		return lxr_fail(err, 0, "-v \"%s\": destination must be absolute", arg);
 	/* docker (23 on) takes ./DIR, ../DIR, . and .. from the current
 	 * directory; any other source without a slash names a volume */
+	bind = src[0] == '/';
 	if (!strcmp(src, ".") || !strcmp(src, "..") || lxr_str_has_prefix(src, "./") ||
 	    lxr_str_has_prefix(src, "../")) {
-		if (!realpath(src, path))
-			return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src),
-			       lxr_err_hint(err, "create it first (mkdir -p %s)", src);
-		src = path;
+		if (realpath(src, path)) {
+			src = path;
+		} else if (errno != ENOENT) {
+			return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src);
+		} else {
+			/* missing: from here, as docker's CLI takes it (the
+			 * loader cleans the path), made as an absolute one is */
+			if (!(cwd = getcwd(NULL, 0)))
+				return lxr_fail(err, errno, "-v \"%s\": the current directory",
+						arg);
+			src = abs = lxr_xasprintf("%s/%s", cwd, src);
+		}
+		bind = true;
 	}
-	v = json_pack("{s:s, s:o}", "type", src[0] == '/' ? "bind" : "volume", "target",
-		      run_lit(dst));
-	if (mode && volume_modes(v, mode, src[0] == '/', arg, err) < 0) {
+	v = json_pack("{s:s, s:o}", "type", bind ? "bind" : "volume", "target", run_lit(dst));
+	if (mode && volume_modes(v, mode, bind, arg, err) < 0) {
 		json_decref(v);
 		return -1;
 	}
-	if (src[0] != '/') {
+	if (!bind) {
 		/* docker run -v NAME:/path: the volume NAME (lxr volume ls),
 		 * made if missing */
 		if (run_named_volume(o, src, v, err) < 0)
@@ -136,15 +146,10 @@ int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err)
 					    src);
 		return 0;
 	}
-	/* docker -v creates a missing source; lxr refuses rather than change
-	 * the host's filesystem on a typo. */
-	if (stat(src, &st) < 0) {
-		json_decref(v);
-		return lxr_fail(err, errno, "-v \"%s\": source %s", arg, src),
-		       lxr_err_hint(err, "create it first (mkdir -p %s)", src);
-	}
+	/* docker's daemon makes a missing -v source, a directory, when the
+	 * container starts: the plan's host_dirs, made by its carrier */
 	json_object_set_new(v, "source", run_lit(src));
-	json_object_set_new(sub(v, "bind"), "create_host_path", json_false());
+	json_object_set_new(sub(v, "bind"), "create_host_path", json_true());
 	run_push(o, "volumes", v);
 	return 0;
 }
@@ -294,9 +299,15 @@ static int mount_entry(struct run_opts *o, struct mount_spec *m, lxr_err *err)
 			return lxr_fail(err, 0, "a bind mount needs a source (source=/path)");
 		/* docker's CLI takes a relative source from the current
 		 * directory; like its daemon, lxr wants it there */
-		if (!realpath(m->source, path))
-			return lxr_fail(err, errno, "bind source path %s", m->source),
-			       lxr_err_hint(err, "create it first (mkdir -p %s)", m->source);
+		if (!realpath(m->source, path)) {
+			if (errno != ENOENT)
+				return lxr_fail(err, errno, "bind source path %s", m->source);
+			return lxr_fail(err, 0, "bind source path does not exist: %s", m->source),
+			       lxr_err_hint(err,
+					    "create it first (mkdir -p %s); -v makes a missing "
+					    "directory, --mount does not, as with docker",
+					    m->source);
+		}
 		json_object_set_new(m->v, "source", run_lit(path));
 		json_object_set_new(sub(m->v, "bind"), "create_host_path", json_false());
 	}

@@ -7,6 +7,7 @@
  * with its last container, the default one is kept, as docker0 is (`lxr
  * network prune` removes it). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -17,6 +18,81 @@
 #include "lxr/net.h"
 #include "lxr/plan.h"
 #include "lxr/supervisor.h"
+
+enum { RN_IP = 768, RN_IP6, RN_ALIAS, RN_LINKLOCAL };
+
+const struct option run_net_longopts[] = {
+    {"ip", required_argument, NULL, RN_IP},
+    {"ip6", required_argument, NULL, RN_IP6},
+    {"network-alias", required_argument, NULL, RN_ALIAS},
+    {"net-alias", required_argument, NULL, RN_ALIAS},
+    {"link-local-ip", required_argument, NULL, RN_LINKLOCAL},
+    {NULL, 0, NULL, 0},
+};
+
+/* The service's entry for its network, made if missing: compose's
+ * networks: {default: {...}}, "default" being the one network a run's
+ * service is on, whichever --network names (run_stack.c) */
+static json_t *net_entry(struct run_opts *o)
+{
+	json_t *nets = json_object_get(o->svc, "networks"), *e;
+
+	if (!nets) {
+		nets = json_object();
+		run_set(o, "networks", nets);
+	}
+	if (!(e = json_object_get(nets, "default"))) {
+		e = json_object();
+		json_object_set_new(nets, "default", e);
+	}
+	return e;
+}
+
+static void entry_push(struct run_opts *o, const char *key, const char *arg)
+{
+	json_t *e = net_entry(o), *a = json_object_get(e, key);
+
+	if (!a) {
+		a = json_array();
+		json_object_set_new(e, key, a);
+	}
+	json_array_append_new(a, run_lit(arg));
+}
+
+int run_net_parse(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	unsigned char a[16];
+	bool v4 = inet_pton(AF_INET, arg, a) == 1, v6 = inet_pton(AF_INET6, arg, a) == 1;
+
+	switch (c) {
+	case RN_IP:
+		if (!v4)
+			return lxr_fail(err, 0, "--ip \"%s\": not an IPv4 address", arg);
+		json_object_set_new(net_entry(o), "ipv4_address", run_lit(arg));
+		return 0;
+	case RN_IP6:
+		if (!v6)
+			return lxr_fail(err, 0, "--ip6 \"%s\": not an IPv6 address", arg);
+		json_object_set_new(net_entry(o), "ipv6_address", run_lit(arg));
+		return 0;
+	case RN_ALIAS:
+		/* a stack's alias is a container name's rule too */
+		if (!run_opts_name_valid(arg))
+			return lxr_fail(err, 0,
+					"--network-alias \"%s\": use letters, digits, '_', '.' "
+					"and '-', starting with a letter or digit",
+					arg);
+		entry_push(o, "aliases", arg);
+		return 0;
+	case RN_LINKLOCAL:
+		if (!v4 && !v6)
+			return lxr_fail(err, 0, "--link-local-ip \"%s\": not an IP address", arg),
+			       lxr_err_hint(err, "e.g. 169.254.1.5 or fe80::5");
+		entry_push(o, "link_local_ips", arg);
+		return 0;
+	default: return 1;
+	}
+}
 
 static bool valid_net_name(const char *s)
 {
@@ -40,6 +116,78 @@ int run_net_check_publish(const char *spec, lxr_err *err)
 {
 	struct lxr_port p;
 	return net_port_parse(spec, &p, err);
+}
+
+/* no endpoint of its own: docker's host, none and container:NAME, and
+ * podman's ns:PATH */
+static bool no_endpoint(const char *net)
+{
+	return net && (!strcmp(net, "none") || !strcmp(net, "host") ||
+		       lxr_str_has_prefix(net, "container:") || lxr_str_has_prefix(net, "ns:"));
+}
+
+/* An address needs a subnet the user gave: a network of lxr network
+ * create's (one lxr run makes on first use is on the pool's), with IPv6
+ * for --ip6. Its range is the net layer's to check, at the join. */
+static int address_net(const char *net, const char *flag, bool ip6, lxr_err *err)
+{
+	struct lxr_net_def def = {0};
+	bool no6;
+
+	if (net_def_load(net, &def, err) < 0) {
+		if (err->errnum != ENOENT)
+			return -1;
+		return lxr_fail(err, 0,
+				"%s: user specified IP address is supported only when "
+				"connecting to networks with user configured subnets",
+				flag),
+		       lxr_err_hint(err,
+				    "make network %s first, with its subnet: lxr network create "
+				    "--subnet CIDR%s %s",
+				    net, ip6 ? " --ipv6 --subnet CIDR6" : "", net);
+	}
+	no6 = ip6 && !def.ipv6;
+	net_def_free(&def);
+	if (no6)
+		return lxr_fail(err, 0, "--ip6: network %s has no IPv6", net),
+		       lxr_err_hint(err,
+				    "a network has IPv6 when made by lxr network create --ipv6");
+	return 0;
+}
+
+int run_net_finish(struct run_opts *o, lxr_err *err)
+{
+	json_t *e = json_object_get(json_object_get(o->svc, "networks"), "default");
+	bool ip4 = json_object_get(e, "ipv4_address"), ip6 = json_object_get(e, "ipv6_address");
+	bool alias = json_object_get(e, "aliases");
+	const char *flag = ip4 ? "--ip" : ip6 ? "--ip6" : NULL, *net = o->network;
+	bool bridge = !net || !strcmp(net, "bridge");
+
+	if (!e)
+		return 0;
+	if (no_endpoint(net))
+		return lxr_fail(err, 0, "%s needs a bridge network, not --network %s",
+				flag    ? flag
+				: alias ? "--network-alias"
+					: "--link-local-ip",
+				net);
+	/* docker's words for both */
+	if (bridge && flag)
+		return lxr_fail(err, 0,
+				"%s: user specified IP address is supported on user defined "
+				"networks only",
+				flag),
+		       lxr_err_hint(err,
+				    "make one with a subnet (lxr network create --subnet %s "
+				    "NAME), then run with --network NAME %s ADDRESS",
+				    ip4 ? "10.1.2.0/24" : "--ipv6 --subnet fd00:1::/64", flag);
+	if (bridge && alias)
+		return lxr_fail(err, 0,
+				"--network-alias: network-scoped alias is supported only for "
+				"containers in user defined networks"),
+		       lxr_err_hint(err, "--network NAME: a network of lxr network create, or "
+					 "one lxr run makes on first use");
+	return flag && !bridge ? address_net(net, flag, ip6, err) : 0;
 }
 
 /* Rootless: this lxr's own network namespace, pasta forwarding -p's host
@@ -125,6 +273,8 @@ int run_net_setup(struct run_opts *o, lxr_err *err)
 	struct lxr_net_config nc = {.name = pe->network, .ephemeral = pe->ephemeral};
 	struct lxr_endpoint_config ec = {.network = pe->network,
 					 .container = o->name,
+					 .static_ip = pe->static_ip,
+					 .static_ip6 = pe->static_ip6,
 					 .mac = pe->mac,
 					 .link_local = pe->link_local,
 					 .names = pe->names,

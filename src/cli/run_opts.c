@@ -405,7 +405,8 @@ static int parse_one(struct run_opts *o, int c, const char *arg, lxr_err *err)
 		run_set(o, "entrypoint", *arg ? json_pack("[o]", run_lit(arg)) : json_array());
 		return 0;
 	default:
-		if ((r = run_flags_parse(o, c, arg, err)) != 1)
+		if ((r = run_flags_parse(o, c, arg, err)) != 1 ||
+		    (r = run_net_parse(o, c, arg, err)) != 1)
 			return r;
 		return lxr_fail(err, 0, "unknown option (see `lxr run --help`)");
 	}
@@ -451,17 +452,24 @@ static int image_and_command(struct run_opts *o, const char *image, char **cmd, 
 	return 0;
 }
 
-/* longopts, then run_flags.c's: one table for getopt_long */
+static size_t n_opts(const struct option *t)
+{
+	size_t n = 0;
+
+	while (t[n].name)
+		n++;
+	return n;
+}
+
+/* longopts, then run_flags.c's and run_net.c's: one table for getopt_long */
 static struct option *all_longopts(void)
 {
-	size_t a = sizeof(longopts) / sizeof(longopts[0]) - 1, b = 0;
-	struct option *all;
+	size_t a = n_opts(longopts), b = n_opts(run_flags_longopts), c = n_opts(run_net_longopts);
+	struct option *all = lxr_xcalloc(a + b + c + 1, sizeof(*all));
 
-	while (run_flags_longopts[b].name)
-		b++;
-	all = lxr_xcalloc(a + b + 1, sizeof(*all));
 	memcpy(all, longopts, a * sizeof(*all));
-	memcpy(all + a, run_flags_longopts, (b + 1) * sizeof(*all));
+	memcpy(all + a, run_flags_longopts, b * sizeof(*all));
+	memcpy(all + a + b, run_net_longopts, (c + 1) * sizeof(*all));
 	return all;
 }
 
@@ -493,25 +501,49 @@ static int network_mode_rules(struct run_opts *o, lxr_err *err)
 	return 0;
 }
 
+/* docker's rules for how the container is run (-d, -i, -t, --rm,
+ * --restart), which only the whole command line shows; RUN_OPTS_NOT_TTY
+ * for -it without a terminal */
+static int mode_rules(struct run_opts *o, lxr_err *err)
+{
+	if (o->detach && !o->create && (o->tty && o->interactive))
+		lxr_warn("-d with -it: the container gets a terminal nobody reads");
+	/* docker's CLI check: the terminal's keys would go to the container's
+	 * PTY, and a pipe is no terminal to put in raw mode (-t alone takes
+	 * no input, so it runs) */
+	if (!o->detach && o->tty && o->interactive && !isatty(STDIN_FILENO))
+		return lxr_fail(err, 0, "the input device is not a TTY"),
+		       lxr_err_hint(err, "drop -t to pass a pipe or a file to the container "
+					 "(-i alone), or run it from a terminal"),
+		       RUN_OPTS_NOT_TTY;
+	if (o->create && o->rm)
+		return lxr_fail(err, 0,
+				"create --rm: a container lxr creates is kept until `lxr rm`"),
+		       lxr_err_hint(err, "`lxr run -d --rm` starts one that goes when it ends");
+	if (json_object_get(o->svc, "restart") &&
+	    strcmp(json_string_value(json_object_get(o->svc, "restart")), "no")) {
+		if (!o->detach)
+			return lxr_fail(err, 0, "--restart needs -d"),
+			       lxr_err_hint(err, "a restart policy is kept by the container's "
+						 "supervisor, which only a detached run has");
+		if (o->rm)
+			return lxr_fail(err, 0, "--restart and --rm conflict"),
+			       lxr_err_hint(err, "as with docker: a container that restarts is not "
+						 "removed when it exits");
+	}
+	return 0;
+}
+
 #define RUN_SHORTOPTS "+dith:e:w:u:m:v:p:c:l:Pq"
 
-/* The option name[0..len) means, as getopt_long reads it: the one of that
- * name, or the only one it begins (an abbreviation); NULL: none, or two */
+/* The option name[0..len) names: the one of that whole name, as
+ * cli_getopt_long reads it (an abbreviation is none); NULL: none */
 static const struct option *long_option(const struct option *opts, const char *name, size_t len)
 {
-	const struct option *found = NULL;
-	bool ambiguous = false;
-
-	for (size_t k = 0; opts[k].name; k++) {
-		if (strncmp(opts[k].name, name, len))
-			continue;
-		if (strlen(opts[k].name) == len)
+	for (size_t k = 0; opts[k].name; k++)
+		if (!strncmp(opts[k].name, name, len) && strlen(opts[k].name) == len)
 			return &opts[k];
-		/* two names of one option (--net, --network) are one */
-		ambiguous |= found && found->val != opts[k].val;
-		found = &opts[k];
-	}
-	return ambiguous ? NULL : found;
+	return NULL;
 }
 
 /* docker's (Go's) boolean flags take a value: --rm=true is --rm, and
@@ -564,7 +596,7 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	int argc;
 	_cleanup_free_ char **argv = go_bools(argc_in, argv_in, opts, &argc);
 	char gen[32];
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->svc = json_object();
@@ -581,7 +613,7 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at ROOTFS, so the command's own flags stay its own */
-	while ((c = getopt_long(argc, argv, RUN_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, RUN_SHORTOPTS, opts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			run_usage_print(stdout);
 			return 1;
@@ -599,28 +631,14 @@ int run_opts_parse(int argc_in, char **argv_in, struct run_opts *o, lxr_err *err
 	if (optind >= argc)
 		return lxr_fail(err, 0, "no root filesystem given"),
 		       lxr_err_hint(err, "usage: lxr run [OPTIONS] ROOTFS [COMMAND [ARG...]]");
-	if (o->detach && !o->create && (o->tty && o->interactive))
-		lxr_warn("-d with -it: the container gets a terminal nobody reads");
-	if (o->create && o->rm)
-		return lxr_fail(err, 0,
-				"create --rm: a container lxr creates is kept until `lxr rm`"),
-		       lxr_err_hint(err, "`lxr run -d --rm` starts one that goes when it ends");
-	if (json_object_get(o->svc, "restart") &&
-	    strcmp(json_string_value(json_object_get(o->svc, "restart")), "no")) {
-		if (!o->detach)
-			return lxr_fail(err, 0, "--restart needs -d"),
-			       lxr_err_hint(err, "a restart policy is kept by the container's "
-						 "supervisor, which only a detached run has");
-		if (o->rm)
-			return lxr_fail(err, 0, "--restart and --rm conflict"),
-			       lxr_err_hint(err, "as with docker: a container that restarts is not "
-						 "removed when it exits");
-	}
+	if ((r = mode_rules(o, err)) < 0)
+		return r;
 	if (!o->name) {
 		random_name(gen, sizeof(gen));
 		o->name = lxr_xstrdup(gen);
 	}
-	if (network_mode_rules(o, err) < 0 || run_flags_finish(o, err) < 0)
+	if (network_mode_rules(o, err) < 0 || run_net_finish(o, err) < 0 ||
+	    run_flags_finish(o, err) < 0)
 		return -1;
 	/* docker: the host name is the container's name unless -h says, or
 	 * --uts host keeps the host's; another container's network comes

@@ -32,7 +32,10 @@ struct run_opts {
 };
 
 /* Parse argv (after "run") and plan the container. Returns 0, 1 for --help
- * printed, or -1 with err (a usage error, or what the plan refused). */
+ * printed, or -1 with err (a usage error, or what the plan refused), or
+ * RUN_OPTS_NOT_TTY with err: -it in the foreground with a stdin that is no
+ * terminal, which docker's CLI refuses with exit code 1. */
+#define RUN_OPTS_NOT_TTY (-2)
 int run_opts_parse(int argc, char **argv, struct run_opts *o, lxr_err *err);
 void run_opts_free(struct run_opts *o);
 /* A container's name as docker takes it ([a-zA-Z0-9][a-zA-Z0-9_.-]*, 128

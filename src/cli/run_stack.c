@@ -26,6 +26,13 @@ static int load(struct run_opts *o, struct cfg_stack **st, lxr_err *err)
 
 	if (o->volumes)
 		json_object_set(doc, "volumes", o->volumes);
+	/* the service's entry for its network (--ip, --network-alias, ...)
+	 * on a network of lxr network create: compose's external network,
+	 * whose subnet is its definition's, checked when the container joins */
+	if (json_object_get(o->svc, "networks") && o->network && net_def_exists(o->network))
+		json_object_set_new(doc, "networks",
+				    json_pack("{s:{s:b, s:o}}", "default", "external", 1, "name",
+					      run_lit(o->network)));
 	_cleanup_free_ char *text = json_dumps(doc, JSON_SORT_KEYS);
 	_cleanup_free_ char *path = NULL, *cwd = o->cwd ? lxr_xstrdup(o->cwd) : getcwd(NULL, 0);
 	struct cfg_diags d = {0};
@@ -88,6 +95,8 @@ static void endpoint(struct run_opts *o)
 	struct plan_endpoint *ep = &o->plan.net;
 	const char *net = o->network;
 	const char *host = o->plan.spec.hostname;
+	const struct cfg_service *svc = &o->stack->services[0];
+	const struct cfg_svc_net *sn = svc->n_networks ? &svc->networks[0] : NULL;
 
 	if (net && (!strcmp(net, "none") || !strcmp(net, "host") ||
 		    lxr_str_has_prefix(net, "ns:") || lxr_str_has_prefix(net, "container:"))) {
@@ -99,10 +108,11 @@ static void endpoint(struct run_opts *o)
 		net = NET_RUN_DEFAULT;
 	free(ep->network);
 	ep->network = lxr_xstrdup(net);
+	/* the network's are its own (its definition, or the pool's); the
+	 * addresses the service's entry gives (--ip, --ip6) stay */
 	free(ep->subnet);
 	free(ep->gateway);
-	free(ep->static_ip);
-	ep->subnet = ep->gateway = ep->static_ip = NULL;
+	ep->subnet = ep->gateway = NULL;
 	ep->internal = false;
 	ep->peer_names = strcmp(net, NET_RUN_DEFAULT) != 0;
 	/* the default bridge stays, as docker0 does: made once, not made and
@@ -119,6 +129,9 @@ static void endpoint(struct run_opts *o)
 	lxr_strv_push(&ep->names, lxr_xstrdup(o->name));
 	if (host && strcmp(host, o->name))
 		lxr_strv_push(&ep->names, lxr_xstrdup(host));
+	/* --network-alias */
+	for (size_t i = 0; sn && i < sn->aliases.n; i++)
+		lxr_strv_push(&ep->names, lxr_xstrdup(sn->aliases.v[i].v));
 }
 
 void run_carry_process(struct run_opts *o)

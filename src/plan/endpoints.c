@@ -136,11 +136,13 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 			lxr_strv_push(&ep->aux, lxr_xstrdup(nw->pools[0].aux.v[i].value));
 	}
 	ep->static_ip = lxr_xstrdup(sn->ipv4_address.v);
+	/* an external network's IPv6 is its definition's, which the stack
+	 * cannot declare: its address is checked when the container joins */
+	ep->static_ip6 = lxr_xstrdup(sn->ipv6_address.v);
 	ep->ipv6 = nw->enable_ipv6.v;
 	if (ep->ipv6) {
 		ep->subnet6 = lxr_xstrdup(nw->pool6.subnet.v);
 		ep->gateway6 = lxr_xstrdup(nw->pool6.gateway.v);
-		ep->static_ip6 = lxr_xstrdup(sn->ipv6_address.v);
 		ep->ip_range6 = lxr_xstrdup(nw->pool6.ip_range.v);
 		for (size_t i = 0; i < nw->pool6.aux.n; i++)
 			lxr_strv_push(&ep->aux, lxr_xstrdup(nw->pool6.aux.v[i].value));

@@ -283,6 +283,8 @@ static json_t *endpoint(const struct plan_endpoint *e)
 				    json_pack("{s:o, s:o, s:o}", "subnet", str_or_null(e->subnet6),
 					      "gateway", str_or_null(e->gateway6), "static_ip",
 					      str_or_null(e->static_ip6)));
+	else if (e->static_ip6)
+		json_object_set_new(j, "static_ip6", jstr(e->static_ip6));
 	if (e->ip_range)
 		json_object_set_new(j, "ip_range", jstr(e->ip_range));
 	if (e->ip_range6)

@@ -51,3 +51,25 @@ run up --wait-timeout
 expect_rc 2 "a known option without its value"
 printf '%s\n' "$ERR" | grep -q "did you mean" && fail "a known option without its value got a suggestion: $ERR"
 pass "a misspelt option: did you mean; a missing value: no suggestion"
+
+# docker (pflag) takes a long option by its whole name only: what getopt
+# would take as an abbreviation ("--priv" for --privileged) is an unknown
+# option, the whole name suggested, and nothing is made
+n=$(cname abbrev)
+run run --rm --name "$n" --network none --priv "$ROOTFS" true
+expect_rc 125 "run --priv"
+expect_grep "$ERR" "^lxr: error: --priv: unknown option" "run --priv is not --privileged"
+expect_grep "$ERR" "did you mean --privileged\?" "run --priv suggests the whole name"
+run create --name "$n" --network none --hostn h "$ROOTFS" true
+expect_rc 125 "create --hostn h"
+expect_grep "$ERR" "^lxr: error: --hostn: unknown option" "an abbreviation with its value apart is named"
+expect_grep "$ERR" "did you mean --hostname\?" "create --hostn suggests --hostname"
+[ ! -e "$LXR_RUN_DIR/_run/$n" ] || fail "a refused abbreviation made container $n"
+for c in "ps --al:all" "logs --fol x:follow" "exec --work / x true:workdir" "up --det:detach"; do
+	set -- ${c%:*}
+	run "$@"
+	[ "$RC" -ne 0 ] || fail "$1 $2: exit 0"
+	expect_grep "$ERR" "^lxr: error: $2: unknown option" "$1 $2 is an unknown option"
+	expect_grep "$ERR" "did you mean --${c##*:}\?" "$1 $2 suggests --${c##*:}"
+done
+pass "an abbreviated long option is refused, with the whole name suggested"

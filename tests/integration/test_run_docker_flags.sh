@@ -122,6 +122,7 @@ run run --rm --name "$(cname mount2)" --network none -v mvol:/v "$ROOTFS" cat /v
 expect_out kept "a named --mount volume is the volume -v names"
 run run --rm --name "$(cname mountbad)" --network none --mount type=bind,src=/nonexistent-lxr,dst=/x "$ROOTFS" true
 expect_rc 125 "--mount of a missing bind source"
+expect_grep "$ERR" "bind source path does not exist: /nonexistent-lxr$" "docker's words for it"
 [ ! -e /nonexistent-lxr ] || fail "a missing --mount source was made"
 run run --rm --name "$(cname mountbad)" --network none --mount type=volume,dst=/x,bogus=1 "$ROOTFS" true
 expect_rc 125 "--mount with an unknown field"

@@ -10,10 +10,30 @@ expect_out from-host "bind mount visible"
 run run --rm --name "$(cname volro)" -v "$TEST_TMP/share:/data:ro" "$ROOTFS" /bin/sh -c '(echo x > /data/y) 2>&1; cat /data/in'
 expect_grep "$OUT" "Read-only file system" ":ro bind is read-only"
 [ ! -e "$TEST_TMP/share/y" ] || fail ":ro bind was written"
-run run --rm --name "$(cname volbad)" -v "$TEST_TMP/nope:/data" "$ROOTFS" true
-expect_rc 125 "missing bind source"
-[ ! -e "$TEST_TMP/nope" ] || fail "a missing bind source must not be created"
-pass "-v SRC:DST[:ro] binds host paths; a missing source is refused"
+pass "-v SRC:DST[:ro] binds host paths"
+
+# a missing -v source is made, a directory, as docker's daemon makes it
+# (./DIR from the current directory, the path cleaned; with -d, by its
+# supervisor); --mount refuses one, as docker's does
+run run --rm --name "$(cname volnew)" --network none -v "$TEST_TMP/nope/sub:/data" "$ROOTFS" \
+	sh -c 'echo made > /data/f'
+expect_rc 0 "-v with a missing source"
+[ "$(cat "$TEST_TMP/nope/sub/f" 2>&1)" = made ] || fail "-v's missing source was not made and bound"
+[ "$(stat -c %a "$TEST_TMP/nope/sub")" = 755 ] || fail "-v's source made with mode $(stat -c %a "$TEST_TMP/nope/sub")"
+(cd "$TEST_TMP" && "$LXR" run --rm --name "$(cname volrel)" --network none -v ./gone/../rel:/data \
+	"$ROOTFS" touch /data/g) || fail "-v ./DIR with a missing DIR"
+[ -e "$TEST_TMP/rel/g" ] && [ ! -e "$TEST_TMP/gone" ] || fail "-v ./gone/../rel did not make \$PWD/rel alone"
+n=$(cname voldet)
+run run -d --rm --name "$n" --network none -v "$TEST_TMP/nope-d:/data" "$ROOTFS" touch /data/h
+expect_rc 0 "-d -v with a missing source"
+for _ in $(seq 100); do [ -e "$TEST_TMP/nope-d/h" ] && break; sleep 0.05; done
+[ -e "$TEST_TMP/nope-d/h" ] || fail "-d: -v's missing source was not made and bound"
+run run --rm --name "$(cname volbad)" --network none \
+	--mount "type=bind,source=$TEST_TMP/nope-m,target=/data" "$ROOTFS" true
+expect_rc 125 "--mount of a missing source"
+expect_grep "$ERR" "bind source path does not exist: $TEST_TMP/nope-m$" "docker's words for it"
+[ ! -e "$TEST_TMP/nope-m" ] || fail "a missing --mount source was made"
+pass "a missing -v source is made, as docker makes it; a missing --mount source is refused"
 
 # :ro holds below the bind too: a mount the host has under its source
 # (here a tmpfs) is read-only in the container, as docker 25 binds it
@@ -117,6 +137,65 @@ run run --rm --mac-address 03:11:22:33:44:55 "$ROOTFS" true
 expect_rc 125 "a multicast --mac-address"
 expect_grep "$ERR" "multicast" "a multicast --mac-address is said to be one"
 pass "--mac-address"
+
+# --ip, --network-alias and --link-local-ip on a network of lxr network
+# create's (the service's entry for it: compose's ipv4_address, aliases,
+# link_local_ips), -d (the supervisor's endpoint) and in the foreground;
+# docker's refusals on the default bridge and where no subnet was given
+net=rn$$ sub=$(($$ % 250)) a=$(cname addr)
+run network create --subnet "10.127.$sub.0/24" "$net"
+expect_rc 0 "network create"
+at_exit "$LXR" network rm "$net"
+at_exit "$LXR" rm -f "$a"
+run run -d --name "$a" --network "$net" --ip "10.127.$sub.50" --network-alias foo --net-alias bar \
+	--link-local-ip 169.254.9.9 "$ROOTFS" sleep 100
+expect_rc 0 "run -d --ip --network-alias --link-local-ip"
+run exec "$a" ip -o -4 addr show eth0
+expect_grep "$OUT" " inet 10\.127\.$sub\.50/24 " "--ip is eth0's address"
+expect_grep "$OUT" " inet 169\.254\.9\.9/16 " "--link-local-ip is on eth0 too, a /16 as docker adds it"
+run run --rm --name "$(cname peer)" --network "$net" --ip "10.127.$sub.51" "$ROOTFS" \
+	sh -c "ip -o -4 addr show eth0; grep -w foo /etc/hosts"
+expect_rc 0 "a second container on the network, its own --ip in the foreground"
+expect_grep "$OUT" " inet 10\.127\.$sub\.51/24 " "a foreground run's --ip"
+expect_grep "$OUT" "^10\.127\.$sub\.50[[:space:]]+$a foo bar$" "another container on the network finds the aliases"
+run run --rm --name "$(cname taken)" --network "$net" --ip "10.127.$sub.50" "$ROOTFS" true
+expect_rc 125 "an --ip another container has"
+expect_grep "$ERR" "10\.127\.$sub\.50 is already leased" "the address is said to be taken"
+run run --rm --name "$(cname ipbr)" --ip "10.127.$sub.60" "$ROOTFS" true
+expect_rc 125 "--ip on the default bridge"
+expect_grep "$ERR" "user specified IP address is supported on user defined networks only" "docker's words"
+expect_grep "$ERR" "hint: make one with a subnet \(lxr network create --subnet" "the hint says how"
+run run --rm --name "$(cname aliasbr)" --network-alias foo "$ROOTFS" true
+expect_rc 125 "--network-alias on the default bridge"
+expect_grep "$ERR" "network-scoped alias is supported only for containers in user defined networks" \
+	"docker's words for an alias"
+run run --rm --name "$(cname ipeph)" --network "rneph$$" --ip 10.127.1.5 "$ROOTFS" true
+expect_rc 125 "--ip on a network lxr run would make"
+expect_grep "$ERR" "networks with user configured subnets" "an address needs a subnet the user gave"
+run run --rm --name "$(cname ipbad)" --network "$net" --ip 10.127.300.1 "$ROOTFS" true
+expect_rc 125 "--ip that is no address"
+run run --rm --name "$(cname ipnone)" --network none --link-local-ip 169.254.1.1 "$ROOTFS" true
+expect_rc 125 "--link-local-ip with --network none"
+[ -z "$("$LXR" ps -a -q | grep -v "^$a$")" ] || fail "a refused run left a container: $("$LXR" ps -a -q)"
+if [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" = 0 ]; then
+	sub6=$(printf '%x' $(($$ % 65536)))
+	run network create --ipv6 --subnet "fd00:7e57:$sub6::/64" --subnet "10.127.$(((sub + 1) % 250)).0/24" "${net}6"
+	expect_rc 0 "network create --ipv6"
+	at_exit "$LXR" network rm "${net}6"
+	run run --rm --name "$(cname ip6)" --network "${net}6" --ip6 "fd00:7e57:$sub6::50" "$ROOTFS" \
+		ip -o -6 addr show eth0 scope global
+	expect_grep "$OUT" " inet6 fd00:7e57:$sub6::50/64 " "--ip6 is eth0's IPv6 address"
+	run run --rm --name "$(cname ip6v4)" --network "$net" --ip6 "fd00:7e57:$sub6::51" "$ROOTFS" true
+	expect_rc 125 "--ip6 on a network without IPv6"
+	expect_grep "$ERR" "network $net has no IPv6" "the network is said to have none"
+	run network rm "${net}6"
+	expect_rc 0 "network rm of the IPv6 network"
+fi
+run rm -f "$a"
+expect_rc 0 "rm"
+run network rm "$net"
+expect_rc 0 "network rm once its containers are gone"
+pass "--ip, --network-alias, --link-local-ip on a user-defined network; refused where docker refuses them"
 
 # --pid, --ipc and --uts, as docker's: host shares the host's namespace (and
 # keeps the host's name); a word that is no mode is refused before anything

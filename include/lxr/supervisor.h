@@ -24,8 +24,9 @@ struct sup_up_opts {
 	const char *const *profiles; /* active profiles */
 	bool detach;                 /* -d: the supervisor runs in the background */
 	/* --remove-orphans: a running stack's services that the file no
-	 * longer declares are removed (without it: kept, and warned about) */
-	bool remove_orphans;
+	 * longer declares are removed (without it: kept, and warned about;
+	 * ignore_orphans: compose's COMPOSE_IGNORE_ORPHANS, not warned about) */
+	bool remove_orphans, ignore_orphans;
 	/* --dry-run: say what up would create, recreate and remove, and
 	 * change nothing (no pull, no lock, no record); dry_run_plans: print
 	 * each instance's plan too */

@@ -148,6 +148,9 @@ void cli_globals_profiles(char ***profiles); /* appends copies */
  * --project-directory's, else the working directory's); NULL when unset
  * or empty. */
 char *cli_compose_var(const char *key, bool *from_dotenv);
+/* A COMPOSE_* variable (as cli_compose_var finds it) that is a Go true:
+ * COMPOSE_REMOVE_ORPHANS, COMPOSE_IGNORE_ORPHANS */
+bool cli_compose_flag(const char *key);
 const char *cli_stack_dir(void); /* where discovery looks: --project-directory or . */
 /* "lxr" and the global options that name this stack (file, the later -f
  * files, project, --env-file, --project-directory, --profile), for a

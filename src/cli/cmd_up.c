@@ -379,7 +379,8 @@ static int up_with(struct stack_args *a)
 		o->targets = (const char *const *)a->targets;
 		o->profiles = (const char *const *)a->profiles;
 		o->detach = a->detach;
-		o->remove_orphans = a->remove_orphans;
+		o->remove_orphans = a->remove_orphans || cli_compose_flag("COMPOSE_REMOVE_ORPHANS");
+		o->ignore_orphans = cli_compose_flag("COMPOSE_IGNORE_ORPHANS");
 		o->dry_run = a->dry_run;
 		o->dry_run_plans = a->dry_run_plans;
 		o->force_recreate = a->force_recreate;

@@ -158,7 +158,11 @@ int cli_progress_setting(void)
 
 int cli_globals_parse(int argc, char **argv)
 {
+	const char *ansi = getenv("COMPOSE_ANSI");
 	bool compose = false;
+
+	/* compose's variable for --ansi, which a given --ansi overrides */
+	cli_globals.no_ansi = ansi && !strcmp(ansi, "never");
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -226,6 +230,14 @@ char *cli_compose_var(const char *key, bool *from_dotenv)
 		return *from_dotenv = true, v;
 	free(v);
 	return NULL;
+}
+
+bool cli_compose_flag(const char *key)
+{
+	bool dot, on = false;
+	_cleanup_free_ char *v = cli_compose_var(key, &dot);
+
+	return v && lxr_go_bool(v, &on) == 0 && on;
 }
 
 void cli_globals_profiles(char ***profiles)

@@ -96,12 +96,16 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 		o.file = var_file = cli_compose_var("COMPOSE_FILE", &dot);
 		if (o.file && !o.project)
 			o.project = var_project = cli_compose_var("COMPOSE_PROJECT_NAME", &dot);
-		/* COMPOSE_FILE=a.yaml:b.yaml: b merged over a, as -f a -f b */
-		if (o.file && strchr(o.file, ':')) {
+		/* COMPOSE_FILE=a.yaml:b.yaml: b merged over a, as -f a -f b;
+		 * COMPOSE_PATH_SEPARATOR says another separator */
+		const char *sep = getenv("COMPOSE_PATH_SEPARATOR");
+		if (!sep || !*sep)
+			sep = ":";
+		if (o.file && strstr(o.file, sep)) {
 			char *save = NULL, *part;
 			list = lxr_xstrdup(o.file);
-			o.file = strtok_r(list, ":", &save);
-			while ((part = strtok_r(NULL, ":", &save)))
+			o.file = strtok_r(list, sep, &save);
+			while ((part = strtok_r(NULL, sep, &save)))
 				push_override(&overrides, cwd ? cwd : ".", part);
 		}
 	}

@@ -487,7 +487,8 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 			print_names("remove", json_object_get(result, "removed"));
 			print_names("unchanged", json_object_get(result, "unchanged"));
 		}
-		warn_orphans(json_object_get(result, "orphans"));
+		if (!o->ignore_orphans)
+			warn_orphans(json_object_get(result, "orphans"));
 		r = wait_reconciled(c, json_object_get(result, "updated"));
 	}
 	json_decref(result);

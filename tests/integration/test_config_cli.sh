@@ -185,6 +185,9 @@ mkdir -p other
 printf 'services:\n  more:\n    image: busybox\n    volumes: ["./data:/data"]\n' >other/more.yaml
 out=$(COMPOSE_FILE="compose.yaml:other/more.yaml" "$LXR" config --services 2>"$tmp/err") || fail "COMPOSE_FILE with two files: $(cat "$tmp/err")"
 [ "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" = "more web " ] || fail "COMPOSE_FILE with two files: got [$out]"
+out=$(COMPOSE_PATH_SEPARATOR=';' COMPOSE_FILE="compose.yaml;other/more.yaml" "$LXR" config --services 2>"$tmp/err") ||
+	fail "COMPOSE_FILE with COMPOSE_PATH_SEPARATOR: $(cat "$tmp/err")"
+[ "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" = "more web " ] || fail "COMPOSE_PATH_SEPARATOR=';': got [$out]"
 out=$("$LXR" -f compose.yaml -f other/more.yaml config 2>"$tmp/err") || fail "two -f: $(cat "$tmp/err")"
 printf '%s\n' "$out" | grep -q "source: $tmp/My Project/data$" || fail "an override's relative path is not the project directory's: $out"
 set +e

@@ -74,6 +74,9 @@ pass "-p is the user's decision: up reconciles, keeps the orphan running and war
 lxr_in "$B" up -d
 expect_rc 0 "up again from the second directory"
 expect_grep "$ERR" "found orphan containers \(db-1\)" "the orphan is warned about on every up"
+COMPOSE_IGNORE_ORPHANS=true lxr_in "$B" up -d
+expect_rc 0 "up with COMPOSE_IGNORE_ORPHANS=true"
+[[ "$ERR" != *"found orphan"* ]] || fail "COMPOSE_IGNORE_ORPHANS=true still warned: $ERR"
 lxr_in "$B" up -d --remove-orphans
 expect_rc 0 "up --remove-orphans"
 expect_grep "$ERR" "remove +db-1" "--remove-orphans removes the orphan"

@@ -176,6 +176,12 @@ struct cfg_svc_net {
 	/* more addresses on its interface, as docker adds them: an IPv4
 	 * one as /16, an IPv6 one as /64 (IPv6 needs the network's) */
 	struct cfg_strs link_local_ips;
+	/* driver_opts, docker's endpoint options, as written; of them
+	 * com.docker.network.endpoint.sysctls, each "KEY=VALUE" with IFNAME
+	 * where the interface's name goes (its ifname option is
+	 * interface_name) */
+	struct cfg_kvs driver_opts;
+	struct cfg_strs if_sysctls;
 };
 
 enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };

@@ -185,7 +185,10 @@ struct plan_endpoint {
 	char *mac;         /* mac_address (the network's, else the service's on eth0) */
 	char *ifname;      /* the container's interface: interface_name, else ethN */
 	char **link_local; /* link_local_ips: more addresses on it (NULL: none) */
-	bool renamed;      /* ifname is not the ethN of its place (eth0 first, ...) */
+	/* driver_opts' com.docker.network.endpoint.sysctls, IFNAME not yet
+	 * the interface's name (plan_endpoints_of puts them in the spec) */
+	char **if_sysctls;
+	bool renamed; /* ifname is not the ethN of its place (eth0 first, ...) */
 	/* gw_priority: 1 this endpoint gives the default routes though it is
 	 * not the first, 2 it does not though it is; 0 as its place says */
 	int gw;

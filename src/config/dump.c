@@ -290,7 +290,7 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_key(o, n->name.v);
 		if (!n->aliases.n && !n->ipv4_address.v && !n->ipv6_address.v && !n->priority.set &&
 		    !n->gw_priority.set && !n->mac_address.v && !n->interface_name.v &&
-		    !n->link_local_ips.n) {
+		    !n->link_local_ips.n && !n->driver_opts.n) {
 			cfg_out_null(o);
 			continue;
 		}
@@ -307,6 +307,8 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_kv(o, "interface_name", n->interface_name.v);
 		if (n->link_local_ips.n)
 			cfg_out_strs(o, "link_local_ips", &n->link_local_ips);
+		if (n->driver_opts.n)
+			cfg_out_kvs(o, "driver_opts", &n->driver_opts);
 		if (n->priority.set) {
 			cfg_out_key(o, "priority");
 			cfg_out_int(o, n->priority.v);

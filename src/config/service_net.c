@@ -509,6 +509,82 @@ static int sn_link_local_ips(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return r;
 }
 
+/* One com.docker.network.endpoint.sysctls entry: a net. key of the
+ * interface, IFNAME where its name goes (net.ipv4.conf.IFNAME.forwarding),
+ * as docker's bridge driver takes them */
+static bool if_sysctl_ok(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	_cleanup_free_ char *key = eq ? lxr_xstrndup(kv, (size_t)(eq - kv)) : NULL;
+
+	return key && lxr_str_has_prefix(key, "net.") && strstr(key, ".IFNAME") &&
+	       !strpbrk(key, " /") && eq[1];
+}
+
+/* driver_opts of a network entry, docker's endpoint options: the bridge
+ * driver reads com.docker.network.endpoint.ifname (interface_name, which
+ * compose writes as that option) and ...sysctls (per-interface sysctls,
+ * comma-separated), and ignores every other, as lxr does, saying so */
+static int sn_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_svc_net *sn = obj;
+	struct cfg_kvs *o = &sn->driver_opts;
+	int r = 0;
+
+	if (cfg_read_kvs(c, n, "driver_opts", false, o) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->v[i].key, *v = o->v[i].value ? o->v[i].value : "";
+		if (!strcmp(k, "com.docker.network.endpoint.sysctls")) {
+			_cleanup_free_ char *list = lxr_xstrdup(v);
+			char *save = NULL;
+			for (char *e = strtok_r(list, ",", &save); e;
+			     e = strtok_r(NULL, ",", &save))
+				if (if_sysctl_ok(e)) {
+					cfg_strs_push(&sn->if_sysctls, e, o->v[i].pos);
+				} else {
+					cfg_diag_add(c, o->v[i].pos, false,
+						     "KEY=VALUE of the interface, IFNAME for its "
+						     "name: net.ipv4.conf.IFNAME.forwarding=1",
+						     "driver_opts: \"%s\" is not a sysctl of the "
+						     "interface",
+						     e);
+					r = -1;
+				}
+		} else if (strcmp(k, "com.docker.network.endpoint.ifname")) {
+			cfg_diag_add(c, o->v[i].pos, true, NULL,
+				     "driver_opts \"%s\" is ignored, as docker's bridge driver "
+				     "ignores an endpoint option it does not know",
+				     k);
+		}
+	}
+	return r;
+}
+
+/* com.docker.network.endpoint.ifname is interface_name (docker 28's
+ * option, compose's spelling of it): the same name, or an error */
+static void endpoint_ifname(struct cfg_ctx *c, struct cfg_svc_net *sn)
+{
+	for (size_t i = 0; i < sn->driver_opts.n; i++) {
+		const struct cfg_kv *kv = &sn->driver_opts.v[i];
+		const char *v = kv->value ? kv->value : "";
+		if (strcmp(kv->key, "com.docker.network.endpoint.ifname"))
+			continue;
+		if (sn->interface_name.v && strcmp(sn->interface_name.v, v))
+			cfg_diag_add(c, kv->pos, false, "keep one of the two",
+				     "driver_opts: ifname \"%s\" is not interface_name \"%s\"", v,
+				     sn->interface_name.v);
+		else if (!lxr_ifname_valid(v) || strchr(v, '.') || !strcmp(v, "lo"))
+			cfg_diag_add(
+			    c, kv->pos, false,
+			    "1 to 15 characters, no space or any of / : . and the percent "
+			    "sign; not lo",
+			    "driver_opts: ifname \"%s\" is not a name an interface can have", v);
+		else if (!sn->interface_name.v)
+			cfg_str_set(&sn->interface_name, v, kv->pos);
+	}
+}
+
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
@@ -520,9 +596,9 @@ int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"mac_address", "service.networks.mac_address", sn_mac_address},
 	    {"interface_name", "service.networks.interface_name", sn_interface_name},
 	    {"link_local_ips", "service.networks.link_local_ips", sn_link_local_ips},
+	    {"driver_opts", NULL, sn_driver_opts},
 	};
-	static const char *const compose_only[] = {"driver_opts"};
-	static const struct cfg_map_spec spec = {"service network", keys, 8, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {"service network", keys, 9, true, NULL, 0};
 	struct cfg_service *s = obj;
 	struct cfg_strs names = {0};
 	int r;
@@ -535,6 +611,7 @@ int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			if (!cfg_is_null(n->pairs[i].value) &&
 			    cfg_read_map(c, n->pairs[i].value, &spec, sn) < 0)
 				r = -1;
+			endpoint_ifname(c, sn);
 		}
 		check_one_network(c, s);
 		return r;

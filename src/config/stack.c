@@ -447,6 +447,8 @@ static void net_free(struct cfg_service *s)
 		free(s->networks[i].interface_name.v);
 		free(s->networks[i].ipv6_address.v);
 		cfg_strs_free(&s->networks[i].link_local_ips);
+		cfg_kvs_free(&s->networks[i].driver_opts);
+		cfg_strs_free(&s->networks[i].if_sysctls);
 	}
 	free(s->networks);
 }

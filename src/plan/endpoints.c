@@ -151,6 +151,8 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	ep->ifname = lxr_xstrdup(sn->interface_name.v);
 	for (size_t i = 0; i < sn->link_local_ips.n; i++)
 		lxr_strv_push(&ep->link_local, lxr_xstrdup(sn->link_local_ips.v[i].v));
+	for (size_t i = 0; i < sn->if_sysctls.n; i++)
+		lxr_strv_push(&ep->if_sysctls, lxr_xstrdup(sn->if_sysctls.v[i].v));
 	lxr_strv_push(&ep->names, lxr_xstrdup(svc->name));
 	lxr_strv_push(&ep->names, lxr_xstrdup(instance));
 	for (size_t i = 0; i < sn->aliases.n; i++)
@@ -247,6 +249,18 @@ static void default_ifnames(struct plan_instance *p)
 	}
 }
 
+/* An endpoint's per-interface sysctls, with its interface's name for
+ * IFNAME, as docker's bridge driver writes them, among the container's
+ * own (written in its network namespace, where the interface is) */
+static void if_sysctls(const struct plan_endpoint *e, struct lxr_spec *spec)
+{
+	for (size_t i = 0; e->if_sysctls && e->if_sysctls[i]; i++) {
+		const char *t = e->if_sysctls[i], *at = strstr(t, "IFNAME");
+		lxr_strv_push(&spec->sysctls, lxr_xasprintf("%.*s%s%s", (int)(at - t), t, e->ifname,
+							    at + strlen("IFNAME")));
+	}
+}
+
 void plan_endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc, int replica,
 		       const char *instance, struct plan_instance *p)
 {
@@ -287,6 +301,9 @@ void plan_endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc
 		p->more_nets[p->n_more_nets++].gw = i == gw && gw != first ? 1 : 0;
 	}
 	default_ifnames(p);
+	if_sysctls(&p->net, &p->spec);
+	for (size_t i = 0; i < p->n_more_nets; i++)
+		if_sysctls(&p->more_nets[i], &p->spec);
 }
 
 /* extra_hosts where no endpoint writes the container's /etc/hosts
@@ -366,6 +383,7 @@ void plan_endpoint_free(struct plan_endpoint *e)
 	free(e->mac);
 	free(e->ifname);
 	lxr_strv_free(e->link_local);
+	lxr_strv_free(e->if_sysctls);
 	lxr_strv_free(e->names);
 	lxr_strv_free(e->extra_hosts);
 	lxr_strv_free(e->dns);

@@ -30,8 +30,8 @@ services:
     command: ["sleep", "1000"]
     networks:
       front: {interface_name: web0}
-      back: {}
-      side: {interface_name: eth0}
+      back: {driver_opts: {com.docker.network.endpoint.sysctls: "net.ipv4.conf.IFNAME.log_martians=1"}}
+      side: {driver_opts: {com.docker.network.endpoint.ifname: eth0}}
 networks:
   front: {ipam: {config: [{subnet: "10.124.$net.0/24"}]}}
   back: {ipam: {config: [{subnet: "10.124.$((net + 1)).0/24"}]}}
@@ -73,13 +73,16 @@ expect_grep "$OUT" "^eth1 10\.124\.$((net + 1))\.[0-9]+/24" "back's, unnamed, is
 expect_grep "$OUT" "^eth0 " "side's interface is the eth0 asked for"
 run exec -f "$STACK" d sh -c "ip route | awk '\$1 == \"default\" {print \$5}'"
 expect_out "eth1" "the default route goes through the first network's interface (back's, by name)"
+# docker's endpoint options: a sysctl of the interface, IFNAME its name
+run exec -f "$STACK" d sh -c "cat /proc/sys/net/ipv4/conf/eth1/log_martians /proc/sys/net/ipv4/conf/web0/log_martians | tr '\n' ' '"
+expect_out "1 0 " "back's endpoint sysctl is set on back's interface (eth1) alone"
 # a changed interface_name is a changed container: up makes it again
 sed -i 's/interface_name: web0/interface_name: web1/' "$STACK"
 run up -d -f "$STACK"
 expect_rc 0 "up -d after interface_name changed"
 run exec -f "$STACK" d sh -c "ip -o link show | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
 expect_out "eth0 eth1 lo web1 " "d was made again with its new interface name"
-pass "interface_name names a container's interface on that network; a change makes it again"
+pass "interface_name (or driver_opts' ifname) names a container's interface on that network; its driver_opts sysctls are that interface's; a change makes it again"
 
 run restart -f "$STACK" c
 for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done

@@ -137,10 +137,26 @@ static int res_pids(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-/* Compose reservation keys the runtime has nothing to honour with: a pids
- * "reservation" is no kernel setting, devices and generic resources need a
- * device layer lxr does not have. */
-static const char *const res_compose_only[] = {"generic_resources", "pids"};
+/* Reservations docker compose reads and drops (setReservations): a pids
+ * "reservation" is no kernel setting (pids is a limit), and
+ * generic_resources are swarm's. Taken and dropped the same way, said. */
+static int res_pids_dropped(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)obj;
+	cfg_diag_add(c, n->pos, true, "limits.pids sets the limit",
+		     "deploy.resources.reservations.pids is ignored, as docker compose ignores "
+		     "it: pids is a limit only");
+	return 0;
+}
+
+static int res_generic_dropped(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)obj;
+	cfg_diag_add(c, n->pos, true, NULL,
+		     "deploy.resources.reservations.generic_resources is ignored, as docker "
+		     "compose ignores it: they are swarm's");
+	return 0;
+}
 
 /* Device requests (GPUs): an empty list asks for nothing; others are
  * kept as written, and lxr up refuses them (no device layer yet). */
@@ -175,9 +191,11 @@ static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"cpus", NULL, res_cpus},
 	    {"memory", NULL, res_memory},
 	    {"devices", NULL, res_devices},
+	    {"pids", NULL, res_pids_dropped},
+	    {"generic_resources", NULL, res_generic_dropped},
 	};
-	static const struct cfg_map_spec spec = {
-	    "deploy.resources.reservations", keys, 3, true, res_compose_only, 2};
+	static const struct cfg_map_spec spec = {"deploy.resources.reservations", keys, 5, true,
+						 NULL, 0};
 	struct res r = {obj, true};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);

@@ -387,14 +387,31 @@ static int ipam_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return v ? 0 : -1;
 }
 
+/* The IPAM driver's own options: lxr's allocator has none, as docker's
+ * default driver reads none of a pool's; dropped, said */
+static int ipam_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_kvs o = {0};
+	int r = cfg_read_kvs(c, n, "ipam options", false, &o);
+
+	(void)obj;
+	for (size_t i = 0; r == 0 && i < o.n; i++)
+		cfg_diag_add(c, o.v[i].pos, true, NULL,
+			     "ipam options \"%s\" is ignored: lxr's address allocator takes no "
+			     "options",
+			     o.v[i].key);
+	cfg_kvs_free(&o);
+	return r;
+}
+
 int cfg_net_read_ipam(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
 	    {"driver", NULL, ipam_driver},
 	    {"config", NULL, ipam_config},
+	    {"options", NULL, ipam_options},
 	};
-	static const char *const compose_only[] = {"options"};
-	static const struct cfg_map_spec spec = {"ipam", keys, 2, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {"ipam", keys, 3, true, NULL, 0};
 
 	return cfg_read_map(c, n, &spec, obj);
 }

@@ -141,6 +141,10 @@ char *cfg_go_plain_text(const char *in);
 void cfg_strs_push(struct cfg_strs *v, const char *s, struct cfg_pos pos);
 void cfg_kvs_set(struct cfg_kvs *v, const char *key, const char *value, struct cfg_pos pos);
 void cfg_strs_free(struct cfg_strs *v);
+/* link_local_ips of sn against its network: an IPv6 one needs the
+ * network's IPv6 (service_net.c) */
+void cfg_check_link_local(struct cfg_ctx *c, const struct cfg_network *net,
+			  const struct cfg_svc_net *sn);
 void cfg_kvs_free(struct cfg_kvs *v);
 void cfg_str_set(struct cfg_str *s, const char *v, struct cfg_pos pos);
 

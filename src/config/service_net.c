@@ -585,6 +585,24 @@ static void endpoint_ifname(struct cfg_ctx *c, struct cfg_svc_net *sn)
 	}
 }
 
+/* An IPv6 link-local address needs IPv6 on the interface, which a network
+ * without it turns off (docker's rule; docker then fails at start). */
+void cfg_check_link_local(struct cfg_ctx *c, const struct cfg_network *net,
+			  const struct cfg_svc_net *sn)
+{
+	unsigned char a[16];
+
+	if (net->external.v || net->enable_ipv6.v)
+		return;
+	for (size_t i = 0; i < sn->link_local_ips.n; i++)
+		if (cfg_parse_ipv6(sn->link_local_ips.v[i].v, a) == 0)
+			cfg_diag_add(c, sn->link_local_ips.v[i].pos, false,
+				     "set enable_ipv6: true on the network, or drop the address",
+				     "link_local_ips %s is IPv6, and network \"%s\" has no IPv6 "
+				     "(enable_ipv6)",
+				     sn->link_local_ips.v[i].v, net->name);
+}
+
 int cfg_svc_read_networks(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {

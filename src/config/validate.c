@@ -222,24 +222,6 @@ static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
 		aux_taken(c, net, &sn->ipv6_address, kv);
 }
 
-/* An IPv6 link-local address needs IPv6 on the interface, which a network
- * without it turns off (docker's rule; docker then fails at start). */
-static void check_link_local(struct cfg_ctx *c, const struct cfg_network *net,
-			     const struct cfg_svc_net *sn)
-{
-	unsigned char a[16];
-
-	if (net->external.v || net->enable_ipv6.v)
-		return;
-	for (size_t i = 0; i < sn->link_local_ips.n; i++)
-		if (cfg_parse_ipv6(sn->link_local_ips.v[i].v, a) == 0)
-			cfg_diag_add(c, sn->link_local_ips.v[i].pos, false,
-				     "set enable_ipv6: true on the network, or drop the address",
-				     "link_local_ips %s is IPv6, and network \"%s\" has no IPv6 "
-				     "(enable_ipv6)",
-				     sn->link_local_ips.v[i].v, net->name);
-}
-
 /* One IPv6 address written two ways is one address. */
 static bool same_ip6(const char *x, const char *y)
 {
@@ -330,7 +312,7 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 			if (net) {
 				check_address(c, net, &s->networks[j]);
 				check_address6(c, net, &s->networks[j]);
-				check_link_local(c, net, &s->networks[j]);
+				cfg_check_link_local(c, net, &s->networks[j]);
 			}
 			check_address_taken(c, st, i, &s->networks[j]);
 			check_address6_taken(c, st, i, &s->networks[j]);

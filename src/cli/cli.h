@@ -127,7 +127,7 @@ struct cli_globals {
 	char **profiles;            /* --profile, repeatable */
 	const char *progress;       /* --progress auto|tty|plain|quiet */
 	bool compose;               /* `lxr compose COMMAND`: compose's form of it */
-	bool no_ansi;               /* --ansi never: no colours, plain progress */
+	const char *ansi;           /* --ansi never|always|auto; NULL: not given */
 };
 /* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
  * 3 quiet */
@@ -151,6 +151,9 @@ char *cli_compose_var(const char *key, bool *from_dotenv);
 /* A COMPOSE_* variable (as cli_compose_var finds it) that is a Go true:
  * COMPOSE_REMOVE_ORPHANS, COMPOSE_IGNORE_ORPHANS */
 bool cli_compose_flag(const char *key);
+/* --ansi never, else COMPOSE_ANSI=never (as cli_compose_var finds it): no
+ * colours, plain progress */
+bool cli_no_ansi(void);
 const char *cli_stack_dir(void); /* where discovery looks: --project-directory or . */
 /* "lxr" and the global options that name this stack (file, the later -f
  * files, project, --env-file, --project-directory, --profile), for a
@@ -291,12 +294,13 @@ void cli_ps_print_names(json_t *result, bool services);
  * whole, or the dependency that blocked it. */
 void cli_ps_print_errors(json_t *result);
 /* ps_filter.c: without all (-a) and status only the running ones, as
- * docker's; --status (a state compose or lxr names: cli_ps_status_known),
+ * docker's; --status (states compose or lxr names: cli_ps_status_known;
+ * any of them),
  * --filter service= (any of them), name= and label= (all of them), each
  * NULL when not given */
 bool cli_ps_status_known(const char *word);
 extern const char cli_ps_states[]; /* lxr's, " created starting … " */
-void cli_ps_filter(json_t **result, const char *status, bool all, char **services,
+void cli_ps_filter(json_t **result, char *const *status, bool all, char **services,
 		   char *const *names, char *const *labels);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */

@@ -25,8 +25,8 @@ struct ctl_args {
 	char **only_name;    /* ps --filter name=PART: in the container's name */
 	char **only_label;   /* ps --filter label=KEY[=VALUE] */
 	int signal;
-	int timeout; /* stop/restart -t: seconds; -1: the services' own grace */
-	const char *status;
+	int timeout;   /* stop/restart -t: seconds; -1: the services' own grace */
+	char **status; /* ps --status, --filter status= (any of them) */
 	char **services;
 };
 
@@ -35,7 +35,7 @@ enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC };
 /* ps --status STATE, --filter status=STATE */
 static int set_status(struct ctl_args *a, const char *state, const char *opt)
 {
-	a->status = state;
+	lxr_strv_push(&a->status, lxr_xstrdup(state));
 	if (cli_ps_status_known(state))
 		return 0;
 	fprintf(stderr,
@@ -550,6 +550,7 @@ int cmd_ctl(int argc, char **argv)
 		lxr_strv_free(a.only_service);
 		lxr_strv_free(a.only_name);
 		lxr_strv_free(a.only_label);
+		lxr_strv_free(a.status);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "ps") && !a.quiet && !a.json)
@@ -584,5 +585,6 @@ out:
 	lxr_strv_free(a.only_service);
 	lxr_strv_free(a.only_name);
 	lxr_strv_free(a.only_label);
+	lxr_strv_free(a.status);
 	return r;
 }

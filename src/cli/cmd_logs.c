@@ -245,7 +245,7 @@ int cmd_logs(int argc, char **argv)
 	int c;
 
 	cli_globals_apply(&file, &project);
-	no_color = cli_globals.no_ansi;
+	no_color = cli_no_ansi();
 	opterr = 0;
 	optind = 0; /* options among the names too, as docker's */
 	while ((c = cli_getopt_long(argc, argv, "p:fn:t", longopts, NULL)) != -1) {

@@ -49,10 +49,10 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 	}
 	{
 		/* compose creates and starts the services named (and what they
-		 * depend on); on a running stack the rest stays as it is */
+		 * depend on), recreating what changed in the file, as its up
+		 * does; on a running stack the rest stays as it is */
 		struct sup_up_opts o = {.targets = (const char *const *)targets,
 					.detach = true,
-					.no_recreate = true,
 					.no_deps = no_deps,
 					.scale = (const char *const *)specs,
 					.progress = progress,

@@ -229,7 +229,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 		a->file = argv[optind++];
 	if (up)
 		cli_profiles_default(&a->profiles, a->file);
-	a->up.no_color |= cli_globals.no_ansi;
+	a->up.no_color |= cli_no_ansi();
 	for (; optind < argc; optind++) {
 		if (!up) {
 			fputs(cli_help("down"), stderr);

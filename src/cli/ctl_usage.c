@@ -31,7 +31,7 @@ static const struct {
 	   "                         restarting, removing, exited, created, dead, or\n"
 	   "                         one of lxr's (healthy, backoff, stopped, ...);\n"
 	   "                         also as --filter status=STATE (a stopped\n"
-	   "                         state needs no -a)\n"
+	   "                         state needs no -a); again: any of them\n"
 	   "      --filter service=S only the instances of service S; name=PART those\n"
 	   "                         whose name holds PART; label=K[=V] those with\n"
 	   "                         label K (of value V); several: all of them hold\n"

@@ -105,7 +105,7 @@ static int ansi(int argc, char **argv, int *i)
 		fprintf(stderr, "lxr: error: --ansi %s: use never, always or auto\n", v);
 		return -1;
 	}
-	cli_globals.no_ansi = !strcmp(v, "never");
+	cli_globals.ansi = v;
 	return 1;
 }
 
@@ -149,7 +149,7 @@ int cli_progress_setting(void)
 {
 	const char *p = cli_globals.progress;
 
-	if (!p && cli_globals.no_ansi)
+	if (!p && cli_no_ansi())
 		return 1;
 	if (!p || !strcmp(p, "auto"))
 		return 0;
@@ -158,11 +158,7 @@ int cli_progress_setting(void)
 
 int cli_globals_parse(int argc, char **argv)
 {
-	const char *ansi = getenv("COMPOSE_ANSI");
 	bool compose = false;
-
-	/* compose's variable for --ansi, which a given --ansi overrides */
-	cli_globals.no_ansi = ansi && !strcmp(ansi, "never");
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -230,6 +226,18 @@ char *cli_compose_var(const char *key, bool *from_dotenv)
 		return *from_dotenv = true, v;
 	free(v);
 	return NULL;
+}
+
+bool cli_no_ansi(void)
+{
+	bool dot;
+	_cleanup_free_ char *v = NULL;
+
+	/* compose's variable for --ansi, which a given --ansi overrides */
+	if (cli_globals.ansi)
+		return !strcmp(cli_globals.ansi, "never");
+	v = cli_compose_var("COMPOSE_ANSI", &dot);
+	return v && !strcmp(v, "never");
 }
 
 bool cli_compose_flag(const char *key)

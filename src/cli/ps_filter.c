@@ -119,13 +119,18 @@ static void filter_service(json_t **result, char **names)
 	*result = kept;
 }
 
-void cli_ps_filter(json_t **result, const char *status, bool all, char **services,
+void cli_ps_filter(json_t **result, char *const *status, bool all, char **services,
 		   char *const *names, char *const *labels)
 {
 	/* a status asked for decides alone, as compose's (ps --status
-	 * exited lists the exited ones without -a) */
-	if (status) {
-		_cleanup_free_ char *list = lxr_xasprintf(" %s ", status_states(status));
+	 * exited lists the exited ones without -a); several: any of them */
+	if (status && status[0]) {
+		_cleanup_free_ char *list = lxr_xstrdup(" ");
+		for (size_t i = 0; status[i]; i++) {
+			char *more = lxr_xasprintf("%s%s ", list, status_states(status[i]));
+			free(list);
+			list = more;
+		}
 		filter_states(result, list);
 	} else if (!all) {
 		filter_states(result, running_states);

@@ -98,9 +98,8 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 			o.project = var_project = cli_compose_var("COMPOSE_PROJECT_NAME", &dot);
 		/* COMPOSE_FILE=a.yaml:b.yaml: b merged over a, as -f a -f b;
 		 * COMPOSE_PATH_SEPARATOR says another separator */
-		const char *sep = getenv("COMPOSE_PATH_SEPARATOR");
-		if (!sep || !*sep)
-			sep = ":";
+		_cleanup_free_ char *sep_var = cli_compose_var("COMPOSE_PATH_SEPARATOR", &dot);
+		const char *sep = sep_var ? sep_var : ":";
 		if (o.file && strstr(o.file, sep)) {
 			char *save = NULL, *part;
 			list = lxr_xstrdup(o.file);

@@ -73,6 +73,13 @@ run ps -f "$STACK" --status exited -q
 expect_out "stubborn-1" "ps --status exited: the stopped one"
 run ps -f "$STACK" --status running --services
 expect_out "quick" "ps --status running --services"
+# several states: any of them, in either order, as compose's
+for order in "--status exited --filter status=running" "--filter status=running --status exited"; do
+	# shellcheck disable=SC2086
+	run ps -f "$STACK" $order -q
+	[ "$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" = "quick-1 quick-2 stubborn-1 " ] ||
+		fail "ps $order: any of the states: [$OUT]"
+done
 run ps -f "$STACK" --status stopped --format json
 expect_grep "$OUT" '"instance":"stubborn-1"' "ps --status with an lxr state, as JSON"
 printf '%s\n' "$OUT" | grep -q quick && fail "ps --status stopped listed a running one: $OUT"
@@ -154,14 +161,26 @@ expect_out "quick | quick-two" "logs -n 1: the service's last line"
 run logs quick --file "$STACK" --tail 1 --no-log-prefix
 expect_rc 0 "logs SERVICE --tail 1"
 expect_out "quick-two" "logs SERVICE --tail 1 --no-log-prefix"
-# --ansi never: no colour escapes even where lxr would colour (a terminal
-# is not here, so the check is that the global option is taken)
+# --ansi never is taken (its colours are looked at on a terminal below)
 run --ansi never logs --file "$STACK" -n 1 quick
 expect_rc 0 "--ansi never logs"
 expect_out "quick | quick-two" "--ansi never logs -n 1"
 run --ansi sometimes logs --file "$STACK" quick
 expect_rc 2 "--ansi sometimes"
 expect_grep "$ERR" "use never, always or auto" "--ansi's values named"
+# colours on a terminal (script(1) gives one), none with --ansi never or
+# COMPOSE_ANSI=never, from the environment or the .env where lxr runs
+if command -v script >/dev/null; then
+	esc=$(printf '\033[')
+	tty_logs() { script -qec "$*" /dev/null | grep -cF "$esc" || true; }
+	[ "$(tty_logs "$LXR" logs --file "$STACK" -n 1 quick)" -gt 0 ] || fail "logs on a terminal: no colour"
+	[ "$(tty_logs "$LXR" --ansi never logs --file "$STACK" -n 1 quick)" -eq 0 ] || fail "--ansi never: colours"
+	[ "$(COMPOSE_ANSI=never tty_logs "$LXR" logs --file "$STACK" -n 1 quick)" -eq 0 ] ||
+		fail "COMPOSE_ANSI=never: colours"
+	mkdir -p "$TEST_TMP/ansi" && printf 'COMPOSE_ANSI=never\n' >"$TEST_TMP/ansi/.env"
+	[ "$(cd "$TEST_TMP/ansi" && tty_logs "$LXR" logs --file "$STACK" -n 1 quick)" -eq 0 ] ||
+		fail "COMPOSE_ANSI=never in .env: colours"
+fi
 hour_ago=$(TZ=JST-9 date -d '-1 hour' +%Y-%m-%dT%H:%M:%S)
 in_an_hour=$(TZ=JST-9 date -d '+1 hour' +%Y-%m-%dT%H:%M:%S)
 run() {

@@ -146,7 +146,17 @@ expect_out "$(printf 'db-1\nweb-1\nweb-2')" "scale down removes the highest-numb
 run scale -f "$STACK" db=x
 expect_rc 2 "scale with a bad number"
 expect_grep "$ERR" "db=x" "the bad scale is named"
-pass "scale adds and removes instances"
+# a definition changed in the file: compose's scale recreates that
+# service's instances (its up does), and leaves the others as they run
+sed -i 's/while :; do sleep 0.1; done/while :; do sleep 0.2; done/' "$STACK"
+run scale -f "$STACK" db=2
+expect_rc 0 "scale of a changed service"
+expect_grep "$ERR" "recreate +db-1" "scale recreates the changed db-1"
+printf '%s\n' "$ERR" | grep -Eq "(recreate|remove) +web-" && fail "scale db touched web: $ERR"
+wait_event '"instance":"db-2","state":"running"'
+run top -f "$STACK" db
+[ "$(printf '%s\n' "$OUT" | grep -c 'sleep 0.2')" -ge 1 ] || fail "db runs its new definition: $OUT"
+pass "scale adds and removes instances, and recreates the ones whose definition changed"
 
 # ---- down of a paused stack, create then stop then start -----------------------------
 run pause -f "$STACK"

@@ -188,6 +188,10 @@ out=$(COMPOSE_FILE="compose.yaml:other/more.yaml" "$LXR" config --services 2>"$t
 out=$(COMPOSE_PATH_SEPARATOR=';' COMPOSE_FILE="compose.yaml;other/more.yaml" "$LXR" config --services 2>"$tmp/err") ||
 	fail "COMPOSE_FILE with COMPOSE_PATH_SEPARATOR: $(cat "$tmp/err")"
 [ "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" = "more web " ] || fail "COMPOSE_PATH_SEPARATOR=';': got [$out]"
+printf 'COMPOSE_FILE=compose.yaml;other/more.yaml\nCOMPOSE_PATH_SEPARATOR=;\n' >.env
+out=$("$LXR" config --services 2>"$tmp/err") || fail "COMPOSE_PATH_SEPARATOR in .env: $(cat "$tmp/err")"
+[ "$(printf '%s\n' "$out" | sort | tr '\n' ' ')" = "more web " ] || fail "COMPOSE_PATH_SEPARATOR in .env: got [$out]"
+rm .env
 out=$("$LXR" -f compose.yaml -f other/more.yaml config 2>"$tmp/err") || fail "two -f: $(cat "$tmp/err")"
 printf '%s\n' "$out" | grep -q "source: $tmp/My Project/data$" || fail "an override's relative path is not the project directory's: $out"
 set +e

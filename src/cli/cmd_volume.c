@@ -202,17 +202,28 @@ static int inspect(int argc, char **argv)
 
 static int prune(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
+						 {"force", no_argument, NULL, 'f'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	_cleanup_strv_ char **names = NULL;
 	bool all = false, said = false;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i]))
+	/* -af as docker's -a -f */
+	optind = 0;
+	opterr = 0;
+	while ((c = cli_getopt_long(argc, argv, "afh", longopts, NULL)) != -1) {
+		if (c == 'h')
 			return fputs(cli_help("volume"), stdout), LXR_EXIT_OK;
-		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+		if (c == 'a')
 			all = true;
-		else if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-			return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
+		else if (c != 'f')
+			return cli_bad_option(argv[optind - 1], longopts, cli_help("volume")),
+			       LXR_EXIT_USAGE;
 	}
+	if (optind < argc)
+		return fputs(cli_help("volume"), stderr), LXR_EXIT_USAGE;
 	names = sup_volume_names();
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_strv_ char **users = sup_volume_users(names[i]);

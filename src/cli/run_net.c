@@ -178,9 +178,11 @@ int run_net_finish(struct run_opts *o, lxr_err *err)
 				"networks only",
 				flag),
 		       lxr_err_hint(err,
-				    "make one with a subnet (lxr network create --subnet %s "
-				    "NAME), then run with --network NAME %s ADDRESS",
-				    ip4 ? "10.1.2.0/24" : "--ipv6 --subnet fd00:1::/64", flag);
+				    "make one with a subnet (lxr network create %s NAME), then "
+				    "run with --network NAME %s ADDRESS",
+				    ip4 ? "--subnet 10.1.2.0/24"
+					: "--ipv6 --subnet 10.1.2.0/24 --subnet fd00:1::/64",
+				    flag);
 	if (bridge && alias)
 		return lxr_fail(err, 0,
 				"--network-alias: network-scoped alias is supported only for "

@@ -58,7 +58,8 @@ expect_rc 0 "create with a named volume"
 run volume rm "t$$-vol"
 expect_rc 1 "volume rm of a stopped container's volume"
 expect_grep "$ERR" "used by stopped container $h" "names the container"
-run volume prune -a -f
+run volume prune -af
+expect_rc 0 "volume prune -af (docker's -a -f in one)"
 run volume ls -q
 expect_grep "$OUT" "^t$$-vol$" "volume prune -a keeps it"
 run rm "$h"

@@ -162,6 +162,17 @@ static void created_of(json_t *o, int64_t now, char *buf, size_t len)
 }
 
 /* One field of a --format template, as docker compose names them. */
+/* docker's State.ExitCode: 0 from a start on (SetRunning resets it), the
+ * last exit's once the container has ended */
+static long long exit_code_of(json_t *o)
+{
+	const char *st = compose_state(str(o, "state"));
+
+	if (!strcmp(st, "running") || !strcmp(st, "paused") || num(o, "exit_code") < 0)
+		return 0;
+	return (long long)num(o, "exit_code");
+}
+
 static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -187,8 +198,7 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 	else if (!strcmp(name, "Health"))
 		snprintf(buf, len, "%s", str(o, "health"));
 	else if (!strcmp(name, "ExitCode"))
-		snprintf(buf, len, "%lld",
-			 (long long)(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
+		snprintf(buf, len, "%lld", exit_code_of(o));
 	else if (!strcmp(name, "Ports") || !strcmp(name, "Publishers"))
 		ports_of(o, buf, len);
 }
@@ -241,8 +251,7 @@ static void compose_keys(json_t *o, const char *project, int64_t now)
 		json_object_set_new(o, text[t], json_string(buf));
 	}
 	json_object_set_new(o, "State", json_string(compose_state(str(o, "state"))));
-	json_object_set_new(o, "ExitCode",
-			    json_integer(num(o, "exit_code") < 0 ? 0 : num(o, "exit_code")));
+	json_object_set_new(o, "ExitCode", json_integer(exit_code_of(o)));
 	json_object_set_new(o, "Labels", labels_text(o));
 	/* a stack's container: its project (an `lxr run` one has none, as
 	 * docker ps has no Project) */

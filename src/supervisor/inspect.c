@@ -80,8 +80,10 @@ static json_t *state_json(const struct sup_instance *in)
 	json_object_set_new(o, "Restarting", json_boolean(in->fsm.state == SVC_BACKOFF));
 	json_object_set_new(o, "OOMKilled", json_boolean(in->oom_killed));
 	json_object_set_new(o, "Pid", json_integer(in->c ? rt_container_pid(in->c) : 0));
-	json_object_set_new(o, "ExitCode",
-			    json_integer(in->fsm.last_exit >= 0 ? in->fsm.last_exit : 0));
+	/* docker's SetRunning resets it: 0 from a start on */
+	json_object_set_new(
+	    o, "ExitCode",
+	    json_integer(!running && in->fsm.last_exit >= 0 ? in->fsm.last_exit : 0));
 	json_object_set_new(o, "Error", in->has_error ? sup_err_json(&in->error) : json_string(""));
 	json_object_set_new(o, "StartedAt", time_json(in->started_ns));
 	json_object_set_new(o, "FinishedAt", time_json(in->finished_ns));

@@ -78,6 +78,12 @@ pass "restart, kill -s, stop and start act on services; events streams every tra
 
 # logs survive restarts: worker ran three times (start, restart, kill -> always)
 wait_event '"instance":"worker-1","state":"running".*"exit":137'
+# docker resets State.ExitCode when a container starts: the restarted
+# worker runs, its last exit (137) is no longer its exit code
+run ps -f "$STACK" --format '{{.ExitCode}}' worker
+expect_out "0" "a restarted container's ExitCode is 0 while it runs"
+run ps -f "$STACK" --format json worker
+expect_grep "$OUT" '"ExitCode":0' "and in ps's JSON"
 run logs --file "$STACK"
 expect_grep "$OUT" "web +\| web-stop" "logs have the stopped run"
 n=$(echo "$OUT" | grep -cE "worker +\| worker-run-" || true)

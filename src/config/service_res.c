@@ -194,8 +194,8 @@ static int read_reservations(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	    {"pids", NULL, res_pids_dropped},
 	    {"generic_resources", NULL, res_generic_dropped},
 	};
-	static const struct cfg_map_spec spec = {"deploy.resources.reservations", keys, 5, true,
-						 NULL, 0};
+	static const struct cfg_map_spec spec = {
+	    "deploy.resources.reservations", keys, 5, true, NULL, 0};
 	struct res r = {obj, true};
 
 	return cfg_is_null(n) ? 0 : cfg_read_map(c, n, &spec, &r);

@@ -180,6 +180,9 @@ void cli_signals_hold(void);
  * `lxr config`; cfg_stack_check_runnable). cli_stack_load refuses only the
  * stack's own; a service's is refused where its graph chooses it. */
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st);
+/* The model, printing nothing of what is wrong in it: for a look at its
+ * services' names by a command that may be docker's, not the stack's */
+int cli_stack_peek(const char *file, struct cfg_stack **st);
 /* cli_stack_load for the commands that act on the file's project: unless
  * the project was named (-p, COMPOSE_PROJECT_NAME), a project brought up
  * from another file is refused (both named, hint -p): LXR_EXIT_FAIL. */

@@ -270,8 +270,9 @@ bool cli_names_are_runs(char *const *names, const char *file)
 
 	for (size_t i = 0; all && names[i]; i++)
 		all = run_opts_name_valid(names[i]) && container_dir(root, names[i]);
-	/* the stack is read only when it could change the answer */
-	if (!all || cli_stack_open(file, cli_globals.project, &st) != LXR_EXIT_OK)
+	/* the stack is read only when it could change the answer, and
+	 * quietly: the names are docker's if it cannot be read */
+	if (!all || cli_stack_peek(file, &st) != LXR_EXIT_OK)
 		return all;
 	for (size_t i = 0; all && names[i]; i++)
 		all = !cfg_stack_service(st, names[i]);

@@ -38,6 +38,8 @@ const char *cli_stack_dir(void)
 }
 
 static const char *extra_override;
+/* cli_stack_peek's load: its problems are not the command's to print */
+static bool peek;
 
 void cli_stack_extra_override(const char *path)
 {
@@ -110,7 +112,8 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 	}
 	if (!o.file) {
 		if (cfg_find_stack_file(cli_stack_dir(), &found, &err) < 0) {
-			lxr_err_print(&err);
+			if (!peek)
+				lxr_err_print(&err);
 			return LXR_EXIT_USAGE;
 		}
 		o.file = found;
@@ -122,14 +125,25 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 		lxr_strv_push(&overrides, lxr_xstrdup(extra_override));
 	o.overrides = (const char *const *)overrides;
 	r = cfg_stack_load(&o, st, &diags, &err);
-	diags_print(&diags);
-	if (r < 0 && !diags.n_errors)
+	if (!peek)
+		diags_print(&diags);
+	if (r < 0 && !diags.n_errors && !peek)
 		lxr_err_print(&err);
-	if (r < 0 && diags.n_errors)
+	if (r < 0 && diags.n_errors && !peek)
 		fprintf(stderr, "lxr: %zu error%s in %s\n", diags.n_errors,
 			diags.n_errors == 1 ? "" : "s", o.file);
 	cfg_diags_free(&diags);
 	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
+}
+
+int cli_stack_peek(const char *file, struct cfg_stack **st)
+{
+	int r;
+
+	peek = true;
+	r = cli_stack_load_model(file, cli_globals.project, st);
+	peek = false;
+	return r;
 }
 
 /* What the model holds but the runtime does not run yet is refused here,

@@ -295,6 +295,13 @@ expect_rc 0 "start NAME beside a stack file"
 run stop svc
 expect_rc 1 "stop SERVICE of a project that is not up"
 expect_grep "$ERR" "is not up" "a service's name stays the project's"
+# a stack file that cannot be read says nothing to docker's commands
+cp compose.yaml compose.good
+printf 'services:\n  svc: {image: %s, nosuchkey: 1}\n' "$ROOTFS" >compose.yaml
+run logs "$e"
+expect_rc 0 "logs NAME beside a stack file that does not load"
+[ -z "$ERR" ] || fail "logs NAME printed the stack file's problems: $ERR"
+mv compose.good compose.yaml
 run rm -f "$e"
 expect_rc 0 "rm -f NAME beside a stack file"
 cd "$TEST_TMP"

@@ -116,8 +116,7 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 			continue;
 		/* A service the file no longer declares is an orphan: compose
 		 * keeps its containers and warns; --remove-orphans removes them.
-		 * (One the file declares but this up does not select, or a
-		 * replica past a lower scale, is the file's to remove.) */
+		 * (A replica past a lower scale is the file's to remove.) */
 		if (!ni && !cfg_stack_service(st, oi->svc->cfg->name) && !remove_orphans) {
 			json_array_append_new(orphans, json_string(oi->name));
 			continue;

@@ -147,7 +147,7 @@ void cli_globals_profiles(char ***profiles); /* appends copies */
  * else the .env compose reads before it knows the file (--env-file's,
  * --project-directory's, else the working directory's); NULL when unset
  * or empty. */
-char *cli_compose_var(const char *key, bool *from_dotenv);
+char *cli_compose_var(const char *key);
 /* A COMPOSE_* variable (as cli_compose_var finds it) that is a Go true:
  * COMPOSE_REMOVE_ORPHANS, COMPOSE_IGNORE_ORPHANS */
 bool cli_compose_flag(const char *key);

@@ -212,38 +212,36 @@ static char *dotenv_path(const char *file)
 	return lxr_xstrdup(".env");
 }
 
-char *cli_compose_var(const char *key, bool *from_dotenv)
+char *cli_compose_var(const char *key)
 {
 	_cleanup_free_ char *path = dotenv_path(NULL);
 	const char *env = getenv(key);
 	char *v;
 
-	*from_dotenv = false;
 	if (env && *env)
 		return lxr_xstrdup(env);
 	v = cfg_dotenv_file_get(path, key);
 	if (v && *v)
-		return *from_dotenv = true, v;
+		return v;
 	free(v);
 	return NULL;
 }
 
 bool cli_no_ansi(void)
 {
-	bool dot;
 	_cleanup_free_ char *v = NULL;
 
 	/* compose's variable for --ansi, which a given --ansi overrides */
 	if (cli_globals.ansi)
 		return !strcmp(cli_globals.ansi, "never");
-	v = cli_compose_var("COMPOSE_ANSI", &dot);
+	v = cli_compose_var("COMPOSE_ANSI");
 	return v && !strcmp(v, "never");
 }
 
 bool cli_compose_flag(const char *key)
 {
-	bool dot, on = false;
-	_cleanup_free_ char *v = cli_compose_var(key, &dot);
+	bool on = false;
+	_cleanup_free_ char *v = cli_compose_var(key);
 
 	return v && lxr_go_bool(v, &on) == 0 && on;
 }

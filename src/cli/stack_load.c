@@ -14,12 +14,11 @@
 bool cli_find_stack(char **found)
 {
 	_cleanup_free_ char *list = NULL;
-	bool dot;
 	lxr_err err;
 
 	*found = NULL;
 	/* cli_stack_load reads it: from the environment or the .env here */
-	if ((list = cli_compose_var("COMPOSE_FILE", &dot)))
+	if ((list = cli_compose_var("COMPOSE_FILE")))
 		return true;
 	return cfg_find_stack_file(cli_stack_dir(), found, &err) == 0;
 }
@@ -94,13 +93,12 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 	for (size_t i = 0; o.file && cli_globals.more_files && cli_globals.more_files[i]; i++)
 		push_override(&overrides, cwd ? cwd : ".", cli_globals.more_files[i]);
 	if (!o.file) {
-		bool dot = false;
-		o.file = var_file = cli_compose_var("COMPOSE_FILE", &dot);
+		o.file = var_file = cli_compose_var("COMPOSE_FILE");
 		if (o.file && !o.project)
-			o.project = var_project = cli_compose_var("COMPOSE_PROJECT_NAME", &dot);
+			o.project = var_project = cli_compose_var("COMPOSE_PROJECT_NAME");
 		/* COMPOSE_FILE=a.yaml:b.yaml: b merged over a, as -f a -f b;
 		 * COMPOSE_PATH_SEPARATOR says another separator */
-		_cleanup_free_ char *sep_var = cli_compose_var("COMPOSE_PATH_SEPARATOR", &dot);
+		_cleanup_free_ char *sep_var = cli_compose_var("COMPOSE_PATH_SEPARATOR");
 		const char *sep = sep_var ? sep_var : ":";
 		if (o.file && strstr(o.file, sep)) {
 			char *save = NULL, *part;

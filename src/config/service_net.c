@@ -451,26 +451,27 @@ static int sn_mac_address(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_mac(c, n, "mac_address", &((struct cfg_svc_net *)obj)->mac_address);
 }
 
-/* A name the kernel takes for a network interface (dev_valid_name), and
- * not one the container has already: lo. */
+#define IFNAME_HINT "1 to 15 characters, no space or any of / : . and the percent sign; not lo"
+
+/* A name the kernel takes for a network interface (dev_valid_name), no
+ * '.' (a sysctl key for the interface would split there), and not one the
+ * container has already: lo. */
+static bool container_ifname_ok(const char *v)
+{
+	return lxr_ifname_valid(v) && !strchr(v, '.') && strcmp(v, "lo") != 0;
+}
+
 static int sn_interface_name(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_svc_net *sn = obj;
 	const char *v;
-	bool ok;
 
 	if (cfg_read_str(c, n, "interface_name", &sn->interface_name) < 0)
 		return -1;
 	v = sn->interface_name.v;
-	if (!v)
-		return 0;
-	/* and no '.', which a sysctl key for the interface would split */
-	ok = lxr_ifname_valid(v) && !strchr(v, '.') && strcmp(v, "lo") != 0;
-	if (!ok) {
-		cfg_error_hint(
-		    c, n,
-		    "1 to 15 characters, no space or any of / : . and the percent sign; not lo",
-		    "interface_name \"%s\" is not a name an interface can have", v);
+	if (v && !container_ifname_ok(v)) {
+		cfg_error_hint(c, n, IFNAME_HINT,
+			       "interface_name \"%s\" is not a name an interface can have", v);
 		return -1;
 	}
 	return 0;
@@ -574,11 +575,9 @@ static void endpoint_ifname(struct cfg_ctx *c, struct cfg_svc_net *sn)
 			cfg_diag_add(c, kv->pos, false, "keep one of the two",
 				     "driver_opts: ifname \"%s\" is not interface_name \"%s\"", v,
 				     sn->interface_name.v);
-		else if (!lxr_ifname_valid(v) || strchr(v, '.') || !strcmp(v, "lo"))
+		else if (!container_ifname_ok(v))
 			cfg_diag_add(
-			    c, kv->pos, false,
-			    "1 to 15 characters, no space or any of / : . and the percent "
-			    "sign; not lo",
+			    c, kv->pos, false, IFNAME_HINT,
 			    "driver_opts: ifname \"%s\" is not a name an interface can have", v);
 		else if (!sn->interface_name.v)
 			cfg_str_set(&sn->interface_name, v, kv->pos);

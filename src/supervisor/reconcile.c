@@ -70,14 +70,20 @@ static bool forced(const struct sup *s, const struct sup_instance *oi)
 	return named ? s->force_recreate : s->recreate_deps;
 }
 
-/* up --no-recreate keeps what runs, changed or not */
-static bool unchanged(const struct sup *s, struct sup_instance *oi, struct sup_instance *ni)
+/* up --no-recreate keeps what runs, changed or not: a changed one is
+ * marked stale (with act), so the swap keeps the plan it runs */
+static bool unchanged(const struct sup *s, struct sup_instance *oi, struct sup_instance *ni,
+		      bool act)
 {
 	bool force = forced(s, oi);
+	bool kept = !force && !ni->svc->pull_needed && same(oi, ni);
 
-	if (s->no_recreate && !force)
+	if (s->no_recreate && !force) {
+		if (act)
+			oi->stale = !kept;
 		return true;
-	return !force && !ni->svc->pull_needed && same(oi, ni);
+	}
+	return kept;
 }
 
 /* What a new table changes, in compose's words (unchanged, recreated,
@@ -93,7 +99,7 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 	FOR_EACH_INSTANCE(n, ni)
 	{
 		struct sup_instance *oi = sup_find_instance(s, ni->name);
-		bool same = oi && unchanged(s, oi, ni);
+		bool same = oi && unchanged(s, oi, ni, act);
 		/* up --no-start: what it creates waits for `lxr start` */
 		ni->held = act && s->no_start && (!oi || !same);
 		/* deploy.update_config: a running instance is replaced in
@@ -123,7 +129,7 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 		}
 		if (!ni)
 			json_array_append_new(removed, json_string(oi->name));
-		if (act && (!ni || !unchanged(s, oi, ni)) && !oi->upd_keep) {
+		if (act && (!ni || !unchanged(s, oi, ni, false)) && !oi->upd_keep) {
 			oi->doomed = true;
 			sup_event_grace(s, oi, EV_STOP,
 					s->recreate_grace ? s->recreate_grace_us : -1);
@@ -381,6 +387,20 @@ static void keep_orphans_stacks(struct sup *s, struct sup *old)
 	old->n_kept_stacks = 0;
 }
 
+/* up --no-recreate kept a changed container: the new tables hold the plan
+ * it runs, as a restart runs it again, so the next up without the flag
+ * compares the file with it and recreates it (compose's --no-recreate) */
+static void keep_stale_plan(struct sup_instance *oi, struct sup_instance *ni)
+{
+	struct plan_instance p = ni->plan;
+	char **argv = ni->health.argv;
+
+	ni->plan = oi->plan;
+	oi->plan = p;
+	ni->health.argv = oi->health.argv;
+	oi->health.argv = argv;
+}
+
 static void swap(struct sup *s)
 {
 	struct sup *n = s->pending, old = *s;
@@ -401,6 +421,8 @@ static void swap(struct sup *s)
 		}
 		if (oi && oi->upd_keep)
 			sup_update_adopt(s, oi->svc, oi, ni);
+		else if (oi && oi->stale)
+			keep_stale_plan(oi, ni);
 	}
 	carry_updates(s, n, &old);
 	for (size_t i = 0; i < old.n_svcs; i++) {

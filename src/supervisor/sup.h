@@ -146,7 +146,8 @@ struct sup_instance {
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME: last start, last exit */
 	bool blocked;                    /* a required dependency failed: stays created */
 	bool doomed;                     /* reconcile: changed or removed, stopping */
-	bool renew_anon;                 /* up -V: its anonymous volumes go before its next start */
+	bool stale;           /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
+	bool renew_anon;      /* up -V: its anonymous volumes go before its next start */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */

@@ -118,6 +118,16 @@ expect_rc 0 "up --no-recreate"
 expect_grep "$ERR" "unchanged +web-1" "--no-recreate: the changed web-1 is kept"
 pid2=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
 [ "$pid" = "$pid2" ] || fail "--no-recreate: web-1 was recreated ($pid -> $pid2)"
+# the container it kept runs the old definition: the next up recreates it
+run up -d --scale db=2 -f "$STACK"
+expect_rc 0 "up after --no-recreate"
+expect_grep "$ERR" "recreate +web-1" "up after --no-recreate: the changed web-1 is recreated"
+for _ in $(seq 100); do
+	pid3=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
+	[ "$pid3" != "$pid2" ] && [ "$pid3" != 0 ] && break
+	sleep 0.05
+done
+[ "$pid3" != "$pid2" ] || fail "up after --no-recreate: web-1 kept its old container ($pid3)"
 # db ignores SIGTERM and has a minute's grace: -t 0 kills it at once
 run up -d -t 0 --force-recreate --no-deps --scale db=2 db -f "$STACK"
 expect_rc 0 "up -t 0 --force-recreate db"

@@ -229,16 +229,17 @@ int cli_names_in_project(char **names, char **project);
 bool cli_own_instance_name(const char *inst, const char *svc);
 /* Where a command goes: with -f or -p (*file, *project), the stack; else a
  * stack file found here (*file = *found; NULL with COMPOSE_FILE, which the
- * loader reads) unless cli_names_are_runs, one project's containers named as docker names them
- * (*project = *named, the names rewritten as cli_names_in_project does),
- * else the `lxr run` containers; FAIL: said why not. Callers free *found
- * and *named. */
+ * loader reads) unless cli_names_are_dockers; else one project's
+ * containers named as docker names them (*project = *named, the names
+ * rewritten as cli_names_in_project does), else the `lxr run` containers;
+ * FAIL: said why not. Callers free *found and *named. */
 enum cli_where { CLI_WHERE_FAIL = -1, CLI_WHERE_RUN, CLI_WHERE_STACK, CLI_WHERE_PROJECT };
 /* In a project (a stack file found, or file), the names are docker's: each
- * an `lxr run` container, and none a service of the stack (a name both
- * ways is the service's: compose's command is what a project's user
- * means). False for no names. */
-bool cli_names_are_runs(char *const *names, const char *file);
+ * an `lxr run` container or a stack's container as docker names it
+ * (cli_names_in_project: `lxr stop proj-web-1` in proj's directory), and
+ * none a service of the stack (a name both ways is the service's:
+ * compose's command is what a project's user means). False for no names. */
+bool cli_names_are_dockers(char *const *names, const char *file);
 enum cli_where cli_where(const char **file, const char **project, char **names, char **found,
 			 char **named);
 int cmd_cp(int argc, char **argv);

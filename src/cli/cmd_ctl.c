@@ -560,7 +560,7 @@ int cmd_ctl(int argc, char **argv)
 	 * that are all `lxr run` containers' beside a stack file, none of
 	 * them its service's (docker's `lxr stop web1` in a project) */
 	if (!a.project && !a.file) {
-		if (!cli_find_stack(&found) || cli_names_are_runs(a.services, found)) {
+		if (!cli_find_stack(&found) || cli_names_are_dockers(a.services, found)) {
 			r = no_stack(cmd, &a);
 			goto out;
 		}

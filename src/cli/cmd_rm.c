@@ -140,7 +140,7 @@ int cmd_rm(int argc, char **argv)
 	/* compose's rm in a project, unless every name is an lxr run
 	 * container and not a service (docker's rm) */
 	if ((cli_globals.file || cli_globals.project || cli_find_stack(&found)) &&
-	    !cli_names_are_runs(argv + optind, cli_globals.file))
+	    !cli_names_are_dockers(argv + optind, cli_globals.file))
 		return rm_stack(cli_globals.file, argv + optind, stop, volumes);
 	if (stop) {
 		fputs("lxr: error: rm -s: there is no stack file here (docker's rm has no -s)\n",

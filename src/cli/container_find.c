@@ -103,6 +103,11 @@ int cli_container_find(const char *file, const char *project, long index, const 
 	 * one), --index N its Nth; "web-2", or a container's name, names one */
 	const struct cfg_service *svc = st ? cfg_stack_service(st, name) : NULL;
 	long idx = index ? index : 1;
+	/* compose's name for it, <project>-<service>-<n> (docker exec's habit) */
+	size_t plen = strlen(project);
+	if (!svc && !strncmp(name, project, plen) && name[plen] == '-' &&
+	    is_instance_name(name + plen + 1) && container_dir(root, name + plen + 1))
+		name += plen + 1;
 	if (!svc && st && !is_instance_name(name) && !container_dir(root, name) &&
 	    !is_container_name(st, name)) {
 		_cleanup_free_ const char **names = lxr_xcalloc(st->n_services + 1, sizeof(*names));
@@ -262,14 +267,26 @@ int cli_names_in_project(char **names, char **project)
 	return *project ? 1 : 0;
 }
 
-bool cli_names_are_runs(char *const *names, const char *file)
+/* a container as docker names it: an `lxr run` container, or a stack's
+ * (name_anywhere; in two projects too, which the command then says) */
+static bool docker_name(const char *root, const char *name)
+{
+	_cleanup_free_ char *project = NULL;
+	const char *inst;
+
+	if (container_dir(root, name))
+		return true;
+	return name_anywhere(name, &project, &inst) != 0;
+}
+
+bool cli_names_are_dockers(char *const *names, const char *file)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
 	struct cfg_stack *st = NULL;
 	bool all = names && names[0];
 
 	for (size_t i = 0; all && names[i]; i++)
-		all = run_opts_name_valid(names[i]) && container_dir(root, names[i]);
+		all = run_opts_name_valid(names[i]) && docker_name(root, names[i]);
 	/* the stack is read only when it could change the answer, and
 	 * quietly: the names are docker's if it cannot be read */
 	if (!all || cli_stack_peek(file, &st) != LXR_EXIT_OK)
@@ -290,12 +307,10 @@ enum cli_where cli_where(const char **file, const char **project, char **names, 
 	if (cli_find_stack(found)) {
 		*file = *found;
 		/* docker's habit beside a stack file: `lxr logs web1` of an
-		 * `lxr run --name web1` container */
-		if (cli_names_are_runs(names, *file)) {
-			*file = NULL;
-			return CLI_WHERE_RUN;
-		}
-		return CLI_WHERE_STACK;
+		 * `lxr run --name web1` container, `lxr logs proj-web-1` */
+		if (!cli_names_are_dockers(names, *file))
+			return CLI_WHERE_STACK;
+		*file = NULL;
 	}
 	r = cli_names_in_project(names, named);
 	if (r > 0)

@@ -110,6 +110,28 @@ run start "$db" "$P-web-1"
 expect_rc 0 "start them again"
 pass "a stack's containers answer docker's commands by docker's names, from anywhere"
 
+# the same names in the project's own directory, where the names that are
+# none of its services are docker's (docker exec -it proj-web-1 sh)
+cd "$(dirname "$STACK")"
+run exec "$P-web-2" sh -c 'echo in-$HOSTNAME'
+expect_rc 0 "exec by compose's name beside the stack file"
+expect_out "in-web-2" "exec reached that replica"
+run logs "$P-web-1"
+expect_grep "$OUT" "^web-up$" "logs by compose's name beside the stack file"
+run stop "$db"
+expect_rc 0 "stop by container_name beside the stack file"
+run ps -a --format '{{.Name}} {{.State}}'
+expect_grep "$OUT" "^$db exited$" "it stopped"
+expect_grep "$OUT" "^web-1 running$" "and nothing else did"
+run start "$P-web-1" "$db"
+expect_rc 0 "start by both names beside the stack file"
+run inspect -f '{{.State.Status}}' "$db"
+expect_out "running" "inspect by container_name beside the stack file"
+run logs web
+expect_grep "$OUT" "web-up" "a service's name is still the service's"
+cd "$TEST_TMP"
+pass "docker's names work beside the stack file too"
+
 # the same name in two projects is said, never guessed
 mkdir -p "$TEST_TMP/two"
 sed -e "s/^name: .*/name: dm$$/" "$STACK" > "$TEST_TMP/two/compose.yaml"

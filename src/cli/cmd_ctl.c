@@ -26,11 +26,12 @@ struct ctl_args {
 	char **only_label;   /* ps --filter label=KEY[=VALUE] */
 	int signal;
 	int timeout;   /* stop/restart -t: seconds; -1: the services' own grace */
+	bool no_deps;  /* restart --no-deps: not the dependents with restart: true */
 	char **status; /* ps --status, --filter status= (any of them) */
 	char **services;
 };
 
-enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC };
+enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_DEPS };
 
 /* ps --status STATE, --filter status=STATE */
 static int set_status(struct ctl_args *a, const char *state, const char *opt)
@@ -87,6 +88,7 @@ static const struct option longopts[] = {
     {"filter", required_argument, NULL, OPT_FILTER},
     {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
     {"timeout", required_argument, NULL, 't'},
+    {"no-deps", no_argument, NULL, OPT_NO_DEPS},
     {NULL, 0, NULL, 0},
 };
 
@@ -152,6 +154,7 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 		return set_status(a, optarg + 7, "--filter status") < 0 ? -1
 									: only_for(cmd, "ps", arg);
 	case OPT_NO_TRUNC: a->no_trunc = true; return only_for(cmd, "ps", arg);
+	case OPT_NO_DEPS: a->no_deps = true; return only_for(cmd, "restart", arg);
 	case 't':
 		if (only_for(cmd, "stop restart", arg) < 0)
 			return -1;
@@ -192,6 +195,8 @@ static json_t *args_json(const struct ctl_args *a)
 
 	if (a->timeout >= 0)
 		json_object_set_new(o, "timeout", json_integer(a->timeout));
+	if (a->no_deps)
+		json_object_set_new(o, "no_deps", json_true());
 	return o;
 }
 

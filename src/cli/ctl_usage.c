@@ -82,12 +82,14 @@ static const struct {
 	      "Example:\n"
 	      "  lxr start web\n"},
     {"restart",
-     "usage: lxr restart [-f FILE] [-p NAME] [-t SECONDS] [SERVICE...]\n"
+     "usage: lxr restart [-f FILE] [-p NAME] [-t SECONDS] [--no-deps] [SERVICE...]\n"
      "\n"
-     "Stop and start the services named (or all of them). Returns once they\n"
-     "run again; one that cannot start is a failure (exit 1).\n"
+     "Stop and start the services named (or all of them), and the services\n"
+     "that depend on them with restart: true. Returns once they run again;\n"
+     "one that cannot start is a failure (exit 1).\n"
      "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
      "                         stop_grace_period\n"
+     "      --no-deps          not the services that depend on them\n"
      "\n"
      "Example:\n"
      "  lxr restart worker\n"},

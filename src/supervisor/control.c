@@ -201,10 +201,11 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			in->blocked = false;
 			if (!created)
 				sup_event(s, in, EV_START, 0);
-		} else if (!strcmp(cmd, "restart"))
+		} else if (!strcmp(cmd, "restart")) {
+			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));
 			sup_event_grace(
 			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, grace);
-		else if (in->c) {
+		} else if (in->c) {
 			sup_thaw(s, in); /* a frozen task takes no signal */
 			rt_container_kill(in->c, sig, NULL);
 		}

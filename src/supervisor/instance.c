@@ -545,9 +545,10 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	case ACT_SPAWN:
 		/* the count went up when it stopped or crashed, earlier than
 		 * this spawn: compare with the last spawn's */
-		if (in->fsm.restarts > in->spawned_restarts)
+		if (in->fsm.restarts > in->spawned_restarts && !in->restart_alone)
 			restart_dependents(s, in);
 		in->spawned_restarts = in->fsm.restarts;
+		in->restart_alone = false;
 		spawn(s, in);
 		break;
 	case ACT_SIGNAL_STOP:

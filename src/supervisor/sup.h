@@ -149,6 +149,7 @@ struct sup_instance {
 	bool stale;           /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
 	bool renew_anon;      /* up -V: its anonymous volumes go before its next start */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
+	bool restart_alone;   /* restart --no-deps: its dependents stay as they run */
 	bool warned;          /* the runtime's warnings were shown (first start) */
 	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
 	bool net_fresh;       /* its endpoint was made for the start coming now */

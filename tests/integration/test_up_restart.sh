@@ -154,6 +154,18 @@ wait_event '"instance":"db-1","state":"backoff"'
 for _ in $(seq 100); do [ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -ge 2 ] && break; sleep 0.05; done
 [ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -ge 2 ] || fail "api not restarted after db crashed"
 ! events | grep -q '"instance":"other-1","state":"stopping"' || fail "other (no restart: true) was restarted"
+wait_event '"instance":"db-1","state":"running","from":"starting"'
+for _ in $(seq 100); do [ -n "$("$LXR" ps -q -f "$STACK" --status running api)" ] && break; sleep 0.05; done
+before=$(events | grep -c '"instance":"api-1","state":"stopping"')
+before_db=$(events | grep -c '"instance":"db-1","state":"stopping"')
+run restart --no-deps -f "$STACK" db
+expect_rc 0 "restart --no-deps db"
+[ "$(events | grep -c '"instance":"db-1","state":"stopping"')" -gt "$before_db" ] || fail "restart --no-deps did not restart db"
+[ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -eq "$before" ] || fail "restart --no-deps db restarted api: $(events | grep api-1 | tail -n 3)"
+run restart --no-deps -f "$STACK" -t 0 api other
+expect_rc 0 "restart --no-deps of other services"
+run stop --no-deps -f "$STACK" db
+expect_rc 2 "--no-deps is restart's alone"
 run down -f "$STACK"
 pass "depends_on restart: true restarts the dependent when its dependency restarts (asked for or after a crash)"
 

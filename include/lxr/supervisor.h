@@ -64,9 +64,9 @@ struct sup_up_opts {
 	 * --quiet-pull: pull without progress */
 	int pull;
 	bool quiet_pull;
-	/* foreground: --no-log-prefix, --no-color, --attach (NULL: all),
-	 * --no-attach */
-	bool no_log_prefix, no_color;
+	/* foreground: --no-log-prefix, --no-color, --timestamps, --attach
+	 * (NULL: all), --no-attach */
+	bool no_log_prefix, no_color, timestamps;
 	const char *const *attach, *const *no_attach;
 	/* --abort-on-container-exit: the first container that ends (for
 	 * good, not to be restarted) stops the stack, and up exits with its
@@ -261,9 +261,10 @@ enum log_stream { LOG_STDOUT, LOG_STDERR };
 #define LOG_DEFAULT_MAX_LINE (16u << 10) /* containerd's default line size */
 
 /* Called for every record written (after it is on disk, or dropped): the
- * foreground `lxr up` prints it. partial is true for a P record. */
-typedef void (*log_tee_fn)(void *ctx, const char *service, enum log_stream stream, const char *data,
-			   size_t len, bool partial);
+ * foreground `lxr up` prints it. partial is true for a P record; at is the
+ * record's time. */
+typedef void (*log_tee_fn)(void *ctx, const char *service, enum log_stream stream,
+			   const struct timespec *at, const char *data, size_t len, bool partial);
 
 struct log_writer_opts {
 	int64_t max_size;   /* bytes per file, 0 = LOG_DEFAULT_MAX_SIZE */

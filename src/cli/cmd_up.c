@@ -23,7 +23,8 @@ struct stack_args {
 	struct sup_up_opts up; /* up's other options (up_flags) */
 	char **scale, **attach, **no_attach;
 	bool build, no_build;
-	bool watch; /* up --watch: lxr watch --no-up after */
+	bool watch;       /* up --watch: lxr watch --no-up after */
+	bool attach_deps; /* up --attach-dependencies */
 };
 
 static int parse_seconds(const char *s, int *out)
@@ -75,6 +76,8 @@ enum {
 	OPT_NO_PREFIX,
 	OPT_NO_COLOR,
 	OPT_ATTACH,
+	OPT_ATTACH_DEPS,
+	OPT_TIMESTAMPS,
 	OPT_NO_ATTACH,
 	OPT_BUILD,
 	OPT_NO_BUILD,
@@ -104,6 +107,8 @@ static int up_flag(struct stack_args *a, int c)
 	case OPT_NO_COLOR: a->up.no_color = true; return 0;
 	case OPT_ATTACH: lxr_strv_push(&a->attach, lxr_xstrdup(optarg)); return 0;
 	case OPT_NO_ATTACH: lxr_strv_push(&a->no_attach, lxr_xstrdup(optarg)); return 0;
+	case OPT_ATTACH_DEPS: a->attach_deps = true; return 0;
+	case OPT_TIMESTAMPS: a->up.timestamps = true; return 0;
 	case OPT_BUILD: a->build = true; return 0;
 	case OPT_NO_BUILD: a->no_build = true; return 0;
 	case OPT_YES: return 0;
@@ -183,6 +188,8 @@ static const struct option longopts[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"attach", required_argument, NULL, OPT_ATTACH},
     {"no-attach", required_argument, NULL, OPT_NO_ATTACH},
+    {"attach-dependencies", no_argument, NULL, OPT_ATTACH_DEPS},
+    {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
     {"yes", no_argument, NULL, OPT_YES},
     {"wait", no_argument, NULL, 'W'},
     {"watch", no_argument, NULL, OPT_WATCH},
@@ -267,6 +274,10 @@ static int up_conflicts(const struct stack_args *a)
 		x = "--no-start", y = "--wait";
 	if (!y && a->up.no_start && a->watch)
 		x = "--no-start", y = "--watch";
+	if (!y && a->attach && a->attach_deps)
+		x = "--attach", y = "--attach-dependencies";
+	if (!y && (a->attach || a->attach_deps) && a->detach)
+		x = a->attach ? "--attach" : "--attach-dependencies", y = "--detach";
 	if (!y)
 		return 0;
 	fprintf(stderr, "lxr: error: up: %s and %s are incompatible\n", x, y);
@@ -295,6 +306,14 @@ static int up_check(struct stack_args *a, struct cfg_stack *st)
 					k ? "no-attach" : "attach", *n);
 				return LXR_EXIT_USAGE;
 			}
+	/* compose shows the services named, not what they depend on unless
+	 * --attach-dependencies; with no name, every one */
+	if (!a->attach && a->targets) {
+		for (size_t i = 0; a->targets[i]; i++)
+			lxr_strv_push(&a->attach, lxr_xstrdup(a->targets[i]));
+		if (a->attach_deps)
+			cli_add_deps(st, &a->attach);
+	}
 	return LXR_EXIT_OK;
 }
 

@@ -376,7 +376,7 @@ static void emit(struct log_writer *w, enum log_stream st, bool partial, const c
 	w->pend[st].open_line = partial;
 	if (w->o.tee) {
 		w->rec[n] = '\0';
-		w->o.tee(w->o.tee_ctx, w->service, st, w->rec + n - an - bn, an + bn, partial);
+		w->o.tee(w->o.tee_ctx, w->service, st, now, w->rec + n - an - bn, an + bn, partial);
 	}
 }
 

@@ -146,20 +146,27 @@ static bool attached(const struct sup *s, const char *service)
 }
 
 /* The foreground's view of a log record: "web-1 | line", coloured on a
- * terminal. Called by the writer for every record it writes. */
-static void tee_line(void *ctx, const char *service, enum log_stream stream, const char *data,
-		     size_t len, bool partial)
+ * terminal; with up --timestamps, "web-1 | TIME line" as compose prints
+ * it. Called by the writer for every record it writes. */
+static void tee_line(void *ctx, const char *service, enum log_stream stream,
+		     const struct timespec *at, const char *data, size_t len, bool partial)
 {
 	struct sup *s = ctx;
-	char pfx[128];
+	char pfx[128 + LOG_TS_LEN + 2];
 	size_t pl, need;
 
 	if (s->quiet || s->term.w.fd < 0 || !attached(s, service))
 		return;
 	pfx[0] = '\0';
 	if (!s->no_log_prefix)
-		log_format_prefix(pfx, sizeof(pfx), service, 14, s->tty && !s->no_color);
+		log_format_prefix(pfx, 128, service, 14, s->tty && !s->no_color);
 	pl = strlen(pfx);
+	if (s->timestamps) {
+		log_format_ts(pfx + pl, at);
+		pl += strlen(pfx + pl);
+		pfx[pl++] = ' ';
+		pfx[pl] = '\0';
+	}
 	need = pl + len + 1;
 	if (s->term.dropped || s->term.len + need > TERM_BUF_MAX) {
 		s->term.dropped++;

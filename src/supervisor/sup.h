@@ -311,7 +311,7 @@ struct sup {
 	bool quiet_pull;
 	/* foreground up: --no-log-prefix, --no-color; --attach/--no-attach:
 	 * the services whose lines are shown (NULL: all) */
-	bool no_log_prefix, no_color;
+	bool no_log_prefix, no_color, timestamps;
 	char **attach, **no_attach;
 	/* up --abort-on-container-exit, --exit-code-from: the code up exits
 	 * with, -1 none yet; aborted: a container's end stopped the stack */

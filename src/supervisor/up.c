@@ -31,6 +31,7 @@ static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts
 	s->quiet_pull = o->quiet_pull;
 	s->no_log_prefix = o->no_log_prefix;
 	s->no_color = o->no_color;
+	s->timestamps = o->timestamps;
 	s->attach = o->attach ? lxr_strv_dup((char *const *)o->attach) : NULL;
 	s->no_attach = o->no_attach ? lxr_strv_dup((char *const *)o->no_attach) : NULL;
 	/* -t: the foreground's ordered down gives each stop that long */

@@ -52,6 +52,23 @@ expect_rc 3 "--abort-on-container-exit: the first exit's code"
 expect_grep "$OUT" "db +\\| db-says-hi" "without --no-log-prefix and --attach: prefixed lines of all"
 pass "--abort-on-container-exit"
 
+# compose shows the services named, not their dependencies (unless
+# --attach-dependencies); --timestamps puts each line's time after the prefix
+run up --exit-code-from tests -f "$STACK" tests
+expect_rc 3 "up --exit-code-from tests tests"
+expect_grep "$OUT" "tests +\\| tests-ran" "the service named is shown"
+printf '%s\n' "$OUT" | grep -q "db-says-hi" && fail "up tests: its dependency db's line shown: [$OUT]"
+run up --exit-code-from tests --attach-dependencies --timestamps -f "$STACK" tests
+expect_rc 3 "up --attach-dependencies --timestamps tests"
+expect_grep "$OUT" "db +\\| 20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z db-says-hi$" "--attach-dependencies: db's line, with its time"
+expect_grep "$OUT" "tests +\\| 20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z tests-ran$" "and the named one's"
+run up --attach db --attach-dependencies -f "$STACK" tests
+expect_rc 2 "--attach with --attach-dependencies"
+run up -d --attach db -f "$STACK"
+expect_rc 2 "--attach with --detach"
+expect_grep "$ERR" "--attach and --detach are incompatible" "says which"
+pass "up SERVICE shows that service; --attach-dependencies and --timestamps"
+
 # --abort-on-container-failure: an end with 0 goes on, one with another
 # code stops the stack; compose's --menu changes nothing here
 stack <<'Y'

@@ -96,8 +96,8 @@ struct teed {
 	char buf[512];
 };
 
-static void tee(void *ctx, const char *service, enum log_stream st, const char *data, size_t len,
-		bool partial)
+static void tee(void *ctx, const char *service, enum log_stream st, const struct timespec *at,
+		const char *data, size_t len, bool partial)
 {
 	struct teed *t = ctx;
 	size_t n = strlen(t->buf);
@@ -374,8 +374,8 @@ static void plain_replaces_older_gz(void **state)
 	remove_tmpdir(dir);
 }
 
-static void count_tee(void *ctx, const char *service, enum log_stream st, const char *data,
-		      size_t len, bool partial)
+static void count_tee(void *ctx, const char *service, enum log_stream st, const struct timespec *at,
+		      const char *data, size_t len, bool partial)
 {
 	(*(int *)ctx)++;
 }

@@ -11,6 +11,8 @@
  * published only with --service-ports, its restart policy is not applied. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/compose_run.h"
 #include "cli/run_image.h"
+#include "config/text.h"
 #include "lxr/image.h"
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
@@ -31,12 +34,14 @@ struct crun {
 	int pull; /* sup_up_opts.pull: 0, or 1 + an img_pull_policy */
 	const char *name, *entrypoint, *user, *workdir, *service;
 	char **env, **volumes, **labels, **publish, **cap_add, **cap_drop;
-	char **command; /* NULL: the service's */
+	char **env_files; /* --env-from-file */
+	char **command;   /* NULL: the service's */
 };
 
 static void crun_free(struct crun *c)
 {
 	lxr_strv_free(c->env);
+	lxr_strv_free(c->env_files);
 	lxr_strv_free(c->volumes);
 	lxr_strv_free(c->labels);
 	lxr_strv_free(c->publish);
@@ -56,6 +61,7 @@ static const struct option longopts[] = {{"rm", no_argument, NULL, 'R'},
 					 {"detach", no_argument, NULL, 'd'},
 					 {"name", required_argument, NULL, 'N'},
 					 {"env", required_argument, NULL, 'e'},
+					 {"env-from-file", required_argument, NULL, 'F'},
 					 {"entrypoint", required_argument, NULL, 'E'},
 					 {"user", required_argument, NULL, 'u'},
 					 {"workdir", required_argument, NULL, 'w'},
@@ -76,6 +82,47 @@ static const struct option longopts[] = {{"rm", no_argument, NULL, 'R'},
 					 {"remove-orphans", no_argument, NULL, 'O'},
 					 {"help", no_argument, NULL, 'h'},
 					 {NULL, 0, NULL, 0}};
+
+static const char *getenv_lookup(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* --env-from-file: each file's variables in compose's .env syntax, before
+ * the -e ones, which win (compose sets a file's only where -e did not) */
+static int read_env_files(struct crun *c)
+{
+	char **env = NULL;
+
+	for (size_t i = 0; c->env_files && c->env_files[i]; i++) {
+		const char *path = c->env_files[i];
+		_cleanup_free_ char *text = NULL;
+		struct cfg_text_diag d = {0};
+		struct cfg_env vars = {0};
+		size_t len = 0;
+		lxr_err err;
+		if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
+			lxr_err_print(&err);
+			lxr_strv_free(env);
+			return LXR_EXIT_USAGE;
+		}
+		if (cfg_dotenv_parse(text, len, getenv_lookup, NULL, &vars, &d) < 0) {
+			fprintf(stderr, "lxr: error: compose run: --env-from-file %s:%d: %s\n",
+				path, d.line, d.msg);
+			lxr_strv_free(env);
+			return LXR_EXIT_USAGE;
+		}
+		for (size_t k = 0; k < vars.n; k++)
+			lxr_strv_push(&env, lxr_xasprintf("%s=%s", vars.v[k].key, vars.v[k].value));
+		cfg_env_free(&vars);
+	}
+	for (size_t i = 0; c->env && c->env[i]; i++)
+		lxr_strv_push(&env, lxr_xstrdup(c->env[i]));
+	lxr_strv_free(c->env);
+	c->env = env;
+	return 0;
+}
 
 /* 0, 1 for --help printed, else an exit code for a usage error */
 static int parse(int argc, char **argv, struct crun *c)
@@ -99,6 +146,7 @@ static int parse(int argc, char **argv, struct crun *c)
 		case 'R': c->rm = true; break;
 		case 'N': c->name = optarg; break;
 		case 'e': lxr_strv_push(&c->env, lxr_xstrdup(optarg)); break;
+		case 'F': lxr_strv_push(&c->env_files, lxr_xstrdup(optarg)); break;
 		case 'E': c->entrypoint = optarg; break;
 		case 'u': c->user = optarg; break;
 		case 'w': c->workdir = optarg; break;
@@ -132,6 +180,8 @@ static int parse(int argc, char **argv, struct crun *c)
 	c->service = argv[optind++];
 	for (int i = optind; i < argc; i++)
 		lxr_strv_push(&c->command, lxr_xstrdup(argv[i]));
+	if (read_env_files(c) != 0)
+		return LXR_EXIT_USAGE;
 	if (c->name && !run_opts_name_valid(c->name))
 		return usage_error("--name: use letters, digits, '_', '.' and '-', starting with a "
 				   "letter or digit, not ",

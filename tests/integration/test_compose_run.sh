@@ -118,6 +118,18 @@ run rm crun$$-kept
 expect_rc 0 "lxr rm of the kept one-off"
 pass "a one-off without --rm is kept until lxr rm"
 
+# --env-from-file: compose's .env syntax, over the service's environment,
+# under -e's
+printf 'OVER=envfile\nFROM_FILE="from the file"\n# a comment\nNEW=file\n' >"$TEST_TMP/run.env"
+run compose run --rm -T --no-deps --env-from-file "$TEST_TMP/run.env" -e NEW=cli app \
+	sh -c 'echo "$FROM_FILE|$OVER|$NEW"'
+expect_rc 0 "compose run --env-from-file"
+expect_out "from the file|envfile|cli" "the file's variables over the service's, -e over the file's"
+run compose run --rm -T --no-deps --env-from-file "$TEST_TMP/nope.env" app true
+expect_rc 2 "--env-from-file of a missing file"
+expect_grep "$ERR" "nope.env" "the error names the file"
+pass "compose run --env-from-file"
+
 # -d: the one-off in the background, on the stack's networks, with its
 # settings and secrets; its log by its name, as lxr run -d's
 run compose run -d --no-deps --name "crun$$-bg" -e OVER=cli app \

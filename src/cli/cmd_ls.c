@@ -4,6 +4,8 @@
  * brought up from (<run_dir>/<project>/stack-files). */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +15,80 @@
 
 struct ls_args {
 	bool all, quiet, json;
+	char **names; /* --filter name=RE: any of them */
 };
+
+static const struct option longopts[] = {
+    {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+    {"format", required_argument, NULL, 'F'}, {"filter", required_argument, NULL, 'L'},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+};
+
+/* --filter name=RE, compose's one filter: the name itself, or a regular
+ * expression found in it */
+static int add_filter(struct ls_args *a, const char *f)
+{
+	regex_t re;
+
+	if (strncmp(f, "name=", 5)) {
+		fprintf(stderr,
+			"lxr: error: ls: --filter %s: invalid filter (ls filters on name=)\n", f);
+		return -1;
+	}
+	if (regcomp(&re, f + 5, REG_EXTENDED | REG_NOSUB) != 0) {
+		fprintf(stderr, "lxr: error: ls: --filter %s: not a regular expression\n", f);
+		return -1;
+	}
+	regfree(&re);
+	lxr_strv_push(&a->names, lxr_xstrdup(f + 5));
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct ls_args *a)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		if (!strcmp(s, "-a") || !strcmp(s, "--all"))
-			a->all = true;
-		else if (!strcmp(s, "-q") || !strcmp(s, "--quiet"))
-			a->quiet = true;
-		else if (!strcmp(s, "--format") && i + 1 < argc &&
-			 (!strcmp(argv[i + 1], "json") || !strcmp(argv[i + 1], "table")))
-			a->json = !strcmp(argv[++i], "json");
-		else if (!strcmp(s, "--help") || !strcmp(s, "-h"))
-			return fputs(cli_help("ls"), stdout), 1;
-		else
-			return fprintf(stderr, "lxr: error: ls: %s: unknown option\n%s", s,
-				       cli_help("ls")),
-			       -1;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = cli_getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': a->all = true; break;
+		case 'q': a->quiet = true; break;
+		case 'F':
+			if (strcmp(optarg, "json") && strcmp(optarg, "table"))
+				return fprintf(stderr,
+					       "lxr: error: ls: --format %s: use json or table\n",
+					       optarg),
+				       -1;
+			a->json = !strcmp(optarg, "json");
+			break;
+		case 'L':
+			if (add_filter(a, optarg) < 0)
+				return -1;
+			break;
+		case 'h': return fputs(cli_help("ls"), stdout), 1;
+		default: cli_bad_option(argv[optind - 1], longopts, cli_help("ls")); return -1;
+		}
 	}
+	if (optind < argc)
+		return fprintf(stderr, "lxr: error: ls: %s: ls takes no names\n%s", argv[optind],
+			       cli_help("ls")),
+		       -1;
 	return 0;
+}
+
+static bool wanted(const struct ls_args *a, const char *name)
+{
+	bool yes = !a->names;
+
+	for (size_t i = 0; !yes && a->names[i]; i++) {
+		regex_t re;
+		if (regcomp(&re, a->names[i], REG_EXTENDED | REG_NOSUB) != 0)
+			continue;
+		yes = !strcmp(a->names[i], name) || regexec(&re, name, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	return yes;
 }
 
 /* compose's word for an lxr state */
@@ -154,12 +209,15 @@ int cmd_ls(int argc, char **argv)
 
 	if (r != 0) {
 		json_decref(arr);
+		lxr_strv_free(a.names);
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	}
 	names = cli_projects();
 	if (!a.quiet && !a.json)
 		printf("%-24s %-24s %s\n", "NAME", "STATUS", "CONFIG FILES");
 	for (size_t i = 0; names[i]; i++) {
+		if (!wanted(&a, names[i]))
+			continue;
 		_cleanup_free_ char *status = project_status(names[i]);
 		_cleanup_free_ char *files = files_of(names[i]);
 		if (!status && !a.all)
@@ -172,5 +230,6 @@ int cmd_ls(int argc, char **argv)
 		free(s);
 	}
 	json_decref(arr);
+	lxr_strv_free(a.names);
 	return LXR_EXIT_OK;
 }

@@ -85,6 +85,14 @@ p = ls[sys.argv[2]]
 assert p["Status"] == "running(1), exited(2)", p
 assert p["ConfigFiles"] == sys.argv[3], p
 PY
+run ls --filter "name=^$P\$" -q
+expect_out "$P" "ls --filter name=: the project named"
+run ls --filter name=no-such-project-name -q
+expect_out "" "ls --filter name=: none matches"
+run ls --filter "name=${P:1:3}" --format=json
+expect_grep "$OUT" "\"Name\": \"$P\"" "ls --filter name=: a part of the name matches"
+run ls --filter status=running
+expect_rc 2 "ls --filter on what compose does not filter"
 run ls --bogus
 expect_rc 2 "ls with an unknown option"
 pass "ls lists the projects that are up with status and stack files"

@@ -441,6 +441,9 @@ int ctl_call(struct ctl_conn *c, const char *cmd, json_t *args, int timeout_ms, 
 typedef int (*ctl_event_fn)(void *ctx, json_t *event);
 int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,
 	       lxr_err *err);
+/* The same, ending (0) once until_ms have passed; < 0: never. */
+int ctl_stream_until(struct ctl_conn *c, const char *cmd, json_t *args, int64_t until_ms,
+		     ctl_event_fn fn, void *ctx, lxr_err *err);
 void ctl_close(struct ctl_conn *c);
 /* For a waiter that only needs to know that something happened: ctl_send
  * sends cmd (a subscription such as "events") without waiting for a reply;

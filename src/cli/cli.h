@@ -224,6 +224,9 @@ int cli_container_find(const char *file, const char *project, long index, const 
  * to its instance's name (a suffix of it). 0: not so, names untouched; -1: said why
  * not (a name in two projects, names of two projects). */
 int cli_names_in_project(char **names, char **project);
+/* logs' and events' --since and --until: RFC 3339, a local time without a
+ * zone, a unix time, or a duration before now (10m); said when not one */
+int cli_parse_time(const char *opt, const char *s, struct timespec *out);
 /* "<service>-<n>" of service svc: the name lxr gives an instance with no
  * container_name */
 bool cli_own_instance_name(const char *inst, const char *svc);

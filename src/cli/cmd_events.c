@@ -12,7 +12,17 @@
 struct events_ctx {
 	bool json;
 	char **services;
+	bool has_since, has_until; /* --since, --until: unix times */
+	double since, until;
 };
+
+static double now_unix(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 /* lxr's states as docker's event actions, where one fits */
 static const char *action_of(const char *state)
@@ -96,7 +106,13 @@ static void print_human(json_t *ev)
 static int on_event(void *ctx, json_t *ev)
 {
 	const struct events_ctx *c = ctx;
+	double t = json_number_value(json_object_get(ev, "time"));
 
+	/* the recorded ones (--since) are all here: a past --until ends */
+	if (json_is_true(json_object_get(ev, "replayed")))
+		return c->has_until && c->until <= now_unix();
+	if (c->has_until && t > c->until)
+		return 1;
 	if (!wanted(c, json_string_value(json_object_get(ev, "service"))))
 		return 0;
 	if (c->json) {
@@ -117,6 +133,8 @@ int cmd_events(int argc, char **argv)
 	    {"file", required_argument, NULL, 'f'},
 	    {"project-name", required_argument, NULL, 'p'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"since", required_argument, NULL, 's'},
+	    {"until", required_argument, NULL, 'u'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -125,6 +143,8 @@ int cmd_events(int argc, char **argv)
 	_cleanup_free_ char *name = NULL;
 	struct ctl_conn *conn = NULL;
 	lxr_err err;
+	struct timespec ts;
+	int64_t until_ms;
 	int c, r;
 
 	cli_globals_apply(&file, &project);
@@ -138,6 +158,17 @@ int cmd_events(int argc, char **argv)
 			break;
 		case 'p': project = optarg; break;
 		case 'j': ctx.json = true; break;
+		case 's':
+		case 'u':
+			if (cli_parse_time(c == 's' ? "--since" : "--until", optarg, &ts) < 0)
+				return LXR_EXIT_USAGE;
+			if (c == 's')
+				ctx.since = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
+				ctx.has_since = true;
+			else
+				ctx.until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
+				ctx.has_until = true;
+			break;
 		case 'h': fputs(cli_help("events"), stdout); return LXR_EXIT_OK;
 		default:
 			cli_bad_option(argv[optind - 1], longopts, cli_help("events"));
@@ -145,11 +176,21 @@ int cmd_events(int argc, char **argv)
 		}
 	}
 	ctx.services = argv + optind;
+	/* a past --until without --since: nothing to show */
+	if (ctx.has_until && !ctx.has_since && ctx.until <= now_unix())
+		return LXR_EXIT_OK;
 	r = cli_project_connect(file, project, &conn, &name);
 	if (r != LXR_EXIT_OK)
 		return r;
-	r = ctl_stream(conn, "events", NULL, on_event, &ctx, &err) < 0 ? LXR_EXIT_FAIL
-								       : LXR_EXIT_OK;
+	/* a future --until also ends the wait for events when it comes */
+	until_ms = ctx.has_until && ctx.until > now_unix()
+		       ? (int64_t)((ctx.until - now_unix()) * 1000) + 1
+		       : -1;
+	r = ctl_stream_until(conn, "events",
+			     ctx.has_since ? json_pack("{s:f}", "since", ctx.since) : NULL,
+			     until_ms, on_event, &ctx, &err) < 0
+		? LXR_EXIT_FAIL
+		: LXR_EXIT_OK;
 	if (r != LXR_EXIT_OK)
 		lxr_err_print(&err);
 	ctl_close(conn);

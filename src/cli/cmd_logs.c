@@ -83,8 +83,7 @@ struct logs_source {
 
 static const char *until_arg; /* --until */
 
-/* --since and --until take the same forms */
-static int parse_time(const char *opt, const char *s, struct timespec *out)
+int cli_parse_time(const char *opt, const char *s, struct timespec *out)
 {
 	_cleanup_free_ char *local = since_local(s);
 	struct timespec now;
@@ -109,12 +108,12 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 	lxr_err err;
 
 	if (since) {
-		if (parse_time("--since", since, &o.since) < 0)
+		if (cli_parse_time("--since", since, &o.since) < 0)
 			return LXR_EXIT_USAGE;
 		o.has_since = true;
 	}
 	if (until_arg) {
-		if (parse_time("--until", until_arg, &o.until) < 0)
+		if (cli_parse_time("--until", until_arg, &o.until) < 0)
 			return LXR_EXIT_USAGE;
 		o.has_until = true;
 	}

@@ -552,6 +552,37 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	ctl_reply_ok(cs, req, summary);
 }
 
+/* events, and with "since" (a unix time) first the recorded ones from
+ * then on, in the same turn of the loop (none is missed or sent twice),
+ * then {"replayed": true} */
+static void subscribe_events(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	json_t *since = json_object_get(args, "since");
+	_cleanup_free_ char *path = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	if (ctl_subscribe(cs, req, "events") < 0 || !json_is_number(since))
+		return;
+	if (s->events_log)
+		fflush(s->events_log);
+	path = lxr_xasprintf("%s/events.jsonl", s->run_dir);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0) {
+		json_t *ev = json_loads(line, 0, NULL);
+		if (ev &&
+		    json_number_value(json_object_get(ev, "time")) >= json_number_value(since))
+			ctl_send_event(cs, req, ev);
+		else
+			json_decref(ev);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	ctl_send_event(cs, req, json_pack("{s:b}", "replayed", true));
+}
+
 static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 		   json_t *args)
 {
@@ -566,7 +597,7 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		 !strcmp(cmd, "kill"))
 		do_lifecycle(s, cs, req, cmd, args);
 	else if (!strcmp(cmd, "events"))
-		ctl_subscribe(cs, req, "events");
+		subscribe_events(s, cs, req, args);
 	else if (!strcmp(cmd, "reconciling")) /* a rolling update too */
 		ctl_reply_ok(cs, req, json_boolean(s->pending != NULL || sup_updating(s)));
 	else if (!strcmp(cmd, "rollback"))

@@ -238,13 +238,22 @@ int ctl_wait_any(struct ctl_conn *c, int timeout_ms, lxr_err *err)
 int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn fn, void *ctx,
 	       lxr_err *err)
 {
+	return ctl_stream_until(c, cmd, args, -1, fn, ctx, err);
+}
+
+int ctl_stream_until(struct ctl_conn *c, const char *cmd, json_t *args, int64_t until_ms,
+		     ctl_event_fn fn, void *ctx, lxr_err *err)
+{
 	json_int_t id = c->next_id++;
+	int64_t deadline = until_ms < 0 ? -1 : now_ms() + until_ms;
 
 	if (send_request(c, cmd, args, id, err) < 0)
 		return -1;
 	for (;;) {
 		json_t *msg = NULL, *ev;
-		int r = read_message(c, -1, &msg, err), stop = 0;
+		int r = read_message(c, deadline, &msg, err), stop = 0;
+		if (r < 0 && deadline >= 0 && err->errnum == ETIMEDOUT)
+			return 0;
 		if (r <= 0)
 			return r < 0 ? lxr_err_wrap(err, "%s", cmd) : 0;
 		ev = json_object_get(msg, "event");

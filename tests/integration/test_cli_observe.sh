@@ -114,6 +114,34 @@ expect_rc 2 "logs --until with a bad time"
 expect_grep "$ERR" "--until \"yesterday\": not a time" "the bad --until is named"
 pass "logs --until works with --since, -n, -t, --no-color and -f"
 
+# ---- events --since, --until ----------------------------------------------------
+# events --since replays the recorded events from then on, --until ends the stream
+# (at once when it has passed, once it comes when it is ahead)
+mark=$(date +%s.%N)
+sleep 0.1
+"$LXR" restart -f "$STACK" web >/dev/null
+after=$(date +%s.%N)
+run events -f "$STACK" --since "$mark" --until "$after" --json web
+expect_rc 0 "events --since --until in the past ends"
+expect_grep "$OUT" '"instance":"web-1","state":"stopping"' "--since: the restart recorded after it"
+expect_grep "$OUT" '"instance":"web-1","state":"running"' "--since: and the start"
+printf '%s\n' "$OUT" | grep -v '"service":"web"' | grep -q . && fail "events SERVICE --since: another service's: $OUT"
+python3 - "$OUT" "$mark" "$after" <<'PY' || fail "events --since/--until out of range: $OUT"
+import json, sys
+t = [json.loads(l)["time"] for l in sys.argv[1].splitlines()]
+assert t and all(float(sys.argv[2]) <= x <= float(sys.argv[3]) for x in t), t
+PY
+run events -f "$STACK" --since "$mark" --until "$mark"
+expect_rc 0 "events --until before what --since replays"
+expect_out "" "nothing after --until"
+start=$(date +%s%N)
+run events -f "$STACK" --until "$(($(date +%s) + 2))"
+expect_rc 0 "events --until ahead: the stream ends when it comes"
+[ $(($(date +%s%N) - start)) -lt 10000000000 ] || fail "events --until ahead did not end"
+run events -f "$STACK" --since tomorrow
+expect_rc 2 "events --since that is not a time"
+pass "events --since replays what was recorded, --until ends it"
+
 run --progress plain down -f "$STACK"
 expect_rc 0 "down"
 expect_grep "$ERR" "^ Container web-1  Removed$" "down says what it removed"

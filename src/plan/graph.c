@@ -232,6 +232,21 @@ static int check_env_files(const struct cfg_stack *st, const bool *chosen, lxr_e
 	return 0;
 }
 
+/* The errors of the file in services with profiles (a network they name
+ * that the stack does not declare...): compose-go checks the services the
+ * active profiles enable (checkConsistency after WithProfiles), and lxr the
+ * ones it would run too. A model's (lxr config) as well. */
+static int check_enabled(const struct cfg_stack *st, const struct plan_select *sel,
+			 const bool *chosen, lxr_err *err)
+{
+	const struct plan_select by_profiles = {.profiles = sel->profiles};
+	_cleanup_free_ bool *on = lxr_xcalloc(st->n_services + 1, sizeof(bool));
+
+	for (size_t i = 0; i < st->n_services; i++)
+		on[i] = chosen[i] || enabled(&st->services[i], &by_profiles);
+	return cfg_stack_check_enabled(st, on, err);
+}
+
 int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 		     struct plan_graph **out, lxr_err *err)
 {
@@ -242,14 +257,15 @@ int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 	struct plan_graph *g;
 
 	*out = NULL;
+	sel = sel ? sel : &none;
 	/* a model's graph (lxr config) shows alternatives that clash too */
-	if (select_services(st, sel ? sel : &none, chosen, err) < 0 ||
+	if (select_services(st, sel, chosen, err) < 0 || check_enabled(st, sel, chosen, err) < 0 ||
 	    check_env_files(st, chosen, err) < 0 ||
-	    (!(sel && sel->model_only) && cfg_stack_check_chosen(st, chosen, err) < 0) ||
+	    (!sel->model_only && cfg_stack_check_chosen(st, chosen, err) < 0) ||
 	    levels(st, chosen, level, err) < 0)
 		return -1;
 	/* what lxr does not run yet, in the services it would run */
-	if (!(sel && sel->model_only) && cfg_stack_check_runnable(st, chosen, err) < 0)
+	if (!sel->model_only && cfg_stack_check_runnable(st, chosen, err) < 0)
 		return -1;
 	g = lxr_xcalloc(1, sizeof(*g));
 	g->stack = st;

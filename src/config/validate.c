@@ -1,6 +1,7 @@
 /* Whole-stack checks, run once every service has been read: references to
- * services, networks and volumes (and a service_healthy dependency on a
- * service without a healthcheck); addresses against their network's subnet,
+ * services, networks and volumes (a service with profiles keeps its bad
+ * ones until it is enabled: cfg_ref_error); a service_healthy dependency
+ * on a service without a healthcheck; addresses against their network's subnet,
  * gateway and each other; a host port one service publishes twice (two
  * services: cfg_stack_check_chosen, once up has chosen), or from an internal
  * network; a fixed address or host ports that do not fit a service's

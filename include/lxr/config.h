@@ -579,6 +579,13 @@ struct cfg_unrunnable {
 	char *msg;     /* `service "web": lxr up does not run "container_name" yet` */
 	char *hint;    /* may be NULL */
 	char *service; /* the service it is set in; NULL: the stack's */
+	/* An error of the file, not a setting lxr does not run: a reference
+	 * to a network, volume, secret, config or service the stack does not
+	 * declare, in a service with profiles. compose-go checks the
+	 * references of the services the active profiles enable only, so the
+	 * file loads while its profiles leave it out; refused once it is
+	 * enabled or chosen, by `lxr config` too (cfg_stack_check_enabled). */
+	bool invalid;
 };
 
 struct cfg_stack {
@@ -676,8 +683,16 @@ bool cfg_key_supported(const char *key);
  * has chosen what it runs (cfg_stack_check_chosen), as docker compose
  * fails only the containers it creates. */
 int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
+/* The invalid entries of st->unrunnable in the services enabled[i] (the
+ * active profiles enable them, or a command chose them): 0, or -1 with err
+ * naming the first as the load would have ("FILE:LINE:COL: service
+ * \"debug\": unknown network \"dbg\"", its hint, how many more). Every
+ * command that plans services checks this (plan_graph_build), `lxr config`
+ * too; cfg_stack_check_runnable leaves these entries to it. */
+int cfg_stack_check_enabled(const struct cfg_stack *st, const bool *enabled, lxr_err *err);
 /* Print the entries of st->unrunnable that cfg_stack_check_runnable
- * refuses gcc style ("FILE:L:C: error: ..."); their number. */
+ * refuses gcc style ("FILE:L:C: error: ..."), with the invalid ones of the
+ * services chosen; their number. */
 size_t cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st, const bool *chosen);
 /* Services whose published ports go nowhere (their networks are all
  * internal), as warnings: `lxr up` prints them, and runs the services. */

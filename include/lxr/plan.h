@@ -15,7 +15,8 @@
 struct plan_select {
 	/* Active profiles (NULL-terminated, may be NULL). A service with
 	 * `profiles:` is enabled only when one of them is active, or when it
-	 * is named in targets (Compose's rule). */
+	 * is named in targets: then its profiles are active too, and a
+	 * dependency that shares one is enabled with it (Compose's rule). */
 	const char *const *profiles;
 	/* Services named on the command line (NULL-terminated, may be NULL or
 	 * empty: every enabled service). Their dependencies are pulled in,
@@ -46,7 +47,10 @@ struct plan_graph {
 };
 
 /* Fails (usage-type error in err) on an unknown target, on a required
- * dependency disabled by profiles, and on a cycle ("a -> b -> a"). */
+ * dependency disabled by profiles, on an error of the file kept for a
+ * service with profiles that the profiles enable or the selection chooses
+ * (cfg_stack_check_enabled: lxr config's model_only too), and on a cycle
+ * ("a -> b -> a"). */
 int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 		     struct plan_graph **out, lxr_err *err);
 void plan_graph_free(struct plan_graph *g);

@@ -89,6 +89,15 @@ static int build_secrets(const struct cfg_stack *st, const struct cfg_service *s
 			if (!getenv(o->environment.v) && o->env_value)
 				setenv(o->environment.v, o->env_value, 1);
 			srcf = csv_field("env", o->environment.v);
+		} else if (!o) {
+			/* a service with profiles loads with it (cfg_ref_error), and
+			 * `lxr build` builds every service */
+			return lxr_fail(err, EINVAL,
+					"%s:%d:%d: service \"%s\": build secret \"%s\" is not "
+					"declared",
+					ref->pos.file ? ref->pos.file : "", ref->pos.line,
+					ref->pos.col, svc->name, ref->source.v),
+			       lxr_err_hint(err, "declare it at the top level");
 		} else {
 			return lxr_fail(err, EINVAL,
 					"%s:%d:%d: service \"%s\": build secret %s has no file or "

@@ -190,6 +190,15 @@ void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char 
 void cfg_refuse_at_up(struct cfg_ctx *c, struct cfg_pos pos, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* An error in service s: a reference to something the stack does not
+ * declare (a network, volume, secret, config, service). compose-go checks
+ * the references of the services the active profiles enable only, so in a
+ * service with profiles it waits in st->unrunnable (invalid), said as it
+ * is here once the service is enabled (cfg_stack_check_enabled); in any
+ * other it is an error of the file now. */
+void cfg_ref_error(struct cfg_ctx *c, const struct cfg_service *s, struct cfg_pos pos,
+		   const char *hint, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* st->unrunnable in file order (support.c). */
 void cfg_unrunnable_sort(struct cfg_stack *st);
 

@@ -15,8 +15,10 @@
 	"lxr up refuses what it cannot honour yet instead of ignoring it; `lxr config` shows the " \
 	"model; remove the setting to run this stack (see docs/stack-file.md)"
 
-/* Takes msg. */
-static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, char *msg, const char *hint)
+/* Takes msg. service: the one it is in (NULL: the stack's); invalid: an
+ * error of the file that waits for its service to be enabled. */
+static void record(struct cfg_ctx *c, struct cfg_pos pos, char *msg, const char *hint,
+		   const char *service, bool invalid)
 {
 	struct cfg_stack *st = c->stack;
 	struct cfg_unrunnable *u;
@@ -33,8 +35,29 @@ static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, char *msg, 
 	u->col = pos.col;
 	u->msg = c->where ? lxr_xasprintf("%s: %s", c->where, msg) : lxr_xstrdup(msg);
 	free(msg);
-	u->hint = lxr_xstrdup(hint ? hint : RUNNABLE_HINT);
-	u->service = c->service ? lxr_xstrdup(c->service) : NULL;
+	u->hint = hint ? lxr_xstrdup(hint) : NULL;
+	u->service = service ? lxr_xstrdup(service) : NULL;
+	u->invalid = invalid;
+}
+
+static void record_unrunnable(struct cfg_ctx *c, struct cfg_pos pos, char *msg, const char *hint)
+{
+	record(c, pos, msg, hint ? hint : RUNNABLE_HINT, c->service, false);
+}
+
+void cfg_ref_error(struct cfg_ctx *c, const struct cfg_service *s, struct cfg_pos pos,
+		   const char *hint, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!s->profiles.n || !c->stack)
+		cfg_diag_add(c, pos, false, hint, "%s", msg);
+	else
+		record(c, pos, lxr_xstrdup(msg), hint, s->name, true);
 }
 
 void cfg_check_supported_hint(struct cfg_ctx *c, struct cfg_pos pos, const char *feature,

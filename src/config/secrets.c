@@ -247,7 +247,9 @@ int cfg_svc_read_configs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return read_refs(c, n, "configs", &s->configs, &s->n_configs);
 }
 
-static void check_refs(struct cfg_ctx *c, const struct cfg_svc_file_ref *refs, size_t n,
+/* In service s: cfg_ref_error. */
+static void check_refs(struct cfg_ctx *c, const struct cfg_service *s,
+		       const struct cfg_svc_file_ref *refs, size_t n,
 		       const struct cfg_file_obj *objs, size_t n_objs, const char *what)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -255,8 +257,8 @@ static void check_refs(struct cfg_ctx *c, const struct cfg_svc_file_ref *refs, s
 		for (size_t j = 0; j < n_objs && !found; j++)
 			found = !strcmp(objs[j].name, refs[i].source.v);
 		if (!found)
-			cfg_diag_add(c, refs[i].source.pos, false, "declare it at the top level",
-				     "%s \"%s\" is not declared", what, refs[i].source.v);
+			cfg_ref_error(c, s, refs[i].source.pos, "declare it at the top level",
+				      "%s \"%s\" is not declared", what, refs[i].source.v);
 	}
 }
 
@@ -266,9 +268,9 @@ void cfg_stack_check_file_refs(struct cfg_ctx *c, const struct cfg_stack *st)
 		const struct cfg_service *s = &st->services[i];
 		_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
 		c->where = w;
-		check_refs(c, s->secrets, s->n_secrets, st->secrets, st->n_secrets, "secret");
-		check_refs(c, s->configs, s->n_configs, st->configs, st->n_configs, "config");
-		check_refs(c, s->build.secrets, s->build.n_secrets, st->secrets, st->n_secrets,
+		check_refs(c, s, s->secrets, s->n_secrets, st->secrets, st->n_secrets, "secret");
+		check_refs(c, s, s->configs, s->n_configs, st->configs, st->n_configs, "config");
+		check_refs(c, s, s->build.secrets, s->build.n_secrets, st->secrets, st->n_secrets,
 			   "build secret");
 		c->where = NULL;
 	}

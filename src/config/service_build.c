@@ -318,18 +318,17 @@ static void check_build(struct cfg_ctx *c, const struct cfg_stack *st, const str
 	for (size_t i = 0; i < b->additional_contexts.n; i++) {
 		const struct cfg_kv *kv = &b->additional_contexts.v[i];
 		const struct cfg_service *t;
-		struct cfg_node at = {.pos = kv->pos};
 		if (!lxr_str_has_prefix(kv->value, "service:"))
 			continue;
 		t = service_named(st, kv->value + strlen("service:"));
 		if (!t)
-			cfg_error_hint(c, &at, "name a service of this stack",
-				       "build.additional_contexts %s: no service \"%s\"", kv->key,
-				       kv->value + strlen("service:"));
+			cfg_ref_error(c, s, kv->pos, "name a service of this stack",
+				      "build.additional_contexts %s: no service \"%s\"", kv->key,
+				      kv->value + strlen("service:"));
 		else if (!t->build.set)
-			cfg_error_hint(c, &at, "give that service a `build:`",
-				       "build.additional_contexts %s: service \"%s\" is not built",
-				       kv->key, t->name);
+			cfg_ref_error(c, s, kv->pos, "give that service a `build:`",
+				      "build.additional_contexts %s: service \"%s\" is not built",
+				      kv->key, t->name);
 	}
 	if (!b->platforms.n || !platform || !*platform)
 		return;

@@ -429,13 +429,14 @@ const struct cfg_key *cfg_svc_host_keys(size_t *n)
 }
 
 /* Checks that need the whole stack: links and service: modes name a
- * service; network_mode excludes networks; one container per name. */
-static void check_ref(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_str *v,
-		      const char *key, const char *target)
+ * service (in s: cfg_ref_error); network_mode excludes networks; one
+ * container per name. */
+static void check_ref(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s,
+		      const struct cfg_str *v, const char *key, const char *target)
 {
 	if (!cfg_stack_service(st, target))
-		cfg_diag_add(c, v->pos, false, "name a service of this stack",
-			     "%s: no service \"%s\"", key, target);
+		cfg_ref_error(c, s, v->pos, "name a service of this stack", "%s: no service \"%s\"",
+			      key, target);
 }
 
 static void check_links(struct cfg_ctx *c, const struct cfg_stack *st, const struct cfg_service *s)
@@ -443,7 +444,7 @@ static void check_links(struct cfg_ctx *c, const struct cfg_stack *st, const str
 	for (size_t i = 0; i < s->host.links.n; i++) {
 		const struct cfg_str *l = &s->host.links.v[i];
 		_cleanup_free_ char *name = lxr_xstrndup(l->v, strcspn(l->v, ":"));
-		check_ref(c, st, l, "links", name);
+		check_ref(c, st, s, l, "links", name);
 	}
 	const struct cfg_str *modes[] = {&s->host.network_mode, &s->host.pid, &s->host.ipc};
 	static const char *const keys[] = {"network_mode", "pid", "ipc"};
@@ -455,7 +456,7 @@ static void check_links(struct cfg_ctx *c, const struct cfg_stack *st, const str
 				     "%s: service \"%s\" cannot share its own namespace", keys[i],
 				     s->name);
 		else
-			check_ref(c, st, modes[i], keys[i], modes[i]->v + 8);
+			check_ref(c, st, s, modes[i], keys[i], modes[i]->v + 8);
 	}
 }
 

@@ -242,7 +242,10 @@ static bool refused(const struct cfg_stack *st, const struct cfg_unrunnable *u, 
 	return false;
 }
 
-int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
+/* The entries refused where chosen, of one kind (invalid: errors of the
+ * file; else settings lxr does not run), as one error: the first, and
+ * where the others are. */
+static int check_entries(const struct cfg_stack *st, const bool *chosen, bool invalid, lxr_err *err)
 {
 	const struct cfg_unrunnable *first = NULL;
 	size_t n = 0, used = 0;
@@ -252,7 +255,7 @@ int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr
 	/* the others by where they are (each with its file, when another) */
 	for (size_t i = 0; i < st->n_unrunnable; i++) {
 		const struct cfg_unrunnable *u = &st->unrunnable[i];
-		if (!refused(st, u, chosen))
+		if (u->invalid != invalid || !refused(st, u, chosen))
 			continue;
 		if (!n++) {
 			first = u;
@@ -274,7 +277,17 @@ int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr
 	else
 		lxr_fail(err, 0, "%s:%d:%d: %s (and %zu more, at %s%s)", first->file, first->line,
 			 first->col, first->msg, n - 1, more, cut ? ", ..." : "");
-	return lxr_err_hint(err, "%s", first->hint);
+	return first->hint ? lxr_err_hint(err, "%s", first->hint) : -1;
+}
+
+int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err)
+{
+	return check_entries(st, chosen, false, err);
+}
+
+int cfg_stack_check_enabled(const struct cfg_stack *st, const bool *enabled, lxr_err *err)
+{
+	return check_entries(st, enabled, true, err);
 }
 
 size_t cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st, const bool *chosen)

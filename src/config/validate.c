@@ -1,6 +1,7 @@
 /* Whole-stack checks, run once every service has been read: references to
- * services, networks and volumes (and a service_healthy dependency on a
- * service without a healthcheck); addresses against their network's subnet,
+ * services, networks and volumes (a service with profiles keeps its bad
+ * ones until it is enabled: cfg_ref_error); a service_healthy dependency
+ * on a service without a healthcheck; addresses against their network's subnet,
  * gateway and each other; a host port one service publishes twice (two
  * services: cfg_stack_check_chosen, once up has chosen), or from an internal
  * network; a fixed address or host ports that do not fit a service's
@@ -10,16 +11,19 @@
 
 #include "config/config_internal.h"
 
-static void ref_error(struct cfg_ctx *c, struct cfg_pos pos, const char *kind, const char *name,
-		      const char *const *cands, size_t n, const char *hint)
+/* In service s: kept for when it is enabled, where it has profiles
+ * (cfg_ref_error). */
+static void ref_error(struct cfg_ctx *c, const struct cfg_service *s, struct cfg_pos pos,
+		      const char *kind, const char *name, const char *const *cands, size_t n,
+		      const char *hint)
 {
 	const char *dym = cfg_did_you_mean(name, cands, n);
 
 	if (dym)
-		cfg_diag_add(c, pos, false, NULL, "unknown %s \"%s\" (did you mean \"%s\"?)", kind,
-			     name, dym);
+		cfg_ref_error(c, s, pos, NULL, "unknown %s \"%s\" (did you mean \"%s\"?)", kind,
+			      name, dym);
 	else
-		cfg_diag_add(c, pos, false, hint, "unknown %s \"%s\"", kind, name);
+		cfg_ref_error(c, s, pos, hint, "unknown %s \"%s\"", kind, name);
 }
 
 /* A service that names an image (not a rootfs path), or builds one, may get
@@ -45,7 +49,7 @@ static void check_depends(struct cfg_ctx *c, struct cfg_stack *st, const char **
 			_cleanup_free_ char *w = lxr_xasprintf("service \"%s\"", s->name);
 			c->where = w;
 			if (!dep)
-				ref_error(c, d->service.pos, "service", d->service.v, names,
+				ref_error(c, s, d->service.pos, "service", d->service.v, names,
 					  st->n_services,
 					  "depends_on names services of this stack");
 			else if (d->condition == CFG_DEP_HEALTHY && !has_check(dep))
@@ -81,7 +85,8 @@ static void check_volumes_from(struct cfg_ctx *c, struct cfg_stack *st, const ch
 					     "volumes",
 					     s->name);
 			else if (!cfg_stack_service(st, f->name))
-				ref_error(c, f->spec.pos, "service", f->name, names, st->n_services,
+				ref_error(c, s, f->spec.pos, "service", f->name, names,
+					  st->n_services,
 					  "volumes_from names a service of this stack, or a "
 					  "container as container:NAME");
 		}
@@ -306,7 +311,7 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 			const struct cfg_network *net =
 			    cfg_stack_network(st, s->networks[j].name.v);
 			if (!net)
-				ref_error(c, s->networks[j].name.pos, "network",
+				ref_error(c, s, s->networks[j].name.pos, "network",
 					  s->networks[j].name.v, names, st->n_networks,
 					  "declare it under the top-level `networks:`");
 			if (net) {
@@ -419,7 +424,7 @@ static void check_volumes(struct cfg_ctx *c, struct cfg_stack *st)
 			struct cfg_mount *m = &s->volumes[j];
 			if (m->type == CFG_MOUNT_VOLUME && m->source &&
 			    !volume_declared(st, m->source))
-				ref_error(c, m->pos, "volume", m->source, names, st->n_volumes,
+				ref_error(c, s, m->pos, "volume", m->source, names, st->n_volumes,
 					  "declare it under the top-level `volumes:`, or write a "
 					  "path (./dir) for a bind mount");
 		}

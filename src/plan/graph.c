@@ -25,15 +25,41 @@ static bool in_list(const char *const *list, const char *s)
 }
 
 /* Compose: no profiles means always enabled; otherwise one must be active
- * (the profile "*": all are) or the service be named on the command line. */
-static bool enabled(const struct cfg_service *s, const struct plan_select *sel)
+ * (the profile "*": all are). */
+static bool enabled(const struct cfg_service *s, const char *const *profiles)
 {
-	if (!s->profiles.n || in_list(sel->targets, s->name) || in_list(sel->profiles, "*"))
+	if (!s->profiles.n || in_list(profiles, "*"))
 		return true;
 	for (size_t i = 0; i < s->profiles.n; i++)
-		if (in_list(sel->profiles, s->profiles.v[i].v))
+		if (in_list(profiles, s->profiles.v[i].v))
 			return true;
 	return false;
+}
+
+/* The active profiles, and those of each service named on the command line
+ * that they leave out: compose-go enables such a service by activating its
+ * profiles (WithServicesEnabled), so a dependency that shares one comes
+ * with it, and one in another profile does not. The strings are borrowed;
+ * the caller frees the array. */
+static const char **active_profiles(const struct cfg_stack *st, const struct plan_select *sel)
+{
+	size_t n = 0, k = 0;
+
+	for (const char *const *p = sel->profiles; p && *p; p++)
+		n++;
+	for (size_t i = 0; i < st->n_services; i++)
+		n += st->services[i].profiles.n;
+	const char **v = lxr_xcalloc(n + 1, sizeof(*v));
+	for (const char *const *p = sel->profiles; p && *p; p++)
+		v[k++] = *p;
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		if (!in_list(sel->targets, s->name) || enabled(s, sel->profiles))
+			continue;
+		for (size_t j = 0; j < s->profiles.n; j++)
+			v[k++] = s->profiles.v[j].v;
+	}
+	return v;
 }
 
 static int select_deps(const struct cfg_stack *st, const bool *on, bool *sel, size_t i,
@@ -68,10 +94,11 @@ static int select_services(const struct cfg_stack *st, const struct plan_select 
 	size_t n = st->n_services, qn = 0;
 	_cleanup_free_ bool *on = lxr_xcalloc(n + 1, sizeof(bool));
 	_cleanup_free_ size_t *queue = lxr_xcalloc(n + 1, sizeof(size_t));
+	_cleanup_free_ const char **active = active_profiles(st, sel);
 	bool have_targets = sel->targets && sel->targets[0];
 
 	for (size_t i = 0; i < n; i++)
-		on[i] = enabled(&st->services[i], sel);
+		on[i] = enabled(&st->services[i], active);
 	for (const char *const *t = sel->targets; t && *t; t++) {
 		long i = index_of(st, *t);
 		if (i < 0)
@@ -232,6 +259,20 @@ static int check_env_files(const struct cfg_stack *st, const bool *chosen, lxr_e
 	return 0;
 }
 
+/* The errors of the file in services with profiles (a network they name
+ * that the stack does not declare...): compose-go checks the services the
+ * active profiles enable (checkConsistency after WithProfiles), and lxr the
+ * ones it would run too. A model's (lxr config) as well. */
+static int check_enabled(const struct cfg_stack *st, const struct plan_select *sel,
+			 const bool *chosen, lxr_err *err)
+{
+	_cleanup_free_ bool *on = lxr_xcalloc(st->n_services + 1, sizeof(bool));
+
+	for (size_t i = 0; i < st->n_services; i++)
+		on[i] = chosen[i] || enabled(&st->services[i], sel->profiles);
+	return cfg_stack_check_enabled(st, on, err);
+}
+
 int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 		     struct plan_graph **out, lxr_err *err)
 {
@@ -242,14 +283,15 @@ int plan_graph_build(const struct cfg_stack *st, const struct plan_select *sel,
 	struct plan_graph *g;
 
 	*out = NULL;
+	sel = sel ? sel : &none;
 	/* a model's graph (lxr config) shows alternatives that clash too */
-	if (select_services(st, sel ? sel : &none, chosen, err) < 0 ||
+	if (select_services(st, sel, chosen, err) < 0 || check_enabled(st, sel, chosen, err) < 0 ||
 	    check_env_files(st, chosen, err) < 0 ||
-	    (!(sel && sel->model_only) && cfg_stack_check_chosen(st, chosen, err) < 0) ||
+	    (!sel->model_only && cfg_stack_check_chosen(st, chosen, err) < 0) ||
 	    levels(st, chosen, level, err) < 0)
 		return -1;
 	/* what lxr does not run yet, in the services it would run */
-	if (!(sel && sel->model_only) && cfg_stack_check_runnable(st, chosen, err) < 0)
+	if (!sel->model_only && cfg_stack_check_runnable(st, chosen, err) < 0)
 		return -1;
 	g = lxr_xcalloc(1, sizeof(*g));
 	g->stack = st;

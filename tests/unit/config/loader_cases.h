@@ -7,8 +7,10 @@
  *   expected.err    the diagnostics exactly as `lxr config` prints them
  *                   (load must fail)
  *   expected.warn   diagnostics on success (absent: there must be none)
- *   expected.run    what `lxr up` refuses of a file that loads, as the CLI
- *                   prints it (absent: nothing)
+ *   expected.run    what `lxr up` of every service refuses of a file that
+ *                   loads, as the CLI prints it: settings it does not run,
+ *                   and errors kept for services with profiles (absent:
+ *                   nothing)
  *   env             KEY=VALUE lines: the whole environment of the load
  *   options         lines: accept_unsupported, project=NAME
  *

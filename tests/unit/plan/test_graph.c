@@ -266,6 +266,98 @@ static void volumes_from_orders(void **state)
 	cfg_stack_free(st);
 }
 
+static struct cfg_stack *load_text(const char *text)
+{
+	char *const env[] = {NULL};
+	struct cfg_load_opts o = {.file = "compose.yaml", .environ = env, .cwd = "/nonexistent"};
+	struct cfg_diags d = {0};
+	struct cfg_stack *st = NULL;
+	lxr_err err;
+
+	if (cfg_stack_load_text(&o, text, strlen(text), &st, &d, &err) < 0)
+		cfg_diags_print(stderr, &d);
+	cfg_diags_free(&d);
+	assert_non_null(st);
+	return st;
+}
+
+/* "name@level ..." of the selection, or "error: MSG" */
+static char *outcome(const struct cfg_stack *st, const struct plan_select *sel)
+{
+	struct plan_graph *g = NULL;
+	lxr_err err;
+	char *s;
+
+	if (plan_graph_build(st, sel, &g, &err) < 0)
+		return lxr_xasprintf("error: %s", err.msg);
+	s = order(g);
+	plan_graph_free(g);
+	return s;
+}
+
+static void expect(const struct cfg_stack *st, const struct plan_select *sel, const char *want)
+{
+	_cleanup_free_ char *got = outcome(st, sel);
+
+	assert_string_equal(got, want);
+}
+
+/* compose-go's WithServicesEnabled: `up debug` activates debug's profiles,
+ * so a dependency in one of them comes along; one in another profile does
+ * not, and a service that only shares the profile is not pulled in. */
+static void target_enables_its_profiles(void **state)
+{
+	struct cfg_stack *st =
+	    load_text("services:\n"
+		      "  web: {image: w}\n"
+		      "  debug: {image: d, profiles: [debug], depends_on: [helper]}\n"
+		      "  helper: {image: h, profiles: [debug, dev]}\n"
+		      "  other: {image: o, profiles: [debug]}\n"
+		      "  probe: {image: p, profiles: [probe], depends_on: [db]}\n"
+		      "  db: {image: d, profiles: [dev]}\n");
+	const char *const debug[] = {"debug", NULL}, *const probe[] = {"probe", NULL};
+	const char *const dev[] = {"dev", NULL};
+
+	(void)state;
+	expect(st, &(struct plan_select){.targets = debug}, "helper@0 debug@1");
+	expect(st, &(struct plan_select){.targets = probe},
+	       "error: compose.yaml:6:53: service \"probe\" depends on \"db\", which its "
+	       "profiles disable");
+	expect(st, &(struct plan_select){.profiles = dev, .targets = probe}, "db@0 probe@1");
+	cfg_stack_free(st);
+}
+
+/* A reference to what the stack does not declare, in a service with
+ * profiles: the file loads, and the error is said when the service is
+ * enabled (its profile, COMPOSE_PROFILES, naming it), for lxr config too,
+ * and never when it is not. */
+static void bad_reference_waits_for_its_service(void **state)
+{
+	struct cfg_stack *st = load_text("services:\n"
+					 "  web: {image: w}\n"
+					 "  debug:\n"
+					 "    image: d\n"
+					 "    profiles: [debug]\n"
+					 "    networks: [dbg]\n"
+					 "    secrets: [token]\n");
+	const char *const debug[] = {"debug", NULL}, *const web[] = {"web", NULL};
+	const char *const star[] = {"*", NULL};
+	const char *refused = "error: compose.yaml:6:16: service \"debug\": unknown network "
+			      "\"dbg\" (and 1 more, at 7:15)";
+
+	(void)state;
+	expect(st, &(struct plan_select){0}, "web@0");
+	expect(st, &(struct plan_select){.model_only = true}, "web@0");
+	expect(st, &(struct plan_select){.targets = web}, "web@0");
+	expect(st, &(struct plan_select){.profiles = debug}, refused);
+	expect(st, &(struct plan_select){.profiles = star}, refused);
+	expect(st, &(struct plan_select){.profiles = debug, .model_only = true}, refused);
+	expect(st, &(struct plan_select){.targets = debug}, refused);
+	/* compose-go checks every service the profiles enable, chosen or not */
+	expect(st, &(struct plan_select){.profiles = debug, .targets = web}, refused);
+	cfg_stack_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +372,8 @@ int main(void)
 	    cmocka_unit_test(volumes_from_orders),
 	    cmocka_unit_test(dot_output),
 	    cmocka_unit_test(profile_alternatives_clash),
+	    cmocka_unit_test(target_enables_its_profiles),
+	    cmocka_unit_test(bad_reference_waits_for_its_service),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,18 +1,17 @@
-/* Whole-stack checks, run once every service has been read: references to
- * services, networks and volumes (a service with profiles keeps its bad
- * ones until it is enabled: cfg_ref_error); a service_healthy dependency
- * on a service without a healthcheck; addresses against their network's subnet,
- * gateway and each other; a host port one service publishes twice (two
- * services: cfg_stack_check_chosen, once up has chosen), or from an internal
- * network; a fixed address or host ports that do not fit a service's
- * replicas; memory reservations above their limit; dependency cycles. */
+/* Whole-stack checks, once every service is read: references to services,
+ * networks and volumes (a service with profiles keeps its bad ones until
+ * it is enabled: cfg_ref_error); service_healthy on a service without a
+ * healthcheck; addresses against their network's subnet, gateway and each
+ * other; a host port one service publishes twice (two services:
+ * cfg_stack_check_chosen), or from an internal network; a fixed address or
+ * host ports that do not fit a service's replicas; memory reservations
+ * above their limit; dependency cycles. */
 #define _GNU_SOURCE
 #include <string.h>
 
 #include "config/config_internal.h"
 
-/* In service s: kept for when it is enabled, where it has profiles
- * (cfg_ref_error). */
+/* In service s: kept until it is enabled, where it has profiles (cfg_ref_error) */
 static void ref_error(struct cfg_ctx *c, const struct cfg_service *s, struct cfg_pos pos,
 		      const char *kind, const char *name, const char *const *cands, size_t n,
 		      const char *hint)

@@ -163,10 +163,27 @@ static int build_set(const struct cfg_stack *st, const bool *want, const struct 
 	return r;
 }
 
+/* No service named: those the active profiles enable (compose builds the
+ * project's services, which its profiles choose), into *g */
+static int enabled_services(const struct cfg_stack *st, struct plan_graph **g)
+{
+	_cleanup_strv_ char **profiles = NULL;
+	struct plan_select sel = {0};
+	lxr_err err;
+
+	cli_globals_profiles(&profiles);
+	cli_profiles_default(&profiles, NULL);
+	sel.profiles = (const char *const *)profiles;
+	if (plan_graph_build(st, &sel, g, &err) < 0)
+		return lxr_err_print(&err), -1;
+	return 0;
+}
+
 int cli_stack_build(const struct cfg_stack *st, char *const *services,
 		    const struct cli_build_over *o)
 {
 	bool *want = lxr_xcalloc(st->n_services + 1, sizeof(bool));
+	struct plan_graph *g = NULL;
 	int r;
 
 	for (size_t i = 0; services && services[i]; i++)
@@ -175,9 +192,15 @@ int cli_stack_build(const struct cfg_stack *st, char *const *services,
 			free(want);
 			return LXR_EXIT_USAGE;
 		}
+	if ((!services || !services[0]) && enabled_services(st, &g) < 0) {
+		free(want);
+		return LXR_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < st->n_services; i++)
-		want[i] = st->services[i].build.set &&
-			  (!services || !services[0] || named(services, st->services[i].name));
+		want[i] =
+		    st->services[i].build.set && (g ? plan_graph_find(g, st->services[i].name) >= 0
+						    : named(services, st->services[i].name));
+	plan_graph_free(g);
 	r = build_set(st, want, o);
 	free(want);
 	return r < 0 ? LXR_EXIT_FAIL : LXR_EXIT_OK;

@@ -119,6 +119,21 @@ pass "a changed file and up --build recreate only the service whose image change
 run build --dry-run
 expect_rc 0 "build --dry-run in the project"
 expect_grep "$OUT" "would build service \"api\"" "compose's form: every service"
+# the services the active profiles enable, as compose's build
+cat > tools.yaml <<'Y'
+services:
+  tool:
+    build: ./api
+    profiles: [tools]
+Y
+run -f compose.yaml -f tools.yaml build --dry-run
+expect_rc 0 "build --dry-run with a service its profiles leave out"
+printf '%s\n' "$OUT" | grep -q 'service "tool"' && fail "build built a service its profiles leave out: $OUT"
+run -f compose.yaml -f tools.yaml --profile tools build --dry-run
+expect_grep "$OUT" "would build service \"tool\"" "--profile enables it"
+run -f compose.yaml -f tools.yaml build --dry-run tool
+expect_grep "$OUT" "would build service \"tool\"" "naming it builds it"
+rm tools.yaml
 run compose build --no-cache web
 expect_rc 0 "compose build --no-cache web"
 expect_grep "$ERR" "Building service web" "the named service is built"

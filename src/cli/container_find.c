@@ -43,6 +43,34 @@ static bool is_container_name(const struct cfg_stack *st, const char *name)
 
 static int name_anywhere(const char *name, char **project, const char **inst);
 
+/* The name of the container replica idx of service svc runs in, as its
+ * project's supervisor knows it: the file's name for it may have changed
+ * since (a container_name changed while `up OTHER` kept it); NULL: none */
+static char *supervised_instance(const char *project, const char *svc, long idx)
+{
+	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
+	struct ctl_conn *c = NULL;
+	json_t *ps = NULL, *rec;
+	char *inst = NULL;
+	lxr_err ignored;
+	size_t i;
+
+	if (ctl_connect(sock, &c, &ignored) < 0)
+		return NULL;
+	if (ctl_call(c, "ps", json_object(), 5000, &ps, &ignored) == 0)
+		json_array_foreach(ps, i, rec)
+		{
+			const char *s = json_string_value(json_object_get(rec, "service"));
+			const char *in = json_string_value(json_object_get(rec, "instance"));
+			if (!inst && s && in && !strcmp(s, svc) &&
+			    json_integer_value(json_object_get(rec, "replica")) == idx)
+				inst = lxr_xstrdup(in);
+		}
+	json_decref(ps);
+	ctl_close(c);
+	return inst;
+}
+
 /* No stack file here: a stack's container by the name docker would give
  * it, from anywhere (docker exec -it proj-web-1 sh), running */
 static int anywhere(const char *name, struct lxr_container_ref *ref, char **inst, lxr_err *err)
@@ -130,6 +158,16 @@ int cli_container_find(const char *file, const char *project, long index, const 
 	else
 		*inst = lxr_xasprintf("%s-%ld", name, idx);
 	r = rt_container_find(root, *inst, ref, err);
+	if (r < 0 && err->errnum == ESRCH && svc) {
+		char *other = supervised_instance(project, name, idx);
+		if (other && strcmp(other, *inst)) {
+			free(*inst);
+			*inst = other;
+			r = rt_container_find(root, *inst, ref, err);
+		} else {
+			free(other);
+		}
+	}
 	if (r < 0 && err->errnum == ESRCH)
 		lxr_fail(err, ESRCH, "service \"%s\" of project \"%s\" is not running", name,
 			 project),

@@ -53,6 +53,7 @@ json_t *sup_instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	json_object_set_new(o, "replica", json_integer(in->replica));
 	{
 		/* the service's labels: ps --filter label= */
 		const struct cfg_kvs *l = &in->svc->cfg->labels;

@@ -142,6 +142,20 @@ run exec -f "$STACK" db /bin/sh -c 'echo $MODE'
 expect_out c "db runs its new environment"
 pass "up SERVICE leaves the other services as they run: changed, stopped, kept"
 
+# a kept service whose container_name the file changed since: exec and cp
+# by service still find the container it runs
+sed -i "s/^  db:\$/  db:\\n    container_name: $project-store/" "$STACK"
+grep -q "container_name: $project-store" "$STACK" || fail "the test did not set db's container_name"
+run up -d -f "$STACK" web
+expect_rc 0 "up -d web with db's container_name changed"
+run exec -f "$STACK" db /bin/sh -c 'echo $MODE'
+expect_rc 0 "exec db finds the container it runs"
+expect_out c "exec db: the kept db-1"
+run -f "$STACK" cp db:/etc/hostname "$TEST_TMP/db-hostname"
+expect_rc 0 "cp db:PATH finds it too"
+[ "$(cat "$TEST_TMP/db-hostname")" = db-1 ] || fail "cp copied from elsewhere: $(cat "$TEST_TMP/db-hostname")"
+pass "exec and cp by service reach a kept container whose name the file changed"
+
 run down -f "$STACK"
 expect_rc 0 down
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "run dir left"

@@ -599,6 +599,10 @@ struct cfg_stack {
 	bool model_only;                   /* loaded with accept_unsupported: not for running */
 	struct cfg_unrunnable *unrunnable; /* in file order */
 	size_t n_unrunnable;
+	char *text;             /* the file's text where it was given (-f -), else NULL */
+	int view;               /* opts.view: enum cfg_view (lxr/config_view.h) */
+	struct cfg_raw written; /* with a view: the file merged, as config_view.h says */
+	char **environment;     /* with opts.keep_environment: KEY=VALUE, sorted */
 };
 
 /* ---- loading ----------------------------------------------------------------- */
@@ -616,6 +620,11 @@ struct cfg_load_opts {
 	const char *project_dir;
 	/* --env-file: read instead of <project dir>/.env, and it must exist */
 	const char *env_file;
+	/* the file's text, read already (-f -): file only names it then */
+	const char *text;
+	size_t text_len;
+	int view;              /* enum cfg_view (lxr/config_view.h); 0: the model alone */
+	bool keep_environment; /* what ${VAR} takes, in st->environment */
 	/* Print the defaults of settings the runtime does not honour yet too.
 	 * For tests of the model only; `lxr` never sets it. (Such settings load
 	 * either way: cfg_stack_check_runnable refuses them.) */

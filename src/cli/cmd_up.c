@@ -267,6 +267,8 @@ static int up_conflicts(const struct stack_args *a)
 		x = "--no-start", y = "--wait";
 	if (!y && a->up.no_start && a->watch)
 		x = "--no-start", y = "--watch";
+	if (!y && a->watch && cli_stdin_refused(a->file, "up --watch") < 0)
+		return -1;
 	if (!y)
 		return 0;
 	fprintf(stderr, "lxr: error: up: %s and %s are incompatible\n", x, y);

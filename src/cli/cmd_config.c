@@ -172,6 +172,10 @@ static int conflicts(const struct config_args *a)
 	else if (a->no_interpolate && a->targets)
 		why = "--no-interpolate prints every service: what SERVICE depends on is only "
 		      "known once the variables are resolved (--no-normalize takes SERVICE)";
+	else if (a->variables && a->targets)
+		why = "--variables lists the whole file's variables: drop SERVICE";
+	else if (a->hash && a->targets)
+		why = "--hash names its services itself: --hash SERVICE,SERVICE";
 	else if (a->table && !a->variables)
 		why = "--format table goes with --variables";
 	if (!why)

@@ -1,7 +1,9 @@
 /* lxr config layer: a stack file (Compose YAML) -> a typed model in which
  * every value remembers where it came from; validation that reports every
- * problem at once. Its seccomp profiles (seccomp_profile.h) and the
- * settings file /etc/lxr/lxr.conf (settings.h) have headers of their own.
+ * problem at once. Its seccomp profiles (seccomp_profile.h), the settings
+ * file /etc/lxr/lxr.conf (settings.h), finding a project's file
+ * (config_discover.h) and views of a file (config_view.h) have headers of
+ * their own.
  * Apart from reading files this layer makes no syscalls
  * (docs/architecture.md). */
 #ifndef LXR_CONFIG_H
@@ -606,6 +608,10 @@ struct cfg_stack {
 	bool model_only;                   /* loaded with accept_unsupported: not for running */
 	struct cfg_unrunnable *unrunnable; /* in file order */
 	size_t n_unrunnable;
+	char *text;             /* the file's text where it was given (-f -), else NULL */
+	int view;               /* opts.view: enum cfg_view (lxr/config_view.h) */
+	struct cfg_raw written; /* with a view: the file merged, as config_view.h says */
+	char **environment;     /* with opts.keep_environment: KEY=VALUE, sorted */
 };
 
 /* ---- loading ----------------------------------------------------------------- */
@@ -623,6 +629,11 @@ struct cfg_load_opts {
 	const char *project_dir;
 	/* --env-file: read instead of <project dir>/.env, and it must exist */
 	const char *env_file;
+	/* the file's text, read already (-f -): file only names it then */
+	const char *text;
+	size_t text_len;
+	int view;              /* enum cfg_view (lxr/config_view.h); 0: the model alone */
+	bool keep_environment; /* what ${VAR} takes, in st->environment */
 	/* Print the defaults of settings the runtime does not honour yet too.
 	 * For tests of the model only; `lxr` never sets it. (Such settings load
 	 * either way: cfg_stack_check_runnable refuses them.) */
@@ -652,21 +663,6 @@ const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const cha
  * (build_image, <project>-<service>). */
 const char *cfg_service_image(const struct cfg_service *s);
 const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const char *name);
-
-/* Compose's file discovery in dir: compose.yaml, compose.yml,
- * docker-compose.yaml, docker-compose.yml. *out is malloc'd "dir/name". */
-int cfg_find_stack_file(const char *dir, char **out, lxr_err *err);
-/* The override file compose merges over a found stack file: the first of
- * compose.override.yaml/.yml, docker-compose.override.yaml/.yml beside
- * it, or NULL. */
-char *cfg_find_override(const char *stack_file);
-/* KEY's value in the .env file at path, or NULL (no file, not set, empty,
- * or the file does not parse: its load reports that). Caller frees. For
- * COMPOSE_FILE, which Compose also takes from the working directory's .env. */
-char *cfg_dotenv_file_get(const char *path, const char *key);
-/* Compose's project-name rule: lowercase, keep [a-z0-9_-], must start with a
- * letter or digit. NULL when nothing is left. Caller frees. */
-char *cfg_project_name_normalize(const char *raw);
 
 /* The normalized model: every default filled, every variable resolved. */
 enum cfg_format { CFG_FORMAT_YAML, CFG_FORMAT_JSON };

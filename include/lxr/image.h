@@ -22,6 +22,8 @@
 
 /* "sha256:" + 64 hex digits + NUL */
 #define IMG_DIGEST_LEN 72
+/* The digest of n bytes at p, "sha256:<hex>", into out[IMG_DIGEST_LEN]. */
+void img_digest_of(const void *p, size_t n, char *out);
 
 /* ---- references ----------------------------------------------------------
  * docker's rules: "nginx" is docker.io/library/nginx:latest; the first

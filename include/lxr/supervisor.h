@@ -126,6 +126,15 @@ void sup_watchdog_check(struct lxr_checks *c, const char *device);
  * stack has started). Returns the exit code for `lxr up`: 0, 1 (a
  * dependency failed or run-time error), 2 (the stack cannot be planned). */
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o);
+/* `lxr config --hash`: the sha256 (64 hex digits) of what the service's
+ * first instance runs, as reconcile compares it (identity.c): its plan
+ * with the image the store holds now (never pulled or built: ENOENT, with
+ * a hint, when it is not there), and its secrets' and configs' contents.
+ * It changes exactly when `lxr up` would recreate the service's
+ * containers (not with their number: replicas are added or removed). */
+#define SUP_HASH_LEN 65
+int sup_service_hash(const struct cfg_stack *st, const struct cfg_service *cfg,
+		     char out[SUP_HASH_LEN], lxr_err *err);
 /* lxr rollback: ask the project's supervisor (c) to return each service to
  * the version it ran before its last update, wait, and say how it went.
  * Returns the exit code. */

@@ -180,6 +180,16 @@ void cli_signals_hold(void);
  * `lxr config`; cfg_stack_check_runnable). cli_stack_load refuses only the
  * stack's own; a service's is refused where its graph chooses it. */
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st);
+/* The same with lxr config's views (view: enum cfg_view) and, with
+ * keep_env, what interpolation took from (st->environment). */
+int cli_stack_load_view(const char *file, const char *project, int view, bool keep_env,
+			struct cfg_stack **st);
+/* The name a stack file read from standard input (-f -) goes by, in its
+ * messages and as a project's record of its file. */
+#define CLI_STDIN_FILE "<stdin>"
+/* A command that has lxr read the file again (watch) refuses `-f -`,
+ * saying so: -1; else 0. */
+int cli_stdin_refused(const char *file, const char *cmd);
 /* The model, printing nothing of what is wrong in it: for a look at its
  * services' names by a command that may be docker's, not the stack's */
 int cli_stack_peek(const char *file, struct cfg_stack **st);

@@ -1,5 +1,7 @@
 /* lxr config: load and validate a stack file, then print the normalized
- * model, the service names, or the dependency graph (DOT). */
+ * model, the service names, or the dependency graph (DOT); compose's other
+ * views of the file (as written, its variables, its environment, the
+ * services' hashes) are config_views.c's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -8,7 +10,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "lxr/config.h"
+#include "cli/config_views.h"
+#include "lxr/config_view.h"
 #include "lxr/plan.h"
 
 enum {
@@ -20,33 +23,33 @@ enum {
 	OPT_VOLUMES,
 	OPT_NETWORKS,
 	OPT_PROFILES,
-};
-
-/* compose's one-name-a-line listings */
-enum list { LIST_NONE, LIST_IMAGES, LIST_VOLUMES, LIST_NETWORKS, LIST_PROFILES };
-
-struct config_args {
-	const char *file, *project;
-	enum cfg_format format;
-	bool services, graph, quiet;
-	enum list list;
-	const char *output; /* -o FILE */
-	char **profiles;
-	char **targets;
+	OPT_NO_INTERPOLATE,
+	OPT_NO_NORMALIZE,
+	OPT_VARIABLES,
+	OPT_ENVIRONMENT,
+	OPT_HASH,
+	OPT_RESOLVE_DIGESTS,
+	OPT_LOCK_DIGESTS,
+	OPT_NO_PATHS,
+	OPT_NO_ENV,
+	OPT_NO_CONSISTENCY,
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: lxr config [-f FILE | FILE] [-p NAME] [--format yaml|json] [--services]\n"
 	      "                  [--images | --volumes | --networks | --profiles] [--graph]\n"
-	      "                  [-q] [-o FILE] [--profile P]... [SERVICE...]\n\n"
+	      "                  [--variables | --environment | --hash LIST]\n"
+	      "                  [--no-interpolate | --no-normalize] [--resolve-image-digests]\n"
+	      "                  [--lock-image-digests] [-q] [-o FILE] [--profile P]...\n"
+	      "                  [SERVICE...]\n\n"
 	      "Validate a stack file and print it normalized: every default filled in, every\n"
 	      "variable resolved (with SERVICE, only those services and what they depend\n"
 	      "on, as compose prints them). Without -f, looks for compose.yaml, compose.yml,\n"
-	      "docker-compose.yaml or docker-compose.yml here.\n\n"
-	      "  -f, --file FILE     the stack file\n"
+	      "docker-compose.yaml or docker-compose.yml here; -f - reads standard input.\n\n"
+	      "  -f, --file FILE     the stack file (-: standard input)\n"
 	      "  -p, --project-name  project name (default: `name:` or the directory)\n"
-	      "      --format F      yaml (default) or json\n"
+	      "      --format F      yaml (default) or json; with --variables also table\n"
 	      "      --services      print the names of the services that would run\n"
 	      "      --images        print the image of each service that would run\n"
 	      "                      (a service with build: and no image: <project>-<service>)\n"
@@ -54,14 +57,131 @@ static void usage(FILE *f)
 	      "      --networks      print the names of the stack's networks\n"
 	      "      --profiles      print every profile the services name\n"
 	      "      --graph         print the dependency graph in Graphviz DOT\n"
+	      "      --variables     print the variables the file names: whether required,\n"
+	      "                      their default and alternate values, as written\n"
+	      "      --environment   print the variables interpolation takes from, KEY=VALUE\n"
+	      "      --hash LIST     print SERVICE HASH for the services named (a,b, or *):\n"
+	      "                      it changes exactly when lxr up would recreate them\n"
+	      "      --no-interpolate  print the file merged (-f files, include, extends)\n"
+	      "                      with every ${VAR} as written, not normalized; checks its\n"
+	      "                      structure only; every service, whatever the profiles\n"
+	      "      --no-normalize  print the file merged, variables resolved, short syntax\n"
+	      "                      and relative paths as written; checked in full\n"
+	      "      --resolve-image-digests  pin each image to the digest of the one here\n"
+	      "      --lock-image-digests     print only the images, pinned, as an override\n"
+	      "                      file would hold them\n"
+	      "      --no-path-resolution  with --no-interpolate or --no-normalize, which keep\n"
+	      "                      paths as written (the model's are absolute)\n"
+	      "      --no-env-resolution   with --no-interpolate or --no-normalize, which keep\n"
+	      "                      env_file as written (the model merges it in)\n"
+	      "      --no-consistency  with --no-interpolate, which checks no more\n"
 	      "  -o, --output FILE   write to FILE instead of the standard output\n"
 	      "      --profile P     activate a profile (repeatable)\n"
 	      "  -q, --quiet         only validate: the problems, and the exit code\n"
 	      "\n"
 	      "Example:\n"
 	      "  lxr config -q\n"
-	      "  lxr config --services\n",
+	      "  lxr config --services\n"
+	      "  lxr config --variables\n",
 	      f);
+}
+
+static int set_format(struct config_args *a, const char *v)
+{
+	a->format_given = true;
+	if (!strcmp(v, "yaml") || !strcmp(v, "json")) {
+		a->format = v[0] == 'j' ? CFG_FORMAT_JSON : CFG_FORMAT_YAML;
+		return 0;
+	}
+	if (!strcmp(v, "table")) {
+		a->table = true;
+		return 0;
+	}
+	fprintf(stderr,
+		"lxr: error: config: unknown format \"%s\" (yaml or json; table with "
+		"--variables)\n",
+		v);
+	return -1;
+}
+
+static int take(struct config_args *a, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'f': return cli_set_file(&a->file, arg);
+	case 'p': a->project = arg; break;
+	case OPT_SERVICES: a->services = true; break;
+	case OPT_GRAPH: a->graph = true; break;
+	case 'q': a->quiet = true; break;
+	case 'o': a->output = arg; break;
+	case OPT_IMAGES: a->list = LIST_IMAGES; break;
+	case OPT_VOLUMES: a->list = LIST_VOLUMES; break;
+	case OPT_NETWORKS: a->list = LIST_NETWORKS; break;
+	case OPT_PROFILES: a->list = LIST_PROFILES; break;
+	case OPT_PROFILE: lxr_strv_push(&a->profiles, lxr_xstrdup(arg)); break;
+	case OPT_FORMAT: return set_format(a, arg);
+	case OPT_NO_INTERPOLATE: a->no_interpolate = true; break;
+	case OPT_NO_NORMALIZE: a->no_normalize = true; break;
+	case OPT_VARIABLES: a->variables = true; break;
+	case OPT_ENVIRONMENT: a->environment = true; break;
+	case OPT_HASH: a->hash = arg; break;
+	case OPT_RESOLVE_DIGESTS: a->resolve_digests = true; break;
+	case OPT_LOCK_DIGESTS: a->lock_digests = a->resolve_digests = true; break;
+	case OPT_NO_PATHS: a->no_paths = true; break;
+	case OPT_NO_ENV: a->no_env = true; break;
+	case OPT_NO_CONSISTENCY: a->no_consistency = true; break;
+	default: return -1;
+	}
+	return 0;
+}
+
+/* What compose's flags that skip a step mean here: lxr's model always
+ * takes every step (it is what runs), so a skipped step is only there to
+ * see in the views that keep the file as written. */
+static const char *skipped_step(const struct config_args *a)
+{
+	bool written = a->no_interpolate || a->no_normalize;
+
+	if (a->no_paths && !written)
+		return "--no-path-resolution: the model holds every path absolute, as lxr runs "
+		       "it; --no-normalize prints the file's paths as written";
+	if (a->no_env && !written)
+		return "--no-env-resolution: the model holds env_file's variables in environment, "
+		       "as lxr runs them; --no-normalize prints env_file as written";
+	if (a->no_consistency && !a->no_interpolate)
+		return "--no-consistency: lxr checks the whole model before it prints it; "
+		       "--no-interpolate reads the file's structure only";
+	return NULL;
+}
+
+/* Two things to print, or a view with what it cannot go with: said, -1. */
+static int conflicts(const struct config_args *a)
+{
+	int printed = a->services + a->graph + (a->list != LIST_NONE) + a->variables +
+		      a->environment + (a->hash != NULL) + a->lock_digests;
+	const char *why = skipped_step(a);
+
+	if (printed > 1)
+		why = "--services, --graph, --images, --volumes, --networks, --profiles, "
+		      "--variables, --environment, --hash and --lock-image-digests exclude each "
+		      "other";
+	else if (a->no_interpolate && a->no_normalize)
+		why = "--no-interpolate and --no-normalize exclude each other (--no-interpolate "
+		      "does not normalize either)";
+	else if ((a->no_interpolate || a->no_normalize) && (printed || a->resolve_digests))
+		why = "--no-interpolate and --no-normalize change the printed file only";
+	else if (a->no_interpolate && a->targets)
+		why = "--no-interpolate prints every service: what SERVICE depends on is only "
+		      "known once the variables are resolved (--no-normalize takes SERVICE)";
+	else if (a->variables && a->targets)
+		why = "--variables lists the whole file's variables: drop SERVICE";
+	else if (a->hash && a->targets)
+		why = "--hash names its services itself: --hash SERVICE,SERVICE";
+	else if (a->table && !a->variables)
+		why = "--format table goes with --variables";
+	if (!why)
+		return 0;
+	fprintf(stderr, "lxr: error: config: %s\n", why);
+	return -1;
 }
 
 static int parse_args(int argc, char **argv, struct config_args *a)
@@ -79,6 +199,16 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	    {"networks", no_argument, NULL, OPT_NETWORKS},
 	    {"profiles", no_argument, NULL, OPT_PROFILES},
 	    {"output", required_argument, NULL, 'o'},
+	    {"no-interpolate", no_argument, NULL, OPT_NO_INTERPOLATE},
+	    {"no-normalize", no_argument, NULL, OPT_NO_NORMALIZE},
+	    {"variables", no_argument, NULL, OPT_VARIABLES},
+	    {"environment", no_argument, NULL, OPT_ENVIRONMENT},
+	    {"hash", required_argument, NULL, OPT_HASH},
+	    {"resolve-image-digests", no_argument, NULL, OPT_RESOLVE_DIGESTS},
+	    {"lock-image-digests", no_argument, NULL, OPT_LOCK_DIGESTS},
+	    {"no-path-resolution", no_argument, NULL, OPT_NO_PATHS},
+	    {"no-env-resolution", no_argument, NULL, OPT_NO_ENV},
+	    {"no-consistency", no_argument, NULL, OPT_NO_CONSISTENCY},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -89,35 +219,17 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
 	while ((ch = cli_getopt_long(argc, argv, "f:p:hqo:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			if (cli_set_file(&a->file, optarg) < 0)
-				return -1;
-			break;
-		case 'p': a->project = optarg; break;
-		case OPT_SERVICES: a->services = true; break;
-		case OPT_GRAPH: a->graph = true; break;
-		case 'q': a->quiet = true; break;
-		case 'o': a->output = optarg; break;
-		case OPT_IMAGES: a->list = LIST_IMAGES; break;
-		case OPT_VOLUMES: a->list = LIST_VOLUMES; break;
-		case OPT_NETWORKS: a->list = LIST_NETWORKS; break;
-		case OPT_PROFILES: a->list = LIST_PROFILES; break;
-		case OPT_PROFILE: lxr_strv_push(&a->profiles, lxr_xstrdup(optarg)); break;
-		case 'h': usage(stdout); return 1;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "yaml") || !strcmp(optarg, "json")) {
-				a->format = optarg[0] == 'j' ? CFG_FORMAT_JSON : CFG_FORMAT_YAML;
-				break;
-			}
-			fprintf(stderr, "lxr config: unknown format \"%s\" (yaml or json)\n",
-				optarg);
-			return -1;
-		default:
+		if (ch == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (take(a, ch, optarg) == 0)
+			continue;
+		if (ch != OPT_FORMAT) {
 			cli_bad_option(argv[optind - 1], opts, NULL);
 			usage(stderr);
-			return -1;
 		}
+		return -1;
 	}
 	/* `lxr config FILE`: a first operand that is a file is the stack file. */
 	if (!a->file && optind < argc &&
@@ -127,13 +239,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	for (; optind < argc; optind++)
 		lxr_strv_push(&a->targets, lxr_xstrdup(argv[optind]));
 	cli_profiles_default(&a->profiles, a->file);
-	if (a->services + a->graph + (a->list != LIST_NONE) > 1) {
-		fputs("lxr config: --services, --graph, --images, --volumes, --networks and "
-		      "--profiles exclude each other\n",
-		      stderr);
-		return -1;
-	}
-	return 0;
+	return conflicts(a);
 }
 
 static int cmp_str(const void *x, const void *y)
@@ -141,7 +247,8 @@ static int cmp_str(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-static void list(enum list what, const struct cfg_stack *st, const struct plan_graph *g, FILE *out)
+static void list(enum config_list what, const struct cfg_stack *st, const struct plan_graph *g,
+		 FILE *out)
 {
 	_cleanup_strv_ char **names = lxr_xcalloc(1, sizeof(char *));
 	size_t n;
@@ -173,19 +280,106 @@ static void list(enum list what, const struct cfg_stack *st, const struct plan_g
 		fprintf(out, "%s\n", names[i]);
 }
 
-static int print(const struct config_args *a, const struct cfg_stack *st)
+/* The model as compose prints it: the services the profiles enable, in
+ * file order (a shallow view; the stack itself is not changed). */
+static int write_model(const struct config_args *a, const struct cfg_stack *st,
+		       const struct plan_graph *g, FILE *out, lxr_err *err)
+{
+	struct cfg_stack view = *st;
+	int r;
+
+	view.services = lxr_xcalloc(st->n_services + 1, sizeof(*view.services));
+	view.n_services = 0;
+	for (size_t i = 0; i < st->n_services; i++)
+		if (plan_graph_find(g, st->services[i].name) >= 0)
+			view.services[view.n_services++] = st->services[i];
+	r = cfg_stack_write(out, &view, a->format, err);
+	free(view.services);
+	return r;
+}
+
+/* --no-normalize: the file merged, with the services the model chose
+ * (profiles, SERVICE...) as the model's output has them. --no-interpolate
+ * has no graph (g NULL): every service. */
+static int write_written(const struct config_args *a, const struct cfg_stack *st,
+			 const struct plan_graph *g, FILE *out, lxr_err *err)
+{
+	struct cfg_stack view = *st;
+	struct cfg_raw top = st->written, svcs = {0};
+	int r;
+
+	top.items = lxr_xcalloc(top.n + 1, sizeof(*top.items));
+	for (size_t i = 0; i < top.n; i++) {
+		const struct cfg_raw *v = &st->written.items[i];
+		top.items[i] = *v;
+		if (!g || strcmp(top.keys[i], "services") || v->kind != CFG_RAW_MAP)
+			continue;
+		svcs = *v;
+		svcs.keys = lxr_xcalloc(v->n + 1, sizeof(*svcs.keys));
+		svcs.items = lxr_xcalloc(v->n + 1, sizeof(*svcs.items));
+		svcs.n = 0;
+		for (size_t k = 0; k < v->n; k++)
+			if (plan_graph_find(g, v->keys[k]) >= 0) {
+				svcs.keys[svcs.n] = v->keys[k];
+				svcs.items[svcs.n++] = v->items[k];
+			}
+		top.items[i] = svcs;
+	}
+	view.written = top;
+	r = cfg_stack_write_written(out, &view, a->format, err);
+	free(svcs.keys);
+	free(svcs.items);
+	free(top.items);
+	return r;
+}
+
+/* 0, -1 with err set, or LXR_EXIT_FAIL once a view has said what failed */
+static int write_out(const struct config_args *a, struct cfg_stack *st, const struct plan_graph *g,
+		     FILE *out, lxr_err *err)
+{
+	if (a->list != LIST_NONE) {
+		list(a->list, st, g, out);
+	} else if (a->graph) {
+		return plan_graph_write_dot(out, g, err);
+	} else if (a->services) {
+		for (size_t i = 0; i < g->n; i++)
+			fprintf(out, "%s\n", g->nodes[i].svc->name);
+	} else if (a->environment) {
+		for (size_t i = 0; st->environment && st->environment[i]; i++)
+			fprintf(out, "%s\n", st->environment[i]);
+	} else if (a->variables) {
+		return config_print_variables(a, st, out);
+	} else if (a->hash) {
+		return config_print_hashes(a, st, out);
+	} else if (a->lock_digests) {
+		return config_print_locked(a, g, out);
+	} else if (a->no_interpolate || a->no_normalize) {
+		return write_written(a, st, g, out, err);
+	} else {
+		return write_model(a, st, g, out, err);
+	}
+	return 0;
+}
+
+static int print(const struct config_args *a, struct cfg_stack *st)
 {
 	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
 				  false, true};
 	struct plan_graph *g = NULL;
 	lxr_err err = {0};
 	int r = 0;
-
 	FILE *out = stdout;
 
-	if (plan_graph_build(st, &sel, &g, &err) < 0) {
+	/* the file as written has no model to choose from; --hash chooses
+	 * its own services */
+	if (!a->no_interpolate && !a->variables && !a->hash &&
+	    plan_graph_build(st, &sel, &g, &err) < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_USAGE;
+	}
+	if (a->resolve_digests && config_resolve_digests(st, g) < 0) {
+		plan_graph_free(g);
+		return LXR_EXIT_FAIL;
 	}
 	if (a->quiet) { /* the services the profiles choose are valid too */
 		plan_graph_free(g);
@@ -198,36 +392,17 @@ static int print(const struct config_args *a, const struct cfg_stack *st)
 		plan_graph_free(g);
 		return LXR_EXIT_FAIL;
 	}
-	if (a->list != LIST_NONE) {
-		list(a->list, st, g, out);
-	} else if (!a->services && !a->graph) {
-		/* as compose prints it: the services the profiles enable, in file
-		 * order (a shallow view; the stack itself is not changed) */
-		struct cfg_stack view = *st;
-		view.services = lxr_xcalloc(st->n_services + 1, sizeof(*view.services));
-		view.n_services = 0;
-		for (size_t i = 0; i < st->n_services; i++)
-			for (size_t k = 0; k < g->n; k++)
-				if (g->nodes[k].svc == &st->services[i])
-					view.services[view.n_services++] = st->services[i];
-		r = cfg_stack_write(out, &view, a->format, &err);
-		free(view.services);
-	} else if (a->graph) {
-		r = plan_graph_write_dot(out, g, &err);
-	} else {
-		for (size_t i = 0; i < g->n; i++)
-			fprintf(out, "%s\n", g->nodes[i].svc->name);
-	}
+	r = write_out(a, st, g, out, &err);
 	plan_graph_free(g);
-	if (r == 0 && fflush(out) != 0)
+	if (r >= 0 && fflush(out) != 0)
 		r = lxr_fail(&err, errno, "write %s", a->output ? a->output : "output");
-	if (out != stdout && fclose(out) != 0 && r == 0)
+	if (out != stdout && fclose(out) != 0 && r >= 0)
 		r = lxr_fail(&err, errno, "write %s", a->output);
 	if (r < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
-	return LXR_EXIT_OK;
+	return r;
 }
 
 int cmd_config(int argc, char **argv)
@@ -235,9 +410,12 @@ int cmd_config(int argc, char **argv)
 	struct config_args a = {0};
 	struct cfg_stack *st = NULL;
 	int r = parse_args(argc, argv, &a);
+	int view = a.no_interpolate || a.variables ? CFG_VIEW_AS_WRITTEN
+		   : a.no_normalize                ? CFG_VIEW_MERGED
+						   : CFG_VIEW_MODEL;
 
 	if (r == 0)
-		r = cli_stack_load_model(a.file, a.project, &st);
+		r = cli_stack_load_view(a.file, a.project, view, a.environment, &st);
 	else
 		r = r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
 	if (st)

@@ -278,6 +278,8 @@ static int up_conflicts(const struct stack_args *a)
 		x = "--attach", y = "--attach-dependencies";
 	if (!y && (a->attach || a->attach_deps) && a->detach)
 		x = a->attach ? "--attach" : "--attach-dependencies", y = "--detach";
+	if (!y && a->watch && cli_stdin_refused(a->file, "up --watch") < 0)
+		return -1;
 	if (!y)
 		return 0;
 	fprintf(stderr, "lxr: error: up: %s and %s are incompatible\n", x, y);

@@ -404,6 +404,8 @@ int cmd_watch(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
+	if (cli_stdin_refused(w.file, "watch") < 0)
+		return LXR_EXIT_USAGE;
 	if (!(w.lxr = lxr_beside())) {
 		fputs("lxr: error: watch: no lxr beside lxr-image (/proc/self/exe's directory)\n"
 		      "lxr: hint: install lxr and lxr-image in one directory\n",

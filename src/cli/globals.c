@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/config_discover.h"
 #include "lxr/util.h"
 
 struct cli_globals cli_globals;

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/config_discover.h"
 #include "lxr/supervisor.h"
 
 bool cli_find_stack(char **found)
@@ -66,7 +67,81 @@ static void diags_print(const struct cfg_diags *d)
 	free(rest.v);
 }
 
+/* `-f -`: the stack file is standard input, read once however many times
+ * a command loads it (a peek, then the load). compose's rules: the
+ * project directory is the working directory (or --project-directory),
+ * so the .env, relative paths and the project's name are its. */
+static int from_stdin(struct cfg_load_opts *o, lxr_err *err)
+{
+	static char *text;
+	static size_t len;
+
+	if (!text && isatty(STDIN_FILENO)) {
+		lxr_fail(err, 0,
+			 "-f -: the stack file is read from standard input, which is a "
+			 "terminal");
+		return lxr_err_hint(err, "pipe the file in: lxr -f - config < compose.yaml");
+	}
+	if (!text && lxr_read_fd(STDIN_FILENO, "standard input", &text, &len, err) < 0)
+		return lxr_err_wrap(err, "-f -");
+	o->file = CLI_STDIN_FILE;
+	o->text = text;
+	o->text_len = len;
+	if (!o->project_dir)
+		o->project_dir = o->cwd;
+	return 0;
+}
+
+static bool is_stdin(const char *file)
+{
+	return file && !strcmp(file, "-");
+}
+
+/* Standard input is one file: only the first -f can be it. */
+static int stdin_overrides(char *const *overrides, lxr_err *err)
+{
+	for (size_t i = 0; overrides && overrides[i]; i++)
+		if (lxr_str_has_suffix(overrides[i], "/-")) {
+			lxr_fail(err, 0,
+				 "-f -: only the first stack file can be read from standard "
+				 "input, not a file merged over another");
+			return lxr_err_hint(err, "give it first: lxr -f - -f other.yaml ...");
+		}
+	return 0;
+}
+
+/* A project brought up from `-f -` records its file as CLI_STDIN_FILE:
+ * what reads that record back (down -p NAME -v, scale -p NAME) says so. */
+static int recorded_stdin(const char *file, const char *project, lxr_err *err)
+{
+	if (!file || strcmp(file, CLI_STDIN_FILE) || access(file, F_OK) == 0)
+		return 0;
+	lxr_fail(err, 0,
+		 "the project's stack file was read from standard input (-f -), and lxr "
+		 "keeps no copy of it");
+	return lxr_err_hint(err, "give it again: lxr -f - -p %s COMMAND < compose.yaml",
+			    project ? project : "NAME");
+}
+
+int cli_stdin_refused(const char *file, const char *cmd)
+{
+	if (!is_stdin(file))
+		return 0;
+	fprintf(stderr,
+		"lxr: error: %s: -f -: it runs lxr's own commands, each of which reads the stack "
+		"file again, and standard input can be read once\n"
+		"lxr: hint: save the file and pass -f FILE\n",
+		cmd);
+	return -1;
+}
+
 int cli_stack_load_model(const char *file, const char *project, struct cfg_stack **st)
+{
+	return cli_stack_load_view(file, project, 0, false, st);
+}
+
+int cli_stack_load_view(const char *file, const char *project, int view, bool keep_env,
+			struct cfg_stack **st)
 {
 	_cleanup_free_ char *found = NULL, *var_file = NULL, *list = NULL, *auto_override = NULL;
 	_cleanup_free_ char *var_project = NULL;
@@ -76,7 +151,9 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 				  .project = project,
 				  .cwd = cwd,
 				  .project_dir = cli_globals.project_dir,
-				  .env_file = cli_globals.env_file};
+				  .env_file = cli_globals.env_file,
+				  .view = view,
+				  .keep_environment = keep_env};
 	struct cfg_diags diags = {0};
 	lxr_err err = {0};
 	int r;
@@ -122,6 +199,12 @@ int cli_stack_load_model(const char *file, const char *project, struct cfg_stack
 	if (extra_override)
 		lxr_strv_push(&overrides, lxr_xstrdup(extra_override));
 	o.overrides = (const char *const *)overrides;
+	if (stdin_overrides(overrides, &err) < 0 || recorded_stdin(o.file, project, &err) < 0 ||
+	    (is_stdin(o.file) && from_stdin(&o, &err) < 0)) {
+		if (!peek)
+			lxr_err_print(&err);
+		return LXR_EXIT_USAGE;
+	}
 	r = cfg_stack_load(&o, st, &diags, &err);
 	if (!peek)
 		diags_print(&diags);
@@ -193,7 +276,8 @@ int cli_stack_open(const char *file, const char *project, struct cfg_stack **st)
 
 	if (r != LXR_EXIT_OK || project || (env && *env))
 		return r;
-	path = realpath((*st)->file, NULL);
+	/* a file from standard input goes by CLI_STDIN_FILE, never a path */
+	path = (*st)->text ? NULL : realpath((*st)->file, NULL);
 	if (sup_project_claim((*st)->project, path ? path : (*st)->file, &err) < 0) {
 		lxr_err_print(&err);
 		cfg_stack_free(*st);

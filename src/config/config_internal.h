@@ -79,6 +79,7 @@ struct cfg_ctx {
 	/* a file without a YAML document parses to no tree (an -f override
 	 * that holds only comments adds nothing, as in compose) */
 	bool empty_ok;
+	bool as_written; /* CFG_VIEW_AS_WRITTEN: no value is interpolated */
 };
 const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file);
 /* Drop the diagnostics after the first n (a parse tried again). */
@@ -257,9 +258,17 @@ int cfg_read_hook(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct
 /* develop: its watch rules (service_develop.c) */
 int cfg_svc_read_develop(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_watch_free(struct cfg_watch *v, size_t n);
+/* lxr config's views (written.c, lxr/config_view.h): the services with
+ * what they extend merged in, in place, before the model is read; then
+ * the tree copied into st->written. */
+int cfg_written_resolve(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *st);
+int cfg_written_copy(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *st);
 /* A key lxr does not model, kept as written (raw.c). */
 int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key);
 int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out);
+/* The same with a budget of its own (the whole file: written.c) */
+int cfg_raw_copy(struct cfg_ctx *c, struct cfg_node *n, const char *what, size_t max_nodes,
+		 struct cfg_raw *out);
 void cfg_raw_free(struct cfg_raw *v);
 void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n);
 /* build: (service_build.c) */

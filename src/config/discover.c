@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/config_internal.h"
+#include "lxr/config_discover.h"
 
 char *cfg_project_name_normalize(const char *raw)
 {

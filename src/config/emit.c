@@ -216,7 +216,7 @@ void cfg_out_str(struct cfg_out *o, const char *v)
 		cfg_out_null(o);
 		return;
 	}
-	if (strchr(v, '$')) {
+	if (!o->verbatim && strchr(v, '$')) {
 		char *e = esc = lxr_xmalloc(strlen(v) * 2 + 1);
 		for (const char *p = v; *p; p++) {
 			if (*p == '$')

@@ -20,7 +20,8 @@ struct cfg_out {
 	int depth;
 	size_t count[CFG_OUT_MAX_DEPTH];
 	bool after_key;
-	bool all; /* print unsupported settings' defaults too (model tests) */
+	bool all;      /* print unsupported settings' defaults too (model tests) */
+	bool verbatim; /* strings as written: `${VAR}` and `$$` stay (written.c) */
 };
 
 void cfg_out_init(struct cfg_out *o, FILE *f, enum cfg_format fmt);

@@ -306,6 +306,10 @@ static size_t braced(struct scan *sc, size_t i, size_t end, bool emit, struct bu
 		add_diag(sc, i, false, "variable references nested more than %d deep",
 			 INTERP_MAX_DEPTH);
 	} else {
+		if (sc->ip->seen)
+			sc->ip->seen(&(struct cfg_var_ref){b.name, b.name_len, b.op, b.colon,
+							   sc->text + b.arg, b.arg_end - b.arg},
+				     sc->ip->ctx);
 		sc->depth++;
 		apply_op(sc, &b, emit, out);
 		sc->depth--;
@@ -321,6 +325,9 @@ static size_t named(struct scan *sc, size_t i, size_t end, bool emit, struct buf
 
 	while (p < end && name_char(sc->text[p]))
 		p++;
+	if (sc->ip->seen)
+		sc->ip->seen(&(struct cfg_var_ref){sc->text + i + 1, p - i - 1, 0, false, NULL, 0},
+			     sc->ip->ctx);
 	if (!emit)
 		return p;
 	val = lookup(sc, sc->text + i + 1, p - i - 1);

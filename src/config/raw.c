@@ -56,17 +56,23 @@ static int copy(struct cfg_ctx *c, struct cfg_node *n, struct cfg_raw *out, size
 	return r;
 }
 
-int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out)
+int cfg_raw_copy(struct cfg_ctx *c, struct cfg_node *n, const char *what, size_t max_nodes,
+		 struct cfg_raw *out)
 {
-	size_t budget = RAW_MAX_NODES;
+	size_t budget = max_nodes;
 
 	cfg_raw_free(out);
 	if (copy(c, n, out, &budget, 0, what) == 0)
 		return 0;
 	if (!budget)
-		cfg_error(c, n, "%s: more than %d values, or %d levels deep", what, RAW_MAX_NODES,
+		cfg_error(c, n, "%s: more than %zu values, or %d levels deep", what, max_nodes,
 			  RAW_MAX_DEPTH);
 	return -1;
+}
+
+int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_raw *out)
+{
+	return cfg_raw_copy(c, n, what, RAW_MAX_NODES, out);
 }
 
 int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key)

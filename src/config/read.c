@@ -14,6 +14,11 @@ static void interpolate(struct cfg_ctx *c, struct cfg_node *n)
 	size_t nd = 0;
 	char *out = NULL;
 
+	/* `lxr config --no-interpolate`: every value as written */
+	if (c->as_written) {
+		n->val = n->raw;
+		return;
+	}
 	/* A failed ${VAR:?msg} is reported once; the value is then unusable. */
 	n->bad = cfg_interpolate(n->raw, c->lookup, c->lookup_ctx, &out, d, 8, &nd) < 0;
 	for (size_t i = 0; i < nd && i < 8; i++) {

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "lxr/config_discover.h"
+#include "lxr/config_view.h"
 
 extern char **environ;
 
@@ -352,8 +354,15 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	free(vars->project);
 	vars->project = early_project(c, o, tree.root, st);
 	strip_top(tree.root);
-	if (included)
+	/* lxr config's views: extends merged in before the model reads the
+	 * services (which it then leaves as they are), the tree copied after
+	 * (its values interpolated once, with the model's messages) */
+	if (included && o->view != CFG_VIEW_MODEL)
+		included = cfg_written_resolve(c, tree.root, st) == 0;
+	if (included && o->view != CFG_VIEW_AS_WRITTEN)
 		read_top(c, tree.root, st);
+	if (included && o->view != CFG_VIEW_MODEL)
+		cfg_written_copy(c, tree.root, st);
 	cfg_extra_trees_free(c);
 	cfg_tree_free(&tree);
 	c->tree = NULL;
@@ -383,6 +392,39 @@ static const struct cfg_load_opts *project_from_env(const struct cfg_load_opts *
 	return buf;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What ${VAR} takes from (vars_lookup), as compose's config --environment
+ * prints it: the environment, the .env's variables it does not set, and
+ * the project's name, "KEY=VALUE" in byte order. */
+static char **environment(const struct vars *v, const char *project)
+{
+	char **env = lxr_xcalloc(1, sizeof(char *));
+	size_t n;
+
+	for (char *const *e = v->environ; *e; e++) {
+		size_t k = strcspn(*e, "=");
+		_cleanup_free_ char *key = lxr_xstrndup(*e, k);
+		/* the first of a name is the one getenv finds */
+		if ((*e)[k] && strcmp(key, "COMPOSE_PROJECT_NAME") &&
+		    lxr_strv_getenv(v->environ, key) == *e + k + 1)
+			lxr_strv_push(&env, lxr_xstrdup(*e));
+	}
+	for (size_t i = 0; i < v->dotenv.n; i++)
+		if (strcmp(v->dotenv.v[i].key, "COMPOSE_PROJECT_NAME") &&
+		    !lxr_strv_getenv(v->environ, v->dotenv.v[i].key) &&
+		    cfg_env_get(&v->dotenv, v->dotenv.v[i].key) == v->dotenv.v[i].value)
+			lxr_strv_push(
+			    &env, lxr_xasprintf("%s=%s", v->dotenv.v[i].key, v->dotenv.v[i].value));
+	lxr_strv_push(&env, lxr_xasprintf("COMPOSE_PROJECT_NAME=%s", project));
+	n = lxr_strv_len(env);
+	qsort(env, n, sizeof(*env), cmp_str);
+	return env;
+}
+
 int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t len,
 			struct cfg_stack **out, struct cfg_diags *diags, lxr_err *err)
 {
@@ -403,9 +445,15 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	c.dir = st->dir;
 	c.stack = st;
 	st->model_only = o->accept_unsupported;
+	st->view = o->view;
+	c.as_written = o->view == CFG_VIEW_AS_WRITTEN;
+	if (o->text)
+		st->text = lxr_xstrndup(o->text, o->text_len);
 	r = read_dotenv(&c, &vars, o->env_file);
 	if (r == 0)
 		r = load_text(&c, project_from_env(o, &vars, &opts), text, len, st, err);
+	if (r == 0 && o->keep_environment)
+		st->environment = environment(&vars, st->project);
 	cfg_env_free(&vars.dotenv);
 	free(vars.project);
 	cfg_unrunnable_sort(st);
@@ -424,6 +472,8 @@ int cfg_stack_load(const struct cfg_load_opts *o, struct cfg_stack **out, struct
 	size_t len;
 
 	*out = NULL;
+	if (o->text)
+		return cfg_stack_load_text(o, o->text, o->text_len, out, diags, err);
 	if (lxr_read_file_at(AT_FDCWD, o->file, &text, &len, err) < 0)
 		return lxr_err_wrap(err, "stack file");
 	return cfg_stack_load_text(o, text, len, out, diags, err);
@@ -557,6 +607,9 @@ void cfg_stack_free(struct cfg_stack *st)
 		free(st->unrunnable[i].service);
 	}
 	free(st->unrunnable);
+	free(st->text);
+	cfg_raw_free(&st->written);
+	lxr_strv_free(st->environment);
 	free(st->file);
 	lxr_strv_free(st->overrides);
 	free(st->dir);

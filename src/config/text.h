@@ -75,9 +75,23 @@ int cfg_interpolate(const char *s, cfg_lookup_fn lookup, void *ctx, char **out,
  * columns stay those of the source. Diags are appended to ip->diags (n_diags
  * counts them; when full, an error replaces the last warning so an error is
  * never lost); ip->failed is set on an error. Returns 0 or -1 (error). */
+/* A reference the scanner meets, taken or not (compose's config
+ * --variables): NAME, its operator ('-', '?', '+', or 0) with or without
+ * the colon, and the operator's text as written. */
+struct cfg_var_ref {
+	const char *name;
+	size_t name_len;
+	char op;
+	bool colon;
+	const char *arg;
+	size_t arg_len;
+};
 struct cfg_interp {
 	cfg_lookup_fn lookup;
-	void *ctx;
+	void *ctx; /* lookup's and seen's */
+	/* NULL, or called for every well-formed reference, the branches an
+	 * operator does not take included */
+	void (*seen)(const struct cfg_var_ref *ref, void *ctx);
 	bool dquote;
 	struct cfg_text_diag *diags;
 	size_t max_diags;

@@ -33,7 +33,6 @@ void img_hash_update(struct img_hash *h, const void *p, size_t n);
 /* Writes "sha256:<hex>" into out[IMG_DIGEST_LEN]; the hash is done. */
 void img_hash_final(struct img_hash *h, char *out);
 void img_hash_abort(struct img_hash *h);
-void img_digest_of(const void *p, size_t n, char *out);
 /* "sha256:" followed by exactly 64 lowercase hex digits. Other algorithms
  * are refused: lxr stores and verifies sha256 only. */
 bool img_digest_valid(const char *d);

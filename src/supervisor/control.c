@@ -465,7 +465,10 @@ static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ct
 				  .cwd = json_string_value(json_object_get(args, "cwd")),
 				  .project_dir =
 				      json_string_value(json_object_get(args, "project_dir")),
-				  .env_file = json_string_value(json_object_get(args, "env_file"))};
+				  .env_file = json_string_value(json_object_get(args, "env_file")),
+				  /* a file the CLI read from standard input */
+				  .text = json_string_value(json_object_get(args, "text")),
+				  .text_len = json_string_length(json_object_get(args, "text"))};
 	struct cfg_diags diags = {0};
 	struct cfg_stack *st = NULL;
 	lxr_err err = {0};

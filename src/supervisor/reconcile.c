@@ -14,39 +14,15 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-/* What the secrets and configs lxr writes hold: kept out of the plan's
- * text, which is printed, so compared here (a new value recreates the
- * container, as compose recreates it). */
-static bool same_files(const struct plan_instance *a, const struct plan_instance *b)
-{
-	if (a->n_files != b->n_files)
-		return false;
-	for (size_t i = 0; i < a->n_files; i++)
-		if (strcmp(a->files[i].content, b->files[i].content))
-			return false;
-	return true;
-}
-
-/* Two instances run the same thing when their plans have the same text:
- * the container spec, the endpoint, the restart policy, the health check. */
-static char *text_of(struct sup_instance *in)
-{
-	/* a start-first update's container keeps its own name ("web-1.next",
-	 * update.c): the plan it runs is the instance's all the same */
-	char *id = in->plan.spec.id, *t;
-
-	in->plan.spec.id = in->name;
-	t = plan_instance_text(&in->plan, false);
-	in->plan.spec.id = id;
-	return t;
-}
-
+/* Two instances run the same thing when their identities are the same
+ * (identity.c): the plan's text and the files lxr writes. */
 static bool same(struct sup_instance *a, struct sup_instance *b)
 {
-	_cleanup_free_ char *ta = text_of(a);
-	_cleanup_free_ char *tb = text_of(b);
+	size_t la, lb;
+	_cleanup_free_ char *ia = sup_plan_identity(&a->plan, a->name, &la);
+	_cleanup_free_ char *ib = sup_plan_identity(&b->plan, b->name, &lb);
 
-	return !strcmp(ta, tb) && same_files(&a->plan, &b->plan);
+	return la == lb && !memcmp(ia, ib, la);
 }
 
 /* up SERVICE...: one of the other services, which the new tables leave

@@ -600,6 +600,10 @@ void sup_instance_from_plan(struct sup_instance *in);
  * holds the runtime's defaults first (rt_spec_init_defaults) */
 int sup_plan_make(const struct cfg_stack *st, const struct cfg_service *cfg, struct img_image *img,
 		  int replica, struct plan_instance *out, lxr_err *err);
+/* identity.c: what the instance runs under name (its plan's text, and its
+ * secrets' and configs' contents), *len bytes: two instances with the
+ * same run the same thing. Caller frees. */
+char *sup_plan_identity(const struct plan_instance *p, const char *name, size_t *len);
 
 /* ---- events.c: every transition as a JSON line ------------------------------- */
 /* extra: an object whose members follow the common ones (taken), or NULL */

@@ -441,7 +441,9 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 {
 	extern char **environ;
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/control.sock", run_dir);
-	_cleanup_free_ char *file = realpath(st->file, NULL);
+	/* a file read from standard input (-f -) is sent whole: the
+	 * supervisor cannot read it again */
+	_cleanup_free_ char *file = st->text ? NULL : realpath(st->file, NULL);
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	_cleanup_free_ char *env_file = o->env_file ? realpath(o->env_file, NULL) : NULL;
 	struct ctl_conn *c = NULL;
@@ -462,6 +464,8 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 			o->force_recreate);
 	/* the later -f files, read again by the supervisor as given here */
 	json_object_set_new(req, "overrides", strv_json((const char *const *)st->overrides));
+	if (st->text)
+		json_object_set_new(req, "text", json_string(st->text));
 	more = up_args(o);
 	json_object_update(req, more);
 	json_decref(more);
@@ -501,7 +505,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
  * known to be this file's project (the commands that clean it up check). */
 static int record_files(const char *run_dir, const struct cfg_stack *st, lxr_err *err)
 {
-	_cleanup_free_ char *file = realpath(st->file, NULL);
+	_cleanup_free_ char *file = st->text ? NULL : realpath(st->file, NULL);
 	const char *files[] = {file ? file : st->file, NULL};
 
 	return sup_project_record_files(run_dir, files, err);

@@ -358,6 +358,46 @@ static void dquote_escapes(void **state)
 	}
 }
 
+/* lxr config --variables: every well-formed reference is seen, those in
+ * a branch not taken included, with its operator's text as written; a
+ * `$$` and a malformed reference are none. */
+static void seen_ref(const struct cfg_var_ref *r, void *ctx)
+{
+	char *line = NULL;
+	char **log = ctx;
+
+	if (asprintf(&line, "%s%.*s %s%c [%.*s]\n", *log, (int)r->name_len, r->name,
+		     r->colon ? ":" : "", r->op ? r->op : '.', (int)r->arg_len,
+		     r->arg ? r->arg : "") < 0)
+		fail();
+	free(*log);
+	*log = line;
+}
+
+static void references_are_seen(void **state)
+{
+	const char *in = "$A ${B:-${C}} $$D ${E+x$F} ${G:?need it} ${} ${H!} $HOME_1";
+	_cleanup_free_ char *out = NULL, *log = strdup("");
+	/* nothing set: E's alternate is not taken, yet seen */
+	struct cfg_interp ip = {.seen = seen_ref, .ctx = &log};
+
+	(void)state;
+	(void)cfg_interpolate_span(&ip, in, strlen(in), 1, 1, &out);
+	assert_string_equal(log, "A . []\n"
+				 "B :- [${C}]\n"
+				 "C . []\n"
+				 "E + [x$F]\n"
+				 "F . []\n"
+				 "G :? [need it]\n"
+				 "HOME_1 . []\n");
+	free(out);
+	out = NULL;
+	free(log);
+	log = strdup("");
+	(void)cfg_interpolate_span(&ip, "${FOO:+${X}}", 12, 1, 1, &out);
+	assert_string_equal(log, "FOO :+ [${X}]\nX . []\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +409,7 @@ int main(void)
 	    cmocka_unit_test(huge_input),
 	    cmocka_unit_test(span_positions_are_relative_to_the_source),
 	    cmocka_unit_test(dquote_escapes),
+	    cmocka_unit_test(references_are_seen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,7 @@ int cmd_watch(int argc, char **argv); /* develop.watch (cmd_watch.c, in lxr-imag
 int cmd_image_tool_stack(int argc, char **argv);
 int cmd_rollback(int argc, char **argv); /* cmd_rollback.c */
 int cmd_ls(int argc, char **argv);
+int cmd_volumes(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -257,10 +258,15 @@ enum cli_where cli_where(const char **file, const char **project, char **names, 
 			 char **named);
 int cmd_cp(int argc, char **argv);
 /* down's report (down_report.c): the project's containers before it goes
- * (NULL: nothing of it here), then "Container X  Removed" and its
- * networks' lines, as compose prints them */
+ * (NULL: nothing of it here), then "Container X  Removed", its networks'
+ * lines and (down -v) "Volume X  Removed" for each of vols that is gone, as
+ * compose prints them */
 char **cli_down_before(const char *project);
-void cli_down_report(const char *project, char **before, const struct cfg_stack *st);
+void cli_down_report(const char *project, char **before, const struct cfg_stack *st,
+		     char *const *vols);
+/* lxr volumes (cmd_volumes.c): st's project's volumes that exist (those
+ * the services mount, when services name any), sorted */
+char **cli_project_volumes(const struct cfg_stack *st, char *const *services);
 /* lxr images in a project (images_stack.c): its containers' images
  * (services: NULL or empty for all), compose's table, ids or JSON lines */
 int cli_images_stack(const char *file, const char *project, char **services, bool quiet, bool json);

@@ -561,6 +561,7 @@ int cmd_down(int argc, char **argv)
 	_cleanup_strv_ char **dirs = NULL;
 	_cleanup_strv_ char **kept = NULL;
 	_cleanup_strv_ char **before = NULL; /* its containers, for the report */
+	_cleanup_strv_ char **vols = NULL;   /* down -v: its volumes, for the report */
 	lxr_err err;
 	int r = parse(argc, argv, &a, false);
 
@@ -580,20 +581,22 @@ int cmd_down(int argc, char **argv)
 	if (a.volumes)
 		dirs = plan_down_volume_dirs(st);
 	before = cli_down_before(a.project);
+	if (a.volumes && st)
+		vols = cli_project_volumes(st, NULL);
 	if (a.timeout >= 0)
 		down_with_timeout(a.project, a.timeout);
 	if (sup_down(a.project, dirs, &kept, &err) < 0) {
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
 	} else {
-		cli_down_report(a.project, before, st);
-		print_kept(a.project, kept);
 		/* a store volume's mount goes with its last container; down
 		 * -v removes the file's own (never an external one) */
 		if (st && a.volumes)
 			sup_stack_volumes_remove(st);
 		else if (st)
 			sup_stack_volumes_release(st);
+		cli_down_report(a.project, before, st, vols);
+		print_kept(a.project, kept);
 		if (st)
 			sup_stack_networks_release(st);
 		if (a.rmi && st && cli_down_rmi(st, a.rmi) != LXR_EXIT_OK)

@@ -43,7 +43,18 @@ static void line(const char *kind, const char *name, bool tty, bool colour)
 		fprintf(stderr, " %s %s  Removed\n", kind, name);
 }
 
-void cli_down_report(const char *project, char **before, const struct cfg_stack *st)
+/* down -v: each of vols that went */
+static void volumes_gone(char *const *vols, bool tty, bool colour)
+{
+	_cleanup_strv_ char **own = sup_project_volume_names();
+
+	for (size_t i = 0; vols && vols[i]; i++)
+		if (!sup_volume_exists(vols[i]) && !lxr_strv_has(own, vols[i]))
+			line("Volume", vols[i], tty, colour);
+}
+
+void cli_down_report(const char *project, char **before, const struct cfg_stack *st,
+		     char *const *vols)
 {
 	int mode = cli_progress_setting();
 	bool tty = mode == 2 || (mode == 0 && isatty(STDERR_FILENO));
@@ -51,14 +62,19 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 
 	if (mode == 3)
 		return;
-	if (!before) {
+	if (!before && !(vols && vols[0])) {
 		fprintf(stderr, "lxr: warning: no resource found to remove for project \"%s\"\n",
 			project);
+		return;
+	}
+	if (!before) {
+		volumes_gone(vols, tty, colour);
 		return;
 	}
 	/* ps lists instances in start order; down stops them in reverse */
 	for (size_t i = lxr_strv_len(before); i-- > 0;)
 		line("Container", before[i], tty, colour);
+	volumes_gone(vols, tty, colour);
 	for (size_t i = 0; st && i < st->n_networks; i++) {
 		_cleanup_free_ char *n = NULL;
 		const struct cfg_network *net = &st->networks[i];

@@ -63,6 +63,7 @@ static const struct command commands[] = {
     {"image", cmd_image, "image prune: remove what no image or container uses"},
     {"network", cmd_network, "create, list, inspect and remove networks"},
     {"volume", cmd_volume, "create, list, inspect and remove volumes"},
+    {"volumes", cmd_volumes, "list a project's volumes (docker compose volumes)"},
     {"boot", cmd_boot, "start the boot stacks (lxr.conf [boot]) and stay"},
     {"poweroff", cmd_power, "on a box with lxr as init: stop the stacks, power off"},
     {"reboot", cmd_power, "on a box with lxr as init: stop the stacks, reboot"},

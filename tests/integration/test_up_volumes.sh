@@ -94,7 +94,32 @@ run exec -f "$STACK" bare cat /etc/hosts
 expect_grep "$OUT" "^${ip_after//./\\.}[[:space:]]+app" "bare resolves app at its address after the reboot"
 pass "after a simulated power cut, up brings the stack back with its data and addresses ($ip_after)"
 
-run down -v -f "$STACK"
+# compose's volumes: the project's, or those the services named mount
+run volumes -f "$STACK"
+expect_rc 0 "volumes"
+expect_out "$(printf 'DRIVER     VOLUME NAME\nlocal      volumes_data\nlocal      volumes_empty\nlocal      volumes_seed')" "volumes lists the project's"
+run volumes -f "$STACK" -q bare
+expect_out "volumes_empty" "volumes SERVICE: what it mounts"
+run volumes -f "$STACK" --format json app
+expect_grep "$OUT" '^\{"Driver":"local","Name":"volumes_data"\}$' "--format json"
+run volumes -f "$STACK" nosuch
+expect_rc 2 "volumes of a service that is not there"
+run --progress plain down -v -f "$STACK"
 expect_rc 0 "down -v"
 [ ! -e "$vols" ] || fail "down -v left $vols: $(ls -A "$vols")"
+expect_grep "$ERR" "^ Volume volumes_data  Removed$" "down -v says which volumes it removed"
+expect_grep "$ERR" "^ Volume volumes_seed  Removed$" "each of them"
 pass "down -v removes the project's named and anonymous volumes"
+
+# down -v after down: the volumes still go, and are said to
+run up -d -f "$STACK"
+expect_rc 0 "up again"
+run down -f "$STACK"
+run --progress plain down -v -f "$STACK"
+expect_rc 0 "down -v of a stack that is down"
+expect_grep "$ERR" "^ Volume volumes_data  Removed$" "down -v after down removes the volumes"
+printf '%s\n' "$ERR" | grep -q "no resource found" && fail "down -v warned of nothing to remove: $ERR"
+[ ! -e "$vols" ] || fail "down -v after down left $vols: $(ls -A "$vols")"
+run volumes -f "$STACK"
+expect_out "DRIVER     VOLUME NAME" "no volume left"
+pass "volumes lists the project's volumes; down -v after down removes and names them"

@@ -238,6 +238,10 @@ struct sup {
 	/* lxr run -d: its one log is named after the container (a compose
 	 * one-off's service has a name of its own); NULL: each service's */
 	const char *log_name;
+	/* lxr run -d of an image or a directory (not a compose one-off):
+	 * inspect shows it with docker run's conventions, not compose's;
+	 * auto_remove: --rm */
+	bool docker_run, auto_remove;
 	int epfd;
 	struct sup_watch sigw, timerw, listenw;
 	/* foreground: the terminal (or pipe) the lines go to, never waited

@@ -36,9 +36,9 @@ static bool from_bind_string(const struct plan_mount_ref *r)
 }
 
 /* Its mode as the bind string says it: compose writes rw or ro (and the
- * SELinux letter), docker run's -v only what was given; docker's default
- * for a volume's is "z" */
-static char *bind_mode(const struct sup_insp *x, const struct plan_mount_ref *r)
+ * SELinux letter), docker run's -v only what was given; a mount point's
+ * (point) of a volume without one is docker's default, "z" */
+static char *bind_mode(const struct sup_insp *x, const struct plan_mount_ref *r, bool point)
 {
 	char z[3] = {',', r->m->selinux, '\0'};
 	const char *sel = r->m->selinux ? z : "";
@@ -49,7 +49,7 @@ static char *bind_mode(const struct sup_insp *x, const struct plan_mount_ref *r)
 		return lxr_xasprintf("ro%s", sel);
 	if (r->m->selinux)
 		return lxr_xstrdup(sel + 1);
-	return lxr_xstrdup(r->m->type == CFG_MOUNT_VOLUME ? "z" : "");
+	return lxr_xstrdup(point && r->m->type == CFG_MOUNT_VOLUME ? "z" : "");
 }
 
 /* Binds: "SOURCE:TARGET[:MODE]" of the mounts docker takes as strings */
@@ -66,7 +66,7 @@ static json_t *binds_json(const struct sup_insp *x)
 			continue;
 		_cleanup_free_ char *name =
 		    m->type == CFG_MOUNT_VOLUME ? volume_name(x, m->source) : NULL;
-		_cleanup_free_ char *mode = bind_mode(x, &refs[i]);
+		_cleanup_free_ char *mode = bind_mode(x, &refs[i], false);
 		json_array_append_new(a, json_sprintf("%s:%s%s%s", name ? name : m->source,
 						      m->target, *mode ? ":" : "", mode));
 	}
@@ -96,7 +96,8 @@ static json_t *mount_json(const struct sup_insp *x, const struct lxr_mount *m,
 {
 	bool tmpfs = !strcmp(m->type, "tmpfs"), volume = r && r->m->type == CFG_MOUNT_VOLUME;
 	_cleanup_free_ char *name = volume ? volume_name(x, r->m->source) : NULL;
-	_cleanup_free_ char *mode = r && from_bind_string(r) ? bind_mode(x, r) : lxr_xstrdup("");
+	_cleanup_free_ char *mode =
+	    r && from_bind_string(r) ? bind_mode(x, r, true) : lxr_xstrdup("");
 	json_t *o = json_object();
 
 	json_object_set_new(o, "Type", json_string(tmpfs ? "tmpfs" : volume ? "volume" : "bind"));

@@ -455,8 +455,9 @@ static int range_body(struct tpl *t, json_t *v, char names[2][32], int n, bool o
 		      const char **stop)
 {
 	const char *begin = t->p, *k;
+	_cleanup_free_ const char **keys = NULL;
 	json_t *x, *key;
-	size_t i;
+	size_t i = 0;
 	int r = 0;
 
 	if (t->n_vars + n > TPL_VARS)
@@ -468,23 +469,27 @@ static int range_body(struct tpl *t, json_t *v, char names[2][32], int n, bool o
 		unbind(t, n);
 		return r;
 	}
-	json_array_foreach(v, i, x)
-	{
-		key = json_integer((json_int_t)i);
-		r = once(t, begin, key, x, names, n, stop);
-		json_decref(key);
-		if (r < 0)
-			return -1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			key = json_integer((json_int_t)i);
+			r = once(t, begin, key, x, names, n, stop);
+			json_decref(key);
+			if (r < 0)
+				return -1;
+		}
+		return 0;
 	}
-	json_object_foreach(v, k, x)
-	{
-		key = json_string(k);
-		r = once(t, begin, key, x, names, n, stop);
+	/* a map in the order of its keys, as Go visits one */
+	keys = lxr_xcalloc(json_object_size(v) + 1, sizeof(*keys));
+	json_object_foreach(v, k, x) keys[i++] = k;
+	qsort(keys, i, sizeof(*keys), cmp_key);
+	for (size_t j = 0; keys[j] && r == 0; j++) {
+		key = json_string(keys[j]);
+		r = once(t, begin, key, json_object_get(v, keys[j]), names, n, stop);
 		json_decref(key);
-		if (r < 0)
-			return -1;
 	}
-	return 0;
+	return r;
 }
 
 static int block(struct tpl *t, const char *kind, char *rest, json_t *dot)

@@ -98,19 +98,33 @@ static json_t *state_json(const struct sup_instance *in)
 	return o;
 }
 
-/* The file lxr keeps for the container as /etc/<file>: its network
- * endpoint's (bound by the carrier), else its own in the container's
- * directory; "" where there is none (a mount of the service's own is
- * there) or none yet (an endpoint not made, another container's joined) */
+static bool service_mounts_at(const struct cfg_service *c, const char *dst)
+{
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (!strcmp(c->volumes[i].target, dst))
+			return true;
+	return false;
+}
+
+/* The file on the host the container has as /etc/<file>: its network
+ * endpoint's (bound by the carrier), the host's own (network_mode host),
+ * or the one lxr writes in the container's directory; "" where it is
+ * none of lxr's (a volume of the service's, another container's file
+ * with network_mode container:) or not made yet (an endpoint to come) */
 static json_t *etc_path_json(const struct sup_insp *x, const char *file)
 {
 	const struct plan_instance *p = &x->in->plan;
 	const char *root = x->s->state_root ? x->s->state_root : x->s->run_dir;
 	_cleanup_free_ char *dst = lxr_xasprintf("/etc/%s", file), *own = NULL;
 
-	for (size_t i = p->spec.n_mounts - p->carrier_mounts; i < p->spec.n_mounts; i++)
-		if (!strcmp(p->spec.mounts[i].destination, dst))
-			return json_string(p->spec.mounts[i].source);
+	for (size_t i = p->spec.n_mounts; i-- > 0;) {
+		const struct lxr_mount *m = &p->spec.mounts[i];
+		if (strcmp(m->destination, dst))
+			continue;
+		if (m->source_ns || !m->source || service_mounts_at(x->cfg, dst))
+			return json_string("");
+		return json_string(m->source);
+	}
 	if (strcmp(file, "hostname") && (p->net.network || p->net_of.name))
 		return json_string("");
 	own = rt_etc_path(&p->spec, root, file);

@@ -14,6 +14,30 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
+json_t *sup_insp_strv(char *const *v, bool empty_null)
+{
+	json_t *a;
+
+	if (empty_null && (!v || !v[0]))
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *sup_insp_strs(const struct cfg_strs *v, bool empty_null)
+{
+	json_t *a;
+
+	if (empty_null && !v->n)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i].v));
+	return a;
+}
+
 /* RFC 3339 with nanoseconds, UTC, as docker prints its times; docker's
  * zero time for "never" */
 static json_t *time_json(int64_t ns)

@@ -8,30 +8,6 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-json_t *sup_insp_strv(char *const *v, bool empty_null)
-{
-	json_t *a;
-
-	if (empty_null && (!v || !v[0]))
-		return json_null();
-	a = json_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-json_t *sup_insp_strs(const struct cfg_strs *v, bool empty_null)
-{
-	json_t *a;
-
-	if (empty_null && !v->n)
-		return json_null();
-	a = json_array();
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i].v));
-	return a;
-}
-
 static char **argv_of(const struct cfg_cmd *c)
 {
 	char **v;
@@ -68,7 +44,7 @@ static void command_json(const struct sup_insp *x, json_t **ep, json_t **cmd)
 	_cleanup_strv_ char **whole =
 	    plan_args(ic ? ic->entrypoint : NULL, ic ? ic->cmd : NULL, uep, ucmd);
 	char *const *e = uep ? uep : ic ? ic->entrypoint : NULL;
-	size_t n = e ? lxr_strv_len((char **)e) : 0;
+	size_t n = e ? lxr_strv_len(e) : 0;
 
 	if (!args || !strv_eq(whole, args)) {
 		*ep = json_null();

@@ -286,7 +286,9 @@ struct lxr_endpoint {
 	uint32_t ip, gateway;
 	int prefix;
 	bool has_ip6; /* its network has IPv6: ip6 is its address there */
-	struct lxr_ip6 ip6;
+	struct lxr_ip6 ip6, gateway6;
+	int prefix6;
+	unsigned char mac[6];   /* its interface's (net_endpoint_mac) */
 	struct lxr_port *ports; /* as published (a host port 0 picked) */
 	size_t n_ports;
 	bool made; /* a new endpoint, not a restarted container's */
@@ -322,6 +324,14 @@ int net_endpoint_remove_exited(const char *run_dir, const char *project, const c
 int net_endpoint_remove_going(const char *run_dir, const char *project, const char *container,
 			      lxr_err *err);
 void net_endpoint_free(struct lxr_endpoint *ep);
+/* What net_endpoint_add gave container in project, read back from its
+ * record and its network's (no lock: both are replaced whole): for
+ * `lxr inspect`. ENOENT when it has no endpoint. */
+int net_endpoint_get(const char *run_dir, const char *project, const char *container,
+		     struct lxr_endpoint *out, lxr_err *err);
+/* The MAC address an endpoint's interface is born with: the one given
+ * (mac_address), else docker's 02:42 and the IPv4 address's four bytes. */
+void net_endpoint_mac(uint32_t ip, const unsigned char *given, unsigned char out[6]);
 
 /* After a crash: remove everything recorded for project in run_dir
  * (endpoints, their links and netns mounts, nft chains, leases, bridges,
@@ -402,6 +412,11 @@ int net_project_network_load(const char *run_dir, const char *name, struct lxr_n
  * shown as NAME (NULL for none). ENOENT when none is. */
 #define NET_RUN_BRIDGE "bridge"
 char **net_run_network_names(const char *run_dir);
+/* The name docker gives the network an endpoint of project joins (network
+ * in net_project, NULL: in project's own), as `lxr network ls` lists it: a
+ * shared one's own, a stack's "<project>_<name>" as compose names it, lxr
+ * run's own, its default one NET_RUN_BRIDGE. Caller frees. */
+char *net_network_docker_name(const char *project, const char *net_project, const char *network);
 const char *net_run_network_rec(const char *name);
 int net_run_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,
 			 lxr_err *err);

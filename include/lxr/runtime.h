@@ -238,6 +238,12 @@ int rt_container_exec_done(struct lxr_container *c, lxr_err *err);
 pid_t rt_container_pid(const struct lxr_container *c);
 int rt_container_pidfd(const struct lxr_container *c);
 const char *rt_container_dir(const struct lxr_container *c);
+/* The file lxr writes as the container's /etc/<file> ("hostname", "hosts",
+ * "resolv.conf") in its directory under state_root, or NULL where it
+ * writes none: the spec mounts one there (a network endpoint's, a
+ * volume), or, for hostname, the container has no UTS namespace of its
+ * own. Caller frees. */
+char *rt_etc_path(const struct lxr_spec *spec, const char *state_root, const char *file);
 /* Settings of its spec the host could not apply and dropped, as docker
  * drops them (rt_cgroup_warnings), for the caller to show. */
 char *const *rt_container_warnings(const struct lxr_container *c);

@@ -150,9 +150,12 @@ int sup_rollback_services(struct ctl_conn *c, const char *const *services);
  * again: the kept, stopped container of that name started again (its
  * directory must be there; plan->spec.reuse_dir keeps its layer).
  * service: the one service of st it runs (compose run -d's one-off; st is
- * then the whole stack), NULL for st's only one. */
-int sup_run_detached(struct cfg_stack *st, const char *service, struct plan_instance *plan, bool rm,
-		     bool again);
+ * then the whole stack), NULL for st's only one (a docker run's). img: the
+ * image the plan was made from (NULL: a root filesystem directory), what
+ * inspect shows of it. */
+struct img_image;
+int sup_run_detached(struct cfg_stack *st, const char *service, const struct img_image *img,
+		     struct plan_instance *plan, bool rm, bool again);
 struct lxr_net_def;
 struct lxr_net_config;
 /* What a plan needs on the host before its container starts: the missing

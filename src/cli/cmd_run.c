@@ -116,7 +116,7 @@ static int run_detached(struct run_opts *o)
 		free(o->stack->project);
 		o->stack->project = lxr_xstrdup(NET_RUN_PROJECT);
 	}
-	r = sup_run_detached(o->stack, o->service, &o->plan, o->rm, false);
+	r = sup_run_detached(o->stack, o->service, o->img, &o->plan, o->rm, false);
 
 	if (r != 0) {
 		run_cidfile_drop(o);

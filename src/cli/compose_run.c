@@ -460,7 +460,7 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 	rt_plan_host_free(&host);
 out:
 	if (image)
-		img_image_free(&im);
+		run_keep_image(o, &im);
 	return r;
 }
 

@@ -360,7 +360,7 @@ int run_keep_start(const char *name)
 	}
 	/* its writable layer, as a restart keeps it */
 	o.plan.spec.reuse_dir = true;
-	r = sup_run_detached(o.stack, NULL, &o.plan, false, true);
+	r = sup_run_detached(o.stack, NULL, o.img, &o.plan, false, true);
 	if (r == 0)
 		printf("%s\n", name);
 out:

@@ -22,6 +22,7 @@
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
 #include "config/text.h"
+#include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/supervisor.h"
 
@@ -665,6 +666,9 @@ void run_opts_free(struct run_opts *o)
 	free(o->image);
 	free(o->network);
 	free(o->image_id);
+	if (o->img)
+		img_image_free(o->img);
+	free(o->img);
 	free(o->cwd);
 	json_decref(o->svc);
 	json_decref(o->volumes);

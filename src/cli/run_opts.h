@@ -17,10 +17,11 @@ struct run_opts {
 	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
 	char *cidfile;    /* --cidfile (run_cidfile_claim) */
 	char *name;
-	char *image;    /* a reference, or a root filesystem's absolute path */
-	char *network;  /* --network as given (NULL: bridge); see run_net.h */
-	char *image_id; /* the image's ID once planned (an image, not a rootfs) */
-	char *cwd;      /* relative paths' base; NULL: the working directory */
+	char *image;           /* a reference, or a root filesystem's absolute path */
+	char *network;         /* --network as given (NULL: bridge); see run_net.h */
+	char *image_id;        /* the image's ID once planned (an image, not a rootfs) */
+	struct img_image *img; /* the image once planned; NULL: a rootfs */
+	char *cwd;             /* relative paths' base; NULL: the working directory */
 	/* the service as the stack file would write it (run_opts.c), which
 	 * run_stack.c loads and plans */
 	json_t *svc;
@@ -49,6 +50,9 @@ bool run_arg_utf8(const char *s);
  * and held in use for this process's life), then carried the way `lxr run`
  * carries a container: its own name, the "_run" group, --rm, -t, -i. */
 int run_stack_plan(struct run_opts *o, lxr_err *err);
+/* Keep im (emptied) as o->img, the image the plan was made from. */
+struct img_image;
+void run_keep_image(struct run_opts *o, struct img_image *im);
 /* The service's keys as options write them: a value (a literal `$` is
  * `$$`, as the loader interpolates), a key set, an item added to a list. */
 json_t *run_lit(const char *v);

@@ -234,6 +234,16 @@ static int publish_all(struct run_opts *o, const struct img_image *im, struct cf
 	return 0;
 }
 
+void run_keep_image(struct run_opts *o, struct img_image *im)
+{
+	if (o->img)
+		img_image_free(o->img);
+	else
+		o->img = lxr_xcalloc(1, sizeof(*o->img));
+	*o->img = *im;
+	memset(im, 0, sizeof(*im));
+}
+
 int run_stack_plan(struct run_opts *o, lxr_err *err)
 {
 	struct cfg_stack *st = NULL;
@@ -282,7 +292,7 @@ out_host:
 	rt_plan_host_free(&host);
 out:
 	if (image)
-		img_image_free(&im);
+		run_keep_image(o, &im);
 	return r;
 }
 

@@ -1,10 +1,15 @@
 /* docker's --format templates over lxr's JSON (inspect -f): the part of
  * Go's text/template that scripts use. Text is copied; an action {{...}}
- * is a path (.State.Status, . itself), a function of one (json, len,
- * lower, upper) or index PATH KEY... and join PATH SEP, or a block: range
- * PATH ... end, if PATH ... [else ...] end, with PATH ... end. Values print
- * as Go prints them: a string as is, a missing key "<no value>", null
- * "<nil>", a map "map[k:v ...]" (sorted keys), a list "[a b]". */
+ * is an operand: a path (.State.Status, . itself), a variable ($ the
+ * whole record, $name one a range declares, either with a path after
+ * it), a "string", a number, or (a command in parentheses) with a path
+ * after it; or a function of one (json, len, lower, upper), index OPERAND
+ * KEY... or join OPERAND SEP; or a block: range [$k, $v :=] OPERAND ...
+ * end, if ... [else ...] end, with ... end. So docker's own examples read
+ * the same: {{range $p, $conf := .NetworkSettings.Ports}}{{$p}} ->
+ * {{(index $conf 0).HostPort}}{{end}}. Values print as Go prints them: a
+ * string as is, a missing key "<no value>", null "<nil>", a map
+ * "map[k:v ...]" (sorted keys), a list "[a b]". */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -13,11 +18,21 @@
 
 #include "cli/cli.h"
 
+#define TPL_VARS 16
+
 struct tpl {
 	const char *p; /* the template, where parsing is */
 	FILE *out;     /* NULL: parse only (a skipped branch) */
 	lxr_err *err;
-	int depth; /* of blocks, bounded: a template is no reason to run out of stack */
+	int depth;    /* of blocks, bounded: a template is no reason to run out of stack */
+	json_t *root; /* $ */
+	/* the variables the enclosing ranges declare, innermost last; v
+	 * NULL in a branch that does not run */
+	struct {
+		char name[32];
+		json_t *v;
+	} vars[TPL_VARS];
+	int n_vars;
 };
 
 /* One {{...}}: its text, trimmed, and *p past it */
@@ -48,8 +63,37 @@ static int action(struct tpl *t, char *buf, size_t len)
 	return 0;
 }
 
-/* The next word of an action: a path, a name, or a "quoted" string
- * (returned without its quotes). NULL at the end. */
+/* Past a "string" at s (its closing quote, or the end) */
+static char *past_string(char *s)
+{
+	for (s++; *s && *s != '"'; s++)
+		if (*s == '\\' && s[1])
+			s++;
+	return *s ? s + 1 : s;
+}
+
+/* The ) that closes the ( at s, or NULL */
+static char *closing(char *s)
+{
+	int depth = 0;
+
+	while (*s) {
+		if (*s == '"') {
+			s = past_string(s);
+			continue;
+		}
+		if (*s == '(')
+			depth++;
+		else if (*s == ')' && --depth == 0)
+			return s;
+		s++;
+	}
+	return NULL;
+}
+
+/* The next word of an action: a path, a name, a "quoted" string (quotes
+ * kept), or a (parenthesized command) with what follows it up to a blank.
+ * NULL at the end. */
 static char *word(char **s)
 {
 	char *w;
@@ -58,38 +102,104 @@ static char *word(char **s)
 		(*s)++;
 	if (!**s)
 		return NULL;
-	if (**s == '"') {
-		w = ++*s;
-		while (**s && **s != '"')
-			(*s)++;
-	} else {
-		w = *s;
-		while (**s && !isspace((unsigned char)**s))
-			(*s)++;
-	}
+	w = *s;
+	if (**s == '"')
+		*s = past_string(*s);
+	else if (**s == '(' && closing(*s))
+		*s = closing(*s) + 1;
+	while (**s && !isspace((unsigned char)**s))
+		(*s)++;
 	if (**s)
 		*(*s)++ = '\0';
 	return w;
 }
 
-/* .A.B.C from dot; NULL: a key that is not there */
-static json_t *path(json_t *dot, const char *p, lxr_err *err, bool *bad)
+/* A "string" without its quotes (Go's escapes \" and \\ undone) */
+static char *unquote(char *w)
 {
-	json_t *v = dot;
+	char *r = w + 1, *o = w;
 
-	*bad = false;
-	if (p[0] != '.') {
-		*bad = true;
-		lxr_fail(err, EINVAL, "template: \"%s\" is not a path (.Field) or function", p);
-		return NULL;
+	if (*w != '"')
+		return w;
+	for (; *r && *r != '"'; r++) {
+		if (*r == '\\' && r[1])
+			r++;
+		*o++ = *r;
 	}
-	for (p++; *p && v;) {
+	*o = '\0';
+	return w;
+}
+
+/* .A.B.C from v ("" or ".": v itself); NULL: a key that is not there */
+static json_t *walk(json_t *v, const char *p)
+{
+	if (*p == '.')
+		p++;
+	while (*p && v) {
 		size_t n = strcspn(p, ".");
 		_cleanup_free_ char *k = lxr_xstrndup(p, n);
 		v = json_is_object(v) ? json_object_get(v, k) : NULL;
 		p += n + (p[n] == '.');
 	}
 	return v;
+}
+
+static int command(struct tpl *t, json_t *dot, char *text, json_t **res);
+
+/* $ or $name: the record, or the variable the innermost range binds */
+static int variable(struct tpl *t, const char *w, size_t n, json_t **v)
+{
+	if (n == 0) {
+		*v = t->root;
+		return 0;
+	}
+	for (int i = t->n_vars; i-- > 0;)
+		if (strlen(t->vars[i].name) == n && !strncmp(t->vars[i].name, w, n)) {
+			*v = t->vars[i].v;
+			return 0;
+		}
+	return lxr_fail(t->err, EINVAL, "template: undefined variable \"$%.*s\"", (int)n, w);
+}
+
+/* One operand's value (a new reference; NULL: a key that is not there) */
+static int operand(struct tpl *t, json_t *dot, char *w, json_t **v)
+{
+	json_t *base = NULL;
+
+	*v = NULL;
+	if (w[0] == '"') {
+		*v = json_string(unquote(w));
+		return 0;
+	}
+	if (isdigit((unsigned char)w[0]) || (w[0] == '-' && isdigit((unsigned char)w[1]))) {
+		*v = json_integer(strtoll(w, NULL, 10));
+		return 0;
+	}
+	if (w[0] == '(') {
+		char *close = closing(w);
+		if (!close || (close[1] && close[1] != '.'))
+			return lxr_fail(t->err, EINVAL, "template: \"%s\": ( without its )", w);
+		*close = '\0';
+		if (command(t, dot, w + 1, &base) < 0)
+			return -1;
+		*v = json_incref(walk(base, close + 1));
+		json_decref(base);
+		return 0;
+	}
+	if (w[0] == '$') {
+		size_t n = strcspn(w + 1, ".");
+		if (variable(t, w + 1, n, &base) < 0)
+			return -1;
+		*v = json_incref(base ? walk(base, w + 1 + n) : NULL);
+		return 0;
+	}
+	if (w[0] == '.') {
+		*v = json_incref(walk(dot, w));
+		return 0;
+	}
+	return lxr_fail(t->err, EINVAL, "template: \"%s\" is not a path (.Field) or a function", w),
+	       lxr_err_hint(t->err, "paths (.State.Status), variables ($v), json, index, len, "
+				    "join, lower, upper, range, if, with");
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -168,23 +278,40 @@ static bool is_function(const char *fn)
 	return false;
 }
 
-/* A function and its arguments: the value it gives (a new reference) */
-static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *missing, lxr_err *err)
+/* index's key k into v: a string into a map, a number into a list (an
+ * operand, or a bare word as itself) */
+static int index_one(struct tpl *t, json_t *dot, json_t *v, char *k, json_t **out)
+{
+	json_t *key = NULL;
+
+	*out = NULL;
+	if (strchr(".$(\"", k[0]) || isdigit((unsigned char)k[0])) {
+		if (operand(t, dot, k, &key) < 0)
+			return -1;
+	} else {
+		key = json_string(k);
+	}
+	if (json_is_object(v) && json_is_string(key))
+		*out = json_object_get(v, json_string_value(key));
+	else if (json_is_array(v) && json_is_integer(key))
+		*out = json_array_get(v, (size_t)json_integer_value(key));
+	else if (json_is_array(v) && json_is_string(key))
+		*out = json_array_get(v, strtoul(json_string_value(key), NULL, 10));
+	json_decref(key);
+	return 0;
+}
+
+/* A function and its operands: the value it gives (a new reference;
+ * NULL: index of a key that is not there) */
+static int call(struct tpl *t, const char *fn, char *rest, json_t *dot, json_t **res)
 {
 	char *a = word(&rest);
 	json_t *v;
-	bool bad;
 
-	*missing = false;
-	if (!is_function(fn))
-		return lxr_fail(err, EINVAL,
-				"template: \"%s\" is not a path (.Field) or a function", fn),
-		       lxr_err_hint(err, "paths (.State.Status), json, index, len, join, lower, "
-					 "upper, range, if, with");
+	*res = NULL;
 	if (!a)
-		return lxr_fail(err, EINVAL, "template: %s needs an argument", fn);
-	v = path(dot, a, err, &bad);
-	if (bad)
+		return lxr_fail(t->err, EINVAL, "template: %s needs an argument", fn);
+	if (operand(t, dot, a, &v) < 0)
 		return -1;
 	if (!strcmp(fn, "json")) {
 		char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -202,20 +329,22 @@ static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *mis
 						 : toupper((unsigned char)*c));
 		*res = json_string(s);
 	} else if (!strcmp(fn, "index")) {
-		for (char *k; v && (k = word(&rest));)
-			v = json_is_object(v)  ? json_object_get(v, k)
-			    : json_is_array(v) ? json_array_get(v, strtoul(k, NULL, 10))
-					       : NULL;
-		*missing = !v;
-		*res = v ? json_incref(v) : json_null();
+		json_t *x = v;
+		for (char *k; x && (k = word(&rest));)
+			if (index_one(t, dot, x, k, &x) < 0) {
+				json_decref(v);
+				return -1;
+			}
+		*res = json_incref(x);
 	} else { /* join */
-		const char *sep = word(&rest);
+		char *sep = word(&rest);
 		size_t i;
 		json_t *x;
 		char *s = lxr_xstrdup("");
+		sep = sep ? unquote(sep) : "";
 		json_array_foreach(v, i, x)
 		{
-			char *n = lxr_xasprintf("%s%s%s", s, i ? (sep ? sep : "") : "",
+			char *n = lxr_xasprintf("%s%s%s", s, i ? sep : "",
 						json_is_string(x) ? json_string_value(x) : "");
 			free(s);
 			s = n;
@@ -223,7 +352,29 @@ static int call(const char *fn, char *rest, json_t *dot, json_t **res, bool *mis
 		*res = json_string(s);
 		free(s);
 	}
+	json_decref(v);
 	return 0;
+}
+
+/* A command: a function with its operands, or an operand alone */
+static int command(struct tpl *t, json_t *dot, char *text, json_t **res)
+{
+	char *rest = text, *w = word(&rest);
+
+	*res = NULL;
+	if (!w)
+		return lxr_fail(t->err, EINVAL, "template: an empty action or ()");
+	if (w[0] == '(' && !closing(w))
+		return lxr_fail(t->err, EINVAL, "template: \"%s\": ( without its )", w);
+	if (is_function(w))
+		return call(t, w, rest, dot, res);
+	if (word(&rest))
+		return lxr_fail(t->err, EINVAL,
+				"template: {{%s ...}}: an operand stands alone (lxr reads no "
+				"pipelines)",
+				w),
+		       lxr_err_hint(t->err, "a function goes first: {{upper .Name}}");
+	return operand(t, dot, w, res);
 }
 
 static int run(struct tpl *t, json_t *dot, const char **stop);
@@ -242,41 +393,126 @@ static int body(struct tpl *t, json_t *dot, bool on, const char **stop)
 	return r;
 }
 
-static int block(struct tpl *t, const char *kind, char *arg, json_t *dot)
+/* range's $k, $v := ...: the names declared (without $), rest past := */
+static int declared(struct tpl *t, char **rest, char names[2][32], int *n)
 {
-	const char *begin, *stop = NULL;
-	json_t *v, *x;
-	bool bad, on;
-	size_t i;
+	char *op = strstr(*rest, ":="), *d = *rest, *w;
+
+	*n = 0;
+	while (isspace((unsigned char)*d))
+		d++;
+	if (*d != '$')
+		return 0;
+	if (!op)
+		return lxr_fail(t->err, EINVAL, "template: range %s: variables without :=", d);
+	*op = '\0';
+	*rest = op + 2;
+	for (char *s = d; (w = strsep(&s, ", \t"));) {
+		if (!*w)
+			continue;
+		if (w[0] != '$' || !w[1] || *n == 2 || strlen(w) >= 32)
+			return lxr_fail(t->err, EINVAL,
+					"template: range: \"%s\": one or two $names before :=", w);
+		snprintf(names[(*n)++], 32, "%s", w + 1);
+	}
+	return 0;
+}
+
+static void bind(struct tpl *t, const char *name, json_t *v)
+{
+	size_t n = strnlen(name, sizeof(t->vars[0].name) - 1);
+
+	memcpy(t->vars[t->n_vars].name, name, n);
+	t->vars[t->n_vars].name[n] = '\0';
+	t->vars[t->n_vars++].v = v;
+}
+
+static void unbind(struct tpl *t, int n)
+{
+	while (n-- > 0)
+		json_decref(t->vars[--t->n_vars].v);
+}
+
+/* One pass of range's body with x as dot: $v x, $k (of two) key */
+static int once(struct tpl *t, const char *begin, json_t *key, json_t *x, char names[2][32], int n,
+		const char **stop)
+{
+	int r;
+
+	t->p = begin;
+	if (n == 2)
+		bind(t, names[0], json_incref(key));
+	if (n)
+		bind(t, names[n - 1], json_incref(x));
+	r = body(t, x, true, stop);
+	unbind(t, n);
+	return r;
+}
+
+/* range's body once for each element of a list or map; in a branch that
+ * does not run, once with the variables unset */
+static int range_body(struct tpl *t, json_t *v, char names[2][32], int n, bool on,
+		      const char **stop)
+{
+	const char *begin = t->p, *k;
+	_cleanup_free_ const char **keys = NULL;
+	json_t *x, *key;
+	size_t i = 0;
+	int r = 0;
+
+	if (t->n_vars + n > TPL_VARS)
+		return lxr_fail(t->err, EINVAL, "template: more than %d variables", TPL_VARS);
+	if (!on || !(json_is_array(v) || json_is_object(v))) {
+		for (int j = 0; j < n; j++)
+			bind(t, names[j], NULL);
+		r = body(t, v, false, stop);
+		unbind(t, n);
+		return r;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			key = json_integer((json_int_t)i);
+			r = once(t, begin, key, x, names, n, stop);
+			json_decref(key);
+			if (r < 0)
+				return -1;
+		}
+		return 0;
+	}
+	/* a map in the order of its keys, as Go visits one */
+	keys = lxr_xcalloc(json_object_size(v) + 1, sizeof(*keys));
+	json_object_foreach(v, k, x) keys[i++] = k;
+	qsort(keys, i, sizeof(*keys), cmp_key);
+	for (size_t j = 0; keys[j] && r == 0; j++) {
+		key = json_string(keys[j]);
+		r = once(t, begin, key, json_object_get(v, keys[j]), names, n, stop);
+		json_decref(key);
+	}
+	return r;
+}
+
+static int block(struct tpl *t, const char *kind, char *rest, json_t *dot)
+{
+	const char *stop = NULL;
+	char names[2][32];
+	json_t *v = NULL;
+	bool on, range = !strcmp(kind, "range");
+	int n = 0, r;
 
 	if (++t->depth > 64)
 		return lxr_fail(t->err, EINVAL, "template: blocks nested deeper than 64");
-	v = path(dot, arg, t->err, &bad);
-	if (bad)
+	if ((range && declared(t, &rest, names, &n) < 0) || command(t, dot, rest, &v) < 0)
 		return -1;
 	on = t->out && truth(v);
-	if (!strcmp(kind, "range") && on && json_is_array(v)) {
-		begin = t->p;
-		json_array_foreach(v, i, x)
-		{
-			t->p = begin;
-			if (body(t, x, true, &stop) < 0)
-				return -1;
-		}
-	} else if (!strcmp(kind, "range") && on && json_is_object(v)) {
-		const char *k;
-		begin = t->p;
-		json_object_foreach(v, k, x)
-		{
-			t->p = begin;
-			if (body(t, x, true, &stop) < 0)
-				return -1;
-		}
-	} else if (body(t, !strcmp(kind, "with") ? v : dot, on && strcmp(kind, "range"), &stop) <
-		   0) {
-		return -1;
-	}
-	if (stop && !strcmp(stop, "else") && body(t, dot, t->out && !on, &stop) < 0)
+	if (range)
+		r = range_body(t, v, names, n, on, &stop);
+	else
+		r = body(t, !strcmp(kind, "with") ? v : dot, on, &stop);
+	if (r == 0 && stop && !strcmp(stop, "else"))
+		r = body(t, dot, t->out && !on, &stop);
+	json_decref(v);
+	if (r < 0)
 		return -1;
 	if (!stop || strcmp(stop, "end"))
 		return lxr_fail(t->err, EINVAL, "template: {{%s}} has no {{end}}", kind);
@@ -284,19 +520,25 @@ static int block(struct tpl *t, const char *kind, char *arg, json_t *dot)
 	return 0;
 }
 
+/* Is the action the keyword kw (alone, or with what follows a blank)? */
+static char *keyword(char *buf, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return !strncmp(buf, kw, n) && (!buf[n] || isspace((unsigned char)buf[n])) ? buf + n : NULL;
+}
+
 /* Text and actions up to the end of the template, or to an {{end}} or
  * {{else}} (*stop) */
 static int run(struct tpl *t, json_t *dot, const char **stop)
 {
-	char buf[512];
+	char buf[512], *rest;
 
 	*stop = NULL;
 	while (*t->p) {
 		const char *open = strstr(t->p, "{{");
 		size_t n = open ? (size_t)(open - t->p) : strlen(t->p);
-		char *rest, *w;
 		json_t *v = NULL;
-		bool missing = false, bad;
 
 		size_t keep = n;
 		/* Go's {{- cuts the blanks before the action */
@@ -315,46 +557,29 @@ static int run(struct tpl *t, json_t *dot, const char **stop)
 		if (t->p >= open + 5 && t->p[-3] == '-' && t->p[-4] == ' ')
 			while (isspace((unsigned char)*t->p))
 				t->p++;
-		rest = buf;
-		w = word(&rest);
-		if (!w)
+		if (!buf[0])
 			return lxr_fail(t->err, EINVAL, "template: an empty action {{}}");
-		if (!strcmp(w, "end") || !strcmp(w, "else")) {
-			if (word(&rest))
+		if ((rest = keyword(buf, "end")) || (rest = keyword(buf, "else"))) {
+			const char *kw = buf[1] == 'n' ? "end" : "else";
+			if (strspn(rest, " \t") != strlen(rest))
 				return lxr_fail(t->err, EINVAL,
-						"template: {{%s ...}}: lxr reads %s alone", w, w),
+						"template: {{%s ...}}: lxr reads %s alone", kw, kw),
 				       lxr_err_hint(t->err,
 						    "for else if: {{else}}{{if ...}}...{{end}}");
-			*stop = !strcmp(w, "end") ? "end" : "else";
+			*stop = kw;
 			return 0;
 		}
-		if (!strcmp(w, "range") || !strcmp(w, "if") || !strcmp(w, "with")) {
-			char *arg = word(&rest);
-			if (!arg)
-				return lxr_fail(t->err, EINVAL, "template: %s needs a path", w);
-			if (block(t, w, arg, dot) < 0)
+		if ((rest = keyword(buf, "range")) || (rest = keyword(buf, "if")) ||
+		    (rest = keyword(buf, "with"))) {
+			buf[rest - buf] = '\0';
+			if (block(t, buf, rest + 1, dot) < 0)
 				return -1;
 			continue;
 		}
-		if (w[0] == '.') {
-			if (word(&rest))
-				return lxr_fail(
-					   t->err, EINVAL,
-					   "template: {{%s ...}}: a path stands alone (lxr reads "
-					   "no pipelines)",
-					   w),
-				       lxr_err_hint(t->err,
-						    "a function goes first: {{upper .Name}}");
-			v = path(dot, w, t->err, &bad);
-			if (bad)
-				return -1;
-			missing = !v;
-			v = json_incref(v);
-		} else if (call(w, rest, dot, &v, &missing, t->err) < 0) {
+		if (command(t, dot, buf, &v) < 0)
 			return -1;
-		}
 		if (t->out)
-			print_value(t->out, v, missing);
+			print_value(t->out, v, !v);
 		json_decref(v);
 	}
 	return 0;
@@ -362,7 +587,7 @@ static int run(struct tpl *t, json_t *dot, const char **stop)
 
 int cli_template(const char *tmpl, json_t *dot, FILE *out, lxr_err *err)
 {
-	struct tpl t = {.p = tmpl, .out = out, .err = err};
+	struct tpl t = {.p = tmpl, .out = out, .err = err, .root = dot};
 	const char *stop;
 
 	if (run(&t, dot, &stop) < 0)

@@ -116,9 +116,6 @@ int cfg_parse_cpus(const char *s, int64_t *millicpus);
 /* Signal: "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3", "RTMAX-1" -> number
  * (this architecture's numbering; 1..31 and 34..64). */
 int cfg_parse_signal(const char *s, int *signo);
-/* Name of a signal number ("SIGTERM", "SIGRTMIN+3"), for printing the
- * normalized model; NULL for a number cfg_parse_signal would not accept. */
-const char *cfg_signal_name(int signo);
 
 /* Devices (docker's --device and --device-cgroup-rule, Compose's devices and
  * device_cgroup_rules). Each returns 0, or -1 with *why saying what is wrong

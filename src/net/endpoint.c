@@ -79,6 +79,11 @@ static void fill_out(const char *run_dir, const char *project, const struct ep_r
 	out->gateway = net->gateway;
 	out->has_ip6 = e->has_ip6;
 	out->ip6 = e->ip6;
+	if (e->has_ip6) {
+		out->gateway6 = net->gateway6;
+		out->prefix6 = net->subnet6.prefix;
+	}
+	net_endpoint_mac(e->ip, e->has_mac ? e->mac : NULL, out->mac);
 	/* as published: a port given without a host port has one now */
 	out->n_ports = e->n_ports;
 	out->ports = lxr_xcalloc(e->n_ports ? e->n_ports : 1, sizeof(*out->ports));
@@ -409,6 +414,27 @@ int net_endpoint_add(const char *run_dir, const char *project,
 	net_rec_free(&net);
 	return r < 0 ? lxr_err_wrap(err, "container %s on network %s", cfg->container, cfg->network)
 		     : 0;
+}
+
+int net_endpoint_get(const char *run_dir, const char *project, const char *container,
+		     struct lxr_endpoint *out, lxr_err *err)
+{
+	struct ep_rec e = {0};
+	struct net_rec net;
+
+	memset(out, 0, sizeof(*out));
+	if (!ep_load(run_dir, project, container, &e)) {
+		net_ep_free(&e);
+		return lxr_fail(err, ENOENT, "container %s has no network endpoint", container);
+	}
+	if (net_rec_load(run_dir, net_ep_home(&e), e.network, &net, err) < 0) {
+		net_ep_free(&e);
+		return lxr_err_wrap(err, "container %s", container);
+	}
+	fill_out(run_dir, project, &e, &net, out);
+	net_ep_free(&e);
+	net_rec_free(&net);
+	return 0;
 }
 
 /* A container's next networks go with its first: their veths before the

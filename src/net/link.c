@@ -332,22 +332,28 @@ static void veth_req(struct net_nl_req *q, const char *host, int master, const c
 	net_nl_nest_end(q, info);
 }
 
+void net_endpoint_mac(uint32_t ip, const unsigned char *given, unsigned char out[6])
+{
+	const unsigned char derived[6] = {0x02,
+					  0x42,
+					  (unsigned char)(ip >> 24),
+					  (unsigned char)(ip >> 16),
+					  (unsigned char)(ip >> 8),
+					  (unsigned char)ip};
+
+	memcpy(out, given ? given : derived, 6);
+}
+
 int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const char *bridge,
 		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *given,
 		  lxr_err *err)
 {
-	unsigned char mac[6] = {0x02,
-				0x42,
-				(unsigned char)(ip >> 24),
-				(unsigned char)(ip >> 16),
-				(unsigned char)(ip >> 8),
-				(unsigned char)ip};
+	unsigned char mac[6];
 	struct net_nl_req q;
 	struct net_link_info br;
 	int r;
 
-	if (given)
-		memcpy(mac, given, sizeof(mac));
+	net_endpoint_mac(ip, given, mac);
 	r = net_link_get(sk, bridge, 0, &br);
 	if (r < 0)
 		return net_nl_fail(err, r, "find bridge %s", bridge);

@@ -394,7 +394,7 @@ char **net_project_network_names(const char *run_dir)
 			continue;
 		_cleanup_strv_ char **names = net_rec_names(run_dir, projects[p], "networks");
 		for (size_t i = 0; names[i]; i++)
-			lxr_strv_push(&v, lxr_xasprintf("%s_%s", projects[p], names[i]));
+			lxr_strv_push(&v, net_network_docker_name(projects[p], NULL, names[i]));
 	}
 	return v;
 }
@@ -448,12 +448,24 @@ char **net_run_network_names(const char *run_dir)
 {
 	char **v = net_rec_names(run_dir, NET_RUN_PROJECT, "networks");
 
-	for (size_t i = 0; v[i]; i++)
-		if (!strcmp(v[i], NET_RUN_DEFAULT)) {
-			free(v[i]);
-			v[i] = lxr_xstrdup(NET_RUN_BRIDGE);
-		}
+	for (size_t i = 0; v[i]; i++) {
+		char *name = net_network_docker_name(NET_RUN_PROJECT, NULL, v[i]);
+		free(v[i]);
+		v[i] = name;
+	}
 	return v;
+}
+
+char *net_network_docker_name(const char *project, const char *net_project, const char *network)
+{
+	const char *home = net_project ? net_project : project;
+
+	if (!strcmp(home, LXR_SHARED_NET_PROJECT))
+		return lxr_xstrdup(network);
+	/* lxr run's: its own names, the default one docker's default bridge */
+	if (!strcmp(home, NET_RUN_PROJECT))
+		return lxr_xstrdup(strcmp(network, NET_RUN_DEFAULT) ? network : NET_RUN_BRIDGE);
+	return lxr_xasprintf("%s_%s", home, network);
 }
 
 const char *net_run_network_rec(const char *name)

@@ -49,6 +49,13 @@ bool rt_etc_own(const struct lxr_spec *spec, const char *file)
 	return !plan_spec_has_mount(spec, dst);
 }
 
+char *rt_etc_path(const struct lxr_spec *spec, const char *state_root, const char *file)
+{
+	/* rt_container_start's directory, <state_root>/<id> */
+	return rt_etc_own(spec, file) ? lxr_xasprintf("%s/%s/%s", state_root, spec->id, file)
+				      : NULL;
+}
+
 /* lxr's own /etc/hosts: docker's lines for localhost (or the host's file,
  * network_mode host), then the spec's extra hosts, "ADDRESS\tNAME" */
 static char *hosts_text(const struct lxr_spec *spec)

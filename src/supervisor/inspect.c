@@ -1,15 +1,42 @@
 /* lxr inspect: an instance as docker inspect shows a container, in docker's
- * words where docker has them (State.Status, State.Health.Log, ...), so a
- * script's `jq .[0].State.Health.Status` reads the same; and lxr's plan of
- * it (what `up --dry-run=plan` prints) as Plan. */
+ * words, types and zero values where docker has them (State.Status,
+ * State.Health.Log, HostConfig.Memory in bytes, ...), so a script's
+ * `jq .[0].State.Health.Status` or `-f '{{.NetworkSettings.Networks.bridge
+ * .IPAddress}}'` reads the same; every value is what lxr runs (the plan,
+ * the service and image it was made from, the endpoint the net layer
+ * made), and a field lxr has nothing for has docker's zero value. Beside
+ * them lxr's own: the plan (what `up --dry-run=plan` prints) as Plan. The
+ * parts: inspect_config.c, inspect_host.c, inspect_net.c. */
 #define _GNU_SOURCE
 #include <string.h>
-#include <sys/mount.h>
 #include <time.h>
 
-#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
+
+json_t *sup_insp_strv(char *const *v, bool empty_null)
+{
+	json_t *a;
+
+	if (empty_null && (!v || !v[0]))
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *sup_insp_strs(const struct cfg_strs *v, bool empty_null)
+{
+	json_t *a;
+
+	if (empty_null && !v->n)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i].v));
+	return a;
+}
 
 /* RFC 3339 with nanoseconds, UTC, as docker prints its times; docker's
  * zero time for "never" */
@@ -95,163 +122,108 @@ static json_t *state_json(const struct sup_instance *in)
 	return o;
 }
 
-static json_t *networks_json(const struct sup_instance *in)
+static bool service_mounts_at(const struct cfg_service *c, const char *dst)
 {
-	json_t *o = json_object();
-	char ip[16];
-
-	if (in->plan.net.network)
-		json_object_set_new(
-		    o, in->plan.net.network,
-		    json_pack("{s:s}", "IPAddress", in->ip ? net_ip_str(in->ip, ip) : ""));
-	for (size_t i = 0; i < in->plan.n_more_nets; i++) {
-		uint32_t a = i < SUP_MORE_IPS ? in->more_ip[i] : 0;
-		json_object_set_new(o, in->plan.more_nets[i].network,
-				    json_pack("{s:s}", "IPAddress", a ? net_ip_str(a, ip) : ""));
-	}
-	return o;
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (!strcmp(c->volumes[i].target, dst))
+			return true;
+	return false;
 }
 
-static json_t *strv_json(char *const *v)
+/* The file on the host the container has as /etc/<file>: its network
+ * endpoint's (bound by the carrier), the host's own (network_mode host),
+ * or the one lxr writes in the container's directory; "" where it is
+ * none of lxr's (a volume of the service's, another container's file
+ * with network_mode container:) or not made yet (an endpoint to come) */
+static json_t *etc_path_json(const struct sup_insp *x, const char *file)
 {
-	json_t *a = json_array();
+	const struct plan_instance *p = &x->in->plan;
+	const char *root = x->s->state_root ? x->s->state_root : x->s->run_dir;
+	_cleanup_free_ char *dst = lxr_xasprintf("/etc/%s", file), *own = NULL;
 
-	for (size_t i = 0; v && v[i]; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-/* docker's Config.Labels of a compose container: the service's labels
- * (label_file's merged at load) and the ones compose puts on every
- * container, so a tool that reads them finds what it would under docker. */
-static json_t *config_json(struct sup *s, struct sup_instance *in)
-{
-	const struct cfg_kvs *l = &in->svc->cfg->labels;
-	json_t *labels = json_object();
-	char num[16];
-
-	for (size_t i = 0; i < l->n; i++)
-		json_object_set_new(labels, l->v[i].key, json_string(l->v[i].value));
-	snprintf(num, sizeof(num), "%d", in->replica);
-	json_object_set_new(labels, "com.docker.compose.project", json_string(s->stack->project));
-	json_object_set_new(labels, "com.docker.compose.service", json_string(in->svc->cfg->name));
-	json_object_set_new(labels, "com.docker.compose.container-number", json_string(num));
-	json_object_set_new(labels, "com.docker.compose.oneoff", json_string("False"));
-	const char *image = cfg_service_image(in->svc->cfg);
-	return json_pack(
-	    "{s:o, s:s, s:o, s:o, s:s, s:s, s:s}", "Labels", labels, "Image", image ? image : "",
-	    "Env", strv_json(in->plan.spec.env), "Cmd", strv_json(in->plan.spec.args), "WorkingDir",
-	    in->plan.spec.cwd ? in->plan.spec.cwd : "", "User", in->plan.user ? in->plan.user : "",
-	    "Hostname", in->plan.spec.hostname ? in->plan.spec.hostname : "");
-}
-
-/* docker's HostConfig: the OCI annotations docker hands its runtime (lxr
- * is the runtime, and keeps them for whoever reads them), the restart
- * policy and the network mode */
-static json_t *host_config_json(const struct sup_instance *in)
-{
-	const struct cfg_service *svc = in->svc->cfg;
-	const char *nm = svc->host.network_mode.v;
-	json_t *a = json_object();
-
-	for (size_t i = 0; i < svc->annotations.n; i++)
-		json_object_set_new(a, svc->annotations.v[i].key,
-				    json_string(svc->annotations.v[i].value));
-	static const char *const restart[] = {"no", "always", "on-failure", "unless-stopped"};
-
-	return json_pack("{s:o, s:{s:s, s:i}, s:s}", "Annotations", a, "RestartPolicy", "Name",
-			 restart[svc->restart.policy], "MaximumRetryCount",
-			 svc->restart.max_retries, "NetworkMode",
-			 nm                     ? nm
-			 : in->plan.net.network ? in->plan.net.network
-						: "none");
-}
-
-/* docker's Mounts: what the service mounts (binds, volumes, tmpfs), not
- * the files lxr itself puts in (/etc/hosts, resolv.conf, hostname) */
-static json_t *mounts_json(const struct sup_instance *in)
-{
-	const struct lxr_spec *sp = &in->plan.spec;
-	size_t n = sp->n_mounts - in->plan.carrier_mounts;
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < n; i++) {
-		const struct lxr_mount *m = &sp->mounts[i];
-		bool tmpfs = m->type && !strcmp(m->type, "tmpfs");
-		if (!tmpfs && (!m->type || strcmp(m->type, "bind")))
+	for (size_t i = p->spec.n_mounts; i-- > 0;) {
+		const struct lxr_mount *m = &p->spec.mounts[i];
+		if (strcmp(m->destination, dst))
 			continue;
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "Type",
-						   tmpfs       ? "tmpfs"
-						   : m->volume ? "volume"
-							       : "bind",
-						   "Source",
-						   tmpfs       ? ""
-						   : m->source ? m->source
-							       : "",
-						   "Destination", m->destination, "RW",
-						   !(m->flags & MS_RDONLY)));
+		if (m->source_ns || !m->source || service_mounts_at(x->cfg, dst))
+			return json_string("");
+		return json_string(m->source);
 	}
-	return a;
+	if (strcmp(file, "hostname") && (p->net.network || p->net_of.name))
+		return json_string("");
+	own = rt_etc_path(&p->spec, root, file);
+	return json_string(own ? own : "");
 }
 
-/* docker's NetworkSettings: the first network's address, every network's,
- * and the published ports as {"80/tcp": [{"HostIp", "HostPort"}]} */
-static json_t *network_settings_json(const struct sup_instance *in, char *const *ports)
+/* LogPath: the file lxr writes the container's output to (its service's,
+ * which its replicas share; lxr run's, named after the container); none
+ * with the none driver */
+static json_t *log_path_json(const struct sup_insp *x)
 {
-	json_t *nets = networks_json(in), *pm = json_object();
-	char ip[16];
+	const char *d = x->cfg->logging.driver.v;
 
-	for (size_t i = 0; ports && ports[i]; i++) {
-		struct sup_port_mapping m;
-		if (!sup_port_mapping(ports[i], &m))
-			continue;
-		/* a range is docker's one key a port */
-		for (unsigned c = m.c1; c <= m.c2 && c - m.c1 <= m.h2 - m.h1; c++) {
-			char key[24], hp[12], host[64];
-			snprintf(key, sizeof(key), "%u/%s", c, m.proto);
-			snprintf(hp, sizeof(hp), "%u", m.h1 + (c - m.c1));
-			snprintf(host, sizeof(host), "%.*s", m.ip_len, ports[i]);
-			if (!json_object_get(pm, key))
-				json_object_set_new(pm, key, json_array());
-			json_array_append_new(
-			    json_object_get(pm, key),
-			    json_pack("{s:s, s:s}", "HostIp", host, "HostPort", hp));
-		}
-	}
-	return json_pack("{s:s, s:o, s:o}", "IPAddress", in->ip ? net_ip_str(in->ip, ip) : "",
-			 "Networks", nets, "Ports", pm);
+	if (d && !strcmp(d, "none"))
+		return json_string("");
+	return json_sprintf("%s/%s.log", x->s->log_dir,
+			    x->s->log_name ? x->s->log_name : x->cfg->name);
+}
+
+/* Id ... ExecIDs: docker's top of the record */
+static void top_json(const struct sup_insp *x, json_t *o)
+{
+	const struct sup_instance *in = x->in;
+	char *const *args = in->plan.spec.args;
+
+	/* lxr's container id is its name */
+	json_object_set_new(o, "Id", json_string(in->name));
+	json_object_set_new(o, "Created", time_json(in->created_at * 1000000000LL));
+	json_object_set_new(o, "Path", json_string(args && args[0] ? args[0] : ""));
+	json_object_set_new(o, "Args", sup_insp_strv(args && args[0] ? args + 1 : NULL, false));
+	json_object_set_new(o, "State", state_json(in));
+	/* docker's image ID; a root filesystem directory has none */
+	json_object_set_new(o, "Image", json_string(x->img ? x->img->config_digest : ""));
+	json_object_set_new(o, "ResolvConfPath", etc_path_json(x, "resolv.conf"));
+	json_object_set_new(o, "HostnamePath", etc_path_json(x, "hostname"));
+	json_object_set_new(o, "HostsPath", etc_path_json(x, "hosts"));
+	json_object_set_new(o, "LogPath", log_path_json(x));
+	json_object_set_new(o, "Name", json_string(in->name));
+	json_object_set_new(o, "RestartCount", json_integer(in->fsm.restarts));
+	/* the root is an overlay mount of the image's layers */
+	json_object_set_new(o, "Driver", json_string("overlay"));
+	json_object_set_new(o, "Platform", json_string("linux"));
+	/* lxr applies no SELinux or AppArmor labels */
+	json_object_set_new(o, "MountLabel", json_string(""));
+	json_object_set_new(o, "ProcessLabel", json_string(""));
+	json_object_set_new(o, "AppArmorProfile", json_string(""));
+	json_object_set_new(o, "ExecIDs", json_null());
 }
 
 json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *plan = plan_instance_text(&in->plan, false);
 	_cleanup_strv_ char **ports = sup_net_ports(in);
-	json_t *o = json_object(), *p = json_array();
+	bool prev = in->on_prev && in->svc->prev_cfg;
+	struct sup_insp x = {
+	    .s = s,
+	    .in = in,
+	    .st = prev && in->svc->prev_stack ? in->svc->prev_stack : s->stack,
+	    .cfg = prev ? in->svc->prev_cfg : in->svc->cfg,
+	    .img = prev ? in->svc->prev_img : in->svc->img,
+	    .run = s->docker_run,
+	};
+	json_t *o = json_object(), *net = sup_inspect_net(&x, ports);
 
-	for (size_t i = 0; ports && ports[i]; i++)
-		json_array_append_new(p, json_string(ports[i]));
-	/* lxr's container id is its name */
-	json_object_set_new(o, "Id", json_string(in->name));
-	json_object_set_new(o, "Name", json_string(in->name));
-	json_object_set_new(o, "Created", time_json(in->created_at * 1000000000LL));
-	json_object_set_new(
-	    o, "Path",
-	    json_string(in->plan.spec.args && in->plan.spec.args[0] ? in->plan.spec.args[0] : ""));
-	json_object_set_new(
-	    o, "Args",
-	    strv_json(in->plan.spec.args && in->plan.spec.args[0] ? in->plan.spec.args + 1 : NULL));
+	top_json(&x, o);
+	json_object_set_new(o, "HostConfig", sup_inspect_host_config(&x));
+	json_object_set_new(o, "Mounts", sup_inspect_mounts(&x));
+	json_object_set_new(o, "Config", sup_inspect_config(&x));
+	json_object_set_new(o, "NetworkSettings", net);
+	/* lxr's own: its service and project, its ports as `lxr ps` shows
+	 * them, its networks (NetworkSettings.Networks), its plan */
 	json_object_set_new(o, "Service", json_string(in->svc->cfg->name));
 	json_object_set_new(o, "Project", json_string(s->stack->project));
-	json_object_set_new(o, "State", state_json(in));
-	json_object_set_new(
-	    o, "Image",
-	    json_string(cfg_service_image(in->svc->cfg) ? cfg_service_image(in->svc->cfg) : ""));
-	json_object_set_new(o, "Config", config_json(s, in));
-	json_object_set_new(o, "HostConfig", host_config_json(in));
-	json_object_set_new(o, "Mounts", mounts_json(in));
-	json_object_set_new(o, "NetworkSettings", network_settings_json(in, ports));
-	json_object_set_new(o, "Ports", p);
-	json_object_set_new(o, "Networks", networks_json(in));
+	json_object_set_new(o, "Ports", sup_insp_strv(ports, false));
+	json_object_set(o, "Networks", json_object_get(net, "Networks"));
 	json_object_set_new(o, "Plan", plan ? json_loads(plan, 0, NULL) : json_null());
 	{
 		/* the service's last rolling update (update.c) */

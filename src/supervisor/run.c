@@ -270,8 +270,8 @@ static int name_free(const char *state_root, const char *name, bool again, lxr_e
 	return 0;
 }
 
-int sup_run_detached(struct cfg_stack *st, const char *service, struct plan_instance *plan, bool rm,
-		     bool again)
+int sup_run_detached(struct cfg_stack *st, const char *service, const struct img_image *img,
+		     struct plan_instance *plan, bool rm, bool again)
 {
 	const char *one[] = {service, NULL};
 	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
@@ -288,8 +288,14 @@ int sup_run_detached(struct cfg_stack *st, const char *service, struct plan_inst
 		goto fail;
 	s.log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
 	s.log_name = name;
+	s.docker_run = service == NULL;
+	s.auto_remove = rm;
 	if (plan_graph_build(st, &sel, &g, &err) < 0 || sup_build_one(&s, st, g, plan, &err) < 0)
 		goto fail;
+	if (img) {
+		s.svcs[0].img = lxr_xcalloc(1, sizeof(*s.svcs[0].img));
+		img_image_copy(s.svcs[0].img, img);
+	}
 	lockfd = sup_project_lock(s.run_dir, false, &err);
 	/* started again by another start this moment: nothing left to do */
 	if (lockfd < 0 && again && err.errnum == EWOULDBLOCK) {

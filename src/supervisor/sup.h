@@ -238,6 +238,10 @@ struct sup {
 	/* lxr run -d: its one log is named after the container (a compose
 	 * one-off's service has a name of its own); NULL: each service's */
 	const char *log_name;
+	/* lxr run -d of an image or a directory (not a compose one-off):
+	 * inspect shows it with docker run's conventions, not compose's;
+	 * auto_remove: --rm */
+	bool docker_run, auto_remove;
 	int epfd;
 	struct sup_watch sigw, timerw, listenw;
 	/* foreground: the terminal (or pipe) the lines go to, never waited
@@ -481,9 +485,38 @@ int sup_pause(struct sup *s, struct sup_instance *in, bool pause, lxr_err *err);
 void sup_thaw(struct sup *s, struct sup_instance *in);
 
 /* ---- inspect.c: lxr inspect ------------------------------------------------- */
-/* The instance as docker inspect shows a container: Name, Service, Plan
- * (the plan's JSON), State (with Health and its Log), Ports, Networks. */
+/* The instance as docker inspect shows a container, in docker's names,
+ * types and zero values (State with Health, Config, HostConfig, Mounts,
+ * NetworkSettings, the files lxr keeps for it), made from what lxr runs:
+ * the instance's plan, its service and its image; and lxr's own beside
+ * them (Service, Project, Plan, State.LxrState, Ports, Networks). */
 struct json_t *sup_inspect_json(struct sup *s, struct sup_instance *in);
+/* What the parts are made from: the service version and image the
+ * instance runs (a rollback's previous one), and whose conventions it
+ * follows (docker run's for lxr run -d, compose's for a stack's). */
+struct sup_insp {
+	struct sup *s;
+	struct sup_instance *in;
+	const struct cfg_stack *st;
+	const struct cfg_service *cfg;
+	const struct img_image *img; /* NULL: a root filesystem directory */
+	bool run;
+};
+/* inspect_config.c: Config; inspect_host.c: HostConfig and Mounts;
+ * inspect_net.c: NetworkSettings (ports: as sup_net_ports lists them),
+ * HostConfig's PortBindings and NetworkMode */
+struct json_t *sup_inspect_config(const struct sup_insp *x);
+struct json_t *sup_inspect_host_config(const struct sup_insp *x);
+struct json_t *sup_inspect_mounts(const struct sup_insp *x);
+struct json_t *sup_inspect_net(const struct sup_insp *x, char *const *ports);
+struct json_t *sup_inspect_port_bindings(const struct sup_insp *x);
+/* Config.ExposedPorts: {"80/tcp": {}} for each port it publishes, exposes
+ * or its image exposes */
+struct json_t *sup_inspect_exposed(const struct sup_insp *x);
+char *sup_inspect_network_mode(const struct sup_insp *x);
+/* A list as docker prints it: null when empty_null and there is none */
+struct json_t *sup_insp_strv(char *const *v, bool empty_null);
+struct json_t *sup_insp_strs(const struct cfg_strs *v, bool empty_null);
 
 /* ---- control.c: the control socket ------------------------------------------- */
 int sup_control_open(struct sup *s, lxr_err *err);

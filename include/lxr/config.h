@@ -662,9 +662,8 @@ const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const cha
 /* The image a service runs: image:, else the one its build: makes
  * (build_image, <project>-<service>). */
 const char *cfg_service_image(const struct cfg_service *s);
-/* Name of a signal number as docker writes it ("SIGTERM", "SIGRTMIN+3"):
- * the normalized model's, inspect's StopSignal; NULL for a number a stop
- * signal cannot be (cfg_parse_signal would not accept it). */
+/* A signal's name as docker writes it ("SIGTERM", "SIGRTMIN+3"); NULL for a
+ * number a stop signal cannot be (cfg_parse_signal would refuse it). */
 const char *cfg_signal_name(int signo);
 const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const char *name);
 

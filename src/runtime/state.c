@@ -22,11 +22,28 @@ static char *seccomp_fields(const struct lxr_spec *spec)
 	return lxr_xasprintf("seccomp=2\nseccomp_profile=%s\n", text);
 }
 
+/* rlimits=RESOURCE:SOFT:HARD,... (hex; RLIM_INFINITY all ones) */
+static char *rlimit_field(const struct lxr_spec *spec)
+{
+	char *t = lxr_xstrdup("rlimits=");
+
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		const struct lxr_rlimit *l = &spec->rlimits[i];
+		char *n = lxr_xasprintf("%s%s%d:%llx:%llx", t, i ? "," : "", l->resource,
+					(unsigned long long)l->soft, (unsigned long long)l->hard);
+		free(t);
+		t = n;
+	}
+	return t;
+}
+
 /* The process settings `lxr exec` inherits (docker exec: the container's
- * environment, user, capabilities, working directory and syscall filter). */
+ * environment, user, capabilities, working directory, rlimits and syscall
+ * filter). */
 static char *process_fields(const struct lxr_spec *spec)
 {
 	_cleanup_free_ char *sc = seccomp_fields(spec);
+	_cleanup_free_ char *rl = rlimit_field(spec);
 	char *groups = lxr_xstrdup("");
 
 	for (size_t i = 0; i < spec->n_additional_gids; i++) {
@@ -37,11 +54,11 @@ static char *process_fields(const struct lxr_spec *spec)
 	}
 	char *t = lxr_xasprintf(
 	    "uid=%u\ngid=%u\ngroups=%s\ncwd=%s\ncap_bnd=%llx\ncap_eff=%llx\n"
-	    "cap_prm=%llx\ncap_inh=%llx\ncap_amb=%llx\nno_new_privs=%d\n%s",
+	    "cap_prm=%llx\ncap_inh=%llx\ncap_amb=%llx\nno_new_privs=%d\n%s\n%s",
 	    (unsigned)spec->uid, (unsigned)spec->gid, groups, spec->cwd ? spec->cwd : "/",
 	    (unsigned long long)spec->caps.bounding, (unsigned long long)spec->caps.effective,
 	    (unsigned long long)spec->caps.permitted, (unsigned long long)spec->caps.inheritable,
-	    (unsigned long long)spec->caps.ambient, spec->no_new_privileges, sc);
+	    (unsigned long long)spec->caps.ambient, spec->no_new_privileges, rl, sc);
 	free(groups);
 	return t;
 }
@@ -125,6 +142,30 @@ static int read_seccomp(char *text, struct lxr_spec *p, lxr_err *err)
 	return plan_seccomp_from_text(profile, &p->seccomp, err);
 }
 
+/* The container's rlimits, which an exec gets as docker exec's process
+ * does: strictly, since they are what the exec runs with */
+static int read_rlimits(char *text, struct lxr_spec *p, lxr_err *err)
+{
+	_cleanup_free_ char *rl = field(text, "rlimits");
+
+	for (char *s = rl, *e; s && *s; s = *e ? e + 1 : e) {
+		struct lxr_rlimit l;
+		char *end;
+		l.resource = (int)strtol(s, &end, 10);
+		if (*end != ':' || l.resource < 0 || l.resource >= RLIM_NLIMITS)
+			return lxr_fail(err, EINVAL, "state file: bad rlimits \"%s\"", rl);
+		l.soft = strtoull(end + 1, &end, 16);
+		if (*end != ':')
+			return lxr_fail(err, EINVAL, "state file: bad rlimits \"%s\"", rl);
+		l.hard = strtoull(end + 1, &e, 16);
+		if (*e && *e != ',')
+			return lxr_fail(err, EINVAL, "state file: bad rlimits \"%s\"", rl);
+		p->rlimits = lxr_xrealloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*p->rlimits));
+		p->rlimits[p->n_rlimits++] = l;
+	}
+	return 0;
+}
+
 static int read_process(char *text, size_t len, struct lxr_container_ref *ref, lxr_err *err)
 {
 	struct lxr_spec *p = &ref->process;
@@ -156,6 +197,8 @@ static int read_process(char *text, size_t len, struct lxr_container_ref *ref, l
 	p->caps.inheritable = hexfield(text, "cap_inh");
 	p->caps.ambient = hexfield(text, "cap_amb");
 	p->no_new_privileges = nnp && atoi(nnp);
+	if (read_rlimits(text, p, err) < 0)
+		return -1;
 	return read_seccomp(text, p, err);
 }
 

@@ -236,6 +236,11 @@ wait_event '"instance":"api-1","state":"(running|healthy)"'
 # what the container itself has: address/prefix, MAC, gateway, its netns
 run exec -f "$STACK" api sh -c 'ip -4 -o addr show eth0; cat /sys/class/net/eth0/address; ip route'
 expect_rc 0 "exec into api"
+exec_out=$OUT
+# docker exec's process has the container's ulimits, not the caller's
+run exec -f "$STACK" api sh -c 'echo $(ulimit -n) $(ulimit -Hn)'
+expect_out "1000 2000" "exec runs with the service's ulimits"
+OUT=$exec_out
 have=$(printf '%s\n' "$OUT" | awk '/inet /{print $4} /^[0-9a-f:]+$/{print} /^default/{print $3}' | tr '\n' ' ')
 run inspect -f '{{.NetworkSettings.Networks.inspecttest_default.IPAddress}}/{{.NetworkSettings.Networks.inspecttest_default.IPPrefixLen}} {{.NetworkSettings.MacAddress}} {{.NetworkSettings.Gateway}} ' -f "$STACK" api-1
 expect_out "$have" "inspect -f: the compose network under its docker name, as the container has it"

@@ -1,6 +1,7 @@
 # cmake -DDIR=src/cli/help -DOUT=help_blob.c -P help_blob.cmake
 # Every DIR/NAME.txt as a form feed, NAME, a newline and the text, in name
-# order, gzipped and written as a C array (cli_help_blob, _len) by
+# order, gzipped, each byte split in two (below), and written as a C array
+# (cli_help_blob, _len) by
 # embed.cmake: what cli_help (src/cli/help.c) reads. No help text holds a
 # form feed.
 file(GLOB files "${DIR}/*.txt")
@@ -27,5 +28,10 @@ file(READ "${IN}" HEX HEX)
 string(SUBSTRING "${HEX}" 0 8 head)
 string(SUBSTRING "${HEX}" 16 -1 tail)
 set(HEX "${head}00000000${tail}")
+# each byte as two, 0x80 | its high nibble then 0x80 | its low one: no
+# byte of the blob is printable ASCII, so strings(1) finds no word-like
+# run in the compressed data (lintian's spelling check reads them as
+# misspelt words); help.c puts the bytes back together
+string(REGEX REPLACE "([0-9a-f])([0-9a-f])" "8\\18\\2" HEX "${HEX}")
 set(NAME cli_help_blob)
 include("${CMAKE_CURRENT_LIST_DIR}/embed.cmake")

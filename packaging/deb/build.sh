@@ -118,10 +118,6 @@ cat >"$root/usr/share/lintian/overrides/lxr" <<'OVR'
 # boots lxr as its init (init=/usr/bin/lxr), which has no use for an
 # /etc/init.d script.
 lxr: package-supports-alternative-init-but-no-init.d-script [lib/systemd/system/lxr.service]
-# lxr carries its commands' help texts gzipped (cmake/help_blob.cmake):
-# strings(1) finds word-like runs in the compressed bytes, which lintian
-# then reads as misspelt words ("THie") that no text of lxr's holds.
-lxr: spelling-error-in-binary * [usr/bin/lxr]
 OVR
 
 # The settings, the stacks lxr@NAME.service runs, and lxr's directories

@@ -296,6 +296,7 @@ struct cli_up_build {
 	bool build, no_build; /* --build, --no-build */
 	int pull;             /* sup_up_opts.pull: 0, or 1 + img_pull_policy */
 	bool quiet_pull, dry_run;
+	bool quiet_build; /* --quiet-build: the builder's output not shown */
 };
 int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
 		 const struct cli_up_build *u);

@@ -25,6 +25,7 @@ struct stack_args {
 	bool build, no_build;
 	bool watch;       /* up --watch: lxr watch --no-up after */
 	bool attach_deps; /* up --attach-dependencies */
+	bool quiet_build; /* up --quiet-build */
 };
 
 static int parse_seconds(const char *s, int *out)
@@ -77,6 +78,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_ATTACH,
 	OPT_ATTACH_DEPS,
+	OPT_QUIET_BUILD,
 	OPT_TIMESTAMPS,
 	OPT_NO_ATTACH,
 	OPT_BUILD,
@@ -108,6 +110,7 @@ static int up_flag(struct stack_args *a, int c)
 	case OPT_ATTACH: lxr_strv_push(&a->attach, lxr_xstrdup(optarg)); return 0;
 	case OPT_NO_ATTACH: lxr_strv_push(&a->no_attach, lxr_xstrdup(optarg)); return 0;
 	case OPT_ATTACH_DEPS: a->attach_deps = true; return 0;
+	case OPT_QUIET_BUILD: a->quiet_build = true; return 0;
 	case OPT_TIMESTAMPS: a->up.timestamps = true; return 0;
 	case OPT_BUILD: a->build = true; return 0;
 	case OPT_NO_BUILD: a->no_build = true; return 0;
@@ -189,6 +192,7 @@ static const struct option longopts[] = {
     {"attach", required_argument, NULL, OPT_ATTACH},
     {"no-attach", required_argument, NULL, OPT_NO_ATTACH},
     {"attach-dependencies", no_argument, NULL, OPT_ATTACH_DEPS},
+    {"quiet-build", no_argument, NULL, OPT_QUIET_BUILD},
     {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
     {"yes", no_argument, NULL, OPT_YES},
     {"wait", no_argument, NULL, 'W'},
@@ -329,7 +333,8 @@ static int up_build(struct stack_args *a, struct cfg_stack *st)
 				 .no_build = a->no_build,
 				 .pull = a->up.pull,
 				 .quiet_pull = a->up.quiet_pull,
-				 .dry_run = a->dry_run};
+				 .dry_run = a->dry_run,
+				 .quiet_build = a->quiet_build};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 	int r;

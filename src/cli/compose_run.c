@@ -30,7 +30,7 @@
 
 struct crun {
 	bool rm, detach, no_deps, service_ports, use_aliases, tty, no_tty;
-	bool build, quiet_pull, remove_orphans;
+	bool build, quiet_pull, quiet_build, remove_orphans;
 	int pull; /* sup_up_opts.pull: 0, or 1 + an img_pull_policy */
 	const char *name, *entrypoint, *user, *workdir, *service;
 	char **env, **volumes, **labels, **publish, **cap_add, **cap_drop;
@@ -79,6 +79,8 @@ static const struct option longopts[] = {{"rm", no_argument, NULL, 'R'},
 					 {"build", no_argument, NULL, 'B'},
 					 {"pull", required_argument, NULL, 'U'},
 					 {"quiet-pull", no_argument, NULL, 'Q'},
+					 {"quiet", no_argument, NULL, 'q'},
+					 {"quiet-build", no_argument, NULL, 'b'},
 					 {"remove-orphans", no_argument, NULL, 'O'},
 					 {"help", no_argument, NULL, 'h'},
 					 {NULL, 0, NULL, 0}};
@@ -141,7 +143,7 @@ static int parse(int argc, char **argv, struct crun *c)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((o = cli_getopt_long(argc, argv, "+de:u:w:v:l:p:PTtih", longopts, NULL)) != -1) {
+	while ((o = cli_getopt_long(argc, argv, "+de:u:w:v:l:p:PTtiqh", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'R': c->rm = true; break;
 		case 'N': c->name = optarg; break;
@@ -163,6 +165,9 @@ static int parse(int argc, char **argv, struct crun *c)
 		case 'K': lxr_strv_push(&c->cap_drop, lxr_xstrdup(optarg)); break;
 		case 'B': c->build = true; break;
 		case 'Q': c->quiet_pull = true; break;
+		/* compose's: no progress of what starts first, nor of a build */
+		case 'q': cli_globals.progress = "quiet"; break;
+		case 'b': c->quiet_build = true; break;
 		case 'O': c->remove_orphans = true; break;
 		case 'U':
 			c->pull = img_pull_policy_parse(optarg) + 1;
@@ -469,7 +474,10 @@ static int image_ready(const struct crun *c, struct cfg_stack *st)
 {
 	const char *const targets[] = {c->service, NULL};
 	struct plan_select sel = {NULL, targets, true, false};
-	struct cli_up_build b = {.build = c->build, .pull = c->pull, .quiet_pull = c->quiet_pull};
+	struct cli_up_build b = {.build = c->build,
+				 .pull = c->pull,
+				 .quiet_pull = c->quiet_pull,
+				 .quiet_build = c->quiet_build};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 	int r;

@@ -18,15 +18,19 @@ struct blob_src {
 	size_t off;
 };
 
+/* The gzip stream's bytes, each stored as two: 0x80 | its high nibble,
+ * 0x80 | its low one (cmake/help_blob.cmake) */
 static ssize_t from_blob(void *ctx, void *buf, size_t n)
 {
 	struct blob_src *b = ctx;
-	size_t left = cli_help_blob_len - b->off;
+	size_t left = (cli_help_blob_len - b->off) / 2;
+	unsigned char *out = buf;
 
 	if (n > left)
 		n = left;
-	memcpy(buf, cli_help_blob + b->off, n);
-	b->off += n;
+	for (size_t i = 0; i < n; i++, b->off += 2)
+		out[i] = (unsigned char)((cli_help_blob[b->off] & 0x0f) << 4 |
+					 (cli_help_blob[b->off + 1] & 0x0f));
 	return (ssize_t)n;
 }
 

@@ -39,6 +39,35 @@ static const char *dockerfile_of(const struct bld_request *rq)
 	return rq->dockerfile_text ? "dockerfile_inline" : rq->dockerfile ? rq->dockerfile : "";
 }
 
+/* The builder's output on stderr (stdout is the caller's: compose's build
+ * writes none there); with quiet, nowhere: what went wrong is in err */
+static int build_redirected(struct bld_request *rq, bool quiet, lxr_err *err)
+{
+	int saved[2] = {-1, -1}, fds[2] = {STDOUT_FILENO, STDERR_FILENO};
+	int to = quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : STDERR_FILENO;
+	int r = to < 0 ? lxr_fail(err, errno, "build: open /dev/null") : 0;
+
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < (quiet ? 2 : 1) && r == 0; i++) {
+		saved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (saved[i] < 0 || dup2(to, fds[i]) < 0)
+			r = lxr_fail(err, errno, "build: redirect its output");
+	}
+	if (r == 0)
+		r = cli_build_run(rq, err);
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 2; i++)
+		if (saved[i] >= 0) {
+			dup2(saved[i], fds[i]);
+			close(saved[i]);
+		}
+	if (quiet && to >= 0)
+		close(to);
+	return r;
+}
+
 /* One service's image. stdout stays the command's own (up's table, build
  * -q): the builder's output, the image ID included, goes to stderr. */
 static int build_one(const struct cfg_stack *st, const struct cfg_service *svc,
@@ -68,20 +97,7 @@ static int build_one(const struct cfg_stack *st, const struct cfg_service *svc,
 	if (!o->quiet)
 		fprintf(stderr, "[+] Building service %s: image %s from %s\n", svc->name,
 			svc->build_image, dockerfile_of(&rq));
-	fflush(stdout);
-	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-		lxr_fail(&err, errno, "service \"%s\": build: redirect standard output", svc->name);
-		lxr_err_print(&err);
-		if (saved >= 0)
-			close(saved);
-		bld_request_free(&rq);
-		return -1;
-	}
-	r = cli_build_run(&rq, &err);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
+	r = build_redirected(&rq, o->quiet, &err);
 	if (r < 0) {
 		lxr_err_wrap(&err, "service \"%s\": build", svc->name);
 		lxr_err_print(&err);
@@ -283,7 +299,7 @@ int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
 {
 	struct img_store *store = NULL;
 	bool *want = lxr_xcalloc(st->n_services + 1, sizeof(bool));
-	struct cli_build_over o = {.dry_run = u->dry_run};
+	struct cli_build_over o = {.dry_run = u->dry_run, .quiet = u->quiet_build};
 	int rc = LXR_EXIT_OK;
 
 	/* every decision (and pull) first, then the builds: a service that

@@ -67,6 +67,7 @@ cd "$(dirname "$STACK")"
 run compose run --rm -T -e OVER=cli -e 'LIT=$HOME' app sh -c \
 	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; echo "host $(hostname) $HOSTNAME"; grep -o "crun[0-9]*-app-run-[0-9a-f]*" /etc/hosts | head -n1; for i in $(seq 30); do wget -q -O - http://db/i && break; sleep 0.1; done; ip -o -4 addr | grep -c "eth[01]"; exit 7'
 expect_rc 7 "the one-off's exit code"
+expect_grep "$ERR" "Container web-1 +Started" "what starts first is said"
 expect_grep "$OUT" '^page$' "web answered at the one-off's first try (service_healthy waited for)"
 expect_grep "$OUT" '^migrated$' "migrate had completed (service_completed_successfully waited for)"
 expect_grep "$OUT" '^db-page$' "the one-off reaches db on the service's second network"
@@ -169,6 +170,13 @@ set -e
 grep -q never "$TEST_TMP/oneoff" && fail "the one-off ran on after down"
 ip -o link show | grep -q "lxr:crun$$/" && fail "a link of the stack stayed: $(ip -o link show | grep "lxr:crun$$/")"
 pass "down stops a one-off on the stack's network (SIGTERM: 143) and leaves nothing"
+
+# -q: what starts first starts without a word
+run compose run --rm -T -q migrate true
+expect_rc 0 "compose run -q"
+[ -z "$ERR" ] || fail "compose run -q printed progress: $ERR"
+run down -v
+expect_rc 0 "down after compose run -q"
 
 # --no-deps on a stack that is not up: nothing else starts; the network is
 # made for the one-off and goes with it, its secrets' files too

@@ -116,6 +116,25 @@ expect_out "api v2" "api runs from the rebuilt image"
 [ "$(pid_of web)" = "$web_pid" ] || fail "web was recreated though its image did not change"
 pass "a changed file and up --build recreate only the service whose image changed"
 
+echo "api v3" > api/msg
+run up -d --build --quiet-build api
+expect_rc 0 "up --build --quiet-build"
+printf '%s\n' "$ERR" | grep -Eq "Building|#[0-9]+ " && fail "--quiet-build showed the build: $ERR"
+expect_grep "$ERR" "recreate +api-1" "api is rebuilt and recreated all the same"
+for _ in $(seq 200); do
+	[ "$("$LXR" exec api cat /msg 2>/dev/null)" = "api v3" ] && break
+	sleep 0.05
+done
+run exec api cat /msg
+expect_out "api v3" "api runs from the image built quietly"
+echo "api v2" > api/msg
+run up -d --build --quiet-build api
+expect_rc 0 "back to v2"
+run compose build -q api
+expect_rc 0 "compose build -q"
+[ -z "$ERR$OUT" ] || fail "compose build -q printed: $ERR$OUT"
+pass "up --quiet-build and build -q build without a word"
+
 run build --dry-run
 expect_rc 0 "build --dry-run in the project"
 expect_grep "$OUT" "would build service \"api\"" "compose's form: every service"

@@ -16,6 +16,9 @@ struct events_ctx {
 	double since, until;
 };
 
+/* the supervisor's REPLAY_MAX (control.c), for the warning */
+#define REPLAY_MAX_KIB (CTL_MAX_OUTBUF / 2 / 1024)
+
 static double now_unix(void)
 {
 	struct timespec t;
@@ -109,8 +112,15 @@ static int on_event(void *ctx, json_t *ev)
 	double t = json_number_value(json_object_get(ev, "time"));
 
 	/* the recorded ones (--since) are all here: a past --until ends */
-	if (json_is_true(json_object_get(ev, "replayed")))
+	if (json_is_true(json_object_get(ev, "replayed"))) {
+		json_int_t dropped = json_integer_value(json_object_get(ev, "dropped"));
+		if (dropped > 0)
+			fprintf(stderr,
+				"lxr: warning: --since: the %lld oldest events since then are not "
+				"shown (one replay sends at most %u KiB)\n",
+				(long long)dropped, REPLAY_MAX_KIB);
 		return c->has_until && c->until <= now_unix();
+	}
 	if (c->has_until && t > c->until)
 		return 1;
 	if (!wanted(c, json_string_value(json_object_get(ev, "service"))))

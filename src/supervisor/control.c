@@ -556,35 +556,55 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	ctl_reply_ok(cs, req, summary);
 }
 
+/* What one replay sends at most: a client whose unsent output passes
+ * CTL_MAX_OUTBUF is cut off, and the loop does not wait for it to read */
+#define REPLAY_MAX (CTL_MAX_OUTBUF / 2)
+
 /* events, and with "since" (a unix time) first the recorded ones from
- * then on, in the same turn of the loop (none is missed or sent twice),
- * then {"replayed": true} */
+ * then on, in the same turn of the loop (none is missed or sent twice):
+ * the latest that fit in REPLAY_MAX, then {"replayed": true, "dropped": N}
+ * (the older ones left out) */
 static void subscribe_events(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
 {
-	json_t *since = json_object_get(args, "since");
+	json_t *since = json_object_get(args, "since"), *keep = json_array();
 	_cleanup_free_ char *path = NULL;
+	size_t cap = 0, bytes = 0, first = 0, dropped = 0;
 	char *line = NULL;
-	size_t cap = 0;
+	ssize_t n;
 	FILE *f;
 
-	if (ctl_subscribe(cs, req, "events") < 0 || !json_is_number(since))
+	if (ctl_subscribe(cs, req, "events") < 0 || !json_is_number(since)) {
+		json_decref(keep);
 		return;
+	}
 	if (s->events_log)
 		fflush(s->events_log);
 	path = lxr_xasprintf("%s/events.jsonl", s->run_dir);
 	f = fopen(path, "re");
-	while (f && getline(&line, &cap, f) > 0) {
+	while (f && (n = getline(&line, &cap, f)) > 0) {
 		json_t *ev = json_loads(line, 0, NULL);
-		if (ev &&
-		    json_number_value(json_object_get(ev, "time")) >= json_number_value(since))
-			ctl_send_event(cs, req, ev);
-		else
+		if (!ev ||
+		    json_number_value(json_object_get(ev, "time")) < json_number_value(since)) {
 			json_decref(ev);
+			continue;
+		}
+		json_object_set_new(ev, "_len", json_integer(n));
+		json_array_append_new(keep, ev);
+		for (bytes += (size_t)n; bytes > REPLAY_MAX; first++, dropped++)
+			bytes -= (size_t)json_integer_value(
+			    json_object_get(json_array_get(keep, first), "_len"));
 	}
 	free(line);
 	if (f)
 		fclose(f);
-	ctl_send_event(cs, req, json_pack("{s:b}", "replayed", true));
+	for (size_t i = first; i < json_array_size(keep); i++) {
+		json_t *ev = json_incref(json_array_get(keep, i));
+		json_object_del(ev, "_len");
+		ctl_send_event(cs, req, ev);
+	}
+	json_decref(keep);
+	ctl_send_event(cs, req,
+		       json_pack("{s:b, s:I}", "replayed", true, "dropped", (json_int_t)dropped));
 }
 
 static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const char *cmd,

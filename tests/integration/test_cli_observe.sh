@@ -140,6 +140,22 @@ expect_rc 0 "events --until ahead: the stream ends when it comes"
 [ $(($(date +%s%N) - start)) -lt 10000000000 ] || fail "events --until ahead did not end"
 run events -f "$STACK" --since tomorrow
 expect_rc 2 "events --since that is not a time"
+# a long history: the latest events that fit in one replay, and a warning
+python3 - "$LXR_RUN_DIR/$P/events.jsonl" "$P" <<'PY'
+import json, sys, time
+t = time.time()
+with open(sys.argv[1], "a") as f:
+    for i in range(8000):
+        f.write(json.dumps({"time": t + i * 1e-6, "project": sys.argv[2], "service": "web",
+                            "instance": "web-1", "state": "running", "from": "starting",
+                            "cause": "synthetic", "exit": -1, "pad": "x" * 100}) + "\n")
+PY
+run events -f "$STACK" --since 1m --until 0s --json
+expect_rc 0 "events --since over a long history"
+expect_grep "$ERR" "oldest events since then are not shown" "a replay too long for one turn says what it left out"
+[ "$(printf '%s\n' "$OUT" | grep -c synthetic)" -gt 1000 ] || fail "the latest events were not replayed"
+run ps -f "$STACK" -q web
+expect_out "web-1" "the supervisor lives on after the long replay"
 pass "events --since replays what was recorded, --until ends it"
 
 run --progress plain down -f "$STACK"

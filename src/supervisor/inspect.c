@@ -206,8 +206,12 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 	struct sup_insp x = {
 	    .s = s,
 	    .in = in,
-	    .st = prev && in->svc->prev_stack ? in->svc->prev_stack : s->stack,
-	    .cfg = prev ? in->svc->prev_cfg : in->svc->cfg,
+	    .st = in->run_cfg                   ? in->run_stack
+		  : prev && in->svc->prev_stack ? in->svc->prev_stack
+						: s->stack,
+	    .cfg = in->run_cfg ? in->run_cfg
+		   : prev      ? in->svc->prev_cfg
+			       : in->svc->cfg,
 	    .img = prev ? in->svc->prev_img : in->svc->img,
 	    .run = s->docker_run,
 	};

@@ -255,6 +255,12 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 		/* a rollback's model, too (update.c) */
 		if ((a >= lo && a < hi) || (b >= lo && b < hi))
 			return true;
+		/* and a stale instance's (up --no-recreate) */
+		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
+			uintptr_t r = (uintptr_t)s->svcs[i].inst[k].run_cfg;
+			if (r >= lo && r < hi)
+				return true;
+		}
 	}
 	return false;
 }
@@ -364,9 +370,11 @@ static void keep_orphans_stacks(struct sup *s, struct sup *old)
 }
 
 /* up --no-recreate kept a changed container: the new tables hold the plan
- * it runs, as a restart runs it again, so the next up without the flag
- * compares the file with it and recreates it (compose's --no-recreate) */
-static void keep_stale_plan(struct sup_instance *oi, struct sup_instance *ni)
+ * it runs, as a restart runs it again (its restart policy and stop grace
+ * the service's again), and the model it was made from, so the next up
+ * without the flag compares the file with it and recreates it (compose's
+ * --no-recreate), and inspect shows what it runs */
+static void keep_stale_plan(const struct sup *old, struct sup_instance *oi, struct sup_instance *ni)
 {
 	struct plan_instance p = ni->plan;
 	char **argv = ni->health.argv;
@@ -375,6 +383,9 @@ static void keep_stale_plan(struct sup_instance *oi, struct sup_instance *ni)
 	oi->plan = p;
 	ni->health.argv = oi->health.argv;
 	oi->health.argv = argv;
+	ni->run_cfg = oi->run_cfg ? oi->run_cfg : oi->svc->cfg;
+	ni->run_stack = oi->run_cfg ? oi->run_stack : old->stack;
+	sup_service_policy_from(ni);
 }
 
 static void swap(struct sup *s)
@@ -398,7 +409,7 @@ static void swap(struct sup *s)
 		if (oi && oi->upd_keep)
 			sup_update_adopt(s, oi->svc, oi, ni);
 		else if (oi && oi->stale)
-			keep_stale_plan(oi, ni);
+			keep_stale_plan(&old, oi, ni);
 	}
 	carry_updates(s, n, &old);
 	for (size_t i = 0; i < old.n_svcs; i++) {

@@ -146,7 +146,11 @@ struct sup_instance {
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME: last start, last exit */
 	bool blocked;                    /* a required dependency failed: stays created */
 	bool doomed;                     /* reconcile: changed or removed, stopping */
-	bool stale;           /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
+	bool stale; /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
+	/* the model and stack a stale instance runs (NULL: its service's):
+	 * what inspect shows of it; the stack is kept while it runs */
+	const struct cfg_service *run_cfg;
+	const struct cfg_stack *run_stack;
 	bool renew_anon;      /* up -V: its anonymous volumes go before its next start */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool restart_alone;   /* restart --no-deps: its dependents stay as they run */
@@ -342,6 +346,8 @@ void sup_update_free(struct sup_service *sv);
 void sup_update_shadow_free(struct sup_instance *in);
 /* oi's running container, pipes and health state move to ni (its plan and
  * health check's argv stay where they are) */
+/* The service's restart policy and stop grace from in's plan */
+void sup_service_policy_from(struct sup_instance *in);
 void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_instance *ni);
 /* The local driver's options of v (type, o, device) checked before
  * anything is made (volume.c). */

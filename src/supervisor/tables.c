@@ -155,6 +155,11 @@ void sup_instance_from_plan(struct sup_instance *in)
 	policy_from(&in->plan, &in->svc->policy);
 }
 
+void sup_service_policy_from(struct sup_instance *in)
+{
+	policy_from(&in->plan, &in->svc->policy);
+}
+
 static int build_instance(struct sup *s, struct sup_service *sv, int replica, lxr_err *err)
 {
 	struct sup_instance *in = &sv->inst[sv->n_inst++];

@@ -170,6 +170,36 @@ pass "--force-recreate SERVICE and --always-recreate-deps, as compose"
 run down -f "$STACK" -t 0
 expect_rc 0 "down"
 
+# a container --no-recreate kept runs its old definition whole: its restart
+# policy restarts it after a crash, and inspect shows what it runs
+stack <<'Y'
+name: upflags4
+services:
+  web:
+    image: @ROOTFS@
+    environment: {V: old}
+    restart: always
+    command: ["/bin/sh", "-c", "echo run-$$V; while [ ! -e /tmp/x ]; do sleep 0.1; done; rm /tmp/x; exit 1"]
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up of a service that restarts always"
+sed -i -e 's/V: old/V: new/' -e 's/restart: always/restart: "no"/' "$STACK"
+run up -d --no-recreate -f "$STACK"
+expect_rc 0 "up --no-recreate with its restart policy changed"
+expect_grep "$ERR" "unchanged +web-1" "kept"
+run exec -f "$STACK" web touch /tmp/x
+for _ in $(seq 200); do
+	[ "$(grep -c run-old "$LXR_LOG_DIR/$PROJECT/web.log" 2>/dev/null)" -ge 2 ] && break
+	sleep 0.05
+done
+[ "$(grep -c run-old "$LXR_LOG_DIR/$PROJECT/web.log")" -ge 2 ] ||
+	fail "the kept container was not restarted as restart: always says: $(cat "$LXR_LOG_DIR/$PROJECT/web.log")"
+grep -q run-new "$LXR_LOG_DIR/$PROJECT/web.log" && fail "its restart ran the new definition"
+run inspect -f '{{.HostConfig.RestartPolicy.Name}} {{range .Config.Env}}{{.}} {{end}}' -f "$STACK" web-1
+expect_grep "$OUT" "^always .*V=old" "inspect shows the definition it runs"
+run down -f "$STACK" -t 0
+pass "a container up --no-recreate kept runs its old definition: restart policy, environment"
+
 # -V, --renew-anon-volumes: what this up makes or remakes starts with new
 # anonymous volumes, filled from its image again; without it, a recreated
 # container keeps the previous one's (and lxr keeps them across down)

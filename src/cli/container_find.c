@@ -90,33 +90,42 @@ static int anywhere(const char *name, struct lxr_container_ref *ref, char **inst
 	return 0;
 }
 
+/* No -f or -p: the container as docker names it (an `lxr run` one, a
+ * stack's from anywhere): 0 found, -1 not (said); 1: a service's name
+ * beside its stack file, the service's, as compose's exec has it */
+static int docker_find(const char *name, struct lxr_container_ref *ref, char **inst, lxr_err *err)
+{
+	_cleanup_free_ char *run_root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	_cleanup_free_ char *found = NULL;
+	char *one[] = {(char *)name, NULL};
+
+	if (cli_find_stack(&found) && !cli_names_are_dockers(one, found))
+		return 1;
+	if (rt_container_find(run_root, name, ref, err) == 0) {
+		*inst = lxr_xstrdup(name);
+		return 0;
+	}
+	if (anywhere(name, ref, inst, err) == 0)
+		return 0;
+	if (err->errnum == EEXIST) /* said which projects */
+		return -1;
+	return lxr_fail(err, ESRCH, "no container \"%s\" is running", name),
+	       lxr_err_hint(err, "an `lxr run` container, a container_name, or "
+				 "compose's <project>-<service>-<n>; see `lxr ps` "
+				 "(in the project for its services)");
+}
+
 /* Its state lives in <run_dir>/_run/<name>/ or <run_dir>/<project>/<instance>/. */
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err)
 {
-	_cleanup_free_ char *run_root = lxr_xasprintf("%s/_run", lxr_run_dir());
 	_cleanup_free_ char *root = NULL;
 	struct cfg_stack *st = NULL;
 	int r;
 
 	*service = false;
-	if (!project && !file && rt_container_find(run_root, name, ref, err) == 0) {
-		*inst = lxr_xstrdup(name);
-		return 0;
-	}
-	if (!project && !file) {
-		_cleanup_free_ char *found = NULL;
-		if (!cli_find_stack(&found)) {
-			if (anywhere(name, ref, inst, err) == 0)
-				return 0;
-			if (err->errnum == EEXIST) /* said which projects */
-				return -1;
-			return lxr_fail(err, ESRCH, "no container \"%s\" is running", name),
-			       lxr_err_hint(err, "an `lxr run` container, a container_name, or "
-						 "compose's <project>-<service>-<n>; see `lxr ps` "
-						 "(in the project for its services)");
-		}
-	}
+	if (!project && !file && (r = docker_find(name, ref, inst, err)) <= 0)
+		return r;
 	if (!project) {
 		r = cli_stack_open(file, NULL, &st);
 		if (r == LXR_EXIT_FAIL) /* another file's project: said above */

@@ -129,6 +129,15 @@ run inspect -f '{{.State.Status}}' "$db"
 expect_out "running" "inspect by container_name beside the stack file"
 run logs web
 expect_grep "$OUT" "web-up" "a service's name is still the service's"
+# an `lxr run` container of a service's name: exec and cp mean the service
+run run -d --name web --network none "$ROOTFS" sleep 60
+expect_rc 0 "a run container named as a service"
+at_exit "$LXR" rm -f web # from the test's directory: no stack file there
+run exec web sh -c 'echo $HOSTNAME'
+expect_out "web-1" "exec web beside the stack file is the service's"
+run cp web:/etc/hostname -
+expect_grep "$OUT" "web-1" "cp web: is the service's"
+(cd "$TEST_TMP" && "$LXR" rm -f web >/dev/null) || fail "rm -f the run container web"
 cd "$TEST_TMP"
 pass "docker's names work beside the stack file too"
 
@@ -142,6 +151,8 @@ expect_rc 1 "a container_name in two projects"
 expect_grep "$ERR" "projects dn$$ and dm$$|projects dm$$ and dn$$" "the error names both"
 run exec "$db" true
 expect_rc 125 "exec of a container_name in two projects"
+(cd "$(dirname "$STACK")" && "$LXR" exec "dm$$-web-1" true) ||
+	fail "exec of another project's container by compose's name, beside a stack file"
 expect_grep "$ERR" "projects dn$$ and dm$$|projects dm$$ and dn$$" "exec says which"
 run inspect -f '{{.State.Status}}' "dm$$-web-1" "$P-web-1"
 expect_rc 1 "names of two projects at once"

@@ -361,6 +361,20 @@ static int write_out(const struct config_args *a, struct cfg_stack *st, const st
 	return 0;
 }
 
+static int write_output(const char *path, const char *text, size_t len, lxr_err *err)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return lxr_fail(err, errno, "config -o %s", path),
+		       lxr_err_hint(err, "name a file in a directory that exists");
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0) {
+		fclose(f);
+		return lxr_fail(err, errno, "write %s", path);
+	}
+	return fclose(f) != 0 ? lxr_fail(err, errno, "write %s", path) : 0;
+}
+
 static int print(const struct config_args *a, struct cfg_stack *st)
 {
 	struct plan_select sel = {(const char *const *)a->profiles, (const char *const *)a->targets,
@@ -385,19 +399,20 @@ static int print(const struct config_args *a, struct cfg_stack *st)
 		plan_graph_free(g);
 		return LXR_EXIT_OK;
 	}
-	if (a->output && !(out = fopen(a->output, "we"))) {
-		lxr_fail(&err, errno, "config -o %s", a->output);
-		lxr_err_hint(&err, "name a file in a directory that exists");
-		lxr_err_print(&err);
-		plan_graph_free(g);
-		return LXR_EXIT_FAIL;
-	}
+	/* -o FILE: written once all of it is made, so a failure leaves FILE
+	 * as it was */
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	if (a->output)
+		out = open_memstream(&text, &len);
 	r = write_out(a, st, g, out, &err);
 	plan_graph_free(g);
 	if (r >= 0 && fflush(out) != 0)
 		r = lxr_fail(&err, errno, "write %s", a->output ? a->output : "output");
-	if (out != stdout && fclose(out) != 0 && r >= 0)
-		r = lxr_fail(&err, errno, "write %s", a->output);
+	if (out != stdout)
+		fclose(out);
+	if (a->output && r == 0)
+		r = write_output(a->output, text, len, &err);
 	if (r < 0) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;

@@ -40,6 +40,13 @@ expect_grep "$ERR" 'service "later": image "nothere/at-all:1" is not here yet' "
 expect_grep "$ERR" 'hint: pull it first: lxr pull later' "with what to do"
 run config -f "$STACK" --hash nope
 expect_rc 2 "--hash of no such service"
+echo precious > "$TEST_TMP/keep.yaml"
+run config -f "$STACK" --hash nope -o "$TEST_TMP/keep.yaml"
+expect_rc 2 "--hash of no such service into a file"
+[ "$(cat "$TEST_TMP/keep.yaml")" = precious ] || fail "a failed config -o changed the file: $(cat "$TEST_TMP/keep.yaml")"
+run config -f "$STACK" --hash later -o "$TEST_TMP/keep.yaml"
+expect_rc 1 "--hash that fails for one service into a file"
+[ "$(cat "$TEST_TMP/keep.yaml")" = precious ] || fail "a failed config -o changed the file: $(cat "$TEST_TMP/keep.yaml")"
 pass "--hash prints SERVICE HASH, says what it cannot hash"
 
 run up -d -f "$STACK"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "lxr/plan.h"
 #include "lxr/config.h"
 #include "lxr/image.h"
 #include "lxr/supervisor.h"
@@ -154,8 +155,29 @@ static struct job *job_for(struct pull *p, const char *ref)
 }
 
 /* Which services get which pull; jobs is sized for one per service. */
+/* The services a pull chooses: those named (which enables them), else
+ * those the active profiles enable, as compose's; each checked as up
+ * checks it (a bad reference in a service with profiles) */
+static struct plan_graph *chosen(const struct cfg_stack *st, char **want)
+{
+	_cleanup_strv_ char **profiles = NULL;
+	struct plan_select sel = {.no_deps = true};
+	struct plan_graph *g = NULL;
+	lxr_err err;
+
+	cli_globals_profiles(&profiles);
+	cli_profiles_default(&profiles, NULL);
+	sel.profiles = (const char *const *)profiles;
+	sel.targets = want && want[0] ? (const char *const *)want : NULL;
+	if (plan_graph_build(st, &sel, &g, &err) < 0)
+		lxr_err_print(&err);
+	return g;
+}
+
 static int plan(struct pull *p, const struct cfg_stack *st, char **want, struct img_store *store)
 {
+	struct plan_graph *g;
+
 	p->jobs = lxr_xcalloc(st->n_services + 1, sizeof(*p->jobs));
 	p->ents = lxr_xcalloc(st->n_services + 1, sizeof(*p->ents));
 	for (size_t i = 0; want && want[i]; i++)
@@ -163,13 +185,15 @@ static int plan(struct pull *p, const struct cfg_stack *st, char **want, struct 
 			fprintf(stderr, "lxr: error: no such service: %s\n", want[i]);
 			return -1;
 		}
+	if (!(g = chosen(st, want)))
+		return -2; /* the file's error, said: a usage error, as up's */
 	for (size_t i = 0; i < st->n_services; i++) {
 		const struct cfg_service *svc = &st->services[i];
 		struct entry *e = &p->ents[p->n_ents];
 		struct img_image im = {0};
 		lxr_err err;
 
-		if (want && want[0] && !lxr_strv_has(want, svc->name))
+		if (plan_graph_find(g, svc->name) < 0)
 			continue;
 		p->n_ents++;
 		e->service = svc->name;
@@ -202,6 +226,7 @@ static int plan(struct pull *p, const struct cfg_stack *st, char **want, struct 
 			e->job->fd = -1;
 		}
 	}
+	plan_graph_free(g);
 	return 0;
 }
 
@@ -434,7 +459,7 @@ static int pull_stack(struct pull *p, const struct cfg_stack *st, char **want)
 	r = plan(p, st, want, store);
 	img_store_close(store);
 	if (r < 0)
-		return LXR_EXIT_FAIL;
+		return r == -2 ? LXR_EXIT_USAGE : LXR_EXIT_FAIL;
 	p->tty = isatty(STDERR_FILENO);
 	if (p->o.progress)
 		cli_progress_mode(p->o.progress, &p->tty, &quiet);

@@ -108,14 +108,6 @@ static int build_one(const struct cfg_stack *st, const struct cfg_service *svc,
 	return r;
 }
 
-static bool named(char *const *v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
-}
-
 static int present(struct img_store **store, const char *ref, bool dry_run, lxr_err *err);
 
 /* The services whose images want[] says (indexes of st->services), each
@@ -179,9 +171,12 @@ static int build_set(const struct cfg_stack *st, const bool *want, const struct 
 	return r;
 }
 
-/* No service named: those the active profiles enable (compose builds the
- * project's services, which its profiles choose), into *g */
-static int enabled_services(const struct cfg_stack *st, struct plan_graph **g)
+/* The services a build chooses, into *g: those named (which enables
+ * them), else those the active profiles enable (compose builds the
+ * project's services, which its profiles choose); each checked as up
+ * checks it (a bad reference in a service with profiles) */
+static int enabled_services(const struct cfg_stack *st, char *const *services,
+			    struct plan_graph **g)
 {
 	_cleanup_strv_ char **profiles = NULL;
 	struct plan_select sel = {0};
@@ -190,6 +185,8 @@ static int enabled_services(const struct cfg_stack *st, struct plan_graph **g)
 	cli_globals_profiles(&profiles);
 	cli_profiles_default(&profiles, NULL);
 	sel.profiles = (const char *const *)profiles;
+	sel.targets = services && services[0] ? (const char *const *)services : NULL;
+	sel.no_deps = true;
 	if (plan_graph_build(st, &sel, g, &err) < 0)
 		return lxr_err_print(&err), -1;
 	return 0;
@@ -208,14 +205,13 @@ int cli_stack_build(const struct cfg_stack *st, char *const *services,
 			free(want);
 			return LXR_EXIT_USAGE;
 		}
-	if ((!services || !services[0]) && enabled_services(st, &g) < 0) {
+	if (enabled_services(st, services, &g) < 0) {
 		free(want);
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < st->n_services; i++)
 		want[i] =
-		    st->services[i].build.set && (g ? plan_graph_find(g, st->services[i].name) >= 0
-						    : named(services, st->services[i].name));
+		    st->services[i].build.set && plan_graph_find(g, st->services[i].name) >= 0;
 	plan_graph_free(g);
 	r = build_set(st, want, o);
 	free(want);

@@ -39,10 +39,13 @@ expect_rc 0 "up: debug's network is no error while its profile is off"
 run config
 expect_rc 0 "config without the profile"
 printf '%s\n' "$OUT" | grep -q 'debug\|dbg' && fail "config prints the disabled service: $OUT"
+run pull
+expect_rc 0 "pull without the profile"
+printf '%s\n' "$OUT$ERR" | grep -q 'debug\|helper' && fail "pull looked at a disabled service: $OUT$ERR"
 pass "a service the profiles leave out may name a network no file declares"
 
 for how in "up -d --profile debug" "up -d debug" "config --profile debug" \
-	"compose run --rm -T debug true"; do
+	"compose run --rm -T debug true" "pull debug" "build --dry-run debug"; do
 	# shellcheck disable=SC2086
 	run $how
 	expect_rc 2 "$how"

@@ -166,3 +166,23 @@ expect_rc 0 "down"
 run ls -q
 printf '%s\n' "$OUT" | grep -qx "$P" && fail "ls after down still lists $P"
 pass "a project that is down is not listed"
+
+# port SERVICE of a service with container_name: its container's port
+mkdir -p "$TEST_TMP/cn"
+cat > "$TEST_TMP/cn/compose.yaml" <<Y
+name: cn$$
+services:
+  db:
+    image: $ROOTFS
+    container_name: cn$$-store
+    command: ["sleep", "1000"]
+    ports: ["127.0.0.1::80"]
+Y
+at_exit "$LXR" down -t 0 -p "cn$$"
+run up -d -f "$TEST_TMP/cn/compose.yaml"
+expect_rc 0 "up of a service with container_name"
+run port -f "$TEST_TMP/cn/compose.yaml" db 80
+expect_rc 0 "port of a service with container_name"
+expect_grep "$OUT" "^127\.0\.0\.1:[0-9]+$" "its published address"
+run down -t 0 -f "$TEST_TMP/cn/compose.yaml"
+pass "port SERVICE finds a container_name's container"

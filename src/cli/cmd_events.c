@@ -14,6 +14,7 @@ struct events_ctx {
 	char **services;
 	bool has_since, has_until; /* --since, --until: unix times */
 	double since, until;
+	const char *since_arg, *until_arg; /* as given */
 };
 
 /* the supervisor's REPLAY_MAX (control.c), for the warning */
@@ -137,6 +138,22 @@ static int on_event(void *ctx, json_t *ev)
 	return 0;
 }
 
+/* --since (since) or --until T */
+static int set_time(struct events_ctx *c, bool since, const char *arg)
+{
+	struct timespec ts;
+	double t;
+
+	if (cli_parse_time(since ? "--since" : "--until", arg, &ts) < 0)
+		return -1;
+	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (since)
+		c->since = t, c->has_since = true, c->since_arg = arg;
+	else
+		c->until = t, c->has_until = true, c->until_arg = arg;
+	return 0;
+}
+
 int cmd_events(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -153,7 +170,6 @@ int cmd_events(int argc, char **argv)
 	_cleanup_free_ char *name = NULL;
 	struct ctl_conn *conn = NULL;
 	lxr_err err;
-	struct timespec ts;
 	int64_t until_ms;
 	int c, r;
 
@@ -170,14 +186,8 @@ int cmd_events(int argc, char **argv)
 		case 'j': ctx.json = true; break;
 		case 's':
 		case 'u':
-			if (cli_parse_time(c == 's' ? "--since" : "--until", optarg, &ts) < 0)
+			if (set_time(&ctx, c == 's', optarg) < 0)
 				return LXR_EXIT_USAGE;
-			if (c == 's')
-				ctx.since = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
-				ctx.has_since = true;
-			else
-				ctx.until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
-				ctx.has_until = true;
 			break;
 		case 'h': fputs(cli_help("events"), stdout); return LXR_EXIT_OK;
 		default:
@@ -186,9 +196,14 @@ int cmd_events(int argc, char **argv)
 		}
 	}
 	ctx.services = argv + optind;
-	/* a past --until without --since: nothing to show */
-	if (ctx.has_until && !ctx.has_since && ctx.until <= now_unix())
-		return LXR_EXIT_OK;
+	if (ctx.has_since && ctx.has_until && ctx.since > ctx.until) {
+		fprintf(stderr, "lxr: error: events: --since %s is after --until %s\n",
+			ctx.since_arg, ctx.until_arg);
+		return LXR_EXIT_USAGE;
+	}
+	/* --until alone: what was recorded up to then too, as docker's */
+	if (ctx.has_until && !ctx.has_since)
+		ctx.has_since = true, ctx.since = 0;
 	r = cli_project_connect(file, project, &conn, &name);
 	if (r != LXR_EXIT_OK)
 		return r;

@@ -134,6 +134,12 @@ PY
 run events -f "$STACK" --since "$mark" --until "$mark"
 expect_rc 0 "events --until before what --since replays"
 expect_out "" "nothing after --until"
+run events -f "$STACK" --until "$after" --json web
+expect_rc 0 "events --until alone"
+expect_grep "$OUT" '"instance":"web-1","state":"starting","from":"created"' "--until alone: what was recorded from the start, as docker's"
+run events -f "$STACK" --since 1h --until 2h
+expect_rc 2 "events --since after --until"
+expect_grep "$ERR" "--since 1h is after --until 2h" "says so"
 start=$(date +%s%N)
 run events -f "$STACK" --until "$(($(date +%s) + 2))"
 expect_rc 0 "events --until ahead: the stream ends when it comes"

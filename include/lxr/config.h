@@ -321,7 +321,7 @@ struct cfg_blkio_dev {
  * nothing (false, an empty or the host's platform). */
 struct cfg_svc_tune {
 	struct cfg_bool stdin_open, tty;
-	struct cfg_bool attach; /* honoured: lxr up shows every service's output */
+	struct cfg_bool attach; /* honoured: false keeps its lines out of up's */
 	struct cfg_bool oom_kill_disable;
 	struct cfg_int shm_size, memswap_limit; /* bytes; memswap -1: unlimited */
 	struct cfg_int mem_swappiness, cpu_shares, cpu_quota, cpu_period, oom_score_adj;

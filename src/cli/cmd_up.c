@@ -281,13 +281,48 @@ static int up_conflicts(const struct stack_args *a)
 	if (!y && a->attach && a->attach_deps)
 		x = "--attach", y = "--attach-dependencies";
 	if (!y && (a->attach || a->attach_deps) && a->detach)
-		x = a->attach ? "--attach" : "--attach-dependencies", y = "--detach";
+		x = a->attach ? "--attach" : "--attach-dependencies",
+		y = a->wait ? "--wait" : "--detach";
 	if (!y && a->watch && cli_stdin_refused(a->file, "up --watch") < 0)
 		return -1;
 	if (!y)
 		return 0;
 	fprintf(stderr, "lxr: error: up: %s and %s are incompatible\n", x, y);
 	return -1;
+}
+
+/* compose's: --attach names services this up brings up; without it, the
+ * services named (with --attach-dependencies what they depend on), each
+ * unless the file says attach: false (with no name: the supervisor asks) */
+static int attach_list(struct stack_args *a, const struct cfg_stack *st)
+{
+	_cleanup_strv_ char **up = NULL, **want = NULL;
+
+	for (size_t i = 0; a->targets && a->targets[i]; i++)
+		lxr_strv_push(&up, lxr_xstrdup(a->targets[i]));
+	if (up && !a->up.no_deps)
+		cli_add_deps(st, &up);
+	for (size_t i = 0; up && a->attach && a->attach[i]; i++)
+		if (!lxr_strv_has(up, a->attach[i])) {
+			fprintf(
+			    stderr,
+			    "lxr: error: up: cannot attach to services not included in up: %s\n",
+			    a->attach[i]);
+			return LXR_EXIT_USAGE;
+		}
+	if (a->attach || !a->targets)
+		return LXR_EXIT_OK;
+	for (size_t i = 0; a->targets[i]; i++)
+		lxr_strv_push(&want, lxr_xstrdup(a->targets[i]));
+	if (a->attach_deps)
+		cli_add_deps(st, &want);
+	a->attach = lxr_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; want[i]; i++) {
+		const struct cfg_service *s = cfg_stack_service(st, want[i]);
+		if (s && (!s->tune.attach.set || s->tune.attach.v))
+			lxr_strv_push(&a->attach, lxr_xstrdup(want[i]));
+	}
+	return LXR_EXIT_OK;
 }
 
 /* After the file is read: what names a service must name one it runs. */
@@ -312,15 +347,7 @@ static int up_check(struct stack_args *a, struct cfg_stack *st)
 					k ? "no-attach" : "attach", *n);
 				return LXR_EXIT_USAGE;
 			}
-	/* compose shows the services named, not what they depend on unless
-	 * --attach-dependencies; with no name, every one */
-	if (!a->attach && a->targets) {
-		for (size_t i = 0; a->targets[i]; i++)
-			lxr_strv_push(&a->attach, lxr_xstrdup(a->targets[i]));
-		if (a->attach_deps)
-			cli_add_deps(st, &a->attach);
-	}
-	return LXR_EXIT_OK;
+	return attach_list(a, st);
 }
 
 /* The images of the services with build:, built (or pulled) here, in the

@@ -39,8 +39,8 @@ static int read_oom_kill_disable(struct cfg_ctx *c, struct cfg_node *n, void *ob
 	return read_flag(c, n, &TUNE(obj)->oom_kill_disable, "oom_kill_disable");
 }
 
-/* Compose's attach: false keeps a service's output out of `up`'s; lxr
- * shows every service's, which loses nothing (the log has it either way). */
+/* Compose's attach: false keeps a service's output out of a foreground
+ * `up`'s (the log has it either way): output.c, cmd_up.c. */
 static int read_attach(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return cfg_read_bool(c, n, "attach", &TUNE(obj)->attach);

@@ -130,15 +130,18 @@ void sup_term_finish(struct sup *s)
 	s->term.len = 0;
 }
 
-/* up --attach / --no-attach: whose lines the foreground shows (the log
- * files have every service's) */
+/* up --attach / --no-attach, and the file's attach: false where up names
+ * none: whose lines the foreground shows (the log files have every
+ * service's) */
 static bool attached(const struct sup *s, const char *service)
 {
+	const struct sup_service *sv = sup_find_service((struct sup *)s, service);
+
 	for (size_t i = 0; s->no_attach && s->no_attach[i]; i++)
 		if (!strcmp(s->no_attach[i], service))
 			return false;
 	if (!s->attach)
-		return true;
+		return !sv || !sv->cfg->tune.attach.set || sv->cfg->tune.attach.v;
 	for (size_t i = 0; s->attach[i]; i++)
 		if (!strcmp(s->attach[i], service))
 			return true;

@@ -69,6 +69,45 @@ expect_rc 2 "--attach with --detach"
 expect_grep "$ERR" "--attach and --detach are incompatible" "says which"
 pass "up SERVICE shows that service; --attach-dependencies and --timestamps"
 
+# the file's attach: false; --attach only of what this up brings up
+stack <<'Y'
+name: upflags5
+services:
+  quiet:
+    image: @ROOTFS@
+    attach: false
+    command: ["/bin/sh", "-c", "echo quiet-line; trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+  loud:
+    image: @ROOTFS@
+    depends_on: [quiet]
+    command: ["/bin/sh", "-c", "sleep 0.3; echo loud-line"]
+Y
+run up --exit-code-from loud -f "$STACK"
+expect_rc 0 "up of a stack with attach: false"
+expect_grep "$OUT" "loud +\\| loud-line" "the other service is shown"
+printf '%s\n' "$OUT" | grep -q quiet-line && fail "attach: false: its lines were shown: $OUT"
+grep -q quiet-line "$LXR_LOG_DIR/$PROJECT/quiet.log" || fail "attach: false lost its log"
+run up --exit-code-from loud --attach-dependencies -f "$STACK" loud
+printf '%s\n' "$OUT" | grep -q quiet-line && fail "--attach-dependencies showed a dependency with attach: false: $OUT"
+stack <<'Y'
+name: upflags6
+services:
+  a:
+    image: @ROOTFS@
+    command: ["true"]
+  b:
+    image: @ROOTFS@
+    command: ["true"]
+Y
+run up --attach b -f "$STACK" a
+expect_rc 2 "--attach of a service this up does not bring up"
+expect_grep "$ERR" "cannot attach to services not included in up: b" "says which"
+run up --wait --attach a -f "$STACK"
+expect_rc 2 "--wait with --attach"
+expect_grep "$ERR" "--attach and --wait are incompatible" "names the flag given"
+[ ! -e "$LXR_RUN_DIR/upflags6" ] || fail "a refused up made the project"
+pass "attach: false keeps a service's lines out of up's; --attach only of what up brings up"
+
 # --abort-on-container-failure: an end with 0 goes on, one with another
 # code stops the stack; compose's --menu changes nothing here
 stack <<'Y'

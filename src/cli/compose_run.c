@@ -85,14 +85,37 @@ static const struct option longopts[] = {{"rm", no_argument, NULL, 'R'},
 					 {"help", no_argument, NULL, 'h'},
 					 {NULL, 0, NULL, 0}};
 
-static const char *getenv_lookup(const char *name, void *ctx)
+/* What a file's ${VAR} and KEY alone take, as compose's run: the -e
+ * variables (K alone: the caller's K), nothing of the caller's else */
+static const char *flag_lookup(const char *name, void *ctx)
 {
-	(void)ctx;
-	return getenv(name);
+	char *const *env = ctx;
+	size_t n = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++) {
+		if (strncmp(env[i], name, n))
+			continue;
+		if (env[i][n] == '=')
+			return env[i] + n + 1;
+		if (!env[i][n])
+			return getenv(name);
+	}
+	return NULL;
 }
 
-/* --env-from-file: each file's variables in compose's .env syntax, before
- * the -e ones, which win (compose sets a file's only where -e did not) */
+/* Is KEY set by one of env's "KEY=VALUE" entries */
+static bool has_key(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, n) && (env[i][n] == '=' || !env[i][n]))
+			return true;
+	return false;
+}
+
+/* --env-from-file: each file's variables in compose's .env syntax, a key
+ * the -e ones or an earlier file set left as they set it, as compose's */
 static int read_env_files(struct crun *c)
 {
 	char **env = NULL;
@@ -105,18 +128,21 @@ static int read_env_files(struct crun *c)
 		size_t len = 0;
 		lxr_err err;
 		if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
+			lxr_err_wrap(&err, "compose run --env-from-file");
 			lxr_err_print(&err);
 			lxr_strv_free(env);
 			return LXR_EXIT_USAGE;
 		}
-		if (cfg_dotenv_parse(text, len, getenv_lookup, NULL, &vars, &d) < 0) {
+		if (cfg_dotenv_parse(text, len, flag_lookup, c->env, &vars, &d) < 0) {
 			fprintf(stderr, "lxr: error: compose run: --env-from-file %s:%d: %s\n",
 				path, d.line, d.msg);
 			lxr_strv_free(env);
 			return LXR_EXIT_USAGE;
 		}
 		for (size_t k = 0; k < vars.n; k++)
-			lxr_strv_push(&env, lxr_xasprintf("%s=%s", vars.v[k].key, vars.v[k].value));
+			if (!has_key(c->env, vars.v[k].key) && !has_key(env, vars.v[k].key))
+				lxr_strv_push(
+				    &env, lxr_xasprintf("%s=%s", vars.v[k].key, vars.v[k].value));
 		cfg_env_free(&vars);
 	}
 	for (size_t i = 0; c->env && c->env[i]; i++)

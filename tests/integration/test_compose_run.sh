@@ -128,7 +128,13 @@ expect_rc 0 "compose run --env-from-file"
 expect_out "from the file|envfile|cli" "the file's variables over the service's, -e over the file's"
 run compose run --rm -T --no-deps --env-from-file "$TEST_TMP/nope.env" app true
 expect_rc 2 "--env-from-file of a missing file"
-expect_grep "$ERR" "nope.env" "the error names the file"
+expect_grep "$ERR" "--env-from-file.*nope.env" "the error names the flag and the file"
+# the first file's value wins; ${VAR} and KEY alone come from -e only
+printf 'K=first\n' >"$TEST_TMP/a.env"
+printf 'K=second\nFROM_E=${EV:-unset}\nHOSTV=${HOSTV:-not-the-host}\n' >"$TEST_TMP/b.env"
+HOSTV=host run compose run --rm -T --no-deps --env-from-file "$TEST_TMP/a.env" \
+	--env-from-file "$TEST_TMP/b.env" -e EV=given app sh -c 'echo "$K $FROM_E $HOSTV"'
+expect_out "first given not-the-host" "the first file wins; a file's \${} takes -e's variables, not the caller's"
 pass "compose run --env-from-file"
 
 # -d: the one-off in the background, on the stack's networks, with its

@@ -4,11 +4,13 @@
  * brought up from (<run_dir>/<project>/stack-files). */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
@@ -160,6 +162,19 @@ static char *project_status(const char *project)
 	return status;
 }
 
+/* A project directory with nothing in it holds nothing of a project
+ * (a one-off's network was made and removed there) */
+static bool project_dir_empty(const char *project)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", lxr_run_dir(), project);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool empty = fd >= 0 && lxr_dir_is_empty(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return empty;
+}
+
 static char *files_of(const char *project)
 {
 	char *files = sup_project_files(project);
@@ -220,7 +235,7 @@ int cmd_ls(int argc, char **argv)
 			continue;
 		_cleanup_free_ char *status = project_status(names[i]);
 		_cleanup_free_ char *files = files_of(names[i]);
-		if (!status && !a.all)
+		if (!status && (!a.all || project_dir_empty(names[i])))
 			continue;
 		print_one(&a, names[i], status ? status : "down (supervisor gone)", files, arr);
 	}

@@ -595,10 +595,14 @@ out:
 	return r;
 }
 
-/* What the one-off left beside its container: its secrets' files, and
- * with --rm its anonymous volumes. */
+/* What the one-off left beside its container: its secrets' files, with
+ * --rm its anonymous volumes, and the project's run directory its network
+ * was made in, while empty (the stack is not up). */
 void compose_run_finish(struct run_opts *o)
 {
+	_cleanup_free_ char *top =
+	    o->stack ? lxr_xasprintf("%s/%s", lxr_run_dir(), o->stack->project) : NULL;
+
 	for (size_t i = 0; i < o->plan.n_files; i++) {
 		_cleanup_free_ char *dir = lxr_xstrdup(o->plan.files[i].path);
 		unlink(o->plan.files[i].path);
@@ -614,4 +618,6 @@ void compose_run_finish(struct run_opts *o)
 		}
 	}
 	run_anon_volumes_drop(o);
+	if (top)
+		rmdir(top);
 }

@@ -193,6 +193,11 @@ run ls -q
 printf '%s\n' "$OUT" | grep -qx "crun$$" && fail "--no-deps brought the stack up"
 [ -e "$LXR_RUN_DIR/crun$$" ] && fail "the one-off left $LXR_RUN_DIR/crun$$: $(find "$LXR_RUN_DIR/crun$$")"
 ip -o link show | grep -q "lxr:crun$$/" && fail "the one-off's networks stayed: $(ip -o link show | grep "lxr:crun$$/")"
+run compose run --rm -T --no-deps migrate true
+expect_rc 0 "--no-deps of a service without secrets, the stack not up"
+[ -e "$LXR_RUN_DIR/crun$$" ] && fail "the one-off left $LXR_RUN_DIR/crun$$: $(find "$LXR_RUN_DIR/crun$$")"
+run ls -a -q
+printf '%s\n' "$OUT" | grep -qx "crun$$" && fail "ls -a lists a project the one-off left: $OUT"
 pass "--no-deps starts nothing else; the network made for the one-off goes with it"
 
 # --service-ports: the one-off publishes the service's ports (the stack

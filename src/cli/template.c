@@ -571,6 +571,10 @@ static int run(struct tpl *t, json_t *dot, const char **stop)
 		}
 		if ((rest = keyword(buf, "range")) || (rest = keyword(buf, "if")) ||
 		    (rest = keyword(buf, "with"))) {
+			/* "if" alone: nothing after the keyword to read */
+			if (!*rest || !rest[strspn(rest, " \t")])
+				return lxr_fail(t->err, EINVAL, "template: {{%s}} needs an operand",
+						buf);
 			buf[rest - buf] = '\0';
 			if (block(t, buf, rest + 1, dot) < 0)
 				return -1;

@@ -7,6 +7,11 @@
 run info --format '{{.Containers}} {{.Images}} {{.Projects}}'
 expect_rc 0 "info on an empty store"
 expect_out "0 0 0" "nothing runs, nothing is stored"
+for kw in if range with; do
+	run info --format "{{$kw}}x{{end}}"
+	expect_rc 2 "{{$kw}} without an operand"
+	expect_grep "$ERR" "\{\{$kw\}\} needs an operand" "{{$kw}} alone is said"
+done
 
 run import "$ROOTFS" "info$$/base:1"
 expect_rc 0 "import an image"

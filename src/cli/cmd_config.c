@@ -176,6 +176,9 @@ static int conflicts(const struct config_args *a)
 		why = "--variables lists the whole file's variables: drop SERVICE";
 	else if (a->hash && a->targets)
 		why = "--hash names its services itself: --hash SERVICE,SERVICE";
+	else if (a->resolve_digests && (a->variables || a->environment || a->hash))
+		why = "--resolve-image-digests changes the printed file only, not --variables, "
+		      "--environment or --hash";
 	else if (a->table && !a->variables)
 		why = "--format table goes with --variables";
 	if (!why)

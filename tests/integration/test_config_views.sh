@@ -143,6 +143,7 @@ refused "--no-interpolate prints every service" --no-interpolate base
 refused "table goes with --variables" --format table
 refused "--variables lists the whole file's variables" --variables base
 refused "--hash names its services itself" --hash base web
+refused "--resolve-image-digests changes the printed file only" --hash '*' --resolve-image-digests
 "$LXR" config --no-interpolate --no-path-resolution --no-env-resolution --no-consistency -q ||
 	fail "compose's skipped steps with --no-interpolate"
 WHO=x "$LXR" config --no-normalize --no-path-resolution -q || fail "--no-path-resolution with --no-normalize"

@@ -255,10 +255,12 @@ static bool models_in(const struct sup *s, const struct cfg_stack *st)
 		/* a rollback's model, too (update.c) */
 		if ((a >= lo && a < hi) || (b >= lo && b < hi))
 			return true;
-		/* and a stale instance's (up --no-recreate) */
+		/* and a stale instance's (up --no-recreate): its model, and the
+		 * stack inspect reads beside it */
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
-			uintptr_t r = (uintptr_t)s->svcs[i].inst[k].run_cfg;
-			if (r >= lo && r < hi)
+			const struct sup_instance *in = &s->svcs[i].inst[k];
+			uintptr_t r = (uintptr_t)in->run_cfg;
+			if ((r >= lo && r < hi) || (in->run_cfg && in->run_stack == st))
 				return true;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -406,8 +407,8 @@ static int print(const struct config_args *a, struct cfg_stack *st)
 	 * as it was */
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	if (a->output)
-		out = open_memstream(&text, &len);
+	if (a->output && !(out = open_memstream(&text, &len)))
+		abort(); /* no memory: as lxr_xmalloc */
 	r = write_out(a, st, g, out, &err);
 	plan_graph_free(g);
 	if (r >= 0 && fflush(out) != 0)

@@ -138,6 +138,16 @@ static int on_event(void *ctx, json_t *ev)
 	return 0;
 }
 
+/* What the supervisor replays: from since, to until */
+static json_t *replay_args(const struct events_ctx *c)
+{
+	json_t *a = c->has_since ? json_pack("{s:f}", "since", c->since) : NULL;
+
+	if (a && c->has_until)
+		json_object_set_new(a, "until", json_real(c->until));
+	return a;
+}
+
 /* --since (since) or --until T */
 static int set_time(struct events_ctx *c, bool since, const char *arg)
 {
@@ -211,9 +221,7 @@ int cmd_events(int argc, char **argv)
 	until_ms = ctx.has_until && ctx.until > now_unix()
 		       ? (int64_t)((ctx.until - now_unix()) * 1000) + 1
 		       : -1;
-	r = ctl_stream_until(conn, "events",
-			     ctx.has_since ? json_pack("{s:f}", "since", ctx.since) : NULL,
-			     until_ms, on_event, &ctx, &err) < 0
+	r = ctl_stream_until(conn, "events", replay_args(&ctx), until_ms, on_event, &ctx, &err) < 0
 		? LXR_EXIT_FAIL
 		: LXR_EXIT_OK;
 	if (r != LXR_EXIT_OK)

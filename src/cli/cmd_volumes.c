@@ -93,9 +93,13 @@ static void print(char *const *names, bool quiet, bool json)
 	for (size_t i = 0; names[i]; i++) {
 		if (quiet)
 			puts(names[i]);
-		else if (json)
-			printf("{\"Driver\":\"local\",\"Name\":\"%s\"}\n", names[i]);
-		else
+		else if (json) {
+			json_t *o = json_pack("{s:s, s:s}", "Driver", "local", "Name", names[i]);
+			char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			puts(line ? line : "{}");
+			free(line);
+			json_decref(o);
+		} else
 			printf("%-10s %s\n", "local", names[i]);
 	}
 }

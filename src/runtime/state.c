@@ -142,24 +142,40 @@ static int read_seccomp(char *text, struct lxr_spec *p, lxr_err *err)
 	return plan_seccomp_from_text(profile, &p->seccomp, err);
 }
 
+/* One number of the rlimits field: digits of base only (no sign, blank or
+ * prefix), at least one, within uint64; *s moves past them */
+static bool state_number(const char **s, int base, uint64_t *out)
+{
+	const char *digits = base == 10 ? "0123456789" : "0123456789abcdef";
+	size_t n = strspn(*s, digits);
+	char *end;
+
+	if (!n)
+		return false;
+	errno = 0;
+	*out = strtoull(*s, &end, base);
+	if (errno || end != *s + n)
+		return false;
+	*s = end;
+	return true;
+}
+
 /* The container's rlimits, which an exec gets as docker exec's process
- * does: strictly, since they are what the exec runs with */
+ * does: strictly (RESOURCE:SOFT:HARD,...), since they are what the exec
+ * runs with */
 static int read_rlimits(char *text, struct lxr_spec *p, lxr_err *err)
 {
 	_cleanup_free_ char *rl = field(text, "rlimits");
+	const char *s = rl;
 
-	for (char *s = rl, *e; s && *s; s = *e ? e + 1 : e) {
+	while (s && *s) {
 		struct lxr_rlimit l;
-		char *end;
-		l.resource = (int)strtol(s, &end, 10);
-		if (*end != ':' || l.resource < 0 || l.resource >= RLIM_NLIMITS)
+		uint64_t res;
+		if (!state_number(&s, 10, &res) || res >= RLIM_NLIMITS || *s++ != ':' ||
+		    !state_number(&s, 16, &l.soft) || *s++ != ':' ||
+		    !state_number(&s, 16, &l.hard) || (*s && (*s++ != ',' || !*s)))
 			return lxr_fail(err, EINVAL, "state file: bad rlimits \"%s\"", rl);
-		l.soft = strtoull(end + 1, &end, 16);
-		if (*end != ':')
-			return lxr_fail(err, EINVAL, "state file: bad rlimits \"%s\"", rl);
-		l.hard = strtoull(end + 1, &e, 16);
-		if (*e && *e != ',')
-			return lxr_fail(err, EINVAL, "state file: bad rlimits \"%s\"", rl);
+		l.resource = (int)res;
 		p->rlimits = lxr_xrealloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*p->rlimits));
 		p->rlimits[p->n_rlimits++] = l;
 	}

@@ -5,7 +5,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lxr/net.h"
@@ -560,49 +562,61 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
  * CTL_MAX_OUTBUF is cut off, and the loop does not wait for it to read */
 #define REPLAY_MAX (CTL_MAX_OUTBUF / 2)
 
-/* events, and with "since" (a unix time) first the recorded ones from
- * then on, in the same turn of the loop (none is missed or sent twice):
- * the latest that fit in REPLAY_MAX, then {"replayed": true, "dropped": N}
- * (the older ones left out) */
+/* A recorded event's time, if it is one of [since, until] */
+static bool replayed_time(const char *line, double since, double until)
+{
+	const char *p = strstr(line, "\"time\":");
+	char *end;
+	double t;
+
+	if (!p)
+		return false;
+	t = strtod(p + 7, &end);
+	return end != p + 7 && t >= since && t <= until;
+}
+
+/* events, and with "since" (a unix time) first the events recorded from
+ * then (to "until", if given) in events.jsonl, in the same turn of the
+ * loop (none is missed or sent twice): the latest that fit in REPLAY_MAX,
+ * two passes over the file and no more memory than a line; then
+ * {"replayed": true, "dropped": N} (the older ones left out) */
 static void subscribe_events(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
 {
-	json_t *since = json_object_get(args, "since"), *keep = json_array();
+	json_t *since = json_object_get(args, "since"), *until = json_object_get(args, "until");
+	double from = json_number_value(since),
+	       to = json_is_number(until) ? json_number_value(until) : HUGE_VAL;
 	_cleanup_free_ char *path = NULL;
-	size_t cap = 0, bytes = 0, first = 0, dropped = 0;
+	size_t cap = 0, total = 0, skipped = 0, dropped = 0;
 	char *line = NULL;
 	ssize_t n;
 	FILE *f;
 
-	if (ctl_subscribe(cs, req, "events") < 0 || !json_is_number(since)) {
-		json_decref(keep);
+	if (ctl_subscribe(cs, req, "events") < 0 || !json_is_number(since))
 		return;
-	}
 	if (s->events_log)
 		fflush(s->events_log);
 	path = lxr_xasprintf("%s/events.jsonl", s->run_dir);
 	f = fopen(path, "re");
+	while (f && (n = getline(&line, &cap, f)) > 0)
+		if (replayed_time(line, from, to))
+			total += (size_t)n;
+	if (f)
+		rewind(f);
 	while (f && (n = getline(&line, &cap, f)) > 0) {
-		json_t *ev = json_loads(line, 0, NULL);
-		if (!ev ||
-		    json_number_value(json_object_get(ev, "time")) < json_number_value(since)) {
-			json_decref(ev);
+		json_t *ev;
+		if (!replayed_time(line, from, to))
+			continue;
+		if (total - skipped > REPLAY_MAX) {
+			skipped += (size_t)n;
+			dropped++;
 			continue;
 		}
-		json_object_set_new(ev, "_len", json_integer(n));
-		json_array_append_new(keep, ev);
-		for (bytes += (size_t)n; bytes > REPLAY_MAX; first++, dropped++)
-			bytes -= (size_t)json_integer_value(
-			    json_object_get(json_array_get(keep, first), "_len"));
+		if ((ev = json_loads(line, 0, NULL)))
+			ctl_send_event(cs, req, ev);
 	}
 	free(line);
 	if (f)
 		fclose(f);
-	for (size_t i = first; i < json_array_size(keep); i++) {
-		json_t *ev = json_incref(json_array_get(keep, i));
-		json_object_del(ev, "_len");
-		ctl_send_event(cs, req, ev);
-	}
-	json_decref(keep);
 	ctl_send_event(cs, req,
 		       json_pack("{s:b, s:I}", "replayed", true, "dropped", (json_int_t)dropped));
 }

@@ -2,6 +2,7 @@
  * talk to a project's supervisor. Blocking, one request at a time. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
@@ -104,7 +105,10 @@ static int read_message(struct ctl_conn *c, int64_t deadline, json_t **msg, lxr_
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		json_error_t je;
 		ssize_t r;
-		int wait = deadline < 0 ? -1 : (int)(deadline > now_ms() ? deadline - now_ms() : 0);
+		int64_t left = deadline < 0 ? -1 : deadline - now_ms();
+		/* poll takes an int of ms: a deadline weeks away is waited
+		 * for in steps */
+		int wait = deadline < 0 ? -1 : left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 
 		if (nl) {
 			size_t n = (size_t)(nl - c->buf);
@@ -123,6 +127,8 @@ static int read_message(struct ctl_conn *c, int64_t deadline, json_t **msg, lxr_
 			continue;
 		if (r < 0)
 			return lxr_fail(err, errno, "poll the control socket");
+		if (r == 0 && deadline >= 0 && deadline > now_ms())
+			continue;
 		if (r == 0)
 			return lxr_fail(err, ETIMEDOUT, "no reply from the supervisor");
 		if (c->cap - c->len < 65536) {

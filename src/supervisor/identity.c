@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ char *sup_plan_identity(const struct plan_instance *p, const char *name, size_t 
 	char *out = NULL;
 	FILE *f = open_memstream(&out, len);
 
+	if (!f) /* no memory: as lxr_xmalloc */
+		abort();
 	q.spec.id = (char *)name;
 	text = plan_instance_text(&q, false);
 	/* then what the secrets and configs lxr writes hold, which the text

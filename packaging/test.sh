@@ -39,11 +39,11 @@ if readelf -lW build-static/lxr | grep -q INTERP; then
 	exit 1
 fi
 build-static/lxr version
-# the edge build's promise: one file under 2 MB
+# the edge build's promise: one file under 2.1 MB (README, "Static lxr")
 size=$(stat -c %s build-static/lxr)
 echo "static lxr: $size bytes"
-if [ "$size" -ge 2000000 ]; then
-	echo "build-static/lxr is $size bytes, not under 2,000,000" >&2
+if [ "$size" -ge 2100000 ]; then
+	echo "build-static/lxr is $size bytes, not under 2,100,000" >&2
 	exit 1
 fi
 for t in run_init run_detached up_order up_logs up_net; do

@@ -136,6 +136,14 @@ int lxr_glob(const char *pattern, char ***out, lxr_err *err);
  * 1 t T true TRUE True and their false forms; -1 for anything else. */
 int lxr_go_bool(const char *v, bool *out);
 
+/* ---- a small regular expression (regex_min.c) -------------------------------
+ * alternatives a|b, ^ and $, atoms (a character, ., \d \w \s, \ before
+ * punctuation, [...] [^...] with ranges) each with *, + or ? at will; no
+ * groups or counts. lxr_re_check: 0, or -1 with *why (what is not taken);
+ * lxr_re_search: whether re matches somewhere in text (re checked). */
+int lxr_re_check(const char *re, const char **why);
+bool lxr_re_search(const char *re, const char *text);
+
 /* ---- files ---------------------------------------------------------------- */
 /* The temp name of a file or directory being made, ".NAME.tmp.PID", until a
  * rename gives it NAME. A kill in between leaves it; lxr_tmp_sweep finds it. */

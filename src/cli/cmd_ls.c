@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +29,17 @@ static const struct option longopts[] = {
  * expression found in it */
 static int add_filter(struct ls_args *a, const char *f)
 {
-	regex_t re;
+	const char *why;
 
 	if (strncmp(f, "name=", 5)) {
 		fprintf(stderr,
 			"lxr: error: ls: --filter %s: invalid filter (ls filters on name=)\n", f);
 		return -1;
 	}
-	if (regcomp(&re, f + 5, REG_EXTENDED | REG_NOSUB) != 0) {
-		fprintf(stderr, "lxr: error: ls: --filter %s: not a regular expression\n", f);
+	if (lxr_re_check(f + 5, &why) < 0) {
+		fprintf(stderr, "lxr: error: ls: --filter %s: %s\n", f, why);
 		return -1;
 	}
-	regfree(&re);
 	lxr_strv_push(&a->names, lxr_xstrdup(f + 5));
 	return 0;
 }
@@ -83,13 +81,8 @@ static bool wanted(const struct ls_args *a, const char *name)
 {
 	bool yes = !a->names;
 
-	for (size_t i = 0; !yes && a->names[i]; i++) {
-		regex_t re;
-		if (regcomp(&re, a->names[i], REG_EXTENDED | REG_NOSUB) != 0)
-			continue;
-		yes = !strcmp(a->names[i], name) || regexec(&re, name, 0, NULL, 0) == 0;
-		regfree(&re);
-	}
+	for (size_t i = 0; !yes && a->names[i]; i++)
+		yes = !strcmp(a->names[i], name) || lxr_re_search(a->names[i], name);
 	return yes;
 }
 

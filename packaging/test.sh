@@ -33,7 +33,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir build-asan -L unit --output-on-failure
 echo "== all tests (unit + integration)"
 ctest --test-dir build --output-on-failure
-echo "== static lxr: one file under 2 MB, no interpreter; lxr run, run -d, up and down with it"
+echo "== static lxr: one file under 2.1 MB, no interpreter; lxr run, run -d, up and down with it"
 if readelf -lW build-static/lxr | grep -q INTERP; then
 	echo "build-static/lxr is not static" >&2
 	exit 1

@@ -386,6 +386,10 @@ int logs_run(const char *dir, const struct logs_opts *opts, FILE *out, lxr_err *
 
 #define CTL_MAX_LINE   (1u << 20)
 #define CTL_MAX_OUTBUF (1u << 20)
+/* What `events --since` replays at most in one turn of the loop (the
+ * newest events, the rest counted): below CTL_MAX_OUTBUF, past which the
+ * client would be cut off */
+#define CTL_REPLAY_MAX (CTL_MAX_OUTBUF / 2)
 
 struct ctl_server;
 

@@ -238,6 +238,10 @@ int cli_names_in_project(char **names, char **project);
 /* logs' and events' --since and --until: RFC 3339, a local time without a
  * zone, a unix time, or a duration before now (10m); said when not one */
 int cli_parse_time(const char *opt, const char *s, struct timespec *out);
+/* The container replica idx of service svc runs in (its container_name,
+ * if it has one), as the records of a supervisor's ps say; NULL: none.
+ * Caller frees. */
+char *cli_ps_replica(json_t *ps, const char *svc, long idx);
 /* "<service>-<n>" of service svc: the name lxr gives an instance with no
  * container_name */
 bool cli_own_instance_name(const char *inst, const char *svc);

@@ -17,9 +17,6 @@ struct events_ctx {
 	const char *since_arg, *until_arg; /* as given */
 };
 
-/* the supervisor's REPLAY_MAX (control.c), for the warning */
-#define REPLAY_MAX_KIB (CTL_MAX_OUTBUF / 2 / 1024)
-
 static double now_unix(void)
 {
 	struct timespec t;
@@ -119,7 +116,7 @@ static int on_event(void *ctx, json_t *ev)
 			fprintf(stderr,
 				"lxr: warning: --since: the %lld oldest events since then are not "
 				"shown (one replay sends at most %u KiB)\n",
-				(long long)dropped, REPLAY_MAX_KIB);
+				(long long)dropped, CTL_REPLAY_MAX / 1024);
 		return c->has_until && c->until <= now_unix();
 	}
 	if (c->has_until && t > c->until)

@@ -95,24 +95,6 @@ static bool match(const char *entry, long port, const char *proto, char *out, si
 	return true;
 }
 
-/* The container replica index of service svc runs in (its container_name,
- * if it has one), as ps says; else lxr's <service>-<index> */
-static char *replica_name(json_t *ps, const char *svc, long index)
-{
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(ps, i, o)
-	{
-		const char *s = json_string_value(json_object_get(o, "service"));
-		const char *in = json_string_value(json_object_get(o, "instance"));
-		if (s && in && !strcmp(s, svc) &&
-		    json_integer_value(json_object_get(o, "replica")) == index)
-			return lxr_xstrdup(in);
-	}
-	return lxr_xasprintf("%s-%ld", svc, index);
-}
-
 static int print_port(json_t *ps, const char *inst, long port, const char *proto)
 {
 	size_t i, k;
@@ -229,7 +211,10 @@ int cmd_port(int argc, char **argv)
 	r = cli_project_ps(a.file, a.project, services, &ps);
 	if (r != LXR_EXIT_OK)
 		return r;
-	inst = replica_name(ps, argv[optind], a.index);
+	/* the container the replica runs in (its container_name, if any) */
+	inst = cli_ps_replica(ps, argv[optind], a.index);
+	if (!inst)
+		inst = lxr_xasprintf("%s-%ld", argv[optind], a.index);
 	r = print_port(ps, inst, port, a.proto);
 	json_decref(ps);
 	return r;

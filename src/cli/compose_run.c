@@ -103,15 +103,10 @@ static const char *flag_lookup(const char *name, void *ctx)
 	return NULL;
 }
 
-/* Is KEY set by one of env's "KEY=VALUE" entries */
+/* Is KEY set by one of env's entries ("KEY=VALUE", or KEY alone) */
 static bool has_key(char *const *env, const char *key)
 {
-	size_t n = strlen(key);
-
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], key, n) && (env[i][n] == '=' || !env[i][n]))
-			return true;
-	return false;
+	return lxr_strv_getenv(env, key) || lxr_strv_has(env, key);
 }
 
 /* --env-from-file: each file's variables in compose's .env syntax, a key

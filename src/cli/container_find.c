@@ -43,6 +43,22 @@ static bool is_container_name(const struct cfg_stack *st, const char *name)
 
 static int name_anywhere(const char *name, char **project, const char **inst);
 
+char *cli_ps_replica(json_t *ps, const char *svc, long idx)
+{
+	size_t i;
+	json_t *rec;
+
+	json_array_foreach(ps, i, rec)
+	{
+		const char *s = json_string_value(json_object_get(rec, "service"));
+		const char *in = json_string_value(json_object_get(rec, "instance"));
+		if (s && in && !strcmp(s, svc) &&
+		    json_integer_value(json_object_get(rec, "replica")) == idx)
+			return lxr_xstrdup(in);
+	}
+	return NULL;
+}
+
 /* The name of the container replica idx of service svc runs in, as its
  * project's supervisor knows it: the file's name for it may have changed
  * since (a container_name changed while `up OTHER` kept it); NULL: none */
@@ -50,22 +66,14 @@ static char *supervised_instance(const char *project, const char *svc, long idx)
 {
 	_cleanup_free_ char *sock = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), project);
 	struct ctl_conn *c = NULL;
-	json_t *ps = NULL, *rec;
+	json_t *ps = NULL;
 	char *inst = NULL;
 	lxr_err ignored;
-	size_t i;
 
 	if (ctl_connect(sock, &c, &ignored) < 0)
 		return NULL;
 	if (ctl_call(c, "ps", json_object(), 5000, &ps, &ignored) == 0)
-		json_array_foreach(ps, i, rec)
-		{
-			const char *s = json_string_value(json_object_get(rec, "service"));
-			const char *in = json_string_value(json_object_get(rec, "instance"));
-			if (!inst && s && in && !strcmp(s, svc) &&
-			    json_integer_value(json_object_get(rec, "replica")) == idx)
-				inst = lxr_xstrdup(in);
-		}
+		inst = cli_ps_replica(ps, svc, idx);
 	json_decref(ps);
 	ctl_close(c);
 	return inst;

@@ -558,10 +558,6 @@ static void do_up(struct sup *s, struct ctl_server *cs, struct ctl_req req, json
 	ctl_reply_ok(cs, req, summary);
 }
 
-/* What one replay sends at most: a client whose unsent output passes
- * CTL_MAX_OUTBUF is cut off, and the loop does not wait for it to read */
-#define REPLAY_MAX (CTL_MAX_OUTBUF / 2)
-
 /* A recorded event's time, if it is one of [since, until] */
 static bool replayed_time(const char *line, double since, double until)
 {
@@ -577,7 +573,7 @@ static bool replayed_time(const char *line, double since, double until)
 
 /* events, and with "since" (a unix time) first the events recorded from
  * then (to "until", if given) in events.jsonl, in the same turn of the
- * loop (none is missed or sent twice): the latest that fit in REPLAY_MAX,
+ * loop (none is missed or sent twice): the latest that fit in CTL_REPLAY_MAX,
  * two passes over the file and no more memory than a line; then
  * {"replayed": true, "dropped": N} (the older ones left out) */
 static void subscribe_events(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
@@ -606,7 +602,7 @@ static void subscribe_events(struct sup *s, struct ctl_server *cs, struct ctl_re
 		json_t *ev;
 		if (!replayed_time(line, from, to))
 			continue;
-		if (total - skipped > REPLAY_MAX) {
+		if (total - skipped > CTL_REPLAY_MAX) {
 			skipped += (size_t)n;
 			dropped++;
 			continue;

@@ -6,6 +6,7 @@
  * moved across with their running containers. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -388,6 +389,12 @@ static void keep_stale_plan(const struct sup *old, struct sup_instance *oi, stru
 	ni->run_cfg = oi->run_cfg ? oi->run_cfg : oi->svc->cfg;
 	ni->run_stack = oi->run_cfg ? oi->run_stack : old->stack;
 	sup_service_policy_from(ni);
+	/* its layers are its old image's, which the new tables may no longer
+	 * name: held in use as long as it runs, or `image prune` takes them */
+	if (oi->run_img_use_fd >= 0)
+		ni->run_img_use_fd = lxr_steal_fd(&oi->run_img_use_fd);
+	else if (oi->svc->img_use_fd >= 0)
+		ni->run_img_use_fd = fcntl(oi->svc->img_use_fd, F_DUPFD_CLOEXEC, 3);
 }
 
 static void swap(struct sup *s)

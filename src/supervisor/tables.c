@@ -174,6 +174,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	in->stdin_w = -1;
 	in->kept_netns = -1;
+	in->run_img_use_fd = -1;
 
 	rt_spec_init_defaults(&in->plan.spec);
 	if (resolve_image(s, sv, err) < 0)
@@ -219,6 +220,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 	in->errw = (struct sup_watch){W_ERR, in, -1};
 	in->stdin_w = -1;
 	in->kept_netns = -1;
+	in->run_img_use_fd = -1;
 	in->plan = *plan;
 	memset(plan, 0, sizeof(*plan));
 	health_from(&in->plan.health, &in->health);
@@ -300,6 +302,8 @@ void sup_free(struct sup *s)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];
 			sup_drop_kept(in);
+			if (in->run_img_use_fd >= 0)
+				close(in->run_img_use_fd);
 			free(in->name);
 			free(in->blocked_by);
 			free(in->ports);

@@ -325,6 +325,7 @@ static void shadow_start(struct sup *s, struct sup_instance *in)
 	sh->errw = (struct sup_watch){W_ERR, sh, -1};
 	sh->stdin_w = -1;
 	sh->kept_netns = -1;
+	sh->run_img_use_fd = -1;
 	sh->plan = *in->upd_plan;
 	free(in->upd_plan);
 	in->upd_plan = NULL;

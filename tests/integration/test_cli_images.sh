@@ -136,3 +136,39 @@ expect_grep "$OUT" "$REGISTRY/busybox +2 " "busybox:2 stays"
 run down -f "$STACK" --rmi some
 expect_rc 2 "down --rmi with a bad word"
 pass "down --rmi all removes the stack's images, never one in use"
+
+# ---- a container up --no-recreate kept runs its old image ---------------------------
+# its layers are that image's, even once the file names another: it stays in
+# use until the container is recreated
+stack <<Y
+name: ${P}nr
+services:
+  web:
+    image: $ONE
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d on busybox:1"
+sed -i "s|image: $ONE|image: $TWO|" "$STACK"
+run up -d --no-recreate -f "$STACK"
+expect_rc 0 "up -d --no-recreate after the image changed"
+expect_grep "$ERR" "unchanged +web-1" "the changed web-1 is kept"
+run rmi "$ONE"
+[ "$RC" -ne 0 ] || fail "rmi removed the image the kept web-1 runs"
+expect_grep "$ERR" "in use" "rmi says the image is in use"
+run image prune -a -f
+expect_rc 0 "image prune -a"
+run image ls
+expect_grep "$OUT" "$REGISTRY/busybox +1 " "prune -a keeps the image the kept web-1 runs"
+run up -d -f "$STACK"
+expect_rc 0 "up without --no-recreate"
+expect_grep "$ERR" "recreate +web-1" "web-1 is recreated on busybox:2"
+# the old container's record goes once it is removed, which up -d need not wait for
+for _ in $(seq 100); do
+	run rmi "$ONE"
+	[ "$RC" -eq 0 ] && break
+	sleep 0.05
+done
+expect_rc 0 "rmi of busybox:1 once nothing runs it"
+run down -f "$STACK" -t 0
+expect_rc 0 "down"
+pass "a container up --no-recreate kept holds its old image in use"

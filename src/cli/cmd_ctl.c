@@ -221,6 +221,17 @@ static void print_top(json_t *result)
  * pre_stop: compose waits for them) (or, for start and restart,
  * starting; for restart also in backoff). The supervisor bounds it:
  * SIGKILL after the grace period. *last gets the last `ps`. */
+static bool named_in(json_t *names, const char *name)
+{
+	size_t k;
+	json_t *n;
+
+	json_array_foreach(names, k, n) if (!strcmp(json_string_value(n), name)) return true;
+	return false;
+}
+
+/* A restart also waits for the dependents it restarts (restart: true),
+ * each seen waiting for its dependencies' restart (restart_pending). */
 static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, json_t **last,
 			lxr_err *err)
 {
@@ -228,38 +239,48 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, js
 	/* asked again when the supervisor says something changed (every
 	 * second should it say nothing), not every 50 ms */
 	bool events = ctl_send(conn, "events", NULL, err) == 0;
+	json_t *also = json_array();
+	int r;
 
 	for (;;) {
 		json_t *ps = NULL, *o;
-		size_t i, k;
+		size_t i;
 		bool busy = false;
 
-		if (ctl_call(conn, "ps", json_object(), 30000, &ps, err) < 0)
-			return -1;
+		if (ctl_call(conn, "ps", json_object(), 30000, &ps, err) < 0) {
+			r = -1;
+			break;
+		}
 		json_array_foreach(ps, i, o)
 		{
 			const char *st = json_string_value(json_object_get(o, "state"));
 			const char *name = json_string_value(json_object_get(o, "instance"));
-			json_t *n;
-			json_array_foreach(done, k, n)
-			{
-				if (!name || !st || strcmp(json_string_value(n), name))
-					continue;
-				busy |= !strcmp(st, "stopping") || json_object_get(o, "hook") ||
-					(starts && !strcmp(st, "starting")) ||
-					(restart && !strcmp(st, "backoff"));
-			}
+			if (!name || !st)
+				continue;
+			if (json_object_get(o, "restart_pending") && !named_in(also, name))
+				json_array_append_new(also, json_string(name));
+			if (!named_in(done, name) && !named_in(also, name))
+				continue;
+			busy |= !strcmp(st, "stopping") || json_object_get(o, "hook") ||
+				json_object_get(o, "restart_pending") ||
+				(starts && !strcmp(st, "starting")) ||
+				(restart && !strcmp(st, "backoff"));
 		}
 		if (!busy) {
 			*last = ps;
-			return 0;
+			r = 0;
+			break;
 		}
 		json_decref(ps);
 		if (!events)
 			usleep(50 * 1000);
-		else if (ctl_wait_any(conn, 1000, err) < 0)
-			return -1;
+		else if (ctl_wait_any(conn, 1000, err) < 0) {
+			r = -1;
+			break;
+		}
 	}
+	json_decref(also);
+	return r;
 }
 
 /* start and restart: an instance named in done that could not start is a

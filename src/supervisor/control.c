@@ -81,6 +81,8 @@ json_t *sup_instance_json(const struct sup_instance *in)
 	if (in->has_error)
 		json_object_set_new(o, "error", sup_err_json(&in->error));
 	/* a stop or restart is over only once its hooks are */
+	if (in->restart_wait) /* its restart waits for its dependencies' */
+		json_object_set_new(o, "restart_pending", json_true());
 	if (in->hooks.phase != SUP_HOOK_NONE)
 		json_object_set_new(o, "hook",
 				    json_string(in->hooks.phase == SUP_HOOK_POST_START
@@ -194,6 +196,7 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 	{
 		if (!pick[k++])
 			continue;
+		in->restart_wait = false; /* what is asked now wins */
 		if (!strcmp(cmd, "stop"))
 			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
@@ -206,14 +209,14 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart")) {
 			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));
-			sup_event_grace(
-			    s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START, grace);
 		} else if (in->c) {
 			sup_thaw(s, in); /* a frozen task takes no signal */
 			rt_container_kill(in->c, sig, NULL);
 		}
 		json_array_append_new(done, json_string(in->name));
 	}
+	if (!strcmp(cmd, "restart"))
+		sup_restart_picked(s, pick, grace);
 	sup_start_ready(s);
 	ctl_reply_ok(cs, req, done);
 }

@@ -441,7 +441,8 @@ void sup_on_spawned(struct sup *s, struct sup_instance *in)
 	sup_event(s, in, EV_STARTED, 0);
 }
 
-/* Restart the dependents that asked for it (depends_on: restart: true). */
+/* Restart the dependents that asked for it (depends_on: restart: true),
+ * each once in meets its condition again (order.c). */
 static void restart_dependents(struct sup *s, struct sup_instance *in)
 {
 	size_t me = in->svc->node;
@@ -452,8 +453,9 @@ static void restart_dependents(struct sup *s, struct sup_instance *in)
 			if (n->deps[d] != me || !n->dep_specs[d]->restart)
 				continue;
 			for (size_t k = 0; k < s->svcs[i].n_inst; k++)
-				if (svc_state_is_up(s->svcs[i].inst[k].fsm.state))
-					sup_event(s, &s->svcs[i].inst[k], EV_RESTART, 0);
+				if (svc_state_is_up(s->svcs[i].inst[k].fsm.state) &&
+				    !s->svcs[i].inst[k].restart_wait)
+					sup_restart_after_deps(&s->svcs[i].inst[k], -1);
 		}
 	}
 }

@@ -181,9 +181,127 @@ static bool room_to_start(const struct sup *s)
 	return (long)rl.rlim_cur - open_fds - SUP_FD_RESERVE >= SPAWN_FDS;
 }
 
+/* ---- restarts in dependency order ------------------------------------------
+ * compose's restart: a service restarts after what it depends on with
+ * `restart: true` has restarted and meets its condition (a healthy
+ * database, say); its other dependencies do not hold it. */
+static bool restarting(const struct sup_service *dep)
+{
+	for (size_t k = 0; k < dep->n_inst; k++) {
+		enum svc_state st = dep->inst[k].fsm.state;
+		if (dep->inst[k].restart_wait || st == SVC_STARTING || st == SVC_STOPPING)
+			return true;
+	}
+	return false;
+}
+
+static enum gate restart_gates(const struct sup *s, const struct sup_instance *in,
+			       const char **dep_name, const char **why)
+{
+	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+
+	for (size_t d = 0; d < n->n_deps; d++) {
+		const struct sup_service *dep = &s->svcs[n->deps[d]];
+		const struct cfg_dep *spec = n->dep_specs[d];
+		enum gate g;
+
+		if (!spec->restart || all_held(dep))
+			continue;
+		if (restarting(dep))
+			return GATE_WAIT;
+		g = gate_of(dep, spec->condition, why);
+		if (g == GATE_FAILED && !spec->required)
+			continue;
+		if (g != GATE_OPEN) {
+			*dep_name = dep->cfg->name;
+			return g;
+		}
+	}
+	return GATE_OPEN;
+}
+
+void sup_restart_after_deps(struct sup_instance *in, int64_t grace_us)
+{
+	in->restart_wait = true;
+	in->restart_grace_us = grace_us;
+}
+
+static bool waits_for_picked(const struct sup *s, const struct sup_instance *in,
+			     const bool *svc_picked)
+{
+	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+
+	for (size_t d = 0; d < n->n_deps; d++)
+		if (n->dep_specs[d]->restart && svc_picked[n->deps[d]])
+			return true;
+	return false;
+}
+
+void sup_restart_picked(struct sup *s, const bool *pick, int64_t grace_us)
+{
+	_cleanup_free_ bool *svc = lxr_xcalloc(s->n_svcs ? s->n_svcs : 1, sizeof(bool));
+	size_t k = 0;
+
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (pick[k++])
+			svc[in->svc - s->svcs] = true;
+	}
+	/* what waits is marked only once the rest were sent their restart,
+	 * so that none of it can see a dependency still up from before */
+	k = 0;
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (pick[k++] && !waits_for_picked(s, in, svc))
+			sup_event_grace(s, in,
+					svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START,
+					grace_us);
+	}
+	k = 0;
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (pick[k++] && waits_for_picked(s, in, svc))
+			sup_restart_after_deps(in, grace_us);
+	}
+}
+
+/* compose fails the restart of a service whose dependency does not come
+ * back as its condition asks: it keeps running as it was, with the error */
+static void restart_ready(struct sup *s)
+{
+	if (s->shutting_down)
+		return;
+	FOR_EACH_INSTANCE(s, in)
+	{
+		const char *dep = "", *why = "";
+		enum gate g;
+
+		if (!in->restart_wait || (g = restart_gates(s, in, &dep, &why)) == GATE_WAIT)
+			continue;
+		in->restart_wait = false;
+		if (in->doomed)
+			continue; /* a recreate stops it */
+		if (g == GATE_FAILED) {
+			sup_say(s, in, "not restarted: dependency \"%s\" %s", dep, why);
+			lxr_fail(&in->error, 0,
+				 "dependency \"%s\" %s: not restarted, it runs as before", dep,
+				 why);
+			lxr_err_hint(&in->error,
+				     "`lxr logs %s` says why; `lxr restart %s` once it is", dep,
+				     in->svc->cfg->name);
+			in->has_error = true;
+			continue;
+		}
+		sup_event_grace(s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START,
+				in->restart_grace_us);
+	}
+}
+
 void sup_start_ready(struct sup *s)
 {
 	bool again = true;
+
+	restart_ready(s);
 
 	/* one pass can open gates for the next (a service_started chain) */
 	while (again) {

@@ -155,11 +155,15 @@ struct sup_instance {
 	bool renew_anon;      /* up -V: its anonymous volumes go before its next start */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool restart_alone;   /* restart --no-deps: its dependents stay as they run */
-	bool warned;          /* the runtime's warnings were shown (first start) */
-	bool net_joined;      /* net.c: its spec joins its endpoint's namespace */
-	bool net_fresh;       /* its endpoint was made for the start coming now */
-	bool prepared;        /* sup_prepare_next has made what it could */
-	uint32_t ip;          /* its address on its network, 0: none */
+	/* a restart that waits for its `restart: true` dependencies to have
+	 * restarted and to meet their conditions (order.c), with its -t */
+	bool restart_wait;
+	int64_t restart_grace_us;
+	bool warned;     /* the runtime's warnings were shown (first start) */
+	bool net_joined; /* net.c: its spec joins its endpoint's namespace */
+	bool net_fresh;  /* its endpoint was made for the start coming now */
+	bool prepared;   /* sup_prepare_next has made what it could */
+	uint32_t ip;     /* its address on its network, 0: none */
 #define SUP_MORE_IPS 8
 	uint32_t more_ip[SUP_MORE_IPS]; /* on its next networks (plan.more_nets) */
 	/* its ports as published (host ports the net layer picked included) */
@@ -413,6 +417,14 @@ void sup_give_up(struct sup *s, struct sup_instance *in);
 
 /* ---- order.c: when instances start and in what order the stack stops ----- */
 void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
+/* Restart in once what it depends on with `restart: true` has restarted
+ * and meets its condition (compose's restart); grace_us as
+ * sup_event_grace's. */
+void sup_restart_after_deps(struct sup_instance *in, int64_t grace_us);
+/* lxr restart of the instances picked (pick[], FOR_EACH_INSTANCE's
+ * order): each at once, or after those it depends on with `restart:
+ * true` among them */
+void sup_restart_picked(struct sup *s, const bool *pick, int64_t grace_us);
 /* the network endpoint and cgroup of an instance about to start, made
  * while the loop would wait for another's start */
 void sup_prepare_next(struct sup *s);

@@ -169,6 +169,51 @@ expect_rc 2 "--no-deps is restart's alone"
 run down -f "$STACK"
 pass "depends_on restart: true restarts the dependent when its dependency restarts (asked for or after a crash)"
 
+# compose's restart goes in dependency order: a dependent with restart: true
+# restarts once, after its dependency has restarted and meets its condition
+# (healthy here), and `lxr restart` returns once that is done
+stack <<'Y'
+name: restartorder
+services:
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "rm -f /tmp/ok; sleep 0.5; touch /tmp/ok; exec sleep 1000"]
+    healthcheck:
+      test: ["CMD", "test", "-e", "/tmp/ok"]
+      interval: 100ms
+      retries: 50
+  api:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on:
+      db: {condition: service_healthy, restart: true}
+  lone:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on: [db]
+Y
+run up -d --wait -f "$STACK"
+expect_rc 0 "up -d --wait"
+for how in "restart" "restart db"; do
+	n=$(events | wc -l)
+	# shellcheck disable=SC2086 # the service, if any, is a word of its own
+	run $how -f "$STACK"
+	expect_rc 0 "$how"
+	new=$(events | tail -n +"$((n + 1))")
+	healthy=$(printf '%s\n' "$new" | grep -n '"instance":"db-1","state":"healthy"' | head -n 1 | cut -d: -f1)
+	stop=$(printf '%s\n' "$new" | grep -n '"instance":"api-1","state":"stopping"' | head -n 1 | cut -d: -f1)
+	[ -n "$healthy" ] && [ -n "$stop" ] || fail "$how: db healthy at [$healthy], api stopping at [$stop]: $new"
+	[ "$stop" -gt "$healthy" ] || fail "$how: api restarted before db was healthy again: $new"
+	[ "$(printf '%s\n' "$new" | grep -c '"instance":"api-1","state":"stopping"')" -eq 1 ] ||
+		fail "$how: api restarted more than once: $new"
+	run ps -f "$STACK" --status running -q api
+	expect_out "api-1" "$how returns once api runs again"
+done
+printf '%s\n' "$new" | grep -q '"instance":"lone-1","state":"stopping"' &&
+	fail "restart db restarted lone (no restart: true): $new"
+run down -f "$STACK" -t 0
+pass "restart: a restart: true dependent restarts once, after its dependency is healthy again"
+
 # A restart runs in what the last life made: a service of network_mode:
 # none keeps its network namespace (its loopback up), life after life, and
 # its cgroup (with a limit, so reused only for the same one); down removes

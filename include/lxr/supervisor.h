@@ -190,6 +190,19 @@ char *sup_run_dir_of(const char *name);
 #define SUP_RUN_EXITED "exited.json"
 /* ... and what lxr inspect showed of it last (JSON, docker's words) */
 #define SUP_RUN_INSPECT "inspect.json"
+/* docker inspect of a kept `lxr run` container no supervisor looks after:
+ * one in the foreground of its `lxr run`, or one that ended there. Made
+ * from its plan (and image, NULL: a directory) as a -d one's supervisor
+ * makes it, its State from what the caller found: pid (0: not running),
+ * exit code, times (seconds; finished 0: not yet). *plan is given back as
+ * it was. NULL with err when its tables cannot be made. */
+struct sup_run_seen {
+	pid_t pid;
+	int exit_code;
+	int64_t started, finished;
+};
+json_t *sup_run_inspect(struct cfg_stack *st, const struct img_image *img,
+			struct plan_instance *plan, const struct sup_run_seen *seen, lxr_err *err);
 /* The processes of the container whose init is init (0: none), in the
  * cgroup cgroup_group/id: [{pid, cmd}], as top lists them */
 json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init);

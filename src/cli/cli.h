@@ -354,6 +354,10 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 int rm_stack(const char *file, char *const *names, bool stop, bool volumes);
 /* The `lxr run` containers as ps lists them (a stack's ps records) */
 json_t *runctl_ps_records(void);
+/* The ps record of a container in the foreground of its `lxr run` (it
+ * runs, and no supervisor looks after it), made from what inspect makes
+ * of it; NULL for any other */
+json_t *runctl_foreground_record(const char *name);
 /* docker ps: those, then every up project's containers, each by the name
  * docker gives it (cli_names_in_project reads it back) */
 json_t *runctl_ps_all(void);

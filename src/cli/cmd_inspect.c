@@ -1,10 +1,12 @@
 /* lxr inspect: what the supervisor knows of each instance, as JSON. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/supervisor.h"
 
 /* `lxr run -d` containers: each its own supervisor's one instance */
@@ -26,6 +28,10 @@ static int inspect_run(char **names, json_t *out)
 			json_array_extend(out, res);
 		} else if ((res = cli_run_record(names[i], SUP_RUN_INSPECT))) {
 			/* ended: what its supervisor left */
+			json_array_append(out, res);
+		} else if (err.errnum == ESRCH && (res = run_keep_inspect(names[i], &err))) {
+			/* one no supervisor looks after: in the foreground of its
+			 * `lxr run`, ended there, or made by lxr create */
 			json_array_append(out, res);
 		} else {
 			lxr_err_print(&err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/config.h"
 #include "lxr/supervisor.h"
 
@@ -101,6 +102,17 @@ int cli_parse_time(const char *opt, const char *s, struct timespec *out)
 	return 0;
 }
 
+/* a kept container lxr create made and nothing started since */
+static bool never_started(const char *name)
+{
+	json_t *rec = cli_run_record(name, SUP_RUN_EXITED);
+	bool yes =
+	    rec && !strcmp(json_string_value(json_object_get(rec, "state")) ?: "", "created");
+
+	json_decref(rec);
+	return yes;
+}
+
 static int show(const struct logs_source *src, const char *since, bool no_color,
 		struct logs_opts *oo, char **services)
 {
@@ -142,6 +154,20 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 				     "project \"%s\" has no logs: is -p right, and has "
 				     "`lxr up` started it?",
 				     src->project);
+		else if (!src->project && err.errnum == ENOENT && services && services[0] &&
+			 run_keep_exists(services[0]) && never_started(services[0]))
+			return LXR_EXIT_OK; /* docker logs of a created one: nothing yet */
+		else if (!src->project && err.errnum == ENOENT && services && services[0] &&
+			 run_keep_exists(services[0]))
+			lxr_fail(&err, 0,
+				 "logs %s: it runs (or ran) in the foreground of its `lxr run`, "
+				 "whose terminal has its output; lxr keeps a log of `lxr run -d` "
+				 "containers",
+				 services[0]),
+			    lxr_err_hint(&err,
+					 "`lxr run -d` keeps one; `lxr start %s` runs it again "
+					 "detached, with a log",
+					 services[0]);
 		else if (!src->project)
 			lxr_err_hint(&err, "a container of `lxr run -d` by its name, a stack's by "
 					   "its container_name or <project>-<service>-<n>");

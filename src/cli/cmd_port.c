@@ -163,6 +163,13 @@ static int run_port(const char *project, const char *name, const char *private,
 			private);
 		return LXR_EXIT_USAGE;
 	}
+	/* one in the foreground of its `lxr run`: what its plan publishes */
+	if (!project && name && (ps = runctl_foreground_record(name))) {
+		ps = json_pack("[o]", ps);
+		r = private ? print_port(ps, name, port, proto) : print_all(ps, NULL);
+		json_decref(ps);
+		return r;
+	}
 	r = project ? cli_project_connect(NULL, project, &conn, &pname)
 		    : cli_run_connect("port", name, &conn);
 	if (r != LXR_EXIT_OK)

@@ -14,9 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "lxr/config.h"
 #include "lxr/runtime.h"
 #include "lxr/supervisor.h"
@@ -136,6 +138,34 @@ int runctl_wait(char *const *names)
 	return LXR_EXIT_OK;
 }
 
+json_t *runctl_foreground_record(const char *name)
+{
+	_cleanup_free_ char *state = lxr_xasprintf("%s/_run/%s/state", lxr_run_dir(), name);
+	json_t *ins, *rec, *cmd, *cfg, *args, *a;
+	struct stat st;
+	lxr_err ignored;
+	size_t i;
+
+	if (sup_run_alive(name) || !(ins = run_keep_inspect(name, &ignored)))
+		return NULL;
+	if (!json_is_true(json_object_get(json_object_get(ins, "State"), "Running"))) {
+		json_decref(ins);
+		return NULL;
+	}
+	cfg = json_object_get(ins, "Config");
+	cmd = json_pack("[O]", json_object_get(ins, "Path"));
+	args = json_object_get(ins, "Args");
+	json_array_foreach(args, i, a) json_array_append(cmd, a);
+	int64_t started = stat(state, &st) == 0 ? st.st_mtim.tv_sec : 0;
+	rec = json_pack("{s:s, s:s, s:O, s:o, s:O, s:I, s:I, s:I}", "service", name, "instance",
+			name, "image", json_object_get(cfg, "Image"), "command", cmd, "ports",
+			json_object_get(ins, "Ports"), "exit_code", (json_int_t)-1, "created",
+			(json_int_t)started, "uptime_s",
+			(json_int_t)(started ? time(NULL) - started : 0));
+	json_decref(ins);
+	return rec;
+}
+
 json_t *runctl_ps_records(void)
 {
 	_cleanup_free_ char *root = run_root();
@@ -174,6 +204,8 @@ json_t *runctl_ps_records(void)
 		/* without a supervisor (a foreground run, or a layer kept for
 		 * `lxr rm`): what the directory tells */
 		rec = supervised_record(names[i]);
+		if (!rec && running)
+			rec = runctl_foreground_record(names[i]);
 		if (!rec)
 			rec = json_pack("{s:I}", "exit_code", (json_int_t)-1);
 		/* docker create's, not started yet */

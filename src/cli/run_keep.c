@@ -312,6 +312,86 @@ static char *str_of(json_t *rec, const char *key)
 	return v ? lxr_xstrdup(v) : NULL;
 }
 
+/* The options its record keeps, as its start plans them again */
+static void keep_opts(json_t *rec, const char *name, struct run_opts *o)
+{
+	o->name = lxr_xstrdup(name);
+	o->detach = true;
+	o->pull = IMG_PULL_NEVER;
+	o->image =
+	    str_of(rec, json_is_string(json_object_get(rec, "image_id")) ? "image_id" : "image");
+	o->network = str_of(rec, "network");
+	o->cwd = str_of(rec, "cwd");
+	o->tty = json_is_true(json_object_get(rec, "tty"));
+	o->interactive = json_is_true(json_object_get(rec, "interactive"));
+	o->svc = json_incref(json_object_get(rec, "service"));
+	o->volumes = json_incref(json_object_get(rec, "volumes"));
+}
+
+/* What its directory tells of it: its init while it runs (started when
+ * its state file was written), else its last ps record's code and times */
+static void seen_of(const char *name, struct sup_run_seen *seen, bool *created)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	_cleanup_free_ char *state = lxr_xasprintf("%s/%s/state", root, name);
+	struct lxr_container_ref ref;
+	struct stat st;
+	json_t *last;
+	lxr_err err;
+
+	*created = false;
+	if (rt_container_find(root, name, &ref, &err) == 0) {
+		seen->pid = ref.pid;
+		seen->started = stat(state, &st) == 0 ? (int64_t)st.st_mtim.tv_sec : 0;
+		rt_container_ref_free(&ref);
+		return;
+	}
+	if (!(last = cli_run_record(name, SUP_RUN_EXITED)))
+		return;
+	*created = !strcmp(json_string_value(json_object_get(last, "state")) ?: "", "created");
+	seen->exit_code = (int)json_integer_value(json_object_get(last, "exit_code"));
+	seen->started = json_integer_value(json_object_get(last, "created"));
+	seen->finished = json_integer_value(json_object_get(last, "finished"));
+	json_decref(last);
+}
+
+json_t *run_keep_inspect(const char *name, lxr_err *err)
+{
+	json_t *rec = keep_record(name), *o = NULL;
+	struct sup_run_seen seen = {0};
+	struct run_opts opts = {0};
+	bool created;
+
+	if (!rec || !json_is_object(json_object_get(rec, "service")) ||
+	    !json_is_string(json_object_get(rec, "image"))) {
+		_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+		struct lxr_container_ref ref;
+		json_decref(rec);
+		if (rt_container_find(root, name, &ref, err) < 0)
+			return lxr_fail(err, ESRCH, "no such container: %s", name), NULL;
+		rt_container_ref_free(&ref);
+		/* lxr run --rm writes none: its start is the fast path */
+		lxr_fail(err, ESRCH,
+			 "container %s runs in the foreground of its `lxr run --rm`, "
+			 "of which lxr keeps no record",
+			 name);
+		return lxr_err_hint(err, "`lxr run` without --rm, or with -d, keeps one"), NULL;
+	}
+	keep_opts(rec, name, &opts);
+	json_decref(rec);
+	seen_of(name, &seen, &created);
+	if (run_stack_plan(&opts, err) == 0 &&
+	    (o = sup_run_inspect(opts.stack, opts.img, &opts.plan, &seen, err)) && created) {
+		json_t *state = json_object_get(o, "State");
+		json_object_set_new(state, "Status", json_string("created"));
+		json_object_set_new(state, "StartedAt", json_string("0001-01-01T00:00:00Z"));
+	}
+	if (!o)
+		lxr_err_wrap(err, "inspect %s", name);
+	run_opts_free(&opts);
+	return o;
+}
+
 int run_keep_start(const char *name)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
@@ -336,17 +416,7 @@ int run_keep_start(const char *name)
 		json_decref(rec);
 		return LXR_EXIT_FAIL;
 	}
-	o.name = lxr_xstrdup(name);
-	o.detach = true;
-	o.pull = IMG_PULL_NEVER;
-	o.image =
-	    str_of(rec, json_is_string(json_object_get(rec, "image_id")) ? "image_id" : "image");
-	o.network = str_of(rec, "network");
-	o.cwd = str_of(rec, "cwd");
-	o.tty = json_is_true(json_object_get(rec, "tty"));
-	o.interactive = json_is_true(json_object_get(rec, "interactive"));
-	o.svc = json_incref(json_object_get(rec, "service"));
-	o.volumes = json_incref(json_object_get(rec, "volumes"));
+	keep_opts(rec, name, &o);
 	json_decref(rec);
 	if (run_stack_plan(&o, &err) < 0) {
 		lxr_err_wrap(&err, "start %s", name);

@@ -117,6 +117,11 @@ void run_keep_holds_free(struct img_holds *h);
  * volume rm and prune leave it, as docker's leave a stopped container's */
 char *run_keep_volume_holder(const char *volume);
 int run_keep_start(const char *name);
+/* docker inspect of a kept container no supervisor looks after (one in
+ * the foreground of its `lxr run`, or ended there, or made by lxr
+ * create): its plan made again from its record, its state from its
+ * directory. NULL with err (ESRCH: no record). */
+json_t *run_keep_inspect(const char *name, lxr_err *err);
 /* docker create where no stack file is: the container made and kept,
  * not started (cmd_run.c) */
 int cli_run_create(int argc, char **argv);

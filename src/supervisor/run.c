@@ -348,3 +348,54 @@ out:
 	plan_graph_free(g);
 	return r;
 }
+
+json_t *sup_run_inspect(struct cfg_stack *st, const struct img_image *img,
+			struct plan_instance *plan, const struct sup_run_seen *seen, lxr_err *err)
+{
+	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
+	struct plan_select sel = {0};
+	struct plan_graph *g = NULL;
+	struct sup_instance *in;
+	struct lxr_endpoint ep;
+	json_t *o = NULL, *state;
+	lxr_err ignored;
+
+	s.run_dir = sup_run_dir_of(plan->name);
+	s.state_root = lxr_xasprintf("%s/%s", lxr_run_dir(), st->project);
+	s.log_dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
+	s.docker_run = true;
+	if (plan_graph_build(st, &sel, &g, err) < 0 || sup_build_one(&s, st, g, plan, err) < 0)
+		goto out;
+	in = &s.svcs[0].inst[0];
+	if (img) {
+		s.svcs[0].img = lxr_xcalloc(1, sizeof(*s.svcs[0].img));
+		img_image_copy(s.svcs[0].img, img);
+	}
+	in->fsm.state = seen->pid ? SVC_RUNNING : SVC_EXITED;
+	in->fsm.started_at = 1;
+	in->fsm.last_exit = seen->exit_code;
+	in->created_at = seen->started;
+	in->started_ns = seen->started * 1000000000LL;
+	in->finished_ns = seen->finished * 1000000000LL;
+	/* its ports as published: a host port the net layer picked */
+	if (seen->pid && in->plan.net.network &&
+	    net_endpoint_get(lxr_run_dir(), st->project, in->plan.spec.id, &ep, &ignored) == 0) {
+		in->ports = lxr_steal_ptr(&ep.ports);
+		in->n_ports = ep.n_ports;
+		net_endpoint_free(&ep);
+	}
+	o = sup_inspect_json(&s, in);
+	/* no supervisor holds it: what the caller saw of its init */
+	if ((state = json_object_get(o, "State"))) {
+		json_object_set_new(state, "Running", json_boolean(seen->pid > 0));
+		json_object_set_new(state, "Pid", json_integer(seen->pid));
+	}
+	/* its output went to its `lxr run`'s terminal, into no file of lxr's */
+	json_object_set_new(o, "LogPath", json_string(""));
+	*plan = in->plan;
+	memset(&in->plan, 0, sizeof(in->plan));
+out:
+	sup_free(&s);
+	plan_graph_free(g);
+	return o;
+}

@@ -131,6 +131,34 @@ kill "$fpid" 2>/dev/null || true
 wait "$fpid" 2>/dev/null || true
 pass "top, restart, stats, port and wait work on lxr run -d containers; top on foreground ones"
 
+# a foreground container is docker's too: inspect, ps and port see it while
+# it runs (its address, the host port picked for it), inspect after it
+# ended; logs says where its output went
+f=$(cname fgins)
+"$LXR" run --name "$f" -e FG=1 -p 80 "$ROOTFS" sh -c 'sleep 2; exit 5' >/dev/null 2>&1 &
+fpid=$!
+at_exit "$LXR" rm -f "$f"
+for _ in $(seq 100); do "$LXR" top "$f" 2>/dev/null | grep -q "sleep 2" && break; sleep 0.05; done
+run inspect -f '{{.State.Status}} {{.State.Running}} {{.Config.Env}} {{.NetworkSettings.IPAddress}}' "$f"
+expect_rc 0 "inspect of a container in the foreground of its lxr run"
+expect_grep "$OUT" "^running true \[FG=1 .*\] [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$" "its state, environment and address"
+pid=$("$LXR" inspect -f '{{.State.Pid}}' "$f")
+grep -q "^lxr-init" "/proc/$pid/comm" 2>/dev/null || fail "inspect's Pid $pid is not the container's init"
+run port "$f" 80
+expect_rc 0 "port of a foreground container"
+expect_grep "$OUT" "^0\.0\.0\.0:[1-9][0-9]*$" "the host port picked for it"
+hp=${OUT##*:}
+run ps
+expect_grep "$OUT" "^$f +$ROOTFS +\"sh -c sleep 2.* Up .*0\.0\.0\.0:$hp->80/tcp" "ps: its image, command and port"
+run logs "$f"
+expect_rc 1 "logs of a foreground container"
+expect_grep "$ERR" "foreground of its .lxr run., whose terminal has its output" "logs says where its output went"
+wait "$fpid" || true
+run inspect -f '{{.State.Status}} {{.State.Running}} {{.State.ExitCode}} {{.State.Pid}}' "$f"
+expect_out "exited false 5 0" "inspect of a foreground container that ended"
+"$LXR" rm "$f" >/dev/null
+pass "inspect, ps and port of a foreground container, running and ended"
+
 # docker inspect's -f: a template over the same JSON; an ended container
 # is shown as its supervisor last saw it
 i=$(cname insp)

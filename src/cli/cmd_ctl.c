@@ -29,6 +29,7 @@ struct ctl_args {
 	bool no_deps;  /* restart --no-deps: not the dependents with restart: true */
 	char **status; /* ps --status, --filter status= (any of them) */
 	char **services;
+	char **given; /* each of services as the user named it (docker's name) */
 };
 
 enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_DEPS };
@@ -342,7 +343,17 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	} else {
 		size_t i;
 		json_t *n;
-		json_array_foreach(result, i, n) printf("%s\n", json_string_value(n));
+		/* docker prints each name as it was given */
+		json_array_foreach(result, i, n)
+		{
+			const char *name = json_string_value(n);
+			for (size_t k = 0; name && a->given && a->services[k]; k++)
+				if (!strcmp(a->services[k], name)) {
+					name = a->given[k];
+					break;
+				}
+			printf("%s\n", name);
+		}
 	}
 	return LXR_EXIT_OK;
 }
@@ -505,6 +516,7 @@ static int run_group(const char *cmd, struct ctl_args *a)
 struct name_group {
 	char *project;   /* NULL: the `lxr run` containers */
 	char **services; /* the names, as the project's supervisor knows them */
+	char **given;    /* ... and as they were given */
 };
 
 /* No stack file here: each name an `lxr run` container or a stack's
@@ -536,15 +548,17 @@ static int no_stack(const char *cmd, struct ctl_args *a)
 			k++;
 		if (k == n) {
 			g = lxr_xrealloc(g, ++n * sizeof(*g));
-			g[k] = (struct name_group){lxr_steal_ptr(&project), NULL};
+			g[k] = (struct name_group){lxr_steal_ptr(&project), NULL, NULL};
 		}
 		lxr_strv_push(&g[k].services, one[0]);
+		lxr_strv_push(&g[k].given, lxr_xstrdup(names[i]));
 	}
 	for (size_t k = 0; k < n; k++) {
 		struct ctl_conn *conn = NULL;
 		_cleanup_free_ char *name = NULL;
 		int one = LXR_EXIT_OK;
 		a->services = g[k].services;
+		a->given = g[k].project ? g[k].given : NULL; /* a run one's is its own */
 		if (g[k].services && !g[k].project)
 			one = run_group(cmd, a);
 		else if (g[k].services && (one = cli_project_connect(NULL, g[k].project, &conn,
@@ -556,7 +570,9 @@ static int no_stack(const char *cmd, struct ctl_args *a)
 			r = one;
 		free(g[k].project);
 		lxr_strv_free(g[k].services);
+		lxr_strv_free(g[k].given);
 	}
+	a->given = NULL;
 	free(g);
 	a->services = names;
 	return r;

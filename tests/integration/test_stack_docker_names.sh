@@ -100,6 +100,9 @@ run run -d --name "$r1" --network none "$ROOTFS" sleep 60
 expect_rc 0 "run -d beside the stack"
 run stop -t 0 "$r1" "$P-web-1" "$db"
 expect_rc 0 "stop of a run container and a stack's in one list"
+printf '%s\n' "$OUT" | sort > "$TEST_TMP/said"
+printf '%s\n' "$r1" "$P-web-1" "$db" | sort | cmp -s - "$TEST_TMP/said" ||
+	fail "stop prints each name as it was given, as docker's: $OUT"
 run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$r1 exited$" "the run container stopped"
 expect_grep "$OUT" "^$P-web-1 exited$" "the replica stopped"

@@ -358,6 +358,15 @@ json_t *runctl_ps_records(void);
  * runs, and no supervisor looks after it), made from what inspect makes
  * of it; NULL for any other */
 json_t *runctl_foreground_record(const char *name);
+/* Is name a one-off of project (compose run's <project>-<service>-run-<12
+ * hex>; service: its record's, NULL when unknown)? runctl_oneoffs: their
+ * ps records, as runctl_ps_records has them */
+bool runctl_is_oneoff(const char *name, const char *project, const char *service);
+json_t *runctl_oneoffs(const char *project);
+/* down --remove-orphans: remove project's one-offs, running or not, with
+ * their anonymous volumes (compose's down removes them so); the names
+ * removed, NULL for none */
+char **cli_rm_oneoffs(const char *project);
 /* docker ps: those, then every up project's containers, each by the name
  * docker gives it (cli_names_in_project reads it back) */
 json_t *runctl_ps_all(void);

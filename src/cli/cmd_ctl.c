@@ -322,6 +322,12 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 {
 	json_t *result;
 
+	/* compose's ps -a lists the project's one-offs (compose run) too */
+	if (!strcmp(cmd, "ps") && a->all && a->stack) {
+		json_t *more = runctl_oneoffs(a->stack);
+		json_array_extend(*result_p, more);
+		json_decref(more);
+	}
 	if (!strcmp(cmd, "ps"))
 		cli_ps_filter(result_p, a->status, a->all, a->only_service, a->only_name,
 			      a->only_label);
@@ -613,7 +619,10 @@ int cmd_ctl(int argc, char **argv)
 		/* compose's ps of a project with no containers: an empty list
 		 * (with --format json, no line at all) */
 		json_t *none = json_array();
-		if (!a.quiet && !a.service_names && !a.json)
+		a.stack = project;
+		if (a.all) /* its one-offs (compose run) may outlive it */
+			r = print_result(cmd, &none, &a);
+		else if (!a.quiet && !a.service_names && !a.json)
 			cli_ps_print(none, a.tmpl, a.no_trunc);
 		json_decref(none);
 	} else if (r == LXR_EXIT_OK) {

@@ -164,6 +164,26 @@ int cmd_rm(int argc, char **argv)
 	return rc;
 }
 
+char **cli_rm_oneoffs(const char *project)
+{
+	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
+	json_t *all = runctl_oneoffs(project), *rec;
+	char **gone = NULL;
+	size_t i;
+
+	json_array_foreach(all, i, rec)
+	{
+		const char *name = json_string_value(json_object_get(rec, "instance"));
+		lxr_err err;
+		if (remove_one(root, name, true, true, &err) < 0)
+			lxr_err_print(&err);
+		else
+			lxr_strv_push(&gone, lxr_xstrdup(name));
+	}
+	json_decref(all);
+	return gone;
+}
+
 int cli_container_prune(int argc, char **argv)
 {
 	static const char usage[] =

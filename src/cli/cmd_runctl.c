@@ -166,6 +166,37 @@ json_t *runctl_foreground_record(const char *name)
 	return rec;
 }
 
+bool runctl_is_oneoff(const char *name, const char *project, const char *service)
+{
+	size_t pl = strlen(project), nl = strlen(name);
+	const char *svc = name + pl + 1, *tail = name + nl - 17; /* "-run-" and 12 hex */
+
+	if (nl < pl + 1 + 1 + 17 || strncmp(name, project, pl) || name[pl] != '-' ||
+	    strncmp(tail, "-run-", 5) || strspn(tail + 5, "0123456789abcdef") != 12)
+		return false;
+	/* "a-b-web-run-..." is project a-b's or a's: its record tells */
+	if (service && service[0])
+		return (size_t)(tail - svc) == strlen(service) &&
+		       !strncmp(svc, service, tail - svc);
+	return tail > svc;
+}
+
+json_t *runctl_oneoffs(const char *project)
+{
+	json_t *all = runctl_ps_records(), *out = json_array(), *rec;
+	size_t i;
+
+	json_array_foreach(all, i, rec)
+	{
+		const char *name = json_string_value(json_object_get(rec, "instance"));
+		if (name && runctl_is_oneoff(name, project,
+					     json_string_value(json_object_get(rec, "service"))))
+			json_array_append(out, rec);
+	}
+	json_decref(all);
+	return out;
+}
+
 json_t *runctl_ps_records(void)
 {
 	_cleanup_free_ char *root = run_root();

@@ -621,6 +621,11 @@ int cmd_down(int argc, char **argv)
 		lxr_err_print(&err);
 		r = LXR_EXIT_FAIL;
 	} else {
+		/* compose's down --remove-orphans: the one-offs (compose run) too */
+		char **oneoffs = a.remove_orphans ? cli_rm_oneoffs(a.project) : NULL;
+		for (size_t i = 0; oneoffs && oneoffs[i]; i++)
+			lxr_strv_push(&before, lxr_steal_ptr(&oneoffs[i]));
+		free(oneoffs);
 		/* a store volume's mount goes with its last container; down
 		 * -v removes the file's own (never an external one) */
 		if (st && a.volumes)

@@ -182,16 +182,22 @@ static void write_record(const struct run_opts *o, const char *state, int code, 
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/_run/%s", lxr_run_dir(), o->name);
 	_cleanup_close_ int dfd = -1;
 	const char *image = json_string_value(json_object_get(o->svc, "image"));
+	/* a one-off's (compose run): its service's */
+	const struct cfg_service *sv =
+	    o->service && o->stack ? cfg_stack_service(o->stack, o->service) : NULL;
 	json_t *rec, *cmd = json_array();
 	char *text;
 	lxr_err err;
 
 	for (size_t i = 0; o->plan.spec.args && o->plan.spec.args[i]; i++)
 		json_array_append_new(cmd, json_string(o->plan.spec.args[i]));
-	rec = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:I, s:I, s:[], s:[]}", "service",
-			o->name, "instance", o->name, "state", state, "exit_code", code, "pid", 0,
-			"image", image ? image : "", "command", cmd, "created", (json_int_t)created,
-			"finished", (json_int_t)finished, "ports", "addresses");
+	if (!image && sv)
+		image = cfg_service_image(sv);
+	rec =
+	    json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:I, s:I, s:[], s:[]}", "service",
+		      sv ? o->service : o->name, "instance", o->name, "state", state, "exit_code",
+		      code, "pid", 0, "image", image ? image : "", "command", cmd, "created",
+		      (json_int_t)created, "finished", (json_int_t)finished, "ports", "addresses");
 	text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
 	json_decref(rec);
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -203,7 +209,7 @@ static void write_record(const struct run_opts *o, const char *state, int code, 
 
 void run_keep_exited(const struct run_opts *o, int code, int64_t created)
 {
-	if (!o->rm && o->svc)
+	if (!o->rm && (o->svc || o->service))
 		write_record(o, "exited", code, created, (int64_t)time(NULL));
 }
 

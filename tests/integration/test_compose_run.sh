@@ -184,6 +184,26 @@ printf '%s\n' "$ERR" | grep -q "Container " && fail "compose run -q printed prog
 run down -v
 expect_rc 0 "down after compose run -q"
 
+P=$PROJECT
+# compose's ps -a lists the project's one-offs, ended ones with their exit
+# code; down --remove-orphans removes them, running or ended
+run compose run -T --no-deps app sh -c 'exit 4'
+expect_rc 4 "a one-off kept without --rm"
+run compose run -d --no-deps app sleep 300
+expect_rc 0 "a detached one-off"
+bg=$OUT
+run ps -a -f "$STACK"
+expect_grep "$OUT" "^$P-app-run-[0-9a-f]{12} +.*\"sh -c exit 4\" +app +.*Exited \(4\)" "ps -a: the ended one-off, its service and code"
+expect_grep "$OUT" "^$bg +.*app +.*Up " "ps -a: the running one"
+run ps -f "$STACK"
+printf '%s\n' "$OUT" | grep -q -- "-run-" && fail "ps without -a listed one-offs: $OUT"
+run down --remove-orphans -f "$STACK"
+expect_rc 0 "down --remove-orphans"
+expect_grep "$ERR" "^ Container $bg  Removed$" "the running one-off is removed"
+expect_grep "$ERR" "^ Container $P-app-run-[0-9a-f]{12}  Removed$" "and so is the ended one"
+ls "$LXR_RUN_DIR/_run" | grep -q "^$P-app-run-" && fail "down --remove-orphans left a one-off: $(ls "$LXR_RUN_DIR/_run")"
+pass "ps -a lists a project's one-offs; down --remove-orphans removes them"
+
 # --no-deps on a stack that is not up: nothing else starts; the network is
 # made for the one-off and goes with it, its secrets' files too
 run compose run --rm -T --no-deps app sh -c 'ip -o -4 addr | grep -c "eth[01]"'

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -186,7 +187,14 @@ static void top_json(const struct sup_insp *x, json_t *o)
 	json_object_set_new(o, "HostnamePath", etc_path_json(x, "hostname"));
 	json_object_set_new(o, "HostsPath", etc_path_json(x, "hosts"));
 	json_object_set_new(o, "LogPath", log_path_json(x));
-	json_object_set_new(o, "Name", json_string(in->name));
+	/* docker's: "/" and the name docker gives it, a stack's
+	 * <project>-<service>-<n> unless it has a container_name */
+	if (x->run || x->cfg->host.container_name.v ||
+	    !strcmp(x->s->stack->project, NET_RUN_PROJECT))
+		json_object_set_new(o, "Name", json_sprintf("/%s", in->name));
+	else
+		json_object_set_new(o, "Name",
+				    json_sprintf("/%s-%s", x->s->stack->project, in->name));
 	json_object_set_new(o, "RestartCount", json_integer(in->fsm.restarts));
 	/* the root is an overlay mount of the image's layers */
 	json_object_set_new(o, "Driver", json_string("overlay"));

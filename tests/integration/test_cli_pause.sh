@@ -100,8 +100,10 @@ run inspect -f "$STACK"
 expect_rc 0 "inspect"
 python3 - "$OUT" <<'PY' || fail "inspect JSON: $OUT"
 import json, sys
+# docker's Name: "/" and the container's name, <project>-<service>-<n>
 all = {i["Name"]: i for i in json.loads(sys.argv[1])}
-assert set(all) == {"db-1", "web-1"}, all.keys()
+assert set(all) == {"/pausetest-db-1", "/pausetest-web-1"}, all.keys()
+all = {n.split("-", 1)[1]: i for n, i in all.items()}
 w = all["web-1"]
 st = w["State"]
 assert st["Status"] == "running" and st["Running"] and st["Pid"] > 0, st
@@ -326,7 +328,7 @@ run network ls -q
 expect_grep "$OUT" "^$nets$" "network ls names it bridge too"
 id=$("$LXR" image ls --format "{{.ID}}" "t$$-insp" 2>/dev/null | head -n1)
 run inspect "$I"
-python3 - "$OUT" "$P" "$SHARED" "$id" "$$" <<'PY' || fail "inspect of an lxr run -d container: $OUT"
+python3 - "$OUT" "$P" "$SHARED" "$id" "$$" "$I" <<'PY' || fail "inspect of an lxr run -d container: $OUT"
 import json, sys
 i = json.loads(sys.argv[1])[0]
 p, shared, image_id, pid = int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
@@ -352,7 +354,8 @@ assert h["Dns"] == ["192.0.2.54"] and h["DnsSearch"] == [] and h["Ulimits"] == [
 m = {x["Destination"]: x for x in i["Mounts"]}
 assert m["/v"]["Name"] == "vol" + pid and m["/v"]["Mode"] == "z", m
 assert m["/sh"]["Mode"] == "ro" and "Name" not in m["/anon"], m
-assert i["LogPath"].endswith("/_run/%s.log" % i["Name"]), i["LogPath"]
+assert i["Name"] == "/" + sys.argv[6], i["Name"]
+assert i["LogPath"].endswith("/_run/%s.log" % sys.argv[6]), i["LogPath"]
 PY
 run rm -f "$I"
 "$LXR" volume rm "vol$$" >/dev/null 2>&1 || true

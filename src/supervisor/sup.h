@@ -339,6 +339,15 @@ struct sup {
 		for (struct sup_instance *in = (s)->svcs[_i].inst;                                 \
 		     in < (s)->svcs[_i].inst + (s)->svcs[_i].n_inst; in++)
 
+/* ---- up_attach.c: a foreground up of a running stack --------------------- */
+/* Show the services' output from now on until the supervisor ends or a
+ * signal stops the services the up named (c: its control connection);
+ * returns up's exit code. */
+struct ctl_conn;
+struct sup_up_opts;
+int sup_up_attach(const char *run_dir, struct ctl_conn *c, const struct cfg_stack *st,
+		  const struct sup_up_opts *o);
+
 /* ---- tables.c: from the model to the supervisor's tables ------------------ */
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err);
 /* The tables of a one-instance project whose plan is made already (`lxr

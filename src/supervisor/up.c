@@ -495,6 +495,9 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		if (!o->ignore_orphans)
 			warn_orphans(json_object_get(result, "orphans"));
 		r = wait_reconciled(c, json_object_get(result, "updated"));
+		/* compose's foreground up attaches to a stack that is up */
+		if (r == 0 && !o->detach && !o->no_start)
+			r = sup_up_attach(run_dir, c, st, o);
 	}
 	json_decref(result);
 	ctl_close(c);

@@ -144,3 +144,45 @@ pass "SIGTERM to a detached supervisor: the same ordered down, nothing left"
 run down -v -f "$STACK"
 expect_rc 0 "down -v after the project is gone"
 [ ! -e "$LXR_DATA_DIR/volumes/$PROJECT" ] || fail "down -v left the volumes"
+
+# A foreground up of a stack that is up already attaches to it, as
+# compose's does: the lines of what it names from then on; Ctrl-C stops
+# those services ("Gracefully stopping"), up exits 130, and the supervisor
+# and the rest of the stack stay
+stack <<Y
+name: t$$-att
+services:
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "while :; do [ -e /shared/db ] && cat /shared/db && rm /shared/db; sleep 0.1; done"]
+    volumes: ["@SHARED@:/shared"]
+  web:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "while :; do [ -e /shared/web ] && cat /shared/web && rm /shared/web; sleep 0.1; done"]
+    volumes: ["@SHARED@:/shared"]
+    depends_on: [db]
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+"$LXR" up -f "$STACK" web >"$TEST_TMP/att.out" 2>&1 &
+att=$!
+for _ in $(seq 100); do grep -q "unchanged" "$TEST_TMP/att.out" && break; sleep 0.05; done
+sleep 0.3
+echo db-line >"$SHARED/db"
+echo attached-line >"$SHARED/web"
+for _ in $(seq 100); do grep -q "attached-line" "$TEST_TMP/att.out" && break; sleep 0.05; done
+grep -qE "^web +\| attached-line$" "$TEST_TMP/att.out" || fail "up did not attach to web: $(cat "$TEST_TMP/att.out")"
+grep -q "db-line" "$TEST_TMP/att.out" && fail "up web showed db's line: $(cat "$TEST_TMP/att.out")"
+kill -INT "$att"
+set +e
+wait "$att"
+RC=$?
+set -e
+expect_rc 130 "attached up after Ctrl-C"
+grep -q "Gracefully stopping" "$TEST_TMP/att.out" || fail "no compose's word on Ctrl-C: $(cat "$TEST_TMP/att.out")"
+run ps -a -f "$STACK" --format '{{.Service}} {{.State}}'
+expect_grep "$OUT" "^web exited$" "Ctrl-C stopped web"
+expect_grep "$OUT" "^db running$" "and left db running under its supervisor"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "a foreground up of a running stack attaches; Ctrl-C stops what it named"

@@ -52,6 +52,7 @@ int cmd_volumes(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
 int cmd_pause(int argc, char **argv);   /* pause, unpause (cmd_pause.c) */
 int cmd_inspect(int argc, char **argv); /* cmd_inspect.c */
 int cmd_scale(int argc, char **argv);   /* cmd_scale.c */
@@ -226,6 +227,8 @@ struct lxr_container_ref;
  * -f/-p), else a service's instance (index: --index, 0 for the first), or
  * an instance or container name of the project. *inst: its name, caller
  * frees; *service: it is a stack's. */
+/* --index N of exec, cp, commit: an instance number, or -1 said */
+int cli_parse_index(const char *s, long *out);
 int cli_container_find(const char *file, const char *project, long index, const char *name,
 		       struct lxr_container_ref *ref, char **inst, bool *service, lxr_err *err);
 /* No stack file here: when every name is a container of one project that

@@ -23,19 +23,6 @@ struct cp_opts {
 	struct rt_cp_opts rt;
 };
 
-static int parse_index(const char *s, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end || *out < 1 || *out > 100000) {
-		fprintf(stderr, "lxr: error: --index %s: not an instance number (1, 2, ...)\n", s);
-		return -1;
-	}
-	return 0;
-}
-
 static int parse(int argc, char **argv, struct cp_opts *o)
 {
 	static const struct option longopts[] = {
@@ -60,7 +47,7 @@ static int parse(int argc, char **argv, struct cp_opts *o)
 		case 'a': o->rt.archive = true; break;
 		case 'L': o->rt.follow = true; break;
 		case 'n':
-			if (parse_index(optarg, &o->index) < 0)
+			if (cli_parse_index(optarg, &o->index) < 0)
 				return -1;
 			break;
 		case 'h': fputs(cli_help("cp"), stdout); return 1;

@@ -27,19 +27,6 @@ struct exec_opts {
 	char **env_files; /* --env-file's, before -e's, as docker merges them */
 };
 
-static int parse_index(const char *s, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end || *out < 1 || *out > 100000) {
-		fprintf(stderr, "lxr: error: --index %s: not an instance number (1, 2, ...)\n", s);
-		return -1;
-	}
-	return 0;
-}
-
 static const char *caller_env(const char *name, void *ctx)
 {
 	(void)ctx;
@@ -110,7 +97,7 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		case 'd': o->detach = true; break;
 		case 'P': o->privileged = true; break;
 		case 'n':
-			if (parse_index(optarg, &o->index) < 0)
+			if (cli_parse_index(optarg, &o->index) < 0)
 				return -1;
 			break;
 		case 'u': o->user = optarg; break;

@@ -372,3 +372,16 @@ enum cli_where cli_where(const char **file, const char **project, char **names, 
 		*project = *named;
 	return r < 0 ? CLI_WHERE_FAIL : r ? CLI_WHERE_PROJECT : CLI_WHERE_RUN;
 }
+
+int cli_parse_index(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out < 1 || *out > 100000) {
+		fprintf(stderr, "lxr: error: --index %s: not an instance number (1, 2, ...)\n", s);
+		return -1;
+	}
+	return 0;
+}

@@ -43,6 +43,7 @@ static const struct command commands[] = {
     {"cp", cmd_cp, "copy files between a container and the host"},
     {"export", cmd_export, "write a container's filesystem as a tar (docker export)"},
     {"diff", cmd_diff, "what a container changed in its filesystem (docker diff)"},
+    {"commit", cmd_commit, "a container's changes as a new image (docker commit)"},
     {"rm", cmd_rm, "remove lxr run containers (-f: also running ones)"},
     {"logs", cmd_logs, "show the logs of a project's services"},
     {"config", cmd_config, "validate a stack file and print it normalized"},

@@ -279,6 +279,19 @@ int run_keep_fs_open(const char *name, lxr_err *err)
 	return fd;
 }
 
+int run_keep_layers(const char *name, char **upper, char ***lowers, lxr_err *err)
+{
+	json_t *rec = stopped_record(name, err);
+	struct img_image im = {0};
+	int r = rec ? stopped_lowers(rec, name, &im, lowers, err) : -1;
+
+	if (r == 0)
+		*upper = lxr_xasprintf("%s/_run/%s/upper", lxr_run_dir(), name);
+	img_image_free(&im);
+	json_decref(rec);
+	return r;
+}
+
 int run_keep_diff(const char *name, char *const *skip, char ***out, lxr_err *err)
 {
 	_cleanup_free_ char *upper = lxr_xasprintf("%s/_run/%s/upper", lxr_run_dir(), name);

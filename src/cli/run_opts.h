@@ -97,6 +97,9 @@ void run_keep_write(const char *name, const char *text);
 bool run_keep_exists(const char *name);
 /* docker diff of a kept container that does not run (rt_fs_diff) */
 int run_keep_diff(const char *name, char *const *skip, char ***out, lxr_err *err);
+/* A kept container that does not run: its writable layer and the layers
+ * under it, topmost first (lxr commit) */
+int run_keep_layers(const char *name, char **upper, char ***lowers, lxr_err *err);
 /* whether an lxr run (or compose run) container of that name has its
  * directory, running or not */
 bool run_kept_dir(const char *name);

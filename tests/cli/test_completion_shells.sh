@@ -85,7 +85,7 @@ zexpect() {
 	fi
 }
 zexpect "$(with u)" "lxr u"
-zexpect "compose config container" "lxr co"
+zexpect "commit compose config container" "lxr co"
 zexpect "--no-color --no-log-prefix" "lxr logs --no-"
 zexpect "--remove-orphans" "lxr up --remove-"
 zexpect "json yaml" "lxr config --format "

@@ -22,7 +22,60 @@ struct tarw {
 	struct archive *a;
 	int64_t epoch; /* -1: none */
 	lxr_err *err;
+	/* paths of the layer ("etc/hosts") that are mount points, left out
+	 * while they are empty, with the directories that hold only them
+	 * (lxr commit: what the runtime made for a container's mounts) */
+	json_t *skip;
 };
+
+/* Is path (no leading "/"), or something below it, a mount point? */
+static bool holds_skip(const struct tarw *t, const char *path)
+{
+	size_t n = strlen(path), i;
+	json_t *v;
+
+	json_array_foreach(t->skip, i, v)
+	{
+		const char *p = json_string_value(v);
+		if (p && !strncmp(p, path, n) && (!p[n] || p[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* An empty file or directory at a mount point, or a directory of nothing
+ * else: the runtime's, not the container's */
+static bool skipped(const struct tarw *t, int at, const char *name, const char *path,
+		    const struct stat *st)
+{
+	bool all = true;
+
+	if (!t->skip || !holds_skip(t, path))
+		return false;
+	if (S_ISREG(st->st_mode))
+		return st->st_size == 0;
+	if (!S_ISDIR(st->st_mode))
+		return false;
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (all && (de = readdir(d))) {
+		struct stat sub;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", path, de->d_name);
+		all = fstatat(dirfd(d), de->d_name, &sub, AT_SYMLINK_NOFOLLOW) == 0 &&
+		      skipped(t, dirfd(d), de->d_name, p, &sub);
+	}
+	closedir(d);
+	return all;
+}
 
 static la_ssize_t blob_out(struct archive *a, void *ud, const void *buf, size_t n)
 {
@@ -127,6 +180,8 @@ static int tar_tree(struct tarw *t, int fd, const char *prefix)
 			r = lxr_fail(t->err, errno, "stat %s", path);
 			break;
 		}
+		if (skipped(t, dirfd(d), names[i], path, &st))
+			continue;
 		/* overlay's whiteout: a 0/0 character device -> .wh.NAME */
 		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
 			_cleanup_free_ char *wh = lxr_xasprintf("%s.wh.%s", prefix, names[i]);
@@ -167,11 +222,11 @@ static int tar_tree(struct tarw *t, int fd, const char *prefix)
 	return r;
 }
 
-static int dir_blob(struct img_store *s, const char *dir, int64_t epoch, char *digest,
+static int dir_blob(struct img_store *s, const char *dir, json_t *skip, int64_t epoch, char *digest,
 		    int64_t *size, lxr_err *err)
 {
 	struct img_blob_writer w;
-	struct tarw t = {archive_write_new(), epoch, err};
+	struct tarw t = {archive_write_new(), epoch, err, skip};
 	int r, fd;
 
 	if (img_blob_begin(s, &w, err) < 0) {
@@ -232,13 +287,85 @@ static int base_docs(struct img_store *s, const char *base, struct img_manifest 
 	return 0;
 }
 
+/* ---- docker commit --change on the config -------------------------------- */
+static char **strv_of(json_t *a)
+{
+	char **v = lxr_xcalloc(1, sizeof(char *));
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e) if (json_is_string(e))
+	    lxr_strv_push(&v, lxr_xstrdup(json_string_value(e)));
+	return v;
+}
+
+static char *str_of(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v && *v ? lxr_xstrdup(v) : NULL;
+}
+
+static json_t *strv_json(char *const *v, bool null_empty)
+{
+	json_t *a;
+
+	if (null_empty && (!v || !v[0]))
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* Each change ("CMD ...", "ENV K=V", as docker import's) applied to the
+ * config, docker's "config" object, in place */
+static int apply_changes(json_t *cfg, json_t *changes, lxr_err *err)
+{
+	struct img_config c = {0};
+	const char *k;
+	size_t i;
+	json_t *v, *ports;
+	int r = 0;
+
+	if (!json_array_size(changes))
+		return 0;
+	c.cmd = strv_of(json_object_get(cfg, "Cmd"));
+	c.entrypoint = strv_of(json_object_get(cfg, "Entrypoint"));
+	c.env = strv_of(json_object_get(cfg, "Env"));
+	c.workdir = str_of(cfg, "WorkingDir");
+	c.user = str_of(cfg, "User");
+	c.stop_signal = str_of(cfg, "StopSignal");
+	c.exposed_ports = lxr_xcalloc(1, sizeof(char *));
+	json_object_foreach(json_object_get(cfg, "ExposedPorts"), k, v)
+	    lxr_strv_push(&c.exposed_ports, lxr_xstrdup(k));
+	json_array_foreach(changes, i, v) if (r == 0) r =
+	    img_config_change(&c, json_string_value(v) ?: "", err);
+	if (r == 0) {
+		json_object_set_new(cfg, "Cmd", strv_json(c.cmd, true));
+		json_object_set_new(cfg, "Entrypoint", strv_json(c.entrypoint, true));
+		json_object_set_new(cfg, "Env", strv_json(c.env, false));
+		json_object_set_new(cfg, "WorkingDir", json_string(c.workdir ? c.workdir : ""));
+		json_object_set_new(cfg, "User", json_string(c.user ? c.user : ""));
+		if (c.stop_signal)
+			json_object_set_new(cfg, "StopSignal", json_string(c.stop_signal));
+		ports = json_object();
+		for (size_t n = 0; c.exposed_ports[n]; n++)
+			json_object_set_new(ports, c.exposed_ports[n], json_object());
+		json_object_set_new(cfg, "ExposedPorts", ports);
+	}
+	img_config_free(&c);
+	return r;
+}
+
 static int commit_doc(struct img_store *s, json_t *d, lxr_err *err)
 {
 	const char *base = json_string_value(json_object_get(d, "base"));
 	json_t *layers = json_object_get(d, "layers"), *tags = json_object_get(d, "tags");
-	json_t *jepoch = json_object_get(d, "source_date_epoch"), *diff_ids, *history, *v;
+	json_t *jepoch = json_object_get(d, "source_date_epoch"), *diff_ids = NULL, *history = NULL,
+	       *v;
 	int64_t epoch = json_is_integer(jepoch) ? json_integer_value(jepoch) : -1;
-	struct img_manifest m;
+	struct img_manifest m = {0};
 	struct img_layer_desc *descs = NULL;
 	size_t n = 0, i;
 	char now[32], manifest[IMG_DIGEST_LEN], cdg[IMG_DIGEST_LEN];
@@ -248,7 +375,8 @@ static int commit_doc(struct img_store *s, json_t *d, lxr_err *err)
 	json_t *doc;
 	int r = -1;
 
-	if (base_docs(s, base, &m, &diff_ids, &history, err) < 0)
+	if (apply_changes(json_object_get(d, "config"), json_object_get(d, "changes"), err) < 0 ||
+	    base_docs(s, base, &m, &diff_ids, &history, err) < 0)
 		goto out;
 	descs = lxr_xcalloc(m.n_layers + json_array_size(layers) + 1, sizeof(*descs));
 	for (i = 0; i < m.n_layers; i++) {
@@ -258,10 +386,17 @@ static int commit_doc(struct img_store *s, json_t *d, lxr_err *err)
 	json_array_foreach(layers, i, v)
 	{
 		char blob[IMG_DIGEST_LEN], diffid[IMG_DIGEST_LEN];
+		/* a directory, or {"dir": ..., "skip": [mount points]} */
+		const char *dir = json_is_object(v) ? json_string_value(json_object_get(v, "dir"))
+						    : json_string_value(v);
 		int64_t size;
-		if (dir_blob(s, json_string_value(v), epoch, blob, &size, err) < 0 ||
+		if (!dir) {
+			lxr_fail(err, EINVAL, "layer %zu: no directory", i);
+			goto out;
+		}
+		if (dir_blob(s, dir, json_object_get(v, "skip"), epoch, blob, &size, err) < 0 ||
 		    img_layer_ensure(s, blob, NULL, diffid, err) < 0) {
-			lxr_err_wrap(err, "layer %s", json_string_value(v));
+			lxr_err_wrap(err, "layer %s", dir);
 			goto out;
 		}
 		memcpy(descs[n].digest, blob, IMG_DIGEST_LEN);
@@ -279,6 +414,9 @@ static int commit_doc(struct img_store *s, json_t *d, lxr_err *err)
 			diff_ids, "history", history);
 	if (variant && strcmp(variant, "v8"))
 		json_object_set_new(doc, "variant", json_string(variant));
+	/* docker commit --author */
+	if (json_is_string(json_object_get(d, "author")))
+		json_object_set(doc, "author", json_object_get(d, "author"));
 	config = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(doc);
 	if (img_blob_put(s, config, strlen(config), NULL, cdg, err) < 0)
@@ -317,7 +455,7 @@ int img_commit(struct img_store *s, const char *desc, lxr_err *err)
 	r = commit_doc(s, d, err);
 	img_gc_unlock(s);
 	json_decref(d);
-	return r < 0 ? lxr_err_wrap(err, "commit the build") : 0;
+	return r < 0 ? lxr_err_wrap(err, "commit the image") : 0;
 }
 
 int img_extract_fd(int fd, const char *dir, lxr_err *err)

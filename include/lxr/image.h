@@ -64,6 +64,7 @@ struct img_config {
 	char *stop_signal;    /* "SIGQUIT"; NULL: not set */
 	struct img_healthcheck healthcheck;
 	char **onbuild; /* ONBUILD triggers, as written; a build FROM it runs them */
+	char **labels;  /* "K=V": the image's LABELs, which its containers carry */
 	char *os, *architecture, *variant;
 };
 void img_config_free(struct img_config *c);

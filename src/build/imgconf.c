@@ -29,6 +29,8 @@ void bld_config_init(struct bld_config *c, const struct img_config *base)
 	c->img.stop_signal = base->stop_signal ? lxr_xstrdup(base->stop_signal) : NULL;
 	c->img.healthcheck = base->healthcheck;
 	c->img.healthcheck.test = dup_v(base->healthcheck.test);
+	/* a base image's labels are its builds' too (docker's rule) */
+	c->labels = dup_v(base->labels);
 }
 
 void bld_config_free(struct bld_config *c)

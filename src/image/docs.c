@@ -163,6 +163,8 @@ static void fill_config(json_t *cfg, struct img_config *c)
 	c->stop_signal = str_from(json_object_get(cfg, "StopSignal"));
 	c->onbuild = strv_from(json_object_get(cfg, "OnBuild"));
 	json_object_foreach(ports, k, v) lxr_strv_push(&c->exposed_ports, lxr_xstrdup(k));
+	json_object_foreach(json_object_get(cfg, "Labels"), k, v) if (json_is_string(v))
+	    lxr_strv_push(&c->labels, lxr_xasprintf("%s=%s", k, json_string_value(v)));
 	if (json_is_object(hc)) {
 		c->healthcheck.present = true;
 		c->healthcheck.test = strv_from(json_object_get(hc, "Test"));
@@ -221,6 +223,7 @@ void img_config_free(struct img_config *c)
 	free(c->stop_signal);
 	lxr_strv_free(c->healthcheck.test);
 	lxr_strv_free(c->onbuild);
+	lxr_strv_free(c->labels);
 	free(c->os);
 	free(c->architecture);
 	free(c->variant);

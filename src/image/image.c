@@ -38,6 +38,7 @@ void img_image_copy(struct img_image *dst, const struct img_image *src)
 	d->stop_signal = dup_or_null(c->stop_signal);
 	d->healthcheck.test = c->healthcheck.test ? lxr_strv_dup(c->healthcheck.test) : NULL;
 	d->onbuild = c->onbuild ? lxr_strv_dup(c->onbuild) : NULL;
+	d->labels = c->labels ? lxr_strv_dup(c->labels) : NULL;
 	d->os = dup_or_null(c->os);
 	d->architecture = dup_or_null(c->architecture);
 	d->variant = dup_or_null(c->variant);

@@ -114,9 +114,15 @@ static json_t *healthcheck_json(const struct sup_insp *x)
 static json_t *labels_json(const struct sup_insp *x)
 {
 	const struct cfg_kvs *l = &x->cfg->labels;
+	char *const *own = x->img ? x->img->config.labels : NULL;
 	json_t *labels = json_object();
 	char num[16];
 
+	/* the image's, under the service's (docker merges them so) */
+	for (size_t i = 0; own && own[i]; i++) {
+		_cleanup_free_ char *k = lxr_xstrndup(own[i], strcspn(own[i], "="));
+		json_object_set_new(labels, k, json_string(own[i] + strlen(k) + 1));
+	}
 	for (size_t i = 0; i < l->n; i++)
 		json_object_set_new(labels, l->v[i].key, json_string(l->v[i].value));
 	if (x->run)

@@ -76,6 +76,30 @@ run run --rm --network none "$IMG:4" cat /s
 expect_out "kept" "its layer"
 pass "commit of a stack's service and of a stopped run container"
 
+# labels: a build inherits its base's (docker's rule), a container carries
+# its image's under its own, and so does what is committed from it
+mkdir -p "$TEST_TMP/ctx"
+printf 'FROM %s:1\nLABEL a=1 b=2\n' "$IMG" >"$TEST_TMP/ctx/One.Dockerfile"
+printf 'FROM %s:6\nLABEL b=3\n' "$IMG" >"$TEST_TMP/ctx/Two.Dockerfile"
+at_exit "$LXR" rmi -f "$IMG:6" "$IMG:7" "$IMG:8"
+run build -q -t "$IMG:6" -f "$TEST_TMP/ctx/One.Dockerfile" "$TEST_TMP/ctx"
+expect_rc 0 "build with labels"
+run build -q -t "$IMG:7" -f "$TEST_TMP/ctx/Two.Dockerfile" "$TEST_TMP/ctx"
+expect_rc 0 "build on it"
+config "$IMG:7" | python3 -c 'import json,sys; l=json.load(sys.stdin)["config"]["Labels"]; assert l == {"a": "1", "b": "3"}, l' ||
+	fail "a build inherits its base image's labels"
+l=$(cname labels)
+run run -d --name "$l" --network none -l c=4 "$IMG:7" sleep 300
+expect_rc 0 "run -d with a label"
+at_exit "$LXR" rm -f "$l"
+run inspect -f '{{json .Config.Labels}}' "$l"
+expect_out '{"a":"1","b":"3","c":"4"}' "inspect: the image's labels under the container's"
+run commit "$l" "$IMG:8"
+expect_rc 0 "commit of the labelled container"
+config "$IMG:8" | python3 -c 'import json,sys; l=json.load(sys.stdin)["config"]["Labels"]; assert l == {"a": "1", "b": "3", "c": "4"}, l' ||
+	fail "commit keeps the container's labels"
+pass "labels: inherited by a build, carried by a container, kept by commit"
+
 run commit "t$$-nosuch" "$IMG:5"
 expect_rc 1 "commit of no container"
 run commit "$s" "$IMG@sha256:0000000000000000000000000000000000000000000000000000000000000000"

@@ -4,6 +4,7 @@
  * services' hashes) are config_views.c's. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,18 +366,24 @@ static int write_out(const struct config_args *a, struct cfg_stack *st, const st
 	return 0;
 }
 
+/* whole or not at all: a file beside it, renamed over it once written */
 static int write_output(const char *path, const char *text, size_t len, lxr_err *err)
 {
-	FILE *f = fopen(path, "we");
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = slash ? lxr_xstrndup(path, (size_t)(slash - path) + 1) : NULL;
+	_cleanup_close_ int dfd = open(dir ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (!f)
-		return lxr_fail(err, errno, "config -o %s", path),
-		       lxr_err_hint(err, "name a file in a directory that exists");
-	if (fwrite(text, 1, len, f) != len || fflush(f) != 0) {
-		fclose(f);
-		return lxr_fail(err, errno, "write %s", path);
+	if (slash && !slash[1])
+		return lxr_fail(err, EISDIR, "config -o %s: a directory, not a file", path);
+	if (dfd < 0 ||
+	    lxr_write_file_atomic(dfd, slash ? slash + 1 : path, text, len, 0644, err) < 0) {
+		if (dfd < 0)
+			lxr_fail(err, errno, "open directory %s", dir ? dir : ".");
+		return lxr_err_wrap(err, "config -o %s", path),
+		       lxr_err_hint(err, "name a file in a directory that exists and lxr may "
+					 "write in");
 	}
-	return fclose(f) != 0 ? lxr_fail(err, errno, "write %s", path) : 0;
+	return 0;
 }
 
 static int print(const struct config_args *a, struct cfg_stack *st)

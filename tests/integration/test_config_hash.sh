@@ -49,6 +49,23 @@ expect_rc 1 "--hash that fails for one service into a file"
 [ "$(cat "$TEST_TMP/keep.yaml")" = precious ] || fail "a failed config -o changed the file: $(cat "$TEST_TMP/keep.yaml")"
 pass "--hash prints SERVICE HASH, says what it cannot hash"
 
+# a disk that fills while config -o writes leaves the file as it was
+mkdir -p "$TEST_TMP/small"
+mount -t tmpfs -o size=8k tmpfs "$TEST_TMP/small" || skip "cannot mount a tmpfs"
+at_exit umount "$TEST_TMP/small"
+echo precious > "$TEST_TMP/small/out.yaml"
+{
+	echo "services:"
+	for i in $(seq 60); do printf '  s%d:\n    image: busybox:%d\n    environment: {LONG_VARIABLE_NAME_%d: a-value-long-enough-to-fill-the-disk}\n' "$i" "$i" "$i"; done
+} >"$TEST_TMP/big.yaml"
+run config -f "$TEST_TMP/big.yaml" -o "$TEST_TMP/small/out.yaml"
+expect_rc 1 "config -o on a full disk"
+[ "$(cat "$TEST_TMP/small/out.yaml")" = precious ] || fail "a config -o cut short changed the file: $(head -c 200 "$TEST_TMP/small/out.yaml")"
+expect_grep "$ERR" "config -o .*out.yaml.*No space left" "says the disk is full"
+[ "$(ls -A "$TEST_TMP/small")" = out.yaml ] || fail "a config -o cut short left: $(ls -A "$TEST_TMP/small")"
+umount "$TEST_TMP/small"
+pass "config -o writes whole or not at all"
+
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
 wait_event '"instance":"a-1","state":"running"'

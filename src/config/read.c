@@ -319,6 +319,62 @@ int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool n
 	return r;
 }
 
+struct words {
+	enum { NONE, SINGLE, QUOTED } got;
+	bool escaped, sq, dq, bq, dollar;
+	char *w;
+	size_t wl, start;
+};
+
+/* A quote, bracket or operator at s[*i]: 1 taken (a quote, or the end of
+ * the command), 0 a character of the word, -1 an error */
+static int special(struct words *x, const char *s, size_t *i, size_t len, const char **rest)
+{
+	char r = s[*i];
+
+	switch (r) {
+	case '`':
+		if (!x->sq && !x->dq && !x->dollar)
+			x->bq = !x->bq;
+		return 0;
+	case ')':
+		if (!x->sq && !x->dq && !x->bq)
+			x->dollar = !x->dollar; /* a bare ) opens it: an error at the end */
+		return 0;
+	case '(':
+		if (!x->sq && !x->dq && !x->bq) {
+			if (x->dollar || !x->wl || x->w[x->wl - 1] != '$')
+				return -1;
+			x->dollar = true;
+		}
+		return 0;
+	case '"':
+	case '\'':
+		if (r == '"' ? x->sq || x->dollar : x->dq || x->dollar)
+			return 0;
+		bool *open = r == '"' ? &x->dq : &x->sq;
+		if (*open)
+			x->got = QUOTED;
+		*open = !*open;
+		return 1;
+	case ';':
+	case '&':
+	case '|':
+	case '<':
+	case '>':
+		if (x->sq || x->dq || x->bq || x->dollar)
+			return 0;
+		*rest = s + *i;
+		if (r == '>' && x->wl && x->w[0] >= '0' && x->w[0] <= '9') {
+			x->got = NONE;
+			*rest = s + x->start;
+		}
+		*i = len; /* the command ends here */
+		return 1;
+	default: return 0;
+	}
+}
+
 /* compose-go splits a string command with go-shellwords (v1.0.12), and so
  * does lxr, rule for rule: blanks split words outside quotes; a backslash
  * escapes the next character (not inside single quotes); `$(...)` and
@@ -327,97 +383,52 @@ int cfg_read_kvs(struct cfg_ctx *c, struct cfg_node *n, const char *what, bool n
  * before a > dropped when it starts with a digit (2>&1). */
 int cfg_split_words(const char *s, struct cfg_strs *out, struct cfg_pos pos, const char **rest)
 {
-	enum { NONE, SINGLE, QUOTED } got = NONE;
-	bool escaped = false, sq = false, dq = false, bq = false, dollar = false;
-	size_t len = strlen(s), wl = 0, start = 0;
+	size_t len = strlen(s);
 	_cleanup_free_ char *w = lxr_xmalloc(len + 2);
+	struct words x = {.w = w};
 
 	*rest = NULL;
 	for (size_t i = 0; i < len; i++) {
 		char r = s[i];
-		if (got == NONE && !wl && !escaped && !sq && !dq && !strchr(" \t\r\n", r))
-			start = i; /* where the word being read began */
-		if (escaped) {
-			w[wl++] = r;
-			escaped = false;
-			got = SINGLE;
+		int k;
+		if (x.got == NONE && !x.wl && !x.escaped && !x.sq && !x.dq && !strchr(" \t\r\n", r))
+			x.start = i; /* where the word being read began */
+		if (x.escaped) {
+			w[x.wl++] = r;
+			x.escaped = false;
+			x.got = SINGLE;
 			continue;
 		}
 		if (r == '\\') {
-			if (sq)
-				w[wl++] = r;
+			if (x.sq)
+				w[x.wl++] = r;
 			else
-				escaped = true;
+				x.escaped = true;
 			continue;
 		}
 		if (strchr(" \t\r\n", r)) {
-			if (sq || dq || bq || dollar) {
-				w[wl++] = r;
-			} else if (got != NONE) {
-				w[wl] = '\0';
+			if (x.sq || x.dq || x.bq || x.dollar) {
+				w[x.wl++] = r;
+			} else if (x.got != NONE) {
+				w[x.wl] = '\0';
 				cfg_strs_push(out, w, pos);
-				wl = 0;
-				got = NONE;
+				x.wl = 0;
+				x.got = NONE;
 			}
 			continue;
 		}
-		switch (r) {
-		case '`':
-			if (!sq && !dq && !dollar)
-				bq = !bq;
-			break;
-		case ')':
-			if (!sq && !dq && !bq)
-				dollar = !dollar; /* a bare ) opens it: an error at the end */
-			break;
-		case '(':
-			if (!sq && !dq && !bq) {
-				if (dollar || !wl || w[wl - 1] != '$')
-					return -1;
-				dollar = true;
-			}
-			break;
-		case '"':
-			if (!sq && !dollar) {
-				if (dq)
-					got = QUOTED;
-				dq = !dq;
-				continue;
-			}
-			break;
-		case '\'':
-			if (!dq && !dollar) {
-				if (sq)
-					got = QUOTED;
-				sq = !sq;
-				continue;
-			}
-			break;
-		case ';':
-		case '&':
-		case '|':
-		case '<':
-		case '>':
-			if (!sq && !dq && !bq && !dollar) {
-				*rest = s + i;
-				if (r == '>' && wl && w[0] >= '0' && w[0] <= '9') {
-					got = NONE;
-					*rest = s + start;
-				}
-				i = len; /* the loop ends here */
-				continue;
-			}
-			break;
-		default: break;
-		}
-		got = SINGLE;
-		w[wl++] = r;
+		if ((k = special(&x, s, &i, len, rest)) < 0)
+			return -1;
+		if (k > 0)
+			continue;
+		x.got = SINGLE;
+		w[x.wl++] = r;
 	}
-	if (got != NONE) {
-		w[wl] = '\0';
+	if (x.got != NONE) {
+		w[x.wl] = '\0';
 		cfg_strs_push(out, w, pos);
 	}
-	return escaped || sq || dq || bq || dollar ? -1 : 0;
+	return x.escaped || x.sq || x.dq || x.bq || x.dollar ? -1 : 0;
 }
 
 int cfg_read_cmd(struct cfg_ctx *c, struct cfg_node *n, struct cfg_cmd *out, const char *what)

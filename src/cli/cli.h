@@ -130,6 +130,7 @@ struct cli_globals {
 	const char *progress;       /* --progress auto|tty|plain|quiet */
 	bool compose;               /* `lxr compose COMMAND`: compose's form of it */
 	const char *ansi;           /* --ansi never|always|auto; NULL: not given */
+	bool dry_run;               /* --dry-run: up's and build's */
 };
 /* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
  * 3 quiet */

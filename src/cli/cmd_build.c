@@ -74,6 +74,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	};
 	int c;
 
+	o->dry_run = cli_globals.dry_run;
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
 	while ((c = cli_getopt_long(argc, argv, "t:f:qh", longopts, NULL)) != -1) {

@@ -208,6 +208,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 
 	cli_globals_apply(&a->file, &a->project);
 	a->timeout = -1;
+	a->dry_run = up && cli_globals.dry_run;
 	if (up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "lxr/config.h"
@@ -69,18 +70,33 @@ static int set_project_dir(const char *arg)
 }
 
 /* compose's global options that change nothing here: --compatibility
- * (compose v1's container names; lxr's are short either way) and
- * --parallel N (how many pulls and builds at once: lxr starts what the
- * dependency graph allows). 1 taken, 0 not one, -1 bad. */
+ * (compose v1's container names; lxr's are short either way),
+ * --all-resources (lxr config prints every resource anyway), --verbose,
+ * --log-level LEVEL (lxr's own messages are LXR_DEBUG's) and --parallel N
+ * (how many pulls and builds at once: lxr starts what the dependency graph
+ * allows). 1 taken, 0 not one, -1 bad. */
 static int accepted(int argc, char **argv, int *i)
 {
+	static const char *const levels[] = {"DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
 	const char *v = NULL;
 	char *end;
 	long n;
 	int r;
 
-	if (!strcmp(argv[*i], "--compatibility"))
+	if (!strcmp(argv[*i], "--compatibility") || !strcmp(argv[*i], "--all-resources") ||
+	    !strcmp(argv[*i], "--verbose"))
 		return 1;
+	if ((r = take(argc, argv, i, NULL, "--log-level", &v)) != 0) {
+		for (size_t k = 0; r > 0 && k < sizeof(levels) / sizeof(levels[0]); k++)
+			if (!strcasecmp(v, levels[k]))
+				return 1;
+		if (r > 0)
+			fprintf(stderr,
+				"lxr: error: --log-level %s: DEBUG, INFO, WARN, ERROR or "
+				"FATAL\n",
+				v);
+		return -1;
+	}
 	if ((r = take(argc, argv, i, NULL, "--parallel", &v)) <= 0)
 		return r;
 	errno = 0;
@@ -141,6 +157,12 @@ static int one(int argc, char **argv, int *i)
 		}
 		cli_globals.progress = v;
 	}
+	/* compose's --dry-run: up's and build's own (main.c refuses it for
+	 * the rest); --no-ansi, compose v1's --ansi never */
+	if (r == 0 && !strcmp(argv[*i], "--dry-run"))
+		return cli_globals.dry_run = true, 1;
+	if (r == 0 && !strcmp(argv[*i], "--no-ansi"))
+		return cli_globals.ansi = "never", 1;
 	if (r == 0 && (r = ansi(argc, argv, i)) == 0)
 		r = accepted(argc, argv, i);
 	return r;
@@ -182,7 +204,8 @@ int cli_globals_parse(int argc, char **argv)
 				"lxr: error: %s: unknown global option\n"
 				"lxr: hint: global options are -f FILE, -p NAME, --profile P, "
 				"--env-file FILE, --project-directory DIR, --progress MODE and "
-				"--ansi WHEN (--compatibility and --parallel N are accepted "
+				"--ansi WHEN, --dry-run (--compatibility, --all-resources, "
+				"--verbose, --log-level L and --parallel N are accepted "
 				"and change nothing); a command's own "
 				"options go after the command (lxr COMMAND --help)\n",
 				a);

@@ -127,7 +127,10 @@ static void usage(FILE *f)
 	      "      --progress MODE        auto, tty, plain or quiet: how up -d, down and\n"
 	      "                             pull show their progress\n"
 	      "      --ansi WHEN            never: no colours, plain progress; always, auto\n"
-	      "      --compatibility, --parallel N   accepted; they change nothing here\n"
+	      "                             (--no-ansi: never)\n"
+	      "      --dry-run              up and build: say what they would do\n"
+	      "      --compatibility, --parallel N, --all-resources, --verbose,\n"
+	      "      --log-level L          accepted; they change nothing here\n"
 	      "  -v, --version              print lxr's version\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -272,6 +275,15 @@ int main(int argc, char **argv)
 		return LXR_EXIT_USAGE;
 	if (i >= argc) {
 		usage(stderr);
+		return LXR_EXIT_USAGE;
+	}
+	/* compose's global --dry-run: what lxr can show without doing it */
+	if (cli_globals.dry_run && strcmp(argv[i], "up") && strcmp(argv[i], "build")) {
+		fprintf(stderr,
+			"lxr: error: --dry-run %s: lxr has a dry run of up and build only\n"
+			"lxr: hint: `lxr --dry-run up` (or `up --dry-run`) shows what up would "
+			"do\n",
+			argv[i]);
 		return LXR_EXIT_USAGE;
 	}
 	return dispatch(argc - i, argv + i);

@@ -20,6 +20,11 @@ run --ansi never --compatibility --parallel 4 version --short
 expect_rc 0 "compose's --ansi, --compatibility and --parallel taken"
 run --parallel 0 version
 expect_rc 2 "--parallel 0"
+run compose --all-resources --verbose --log-level info --no-ansi version --short
+expect_rc 0 "compose's --all-resources, --verbose, --log-level and --no-ansi taken"
+run --log-level loud version
+expect_rc 2 "--log-level of no level"
+expect_grep "$ERR" "--log-level loud: DEBUG, INFO, WARN, ERROR or FATAL" "says the levels"
 pass "version, -v, --version and compose version print lxr version X; --short and --format json"
 
 for c in up down ps stop logs exec config images; do

@@ -38,6 +38,14 @@ expect_grep "$OUT" "would create +cache-1" "cache would be created"
 [ ! -e "$LXR_RUN_DIR/$project" ] || fail "a dry run made the run directory"
 [ "$(links)" = "$links0" ] || fail "a dry run made links: $(links)"
 [ "$(nft list tables 2>/dev/null | sort)" = "$tables0" ] || fail "a dry run changed nft tables"
+# compose's global --dry-run, before the command
+run compose -f "$STACK" --dry-run up -d
+expect_rc 0 "compose --dry-run up"
+expect_grep "$OUT" "would create +web-1" "the global --dry-run is up's"
+[ ! -e "$LXR_RUN_DIR/$project" ] || fail "a global --dry-run up made the run directory"
+run --dry-run -f "$STACK" down
+expect_rc 2 "--dry-run down"
+expect_grep "$ERR" "dry run of up and build only" "a dry run lxr has not is refused, saying so"
 run up --dry-run --profile remote -f "$STACK"
 expect_rc 0 "up --dry-run with an image that is not here"
 expect_grep "$OUT" "would create +remote-1 \(pulls example.invalid/not-here:1 first\)" \

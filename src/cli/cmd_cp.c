@@ -205,10 +205,12 @@ int cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, 'o'},
+	    {"index", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct rt_cp_opts rt = {.archive = true, .one_fs = true};
+	long index = 0;
 	struct lxr_container_ref ref = {0};
 	const char *file = NULL, *project = NULL, *output = NULL, *name;
 	_cleanup_free_ char *inst = NULL;
@@ -223,6 +225,10 @@ int cmd_export(int argc, char **argv)
 	while ((c = cli_getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
+		case 'n':
+			if (cli_parse_index(optarg, &index) < 0)
+				return LXR_EXIT_USAGE;
+			break;
 		case 'h': fputs(cli_help("export"), stdout); return LXR_EXIT_OK;
 		default:
 			cli_bad_option(argv[optind - 1], longopts, cli_help("export"));
@@ -241,7 +247,7 @@ int cmd_export(int argc, char **argv)
 			name);
 		return LXR_EXIT_USAGE;
 	}
-	if (cli_container_find(file, project, 0, name, &ref, &inst, &service, &err) == 0) {
+	if (cli_container_find(file, project, index, name, &ref, &inst, &service, &err) == 0) {
 		root = open_root(&ref, &err);
 		container_maps(ref.pid, &rt);
 	} else if (err.errnum == ESRCH && !file && !project && run_keep_exists(name)) {

@@ -1,6 +1,7 @@
 /* lxr wait SERVICE...: block until every instance of the services has
  * ended (exited, stopped, or given up on), print each one's exit code and
- * exit with the first's, as `docker compose wait` does. */
+ * exit with the first's, as `docker compose wait` does; --down-project
+ * then takes the project down, as `down --remove-orphans` does. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -10,11 +11,12 @@
 #include "cli/cli.h"
 #include "lxr/supervisor.h"
 
-static int parse(int argc, char **argv, const char **file, const char **project)
+static int parse(int argc, char **argv, const char **file, const char **project, bool *down)
 {
 	static const struct option longopts[] = {
 	    {"file", required_argument, NULL, 'f'},
 	    {"project-name", required_argument, NULL, 'p'},
+	    {"down-project", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -30,6 +32,7 @@ static int parse(int argc, char **argv, const char **file, const char **project)
 				return -1;
 			break;
 		case 'p': *project = optarg; break;
+		case 'D': *down = true; break;
 		case 'h': fputs(cli_help("wait"), stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_help("wait")); return -1;
 		}
@@ -100,7 +103,8 @@ int cmd_wait(int argc, char **argv)
 	struct ctl_conn *conn = NULL;
 	json_t *ps = NULL, *o;
 	size_t i;
-	int r = parse(argc, argv, &file, &project), first = -1;
+	bool down = false;
+	int r = parse(argc, argv, &file, &project, &down), first = -1;
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
@@ -108,6 +112,12 @@ int cmd_wait(int argc, char **argv)
 	enum cli_where w = cli_where(&file, &project, argv + optind, &found, &named);
 	if (w == CLI_WHERE_FAIL)
 		return LXR_EXIT_FAIL;
+	if (w == CLI_WHERE_RUN && down) {
+		fprintf(stderr, "lxr: error: wait --down-project: no project here\n"
+				"lxr: hint: give -f FILE or -p NAME, or run it beside the stack "
+				"file\n");
+		return LXR_EXIT_USAGE;
+	}
 	if (w == CLI_WHERE_RUN)
 		return runctl_wait(argv + optind);
 	r = cli_project_connect(file, project, &conn, &name);
@@ -130,5 +140,11 @@ int cmd_wait(int argc, char **argv)
 				first = code;
 		}
 	json_decref(ps);
+	fflush(stdout);
+	if (down) {
+		char *args[] = {"down", "-p", name, "--remove-orphans", NULL};
+		if (cmd_down(4, args) != LXR_EXIT_OK)
+			return LXR_EXIT_FAIL;
+	}
 	return first < 0 ? 0 : first;
 }

@@ -186,3 +186,29 @@ expect_rc 0 "port of a service with container_name"
 expect_grep "$OUT" "^127\.0\.0\.1:[0-9]+$" "its published address"
 run down -t 0 -f "$TEST_TMP/cn/compose.yaml"
 pass "port SERVICE finds a container_name's container"
+
+# ---- wait --down-project, export --index -------------------------------------------
+stack <<'Y'
+name: waitdown
+services:
+  job:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo job-$$(hostname) > /mark; sleep 0.5; exit 3"]
+  svc:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo svc-$$(hostname) > /mark; exec sleep 300"]
+    deploy: {replicas: 2}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/$PROJECT/svc-2/upper/mark" ] && break; sleep 0.05; done
+"$LXR" -f "$STACK" export --index 2 svc | tar -xO mark >"$TEST_TMP/mark" || fail "export --index 2"
+grep -q "^svc-" "$TEST_TMP/mark" || fail "export --index 2: [$(cat "$TEST_TMP/mark")]"
+[ "$(cat "$TEST_TMP/mark")" = "$(cat "$LXR_RUN_DIR/$PROJECT/svc-2/upper/mark")" ] ||
+	fail "export --index 2 wrote another instance's file: $(cat "$TEST_TMP/mark")"
+run wait -f "$STACK" --down-project job
+expect_rc 3 "wait --down-project: the job's code"
+expect_out "3" "its code printed"
+expect_grep "$ERR" "Container svc-1  Removed" "then the project goes down"
+[ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "wait --down-project left the project up"
+pass "wait --down-project takes the project down once the services end; export --index"

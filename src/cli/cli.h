@@ -165,7 +165,7 @@ char **cli_self_argv(const char *file, const char *project);
 
 /* up --wait: until the project's instances run (healthy where checked) or
  * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed. */
-int cli_up_wait(const char *project, int timeout_s);
+int cli_up_wait(const char *project, int timeout_s, const char *what);
 
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current

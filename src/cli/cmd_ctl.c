@@ -30,9 +30,19 @@ struct ctl_args {
 	char **status; /* ps --status, --filter status= (any of them) */
 	char **services;
 	char **given; /* each of services as the user named it (docker's name) */
+	bool wait;    /* start --wait: until running or healthy, as up --wait */
+	int wait_timeout;
 };
 
-enum { OPT_SERVICES = 256, OPT_STATUS, OPT_FILTER, OPT_NO_TRUNC, OPT_NO_DEPS };
+enum {
+	OPT_SERVICES = 256,
+	OPT_STATUS,
+	OPT_FILTER,
+	OPT_NO_TRUNC,
+	OPT_NO_DEPS,
+	OPT_WAIT,
+	OPT_WAIT_TIMEOUT
+};
 
 /* ps --status STATE, --filter status=STATE */
 static int set_status(struct ctl_args *a, const char *state, const char *opt)
@@ -90,6 +100,8 @@ static const struct option longopts[] = {
     {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
     {"timeout", required_argument, NULL, 't'},
     {"no-deps", no_argument, NULL, OPT_NO_DEPS},
+    {"wait", no_argument, NULL, OPT_WAIT},
+    {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -156,6 +168,12 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 									: only_for(cmd, "ps", arg);
 	case OPT_NO_TRUNC: a->no_trunc = true; return only_for(cmd, "ps", arg);
 	case OPT_NO_DEPS: a->no_deps = true; return only_for(cmd, "restart", arg);
+	case OPT_WAIT: a->wait = true; return only_for(cmd, "start", arg);
+	case OPT_WAIT_TIMEOUT:
+		if (only_for(cmd, "start", arg) < 0 || parse_timeout(optarg, &a->wait_timeout) < 0)
+			return -1;
+		a->wait = true;
+		return 0;
 	case 't':
 		if (only_for(cmd, "stop restart", arg) < 0)
 			return -1;
@@ -535,6 +553,12 @@ static int no_stack(const char *cmd, struct ctl_args *a)
 	size_t n = 1;
 	int r = LXR_EXIT_OK;
 
+	if (a->wait) {
+		free(g);
+		fprintf(stderr, "lxr: error: start --wait: a project's (compose start); no stack "
+				"file here\nlxr: hint: give -f FILE or -p NAME\n");
+		return LXR_EXIT_USAGE;
+	}
 	if (!strcmp(cmd, "ps") || !names || !names[0]) {
 		free(g);
 		return run_group(cmd, a);
@@ -628,6 +652,8 @@ int cmd_ctl(int argc, char **argv)
 	} else if (r == LXR_EXIT_OK) {
 		a.stack = project;
 		r = ctl_one(conn, cmd, &a);
+		if (r == LXR_EXIT_OK && a.wait)
+			r = cli_up_wait(project, a.wait_timeout, "start --wait");
 	}
 out:
 	if (conn)

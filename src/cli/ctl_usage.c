@@ -71,16 +71,20 @@ static const struct {
      "Example:\n"
      "  lxr stop web\n"
      "  lxr stop -t 1\n"},
-    {"start", "usage: lxr start [-f FILE] [-p NAME] [SERVICE...]\n"
-	      "\n"
-	      "Start the stack's stopped or exited containers again (those of the\n"
-	      "services named, or all). Returns once they run; one that cannot start is\n"
-	      "a failure (exit 1), said as `up` says it. With no stack file here, NAME\n"
-	      "is an `lxr run` container kept without --rm: started again in the\n"
-	      "background, on its own writable layer, as docker start does.\n"
-	      "\n" OPT_F OPT_P "\n"
-	      "Example:\n"
-	      "  lxr start web\n"},
+    {"start",
+     "usage: lxr start [-f FILE] [-p NAME] [--wait [--wait-timeout N]] [SERVICE...]\n"
+     "\n"
+     "Start the stack's stopped or exited containers again (those of the\n"
+     "services named, or all). Returns once they run; one that cannot start is\n"
+     "a failure (exit 1), said as `up` says it. With no stack file here, NAME\n"
+     "is an `lxr run` container kept without --rm: started again in the\n"
+     "background, on its own writable layer, as docker start does.\n"
+     "\n" OPT_F OPT_P "      --wait             then wait, as up --wait, until every container\n"
+     "                         runs (healthy where it has a check) or completed\n"
+     "      --wait-timeout N   give up (exit 1) after N seconds (implies --wait)\n"
+     "\n"
+     "Example:\n"
+     "  lxr start web\n"},
     {"restart",
      "usage: lxr restart [-f FILE] [-p NAME] [-t SECONDS] [--no-deps] [SERVICE...]\n"
      "\n"

@@ -1,6 +1,7 @@
-/* up --wait: after `up -d`, wait until every instance is running (healthy
- * where it has a health check) or has completed, as compose's --wait does
- * in CI scripts. The supervisor's ps says it; this only asks and judges. */
+/* up --wait (and start --wait): after `up -d`, wait until every instance
+ * is running (healthy where it has a health check) or has completed, as
+ * compose's --wait does in CI scripts. The supervisor's ps says it; this
+ * only asks and judges. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static enum verdict judge(json_t *o)
 }
 
 /* READY when all are, FAILED (said) when one failed, else WAITING */
-static enum verdict judge_all(json_t *ps)
+static enum verdict judge_all(json_t *ps, const char *what)
 {
 	enum verdict all = READY;
 	size_t i;
@@ -38,7 +39,7 @@ static enum verdict judge_all(json_t *ps)
 		enum verdict v = judge(o);
 		const char *name = json_string_value(json_object_get(o, "instance")) ?: "?";
 		if (v == FAILED) {
-			fprintf(stderr, "lxr: error: up --wait: %s is %s (exit %lld)%s%s\n", name,
+			fprintf(stderr, "lxr: error: %s: %s is %s (exit %lld)%s%s\n", what, name,
 				json_string_value(json_object_get(o, "state")) ?: "?",
 				(long long)json_integer_value(json_object_get(o, "exit_code")),
 				json_object_get(o, "blocked_by") ? ", blocked by " : "",
@@ -66,7 +67,7 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int cli_up_wait(const char *project, int timeout_s)
+int cli_up_wait(const char *project, int timeout_s, const char *what)
 {
 	_cleanup_free_ char *name = NULL;
 	int64_t end = now_ms() + (int64_t)timeout_s * 1000;
@@ -86,7 +87,7 @@ int cli_up_wait(const char *project, int timeout_s)
 
 		if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0)
 			goto fail;
-		v = judge_all(ps);
+		v = judge_all(ps, what);
 		json_decref(ps);
 		if (v != WAITING) {
 			ctl_close(conn);
@@ -94,10 +95,10 @@ int cli_up_wait(const char *project, int timeout_s)
 		}
 		if (timeout_s > 0 && left <= 0) {
 			fprintf(stderr,
-				"lxr: error: up --wait: not every service running or healthy after "
+				"lxr: error: %s: not every service running or healthy after "
 				"%d s\nlxr: hint: `lxr ps` shows which; --wait-timeout N waits "
 				"longer\n",
-				timeout_s);
+				what, timeout_s);
 			ctl_close(conn);
 			return LXR_EXIT_FAIL;
 		}

@@ -212,3 +212,23 @@ expect_out "3" "its code printed"
 expect_grep "$ERR" "Container svc-1  Removed" "then the project goes down"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "wait --down-project left the project up"
 pass "wait --down-project takes the project down once the services end; export --index"
+
+# ---- start --wait, as compose's --------------------------------------------------------
+stack <<'Y'
+name: startwait
+services:
+  db:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "rm -f /tmp/ok; sleep 0.5; touch /tmp/ok; exec sleep 300"]
+    healthcheck: {test: ["CMD", "test", "-e", "/tmp/ok"], interval: 100ms, retries: 50}
+Y
+run up --no-start -f "$STACK"
+expect_rc 0 "up --no-start"
+run start --wait -f "$STACK"
+expect_rc 0 "start --wait"
+run ps -f "$STACK" --format '{{.Name}} {{.Health}}'
+expect_out "db-1 healthy" "start --wait returns once the service is healthy"
+run stop -f "$STACK" -t 0 --wait
+expect_rc 2 "--wait is start's"
+run down -f "$STACK" -t 0
+pass "start --wait waits as up --wait"

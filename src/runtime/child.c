@@ -151,8 +151,6 @@ int rt_child_open_pty(int sync, const struct lxr_spec *spec, int *slave, lxr_err
 	return 0;
 }
 
-static int open_dev_null(lxr_err *err);
-
 /* Every descriptor lxr makes is close-on-exec, and dup2 onto the same
  * number keeps the flag: a pipe or PTY that already sits at 0-2 (the
  * process entering a container closed everything else) must lose it. */
@@ -179,33 +177,12 @@ static int setup_stdio(const int stdio[3], int slave, bool ctty, lxr_err *err)
 	for (int i = 0; i < 3; i++) {
 		int fd = stdio[i];
 		/* a closed 1 or 2 would be the next file the process opens */
-		if (fd < 0 && (fd = open_dev_null(err)) < 0)
+		if (fd < 0 && (fd = rt_open_null(O_RDWR, err)) < 0)
 			return -1;
 		if (fd >= 0 && fd != i && dup2(fd, i) < 0)
 			return lxr_fail(err, errno, "dup2 stdio fd %d", i);
 	}
 	return keep_stdio();
-}
-
-/* The container's /dev is its own to change: a /dev/null replaced by a
- * symlink (to /proc/self/fd/N, say) must not be followed. */
-static int open_dev_null(lxr_err *err)
-{
-	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct stat st;
-	int fd;
-
-	if (root < 0)
-		return lxr_fail(err, errno, "open / in container");
-	fd = lxr_open_in_root(root, "/dev/null", O_RDWR | O_NOFOLLOW, 0, err);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
-		close(fd);
-		return lxr_fail(err, EPERM, "/dev/null in the container is not the null device"),
-		       lxr_err_hint(err, "something in the container replaced /dev/null");
-	}
-	return fd;
 }
 
 /* The working directory is resolved inside the container's root, never

@@ -74,7 +74,7 @@ static int parent_in_root(int rootfd, const char *target, const char **base, lxr
 
 /* An O_PATH fd of target inside root, created as a directory or an empty
  * file (what a bind of a file needs) when missing. */
-static int target_in_root(int rootfd, const char *target, bool dir, lxr_err *err)
+static int resolve_target(int rootfd, const char *target, bool dir, lxr_err *err)
 {
 	_cleanup_close_ int pfd = -1;
 	const char *base;
@@ -94,6 +94,18 @@ static int target_in_root(int rootfd, const char *target, bool dir, lxr_err *err
 	close(fd);
 	fd = open_in(rootfd, target, O_PATH, 0);
 	return fd >= 0 ? fd : lxr_fail(err, errno, "open %s in container", target);
+}
+
+/* ... and not in /proc: what is mounted is what was checked (the fd) */
+static int target_in_root(int rootfd, const char *target, bool dir, lxr_err *err)
+{
+	int fd = resolve_target(rootfd, target, dir, err);
+
+	if (fd >= 0 && rt_rootfs_check_target(fd, target, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* Flags a bind remount must keep: the kernel refuses (EPERM) to clear
@@ -206,6 +218,9 @@ static int copy_up(int rootfd, const struct rt_op *op, int tree, lxr_err *err)
 		return errno == ENOENT || errno == ENOTDIR
 			   ? 0
 			   : lxr_fail(err, errno, "open %s in the image", op->target);
+	/* never a copy of /proc, read as host root, into a volume */
+	if (rt_rootfs_check_target(img, op->target, err) < 0)
+		return -1;
 	if (fstat(img, &st) < 0 || fchown(vol, st.st_uid, st.st_gid) < 0 ||
 	    fchmod(vol, st.st_mode & 07777) < 0)
 		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,
@@ -605,18 +620,29 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 	return 0;
 }
 
+/* A file is masked with the null device, bound through an fd of it that
+ * was checked: a /dev/null swapped for a link (a volume on /dev another
+ * container writes) would bind what it names, /proc/sys/kernel/core_pattern
+ * say, writable over /proc/keys. */
 static int op_mask(const struct rt_op *op, lxr_err *err)
 {
+	_cleanup_close_ int null = -1;
 	struct stat st;
+	char p[32];
 
 	if (lstat(op->target, &st) < 0)
 		return errno == ENOENT ? 0 : lxr_fail(err, errno, "mask %s", op->target);
 	if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", op->target, "tmpfs", MS_RDONLY, "size=0") < 0)
 			return lxr_fail(err, errno, "mask %s (mount empty tmpfs)", op->target);
-	} else if (mount("/dev/null", op->target, NULL, MS_BIND, NULL) < 0) {
-		return lxr_fail(err, errno, "mask %s (bind /dev/null)", op->target);
+		return 0;
 	}
+	null = rt_open_null(O_PATH, err);
+	if (null < 0)
+		return lxr_err_wrap(err, "mask %s", op->target);
+	fd_path(null, p);
+	if (mount(p, op->target, NULL, MS_BIND, NULL) < 0)
+		return lxr_fail(err, errno, "mask %s (bind /dev/null)", op->target);
 	return 0;
 }
 

@@ -179,6 +179,12 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 /* After pivot (and after sysctls, which need a writable /proc/sys): masks,
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
+/* rootfs_guard.c: 0 unless fd (what target resolved to) is inside the
+ * container's procfs, where only lxcfs's files may be mounted on. */
+int rt_rootfs_check_target(int fd, const char *target, lxr_err *err);
+/* An fd (open flags, O_PATH or O_RDWR) of the container's /dev/null, checked
+ * to be the null device (c 1:3), never through a link. */
+int rt_open_null(int flags, lxr_err *err);
 
 /* ---- user namespace (userns.c, its range: userns_pool.c) ---------------------
  * The range a spec's container (its directory: dir) maps to: spec->userns,

@@ -61,7 +61,11 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_syn
 		ssize_t r =
 		    recv(sync, &m, sizeof(m), MSG_PEEK | MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
 
-		if (r < 0 && errno == EINTR)
+		/* ECONNRESET: the child ended with something of the parent's
+		 * unread (a v1 host's 'j', sent after a user namespace's
+		 * mounts); the kernel says so once, ahead of what the child
+		 * sent last: its error message, read on the next round */
+		if (r < 0 && (errno == EINTR || errno == ECONNRESET))
 			continue;
 		if (r < 0 && errno == EAGAIN)
 			return 1; /* nothing yet: the container is still being built */

@@ -5,7 +5,8 @@
 # a health check) must hold no host descriptor and be closed to /proc while
 # it does; a working directory swapped for a magic link must not be
 # followed; `lxr run`'s output must not be a host file the container can
-# reopen. The races are looped for several seconds.
+# reopen; a volume must neither replace the null device the masks bind nor
+# be mounted inside /proc. The races are looped for several seconds.
 . "$(dirname "$0")/lib.sh"
 
 PROBE="$LXR_BUILD_DIR/tests/escape_probe"
@@ -298,3 +299,40 @@ expect_grep "$OUT" "^held \([0-9]+ rounds, [0-9]+ processes read, [1-9][0-9]* me
 scanned=$OUT
 run down -f "$STACK"
 pass "execs and health checks held no capability, no host environment and no other service's secret beyond the container's ($scanned)"
+
+# ---- what a volume holds never steers lxr's masks or its writes ---------------
+# A named volume is another container's to write while this one starts. On
+# /dev, its null may be a link: masking /proc/keys "with /dev/null" would
+# bind what the link names (the host's core_pattern) writable over it. In
+# /proc, its links would lead what lxr writes there as root (the sysctls it
+# sets in a network namespace of the container's own) to a file of the
+# volume's choosing: here one of the image's, on a host the knob of the
+# host's kernel the link names. Both are refused, as runc refuses them.
+vol="escproc$$"
+run volume create "$vol"
+expect_rc 0 "a volume for links"
+at_exit "$LXR" volume rm -f "$vol"
+echo untouched >"$IMG/etc/gadget"
+run run --rm --network none -v "$vol:/data" "$IMG" /bin/sh -c \
+	'ln -s /proc/sys/kernel/core_pattern /data/null && mkdir /data/ipv4 &&
+	ln -s /etc/gadget /data/ipv4/ip_unprivileged_port_start'
+expect_rc 0 "a container leaves links in a volume"
+# -i: a pipe for stdin, so nothing opens /dev/null before the masks do
+run run --rm -i --network none -v "$vol:/dev" "$IMG" cat /proc/keys </dev/null
+[ "$RC" -eq 0 ] && fail "a /dev/null that links to core_pattern masked /proc/keys: it reads [$OUT]"
+expect_rc 125 "a volume on /dev whose null is a link"
+expect_grep "$ERR" "mask /proc/[a-z_]+: /dev/null in the container is not the null device" "the refusal names the mask"
+run run --rm --network none -v "$vol:/proc/sys/net" "$IMG" cat /etc/gadget
+[ "$OUT" = 0 ] && fail "lxr wrote its sysctl through a link in a volume on /proc/sys/net"
+expect_rc 125 "a volume on /proc/sys/net"
+expect_grep "$ERR" "mount on /proc/sys/net: that is inside the container's /proc" "the refusal names the target"
+run run --rm --network none --tmpfs /proc/sys "$IMG" true
+expect_rc 125 "a tmpfs on /proc/sys"
+# what stays allowed: a real null device on /dev, and lxcfs's files
+echo "MemTotal: 42 kB" >"$TEST_TMP/meminfo"
+run run --rm --network none -v /dev:/dev -v "$TEST_TMP/meminfo:/proc/meminfo:ro" "$IMG" \
+	/bin/sh -c 'wc -c </proc/keys; cat /proc/meminfo'
+expect_out "0
+MemTotal: 42 kB" "the host's /dev bound on /dev, a file bound on /proc/meminfo"
+run volume rm "$vol"
+pass "a volume's links neither replace the null device of the masks nor lead lxr's sysctl writes"

@@ -57,6 +57,16 @@ echo "lxr:3000000:262144" > "$SUBID"
 [ -z "$(ls "$LXR_RUN_DIR/_run" 2>/dev/null)" ] || fail "a failed start left $(ls "$LXR_RUN_DIR/_run")"
 pass "a missing pool is an error that says how to make one"
 
+# a failure inside the container reaches the caller whole, every time: the
+# child that fails in its user namespace may leave a word of lxr's unread
+# (the kernel then reports a reset ahead of the child's message)
+for i in $(seq 12); do
+	run run --rm --network none --sysctl net.ipv4.no_such_knob=1 "$ROOTFS" true
+	expect_rc 125 "a sysctl the kernel has not ($i)"
+	expect_grep "$ERR" "sysctl net.ipv4.no_such_knob: open /proc/sys/net/ipv4/no_such_knob: No such file" "the child's error, round $i"
+done
+pass "a start that fails in the container's user namespace says why, every time"
+
 # ---- a stack: distinct ranges, kept across restarts, volumes, opt-out ---------
 stack <<'Y'
 name: yuserns

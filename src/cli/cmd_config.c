@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,17 +367,43 @@ static int write_out(const struct config_args *a, struct cfg_stack *st, const st
 	return 0;
 }
 
-/* whole or not at all: a file beside it, renamed over it once written */
+/* Through fd, whole */
+static int write_through(int fd, const char *path, const char *text, size_t len, lxr_err *err)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return lxr_fail(err, errno, "config -o %s", path);
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* A regular file (or a new one) whole or not at all: written beside it,
+ * renamed over it once whole, with its mode. Anything else (/dev/null,
+ * /dev/stdout, a link to a file elsewhere) is written through, as before. */
 static int write_output(const char *path, const char *text, size_t len, lxr_err *err)
 {
 	const char *slash = strrchr(path, '/');
 	_cleanup_free_ char *dir = slash ? lxr_xstrndup(path, (size_t)(slash - path) + 1) : NULL;
-	_cleanup_close_ int dfd = open(dir ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct stat st;
+	bool exists = lstat(path, &st) == 0;
+	mode_t mask = umask(0);
 
+	umask(mask);
 	if (slash && !slash[1])
 		return lxr_fail(err, EISDIR, "config -o %s: a directory, not a file", path);
-	if (dfd < 0 ||
-	    lxr_write_file_atomic(dfd, slash ? slash + 1 : path, text, len, 0644, err) < 0) {
+	if (exists && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		return fd < 0 ? lxr_fail(err, errno, "config -o %s", path)
+			      : write_through(fd, path, text, len, err);
+	}
+	dfd = open(dir ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || lxr_write_file_atomic(dfd, slash ? slash + 1 : path, text, len,
+					     exists ? st.st_mode & 07777 : 0666 & ~mask, err) < 0) {
 		if (dfd < 0)
 			lxr_fail(err, errno, "open directory %s", dir ? dir : ".");
 		return lxr_err_wrap(err, "config -o %s", path),

@@ -64,7 +64,15 @@ expect_rc 1 "config -o on a full disk"
 expect_grep "$ERR" "config -o .*out.yaml.*No space left" "says the disk is full"
 [ "$(ls -A "$TEST_TMP/small")" = out.yaml ] || fail "a config -o cut short left: $(ls -A "$TEST_TMP/small")"
 umount "$TEST_TMP/small"
-pass "config -o writes whole or not at all"
+# what is not a regular file is written through, as before
+run config -f "$TEST_TMP/big.yaml" -o /dev/null
+expect_rc 0 "config -o /dev/null"
+[ -c /dev/null ] || fail "config -o /dev/null replaced the device"
+ln -s keep.yaml "$TEST_TMP/link.yaml"
+run config -f "$TEST_TMP/big.yaml" -o "$TEST_TMP/link.yaml"
+[ -L "$TEST_TMP/link.yaml" ] || fail "config -o replaced a link instead of writing through it"
+grep -q "LONG_VARIABLE_NAME_60" "$TEST_TMP/keep.yaml" || fail "config -o through a link did not write its file"
+pass "config -o writes a file whole or not at all, and through a device or a link"
 
 run up -d -f "$STACK"
 expect_rc 0 "up -d"

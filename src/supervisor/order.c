@@ -188,8 +188,11 @@ static bool room_to_start(const struct sup *s)
 static bool restarting(const struct sup_service *dep)
 {
 	for (size_t k = 0; k < dep->n_inst; k++) {
-		enum svc_state st = dep->inst[k].fsm.state;
-		if (dep->inst[k].restart_wait || st == SVC_STARTING || st == SVC_STOPPING)
+		const struct sup_instance *in = &dep->inst[k];
+		enum svc_state st = in->fsm.state;
+		/* a restart its pre_stop holds back: still up, not yet stopping */
+		if (in->restart_wait || st == SVC_STARTING || st == SVC_STOPPING ||
+		    (in->hooks.holding && in->hooks.held == EV_RESTART))
 			return true;
 	}
 	return false;

@@ -304,6 +304,9 @@ void sup_free(struct sup *s)
 			sup_drop_kept(in);
 			if (in->run_img_use_fd >= 0)
 				close(in->run_img_use_fd);
+			if (in->run_img)
+				img_image_free(in->run_img);
+			free(in->run_img);
 			free(in->name);
 			free(in->blocked_by);
 			free(in->ports);
@@ -392,6 +395,9 @@ void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_
 	ni->finished_at = oi->finished_at;
 	ni->ip = oi->ip;
 	ni->on_prev = oi->on_prev;
+	/* a restart still waiting for its dependencies' (order.c) */
+	ni->restart_wait = oi->restart_wait;
+	ni->restart_grace_us = oi->restart_grace_us;
 	memcpy(ni->more_ip, oi->more_ip, sizeof(ni->more_ip));
 	free(ni->ports);
 	ni->ports = oi->ports;

@@ -178,6 +178,8 @@ services:
   db:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "rm -f /tmp/ok; sleep 0.5; touch /tmp/ok; exec sleep 1000"]
+    # its restart waits for its pre_stop: db is still up meanwhile
+    pre_stop: [{command: ["sleep", "0.3"]}]
     healthcheck:
       test: ["CMD", "test", "-e", "/tmp/ok"]
       interval: 100ms

@@ -220,7 +220,9 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 	    .cfg = in->run_cfg ? in->run_cfg
 		   : prev      ? in->svc->prev_cfg
 			       : in->svc->cfg,
-	    .img = prev ? in->svc->prev_img : in->svc->img,
+	    .img = in->run_cfg ? in->run_img
+		   : prev      ? in->svc->prev_img
+			       : in->svc->img,
 	    .run = s->docker_run,
 	};
 	json_t *o = json_object(), *net = sup_inspect_net(&x, ports);

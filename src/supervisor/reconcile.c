@@ -390,11 +390,24 @@ static void keep_stale_plan(const struct sup *old, struct sup_instance *oi, stru
 	ni->run_stack = oi->run_cfg ? oi->run_stack : old->stack;
 	sup_service_policy_from(ni);
 	/* its layers are its old image's, which the new tables may no longer
-	 * name: held in use as long as it runs, or `image prune` takes them */
-	if (oi->run_img_use_fd >= 0)
+	 * name: held in use as long as it runs, or `image prune` takes them;
+	 * and what inspect and commit show of it */
+	if (oi->run_cfg) {
 		ni->run_img_use_fd = lxr_steal_fd(&oi->run_img_use_fd);
-	else if (oi->svc->img_use_fd >= 0)
-		ni->run_img_use_fd = fcntl(oi->svc->img_use_fd, F_DUPFD_CLOEXEC, 3);
+		ni->run_img = lxr_steal_ptr(&oi->run_img);
+		return;
+	}
+	if (!oi->svc->img)
+		return;
+	ni->run_img = lxr_xcalloc(1, sizeof(*ni->run_img));
+	img_image_copy(ni->run_img, oi->svc->img);
+	/* services of one image share one record (tables.c) */
+	for (size_t i = 0; ni->run_img_use_fd < 0 && i < old->n_svcs; i++) {
+		const struct sup_service *h = &old->svcs[i];
+		if (h->img && h->img_use_fd >= 0 &&
+		    !strcmp(h->img->manifest_digest, oi->svc->img->manifest_digest))
+			ni->run_img_use_fd = fcntl(h->img_use_fd, F_DUPFD_CLOEXEC, 3);
+	}
 }
 
 static void swap(struct sup *s)

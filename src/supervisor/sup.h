@@ -151,7 +151,9 @@ struct sup_instance {
 	 * what inspect shows of it; the stack is kept while it runs */
 	const struct cfg_service *run_cfg;
 	const struct cfg_stack *run_stack;
-	int run_img_use_fd;   /* its old image held in use while it runs (-1: none) */
+	/* its old image (NULL: a directory), held in use while it runs (-1: none) */
+	struct img_image *run_img;
+	int run_img_use_fd;
 	bool renew_anon;      /* up -V: its anonymous volumes go before its next start */
 	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
 	bool restart_alone;   /* restart --no-deps: its dependents stay as they run */

@@ -397,6 +397,7 @@ json_t *run_keep_inspect(const char *name, lxr_err *err)
 		return lxr_err_hint(err, "`lxr run` without --rm, or with -d, keeps one"), NULL;
 	}
 	keep_opts(rec, name, &opts);
+	opts.plan_only = true;
 	json_decref(rec);
 	seen_of(name, &seen, &created);
 	if (run_stack_plan(&opts, err) == 0 &&

@@ -14,6 +14,7 @@ struct run_opts {
 	bool create;      /* docker create: made, started later by lxr start */
 	bool publish_all; /* -P: every exposed port, on a free host port */
 	bool started;     /* its container was made: what it leaves is its own */
+	bool plan_only;   /* inspect: planned, nothing made (no volume mounted) */
 	int pull;         /* --pull's img_pull_policy, | IMG_PULL_QUIET with -q */
 	char *cidfile;    /* --cidfile (run_cidfile_claim) */
 	char *name;

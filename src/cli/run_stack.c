@@ -286,7 +286,7 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 	 * each start; here, once */
 	if (r == 0 && !o->detach)
 		r = sup_join_containers(&o->plan, err);
-	if (r == 0)
+	if (r == 0 && !o->plan_only)
 		r = sup_stack_volumes_prepare(st, false, err);
 out_host:
 	rt_plan_host_free(&host);

@@ -21,10 +21,14 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-/* whose lines are shown: output.c's rule, from the file and the flags */
-static char **shown(const struct cfg_stack *st, const struct sup_up_opts *o)
+/* whose lines are shown: output.c's rule, from the file and the flags;
+ * NULL for every service's (the reader then takes a service's log as it
+ * appears), else those with a log already (a named one with none would
+ * fail the reader) */
+static char **shown(const char *dir, const struct cfg_stack *st, const struct sup_up_opts *o)
 {
 	char **out = lxr_xcalloc(1, sizeof(char *));
+	bool all = true;
 
 	for (size_t i = 0; i < st->n_services; i++) {
 		const struct cfg_service *sv = &st->services[i];
@@ -33,8 +37,14 @@ static char **shown(const struct cfg_stack *st, const struct sup_up_opts *o)
 			yes = lxr_strv_has((char *const *)o->attach, sv->name);
 		if (o->no_attach && lxr_strv_has((char *const *)o->no_attach, sv->name))
 			yes = false;
-		if (yes)
+		all &= yes;
+		_cleanup_free_ char *log = lxr_xasprintf("%s/%s.log", dir, sv->name);
+		if (yes && access(log, F_OK) == 0)
 			lxr_strv_push(&out, lxr_xstrdup(sv->name));
+	}
+	if (all) {
+		lxr_strv_free(out);
+		return NULL;
 	}
 	return out;
 }
@@ -102,7 +112,10 @@ static void stop_named(struct ctl_conn *c, int sfd, const struct sup_up_opts *o)
 		json_array_foreach(ps, i, in)
 		{
 			const char *st = json_string_value(json_object_get(in, "state"));
-			busy |= st && !strcmp(st, "stopping");
+			const char *svc = json_string_value(json_object_get(in, "service"));
+			bool named = !o->targets || !o->targets[0] ||
+				     (svc && lxr_strv_has((char *const *)o->targets, svc));
+			busy |= named && st && !strcmp(st, "stopping");
 		}
 		json_decref(ps);
 		if (!busy)
@@ -115,11 +128,12 @@ int sup_up_attach(const char *run_dir, struct ctl_conn *c, const struct cfg_stac
 		  const struct sup_up_opts *o)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
-	_cleanup_strv_ char **services = shown(st, o);
+	_cleanup_strv_ char **services = shown(dir, st, o);
 	_cleanup_close_ int sfd = -1, ep = -1, watch = -1;
 	struct logs_opts lo = {.services = services, .follow = true, .tail = -1, .has_since = true};
 	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t set, old;
+	bool follow;
 	int sig = 0, r = 0;
 	lxr_err err;
 
@@ -145,19 +159,26 @@ int sup_up_attach(const char *run_dir, struct ctl_conn *c, const struct cfg_stac
 	lo.color = log_color_wanted(STDOUT_FILENO, o->no_color);
 	lo.stop_fd = ep;
 	fflush(stderr);
-	err.errnum = ENOENT;
-	if (services[0] && logs_run(dir, &lo, stdout, &err) < 0 && err.errnum != ENOENT) {
-		lxr_err_print(&err);
-		r = 1;
+	follow = !services || services[0];
+	if (follow && logs_run(dir, &lo, stdout, &err) < 0) {
+		follow = false;
+		if (err.errnum != ENOENT) {
+			lxr_err_print(&err);
+			r = 1;
+		}
 	}
 	/* with nothing to show (yet), up waits all the same */
-	while (err.errnum == ENOENT && epoll_wait(ep, &ev, 1, -1) < 0 && errno == EINTR)
+	while (!follow && r == 0 && epoll_wait(ep, &ev, 1, -1) < 0 && errno == EINTR)
 		;
 	fflush(stdout);
 	if ((sig = taken(sfd))) {
 		stop_named(c, sfd, o);
 		r = 128 + sig;
 	}
+	/* what came meanwhile (a third Ctrl-C) must not kill up once the
+	 * mask is back */
+	while (sfd >= 0 && taken(sfd))
+		;
 out:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -91,8 +92,10 @@ static json_t *image_config(json_t *ins, const struct img_image *base)
 	return out;
 }
 
-/* docker's history entry: its command, -m, -a */
-static json_t *history_of(json_t *ins, const struct commit_args *a)
+/* docker's history: an entry a layer, the container's with its command,
+ * -m and -a (an empty layer's when it changed nothing), each root
+ * filesystem directory's saying which */
+static json_t *history_of(json_t *ins, json_t *layers, const struct commit_args *a)
 {
 	json_t *args = json_object_get(ins, "Args"), *v, *h;
 	char *by = lxr_xstrdup(json_string_value(json_object_get(ins, "Path")) ?: "");
@@ -110,7 +113,21 @@ static json_t *history_of(json_t *ins, const struct commit_args *a)
 		json_object_set_new(h, "comment", json_string(a->message));
 	if (a->author)
 		json_object_set_new(h, "author", json_string(a->author));
-	return json_pack("[o]", h);
+	json_t *all = json_array();
+	bool own = false;
+	json_array_foreach(layers, i, v)
+	{
+		if (json_is_object(v))
+			own = true;
+		else
+			json_array_append_new(all, json_pack("{s:s++}", "created_by",
+							     "lxr commit: the directory ",
+							     json_string_value(v)));
+	}
+	if (!own)
+		json_object_set_new(h, "empty_layer", json_true());
+	json_array_append_new(all, h);
+	return all;
 }
 
 /* The layers the image is made of above base, bottom first: the
@@ -139,6 +156,39 @@ static json_t *layers_of(const char *upper, char *const *lowers, char *const *mo
 	else
 		json_decref(skip);
 	return layers;
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	_cleanup_free_ char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+
+	return ra && rb && !strcmp(ra, rb);
+}
+
+/* The layers its root mount names are the ones lxr made for it: its
+ * writable layer in its own directory, its image's layers (or its root
+ * filesystem directory) under it. A container that mounted a root of its
+ * own making (CAP_SYS_ADMIN) would have lxr read host directories into an
+ * image: refused. */
+static int check_layers(const char *group, const char *id, const char *upper, char *const *lowers,
+			const struct img_image *base, json_t *ins, lxr_err *err)
+{
+	_cleanup_free_ char *want = lxr_xasprintf("%s/%s/%s/upper", lxr_run_dir(), group, id);
+	const char *dir =
+	    json_string_value(json_object_get(json_object_get(ins, "Config"), "Image"));
+	bool ok = same_path(upper, want) && lowers && lowers[0];
+
+	for (size_t i = 0; ok && lowers[i]; i++) {
+		bool known = !base && !i && !lowers[1] && dir && same_path(lowers[i], dir);
+		for (size_t k = 0; base && !known && base->layer_dirs && base->layer_dirs[k]; k++)
+			known = same_path(lowers[i], base->layer_dirs[k]);
+		ok = known;
+	}
+	if (ok)
+		return 0;
+	return lxr_fail(err, EPERM, "its root's layers are not the ones lxr made for it"),
+	       lxr_err_hint(err, "a container that mounts a root of its own cannot be "
+				 "committed; `lxr diff` shows what it changed");
 }
 
 /* Its image from the store (NULL: a root filesystem directory) */
@@ -180,18 +230,15 @@ static int store(json_t *desc, lxr_err *err)
 	return r;
 }
 
-/* A container with a user namespace of its own: its layer holds the ids
- * that namespace maps to, not the image's */
+/* A container in a user namespace other than lxr's: its layer holds the
+ * ids that namespace maps to, not the image's */
 static bool own_userns(pid_t pid)
 {
-	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/uid_map", (int)pid), *map = NULL;
-	unsigned long inside, outside, count;
-	lxr_err ignored;
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/ns/user", (int)pid);
+	struct stat a, b;
 
-	if (lxr_read_file_at(AT_FDCWD, path, &map, NULL, &ignored) < 0)
-		return false;
-	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside || outside ||
-	       count != 4294967295UL;
+	return stat(path, &a) < 0 || stat("/proc/self/ns/user", &b) < 0 || a.st_ino != b.st_ino ||
+	       a.st_dev != b.st_dev;
 }
 
 /* Its layers, frozen meanwhile when it runs and --pause */
@@ -216,6 +263,9 @@ static int read_layers(const char *file, const char *project, const struct commi
 		r = -1;
 	if (r == 0)
 		r = base_of(*ins, base, err);
+	if (r == 0)
+		r = check_layers(ref.pid ? ref.cgroup_group : "_run", ref.pid ? ref.id : a->name,
+				 upper, lowers, *base, *ins, err);
 	if (r == 0 && ref.pid && a->pause && ref.cgroup_group &&
 	    rt_cgroup_open(ref.cgroup_group, ref.id, &cg, err) == 0 && !rt_cgroup_frozen(cg))
 		thaw = rt_cgroup_freeze(cg, true, err) == 0;
@@ -306,8 +356,8 @@ int cmd_commit(int argc, char **argv)
 	if (r == 0) {
 		desc = json_pack("{s:s?, s:o, s:o, s:o, s:o, s:o}", "base",
 				 base ? base->manifest_digest : NULL, "layers", layers, "config",
-				 image_config(ins, base), "history", history_of(ins, &a), "tags",
-				 json_incref(tags), "changes", json_pack("[]"));
+				 image_config(ins, base), "history", history_of(ins, layers, &a),
+				 "tags", json_incref(tags), "changes", json_pack("[]"));
 		for (size_t i = 0; a.changes && a.changes[i]; i++)
 			json_array_append_new(json_object_get(desc, "changes"),
 					      json_string(a.changes[i]));

@@ -163,9 +163,11 @@ const char *cli_stack_dir(void); /* where discovery looks: --project-directory o
  * command lxr runs of its own (watch's actions, up --watch) */
 char **cli_self_argv(const char *file, const char *project);
 
-/* up --wait: until the project's instances run (healthy where checked) or
- * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed. */
-int cli_up_wait(const char *project, int timeout_s, const char *what);
+/* up --wait: until the project's instances (those of the services or
+ * instances in only, when it names some) run (healthy where checked) or
+ * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed.
+ * what names the command in its errors. */
+int cli_up_wait(const char *project, int timeout_s, char *const *only, const char *what);
 
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current

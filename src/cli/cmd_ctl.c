@@ -653,7 +653,7 @@ int cmd_ctl(int argc, char **argv)
 		a.stack = project;
 		r = ctl_one(conn, cmd, &a);
 		if (r == LXR_EXIT_OK && a.wait)
-			r = cli_up_wait(project, a.wait_timeout, "start --wait");
+			r = cli_up_wait(project, a.wait_timeout, a.services, "start --wait");
 	}
 out:
 	if (conn)

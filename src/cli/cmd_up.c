@@ -449,7 +449,7 @@ static int up_with(struct stack_args *a)
 		o->no_attach = (const char *const *)a->no_attach;
 		r = sup_up(st, o);
 		if (r == 0 && a->wait && !a->dry_run)
-			r = cli_up_wait(st->project, a->wait_timeout, "up --wait");
+			r = cli_up_wait(st->project, a->wait_timeout, NULL, "up --wait");
 		if (r == 0 && a->watch && !a->dry_run)
 			watch_after(a, st); /* returns only if it cannot run */
 	}

@@ -28,7 +28,7 @@ static enum verdict judge(json_t *o)
 }
 
 /* READY when all are, FAILED (said) when one failed, else WAITING */
-static enum verdict judge_all(json_t *ps, const char *what)
+static enum verdict judge_all(json_t *ps, char *const *only, const char *what)
 {
 	enum verdict all = READY;
 	size_t i;
@@ -36,8 +36,12 @@ static enum verdict judge_all(json_t *ps, const char *what)
 
 	json_array_foreach(ps, i, o)
 	{
-		enum verdict v = judge(o);
 		const char *name = json_string_value(json_object_get(o, "instance")) ?: "?";
+		const char *svc = json_string_value(json_object_get(o, "service")) ?: "?";
+		/* start --wait SERVICE: those named */
+		if (only && only[0] && !lxr_strv_has(only, svc) && !lxr_strv_has(only, name))
+			continue;
+		enum verdict v = judge(o);
 		if (v == FAILED) {
 			fprintf(stderr, "lxr: error: %s: %s is %s (exit %lld)%s%s\n", what, name,
 				json_string_value(json_object_get(o, "state")) ?: "?",
@@ -67,7 +71,7 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int cli_up_wait(const char *project, int timeout_s, const char *what)
+int cli_up_wait(const char *project, int timeout_s, char *const *only, const char *what)
 {
 	_cleanup_free_ char *name = NULL;
 	int64_t end = now_ms() + (int64_t)timeout_s * 1000;
@@ -87,7 +91,7 @@ int cli_up_wait(const char *project, int timeout_s, const char *what)
 
 		if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) < 0)
 			goto fail;
-		v = judge_all(ps, what);
+		v = judge_all(ps, only, what);
 		json_decref(ps);
 		if (v != WAITING) {
 			ctl_close(conn);

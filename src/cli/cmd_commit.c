@@ -256,8 +256,14 @@ static int read_layers(const char *file, const char *project, const struct commi
 		r = lxr_fail(err, ENOTSUP, "%s has a user namespace of its own", a->name);
 	if (r == 0)
 		r = rt_container_layers(ref.pid, &upper, &lowers, &mounts, err);
-	else if (err->errnum == ESRCH && !file && !project && run_keep_exists(a->name))
+	else if (err->errnum == ESRCH && !file && !project && run_keep_exists(a->name)) {
+		/* stopped: the /etc files lxr binds for it are its mount points */
+		static const char *const etc[] = {"/etc/hosts", "/etc/hostname",
+						  "/etc/resolv.conf"};
 		r = run_keep_layers(a->name, &upper, &lowers, err);
+		for (size_t i = 0; r == 0 && i < sizeof(etc) / sizeof(etc[0]); i++)
+			lxr_strv_push(&mounts, lxr_xstrdup(etc[i]));
+	}
 	if (r == 0 &&
 	    !(*ins = inspect_of(file, project, a->name, inst ? inst : a->name, service, err)))
 		r = -1;

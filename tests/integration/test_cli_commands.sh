@@ -221,12 +221,18 @@ services:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "rm -f /tmp/ok; sleep 0.5; touch /tmp/ok; exec sleep 300"]
     healthcheck: {test: ["CMD", "test", "-e", "/tmp/ok"], interval: 100ms, retries: 50}
+  broken:
+    image: @ROOTFS@
+    command: ["sleep", "300"]
+    healthcheck: {test: ["CMD", "false"], interval: 100ms, retries: 1}
 Y
 run up --no-start -f "$STACK"
 expect_rc 0 "up --no-start"
-run start --wait -f "$STACK"
-expect_rc 0 "start --wait"
-run ps -f "$STACK" --format '{{.Name}} {{.Health}}'
+run start --wait -f "$STACK" broken
+expect_rc 1 "start --wait of a service that turns unhealthy"
+run start --wait -f "$STACK" db
+expect_rc 0 "start --wait db, whatever another service did"
+run ps -f "$STACK" --format '{{.Name}} {{.Health}}' db
 expect_out "db-1 healthy" "start --wait returns once the service is healthy"
 run stop -f "$STACK" -t 0 --wait
 expect_rc 2 "--wait is start's"

@@ -74,7 +74,20 @@ run commit "$s" "$IMG:4"
 expect_rc 0 "commit of a stopped run container"
 run run --rm --network none "$IMG:4" cat /s
 expect_out "kept" "its layer"
-pass "commit of a stack's service and of a stopped run container"
+# a container that changed nothing: no new layer, an empty history entry
+e=$(cname empty)
+run run --name "$e" --network none "$IMG:1" true
+at_exit "$LXR" rm -f "$e"
+run commit "$e" "$IMG:9"
+expect_rc 0 "commit of a container that changed nothing"
+at_exit "$LXR" rmi -f "$IMG:9"
+config "$IMG:9" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert len(c["rootfs"]["diff_ids"]) == 1, c["rootfs"]
+assert len(c["history"]) == 2 and c["history"][-1].get("empty_layer") is True, c["history"]' ||
+	fail "a commit of no change adds an empty history entry and no layer"
+pass "commit of a stack's service and of a stopped run container; of no change"
 
 # labels: a build inherits its base's (docker's rule), a container carries
 # its image's under its own, and so does what is committed from it

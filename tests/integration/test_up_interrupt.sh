@@ -161,9 +161,24 @@ services:
     command: ["/bin/sh", "-c", "while :; do [ -e /shared/web ] && cat /shared/web && rm /shared/web; sleep 0.1; done"]
     volumes: ["@SHARED@:/shared"]
     depends_on: [db]
+  idle: # no instance, so no log: the others are shown all the same
+    image: @ROOTFS@
+    deploy: {replicas: 0}
 Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
+# every service's lines, idle's none among them
+"$LXR" up -f "$STACK" >"$TEST_TMP/all.out" 2>&1 &
+att=$!
+for _ in $(seq 100); do grep -q "unchanged" "$TEST_TMP/all.out" && break; sleep 0.05; done
+sleep 0.3
+echo all-line >"$SHARED/web"
+for _ in $(seq 100); do grep -q "all-line" "$TEST_TMP/all.out" && break; sleep 0.05; done
+grep -qE "^web +\| all-line$" "$TEST_TMP/all.out" || fail "up did not attach to the stack: $(cat "$TEST_TMP/all.out")"
+kill -INT "$att"
+wait "$att" || true
+run up -d -f "$STACK"
+expect_rc 0 "up -d again"
 "$LXR" up -f "$STACK" web >"$TEST_TMP/att.out" 2>&1 &
 att=$!
 for _ in $(seq 100); do grep -q "unchanged" "$TEST_TMP/att.out" && break; sleep 0.05; done

@@ -292,6 +292,7 @@ int cli_progress_mode(const char *mode, bool *tty, bool *quiet);
  * The options `lxr build SERVICE` and `lxr up` put over each build: */
 struct cli_build_over {
 	bool no_cache, pull, dry_run, quiet;
+	bool with_deps;    /* --with-dependencies: the named services' dependencies too */
 	char **build_args; /* --build-arg K[=V], over build.args */
 };
 struct cfg_stack;

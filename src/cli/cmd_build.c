@@ -21,7 +21,7 @@ struct build_opts {
 	char **contexts; /* --build-context NAME=DIR|docker-image://REF */
 	char **secrets;  /* --secret id=ID,src=FILE|env=VAR */
 	const char *file, *target, *progress, *network;
-	bool no_cache, check, pull, quiet, dry_run;
+	bool no_cache, check, pull, quiet, dry_run, with_deps;
 	const char *docker_only; /* the first option only docker's form takes */
 	char **args;             /* the operands: CONTEXT, or services */
 };
@@ -52,7 +52,8 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		O_PULL,
 		O_DRY_RUN,
 		O_CONTEXT,
-		O_SECRET
+		O_SECRET,
+		O_WITH_DEPS
 	};
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
@@ -69,6 +70,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"dry-run", no_argument, NULL, O_DRY_RUN},
 	    {"build-context", required_argument, NULL, O_CONTEXT},
 	    {"secret", required_argument, NULL, O_SECRET},
+	    {"with-dependencies", no_argument, NULL, O_WITH_DEPS},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -92,6 +94,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_PULL: o->pull = true; break;
 		case 'q': o->quiet = true; break;
 		case O_DRY_RUN: o->dry_run = true; break;
+		case O_WITH_DEPS: o->with_deps = true; break;
 		case O_SECRET:
 			lxr_strv_push(&o->secrets, lxr_xstrdup(optarg));
 			d = "--secret";
@@ -161,6 +164,14 @@ static int build_context(const struct build_opts *o)
 				 .check = o->check};
 	int saved = -1, r;
 
+	if (o->with_deps) {
+		fprintf(stderr,
+			"lxr: error: build --with-dependencies: a project's services' "
+			"build (compose build SERVICE); %s is a context\n",
+			o->args[0]);
+		return LXR_EXIT_USAGE;
+	}
+
 	if (o->dry_run) {
 		fputs("lxr: error: --dry-run is for services; `lxr build --check CONTEXT` checks "
 		      "a Dockerfile without building\n",
@@ -204,6 +215,7 @@ static int build_services(const struct build_opts *o, struct cfg_stack *st)
 				      .pull = o->pull,
 				      .dry_run = o->dry_run,
 				      .quiet = o->quiet,
+				      .with_deps = o->with_deps,
 				      .build_args = o->build_args};
 
 	if (o->docker_only) {

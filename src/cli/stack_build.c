@@ -172,10 +172,11 @@ static int build_set(const struct cfg_stack *st, const bool *want, const struct 
 }
 
 /* The services a build chooses, into *g: those named (which enables
- * them), else those the active profiles enable (compose builds the
+ * them; with_deps, what they depend on too), else those the active
+ * profiles enable (compose builds the
  * project's services, which its profiles choose); each checked as up
  * checks it (a bad reference in a service with profiles) */
-static int enabled_services(const struct cfg_stack *st, char *const *services,
+static int enabled_services(const struct cfg_stack *st, char *const *services, bool with_deps,
 			    struct plan_graph **g)
 {
 	_cleanup_strv_ char **profiles = NULL;
@@ -186,7 +187,7 @@ static int enabled_services(const struct cfg_stack *st, char *const *services,
 	cli_profiles_default(&profiles, NULL);
 	sel.profiles = (const char *const *)profiles;
 	sel.targets = services && services[0] ? (const char *const *)services : NULL;
-	sel.no_deps = true;
+	sel.no_deps = !with_deps;
 	if (plan_graph_build(st, &sel, g, &err) < 0)
 		return lxr_err_print(&err), -1;
 	return 0;
@@ -205,7 +206,7 @@ int cli_stack_build(const struct cfg_stack *st, char *const *services,
 			free(want);
 			return LXR_EXIT_USAGE;
 		}
-	if (enabled_services(st, services, &g) < 0) {
+	if (enabled_services(st, services, o->with_deps, &g) < 0) {
 		free(want);
 		return LXR_EXIT_USAGE;
 	}

@@ -138,6 +138,13 @@ pass "up --quiet-build and build -q build without a word"
 run build --dry-run
 expect_rc 0 "build --dry-run in the project"
 expect_grep "$OUT" "would build service \"api\"" "compose's form: every service"
+run build --dry-run web
+printf '%s\n' "$OUT" | grep -q 'service "api"' && fail "build web built its dependency api: $OUT"
+run build --dry-run --with-dependencies web
+expect_grep "$OUT" "would build service \"api\"" "--with-dependencies: web's dependency api too"
+expect_grep "$OUT" "would build service \"web\"" "and web"
+run build --with-dependencies ./api
+expect_rc 2 "--with-dependencies with a context"
 # the services the active profiles enable, as compose's build
 cat > tools.yaml <<'Y'
 services:

@@ -16,7 +16,7 @@
 #include "lxr/config.h"
 #include "lxr/supervisor.h"
 
-enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE, OPT_UNTIL, OPT_NOPREFIX };
+enum { OPT_SINCE = 256, OPT_NOCOLOR, OPT_HELP, OPT_FILE, OPT_UNTIL, OPT_NOPREFIX, OPT_INDEX };
 
 static const struct option longopts[] = {
     {"project", required_argument, NULL, 'p'},
@@ -29,6 +29,7 @@ static const struct option longopts[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"file", required_argument, NULL, OPT_FILE},
     {"no-log-prefix", no_argument, NULL, OPT_NOPREFIX},
+    {"index", required_argument, NULL, OPT_INDEX},
     {NULL, 0, NULL, 0},
 };
 
@@ -260,6 +261,27 @@ static int show_run(char **names, const char *since, bool no_color, struct logs_
 	return rc;
 }
 
+/* --index N: lxr keeps one log a service, its replicas' lines in it
+ * together, so only the one instance of a service without replicas can
+ * be picked (N is 1) */
+static int check_index(const struct cfg_stack *st, char *const *services, long index)
+{
+	for (size_t i = 0; st && services && services[i]; i++) {
+		const struct cfg_service *sv = cfg_stack_service(st, services[i]);
+		long n = sv && sv->replicas.set ? (long)sv->replicas.v : 1;
+		if (!sv || (index == 1 && n == 1))
+			continue;
+		fprintf(stderr,
+			"lxr: error: logs --index %ld %s: %s\n"
+			"lxr: hint: lxr keeps one log a service, its replicas' lines together; "
+			"`lxr logs %s` shows them all\n",
+			index, services[i],
+			index > n ? "no such instance" : "its replicas share one log", services[i]);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_logs(int argc, char **argv)
 {
 	struct logs_opts o = {.tail = -1, .stop_fd = -1};
@@ -267,6 +289,7 @@ int cmd_logs(int argc, char **argv)
 	_cleanup_free_ char *found = NULL;
 	struct cfg_stack *st = NULL;
 	bool no_color = false;
+	long index = 0;
 	int c;
 
 	cli_globals_apply(&file, &project);
@@ -290,6 +313,10 @@ int cmd_logs(int argc, char **argv)
 		case 't': o.timestamps = true; break;
 		case OPT_NOCOLOR: no_color = true; break;
 		case OPT_NOPREFIX: o.no_prefix = true; break;
+		case OPT_INDEX:
+			if (cli_parse_index(optarg, &index) < 0)
+				return LXR_EXIT_USAGE;
+			break;
 		case OPT_HELP: fputs(cli_help("logs"), stdout); return LXR_EXIT_OK;
 		default:
 			cli_bad_option(argv[optind - 1], longopts, NULL);
@@ -315,6 +342,10 @@ int cmd_logs(int argc, char **argv)
 	if (!*project || strchr(project, '/')) {
 		cfg_stack_free(st);
 		return usage_error("name the project with -p NAME");
+	}
+	if (index && check_index(st, argv + optind, index) < 0) {
+		cfg_stack_free(st);
+		return LXR_EXIT_USAGE;
 	}
 	c = show_project(project, since, no_color, &o, argv + optind);
 	cfg_stack_free(st);

@@ -206,6 +206,14 @@ for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/$PROJECT/svc-2/upper/mark" ] && break
 grep -q "^svc-" "$TEST_TMP/mark" || fail "export --index 2: [$(cat "$TEST_TMP/mark")]"
 [ "$(cat "$TEST_TMP/mark")" = "$(cat "$LXR_RUN_DIR/$PROJECT/svc-2/upper/mark")" ] ||
 	fail "export --index 2 wrote another instance's file: $(cat "$TEST_TMP/mark")"
+run -f "$STACK" logs --index 1 job
+expect_rc 0 "logs --index 1 of a service without replicas"
+run -f "$STACK" logs --index 2 job
+expect_rc 2 "logs --index 2 of a service without replicas"
+expect_grep "$ERR" "no such instance" "says there is none"
+run -f "$STACK" logs --index 1 svc
+expect_rc 2 "logs --index of a replicated service"
+expect_grep "$ERR" "replicas share one log" "says why it cannot pick one"
 run wait -f "$STACK" --down-project job
 expect_rc 3 "wait --down-project: the job's code"
 expect_out "3" "its code printed"

@@ -335,6 +335,10 @@ void cli_ps_print_errors(json_t *result);
  * NULL when not given */
 bool cli_ps_status_known(const char *word);
 extern const char cli_ps_states[]; /* lxr's, " created starting … " */
+/* ps --orphans=false: the stack file's services (*out), LXR_EXIT_OK or
+ * why not said; then every record of a service not among them dropped */
+int cli_ps_file_services(const char *file, const char *project, char ***out);
+void cli_ps_drop_orphans(json_t *result, char *const *services);
 void cli_ps_filter(json_t **result, char *const *status, bool all, char **services,
 		   char *const *names, char *const *labels);
 const char *cli_ps_format_check(const char *tmpl);

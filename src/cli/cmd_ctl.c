@@ -32,6 +32,8 @@ struct ctl_args {
 	char **given; /* each of services as the user named it (docker's name) */
 	bool wait;    /* start --wait: until running or healthy, as up --wait */
 	int wait_timeout;
+	bool no_orphans;  /* ps --orphans=false: only the file's services */
+	char **file_svcs; /* ... which are these */
 };
 
 enum {
@@ -41,7 +43,8 @@ enum {
 	OPT_NO_TRUNC,
 	OPT_NO_DEPS,
 	OPT_WAIT,
-	OPT_WAIT_TIMEOUT
+	OPT_WAIT_TIMEOUT,
+	OPT_ORPHANS
 };
 
 /* ps --status STATE, --filter status=STATE */
@@ -102,6 +105,7 @@ static const struct option longopts[] = {
     {"no-deps", no_argument, NULL, OPT_NO_DEPS},
     {"wait", no_argument, NULL, OPT_WAIT},
     {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
+    {"orphans", optional_argument, NULL, OPT_ORPHANS},
     {NULL, 0, NULL, 0},
 };
 
@@ -169,6 +173,13 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 	case OPT_NO_TRUNC: a->no_trunc = true; return only_for(cmd, "ps", arg);
 	case OPT_NO_DEPS: a->no_deps = true; return only_for(cmd, "restart", arg);
 	case OPT_WAIT: a->wait = true; return only_for(cmd, "start", arg);
+	case OPT_ORPHANS:
+		if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false")) {
+			fprintf(stderr, "lxr: error: --orphans=%s: true or false\n", optarg);
+			return -1;
+		}
+		a->no_orphans = optarg && !strcmp(optarg, "false");
+		return only_for(cmd, "ps", arg);
 	case OPT_WAIT_TIMEOUT:
 		if (only_for(cmd, "start", arg) < 0 || parse_timeout(optarg, &a->wait_timeout) < 0)
 			return -1;
@@ -346,6 +357,8 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 		json_array_extend(*result_p, more);
 		json_decref(more);
 	}
+	if (a->no_orphans)
+		cli_ps_drop_orphans(*result_p, a->file_svcs);
 	if (!strcmp(cmd, "ps"))
 		cli_ps_filter(result_p, a->status, a->all, a->only_service, a->only_name,
 			      a->only_label);
@@ -638,6 +651,9 @@ int cmd_ctl(int argc, char **argv)
 		}
 		a.file = found;
 	}
+	if (a.no_orphans &&
+	    (r = cli_ps_file_services(a.file, a.project, &a.file_svcs)) != LXR_EXIT_OK)
+		goto out;
 	r = cli_project_open(a.file, a.project, &conn, &project, !strcmp(cmd, "ps") ? &down : NULL);
 	if (r == LXR_EXIT_OK && down) {
 		/* compose's ps of a project with no containers: an empty list
@@ -663,5 +679,6 @@ out:
 	lxr_strv_free(a.only_name);
 	lxr_strv_free(a.only_label);
 	lxr_strv_free(a.status);
+	lxr_strv_free(a.file_svcs);
 	return r;
 }

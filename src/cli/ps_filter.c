@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lxr/config.h"
 
 /* ps --status: compose's words as lxr's states, and lxr's own */
 const char cli_ps_states[] =
@@ -139,4 +140,29 @@ void cli_ps_filter(json_t **result, char *const *status, bool all, char **servic
 		filter_service(result, services);
 	if (names || labels)
 		filter_name_label(result, names, labels);
+}
+
+int cli_ps_file_services(const char *file, const char *project, char ***out)
+{
+	struct cfg_stack *st = NULL;
+	int r = file || !project ? cli_stack_open(file, NULL, &st) : LXR_EXIT_USAGE;
+
+	if (r == LXR_EXIT_USAGE && !st)
+		fprintf(stderr, "lxr: error: ps --orphans=false: the stack file says which "
+				"services are not orphans\nlxr: hint: give -f FILE\n");
+	*out = lxr_xcalloc(1, sizeof(char *));
+	for (size_t i = 0; st && i < st->n_services; i++)
+		lxr_strv_push(out, lxr_xstrdup(st->services[i].name));
+	cfg_stack_free(st);
+	return r;
+}
+
+void cli_ps_drop_orphans(json_t *result, char *const *services)
+{
+	for (size_t i = json_array_size(result); i-- > 0;) {
+		const char *svc =
+		    json_string_value(json_object_get(json_array_get(result, i), "service"));
+		if (!svc || !lxr_strv_has(services, svc))
+			json_array_remove(result, i);
+	}
 }

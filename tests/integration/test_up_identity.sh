@@ -67,6 +67,10 @@ for _ in $(seq 100); do "$LXR" top -p "$PROJECT" web 2>/dev/null | grep -q "slee
 lxr_in "$B" ps
 expect_rc 0 "ps from the second directory once -p made the project its own"
 expect_grep "$OUT" "^db-1 .* db .* Up " "ps shows the orphan running"
+lxr_in "$B" ps --orphans=false
+expect_rc 0 "ps --orphans=false"
+printf '%s\n' "$OUT" | grep -q "^db-1 " && fail "ps --orphans=false listed the orphan: $OUT"
+expect_grep "$OUT" "^web-1 " "ps --orphans=false lists the file's services"
 lxr_in "$A" ps
 expect_rc 1 "ps from the first directory once the project is the second file's"
 pass "-p is the user's decision: up reconciles, keeps the orphan running and warns as compose does"

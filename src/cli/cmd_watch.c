@@ -31,7 +31,8 @@
 #define QUIET_MS 500
 
 static const char usage_text[] =
-    "usage: lxr watch [-f FILE] [-p NAME] [--no-up] [--quiet] [SERVICE...]\n"
+    "usage: lxr watch [-f FILE] [-p NAME] [--no-up] [--quiet] [--prune=false]\n"
+    "                 [SERVICE...]\n"
     "\n"
     "Watch the paths the services' develop.watch rules name and act on each\n"
     "change, as docker compose watch does: sync copies what changed into every\n"
@@ -51,6 +52,8 @@ static const char usage_text[] =
     "  -p, --project-name N   the project (default: the stack file's)\n"
     "      --no-up            bring nothing up: watch the services as they are\n"
     "      --quiet            no output from builds and copies\n"
+    "      --prune=false      keep the images a rebuild leaves dangling (by\n"
+    "                         default they go, as lxr image prune removes them)\n"
     "\n"
     "Example:\n"
     "  lxr watch\n"
@@ -252,9 +255,12 @@ static void handle(struct watch *w, char **paths, bool initial)
 		lxr_strv_push(&args, lxr_xstrdup("--no-deps"));
 		for (size_t i = 0; rebuild[i]; i++)
 			lxr_strv_push(&args, lxr_xstrdup(rebuild[i]));
-		if (lxr_cmd(w, w->quiet, args) == 0)
+		if (lxr_cmd(w, w->quiet, args) == 0) {
 			printf("service(s) %s rebuilt and recreated\n", names);
-		else
+			/* compose's --prune: the image the rebuild replaced */
+			if (!w->keep_dangling)
+				LXR(w, 2, "image", "prune", "-f");
+		} else
 			fprintf(stderr, "lxr: warning: watch: rebuilding %s failed\n", names);
 	}
 	for (size_t i = 0; i < w->n_rules; i++) {
@@ -366,6 +372,7 @@ static int parse(int argc, char **argv, struct watch *w, bool *no_up)
 					   {"project-name", required_argument, NULL, 'p'},
 					   {"no-up", no_argument, NULL, 'N'},
 					   {"quiet", no_argument, NULL, 'q'},
+					   {"prune", optional_argument, NULL, 'R'},
 					   {"env-file", required_argument, NULL, 'E'},
 					   {"project-directory", required_argument, NULL, 'D'},
 					   {"profile", required_argument, NULL, 'P'},
@@ -388,6 +395,13 @@ static int parse(int argc, char **argv, struct watch *w, bool *no_up)
 		case 'D': cli_globals.project_dir = optarg; break;
 		case 'P': lxr_strv_push(&cli_globals.profiles, lxr_xstrdup(optarg)); break;
 		case 'q': w->quiet = true; break;
+		case 'R':
+			if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false")) {
+				fprintf(stderr, "lxr: error: --prune=%s: true or false\n", optarg);
+				return -1;
+			}
+			w->keep_dangling = optarg && !strcmp(optarg, "false");
+			break;
 		case 'h': fputs(usage_text, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], lo, usage_text); return -1;
 		}

@@ -20,6 +20,7 @@ struct watch {
 	const char *file, *project;
 	char *lxr; /* the lxr beside this lxr-image: what runs the actions */
 	bool quiet;
+	bool keep_dangling; /* --prune=false: a rebuild's old image stays */
 	struct rule *rules;
 	size_t n_rules;
 	int fd;

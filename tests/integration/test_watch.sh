@@ -134,7 +134,14 @@ done
 run exec api cat /version
 expect_out v2 "rebuild: the recreated container has the new file"
 grep -q "^Rebuilding service(s) api" "$TEST_TMP/watch.log" || fail "watch did not say it rebuilt: $(cat "$TEST_TMP/watch.log")"
-pass "rebuild builds the image again and recreates the service"
+# compose's --prune (the default): the image the rebuild replaced goes
+for _ in $(seq 200); do
+	"$LXR" image ls | grep -q "<none>" || break
+	sleep 0.05
+done
+run image ls
+printf '%s\n' "$OUT" | grep -q "<none>" && fail "the rebuild left its old image dangling: $OUT"
+pass "rebuild builds the image again and recreates the service, and prunes the old one"
 
 kill -INT "$WPID"
 wait "$WPID" || fail "watch ended with $? on Ctrl-C: $(cat "$TEST_TMP/watch.log")"

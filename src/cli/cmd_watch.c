@@ -25,6 +25,7 @@
 #include "cli/watch.h"
 #include "lxr/build.h"
 #include "lxr/config.h"
+#include "lxr/image.h"
 #include "lxr/plan.h"
 
 /* compose's: a batch is handled once no change came for this long */
@@ -52,8 +53,8 @@ static const char usage_text[] =
     "  -p, --project-name N   the project (default: the stack file's)\n"
     "      --no-up            bring nothing up: watch the services as they are\n"
     "      --quiet            no output from builds and copies\n"
-    "      --prune=false      keep the images a rebuild leaves dangling (by\n"
-    "                         default they go, as lxr image prune removes them)\n"
+    "      --prune=false      keep the image a rebuild replaced (by default it\n"
+    "                         goes once nothing else names it)\n"
     "\n"
     "Example:\n"
     "  lxr watch\n"
@@ -227,6 +228,77 @@ static void exec_rule(const struct watch *w, const struct rule *r, char *const *
 	}
 }
 
+/* The image ID name has now; NULL: none */
+static char *image_id(const char *name)
+{
+	struct img_store *st = NULL;
+	struct img_image im = {0};
+	char *id = NULL;
+	lxr_err e;
+
+	if (name && img_store_open(lxr_data_dir(), &st, &e) == 0 &&
+	    img_resolve(st, name, &im, &e) == 0)
+		id = lxr_xstrdup(im.config_digest);
+	img_image_free(&im);
+	img_store_close(st);
+	return id;
+}
+
+/* compose's --prune: an image a rebuild replaced, once it is dangling
+ * (no name left: nothing else has tagged it), goes */
+static void prune_replaced(const struct watch *w, char *const *before, char *const *names)
+{
+	struct img_store *st = NULL;
+	struct img_summary *v = NULL;
+	size_t n = 0;
+	lxr_err e;
+
+	if (img_store_open(lxr_data_dir(), &st, &e) < 0 || img_list(st, &v, &n, &e) < 0)
+		n = 0;
+	img_store_close(st);
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *now = image_id(names[i]);
+		for (size_t k = 0; before[i] && (!now || strcmp(now, before[i])) && k < n; k++)
+			if (!v[k].name && !strcmp(v[k].config_digest, before[i]))
+				LXR(w, 2, "rmi", before[i]);
+	}
+	img_summaries_free(v, n);
+}
+
+static void rebuild_services(struct watch *w, char *const *rebuild)
+{
+	_cleanup_strv_ char **args = NULL, **images = lxr_xcalloc(1, sizeof(char *));
+	_cleanup_free_ char *names = strv_join((char **)rebuild);
+	size_t n = lxr_strv_len((char **)rebuild);
+	char **before = lxr_xcalloc(n + 1, sizeof(char *));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_service *sv = NULL;
+		for (size_t k = 0; !sv && k < w->n_rules; k++)
+			if (!strcmp(w->rules[k].svc->name, rebuild[i]))
+				sv = w->rules[k].svc;
+		lxr_strv_push(&images, lxr_xstrdup(sv ? cfg_service_image(sv) : ""));
+		before[i] = image_id(images[i]);
+	}
+	printf("Rebuilding service(s) %s after changes were detected...\n", names);
+	lxr_strv_push(&args, lxr_xstrdup("up"));
+	lxr_strv_push(&args, lxr_xstrdup("-d"));
+	lxr_strv_push(&args, lxr_xstrdup("--build"));
+	lxr_strv_push(&args, lxr_xstrdup("--no-deps"));
+	for (size_t i = 0; rebuild[i]; i++)
+		lxr_strv_push(&args, lxr_xstrdup(rebuild[i]));
+	if (lxr_cmd(w, w->quiet, args) == 0) {
+		printf("service(s) %s rebuilt and recreated\n", names);
+		if (!w->keep_dangling)
+			prune_replaced(w, before, images);
+	} else {
+		fprintf(stderr, "lxr: warning: watch: rebuilding %s failed\n", names);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(before[i]);
+	free(before);
+}
+
 /* compose's order: rebuilds, then syncs, then restarts, then execs */
 static void handle(struct watch *w, char **paths, bool initial)
 {
@@ -245,24 +317,8 @@ static void handle(struct watch *w, char **paths, bool initial)
 		    !strv_has(restart, r->svc->name))
 			lxr_strv_push(&restart, lxr_xstrdup(r->svc->name));
 	}
-	if (rebuild) {
-		_cleanup_strv_ char **args = NULL;
-		_cleanup_free_ char *names = strv_join(rebuild);
-		printf("Rebuilding service(s) %s after changes were detected...\n", names);
-		lxr_strv_push(&args, lxr_xstrdup("up"));
-		lxr_strv_push(&args, lxr_xstrdup("-d"));
-		lxr_strv_push(&args, lxr_xstrdup("--build"));
-		lxr_strv_push(&args, lxr_xstrdup("--no-deps"));
-		for (size_t i = 0; rebuild[i]; i++)
-			lxr_strv_push(&args, lxr_xstrdup(rebuild[i]));
-		if (lxr_cmd(w, w->quiet, args) == 0) {
-			printf("service(s) %s rebuilt and recreated\n", names);
-			/* compose's --prune: the image the rebuild replaced */
-			if (!w->keep_dangling)
-				LXR(w, 2, "image", "prune", "-f");
-		} else
-			fprintf(stderr, "lxr: warning: watch: rebuilding %s failed\n", names);
-	}
+	if (rebuild)
+		rebuild_services(w, rebuild);
 	for (size_t i = 0; i < w->n_rules; i++) {
 		const struct rule *r = &w->rules[i];
 		_cleanup_strv_ char **insts = NULL, **mine = NULL;

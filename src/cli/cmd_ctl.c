@@ -109,6 +109,17 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* ps --orphans[=true|false] */
+static int orphans_option(const char *cmd, const char *arg, struct ctl_args *a)
+{
+	if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false")) {
+		fprintf(stderr, "lxr: error: --orphans=%s: true or false\n", optarg);
+		return -1;
+	}
+	a->no_orphans = optarg && !strcmp(optarg, "false");
+	return only_for(cmd, "ps", arg);
+}
+
 static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a)
 {
 	switch (c) {
@@ -173,13 +184,7 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 	case OPT_NO_TRUNC: a->no_trunc = true; return only_for(cmd, "ps", arg);
 	case OPT_NO_DEPS: a->no_deps = true; return only_for(cmd, "restart", arg);
 	case OPT_WAIT: a->wait = true; return only_for(cmd, "start", arg);
-	case OPT_ORPHANS:
-		if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false")) {
-			fprintf(stderr, "lxr: error: --orphans=%s: true or false\n", optarg);
-			return -1;
-		}
-		a->no_orphans = optarg && !strcmp(optarg, "false");
-		return only_for(cmd, "ps", arg);
+	case OPT_ORPHANS: return orphans_option(cmd, arg, a);
 	case OPT_WAIT_TIMEOUT:
 		if (only_for(cmd, "start", arg) < 0 || parse_timeout(optarg, &a->wait_timeout) < 0)
 			return -1;

@@ -64,9 +64,10 @@ json_t *sup_instance_json(const struct sup_instance *in)
 			json_object_set_new(labels, l->v[i].key, json_string(l->v[i].value));
 		json_object_set_new(o, "labels", labels);
 	}
-	/* what compose's ps shows: the image as written, the command, times */
-	const char *image =
-	    cfg_service_image(in->on_prev && in->svc->prev_cfg ? in->svc->prev_cfg : in->svc->cfg);
+	/* compose's ps: the image as written (a stale one's own), command, times */
+	const char *image = cfg_service_image(in->run_cfg                        ? in->run_cfg
+					      : in->on_prev && in->svc->prev_cfg ? in->svc->prev_cfg
+										 : in->svc->cfg);
 	json_object_set_new(o, "image", json_string(image ? image : ""));
 	{
 		json_t *cmd = json_array();

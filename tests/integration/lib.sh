@@ -34,6 +34,24 @@ fi
 
 # Names of the containers a test started, for the leftover check.
 NAMES=""
+# A host port, and the n-1 after it, free and below the kernel's ephemeral
+# range (an outgoing connection may take one of those any moment), for a
+# test that publishes ports
+free_ports() {
+	local n=${1:-1} low p i busy
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 12000 ] || low=32768
+	busy=$(ss -Htan | awk '{print $4}' | sed 's/.*://' | sort -u)
+	for _ in $(seq 50); do
+		p=$((10000 + RANDOM % (low - 10000 - n)))
+		for ((i = 0; i < n; i++)); do
+			grep -qx "$((p + i))" <<<"$busy" && continue 2
+		done
+		echo "$p"
+		return
+	done
+	fail "no $n free host ports below $low"
+}
 cname() { n="t$$-$1"; NAMES="$NAMES $n"; echo "$n"; }
 
 leftovers() {

@@ -7,7 +7,7 @@ command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
 P=cmds$$
 # below the ephemeral range (32768 and up), where a client of the host may hold one
-port=$((20000 + ($$ + 7) % 4000 * 3))
+port=$(free_ports 3)
 stack <<Y
 name: $P
 services:

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # below the ephemeral range (32768 and up), where a client of the host may hold one
-port=$((20000 + ($$ % 5000) * 2))
+port=$(free_ports 2)
 stack <<Y
 name: crun$$
 services:

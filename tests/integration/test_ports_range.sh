@@ -8,18 +8,31 @@
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 command -v python3 >/dev/null || skip "python3 holds a host port"
 
-A=$((20000 + ($$ % 5000) * 4))
-# a listener on the host on A (127.0.0.1 and every address: a bind to
-# 0.0.0.0)
-python3 -c '
+# A..A+5 below the kernel's ephemeral ports (an outgoing connection may
+# hold one of those any moment), none of them in use; a listener on the
+# host on A (127.0.0.1 and every address: a bind to 0.0.0.0)
+read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+[ "$low" -gt 12000 ] || low=32768
+for try in $(seq 20); do
+	A=$((10000 + (RANDOM % ((low - 10010) / 8)) * 8))
+	ss -Htan | awk '{print $4}' | grep -qE ":($A|$((A + 1))|$((A + 2))|$((A + 3))|$((A + 4))|$((A + 5)))\$" && continue
+	python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1)
-print("ready", flush=True); time.sleep(600)' "$A" >"$TEST_TMP/holder.out" &
-holder=$!
+print("ready", flush=True); time.sleep(600)' "$A" >"$TEST_TMP/holder.out" 2>&1 &
+	holder=$!
+	for _ in $(seq 200); do
+		grep -q ready "$TEST_TMP/holder.out" && break
+		kill -0 "$holder" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q ready "$TEST_TMP/holder.out" && break
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+done
 at_exit "kill $holder"
-for _ in $(seq 200); do grep -q ready "$TEST_TMP/holder.out" && break; sleep 0.05; done
-grep -q ready "$TEST_TMP/holder.out" || fail "the listener on host port $A did not start"
+grep -q ready "$TEST_TMP/holder.out" || fail "no listener on a free host port after $try tries: $(cat "$TEST_TMP/holder.out")"
 
 stack <<Y
 name: prange$$

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
-port=$((20000 + $$ % 20000))
+port=$(free_ports 2)
 project="dryrun$$"
 write_stack() { # web's host port, the second service's name
 	stack <<Y

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
-port=$((20000 + ($$ + 7) % 20000))
+port=$(free_ports 1)
 stack <<Y
 name: t$$-intr
 services:

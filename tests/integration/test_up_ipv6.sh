@@ -41,7 +41,7 @@ h=$(printf %x $(($$ % 65000 + 256)))
 n4=$(($$ % 200 + 20))
 sub6="fd00:db8:$h::"
 out6="fd00:db9:$h::"
-port=$((20000 + $$ % 20000))
+port=$(free_ports 1)
 
 # The outside world: a namespace behind a veth from the host, whose web
 # server reports the address a request came from.

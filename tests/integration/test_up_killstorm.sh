@@ -11,7 +11,7 @@
 command -v nft >/dev/null || skip "nft (nftables) is needed for NAT and published ports"
 
 N=${LXR_KILLSTORM_N:-30}
-port=$((20000 + $$ % 20000))
+port=$(free_ports 7)
 svc() {
 	cat <<Y
   $1:

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for NAT and published ports"
 
-port=$((20000 + $$ % 20000))
+port=$(free_ports 2)
 stack <<Y
 name: nettest
 services:

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
-port=$((20000 + $$ % 20000))
+port=$(free_ports 2)
 port2=$((port + 1))
 # subnets of this run's own, away from the default pool (10.89.0.0/16)
 net=$((($$ % 120) * 2))

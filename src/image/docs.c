@@ -148,7 +148,7 @@ static int64_t parse_created(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
-static void fill_config(json_t *cfg, struct img_config *c)
+void img_config_fill(json_t *cfg, struct img_config *c)
 {
 	json_t *hc = json_object_get(cfg, "Healthcheck"),
 	       *ports = json_object_get(cfg, "ExposedPorts");
@@ -190,7 +190,7 @@ int img_config_parse(const char *text, size_t len, struct img_config *c, char **
 		json_decref(j);
 		return lxr_fail(err, EBADMSG, "image config: not a JSON object");
 	}
-	fill_config(json_object_get(j, "config"), c);
+	img_config_fill(json_object_get(j, "config"), c);
 	c->os = str_from(json_object_get(j, "os"));
 	c->architecture = str_from(json_object_get(j, "architecture"));
 	c->variant = str_from(json_object_get(j, "variant"));

@@ -109,6 +109,9 @@ int img_manifest_parse(const char *text, size_t len, struct img_manifest *m, lxr
 void img_manifest_free(struct img_manifest *m);
 /* An image index / manifest list? */
 bool img_media_is_index(const char *media_type);
+/* An image config's "config" object (docker's names) -> c, zeroed first
+ * by the caller; a field that is missing stays NULL. */
+void img_config_fill(json_t *cfg, struct img_config *c);
 /* config JSON -> img_config, and rootfs.diff_ids (malloc'd vector). */
 int img_config_parse(const char *text, size_t len, struct img_config *c, char ***diff_ids,
 		     int64_t *created, lxr_err *err);

@@ -288,24 +288,6 @@ static int base_docs(struct img_store *s, const char *base, struct img_manifest 
 }
 
 /* ---- docker commit --change on the config -------------------------------- */
-static char **strv_of(json_t *a)
-{
-	char **v = lxr_xcalloc(1, sizeof(char *));
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e) if (json_is_string(e))
-	    lxr_strv_push(&v, lxr_xstrdup(json_string_value(e)));
-	return v;
-}
-
-static char *str_of(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v && *v ? lxr_xstrdup(v) : NULL;
-}
-
 static json_t *strv_json(char *const *v, bool null_empty)
 {
 	json_t *a;
@@ -323,22 +305,13 @@ static json_t *strv_json(char *const *v, bool null_empty)
 static int apply_changes(json_t *cfg, json_t *changes, lxr_err *err)
 {
 	struct img_config c = {0};
-	const char *k;
 	size_t i;
 	json_t *v, *ports;
 	int r = 0;
 
 	if (!json_array_size(changes))
 		return 0;
-	c.cmd = strv_of(json_object_get(cfg, "Cmd"));
-	c.entrypoint = strv_of(json_object_get(cfg, "Entrypoint"));
-	c.env = strv_of(json_object_get(cfg, "Env"));
-	c.workdir = str_of(cfg, "WorkingDir");
-	c.user = str_of(cfg, "User");
-	c.stop_signal = str_of(cfg, "StopSignal");
-	c.exposed_ports = lxr_xcalloc(1, sizeof(char *));
-	json_object_foreach(json_object_get(cfg, "ExposedPorts"), k, v)
-	    lxr_strv_push(&c.exposed_ports, lxr_xstrdup(k));
+	img_config_fill(cfg, &c);
 	json_array_foreach(changes, i, v) if (r == 0) r =
 	    img_config_change(&c, json_string_value(v) ?: "", err);
 	if (r == 0) {
@@ -350,7 +323,7 @@ static int apply_changes(json_t *cfg, json_t *changes, lxr_err *err)
 		if (c.stop_signal)
 			json_object_set_new(cfg, "StopSignal", json_string(c.stop_signal));
 		ports = json_object();
-		for (size_t n = 0; c.exposed_ports[n]; n++)
+		for (size_t n = 0; c.exposed_ports && c.exposed_ports[n]; n++)
 			json_object_set_new(ports, c.exposed_ports[n], json_object());
 		json_object_set_new(cfg, "ExposedPorts", ports);
 	}

@@ -356,6 +356,10 @@ int cli_run_connect(const char *cmd, const char *name, struct ctl_conn **conn);
 /* A record a kept `lxr run -d` container's supervisor left when it ended
  * (SUP_RUN_EXITED, SUP_RUN_INSPECT), or NULL */
 json_t *cli_run_record(const char *name, const char *file);
+/* What `lxr inspect NAME` shows of `lxr run` container name (its
+ * supervisor's records, the one it left when it ended, or its plan made
+ * again when no supervisor looks after it), appended to out; -1 with err */
+int cli_run_inspect(const char *name, json_t *out, lxr_err *err);
 /* SERVICE=N... on the project (lxr scale's): an up of its file that
  * changes only those services' instances; progress as sup_up_opts's */
 int cli_scale(const char *file, const char *project, char *const *specs, bool no_deps,

@@ -43,12 +43,11 @@ static json_t *inspect_of(const char *file, const char *project, const char *nam
 
 	if (!service && run_kept_dir(name)) {
 		free(one[0]);
-		if (cli_run_call(name, "inspect", json_pack("{s:[]}", "services"), 30000, &res,
-				 err) == 0 ||
-		    (res = cli_run_record(name, SUP_RUN_INSPECT)))
-			o = json_incref(json_array_get(res, 0) ?: res);
+		res = json_array();
+		if (cli_run_inspect(name, res, err) == 0)
+			o = json_incref(json_array_get(res, 0));
 		json_decref(res);
-		return o ? o : run_keep_inspect(name, err);
+		return o;
 	}
 	/* a stack's, named as docker names it from anywhere */
 	if (!service && cli_names_in_project(one, &p) == 1)

@@ -9,6 +9,25 @@
 #include "cli/run_opts.h"
 #include "lxr/supervisor.h"
 
+int cli_run_inspect(const char *name, json_t *out, lxr_err *err)
+{
+	json_t *res = NULL;
+	int r = 0;
+
+	if (cli_run_call(name, "inspect", json_pack("{s:[]}", "services"), 30000, &res, err) == 0)
+		json_array_extend(out, res);
+	else if ((res = cli_run_record(name, SUP_RUN_INSPECT)))
+		json_array_append(out, res); /* ended: what its supervisor left */
+	/* one no supervisor looks after: in the foreground of its `lxr run`,
+	 * ended there, or made by lxr create */
+	else if (err->errnum == ESRCH && (res = run_keep_inspect(name, err)))
+		json_array_append(out, res);
+	else
+		r = -1;
+	json_decref(res);
+	return r;
+}
+
 /* `lxr run -d` containers: each its own supervisor's one instance */
 static int inspect_run(char **names, json_t *out)
 {
@@ -20,24 +39,11 @@ static int inspect_run(char **names, json_t *out)
 		return LXR_EXIT_USAGE;
 	}
 	for (size_t i = 0; names[i]; i++) {
-		json_t *res = NULL;
 		lxr_err err;
-
-		if (cli_run_call(names[i], "inspect", json_pack("{s:[]}", "services"), 30000, &res,
-				 &err) == 0) {
-			json_array_extend(out, res);
-		} else if ((res = cli_run_record(names[i], SUP_RUN_INSPECT))) {
-			/* ended: what its supervisor left */
-			json_array_append(out, res);
-		} else if (err.errnum == ESRCH && (res = run_keep_inspect(names[i], &err))) {
-			/* one no supervisor looks after: in the foreground of its
-			 * `lxr run`, ended there, or made by lxr create */
-			json_array_append(out, res);
-		} else {
+		if (cli_run_inspect(names[i], out, &err) < 0) {
 			lxr_err_print(&err);
 			r = LXR_EXIT_FAIL;
 		}
-		json_decref(res);
 	}
 	return r;
 }

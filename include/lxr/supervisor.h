@@ -356,9 +356,12 @@ bool log_color_wanted(int fd, bool no_color);
 
 /* `lxr logs`: read the CRI files of one project directory. */
 struct logs_opts {
-	char **services; /* NULL-terminated; NULL or empty = every *.log */
-	bool follow;     /* -f: keep reading across rotation and restarts */
-	long tail;       /* last N lines per service; < 0 = all */
+	/* NULL-terminated; NULL or empty = every *.log. "web": each of web's
+	 * replicas' logs (<service>.log, <service>@N.log), "web@2": replica 2's */
+	char **services;
+	int index;   /* --index: replica N's of each service, 0: every replica's */
+	bool follow; /* -f: keep reading across rotation and restarts */
+	long tail;   /* last N lines per service; < 0 = all */
 	bool has_since;
 	struct timespec since; /* lines stamped at or after this */
 	bool has_until;

@@ -192,9 +192,8 @@ static int show_project(const char *project, const char *since, bool no_color, s
 }
 
 /* docker logs NAME of a stack's container, named as docker names it
- * (cli_names_in_project): its service's log, as docker logs shows one
- * container's (no prefix, its stderr on stderr). lxr keeps a log per
- * service, so a replica's name shows its service's. */
+ * (cli_names_in_project): its replica's log, as docker logs shows one
+ * container's (no prefix, its stderr on stderr). */
 static int show_named(const char *project, char **insts, const char *since, bool no_color,
 		      struct logs_opts *o)
 {
@@ -218,8 +217,11 @@ static int show_named(const char *project, char **insts, const char *since, bool
 		{
 			const char *svc = json_string_value(json_object_get(rec, "service"));
 			const char *in = json_string_value(json_object_get(rec, "instance"));
-			if (svc && in && !strcmp(in, insts[i]) && !lxr_strv_has(svcs, svc))
-				lxr_strv_push(&svcs, lxr_xstrdup(svc));
+			json_int_t n = json_integer_value(json_object_get(rec, "replica"));
+			_cleanup_free_ char *log =
+			    lxr_xasprintf("%s@%lld", svc ? svc : "", (long long)(n > 0 ? n : 1));
+			if (svc && in && !strcmp(in, insts[i]) && !lxr_strv_has(svcs, log))
+				lxr_strv_push(&svcs, lxr_steal_ptr(&log));
 		}
 	json_decref(ps);
 	if (!svcs) {
@@ -261,27 +263,6 @@ static int show_run(char **names, const char *since, bool no_color, struct logs_
 	return rc;
 }
 
-/* --index N: lxr keeps one log a service, its replicas' lines in it
- * together, so only the one instance of a service without replicas can
- * be picked (N is 1) */
-static int check_index(const struct cfg_stack *st, char *const *services, long index)
-{
-	for (size_t i = 0; st && services && services[i]; i++) {
-		const struct cfg_service *sv = cfg_stack_service(st, services[i]);
-		long n = sv && sv->replicas.set ? (long)sv->replicas.v : 1;
-		if (!sv || (index == 1 && n == 1))
-			continue;
-		fprintf(stderr,
-			"lxr: error: logs --index %ld %s: %s\n"
-			"lxr: hint: lxr keeps one log a service, its replicas' lines together; "
-			"`lxr logs %s` shows them all\n",
-			index, services[i],
-			index > n ? "no such instance" : "its replicas share one log", services[i]);
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_logs(int argc, char **argv)
 {
 	struct logs_opts o = {.tail = -1, .stop_fd = -1};
@@ -316,6 +297,7 @@ int cmd_logs(int argc, char **argv)
 		case OPT_INDEX:
 			if (cli_parse_index(optarg, &index) < 0)
 				return LXR_EXIT_USAGE;
+			o.index = (int)index; /* at most 100000 */
 			break;
 		case OPT_HELP: fputs(cli_help("logs"), stdout); return LXR_EXIT_OK;
 		default:
@@ -342,10 +324,6 @@ int cmd_logs(int argc, char **argv)
 	if (!*project || strchr(project, '/')) {
 		cfg_stack_free(st);
 		return usage_error("name the project with -p NAME");
-	}
-	if (index && check_index(st, argv + optind, index) < 0) {
-		cfg_stack_free(st);
-		return LXR_EXIT_USAGE;
 	}
 	c = show_project(project, since, no_color, &o, argv + optind);
 	cfg_stack_free(st);

@@ -122,16 +122,16 @@ void sup_hooks_on_output(struct sup *s, struct sup_instance *in)
 		clock_gettime(CLOCK_REALTIME, &now);
 		tail_add(h, buf, (size_t)n);
 		h->mid_line = buf[n - 1] != '\n';
-		if (in->svc->log)
-			log_writer_feed(in->svc->log, LOG_STDOUT, buf, (size_t)n, &now);
+		if (sup_output_log(in))
+			log_writer_feed(sup_output_log(in), LOG_STDOUT, buf, (size_t)n, &now);
 	}
 	if (h->out_open) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
 		/* a last line without its newline is over too (the stream is
 		 * the container's too: it goes on) */
-		if (in->svc->log && h->mid_line)
-			log_writer_feed(in->svc->log, LOG_STDOUT, "\n", 1, &now);
+		if (sup_output_log(in) && h->mid_line)
+			log_writer_feed(sup_output_log(in), LOG_STDOUT, "\n", 1, &now);
 		h->mid_line = false;
 		sup_watch_del(s, &h->outw);
 		close(h->outw.fd);

@@ -156,17 +156,20 @@ static json_t *etc_path_json(const struct sup_insp *x, const char *file)
 	return json_string(own ? own : "");
 }
 
-/* LogPath: the file lxr writes the container's output to (its service's,
- * which its replicas share; lxr run's, named after the container); none
- * with the none driver */
+/* LogPath: the file lxr writes the container's output to (its replica's
+ * of its service: <service>.log, <service>@N.log; lxr run's, named after
+ * the container); none with the none driver */
 static json_t *log_path_json(const struct sup_insp *x)
 {
 	const char *d = x->cfg->logging.driver.v;
 
 	if (d && !strcmp(d, "none"))
 		return json_string("");
-	return json_sprintf("%s/%s.log", x->s->log_dir,
-			    x->s->log_name ? x->s->log_name : x->cfg->name);
+	if (x->s->log_name)
+		return json_sprintf("%s/%s.log", x->s->log_dir, x->s->log_name);
+	if (x->in->replica > 1)
+		return json_sprintf("%s/%s@%d.log", x->s->log_dir, x->cfg->name, x->in->replica);
+	return json_sprintf("%s/%s.log", x->s->log_dir, x->cfg->name);
 }
 
 /* Id ... ExecIDs: docker's top of the record */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -87,6 +89,21 @@ int log_file_index(const char *name, char *svc, size_t size, bool *gz)
 	svc[last - name] = '\0';
 	if (gz)
 		*gz = z;
+	return (int)k;
+}
+
+int log_replica(const char *log, char *svc, size_t size)
+{
+	const char *at = strrchr(log, '@');
+	size_t n = at ? (size_t)(at - log) : strlen(log);
+	char *end;
+	long k = at ? strtol(at + 1, &end, 10) : 1;
+
+	if (at && (at[1] < '1' || at[1] > '9' || *end || k > INT_MAX)) {
+		n = strlen(log); /* not a replica's: the name as it is */
+		k = 1;
+	}
+	snprintf(svc, size, "%.*s", (int)n, log);
 	return (int)k;
 }
 

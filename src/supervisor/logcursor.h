@@ -34,6 +34,10 @@ void log_cursor_free(struct log_cursor *c);
  * with *gz true (gz may be NULL), anything else -> -1; the service name
  * goes to svc (size bytes). */
 int log_file_index(const char *name, char *svc, size_t size, bool *gz);
+/* A log's name (log_file_index's svc) as a service and a replica: "web" is
+ * web's replica 1, "web@3" its replica 3 ('@' is in no service name). The
+ * service goes to svc (size bytes); returns the replica. */
+int log_replica(const char *log, char *svc, size_t size);
 
 /* A service whose logging driver keeps no log (lognone.c): the marker
  * <dir>/<service>.nolog names the driver. log_nolog_set writes it and

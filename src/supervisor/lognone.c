@@ -17,18 +17,19 @@ static char *marker(const char *service)
 	return lxr_xasprintf("%s.nolog", service);
 }
 
-/* The service's log files (<service>.log, .N, .N.gz) in dirfd. */
+/* The service's log files (<service>.log, .N, .N.gz, and its replicas'
+ * <service>@N.log ...) in dirfd. */
 static void remove_logs(int dirfd, const char *service)
 {
 	DIR *d = lxr_opendir_dup(dirfd);
-	char svc[NAME_MAX + 1];
+	char log[NAME_MAX + 1], svc[NAME_MAX + 1];
 	struct dirent *de;
 
 	if (!d)
 		return;
 	while ((de = readdir(d)))
-		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) >= 0 &&
-		    !strcmp(svc, service))
+		if (log_file_index(de->d_name, log, sizeof(log), NULL) >= 0 &&
+		    log_replica(log, svc, sizeof(svc)) > 0 && !strcmp(svc, service))
 			unlinkat(dirfd, de->d_name, 0);
 	closedir(d);
 }

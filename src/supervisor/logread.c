@@ -19,8 +19,9 @@
 struct source {
 	struct log_cursor *cur;
 	struct log_line line;
-	bool has;  /* line holds the next line to print */
-	long skip; /* --tail: lines to pass over first */
+	bool has;                  /* line holds the next line to print */
+	long skip;                 /* --tail: lines to pass over first */
+	char label[NAME_MAX + 16]; /* "web", "web-2" (relabel) */
 };
 
 struct reader {
@@ -78,24 +79,87 @@ static bool too_late(const struct logs_opts *o, const struct log_line *l)
 	return o->has_until && ts_after(&l->ts, &o->until);
 }
 
-static bool have_source(const struct reader *r, const char *service)
+/* A name asked for ("web": each replica's log; "web@2": replica 2's) and
+ * --index cover the log named log ("web", "web@2": log_replica) */
+static bool covers(const struct logs_opts *o, const char *name, const char *log)
+{
+	char want[NAME_MAX + 1], svc[NAME_MAX + 1];
+	int replica = log_replica(log, svc, sizeof(svc));
+	int k = log_replica(name, want, sizeof(want));
+
+	if (!strchr(name, '@'))
+		k = o->index;
+	return !strcmp(want, svc) && (!k || k == replica);
+}
+
+/* A source reads the log of that name */
+static bool have_source(const struct reader *r, const char *log)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(log_cursor_service(r->v[i].cur), service))
+		if (!strcmp(log_cursor_service(r->v[i].cur), log))
 			return true;
 	return false;
 }
 
-static bool wanted(const struct reader *r, const char *service)
+/* A source reads a log the name asked for covers */
+static bool have_named(const struct reader *r, const char *name)
 {
-	char **s = r->o->services;
-
-	if (!s || !*s)
-		return true;
-	for (; *s; s++)
-		if (!strcmp(*s, service))
+	for (size_t i = 0; i < r->n; i++)
+		if (covers(r->o, name, log_cursor_service(r->v[i].cur)))
 			return true;
 	return false;
+}
+
+static bool wanted(const struct reader *r, const char *log)
+{
+	char **s = r->o->services;
+	char svc[NAME_MAX + 1];
+
+	if (!s || !*s)
+		return !r->o->index || log_replica(log, svc, sizeof(svc)) == r->o->index;
+	for (; *s; s++)
+		if (covers(r->o, *s, log))
+			return true;
+	return false;
+}
+
+/* The services with a log in the directory (min_replica 1), or with a
+ * log of replica min_replica or above, each once */
+static char **logged_services(const struct reader *r, int min_replica)
+{
+	DIR *d = lxr_opendir_dup(r->dirfd);
+	char log[NAME_MAX + 1], svc[NAME_MAX + 1];
+	char **out = lxr_xcalloc(1, sizeof(char *));
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (log_file_index(de->d_name, log, sizeof(log), NULL) >= 0 &&
+		    log_replica(log, svc, sizeof(svc)) >= min_replica && !lxr_strv_has(out, svc))
+			lxr_strv_push(&out, lxr_xstrdup(svc));
+	if (d)
+		closedir(d);
+	return out;
+}
+
+/* Each source's prefix, and their width: the service's name, or, for a
+ * service with replicas (a log of replica 2 or more is here), "web-1",
+ * "web-2", ... as compose names their containers */
+static void relabel(struct reader *r)
+{
+	_cleanup_strv_ char **replicated = logged_services(r, 2);
+	char svc[NAME_MAX + 1];
+
+	r->width = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct source *s = &r->v[i];
+		int k = log_replica(log_cursor_service(s->cur), svc, sizeof(svc));
+		if (k > 1 || lxr_strv_has(replicated, svc))
+			snprintf(s->label, sizeof(s->label), "%s-%d", svc, k);
+		else
+			snprintf(s->label, sizeof(s->label), "%s", svc);
+		if (strlen(s->label) > r->width)
+			r->width = strlen(s->label);
+	}
 }
 
 /* Lines a fresh read would print, for --tail. */
@@ -118,7 +182,6 @@ static int count_lines(struct reader *r, const char *service, long *count, lxr_e
 static int add_source(struct reader *r, const char *service, bool use_tail, lxr_err *err)
 {
 	struct source s = {0};
-	size_t len = strlen(service);
 
 	if (use_tail && r->o->tail >= 0) {
 		long count;
@@ -129,45 +192,36 @@ static int add_source(struct reader *r, const char *service, bool use_tail, lxr_
 	s.cur = log_cursor_new(r->dirfd, service, r->o->has_since ? &r->o->since : NULL);
 	r->v = lxr_xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = s;
-	if (len > r->width)
-		r->width = len;
 	return 0;
 }
 
-/* Every service with a log file in the directory, not yet a source. */
+/* Every log in the directory that is wanted, not yet a source (a
+ * service's, or one replica's of it). */
 static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 {
 	DIR *d = lxr_opendir_dup(r->dirfd);
-	char svc[NAME_MAX + 1];
+	char log[NAME_MAX + 1];
 	struct dirent *de;
 	int ret = 0;
 
 	if (!d)
 		return lxr_fail(err, errno, "read log directory %s", r->dir);
 	while (ret == 0 && (de = readdir(d)))
-		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) >= 0 && wanted(r, svc) &&
-		    !have_source(r, svc))
-			ret = add_source(r, svc, use_tail, err);
+		if (log_file_index(de->d_name, log, sizeof(log), NULL) >= 0 && wanted(r, log) &&
+		    !have_source(r, log))
+			ret = add_source(r, log, use_tail, err);
 	closedir(d);
+	relabel(r);
 	return ret;
 }
 
 /* The service with a log file here whose name is closest to name. */
 static char *closest_logged(struct reader *r, const char *name)
 {
-	DIR *d = lxr_opendir_dup(r->dirfd);
-	_cleanup_strv_ char **names = NULL;
-	char svc[NAME_MAX + 1];
-	const char *dym;
-	struct dirent *de;
+	_cleanup_strv_ char **names = logged_services(r, 1);
+	const char *dym =
+	    lxr_did_you_mean(name, (const char *const *)names, lxr_strv_len(names), 0);
 
-	if (!d)
-		return NULL;
-	while ((de = readdir(d)))
-		if (log_file_index(de->d_name, svc, sizeof(svc), NULL) == 0)
-			lxr_strv_push(&names, lxr_xstrdup(svc));
-	closedir(d);
-	dym = lxr_did_you_mean(name, (const char *const *)names, lxr_strv_len(names), 0);
 	return dym ? lxr_xstrdup(dym) : NULL;
 }
 
@@ -205,10 +259,45 @@ static void note_unlogged(struct reader *r)
 			continue;
 		svc = lxr_xstrndup(de->d_name, n - 6);
 		drv = log_nolog_driver(r->dirfd, svc);
-		if (drv && !have_source(r, svc))
+		if (drv && !have_named(r, svc))
 			warn_unreadable(svc, drv);
 	}
 	closedir(d);
+}
+
+/* No log of a name asked for: a replica's that is not there, or a
+ * service's the directory has none of (the closest one named) */
+static int no_log(struct reader *r, const char *name, lxr_err *err)
+{
+	char svc[NAME_MAX + 1];
+	int k = log_replica(name, svc, sizeof(svc));
+	_cleanup_strv_ char **logged = logged_services(r, 1);
+	_cleanup_free_ char *dym = NULL;
+
+	if (!strchr(name, '@'))
+		k = r->o->index;
+	if (k && lxr_strv_has(logged, svc))
+		return lxr_fail(err, ENOENT, "no log of %s-%d, replica %d of service \"%s\", in %s",
+				svc, k, k, svc, r->dir),
+		       lxr_err_hint(err,
+				    "`lxr ps %s` lists its replicas; a replica's log appears "
+				    "once it has been started",
+				    svc);
+	dym = closest_logged(r, svc);
+	lxr_fail(err, ENOENT, "no log of service \"%s\" in %s", svc, r->dir);
+	if (dym)
+		return lxr_err_hint(err, "did you mean \"%s\"?", dym);
+	return lxr_err_hint(err, "a service's log appears once it has been started; check the "
+				 "name against the stack file");
+}
+
+/* A name's driver when it keeps no log (malloc'd), NULL otherwise */
+static char *nolog_driver(const struct reader *r, const char *name)
+{
+	char svc[NAME_MAX + 1];
+
+	log_replica(name, svc, sizeof(svc));
+	return log_nolog_driver(r->dirfd, svc);
 }
 
 /* The services named: each has a log, or its driver keeps none (a warning,
@@ -221,23 +310,22 @@ static int check_named(struct reader *r, lxr_err *err)
 
 	if (!r->o->services || !*r->o->services) {
 		note_unlogged(r);
+		if (r->o->index && !r->n)
+			return lxr_fail(err, ENOENT,
+					"--index %d: no service has a log of replica %d in %s",
+					r->o->index, r->o->index, r->dir),
+			       lxr_err_hint(err, "`lxr ps` lists the replicas");
 		return 0;
 	}
 	for (char **s = r->o->services; *s; s++) {
 		_cleanup_free_ char *drv = NULL;
-		if (have_source(r, *s)) {
+		if (have_named(r, *s)) {
 			any = true;
 			continue;
 		}
-		drv = log_nolog_driver(r->dirfd, *s);
-		if (!drv) {
-			_cleanup_free_ char *dym = closest_logged(r, *s);
-			lxr_fail(err, ENOENT, "no log of service \"%s\" in %s", *s, r->dir);
-			if (dym)
-				return lxr_err_hint(err, "did you mean \"%s\"?", dym);
-			return lxr_err_hint(err, "a service's log appears once it has been "
-						 "started; check the name against the stack file");
-		}
+		drv = nolog_driver(r, *s);
+		if (!drv)
+			return no_log(r, *s, err);
 		if (!first) {
 			first = lxr_xstrdup(*s);
 			first_drv = lxr_steal_ptr(&drv);
@@ -245,8 +333,7 @@ static int check_named(struct reader *r, lxr_err *err)
 	}
 	/* a warning each; with nothing else asked for, the first is the error */
 	for (char **s = r->o->services; first && *s; s++) {
-		_cleanup_free_ char *drv =
-		    have_source(r, *s) ? NULL : log_nolog_driver(r->dirfd, *s);
+		_cleanup_free_ char *drv = have_named(r, *s) ? NULL : nolog_driver(r, *s);
 		if (drv && (any || strcmp(*s, first)))
 			warn_unreadable(*s, drv);
 	}
@@ -264,8 +351,7 @@ static void print_line(struct reader *r, const struct source *s)
 	FILE *out = s->line.stream == LOG_STDERR && r->o->err_out ? r->o->err_out : r->out;
 
 	if (!r->o->no_prefix) {
-		log_format_prefix(prefix, sizeof(prefix), log_cursor_service(s->cur), r->width,
-				  r->o->color);
+		log_format_prefix(prefix, sizeof(prefix), s->label, r->width, r->o->color);
 		fputs(prefix, out);
 	}
 	if (r->o->timestamps) {

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <poll.h>
@@ -148,21 +149,28 @@ static bool attached(const struct sup *s, const char *service)
 	return false;
 }
 
-/* The foreground's view of a log record: "web-1 | line", coloured on a
- * terminal; with up --timestamps, "web-1 | TIME line" as compose prints
- * it. Called by the writer for every record it writes. */
-static void tee_line(void *ctx, const char *service, enum log_stream stream,
-		     const struct timespec *at, const char *data, size_t len, bool partial)
+/* The foreground's view of a log record: "web | line" ("web-2 | line" for
+ * a service with replicas), coloured on a terminal; with up --timestamps,
+ * "web | TIME line" as compose prints it. Called by the writer for every
+ * record it writes; log is the writer's file name ("web", "web@2"). */
+static void tee_line(void *ctx, const char *log, enum log_stream stream, const struct timespec *at,
+		     const char *data, size_t len, bool partial)
 {
 	struct sup *s = ctx;
-	char pfx[128 + LOG_TS_LEN + 2];
+	char pfx[128 + LOG_TS_LEN + 2], service[NAME_MAX + 1], label[NAME_MAX + 16];
+	int replica = log_replica(log, service, sizeof(service));
+	const struct sup_service *sv = sup_find_service(s, service);
 	size_t pl, need;
 
 	if (s->quiet || s->term.w.fd < 0 || !attached(s, service))
 		return;
+	if (replica > 1 || (sv && sv->n_inst > 1))
+		snprintf(label, sizeof(label), "%s-%d", service, replica);
+	else
+		snprintf(label, sizeof(label), "%s", service);
 	pfx[0] = '\0';
 	if (!s->no_log_prefix)
-		log_format_prefix(pfx, 128, service, 14, s->tty && !s->no_color);
+		log_format_prefix(pfx, 128, label, 14, s->tty && !s->no_color);
 	pl = strlen(pfx);
 	if (s->timestamps) {
 		log_format_ts(pfx + pl, at);
@@ -295,8 +303,31 @@ static bool driver_is(const struct cfg_logging *l, const char *name)
 	return l->driver.v && !strcmp(l->driver.v, name);
 }
 
-/* One writer per service, opened on its first start and kept across
- * restarts: the log continues in the same file, rotated by size. With
+/* in's replica's writer, in its service's table (grown to hold it) */
+static struct log_writer **log_slot(const struct sup_instance *in)
+{
+	struct sup_service *sv = in->svc;
+	size_t k = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+
+	if (k >= sv->n_logs) {
+		sv->logs = lxr_xrealloc(sv->logs, (k + 1) * sizeof(*sv->logs));
+		memset(sv->logs + sv->n_logs, 0, (k + 1 - sv->n_logs) * sizeof(*sv->logs));
+		sv->n_logs = k + 1;
+	}
+	return &sv->logs[k];
+}
+
+struct log_writer *sup_output_log(const struct sup_instance *in)
+{
+	size_t k = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+
+	return k < in->svc->n_logs ? in->svc->logs[k] : NULL;
+}
+
+/* One writer per replica, opened on its first start and kept across
+ * restarts: the log continues in the same file, rotated by size. Replica
+ * 1 writes <service>.log, replica N <service>@N.log ('@' is in no service
+ * name), and a start-first update's new container its replica's. With
  * driver none the writer keeps no file: the pipes are drained all the same
  * (a container never blocks on its output, nor gets EPIPE) and the lines
  * still reach the foreground, as compose attaches to such a container. */
@@ -304,16 +335,20 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
 	struct sup_service *sv = in->svc;
 	const struct cfg_logging *l = &sv->cfg->logging;
-	const char *name = s->log_name ? s->log_name : sv->cfg->name;
+	const char *service = s->log_name ? s->log_name : sv->cfg->name;
+	_cleanup_free_ char *name = in->replica > 1 && !s->log_name
+					? lxr_xasprintf("%s@%d", service, in->replica)
+					: lxr_xstrdup(service);
 	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
+	struct log_writer **w = log_slot(in);
 
-	if (sv->log)
+	if (*w)
 		return 0;
 	if (driver_is(l, "none")) {
 		o.discard = true; /* its options are dockerd's to ignore too */
-		if (log_nolog_set(s->log_dir, name, "none", err) < 0)
+		if (log_nolog_set(s->log_dir, service, "none", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
-		return log_writer_open(s->log_dir, name, &o, &sv->log, err);
+		return log_writer_open(s->log_dir, name, &o, w, err);
 	}
 	lxr_log_limits(&o.max_size, &o.max_file); /* lxr.conf [logs], then the file's options */
 	o.compress = driver_is(l, "local");       /* dockerd's defaults: local compresses */
@@ -322,8 +357,8 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
 	}
-	log_nolog_clear(s->log_dir, name);
-	return log_writer_open(s->log_dir, name, &o, &sv->log, err);
+	log_nolog_clear(s->log_dir, service);
+	return log_writer_open(s->log_dir, name, &o, w, err);
 }
 
 bool sup_output_same_logging(const struct cfg_service *a, const struct cfg_service *b)
@@ -374,7 +409,7 @@ static void output_read(struct sup *s, struct sup_instance *in, int stream, int 
 
 	/* a reconcile changed its logging settings while it runs (they do not
 	 * recreate the container): the new writer takes over from here */
-	if (!in->svc->log && open_log(s, in, &err) < 0)
+	if (!sup_output_log(in) && open_log(s, in, &err) < 0)
 		lxr_warn("%s", err.msg);
 	for (int k = 0; w->fd >= 0 && (!max_reads || k < max_reads); k++) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
@@ -385,13 +420,13 @@ static void output_read(struct sup *s, struct sup_instance *in, int stream, int 
 		if (n < 0 && errno == EAGAIN)
 			break;
 		if (n <= 0) { /* the container closed it: the last line is over */
-			log_writer_feed_eof(in->svc->log, ls, &now);
+			log_writer_feed_eof(sup_output_log(in), ls, &now);
 			sup_watch_del(s, w);
 			close(w->fd);
 			w->fd = -1;
 			break;
 		}
-		log_writer_feed(in->svc->log, ls, buf, (size_t)n, &now);
+		log_writer_feed(sup_output_log(in), ls, buf, (size_t)n, &now);
 	}
 }
 
@@ -412,20 +447,22 @@ int64_t sup_output_deadline(struct sup *s)
 {
 	int64_t best = 0;
 
-	for (size_t i = 0; i < s->n_svcs; i++) {
-		struct timespec at, now = realtime();
-		int64_t d;
-		/* a rotated file half compressed: its next share on the next turn */
-		if (log_writer_busy(s->svcs[i].log))
-			return sup_now();
-		if (!s->svcs[i].log || !log_writer_flush_deadline(s->svcs[i].log, &at))
-			continue;
-		d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 +
-		     (at.tv_nsec - now.tv_nsec) / 1000);
-		d = sup_now() + (d > 0 ? d : 0);
-		if (!best || d < best)
-			best = d;
-	}
+	for (size_t i = 0; i < s->n_svcs; i++)
+		for (size_t k = 0; k < s->svcs[i].n_logs; k++) {
+			struct log_writer *w = s->svcs[i].logs[k];
+			struct timespec at, now = realtime();
+			int64_t d;
+			/* a rotated file half compressed: its next share on the next turn */
+			if (log_writer_busy(w))
+				return sup_now();
+			if (!w || !log_writer_flush_deadline(w, &at))
+				continue;
+			d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 +
+			     (at.tv_nsec - now.tv_nsec) / 1000);
+			d = sup_now() + (d > 0 ? d : 0);
+			if (!best || d < best)
+				best = d;
+		}
 	return best;
 }
 
@@ -434,10 +471,11 @@ void sup_output_flush(struct sup *s)
 	struct timespec now = realtime();
 
 	for (size_t i = 0; i < s->n_svcs; i++)
-		if (s->svcs[i].log) {
-			log_writer_work(s->svcs[i].log);
-			log_writer_flush(s->svcs[i].log, &now);
-		}
+		for (size_t k = 0; k < s->svcs[i].n_logs; k++)
+			if (s->svcs[i].logs[k]) {
+				log_writer_work(s->svcs[i].logs[k]);
+				log_writer_flush(s->svcs[i].logs[k], &now);
+			}
 	fflush(stdout);
 }
 
@@ -445,20 +483,17 @@ void sup_output_close_service(struct sup_service *sv)
 {
 	struct timespec now = realtime();
 
-	if (sv->log)
-		log_writer_close(sv->log, &now);
-	sv->log = NULL;
+	for (size_t k = 0; k < sv->n_logs; k++)
+		log_writer_close(sv->logs[k], &now);
+	free(sv->logs);
+	sv->logs = NULL;
+	sv->n_logs = 0;
 }
 
 void sup_output_free(struct sup *s)
 {
-	struct timespec now = realtime();
-
-	for (size_t i = 0; i < s->n_svcs; i++) {
-		if (s->svcs[i].log)
-			log_writer_close(s->svcs[i].log, &now);
-		s->svcs[i].log = NULL;
-	}
+	for (size_t i = 0; i < s->n_svcs; i++)
+		sup_output_close_service(&s->svcs[i]);
 }
 
 void sup_output_close(struct sup *s, struct sup_instance *in)

@@ -235,7 +235,8 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 			if (old->svcs[j].img && old->svcs[j].img_use_fd >= 0 &&
 			    !strcmp(old->svcs[j].img->manifest_digest, ns->img->manifest_digest))
 				ns->img_use_fd = lxr_steal_fd(&old->svcs[j].img_use_fd);
-		sv->log = NULL;
+		sv->logs = NULL;
+		sv->n_logs = 0;
 		any = true;
 	}
 	/* the array moved: every instance's back pointer follows it */
@@ -437,11 +438,14 @@ static void swap(struct sup *s)
 	for (size_t i = 0; i < old.n_svcs; i++) {
 		struct sup_service *ns = sup_find_service(n, old.svcs[i].cfg->name);
 		/* the log continues in the same file, if it is kept as before */
-		if (ns && !ns->log && sup_output_same_logging(old.svcs[i].cfg, ns->cfg))
-			ns->log = old.svcs[i].log;
-		else if (old.svcs[i].log)
+		if (ns && !ns->logs && sup_output_same_logging(old.svcs[i].cfg, ns->cfg)) {
+			ns->logs = old.svcs[i].logs;
+			ns->n_logs = old.svcs[i].n_logs;
+		} else {
 			sup_output_close_service(&old.svcs[i]);
-		old.svcs[i].log = NULL;
+		}
+		old.svcs[i].logs = NULL;
+		old.svcs[i].n_logs = 0;
 	}
 	remove_doomed(s, &old);
 	sup_net_retire_changed(&old, n->stack);

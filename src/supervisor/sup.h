@@ -203,11 +203,14 @@ struct sup_service {
 	struct sup_instance *inst;
 	size_t n_inst;
 	int colour;
-	struct log_writer *log; /* output.c: the service's log file */
-	struct img_image *img;  /* tables.c: its image, when it names one */
-	bool pull_needed;       /* dry run: its image is not here, no plan made */
-	int img_use_fd;         /* held while the supervisor runs: in use */
-	int pull_policy;        /* how img was had (enum img_pull_policy) */
+	/* output.c: a log file a replica (logs[replica - 1]), so two
+	 * replicas' partial lines never join; NULL until its first start */
+	struct log_writer **logs;
+	size_t n_logs;
+	struct img_image *img; /* tables.c: its image, when it names one */
+	bool pull_needed;      /* dry run: its image is not here, no plan made */
+	int img_use_fd;        /* held while the supervisor runs: in use */
+	int pull_policy;       /* how img was had (enum img_pull_policy) */
 	/* update.c: the version it ran before the last update, which a
 	 * rollback returns to: its model (in a stack the supervisor keeps),
 	 * its image, held in use until then (prev_img_use_fd, -1: none) */
@@ -497,6 +500,8 @@ int64_t sup_output_deadline(struct sup *s); /* when partial lines must be flushe
 void sup_output_flush(struct sup *s);
 void sup_output_free(struct sup *s);
 void sup_output_close_service(struct sup_service *sv);
+/* The log in's output goes to (its replica's), NULL while none is open */
+struct log_writer *sup_output_log(const struct sup_instance *in);
 /* The same logging settings: a changed service keeps its log writer (the
  * log goes on in the same file) only then. */
 bool sup_output_same_logging(const struct cfg_service *a, const struct cfg_service *b);

@@ -209,11 +209,8 @@ grep -q "^svc-" "$TEST_TMP/mark" || fail "export --index 2: [$(cat "$TEST_TMP/ma
 run -f "$STACK" logs --index 1 job
 expect_rc 0 "logs --index 1 of a service without replicas"
 run -f "$STACK" logs --index 2 job
-expect_rc 2 "logs --index 2 of a service without replicas"
-expect_grep "$ERR" "no such instance" "says there is none"
-run -f "$STACK" logs --index 1 svc
-expect_rc 2 "logs --index of a replicated service"
-expect_grep "$ERR" "replicas share one log" "says why it cannot pick one"
+expect_rc 1 "logs --index 2 of a service without replicas"
+expect_grep "$ERR" "no log of job-2" "says there is none"
 run wait -f "$STACK" --down-project job
 expect_rc 3 "wait --down-project: the job's code"
 expect_out "3" "its code printed"

@@ -105,3 +105,55 @@ expect_rc 0 "down"
 wait "$up" 2>/dev/null || true
 exec 7>&-
 pass "a foreground up whose stdout is not read keeps supervising (ps answers, the log grows)"
+
+# A service with replicas: a log each, so two replicas' unfinished lines
+# never join; `web-2 |` as compose prefixes them (in the foreground up and
+# in logs), --index and docker's container name pick one replica's.
+stack <<'Y'
+name: replog
+services:
+  web:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "n=$$(hostname); for i in 1 2 3; do printf 'part%s-' $$i; sleep 0.1; echo \"$$n\"; done; exec sleep 1000"]
+    deploy: {replicas: 3}
+  solo:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "echo solo-line; exec sleep 1000"]
+Y
+"$LXR" up -f "$STACK" >"$TEST_TMP/rep.fg" 2>/dev/null &
+up=$!
+at_exit kill "$up"
+for _ in $(seq 100); do [ "$(grep -c 'part3-' "$TEST_TMP/rep.fg")" -ge 3 ] && break; sleep 0.05; done
+for n in 1 2 3; do
+	for i in 1 2 3; do
+		grep -qx "web-$n *| part$i-web-$n" "$TEST_TMP/rep.fg" ||
+			fail "foreground: no line 'web-$n | part$i-web-$n': $(cat "$TEST_TMP/rep.fg")"
+	done
+done
+grep -qx "solo *| solo-line" "$TEST_TMP/rep.fg" || fail "foreground: solo's line: $(cat "$TEST_TMP/rep.fg")"
+run -f "$STACK" logs --no-color
+expect_rc 0 "logs"
+[ "$(printf '%s\n' "$OUT" | grep -c .)" -eq 10 ] || fail "logs: not 10 lines: $OUT"
+for n in 1 2 3; do
+	[ "$(printf '%s\n' "$OUT" | grep -xc "web-$n *| part[123]-web-$n")" -eq 3 ] ||
+		fail "logs: replica $n's lines are not its own: $OUT"
+done
+run -f "$STACK" logs --index 2 web
+expect_rc 0 "logs --index 2 web"
+expect_out "web-2 | part1-web-2
+web-2 | part2-web-2
+web-2 | part3-web-2" "--index 2: replica 2's lines only"
+run -f "$STACK" logs --index 2 solo
+expect_rc 1 "logs --index 2 of a service without replicas"
+expect_grep "$ERR" "no log of solo-2, replica 2 of service \"solo\"" "says there is no such replica"
+run logs replog-web-3
+expect_rc 0 "docker logs of a replica by its container name"
+expect_out "part1-web-3
+part2-web-3
+part3-web-3" "its own lines, as docker logs shows one container's"
+run inspect replog-web-2 --format '{{.LogPath}}'
+expect_out "$LXR_LOG_DIR/replog/web@2.log" "inspect: replica 2's own log file"
+run down -f "$STACK"
+expect_rc 0 "down"
+wait "$up" 2>/dev/null || true
+pass "replicas log apart: web-N prefixes, whole lines each, --index and the container name pick one"

@@ -363,6 +363,71 @@ static void unlogged_service(void **state)
 	remove_tmpdir(dir);
 }
 
+/* A service with replicas: a log each (web.log, web@2.log), each line
+ * prefixed with its replica ("web-1", as compose names the container); a
+ * name picks the service or one replica, --index one replica of each; the
+ * none driver's marker removes every replica's log */
+static void replicas_have_a_log_each(void **state)
+{
+	char *dir = make_tmpdir();
+	struct log_writer *a = open_writer(dir, "api", NULL);
+	struct log_writer *w1 = open_writer(dir, "web", NULL);
+	struct log_writer *w2 = open_writer(dir, "web@2", NULL);
+	char *web[] = {"web", NULL}, *two[] = {"web@2", NULL}, *one[] = {"web@1", NULL};
+	char *three[] = {"web@3", NULL}, svc[32];
+	struct logs_opts o = {.tail = -1, .stop_fd = -1};
+	_cleanup_free_ char *all = NULL, *only = NULL, *r2 = NULL, *r1 = NULL, *idx = NULL;
+	lxr_err err;
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(log_replica("web", svc, sizeof(svc)), 1);
+	assert_string_equal(svc, "web");
+	assert_int_equal(log_replica("my-web_2.x@12", svc, sizeof(svc)), 12);
+	assert_string_equal(svc, "my-web_2.x");
+	assert_int_equal(log_replica("web@0", svc, sizeof(svc)), 1);
+	assert_string_equal(svc, "web@0");
+	/* partial lines of two replicas stay each its own */
+	feed(w1, LOG_STDOUT, "one-", at(1, 0));
+	feed(w2, LOG_STDOUT, "two-", at(2, 0));
+	feed(a, LOG_STDOUT, "a1\n", at(3, 0));
+	feed(w2, LOG_STDOUT, "b\n", at(4, 0));
+	feed(w1, LOG_STDOUT, "a\n", at(5, 0));
+	log_writer_close(a, &(struct timespec){0});
+	log_writer_close(w1, &(struct timespec){0});
+	log_writer_close(w2, &(struct timespec){0});
+	all = run_logs(dir, &o);
+	assert_string_equal(all, "api   | a1\n"
+				 "web-2 | two-b\n"
+				 "web-1 | one-a\n");
+	o.services = web;
+	only = run_logs(dir, &o);
+	assert_string_equal(only, "web-2 | two-b\nweb-1 | one-a\n");
+	o.services = two;
+	r2 = run_logs(dir, &o);
+	assert_string_equal(r2, "web-2 | two-b\n");
+	o.services = one;
+	r1 = run_logs(dir, &o);
+	assert_string_equal(r1, "web-1 | one-a\n");
+	o.services = NULL;
+	o.index = 1;
+	idx = run_logs(dir, &o);
+	assert_string_equal(idx, "api   | a1\nweb-1 | one-a\n");
+	o.index = 0;
+	o.services = three;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(logs_run(dir, &o, f, &err), -1);
+	fclose(f);
+	free(buf);
+	assert_non_null(strstr(err.msg, "no log of web-3, replica 3 of service \"web\""));
+	assert_int_equal(log_nolog_set(dir, "web", "none", &err), 0);
+	assert_false(exists(dir, "web.log"));
+	assert_false(exists(dir, "web@2.log"));
+	assert_true(exists(dir, "api.log"));
+	remove_tmpdir(dir);
+}
+
 /* The writer only appends; nothing reads on its path. 100k lines fed as
  * fast as the loop goes all come back. */
 static void hundred_thousand_lines_all_come_back(void **state)
@@ -523,6 +588,7 @@ int main(void)
 	    cmocka_unit_test(reader_keeps_its_place_across_compression),
 	    cmocka_unit_test(damaged_gz_gives_its_lines_up_to_the_damage),
 	    cmocka_unit_test(unlogged_service),
+	    cmocka_unit_test(replicas_have_a_log_each),
 	    cmocka_unit_test(hundred_thousand_lines_all_come_back),
 	    cmocka_unit_test(since_forms),
 	    cmocka_unit_test(follow_across_rotation_restart_and_new_service),

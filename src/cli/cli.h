@@ -360,6 +360,11 @@ json_t *cli_run_record(const char *name, const char *file);
  * supervisor's records, the one it left when it ended, or its plan made
  * again when no supervisor looks after it), appended to out; -1 with err */
 int cli_run_inspect(const char *name, json_t *out, lxr_err *err);
+/* What `lxr inspect NAME` shows of a container named as docker names it,
+ * from anywhere: an `lxr run` one (cli_run_inspect), or a stack's (its
+ * container_name or <project>-<service>-<n>, from its supervisor); NULL
+ * with err */
+json_t *cli_inspect_named(const char *name, lxr_err *err);
 /* SERVICE=N... on the project (lxr scale's): an up of its file that
  * changes only those services' instances; progress as sup_up_opts's */
 int cli_scale(const char *file, const char *project, char *const *specs, bool no_deps,

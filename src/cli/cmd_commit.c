@@ -36,32 +36,19 @@ struct commit_args {
 static json_t *inspect_of(const char *file, const char *project, const char *name, const char *inst,
 			  bool service, lxr_err *err)
 {
-	_cleanup_free_ char *p = NULL, *pname = NULL;
-	char *one[] = {lxr_xstrdup(name), NULL};
+	_cleanup_free_ char *pname = NULL;
 	struct ctl_conn *conn = NULL;
 	json_t *res = NULL, *o = NULL;
 
-	if (!service && run_kept_dir(name)) {
-		free(one[0]);
-		res = json_array();
-		if (cli_run_inspect(name, res, err) == 0)
-			o = json_incref(json_array_get(res, 0));
-		json_decref(res);
-		return o;
-	}
-	/* a stack's, named as docker names it from anywhere */
-	if (!service && cli_names_in_project(one, &p) == 1)
-		inst = one[0], project = p;
-	if (cli_project_connect(service ? file : NULL, project, &conn, &pname) != LXR_EXIT_OK) {
-		free(one[0]);
+	if (!service)
+		return cli_inspect_named(name, err);
+	if (cli_project_connect(file, project, &conn, &pname) != LXR_EXIT_OK)
 		return lxr_fail(err, ESRCH, "no supervisor of %s to ask", name), NULL;
-	}
 	if (ctl_call(conn, "inspect", json_pack("{s:[s]}", "services", inst), 30000, &res, err) ==
 	    0)
 		o = json_incref(json_array_get(res, 0));
 	json_decref(res);
 	ctl_close(conn);
-	free(one[0]);
 	return o;
 }
 

@@ -28,6 +28,34 @@ int cli_run_inspect(const char *name, json_t *out, lxr_err *err)
 	return r;
 }
 
+json_t *cli_inspect_named(const char *name, lxr_err *err)
+{
+	_cleanup_free_ char *project = NULL, *pname = NULL;
+	char *one[] = {lxr_xstrdup(name), NULL};
+	struct ctl_conn *conn = NULL;
+	json_t *res = NULL, *o = NULL;
+
+	if (run_kept_dir(name)) {
+		res = json_array();
+		if (cli_run_inspect(name, res, err) == 0)
+			o = json_incref(json_array_get(res, 0));
+	} else if (cli_names_in_project(one, &project) != 1) {
+		lxr_fail(err, ENOENT, "no container named %s", name);
+		lxr_err_hint(err,
+			     "`lxr ps -a` lists the containers, by the names docker gives them");
+	} else if (cli_project_connect(NULL, project, &conn, &pname) != LXR_EXIT_OK) {
+		lxr_fail(err, ESRCH, "no supervisor of %s to ask", name);
+	} else if (ctl_call(conn, "inspect", json_pack("{s:[s]}", "services", one[0]), 30000, &res,
+			    err) == 0) {
+		o = json_incref(json_array_get(res, 0));
+	}
+	if (conn)
+		ctl_close(conn);
+	json_decref(res);
+	free(one[0]);
+	return o;
+}
+
 /* `lxr run -d` containers: each its own supervisor's one instance */
 static int inspect_run(char **names, json_t *out)
 {

@@ -44,6 +44,7 @@ enum {
 	RF_PLATFORM,
 	RF_GPUS,
 	RF_CIDFILE,
+	RF_VOLFROM,
 };
 
 const struct option run_flags_longopts[] = {
@@ -77,6 +78,7 @@ const struct option run_flags_longopts[] = {
     {"platform", required_argument, NULL, RF_PLATFORM},
     {"gpus", required_argument, NULL, RF_GPUS},
     {"cidfile", required_argument, NULL, RF_CIDFILE},
+    {"volumes-from", required_argument, NULL, RF_VOLFROM},
     {NULL, 0, NULL, 0},
 };
 
@@ -304,6 +306,7 @@ int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err)
 		return 0;
 	case RF_LABELFILE: run_push(o, "label_file", abs_path(arg)); return 0;
 	case RF_MOUNT: return run_parse_mount(o, arg, err);
+	case RF_VOLFROM: lxr_strv_push(&o->volumes_from, lxr_xstrdup(arg)); return 0;
 	case RF_HCMD:
 	case RF_HINTERVAL:
 	case RF_HTIMEOUT:
@@ -331,7 +334,7 @@ int run_flags_finish(struct run_opts *o, lxr_err *err)
 
 	if (h && json_object_get(h, "disable") && json_object_size(h) > 1)
 		return lxr_fail(err, 0, "--no-healthcheck conflicts with --health-* options");
-	return 0;
+	return run_volumes_from(o, err);
 }
 
 int run_cidfile_claim(struct run_opts *o, lxr_err *err)

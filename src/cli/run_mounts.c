@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "cli/run_opts.h"
 #include "config/text.h"
 #include "lxr/supervisor.h"
@@ -339,4 +340,74 @@ int run_parse_mount(struct run_opts *o, const char *arg, lxr_err *err)
 	free(m.target);
 	json_decref(m.v);
 	return r < 0 ? lxr_err_wrap(err, "--mount \"%s\"", arg) : 0;
+}
+
+/* A target an option mounts on already (-v, --mount, --tmpfs, or an
+ * earlier --volumes-from): that one stays, as docker's does */
+static bool target_taken(const struct run_opts *o, const char *target)
+{
+	json_t *lit = run_lit(target), *v;
+	const char *t = json_string_value(lit);
+	size_t i, n = strlen(t);
+	bool taken = false;
+
+	json_array_foreach(json_object_get(o->svc, "volumes"), i, v)
+	{
+		const char *vt = json_string_value(json_object_get(v, "target"));
+		taken |= vt && !strcmp(vt, t);
+	}
+	json_array_foreach(json_object_get(o->svc, "tmpfs"), i, v)
+	{
+		const char *vt = json_string_value(v);
+		taken |= vt && !strncmp(vt, t, n) && (vt[n] == '\0' || vt[n] == ':');
+	}
+	json_decref(lit);
+	return taken;
+}
+
+/* docker's --volumes-from NAME[:ro|:rw]: the volumes and bind mounts of
+ * container NAME (an `lxr run` one, or a stack's as docker names it), as
+ * `lxr inspect NAME` lists them in Mounts, each bound from its host
+ * directory at its target, with its own mode unless :ro or :rw says
+ * (tmpfs mounts are the container's own, and not taken) */
+static int volumes_from_one(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	_cleanup_free_ char *name = lxr_xstrdup(arg);
+	char *mode = strrchr(name, ':');
+	json_t *ins, *m;
+	size_t i;
+
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
+			return lxr_fail(err, EINVAL, "--volumes-from %s: \"%s\" is not a mode", arg,
+					mode),
+			       lxr_err_hint(err, "NAME, NAME:ro or NAME:rw");
+	}
+	if (!(ins = cli_inspect_named(name, err)))
+		return lxr_err_wrap(err, "--volumes-from %s", arg);
+	json_array_foreach(json_object_get(ins, "Mounts"), i, m)
+	{
+		const char *type = json_string_value(json_object_get(m, "Type")) ?: "";
+		const char *src = json_string_value(json_object_get(m, "Source")) ?: "";
+		const char *dst = json_string_value(json_object_get(m, "Destination")) ?: "";
+		bool ro = mode ? !strcmp(mode, "ro") : !json_is_true(json_object_get(m, "RW"));
+		if ((strcmp(type, "bind") && strcmp(type, "volume")) || src[0] != '/' ||
+		    dst[0] != '/' || target_taken(o, dst))
+			continue;
+		run_push(o, "volumes",
+			 json_pack("{s:s, s:o, s:o, s:b, s:{s:b}}", "type", "bind", "source",
+				   run_lit(src), "target", run_lit(dst), "read_only", ro, "bind",
+				   "create_host_path", false));
+	}
+	json_decref(ins);
+	return 0;
+}
+
+int run_volumes_from(struct run_opts *o, lxr_err *err)
+{
+	for (size_t i = 0; o->volumes_from && o->volumes_from[i]; i++)
+		if (volumes_from_one(o, o->volumes_from[i], err) < 0)
+			return -1;
+	return 0;
 }

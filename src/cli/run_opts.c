@@ -672,6 +672,7 @@ void run_opts_free(struct run_opts *o)
 	free(o->cwd);
 	json_decref(o->svc);
 	json_decref(o->volumes);
+	lxr_strv_free(o->volumes_from);
 	plan_instance_free(&o->plan);
 	cfg_stack_free(o->stack);
 }

@@ -27,6 +27,7 @@ struct run_opts {
 	 * run_stack.c loads and plans */
 	json_t *svc;
 	json_t *volumes;         /* top-level volumes (-v NAME:/path), or NULL */
+	char **volumes_from;     /* --volumes-from NAME[:ro|:rw], as given */
 	struct cfg_stack *stack; /* the one-service stack svc was loaded into */
 	/* compose run: the one-off's service, and stack the whole stack */
 	const char *service;
@@ -68,6 +69,9 @@ int run_named_volume(struct run_opts *o, const char *name, json_t *v, lxr_err *e
 int run_parse_volume(struct run_opts *o, const char *arg, lxr_err *err);
 int run_parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err);
 int run_parse_mount(struct run_opts *o, const char *arg, lxr_err *err);
+/* --volumes-from: each container's volumes and binds, at the targets no
+ * other option mounts on (run_mounts.c; once every option is read) */
+int run_volumes_from(struct run_opts *o, lxr_err *err);
 /* docker run's options beyond those (run_flags.c): each writes the Compose
  * key it means. run_flags_parse returns 1 when c is not one of them;
  * run_flags_finish checks what only the whole command line shows. */

@@ -237,3 +237,61 @@ expect_rc 0 "--rm=false"
 [ -d "$LXR_RUN_DIR/_run/$n" ] || fail "--rm=false removed the container"
 "$LXR" rm "$n" >/dev/null
 pass "boolean flags take docker's =true / =false"
+
+# --volumes-from: another container's volumes and binds at their targets,
+# the same directories (docker's backup habit), its modes or :ro; a -v at
+# one of the targets wins; its tmpfs is its own. From an `lxr run -d`
+# container and from a stack's, by the name docker gives it.
+mkdir -p "$TEST_TMP/vf-host"
+echo host-file >"$TEST_TMP/vf-host/f"
+src=$(cname vfsrc)
+run run -d --name "$src" --network none -v /anon -v "$TEST_TMP/vf-host:/bound:ro" \
+	--tmpfs /scratch "$ROOTFS" sh -c 'echo from-src > /anon/a; echo t > /scratch/t; exec sleep 1000'
+expect_rc 0 "run -d the source container"
+for _ in $(seq 100); do
+	"$LXR" exec "$src" cat /anon/a 2>/dev/null | grep -q from-src && break
+	sleep 0.05
+done
+run run --rm --network none --volumes-from "$src" "$ROOTFS" sh -c \
+	'cat /anon/a /bound/f; echo back > /anon/b; touch /bound/x 2>/dev/null && echo bound-rw; cat /scratch/t 2>/dev/null || echo no-tmpfs'
+expect_rc 0 "--volumes-from an lxr run container"
+expect_out "from-src
+host-file
+no-tmpfs" "its volume and bind (read-only as it has it), not its tmpfs"
+run exec "$src" cat /anon/b
+expect_out "back" "the same volume: what one writes the other reads"
+run run --rm --network none --volumes-from "$src:ro" -v "$TEST_TMP/vf-host:/anon" "$ROOTFS" sh -c \
+	'cat /anon/f; touch /bound/y 2>&1 | grep -c "Read-only"'
+expect_rc 0 "--volumes-from NAME:ro beside -v"
+expect_out "host-file
+1" "-v on one of its targets wins; :ro mounts the rest read-only"
+run run --rm --network none --volumes-from nosuch-$$ "$ROOTFS" true
+expect_rc 125 "--volumes-from a container that is not there"
+expect_grep "$ERR" "volumes-from nosuch-$$: no container named nosuch-$$" "says which"
+run run --rm --network none --volumes-from "$src:rx" "$ROOTFS" true
+expect_rc 125 "--volumes-from NAME:rx"
+expect_grep "$ERR" "\"rx\" is not a mode" "says the mode is wrong"
+P=vf$$
+stack <<Y
+name: $P
+services:
+  db:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo stack-data > /data/d; exec sleep 1000"]
+    volumes: ["dbdata:/data"]
+volumes:
+  dbdata:
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+for _ in $(seq 100); do [ -s "$LXR_DATA_DIR/volumes/$P/dbdata/_data/d" ] && break; sleep 0.05; done
+mkdir -p "$TEST_TMP/backup"
+run run --rm --network none --volumes-from "$P-db-1" -v "$TEST_TMP/backup:/backup" "$ROOTFS" \
+	tar -cf /backup/b.tar -C /data .
+expect_rc 0 "--volumes-from a stack's container, by its docker name"
+tar -xOf "$TEST_TMP/backup/b.tar" ./d | grep -qx stack-data || fail "the backup lacks the volume's file"
+run down -f "$STACK" -v
+expect_rc 0 "down"
+run rm -f -v "$src"
+expect_rc 0 "rm the source"
+pass "--volumes-from takes another container's volumes and binds, as docker's does"

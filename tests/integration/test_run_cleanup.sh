@@ -25,6 +25,23 @@ done
 ls -A "$LXR_RUN_DIR/_run" | grep -F ".$n.tmp." && fail "--rm's files were never removed"
 pass "--rm: the same name runs again at once; its files go by themselves"
 
+# A reader of lxr's stderr that goes away (LXR_DEBUG's lines into sed
+# that quits once the command has started): lxr's next line meets a
+# closed pipe, and lxr still removes what it made, with the command's code
+n=$(cname pipe)
+set +e
+LXR_DEBUG=1 "$LXR" run --rm --name "$n" "$ROOTFS" /bin/sh -c 'sleep 0.3; exit 7' 2>&1 |
+	sed '/command started/q' >/dev/null
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" -eq 7 ] || fail "lxr run with its stderr closed: exit $rc, expected the command's 7"
+for _ in $(seq 200); do
+	ls -A "$LXR_RUN_DIR/_run" | grep -qF "$n" || break
+	sleep 0.05
+done
+ls -A "$LXR_RUN_DIR/_run" | grep -F "$n" && fail "a closed stderr left the container's files"
+pass "--rm: a closed stderr does not stop lxr from removing what it made"
+
 # On the bridge, the same name again at once: the last run's veth is still
 # going with its namespace (the kernel's cleanup, not the next run, removes
 # it), and the new one takes another name beside it. Each run has its own

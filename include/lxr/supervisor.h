@@ -301,6 +301,10 @@ struct log_writer_opts {
 	bool discard;       /* driver none: no file; records only reach tee */
 	log_tee_fn tee;     /* may be NULL */
 	void *tee_ctx;
+	/* a second one, the logging driver's copy (journald, syslog), called
+	 * after tee; may be NULL */
+	log_tee_fn fwd;
+	void *fwd_ctx;
 };
 
 struct log_writer;

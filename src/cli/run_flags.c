@@ -331,9 +331,22 @@ int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err)
 int run_flags_finish(struct run_opts *o, lxr_err *err)
 {
 	json_t *h = json_object_get(o->svc, "healthcheck");
+	const char *drv =
+	    json_string_value(json_object_get(json_object_get(o->svc, "logging"), "driver"));
 
 	if (h && json_object_get(h, "disable") && json_object_size(h) > 1)
 		return lxr_fail(err, 0, "--no-healthcheck conflicts with --health-* options");
+	/* a foreground run's output goes to its terminal and nowhere else:
+	 * lxr keeps no log of it to send on */
+	if (!o->detach && drv && (!strcmp(drv, "journald") || !strcmp(drv, "syslog")))
+		return lxr_fail(err, 0,
+				"--log-driver %s: a foreground `lxr run` sends its output to its "
+				"terminal only",
+				drv),
+		       lxr_err_hint(err,
+				    "`lxr run -d --log-driver %s` logs it and sends each line "
+				    "on; `lxr logs NAME` reads it",
+				    drv);
 	return run_volumes_from(o, err);
 }
 

@@ -172,6 +172,10 @@ void cfg_interpolate_all(struct cfg_ctx *c, struct cfg_node *n);
 /* Run each key of map n through spec; reports unknown, duplicate-free is
  * guaranteed by the tree. Returns -1 if n is not a mapping. */
 int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spec *spec, void *obj);
+/* A service's logging: the driver and its options, checked as dockerd
+ * checks them (logging.c) */
+int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj);
+
 /* 1 honoured, 0 not yet, -1 not in the table (support.c). */
 int cfg_support_lookup(const char *key);
 /* Record LABEL at n as a setting `lxr up` does not run yet unless feature

@@ -377,121 +377,6 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
  * still drains the container's pipes (a writer never blocks) and drops the
  * bytes, as dockerd does. Other drivers (syslog, journald, ...) are loaded,
  * with their options as given, and not run yet. */
-static bool file_driver(const struct cfg_logging *l)
-{
-	return !l->driver.v || !strcmp(l->driver.v, "json-file") || !strcmp(l->driver.v, "local");
-}
-
-static bool none_driver(const struct cfg_logging *l)
-{
-	return l->driver.v && !strcmp(l->driver.v, "none");
-}
-
-static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
-{
-	struct cfg_logging *l = obj;
-
-	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
-		return -1;
-	if (!file_driver(l) && !none_driver(l))
-		cfg_check_supported_hint(c, n->pos, "service.logging.other_driver",
-					 "json-file or local (rotated log files), or none (no log)",
-					 "logging driver \"%s\"", l->driver.v);
-	return 0;
-}
-
-static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
-{
-	return cfg_read_kvs(c, n, "logging.options", false, &((struct cfg_logging *)obj)->options);
-}
-
-static const struct cfg_kv *log_option(const struct cfg_kvs *o, const char *key)
-{
-	for (size_t i = 0; i < o->n; i++)
-		if (!strcmp(o->v[i].key, key))
-			return &o->v[i];
-	return NULL;
-}
-
-/* compress: Go's booleans, as dockerd parses them; only rotated files are
- * compressed, so with max-file 1 there is nothing to compress (dockerd
- * refuses that too) */
-static void check_log_compress(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
-{
-	const struct cfg_kv *mf = log_option(o, "max-file");
-	struct cfg_node at = {.pos = kv->pos};
-	bool on;
-
-	if (lxr_go_bool(kv->value ? kv->value : "", &on) < 0)
-		cfg_error_hint(c, &at, "\"true\" or \"false\"",
-			       "logging option compress: \"%s\" is not a boolean",
-			       kv->value ? kv->value : "");
-	else if (on && mf && mf->value && !strcmp(mf->value, "1"))
-		cfg_error_hint(c, &at, "max-file of 2 or more, or compress \"false\"",
-			       "logging option compress: max-file is 1, so no rotated file is "
-			       "kept to compress");
-}
-
-/* The file drivers' options, the ones the supervisor's log files take. */
-static void check_log_options(struct cfg_ctx *c, const struct cfg_kvs *o)
-{
-	for (size_t i = 0; i < o->n; i++) {
-		const struct cfg_kv *kv = &o->v[i];
-		struct cfg_node at = {.pos = kv->pos};
-		int64_t v;
-		char *end;
-
-		if (!strcmp(kv->key, "max-size")) {
-			if (cfg_parse_bytes(kv->value, &v) < 0 || v <= 0)
-				cfg_error_hint(c, &at, "e.g. 10m",
-					       "logging option max-size: bad size \"%s\"",
-					       kv->value);
-		} else if (!strcmp(kv->key, "max-file")) {
-			v = strtoll(kv->value, &end, 10);
-			if (!*kv->value || *end || v < 1 || v > 1000)
-				cfg_error_hint(
-				    c, &at, "a count of files from 1 to 1000",
-				    "logging option max-file: \"%s\" is not a count of files",
-				    kv->value);
-		} else if (!strcmp(kv->key, "compress")) {
-			check_log_compress(c, o, kv);
-		} else if (!strcmp(kv->key, "tag")) {
-			/* not a no-op for dockerd: json-file (and, lately,
-			 * local) stores the expanded template in every record's
-			 * attributes, which `docker logs --details` and log
-			 * shippers read; a CRI record has no place for it */
-			cfg_check_supported_hint(
-			    c, kv->pos, "service.logging.other_option",
-			    "docker stores the tag in each record's attributes (docker logs "
-			    "--details); lxr's CRI records have none: remove it",
-			    "logging option \"%s\"", kv->key);
-		} else { /* labels, env, mode, ...: valid for docker, not for
-			  * lxr's CRI files yet */
-			cfg_check_supported_hint(
-			    c, kv->pos, "service.logging.other_option",
-			    "lxr's log files take max-size, max-file and compress",
-			    "logging option \"%s\"", kv->key);
-		}
-	}
-}
-
-static int read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
-{
-	static const struct cfg_key keys[] = {
-	    {"driver", NULL, read_log_driver},
-	    {"options", NULL, read_log_options},
-	};
-	static const struct cfg_map_spec spec = {"logging", keys, 2, true, NULL, 0};
-	struct cfg_logging *l = &((struct cfg_service *)obj)->logging;
-
-	if (cfg_read_map(c, n, &spec, l) < 0)
-		return -1;
-	/* "none" takes any options and uses none of them, as dockerd */
-	if (file_driver(l))
-		check_log_options(c, &l->options);
-	return 0;
-}
-
 /* docker's options lxr has no equivalent for yet: valid Compose, loaded
  * and refused by lxr up (the others are errors: security_opt.c). */
 static bool docker_only_opt(const char *v)
@@ -588,7 +473,7 @@ static const struct cfg_key service_keys[] = {
     K(annotations, read_annotations),
     K(isolation, read_isolation),
     K(profiles, read_profiles),
-    K(logging, read_logging),
+    K(logging, cfg_read_logging),
     K(security_opt, read_security_opt),
     K(mem_reservation, cfg_svc_read_mem_reservation),
     K(secrets, cfg_svc_read_secrets),

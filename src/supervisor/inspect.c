@@ -172,6 +172,15 @@ static json_t *log_path_json(const struct sup_insp *x)
 	return json_sprintf("%s/%s.log", x->s->log_dir, x->cfg->name);
 }
 
+char *sup_docker_name(const struct sup *s, const struct sup_instance *in,
+		      const struct cfg_service *cfg)
+{
+	if (s->docker_run || cfg->host.container_name.v ||
+	    !strcmp(s->stack->project, NET_RUN_PROJECT))
+		return lxr_xstrdup(in->name);
+	return lxr_xasprintf("%s-%s", s->stack->project, in->name);
+}
+
 /* Id ... ExecIDs: docker's top of the record */
 static void top_json(const struct sup_insp *x, json_t *o)
 {
@@ -190,14 +199,11 @@ static void top_json(const struct sup_insp *x, json_t *o)
 	json_object_set_new(o, "HostnamePath", etc_path_json(x, "hostname"));
 	json_object_set_new(o, "HostsPath", etc_path_json(x, "hosts"));
 	json_object_set_new(o, "LogPath", log_path_json(x));
-	/* docker's: "/" and the name docker gives it, a stack's
-	 * <project>-<service>-<n> unless it has a container_name */
-	if (x->run || x->cfg->host.container_name.v ||
-	    !strcmp(x->s->stack->project, NET_RUN_PROJECT))
-		json_object_set_new(o, "Name", json_sprintf("/%s", in->name));
-	else
-		json_object_set_new(o, "Name",
-				    json_sprintf("/%s-%s", x->s->stack->project, in->name));
+	/* docker's: "/" and the name docker gives it */
+	{
+		_cleanup_free_ char *name = sup_docker_name(x->s, in, x->cfg);
+		json_object_set_new(o, "Name", json_sprintf("/%s", name));
+	}
 	json_object_set_new(o, "RestartCount", json_integer(in->fsm.restarts));
 	/* the root is an overlay mount of the image's layers */
 	json_object_set_new(o, "Driver", json_string("overlay"));

@@ -77,8 +77,13 @@ int log_writer_opts_set(struct log_writer_opts *opts, const char *key, const cha
 					"logging option compress: \"%s\" is not a boolean", value);
 		return 0;
 	}
+	/* the supervisor never holds a container up on its output, and its
+	 * file gets every line: both modes' promises, with no buffer to size
+	 * (config/logging.c checked the values) */
+	if (!strcmp(key, "mode") || !strcmp(key, "max-buffer-size"))
+		return 0;
 	lxr_fail(err, EINVAL, "logging option \"%s\" is not supported", key);
-	return lxr_err_hint(err, "lxr's log files take max-size, max-file and compress");
+	return lxr_err_hint(err, "lxr's log files take max-size, max-file, compress and mode");
 }
 
 static void apply_defaults(struct log_writer_opts *o)
@@ -374,10 +379,11 @@ static void emit(struct log_writer *w, enum log_stream st, bool partial, const c
 	if (!w->o.discard)
 		write_record(w, n + 1);
 	w->pend[st].open_line = partial;
-	if (w->o.tee) {
-		w->rec[n] = '\0';
+	w->rec[n] = '\0';
+	if (w->o.tee)
 		w->o.tee(w->o.tee_ctx, w->service, st, now, w->rec + n - an - bn, an + bn, partial);
-	}
+	if (w->o.fwd)
+		w->o.fwd(w->o.fwd_ctx, w->service, st, now, w->rec + n - an - bn, an + bn, partial);
 }
 
 /* A complete line: pending bytes then data[0..n), newline already gone. */

@@ -16,6 +16,7 @@
 
 #include "lxr/supervisor.h"
 #include "supervisor/logcursor.h"
+#include "supervisor/logfwd.h"
 #include "supervisor/sup.h"
 
 #define TERM_BUF_MAX (256 * 1024)
@@ -311,7 +312,9 @@ static struct log_writer **log_slot(const struct sup_instance *in)
 
 	if (k >= sv->n_logs) {
 		sv->logs = lxr_xrealloc(sv->logs, (k + 1) * sizeof(*sv->logs));
+		sv->fwds = lxr_xrealloc(sv->fwds, (k + 1) * sizeof(*sv->fwds));
 		memset(sv->logs + sv->n_logs, 0, (k + 1 - sv->n_logs) * sizeof(*sv->logs));
+		memset(sv->fwds + sv->n_logs, 0, (k + 1 - sv->n_logs) * sizeof(*sv->fwds));
 		sv->n_logs = k + 1;
 	}
 	return &sv->logs[k];
@@ -324,10 +327,45 @@ struct log_writer *sup_output_log(const struct sup_instance *in)
 	return k < in->svc->n_logs ? in->svc->logs[k] : NULL;
 }
 
+/* journald's or syslog's copy of in's lines: the forwarder, with the
+ * names docker's drivers send (its replica's, for a start-first update's
+ * new container) */
+static int open_fwd(struct sup *s, const struct sup_instance *in, struct log_writer_opts *o,
+		    lxr_err *err)
+{
+	const struct sup_instance *base = in->shadow_of ? in->shadow_of : in;
+	const struct cfg_service *cfg = in->svc->cfg;
+	const struct img_image *img = in->svc->img;
+	const char *digest = img && img->config_digest[0] ? img->config_digest : "";
+	const char *hex = strchr(digest, ':') ? strchr(digest, ':') + 1 : digest;
+	_cleanup_free_ char *name = sup_docker_name(s, base, cfg);
+	_cleanup_free_ char *id = lxr_xstrndup(base->name, 12), *short_img = lxr_xstrndup(hex, 12);
+	_cleanup_strv_ char **labels = NULL;
+	struct log_fwd_ids ids = {
+	    .tag = {id, base->name, name, short_img, digest, cfg->image.v ? cfg->image.v : "",
+		    "lxr"},
+	    .env = in->plan.spec.env,
+	};
+	struct log_fwd **f = &in->svc->fwds[in->replica > 1 ? in->replica - 1 : 0];
+
+	for (size_t i = 0; i < cfg->labels.n; i++)
+		lxr_strv_push(&labels, lxr_xasprintf("%s=%s", cfg->labels.v[i].key,
+						     cfg->labels.v[i].value ?: ""));
+	ids.labels = labels;
+	if (log_fwd_open(&cfg->logging, &ids, LOG_FWD_JOURNAL, f, err) < 0)
+		return lxr_err_wrap(err, "service \"%s\": logging driver %s", cfg->name,
+				    cfg->logging.driver.v);
+	o->fwd = log_fwd_record;
+	o->fwd_ctx = *f;
+	return 0;
+}
+
 /* One writer per replica, opened on its first start and kept across
  * restarts: the log continues in the same file, rotated by size. Replica
  * 1 writes <service>.log, replica N <service>@N.log ('@' is in no service
- * name), and a start-first update's new container its replica's. With
+ * name), and a start-first update's new container its replica's;
+ * journald and syslog write it too (dockerd's dual logging), and send
+ * each record on (open_fwd). With
  * driver none the writer keeps no file: the pipes are drained all the same
  * (a container never blocks on its output, nor gets EPIPE) and the lines
  * still reach the foreground, as compose attaches to such a container. */
@@ -352,11 +390,15 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 	}
 	lxr_log_limits(&o.max_size, &o.max_file); /* lxr.conf [logs], then the file's options */
 	o.compress = driver_is(l, "local");       /* dockerd's defaults: local compresses */
-	for (size_t i = 0; i < l->options.n; i++) {
+	for (size_t i = 0; (driver_is(l, "json-file") || driver_is(l, "local") || !l->driver.v) &&
+			   i < l->options.n;
+	     i++) {
 		const struct cfg_kv *kv = &l->options.v[i];
 		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
 	}
+	if ((driver_is(l, "journald") || driver_is(l, "syslog")) && open_fwd(s, in, &o, err) < 0)
+		return -1;
 	log_nolog_clear(s->log_dir, service);
 	return log_writer_open(s->log_dir, name, &o, w, err);
 }
@@ -455,6 +497,11 @@ int64_t sup_output_deadline(struct sup *s)
 			/* a rotated file half compressed: its next share on the next turn */
 			if (log_writer_busy(w))
 				return sup_now();
+			/* a stream's bytes its peer has not taken yet: soon again */
+			if (log_fwd_pending(s->svcs[i].fwds[k])) {
+				int64_t soon = sup_now() + 50000;
+				best = !best || soon < best ? soon : best;
+			}
 			if (!w || !log_writer_flush_deadline(w, &at))
 				continue;
 			d = ((int64_t)(at.tv_sec - now.tv_sec) * 1000000 +
@@ -475,6 +522,7 @@ void sup_output_flush(struct sup *s)
 			if (s->svcs[i].logs[k]) {
 				log_writer_work(s->svcs[i].logs[k]);
 				log_writer_flush(s->svcs[i].logs[k], &now);
+				log_fwd_flush(s->svcs[i].fwds[k]);
 			}
 	fflush(stdout);
 }
@@ -483,10 +531,15 @@ void sup_output_close_service(struct sup_service *sv)
 {
 	struct timespec now = realtime();
 
-	for (size_t k = 0; k < sv->n_logs; k++)
+	/* the writer's last records go through the forwarder first */
+	for (size_t k = 0; k < sv->n_logs; k++) {
 		log_writer_close(sv->logs[k], &now);
+		log_fwd_close(sv->fwds[k]);
+	}
 	free(sv->logs);
+	free(sv->fwds);
 	sv->logs = NULL;
+	sv->fwds = NULL;
 	sv->n_logs = 0;
 }
 

@@ -236,6 +236,7 @@ static bool adopt_orphans(struct sup *n, struct sup *old)
 			    !strcmp(old->svcs[j].img->manifest_digest, ns->img->manifest_digest))
 				ns->img_use_fd = lxr_steal_fd(&old->svcs[j].img_use_fd);
 		sv->logs = NULL;
+		sv->fwds = NULL;
 		sv->n_logs = 0;
 		any = true;
 	}
@@ -440,11 +441,13 @@ static void swap(struct sup *s)
 		/* the log continues in the same file, if it is kept as before */
 		if (ns && !ns->logs && sup_output_same_logging(old.svcs[i].cfg, ns->cfg)) {
 			ns->logs = old.svcs[i].logs;
+			ns->fwds = old.svcs[i].fwds;
 			ns->n_logs = old.svcs[i].n_logs;
 		} else {
 			sup_output_close_service(&old.svcs[i]);
 		}
 		old.svcs[i].logs = NULL;
+		old.svcs[i].fwds = NULL;
 		old.svcs[i].n_logs = 0;
 	}
 	remove_doomed(s, &old);

@@ -206,6 +206,7 @@ struct sup_service {
 	/* output.c: a log file a replica (logs[replica - 1]), so two
 	 * replicas' partial lines never join; NULL until its first start */
 	struct log_writer **logs;
+	struct log_fwd **fwds; /* logfwd.c: journald's or syslog's copy, beside logs */
 	size_t n_logs;
 	struct img_image *img; /* tables.c: its image, when it names one */
 	bool pull_needed;      /* dry run: its image is not here, no plan made */
@@ -510,6 +511,12 @@ void sup_warn(struct sup *s, const struct sup_instance *in, const char *msg);
 /* A line of lxr's own about an instance: "web-1 | ..." in the terminal. */
 void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The name docker gives in (inspect's Name without its '/'): a stack's
+ * <project>-<service>-<n> unless it has a container_name, a run
+ * container's own (inspect.c) */
+char *sup_docker_name(const struct sup *s, const struct sup_instance *in,
+		      const struct cfg_service *cfg);
 
 /* ---- pause.c: lxr pause / unpause ------------------------------------------ */
 /* Freeze (thaw) a running instance's cgroup; a paused one's health checks

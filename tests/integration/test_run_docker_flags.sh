@@ -177,9 +177,9 @@ expect_rc 127 "a command that is not there"
 [ ! -e cid3 ] || fail "--cidfile left after a failed start"
 pass "--cidfile holds the name; an existing one is refused; a failed start removes it"
 
-run run --rm --name "$(cname logdrv)" --network none --log-driver syslog "$ROOTFS" true
-expect_rc 125 "--log-driver syslog"
-expect_grep "$ERR" "syslog" "the error names the driver"
+run run --rm --name "$(cname logdrv)" --network none --log-driver fluentd "$ROOTFS" true
+expect_rc 125 "--log-driver fluentd"
+expect_grep "$ERR" "fluentd" "the error names the driver"
 run run --rm --name "$(cname gpus)" --network none --gpus all "$ROOTFS" true
 expect_rc 125 "--gpus"
 run run --rm --name "$(cname logok)" --network none --log-driver local --log-opt max-size=1m \

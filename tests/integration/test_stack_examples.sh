@@ -141,10 +141,10 @@ refused device_rule 'services:
     image: ./rootfs
     device_cgroup_rules: ["c 1:3"]' \
 	'4:27: error: service "web": device_cgroup_rules: "c 1:3" is not a device rule'
-loaded syslog 'services:
+loaded fluentd 'services:
   web:
     image: ./rootfs
-    logging: {driver: syslog}'
+    logging: {driver: fluentd}'
 # Forms of honoured keys that the net layer cannot do yet: loaded, not run.
 loaded ephemeral_port 'services:
   web:

@@ -330,7 +330,7 @@ services:
   logs:
     image: $ROOTFS
     command: ["sleep", "1000"]
-    logging: {driver: syslog}
+    logging: {driver: fluentd}
   built:
     build: {context: .}
     image: part$$-built

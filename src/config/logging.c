@@ -1,0 +1,375 @@
+/* A service's logging: the driver and its options, checked as dockerd
+ * checks them when it makes the container, so a bad one stops the load.
+ * lxr writes every driver's lines but none's to its own rotated CRI files
+ * (json-file, local; journald and syslog too, as dockerd's dual logging
+ * keeps a local copy for `docker logs`), and also sends journald's and
+ * syslog's to the host's journal or syslog (supervisor/logfwd.c). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_internal.h"
+
+static bool driver_is(const struct cfg_logging *l, const char *name)
+{
+	return l->driver.v && !strcmp(l->driver.v, name);
+}
+
+static bool file_driver(const struct cfg_logging *l)
+{
+	return !l->driver.v || driver_is(l, "json-file") || driver_is(l, "local");
+}
+
+static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_logging *l = obj;
+
+	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
+		return -1;
+	if (!file_driver(l) && !driver_is(l, "none") && !driver_is(l, "journald") &&
+	    !driver_is(l, "syslog"))
+		cfg_check_supported_hint(
+		    c, n->pos, "service.logging.other_driver",
+		    "json-file or local (rotated log files), journald, syslog, "
+		    "or none (no log)",
+		    "logging driver \"%s\"", l->driver.v);
+	return 0;
+}
+
+static int read_log_options(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return cfg_read_kvs(c, n, "logging.options", false, &((struct cfg_logging *)obj)->options);
+}
+
+static const struct cfg_kv *log_option(const struct cfg_kvs *o, const char *key)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->v[i].key, key))
+			return &o->v[i];
+	return NULL;
+}
+
+static const char *value_of(const struct cfg_kv *kv)
+{
+	return kv->value ? kv->value : "";
+}
+
+/* compress: Go's booleans, as dockerd parses them; only rotated files are
+ * compressed, so with max-file 1 there is nothing to compress (dockerd
+ * refuses that too) */
+static void check_log_compress(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
+{
+	const struct cfg_kv *mf = log_option(o, "max-file");
+	struct cfg_node at = {.pos = kv->pos};
+	bool on;
+
+	if (lxr_go_bool(value_of(kv), &on) < 0)
+		cfg_error_hint(c, &at, "\"true\" or \"false\"",
+			       "logging option compress: \"%s\" is not a boolean", value_of(kv));
+	else if (on && mf && mf->value && !strcmp(mf->value, "1"))
+		cfg_error_hint(c, &at, "max-file of 2 or more, or compress \"false\"",
+			       "logging option compress: max-file is 1, so no rotated file is "
+			       "kept to compress");
+}
+
+/* The options every driver takes: mode and max-buffer-size. lxr never
+ * holds a container up on its output (the supervisor drains its pipes
+ * whatever the driver does), which is non-blocking's promise; and its
+ * files get every line, blocking's. 1: not one of them. */
+static int generic_option(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	struct cfg_node at = {.pos = kv->pos};
+	int64_t v;
+
+	if (!strcmp(kv->key, "mode")) {
+		if (strcmp(value_of(kv), "blocking") && strcmp(value_of(kv), "non-blocking"))
+			cfg_error_hint(c, &at, "blocking or non-blocking",
+				       "logging option mode: \"%s\" is not a mode", value_of(kv));
+		return 0;
+	}
+	if (!strcmp(kv->key, "max-buffer-size")) {
+		if (cfg_parse_bytes(value_of(kv), &v) < 0 || v <= 0)
+			cfg_error_hint(c, &at, "e.g. 4m",
+				       "logging option max-buffer-size: bad size \"%s\"",
+				       value_of(kv));
+		return 0;
+	}
+	return 1;
+}
+
+/* The file drivers' options, the ones the supervisor's log files take. */
+static void check_file_option(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
+{
+	struct cfg_node at = {.pos = kv->pos};
+	int64_t v;
+	char *end;
+
+	if (!strcmp(kv->key, "max-size")) {
+		if (cfg_parse_bytes(value_of(kv), &v) < 0 || v <= 0)
+			cfg_error_hint(c, &at, "e.g. 10m",
+				       "logging option max-size: bad size \"%s\"", value_of(kv));
+	} else if (!strcmp(kv->key, "max-file")) {
+		v = strtoll(value_of(kv), &end, 10);
+		if (!*value_of(kv) || *end || v < 1 || v > 1000)
+			cfg_error_hint(c, &at, "a count of files from 1 to 1000",
+				       "logging option max-file: \"%s\" is not a count of files",
+				       value_of(kv));
+	} else if (!strcmp(kv->key, "compress")) {
+		check_log_compress(c, o, kv);
+	} else if (!strcmp(kv->key, "tag")) {
+		/* not a no-op for dockerd: json-file (and, lately, local)
+		 * stores the expanded template in every record's attributes,
+		 * which `docker logs --details` and log shippers read; a CRI
+		 * record has no place for it */
+		cfg_check_supported_hint(
+		    c, kv->pos, "service.logging.other_option",
+		    "docker stores the tag in each record's attributes (docker logs "
+		    "--details); lxr's CRI records have none: remove it, or use journald or "
+		    "syslog, which send it",
+		    "logging option \"%s\"", kv->key);
+	} else { /* labels, env: valid for docker, not for lxr's CRI files yet */
+		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+					 "lxr's log files take max-size, max-file, compress and "
+					 "mode",
+					 "logging option \"%s\"", kv->key);
+	}
+}
+
+/* tag: docker's template, checked by expanding it once */
+static void check_tag(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	static const char *const dummy[CFG_LOG_TAG_N] = {"", "", "", "", "", "", ""};
+	struct cfg_node at = {.pos = kv->pos};
+	char bad[64];
+	char *t = cfg_log_tag(value_of(kv), dummy, bad, sizeof(bad));
+
+	if (!t)
+		cfg_error_hint(c, &at,
+			       "{{.ID}}, {{.FullID}}, {{.Name}}, {{.ImageID}}, {{.ImageFullID}}, "
+			       "{{.ImageName}} or {{.DaemonName}}",
+			       "logging option tag: %s is not a field lxr knows", bad);
+	free(t);
+}
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(v, *set))
+			return true;
+	return false;
+}
+
+/* syslog-address: unix:// and unixgram:// a socket's path, udp:// and
+ * tcp:// a host and port (514 unless given); tcp+tls:// is docker's too */
+static void check_syslog_address(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	struct cfg_node at = {.pos = kv->pos};
+	struct cfg_syslog_addr a;
+
+	if (!strncmp(value_of(kv), "tcp+tls://", 10)) {
+		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+					 "udp://, tcp://, unix:// or unixgram://",
+					 "logging option syslog-address \"%s\" (TLS)",
+					 value_of(kv));
+		return;
+	}
+	if (cfg_syslog_address(value_of(kv), &a) < 0)
+		cfg_error_hint(c, &at,
+			       "unix:///dev/log, unixgram:///dev/log, udp://HOST[:PORT] or "
+			       "tcp://HOST[:PORT]",
+			       "logging option syslog-address: \"%s\" is not an address",
+			       value_of(kv));
+	cfg_syslog_addr_free(&a);
+}
+
+/* journald's and syslog's own options; the others dockerd takes for them
+ * (labels-regex, TLS, ...) are refused by name */
+static void check_forward_option(struct cfg_ctx *c, const struct cfg_logging *l,
+				 const struct cfg_kv *kv)
+{
+	static const char *const journald_refused[] = {"labels-regex", "env-regex", NULL};
+	static const char *const syslog_refused[] = {"syslog-tls-ca-cert",
+						     "syslog-tls-cert",
+						     "syslog-tls-key",
+						     "syslog-tls-skip-verify",
+						     "labels",
+						     "labels-regex",
+						     "env",
+						     "env-regex",
+						     NULL};
+	static const char *const formats[] = {"rfc3164", "rfc5424", "rfc5424micro", NULL};
+	bool journald = driver_is(l, "journald");
+	const char *takes = journald ? "journald takes tag, labels, env, mode and max-buffer-size"
+				     : "syslog takes syslog-address, syslog-facility, "
+				       "syslog-format, tag, mode and max-buffer-size";
+	struct cfg_node at = {.pos = kv->pos};
+
+	if (!strcmp(kv->key, "tag")) {
+		check_tag(c, kv);
+	} else if (journald && (!strcmp(kv->key, "labels") || !strcmp(kv->key, "env"))) {
+		return; /* names, each a field if the container has it */
+	} else if (one_of(kv->key, journald ? journald_refused : syslog_refused)) {
+		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option", takes,
+					 "logging option \"%s\" of driver %s", kv->key,
+					 l->driver.v);
+	} else if (!journald && !strcmp(kv->key, "syslog-address")) {
+		check_syslog_address(c, kv);
+	} else if (!journald && !strcmp(kv->key, "syslog-facility")) {
+		if (cfg_syslog_facility(value_of(kv)) < 0)
+			cfg_error_hint(c, &at, "daemon, user, local0 ... local7, ...",
+				       "logging option syslog-facility: \"%s\" is not a facility",
+				       value_of(kv));
+	} else if (!journald && !strcmp(kv->key, "syslog-format")) {
+		if (!one_of(value_of(kv), formats))
+			cfg_error_hint(c, &at, "rfc3164, rfc5424 or rfc5424micro",
+				       "logging option syslog-format: \"%s\" is not a format",
+				       value_of(kv));
+	} else {
+		cfg_error_hint(c, &at, takes, "unknown log opt '%s' for %s log driver", kv->key,
+			       l->driver.v);
+	}
+}
+
+int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	static const struct cfg_key keys[] = {
+	    {"driver", NULL, read_log_driver},
+	    {"options", NULL, read_log_options},
+	};
+	static const struct cfg_map_spec spec = {"logging", keys, 2, true, NULL, 0};
+	struct cfg_logging *l = &((struct cfg_service *)obj)->logging;
+
+	if (cfg_read_map(c, n, &spec, l) < 0)
+		return -1;
+	/* "none" takes any options and uses none of them, as dockerd */
+	for (size_t i = 0; !driver_is(l, "none") && i < l->options.n; i++) {
+		const struct cfg_kv *kv = &l->options.v[i];
+		if (generic_option(c, kv) == 0)
+			continue;
+		if (file_driver(l))
+			check_file_option(c, &l->options, kv);
+		else if (driver_is(l, "journald") || driver_is(l, "syslog"))
+			check_forward_option(c, l, kv);
+	}
+	return 0;
+}
+
+const char *cfg_logging_option(const struct cfg_logging *l, const char *key)
+{
+	const struct cfg_kv *kv = log_option(&l->options, key);
+
+	return kv ? value_of(kv) : NULL;
+}
+
+/* ---- the values the supervisor's forwarder takes ------------------------- */
+
+char *cfg_log_tag(const char *tmpl, const char *const vals[CFG_LOG_TAG_N], char *bad,
+		  size_t bad_size)
+{
+	static const char *const names[CFG_LOG_TAG_N] = {
+	    "ID", "FullID", "Name", "ImageID", "ImageFullID", "ImageName", "DaemonName"};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *p = tmpl;
+
+	while (*p) {
+		const char *open = strstr(p, "{{"), *close, *a, *b;
+		size_t k = 0;
+		if (!open) {
+			fputs(p, f);
+			break;
+		}
+		fwrite(p, 1, (size_t)(open - p), f);
+		close = strstr(open + 2, "}}");
+		a = open + 2;
+		b = close ? close : open + strlen(open);
+		while (a < b && *a == ' ')
+			a++;
+		while (b > a && b[-1] == ' ')
+			b--;
+		while (k < CFG_LOG_TAG_N &&
+		       !(*a == '.' && (size_t)(b - a - 1) == strlen(names[k]) &&
+			 !strncmp(a + 1, names[k], (size_t)(b - a - 1))))
+			k++;
+		if (!close || k == CFG_LOG_TAG_N) {
+			snprintf(bad, bad_size, "%.*s", close ? (int)(close + 2 - open) : 40, open);
+			fclose(f);
+			free(out);
+			return NULL;
+		}
+		fputs(vals[k], f);
+		p = close + 2;
+	}
+	fclose(f);
+	return out;
+}
+
+int cfg_syslog_address(const char *s, struct cfg_syslog_addr *out)
+{
+	static const char *const schemes[] = {"unix://", "unixgram://", "udp://", "tcp://"};
+	const char *rest = NULL, *colon;
+	char *end;
+	long port = 514;
+	int k = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (; k < 4 && !rest; k++)
+		if (!strncmp(s, schemes[k], strlen(schemes[k])))
+			rest = s + strlen(schemes[k]);
+	if (!rest || !*rest)
+		return -1;
+	out->kind = (enum cfg_syslog_kind)(k - 1);
+	if (out->kind == CFG_SYSLOG_UNIX || out->kind == CFG_SYSLOG_UNIXGRAM) {
+		if (rest[0] != '/' || strlen(rest) >= 108) /* sun_path */
+			return -1;
+		out->path = lxr_xstrdup(rest);
+		return 0;
+	}
+	if (rest[0] == '[') { /* [v6]:port */
+		const char *rb = strchr(rest, ']');
+		if (!rb || (rb[1] && rb[1] != ':'))
+			return -1;
+		out->host = lxr_xstrndup(rest + 1, (size_t)(rb - rest - 1));
+		colon = rb[1] ? rb + 1 : NULL;
+	} else {
+		colon = strchr(rest, ':');
+		out->host = colon ? lxr_xstrndup(rest, (size_t)(colon - rest)) : lxr_xstrdup(rest);
+	}
+	if (colon) {
+		port = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || port < 1 || port > 65535)
+			port = -1;
+	}
+	out->port = (int)port;
+	if (!*out->host || strchr(out->host, '/') || port < 0) {
+		cfg_syslog_addr_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void cfg_syslog_addr_free(struct cfg_syslog_addr *a)
+{
+	free(a->path);
+	free(a->host);
+	a->path = a->host = NULL;
+}
+
+int cfg_syslog_facility(const char *name)
+{
+	static const char *const names[] = {"kern", "user", "mail", "daemon", "auth",     "syslog",
+					    "lpr",  "news", "uucp", "cron",   "authpriv", "ftp"};
+	char *end;
+	long n;
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	if (!strncmp(name, "local", 5) && name[5] >= '0' && name[5] <= '7' && !name[6])
+		return 16 + name[5] - '0';
+	/* dockerd takes the number too */
+	n = strtol(name, &end, 10);
+	return *name && !*end && n >= 0 && n <= 23 ? (int)n : -1;
+}

@@ -1,0 +1,417 @@
+/* The logging drivers journald and syslog: each record the log writer
+ * writes to lxr's own file (which `lxr logs` reads, as dockerd's dual
+ * logging keeps a local copy) is also sent to the host's journal or
+ * syslog, with the fields and in the formats dockerd's drivers use:
+ *
+ * - journald: a native-protocol datagram to /run/systemd/journal/socket:
+ *   MESSAGE, PRIORITY (6 for stdout, 3 for stderr), SYSLOG_IDENTIFIER and
+ *   CONTAINER_TAG (the tag), CONTAINER_ID (12 characters), CONTAINER_ID_FULL,
+ *   CONTAINER_NAME, IMAGE_NAME, CONTAINER_PARTIAL_MESSAGE=true for a part
+ *   of a long line, and a field for each label and variable that the
+ *   labels and env options name (its name upper-cased, other characters
+ *   '_').
+ * - syslog: "<PRI>Jan  2 15:04:05 TAG[PID]: line" by default, rfc3164 with
+ *   the host's name, rfc5424 and rfc5424micro; facility daemon unless
+ *   syslog-facility says, severity info for stdout and err for stderr;
+ *   each message ends with a newline. To the local syslog's /dev/log (a
+ *   datagram socket, else a stream), or syslog-address's unix://,
+ *   unixgram://, udp:// or tcp:// peer.
+ *
+ * The supervisor never waits on it: sends are non-blocking, a stream's
+ * connect is too, and what a stream peer cannot take yet waits in a
+ * bounded buffer that the loop flushes; past that, and for a datagram the
+ * peer cannot take, the record is dropped and counted, the first drop of
+ * each outage a warning. A peer that is gone is tried again a second
+ * later. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include "lxr/net.h"
+#include "supervisor/logfwd.h"
+
+#define STREAM_BUF_MAX ((size_t)256 << 10)
+#define RETRY_NS       1000000000LL
+
+enum fmt { FMT_UNIX, FMT_3164, FMT_5424, FMT_5424MICRO };
+
+struct log_fwd {
+	bool journald;
+	struct sockaddr_storage to;
+	socklen_t to_len;
+	int type; /* SOCK_DGRAM, SOCK_STREAM; 0: a datagram socket, else a stream */
+	int fd;
+	bool connecting;
+	int64_t retry_at; /* CLOCK_MONOTONIC ns: no new socket before */
+	int facility;
+	enum fmt fmt;
+	char *tag;
+	char *fields; /* journald: the fields every record has */
+	size_t fields_len;
+	char host[HOST_NAME_MAX + 1];
+	char *buf; /* a stream's bytes not taken yet */
+	size_t len;
+	uint64_t dropped;
+	bool failing;
+	char where[128]; /* for the warning */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* A field's name as dockerd's journald driver makes it from a label's
+ * or a variable's: upper case, digits, '_' for the rest, no leading '_' */
+static void field_name(FILE *f, const char *key, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && !((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+			  (key[i] >= '0' && key[i] <= '9')))
+		i++;
+	for (; i < n; i++) {
+		char ch = key[i];
+		fputc(ch >= 'a' && ch <= 'z'                                 ? ch - 'a' + 'A'
+		      : (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch
+									     : '_',
+		      f);
+	}
+}
+
+/* names (comma-separated) that kvs ("K=V") has, each as a field */
+static void extra_fields(FILE *f, const char *names, char *const *kvs)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(names ? names : "");
+	char *save = NULL;
+
+	for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(k);
+		for (size_t i = 0; kvs && kvs[i]; i++)
+			if (!strncmp(kvs[i], k, n) && kvs[i][n] == '=' && !strchr(kvs[i], '\n')) {
+				field_name(f, k, n);
+				fprintf(f, "=%s\n", kvs[i] + n + 1);
+				break;
+			}
+	}
+}
+
+static void journald_fields(struct log_fwd *fw, const struct cfg_logging *l,
+			    const struct log_fwd_ids *ids)
+{
+	FILE *f = open_memstream(&fw->fields, &fw->fields_len);
+
+	fprintf(f,
+		"SYSLOG_IDENTIFIER=%s\nCONTAINER_TAG=%s\nCONTAINER_ID=%s\n"
+		"CONTAINER_ID_FULL=%s\nCONTAINER_NAME=%s\nIMAGE_NAME=%s\n",
+		fw->tag, fw->tag, ids->tag[CFG_LOG_TAG_ID], ids->tag[CFG_LOG_TAG_FULL_ID],
+		ids->tag[CFG_LOG_TAG_NAME], ids->tag[CFG_LOG_TAG_IMAGE_NAME]);
+	extra_fields(f, cfg_logging_option(l, "labels"), ids->labels);
+	extra_fields(f, cfg_logging_option(l, "env"), ids->env);
+	fclose(f);
+}
+
+static int set_unix(struct log_fwd *fw, const char *path)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&fw->to;
+
+	un->sun_family = AF_UNIX;
+	snprintf(un->sun_path, sizeof(un->sun_path), "%s", path);
+	fw->to_len = (socklen_t)sizeof(*un);
+	snprintf(fw->where, sizeof(fw->where), "%s", path);
+	return 0;
+}
+
+/* syslog-address's peer, a host name resolved once */
+static int set_address(struct log_fwd *fw, const char *address, lxr_err *err)
+{
+	struct cfg_syslog_addr a;
+	char ip[INET6_ADDRSTRLEN];
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&fw->to;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&fw->to;
+
+	if (!address) { /* the local syslog */
+		fw->type = 0;
+		return set_unix(fw, "/dev/log");
+	}
+	if (cfg_syslog_address(address, &a) < 0)
+		return lxr_fail(err, EINVAL, "syslog-address \"%s\": not an address", address);
+	if (a.kind == CFG_SYSLOG_UNIX || a.kind == CFG_SYSLOG_UNIXGRAM) {
+		fw->type = a.kind == CFG_SYSLOG_UNIX ? SOCK_STREAM : SOCK_DGRAM;
+		set_unix(fw, a.path);
+		cfg_syslog_addr_free(&a);
+		return 0;
+	}
+	fw->type = a.kind == CFG_SYSLOG_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	if (inet_pton(AF_INET, a.host, &in4->sin_addr) != 1 &&
+	    inet_pton(AF_INET6, a.host, &in6->sin6_addr) != 1 &&
+	    net_resolve_host(a.host, ip, sizeof(ip), err) < 0) {
+		lxr_err_wrap(err, "syslog-address %s: resolve %s", address, a.host);
+		cfg_syslog_addr_free(&a);
+		return -1;
+	}
+	if (inet_pton(AF_INET, a.host, &in4->sin_addr) == 1 ||
+	    inet_pton(AF_INET, ip, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)a.port);
+		fw->to_len = sizeof(*in4);
+	} else {
+		if (inet_pton(AF_INET6, a.host, &in6->sin6_addr) != 1)
+			inet_pton(AF_INET6, ip, &in6->sin6_addr);
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)a.port);
+		fw->to_len = sizeof(*in6);
+	}
+	snprintf(fw->where, sizeof(fw->where), "%s", address);
+	cfg_syslog_addr_free(&a);
+	return 0;
+}
+
+static enum fmt format_of(const char *v)
+{
+	return !v                           ? FMT_UNIX
+	       : !strcmp(v, "rfc3164")      ? FMT_3164
+	       : !strcmp(v, "rfc5424micro") ? FMT_5424MICRO
+	       : !strcmp(v, "rfc5424")      ? FMT_5424
+					    : FMT_UNIX;
+}
+
+int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
+		 struct log_fwd **out, lxr_err *err)
+{
+	struct log_fwd *fw = lxr_xcalloc(1, sizeof(*fw));
+	const char *tag = cfg_logging_option(l, "tag"), *fac;
+	char bad[64];
+
+	fw->fd = -1;
+	fw->journald = !strcmp(l->driver.v, "journald");
+	/* docker's default tag: the container's short id */
+	fw->tag = cfg_log_tag(tag ? tag : "{{.ID}}", ids->tag, bad, sizeof(bad));
+	if (!fw->tag) {
+		free(fw);
+		return lxr_fail(err, EINVAL, "logging option tag: %s is not a field lxr knows",
+				bad);
+	}
+	if (fw->journald) {
+		fw->type = SOCK_DGRAM;
+		set_unix(fw, journal);
+		journald_fields(fw, l, ids);
+	} else if (set_address(fw, cfg_logging_option(l, "syslog-address"), err) < 0) {
+		log_fwd_close(fw);
+		return -1;
+	}
+	fac = cfg_logging_option(l, "syslog-facility");
+	fw->facility = fac ? cfg_syslog_facility(fac) : 3; /* daemon */
+	fw->fmt = format_of(cfg_logging_option(l, "syslog-format"));
+	if (gethostname(fw->host, sizeof(fw->host) - 1) < 0)
+		snprintf(fw->host, sizeof(fw->host), "localhost");
+	*out = fw;
+	return 0;
+}
+
+static void drop(struct log_fwd *fw, int e)
+{
+	fw->dropped++;
+	if (fw->failing)
+		return;
+	fw->failing = true;
+	lxr_warn("logging driver %s: %s: %s; lines are not sent until it takes them again "
+		 "(lxr's own log keeps every line)",
+		 fw->journald ? "journald" : "syslog", fw->where, strerror(e));
+}
+
+static void disconnect(struct log_fwd *fw)
+{
+	if (fw->fd >= 0)
+		close(fw->fd);
+	fw->fd = -1;
+	fw->connecting = false;
+	fw->len = 0; /* a stream's half-sent message cannot be finished on another */
+	fw->retry_at = mono_ns() + RETRY_NS;
+}
+
+/* A socket to the peer; a stream's connect goes on in the background */
+static int connect_peer(struct log_fwd *fw)
+{
+	int types[2] = {fw->type ? fw->type : SOCK_DGRAM, fw->type ? 0 : SOCK_STREAM}, e = 0;
+
+	if (fw->fd >= 0)
+		return 0;
+	if (mono_ns() < fw->retry_at)
+		return -EAGAIN;
+	for (int i = 0; i < 2 && types[i]; i++) {
+		int fd = socket(fw->to.ss_family, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		if (connect(fd, (struct sockaddr *)&fw->to, fw->to_len) == 0 ||
+		    errno == EINPROGRESS) {
+			fw->fd = fd;
+			fw->type = types[i];
+			fw->connecting = errno == EINPROGRESS && types[i] == SOCK_STREAM;
+			return 0;
+		}
+		e = errno;
+		close(fd);
+	}
+	fw->retry_at = mono_ns() + RETRY_NS;
+	return -e;
+}
+
+/* A stream's buffer, as far as the peer takes it now */
+static void stream_push(struct log_fwd *fw)
+{
+	while (fw->fd >= 0 && fw->len) {
+		ssize_t n = send(fw->fd, fw->buf, fw->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == ENOTCONN) && fw->connecting)
+			return; /* its connect is still under way */
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			drop(fw, errno);
+			disconnect(fw);
+			return;
+		}
+		fw->connecting = false;
+		memmove(fw->buf, fw->buf + n, fw->len - (size_t)n);
+		fw->len -= (size_t)n;
+	}
+}
+
+static void send_message(struct log_fwd *fw, const struct iovec *iov, int n)
+{
+	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
+	size_t total = 0;
+	int e = connect_peer(fw);
+
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (e < 0) {
+		drop(fw, -e == EAGAIN ? ECONNREFUSED : -e);
+		return;
+	}
+	if (fw->type == SOCK_DGRAM) {
+		if (sendmsg(fw->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			e = errno;
+			if (e != EAGAIN && e != ENOBUFS)
+				disconnect(fw); /* journald restarted: a new socket next time */
+			drop(fw, e);
+			return;
+		}
+		fw->failing = false;
+		return;
+	}
+	if (fw->len + total > STREAM_BUF_MAX) {
+		drop(fw, ENOBUFS);
+		return;
+	}
+	fw->buf = lxr_xrealloc(fw->buf, STREAM_BUF_MAX);
+	for (int i = 0; i < n; i++) {
+		memcpy(fw->buf + fw->len, iov[i].iov_base, iov[i].iov_len);
+		fw->len += iov[i].iov_len;
+	}
+	stream_push(fw);
+	if (fw->fd >= 0)
+		fw->failing = false;
+}
+
+/* "<PRI>" and the rest of the syslog header, in the format asked for */
+static int syslog_head(const struct log_fwd *fw, enum log_stream st, const struct timespec *at,
+		       char *buf, size_t size)
+{
+	int pri = fw->facility * 8 + (st == LOG_STDERR ? 3 : 6), pid = (int)getpid();
+	struct tm tm;
+	char ts[64], zone[32];
+
+	localtime_r(&at->tv_sec, &tm);
+	if (fw->fmt == FMT_UNIX || fw->fmt == FMT_3164) {
+		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+		if (fw->fmt == FMT_UNIX)
+			return snprintf(buf, size, "<%d>%s %s[%d]: ", pri, ts, fw->tag, pid);
+		return snprintf(buf, size, "<%d>%s %s %s[%d]: ", pri, ts, fw->host, fw->tag, pid);
+	}
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (fw->fmt == FMT_5424MICRO)
+		snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%06ld", at->tv_nsec / 1000);
+	if (tm.tm_gmtoff == 0)
+		snprintf(zone, sizeof(zone), "Z");
+	else
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+',
+			 (int)(labs(tm.tm_gmtoff) / 3600 % 100),
+			 (int)(labs(tm.tm_gmtoff) % 3600 / 60));
+	return snprintf(buf, size, "<%d>1 %s%s %s %s %d %s - ", pri, ts, zone, fw->host, fw->tag,
+			pid, fw->tag);
+}
+
+void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct timespec *at,
+		    const char *data, size_t len, bool partial)
+{
+	struct log_fwd *fw = ctx;
+	char head[512];
+	int n;
+
+	(void)log;
+	if (fw->journald) {
+		uint64_t le = htole64((uint64_t)len);
+		const char *prio = st == LOG_STDERR ? "PRIORITY=3\n" : "PRIORITY=6\n";
+		const char *part = partial ? "CONTAINER_PARTIAL_MESSAGE=true\n" : "";
+		/* MESSAGE in the protocol's binary form: any byte may be in it */
+		struct iovec iov[] = {
+		    {fw->fields, fw->fields_len}, {"MESSAGE\n", 8}, {&le, 8},
+		    {(void *)data, len},          {"\n", 1},        {(void *)prio, strlen(prio)},
+		    {(void *)part, strlen(part)}};
+		send_message(fw, iov, 7);
+		return;
+	}
+	n = syslog_head(fw, st, at, head, sizeof(head));
+	if (n < 0 || (size_t)n >= sizeof(head))
+		n = (int)strlen(head);
+	struct iovec iov[] = {{head, (size_t)n}, {(void *)data, len}, {"\n", 1}};
+	send_message(fw, iov, 3);
+}
+
+bool log_fwd_pending(const struct log_fwd *fw)
+{
+	return fw && fw->len && fw->fd >= 0;
+}
+
+void log_fwd_flush(struct log_fwd *fw)
+{
+	if (fw)
+		stream_push(fw);
+}
+
+uint64_t log_fwd_dropped(const struct log_fwd *fw)
+{
+	return fw ? fw->dropped : 0;
+}
+
+void log_fwd_close(void *ctx)
+{
+	struct log_fwd *fw = ctx;
+
+	if (!fw)
+		return;
+	stream_push(fw); /* what it takes at once; the rest cannot wait */
+	if (fw->fd >= 0)
+		close(fw->fd);
+	free(fw->tag);
+	free(fw->fields);
+	free(fw->buf);
+	free(fw);
+}

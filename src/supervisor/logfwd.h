@@ -1,0 +1,41 @@
+/* Supervisor layer, internal: the copy of a container's lines that the
+ * logging drivers journald and syslog send to the host's journal or syslog,
+ * beside lxr's own log file (docker's dual logging), one record at a time
+ * as the log writer writes it (logfwd.c). */
+#ifndef LXR_SUPERVISOR_LOGFWD_H
+#define LXR_SUPERVISOR_LOGFWD_H
+
+#include "lxr/config.h"
+#include "lxr/supervisor.h"
+
+#define LOG_FWD_JOURNAL "/run/systemd/journal/socket"
+
+struct log_fwd;
+
+/* What a record is sent with: the tag template's fields, and the
+ * container's labels and environment (each "K=V") that journald's labels
+ * and env options name */
+struct log_fwd_ids {
+	const char *tag[CFG_LOG_TAG_N];
+	char *const *labels;
+	char *const *env;
+};
+
+/* A forwarder for l (driver journald or syslog); journal is journald's
+ * socket (LOG_FWD_JOURNAL). A host name in syslog-address is resolved
+ * here, once. Nothing is connected yet: the first record connects, and a
+ * peer that is not there costs that record, not the container's start. */
+int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
+		 struct log_fwd **out, lxr_err *err);
+/* A log_tee_fn: send one record, never waiting. One the peer cannot take
+ * at once (absent, full, a stream cut) is dropped and counted; the first
+ * drop of an outage is a warning. */
+void log_fwd_record(void *ctx, const char *log, enum log_stream stream, const struct timespec *at,
+		    const char *data, size_t len, bool partial);
+uint64_t log_fwd_dropped(const struct log_fwd *f);
+/* A stream's bytes wait for the peer: the loop calls log_fwd_flush soon */
+bool log_fwd_pending(const struct log_fwd *f);
+void log_fwd_flush(struct log_fwd *f);
+void log_fwd_close(void *f);
+
+#endif

@@ -1,0 +1,161 @@
+#!/bin/bash
+# The logging drivers journald and syslog: each line goes to lxr's own log
+# (lxr logs reads it, as dockerd's dual logging keeps a copy) and to the
+# host's journal or syslog, with dockerd's fields and formats. syslog's
+# peers are real sockets this test listens on (unixgram:// and udp://).
+# journald is not installed on this machine, so a listener on journald's
+# own path, /run/systemd/journal/socket, in a private mount namespace with
+# a /run of its own, decodes the native protocol's datagrams as journald
+# does; nothing of the host's /run is touched.
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip "python3 is needed for the listeners"
+command -v unshare >/dev/null || skip "unshare (util-linux) is needed for a private /run"
+
+# a listener: each datagram as one line, NULs between; journald's decoded
+# to sorted FIELD=value pairs
+cat >"$TEST_TMP/listen.py" <<'PY'
+import os, socket, struct, sys
+kind, addr, out = sys.argv[1:4]
+if kind == "udp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", int(addr)))
+else:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(addr)
+open(out + ".ready", "w").close()
+def journal(d):
+    f, i = {}, 0
+    while i < len(d):
+        nl = d.index(b"\n", i)
+        if b"=" in d[i:nl]:
+            k, v = d[i:nl].split(b"=", 1)
+            i = nl + 1
+        else:
+            k, n = d[i:nl], struct.unpack("<Q", d[nl + 1:nl + 9])[0]
+            v, i = d[nl + 9:nl + 9 + n], nl + 9 + n + 1
+        f[k.decode()] = v.decode()
+    return " ".join("%s=%s" % kv for kv in sorted(f.items()))
+with open(out, "a", buffering=1) as o:
+    while True:
+        d = s.recv(1 << 20)
+        o.write((journal(d) if kind == "journal" else d.decode().replace("\n", "\\n")) + "\n")
+PY
+listen() { # KIND ADDR OUT
+	python3 "$TEST_TMP/listen.py" "$1" "$2" "$3" &
+	at_exit kill $!
+	for _ in $(seq 100); do [ -e "$3.ready" ] && return; sleep 0.05; done
+	fail "listener $1 $2 did not start"
+}
+port=$(free_ports 1)
+listen unixgram "$TEST_TMP/syslog.sock" "$TEST_TMP/unix.got"
+listen udp "$port" "$TEST_TMP/udp.got"
+
+P=fwd$$
+stack <<Y
+name: $P
+services:
+  app:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo to-out; echo to-err >&2; exec sleep 1000"]
+    logging:
+      driver: syslog
+      options:
+        syslog-address: unixgram://$TEST_TMP/syslog.sock
+        tag: "app/{{.Name}}"
+        mode: non-blocking
+  net:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo over-udp; exec sleep 1000"]
+    logging:
+      driver: syslog
+      options: {syslog-address: "udp://127.0.0.1:$port", syslog-format: rfc5424micro, syslog-facility: local3}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+for _ in $(seq 100); do
+	[ "$(wc -l <"$TEST_TMP/unix.got")" -ge 2 ] && [ -s "$TEST_TMP/udp.got" ] && break
+	sleep 0.05
+done
+# dockerd's default format: <PRI>Mmm dd hh:mm:ss TAG[PID]: line, daemon
+# (3) times 8 plus info (6) for stdout, err (3) for stderr
+grep -qE "^<30>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} app/$P-app-1\[[0-9]+\]: to-out\\\\n$" "$TEST_TMP/unix.got" ||
+	fail "syslog over unixgram, stdout: $(cat "$TEST_TMP/unix.got")"
+grep -qE "^<27>.* app/$P-app-1\[[0-9]+\]: to-err\\\\n$" "$TEST_TMP/unix.got" ||
+	fail "syslog over unixgram, stderr: $(cat "$TEST_TMP/unix.got")"
+# rfc5424micro: local3 (19) times 8 plus 6; the tag is docker's default,
+# the short id (lxr's id is the instance's name)
+grep -qE "^<158>1 [0-9-]{10}T[0-9:]{8}\.[0-9]{6}(Z|[+-][0-9:]{5}) [^ ]+ net-1 [0-9]+ net-1 - over-udp\\\\n$" \
+	"$TEST_TMP/udp.got" || fail "syslog over udp, rfc5424micro: $(cat "$TEST_TMP/udp.got")"
+run -f "$STACK" logs --no-color
+expect_rc 0 "logs of syslog services"
+expect_grep "$OUT" "app +\| to-out" "lxr logs reads the local copy"
+expect_grep "$OUT" "net +\| over-udp" "of both"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "syslog: dockerd's formats over unixgram and udp, and lxr logs reads the local copy"
+
+# lxr run -d --log-driver syslog; a foreground run cannot send its output on
+n=$(cname fwdrun)
+run run -d --name "$n" --network none --log-driver syslog \
+	--log-opt "syslog-address=unixgram://$TEST_TMP/syslog.sock" --log-opt 'tag={{.Name}}' \
+	"$ROOTFS" sh -c 'echo from-run; exec sleep 1000'
+expect_rc 0 "run -d --log-driver syslog"
+for _ in $(seq 100); do grep -q "from-run" "$TEST_TMP/unix.got" && break; sleep 0.05; done
+grep -qE "^<30>.* $n\[[0-9]+\]: from-run" "$TEST_TMP/unix.got" || fail "run -d's line: $(cat "$TEST_TMP/unix.got")"
+run rm -f "$n"
+expect_rc 0 "rm -f"
+run run --rm --log-driver journald "$ROOTFS" true
+expect_rc 125 "a foreground run with --log-driver journald"
+expect_grep "$ERR" "sends its output to its terminal only" "says why"
+pass "lxr run -d sends its lines to syslog; the foreground refuses a driver it cannot honour"
+
+# bad options stop the load, naming the option
+for opt in 'syslog-facility: nope' 'tag: "{{.Nope}}"' 'syslog-address: "ftp://x"' 'bogus: "1"'; do
+	stack <<Y
+name: $P
+services:
+  a:
+    image: @ROOTFS@
+    logging:
+      driver: syslog
+      options:
+        $opt
+Y
+	run up -d -f "$STACK"
+	expect_rc 2 "up with logging option $opt"
+	expect_grep "$ERR" "compose.yaml:8:9: .*(facility|tag|address|bogus)" "names the line and option ($opt)"
+	[ ! -e "$LXR_RUN_DIR/$P" ] || fail "a refused up left its project ($opt)"
+done
+pass "a bad syslog option is an error at its line, and nothing is made"
+
+# journald, in a private mount namespace whose /run is its own
+stack <<Y
+name: $P
+services:
+  web:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo hello-journal; echo oops >&2; exec sleep 1000"]
+    labels: {team: core}
+    environment: {RELEASE: "1.2"}
+    logging:
+      driver: journald
+      options: {labels: team, env: RELEASE, tag: "{{.Name}}"}
+Y
+unshare -m --propagation private bash -c '
+	set -e
+	mount -t tmpfs lxr-test-run /run
+	mkdir -p /run/systemd/journal
+	python3 "$1/listen.py" journal /run/systemd/journal/socket "$1/journal.got" &
+	l=$!
+	for _ in $(seq 100); do [ -e "$1/journal.got.ready" ] && break; sleep 0.05; done
+	"$2" up -d -f "$3" >/dev/null 2>&1
+	for _ in $(seq 100); do [ "$(wc -l <"$1/journal.got")" -ge 2 ] && break; sleep 0.05; done
+	"$2" down -f "$3" >/dev/null 2>&1
+	kill $l' _ "$TEST_TMP" "$LXR" "$STACK" || fail "the journald run failed"
+want="CONTAINER_ID=web-1 CONTAINER_ID_FULL=web-1 CONTAINER_NAME=$P-web-1 CONTAINER_TAG=$P-web-1 IMAGE_NAME=$ROOTFS"
+grep -qxF "$want MESSAGE=hello-journal PRIORITY=6 RELEASE=1.2 SYSLOG_IDENTIFIER=$P-web-1 TEAM=core" \
+	"$TEST_TMP/journal.got" || fail "journald, stdout: $(cat "$TEST_TMP/journal.got")"
+grep -qxF "$want MESSAGE=oops PRIORITY=3 RELEASE=1.2 SYSLOG_IDENTIFIER=$P-web-1 TEAM=core" \
+	"$TEST_TMP/journal.got" || fail "journald, stderr: $(cat "$TEST_TMP/journal.got")"
+grep -q "hello-journal" "$LXR_LOG_DIR/$P/web.log" || fail "journald: no local copy"
+pass "journald: dockerd's fields, labels and env by name, priority by stream, and a local copy"

@@ -1,0 +1,108 @@
+/* The logging drivers' values as dockerd reads them: the tag template,
+ * syslog-address and syslog-facility. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lxr/config.h"
+
+static const char *const vals[CFG_LOG_TAG_N] = {
+    "web-1", "web-1", "proj-web-1", "0123456789ab", "sha256:0123456789abcdef", "nginx:1", "lxr"};
+
+static void tag(const char *tmpl, const char *want)
+{
+	char bad[64] = "";
+	char *got = cfg_log_tag(tmpl, vals, bad, sizeof(bad));
+
+	if (!want) {
+		if (got)
+			fail_msg("tag \"%s\": expanded to \"%s\", want refused", tmpl, got);
+		assert_true(bad[0]);
+		return;
+	}
+	if (!got)
+		fail_msg("tag \"%s\": refused at %s, want \"%s\"", tmpl, bad, want);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void tag_templates(void **state)
+{
+	(void)state;
+	tag("{{.ID}}", "web-1");
+	tag("{{ .Name }}/{{.ImageName}}", "proj-web-1/nginx:1");
+	tag("{{.ImageName}}|{{.Name}}|{{.ImageFullID}}|{{.FullID}}",
+	    "nginx:1|proj-web-1|sha256:0123456789abcdef|web-1");
+	tag("plain-{{.DaemonName}}", "plain-lxr");
+	tag("no fields", "no fields");
+	tag("{{.ImageID}}", "0123456789ab");
+	tag("{{.Nope}}", NULL);
+	tag("{{.Name", NULL);
+	tag("{{json .}}", NULL);
+}
+
+static void addresses(void **state)
+{
+	struct cfg_syslog_addr a;
+
+	(void)state;
+	assert_int_equal(cfg_syslog_address("udp://10.0.0.1", &a), 0);
+	assert_int_equal(a.kind, CFG_SYSLOG_UDP);
+	assert_string_equal(a.host, "10.0.0.1");
+	assert_int_equal(a.port, 514);
+	cfg_syslog_addr_free(&a);
+	assert_int_equal(cfg_syslog_address("tcp://logs.example.com:6514", &a), 0);
+	assert_int_equal(a.kind, CFG_SYSLOG_TCP);
+	assert_string_equal(a.host, "logs.example.com");
+	assert_int_equal(a.port, 6514);
+	cfg_syslog_addr_free(&a);
+	assert_int_equal(cfg_syslog_address("udp://[::1]:1514", &a), 0);
+	assert_string_equal(a.host, "::1");
+	assert_int_equal(a.port, 1514);
+	cfg_syslog_addr_free(&a);
+	assert_int_equal(cfg_syslog_address("unixgram:///dev/log", &a), 0);
+	assert_int_equal(a.kind, CFG_SYSLOG_UNIXGRAM);
+	assert_string_equal(a.path, "/dev/log");
+	cfg_syslog_addr_free(&a);
+	assert_int_equal(cfg_syslog_address("unix:///run/x.sock", &a), 0);
+	assert_int_equal(a.kind, CFG_SYSLOG_UNIX);
+	cfg_syslog_addr_free(&a);
+	assert_int_equal(cfg_syslog_address("udp://host:0", &a), -1);
+	assert_int_equal(cfg_syslog_address("udp://host:70000", &a), -1);
+	assert_int_equal(cfg_syslog_address("udp://", &a), -1);
+	assert_int_equal(cfg_syslog_address("unix://relative", &a), -1);
+	assert_int_equal(cfg_syslog_address("ftp://host", &a), -1);
+	assert_int_equal(cfg_syslog_address("10.0.0.1:514", &a), -1);
+	assert_int_equal(cfg_syslog_address("udp://[::1", &a), -1);
+}
+
+static void facilities(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg_syslog_facility("kern"), 0);
+	assert_int_equal(cfg_syslog_facility("daemon"), 3);
+	assert_int_equal(cfg_syslog_facility("authpriv"), 10);
+	assert_int_equal(cfg_syslog_facility("local0"), 16);
+	assert_int_equal(cfg_syslog_facility("local7"), 23);
+	assert_int_equal(cfg_syslog_facility("19"), 19);
+	assert_int_equal(cfg_syslog_facility("local8"), -1);
+	assert_int_equal(cfg_syslog_facility("24"), -1);
+	assert_int_equal(cfg_syslog_facility(""), -1);
+	assert_int_equal(cfg_syslog_facility("Daemon"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(tag_templates),
+	    cmocka_unit_test(addresses),
+	    cmocka_unit_test(facilities),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -5,7 +5,8 @@
  * ignored: a write of lxr's own to a closed stdout or stderr (a warning,
  * LXR_DEBUG's lines into `| head`) fails with EPIPE instead of killing it
  * before it has removed what it made. What runs in the container has the
- * default action again: lxr-init resets every signal before the command. */
+ * default action again (lxr-init resets every signal before the command),
+ * and so do the helpers lxr starts (pasta, slirp4netns: net/pasta.c). */
 #include <signal.h>
 
 #include "cli/cli.h"

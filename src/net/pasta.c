@@ -139,6 +139,9 @@ static int start_pasta(const char *netns, const char *pidfile, const struct net_
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		dup2(null, STDIN_FILENO);
+		/* lxr ignores SIGPIPE (a command's or the supervisor's own
+		 * writes); pasta gets the default action, as from a shell */
+		signal(SIGPIPE, SIG_DFL);
 		execvp(PASTA, argv);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
@@ -228,6 +231,7 @@ static int start_slirp(const char *dir, const char *netns, const char *pidfile,
 			/* the two fds it keeps: moved off CLOEXEC */
 			snprintf(rfd, sizeof(rfd), "%d", dup(ready[1]));
 			snprintf(qfd, sizeof(qfd), "%d", dup(quit[0]));
+			signal(SIGPIPE, SIG_DFL); /* as for pasta */
 			execlp(SLIRP, SLIRP, "--configure", "--mtu=65520",
 			       "--disable-host-loopback", "--netns-type=path", "--ready-fd", rfd,
 			       "--exit-fd", qfd, "--api-socket", sock, netns, "tap0", (char *)NULL);

@@ -63,6 +63,7 @@ static bool ask_init(const char *action)
 		return false;
 	pid = fork();
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL); /* the supervisor ignores it; systemctl need not */
 		execlp("systemctl", "systemctl", "--no-block", action, (char *)NULL);
 		_exit(127);
 	}

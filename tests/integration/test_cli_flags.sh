@@ -154,17 +154,19 @@ for _ in $(seq 100); do
 	[ "$(printf '%s\n' "$OUT" | grep -c quick-two)" -ge 2 ] && break
 	sleep 0.05
 done
+# each replica's last line, as compose's --tail is per container
 run logs --file "$STACK" -n 1 quick
 expect_rc 0 "logs -n 1"
-expect_out "quick | quick-two" "logs -n 1: the service's last line"
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick-1 | quick-two\nquick-2 | quick-two')" ] ||
+	fail "logs -n 1: each replica's last line: [$OUT]"
 # options after the service, as compose's parser takes them
-run logs quick --file "$STACK" --tail 1 --no-log-prefix
+run logs quick --file "$STACK" --tail 1 --no-log-prefix --index 2
 expect_rc 0 "logs SERVICE --tail 1"
-expect_out "quick-two" "logs SERVICE --tail 1 --no-log-prefix"
+expect_out "quick-two" "logs SERVICE --tail 1 --no-log-prefix --index 2"
 # --ansi never is taken (its colours are looked at on a terminal below)
-run --ansi never logs --file "$STACK" -n 1 quick
+run --ansi never logs --file "$STACK" -n 1 --index 1 quick
 expect_rc 0 "--ansi never logs"
-expect_out "quick | quick-two" "--ansi never logs -n 1"
+expect_out "quick-1 | quick-two" "--ansi never logs -n 1"
 run --ansi sometimes logs --file "$STACK" quick
 expect_rc 2 "--ansi sometimes"
 expect_grep "$ERR" "use never, always or auto" "--ansi's values named"

@@ -340,6 +340,9 @@ uint64_t log_writer_dropped(const struct log_writer *w);
 bool log_writer_busy(const struct log_writer *w);
 /* Compress the next share of it (a few ms). NULL is a no-op. */
 void log_writer_work(struct log_writer *w);
+/* The second tee from now on (a new forwarder at a container's start);
+ * fn NULL: none. NULL w is a no-op. */
+void log_writer_set_fwd(struct log_writer *w, log_tee_fn fn, void *ctx);
 /* Flush both streams as at EOF, close the file, free w. NULL is a no-op. */
 void log_writer_close(struct log_writer *w, const struct timespec *now);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "lxr/logopts.h"
 
 static bool driver_is(const struct cfg_logging *l, const char *name)
 {
@@ -98,23 +99,47 @@ static int generic_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 	return 1;
 }
 
-/* The file drivers' options, the ones the supervisor's log files take. */
-static void check_file_option(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
+/* a size of bytes, a count of files, a Go boolean: the file options' and
+ * the local copy's cache-* values */
+static void check_bytes(struct cfg_ctx *c, const struct cfg_kv *kv)
 {
 	struct cfg_node at = {.pos = kv->pos};
 	int64_t v;
-	char *end;
 
+	if (cfg_parse_bytes(value_of(kv), &v) < 0 || v <= 0)
+		cfg_error_hint(c, &at, "e.g. 10m", "logging option %s: bad size \"%s\"", kv->key,
+			       value_of(kv));
+}
+
+static void check_count(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	struct cfg_node at = {.pos = kv->pos};
+	char *end;
+	long long v = strtoll(value_of(kv), &end, 10);
+
+	if (!*value_of(kv) || *end || v < 1 || v > 1000)
+		cfg_error_hint(c, &at, "a count of files from 1 to 1000",
+			       "logging option %s: \"%s\" is not a count of files", kv->key,
+			       value_of(kv));
+}
+
+static void check_bool(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	struct cfg_node at = {.pos = kv->pos};
+	bool on;
+
+	if (lxr_go_bool(value_of(kv), &on) < 0)
+		cfg_error_hint(c, &at, "\"true\" or \"false\"",
+			       "logging option %s: \"%s\" is not a boolean", kv->key, value_of(kv));
+}
+
+/* The file drivers' options, the ones the supervisor's log files take. */
+static void check_file_option(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
+{
 	if (!strcmp(kv->key, "max-size")) {
-		if (cfg_parse_bytes(value_of(kv), &v) < 0 || v <= 0)
-			cfg_error_hint(c, &at, "e.g. 10m",
-				       "logging option max-size: bad size \"%s\"", value_of(kv));
+		check_bytes(c, kv);
 	} else if (!strcmp(kv->key, "max-file")) {
-		v = strtoll(value_of(kv), &end, 10);
-		if (!*value_of(kv) || *end || v < 1 || v > 1000)
-			cfg_error_hint(c, &at, "a count of files from 1 to 1000",
-				       "logging option max-file: \"%s\" is not a count of files",
-				       value_of(kv));
+		check_count(c, kv);
 	} else if (!strcmp(kv->key, "compress")) {
 		check_log_compress(c, o, kv);
 	} else if (!strcmp(kv->key, "tag")) {
@@ -134,6 +159,21 @@ static void check_file_option(struct cfg_ctx *c, const struct cfg_kvs *o, const 
 					 "mode",
 					 "logging option \"%s\"", kv->key);
 	}
+}
+
+/* dockerd's dual logging: the local copy's cache-disabled, cache-max-size,
+ * cache-max-file, cache-compress. 1: not one of them. */
+static int cache_option(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	if (!strcmp(kv->key, "cache-max-size"))
+		check_bytes(c, kv);
+	else if (!strcmp(kv->key, "cache-max-file"))
+		check_count(c, kv);
+	else if (!strcmp(kv->key, "cache-disabled") || !strcmp(kv->key, "cache-compress"))
+		check_bool(c, kv);
+	else
+		return 1;
+	return 0;
 }
 
 /* tag: docker's template, checked by expanding it once */
@@ -189,26 +229,26 @@ static void check_forward_option(struct cfg_ctx *c, const struct cfg_logging *l,
 				 const struct cfg_kv *kv)
 {
 	static const char *const journald_refused[] = {"labels-regex", "env-regex", NULL};
-	static const char *const syslog_refused[] = {"syslog-tls-ca-cert",
-						     "syslog-tls-cert",
-						     "syslog-tls-key",
-						     "syslog-tls-skip-verify",
-						     "labels",
-						     "labels-regex",
-						     "env",
-						     "env-regex",
+	static const char *const syslog_refused[] = {"syslog-tls-ca-cert", "syslog-tls-cert",
+						     "syslog-tls-key", "syslog-tls-skip-verify",
 						     NULL};
+	/* dockerd's syslog driver takes these and sends nothing of them */
+	static const char *const syslog_unused[] = {"labels", "labels-regex", "env", "env-regex",
+						    NULL};
 	static const char *const formats[] = {"rfc3164", "rfc5424", "rfc5424micro", NULL};
 	bool journald = driver_is(l, "journald");
-	const char *takes = journald ? "journald takes tag, labels, env, mode and max-buffer-size"
-				     : "syslog takes syslog-address, syslog-facility, "
-				       "syslog-format, tag, mode and max-buffer-size";
+	const char *takes =
+	    journald ? "journald takes tag, labels, env, mode, max-buffer-size and cache-*"
+		     : "syslog takes syslog-address, syslog-facility, syslog-format, tag, mode, "
+		       "max-buffer-size and cache-*";
 	struct cfg_node at = {.pos = kv->pos};
 
 	if (!strcmp(kv->key, "tag")) {
 		check_tag(c, kv);
 	} else if (journald && (!strcmp(kv->key, "labels") || !strcmp(kv->key, "env"))) {
 		return; /* names, each a field if the container has it */
+	} else if (cache_option(c, kv) == 0 || (!journald && one_of(kv->key, syslog_unused))) {
+		return;
 	} else if (one_of(kv->key, journald ? journald_refused : syslog_refused)) {
 		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option", takes,
 					 "logging option \"%s\" of driver %s", kv->key,

@@ -111,7 +111,7 @@ static json_t *healthcheck_json(const struct sup_insp *x)
 
 /* Labels: the service's; a stack's container also has the ones compose
  * puts on every container (a one-off's say so, and have no number) */
-static json_t *labels_json(const struct sup_insp *x)
+json_t *sup_inspect_labels(const struct sup_insp *x)
 {
 	const struct cfg_kvs *l = &x->cfg->labels;
 	char *const *own = x->img ? x->img->config.labels : NULL;
@@ -199,7 +199,7 @@ json_t *sup_inspect_config(const struct sup_insp *x)
 	json_object_set_new(o, "Volumes", volumes_json(x));
 	json_object_set_new(o, "WorkingDir", json_string(sp->cwd ? sp->cwd : ""));
 	json_object_set_new(o, "Entrypoint", ep);
-	json_object_set_new(o, "Labels", labels_json(x));
+	json_object_set_new(o, "Labels", sup_inspect_labels(x));
 	stop_json(x, o);
 	return o;
 }

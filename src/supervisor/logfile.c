@@ -509,6 +509,14 @@ uint64_t log_writer_dropped(const struct log_writer *w)
 	return w->dropped;
 }
 
+void log_writer_set_fwd(struct log_writer *w, log_tee_fn fn, void *ctx)
+{
+	if (!w)
+		return;
+	w->o.fwd = fn;
+	w->o.fwd_ctx = ctx;
+}
+
 void log_writer_close(struct log_writer *w, const struct timespec *now)
 {
 	if (!w)

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -61,8 +62,17 @@ struct log_fwd {
 	char *buf; /* a stream's bytes not taken yet */
 	size_t len;
 	uint64_t dropped;
+	uint64_t dropped_at_outage; /* dropped when the outage began */
 	bool failing;
 	char where[128]; /* for the warning */
+	/* journald: this forwarder's CONTAINER_LOG_EPOCH and its records'
+	 * CONTAINER_LOG_ORDINAL; a long line's parts, per stream */
+	char epoch[65];
+	uint64_t ordinal;
+	struct {
+		char id[65];
+		int ordinal; /* 0: no line in parts */
+	} part[2];
 };
 
 static int64_t mono_ns(void)
@@ -74,37 +84,79 @@ static int64_t mono_ns(void)
 }
 
 /* A field's name as dockerd's journald driver makes it from a label's
- * or a variable's: upper case, digits, '_' for the rest, no leading '_' */
-static void field_name(FILE *f, const char *key, size_t n)
+ * or a variable's: upper case, digits, '_' for the rest, no leading '_'
+ * (a name starting with '_' is journald's own) */
+static char *field_name(const char *key)
 {
-	size_t i = 0;
+	char *out = lxr_xcalloc(1, strlen(key) + 1);
+	size_t n = 0;
 
-	while (i < n && !((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
-			  (key[i] >= '0' && key[i] <= '9')))
-		i++;
-	for (; i < n; i++) {
-		char ch = key[i];
-		fputc(ch >= 'a' && ch <= 'z'                                 ? ch - 'a' + 'A'
-		      : (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch
-									     : '_',
-		      f);
+	for (const char *p = key; *p; p++) {
+		char ch = *p;
+		if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		else if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+			ch = '_';
+		if (n || ch != '_')
+			out[n++] = ch;
 	}
+	return out;
 }
 
-/* names (comma-separated) that kvs ("K=V") has, each as a field */
-static void extra_fields(FILE *f, const char *names, char *const *kvs)
+/* One field: NAME=value, or, for a value with a newline in it, the
+ * protocol's binary form (NAME, a newline, its length in 64-bit little
+ * endian, the value): no value can end one field and begin another */
+static void put_field(FILE *f, const char *name, const char *v)
+{
+	uint64_t le = htole64((uint64_t)strlen(v));
+
+	if (!strchr(v, '\n')) {
+		fprintf(f, "%s=%s\n", name, v);
+		return;
+	}
+	fprintf(f, "%s\n", name);
+	fwrite(&le, 8, 1, f);
+	fprintf(f, "%s\n", v);
+}
+
+/* 64 hex digits, random: dockerd's ids, as its epoch and parts' ids */
+static void random_id(char out[65])
+{
+	uint8_t b[32] = {0};
+
+	(void)!getrandom(b, sizeof(b), GRND_INSECURE);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* kvs' ("K=V") value of name k, NULL: none */
+static const char *value_in(char *const *kvs, const char *k)
+{
+	size_t n = strlen(k);
+
+	for (size_t i = 0; kvs && kvs[i]; i++)
+		if (!strncmp(kvs[i], k, n) && kvs[i][n] == '=')
+			return kvs[i] + n + 1;
+	return NULL;
+}
+
+/* Each name (comma-separated) kvs has, as a field; a value with a newline
+ * in the protocol's binary form. A name env_names also gives is env's
+ * (dockerd's precedence), so labels skip it. */
+static void extra_fields(FILE *f, const char *names, char *const *kvs, const char *env_names,
+			 char *const *env)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(names ? names : "");
 	char *save = NULL;
 
 	for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		size_t n = strlen(k);
-		for (size_t i = 0; kvs && kvs[i]; i++)
-			if (!strncmp(kvs[i], k, n) && kvs[i][n] == '=' && !strchr(kvs[i], '\n')) {
-				field_name(f, k, n);
-				fprintf(f, "=%s\n", kvs[i] + n + 1);
-				break;
-			}
+		const char *v = value_in(kvs, k);
+		_cleanup_free_ char *others = lxr_xasprintf(",%s,", env_names ? env_names : "");
+		_cleanup_free_ char *me = lxr_xasprintf(",%s,", k);
+		_cleanup_free_ char *name = field_name(k);
+		if (!v || !*name || (env_names && strstr(others, me) && value_in(env, k)))
+			continue;
+		put_field(f, name, v);
 	}
 }
 
@@ -113,13 +165,17 @@ static void journald_fields(struct log_fwd *fw, const struct cfg_logging *l,
 {
 	FILE *f = open_memstream(&fw->fields, &fw->fields_len);
 
-	fprintf(f,
-		"SYSLOG_IDENTIFIER=%s\nCONTAINER_TAG=%s\nCONTAINER_ID=%s\n"
-		"CONTAINER_ID_FULL=%s\nCONTAINER_NAME=%s\nIMAGE_NAME=%s\n",
-		fw->tag, fw->tag, ids->tag[CFG_LOG_TAG_ID], ids->tag[CFG_LOG_TAG_FULL_ID],
-		ids->tag[CFG_LOG_TAG_NAME], ids->tag[CFG_LOG_TAG_IMAGE_NAME]);
-	extra_fields(f, cfg_logging_option(l, "labels"), ids->labels);
-	extra_fields(f, cfg_logging_option(l, "env"), ids->env);
+	random_id(fw->epoch);
+	put_field(f, "SYSLOG_IDENTIFIER", fw->tag);
+	put_field(f, "CONTAINER_TAG", fw->tag);
+	put_field(f, "CONTAINER_ID", ids->tag[CFG_LOG_TAG_ID]);
+	put_field(f, "CONTAINER_ID_FULL", ids->tag[CFG_LOG_TAG_FULL_ID]);
+	put_field(f, "CONTAINER_NAME", ids->tag[CFG_LOG_TAG_NAME]);
+	put_field(f, "IMAGE_NAME", ids->tag[CFG_LOG_TAG_IMAGE_NAME]);
+	extra_fields(f, cfg_logging_option(l, "labels"), ids->labels, cfg_logging_option(l, "env"),
+		     ids->env);
+	extra_fields(f, cfg_logging_option(l, "env"), ids->env, NULL, NULL);
+	fprintf(f, "CONTAINER_LOG_EPOCH=%s\n", fw->epoch);
 	fclose(f);
 }
 
@@ -138,7 +194,7 @@ static int set_unix(struct log_fwd *fw, const char *path)
 static int set_address(struct log_fwd *fw, const char *address, lxr_err *err)
 {
 	struct cfg_syslog_addr a;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN] = "";
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&fw->to;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&fw->to;
 
@@ -188,48 +244,27 @@ static enum fmt format_of(const char *v)
 					    : FMT_UNIX;
 }
 
-int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
-		 struct log_fwd **out, lxr_err *err)
-{
-	struct log_fwd *fw = lxr_xcalloc(1, sizeof(*fw));
-	const char *tag = cfg_logging_option(l, "tag"), *fac;
-	char bad[64];
-
-	fw->fd = -1;
-	fw->journald = !strcmp(l->driver.v, "journald");
-	/* docker's default tag: the container's short id */
-	fw->tag = cfg_log_tag(tag ? tag : "{{.ID}}", ids->tag, bad, sizeof(bad));
-	if (!fw->tag) {
-		free(fw);
-		return lxr_fail(err, EINVAL, "logging option tag: %s is not a field lxr knows",
-				bad);
-	}
-	if (fw->journald) {
-		fw->type = SOCK_DGRAM;
-		set_unix(fw, journal);
-		journald_fields(fw, l, ids);
-	} else if (set_address(fw, cfg_logging_option(l, "syslog-address"), err) < 0) {
-		log_fwd_close(fw);
-		return -1;
-	}
-	fac = cfg_logging_option(l, "syslog-facility");
-	fw->facility = fac ? cfg_syslog_facility(fac) : 3; /* daemon */
-	fw->fmt = format_of(cfg_logging_option(l, "syslog-format"));
-	if (gethostname(fw->host, sizeof(fw->host) - 1) < 0)
-		snprintf(fw->host, sizeof(fw->host), "localhost");
-	*out = fw;
-	return 0;
-}
-
 static void drop(struct log_fwd *fw, int e)
 {
 	fw->dropped++;
 	if (fw->failing)
 		return;
 	fw->failing = true;
+	fw->dropped_at_outage = fw->dropped - 1;
 	lxr_warn("logging driver %s: %s: %s; lines are not sent until it takes them again "
 		 "(lxr's own log keeps every line)",
 		 fw->journald ? "journald" : "syslog", fw->where, strerror(e));
+}
+
+/* A record went out: an outage is over, and how many it cost is said */
+static void sent(struct log_fwd *fw)
+{
+	if (!fw->failing)
+		return;
+	fw->failing = false;
+	lxr_warn("logging driver %s: %s takes lines again; %llu were not sent",
+		 fw->journald ? "journald" : "syslog", fw->where,
+		 (unsigned long long)(fw->dropped - fw->dropped_at_outage));
 }
 
 static void disconnect(struct log_fwd *fw)
@@ -269,6 +304,53 @@ static int connect_peer(struct log_fwd *fw)
 	}
 	fw->retry_at = mono_ns() + RETRY_NS;
 	return -e;
+}
+
+int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
+		 struct log_fwd **out, lxr_err *err)
+{
+	struct log_fwd *fw = lxr_xcalloc(1, sizeof(*fw));
+	const char *tag = cfg_logging_option(l, "tag"), *fac;
+	char bad[64];
+	int e;
+
+	fw->fd = -1;
+	fw->journald = !strcmp(l->driver.v, "journald");
+	/* docker's default tag: the container's short id */
+	fw->tag = cfg_log_tag(tag ? tag : "{{.ID}}", ids->tag, bad, sizeof(bad));
+	if (!fw->tag) {
+		free(fw);
+		return lxr_fail(err, EINVAL, "logging option tag: %s is not a field lxr knows",
+				bad);
+	}
+	if (fw->journald) {
+		fw->type = SOCK_DGRAM;
+		set_unix(fw, journal);
+		journald_fields(fw, l, ids);
+	} else if (set_address(fw, cfg_logging_option(l, "syslog-address"), err) < 0) {
+		log_fwd_close(fw);
+		return -1;
+	}
+	fac = cfg_logging_option(l, "syslog-facility");
+	fw->facility = fac ? cfg_syslog_facility(fac) : 3; /* daemon */
+	fw->fmt = format_of(cfg_logging_option(l, "syslog-format"));
+	if (gethostname(fw->host, sizeof(fw->host) - 1) < 0)
+		snprintf(fw->host, sizeof(fw->host), "localhost");
+	/* as dockerd's drivers do at the container's start: a peer that is
+	 * not there fails it (a TCP connect still under way does not) */
+	e = connect_peer(fw);
+	if (e < 0) {
+		lxr_fail(err, -e, "logging driver %s: connect %s", l->driver.v, fw->where);
+		lxr_err_hint(err, "%s",
+			     fw->journald ? "is systemd-journald running on this host?"
+			     : cfg_logging_option(l, "syslog-address")
+				 ? "is the syslog server at syslog-address listening?"
+				 : "is a syslog daemon listening on /dev/log here?");
+		log_fwd_close(fw);
+		return -1;
+	}
+	*out = fw;
+	return 0;
 }
 
 /* A stream's buffer, as far as the peer takes it now */
@@ -313,7 +395,7 @@ static void send_message(struct log_fwd *fw, const struct iovec *iov, int n)
 			drop(fw, e);
 			return;
 		}
-		fw->failing = false;
+		sent(fw);
 		return;
 	}
 	if (fw->len + total > STREAM_BUF_MAX) {
@@ -327,7 +409,7 @@ static void send_message(struct log_fwd *fw, const struct iovec *iov, int n)
 	}
 	stream_push(fw);
 	if (fw->fd >= 0)
-		fw->failing = false;
+		sent(fw);
 }
 
 /* "<PRI>" and the rest of the syslog header, in the format asked for */
@@ -358,6 +440,41 @@ static int syslog_head(const struct log_fwd *fw, enum log_stream st, const struc
 			pid, fw->tag);
 }
 
+/* A record's own fields: its priority, time (RFC 3339 with the
+ * nanoseconds Go's RFC3339Nano keeps), ordinal, and where it is one part
+ * of a long line (a P record, then the F that ends the line), that part's */
+static size_t journald_tail(struct log_fwd *fw, enum log_stream st, const struct timespec *at,
+			    bool partial, char *buf, size_t size)
+{
+	struct tm tm;
+	char ts[32], frac[16];
+	size_t n;
+	int k = 9;
+
+	gmtime_r(&at->tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(frac, sizeof(frac), ".%09ld", at->tv_nsec);
+	while (k > 0 && frac[k] == '0')
+		frac[k--] = '\0';
+	if (k == 0)
+		frac[0] = '\0';
+	n = (size_t)snprintf(buf, size,
+			     "PRIORITY=%d\nSYSLOG_TIMESTAMP=%s%sZ\nCONTAINER_LOG_ORDINAL=%llu\n",
+			     st == LOG_STDERR ? 3 : 6, ts, frac, (unsigned long long)++fw->ordinal);
+	if (!partial && !fw->part[st].ordinal)
+		return n;
+	if (!fw->part[st].ordinal)
+		random_id(fw->part[st].id);
+	n += (size_t)snprintf(buf + n, size - n,
+			      "CONTAINER_PARTIAL_ID=%s\nCONTAINER_PARTIAL_ORDINAL=%d\n"
+			      "CONTAINER_PARTIAL_LAST=%s\n%s",
+			      fw->part[st].id, ++fw->part[st].ordinal, partial ? "false" : "true",
+			      partial ? "CONTAINER_PARTIAL_MESSAGE=true\n" : "");
+	if (!partial)
+		fw->part[st].ordinal = 0;
+	return n;
+}
+
 void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct timespec *at,
 		    const char *data, size_t len, bool partial)
 {
@@ -368,20 +485,24 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 	(void)log;
 	if (fw->journald) {
 		uint64_t le = htole64((uint64_t)len);
-		const char *prio = st == LOG_STDERR ? "PRIORITY=3\n" : "PRIORITY=6\n";
-		const char *part = partial ? "CONTAINER_PARTIAL_MESSAGE=true\n" : "";
+		size_t tn = journald_tail(fw, st, at, partial, head, sizeof(head));
 		/* MESSAGE in the protocol's binary form: any byte may be in it */
-		struct iovec iov[] = {
-		    {fw->fields, fw->fields_len}, {"MESSAGE\n", 8}, {&le, 8},
-		    {(void *)data, len},          {"\n", 1},        {(void *)prio, strlen(prio)},
-		    {(void *)part, strlen(part)}};
-		send_message(fw, iov, 7);
+		struct iovec iov[] = {{fw->fields, fw->fields_len}, {"MESSAGE\n", 8}, {&le, 8},
+				      {(void *)data, len},          {"\n", 1},        {head, tn}};
+		send_message(fw, iov, 6);
 		return;
 	}
+	if (!len)
+		return; /* dockerd's syslog sends no empty message */
 	n = syslog_head(fw, st, at, head, sizeof(head));
 	if (n < 0 || (size_t)n >= sizeof(head))
 		n = (int)strlen(head);
-	struct iovec iov[] = {{head, (size_t)n}, {(void *)data, len}, {"\n", 1}};
+	/* a NUL ends a message for some daemons on a stream: a container's
+	 * line could forge one of its own there; it goes as a space */
+	_cleanup_free_ char *clean = memchr(data, '\0', len) ? lxr_xmalloc(len) : NULL;
+	for (size_t i = 0; clean && i < len; i++)
+		clean[i] = data[i] ? data[i] : ' ';
+	struct iovec iov[] = {{head, (size_t)n}, {clean ? clean : (void *)data, len}, {"\n", 1}};
 	send_message(fw, iov, 3);
 }
 

@@ -6,6 +6,7 @@
 #define LXR_SUPERVISOR_LOGFWD_H
 
 #include "lxr/config.h"
+#include "lxr/logopts.h"
 #include "lxr/supervisor.h"
 
 #define LOG_FWD_JOURNAL "/run/systemd/journal/socket"

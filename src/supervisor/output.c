@@ -327,11 +327,16 @@ struct log_writer *sup_output_log(const struct sup_instance *in)
 	return k < in->svc->n_logs ? in->svc->logs[k] : NULL;
 }
 
-/* journald's or syslog's copy of in's lines: the forwarder, with the
- * names docker's drivers send (its replica's, for a start-first update's
- * new container) */
-static int open_fwd(struct sup *s, const struct sup_instance *in, struct log_writer_opts *o,
-		    lxr_err *err)
+static bool forwards(const struct cfg_logging *l)
+{
+	return driver_is(l, "journald") || driver_is(l, "syslog");
+}
+
+/* journald's or syslog's copy of in's lines: a new forwarder at each
+ * start, with the names docker's drivers send as they are now (its
+ * replica's, for a start-first update's new container; the image an
+ * update brought), in place of the replica's last one */
+static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 {
 	const struct sup_instance *base = in->shadow_of ? in->shadow_of : in;
 	const struct cfg_service *cfg = in->svc->cfg;
@@ -341,22 +346,56 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, struct log_wri
 	_cleanup_free_ char *name = sup_docker_name(s, base, cfg);
 	_cleanup_free_ char *id = lxr_xstrndup(base->name, 12), *short_img = lxr_xstrndup(hex, 12);
 	_cleanup_strv_ char **labels = NULL;
+	struct sup_insp x = {.s = s,
+			     .in = (struct sup_instance *)base,
+			     .st = s->stack,
+			     .cfg = cfg,
+			     .img = img,
+			     .run = s->docker_run};
+	json_t *lj = sup_inspect_labels(&x), *v;
+	const char *k;
 	struct log_fwd_ids ids = {
 	    .tag = {id, base->name, name, short_img, digest, cfg->image.v ? cfg->image.v : "",
 		    "lxr"},
 	    .env = in->plan.spec.env,
 	};
-	struct log_fwd **f = &in->svc->fwds[in->replica > 1 ? in->replica - 1 : 0];
+	size_t slot = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+	struct log_fwd **f = &in->svc->fwds[slot];
 
-	for (size_t i = 0; i < cfg->labels.n; i++)
-		lxr_strv_push(&labels, lxr_xasprintf("%s=%s", cfg->labels.v[i].key,
-						     cfg->labels.v[i].value ?: ""));
+	log_writer_set_fwd(in->svc->logs[slot], NULL, NULL);
+	log_fwd_close(*f);
+	*f = NULL;
+	if (!forwards(&cfg->logging))
+		return 0;
+	/* the labels inspect shows, compose's own among them */
+	json_object_foreach(lj, k, v)
+	    lxr_strv_push(&labels, lxr_xasprintf("%s=%s", k, json_string_value(v) ?: ""));
+	json_decref(lj);
 	ids.labels = labels;
 	if (log_fwd_open(&cfg->logging, &ids, LOG_FWD_JOURNAL, f, err) < 0)
-		return lxr_err_wrap(err, "service \"%s\": logging driver %s", cfg->name,
-				    cfg->logging.driver.v);
-	o->fwd = log_fwd_record;
-	o->fwd_ctx = *f;
+		return lxr_err_wrap(err, "service \"%s\"", cfg->name);
+	log_writer_set_fwd(in->svc->logs[slot], log_fwd_record, *f);
+	return 0;
+}
+
+/* journald's and syslog's local copy (dockerd's dual logging): its
+ * cache-* options, docker's compressed files unless cache-compress says;
+ * cache-disabled keeps none */
+static int cache_options(const struct cfg_logging *l, struct log_writer_opts *o, bool *none,
+			 lxr_err *err)
+{
+	static const char *const map[][2] = {{"cache-max-size", "max-size"},
+					     {"cache-max-file", "max-file"},
+					     {"cache-compress", "compress"}};
+	const char *off = cfg_logging_option(l, "cache-disabled");
+
+	o->compress = true;
+	*none = off && lxr_go_bool(off, none) == 0 && *none;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		const char *v = cfg_logging_option(l, map[i][0]);
+		if (v && log_writer_opts_set(o, map[i][1], v, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -364,11 +403,11 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, struct log_wri
  * restarts: the log continues in the same file, rotated by size. Replica
  * 1 writes <service>.log, replica N <service>@N.log ('@' is in no service
  * name), and a start-first update's new container its replica's;
- * journald and syslog write it too (dockerd's dual logging), and send
- * each record on (open_fwd). With
- * driver none the writer keeps no file: the pipes are drained all the same
- * (a container never blocks on its output, nor gets EPIPE) and the lines
- * still reach the foreground, as compose attaches to such a container. */
+ * journald and syslog keep it too (dockerd's dual logging), and send each
+ * record on (open_fwd). With driver none (or cache-disabled) the writer
+ * keeps no file: the pipes are drained all the same (a container never
+ * blocks on its output, nor gets EPIPE) and the lines still reach the
+ * foreground, as compose attaches to such a container. */
 static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 {
 	struct sup_service *sv = in->svc;
@@ -379,27 +418,26 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 					: lxr_xstrdup(service);
 	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
 	struct log_writer **w = log_slot(in);
+	bool none = driver_is(l, "none");
 
 	if (*w)
 		return 0;
-	if (driver_is(l, "none")) {
-		o.discard = true; /* its options are dockerd's to ignore too */
-		if (log_nolog_set(s->log_dir, service, "none", err) < 0)
-			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
-		return log_writer_open(s->log_dir, name, &o, w, err);
-	}
 	lxr_log_limits(&o.max_size, &o.max_file); /* lxr.conf [logs], then the file's options */
 	o.compress = driver_is(l, "local");       /* dockerd's defaults: local compresses */
-	for (size_t i = 0; (driver_is(l, "json-file") || driver_is(l, "local") || !l->driver.v) &&
-			   i < l->options.n;
-	     i++) {
+	if (forwards(l) && cache_options(l, &o, &none, err) < 0)
+		return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
+	for (size_t i = 0; !forwards(l) && !none && i < l->options.n; i++) {
 		const struct cfg_kv *kv = &l->options.v[i];
 		if (log_writer_opts_set(&o, kv->key, kv->value ? kv->value : "", err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
 	}
-	if ((driver_is(l, "journald") || driver_is(l, "syslog")) && open_fwd(s, in, &o, err) < 0)
-		return -1;
-	log_nolog_clear(s->log_dir, service);
+	if (none) {
+		o.discard = true; /* none's options are dockerd's to ignore too */
+		if (log_nolog_set(s->log_dir, service, l->driver.v, err) < 0)
+			return lxr_err_wrap(err, "service \"%s\": logging", sv->cfg->name);
+	} else {
+		log_nolog_clear(s->log_dir, service);
+	}
 	return log_writer_open(s->log_dir, name, &o, w, err);
 }
 
@@ -423,7 +461,7 @@ int sup_output_open(struct sup *s, struct sup_instance *in, int fds[2], lxr_err 
 {
 	int p[2][2];
 
-	if (open_log(s, in, err) < 0)
+	if (open_log(s, in, err) < 0 || open_fwd(s, in, err) < 0)
 		return -1;
 	for (int i = 0; i < 2; i++)
 		if (pipe2(p[i], O_CLOEXEC) < 0)
@@ -451,7 +489,7 @@ static void output_read(struct sup *s, struct sup_instance *in, int stream, int 
 
 	/* a reconcile changed its logging settings while it runs (they do not
 	 * recreate the container): the new writer takes over from here */
-	if (!sup_output_log(in) && open_log(s, in, &err) < 0)
+	if (!sup_output_log(in) && (open_log(s, in, &err) < 0 || open_fwd(s, in, &err) < 0))
 		lxr_warn("%s", err.msg);
 	for (int k = 0; w->fd >= 0 && (!max_reads || k < max_reads); k++) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));

@@ -548,6 +548,8 @@ struct sup_insp {
  * inspect_net.c: NetworkSettings (ports: as sup_net_ports lists them),
  * HostConfig's PortBindings and NetworkMode */
 struct json_t *sup_inspect_config(const struct sup_insp *x);
+/* Config.Labels: the image's, the service's, and compose's own */
+struct json_t *sup_inspect_labels(const struct sup_insp *x);
 struct json_t *sup_inspect_host_config(const struct sup_insp *x);
 struct json_t *sup_inspect_mounts(const struct sup_insp *x);
 struct json_t *sup_inspect_net(const struct sup_insp *x, char *const *ports);

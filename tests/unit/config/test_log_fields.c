@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "lxr/config.h"
+#include "lxr/logopts.h"
 
 static const char *const vals[CFG_LOG_TAG_N] = {
     "web-1", "web-1", "proj-web-1", "0123456789ab", "sha256:0123456789abcdef", "nginx:1", "lxr"};

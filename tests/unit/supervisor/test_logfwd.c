@@ -84,9 +84,12 @@ static void unix_stream_newline_framed(void **state)
 	assert_int_equal(log_fwd_open(&lg, &ids, LOG_FWD_JOURNAL, &f, &err), 0);
 	send_line(f, LOG_STDOUT, "one");
 	send_line(f, LOG_STDERR, "two");
+	/* a NUL cannot end the message early on a stream: it goes as a space */
+	log_fwd_record(f, "web", LOG_STDOUT, &(struct timespec){T0, 0}, "x\0<9>forged", 11, false);
 	c = accept(l, NULL, NULL);
 	assert_true(c >= 0);
-	got = read_lines(c, 2);
+	got = read_lines(c, 3);
+	assert_non_null(strstr(got, "]: x <9>forged\n"));
 	/* rfc3164: <PRI>TIMESTAMP HOST TAG[PID]: line */
 	assert_non_null(strstr(got, "<30>"));
 	assert_non_null(strstr(got, " proj-web-1["));
@@ -138,26 +141,112 @@ static void tcp_lines_wait_for_the_connect(void **state)
 	close(l);
 }
 
-/* nobody there: each line is dropped and counted, and none waits */
-static void absent_peers_cost_nothing(void **state)
+/* nobody there at the first start: the start fails, naming the peer, as
+ * dockerd's drivers fail it */
+static void absent_peer_fails_the_start(void **state)
 {
 	struct cfg_logging lg = syslog_to("unixgram:///nonexistent/lxr-test.sock", NULL);
 	struct cfg_logging jd = {.driver = {.v = "journald"}};
-	struct log_fwd *f = NULL, *j = NULL;
+	struct log_fwd *f = NULL;
 	lxr_err err;
 
 	(void)state;
-	assert_int_equal(log_fwd_open(&lg, &ids, LOG_FWD_JOURNAL, &f, &err), 0);
-	assert_int_equal(log_fwd_open(&jd, &ids, "/nonexistent/journal.sock", &j, &err), 0);
-	for (int i = 0; i < 1000; i++) {
+	assert_int_equal(log_fwd_open(&lg, &ids, LOG_FWD_JOURNAL, &f, &err), -1);
+	assert_null(f);
+	assert_non_null(strstr(err.msg, "connect /nonexistent/lxr-test.sock"));
+	assert_int_equal(log_fwd_open(&jd, &ids, "/nonexistent/journal.sock", &f, &err), -1);
+	assert_non_null(
+	    strstr(err.msg, "logging driver journald: connect /nonexistent/journal.sock"));
+	assert_non_null(strstr(err.hint, "systemd-journald"));
+}
+
+/* a peer that goes away later: each line is dropped and counted, none
+ * waits, and once it is back the lines reach it again */
+static void peer_gone_then_back(void **state)
+{
+	char *dir = make_tmpdir();
+	_cleanup_free_ char *path = lxr_xasprintf("%s/j", dir);
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	struct cfg_logging jd = {.driver = {.v = "journald"}};
+	int l = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct log_fwd *f = NULL;
+	char buf[4096];
+	lxr_err err;
+
+	(void)state;
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
+	assert_int_equal(log_fwd_open(&jd, &ids, path, &f, &err), 0);
+	send_line(f, LOG_STDOUT, "first");
+	assert_true(recv(l, buf, sizeof(buf), MSG_DONTWAIT) > 0);
+	close(l);
+	unlink(path);
+	for (int i = 0; i < 1000; i++)
 		send_line(f, LOG_STDOUT, "lost");
-		send_line(j, LOG_STDOUT, "lost");
-	}
 	assert_int_equal(log_fwd_dropped(f), 1000);
-	assert_int_equal(log_fwd_dropped(j), 1000);
 	assert_false(log_fwd_pending(f));
+	/* journald back: a second later the next line reaches it */
+	l = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
+	sleep(1);
+	send_line(f, LOG_STDERR, "again");
+	ssize_t n = recv(l, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(memmem(buf, (size_t)n, "again", 5));
+	assert_non_null(memmem(buf, (size_t)n, "PRIORITY=3\n", 11));
+	assert_non_null(memmem(buf, (size_t)n, "CONTAINER_LOG_ORDINAL=1002\n", 27));
 	log_fwd_close(f);
-	log_fwd_close(j);
+	close(l);
+	remove_tmpdir(dir);
+}
+
+/* a long line's parts (P records, then the F that ends it): one partial
+ * id, ordinals 1, 2, 3, the last one says so, as dockerd's journald */
+static void journald_parts_of_a_line(void **state)
+{
+	char *dir = make_tmpdir();
+	_cleanup_free_ char *path = lxr_xasprintf("%s/j", dir);
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	struct cfg_logging jd = {.driver = {.v = "journald"}};
+	int l = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct log_fwd *f = NULL;
+	struct timespec t = {.tv_sec = 1795425379, .tv_nsec = 120000000};
+	char buf[3][4096], id[3][80];
+	lxr_err err;
+
+	(void)state;
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
+	assert_int_equal(log_fwd_open(&jd, &ids, path, &f, &err), 0);
+	log_fwd_record(f, "web", LOG_STDOUT, &t, "aaa", 3, true);
+	log_fwd_record(f, "web", LOG_STDOUT, &t, "bbb", 3, true);
+	log_fwd_record(f, "web", LOG_STDOUT, &t, "c", 1, false);
+	for (int i = 0; i < 3; i++) {
+		ssize_t n = recv(l, buf[i], sizeof(buf[i]) - 1, MSG_DONTWAIT);
+		assert_true(n > 0);
+		buf[i][n] = '\0';
+		const char *p = memmem(buf[i], (size_t)n, "CONTAINER_PARTIAL_ID=", 21);
+		assert_non_null(p);
+		snprintf(id[i], sizeof(id[i]), "%.64s", p + 21);
+		char want[64];
+		snprintf(want, sizeof(want), "CONTAINER_PARTIAL_ORDINAL=%d\n", i + 1);
+		assert_non_null(memmem(buf[i], (size_t)n, want, strlen(want)));
+		assert_non_null(memmem(buf[i], (size_t)n,
+				       i < 2 ? "CONTAINER_PARTIAL_LAST=false\n"
+					     : "CONTAINER_PARTIAL_LAST=true\n",
+				       i < 2 ? 29 : 28));
+		assert_true(!memmem(buf[i], (size_t)n, "CONTAINER_PARTIAL_MESSAGE=true", 30) ==
+			    (i == 2));
+		assert_non_null(
+		    memmem(buf[i], (size_t)n, "SYSLOG_TIMESTAMP=2026-11-23T09:16:19.12Z\n", 40));
+	}
+	assert_string_equal(id[0], id[1]);
+	assert_string_equal(id[1], id[2]);
+	assert_int_equal(strlen(id[0]), 64);
+	log_fwd_close(f);
+	close(l);
+	remove_tmpdir(dir);
 }
 
 int main(void)
@@ -165,7 +254,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(unix_stream_newline_framed),
 	    cmocka_unit_test(tcp_lines_wait_for_the_connect),
-	    cmocka_unit_test(absent_peers_cost_nothing),
+	    cmocka_unit_test(absent_peer_fails_the_start),
+	    cmocka_unit_test(peer_gone_then_back),
+	    cmocka_unit_test(journald_parts_of_a_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,42 @@
+/* The logging drivers' option values, as dockerd reads them: what the
+ * config layer checks at load (src/config/logging.c) and the supervisor's
+ * journald and syslog forwarder sends with (src/supervisor/logfwd.c). */
+#ifndef LXR_LOGOPTS_H
+#define LXR_LOGOPTS_H
+
+#include <stddef.h>
+
+#include "lxr/config.h"
+
+/* The option's value, NULL when not given */
+const char *cfg_logging_option(const struct cfg_logging *l, const char *key);
+
+/* logging option tag: docker's template, its fields in vals (in this
+ * order); a malloc'd expansion, or NULL with the first field it does not
+ * know ("{{.Foo}}") in bad (logging.c) */
+enum {
+	CFG_LOG_TAG_ID,          /* the container's id, 12 characters */
+	CFG_LOG_TAG_FULL_ID,     /* ... whole */
+	CFG_LOG_TAG_NAME,        /* its name as docker gives it */
+	CFG_LOG_TAG_IMAGE_ID,    /* its image's id, 12 hex digits */
+	CFG_LOG_TAG_IMAGE_FULL,  /* ... whole, sha256:... */
+	CFG_LOG_TAG_IMAGE_NAME,  /* the image as the file names it */
+	CFG_LOG_TAG_DAEMON_NAME, /* "docker" to dockerd; lxr's is "lxr" */
+	CFG_LOG_TAG_N
+};
+char *cfg_log_tag(const char *tmpl, const char *const vals[CFG_LOG_TAG_N], char *bad,
+		  size_t bad_size);
+/* logging option syslog-address */
+enum cfg_syslog_kind { CFG_SYSLOG_UNIX, CFG_SYSLOG_UNIXGRAM, CFG_SYSLOG_UDP, CFG_SYSLOG_TCP };
+struct cfg_syslog_addr {
+	enum cfg_syslog_kind kind;
+	char *path; /* unix, unixgram */
+	char *host; /* udp, tcp: a name or an address ([...] taken off) */
+	int port;   /* 514 unless given */
+};
+int cfg_syslog_address(const char *s, struct cfg_syslog_addr *out);
+void cfg_syslog_addr_free(struct cfg_syslog_addr *a);
+/* syslog-facility's name ("daemon", "local3") as its code (3, 19), -1 */
+int cfg_syslog_facility(const char *name);
+
+#endif

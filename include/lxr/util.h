@@ -125,7 +125,8 @@ const char *lxr_strv_getenv(char *const *env, const char *key);
 /* an environment's "K=V": replaces K's entry, else appends a copy */
 void lxr_strv_setenv(char ***env, const char *kv);
 char **lxr_strv_dup(char *const *v);
-bool lxr_strv_has(char *const *v, const char *s); /* v (NULL: empty) holds s */
+bool lxr_strv_has(char *const *v, const char *s);     /* v (NULL: empty) holds s */
+char *lxr_strv_join(char *const *v, const char *sep); /* malloc'd; NULL v: "" */
 void lxr_strv_free(char **v);
 /* Path name patterns: * ? [...] per component, a leading dot only by a
  * dot (glob(3) without its NSS-bound ~user). lxr_glob: the sorted matches

@@ -137,18 +137,6 @@ static bool strv_has(char *const *v, const char *s)
 	return false;
 }
 
-static char *strv_join(char *const *v)
-{
-	char *out = lxr_xstrdup("");
-
-	for (size_t i = 0; v && v[i]; i++) {
-		char *t = lxr_xasprintf("%s%s%s", out, i ? ", " : "", v[i]);
-		free(out);
-		out = t;
-	}
-	return out;
-}
-
 /* ---- actions ----------------------------------------------------------------- */
 
 /* host path to the container's path under rule r */
@@ -268,7 +256,7 @@ static void prune_replaced(const struct watch *w, char *const *before, char *con
 static void rebuild_services(struct watch *w, char *const *rebuild)
 {
 	_cleanup_strv_ char **args = NULL, **images = lxr_xcalloc(1, sizeof(char *));
-	_cleanup_free_ char *names = strv_join((char **)rebuild);
+	_cleanup_free_ char *names = lxr_strv_join((char **)rebuild, ", ");
 	size_t n = lxr_strv_len((char **)rebuild);
 	char **before = lxr_xcalloc(n + 1, sizeof(char *));
 
@@ -347,7 +335,7 @@ static void handle(struct watch *w, char **paths, bool initial)
 	}
 	if (restart) {
 		_cleanup_strv_ char **args = NULL;
-		_cleanup_free_ char *names = strv_join(restart);
+		_cleanup_free_ char *names = lxr_strv_join(restart, ", ");
 		lxr_strv_push(&args, lxr_xstrdup("restart"));
 		for (size_t i = 0; restart[i]; i++)
 			lxr_strv_push(&args, lxr_xstrdup(restart[i]));

@@ -338,7 +338,8 @@ int run_flags_finish(struct run_opts *o, lxr_err *err)
 		return lxr_fail(err, 0, "--no-healthcheck conflicts with --health-* options");
 	/* a foreground run's output goes to its terminal and nowhere else:
 	 * lxr keeps no log of it to send on */
-	if (!o->detach && drv && (!strcmp(drv, "journald") || !strcmp(drv, "syslog")))
+	if (!o->detach && drv &&
+	    (!strcmp(drv, "journald") || !strcmp(drv, "syslog") || !strcmp(drv, "gelf")))
 		return lxr_fail(err, 0,
 				"--log-driver %s: a foreground `lxr run` sends its output to its "
 				"terminal only",

@@ -29,11 +29,11 @@ static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
 		return -1;
 	if (!file_driver(l) && !driver_is(l, "none") && !driver_is(l, "journald") &&
-	    !driver_is(l, "syslog"))
+	    !driver_is(l, "syslog") && !driver_is(l, "gelf"))
 		cfg_check_supported_hint(
 		    c, n->pos, "service.logging.other_driver",
 		    "json-file or local (rotated log files), journald, syslog, "
-		    "or none (no log)",
+		    "gelf, or none (no log)",
 		    "logging driver \"%s\"", l->driver.v);
 	return 0;
 }
@@ -271,6 +271,69 @@ static void check_forward_option(struct cfg_ctx *c, const struct cfg_logging *l,
 	}
 }
 
+/* gelf-address: udp:// or tcp://, a host and its port (required) */
+static void check_gelf_address(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	struct cfg_node at = {.pos = kv->pos};
+	struct cfg_syslog_addr a;
+	const char *v = value_of(kv), *hp = strstr(v, "://");
+	const char *colon = hp ? strrchr(hp + 3, ':') : NULL, *rb = hp ? strchr(hp + 3, ']') : NULL;
+
+	if ((strncmp(v, "udp://", 6) && strncmp(v, "tcp://", 6)) || !colon || (rb && colon < rb) ||
+	    cfg_syslog_address(v, &a) < 0)
+		cfg_error_hint(c, &at,
+			       "udp://HOST:PORT or tcp://HOST:PORT (a GELF input: "
+			       "udp://localhost:12201)",
+			       "logging option gelf-address: \"%s\" is not proto://host:port", v);
+	else
+		cfg_syslog_addr_free(&a);
+}
+
+/* gelf's own options, as dockerd checks them: compression for UDP, the
+ * reconnect ones for TCP */
+static void check_gelf_option(struct cfg_ctx *c, const struct cfg_logging *l,
+			      const struct cfg_kv *kv)
+{
+	static const char *const types[] = {"gzip", "zlib", "none", NULL};
+	const char *addr = cfg_logging_option(l, "gelf-address");
+	bool udp = addr && !strncmp(addr, "udp://", 6), tcp = addr && !strncmp(addr, "tcp://", 6);
+	bool type = !strcmp(kv->key, "gelf-compression-type");
+	struct cfg_node at = {.pos = kv->pos};
+	char *end;
+	long v = strtol(value_of(kv), &end, 10);
+	bool num = *value_of(kv) && !*end;
+
+	if (!strcmp(kv->key, "gelf-address")) {
+		check_gelf_address(c, kv);
+	} else if (type || !strcmp(kv->key, "gelf-compression-level")) {
+		if (!udp)
+			cfg_error_hint(c, &at, "a udp:// gelf-address",
+				       "logging option %s: compression is only supported on UDP",
+				       kv->key);
+		else if (type ? !one_of(value_of(kv), types) : !num || v < -1 || v > 9)
+			cfg_error_hint(
+			    c, &at, type ? "gzip, zlib or none" : "-1 to 9",
+			    "unknown value \"%s\" for log opt \"%s\" for gelf log driver",
+			    value_of(kv), kv->key);
+	} else if (!strcmp(kv->key, "gelf-tcp-max-reconnect") ||
+		   !strcmp(kv->key, "gelf-tcp-reconnect-delay")) {
+		if (!tcp || !num || v < 0)
+			cfg_error_hint(
+			    c, &at, "a whole number, 0 or more, with a tcp:// gelf-address",
+			    "logging option %s: \"%s\" is not valid here", kv->key, value_of(kv));
+	} else if (!strcmp(kv->key, "labels") || !strcmp(kv->key, "env")) {
+		return; /* names, each an "_NAME" field if the container has it */
+	} else if (!strcmp(kv->key, "tag")) {
+		check_tag(c, kv);
+	} else if (cache_option(c, kv) != 0) {
+		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+					 "gelf takes gelf-address, gelf-compression-type, "
+					 "gelf-compression-level, gelf-tcp-*, tag, labels, env, "
+					 "mode, max-buffer-size and cache-*",
+					 "logging option \"%s\" of driver gelf", kv->key);
+	}
+}
+
 int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
@@ -291,7 +354,12 @@ int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			check_file_option(c, &l->options, kv);
 		else if (driver_is(l, "journald") || driver_is(l, "syslog"))
 			check_forward_option(c, l, kv);
+		else if (driver_is(l, "gelf"))
+			check_gelf_option(c, l, kv);
 	}
+	if (driver_is(l, "gelf") && !cfg_logging_option(l, "gelf-address"))
+		cfg_error_hint(c, n, "the GELF input's address: gelf-address: udp://HOST:PORT",
+			       "logging driver gelf: gelf-address is a required option");
 	return 0;
 }
 

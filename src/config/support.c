@@ -110,7 +110,7 @@ static const struct {
     {"service.pull_policy.build", true},     /* built on every up */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files (json-file, local), or none */
-    {"service.logging.other_driver", false}, /* fluentd, gelf, awslogs, ... */
+    {"service.logging.other_driver", false}, /* fluentd, awslogs, splunk, ... */
     {"service.logging.other_option", false}, /* json-file's tag, labels, env, mode, ... */
     /* service: network (net layer) */
     {"service.ports", true},

@@ -1,7 +1,8 @@
-/* The logging drivers journald and syslog: each record the log writer
- * writes to lxr's own file (which `lxr logs` reads, as dockerd's dual
- * logging keeps a local copy) is also sent to the host's journal or
- * syslog, with the fields and in the formats dockerd's drivers use:
+/* The logging drivers journald, syslog and gelf (its messages: loggelf.c):
+ * each record the log writer writes to lxr's own file (which `lxr logs`
+ * reads, as dockerd's dual logging keeps a local copy) is also sent to the
+ * host's journal, a syslog or a GELF input, with the fields and in the
+ * formats dockerd's drivers use:
  *
  * - journald: a native-protocol datagram to /run/systemd/journal/socket:
  *   MESSAGE, PRIORITY (6 for stdout, 3 for stderr), SYSLOG_IDENTIFIER and
@@ -16,13 +17,17 @@
  *   each message ends with a newline. To the local syslog's /dev/log (a
  *   datagram socket, else a stream), or syslog-address's unix://,
  *   unixgram://, udp:// or tcp:// peer.
+ * - gelf: GELF 1.1 to gelf-address, over UDP compressed and in chunks,
+ *   over TCP ended by a NUL.
  *
- * The supervisor never waits on it: sends are non-blocking, a stream's
+ * A forwarder is made at each start of the container; a peer that is not
+ * there then fails the start, as dockerd's drivers fail it. After that
+ * the supervisor never waits on it: sends are non-blocking, a stream's
  * connect is too, and what a stream peer cannot take yet waits in a
  * bounded buffer that the loop flushes; past that, and for a datagram the
  * peer cannot take, the record is dropped and counted, the first drop of
- * each outage a warning. A peer that is gone is tried again a second
- * later. */
+ * each outage a warning and its end another. A peer that is gone is tried
+ * again a second later (gelf-tcp-reconnect-delay). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -37,6 +42,8 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include <jansson.h>
+
 #include "lxr/net.h"
 #include "supervisor/logfwd.h"
 
@@ -46,7 +53,11 @@
 enum fmt { FMT_UNIX, FMT_3164, FMT_5424, FMT_5424MICRO };
 
 struct log_fwd {
-	bool journald;
+	const char *driver; /* "journald", "syslog", "gelf" */
+	bool journald, gelf;
+	struct json_t *gelf_fields; /* gelf: what every message has (loggelf.c) */
+	enum log_gelf_z gz;         /* gelf over UDP: its compression */
+	int64_t retry_ns;           /* how long a peer that is gone is left alone */
 	struct sockaddr_storage to;
 	socklen_t to_len;
 	int type; /* SOCK_DGRAM, SOCK_STREAM; 0: a datagram socket, else a stream */
@@ -253,7 +264,7 @@ static void drop(struct log_fwd *fw, int e)
 	fw->dropped_at_outage = fw->dropped - 1;
 	lxr_warn("logging driver %s: %s: %s; lines are not sent until it takes them again "
 		 "(lxr's own log keeps every line)",
-		 fw->journald ? "journald" : "syslog", fw->where, strerror(e));
+		 fw->driver, fw->where, strerror(e));
 }
 
 /* A record went out: an outage is over, and how many it cost is said */
@@ -262,9 +273,8 @@ static void sent(struct log_fwd *fw)
 	if (!fw->failing)
 		return;
 	fw->failing = false;
-	lxr_warn("logging driver %s: %s takes lines again; %llu were not sent",
-		 fw->journald ? "journald" : "syslog", fw->where,
-		 (unsigned long long)(fw->dropped - fw->dropped_at_outage));
+	lxr_warn("logging driver %s: %s takes lines again; %llu were not sent", fw->driver,
+		 fw->where, (unsigned long long)(fw->dropped - fw->dropped_at_outage));
 }
 
 static void disconnect(struct log_fwd *fw)
@@ -274,7 +284,7 @@ static void disconnect(struct log_fwd *fw)
 	fw->fd = -1;
 	fw->connecting = false;
 	fw->len = 0; /* a stream's half-sent message cannot be finished on another */
-	fw->retry_at = mono_ns() + RETRY_NS;
+	fw->retry_at = mono_ns() + fw->retry_ns;
 }
 
 /* A socket to the peer; a stream's connect goes on in the background */
@@ -302,8 +312,27 @@ static int connect_peer(struct log_fwd *fw)
 		e = errno;
 		close(fd);
 	}
-	fw->retry_at = mono_ns() + RETRY_NS;
+	fw->retry_at = mono_ns() + fw->retry_ns;
 	return -e;
+}
+
+/* gelf: its address (UDP or TCP), compression, reconnect delay and the
+ * fields every message has */
+static int gelf_setup(struct log_fwd *fw, const struct cfg_logging *l,
+		      const struct log_fwd_ids *ids, lxr_err *err)
+{
+	const char *z = cfg_logging_option(l, "gelf-compression-type");
+	const char *delay = cfg_logging_option(l, "gelf-tcp-reconnect-delay");
+
+	if (set_address(fw, cfg_logging_option(l, "gelf-address"), err) < 0)
+		return -1;
+	fw->gz = !z || !strcmp(z, "gzip") ? LOG_GELF_GZIP
+		 : !strcmp(z, "zlib")     ? LOG_GELF_ZLIB
+					  : LOG_GELF_NONE;
+	if (delay)
+		fw->retry_ns = strtoll(delay, NULL, 10) * 1000000000LL;
+	fw->gelf_fields = log_gelf_fields(l, ids, fw->tag);
+	return 0;
 }
 
 int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
@@ -316,6 +345,9 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 
 	fw->fd = -1;
 	fw->journald = !strcmp(l->driver.v, "journald");
+	fw->gelf = !strcmp(l->driver.v, "gelf");
+	fw->driver = fw->journald ? "journald" : fw->gelf ? "gelf" : "syslog";
+	fw->retry_ns = RETRY_NS;
 	/* docker's default tag: the container's short id */
 	fw->tag = cfg_log_tag(tag ? tag : "{{.ID}}", ids->tag, bad, sizeof(bad));
 	if (!fw->tag) {
@@ -327,7 +359,8 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 		fw->type = SOCK_DGRAM;
 		set_unix(fw, journal);
 		journald_fields(fw, l, ids);
-	} else if (set_address(fw, cfg_logging_option(l, "syslog-address"), err) < 0) {
+	} else if (fw->gelf ? gelf_setup(fw, l, ids, err) < 0
+			    : set_address(fw, cfg_logging_option(l, "syslog-address"), err) < 0) {
 		log_fwd_close(fw);
 		return -1;
 	}
@@ -343,6 +376,7 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 		lxr_fail(err, -e, "logging driver %s: connect %s", l->driver.v, fw->where);
 		lxr_err_hint(err, "%s",
 			     fw->journald ? "is systemd-journald running on this host?"
+			     : fw->gelf   ? "is the GELF input at gelf-address listening?"
 			     : cfg_logging_option(l, "syslog-address")
 				 ? "is the syslog server at syslog-address listening?"
 				 : "is a syslog daemon listening on /dev/log here?");
@@ -475,6 +509,35 @@ static size_t journald_tail(struct log_fwd *fw, enum log_stream st, const struct
 	return n;
 }
 
+static int gelf_datagram(void *ctx, const char *buf, size_t n)
+{
+	struct iovec iov = {(void *)buf, n};
+
+	send_message(ctx, &iov, 1);
+	return 0;
+}
+
+/* gelf: over UDP compressed, in chunks past 1,420 bytes; over TCP as
+ * it is, ended by a NUL */
+static void gelf_record(struct log_fwd *fw, enum log_stream st, const struct timespec *at,
+			const char *data, size_t len)
+{
+	size_t n, zn;
+	_cleanup_free_ char *text = log_gelf_json(fw->gelf_fields, fw->host, st, at, data, len, &n);
+	_cleanup_free_ char *z = NULL;
+
+	if (!text)
+		return;
+	if (fw->type == SOCK_STREAM) {
+		struct iovec iov[] = {{text, n}, {"", 1}};
+		send_message(fw, iov, 2);
+		return;
+	}
+	z = log_gelf_compress(text, n, fw->gz, &zn);
+	if (log_gelf_chunks(z, zn, gelf_datagram, fw) == -EMSGSIZE)
+		drop(fw, EMSGSIZE);
+}
+
 void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct timespec *at,
 		    const char *data, size_t len, bool partial)
 {
@@ -493,7 +556,11 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 		return;
 	}
 	if (!len)
-		return; /* dockerd's syslog sends no empty message */
+		return; /* dockerd's syslog and gelf send no empty message */
+	if (fw->gelf) {
+		gelf_record(fw, st, at, data, len);
+		return;
+	}
 	n = syslog_head(fw, st, at, head, sizeof(head));
 	if (n < 0 || (size_t)n >= sizeof(head))
 		n = (int)strlen(head);
@@ -533,6 +600,7 @@ void log_fwd_close(void *ctx)
 		close(fw->fd);
 	free(fw->tag);
 	free(fw->fields);
+	json_decref(fw->gelf_fields);
 	free(fw->buf);
 	free(fw);
 }

@@ -20,6 +20,8 @@ struct log_fwd_ids {
 	const char *tag[CFG_LOG_TAG_N];
 	char *const *labels;
 	char *const *env;
+	const char *command; /* gelf's _command: the process's arguments, joined */
+	const char *created; /* gelf's _created: RFC 3339 */
 };
 
 /* A forwarder for l (driver journald or syslog); journal is journald's
@@ -38,5 +40,21 @@ uint64_t log_fwd_dropped(const struct log_fwd *f);
 bool log_fwd_pending(const struct log_fwd *f);
 void log_fwd_flush(struct log_fwd *f);
 void log_fwd_close(void *f);
+
+/* ---- loggelf.c: the gelf driver's messages ---------------------------------- */
+enum log_gelf_z { LOG_GELF_GZIP, LOG_GELF_ZLIB, LOG_GELF_NONE };
+/* The fields every message of the container has (_container_id, ...,
+ * the labels and env options' ones) */
+struct json_t *log_gelf_fields(const struct cfg_logging *l, const struct log_fwd_ids *ids,
+			       const char *tag);
+/* One record as a GELF 1.1 object's text (malloc'd, *out_len bytes); a
+ * byte that is not UTF-8 is U+FFFD in it, as Go's encoder writes it */
+char *log_gelf_json(const struct json_t *fields, const char *host, enum log_stream st,
+		    const struct timespec *at, const char *data, size_t len, size_t *out_len);
+char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, size_t *out_len);
+/* UDP: msg whole, or past 1,420 bytes as GELF chunks, each through send;
+ * -EMSGSIZE past 128 chunks, else send's first failure */
+typedef int (*log_gelf_send)(void *ctx, const char *buf, size_t n);
+int log_gelf_chunks(const char *msg, size_t len, log_gelf_send send, void *ctx);
 
 #endif

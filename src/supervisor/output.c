@@ -329,14 +329,14 @@ struct log_writer *sup_output_log(const struct sup_instance *in)
 
 static bool forwards(const struct cfg_logging *l)
 {
-	return driver_is(l, "journald") || driver_is(l, "syslog");
+	return driver_is(l, "journald") || driver_is(l, "syslog") || driver_is(l, "gelf");
 }
 
 /* journald's or syslog's copy of in's lines: a new forwarder at each
  * start, with the names docker's drivers send as they are now (its
  * replica's, for a start-first update's new container; the image an
  * update brought), in place of the replica's last one */
-static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
+static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd **f, lxr_err *err)
 {
 	const struct sup_instance *base = in->shadow_of ? in->shadow_of : in;
 	const struct cfg_service *cfg = in->svc->cfg;
@@ -345,6 +345,7 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 	const char *hex = strchr(digest, ':') ? strchr(digest, ':') + 1 : digest;
 	_cleanup_free_ char *name = sup_docker_name(s, base, cfg);
 	_cleanup_free_ char *id = lxr_xstrndup(base->name, 12), *short_img = lxr_xstrndup(hex, 12);
+	_cleanup_free_ char *command = lxr_strv_join(in->plan.spec.args, " ");
 	_cleanup_strv_ char **labels = NULL;
 	struct sup_insp x = {.s = s,
 			     .in = (struct sup_instance *)base,
@@ -354,19 +355,19 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 			     .run = s->docker_run};
 	json_t *lj = sup_inspect_labels(&x), *v;
 	const char *k;
+	char created[32];
+	struct tm tm;
+	time_t t = (time_t)base->created_at;
 	struct log_fwd_ids ids = {
 	    .tag = {id, base->name, name, short_img, digest, cfg->image.v ? cfg->image.v : "",
 		    "lxr"},
 	    .env = in->plan.spec.env,
+	    .command = command,
+	    .created = created,
 	};
-	size_t slot = in->replica > 1 ? (size_t)in->replica - 1 : 0;
-	struct log_fwd **f = &in->svc->fwds[slot];
 
-	log_writer_set_fwd(in->svc->logs[slot], NULL, NULL);
-	log_fwd_close(*f);
-	*f = NULL;
-	if (!forwards(&cfg->logging))
-		return 0;
+	gmtime_r(&t, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* the labels inspect shows, compose's own among them */
 	json_object_foreach(lj, k, v)
 	    lxr_strv_push(&labels, lxr_xasprintf("%s=%s", k, json_string_value(v) ?: ""));
@@ -374,6 +375,21 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 	ids.labels = labels;
 	if (log_fwd_open(&cfg->logging, &ids, LOG_FWD_JOURNAL, f, err) < 0)
 		return lxr_err_wrap(err, "service \"%s\"", cfg->name);
+	return 0;
+}
+
+static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
+{
+	size_t slot = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+	struct log_fwd **f = &in->svc->fwds[slot];
+
+	if (!forwards(&in->svc->cfg->logging))
+		return 0;
+	log_writer_set_fwd(in->svc->logs[slot], NULL, NULL);
+	log_fwd_close(*f);
+	*f = NULL;
+	if (fwd_new(s, in, f, err) < 0)
+		return -1;
 	log_writer_set_fwd(in->svc->logs[slot], log_fwd_record, *f);
 	return 0;
 }

@@ -259,3 +259,23 @@ void lxr_strvfreep(char ***v)
 {
 	lxr_strv_free(*v);
 }
+
+char *lxr_strv_join(char *const *v, const char *sep)
+{
+	size_t len = 1, sl = strlen(sep), n = 0;
+	char *out;
+
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + (i ? sl : 0);
+	out = lxr_xmalloc(len);
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i) {
+			memcpy(out + n, sep, sl);
+			n += sl;
+		}
+		memcpy(out + n, v[i], strlen(v[i]));
+		n += strlen(v[i]);
+	}
+	out[n] = '\0';
+	return out;
+}

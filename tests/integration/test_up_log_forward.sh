@@ -140,6 +140,130 @@ Y
 done
 pass "a bad syslog option is an error at its line, and nothing is made"
 
+# gelf: GELF 1.1 over UDP (gzip by default, zlib asked for; a line past a
+# datagram in GELF chunks) and over TCP (NUL-ended), dockerd's fields
+cat >"$TEST_TMP/gelf.py" <<'PY'
+import gzip, json, socket, sys, zlib
+kind, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", port))
+if kind == "tcp":
+    s.listen(4)
+open(out + ".ready", "w").close()
+o = open(out, "a", buffering=1)
+def emit(d, how):
+    m = json.loads(d)
+    m["_how"] = how
+    o.write(json.dumps(m, sort_keys=True) + "\n")
+if kind == "udp":
+    parts = {}
+    while True:
+        d = s.recv(65536)
+        if d[:2] == b"\x1e\x0f":
+            mid, seq, n = d[2:10], d[10], d[11]
+            parts.setdefault(mid, {})[seq] = d[12:]
+            if len(parts[mid]) < n:
+                continue
+            got = parts.pop(mid)
+            d = b"".join(got[i] for i in range(n))
+            how = "chunks=%d," % n
+        else:
+            how = ""
+        if d[:2] == b"\x1f\x8b":
+            emit(gzip.decompress(d), how + "gzip")
+        elif d[:1] == b"\x78":
+            emit(zlib.decompress(d), how + "zlib")
+        else:
+            emit(d, how + "plain")
+else:
+    c, _ = s.accept()
+    buf = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        buf += d
+        while b"\0" in buf:
+            m, buf = buf.split(b"\0", 1)
+            emit(m, "tcp")
+PY
+gport=$(free_ports 2)
+python3 "$TEST_TMP/gelf.py" udp "$gport" "$TEST_TMP/gelf-udp.got" &
+at_exit kill $!
+python3 "$TEST_TMP/gelf.py" tcp "$((gport + 1))" "$TEST_TMP/gelf-tcp.got" &
+at_exit kill $!
+for f in gelf-udp gelf-tcp; do
+	for _ in $(seq 100); do [ -e "$TEST_TMP/$f.got.ready" ] && break; sleep 0.05; done
+done
+stack <<Y
+name: $P
+services:
+  g:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo gelf-out; echo gelf-err >&2; exec sleep 1000"]
+    labels: {team: core}
+    logging:
+      driver: gelf
+      options: {gelf-address: "udp://127.0.0.1:$gport", labels: team, tag: "{{.Name}}"}
+  big:
+    image: @ROOTFS@
+    command: ["sh", "-c", "head -c 3000 /dev/zero | tr '\\\\0' x; echo; exec sleep 1000"]
+    logging:
+      driver: gelf
+      options: {gelf-address: "udp://127.0.0.1:$gport", gelf-compression-type: none}
+  z:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo zlib-line; exec sleep 1000"]
+    logging:
+      driver: gelf
+      options: {gelf-address: "udp://127.0.0.1:$gport", gelf-compression-type: zlib}
+  t:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo tcp-line; exec sleep 1000"]
+    logging:
+      driver: gelf
+      options: {gelf-address: "tcp://127.0.0.1:$((gport + 1))"}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d of gelf services"
+for _ in $(seq 100); do
+	[ "$(wc -l <"$TEST_TMP/gelf-udp.got")" -ge 4 ] && [ -s "$TEST_TMP/gelf-tcp.got" ] && break
+	sleep 0.05
+done
+gelf_has() { # FILE MESSAGE WORDS...
+	f=$1 m=$2
+	shift 2
+	line=$(grep -F "\"short_message\": \"$m\"" "$TEST_TMP/$f") || fail "gelf: no $m: $(cat "$TEST_TMP/$f")"
+	for w in "$@"; do
+		case "$line" in *"$w"*) ;; *) fail "gelf, $m: no $w in [$line]" ;; esac
+	done
+}
+gelf_has gelf-udp.got gelf-out '"_how": "gzip"' '"level": 6' '"version": "1.1"' "\"_container_name\": \"$P-g-1\"" \
+	'"_container_id": "g-1"' "\"_tag\": \"$P-g-1\"" '"_team": "core"' "\"_image_name\": \"$ROOTFS\"" \
+	'"_command": "sh -c ' '"_created": "' '"timestamp": '
+gelf_has gelf-udp.got gelf-err '"level": 3'
+gelf_has gelf-udp.got "$(head -c 3000 /dev/zero | tr '\0' x)" '"_how": "chunks=3,plain"'
+gelf_has gelf-udp.got zlib-line '"_how": "zlib"' '"_tag": "z-1"'
+gelf_has gelf-tcp.got tcp-line '"_how": "tcp"'
+run down -f "$STACK"
+expect_rc 0 "down"
+for opt in 'gelf-compression-type: gzip' 'gelf-address: "udp://host"'; do
+	stack <<Y
+name: $P
+services:
+  a:
+    image: @ROOTFS@
+    logging:
+      driver: gelf
+      options:
+        $opt
+Y
+	run up -d -f "$STACK"
+	expect_rc 2 "gelf with $opt"
+	expect_grep "$ERR" "gelf-address|compression" "names what is wrong ($opt)"
+done
+pass "gelf: GELF 1.1 with dockerd's fields over UDP (gzip, zlib, chunks) and TCP"
+
 # journald, in a private mount namespace whose /run is its own
 stack <<Y
 name: $P

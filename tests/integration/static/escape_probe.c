@@ -176,15 +176,28 @@ static bool ours(dev_t dev)
 
 /* A file of the container's own is the one its path names in here: a
  * host file's path (the supervisor's log, its run directory) names nothing
- * here, or another file — even on a filesystem a bind mount shares. */
-static bool ours_at(const char *link, const struct stat *st)
+ * here, or another file — even on a filesystem a bind mount shares. The
+ * name is read again from our descriptor (fd) a few times: swapcwd renames
+ * the directory it races back and forth, so a container directory's name
+ * can be gone between the readlink and the stat. */
+static bool ours_at(int fd, char *link, size_t size, const struct stat *st)
 {
 	struct stat here;
+	char self[64];
 
 	if (!ours(st->st_dev))
 		return false;
-	return link[0] == '/' && stat(link, &here) == 0 && here.st_dev == st->st_dev &&
-	       here.st_ino == st->st_ino;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	for (int tries = 0; tries < 20; tries++) {
+		ssize_t l;
+		if (link[0] == '/' && stat(link, &here) == 0 && here.st_dev == st->st_dev &&
+		    here.st_ino == st->st_ino)
+			return true;
+		usleep(100);
+		l = readlink(self, link, size - 1);
+		link[l > 0 ? l : 0] = '\0';
+	}
+	return false;
 }
 
 static void scan_once(pid_t self)
@@ -226,7 +239,7 @@ static void scan_once(pid_t self)
 				link[l > 0 ? l : 0] = '\0';
 			}
 			if (fstat(fd, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) &&
-			    !ours_at(link, &st)) {
+			    !ours_at(fd, link, sizeof(link), &st)) {
 				char d[1024];
 				snprintf(d, sizeof(d), "%s -> %s (a host %s, %u:%u inode %lu)",
 					 path, link, S_ISDIR(st.st_mode) ? "directory" : "file",

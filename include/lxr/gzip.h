@@ -45,6 +45,9 @@ int lxr_gzip_write(struct lxr_gzip *z, const void *buf, size_t n);
  * sink: 0, or -1 with errno. Nothing may be written after. */
 int lxr_gzip_finish(struct lxr_gzip *z);
 void lxr_gzip_free(struct lxr_gzip *z);
+/* z ready for a new member, as lxr_gzip_new makes one, without its
+ * allocation: for many small members (a log driver's messages). */
+void lxr_gzip_reset(struct lxr_gzip *z, const struct lxr_gz_header *h, lxr_gz_sink sink, void *ctx);
 
 struct lxr_gunzip;
 struct lxr_gunzip *lxr_gunzip_new(lxr_gz_source src, void *ctx);

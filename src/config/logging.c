@@ -317,9 +317,9 @@ static void check_gelf_option(struct cfg_ctx *c, const struct cfg_logging *l,
 			    value_of(kv), kv->key);
 	} else if (!strcmp(kv->key, "gelf-tcp-max-reconnect") ||
 		   !strcmp(kv->key, "gelf-tcp-reconnect-delay")) {
-		if (!tcp || !num || v < 0)
+		if (!tcp || !num || v < 0 || v > 86400)
 			cfg_error_hint(
-			    c, &at, "a whole number, 0 or more, with a tcp:// gelf-address",
+			    c, &at, "a whole number from 0 to 86400, with a tcp:// gelf-address",
 			    "logging option %s: \"%s\" is not valid here", kv->key, value_of(kv));
 	} else if (!strcmp(kv->key, "labels") || !strcmp(kv->key, "env")) {
 		return; /* names, each an "_NAME" field if the container has it */

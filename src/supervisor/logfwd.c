@@ -44,11 +44,16 @@
 
 #include <jansson.h>
 
+#include "lxr/gzip.h"
 #include "lxr/net.h"
 #include "supervisor/logfwd.h"
 
 #define STREAM_BUF_MAX ((size_t)256 << 10)
 #define RETRY_NS       1000000000LL
+/* an outage is over once lines go out this long after its last failure
+ * (a connected UDP socket takes a datagram, then the peer's ICMP refuses
+ * the next: a peer that is down would otherwise end and begin again) */
+#define QUIET_NS 5000000000LL
 
 enum fmt { FMT_UNIX, FMT_3164, FMT_5424, FMT_5424MICRO };
 
@@ -57,6 +62,7 @@ struct log_fwd {
 	bool journald, gelf;
 	struct json_t *gelf_fields; /* gelf: what every message has (loggelf.c) */
 	enum log_gelf_z gz;         /* gelf over UDP: its compression */
+	struct lxr_gzip *enc;       /* ... its encoder, kept from line to line */
 	int64_t retry_ns;           /* how long a peer that is gone is left alone */
 	struct sockaddr_storage to;
 	socklen_t to_len;
@@ -74,6 +80,8 @@ struct log_fwd {
 	size_t len;
 	uint64_t dropped;
 	uint64_t dropped_at_outage; /* dropped when the outage began */
+	int64_t failed_at;          /* CLOCK_MONOTONIC ns of the last failure */
+	size_t buf_records;         /* records in buf (some maybe half sent) */
 	bool failing;
 	char where[128]; /* for the warning */
 	/* journald: this forwarder's CONTAINER_LOG_EPOCH and its records'
@@ -201,8 +209,9 @@ static int set_unix(struct log_fwd *fw, const char *path)
 	return 0;
 }
 
-/* syslog-address's peer, a host name resolved once */
-static int set_address(struct log_fwd *fw, const char *address, lxr_err *err)
+/* syslog-address's or gelf-address's (opt) peer, a host name resolved
+ * here (the forwarder is made at each start) */
+static int set_address(struct log_fwd *fw, const char *opt, const char *address, lxr_err *err)
 {
 	struct cfg_syslog_addr a;
 	char ip[INET6_ADDRSTRLEN] = "";
@@ -214,7 +223,7 @@ static int set_address(struct log_fwd *fw, const char *address, lxr_err *err)
 		return set_unix(fw, "/dev/log");
 	}
 	if (cfg_syslog_address(address, &a) < 0)
-		return lxr_fail(err, EINVAL, "syslog-address \"%s\": not an address", address);
+		return lxr_fail(err, EINVAL, "%s \"%s\": not an address", opt, address);
 	if (a.kind == CFG_SYSLOG_UNIX || a.kind == CFG_SYSLOG_UNIXGRAM) {
 		fw->type = a.kind == CFG_SYSLOG_UNIX ? SOCK_STREAM : SOCK_DGRAM;
 		set_unix(fw, a.path);
@@ -225,7 +234,7 @@ static int set_address(struct log_fwd *fw, const char *address, lxr_err *err)
 	if (inet_pton(AF_INET, a.host, &in4->sin_addr) != 1 &&
 	    inet_pton(AF_INET6, a.host, &in6->sin6_addr) != 1 &&
 	    net_resolve_host(a.host, ip, sizeof(ip), err) < 0) {
-		lxr_err_wrap(err, "syslog-address %s: resolve %s", address, a.host);
+		lxr_err_wrap(err, "%s %s: resolve %s", opt, address, a.host);
 		cfg_syslog_addr_free(&a);
 		return -1;
 	}
@@ -258,6 +267,7 @@ static enum fmt format_of(const char *v)
 static void drop(struct log_fwd *fw, int e)
 {
 	fw->dropped++;
+	fw->failed_at = mono_ns();
 	if (fw->failing)
 		return;
 	fw->failing = true;
@@ -270,7 +280,7 @@ static void drop(struct log_fwd *fw, int e)
 /* A record went out: an outage is over, and how many it cost is said */
 static void sent(struct log_fwd *fw)
 {
-	if (!fw->failing)
+	if (!fw->failing || mono_ns() - fw->failed_at < QUIET_NS)
 		return;
 	fw->failing = false;
 	lxr_warn("logging driver %s: %s takes lines again; %llu were not sent", fw->driver,
@@ -283,7 +293,11 @@ static void disconnect(struct log_fwd *fw)
 		close(fw->fd);
 	fw->fd = -1;
 	fw->connecting = false;
-	fw->len = 0; /* a stream's half-sent message cannot be finished on another */
+	/* a stream's half-sent message cannot be finished on another: what
+	 * waited is lost, and counted */
+	fw->dropped += fw->buf_records;
+	fw->buf_records = 0;
+	fw->len = 0;
 	fw->retry_at = mono_ns() + fw->retry_ns;
 }
 
@@ -324,13 +338,13 @@ static int gelf_setup(struct log_fwd *fw, const struct cfg_logging *l,
 	const char *z = cfg_logging_option(l, "gelf-compression-type");
 	const char *delay = cfg_logging_option(l, "gelf-tcp-reconnect-delay");
 
-	if (set_address(fw, cfg_logging_option(l, "gelf-address"), err) < 0)
+	if (set_address(fw, "gelf-address", cfg_logging_option(l, "gelf-address"), err) < 0)
 		return -1;
 	fw->gz = !z || !strcmp(z, "gzip") ? LOG_GELF_GZIP
 		 : !strcmp(z, "zlib")     ? LOG_GELF_ZLIB
 					  : LOG_GELF_NONE;
-	if (delay)
-		fw->retry_ns = strtoll(delay, NULL, 10) * 1000000000LL;
+	if (delay) /* config/logging.c took 0 to 86400 */
+		fw->retry_ns = strtoll(delay, NULL, 10) % 86401 * 1000000000LL;
 	fw->gelf_fields = log_gelf_fields(l, ids, fw->tag);
 	return 0;
 }
@@ -360,7 +374,8 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 		set_unix(fw, journal);
 		journald_fields(fw, l, ids);
 	} else if (fw->gelf ? gelf_setup(fw, l, ids, err) < 0
-			    : set_address(fw, cfg_logging_option(l, "syslog-address"), err) < 0) {
+			    : set_address(fw, "syslog-address",
+					  cfg_logging_option(l, "syslog-address"), err) < 0) {
 		log_fwd_close(fw);
 		return -1;
 	}
@@ -406,6 +421,9 @@ static void stream_push(struct log_fwd *fw)
 		fw->connecting = false;
 		memmove(fw->buf, fw->buf + n, fw->len - (size_t)n);
 		fw->len -= (size_t)n;
+		if (!fw->len)
+			fw->buf_records = 0;
+		sent(fw); /* bytes reached the peer */
 	}
 }
 
@@ -441,9 +459,8 @@ static void send_message(struct log_fwd *fw, const struct iovec *iov, int n)
 		memcpy(fw->buf + fw->len, iov[i].iov_base, iov[i].iov_len);
 		fw->len += iov[i].iov_len;
 	}
+	fw->buf_records++;
 	stream_push(fw);
-	if (fw->fd >= 0)
-		sent(fw);
 }
 
 /* "<PRI>" and the rest of the syslog header, in the format asked for */
@@ -509,12 +526,15 @@ static size_t journald_tail(struct log_fwd *fw, enum log_stream st, const struct
 	return n;
 }
 
+/* one chunk; the message's first that fails ends it (counted once) */
 static int gelf_datagram(void *ctx, const char *buf, size_t n)
 {
+	struct log_fwd *fw = ctx;
 	struct iovec iov = {(void *)buf, n};
+	uint64_t before = fw->dropped;
 
-	send_message(ctx, &iov, 1);
-	return 0;
+	send_message(fw, &iov, 1);
+	return fw->dropped == before ? 0 : -1;
 }
 
 /* gelf: over UDP compressed, in chunks past 1,420 bytes; over TCP as
@@ -533,7 +553,7 @@ static void gelf_record(struct log_fwd *fw, enum log_stream st, const struct tim
 		send_message(fw, iov, 2);
 		return;
 	}
-	z = log_gelf_compress(text, n, fw->gz, &zn);
+	z = log_gelf_compress(text, n, fw->gz, &fw->enc, &zn);
 	if (log_gelf_chunks(z, zn, gelf_datagram, fw) == -EMSGSIZE)
 		drop(fw, EMSGSIZE);
 }
@@ -601,6 +621,7 @@ void log_fwd_close(void *ctx)
 	free(fw->tag);
 	free(fw->fields);
 	json_decref(fw->gelf_fields);
+	lxr_gzip_free(fw->enc);
 	free(fw->buf);
 	free(fw);
 }

@@ -1,7 +1,7 @@
 /* Supervisor layer, internal: the copy of a container's lines that the
- * logging drivers journald and syslog send to the host's journal or syslog,
- * beside lxr's own log file (docker's dual logging), one record at a time
- * as the log writer writes it (logfwd.c). */
+ * logging drivers journald, syslog and gelf send to the host's journal, a
+ * syslog or a GELF input, beside lxr's own log file (docker's dual
+ * logging), one record at a time as the log writer writes it (logfwd.c). */
 #ifndef LXR_SUPERVISOR_LOGFWD_H
 #define LXR_SUPERVISOR_LOGFWD_H
 
@@ -24,10 +24,11 @@ struct log_fwd_ids {
 	const char *created; /* gelf's _created: RFC 3339 */
 };
 
-/* A forwarder for l (driver journald or syslog); journal is journald's
- * socket (LOG_FWD_JOURNAL). A host name in syslog-address is resolved
- * here, once. Nothing is connected yet: the first record connects, and a
- * peer that is not there costs that record, not the container's start. */
+/* A forwarder for l (driver journald, syslog or gelf), made at each start
+ * of the container; journal is journald's socket (LOG_FWD_JOURNAL). A host
+ * name in syslog-address or gelf-address is resolved here. It connects
+ * here too: a peer that is not there is an error (the start fails, as
+ * dockerd's drivers fail it); a TCP connect still under way is not. */
 int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
 		 struct log_fwd **out, lxr_err *err);
 /* A log_tee_fn: send one record, never waiting. One the peer cannot take
@@ -51,7 +52,11 @@ struct json_t *log_gelf_fields(const struct cfg_logging *l, const struct log_fwd
  * byte that is not UTF-8 is U+FFFD in it, as Go's encoder writes it */
 char *log_gelf_json(const struct json_t *fields, const char *host, enum log_stream st,
 		    const struct timespec *at, const char *data, size_t len, size_t *out_len);
-char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, size_t *out_len);
+/* enc: an encoder kept for the next message (made when *enc is NULL),
+ * or NULL for one made and freed here */
+struct lxr_gzip;
+char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, struct lxr_gzip **enc,
+			size_t *out_len);
 /* UDP: msg whole, or past 1,420 bytes as GELF chunks, each through send;
  * -EMSGSIZE past 128 chunks, else send's first failure */
 typedef int (*log_gelf_send)(void *ctx, const char *buf, size_t n);

@@ -166,10 +166,11 @@ static uint32_t adler32(const unsigned char *p, size_t n)
 	return b << 16 | a;
 }
 
-char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, size_t *out_len)
+char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, struct lxr_gzip **enc,
+			size_t *out_len)
 {
 	struct buf b = {0};
-	struct lxr_gzip *g;
+	struct lxr_gzip *g = enc ? *enc : NULL;
 
 	if (z == LOG_GELF_NONE) {
 		*out_len = len;
@@ -177,10 +178,17 @@ char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, size_t 
 		memcpy(b.p, text, len);
 		return b.p;
 	}
-	g = lxr_gzip_new(NULL, to_buf, &b);
+	/* the encoder's 260 KiB are made once a forwarder, not once a line */
+	if (g)
+		lxr_gzip_reset(g, NULL, to_buf, &b);
+	else
+		g = lxr_gzip_new(NULL, to_buf, &b);
 	lxr_gzip_write(g, text, len);
 	lxr_gzip_finish(g);
-	lxr_gzip_free(g);
+	if (enc)
+		*enc = g;
+	else
+		lxr_gzip_free(g);
 	if (z == LOG_GELF_ZLIB) {
 		/* the same DEFLATE data between zlib's header and checksum: a
 		 * gzip member without FEXTRA has 10 header bytes and 8 after */

@@ -332,8 +332,8 @@ static bool forwards(const struct cfg_logging *l)
 	return driver_is(l, "journald") || driver_is(l, "syslog") || driver_is(l, "gelf");
 }
 
-/* journald's or syslog's copy of in's lines: a new forwarder at each
- * start, with the names docker's drivers send as they are now (its
+/* journald's, syslog's or gelf's copy of in's lines: a new forwarder at
+ * each start, with the names docker's drivers send as they are now (its
  * replica's, for a start-first update's new container; the image an
  * update brought), in place of the replica's last one */
 static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd **f, lxr_err *err)
@@ -346,6 +346,10 @@ static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd 
 	_cleanup_free_ char *name = sup_docker_name(s, base, cfg);
 	_cleanup_free_ char *id = lxr_xstrndup(base->name, 12), *short_img = lxr_xstrndup(hex, 12);
 	_cleanup_free_ char *command = lxr_strv_join(in->plan.spec.args, " ");
+	/* a service with a build and no image runs compose's <project>-<service> */
+	_cleanup_free_ char *image = cfg->image.v
+					 ? lxr_xstrdup(cfg->image.v)
+					 : lxr_xasprintf("%s-%s", s->stack->project, cfg->name);
 	_cleanup_strv_ char **labels = NULL;
 	struct sup_insp x = {.s = s,
 			     .in = (struct sup_instance *)base,
@@ -359,8 +363,7 @@ static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd 
 	struct tm tm;
 	time_t t = (time_t)base->created_at;
 	struct log_fwd_ids ids = {
-	    .tag = {id, base->name, name, short_img, digest, cfg->image.v ? cfg->image.v : "",
-		    "lxr"},
+	    .tag = {id, base->name, name, short_img, digest, image, "lxr"},
 	    .env = in->plan.spec.env,
 	    .command = command,
 	    .created = created,
@@ -381,20 +384,21 @@ static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd 
 static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 {
 	size_t slot = in->replica > 1 ? (size_t)in->replica - 1 : 0;
-	struct log_fwd **f = &in->svc->fwds[slot];
+	struct log_fwd **f = &in->svc->fwds[slot], *nf = NULL;
 
 	if (!forwards(&in->svc->cfg->logging))
 		return 0;
-	log_writer_set_fwd(in->svc->logs[slot], NULL, NULL);
-	log_fwd_close(*f);
-	*f = NULL;
-	if (fwd_new(s, in, f, err) < 0)
+	/* the one there goes only once the new one is made: a start-first
+	 * update's new container that cannot forward leaves the old one's */
+	if (fwd_new(s, in, &nf, err) < 0)
 		return -1;
-	log_writer_set_fwd(in->svc->logs[slot], log_fwd_record, *f);
+	log_writer_set_fwd(in->svc->logs[slot], log_fwd_record, nf);
+	log_fwd_close(*f);
+	*f = nf;
 	return 0;
 }
 
-/* journald's and syslog's local copy (dockerd's dual logging): its
+/* the sending drivers' local copy (dockerd's dual logging): its
  * cache-* options, docker's compressed files unless cache-compress says;
  * cache-disabled keeps none */
 static int cache_options(const struct cfg_logging *l, struct log_writer_opts *o, bool *none,
@@ -419,7 +423,7 @@ static int cache_options(const struct cfg_logging *l, struct log_writer_opts *o,
  * restarts: the log continues in the same file, rotated by size. Replica
  * 1 writes <service>.log, replica N <service>@N.log ('@' is in no service
  * name), and a start-first update's new container its replica's;
- * journald and syslog keep it too (dockerd's dual logging), and send each
+ * journald, syslog and gelf keep it too (dockerd's dual logging), and send each
  * record on (open_fwd). With driver none (or cache-disabled) the writer
  * keeps no file: the pipes are drained all the same (a container never
  * blocks on its output, nor gets EPIPE) and the lines still reach the

@@ -246,9 +246,10 @@ static void slide(struct lxr_gzip *z)
 		z->prev[i] = z->prev[i] >= WSIZE ? (uint16_t)(z->prev[i] - WSIZE) : 0;
 }
 
-struct lxr_gzip *lxr_gzip_new(const struct lxr_gz_header *h, lxr_gz_sink sink, void *ctx)
+/* A member's header and the start of its one block */
+static void member_start(struct lxr_gzip *z, const struct lxr_gz_header *h, lxr_gz_sink sink,
+			 void *ctx)
 {
-	struct lxr_gzip *z = lxr_xcalloc(1, sizeof(*z));
 	size_t xlen = h && h->extra ? h->extra_len : 0;
 	uint32_t mtime = h ? h->mtime : 0;
 
@@ -274,7 +275,27 @@ struct lxr_gzip *lxr_gzip_new(const struct lxr_gz_header *h, lxr_gz_sink sink, v
 	/* one fixed-code block for all the data: not last, the end of the
 	 * input is not known yet */
 	put_bits(z, 0 | 1 << 1, 3);
+}
+
+struct lxr_gzip *lxr_gzip_new(const struct lxr_gz_header *h, lxr_gz_sink sink, void *ctx)
+{
+	struct lxr_gzip *z = lxr_xcalloc(1, sizeof(*z));
+
+	member_start(z, h, sink, ctx);
 	return z;
+}
+
+void lxr_gzip_reset(struct lxr_gzip *z, const struct lxr_gz_header *h, lxr_gz_sink sink, void *ctx)
+{
+	z->failed = false;
+	z->crc = z->isize = z->pos = z->wend = 0;
+	z->bits = 0;
+	z->nbits = 0;
+	z->olen = 0;
+	/* every chain starts at a head: with the heads emptied, what prev
+	 * and the window still hold of the last member is never reached */
+	memset(z->head, 0, sizeof(z->head));
+	member_start(z, h, sink, ctx);
 }
 
 int lxr_gzip_write(struct lxr_gzip *z, const void *buf, size_t n)

@@ -104,11 +104,12 @@ static void gzip_and_zlib_inflate_back(void **state)
 	char text[3000];
 	size_t zn, n;
 	char *z, *back;
+	struct lxr_gzip *enc = NULL;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(text); i++)
 		text[i] = "gelf text, repeated "[i % 20];
-	z = log_gelf_compress(text, sizeof(text), LOG_GELF_GZIP, &zn);
+	z = log_gelf_compress(text, sizeof(text), LOG_GELF_GZIP, NULL, &zn);
 	assert_true(zn < sizeof(text));
 	back = gunzip_all(z, zn, &n);
 	assert_int_equal(n, sizeof(text));
@@ -117,7 +118,7 @@ static void gzip_and_zlib_inflate_back(void **state)
 	free(z);
 	/* zlib: 78 01, the DEFLATE data, Adler-32 big endian; the data made a
 	 * gzip member again inflates back to the text */
-	z = log_gelf_compress(text, sizeof(text), LOG_GELF_ZLIB, &zn);
+	z = log_gelf_compress(text, sizeof(text), LOG_GELF_ZLIB, &enc, &zn);
 	assert_int_equal((unsigned char)z[0], 0x78);
 	assert_int_equal((unsigned char)z[1], 0x01);
 	assert_int_equal((((unsigned char)z[0] << 8) | (unsigned char)z[1]) % 31, 0);
@@ -139,7 +140,15 @@ static void gzip_and_zlib_inflate_back(void **state)
 		free(g);
 	}
 	free(z);
-	z = log_gelf_compress(text, 5, LOG_GELF_NONE, &zn);
+	/* the kept encoder again: a member of its own */
+	z = log_gelf_compress(text + 1, 100, LOG_GELF_GZIP, &enc, &zn);
+	back = gunzip_all(z, zn, &n);
+	assert_int_equal(n, 100);
+	assert_memory_equal(back, text + 1, n);
+	free(back);
+	free(z);
+	lxr_gzip_free(enc);
+	z = log_gelf_compress(text, 5, LOG_GELF_NONE, NULL, &zn);
 	assert_int_equal(zn, 5);
 	assert_memory_equal(z, text, 5);
 	free(z);

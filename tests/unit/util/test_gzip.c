@@ -553,6 +553,36 @@ static void source_error_is_reported(void **state)
 	free(rnd);
 }
 
+/* One encoder, reset between members (a log driver's messages): each
+ * member inflates to its own text, whatever the last one left behind */
+static void reset_makes_members_of_their_own(void **state)
+{
+	static const char *const texts[] = {
+	    "first member, first member, first member", "second: a shorter one", "",
+	    "a third, long enough to match back: abcabcabcabcabcabcabcabcabcabc abcabcabc"};
+	struct buf out = {0};
+	struct lxr_gzip *z = lxr_gzip_new(NULL, buf_sink, &out);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		int r, e;
+		if (i) {
+			out.len = out.pos = 0;
+			lxr_gzip_reset(z, NULL, buf_sink, &out);
+		}
+		assert_int_equal(lxr_gzip_write(z, texts[i], strlen(texts[i])), 0);
+		assert_int_equal(lxr_gzip_finish(z), 0);
+		struct buf back = decompress(&out, 7, &r, &e);
+		assert_int_equal(r, 0);
+		assert_int_equal(back.len, strlen(texts[i]));
+		if (back.len)
+			assert_memory_equal(back.p, texts[i], back.len);
+		free(back.p);
+	}
+	lxr_gzip_free(z);
+	free(out.p);
+}
+
 static void crc32_known_values(void **state)
 {
 	assert_int_equal(lxr_crc32(0, "", 0), 0);
@@ -565,6 +595,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(crc32_known_values),
+	    cmocka_unit_test(reset_makes_members_of_their_own),
 	    cmocka_unit_test(round_trips),
 	    cmocka_unit_test(text_compresses),
 	    cmocka_unit_test(reads_files_of_others),

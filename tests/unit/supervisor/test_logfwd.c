@@ -160,22 +160,30 @@ static void absent_peer_fails_the_start(void **state)
 	assert_non_null(strstr(err.hint, "systemd-journald"));
 }
 
+/* a datagram socket bound at path, standing in for journald */
+static int journal_at(const char *path)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	int l = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
+	return l;
+}
+
 /* a peer that goes away later: each line is dropped and counted, none
  * waits, and once it is back the lines reach it again */
 static void peer_gone_then_back(void **state)
 {
 	char *dir = make_tmpdir();
 	_cleanup_free_ char *path = lxr_xasprintf("%s/j", dir);
-	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	struct cfg_logging jd = {.driver = {.v = "journald"}};
-	int l = socket(AF_UNIX, SOCK_DGRAM, 0);
+	int l = journal_at(path);
 	struct log_fwd *f = NULL;
 	char buf[4096];
 	lxr_err err;
 
 	(void)state;
-	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
-	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
 	assert_int_equal(log_fwd_open(&jd, &ids, path, &f, &err), 0);
 	send_line(f, LOG_STDOUT, "first");
 	assert_true(recv(l, buf, sizeof(buf), MSG_DONTWAIT) > 0);
@@ -186,8 +194,7 @@ static void peer_gone_then_back(void **state)
 	assert_int_equal(log_fwd_dropped(f), 1000);
 	assert_false(log_fwd_pending(f));
 	/* journald back: a second later the next line reaches it */
-	l = socket(AF_UNIX, SOCK_DGRAM, 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
+	l = journal_at(path);
 	sleep(1);
 	send_line(f, LOG_STDERR, "again");
 	ssize_t n = recv(l, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -207,17 +214,14 @@ static void journald_parts_of_a_line(void **state)
 {
 	char *dir = make_tmpdir();
 	_cleanup_free_ char *path = lxr_xasprintf("%s/j", dir);
-	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	struct cfg_logging jd = {.driver = {.v = "journald"}};
-	int l = socket(AF_UNIX, SOCK_DGRAM, 0);
+	int l = journal_at(path);
 	struct log_fwd *f = NULL;
 	struct timespec t = {.tv_sec = 1795425379, .tv_nsec = 120000000};
 	char buf[3][4096], id[3][80];
 	lxr_err err;
 
 	(void)state;
-	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
-	assert_int_equal(bind(l, (struct sockaddr *)&un, sizeof(un)), 0);
 	assert_int_equal(log_fwd_open(&jd, &ids, path, &f, &err), 0);
 	log_fwd_record(f, "web", LOG_STDOUT, &t, "aaa", 3, true);
 	log_fwd_record(f, "web", LOG_STDOUT, &t, "bbb", 3, true);

@@ -148,8 +148,7 @@ static void random_id(char out[65])
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* kvs' ("K=V") value of name k, NULL: none */
-static const char *value_in(char *const *kvs, const char *k)
+const char *log_fwd_kv(char *const *kvs, const char *k)
 {
 	size_t n = strlen(k);
 
@@ -169,11 +168,11 @@ static void extra_fields(FILE *f, const char *names, char *const *kvs, const cha
 	char *save = NULL;
 
 	for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		const char *v = value_in(kvs, k);
+		const char *v = log_fwd_kv(kvs, k);
 		_cleanup_free_ char *others = lxr_xasprintf(",%s,", env_names ? env_names : "");
 		_cleanup_free_ char *me = lxr_xasprintf(",%s,", k);
 		_cleanup_free_ char *name = field_name(k);
-		if (!v || !*name || (env_names && strstr(others, me) && value_in(env, k)))
+		if (!v || !*name || (env_names && strstr(others, me) && log_fwd_kv(env, k)))
 			continue;
 		put_field(f, name, v);
 	}

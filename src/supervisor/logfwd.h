@@ -42,6 +42,9 @@ bool log_fwd_pending(const struct log_fwd *f);
 void log_fwd_flush(struct log_fwd *f);
 void log_fwd_close(void *f);
 
+/* kvs' ("K=V": labels, env) value of name k, NULL: none */
+const char *log_fwd_kv(char *const *kvs, const char *k);
+
 /* ---- loggelf.c: the gelf driver's messages ---------------------------------- */
 enum log_gelf_z { LOG_GELF_GZIP, LOG_GELF_ZLIB, LOG_GELF_NONE };
 /* The fields every message of the container has (_container_id, ...,

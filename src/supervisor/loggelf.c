@@ -39,13 +39,10 @@ static void add_named(json_t *o, const char *names, char *const *kvs)
 	char *save = NULL;
 
 	for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		size_t n = strlen(k);
-		for (size_t i = 0; kvs && kvs[i]; i++)
-			if (!strncmp(kvs[i], k, n) && kvs[i][n] == '=') {
-				_cleanup_free_ char *name = underscored(k);
-				json_object_set_new(o, name, json_string(kvs[i] + n + 1));
-				break;
-			}
+		const char *v = log_fwd_kv(kvs, k);
+		_cleanup_free_ char *name = v ? underscored(k) : NULL;
+		if (v)
+			json_object_set_new(o, name, json_string(v));
 	}
 }
 

@@ -135,10 +135,8 @@ void sup_term_finish(struct sup *s)
 /* up --attach / --no-attach, and the file's attach: false where up names
  * none: whose lines the foreground shows (the log files have every
  * service's) */
-static bool attached(const struct sup *s, const char *service)
+static bool attached(const struct sup *s, const char *service, const struct sup_service *sv)
 {
-	const struct sup_service *sv = sup_find_service((struct sup *)s, service);
-
 	for (size_t i = 0; s->no_attach && s->no_attach[i]; i++)
 		if (!strcmp(s->no_attach[i], service))
 			return false;
@@ -163,7 +161,7 @@ static void tee_line(void *ctx, const char *log, enum log_stream stream, const s
 	const struct sup_service *sv = sup_find_service(s, service);
 	size_t pl, need;
 
-	if (s->quiet || s->term.w.fd < 0 || !attached(s, service))
+	if (s->quiet || s->term.w.fd < 0 || !attached(s, service, sv))
 		return;
 	if (replica > 1 || (sv && sv->n_inst > 1))
 		snprintf(label, sizeof(label), "%s-%d", service, replica);
@@ -304,11 +302,17 @@ static bool driver_is(const struct cfg_logging *l, const char *name)
 	return l->driver.v && !strcmp(l->driver.v, name);
 }
 
+/* in's replica's place in its service's logs and fwds */
+static size_t slot_of(const struct sup_instance *in)
+{
+	return in->replica > 1 ? (size_t)in->replica - 1 : 0;
+}
+
 /* in's replica's writer, in its service's table (grown to hold it) */
 static struct log_writer **log_slot(const struct sup_instance *in)
 {
 	struct sup_service *sv = in->svc;
-	size_t k = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+	size_t k = slot_of(in);
 
 	if (k >= sv->n_logs) {
 		sv->logs = lxr_xrealloc(sv->logs, (k + 1) * sizeof(*sv->logs));
@@ -322,7 +326,7 @@ static struct log_writer **log_slot(const struct sup_instance *in)
 
 struct log_writer *sup_output_log(const struct sup_instance *in)
 {
-	size_t k = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+	size_t k = slot_of(in);
 
 	return k < in->svc->n_logs ? in->svc->logs[k] : NULL;
 }
@@ -383,7 +387,7 @@ static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd 
 
 static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 {
-	size_t slot = in->replica > 1 ? (size_t)in->replica - 1 : 0;
+	size_t slot = slot_of(in);
 	struct log_fwd **f = &in->svc->fwds[slot], *nf = NULL;
 
 	if (!forwards(&in->svc->cfg->logging))

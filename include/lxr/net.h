@@ -93,7 +93,7 @@ int net_pool_pick(const struct lxr_net_pool *pool, const struct lxr_subnet *used
  * A released address keeps its last owner as a hint: if that owner asks again
  * before the address was handed to someone else, it gets the same one back.
  * The network address, the gateway and the broadcast address are never
- * handed out. */
+ * handed out; a gateway of 0.0.0.0 (::) is none, a macvlan's may be. */
 struct lxr_ipam;
 
 int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_ipam **out,
@@ -218,7 +218,21 @@ struct lxr_net_config {
 	/* com.docker.network.bridge.name: a second name of the bridge (its
 	 * altname; the first stays lxr's own, which its rules match), or NULL */
 	const char *bridge_name;
+	/* compose's driver: NULL or "bridge" as above; "macvlan" or "ipvlan":
+	 * no bridge, no NAT, no published ports; each container's interface
+	 * is a macvlan or ipvlan link of parent, a host interface (NULL, or
+	 * an internal network: a dummy link lxr makes, so the containers
+	 * reach only each other), in mode (macvlan_mode: bridge,
+	 * private, vepa, passthru; ipvlan_mode: l2, l3, l3s) with ipvlan_flag
+	 * flag (bridge, private, vepa); NULL: bridge, l2, bridge, as docker's.
+	 * Without a gateway its containers' default route is their link. */
+	const char *driver, *parent, *mode, *flag;
 };
+/* One of docker's driver_opts of driver (macvlan's parent and
+ * macvlan_mode, ipvlan's parent, ipvlan_mode and ipvlan_flag) into cfg,
+ * pointing at value: 0; 1 when key is not one of them; -1 (EINVAL) for a
+ * value the driver does not take. */
+int net_driver_opt(struct lxr_net_config *cfg, const char *key, const char *value, lxr_err *err);
 
 /* Make the network exist (idempotent): record, bridge with the gateway
  * address, nft rules, ip_forward when it needs one. */
@@ -369,7 +383,8 @@ struct lxr_net_def {
 	bool internal;
 	int mtu;        /* 0: the host's */
 	char **labels;  /* "K=V" */
-	char **options; /* docker's -o: com.docker.network.driver.mtu=N */
+	char **options; /* docker's -o: com.docker.network.driver.mtu=N, parent=eth0 */
+	char *driver;   /* "macvlan", "ipvlan"; NULL: bridge */
 	char *created;  /* RFC 3339, UTC */
 };
 /* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */

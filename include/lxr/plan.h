@@ -176,6 +176,10 @@ struct plan_endpoint {
 	char *net_project; /* a shared network's (LXR_SHARED_NET_PROJECT), or NULL */
 	int mtu;           /* driver_opts' com.docker.network.driver.mtu; 0: the host's */
 	char *bridge_name; /* driver_opts' com.docker.network.bridge.name, or NULL */
+	/* a macvlan or ipvlan network's driver and driver_opts' parent, mode
+	 * (macvlan_mode, ipvlan_mode) and ipvlan_flag: lxr_net_config's
+	 * (NULL: a bridge, or not given) */
+	char *driver, *parent, *link_mode, *link_flag;
 	bool internal;
 	char *subnet, *gateway, *static_ip; /* NULL: from the pool / allocator */
 	/* enable_ipv6: the IPv6 subnet and gateway (NULL: a ULA /64, its first

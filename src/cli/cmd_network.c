@@ -64,11 +64,13 @@ static int create_opt(int c, char *arg, struct lxr_net_def *d, char ***opts, cha
 	switch (c) {
 	case 'd':
 		if (!strcmp(arg, "bridge"))
-			return 0;
+			return d->driver = NULL, 0;
+		if (!strcmp(arg, "macvlan") || !strcmp(arg, "ipvlan"))
+			return d->driver = arg, 0;
 		fprintf(
 		    stderr,
 		    "lxr: error: network create: driver \"%s\" is not supported\nlxr: hint: lxr "
-		    "has the bridge driver only (-d bridge, the default)\n",
+		    "has the bridge (the default), macvlan and ipvlan drivers\n",
 		    arg);
 		return -1;
 	case 'o': return kv_arg("-o", arg, opts);
@@ -176,19 +178,25 @@ static json_t *def_json(const struct lxr_net_def *d, const char *project, const 
 					      m[i].project, "IPv4Address", addr));
 	}
 	net_members_free(m, n);
-	json_t *config = json_pack("[{s:s, s:s}]", "Subnet", d->subnet, "Gateway", d->gateway);
+	json_t *config = json_pack("[{s:s}]", "Subnet", d->subnet);
+
+	/* a macvlan or ipvlan network may have none */
+	if (strcmp(d->gateway, "0.0.0.0"))
+		json_object_set_new(json_array_get(config, 0), "Gateway", json_string(d->gateway));
 
 	if (d->ip_range)
 		json_object_set_new(json_array_get(config, 0), "IPRange", json_string(d->ip_range));
 	if (d->ipv6 && d->subnet6 && d->gateway6) {
-		json_t *c6 = json_pack("{s:s, s:s}", "Subnet", d->subnet6, "Gateway", d->gateway6);
+		json_t *c6 = json_pack("{s:s}", "Subnet", d->subnet6);
+		if (strcmp(d->gateway6, "::"))
+			json_object_set_new(c6, "Gateway", json_string(d->gateway6));
 		if (d->ip_range6)
 			json_object_set_new(c6, "IPRange", json_string(d->ip_range6));
 		json_array_append_new(config, c6);
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:{s:s, s:o}, s:o, s:o, s:o}", "Name",
-			 d->name, "Driver", "bridge", "Scope", "local", "Created",
-			 d->created ? d->created : "", "EnableIPv6", d->ipv6, "Internal",
+			 d->name, "Driver", d->driver ? d->driver : "bridge", "Scope", "local",
+			 "Created", d->created ? d->created : "", "EnableIPv6", d->ipv6, "Internal",
 			 d->internal, "IPAM", "Driver", "default", "Config", config, "Options",
 			 kv_json(d->options), "Labels", kv_json(d->labels), "Containers", ctrs);
 }
@@ -263,7 +271,8 @@ static int ls(int argc, char **argv)
 			free(line);
 			json_decref(o);
 		} else {
-			printf("%-24s %-8s %-6s %s\n", d.name, "bridge", "local", d.subnet);
+			printf("%-24s %-8s %-6s %s\n", d.name, d.driver ? d.driver : "bridge",
+			       "local", d.subnet);
 		}
 		net_def_free(&d);
 	}

@@ -132,7 +132,7 @@ static const struct {
     {"networks.name", true},                   /* one network for every project naming it */
     {"networks.driver_opts", true},            /* the MTU, the bridge's name */
     {"networks.driver_opts.other", false},     /* the rest do not map onto lxr's bridges */
-    {"networks.driver.other", false},          /* overlay, macvlan, ...: bridges only */
+    {"networks.driver.other", false},          /* overlay, ...: bridge, macvlan, ipvlan */
     {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */
     {"volumes.name", true},
     {"service.mem_reservation", true}, /* = deploy.resources.reservations.memory */

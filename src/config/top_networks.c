@@ -1,11 +1,13 @@
 /* Top-level `networks:` entries: driver, options, external and shared
  * names, IPv6 (the pools are top_ipam.c's); the networks a service's
- * network_mode names. */
+ * network_mode names; the ports a service on none that publishes has. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "lxr/netdrv.h"
 
 static int net_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -13,10 +15,10 @@ static int net_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "driver", &net->driver) < 0)
 		return -1;
-	/* overlay, macvlan, ...: compose loads them; lxr up refuses them */
-	if (net->driver.v && strcmp(net->driver.v, "bridge"))
+	/* overlay, ...: compose loads them; lxr up refuses them */
+	if (net->driver.v && strcmp(net->driver.v, "bridge") && !cfg_netdrv_sublink(net->driver.v))
 		cfg_check_supported_hint(c, n->pos, "networks.driver.other",
-					 "use driver: bridge (the default)",
+					 "use driver: bridge (the default), macvlan or ipvlan",
 					 "network driver \"%s\"", net->driver.v);
 	return 0;
 }
@@ -163,20 +165,8 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 				     "driver_opts: \"%s\" is not a name a bridge can have", v);
 			return -1;
 		}
-		if (strcmp(k, "com.docker.network.driver.mtu")) {
-			/* compose loads them; lxr up refuses them by name */
-			cfg_check_supported_hint(
-			    c, o->v[i].pos, "networks.driver_opts.other",
-			    !strcmp(k, "com.docker.network.bridge.enable_icc") ||
-				    !strcmp(k, "com.docker.network.bridge.enable_ip_masquerade")
-				? "internal: true makes a network without a way out"
-				: "supported: com.docker.network.driver.mtu, "
-				  "com.docker.network.bridge.name, "
-				  "com.docker.network.enable_ipv6, "
-				  "com.docker.network.enable_ipv4",
-			    "driver_opts \"%s\"", k);
-			continue;
-		}
+		if (strcmp(k, "com.docker.network.driver.mtu"))
+			continue; /* the driver's own, or refused: driver_opts_check */
 		mtu = strtol(v, &end, 10);
 		if (!*v || *end || mtu < 68 || mtu > 65535) {
 			cfg_diag_add(c, o->v[i].pos, false, "68 to 65535, e.g. \"1450\"",
@@ -185,6 +175,45 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		}
 	}
 	return 0;
+}
+
+/* driver_opts as the network's driver takes them: the MTU, the bridge's
+ * name, macvlan's and ipvlan's own (parent, modes). compose loads the
+ * rest, and a value a driver does not take; lxr up refuses them by name,
+ * as dockerd refuses them when it makes the network. */
+static void driver_opts_check(struct cfg_ctx *c, const struct cfg_network *net)
+{
+	const char *driver = net->driver.v ? net->driver.v : "bridge";
+	bool sub = cfg_netdrv_sublink(driver);
+
+	for (size_t i = 0; i < net->driver_opts.n; i++) {
+		const struct cfg_kv *o = &net->driver_opts.v[i];
+		const char *takes = NULL;
+		int v = cfg_netdrv_value(driver, o->key, o->value, &takes);
+		if (!strcmp(o->key, "com.docker.network.driver.mtu") || v >= 0 ||
+		    (!sub && !strcmp(o->key, "com.docker.network.bridge.name")))
+			continue;
+		if (v == -1) {
+			cfg_refuse_at_up(c, o->pos, takes, "driver_opts %s: %s takes no \"%s\"",
+					 o->key, driver, o->value);
+			continue;
+		}
+		cfg_check_supported_hint(
+		    c, o->pos, "networks.driver_opts.other",
+		    sub ? (!strcmp(driver, "macvlan")
+			       ? "macvlan takes parent, macvlan_mode and "
+				 "com.docker.network.driver.mtu"
+			       : "ipvlan takes parent, ipvlan_mode, ipvlan_flag and "
+				 "com.docker.network.driver.mtu")
+		    : !strcmp(o->key, "com.docker.network.bridge.enable_icc") ||
+			    !strcmp(o->key, "com.docker.network.bridge.enable_ip_masquerade")
+			? "internal: true makes a network without a way out"
+			: "supported: com.docker.network.driver.mtu, "
+			  "com.docker.network.bridge.name, "
+			  "com.docker.network.enable_ipv6, "
+			  "com.docker.network.enable_ipv4",
+		    "driver_opts \"%s\"", o->key);
+	}
 }
 
 /* attachable is swarm's (other containers may join an overlay network);
@@ -279,6 +308,8 @@ int cfg_network_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_network *
 		drop_making(c, n, net);
 	if (r == 0)
 		docker_bridge(c, n, net);
+	if (r == 0)
+		driver_opts_check(c, net);
 	check_ipv6(c, net);
 	return r;
 }
@@ -363,5 +394,43 @@ void cfg_network_mode_networks(struct cfg_ctx *c, struct cfg_stack *st, const ch
 		s->networks = lxr_xcalloc(1, sizeof(*s->networks));
 		s->n_networks = 1;
 		cfg_str_set(&s->networks[0].name, key, s->pos);
+	}
+}
+
+/* A macvlan or ipvlan network publishes no port either: its containers
+ * have addresses of their own on the parent's network.
+ * An internal network has no way in or out (the net layer drops everything
+ * forwarded to or from its bridge), so it cannot publish a port. Compose
+ * publishes through a network that is not internal; a service with no
+ * such network runs all the same, as with docker, its ports unpublished
+ * (the Zabbix files have such agents). `lxr config` prints the file as
+ * written; `lxr up` says so (cli_stack_load). */
+void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st)
+{
+	for (size_t i = 0; i < st->n_services; i++) {
+		const struct cfg_service *s = &st->services[i];
+		bool none = s->n_ports && s->n_networks, sublink = false;
+		for (size_t j = 0; none && j < s->n_networks; j++) {
+			const struct cfg_network *net =
+			    cfg_stack_network(st, s->networks[j].name.v);
+			bool sub = net && !net->internal.v && cfg_netdrv_sublink(net->driver.v);
+			none = net && (net->internal.v || sub);
+			sublink |= sub;
+		}
+		if (!none)
+			continue;
+		fprintf(f, "%s:%d:%d: warning: service \"%s\": its ports are not published: %s ",
+			s->ports[0].pos.file ? s->ports[0].pos.file : st->file,
+			s->ports[0].pos.line, s->ports[0].pos.col, s->name,
+			sublink ? "macvlan and ipvlan networks publish none, as docker's do not:"
+			: s->n_networks > 1 ? "internal networks"
+					    : "internal network");
+		for (size_t j = 0; j < s->n_networks; j++)
+			fprintf(f, "%s\"%s\"", j ? ", " : "", s->networks[j].name.v);
+		fputs(sublink
+			  ? "\n  hint: reach the service at its own address on the network\n"
+			  : "\n  hint: publish from a service on a network that is not internal, "
+			    "or drop `internal: true`\n",
+		      f);
 	}
 }

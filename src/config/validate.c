@@ -492,38 +492,6 @@ static void check_replica_ports(struct cfg_ctx *c, const struct cfg_service *s)
 	}
 }
 
-/* An internal network has no way in or out (the net layer drops everything
- * forwarded to or from its bridge), so it cannot publish a port. Compose
- * publishes through a network that is not internal; a service with no
- * such network runs all the same, as with docker, its ports unpublished
- * (the Zabbix files have such agents). `lxr config` prints the file as
- * written; `lxr up` says so (cli_stack_load). */
-void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st)
-{
-	for (size_t i = 0; i < st->n_services; i++) {
-		const struct cfg_service *s = &st->services[i];
-		bool all_internal = s->n_ports && s->n_networks;
-		for (size_t j = 0; all_internal && j < s->n_networks; j++) {
-			const struct cfg_network *net =
-			    cfg_stack_network(st, s->networks[j].name.v);
-			all_internal = net && net->internal.v;
-		}
-		if (!all_internal)
-			continue;
-		fprintf(f,
-			"%s:%d:%d: warning: service \"%s\": its ports are not published: internal "
-			"network%s ",
-			s->ports[0].pos.file ? s->ports[0].pos.file : st->file,
-			s->ports[0].pos.line, s->ports[0].pos.col, s->name,
-			s->n_networks > 1 ? "s" : "");
-		for (size_t j = 0; j < s->n_networks; j++)
-			fprintf(f, "%s\"%s\"", j ? ", " : "", s->networks[j].name.v);
-		fputs("\n  hint: publish from a service on a network that is not internal, or "
-		      "drop `internal: true`\n",
-		      f);
-	}
-}
-
 static const struct cfg_port *port_clash(const struct cfg_service *a, const struct cfg_service *b)
 {
 	for (size_t p = 0; p < a->n_ports; p++)

@@ -132,7 +132,8 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 	 * ownership mark is lxr's to remove (a crash between its two
 	 * requests), but not a finished endpoint to hand back */
 	ok = net_ep_on(e, home, network) && net_netns_alive(path) &&
-	     net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias);
+	     (!e->veth[0] ||
+	      (net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias)));
 	net_nl_close(sk);
 	return ok;
 }
@@ -189,6 +190,19 @@ static void remove_unrecorded(const char *run_dir, const char *project, const ch
 	net_rec_remove(run_dir, project, "endpoints", ctr, &err);
 }
 
+/* A macvlan or ipvlan network's interface, born in the namespace. */
+static int sublink_make(struct net_nl *sk, const struct net_rec *net, const struct ep_rec *e,
+			int nsfd, lxr_err *err)
+{
+	struct net_sublink l;
+	unsigned char mac[6];
+
+	net_endpoint_mac(e->ip, e->has_mac ? e->mac : NULL, mac);
+	if (net_sublink_of(net, &l, err) < 0)
+		return -1;
+	return net_sublink_make(sk, &l, nsfd, e->ifname, net->mtu, mac, err);
+}
+
 /* Kernel side of a new endpoint: namespace, veth, addresses, files. */
 static int wire(const char *run_dir, const char *project, const struct net_rec *net,
 		const struct ep_rec *e, bool defer, struct net_nl *sk, lxr_err *err)
@@ -199,16 +213,18 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	_cleanup_free_ char *alias = net_link_alias(project, e->container);
 	_cleanup_free_ char *resolv = net_etc_path(run_dir, project, e->container, "resolv");
 	_cleanup_close_ int nsfd = -1;
-	struct net_ns_addrs a = {.ifname = e->ifname,
-				 .ip = e->ip,
-				 .gw = net->gateway,
-				 .prefix = net->subnet.prefix,
-				 .ip6 = e->has_ip6 ? &e->ip6 : NULL,
-				 .gw6 = &net->gateway6,
-				 .prefix6 = net->subnet6.prefix,
-				 .link_local = e->link_local,
-				 .route =
-				     !net->internal && (e->gw == 1 || (e->gw == 0 && !e->joins))};
+	struct net_ns_addrs a = {
+	    .ifname = e->ifname,
+	    .ip = e->ip,
+	    .gw = net->gateway,
+	    .prefix = net->subnet.prefix,
+	    .ip6 = e->has_ip6 ? &e->ip6 : NULL,
+	    .gw6 = &net->gateway6,
+	    /* ipvlan l3 and l3s route, they have no neighbours */
+	    .on_link = !strcmp(net->driver, "ipvlan") && strcmp(net->mode, "l2"),
+	    .prefix6 = net->subnet6.prefix,
+	    .link_local = e->link_local,
+	    .route = !net->internal && (e->gw == 1 || (e->gw == 0 && !e->joins))};
 
 	/* a next network joins the namespace its first one made */
 	if (lxr_mkdir_p(ns, 0700, err) < 0 || lxr_mkdir_p(etc, 0755, err) < 0 ||
@@ -217,8 +233,10 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if (net_veth_make(sk, e->veth, alias, net->bridge, nsfd, e->ifname,
-			  net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err) < 0 ||
+	if ((net_rec_bridged(net)
+		 ? net_veth_make(sk, e->veth, alias, net->bridge, nsfd, e->ifname,
+				 net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err)
+		 : sublink_make(sk, net, e, nsfd, err)) < 0 ||
 	    net_ns_configure(nsfd, &a, err) < 0)
 		return -1;
 	if (defer)
@@ -242,6 +260,13 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	if (cfg->n_ports && net->internal)
 		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
 				net->name);
+	if (e->n_ports && !net_rec_bridged(net)) {
+		/* docker's macvlan and ipvlan drivers publish nothing either */
+		lxr_warn("%s: ports are not published on %s network %s; reach the container at "
+			 "its own address",
+			 cfg->container, net->driver, net->name);
+		e->n_ports = 0;
+	}
 	for (size_t i = 0; i < e->n_ports; i++)
 		if (e->ports[i].host_v6 && !net->subnet6.prefix)
 			return lxr_fail(err, EINVAL,
@@ -264,7 +289,7 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	    net_lease6_take(run_dir, net_ep_home(e), net, e, cfg->static_ip6, err) < 0 ||
 	    net_nl_open(&sk, err) < 0)
 		return -1;
-	r = veth_pick(sk, key, alias, e->veth, err);
+	r = net_rec_bridged(net) ? veth_pick(sk, key, alias, e->veth, err) : 0;
 	if (r == 0) {
 		text = net_ep_text(e);
 		r = net_rec_save(run_dir, project, "endpoints", cfg->container, text, err);
@@ -510,7 +535,9 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	 * process inside keeps the namespace (and eth0's peer) alive. When
 	 * the whole project goes, its stopped containers' namespaces are
 	 * freed together, and net_project_cleanup deletes what is left. */
-	if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
+	if (!e.veth[0]) {
+		/* a macvlan or ipvlan: it goes with the namespace */
+	} else if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);
 	} else if ((flags & NET_RM_DETACH) && net_nl_open(&sk, err) == 0) {

@@ -115,7 +115,7 @@ static void push_tail(struct lxr_ipam *m, uint32_t off)
 }
 
 /* The arrays for size addresses, with offset 0, gw and (IPv4) the last
- * one reserved. */
+ * one reserved (gw 0: the network has no gateway). */
 static struct lxr_ipam *ipam_make(uint32_t size, uint32_t gw, bool broadcast)
 {
 	struct lxr_ipam *m = lxr_xcalloc(1, sizeof(*m));
@@ -139,7 +139,7 @@ static struct lxr_ipam *ipam_make(uint32_t size, uint32_t gw, bool broadcast)
 		if (m->state[o] == A_FREE)
 			push_tail(m, o);
 	}
-	m->capacity = m->size - (broadcast ? 3 : 2);
+	m->capacity = m->size - (broadcast ? 2 : 1) - (gw ? 1 : 0);
 	return m;
 }
 
@@ -156,8 +156,9 @@ int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_i
 		return lxr_fail(err, EINVAL, "subnet %s: lxr allocates in /16 to /30",
 				net_subnet_str(subnet, buf));
 	size = 1u << (32 - subnet->prefix);
-	gw = gateway - subnet->addr;
-	if (gw == 0 || gw >= size - 1)
+	/* 0.0.0.0: none (a macvlan or ipvlan network may have none) */
+	gw = gateway ? gateway - subnet->addr : 0;
+	if ((gateway && gw == 0) || gw >= size - 1)
 		return lxr_fail(err, EINVAL, "gateway %s is not a host address of %s",
 				net_ip_str(gateway, (char[16]){0}), net_subnet_str(subnet, buf));
 	m = ipam_make(size, gw, true);
@@ -171,12 +172,14 @@ int net_ipam6_new(const struct lxr_subnet6 *subnet, const struct lxr_ip6 *gatewa
 		  struct lxr_ipam **out, lxr_err *err)
 {
 	char s[NET_SUBNET6_STRLEN], g[NET_IP6_STRLEN];
-	uint32_t slot = net_ip6_window_slot(subnet, gateway);
+	static const struct lxr_ip6 none;
+	bool gateless = net_ip6_eq(gateway, &none);
+	uint32_t slot = gateless ? 1 : net_ip6_window_slot(subnet, gateway);
 	struct lxr_ipam *m;
 
 	/* IPv6 has no broadcast address: only the subnet-router anycast
-	 * address (offset 0) and the gateway are kept back */
-	if (slot <= 1)
+	 * address (offset 0) and the gateway (:: none) are kept back */
+	if (slot <= 1 && !gateless)
 		return lxr_fail(err, EINVAL,
 				"gateway %s is not a host address among the first %u of %s",
 				net_ip6_str(gateway, g), net_ip6_window_size(subnet),

@@ -172,12 +172,13 @@ int net_link_addr6(struct net_nl *sk, const char *name, const struct lxr_ip6 *ip
 	return addr_add(sk, li.index, AF_INET6, ip->b, 16, prefix, err);
 }
 
-int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
-		    int mtu, lxr_err *err)
+/* A link of kind on the host, up, with lxr's alias; one of this alias
+ * already there is taken as it is. */
+static int host_link_make(struct net_nl *sk, const char *name, const char *alias, const char *kind,
+			  int mtu, lxr_err *err)
 {
 	struct net_nl_req q;
 	struct rtattr *info;
-	struct net_link_info li;
 	int r;
 
 	link_req(&q, NLM_F_CREATE | NLM_F_EXCL, name, true);
@@ -185,7 +186,7 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 		net_nl_attr_u32(&q, IFLA_MTU, (uint32_t)mtu);
 	link_birth_mark(&q, name);
 	info = net_nl_nest(&q, IFLA_LINKINFO);
-	net_nl_attr_str(&q, IFLA_INFO_KIND, "bridge");
+	net_nl_attr_str(&q, IFLA_INFO_KIND, kind);
 	net_nl_nest_end(&q, info);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r == -EEXIST) {
@@ -197,15 +198,79 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 					have),
 			       lxr_err_hint(err, "remove or rename it, or the network's record");
 	} else if (r < 0) {
-		return net_nl_fail(err, r, "create bridge %s", name),
-		       lxr_err_hint(err, "lxr needs the kernel's bridge driver (CONFIG_BRIDGE)");
+		return net_nl_fail(err, r, "create %s %s", kind, name),
+		       lxr_err_hint(err, "lxr needs the kernel's %s driver (CONFIG_%s)%s", kind,
+				    !strcmp(kind, "bridge") ? "BRIDGE" : "DUMMY",
+				    !strcmp(kind, "bridge")
+					? ""
+					: " for a macvlan or ipvlan network without a parent; "
+					  "or name a parent in its driver_opts");
 	}
-	if (link_set(sk, name, alias, true, err) < 0)
+	return link_set(sk, name, alias, true, err);
+}
+
+int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
+		    int mtu, lxr_err *err)
+{
+	struct net_link_info li;
+	int r;
+
+	if (host_link_make(sk, name, alias, "bridge", mtu, err) < 0)
 		return -1;
 	r = net_link_get(sk, name, 0, &li);
 	if (r < 0)
 		return net_nl_fail(err, r, "find bridge %s", name);
 	return addr4_add(sk, li.index, gw, prefix, err);
+}
+
+int net_dummy_make(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
+{
+	return host_link_make(sk, name, alias, "dummy", 0, err);
+}
+
+int net_sublink_make(struct net_nl *sk, const struct net_sublink *l, int nsfd, const char *ifname,
+		     int mtu, const unsigned char *mac, lxr_err *err)
+{
+	bool macvlan = !strcmp(l->kind, "macvlan");
+	struct net_link_info parent;
+	struct net_nl_req q;
+	struct rtattr *info, *data;
+	int r = net_link_get(sk, l->parent, 0, &parent);
+
+	if (r < 0)
+		return net_nl_fail(err, r, "find the parent interface %s", l->parent);
+	/* born inside the namespace under its name, as a veth's peer is */
+	link_req(&q, NLM_F_CREATE | NLM_F_EXCL, ifname, false);
+	net_nl_attr_u32(&q, IFLA_LINK, (uint32_t)parent.index);
+	if (nsfd >= 0)
+		net_nl_attr_u32(&q, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	if (mtu)
+		net_nl_attr_u32(&q, IFLA_MTU, (uint32_t)mtu);
+	if (macvlan && mac) /* an ipvlan has its parent's */
+		net_nl_attr(&q, IFLA_ADDRESS, mac, 6);
+	info = net_nl_nest(&q, IFLA_LINKINFO);
+	net_nl_attr_str(&q, IFLA_INFO_KIND, l->kind);
+	data = net_nl_nest(&q, IFLA_INFO_DATA);
+	if (macvlan) {
+		net_nl_attr_u32(&q, IFLA_MACVLAN_MODE, l->mode);
+	} else {
+		uint16_t mode = (uint16_t)l->mode, flags = (uint16_t)l->flags;
+		net_nl_attr(&q, IFLA_IPVLAN_MODE, &mode, sizeof(mode));
+		net_nl_attr(&q, IFLA_IPVLAN_FLAGS, &flags, sizeof(flags));
+	}
+	net_nl_nest_end(&q, data);
+	net_nl_nest_end(&q, info);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r < 0)
+		return net_nl_fail(err, r, "create %s %s on %s", l->kind, ifname, l->parent),
+		       r == -EOPNOTSUPP
+			   ? lxr_err_hint(err, "lxr needs the kernel's %s driver (CONFIG_%s)",
+					  l->kind, macvlan ? "MACVLAN" : "IPVLAN")
+			   : lxr_err_hint(err,
+					  "%s takes no more %s links (mode passthru takes one); "
+					  "`ip -d link show %s` shows it",
+					  l->parent, l->kind, l->parent);
+	return 0;
 }
 
 int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_err *err)
@@ -264,6 +329,16 @@ int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_
 	if (r < 0 && r != -ENODEV)
 		return net_nl_fail(err, r, "delete link %s", name);
 	return 0;
+}
+
+void net_link_delete_made(struct net_nl *sk, const char *name)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct net_nl_req q;
+
+	net_nl_req_init(&q, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	net_nl_attr_str(&q, IFLA_IFNAME, name);
+	net_nl_call(sk, &q, NULL, NULL);
 }
 
 /* Out of its bridge (IFLA_MASTER 0), for a veth that goes with a dying
@@ -402,10 +477,12 @@ static int nl_open_in(int nsfd, struct net_nl **sk, lxr_err *err)
 	return r;
 }
 
-/* gw: len bytes (4 or 16) of family */
+/* gw: len bytes (4 or 16) of family; all zeros, or on_link: the link's
+ * own route, via no gateway */
 static int route_default(struct net_nl *sk, int ifindex, int family, const void *gw, size_t len,
-			 lxr_err *err)
+			 bool on_link, lxr_err *err)
 {
+	static const unsigned char zero[16];
 	struct rtmsg rt = {
 	    .rtm_family = (unsigned char)family,
 	    .rtm_table = RT_TABLE_MAIN,
@@ -417,13 +494,19 @@ static int route_default(struct net_nl *sk, int ifindex, int family, const void 
 	struct net_nl_req q;
 	int r;
 
+	on_link |= !memcmp(gw, zero, len);
+	if (on_link)
+		rt.rtm_scope = RT_SCOPE_LINK;
 	net_nl_req_init(&q, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &rt, sizeof(rt));
-	net_nl_attr(&q, RTA_GATEWAY, gw, len);
+	if (!on_link)
+		net_nl_attr(&q, RTA_GATEWAY, gw, len);
 	net_nl_attr_u32(&q, RTA_OIF, (uint32_t)ifindex);
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
 		return net_nl_fail(err, r, "add default route via %s",
-				   inet_ntop(family, gw, text, sizeof(text)) ? text : "?");
+				   on_link                                     ? "the link"
+				   : inet_ntop(family, gw, text, sizeof(text)) ? text
+									       : "?");
 	return 0;
 }
 
@@ -495,9 +578,9 @@ static int ns_addresses(struct net_nl *sk, const struct net_ns_addrs *a, lxr_err
 	/* An internal network has no way out, not even a route to try. */
 	if (!a->route)
 		return 0;
-	if (route_default(sk, eth.index, AF_INET, &gw, 4, err) < 0)
+	if (route_default(sk, eth.index, AF_INET, &gw, 4, a->on_link, err) < 0)
 		return -1;
-	return a->ip6 ? route_default(sk, eth.index, AF_INET6, a->gw6->b, 16, err) : 0;
+	return a->ip6 ? route_default(sk, eth.index, AF_INET6, a->gw6->b, 16, a->on_link, err) : 0;
 }
 
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)

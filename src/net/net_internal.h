@@ -31,11 +31,19 @@ struct net_rec {
 	char *ip_range, *ip_range6;
 	char **aux;
 	char altname[IFNAMSIZ]; /* lxr_net_config's bridge_name; "": none */
+	/* lxr_net_config's driver ("": bridge), parent (a host interface;
+	 * "": the dummy link lxr made, named in bridge), mode and flag */
+	char driver[8], parent[IFNAMSIZ], mode[9], flag[8];
 };
+/* A bridge network, not a macvlan or ipvlan one (no bridge, no rules). */
+static inline bool net_rec_bridged(const struct net_rec *r)
+{
+	return !r->driver[0];
+}
 
 struct ep_rec {
 	char *container, *network, *owner;
-	char veth[IFNAMSIZ];
+	char veth[IFNAMSIZ]; /* its host end; "": a macvlan or ipvlan, born inside */
 	uint32_t ip;
 	bool has_ip6;
 	struct lxr_ip6 ip6;
@@ -278,7 +286,35 @@ int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len)
 int net_link_check(struct net_nl *sk, const char *name, const char *alias, char *have, size_t len);
 int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
 		    int mtu, lxr_err *err);
+/* A macvlan or ipvlan network's parent when none is named, as docker's: a
+ * dummy link (nothing beyond it), up, with lxr's alias. */
+int net_dummy_make(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
+/* A macvlan or ipvlan link of a host interface, made inside the namespace
+ * nsfd (-1: on the host) as ifname (down), with mac (a macvlan's; NULL:
+ * the kernel's). */
+struct net_sublink {
+	const char *kind, *parent; /* "macvlan" or "ipvlan"; a host link */
+	unsigned mode, flags;      /* IFLA_MACVLAN_MODE; IFLA_IPVLAN_MODE, _FLAGS */
+};
+int net_sublink_make(struct net_nl *sk, const struct net_sublink *l, int nsfd, const char *ifname,
+		     int mtu, const unsigned char *mac, lxr_err *err);
+/* A bridge name (prefix "lxr-") that is free, or already this network's
+ * (a crash left it); also the name of a macvlan network's dummy parent. */
+int net_bridge_pick(struct net_nl *sk, const char *key, const char *alias, char *out, lxr_err *err);
+/* A macvlan or ipvlan network's record from cfg (driver, parent, mode,
+ * flag; an internal one has no parent): EINVAL naming what it cannot be. */
+int net_sublink_rec(const struct lxr_net_config *cfg, struct net_rec *r, lxr_err *err);
+/* Its host side: the parent there, or lxr's dummy made (named in
+ * r->bridge); fresh: a new network, whose record is saved before that
+ * is made, as a bridge's is. */
+int net_sublink_up(const char *run_dir, const char *project, struct net_rec *r, bool fresh,
+		   lxr_err *err);
+/* r's link settings (its parent, or the dummy in r->bridge), checked:
+ * EINVAL for a mode the record cannot have */
+int net_sublink_of(const struct net_rec *r, struct net_sublink *out, lxr_err *err);
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
+/* The link the caller has just made (NLM_F_EXCL: its own), deleted. */
+void net_link_delete_made(struct net_nl *sk, const char *name);
 int net_link_detach(struct net_nl *sk, const char *name, lxr_err *err);
 /* alt as a second name of link name (idempotent): EEXIST when another
  * link has it, as either of its names. The name goes with the link. */
@@ -304,9 +340,13 @@ struct net_ns_addrs {
 	const struct lxr_ip6 *ip6, *gw6; /* ip6 NULL: IPv6 off on ifname */
 	int prefix6;
 	char *const *link_local; /* more addresses: IPv4 as /16, IPv6 as /64 */
-	bool route;              /* default routes: not for internal networks, which have no
-				  * route out, nor for a container's next network unless it
-				  * is the gateway (gw_priority) */
+	/* the default routes are the link's, via no gateway (so too where gw
+	 * is 0 or gw6 all zeros: a macvlan network's without a gateway) */
+	bool on_link;
+	/* default routes: not for internal networks, which have no route out,
+	 * nor for a container's next network unless it is the gateway
+	 * (gw_priority) */
+	bool route;
 };
 /* Inside the namespace: lo and ifname up, addresses, default routes. */
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err);

@@ -34,13 +34,18 @@ static int all_recs(const char *run_dir, struct net_rec **out, size_t *n, lxr_er
 	return 0;
 }
 
-/* Subnets in use: routed on the host, or held by any lxr network here. */
-static int subnets_in_use(const char *run_dir, struct lxr_subnet **out, size_t *n, lxr_err *err)
+/* Subnets in use: held by any lxr network here, and with host those
+ * routed on the host (a macvlan or ipvlan network's subnet is most often
+ * the very one its parent's host is on). */
+static int subnets_in_use(const char *run_dir, bool host, struct lxr_subnet **out, size_t *n,
+			  lxr_err *err)
 {
 	struct net_rec *nets;
 	size_t cnt;
 
-	if (net_host_routes(out, n, err) < 0 || all_recs(run_dir, &nets, &cnt, err) < 0)
+	*out = NULL;
+	*n = 0;
+	if ((host && net_host_routes(out, n, err) < 0) || all_recs(run_dir, &nets, &cnt, err) < 0)
 		return -1;
 	*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
 	for (size_t i = 0; i < cnt; i++)
@@ -49,13 +54,16 @@ static int subnets_in_use(const char *run_dir, struct lxr_subnet **out, size_t *
 	return 0;
 }
 
-/* IPv6 subnets in use: routed on the host, or held by any lxr network. */
-static int subnets6_in_use(const char *run_dir, struct lxr_subnet6 **out, size_t *n, lxr_err *err)
+/* IPv6 subnets in use: as subnets_in_use. */
+static int subnets6_in_use(const char *run_dir, bool host, struct lxr_subnet6 **out, size_t *n,
+			   lxr_err *err)
 {
 	struct net_rec *nets;
 	size_t cnt;
 
-	if (net_host_routes6(out, n, err) < 0 || all_recs(run_dir, &nets, &cnt, err) < 0)
+	*out = NULL;
+	*n = 0;
+	if ((host && net_host_routes6(out, n, err) < 0) || all_recs(run_dir, &nets, &cnt, err) < 0)
 		return -1;
 	*out = lxr_xrealloc(*out, (*n + cnt + 1) * sizeof(**out));
 	for (size_t i = 0; i < cnt; i++)
@@ -86,7 +94,7 @@ static int pick_subnet6(const char *run_dir, const struct lxr_net_config *cfg, s
 	char a[NET_SUBNET6_STRLEN], b[NET_SUBNET6_STRLEN];
 	size_t n = 0;
 
-	if (subnets6_in_use(run_dir, &used, &n, err) < 0)
+	if (subnets6_in_use(run_dir, net_rec_bridged(r) || !cfg->subnet6, &used, &n, err) < 0)
 		return -1;
 	if (cfg->subnet6) {
 		if (net_subnet6_parse(cfg->subnet6, &r->subnet6, err) < 0)
@@ -108,6 +116,8 @@ static int pick_subnet6(const char *run_dir, const struct lxr_net_config *cfg, s
 	}
 	if (cfg->gateway6)
 		return net_ip6_parse(cfg->gateway6, &r->gateway6, err);
+	if (!net_rec_bridged(r))
+		return 0; /* none: the containers' default route is their link */
 	r->gateway6 = r->subnet6.addr;
 	r->gateway6.b[15] |= 1;
 	return 0;
@@ -122,7 +132,7 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 	if (cfg->subnet) {
 		char a[19], b[19];
 		if (net_subnet_parse(cfg->subnet, &r->subnet, err) < 0 ||
-		    subnets_in_use(run_dir, &used, &n, err) < 0)
+		    subnets_in_use(run_dir, net_rec_bridged(r), &used, &n, err) < 0)
 			return -1;
 		/* two networks on one subnet: each container would route half
 		 * its neighbours to the wrong bridge */
@@ -142,7 +152,7 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 			net_pool_default(&def);
 			pool = &def;
 		}
-		if (subnets_in_use(run_dir, &used, &n, err) < 0 ||
+		if (subnets_in_use(run_dir, true, &used, &n, err) < 0 ||
 		    net_pool_pick(pool, used, n, &r->subnet, err) < 0)
 			return -1;
 	}
@@ -150,7 +160,8 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 		return -1;
 	if (cfg->gateway)
 		return net_ip_parse(cfg->gateway, &r->gateway, err);
-	r->gateway = r->subnet.addr + 1;
+	if (net_rec_bridged(r)) /* else none: the default route is the link */
+		r->gateway = r->subnet.addr + 1;
 	return 0;
 }
 
@@ -170,9 +181,7 @@ static int bridge_v6(const char *run_dir, struct net_nl *sk, const struct net_re
 	return r->internal ? 0 : net_forwarding6_needed(run_dir, err);
 }
 
-/* A bridge name that is free, or already this network's (a crash left it). */
-static int pick_bridge(struct net_nl *sk, const char *key, const char *alias, char *out,
-		       lxr_err *err)
+int net_bridge_pick(struct net_nl *sk, const char *key, const char *alias, char *out, lxr_err *err)
 {
 	char have[256];
 
@@ -195,7 +204,7 @@ static int bridge_up(const char *run_dir, const char *project, struct net_rec *r
 		return -1;
 	if (!r->bridge[0]) {
 		key = lxr_xasprintf("%s/%s/%s", run_dir, project, r->name);
-		if (pick_bridge(sk, key, alias, r->bridge, err) < 0)
+		if (net_bridge_pick(sk, key, alias, r->bridge, err) < 0)
 			goto fail;
 		_cleanup_free_ char *text = net_rec_text(r);
 		if (net_rec_save(run_dir, project, "networks", r->name, text, err) < 0)
@@ -223,6 +232,15 @@ static int bridge_up(const char *run_dir, const char *project, struct net_rec *r
 fail:
 	net_nl_close(sk);
 	return -1;
+}
+
+/* The network's objects on the host: a bridge's, or a macvlan or ipvlan
+ * network's parent (sublink.c). */
+static int host_side_up(const char *run_dir, const char *project, struct net_rec *r, bool fresh,
+			lxr_err *err)
+{
+	return net_rec_bridged(r) ? bridge_up(run_dir, project, r, err)
+				  : net_sublink_up(run_dir, project, r, fresh, err);
 }
 
 static bool same_text(const char *a, const char *b)
@@ -270,15 +288,21 @@ static int limits_check(const struct lxr_net_config *cfg, struct net_rec *r, lxr
 static int network_make(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
 			const struct lxr_net_pool *pool, lxr_err *err)
 {
+	bool bridged = !cfg->driver || !strcmp(cfg->driver, "bridge");
+	/* a macvlan's or ipvlan's MTU is its parent's unless given */
 	struct net_rec r = {.name = lxr_xstrdup(cfg->name),
 			    .internal = cfg->internal,
 			    .ephemeral = cfg->ephemeral,
-			    .mtu = cfg->mtu ? cfg->mtu : net_default_mtu()};
+			    .mtu = cfg->mtu || !bridged ? cfg->mtu : net_default_mtu()};
 	lxr_err undo;
 	char buf[19];
-	int ret = pick_subnet(run_dir, cfg, pool, &r, err);
+	int ret = bridged ? 0 : net_sublink_rec(cfg, &r, err);
 
-	if (ret == 0 && cfg->bridge_name && !lxr_ifname_valid(cfg->bridge_name))
+	if (ret == 0)
+		ret = pick_subnet(run_dir, cfg, pool, &r, err);
+	if (ret == 0 && !bridged && cfg->bridge_name)
+		ret = lxr_fail(err, EINVAL, "a %s network has no bridge to name", r.driver);
+	else if (ret == 0 && cfg->bridge_name && !lxr_ifname_valid(cfg->bridge_name))
 		ret = lxr_fail(err, EINVAL, "\"%s\" is not a name a bridge can have",
 			       cfg->bridge_name);
 	else if (cfg->bridge_name)
@@ -286,25 +310,41 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	if (ret == 0)
 		ret = limits_check(cfg, &r, err);
 	if (ret == 0)
-		ret = bridge_up(run_dir, project, &r, err);
-	if (ret == 0)
+		ret = host_side_up(run_dir, project, &r, true, err);
+	if (ret == 0 && bridged)
 		ret = net_nft_sync(run_dir, project, err);
 	/* internal networks too: with br_netfilter, even traffic between two
 	 * containers on one bridge passes the host's FORWARD chain */
-	if (ret == 0)
+	if (ret == 0 && bridged)
 		net_hostfw_allow(run_dir, true);
-	if (ret == 0 && r.subnet6.prefix) {
+	if (ret == 0 && !bridged) {
+		lxr_info("network %s/%s: %s on %s, subnet %s", project, cfg->name, r.driver,
+			 r.parent[0] ? r.parent : r.bridge, net_subnet_str(&r.subnet, buf));
+	} else if (ret == 0 && r.subnet6.prefix) {
 		char b6[NET_SUBNET6_STRLEN];
 		lxr_info("network %s/%s: bridge %s, subnets %s and %s", project, cfg->name,
 			 r.bridge, net_subnet_str(&r.subnet, buf), net_subnet6_str(&r.subnet6, b6));
 	} else if (ret == 0) {
 		lxr_info("network %s/%s: bridge %s, subnet %s", project, cfg->name, r.bridge,
 			 net_subnet_str(&r.subnet, buf));
-	} else if (r.bridge[0]) {
+	} else if (r.bridge[0] || !bridged) {
 		net_network_remove_locked(run_dir, project, cfg->name, &undo);
 	}
 	net_rec_free(&r);
 	return ret;
+}
+
+/* the driver, parent, mode and flag the record has */
+static bool same_driver(const struct lxr_net_config *cfg, const struct net_rec *r)
+{
+	struct net_rec want = {.name = r->name};
+	lxr_err ignored;
+
+	if (!cfg->driver || !strcmp(cfg->driver, "bridge"))
+		return net_rec_bridged(r);
+	return net_sublink_rec(cfg, &want, &ignored) == 0 && !strcmp(want.driver, r->driver) &&
+	       !strcmp(want.parent, r->parent) && !strcmp(want.mode, r->mode) &&
+	       !strcmp(want.flag, r->flag);
 }
 
 static bool same_subnet6(const struct lxr_net_config *cfg, const struct net_rec *r)
@@ -374,12 +414,20 @@ int net_network_up_locked(const char *run_dir, const char *project,
 			return lxr_err_wrap(err, "network %s", cfg->name);
 		}
 	}
+	if (!same_driver(cfg, &r)) {
+		lxr_fail(err, EEXIST, "network %s exists with driver %s%s%s, mode %s", cfg->name,
+			 r.driver[0] ? r.driver : "bridge", r.parent[0] ? " on " : "", r.parent,
+			 r.driver[0] ? r.mode : "-");
+		lxr_err_hint(err, "`lxr down` the stack to make the network again");
+		net_rec_free(&r);
+		return -1;
+	}
 	/* It exists: make sure its kernel objects do too (a crash or a
 	 * reboot of the host can have taken them). */
-	ret = bridge_up(run_dir, project, &r, err);
-	if (ret == 0)
+	ret = host_side_up(run_dir, project, &r, false, err);
+	if (ret == 0 && net_rec_bridged(&r))
 		ret = net_nft_sync(run_dir, project, err);
-	if (ret == 0)
+	if (ret == 0 && net_rec_bridged(&r))
 		net_hostfw_allow(run_dir, false);
 	net_rec_free(&r);
 	return ret < 0 ? lxr_err_wrap(err, "network %s", cfg->name) : 0;
@@ -441,7 +489,7 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	 * link keeps lxr's alias, by which the project's cleanup finds it. */
 	struct bridge_del del = {r.bridge, alias};
 	struct lxr_child child = {-1, -1};
-	if (ret == 0)
+	if (ret == 0 && r.bridge[0]) /* a macvlan's parent of the host's is not lxr's */
 		ret = lxr_child_start(bridge_delete, &del, &child, err);
 	if (ret == 0)
 		ret = net_rec_remove(run_dir, project, "leases", name, err);

@@ -18,8 +18,13 @@ char *net_rec_text(const struct net_rec *r)
 
 	if (!f)
 		abort();
-	fprintf(f, "bridge %s\nsubnet %s\ngateway %s\n", r->bridge, net_subnet_str(&r->subnet, sn),
+	if (r->bridge[0])
+		fprintf(f, "bridge %s\n", r->bridge);
+	fprintf(f, "subnet %s\ngateway %s\n", net_subnet_str(&r->subnet, sn),
 		net_ip_str(r->gateway, gw));
+	if (r->driver[0])
+		fprintf(f, "driver %s\nparent %s\nmode %s\nflag %s\n", r->driver,
+			r->parent[0] ? r->parent : "-", r->mode, r->flag);
 	if (r->subnet6.prefix)
 		fprintf(f, "subnet6 %s\ngateway6 %s\n", net_subnet6_str(&r->subnet6, sn6),
 			net_ip6_str(&r->gateway6, gw6));
@@ -48,11 +53,37 @@ static bool kv(char *line, char **key, char **val)
 	return true;
 }
 
+/* A macvlan or ipvlan network's driver, parent ("-": none), mode and flag,
+ * each a word of its field's size: 0; 1 when k is none of them; -1 bad. */
+static int rec_word(struct net_rec *r, const char *k, const char *v)
+{
+	const struct {
+		const char *key;
+		char *to;
+		size_t size;
+	} f[] = {{"driver", r->driver, sizeof(r->driver)},
+		 {"parent", r->parent, sizeof(r->parent)},
+		 {"mode", r->mode, sizeof(r->mode)},
+		 {"flag", r->flag, sizeof(r->flag)}};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (strcmp(k, f[i].key))
+			continue;
+		if (f[i].to == r->parent && !strcmp(v, "-"))
+			return 0;
+		if (!*v || strlen(v) >= f[i].size || (f[i].to == r->parent && !lxr_ifname_valid(v)))
+			return -1;
+		strcpy(f[i].to, v);
+		return 0;
+	}
+	return 1;
+}
+
 int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
 	char *save = NULL, *k, *v;
-	int seen = 0;
+	int seen = 0, w;
 
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (!kv(l, &k, &v))
@@ -88,11 +119,16 @@ int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 			lxr_strv_push(&r->aux, lxr_xstrdup(v));
 		} else if (!strcmp(k, "altname") && lxr_ifname_valid(v)) {
 			strcpy(r->altname, v);
+		} else if ((w = rec_word(r, k, v)) <= 0) {
+			if (w < 0)
+				return lxr_fail(err, EBADMSG, "network record: bad %s \"%s\"", k,
+						v);
 		} else {
 			return lxr_fail(err, EBADMSG, "network record: unknown key \"%s\"", k);
 		}
 	}
-	if (seen != 7)
+	/* a macvlan or ipvlan network on a host interface has no link of lxr's */
+	if (seen != 7 && (seen != 6 || !r->driver[0] || !r->parent[0]))
 		return lxr_fail(err, EBADMSG, "network record: bridge, subnet or gateway missing");
 	return 0;
 }
@@ -117,7 +153,7 @@ char *net_ep_text(const struct ep_rec *e)
 	if (!f)
 		abort();
 	fprintf(f, "network %s\nowner %s\nveth %s\nip %s\npeer_names %d\n", e->network, e->owner,
-		e->veth, net_ip_str(e->ip, ip), e->peer_names);
+		e->veth[0] ? e->veth : "-", net_ip_str(e->ip, ip), e->peer_names);
 	if (e->has_ip6)
 		fprintf(f, "ip6 %s\n", net_ip6_str(&e->ip6, ip));
 	if (e->has_mac)
@@ -177,6 +213,7 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(text);
 	char *save = NULL, *k, *v;
+	bool veth = false;
 
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (!kv(l, &k, &v))
@@ -185,9 +222,12 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 			e->network = lxr_xstrdup(v);
 		} else if (!strcmp(k, "owner") && !e->owner) {
 			e->owner = lxr_xstrdup(v);
+		} else if (!strcmp(k, "veth") && !strcmp(v, "-")) {
+			veth = true; /* a macvlan or ipvlan: no host end */
 		} else if (!strcmp(k, "veth") && strlen(v) < IFNAMSIZ &&
 			   lxr_str_has_prefix(v, "lxr")) {
 			strcpy(e->veth, v);
+			veth = true;
 		} else if (!strcmp(k, "ip")) {
 			if (net_ip_parse(v, &e->ip, err) < 0)
 				return lxr_err_wrap(err, "endpoint record");
@@ -230,7 +270,7 @@ int net_ep_parse(const char *text, struct ep_rec *e, lxr_err *err)
 			return lxr_fail(err, EBADMSG, "endpoint record: unknown key \"%s\"", k);
 		}
 	}
-	if (!e->network || !e->owner || !e->veth[0])
+	if (!e->network || !e->owner || !veth)
 		return lxr_fail(err, EBADMSG, "endpoint record: network, owner or veth missing");
 	return 0;
 }

@@ -111,6 +111,25 @@ static void shared_nets_add(const char *run_dir, const struct ep_rec *eps, size_
 	}
 }
 
+/* A macvlan or ipvlan network has no rules: out of nets (and homes). */
+static void bridged_only(struct net_rec *nets, char **homes, size_t *n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (!net_rec_bridged(&nets[i])) {
+			net_rec_free(&nets[i]);
+			free(homes[i]);
+			continue;
+		}
+		nets[kept] = nets[i];
+		homes[kept++] = homes[i];
+	}
+	for (size_t i = kept; i < *n; i++)
+		homes[i] = NULL;
+	*n = kept;
+}
+
 /* The project's batch: its networks' chains and the ports its endpoints
  * publish on them. v6: some network has IPv6. */
 static char *project_batch(const char *prefix, const struct net_rec *nets, char **homes, size_t n,
@@ -194,6 +213,7 @@ static int nft_sync_project(const char *run_dir, const char *project, lxr_err *e
 	for (size_t i = 0; i < n; i++)
 		lxr_strv_push(&homes, lxr_xstrdup(project));
 	shared_nets_add(run_dir, eps, ne, &nets, &n, &homes);
+	bridged_only(nets, homes, &n);
 	batch = project_batch(prefix, nets, homes, n, eps, ne, &v6);
 	if (n && already_applied(prefix, batch)) {
 		r = 0;

@@ -49,6 +49,8 @@ static char *def_text(const struct lxr_net_def *d)
 		d->gateway, d->internal, d->mtu, d->created ? d->created : "");
 	if (d->ipv6 && d->subnet6 && d->gateway6)
 		fprintf(f, "subnet6 %s\ngateway6 %s\n", d->subnet6, d->gateway6);
+	if (d->driver)
+		fprintf(f, "driver %s\n", d->driver);
 	if (d->ip_range)
 		fprintf(f, "ip_range %s\n", d->ip_range);
 	if (d->ip_range6)
@@ -105,6 +107,8 @@ int net_def_load(const char *name, struct lxr_net_def *d, lxr_err *err)
 			d->mtu = atoi(v);
 		else if (!strcmp(l, "created"))
 			d->created = lxr_xstrdup(v);
+		else if (!strcmp(l, "driver") && !d->driver)
+			d->driver = lxr_xstrdup(v);
 		else if (!strcmp(l, "label"))
 			lxr_strv_push(&d->labels, lxr_xstrdup(v));
 		else if (!strcmp(l, "option"))
@@ -125,6 +129,7 @@ void net_def_free(struct lxr_net_def *d)
 	free(d->subnet6);
 	free(d->gateway6);
 	free(d->created);
+	free(d->driver);
 	free(d->ip_range);
 	free(d->ip_range6);
 	lxr_strv_free(d->aux);
@@ -182,9 +187,20 @@ static const char *opt_value(const struct lxr_net_def *d, const char *key)
 static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg, lxr_err *err)
 {
 	cfg->mtu = d->mtu;
+	cfg->driver = d->driver;
 	for (size_t i = 0; d->options && d->options[i]; i++) {
 		const char *o = d->options[i], *eq = strchr(o, '=');
 		size_t kl = eq ? (size_t)(eq - o) : strlen(o);
+		int r = 1;
+		if (eq && d->driver) {
+			/* macvlan's and ipvlan's own: parent=, macvlan_mode=, ... */
+			_cleanup_free_ char *key = lxr_xstrndup(o, kl);
+			r = net_driver_opt(cfg, key, eq + 1, err);
+			if (r < 0)
+				return lxr_err_wrap(err, "network %s", d->name);
+		}
+		if (r == 0)
+			continue;
 		if (opt_is(o, kl, "com.docker.network.driver.mtu") && eq) {
 			char *end;
 			long v = strtol(eq + 1, &end, 10);
@@ -195,7 +211,7 @@ static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg
 			cfg->mtu = (int)v;
 			continue;
 		}
-		if (opt_is(o, kl, BRIDGE_NAME_OPT) && eq) {
+		if (opt_is(o, kl, BRIDGE_NAME_OPT) && eq && !d->driver) {
 			if (!lxr_ifname_valid(eq + 1))
 				return lxr_fail(
 					   err, EINVAL,
@@ -213,6 +229,11 @@ static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg
 		    opt_is(o, kl, "com.docker.network.bridge.enable_ip_masquerade"))
 			return lxr_err_hint(err, "an internal network (--internal, internal: "
 						 "true) has neither a way out nor masquerade");
+		if (d->driver)
+			return lxr_err_hint(
+			    err, "%s takes com.docker.network.driver.mtu, parent%s", d->driver,
+			    !strcmp(d->driver, "macvlan") ? " and macvlan_mode"
+							  : ", ipvlan_mode and ipvlan_flag");
 		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu, "
 					 "com.docker.network.bridge.name");
 	}
@@ -221,7 +242,11 @@ static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg
 
 void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out)
 {
+	lxr_err ignored;
+
 	memset(out, 0, sizeof(*out));
+	/* checked when it was made: its driver, mtu and driver's options */
+	options_apply(d, out, &ignored);
 	out->name = d->name;
 	out->subnet = d->subnet;
 	out->gateway = d->gateway;
@@ -233,7 +258,7 @@ void net_def_config(const struct lxr_net_def *d, struct lxr_net_config *out)
 	out->ip_range = d->ip_range;
 	out->ip_range6 = d->ip_range6;
 	out->aux = d->aux;
-	out->bridge_name = opt_value(d, BRIDGE_NAME_OPT);
+	out->bridge_name = d->driver ? NULL : opt_value(d, BRIDGE_NAME_OPT);
 }
 
 int net_def_create(const char *run_dir, const struct lxr_net_def *want,
@@ -417,6 +442,14 @@ static void rec_def(const struct net_rec *r, const char *name, struct lxr_net_de
 	out->options = lxr_xcalloc(1, sizeof(char *));
 	if (r->altname[0])
 		lxr_strv_push(&out->options, lxr_xasprintf(BRIDGE_NAME_OPT "=%s", r->altname));
+	if (net_rec_bridged(r))
+		return;
+	out->driver = lxr_xstrdup(r->driver);
+	if (r->parent[0])
+		lxr_strv_push(&out->options, lxr_xasprintf("parent=%s", r->parent));
+	lxr_strv_push(&out->options, lxr_xasprintf("%s_mode=%s", r->driver, r->mode));
+	if (!strcmp(r->driver, "ipvlan"))
+		lxr_strv_push(&out->options, lxr_xasprintf("ipvlan_flag=%s", r->flag));
 }
 
 int net_project_network_load(const char *run_dir, const char *name, struct lxr_net_def *out,

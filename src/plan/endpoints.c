@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "config/text.h"
+#include "lxr/netdrv.h"
 #include "lxr/plan.h"
 
 /* With replicas, instance n publishes block n of the host range, each as
@@ -98,6 +99,26 @@ static void link_aliases(const struct cfg_stack *st, const struct cfg_service *s
 
 /* The network it joins and how that network is made, the names it
  * answers to, its static address and its published ports. */
+/* A macvlan or ipvlan network's driver and its own driver_opts (the
+ * loader refused values the driver does not take, and its options on a
+ * bridge). */
+static void sublink_opts(const struct cfg_network *nw, struct plan_endpoint *ep)
+{
+	if (!cfg_netdrv_sublink(nw->driver.v))
+		return;
+	ep->driver = lxr_xstrdup(nw->driver.v);
+	for (size_t i = 0; i < nw->driver_opts.n; i++) {
+		const char *k = nw->driver_opts.v[i].key, *v = nw->driver_opts.v[i].value;
+		char **to = !strcmp(k, "parent")        ? &ep->parent
+			    : !strcmp(k, "ipvlan_flag") ? &ep->link_flag
+			    : !strcmp(k, "macvlan_mode") || !strcmp(k, "ipvlan_mode")
+				? &ep->link_mode
+				: NULL;
+		if (to && !*to)
+			*to = lxr_xstrdup(v);
+	}
+}
+
 /* One network's endpoint: how the network is made, the names the instance
  * answers to there (its service, itself, that network's aliases), its
  * static address. */
@@ -128,6 +149,7 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 		else if (!strcmp(k, "com.docker.network.bridge.name") && !ep->bridge_name)
 			ep->bridge_name = lxr_xstrdup(v);
 	}
+	sublink_opts(nw, ep);
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
 		ep->gateway = lxr_xstrdup(nw->pools[0].gateway.v);
@@ -379,6 +401,10 @@ void plan_endpoint_free(struct plan_endpoint *e)
 	free(e->ip_range);
 	free(e->ip_range6);
 	free(e->bridge_name);
+	free(e->driver);
+	free(e->parent);
+	free(e->link_mode);
+	free(e->link_flag);
 	lxr_strv_free(e->aux);
 	free(e->mac);
 	free(e->ifname);

@@ -301,6 +301,12 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "mtu", json_integer(e->mtu));
 	if (e->bridge_name)
 		json_object_set_new(j, "bridge_name", jstr(e->bridge_name));
+	if (e->driver)
+		json_object_set_new(j, "driver",
+				    json_pack("{s:s, s:o, s:o, s:o}", "name", e->driver, "parent",
+					      str_or_null(e->parent), "mode",
+					      str_or_null(e->link_mode), "flag",
+					      str_or_null(e->link_flag)));
 	if (e->renamed)
 		json_object_set_new(j, "ifname", jstr(e->ifname));
 	if (e->link_local)

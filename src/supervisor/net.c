@@ -33,6 +33,29 @@ static int shared_config(const struct plan_endpoint *np, struct lxr_net_def *def
 	return 0;
 }
 
+/* The network an endpoint is made on, as the plan describes it (a shared
+ * network's own settings come over it: shared_config). */
+static struct lxr_net_config net_config_of(const struct plan_endpoint *np)
+{
+	return (struct lxr_net_config){.name = np->network,
+				       .internal = np->internal,
+				       .subnet = np->subnet,
+				       .gateway = np->gateway,
+				       .ephemeral = np->ephemeral,
+				       .ipv6 = np->ipv6,
+				       .subnet6 = np->subnet6,
+				       .gateway6 = np->gateway6,
+				       .ip_range = np->ip_range,
+				       .ip_range6 = np->ip_range6,
+				       .aux = np->aux,
+				       .mtu = np->mtu,
+				       .bridge_name = np->bridge_name,
+				       .driver = np->driver,
+				       .parent = np->parent,
+				       .mode = np->link_mode,
+				       .flag = np->link_flag};
+}
+
 /* A next network (i: its place among them): an endpoint "<instance>+<net>"
  * joining the first one's namespace as eth<i+1>. */
 static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err *err)
@@ -42,18 +65,7 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 	_cleanup_free_ char *owner =
 	    lxr_xasprintf("%s/%s/%d%s+%s", s->stack->project, in->svc->cfg->name, in->replica,
 			  sup_net_owner_suffix(in), np->network);
-	struct lxr_net_config ncfg = {.name = np->network,
-				      .internal = np->internal,
-				      .subnet = np->subnet,
-				      .gateway = np->gateway,
-				      .mtu = np->mtu,
-				      .ipv6 = np->ipv6,
-				      .subnet6 = np->subnet6,
-				      .gateway6 = np->gateway6,
-				      .ip_range = np->ip_range,
-				      .ip_range6 = np->ip_range6,
-				      .aux = np->aux,
-				      .bridge_name = np->bridge_name};
+	struct lxr_net_config ncfg = net_config_of(np);
 	struct lxr_net_pool pool;
 	struct lxr_endpoint ep = {0};
 	struct lxr_net_def def = {0};
@@ -88,25 +100,6 @@ static int attach_more(struct sup *s, struct sup_instance *in, size_t i, lxr_err
 		in->more_ip[i] = ep.ip;
 	net_endpoint_free(&ep);
 	return 0;
-}
-
-/* The network an endpoint is made on, as the plan describes it (a shared
- * network's own settings come over it: shared_config). */
-static struct lxr_net_config net_config_of(const struct plan_endpoint *np)
-{
-	return (struct lxr_net_config){.name = np->network,
-				       .internal = np->internal,
-				       .subnet = np->subnet,
-				       .gateway = np->gateway,
-				       .ephemeral = np->ephemeral,
-				       .ipv6 = np->ipv6,
-				       .subnet6 = np->subnet6,
-				       .gateway6 = np->gateway6,
-				       .ip_range = np->ip_range,
-				       .ip_range6 = np->ip_range6,
-				       .aux = np->aux,
-				       .mtu = np->mtu,
-				       .bridge_name = np->bridge_name};
 }
 
 /* The container joins its first endpoint's namespace and gets its

@@ -1,0 +1,23 @@
+/* docker's macvlan and ipvlan network drivers' options (driver_opts, or
+ * `lxr network create -o`), as dockerd reads them: what the config layer
+ * checks at load (src/config/top_networks.c) and the net layer makes the
+ * containers' links with (src/net/sublink.c). */
+#ifndef LXR_NETDRV_H
+#define LXR_NETDRV_H
+
+#include <stdbool.h>
+
+/* "macvlan" or "ipvlan": a network whose containers' interfaces are links
+ * of a host interface, not veths on a bridge */
+bool cfg_netdrv_sublink(const char *driver);
+/* driver's option key set to value: its kernel value (IFLA_MACVLAN_MODE,
+ * IFLA_IPVLAN_MODE or IFLA_IPVLAN_FLAGS) for macvlan_mode, ipvlan_mode,
+ * ipvlan_flag, 0 for parent (a valid interface name, not lo); -1 for a
+ * value it does not take, with what it takes in *takes; -2 when key is
+ * not one of driver's options. */
+int cfg_netdrv_value(const char *driver, const char *key, const char *value, const char **takes);
+/* The mode and flag a network of driver has when driver_opts give none:
+ * docker's bridge, l2 and bridge. */
+const char *cfg_netdrv_default(const char *driver, const char *key);
+
+#endif

@@ -1,0 +1,62 @@
+/* docker's macvlan and ipvlan drivers' options (include/lxr/netdrv.h). */
+#include <string.h>
+#include <linux/if_link.h>
+
+#include "lxr/netdrv.h"
+#include "lxr/util.h"
+
+struct word {
+	const char *name;
+	int value;
+};
+
+static const struct word macvlan_modes[] = {{"bridge", MACVLAN_MODE_BRIDGE},
+					    {"private", MACVLAN_MODE_PRIVATE},
+					    {"vepa", MACVLAN_MODE_VEPA},
+					    {"passthru", MACVLAN_MODE_PASSTHRU},
+					    {NULL, 0}};
+static const struct word ipvlan_modes[] = {
+    {"l2", IPVLAN_MODE_L2}, {"l3", IPVLAN_MODE_L3}, {"l3s", IPVLAN_MODE_L3S}, {NULL, 0}};
+static const struct word ipvlan_flags[] = {
+    {"bridge", 0}, {"private", IPVLAN_F_PRIVATE}, {"vepa", IPVLAN_F_VEPA}, {NULL, 0}};
+
+static const struct {
+	const char *driver, *key, *takes;
+	const struct word *words;
+} options[] = {
+    {"macvlan", "macvlan_mode", "bridge, private, vepa or passthru", macvlan_modes},
+    {"ipvlan", "ipvlan_mode", "l2, l3 or l3s", ipvlan_modes},
+    {"ipvlan", "ipvlan_flag", "bridge, private or vepa", ipvlan_flags},
+};
+
+bool cfg_netdrv_sublink(const char *driver)
+{
+	return driver && (!strcmp(driver, "macvlan") || !strcmp(driver, "ipvlan"));
+}
+
+int cfg_netdrv_value(const char *driver, const char *key, const char *value, const char **takes)
+{
+	if (!cfg_netdrv_sublink(driver))
+		return -2;
+	if (!strcmp(key, "parent")) {
+		*takes = "the name of a host interface (`ip link` lists them), not lo";
+		return lxr_ifname_valid(value) && strcmp(value, "lo") ? 0 : -1;
+	}
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (strcmp(options[i].driver, driver) || strcmp(options[i].key, key))
+			continue;
+		*takes = options[i].takes;
+		for (const struct word *w = options[i].words; w->name; w++)
+			if (!strcmp(w->name, value))
+				return w->value;
+		return -1;
+	}
+	return -2;
+}
+
+const char *cfg_netdrv_default(const char *driver, const char *key)
+{
+	if (!strcmp(key, "flag"))
+		return "bridge";
+	return !strcmp(driver, "ipvlan") ? "l2" : "bridge";
+}

@@ -52,6 +52,67 @@ static void network_round_trip(void **state)
 	assert_int_equal(err.errnum, EBADMSG);
 }
 
+/* A macvlan or ipvlan network: its driver's words read back; one on a
+ * host parent has no link of lxr's, one without its dummy's name. */
+static void sublink_round_trip(void **state)
+{
+	struct net_rec r = {.driver = "ipvlan", .parent = "eth0.50", .mode = "l3s", .flag = "vepa"};
+	struct net_rec back = {0};
+	struct net_sublink l;
+	lxr_err err;
+	char *text;
+
+	(void)state;
+	assert_int_equal(net_subnet_parse("192.168.1.0/24", &r.subnet, &err), 0);
+	text = net_rec_text(&r);
+	assert_int_equal(net_rec_parse(text, &back, &err), 0);
+	assert_string_equal(back.driver, "ipvlan");
+	assert_string_equal(back.parent, "eth0.50");
+	assert_string_equal(back.mode, "l3s");
+	assert_string_equal(back.flag, "vepa");
+	assert_string_equal(back.bridge, "");
+	assert_int_equal(back.gateway, 0); /* none: the link's route */
+	assert_false(net_rec_bridged(&back));
+	assert_int_equal(net_sublink_of(&back, &l, &err), 0);
+	assert_string_equal(l.kind, "ipvlan");
+	assert_string_equal(l.parent, "eth0.50");
+	assert_int_equal(l.mode, 2);  /* IPVLAN_MODE_L3S */
+	assert_int_equal(l.flags, 2); /* IPVLAN_F_VEPA */
+	net_rec_free(&back);
+	free(text);
+	/* no parent: the dummy lxr made, in bridge */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse("bridge lxr-2\nsubnet 10.0.0.0/24\ngateway 0.0.0.0\n"
+				       "driver macvlan\nparent -\nmode passthru\nflag bridge\n",
+				       &back, &err),
+			 0);
+	assert_int_equal(net_sublink_of(&back, &l, &err), 0);
+	assert_string_equal(l.parent, "lxr-2");
+	assert_int_equal(l.mode, 8); /* MACVLAN_MODE_PASSTHRU */
+	/* neither a parent the kernel would not name, nor, without one, a
+	 * record without lxr's link, nor a bridge record without a bridge */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse("subnet 10.0.0.0/24\ngateway 0.0.0.0\ndriver macvlan\n"
+				       "parent a/b\nmode bridge\nflag bridge\n",
+				       &back, &err),
+			 -1);
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse("subnet 10.0.0.0/24\ngateway 0.0.0.0\ndriver macvlan\n"
+				       "parent -\nmode bridge\nflag bridge\n",
+				       &back, &err),
+			 -1);
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse("subnet 10.0.0.0/24\ngateway 10.0.0.1\n", &back, &err), -1);
+	/* a mode the driver does not take is refused when it is used */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse("subnet 10.0.0.0/24\ngateway 0.0.0.0\ndriver macvlan\n"
+				       "parent eth0\nmode l3\nflag bridge\n",
+				       &back, &err),
+			 0);
+	assert_int_equal(net_sublink_of(&back, &l, &err), -1);
+	assert_int_equal(err.errnum, EINVAL);
+}
+
 static void endpoint_round_trip(void **state)
 {
 	struct lxr_port ports[2] = {{0, 80, 80, 8080, 8080, false, false, {{0}}},
@@ -88,7 +149,19 @@ static void endpoint_round_trip(void **state)
 	memset(&back, 0, sizeof(back));
 	assert_int_equal(net_ep_parse("network a\nowner b\nveth eth0\n", &back, &err), -1);
 	net_ep_free(&back);
+	net_ep_free(&back);
 	assert_int_equal(net_ep_parse("network a\nowner b\nveth lxr1\nport x\n", &back, &err), -1);
+	net_ep_free(&back);
+	/* a macvlan's or ipvlan's: no host end, "-"; but the line is needed */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_ep_parse("network a\nowner b\nveth -\n", &back, &err), 0);
+	assert_string_equal(back.veth, "");
+	text = net_ep_text(&back);
+	assert_non_null(strstr(text, "\nveth -\n"));
+	free(text);
+	net_ep_free(&back);
+	assert_int_equal(net_ep_parse("network a\nowner b\n", &back, &err), -1);
+	net_ep_free(&back);
 	net_ep_free(&back);
 }
 
@@ -233,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(network_round_trip),
 	    cmocka_unit_test(ipv6_round_trip),
+	    cmocka_unit_test(sublink_round_trip),
 	    cmocka_unit_test(endpoint_round_trip),
 	    cmocka_unit_test(endpoint_cache),
 	};

@@ -304,10 +304,8 @@ static void endpoint_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(network_round_trip),
-	    cmocka_unit_test(ipv6_round_trip),
-	    cmocka_unit_test(sublink_round_trip),
-	    cmocka_unit_test(endpoint_round_trip),
+	    cmocka_unit_test(network_round_trip), cmocka_unit_test(ipv6_round_trip),
+	    cmocka_unit_test(sublink_round_trip), cmocka_unit_test(endpoint_round_trip),
 	    cmocka_unit_test(endpoint_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

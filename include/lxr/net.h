@@ -220,12 +220,12 @@ struct lxr_net_config {
 	const char *bridge_name;
 	/* compose's driver: NULL or "bridge" as above; "macvlan" or "ipvlan":
 	 * no bridge, no NAT, no published ports; each container's interface
-	 * is a macvlan or ipvlan link of parent, a host interface (NULL, or
-	 * an internal network: a dummy link lxr makes, so the containers
-	 * reach only each other), in mode (macvlan_mode: bridge,
-	 * private, vepa, passthru; ipvlan_mode: l2, l3, l3s) with ipvlan_flag
-	 * flag (bridge, private, vepa); NULL: bridge, l2, bridge, as docker's.
-	 * Without a gateway its containers' default route is their link. */
+	 * is a macvlan or ipvlan link of parent, a host interface (NULL: a
+	 * dummy link lxr makes, so the containers reach only each other), in
+	 * mode (macvlan_mode: bridge, private, vepa, passthru; ipvlan_mode:
+	 * l2, l3, l3s) with ipvlan_flag flag (bridge, private, vepa); NULL:
+	 * bridge, l2, bridge, as docker's. Without a gateway its containers
+	 * have no default route (ipvlan l3, l3s: their link's). */
 	const char *driver, *parent, *mode, *flag;
 };
 /* One of docker's driver_opts of driver (macvlan's parent and

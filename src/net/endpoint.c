@@ -110,6 +110,18 @@ static bool ep_load(const char *run_dir, const char *project, const char *ctr, s
 	return true;
 }
 
+/* A macvlan's or ipvlan's link is still in the namespace: the kernel
+ * deletes them all with their parent (a USB NIC unplugged, a VLAN made
+ * again), and a namespace with lo alone is no endpoint. */
+static bool sublink_there(const char *path, const char *ifname)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char kind[16] = "";
+
+	return fd >= 0 && net_ns_link_kind(fd, ifname, kind, sizeof(kind)) == 1 &&
+	       (!strcmp(kind, "macvlan") || !strcmp(kind, "ipvlan"));
+}
+
 /* The endpoint exists already and is whole: a restarted container. */
 static bool still_whole(const char *run_dir, const char *project, const char *ctr, const char *home,
 			const char *network, struct ep_rec *e)
@@ -132,8 +144,8 @@ static bool still_whole(const char *run_dir, const char *project, const char *ct
 	 * ownership mark is lxr's to remove (a crash between its two
 	 * requests), but not a finished endpoint to hand back */
 	ok = net_ep_on(e, home, network) && net_netns_alive(path) &&
-	     (!e->veth[0] ||
-	      (net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias)));
+	     (e->veth[0] ? net_link_owner(sk, e->veth, have, sizeof(have)) && !strcmp(have, alias)
+			 : sublink_there(path, e->ifname));
 	net_nl_close(sk);
 	return ok;
 }
@@ -224,7 +236,9 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	    .on_link = !strcmp(net->driver, "ipvlan") && strcmp(net->mode, "l2"),
 	    .prefix6 = net->subnet6.prefix,
 	    .link_local = e->link_local,
-	    .route = !net->internal && (e->gw == 1 || (e->gw == 0 && !e->joins))};
+	    /* a macvlan or ipvlan network without a parent has no way out */
+	    .route = !net->internal && (net_rec_bridged(net) || net->parent[0]) &&
+		     (e->gw == 1 || (e->gw == 0 && !e->joins))};
 
 	/* a next network joins the namespace its first one made */
 	if (lxr_mkdir_p(ns, 0700, err) < 0 || lxr_mkdir_p(etc, 0755, err) < 0 ||
@@ -260,13 +274,8 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 	if (cfg->n_ports && net->internal)
 		return lxr_fail(err, EINVAL, "network %s is internal: it cannot publish ports",
 				net->name);
-	if (e->n_ports && !net_rec_bridged(net)) {
-		/* docker's macvlan and ipvlan drivers publish nothing either */
-		lxr_warn("%s: ports are not published on %s network %s; reach the container at "
-			 "its own address",
-			 cfg->container, net->driver, net->name);
-		e->n_ports = 0;
-	}
+	if (!net_rec_bridged(net))
+		net_sublink_endpoint(net, e);
 	for (size_t i = 0; i < e->n_ports; i++)
 		if (e->ports[i].host_v6 && !net->subnet6.prefix)
 			return lxr_fail(err, EINVAL,
@@ -536,7 +545,13 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 	 * the whole project goes, its stopped containers' namespaces are
 	 * freed together, and net_project_cleanup deletes what is left. */
 	if (!e.veth[0]) {
-		/* a macvlan or ipvlan: it goes with the namespace */
+		/* a macvlan or ipvlan: deleted, so that its address and MAC leave
+		 * the parent before a new endpoint wants them (deleted with the
+		 * namespace, it would keep them until the kernel frees that) */
+		_cleanup_free_ char *in = e.joins ? lxr_xasprintf("%s/%s", ns, e.joins) : NULL;
+		_cleanup_close_ int fd = open(in ? in : path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && e.ifname[0])
+			r = net_ns_link_delete(fd, e.ifname, err);
 	} else if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);

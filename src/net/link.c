@@ -223,9 +223,59 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 	return addr4_add(sk, li.index, gw, prefix, err);
 }
 
+int net_vlan_make(struct net_nl *sk, const char *name, int lower, unsigned vid, const char *alias,
+		  lxr_err *err)
+{
+	struct net_nl_req q;
+	struct rtattr *info, *data;
+	uint16_t id = (uint16_t)vid;
+	int r;
+
+	link_req(&q, NLM_F_CREATE | NLM_F_EXCL, name, true);
+	net_nl_attr_u32(&q, IFLA_LINK, (uint32_t)lower);
+	info = net_nl_nest(&q, IFLA_LINKINFO);
+	net_nl_attr_str(&q, IFLA_INFO_KIND, "vlan");
+	data = net_nl_nest(&q, IFLA_INFO_DATA);
+	net_nl_attr(&q, IFLA_VLAN_ID, &id, sizeof(id));
+	net_nl_nest_end(&q, data);
+	net_nl_nest_end(&q, info);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	if (r < 0)
+		return net_nl_fail(err, r, "create VLAN link %s (VLAN %u)", name, vid),
+		       lxr_err_hint(err,
+				    r == -EOPNOTSUPP
+					? "lxr needs the kernel's 802.1Q driver (CONFIG_VLAN_8021Q)"
+					: "make it yourself (`ip link add link LOWER name %s type "
+					  "vlan id %u`), or name another parent",
+				    name, vid);
+	return link_set(sk, name, alias, true, err);
+}
+
 int net_dummy_make(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
 {
 	return host_link_make(sk, name, alias, "dummy", 0, err);
+}
+
+/* What a refused macvlan or ipvlan link means (r: -errno), as a hint. */
+static int sublink_hint(lxr_err *err, int r, const struct net_sublink *l, int mtu)
+{
+	const char *p = l->parent;
+
+	if (r == -EOPNOTSUPP)
+		return lxr_err_hint(err, "lxr needs the kernel's %s driver (CONFIG_%s)", l->kind,
+				    !strcmp(l->kind, "macvlan") ? "MACVLAN" : "IPVLAN");
+	if (r == -EBUSY)
+		return lxr_err_hint(err,
+				    "%s is a port of a bridge or bond, has links of the other "
+				    "driver, or is in passthru; `ip -d link show %s` shows which",
+				    p, p);
+	if (r == -EINVAL && mtu)
+		return lxr_err_hint(err, "an MTU of %d may be more than %s's (`ip link show %s`)",
+				    mtu, p, p);
+	if (r == -EADDRINUSE)
+		return lxr_err_hint(err, "another link on %s has this MAC address or IP address",
+				    p);
+	return lxr_err_hint(err, "`ip -d link show %s` shows the parent", p);
 }
 
 int net_sublink_make(struct net_nl *sk, const struct net_sublink *l, int nsfd, const char *ifname,
@@ -263,13 +313,7 @@ int net_sublink_make(struct net_nl *sk, const struct net_sublink *l, int nsfd, c
 	r = net_nl_call(sk, &q, NULL, NULL);
 	if (r < 0)
 		return net_nl_fail(err, r, "create %s %s on %s", l->kind, ifname, l->parent),
-		       r == -EOPNOTSUPP
-			   ? lxr_err_hint(err, "lxr needs the kernel's %s driver (CONFIG_%s)",
-					  l->kind, macvlan ? "MACVLAN" : "IPVLAN")
-			   : lxr_err_hint(err,
-					  "%s takes no more %s links (mode passthru takes one); "
-					  "`ip -d link show %s` shows it",
-					  l->parent, l->kind, l->parent);
+		       sublink_hint(err, r, l, mtu);
 	return 0;
 }
 
@@ -477,12 +521,11 @@ static int nl_open_in(int nsfd, struct net_nl **sk, lxr_err *err)
 	return r;
 }
 
-/* gw: len bytes (4 or 16) of family; all zeros, or on_link: the link's
- * own route, via no gateway */
+/* gw: len bytes (4 or 16) of family; on_link: the link's own route, via
+ * no gateway */
 static int route_default(struct net_nl *sk, int ifindex, int family, const void *gw, size_t len,
 			 bool on_link, lxr_err *err)
 {
-	static const unsigned char zero[16];
 	struct rtmsg rt = {
 	    .rtm_family = (unsigned char)family,
 	    .rtm_table = RT_TABLE_MAIN,
@@ -494,7 +537,6 @@ static int route_default(struct net_nl *sk, int ifindex, int family, const void 
 	struct net_nl_req q;
 	int r;
 
-	on_link |= !memcmp(gw, zero, len);
 	if (on_link)
 		rt.rtm_scope = RT_SCOPE_LINK;
 	net_nl_req_init(&q, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &rt, sizeof(rt));
@@ -578,9 +620,43 @@ static int ns_addresses(struct net_nl *sk, const struct net_ns_addrs *a, lxr_err
 	/* An internal network has no way out, not even a route to try. */
 	if (!a->route)
 		return 0;
-	if (route_default(sk, eth.index, AF_INET, &gw, 4, a->on_link, err) < 0)
+	/* a macvlan or ipvlan l2 network without a gateway: no default route,
+	 * as docker's (nothing off the link is reached, at once) */
+	if ((gw || a->on_link) &&
+	    route_default(sk, eth.index, AF_INET, &gw, 4, a->on_link, err) < 0)
 		return -1;
-	return a->ip6 ? route_default(sk, eth.index, AF_INET6, a->gw6->b, 16, a->on_link, err) : 0;
+	if (!a->ip6 || (!a->on_link && !memcmp(a->gw6->b, (uint8_t[16]){0}, 16)))
+		return 0;
+	return route_default(sk, eth.index, AF_INET6, a->gw6->b, 16, a->on_link, err);
+}
+
+int net_ns_link_kind(int nsfd, const char *ifname, char *kind, size_t len)
+{
+	struct net_link_info li;
+	struct net_nl *sk = NULL;
+	lxr_err ignored;
+	int r;
+
+	if (nl_open_in(nsfd, &sk, &ignored) < 0)
+		return -1;
+	r = net_link_get(sk, ifname, 0, &li);
+	net_nl_close(sk);
+	if (r == 0)
+		snprintf(kind, len, "%s", li.kind);
+	return r == 0 ? 1 : r == -ENODEV ? 0 : -1;
+}
+
+int net_ns_link_delete(int nsfd, const char *ifname, lxr_err *err)
+{
+	struct net_nl *sk = NULL;
+	int r;
+
+	if (nl_open_in(nsfd, &sk, err) < 0)
+		return -1;
+	net_link_delete_made(sk, ifname);
+	r = net_link_get(sk, ifname, 0, &(struct net_link_info){0});
+	net_nl_close(sk);
+	return r == -ENODEV ? 0 : lxr_fail(err, EBUSY, "delete %s in its namespace", ifname);
 }
 
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)

@@ -286,6 +286,10 @@ int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len)
 int net_link_check(struct net_nl *sk, const char *name, const char *alias, char *have, size_t len);
 int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint32_t gw, int prefix,
 		    int mtu, lxr_err *err);
+/* VLAN vid of the link whose index is lower, as name (docker's parent
+ * eth0.50 that does not exist yet), up, with lxr's alias. */
+int net_vlan_make(struct net_nl *sk, const char *name, int lower, unsigned vid, const char *alias,
+		  lxr_err *err);
 /* A macvlan or ipvlan network's parent when none is named, as docker's: a
  * dummy link (nothing beyond it), up, with lxr's alias. */
 int net_dummy_make(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
@@ -309,6 +313,18 @@ int net_sublink_rec(const struct lxr_net_config *cfg, struct net_rec *r, lxr_err
  * is made, as a bridge's is. */
 int net_sublink_up(const char *run_dir, const char *project, struct net_rec *r, bool fresh,
 		   lxr_err *err);
+/* After the removal of r's record (project's): its parent, when it is the
+ * VLAN link r made (its alias r's) and none of others names it, goes. */
+void net_sublink_parent_release(const char *project, const struct net_rec *r,
+				const struct net_rec *others, size_t n);
+/* Can r's parent take r: EBUSY naming the network of others already on it
+ * when one of them is ipvlan, or passthru, or r is (docker's rules). */
+int net_sublink_conflict(const struct net_rec *r, const struct net_rec *others, size_t n,
+			 lxr_err *err);
+/* A new endpoint e on macvlan or ipvlan network net: its ports are not
+ * published, and extra_hosts' host-gateway, an address of the host's, is
+ * left out, each said. */
+void net_sublink_endpoint(const struct net_rec *net, struct ep_rec *e);
 /* r's link settings (its parent, or the dummy in r->bridge), checked:
  * EINVAL for a mode the record cannot have */
 int net_sublink_of(const struct net_rec *r, struct net_sublink *out, lxr_err *err);
@@ -340,14 +356,22 @@ struct net_ns_addrs {
 	const struct lxr_ip6 *ip6, *gw6; /* ip6 NULL: IPv6 off on ifname */
 	int prefix6;
 	char *const *link_local; /* more addresses: IPv4 as /16, IPv6 as /64 */
-	/* the default routes are the link's, via no gateway (so too where gw
-	 * is 0 or gw6 all zeros: a macvlan network's without a gateway) */
+	/* the default routes are the link's, via no gateway (ipvlan l3, l3s);
+	 * else a gw of 0 (gw6 all zeros: a macvlan network's without a
+	 * gateway) has none */
 	bool on_link;
 	/* default routes: not for internal networks, which have no route out,
 	 * nor for a container's next network unless it is the gateway
 	 * (gw_priority) */
 	bool route;
 };
+/* The kind of link ifname inside the namespace nsfd into kind: 1; 0 when
+ * there is none; -1 when the namespace cannot be entered. */
+int net_ns_link_kind(int nsfd, const char *ifname, char *kind, size_t len);
+/* Link ifname inside the namespace nsfd deleted (a macvlan's or ipvlan's:
+ * its address and MAC leave the parent now, not when the namespace is
+ * freed, after its last holder, in the kernel's own time). */
+int net_ns_link_delete(int nsfd, const char *ifname, lxr_err *err);
 /* Inside the namespace: lo and ifname up, addresses, default routes. */
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err);
 /* Remove what killed writers left in the project's record directories

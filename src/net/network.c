@@ -114,10 +114,12 @@ static int pick_subnet6(const char *run_dir, const struct lxr_net_config *cfg, s
 		if (net_pool6_pick(seed, used, n, &r->subnet6, err) < 0)
 			return -1;
 	}
-	if (cfg->gateway6)
-		return net_ip6_parse(cfg->gateway6, &r->gateway6, err);
-	if (!net_rec_bridged(r))
-		return 0; /* none: the containers' default route is their link */
+	if (cfg->gateway6 && net_ip6_parse(cfg->gateway6, &r->gateway6, err) < 0)
+		return -1;
+	if (cfg->gateway6 && net_rec_bridged(r) && net_ip6_eq(&r->gateway6, &(struct lxr_ip6){0}))
+		return lxr_fail(err, EINVAL, "gateway :: is no address a bridge can have");
+	if (cfg->gateway6 || !net_rec_bridged(r))
+		return 0; /* a macvlan's without one: no default route */
 	r->gateway6 = r->subnet6.addr;
 	r->gateway6.b[15] |= 1;
 	return 0;
@@ -158,9 +160,12 @@ static int pick_subnet(const char *run_dir, const struct lxr_net_config *cfg,
 	}
 	if (cfg->ipv6 && pick_subnet6(run_dir, cfg, r, err) < 0)
 		return -1;
-	if (cfg->gateway)
-		return net_ip_parse(cfg->gateway, &r->gateway, err);
-	if (net_rec_bridged(r)) /* else none: the default route is the link */
+	if (cfg->gateway && net_ip_parse(cfg->gateway, &r->gateway, err) < 0)
+		return -1;
+	/* a bridge has the gateway's address: 0.0.0.0 is none */
+	if (cfg->gateway && !r->gateway && net_rec_bridged(r))
+		return lxr_fail(err, EINVAL, "gateway 0.0.0.0 is no address a bridge can have");
+	if (!cfg->gateway && net_rec_bridged(r)) /* else none: no default route */
 		r->gateway = r->subnet.addr + 1;
 	return 0;
 }
@@ -285,6 +290,19 @@ static int limits_check(const struct lxr_net_config *cfg, struct net_rec *r, lxr
 	return 0;
 }
 
+/* r's parent takes no other network of this one's kind (sublink.c). */
+static int parent_free(const char *run_dir, const struct net_rec *r, lxr_err *err)
+{
+	struct net_rec *others = NULL;
+	size_t n = 0;
+	int ret = all_recs(run_dir, &others, &n, err);
+
+	if (ret == 0)
+		ret = net_sublink_conflict(r, others, n, err);
+	net_recs_free(others, n);
+	return ret;
+}
+
 static int network_make(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
 			const struct lxr_net_pool *pool, lxr_err *err)
 {
@@ -298,6 +316,12 @@ static int network_make(const char *run_dir, const char *project, const struct l
 	char buf[19];
 	int ret = bridged ? 0 : net_sublink_rec(cfg, &r, err);
 
+	if (ret == 0 && !bridged && lxr_rootless_uid() >= 0)
+		ret = lxr_fail(err, EPERM, "a %s network needs root", r.driver),
+		lxr_err_hint(err, "rootless containers reach the host's network through pasta: "
+				  "use a bridge network and publish ports");
+	if (ret == 0 && !bridged)
+		ret = parent_free(run_dir, &r, err);
 	if (ret == 0)
 		ret = pick_subnet(run_dir, cfg, pool, &r, err);
 	if (ret == 0 && !bridged && cfg->bridge_name)
@@ -460,6 +484,19 @@ static int bridge_delete(void *arg, lxr_err *err)
 	return r;
 }
 
+/* A VLAN parent lxr made goes with the last network of lxr's on it. */
+static void parent_release(const char *run_dir, const char *project, const struct net_rec *r)
+{
+	struct net_rec *others = NULL;
+	size_t n = 0;
+	lxr_err ignored;
+
+	if (all_recs(run_dir, &others, &n, &ignored) < 0)
+		return; /* cannot tell: kept */
+	net_sublink_parent_release(project, r, others, n);
+	net_recs_free(others, n);
+}
+
 int net_network_remove_locked(const char *run_dir, const char *project, const char *name,
 			      lxr_err *err)
 {
@@ -499,6 +536,8 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	}
 	if (ret == 0)
 		ret = net_rec_remove(run_dir, project, "networks", name, err);
+	if (ret == 0 && !net_rec_bridged(&r))
+		parent_release(run_dir, project, &r);
 	if (ret == 0)
 		ret = net_nft_sync(run_dir, project, err);
 	if (child.pid > 0) {

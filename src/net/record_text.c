@@ -175,6 +175,8 @@ char *net_ep_text(const struct ep_rec *e)
 		fprintf(f, "extra %s\n", e->extra[i]);
 	if (e->joins)
 		fprintf(f, "joins %s\nifname %s\n", e->joins, e->ifname);
+	else if (!e->veth[0]) /* a macvlan's or ipvlan's, deleted by name */
+		fprintf(f, "ifname %s\n", e->ifname);
 	if (e->netproj)
 		fprintf(f, "netproject %s\n", e->netproj);
 	for (size_t i = 0; e->dns && e->dns[i]; i++)

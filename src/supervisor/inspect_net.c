@@ -89,7 +89,8 @@ static json_t *endpoint_json(const struct sup_insp *x, const struct plan_endpoin
 		net_ip_str(e->gateway, gw);
 	if (have && e->has_ip6) {
 		net_ip6_str(&e->ip6, ip6);
-		net_ip6_str(&e->gateway6, gw6);
+		if (!net_ip6_eq(&e->gateway6, &(struct lxr_ip6){0})) /* a macvlan's may have none */
+			net_ip6_str(&e->gateway6, gw6);
 	}
 	json_object_set_new(o, "IPAMConfig", ipam_json(ep));
 	json_object_set_new(o, "Links", json_null());

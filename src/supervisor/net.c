@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 
 #include "lxr/net.h"
+#include "lxr/netdrv.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
@@ -378,6 +379,8 @@ static bool same_network(const struct cfg_network *a, const struct cfg_network *
 	if (ia != ib || a->n_pools != b->n_pools || a->enable_ipv6.v != b->enable_ipv6.v ||
 	    !same_pool(&a->pool6, &b->pool6) || a->external.v != b->external.v ||
 	    !same_str(a->host_name.v, b->host_name.v) ||
+	    cfg_netdrv_sublink(a->driver.v) != cfg_netdrv_sublink(b->driver.v) ||
+	    (cfg_netdrv_sublink(a->driver.v) && strcmp(a->driver.v, b->driver.v)) ||
 	    !same_kvs(&a->driver_opts, &b->driver_opts))
 		return false;
 	return !a->n_pools || same_pool(&a->pools[0], &b->pools[0]);
@@ -443,7 +446,9 @@ int sup_stack_networks_prepare(const struct cfg_stack *st, bool check_only, lxr_
 		struct lxr_net_def d = {.name = (char *)name,
 					.internal = nw->internal.set && nw->internal.v,
 					.labels = labels,
-					.options = opts};
+					.options = opts,
+					.driver =
+					    cfg_netdrv_sublink(nw->driver.v) ? nw->driver.v : NULL};
 		struct lxr_net_pool pool;
 		if (!name || nw->external.v || net_def_exists(name))
 			continue;

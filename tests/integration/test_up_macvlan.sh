@@ -89,7 +89,8 @@ out=$(nsenter --net="$LXR_RUN_DIR/mv$$/.net/netns/b-1" ip -d link show eth1)
 expect_grep "$out" "macvlan" "b's second network, lan, is a macvlan (eth1)"
 # nothing of the host's: no bridge, no rule for the LAN's subnet, and the
 # port is not published
-! ip -o link show | grep -qF "master $parent" || fail "something is enslaved to the parent"
+! ip -o link show | grep -qF "lxr:mv$$/a-1" || fail "a, on the macvlan network alone, has a host link"
+! ip -o link show | grep -qF "@$parent" || fail "a link of the parent's is on the host: $(ip -o link show | grep -F "@$parent")"
 ! nft list ruleset 2>/dev/null | grep -qF "$lan." || fail "nft has rules for the macvlan subnet"
 ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "port $port is published"
 run network inspect "mv$$_lan"
@@ -103,10 +104,26 @@ for _ in $(seq 60); do [ "$(langet "$lan.10")" = page-a ] && break; sleep 0.05; 
 [ "$(langet "$lan.10")" = page-a ] || fail "after a restart the LAN does not reach a at $lan.10"
 pass "a restart keeps the address on the LAN"
 
+# made again on its ipv4_address: the old link's MAC and address leave the
+# parent with it, not when the kernel frees its namespace (which a process
+# still in it, here one of the host's, keeps)
+nsenter --net="$ns" sleep 30 &
+holder=$!
+at_exit "kill $holder"
+sleep 0.2
+run up -d --force-recreate -f "$STACK" a
+expect_rc 0 "up --force-recreate of a, on its ipv4_address"
+for _ in $(seq 60); do [ "$(langet "$lan.10")" = page-a ] && break; sleep 0.05; done
+[ "$(langet "$lan.10")" = page-a ] || fail "after a recreate the LAN does not reach a at $lan.10"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+pass "a container made again on its ipv4_address takes it over at once"
+
 run down -f "$STACK"
 expect_rc 0 "down"
 ip link show "$parent" >/dev/null 2>&1 || fail "down removed the parent, which is the host's"
 ! ip -o link show | grep -q "lxr:mv$$" || fail "links of the project left after down"
+! ip -o link show | grep -qF "@$parent" || fail "links of the parent's left after down"
 pass "down removes what lxr made and leaves the host's parent"
 
 # Options a driver does not take are refused by up, naming the line,
@@ -121,10 +138,44 @@ expect_grep "$ERR" "bridge, private, vepa or passthru" "the hint lists the modes
 sed -i "s/macvlan_mode: sideways/macvlan_mode: private/; s/      parent: $parent/      parent: nosuch$$/" "$STACK"
 run up -d -f "$STACK"
 [ "$RC" -ne 0 ] || fail "up took a parent that does not exist"
-expect_grep "$ERR" "find the parent interface nosuch$$" "the error names the missing parent"
+expect_grep "$ERR" "parent interface nosuch$$ does not exist" "the error names the missing parent"
+[ ! -e "$LXR_RUN_DIR/mv$$/.net/networks/lan" ] || fail "a network whose parent is missing was kept"
 run down -f "$STACK"
-! ip -o link show | grep -q "lxr:mv$$" || fail "a failed up left links"
 pass "a mode a driver does not take, and a parent that is not there, are refused and make nothing"
+
+# name: one network for every project naming it, made with its driver;
+# without a gateway its containers have no default route, as docker's
+stack <<Y
+name: mvn$$
+services:
+  c:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    networks: [lan]
+networks:
+  lan:
+    name: lxrt-named$$
+    driver: macvlan
+    driver_opts: {parent: $parent}
+    ipam: {config: [{subnet: $lan.0/24, ip_range: $lan.64/26}]}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d with a named macvlan network without a gateway"
+run exec -f "$STACK" c sh -c "ip -o -4 addr show eth0 | awk '{print \$4}'; ip route | grep -c default; timeout 3 wget -q -O - http://$lan.1/i"
+expect_grep "$OUT" "^$lan\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])/24
+0
+page-lan$" "c has an address of the ip_range, no default route, and reaches the LAN on its subnet"
+run network inspect "lxrt-named$$"
+expect_grep "$OUT" '"Driver": "macvlan"' "the named network is a macvlan"
+# a passthru network takes its parent to itself, as docker's
+run network create -d macvlan -o parent="$parent" -o macvlan_mode=passthru "lxrt-pt$$"
+expect_rc 1 "a passthru network on a parent another network is on"
+expect_grep "$ERR" "parent $parent already has macvlan network lxrt-named$$" "the error names the network on it"
+run down -f "$STACK"
+expect_rc 0 "down of the named network's stack"
+run network ls -q
+! printf '%s\n' "$OUT" | grep -qx "lxrt-named$$" || fail "the named network outlived its last project"
+pass "a named macvlan network is made with its driver; no gateway, no default route; passthru is refused beside it"
 
 # lxr network create -d macvlan, joined by lxr run as docker's users do
 net="lxrt-lan$$"
@@ -140,6 +191,9 @@ expect_rc 1 "network create with a bad macvlan_mode"
 expect_grep "$ERR" "macvlan_mode: \"bogus\" is not one it takes" "the error says why"
 run network create -d macvlan -o com.docker.network.bridge.name=x "lxrt-bad$$"
 expect_rc 1 "network create -d macvlan with a bridge option"
+# a bridge must have its gateway's address: 0.0.0.0 is none
+run network create --subnet "10.78.$sub.0/24" --gateway 0.0.0.0 "lxrt-bad$$"
+expect_rc 1 "network create of a bridge with gateway 0.0.0.0"
 run network rm "$net"
 expect_rc 0 "network rm"
 ip link show "$parent" >/dev/null 2>&1 || fail "network rm removed the parent"
@@ -149,8 +203,11 @@ pass "lxr network create -d macvlan makes a network lxr run joins; bad options m
 
 # ipvlan: the same, where the kernel has the driver; else its network is
 # refused when it is made, saying which driver the kernel lacks
-if ip link add "lxrt$$i" link "$parent" type ipvlan mode l2 2>/dev/null; then
-	ip link del "lxrt$$i"
+# (probed on a veth of its own: links of $parent may still be going with
+# the namespaces of containers that just ended)
+ip link add "lxrt$$q" type veth peer name "lxrt$$r"
+if ip link add "lxrt$$i" link "lxrt$$q" type ipvlan mode l2 2>/dev/null; then
+	ip link del "lxrt$$q"
 	run network create -d ipvlan -o parent="$parent" --subnet "$lan.0/24" --gateway "$lan.1" "$net"
 	expect_rc 0 "network create -d ipvlan"
 	run run --rm --network "$net" "$ROOTFS" sh -c "timeout 3 wget -q -O - http://$lan.1/i"
@@ -158,6 +215,7 @@ if ip link add "lxrt$$i" link "$parent" type ipvlan mode l2 2>/dev/null; then
 	run network rm "$net"
 	pass "an ipvlan network reaches the LAN"
 else
+	ip link del "lxrt$$q"
 	run network create -d ipvlan -o parent="$parent" "$net"
 	expect_rc 1 "network create -d ipvlan on a kernel without ipvlan"
 	expect_grep "$ERR" "CONFIG_IPVLAN" "the error names the kernel's missing driver"
@@ -200,4 +258,49 @@ else
 	run down -f "$STACK"
 	[ ! -e "$LXR_RUN_DIR/mvd$$/.net/networks/iso" ] || fail "the refused network was kept"
 	pass "a macvlan network without a parent on a kernel without dummy links is refused, saying so"
+fi
+
+# A parent LINK.VID that is not there is made as docker makes it: VLAN VID
+# of LINK, lxr's, removed with the last network on it; one of the host's own
+# is left alone.
+stack <<Y
+name: mvv$$
+services:
+  c:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    networks: [v7]
+networks:
+  v7:
+    driver: macvlan
+    driver_opts: {parent: $parent.7}
+    ipam: {config: [{subnet: 10.77.$sub.0/24, gateway: 10.77.$sub.1}]}
+Y
+ip link add "lxrt$$q" type veth peer name "lxrt$$r"
+if ip link add link "lxrt$$q" name "lxrt$$q.9" type vlan id 9 2>/dev/null; then
+	ip link del "lxrt$$q"
+	run up -d -f "$STACK"
+	expect_rc 0 "up -d with parent $parent.7, which does not exist"
+	out=$(ip -d link show "$parent.7")
+	expect_grep "$out" "vlan protocol 802.1Q id 7" "lxr made VLAN 7 of $parent"
+	expect_grep "$out" "alias lxr:mvv$$/v7" "the VLAN link carries lxr's alias"
+	out=$(nsenter --net="$LXR_RUN_DIR/mvv$$/.net/netns/c-1" ip -d link show eth0)
+	expect_grep "$out" "macvlan" "c's eth0 is a macvlan of the VLAN link"
+	run down -f "$STACK"
+	! ip link show "$parent.7" >/dev/null 2>&1 || fail "down left the VLAN link lxr made"
+	ip link add link "$parent" name "$parent.7" type vlan id 7
+	run up -d -f "$STACK"
+	expect_rc 0 "up -d with the host's own VLAN link as parent"
+	run down -f "$STACK"
+	ip link show "$parent.7" >/dev/null 2>&1 || fail "down removed the host's own VLAN link"
+	ip link del "$parent.7"
+	pass "a missing VLAN parent is made and removed by lxr; the host's own is kept"
+else
+	ip link del "lxrt$$q"
+	run up -d -f "$STACK"
+	[ "$RC" -ne 0 ] || fail "up with a VLAN parent on a kernel without 802.1Q"
+	expect_grep "$ERR" "CONFIG_VLAN_8021Q" "the error names the kernel's missing driver"
+	[ ! -e "$LXR_RUN_DIR/mvv$$/.net/networks/v7" ] || fail "the refused network was kept"
+	run down -f "$STACK"
+	pass "a VLAN parent on a kernel without 802.1Q is refused, saying so (CONFIG_VLAN_8021Q)"
 fi

@@ -154,10 +154,12 @@ static void endpoint_round_trip(void **state)
 	net_ep_free(&back);
 	/* a macvlan's or ipvlan's: no host end, "-"; but the line is needed */
 	memset(&back, 0, sizeof(back));
-	assert_int_equal(net_ep_parse("network a\nowner b\nveth -\n", &back, &err), 0);
+	assert_int_equal(net_ep_parse("network a\nowner b\nveth -\nifname lan0\n", &back, &err), 0);
 	assert_string_equal(back.veth, "");
+	assert_string_equal(back.ifname, "lan0"); /* deleted by that name */
 	text = net_ep_text(&back);
 	assert_non_null(strstr(text, "\nveth -\n"));
+	assert_non_null(strstr(text, "\nifname lan0\n"));
 	free(text);
 	net_ep_free(&back);
 	assert_int_equal(net_ep_parse("network a\nowner b\n", &back, &err), -1);

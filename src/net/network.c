@@ -538,7 +538,8 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 		ret = net_rec_remove(run_dir, project, "networks", name, err);
 	if (ret == 0 && !net_rec_bridged(&r))
 		parent_release(run_dir, project, &r);
-	if (ret == 0)
+	/* a macvlan or ipvlan network has no rules: none change */
+	if (ret == 0 && net_rec_bridged(&r))
 		ret = net_nft_sync(run_dir, project, err);
 	if (child.pid > 0) {
 		lxr_err e2;

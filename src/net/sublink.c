@@ -101,6 +101,10 @@ static int vlan_parent(struct net_nl *sk, const char *parent, const char *alias,
 				"parent interface %s does not exist, nor does %s to make it on",
 				parent, lower),
 		       lxr_err_hint(err, "name a host interface (`ip link` lists them)");
+	if (lxr_str_has_prefix(li.alias, "lxr:"))
+		return lxr_fail(err, EPERM, "%s is a link of lxr's (%s): no VLAN is made on it",
+				lower, li.alias),
+		       lxr_err_hint(err, "name a host interface (`ip link` lists them)");
 	return net_vlan_make(sk, parent, li.index, (unsigned)vid, alias, err);
 }
 

@@ -24,6 +24,8 @@ for m in fs/netfs/netfs fs/fscache/fscache net/9p/9pnet fs/9p/9p \
 	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/virtio/virtio_mmio \
 	net/9p/9pnet_virtio fs/overlayfs/overlay drivers/net/veth net/llc/llc net/802/stp \
 	net/bridge/bridge drivers/net/tun drivers/watchdog/watchdog drivers/watchdog/softdog \
+	drivers/net/macvlan drivers/net/ipvlan/ipvlan drivers/net/dummy net/802/garp net/802/mrp \
+	net/8021q/8021q \
 	lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 \
 	drivers/block/virtio_blk; do
 	if [ ! -f "$M/$m.ko" ]; then

@@ -1,0 +1,47 @@
+#!/bin/bash
+# macvlan and ipvlan networks where the kernel has every driver they use:
+# this CI host's kernel has macvlan but no ipvlan, dummy or 802.1Q
+# (test_up_macvlan.sh checks the errors there), so a throw-away VM with
+# Debian's kernel (tests/vm/run-in-vm.sh) runs tests/vm/sublink-check.sh:
+# ipvlan l2 and l3 reaching a LAN, a second ipvlan network on one parent
+# refused, a macvlan network on lxr's dummy parent, a VLAN parent made and
+# removed. Nothing on this host is touched but the build directory's VM
+# cache.
+set -u
+build=${LXR_BUILD_DIR:?run through ctest (LXR_BUILD_DIR)}
+src=${LXR_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+
+have_vm() {
+	command -v qemu-system-x86_64 >/dev/null && ls /boot/vmlinuz-* >/dev/null 2>&1
+}
+if ! have_vm && [ "$(id -u)" -eq 0 ]; then
+	echo "# qemu or a guest kernel is missing: running packaging/setup.sh"
+	"$src/packaging/setup.sh"
+fi
+if ! have_vm; then
+	echo "SKIP: qemu-system-x86_64 or /boot/vmlinuz-* missing and packaging/setup.sh could not install them"
+	exit 77
+fi
+lxr=${LXR:-$build/lxr}
+rootfs=$build/test-rootfs
+if [ ! -f "$rootfs/.complete" ]; then
+	rm -rf "$rootfs"
+	"$src/examples/make-rootfs.sh" "$rootfs" >/dev/null && touch "$rootfs/.complete"
+fi
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+LXR_BUILD_DIR=$build "$src/tests/vm/run-in-vm.sh" /bin/sh "$src/tests/vm/sublink-check.sh" \
+	"$lxr" "$rootfs" 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+if [ "$rc" -eq 77 ]; then
+	echo "SKIP: run-in-vm.sh found no VM (see above)"
+	exit 77
+fi
+# A run that printed no verdict did not test anything.
+grep -q '^# 0 sublink checks failed$' "$out" || { echo "not ok - the checks in the VM failed (status $rc)"; exit 1; }
+for want in 'ipvlan l2: a container reaches the LAN' 'ipvlan l3: the default route is the link' \
+	'a second ipvlan network on one parent is refused' 'its containers reach each other' \
+	'parent p0.5 is made as VLAN 5 of p0' 'the VLAN link goes with its network'; do
+	grep -q "^ok - $want" "$out" || { echo "not ok - the VM did not check: $want"; exit 1; }
+done
+exit "$rc"

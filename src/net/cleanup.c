@@ -65,11 +65,19 @@ static int project_cleanup(const char *run_dir, const char *project, lxr_err *er
 	 * fails must not keep the others alive. By file name, so a damaged
 	 * record goes too. */
 	eps = net_rec_names(run_dir, project, "endpoints");
-	for (size_t i = 0; eps[i]; i++) {
-		if (net_endpoint_remove_locked(run_dir, project, eps[i], NET_RM_ALL, &e2) < 0 &&
-		    ret == 0) {
-			*err = e2;
-			ret = -1;
+	/* a container's next networks ("<instance>+<network>") before its
+	 * first, whose namespace they are in: a macvlan's link there is
+	 * deleted in it, not left to the namespace's end */
+	for (int next = 1; next >= 0; next--) {
+		for (size_t i = 0; eps[i]; i++) {
+			if ((strchr(eps[i], '+') != NULL) != next)
+				continue;
+			if (net_endpoint_remove_locked(run_dir, project, eps[i], NET_RM_ALL, &e2) <
+				0 &&
+			    ret == 0) {
+				*err = e2;
+				ret = -1;
+			}
 		}
 	}
 	if (veths_gone(run_dir, project, &e2) < 0 && ret == 0) {

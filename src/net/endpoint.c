@@ -548,10 +548,14 @@ int net_endpoint_remove_locked(const char *run_dir, const char *project, const c
 		/* a macvlan or ipvlan: deleted, so that its address and MAC leave
 		 * the parent before a new endpoint wants them (deleted with the
 		 * namespace, it would keep them until the kernel frees that) */
-		_cleanup_free_ char *in = e.joins ? lxr_xasprintf("%s/%s", ns, e.joins) : NULL;
-		_cleanup_close_ int fd = open(in ? in : path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && e.ifname[0])
-			r = net_ns_link_delete(fd, e.ifname, err);
+		_cleanup_free_ char *in = lxr_xasprintf("%s/%s", ns, e.joins ? e.joins : ctr);
+		_cleanup_close_ int fd = -1;
+		lxr_err why;
+		if (e.ifname[0] && net_netns_alive(in))
+			fd = open(in, O_RDONLY | O_CLOEXEC);
+		/* best effort: it goes with the namespace all the same */
+		if (fd >= 0 && net_ns_link_delete(fd, e.ifname, &why) < 0)
+			lxr_warn("%s/%s: %s", project, ctr, why.msg);
 	} else if (!(flags & (NET_RM_ALL | NET_RM_EXITED)) && net_nl_open(&sk, err) == 0) {
 		r = net_link_delete(sk, e.veth, alias, err);
 		net_nl_close(sk);

@@ -223,8 +223,8 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 	return addr4_add(sk, li.index, gw, prefix, err);
 }
 
-int net_vlan_make(struct net_nl *sk, const char *name, int lower, unsigned vid, const char *alias,
-		  lxr_err *err)
+int net_vlan_make(struct net_nl *sk, const char *name, const char *lower_name, int lower,
+		  unsigned vid, const char *alias, lxr_err *err)
 {
 	struct net_nl_req q;
 	struct rtattr *info, *data;
@@ -245,9 +245,9 @@ int net_vlan_make(struct net_nl *sk, const char *name, int lower, unsigned vid, 
 		       lxr_err_hint(err,
 				    r == -EOPNOTSUPP
 					? "lxr needs the kernel's 802.1Q driver (CONFIG_VLAN_8021Q)"
-					: "make it yourself (`ip link add link LOWER name %s type "
+					: "make it yourself (`ip link add link %s name %s type "
 					  "vlan id %u`), or name another parent",
-				    name, vid);
+				    lower_name, name, vid);
 	return link_set(sk, name, alias, true, err);
 }
 
@@ -514,7 +514,8 @@ static int nl_open_in(int nsfd, struct net_nl **sk, lxr_err *err)
 	if (self < 0)
 		return lxr_fail(err, errno, "open /proc/thread-self/ns/net");
 	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return lxr_fail(err, errno, "setns into the container's network namespace");
+		return lxr_fail(err, errno, "setns into a container's network namespace (fd %d)",
+				nsfd);
 	r = net_nl_open(sk, err);
 	if (setns(self, CLONE_NEWNET) < 0)
 		abort(); /* lxr itself would now live in the container's network */
@@ -648,15 +649,21 @@ int net_ns_link_kind(int nsfd, const char *ifname, char *kind, size_t len)
 
 int net_ns_link_delete(int nsfd, const char *ifname, lxr_err *err)
 {
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct net_nl *sk = NULL;
+	struct net_nl_req q;
 	int r;
 
 	if (nl_open_in(nsfd, &sk, err) < 0)
 		return -1;
-	net_link_delete_made(sk, ifname);
-	r = net_link_get(sk, ifname, 0, &(struct net_link_info){0});
+	net_nl_req_init(&q, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	net_nl_attr_str(&q, IFLA_IFNAME, ifname);
+	r = net_nl_call(sk, &q, NULL, NULL);
 	net_nl_close(sk);
-	return r == -ENODEV ? 0 : lxr_fail(err, EBUSY, "delete %s in its namespace", ifname);
+	if (r < 0 && r != -ENODEV)
+		return net_nl_fail(err, r, "delete %s in the container's network namespace",
+				   ifname);
+	return 0;
 }
 
 int net_ns_configure(int nsfd, const struct net_ns_addrs *a, lxr_err *err)

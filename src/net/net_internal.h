@@ -288,8 +288,8 @@ int net_bridge_make(struct net_nl *sk, const char *name, const char *alias, uint
 		    int mtu, lxr_err *err);
 /* VLAN vid of the link whose index is lower, as name (docker's parent
  * eth0.50 that does not exist yet), up, with lxr's alias. */
-int net_vlan_make(struct net_nl *sk, const char *name, int lower, unsigned vid, const char *alias,
-		  lxr_err *err);
+int net_vlan_make(struct net_nl *sk, const char *name, const char *lower_name, int lower,
+		  unsigned vid, const char *alias, lxr_err *err);
 /* A macvlan or ipvlan network's parent when none is named, as docker's: a
  * dummy link (nothing beyond it), up, with lxr's alias. */
 int net_dummy_make(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
@@ -313,10 +313,9 @@ int net_sublink_rec(const struct lxr_net_config *cfg, struct net_rec *r, lxr_err
  * is made, as a bridge's is. */
 int net_sublink_up(const char *run_dir, const char *project, struct net_rec *r, bool fresh,
 		   lxr_err *err);
-/* After the removal of r's record (project's): its parent, when it is the
- * VLAN link r made (its alias r's) and none of others names it, goes. */
-void net_sublink_parent_release(const char *project, const struct net_rec *r,
-				const struct net_rec *others, size_t n);
+/* After the removal of r's record: its parent, when it is a VLAN link lxr
+ * made (an alias of lxr's) and none of others names it, goes. */
+void net_sublink_parent_release(const struct net_rec *r, const struct net_rec *others, size_t n);
 /* Can r's parent take r: EBUSY naming the network of others already on it
  * when one of them is ipvlan, or passthru, or r is (docker's rules). */
 int net_sublink_conflict(const struct net_rec *r, const struct net_rec *others, size_t n,

@@ -485,7 +485,7 @@ static int bridge_delete(void *arg, lxr_err *err)
 }
 
 /* A VLAN parent lxr made goes with the last network of lxr's on it. */
-static void parent_release(const char *run_dir, const char *project, const struct net_rec *r)
+static void parent_release(const char *run_dir, const struct net_rec *r)
 {
 	struct net_rec *others = NULL;
 	size_t n = 0;
@@ -493,7 +493,7 @@ static void parent_release(const char *run_dir, const char *project, const struc
 
 	if (all_recs(run_dir, &others, &n, &ignored) < 0)
 		return; /* cannot tell: kept */
-	net_sublink_parent_release(project, r, others, n);
+	net_sublink_parent_release(r, others, n);
 	net_recs_free(others, n);
 }
 
@@ -537,7 +537,7 @@ int net_network_remove_locked(const char *run_dir, const char *project, const ch
 	if (ret == 0)
 		ret = net_rec_remove(run_dir, project, "networks", name, err);
 	if (ret == 0 && !net_rec_bridged(&r))
-		parent_release(run_dir, project, &r);
+		parent_release(run_dir, &r);
 	/* a macvlan or ipvlan network has no rules: none change */
 	if (ret == 0 && net_rec_bridged(&r))
 		ret = net_nft_sync(run_dir, project, err);

@@ -105,13 +105,11 @@ static int vlan_parent(struct net_nl *sk, const char *parent, const char *alias,
 		return lxr_fail(err, EPERM, "%s is a link of lxr's (%s): no VLAN is made on it",
 				lower, li.alias),
 		       lxr_err_hint(err, "name a host interface (`ip link` lists them)");
-	return net_vlan_make(sk, parent, li.index, (unsigned)vid, alias, err);
+	return net_vlan_make(sk, parent, lower, li.index, (unsigned)vid, alias, err);
 }
 
-void net_sublink_parent_release(const char *project, const struct net_rec *r,
-				const struct net_rec *others, size_t n)
+void net_sublink_parent_release(const struct net_rec *r, const struct net_rec *others, size_t n)
 {
-	_cleanup_free_ char *alias = net_link_alias(project, r->name);
 	struct net_link_info li;
 	struct net_nl *sk = NULL;
 	lxr_err ignored;
@@ -123,10 +121,11 @@ void net_sublink_parent_release(const char *project, const struct net_rec *r,
 			return; /* another network of lxr's is on it */
 	if (net_nl_open(&sk, &ignored) < 0)
 		return;
-	/* the VLAN link this network made (its alias): never the host's own,
-	 * nor one another network of lxr's made */
+	/* a VLAN link lxr made (for this network or another, each on it
+	 * until now, as docker's last user removes it): never the host's
+	 * own, which has no alias of lxr's */
 	if (net_link_get(sk, r->parent, 0, &li) == 0 && !strcmp(li.kind, "vlan") &&
-	    !strcmp(li.alias, alias))
+	    lxr_str_has_prefix(li.alias, "lxr:"))
 		net_link_delete_made(sk, r->parent);
 	net_nl_close(sk);
 }
@@ -162,7 +161,9 @@ static int parent_up(struct net_nl *sk, const struct net_rec *r, bool fresh, con
 	struct net_link_info li;
 	int got = net_link_get(sk, r->parent, 0, &li);
 
-	if (got == -ENODEV && fresh)
+	/* a VLAN gone since (its NIC replugged, a crash before it was made)
+	 * is made again, as docker's restore makes it */
+	if (got == -ENODEV)
 		return vlan_parent(sk, r->parent, alias, err);
 	if (got < 0)
 		return net_nl_fail(err, got, "find the parent interface %s", r->parent),
@@ -210,9 +211,10 @@ int net_sublink_conflict(const struct net_rec *r, const struct net_rec *others, 
 		if (strcmp(o->parent, r->parent) || (!ipvlan && !strcmp(o->driver, "macvlan") &&
 						     !passthru && strcmp(o->mode, "passthru")))
 			continue;
-		/* an ipvlan's mode and flag are its parent's, for all its links;
-		 * macvlan and ipvlan links cannot share one; passthru is one
-		 * link's. docker refuses these too. */
+		/* an ipvlan's mode and flag are its parent's, for all its links,
+		 * and passthru is one link's: docker refuses these too. The
+		 * kernel takes no macvlan and ipvlan links on one parent: docker
+		 * finds that at the first container, lxr when it is made. */
 		return lxr_fail(err, EBUSY, "parent %s already has %s network %s%s", r->parent,
 				o->driver, o->name,
 				!strcmp(o->mode, "passthru") ? " (passthru)" : ""),

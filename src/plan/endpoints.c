@@ -183,11 +183,18 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	return true;
 }
 
+/* No way out: internal, or a macvlan or ipvlan network without a parent
+ * (docker's rule: its parent is a dummy link). */
 static bool internal_net(const struct cfg_stack *st, const struct cfg_svc_net *sn)
 {
 	const struct cfg_network *nw = sn->name.v ? cfg_stack_network(st, sn->name.v) : NULL;
+	bool parent = false;
 
-	return !nw || (nw->internal.set && nw->internal.v);
+	if (!nw || (nw->internal.set && nw->internal.v))
+		return true;
+	for (size_t i = 0; i < nw->driver_opts.n; i++)
+		parent |= !strcmp(nw->driver_opts.v[i].key, "parent");
+	return cfg_netdrv_sublink(nw->driver.v) && !parent;
 }
 
 /* whether network a is joined before b: compose-go's NetworksByPriority

@@ -251,6 +251,16 @@ void sup_net_tidy_next(struct sup *s)
 		if (in->c || !in->net_joined || joined_by_running(s, in))
 			continue;
 		in->net_joined = false;
+		/* its next networks first (the project's cleanup would remove
+		 * them later): a macvlan's or ipvlan's link there is deleted in
+		 * the namespace the first one's removal takes */
+		for (size_t i = 0; i < in->plan.n_more_nets; i++) {
+			_cleanup_free_ char *next =
+			    lxr_xasprintf("%s+%s", in->plan.spec.id, in->plan.more_nets[i].network);
+			if (net_endpoint_remove_going(lxr_run_dir(), s->stack->project, next,
+						      &err) < 0)
+				lxr_warn("%s: %s", in->name, err.msg);
+		}
 		if (net_endpoint_remove_going(lxr_run_dir(), s->stack->project, in->plan.spec.id,
 					      &err) < 0)
 			lxr_warn("%s: %s", in->name, err.msg);

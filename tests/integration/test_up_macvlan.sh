@@ -55,7 +55,9 @@ services:
   b:
     image: @ROOTFS@
     command: ["sleep", "1000"]
-    networks: [lan, back]
+    networks:
+      lan: {ipv4_address: $lan.11}
+      back: {}
 networks:
   lan:
     driver: macvlan
@@ -98,19 +100,32 @@ expect_grep "$OUT" '"Driver": "macvlan"' "network inspect shows the driver"
 expect_grep "$OUT" "\"parent\": \"$parent\"" "network inspect shows the parent"
 pass "a macvlan network has no bridge, rules or published port on the host"
 
+ifindex() { nsenter --net="$1" ip -o link show eth0 | cut -d: -f1; }
+before=$(ifindex "$ns")
 run restart -f "$STACK" a
 for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^a-1 .*running' && break; sleep 0.05; done
 for _ in $(seq 60); do [ "$(langet "$lan.10")" = page-a ] && break; sleep 0.05; done
 [ "$(langet "$lan.10")" = page-a ] || fail "after a restart the LAN does not reach a at $lan.10"
-pass "a restart keeps the address on the LAN"
+[ "$(ifindex "$ns")" = "$before" ] || fail "a restart made a's link again (ifindex $before, now $(ifindex "$ns"))"
+pass "a restart keeps the link and its address on the LAN"
+
+# a process of the host's in a container's namespace, keeping it (and its
+# links) after the container is gone; waits until it is in there
+hold() {
+	nsenter --net="$1" sleep 30 &
+	holder=$!
+	at_exit "kill $holder"
+	for _ in $(seq 100); do
+		[ "$(stat -L -c %i "/proc/$holder/ns/net" 2>/dev/null)" = "$(stat -L -c %i "$1")" ] && return
+		sleep 0.02
+	done
+	fail "the holder did not enter $1"
+}
 
 # made again on its ipv4_address: the old link's MAC and address leave the
 # parent with it, not when the kernel frees its namespace (which a process
 # still in it, here one of the host's, keeps)
-nsenter --net="$ns" sleep 30 &
-holder=$!
-at_exit "kill $holder"
-sleep 0.2
+hold "$ns"
 run up -d --force-recreate -f "$STACK" a
 expect_rc 0 "up --force-recreate of a, on its ipv4_address"
 for _ in $(seq 60); do [ "$(langet "$lan.10")" = page-a ] && break; sleep 0.05; done
@@ -118,6 +133,19 @@ for _ in $(seq 60); do [ "$(langet "$lan.10")" = page-a ] && break; sleep 0.05; 
 kill "$holder"
 wait "$holder" 2>/dev/null || true
 pass "a container made again on its ipv4_address takes it over at once"
+
+# the same for a container's next network: b's eth1 on lan, its namespace
+# held across a down and an up
+hold "$LXR_RUN_DIR/mv$$/.net/netns/b-1"
+run down -f "$STACK"
+expect_rc 0 "down while b's namespace is held"
+run up -d -f "$STACK"
+expect_rc 0 "up again, b's old namespace still held"
+run exec -f "$STACK" b sh -c "timeout 3 wget -q -O - http://$lan.1/i"
+expect_out "page-lan" "b, made again on its ipv4_address on lan (eth1), reaches the LAN"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+pass "a next network's macvlan link goes with its container, not with a held namespace"
 
 run down -f "$STACK"
 expect_rc 0 "down"

@@ -41,7 +41,9 @@ fi
 grep -q '^# 0 sublink checks failed$' "$out" || { echo "not ok - the checks in the VM failed (status $rc)"; exit 1; }
 for want in 'ipvlan l2: a container reaches the LAN' 'ipvlan l3: the default route is the link' \
 	'a second ipvlan network on one parent is refused' 'its containers reach each other' \
-	'parent p0.5 is made as VLAN 5 of p0' 'the VLAN link goes with its network'; do
+	'parent p0.5 is made as VLAN 5 of p0' 'a VLAN parent gone since is made again' \
+	'the VLAN link stays while another network' 'the VLAN link goes with the last network' \
+	"the host's own VLAN link is left alone"; do
 	grep -q "^ok - $want" "$out" || { echo "not ok - the VM did not check: $want"; exit 1; }
 done
 exit "$rc"

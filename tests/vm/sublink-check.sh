@@ -109,9 +109,23 @@ say "$got" 0 "the dummy goes with the network"
 got=$(ip -d link show p0.5 2>&1 | grep -o "vlan protocol 802.1Q id 5\|alias lxr:_net/vnet" | sort |
 	tr '\n' ' ')
 say "$got" "alias lxr:_net/vnet vlan protocol 802.1Q id 5 " "parent p0.5 is made as VLAN 5 of p0, with lxr's alias"
+# gone since (a NIC replugged): made again when a container joins
+ip link del p0.5
+"$LXR" run --rm --network vnet "$ROOTFS" true 2>>/tmp/sl.err
+ip link show p0.5 >/dev/null 2>&1 && got=there || got=missing
+say "$got" there "a VLAN parent gone since is made again when a container joins"
+"$LXR" network create -d macvlan -o parent=p0.5 --subnet 10.57.0.0/24 vnet2 >/dev/null 2>>/tmp/sl.err
 "$LXR" network rm vnet >/dev/null 2>>/tmp/sl.err
 ip link show p0.5 >/dev/null 2>&1 && got=kept || got=gone
-say "$got" gone "the VLAN link goes with its network"
+say "$got" kept "the VLAN link stays while another network is on it"
+"$LXR" network rm vnet2 >/dev/null 2>>/tmp/sl.err
+ip link show p0.5 >/dev/null 2>&1 && got=kept || got=gone
+say "$got" gone "the VLAN link goes with the last network on it"
+ip link add link p0 name p0.6 type vlan id 6
+"$LXR" network create -d macvlan -o parent=p0.6 --subnet 10.58.0.0/24 hnet >/dev/null 2>>/tmp/sl.err
+"$LXR" network rm hnet >/dev/null 2>>/tmp/sl.err
+ip link show p0.6 >/dev/null 2>&1 && got=kept || got=gone
+say "$got" kept "the host's own VLAN link is left alone"
 
 [ "$fails" -eq 0 ] || cat /tmp/sl.err
 kill "$lan" 2>/dev/null

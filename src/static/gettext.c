@@ -16,4 +16,4 @@ char *__dcgettext(const char *domain, const char *msgid, int category)
 }
 
 char *dcgettext(const char *domain, const char *msgid, int category)
-	__attribute__((alias("__dcgettext")));
+    __attribute__((alias("__dcgettext")));

@@ -7,33 +7,13 @@
 # program (v2 has no devices controller). The VM is discarded afterwards, so
 # nothing on this host is touched but the build directory's VM cache.
 set -u
-build=${LXR_BUILD_DIR:?run through ctest (LXR_BUILD_DIR)}
-src=${LXR_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-driver=$build/tests/cgroup_driver
-
-have_vm() {
-	command -v qemu-system-x86_64 >/dev/null && ls /boot/vmlinuz-* >/dev/null 2>&1
-}
-if ! have_vm && [ "$(id -u)" -eq 0 ]; then
-	echo "# qemu or a guest kernel is missing: running packaging/setup.sh"
-	"$src/packaging/setup.sh"
-fi
-if ! have_vm; then
-	echo "SKIP: qemu-system-x86_64 or /boot/vmlinuz-* missing and packaging/setup.sh could not install them"
-	exit 77
-fi
-
 # After the driver, the same VM runs real containers with lxr
 # (tests/vm/containers-check.sh): the device program as a user meets it, the
 # default pids limit, --device and --privileged. The rootfs is the
-# integration tests' (lib.sh builds it the same way); the VM sees the host's
-# / read-only.
-lxr=${LXR:-$build/lxr}
-rootfs=$build/test-rootfs
-if [ ! -f "$rootfs/.complete" ]; then
-	rm -rf "$rootfs"
-	"$src/examples/make-rootfs.sh" "$rootfs" >/dev/null && touch "$rootfs/.complete"
-fi
+# integration tests' (vm_lib.sh builds it as lib.sh does); the VM sees the
+# host's / read-only.
+. "$(dirname "$0")/vm_lib.sh"
+driver=$build/tests/cgroup_driver
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 start=$(date +%s.%N)

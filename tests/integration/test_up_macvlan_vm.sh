@@ -8,26 +8,7 @@
 # removed. Nothing on this host is touched but the build directory's VM
 # cache.
 set -u
-build=${LXR_BUILD_DIR:?run through ctest (LXR_BUILD_DIR)}
-src=${LXR_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-
-have_vm() {
-	command -v qemu-system-x86_64 >/dev/null && ls /boot/vmlinuz-* >/dev/null 2>&1
-}
-if ! have_vm && [ "$(id -u)" -eq 0 ]; then
-	echo "# qemu or a guest kernel is missing: running packaging/setup.sh"
-	"$src/packaging/setup.sh"
-fi
-if ! have_vm; then
-	echo "SKIP: qemu-system-x86_64 or /boot/vmlinuz-* missing and packaging/setup.sh could not install them"
-	exit 77
-fi
-lxr=${LXR:-$build/lxr}
-rootfs=$build/test-rootfs
-if [ ! -f "$rootfs/.complete" ]; then
-	rm -rf "$rootfs"
-	"$src/examples/make-rootfs.sh" "$rootfs" >/dev/null && touch "$rootfs/.complete"
-fi
+. "$(dirname "$0")/vm_lib.sh"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 LXR_BUILD_DIR=$build "$src/tests/vm/run-in-vm.sh" /bin/sh "$src/tests/vm/sublink-check.sh" \

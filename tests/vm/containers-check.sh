@@ -12,15 +12,7 @@ LXR=$1
 ROOTFS=$2
 export LXR_RUN_DIR=/tmp/lxr-run LXR_LOG_DIR=/tmp/lxr-log LXR_DATA_DIR=/tmp/lxr-data
 export LXR_CONFIG=/nonexistent
-fails=0
-say() { # GOT WANT WHAT
-	if [ "$1" = "$2" ]; then
-		echo "ok - $3"
-	else
-		echo "not ok - $3: got [$1] want [$2]"
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/check-lib.sh"
 
 got=$("$LXR" run --rm --network none "$ROOTFS" /bin/sh -c '
 mknod /tmp/kmsg c 1 11 && echo made

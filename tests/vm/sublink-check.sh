@@ -15,15 +15,7 @@ ROOTFS=$2
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LXR_RUN_DIR=/tmp/sl-run LXR_LOG_DIR=/tmp/sl-log LXR_DATA_DIR=/tmp/sl-data
 export LXR_CONFIG=/nonexistent
-fails=0
-say() { # GOT WANT WHAT
-	if [ "$1" = "$2" ]; then
-		echo "ok - $3"
-	else
-		echo "not ok - $3: got [$1] want [$2]"
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/check-lib.sh"
 
 # GET /i of HOST in a container, its body (busybox nc: its wget may not run
 # in every guest)

@@ -110,6 +110,69 @@ static void check_links(struct lxr_checks *c)
 	}
 }
 
+/* The links macvlan and ipvlan networks make, each tried in a forked
+ * child's own network namespace on a veth there: the child's exit status
+ * has a bit set for each kind the kernel refused. */
+static const char *const sublink_kinds[] = {"macvlan", "ipvlan", "dummy", "vlan"};
+
+static int make_sublinks(void)
+{
+	struct net_sublink l = {.parent = "probe0", .mode = 4 /* MACVLAN_MODE_BRIDGE */};
+	struct net_link_info li;
+	struct net_nl *sk = NULL;
+	lxr_err err;
+	int missing = 0;
+
+	if (unshare(CLONE_NEWNET) < 0 || net_nl_open(&sk, &err) < 0 ||
+	    net_link_probe(sk, true) < 0 || net_link_get(sk, "probe0", 0, &li) < 0)
+		return 0xff;
+	l.kind = "macvlan";
+	missing |= net_sublink_make(sk, &l, -1, "probe2", 0, NULL, &err) < 0 ? 1 : 0;
+	l.kind = "ipvlan";
+	l.mode = 0; /* IPVLAN_MODE_L2, on a parent without the macvlan */
+	net_link_delete_made(sk, "probe2");
+	missing |= net_sublink_make(sk, &l, -1, "probe3", 0, NULL, &err) < 0 ? 2 : 0;
+	net_link_delete_made(sk, "probe3");
+	missing |= net_dummy_make(sk, "probe4", "lxr:doctor", &err) < 0 ? 4 : 0;
+	missing |=
+	    net_vlan_make(sk, "probe0.5", "probe0", li.index, 5, "lxr:doctor", &err) < 0 ? 8 : 0;
+	net_nl_close(sk);
+	return missing;
+}
+
+static void check_sublinks(struct lxr_checks *c)
+{
+	char have[64] = "", lack[64] = "";
+	int status = -1, missing;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(make_sublinks());
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	missing = pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 0xff;
+	for (size_t i = 0; i < sizeof(sublink_kinds) / sizeof(sublink_kinds[0]); i++) {
+		char *to = missing & (1 << i) ? lack : have;
+		snprintf(to + strlen(to), sizeof(have) - strlen(to), "%s%s", *to ? ", " : "",
+			 sublink_kinds[i]);
+	}
+	if (missing == 0xff)
+		lxr_check_add(c, "macvlan and ipvlan links", WARN,
+			      "macvlan and ipvlan networks (not known here)",
+			      "a scratch network namespace with a veth",
+			      "could not try them in a scratch network namespace");
+	else if (!missing)
+		lxr_check_add(c, "macvlan and ipvlan links", OK, NULL, NULL,
+			      "%s: made in a scratch network namespace", have);
+	else
+		lxr_check_add(c, "macvlan and ipvlan links", WARN,
+			      "macvlan or ipvlan networks of these kinds: ipvlan (driver: ipvlan), "
+			      "dummy (one without a parent), vlan (a parent LINK.VID to make)",
+			      "a kernel with CONFIG_MACVLAN, CONFIG_IPVLAN, CONFIG_DUMMY, "
+			      "CONFIG_VLAN_8021Q (modprobe macvlan ipvlan dummy 8021q)",
+			      "%s%s%s refused", have, *have ? " made; " : "", lack);
+}
+
 static void check_forwarding(struct lxr_checks *c)
 {
 	_cleanup_free_ char *v4 = sysctl_text("/proc/sys/net/ipv4/ip_forward");
@@ -174,6 +237,7 @@ void net_host_check(struct lxr_checks *c)
 {
 	check_nft(c);
 	check_links(c);
+	check_sublinks(c);
 	check_forwarding(c);
 	check_br_netfilter(c);
 	check_forward_policy(c, "iptables");

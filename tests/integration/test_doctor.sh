@@ -13,7 +13,7 @@ run doctor
 expect_rc 0 "doctor on a host with everything"
 for what in "namespace pid" "namespace user" "cgroup subtree lxr/" "overlayfs" "nft" \
 	"nf_tables" "seccomp" "pidfd" "clone3" "openat2" "idmapped mounts" "lxr-image" \
-	"data directory" "veth links" "iptables FORWARD policy"; do
+	"data directory" "veth links" "macvlan and ipvlan links" "iptables FORWARD policy"; do
 	printf '%s\n' "$OUT" | grep -qE "^(ok|warn) +$what: " || fail "no ok/warn line for $what: $OUT"
 done
 expect_grep "$OUT" "[0-9]+ ok, [0-9]+ warnings?, 0 missing" "summary line"

@@ -119,6 +119,10 @@ ip link add link p0 name p0.6 type vlan id 6
 ip link show p0.6 >/dev/null 2>&1 && got=kept || got=gone
 say "$got" kept "the host's own VLAN link is left alone"
 
+got=$("$LXR" doctor 2>&1 | grep -o "^ok *macvlan and ipvlan links: macvlan, ipvlan, dummy, vlan: made")
+say "$got" "ok       macvlan and ipvlan links: macvlan, ipvlan, dummy, vlan: made" \
+	"lxr doctor finds every kind of link these networks make"
+
 [ "$fails" -eq 0 ] || cat /tmp/sl.err
 kill "$lan" 2>/dev/null
 echo "# $fails sublink checks failed"

@@ -155,8 +155,7 @@ static int probe(const struct net_rec *r, const char *alias, lxr_err *err)
 /* The parent named: there (a VLAN of lxr's made for it when it is not and
  * its name says LINK.VID), and not one of lxr's own bridges or dummies,
  * which a container's link would join past lxr's rules. */
-static int parent_up(struct net_nl *sk, const struct net_rec *r, bool fresh, const char *alias,
-		     lxr_err *err)
+static int parent_up(struct net_nl *sk, const struct net_rec *r, const char *alias, lxr_err *err)
 {
 	struct net_link_info li;
 	int got = net_link_get(sk, r->parent, 0, &li);
@@ -195,7 +194,7 @@ int net_sublink_up(const char *run_dir, const char *project, struct net_rec *r, 
 		ret = net_rec_save(run_dir, project, "networks", r->name, text, err);
 	}
 	if (ret == 0)
-		ret = r->parent[0] ? parent_up(sk, r, fresh, alias, err)
+		ret = r->parent[0] ? parent_up(sk, r, alias, err)
 				   : net_dummy_make(sk, r->bridge, alias, err);
 	net_nl_close(sk);
 	return ret == 0 && fresh ? probe(r, alias, err) : ret;

@@ -16,6 +16,8 @@ bool cfg_netdrv_sublink(const char *driver);
  * value it does not take, with what it takes in *takes; -2 when key is
  * not one of driver's options. */
 int cfg_netdrv_value(const char *driver, const char *key, const char *value, const char **takes);
+/* The options driver takes, for a person ("macvlan takes parent, ...") */
+const char *cfg_netdrv_takes(const char *driver);
 /* The mode and flag a network of driver has when driver_opts give none:
  * docker's bridge, l2 and bridge. */
 const char *cfg_netdrv_default(const char *driver, const char *key);

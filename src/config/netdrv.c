@@ -54,6 +54,14 @@ int cfg_netdrv_value(const char *driver, const char *key, const char *value, con
 	return -2;
 }
 
+const char *cfg_netdrv_takes(const char *driver)
+{
+	return !strcmp(driver, "macvlan")
+		   ? "macvlan takes parent, macvlan_mode and com.docker.network.driver.mtu"
+		   : "ipvlan takes parent, ipvlan_mode, ipvlan_flag and "
+		     "com.docker.network.driver.mtu";
+}
+
 const char *cfg_netdrv_default(const char *driver, const char *key)
 {
 	if (!strcmp(key, "flag"))

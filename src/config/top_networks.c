@@ -200,11 +200,7 @@ static void driver_opts_check(struct cfg_ctx *c, const struct cfg_network *net)
 		}
 		cfg_check_supported_hint(
 		    c, o->pos, "networks.driver_opts.other",
-		    sub ? (!strcmp(driver, "macvlan")
-			       ? "macvlan takes parent, macvlan_mode and "
-				 "com.docker.network.driver.mtu"
-			       : "ipvlan takes parent, ipvlan_mode, ipvlan_flag and "
-				 "com.docker.network.driver.mtu")
+		    sub ? cfg_netdrv_takes(driver)
 		    : !strcmp(o->key, "com.docker.network.bridge.enable_icc") ||
 			    !strcmp(o->key, "com.docker.network.bridge.enable_ip_masquerade")
 			? "internal: true makes a network without a way out"

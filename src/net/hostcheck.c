@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lxr/netdrv.h"
 #include "net/net_internal.h"
 
 #define OK      LXR_CHECK_OK
@@ -117,7 +118,8 @@ static const char *const sublink_kinds[] = {"macvlan", "ipvlan", "dummy", "vlan"
 
 static int make_sublinks(void)
 {
-	struct net_sublink l = {.parent = "probe0", .mode = 4 /* MACVLAN_MODE_BRIDGE */};
+	const char *takes;
+	struct net_sublink l = {.parent = "probe0"};
 	struct net_link_info li;
 	struct net_nl *sk = NULL;
 	lxr_err err;
@@ -127,9 +129,10 @@ static int make_sublinks(void)
 	    net_link_probe(sk, true) < 0 || net_link_get(sk, "probe0", 0, &li) < 0)
 		return 0xff;
 	l.kind = "macvlan";
+	l.mode = (unsigned)cfg_netdrv_value(l.kind, "macvlan_mode", "bridge", &takes);
 	missing |= net_sublink_make(sk, &l, -1, "probe2", 0, NULL, &err) < 0 ? 1 : 0;
-	l.kind = "ipvlan";
-	l.mode = 0; /* IPVLAN_MODE_L2, on a parent without the macvlan */
+	l.kind = "ipvlan"; /* on a parent without the macvlan */
+	l.mode = (unsigned)cfg_netdrv_value(l.kind, "ipvlan_mode", "l2", &takes);
 	net_link_delete_made(sk, "probe2");
 	missing |= net_sublink_make(sk, &l, -1, "probe3", 0, NULL, &err) < 0 ? 2 : 0;
 	net_link_delete_made(sk, "probe3");

@@ -355,8 +355,6 @@ int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_e
 
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct net_nl_req q;
 	char have[128];
 	int r = net_link_check(sk, name, alias, have, sizeof(have));
 
@@ -367,22 +365,20 @@ int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_
 				"link %s is not lxr's (alias \"%s\", expected \"%s\"); "
 				"left alone",
 				name, have, alias);
-	net_nl_req_init(&q, RTM_DELLINK, 0, &ifi, sizeof(ifi));
-	net_nl_attr_str(&q, IFLA_IFNAME, name);
-	r = net_nl_call(sk, &q, NULL, NULL);
+	r = net_link_delete_made(sk, name);
 	if (r < 0 && r != -ENODEV)
 		return net_nl_fail(err, r, "delete link %s", name);
 	return 0;
 }
 
-void net_link_delete_made(struct net_nl *sk, const char *name)
+int net_link_delete_made(struct net_nl *sk, const char *name)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct net_nl_req q;
 
 	net_nl_req_init(&q, RTM_DELLINK, 0, &ifi, sizeof(ifi));
 	net_nl_attr_str(&q, IFLA_IFNAME, name);
-	net_nl_call(sk, &q, NULL, NULL);
+	return net_nl_call(sk, &q, NULL, NULL);
 }
 
 /* Out of its bridge (IFLA_MASTER 0), for a veth that goes with a dying
@@ -649,16 +645,12 @@ int net_ns_link_kind(int nsfd, const char *ifname, char *kind, size_t len)
 
 int net_ns_link_delete(int nsfd, const char *ifname, lxr_err *err)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct net_nl *sk = NULL;
-	struct net_nl_req q;
 	int r;
 
 	if (nl_open_in(nsfd, &sk, err) < 0)
 		return -1;
-	net_nl_req_init(&q, RTM_DELLINK, 0, &ifi, sizeof(ifi));
-	net_nl_attr_str(&q, IFLA_IFNAME, ifname);
-	r = net_nl_call(sk, &q, NULL, NULL);
+	r = net_link_delete_made(sk, ifname);
 	net_nl_close(sk);
 	if (r < 0 && r != -ENODEV)
 		return net_nl_fail(err, r, "delete %s in the container's network namespace",

@@ -328,8 +328,9 @@ void net_sublink_endpoint(const struct net_rec *net, struct ep_rec *e);
  * EINVAL for a mode the record cannot have */
 int net_sublink_of(const struct net_rec *r, struct net_sublink *out, lxr_err *err);
 int net_link_delete(struct net_nl *sk, const char *name, const char *alias, lxr_err *err);
-/* The link the caller has just made (NLM_F_EXCL: its own), deleted. */
-void net_link_delete_made(struct net_nl *sk, const char *name);
+/* The link of that name deleted, unasked whose it is: the caller's own
+ * (just made with NLM_F_EXCL, or checked): 0 or -errno. */
+int net_link_delete_made(struct net_nl *sk, const char *name);
 int net_link_detach(struct net_nl *sk, const char *name, lxr_err *err);
 /* alt as a second name of link name (idempotent): EEXIST when another
  * link has it, as either of its names. The name goes with the link. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lxr/netdrv.h"
 #include "net/net_internal.h"
 
 static char *defs_dir(void)
@@ -230,10 +231,7 @@ static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg
 			return lxr_err_hint(err, "an internal network (--internal, internal: "
 						 "true) has neither a way out nor masquerade");
 		if (d->driver)
-			return lxr_err_hint(
-			    err, "%s takes com.docker.network.driver.mtu, parent%s", d->driver,
-			    !strcmp(d->driver, "macvlan") ? " and macvlan_mode"
-							  : ", ipvlan_mode and ipvlan_flag");
+			return lxr_err_hint(err, "%s", cfg_netdrv_takes(d->driver));
 		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu, "
 					 "com.docker.network.bridge.name");
 	}

@@ -61,6 +61,7 @@ int net_sublink_of(const struct net_rec *r, struct net_sublink *out, lxr_err *er
 
 int net_sublink_rec(const struct lxr_net_config *cfg, struct net_rec *r, lxr_err *err)
 {
+	const char *takes;
 	struct net_sublink l;
 
 	if (!cfg_netdrv_sublink(cfg->driver))
@@ -73,12 +74,12 @@ int net_sublink_rec(const struct lxr_net_config *cfg, struct net_rec *r, lxr_err
 	snprintf(r->flag, sizeof(r->flag), "%s",
 		 cfg->flag ? cfg->flag : cfg_netdrv_default(cfg->driver, "flag"));
 	/* an internal one keeps its parent and has no default route */
-	if (cfg->parent) {
-		if (!lxr_ifname_valid(cfg->parent) || !strcmp(cfg->parent, "lo"))
-			return lxr_fail(err, EINVAL, "parent \"%s\" is not a host interface's name",
-					cfg->parent);
+	if (cfg->parent && cfg_netdrv_value(cfg->driver, "parent", cfg->parent, &takes) < 0)
+		return lxr_fail(err, EINVAL, "parent \"%s\" is not a host interface's name",
+				cfg->parent),
+		       lxr_err_hint(err, "%s", takes);
+	if (cfg->parent)
 		strcpy(r->parent, cfg->parent);
-	}
 	return net_sublink_of(r, &l, err);
 }
 

@@ -36,11 +36,21 @@ langet() {
 		_ "$1" 2>/dev/null | tail -n 1 || true
 }
 
-# a probe: does this kernel have the macvlan driver at all?
-if ! ip link add "lxrt$$m" link "$parent" type macvlan 2>/dev/null; then
-	skip "the kernel has no macvlan driver (CONFIG_MACVLAN)"
-fi
-ip link del "lxrt$$m"
+# Does this kernel make a link of KIND (macvlan, ipvlan, dummy, vlan)? Tried
+# on a veth of its own (links of $parent may still be going with the
+# namespaces of containers that just ended), removed with it.
+kernel_makes() {
+	local made=0
+	ip link add "lxrt$$q" type veth peer name "lxrt$$r"
+	case $1 in
+	dummy) ip link add "lxrt$$k" type dummy 2>/dev/null && ip link del "lxrt$$k" || made=1 ;;
+	vlan) ip link add link "lxrt$$q" name "lxrt$$q.9" type vlan id 9 2>/dev/null || made=1 ;;
+	*) ip link add "lxrt$$k" link "lxrt$$q" type "$1" 2>/dev/null || made=1 ;;
+	esac
+	ip link del "lxrt$$q"
+	return $made
+}
+kernel_makes macvlan || skip "the kernel has no macvlan driver (CONFIG_MACVLAN)"
 
 port=$(free_ports 1)
 stack <<Y
@@ -231,11 +241,7 @@ pass "lxr network create -d macvlan makes a network lxr run joins; bad options m
 
 # ipvlan: the same, where the kernel has the driver; else its network is
 # refused when it is made, saying which driver the kernel lacks
-# (probed on a veth of its own: links of $parent may still be going with
-# the namespaces of containers that just ended)
-ip link add "lxrt$$q" type veth peer name "lxrt$$r"
-if ip link add "lxrt$$i" link "lxrt$$q" type ipvlan mode l2 2>/dev/null; then
-	ip link del "lxrt$$q"
+if kernel_makes ipvlan; then
 	run network create -d ipvlan -o parent="$parent" --subnet "$lan.0/24" --gateway "$lan.1" "$net"
 	expect_rc 0 "network create -d ipvlan"
 	run run --rm --network "$net" "$ROOTFS" sh -c "timeout 3 wget -q -O - http://$lan.1/i"
@@ -243,7 +249,6 @@ if ip link add "lxrt$$i" link "lxrt$$q" type ipvlan mode l2 2>/dev/null; then
 	run network rm "$net"
 	pass "an ipvlan network reaches the LAN"
 else
-	ip link del "lxrt$$q"
 	run network create -d ipvlan -o parent="$parent" "$net"
 	expect_rc 1 "network create -d ipvlan on a kernel without ipvlan"
 	expect_grep "$ERR" "CONFIG_IPVLAN" "the error names the kernel's missing driver"
@@ -268,8 +273,7 @@ services:
 networks:
   iso: {driver: macvlan}
 Y
-if ip link add "lxrt$$d" type dummy 2>/dev/null; then
-	ip link del "lxrt$$d"
+if kernel_makes dummy; then
 	run up -d -f "$STACK"
 	expect_rc 0 "up -d with a macvlan network without a parent"
 	ip -o link show | grep -q "lxr:mvd$$/iso" || fail "no dummy parent of lxr's while up"
@@ -304,9 +308,7 @@ networks:
     driver_opts: {parent: $parent.7}
     ipam: {config: [{subnet: 10.77.$sub.0/24, gateway: 10.77.$sub.1}]}
 Y
-ip link add "lxrt$$q" type veth peer name "lxrt$$r"
-if ip link add link "lxrt$$q" name "lxrt$$q.9" type vlan id 9 2>/dev/null; then
-	ip link del "lxrt$$q"
+if kernel_makes vlan; then
 	run up -d -f "$STACK"
 	expect_rc 0 "up -d with parent $parent.7, which does not exist"
 	out=$(ip -d link show "$parent.7")
@@ -324,7 +326,6 @@ if ip link add link "lxrt$$q" name "lxrt$$q.9" type vlan id 9 2>/dev/null; then
 	ip link del "$parent.7"
 	pass "a missing VLAN parent is made and removed by lxr; the host's own is kept"
 else
-	ip link del "lxrt$$q"
 	run up -d -f "$STACK"
 	[ "$RC" -ne 0 ] || fail "up with a VLAN parent on a kernel without 802.1Q"
 	expect_grep "$ERR" "CONFIG_VLAN_8021Q" "the error names the kernel's missing driver"

@@ -46,10 +46,22 @@ struct lxr_seccomp *rt_seccomp_default(uint64_t caps);
  * in it), so the program is kept and looked up by those bits only. */
 uint64_t rt_seccomp_default_caps(void);
 /* The BPF program for p (malloc'd): libseccomp's, behind a stub that
- * answers ENOSYS for syscalls newer than libseccomp knows. */
+ * answers ENOSYS for syscalls newer than libseccomp knows, then shrunk
+ * (rt_seccomp_shrink); _as_written leaves it as libseccomp wrote it. */
 struct sock_filter;
 int rt_seccomp_compile(const struct lxr_seccomp *p, struct sock_filter **prog, size_t *len,
 		       lxr_err *err);
+int rt_seccomp_compile_as_written(const struct lxr_seccomp *p, struct sock_filter **prog,
+				  size_t *len, lxr_err *err);
+/* The same verdicts in fewer instructions (seccomp_opt.c): *prog is
+ * replaced by a shorter program, or left as it is when it uses what the
+ * shortening does not model. */
+void rt_seccomp_shrink(struct sock_filter **prog, size_t *len);
+/* prog's verdict for d, as the kernel computes it, for the instructions
+ * libseccomp writes; false for any other. */
+struct seccomp_data;
+bool rt_seccomp_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d,
+		    uint32_t *verdict);
 
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */

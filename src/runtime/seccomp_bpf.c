@@ -291,8 +291,8 @@ static int add_enosys_stub(scmp_filter_ctx ctx, struct sock_filter **prog, size_
 	return 0;
 }
 
-int rt_seccomp_compile(const struct lxr_seccomp *p, struct sock_filter **prog, size_t *len,
-		       lxr_err *err)
+int rt_seccomp_compile_as_written(const struct lxr_seccomp *p, struct sock_filter **prog,
+				  size_t *len, lxr_err *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(scmp_action(p->default_action, p->default_errno_ret));
 	int r = -1;
@@ -317,12 +317,6 @@ int rt_seccomp_compile(const struct lxr_seccomp *p, struct sock_filter **prog, s
 	if (p->default_action != LXR_SECCOMP_ALLOW && p->default_action != LXR_SECCOMP_LOG &&
 	    p->default_action != LXR_SECCOMP_TRACE && add_enosys_stub(ctx, prog, len, err) < 0)
 		goto out;
-	if (*len > MAX_INSNS) {
-		lxr_fail(err, E2BIG, "seccomp program of %zu instructions", *len);
-		lxr_err_hint(err, "the kernel takes at most %d: the profile has too many rules",
-			     MAX_INSNS);
-		goto out;
-	}
 	r = 0;
 out:
 	if (r < 0) {
@@ -331,4 +325,19 @@ out:
 	}
 	seccomp_release(ctx);
 	return r;
+}
+
+int rt_seccomp_compile(const struct lxr_seccomp *p, struct sock_filter **prog, size_t *len,
+		       lxr_err *err)
+{
+	if (rt_seccomp_compile_as_written(p, prog, len, err) < 0)
+		return -1;
+	rt_seccomp_shrink(prog, len);
+	if (*len <= MAX_INSNS)
+		return 0;
+	free(*prog);
+	*prog = NULL;
+	lxr_fail(err, E2BIG, "seccomp program of %zu instructions", *len);
+	return lxr_err_hint(err, "the kernel takes at most %d: the profile has too many rules",
+			    MAX_INSNS);
 }

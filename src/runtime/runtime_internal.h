@@ -57,8 +57,11 @@ int rt_seccomp_compile_as_written(const struct lxr_seccomp *p, struct sock_filte
  * replaced by a shorter program, or left as it is when it uses what the
  * shortening does not model. */
 void rt_seccomp_shrink(struct sock_filter **prog, size_t *len);
-/* prog's verdict for d, as the kernel computes it, for the instructions
- * libseccomp writes; false for any other. */
+/* prog's verdict for d, as the kernel computes it (the accumulator
+ * starting at 0), for what seccomp_opt.c models: loads of seccomp_data's
+ * words and of constants, ALU steps and compares with a constant, jumps,
+ * returns of a constant or the accumulator. False for any other
+ * instruction and for a jump or a fall out of the program. */
 struct seccomp_data;
 bool rt_seccomp_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d,
 		    uint32_t *verdict);

@@ -15,11 +15,14 @@
  * ranges leads to them. Over the same ranges every compare of the number
  * goes the same way, so the verdict of any number is the one of its range.
  *
- * What this does not model (the X register, scratch memory, a load other
- * than a word of seccomp_data, arithmetic on the number or the
- * architecture, a compare of the architecture other than equality) leaves
- * the program as it was. So does any difference found when the two are
- * run side by side on every range's ends, and a result that is no shorter.
+ * The accumulator starts at 0, as the kernel starts it. What this does
+ * not model leaves the program as it was: the X register, scratch memory,
+ * a load other than a word of seccomp_data, an ALU step the kernel would
+ * refuse, arithmetic on the number or the architecture or either one
+ * returned, a compare of the architecture other than equality, a bit test
+ * of the number other than one of its top twelve bits, a jump out of the
+ * program. So does any difference found when the two are run side by side
+ * on every range's ends, and a result that is no shorter.
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
@@ -34,11 +37,13 @@
 
 #define OFF_NR   offsetof(struct seccomp_data, nr)
 #define OFF_ARCH offsetof(struct seccomp_data, arch)
-/* nodes made, and instructions followed in a row, before giving up:
- * libseccomp's largest programs are 4,096 instructions, its paths far
- * shorter; a container's clone may compile on a 1 MiB stack */
+/* nodes made, instructions followed in a row and in all before giving
+ * up: the kernel takes at most 4,096 instructions, libseccomp's paths are
+ * far shorter than 1,024 (a level of follow() takes about 100 bytes of
+ * stack, 530 with ASan, and a container's clone may compile on 1 MiB) */
 #define MAX_NODES (1u << 16)
-#define MAX_DEPTH 2048
+#define MAX_DEPTH 1024
+#define MAX_STEPS (1u << 22)
 
 /* what the accumulator holds while the program is followed */
 enum tag { T_UNKNOWN, T_CONST, T_NR, T_ARCH, N_TAGS };
@@ -68,7 +73,8 @@ struct opt {
 		int node;
 	} * memo; /* per instruction, for the (architecture, number) being followed */
 	unsigned gen;
-	size_t depth;              /* of follow's recursion: a long chain of compares gives up */
+	size_t depth, steps;       /* of follow: too long a chain or too much work gives up */
+	uint32_t jset_bits;        /* the bits of the number tested, as 1 << bit */
 	uint32_t *points, *arches; /* numbers where a range starts; architectures */
 	size_t n_points, n_arches, cap_points;
 	bool failed;
@@ -80,10 +86,22 @@ static bool is_jump_k(uint16_t code)
 	       code == (BPF_JMP | BPF_JGE | BPF_K) || code == (BPF_JMP | BPF_JSET | BPF_K);
 }
 
-static bool is_alu_k(uint16_t code)
+/* an ALU step with a constant that the kernel takes and alu() computes */
+static bool is_alu_k(const struct sock_filter *f)
 {
-	return BPF_CLASS(code) == BPF_ALU && BPF_SRC(code) == BPF_K && BPF_OP(code) != BPF_DIV &&
-	       BPF_OP(code) != BPF_MOD && BPF_OP(code) != BPF_NEG;
+	if (BPF_CLASS(f->code) != BPF_ALU || BPF_SRC(f->code) != BPF_K)
+		return false;
+	switch (BPF_OP(f->code)) {
+	case BPF_ADD:
+	case BPF_SUB:
+	case BPF_MUL:
+	case BPF_OR:
+	case BPF_AND:
+	case BPF_XOR: return true;
+	case BPF_LSH:
+	case BPF_RSH: return f->k < 32;
+	}
+	return false;
 }
 
 static uint32_t alu(uint16_t code, uint32_t a, uint32_t k)
@@ -95,8 +113,8 @@ static uint32_t alu(uint16_t code, uint32_t a, uint32_t k)
 	case BPF_OR: return a | k;
 	case BPF_AND: return a & k;
 	case BPF_XOR: return a ^ k;
-	case BPF_LSH: return k < 32 ? a << k : 0;
-	case BPF_RSH: return k < 32 ? a >> k : 0;
+	case BPF_LSH: return a << k;
+	case BPF_RSH: return a >> k;
 	}
 	return 0;
 }
@@ -151,6 +169,9 @@ static void compare_nr(struct opt *o, uint16_t code, uint32_t k)
 		o->failed = true;
 		return;
 	}
+	if (o->jset_bits & (1u << __builtin_ctz(k)))
+		return;
+	o->jset_bits |= 1u << __builtin_ctz(k);
 	for (uint64_t m = k; m <= UINT32_MAX; m += k)
 		add_point(o, (uint32_t)m);
 }
@@ -166,7 +187,7 @@ static enum tag step_tag(struct opt *o, const struct sock_filter *f, enum tag t)
 	}
 	if (f->code == (BPF_LD | BPF_IMM))
 		return T_CONST;
-	if (is_alu_k(f->code))
+	if (is_alu_k(f))
 		return t == T_NR || t == T_ARCH ? N_TAGS : t;
 	if (is_jump_k(f->code)) {
 		if (t == T_ARCH && BPF_OP(f->code) != BPF_JEQ)
@@ -184,12 +205,13 @@ static enum tag step_tag(struct opt *o, const struct sock_filter *f, enum tag t)
 	return N_TAGS;
 }
 
-static void mark(struct opt *o, uint8_t *reach, size_t to, enum tag t)
+/* The instruction off past the one at pc may be reached with t. */
+static void mark(struct opt *o, uint8_t *reach, size_t pc, uint32_t off, enum tag t)
 {
-	if (to >= o->n)
-		o->failed = true;
+	if (off >= o->n - pc - 1)
+		o->failed = true; /* out of the program, as the kernel refuses it */
 	else
-		reach[to] |= (uint8_t)(1u << t);
+		reach[pc + 1 + off] |= (uint8_t)(1u << t);
 }
 
 /* One pass forward (every jump is): the kinds the accumulator may hold at
@@ -199,7 +221,7 @@ static void survey(struct opt *o)
 {
 	uint8_t *reach = lxr_xcalloc(o->n, 1);
 
-	reach[0] = 1u << T_UNKNOWN;
+	reach[0] = 1u << T_CONST; /* 0, as the kernel starts */
 	for (size_t pc = 0; pc < o->n && !o->failed; pc++) {
 		const struct sock_filter *f = &o->in[pc];
 		for (enum tag t = 0; t < N_TAGS && !o->failed; t++) {
@@ -210,12 +232,12 @@ static void survey(struct opt *o)
 			if (next == N_TAGS) {
 				o->failed = true;
 			} else if (f->code == (BPF_JMP | BPF_JA)) {
-				mark(o, reach, pc + 1 + f->k, next);
+				mark(o, reach, pc, f->k, next);
 			} else if (is_jump_k(f->code)) {
-				mark(o, reach, pc + 1 + f->jt, next);
-				mark(o, reach, pc + 1 + f->jf, next);
+				mark(o, reach, pc, f->jt, next);
+				mark(o, reach, pc, f->jf, next);
 			} else if (BPF_CLASS(f->code) != BPF_RET) {
-				mark(o, reach, pc + 1, next);
+				mark(o, reach, pc, 0, next);
 			}
 		}
 	}
@@ -313,7 +335,7 @@ static int follow_jump(struct opt *o, size_t pc, struct acc acc, uint32_t nr, ui
 			      arch);
 	t = follow(o, pc + 1 + f->jt, acc, nr, arch);
 	e = follow(o, pc + 1 + f->jf, acc, nr, arch);
-	return make(o, f->code, f->k, t, e);
+	return t == e ? t : make(o, f->code, f->k, t, e);
 }
 
 static int follow_step(struct opt *o, size_t pc, struct acc acc, uint32_t nr, uint32_t arch)
@@ -331,10 +353,10 @@ static int follow_step(struct opt *o, size_t pc, struct acc acc, uint32_t nr, ui
 	}
 	if (f->code == (BPF_LD | BPF_IMM))
 		return follow(o, pc + 1, (struct acc){T_CONST, f->k}, nr, arch);
-	if (is_alu_k(f->code) && acc.tag == T_CONST)
+	if (is_alu_k(f) && acc.tag == T_CONST)
 		return follow(o, pc + 1, (struct acc){T_CONST, alu(f->code, acc.v, f->k)}, nr,
 			      arch);
-	if (is_alu_k(f->code))
+	if (is_alu_k(f))
 		return make(o, f->code, f->k, follow(o, pc + 1, acc, nr, arch), 0);
 	if (f->code == (BPF_JMP | BPF_JA))
 		return follow(o, pc + 1 + f->k, acc, nr, arch);
@@ -342,8 +364,10 @@ static int follow_step(struct opt *o, size_t pc, struct acc acc, uint32_t nr, ui
 		return follow_jump(o, pc, acc, nr, arch);
 	if (f->code == (BPF_RET | BPF_K))
 		return ret_k(o, f->k);
-	/* RET A: survey() let only an unknown or constant accumulator here */
-	return acc.tag == T_CONST ? ret_k(o, acc.v) : make(o, f->code, 0, 0, 0);
+	if (f->code == (BPF_RET | BPF_A) && (acc.tag == T_CONST || acc.tag == T_UNKNOWN))
+		return acc.tag == T_CONST ? ret_k(o, acc.v) : make(o, f->code, 0, 0, 0);
+	o->failed = true; /* survey() let nothing else through */
+	return -1;
 }
 
 /* The node for the rest of the program from pc: survey() checked that
@@ -359,7 +383,7 @@ static int follow(struct opt *o, size_t pc, struct acc acc, uint32_t nr, uint32_
 	if (o->memo[pc].gen == o->gen && o->memo[pc].acc.tag == acc.tag &&
 	    o->memo[pc].acc.v == acc.v)
 		return o->memo[pc].node;
-	if (++o->depth > MAX_DEPTH) {
+	if (++o->depth > MAX_DEPTH || ++o->steps > MAX_STEPS) {
 		o->failed = true;
 		return -1;
 	}
@@ -394,7 +418,7 @@ static int for_arch(struct opt *o, uint32_t arch)
 	for (size_t i = 0; i < o->n_points && !o->failed; i++) {
 		int x;
 		o->gen++;
-		x = follow(o, 0, (struct acc){T_UNKNOWN, 0}, o->points[i], arch);
+		x = follow(o, 0, (struct acc){T_CONST, 0}, o->points[i], arch);
 		if (n && to[n - 1] == x)
 			continue;
 		starts[n] = o->points[i];
@@ -455,7 +479,7 @@ static void postorder(const struct opt *o, int x, bool *seen, int *out, size_t *
 }
 
 /* Whether node x needs one more instruction at the addresses given: a
- * compare reaches 255 instructions ahead, a load or an AND none. */
+ * compare reaches 255 instructions ahead, a load or an ALU step none. */
 static bool grow(const struct opt *o, int x, const size_t *addr, uint8_t *extra)
 {
 	const struct node *d = &o->nodes[x];
@@ -549,20 +573,24 @@ bool rt_seccomp_run(const struct sock_filter *prog, size_t len, const struct sec
 
 	for (size_t pc = 0; pc < len; pc++) {
 		const struct sock_filter *f = &prog[pc];
+		uint32_t off = 0;
 		if (f->code == (BPF_LD | BPF_W | BPF_ABS) && f->k % 4 == 0 && f->k < sizeof(*d))
 			memcpy(&a, (const char *)d + f->k, sizeof(a));
 		else if (f->code == (BPF_LD | BPF_IMM))
 			a = f->k;
-		else if (is_alu_k(f->code))
+		else if (is_alu_k(f))
 			a = alu(f->code, a, f->k);
 		else if (f->code == (BPF_JMP | BPF_JA))
-			pc += f->k;
+			off = f->k;
 		else if (is_jump_k(f->code))
-			pc += taken(f->code, a, f->k) ? f->jt : f->jf;
-		else if (BPF_CLASS(f->code) == BPF_RET && BPF_RVAL(f->code) != BPF_X)
-			return *verdict = BPF_RVAL(f->code) == BPF_A ? a : f->k, true;
+			off = taken(f->code, a, f->k) ? f->jt : f->jf;
+		else if (f->code == (BPF_RET | BPF_K) || f->code == (BPF_RET | BPF_A))
+			return *verdict = f->code == (BPF_RET | BPF_A) ? a : f->k, true;
 		else
 			return false;
+		if (off >= len - pc - 1)
+			return false; /* out of the program */
+		pc += off;
 	}
 	return false;
 }

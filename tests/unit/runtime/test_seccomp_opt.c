@@ -69,11 +69,46 @@ static uint32_t half(const struct pool *p)
 	}
 }
 
+/* The kernel's classic BPF, for the instructions these programs use,
+ * written apart from rt_seccomp_run so that a mistake in that one (which
+ * the shortening relies on) shows; both must agree on every input. */
+static uint32_t kernel_verdict(const struct sock_filter *prog, size_t len,
+			       const struct seccomp_data *d)
+{
+	uint32_t a = 0, w[16];
+
+	memcpy(w, d, sizeof(w));
+	for (size_t pc = 0; pc < len;) {
+		const struct sock_filter f = prog[pc++];
+		switch (f.code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			assert_true(f.k % 4 == 0 && f.k < sizeof(w));
+			a = w[f.k / 4];
+			continue;
+		case BPF_LD | BPF_IMM: a = f.k; continue;
+		case BPF_ALU | BPF_AND | BPF_K: a &= f.k; continue;
+		case BPF_ALU | BPF_OR | BPF_K: a |= f.k; continue;
+		case BPF_ALU | BPF_ADD | BPF_K: a += f.k; continue;
+		case BPF_JMP | BPF_JA: pc += f.k; continue;
+		case BPF_JMP | BPF_JEQ | BPF_K: pc += a == f.k ? f.jt : f.jf; continue;
+		case BPF_JMP | BPF_JGT | BPF_K: pc += a > f.k ? f.jt : f.jf; continue;
+		case BPF_JMP | BPF_JGE | BPF_K: pc += a >= f.k ? f.jt : f.jf; continue;
+		case BPF_JMP | BPF_JSET | BPF_K: pc += (a & f.k) ? f.jt : f.jf; continue;
+		case BPF_RET | BPF_K: return f.k;
+		case BPF_RET | BPF_A: return a;
+		}
+		fail_msg("instruction %#x at %zu", f.code, pc - 1);
+	}
+	fail_msg("fell out of the program");
+	return 0;
+}
+
 static uint32_t verdict_of(const struct sock_filter *prog, size_t len, const struct seccomp_data *d)
 {
 	uint32_t v = 0;
 
 	assert_true(rt_seccomp_run(prog, len, d, &v));
+	assert_int_equal(v, kernel_verdict(prog, len, d));
 	return v;
 }
 
@@ -217,7 +252,9 @@ static void custom_profile_same_verdicts(void **state)
 
 /* What the shortening does not model is left as it was: the X register,
  * scratch memory, a compare of the architecture other than equality,
- * arithmetic on the number. */
+ * arithmetic on the number, a bit test of several of its bits, the number
+ * returned, a jump out of the program; and so is a program that cannot
+ * be shorter, or an empty one. */
 static void unmodelled_programs_left_alone(void **state)
 {
 	const struct sock_filter ldx[] = {
@@ -235,10 +272,27 @@ static void unmodelled_programs_left_alone(void **state)
 	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 40, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	const struct sock_filter nr_bits[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1)};
+	const struct sock_filter out_of_range[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 1), BPF_STMT(BPF_JMP | BPF_JA, 0xffffffffu),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	const struct sock_filter ret_nr[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), BPF_STMT(BPF_RET | BPF_A, 0)};
+	const struct sock_filter shortest[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
 	const struct {
 		const struct sock_filter *f;
 		size_t n;
-	} cases[] = {{ldx, 5}, {arch_gt, 4}, {nr_add, 5}};
+	} cases[] = {{ldx, 5},          {arch_gt, 4}, {nr_add, 5},   {nr_bits, 6},
+		     {out_of_range, 4}, {ret_nr, 4},  {shortest, 1}, {shortest, 0}};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -253,15 +307,15 @@ static void unmodelled_programs_left_alone(void **state)
 	}
 }
 
-/* A program of libseccomp's kind but larger: 400 numbers allowed one by
+/* A program of libseccomp's kind but larger: 180 numbers allowed one by
  * one, each behind compares that never decide anything, so the search
- * over its 800 ranges is longer than a compare reaches (255) and needs
+ * over its 360 ranges is longer than a compare reaches (255) and needs
  * jumps in between; the x32 bit tested with jset; a verdict that is the
  * accumulator, computed. */
 static void long_reach_and_bit_tests(void **state)
 {
 	size_t n = 0;
-	struct sock_filter *prog = malloc(2100 * sizeof(*prog)), *was, *copy;
+	struct sock_filter *prog = malloc(1000 * sizeof(*prog)), *was, *copy;
 	size_t len;
 
 	(void)state;
@@ -269,7 +323,7 @@ static void long_reach_and_bit_tests(void **state)
 						 offsetof(struct seccomp_data, nr));
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000u, 0, 1);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 38);
-	for (uint32_t nr = 0; nr < 1600; nr += 4) {
+	for (uint32_t nr = 0; nr < 720; nr += 4) {
 		for (int pad = 0; pad < 3; pad++)
 			prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K,
 								 0xfffffff0u, 0, 0);
@@ -285,10 +339,58 @@ static void long_reach_and_bit_tests(void **state)
 	len = n;
 	rt_seccomp_shrink(&prog, &len);
 	assert_ptr_not_equal(prog, was);
-	assert_true(len < n);
+	/* shorter, yet longer than a compare reaches */
+	assert_true(len < n && len > 300);
 	same_verdicts(copy, n, prog, len);
 	free(prog);
 	free(copy);
+}
+
+/* The accumulator is 0 before the first load, as the kernel starts it; the
+ * number and the architecture loaded again after other loads. */
+static void accumulator_at_start_and_reloads(void **state)
+{
+	const struct sock_filter before_load[] = {
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	    BPF_STMT(BPF_JMP | BPF_JA, 0),
+	    BPF_STMT(BPF_JMP | BPF_JA, 0),
+	    BPF_STMT(BPF_JMP | BPF_JA, 0),
+	    BPF_STMT(BPF_JMP | BPF_JA, 0),
+	    BPF_STMT(BPF_JMP | BPF_JA, 0),
+	    BPF_STMT(BPF_JMP | BPF_JA, 0),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 100, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+	};
+	const struct sock_filter reloads[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 10, 0, 8),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 2),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 12, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 2),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	const struct {
+		const struct sock_filter *f;
+		size_t n;
+	} cases[] = {{before_load, 12}, {reloads, 11}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sock_filter *prog = malloc(cases[i].n * sizeof(*prog));
+		size_t len = cases[i].n;
+		memcpy(prog, cases[i].f, len * sizeof(*prog));
+		rt_seccomp_shrink(&prog, &len);
+		same_verdicts(cases[i].f, cases[i].n, prog, len);
+		free(prog);
+	}
 }
 
 int main(void)
@@ -298,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(custom_profile_same_verdicts),
 	    cmocka_unit_test(unmodelled_programs_left_alone),
 	    cmocka_unit_test(long_reach_and_bit_tests),
+	    cmocka_unit_test(accumulator_at_start_and_reloads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

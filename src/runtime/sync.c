@@ -28,7 +28,7 @@ static ssize_t recv_from(int sock, void *buf, size_t len, int *fd, pid_t *sender
 	*sender = 0;
 	do
 		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && (errno == EINTR || errno == ECONNRESET)); /* as recv_whole */
 	for (struct cmsghdr *c = r < 0 ? NULL : CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
@@ -51,6 +51,21 @@ static ssize_t recv_from(int sock, void *buf, size_t len, int *fd, pid_t *sender
 	return r;
 }
 
+/* recv, again after an ECONNRESET: the child ended with something of
+ * the parent's unread (a v1 host's 'j', sent after a user namespace's
+ * mounts), and the kernel says so once, ahead of what the child sent
+ * last: its error message. That can come between a peek that saw the
+ * message and the read of it. */
+static ssize_t recv_whole(int sync, void *buf, size_t len, int flags)
+{
+	ssize_t r;
+
+	do
+		r = recv(sync, buf, len, flags);
+	while (r < 0 && (errno == EINTR || errno == ECONNRESET));
+	return r;
+}
+
 int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_sync_peer *peer,
 		 bool block, lxr_err *err)
 {
@@ -58,15 +73,9 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_syn
 		struct rt_sync_msg m;
 		/* SOCK_SEQPACKET keeps message boundaries: the length tells the
 		 * kind — 1 byte 'F' with an fd, a pid_t, or an error message. */
-		ssize_t r =
-		    recv(sync, &m, sizeof(m), MSG_PEEK | MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
+		ssize_t r = recv_whole(sync, &m, sizeof(m),
+				       MSG_PEEK | MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
 
-		/* ECONNRESET: the child ended with something of the parent's
-		 * unread (a v1 host's 'j', sent after a user namespace's
-		 * mounts); the kernel says so once, ahead of what the child
-		 * sent last: its error message, read on the next round */
-		if (r < 0 && (errno == EINTR || errno == ECONNRESET))
-			continue;
 		if (r < 0 && errno == EAGAIN)
 			return 1; /* nothing yet: the container is still being built */
 		if (r <= 0)
@@ -75,7 +84,7 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_syn
 		 * the command started from here, as runc's start does */
 		if (r == RT_SYNC_EXECUTING_LEN) {
 			char word[RT_SYNC_EXECUTING_LEN];
-			if (recv(sync, word, sizeof(word), 0) != (ssize_t)sizeof(word) ||
+			if (recv_whole(sync, word, sizeof(word), 0) != (ssize_t)sizeof(word) ||
 			    memcmp(word, RT_SYNC_EXECUTING, sizeof(word)))
 				return lxr_fail(err, EPROTO, "%s: bad start-up message", what);
 			if (!block)
@@ -118,7 +127,7 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_syn
 			continue;
 		}
 		memset(&m, 0, sizeof(m));
-		r = recv(sync, &m, sizeof(m), 0);
+		r = recv_whole(sync, &m, sizeof(m), 0);
 		if (r != (ssize_t)sizeof(m) || m.type != RT_SYNC_ERROR)
 			return lxr_fail(err, EPROTO, "%s: bad start-up message", what);
 		lxr_fail(err, m.errnum, "%s", m.msg);

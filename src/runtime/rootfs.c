@@ -588,7 +588,8 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 		close_trees(trees, plan->n);
 		return lxr_fail(err, errno, "make mounts private (mount MS_REC|MS_PRIVATE on /)");
 	}
-	if (mount_root(spec, rootdir, layer, upper, work, um, err) < 0) {
+	if (rt_rootfs_leave_initramfs(rootdir, err) < 0 ||
+	    mount_root(spec, rootdir, layer, upper, work, um, err) < 0) {
 		close_trees(trees, plan->n);
 		return -1;
 	}

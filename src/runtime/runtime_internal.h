@@ -66,6 +66,12 @@ struct seccomp_data;
 bool rt_seccomp_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d,
 		    uint32_t *verdict);
 
+/* ---- a root that is the initramfs (initramfs.c) ---------------------------
+ * In the container's mount namespace, before its root is built: where "/"
+ * is rootfs itself (a box running from its initramfs), "/" becomes a bind
+ * of itself, by way of dir (an empty directory), so that pivot_root works. */
+int rt_rootfs_leave_initramfs(const char *dir, lxr_err *err);
+
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */
 int rt_cap_last_cap(void);

@@ -23,6 +23,10 @@
 # what the guest had not yet written); vmdisk=1 on the kernel command line
 # makes init-runner load ext4 and virtio-blk. LXR_VM_PIDFILE=FILE gets
 # QEMU's pid (to cut the power: kill -KILL).
+# LXR_VM_HOSTROOT=0 leaves the host's / out: CMD then runs from the guest's
+# initramfs itself ("/" is rootfs, busybox on PATH), as on a box that never
+# leaves it; what it needs (static binaries) comes in the share
+# (LXR_VM_SHARE).
 # LXR_VM_INIT=PATH boots PATH as the guest's init on the host's root instead
 # of running CMD (init-runner hands over with switch_root), with
 # LXR_VM_APPEND added to the kernel command line (KEY=VALUE words there are
@@ -99,9 +103,12 @@ else
 	trap 'rm -rf "$share"' EXIT
 fi
 append="console=ttyS0 quiet panic=-1 vmshare=$share vmkeep=$keep"
+# extra devices: the host's root (unless LXR_VM_HOSTROOT=0), a disk, ...
 disk=()
+[ "${LXR_VM_HOSTROOT:-1}" = 0 ] ||
+	disk+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot)
 if [ -n "${LXR_VM_DISK:-}" ]; then
-	disk=(-drive "file=$LXR_VM_DISK,format=raw,if=virtio,cache=writethrough")
+	disk+=(-drive "file=$LXR_VM_DISK,format=raw,if=virtio,cache=writethrough")
 	append="$append vmdisk=1"
 fi
 [ -n "${LXR_VM_PIDFILE:-}" ] && disk+=(-pidfile "$LXR_VM_PIDFILE")
@@ -120,7 +127,6 @@ timeout "${VMTIMEOUT:-300}" qemu-system-x86_64 -accel "${LXR_VM_ACCEL:-tcg}" -m 
 	-kernel "$VMLINUX" -initrd "$INITRD" \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 ${disk[@]+"${disk[@]}"} \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none,id=share" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
 	-append "$append" </dev/null | stdbuf -oL tr -d '\r'
 qrc=${PIPESTATUS[0]}
 set -e

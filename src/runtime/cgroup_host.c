@@ -20,8 +20,7 @@
 
 #define PURE_V2_ROOT "/sys/fs/cgroup"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s, size_t n)
+char *rt_mountinfo_unescape(const char *s, size_t n)
 {
 	char *out = lxr_xmalloc(n + 1), *o = out;
 
@@ -75,10 +74,10 @@ static int mi_split(const char *line, size_t len, struct mi_line *m)
 	}
 	if (dash < 0 || (size_t)dash + 3 >= n)
 		return -1;
-	m->root = unescape(f[3], fl[3]);
-	m->mountpoint = unescape(f[4], fl[4]);
-	m->fstype = unescape(f[dash + 1], fl[dash + 1]);
-	m->super = unescape(f[dash + 3], fl[dash + 3]);
+	m->root = rt_mountinfo_unescape(f[3], fl[3]);
+	m->mountpoint = rt_mountinfo_unescape(f[4], fl[4]);
+	m->fstype = rt_mountinfo_unescape(f[dash + 1], fl[dash + 1]);
+	m->super = rt_mountinfo_unescape(f[dash + 3], fl[dash + 3]);
 	return 0;
 }
 

@@ -218,7 +218,8 @@ static int make_userns(struct lxr_container *c, const struct lxr_spec *spec, lxr
 {
 	if (spec->userns.mode == LXR_USERNS_HOST)
 		return 0;
-	if (rt_userns_resolve(spec, c->dir, &c->userns, err) < 0)
+	if (rt_rootfs_initramfs_userns(err) < 0 ||
+	    rt_userns_resolve(spec, c->dir, &c->userns, err) < 0)
 		return -1;
 	c->userns_pooled = spec->userns.mode == LXR_USERNS_AUTO;
 	return rt_userns_own_dir(c->dir, &c->userns, err);

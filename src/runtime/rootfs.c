@@ -612,8 +612,14 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 	 * detach then drops it without needing a directory for it. */
 	if (fchdir(rootfd) < 0)
 		return lxr_fail(err, errno, "chdir %s", rootdir);
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return lxr_fail(err, errno, "pivot_root into %s", rootdir);
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		int e = errno;
+		lxr_fail(err, e, "pivot_root into %s", rootdir);
+		return e == EINVAL ? lxr_err_hint(err, "is / a mount that hangs from nothing lxr "
+						       "could not see (lxr chrooted into an "
+						       "initramfs)?")
+				   : -1;
+	}
 	if (umount2(".", MNT_DETACH) < 0)
 		return lxr_fail(err, errno, "detach old root (umount2 MNT_DETACH)");
 	if (chdir("/") < 0)

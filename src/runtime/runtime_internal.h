@@ -71,6 +71,13 @@ bool rt_seccomp_run(const struct sock_filter *prog, size_t len, const struct sec
  * is rootfs itself (a box running from its initramfs), "/" becomes a bind
  * of itself, by way of dir (an empty directory), so that pivot_root works. */
 int rt_rootfs_leave_initramfs(const char *dir, lxr_err *err);
+/* The same box, for a container that would have a user namespace of its
+ * own ([userns]): refused, saying why, where "/" is the initramfs. Asked
+ * before the start, by the caller. */
+int rt_rootfs_initramfs_userns(lxr_err *err);
+/* A field of /proc/self/mountinfo (n bytes at s) as it reads: the kernel
+ * escapes space, tab, newline and backslash as \ooo (cgroup_host.c). */
+char *rt_mountinfo_unescape(const char *s, size_t n);
 
 /* ---- capability helpers (caps.c) ----------------------------------------- */
 /* The running kernel's highest capability number (cap_last_cap). */

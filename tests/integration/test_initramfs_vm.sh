@@ -5,8 +5,9 @@
 # host's root runs tests/vm/initramfs-check.sh from its initramfs, with a
 # static lxr, the test rootfs and a static chroot-escape program in a
 # share of this test's. A container runs on its own root, docker's chroot
-# escape stays in it, lxr exec enters it. Nothing on this host is touched
-# but the build directory's VM cache.
+# escape stays in it, lxr exec enters it, the host's mounts are gone from
+# its namespace; in a user namespace it is refused. Nothing on this host is touched but the build directory's
+# VM cache.
 set -u
 . "$(dirname "$0")/vm_lib.sh"
 if readelf -l "$lxr" 2>/dev/null | grep -q INTERP; then
@@ -21,7 +22,7 @@ mkdir -p "$share/rootfs" && cp -a "$rootfs/." "$share/rootfs/"
 cp "$src/tests/vm/initramfs-check.sh" "$src/tests/vm/check-lib.sh" "$share/"
 cc -static -O2 -o "$share/chroot-escape" "$src/tests/vm/chroot-escape.c" ||
 	{ echo "not ok - cc -static could not build the chroot escape program"; exit 1; }
-LXR_VM_HOSTROOT=0 LXR_VM_SHARE=$share LXR_BUILD_DIR=$build \
+VMTIMEOUT=240 LXR_VM_HOSTROOT=0 LXR_VM_SHARE=$share LXR_BUILD_DIR=$build \
 	"$src/tests/vm/run-in-vm.sh" sh initramfs-check.sh 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 if [ "$rc" -eq 77 ]; then
@@ -32,7 +33,7 @@ fi
 grep -q '^# 0 initramfs checks failed$' "$out" || { echo "not ok - the checks in the VM failed (status $rc)"; exit 1; }
 for want in '/ is the initramfs' 'a container runs on its own root' \
 	"docker's chroot escape ends in the container's own root" "lxr exec enters the container's root" \
-	'nothing is left mounted under the run directory'; do
+	"no unmasked /proc of the host's is left" 'a container in a user namespace is refused'; do
 	grep -q "^ok - $want" "$out" || { echo "not ok - the VM did not check: $want"; exit 1; }
 done
 exit "$rc"

@@ -7,7 +7,8 @@
 # tries docker's chroot escape (chroot-escape) and check-lib.sh. Checks:
 # "/" is rootfs here; a container runs, on its own root; the chroot escape
 # (CAP_SYS_CHROOT is in docker's default set) stays in it; `lxr exec`
-# lands in it; nothing of lxr's is left mounted but its run directory.
+# lands in it; no unmasked /proc of the host's is left for a container to
+# mount one of its own; a container in a user namespace is refused.
 # Prints ok/not ok lines and "# N initramfs checks failed"; exits with N.
 # Run by tests/integration/test_initramfs_vm.sh.
 export PATH=/bin:/sbin
@@ -46,13 +47,25 @@ out=$($LXR exec irc sh -c 'cat /marker; [ -e /init ] || echo no-init' 2>&1)
 say "$out" "$(printf 'only-in-the-container\nno-init')" "lxr exec enters the container's root"
 $LXR rm -f irc >/dev/null 2>&1
 
-# the removal's unmounts are the detached cleaner's: a moment to finish
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	left=$(grep -c " $LXR_RUN_DIR/" /proc/mounts)
-	[ "$left" = 0 ] && break
-	sleep 0.2
-done
-say "$left" 0 "nothing is left mounted under the run directory"
+# the host's mounts that hung from rootfs are gone from the container's
+# namespace: with a full /proc of the host's anywhere in it, a container
+# that may make user namespaces (seccomp=unconfined) could mount a /proc of
+# its own without the masks; the container's own /proc is masked, so the
+# kernel refuses that, as on any other box
+out=$($LXR run --rm --network none --security-opt seccomp=unconfined "$R" sh -c \
+	'unshare -Urmpf mount -t proc p /tmp >/dev/null 2>&1 && echo mounted || echo refused' 2>&1)
+say "$out" refused "no unmasked /proc of the host's is left in the container's namespace"
+
+# in a user namespace the bind would not be locked by the kernel: refused,
+# saying why
+echo "lxr:3000000:262144" >/etc/subuid && cp /etc/subuid /etc/subgid
+printf '[userns]\nmode = auto\n' >/tmp/ir-userns.conf
+out=$(LXR_CONFIG=/tmp/ir-userns.conf $LXR run --rm --network none "$R" true 2>&1)
+case $out in
+*"initramfs (rootfs) and the container is in a user namespace"*) got=refused ;;
+*) got="$out" ;;
+esac
+say "$got" refused "a container in a user namespace is refused, saying why"
 
 echo "# $fails initramfs checks failed"
 exit "$fails"

@@ -103,7 +103,12 @@ else
 	trap 'rm -rf "$share"' EXIT
 fi
 append="console=ttyS0 quiet panic=-1 vmshare=$share vmkeep=$keep"
-# extra devices: the host's root (unless LXR_VM_HOSTROOT=0), a disk, ...
+if [ "${LXR_VM_HOSTROOT:-1}" = 0 ] && [ -n "${LXR_VM_INIT:-}" ]; then
+	echo "run-in-vm: LXR_VM_INIT boots an init on the host's root, which LXR_VM_HOSTROOT=0 leaves out" >&2
+	exit 125
+fi
+# devices beyond the kernel and the share: the host's root (unless
+# LXR_VM_HOSTROOT=0), a disk, the pid file
 disk=()
 [ "${LXR_VM_HOSTROOT:-1}" = 0 ] ||
 	disk+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot)

@@ -22,3 +22,39 @@ if [ ! -f "$rootfs/.complete" ]; then
 	rm -rf "$rootfs"
 	"$src/examples/make-rootfs.sh" "$rootfs" >/dev/null && touch "$rootfs/.complete"
 fi
+
+# vm_checks NAME WANT... -- CMD [ARG...]: CMD in the VM (run-in-vm.sh, with
+# the caller's LXR_VM_* and VMTIMEOUT), its output shown; skips (77) where
+# there is no VM. Fails unless the VM printed "# 0 NAME checks failed" and
+# an "ok - WANT" line for each WANT (a run that printed no verdict tested
+# nothing); else exits with the VM's status.
+vm_checks() {
+	local name=$1 out rc want wants=()
+	shift
+	while [ "$1" != -- ]; do
+		wants+=("$1")
+		shift
+	done
+	shift
+	out=$(mktemp)
+	LXR_BUILD_DIR=$build "$src/tests/vm/run-in-vm.sh" "$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -eq 77 ]; then
+		rm -f "$out"
+		echo "SKIP: run-in-vm.sh found no VM (see above)"
+		exit 77
+	fi
+	if ! grep -q "^# 0 $name checks failed\$" "$out"; then
+		rm -f "$out"
+		echo "not ok - the checks in the VM failed (status $rc)"
+		exit 1
+	fi
+	for want in "${wants[@]}"; do
+		grep -q "^ok - $want" "$out" && continue
+		rm -f "$out"
+		echo "not ok - the VM did not check: $want"
+		exit 1
+	done
+	rm -f "$out"
+	exit "$rc"
+}

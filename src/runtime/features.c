@@ -553,4 +553,5 @@ void rt_features_check(struct lxr_checks *c, const char *data_dir, const char *r
 	check_idmap(c, data_dir);
 	check_userns(c);
 	rt_userns_check(c);
+	rt_initramfs_check(c);
 }

@@ -173,3 +173,15 @@ int rt_rootfs_leave_initramfs(const char *dir, lxr_err *err)
 		return lxr_fail(err, errno, "chdir / in the bind of /");
 	return 0;
 }
+
+void rt_initramfs_check(struct lxr_checks *c)
+{
+	if (rootfs_id() < 0)
+		lxr_check_add(c, "root", LXR_CHECK_OK, NULL, NULL,
+			      "/ hangs from a mount below it: containers pivot from it");
+	else
+		lxr_check_add(c, "root", LXR_CHECK_WARN,
+			      "rootless lxr and containers in a user namespace ([userns])",
+			      "boot into a root file system (switch_root) to have them",
+			      "/ is the initramfs (rootfs): containers pivot from a bind of it");
+}

@@ -75,6 +75,8 @@ int rt_rootfs_leave_initramfs(const char *dir, lxr_err *err);
  * own ([userns]): refused, saying why, where "/" is the initramfs. Asked
  * before the start, by the caller. */
 int rt_rootfs_initramfs_userns(lxr_err *err);
+/* lxr doctor's line on it (rt_features_check) */
+void rt_initramfs_check(struct lxr_checks *c);
 /* A field of /proc/self/mountinfo (n bytes at s) as it reads: the kernel
  * escapes space, tab, newline and backslash as \ooo (cgroup_host.c). */
 char *rt_mountinfo_unescape(const char *s, size_t n);

@@ -25,4 +25,5 @@ VMTIMEOUT=240 LXR_VM_HOSTROOT=0 LXR_VM_SHARE=$share vm_checks initramfs \
 	'/ is the initramfs' 'a container runs on its own root' \
 	"docker's chroot escape ends in the container's own root" "lxr exec enters the container's root" \
 	"no unmasked /proc of the host's is left" 'a container in a user namespace is refused' \
+	'lxr doctor says / is the initramfs' \
 	-- sh initramfs-check.sh

@@ -67,5 +67,9 @@ case $out in
 esac
 say "$got" refused "a container in a user namespace is refused, saying why"
 
+# lxr doctor says so (it warns of other things here too: no nft, ...)
+out=$($LXR doctor 2>&1 | grep -c '^warn *root *.* / is the initramfs (rootfs): containers pivot from a bind of it')
+say "$out" 1 "lxr doctor says / is the initramfs"
+
 echo "# $fails initramfs checks failed"
 exit "$fails"

@@ -227,12 +227,16 @@ static int read_user(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			       "user \"%s\" is not USER[:GROUP]", v);
 		return -1;
 	}
-	/* "${UID}:${GID}" with the variables unset: Compose loads it and the
-	 * container fails to start; lxr loads it and up refuses it. */
-	if (v[0] == ':' || (colon && !colon[1]))
-		cfg_check_supported_hint(c, n->pos, "service.user.empty_part",
-					 "is a variable in it unset? set it (in .env, say)",
-					 "user \"%s\" with an empty part", v);
+	/* "${UID}:${GID}" with the variables unset is ":". Docker reads
+	 * USER[:GROUP] with both parts optional (runc's GetExecUser): an
+	 * empty user is uid 0, an empty group the user's own; so it runs
+	 * as root, which the user should hear of when a variable emptied
+	 * it (a ":" written as such, `lxr config`'s output, is meant). */
+	if (v[0] == ':' && n->raw && strcmp(n->raw, v))
+		cfg_warn(c, n,
+			 "user \"%s\": the user part is empty, so the container runs as root "
+			 "(uid 0), as docker's does; is a variable in it unset?",
+			 v);
 	return 0;
 }
 

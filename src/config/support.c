@@ -57,7 +57,6 @@ static const struct {
     {"service.hostname", true},
     {"service.working_dir", true},
     {"service.user", true},
-    {"service.user.empty_part", false}, /* "${UID}:${GID}" unset: ":" */
     {"service.init", true},
     {"service.read_only", true},
     {"service.cap_add", true},

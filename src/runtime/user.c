@@ -231,10 +231,19 @@ int rt_user_resolve(const char *rootfs, const char *user, struct lxr_spec *spec,
 	uid_t uid = 0;
 	gid_t gid = 0;
 
+	/* Both parts are optional, as runc's GetExecUser reads them for
+	 * docker: an empty user is uid 0 (":" and ":GROUP" are root's), an
+	 * empty group the user's own ("1000:" is "1000"). */
 	user_arg = colon ? lxr_xstrndup(user, (size_t)(colon - user)) : lxr_xstrdup(user);
-	if (!user_arg[0] || (group_arg && !group_arg[0]))
+	if (!colon && !user_arg[0])
 		return lxr_fail(err, EINVAL,
-				"user \"%s\": expected user, uid, user:group or uid:gid", user);
+				"user \"\": expected user, uid, user:group or uid:gid");
+	if (!user_arg[0]) {
+		free(user_arg);
+		user_arg = lxr_xstrdup("0");
+	}
+	if (group_arg && !group_arg[0])
+		group_arg = NULL;
 	if (resolve_user_part(rootfs, user_arg, &uid, &gid, &matched, err) < 0)
 		return -1;
 	if (group_arg || matched) {

@@ -9,7 +9,8 @@
 # service:X X's (it starts after X: an implicit depends_on; X's host name
 # goes with it, as docker's); a tmpfs entry of volumes is a tmpfs; label_file's
 # labels, under labels', are the container's Config.Labels beside compose's,
-# annotations its HostConfig.Annotations.
+# annotations its HostConfig.Annotations; a user with an empty part has
+# docker's defaults (":" is root).
 . "$(dirname "$0")/lib.sh"
 
 cn="t$$-db"
@@ -32,6 +33,10 @@ services:
     command: ["sleep", "1000"]
     user: app
     group_add: [www-data, "4242"]
+  unsetuid:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    user: "\${LXR_NO_SUCH_UID}:\${LXR_NO_SUCH_GID}"
   shell:
     image: @ROOTFS@
     command: ["/bin/sh"]
@@ -84,6 +89,8 @@ printf '10.1.1.1\tmine.example\n' >"$TEST_TMP/stack/my.hosts"
 printf 'nameserver 192.0.2.99\n' >"$TEST_TMP/stack/my.resolv"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with container_name and the CPU knobs"
+expect_grep "$ERR" 'service "unsetuid": user ":": the user part is empty, so the container runs as root' \
+	"user \"\${UID}:\${GID}\" with both unset: a warning"
 run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'
 expect_grep "$OUT" "^$cn db running" "ps lists the container by its container_name"
 run inspect -f "$STACK" "$cn"
@@ -169,6 +176,18 @@ expect_grep "$OUT" "groups=.*33\(www-data\).*4242" "group_add adds www-data (by 
 run run --rm --network none --group-add tty -u app "$ROOTFS" id -G
 [ "$(printf '%s\n' $OUT | sort -n | tr '\n' ' ')" = "5 100 1000 " ] || fail "lxr run --group-add: id -G is [$OUT]"
 pass "group_add and --group-add add supplementary groups, by name or number"
+
+# USER[:GROUP] with either part empty, as docker reads it: no user is
+# uid 0, no group the user's own
+run exec -f "$STACK" unsetuid id
+expect_grep "$OUT" "^uid=0\(root\) gid=0\(root\)" "user \":\" runs as root"
+run run --rm --network none -u "app:" "$ROOTFS" sh -c 'id -u; id -g'
+expect_out "1000
+1000" "lxr run -u app: is app with its own group"
+run run --rm --network none -u ":www-data" "$ROOTFS" sh -c 'id -u; id -g'
+expect_out "0
+33" "lxr run -u :www-data is root with group www-data"
+pass "user with an empty part: docker's defaults (\"\${UID}:\${GID}\" unset runs as root, with a warning)"
 
 sleep 0.5
 run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config_internal.h"
 #include "lxr/logopts.h"
@@ -133,32 +134,29 @@ static void check_bool(struct cfg_ctx *c, const struct cfg_kv *kv)
 			       "logging option %s: \"%s\" is not a boolean", kv->key, value_of(kv));
 }
 
-/* The file drivers' options, the ones the supervisor's log files take. */
-static void check_file_option(struct cfg_ctx *c, const struct cfg_kvs *o, const struct cfg_kv *kv)
+static bool one_of(const char *v, const char *const *set)
 {
-	if (!strcmp(kv->key, "max-size")) {
-		check_bytes(c, kv);
-	} else if (!strcmp(kv->key, "max-file")) {
-		check_count(c, kv);
-	} else if (!strcmp(kv->key, "compress")) {
-		check_log_compress(c, o, kv);
-	} else if (!strcmp(kv->key, "tag")) {
-		/* not a no-op for dockerd: json-file (and, lately, local)
-		 * stores the expanded template in every record's attributes,
-		 * which `docker logs --details` and log shippers read; a CRI
-		 * record has no place for it */
-		cfg_check_supported_hint(
-		    c, kv->pos, "service.logging.other_option",
-		    "docker stores the tag in each record's attributes (docker logs "
-		    "--details); lxr's CRI records have none: remove it, or use journald or "
-		    "syslog, which send it",
-		    "logging option \"%s\"", kv->key);
-	} else { /* labels, env: valid for docker, not for lxr's CRI files yet */
-		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
-					 "lxr's log files take max-size, max-file, compress and "
-					 "mode",
-					 "logging option \"%s\"", kv->key);
-	}
+	for (; *set; set++)
+		if (!strcmp(v, *set))
+			return true;
+	return false;
+}
+
+/* tag: docker's template, checked by expanding it once */
+static void check_tag(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	static const char *const dummy[CFG_LOG_TAG_N] = {"", "", "", "", "", "", ""};
+	struct cfg_node at = {.pos = kv->pos};
+	char bad[64];
+	char *t = cfg_log_tag(value_of(kv), dummy, bad, sizeof(bad));
+
+	if (!t)
+		cfg_error_hint(c, &at,
+			       "{{.ID}}, {{.FullID}}, {{.Name}}, {{.ImageID}}, {{.ImageFullID}}, "
+			       "{{.ImageName}}, {{.DaemonName}}, {{.Hostname}} or a field "
+			       "({{.ContainerName}}, ...)",
+			       "logging option tag: %s is not a field lxr knows", bad);
+	free(t);
 }
 
 /* dockerd's dual logging: the local copy's cache-disabled, cache-max-size,
@@ -176,28 +174,34 @@ static int cache_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 	return 0;
 }
 
-/* tag: docker's template, checked by expanding it once */
-static void check_tag(struct cfg_ctx *c, const struct cfg_kv *kv)
+/* The file drivers' options: the ones the supervisor's log files take,
+ * and the record attributes. dockerd's json-file (and, since docker 28,
+ * local) stores tag, expanded, and the labels and environment variables
+ * that labels, labels-regex, env and env-regex name, in every record, for
+ * `docker logs --details` and shippers that read its files. A CRI record
+ * has no place for them: lxr checks them as dockerd does, and its files
+ * are the same without them (docs/stack-file.md, logging). */
+static void check_file_option(struct cfg_ctx *c, const struct cfg_logging *l,
+			      const struct cfg_kv *kv)
 {
-	static const char *const dummy[CFG_LOG_TAG_N] = {"", "", "", "", "", "", ""};
-	struct cfg_node at = {.pos = kv->pos};
-	char bad[64];
-	char *t = cfg_log_tag(value_of(kv), dummy, bad, sizeof(bad));
+	static const char *const attrs[] = {"labels", "labels-regex", "env", "env-regex", NULL};
 
-	if (!t)
-		cfg_error_hint(c, &at,
-			       "{{.ID}}, {{.FullID}}, {{.Name}}, {{.ImageID}}, {{.ImageFullID}}, "
-			       "{{.ImageName}} or {{.DaemonName}}",
-			       "logging option tag: %s is not a field lxr knows", bad);
-	free(t);
-}
-
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (!strcmp(v, *set))
-			return true;
-	return false;
+	if (!strcmp(kv->key, "max-size"))
+		check_bytes(c, kv);
+	else if (!strcmp(kv->key, "max-file"))
+		check_count(c, kv);
+	else if (!strcmp(kv->key, "compress"))
+		check_log_compress(c, &l->options, kv);
+	else if (!strcmp(kv->key, "tag"))
+		check_tag(c, kv);
+	/* attrs: names, or a pattern of them; cache-*: dockerd takes them
+	 * for every driver, and the file drivers use none */
+	else if (!one_of(kv->key, attrs) && cache_option(c, kv) != 0)
+		cfg_error_hint(c, &(struct cfg_node){.pos = kv->pos},
+			       "max-size, max-file, compress, tag, labels, labels-regex, env, "
+			       "env-regex, mode or max-buffer-size",
+			       "unknown log opt '%s' for %s log driver", kv->key,
+			       l->driver.v ? l->driver.v : "json-file");
 }
 
 /* syslog-address: unix:// and unixgram:// a socket's path, udp:// and
@@ -351,7 +355,7 @@ int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		if (generic_option(c, kv) == 0)
 			continue;
 		if (file_driver(l))
-			check_file_option(c, &l->options, kv);
+			check_file_option(c, l, kv);
 		else if (driver_is(l, "journald") || driver_is(l, "syslog"))
 			check_forward_option(c, l, kv);
 		else if (driver_is(l, "gelf"))
@@ -372,11 +376,46 @@ const char *cfg_logging_option(const struct cfg_logging *l, const char *key)
 
 /* ---- the values the supervisor's forwarder takes ------------------------- */
 
+/* docker's logger.Info, the value its tag template is run on: the
+ * methods and the fields a tag can name, each one of vals (ContainerName
+ * is the name with docker's leading "/"; Hostname the host's) */
+static const struct {
+	const char *name;
+	int val; /* CFG_LOG_TAG_*; -1: the host's name */
+	const char *prefix;
+} tag_fields[] = {
+    {"ID", CFG_LOG_TAG_ID, ""},
+    {"FullID", CFG_LOG_TAG_FULL_ID, ""},
+    {"Name", CFG_LOG_TAG_NAME, ""},
+    {"ImageID", CFG_LOG_TAG_IMAGE_ID, ""},
+    {"ImageFullID", CFG_LOG_TAG_IMAGE_FULL, ""},
+    {"ImageName", CFG_LOG_TAG_IMAGE_NAME, ""},
+    {"DaemonName", CFG_LOG_TAG_DAEMON_NAME, ""},
+    {"ContainerID", CFG_LOG_TAG_FULL_ID, ""},
+    {"ContainerName", CFG_LOG_TAG_NAME, "/"},
+    {"ContainerImageID", CFG_LOG_TAG_IMAGE_FULL, ""},
+    {"ContainerImageName", CFG_LOG_TAG_IMAGE_NAME, ""},
+    {"Hostname", -1, ""},
+};
+#define N_TAG_FIELDS (sizeof(tag_fields) / sizeof(tag_fields[0]))
+
+static void put_tag_field(FILE *f, size_t k, const char *const vals[CFG_LOG_TAG_N])
+{
+	char host[256] = "";
+
+	fputs(tag_fields[k].prefix, f);
+	if (tag_fields[k].val >= 0) {
+		fputs(vals[tag_fields[k].val], f);
+		return;
+	}
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	fputs(host, f);
+}
+
 char *cfg_log_tag(const char *tmpl, const char *const vals[CFG_LOG_TAG_N], char *bad,
 		  size_t bad_size)
 {
-	static const char *const names[CFG_LOG_TAG_N] = {
-	    "ID", "FullID", "Name", "ImageID", "ImageFullID", "ImageName", "DaemonName"};
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
@@ -397,17 +436,17 @@ char *cfg_log_tag(const char *tmpl, const char *const vals[CFG_LOG_TAG_N], char 
 			a++;
 		while (b > a && b[-1] == ' ')
 			b--;
-		while (k < CFG_LOG_TAG_N &&
-		       !(*a == '.' && (size_t)(b - a - 1) == strlen(names[k]) &&
-			 !strncmp(a + 1, names[k], (size_t)(b - a - 1))))
+		while (k < N_TAG_FIELDS &&
+		       !(*a == '.' && (size_t)(b - a - 1) == strlen(tag_fields[k].name) &&
+			 !strncmp(a + 1, tag_fields[k].name, (size_t)(b - a - 1))))
 			k++;
-		if (!close || k == CFG_LOG_TAG_N) {
+		if (!close || k == N_TAG_FIELDS) {
 			snprintf(bad, bad_size, "%.*s", close ? (int)(close + 2 - open) : 40, open);
 			fclose(f);
 			free(out);
 			return NULL;
 		}
-		fputs(vals[k], f);
+		put_tag_field(f, k, vals);
 		p = close + 2;
 	}
 	fclose(f);

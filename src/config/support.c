@@ -110,7 +110,7 @@ static const struct {
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files (json-file, local), or none */
     {"service.logging.other_driver", false}, /* fluentd, awslogs, splunk, ... */
-    {"service.logging.other_option", false}, /* json-file's tag, labels, env, mode, ... */
+    {"service.logging.other_option", false}, /* syslog over TLS, journald's regexes, ... */
     /* service: network (net layer) */
     {"service.ports", true},
     {"service.ports.ephemeral", true}, /* the net layer picks a free host port */

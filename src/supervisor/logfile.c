@@ -82,8 +82,15 @@ int log_writer_opts_set(struct log_writer_opts *opts, const char *key, const cha
 	 * (config/logging.c checked the values) */
 	if (!strcmp(key, "mode") || !strcmp(key, "max-buffer-size"))
 		return 0;
+	/* dockerd's record attributes, which a CRI record has no place for,
+	 * and the dual-logging copy's cache-*, which a file driver has no use
+	 * for: checked by config/logging.c, nothing to do here */
+	if (!strcmp(key, "tag") || !strcmp(key, "labels") || !strcmp(key, "labels-regex") ||
+	    !strcmp(key, "env") || !strcmp(key, "env-regex") || !strncmp(key, "cache-", 6))
+		return 0;
 	lxr_fail(err, EINVAL, "logging option \"%s\" is not supported", key);
-	return lxr_err_hint(err, "lxr's log files take max-size, max-file, compress and mode");
+	return lxr_err_hint(err, "lxr's log files take max-size, max-file, compress, mode and "
+				 "max-buffer-size");
 }
 
 static void apply_defaults(struct log_writer_opts *o)

@@ -3,7 +3,8 @@
 # service that writes more than a pipe holds keeps running and leaves no
 # log, `lxr logs` says why (docker's words), the foreground still shows its
 # lines (compose attaches whatever the driver); compress gzips the rotated
-# files and `lxr logs` reads them in order.
+# files and `lxr logs` reads them in order; json-file's attribute options
+# (tag, labels, env, their -regex forms) run.
 . "$(dirname "$0")/lib.sh"
 
 stack <<'Y'
@@ -23,6 +24,17 @@ services:
   talk:
     image: @ROOTFS@
     command: ["/bin/sh", "-c", "echo talk-line-1; exec sleep 1000"]
+    # dockerd's record attributes: checked, and the service runs
+    environment: {REGION: eu}
+    labels: {team: core}
+    logging:
+      driver: json-file
+      options:
+        tag: "{{.ImageName}}|{{.ContainerName}}|{{.ID}}"
+        labels: team
+        labels-regex: "^te"
+        env: REGION
+        env-regex: "^REG"
 Y
 
 "$LXR" up -f "$STACK" >"$TEST_TMP/fg.out" 2>"$TEST_TMP/fg.err" &

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "lxr/logopts.h"
@@ -34,7 +35,10 @@ static void tag(const char *tmpl, const char *want)
 
 static void tag_templates(void **state)
 {
+	char host[256] = "";
+
 	(void)state;
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
 	tag("{{.ID}}", "web-1");
 	tag("{{ .Name }}/{{.ImageName}}", "proj-web-1/nginx:1");
 	tag("{{.ImageName}}|{{.Name}}|{{.ImageFullID}}|{{.FullID}}",
@@ -42,9 +46,13 @@ static void tag_templates(void **state)
 	tag("plain-{{.DaemonName}}", "plain-lxr");
 	tag("no fields", "no fields");
 	tag("{{.ImageID}}", "0123456789ab");
+	/* logger.Info's fields: the name with docker's leading "/" */
+	tag("{{.ContainerName}} {{.ContainerID}}", "/proj-web-1 web-1");
+	tag("{{.ContainerImageName}}@{{.ContainerImageID}}", "nginx:1@sha256:0123456789abcdef");
 	tag("{{.Nope}}", NULL);
 	tag("{{.Name", NULL);
 	tag("{{json .}}", NULL);
+	tag("{{.Hostname}}", host);
 }
 
 static void addresses(void **state)

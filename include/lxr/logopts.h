@@ -36,6 +36,9 @@ struct cfg_syslog_addr {
 };
 int cfg_syslog_address(const char *s, struct cfg_syslog_addr *out);
 void cfg_syslog_addr_free(struct cfg_syslog_addr *a);
+/* logging option fluentd-address: kind CFG_SYSLOG_TCP (host, port) or
+ * CFG_SYSLOG_UNIX (path); "" is 127.0.0.1:24224, as dockerd's */
+int cfg_fluentd_address(const char *s, struct cfg_syslog_addr *out);
 /* syslog-facility's name ("daemon", "local3") as its code (3, 19), -1 */
 int cfg_syslog_facility(const char *name);
 

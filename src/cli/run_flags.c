@@ -339,7 +339,8 @@ int run_flags_finish(struct run_opts *o, lxr_err *err)
 	/* a foreground run's output goes to its terminal and nowhere else:
 	 * lxr keeps no log of it to send on */
 	if (!o->detach && drv &&
-	    (!strcmp(drv, "journald") || !strcmp(drv, "syslog") || !strcmp(drv, "gelf")))
+	    (!strcmp(drv, "journald") || !strcmp(drv, "syslog") || !strcmp(drv, "gelf") ||
+	     !strcmp(drv, "fluentd")))
 		return lxr_fail(err, 0,
 				"--log-driver %s: a foreground `lxr run` sends its output to its "
 				"terminal only",

@@ -30,11 +30,11 @@ static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
 		return -1;
 	if (!file_driver(l) && !driver_is(l, "none") && !driver_is(l, "journald") &&
-	    !driver_is(l, "syslog") && !driver_is(l, "gelf"))
+	    !driver_is(l, "syslog") && !driver_is(l, "gelf") && !driver_is(l, "fluentd"))
 		cfg_check_supported_hint(
 		    c, n->pos, "service.logging.other_driver",
 		    "json-file or local (rotated log files), journald, syslog, "
-		    "gelf, or none (no log)",
+		    "gelf, fluentd, or none (no log)",
 		    "logging driver \"%s\"", l->driver.v);
 	return 0;
 }
@@ -338,6 +338,73 @@ static void check_gelf_option(struct cfg_ctx *c, const struct cfg_logging *l,
 	}
 }
 
+/* fluentd's options, as dockerd's driver parses them (parseConfig) */
+static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
+{
+	static const char *const bools[] = {"fluentd-async", "fluentd-async-connect",
+					    "fluentd-sub-second-precision", "fluentd-request-ack",
+					    NULL};
+	static const char *const durations[] = {"fluentd-retry-wait", "fluentd-write-timeout",
+						"fluentd-async-reconnect-interval", NULL};
+	static const char *const attrs[] = {"labels", "labels-regex", "env", "env-regex", NULL};
+	struct cfg_node at = {.pos = kv->pos};
+	struct cfg_syslog_addr a;
+	const char *why = NULL;
+	int64_t v;
+	char *end;
+
+	if (!strcmp(kv->key, "fluentd-address")) {
+		if (!strncmp(value_of(kv), "tls://", 6))
+			cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+						 "tcp://HOST:PORT or unix:///PATH",
+						 "logging option fluentd-address \"%s\" (TLS)",
+						 value_of(kv));
+		else if (cfg_fluentd_address(value_of(kv), &a) < 0)
+			cfg_error_hint(c, &at,
+				       "HOST:PORT, tcp://HOST:PORT or unix:///PATH (fluentd's "
+				       "forward input: localhost:24224)",
+				       "logging option fluentd-address: \"%s\" is not an address",
+				       value_of(kv));
+		else
+			cfg_syslog_addr_free(&a);
+	} else if (one_of(kv->key, bools)) {
+		check_bool(c, kv);
+	} else if (one_of(kv->key, durations)) {
+		if (cfg_parse_duration(value_of(kv), &v) < 0 ||
+		    (!strcmp(kv->key, "fluentd-async-reconnect-interval") &&
+		     (v < 100000 || v > 10000000)))
+			cfg_error_hint(c, &at,
+				       strcmp(kv->key, "fluentd-async-reconnect-interval")
+					   ? "a duration: 1s, 500ms"
+					   : "a duration from 100ms to 10s",
+				       "logging option %s: bad duration \"%s\"", kv->key,
+				       value_of(kv));
+	} else if (!strcmp(kv->key, "fluentd-buffer-limit")) {
+		check_bytes(c, kv);
+	} else if (!strcmp(kv->key, "fluentd-max-retries")) {
+		(void)strtoull(value_of(kv), &end, 10);
+		if (!*value_of(kv) || *end || value_of(kv)[0] == '-')
+			cfg_error_hint(c, &at, "a whole number",
+				       "logging option fluentd-max-retries: \"%s\" is not a count",
+				       value_of(kv));
+	} else if (!strcmp(kv->key, "tag")) {
+		check_tag(c, kv);
+	} else if (strstr(kv->key, "-regex") && one_of(kv->key, attrs) &&
+		   lxr_re_check(value_of(kv), &why) < 0) {
+		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
+					 "a pattern of characters, classes, ^, $, |, *, + and ?",
+					 "logging option %s \"%s\" (%s)", kv->key, value_of(kv),
+					 why);
+	} else if (!one_of(kv->key, attrs) && cache_option(c, kv) != 0) {
+		cfg_error_hint(
+		    c, &at,
+		    "fluentd-address, fluentd-async, fluentd-buffer-limit, "
+		    "fluentd-retry-wait, fluentd-max-retries, fluentd-sub-second-precision, "
+		    "fluentd-request-ack, fluentd-write-timeout, tag, labels, env, ...",
+		    "unknown log opt '%s' for fluentd log driver", kv->key);
+	}
+}
+
 int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	static const struct cfg_key keys[] = {
@@ -360,6 +427,8 @@ int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			check_forward_option(c, l, kv);
 		else if (driver_is(l, "gelf"))
 			check_gelf_option(c, l, kv);
+		else if (driver_is(l, "fluentd"))
+			check_fluentd_option(c, kv);
 	}
 	if (driver_is(l, "gelf") && !cfg_logging_option(l, "gelf-address"))
 		cfg_error_hint(c, n, "the GELF input's address: gelf-address: udp://HOST:PORT",
@@ -493,6 +562,46 @@ int cfg_syslog_address(const char *s, struct cfg_syslog_addr *out)
 	if (!*out->host || strchr(out->host, '/') || port < 0) {
 		cfg_syslog_addr_free(out);
 		return -1;
+	}
+	return 0;
+}
+
+/* fluentd-address as dockerd's driver reads it (parseAddress): no scheme
+ * is tcp://; tcp:// a host (127.0.0.1 when empty) and a port (24224 when
+ * none), no path; unix:// a socket's path */
+int cfg_fluentd_address(const char *s, struct cfg_syslog_addr *out)
+{
+	_cleanup_free_ char *url = strstr(s, "://") ? lxr_xstrdup(s) : lxr_xasprintf("tcp://%s", s);
+	const char *hp = url + 6, *colon, *rb;
+	char *end;
+	long port = 24224;
+
+	memset(out, 0, sizeof(*out));
+	if (!strncmp(url, "unix://", 7)) {
+		if (!url[7 + strspn(url + 7, "/")] || strlen(url + 7) >= 108 || url[7] != '/')
+			return -1;
+		out->kind = CFG_SYSLOG_UNIX;
+		out->path = lxr_xstrdup(url + 7);
+		return 0;
+	}
+	if (strncmp(url, "tcp://", 6) || strchr(hp, '/') || strchr(hp, '?') || strchr(hp, '#'))
+		return -1;
+	rb = hp[0] == '[' ? strchr(hp, ']') : NULL;
+	if (hp[0] == '[' && (!rb || (rb[1] && rb[1] != ':')))
+		return -1;
+	colon = strchr(rb ? rb : hp, ':');
+	if (colon && colon[1]) {
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 0 || port > 65535)
+			return -1;
+	}
+	out->kind = CFG_SYSLOG_TCP;
+	out->port = (int)port;
+	out->host = rb ? lxr_xstrndup(hp + 1, (size_t)(rb - hp - 1))
+		       : lxr_xstrndup(hp, colon ? (size_t)(colon - hp) : strlen(hp));
+	if (!*out->host) {
+		free(out->host);
+		out->host = lxr_xstrdup("127.0.0.1");
 	}
 	return 0;
 }

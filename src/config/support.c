@@ -109,7 +109,7 @@ static const struct {
     {"service.pull_policy.build", true},     /* built on every up */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files (json-file, local), or none */
-    {"service.logging.other_driver", false}, /* fluentd, awslogs, splunk, ... */
+    {"service.logging.other_driver", false}, /* awslogs, splunk, a plugin's, ... */
     {"service.logging.other_option", false}, /* syslog over TLS, journald's regexes, ... */
     /* service: network (net layer) */
     {"service.ports", true},

@@ -1,8 +1,9 @@
-/* The logging drivers journald, syslog and gelf (its messages: loggelf.c):
- * each record the log writer writes to lxr's own file (which `lxr logs`
- * reads, as dockerd's dual logging keeps a local copy) is also sent to the
- * host's journal, a syslog or a GELF input, with the fields and in the
- * formats dockerd's drivers use:
+/* The logging drivers journald, syslog, gelf and fluentd (their messages:
+ * loggelf.c, logfluent.c): each record the log writer writes to lxr's own
+ * file (which `lxr logs` reads, as dockerd's dual logging keeps a local
+ * copy) is also sent to the host's journal, a syslog, a GELF input or a
+ * fluentd forward input, with the fields and in the formats dockerd's
+ * drivers use:
  *
  * - journald: a native-protocol datagram to /run/systemd/journal/socket:
  *   MESSAGE, PRIORITY (6 for stdout, 3 for stderr), SYSLOG_IDENTIFIER and
@@ -19,6 +20,9 @@
  *   unixgram://, udp:// or tcp:// peer.
  * - gelf: GELF 1.1 to gelf-address, over UDP compressed and in chunks,
  *   over TCP ended by a NUL.
+ * - fluentd: forward-protocol messages to fluentd-address (TCP, or a Unix
+ *   socket); with fluentd-async a peer that is not there at the start
+ *   does not fail it, fluentd-retry-wait is how long one is left alone.
  *
  * A forwarder is made at each start of the container; a peer that is not
  * there then fails the start, as dockerd's drivers fail it. After that
@@ -30,6 +34,7 @@
  * again a second later (gelf-tcp-reconnect-delay). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +53,9 @@
 #include "lxr/net.h"
 #include "supervisor/logfwd.h"
 
-#define STREAM_BUF_MAX ((size_t)256 << 10)
-#define RETRY_NS       1000000000LL
+#define STREAM_BUF_MAX  ((size_t)256 << 10)
+#define RETRY_NS        1000000000LL
+#define CONNECT_WAIT_MS 200
 /* an outage is over once lines go out this long after its last failure
  * (a connected UDP socket takes a datagram, then the peer's ICMP refuses
  * the next: a peer that is down would otherwise end and begin again) */
@@ -58,8 +64,10 @@
 enum fmt { FMT_UNIX, FMT_3164, FMT_5424, FMT_5424MICRO };
 
 struct log_fwd {
-	const char *driver; /* "journald", "syslog", "gelf" */
-	bool journald, gelf;
+	const char *driver; /* "journald", "syslog", "gelf", "fluentd" */
+	bool journald, gelf, fluentd;
+	bool async, subsec;         /* fluentd-async, fluentd-sub-second-precision */
+	char **fluent;              /* fluentd: what every record has (logfluent.c) */
 	struct json_t *gelf_fields; /* gelf: what every message has (loggelf.c) */
 	enum log_gelf_z gz;         /* gelf over UDP: its compression */
 	struct lxr_gzip *enc;       /* ... its encoder, kept from line to line */
@@ -69,6 +77,7 @@ struct log_fwd {
 	int type; /* SOCK_DGRAM, SOCK_STREAM; 0: a datagram socket, else a stream */
 	int fd;
 	bool connecting;
+	bool conn_sent;   /* a byte went out on this connection */
 	int64_t retry_at; /* CLOCK_MONOTONIC ns: no new socket before */
 	int facility;
 	enum fmt fmt;
@@ -102,42 +111,6 @@ static int64_t mono_ns(void)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* A field's name as dockerd's journald driver makes it from a label's
- * or a variable's: upper case, digits, '_' for the rest, no leading '_'
- * (a name starting with '_' is journald's own) */
-static char *field_name(const char *key)
-{
-	char *out = lxr_xcalloc(1, strlen(key) + 1);
-	size_t n = 0;
-
-	for (const char *p = key; *p; p++) {
-		char ch = *p;
-		if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		else if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
-			ch = '_';
-		if (n || ch != '_')
-			out[n++] = ch;
-	}
-	return out;
-}
-
-/* One field: NAME=value, or, for a value with a newline in it, the
- * protocol's binary form (NAME, a newline, its length in 64-bit little
- * endian, the value): no value can end one field and begin another */
-static void put_field(FILE *f, const char *name, const char *v)
-{
-	uint64_t le = htole64((uint64_t)strlen(v));
-
-	if (!strchr(v, '\n')) {
-		fprintf(f, "%s=%s\n", name, v);
-		return;
-	}
-	fprintf(f, "%s\n", name);
-	fwrite(&le, 8, 1, f);
-	fprintf(f, "%s\n", v);
-}
-
 /* 64 hex digits, random: dockerd's ids, as its epoch and parts' ids */
 static void random_id(char out[65])
 {
@@ -158,43 +131,11 @@ const char *log_fwd_kv(char *const *kvs, const char *k)
 	return NULL;
 }
 
-/* Each name (comma-separated) kvs has, as a field; a value with a newline
- * in the protocol's binary form. A name env_names also gives is env's
- * (dockerd's precedence), so labels skip it. */
-static void extra_fields(FILE *f, const char *names, char *const *kvs, const char *env_names,
-			 char *const *env)
-{
-	_cleanup_free_ char *copy = lxr_xstrdup(names ? names : "");
-	char *save = NULL;
-
-	for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		const char *v = log_fwd_kv(kvs, k);
-		_cleanup_free_ char *others = lxr_xasprintf(",%s,", env_names ? env_names : "");
-		_cleanup_free_ char *me = lxr_xasprintf(",%s,", k);
-		_cleanup_free_ char *name = field_name(k);
-		if (!v || !*name || (env_names && strstr(others, me) && log_fwd_kv(env, k)))
-			continue;
-		put_field(f, name, v);
-	}
-}
-
 static void journald_fields(struct log_fwd *fw, const struct cfg_logging *l,
 			    const struct log_fwd_ids *ids)
 {
-	FILE *f = open_memstream(&fw->fields, &fw->fields_len);
-
 	random_id(fw->epoch);
-	put_field(f, "SYSLOG_IDENTIFIER", fw->tag);
-	put_field(f, "CONTAINER_TAG", fw->tag);
-	put_field(f, "CONTAINER_ID", ids->tag[CFG_LOG_TAG_ID]);
-	put_field(f, "CONTAINER_ID_FULL", ids->tag[CFG_LOG_TAG_FULL_ID]);
-	put_field(f, "CONTAINER_NAME", ids->tag[CFG_LOG_TAG_NAME]);
-	put_field(f, "IMAGE_NAME", ids->tag[CFG_LOG_TAG_IMAGE_NAME]);
-	extra_fields(f, cfg_logging_option(l, "labels"), ids->labels, cfg_logging_option(l, "env"),
-		     ids->env);
-	extra_fields(f, cfg_logging_option(l, "env"), ids->env, NULL, NULL);
-	fprintf(f, "CONTAINER_LOG_EPOCH=%s\n", fw->epoch);
-	fclose(f);
+	fw->fields = log_journald_fields(l, ids, fw->tag, fw->epoch, &fw->fields_len);
 }
 
 static int set_unix(struct log_fwd *fw, const char *path)
@@ -208,8 +149,8 @@ static int set_unix(struct log_fwd *fw, const char *path)
 	return 0;
 }
 
-/* syslog-address's or gelf-address's (opt) peer, a host name resolved
- * here (the forwarder is made at each start) */
+/* syslog-address's, gelf-address's or fluentd-address's (opt) peer, a
+ * host name resolved here (the forwarder is made at each start) */
 static int set_address(struct log_fwd *fw, const char *opt, const char *address, lxr_err *err)
 {
 	struct cfg_syslog_addr a;
@@ -217,11 +158,12 @@ static int set_address(struct log_fwd *fw, const char *opt, const char *address,
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&fw->to;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&fw->to;
 
-	if (!address) { /* the local syslog */
+	if (!address && !fw->fluentd) { /* the local syslog */
 		fw->type = 0;
 		return set_unix(fw, "/dev/log");
 	}
-	if (cfg_syslog_address(address, &a) < 0)
+	if (fw->fluentd ? cfg_fluentd_address(address ? address : "", &a) < 0
+			: cfg_syslog_address(address, &a) < 0)
 		return lxr_fail(err, EINVAL, "%s \"%s\": not an address", opt, address);
 	if (a.kind == CFG_SYSLOG_UNIX || a.kind == CFG_SYSLOG_UNIXGRAM) {
 		fw->type = a.kind == CFG_SYSLOG_UNIX ? SOCK_STREAM : SOCK_DGRAM;
@@ -249,7 +191,7 @@ static int set_address(struct log_fwd *fw, const char *opt, const char *address,
 		in6->sin6_port = htons((uint16_t)a.port);
 		fw->to_len = sizeof(*in6);
 	}
-	snprintf(fw->where, sizeof(fw->where), "%s", address);
+	snprintf(fw->where, sizeof(fw->where), "%s", address ? address : "127.0.0.1:24224");
 	cfg_syslog_addr_free(&a);
 	return 0;
 }
@@ -263,17 +205,23 @@ static enum fmt format_of(const char *v)
 					    : FMT_UNIX;
 }
 
-static void drop(struct log_fwd *fw, int e)
+/* the peer failed: the first failure of an outage is a warning */
+static void outage(struct log_fwd *fw, int e, uint64_t dropped_before)
 {
-	fw->dropped++;
 	fw->failed_at = mono_ns();
 	if (fw->failing)
 		return;
 	fw->failing = true;
-	fw->dropped_at_outage = fw->dropped - 1;
+	fw->dropped_at_outage = dropped_before;
 	lxr_warn("logging driver %s: %s: %s; lines are not sent until it takes them again "
 		 "(lxr's own log keeps every line)",
 		 fw->driver, fw->where, strerror(e));
+}
+
+static void drop(struct log_fwd *fw, int e)
+{
+	fw->dropped++;
+	outage(fw, e, fw->dropped - 1);
 }
 
 /* A record went out: an outage is over, and how many it cost is said */
@@ -318,6 +266,7 @@ static int connect_peer(struct log_fwd *fw)
 		if (connect(fd, (struct sockaddr *)&fw->to, fw->to_len) == 0 ||
 		    errno == EINPROGRESS) {
 			fw->fd = fd;
+			fw->conn_sent = false;
 			fw->type = types[i];
 			fw->connecting = errno == EINPROGRESS && types[i] == SOCK_STREAM;
 			return 0;
@@ -326,6 +275,29 @@ static int connect_peer(struct log_fwd *fw)
 		close(fd);
 	}
 	fw->retry_at = mono_ns() + fw->retry_ns;
+	return -e;
+}
+
+/* A stream's connect under way, given a moment: a refusal near by (a
+ * peer on this host) comes at once, and fails the start as dockerd's
+ * blocking dial does; one that takes longer goes on in the background */
+static int connect_outcome(struct log_fwd *fw)
+{
+	struct pollfd p = {.fd = fw->fd, .events = POLLOUT};
+	int e = 0;
+	socklen_t n = sizeof(e);
+
+	if (poll(&p, 1, CONNECT_WAIT_MS) <= 0)
+		return 0;
+	if (getsockopt(fw->fd, SOL_SOCKET, SO_ERROR, &e, &n) < 0)
+		e = errno;
+	if (e == 0) {
+		fw->connecting = false;
+		return 0;
+	}
+	close(fw->fd);
+	fw->fd = -1;
+	fw->connecting = false;
 	return -e;
 }
 
@@ -348,6 +320,16 @@ static int gelf_setup(struct log_fwd *fw, const struct cfg_logging *l,
 	return 0;
 }
 
+/* fluentd: its address and options (logfluent.c) */
+static int fluentd_setup(struct log_fwd *fw, const struct cfg_logging *l,
+			 const struct log_fwd_ids *ids, lxr_err *err)
+{
+	if (set_address(fw, "fluentd-address", cfg_logging_option(l, "fluentd-address"), err) < 0)
+		return -1;
+	fw->fluent = log_fluent_setup(l, ids, &fw->retry_ns, &fw->async, &fw->subsec);
+	return 0;
+}
+
 int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
 		 struct log_fwd **out, lxr_err *err)
 {
@@ -359,7 +341,8 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 	fw->fd = -1;
 	fw->journald = !strcmp(l->driver.v, "journald");
 	fw->gelf = !strcmp(l->driver.v, "gelf");
-	fw->driver = fw->journald ? "journald" : fw->gelf ? "gelf" : "syslog";
+	fw->fluentd = !strcmp(l->driver.v, "fluentd");
+	fw->driver = l->driver.v;
 	fw->retry_ns = RETRY_NS;
 	/* docker's default tag: the container's short id */
 	fw->tag = cfg_log_tag(tag ? tag : "{{.ID}}", ids->tag, bad, sizeof(bad));
@@ -372,9 +355,10 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 		fw->type = SOCK_DGRAM;
 		set_unix(fw, journal);
 		journald_fields(fw, l, ids);
-	} else if (fw->gelf ? gelf_setup(fw, l, ids, err) < 0
-			    : set_address(fw, "syslog-address",
-					  cfg_logging_option(l, "syslog-address"), err) < 0) {
+	} else if (fw->gelf      ? gelf_setup(fw, l, ids, err) < 0
+		   : fw->fluentd ? fluentd_setup(fw, l, ids, err) < 0
+				 : set_address(fw, "syslog-address",
+					       cfg_logging_option(l, "syslog-address"), err) < 0) {
 		log_fwd_close(fw);
 		return -1;
 	}
@@ -386,11 +370,18 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 	/* as dockerd's drivers do at the container's start: a peer that is
 	 * not there fails it (a TCP connect still under way does not) */
 	e = connect_peer(fw);
-	if (e < 0) {
+	if (e == 0 && fw->connecting && !fw->async)
+		e = connect_outcome(fw);
+	if (e < 0 && fw->async) {
+		fw->retry_at = 0; /* tried again at the first line */
+	} else if (e < 0) {
 		lxr_fail(err, -e, "logging driver %s: connect %s", l->driver.v, fw->where);
 		lxr_err_hint(err, "%s",
-			     fw->journald ? "is systemd-journald running on this host?"
-			     : fw->gelf   ? "is the GELF input at gelf-address listening?"
+			     fw->journald  ? "is systemd-journald running on this host?"
+			     : fw->gelf    ? "is the GELF input at gelf-address listening?"
+			     : fw->fluentd ? "is fluentd's forward input at fluentd-address "
+					     "listening? (fluentd-async: \"true\" starts the "
+					     "container without it)"
 			     : cfg_logging_option(l, "syslog-address")
 				 ? "is the syslog server at syslog-address listening?"
 				 : "is a syslog daemon listening on /dev/log here?");
@@ -401,9 +392,29 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 	return 0;
 }
 
-/* A stream's buffer, as far as the peer takes it now */
+/* A stream cut: what waits is lost with it, unless (fluentd-async)
+ * none of it went out on this connection: then it waits for the next */
+static void stream_fail(struct log_fwd *fw, int e)
+{
+	if (!fw->async || fw->conn_sent) {
+		drop(fw, e);
+		disconnect(fw);
+		return;
+	}
+	outage(fw, e, fw->dropped);
+	close(fw->fd);
+	fw->fd = -1;
+	fw->connecting = false;
+	fw->retry_at = mono_ns() + fw->retry_ns;
+}
+
+/* A stream's buffer, as far as the peer takes it now; with fluentd-async
+ * a peer that is not there yet is tried again (connect_peer waits out
+ * the retry time) */
 static void stream_push(struct log_fwd *fw)
 {
+	if (fw->fd < 0 && fw->async && fw->len && connect_peer(fw) < 0)
+		return;
 	while (fw->fd >= 0 && fw->len) {
 		ssize_t n = send(fw->fd, fw->buf, fw->len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
@@ -413,11 +424,11 @@ static void stream_push(struct log_fwd *fw)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n < 0) {
-			drop(fw, errno);
-			disconnect(fw);
+			stream_fail(fw, errno);
 			return;
 		}
 		fw->connecting = false;
+		fw->conn_sent = true;
 		memmove(fw->buf, fw->buf + n, fw->len - (size_t)n);
 		fw->len -= (size_t)n;
 		if (!fw->len)
@@ -434,10 +445,12 @@ static void send_message(struct log_fwd *fw, const struct iovec *iov, int n)
 
 	for (int i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	if (e < 0) {
+	if (e < 0 && !(fw->async && fw->type == SOCK_STREAM)) {
 		drop(fw, -e == EAGAIN ? ECONNREFUSED : -e);
 		return;
 	}
+	if (e < 0 && -e != EAGAIN)
+		outage(fw, -e, fw->dropped); /* async: the line waits in the buffer */
 	if (fw->type == SOCK_DGRAM) {
 		if (sendmsg(fw->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 			e = errno;
@@ -557,6 +570,28 @@ static void gelf_record(struct log_fwd *fw, enum log_stream st, const struct tim
 		drop(fw, EMSGSIZE);
 }
 
+/* fluentd: a long line's parts carry dockerd's partial_* fields (a P
+ * record, then the F that ends it) */
+static void fluent_record(struct log_fwd *fw, enum log_stream st, const struct timespec *at,
+			  const char *data, size_t len, bool partial)
+{
+	struct log_fluent_rec r = {fw->tag, *at, fw->subsec, st, data, len, NULL, 0, !partial};
+	size_t n;
+
+	if (partial || fw->part[st].ordinal) {
+		if (!fw->part[st].ordinal)
+			random_id(fw->part[st].id);
+		r.part_id = fw->part[st].id;
+		r.part_ordinal = ++fw->part[st].ordinal;
+		if (!partial)
+			fw->part[st].ordinal = 0;
+	}
+	_cleanup_free_ char *msg = log_fluent_msg(fw->fluent, &r, &n);
+	struct iovec iov = {msg, n};
+
+	send_message(fw, &iov, 1);
+}
+
 void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct timespec *at,
 		    const char *data, size_t len, bool partial)
 {
@@ -572,6 +607,10 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 		struct iovec iov[] = {{fw->fields, fw->fields_len}, {"MESSAGE\n", 8}, {&le, 8},
 				      {(void *)data, len},          {"\n", 1},        {head, tn}};
 		send_message(fw, iov, 6);
+		return;
+	}
+	if (fw->fluentd) {
+		fluent_record(fw, st, at, data, len, partial);
 		return;
 	}
 	if (!len)
@@ -594,7 +633,7 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 
 bool log_fwd_pending(const struct log_fwd *fw)
 {
-	return fw && fw->len && fw->fd >= 0;
+	return fw && fw->len && (fw->fd >= 0 || fw->async);
 }
 
 void log_fwd_flush(struct log_fwd *fw)
@@ -618,6 +657,7 @@ void log_fwd_close(void *ctx)
 	if (fw->fd >= 0)
 		close(fw->fd);
 	free(fw->tag);
+	lxr_strv_free(fw->fluent);
 	free(fw->fields);
 	json_decref(fw->gelf_fields);
 	lxr_gzip_free(fw->enc);

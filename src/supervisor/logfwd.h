@@ -1,7 +1,7 @@
 /* Supervisor layer, internal: the copy of a container's lines that the
- * logging drivers journald, syslog and gelf send to the host's journal, a
- * syslog or a GELF input, beside lxr's own log file (docker's dual
- * logging), one record at a time as the log writer writes it (logfwd.c). */
+ * logging drivers journald, syslog, gelf and fluentd send to the host's
+ * journal, a syslog, a GELF input or a fluentd forward input, beside lxr's own log file (docker's
+ * dual logging), one record at a time as the log writer writes it (logfwd.c). */
 #ifndef LXR_SUPERVISOR_LOGFWD_H
 #define LXR_SUPERVISOR_LOGFWD_H
 
@@ -24,11 +24,12 @@ struct log_fwd_ids {
 	const char *created; /* gelf's _created: RFC 3339 */
 };
 
-/* A forwarder for l (driver journald, syslog or gelf), made at each start
- * of the container; journal is journald's socket (LOG_FWD_JOURNAL). A host
- * name in syslog-address or gelf-address is resolved here. It connects
- * here too: a peer that is not there is an error (the start fails, as
- * dockerd's drivers fail it); a TCP connect still under way is not. */
+/* A forwarder for l (driver journald, syslog, gelf or fluentd), made at
+ * each start of the container; journal is journald's socket
+ * (LOG_FWD_JOURNAL). A host name in syslog-address, gelf-address or
+ * fluentd-address is resolved here. It connects here too: a peer that is
+ * not there is an error (the start fails, as dockerd's drivers fail it,
+ * fluentd's unless fluentd-async); a TCP connect still under way is not. */
 int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
 		 struct log_fwd **out, lxr_err *err);
 /* A log_tee_fn: send one record, never waiting. One the peer cannot take
@@ -44,6 +45,13 @@ void log_fwd_close(void *f);
 
 /* kvs' ("K=V": labels, env) value of name k, NULL: none */
 const char *log_fwd_kv(char *const *kvs, const char *k);
+
+/* ---- logjournald.c: the journald driver's fields ---------------------------- */
+/* What every record of the container has: SYSLOG_IDENTIFIER and
+ * CONTAINER_TAG (tag), CONTAINER_ID..., the labels and env options'
+ * fields, CONTAINER_LOG_EPOCH (malloc'd, *len bytes) */
+char *log_journald_fields(const struct cfg_logging *l, const struct log_fwd_ids *ids,
+			  const char *tag, const char *epoch, size_t *len);
 
 /* ---- loggelf.c: the gelf driver's messages ---------------------------------- */
 enum log_gelf_z { LOG_GELF_GZIP, LOG_GELF_ZLIB, LOG_GELF_NONE };
@@ -64,5 +72,27 @@ char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, struct 
  * -EMSGSIZE past 128 chunks, else send's first failure */
 typedef int (*log_gelf_send)(void *ctx, const char *buf, size_t n);
 int log_gelf_chunks(const char *msg, size_t len, log_gelf_send send, void *ctx);
+
+/* ---- logfluent.c: the fluentd driver's messages ---------------------------- */
+/* The fields every record of the container has (container_id,
+ * container_name, the labels and env options' and their -regex forms'),
+ * as key, value, ..., NULL; and the options the transport takes:
+ * fluentd-retry-wait into *retry_ns (when given), fluentd-async (or its
+ * old name fluentd-async-connect), fluentd-sub-second-precision */
+char **log_fluent_setup(const struct cfg_logging *l, const struct log_fwd_ids *ids,
+			int64_t *retry_ns, bool *async, bool *subsec);
+struct log_fluent_rec {
+	const char *tag;
+	struct timespec at;
+	bool subsec; /* EventTime, not whole seconds */
+	enum log_stream stream;
+	const char *log; /* the line, any bytes */
+	size_t log_len;
+	const char *part_id; /* a long line's part: its line's id, NULL: whole */
+	int part_ordinal;
+	bool part_last;
+};
+/* One record as a forward-protocol Message (malloc'd, *out_len bytes) */
+char *log_fluent_msg(char *const *fields, const struct log_fluent_rec *r, size_t *out_len);
 
 #endif

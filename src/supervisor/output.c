@@ -333,10 +333,11 @@ struct log_writer *sup_output_log(const struct sup_instance *in)
 
 static bool forwards(const struct cfg_logging *l)
 {
-	return driver_is(l, "journald") || driver_is(l, "syslog") || driver_is(l, "gelf");
+	return driver_is(l, "journald") || driver_is(l, "syslog") || driver_is(l, "gelf") ||
+	       driver_is(l, "fluentd");
 }
 
-/* journald's, syslog's or gelf's copy of in's lines: a new forwarder at
+/* journald's, syslog's, gelf's or fluentd's copy of in's lines: a new forwarder at
  * each start, with the names docker's drivers send as they are now (its
  * replica's, for a start-first update's new container; the image an
  * update brought), in place of the replica's last one */
@@ -427,7 +428,7 @@ static int cache_options(const struct cfg_logging *l, struct log_writer_opts *o,
  * restarts: the log continues in the same file, rotated by size. Replica
  * 1 writes <service>.log, replica N <service>@N.log ('@' is in no service
  * name), and a start-first update's new container its replica's;
- * journald, syslog and gelf keep it too (dockerd's dual logging), and send each
+ * journald, syslog, gelf and fluentd keep it too (dockerd's dual logging), and send each
  * record on (open_fwd). With driver none (or cache-disabled) the writer
  * keeps no file: the pipes are drained all the same (a container never
  * blocks on its output, nor gets EPIPE) and the lines still reach the

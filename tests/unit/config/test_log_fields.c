@@ -90,6 +90,49 @@ static void addresses(void **state)
 	assert_int_equal(cfg_syslog_address("udp://[::1", &a), -1);
 }
 
+/* fluentd-address as dockerd's driver reads it: no scheme is tcp, the
+ * host and port default to 127.0.0.1:24224 */
+static void fluentd_addresses(void **state)
+{
+	static const struct {
+		const char *in;
+		int kind; /* -1: refused */
+		const char *host;
+		int port;
+	} cases[] = {
+	    {"", CFG_SYSLOG_TCP, "127.0.0.1", 24224},
+	    {"fluentd:24224", CFG_SYSLOG_TCP, "fluentd", 24224},
+	    {"localhost", CFG_SYSLOG_TCP, "localhost", 24224},
+	    {"tcp://10.0.0.5:5170", CFG_SYSLOG_TCP, "10.0.0.5", 5170},
+	    {"tcp://:5170", CFG_SYSLOG_TCP, "127.0.0.1", 5170},
+	    {"[::1]:24225", CFG_SYSLOG_TCP, "::1", 24225},
+	    {"unix:///var/run/fluent.sock", CFG_SYSLOG_UNIX, "/var/run/fluent.sock", 0},
+	    {"unix://", -1, NULL, 0},
+	    {"tcp://host:70000", -1, NULL, 0},
+	    {"tcp://host:24224/path", -1, NULL, 0},
+	    {"udp://host:24224", -1, NULL, 0},
+	    {"[::1", -1, NULL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cfg_syslog_addr a;
+		int r = cfg_fluentd_address(cases[i].in, &a);
+		if (cases[i].kind < 0) {
+			if (r != -1)
+				fail_msg("fluentd-address \"%s\" taken", cases[i].in);
+			continue;
+		}
+		if (r != 0)
+			fail_msg("fluentd-address \"%s\" refused", cases[i].in);
+		assert_int_equal(a.kind, cases[i].kind);
+		assert_string_equal(a.kind == CFG_SYSLOG_UNIX ? a.path : a.host, cases[i].host);
+		if (a.kind == CFG_SYSLOG_TCP)
+			assert_int_equal(a.port, cases[i].port);
+		cfg_syslog_addr_free(&a);
+	}
+}
+
 static void facilities(void **state)
 {
 	(void)state;
@@ -110,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(tag_templates),
 	    cmocka_unit_test(addresses),
+	    cmocka_unit_test(fluentd_addresses),
 	    cmocka_unit_test(facilities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,7 +37,7 @@ static void first_of_several(void **state)
 				    "  web:\n"
 				    "    image: busybox\n"
 				    "    pull_policy: daily\n"
-				    "    logging: {driver: fluentd}\n");
+				    "    logging: {driver: awslogs}\n");
 	lxr_err err;
 
 	(void)state;
@@ -196,7 +196,7 @@ static void refused_where_chosen(void **state)
 				    "    image: busybox\n"
 				    "  gpu:\n"
 				    "    image: busybox\n"
-				    "    logging: {driver: fluentd}\n");
+				    "    logging: {driver: awslogs}\n");
 	bool web_only[2] = {true, false};
 	lxr_err err;
 

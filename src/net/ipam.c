@@ -1,44 +1,16 @@
 /* The IP allocator: O(1) alloc, release and static reservation over one
- * subnet, and its lease file text. Offsets (address - network address) index
- * every array; no operation walks the range. An IPv6 subnet is the same
- * allocator over its window (net_ip6_window_size addresses from its start):
- * only turning an offset into an address and back knows the family. */
+ * subnet (its lease file's text: ipam_file.c). Offsets (address - network
+ * address) index every array; no operation walks the range. An IPv6 subnet
+ * is the same allocator over its window (net_ip6_window_size addresses from
+ * its start): only turning an offset into an address and back knows the
+ * family. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lxr/net.h"
-
-#define NIL UINT32_MAX
-
-/* A_AUX: an aux_addresses entry, held for a host outside the network's
- * containers: neither handed out nor reservable. */
-enum { A_FREE, A_LEASED, A_STATIC, A_SYSTEM, A_AUX };
-
-struct lxr_ipam {
-	struct lxr_subnet subnet;
-	uint32_t gateway;
-	bool v6; /* then subnet6 and gateway6 instead */
-	struct lxr_subnet6 subnet6;
-	struct lxr_ip6 gateway6;
-	uint32_t size; /* addresses in the subnet */
-	/* The offsets alloc hands out, [lo, hi) (Compose's ip_range; else
-	 * the whole subnet): only these are on the free FIFO. A free address
-	 * outside is free for a static lease, and is not listed. */
-	uint32_t lo, hi;
-	char *range;    /* ip_range as given, NULL: none */
-	uint8_t *state; /* A_* per offset */
-	uint32_t *next; /* free FIFO links, NIL-terminated */
-	uint32_t *prev;
-	uint32_t head, tail;
-	char **owner;     /* holder, or for a free address its last holder (hint) */
-	uint32_t *bucket; /* owner hash: chains of offsets through hnext */
-	uint32_t *hnext;
-	uint32_t nbuckets; /* power of two */
-	size_t in_use, capacity;
-};
+#include "net/ipam_internal.h"
 
 static uint32_t hash_str(const char *s)
 {
@@ -48,7 +20,7 @@ static uint32_t hash_str(const char *s)
 	return h;
 }
 
-static uint32_t find(const struct lxr_ipam *m, const char *owner)
+uint32_t ipam_find(const struct lxr_ipam *m, const char *owner)
 {
 	for (uint32_t o = m->bucket[hash_str(owner) & (m->nbuckets - 1)]; o != NIL; o = m->hnext[o])
 		if (!strcmp(m->owner[o], owner))
@@ -70,7 +42,7 @@ static void clear_owner(struct lxr_ipam *m, uint32_t off)
 	m->owner[off] = NULL;
 }
 
-static void set_owner(struct lxr_ipam *m, uint32_t off, const char *owner)
+void ipam_set_owner(struct lxr_ipam *m, uint32_t off, const char *owner)
 {
 	uint32_t b = hash_str(owner) & (m->nbuckets - 1);
 
@@ -86,7 +58,7 @@ static bool pooled(const struct lxr_ipam *m, uint32_t off)
 	return off >= m->lo && off < m->hi && m->state[off] != A_SYSTEM && m->state[off] != A_AUX;
 }
 
-static void unlink_free(struct lxr_ipam *m, uint32_t off)
+void ipam_unlink_free(struct lxr_ipam *m, uint32_t off)
 {
 	if (!pooled(m, off))
 		return;
@@ -101,7 +73,7 @@ static void unlink_free(struct lxr_ipam *m, uint32_t off)
 	m->next[off] = m->prev[off] = NIL;
 }
 
-static void push_tail(struct lxr_ipam *m, uint32_t off)
+void ipam_push_tail(struct lxr_ipam *m, uint32_t off)
 {
 	if (!pooled(m, off))
 		return;
@@ -137,7 +109,7 @@ static struct lxr_ipam *ipam_make(uint32_t size, uint32_t gw, bool broadcast)
 	for (uint32_t o = 0; o < m->size; o++) {
 		m->next[o] = m->prev[o] = NIL;
 		if (m->state[o] == A_FREE)
-			push_tail(m, o);
+			ipam_push_tail(m, o);
 	}
 	m->capacity = m->size - (broadcast ? 2 : 1) - (gw ? 1 : 0);
 	return m;
@@ -193,7 +165,7 @@ int net_ipam6_new(const struct lxr_subnet6 *subnet, const struct lxr_ip6 *gatewa
 }
 
 /* The address at offset off, as text (buf: NET_IP6_STRLEN). */
-static const char *off_str(const struct lxr_ipam *m, uint32_t off, char *buf)
+const char *ipam_off_str(const struct lxr_ipam *m, uint32_t off, char *buf)
 {
 	struct lxr_ip6 a;
 	uint32_t lo;
@@ -207,13 +179,13 @@ static const char *off_str(const struct lxr_ipam *m, uint32_t off, char *buf)
 	return net_ip6_str(&a, buf);
 }
 
-static const char *subnet_str(const struct lxr_ipam *m, char *buf)
+const char *ipam_subnet_str(const struct lxr_ipam *m, char *buf)
 {
 	return m->v6 ? net_subnet6_str(&m->subnet6, buf) : net_subnet_str(&m->subnet, buf);
 }
 
 /* text's offset in m's range, NIL when it is not an address there */
-static uint32_t str_off(const struct lxr_ipam *m, const char *text)
+uint32_t ipam_str_off(const struct lxr_ipam *m, const char *text)
 {
 	lxr_err ignored;
 	struct lxr_ip6 a6;
@@ -260,16 +232,16 @@ static int range_offs(const struct lxr_ipam *m, const char *range, uint32_t *lo,
 	}
 	if (p < min || p > bits)
 		return lxr_fail(err, EINVAL, "ip_range %s is not a subnet inside %s", range,
-				subnet_str(m, s));
-	off = str_off(m, addr);
+				ipam_subnet_str(m, s));
+	off = ipam_str_off(m, addr);
 	if (off == NIL && m->v6)
 		return lxr_fail(err, EINVAL,
 				"ip_range %s starts beyond the first %u addresses of subnet %s, "
 				"where lxr hands out addresses",
-				range, m->size, subnet_str(m, s));
+				range, m->size, ipam_subnet_str(m, s));
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "ip_range %s is outside subnet %s", range,
-				subnet_str(m, s));
+				ipam_subnet_str(m, s));
 	width = bits - p >= 32 ? UINT64_C(1) << 32 : UINT64_C(1) << (bits - p);
 	if (off % width)
 		return lxr_fail(err, EINVAL, "ip_range %s has host bits set", range);
@@ -282,7 +254,7 @@ static int range_offs(const struct lxr_ipam *m, const char *range, uint32_t *lo,
 static int hold_aux(struct lxr_ipam *m, const char *addr, lxr_err *err)
 {
 	char s[NET_SUBNET6_STRLEN];
-	uint32_t off = str_off(m, addr);
+	uint32_t off = ipam_str_off(m, addr);
 	struct lxr_ip6 a6;
 	lxr_err ignored;
 
@@ -292,11 +264,11 @@ static int hold_aux(struct lxr_ipam *m, const char *addr, lxr_err *err)
 		return 0;
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "aux address %s is outside subnet %s", addr,
-				subnet_str(m, s));
+				ipam_subnet_str(m, s));
 	if (m->state[off] == A_SYSTEM)
 		return lxr_fail(err, EINVAL, "aux address %s is the %s address of %s", addr,
-				system_what(m, off), subnet_str(m, s));
-	unlink_free(m, off);
+				system_what(m, off), ipam_subnet_str(m, s));
+	ipam_unlink_free(m, off);
 	m->state[off] = A_AUX;
 	return 0;
 }
@@ -321,7 +293,7 @@ int net_ipam_limit(struct lxr_ipam *m, const char *range, char *const *aux, lxr_
 	for (uint32_t o = 0; o < m->size; o++) {
 		m->next[o] = m->prev[o] = NIL;
 		if (m->state[o] == A_FREE && pooled(m, o)) {
-			push_tail(m, o);
+			ipam_push_tail(m, o);
 			m->capacity++;
 		}
 	}
@@ -344,7 +316,7 @@ void net_ipam_free(struct lxr_ipam *m)
 	free(m);
 }
 
-static int check_owner(const char *owner, lxr_err *err)
+int ipam_check_owner(const char *owner, lxr_err *err)
 {
 	if (!owner || !*owner || strlen(owner) > 255 || strpbrk(owner, " \t\r\n"))
 		return lxr_fail(err, EINVAL, "lease owner \"%s\": 1 to 255 characters, no spaces",
@@ -364,7 +336,7 @@ static int full(const struct lxr_ipam *m, lxr_err *err)
 		       lxr_err_hint(err, "widen ip_range (or drop it for the whole subnet), or "
 					 "stop containers on the network");
 	return lxr_fail(err, ENOSPC, "subnet %s is full: all %zu addresses are leased",
-			subnet_str(m, buf), m->capacity),
+			ipam_subnet_str(m, buf), m->capacity),
 	       lxr_err_hint(err, "use a larger subnet for this network, or stop containers on it");
 }
 
@@ -372,9 +344,9 @@ static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_e
 {
 	uint32_t off;
 
-	if (check_owner(owner, err) < 0)
+	if (ipam_check_owner(owner, err) < 0)
 		return -1;
-	off = find(m, owner);
+	off = ipam_find(m, owner);
 	/* a hint outside the range (the owner's static address, once) is no
 	 * address alloc hands out: forgotten */
 	if (off != NIL && m->state[off] == A_FREE && !pooled(m, off)) {
@@ -382,15 +354,15 @@ static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_e
 		off = NIL;
 	}
 	if (off != NIL && m->state[off] == A_FREE) {
-		unlink_free(m, off);
+		ipam_unlink_free(m, off);
 		m->state[off] = A_LEASED;
 		m->in_use++;
 	} else if (off == NIL) {
 		off = m->head;
 		if (off == NIL)
 			return full(m, err);
-		unlink_free(m, off);
-		set_owner(m, off, owner);
+		ipam_unlink_free(m, off);
+		ipam_set_owner(m, off, owner);
 		m->state[off] = A_LEASED;
 		m->in_use++;
 	}
@@ -415,7 +387,7 @@ int net_ipam6_alloc(struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr,
 
 	if (alloc_off(m, owner, &off, err) < 0)
 		return -1;
-	return net_ip6_parse(off_str(m, off, buf), addr, err);
+	return net_ip6_parse(ipam_off_str(m, off, buf), addr, err);
 }
 
 /* addr (text) is off in m's range, or NIL: outside it */
@@ -425,19 +397,19 @@ static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, 
 	char s[NET_SUBNET6_STRLEN];
 	uint32_t cur;
 
-	if (check_owner(owner, err) < 0)
+	if (ipam_check_owner(owner, err) < 0)
 		return -1;
 	if (off == NIL && m->v6)
 		return lxr_fail(err, EINVAL,
 				"address %s is outside the first %u addresses of subnet %s, where "
 				"lxr hands out addresses",
-				addr, m->size, subnet_str(m, s));
+				addr, m->size, ipam_subnet_str(m, s));
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "address %s is outside subnet %s", addr,
-				subnet_str(m, s));
+				ipam_subnet_str(m, s));
 	if (m->state[off] == A_SYSTEM)
 		return lxr_fail(err, EINVAL, "address %s is the %s address of %s", addr,
-				system_what(m, off), subnet_str(m, s));
+				system_what(m, off), ipam_subnet_str(m, s));
 	if (m->state[off] == A_AUX)
 		return lxr_fail(err, EINVAL,
 				"address %s is kept back by the network's aux_addresses", addr),
@@ -450,16 +422,16 @@ static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, 
 		m->state[off] = A_STATIC;
 		return 0;
 	}
-	cur = find(m, owner);
+	cur = ipam_find(m, owner);
 	if (cur != NIL && m->state[cur] != A_FREE) {
 		m->state[cur] = A_FREE;
-		push_tail(m, cur);
+		ipam_push_tail(m, cur);
 		m->in_use--;
 	}
 	if (cur != NIL)
 		clear_owner(m, cur);
-	unlink_free(m, off);
-	set_owner(m, off, owner);
+	ipam_unlink_free(m, off);
+	ipam_set_owner(m, off, owner);
 	m->state[off] = A_STATIC;
 	m->in_use++;
 	return 0;
@@ -486,19 +458,19 @@ int net_ipam6_reserve(struct lxr_ipam *m, const char *owner, const struct lxr_ip
 
 bool net_ipam_release(struct lxr_ipam *m, const char *owner)
 {
-	uint32_t off = owner ? find(m, owner) : NIL;
+	uint32_t off = owner ? ipam_find(m, owner) : NIL;
 
 	if (off == NIL || m->state[off] == A_FREE)
 		return false;
 	m->state[off] = A_FREE;
-	push_tail(m, off);
+	ipam_push_tail(m, off);
 	m->in_use--;
 	return true;
 }
 
 bool net_ipam_lookup(const struct lxr_ipam *m, const char *owner, uint32_t *addr)
 {
-	uint32_t off = find(m, owner);
+	uint32_t off = ipam_find(m, owner);
 
 	if (off == NIL || m->state[off] == A_FREE)
 		return false;
@@ -508,13 +480,13 @@ bool net_ipam_lookup(const struct lxr_ipam *m, const char *owner, uint32_t *addr
 
 bool net_ipam6_lookup(const struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr)
 {
-	uint32_t off = find(m, owner);
+	uint32_t off = ipam_find(m, owner);
 	char buf[NET_IP6_STRLEN];
 	lxr_err ignored;
 
 	if (off == NIL || m->state[off] == A_FREE)
 		return false;
-	return net_ip6_parse(off_str(m, off, buf), addr, &ignored) == 0;
+	return net_ip6_parse(ipam_off_str(m, off, buf), addr, &ignored) == 0;
 }
 
 size_t net_ipam_in_use(const struct lxr_ipam *m)
@@ -536,7 +508,7 @@ size_t net_ipam_reconcile(struct lxr_ipam *m, bool (*alive)(const char *owner, v
 		if ((m->state[o] == A_LEASED || m->state[o] == A_STATIC) &&
 		    !alive(m->owner[o], ctx)) {
 			m->state[o] = A_FREE;
-			push_tail(m, o);
+			ipam_push_tail(m, o);
 			m->in_use--;
 			freed++;
 		}
@@ -549,143 +521,4 @@ void net_ipam_each(const struct lxr_ipam *m, void (*fn)(const char *, uint32_t, 
 	for (uint32_t o = 0; o < m->size; o++)
 		if (m->state[o] == A_LEASED || m->state[o] == A_STATIC)
 			fn(m->owner[o], m->subnet.addr + o, ctx);
-}
-
-char *net_ipam_dump(const struct lxr_ipam *m)
-{
-	char *buf = NULL, a[NET_IP6_STRLEN], s[NET_SUBNET6_STRLEN];
-	size_t len = 0, lines = 1;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		abort();
-	fprintf(f, "lxr-leases 1 %s %s\n", subnet_str(m, s),
-		m->v6 ? net_ip6_str(&m->gateway6, a) : net_ip_str(m->gateway, a));
-	for (uint32_t o = 0; o < m->size; o++) {
-		if (m->state[o] != A_LEASED && m->state[o] != A_STATIC)
-			continue;
-		fprintf(f, "lease %s %s %s\n", off_str(m, o, a),
-			m->state[o] == A_STATIC ? "static" : "dynamic", m->owner[o]);
-		lines++;
-	}
-	/* Hints in FIFO order, so a reload keeps "freed addresses come last". */
-	for (uint32_t o = m->head; o != NIL; o = m->next[o])
-		if (m->owner[o]) {
-			fprintf(f, "free %s %s\n", off_str(m, o, a), m->owner[o]);
-			lines++;
-		}
-	fprintf(f, "end %zu\n", lines);
-	fclose(f);
-	return buf;
-}
-
-static int bad_line(lxr_err *err, size_t n, const char *why)
-{
-	return lxr_fail(err, EBADMSG, "lease file line %zu: %s", n, why);
-}
-
-/* One "lease ADDR KIND OWNER" or "free ADDR OWNER" line into m. */
-static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
-{
-	char *save = NULL, *kw = strtok_r(line, " ", &save), *ip = strtok_r(NULL, " ", &save);
-	char *kind = !strcmp(kw, "lease") ? strtok_r(NULL, " ", &save) : NULL;
-	char *owner = strtok_r(NULL, " ", &save);
-	uint32_t off;
-	lxr_err ignored;
-
-	if (!ip || !owner || strtok_r(NULL, " ", &save) ||
-	    (strcmp(kw, "lease") && strcmp(kw, "free")))
-		return bad_line(err, n, "unknown or incomplete line");
-	if (kind && strcmp(kind, "static") && strcmp(kind, "dynamic"))
-		return bad_line(err, n, "lease kind must be static or dynamic");
-	if (check_owner(owner, &ignored) < 0)
-		return bad_line(err, n, "bad address or owner");
-	off = str_off(m, ip);
-	if (off == NIL || m->state[off] != A_FREE || m->owner[off] || find(m, owner) != NIL)
-		return bad_line(err, n, "address outside the subnet, reserved, or listed twice");
-	unlink_free(m, off);
-	set_owner(m, off, owner);
-	if (kind) {
-		m->state[off] = !strcmp(kind, "static") ? A_STATIC : A_LEASED;
-		m->in_use++;
-	} else {
-		push_tail(m, off);
-	}
-	return 0;
-}
-
-static int load_header(const char *line, const struct lxr_ipam *m, lxr_err *err)
-{
-	char want[128], s[NET_SUBNET6_STRLEN], g[NET_IP6_STRLEN];
-
-	snprintf(want, sizeof(want), "lxr-leases 1 %s %s", subnet_str(m, s),
-		 m->v6 ? net_ip6_str(&m->gateway6, g) : net_ip_str(m->gateway, g));
-	if (!lxr_str_has_prefix(line, "lxr-leases "))
-		return bad_line(err, 1, "not an lxr lease file");
-	if (strcmp(line, want))
-		return lxr_fail(err, ESTALE,
-				"lease file is for another subnet (\"%s\", want \"%s\")", line,
-				want);
-	return 0;
-}
-
-int net_ipam_fill(struct lxr_ipam *m, const char *text, lxr_err *err)
-{
-	_cleanup_free_ char *copy = lxr_xstrdup(text);
-	char *save = NULL, *line;
-	size_t n = 0;
-	bool ended = false;
-
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		n++;
-		if (ended)
-			return bad_line(err, n, "line count does not match the end line");
-		if (n == 1) {
-			if (load_header(line, m, err) < 0)
-				return -1;
-		} else if (lxr_str_has_prefix(line, "end ")) {
-			char want[32];
-			snprintf(want, sizeof(want), "end %zu", n - 1);
-			if (strcmp(line, want))
-				return bad_line(err, n, "line count does not match the end line");
-			ended = true;
-		} else if (load_line(m, line, n, err) < 0) {
-			return -1;
-		}
-	}
-	if (!ended)
-		return lxr_fail(err, EBADMSG,
-				"lease file is incomplete (no end line after %zu lines)", n);
-	return 0;
-}
-
-/* text into m, which is new */
-static int load_into(struct lxr_ipam *m, const char *text, struct lxr_ipam **out, lxr_err *err)
-{
-	if (net_ipam_fill(m, text, err) < 0) {
-		net_ipam_free(m);
-		return -1;
-	}
-	*out = m;
-	return 0;
-}
-
-int net_ipam_load(const char *text, const struct lxr_subnet *subnet, uint32_t gateway,
-		  struct lxr_ipam **out, lxr_err *err)
-{
-	struct lxr_ipam *m = NULL;
-
-	if (net_ipam_new(subnet, gateway, &m, err) < 0)
-		return -1;
-	return load_into(m, text, out, err);
-}
-
-int net_ipam6_load(const char *text, const struct lxr_subnet6 *subnet,
-		   const struct lxr_ip6 *gateway, struct lxr_ipam **out, lxr_err *err)
-{
-	struct lxr_ipam *m = NULL;
-
-	if (net_ipam6_new(subnet, gateway, &m, err) < 0)
-		return -1;
-	return load_into(m, text, out, err);
 }

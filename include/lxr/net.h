@@ -38,6 +38,11 @@ int net_ip_parse(const char *s, uint32_t *out, lxr_err *err);
 const char *net_ip_str(uint32_t ip, char *buf);
 const char *net_subnet_str(const struct lxr_subnet *s, char *buf);
 bool net_subnet_overlaps(const struct lxr_subnet *a, const struct lxr_subnet *b);
+/* How many addresses of subnet the allocator hands out, from its start:
+ * all of a /16 or narrower, else the first 65536 (its window), as
+ * net_ip6_window_size's. The bridge and the containers still carry the
+ * subnet's own prefix. */
+uint32_t net_ip_window_size(const struct lxr_subnet *subnet);
 
 /* "02:42:ac:11:00:02" (six hex pairs, ':' or '-') into mac; -1 if it is
  * not one. */

@@ -392,6 +392,9 @@ bool cfg_ip6_in(const unsigned char a[16], const unsigned char net[16], int pref
 /* a's offset in the window of net/prefix lxr allocates from (the first
  * 65536 addresses, or the whole of a /112 or narrower), -1 outside it. */
 long cfg_ip6_slot(const unsigned char a[16], const unsigned char net[16], int prefix);
+/* The same for IPv4 (net_ip_window_size's rule): the first 65536
+ * addresses of a subnet wider than a /16, all of a narrower one. */
+long cfg_ip4_slot(uint32_t a, uint32_t net, int prefix);
 int cfg_parse_port_range(const char *s, int *start, int *end);
 
 /* Cross-reference checks over the whole stack (validate.c). */

@@ -26,7 +26,7 @@ static const struct {
     {"services", true},
     {"networks", true},                   /* net layer: one bridge, one IPv4 subnet each */
     {"networks.ipam.second_pool", false}, /* one subnet per bridge */
-    {"networks.ipam.wide_subnet", false}, /* the allocator takes /16 to /30 */
+    {"networks.ipam.wide_subnet", false}, /* wider than /8; a /8 to /15 runs in a window */
     {"networks.ipam.ip_range", true},     /* the allocator hands out the range only */
     {"volumes", true},                    /* named volumes: <data_dir>/volumes/<project>/ */
     {"volumes.driver_opts", true},        /* the local driver's mount options (nfs, tmpfs) */

@@ -85,6 +85,16 @@ long cfg_ip6_slot(const unsigned char a[16], const unsigned char net[16], int pr
 	return lo >= base && lo - base < size ? (long)(lo - base) : -1;
 }
 
+long cfg_ip4_slot(uint32_t a, uint32_t net, int prefix)
+{
+	uint32_t mask = prefix ? 0xffffffffu << (32 - prefix) : 0;
+	uint32_t size = prefix >= 16 ? 1u << (32 - prefix) : 1u << 16;
+
+	if ((a & mask) != net || a - net >= size)
+		return -1;
+	return (long)(a - net);
+}
+
 int cfg_parse_cidr4(const char *s, uint32_t *net, int *prefix)
 {
 	char ip[INET_ADDRSTRLEN];

@@ -79,18 +79,19 @@ static int pool_subnet(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	}
 	pc->have_subnet = true;
 	/* A bridge holds the gateway and each container an address of its own:
-	 * /30 leaves one of each, a /31 or /32 none. net_ipam_new takes /16 at
-	 * the widest (a state byte and two links per address). */
+	 * /30 leaves one of each, a /31 or /32 none. net_ipam_new takes /8 at
+	 * the widest, and hands out the first 65536 addresses of a subnet
+	 * wider than /16 (a state byte and two links per address). */
 	if (pc->prefix > 30) {
 		cfg_error_hint(c, n, "a /30 or wider (e.g. /24)",
 			       "subnet \"%s\" has no room for a gateway and a container",
 			       pc->p->subnet.v);
 		return -1;
 	}
-	if (pc->prefix < 16)
+	if (pc->prefix < 8)
 		cfg_check_supported_hint(c, n->pos, "networks.ipam.wide_subnet",
-					 "lxr allocates addresses in a /16 to /30 subnet",
-					 "a subnet wider than /16 (\"%s\")", pc->p->subnet.v);
+					 "lxr runs a /8 to /30 subnet (e.g. 10.0.0.0/8)",
+					 "a subnet wider than /8 (\"%s\")", pc->p->subnet.v);
 	return 0;
 }
 
@@ -275,6 +276,37 @@ static int pool_check6(struct cfg_ctx *c, struct pool_ctx *pc)
 	return 0;
 }
 
+/* A subnet wider than /16: lxr allocates from its first 65536 addresses
+ * (cfg_ip4_slot), so its gateway and ip_range must be among them, as an
+ * IPv6 subnet's must (pool_check6). Called once both are in the subnet. */
+static int window_check4(struct cfg_ctx *c, struct pool_ctx *pc)
+{
+	struct cfg_ipam_pool *p = pc->p;
+	uint32_t a;
+	int pre, r = 0;
+
+	if (pc->prefix >= 16)
+		return 0;
+	if (p->gateway.v && cfg_parse_ipv4(p->gateway.v, &a) == 0 &&
+	    cfg_ip4_slot(a, pc->net, pc->prefix) < 0) {
+		cfg_diag_add(c, p->gateway.pos, false,
+			     "pick one among the first 65536 addresses of the subnet, or leave "
+			     "gateway out for the first host address",
+			     "gateway %s is beyond the addresses lxr allocates from in subnet %s",
+			     p->gateway.v, p->subnet.v);
+		r = -1;
+	}
+	if (p->ip_range.v && cfg_parse_cidr4(p->ip_range.v, &a, &pre) == 0 &&
+	    cfg_ip4_slot(a, pc->net, pc->prefix) < 0) {
+		cfg_diag_add(c, p->ip_range.pos, false,
+			     "a range among the first 65536 addresses of the subnet",
+			     "ip_range %s is beyond the addresses lxr allocates from in subnet %s",
+			     p->ip_range.v, p->subnet.v);
+		r = -1;
+	}
+	return r;
+}
+
 /* Gateway and ip_range only make sense inside the pool's subnet. */
 static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc)
 {
@@ -326,7 +358,7 @@ static int pool_check(struct cfg_ctx *c, struct cfg_node *n, struct pool_ctx *pc
 			     p->ip_range.v);
 		r = -1;
 	}
-	if (aux_check(c, pc) < 0)
+	if (aux_check(c, pc) < 0 || (r == 0 && window_check4(c, pc) < 0))
 		r = -1;
 	return r;
 }

@@ -168,6 +168,13 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 			     : !(a & ~mask) ? "network"
 					    : "broadcast",
 			     net->name, p->subnet.v);
+	} else if (cfg_ip4_slot(a, a & mask, __builtin_popcount(mask)) < 0) {
+		/* a subnet wider than /16: net_ipam_reserve refuses the rest */
+		cfg_diag_add(c, sn->ipv4_address.pos, false,
+			     "pick one among the first 65536 addresses of the subnet, or drop "
+			     "ipv4_address for an automatic one",
+			     "ipv4_address %s is beyond the addresses lxr allocates from in %s",
+			     sn->ipv4_address.v, p->subnet.v);
 	} else if ((kv = aux_holding(p, sn->ipv4_address.v, false))) {
 		aux_taken(c, net, &sn->ipv4_address, kv);
 	}

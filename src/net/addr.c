@@ -63,6 +63,16 @@ int net_subnet_parse(const char *s, struct lxr_subnet *out, lxr_err *err)
 	return 0;
 }
 
+/* Beyond a /16 the window stops growing (a /8 has 2^24 addresses; the
+ * allocator keeps a byte and a few links per address), as an IPv6
+ * subnet's beyond a /112 (addr6.c). */
+#define WINDOW4_PREFIX 16
+
+uint32_t net_ip_window_size(const struct lxr_subnet *s)
+{
+	return 1u << (32 - (s->prefix >= WINDOW4_PREFIX ? s->prefix : WINDOW4_PREFIX));
+}
+
 bool net_subnet_overlaps(const struct lxr_subnet *a, const struct lxr_subnet *b)
 {
 	uint32_t m = mask_of(a->prefix < b->prefix ? a->prefix : b->prefix);

@@ -1,9 +1,9 @@
 /* The IP allocator: O(1) alloc, release and static reservation over one
  * subnet (its lease file's text: ipam_file.c). Offsets (address - network
- * address) index every array; no operation walks the range. An IPv6 subnet
- * is the same allocator over its window (net_ip6_window_size addresses from
- * its start): only turning an offset into an address and back knows the
- * family. */
+ * address) index every array; no operation walks the range. A subnet wider
+ * than a /16 (IPv4) or a /112 (IPv6) is the same allocator over its window
+ * (net_ip_window_size, net_ip6_window_size addresses from its start): only
+ * turning an offset into an address and back knows the family. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -121,19 +121,25 @@ int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_i
 	struct lxr_ipam *m;
 	char buf[19];
 	uint32_t gw, size;
+	bool wide;
 
-	/* Arrays are per address: beyond a /16 they cost more than a network
-	 * of containers on one bridge could use. */
-	if (subnet->prefix < 16 || subnet->prefix > 30)
-		return lxr_fail(err, EINVAL, "subnet %s: lxr allocates in /16 to /30",
+	/* Arrays are per address: a wider subnet than a /16 is allocated in
+	 * its window, its first 65536 addresses; its broadcast address is
+	 * beyond them, never handed out anyway. */
+	if (subnet->prefix < 8 || subnet->prefix > 30)
+		return lxr_fail(err, EINVAL, "subnet %s: lxr allocates in /8 to /30",
 				net_subnet_str(subnet, buf));
-	size = 1u << (32 - subnet->prefix);
+	size = net_ip_window_size(subnet);
+	wide = subnet->prefix < 16;
 	/* 0.0.0.0: none (a macvlan or ipvlan network may have none) */
 	gw = gateway ? gateway - subnet->addr : 0;
-	if ((gateway && gw == 0) || gw >= size - 1)
-		return lxr_fail(err, EINVAL, "gateway %s is not a host address of %s",
-				net_ip_str(gateway, (char[16]){0}), net_subnet_str(subnet, buf));
-	m = ipam_make(size, gw, true);
+	if ((gateway && gw == 0) || gw >= size - !wide)
+		return lxr_fail(err, EINVAL, "gateway %s is not a host address %s %s",
+				net_ip_str(gateway, (char[16]){0}),
+				wide ? "among the first 65536 of" : "of",
+				net_subnet_str(subnet, buf));
+	m = ipam_make(size, gw, !wide);
+	m->wide = wide;
 	m->subnet = *subnet;
 	m->gateway = gateway;
 	*out = m;
@@ -158,6 +164,7 @@ int net_ipam6_new(const struct lxr_subnet6 *subnet, const struct lxr_ip6 *gatewa
 				net_subnet6_str(subnet, s));
 	m = ipam_make(net_ip6_window_size(subnet), slot - 1, false);
 	m->v6 = true;
+	m->wide = subnet->prefix < 112;
 	m->subnet6 = *subnet;
 	m->gateway6 = *gateway;
 	*out = m;
@@ -206,9 +213,24 @@ uint32_t ipam_str_off(const struct lxr_ipam *m, const char *text)
 /* What the reserved offset off is, for a person. */
 static const char *system_what(const struct lxr_ipam *m, uint32_t off)
 {
-	return off == 0                       ? (m->v6 ? "subnet-router anycast" : "network")
-	       : off == m->size - 1 && !m->v6 ? "broadcast"
-					      : "gateway";
+	return off == 0 ? (m->v6 ? "subnet-router anycast" : "network")
+	       : off == m->size - 1 && !m->v6 && !m->wide ? "broadcast"
+							  : "gateway";
+}
+
+/* Is text an address of m's subnet that its window leaves out? */
+static bool beyond_window(const struct lxr_ipam *m, const char *text)
+{
+	lxr_err ignored;
+	struct lxr_ip6 a6;
+	uint32_t a;
+
+	if (!m->wide || ipam_str_off(m, text) != NIL)
+		return false;
+	if (m->v6)
+		return net_ip6_parse(text, &a6, &ignored) == 0 && net_ip6_in(&a6, &m->subnet6);
+	return net_ip_parse(text, &a, &ignored) == 0 &&
+	       net_subnet_overlaps(&(struct lxr_subnet){a, 32}, &m->subnet);
 }
 
 /* ip_range ("ADDR/PREFIX", m's family) as the offsets [lo, hi) it covers
@@ -234,7 +256,7 @@ static int range_offs(const struct lxr_ipam *m, const char *range, uint32_t *lo,
 		return lxr_fail(err, EINVAL, "ip_range %s is not a subnet inside %s", range,
 				ipam_subnet_str(m, s));
 	off = ipam_str_off(m, addr);
-	if (off == NIL && m->v6)
+	if (off == NIL && beyond_window(m, addr))
 		return lxr_fail(err, EINVAL,
 				"ip_range %s starts beyond the first %u addresses of subnet %s, "
 				"where lxr hands out addresses",
@@ -255,12 +277,9 @@ static int hold_aux(struct lxr_ipam *m, const char *addr, lxr_err *err)
 {
 	char s[NET_SUBNET6_STRLEN];
 	uint32_t off = ipam_str_off(m, addr);
-	struct lxr_ip6 a6;
-	lxr_err ignored;
 
-	/* an IPv6 subnet's address beyond the window: never handed out */
-	if (off == NIL && m->v6 && net_ip6_parse(addr, &a6, &ignored) == 0 &&
-	    net_ip6_in(&a6, &m->subnet6))
+	/* a wide subnet's address beyond the window: never handed out */
+	if (off == NIL && beyond_window(m, addr))
 		return 0;
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "aux address %s is outside subnet %s", addr,
@@ -399,11 +418,12 @@ static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, 
 
 	if (ipam_check_owner(owner, err) < 0)
 		return -1;
-	if (off == NIL && m->v6)
+	if (off == NIL && beyond_window(m, addr))
 		return lxr_fail(err, EINVAL,
 				"address %s is outside the first %u addresses of subnet %s, where "
 				"lxr hands out addresses",
-				addr, m->size, ipam_subnet_str(m, s));
+				addr, m->size, ipam_subnet_str(m, s)),
+		       lxr_err_hint(err, "give the container an address among them, or none");
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "address %s is outside subnet %s", addr,
 				ipam_subnet_str(m, s));

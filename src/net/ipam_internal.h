@@ -17,7 +17,8 @@ struct lxr_ipam {
 	bool v6; /* then subnet6 and gateway6 instead */
 	struct lxr_subnet6 subnet6;
 	struct lxr_ip6 gateway6;
-	uint32_t size; /* addresses in the subnet */
+	uint32_t size; /* addresses in the window (all of a narrow subnet) */
+	bool wide;     /* the subnet is wider than its window */
 	/* The offsets alloc hands out, [lo, hi) (Compose's ip_range; else
 	 * the whole subnet): only these are on the free FIFO. A free address
 	 * outside is free for a static lease, and is not listed. */

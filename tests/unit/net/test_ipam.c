@@ -575,6 +575,96 @@ static void range_and_aux_misfits(void **state)
 	net_ipam_free(m);
 }
 
+/* A /8 is allocated in its window, its first 65536 addresses: the gateway
+ * and the network address are kept back, the window's last address is a
+ * host address (the subnet's broadcast is far beyond), and a static
+ * address past the window is refused, saying where lxr hands them out. */
+static void wide_window_of_a_slash8(void **state)
+{
+	struct lxr_ipam *m = make("10.0.0.0/8", "10.0.0.1");
+	struct lxr_subnet sn;
+	char owner[24];
+	uint32_t a = 0;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(net_subnet_parse("172.16.0.0/12", &sn, &err), 0);
+	assert_int_equal(net_ip_window_size(&sn), 65536);
+	assert_int_equal(net_subnet_parse("10.1.2.0/24", &sn, &err), 0);
+	assert_int_equal(net_ip_window_size(&sn), 256);
+	assert_int_equal(net_ipam_capacity(m), 65534);
+	assert_int_equal(alloc(m, "first"), ip("10.0.0.2"));
+	assert_int_equal(net_ipam_reserve(m, "edge", ip("10.0.255.255"), &err), 0);
+	assert_int_equal(net_ipam_reserve(m, "s", ip("10.0.200.7"), &err), 0);
+	assert_int_equal(net_ipam_reserve(m, "far", ip("10.3.0.5"), &err), -1);
+	assert_int_equal(err.errnum, EINVAL);
+	assert_non_null(strstr(err.msg, "outside the first 65536 addresses of subnet 10.0.0.0/8"));
+	assert_non_null(err.hint);
+	assert_int_equal(net_ipam_reserve(m, "bc", ip("10.255.255.255"), &err), -1);
+	assert_non_null(strstr(err.msg, "outside the first 65536"));
+	assert_int_equal(net_ipam_reserve(m, "out", ip("11.0.0.1"), &err), -1);
+	assert_non_null(strstr(err.msg, "outside subnet 10.0.0.0/8"));
+	assert_int_equal(net_ipam_reserve(m, "gw", ip("10.0.0.1"), &err), -1);
+	assert_non_null(strstr(err.msg, "gateway address"));
+	for (int i = 3; i < 65534; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i);
+		assert_int_equal(net_ipam_alloc(m, owner, &a, &err), 0);
+		assert_true(a - ip("10.0.0.0") < 65535);
+	}
+	assert_int_equal(net_ipam_alloc(m, "x", &a, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	assert_non_null(strstr(err.msg, "all 65534 addresses"));
+	net_ipam_free(m);
+}
+
+/* The gateway among the window's addresses; an ip_range starting in it
+ * (a wider one hands out its part of the window), aux addresses beyond it
+ * taken and never handed out; the lease file as for a narrow subnet. */
+static void wide_gateway_range_and_file(void **state)
+{
+	struct lxr_ipam *m = NULL, *n = NULL;
+	struct lxr_subnet sn;
+	char *const aux[] = {"172.16.0.3", "172.20.0.1", NULL};
+	char *const out[] = {"172.32.0.1", NULL};
+	lxr_err err;
+	uint32_t a;
+
+	(void)state;
+	assert_int_equal(net_subnet_parse("172.16.0.0/12", &sn, &err), 0);
+	assert_int_equal(net_ipam_new(&sn, ip("172.17.0.1"), &m, &err), -1);
+	assert_non_null(strstr(err.msg, "among the first 65536 of 172.16.0.0/12"));
+	assert_int_equal(net_ipam_new(&sn, ip("172.16.255.255"), &m, &err), 0);
+	assert_int_equal(net_ipam_limit(m, "172.17.0.0/16", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "starts beyond the first 65536 addresses"));
+	assert_int_equal(net_ipam_limit(m, "172.32.0.0/16", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "outside subnet"));
+	assert_int_equal(net_ipam_limit(m, NULL, out, &err), -1);
+	assert_int_equal(net_ipam_limit(m, "172.16.0.0/14", aux, &err), 0);
+	assert_int_equal(net_ipam_capacity(m), 65533);
+	assert_int_equal(alloc(m, "p/a"), ip("172.16.0.1"));
+	assert_int_equal(alloc(m, "p/b"), ip("172.16.0.2"));
+	assert_int_equal(alloc(m, "p/c"), ip("172.16.0.4"));
+	assert_int_equal(net_ipam_reserve(m, "p/d", ip("172.16.0.3"), &err), -1);
+	net_ipam_release(m, "p/b");
+	char *text = net_ipam_dump(m);
+	assert_string_equal(text, "lxr-leases 1 172.16.0.0/12 172.16.255.255\n"
+				  "lease 172.16.0.1 dynamic p/a\n"
+				  "lease 172.16.0.4 dynamic p/c\n"
+				  "free 172.16.0.2 p/b\n"
+				  "end 4\n");
+	assert_int_equal(net_ipam_load(text, &sn, ip("172.16.255.255"), &n, &err), 0);
+	assert_true(net_ipam_lookup(n, "p/c", &a));
+	assert_int_equal(a, ip("172.16.0.4"));
+	free(text);
+	net_ipam_free(n);
+	net_ipam_free(m);
+	/* wider than /8: not a subnet lxr runs */
+	sn.prefix = 7;
+	sn.addr = ip("64.0.0.0");
+	assert_int_equal(net_ipam_new(&sn, ip("64.0.0.1"), &m, &err), -1);
+	assert_int_equal(net_subnet_parse("64.0.0.0/7", &sn, &err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +686,8 @@ int main(void)
 	    cmocka_unit_test(mac_syntax),
 	    cmocka_unit_test(range_and_aux),
 	    cmocka_unit_test(range_and_aux_misfits),
+	    cmocka_unit_test(wide_window_of_a_slash8),
+	    cmocka_unit_test(wide_gateway_range_and_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

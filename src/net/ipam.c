@@ -137,7 +137,10 @@ int net_ipam_new(const struct lxr_subnet *subnet, uint32_t gateway, struct lxr_i
 		return lxr_fail(err, EINVAL, "gateway %s is not a host address %s %s",
 				net_ip_str(gateway, (char[16]){0}),
 				wide ? "among the first 65536 of" : "of",
-				net_subnet_str(subnet, buf));
+				net_subnet_str(subnet, buf)),
+		       lxr_err_hint(err, "pick one %s, or leave it out for the first host address",
+				    wide ? "among the first 65536 addresses of the subnet"
+					 : "of the subnet's host addresses");
 	m = ipam_make(size, gw, !wide);
 	m->wide = wide;
 	m->subnet = *subnet;

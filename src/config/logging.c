@@ -200,8 +200,10 @@ static void check_file_option(struct cfg_ctx *c, const struct cfg_logging *l,
 		cfg_error_hint(c, &(struct cfg_node){.pos = kv->pos},
 			       "max-size, max-file, compress, tag, labels, labels-regex, env, "
 			       "env-regex, mode or max-buffer-size",
-			       "unknown log opt '%s' for %s log driver", kv->key,
-			       l->driver.v ? l->driver.v : "json-file");
+			       driver_is(l, "local")
+				   ? "unknown log opt '%s' for log driver local"
+				   : "unknown log opt '%s' for json-file log driver",
+			       kv->key);
 }
 
 /* syslog-address: unix:// and unixgram:// a socket's path, udp:// and
@@ -345,6 +347,7 @@ static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 					    "fluentd-sub-second-precision", "fluentd-request-ack",
 					    NULL};
 	static const char *const durations[] = {"fluentd-retry-wait", "fluentd-write-timeout",
+						"fluentd-read-timeout",
 						"fluentd-async-reconnect-interval", NULL};
 	static const char *const attrs[] = {"labels", "labels-regex", "env", "env-regex", NULL};
 	struct cfg_node at = {.pos = kv->pos};
@@ -371,7 +374,7 @@ static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 		check_bool(c, kv);
 	} else if (one_of(kv->key, durations)) {
 		if (cfg_parse_duration(value_of(kv), &v) < 0 ||
-		    (!strcmp(kv->key, "fluentd-async-reconnect-interval") &&
+		    (!strcmp(kv->key, "fluentd-async-reconnect-interval") && v &&
 		     (v < 100000 || v > 10000000)))
 			cfg_error_hint(c, &at,
 				       strcmp(kv->key, "fluentd-async-reconnect-interval")
@@ -382,8 +385,8 @@ static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 	} else if (!strcmp(kv->key, "fluentd-buffer-limit")) {
 		check_bytes(c, kv);
 	} else if (!strcmp(kv->key, "fluentd-max-retries")) {
-		(void)strtoull(value_of(kv), &end, 10);
-		if (!*value_of(kv) || *end || value_of(kv)[0] == '-')
+		unsigned long long n = strtoull(value_of(kv), &end, 10);
+		if (!*value_of(kv) || *end || value_of(kv)[0] == '-' || n > 2147483647)
 			cfg_error_hint(c, &at, "a whole number",
 				       "logging option fluentd-max-retries: \"%s\" is not a count",
 				       value_of(kv));

@@ -232,7 +232,7 @@ static int read_user(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	 * empty user is uid 0, an empty group the user's own; so it runs
 	 * as root, which the user should hear of when a variable emptied
 	 * it (a ":" written as such, `lxr config`'s output, is meant). */
-	if (v[0] == ':' && n->raw && strcmp(n->raw, v))
+	if (v[0] == ':' && n->raw && n->raw[0] != ':' && strcmp(n->raw, v))
 		cfg_warn(c, n,
 			 "user \"%s\": the user part is empty, so the container runs as root "
 			 "(uid 0), as docker's does; is a variable in it unset?",

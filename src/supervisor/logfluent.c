@@ -103,9 +103,12 @@ char *log_fluent_msg(char *const *fields, const struct log_fluent_rec *r, size_t
 	char *out = NULL, ord[16];
 	FILE *f = open_memstream(&out, &len);
 
-	memcpy(pairs, fields, n * sizeof(char *));
-	pairs[n++] = "source";
-	pairs[n++] = r->stream == LOG_STDERR ? "stderr" : "stdout";
+	/* source first: a label or variable of that name is the record's,
+	 * as dockerd copies them over its own fields */
+	pairs[0] = "source";
+	pairs[1] = r->stream == LOG_STDERR ? "stderr" : "stdout";
+	memcpy(pairs + 2, fields, n * sizeof(char *));
+	n += 2;
 	if (r->part_id) {
 		snprintf(ord, sizeof(ord), "%d", r->part_ordinal);
 		const char *part[] = {

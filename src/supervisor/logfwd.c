@@ -55,7 +55,7 @@
 
 #define STREAM_BUF_MAX  ((size_t)256 << 10)
 #define RETRY_NS        1000000000LL
-#define CONNECT_WAIT_MS 200
+#define CONNECT_WAIT_MS 20
 /* an outage is over once lines go out this long after its last failure
  * (a connected UDP socket takes a datagram, then the peer's ICMP refuses
  * the next: a peer that is down would otherwise end and begin again) */
@@ -278,16 +278,26 @@ static int connect_peer(struct log_fwd *fw)
 	return -e;
 }
 
-/* A stream's connect under way, given a moment: a refusal near by (a
- * peer on this host) comes at once, and fails the start as dockerd's
- * blocking dial does; one that takes longer goes on in the background */
+/* A stream's connect to this host's loopback, under way, given a moment:
+ * its refusal comes at once, and fails the start as dockerd's blocking
+ * dial does. A connect elsewhere goes on in the background: the loop
+ * never waits on a peer that is slow to answer. */
+static bool loopback(const struct log_fwd *fw)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&fw->to;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&fw->to;
+
+	return (fw->to.ss_family == AF_INET && (ntohl(in4->sin_addr.s_addr) >> 24) == 127) ||
+	       (fw->to.ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+}
+
 static int connect_outcome(struct log_fwd *fw)
 {
 	struct pollfd p = {.fd = fw->fd, .events = POLLOUT};
 	int e = 0;
 	socklen_t n = sizeof(e);
 
-	if (poll(&p, 1, CONNECT_WAIT_MS) <= 0)
+	if (!loopback(fw) || poll(&p, 1, CONNECT_WAIT_MS) <= 0)
 		return 0;
 	if (getsockopt(fw->fd, SOL_SOCKET, SO_ERROR, &e, &n) < 0)
 		e = errno;
@@ -342,7 +352,10 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 	fw->journald = !strcmp(l->driver.v, "journald");
 	fw->gelf = !strcmp(l->driver.v, "gelf");
 	fw->fluentd = !strcmp(l->driver.v, "fluentd");
-	fw->driver = l->driver.v;
+	fw->driver = fw->journald  ? "journald"
+		     : fw->gelf    ? "gelf"
+		     : fw->fluentd ? "fluentd"
+				   : "syslog";
 	fw->retry_ns = RETRY_NS;
 	/* docker's default tag: the container's short id */
 	fw->tag = cfg_log_tag(tag ? tag : "{{.ID}}", ids->tag, bad, sizeof(bad));
@@ -631,9 +644,12 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 	send_message(fw, iov, 3);
 }
 
-bool log_fwd_pending(const struct log_fwd *fw)
+int64_t log_fwd_pending(const struct log_fwd *fw)
 {
-	return fw && fw->len && (fw->fd >= 0 || fw->async);
+	if (!fw || !fw->len || (fw->fd < 0 && !fw->async))
+		return 0;
+	/* connected: now; fluentd-async with no peer yet: its next try */
+	return fw->fd >= 0 || fw->retry_at <= 0 ? 1 : fw->retry_at / 1000;
 }
 
 void log_fwd_flush(struct log_fwd *fw)

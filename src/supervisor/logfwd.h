@@ -38,8 +38,10 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 void log_fwd_record(void *ctx, const char *log, enum log_stream stream, const struct timespec *at,
 		    const char *data, size_t len, bool partial);
 uint64_t log_fwd_dropped(const struct log_fwd *f);
-/* A stream's bytes wait for the peer: the loop calls log_fwd_flush soon */
-bool log_fwd_pending(const struct log_fwd *f);
+/* A stream's bytes wait for the peer: 0 when none do, else the
+ * CLOCK_MONOTONIC microsecond from which log_fwd_flush may send them (1:
+ * now; with fluentd-async and no peer, its next try) */
+int64_t log_fwd_pending(const struct log_fwd *f);
 void log_fwd_flush(struct log_fwd *f);
 void log_fwd_close(void *f);
 

@@ -560,9 +560,11 @@ int64_t sup_output_deadline(struct sup *s)
 			/* a rotated file half compressed: its next share on the next turn */
 			if (log_writer_busy(w))
 				return sup_now();
-			/* a stream's bytes its peer has not taken yet: soon again */
-			if (log_fwd_pending(s->svcs[i].fwds[k])) {
+			/* a stream's bytes its peer has not taken yet: soon again,
+			 * or when a peer that is away is tried again */
+			if ((d = log_fwd_pending(s->svcs[i].fwds[k]))) {
 				int64_t soon = sup_now() + 50000;
+				soon = d > soon ? d : soon;
 				best = !best || soon < best ? soon : best;
 			}
 			if (!w || !log_writer_flush_deadline(w, &at))

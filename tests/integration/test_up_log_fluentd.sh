@@ -137,13 +137,21 @@ run up -d -f "$STACK"
 expect_rc 0 "up -d of fluentd services"
 r=$(got_line tcp.got fl-out)
 has "$r" "\"docker.$P-f-1\"" '"source": "stdout"' "\"container_name\": \"/$P-f-1\"" \
-	'"container_id": "' '"team": "core"' '"REGION": "eu"' '"LOG_LEVEL": "debug"'
+	'"container_id": "f-1"' '"team": "core"' '"REGION": "eu"' '"LOG_LEVEL": "debug"'
 case "$r" in *tier* | *SECRET*) fail "a label or variable no option names was sent: $r" ;; esac
 [ "$(printf '%s' "$r" | python3 -c 'import json,sys; print(type(json.load(sys.stdin)[1]).__name__)')" = int ] ||
 	fail "the time is not whole seconds: $r"
 has "$(got_line tcp.got fl-err)" '"source": "stderr"'
 got_line tcp.got "" >/dev/null
 # 20,000 bytes: a 16 KiB part (partial_last false), then the rest
+got_line_with() { # OUT WORDS: the first record with WORDS, waited for
+	for _ in $(seq 100); do
+		grep -F "$2" "$TEST_TMP/$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no record with $2 in $1: $(cut -c1-300 "$TEST_TMP/$1")"
+}
+got_line_with tcp.got '"partial_last": "true"' >/dev/null
 p1=$(grep -F '"partial_ordinal": "1"' "$TEST_TMP/tcp.got") || fail "no first part: $(cut -c1-300 "$TEST_TMP/tcp.got")"
 p2=$(grep -F '"partial_ordinal": "2"' "$TEST_TMP/tcp.got") || fail "no second part"
 has "$p1" '"partial_message": "true"' '"partial_last": "false"'
@@ -179,11 +187,16 @@ run up -d -f "$STACK"
 expect_grep "$ERR" "logging driver fluentd: connect tcp://127.0.0.1:$gone" "the error names the address"
 expect_grep "$ERR" "fluentd-async" "the hint names fluentd-async"
 run ps -f "$STACK" -a --format '{{.Name}} {{.State}}'
-expect_out "a-1 exited" "the container did not start (as compose leaves it: created, not running)"
+expect_out "a-1 exited" "the container did not start (compose too leaves it, not running)"
 sed -i 's/fluentd-retry-wait: 200ms}/fluentd-retry-wait: 200ms, fluentd-async: "true"}/' "$STACK"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with fluentd-async and no fluentd listening"
-sleep 0.5
+# the line is out (its local copy has it) before anyone listens
+for _ in $(seq 100); do
+	"$LXR" logs --file "$STACK" a 2>/dev/null | grep -q waited-line && break
+	sleep 0.05
+done
+"$LXR" logs --file "$STACK" a | grep -q waited-line || fail "a wrote no line"
 listen "$gone" late.got
 has "$(got_line late.got waited-line)" '"container_name": "/'
 run down -f "$STACK"

@@ -141,10 +141,10 @@ refused device_rule 'services:
     image: ./rootfs
     device_cgroup_rules: ["c 1:3"]' \
 	'4:27: error: service "web": device_cgroup_rules: "c 1:3" is not a device rule'
-loaded fluentd 'services:
+loaded awslogs 'services:
   web:
     image: ./rootfs
-    logging: {driver: fluentd}'
+    logging: {driver: awslogs}'
 # Forms of honoured keys that the net layer cannot do yet: loaded, not run.
 loaded ephemeral_port 'services:
   web:

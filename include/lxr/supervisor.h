@@ -457,6 +457,9 @@ void ctl_server_close(struct ctl_server *s);
 /* result (may be NULL) is taken over (json_decref'd) by these. */
 int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result);
 int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error, const char *hint);
+/* An ok reply that hands fd (still the caller's) over with it
+ * (SCM_RIGHTS); the client takes it with ctl_take_fd. */
+int ctl_reply_fd(struct ctl_server *s, struct ctl_req req, json_t *result, int fd);
 /* The same for an lxr_err, whole: its errno travels too. */
 int ctl_reply_err(struct ctl_server *s, struct ctl_req req, const lxr_err *err);
 /* Ack with an ok reply and add the client to topic's subscribers. */
@@ -484,6 +487,9 @@ int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn f
 int ctl_stream_until(struct ctl_conn *c, const char *cmd, json_t *args, int64_t until_ms,
 		     ctl_event_fn fn, void *ctx, lxr_err *err);
 void ctl_close(struct ctl_conn *c);
+/* The descriptor the last reply carried (ctl_reply_fd), now the caller's,
+ * or -1 */
+int ctl_take_fd(struct ctl_conn *c);
 /* For a waiter that only needs to know that something happened: ctl_send
  * sends cmd (a subscription such as "events") without waiting for a reply;
  * ctl_wait_any waits up to timeout_ms (< 0 = forever) for anything from

@@ -41,6 +41,7 @@ int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 int cmd_watch(int argc, char **argv); /* develop.watch (cmd_watch.c, in lxr-image) */
 /* cmd_image_tool for a stack command: lxr's global options (-f, -p,
  * --env-file, --project-directory, --profile) go to lxr-image as the

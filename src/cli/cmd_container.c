@@ -12,10 +12,10 @@
 
 const char *cli_container_alias(const char *sub)
 {
-	static const char *const same[] = {"ps",    "rm",      "start",  "stop",    "restart",
-					   "kill",  "inspect", "logs",   "top",     "port",
-					   "stats", "wait",    "pause",  "unpause", "exec",
-					   "cp",    "run",     "commit", "diff",    "export"};
+	static const char *const same[] = {
+	    "ps",   "rm",  "start", "stop",   "restart", "kill",   "inspect",
+	    "logs", "top", "port",  "stats",  "wait",    "pause",  "unpause",
+	    "exec", "cp",  "run",   "commit", "diff",    "export", "attach"};
 
 	if (!strcmp(sub, "ls") || !strcmp(sub, "list"))
 		return "ps";

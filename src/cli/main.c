@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"stats", cmd_stats, "live CPU, memory, network and block I/O of containers"},
     {"port", cmd_port, "the host address a service's port is published on"},
     {"wait", cmd_wait, "wait until services end; print their exit codes"},
+    {"attach", cmd_attach, "join this terminal to a running container's input and output"},
     {"watch", cmd_image_tool_stack, "sync, rebuild or restart services as their files change"},
     {"rollback", cmd_rollback, "return services to the version before their last update"},
     {"ls", cmd_ls, "list the projects that are up"},

@@ -155,11 +155,9 @@ static size_t n_instances(struct sup *s)
 /* stop -t N, restart -t N, down -t N: seconds; -1: the services' own */
 static int64_t grace_of(json_t *args)
 {
-	json_t *t = json_object_get(args, "timeout");
+	json_int_t t = json_integer_value(json_object_get(args, "timeout"));
 
-	if (!json_is_integer(t) || json_integer_value(t) < 0)
-		return -1;
-	return json_integer_value(t) * 1000000;
+	return json_is_integer(json_object_get(args, "timeout")) && t >= 0 ? t * 1000000 : -1;
 }
 
 /* lxr start of what up --no-start (lxr create) made: it and what it
@@ -640,6 +638,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		ctl_reply_ok(cs, req, json_boolean(s->pending != NULL || sup_updating(s)));
 	else if (!strcmp(cmd, "rollback"))
 		do_rollback(s, cs, req, args);
+	else if (!strcmp(cmd, "attach"))
+		sup_attach_serve(s, cs, req, args);
 	else if (!strcmp(cmd, "up"))
 		do_up(s, cs, req, args);
 	else if (!strcmp(cmd, "down")) {
@@ -651,7 +651,7 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 		ctl_reply_error(
 		    cs, req, "unknown command",
 		    "ps, stop, start, restart, kill, pause, unpause, inspect, events, top, "
-		    "stats, up, down, reconciling, rollback");
+		    "stats, up, down, reconciling, rollback, attach");
 }
 
 int sup_control_open(struct sup *s, lxr_err *err)

@@ -20,6 +20,7 @@ struct ctl_conn {
 	json_int_t next_id;
 	char *buf;
 	size_t len, cap;
+	int passed; /* a descriptor a reply carried (SCM_RIGHTS), -1: none */
 };
 
 int ctl_connect(const char *path, struct ctl_conn **out, lxr_err *err)
@@ -49,6 +50,7 @@ int ctl_connect(const char *path, struct ctl_conn **out, lxr_err *err)
 	}
 	c = lxr_xcalloc(1, sizeof(*c));
 	c->fd = lxr_steal_fd(&fd);
+	c->passed = -1;
 	c->path = lxr_xstrdup(path);
 	c->next_id = 1;
 	*out = c;
@@ -60,9 +62,47 @@ void ctl_close(struct ctl_conn *c)
 	if (!c)
 		return;
 	close(c->fd);
+	if (c->passed >= 0)
+		close(c->passed);
 	free(c->buf);
 	free(c->path);
 	free(c);
+}
+
+int ctl_take_fd(struct ctl_conn *c)
+{
+	int fd = c->passed;
+
+	c->passed = -1;
+	return fd;
+}
+
+/* read(), keeping a descriptor that comes with the bytes (the last one;
+ * an earlier one nobody took is closed) */
+static ssize_t read_passing(struct ctl_conn *c, char *buf, size_t n)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+	} u;
+	struct iovec iov = {buf, n};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	ssize_t r = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+
+	for (struct cmsghdr *h = r >= 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h)) {
+		size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			if (c->passed >= 0)
+				close(c->passed);
+			c->passed = fd;
+		}
+	}
+	return r;
 }
 
 static int send_request(struct ctl_conn *c, const char *cmd, json_t *args, json_int_t id,
@@ -135,7 +175,7 @@ static int read_message(struct ctl_conn *c, int64_t deadline, json_t **msg, lxr_
 			c->cap = c->len + 131072;
 			c->buf = lxr_xrealloc(c->buf, c->cap);
 		}
-		r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		r = read_passing(c, c->buf + c->len, c->cap - c->len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

@@ -203,6 +203,58 @@ int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result)
 			       result ? result : json_null()));
 }
 
+/* The reply's first byte carries fd (SCM_RIGHTS), so it must go out now,
+ * before anything queued: a client still owed bytes is told to ask again.
+ * What the socket does not take at once is queued as usual. */
+int ctl_reply_fd(struct ctl_server *s, struct ctl_req req, json_t *result, int fd)
+{
+	struct ctl_client *c = ctl_find(s, req.client);
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u = {0};
+	_cleanup_free_ char *text = NULL;
+	struct iovec iov;
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	ssize_t r;
+
+	if (!c || c->out_off < c->out_len) {
+		json_decref(result);
+		return c ? ctl_reply_error(s, req, "the reply with a descriptor cannot wait",
+					   "ask again")
+			 : -1;
+	}
+	json_t *msg = json_pack("{s:I,s:b,s:o}", "id", req.id, "ok", 1, "result",
+				result ? result : json_null());
+	text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (!text)
+		return -1;
+	iov = (struct iovec){lxr_xasprintf("%s\n", text), strlen(text) + 1};
+	u.h.cmsg_level = SOL_SOCKET;
+	u.h.cmsg_type = SCM_RIGHTS;
+	u.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+	do
+		r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0) {
+		free(iov.iov_base);
+		return ctl_reply_error(s, req, "the control socket is full", "ask again");
+	}
+	owed_one(c);
+	if ((size_t)r < iov.iov_len) { /* the rest, as any reply's */
+		c->out = lxr_xrealloc(c->out, iov.iov_len - (size_t)r);
+		memcpy(c->out, (char *)iov.iov_base + r, iov.iov_len - (size_t)r);
+		c->out_off = 0;
+		c->out_len = c->out_cap = iov.iov_len - (size_t)r;
+	}
+	free(iov.iov_base);
+	ctl_flush(s, c);
+	return c->fd >= 0 ? 0 : -1;
+}
+
 int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error, const char *hint)
 {
 	struct ctl_client *c = ctl_find(s, req.client);

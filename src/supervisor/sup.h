@@ -13,6 +13,7 @@
 #include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
+#include "lxr/supervisor.h"
 #include "supervisor/fsm.h"
 
 struct sup;
@@ -657,6 +658,9 @@ int64_t sup_update_deadline(const struct sup *s);
 bool sup_updating(const struct sup *s); /* an update or rollback still runs */
 /* lxr rollback: the service back to its previous image and configuration */
 int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
+/* the control socket's "attach" {instance}: the container's input, handed
+ * to the client (stdin_serve.c) */
+void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args);
 /* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
 struct json_t *sup_update_json(const struct sup_instance *in);
 /* update_state.c: the previous version on disk (<run_dir>/+previous/), for

@@ -457,9 +457,12 @@ void ctl_server_close(struct ctl_server *s);
 /* result (may be NULL) is taken over (json_decref'd) by these. */
 int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result);
 int ctl_reply_error(struct ctl_server *s, struct ctl_req req, const char *error, const char *hint);
-/* An ok reply that hands fd (still the caller's) over with it
- * (SCM_RIGHTS); the client takes it with ctl_take_fd. */
-int ctl_reply_fd(struct ctl_server *s, struct ctl_req req, json_t *result, int fd);
+/* An ok reply that hands fds (n, at most CTL_MAX_FDS; still the
+ * caller's) over with it (SCM_RIGHTS); the client takes them with
+ * ctl_take_fds. */
+#define CTL_MAX_FDS 4
+int ctl_reply_fds(struct ctl_server *s, struct ctl_req req, json_t *result, const int *fds,
+		  size_t n);
 /* The same for an lxr_err, whole: its errno travels too. */
 int ctl_reply_err(struct ctl_server *s, struct ctl_req req, const lxr_err *err);
 /* Ack with an ok reply and add the client to topic's subscribers. */
@@ -487,9 +490,9 @@ int ctl_stream(struct ctl_conn *c, const char *cmd, json_t *args, ctl_event_fn f
 int ctl_stream_until(struct ctl_conn *c, const char *cmd, json_t *args, int64_t until_ms,
 		     ctl_event_fn fn, void *ctx, lxr_err *err);
 void ctl_close(struct ctl_conn *c);
-/* The descriptor the last reply carried (ctl_reply_fd), now the caller's,
- * or -1 */
-int ctl_take_fd(struct ctl_conn *c);
+/* The descriptors the last reply carried (ctl_reply_fds), in order, now
+ * the caller's: how many (at most max; the rest are closed) */
+size_t ctl_take_fds(struct ctl_conn *c, int *fds, size_t max);
 /* For a waiter that only needs to know that something happened: ctl_send
  * sends cmd (a subscription such as "events") without waiting for a reply;
  * ctl_wait_any waits up to timeout_ms (< 0 = forever) for anything from

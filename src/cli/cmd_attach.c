@@ -1,14 +1,16 @@
 /* lxr attach SERVICE (docker compose attach) or NAME (docker attach): the
- * terminal joined to a running container. Its output from now on comes
- * from its log (a child follows it, as `logs -f` does: the supervisor
- * keeps writing it whoever watches); what is typed goes to its input,
- * which its supervisor hands over (the control socket's "attach", with
- * SCM_RIGHTS): the terminal's master with tty: true (raw, and sized as
- * this terminal is), the write end of its stdin with stdin_open alone.
- * It ends when the container does (exit: its code), at the detach keys
- * (ctrl-p ctrl-q unless --detach-keys says), or, with --sig-proxy=false
- * and no terminal, at a signal; with --sig-proxy (the default) a signal
- * goes to the container instead, as docker's. */
+ * terminal joined to a running container, as docker attach joins it. Its
+ * supervisor hands over (the control socket's "attach", SCM_RIGHTS) pipes
+ * of its stdout and stderr from now on (one stream with a terminal), as
+ * the supervisor reads them, and its input: the terminal's master with
+ * tty: true (this terminal raw, its size passed on), the write end of its
+ * stdin with stdin_open alone. It ends when the container's output does
+ * (it exited: its exit code), with a terminal at the detach keys (ctrl-p
+ * ctrl-q unless --detach-keys says), or at a signal where --sig-proxy
+ * does not send it to the container (a terminal's, or =false): 128 + it.
+ * Nothing here waits on the container: input it does not take waits in a
+ * buffer, and past that a terminal's typing is dropped (the detach keys
+ * still work) while piped input waits for it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,23 +33,27 @@
 #include "lxr/supervisor.h"
 
 struct attach_opts {
-	const char *file, *project, *keys;
+	const char *file, *project;
 	long index;
 	bool no_stdin, sig_proxy;
 	char *name;
+	char keys[16]; /* the detach keys' bytes */
+	int nkeys;
 };
 
 /* where the container is: its supervisor, its state and its log */
 struct target {
 	struct ctl_conn *conn;
-	char *project; /* NULL: an `lxr run -d` container */
-	char *inst;    /* as its supervisor knows it */
-	char *log;     /* its log among its project's: "web@1", or a run's name */
-	struct lxr_container_ref ref;
+	char *project;                /* NULL: an `lxr run -d` container */
+	char *inst;                   /* as its supervisor knows it */
+	char *log;                    /* its log among its project's: "web@1", or a run's name */
+	struct lxr_container_ref ref; /* for the signals it is sent */
 	bool have_ref;
 };
 
 enum { OPT_INDEX = 256, OPT_NO_STDIN, OPT_SIG_PROXY, OPT_KEYS, OPT_HELP };
+
+static int detach_keys(const char *spec, char *out, size_t size);
 
 static int parse(int argc, char **argv, struct attach_opts *o)
 {
@@ -66,6 +71,7 @@ static int parse(int argc, char **argv, struct attach_opts *o)
 
 	cli_globals_apply(&o->file, &o->project);
 	o->sig_proxy = true;
+	o->nkeys = detach_keys("ctrl-p,ctrl-q", o->keys, sizeof(o->keys));
 	optind = 0;
 	opterr = 0;
 	while ((c = cli_getopt_long(argc, argv, "+f:p:", longopts, NULL)) != -1) {
@@ -88,7 +94,17 @@ static int parse(int argc, char **argv, struct attach_opts *o)
 				return -1;
 			}
 			break;
-		case OPT_KEYS: o->keys = optarg; break;
+		case OPT_KEYS:
+			o->nkeys = detach_keys(optarg, o->keys, sizeof(o->keys));
+			if (o->nkeys < 0) {
+				fprintf(stderr,
+					"lxr: error: attach: --detach-keys \"%s\": not keys\n"
+					"lxr: hint: a comma-separated list of a letter or ctrl-X "
+					"each, e.g. ctrl-p,ctrl-q\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case OPT_HELP: fputs(cli_help("attach"), stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_help("attach")); return -1;
 		}
@@ -171,9 +187,10 @@ static int find_target(struct attach_opts *o, struct target *t)
 	rec = pick(ps, o->name, o->index, !t->project);
 	if (!rec) {
 		fprintf(stderr,
-			"lxr: error: attach: no container of \"%s\"%s in project %s\n"
+			"lxr: error: attach: no container of \"%s\"%s in %s%s\n"
 			"lxr: hint: see `lxr ps`\n",
-			o->name, o->index ? " at that --index" : "", t->project);
+			o->name, o->index ? " at that --index" : "",
+			t->project ? "project " : "its supervisor", t->project ? t->project : "");
 		json_decref(ps);
 		return LXR_EXIT_FAIL;
 	}
@@ -195,107 +212,115 @@ static int find_target(struct attach_opts *o, struct target *t)
 	return LXR_EXIT_OK;
 }
 
-/* Its input from the supervisor: -1 and *tty false when it takes none */
-static int input_of(struct target *t, bool *tty)
+/* The pipes of its output and its input (want: asked for) from its
+ * supervisor: out[1] -1 with a terminal, *in -1 when it takes none */
+static int join(struct target *t, bool want, int out[2], int *in, bool *tty)
 {
 	json_t *res = NULL;
+	int fds[CTL_MAX_FDS];
+	size_t n, want_n;
 	lxr_err err;
-	int fd;
 
-	if (ctl_call(t->conn, "attach", json_pack("{s:s}", "instance", t->inst), 30000, &res,
-		     &err) < 0) {
+	if (ctl_call(t->conn, "attach", json_pack("{s:s,s:b}", "instance", t->inst, "stdin", want),
+		     30000, &res, &err) < 0) {
 		lxr_err_wrap(&err, "attach %s", t->inst);
-		lxr_err_print(&err);
-		return -2;
+		return lxr_err_print(&err), -1;
 	}
 	*tty = json_is_true(json_object_get(res, "tty"));
-	fd = json_is_true(json_object_get(res, "stdin")) ? ctl_take_fd(t->conn) : -1;
-	json_decref(res);
-	return fd;
-}
-
-/* The container's output from since on, as `logs -f` shows one
- * container's, until stop is readable (then what is left): a child, so
- * typing never waits on the output */
-static pid_t follow_output(const struct target *t, const int stop[2], const struct timespec *since)
-{
-	pid_t pid = fork();
-	char *svcs[] = {t->log, NULL};
-	struct logs_opts lo = {.services = svcs,
-			       .follow = true,
-			       .tail = -1,
-			       .has_since = true,
-			       .since = *since,
-			       .stop_fd = stop[0],
-			       .no_prefix = true,
-			       .err_out = stderr};
-	lxr_err err;
-	int null;
-
-	if (pid != 0)
-		return pid;
-	close(stop[1]); /* the parent's: its close is the end */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	_cleanup_free_ char *dir = t->project ? lxr_xasprintf("%s/%s", lxr_log_dir(), t->project)
-					      : lxr_xasprintf("%s/_run", lxr_log_dir());
-	if (logs_run(dir, &lo, stdout, &err) < 0) {
-		lxr_err_print(&err);
-		fflush(NULL);
-		_exit(LXR_EXIT_FAIL);
+	want_n = (size_t)json_integer_value(json_object_get(res, "fds"));
+	*in = -1;
+	n = ctl_take_fds(t->conn, fds, CTL_MAX_FDS);
+	if (n != want_n || n < (*tty ? 1u : 2u)) {
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+		json_decref(res);
+		fprintf(stderr,
+			"lxr: error: attach %s: the supervisor's reply came without its "
+			"descriptors (too many open files here?)\n",
+			t->inst);
+		return -1;
 	}
-	fflush(NULL);
-	_exit(LXR_EXIT_OK);
+	out[0] = fds[0];
+	out[1] = *tty ? -1 : fds[1];
+	if (json_is_true(json_object_get(res, "stdin")))
+		*in = fds[n - 1];
+	json_decref(res);
+	return 0;
 }
+
+#define PENDING_MAX (64 << 10)
 
 struct relay {
-	int in; /* the container's input, -1: none */
-	bool tty, sig_proxy, detached, exited;
-	char keys[16];
+	int out[2]; /* its stdout's and stderr's pipes, -1 once over */
+	int in;     /* its input, -1: none (or gone) */
+	bool tty, sig_proxy, in_open, detached;
+	int end_sig; /* the signal that ended the attach */
+	const char *keys;
 	int nkeys, matched; /* the detach keys, how many were just typed */
+	char pending[PENDING_MAX];
+	size_t npending;
 };
 
-static void write_all(struct relay *r, const char *buf, size_t n)
+static void input_gone(struct relay *r)
 {
-	while (r->in >= 0 && n > 0) {
-		ssize_t w = write(r->in, buf, n);
+	close(r->in);
+	r->in = -1;
+	r->npending = 0;
+}
+
+/* what waits for its input, as far as it takes it now */
+static void push(struct relay *r)
+{
+	while (r->in >= 0 && r->npending) {
+		ssize_t w = write(r->in, r->pending, r->npending);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) { /* EPIPE, EIO: its input is gone with it */
-			close(r->in);
-			r->in = -1;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w <= 0) { /* EPIPE, EIO: its input is gone with it */
+			input_gone(r);
 			return;
 		}
-		buf += w;
-		n -= (size_t)w;
+		memmove(r->pending, r->pending + w, r->npending - (size_t)w);
+		r->npending -= (size_t)w;
 	}
 }
 
-/* What was typed, to the container; the detach keys, typed in a row,
- * end the attach (held back until the row breaks, then sent) */
+/* queued for its input; a terminal's typing past the buffer is dropped */
+static void queue(struct relay *r, const char *buf, size_t n)
+{
+	size_t room = PENDING_MAX - r->npending;
+
+	if (r->in < 0)
+		return;
+	n = n < room ? n : room;
+	memcpy(r->pending + r->npending, buf, n);
+	r->npending += n;
+	push(r);
+}
+
+/* What was typed, for the container; with a terminal, the detach keys
+ * typed in a row end the attach (held back until the row breaks) */
 static void typed(struct relay *r, const char *buf, size_t n)
 {
 	size_t from = 0;
 
-	for (size_t i = 0; i < n && !r->detached; i++) {
+	for (size_t i = 0; r->tty && i < n && !r->detached; i++) {
 		if (buf[i] == r->keys[r->matched]) {
-			write_all(r, buf + from, i - from);
+			queue(r, buf + from, i - from);
 			from = i + 1;
 			if (++r->matched == r->nkeys)
 				r->detached = true;
-			continue;
-		}
-		if (r->matched) {
-			write_all(r, r->keys, (size_t)r->matched);
+		} else if (r->matched) {
+			queue(r, r->keys, (size_t)r->matched);
 			r->matched = 0;
+			queue(r, buf + from, i - from);
+			from = i;
 			i--; /* this byte may begin the row again */
-			continue;
 		}
 	}
 	if (!r->detached)
-		write_all(r, buf + from, n - from);
+		queue(r, buf + from, n - from);
 }
 
 static void copy_size(int to)
@@ -314,44 +339,64 @@ static void on_signal(struct relay *r, const struct target *t, int sig)
 		return;
 	}
 	/* docker's --sig-proxy: a container without a terminal gets the
-	 * signal (one with a terminal gets Ctrl-C as a byte, raw) */
-	if (!r->tty && r->sig_proxy && sig != SIGHUP)
+	 * signal; one with a terminal gets Ctrl-C as a key instead */
+	if (!r->tty && r->sig_proxy)
 		syscall(SYS_pidfd_send_signal, t->ref.pidfd, sig, NULL, 0);
 	else
-		r->detached = true;
+		r->end_sig = sig;
 }
 
-/* stdin to the container, signals, until it exits or the attach ends */
+/* its output, to ours: false once that stream is over */
+static bool shown(int from, int to)
+{
+	char buf[65536];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	for (ssize_t off = 0; n > 0 && off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* ours is gone: what it wrote is lost here only */
+		off += w;
+	}
+	return n > 0;
+}
+
+/* until its output is over, the detach keys or a signal that ends it */
 static void relay_loop(struct relay *r, const struct target *t, int sfd)
 {
-	bool in_open = r->in >= 0;
 	char buf[4096];
 
-	while (!r->detached && !r->exited) {
-		struct pollfd p[3] = {{.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+	while (!r->detached && !r->end_sig && (r->out[0] >= 0 || r->out[1] >= 0)) {
+		bool take = r->in >= 0 && r->in_open && (r->tty || r->npending < PENDING_MAX);
+		struct pollfd p[5] = {{.fd = take ? STDIN_FILENO : -1, .events = POLLIN},
 				      {.fd = sfd, .events = POLLIN},
-				      {.fd = t->ref.pidfd, .events = POLLIN}};
+				      {.fd = r->out[0], .events = POLLIN},
+				      {.fd = r->out[1], .events = POLLIN},
+				      {.fd = r->npending ? r->in : -1, .events = POLLOUT}};
 		struct signalfd_siginfo si;
 
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (poll(p, 5, -1) < 0 && errno != EINTR)
 			return;
-		}
-		if (p[2].revents) {
-			r->exited = true;
-			return;
-		}
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 			on_signal(r, t, (int)si.ssi_signo);
+		for (int k = 0; k < 2; k++)
+			if (p[2 + k].revents &&
+			    !shown(r->out[k], k ? STDERR_FILENO : STDOUT_FILENO)) {
+				close(r->out[k]);
+				r->out[k] = -1;
+			}
+		if (p[4].revents)
+			push(r);
 		if (p[0].revents) {
 			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 			if (n > 0)
 				typed(r, buf, (size_t)n);
 			else if (n == 0 || errno != EINTR)
-				in_open = false; /* its input stays open: the supervisor's */
-			if (r->in < 0)
-				in_open = false;
+				r->in_open = false; /* its input stays open: the supervisor's */
 		}
 	}
 }
@@ -360,89 +405,100 @@ static void relay_loop(struct relay *r, const struct target *t, int sfd)
  * an `lxr run -d` one's supervisor may be gone with it, its record left */
 static int exit_code_of(const struct target *t)
 {
-	for (int tries = 0; tries < 100; tries++) {
+	lxr_err err = {0};
+
+	for (int tries = 0; tries < 500; tries++) {
 		json_t *ps = NULL, *rec;
-		lxr_err err;
 		int code = -1;
 		if (ctl_call(t->conn, "ps", json_object(), 5000, &ps, &err) == 0) {
 			rec = pick(ps, t->inst, 0, !t->project);
 			if (rec && json_integer_value(json_object_get(rec, "pid")) != t->ref.pid)
 				code = (int)json_integer_value(json_object_get(rec, "exit_code"));
+			else if (!rec)
+				lxr_fail(&err, ESRCH, "it is gone from its supervisor's list");
 		} else if (!t->project && (ps = cli_run_record(t->log, SUP_RUN_EXITED))) {
 			code = (int)json_integer_value(json_object_get(ps, "exit_code"));
-		} else if (t->project) {
-			return lxr_err_print(&err), LXR_EXIT_FAIL;
 		}
 		json_decref(ps);
 		if (code >= 0)
 			return code;
+		if (err.errnum && (t->project || err.errnum == ESRCH))
+			break;
 		usleep(20 * 1000);
 	}
+	fprintf(stderr,
+		"lxr: error: attach %s: its output ended, and its exit code is not known%s%s\n",
+		t->inst, err.msg[0] ? ": " : "", err.msg);
 	return LXR_EXIT_FAIL;
 }
 
-static int attach(struct attach_opts *o, struct target *t)
+static sigset_t block_signals(sigset_t *old)
 {
-	struct relay r = {.sig_proxy = o->sig_proxy};
-	struct termios saved, raw;
-	struct timespec since;
-	sigset_t set, old;
-	_cleanup_close_ int sfd = -1;
-	bool made_raw = false;
-	int stop[2], st, code = LXR_EXIT_OK;
-	pid_t child;
+	sigset_t set;
 
-	r.nkeys = detach_keys(o->keys ? o->keys : "ctrl-p,ctrl-q", r.keys, sizeof(r.keys));
-	if (r.nkeys < 0) {
-		fprintf(stderr,
-			"lxr: error: attach: --detach-keys \"%s\": not keys\n"
-			"lxr: hint: a comma-separated list of a letter or ctrl-X each, e.g. "
-			"ctrl-p,ctrl-q\n",
-			o->keys);
-		return LXR_EXIT_USAGE;
-	}
-	r.in = input_of(t, &r.tty);
-	if (r.in == -2)
-		return LXR_EXIT_FAIL;
-	if (o->no_stdin && r.in >= 0) {
-		close(r.in);
-		r.in = -1;
-	}
 	sigemptyset(&set);
 	for (int sig = 1; sig < 32; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGPIPE &&
 		    sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL &&
 		    sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU && sig != SIGCONT)
 			sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, old);
+	return set;
+}
+
+static int attach(struct attach_opts *o, struct target *t)
+{
+	struct relay *r = lxr_xcalloc(1, sizeof(*r));
+	struct termios saved, raw;
+	sigset_t set, old;
+	bool made_raw = false;
+	int sfd, code = LXR_EXIT_OK;
+
+	r->sig_proxy = o->sig_proxy;
+	r->keys = o->keys;
+	r->nkeys = o->nkeys;
 	signal(SIGPIPE, SIG_IGN);
-	clock_gettime(CLOCK_REALTIME, &since);
-	if (pipe2(stop, O_CLOEXEC) < 0)
-		return perror("lxr: error: attach: pipe"), LXR_EXIT_FAIL;
-	child = follow_output(t, stop, &since);
-	close(stop[0]);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (r.tty && r.in >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-		raw = saved;
-		cfmakeraw(&raw);
-		made_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
-		copy_size(r.in);
+	if (join(t, !o->no_stdin, r->out, &r->in, &r->tty) < 0) {
+		free(r);
+		return LXR_EXIT_FAIL;
 	}
-	if (child > 0 && sfd >= 0)
-		relay_loop(&r, t, sfd);
-	if (made_raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-	close(stop[1]); /* the output's follow ends, with what is left of it */
-	while (child > 0 && waitpid(child, &st, 0) < 0 && errno == EINTR)
-		;
-	if (r.exited)
+	r->in_open = r->in >= 0;
+	/* its stdin pipe's end is shared with the supervisor, which never
+	 * writes it; a terminal's master is non-blocking already */
+	if (r->in >= 0)
+		fcntl(r->in, F_SETFL, fcntl(r->in, F_GETFL) | O_NONBLOCK);
+	set = block_signals(&old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		perror("lxr: error: attach: signalfd");
+		code = LXR_EXIT_FAIL;
+	} else {
+		if (r->tty && r->in >= 0 && isatty(STDIN_FILENO) &&
+		    tcgetattr(STDIN_FILENO, &saved) == 0) {
+			raw = saved;
+			cfmakeraw(&raw);
+			made_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+			copy_size(r->in);
+		}
+		relay_loop(r, t, sfd);
+		if (made_raw)
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		close(sfd);
+	}
+	if (code == LXR_EXIT_OK && r->end_sig)
+		code = 128 + r->end_sig;
+	else if (code == LXR_EXIT_OK && r->detached)
+		fputs(isatty(STDERR_FILENO) ? "\r\nread escape sequence\r\n" : "", stderr);
+	else if (code == LXR_EXIT_OK)
 		code = exit_code_of(t);
-	else if (r.detached && isatty(STDERR_FILENO))
-		fputs("\r\nread escape sequence\r\n", stderr);
-	if (r.in >= 0)
-		close(r.in);
+	for (int k = 0; k < 2; k++)
+		if (r->out[k] >= 0)
+			close(r->out[k]);
+	if (r->in >= 0)
+		close(r->in);
+	free(r);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return child < 0 ? LXR_EXIT_FAIL : code;
+	return code;
 }
 
 int cmd_attach(int argc, char **argv)

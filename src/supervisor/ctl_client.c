@@ -20,7 +20,8 @@ struct ctl_conn {
 	json_int_t next_id;
 	char *buf;
 	size_t len, cap;
-	int passed; /* a descriptor a reply carried (SCM_RIGHTS), -1: none */
+	int passed[CTL_MAX_FDS]; /* the descriptors a reply carried (SCM_RIGHTS) */
+	size_t n_passed;
 };
 
 int ctl_connect(const char *path, struct ctl_conn **out, lxr_err *err)
@@ -50,11 +51,17 @@ int ctl_connect(const char *path, struct ctl_conn **out, lxr_err *err)
 	}
 	c = lxr_xcalloc(1, sizeof(*c));
 	c->fd = lxr_steal_fd(&fd);
-	c->passed = -1;
 	c->path = lxr_xstrdup(path);
 	c->next_id = 1;
 	*out = c;
 	return 0;
+}
+
+static void drop_passed(struct ctl_conn *c)
+{
+	for (size_t i = 0; i < c->n_passed; i++)
+		close(c->passed[i]);
+	c->n_passed = 0;
 }
 
 void ctl_close(struct ctl_conn *c)
@@ -62,46 +69,56 @@ void ctl_close(struct ctl_conn *c)
 	if (!c)
 		return;
 	close(c->fd);
-	if (c->passed >= 0)
-		close(c->passed);
+	drop_passed(c);
 	free(c->buf);
 	free(c->path);
 	free(c);
 }
 
-int ctl_take_fd(struct ctl_conn *c)
+size_t ctl_take_fds(struct ctl_conn *c, int *fds, size_t max)
 {
-	int fd = c->passed;
+	size_t n = c->n_passed < max ? c->n_passed : max;
 
-	c->passed = -1;
-	return fd;
+	memcpy(fds, c->passed, n * sizeof(int));
+	memmove(c->passed, c->passed + n, (c->n_passed - n) * sizeof(int));
+	c->n_passed -= n;
+	drop_passed(c);
+	return n;
 }
 
-/* read(), keeping a descriptor that comes with the bytes (the last one;
- * an earlier one nobody took is closed) */
+/* read(), keeping the descriptors that come with the bytes (those of an
+ * earlier reply nobody took are closed; past CTL_MAX_FDS, or what the
+ * kernel cut off, none is kept: the caller sees too few) */
 static ssize_t read_passing(struct ctl_conn *c, char *buf, size_t n)
 {
 	union {
 		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
+		char b[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
 	} u;
 	struct iovec iov = {buf, n};
 	struct msghdr m = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
 	ssize_t r = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+	bool got = false;
 
 	for (struct cmsghdr *h = r >= 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h)) {
 		size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
+		if (!got)
+			drop_passed(c);
+		got = true;
 		for (size_t i = 0; i < k; i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
-			if (c->passed >= 0)
-				close(c->passed);
-			c->passed = fd;
+			if (c->n_passed < CTL_MAX_FDS && !(m.msg_flags & MSG_CTRUNC))
+				c->passed[c->n_passed++] = fd;
+			else
+				close(fd);
 		}
 	}
+	if (m.msg_flags & MSG_CTRUNC)
+		drop_passed(c);
 	return r;
 }
 

@@ -203,45 +203,44 @@ int ctl_reply_ok(struct ctl_server *s, struct ctl_req req, json_t *result)
 			       result ? result : json_null()));
 }
 
-/* The reply's first byte carries fd (SCM_RIGHTS), so it must go out now,
- * before anything queued: a client still owed bytes is told to ask again.
- * What the socket does not take at once is queued as usual. */
-int ctl_reply_fd(struct ctl_server *s, struct ctl_req req, json_t *result, int fd)
+/* The reply's first byte carries the descriptors (SCM_RIGHTS), so it must
+ * go out now, before anything queued: a client still owed bytes is told
+ * so. What the socket does not take at once is queued as usual. */
+int ctl_reply_fds(struct ctl_server *s, struct ctl_req req, json_t *result, const int *fds,
+		  size_t n)
 {
 	struct ctl_client *c = ctl_find(s, req.client);
 	union {
 		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
+		char b[CMSG_SPACE(sizeof(int) * CTL_MAX_FDS)];
 	} u = {0};
-	_cleanup_free_ char *text = NULL;
-	struct iovec iov;
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	ssize_t r;
-
-	if (!c || c->out_off < c->out_len) {
-		json_decref(result);
-		return c ? ctl_reply_error(s, req, "the reply with a descriptor cannot wait",
-					   "ask again")
-			 : -1;
-	}
 	json_t *msg = json_pack("{s:I,s:b,s:o}", "id", req.id, "ok", 1, "result",
 				result ? result : json_null());
-	text = json_dumps(msg, JSON_COMPACT);
+	_cleanup_free_ char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	struct iovec iov = {NULL, 0};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.b,
+			   .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	ssize_t r;
+
 	json_decref(msg);
-	if (!text)
-		return -1;
+	if (!c || !text || n == 0 || n > CTL_MAX_FDS || c->out_off < c->out_len)
+		return c ? ctl_reply_error(s, req, "a reply with descriptors cannot be sent now",
+					   "try again once the replies before it are read")
+			 : -1;
 	iov = (struct iovec){lxr_xasprintf("%s\n", text), strlen(text) + 1};
 	u.h.cmsg_level = SOL_SOCKET;
 	u.h.cmsg_type = SCM_RIGHTS;
-	u.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+	u.h.cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(&u.h), fds, sizeof(int) * n);
 	do
 		r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (r < 0 && errno == EINTR);
 	if (r <= 0) {
 		free(iov.iov_base);
-		return ctl_reply_error(s, req, "the control socket is full", "ask again");
+		return ctl_reply_error(s, req, "the control socket is full",
+				       "read the replies before it");
 	}
 	owed_one(c);
 	if ((size_t)r < iov.iov_len) { /* the rest, as any reply's */

@@ -532,6 +532,7 @@ static void output_read(struct sup *s, struct sup_instance *in, int stream, int 
 			break;
 		}
 		log_writer_feed(sup_output_log(in), ls, buf, (size_t)n, &now);
+		sup_taps_feed(in, stream, buf, (size_t)n);
 	}
 }
 
@@ -618,6 +619,7 @@ void sup_output_close(struct sup *s, struct sup_instance *in)
 {
 	struct sup_watch *ws[2] = {&in->outw, &in->errw};
 
+	sup_taps_close(in);
 	for (int i = 0; i < 2; i++) {
 		if (ws[i]->fd >= 0) {
 			sup_watch_del(s, ws[i]);

@@ -1,16 +1,26 @@
-/* The control socket's "attach": a running container's input, handed to
- * `lxr attach` (SCM_RIGHTS) as docker attach gets it. With tty: true the
- * terminal's master (what is written to it is the container's typing;
- * TIOCSWINSZ on it sizes the terminal); with stdin_open alone the write
- * end of its stdin, which the supervisor holds open and never writes. The
- * supervisor keeps its own: one client's end never ends the container's
- * input. A container with neither has no input to hand over: the reply
- * says so, and attach shows its output alone, as docker's does. */
+/* The control socket's "attach": a running container joined to `lxr
+ * attach`, as dockerd joins one to docker attach. The reply hands over
+ * (SCM_RIGHTS, in this order): a pipe of its stdout from now on, one of
+ * its stderr (not with tty: a terminal has one stream), and its input
+ * when asked for and it has one: with tty: true the terminal's master
+ * (what is written to it is typed; TIOCSWINSZ on it sizes the terminal),
+ * with stdin_open alone the write end of its stdin, which the supervisor
+ * holds open and never writes, so one client's end never ends it.
+ *
+ * The output pipes are taps: the loop writes what it reads from the
+ * container to them as it writes its log, without waiting (what a full
+ * pipe cannot take is dropped from that attach's view, never from the
+ * log), and closes them once the container's output is over, after the
+ * last bytes: the client reads to the end and knows it has ended. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "supervisor/sup.h"
+
+#define TAP_PIPE_SIZE (256 << 10) /* a terminal's worth, beyond the default 64 KiB */
 
 static struct sup_instance *named(struct sup *s, const char *name)
 {
@@ -22,36 +32,103 @@ static struct sup_instance *named(struct sup *s, const char *name)
 	return NULL;
 }
 
+void sup_taps_feed(struct sup_instance *in, int stream, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < in->n_taps; i++) {
+		int *fd = &in->taps[i].fd[stream ? 1 : 0];
+		ssize_t w;
+		if (*fd < 0)
+			continue;
+		do
+			w = write(*fd, buf, n);
+		while (w < 0 && errno == EINTR);
+		if (w < 0 && errno != EAGAIN) { /* EPIPE: that attach is gone */
+			close(*fd);
+			*fd = -1;
+		}
+	}
+}
+
+void sup_taps_close(struct sup_instance *in)
+{
+	for (size_t i = 0; i < in->n_taps; i++)
+		for (int k = 0; k < 2; k++)
+			if (in->taps[i].fd[k] >= 0)
+				close(in->taps[i].fd[k]);
+	free(in->taps);
+	in->taps = NULL;
+	in->n_taps = 0;
+}
+
+/* A pipe per stream: the read ends into give[], the write ends kept as a
+ * tap (taken over by the instance) */
+static int add_tap(struct sup_instance *in, bool two, int give[2])
+{
+	struct sup_tap t = {{-1, -1}};
+
+	for (int k = 0; k < (two ? 2 : 1); k++) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			for (int j = 0; j < k; j++) {
+				close(give[j]);
+				close(t.fd[j]);
+			}
+			return -1;
+		}
+		fcntl(p[1], F_SETFL, O_NONBLOCK);
+		fcntl(p[1], F_SETPIPE_SZ, TAP_PIPE_SIZE);
+		give[k] = p[0];
+		t.fd[k] = p[1];
+	}
+	in->taps = lxr_xrealloc(in->taps, (in->n_taps + 1) * sizeof(*in->taps));
+	in->taps[in->n_taps++] = t;
+	return 0;
+}
+
+/* running, its start done (a terminal's master is the output watch's
+ * only once the start has handed it over); NULL when it may be joined */
+static const char *unjoinable(const struct sup_instance *in)
+{
+	if (!in)
+		return "no such container in this project";
+	if (in->paused)
+		return "the container is paused";
+	if (!in->c || !svc_state_is_up(in->fsm.state) || in->outw.fd < 0 ||
+	    (in->plan.spec.terminal && !isatty(in->outw.fd)))
+		return "the container is not running";
+	return NULL;
+}
+
 void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
 {
-	const char *name = json_string_value(json_object_get(args, "instance"));
-	struct sup_instance *in = named(s, name);
-	int fd = -1;
+	struct sup_instance *in = named(s, json_string_value(json_object_get(args, "instance")));
+	const char *why = unjoinable(in);
+	bool tty = in && in->plan.spec.terminal;
+	int fds[3] = {-1, -1, -1}, input = -1;
+	size_t n;
 
-	if (!in) {
-		ctl_reply_error(cs, req, "no such container in this project",
-				"see `lxr ps` for its containers");
+	if (why) {
+		ctl_reply_error(cs, req, why,
+				!in          ? "see `lxr ps` for its containers"
+				: in->paused ? "`lxr unpause` it first"
+					     : "start it first: `lxr start`, or `lxr up`");
 		return;
 	}
-	/* running, its start done: a terminal's master is the output watch's
-	 * only once the start has handed it over */
-	if (!in->c || !svc_state_is_up(in->fsm.state) || in->paused) {
-		ctl_reply_error(cs, req,
-				in->paused ? "the container is paused"
-					   : "the container is not running",
-				in->paused ? "`lxr unpause` it first"
-					   : "start it first: `lxr start`, or `lxr up`");
+	if (json_is_true(json_object_get(args, "stdin")))
+		input = tty ? in->outw.fd : in->stdin_w;
+	if (add_tap(in, !tty, fds) < 0) {
+		lxr_err err;
+		lxr_fail(&err, errno, "attach %s: pipe", in->name);
+		ctl_reply_err(cs, req, &err);
 		return;
 	}
-	if (in->plan.spec.terminal && in->outw.fd >= 0 && isatty(in->outw.fd))
-		fd = in->outw.fd;
-	else if (!in->plan.spec.terminal && in->stdin_w >= 0)
-		fd = in->stdin_w;
-	if (fd < 0) {
-		ctl_reply_ok(cs, req,
-			     json_pack("{s:b,s:b}", "stdin", 0, "tty", in->plan.spec.terminal));
-		return;
-	}
-	ctl_reply_fd(cs, req, json_pack("{s:b,s:b}", "stdin", 1, "tty", in->plan.spec.terminal),
-		     fd);
+	n = tty ? 1 : 2;
+	if (input >= 0)
+		fds[n++] = input;
+	ctl_reply_fds(cs, req,
+		      json_pack("{s:b,s:b,s:i}", "tty", tty, "stdin", input >= 0, "fds", (int)n),
+		      fds, n);
+	close(fds[0]); /* the read ends are the client's now */
+	if (!tty)
+		close(fds[1]);
 }

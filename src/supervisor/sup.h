@@ -137,6 +137,13 @@ struct sup_instance {
 	/* stdin_open without tty: the write end of its stdin, held open and
 	 * never written, so its stdin never ends (compose's `-i`) */
 	int stdin_w;
+	/* lxr attach's copies of its output (stdin_serve.c): the write end of
+	 * a pipe per stream (tty: stdout's only; -1: gone), written as the log
+	 * is and never waited on; closed when the output ends */
+	struct sup_tap {
+		int fd[2];
+	} * taps;
+	size_t n_taps;
 	struct sup_health health;
 	struct sup_hooks hooks;
 	bool oom_killed;
@@ -661,6 +668,11 @@ int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
 /* the control socket's "attach" {instance}: the container's input, handed
  * to the client (stdin_serve.c) */
 void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args);
+/* what the container wrote on stream (0 stdout, 1 stderr), to every
+ * attach's pipe that takes it now; the rest of a full one is dropped */
+void sup_taps_feed(struct sup_instance *in, int stream, const char *buf, size_t n);
+/* its output is over: each attach reads to the end, then sees it */
+void sup_taps_close(struct sup_instance *in);
 /* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
 struct json_t *sup_update_json(const struct sup_instance *in);
 /* update_state.c: the previous version on disk (<run_dir>/+previous/), for

@@ -307,6 +307,7 @@ void sup_free(struct sup *s)
 			if (in->run_img)
 				img_image_free(in->run_img);
 			free(in->run_img);
+			sup_taps_close(in);
 			free(in->name);
 			free(in->blocked_by);
 			free(in->ports);
@@ -409,6 +410,10 @@ void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_
 	ni->errw.fd = oi->errw.fd;
 	ni->stdin_w = oi->stdin_w;
 	oi->stdin_w = -1;
+	ni->taps = oi->taps;
+	ni->n_taps = oi->n_taps;
+	oi->taps = NULL;
+	oi->n_taps = 0;
 	ni->health = oi->health;
 	ni->health.argv = argv;
 	/* its output buffers moved with it (its argv stays, freed with it) */

@@ -1,12 +1,13 @@
 #!/bin/bash
 # lxr attach, as docker compose attach and docker attach: a running
 # container's output from now on, what is typed to its input (stdin_open:
-# its stdin; tty: its terminal, raw and sized as this one), ended by the
-# detach keys (the container runs on) or by its exit (with its exit code);
-# --no-stdin sends nothing; a signal goes to the container (--sig-proxy),
-# or with --sig-proxy=false ends the attach; a stopped container, an
-# unknown service and bad keys are errors. Also by docker's names: the
-# compose name from another directory, an `lxr run -d -i` container.
+# its stdin; tty: its terminal, raw and sized as this one), ended with a
+# terminal by the detach keys (the container runs on), by its exit (with
+# its exit code), or by a signal --sig-proxy does not send on (130); a
+# container that reads nothing never holds it; --no-stdin sends nothing;
+# a stopped container, an unknown service and bad keys are errors. Also by
+# docker's names: the compose name from another directory, an `lxr run -d
+# -i` container.
 . "$(dirname "$0")/lib.sh"
 
 P=att$$
@@ -24,6 +25,17 @@ services:
     stdin_open: true
     tty: true
     command: ["/bin/sh"]
+  deaf:
+    image: @ROOTFS@
+    network_mode: none
+    stdin_open: true
+    tty: true
+    command: ["sleep", "1000"]
+  deafpipe:
+    image: @ROOTFS@
+    network_mode: none
+    stdin_open: true
+    command: ["sleep", "1000"]
   ticker:
     image: @ROOTFS@
     network_mode: none
@@ -32,13 +44,26 @@ Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
 
-# input through a pipe, then the detach keys: the container runs on
-out=$( (printf 'one\n'; sleep 0.3; printf 'two\n'; sleep 0.5; printf '\020\021'; sleep 1) |
-	timeout 20 "$LXR" attach -f "$STACK" cat 2>"$TEST_TMP/err") || fail "attach cat: exit $? ($(cat "$TEST_TMP/err"))"
-[ "$out" = "$(printf 'got:one\ngot:two')" ] || fail "attach cat printed [$out]"
+# input through a pipe; without a terminal the detach keys are input too
+# (docker's), and a signal with --sig-proxy=false ends the attach: the
+# container runs on
+mkfifo "$TEST_TMP/in"
+(printf 'one\n'; sleep 0.3; printf 'two\n\020\021\n'; exec sleep 30) >"$TEST_TMP/in" &
+at_exit kill $!
+"$LXR" attach -f "$STACK" --sig-proxy=false cat <"$TEST_TMP/in" >"$TEST_TMP/cat.out" 2>"$TEST_TMP/err" &
+att=$!
+for _ in $(seq 200); do [ "$(grep -c got: "$TEST_TMP/cat.out")" -ge 3 ] && break; sleep 0.05; done
+kill -INT "$att"
+set +e
+wait "$att"
+rc=$?
+set -e
+[ "$rc" = 130 ] || fail "attach ended with $rc, not 130 after SIGINT ($(cat "$TEST_TMP/err"))"
+[ "$(cat "$TEST_TMP/cat.out")" = "$(printf 'got:one\ngot:two\ngot:\020\021')" ] ||
+	fail "attach cat printed [$(cat -v "$TEST_TMP/cat.out")]"
 run ps -f "$STACK" --format '{{.Service}} {{.State}}' cat
-expect_out "cat running" "cat runs on after the detach keys"
-pass "attach: typed lines reach a stdin_open container, its output shows, ctrl-p ctrl-q detaches"
+expect_out "cat running" "cat runs on after the attach ended"
+pass "attach: piped lines reach a stdin_open container and its output shows; a signal ends it (--sig-proxy=false)"
 
 # its exit ends the attach, with its exit code; what it wrote last is shown
 set +e
@@ -60,6 +85,25 @@ grep -q "attach-rc=0" "$script_out" || fail "the detach keys x,q did not end it:
 run ps -f "$STACK" --format '{{.Service}} {{.State}}' term
 expect_out "term running" "term runs on after the detach"
 pass "attach to a tty: raw, sized as this terminal, --detach-keys"
+
+# a container that reads nothing: the attach never waits on it (the
+# detach keys still end a terminal's; a signal a pipe's)
+head -c 300000 /dev/zero | tr '\\0' a >"$TEST_TMP/big"
+(cat "$TEST_TMP/big"; sleep 0.5; printf '\020\021'; sleep 2) |
+	timeout 15 script -qfec "$LXR attach -f $STACK deaf; echo attach-rc=\$?" /dev/null >"$TEST_TMP/deaf.out" 2>&1 ||
+	fail "attach to a terminal that reads nothing did not detach: $(tail -c 300 "$TEST_TMP/deaf.out" | cat -v)"
+grep -q "attach-rc=0" "$TEST_TMP/deaf.out" || fail "no detach: $(tail -c 300 "$TEST_TMP/deaf.out" | cat -v)"
+mkfifo "$TEST_TMP/in2"
+(cat "$TEST_TMP/big"; exec sleep 30) >"$TEST_TMP/in2" &
+at_exit kill $!
+"$LXR" attach -f "$STACK" --sig-proxy=false deafpipe <"$TEST_TMP/in2" 2>"$TEST_TMP/err" &
+att=$!
+sleep 1
+kill -INT "$att"
+for _ in $(seq 100); do kill -0 "$att" 2>/dev/null || break; sleep 0.05; done
+! kill -0 "$att" 2>/dev/null || fail "attach blocked on input a container does not read"
+wait "$att" || true
+pass "attach never waits on a container that does not read its input"
 
 # output only; a signal goes to the container (sig-proxy), or ends the
 # attach with --sig-proxy=false
@@ -87,8 +131,13 @@ expect_rc 0 "start ticker"
 "$LXR" attach -f "$STACK" --sig-proxy=false ticker >"$TEST_TMP/tick2.out" 2>&1 </dev/null &
 att=$!
 for _ in $(seq 100); do grep -q tick "$TEST_TMP/tick2.out" && break; sleep 0.05; done
+grep -q tick "$TEST_TMP/tick2.out" || fail "attach showed no output: $(cat "$TEST_TMP/tick2.out")"
 kill -INT "$att"
-wait "$att" || true
+set +e
+wait "$att"
+rc=$?
+set -e
+[ "$rc" = 130 ] || fail "attach --sig-proxy=false ended with $rc at SIGINT, not 130"
 run ps -f "$STACK" --format '{{.Service}} {{.State}}' ticker
 expect_out "ticker running" "--sig-proxy=false: SIGINT ends the attach, not the container"
 pass "attach --sig-proxy=false: a signal ends the attach only"
@@ -96,9 +145,12 @@ pass "attach --sig-proxy=false: a signal ends the attach only"
 # docker's names: compose's from anywhere, an `lxr run -d -i` container
 run start -f "$STACK" cat
 expect_rc 0 "start cat again"
-out=$( (printf 'named\n'; sleep 0.5; printf '\020\021'; sleep 1) |
-	(cd / && timeout 20 "$LXR" attach "$P-cat-1") 2>"$TEST_TMP/err") || fail "attach $P-cat-1: $(cat "$TEST_TMP/err")"
-[ "$out" = "got:named" ] || fail "attach $P-cat-1 printed [$out]"
+set +e
+out=$( (printf 'named\nquit\n'; sleep 2) | (cd / && timeout 20 "$LXR" attach "$P-cat-1") 2>"$TEST_TMP/err")
+rc=$?
+set -e
+[ "$rc" = 7 ] && [ "$out" = "$(printf 'got:named\ngot:quit')" ] ||
+	fail "attach $P-cat-1: exit $rc, [$out] ($(cat "$TEST_TMP/err"))"
 rn=$(cname att)
 run run -d -i --name "$rn" --network none "$ROOTFS" sh -c 'read l; echo run:$l; exit 3'
 expect_rc 0 "run -d -i"
@@ -116,6 +168,7 @@ run attach -f "$STACK" ticker
 expect_grep "$ERR" "not running" "attach to a stopped container says so"
 run attach -f "$STACK" nosuch
 [ "$RC" -ne 0 ] || fail "attach to an unknown service succeeded"
+expect_grep "$ERR" 'no container of "nosuch"' "attach to an unknown service says so"
 run attach -f "$STACK" --detach-keys ctrl-p,nope cat
 expect_rc 2 "bad --detach-keys"
 expect_grep "$ERR" "detach-keys" "the error names --detach-keys"

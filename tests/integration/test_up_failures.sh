@@ -330,7 +330,7 @@ services:
   logs:
     image: $ROOTFS
     command: ["sleep", "1000"]
-    logging: {driver: fluentd}
+    logging: {driver: awslogs}
   built:
     build: {context: .}
     image: part$$-built

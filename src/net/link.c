@@ -1,5 +1,5 @@
 /* Making links, addresses and routes over rtnetlink (requests built by
- * rtnl.c; the host's are read in linkscan.c). Each link lxr makes carries
+ * rtnl.c; links and routes are read in linkscan.c). Each link lxr makes carries
  * an alias "lxr:<key>" (IFLA_IFALIAS), and a link is changed or deleted
  * only when its alias says lxr made it for that key. */
 #define _GNU_SOURCE
@@ -12,78 +12,6 @@
 #include <linux/veth.h>
 
 #include "net/net_internal.h"
-
-int net_link_parse(const struct nlmsghdr *nh, void *ctx)
-{
-	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	const struct rtattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
-	struct net_link_info *li = ctx;
-	const char *s;
-
-	if (nh->nlmsg_type != RTM_NEWLINK || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return 0;
-	memset(li, 0, sizeof(*li));
-	net_nl_attrs(IFLA_RTA(ifi), IFLA_PAYLOAD(nh), tb, IFLA_MAX);
-	li->index = ifi->ifi_index;
-	if ((s = net_nl_str(tb[IFLA_IFNAME])))
-		snprintf(li->name, sizeof(li->name), "%s", s);
-	if ((s = net_nl_str(tb[IFLA_IFALIAS])))
-		snprintf(li->alias, sizeof(li->alias), "%s", s);
-	if (tb[IFLA_MTU] && RTA_PAYLOAD(tb[IFLA_MTU]) == 4)
-		memcpy(&li->mtu, RTA_DATA(tb[IFLA_MTU]), 4);
-	if (tb[IFLA_ADDRESS] && RTA_PAYLOAD(tb[IFLA_ADDRESS]) == 6) {
-		memcpy(li->mac, RTA_DATA(tb[IFLA_ADDRESS]), 6);
-		li->has_mac = true;
-	}
-	if (tb[IFLA_LINKINFO]) {
-		net_nl_attrs(RTA_DATA(tb[IFLA_LINKINFO]), RTA_PAYLOAD(tb[IFLA_LINKINFO]), info,
-			     IFLA_INFO_MAX);
-		if ((s = net_nl_str(info[IFLA_INFO_KIND])))
-			snprintf(li->kind, sizeof(li->kind), "%s", s);
-	}
-	return 0;
-}
-
-/* The link of that name (or index, when name is NULL): 0, or -ENODEV. */
-int net_link_get(struct net_nl *sk, const char *name, int index, struct net_link_info *li)
-{
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = name ? 0 : index};
-	struct net_nl_req q;
-	int r;
-
-	net_nl_req_init(&q, RTM_GETLINK, 0, &ifi, sizeof(ifi));
-	if (name)
-		net_nl_attr_str(&q, IFLA_IFNAME, name);
-	/* counters are most of a link's message, and lxr reads none */
-	net_nl_attr_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	li->index = 0;
-	r = net_nl_call(sk, &q, net_link_parse, li);
-	return r < 0 ? r : li->index ? 0 : -ENODEV;
-}
-
-int net_link_owner(struct net_nl *sk, const char *name, char *alias, size_t len)
-{
-	struct net_link_info li;
-
-	if (net_link_get(sk, name, 0, &li) < 0)
-		return 0;
-	snprintf(alias, len, "%s", li.alias);
-	return 1;
-}
-
-int net_link_check(struct net_nl *sk, const char *name, const char *alias, char *have, size_t len)
-{
-	struct net_link_info li;
-	unsigned char mac[6];
-
-	if (net_link_get(sk, name, 0, &li) < 0)
-		return 0;
-	snprintf(have, len, "%s", li.alias);
-	if (!strcmp(have, alias))
-		return 1;
-	net_link_mark(mac, name);
-	return !have[0] && li.has_mac && !memcmp(li.mac, mac, 6) ? 1 : -1;
-}
 
 /* A request about the link of that name: RTM_NEWLINK without NLM_F_CREATE
  * changes an existing link (ENODEV when there is none). up: IFF_UP. */

@@ -223,6 +223,13 @@ struct lxr_net_config {
 	/* com.docker.network.bridge.name: a second name of the bridge (its
 	 * altname; the first stays lxr's own, which its rules match), or NULL */
 	const char *bridge_name;
+	/* com.docker.network.bridge.enable_icc false: containers on the
+	 * bridge do not reach each other (only the gateway, the host and out);
+	 * enable_ip_masquerade false: the subnet leaves the host with its own
+	 * addresses; host_binding_ipv4: the host address of the ports
+	 * published without one (NULL or 0.0.0.0: every address, IPv6's too) */
+	bool no_icc, no_masquerade;
+	const char *host_binding;
 	/* compose's driver: NULL or "bridge" as above; "macvlan" or "ipvlan":
 	 * no bridge, no NAT, no published ports; each container's interface
 	 * is a macvlan or ipvlan link of parent, a host interface (NULL: a

@@ -1,11 +1,13 @@
-/* docker's macvlan and ipvlan network drivers' options (driver_opts, or
- * `lxr network create -o`), as dockerd reads them: what the config layer
- * checks at load (src/config/top_networks.c) and the net layer makes the
- * containers' links with (src/net/sublink.c). */
+/* docker's macvlan and ipvlan network drivers' options, and the bridge
+ * driver's switches (driver_opts, or `lxr network create -o`), as dockerd
+ * reads them: what the config layer checks at load
+ * (src/config/top_networks.c) and the net layer makes the containers'
+ * links (src/net/sublink.c) and bridge networks (src/net/shared.c) with. */
 #ifndef LXR_NETDRV_H
 #define LXR_NETDRV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* "macvlan" or "ipvlan": a network whose containers' interfaces are links
  * of a host interface, not veths on a bridge */
@@ -21,5 +23,16 @@ const char *cfg_netdrv_takes(const char *driver);
 /* The mode and flag a network of driver has when driver_opts give none:
  * docker's bridge, l2 and bridge. */
 const char *cfg_netdrv_default(const char *driver, const char *key);
+
+/* The bridge driver's options beyond the MTU and the bridge's name. */
+#define NETDRV_ICC     "com.docker.network.bridge.enable_icc"
+#define NETDRV_MASQ    "com.docker.network.bridge.enable_ip_masquerade"
+#define NETDRV_HOST_IP "com.docker.network.bridge.host_binding_ipv4"
+/* key set to value, for a bridge network: 1 or 0 for enable_icc and
+ * enable_ip_masquerade (a Go boolean: true, 1, F, ...); 0 for
+ * host_binding_ipv4, an IPv4 address, into *ip (0.0.0.0: every
+ * address, as without it); -1 for a value it does not take, with what it
+ * takes in *takes; -2 when key is not one of them. */
+int cfg_netdrv_bridge_value(const char *key, const char *value, uint32_t *ip, const char **takes);
 
 #endif

@@ -176,6 +176,10 @@ struct plan_endpoint {
 	char *net_project; /* a shared network's (LXR_SHARED_NET_PROJECT), or NULL */
 	int mtu;           /* driver_opts' com.docker.network.driver.mtu; 0: the host's */
 	char *bridge_name; /* driver_opts' com.docker.network.bridge.name, or NULL */
+	/* driver_opts' enable_icc and enable_ip_masquerade set false (docker's
+	 * default: true), and host_binding_ipv4 (NULL: every host address) */
+	bool no_icc, no_masquerade;
+	char *host_binding;
 	/* a macvlan or ipvlan network's driver and driver_opts' parent, mode
 	 * (macvlan_mode, ipvlan_mode) and ipvlan_flag: lxr_net_config's
 	 * (NULL: a bridge, or not given) */

@@ -1,5 +1,7 @@
-/* docker's macvlan and ipvlan drivers' options (include/lxr/netdrv.h). */
+/* docker's macvlan and ipvlan drivers' options, and the bridge driver's
+ * switches (include/lxr/netdrv.h). */
 #include <string.h>
+#include <arpa/inet.h>
 #include <linux/if_link.h>
 
 #include "lxr/netdrv.h"
@@ -67,4 +69,23 @@ const char *cfg_netdrv_default(const char *driver, const char *key)
 	if (!strcmp(key, "flag"))
 		return "bridge";
 	return !strcmp(driver, "ipvlan") ? "l2" : "bridge";
+}
+
+int cfg_netdrv_bridge_value(const char *key, const char *value, uint32_t *ip, const char **takes)
+{
+	struct in_addr a;
+	bool on;
+
+	if (!strcmp(key, NETDRV_ICC) || !strcmp(key, NETDRV_MASQ)) {
+		*takes = "a boolean: \"true\" (docker's default) or \"false\"";
+		return lxr_go_bool(value, &on) < 0 ? -1 : on;
+	}
+	if (strcmp(key, NETDRV_HOST_IP))
+		return -2;
+	*takes = "an IPv4 address of the host, e.g. \"127.0.0.1\"; an IPv6 one goes in a "
+		 "port's host_ip";
+	if (inet_pton(AF_INET, value, &a) != 1)
+		return -1;
+	*ip = ntohl(a.s_addr);
+	return 0;
 }

@@ -129,7 +129,7 @@ static const struct {
     {"service.networks.link_local_ips", true}, /* more addresses on it (net) */
     {"networks.external", true},               /* lxr network create; shared by projects */
     {"networks.name", true},                   /* one network for every project naming it */
-    {"networks.driver_opts", true},            /* the MTU, the bridge's name */
+    {"networks.driver_opts", true},            /* the MTU, the bridge's name and switches */
     {"networks.driver_opts.other", false},     /* the rest do not map onto lxr's bridges */
     {"networks.driver.other", false},          /* overlay, ...: bridge, macvlan, ipvlan */
     {"volumes.external", true}, /* <data_dir>/volumes/_named/NAME (lxr volume create) */

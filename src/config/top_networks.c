@@ -115,10 +115,11 @@ static int family_opt(struct cfg_ctx *c, struct cfg_network *net, const struct c
 	return 0;
 }
 
-/* The bridge driver's options: the MTU maps onto lxr's bridge, the address
- * families onto enable_ipv6/enable_ipv4 (after the network's keys are read:
- * family_opts). The rest ask for what lxr's bridges do not do, and are
- * refused by name. */
+/* The bridge driver's options: the MTU, the bridge's name, enable_icc,
+ * enable_ip_masquerade and host_binding_ipv4 map onto lxr's bridge (their
+ * values checked here), the address families onto enable_ipv6/enable_ipv4
+ * (after the network's keys are read: family_opts). The rest ask for what
+ * lxr's bridges do not do, and are refused by name (driver_opts_check). */
 static bool is_family_opt(const char *k)
 {
 	return !strcmp(k, "com.docker.network.enable_ipv6") ||
@@ -152,11 +153,19 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (cfg_read_kvs(c, n, "driver_opts", false, o) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n; i++) {
-		const char *k = o->v[i].key, *v = o->v[i].value;
+		const char *k = o->v[i].key, *v = o->v[i].value, *takes = NULL;
 		char *end;
 		long mtu;
-		if (is_family_opt(k))
+		uint32_t ip;
+		int b = cfg_netdrv_bridge_value(k, v, &ip, &takes);
+		if (is_family_opt(k) || b >= 0)
 			continue;
+		if (b == -1) {
+			cfg_diag_add(c, o->v[i].pos, false, takes,
+				     "driver_opts: %s \"%s\" is not %s", k, v,
+				     strcmp(k, NETDRV_HOST_IP) ? "a boolean" : "an IPv4 address");
+			return -1;
+		}
 		if (!strcmp(k, "com.docker.network.bridge.name")) {
 			if (lxr_ifname_valid(v))
 				continue;
@@ -178,7 +187,7 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* driver_opts as the network's driver takes them: the MTU, the bridge's
- * name, macvlan's and ipvlan's own (parent, modes). compose loads the
+ * name and switches, macvlan's and ipvlan's own (parent, modes). compose loads the
  * rest, and a value a driver does not take; lxr up refuses them by name,
  * as dockerd refuses them when it makes the network. */
 static void driver_opts_check(struct cfg_ctx *c, const struct cfg_network *net)
@@ -190,25 +199,24 @@ static void driver_opts_check(struct cfg_ctx *c, const struct cfg_network *net)
 		const struct cfg_kv *o = &net->driver_opts.v[i];
 		const char *takes = NULL;
 		int v = cfg_netdrv_value(driver, o->key, o->value, &takes);
+		uint32_t ip;
 		if (!strcmp(o->key, "com.docker.network.driver.mtu") || v >= 0 ||
-		    (!sub && !strcmp(o->key, "com.docker.network.bridge.name")))
+		    (!sub && (!strcmp(o->key, "com.docker.network.bridge.name") ||
+			      cfg_netdrv_bridge_value(o->key, o->value, &ip, &takes) >= 0)))
 			continue;
 		if (v == -1) {
 			cfg_refuse_at_up(c, o->pos, takes, "driver_opts %s: %s takes no \"%s\"",
 					 o->key, driver, o->value);
 			continue;
 		}
-		cfg_check_supported_hint(
-		    c, o->pos, "networks.driver_opts.other",
-		    sub ? cfg_netdrv_takes(driver)
-		    : !strcmp(o->key, "com.docker.network.bridge.enable_icc") ||
-			    !strcmp(o->key, "com.docker.network.bridge.enable_ip_masquerade")
-			? "internal: true makes a network without a way out"
-			: "supported: com.docker.network.driver.mtu, "
-			  "com.docker.network.bridge.name, "
-			  "com.docker.network.enable_ipv6, "
-			  "com.docker.network.enable_ipv4",
-		    "driver_opts \"%s\"", o->key);
+		cfg_check_supported_hint(c, o->pos, "networks.driver_opts.other",
+					 sub ? cfg_netdrv_takes(driver)
+					     : "supported: com.docker.network.driver.mtu, "
+					       "com.docker.network.bridge.name, " NETDRV_ICC
+					       ", " NETDRV_MASQ ", " NETDRV_HOST_IP ", "
+					       "com.docker.network.enable_ipv6, "
+					       "com.docker.network.enable_ipv4",
+					 "driver_opts \"%s\"", o->key);
 	}
 }
 

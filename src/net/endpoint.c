@@ -247,10 +247,10 @@ static int wire(const char *run_dir, const char *project, const struct net_rec *
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return lxr_fail(err, errno, "open %s", path);
-	if ((net_rec_bridged(net)
-		 ? net_veth_make(sk, e->veth, alias, net->bridge, nsfd, e->ifname,
-				 net->mtu ? net->mtu : 1500, e->ip, e->has_mac ? e->mac : NULL, err)
-		 : sublink_make(sk, net, e, nsfd, err)) < 0 ||
+	if ((net_rec_bridged(net) ? net_veth_make(sk, e->veth, alias, net->bridge, nsfd, e->ifname,
+						  net->mtu ? net->mtu : 1500, e->ip,
+						  e->has_mac ? e->mac : NULL, net->no_icc, err)
+				  : sublink_make(sk, net, e, nsfd, err)) < 0 ||
 	    net_ns_configure(nsfd, &a, err) < 0)
 		return -1;
 	if (defer)
@@ -276,14 +276,8 @@ static int add_new(const char *run_dir, const char *project, const struct lxr_en
 				net->name);
 	if (!net_rec_bridged(net))
 		net_sublink_endpoint(net, e);
-	for (size_t i = 0; i < e->n_ports; i++)
-		if (e->ports[i].host_v6 && !net->subnet6.prefix)
-			return lxr_fail(err, EINVAL,
-					"a port published on an IPv6 host address needs IPv6 on "
-					"network %s",
-					net->name),
-			       lxr_err_hint(err, "set enable_ipv6: true on the network, or publish "
-						 "on an IPv4 address");
+	if (net_ports_on(net, e->ports, e->n_ports, err) < 0)
+		return -1;
 	for (size_t i = 0; e->extra && e->extra[i]; i++) {
 		char *sp = strchr(e->extra[i], ' '), ip[16];
 		if (sp && !strcmp(sp + 1, "host-gateway")) {

@@ -389,11 +389,12 @@ void net_endpoint_mac(uint32_t ip, const unsigned char *given, unsigned char out
 
 int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const char *bridge,
 		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *given,
-		  lxr_err *err)
+		  bool isolated, lxr_err *err)
 {
-	unsigned char mac[6];
+	unsigned char mac[6], on = 1;
 	struct net_nl_req q;
 	struct net_link_info br;
+	struct rtattr *info, *data;
 	int r;
 
 	net_endpoint_mac(ip, given, mac);
@@ -409,7 +410,22 @@ int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const 
 		return net_nl_fail(err, r, "create veth pair %s / %s on bridge %s", host, ifname,
 				   bridge),
 		       lxr_err_hint(err, "lxr needs the kernel's veth driver (CONFIG_VETH)");
-	return link_set(sk, host, alias, false, err);
+	if (!isolated)
+		return link_set(sk, host, alias, false, err);
+	/* enable_icc false: an isolated port forwards to no other isolated
+	 * one, only to the bridge itself and its other ports. Asked in the
+	 * alias's request, as `ip link set HOST type bridge_slave isolated
+	 * on` asks it: no request more per container. */
+	link_req(&q, 0, host, false);
+	net_nl_attr_str(&q, IFLA_IFALIAS, alias);
+	info = net_nl_nest(&q, IFLA_LINKINFO);
+	net_nl_attr_str(&q, IFLA_INFO_SLAVE_KIND, "bridge");
+	data = net_nl_nest(&q, IFLA_INFO_SLAVE_DATA);
+	net_nl_attr(&q, IFLA_BRPORT_ISOLATED, &on, 1);
+	net_nl_nest_end(&q, data);
+	net_nl_nest_end(&q, info);
+	r = net_nl_call(sk, &q, NULL, NULL);
+	return r < 0 ? net_nl_fail(err, r, "isolate bridge port %s", host) : 0;
 }
 
 int net_link_probe(struct net_nl *sk, bool veth)

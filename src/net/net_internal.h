@@ -31,6 +31,10 @@ struct net_rec {
 	char *ip_range, *ip_range6;
 	char **aux;
 	char altname[IFNAMSIZ]; /* lxr_net_config's bridge_name; "": none */
+	/* lxr_net_config's no_icc (its veths are isolated bridge ports),
+	 * no_masquerade and host_binding (0: every host address) */
+	bool no_icc, no_masquerade;
+	uint32_t host_binding;
 	/* lxr_net_config's driver ("": bridge), parent (a host interface;
 	 * "": the dummy link lxr made, named in bridge), mode and flag */
 	char driver[8], parent[IFNAMSIZ], mode[9], flag[8];
@@ -100,6 +104,10 @@ const char *net_ep_home(const struct ep_rec *e);
  * 0 is picked now, and a host range longer than the container's searched
  * for its first free block, into ports (ports.c). */
 int net_ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_err *err);
+/* ports (an endpoint's) as published on net: those without a host address
+ * on its host_binding_ipv4 (none: every address); one on an IPv6 address
+ * needs net to have IPv6 (ports.c). */
+int net_ports_on(const struct net_rec *net, struct lxr_port *ports, size_t n, lxr_err *err);
 /* hosts_files.c: the containers' /etc/hosts files. */
 /* Rewrite path in place (a bind-mounted file keeps its inode). */
 int net_write_in_place(const char *path, const char *text, lxr_err *err);
@@ -145,6 +153,7 @@ struct nft_net {
 	bool internal;
 	struct lxr_subnet6 subnet6; /* prefix 0: no IPv6 */
 	struct lxr_ip6 gateway6;
+	bool no_icc, no_masquerade; /* net_rec's */
 };
 struct nft_map {
 	const char *bridge;
@@ -339,10 +348,11 @@ int net_link_altname(struct net_nl *sk, const char *name, const char *alt, lxr_e
  * recreated on the address it had keeps its MAC too, so the host's and its
  * peers' neighbour entries stay right instead of sending to the old veth
  * until they go stale (tens of seconds). */
-/* mac (mac_address), when given, instead. */
+/* mac (mac_address), when given, instead. isolated: the host end is an
+ * isolated bridge port (a network's enable_icc false). */
 int net_veth_make(struct net_nl *sk, const char *host, const char *alias, const char *bridge,
 		  int nsfd, const char *ifname, int mtu, uint32_t ip, const unsigned char *mac,
-		  lxr_err *err);
+		  bool isolated, lxr_err *err);
 /* A bridge (veth false) or a veth pair named probe0 (and probe1), for
  * doctor's scratch namespace: 0 or -errno. */
 int net_link_probe(struct net_nl *sk, bool veth);

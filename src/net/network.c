@@ -9,6 +9,7 @@
 #include <string.h>
 #include <net/if.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "net/net_internal.h"
 
@@ -303,6 +304,44 @@ static int parent_free(const char *run_dir, const struct net_rec *r, lxr_err *er
 	return ret;
 }
 
+/* Bridge port isolation (IFLA_BRPORT_ISOLATED) came with Linux 4.18; an
+ * older kernel ignores the attribute, which would leave the containers
+ * of a network without icc reaching each other, said by nothing. */
+static bool ports_isolate(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	return uname(&u) == 0 && lxr_sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	       (major > 4 || (major == 4 && minor >= 18));
+}
+
+/* The bridge's second name, switches and default host address into r. */
+static int bridge_opts(const struct lxr_net_config *cfg, bool bridged, struct net_rec *r,
+		       lxr_err *err)
+{
+	const char *hb = cfg->host_binding;
+
+	if (!bridged && (cfg->bridge_name || cfg->no_icc || cfg->no_masquerade || hb))
+		return lxr_fail(err, EINVAL, "a %s network has no bridge to %s", r->driver,
+				cfg->bridge_name ? "name" : "set options of"),
+		       lxr_err_hint(err, "com.docker.network.bridge.* are the bridge driver's");
+	if (cfg->bridge_name && !lxr_ifname_valid(cfg->bridge_name))
+		return lxr_fail(err, EINVAL, "\"%s\" is not a name a bridge can have",
+				cfg->bridge_name);
+	if (cfg->bridge_name)
+		strcpy(r->altname, cfg->bridge_name);
+	if (hb && net_ip_parse(hb, &r->host_binding, err) < 0)
+		return lxr_err_wrap(err, "host_binding_ipv4");
+	if (cfg->no_icc && !ports_isolate())
+		return lxr_fail(err, ENOSYS, "enable_icc false needs Linux 4.18 or later"),
+		       lxr_err_hint(err, "its containers' bridge ports are isolated; drop the "
+					 "option, or put them on networks of their own");
+	r->no_icc = cfg->no_icc;
+	r->no_masquerade = cfg->no_masquerade;
+	return 0;
+}
+
 static int network_make(const char *run_dir, const char *project, const struct lxr_net_config *cfg,
 			const struct lxr_net_pool *pool, lxr_err *err)
 {
@@ -324,13 +363,8 @@ static int network_make(const char *run_dir, const char *project, const struct l
 		ret = parent_free(run_dir, &r, err);
 	if (ret == 0)
 		ret = pick_subnet(run_dir, cfg, pool, &r, err);
-	if (ret == 0 && !bridged && cfg->bridge_name)
-		ret = lxr_fail(err, EINVAL, "a %s network has no bridge to name", r.driver);
-	else if (ret == 0 && cfg->bridge_name && !lxr_ifname_valid(cfg->bridge_name))
-		ret = lxr_fail(err, EINVAL, "\"%s\" is not a name a bridge can have",
-			       cfg->bridge_name);
-	else if (cfg->bridge_name)
-		strcpy(r.altname, cfg->bridge_name);
+	if (ret == 0)
+		ret = bridge_opts(cfg, bridged, &r, err);
 	if (ret == 0)
 		ret = limits_check(cfg, &r, err);
 	if (ret == 0)
@@ -380,6 +414,33 @@ static bool same_subnet6(const struct lxr_net_config *cfg, const struct net_rec 
 	       want.prefix == r->subnet6.prefix && net_ip6_eq(&want.addr, &r->subnet6.addr);
 }
 
+/* The ranges, aux addresses and bridge options cfg asks for are r's;
+ * false: err says which differ. */
+static bool same_made(const struct lxr_net_config *cfg, const struct net_rec *r, lxr_err *err)
+{
+	uint32_t hb = 0;
+	lxr_err ignored;
+
+	if (cfg->host_binding)
+		net_ip_parse(cfg->host_binding, &hb, &ignored);
+	if (!same_text(cfg->ip_range, r->ip_range) || !same_text(cfg->ip_range6, r->ip_range6) ||
+	    !same_aux(cfg->aux, r->aux) ||
+	    strcmp(cfg->bridge_name ? cfg->bridge_name : "", r->altname))
+		lxr_fail(err, EEXIST,
+			 "network %s exists with other ip_range, aux_addresses or bridge name",
+			 cfg->name);
+	else if (cfg->no_icc != r->no_icc || cfg->no_masquerade != r->no_masquerade ||
+		 hb != r->host_binding)
+		lxr_fail(err, EEXIST,
+			 "network %s exists with other enable_icc, enable_ip_masquerade or "
+			 "host_binding_ipv4",
+			 cfg->name);
+	else
+		return true;
+	lxr_err_hint(err, "`lxr down` the stack to make the network again");
+	return false;
+}
+
 int net_network_up_locked(const char *run_dir, const char *project,
 			  const struct lxr_net_config *cfg, const struct lxr_net_pool *pool,
 			  lxr_err *err)
@@ -417,13 +478,7 @@ int net_network_up_locked(const char *run_dir, const char *project,
 		net_rec_free(&r);
 		return -1;
 	}
-	if (!same_text(cfg->ip_range, r.ip_range) || !same_text(cfg->ip_range6, r.ip_range6) ||
-	    !same_aux(cfg->aux, r.aux) ||
-	    strcmp(cfg->bridge_name ? cfg->bridge_name : "", r.altname)) {
-		lxr_fail(err, EEXIST,
-			 "network %s exists with other ip_range, aux_addresses or bridge name",
-			 cfg->name);
-		lxr_err_hint(err, "`lxr down` the stack to make the network again");
+	if (!same_made(cfg, &r, err)) {
 		net_rec_free(&r);
 		return -1;
 	}

@@ -107,6 +107,21 @@ static void port_rule6(FILE *f, const char *p, const struct nft_map *m)
 	port_rules(f, "ip6", p, &m->port, daddr, cip);
 }
 
+/* enable_icc false: the containers' bridge ports are isolated (link.c),
+ * so the bridge forwards nothing between them; this drops what one sends
+ * to the gateway's MAC address for a neighbour's IP address (a packet
+ * socket can), which the host would route back into the bridge. A
+ * published port reached from the same bridge (DNAT) still passes, as
+ * docker's userland proxy passes it. */
+static void icc_rule(FILE *f, const char *fam, const char *p, const struct nft_net *n)
+{
+	if (n->no_icc)
+		fprintf(f,
+			"add rule %s lxr %s-fwd iifname \"%s\" oifname \"%s\" ct status ! dnat "
+			"drop\n",
+			fam, p, n->bridge, n->bridge);
+}
+
 static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_ports)
 {
 	char sn[19], gw[16];
@@ -119,6 +134,7 @@ static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_
 	 * sending to 127/8 through the gateway; nothing legitimate arrives on
 	 * the bridge for 127/8 before de-NAT, so drop it first. */
 	fprintf(f, "add rule ip lxr %s-guard iifname \"%s\" ip daddr 127.0.0.0/8 drop\n", p, b);
+	icc_rule(f, "ip", p, n);
 	if (n->internal) {
 		fprintf(f, "add rule ip lxr %s-fwd iifname \"%s\" oifname != \"%s\" drop\n", p, b,
 			b);
@@ -133,7 +149,9 @@ static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_
 		"add rule ip lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
 		"ct status ! dnat drop\n",
 		p, b, b);
-	fprintf(f, "add rule ip lxr %s-post ip saddr %s oifname != \"%s\" masquerade\n", p, sn, b);
+	if (!n->no_masquerade)
+		fprintf(f, "add rule ip lxr %s-post ip saddr %s oifname != \"%s\" masquerade\n", p,
+			sn, b);
 	if (!any_ports)
 		return;
 	/* Published to 127.0.0.1: the source must become the gateway, or the
@@ -157,6 +175,7 @@ static void net_rules6(FILE *f, const char *p, const struct nft_net *n, bool any
 
 	net_subnet6_str(&n->subnet6, sn);
 	net_ip6_str(&n->gateway6, gw);
+	icc_rule(f, "ip6", p, n);
 	if (n->internal) {
 		fprintf(f, "add rule ip6 lxr %s-fwd iifname \"%s\" oifname != \"%s\" drop\n", p, b,
 			b);
@@ -173,8 +192,9 @@ static void net_rules6(FILE *f, const char *p, const struct nft_net *n, bool any
 		"add rule ip6 lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
 		"ct status ! dnat drop\n",
 		p, b, b);
-	fprintf(f, "add rule ip6 lxr %s-post ip6 saddr %s oifname != \"%s\" masquerade\n", p, sn,
-		b);
+	if (!n->no_masquerade)
+		fprintf(f, "add rule ip6 lxr %s-post ip6 saddr %s oifname != \"%s\" masquerade\n",
+			p, sn, b);
 	if (any_ports)
 		fprintf(f,
 			"add rule ip6 lxr %s-post oifname \"%s\" ip6 saddr %s ct status dnat "

@@ -1,5 +1,6 @@
-/* Published host ports: free on the host and in every project of the run
- * dir, or picked when the service gives none or a range to pick from. */
+/* Published host ports: on the host address the network gives them, free
+ * on the host and in every project of the run dir, or picked when the
+ * service gives none or a range to pick from. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -185,6 +186,25 @@ int net_ports_free(const char *run_dir, struct lxr_port *ports, size_t n, lxr_er
 		}
 		if (published(run_dir, &ports[k], err) < 0 || host_port_free(&ports[k], err) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+int net_ports_on(const struct net_rec *net, struct lxr_port *ports, size_t n, lxr_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* host_binding_ipv4: docker binds the IPv4 address only, and
+		 * no [::] beside it (its bridge driver's
+		 * configurePortBindingIPv6) */
+		if (!ports[i].host_ip && !ports[i].host_v6)
+			ports[i].host_ip = net->host_binding;
+		if (ports[i].host_v6 && !net->subnet6.prefix)
+			return lxr_fail(err, EINVAL,
+					"a port published on an IPv6 host address needs IPv6 on "
+					"network %s",
+					net->name),
+			       lxr_err_hint(err, "set enable_ipv6: true on the network, or publish "
+						 "on an IPv4 address");
 	}
 	return 0;
 }

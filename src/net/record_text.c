@@ -37,6 +37,13 @@ char *net_rec_text(const struct net_rec *r)
 		fprintf(f, "aux %s\n", r->aux[i]);
 	if (r->altname[0])
 		fprintf(f, "altname %s\n", r->altname);
+	/* docker's defaults write nothing: a record reads as it did before */
+	if (r->no_icc)
+		fprintf(f, "icc 0\n");
+	if (r->no_masquerade)
+		fprintf(f, "masquerade 0\n");
+	if (r->host_binding)
+		fprintf(f, "host_binding_ipv4 %s\n", net_ip_str(r->host_binding, gw));
 	fclose(f);
 	return buf;
 }
@@ -119,6 +126,11 @@ int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 			lxr_strv_push(&r->aux, lxr_xstrdup(v));
 		} else if (!strcmp(k, "altname") && lxr_ifname_valid(v)) {
 			strcpy(r->altname, v);
+		} else if (!strcmp(k, "icc") || !strcmp(k, "masquerade")) {
+			*(k[0] == 'i' ? &r->no_icc : &r->no_masquerade) = !strcmp(v, "0");
+		} else if (!strcmp(k, "host_binding_ipv4")) {
+			if (net_ip_parse(v, &r->host_binding, err) < 0)
+				return lxr_err_wrap(err, "network record");
 		} else if ((w = rec_word(r, k, v)) <= 0) {
 			if (w < 0)
 				return lxr_fail(err, EBADMSG, "network record: bad %s \"%s\"", k,

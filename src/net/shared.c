@@ -182,9 +182,37 @@ static const char *opt_value(const struct lxr_net_def *d, const char *key)
 	return NULL;
 }
 
+/* enable_icc, enable_ip_masquerade or host_binding_ipv4 (o, its key kl
+ * long) set to v, into cfg (pointing at v): 0; 1 when it is none of
+ * them; -1 for a value it does not take. */
+static int bridge_switch(struct lxr_net_config *cfg, const char *o, size_t kl, const char *v,
+			 lxr_err *err)
+{
+	_cleanup_free_ char *key = lxr_xstrndup(o, kl);
+	const char *takes = NULL;
+	uint32_t ip = 0;
+	int b = cfg_netdrv_bridge_value(key, v, &ip, &takes);
+
+	if (b == -2)
+		return 1;
+	if (b == -1)
+		return lxr_fail(err, EINVAL, "driver option %s: \"%s\" is not %s", key, v,
+				strcmp(key, NETDRV_HOST_IP) ? "a boolean" : "an IPv4 address"),
+		       lxr_err_hint(err, "%s takes %s", key, takes);
+	if (!strcmp(key, NETDRV_ICC))
+		cfg->no_icc = !b;
+	else if (!strcmp(key, NETDRV_MASQ))
+		cfg->no_masquerade = !b;
+	else
+		cfg->host_binding = ip ? v : NULL;
+	return 0;
+}
+
 /* docker's bridge driver options: the MTU maps onto lxr's bridge, the
- * bridge's name becomes its second name; the others ask for what lxr's
- * bridges do not do (yet), and are refused by name rather than dropped. */
+ * bridge's name becomes its second name, enable_icc, enable_ip_masquerade
+ * and host_binding_ipv4 its switches and default host address; the others
+ * ask for what lxr's bridges do not do, and are refused by name rather
+ * than dropped. */
 static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg, lxr_err *err)
 {
 	cfg->mtu = d->mtu;
@@ -224,16 +252,18 @@ static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg
 			cfg->bridge_name = eq + 1;
 			continue;
 		}
+		if (eq && !d->driver && (r = bridge_switch(cfg, o, kl, eq + 1, err)) <= 0) {
+			if (r < 0)
+				return lxr_err_wrap(err, "network %s", d->name);
+			continue;
+		}
 		lxr_fail(err, EINVAL, "network %s: driver option \"%.*s\" is not supported",
 			 d->name, (int)kl, o);
-		if (opt_is(o, kl, "com.docker.network.bridge.enable_icc") ||
-		    opt_is(o, kl, "com.docker.network.bridge.enable_ip_masquerade"))
-			return lxr_err_hint(err, "an internal network (--internal, internal: "
-						 "true) has neither a way out nor masquerade");
 		if (d->driver)
 			return lxr_err_hint(err, "%s", cfg_netdrv_takes(d->driver));
 		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu, "
-					 "com.docker.network.bridge.name");
+					 "com.docker.network.bridge.name, " NETDRV_ICC
+					 ", " NETDRV_MASQ ", " NETDRV_HOST_IP);
 	}
 	return 0;
 }
@@ -440,6 +470,15 @@ static void rec_def(const struct net_rec *r, const char *name, struct lxr_net_de
 	out->options = lxr_xcalloc(1, sizeof(char *));
 	if (r->altname[0])
 		lxr_strv_push(&out->options, lxr_xasprintf(BRIDGE_NAME_OPT "=%s", r->altname));
+	if (r->no_icc)
+		lxr_strv_push(&out->options, lxr_xstrdup(NETDRV_ICC "=false"));
+	if (r->no_masquerade)
+		lxr_strv_push(&out->options, lxr_xstrdup(NETDRV_MASQ "=false"));
+	if (r->host_binding) {
+		char ip[16];
+		lxr_strv_push(&out->options,
+			      lxr_xasprintf(NETDRV_HOST_IP "=%s", net_ip_str(r->host_binding, ip)));
+	}
 	if (net_rec_bridged(r))
 		return;
 	out->driver = lxr_xstrdup(r->driver);

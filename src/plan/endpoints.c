@@ -119,6 +119,28 @@ static void sublink_opts(const struct cfg_network *nw, struct plan_endpoint *ep)
 	}
 }
 
+/* The bridge driver's options (checked by the loader): the MTU, the
+ * bridge's second name, its switches and default host address. */
+static void bridge_opts(const struct cfg_network *nw, struct plan_endpoint *ep)
+{
+	for (size_t i = 0; i < nw->driver_opts.n; i++) {
+		const char *k = nw->driver_opts.v[i].key, *v = nw->driver_opts.v[i].value;
+		const char *takes;
+		uint32_t ip = 0;
+		int b = cfg_netdrv_bridge_value(k, v, &ip, &takes);
+		if (!strcmp(k, "com.docker.network.driver.mtu"))
+			ep->mtu = atoi(v);
+		else if (!strcmp(k, "com.docker.network.bridge.name") && !ep->bridge_name)
+			ep->bridge_name = lxr_xstrdup(v);
+		else if (!strcmp(k, NETDRV_ICC))
+			ep->no_icc = b == 0;
+		else if (!strcmp(k, NETDRV_MASQ))
+			ep->no_masquerade = b == 0;
+		else if (!strcmp(k, NETDRV_HOST_IP) && b == 0 && ip && !ep->host_binding)
+			ep->host_binding = lxr_xstrdup(v);
+	}
+}
+
 /* One network's endpoint: how the network is made, the names the instance
  * answers to there (its service, itself, that network's aliases), its
  * static address. */
@@ -142,13 +164,7 @@ static bool network_endpoint(const struct cfg_stack *st, const struct cfg_servic
 	} else {
 		ep->network = lxr_xstrdup(nw->name);
 	}
-	for (size_t i = 0; i < nw->driver_opts.n; i++) {
-		const char *k = nw->driver_opts.v[i].key, *v = nw->driver_opts.v[i].value;
-		if (!strcmp(k, "com.docker.network.driver.mtu"))
-			ep->mtu = atoi(v);
-		else if (!strcmp(k, "com.docker.network.bridge.name") && !ep->bridge_name)
-			ep->bridge_name = lxr_xstrdup(v);
-	}
+	bridge_opts(nw, ep);
 	sublink_opts(nw, ep);
 	if (nw->n_pools) {
 		ep->subnet = lxr_xstrdup(nw->pools[0].subnet.v);
@@ -408,6 +424,7 @@ void plan_endpoint_free(struct plan_endpoint *e)
 	free(e->ip_range);
 	free(e->ip_range6);
 	free(e->bridge_name);
+	free(e->host_binding);
 	free(e->driver);
 	free(e->parent);
 	free(e->link_mode);

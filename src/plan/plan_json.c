@@ -301,6 +301,12 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "mtu", json_integer(e->mtu));
 	if (e->bridge_name)
 		json_object_set_new(j, "bridge_name", jstr(e->bridge_name));
+	if (e->no_icc)
+		json_object_set_new(j, "icc", json_false());
+	if (e->no_masquerade)
+		json_object_set_new(j, "masquerade", json_false());
+	if (e->host_binding)
+		json_object_set_new(j, "host_binding_ipv4", jstr(e->host_binding));
 	if (e->driver)
 		json_object_set_new(j, "driver",
 				    json_pack("{s:s, s:o, s:o, s:o}", "name", e->driver, "parent",

@@ -180,7 +180,7 @@ loaded net_driver_opt 'services:
   web: {image: ./rootfs}
 networks:
   default:
-    driver_opts: {com.docker.network.bridge.enable_icc: "false"}'
+    driver_opts: {com.docker.network.bridge.gateway_mode_ipv4: routed}'
 refused bridge_name 'services:
   web: {image: ./rootfs}
 networks:

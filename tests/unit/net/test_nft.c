@@ -326,6 +326,49 @@ static void hosts_file_dual_stack(void **state)
 	free(t);
 }
 
+/* enable_icc false: a forward drop between the bridge's own ports (but a
+ * published port, DNAT); enable_ip_masquerade false: no masquerade of the
+ * subnet out, in either family, while the published ports' own
+ * masquerades (localhost, hairpin) stay. Another network keeps both. */
+static void bridge_switches(void **state)
+{
+	struct nft_net nets[] = {net("lxr-quiet", "10.89.8.0/24", false),
+				 net("lxr-plain", "10.89.9.0/24", false)};
+	struct nft_map maps[] = {
+	    {"lxr-quiet", ip("10.89.8.2"), {0, 8080, 8080, 80, 80, false, false, {{0}}}, NULL}};
+	lxr_err err;
+
+	(void)state;
+	nets[0].no_icc = nets[0].no_masquerade = true;
+	assert_int_equal(net_subnet6_parse("fd00:db8:8::/64", &nets[0].subnet6, &err), 0);
+	assert_int_equal(net_ip6_parse("fd00:db8:8::1", &nets[0].gateway6, &err), 0);
+	char *b = net_nft_batch("pq", nets, 2, maps, 1);
+
+	assert_non_null(strstr(b, "add rule ip lxr pq-fwd iifname \"lxr-quiet\" oifname "
+				  "\"lxr-quiet\" ct status ! dnat drop\n"));
+	assert_non_null(strstr(b, "add rule ip6 lxr pq-fwd iifname \"lxr-quiet\" oifname "
+				  "\"lxr-quiet\" ct status ! dnat drop\n"));
+	assert_null(strstr(b, "ip saddr 10.89.8.0/24 oifname != \"lxr-quiet\" masquerade"));
+	assert_null(strstr(b, "ip6 saddr fd00:db8:8::/64 oifname != \"lxr-quiet\" masquerade"));
+	assert_non_null(strstr(b, "add rule ip lxr pq-post oifname \"lxr-quiet\" ip saddr "
+				  "10.89.8.0/24 ct status dnat masquerade\n"));
+	assert_non_null(strstr(b, "add rule ip lxr pq-post oifname \"lxr-quiet\" ip saddr "
+				  "127.0.0.0/8 masquerade\n"));
+	/* the other network is docker's default: masquerade, no icc drop */
+	assert_non_null(strstr(b, "add rule ip lxr pq-post ip saddr 10.89.9.0/24 oifname != "
+				  "\"lxr-plain\" masquerade\n"));
+	assert_null(strstr(b, "oifname \"lxr-plain\" ct status ! dnat drop"));
+	free(b);
+	/* an internal network without icc: both its drops */
+	nets[0].internal = true;
+	b = net_nft_batch("pq", nets, 1, NULL, 0);
+	assert_non_null(strstr(b, "add rule ip lxr pq-fwd iifname \"lxr-quiet\" oifname "
+				  "\"lxr-quiet\" ct status ! dnat drop\n"));
+	assert_non_null(strstr(b, "add rule ip lxr pq-fwd iifname \"lxr-quiet\" oifname != "
+				  "\"lxr-quiet\" drop\n"));
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +380,7 @@ int main(void)
 	    cmocka_unit_test(link_mark_is_a_local_unicast_address_per_name),
 	    cmocka_unit_test(hosts_file),
 	    cmocka_unit_test(dual_stack_batch),
+	    cmocka_unit_test(bridge_switches),
 	    cmocka_unit_test(hosts_file_dual_stack),
 	    cmocka_unit_test(resolv_plain_host),
 	    cmocka_unit_test(resolv_systemd_stub),

@@ -52,6 +52,44 @@ static void network_round_trip(void **state)
 	assert_int_equal(err.errnum, EBADMSG);
 }
 
+/* enable_icc, enable_ip_masquerade and host_binding_ipv4 read back; at
+ * docker's defaults the record has no line of them, so it reads as a
+ * record made before them did, and such a record reads as the defaults. */
+static void bridge_switches_round_trip(void **state)
+{
+	struct net_rec r = {.bridge = "lxr-0badcafe", .no_icc = true, .no_masquerade = true};
+	struct net_rec back = {0};
+	lxr_err err;
+	char *text;
+
+	(void)state;
+	assert_int_equal(net_subnet_parse("10.89.7.0/24", &r.subnet, &err), 0);
+	assert_int_equal(net_ip_parse("10.89.7.1", &r.gateway, &err), 0);
+	assert_int_equal(net_ip_parse("127.0.0.1", &r.host_binding, &err), 0);
+	text = net_rec_text(&r);
+	assert_non_null(strstr(text, "icc 0\nmasquerade 0\nhost_binding_ipv4 127.0.0.1\n"));
+	assert_int_equal(net_rec_parse(text, &back, &err), 0);
+	assert_true(back.no_icc);
+	assert_true(back.no_masquerade);
+	assert_int_equal(back.host_binding, r.host_binding);
+	free(text);
+	r.no_icc = r.no_masquerade = false;
+	r.host_binding = 0;
+	text = net_rec_text(&r);
+	assert_string_equal(text, "bridge lxr-0badcafe\nsubnet 10.89.7.0/24\ngateway 10.89.7.1\n"
+				  "internal 0\nephemeral 0\nmtu 0\n");
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(net_rec_parse(text, &back, &err), 0);
+	assert_false(back.no_icc);
+	assert_false(back.no_masquerade);
+	assert_int_equal(back.host_binding, 0);
+	free(text);
+	assert_int_equal(net_rec_parse("bridge lxr-1\nsubnet 10.0.0.0/24\ngateway 10.0.0.1\n"
+				       "host_binding_ipv4 localhost\n",
+				       &back, &err),
+			 -1);
+}
+
 /* A macvlan or ipvlan network: its driver's words read back; one on a
  * host parent has no link of lxr's, one without its dummy's name. */
 static void sublink_round_trip(void **state)
@@ -308,7 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(network_round_trip), cmocka_unit_test(ipv6_round_trip),
 	    cmocka_unit_test(sublink_round_trip), cmocka_unit_test(endpoint_round_trip),
-	    cmocka_unit_test(endpoint_cache),
+	    cmocka_unit_test(endpoint_cache),     cmocka_unit_test(bridge_switches_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,17 @@ static void definition_read_back(void **state)
 	assert_int_equal(c.mtu, 1400);
 	assert_false(c.ephemeral);
 	net_def_free(&d);
+	/* the bridge's switches and default host address, as -o gave them */
+	write_def("quiet", "subnet 10.99.6.0/24\ngateway 10.99.6.1\ninternal 0\nmtu 0\ncreated \n"
+			   "option com.docker.network.bridge.enable_icc=F\n"
+			   "option com.docker.network.bridge.enable_ip_masquerade=false\n"
+			   "option com.docker.network.bridge.host_binding_ipv4=127.0.0.1\n");
+	assert_int_equal(net_def_load("quiet", &d, &err), 0);
+	net_def_config(&d, &c);
+	assert_true(c.no_icc);
+	assert_true(c.no_masquerade);
+	assert_string_equal(c.host_binding, "127.0.0.1");
+	net_def_free(&d);
 	/* a record without its subnet or gateway is not trusted */
 	assert_int_equal(net_def_load("torn", &d, &err), -1);
 	assert_int_equal(err.errnum, EBADMSG);
@@ -76,9 +87,10 @@ static void definition_read_back(void **state)
 	assert_int_equal(err.errnum, ENOENT);
 	assert_string_equal(err.msg, "no such network: nope");
 	all = net_def_names();
-	assert_int_equal(lxr_strv_len(all), 3);
+	assert_int_equal(lxr_strv_len(all), 4);
 	assert_string_equal(all[0], "back");
 	assert_string_equal(all[1], "edge");
+	assert_string_equal(all[2], "quiet");
 	lxr_strv_free(all);
 }
 

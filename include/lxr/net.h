@@ -164,6 +164,10 @@ struct lxr_port {
 	bool udp;
 	bool host_v6; /* published on host_ip6 only */
 	struct lxr_ip6 host_ip6;
+	/* an explicit 0.0.0.0: every IPv4 address and none of IPv6's, where
+	 * no host address is both (docker's); no network's default
+	 * (host_binding_ipv4) replaces it */
+	bool v4_only;
 };
 /* docker -p: [[IP:]HOSTPORT[-END]:]CPORT[-END][/tcp|udp]. Without a host
  * port (CPORT, IP::CPORT) host_port is 0: the endpoint picks a free one.

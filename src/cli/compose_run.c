@@ -346,15 +346,15 @@ static int publish_add(struct plan_endpoint *ep, const char *spec, lxr_err *err)
 	if (net_port_parse(spec, &p, err) < 0)
 		return lxr_err_wrap(err, "-p %s", spec);
 	ep->ports = lxr_xrealloc(ep->ports, (ep->n_ports + 1) * sizeof(*ep->ports));
-	ep->ports[ep->n_ports++] =
-	    (struct plan_port){.host_ip = p.host_v6   ? lxr_xstrdup(net_ip6_str(&p.host_ip6, ip))
-					  : p.host_ip ? lxr_xstrdup(net_ip_str(p.host_ip, ip))
-						      : NULL,
-			       .host_port = p.host_port,
-			       .host_end = p.host_end,
-			       .ctr_port = p.ctr_port,
-			       .ctr_end = p.ctr_end,
-			       .udp = p.udp};
+	ep->ports[ep->n_ports++] = (struct plan_port){
+	    .host_ip = p.host_v6                ? lxr_xstrdup(net_ip6_str(&p.host_ip6, ip))
+		       : p.host_ip || p.v4_only ? lxr_xstrdup(net_ip_str(p.host_ip, ip))
+						: NULL,
+	    .host_port = p.host_port,
+	    .host_end = p.host_end,
+	    .ctr_port = p.ctr_port,
+	    .ctr_end = p.ctr_end,
+	    .udp = p.udp};
 	return 0;
 }
 

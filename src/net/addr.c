@@ -178,6 +178,7 @@ int net_port_parse(const char *s, struct lxr_port *out, lxr_err *err)
 					 "host addresses need a stack network with enable_ipv6");
 	if (ip && *ip && net_ip_parse(ip, &out->host_ip, err) < 0)
 		return lxr_err_wrap(err, "-p \"%s\"", s);
+	out->v4_only = ip && *ip && !out->host_ip;
 	if (parse_range(cport, &out->ctr_port, &out->ctr_end) < 0 ||
 	    (hport && *hport && parse_range(hport, &out->host_port, &out->host_end) < 0))
 		return lxr_fail(err, 0, "-p \"%s\": ports are 1-65535, ranges LOW-HIGH", s);
@@ -207,6 +208,7 @@ int net_ports_from_plan(const struct plan_endpoint *ep, struct lxr_port **out, l
 		} else if (p->host_ip && net_ip_parse(p->host_ip, &q->host_ip, err) < 0) {
 			return lxr_err_wrap(err, "port host address");
 		}
+		q->v4_only = p->host_ip && !q->host_v6 && !q->host_ip;
 		q->host_port = p->host_port;
 		q->host_end = p->host_end;
 		q->ctr_port = p->ctr_port;

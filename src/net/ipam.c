@@ -357,9 +357,15 @@ static int full(const struct lxr_ipam *m, lxr_err *err)
 				m->range, m->capacity),
 		       lxr_err_hint(err, "widen ip_range (or drop it for the whole subnet), or "
 					 "stop containers on the network");
-	return lxr_fail(err, ENOSPC, "subnet %s is full: all %zu addresses are leased",
-			ipam_subnet_str(m, buf), m->capacity),
-	       lxr_err_hint(err, "use a larger subnet for this network, or stop containers on it");
+	lxr_fail(err, ENOSPC, "subnet %s is full: all %zu addresses are leased",
+		 ipam_subnet_str(m, buf), m->capacity);
+	/* past a /16 the window is the limit: a wider subnet gives no more */
+	return lxr_err_hint(err, "%s",
+			    !m->v6 && m->subnet.prefix < 16
+				? "lxr hands out the first 65,536 addresses of a subnet wider "
+				  "than /16: put some services on another network, or stop "
+				  "containers on this one"
+				: "use a larger subnet for this network, or stop containers on it");
 }
 
 static int alloc_off(struct lxr_ipam *m, const char *owner, uint32_t *out, lxr_err *err)

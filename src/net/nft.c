@@ -98,7 +98,7 @@ static void port_rule6(FILE *f, const char *p, const struct nft_map *m)
 
 	/* every host address means IPv6's too, as docker publishes on [::];
 	 * an IPv4 host address means that one only */
-	if (!m->ctr_ip6 || (m->port.host_ip && !m->port.host_v6))
+	if (!m->ctr_ip6 || m->port.v4_only || (m->port.host_ip && !m->port.host_v6))
 		return;
 	net_ip6_str(m->ctr_ip6, cip);
 	if (m->port.host_v6)

@@ -15,6 +15,9 @@ static bool addrs_meet(const struct lxr_port *a, const struct lxr_port *b)
 {
 	bool all_a = !a->host_ip && !a->host_v6, all_b = !b->host_ip && !b->host_v6;
 
+	/* every IPv4 address (explicit 0.0.0.0) meets no IPv6 one */
+	if ((all_a && a->v4_only && b->host_v6) || (all_b && b->v4_only && a->host_v6))
+		return false;
 	if (all_a || all_b)
 		return true;
 	if (a->host_v6 != b->host_v6)
@@ -196,7 +199,7 @@ int net_ports_on(const struct net_rec *net, struct lxr_port *ports, size_t n, lx
 		/* host_binding_ipv4: docker binds the IPv4 address only, and
 		 * no [::] beside it (its bridge driver's
 		 * configurePortBindingIPv6) */
-		if (!ports[i].host_ip && !ports[i].host_v6)
+		if (!ports[i].host_ip && !ports[i].host_v6 && !ports[i].v4_only)
 			ports[i].host_ip = net->host_binding;
 		if (ports[i].host_v6 && !net->subnet6.prefix)
 			return lxr_fail(err, EINVAL,

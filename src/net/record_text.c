@@ -177,9 +177,10 @@ char *net_ep_text(const struct ep_rec *e)
 		fprintf(f, "holder %d %llu\n", e->holder, e->holder_start);
 	for (size_t i = 0; i < e->n_ports; i++) {
 		const struct lxr_port *p = &e->ports[i];
-		fprintf(f, "port %s %u %u %u %u %s\n",
+		fprintf(f, "port %s %u %u %u %u %s%s\n",
 			p->host_v6 ? net_ip6_str(&p->host_ip6, ip) : net_ip_str(p->host_ip, ip),
-			p->host_port, p->host_end, p->ctr_port, p->ctr_end, p->udp ? "udp" : "tcp");
+			p->host_port, p->host_end, p->ctr_port, p->ctr_end, p->udp ? "udp" : "tcp",
+			p->v4_only ? " v4" : "");
 	}
 	for (size_t i = 0; e->names && e->names[i]; i++)
 		fprintf(f, "name %s\n", e->names[i]);
@@ -218,6 +219,7 @@ static int parse_port(const char *v, struct ep_rec *e, lxr_err *err)
 	p.ctr_port = (uint16_t)cp;
 	p.ctr_end = (uint16_t)ce;
 	p.udp = !strcmp(proto, "udp");
+	p.v4_only = !p.host_v6 && !p.host_ip && strlen(v) > 3 && !strcmp(v + strlen(v) - 3, " v4");
 	e->ports = lxr_xrealloc(e->ports, (e->n_ports + 1) * sizeof(*e->ports));
 	e->ports[e->n_ports++] = p;
 	return 0;

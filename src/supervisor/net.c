@@ -312,7 +312,7 @@ char **sup_net_ports(const struct sup_instance *in)
 				snprintf(ip, sizeof(ip), "[%s]", net_ip6_str(&p->host_ip6, v6));
 			else if (p->host_ip)
 				net_ip_str(p->host_ip, ip);
-			all = !p->host_v6 && !p->host_ip;
+			all = !p->host_v6 && !p->host_ip && !p->v4_only;
 			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
 			udp = p->udp;
 		} else {
@@ -320,7 +320,7 @@ char **sup_net_ports(const struct sup_instance *in)
 			snprintf(ip, sizeof(ip),
 				 p->host_ip && strchr(p->host_ip, ':') ? "[%s]" : "%s",
 				 p->host_ip ? p->host_ip : "0.0.0.0");
-			all = !p->host_ip;
+			all = !p->host_ip; /* an explicit 0.0.0.0 is IPv4's alone */
 			hp = p->host_port, he = p->host_end, cp = p->ctr_port, ce = p->ctr_end;
 			udp = p->udp;
 		}

@@ -12,10 +12,35 @@
 static struct net_rl_port *fwd;
 static size_t n_fwd;
 
+/* pasta forwards a port without a host address on every one of the
+ * host's: a network's default host address would not hold */
+static int binding_check(const struct cfg_stack *st, lxr_err *err)
+{
+	for (size_t i = 0; i < st->n_networks; i++) {
+		const struct cfg_network *nw = &st->networks[i];
+		for (size_t j = 0; j < nw->driver_opts.n; j++)
+			if (!strcmp(nw->driver_opts.v[j].key,
+				    "com.docker.network.bridge.host_binding_ipv4"))
+				return lxr_fail(err, ENOTSUP,
+						"network %s: host_binding_ipv4 is not kept by a "
+						"rootless stack, whose ports pasta forwards on "
+						"every host address",
+						nw->name),
+				       lxr_err_hint(err,
+						    "write the address in the ports "
+						    "themselves (\"127.0.0.1:8080:80\"), which "
+						    "pasta keeps, or run the stack as root");
+	}
+	return 0;
+}
+
 int sup_rootless_net(struct sup *s, lxr_err *err)
 {
 	const struct cfg_stack *st = s->stack;
 	size_t n = 0, k = 0;
+
+	if (binding_check(st, err) < 0)
+		return lxr_err_wrap(err, "project %s", st->project);
 
 	for (size_t i = 0; i < st->n_services; i++)
 		n += st->services[i].n_ports;

@@ -18,8 +18,8 @@ P=$(free_ports 1)
 stack <<Y
 name: bopts$$
 services:
-  a1: {image: @ROOTFS@, command: [sleep, "300"], networks: [quiet]}
-  a2: {image: @ROOTFS@, command: [sleep, "300"], networks: [quiet]}
+  a1: {image: @ROOTFS@, command: [sleep, "300"], networks: [quiet], cap_add: [NET_ADMIN]}
+  a2: {image: @ROOTFS@, command: [sleep, "300"], networks: [quiet], cap_add: [NET_ADMIN]}
   b1: {image: @ROOTFS@, command: [sleep, "300"], networks: [open]}
   b2: {image: @ROOTFS@, command: [sleep, "300"], networks: [open]}
   web:
@@ -68,7 +68,16 @@ ports=$(ip -o link show master "$qbr" | awk -F': ' '{print $2}' | cut -d@ -f1)
 for p in $ports; do
 	ip -d link show "$p" | grep -q 'isolated on' || fail "port $p of $qbr is not isolated"
 done
-pass "enable_icc false: containers reach the gateway, not each other (isolated ports); true: they do"
+# the way round: each routes the other through the gateway, which the
+# host would forward back into the bridge; the -fwd rule drops it
+a1=$(ip_of a1)
+run exec -f "$STACK" a1 ip route add "$a2/32" via "$qgw"
+expect_rc 0 "a1 routes a2 through the gateway"
+run exec -f "$STACK" a2 ip route add "$a1/32" via "$qgw"
+expect_rc 0 "a2 routes a1 through the gateway"
+run exec -f "$STACK" a1 ping -c 1 -W 1 "$a2"
+[ "$RC" -ne 0 ] || fail "a1 reached a2 through the gateway with enable_icc false: $OUT"
+pass "enable_icc false: containers reach the gateway, not each other (isolated ports, nor routed round); true: they do"
 
 # masquerade: none for the quiet subnet, the open one's kept
 sub_of() { # NETWORK -> its IPv4 subnet, as inspect shows it

@@ -41,11 +41,17 @@ static void batch_for_a_network_with_ports(void **state)
 	struct nft_map maps[] = {
 	    {"lxr-aaaa",
 	     ip("10.89.3.2"),
-	     {ip("127.0.0.1"), 18080, 18080, 80, 80, false, false, {{0}}},
+	     {ip("127.0.0.1"), 18080, 18080, 80, 80, false, false, {{0}}, false},
 	     NULL},
-	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true, false, {{0}}}, NULL},
-	    {"lxr-aaaa", ip("10.89.3.4"), {0, 8000, 8002, 8000, 8002, false, false, {{0}}}, NULL},
-	    {"lxr-aaaa", ip("10.89.3.5"), {0, 9000, 9001, 7000, 7001, false, false, {{0}}}, NULL},
+	    {"lxr-aaaa", ip("10.89.3.3"), {0, 5353, 5353, 53, 53, true, false, {{0}}, false}, NULL},
+	    {"lxr-aaaa",
+	     ip("10.89.3.4"),
+	     {0, 8000, 8002, 8000, 8002, false, false, {{0}}, false},
+	     NULL},
+	    {"lxr-aaaa",
+	     ip("10.89.3.5"),
+	     {0, 9000, 9001, 7000, 7001, false, false, {{0}}, false},
+	     NULL},
 	};
 	char *b = net_nft_batch("p1", nets, 1, maps, 4);
 
@@ -272,15 +278,17 @@ static void dual_stack_batch(void **state)
 	assert_int_equal(net_ip6_parse("fd00:db8:5::2", &c6, &err), 0);
 	assert_int_equal(net_ip6_parse("fd00:db8:5::3", &c6b, &err), 0);
 	struct nft_map maps[] = {
-	    {"lxr-dual", ip("10.89.5.2"), {0, 8080, 8080, 80, 80, false, false, {{0}}}, &c6},
-	    {"lxr-dual", ip("10.89.5.3"), {0, 9000, 9000, 90, 90, false, true, {{0}}}, &c6b},
+	    {"lxr-dual", ip("10.89.5.2"), {0, 8080, 8080, 80, 80, false, false, {{0}}, false}, &c6},
+	    {"lxr-dual", ip("10.89.5.3"), {0, 9000, 9000, 90, 90, false, true, {{0}}, false}, &c6b},
 	    {"lxr-dual",
 	     ip("10.89.5.3"),
-	     {ip("127.0.0.1"), 7000, 7000, 70, 70, false, false, {{0}}},
+	     {ip("127.0.0.1"), 7000, 7000, 70, 70, false, false, {{0}}, false},
 	     &c6b},
+	    /* an explicit 0.0.0.0: IPv4's every address only, as docker's */
+	    {"lxr-dual", ip("10.89.5.2"), {0, 6000, 6000, 60, 60, false, false, {{0}}, true}, &c6},
 	};
 	assert_int_equal(net_ip6_parse("2001:db8::10", &maps[1].port.host_ip6, &err), 0);
-	char *b = net_nft_batch("p6", nets, 3, maps, 3);
+	char *b = net_nft_batch("p6", nets, 3, maps, 4);
 
 	assert_non_null(strstr(b, "add table ip6 lxr\n"));
 	assert_non_null(strstr(b, "add rule ip6 lxr p6-post ip6 saddr fd00:db8:5::/64 oifname != "
@@ -301,6 +309,9 @@ static void dual_stack_batch(void **state)
 				  "dnat to [fd00:db8:5::3]:90\n"));
 	assert_null(strstr(b, "ip lxr p6-ports tcp dport 9000"));
 	assert_null(strstr(b, "ip6 lxr p6-ports tcp dport 7000"));
+	assert_non_null(
+	    strstr(b, "add rule ip lxr p6-ports tcp dport 6000 dnat to 10.89.5.2:60\n"));
+	assert_null(strstr(b, "ip6 lxr p6-ports tcp dport 6000"));
 	free(b);
 
 	/* no IPv6 network: no ip6 table at all */
@@ -334,8 +345,10 @@ static void bridge_switches(void **state)
 {
 	struct nft_net nets[] = {net("lxr-quiet", "10.89.8.0/24", false),
 				 net("lxr-plain", "10.89.9.0/24", false)};
-	struct nft_map maps[] = {
-	    {"lxr-quiet", ip("10.89.8.2"), {0, 8080, 8080, 80, 80, false, false, {{0}}}, NULL}};
+	struct nft_map maps[] = {{"lxr-quiet",
+				  ip("10.89.8.2"),
+				  {0, 8080, 8080, 80, 80, false, false, {{0}}, false},
+				  NULL}};
 	lxr_err err;
 
 	(void)state;

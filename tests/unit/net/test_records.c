@@ -153,15 +153,16 @@ static void sublink_round_trip(void **state)
 
 static void endpoint_round_trip(void **state)
 {
-	struct lxr_port ports[2] = {{0, 80, 80, 8080, 8080, false, false, {{0}}},
-				    {0x7f000001, 53, 54, 53, 54, true, false, {{0}}}};
+	struct lxr_port ports[3] = {{0, 80, 80, 8080, 8080, false, false, {{0}}, false},
+				    {0x7f000001, 53, 54, 53, 54, true, false, {{0}}, false},
+				    {0, 81, 81, 81, 81, false, false, {{0}}, true}};
 	char *names[] = {"web", "web-1", NULL};
 	struct ep_rec e = {.network = "front",
 			   .owner = "proj/web/1",
 			   .veth = "lxr12345678",
 			   .ip = 0x0a590702,
 			   .ports = ports,
-			   .n_ports = 2,
+			   .n_ports = 3,
 			   .names = names,
 			   .peer_names = true,
 			   .holder = 4242,
@@ -174,9 +175,12 @@ static void endpoint_round_trip(void **state)
 	assert_int_equal(net_ep_parse(text, &back, &err), 0);
 	again = net_ep_text(&back);
 	assert_string_equal(text, again);
-	assert_int_equal(back.n_ports, 2);
+	assert_int_equal(back.n_ports, 3);
 	assert_true(back.ports[1].udp);
 	assert_int_equal(back.ports[1].host_ip, 0x7f000001);
+	/* an explicit 0.0.0.0 stays IPv4's only; the others are not */
+	assert_false(back.ports[0].v4_only);
+	assert_true(back.ports[2].v4_only);
 	assert_int_equal(back.holder, 4242);
 	assert_string_equal(back.names[1], "web-1");
 	/* a shared network's endpoint records whose network it is */
@@ -210,7 +214,7 @@ static void endpoint_round_trip(void **state)
 static void ipv6_round_trip(void **state)
 {
 	struct net_rec r = {.bridge = "lxr-abcd1234", .mtu = 1500}, rb = {0};
-	struct lxr_port ports[1] = {{0, 8080, 8080, 80, 80, false, true, {{0}}}};
+	struct lxr_port ports[1] = {{0, 8080, 8080, 80, 80, false, true, {{0}}, false}};
 	struct ep_rec e = {.network = "dual",
 			   .owner = "proj/web/1",
 			   .veth = "lxr12345678",

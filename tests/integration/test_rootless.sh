@@ -213,6 +213,23 @@ pass "a reconcile with a new published port is refused"
 
 urun down -t 0
 expect_rc 0 "lxr down as the user"
+# a network's default host address would not hold (pasta forwards every
+# port on every host address): refused, saying what to write instead
+mkdir -p "$H/hb"
+cat >"$H/hb/compose.yaml" <<EOF
+name: qrootlesshb
+services:
+  web: {image: $H/rootfs, command: [sleep, "60"], ports: ["$((PORT + 5)):80"]}
+networks:
+  default:
+    driver_opts: {com.docker.network.bridge.host_binding_ipv4: 127.0.0.1}
+EOF
+chown -R "$U:" "$H/hb"
+urun -f hb/compose.yaml up -d
+[ "$RC" -ne 0 ] || { urun -f hb/compose.yaml down -t 0; fail "rootless up with host_binding_ipv4 was accepted"; }
+expect_grep "$ERR" "host_binding_ipv4 is not kept by a rootless stack" "the error names the option"
+expect_grep "$ERR" '127.0.0.1:8080:80' "the hint says to write the address in the ports"
+[ ! -e "$H/run/lxr/qrootlesshb" ] || fail "the refused up left $(ls "$H/run/lxr/qrootlesshb")"
 [ ! -e "$H/run/lxr/qrootless" ] || fail "run directory left: $(ls "$H/run/lxr/qrootless")"
 for _ in $(seq 100); do [ "$(pgrep -u "$U" | wc -l)" -le 1 ] && break; sleep 0.1; done
 [ "$(pgrep -u "$U" | wc -l)" -eq 1 ] || fail "left after down: $(pgrep -au "$U")"

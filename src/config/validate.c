@@ -319,7 +319,8 @@ static void check_networks(struct cfg_ctx *c, struct cfg_stack *st)
 			if (!net)
 				ref_error(c, s, s->networks[j].name.pos, "network",
 					  s->networks[j].name.v, names, st->n_networks,
-					  "declare it under the top-level `networks:`");
+					  "declare it under the top-level `networks:` (if another "
+					  "stack file declares it, name both: -f THAT -f THIS)");
 			if (net) {
 				check_address(c, net, &s->networks[j]);
 				check_address6(c, net, &s->networks[j]);
@@ -431,8 +432,9 @@ static void check_volumes(struct cfg_ctx *c, struct cfg_stack *st)
 			if (m->type == CFG_MOUNT_VOLUME && m->source &&
 			    !volume_declared(st, m->source))
 				ref_error(c, s, m->pos, "volume", m->source, names, st->n_volumes,
-					  "declare it under the top-level `volumes:`, or write a "
-					  "path (./dir) for a bind mount");
+					  "declare it under the top-level `volumes:` (if another "
+					  "stack file declares it, name both: -f THAT -f THIS), or "
+					  "write a path (./dir) for a bind mount");
 		}
 		c->where = NULL;
 	}

@@ -263,7 +263,10 @@ struct cfg_security {
 	enum cfg_seccomp_mode seccomp;
 	struct cfg_seccomp_profile *profile; /* CFG_SECCOMP_PROFILE */
 	struct cfg_bool no_new_privileges;   /* not set: lxr's default (on) */
-	struct cfg_strs opts;                /* as given (a profile path made absolute) */
+	/* systempaths=unconfined: no masked and no read-only paths;
+	 * writable-cgroups=true: the cgroup mount read-write (docker's) */
+	bool systempaths_unconfined, writable_cgroups;
+	struct cfg_strs opts; /* as given (a profile path made absolute) */
 };
 /* Which Linux security modules the host runs (they decide what label= and
  * apparmor= can mean). */

@@ -293,6 +293,9 @@ struct lxr_spec {
 	/* /sys (and a cgroup2 mount under it) read-write: what OCI says with
 	 * a /sys mount without "ro"; docker does it for --privileged only */
 	bool writable_sysfs;
+	/* the cgroup mount alone read-write (docker's security_opt
+	 * writable-cgroups=true) */
+	bool writable_cgroups;
 	/* no /dev/shm at all (docker's ipc: none; OCI: no such mount). A
 	 * mount of the spec's own at /dev/shm replaces the runtime's tmpfs */
 	bool no_dev_shm;

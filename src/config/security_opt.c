@@ -12,7 +12,8 @@
 
 #define OPTS_HINT                                                                                  \
 	"lxr knows seccomp=PATH|unconfined, no-new-privileges[:true|false], "                      \
-	"apparmor=unconfined and label=disable"
+	"apparmor=unconfined, label=disable, systempaths=unconfined and "                          \
+	"writable-cgroups=true|false"
 
 /* /sys/kernel/security/lsm lists the active modules (4.15+, needs
  * securityfs); the other two paths say the same where it is not mounted. */
@@ -129,9 +130,18 @@ int cfg_security_opt_apply(const char *opt, const char *base_dir, struct cfg_hos
 		sec->no_new_privileges = (struct cfg_bool){.v = b, .set = true};
 	} else if (!strcmp(key, "apparmor") || !strcmp(key, "label")) {
 		r = lsm_opt(key, v, lsm, warning, err);
-	} else if (!strcmp(key, "writable-cgroups") || !strcmp(key, "systempaths")) {
-		return lxr_fail(err, 0, "security option %s is not supported yet", key),
-		       lxr_err_hint(err, OPTS_HINT);
+	} else if (!strcmp(key, "systempaths")) {
+		/* docker takes this one value: /proc's and /sys's masks off */
+		if (strcmp(v, "unconfined"))
+			return lxr_fail(err, 0, "systempaths: \"%s\" is not unconfined", v),
+			       lxr_err_hint(err, "systempaths=unconfined (no masked or read-only "
+						 "paths under /proc and /sys)");
+		sec->systempaths_unconfined = true;
+	} else if (!strcmp(key, "writable-cgroups")) {
+		if (lxr_go_bool(v, &b) < 0)
+			return lxr_fail(err, 0, "writable-cgroups: \"%s\" is not true or false", v),
+			       lxr_err_hint(err, "writable-cgroups=true or writable-cgroups=false");
+		sec->writable_cgroups = b;
 	} else {
 		return lxr_fail(err, 0, "unknown security option \"%s\"", opt),
 		       lxr_err_hint(err, OPTS_HINT);

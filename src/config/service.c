@@ -381,20 +381,6 @@ static int read_profiles(struct cfg_ctx *c, struct cfg_node *n, void *obj)
  * still drains the container's pipes (a writer never blocks) and drops the
  * bytes, as dockerd does. Other drivers (syslog, journald, ...) are loaded,
  * with their options as given, and not run yet. */
-/* docker's options lxr has no equivalent for yet: valid Compose, loaded
- * and refused by lxr up (the others are errors: security_opt.c). */
-static bool docker_only_opt(const char *v)
-{
-	static const char *const keys[] = {"systempaths", "writable-cgroups"};
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		size_t n = strlen(keys[i]);
-		if (!strncmp(v, keys[i], n) && (v[n] == '=' || v[n] == ':'))
-			return true;
-	}
-	return false;
-}
-
 /* Each entry is applied in order (a later seccomp= replaces an earlier
  * one, as with docker); a profile is read and checked here, so a bad one
  * stops the load before anything is created. */
@@ -413,12 +399,6 @@ static int read_security_opt(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		char msg[LXR_ERR_MSG_MAX + 128];
 		lxr_err err;
 
-		if (docker_only_opt(v.v[i].v)) {
-			cfg_check_supported_hint(c, v.v[i].pos, "service.security_opt.other", NULL,
-						 "security_opt \"%s\"", v.v[i].v);
-			cfg_strs_push(&sec->opts, v.v[i].v, v.v[i].pos);
-			continue;
-		}
 		if (cfg_security_opt_apply(v.v[i].v, cfg_dir_at(c, v.v[i].pos), c->lsm, sec,
 					   &warning, &err) < 0) {
 			cfg_diag_add(c, v.v[i].pos, false, err.hint[0] ? err.hint : NULL,

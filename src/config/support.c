@@ -73,8 +73,7 @@ static const struct {
     {"service.x-lxr", true},
     {"service.ulimits", true},
     {"service.sysctls", true},
-    {"service.security_opt", true},        /* seccomp profiles, no-new-privileges */
-    {"service.security_opt.other", false}, /* docker's systempaths=, writable-cgroups= */
+    {"service.security_opt", true}, /* seccomp profiles, no-new-privileges */
     /* service: resources (runtime cgroups) */
     {"service.mem_limit", true},
     {"service.cpus", true},

@@ -136,6 +136,13 @@ void plan_security_apply(const struct cfg_security *sec, bool privileged,
 {
 	if (sec->no_new_privileges.set)
 		spec->no_new_privileges = sec->no_new_privileges.v;
+	/* docker's systempaths=unconfined: what /proc and /sys hide, shown */
+	if (sec->systempaths_unconfined) {
+		lxr_strv_free(spec->masked_paths);
+		lxr_strv_free(spec->readonly_paths);
+		spec->masked_paths = spec->readonly_paths = NULL;
+	}
+	spec->writable_cgroups = sec->writable_cgroups;
 	/* docker: a privileged container has no filter, whatever seccomp=
 	 * says, and no no_new_privs unless asked for (setuid tools work) */
 	if (privileged) {

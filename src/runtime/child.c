@@ -59,7 +59,7 @@ static int cgroupns(const struct rt_child *c, bool late, lxr_err *err)
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return lxr_fail(err, errno, "unshare cgroup namespace");
 	if (late)
-		rt_rootfs_cgroup_v1(c->plan, c->spec->writable_sysfs);
+		rt_rootfs_cgroup_v1(c->plan, c->spec->writable_sysfs || c->spec->writable_cgroups);
 	return 0;
 }
 

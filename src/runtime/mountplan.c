@@ -145,7 +145,8 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 	add_dev(plan, spec);
 	add_mount(plan, "/sys", "sysfs", nsd | sys_ro, NULL);
 	if (etc->cgroup2)
-		add_mount(plan, "/sys/fs/cgroup", "cgroup2", nsd | sys_ro, NULL);
+		add_mount(plan, "/sys/fs/cgroup", "cgroup2",
+			  nsd | (spec->writable_cgroups ? 0 : sys_ro), NULL);
 	if (etc->hostname)
 		add_bind(plan, "/etc/hostname", etc->hostname, etc_ro);
 	if (etc->hosts)

@@ -87,3 +87,22 @@ expect_out 512 "--sysctl sets it"
 run run --rm --name "$(cname lowhost)" --network host "$ROOTFS" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
 expect_out "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "the host's network keeps the host's value"
 pass "ports below 1024 and ping sockets are open to every user of the container's own network namespace, as docker's"
+
+# docker's opt-outs: systempaths=unconfined drops the masks and read-only
+# paths under /proc and /sys; writable-cgroups=true mounts the cgroup
+# filesystem read-write (read-only by default)
+run run --rm --name "$(cname sysp)" --network none --security-opt systempaths=unconfined "$ROOTFS" \
+	/bin/sh -c 'grep -cE " /proc/(sys|sysrq-trigger|irq|bus|kcore|keys|timer_list) " /proc/self/mounts; true'
+expect_out 0 "systempaths=unconfined: nothing masked or read-only under /proc"
+cg_opts() { # SECURITY-OPT...: the first option of the container's cgroup mount(s) at /sys/fs/cgroup
+	run run --rm --name "$(cname cg)" --network none "$@" "$ROOTFS" \
+		/bin/sh -c 'awk "\$2 == \"/sys/fs/cgroup\" {split(\$4, o, \",\"); print o[1]}" /proc/self/mounts'
+}
+cg_opts
+expect_out ro "the cgroup mount is read-only by default"
+cg_opts --security-opt writable-cgroups=true
+expect_out rw "writable-cgroups=true: the cgroup mount is read-write"
+run run --rm --network none --security-opt systempaths=confined "$ROOTFS" true
+expect_rc 125 "systempaths takes unconfined only"
+expect_grep "$ERR" 'systempaths: "confined" is not unconfined' "the error says so"
+pass "security_opt systempaths=unconfined and writable-cgroups=true, as docker's"

@@ -203,17 +203,12 @@ loaded external_secret 'services:
     secrets: [token]
 secrets:
   token: {external: true}'
-# A security option nobody knows is refused, not ignored; docker's
-# systempaths= is loaded, and lxr up refuses it.
+# A security option nobody knows is refused, not ignored.
 refused security_opt 'services:
   web:
     image: ./rootfs
     security_opt: ["bogus=1"]' \
 	'4:20: error: service "web": security_opt: unknown security option "bogus=1"'
-loaded security_opt_docker 'services:
-  web:
-    image: ./rootfs
-    security_opt: ["systempaths=unconfined"]'
 # A value lxr refuses: a sysctl that is not namespaced would change the host.
 refused sysctl 'services:
   web:

@@ -104,10 +104,10 @@ static void errors_name_the_option(void **state)
 	    {"no-new-privileges:maybe", "no-new-privileges: \"maybe\" is not true or false",
 	     "no-new-privileges:false"},
 	    {"seccomp=", "seccomp= needs a profile", "seccomp=unconfined"},
-	    {"writable-cgroups=true", "security option writable-cgroups is not supported yet",
-	     "seccomp=PATH"},
-	    {"systempaths=unconfined", "security option systempaths is not supported yet",
-	     "seccomp=PATH"},
+	    {"writable-cgroups=maybe", "writable-cgroups: \"maybe\" is not true or false",
+	     "writable-cgroups=true"},
+	    {"systempaths=confined", "systempaths: \"confined\" is not unconfined",
+	     "systempaths=unconfined"},
 	    {"seccomp=seccomp/bad-action.json",
 	     "seccomp profile " LXR_TEST_DATA
 	     "/seccomp/bad-action.json: syscalls[1].action: unknown "

@@ -244,7 +244,7 @@ expect_rc 0 "start of a running container is nothing to do"
 run stop -t 0 "$s"
 run restart "$s"
 expect_rc 0 "restart of a stopped run -d container"
-for _ in $(seq 100); do [ "$(grep -c '^run ' "$LXR_LOG_DIR/_run/$s.log")" -ge 3 ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ "$(grep -c '^run ' "$LXR_LOG_DIR/_run/$s.log")" -ge 3 ] && break; sleep 0.05; done
 run logs "$s"
 expect_out "run A=one B=\$HOME FROM= layer=
 run A=one B=\$HOME FROM= layer=x

@@ -22,6 +22,8 @@ echo "reader: $(findmnt -n -o FSTYPE /run/lxr || echo none)"
 "$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
 echo "run: $?"
 echo "first: $(findmnt -n -o FSTYPE /run/lxr || echo none)"
+# --rm'"'"'s teardown ends after the exit code is out: wait for it
+for _ in $(seq 100); do [ -z "$(ls -A /run/lxr/_run 2>/dev/null)" ] && break; sleep 0.05; done
 [ -z "$(ls -A /run/lxr/_run 2>/dev/null)" ] && echo "run left nothing"
 "$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
 echo "mounts: $(findmnt -n -o TARGET /run/lxr | wc -l)"

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +33,36 @@ static struct sup_instance *named(struct sup *s, const char *name)
 	return NULL;
 }
 
+static void tap_drop(struct sup_tap *t)
+{
+	for (int k = 0; k < 2; k++)
+		if (t->fd[k] >= 0) {
+			close(t->fd[k]);
+			t->fd[k] = -1;
+		}
+}
+
+/* The taps whose attach is gone (a write end whose read end is closed
+ * polls POLLERR), and the empty entries, removed: a quiet container's
+ * attaches that came and went hold nothing once the next one comes */
+static void taps_sweep(struct sup_instance *in)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < in->n_taps; i++) {
+		struct sup_tap *t = &in->taps[i];
+		for (int k = 0; k < 2; k++) {
+			struct pollfd p = {.fd = t->fd[k], .events = 0};
+			if (t->fd[k] >= 0 && poll(&p, 1, 0) > 0 &&
+			    (p.revents & (POLLERR | POLLHUP)))
+				tap_drop(t);
+		}
+		if (t->fd[0] >= 0 || t->fd[1] >= 0)
+			in->taps[kept++] = *t;
+	}
+	in->n_taps = kept;
+}
+
 void sup_taps_feed(struct sup_instance *in, int stream, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < in->n_taps; i++) {
@@ -42,10 +73,8 @@ void sup_taps_feed(struct sup_instance *in, int stream, const char *buf, size_t 
 		do
 			w = write(*fd, buf, n);
 		while (w < 0 && errno == EINTR);
-		if (w < 0 && errno != EAGAIN) { /* EPIPE: that attach is gone */
-			close(*fd);
-			*fd = -1;
-		}
+		if (w < 0 && errno != EAGAIN) /* EPIPE: that attach is gone, both its pipes */
+			tap_drop(&in->taps[i]);
 	}
 }
 
@@ -66,6 +95,7 @@ static int add_tap(struct sup_instance *in, bool two, int give[2])
 {
 	struct sup_tap t = {{-1, -1}};
 
+	taps_sweep(in);
 	for (int k = 0; k < (two ? 2 : 1); k++) {
 		int p[2];
 		if (pipe2(p, O_CLOEXEC) < 0) {

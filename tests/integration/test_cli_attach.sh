@@ -105,6 +105,23 @@ for _ in $(seq 100); do kill -0 "$att" 2>/dev/null || break; sleep 0.05; done
 wait "$att" || true
 pass "attach never waits on a container that does not read its input"
 
+# attaches that come and go to a quiet container leave the supervisor no
+# descriptor of theirs (each gone one is swept when the next comes; ss
+# shows the socket by the name it was bound to, control.sock.PID.new)
+sup=$(ss -xlpn | awk -v s="$LXR_RUN_DIR/$P/control.sock" 'index($5, s) == 1' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+[ -n "$sup" ] || fail "no supervisor listens on $LXR_RUN_DIR/$P/control.sock"
+fds() { ls "/proc/$sup/fd" | wc -l; }
+before=$(fds)
+for _ in 1 2 3 4 5 6; do
+	"$LXR" attach -f "$STACK" --no-stdin --sig-proxy=false deafpipe </dev/null >/dev/null 2>&1 &
+	a=$!
+	for _ in $(seq 100); do [ "$(fds)" -gt "$before" ] && break; sleep 0.02; done
+	kill -INT "$a"
+	wait "$a" || true
+done
+[ "$(fds)" -le $((before + 2)) ] || fail "the supervisor holds $(fds) descriptors, $before before six attaches"
+pass "attaches that came and went leave the supervisor none of their descriptors"
+
 # output only; a signal goes to the container (sig-proxy), or ends the
 # attach with --sig-proxy=false
 "$LXR" attach -f "$STACK" --no-stdin ticker >"$TEST_TMP/tick.out" 2>&1 </dev/null &

@@ -49,6 +49,7 @@ struct target {
 	char *log;                    /* its log among its project's: "web@1", or a run's name */
 	struct lxr_container_ref ref; /* for the signals it is sent */
 	bool have_ref;
+	json_int_t pid; /* its init's, as the supervisor joined it */
 };
 
 enum { OPT_INDEX = 256, OPT_NO_STDIN, OPT_SIG_PROXY, OPT_KEYS, OPT_HELP };
@@ -227,6 +228,7 @@ static int join(struct target *t, bool want, int out[2], int *in, bool *tty)
 		return lxr_err_print(&err), -1;
 	}
 	*tty = json_is_true(json_object_get(res, "tty"));
+	t->pid = json_integer_value(json_object_get(res, "pid"));
 	want_n = (size_t)json_integer_value(json_object_get(res, "fds"));
 	*in = -1;
 	n = ctl_take_fds(t->conn, fds, CTL_MAX_FDS);
@@ -346,23 +348,27 @@ static void on_signal(struct relay *r, const struct target *t, int sig)
 		r->end_sig = sig;
 }
 
-/* its output, to ours: false once that stream is over */
-static bool shown(int from, int to)
+/* its output, to ours: 0 while the stream goes on, 1 once it is over,
+ * -1 when ours is gone (a closed pipe: the attach ends, as a writer to
+ * one does) */
+static int shown(int from, int to)
 {
 	char buf[65536];
 	ssize_t n = read(from, buf, sizeof(buf));
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
+		return 0;
 	for (ssize_t off = 0; n > 0 && off < n;) {
 		ssize_t w = write(to, buf + off, (size_t)(n - off));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break; /* ours is gone: what it wrote is lost here only */
-		off += w;
+		struct pollfd p = {.fd = to, .events = POLLOUT};
+		if (w < 0 && errno == EAGAIN) /* ours is non-blocking: its room */
+			poll(&p, 1, -1);
+		else if (w < 0 && errno != EINTR)
+			return -1;
+		else if (w > 0)
+			off += w;
 	}
-	return n > 0;
+	return n > 0 ? 0 : 1;
 }
 
 /* until its output is over, the detach keys or a signal that ends it */
@@ -379,16 +385,25 @@ static void relay_loop(struct relay *r, const struct target *t, int sfd)
 				      {.fd = r->npending ? r->in : -1, .events = POLLOUT}};
 		struct signalfd_siginfo si;
 
-		if (poll(p, 5, -1) < 0 && errno != EINTR)
+		if (poll(p, 5, -1) < 0 && errno != EINTR) {
+			r->end_sig = SIGPIPE; /* not waited on: said as an end */
+			perror("lxr: error: attach: poll");
 			return;
+		}
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 			on_signal(r, t, (int)si.ssi_signo);
-		for (int k = 0; k < 2; k++)
-			if (p[2 + k].revents &&
-			    !shown(r->out[k], k ? STDERR_FILENO : STDOUT_FILENO)) {
+		for (int k = 0; k < 2; k++) {
+			int end = p[2 + k].revents
+				      ? shown(r->out[k], k ? STDERR_FILENO : STDOUT_FILENO)
+				      : 0;
+			if (end < 0)
+				r->end_sig =
+				    SIGPIPE; /* 141, as a shell's writer to a closed pipe */
+			if (end > 0) {
 				close(r->out[k]);
 				r->out[k] = -1;
 			}
+		}
 		if (p[4].revents)
 			push(r);
 		if (p[0].revents) {
@@ -412,7 +427,7 @@ static int exit_code_of(const struct target *t)
 		int code = -1;
 		if (ctl_call(t->conn, "ps", json_object(), 5000, &ps, &err) == 0) {
 			rec = pick(ps, t->inst, 0, !t->project);
-			if (rec && json_integer_value(json_object_get(rec, "pid")) != t->ref.pid)
+			if (rec && json_integer_value(json_object_get(rec, "pid")) != t->pid)
 				code = (int)json_integer_value(json_object_get(rec, "exit_code"));
 			else if (!rec)
 				lxr_fail(&err, ESRCH, "it is gone from its supervisor's list");
@@ -440,7 +455,8 @@ static sigset_t block_signals(sigset_t *old)
 	for (int sig = 1; sig < 32; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGPIPE &&
 		    sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL &&
-		    sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU && sig != SIGCONT)
+		    sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU && sig != SIGCONT &&
+		    sig != SIGURG)
 			sigaddset(&set, sig);
 	sigprocmask(SIG_BLOCK, &set, old);
 	return set;
@@ -485,6 +501,7 @@ static int attach(struct attach_opts *o, struct target *t)
 			tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 		close(sfd);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL); /* a Ctrl-C while the code is asked for ends us */
 	if (code == LXR_EXIT_OK && r->end_sig)
 		code = 128 + r->end_sig;
 	else if (code == LXR_EXIT_OK && r->detached)
@@ -497,7 +514,6 @@ static int attach(struct attach_opts *o, struct target *t)
 	if (r->in >= 0)
 		close(r->in);
 	free(r);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }
 

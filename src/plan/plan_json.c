@@ -235,6 +235,8 @@ static json_t *spec(const struct plan_instance *p)
 	/* only when set, so the plans of stacks without it read as before */
 	if (s->no_dev_shm)
 		json_object_set_new(o, "no_dev_shm", json_true());
+	if (s->writable_cgroups)
+		json_object_set_new(o, "writable_cgroups", json_true());
 	if (s->extra_hosts)
 		json_object_set_new(o, "extra_hosts", strv(s->extra_hosts));
 	if (s->hosts_from_host)

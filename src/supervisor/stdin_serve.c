@@ -123,8 +123,9 @@ static const char *unjoinable(const struct sup_instance *in)
 		return "no such container in this project";
 	if (in->paused)
 		return "the container is paused";
-	if (!in->c || !svc_state_is_up(in->fsm.state) || in->outw.fd < 0 ||
-	    (in->plan.spec.terminal && !isatty(in->outw.fd)))
+	if (!in->c || !svc_state_is_up(in->fsm.state) ||
+	    (in->plan.spec.terminal ? in->outw.fd < 0 || !isatty(in->outw.fd)
+				    : in->outw.fd < 0 && in->errw.fd < 0))
 		return "the container is not running";
 	return NULL;
 }
@@ -144,7 +145,9 @@ void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, 
 					     : "start it first: `lxr start`, or `lxr up`");
 		return;
 	}
-	if (json_is_true(json_object_get(args, "stdin")))
+	/* docker attaches stdin only to a container made with it open
+	 * (stdin_open, -i), a terminal or not */
+	if (json_is_true(json_object_get(args, "stdin")) && in->plan.spec.open_stdin)
 		input = tty ? in->outw.fd : in->stdin_w;
 	if (add_tap(in, !tty, fds) < 0) {
 		lxr_err err;
@@ -156,7 +159,8 @@ void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, 
 	if (input >= 0)
 		fds[n++] = input;
 	ctl_reply_fds(cs, req,
-		      json_pack("{s:b,s:b,s:i}", "tty", tty, "stdin", input >= 0, "fds", (int)n),
+		      json_pack("{s:b,s:b,s:i,s:I}", "tty", tty, "stdin", input >= 0, "fds", (int)n,
+				"pid", (json_int_t)rt_container_pid(in->c)),
 		      fds, n);
 	close(fds[0]); /* the read ends are the client's now */
 	if (!tty)

@@ -88,7 +88,7 @@ pass "attach to a tty: raw, sized as this terminal, --detach-keys"
 
 # a container that reads nothing: the attach never waits on it (the
 # detach keys still end a terminal's; a signal a pipe's)
-head -c 300000 /dev/zero | tr '\\0' a >"$TEST_TMP/big"
+head -c 300000 /dev/zero | tr '\0' a >"$TEST_TMP/big"
 (cat "$TEST_TMP/big"; sleep 0.5; printf '\020\021'; sleep 2) |
 	timeout 15 script -qfec "$LXR attach -f $STACK deaf; echo attach-rc=\$?" /dev/null >"$TEST_TMP/deaf.out" 2>&1 ||
 	fail "attach to a terminal that reads nothing did not detach: $(tail -c 300 "$TEST_TMP/deaf.out" | cat -v)"
@@ -121,6 +121,12 @@ for _ in 1 2 3 4 5 6; do
 done
 [ "$(fds)" -le $((before + 2)) ] || fail "the supervisor holds $(fds) descriptors, $before before six attaches"
 pass "attaches that came and went leave the supervisor none of their descriptors"
+
+# our stdout a pipe that closes: the attach ends, as a writer to one does
+timeout 10 sh -c "\"$LXR\" attach -f \"$STACK\" --no-stdin ticker </dev/null | head -n 1 >/dev/null"
+rc=$?
+[ "$rc" = 0 ] || fail "attach into a closed pipe did not end (rc $rc)"
+pass "attach ends when its output has nowhere to go"
 
 # output only; a signal goes to the container (sig-proxy), or ends the
 # attach with --sig-proxy=false

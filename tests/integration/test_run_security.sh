@@ -105,4 +105,15 @@ expect_out rw "writable-cgroups=true: the cgroup mount is read-write"
 run run --rm --network none --security-opt systempaths=confined "$ROOTFS" true
 expect_rc 125 "systempaths takes unconfined only"
 expect_grep "$ERR" 'systempaths: "confined" is not unconfined' "the error says so"
+# each is part of the container's configuration: up recreates it when
+# one changes (the hash compose's config --hash shows)
+hash_of() { # SECURITY_OPT-LIST: the service's config hash
+	printf 'services:\n  web:\n    image: %s\n    command: ["true"]\n    security_opt: %s\n' "$ROOTFS" "$1" >"$TEST_TMP/sec.yaml"
+	"$LXR" -f "$TEST_TMP/sec.yaml" config --hash web | awk '{print $2}'
+}
+h0=$(hash_of '[]')
+h1=$(hash_of '[writable-cgroups=true]')
+h2=$(hash_of '[systempaths=unconfined]')
+[ -n "$h0" ] && [ "$h0" != "$h1" ] && [ "$h0" != "$h2" ] && [ "$h1" != "$h2" ] ||
+	fail "config --hash: [$h0] none, [$h1] writable-cgroups, [$h2] systempaths"
 pass "security_opt systempaths=unconfined and writable-cgroups=true, as docker's"

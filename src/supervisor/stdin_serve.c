@@ -23,16 +23,6 @@
 
 #define TAP_PIPE_SIZE (256 << 10) /* a terminal's worth, beyond the default 64 KiB */
 
-static struct sup_instance *named(struct sup *s, const char *name)
-{
-	FOR_EACH_INSTANCE(s, in)
-	{
-		if (name && !strcmp(in->name, name))
-			return in;
-	}
-	return NULL;
-}
-
 static void tap_drop(struct sup_tap *t)
 {
 	for (int k = 0; k < 2; k++)
@@ -132,7 +122,8 @@ static const char *unjoinable(const struct sup_instance *in)
 
 void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
 {
-	struct sup_instance *in = named(s, json_string_value(json_object_get(args, "instance")));
+	const char *name = json_string_value(json_object_get(args, "instance"));
+	struct sup_instance *in = name ? sup_find_instance(s, name) : NULL;
 	const char *why = unjoinable(in);
 	bool tty = in && in->plan.spec.terminal;
 	int fds[3] = {-1, -1, -1}, input = -1;

@@ -2,8 +2,8 @@
  * every value remembers where it came from; validation that reports every
  * problem at once. Its seccomp profiles (seccomp_profile.h), the settings
  * file /etc/lxr/lxr.conf (settings.h), finding a project's file
- * (config_discover.h) and views of a file (config_view.h) have headers of
- * their own.
+ * (config_discover.h), views of a file (config_view.h) and what `lxr up`
+ * runs of a loaded stack (config_runnable.h) have headers of their own.
  * Apart from reading files this layer makes no syscalls
  * (docs/architecture.md). */
 #ifndef LXR_CONFIG_H
@@ -573,25 +573,7 @@ struct cfg_file_obj {
 	struct cfg_str host_name; /* `name:` */
 };
 
-/* A setting the model holds but `lxr up` does not run yet (the support
- * table, src/config/support.c, says which): `lxr config` loads and prints
- * it; a service's is refused when a command would run that service
- * (cfg_stack_check_chosen), one of the stack's by every command that runs
- * the stack (cfg_stack_check_runnable). */
-struct cfg_unrunnable {
-	char *file; /* the stack file, or a file it includes or extends */
-	int line, col;
-	char *msg;     /* `service "web": lxr up does not run "container_name" yet` */
-	char *hint;    /* may be NULL */
-	char *service; /* the service it is set in; NULL: the stack's */
-	/* An error of the file, not a setting lxr does not run: a reference
-	 * to a network, volume, secret, config or service the stack does not
-	 * declare, in a service with profiles. compose-go checks the
-	 * references of the services the active profiles enable only, so the
-	 * file loads while its profiles leave it out; refused once it is
-	 * enabled or chosen, by `lxr config` too (cfg_stack_check_enabled). */
-	bool invalid;
-};
+struct cfg_unrunnable; /* lxr/config_runnable.h */
 
 struct cfg_stack {
 	char *file;          /* the stack file as given */
@@ -649,10 +631,6 @@ bool cfg_services_together(const struct cfg_service *a, const struct cfg_service
 /* Did the file give the service's networks (not the default network, nor
  * the one its network_mode names, which the loader fills in)? */
 bool cfg_service_networks_given(const struct cfg_service *s);
-/* The same for the services a command chose (profiles applied): any two
- * that take one host port (laradock's alternatives load), and services in
- * different profiles that share a container_name. */
-int cfg_stack_check_chosen(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
 
 /* Load, interpolate, model and validate a stack file. Returns 0 with *out
  * set, or -1: either err says why the file could not be read at all, or (when
@@ -673,31 +651,5 @@ const struct cfg_network *cfg_stack_network(const struct cfg_stack *s, const cha
 /* The normalized model: every default filled, every variable resolved. */
 enum cfg_format { CFG_FORMAT_YAML, CFG_FORMAT_JSON };
 int cfg_stack_write(FILE *f, const struct cfg_stack *s, enum cfg_format fmt, lxr_err *err);
-
-/* Which keys the runtime honours today (src/config/support.c). */
-bool cfg_key_supported(const char *key);
-/* Whether `lxr up` runs what the stack sets outside its services (and, with
- * chosen, non-NULL, in the services chosen[i]): 0, or -1 with err naming
- * the first setting it does not run yet ("FILE:LINE:COL: service \"web\":
- * lxr up does not run \"container_name\" yet", its hint, how many more);
- * st->unrunnable lists them all. Every command that runs a stack checks
- * this; `lxr config` does not. A service's own are checked once a command
- * has chosen what it runs (cfg_stack_check_chosen), as docker compose
- * fails only the containers it creates. */
-int cfg_stack_check_runnable(const struct cfg_stack *st, const bool *chosen, lxr_err *err);
-/* The invalid entries of st->unrunnable in the services enabled[i] (the
- * active profiles enable them, or a command chose them): 0, or -1 with err
- * naming the first as the load would have ("FILE:LINE:COL: service
- * \"debug\": unknown network \"dbg\"", its hint, how many more). Every
- * command that plans services checks this (plan_graph_build), `lxr config`
- * too; cfg_stack_check_runnable leaves these entries to it. */
-int cfg_stack_check_enabled(const struct cfg_stack *st, const bool *enabled, lxr_err *err);
-/* Print the entries of st->unrunnable that cfg_stack_check_runnable
- * refuses gcc style ("FILE:L:C: error: ..."), with the invalid ones of the
- * services chosen; their number. */
-size_t cfg_stack_print_unrunnable(FILE *f, const struct cfg_stack *st, const bool *chosen);
-/* Services whose published ports go nowhere (their networks are all
- * internal), as warnings: `lxr up` prints them, and runs the services. */
-void cfg_stack_print_unpublished(FILE *f, const struct cfg_stack *st);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "build/build_internal.h"
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 
 static char **kvs_strv(const struct cfg_kvs *kv)
 {

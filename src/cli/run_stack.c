@@ -13,6 +13,7 @@
 
 #include "cli/run_image.h"
 #include "cli/run_opts.h"
+#include "lxr/config_runnable.h"
 #include "lxr/image.h"
 #include "lxr/net.h"
 #include "lxr/supervisor.h"

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 #include "lxr/config_discover.h"
 #include "lxr/supervisor.h"
 

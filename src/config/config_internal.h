@@ -8,6 +8,7 @@
 
 #include "config/text.h"
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 
 /* ---- node tree (yaml.c) ------------------------------------------------------
  * libyaml's document with aliases shared (a DAG, never expanded) and `<<`

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lxr/config_runnable.h"
 #include "lxr/plan.h"
 
 static long index_of(const struct cfg_stack *st, const char *name)

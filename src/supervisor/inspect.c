@@ -13,7 +13,7 @@
 
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
-#include "supervisor/sup.h"
+#include "supervisor/inspect.h"
 
 json_t *sup_insp_strv(char *const *v, bool empty_null)
 {

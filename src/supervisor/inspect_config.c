@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lxr/supervisor.h"
-#include "supervisor/sup.h"
+#include "supervisor/inspect.h"
 
 static char **argv_of(const struct cfg_cmd *c)
 {

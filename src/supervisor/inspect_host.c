@@ -8,7 +8,7 @@
 #include <sys/mount.h>
 
 #include "lxr/supervisor.h"
-#include "supervisor/sup.h"
+#include "supervisor/inspect.h"
 
 /* ---- mounts ---------------------------------------------------------------- */
 

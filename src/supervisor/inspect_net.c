@@ -10,7 +10,7 @@
 
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
-#include "supervisor/sup.h"
+#include "supervisor/inspect.h"
 
 static char *net_name(const struct sup_insp *x, const struct plan_endpoint *ep)
 {

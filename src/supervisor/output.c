@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "lxr/supervisor.h"
+#include "supervisor/inspect.h"
 #include "supervisor/logcursor.h"
 #include "supervisor/logfwd.h"
 #include "supervisor/sup.h"

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 #include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/runtime.h"
@@ -526,6 +527,16 @@ void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
 char *sup_docker_name(const struct sup *s, const struct sup_instance *in,
 		      const struct cfg_service *cfg);
 
+/* ---- stdin_serve.c: lxr attach ------------------------------------------------ */
+/* the control socket's "attach" {instance, stdin}: pipes of the
+ * container's output and its input, handed to the client */
+void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args);
+/* what the container wrote on stream (0 stdout, 1 stderr), to every
+ * attach's pipe that takes it now; the rest of a full one is dropped */
+void sup_taps_feed(struct sup_instance *in, int stream, const char *buf, size_t n);
+/* its output is over: each attach reads to the end, then sees it */
+void sup_taps_close(struct sup_instance *in);
+
 /* ---- pause.c: lxr pause / unpause ------------------------------------------ */
 /* Freeze (thaw) a running instance's cgroup; a paused one's health checks
  * wait. Not running, or already so: nothing to do. */
@@ -541,34 +552,7 @@ void sup_thaw(struct sup *s, struct sup_instance *in);
  * the instance's plan, its service and its image; and lxr's own beside
  * them (Service, Project, Plan, State.LxrState, Ports, Networks). */
 struct json_t *sup_inspect_json(struct sup *s, struct sup_instance *in);
-/* What the parts are made from: the service version and image the
- * instance runs (a rollback's previous one), and whose conventions it
- * follows (docker run's for lxr run -d, compose's for a stack's). */
-struct sup_insp {
-	struct sup *s;
-	struct sup_instance *in;
-	const struct cfg_stack *st;
-	const struct cfg_service *cfg;
-	const struct img_image *img; /* NULL: a root filesystem directory */
-	bool run;
-};
-/* inspect_config.c: Config; inspect_host.c: HostConfig and Mounts;
- * inspect_net.c: NetworkSettings (ports: as sup_net_ports lists them),
- * HostConfig's PortBindings and NetworkMode */
-struct json_t *sup_inspect_config(const struct sup_insp *x);
-/* Config.Labels: the image's, the service's, and compose's own */
-struct json_t *sup_inspect_labels(const struct sup_insp *x);
-struct json_t *sup_inspect_host_config(const struct sup_insp *x);
-struct json_t *sup_inspect_mounts(const struct sup_insp *x);
-struct json_t *sup_inspect_net(const struct sup_insp *x, char *const *ports);
-struct json_t *sup_inspect_port_bindings(const struct sup_insp *x);
-/* Config.ExposedPorts: {"80/tcp": {}} for each port it publishes, exposes
- * or its image exposes */
-struct json_t *sup_inspect_exposed(const struct sup_insp *x);
-char *sup_inspect_network_mode(const struct sup_insp *x);
-/* A list as docker prints it: null when empty_null and there is none */
-struct json_t *sup_insp_strv(char *const *v, bool empty_null);
-struct json_t *sup_insp_strs(const struct cfg_strs *v, bool empty_null);
+/* its parts, made by inspect_*.c: supervisor/inspect.h */
 
 /* ---- control.c: the control socket ------------------------------------------- */
 int sup_control_open(struct sup *s, lxr_err *err);
@@ -665,14 +649,6 @@ int64_t sup_update_deadline(const struct sup *s);
 bool sup_updating(const struct sup *s); /* an update or rollback still runs */
 /* lxr rollback: the service back to its previous image and configuration */
 int sup_rollback(struct sup *s, struct sup_service *sv, lxr_err *err);
-/* the control socket's "attach" {instance}: the container's input, handed
- * to the client (stdin_serve.c) */
-void sup_attach_serve(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args);
-/* what the container wrote on stream (0 stdout, 1 stderr), to every
- * attach's pipe that takes it now; the rest of a full one is dropped */
-void sup_taps_feed(struct sup_instance *in, int stream, const char *buf, size_t n);
-/* its output is over: each attach reads to the end, then sees it */
-void sup_taps_close(struct sup_instance *in);
 /* {"state", "why", "generation"} for ps and inspect; NULL: never updated */
 struct json_t *sup_update_json(const struct sup_instance *in);
 /* update_state.c: the previous version on disk (<run_dir>/+previous/), for

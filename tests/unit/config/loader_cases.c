@@ -16,6 +16,7 @@
 #include "config/config_internal.h"
 #include "loader_cases.h"
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 
 static char *slurp(const char *dir, const char *name)
 {

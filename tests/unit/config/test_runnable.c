@@ -11,6 +11,7 @@
 
 #include "config/config_internal.h"
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 
 static struct cfg_stack *load(const char *text)
 {

@@ -14,6 +14,7 @@
 
 #include "config/config_internal.h"
 #include "lxr/config.h"
+#include "lxr/config_runnable.h"
 #include "lxr/config_discover.h"
 #include "lxr/settings.h"
 

@@ -243,6 +243,13 @@ int lxr_rm_rf(const char *path, lxr_err *err);
  * tells a bind mount of the same filesystem apart, and an overlay's files
  * (whose st_dev is the layer's) from a mount on the overlay. */
 uint64_t lxr_mount_id(int dirfd, const char *path);
+/* openat2(2), tried again (up to LXR_OPENAT2_TRIES times) while it fails
+ * with EAGAIN, which RESOLVE_IN_ROOT and RESOLVE_BENEATH return when any
+ * rename or mount on the host raced a ".." of the walk: a busy host's
+ * container starts would otherwise fail at random. -1 with errno. */
+#define LXR_OPENAT2_TRIES 128
+struct open_how;
+int lxr_openat2(int dirfd, const char *path, const struct open_how *how);
 /* Open path below root as if root were "/" (openat2 RESOLVE_IN_ROOT where the
  * kernel has it): symlinks and ".." cannot escape root. */
 int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_err *err);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,7 +79,7 @@ static char *in_clone(const char *dir, const char *sub, const char *ref, lxr_err
 	ssize_t n;
 
 	if (root >= 0)
-		fd = (int)syscall(SYS_openat2, root, sub, &how, sizeof(how));
+		fd = lxr_openat2(root, sub, &how);
 	if (fd < 0) {
 		lxr_fail(err, errno, "build context %s: subdirectory \"%s\"%s", ref, sub,
 			 errno == EXDEV ? " is a link out of the repository" : "");

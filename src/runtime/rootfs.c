@@ -29,7 +29,7 @@ static int open_in(int rootfd, const char *path, int flags, mode_t mode)
 			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	while (*path == '/')
 		path++;
-	return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+	return lxr_openat2(rootfd, *path ? path : ".", &how);
 }
 
 /* Split "/a/b/c" into a malloc'd parent "/a/b" and a pointer to "c". */
@@ -298,7 +298,7 @@ static int open_subpath(const struct rt_op *op, lxr_err *err)
 
 	if (vol < 0)
 		return lxr_fail(err, errno, "open volume %s", op->source);
-	fd = (int)syscall(SYS_openat2, vol, op->subpath, &how, sizeof(how));
+	fd = lxr_openat2(vol, op->subpath, &how);
 	if (fd >= 0)
 		return fd;
 	lxr_fail(err, errno, "volume subpath \"%s\" in %s", op->subpath, op->source);

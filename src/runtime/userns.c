@@ -119,7 +119,7 @@ static int op_tree_open(const struct rt_op *op, int userns_fd, lxr_err *err)
 	vol = open(op->source, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (vol < 0)
 		return lxr_fail(err, errno, "open volume %s", op->source);
-	sub = (int)syscall(SYS_openat2, vol, op->subpath, &how, sizeof(how));
+	sub = lxr_openat2(vol, op->subpath, &how);
 	if (sub < 0) {
 		int e = errno;
 		lxr_fail(err, e, "volume subpath \"%s\" in %s", op->subpath, op->source);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lxr/supervisor.h"
@@ -63,7 +62,7 @@ static int check_path_in(pid_t pid, const char *path, lxr_err *err)
 
 	if (rfd < 0)
 		return lxr_fail(err, errno, "open %s", root);
-	fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	fd = lxr_openat2(rfd, path, &how);
 	if (fd >= 0 || errno == ENOSYS)
 		return 0;
 	lxr_fail(err, errno, "%s in the container to share (%s)", path, root);
@@ -150,8 +149,7 @@ static char *hostname_in(pid_t pid)
 	struct stat st;
 	ssize_t n;
 
-	if (rfd < 0 ||
-	    (pfd = (int)syscall(SYS_openat2, rfd, "/etc/hostname", &how, sizeof(how))) < 0)
+	if (rfd < 0 || (pfd = lxr_openat2(rfd, "/etc/hostname", &how)) < 0)
 		return NULL;
 	/* opened for reading only when a regular file: a device node made
 	 * there is opened by no host process (the container's device cgroup

@@ -425,6 +425,19 @@ int lxr_rm_rf(const char *path, lxr_err *err)
 	return 0;
 }
 
+int lxr_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+	int fd, tries = 0;
+
+	/* EAGAIN: a rename or a mount anywhere on the host raced a ".." of
+	 * the walk, and the kernel could not prove it stayed inside; nothing
+	 * is wrong with the path, and the kernel's advice is to try again */
+	do
+		fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	while (fd < 0 && errno == EAGAIN && ++tries < LXR_OPENAT2_TRIES);
+	return fd;
+}
+
 int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_err *err)
 {
 	struct open_how how = {
@@ -438,7 +451,7 @@ int lxr_open_in_root(int rootfd, const char *path, int flags, mode_t mode, lxr_e
 		path++;
 	if (!*path)
 		path = ".";
-	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	fd = lxr_openat2(rootfd, path, &how);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s in container root (openat2)", path);
 	return fd;

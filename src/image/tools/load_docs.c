@@ -8,7 +8,6 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "image/tools/load.h"
 #include "image/tools/unpack.h"
@@ -36,7 +35,7 @@ int load_open_beneath(const struct loader *ld, const char *name)
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
 
-	return (int)syscall(SYS_openat2, ld->dirfd, name, &how, sizeof(how));
+	return lxr_openat2(ld->dirfd, name, &how);
 }
 
 static int dir_file(struct loader *ld, const char *name, const char *want, char *digest,

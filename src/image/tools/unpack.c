@@ -14,7 +14,6 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -63,7 +62,7 @@ static int open_beneath(int dirfd, const char *path, int flags)
 	    .resolve =
 		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return lxr_openat2(dirfd, path, &how);
 }
 
 static int parent_errno_msg(int e, const char *dir, lxr_err *err)

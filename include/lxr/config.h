@@ -498,7 +498,9 @@ struct cfg_service {
 	struct cfg_int replicas; /* deploy.replicas; default 1, 0 allowed */
 	bool replicas_by_mode;   /* the 1 of deploy.mode global, which replicas overrides */
 	struct cfg_update update_config, rollback_config; /* deploy's */
-	struct cfg_str pull_policy; /* "always", "missing", "never"; NULL: missing */
+	struct cfg_str pull_policy; /* "always", "missing", "never", "build", "daily", ...;
+				     * NULL: missing */
+	int64_t pull_every_us;      /* daily, weekly, every_<d>: pulled when the tag is older */
 	struct cfg_svc_x_lxr x_lxr;
 	struct cfg_security security; /* security_opt */
 	struct cfg_svc_host host;

@@ -127,6 +127,15 @@ int img_pull_policy_parse(const char *s);
 #define IMG_PULL_QUIET 0x100
 int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy,
 	       struct img_image *out, lxr_err *err);
+/* When ref's tag was last set in the store (by a pull, even of an unchanged
+ * image, or a load, tag, build or commit), in seconds since the epoch: 0
+ * when the store has no such tag or did not record it. */
+int img_tag_time(struct img_store *s, const char *ref, int64_t *when, lxr_err *err);
+/* Compose's periodic pull policies (daily, weekly, every_<duration>): the
+ * policy that pulls when ref's tag is missing or was set at least every_us
+ * ago, as compose compares the image's LastTagTime; IMG_PULL_MISSING
+ * otherwise (and when the store cannot say). */
+enum img_pull_policy img_pull_due(struct img_store *s, const char *ref, int64_t every_us);
 
 /* ---- lxr-image ----------------------------------------------------------------
  * The program beside lxr that holds everything needing libcurl or

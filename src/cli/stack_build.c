@@ -250,13 +250,16 @@ static int up_decide(const struct cfg_service *svc, const struct cli_up_build *u
 
 	if (svc->image_is_path) /* lxr's root filesystem directory: nothing to build */
 		return 0;
-	if (policy < 0) /* "build" */
+	if (policy < 0) /* "build", or periodic (below) */
 		policy = IMG_PULL_MISSING;
 	if (!u->no_build && (u->build || (pp && !strcmp(pp, "build"))))
 		return 1;
 	have = present(store, ref, u->dry_run, &err);
 	if (have < 0)
 		goto fail;
+	/* daily, weekly, every_<d>: pulled as always when the tag is that old */
+	if (!u->pull && svc->pull_every_us && have > 0)
+		policy = img_pull_due(*store, ref, svc->pull_every_us);
 	if (!svc->image.v) {
 		if (have || !u->no_build)
 			return !have;

@@ -299,8 +299,9 @@ static int every_duration(const char *s, int64_t *us)
 	return *us > 0 ? 0 : -1;
 }
 
-/* Compose's pull_policy, as far as lxr can honour it: daily/weekly/every_<d>
- * need a record of pull times, which lxr has not. */
+/* Compose's pull_policy. daily, weekly and every_<d> pull when the store's
+ * tag was set longer ago than that (img_pull_due), as compose compares an
+ * image's LastTagTime. */
 static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
@@ -315,18 +316,15 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		cfg_str_set(&s->pull_policy, v, n->pos);
 		return 0;
 	}
-	/* Compose's periodic pulls: loaded, not run (the store does not date
-	 * its pulls yet) */
 	if (!strcmp(v, "daily") || !strcmp(v, "weekly") || !strncmp(v, "every_", 6)) {
-		int64_t us;
+		int64_t us = (!strcmp(v, "daily") ? 1 : 7) * 86400LL * 1000000;
 		if (!strncmp(v, "every_", 6) && every_duration(v + 6, &us) < 0) {
 			cfg_error_hint(c, n, "every_12h, every_30m, every_2d, every_1w, ...",
 				       "pull_policy \"%s\": invalid duration", v);
 			return -1;
 		}
-		cfg_check_supported_hint(c, n->pos, "service.pull_policy.periodic", NULL,
-					 "pull_policy \"%s\"", v);
 		cfg_str_set(&s->pull_policy, v, n->pos);
+		s->pull_every_us = us;
 		return 0;
 	}
 	if (strcmp(v, "always") && strcmp(v, "missing") && strcmp(v, "never")) {

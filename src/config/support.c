@@ -104,8 +104,7 @@ static const struct {
     {"service.restart", true},
     {"service.stop_grace_period", true},
     {"service.pull_policy", true},
-    {"service.pull_policy.periodic", false}, /* daily, weekly, every_<duration> */
-    {"service.pull_policy.build", true},     /* built on every up */
+    {"service.pull_policy.build", true}, /* built on every up */
     {"service.profiles", true},
     {"service.logging", true},               /* lxr's CRI files (json-file, local), or none */
     {"service.logging.other_driver", false}, /* awslogs, splunk, a plugin's, ... */

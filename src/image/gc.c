@@ -218,8 +218,10 @@ static int untag(struct img_store *s, json_t *idx, const char *name, const char 
 			   "`lxr rm %s` first, or `lxr rmi -f` (the image stays, untagged, "
 			   "for the container)",
 			   holder);
-	if (tagged)
+	if (tagged) {
+		img_index_tagged_at(idx, name, 0);
 		json_object_del(tags, name);
+	}
 	if (holder && !tags_of(tags, manifest)) {
 		json_t *dangling = json_object_get(idx, "dangling");
 		dangling_drop(dangling, manifest);
@@ -305,6 +307,7 @@ int img_prune(struct img_store *s, const struct img_holds *h, bool all, struct i
 			lxr_strv_push(&gone, lxr_xstrdup(m));
 			st->images++;
 		}
+		img_index_tagged_at(idx, k, 0);
 		json_object_del(tags, k);
 	}
 	r = img_index_save(s, idx, err);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "image/image_internal.h"
 #include "lxr/plan.h"
@@ -309,6 +310,21 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
 	if (img_tool_run(s, args, err) < 0)
 		return lxr_err_wrap(err, "pull %s", ref), img_suggest_stored(s, ref, err), -1;
 	return img_resolve(s, ref, out, err);
+}
+
+enum img_pull_policy img_pull_due(struct img_store *s, const char *ref, int64_t every_us)
+{
+	lxr_err err = {0};
+	int64_t when;
+
+	/* a digest names content that cannot change: there is nothing to
+	 * refresh. A store that cannot say pulls: the pull tells what is wrong */
+	if (strchr(ref, '@'))
+		return IMG_PULL_MISSING;
+	if (img_tag_time(s, ref, &when, &err) < 0 || !when)
+		return IMG_PULL_ALWAYS;
+	return (int64_t)time(NULL) - when >= every_us / 1000000 ? IMG_PULL_ALWAYS
+								: IMG_PULL_MISSING;
 }
 
 void img_plan_image(const struct img_image *im, struct plan_image *pi)

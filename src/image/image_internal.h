@@ -92,6 +92,9 @@ int img_index_save(struct img_store *s, json_t *idx, lxr_err *err);
 /* Under the index lock: point name at digest; an image the tag moved away
  * from becomes dangling when nothing else names it. */
 int img_index_tag(struct img_store *s, const char *name, const char *digest, lxr_err *err);
+/* Record in idx when name was set (seconds since the epoch), or forget it
+ * (when 0) as the name goes. */
+void img_index_tagged_at(json_t *idx, const char *name, json_int_t when);
 
 /* ---- documents -------------------------------------------------------------- */
 struct img_layer_desc {

@@ -1,10 +1,13 @@
-/* index.json: which name points at which manifest, and the images no name
- * points at any more (dangling, removed by prune). Written atomically under
- * the index lock: readers see the old index or the new one. */
+/* index.json: which name points at which manifest, when each name was
+ * last set (docker's LastTagTime: a pull sets it even when the image is
+ * unchanged), and the images no name points at any more (dangling, removed
+ * by prune). Written atomically under the index lock: readers see the old
+ * index or the new one. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 
 #include "image/image_internal.h"
 
@@ -53,6 +56,40 @@ int img_index_save(struct img_store *s, json_t *idx, lxr_err *err)
 	return 0;
 }
 
+void img_index_tagged_at(json_t *idx, const char *name, json_int_t when)
+{
+	json_t *t = json_object_get(idx, "tagged");
+
+	if (!json_is_object(t)) { /* an index from before lxr recorded it */
+		t = json_object();
+		json_object_set_new(idx, "tagged", t);
+	}
+	if (when)
+		json_object_set_new(t, name, json_integer(when));
+	else
+		json_object_del(t, name);
+}
+
+int img_tag_time(struct img_store *s, const char *ref, int64_t *when, lxr_err *err)
+{
+	_cleanup_free_ char *canon = NULL;
+	json_t *idx = NULL, *t;
+	struct img_ref r;
+
+	if (img_ref_parse(ref, &r, err) < 0)
+		return -1;
+	canon = img_ref_string(&r);
+	img_ref_free(&r);
+	if (img_index_load(s, &idx, err) < 0)
+		return -1;
+	t = json_object_get(json_object_get(idx, "tagged"), canon);
+	*when = json_is_integer(t) && json_object_get(json_object_get(idx, "tags"), canon)
+		    ? (int64_t)json_integer_value(t)
+		    : 0;
+	json_decref(idx);
+	return 0;
+}
+
 static bool named(json_t *tags, const char *digest)
 {
 	const char *k;
@@ -83,8 +120,10 @@ int img_index_tag(struct img_store *s, const char *name, const char *digest, lxr
 	prev = name ? json_object_get(tags, name) : NULL;
 	if (prev)
 		old = lxr_xstrdup(json_string_value(prev));
-	if (name)
+	if (name) {
 		json_object_set_new(tags, name, json_string(digest));
+		img_index_tagged_at(idx, name, (json_int_t)time(NULL));
+	}
 	dangling_del(dangling, digest);
 	if (!name && !named(tags, digest))
 		json_array_append_new(dangling, json_string(digest));

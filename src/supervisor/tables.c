@@ -42,19 +42,41 @@ static void health_from(const struct plan_health *p, struct sup_health *h)
 	h->retries = p->retries;
 }
 
+/* How a service's image is pulled. A service with build: has its image
+ * from lxr up's CLI, which built or pulled it before asking for the stack
+ * (cli/stack_build.c): the supervisor never builds, nor pulls what is
+ * built. A periodic policy (daily, ...) asks the open store how old the
+ * tag is. */
+static int pull_policy(const struct sup *s, const struct sup_service *sv)
+{
+	const struct cfg_service *c = sv->cfg;
+
+	if (c->build.set)
+		return IMG_PULL_NEVER;
+	if (s->pull)
+		return s->pull - 1;
+	if (c->pull_every_us)
+		return img_pull_due(s->store, cfg_service_image(c), c->pull_every_us);
+	return c->pull_policy.v ? img_pull_policy_parse(c->pull_policy.v) : IMG_PULL_MISSING;
+}
+
 /* A dry run's image: the one here, or none (pull_needed: it would be
  * pulled, and the service has no plan yet). The store is only read: a data
  * directory without one is not made. */
-static int look_up_image(struct sup *s, struct sup_service *sv, int policy, lxr_err *err)
+static int look_up_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 {
 	_cleanup_free_ char *images = lxr_xasprintf("%s/images", lxr_data_dir());
 
-	if (policy == IMG_PULL_ALWAYS || access(images, F_OK) < 0) {
+	if (access(images, F_OK) < 0) {
 		sv->pull_needed = true;
 		return 0;
 	}
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
+	if (pull_policy(s, sv) == IMG_PULL_ALWAYS) {
+		sv->pull_needed = true;
+		return 0;
+	}
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
 	if (img_ensure(s->store, cfg_service_image(sv->cfg), IMG_PULL_NEVER, sv->img, err) == 0)
 		return 0;
@@ -77,17 +99,12 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 	if (sv->cfg->image_is_path || sv->img || sv->pull_needed)
 		return 0;
 	const char *ref = cfg_service_image(sv->cfg);
-	/* a service with build: has its image from lxr up's CLI, which built
-	 * or pulled it before asking for the stack (cli/stack_build.c): the
-	 * supervisor never builds, nor pulls what is built */
-	int policy = sv->cfg->build.set       ? IMG_PULL_NEVER
-		     : s->pull                ? s->pull - 1
-		     : sv->cfg->pull_policy.v ? img_pull_policy_parse(sv->cfg->pull_policy.v)
-					      : IMG_PULL_MISSING;
+
 	if (s->dry_run)
-		return look_up_image(s, sv, policy, err);
+		return look_up_image(s, sv, err);
 	if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
 		return -1;
+	int policy = pull_policy(s, sv);
 	sv->img = lxr_xcalloc(1, sizeof(*sv->img));
 	sv->pull_policy = policy;
 	/* an image is read (and pulled, as its policy says) once per `up`,

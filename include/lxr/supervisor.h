@@ -204,7 +204,9 @@ struct sup_run_seen {
 json_t *sup_run_inspect(struct cfg_stack *st, const struct img_image *img,
 			struct plan_instance *plan, const struct sup_run_seen *seen, lxr_err *err);
 /* The processes of the container whose init is init (0: none), in the
- * cgroup cgroup_group/id: [{pid, cmd}], as top lists them */
+ * cgroup cgroup_group/id, with what ps -ef shows of each: [{pid, ppid,
+ * uid (effective; -1 unknown), tty (tty_nr), started (epoch seconds),
+ * cpu_seconds, cmd ("[comm]" without argv)}] (supervisor/top.c) */
 json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init);
 /* Wait (bounded) until the supervisor of run container name is gone. */
 int sup_run_wait(const char *name, int timeout_ms, lxr_err *err);

@@ -326,6 +326,10 @@ void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
 void cli_ps_print_json(json_t *result, const char *project);
 /* ps -q: the instance names; ps --services: each service once */
 void cli_ps_print_names(json_t *result, bool services);
+/* lxr top's result (instances with their processes, sup_top_json) as a
+ * table: docker compose top's (SERVICE, #, then ps -ef's columns), or with
+ * docker, docker top's of one container (ps -ef's columns) */
+void cli_top_print(json_t *result, bool docker);
 /* Below the table, why an instance is not running: its last start's error
  * whole, or the dependency that blocked it. */
 void cli_ps_print_errors(json_t *result);

@@ -34,6 +34,7 @@ struct ctl_args {
 	int wait_timeout;
 	bool no_orphans;  /* ps --orphans=false: only the file's services */
 	char **file_svcs; /* ... which are these */
+	bool docker_top;  /* top of lxr run containers: docker top's table */
 };
 
 enum {
@@ -235,22 +236,6 @@ static json_t *args_json(const struct ctl_args *a)
 	return o;
 }
 
-/* ps --status: only the instances in that state (result is replaced) */
-static void print_top(json_t *result)
-{
-	size_t i, j;
-	json_t *o, *p;
-
-	json_array_foreach(result, i, o)
-	{
-		printf("%s\n%8s  %s\n", json_string_value(json_object_get(o, "instance")), "PID",
-		       "CMD");
-		json_array_foreach(json_object_get(o, "processes"), j, p)
-		    printf("%8lld  %s\n", (long long)json_integer_value(json_object_get(p, "pid")),
-			   json_string_value(json_object_get(p, "cmd")));
-	}
-}
-
 /* docker stop and compose stop/restart return once it is done: wait while
  * any instance named in done is stopping or runs a hook (post_start,
  * pre_stop: compose waits for them) (or, for start and restart,
@@ -381,7 +366,7 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 		if (!a->tmpl)
 			cli_ps_print_errors(result);
 	} else if (!strcmp(cmd, "top")) {
-		print_top(result);
+		cli_top_print(result, a->docker_top);
 	} else {
 		size_t i;
 		json_t *n;
@@ -491,7 +476,7 @@ static bool top_foreground(const char *name)
 	one = json_pack("[{s:s, s:o}]", "instance", name, "processes",
 			sup_top_json(ref.cgroup_group, ref.id, ref.pid));
 	rt_container_ref_free(&ref);
-	print_top(one);
+	cli_top_print(one, true);
 	json_decref(one);
 	return true;
 }
@@ -507,6 +492,7 @@ static int run_each(const char *cmd, struct ctl_args *a)
 	if (!names || !names[0])
 		return cli_run_connect(cmd, NULL, NULL);
 	a->services = lxr_xcalloc(2, sizeof(char *));
+	a->docker_top = true;
 	for (size_t i = 0; names[i]; i++) {
 		struct ctl_conn *conn = NULL;
 		int one;

@@ -280,47 +280,6 @@ static void do_pause(struct sup *s, struct ctl_server *cs, struct ctl_req req, b
 	ctl_reply_ok(cs, req, done);
 }
 
-json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init)
-{
-	struct lxr_cgroup *cg = NULL;
-	pid_t *pids = NULL;
-	size_t n = 0;
-	lxr_err err;
-	json_t *procs = json_array();
-	int r;
-
-	if (init <= 0)
-		return procs;
-	if ((r = rt_cgroup_open(cgroup_group, id, &cg, &err)) == 0)
-		r = rt_cgroup_pids(cg, &pids, &n, &err);
-	/* rootless without a delegated subtree: no cgroup of its own
-	 * (cgroup_rootless.c) */
-	else if (lxr_rootless_uid() >= 0)
-		r = rt_rootless_pids(init, &pids, &n, &err);
-	if (r == 0) {
-		for (size_t i = 0; i < n; i++) {
-			char path[64], *cmd = NULL;
-			size_t len = 0;
-			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
-			if (lxr_read_file_at(AT_FDCWD, path, &cmd, &len, &err) < 0)
-				continue;
-			/* argv is NUL-separated; a retitled process pads with NULs */
-			while (len > 0 && !cmd[len - 1])
-				len--;
-			for (size_t j = 0; j < len; j++)
-				if (!cmd[j])
-					cmd[j] = ' ';
-			cmd[len] = '\0';
-			json_array_append_new(
-			    procs, json_pack("{s:I, s:s}", "pid", (json_int_t)pids[i], "cmd", cmd));
-			free(cmd);
-		}
-	}
-	free(pids);
-	rt_cgroup_free(cg);
-	return procs;
-}
-
 static json_t *top_of(const struct sup_instance *in)
 {
 	return sup_top_json(in->plan.spec.cgroup_group, in->plan.spec.id,

@@ -75,11 +75,27 @@ expect_rc 0 "run -d -p"
 run top "$c"
 expect_rc 0 "top NAME"
 expect_grep "$OUT" "sleep 60" "top lists the container's processes"
-pid1=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $1}')
+# docker top's table: ps -ef's columns, each at least 20 wide
+expect_grep "$(printf '%s\n' "$OUT" | head -n1)" "^UID {17}PID {17}PPID {16}C {19}STIME {15}TTY {17}TIME {16}CMD$" "top's titles are docker top's"
+expect_grep "$OUT" "^root +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]{2}:[0-9]{2}|[A-Z][a-z]{2}[0-9]{2}) +\? +00:00:00 +sleep 60$" "a process's row as ps -ef shows it"
+pid1=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $2}')
+ppid1=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $3}')
+init1=$(printf '%s\n' "$OUT" | awk '/lxr-init/ {print $2}')
+[ -n "$pid1" ] && [ "$ppid1" = "$init1" ] || fail "top's PPID of the command is not its init ($ppid1, $init1): $OUT"
+[ "$(awk '{print $4}' "/proc/$pid1/stat")" = "$ppid1" ] || fail "top's PPID is not the kernel's"
+# a process names itself: its escape bytes reach no terminal
+esc=$(cname esc)
+run run -d --name "$esc" --network none "$ROOTFS" sh -c "$(printf 'sleep 61; : \033[31mred')"
+expect_rc 0 "run -d of a command with an escape byte"
+for _ in $(seq 100); do "$LXR" top "$esc" 2>/dev/null | grep -q "sleep 61" && break; sleep 0.05; done
+run top "$esc"
+printf '%s' "$OUT" | grep -q "$(printf '\033')" && fail "top printed the process's escape byte"
+expect_grep "$OUT" "sh -c sleep 61; : \?\[31mred" "top shows the escape byte as ?"
+"$LXR" rm -f "$esc" > /dev/null
 run restart "$c"
 expect_rc 0 "restart NAME"
 run top "$c"
-pid2=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $1}')
+pid2=$(printf '%s\n' "$OUT" | awk '/sleep 60/ {print $2}')
 [ -n "$pid2" ] && [ "$pid1" != "$pid2" ] || fail "restart did not start the command again ($pid1, $pid2)"
 run stats --no-stream "$c"
 expect_rc 0 "stats --no-stream NAME"

@@ -57,7 +57,7 @@ n=$(cname cgh)
 run run -d --name "$n" "$ROOTFS" sleep 30
 expect_rc 0 "run -d"
 run top "$n"
-cmdpid=$(echo "$OUT" | awk '$2 == "sleep" { print $1 }')
+cmdpid=$(echo "$OUT" | awk '$8 == "sleep" { print $2 }')
 [ -n "$cmdpid" ] || fail "no pid for the container's sleep in lxr top: $OUT"
 grep -q "/lxr/_run/$n\$" "/proc/$cmdpid/cgroup" ||
 	fail "the command is not in the container's cgroup: $(cat "/proc/$cmdpid/cgroup")"

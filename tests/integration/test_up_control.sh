@@ -49,6 +49,9 @@ run stats --no-stream -f "$STACK" web
 expect_grep "$OUT" "^web-1 +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB " "stats shows memory use and limit"
 run top -f "$STACK" worker
 expect_grep "$OUT" "sleep 1000" "top lists the service's processes"
+# compose's table: one for the stack, SERVICE and # first
+expect_grep "$(printf '%s\n' "$OUT" | head -n1)" "^SERVICE +# +UID +PID +PPID +C +STIME +TTY +TIME +CMD$" "top's titles are compose's"
+expect_grep "$OUT" "^worker +1 +root +[0-9]+ +[0-9]+ +[0-9]+ +[0-9:A-Za-z]+ +\? +[0-9:]+ +sleep 1000$" "top's row of the worker's command"
 pass "stats and top read the container's cgroup"
 
 run exec -f "$STACK" web cat /proc/1/cmdline

@@ -168,20 +168,14 @@ static void check_address(struct cfg_ctx *c, const struct cfg_network *net,
 			     : !(a & ~mask) ? "network"
 					    : "broadcast",
 			     net->name, p->subnet.v);
-	} else if (cfg_ip4_slot(a, a & mask, __builtin_popcount(mask)) < 0) {
-		/* a subnet wider than /16: net_ipam_reserve refuses the rest */
-		cfg_diag_add(c, sn->ipv4_address.pos, false,
-			     "pick one among the first 65536 addresses of the subnet, or drop "
-			     "ipv4_address for an automatic one",
-			     "ipv4_address %s is beyond the addresses lxr allocates from in %s",
-			     sn->ipv4_address.v, p->subnet.v);
 	} else if ((kv = aux_holding(p, sn->ipv4_address.v, false))) {
 		aux_taken(c, net, &sn->ipv4_address, kv);
 	}
 }
 
 /* ipv6_address: the network has IPv6 and declares the subnet it is in,
- * within the window the allocator hands out, and not one it keeps back. */
+ * anywhere in it (beyond the window the allocator hands out from too),
+ * and not one it keeps back. */
 static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
 			   const struct cfg_svc_net *sn)
 {
@@ -219,12 +213,9 @@ static void check_address6(struct cfg_ctx *c, const struct cfg_network *net,
 	slot = cfg_ip6_slot(a, base, pre);
 	if (p->gateway.v && cfg_parse_ipv6(p->gateway.v, gw) == 0)
 		gslot = cfg_ip6_slot(gw, base, pre);
-	if (slot < 0)
-		cfg_diag_add(c, sn->ipv6_address.pos, false,
-			     "pick one among the first 65536 addresses of the subnet",
-			     "ipv6_address %s is beyond the addresses lxr allocates from in %s",
-			     sn->ipv6_address.v, p->subnet.v);
-	else if (slot == 0 || slot == gslot)
+	/* one beyond the window the allocator hands out from is reserved all
+	 * the same (net_ipam6_reserve) */
+	if (slot == 0 || slot == gslot)
 		cfg_diag_add(c, sn->ipv6_address.pos, false, "pick another host address",
 			     "ipv6_address %s is the %s address of network \"%s\" (%s)",
 			     sn->ipv6_address.v, slot ? "gateway" : "subnet-router anycast",

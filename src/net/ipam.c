@@ -86,6 +86,13 @@ void ipam_push_tail(struct lxr_ipam *m, uint32_t off)
 	m->tail = off;
 }
 
+void ipam_free_off(struct lxr_ipam *m, uint32_t off)
+{
+	m->state[off] = A_FREE;
+	ipam_push_tail(m, off);
+	m->in_use--;
+}
+
 /* The arrays for size addresses, with offset 0, gw and (IPv4) the last
  * one reserved (gw 0: the network has no gateway). */
 static struct lxr_ipam *ipam_make(uint32_t size, uint32_t gw, bool broadcast)
@@ -221,8 +228,19 @@ static const char *system_what(const struct lxr_ipam *m, uint32_t off)
 							  : "gateway";
 }
 
-/* Is text an address of m's subnet that its window leaves out? */
-static bool beyond_window(const struct lxr_ipam *m, const char *text)
+/* text (an address of m's family) as the allocator writes it */
+static const char *canonical(const struct lxr_ipam *m, const char *text, char *buf)
+{
+	lxr_err ignored;
+	struct lxr_ip6 a6;
+	uint32_t a;
+
+	if (m->v6)
+		return net_ip6_parse(text, &a6, &ignored) == 0 ? net_ip6_str(&a6, buf) : text;
+	return net_ip_parse(text, &a, &ignored) == 0 ? net_ip_str(a, buf) : text;
+}
+
+bool ipam_beyond_window(const struct lxr_ipam *m, const char *text)
 {
 	lxr_err ignored;
 	struct lxr_ip6 a6;
@@ -259,7 +277,7 @@ static int range_offs(const struct lxr_ipam *m, const char *range, uint32_t *lo,
 		return lxr_fail(err, EINVAL, "ip_range %s is not a subnet inside %s", range,
 				ipam_subnet_str(m, s));
 	off = ipam_str_off(m, addr);
-	if (off == NIL && beyond_window(m, addr))
+	if (off == NIL && ipam_beyond_window(m, addr))
 		return lxr_fail(err, EINVAL,
 				"ip_range %s starts beyond the first %u addresses of subnet %s, "
 				"where lxr hands out addresses",
@@ -281,9 +299,13 @@ static int hold_aux(struct lxr_ipam *m, const char *addr, lxr_err *err)
 	char s[NET_SUBNET6_STRLEN];
 	uint32_t off = ipam_str_off(m, addr);
 
-	/* a wide subnet's address beyond the window: never handed out */
-	if (off == NIL && beyond_window(m, addr))
+	/* a wide subnet's address beyond the window: alloc never hands it
+	 * out; kept back from a static address there */
+	if (off == NIL && ipam_beyond_window(m, addr)) {
+		char c[NET_IP6_STRLEN];
+		ipam_far_hold_aux(m, canonical(m, addr, c));
 		return 0;
+	}
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "aux address %s is outside subnet %s", addr,
 				ipam_subnet_str(m, s));
@@ -335,6 +357,7 @@ void net_ipam_free(struct lxr_ipam *m)
 	free(m->prev);
 	free(m->hnext);
 	free(m->bucket);
+	ipam_far_free(m);
 	free(m);
 }
 
@@ -402,6 +425,8 @@ int net_ipam_alloc(struct lxr_ipam *m, const char *owner, uint32_t *addr, lxr_er
 {
 	uint32_t off = 0;
 
+	if (owner && ipam_far_find(m, owner)) /* its static address, beyond the window */
+		return net_ip_parse(ipam_far_find(m, owner), addr, err);
 	if (alloc_off(m, owner, &off, err) < 0)
 		return -1;
 	*addr = m->subnet.addr + off;
@@ -413,6 +438,8 @@ int net_ipam6_alloc(struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr,
 	char buf[NET_IP6_STRLEN];
 	uint32_t off = 0;
 
+	if (owner && ipam_far_find(m, owner))
+		return net_ip6_parse(ipam_far_find(m, owner), addr, err);
 	if (alloc_off(m, owner, &off, err) < 0)
 		return -1;
 	return net_ip6_parse(ipam_off_str(m, off, buf), addr, err);
@@ -427,12 +454,8 @@ static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, 
 
 	if (ipam_check_owner(owner, err) < 0)
 		return -1;
-	if (off == NIL && beyond_window(m, addr))
-		return lxr_fail(err, EINVAL,
-				"address %s is outside the first %u addresses of subnet %s, where "
-				"lxr hands out addresses",
-				addr, m->size, ipam_subnet_str(m, s)),
-		       lxr_err_hint(err, "give the container an address among them, or none");
+	if (off == NIL && ipam_beyond_window(m, addr))
+		return ipam_far_reserve(m, owner, addr, err);
 	if (off == NIL)
 		return lxr_fail(err, EINVAL, "address %s is outside subnet %s", addr,
 				ipam_subnet_str(m, s));
@@ -452,13 +475,11 @@ static int reserve_off(struct lxr_ipam *m, const char *owner, const char *addr, 
 		return 0;
 	}
 	cur = ipam_find(m, owner);
-	if (cur != NIL && m->state[cur] != A_FREE) {
-		m->state[cur] = A_FREE;
-		ipam_push_tail(m, cur);
-		m->in_use--;
-	}
+	if (cur != NIL && m->state[cur] != A_FREE)
+		ipam_free_off(m, cur);
 	if (cur != NIL)
 		clear_owner(m, cur);
+	ipam_far_release(m, owner);
 	ipam_unlink_free(m, off);
 	ipam_set_owner(m, off, owner);
 	m->state[off] = A_STATIC;
@@ -489,18 +510,22 @@ bool net_ipam_release(struct lxr_ipam *m, const char *owner)
 {
 	uint32_t off = owner ? ipam_find(m, owner) : NIL;
 
+	if (owner && ipam_far_release(m, owner))
+		return true;
 	if (off == NIL || m->state[off] == A_FREE)
 		return false;
-	m->state[off] = A_FREE;
-	ipam_push_tail(m, off);
-	m->in_use--;
+	ipam_free_off(m, off);
 	return true;
 }
 
 bool net_ipam_lookup(const struct lxr_ipam *m, const char *owner, uint32_t *addr)
 {
 	uint32_t off = ipam_find(m, owner);
+	const char *far = ipam_far_find(m, owner);
+	lxr_err ignored;
 
+	if (far)
+		return net_ip_parse(far, addr, &ignored) == 0;
 	if (off == NIL || m->state[off] == A_FREE)
 		return false;
 	*addr = m->subnet.addr + off;
@@ -510,9 +535,12 @@ bool net_ipam_lookup(const struct lxr_ipam *m, const char *owner, uint32_t *addr
 bool net_ipam6_lookup(const struct lxr_ipam *m, const char *owner, struct lxr_ip6 *addr)
 {
 	uint32_t off = ipam_find(m, owner);
+	const char *far = ipam_far_find(m, owner);
 	char buf[NET_IP6_STRLEN];
 	lxr_err ignored;
 
+	if (far)
+		return net_ip6_parse(far, addr, &ignored) == 0;
 	if (off == NIL || m->state[off] == A_FREE)
 		return false;
 	return net_ip6_parse(ipam_off_str(m, off, buf), addr, &ignored) == 0;
@@ -536,13 +564,11 @@ size_t net_ipam_reconcile(struct lxr_ipam *m, bool (*alive)(const char *owner, v
 	for (uint32_t o = 0; o < m->size; o++) {
 		if ((m->state[o] == A_LEASED || m->state[o] == A_STATIC) &&
 		    !alive(m->owner[o], ctx)) {
-			m->state[o] = A_FREE;
-			ipam_push_tail(m, o);
-			m->in_use--;
+			ipam_free_off(m, o);
 			freed++;
 		}
 	}
-	return freed;
+	return freed + ipam_far_reconcile(m, alive, ctx);
 }
 
 void net_ipam_each(const struct lxr_ipam *m, void (*fn)(const char *, uint32_t, void *), void *ctx)
@@ -550,4 +576,10 @@ void net_ipam_each(const struct lxr_ipam *m, void (*fn)(const char *, uint32_t, 
 	for (uint32_t o = 0; o < m->size; o++)
 		if (m->state[o] == A_LEASED || m->state[o] == A_STATIC)
 			fn(m->owner[o], m->subnet.addr + o, ctx);
+	for (size_t i = 0; !m->v6 && i < m->n_far; i++) {
+		uint32_t a;
+		lxr_err ignored;
+		if (m->far[i].owner && net_ip_parse(m->far[i].addr, &a, &ignored) == 0)
+			fn(m->far[i].owner, a, ctx);
+	}
 }

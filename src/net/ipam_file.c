@@ -25,6 +25,7 @@ char *net_ipam_dump(const struct lxr_ipam *m)
 			m->state[o] == A_STATIC ? "static" : "dynamic", m->owner[o]);
 		lines++;
 	}
+	lines += ipam_far_dump(m, f);
 	/* Hints in FIFO order, so a reload keeps "freed addresses come last". */
 	for (uint32_t o = m->head; o != NIL; o = m->next[o])
 		if (m->owner[o]) {
@@ -58,6 +59,19 @@ static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
 	if (ipam_check_owner(owner, &ignored) < 0)
 		return bad_line(err, n, "bad address or owner");
 	off = ipam_str_off(m, ip);
+	/* a static address beyond a wide subnet's window */
+	if (off == NIL && kind && !strcmp(kind, "static") && ipam_beyond_window(m, ip)) {
+		char c[NET_IP6_STRLEN];
+		struct lxr_ip6 a6;
+		uint32_t a4;
+		if (ipam_find(m, owner) != NIL || ipam_far_find(m, owner) ||
+		    (m->v6
+			 ? net_ip6_parse(ip, &a6, &ignored) < 0 || strcmp(ip, net_ip6_str(&a6, c))
+			 : net_ip_parse(ip, &a4, &ignored) < 0 || strcmp(ip, net_ip_str(a4, c))) ||
+		    ipam_far_reserve(m, owner, ip, &ignored) < 0)
+			return bad_line(err, n, "address reserved, not canonical, or listed twice");
+		return 0;
+	}
 	if (off == NIL || m->state[off] != A_FREE || m->owner[off] || ipam_find(m, owner) != NIL)
 		return bad_line(err, n, "address outside the subnet, reserved, or listed twice");
 	ipam_unlink_free(m, off);

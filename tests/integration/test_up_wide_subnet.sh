@@ -2,8 +2,10 @@
 # A subnet wider than /16 (here a /13) runs, as docker runs it: lxr hands
 # out addresses from its first 65536 (the window), while the bridge, each
 # container's eth0 and its route carry the /13, so the whole subnet is
-# on-link; a static ipv4_address works; down leaves no link, route or nft
-# rule of the network behind.
+# on-link; a static ipv4_address works, in the window and beyond it (docker
+# takes any address of the subnet), and stays through a restart of the
+# container and a reconcile; down leaves no link, route or nft rule of the
+# network behind.
 . "$(dirname "$0")/lib.sh"
 
 # a /13 no other test uses (10.213.x and 10.231.x are taken) and no route
@@ -28,6 +30,11 @@ services:
     command: ["sleep", "600"]
     networks:
       default: {ipv4_address: 10.$o.200.7}
+  far:
+    image: @ROOTFS@
+    command: ["sleep", "600"]
+    networks:
+      default: {ipv4_address: 10.$((o + 5)).3.9}
 networks:
   default:
     ipam:
@@ -46,6 +53,10 @@ b_ip=$(addr_of b)
 [ "$a_ip" != "$b_ip" ] || fail "a and b both have $a_ip"
 a=$(addr_of fixed)
 [ "$a" = "10.$o.200.7/13" ] || fail "fixed has $a, not its ipv4_address 10.$o.200.7/13"
+a=$(addr_of far)
+[ "$a" = "10.$((o + 5)).3.9/13" ] || fail "far has $a, not its ipv4_address 10.$((o + 5)).3.9/13, beyond the window"
+grep -qx "lease 10.$((o + 5)).3.9 static wide$$/far/1" "$LXR_RUN_DIR/wide$$/.net/leases/default" ||
+	fail "the lease file does not hold far's address: $(cat "$LXR_RUN_DIR/wide$$/.net/leases/default")"
 run exec -f "$STACK" a sh -c "ip -4 route show dev eth0"
 expect_grep "$OUT" "^10\.$o\.0\.0/13 " "the container's route to the subnet is the /13"
 host=$(ip -o -4 addr show | awk -v want="10.$o.0.1/13" '$4 == want {print $2}')
@@ -60,7 +71,17 @@ expect_rc 0 "a pings b and fixed"
 expect_out "reached" "a reaches b and fixed"
 run exec -f "$STACK" fixed sh -c "ping -c 1 -W 2 ${a_ip%/13} >/dev/null && echo reached"
 expect_out "reached" "fixed reaches a"
-pass "containers on the /13 reach each other, the static one too"
+run exec -f "$STACK" far sh -c "ping -c 1 -W 2 ${a_ip%/13} >/dev/null && echo reached"
+expect_out "reached" "far, beyond the window, reaches a"
+run restart -f "$STACK" far
+expect_rc 0 "restart far"
+a=$(addr_of far)
+[ "$a" = "10.$((o + 5)).3.9/13" ] || fail "far has $a after its restart"
+run up -d -f "$STACK"
+expect_rc 0 "up -d again (a reconcile)"
+a=$(addr_of far)
+[ "$a" = "10.$((o + 5)).3.9/13" ] || fail "far has $a after a reconcile"
+pass "containers on the /13 reach each other, the static ones too, beyond the window as well"
 
 nft list ruleset 2>/dev/null | grep -qF "10.$o.0.0/13" || fail "no nft rule names $sub while up"
 run down -f "$STACK"

@@ -233,6 +233,15 @@ static void reconcile_frees_dead_owners(void **state)
 	assert_true(net_ipam_lookup(m, "p/live", &a));
 	assert_int_equal(alloc(m, "p/gone1"), ip("10.0.0.3")); /* still sticky */
 	net_ipam_free(m);
+	/* a wide subnet's statics beyond its window too */
+	m = make("10.0.0.0/8", "10.0.0.1");
+	assert_int_equal(net_ipam_reserve(m, "p/gone3", ip("10.9.0.3"), &(lxr_err){0}), 0);
+	assert_int_equal(net_ipam_reserve(m, "p/live2", ip("10.9.0.4"), &(lxr_err){0}), 0);
+	assert_int_equal(net_ipam_reconcile(m, alive_if_not_gone, NULL), 1);
+	assert_int_equal(net_ipam_in_use(m), 1);
+	assert_false(net_ipam_lookup(m, "p/gone3", &a));
+	assert_true(net_ipam_lookup(m, "p/live2", &a));
+	net_ipam_free(m);
 }
 
 static void full_slash16(void **state)
@@ -362,10 +371,13 @@ static void v6_window_of_a_slash64(void **state)
 	/* static: inside the window, not reserved, not taken */
 	assert_int_equal(net_ip6_parse("fd00:db8:5::ffff", &a, &err), 0);
 	assert_int_equal(net_ipam6_reserve(m, "p/last/1", &a, &err), 0);
+	/* beyond the window: taken, as docker takes any of the subnet's */
 	assert_int_equal(net_ip6_parse("fd00:db8:5::1:0", &a, &err), 0);
+	assert_int_equal(net_ipam6_reserve(m, "p/far/1", &a, &err), 0);
 	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
-	assert_int_equal(err.errnum, EINVAL);
-	assert_non_null(strstr(err.msg, "first 65536"));
+	assert_int_equal(err.errnum, EADDRINUSE);
+	assert_int_equal(net_ipam6_alloc(m, "p/far/1", &a, &err), 0);
+	assert_string_equal(net_ip6_str(&a, buf), "fd00:db8:5::1:0");
 	assert_int_equal(net_ip6_parse("fd00:db8:5::", &a, &err), 0);
 	assert_int_equal(net_ipam6_reserve(m, "p/x/1", &a, &err), -1);
 	assert_non_null(strstr(err.msg, "subnet-router anycast"));
@@ -383,6 +395,10 @@ static void v6_window_of_a_slash64(void **state)
 	assert_string_equal(alloc6(m, "p/web/1", buf), "fd00:db8:5::2");
 	assert_true(net_ipam6_lookup(m, "p/last/1", &a));
 	assert_string_equal(net_ip6_str(&a, buf), "fd00:db8:5::ffff");
+	assert_true(net_ipam6_lookup(m, "p/far/1", &a));
+	assert_string_equal(net_ip6_str(&a, buf), "fd00:db8:5::1:0");
+	assert_true(net_ipam_release(m, "p/far/1"));
+	assert_false(net_ipam6_lookup(m, "p/far/1", &a));
 	net_ipam_free(m);
 }
 
@@ -577,8 +593,9 @@ static void range_and_aux_misfits(void **state)
 
 /* A /8 is allocated in its window, its first 65536 addresses: the gateway
  * and the network address are kept back, the window's last address is a
- * host address (the subnet's broadcast is far beyond), and a static
- * address past the window is refused, saying where lxr hands them out. */
+ * host address (the subnet's broadcast is far beyond). A static address
+ * past the window is taken, as docker takes any of the subnet's: once,
+ * never handed out, counted in use, moved from and to, released. */
 static void wide_window_of_a_slash8(void **state)
 {
 	struct lxr_ipam *m = make("10.0.0.0/8", "10.0.0.1");
@@ -596,12 +613,31 @@ static void wide_window_of_a_slash8(void **state)
 	assert_int_equal(alloc(m, "first"), ip("10.0.0.2"));
 	assert_int_equal(net_ipam_reserve(m, "edge", ip("10.0.255.255"), &err), 0);
 	assert_int_equal(net_ipam_reserve(m, "s", ip("10.0.200.7"), &err), 0);
-	assert_int_equal(net_ipam_reserve(m, "far", ip("10.3.0.5"), &err), -1);
-	assert_int_equal(err.errnum, EINVAL);
-	assert_non_null(strstr(err.msg, "outside the first 65536 addresses of subnet 10.0.0.0/8"));
-	assert_non_null(err.hint);
+	assert_int_equal(net_ipam_in_use(m), 3);
+	assert_int_equal(net_ipam_reserve(m, "far", ip("10.3.0.5"), &err), 0);
+	assert_int_equal(net_ipam_in_use(m), 4);
+	assert_int_equal(net_ipam_reserve(m, "far", ip("10.3.0.5"), &err), 0);
+	assert_int_equal(net_ipam_in_use(m), 4);
+	assert_true(net_ipam_lookup(m, "far", &a));
+	assert_int_equal(a, ip("10.3.0.5"));
+	/* its owner asking for an address keeps it */
+	assert_int_equal(alloc(m, "far"), ip("10.3.0.5"));
+	assert_int_equal(net_ipam_reserve(m, "other", ip("10.3.0.5"), &err), -1);
+	assert_int_equal(err.errnum, EADDRINUSE);
+	assert_non_null(strstr(err.msg, "already leased to far"));
 	assert_int_equal(net_ipam_reserve(m, "bc", ip("10.255.255.255"), &err), -1);
-	assert_non_null(strstr(err.msg, "outside the first 65536"));
+	assert_int_equal(err.errnum, EINVAL);
+	assert_non_null(strstr(err.msg, "broadcast address of 10.0.0.0/8"));
+	/* a window lease moves out there, and back in */
+	assert_int_equal(net_ipam_reserve(m, "first", ip("10.200.0.9"), &err), 0);
+	assert_int_equal(net_ipam_in_use(m), 4);
+	assert_int_equal(alloc(m, "first"), ip("10.200.0.9"));
+	assert_int_equal(net_ipam_reserve(m, "first", ip("10.0.0.2"), &err), 0);
+	assert_int_equal(net_ipam_in_use(m), 4);
+	assert_int_equal(net_ipam_reserve(m, "moved", ip("10.200.0.9"), &err), 0);
+	assert_true(net_ipam_release(m, "moved"));
+	assert_false(net_ipam_release(m, "moved"));
+	assert_int_equal(net_ipam_in_use(m), 4);
 	assert_int_equal(net_ipam_reserve(m, "out", ip("11.0.0.1"), &err), -1);
 	assert_non_null(strstr(err.msg, "outside subnet 10.0.0.0/8"));
 	assert_int_equal(net_ipam_reserve(m, "gw", ip("10.0.0.1"), &err), -1);
@@ -611,6 +647,8 @@ static void wide_window_of_a_slash8(void **state)
 		assert_int_equal(net_ipam_alloc(m, owner, &a, &err), 0);
 		assert_true(a - ip("10.0.0.0") < 65535);
 	}
+	/* the far static counts in use, not against the window's capacity */
+	assert_int_equal(net_ipam_in_use(m), 65535);
 	assert_int_equal(net_ipam_alloc(m, "x", &a, &err), -1);
 	assert_int_equal(err.errnum, ENOSPC);
 	assert_non_null(strstr(err.msg, "all 65534 addresses"));
@@ -645,16 +683,40 @@ static void wide_gateway_range_and_file(void **state)
 	assert_int_equal(alloc(m, "p/b"), ip("172.16.0.2"));
 	assert_int_equal(alloc(m, "p/c"), ip("172.16.0.4"));
 	assert_int_equal(net_ipam_reserve(m, "p/d", ip("172.16.0.3"), &err), -1);
+	/* an aux address beyond the window is kept back from a static too */
+	assert_int_equal(net_ipam_reserve(m, "p/d", ip("172.20.0.1"), &err), -1);
+	assert_non_null(strstr(err.msg, "aux_addresses"));
+	assert_int_equal(net_ipam_reserve(m, "p/e", ip("172.28.5.9"), &err), 0);
 	net_ipam_release(m, "p/b");
 	char *text = net_ipam_dump(m);
 	assert_string_equal(text, "lxr-leases 1 172.16.0.0/12 172.16.255.255\n"
 				  "lease 172.16.0.1 dynamic p/a\n"
 				  "lease 172.16.0.4 dynamic p/c\n"
+				  "lease 172.28.5.9 static p/e\n"
 				  "free 172.16.0.2 p/b\n"
-				  "end 4\n");
+				  "end 5\n");
 	assert_int_equal(net_ipam_load(text, &sn, ip("172.16.255.255"), &n, &err), 0);
 	assert_true(net_ipam_lookup(n, "p/c", &a));
 	assert_int_equal(a, ip("172.16.0.4"));
+	assert_true(net_ipam_lookup(n, "p/e", &a));
+	assert_int_equal(a, ip("172.28.5.9"));
+	assert_int_equal(net_ipam_in_use(n), 3);
+	net_ipam_free(n);
+	/* a far line twice, or a dynamic one out there, is a damaged file */
+	assert_int_equal(net_ipam_load("lxr-leases 1 172.16.0.0/12 172.16.255.255\n"
+				       "lease 172.28.5.9 static p/e\n"
+				       "lease 172.28.5.9 static p/f\n"
+				       "end 3\n",
+				       &sn, ip("172.16.255.255"), &n, &err),
+			 -1);
+	assert_int_equal(err.errnum, EBADMSG);
+	assert_int_equal(net_ipam_load("lxr-leases 1 172.16.0.0/12 172.16.255.255\n"
+				       "lease 172.28.5.9 dynamic p/e\n"
+				       "end 2\n",
+				       &sn, ip("172.16.255.255"), &n, &err),
+			 -1);
+	assert_int_equal(err.errnum, EBADMSG);
+	n = NULL;
 	free(text);
 	net_ipam_free(n);
 	net_ipam_free(m);

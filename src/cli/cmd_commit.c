@@ -106,7 +106,7 @@ static json_t *history_of(json_t *ins, json_t *layers, const struct commit_args 
 		if (json_is_object(v))
 			own = true;
 		else
-			json_array_append_new(all, json_pack("{s:s++}", "created_by",
+			json_array_append_new(all, json_pack("{s:s+}", "created_by",
 							     "lxr commit: the directory ",
 							     json_string_value(v)));
 	}

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,19 @@ static int make_memfd(lxr_err *err)
 			return lxr_fail(err, w < 0 ? errno : EIO, "write lxr-init into its memfd");
 		off += (size_t)w;
 	}
-	if (fchmod(fd, 0555) < 0)
+	/* execve refuses a file with a writable open (ETXTBSY): keep only a
+	 * read-only descriptor of it, opened while it may still be read */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	init_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (init_fd < 0)
+		return lxr_fail(err, errno, "reopen lxr-init memfd read-only (%s)", path);
+	/* Execute-only: an execve of a file its caller may not read leaves
+	 * the new process non-dumpable from its first instruction (the
+	 * kernel's would_dump), so there is no moment, before lxr-init's own
+	 * PR_SET_DUMPABLE, in which a process of the container could trace it
+	 * and take the sync socket it holds (exec_init drops the effective
+	 * capabilities that would let root read it anyway). */
+	if (fchmod(fd, 0111) < 0)
 		return lxr_fail(err, errno, "chmod lxr-init memfd");
 	/* Nothing can change it any more: not its bytes, size, mode or seals. */
 	if (fcntl(fd, F_ADD_SEALS,
@@ -58,12 +71,6 @@ static int make_memfd(lxr_err *err)
 	    (errno != EINVAL ||
 	     fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0))
 		return lxr_fail(err, errno, "seal lxr-init memfd (F_ADD_SEALS)");
-	/* execve refuses a file with a writable open (ETXTBSY): keep only a
-	 * read-only descriptor of it. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	init_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (init_fd < 0)
-		return lxr_fail(err, errno, "reopen lxr-init memfd read-only (%s)", path);
 	return 0;
 }
 
@@ -87,6 +94,24 @@ void rt_init_free_exec_leftovers(void)
 		free(exec_leftover[i]);
 		exec_leftover[i] = NULL;
 	}
+}
+
+/* No effective capability for the execve of lxr-init: its memfd is
+ * execute-only, and CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH in effect would
+ * let the exec read it and so leave lxr-init dumpable until its first
+ * instruction. The exec gives them back as it computes the new process's
+ * capabilities from the permitted, inheritable and ambient sets, which
+ * stay (root's effective are its permitted, a user's its ambient). A
+ * filter that refuses capset leaves them: the exec still works. */
+static void no_effective_caps(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct d[2] = {{0}};
+
+	if (syscall(SYS_capget, &h, d) < 0 || !(d[0].effective | d[1].effective))
+		return;
+	d[0].effective = d[1].effective = 0;
+	(void)syscall(SYS_capset, &h, d);
 }
 
 /* execveat of lxr-init as "lxr-init MODE SYNC [TTY] PATH ARGS...", with sync
@@ -114,6 +139,7 @@ static int exec_init(int sync, const char *mode, const char *tty, const char *pa
 	rt_nofile_settle();
 	exec_leftover[0] = argv;
 	exec_leftover[1] = (void *)path;
+	no_effective_caps();
 	syscall(SYS_execveat, init_fd, "", argv, env, AT_EMPTY_PATH);
 	/* argv goes with this function's cleanup; path stays handed back: the
 	 * callers go on to _exit without freeing it */

@@ -130,6 +130,8 @@ int rt_sync_step(int sync, const char *what, struct lxr_stdio *io, struct rt_syn
 		r = recv_whole(sync, &m, sizeof(m), 0);
 		if (r != (ssize_t)sizeof(m) || m.type != RT_SYNC_ERROR)
 			return lxr_fail(err, EPROTO, "%s: bad start-up message", what);
+		/* strings of a peer's: ended here, whatever it sent */
+		m.msg[sizeof(m.msg) - 1] = m.hint[sizeof(m.hint) - 1] = '\0';
 		lxr_fail(err, m.errnum, "%s", m.msg);
 		if (m.hint[0])
 			lxr_err_hint(err, "%s", m.hint);

@@ -113,6 +113,22 @@ config "$IMG:8" | python3 -c 'import json,sys; l=json.load(sys.stdin)["config"][
 	fail "commit keeps the container's labels"
 pass "labels: inherited by a build, carried by a container, kept by commit"
 
+# a container of a root filesystem directory: the directory is its base
+# layer's history, as the image's layers are
+d=$(cname dir)
+run run -d --name "$d" --network none "$ROOTFS" sh -c 'echo dir > /made-here; exec sleep 300'
+expect_rc 0 "run -d of a root filesystem directory"
+at_exit "$LXR" rm -f "$d"
+for _ in $(seq 100); do [ -e "$LXR_RUN_DIR/_run/$d/upper/made-here" ] && break; sleep 0.05; done
+run commit "$d" "$IMG:6"
+expect_rc 0 "commit of a root filesystem directory's container"
+at_exit "$LXR" rmi -f "$IMG:6"
+run run --rm --network none "$IMG:6" cat /made-here
+expect_out dir "the committed directory container's change"
+config "$IMG:6" | grep -q "lxr commit: the directory $ROOTFS" ||
+	fail "the history does not name the directory: $(config "$IMG:6")"
+pass "commit of a container run from a root filesystem directory"
+
 run commit "t$$-nosuch" "$IMG:5"
 expect_rc 1 "commit of no container"
 run commit "$s" "$IMG@sha256:0000000000000000000000000000000000000000000000000000000000000000"

@@ -137,6 +137,33 @@ rm -f $canaries
 run down -p "$PROJECT"
 expect_rc 0 "down"
 
+# ---- lxr-init is never traceable as it starts an exec ----------------------
+# Until it execs the command, lxr-init holds the sync socket to the lxr
+# that started it. Between an execve and a program's first instruction the
+# kernel leaves a readable executable dumpable, and ptrace needs no
+# capability for a dumpable process of the tracer's uid: the probe seizes
+# every new process of the container as it appears, and must never catch
+# lxr-init (its memfd is execute-only, so the kernel makes it non-dumpable
+# from the execve on). The commands it catches show it is fast enough.
+tr=$(cname tracer)
+run run -d --name "$tr" --network none "$IMG" /bin/sh -c '/probe seize 6 >/tmp/seize.txt 2>&1; exec sleep 1000'
+expect_rc 0 "run -d of the tracer"
+end=$((SECONDS + 5))
+n=0
+while [ $SECONDS -lt $end ]; do
+	"$LXR" exec "$tr" /bin/sleep 0.02 >/dev/null 2>&1 || true
+	"$LXR" exec -u 1000 "$tr" /bin/sleep 0.02 >/dev/null 2>&1 || true
+	n=$((n + 2))
+done
+for _ in $(seq 50); do
+	[ -n "$("$LXR" exec "$tr" cat /tmp/seize.txt 2>/dev/null)" ] && break
+	sleep 0.1
+done
+run exec "$tr" cat /tmp/seize.txt
+expect_grep "$OUT" "^held \([1-9][0-9]* commands traced" "the tracer caught lxr-init, or no command at all: $OUT"
+"$LXR" rm -f "$tr" >/dev/null
+pass "$n execs: lxr-init was never traceable ($OUT)"
+
 # ---- lxr exec while a container is still starting ---------------------------
 # Its mount namespace is a copy of the host's until it has pivoted into its
 # own root: an exec that joined it then would run in the host's tree. A

@@ -43,7 +43,16 @@
  *                                opened, even past an exec): none may hold
  *                                MEMSECRET, given in hex (so that the shell
  *                                that started the probe, whose memory
- *                                holds the command line, does not) */
+ *                                holds the command line, does not)
+ *   escape_probe seize SECONDS   for SECONDS, PTRACE_SEIZE every other new
+ *                                process as it appears (ptrace needs no
+ *                                capability for a dumpable process of our
+ *                                uid): lxr-init, as it starts a command of
+ *                                lxr exec, a health check or a hook, holds
+ *                                a socket to the lxr process outside and
+ *                                must never be traceable; the commands it
+ *                                starts are (the count shows the probe is
+ *                                fast enough to catch them) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +68,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/inotify.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -439,6 +450,59 @@ static int swapcwd(const char *dir, double seconds)
 	return 0;
 }
 
+/* Seized pid: whose exe it runs (as its tracer, we may look), then let go */
+static bool seized_is_init(pid_t pid)
+{
+	char path[64], exe[256] = "";
+	ssize_t n;
+	int status;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 && waitpid(pid, &status, __WALL) == pid &&
+	    !WIFEXITED(status) && !WIFSIGNALED(status))
+		ptrace(PTRACE_DETACH, pid, 0, 0);
+	return strstr(exe, "lxr-init") != NULL;
+}
+
+static int seize(double seconds)
+{
+	static char tried[4194304 / 8]; /* a bit per pid: seized once, or old */
+	double end = now() + seconds;
+	pid_t self = getpid();
+	long seized = 0, rounds = 0;
+	bool first = true;
+
+	while (now() < end) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			long pid = strtol(e->d_name, NULL, 10);
+			if (pid <= 1 || pid == self || pid >= 4194304 || tried[pid / 8] & (1 << pid % 8))
+				continue;
+			/* the processes there when the probe started are not new */
+			if (first || ptrace(PTRACE_SEIZE, (pid_t)pid, 0, 0) == 0) {
+				tried[pid / 8] |= (char)(1 << pid % 8);
+				if (first)
+					continue;
+				if (seized_is_init((pid_t)pid)) {
+					escape("traced lxr-init", e->d_name);
+					closedir(d);
+					return 1;
+				}
+				seized++;
+			}
+		}
+		if (d)
+			closedir(d);
+		first = false;
+		rounds++;
+	}
+	printf("held (%ld commands traced, %ld rounds)\n", seized, rounds);
+	return 0;
+}
+
 static int swapvol(const char *dir, const char *target)
 {
 	int in = inotify_init1(0);
@@ -520,6 +584,8 @@ int main(int argc, char **argv)
 		return swapvol(argv[2], argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "ra"))
 		return ra(argv[2], argv[3]);
+	if (argc >= 3 && !strcmp(argv[1], "seize"))
+		return seize(atof(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "swapcwd"))
 		return swapcwd(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of escape_probe.c\n");

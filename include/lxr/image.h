@@ -132,10 +132,17 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
  * when the store has no such tag or did not record it. */
 int img_tag_time(struct img_store *s, const char *ref, int64_t *when, lxr_err *err);
 /* Compose's periodic pull policies (daily, weekly, every_<duration>): the
- * policy that pulls when ref's tag is missing or was set at least every_us
- * ago, as compose compares the image's LastTagTime; IMG_PULL_MISSING
- * otherwise (and when the store cannot say). */
+ * policy that pulls when ref's tag is missing, has no recorded time, or
+ * was set at least every_us ago, as compose compares the image's
+ * LastTagTime (IMG_PULL_ALWAYS, also when the index cannot be read: the
+ * pull says what is wrong); IMG_PULL_MISSING otherwise and for a digest
+ * reference. */
 enum img_pull_policy img_pull_due(struct img_store *s, const char *ref, int64_t every_us);
+/* A periodic policy's pull when it is due: as img_ensure(ALWAYS), but a
+ * pull that fails while the store has ref is a warning, and the store's
+ * image is out. */
+int img_ensure_refreshed(struct img_store *s, const char *ref, bool quiet, struct img_image *out,
+			 lxr_err *err);
 
 /* ---- lxr-image ----------------------------------------------------------------
  * The program beside lxr that holds everything needing libcurl or

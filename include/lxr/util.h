@@ -87,6 +87,11 @@ struct tm;
 const char *lxr_scan_datetime(const char *s, struct tm *tm, int *parts);
 
 bool lxr_str_has_prefix(const char *s, const char *prefix);
+/* s, in place, fit for a terminal (and for JSON): each control character
+ * (C0, DEL, C1; a newline and a tab kept with keep_lines) and each byte
+ * that is not part of well-formed UTF-8 becomes one '?'. Returns s. For
+ * text that came from a container: a name, a command line, a message. */
+char *lxr_term_safe(char *s, bool keep_lines);
 /* path is dir or below it, by their strings ("/a/bc" is not within "/a/b") */
 bool lxr_path_within(const char *path, const char *dir);
 /* sscanf for the conversions lxr uses (src/util/scan.c: white space,

@@ -468,8 +468,16 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 	bool image = !svc->image_is_path;
 	int r = -1;
 
-	if (image &&
-	    run_image_resolve(cfg_service_image(svc), o->name, IMG_PULL_MISSING, &im, err) < 0)
+	/* as up pulls it: --pull, else the service's pull_policy (one with
+	 * build: has its image from image_ready, built or pulled) */
+	bool pulls = !svc->build.set;
+	int policy = !pulls    ? IMG_PULL_MISSING
+		     : c->pull ? c->pull - 1
+		     : svc->pull_policy.v && img_pull_policy_parse(svc->pull_policy.v) >= 0
+			 ? img_pull_policy_parse(svc->pull_policy.v)
+			 : IMG_PULL_MISSING;
+	if (image && run_image_resolve(cfg_service_image(svc), o->name, policy,
+				       pulls && !c->pull ? svc->pull_every_us : 0, &im, err) < 0)
 		return -1;
 	if (image)
 		img_plan_image(&im, &pi);

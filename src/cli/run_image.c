@@ -60,15 +60,21 @@ int run_image_not_service(const char *ref, lxr_err *err)
 			    ref);
 }
 
-int run_image_resolve(const char *ref, const char *name, int policy, struct img_image *im,
-		      lxr_err *err)
+int run_image_resolve(const char *ref, const char *name, int policy, int64_t every_us,
+		      struct img_image *im, lxr_err *err)
 {
 	struct img_store *st = NULL;
-	int r = -1;
+	int r = -1, got;
 
 	if (img_store_open(lxr_data_dir(), &st, err) < 0)
 		return -1;
-	if (img_ensure(st, ref, (enum img_pull_policy)policy, im, err) == 0)
+	/* a periodic policy (daily, ...): pulled when due, and a failed
+	 * refresh keeps what the store has */
+	if (every_us && img_pull_due(st, ref, every_us) == IMG_PULL_ALWAYS)
+		got = img_ensure_refreshed(st, ref, false, im, err);
+	else
+		got = img_ensure(st, ref, (enum img_pull_policy)policy, im, err);
+	if (got == 0)
 		r = use_fd >= 0 ? 0 : img_use_acquire(st, im, name, &use_fd, err);
 	if (r < 0)
 		lxr_err_wrap(err, "image %s", ref);

@@ -17,7 +17,10 @@ bool run_image_is_ref(const char *arg);
  * web`), refused with the command that runs the service rather than
  * pulled as docker.io/library/NAME. 0: not that case. */
 int run_image_not_service(const char *ref, lxr_err *err);
-int run_image_resolve(const char *ref, const char *name, int policy, struct img_image *im,
-		      lxr_err *err);
+/* ref resolved in the store, pulled as policy says (every_us: a periodic
+ * policy's window instead, img_pull_due), and held for name while this
+ * lxr runs. */
+int run_image_resolve(const char *ref, const char *name, int policy, int64_t every_us,
+		      struct img_image *im, lxr_err *err);
 
 #endif

@@ -256,7 +256,7 @@ static int stopped_lowers(json_t *rec, const char *name, struct img_image *im, c
 	const char *id = json_string_value(json_object_get(rec, "image_id"));
 	const char *image = json_string_value(json_object_get(rec, "image"));
 
-	if (id && run_image_resolve(id, name, IMG_PULL_NEVER, im, err) < 0)
+	if (id && run_image_resolve(id, name, IMG_PULL_NEVER, 0, im, err) < 0)
 		return -1;
 	*lowers = id ? lxr_strv_dup(im->layer_dirs) : lxr_xcalloc(2, sizeof(char *));
 	if (!id)

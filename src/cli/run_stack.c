@@ -262,7 +262,7 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 	st->project = lxr_xstrdup(RUN_GROUP);
 	if (image && !o->service && run_image_not_service(o->image, err) < 0)
 		goto out;
-	if (image && run_image_resolve(o->image, o->name, o->pull, &im, err) < 0)
+	if (image && run_image_resolve(o->image, o->name, o->pull, 0, &im, err) < 0)
 		goto out;
 	if (publish_all(o, image ? &im : NULL, &st, err) < 0)
 		goto out;

@@ -278,16 +278,21 @@ static int up_decide(const struct cfg_service *svc, const struct cli_up_build *u
 		return 0;
 	}
 	struct img_image im = {0};
-	if (img_ensure(*store, ref,
-		       (enum img_pull_policy)policy | (u->quiet_pull ? IMG_PULL_QUIET : 0), &im,
-		       &err) == 0) {
+	/* a periodic policy's refresh that fails keeps the image here (never
+	 * a rebuild each day of an image only built here) */
+	bool refresh = !u->pull && svc->pull_every_us && have > 0;
+	if ((refresh
+		 ? img_ensure_refreshed(*store, ref, u->quiet_pull, &im, &err)
+		 : img_ensure(*store, ref,
+			      (enum img_pull_policy)policy | (u->quiet_pull ? IMG_PULL_QUIET : 0),
+			      &im, &err)) == 0) {
 		img_image_free(&im);
 		return 0;
 	}
 	lxr_err_wrap(&err, "service \"%s\": pull %s", svc->name, ref);
 	if (u->no_build)
 		goto fail;
-	fprintf(stderr, "lxr: warning: %s; building it instead, as compose does\n", err.msg);
+	lxr_warn("%s; building it instead, as compose does", err.msg);
 	return 1;
 fail:
 	lxr_err_print(&err);

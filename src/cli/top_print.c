@@ -98,16 +98,15 @@ static void row_of(json_t *o, json_t *p, const char *passwd, time_t now, char **
 	cell[C_PID] = lxr_xasprintf("%lld", num(p, "pid"));
 	cell[C_PPID] = lxr_xasprintf("%lld", num(p, "ppid"));
 	/* C: the CPU it used over its life, in percent */
-	cell[C_C] = lxr_xasprintf("%lld", elapsed > 0 ? (long long)(cpu * 100 / elapsed) : 0);
+	long long c = elapsed > 0 ? (long long)(cpu * 100 / elapsed) : 0;
+	cell[C_C] = lxr_xasprintf("%lld", c > 99 ? 99 : c); /* ps caps it */
 	cell[C_STIME] = start_time(started, now);
 	cell[C_TTY] = tty_name(num(p, "tty"));
 	cell[C_TIME] = cpu_time(cpu);
-	cell[C_CMD] = lxr_xstrdup(json_string_value(json_object_get(p, "cmd")));
 	/* a process names itself: no byte of it may steer the terminal (ps
 	 * shows such bytes as ?) */
-	for (char *c = cell[C_CMD]; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	cell[C_CMD] =
+	    lxr_term_safe(lxr_xstrdup(json_string_value(json_object_get(p, "cmd"))), false);
 }
 
 /* Columns first..C_CMD, each as wide as its widest cell plus padding and

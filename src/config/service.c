@@ -291,11 +291,15 @@ static int every_duration(const char *s, int64_t *us)
 		if ((*end != 'd' && *end != 'w') || n > 100000)
 			break;
 		days += n * (*end == 'w' ? 7 : 1);
+		/* past Go's Duration (292 years), as compose-go refuses it */
+		if (days > 106751)
+			return -1;
 		s = end + 1;
 	}
 	if (*s && cfg_parse_duration(s, &rest) < 0)
 		return -1;
-	*us = days * 86400LL * 1000000 + rest;
+	if (__builtin_add_overflow(days * 86400LL * 1000000, rest, us))
+		return -1;
 	return *us > 0 ? 0 : -1;
 }
 
@@ -328,7 +332,9 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		return 0;
 	}
 	if (strcmp(v, "always") && strcmp(v, "missing") && strcmp(v, "never")) {
-		cfg_error_hint(c, n, "always, missing (the default) or never",
+		cfg_error_hint(c, n,
+			       "always, missing (the default), never, build, daily, weekly or "
+			       "every_<duration>",
 			       "pull_policy: unknown policy \"%s\"", v);
 		return -1;
 	}

@@ -312,6 +312,23 @@ int img_ensure(struct img_store *s, const char *ref, enum img_pull_policy policy
 	return img_resolve(s, ref, out, err);
 }
 
+int img_ensure_refreshed(struct img_store *s, const char *ref, bool quiet, struct img_image *out,
+			 lxr_err *err)
+{
+	char buf[LXR_ERR_MSG_MAX + 128];
+	lxr_err e2 = {0};
+
+	if (img_ensure(s, ref, IMG_PULL_ALWAYS | (quiet ? IMG_PULL_QUIET : 0), out, err) == 0)
+		return 0;
+	/* a refresh that fails keeps what the store has: a box offline on
+	 * the day its daily pull is due runs on */
+	if (img_resolve(s, ref, out, &e2) < 0)
+		return -1;
+	lxr_warn("pull %s: %s; running the image the store has", ref,
+		 lxr_err_str(err, buf, sizeof(buf)));
+	return 0;
+}
+
 enum img_pull_policy img_pull_due(struct img_store *s, const char *ref, int64_t every_us)
 {
 	lxr_err err = {0};

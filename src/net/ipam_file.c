@@ -72,7 +72,8 @@ static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
 			return bad_line(err, n, "address reserved, not canonical, or listed twice");
 		return 0;
 	}
-	if (off == NIL || m->state[off] != A_FREE || m->owner[off] || ipam_find(m, owner) != NIL)
+	if (off == NIL || m->state[off] != A_FREE || m->owner[off] || ipam_find(m, owner) != NIL ||
+	    ipam_far_find(m, owner))
 		return bad_line(err, n, "address outside the subnet, reserved, or listed twice");
 	ipam_unlink_free(m, off);
 	ipam_set_owner(m, off, owner);

@@ -116,9 +116,14 @@ static int resolve_image(struct sup *s, struct sup_service *sv, lxr_err *err)
 			img_image_copy(sv->img, o->img);
 			goto resolved;
 		}
-	if (img_ensure(s->store, ref,
-		       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0), sv->img,
-		       err) < 0) {
+	/* a periodic policy's pull when due: a failure keeps the store's */
+	bool refresh =
+	    policy == IMG_PULL_ALWAYS && !s->pull && !sv->cfg->build.set && sv->cfg->pull_every_us;
+	if ((refresh
+		 ? img_ensure_refreshed(s->store, ref, s->quiet_pull, sv->img, err)
+		 : img_ensure(s->store, ref,
+			      (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0),
+			      sv->img, err)) < 0) {
 		lxr_err_wrap(err, "service \"%s\": image \"%s\"", sv->cfg->name, ref);
 		if (sv->cfg->build.set)
 			lxr_err_hint(err,

@@ -29,6 +29,7 @@ static long long boot_time(void)
  * parentheses: the fields start after its last ')'. */
 struct proc_stat {
 	char comm[64];
+	char state;
 	long long ppid, tty, cpu_ticks, start_ticks;
 };
 
@@ -53,10 +54,10 @@ static int read_stat(pid_t pid, struct proc_stat *ps)
 	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
 	 * cmajflt utime stime cutime cstime priority nice num_threads
 	 * itrealvalue starttime */
-	if (sscanf(close_paren + 2,
-		   "%*c %lld %*d %*d %lld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
-		   "%*d %llu",
-		   &ppid, &tty, &utime, &stime, &start) != 5)
+	if (lxr_sscanf(close_paren + 2,
+		       "%c %lld %*d %*d %lld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
+		       "%*d %*d %llu",
+		       &ps->state, &ppid, &tty, &utime, &stime, &start) != 6)
 		return -1;
 	ps->ppid = ppid;
 	ps->tty = tty;
@@ -77,22 +78,29 @@ static long long read_euid(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0 ||
-	    !(p = strstr(text, "\nUid:")) || sscanf(p + 5, "%lld %lld", &real, &eff) != 2)
+	    !(p = strstr(text, "\nUid:")) || lxr_sscanf(p + 5, "%lld %lld", &real, &eff) != 2)
 		return -1;
 	return eff;
 }
 
-/* argv as one line (NUL-separated; a retitled process pads with NULs);
- * empty for a kernel thread or a process whose argv is gone */
+/* argv as one line (NUL-separated; a retitled process pads with NULs),
+ * its first 4 KiB (a command line may be megabytes); empty for a kernel
+ * thread or a process whose argv is gone (a zombie) */
 static char *read_cmdline(pid_t pid)
 {
-	char path[64], *cmd = NULL;
+	char path[64], *cmd = lxr_xmalloc(4097);
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
 	size_t len = 0;
-	lxr_err err;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if (lxr_read_file_at(AT_FDCWD, path, &cmd, &len, &err) < 0)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && len < 4096 && (n = read(fd, cmd + len, 4096 - len)) > 0)
+		len += (size_t)n;
+	if (fd < 0) {
+		free(cmd);
 		return NULL;
+	}
 	while (len > 0 && !cmd[len - 1])
 		len--;
 	for (size_t j = 0; j < len; j++)
@@ -109,15 +117,25 @@ static json_t *process_json(pid_t pid, long long btime, long ticks)
 
 	if (!cmd || read_stat(pid, &ps) < 0)
 		return NULL; /* gone meanwhile */
-	if (!*cmd) {
+	if (!*cmd) {         /* ps's [comm], and a zombie's <defunct> */
 		free(cmd);
-		cmd = lxr_xasprintf("[%s]", ps.comm);
+		cmd = lxr_xasprintf("[%s]%s", ps.comm, ps.state == 'Z' ? " <defunct>" : "");
 	}
+	/* as the process named itself: valid UTF-8 for JSON, and no byte of
+	 * it steers the terminal that shows it */
+	lxr_term_safe(cmd, false);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:s}", "pid", (json_int_t)pid, "ppid",
 			 (json_int_t)ps.ppid, "uid", (json_int_t)read_euid(pid), "tty",
 			 (json_int_t)ps.tty, "started",
 			 (json_int_t)(btime ? btime + ps.start_ticks / ticks : 0), "cpu_seconds",
 			 (double)ps.cpu_ticks / (double)ticks, "cmd", cmd);
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init)
@@ -140,9 +158,15 @@ json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init)
 	else if (lxr_rootless_uid() >= 0)
 		r = rt_rootless_pids(init, &pids, &n, &err);
 	btime = boot_time();
-	for (size_t i = 0; r == 0 && i < n; i++)
+	/* ps's order, by pid; cgroup.procs may list one twice */
+	if (r == 0)
+		qsort(pids, n, sizeof(*pids), by_pid);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (i > 0 && pids[i] == pids[i - 1])
+			continue;
 		if ((p = process_json(pids[i], btime, ticks > 0 ? ticks : 100)))
 			json_array_append_new(procs, p);
+	}
 	free(pids);
 	rt_cgroup_free(cg);
 	return procs;

@@ -91,9 +91,14 @@ const char *lxr_err_str(const lxr_err *err, char *buf, size_t len)
 
 void lxr_err_print(const lxr_err *err)
 {
-	char buf[LXR_ERR_MSG_MAX + 128];
+	char buf[LXR_ERR_MSG_MAX + 128], hint[LXR_ERR_HINT_MAX];
 
-	fprintf(stderr, "lxr: error: %s\n", lxr_err_str(err, buf, sizeof(buf)));
-	if (err->hint[0])
-		fprintf(stderr, "lxr: hint: %s\n", err->hint);
+	/* a message may name what a container made (a file, a path): no byte
+	 * of it steers the terminal */
+	fprintf(stderr, "lxr: error: %s\n",
+		lxr_term_safe((char *)lxr_err_str(err, buf, sizeof(buf)), true));
+	if (err->hint[0]) {
+		snprintf(hint, sizeof(hint), "%s", err->hint);
+		fprintf(stderr, "lxr: hint: %s\n", lxr_term_safe(hint, true));
+	}
 }

@@ -30,8 +30,11 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...)
 	} else {
 		fprintf(stderr, "lxr: %s: ", names[lvl]);
 	}
+	/* what it says may hold a name from a container: no byte of it
+	 * steers the terminal */
+	char buf[4096];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", lxr_term_safe(buf, true));
 }

@@ -129,6 +129,15 @@ attacker
 attacker" "a device node and a fifo at the destination are replaced by the copied file"
 pass "cp in replaces a device node or fifo the container made, never writes through it"
 
+# A name the container made reaches the user's terminal in a warning: its
+# escape bytes do not (docker cp prints no names at all)
+ex /bin/sh -c "mkdir -p /escd && mkfifo \"/escd/\$(printf 'n\\033]0;T\\007\\033[2J')\""
+run cp -f "$STACK" web:/escd "$OUTD/escd"
+expect_rc 0 "cp out of a directory holding a fifo"
+printf '%s' "$ERR" | grep -q "$(printf '\033')" && fail "cp printed the container's escape bytes: $ERR"
+expect_grep "$ERR" "warning: .*/escd/n\?\]0;T\?\?\[2J: not a file, directory or link" "the warning shows them as ?"
+pass "a warning about a name the container made carries none of its control bytes"
+
 # A link swapped in and out while the copy runs: each lookup is made once,
 # relative to an open directory, so the window the swap aims at is not there.
 ex /bin/sh -c "mkdir -p /race/d/x && echo in > /race/d/x/f"

@@ -109,6 +109,28 @@ expect_rc 0 "up -d --pull never with a periodic policy due"
 run down -f "$STACK"
 pass "pull_policy every_1h / weekly: pulled once the tag is older than the window (or has no time), not before; --pull overrides"
 
+# compose run pulls as up does: the service's periodic policy, or --pull
+stack <<Y
+name: uppull
+services:
+  app:
+    image: $REGISTRY/pulltest:1
+    pull_policy: every_1h
+Y
+age_tag "$TAG" 10
+before=$(manifest_gets)
+run compose -f "$STACK" run --rm --no-deps app true
+expect_rc 0 "compose run with a fresh tag"
+[ "$(manifest_gets)" -eq "$before" ] || fail "compose run pulled a fresh tag"
+age_tag "$TAG" 3700
+run compose -f "$STACK" run --rm --no-deps app true
+expect_rc 0 "compose run with a tag due"
+[ "$(manifest_gets)" -eq "$((before + 1))" ] || fail "compose run did not pull a tag due"
+run compose -f "$STACK" run --rm --no-deps --pull always app true
+expect_rc 0 "compose run --pull always"
+[ "$(manifest_gets)" -eq "$((before + 2))" ] || fail "compose run --pull always did not pull"
+pass "compose run pulls as up does: the periodic policy, and --pull"
+
 # with build: too, lxr up's own process pulls (and would build what it
 # could not pull): the same window
 mkdir -p "$TEST_TMP/ctx" && printf 'FROM scratch\n' > "$TEST_TMP/ctx/Dockerfile"
@@ -132,6 +154,33 @@ expect_rc 0 "up -d of image: and build: with daily and a tag 25 h old"
 [ "$(manifest_gets)" -eq "$((before + 1))" ] || fail "daily did not pull a tag 25 h old of a service with build:"
 run down -f "$STACK"
 pass "image: and build: with pull_policy daily: pulled by the same window"
+
+# a due pull that fails (the registry has no such tag: a box offline the
+# day it is due) keeps the image the store has, with a warning; with
+# build: too, the image is kept, not built again
+LOCAL=$REGISTRY/pulltest:local
+"$LXR" tag "$TAG" "$LOCAL" || fail "lxr tag"
+age_tag "$LOCAL" 90000
+stack <<Y
+name: uppull
+services:
+  app:
+    image: $LOCAL
+    pull_policy: daily
+  built:
+    image: $LOCAL
+    build: $TEST_TMP/ctx
+    pull_policy: daily
+Y
+run up -d --quiet-pull -f "$STACK"
+expect_rc 0 "up -d with a daily pull due that fails"
+expect_grep "$ERR" "warning: pull $LOCAL: .*running the image the store has" "the failed refresh is a warning"
+printf '%s\n' "$ERR" | grep -q "Building" && fail "a failed refresh built the image: $ERR"
+run ps -f "$STACK"
+expect_grep "$OUT" "^app-1 .* Up " "app runs on the image the store has"
+run down -f "$STACK"
+"$LXR" rmi "$LOCAL" >/dev/null
+pass "a daily pull that fails keeps the image the store has, with a warning, and builds nothing"
 
 # lxr tag and rmi keep the times with the tags
 "$LXR" tag "$TAG" other/name:2 || fail "lxr tag"

@@ -711,6 +711,13 @@ static void wide_gateway_range_and_file(void **state)
 			 -1);
 	assert_int_equal(err.errnum, EBADMSG);
 	assert_int_equal(net_ipam_load("lxr-leases 1 172.16.0.0/12 172.16.255.255\n"
+				       "lease 172.28.5.9 static p/e\n"
+				       "lease 172.16.0.9 dynamic p/e\n"
+				       "end 3\n",
+				       &sn, ip("172.16.255.255"), &n, &err),
+			 -1);
+	assert_int_equal(err.errnum, EBADMSG);
+	assert_int_equal(net_ipam_load("lxr-leases 1 172.16.0.0/12 172.16.255.255\n"
 				       "lease 172.28.5.9 dynamic p/e\n"
 				       "end 2\n",
 				       &sn, ip("172.16.255.255"), &n, &err),

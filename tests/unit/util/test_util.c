@@ -295,6 +295,40 @@ static void open_in_root_cannot_escape(void **state)
 	assert_int_equal(lxr_rm_rf(dir, &err), 0);
 }
 
+/* Text from a container, fit for a terminal: every control character
+ * (C0, DEL, C1 in UTF-8 or as a raw byte) and every byte that is not
+ * well-formed UTF-8 is one '?'; characters stay. */
+static void term_safe_text(void **state)
+{
+	static const struct {
+		const char *in, *out, *out_lines;
+	} cases[] = {
+	    {"plain words", "plain words", "plain words"},
+	    {"a\033[31mred\033[0m", "a?[31mred?[0m", "a?[31mred?[0m"},
+	    {"\033]0;title\007", "?]0;title?", "?]0;title?"},
+	    {"csi \xc2\x9b" "31m", "csi ?31m", "csi ?31m"}, /* U+009B */
+	    {"raw \x9b" "31m", "raw ?31m", "raw ?31m"},
+	    {"latin-1 caf\xe9", "latin-1 caf?", "latin-1 caf?"},
+	    {"utf-8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",
+	     "utf-8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",
+	     "utf-8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3"},
+	    {"overlong \xc0\xaf", "overlong ??", "overlong ??"},
+	    {"surrogate \xed\xa0\x80", "surrogate ???", "surrogate ???"},
+	    {"cut \xe2\x82", "cut ??", "cut ??"},
+	    {"del\x7f", "del?", "del?"},
+	    {"two\nlines\tand a tab", "two?lines?and a tab", "two\nlines\tand a tab"},
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		assert_string_equal(lxr_term_safe(buf, false), cases[i].out);
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		assert_string_equal(lxr_term_safe(buf, true), cases[i].out_lines);
+	}
+}
+
 /* Renames anywhere on the host make openat2's RESOLVE_IN_ROOT fail with
  * EAGAIN now and then while a walk goes through ".." (the kernel cannot
  * prove the walk stayed inside). With another process renaming a file in a
@@ -500,6 +534,7 @@ int main(void)
 	    cmocka_unit_test(mkdir_p_and_rm_rf),
 	    cmocka_unit_test(open_in_root_cannot_escape),
 	    cmocka_unit_test(openat2_survives_renames),
+	    cmocka_unit_test(term_safe_text),
 	    cmocka_unit_test(copy_tree_keeps_what_docker_keeps),
 	    cmocka_unit_test(did_you_mean),
 	    cmocka_unit_test(ifname_valid),

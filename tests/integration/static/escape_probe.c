@@ -479,7 +479,8 @@ static int seize(double seconds)
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
 			long pid = strtol(e->d_name, NULL, 10);
-			if (pid <= 1 || pid == self || pid >= 4194304 || tried[pid / 8] & (1 << pid % 8))
+			if (pid <= 1 || pid == self || pid >= 4194304 ||
+			    tried[pid / 8] & (1 << pid % 8))
 				continue;
 			/* the processes there when the probe started are not new */
 			if (first || ptrace(PTRACE_SEIZE, (pid_t)pid, 0, 0) == 0) {

@@ -306,8 +306,12 @@ static void term_safe_text(void **state)
 	    {"plain words", "plain words", "plain words"},
 	    {"a\033[31mred\033[0m", "a?[31mred?[0m", "a?[31mred?[0m"},
 	    {"\033]0;title\007", "?]0;title?", "?]0;title?"},
-	    {"csi \xc2\x9b" "31m", "csi ?31m", "csi ?31m"}, /* U+009B */
-	    {"raw \x9b" "31m", "raw ?31m", "raw ?31m"},
+	    {"csi \xc2\x9b"
+	     "31m",
+	     "csi ?31m", "csi ?31m"}, /* U+009B */
+	    {"raw \x9b"
+	     "31m",
+	     "raw ?31m", "raw ?31m"},
 	    {"latin-1 caf\xe9", "latin-1 caf?", "latin-1 caf?"},
 	    {"utf-8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",
 	     "utf-8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",

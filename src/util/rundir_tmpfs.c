@@ -4,10 +4,14 @@
  * VM and container images), every start and stop creates and deletes a
  * dozen inodes there, and ext4 without a journal makes each new inode scan
  * past every inode freed in the last 30 seconds: two thirds of a
- * supervisor's time starting 50 services went there. So for the default
- * run directory, lxr mounts a tmpfs of its own on /run/lxr, once, when
- * /run/lxr holds no state a mount would hide. A run directory given by
- * LXR_RUN_DIR or lxr.conf is used as it is. */
+ * supervisor's time starting 50 services went there. Where /run is a
+ * tmpfs, it is the host's: sized for the host's runtime files (a fifth of
+ * memory under systemd), and what a container writes in its writable
+ * layer would fill it for systemd and every other program there. So for
+ * the default run directory, lxr mounts a tmpfs of its own on /run/lxr,
+ * once, when /run/lxr is not a mount already and holds no state a mount
+ * would hide. A run directory given by LXR_RUN_DIR or lxr.conf is used as
+ * it is. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +34,19 @@ static bool on_tmpfs(const char *path)
 	struct statfs sf;
 
 	return statfs(path, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
+}
+
+/* dir is a tmpfs mounted there (lxr's, or one the host made for it) */
+static bool own_mount(const char *dir)
+{
+	uint64_t here = lxr_mount_id(AT_FDCWD, dir), up = lxr_mount_id(AT_FDCWD, "/run");
+	struct stat a, b;
+
+	if (!on_tmpfs(dir) || stat(dir, &a) < 0 || stat("/run", &b) < 0)
+		return false;
+	/* a tmpfs of its own has a device of its own; the mount id tells a
+	 * bind mount apart too, where the kernel has it */
+	return a.st_dev != b.st_dev || (here && up && here != up);
 }
 
 /* Nothing a mount would hide that anything still needs: lxr's own empty
@@ -63,13 +80,15 @@ void lxr_run_dir_prepare(void)
 	_cleanup_close_ int lock = -1;
 
 	if (geteuid() != 0 || lxr_rootless_uid() >= 0 || strcmp(lxr_run_dir(), DEFAULT_RUN_DIR) ||
-	    on_tmpfs(DEFAULT_RUN_DIR))
+	    own_mount(DEFAULT_RUN_DIR))
 		return;
 	/* one at a time: two mounts stacked would hide the first one's files */
 	lock = open(MOUNT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX) < 0 || on_tmpfs(DEFAULT_RUN_DIR))
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
 		return;
 	if (mkdir(DEFAULT_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return;
+	if (own_mount(DEFAULT_RUN_DIR))
 		return;
 	if (!quiescent(DEFAULT_RUN_DIR)) {
 		lxr_debug("%s is not on a tmpfs and holds state: used as it is", DEFAULT_RUN_DIR);

@@ -41,3 +41,28 @@ expect_grep "$out" "^run left nothing$" "and leaves nothing there"
 expect_grep "$out" "^mounts: 1$" "the tmpfs is mounted once, not again by the next command"
 expect_grep "$out" "^with state: none$" "a /run/lxr that holds state is used as it is"
 pass "the default run directory is a tmpfs of lxr's own where /run is a disk"
+
+# Where /run is a tmpfs it is the host's, sized for the host's runtime
+# files: what a container writes in its writable layer must not fill it,
+# so /run/lxr is a tmpfs of lxr's own there too.
+out=$(unshare --mount --propagation private env -u LXR_RUN_DIR \
+	LXR="$LXR" ROOTFS="$ROOTFS" bash -eu -c '
+while mountpoint -q /run/lxr; do umount -l /run/lxr; done
+mount -t tmpfs -o size=8m host-run /run
+"$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
+echo "run: $?"
+echo "own: $(findmnt -n -o SOURCE,FSTYPE /run/lxr || echo none)"
+"$LXR" run --rm --network none --name rundir-probe "$ROOTFS" true
+echo "mounts: $(findmnt -n -o TARGET /run/lxr | wc -l)"
+# a container writing 16 MB: the host'"'"'s 8 MB /run keeps its room
+"$LXR" run --network none --name rundir-fill "$ROOTFS" sh -c "dd if=/dev/zero of=/big bs=1M count=16 2>/dev/null; echo wrote" || true
+echo "host run free: $(df -k --output=avail /run | tail -n1 | tr -d " ")"
+"$LXR" rm -f rundir-fill >/dev/null
+' 2>&1) || fail "the namespace's script failed: $out"
+expect_grep "$out" "^run: 0$" "a container runs where /run is a tmpfs"
+expect_grep "$out" "^own: lxr-run tmpfs$" "/run/lxr is a tmpfs of lxr's own where /run is the host's tmpfs"
+expect_grep "$out" "^mounts: 1$" "mounted once"
+expect_grep "$out" "^wrote$" "the container wrote its 16 MB"
+free=$(printf '%s\n' "$out" | sed -n 's/^host run free: //p')
+[ "${free:-0}" -gt 7000 ] || fail "the container's writes filled the host's /run: $free KiB left of 8 MiB: $out"
+pass "where /run is a tmpfs, the run directory is a tmpfs of lxr's own: a container's writes leave the host's /run alone"

@@ -52,12 +52,14 @@ static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts
  * how `up` (foreground or -d) reports a start failure on the terminal. */
 static void print_start_error(const char *name, const lxr_err *err)
 {
-	char buf[LXR_ERR_MSG_MAX + 128];
+	char buf[LXR_ERR_MSG_MAX + 128], hint[LXR_ERR_HINT_MAX];
 
+	/* it may name what an image holds (an entrypoint, a PATH) */
 	fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
-		lxr_err_str(err, buf, sizeof(buf)));
-	if (err->hint[0])
-		fprintf(stderr, "lxr: hint: %s\n", err->hint);
+		lxr_term_safe((char *)lxr_err_str(err, buf, sizeof(buf)), false));
+	snprintf(hint, sizeof(hint), "%s", err->hint);
+	if (hint[0])
+		fprintf(stderr, "lxr: hint: %s\n", lxr_term_safe(hint, false));
 }
 
 /* The foreground's last words: why `up` failed, below the lines of the
@@ -174,7 +176,8 @@ static int follow_progress(struct sup *s, int fd, int progress)
 			continue;
 		}
 		if (line[0] == 'W' && lxr_sscanf(line, "W %63s", name) == 1) {
-			fprintf(stderr, "lxr: warning: %s: %s\n", name, line + 3 + strlen(name));
+			fprintf(stderr, "lxr: warning: %s: %s\n", name,
+				lxr_term_safe(line + 3 + strlen(name), false));
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}

@@ -96,9 +96,9 @@ void lxr_err_print(const lxr_err *err)
 	/* a message may name what a container made (a file, a path): no byte
 	 * of it steers the terminal */
 	fprintf(stderr, "lxr: error: %s\n",
-		lxr_term_safe((char *)lxr_err_str(err, buf, sizeof(buf)), true));
+		lxr_term_safe((char *)lxr_err_str(err, buf, sizeof(buf)), false));
 	if (err->hint[0]) {
 		snprintf(hint, sizeof(hint), "%s", err->hint);
-		fprintf(stderr, "lxr: hint: %s\n", lxr_term_safe(hint, true));
+		fprintf(stderr, "lxr: hint: %s\n", lxr_term_safe(hint, false));
 	}
 }

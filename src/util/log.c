@@ -36,5 +36,5 @@ void lxr_log(enum lxr_log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s\n", lxr_term_safe(buf, true));
+	fprintf(stderr, "%s\n", lxr_term_safe(buf, false));
 }

@@ -36,17 +36,27 @@ static bool on_tmpfs(const char *path)
 	return statfs(path, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
 }
 
-/* dir is a tmpfs mounted there (lxr's, or one the host made for it) */
+/* dir is a tmpfs mounted there (lxr's, or one the host made for it): a
+ * tmpfs of its own has a device of its own (a bind mount of a directory of
+ * /run has /run's, and is the host's tmpfs still) */
 static bool own_mount(const char *dir)
 {
-	uint64_t here = lxr_mount_id(AT_FDCWD, dir), up = lxr_mount_id(AT_FDCWD, "/run");
 	struct stat a, b;
 
-	if (!on_tmpfs(dir) || stat(dir, &a) < 0 || stat("/run", &b) < 0)
-		return false;
-	/* a tmpfs of its own has a device of its own; the mount id tells a
-	 * bind mount apart too, where the kernel has it */
-	return a.st_dev != b.st_dev || (here && up && here != up);
+	return on_tmpfs(dir) && stat(dir, &a) == 0 && stat("/run", &b) == 0 && a.st_dev != b.st_dev;
+}
+
+static bool empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = d != NULL;
+
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return empty;
 }
 
 /* Nothing a mount would hide that anything still needs: lxr's own empty
@@ -66,9 +76,11 @@ static bool quiescent(const char *dir)
 			known = !strcmp(de->d_name, notes[i]);
 		if (known)
 			continue;
-		/* an empty directory of lxr's own: _run, _run-sup, _net... */
+		/* an empty directory of lxr's own: _run, _run-sup, _net... (left
+		 * as it is: another lxr may be about to use it; the mount hides
+		 * it harmlessly) */
 		_cleanup_free_ char *sub = lxr_xasprintf("%s/%s", dir, de->d_name);
-		ok = de->d_name[0] == '_' && rmdir(sub) == 0;
+		ok = de->d_name[0] == '_' && empty_dir(sub);
 	}
 	if (d)
 		closedir(d);
@@ -91,7 +103,9 @@ void lxr_run_dir_prepare(void)
 	if (own_mount(DEFAULT_RUN_DIR))
 		return;
 	if (!quiescent(DEFAULT_RUN_DIR)) {
-		lxr_debug("%s is not on a tmpfs and holds state: used as it is", DEFAULT_RUN_DIR);
+		lxr_debug("%s holds state a mount would hide: used where it is (lxr's own tmpfs "
+			  "once nothing runs)",
+			  DEFAULT_RUN_DIR);
 		return;
 	}
 	if (mount("lxr-run", DEFAULT_RUN_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)

@@ -78,6 +78,9 @@ services:
   broken:
     image: @ROOTFS@
     command: ["/no/such/program"]
+  escaped:
+    image: @ROOTFS@
+    command: ["/no/such/\u001b[2Jprog"]
   fine:
     image: @ROOTFS@
     command: ["sleep", "1000"]
@@ -85,6 +88,9 @@ Y
 run up -d -f "$STACK"
 expect_rc 1 "up -d with a service that cannot start"
 expect_grep "$ERR" "broken-1 failed to start: .*exec \"/no/such/program\": No such file or directory" "up -d says why"
+# a command an image (or a file) names reaches the terminal with no escape byte
+printf '%s' "$ERR" | grep -q "$(printf '\033')" && fail "up printed an escape byte of a command: $ERR"
+expect_grep "$ERR" "escaped-1 failed to start: .*/no/such/\\?\\[2Jprog" "the escape byte shows as ?"
 run ps -a -f "$STACK"
 expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
 expect_grep "$OUT" "^broken-1 .* broken .* Exited \(127\) " "ps shows the failed one with its exit code"

@@ -80,9 +80,9 @@ run up -d --quiet-pull -f "$STACK"
 expect_rc 0 "up -d with every_1h and a fresh tag"
 [ "$(manifest_gets)" -eq "$before" ] || fail "every_1h pulled a tag set a moment ago"
 run down -f "$STACK"
-age_tag "$TAG" 3599
+age_tag "$TAG" 3590
 run up -d --quiet-pull -f "$STACK"
-[ "$(manifest_gets)" -eq "$before" ] || fail "every_1h pulled a tag 59:59 old"
+[ "$(manifest_gets)" -eq "$before" ] || fail "every_1h pulled a tag 59:50 old"
 run down -f "$STACK"
 age_tag "$TAG" 3700
 run --dry-run up -d -f "$STACK"

@@ -172,6 +172,9 @@ void lxr_tmp_sweep_once(const char *dir);
  * reaper): a writer that is gone left its temp names for good
  * (procstat.c). */
 bool lxr_pid_gone(int pid);
+/* The wall-clock second this boot began (/proc/stat btime, read once), 0
+ * if unknown. */
+time_t lxr_boot_time(void);
 /* pid's state letter (R, S, Z, …) and start time in clock ticks since boot
  * (field 22: two processes with one pid never share it), either NULL when
  * not wanted. 0, or -errno (-ENOENT: no such process). */

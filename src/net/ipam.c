@@ -228,8 +228,7 @@ static const char *system_what(const struct lxr_ipam *m, uint32_t off)
 							  : "gateway";
 }
 
-/* text (an address of m's family) as the allocator writes it */
-static const char *canonical(const struct lxr_ipam *m, const char *text, char *buf)
+const char *ipam_canonical(const struct lxr_ipam *m, const char *text, char *buf)
 {
 	lxr_err ignored;
 	struct lxr_ip6 a6;
@@ -303,7 +302,7 @@ static int hold_aux(struct lxr_ipam *m, const char *addr, lxr_err *err)
 	 * out; kept back from a static address there */
 	if (off == NIL && ipam_beyond_window(m, addr)) {
 		char c[NET_IP6_STRLEN];
-		ipam_far_hold_aux(m, canonical(m, addr, c));
+		ipam_far_hold_aux(m, ipam_canonical(m, addr, c));
 		return 0;
 	}
 	if (off == NIL)

@@ -62,12 +62,8 @@ static int load_line(struct lxr_ipam *m, char *line, size_t n, lxr_err *err)
 	/* a static address beyond a wide subnet's window */
 	if (off == NIL && kind && !strcmp(kind, "static") && ipam_beyond_window(m, ip)) {
 		char c[NET_IP6_STRLEN];
-		struct lxr_ip6 a6;
-		uint32_t a4;
 		if (ipam_find(m, owner) != NIL || ipam_far_find(m, owner) ||
-		    (m->v6
-			 ? net_ip6_parse(ip, &a6, &ignored) < 0 || strcmp(ip, net_ip6_str(&a6, c))
-			 : net_ip_parse(ip, &a4, &ignored) < 0 || strcmp(ip, net_ip_str(a4, c))) ||
+		    strcmp(ip, ipam_canonical(m, ip, c)) ||
 		    ipam_far_reserve(m, owner, ip, &ignored) < 0)
 			return bad_line(err, n, "address reserved, not canonical, or listed twice");
 		return 0;

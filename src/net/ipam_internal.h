@@ -56,6 +56,9 @@ void ipam_push_tail(struct lxr_ipam *m, uint32_t off);
 int ipam_check_owner(const char *owner, lxr_err *err);
 /* A held offset back to free (its owner kept as the hint). */
 void ipam_free_off(struct lxr_ipam *m, uint32_t off);
+/* text (an address of m's family) as the allocator writes it (buf:
+ * NET_IP6_STRLEN); text itself when it is not one */
+const char *ipam_canonical(const struct lxr_ipam *m, const char *text, char *buf);
 /* Is text an address of m's subnet beyond its window? */
 bool ipam_beyond_window(const struct lxr_ipam *m, const char *text);
 

@@ -10,21 +10,6 @@
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
 
-/* The host's boot time, in seconds since the epoch (/proc/stat's btime);
- * 0 when it cannot be read. */
-static long long boot_time(void)
-{
-	_cleanup_free_ char *text = NULL;
-	lxr_err err;
-	size_t len;
-	const char *p;
-
-	if (lxr_read_file_at(AT_FDCWD, "/proc/stat", &text, &len, &err) < 0)
-		return 0;
-	p = strstr(text, "\nbtime ");
-	return p ? strtoll(p + 7, NULL, 10) : 0;
-}
-
 /* The fields of /proc/PID/stat top needs. comm may hold spaces and
  * parentheses: the fields start after its last ')'. */
 struct proc_stat {
@@ -157,7 +142,7 @@ json_t *sup_top_json(const char *cgroup_group, const char *id, pid_t init)
 	 * (cgroup_rootless.c) */
 	else if (lxr_rootless_uid() >= 0)
 		r = rt_rootless_pids(init, &pids, &n, &err);
-	btime = boot_time();
+	btime = (long long)lxr_boot_time();
 	/* ps's order, by pid; cgroup.procs may list one twice */
 	if (r == 0)
 		qsort(pids, n, sizeof(*pids), by_pid);

@@ -64,8 +64,7 @@ int lxr_tmp_name_pid(const char *name)
 	return (int)pid;
 }
 
-/* The wall-clock second this boot began (/proc/stat btime), 0 if unknown. */
-static time_t boot_time(void)
+time_t lxr_boot_time(void)
 {
 	static time_t bt = -1;
 	char line[128];
@@ -110,7 +109,7 @@ bool lxr_tmp_writer_gone(int dirfd, const char *name, int pid)
 		return true;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return false;
-	return st.st_mtime < boot_time() && !pid_is_lxr(pid);
+	return st.st_mtime < lxr_boot_time() && !pid_is_lxr(pid);
 }
 
 int lxr_tmp_sweep(const char *dir, bool all, lxr_err *err)

@@ -516,9 +516,26 @@ struct cfg_service {
 	/* Compose keys lxr does not model yet, as written: not runnable */
 	struct cfg_raw_key *unmodelled;
 	size_t n_unmodelled;
-	struct cfg_raw device_requests; /* deploy.resources.reservations.devices */
+	struct cfg_raw device_requests; /* deploy.resources.reservations.devices, as written */
 	struct cfg_strs cdi_devices;    /* devices: vendor.com/class=name */
+	/* the device requests of both, in that order (service_gpu.c) */
+	struct cfg_device_request *gpu_reqs;
+	size_t n_gpu_reqs;
 };
+
+/* A device request (docker's DeviceRequest): compose's
+ * deploy.resources.reservations.devices entries and `gpus:`, lxr run's
+ * --gpus. The host's CDI specs turn it into devices when a container is
+ * made (runtime/cdi.c). */
+struct cfg_device_request {
+	char *driver;  /* "nvidia", "amd", "cdi"; NULL: the one the capabilities name */
+	int64_t count; /* -1: all; 0: none */
+	char **ids;    /* device_ids (CDI names for driver cdi); NULL: by count */
+	char **caps;   /* capabilities: "gpu", "compute", ... */
+	struct cfg_pos pos;
+};
+
+void cfg_device_requests_free(struct cfg_device_request *v, size_t n);
 
 struct cfg_ipam_pool {
 	/* ip_range: where containers' automatic addresses come from (a static

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "lxr/cdi.h"
 #include "lxr/config.h"
 #include "lxr/spec.h"
 #include "lxr/util.h"
@@ -103,7 +104,13 @@ struct plan_host {
 	/* svc->tune.blkio[i]'s device as the host numbers it (kind and
 	 * value filled from the file) */
 	const struct lxr_blkio_device *blkio;
+	/* the CDI devices it asks for, as the host's specs describe them
+	 * (rt_cdi_resolve); NULL: none */
+	const struct lxr_cdi_edits *cdi;
 };
+/* CDI edits on a spec: environment (a name set again replaces it), device
+ * nodes with their cgroup access, mounts, createContainer hooks */
+void plan_spec_cdi(struct lxr_spec *spec, const struct lxr_cdi_edits *e);
 /* docker's --device: the node (replacing one at the same path) and an
  * allow rule for its type and numbers with perms (some of "rwm"). */
 void plan_spec_add_device(struct lxr_spec *spec, const struct lxr_device *dev, const char *perms);

@@ -60,10 +60,16 @@ struct rt_plan_host {
 	struct lxr_device *devs, *all;
 	size_t n_devs, n_all;
 	struct lxr_blkio_device *blkio;
+	struct lxr_cdi_edits cdi;
 };
 int rt_plan_host(const struct cfg_service *svc, const char *file, struct rt_plan_host *h,
 		 lxr_err *err);
 void rt_plan_host_free(struct rt_plan_host *h);
+/* The CDI devices svc asks for (devices: names, device requests) as the
+ * host's CDI specs describe them, merged: nodes with their numbers, mounts,
+ * environment, groups, hooks (cdi.c). Nothing asked: *out is empty. */
+int rt_cdi_resolve(const struct cfg_service *svc, const char *file, struct lxr_cdi_edits *out,
+		   lxr_err *err);
 
 /* ---- users ---------------------------------------------------------------- */
 /* Resolve "user", "uid", "user:group", "uid:gid" against the container's

@@ -26,6 +26,7 @@ struct cfg_settings {
 	int64_t watchdog_interval_us;        /* [watchdog] interval; 0: a third of it */
 	char *cgroup_parent;                 /* [cgroup] parent: auto, none or a path;
 						NULL: not set (auto) */
+	char **cdi_spec_dirs;                /* [cdi] spec_dirs: absolute paths; NULL: not set */
 };
 /* The boot stacks when lxr.conf names none (`lxr boot`, docs/boot.md). */
 #define CFG_BOOT_STACKS   "/etc/lxr/stacks/*.yaml"

@@ -191,6 +191,15 @@ struct lxr_seccomp {
 	size_t n_syscalls;
 };
 
+/* OCI "hooks.createContainer": run by the runtime in the container's
+ * namespaces once its root filesystem is mounted, before pivot_root, with
+ * the container's state on standard input (CDI specs bring them) */
+struct lxr_hook {
+	char *path;
+	char **args, **env;
+	int timeout; /* seconds; 0: none */
+};
+
 struct lxr_spec {
 	char *id;           /* container name, unique per run dir */
 	char *cgroup_group; /* cgroup below lxr/: lxr/<cgroup_group>/<id> */
@@ -299,6 +308,8 @@ struct lxr_spec {
 	/* no /dev/shm at all (docker's ipc: none; OCI: no such mount). A
 	 * mount of the spec's own at /dev/shm replaces the runtime's tmpfs */
 	bool no_dev_shm;
+	struct lxr_hook *hooks;
+	size_t n_hooks;
 };
 
 #endif

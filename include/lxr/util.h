@@ -381,6 +381,10 @@ bool lxr_userns_shift_copy(void);
  * as given (the runtime's rt_cg_host_base reads it; docs/cgroups.md). */
 void lxr_cgroup_parent_configure(const char *parent);
 const char *lxr_cgroup_parent(void);
+/* Where CDI specs are read from, in rising priority ([cdi] spec_dirs in
+ * lxr.conf; NULL: /etc/cdi, then /var/run/cdi, as docker and podman) */
+void lxr_cdi_dirs_configure(char *const *dirs);
+char *const *lxr_cdi_dirs(void);
 /* Rootless lxr (docs/rootless.md): the host uid of the ordinary user whose
  * lxr this is, running as root of that user's namespace, or -1 (root).
  * Then the defaults above are the user's: $XDG_RUNTIME_DIR/lxr,

@@ -27,5 +27,6 @@ int cli_apply_settings(void)
 	lxr_userns_configure(s.userns_mode, s.userns_start, s.userns_count);
 	lxr_userns_shift_configure(s.userns_shift_copy);
 	lxr_cgroup_parent_configure(s.cgroup_parent);
+	lxr_cdi_dirs_configure(s.cdi_spec_dirs);
 	return 0;
 }

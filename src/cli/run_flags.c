@@ -82,6 +82,72 @@ const struct option run_flags_longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* One field of docker's --gpus CSV: a field in double quotes may hold
+ * commas ("device=0,1"); *p moves past it and its comma. */
+static char *csv_field(const char **p)
+{
+	const char *s = *p;
+	char *out = lxr_xmalloc(strlen(s) + 1), *w = out;
+	bool q = false;
+
+	for (; *s && (q || *s != ','); s++)
+		if (*s == '"')
+			q = !q;
+		else
+			*w++ = *s;
+	*w = '\0';
+	*p = *s ? s + 1 : s;
+	return out;
+}
+
+static json_t *csv_list(const char *v)
+{
+	json_t *a = json_array();
+	_cleanup_free_ char *copy = lxr_xstrdup(v);
+
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(a, json_string(t));
+	return a;
+}
+
+/* docker's --gpus: all, a count, or driver=, count=, device=,
+ * capabilities= and options= fields; written as one `gpus:` entry */
+static int gpus_flag(struct run_opts *o, const char *arg, lxr_err *err)
+{
+	json_t *req = json_object();
+	const char *p = arg;
+
+	while (*p) {
+		_cleanup_free_ char *f = csv_field(&p);
+		char *eq = strchr(f, '='), *end;
+		long n;
+		if (!eq && (!strcmp(f, "all") || ((n = strtol(f, &end, 10)) > 0 && !*end))) {
+			json_object_set_new(
+			    req, "count", !strcmp(f, "all") ? json_string("all") : json_integer(n));
+			continue;
+		}
+		if (eq)
+			*eq++ = '\0';
+		if (eq && !strcmp(f, "driver")) {
+			json_object_set_new(req, "driver", json_string(eq));
+		} else if (eq && !strcmp(f, "count")) {
+			json_object_set_new(req, "count", json_string(eq));
+		} else if (eq && !strcmp(f, "device")) {
+			json_object_set_new(req, "device_ids", csv_list(eq));
+		} else if (eq && !strcmp(f, "capabilities")) {
+			json_object_set_new(req, "capabilities", csv_list(eq));
+		} else if (!eq || strcmp(f, "options")) {
+			json_decref(req);
+			return lxr_fail(err, EINVAL, "--gpus \"%s\": \"%s\" is not a field of it",
+					arg, f),
+			       lxr_err_hint(err, "all, a count, or driver=, count=, device=, "
+						 "capabilities= (e.g. --gpus '\"device=0,1\"')");
+		}
+	}
+	run_push(o, "gpus", req);
+	return 0;
+}
+
 /* An option's value K=V; K must not be empty */
 static int key_value(const char *opt, const char *arg, bool need_eq, lxr_err *err)
 {
@@ -280,10 +346,7 @@ static int parse_image_opts(struct run_opts *o, int c, const char *arg, lxr_err 
 		return 0;
 	case 'q': o->pull |= IMG_PULL_QUIET; return 0;
 	case RF_PLATFORM: run_set(o, "platform", run_lit(arg)); return 0;
-	case RF_GPUS:
-		return lxr_fail(err, ENOTSUP, "--gpus %s: lxr has no GPU device requests", arg),
-		       lxr_err_hint(err, "give the devices themselves: --device /dev/nvidia0 "
-					 "--device /dev/nvidiactl ...");
+	case RF_GPUS: return gpus_flag(o, arg, err);
 	case RF_CIDFILE:
 		free(o->cidfile);
 		o->cidfile = lxr_xstrdup(arg);

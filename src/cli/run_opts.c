@@ -22,6 +22,7 @@
 #include "cli/run_net.h"
 #include "cli/run_opts.h"
 #include "config/text.h"
+#include "lxr/cdi.h"
 #include "lxr/image.h"
 #include "lxr/plan.h"
 #include "lxr/supervisor.h"
@@ -153,6 +154,14 @@ static int parse_device(struct run_opts *o, const char *arg, lxr_err *err)
 	struct cfg_device d;
 	const char *why;
 
+	char kind[256];
+	const char *name;
+
+	/* a CDI name: the host's CDI specs say what it is (runtime/cdi.c) */
+	if (lxr_cdi_name_split(arg, kind, sizeof(kind), &name)) {
+		run_push(o, "devices", run_lit(arg));
+		return 0;
+	}
 	if (cfg_parse_device(arg, &d, &why) < 0)
 		return lxr_fail(err, 0, "--device \"%s\": %s", arg, why);
 	free(d.source);

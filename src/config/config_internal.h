@@ -143,6 +143,11 @@ char *cfg_go_plain_text(const char *in);
 void cfg_strs_push(struct cfg_strs *v, const char *s, struct cfg_pos pos);
 void cfg_kvs_set(struct cfg_kvs *v, const char *key, const char *value, struct cfg_pos pos);
 void cfg_strs_free(struct cfg_strs *v);
+/* One device request entry (a mapping), or `gpus:` (all, or a list of
+ * them), appended to s->gpu_reqs (service_gpu.c) */
+int cfg_read_device_request(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s,
+			    bool gpus);
+int cfg_read_gpus(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 /* link_local_ips of sn against its network: an IPv6 one needs the
  * network's IPv6 (service_net.c) */
 void cfg_check_link_local(struct cfg_ctx *c, const struct cfg_network *net,

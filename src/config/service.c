@@ -446,6 +446,7 @@ static const struct cfg_key service_keys[] = {
     K(privileged, read_privileged),
     K(devices, cfg_svc_read_devices),
     K(device_cgroup_rules, cfg_svc_read_device_cgroup_rules),
+    K(gpus, cfg_read_gpus), /* kept as written too (raw.c) */
     K(read_only, read_read_only),
     K(user, read_user),
     K(working_dir, read_working_dir),
@@ -487,7 +488,6 @@ RAW(cpu_rt_period)
 RAW(cpu_rt_runtime)
 RAW(credential_spec)
 RAW(external_links)
-RAW(gpus)
 RAW(models)
 RAW(pre_start)
 RAW(provider)
@@ -500,9 +500,10 @@ RAW(use_api_socket)
 #name, "service.unmodelled", raw_##name                                            \
 	}
 static const struct cfg_key service_raw_keys[] = {
-    R(cgroup_parent),   R(cpu_count),          R(cpu_percent), R(cpu_rt_period),  R(cpu_rt_runtime),
-    R(credential_spec), R(external_links),     R(gpus),        R(models),         R(pre_start),
-    R(provider),        R(pull_refresh_after), R(storage_opt), R(use_api_socket),
+    R(cgroup_parent),  R(cpu_count),       R(cpu_percent),        R(cpu_rt_period),
+    R(cpu_rt_runtime), R(credential_spec), R(external_links),     R(models),
+    R(pre_start),      R(provider),        R(pull_refresh_after), R(storage_opt),
+    R(use_api_socket),
 };
 #undef R
 

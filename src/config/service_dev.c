@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "lxr/cdi.h"
 
 /* The kernel's dev_t: 12 bits of major, 20 of minor. */
 #define MAJOR_MAX 4095
@@ -161,12 +162,18 @@ static int device_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_servic
 
 	if (!v)
 		return -1;
-	/* A CDI name (docker and compose take them): loaded, lxr up refuses
-	 * it (no CDI registry); `lxr run --device` refuses it outright. */
+	/* A CDI name (docker and compose take them): the host's CDI specs
+	 * say what it is when the container is made (runtime/cdi.c) */
 	if (v[0] != '/' && strchr(v, '=') && !strchr(v, ':')) {
-		cfg_check_supported_hint(c, n->pos, "service.devices.cdi",
-					 "name the host's device node (e.g. /dev/dri/renderD128)",
-					 "CDI device \"%s\"", v);
+		char kind[256];
+		const char *name;
+		if (!lxr_cdi_name_split(v, kind, sizeof(kind), &name)) {
+			cfg_error_hint(c, n, "e.g. nvidia.com/gpu=all",
+				       "devices: \"%s\" is not a CDI device name "
+				       "(vendor.com/class=name)",
+				       v);
+			return -1;
+		}
 		cfg_strs_push(&s->cdi_devices, v, n->pos);
 		return 0;
 	}

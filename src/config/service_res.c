@@ -158,18 +158,22 @@ static int res_generic_dropped(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-/* Device requests (GPUs): an empty list asks for nothing; others are
- * kept as written, and lxr up refuses them (no device layer yet). */
+/* Device requests (GPUs): kept as written for `lxr config`, and read
+ * (service_gpu.c); an empty list asks for nothing */
 static int res_devices(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = ((struct res *)obj)->s;
+	int r = 0;
 
 	if (cfg_is_null(n) || (n->kind == CFG_NODE_SEQ && !n->n))
 		return 0;
-	cfg_check_supported_hint(c, n->pos, "service.deploy.resources.reservations.devices",
-				 "lxr has no device requests (GPUs) yet: use devices: for a node",
-				 "deploy.resources.reservations.devices (device requests)");
-	return cfg_raw_read(c, n, "deploy.resources.reservations.devices", &s->device_requests);
+	if (!cfg_expect(c, n, CFG_NODE_SEQ, "deploy.resources.reservations.devices") ||
+	    cfg_raw_read(c, n, "deploy.resources.reservations.devices", &s->device_requests) < 0)
+		return -1;
+	for (size_t i = 0; i < n->n; i++)
+		if (cfg_read_device_request(c, n->items[i], s, false) < 0)
+			r = -1;
+	return r;
 }
 
 static int read_limits(struct cfg_ctx *c, struct cfg_node *n, void *obj)

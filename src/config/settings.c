@@ -273,6 +273,37 @@ static int cgroup_key(struct ini_ctx *c, const char *name, const char *value)
 	return 1;
 }
 
+/* [cdi]: where CDI specs are (docker's cdi-spec-dirs), in rising
+ * priority, separated by blanks */
+static int cdi_key(struct ini_ctx *c, const char *name, const char *value)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(value);
+	char **dirs = NULL;
+
+	if (strcmp(name, "spec_dirs")) {
+		snprintf(c->msg, sizeof(c->msg), "unknown key \"%s\" in [cdi]", name);
+		snprintf(c->hint, sizeof(c->hint), "known keys: spec_dirs");
+		return 0;
+	}
+	for (char *save = NULL, *t = strtok_r(copy, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save)) {
+		if (t[0] != '/') {
+			snprintf(c->msg, sizeof(c->msg),
+				 "spec_dirs: \"%s\" is not an absolute path", t);
+			snprintf(c->hint, sizeof(c->hint),
+				 "e.g. spec_dirs = /etc/cdi /var/run/cdi");
+			lxr_strv_free(dirs);
+			return 0;
+		}
+		lxr_strv_push(&dirs, lxr_xstrdup(t));
+	}
+	if (!dirs)
+		dirs = lxr_xcalloc(1, sizeof(char *)); /* none: CDI off */
+	lxr_strv_free(c->out->cdi_spec_dirs);
+	c->out->cdi_spec_dirs = dirs;
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *c = user;
@@ -294,16 +325,18 @@ static int handler(void *user, const char *section, const char *name, const char
 		return watchdog_key(c, name, value);
 	if (!strcmp(section, "cgroup"))
 		return cgroup_key(c, name, value);
+	if (!strcmp(section, "cdi"))
+		return cdi_key(c, name, value);
 	if (strcmp(section, "paths")) {
 		snprintf(c->msg, sizeof(c->msg),
 			 "key \"%s\" outside the [paths], [logs], [network], [limits], [boot], "
-			 "[userns], [watchdog] and [cgroup] sections",
+			 "[userns], [watchdog], [cgroup] and [cdi] sections",
 			 name);
 		snprintf(c->hint, sizeof(c->hint),
-			 "put run_dir, data_dir and log_dir under [paths], max_size and max_file "
-			 "under [logs], pool and size under [network], pids under [limits], "
-			 "stacks under [boot], mode under [userns], device, timeout and interval "
-			 "under [watchdog], parent under [cgroup]");
+			 "run_dir, data_dir, log_dir in [paths]; max_size, max_file in [logs]; "
+			 "pool, size in [network]; pids in [limits]; stacks in [boot]; mode in "
+			 "[userns]; device, timeout, interval in [watchdog]; parent in [cgroup]; "
+			 "spec_dirs in [cdi]");
 		return 0;
 	}
 	if (!strcmp(name, "run_dir"))
@@ -371,6 +404,7 @@ void cfg_settings_free(struct cfg_settings *s)
 	free(s->log_dir);
 	free(s->watchdog_device);
 	free(s->cgroup_parent);
+	lxr_strv_free(s->cdi_spec_dirs);
 	for (size_t i = 0; s->boot_stacks && s->boot_stacks[i]; i++)
 		free(s->boot_stacks[i]);
 	free(s->boot_stacks);

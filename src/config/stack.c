@@ -580,6 +580,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
 	cfg_raw_free(&s->device_requests);
 	cfg_strs_free(&s->cdi_devices);
+	cfg_device_requests_free(s->gpu_reqs, s->n_gpu_reqs);
 	cfg_file_refs_free(s->configs, s->n_configs);
 	cfg_svc_tune_free(&s->tune);
 }

@@ -61,9 +61,8 @@ static const struct {
     {"service.read_only", true},
     {"service.cap_add", true},
     {"service.cap_drop", true},
-    {"service.privileged", true},   /* every capability, every host device: host root */
-    {"service.devices", true},      /* host device nodes, allowed in the device cgroup */
-    {"service.devices.cdi", false}, /* vendor.com/class=name: no CDI registry */
+    {"service.privileged", true}, /* every capability, every host device: host root */
+    {"service.devices", true},    /* host device nodes, allowed in the device cgroup */
     {"service.device_cgroup_rules", true},
     {"service.stop_signal", true},
     {"service.labels", true},
@@ -83,7 +82,6 @@ static const struct {
     {"service.deploy.resources", true},
     {"service.deploy.resources.limits", true},
     {"service.deploy.resources.reservations", true},
-    {"service.deploy.resources.reservations.devices", false}, /* GPUs: no device layer */
     {"service.deploy.restart_policy", true},
     /* service: filesystem (runtime mounts) */
     {"service.tmpfs", true},
@@ -190,7 +188,8 @@ static const struct {
     {"service.cpuset", true},
     {"service.group_add", true},
     {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
-    {"service.unmodelled", false},  /* gpus, cgroup, ...: kept as written (raw.c) */
+    {"service.unmodelled", false},  /* cgroup, ...: kept as written (raw.c) */
+    {"service.gpus", true},         /* kept as written, and run (service_gpu.c) */
     {"service.secrets", true},
     {"service.configs", true},
 };

@@ -450,7 +450,7 @@ static int fill_devices(const struct cfg_service *svc, const struct plan_host *h
 {
 	bool privileged = svc->privileged.set && svc->privileged.v;
 
-	if ((privileged || svc->n_devices) && !host)
+	if ((privileged || svc->n_devices || svc->cdi_devices.n || svc->n_gpu_reqs) && !host)
 		return lxr_fail(err, EINVAL, "service \"%s\": its devices are not resolved",
 				svc->name);
 	if (privileged)
@@ -461,6 +461,8 @@ static int fill_devices(const struct cfg_service *svc, const struct plan_host *h
 		const struct cfg_device_rule *r = &svc->device_rules[i];
 		plan_spec_add_device_rule(spec, true, r->type, r->major, r->minor, r->access);
 	}
+	if (host && host->cdi)
+		plan_spec_cdi(spec, host->cdi);
 	return 0;
 }
 

@@ -438,6 +438,8 @@ int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service 
 	plan_namespaces_of(st, svc, out);
 	out->user = lxr_xstrdup(user);
 	out->group_add = plan_strs(&svc->tune.group_add);
+	for (size_t i = 0; host && host->cdi && i < host->cdi->n_gids; i++)
+		lxr_strv_push(&out->group_add, lxr_xasprintf("%u", host->cdi->gids[i]));
 	plan_endpoints_of(st, svc, replica, out->name, out);
 	host_dirs_of(st, svc, &out->host_dirs);
 	restart_of(svc, &out->restart);

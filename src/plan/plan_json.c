@@ -241,6 +241,15 @@ static json_t *spec(const struct plan_instance *p)
 		json_object_set_new(o, "extra_hosts", strv(s->extra_hosts));
 	if (s->hosts_from_host)
 		json_object_set_new(o, "hosts_from_host", json_true());
+	if (s->n_hooks) {
+		json_t *h = json_array();
+		for (size_t i = 0; i < s->n_hooks; i++)
+			json_array_append_new(
+			    h, json_pack("{s:s, s:o, s:o, s:i}", "path", s->hooks[i].path, "args",
+					 strv(s->hooks[i].args), "env", strv(s->hooks[i].env),
+					 "timeout", s->hooks[i].timeout));
+		json_object_set_new(o, "create_container_hooks", h);
+	}
 	if (s->dns || s->dns_search || s->dns_opt)
 		json_object_set_new(o, "resolver",
 				    json_pack("{s:o, s:o, s:o}", "dns", strv(s->dns), "dns_search",

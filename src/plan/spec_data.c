@@ -41,5 +41,11 @@ void plan_spec_free(struct lxr_spec *spec)
 	for (size_t i = 0; i < spec->n_devices; i++)
 		free(spec->devices[i].path);
 	free(spec->devices);
+	for (size_t i = 0; i < spec->n_hooks; i++) {
+		free(spec->hooks[i].path);
+		lxr_strv_free(spec->hooks[i].args);
+		lxr_strv_free(spec->hooks[i].env);
+	}
+	free(spec->hooks);
 	memset(spec, 0, sizeof(*spec));
 }

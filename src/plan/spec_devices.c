@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "lxr/plan.h"
 
@@ -75,5 +76,86 @@ void plan_spec_privileged(struct lxr_spec *spec, uint64_t caps, const struct lxr
 		d = &spec->devices[spec->n_devices++];
 		*d = devs[i];
 		d->path = lxr_xstrdup(devs[i].path);
+	}
+}
+
+/* An OCI mount's options as mount(2) flags: the known flags and
+ * propagations; the rest is the filesystem's data ("size=1m"), and the
+ * atime options, which a bind takes from its source. */
+static void cdi_mount(struct lxr_spec *spec, const struct lxr_cdi_mount *m)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag, prop;
+	} opts[] = {{"ro", MS_RDONLY, 0},
+		    {"nosuid", MS_NOSUID, 0},
+		    {"nodev", MS_NODEV, 0},
+		    {"noexec", MS_NOEXEC, 0},
+		    {"bind", MS_BIND, 0},
+		    {"rbind", MS_BIND | MS_REC, 0},
+		    {"shared", 0, MS_SHARED},
+		    {"rshared", 0, MS_SHARED | MS_REC},
+		    {"slave", 0, MS_SLAVE},
+		    {"rslave", 0, MS_SLAVE | MS_REC},
+		    {"private", 0, MS_PRIVATE},
+		    {"rprivate", 0, MS_PRIVATE},
+		    {"rw", 0, 0},
+		    {"relatime", 0, 0},
+		    {"noatime", 0, 0},
+		    {"strictatime", 0, 0}};
+	unsigned long flags = 0, prop = MS_PRIVATE;
+	_cleanup_free_ char *data = NULL;
+	bool bind = !m->type || !strcmp(m->type, "bind") || !strcmp(m->type, "none");
+
+	for (size_t i = 0; m->options && m->options[i]; i++) {
+		size_t k = 0;
+		while (k < sizeof(opts) / sizeof(opts[0]) && strcmp(m->options[i], opts[k].name))
+			k++;
+		if (k == sizeof(opts) / sizeof(opts[0])) {
+			char *d = lxr_xasprintf("%s%s%s", data ? data : "", data ? "," : "",
+						m->options[i]);
+			free(data);
+			data = d;
+			continue;
+		}
+		flags |= opts[k].flag;
+		if (opts[k].prop)
+			prop = opts[k].prop;
+	}
+	bind |= (flags & MS_BIND) != 0;
+	plan_spec_add_mount(spec, m->container_path, bind ? "bind" : m->type, m->host_path,
+			    flags | (bind ? MS_BIND : 0), bind ? NULL : data);
+	spec->mounts[spec->n_mounts - 1].propagation = prop;
+}
+
+void plan_spec_cdi(struct lxr_spec *spec, const struct lxr_cdi_edits *e)
+{
+	for (size_t i = 0; e->env && e->env[i]; i++)
+		lxr_strv_setenv(&spec->env, e->env[i]);
+	for (size_t i = 0; i < e->n_nodes; i++) {
+		const struct lxr_cdi_node *n = &e->nodes[i];
+		struct lxr_device d = {.path = n->path,
+				       .type = n->type,
+				       .major = n->major,
+				       .minor = n->minor,
+				       .file_mode = (mode_t)n->file_mode,
+				       .uid = n->uid < 0 ? 0 : (uid_t)n->uid,
+				       .gid = n->gid < 0 ? 0 : (gid_t)n->gid};
+		plan_spec_add_device(spec, &d, n->permissions ? n->permissions : "rwm");
+		/* "none": the node, and no access to it */
+		if (n->permissions && !n->permissions[0] && d.type != 'p')
+			spec->resources.n_devices--;
+	}
+	for (size_t i = 0; i < e->n_mounts; i++)
+		cdi_mount(spec, &e->mounts[i]);
+	for (size_t i = 0; i < e->n_hooks; i++) {
+		const struct lxr_cdi_hook *h = &e->hooks[i];
+		struct lxr_hook *o;
+		spec->hooks = lxr_xrealloc(spec->hooks, (spec->n_hooks + 1) * sizeof(*spec->hooks));
+		o = &spec->hooks[spec->n_hooks++];
+		o->path = lxr_xstrdup(h->path);
+		o->args = lxr_strv_dup(h->args);
+		o->env = h->env ? lxr_strv_dup(h->env) : NULL;
+		o->timeout = h->timeout;
 	}
 }

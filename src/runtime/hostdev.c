@@ -125,6 +125,7 @@ void rt_plan_host_free(struct rt_plan_host *h)
 	rt_devices_free(h->devs, h->n_devs);
 	rt_devices_free(h->all, h->n_all);
 	free(h->blkio);
+	lxr_cdi_edits_free(&h->cdi);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -183,6 +184,10 @@ int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_h
 		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);
 	}
+	if (rt_cdi_resolve(c, file, &h->cdi, err) < 0)
+		return -1;
+	if (c->cdi_devices.n || c->n_gpu_reqs)
+		h->p.cdi = &h->cdi;
 	h->p.devices = h->devs;
 	h->p.all_devices = h->all;
 	h->p.n_all_devices = h->n_all;

@@ -608,6 +608,13 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 		if (cfd < 0)
 			return lxr_err_wrap(err, "working directory");
 	}
+	if (spec->n_hooks && um)
+		return lxr_fail(err, ENOTSUP,
+				"createContainer hooks (a CDI device's) in a "
+				"container with a user namespace"),
+		       lxr_err_hint(err, "run it without one (userns_mode: host)");
+	if (rt_hooks_create_container(spec, rootdir, err) < 0)
+		return -1;
 	/* pivot_root(".", ".") stacks the old root under the new one; the
 	 * detach then drops it without needing a directory for it. */
 	if (fchdir(rootfd) < 0)

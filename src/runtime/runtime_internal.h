@@ -497,4 +497,8 @@ int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, struct rt_sy
  * dropped). */
 pid_t rt_sync_queued_pid(int sync, pid_t helper);
 
+/* The spec's createContainer hooks, in order, in the container's
+ * namespaces before pivot_root; rootdir is its mounted root (hooks.c) */
+int rt_hooks_create_container(const struct lxr_spec *spec, const char *rootdir, lxr_err *err);
+
 #endif

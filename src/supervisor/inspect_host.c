@@ -244,6 +244,43 @@ static json_t *devices_json(const struct sup_insp *x)
 	return a;
 }
 
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* docker's DeviceRequests: each request, and the CDI names of devices:
+ * as one with driver cdi (what docker's CLI makes of them) */
+static json_t *device_requests_json(const struct cfg_service *c)
+{
+	json_t *a, *ids;
+
+	if (!c->n_gpu_reqs && !c->cdi_devices.n)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < c->n_gpu_reqs; i++) {
+		const struct cfg_device_request *q = &c->gpu_reqs[i];
+		json_array_append_new(a, json_pack("{s:s, s:I, s:o, s:[o], s:{}}", "Driver",
+						   q->driver ? q->driver : "", "Count",
+						   (json_int_t)(q->ids ? 0 : q->count), "DeviceIDs",
+						   q->ids ? strv_json(q->ids) : json_null(),
+						   "Capabilities", strv_json(q->caps), "Options"));
+	}
+	if (c->cdi_devices.n) {
+		ids = json_array();
+		for (size_t i = 0; i < c->cdi_devices.n; i++)
+			json_array_append_new(ids, json_string(c->cdi_devices.v[i].v));
+		json_array_append_new(a, json_pack("{s:s, s:i, s:o, s:n, s:{}}", "Driver", "cdi",
+						   "Count", 0, "DeviceIDs", ids, "Capabilities",
+						   "Options"));
+	}
+	return a;
+}
+
 static json_t *ulimits_json(const struct sup_insp *x)
 {
 	json_t *a = x->cfg->n_ulimits || x->run ? json_array() : json_null();
@@ -280,6 +317,7 @@ static void host_resources(const struct sup_insp *x, json_t *o)
 			    json_integer(c->tune.cpu_quota.set ? c->tune.cpu_quota.v : 0));
 	json_object_set_new(o, "CpusetCpus", json_string(r->cpuset_cpus ? r->cpuset_cpus : ""));
 	json_object_set_new(o, "Devices", devices_json(x));
+	json_object_set_new(o, "DeviceRequests", device_requests_json(c));
 	json_object_set_new(o, "MemoryReservation", json_integer(r->memory_reservation));
 	json_object_set_new(o, "MemorySwap", json_integer(swap));
 	json_object_set_new(o, "MemorySwappiness",

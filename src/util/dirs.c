@@ -207,6 +207,20 @@ const char *lxr_cgroup_parent(void)
 	return cgroup_parent;
 }
 
+static char *const *cdi_dirs;
+
+void lxr_cdi_dirs_configure(char *const *dirs)
+{
+	cdi_dirs = dirs;
+}
+
+char *const *lxr_cdi_dirs(void)
+{
+	static char *const dflt[] = {"/etc/cdi", "/var/run/cdi", NULL};
+
+	return cdi_dirs ? cdi_dirs : dflt;
+}
+
 /* A directory lxr writes: there and writable, or made on first use in a
  * writable parent. */
 static void check_dir(struct lxr_checks *c, const char *what, const char *dir, const char *env,

@@ -180,8 +180,6 @@ pass "--cidfile holds the name; an existing one is refused; a failed start remov
 run run --rm --name "$(cname logdrv)" --network none --log-driver fluentd "$ROOTFS" true
 expect_rc 125 "--log-driver fluentd"
 expect_grep "$ERR" "fluentd" "the error names the driver"
-run run --rm --name "$(cname gpus)" --network none --gpus all "$ROOTFS" true
-expect_rc 125 "--gpus"
 run run --rm --name "$(cname logok)" --network none --log-driver local --log-opt max-size=1m \
 	--memory-reservation 32m --cpuset-cpus 0 "$ROOTFS" sh -c 'grep Cpus_allowed_list /proc/self/status'
 expect_rc 0 "--log-driver local, --memory-reservation, --cpuset-cpus"

@@ -131,11 +131,17 @@ loaded() { # NAME YAML: lxr config loads it (lxr up refuses it), the schema does
 	}
 }
 
-# A value lxr cannot honour yet: a CDI device name, not a device node.
-loaded cdi_device 'services:
+# A CDI device name and device requests run (the host's CDI specs say what
+# they are): both take them
+printf '%s\n' 'services:
   web:
     image: ./rootfs
-    devices: ["vendor.com/device=gpu"]'
+    devices: ["vendor.com/device=gpu"]
+    gpus: [{driver: nvidia, count: 2}]
+    deploy: {resources: {reservations: {devices: [{capabilities: [gpu], count: all}]}}}' \
+	>"$tmp/cdi_device.yaml"
+validate "$tmp/cdi_device.yaml" || { echo "FAIL: the schema refuses CDI devices"; exit 1; }
+"$LXR" config -f "$tmp/cdi_device.yaml" >/dev/null || { echo "FAIL: lxr refuses CDI devices"; exit 1; }
 refused device_rule 'services:
   web:
     image: ./rootfs

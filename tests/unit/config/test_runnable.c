@@ -37,16 +37,15 @@ static void first_of_several(void **state)
 	struct cfg_stack *st = load("services:\n"
 				    "  web:\n"
 				    "    image: busybox\n"
-				    "    gpus: all\n"
+				    "    storage_opt: {size: 1G}\n"
 				    "    logging: {driver: awslogs}\n");
 	lxr_err err;
 
 	(void)state;
 	assert_int_equal(st->n_unrunnable, 2);
 	assert_int_equal(cfg_stack_check_runnable(st, every, &err), -1);
-	assert_string_equal(err.msg,
-			    "compose.yaml:4:5: service \"web\": lxr up does not run \"gpus\" "
-			    "yet (and 1 more, at 5:23)");
+	assert_string_equal(err.msg, "compose.yaml:4:5: service \"web\": lxr up does not run "
+				     "\"storage_opt\" yet (and 1 more, at 5:23)");
 	assert_non_null(strstr(err.hint, "lxr config"));
 	cfg_stack_free(st);
 }

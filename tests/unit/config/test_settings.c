@@ -114,6 +114,27 @@ static void settings_missing_file_is_fine(void **state)
 	assert_null(s.log_dir);
 }
 
+/* [cdi] spec_dirs: blank-separated, in order; empty turns CDI off */
+static void settings_cdi(void **state)
+{
+	struct cfg_settings s;
+	lxr_err err;
+
+	(void)state;
+	assert_int_equal(cfg_settings_load(DATA "cdi.conf", &s, &err), 0);
+	assert_string_equal(s.cdi_spec_dirs[0], "/etc/cdi");
+	assert_string_equal(s.cdi_spec_dirs[1], "/opt/cdi");
+	assert_null(s.cdi_spec_dirs[2]);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "cdi_none.conf", &s, &err), 0);
+	assert_non_null(s.cdi_spec_dirs);
+	assert_null(s.cdi_spec_dirs[0]);
+	cfg_settings_free(&s);
+	assert_int_equal(cfg_settings_load(DATA "good.conf", &s, &err), 0);
+	assert_null(s.cdi_spec_dirs); /* not set: the defaults */
+	cfg_settings_free(&s);
+}
+
 static void settings_env_override(void **state)
 {
 	struct cfg_settings s;
@@ -138,7 +159,10 @@ static void settings_errors(void **state)
 	assert_int_equal(cfg_settings_load(DATA "no_section.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "no_section.conf:1: key \"run_dir\" outside the [paths], "
 					  "[logs], [network], [limits], [boot], [userns], "
-					  "[watchdog] and [cgroup] sections");
+					  "[watchdog], [cgroup] and [cdi] sections");
+	assert_int_equal(cfg_settings_load(DATA "cdi_bad.conf", &s, &err), -1);
+	assert_string_equal(err.msg, DATA "cdi_bad.conf:2: spec_dirs: \"cdi\" is not an absolute "
+					  "path");
 	assert_int_equal(cfg_settings_load(DATA "boot_bad.conf", &s, &err), -1);
 	assert_string_equal(err.msg, DATA "boot_bad.conf:2: stacks: \"stacks/*.yaml\" is not an "
 					  "absolute path");
@@ -271,6 +295,7 @@ int main(void)
 	    cmocka_unit_test(settings_watchdog),
 	    cmocka_unit_test(settings_cgroup),
 	    cmocka_unit_test(settings_missing_file_is_fine),
+	    cmocka_unit_test(settings_cdi),
 	    cmocka_unit_test(settings_env_override),
 	    cmocka_unit_test(settings_errors),
 	    cmocka_unit_test(settings_userns),

@@ -62,14 +62,18 @@ struct rt_plan_host {
 	struct lxr_blkio_device *blkio;
 	struct lxr_cdi_edits cdi;
 };
-int rt_plan_host(const struct cfg_service *svc, const char *file, struct rt_plan_host *h,
-		 lxr_err *err);
+/* image_env: the image's environment (runtime: nvidia reads its
+ * NVIDIA_VISIBLE_DEVICES), NULL: none */
+int rt_plan_host(const struct cfg_service *svc, char *const *image_env, const char *file,
+		 struct rt_plan_host *h, lxr_err *err);
 void rt_plan_host_free(struct rt_plan_host *h);
 /* The CDI devices svc asks for (devices: names, device requests) as the
  * host's CDI specs describe them, merged: nodes with their numbers, mounts,
  * environment, groups, hooks (cdi.c). Nothing asked: *out is empty. */
-int rt_cdi_resolve(const struct cfg_service *svc, const char *file, struct lxr_cdi_edits *out,
-		   lxr_err *err);
+int rt_cdi_resolve(const struct cfg_service *svc, char *const *image_env, const char *file,
+		   struct lxr_cdi_edits *out, lxr_err *err);
+/* Every CDI device the host's specs name, sorted (`lxr info`); NULL: none */
+char **rt_cdi_list(void);
 
 /* ---- users ---------------------------------------------------------------- */
 /* Resolve "user", "uid", "user:group", "uid:gid" against the container's

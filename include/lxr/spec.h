@@ -71,12 +71,17 @@ struct lxr_device_rule {
 /* OCI "linux.devices[]": a device node the runtime makes in the container
  * (the cgroup must also allow it: see lxr_device_rule). */
 struct lxr_device {
-	char *path; /* absolute, in the container: /dev/fuse */
-	char type;  /* 'c', 'u' (unbuffered char, made as 'c'), 'b', 'p' (fifo) */
+	char *path;      /* absolute, in the container: /dev/fuse */
+	char *host_path; /* the host's node, bound where none can be made
+			    (rootless); NULL: path */
+	char type;       /* 'c', 'u' (unbuffered char, made as 'c'), 'b', 'p' (fifo) */
 	int64_t major, minor;
 	mode_t file_mode; /* permission bits, 0666 */
 	uid_t uid;
 	gid_t gid;
+	/* CDI's rule for a node whose spec gives no owner: the container
+	 * user's ids where they are not root (rt_spec_apply_user) */
+	bool uid_of_user, gid_of_user;
 };
 
 /* OCI "linux.resources.blockIO": a weight or a throttle on one block

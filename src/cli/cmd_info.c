@@ -74,6 +74,22 @@ static char *os_name(void)
 	return lxr_xstrdup("Linux");
 }
 
+/* docker's: where CDI specs are read, and the devices they name */
+static void cdi_info(json_t *o)
+{
+	json_t *dirs = json_array(), *devs = json_array();
+	char **names = rt_cdi_list();
+
+	for (char *const *d = lxr_cdi_dirs(); *d; d++)
+		json_array_append_new(dirs, json_string(*d));
+	for (size_t i = 0; names && names[i]; i++)
+		json_array_append_new(devs,
+				      json_pack("{s:s, s:s}", "Source", "cdi", "ID", names[i]));
+	lxr_strv_free(names);
+	json_object_set_new(o, "CDISpecDirs", dirs);
+	json_object_set_new(o, "DiscoveredDevices", devs);
+}
+
 static json_t *info_json(void)
 {
 	_cleanup_strv_ char **projects = cli_projects();
@@ -98,7 +114,7 @@ static json_t *info_json(void)
 		json_array_append_new(sec, json_string("name=userns"));
 	if (lxr_rootless_uid() >= 0)
 		json_array_append_new(sec, json_string("name=rootless"));
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, "
 	    "s:o, s:s, s:s, s:s, s:s, s:s}",
 	    "ServerVersion", LXR_VERSION, "Containers", n[0] + n[1] + n[2], "ContainersRunning",
@@ -111,10 +127,15 @@ static json_t *info_json(void)
 	    lxr_data_dir(), "DataDir", lxr_data_dir(), "RunDir", lxr_run_dir(), "LogDir",
 	    lxr_log_dir(), "ConfigFile",
 	    conf && *conf ? conf : lxr_settings_path(CFG_SETTINGS_PATH));
+
+	cdi_info(o);
+	return o;
 }
 
 static void print_text(json_t *j)
 {
+	json_t *cdi_dirs = json_object_get(j, "CDISpecDirs"),
+	       *devs = json_object_get(j, "DiscoveredDevices");
 	size_t i;
 	json_t *s;
 
@@ -139,6 +160,12 @@ static void print_text(json_t *j)
 	       S("KernelVersion"), S("OperatingSystem"), S("OSType"), S("Architecture"), I("NCPU"),
 	       (double)I("MemTotal") / (1024.0 * 1024 * 1024), S("DataDir"), S("RunDir"),
 	       S("LogDir"), S("ConfigFile"));
+	printf(" CDI spec directories:\n");
+	json_array_foreach(cdi_dirs, i, s) printf("  %s\n", json_string_value(s));
+	if (json_array_size(devs))
+		printf(" Discovered Devices:\n");
+	json_array_foreach(devs, i, s)
+	    printf("  cdi: %s\n", json_string_value(json_object_get(s, "ID")));
 #undef S
 #undef I
 }

@@ -42,6 +42,7 @@ enum {
 	RF_CGROUPNS,
 	RF_PULL,
 	RF_PLATFORM,
+	RF_RUNTIME,
 	RF_GPUS,
 	RF_CIDFILE,
 	RF_VOLFROM,
@@ -76,6 +77,7 @@ const struct option run_flags_longopts[] = {
     {"pull", required_argument, NULL, RF_PULL},
     {"quiet", no_argument, NULL, 'q'},
     {"platform", required_argument, NULL, RF_PLATFORM},
+    {"runtime", required_argument, NULL, RF_RUNTIME},
     {"gpus", required_argument, NULL, RF_GPUS},
     {"cidfile", required_argument, NULL, RF_CIDFILE},
     {"volumes-from", required_argument, NULL, RF_VOLFROM},
@@ -110,42 +112,73 @@ static json_t *csv_list(const char *v)
 	return a;
 }
 
-/* docker's --gpus: all, a count, or driver=, count=, device=,
- * capabilities= and options= fields; written as one `gpus:` entry */
+/* a count as docker's parseCount reads it: all, or a number */
+static json_t *gpus_count(const char *v)
+{
+	char *end;
+	long n;
+
+	if (!strcmp(v, "all"))
+		return json_string("all");
+	n = strtol(v, &end, 10);
+	return *v && !*end && n >= 0 && n <= 1024 ? json_integer(n) : NULL;
+}
+
+/* docker's --gpus (opts/gpus.go), written as one `gpus:` entry: CSV fields,
+ * a bare one the count; driver=, count=, device=, capabilities= (with
+ * "gpu" added), options=; each key once; neither a count nor devices is
+ * one GPU */
 static int gpus_flag(struct run_opts *o, const char *arg, lxr_err *err)
 {
-	json_t *req = json_object();
+	json_t *req = json_object(), *caps = json_array();
 	const char *p = arg;
 
-	while (*p) {
+	do {
 		_cleanup_free_ char *f = csv_field(&p);
-		char *eq = strchr(f, '='), *end;
-		long n;
-		if (!eq && (!strcmp(f, "all") || ((n = strtol(f, &end, 10)) > 0 && !*end))) {
-			json_object_set_new(
-			    req, "count", !strcmp(f, "all") ? json_string("all") : json_integer(n));
-			continue;
+		char *eq = strchr(f, '=');
+		const char *key = eq ? (*eq = '\0', f) : "count", *val = eq ? eq + 1 : f;
+		json_t *v = NULL;
+		if (json_object_get(req, key) ||
+		    (!strcmp(key, "capabilities") && json_array_size(caps)))
+			goto dup;
+		if (!strcmp(key, "count"))
+			v = gpus_count(val);
+		else if (!strcmp(key, "driver"))
+			v = json_string(val);
+		else if (!strcmp(key, "device"))
+			v = csv_list(val);
+		else if (!strcmp(key, "options"))
+			v = json_object(); /* the driver's: lxr's CDI devices take none */
+		else if (strcmp(key, "capabilities"))
+			goto bad;
+		if (!strcmp(key, "capabilities")) {
+			json_t *l = csv_list(val);
+			json_array_extend(caps, l);
+			json_decref(l);
+			json_array_append_new(caps, json_string("gpu"));
+		} else if (!v) {
+			goto bad;
+		} else {
+			json_object_set_new(req, !strcmp(key, "device") ? "device_ids" : key, v);
 		}
-		if (eq)
-			*eq++ = '\0';
-		if (eq && !strcmp(f, "driver")) {
-			json_object_set_new(req, "driver", json_string(eq));
-		} else if (eq && !strcmp(f, "count")) {
-			json_object_set_new(req, "count", json_string(eq));
-		} else if (eq && !strcmp(f, "device")) {
-			json_object_set_new(req, "device_ids", csv_list(eq));
-		} else if (eq && !strcmp(f, "capabilities")) {
-			json_object_set_new(req, "capabilities", csv_list(eq));
-		} else if (!eq || strcmp(f, "options")) {
-			json_decref(req);
-			return lxr_fail(err, EINVAL, "--gpus \"%s\": \"%s\" is not a field of it",
-					arg, f),
-			       lxr_err_hint(err, "all, a count, or driver=, count=, device=, "
-						 "capabilities= (e.g. --gpus '\"device=0,1\"')");
-		}
-	}
+	} while (*p);
+	if (!json_object_get(req, "count") && !json_object_get(req, "device_ids"))
+		json_object_set_new(req, "count", json_integer(1));
+	if (!json_array_size(caps))
+		json_array_append_new(caps, json_string("gpu"));
+	json_object_set_new(req, "capabilities", caps);
 	run_push(o, "gpus", req);
 	return 0;
+dup:
+	json_decref(req);
+	json_decref(caps);
+	return lxr_fail(err, EINVAL, "--gpus \"%s\": a key given twice", arg);
+bad:
+	json_decref(req);
+	json_decref(caps);
+	return lxr_fail(err, EINVAL, "--gpus \"%s\": not a GPU request", arg),
+	       lxr_err_hint(err, "all, a count, or driver=, count=, device=, capabilities= "
+				 "(e.g. --gpus '\"device=0,1\"')");
 }
 
 /* An option's value K=V; K must not be empty */
@@ -346,6 +379,7 @@ static int parse_image_opts(struct run_opts *o, int c, const char *arg, lxr_err 
 		return 0;
 	case 'q': o->pull |= IMG_PULL_QUIET; return 0;
 	case RF_PLATFORM: run_set(o, "platform", run_lit(arg)); return 0;
+	case RF_RUNTIME: run_set(o, "runtime", run_lit(arg)); return 0;
 	case RF_GPUS: return gpus_flag(o, arg, err);
 	case RF_CIDFILE:
 		free(o->cidfile);

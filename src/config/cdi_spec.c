@@ -348,28 +348,38 @@ static int read_edits(struct rd *r, json_t *o, struct lxr_cdi_edits *e)
 	return 0;
 }
 
-/* a name segment: alphanumerics at both ends, '-', '_', '.' between */
-static bool name_ok(const char *s, size_t len)
+/* the CDI parser's rules: a vendor or class starts with a letter, a
+ * device name (nvidia's MIG devices are "0:1") with a letter or digit;
+ * both end with one and hold '-', '_', '.' (and ':' in a device name)
+ * between */
+static bool alnum(char c)
 {
-	if (!len || len > 253)
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool segment_ok(const char *s, size_t len, bool device)
+{
+	if (!len || len > 253 || !alnum(s[0]) || !alnum(s[len - 1]) ||
+	    (!device && s[0] >= '0' && s[0] <= '9'))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		bool alnum =
-		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && ((i == 0 || i == len - 1) || !strchr("-_.", c)))
+	for (size_t i = 1; i + 1 < len; i++)
+		if (!alnum(s[i]) && !strchr(device ? "-_.:" : "-_.", s[i]))
 			return false;
-	}
 	return true;
 }
 
-/* "vendor.com/class": a DNS-ish prefix, one '/', a name */
+static bool name_ok(const char *s, size_t len)
+{
+	return segment_ok(s, len, true);
+}
+
+/* "vendor.com/class": vendor, one '/', class */
 static bool kind_ok(const char *k)
 {
 	const char *slash = strchr(k, '/');
 
-	return slash && !strchr(slash + 1, '/') && name_ok(k, (size_t)(slash - k)) &&
-	       strchr(k, '.') < slash && strchr(k, '.') && name_ok(slash + 1, strlen(slash + 1));
+	return slash && !strchr(slash + 1, '/') && segment_ok(k, (size_t)(slash - k), false) &&
+	       segment_ok(slash + 1, strlen(slash + 1), false);
 }
 
 bool lxr_cdi_name_split(const char *q, char *kind, size_t kind_len, const char **name)
@@ -397,8 +407,8 @@ static int read_device(struct rd *r, json_t *o, void *arg)
 		return -1;
 	if (!name_ok(d->name, strlen(d->name)))
 		return bad(r,
-			   "name \"%s\": letters, digits, '-', '_' and '.' only, a letter or "
-			   "digit at each end",
+			   "name \"%s\": letters, digits, '-', '_', '.' and ':' only, a "
+			   "letter or digit at each end",
 			   d->name);
 	for (size_t i = 0; i + 1 < s->n_devices; i++)
 		if (!strcmp(s->devices[i].name, d->name))

@@ -46,8 +46,7 @@ int cfg_parse_device(const char *s, struct cfg_device *out, const char **why)
 		part[n++] = p;
 	}
 	if (s[0] != '/' && strchr(s, '=') && !strchr(s, ':')) {
-		*why = "CDI device names (vendor.com/class=name) are not supported yet: name the "
-		       "host's device node";
+		*why = "neither a device path nor a CDI device name (vendor.com/class=name)";
 		return -1;
 	}
 	if (n > 3) {
@@ -157,16 +156,16 @@ static struct cfg_device *device_add(struct cfg_service *s, struct cfg_pos pos)
 static int device_short(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s)
 {
 	const char *v = cfg_scalar(c, n, "devices entry");
-	const char *why;
+	const char *why, *name;
 	struct cfg_device d;
+	char kind[256];
 
 	if (!v)
 		return -1;
 	/* A CDI name (docker and compose take them): the host's CDI specs
 	 * say what it is when the container is made (runtime/cdi.c) */
-	if (v[0] != '/' && strchr(v, '=') && !strchr(v, ':')) {
-		char kind[256];
-		const char *name;
+	if (v[0] != '/' && strchr(v, '=') &&
+	    (!strchr(v, ':') || lxr_cdi_name_split(v, kind, sizeof(kind), &name))) {
 		if (!lxr_cdi_name_split(v, kind, sizeof(kind), &name)) {
 			cfg_error_hint(c, n, "e.g. nvidia.com/gpu=all",
 				       "devices: \"%s\" is not a CDI device name "

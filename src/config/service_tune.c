@@ -134,7 +134,11 @@ static int read_runtime(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "runtime", v) < 0)
 		return -1;
-	if (!v->v || !strcmp(v->v, "lxr"))
+	/* runc and crun are what lxr is (docker's and podman's default);
+	 * nvidia is runc with the GPUs NVIDIA_VISIBLE_DEVICES names, which
+	 * lxr gives from the host's CDI specs (runtime/cdi.c) */
+	if (!v->v || !strcmp(v->v, "lxr") || !strcmp(v->v, "runc") || !strcmp(v->v, "crun") ||
+	    !strcmp(v->v, "nvidia"))
 		return 0;
 	cfg_check_supported_hint(c, n->pos, "service.runtime.other",
 				 "lxr is the runtime: drop the key", "runtime \"%s\"", v->v);

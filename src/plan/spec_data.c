@@ -38,8 +38,10 @@ void plan_spec_free(struct lxr_spec *spec)
 	lxr_strv_free(spec->dns_opt);
 	plan_seccomp_free(spec->seccomp);
 	free(spec->resources.devices);
-	for (size_t i = 0; i < spec->n_devices; i++)
+	for (size_t i = 0; i < spec->n_devices; i++) {
 		free(spec->devices[i].path);
+		free(spec->devices[i].host_path);
+	}
 	free(spec->devices);
 	for (size_t i = 0; i < spec->n_hooks; i++) {
 		free(spec->hooks[i].path);

@@ -41,6 +41,7 @@ void plan_spec_add_device(struct lxr_spec *spec, const struct lxr_device *dev, c
 
 	if (d) {
 		free(d->path);
+		free(d->host_path);
 	} else {
 		spec->devices =
 		    lxr_xrealloc(spec->devices, (spec->n_devices + 1) * sizeof(*spec->devices));
@@ -48,6 +49,7 @@ void plan_spec_add_device(struct lxr_spec *spec, const struct lxr_device *dev, c
 	}
 	*d = *dev;
 	d->path = lxr_xstrdup(dev->path);
+	d->host_path = dev->host_path ? lxr_xstrdup(dev->host_path) : NULL;
 	/* the rule names the node's kind: a fifo needs none */
 	if (dev->type != 'p')
 		plan_spec_add_device_rule(spec, true, dev->type == 'b' ? 'b' : 'c', dev->major,
@@ -76,6 +78,7 @@ void plan_spec_privileged(struct lxr_spec *spec, uint64_t caps, const struct lxr
 		d = &spec->devices[spec->n_devices++];
 		*d = devs[i];
 		d->path = lxr_xstrdup(devs[i].path);
+		d->host_path = devs[i].host_path ? lxr_xstrdup(devs[i].host_path) : NULL;
 	}
 }
 
@@ -98,7 +101,7 @@ static void cdi_mount(struct lxr_spec *spec, const struct lxr_cdi_mount *m)
 		    {"slave", 0, MS_SLAVE},
 		    {"rslave", 0, MS_SLAVE | MS_REC},
 		    {"private", 0, MS_PRIVATE},
-		    {"rprivate", 0, MS_PRIVATE},
+		    {"rprivate", 0, MS_PRIVATE | MS_REC},
 		    {"rw", 0, 0},
 		    {"relatime", 0, 0},
 		    {"noatime", 0, 0},
@@ -135,12 +138,15 @@ void plan_spec_cdi(struct lxr_spec *spec, const struct lxr_cdi_edits *e)
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		const struct lxr_cdi_node *n = &e->nodes[i];
 		struct lxr_device d = {.path = n->path,
+				       .host_path = n->host_path,
 				       .type = n->type,
 				       .major = n->major,
 				       .minor = n->minor,
 				       .file_mode = (mode_t)n->file_mode,
 				       .uid = n->uid < 0 ? 0 : (uid_t)n->uid,
-				       .gid = n->gid < 0 ? 0 : (gid_t)n->gid};
+				       .gid = n->gid < 0 ? 0 : (gid_t)n->gid,
+				       .uid_of_user = n->uid < 0,
+				       .gid_of_user = n->gid < 0};
 		plan_spec_add_device(spec, &d, n->permissions ? n->permissions : "rwm");
 		/* "none": the node, and no access to it */
 		if (n->permissions && !n->permissions[0] && d.type != 'p')

@@ -7,7 +7,8 @@
  * is asked for, then each device's; a node's type and numbers from the
  * host's node where the spec leaves them out. Device requests (compose's
  * GPUs) name devices of the vendor's kind: nvidia.com/gpu for driver
- * nvidia, amd.com/gpu for amd, the CDI names themselves for driver cdi. */
+ * nvidia, amd.com/gpu for amd, the CDI names themselves for driver cdi;
+ * `runtime: nvidia` those its NVIDIA_VISIBLE_DEVICES names. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -39,44 +40,96 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* the CDI library's: the .json and .yaml files of the directory */
 static bool spec_file(const char *name)
 {
 	const char *dot = strrchr(name, '.');
 
-	return dot && (!strcmp(dot, ".json") || !strcmp(dot, ".yaml") || !strcmp(dot, ".yml"));
+	return dot && (!strcmp(dot, ".json") || !strcmp(dot, ".yaml"));
+}
+
+/* Root's files (or lxr's own user's); in a user namespace of lxr's, where
+ * the host's root is nobody, nobody's too */
+static bool owner_ok(uid_t uid)
+{
+	static int initial = -1;
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	if (initial < 0) {
+		_cleanup_free_ char *map = NULL;
+		size_t len;
+		lxr_err e;
+		initial = lxr_read_file_at(AT_FDCWD, "/proc/self/uid_map", &map, &len, &e) < 0 ||
+			  strstr(map, "4294967295") != NULL;
+	}
+	return !initial && uid == 65534;
+}
+
+/* A spec's hooks run as root with the host's files in reach: a spec, or
+ * a directory of specs, another user could write is not taken. */
+static int trusted(const char *path, const struct stat *st, lxr_err *e)
+{
+	if (!owner_ok(st->st_uid))
+		return lxr_fail(e, EPERM, "CDI spec %s belongs to uid %u, not root", path,
+				(unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return lxr_fail(e, EPERM, "CDI spec %s is writable by %s", path,
+				st->st_mode & S_IWOTH ? "every user" : "its group");
+	return 0;
+}
+
+/* one spec, read through the descriptor that was checked */
+static int load_one(const char *path, struct lxr_cdi_spec *s, lxr_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	const char *dot = strrchr(path, '.');
+	struct stat st;
+	size_t len;
+
+	if (fd < 0)
+		return lxr_fail(e, errno, "CDI spec %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return lxr_fail(e, EINVAL, "CDI spec %s: not a file", path);
+	if (trusted(path, &st, e) < 0 || lxr_read_fd(fd, path, &text, &len, e) < 0)
+		return -1;
+	return cfg_cdi_spec_parse(path, text, len, !strcmp(dot, ".yaml"), s, e);
+}
+
+static void broken(struct reg *r, const lxr_err *e)
+{
+	if (!r->has_broken)
+		r->broken = *e;
+	r->has_broken = true;
 }
 
 static void load_dir(struct reg *r, const char *dir, int prio)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	struct stat st;
 	char **names = NULL;
+	lxr_err e = {0};
 
 	if (!d)
 		return; /* a directory that is not there holds no spec */
+	if (fstat(dirfd(d), &st) < 0 || trusted(dir, &st, &e) < 0) {
+		closedir(d);
+		return broken(r, &e);
+	}
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && spec_file(de->d_name))
+		if (spec_file(de->d_name))
 			lxr_strv_push(&names, lxr_xasprintf("%s/%s", dir, de->d_name));
 	closedir(d);
 	if (names)
 		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
 	for (size_t i = 0; names && names[i]; i++) {
 		struct lxr_cdi_spec s;
-		struct stat st;
-		lxr_err e = {0};
-		if (stat(names[i], &st) < 0 || !S_ISREG(st.st_mode))
+		if (lstat(names[i], &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
-		/* a spec's hooks run as root with the host's files in reach:
-		 * one that another user could write is not taken */
-		if (st.st_uid != 0 && st.st_uid != geteuid())
-			lxr_fail(&e, EPERM, "CDI spec %s belongs to uid %u, not root", names[i],
-				 (unsigned)st.st_uid);
-		else if (st.st_mode & S_IWOTH)
-			lxr_fail(&e, EPERM, "CDI spec %s is writable by every user", names[i]);
-		if (e.msg[0] || cfg_cdi_spec_read(names[i], &s, &e) < 0) {
-			if (!r->has_broken)
-				r->broken = e;
-			r->has_broken = true;
+		if (load_one(names[i], &s, &e) < 0) {
+			broken(r, &e);
 			continue;
 		}
 		r->specs = lxr_xrealloc(r->specs, (r->n + 1) * sizeof(*r->specs));
@@ -270,6 +323,7 @@ static int edits_add(struct lxr_cdi_edits *o, const struct lxr_cdi_edits *e, con
 static int fill_node(struct lxr_cdi_node *n, const char *what, lxr_err *err)
 {
 	bool minimal = n->type && (n->major > 0 || n->type == 'p');
+	char host;
 	struct stat st;
 
 	if (n->type == 'u')
@@ -288,8 +342,14 @@ static int fill_node(struct lxr_cdi_node *n, const char *what, lxr_err *err)
 		return lxr_fail(err, ENODEV, "CDI device %s: %s is not a device node", what,
 				n->host_path);
 	}
-	if (!n->type || n->major < 0) {
-		n->type = S_ISBLK(st.st_mode) ? 'b' : S_ISFIFO(st.st_mode) ? 'p' : 'c';
+	host = S_ISBLK(st.st_mode) ? 'b' : S_ISFIFO(st.st_mode) ? 'p' : 'c';
+	if (n->type && n->type != host)
+		return lxr_fail(err, EINVAL,
+				"CDI device %s: the spec says type %c, the host's %s is %c", what,
+				n->type, n->host_path, host);
+	n->type = host;
+	/* the CDI library's: a major of 0 is none given */
+	if (n->major <= 0 && host != 'p') {
 		n->major = major(st.st_rdev);
 		n->minor = minor(st.st_rdev);
 	}
@@ -361,8 +421,10 @@ static int add_request(const struct reg *r, const struct cfg_device_request *q,
 	char name[300];
 
 	if (q->driver && !strcmp(q->driver, "cdi")) {
-		if (q->count > 0)
-			return lxr_fail(err, EINVAL, "driver cdi takes device_ids, not a count"),
+		/* docker's CDI driver: names, never a count (compose's
+		 * default count, all, included) */
+		if (!q->ids || !q->ids[0])
+			return lxr_fail(err, EINVAL, "driver cdi names its devices in device_ids"),
 			       lxr_err_hint(err, "device_ids: [nvidia.com/gpu=0]");
 		for (size_t i = 0; q->ids && q->ids[i]; i++)
 			if (add_device(r, q->ids[i], out, spec_done, err) < 0)
@@ -393,8 +455,44 @@ static int add_request(const struct reg *r, const struct cfg_device_request *q,
 	return 0;
 }
 
-static int resolve(const struct reg *r, const struct cfg_service *svc, const char *file,
-		   struct lxr_cdi_edits *out, lxr_err *err)
+/* `runtime: nvidia` (nvidia-container-runtime): the GPUs the container's
+ * NVIDIA_VISIBLE_DEVICES names, the service's over the image's (CUDA
+ * images set it to all), as that runtime's CDI mode maps them: all, or
+ * indexes and UUIDs; unset, empty, void or none: no GPU */
+static const char *nvidia_visible(const struct cfg_service *svc, char *const *image_env)
+{
+	const char *v = lxr_strv_getenv(image_env, "NVIDIA_VISIBLE_DEVICES");
+
+	for (size_t i = 0; i < svc->environment.n; i++)
+		if (!strcmp(svc->environment.v[i].key, "NVIDIA_VISIBLE_DEVICES"))
+			v = svc->environment.v[i].value;
+	if (!v || !*v || !strcmp(v, "void") || !strcmp(v, "none"))
+		return NULL;
+	return v;
+}
+
+static int add_visible(const struct reg *r, const char *visible, struct lxr_cdi_edits *out,
+		       bool *spec_done, lxr_err *err)
+{
+	_cleanup_free_ char *copy = lxr_xstrdup(visible);
+	char name[300];
+
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " ");
+		snprintf(name, sizeof(name), "nvidia.com/gpu=%s", t);
+		if (add_device(r, name, out, spec_done, err) < 0)
+			return lxr_err_hint(err,
+					    "runtime: nvidia gives the GPUs "
+					    "NVIDIA_VISIBLE_DEVICES=%s names; `nvidia-ctk cdi "
+					    "generate` writes their spec",
+					    visible);
+	}
+	return 0;
+}
+
+static int resolve(const struct reg *r, const struct cfg_service *svc, const char *visible,
+		   const char *file, struct lxr_cdi_edits *out, lxr_err *err)
 {
 	_cleanup_free_ bool *done = lxr_xcalloc(r->n + 1, sizeof(bool));
 	struct cfg_pos pos;
@@ -409,7 +507,12 @@ static int resolve(const struct reg *r, const struct cfg_service *svc, const cha
 			pos = svc->gpu_reqs[i].pos;
 			goto at;
 		}
-	pos = svc->cdi_devices.n ? svc->cdi_devices.v[0].pos : svc->gpu_reqs[0].pos;
+	pos = svc->tune.runtime.pos;
+	if (visible && add_visible(r, visible, out, done, err) < 0)
+		goto at;
+	pos = svc->cdi_devices.n ? svc->cdi_devices.v[0].pos
+	      : svc->n_gpu_reqs  ? svc->gpu_reqs[0].pos
+				 : svc->tune.runtime.pos;
 	for (size_t i = 0; i < out->n_nodes; i++)
 		if (fill_node(&out->nodes[i], out->nodes[i].path, err) < 0)
 			goto at;
@@ -432,21 +535,44 @@ at:
 		    : -1;
 }
 
-int rt_cdi_resolve(const struct cfg_service *svc, const char *file, struct lxr_cdi_edits *out,
-		   lxr_err *err)
+int rt_cdi_resolve(const struct cfg_service *svc, char *const *image_env, const char *file,
+		   struct lxr_cdi_edits *out, lxr_err *err)
 {
 	struct reg r = {0};
 	char *const *dirs = lxr_cdi_dirs();
+	const char *rt = svc->tune.runtime.v;
+	const char *visible = rt && !strcmp(rt, "nvidia") ? nvidia_visible(svc, image_env) : NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!svc->cdi_devices.n && !svc->n_gpu_reqs)
+	if (!svc->cdi_devices.n && !svc->n_gpu_reqs && !visible)
 		return 0;
 	for (int i = 0; dirs[i]; i++)
 		load_dir(&r, dirs[i], i);
-	rc = resolve(&r, svc, file, out, err);
+	rc = resolve(&r, svc, visible, file, out, err);
 	reg_free(&r);
 	if (rc < 0)
 		lxr_cdi_edits_free(out);
 	return rc;
+}
+
+char **rt_cdi_list(void)
+{
+	struct reg r = {0};
+	char *const *dirs = lxr_cdi_dirs();
+	char **out = NULL;
+
+	for (int i = 0; dirs[i]; i++)
+		load_dir(&r, dirs[i], i);
+	for (size_t i = 0; i < r.n; i++)
+		for (size_t k = 0; k < r.specs[i].n_devices; k++) {
+			_cleanup_free_ char *q =
+			    lxr_xasprintf("%s=%s", r.specs[i].kind, r.specs[i].devices[k].name);
+			if (!lxr_strv_has(out, q))
+				lxr_strv_push(&out, lxr_steal_ptr(&q));
+		}
+	reg_free(&r);
+	if (out)
+		qsort(out, lxr_strv_len(out), sizeof(char *), by_name);
+	return out;
 }

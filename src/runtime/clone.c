@@ -288,6 +288,10 @@ static bool start_shared(const struct lxr_container *c, const struct lxr_spec *s
 
 	if (rt_container_has_userns(c) || spec->ns[LXR_NS_PID].join_path || spec->uid != 0)
 		return false;
+	/* a CDI hook is a host program that may take as long as it likes:
+	 * the caller must stay free (a supervisor's loop, a Ctrl-C) */
+	if (spec->n_hooks)
+		return false;
 	if (spec->caller_waits)
 		return true;
 	if (r->cpu_quota || r->cpu_shares || r->cpuset_cpus || r->blkio_weight ||

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,10 +47,14 @@ static int write_config(const struct lxr_spec *spec, const char *bundle, const c
 		json_array_append_new(env, json_string(spec->env[i]));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!text || dfd < 0)
-		return lxr_fail(err, dfd < 0 ? errno : ENOMEM, "write %s/config.json for hooks",
+	if (!text)
+		return lxr_fail(err, EINVAL,
+				"write %s/config.json for hooks: the container's command or "
+				"environment is not UTF-8",
 				bundle);
+	dfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return lxr_fail(err, errno, "write %s/config.json for hooks", bundle);
 	return lxr_write_file_replace(dfd, "config.json", text, strlen(text), 0600, err);
 }
 
@@ -77,11 +82,10 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Everything it prints, until it closes its output or its time is up;
- * false on the timeout. */
-static bool collect(int fd, int timeout, char *out, size_t *len)
+/* Everything it prints until it closes its output, then its exit, both
+ * within its time (end, ms; 0: none); false when the time is up first. */
+static bool collect(int fd, pid_t pid, int64_t end, char *out, size_t *len, int *status)
 {
-	int64_t end = timeout ? now_ms() + (int64_t)timeout * 1000 : 0;
 	char buf[1024];
 
 	for (;;) {
@@ -91,31 +95,59 @@ static bool collect(int fd, int timeout, char *out, size_t *len)
 		if (end && wait <= 0)
 			return false;
 		if (poll(&p, 1, wait) < 0 && errno != EINTR)
-			return true;
+			break; /* cannot happen with one valid descriptor */
 		if (!p.revents)
 			continue;
 		n = read(fd, buf, sizeof(buf));
-		if (n <= 0 && !(n < 0 && errno == EINTR))
-			return true;
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			break;
 		if (n > 0)
 			tail_of(out, len, buf, (size_t)n);
 	}
+	/* closed its output, not necessarily done: still on the clock */
+	for (;;) {
+		pid_t r = waitpid(pid, status, end ? WNOHANG : 0);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return true;
+		if (end && now_ms() >= end)
+			return false;
+		if (r == 0)
+			usleep(2000);
+	}
 }
 
+/* What it may say before the exec: async-signal-safe writes only. */
+static void say(int fd, const char *a, const char *b, const char *c)
+{
+	if (write(fd, a, strlen(a)) < 0 || write(fd, b, strlen(b)) < 0 ||
+	    write(fd, c, strlen(c)) < 0) {
+		/* nothing to be done: the exit status tells */
+	}
+}
+
+/* A process of the host's kind: default signal dispositions, unblocked,
+ * the usual umask (the container's setup runs under 0), no descriptor of
+ * lxr's beyond its three, the bundle as its directory (runc's). */
 static _Noreturn void hook_exec(const struct lxr_hook *h, const char *bundle, int in, int out)
 {
 	sigset_t none;
 	char *const empty[] = {NULL};
 
+	for (int s = 1; s < _NSIG; s++)
+		signal(s, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* where runc runs them: the bundle, not the caller's directory */
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(bundle) < 0)
+	umask(022);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(bundle) < 0 ||
+	    close_range(3, ~0U, 0) < 0) {
+		say(out, "cannot set up the hook's process: ", strerror(errno), "\n");
 		_exit(126);
-	/* no descriptor of lxr's beyond these three reaches the hook */
-	close_range(3, ~0U, 0);
+	}
 	execve(h->path, h->args && h->args[0] ? h->args : (char *const[]){h->path, NULL},
 	       h->env ? h->env : empty);
+	say(2, "cannot execute it: ", strerror(errno), "\n");
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
@@ -147,12 +179,14 @@ static int run_one(const struct lxr_hook *h, const char *bundle, const char *sta
 		close(out[0]);
 		return lxr_fail(err, errno, "hook %s: fork", h->path);
 	}
-	in_time = collect(out[0], h->timeout, text, &len);
+	in_time = collect(out[0], pid, h->timeout ? now_ms() + (int64_t)h->timeout * 1000 : 0, text,
+			  &len, &status);
 	close(out[0]);
-	if (!in_time)
+	if (!in_time) {
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		text[--len] = '\0';
 	if (!in_time)

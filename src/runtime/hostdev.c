@@ -19,6 +19,7 @@
 
 static void fill(struct lxr_device *d, const char *path, const struct stat *st)
 {
+	memset(d, 0, sizeof(*d));
 	d->path = lxr_xstrdup(path);
 	d->type = S_ISBLK(st->st_mode) ? 'b' : 'c';
 	d->major = major(st->st_rdev);
@@ -50,6 +51,7 @@ int rt_device_from_host(const char *host, const char *container, struct lxr_devi
 		       lxr_err_hint(err, "name a device node, such as /dev/fuse; to share files "
 					 "use a volume");
 	fill(out, container ? container : host, &st);
+	out->host_path = lxr_xstrdup(host);
 	return 0;
 }
 
@@ -115,8 +117,10 @@ int rt_devices_host_all(struct lxr_device **out, size_t *n, lxr_err *err)
 
 void rt_devices_free(struct lxr_device *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(v[i].path);
+		free(v[i].host_path);
+	}
 	free(v);
 }
 
@@ -151,8 +155,8 @@ static int host_resources(const struct cfg_service *c, const char *file, struct 
 	return 0;
 }
 
-int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
-		 lxr_err *err)
+int rt_plan_host(const struct cfg_service *c, char *const *image_env, const char *file,
+		 struct rt_plan_host *h, lxr_err *err)
 {
 	static struct utsname u;
 	/* the host's answers, asked once per process: a stack's every
@@ -184,10 +188,9 @@ int rt_plan_host(const struct cfg_service *c, const char *file, struct rt_plan_h
 		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);
 	}
-	if (rt_cdi_resolve(c, file, &h->cdi, err) < 0)
+	if (rt_cdi_resolve(c, image_env, file, &h->cdi, err) < 0)
 		return -1;
-	if (c->cdi_devices.n || c->n_gpu_reqs)
-		h->p.cdi = &h->cdi;
+	h->p.cdi = &h->cdi;
 	h->p.devices = h->devs;
 	h->p.all_devices = h->all;
 	h->p.n_all_devices = h->n_all;

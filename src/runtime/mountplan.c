@@ -84,6 +84,7 @@ static void add_spec_devices(struct rt_plan *p, const struct lxr_spec *spec)
 		if (runtime_made(d))
 			continue;
 		op = push(p, RT_OP_DEVICE, d->path);
+		op->source = lxr_xstrdup(d->host_path ? d->host_path : d->path);
 		op->major = (unsigned)d->major;
 		op->minor = (unsigned)d->minor;
 		op->mode = (d->type == 'b'   ? S_IFBLK

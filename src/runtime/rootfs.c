@@ -403,7 +403,9 @@ static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 	/* Rootless: a user namespace cannot make device nodes (and some
 	 * kernels leave a plain file for the attempt); bind the host's. */
 	if (lxr_rootless_uid() >= 0) {
-		struct rt_op b = {.kind = RT_OP_BIND, .target = op->target, .source = op->target};
+		struct rt_op b = {.kind = RT_OP_BIND,
+				  .target = op->target,
+				  .source = op->source ? op->source : op->target};
 		return op_bind(rootfd, &b, err);
 	}
 	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0) {
@@ -418,7 +420,9 @@ static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 		return lxr_fail(err, errno, "mknod %s", op->target);
 	/* Without CAP_MKNOD in the initial user namespace (rootless), bind
 	 * the host's node instead, as runc does. */
-	struct rt_op b = {.kind = RT_OP_BIND, .target = op->target, .source = op->target};
+	struct rt_op b = {.kind = RT_OP_BIND,
+			  .target = op->target,
+			  .source = op->source ? op->source : op->target};
 	return op_bind(rootfd, &b, err);
 }
 

@@ -355,6 +355,13 @@ int rt_spec_apply_user(struct lxr_spec *spec, const char *user, char *const *gro
 	}
 	if (add_groups(root, group_add, spec, err) < 0)
 		return lxr_err_wrap(err, "group_add");
+	/* CDI: a node its spec gives no owner is the user's, unless root */
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		if (spec->devices[i].uid_of_user && spec->uid)
+			spec->devices[i].uid = spec->uid;
+		if (spec->devices[i].gid_of_user && spec->gid)
+			spec->devices[i].gid = spec->gid;
+	}
 	/* docker: a non-root user keeps only the bounding set */
 	rt_caps_for_user(&spec->caps, spec->uid);
 	if (rt_user_env_home(root, spec->uid, &spec->env, err) < 0)

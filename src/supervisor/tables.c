@@ -153,7 +153,7 @@ int sup_plan_make(const struct cfg_stack *st, const struct cfg_service *cfg, str
 
 	if (img)
 		img_plan_image(img, &pi);
-	r = rt_plan_host(cfg, st->file, &hf, err);
+	r = rt_plan_host(cfg, img ? pi.env : NULL, st->file, &hf, err);
 	if (r == 0)
 		r = plan_instance_build(st, cfg, replica, img ? &pi : NULL, &hf.p, out, err);
 	rt_plan_host_free(&hf);

@@ -58,6 +58,14 @@ containerEdits:
     env: [HOOK_MARK=cdi]
 EOF
 
+# lxr info lists where it reads specs and what they name, as docker info does
+run info
+expect_grep "$OUT" "CDI spec directories:" "info"
+printf '%s\n' "$OUT" | grep -qx "  $CDI" || fail "info: no $CDI in: $OUT"
+for d in 0 1 all; do
+	printf '%s\n' "$OUT" | grep -qx "  cdi: nvidia.com/gpu=$d" || fail "info: no gpu=$d in: $OUT"
+done
+
 probe='cat /usr/lib/libfake.so.1
 echo x >/dev/nvidia0 && echo null-written
 (echo x >/dev/nvidia1) 2>&1 | grep -q "No space left" && echo full-written
@@ -75,9 +83,11 @@ for l in "libfake 535" null-written full-written ctl-write-refused lib-read-only
 	"env=void" hook-in-netns; do
 	echo "$OUT" | grep -qx "$l" || fail "--gpus all: no line '$l' in: $OUT"
 done
-# the hook's environment is the spec's alone, and it runs in the bundle
-echo "$OUT" | grep -qx "HOOK_MARK=cdi PWD=.*" || fail "hook environment: $OUT"
-echo "$OUT" | grep -q "$LXR_RUN_DIR" || fail "hook's directory is not the bundle: $OUT"
+# the hook's environment is the spec's alone (and the PWD its shell sets),
+# and it runs in the bundle, the container's directory
+bundle="$LXR_RUN_DIR/_run/$name"
+echo "$OUT" | grep -qx "HOOK_MARK=cdi PWD=$bundle " || fail "hook environment: $OUT"
+echo "$OUT" | grep -qx "$bundle" || fail "hook's directory is not the bundle: $OUT"
 echo "$OUT" | grep -q "\"id\":\"$name\",\"status\":\"creating\",\"pid\":[1-9]" ||
 	fail "hook state: $OUT"
 pass "--gpus all: nodes, cgroup access, read-only library, env, hook"
@@ -92,7 +102,47 @@ expect_out "no-0
 run run --rm --network none --gpus 1 "$ROOTFS" /bin/sh -c 'ls /dev/nvidia*'
 expect_out "/dev/nvidia0
 /dev/nvidiactl" "--gpus 1"
-pass "--device vendor.com/class=name and --gpus N"
+# docker's --gpus forms, as inspect shows the request each makes
+gpus_req() {
+	local n
+	n=$(cname "gpus$RANDOM")
+	run create --name "$n" --network none --gpus "$1" "$ROOTFS" true
+	expect_rc 0 "create --gpus $1"
+	run inspect "$n"
+	REQ=$(printf '%s' "$OUT" | python3 -c 'import json, sys
+r = json.load(sys.stdin)[0]["HostConfig"]["DeviceRequests"][0]
+print(r["Driver"], r["Count"], r["DeviceIDs"], r["Capabilities"])')
+	"$LXR" rm -f "$n" >/dev/null
+}
+gpus_req all
+[ "$REQ" = " -1 None [['gpu']]" ] || fail "--gpus all: $REQ"
+gpus_req driver=nvidia # no count, no devices: one GPU, as docker's
+[ "$REQ" = "nvidia 1 None [['gpu']]" ] || fail "--gpus driver=nvidia: $REQ"
+gpus_req 'all,capabilities=utility'
+[ "$REQ" = " -1 None [['utility', 'gpu']]" ] || fail "--gpus all,capabilities=utility: $REQ"
+gpus_req '"device=0,1"'
+[ "$REQ" = " 0 ['0', '1'] [['gpu']]" ] || fail "--gpus device=0,1: $REQ"
+for bad in '' x count=1,count=2 bogus=1; do
+	run run --rm --network none --gpus "$bad" "$ROOTFS" true
+	expect_rc 125 "--gpus '$bad'"
+	expect_grep "$ERR" "--gpus \"$bad\"" "--gpus '$bad' names itself"
+done
+pass "--gpus: docker's forms and defaults"
+
+# a node the spec gives no owner is the container user's (CDI's rule)
+run run --rm --network none --gpus 1 -u 1000:1001 "$ROOTFS" /bin/sh -c 'ls -ln /dev/nvidia0'
+expect_rc 0 "--gpus 1 -u 1000:1001"
+expect_grep "$OUT" "^c[rw-]+ +1 +1000 +1001 +1, +3 " "the node's owner"
+
+# NVIDIA's runtime: the GPUs NVIDIA_VISIBLE_DEVICES names; none without it
+run run --rm --network none --runtime nvidia -e NVIDIA_VISIBLE_DEVICES=1 "$ROOTFS" \
+	/bin/sh -c 'ls /dev/nvidia*'
+expect_out "/dev/nvidia1
+/dev/nvidiactl" "--runtime nvidia, NVIDIA_VISIBLE_DEVICES=1"
+run run --rm --network none --runtime nvidia "$ROOTFS" /bin/sh -c 'ls /dev/nvidia* 2>&1 || true'
+expect_rc 0 "--runtime nvidia without NVIDIA_VISIBLE_DEVICES"
+expect_grep "$OUT" "No such file" "--runtime nvidia without NVIDIA_VISIBLE_DEVICES gives no GPU"
+pass "--device vendor.com/class=name, --gpus N, --runtime nvidia"
 
 # a count beyond the host's devices, a kind without a spec, a failing hook:
 # a clear error, exit 125, nothing left
@@ -103,6 +153,22 @@ expect_grep "$ERR" "the host has fewer" "--gpus 3 hint"
 run run --rm --network none --gpus driver=amd "$ROOTFS" true
 expect_rc 125 "--gpus driver=amd"
 expect_grep "$ERR" "no CDI spec of kind amd.com/gpu in $CDI" "amd"
+# a hook that is not there, and one that outlives its timeout
+printf '#!/bin/sh\ntouch %s/slow.ran\nexec sleep 31.%s\n' "$TEST_TMP" "$$" > "$TEST_TMP/hook-slow.sh"
+chmod +x "$TEST_TMP/hook-slow.sh"
+cat > "$CDI/hooks.json" <<EOF
+{"cdiVersion": "0.6.0", "kind": "x.test/hook", "devices": [
+ {"name": "gone", "containerEdits": {"hooks": [{"hookName": "createContainer", "path": "$TEST_TMP/no-such-hook"}]}},
+ {"name": "slow", "containerEdits": {"hooks": [{"hookName": "createContainer", "path": "$TEST_TMP/hook-slow.sh", "timeout": 1}]}}]}
+EOF
+run run --rm --network none --device x.test/hook=gone "$ROOTFS" true
+expect_rc 125 "a hook that is not there"
+expect_grep "$ERR" "hook $TEST_TMP/no-such-hook: exit status 127: cannot execute it: No such file or directory" "a hook that is not there"
+run run --rm --network none --device x.test/hook=slow "$ROOTFS" true
+expect_rc 125 "a hook past its timeout"
+expect_grep "$ERR" "hook-slow.sh: still running after 1 s" "a hook past its timeout"
+[ -e "$TEST_TMP/slow.ran" ] || fail "the slow hook did not run"
+! pgrep -f "sleep 31.$$" >/dev/null || fail "the slow hook is left running"
 sed -i "s|path: $TEST_TMP/hook.sh|path: $TEST_TMP/hook-fail.sh|" "$CDI/nvidia.yaml"
 printf '#!/bin/sh\necho "ldconfig: /lib/libfake.so.1 is not an ELF file" >&2\nexit 3\n' \
 	> "$TEST_TMP/hook-fail.sh"
@@ -113,7 +179,7 @@ expect_rc 125 "failing hook"
 expect_grep "$ERR" "createContainer hook $TEST_TMP/hook-fail.sh: exit status 3: ldconfig: /lib/libfake.so.1 is not an ELF file" "failing hook"
 [ -z "$(ls "$LXR_RUN_DIR/_run" 2>/dev/null)" ] || fail "a failed start left $(ls "$LXR_RUN_DIR/_run")"
 sed -i "s|path: $TEST_TMP/hook-fail.sh|path: $TEST_TMP/hook.sh|" "$CDI/nvidia.yaml"
-pass "errors: too few devices, no spec, a failing hook"
+pass "errors: too few devices, no spec, a failing, missing or slow hook"
 
 # compose's forms: a reservation with driver nvidia, gpus: all, a CDI name
 stack <<'EOF'

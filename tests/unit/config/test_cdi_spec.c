@@ -21,13 +21,14 @@ static void nvidia_yaml(void **state)
 	(void)state;
 	assert_int_equal(cfg_cdi_spec_read(DATA "nvidia.yaml", &s, &err), 0);
 	assert_string_equal(s.kind, "nvidia.com/gpu");
-	assert_int_equal(s.n_devices, 3);
-	assert_string_equal(s.devices[0].name, "0"); /* quoted: a string */
+	assert_int_equal(s.n_devices, 4);
+	assert_string_equal(s.devices[2].name, "0:0"); /* a MIG device */
+	assert_string_equal(s.devices[0].name, "0");   /* quoted: a string */
 	assert_string_equal(s.devices[1].name, "GPU-8f0c");
-	assert_int_equal(s.devices[2].edits.n_nodes, 1);
-	assert_string_equal(s.devices[2].edits.nodes[0].path, "/dev/nvidia0");
-	assert_null(s.devices[2].edits.nodes[0].host_path);
-	assert_int_equal(s.devices[2].edits.nodes[0].major, -1);
+	assert_int_equal(s.devices[3].edits.n_nodes, 1);
+	assert_string_equal(s.devices[3].edits.nodes[0].path, "/dev/nvidia0");
+	assert_null(s.devices[3].edits.nodes[0].host_path);
+	assert_int_equal(s.devices[3].edits.nodes[0].major, -1);
 	assert_string_equal(s.edits.env[0], "NVIDIA_VISIBLE_DEVICES=void");
 	assert_null(s.edits.env[1]);
 	assert_int_equal(s.edits.n_nodes, 2);
@@ -82,6 +83,7 @@ static void errors(void **state)
 	} cases[] = {
 	    {"cdiVersion: 0.6.0\ndevices: [{name: a}]\n", "\"kind\" is missing"},
 	    {"cdiVersion: 0.6.0\nkind: gpu\ndevices: [{name: a}]\n", "kind \"gpu\""},
+	    {"cdiVersion: 0.6.0\nkind: 9v.io/c\ndevices: [{name: a}]\n", "kind \"9v.io/c\""},
 	    {"cdiVersion: 0.6.0\nkind: v.io/c/d\ndevices: [{name: a}]\n", "kind \"v.io/c/d\""},
 	    {HEAD "devices: []\n", "no devices"},
 	    {HEAD "devices: [{name: -a}]\n", "devices[0]: name \"-a\""},
@@ -162,6 +164,12 @@ static void names(void **state)
 	assert_false(lxr_cdi_name_split("gpu=all", kind, sizeof(kind), &name));
 	assert_false(lxr_cdi_name_split("/dev/fuse", kind, sizeof(kind), &name));
 	assert_false(lxr_cdi_name_split("nvidia.com/gpu/x=0", kind, sizeof(kind), &name));
+	/* MIG devices, a vendor without a dot: the CDI parser takes both */
+	assert_true(lxr_cdi_name_split("nvidia.com/gpu=0:1", kind, sizeof(kind), &name));
+	assert_string_equal(name, "0:1");
+	assert_true(lxr_cdi_name_split("vendor/class=a", kind, sizeof(kind), &name));
+	assert_false(lxr_cdi_name_split("1vendor.com/gpu=0", kind, sizeof(kind), &name));
+	assert_false(lxr_cdi_name_split("nvidia.com/gpu=:0", kind, sizeof(kind), &name));
 }
 
 int main(void)

@@ -116,7 +116,13 @@ static void pids(void **state)
 
 static void devices_and_rules(void **state)
 {
-	const struct lxr_device sda = {"/dev/xvda", 'b', 8, 0, 0660, 0, 6};
+	const struct lxr_device sda = {.path = "/dev/xvda",
+				       .type = 'b',
+				       .major = 8,
+				       .minor = 0,
+				       .file_mode = 0660,
+				       .uid = 0,
+				       .gid = 6};
 	const struct plan_host host = {.devices = &sda};
 	struct lxr_spec s;
 	lxr_err err;
@@ -147,11 +153,35 @@ static void devices_and_rules(void **state)
 
 static void privileged(void **state)
 {
-	const struct lxr_device fuse = {"/dev/fuse", 'c', 10, 229, 0666, 0, 0};
+	const struct lxr_device fuse = {.path = "/dev/fuse",
+					.type = 'c',
+					.major = 10,
+					.minor = 229,
+					.file_mode = 0666,
+					.uid = 0,
+					.gid = 0};
 	const struct lxr_device all[] = {
-	    {"/dev/kmsg", 'c', 1, 11, 0644, 0, 0},
-	    {"/dev/fuse", 'c', 10, 229, 0600, 0, 0},
-	    {"/dev/loop0", 'b', 7, 0, 0660, 0, 6},
+	    {.path = "/dev/kmsg",
+	     .type = 'c',
+	     .major = 1,
+	     .minor = 11,
+	     .file_mode = 0644,
+	     .uid = 0,
+	     .gid = 0},
+	    {.path = "/dev/fuse",
+	     .type = 'c',
+	     .major = 10,
+	     .minor = 229,
+	     .file_mode = 0600,
+	     .uid = 0,
+	     .gid = 0},
+	    {.path = "/dev/loop0",
+	     .type = 'b',
+	     .major = 7,
+	     .minor = 0,
+	     .file_mode = 0660,
+	     .uid = 0,
+	     .gid = 6},
 	};
 	const struct plan_host host = {
 	    .devices = &fuse, .all_devices = all, .n_all_devices = 3, .all_caps = 0xffff};

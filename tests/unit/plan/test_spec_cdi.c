@@ -16,11 +16,12 @@
 static void edits(void **state)
 {
 	char *env[] = {"NVIDIA_VISIBLE_DEVICES=void", "PATH=/cdi/bin", NULL};
-	char *bind_opts[] = {"ro", "nosuid", "nodev", "bind", NULL};
+	char *bind_opts[] = {"ro", "nosuid", "nodev", "rbind", "rprivate", NULL};
 	char *tmpfs_opts[] = {"nosuid", "size=1m", "mode=0755", NULL};
 	char *args[] = {"nvidia-cdi-hook", "update-ldcache", NULL};
 	struct lxr_cdi_node nodes[] = {
 	    {.path = "/dev/nvidia0",
+	     .host_path = "/run/nvidia/driver/dev/nvidia0",
 	     .type = 'c',
 	     .major = 195,
 	     .minor = 0,
@@ -80,6 +81,11 @@ static void edits(void **state)
 	assert_int_equal(spec.devices[0].major, 195);
 	assert_int_equal(spec.devices[0].uid, 0);
 	assert_int_equal(spec.devices[0].gid, 44);
+	/* the host's node, for a bind where none can be made (rootless) */
+	assert_string_equal(spec.devices[0].host_path, "/run/nvidia/driver/dev/nvidia0");
+	/* no uid in the spec: the container user's, once known; a gid given */
+	assert_true(spec.devices[0].uid_of_user);
+	assert_false(spec.devices[0].gid_of_user);
 	/* a rule for each node but the one with no access */
 	assert_int_equal(spec.resources.n_devices, rules + 2);
 	assert_string_equal(spec.resources.devices[rules].access, "rwm");
@@ -87,7 +93,8 @@ static void edits(void **state)
 	assert_int_equal(spec.resources.devices[rules + 1].minor, 3);
 	assert_int_equal(spec.n_mounts, 2);
 	assert_string_equal(spec.mounts[0].type, "bind");
-	assert_int_equal(spec.mounts[0].flags, MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV);
+	assert_int_equal(spec.mounts[0].flags, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV);
+	assert_int_equal(spec.mounts[0].propagation, MS_PRIVATE | MS_REC);
 	assert_string_equal(spec.mounts[1].type, "tmpfs");
 	assert_int_equal(spec.mounts[1].flags, MS_NOSUID);
 	assert_string_equal(spec.mounts[1].data, "size=1m,mode=0755");

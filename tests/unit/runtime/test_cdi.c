@@ -113,7 +113,7 @@ static void by_name_and_priority(void **state)
 
 	(void)state;
 	cfg_strs_push(&s.cdi_devices, "nvidia.com/gpu=1", (struct cfg_pos){0});
-	assert_int_equal(rt_cdi_resolve(&s, NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
 	/* /dev/full, c 1:7, from the higher priority directory; the spec it
 	 * comes from has no edits of its own */
 	assert_int_equal(e.n_nodes, 1);
@@ -126,7 +126,7 @@ static void by_name_and_priority(void **state)
 	/* device 0 is only in the lower one: its spec's edits come too, once */
 	cfg_strs_push(&s.cdi_devices, "nvidia.com/gpu=0", (struct cfg_pos){0});
 	cfg_strs_push(&s.cdi_devices, "nvidia.com/gpu=all", (struct cfg_pos){0});
-	assert_int_equal(rt_cdi_resolve(&s, NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
 	assert_int_equal(e.n_nodes, 3); /* nvidia0 once, nvidiactl, nvidia1 */
 	assert_int_equal(node(&e, "/dev/nvidiactl")->minor, 5); /* /dev/zero */
 	assert_int_equal(node(&e, "/dev/nvidia0")->minor, 3);   /* /dev/null */
@@ -147,20 +147,20 @@ static void requests(void **state)
 	(void)state;
 	/* count 2: devices "0" and "1" */
 	svc_init(&v);
-	assert_int_equal(rt_cdi_resolve(with_request(&v, "nvidia", 2), NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(with_request(&v, "nvidia", 2), NULL, NULL, &e, &err), 0);
 	assert_non_null(node(&e, "/dev/nvidia0"));
 	assert_int_equal(node(&e, "/dev/nvidia1")->minor, 7);
 	lxr_cdi_edits_free(&e);
 	/* no driver, capabilities [gpu], every device: nvidia's "all" */
 	svc_init(&v);
-	assert_int_equal(rt_cdi_resolve(with_request(&v, NULL, -1), NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(with_request(&v, NULL, -1), NULL, NULL, &e, &err), 0);
 	assert_int_equal(e.n_nodes, 3);
 	lxr_cdi_edits_free(&e);
 	/* device_ids name devices of the kind */
 	svc_init(&v);
 	v.ids[0] = "1";
 	v.rq.ids = v.ids;
-	assert_int_equal(rt_cdi_resolve(with_request(&v, "nvidia", 0), NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(with_request(&v, "nvidia", 0), NULL, NULL, &e, &err), 0);
 	assert_int_equal(node(&e, "/dev/nvidia1")->minor, 7);
 	assert_null(node(&e, "/dev/nvidia0"));
 	lxr_cdi_edits_free(&e);
@@ -168,14 +168,64 @@ static void requests(void **state)
 	svc_init(&v);
 	v.ids[0] = "nvidia.com/gpu=0";
 	v.rq.ids = v.ids;
-	assert_int_equal(rt_cdi_resolve(with_request(&v, "cdi", 0), NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(with_request(&v, "cdi", 0), NULL, NULL, &e, &err), 0);
 	assert_non_null(node(&e, "/dev/nvidia0"));
 	lxr_cdi_edits_free(&e);
 	/* count 0: nothing */
 	svc_init(&v);
-	assert_int_equal(rt_cdi_resolve(with_request(&v, "nvidia", 0), NULL, &e, &err), 0);
+	assert_int_equal(rt_cdi_resolve(with_request(&v, "nvidia", 0), NULL, NULL, &e, &err), 0);
 	assert_int_equal(e.n_nodes, 0);
 	lxr_cdi_edits_free(&e);
+}
+
+/* runtime: nvidia: NVIDIA_VISIBLE_DEVICES, the service's over the image's */
+static void runtime_nvidia(void **state)
+{
+	char *cuda_env[] = {"PATH=/usr/bin", "NVIDIA_VISIBLE_DEVICES=all", NULL};
+	struct cfg_service s = {.name = "ml"};
+	struct lxr_cdi_edits e;
+	lxr_err err;
+
+	(void)state;
+	s.tune.runtime.v = "nvidia";
+	assert_int_equal(rt_cdi_resolve(&s, cuda_env, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 3); /* all */
+	lxr_cdi_edits_free(&e);
+	/* without the variable (an image that is not CUDA's): no GPU */
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 0);
+	lxr_cdi_edits_free(&e);
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "1", (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, cuda_env, NULL, &e, &err), 0);
+	assert_non_null(node(&e, "/dev/nvidia1"));
+	assert_null(node(&e, "/dev/nvidia0"));
+	lxr_cdi_edits_free(&e);
+	cfg_kvs_free(&s.environment);
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "0, 1", (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
+	assert_non_null(node(&e, "/dev/nvidia0"));
+	assert_non_null(node(&e, "/dev/nvidia1"));
+	lxr_cdi_edits_free(&e);
+	cfg_kvs_free(&s.environment);
+	/* void, and a bare NAME (unset), give none */
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "void", (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, cuda_env, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 0);
+	cfg_kvs_free(&s.environment);
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", NULL, (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, cuda_env, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 0);
+	cfg_kvs_free(&s.environment);
+	/* a GPU the host lacks: the error says where the name came from */
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "5", (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), -1);
+	assert_non_null(strstr(err.msg, "has no device \"5\""));
+	assert_non_null(strstr(err.hint, "NVIDIA_VISIBLE_DEVICES=5"));
+	cfg_kvs_free(&s.environment);
+	/* another runtime does not read it */
+	s.tune.runtime.v = "runc";
+	assert_int_equal(rt_cdi_resolve(&s, cuda_env, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 0);
 }
 
 static void expect_error(struct cfg_service *s, const char *want, const char *hint)
@@ -183,7 +233,7 @@ static void expect_error(struct cfg_service *s, const char *want, const char *hi
 	struct lxr_cdi_edits e;
 	lxr_err err = {0};
 
-	if (rt_cdi_resolve(s, "compose.yaml", &e, &err) == 0) {
+	if (rt_cdi_resolve(s, NULL, "compose.yaml", &e, &err) == 0) {
 		lxr_cdi_edits_free(&e);
 		fail_msg("resolved; want \"%s\"", want);
 	}
@@ -208,6 +258,10 @@ static void errors(void **state)
 	svc_init(&v);
 	v.caps[0] = "fpga";
 	expect_error(with_request(&v, NULL, -1), "capabilities", NULL);
+	/* driver cdi names its devices; compose's default count is no name */
+	svc_init(&v);
+	expect_error(with_request(&v, "cdi", -1), "driver cdi names its devices in device_ids",
+		     NULL);
 	cfg_strs_push(&s.cdi_devices, "nvidia.com/gpu=7", (struct cfg_pos){0});
 	expect_error(&s, "has no device \"7\"", "0, 1, all");
 	cfg_strs_free(&s.cdi_devices);
@@ -237,10 +291,25 @@ static void errors(void **state)
 	    "{deviceNodes: [{path: /dev/lxr-test-gone}]}}, {name: full, containerEdits: "
 	    "{deviceNodes: [{path: /dev/lxr-test-gone, type: c, major: 1, minor: 3}]}}, "
 	    "{name: mount, containerEdits: {mounts: [{hostPath: /lxr-test-gone, "
-	    "containerPath: /x}]}}]\n");
+	    "containerPath: /x}]}}, {name: block, containerEdits: {deviceNodes: [{path: /dev/b, "
+	    "hostPath: /dev/null, type: b}]}}, {name: zero, containerEdits: {deviceNodes: "
+	    "[{path: /dev/z, hostPath: /dev/zero, type: c, major: 0}]}}]\n");
 	cfg_strs_push(&s.cdi_devices, "x.io/node=gone", (struct cfg_pos){0});
 	expect_error(&s, "host device node /dev/lxr-test-gone", NULL);
 	cfg_strs_free(&s.cdi_devices);
+	cfg_strs_push(&s.cdi_devices, "x.io/node=block", (struct cfg_pos){0});
+	expect_error(&s, "the spec says type b, the host's /dev/null is c", NULL);
+	cfg_strs_free(&s.cdi_devices);
+	{ /* a major of 0 is none given: the host's numbers */
+		struct lxr_cdi_edits e;
+		lxr_err err;
+		cfg_strs_push(&s.cdi_devices, "x.io/node=zero", (struct cfg_pos){0});
+		assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
+		assert_int_equal(e.nodes[0].major, 1);
+		assert_int_equal(e.nodes[0].minor, 5);
+		lxr_cdi_edits_free(&e);
+		cfg_strs_free(&s.cdi_devices);
+	}
 	cfg_strs_push(&s.cdi_devices, "x.io/node=mount", (struct cfg_pos){0});
 	expect_error(&s, "CDI mount /lxr-test-gone on /x", NULL);
 	cfg_strs_free(&s.cdi_devices);
@@ -248,7 +317,7 @@ static void errors(void **state)
 		struct lxr_cdi_edits e;
 		lxr_err err;
 		cfg_strs_push(&s.cdi_devices, "x.io/node=full", (struct cfg_pos){0});
-		assert_int_equal(rt_cdi_resolve(&s, NULL, &e, &err), 0);
+		assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
 		assert_int_equal(e.nodes[0].file_mode, 0666);
 		lxr_cdi_edits_free(&e);
 		cfg_strs_free(&s.cdi_devices);
@@ -262,13 +331,24 @@ static void errors(void **state)
 	}
 	cfg_strs_push(&s.cdi_devices, "x.io/open=a", (struct cfg_pos){0});
 	expect_error(&s, "no CDI spec of kind x.io/open", "writable by every user");
+	{ /* or by its group; nor one reached through a link */
+		_cleanup_free_ char *p = lxr_xasprintf("%s/open.yaml", d2);
+		_cleanup_free_ char *l = lxr_xasprintf("%s/link.yaml", d2);
+		assert_int_equal(chmod(p, 0664), 0);
+		expect_error(&s, "no CDI spec of kind x.io/open", "writable by its group");
+		assert_int_equal(chmod(p, 0644), 0);
+		put(base, "elsewhere.yaml",
+		    "cdiVersion: 0.5.0\nkind: x.io/open\ndevices: [{name: a}]\n");
+		assert_int_equal(unlink(p), 0);
+		free(p);
+		p = lxr_xasprintf("%s/elsewhere.yaml", base);
+		assert_int_equal(symlink(p, l), 0);
+		expect_error(&s, "no CDI spec of kind x.io/open", "link.yaml");
+		assert_int_equal(unlink(l), 0);
+	}
 	cfg_strs_free(&s.cdi_devices);
 
 	/* a spec that cannot be read is named where a device is missing */
-	{
-		_cleanup_free_ char *p = lxr_xasprintf("%s/open.yaml", d2);
-		unlink(p);
-	}
 	put(d1, "broken.json", "{\"cdiVersion\": ");
 	cfg_strs_push(&s.cdi_devices, "x.io/absent=a", (struct cfg_pos){0});
 	expect_error(&s, "no CDI spec of kind x.io/absent", "broken.json");
@@ -280,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(by_name_and_priority),
 	    cmocka_unit_test(requests),
+	    cmocka_unit_test(runtime_nvidia),
 	    cmocka_unit_test(errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

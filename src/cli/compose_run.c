@@ -481,8 +481,10 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 		return -1;
 	if (image)
 		img_plan_image(&im, &pi);
-	if (rt_plan_host(svc, image ? pi.env : NULL, st->file, &host, err) < 0)
+	if (rt_plan_host(svc, image ? pi.env : NULL, st->file, &host, err) < 0) {
+		rt_plan_host_free(&host); /* what it found before the error */
 		goto out;
+	}
 	rt_spec_init_defaults(&o->plan.spec);
 	if (plan_instance_build_as(st, svc, 1, o->name, image ? &pi : NULL, &host.p, &o->plan,
 				   err) == 0 &&

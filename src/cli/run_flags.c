@@ -130,37 +130,42 @@ static json_t *gpus_count(const char *v)
  * one GPU */
 static int gpus_flag(struct run_opts *o, const char *arg, lxr_err *err)
 {
+	static const char *const keys[] = {"count", "driver", "device", "options", "capabilities"};
 	json_t *req = json_object(), *caps = json_array();
 	const char *p = arg;
+	unsigned seen = 0;
 
 	do {
 		_cleanup_free_ char *f = csv_field(&p);
 		char *eq = strchr(f, '=');
 		const char *key = eq ? (*eq = '\0', f) : "count", *val = eq ? eq + 1 : f;
 		json_t *v = NULL;
-		if (json_object_get(req, key) ||
-		    (!strcmp(key, "capabilities") && json_array_size(caps)))
-			goto dup;
-		if (!strcmp(key, "count"))
-			v = gpus_count(val);
-		else if (!strcmp(key, "driver"))
-			v = json_string(val);
-		else if (!strcmp(key, "device"))
-			v = csv_list(val);
-		else if (!strcmp(key, "options"))
-			v = json_object(); /* the driver's: lxr's CDI devices take none */
-		else if (strcmp(key, "capabilities"))
+		size_t k = 0;
+		while (k < 5 && strcmp(key, keys[k]))
+			k++;
+		if (k == 5)
 			goto bad;
-		if (!strcmp(key, "capabilities")) {
+		if (seen & (1u << k))
+			goto dup;
+		seen |= 1u << k;
+		if (k == 4) {
 			json_t *l = csv_list(val);
 			json_array_extend(caps, l);
 			json_decref(l);
 			json_array_append_new(caps, json_string("gpu"));
-		} else if (!v) {
-			goto bad;
-		} else {
-			json_object_set_new(req, !strcmp(key, "device") ? "device_ids" : key, v);
+			continue;
 		}
+		v = k == 0   ? gpus_count(val)
+		    : k == 1 ? json_string(val)
+		    : k == 2 ? csv_list(val)
+			     : json_object(); /* options: the driver's; CDI devices take none */
+		if (k == 2 && !json_array_size(v)) {
+			json_decref(v);
+			v = NULL; /* device= names none: docker's fails too */
+		}
+		if (!v)
+			goto bad;
+		json_object_set_new(req, k == 2 ? "device_ids" : key, v);
 	} while (*p);
 	if (!json_object_get(req, "count") && !json_object_get(req, "device_ids"))
 		json_object_set_new(req, "count", json_integer(1));

@@ -48,9 +48,11 @@ static bool spec_file(const char *name)
 	return dot && (!strcmp(dot, ".json") || !strcmp(dot, ".yaml"));
 }
 
-/* Root's files (or lxr's own user's); in a user namespace of lxr's, where
- * the host's root is nobody, nobody's too */
-static bool owner_ok(uid_t uid)
+/* Root's files (or lxr's own user's). In a user namespace of lxr's
+ * (rootless), where the host's root shows as nobody, so does every user
+ * the namespace does not map: nobody's are taken only in the default
+ * directories, which only the host's root can make or fill. */
+static bool owner_ok(uid_t uid, bool default_dir)
 {
 	static int initial = -1;
 
@@ -63,14 +65,14 @@ static bool owner_ok(uid_t uid)
 		initial = lxr_read_file_at(AT_FDCWD, "/proc/self/uid_map", &map, &len, &e) < 0 ||
 			  strstr(map, "4294967295") != NULL;
 	}
-	return !initial && uid == 65534;
+	return !initial && default_dir && uid == 65534;
 }
 
 /* A spec's hooks run as root with the host's files in reach: a spec, or
  * a directory of specs, another user could write is not taken. */
-static int trusted(const char *path, const struct stat *st, lxr_err *e)
+static int trusted(const char *path, const struct stat *st, bool default_dir, lxr_err *e)
 {
-	if (!owner_ok(st->st_uid))
+	if (!owner_ok(st->st_uid, default_dir))
 		return lxr_fail(e, EPERM, "CDI spec %s belongs to uid %u, not root", path,
 				(unsigned)st->st_uid);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
@@ -79,22 +81,27 @@ static int trusted(const char *path, const struct stat *st, lxr_err *e)
 	return 0;
 }
 
-/* one spec, read through the descriptor that was checked */
-static int load_one(const char *path, struct lxr_cdi_spec *s, lxr_err *e)
+/* one spec, opened beneath the directory that was checked, not through a
+ * link, not waiting on a fifo, and checked on its descriptor */
+static int load_one(int dfd, const char *dir, const char *name, bool default_dir,
+		    struct lxr_cdi_spec *s, lxr_err *e)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_free_ char *text = NULL;
-	const char *dot = strrchr(path, '.');
+	_cleanup_free_ char *path = lxr_xasprintf("%s/%s", dir, name), *text = NULL;
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	size_t len;
 
+	if (fd < 0 && errno == ELOOP)
+		return lxr_fail(e, ELOOP, "CDI spec %s is a symbolic link", path),
+		       lxr_err_hint(e,
+				    "lxr reads no spec through a link: put the file itself there");
 	if (fd < 0)
 		return lxr_fail(e, errno, "CDI spec %s", path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return lxr_fail(e, EINVAL, "CDI spec %s: not a file", path);
-	if (trusted(path, &st, e) < 0 || lxr_read_fd(fd, path, &text, &len, e) < 0)
+	if (trusted(path, &st, default_dir, e) < 0 || lxr_read_fd(fd, path, &text, &len, e) < 0)
 		return -1;
-	return cfg_cdi_spec_parse(path, text, len, !strcmp(dot, ".yaml"), s, e);
+	return cfg_cdi_spec_parse(path, text, len, !strcmp(strrchr(name, '.'), ".yaml"), s, e);
 }
 
 static void broken(struct reg *r, const lxr_err *e)
@@ -111,24 +118,22 @@ static void load_dir(struct reg *r, const char *dir, int prio)
 	struct stat st;
 	char **names = NULL;
 	lxr_err e = {0};
+	bool dflt = !strcmp(dir, "/etc/cdi") || !strcmp(dir, "/var/run/cdi");
 
 	if (!d)
 		return; /* a directory that is not there holds no spec */
-	if (fstat(dirfd(d), &st) < 0 || trusted(dir, &st, &e) < 0) {
+	if (fstat(dirfd(d), &st) < 0 || trusted(dir, &st, dflt, &e) < 0) {
 		closedir(d);
 		return broken(r, &e);
 	}
 	while ((de = readdir(d)))
-		if (spec_file(de->d_name))
-			lxr_strv_push(&names, lxr_xasprintf("%s/%s", dir, de->d_name));
-	closedir(d);
+		if (spec_file(de->d_name) && de->d_type != DT_DIR)
+			lxr_strv_push(&names, lxr_xstrdup(de->d_name));
 	if (names)
 		qsort(names, lxr_strv_len(names), sizeof(char *), by_name);
 	for (size_t i = 0; names && names[i]; i++) {
 		struct lxr_cdi_spec s;
-		if (lstat(names[i], &st) < 0 || S_ISDIR(st.st_mode))
-			continue;
-		if (load_one(names[i], &s, &e) < 0) {
+		if (load_one(dirfd(d), dir, names[i], dflt, &s, &e) < 0) {
 			broken(r, &e);
 			continue;
 		}
@@ -137,6 +142,7 @@ static void load_dir(struct reg *r, const char *dir, int prio)
 		r->specs[r->n] = s;
 		r->prio[r->n++] = prio;
 	}
+	closedir(d);
 	lxr_strv_free(names);
 }
 
@@ -195,21 +201,22 @@ static int find(const struct reg *r, const char *kind, const char *name, size_t 
 	if (found)
 		return 0;
 	if (has_kind(r, kind)) {
-		char names[256] = "";
+		_cleanup_strv_ char **names = NULL;
+		_cleanup_free_ char *list = NULL;
 		const char *file = NULL;
-		size_t at = 0;
 		for (size_t i = 0; i < r->n; i++)
-			for (size_t k = 0; !strcmp(r->specs[i].kind, kind) &&
-					   k < r->specs[i].n_devices && at < sizeof(names);
-			     k++) {
-				at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
-						       at ? ", " : "", r->specs[i].devices[k].name);
+			for (size_t k = 0;
+			     !strcmp(r->specs[i].kind, kind) && k < r->specs[i].n_devices; k++) {
+				if (!lxr_strv_has(names, r->specs[i].devices[k].name))
+					lxr_strv_push(&names,
+						      lxr_xstrdup(r->specs[i].devices[k].name));
 				file = r->specs[i].file;
 			}
+		list = lxr_strv_join(names, ", ");
 		lxr_fail(err, ENODEV,
 			 "CDI device %s=%s: the host's %s spec (%s) has no device \"%s\"", kind,
 			 name, kind, file, name);
-		return lxr_err_hint(err, "it has: %s", names);
+		return lxr_err_hint(err, "it has: %.400s", list);
 	}
 	lxr_fail(err, ENODEV, "CDI device %s=%s: no CDI spec of kind %s in %s", kind, name, kind,
 		 dirs_text(dirs, sizeof(dirs)));
@@ -456,42 +463,67 @@ static int add_request(const struct reg *r, const struct cfg_device_request *q,
 }
 
 /* `runtime: nvidia` (nvidia-container-runtime): the GPUs the container's
- * NVIDIA_VISIBLE_DEVICES names, the service's over the image's (CUDA
- * images set it to all), as that runtime's CDI mode maps them: all, or
- * indexes and UUIDs; unset, empty, void or none: no GPU */
-static const char *nvidia_visible(const struct cfg_service *svc, char *const *image_env)
+ * NVIDIA_VISIBLE_DEVICES names, the service's over the image's, read as
+ * NVIDIA's toolkit reads it: items trimmed, empty ones dropped, void then
+ * none then all winning over a list; unset in an old CUDA image (one with
+ * CUDA_VERSION and no NVIDIA_REQUIRE_CUDA), all. NULL: no GPU. */
+static char **nvidia_visible(const struct cfg_service *svc, char *const *image_env)
 {
 	const char *v = lxr_strv_getenv(image_env, "NVIDIA_VISIBLE_DEVICES");
+	bool set = v != NULL, vd = false, none = false, all = false;
+	_cleanup_free_ char *copy = NULL;
+	char **out = NULL;
 
 	for (size_t i = 0; i < svc->environment.n; i++)
 		if (!strcmp(svc->environment.v[i].key, "NVIDIA_VISIBLE_DEVICES"))
-			v = svc->environment.v[i].value;
-	if (!v || !*v || !strcmp(v, "void") || !strcmp(v, "none"))
-		return NULL;
-	return v;
-}
-
-static int add_visible(const struct reg *r, const char *visible, struct lxr_cdi_edits *out,
-		       bool *spec_done, lxr_err *err)
-{
-	_cleanup_free_ char *copy = lxr_xstrdup(visible);
-	char name[300];
-
+			set = (v = svc->environment.v[i].value) != NULL;
+	if (!set && lxr_strv_getenv(image_env, "CUDA_VERSION") &&
+	    !lxr_strv_getenv(image_env, "NVIDIA_REQUIRE_CUDA"))
+		v = "all";
+	copy = lxr_xstrdup(v ? v : "");
 	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		t += strspn(t, " ");
-		snprintf(name, sizeof(name), "nvidia.com/gpu=%s", t);
+		size_t n;
+		t += strspn(t, " \t");
+		n = strlen(t);
+		while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+			t[--n] = '\0';
+		vd |= !strcmp(t, "void");
+		none |= !strcmp(t, "none");
+		all |= !strcmp(t, "all");
+		if (n)
+			lxr_strv_push(&out, lxr_xstrdup(t));
+	}
+	if (vd || none || all) {
+		lxr_strv_free(out);
+		out = NULL;
+	}
+	if (all && !vd && !none)
+		lxr_strv_push(&out, lxr_xstrdup("all"));
+	return out;
+}
+
+/* each item a device of nvidia.com/gpu, or a CDI name of its own
+ * (nvidia.com/mig=..., as the toolkit takes them) */
+static int add_visible(const struct reg *r, char *const *visible, struct lxr_cdi_edits *out,
+		       bool *spec_done, lxr_err *err)
+{
+	char name[300], kind[256];
+	const char *dev;
+
+	for (size_t i = 0; visible && visible[i]; i++) {
+		if (lxr_cdi_name_split(visible[i], kind, sizeof(kind), &dev))
+			snprintf(name, sizeof(name), "%s", visible[i]);
+		else
+			snprintf(name, sizeof(name), "nvidia.com/gpu=%s", visible[i]);
 		if (add_device(r, name, out, spec_done, err) < 0)
-			return lxr_err_hint(err,
-					    "runtime: nvidia gives the GPUs "
-					    "NVIDIA_VISIBLE_DEVICES=%s names; `nvidia-ctk cdi "
-					    "generate` writes their spec",
-					    visible);
+			return lxr_err_wrap(err, "runtime: nvidia, NVIDIA_VISIBLE_DEVICES names %s",
+					    visible[i]);
 	}
 	return 0;
 }
 
-static int resolve(const struct reg *r, const struct cfg_service *svc, const char *visible,
+static int resolve(const struct reg *r, const struct cfg_service *svc, char *const *visible,
 		   const char *file, struct lxr_cdi_edits *out, lxr_err *err)
 {
 	_cleanup_free_ bool *done = lxr_xcalloc(r->n + 1, sizeof(bool));
@@ -541,7 +573,8 @@ int rt_cdi_resolve(const struct cfg_service *svc, char *const *image_env, const 
 	struct reg r = {0};
 	char *const *dirs = lxr_cdi_dirs();
 	const char *rt = svc->tune.runtime.v;
-	const char *visible = rt && !strcmp(rt, "nvidia") ? nvidia_visible(svc, image_env) : NULL;
+	_cleanup_strv_ char **visible =
+	    rt && !strcmp(rt, "nvidia") ? nvidia_visible(svc, image_env) : NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +83,33 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Its exit, by end (ms; 0: no end): awaited on a pidfd (before 5.3,
+ * looked for every 10 ms); false when the time is up first. */
+static bool reap(pid_t pid, int64_t end, int *status)
+{
+	_cleanup_close_ int pfd = end ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+
+	while (end && pfd >= 0 && !p.revents) {
+		if (now_ms() >= end)
+			return false;
+		poll(&p, 1, (int)(end - now_ms()));
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, status, end && pfd < 0 ? WNOHANG : 0);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR) {
+			*status = -1; /* cannot happen: nothing else reaps it */
+			return true;
+		}
+		if (r == 0 && now_ms() >= end)
+			return false;
+		if (r == 0)
+			usleep(10000);
+	}
+}
+
 /* Everything it prints until it closes its output, then its exit, both
  * within its time (end, ms; 0: none); false when the time is up first. */
 static bool collect(int fd, pid_t pid, int64_t end, char *out, size_t *len, int *status)
@@ -104,18 +132,7 @@ static bool collect(int fd, pid_t pid, int64_t end, char *out, size_t *len, int 
 		if (n > 0)
 			tail_of(out, len, buf, (size_t)n);
 	}
-	/* closed its output, not necessarily done: still on the clock */
-	for (;;) {
-		pid_t r = waitpid(pid, status, end ? WNOHANG : 0);
-		if (r == pid)
-			return true;
-		if (r < 0 && errno != EINTR)
-			return true;
-		if (end && now_ms() >= end)
-			return false;
-		if (r == 0)
-			usleep(2000);
-	}
+	return reap(pid, end, status);
 }
 
 /* What it may say before the exec: async-signal-safe writes only. */
@@ -140,15 +157,20 @@ static _Noreturn void hook_exec(const struct lxr_hook *h, const char *bundle, in
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	umask(022);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(bundle) < 0 ||
-	    close_range(3, ~0U, 0) < 0) {
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(bundle) < 0) {
 		say(out, "cannot set up the hook's process: ", strerror(errno), "\n");
 		_exit(126);
 	}
+	/* a kernel before 5.9, or a policy that refuses close_range: one
+	 * by one */
+	if (close_range(3, ~0U, 0) < 0)
+		for (int fd = 3; fd < 65536; fd++)
+			close(fd);
 	execve(h->path, h->args && h->args[0] ? h->args : (char *const[]){h->path, NULL},
 	       h->env ? h->env : empty);
-	say(2, "cannot execute it: ", strerror(errno), "\n");
-	_exit(errno == ENOENT ? 127 : 126);
+	int e = errno;
+	say(2, "cannot execute it: ", strerror(e), "\n");
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 static int run_one(const struct lxr_hook *h, const char *bundle, const char *state, lxr_err *err)
@@ -192,6 +214,9 @@ static int run_one(const struct lxr_hook *h, const char *bundle, const char *sta
 	if (!in_time)
 		return lxr_fail(err, ETIMEDOUT, "createContainer hook %s: still running after %d s",
 				h->path, h->timeout);
+	if (status == -1)
+		return lxr_fail(err, ECHILD, "createContainer hook %s: its end was not seen",
+				h->path);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	lxr_fail(err, 0, "createContainer hook %s: %s %d%s%s", h->path,

@@ -122,7 +122,7 @@ gpus_req 'all,capabilities=utility'
 [ "$REQ" = " -1 None [['utility', 'gpu']]" ] || fail "--gpus all,capabilities=utility: $REQ"
 gpus_req '"device=0,1"'
 [ "$REQ" = " 0 ['0', '1'] [['gpu']]" ] || fail "--gpus device=0,1: $REQ"
-for bad in '' x count=1,count=2 bogus=1; do
+for bad in '' x count=1,count=2 '"device=0","device=1"' device= bogus=1; do
 	run run --rm --network none --gpus "$bad" "$ROOTFS" true
 	expect_rc 125 "--gpus '$bad'"
 	expect_grep "$ERR" "--gpus \"$bad\"" "--gpus '$bad' names itself"

@@ -219,9 +219,37 @@ static void runtime_nvidia(void **state)
 	/* a GPU the host lacks: the error says where the name came from */
 	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "5", (struct cfg_pos){0});
 	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), -1);
+	assert_non_null(strstr(err.msg, "runtime: nvidia, NVIDIA_VISIBLE_DEVICES names 5: "));
 	assert_non_null(strstr(err.msg, "has no device \"5\""));
-	assert_non_null(strstr(err.hint, "NVIDIA_VISIBLE_DEVICES=5"));
+	assert_string_equal(err.hint, "it has: 0, 1, all"); /* find()'s, kept */
 	cfg_kvs_free(&s.environment);
+	/* the toolkit's reading: items trimmed, empty ones dropped, a CDI
+	 * name of its own taken as it is, void/none/all over a list */
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", " 1 ,, nvidia.com/gpu=0 ",
+		    (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
+	assert_non_null(node(&e, "/dev/nvidia0"));
+	assert_int_equal(node(&e, "/dev/nvidia1")->minor, 7);
+	lxr_cdi_edits_free(&e);
+	cfg_kvs_free(&s.environment);
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "0,void", (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 0);
+	cfg_kvs_free(&s.environment);
+	cfg_kvs_set(&s.environment, "NVIDIA_VISIBLE_DEVICES", "0,all", (struct cfg_pos){0});
+	assert_int_equal(rt_cdi_resolve(&s, NULL, NULL, &e, &err), 0);
+	assert_int_equal(e.n_nodes, 3);
+	lxr_cdi_edits_free(&e);
+	cfg_kvs_free(&s.environment);
+	{ /* unset in an old CUDA image (CUDA_VERSION, no NVIDIA_REQUIRE_CUDA): all */
+		char *old_cuda[] = {"CUDA_VERSION=10.0", NULL};
+		char *new_cuda[] = {"CUDA_VERSION=12.4", "NVIDIA_REQUIRE_CUDA=cuda>=12.4", NULL};
+		assert_int_equal(rt_cdi_resolve(&s, old_cuda, NULL, &e, &err), 0);
+		assert_int_equal(e.n_nodes, 3);
+		lxr_cdi_edits_free(&e);
+		assert_int_equal(rt_cdi_resolve(&s, new_cuda, NULL, &e, &err), 0);
+		assert_int_equal(e.n_nodes, 0);
+	}
 	/* another runtime does not read it */
 	s.tune.runtime.v = "runc";
 	assert_int_equal(rt_cdi_resolve(&s, cuda_env, NULL, &e, &err), 0);

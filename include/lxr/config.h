@@ -186,10 +186,13 @@ struct cfg_svc_net {
 	struct cfg_strs if_sysctls;
 };
 
-enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS };
+/* IMAGE: an image's files, read-only (compose's type: image, docker's
+ * --mount type=image) */
+enum cfg_mount_type { CFG_MOUNT_BIND, CFG_MOUNT_VOLUME, CFG_MOUNT_TMPFS, CFG_MOUNT_IMAGE };
 struct cfg_mount {
 	enum cfg_mount_type type;
-	char *source; /* bind: absolute host path; volume: name (NULL: anonymous) */
+	char *source; /* bind: absolute host path; volume: name (NULL: anonymous);
+			 image: its reference */
 	char *target; /* absolute container path */
 	bool read_only;
 	bool create_host_path; /* bind: mkdir a missing source (short syntax) */
@@ -201,7 +204,7 @@ struct cfg_mount {
 	/* :z / :Z or bind.selinux: SELinux relabelling, accepted and without
 	 * effect (lxr applies no SELinux labels); 0: not given */
 	char selinux;
-	char *subpath; /* volume: a directory inside it, mounted instead */
+	char *subpath; /* volume, image: a directory inside it, mounted instead */
 	struct cfg_pos pos;
 };
 struct cfg_tmpfs {

@@ -107,6 +107,12 @@ struct plan_host {
 	/* the CDI devices it asks for, as the host's specs describe them
 	 * (rt_cdi_resolve); NULL: none */
 	const struct lxr_cdi_edits *cdi;
+	/* the images its volumes of type image mount, by reference */
+	const struct plan_image_vol {
+		const char *ref;
+		char *const *layer_dirs; /* topmost first */
+	} * image_vols;
+	size_t n_image_vols;
 };
 /* CDI edits on a spec: environment (a name set again replaces it), device
  * nodes with their cgroup access, mounts, createContainer hooks */
@@ -161,7 +167,8 @@ struct plan_mount_ref {
 	bool read_only; /* the mount's own mode, or volumes_from's :ro */
 };
 /* svc's mounts: those volumes_from brings (in its order, each source's
- * own taken with the ones it brings in turn; tmpfs mounts stay behind),
+ * own taken with the ones it brings in turn; tmpfs and image mounts stay
+ * behind),
  * then its own volumes. A target is mounted once: the service's own
  * volumes and tmpfs win, then the later volumes_from entry, as docker
  * does. Returns how many are in *out (malloc'd). */
@@ -303,6 +310,11 @@ struct plan_instance {
 	int64_t stop_grace_us;
 	struct plan_hook *post_start, *pre_stop;
 	size_t n_post_start, n_pre_stop;
+	/* use records of the images its volumes of type image mount, held
+	 * for as long as the plan lives, so prune leaves their layers alone
+	 * (put here by the caller: rt_plan_host_keep); closed with it */
+	int *img_holds;
+	size_t n_img_holds;
 };
 /* Replica n (1-based) of svc, with img its image (NULL for a rootfs
  * directory) and host what the host has (plan_host). out->spec starts from

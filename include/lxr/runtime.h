@@ -61,19 +61,28 @@ struct rt_plan_host {
 	size_t n_devs, n_all;
 	struct lxr_blkio_device *blkio;
 	struct lxr_cdi_edits cdi;
+	/* the images of its volumes of type image (pulled when missing) */
+	struct img_image *vol_imgs;
+	struct plan_image_vol *vols;
+	int *vol_holds; /* their use records (-1: none taken) */
+	size_t n_vols;
 };
 /* image_env: the image's environment (runtime: nvidia reads its
  * NVIDIA_VISIBLE_DEVICES), NULL: none */
 int rt_plan_host(const struct cfg_service *svc, char *const *image_env, const char *file,
 		 struct rt_plan_host *h, lxr_err *err);
 void rt_plan_host_free(struct rt_plan_host *h);
+/* The use records of the images its volumes mount move to the plan built
+ * from it, to be held as long as that plan lives. */
+void rt_plan_host_keep(struct rt_plan_host *h, struct plan_instance *p);
 /* The CDI devices svc asks for (devices: names, device requests) as the
  * host's CDI specs describe them, merged: nodes with their numbers, mounts,
  * environment, groups, hooks (cdi.c). Nothing asked: *out is empty. */
 int rt_cdi_resolve(const struct cfg_service *svc, char *const *image_env, const char *file,
 		   struct lxr_cdi_edits *out, lxr_err *err);
-/* Every CDI device the host's specs name, sorted (`lxr info`); NULL: none */
-char **rt_cdi_list(void);
+/* Every CDI device the host's specs name, sorted (`lxr info`); NULL:
+ * none. *warnings: why each spec file left out was (NULL: none). */
+char **rt_cdi_list(char ***warnings);
 
 /* ---- users ---------------------------------------------------------------- */
 /* Resolve "user", "uid", "user:group", "uid:gid" against the container's

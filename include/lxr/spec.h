@@ -41,6 +41,10 @@ struct lxr_mount {
 	/* a volume's subpath: what is mounted is this path inside source,
 	 * resolved beneath it (no symlink or ".." leads out of the volume) */
 	char *subpath;
+	/* an image's subpath: once mounted, what stays visible at destination
+	 * is this directory of it, resolved inside it (its links as the image
+	 * has them) */
+	char *within;
 };
 
 struct lxr_rlimit {

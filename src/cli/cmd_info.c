@@ -77,8 +77,8 @@ static char *os_name(void)
 /* docker's: where CDI specs are read, and the devices they name */
 static void cdi_info(json_t *o)
 {
-	json_t *dirs = json_array(), *devs = json_array();
-	char **names = rt_cdi_list();
+	json_t *dirs = json_array(), *devs = json_array(), *warn = json_array();
+	char **bad = NULL, **names = rt_cdi_list(&bad);
 
 	for (char *const *d = lxr_cdi_dirs(); *d; d++)
 		json_array_append_new(dirs, json_string(*d));
@@ -86,6 +86,11 @@ static void cdi_info(json_t *o)
 		json_array_append_new(devs,
 				      json_pack("{s:s, s:s}", "Source", "cdi", "ID", names[i]));
 	lxr_strv_free(names);
+	/* docker info's: a spec left out is said, or the device is just missing */
+	for (size_t i = 0; bad && bad[i]; i++)
+		json_array_append_new(warn, json_string(bad[i]));
+	lxr_strv_free(bad);
+	json_object_set_new(o, "Warnings", warn);
 	json_object_set_new(o, "CDISpecDirs", dirs);
 	json_object_set_new(o, "DiscoveredDevices", devs);
 }
@@ -166,6 +171,9 @@ static void print_text(json_t *j)
 		printf(" Discovered Devices:\n");
 	json_array_foreach(devs, i, s)
 	    printf("  cdi: %s\n", json_string_value(json_object_get(s, "ID")));
+	fflush(stdout);
+	json_array_foreach(json_object_get(j, "Warnings"), i, s)
+	    lxr_warn("%s", json_string_value(s));
 #undef S
 #undef I
 }

@@ -490,6 +490,7 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 				   err) == 0 &&
 	    refuse_unsupported(c, &o->plan, err) == 0 &&
 	    (hostname_set(&o->plan.spec, svc, id), endpoint(c, st->project, o, err) == 0)) {
+		rt_plan_host_keep(&host, &o->plan);
 		carry(o);
 		r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
 	}

@@ -244,8 +244,9 @@ static int mount_field(struct mount_spec *m, const char *key, const char *val, l
 		json_object_set_new(sub(m->v, "bind"), "propagation", json_string(val));
 		return 0;
 	}
-	if (!strcmp(key, "volume-subpath")) {
-		json_object_set_new(sub(m->v, "volume"), "subpath", run_lit(val));
+	if (!strcmp(key, "volume-subpath") || !strcmp(key, "image-subpath")) {
+		json_object_set_new(sub(m->v, key[0] == 'v' ? "volume" : "image"), "subpath",
+				    run_lit(val));
 		return 0;
 	}
 	if (!strcmp(key, "tmpfs-size")) {
@@ -273,7 +274,8 @@ static int mount_field(struct mount_spec *m, const char *key, const char *val, l
 					 "--mount type=volume,src=NAME,...");
 	return lxr_fail(err, 0, "unknown field \"%s\"", key),
 	       lxr_err_hint(err, "type, source, target, readonly, bind-propagation, "
-				 "volume-nocopy, volume-subpath, tmpfs-size, tmpfs-mode");
+				 "volume-nocopy, volume-subpath, image-subpath, tmpfs-size, "
+				 "tmpfs-mode");
 }
 
 /* The whole entry once every field is read: what its type needs. */
@@ -286,11 +288,17 @@ static int mount_entry(struct run_opts *o, struct mount_spec *m, lxr_err *err)
 		return lxr_fail(err, 0, "%s",
 				m->target ? "the target must be an absolute path"
 					  : "a target is required (target=/path)");
-	if (strcmp(type, "bind") && strcmp(type, "volume") && strcmp(type, "tmpfs"))
-		return lxr_fail(err, 0, "type \"%s\": lxr mounts bind, volume and tmpfs", type);
+	if (strcmp(type, "bind") && strcmp(type, "volume") && strcmp(type, "tmpfs") &&
+	    strcmp(type, "image"))
+		return lxr_fail(err, 0, "type \"%s\": lxr mounts bind, volume, tmpfs and image",
+				type);
 	if (!strcmp(type, "tmpfs") && m->source)
 		return lxr_fail(err, 0, "a tmpfs has no source");
-	for (const char *k = "bind\0volume\0tmpfs\0"; *k; k += strlen(k) + 1)
+	if (!strcmp(type, "image") && (!m->source || !*m->source))
+		return lxr_fail(err, 0, "an image mount needs a source (source=IMAGE)");
+	if (!strcmp(type, "image"))
+		json_object_set_new(m->v, "source", run_lit(m->source));
+	for (const char *k = "bind\0volume\0tmpfs\0image\0"; *k; k += strlen(k) + 1)
 		if (strcmp(k, type) && json_object_get(m->v, k))
 			return lxr_fail(err, 0, "%s options on a mount of type %s", k, type);
 	json_object_set_new(m->v, "type", json_string(type));
@@ -318,7 +326,7 @@ static int mount_entry(struct run_opts *o, struct mount_spec *m, lxr_err *err)
 	return 0;
 }
 
-/* docker --mount type=bind|volume|tmpfs,source=,target=,... */
+/* docker --mount type=bind|volume|tmpfs|image,source=,target=,... */
 int run_parse_mount(struct run_opts *o, const char *arg, lxr_err *err)
 {
 	struct mount_spec m = {.v = json_object()};

@@ -281,6 +281,7 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 		/* "service NAME": the run has no services to speak of */
 		goto out_host;
 	}
+	rt_plan_host_keep(&host, &o->plan);
 	carry(o);
 	r = rt_spec_apply_user(&o->plan.spec, o->plan.user, o->plan.group_add, err);
 	/* container:NAME's namespaces: the -d run's supervisor joins them at

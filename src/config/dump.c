@@ -324,7 +324,7 @@ static void networks(struct cfg_out *o, const struct cfg_service *s)
 
 static void volumes(struct cfg_out *o, const struct cfg_service *s)
 {
-	static const char *const types[] = {"bind", "volume", "tmpfs"};
+	static const char *const types[] = {"bind", "volume", "tmpfs", "image"};
 
 	cfg_out_key(o, "volumes");
 	cfg_out_seq(o);
@@ -354,6 +354,11 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 			cfg_out_bool(o, m->nocopy);
 			if (m->subpath)
 				cfg_out_kv(o, "subpath", m->subpath);
+			cfg_out_end_map(o);
+		} else if (m->type == CFG_MOUNT_IMAGE && m->subpath) {
+			cfg_out_key(o, "image");
+			cfg_out_map(o);
+			cfg_out_kv(o, "subpath", m->subpath);
 			cfg_out_end_map(o);
 		} else if (m->type == CFG_MOUNT_TMPFS && (m->tmpfs_size || m->tmpfs_mode >= 0)) {
 			cfg_out_key(o, "tmpfs");

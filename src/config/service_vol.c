@@ -13,7 +13,7 @@
 struct vl {
 	struct cfg_mount *m;
 	struct cfg_node *type, *source, *target, *propagation;
-	struct cfg_node *bind, *volume, *tmpfs;
+	struct cfg_node *bind, *volume, *tmpfs, *image;
 };
 
 #define VL_NODE(field)                                                                             \
@@ -61,6 +61,11 @@ static int vl_volume(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static int vl_tmpfs(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	return vl_sub(c, n, &((struct vl *)obj)->tmpfs);
+}
+
+static int vl_image(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	return vl_sub(c, n, &((struct vl *)obj)->image);
 }
 
 static int bind_propagation(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -116,18 +121,25 @@ static int vol_nocopy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 static int vol_subpath(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_mount *m = obj;
-	const char *v = cfg_scalar(c, n, "volume subpath");
+	const char *what = m->type == CFG_MOUNT_IMAGE ? "image" : "volume";
+	const char *v = cfg_scalar(c, n, "subpath");
+	size_t len;
 
 	if (!v)
 		return -1;
-	if (v[0] == '/' || !strcmp(v, "..") || !strncmp(v, "../", 3) || strstr(v, "/../")) {
-		cfg_error_hint(c, n, "a relative path inside the volume",
-			       "volume subpath \"%s\" leaves the volume", v);
+	len = strlen(v);
+	if (v[0] == '/' || !strcmp(v, "..") || !strncmp(v, "../", 3) || strstr(v, "/../") ||
+	    (len >= 3 && !strcmp(v + len - 3, "/.."))) {
+		cfg_error_hint(c, n,
+			       m->type == CFG_MOUNT_IMAGE ? "a relative path inside the image"
+							  : "a relative path inside the volume",
+			       "%s subpath \"%s\" leaves the %s", what, v, what);
 		return -1;
 	}
 	free(m->subpath);
 	m->subpath = lxr_xstrdup(v);
-	cfg_check_supported(c, n, "service.volumes.volume.subpath", "volume subpath");
+	if (m->type != CFG_MOUNT_IMAGE)
+		cfg_check_supported(c, n, "service.volumes.volume.subpath", "volume subpath");
 	return 0;
 }
 
@@ -182,12 +194,16 @@ static int read_subs(struct cfg_ctx *c, struct vl *vl)
 	    {"mode", NULL, tmpfs_mode},
 	};
 	static const struct cfg_map_spec tmpfs = {"tmpfs", tmpfs_keys, 2, true, NULL, 0};
-	static const char *const names[] = {"bind", "volume", "tmpfs"};
-	struct cfg_node *subs[] = {vl->bind, vl->volume, vl->tmpfs};
-	const struct cfg_map_spec *specs[] = {&bind, &vol, &tmpfs};
+	static const struct cfg_key image_keys[] = {
+	    {"subpath", NULL, vol_subpath},
+	};
+	static const struct cfg_map_spec image = {"image", image_keys, 1, true, NULL, 0};
+	static const char *const names[] = {"bind", "volume", "tmpfs", "image"};
+	struct cfg_node *subs[] = {vl->bind, vl->volume, vl->tmpfs, vl->image};
+	const struct cfg_map_spec *specs[] = {&bind, &vol, &tmpfs, &image};
 	int r = 0;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (!subs[i])
 			continue;
 		if ((int)vl->m->type != i) {
@@ -203,21 +219,21 @@ static int read_subs(struct cfg_ctx *c, struct vl *vl)
 
 static int read_type(struct cfg_ctx *c, struct cfg_node *n, struct vl *vl)
 {
-	static const char *const names[] = {"bind", "volume", "tmpfs"};
+	static const char *const names[] = {"bind", "volume", "tmpfs", "image"};
 
 	if (!vl->type) {
-		cfg_error_hint(c, n, "add type: bind (or volume, tmpfs)",
+		cfg_error_hint(c, n, "add type: bind (or volume, tmpfs, image)",
 			       "volumes entry has no type");
 		return -1;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (!strcmp(vl->type->val, names[i])) {
 			vl->m->type = (enum cfg_mount_type)i;
 			cfg_svc_check_mount_type(c, vl->type, vl->m->type);
 			return 0;
 		}
 	}
-	cfg_error_hint(c, vl->type, "bind, volume or tmpfs",
+	cfg_error_hint(c, vl->type, "bind, volume, tmpfs or image",
 		       "volumes: type \"%s\" is not supported yet", vl->type->val);
 	return -1;
 }
@@ -251,9 +267,9 @@ static int volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service
 	    {"bind", NULL, vl_bind},
 	    {"volume", NULL, vl_volume},
 	    {"tmpfs", NULL, vl_tmpfs},
+	    {"image", NULL, vl_image},
 	};
-	static const char *const compose_only[] = {"image"}; /* type: image's options */
-	static const struct cfg_map_spec spec = {"volumes", keys, 8, true, compose_only, 1};
+	static const struct cfg_map_spec spec = {"volumes", keys, 9, true, NULL, 0};
 	struct vl vl = {.m = cfg_svc_mount_add(s, n->pos)};
 	int r = cfg_read_map(c, n, &spec, &vl);
 
@@ -268,6 +284,14 @@ static int volume_long(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service
 		cfg_refuse_at_up(c, vl.target->pos, "target: /path/in/container",
 				 "volumes: target \"%s\" is not an absolute path", vl.target->val);
 	vl.m->target = lxr_xstrdup(vl.target->val);
+	if (vl.m->type == CFG_MOUNT_IMAGE && (!vl.source || !*vl.source->val)) {
+		cfg_error_hint(c, n, "source: an image reference, e.g. alpine:3.20",
+			       "volumes: an image mount needs a source");
+		return -1;
+	}
+	/* docker mounts an image read-only, whatever read_only says */
+	if (vl.m->type == CFG_MOUNT_IMAGE)
+		vl.m->read_only = true;
 	if (vl.m->type == CFG_MOUNT_BIND && (!vl.source || !*vl.source->val)) {
 		cfg_error_hint(c, n, "source: ./dir (relative to the stack file) or /abs/path",
 			       "volumes: a bind mount needs a source");
@@ -329,9 +353,10 @@ bool cfg_propagation_ok(const char *s)
 void cfg_svc_check_mount_type(struct cfg_ctx *c, struct cfg_node *n, enum cfg_mount_type t)
 {
 	static const char *const feature[] = {"service.volumes.bind", "service.volumes.volume",
-					      "service.volumes.tmpfs"};
+					      "service.volumes.tmpfs", "service.volumes.image"};
 	static const char *const label[] = {"a bind mount", "a named or anonymous volume",
-					    "a tmpfs volume (use the `tmpfs:` key)"};
+					    "a tmpfs volume (use the `tmpfs:` key)",
+					    "an image mount"};
 
 	cfg_check_supported(c, n, feature[t], label[t]);
 }

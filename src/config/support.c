@@ -89,6 +89,7 @@ static const struct {
     {"service.volumes.bind", true},
     {"service.volumes.volume", true},           /* named and anonymous volumes (plan, supervisor) */
     {"service.volumes.tmpfs", true},            /* a tmpfs, as the `tmpfs:` key's (plan) */
+    {"service.volumes.image", true},            /* an image's layers, read-only (plan, runtime) */
     {"service.volumes.bind.propagation", true}, /* tied to the host's mount (runtime) */
     {"service.volumes.volume.subpath", true},   /* resolved beneath the volume (runtime) */
     {"service.volumes_from", true},            /* the service's mounts, its volumes shared (plan) */

@@ -226,6 +226,7 @@ static size_t service_mounts(const struct cfg_stack *st, const struct cfg_servic
 		keep = lxr_xcalloc(n_sub + n + 1, sizeof(*keep));
 		for (size_t j = 0; j < n_sub; j++) {
 			if (sub[j].m->type == CFG_MOUNT_TMPFS ||
+			    sub[j].m->type == CFG_MOUNT_IMAGE ||
 			    target_taken(svc, v, n, sub[j].m->target) ||
 			    target_taken(svc, keep, k, sub[j].m->target))
 				continue;
@@ -269,8 +270,37 @@ static unsigned long propagation_of(const char *mode)
 	return MS_PRIVATE;
 }
 
-static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
-			const char *instance, struct lxr_spec *spec)
+/* type: image: the image's layers, read-only, as an overlay (a bind of
+ * the one layer of a single-layer image, which overlayfs cannot mount
+ * without an upper layer), narrowed to its subpath */
+static int image_mount(const struct plan_host *host, const struct cfg_mount *m,
+		       struct lxr_spec *spec, lxr_err *err)
+{
+	const unsigned long f = MS_RDONLY | MS_NOSUID | MS_NODEV;
+	char *const *layers = NULL;
+	_cleanup_free_ char *lower = NULL, *data = NULL;
+
+	for (size_t i = 0; host && i < host->n_image_vols; i++)
+		if (!strcmp(host->image_vols[i].ref, m->source))
+			layers = host->image_vols[i].layer_dirs;
+	if (!layers || !layers[0])
+		return lxr_fail(err, EINVAL, "volumes: image \"%s\" at %s is not resolved",
+				m->source, m->target);
+	if (!layers[1]) {
+		plan_spec_add_mount(spec, m->target, "bind", layers[0], MS_BIND | MS_REC | f, NULL);
+	} else {
+		lower = lxr_strv_join(layers, ":");
+		data = lxr_xasprintf("lowerdir=%s", lower);
+		plan_spec_add_mount(spec, m->target, "overlay", "overlay", f, data);
+	}
+	if (m->subpath)
+		spec->mounts[spec->n_mounts - 1].within = lxr_xstrdup(m->subpath);
+	return 0;
+}
+
+static int fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc,
+		       const char *instance, const struct plan_host *host, struct lxr_spec *spec,
+		       lxr_err *err)
 {
 	_cleanup_free_ struct plan_mount_ref *refs = NULL;
 	size_t n = plan_service_mounts(st, svc, &refs);
@@ -278,7 +308,10 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_mount *m = refs[i].m;
 		const unsigned long ro = refs[i].read_only ? MS_RDONLY : 0;
-		if (m->type == CFG_MOUNT_BIND) {
+		if (m->type == CFG_MOUNT_IMAGE) {
+			if (image_mount(host, m, spec, err) < 0)
+				return lxr_err_wrap(err, "service \"%s\"", svc->name);
+		} else if (m->type == CFG_MOUNT_BIND) {
 			plan_spec_add_mount(spec, m->target, "bind", m->source,
 					    MS_BIND | MS_REC | ro, NULL);
 			spec->mounts[spec->n_mounts - 1].propagation =
@@ -308,6 +341,7 @@ static void fill_mounts(const struct cfg_stack *st, const struct cfg_service *sv
 	for (size_t i = 0; i < svc->n_tmpfs; i++)
 		add_tmpfs(spec, svc->tmpfs[i].target, svc->tmpfs[i].size, svc->tmpfs[i].mode,
 			  svc->tmpfs[i].flags);
+	return 0;
 }
 
 static int rlimit_of(const char *name)
@@ -540,8 +574,8 @@ int plan_instance_fill_as(const struct cfg_stack *st, const struct cfg_service *
 							: shares > 262144 ? 262144
 									  : shares);
 	}
-	fill_mounts(st, svc, instance, spec);
-	if (fill_devices(svc, host, spec, err) < 0 ||
+	if (fill_mounts(st, svc, instance, host, spec, err) < 0 ||
+	    fill_devices(svc, host, spec, err) < 0 ||
 	    fill_blkio(svc, host, &spec->resources, err) < 0)
 		return -1;
 	/* a service's container keeps its filesystem across restarts */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "config/text.h"
 #include "lxr/plan.h"
@@ -436,6 +437,15 @@ int plan_instance_build_as(const struct cfg_stack *st, const struct cfg_service 
 	tunables(svc, &out->spec);
 	plan_host_network(svc, &out->spec);
 	plan_namespaces_of(st, svc, out);
+	/* an image's files belong to the host's ids, which a user namespace
+	 * maps to nobody (lxr shifts only the container's own layers) */
+	for (size_t i = 0; out->spec.userns.mode != LXR_USERNS_HOST && i < svc->n_volumes; i++)
+		if (svc->volumes[i].type == CFG_MOUNT_IMAGE)
+			return lxr_fail(err, ENOTSUP,
+					"service \"%s\": the image volume at %s in a container "
+					"with a user namespace",
+					svc->name, svc->volumes[i].target),
+			       lxr_err_hint(err, "userns_mode: host for this service");
 	out->user = lxr_xstrdup(user);
 	out->group_add = plan_strs(&svc->tune.group_add);
 	for (size_t i = 0; host && host->cdi && i < host->cdi->n_gids; i++)
@@ -472,5 +482,8 @@ void plan_instance_free(struct plan_instance *p)
 	lxr_strv_free(p->health.argv);
 	hooks_free(p->post_start, p->n_post_start);
 	hooks_free(p->pre_stop, p->n_pre_stop);
+	for (size_t i = 0; i < p->n_img_holds; i++)
+		close(p->img_holds[i]);
+	free(p->img_holds);
 	memset(p, 0, sizeof(*p));
 }

@@ -106,6 +106,8 @@ static json_t *mounts(const struct lxr_spec *s, size_t n)
 										     : "private"));
 		if (m->subpath)
 			json_object_set_new(o, "subpath", jstr(m->subpath));
+		if (m->within)
+			json_object_set_new(o, "within", jstr(m->within));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -23,6 +23,7 @@ void plan_spec_free(struct lxr_spec *spec)
 		free(spec->mounts[i].data);
 		free(spec->mounts[i].source_ns);
 		free(spec->mounts[i].subpath);
+		free(spec->mounts[i].within);
 	}
 	free(spec->mounts);
 	for (int i = 0; i < LXR_NS_COUNT; i++)

@@ -33,6 +33,7 @@ struct reg {
 	size_t n;
 	lxr_err broken; /* the first spec file that could not be read */
 	bool has_broken;
+	char **all_broken; /* every one's message, for `lxr info` */
 };
 
 static int by_name(const void *a, const void *b)
@@ -109,6 +110,7 @@ static void broken(struct reg *r, const lxr_err *e)
 	if (!r->has_broken)
 		r->broken = *e;
 	r->has_broken = true;
+	lxr_strv_push(&r->all_broken, lxr_xstrdup(e->msg));
 }
 
 static void load_dir(struct reg *r, const char *dir, int prio)
@@ -152,6 +154,7 @@ static void reg_free(struct reg *r)
 		lxr_cdi_spec_free(&r->specs[i]);
 	free(r->specs);
 	free(r->prio);
+	lxr_strv_free(r->all_broken);
 }
 
 static const char *dirs_text(char *buf, size_t len)
@@ -589,7 +592,7 @@ int rt_cdi_resolve(const struct cfg_service *svc, char *const *image_env, const 
 	return rc;
 }
 
-char **rt_cdi_list(void)
+char **rt_cdi_list(char ***warnings)
 {
 	struct reg r = {0};
 	char *const *dirs = lxr_cdi_dirs();
@@ -604,6 +607,8 @@ char **rt_cdi_list(void)
 			if (!lxr_strv_has(out, q))
 				lxr_strv_push(&out, lxr_steal_ptr(&q));
 		}
+	*warnings = r.all_broken;
+	r.all_broken = NULL;
 	reg_free(&r);
 	if (out)
 		qsort(out, lxr_strv_len(out), sizeof(char *), by_name);

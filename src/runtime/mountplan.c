@@ -164,9 +164,12 @@ void rt_plan_build(const struct lxr_spec *spec, const struct rt_etc_files *etc,
 			op->volume = m->volume;
 			op->source_ns = lxr_xstrdup(m->source_ns);
 			op->subpath = lxr_xstrdup(m->subpath);
+			op->within = lxr_xstrdup(m->within);
 			op->propagation = m->propagation ? m->propagation : MS_PRIVATE;
-		} else
+		} else {
 			add_mount(plan, m->destination, m->type, m->flags, m->data);
+			plan->ops[plan->n - 1].within = lxr_xstrdup(m->within);
+		}
 	}
 	for (size_t i = 0; spec->masked_paths && spec->masked_paths[i]; i++)
 		push(plan, RT_OP_MASK, spec->masked_paths[i]);
@@ -183,6 +186,7 @@ void rt_plan_free(struct rt_plan *plan)
 		free(plan->ops[i].data);
 		free(plan->ops[i].source_ns);
 		free(plan->ops[i].subpath);
+		free(plan->ops[i].within);
 	}
 	free(plan->ops);
 	lxr_strv_free(plan->cgroup_v1);

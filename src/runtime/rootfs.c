@@ -194,7 +194,7 @@ static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
 	if (mount(op->source, p, op->fstype, op->flags, op->data) < 0)
 		return lxr_fail(err, errno, "mount %s on %s%s%s", op->fstype, op->target,
 				op->data ? " with " : "", op->data ? op->data : "");
-	return 0;
+	return op->within ? rt_mount_narrow(rootfd, op, err) : 0;
 }
 
 /* A new (empty) volume takes what the image has at its mount point, and
@@ -339,14 +339,15 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 	if (mount(source, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return lxr_fail(err, errno, "bind mount %s%s%s on %s", op->source,
 				op->subpath ? "/" : "", op->subpath ? op->subpath : "", op->target);
-	/* The fd still names the covered directory; re-resolve to reach the
-	 * new mount for the remount. */
+	/* the fd names the covered directory: the new mount is reached anew */
 	close(fd);
 	fd = open_in(rootfd, op->target, O_PATH, 0);
 	if (fd < 0)
 		return lxr_fail(err, errno, "open %s in container", op->target);
 	fd_path(fd, p);
-	return remount_bind(p, op->flags, op_private(op), op->target, err);
+	if (remount_bind(p, op->flags, op_private(op), op->target, err) < 0)
+		return -1;
+	return op->within ? rt_mount_narrow(rootfd, op, err) : 0;
 }
 
 /* A bind whose source stays tied to the host's mount (shared or slave):

@@ -155,6 +155,7 @@ struct rt_op {
 	bool copy_up;    /* RT_OP_BIND: fill an empty source dir from the target's content */
 	char *source_ns; /* RT_OP_BIND: source is a path in this mount namespace */
 	char *subpath;   /* RT_OP_BIND: what is mounted is this, beneath source */
+	char *within;    /* what is left at target: this of what was mounted there */
 	bool idmap;      /* RT_OP_BIND: its owners are the container's ids (lxr_mount.idmap) */
 	bool volume;     /* RT_OP_BIND: a named volume (lxr_mount.volume) */
 	/* RT_OP_BIND: MS_SHARED/MS_SLAVE (| MS_REC) tie it to the host's
@@ -497,6 +498,9 @@ int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, struct rt_sy
  * dropped). */
 pid_t rt_sync_queued_pid(int sync, pid_t helper);
 
+/* After op's mount at its target: what is there becomes op->within of it,
+ * bound over it (imgmount.c) */
+int rt_mount_narrow(int rootfd, const struct rt_op *op, lxr_err *err);
 /* The spec's createContainer hooks, in order, in the container's
  * namespaces before pivot_root; rootdir is its mounted root (hooks.c) */
 int rt_hooks_create_container(const struct lxr_spec *spec, const char *rootdir, lxr_err *err);

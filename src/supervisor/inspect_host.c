@@ -95,22 +95,31 @@ static json_t *mount_json(const struct sup_insp *x, const struct lxr_mount *m,
 			  const struct plan_mount_ref *r)
 {
 	bool tmpfs = !strcmp(m->type, "tmpfs"), volume = r && r->m->type == CFG_MOUNT_VOLUME;
+	bool image = r && r->m->type == CFG_MOUNT_IMAGE;
 	_cleanup_free_ char *name = volume ? volume_name(x, r->m->source) : NULL;
 	_cleanup_free_ char *mode =
 	    r && from_bind_string(r) ? bind_mode(x, r, true) : lxr_xstrdup("");
 	json_t *o = json_object();
 
-	json_object_set_new(o, "Type", json_string(tmpfs ? "tmpfs" : volume ? "volume" : "bind"));
+	json_object_set_new(o, "Type",
+			    json_string(tmpfs    ? "tmpfs"
+					: volume ? "volume"
+					: image  ? "image"
+						 : "bind"));
 	if (name)
 		json_object_set_new(o, "Name", json_string(name));
-	json_object_set_new(o, "Source", json_string(!tmpfs && m->source ? m->source : ""));
+	json_object_set_new(o, "Source",
+			    json_string(image                 ? r->m->source
+					: !tmpfs && m->source ? m->source
+							      : ""));
 	json_object_set_new(o, "Destination", json_string(m->destination));
 	if (volume)
 		json_object_set_new(o, "Driver", json_string("local"));
 	json_object_set_new(o, "Mode", json_string(mode));
 	json_object_set_new(o, "RW", json_boolean(!(m->flags & MS_RDONLY)));
-	json_object_set_new(o, "Propagation",
-			    json_string(tmpfs || volume ? "" : propagation_name(m->propagation)));
+	json_object_set_new(
+	    o, "Propagation",
+	    json_string(tmpfs || volume || image ? "" : propagation_name(m->propagation)));
 	return o;
 }
 

@@ -156,6 +156,8 @@ int sup_plan_make(const struct cfg_stack *st, const struct cfg_service *cfg, str
 	r = rt_plan_host(cfg, img ? pi.env : NULL, st->file, &hf, err);
 	if (r == 0)
 		r = plan_instance_build(st, cfg, replica, img ? &pi : NULL, &hf.p, out, err);
+	if (r == 0)
+		rt_plan_host_keep(&hf, out);
 	rt_plan_host_free(&hf);
 	if (r < 0)
 		return -1;

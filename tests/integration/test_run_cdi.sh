@@ -65,6 +65,17 @@ printf '%s\n' "$OUT" | grep -qx "  $CDI" || fail "info: no $CDI in: $OUT"
 for d in 0 1 all; do
 	printf '%s\n' "$OUT" | grep -qx "  cdi: nvidia.com/gpu=$d" || fail "info: no gpu=$d in: $OUT"
 done
+# a spec left out (its group may write it: its hooks would run as root) is said
+printf 'cdiVersion: 0.5.0\nkind: x.test/open\ndevices: [{name: a}]\n' > "$CDI/open.yaml"
+chmod 0664 "$CDI/open.yaml"
+run info
+expect_grep "$ERR" "warning: CDI spec $CDI/open.yaml is writable by its group" "info warns"
+printf '%s\n' "$OUT" | grep -q "x.test/open" && fail "info lists a spec it does not trust: $OUT"
+run run --rm --network none --device x.test/open=a "$ROOTFS" true
+expect_rc 125 "a spec its group may write"
+expect_grep "$ERR" "no CDI spec of kind x.test/open" "a spec its group may write"
+expect_grep "$ERR" "writable by its group" "the hint says why"
+rm "$CDI/open.yaml"
 
 probe='cat /usr/lib/libfake.so.1
 echo x >/dev/nvidia0 && echo null-written

@@ -64,7 +64,8 @@ struct rt_plan_host {
 	/* the images of its volumes of type image (pulled when missing) */
 	struct img_image *vol_imgs;
 	struct plan_image_vol *vols;
-	int *vol_holds; /* their use records (-1: none taken) */
+	int *vol_holds;     /* their use records (-1: none taken) */
+	char ***vol_layers; /* their layers, lxr's empty one at the bottom */
 	size_t n_vols;
 };
 /* image_env: the image's environment (runtime: nvidia reads its

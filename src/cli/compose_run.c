@@ -481,6 +481,8 @@ static int plan(const struct crun *c, struct cfg_stack *st, const struct cfg_ser
 		return -1;
 	if (image)
 		img_plan_image(&im, &pi);
+	if (run_image_volumes(svc, policy, err) < 0)
+		goto out;
 	if (rt_plan_host(svc, image ? pi.env : NULL, st->file, &host, err) < 0) {
 		rt_plan_host_free(&host); /* what it found before the error */
 		goto out;

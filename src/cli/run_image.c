@@ -81,3 +81,25 @@ int run_image_resolve(const char *ref, const char *name, int policy, int64_t eve
 	img_store_close(st);
 	return r;
 }
+
+int run_image_volumes(const struct cfg_service *svc, int policy, lxr_err *err)
+{
+	struct img_store *st = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < svc->n_volumes && r == 0; i++) {
+		const struct cfg_mount *m = &svc->volumes[i];
+		struct img_image im = {0};
+		if (m->type != CFG_MOUNT_IMAGE)
+			continue;
+		if (!st && img_store_open(lxr_data_dir(), &st, err) < 0)
+			return -1;
+		r = img_ensure(st, m->source, (enum img_pull_policy)policy, &im, err);
+		if (r < 0)
+			lxr_err_wrap(err, "image \"%s\" of the volume at %s", m->source, m->target);
+		img_image_free(&im);
+	}
+	if (st)
+		img_store_close(st);
+	return r;
+}

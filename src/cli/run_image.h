@@ -22,5 +22,9 @@ int run_image_not_service(const char *ref, lxr_err *err);
  * lxr runs. */
 int run_image_resolve(const char *ref, const char *name, int policy, int64_t every_us,
 		      struct img_image *im, lxr_err *err);
+/* The images svc's volumes of type image mount, pulled as policy says
+ * (the plan then finds them in the store, runtime/imgvol.c). */
+struct cfg_service;
+int run_image_volumes(const struct cfg_service *svc, int policy, lxr_err *err);
 
 #endif

@@ -272,6 +272,8 @@ int run_stack_plan(struct run_opts *o, lxr_err *err)
 		free(o->image_id);
 		o->image_id = im.config_digest[0] ? lxr_xstrdup(im.config_digest) : NULL;
 	}
+	if (!o->plan_only && run_image_volumes(svc, o->pull, err) < 0)
+		goto out;
 	if (rt_plan_host(svc, image ? pi.env : NULL, NULL, &host, err) < 0)
 		goto out_host;
 	rt_spec_init_defaults(&o->plan.spec);

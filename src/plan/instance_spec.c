@@ -270,29 +270,38 @@ static unsigned long propagation_of(const char *mode)
 	return MS_PRIVATE;
 }
 
-/* type: image: the image's layers, read-only, as an overlay (a bind of
- * the one layer of a single-layer image, which overlayfs cannot mount
- * without an upper layer), narrowed to its subpath */
+/* type: image: the image's layers (lxr's empty one at the bottom, so even
+ * a one-layer image is an overlay, which without an upper layer the kernel
+ * keeps read-only), narrowed to its subpath once mounted */
 static int image_mount(const struct plan_host *host, const struct cfg_mount *m,
 		       struct lxr_spec *spec, lxr_err *err)
 {
-	const unsigned long f = MS_RDONLY | MS_NOSUID | MS_NODEV;
 	char *const *layers = NULL;
 	_cleanup_free_ char *lower = NULL, *data = NULL;
 
 	for (size_t i = 0; host && i < host->n_image_vols; i++)
 		if (!strcmp(host->image_vols[i].ref, m->source))
 			layers = host->image_vols[i].layer_dirs;
-	if (!layers || !layers[0])
+	if (!layers || !layers[0] || !layers[1])
 		return lxr_fail(err, EINVAL, "volumes: image \"%s\" at %s is not resolved",
 				m->source, m->target);
-	if (!layers[1]) {
-		plan_spec_add_mount(spec, m->target, "bind", layers[0], MS_BIND | MS_REC | f, NULL);
-	} else {
-		lower = lxr_strv_join(layers, ":");
-		data = lxr_xasprintf("lowerdir=%s", lower);
-		plan_spec_add_mount(spec, m->target, "overlay", "overlay", f, data);
-	}
+	for (size_t i = 0; layers[i]; i++)
+		if (strpbrk(layers[i], ",:\n")) /* overlayfs splits on them */
+			return lxr_fail(err, EINVAL,
+					"volumes: image \"%s\": layer %s holds ',' or ':'",
+					m->source, layers[i]),
+			       lxr_err_hint(err, "move the data directory to a plain path");
+	lower = lxr_strv_join(layers, ":");
+	data = lxr_xasprintf("lowerdir=%s", lower);
+	/* mount(2) takes one page of options: more would be cut, layers lost */
+	if (strlen(data) >= 4096)
+		return lxr_fail(err, E2BIG,
+				"volumes: image \"%s\" has too many layers to mount (%zu)",
+				m->source, lxr_strv_len(layers) - 1),
+		       lxr_err_hint(err, "a data directory with a shorter path, or an image of "
+					 "fewer layers");
+	plan_spec_add_mount(spec, m->target, "overlay", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+			    data);
 	if (m->subpath)
 		spec->mounts[spec->n_mounts - 1].within = lxr_xstrdup(m->subpath);
 	return 0;

@@ -11,7 +11,6 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 
-#include "lxr/image.h"
 #include "runtime/runtime_internal.h"
 
 /* Deeper than any /dev (/dev/dri/by-path, /dev/snd/by-id): a bound, not a
@@ -125,77 +124,13 @@ void rt_devices_free(struct lxr_device *v, size_t n)
 	free(v);
 }
 
-/* type: image volumes: each image found in the store, pulled when it is
- * missing (compose pulls them with the service's), each error at its line */
-static int image_vols(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
-		      lxr_err *err)
-{
-	struct img_store *st = NULL;
-	int r = 0;
-
-	for (size_t i = 0; i < c->n_volumes && r == 0; i++) {
-		const struct cfg_mount *m = &c->volumes[i];
-		if (m->type != CFG_MOUNT_IMAGE)
-			continue;
-		if (!st && img_store_open(lxr_data_dir(), &st, err) < 0)
-			return lxr_err_wrap(err, "service \"%s\": image volumes", c->name);
-		h->vol_imgs = lxr_xrealloc(h->vol_imgs, (h->n_vols + 1) * sizeof(*h->vol_imgs));
-		h->vols = lxr_xrealloc(h->vols, (h->n_vols + 1) * sizeof(*h->vols));
-		h->vol_holds = lxr_xrealloc(h->vol_holds, (h->n_vols + 1) * sizeof(int));
-		memset(&h->vol_imgs[h->n_vols], 0, sizeof(*h->vol_imgs));
-		h->vol_holds[h->n_vols] = -1;
-		r = img_ensure(st, m->source, IMG_PULL_MISSING, &h->vol_imgs[h->n_vols], err);
-		if (r == 0) {
-			_cleanup_free_ char *label =
-			    lxr_xasprintf("%s (a volume of %s)", m->target, c->name);
-			r = img_use_acquire(st, &h->vol_imgs[h->n_vols], label,
-					    &h->vol_holds[h->n_vols], err);
-			if (r < 0)
-				img_image_free(&h->vol_imgs[h->n_vols]);
-		}
-		if (r < 0) {
-			lxr_err_wrap(err, "image \"%s\" of the volume at %s", m->source, m->target);
-			r = file ? lxr_err_wrap(err, "%s:%d:%d: service \"%s\"", file, m->pos.line,
-						m->pos.col, c->name)
-				 : -1;
-			break;
-		}
-		h->vols[h->n_vols] =
-		    (struct plan_image_vol){m->source, h->vol_imgs[h->n_vols].layer_dirs};
-		h->n_vols++;
-	}
-	if (st)
-		img_store_close(st);
-	h->p.image_vols = h->vols;
-	h->p.n_image_vols = h->n_vols;
-	return r;
-}
-
-void rt_plan_host_keep(struct rt_plan_host *h, struct plan_instance *p)
-{
-	for (size_t i = 0; i < h->n_vols; i++) {
-		if (h->vol_holds[i] < 0)
-			continue;
-		p->img_holds =
-		    lxr_xrealloc(p->img_holds, (p->n_img_holds + 1) * sizeof(*p->img_holds));
-		p->img_holds[p->n_img_holds++] = lxr_steal_fd(&h->vol_holds[i]);
-	}
-}
-
 void rt_plan_host_free(struct rt_plan_host *h)
 {
 	rt_devices_free(h->devs, h->n_devs);
 	rt_devices_free(h->all, h->n_all);
 	free(h->blkio);
 	lxr_cdi_edits_free(&h->cdi);
-	for (size_t i = 0; i < h->n_vols; i++) {
-		img_image_free(&h->vol_imgs[i]);
-		if (h->vol_holds[i] >= 0)
-			close(h->vol_holds[i]);
-	}
-	free(h->vol_imgs);
-	free(h->vols);
-	free(h->vol_holds);
+	rt_image_vols_free(h);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -254,7 +189,8 @@ int rt_plan_host(const struct cfg_service *c, char *const *image_env, const char
 		if (rt_devices_host_all(&h->all, &h->n_all, err) < 0)
 			return lxr_err_wrap(err, "service \"%s\": privileged", c->name);
 	}
-	if (rt_cdi_resolve(c, image_env, file, &h->cdi, err) < 0 || image_vols(c, file, h, err) < 0)
+	if (rt_cdi_resolve(c, image_env, file, &h->cdi, err) < 0 ||
+	    rt_image_vols(c, file, h, err) < 0)
 		return -1;
 	h->p.cdi = &h->cdi;
 	h->p.devices = h->devs;

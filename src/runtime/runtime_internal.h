@@ -498,6 +498,10 @@ int rt_sync_await(int sync, const char *what, struct lxr_stdio *io, struct rt_sy
  * dropped). */
 pid_t rt_sync_queued_pid(int sync, pid_t helper);
 
+/* rt_plan_host's image volumes (imgvol.c) */
+int rt_image_vols(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
+		  lxr_err *err);
+void rt_image_vols_free(struct rt_plan_host *h);
 /* After op's mount at its target: what is there becomes op->within of it,
  * bound over it (imgmount.c) */
 int rt_mount_narrow(int rootfd, const struct rt_op *op, lxr_err *err);

@@ -168,10 +168,13 @@ json_t *sup_plans_json(struct sup *s, bool all)
 	FOR_EACH_INSTANCE(s, in)
 	{
 		if (in->svc->pull_needed) {
-			json_object_set_new(plans, in->name,
-					    json_pack("{s:s}",
-						      in->svc->cfg->build.set ? "build" : "pull",
-						      cfg_service_image(in->svc->cfg)));
+			json_object_set_new(
+			    plans, in->name,
+			    json_pack("{s:s}",
+				      in->svc->cfg->build.set && !in->svc->pull_ref ? "build"
+										    : "pull",
+				      in->svc->pull_ref ? in->svc->pull_ref
+							: cfg_service_image(in->svc->cfg)));
 			continue;
 		}
 		if (!all)

@@ -219,6 +219,8 @@ struct sup_service {
 	size_t n_logs;
 	struct img_image *img; /* tables.c: its image, when it names one */
 	bool pull_needed;      /* dry run: its image is not here, no plan made */
+	bool vols_pulled;      /* its image volumes' images are had (tables.c) */
+	const char *pull_ref;  /* dry run: a volume's image it would pull (cfg's) */
 	int img_use_fd;        /* held while the supervisor runs: in use */
 	int pull_policy;       /* how img was had (enum img_pull_policy) */
 	/* update.c: the version it ran before the last update, which a

@@ -184,6 +184,54 @@ void sup_service_policy_from(struct sup_instance *in)
 	policy_from(&in->plan, &in->svc->policy);
 }
 
+/* The images its volumes of type image mount, had before its first plan
+ * (the plan only reads the store): pulled as the service's own image is
+ * (--pull, pull_policy; a built service's: when missing), once per up; a
+ * dry run pulls nothing, and a missing one makes the service's plan one
+ * to pull */
+static int pull_volume_images(struct sup *s, struct sup_service *sv, lxr_err *err)
+{
+	const struct cfg_service *c = sv->cfg;
+	int policy;
+
+	if (sv->vols_pulled)
+		return 0;
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct cfg_mount *m = &c->volumes[i];
+		struct img_image im = {0};
+		if (m->type != CFG_MOUNT_IMAGE)
+			continue;
+		if (s->dry_run && !s->store) { /* a dry run makes no data directory */
+			_cleanup_free_ char *images = lxr_xasprintf("%s/images", lxr_data_dir());
+			if (access(images, F_OK) < 0) {
+				sv->pull_ref = sv->pull_needed ? sv->pull_ref : m->source;
+				sv->pull_needed = true;
+				continue;
+			}
+		}
+		if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
+			return -1;
+		policy = s->dry_run ? IMG_PULL_NEVER : pull_policy(s, sv);
+		if (policy == IMG_PULL_NEVER && c->build.set && !s->dry_run)
+			policy = IMG_PULL_MISSING;
+		if (img_ensure(s->store, m->source,
+			       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0),
+			       &im, err) < 0) {
+			if (s->dry_run && err->errnum == ENOENT) {
+				sv->pull_ref = sv->pull_needed ? sv->pull_ref : m->source;
+				sv->pull_needed = true;
+				continue;
+			}
+			return lxr_err_wrap(
+			    err, "%s:%d:%d: service \"%s\": image \"%s\" of the volume at %s",
+			    s->stack->file, m->pos.line, m->pos.col, c->name, m->source, m->target);
+		}
+		img_image_free(&im);
+	}
+	sv->vols_pulled = true;
+	return 0;
+}
+
 static int build_instance(struct sup *s, struct sup_service *sv, int replica, lxr_err *err)
 {
 	struct sup_instance *in = &sv->inst[sv->n_inst++];
@@ -201,7 +249,7 @@ static int build_instance(struct sup *s, struct sup_service *sv, int replica, lx
 	in->run_img_use_fd = -1;
 
 	rt_spec_init_defaults(&in->plan.spec);
-	if (resolve_image(s, sv, err) < 0)
+	if (resolve_image(s, sv, err) < 0 || pull_volume_images(s, sv, err) < 0)
 		return -1;
 	if (sv->pull_needed)
 		return 0;

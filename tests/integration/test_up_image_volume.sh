@@ -3,8 +3,9 @@
 # image's files at the target, read-only, with the whiteouts of its upper
 # layers honoured (a file a later layer removed is not there), or one
 # directory of them (image.subpath), from a one-layer image (bound) and a
-# three-layer one (an overlay). A subpath the image lacks, or an image that
-# cannot be had, fails up at its line with nothing left running.
+# three-layer one (an overlay). A subpath the image lacks fails the start,
+# naming it; an image that cannot be had fails up at its line; neither
+# leaves a container.
 . "$(dirname "$0")/lib.sh"
 
 # a base with a file its next layer removes, and a built image over it
@@ -38,6 +39,15 @@ services:
       - {type: image, source: lxrtest/ivbase:1, target: /b, image: {subpath: etc}}
       - {type: image, source: lxrtest/ivbase:1, target: /whole, read_only: false}
       - {type: image, source: lxrtest/ivbase:1, target: /l, image: {subpath: etclink}}
+  admin:
+    image: @ROOTFS@
+    network_mode: none
+    command: ["sleep", "300"]
+    cap_add: [SYS_ADMIN]
+    security_opt: [seccomp=unconfined]
+    volumes:
+      - {type: image, source: lxrtest/ivbase:1, target: /one}
+      - {type: image, source: lxrtest/ivmodels:2, target: /sub, image: {subpath: models}}
 EOF
 run -f "$STACK" up -d
 expect_rc 0 "up with image volumes"
@@ -64,6 +74,18 @@ link-inside-image
 /b read-only
 /whole read-only" "the image volumes"
 pass "image volumes: whole, subpath, one layer and three, read-only, whiteouts honoured"
+
+# even a container that may mount cannot make them writable: an overlay
+# without an upper layer stays read-only (a bind of a one-layer image's
+# directory would be the store's own, remountable)
+run -f "$STACK" exec admin sh -c '
+for d in /one /sub; do
+	mount -o remount,rw "$d" 2>/dev/null; mount -o remount,bind,rw "$d" 2>/dev/null
+	touch "$d/new" 2>/dev/null && echo "$d written" || echo "$d read-only"
+done'
+expect_out "/one read-only
+/sub read-only" "remounting an image volume with SYS_ADMIN"
+pass "an image volume stays read-only for a container with SYS_ADMIN"
 
 # inspect says what docker's does: Type image, Source the reference
 run -f "$STACK" inspect app
@@ -95,8 +117,18 @@ sed -i 's|subpath: models}|subpath: nowhere}|' "$STACK"
 run -f "$STACK" up -d
 [ "$RC" -ne 0 ] || fail "up with a missing subpath ran"
 expect_grep "$ERR" "/mm: subpath nowhere" "missing subpath"
+run -f "$STACK" ps -q
+[ -z "$OUT" ] || fail "a failed start left a running container: $OUT"
 run -f "$STACK" down -t 0
 sed -i 's|subpath: nowhere}|subpath: models}|; s|source: lxrtest/ivbase:1, target: /b|source: localhost:1/lxrtest-absent:1, target: /b|' "$STACK"
+# a dry run, and a config hash, pull nothing: they say what up would pull
+run -f "$STACK" up --dry-run
+expect_rc 0 "dry run"
+expect_grep "$OUT" "would create +app-1 \(pulls localhost:1/lxrtest-absent:1 first\)" "dry run"
+! printf '%s\n' "$ERR" "$OUT" | grep -q "Pulling" || fail "a dry run pulled: $ERR"
+run -f "$STACK" config --hash app
+[ "$RC" -ne 0 ] || fail "config --hash of a missing volume image"
+expect_grep "$ERR" "is not in the store" "config --hash pulls nothing"
 run -f "$STACK" up -d
 [ "$RC" -ne 0 ] || fail "up with an image that cannot be had ran"
 expect_grep "$ERR" "compose.yaml:[0-9]+:[0-9]+: service \"app\": image \"localhost:1/lxrtest-absent:1\" of the volume at /b" "missing image"

@@ -73,6 +73,17 @@ struct rt_plan_host {
 int rt_plan_host(const struct cfg_service *svc, char *const *image_env, const char *file,
 		 struct rt_plan_host *h, lxr_err *err);
 void rt_plan_host_free(struct rt_plan_host *h);
+/* svc's first volume of type image, or NULL (imgvol.c) */
+const struct cfg_mount *rt_image_vols_first(const struct cfg_service *svc);
+/* The images svc's volumes of type image mount, had in st as policy says
+ * (enum img_pull_policy, | IMG_PULL_QUIET): up, lxr run and compose run
+ * pull them before the plan, which only reads the store. missing (NULL:
+ * none is an error): the first one the store lacks where the policy
+ * pulls nothing (a dry run), instead of an error. An error names the
+ * volume, at its line when file is given. */
+struct img_store;
+int rt_image_vols_pull(struct img_store *st, const struct cfg_service *svc, int policy,
+		       const char *file, const char **missing, lxr_err *err);
 /* The use records of the images its volumes mount move to the plan built
  * from it, to be held as long as that plan lives. */
 void rt_plan_host_keep(struct rt_plan_host *h, struct plan_instance *p);

@@ -84,24 +84,6 @@ const struct option run_flags_longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* One field of docker's --gpus CSV: a field in double quotes may hold
- * commas ("device=0,1"); *p moves past it and its comma. */
-static char *csv_field(const char **p)
-{
-	const char *s = *p;
-	char *out = lxr_xmalloc(strlen(s) + 1), *w = out;
-	bool q = false;
-
-	for (; *s && (q || *s != ','); s++)
-		if (*s == '"')
-			q = !q;
-		else
-			*w++ = *s;
-	*w = '\0';
-	*p = *s ? s + 1 : s;
-	return out;
-}
-
 static json_t *csv_list(const char *v)
 {
 	json_t *a = json_array();
@@ -136,7 +118,7 @@ static int gpus_flag(struct run_opts *o, const char *arg, lxr_err *err)
 	unsigned seen = 0;
 
 	do {
-		_cleanup_free_ char *f = csv_field(&p);
+		_cleanup_free_ char *f = run_csv_field(&p);
 		char *eq = strchr(f, '=');
 		const char *key = eq ? (*eq = '\0', f) : "count", *val = eq ? eq + 1 : f;
 		json_t *v = NULL;

@@ -11,6 +11,7 @@
 #include "cli/run_image.h"
 #include "lxr/config.h"
 #include "lxr/image.h"
+#include "lxr/runtime.h"
 
 /* The use record's lock: held until this process (or the -d supervisor
  * it forks) exits, which is when the container is gone. */
@@ -85,21 +86,13 @@ int run_image_resolve(const char *ref, const char *name, int policy, int64_t eve
 int run_image_volumes(const struct cfg_service *svc, int policy, lxr_err *err)
 {
 	struct img_store *st = NULL;
-	int r = 0;
+	int r;
 
-	for (size_t i = 0; i < svc->n_volumes && r == 0; i++) {
-		const struct cfg_mount *m = &svc->volumes[i];
-		struct img_image im = {0};
-		if (m->type != CFG_MOUNT_IMAGE)
-			continue;
-		if (!st && img_store_open(lxr_data_dir(), &st, err) < 0)
-			return -1;
-		r = img_ensure(st, m->source, (enum img_pull_policy)policy, &im, err);
-		if (r < 0)
-			lxr_err_wrap(err, "image \"%s\" of the volume at %s", m->source, m->target);
-		img_image_free(&im);
-	}
-	if (st)
-		img_store_close(st);
+	if (!rt_image_vols_first(svc))
+		return 0;
+	if (img_store_open(lxr_data_dir(), &st, err) < 0)
+		return -1;
+	r = rt_image_vols_pull(st, svc, policy, NULL, NULL, err);
+	img_store_close(st);
 	return r;
 }

@@ -164,9 +164,7 @@ int run_parse_tmpfs(struct run_opts *o, const char *arg, lxr_err *err)
 	return 0;
 }
 
-/* One field of --mount's CSV (docker reads it as CSV: a field may be
- * quoted, "" inside quotes is one quote). *p moves past its comma. */
-static char *csv_field(const char **p)
+char *run_csv_field(const char **p)
 {
 	const char *s = *p;
 	char *out = lxr_xmalloc(strlen(s) + 1), *o = out;
@@ -334,7 +332,7 @@ int run_parse_mount(struct run_opts *o, const char *arg, lxr_err *err)
 	int r = 0;
 
 	while (r == 0 && *p) {
-		_cleanup_free_ char *f = csv_field(&p);
+		_cleanup_free_ char *f = run_csv_field(&p);
 		char *eq = strchr(f, '=');
 		if (eq)
 			*eq++ = '\0';

@@ -60,6 +60,10 @@ void run_keep_image(struct run_opts *o, struct img_image *im);
 json_t *run_lit(const char *v);
 void run_set(struct run_opts *o, const char *key, json_t *v);
 void run_push(struct run_opts *o, const char *key, json_t *v);
+/* One field of a CSV option (docker reads --mount and --gpus as CSV: a
+ * field may be quoted, "" inside quotes is one quote); *p moves past its
+ * comma. malloc'd (run_mounts.c) */
+char *run_csv_field(const char **p);
 /* A named volume mounted as the long syntax entry v says (type, target,
  * read_only, volume: ...): lxr's volume NAME, made if missing, or a stack's
  * own volume by compose's name <project>_<name>. Takes v. */

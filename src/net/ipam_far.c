@@ -50,8 +50,8 @@ bool ipam_far_release(struct lxr_ipam *m, const char *owner)
 static void add(struct lxr_ipam *m, const char *owner, const char *addr)
 {
 	m->far = lxr_xrealloc(m->far, (m->n_far + 1) * sizeof(*m->far));
-	m->far[m->n_far++] = (struct ipam_far){.owner = owner ? lxr_xstrdup(owner) : NULL,
-					       .addr = lxr_xstrdup(addr)};
+	m->far[m->n_far++] =
+	    (struct ipam_far){.owner = lxr_xstrdup(owner), .addr = lxr_xstrdup(addr)};
 	if (owner)
 		m->in_use++;
 }

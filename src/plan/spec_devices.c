@@ -49,7 +49,7 @@ void plan_spec_add_device(struct lxr_spec *spec, const struct lxr_device *dev, c
 	}
 	*d = *dev;
 	d->path = lxr_xstrdup(dev->path);
-	d->host_path = dev->host_path ? lxr_xstrdup(dev->host_path) : NULL;
+	d->host_path = lxr_xstrdup(dev->host_path);
 	/* the rule names the node's kind: a fifo needs none */
 	if (dev->type != 'p')
 		plan_spec_add_device_rule(spec, true, dev->type == 'b' ? 'b' : 'c', dev->major,
@@ -78,7 +78,7 @@ void plan_spec_privileged(struct lxr_spec *spec, uint64_t caps, const struct lxr
 		d = &spec->devices[spec->n_devices++];
 		*d = devs[i];
 		d->path = lxr_xstrdup(devs[i].path);
-		d->host_path = devs[i].host_path ? lxr_xstrdup(devs[i].host_path) : NULL;
+		d->host_path = lxr_xstrdup(devs[i].host_path);
 	}
 }
 

@@ -230,11 +230,6 @@ static int find(const struct reg *r, const char *kind, const char *name, size_t 
 
 /* ---- merging edits ----------------------------------------------------------- */
 
-static char *dup_or_null(const char *s)
-{
-	return s ? lxr_xstrdup(s) : NULL;
-}
-
 /* a later node or mount at the same container path replaces the earlier */
 static void add_node(struct lxr_cdi_edits *o, const struct lxr_cdi_node *n)
 {
@@ -254,7 +249,7 @@ static void add_node(struct lxr_cdi_edits *o, const struct lxr_cdi_node *n)
 	*d = *n;
 	d->path = lxr_xstrdup(n->path);
 	d->host_path = lxr_xstrdup(n->host_path ? n->host_path : n->path);
-	d->permissions = dup_or_null(n->permissions);
+	d->permissions = lxr_xstrdup(n->permissions);
 }
 
 static void add_mount(struct lxr_cdi_edits *o, const struct lxr_cdi_mount *m)
@@ -275,7 +270,7 @@ static void add_mount(struct lxr_cdi_edits *o, const struct lxr_cdi_mount *m)
 	}
 	d->host_path = lxr_xstrdup(m->host_path);
 	d->container_path = lxr_xstrdup(m->container_path);
-	d->type = dup_or_null(m->type);
+	d->type = lxr_xstrdup(m->type);
 	d->options = lxr_strv_dup(m->options);
 }
 

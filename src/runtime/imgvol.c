@@ -67,6 +67,44 @@ static int one(struct img_store *st, const struct cfg_service *c, const struct c
 	return 0;
 }
 
+const struct cfg_mount *rt_image_vols_first(const struct cfg_service *c)
+{
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (c->volumes[i].type == CFG_MOUNT_IMAGE)
+			return &c->volumes[i];
+	return NULL;
+}
+
+/* an error at the volume's line where there is a file */
+static int at(const struct cfg_service *c, const struct cfg_mount *m, const char *file,
+	      lxr_err *err)
+{
+	lxr_err_wrap(err, "image \"%s\" of the volume at %s", m->source, m->target);
+	return file ? lxr_err_wrap(err, "%s:%d:%d: service \"%s\"", file, m->pos.line, m->pos.col,
+				   c->name)
+		    : -1;
+}
+
+int rt_image_vols_pull(struct img_store *st, const struct cfg_service *c, int policy,
+		       const char *file, const char **missing, lxr_err *err)
+{
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct cfg_mount *m = &c->volumes[i];
+		struct img_image im = {0};
+		if (m->type != CFG_MOUNT_IMAGE)
+			continue;
+		if (img_ensure(st, m->source, (enum img_pull_policy)policy, &im, err) < 0) {
+			if (missing && err->errnum == ENOENT) {
+				*missing = *missing ? *missing : m->source;
+				continue;
+			}
+			return at(c, m, file, err);
+		}
+		img_image_free(&im);
+	}
+	return 0;
+}
+
 int rt_image_vols(const struct cfg_service *c, const char *file, struct rt_plan_host *h,
 		  lxr_err *err)
 {
@@ -83,12 +121,8 @@ int rt_image_vols(const struct cfg_service *c, const char *file, struct rt_plan_
 			r = -1;
 		if (r == 0)
 			r = one(st, c, m, empty, h, err);
-		if (r < 0) {
-			lxr_err_wrap(err, "image \"%s\" of the volume at %s", m->source, m->target);
-			if (file)
-				lxr_err_wrap(err, "%s:%d:%d: service \"%s\"", file, m->pos.line,
-					     m->pos.col, c->name);
-		}
+		if (r < 0)
+			at(c, m, file, err);
 	}
 	if (st)
 		img_store_close(st);

@@ -192,41 +192,29 @@ void sup_service_policy_from(struct sup_instance *in)
 static int pull_volume_images(struct sup *s, struct sup_service *sv, lxr_err *err)
 {
 	const struct cfg_service *c = sv->cfg;
+	const char *missing = NULL;
 	int policy;
 
-	if (sv->vols_pulled)
+	if (sv->vols_pulled || !rt_image_vols_first(c))
 		return 0;
-	for (size_t i = 0; i < c->n_volumes; i++) {
-		const struct cfg_mount *m = &c->volumes[i];
-		struct img_image im = {0};
-		if (m->type != CFG_MOUNT_IMAGE)
-			continue;
-		if (s->dry_run && !s->store) { /* a dry run makes no data directory */
-			_cleanup_free_ char *images = lxr_xasprintf("%s/images", lxr_data_dir());
-			if (access(images, F_OK) < 0) {
-				sv->pull_ref = sv->pull_needed ? sv->pull_ref : m->source;
-				sv->pull_needed = true;
-				continue;
-			}
-		}
-		if (!s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
-			return -1;
-		policy = s->dry_run ? IMG_PULL_NEVER : pull_policy(s, sv);
-		if (policy == IMG_PULL_NEVER && c->build.set && !s->dry_run)
-			policy = IMG_PULL_MISSING;
-		if (img_ensure(s->store, m->source,
-			       (enum img_pull_policy)policy | (s->quiet_pull ? IMG_PULL_QUIET : 0),
-			       &im, err) < 0) {
-			if (s->dry_run && err->errnum == ENOENT) {
-				sv->pull_ref = sv->pull_needed ? sv->pull_ref : m->source;
-				sv->pull_needed = true;
-				continue;
-			}
-			return lxr_err_wrap(
-			    err, "%s:%d:%d: service \"%s\": image \"%s\" of the volume at %s",
-			    s->stack->file, m->pos.line, m->pos.col, c->name, m->source, m->target);
-		}
-		img_image_free(&im);
+	/* a dry run makes no data directory: without one, each is missing */
+	if (s->dry_run && !s->store) {
+		_cleanup_free_ char *images = lxr_xasprintf("%s/images", lxr_data_dir());
+		if (access(images, F_OK) < 0)
+			missing = rt_image_vols_first(c)->source;
+	}
+	if (!missing && !s->store && img_store_open(lxr_data_dir(), &s->store, err) < 0)
+		return -1;
+	policy = s->dry_run ? IMG_PULL_NEVER : pull_policy(s, sv);
+	if (policy == IMG_PULL_NEVER && c->build.set && !s->dry_run)
+		policy = IMG_PULL_MISSING;
+	if (!missing &&
+	    rt_image_vols_pull(s->store, c, policy | (s->quiet_pull ? IMG_PULL_QUIET : 0),
+			       s->stack->file, s->dry_run ? &missing : NULL, err) < 0)
+		return -1;
+	if (missing) {
+		sv->pull_ref = sv->pull_needed ? sv->pull_ref : missing;
+		sv->pull_needed = true;
 	}
 	sv->vols_pulled = true;
 	return 0;

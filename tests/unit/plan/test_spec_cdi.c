@@ -13,66 +13,72 @@
 #include "lxr/cdi.h"
 #include "lxr/plan.h"
 
-static void edits(void **state)
+static char *env[] = {"NVIDIA_VISIBLE_DEVICES=void", "PATH=/cdi/bin", NULL};
+static char *bind_opts[] = {"ro", "nosuid", "nodev", "rbind", "rprivate", NULL};
+static char *tmpfs_opts[] = {"nosuid", "size=1m", "mode=0755", NULL};
+static char *args[] = {"nvidia-cdi-hook", "update-ldcache", NULL};
+static struct lxr_cdi_node nodes[] = {
+    {.path = "/dev/nvidia0",
+     .host_path = "/run/nvidia/driver/dev/nvidia0",
+     .type = 'c',
+     .major = 195,
+     .minor = 0,
+     .file_mode = 0666,
+     .uid = -1,
+     .gid = 44},
+    {.path = "/dev/ro",
+     .type = 'c',
+     .major = 1,
+     .minor = 3,
+     .file_mode = 0600,
+     .permissions = "r",
+     .uid = -1,
+     .gid = -1},
+    {.path = "/dev/none",
+     .type = 'c',
+     .major = 1,
+     .minor = 5,
+     .file_mode = 0600,
+     .permissions = "",
+     .uid = -1,
+     .gid = -1},
+};
+static struct lxr_cdi_mount mounts[] = {
+    {.host_path = "/usr/lib/libcuda.so.1",
+     .container_path = "/usr/lib/libcuda.so.1",
+     .options = bind_opts},
+    {.host_path = "tmpfs", .container_path = "/cdi", .type = "tmpfs", .options = tmpfs_opts},
+};
+static struct lxr_cdi_hook hook = {.hook_name = "createContainer",
+				   .path = "/usr/bin/nvidia-cdi-hook",
+				   .args = args,
+				   .timeout = 30};
+static const struct lxr_cdi_edits e = {.env = env,
+				       .nodes = nodes,
+				       .n_nodes = 3,
+				       .mounts = mounts,
+				       .n_mounts = 2,
+				       .hooks = &hook,
+				       .n_hooks = 1};
+
+/* the edits on a spec with an environment of its own; *rules: the device
+ * rules it had before */
+static void apply(struct lxr_spec *spec, size_t *rules)
 {
-	char *env[] = {"NVIDIA_VISIBLE_DEVICES=void", "PATH=/cdi/bin", NULL};
-	char *bind_opts[] = {"ro", "nosuid", "nodev", "rbind", "rprivate", NULL};
-	char *tmpfs_opts[] = {"nosuid", "size=1m", "mode=0755", NULL};
-	char *args[] = {"nvidia-cdi-hook", "update-ldcache", NULL};
-	struct lxr_cdi_node nodes[] = {
-	    {.path = "/dev/nvidia0",
-	     .host_path = "/run/nvidia/driver/dev/nvidia0",
-	     .type = 'c',
-	     .major = 195,
-	     .minor = 0,
-	     .file_mode = 0666,
-	     .uid = -1,
-	     .gid = 44},
-	    {.path = "/dev/ro",
-	     .type = 'c',
-	     .major = 1,
-	     .minor = 3,
-	     .file_mode = 0600,
-	     .permissions = "r",
-	     .uid = -1,
-	     .gid = -1},
-	    {.path = "/dev/none",
-	     .type = 'c',
-	     .major = 1,
-	     .minor = 5,
-	     .file_mode = 0600,
-	     .permissions = "",
-	     .uid = -1,
-	     .gid = -1},
-	};
-	struct lxr_cdi_mount mounts[] = {
-	    {.host_path = "/usr/lib/libcuda.so.1",
-	     .container_path = "/usr/lib/libcuda.so.1",
-	     .options = bind_opts},
-	    {.host_path = "tmpfs",
-	     .container_path = "/cdi",
-	     .type = "tmpfs",
-	     .options = tmpfs_opts},
-	};
-	struct lxr_cdi_hook hook = {.hook_name = "createContainer",
-				    .path = "/usr/bin/nvidia-cdi-hook",
-				    .args = args,
-				    .timeout = 30};
-	struct lxr_cdi_edits e = {.env = env,
-				  .nodes = nodes,
-				  .n_nodes = 3,
-				  .mounts = mounts,
-				  .n_mounts = 2,
-				  .hooks = &hook,
-				  .n_hooks = 1};
-	struct lxr_spec spec = {0};
+	memset(spec, 0, sizeof(*spec));
+	lxr_strv_push(&spec->env, lxr_xstrdup("PATH=/usr/bin"));
+	lxr_strv_push(&spec->env, lxr_xstrdup("HOME=/root"));
+	*rules = spec->resources.n_devices;
+	plan_spec_cdi(spec, &e);
+}
+
+static void env_and_nodes(void **state)
+{
+	struct lxr_spec spec;
 	size_t rules;
 
 	(void)state;
-	lxr_strv_push(&spec.env, lxr_xstrdup("PATH=/usr/bin"));
-	lxr_strv_push(&spec.env, lxr_xstrdup("HOME=/root"));
-	rules = spec.resources.n_devices;
-	plan_spec_cdi(&spec, &e);
+	apply(&spec, &rules);
 	assert_string_equal(spec.env[0], "PATH=/cdi/bin"); /* replaced in place */
 	assert_string_equal(spec.env[1], "HOME=/root");
 	assert_string_equal(spec.env[2], "NVIDIA_VISIBLE_DEVICES=void");
@@ -91,6 +97,16 @@ static void edits(void **state)
 	assert_string_equal(spec.resources.devices[rules].access, "rwm");
 	assert_string_equal(spec.resources.devices[rules + 1].access, "r");
 	assert_int_equal(spec.resources.devices[rules + 1].minor, 3);
+	plan_spec_free(&spec);
+}
+
+static void mounts_and_hooks(void **state)
+{
+	struct lxr_spec spec;
+	size_t rules;
+
+	(void)state;
+	apply(&spec, &rules);
 	assert_int_equal(spec.n_mounts, 2);
 	assert_string_equal(spec.mounts[0].type, "bind");
 	assert_int_equal(spec.mounts[0].flags, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV);
@@ -108,7 +124,8 @@ static void edits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(edits),
+	    cmocka_unit_test(env_and_nodes),
+	    cmocka_unit_test(mounts_and_hooks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

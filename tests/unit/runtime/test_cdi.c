@@ -271,7 +271,7 @@ static void expect_error(struct cfg_service *s, const char *want, const char *hi
 		fail_msg("hint: want \"%s\", got \"%s\"", hint, err.hint);
 }
 
-static void errors(void **state)
+static void request_errors(void **state)
 {
 	struct svc v;
 	struct cfg_service s = {.name = "ml"};
@@ -293,7 +293,13 @@ static void errors(void **state)
 	cfg_strs_push(&s.cdi_devices, "nvidia.com/gpu=7", (struct cfg_pos){0});
 	expect_error(&s, "has no device \"7\"", "0, 1, all");
 	cfg_strs_free(&s.cdi_devices);
+}
 
+static void conflicts_and_hooks(void **state)
+{
+	struct cfg_service s = {.name = "ml"};
+
+	(void)state;
 	/* a device named twice at one priority is a conflict */
 	put(d2, "twice.yaml", "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices: [{name: '1'}]\n");
 	cfg_strs_push(&s.cdi_devices, "nvidia.com/gpu=1", (struct cfg_pos){0});
@@ -312,7 +318,13 @@ static void errors(void **state)
 	cfg_strs_push(&s.cdi_devices, "x.io/hook=n", (struct cfg_pos){0});
 	expect_error(&s, "netDevices", NULL);
 	cfg_strs_free(&s.cdi_devices);
+}
 
+static void node_and_mount_errors(void **state)
+{
+	struct cfg_service s = {.name = "ml"};
+
+	(void)state;
 	/* a node the host lacks fails; one the spec gives in full does not */
 	put(d2, "nodes.yaml",
 	    "cdiVersion: 0.5.0\nkind: x.io/node\ndevices: [{name: gone, containerEdits: "
@@ -350,7 +362,13 @@ static void errors(void **state)
 		lxr_cdi_edits_free(&e);
 		cfg_strs_free(&s.cdi_devices);
 	}
+}
 
+static void untrusted_specs(void **state)
+{
+	struct cfg_service s = {.name = "ml"};
+
+	(void)state;
 	/* a spec every user may write is not taken (its hooks run as root) */
 	put(d2, "open.yaml", "cdiVersion: 0.5.0\nkind: x.io/open\ndevices: [{name: a}]\n");
 	{
@@ -386,10 +404,10 @@ static void errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(by_name_and_priority),
-	    cmocka_unit_test(requests),
-	    cmocka_unit_test(runtime_nvidia),
-	    cmocka_unit_test(errors),
+	    cmocka_unit_test(by_name_and_priority), cmocka_unit_test(requests),
+	    cmocka_unit_test(runtime_nvidia),       cmocka_unit_test(request_errors),
+	    cmocka_unit_test(conflicts_and_hooks),  cmocka_unit_test(node_and_mount_errors),
+	    cmocka_unit_test(untrusted_specs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

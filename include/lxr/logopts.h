@@ -4,6 +4,7 @@
 #ifndef LXR_LOGOPTS_H
 #define LXR_LOGOPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lxr/config.h"
@@ -39,6 +40,23 @@ void cfg_syslog_addr_free(struct cfg_syslog_addr *a);
 /* logging option fluentd-address: kind CFG_SYSLOG_TCP (host, port) or
  * CFG_SYSLOG_UNIX (path); "" is 127.0.0.1:24224, as dockerd's */
 int cfg_fluentd_address(const char *s, struct cfg_syslog_addr *out);
+/* logging option loki-url: http:// or https://, an optional user:password@
+ * (%XX decoded), a host or [v6], a port (80, 443 unless given), and the
+ * request's target (the path and query; "/" when none) */
+struct cfg_loki_url {
+	bool https;
+	char *host;
+	int port;
+	char *userinfo; /* "user:password", NULL: none */
+	char *target;
+};
+int cfg_loki_url(const char *s, struct cfg_loki_url *out);
+void cfg_loki_url_free(struct cfg_loki_url *u);
+/* a Prometheus label name, as Loki takes one: [a-zA-Z_][a-zA-Z0-9_]* */
+bool cfg_loki_label_name_ok(const char *s, size_t n);
+/* the drivers whose lines lxr also sends on (journald, syslog, gelf,
+ * fluentd, loki), beside its own file */
+bool cfg_log_driver_sends(const char *driver);
 /* syslog-facility's name ("daemon", "local3") as its code (3, 19), -1 */
 int cfg_syslog_facility(const char *name);
 

@@ -15,6 +15,7 @@
 #include "cli/run_opts.h"
 #include "config/text.h"
 #include "lxr/image.h"
+#include "lxr/logopts.h"
 
 enum {
 	RF_LABELFILE = 512,
@@ -422,9 +423,7 @@ int run_flags_finish(struct run_opts *o, lxr_err *err)
 		return lxr_fail(err, 0, "--no-healthcheck conflicts with --health-* options");
 	/* a foreground run's output goes to its terminal and nowhere else:
 	 * lxr keeps no log of it to send on */
-	if (!o->detach && drv &&
-	    (!strcmp(drv, "journald") || !strcmp(drv, "syslog") || !strcmp(drv, "gelf") ||
-	     !strcmp(drv, "fluentd")))
+	if (!o->detach && cfg_log_driver_sends(drv))
 		return lxr_fail(err, 0,
 				"--log-driver %s: a foreground `lxr run` sends its output to its "
 				"terminal only",

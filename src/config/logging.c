@@ -1,9 +1,10 @@
 /* A service's logging: the driver and its options, checked as dockerd
  * checks them when it makes the container, so a bad one stops the load.
  * lxr writes every driver's lines but none's to its own rotated CRI files
- * (json-file, local; journald and syslog too, as dockerd's dual logging
- * keeps a local copy for `docker logs`), and also sends journald's and
- * syslog's to the host's journal or syslog (supervisor/logfwd.c). */
+ * (json-file, local; the sending drivers too, as dockerd's dual logging
+ * keeps a local copy for `docker logs`), and also sends journald's,
+ * syslog's, gelf's, fluentd's and loki's on (supervisor/logfwd.c). loki's
+ * options are in logging_loki.c. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,11 @@ static int read_log_driver(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (cfg_read_str(c, n, "logging.driver", &l->driver) < 0)
 		return -1;
-	if (!file_driver(l) && !driver_is(l, "none") && !driver_is(l, "journald") &&
-	    !driver_is(l, "syslog") && !driver_is(l, "gelf") && !driver_is(l, "fluentd"))
+	if (!file_driver(l) && !driver_is(l, "none") && !cfg_log_driver_sends(l->driver.v))
 		cfg_check_supported_hint(
 		    c, n->pos, "service.logging.other_driver",
 		    "json-file or local (rotated log files), journald, syslog, "
-		    "gelf, fluentd, or none (no log)",
+		    "gelf, fluentd, loki, or none (no log)",
 		    "logging driver \"%s\"", l->driver.v);
 	return 0;
 }
@@ -102,7 +102,7 @@ static int generic_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 
 /* a size of bytes, a count of files, a Go boolean: the file options' and
  * the local copy's cache-* values */
-static void check_bytes(struct cfg_ctx *c, const struct cfg_kv *kv)
+void cfg_check_log_bytes(struct cfg_ctx *c, const struct cfg_kv *kv)
 {
 	struct cfg_node at = {.pos = kv->pos};
 	int64_t v;
@@ -112,7 +112,7 @@ static void check_bytes(struct cfg_ctx *c, const struct cfg_kv *kv)
 			       value_of(kv));
 }
 
-static void check_count(struct cfg_ctx *c, const struct cfg_kv *kv)
+void cfg_check_log_count(struct cfg_ctx *c, const struct cfg_kv *kv)
 {
 	struct cfg_node at = {.pos = kv->pos};
 	char *end;
@@ -164,9 +164,9 @@ static void check_tag(struct cfg_ctx *c, const struct cfg_kv *kv)
 static int cache_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 {
 	if (!strcmp(kv->key, "cache-max-size"))
-		check_bytes(c, kv);
+		cfg_check_log_bytes(c, kv);
 	else if (!strcmp(kv->key, "cache-max-file"))
-		check_count(c, kv);
+		cfg_check_log_count(c, kv);
 	else if (!strcmp(kv->key, "cache-disabled") || !strcmp(kv->key, "cache-compress"))
 		check_bool(c, kv);
 	else
@@ -187,9 +187,9 @@ static void check_file_option(struct cfg_ctx *c, const struct cfg_logging *l,
 	static const char *const attrs[] = {"labels", "labels-regex", "env", "env-regex", NULL};
 
 	if (!strcmp(kv->key, "max-size"))
-		check_bytes(c, kv);
+		cfg_check_log_bytes(c, kv);
 	else if (!strcmp(kv->key, "max-file"))
-		check_count(c, kv);
+		cfg_check_log_count(c, kv);
 	else if (!strcmp(kv->key, "compress"))
 		check_log_compress(c, &l->options, kv);
 	else if (!strcmp(kv->key, "tag"))
@@ -383,7 +383,7 @@ static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 				       "logging option %s: bad duration \"%s\"", kv->key,
 				       value_of(kv));
 	} else if (!strcmp(kv->key, "fluentd-buffer-limit")) {
-		check_bytes(c, kv);
+		cfg_check_log_bytes(c, kv);
 	} else if (!strcmp(kv->key, "fluentd-max-retries")) {
 		unsigned long long n = strtoull(value_of(kv), &end, 10);
 		if (!*value_of(kv) || *end || value_of(kv)[0] == '-' || n > 2147483647)
@@ -432,11 +432,24 @@ int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 			check_gelf_option(c, l, kv);
 		else if (driver_is(l, "fluentd"))
 			check_fluentd_option(c, kv);
+		else if (driver_is(l, "loki"))
+			cfg_check_loki_option(c, kv);
 	}
 	if (driver_is(l, "gelf") && !cfg_logging_option(l, "gelf-address"))
 		cfg_error_hint(c, n, "the GELF input's address: gelf-address: udp://HOST:PORT",
 			       "logging driver gelf: gelf-address is a required option");
+	/* Grafana's driver: "loki-url is required in the config" */
+	if (driver_is(l, "loki") && !cfg_logging_option(l, "loki-url"))
+		cfg_error_hint(c, n, "Loki's push URL: loki-url: http://HOST:3100/loki/api/v1/push",
+			       "logging driver loki: loki-url is a required option");
 	return 0;
+}
+
+bool cfg_log_driver_sends(const char *d)
+{
+	static const char *const sends[] = {"journald", "syslog", "gelf", "fluentd", "loki", NULL};
+
+	return d && one_of(d, sends);
 }
 
 const char *cfg_logging_option(const struct cfg_logging *l, const char *key)

@@ -133,9 +133,17 @@ char *log_fluent_msg(char *const *fields, const struct log_fluent_rec *r, size_t
 	return out;
 }
 
-/* names (comma-separated), then each kvs entry whose name matches re: as
- * key, value pairs onto v (dockerd's ExtraAttributes) */
-static void add_named(char ***v, const char *names, const char *re, char *const *kvs)
+const char *log_fwd_kv(char *const *kvs, const char *k)
+{
+	size_t n = strlen(k);
+
+	for (size_t i = 0; kvs && kvs[i]; i++)
+		if (!strncmp(kvs[i], k, n) && kvs[i][n] == '=')
+			return kvs[i] + n + 1;
+	return NULL;
+}
+
+void log_fwd_named(char ***v, const char *names, const char *re, char *const *kvs)
 {
 	_cleanup_free_ char *copy = lxr_xstrdup(names ? names : "");
 	char *save = NULL;
@@ -179,8 +187,9 @@ char **log_fluent_setup(const struct cfg_logging *l, const struct log_fwd_ids *i
 	lxr_strv_push(&v, lxr_xstrdup("container_name"));
 	lxr_strv_push(&v, lxr_xasprintf("/%s", ids->tag[CFG_LOG_TAG_NAME]));
 	/* labels first, env after: a name in both is env's */
-	add_named(&v, cfg_logging_option(l, "labels"), cfg_logging_option(l, "labels-regex"),
-		  ids->labels);
-	add_named(&v, cfg_logging_option(l, "env"), cfg_logging_option(l, "env-regex"), ids->env);
+	log_fwd_named(&v, cfg_logging_option(l, "labels"), cfg_logging_option(l, "labels-regex"),
+		      ids->labels);
+	log_fwd_named(&v, cfg_logging_option(l, "env"), cfg_logging_option(l, "env-regex"),
+		      ids->env);
 	return v;
 }

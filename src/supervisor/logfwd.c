@@ -1,9 +1,9 @@
-/* The logging drivers journald, syslog, gelf and fluentd (their messages:
- * loggelf.c, logfluent.c): each record the log writer writes to lxr's own
- * file (which `lxr logs` reads, as dockerd's dual logging keeps a local
- * copy) is also sent to the host's journal, a syslog, a GELF input or a
- * fluentd forward input, with the fields and in the formats dockerd's
- * drivers use:
+/* The logging drivers journald, syslog, gelf, fluentd and loki (their
+ * messages: loggelf.c, logfluent.c; loki's batches: logloki.c): each
+ * record the log writer writes to lxr's own file (which `lxr logs` reads,
+ * as dockerd's dual logging keeps a local copy) is also sent to the host's
+ * journal, a syslog, a GELF input, a fluentd forward input or Loki, with
+ * the fields and in the formats dockerd's drivers (and Grafana's) use:
  *
  * - journald: a native-protocol datagram to /run/systemd/journal/socket:
  *   MESSAGE, PRIORITY (6 for stdout, 3 for stderr), SYSLOG_IDENTIFIER and
@@ -64,7 +64,8 @@
 enum fmt { FMT_UNIX, FMT_3164, FMT_5424, FMT_5424MICRO };
 
 struct log_fwd {
-	const char *driver; /* "journald", "syslog", "gelf", "fluentd" */
+	const char *driver;    /* "journald", "syslog", "gelf", "fluentd", "loki" */
+	struct log_loki *loki; /* loki: all of it is there (logloki.c) */
 	bool journald, gelf, fluentd;
 	bool async, subsec;         /* fluentd-async, fluentd-sub-second-precision */
 	char **fluent;              /* fluentd: what every record has (logfluent.c) */
@@ -119,16 +120,6 @@ static void random_id(char out[65])
 	(void)!getrandom(b, sizeof(b), GRND_INSECURE);
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-const char *log_fwd_kv(char *const *kvs, const char *k)
-{
-	size_t n = strlen(k);
-
-	for (size_t i = 0; kvs && kvs[i]; i++)
-		if (!strncmp(kvs[i], k, n) && kvs[i][n] == '=')
-			return kvs[i] + n + 1;
-	return NULL;
 }
 
 static void journald_fields(struct log_fwd *fw, const struct cfg_logging *l,
@@ -349,6 +340,15 @@ int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, con
 	int e;
 
 	fw->fd = -1;
+	if (!strcmp(l->driver.v, "loki")) {
+		fw->driver = "loki";
+		if (log_loki_open(l, ids, &fw->loki, err) < 0) {
+			free(fw);
+			return -1;
+		}
+		*out = fw;
+		return 0;
+	}
 	fw->journald = !strcmp(l->driver.v, "journald");
 	fw->gelf = !strcmp(l->driver.v, "gelf");
 	fw->fluentd = !strcmp(l->driver.v, "fluentd");
@@ -613,6 +613,10 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 	int n;
 
 	(void)log;
+	if (fw->loki) {
+		log_loki_record(fw->loki, st, at, data, len);
+		return;
+	}
 	if (fw->journald) {
 		uint64_t le = htole64((uint64_t)len);
 		size_t tn = journald_tail(fw, st, at, partial, head, sizeof(head));
@@ -646,6 +650,8 @@ void log_fwd_record(void *ctx, const char *log, enum log_stream st, const struct
 
 int64_t log_fwd_pending(const struct log_fwd *fw)
 {
+	if (fw && fw->loki)
+		return log_loki_pending(fw->loki);
 	if (!fw || !fw->len || (fw->fd < 0 && !fw->async))
 		return 0;
 	/* connected: now; fluentd-async with no peer yet: its next try */
@@ -654,13 +660,21 @@ int64_t log_fwd_pending(const struct log_fwd *fw)
 
 void log_fwd_flush(struct log_fwd *fw)
 {
-	if (fw)
+	if (fw && fw->loki)
+		log_loki_flush(fw->loki);
+	else if (fw)
 		stream_push(fw);
 }
 
 uint64_t log_fwd_dropped(const struct log_fwd *fw)
 {
-	return fw ? fw->dropped : 0;
+	return !fw ? 0 : fw->loki ? log_loki_dropped(fw->loki) : fw->dropped;
+}
+
+void log_fwd_adopt(struct log_fwd *to, struct log_fwd *from)
+{
+	if (to && from && to->loki && from->loki)
+		log_loki_adopt(to->loki, from->loki);
 }
 
 void log_fwd_close(void *ctx)
@@ -669,6 +683,7 @@ void log_fwd_close(void *ctx)
 
 	if (!fw)
 		return;
+	log_loki_close(fw->loki);
 	stream_push(fw); /* what it takes at once; the rest cannot wait */
 	if (fw->fd >= 0)
 		close(fw->fd);

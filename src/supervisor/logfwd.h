@@ -20,16 +20,18 @@ struct log_fwd_ids {
 	const char *tag[CFG_LOG_TAG_N];
 	char *const *labels;
 	char *const *env;
-	const char *command; /* gelf's _command: the process's arguments, joined */
-	const char *created; /* gelf's _created: RFC 3339 */
+	const char *command;  /* gelf's _command: the process's arguments, joined */
+	const char *created;  /* gelf's _created: RFC 3339 */
+	const char *log_path; /* loki's filename: lxr's own log file */
 };
 
-/* A forwarder for l (driver journald, syslog, gelf or fluentd), made at
+/* A forwarder for l (driver journald, syslog, gelf, fluentd or loki), made at
  * each start of the container; journal is journald's socket
  * (LOG_FWD_JOURNAL). A host name in syslog-address, gelf-address or
  * fluentd-address is resolved here. It connects here too: a peer that is
  * not there is an error (the start fails, as dockerd's drivers fail it,
- * fluentd's unless fluentd-async); a TCP connect still under way is not. */
+ * fluentd's unless fluentd-async); a TCP connect still under way is not.
+ * loki's (logloki.c) connects for each batch. */
 int log_fwd_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, const char *journal,
 		 struct log_fwd **out, lxr_err *err);
 /* A log_tee_fn: send one record, never waiting. One the peer cannot take
@@ -44,9 +46,19 @@ uint64_t log_fwd_dropped(const struct log_fwd *f);
 int64_t log_fwd_pending(const struct log_fwd *f);
 void log_fwd_flush(struct log_fwd *f);
 void log_fwd_close(void *f);
+/* to, just made for a restarted container, takes over what from's loki
+ * batches still had to send; nothing for another driver */
+void log_fwd_adopt(struct log_fwd *to, struct log_fwd *from);
 
 /* kvs' ("K=V": labels, env) value of name k, NULL: none */
 const char *log_fwd_kv(char *const *kvs, const char *k);
+/* names (comma-separated), then each kvs entry whose name matches re
+ * (NULL: none): as key, value pairs onto v (dockerd's ExtraAttributes;
+ * logfluent.c) */
+void log_fwd_named(char ***v, const char *names, const char *re, char *const *kvs);
+/* data with each byte that is not part of a UTF-8 character as U+FFFD,
+ * as Go's encoder writes it (malloc'd, *out bytes; loggelf.c) */
+char *log_utf8_clean(const char *data, size_t len, size_t *out);
 
 /* ---- logjournald.c: the journald driver's fields ---------------------------- */
 /* What every record of the container has: SYSLOG_IDENTIFIER and
@@ -74,6 +86,24 @@ char *log_gelf_compress(const char *text, size_t len, enum log_gelf_z z, struct 
  * -EMSGSIZE past 128 chunks, else send's first failure */
 typedef int (*log_gelf_send)(void *ctx, const char *buf, size_t n);
 int log_gelf_chunks(const char *msg, size_t len, log_gelf_send send, void *ctx);
+
+/* ---- logloki.c: the loki driver's batches over HTTP ------------------------ */
+struct log_loki;
+/* loki-url's host resolved; nothing is connected before the first batch
+ * (Grafana's driver starts a container with Loki away) */
+int log_loki_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, struct log_loki **out,
+		  lxr_err *err);
+void log_loki_record(struct log_loki *k, enum log_stream st, const struct timespec *at,
+		     const char *data, size_t len);
+/* as log_fwd_pending: a batch due, a request under way or to try again */
+int64_t log_loki_pending(const struct log_loki *k);
+void log_loki_flush(struct log_loki *k);
+uint64_t log_loki_dropped(const struct log_loki *k);
+/* to (just made) takes over from's batch and request: a restart loses
+ * no line on its way */
+void log_loki_adopt(struct log_loki *to, struct log_loki *from);
+/* what is left gets a second to go; NULL: nothing */
+void log_loki_close(struct log_loki *k);
 
 /* ---- logfluent.c: the fluentd driver's messages ---------------------------- */
 /* The fields every record of the container has (container_id,

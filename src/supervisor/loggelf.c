@@ -62,8 +62,7 @@ json_t *log_gelf_fields(const struct cfg_logging *l, const struct log_fwd_ids *i
 	return o;
 }
 
-/* data with each byte that is not part of a UTF-8 character as U+FFFD */
-static char *utf8_clean(const char *data, size_t len, size_t *out)
+char *log_utf8_clean(const char *data, size_t len, size_t *out)
 {
 	const unsigned char *p = (const unsigned char *)data;
 	char *o = lxr_xmalloc(len * 3 + 1);
@@ -117,7 +116,7 @@ char *log_gelf_json(const json_t *fields, const char *host, enum log_stream st,
 {
 	json_t *m = json_object();
 	size_t n;
-	_cleanup_free_ char *line = utf8_clean(data, len, &n);
+	_cleanup_free_ char *line = log_utf8_clean(data, len, &n);
 	char *text;
 
 	json_object_set_new(m, "version", json_string("1.1"));

@@ -334,11 +334,20 @@ struct log_writer *sup_output_log(const struct sup_instance *in)
 
 static bool forwards(const struct cfg_logging *l)
 {
-	return driver_is(l, "journald") || driver_is(l, "syslog") || driver_is(l, "gelf") ||
-	       driver_is(l, "fluentd");
+	return cfg_log_driver_sends(l->driver.v);
 }
 
-/* journald's, syslog's, gelf's or fluentd's copy of in's lines: a new forwarder at
+/* in's log file's name: replica 1 writes <service>.log, replica N
+ * <service>@N.log ('@' is in no service name) */
+static char *log_file_name(const struct sup *s, const struct sup_instance *in)
+{
+	const char *service = s->log_name ? s->log_name : in->svc->cfg->name;
+
+	return in->replica > 1 && !s->log_name ? lxr_xasprintf("%s@%d", service, in->replica)
+					       : lxr_xstrdup(service);
+}
+
+/* journald's, syslog's, gelf's, fluentd's or loki's copy of in's lines: a new forwarder at
  * each start, with the names docker's drivers send as they are now (its
  * replica's, for a start-first update's new container; the image an
  * update brought), in place of the replica's last one */
@@ -352,6 +361,8 @@ static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd 
 	_cleanup_free_ char *name = sup_docker_name(s, base, cfg);
 	_cleanup_free_ char *id = lxr_xstrndup(base->name, 12), *short_img = lxr_xstrndup(hex, 12);
 	_cleanup_free_ char *command = lxr_strv_join(in->plan.spec.args, " ");
+	_cleanup_free_ char *file = log_file_name(s, in);
+	_cleanup_free_ char *log_path = lxr_xasprintf("%s/%s.log", s->log_dir, file);
 	/* a service with a build and no image runs compose's <project>-<service> */
 	_cleanup_free_ char *image = cfg->image.v
 					 ? lxr_xstrdup(cfg->image.v)
@@ -373,6 +384,7 @@ static int fwd_new(struct sup *s, const struct sup_instance *in, struct log_fwd 
 	    .env = in->plan.spec.env,
 	    .command = command,
 	    .created = created,
+	    .log_path = log_path,
 	};
 
 	gmtime_r(&t, &tm);
@@ -399,6 +411,7 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 	if (fwd_new(s, in, &nf, err) < 0)
 		return -1;
 	log_writer_set_fwd(in->svc->logs[slot], log_fwd_record, nf);
+	log_fwd_adopt(nf, *f);
 	log_fwd_close(*f);
 	*f = nf;
 	return 0;
@@ -406,18 +419,23 @@ static int open_fwd(struct sup *s, const struct sup_instance *in, lxr_err *err)
 
 /* the sending drivers' local copy (dockerd's dual logging): its
  * cache-* options, docker's compressed files unless cache-compress says;
- * cache-disabled keeps none */
+ * cache-disabled keeps none. Grafana's loki driver keeps a json-file of
+ * its own: max-size, max-file, none with no-file. */
 static int cache_options(const struct cfg_logging *l, struct log_writer_opts *o, bool *none,
 			 lxr_err *err)
 {
-	static const char *const map[][2] = {{"cache-max-size", "max-size"},
-					     {"cache-max-file", "max-file"},
-					     {"cache-compress", "compress"}};
-	const char *off = cfg_logging_option(l, "cache-disabled");
+	static const char *const cache[][2] = {{"cache-max-size", "max-size"},
+					       {"cache-max-file", "max-file"},
+					       {"cache-compress", "compress"}};
+	static const char *const loki[][2] = {{"max-size", "max-size"}, {"max-file", "max-file"}};
+	bool is_loki = driver_is(l, "loki");
+	const char *const(*map)[2] = is_loki ? loki : cache;
+	size_t n = is_loki ? 2 : 3;
+	const char *off = cfg_logging_option(l, is_loki ? "no-file" : "cache-disabled");
 
-	o->compress = true;
+	o->compress = !is_loki;
 	*none = off && lxr_go_bool(off, none) == 0 && *none;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *v = cfg_logging_option(l, map[i][0]);
 		if (v && log_writer_opts_set(o, map[i][1], v, err) < 0)
 			return -1;
@@ -426,10 +444,10 @@ static int cache_options(const struct cfg_logging *l, struct log_writer_opts *o,
 }
 
 /* One writer per replica, opened on its first start and kept across
- * restarts: the log continues in the same file, rotated by size. Replica
- * 1 writes <service>.log, replica N <service>@N.log ('@' is in no service
- * name), and a start-first update's new container its replica's;
- * journald, syslog, gelf and fluentd keep it too (dockerd's dual logging), and send each
+ * restarts: the log continues in the same file, rotated by size
+ * (log_file_name), and a start-first update's new container its
+ * replica's; the sending drivers keep it too (dockerd's dual logging, and
+ * loki's own json-file), and send each
  * record on (open_fwd). With driver none (or cache-disabled) the writer
  * keeps no file: the pipes are drained all the same (a container never
  * blocks on its output, nor gets EPIPE) and the lines still reach the
@@ -439,9 +457,7 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 	struct sup_service *sv = in->svc;
 	const struct cfg_logging *l = &sv->cfg->logging;
 	const char *service = s->log_name ? s->log_name : sv->cfg->name;
-	_cleanup_free_ char *name = in->replica > 1 && !s->log_name
-					? lxr_xasprintf("%s@%d", service, in->replica)
-					: lxr_xstrdup(service);
+	_cleanup_free_ char *name = log_file_name(s, in);
 	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
 	struct log_writer **w = log_slot(in);
 	bool none = driver_is(l, "none");

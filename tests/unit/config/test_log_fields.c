@@ -1,5 +1,5 @@
 /* The logging drivers' values as dockerd reads them: the tag template,
- * syslog-address and syslog-facility. */
+ * syslog-address and syslog-facility; loki-url as Grafana's driver. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,13 +148,66 @@ static void facilities(void **state)
 	assert_int_equal(cfg_syslog_facility("Daemon"), -1);
 }
 
+/* one loki-url: https, host, port, userinfo (NULL: none), target */
+static void loki(const char *s, bool https, const char *host, int port, const char *user,
+		 const char *target)
+{
+	struct cfg_loki_url u;
+
+	if (cfg_loki_url(s, &u) < 0)
+		fail_msg("loki-url \"%s\" refused", s);
+	assert_int_equal(u.https, https);
+	assert_string_equal(u.host, host);
+	assert_int_equal(u.port, port);
+	if (user)
+		assert_string_equal(u.userinfo, user);
+	else
+		assert_null(u.userinfo);
+	assert_string_equal(u.target, target);
+	cfg_loki_url_free(&u);
+}
+
+static void loki_urls(void **state)
+{
+	static const char *const bad[] = {"",
+					  "loki:3100",
+					  "ftp://loki/",
+					  "http://",
+					  "http:///x",
+					  "http://loki:0/",
+					  "http://loki:99999/",
+					  "http://loki:x/",
+					  "http://[::1/",
+					  "http://a b/",
+					  "http://u:%zz@loki/",
+					  NULL};
+	struct cfg_loki_url u;
+
+	(void)state;
+	loki("http://loki:3100/loki/api/v1/push", false, "loki", 3100, NULL, "/loki/api/v1/push");
+	loki("HTTP://10.0.0.5", false, "10.0.0.5", 80, NULL, "/");
+	loki("https://logs.example.com/loki/api/v1/push", true, "logs.example.com", 443, NULL,
+	     "/loki/api/v1/push");
+	loki("http://123:s%40cr%3At@[fd00::1]:8080/push?tenant=a#top", false, "fd00::1", 8080,
+	     "123:s@cr:t", "/push?tenant=a");
+	loki("http://a@b@loki/x", false, "loki", 80, "a@b", "/x");
+	loki("http://loki?x=1", false, "loki", 80, NULL, "/?x=1");
+	for (size_t i = 0; bad[i]; i++)
+		if (cfg_loki_url(bad[i], &u) == 0)
+			fail_msg("loki-url \"%s\" taken (host %s)", bad[i], u.host);
+	assert_true(cfg_loki_label_name_ok("container_name", 14));
+	assert_true(cfg_loki_label_name_ok("_x9", 3));
+	assert_false(cfg_loki_label_name_ok("9x", 2));
+	assert_false(cfg_loki_label_name_ok("com.example", 11));
+	assert_false(cfg_loki_label_name_ok("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(tag_templates),
-	    cmocka_unit_test(addresses),
-	    cmocka_unit_test(fluentd_addresses),
-	    cmocka_unit_test(facilities),
+	    cmocka_unit_test(tag_templates),     cmocka_unit_test(addresses),
+	    cmocka_unit_test(fluentd_addresses), cmocka_unit_test(facilities),
+	    cmocka_unit_test(loki_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,10 +47,13 @@ struct cfg_loki_url {
 	bool https;
 	char *host;
 	int port;
-	char *userinfo; /* "user:password", NULL: none */
+	bool port_given; /* in the URL (the Host header has it then) */
+	char *userinfo;  /* "user:password", NULL: none */
 	char *target;
 };
 int cfg_loki_url(const char *s, struct cfg_loki_url *out);
+/* s with a user:password@ in it as ***@, for a message (malloc'd) */
+char *cfg_loki_url_shown(const char *s);
 void cfg_loki_url_free(struct cfg_loki_url *u);
 /* a Prometheus label name, as Loki takes one: [a-zA-Z_][a-zA-Z0-9_]* */
 bool cfg_loki_label_name_ok(const char *s, size_t n);

@@ -82,6 +82,7 @@ static int host_port(const char *a, size_t n, struct cfg_loki_url *out)
 		if (*e || !isdigit((unsigned char)p[0]) || v < 1 || v > 65535)
 			return -1;
 		out->port = (int)v;
+		out->port_given = true;
 	}
 	return 0;
 }
@@ -121,6 +122,19 @@ int cfg_loki_url(const char *s, struct cfg_loki_url *out)
 	return 0;
 }
 
+char *cfg_loki_url_shown(const char *s)
+{
+	const char *auth = strstr(s, "://"), *at;
+	size_t n;
+
+	if (!auth)
+		return lxr_xstrdup(s);
+	auth += 3;
+	n = strcspn(auth, "/?#");
+	at = memrchr(auth, '@', n);
+	return at ? lxr_xasprintf("%.*s***%s", (int)(auth - s), s, at) : lxr_xstrdup(s);
+}
+
 void cfg_loki_url_free(struct cfg_loki_url *u)
 {
 	free(u->host);
@@ -141,28 +155,23 @@ bool cfg_loki_label_name_ok(const char *s, size_t n)
 }
 
 /* loki-external-labels: NAME=VALUE, comma-separated, each VALUE docker's
- * template (the tag's fields) */
+ * template (the tag's fields); a NAME Loki would refuse goes with '_' for
+ * the characters it refuses (supervisor/logloki.c), as the driver takes
+ * any name */
 static void check_labels(struct cfg_ctx *c, const struct cfg_kv *kv)
 {
 	static const char *const dummy[CFG_LOG_TAG_N] = {"", "", "", "", "", "", ""};
 	struct cfg_node at = {.pos = kv->pos};
 	_cleanup_free_ char *copy = lxr_xstrdup(kv->value ? kv->value : "");
-	char *save = NULL, bad[64];
+	char *rest = copy, *p, bad[64];
 
-	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+	while ((p = strsep(&rest, ","))) {
 		char *eq = strchr(p, '='), *v;
-		if (!eq || strchr(eq + 1, '=')) {
+		if (!eq || eq == p || strchr(eq + 1, '=')) {
 			cfg_error_hint(c, &at, "NAME=VALUE,NAME=VALUE (container_name={{.Name}})",
 				       "logging option loki-external-labels: \"%s\" is not "
 				       "NAME=VALUE",
 				       p);
-			return;
-		}
-		if (!cfg_loki_label_name_ok(p, (size_t)(eq - p))) {
-			cfg_error_hint(c, &at, "letters, digits and '_', not starting with a digit",
-				       "logging option loki-external-labels: \"%.*s\" is not a "
-				       "label name",
-				       (int)(eq - p), p);
 			return;
 		}
 		if (!(v = cfg_log_tag(eq + 1, dummy, bad, sizeof(bad)))) {
@@ -182,17 +191,19 @@ static void check_url(struct cfg_ctx *c, const struct cfg_kv *kv)
 	struct cfg_node at = {.pos = kv->pos};
 	struct cfg_loki_url u;
 
+	/* never the password in a message */
+	_cleanup_free_ char *shown = cfg_loki_url_shown(kv->value ? kv->value : "");
+
 	if (cfg_loki_url(kv->value ? kv->value : "", &u) < 0) {
 		cfg_error_hint(c, &at, "http://HOST:3100/loki/api/v1/push",
-			       "logging option loki-url: \"%s\" is not an http:// URL",
-			       kv->value ? kv->value : "");
+			       "logging option loki-url: \"%s\" is not an http:// URL", shown);
 		return;
 	}
 	if (u.https)
 		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
 					 "lxr sends to Loki over plain HTTP: http://HOST:3100/"
 					 "loki/api/v1/push, or a TLS proxy on this host",
-					 "logging option loki-url \"%s\" (HTTPS)", kv->value);
+					 "logging option loki-url \"%s\" (HTTPS)", shown);
 	cfg_loki_url_free(&u);
 }
 

@@ -15,12 +15,15 @@
  *
  * A batch goes when it holds loki-batch-size bytes of lines (1 MiB) or its
  * first line is loki-batch-wait old (1 s). One request is out at a time,
- * on a connection of its own (Connection: close); the supervisor never
- * waits on it. A refused connection, a timeout (loki-timeout, 10 s), a 429
- * or a 5xx is tried again after loki-min-backoff (500 ms), doubling up to
- * loki-max-backoff (5 m), loki-retries times (10); then, or on another
- * status, the batch is dropped and counted, with a warning. Lines that come
- * while a full batch waits are dropped the same way. JSON, which Loki
+ * on a connection of its own (Connection: close), moved on from the loop's
+ * timer; the supervisor never waits on it. A refused connection, no answer
+ * within loki-timeout (10 s; 0: none), a 429 or a 5xx is tried again after
+ * loki-min-backoff (500 ms), doubling up to loki-max-backoff (5 m), each
+ * wait drawn from [d, 2d) as the driver's backoff draws it, until
+ * loki-retries tries in all (10; 0: for ever); then, or on another status,
+ * the batch is dropped and counted, with a warning. While a request is
+ * out the next batch fills up to four times loki-batch-size (1 MiB at
+ * least); lines past that are dropped the same way. JSON, which Loki
  * takes beside the driver's snappy protobuf. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <jansson.h>
@@ -39,14 +43,15 @@
 #include "lxr/net.h"
 #include "supervisor/logfwd.h"
 
-#define RESP_KEEP 512
+#define RESP_KEEP  512
+#define RECV_TURNS 16 /* reads of the answer in one turn of the loop */
 /* close: how long the last batch may hold the supervisor */
 #define CLOSE_WAIT_NS 1000000000LL
 
 struct loki_batch {
 	char *labels[2]; /* each stream's, JSON: stdout's, stderr's */
 	char *values[2]; /* ["ns","line"],... */
-	size_t len[2];
+	size_t len[2], cap[2];
 	size_t bytes;     /* of its lines, as the driver counts a batch */
 	size_t entries;   /* what a drop of it costs */
 	int64_t first_ns; /* CLOCK_MONOTONIC of its first line */
@@ -60,9 +65,9 @@ struct loki_queue {
 	size_t req_len, req_off, req_entries;
 	int fd;
 	bool connecting;
-	char resp[RESP_KEEP];
-	size_t resp_len;
-	int64_t deadline_ns; /* the request's loki-timeout */
+	char resp[RESP_KEEP]; /* the answer's start */
+	size_t resp_len, resp_total;
+	int64_t deadline_ns; /* the request's loki-timeout; INT64_MAX: none */
 	int64_t retry_at;    /* 0: now */
 	int tries;
 };
@@ -74,8 +79,8 @@ struct log_loki {
 	char *head; /* the request's header lines but Content-Length */
 	char *labels[2];
 	int64_t batch_wait_ns, timeout_ns, min_backoff_ns, max_backoff_ns;
-	size_t batch_size;
-	int max_retries;
+	size_t batch_size, fill_max; /* fill_max: the next batch's, while one is out */
+	int max_retries;             /* attempts in all; 0: no end */
 	struct loki_queue q;
 	uint64_t dropped;
 	bool failing;
@@ -160,7 +165,7 @@ static json_t *labels_of(const struct cfg_logging *l, const struct log_fwd_ids *
 	json_t *o = json_object();
 
 	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(p, '=');
+		char *eq = strchr(p, '='); /* checked at load: NAME=VALUE */
 		_cleanup_free_ char *v =
 		    eq ? cfg_log_tag(eq + 1, ids->tag, bad, sizeof(bad)) : NULL;
 		if (!v)
@@ -197,12 +202,20 @@ static void stream_labels(struct log_loki *k, json_t *base)
 static char *request_head(const struct log_loki *k, const struct cfg_logging *l)
 {
 	const char *tenant = cfg_logging_option(l, "loki-tenant-id");
-	_cleanup_free_ char *auth = k->url.userinfo ? base64(k->url.userinfo) : NULL;
+	/* Go's basic authentication: "user:" for a user with no password */
+	_cleanup_free_ char *pair = !k->url.userinfo ? NULL
+				    : strchr(k->url.userinfo, ':')
+					? lxr_xstrdup(k->url.userinfo)
+					: lxr_xasprintf("%s:", k->url.userinfo);
+	_cleanup_free_ char *auth = pair ? base64(pair) : NULL;
 	bool v6 = strchr(k->url.host, ':') != NULL;
+	char port[16] = "";
 
-	return lxr_xasprintf("POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: lxr\r\n"
+	if (k->url.port_given)
+		snprintf(port, sizeof(port), ":%d", k->url.port);
+	return lxr_xasprintf("POST %s HTTP/1.1\r\nHost: %s%s%s%s\r\nUser-Agent: lxr\r\n"
 			     "Content-Type: application/json\r\nConnection: close\r\n%s%s%s%s%s%s",
-			     k->url.target, v6 ? "[" : "", k->url.host, v6 ? "]" : "", k->url.port,
+			     k->url.target, v6 ? "[" : "", k->url.host, v6 ? "]" : "", port,
 			     tenant && *tenant ? "X-Scope-OrgID: " : "",
 			     tenant && *tenant ? tenant : "", tenant && *tenant ? "\r\n" : "",
 			     auth ? "Authorization: Basic " : "", auth ? auth : "",
@@ -243,6 +256,7 @@ int log_loki_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, st
 
 	k->q.fd = -1;
 	if (cfg_loki_url(cfg_logging_option(l, "loki-url") ?: "", &k->url) < 0 || k->url.https) {
+		cfg_loki_url_free(&k->url);
 		free(k);
 		return lxr_fail(err, EINVAL, "logging driver loki: loki-url is not an http:// URL");
 	}
@@ -258,6 +272,7 @@ int log_loki_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, st
 	k->min_backoff_ns = duration_ns(l, "loki-min-backoff", 500000000LL);
 	k->max_backoff_ns = duration_ns(l, "loki-max-backoff", 300000000000LL);
 	k->batch_size = (size_t)number(l, "loki-batch-size", 1 << 20);
+	k->fill_max = k->batch_size * 4 > (1 << 20) ? k->batch_size * 4 : (1 << 20);
 	k->max_retries = (int)number(l, "loki-retries", 10);
 	k->head = request_head(k, l);
 	base = labels_of(l, ids, ids->log_path);
@@ -285,7 +300,8 @@ static void request_done(struct loki_queue *q)
 	q->connecting = false;
 	free(q->req);
 	q->req = NULL;
-	q->req_len = q->req_off = q->req_entries = q->resp_len = 0;
+	q->req_len = q->req_off = q->req_entries = q->resp_len = q->resp_total = 0;
+	q->resp[0] = '\0';
 	q->tries = 0;
 	q->retry_at = 0;
 }
@@ -309,24 +325,30 @@ static void drop_request(struct log_loki *k, const char *why)
 }
 
 /* a failure that may pass (no connection, a timeout, 429, 5xx): again
- * after the backoff, until loki-retries tries */
+ * after the backoff, until loki-retries attempts in all (0: no end) */
 static void retry(struct log_loki *k, const char *why)
 {
 	struct loki_queue *q = &k->q;
 	int64_t wait = k->min_backoff_ns;
+	uint64_t r;
 
 	outage(k, why);
 	if (q->fd >= 0)
 		close(q->fd);
 	q->fd = -1;
 	q->connecting = false;
-	q->req_off = q->resp_len = 0;
-	if (++q->tries > k->max_retries) {
+	q->req_off = q->resp_len = q->resp_total = 0;
+	q->resp[0] = '\0';
+	if (++q->tries >= k->max_retries && k->max_retries > 0) {
 		drop_request(k, why);
 		return;
 	}
 	for (int i = 1; i < q->tries && wait < k->max_backoff_ns; i++)
 		wait *= 2;
+	/* [d, 2d), as dskit's backoff draws it: containers that failed
+	 * together do not all come back at once */
+	if (wait > 0 && getrandom(&r, sizeof(r), GRND_NONBLOCK) == sizeof(r))
+		wait += (int64_t)(r % (uint64_t)wait);
 	q->retry_at = mono_ns() + (wait < k->max_backoff_ns ? wait : k->max_backoff_ns);
 }
 
@@ -370,8 +392,8 @@ void log_loki_record(struct log_loki *k, enum log_stream st, const struct timesp
 		blank++;
 	if (blank == len)
 		return; /* nothing but white space: the driver sends no such line */
-	if (b->entries && b->bytes + len > k->batch_size) {
-		if (k->q.req) { /* a full batch already waits: no room */
+	if (b->entries && b->bytes + len > (k->q.req ? k->fill_max : k->batch_size)) {
+		if (k->q.req) { /* a request is out and the next batch is full */
 			k->dropped++;
 			outage(k, "it takes lines more slowly than they come");
 			return;
@@ -391,7 +413,10 @@ void log_loki_record(struct log_loki *k, enum log_stream st, const struct timesp
 						   (long long)at->tv_sec, at->tv_nsec, text);
 	free(text);
 	n = strlen(entry);
-	b->values[s] = lxr_xrealloc(b->values[s], b->len[s] + n + 1);
+	if (b->len[s] + n + 1 > b->cap[s]) {
+		b->cap[s] = (b->len[s] + n + 1) * 2;
+		b->values[s] = lxr_xrealloc(b->values[s], b->cap[s]);
+	}
 	memcpy(b->values[s] + b->len[s], entry, n + 1);
 	b->len[s] += n;
 	b->bytes += len;
@@ -400,19 +425,34 @@ void log_loki_record(struct log_loki *k, enum log_stream st, const struct timesp
 		make_request(k);
 }
 
-/* The status line's code once the response is whole (Loki closes the
- * connection after it): 2xx sent, 429 and 5xx again, the rest dropped */
+/* The answer is whole: its headers and Content-Length bytes of body (none
+ * for a 204 or 304), or the connection's end (Connection: close) */
+static bool answered(const struct loki_queue *q, bool eof)
+{
+	const char *end = strstr(q->resp, "\r\n\r\n"), *cl;
+	int code = 0;
+
+	if (eof)
+		return true;
+	if (!end || sscanf(q->resp, "HTTP/%*d.%*d %d", &code) != 1)
+		return false;
+	if (code == 204 || code == 304)
+		return true;
+	cl = strcasestr(q->resp, "\r\nContent-Length:");
+	return cl && cl < end &&
+	       q->resp_total >= (size_t)(end + 4 - q->resp) + strtoull(cl + 17, NULL, 10);
+}
+
+/* The status line's code: 2xx sent, 429 and 5xx again, the rest dropped */
 static void response(struct log_loki *k)
 {
 	struct loki_queue *q = &k->q;
 	char why[200];
 	int code = 0;
-	const char *body;
+	const char *body = strstr(q->resp, "\r\n\r\n");
 
-	q->resp[q->resp_len < RESP_KEEP ? q->resp_len : RESP_KEEP - 1] = '\0';
-	body = strstr(q->resp, "\r\n\r\n");
 	if (sscanf(q->resp, "HTTP/%*d.%*d %d", &code) != 1) {
-		retry(k, "no HTTP response");
+		retry(k, "no HTTP answer");
 		return;
 	}
 	if (code / 100 == 2) {
@@ -447,41 +487,65 @@ static bool connect_loki(struct log_loki *k)
 	}
 	q->fd = fd;
 	q->connecting = true;
-	q->deadline_ns = mono_ns() + k->timeout_ns;
+	q->retry_at = 0;
+	q->deadline_ns = k->timeout_ns ? mono_ns() + k->timeout_ns : INT64_MAX;
 	return true;
 }
 
+/* What the answer has brought so far; -1: the connection failed (errno) */
+static int take_answer(struct loki_queue *q, bool *eof)
+{
+	char buf[4096];
+	ssize_t n = 0;
+
+	*eof = false;
+	q->resp[q->resp_len] = '\0';
+	for (int i = 0; i < RECV_TURNS && (n = recv(q->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;
+	     i++) {
+		size_t keep = q->resp_len < RESP_KEEP - 1 ? RESP_KEEP - 1 - q->resp_len : 0;
+		keep = (size_t)n < keep ? (size_t)n : keep;
+		memcpy(q->resp + q->resp_len, buf, keep);
+		q->resp_len += keep;
+		q->resp_total += (size_t)n;
+		q->resp[q->resp_len] = '\0';
+	}
+	*eof = n == 0;
+	return n < 0 && errno != EAGAIN && errno != EINTR ? -1 : 0;
+}
+
 /* the request's bytes as far as the socket takes them, then the answer's;
- * false: it waits */
+ * false: it waits. A peer that answers before it has read the request
+ * (a proxy's 413, 401) and closes is taken at its word. */
 static bool exchange(struct log_loki *k)
 {
 	struct loki_queue *q = &k->q;
-	char buf[4096];
-	ssize_t n;
+	bool eof;
+	int e;
 
 	while (q->req_off < q->req_len) {
-		n = send(q->fd, q->req + q->req_off, q->req_len - q->req_off,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = send(q->fd, q->req + q->req_off, q->req_len - q->req_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == ENOTCONN || errno == EINTR))
 			return false;
 		if (n < 0) {
-			retry(k, strerror(errno));
+			e = errno;
+			take_answer(q, &eof);
+			if (q->resp_len)
+				response(k);
+			else
+				retry(k, strerror(e));
 			return true;
 		}
 		q->connecting = false;
 		q->req_off += (size_t)n;
 	}
-	while ((n = recv(q->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		size_t keep = q->resp_len < RESP_KEEP - 1 ? RESP_KEEP - 1 - q->resp_len : 0;
-		memcpy(q->resp + q->resp_len, buf, (size_t)n < keep ? (size_t)n : keep);
-		q->resp_len += (size_t)n < keep ? (size_t)n : keep;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return false;
-	if (n < 0)
+	if (take_answer(q, &eof) < 0) {
 		retry(k, strerror(errno));
-	else
-		response(k); /* the end of the answer */
+		return true;
+	}
+	if (!answered(q, eof))
+		return false;
+	response(k);
 	return true;
 }
 
@@ -547,17 +611,21 @@ void log_loki_close(struct log_loki *k)
 
 	if (!k)
 		return;
-	/* the last lines: a moment for them, the loop held no longer */
-	if (k->to_len && k->q.cur.entries && !k->q.req)
-		make_request(k);
-	while (k->to_len && k->q.req && !k->q.retry_at && mono_ns() < end) {
-		struct pollfd p = {.fd = k->q.fd, .events = POLLIN | POLLOUT};
+	/* the last lines (often the ones that say why it stopped): a moment
+	 * for them, then what is left is dropped and counted */
+	while (k->to_len && (k->q.req || k->q.cur.entries) && mono_ns() < end) {
+		struct pollfd p = {.fd = k->q.fd};
+		if (!k->q.req)
+			make_request(k);
+		if (k->q.fd < 0 && k->q.retry_at)
+			break; /* tried and failed: no waiting out a backoff here */
 		step(k);
-		if (k->q.fd >= 0)
+		p.fd = k->q.fd;
+		p.events = k->q.req_off < k->q.req_len ? POLLOUT : POLLIN;
+		if (p.fd >= 0)
 			poll(&p, 1, 10);
 	}
-	if (k->q.req)
-		k->dropped += k->q.req_entries;
+	k->dropped += (k->q.req ? k->q.req_entries : 0) + k->q.cur.entries;
 	request_done(&k->q);
 	batch_free(&k->q.cur);
 	cfg_loki_url_free(&k->url);

@@ -7,8 +7,9 @@
 # names as label names), X-Scope-OrgID from loki-tenant-id, basic
 # authentication from the URL; a line of white space is not sent. Loki
 # away at the start does not hold the container up: its lines wait and go
-# once it answers, a 500 is tried again, a 400 drops that batch only, and
-# a restarted container's lines all arrive. `lxr logs` reads the local
+# once it answers, a 500 is tried again, a 400 drops that batch only, a
+# restarted container's lines all arrive, and `down` sends the last
+# batch. `lxr logs` reads the local
 # copy; no-file keeps none. Bad options are errors at their line, what
 # lxr's sender cannot do is refused by `up` by name.
 . "$(dirname "$0")/lib.sh"
@@ -110,7 +111,7 @@ run up -d -f "$STACK"
 expect_rc 0 "up -d of a loki service"
 r=$(got push.got lk-out)
 has "$r" '"source": "stdout"' "\"container_name\": \"$P-l-1\"" "\"compose_project\": \"$P\"" \
-	'"compose_service": "l"' "\"host\": \"$(hostname)\"" '"job": "docker"' '"image": "' \
+	'"compose_service": "l"' "\"host\": \"$(hostname)\"" '"job": "docker"' "\"image\": \"$ROOTFS\"" \
 	'"com_example_team": "core"' '"REGION": "eu"' '"LOG_LEVEL": "debug"' '"filename": "/' \
 	"l.log\""
 case "$r" in *tier* | *SECRET*) fail "a label or variable no option names was sent: $r" ;; esac
@@ -151,7 +152,8 @@ name: $P
 services:
   a:
     image: @ROOTFS@
-    command: ["sh", "-c", "echo waited-line; sleep 2; echo dropped-line; sleep 1; echo after-400; exec sleep 1000"]
+    command: ["sh", "-c", "echo waited-line; until [ -e /ctl/go1 ]; do sleep 0.05; done; echo dropped-line; until [ -e /ctl/go2 ]; do sleep 0.05; done; echo after-400; exec sleep 1000"]
+    volumes: ["$TEST_TMP/ctl:/ctl"]
     logging:
       driver: loki
       options:
@@ -162,6 +164,7 @@ services:
         loki-retries: "50"
 Y
 echo "500" >"$TEST_TMP/late.got.codes"
+mkdir -p "$TEST_TMP/ctl"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with Loki away"
 sleep 0.5
@@ -169,6 +172,9 @@ listen "$late" late.got
 got late.got waited-line >/dev/null
 grep -q '"code": 500' "$TEST_TMP/late.got" || fail "the 500 was not asked: $(cat "$TEST_TMP/late.got")"
 echo "400" >"$TEST_TMP/late.got.codes"
+touch "$TEST_TMP/ctl/go1"
+for _ in $(seq 150); do grep -q '"code": 400' "$TEST_TMP/late.got" && break; sleep 0.05; done
+touch "$TEST_TMP/ctl/go2"
 got late.got after-400 >/dev/null
 entries late.got | grep -q dropped-line && fail "the batch answered 400 was sent again"
 grep -q '"code": 400' "$TEST_TMP/late.got" || fail "no request was answered 400"
@@ -190,6 +196,12 @@ services:
         loki-url: "http://127.0.0.1:$port/loki/api/v1/push"
         loki-batch-wait: 2s
         no-file: "true"
+  w:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo last-words; exec sleep 1000"]
+    logging:
+      driver: loki
+      options: {loki-url: "http://127.0.0.1:$port/loki/api/v1/push", loki-batch-wait: 1h}
 Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d of a restarting loki service"
@@ -203,12 +215,15 @@ run logs --file "$STACK" r
 expect_rc 1 "lxr logs of a no-file service"
 expect_grep "$ERR" 'configured logging driver "loki" does not support reading' \
 	"no-file: lxr logs says there is no local copy"
+for _ in $(seq 100); do "$LXR" logs --file "$STACK" w 2>/dev/null | grep -q last-words && break; sleep 0.05; done
+entries push.got | grep -q last-words && fail "a batch of loki-batch-wait 1h went before down"
 run down -f "$STACK"
 expect_rc 0 down
-pass "loki: every run's line arrives across restarts; no-file keeps no copy"
+entries push.got | grep -q "^stdout last-words " || fail "down did not send the last batch"
+pass "loki: every run's line arrives across restarts; down sends the last batch; no-file keeps no copy"
 
 for opt in 'loki-batch-wait: soon' 'loki-retries: many' 'loki-tenant-id: "a\tb"' \
-	'loki-external-labels: "9job=x"' 'loki-external-labels: "a={{.Nope}}"' 'bogus: "1"' \
+	'loki-external-labels: "job=x,"' 'loki-external-labels: "a={{.Nope}}"' 'bogus: "1"' \
 	'no-file: maybe'; do
 	stack <<Y
 name: $P

@@ -24,7 +24,9 @@
  * the batch is dropped and counted, with a warning. While a request is
  * out the next batch fills up to four times loki-batch-size (1 MiB at
  * least); lines past that are dropped the same way. JSON, which Loki
- * takes beside the driver's snappy protobuf. */
+ * takes beside the driver's snappy protobuf. A host name that does not
+ * resolve at the start is tried again with each attempt, as the driver
+ * dials it; host.docker.internal is this host. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -227,7 +229,9 @@ static int resolve(struct log_loki *k, lxr_err *err)
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&k->to;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&k->to;
 	char ip[INET6_ADDRSTRLEN] = "";
-	const char *h = k->url.host;
+	/* Docker Desktop's name for the host, which files written there use
+	 * for a Loki the stack publishes: the supervisor is on the host */
+	const char *h = strcasecmp(k->url.host, "host.docker.internal") ? k->url.host : "127.0.0.1";
 
 	if (inet_pton(AF_INET, h, &in4->sin_addr) != 1 &&
 	    inet_pton(AF_INET6, h, &in6->sin6_addr) != 1) {
@@ -261,11 +265,13 @@ int log_loki_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, st
 		return lxr_fail(err, EINVAL, "logging driver loki: loki-url is not an http:// URL");
 	}
 	snprintf(k->where, sizeof(k->where), "%s:%d%s", k->url.host, k->url.port, k->url.target);
+	/* a name that does not resolve yet is tried again with each batch,
+	 * as the plugin dials it: the container starts either way */
 	if (resolve(k, err) < 0) {
-		lxr_err_hint(err, "loki-url's host must resolve on this host (the supervisor "
-				  "sends from the host's network, as Docker's plugin does)");
-		log_loki_close(k);
-		return -1;
+		char why[512];
+		lxr_warn("%s; its lines wait and it is tried again",
+			 lxr_err_str(err, why, sizeof(why)));
+		lxr_err_clear(err);
 	}
 	k->batch_wait_ns = duration_ns(l, "loki-batch-wait", 1000000000LL);
 	k->timeout_ns = duration_ns(l, "loki-timeout", 10000000000LL);
@@ -474,8 +480,15 @@ static void response(struct log_loki *k)
 static bool connect_loki(struct log_loki *k)
 {
 	struct loki_queue *q = &k->q;
-	int fd = socket(k->to.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	lxr_err err;
+	char why[512];
+	int fd;
 
+	if (!k->to_len && resolve(k, &err) < 0) {
+		retry(k, lxr_err_str(&err, why, sizeof(why)));
+		return false;
+	}
+	fd = socket(k->to.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		retry(k, strerror(errno));
 		return false;

@@ -326,6 +326,27 @@ static void retries_and_timeout(void **state)
 	remove_tmpdir(dir);
 }
 
+/* Docker Desktop's name for the host: the supervisor's loopback */
+static void host_docker_internal(void **state)
+{
+	char saved[64], got[4096];
+	struct log_fwd *f;
+	int c;
+
+	(void)state;
+	log_fwd_close(loki("1", "1h", "3")); /* the listener and its url */
+	snprintf(saved, sizeof(saved), "%s", url);
+	snprintf(url, sizeof(url), "http://host.docker.internal%s", strchr(saved + 7, ':'));
+	f = loki("1", "1h", "3");
+	line(f, LOG_STDOUT, "to-the-host");
+	c = request(f, got, sizeof(got));
+	assert_non_null(strstr(got, "to-the-host"));
+	assert_non_null(strstr(got, "Host: host.docker.internal:"));
+	answer(f, c, 204);
+	log_fwd_close(f);
+	snprintf(url, sizeof(url), "%s", saved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +355,7 @@ int main(void)
 	    cmocka_unit_test(a_restart_takes_over),
 	    cmocka_unit_test(close_sends_the_last_lines),
 	    cmocka_unit_test(retries_and_timeout),
+	    cmocka_unit_test(host_docker_internal),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

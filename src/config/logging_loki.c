@@ -127,9 +127,7 @@ char *cfg_loki_url_shown(const char *s)
 	const char *auth = strstr(s, "://"), *at;
 	size_t n;
 
-	if (!auth)
-		return lxr_xstrdup(s);
-	auth += 3;
+	auth = auth ? auth + 3 : s;
 	n = strcspn(auth, "/?#");
 	at = memrchr(auth, '@', n);
 	return at ? lxr_xasprintf("%.*s***%s", (int)(auth - s), s, at) : lxr_xstrdup(s);

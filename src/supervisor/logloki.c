@@ -24,9 +24,10 @@
  * the batch is dropped and counted, with a warning. While a request is
  * out the next batch fills up to four times loki-batch-size (1 MiB at
  * least); lines past that are dropped the same way. JSON, which Loki
- * takes beside the driver's snappy protobuf. A host name that does not
- * resolve at the start is tried again with each attempt, as the driver
- * dials it; host.docker.internal is this host. */
+ * takes beside the driver's snappy protobuf. A host name is resolved at
+ * each start (one that does not resolve: its lines are dropped until the
+ * next start, the loop never waiting on DNS); host.docker.internal is
+ * this host. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -45,8 +46,8 @@
 #include "lxr/net.h"
 #include "supervisor/logfwd.h"
 
-#define RESP_KEEP  512
-#define RECV_TURNS 16 /* reads of the answer in one turn of the loop */
+#define RESP_KEEP  4096 /* an answer's headers and its body's start */
+#define RECV_TURNS 16   /* reads of the answer in one turn of the loop */
 /* close: how long the last batch may hold the supervisor */
 #define CLOSE_WAIT_NS 1000000000LL
 
@@ -67,7 +68,7 @@ struct loki_queue {
 	size_t req_len, req_off, req_entries;
 	int fd;
 	bool connecting;
-	char resp[RESP_KEEP]; /* the answer's start */
+	char resp[RESP_KEEP];
 	size_t resp_len, resp_total;
 	int64_t deadline_ns; /* the request's loki-timeout; INT64_MAX: none */
 	int64_t retry_at;    /* 0: now */
@@ -103,7 +104,9 @@ static int64_t duration_ns(const struct cfg_logging *l, const char *key, int64_t
 	int64_t usec;
 
 	/* checked at load (config/logging_loki.c) */
-	return v && cfg_parse_duration(v, &usec) == 0 ? usec * 1000 : def;
+	if (!v || cfg_parse_duration(v, &usec) < 0)
+		return def;
+	return usec > INT64_MAX / 1000 ? INT64_MAX : usec * 1000;
 }
 
 static long number(const struct cfg_logging *l, const char *key, long def)
@@ -265,11 +268,12 @@ int log_loki_open(const struct cfg_logging *l, const struct log_fwd_ids *ids, st
 		return lxr_fail(err, EINVAL, "logging driver loki: loki-url is not an http:// URL");
 	}
 	snprintf(k->where, sizeof(k->where), "%s:%d%s", k->url.host, k->url.port, k->url.target);
-	/* a name that does not resolve yet is tried again with each batch,
-	 * as the plugin dials it: the container starts either way */
+	/* a name that does not resolve: the container starts all the same,
+	 * as with the plugin; its lines are dropped (never waiting on DNS in
+	 * the loop) until a later start resolves it */
 	if (resolve(k, err) < 0) {
 		char why[512];
-		lxr_warn("%s; its lines wait and it is tried again",
+		lxr_warn("%s; its lines are not sent until the container's next start resolves it",
 			 lxr_err_str(err, why, sizeof(why)));
 		lxr_err_clear(err);
 	}
@@ -411,6 +415,12 @@ void log_loki_record(struct log_loki *k, enum log_stream st, const struct timesp
 	text = json_dumps(j, JSON_ENCODE_ANY);
 	json_decref(j);
 	free(line);
+	/* an update's new labels ({{.ImageName}}): the batch the last
+	 * container left goes first, under its own */
+	if (b->labels[s] && strcmp(b->labels[s], k->labels[s]) && !k->q.req) {
+		make_request(k);
+		b = &k->q.cur;
+	}
 	if (!b->entries)
 		b->first_ns = mono_ns();
 	if (!b->labels[s])
@@ -480,12 +490,12 @@ static void response(struct log_loki *k)
 static bool connect_loki(struct log_loki *k)
 {
 	struct loki_queue *q = &k->q;
-	lxr_err err;
-	char why[512];
-	int fd;
+	int fd, on = 1;
 
-	if (!k->to_len && resolve(k, &err) < 0) {
-		retry(k, lxr_err_str(&err, why, sizeof(why)));
+	if (!k->to_len) { /* did not resolve at the start: said then */
+		k->failing = true;
+		k->dropped += q->req_entries;
+		request_done(q);
 		return false;
 	}
 	fd = socket(k->to.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -498,6 +508,8 @@ static bool connect_loki(struct log_loki *k)
 		retry(k, strerror(errno));
 		return false;
 	}
+	/* a Loki that vanishes without a word is noticed (loki-timeout 0) */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	q->fd = fd;
 	q->connecting = true;
 	q->retry_at = 0;
@@ -523,43 +535,48 @@ static int take_answer(struct loki_queue *q, bool *eof)
 		q->resp[q->resp_len] = '\0';
 	}
 	*eof = n == 0;
-	return n < 0 && errno != EAGAIN && errno != EINTR ? -1 : 0;
+	/* ENOTCONN: its connect is still under way */
+	return n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOTCONN ? -1 : 0;
 }
 
 /* the request's bytes as far as the socket takes them, then the answer's;
- * false: it waits. A peer that answers before it has read the request
- * (a proxy's 413, 401) and closes is taken at its word. */
+ * false: it waits. A peer that answers before it has read the whole
+ * request (a proxy's 413, 401), and may close or reset, is taken at its
+ * word. */
 static bool exchange(struct log_loki *k)
 {
 	struct loki_queue *q = &k->q;
 	bool eof;
-	int e;
+	int e = 0, r;
 
 	while (q->req_off < q->req_len) {
 		ssize_t n = send(q->fd, q->req + q->req_off, q->req_len - q->req_off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == ENOTCONN || errno == EINTR))
-			return false;
+			break;
 		if (n < 0) {
 			e = errno;
-			take_answer(q, &eof);
-			if (q->resp_len)
-				response(k);
-			else
-				retry(k, strerror(e));
-			return true;
+			break;
 		}
 		q->connecting = false;
 		q->req_off += (size_t)n;
 	}
-	if (take_answer(q, &eof) < 0) {
-		retry(k, strerror(errno));
+	r = take_answer(q, &eof);
+	if (r < 0 && !e)
+		e = errno;
+	if (q->resp_len && (answered(q, eof) || ((e || r < 0) && strstr(q->resp, "\r\n\r\n")))) {
+		response(k);
 		return true;
 	}
-	if (!answered(q, eof))
-		return false;
-	response(k);
-	return true;
+	if (e) {
+		retry(k, strerror(e));
+		return true;
+	}
+	if (eof && q->req_off == q->req_len) {
+		response(k); /* closed: whatever came is the answer */
+		return true;
+	}
+	return false;
 }
 
 /* What can be done now, never waiting: a batch that is due becomes a
@@ -576,11 +593,13 @@ static void step(struct log_loki *k)
 		return;
 	if (q->fd < 0 && !connect_loki(k))
 		return;
-	if (now > q->deadline_ns) {
-		retry(k, "no answer within loki-timeout");
+	if (!exchange(k)) {
+		/* an answer that came in time was read first */
+		if (mono_ns() > q->deadline_ns)
+			retry(k, "no answer within loki-timeout");
 		return;
 	}
-	if (exchange(k) && !q->req && q->cur.entries && q->cur.bytes >= k->batch_size)
+	if (!q->req && q->cur.entries && q->cur.bytes >= k->batch_size)
 		step(k); /* the next full batch at once */
 }
 
@@ -621,16 +640,17 @@ void log_loki_adopt(struct log_loki *to, struct log_loki *from)
 void log_loki_close(struct log_loki *k)
 {
 	int64_t end = mono_ns() + CLOSE_WAIT_NS;
+	size_t left;
 
 	if (!k)
 		return;
 	/* the last lines (often the ones that say why it stopped): a moment
 	 * for them, then what is left is dropped and counted */
-	while (k->to_len && (k->q.req || k->q.cur.entries) && mono_ns() < end) {
+	while (k->to_len && !k->failing && (k->q.req || k->q.cur.entries) && mono_ns() < end) {
 		struct pollfd p = {.fd = k->q.fd};
 		if (!k->q.req)
 			make_request(k);
-		if (k->q.fd < 0 && k->q.retry_at)
+		if (k->q.fd < 0 && k->q.retry_at > mono_ns())
 			break; /* tried and failed: no waiting out a backoff here */
 		step(k);
 		p.fd = k->q.fd;
@@ -638,7 +658,12 @@ void log_loki_close(struct log_loki *k)
 		if (p.fd >= 0)
 			poll(&p, 1, 10);
 	}
-	k->dropped += (k->q.req ? k->q.req_entries : 0) + k->q.cur.entries;
+	left = (k->q.req ? k->q.req_entries : 0) + k->q.cur.entries;
+	if (left)
+		lxr_warn("logging driver loki: %s: %zu lines not sent when the container's "
+			 "forwarder closed",
+			 k->where, left);
+	k->dropped += left;
 	request_done(&k->q);
 	batch_free(&k->q.cur);
 	cfg_loki_url_free(&k->url);

@@ -271,10 +271,11 @@ int cmd_cp(int argc, char **argv);
 /* down's report (down_report.c): the project's containers before it goes
  * (NULL: nothing of it here), then "Container X  Removed", its networks'
  * lines and (down -v) "Volume X  Removed" for each of vols that is gone, as
- * compose prints them */
+ * compose prints them; dry: compose's "DRY-RUN MODE - " before each, and
+ * the volumes of vols that are there */
 char **cli_down_before(const char *project);
 void cli_down_report(const char *project, char **before, const struct cfg_stack *st,
-		     char *const *vols);
+		     char *const *vols, bool dry);
 /* lxr volumes (cmd_volumes.c): st's project's volumes that exist (those
  * the services mount, when services name any), sorted */
 char **cli_project_volumes(const struct cfg_stack *st, char *const *services);
@@ -313,8 +314,9 @@ struct cli_up_build {
 int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
 		 const struct cli_up_build *u);
 /* down --rmi all|local (down_rmi.c): remove the images st's services use,
- * each once; one still in use elsewhere is kept with a warning. */
-int cli_down_rmi(const struct cfg_stack *st, const char *mode);
+ * each once; one still in use elsewhere is kept with a warning. dry: say
+ * which would go, remove none. */
+int cli_down_rmi(const struct cfg_stack *st, const char *mode, bool dry);
 /* ps_format.c: ps's table as docker compose prints it, or each instance
  * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
  * table); cli_ps_format_check: NULL, or the unknown field of a template. */

@@ -25,6 +25,7 @@ enum {
 	OPT_IMAGES,
 	OPT_VOLUMES,
 	OPT_NETWORKS,
+	OPT_MODELS,
 	OPT_PROFILES,
 	OPT_NO_INTERPOLATE,
 	OPT_NO_NORMALIZE,
@@ -41,7 +42,8 @@ enum {
 static void usage(FILE *f)
 {
 	fputs("usage: lxr config [-f FILE | FILE] [-p NAME] [--format yaml|json] [--services]\n"
-	      "                  [--images | --volumes | --networks | --profiles] [--graph]\n"
+	      "                  [--images | --volumes | --networks | --models | --profiles]\n"
+	      "                  [--graph]\n"
 	      "                  [--variables | --environment | --hash LIST]\n"
 	      "                  [--no-interpolate | --no-normalize] [--resolve-image-digests]\n"
 	      "                  [--lock-image-digests] [-q] [-o FILE] [--profile P]...\n"
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 	      "                      (a service with build: and no image: <project>-<service>)\n"
 	      "      --volumes       print the names of the stack's volumes\n"
 	      "      --networks      print the names of the stack's networks\n"
+	      "      --models        print the names of the stack's models (docker's model\n"
+	      "                      runner's, kept as written)\n"
 	      "      --profiles      print every profile the services name\n"
 	      "      --graph         print the dependency graph in Graphviz DOT\n"
 	      "      --variables     print the variables the file names: whether required,\n"
@@ -119,6 +123,7 @@ static int take(struct config_args *a, int ch, const char *arg)
 	case OPT_IMAGES: a->list = LIST_IMAGES; break;
 	case OPT_VOLUMES: a->list = LIST_VOLUMES; break;
 	case OPT_NETWORKS: a->list = LIST_NETWORKS; break;
+	case OPT_MODELS: a->list = LIST_MODELS; break;
 	case OPT_PROFILES: a->list = LIST_PROFILES; break;
 	case OPT_PROFILE: lxr_strv_push(&a->profiles, lxr_xstrdup(arg)); break;
 	case OPT_FORMAT: return set_format(a, arg);
@@ -164,7 +169,7 @@ static int conflicts(const struct config_args *a)
 	const char *why = skipped_step(a);
 
 	if (printed > 1)
-		why = "--services, --graph, --images, --volumes, --networks, --profiles, "
+		why = "--services, --graph, --images, --volumes, --networks, --models, --profiles, "
 		      "--variables, --environment, --hash and --lock-image-digests exclude each "
 		      "other";
 	else if (a->no_interpolate && a->no_normalize)
@@ -203,6 +208,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	    {"images", no_argument, NULL, OPT_IMAGES},
 	    {"volumes", no_argument, NULL, OPT_VOLUMES},
 	    {"networks", no_argument, NULL, OPT_NETWORKS},
+	    {"models", no_argument, NULL, OPT_MODELS},
 	    {"profiles", no_argument, NULL, OPT_PROFILES},
 	    {"output", required_argument, NULL, 'o'},
 	    {"no-interpolate", no_argument, NULL, OPT_NO_INTERPOLATE},
@@ -269,6 +275,9 @@ static void list(enum config_list what, const struct cfg_stack *st, const struct
 		fprintf(out, "%s\n", st->volumes[i].name);
 	for (size_t i = 0; what == LIST_NETWORKS && i < st->n_networks; i++)
 		fprintf(out, "%s\n", st->networks[i].name);
+	for (size_t i = 0;
+	     what == LIST_MODELS && st->models.kind == CFG_RAW_MAP && i < st->models.n; i++)
+		fprintf(out, "%s\n", st->models.keys[i]);
 	if (what != LIST_PROFILES)
 		return;
 	for (size_t i = 0; i < st->n_services; i++)

@@ -150,6 +150,10 @@ static int up_option(struct stack_args *a, int c)
 
 static int down_option(struct stack_args *a, int c)
 {
+	if (c == 'D' && !optarg) { /* compose's: what down would remove */
+		a->dry_run = true;
+		return 0;
+	}
 	if (c == 'I') {
 		if (strcmp(optarg, "all") && strcmp(optarg, "local")) {
 			fprintf(stderr, "lxr: error: --rmi %s: use all or local\n", optarg);
@@ -208,7 +212,7 @@ static int parse(int argc, char **argv, struct stack_args *a, bool up)
 
 	cli_globals_apply(&a->file, &a->project);
 	a->timeout = -1;
-	a->dry_run = up && cli_globals.dry_run;
+	a->dry_run = cli_globals.dry_run;
 	if (up)
 		cli_globals_profiles(&a->profiles);
 	optind = 1;
@@ -616,6 +620,12 @@ int cmd_down(int argc, char **argv)
 	before = cli_down_before(a.project);
 	if (a.volumes && st)
 		vols = cli_project_volumes(st, NULL);
+	if (a.dry_run) { /* said, not done */
+		cli_down_report(a.project, before, st, vols, true);
+		if (a.rmi && st)
+			cli_down_rmi(st, a.rmi, true);
+		goto out;
+	}
 	if (a.timeout >= 0)
 		down_with_timeout(a.project, a.timeout);
 	if (sup_down(a.project, dirs, &kept, &err) < 0) {
@@ -633,13 +643,14 @@ int cmd_down(int argc, char **argv)
 			sup_stack_volumes_remove(st);
 		else if (st)
 			sup_stack_volumes_release(st);
-		cli_down_report(a.project, before, st, vols);
+		cli_down_report(a.project, before, st, vols, false);
 		print_kept(a.project, kept);
 		if (st)
 			sup_stack_networks_release(st);
-		if (a.rmi && st && cli_down_rmi(st, a.rmi) != LXR_EXIT_OK)
+		if (a.rmi && st && cli_down_rmi(st, a.rmi, false) != LXR_EXIT_OK)
 			r = LXR_EXIT_FAIL;
 	}
+out:
 	cfg_stack_free(st);
 	lxr_strv_free(a.profiles);
 	return r;

@@ -12,7 +12,14 @@
 #include "lxr/plan.h"
 
 /* compose's one-name-a-line listings */
-enum config_list { LIST_NONE, LIST_IMAGES, LIST_VOLUMES, LIST_NETWORKS, LIST_PROFILES };
+enum config_list {
+	LIST_NONE,
+	LIST_IMAGES,
+	LIST_VOLUMES,
+	LIST_NETWORKS,
+	LIST_MODELS,
+	LIST_PROFILES
+};
 
 struct config_args {
 	const char *file, *project;

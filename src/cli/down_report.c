@@ -1,6 +1,8 @@
 /* What `lxr down` says, as docker compose down: each container and network
  * it removed ("Container web-1  Removed"), redrawn marks on a terminal,
- * plain lines otherwise; a warning when there was nothing to remove. */
+ * plain lines otherwise; a warning when there was nothing to remove. A dry
+ * run (`down --dry-run`) says the same with compose's "DRY-RUN MODE - "
+ * before each line, and removes nothing. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
@@ -34,13 +36,15 @@ char **cli_down_before(const char *project)
 	return names;
 }
 
+static const char *dry_prefix = "";
+
 static void line(const char *kind, const char *name, bool tty, bool colour)
 {
 	if (tty)
-		fprintf(stderr, " %s\u2714%s %s %-20s Removed\n", colour ? "\033[32m" : "",
-			colour ? "\033[0m" : "", kind, name);
+		fprintf(stderr, " %s\u2714%s %s%s %-20s Removed\n", colour ? "\033[32m" : "",
+			colour ? "\033[0m" : "", dry_prefix, kind, name);
 	else
-		fprintf(stderr, " %s %s  Removed\n", kind, name);
+		fprintf(stderr, " %s%s %s  Removed\n", dry_prefix, kind, name);
 }
 
 /* down -v: each of vols that went */
@@ -49,14 +53,17 @@ static void volumes_gone(char *const *vols, bool tty, bool colour)
 	_cleanup_strv_ char **own = sup_project_volume_names();
 
 	for (size_t i = 0; vols && vols[i]; i++)
-		if (!sup_volume_exists(vols[i]) && !lxr_strv_has(own, vols[i]))
+		if (*dry_prefix ? sup_volume_exists(vols[i])
+				: !sup_volume_exists(vols[i]) && !lxr_strv_has(own, vols[i]))
 			line("Volume", vols[i], tty, colour);
 }
 
 void cli_down_report(const char *project, char **before, const struct cfg_stack *st,
-		     char *const *vols)
+		     char *const *vols, bool dry)
 {
 	int mode = cli_progress_setting();
+
+	dry_prefix = dry ? "DRY-RUN MODE - " : "";
 	bool tty = mode == 2 || (mode == 0 && isatty(STDERR_FILENO));
 	bool colour = tty && log_color_wanted(STDERR_FILENO, false);
 

@@ -20,7 +20,8 @@ static bool seen(char *const *v, const char *s)
 	return false;
 }
 
-int cli_down_rmi(const struct cfg_stack *st, const char *mode)
+/* dry: what would go ("DRY-RUN MODE - Image X  Removed"), none removed */
+int cli_down_rmi(const struct cfg_stack *st, const char *mode, bool dry)
 {
 	_cleanup_strv_ char **done = NULL;
 	struct img_store *store = NULL;
@@ -46,6 +47,13 @@ int cli_down_rmi(const struct cfg_stack *st, const char *mode)
 		if (!ref || svc->image_is_path || seen(done, ref))
 			continue;
 		lxr_strv_push(&done, lxr_xstrdup(ref));
+		if (dry) {
+			struct img_image im = {0};
+			if (img_resolve(store, ref, &im, &err) == 0)
+				fprintf(stderr, "DRY-RUN MODE - Image %s  Removed\n", ref);
+			img_image_free(&im);
+			continue;
+		}
 		if (img_remove(store, ref, &h, false, &err) == 0) {
 			fprintf(stderr, "Image %s  Removed\n", ref);
 		} else if (err.errnum == ENOENT) {

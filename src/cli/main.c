@@ -279,9 +279,10 @@ int main(int argc, char **argv)
 		return LXR_EXIT_USAGE;
 	}
 	/* compose's global --dry-run: what lxr can show without doing it */
-	if (cli_globals.dry_run && strcmp(argv[i], "up") && strcmp(argv[i], "build")) {
+	if (cli_globals.dry_run && strcmp(argv[i], "up") && strcmp(argv[i], "build") &&
+	    strcmp(argv[i], "down")) {
 		fprintf(stderr,
-			"lxr: error: --dry-run %s: lxr has a dry run of up and build only\n"
+			"lxr: error: --dry-run %s: lxr has a dry run of up, down and build only\n"
 			"lxr: hint: `lxr --dry-run up` (or `up --dry-run`) shows what up would "
 			"do\n",
 			argv[i]);

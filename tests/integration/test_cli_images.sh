@@ -126,6 +126,11 @@ keep=$(cname keep)
 run run -d --name "$keep" "$TWO"
 expect_rc 0 "another container runs busybox:2"
 at_exit "$LXR" rm -f "$keep"
+run down -f "$STACK" --rmi all --dry-run
+expect_rc 0 "down --rmi all --dry-run"
+expect_grep "$ERR" "DRY-RUN MODE - Image $ONE  Removed" "down --dry-run --rmi says the image would go"
+run image ls
+expect_grep "$OUT" "busybox +1 " "down --dry-run --rmi removed nothing"
 run down -f "$STACK" --rmi all
 expect_rc 0 "down --rmi all"
 expect_grep "$ERR" "Image $ONE  Removed" "down --rmi removes the stack's image"

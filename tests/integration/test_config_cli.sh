@@ -218,7 +218,8 @@ set +e
 set -e
 [ "$rc" -eq 2 ] && grep -q "the stack has no services" "$tmp/err" || fail "up of networks and volumes alone: $rc $(cat "$tmp/err")"
 
-# compose's listings: --images, --volumes, --networks, --profiles; -o FILE
+# compose's listings: --images, --volumes, --networks, --models,
+# --profiles; -o FILE
 cat >other/lists.yaml <<Y
 name: lists
 services:
@@ -227,12 +228,14 @@ services:
   c: {image: redis, profiles: [debug, ops]}
 volumes: {data: {}}
 networks: {front: {}}
+models: {llm: {model: ai/smollm2}, embed: {model: ai/mxbai}}
 Y
 mkdir -p other/b
 [ "$("$LXR" config -f other/lists.yaml --images | tr '\n' ' ')" = "nginx:1.27 lists-b " ] || fail "--images: $("$LXR" config -f other/lists.yaml --images 2>&1)"
 [ "$("$LXR" config -f other/lists.yaml --volumes)" = data ] || fail "--volumes"
 [ "$("$LXR" config -f other/lists.yaml --networks | sort | tr '\n' ' ')" = "default front " ] || fail "--networks: $("$LXR" config -f other/lists.yaml --networks)"
 [ "$("$LXR" config -f other/lists.yaml --profiles | tr '\n' ' ')" = "debug ops " ] || fail "--profiles"
+[ "$("$LXR" config -f other/lists.yaml --models | tr '\n' ' ')" = "llm embed " ] || fail "--models: $("$LXR" config -f other/lists.yaml --models 2>&1)"
 "$LXR" config -f other/lists.yaml -o "$tmp/printed.yaml" || fail "config -o"
 head -n1 "$tmp/printed.yaml" | grep -qx "name: lists" || fail "config -o wrote: $(head -n2 "$tmp/printed.yaml")"
 

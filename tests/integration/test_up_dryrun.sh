@@ -2,7 +2,8 @@
 # `lxr up --dry-run` says what `up` would create, recreate and remove, and
 # changes nothing: no run directory, link, nft table, pull or container
 # before the stack is up; on a running stack the old plan stays in force.
-# --dry-run=plan prints each instance's whole plan as JSON.
+# --dry-run=plan prints each instance's whole plan as JSON. `down
+# --dry-run` says what down would remove, as compose's, and removes nothing.
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
@@ -43,9 +44,12 @@ run compose -f "$STACK" --dry-run up -d
 expect_rc 0 "compose --dry-run up"
 expect_grep "$OUT" "would create +web-1" "the global --dry-run is up's"
 [ ! -e "$LXR_RUN_DIR/$project" ] || fail "a global --dry-run up made the run directory"
+run --dry-run -f "$STACK" pull
+expect_rc 2 "--dry-run pull"
+expect_grep "$ERR" "dry run of up, down and build only" "a dry run lxr has not is refused, saying so"
 run --dry-run -f "$STACK" down
-expect_rc 2 "--dry-run down"
-expect_grep "$ERR" "dry run of up and build only" "a dry run lxr has not is refused, saying so"
+expect_rc 0 "--dry-run down of a stack that is not up"
+expect_grep "$ERR" "no resource found to remove" "nothing to remove is said"
 run up --dry-run --profile remote -f "$STACK"
 expect_rc 0 "up --dry-run with an image that is not here"
 expect_grep "$OUT" "would create +remote-1 \(pulls example.invalid/not-here:1 first\)" \
@@ -92,3 +96,15 @@ expect_grep "$OUT" "127.0.0.1:$port->80/tcp" "web still publishes the old port"
 expect_grep "$OUT" "cache-1" "cache still runs"
 ! printf '%s\n' "$OUT" | grep -q newcache || fail "a dry run started newcache: $OUT"
 pass "on a running stack: recreate, create and orphans said, the running plan left alone"
+
+# down's dry run: compose's lines, each "DRY-RUN MODE - ", nothing removed
+run down --dry-run -v -f "$STACK"
+expect_rc 0 "down --dry-run"
+expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "the container it would remove"
+expect_grep "$ERR" "DRY-RUN MODE - Network ${project}_default  Removed" "the network it would remove"
+run --dry-run -f "$STACK" down
+expect_rc 0 "the global --dry-run down"
+expect_grep "$ERR" "DRY-RUN MODE - Container cache-1  Removed" "the global form is down's too"
+run ps -p "$project" -a
+expect_grep "$OUT" "web-1" "web still runs after down --dry-run"
+pass "down --dry-run says what it would remove and removes nothing"

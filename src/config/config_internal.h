@@ -181,7 +181,9 @@ int cfg_read_map(struct cfg_ctx *c, struct cfg_node *n, const struct cfg_map_spe
 /* A service's logging: the driver and its options, checked as dockerd
  * checks them (logging.c) */
 int cfg_read_logging(struct cfg_ctx *c, struct cfg_node *n, void *obj);
-/* logging.c: a size of bytes (max-size), a count of files (max-file) */
+/* logging.c: v is one of set (NULL-ended); a size of bytes (max-size), a
+ * count of files (max-file) */
+bool cfg_log_one_of(const char *v, const char *const *set);
 void cfg_check_log_bytes(struct cfg_ctx *c, const struct cfg_kv *kv);
 void cfg_check_log_count(struct cfg_ctx *c, const struct cfg_kv *kv);
 /* logging_loki.c: one option of driver loki */

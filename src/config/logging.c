@@ -134,7 +134,7 @@ static void check_bool(struct cfg_ctx *c, const struct cfg_kv *kv)
 			       "logging option %s: \"%s\" is not a boolean", kv->key, value_of(kv));
 }
 
-static bool one_of(const char *v, const char *const *set)
+bool cfg_log_one_of(const char *v, const char *const *set)
 {
 	for (; *set; set++)
 		if (!strcmp(v, *set))
@@ -196,7 +196,7 @@ static void check_file_option(struct cfg_ctx *c, const struct cfg_logging *l,
 		check_tag(c, kv);
 	/* attrs: names, or a pattern of them; cache-*: dockerd takes them
 	 * for every driver, and the file drivers use none */
-	else if (!one_of(kv->key, attrs) && cache_option(c, kv) != 0)
+	else if (!cfg_log_one_of(kv->key, attrs) && cache_option(c, kv) != 0)
 		cfg_error_hint(c, &(struct cfg_node){.pos = kv->pos},
 			       "max-size, max-file, compress, tag, labels, labels-regex, env, "
 			       "env-regex, mode or max-buffer-size",
@@ -253,9 +253,10 @@ static void check_forward_option(struct cfg_ctx *c, const struct cfg_logging *l,
 		check_tag(c, kv);
 	} else if (journald && (!strcmp(kv->key, "labels") || !strcmp(kv->key, "env"))) {
 		return; /* names, each a field if the container has it */
-	} else if (cache_option(c, kv) == 0 || (!journald && one_of(kv->key, syslog_unused))) {
+	} else if (cache_option(c, kv) == 0 ||
+		   (!journald && cfg_log_one_of(kv->key, syslog_unused))) {
 		return;
-	} else if (one_of(kv->key, journald ? journald_refused : syslog_refused)) {
+	} else if (cfg_log_one_of(kv->key, journald ? journald_refused : syslog_refused)) {
 		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option", takes,
 					 "logging option \"%s\" of driver %s", kv->key,
 					 l->driver.v);
@@ -267,7 +268,7 @@ static void check_forward_option(struct cfg_ctx *c, const struct cfg_logging *l,
 				       "logging option syslog-facility: \"%s\" is not a facility",
 				       value_of(kv));
 	} else if (!journald && !strcmp(kv->key, "syslog-format")) {
-		if (!one_of(value_of(kv), formats))
+		if (!cfg_log_one_of(value_of(kv), formats))
 			cfg_error_hint(c, &at, "rfc3164, rfc5424 or rfc5424micro",
 				       "logging option syslog-format: \"%s\" is not a format",
 				       value_of(kv));
@@ -316,7 +317,7 @@ static void check_gelf_option(struct cfg_ctx *c, const struct cfg_logging *l,
 			cfg_error_hint(c, &at, "a udp:// gelf-address",
 				       "logging option %s: compression is only supported on UDP",
 				       kv->key);
-		else if (type ? !one_of(value_of(kv), types) : !num || v < -1 || v > 9)
+		else if (type ? !cfg_log_one_of(value_of(kv), types) : !num || v < -1 || v > 9)
 			cfg_error_hint(
 			    c, &at, type ? "gzip, zlib or none" : "-1 to 9",
 			    "unknown value \"%s\" for log opt \"%s\" for gelf log driver",
@@ -370,9 +371,9 @@ static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 				       value_of(kv));
 		else
 			cfg_syslog_addr_free(&a);
-	} else if (one_of(kv->key, bools)) {
+	} else if (cfg_log_one_of(kv->key, bools)) {
 		check_bool(c, kv);
-	} else if (one_of(kv->key, durations)) {
+	} else if (cfg_log_one_of(kv->key, durations)) {
 		if (cfg_parse_duration(value_of(kv), &v) < 0 ||
 		    (!strcmp(kv->key, "fluentd-async-reconnect-interval") && v &&
 		     (v < 100000 || v > 10000000)))
@@ -392,13 +393,13 @@ static void check_fluentd_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 				       value_of(kv));
 	} else if (!strcmp(kv->key, "tag")) {
 		check_tag(c, kv);
-	} else if (strstr(kv->key, "-regex") && one_of(kv->key, attrs) &&
+	} else if (strstr(kv->key, "-regex") && cfg_log_one_of(kv->key, attrs) &&
 		   lxr_re_check(value_of(kv), &why) < 0) {
 		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
 					 "a pattern of characters, classes, ^, $, |, *, + and ?",
 					 "logging option %s \"%s\" (%s)", kv->key, value_of(kv),
 					 why);
-	} else if (!one_of(kv->key, attrs) && cache_option(c, kv) != 0) {
+	} else if (!cfg_log_one_of(kv->key, attrs) && cache_option(c, kv) != 0) {
 		cfg_error_hint(
 		    c, &at,
 		    "fluentd-address, fluentd-async, fluentd-buffer-limit, "
@@ -449,7 +450,7 @@ bool cfg_log_driver_sends(const char *d)
 {
 	static const char *const sends[] = {"journald", "syslog", "gelf", "fluentd", "loki", NULL};
 
-	return d && one_of(d, sends);
+	return d && cfg_log_one_of(d, sends);
 }
 
 const char *cfg_logging_option(const struct cfg_logging *l, const char *key)

@@ -19,14 +19,6 @@
 	"labels, env, env-regex, no-file, keep-file, max-size, max-file, mode and "                \
 	"max-buffer-size"
 
-static bool listed(const char *const *set, const char *v)
-{
-	for (; *set; set++)
-		if (!strcmp(*set, v))
-			return true;
-	return false;
-}
-
 static int hex(int c)
 {
 	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
@@ -228,11 +220,11 @@ static void check_value(struct cfg_ctx *c, const struct cfg_kv *kv)
 	int64_t usec;
 	bool on;
 
-	if (listed(durations, kv->key)) {
+	if (cfg_log_one_of(kv->key, durations)) {
 		if (cfg_parse_duration(v, &usec) < 0 || usec < 0)
 			cfg_error_hint(c, &at, "a duration: 1s, 500ms, 5m",
 				       "loki: invalid option %s format: %s", kv->key, v);
-	} else if (listed(bools, kv->key)) {
+	} else if (cfg_log_one_of(kv->key, bools)) {
 		if (*v && lxr_go_bool(v, &on) < 0)
 			cfg_error_hint(c, &at, "\"true\" or \"false\"",
 				       "logging option %s: \"%s\" is not a boolean", kv->key, v);
@@ -281,11 +273,11 @@ void cfg_check_loki_option(struct cfg_ctx *c, const struct cfg_kv *kv)
 		cfg_check_log_bytes(c, kv);
 	else if (!strcmp(kv->key, "max-file"))
 		cfg_check_log_count(c, kv);
-	else if (listed(plain, kv->key))
+	else if (cfg_log_one_of(kv->key, plain))
 		check_int(c, kv);
-	else if (listed(other, kv->key))
+	else if (cfg_log_one_of(kv->key, other))
 		check_value(c, kv);
-	else if (listed(refused, kv->key))
+	else if (cfg_log_one_of(kv->key, refused))
 		cfg_check_supported_hint(c, kv->pos, "service.logging.other_option",
 					 "lxr's sender has no TLS, proxy, promtail pipeline or "
 					 "relabelling; remove the option to run the service",

@@ -104,7 +104,7 @@ struct log_fwd {
 	} part[2];
 };
 
-static int64_t mono_ns(void)
+int64_t log_fwd_mono_ns(void)
 {
 	struct timespec t;
 
@@ -199,7 +199,7 @@ static enum fmt format_of(const char *v)
 /* the peer failed: the first failure of an outage is a warning */
 static void outage(struct log_fwd *fw, int e, uint64_t dropped_before)
 {
-	fw->failed_at = mono_ns();
+	fw->failed_at = log_fwd_mono_ns();
 	if (fw->failing)
 		return;
 	fw->failing = true;
@@ -218,7 +218,7 @@ static void drop(struct log_fwd *fw, int e)
 /* A record went out: an outage is over, and how many it cost is said */
 static void sent(struct log_fwd *fw)
 {
-	if (!fw->failing || mono_ns() - fw->failed_at < QUIET_NS)
+	if (!fw->failing || log_fwd_mono_ns() - fw->failed_at < QUIET_NS)
 		return;
 	fw->failing = false;
 	lxr_warn("logging driver %s: %s takes lines again; %llu were not sent", fw->driver,
@@ -236,7 +236,7 @@ static void disconnect(struct log_fwd *fw)
 	fw->dropped += fw->buf_records;
 	fw->buf_records = 0;
 	fw->len = 0;
-	fw->retry_at = mono_ns() + fw->retry_ns;
+	fw->retry_at = log_fwd_mono_ns() + fw->retry_ns;
 }
 
 /* A socket to the peer; a stream's connect goes on in the background */
@@ -246,7 +246,7 @@ static int connect_peer(struct log_fwd *fw)
 
 	if (fw->fd >= 0)
 		return 0;
-	if (mono_ns() < fw->retry_at)
+	if (log_fwd_mono_ns() < fw->retry_at)
 		return -EAGAIN;
 	for (int i = 0; i < 2 && types[i]; i++) {
 		int fd = socket(fw->to.ss_family, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -265,7 +265,7 @@ static int connect_peer(struct log_fwd *fw)
 		e = errno;
 		close(fd);
 	}
-	fw->retry_at = mono_ns() + fw->retry_ns;
+	fw->retry_at = log_fwd_mono_ns() + fw->retry_ns;
 	return -e;
 }
 
@@ -418,7 +418,7 @@ static void stream_fail(struct log_fwd *fw, int e)
 	close(fw->fd);
 	fw->fd = -1;
 	fw->connecting = false;
-	fw->retry_at = mono_ns() + fw->retry_ns;
+	fw->retry_at = log_fwd_mono_ns() + fw->retry_ns;
 }
 
 /* A stream's buffer, as far as the peer takes it now; with fluentd-async

@@ -50,6 +50,8 @@ void log_fwd_close(void *f);
  * batches still had to send; nothing for another driver */
 void log_fwd_adopt(struct log_fwd *to, struct log_fwd *from);
 
+/* CLOCK_MONOTONIC in nanoseconds: the forwarders' retries and batches */
+int64_t log_fwd_mono_ns(void);
 /* kvs' ("K=V": labels, env) value of name k, NULL: none */
 const char *log_fwd_kv(char *const *kvs, const char *k);
 /* names (comma-separated), then each kvs entry whose name matches re

@@ -57,6 +57,7 @@ struct loki_batch {
 	size_t len[2], cap[2];
 	size_t bytes;     /* of its lines, as the driver counts a batch */
 	size_t entries;   /* what a drop of it costs */
+	bool stale;       /* another forwarder's labels (log_loki_adopt) */
 	int64_t first_ns; /* CLOCK_MONOTONIC of its first line */
 };
 
@@ -89,14 +90,6 @@ struct log_loki {
 	bool failing;
 	char where[160];
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
 
 static int64_t duration_ns(const struct cfg_logging *l, const char *key, int64_t def)
 {
@@ -359,7 +352,7 @@ static void retry(struct log_loki *k, const char *why)
 	 * together do not all come back at once */
 	if (wait > 0 && getrandom(&r, sizeof(r), GRND_NONBLOCK) == sizeof(r))
 		wait += (int64_t)(r % (uint64_t)wait);
-	q->retry_at = mono_ns() + (wait < k->max_backoff_ns ? wait : k->max_backoff_ns);
+	q->retry_at = log_fwd_mono_ns() + (wait < k->max_backoff_ns ? wait : k->max_backoff_ns);
 }
 
 /* The filling batch as a request, sent from the loop */
@@ -417,12 +410,12 @@ void log_loki_record(struct log_loki *k, enum log_stream st, const struct timesp
 	free(line);
 	/* an update's new labels ({{.ImageName}}): the batch the last
 	 * container left goes first, under its own */
-	if (b->labels[s] && strcmp(b->labels[s], k->labels[s]) && !k->q.req) {
+	if (b->stale && !k->q.req) {
 		make_request(k);
 		b = &k->q.cur;
 	}
 	if (!b->entries)
-		b->first_ns = mono_ns();
+		b->first_ns = log_fwd_mono_ns();
 	if (!b->labels[s])
 		b->labels[s] = lxr_xstrdup(k->labels[s]);
 	_cleanup_free_ char *entry = lxr_xasprintf("%s[\"%lld%09ld\",%s]", b->len[s] ? "," : "",
@@ -513,7 +506,7 @@ static bool connect_loki(struct log_loki *k)
 	q->fd = fd;
 	q->connecting = true;
 	q->retry_at = 0;
-	q->deadline_ns = k->timeout_ns ? mono_ns() + k->timeout_ns : INT64_MAX;
+	q->deadline_ns = k->timeout_ns ? log_fwd_mono_ns() + k->timeout_ns : INT64_MAX;
 	return true;
 }
 
@@ -584,7 +577,7 @@ static bool exchange(struct log_loki *k)
 static void step(struct log_loki *k)
 {
 	struct loki_queue *q = &k->q;
-	int64_t now = mono_ns();
+	int64_t now = log_fwd_mono_ns();
 
 	if (!q->req && q->cur.entries &&
 	    (q->cur.bytes >= k->batch_size || now - q->cur.first_ns >= k->batch_wait_ns))
@@ -595,7 +588,7 @@ static void step(struct log_loki *k)
 		return;
 	if (!exchange(k)) {
 		/* an answer that came in time was read first */
-		if (mono_ns() > q->deadline_ns)
+		if (log_fwd_mono_ns() > q->deadline_ns)
 			retry(k, "no answer within loki-timeout");
 		return;
 	}
@@ -633,24 +626,29 @@ void log_loki_adopt(struct log_loki *to, struct log_loki *from)
 
 	to->q = from->q;
 	from->q = q;
+	/* labels differ only after an update: looked at here, once */
+	for (int s = 0; s < 2; s++)
+		to->q.cur.stale |=
+		    to->q.cur.labels[s] && strcmp(to->q.cur.labels[s], to->labels[s]);
 	to->dropped += from->dropped;
 	to->failing = from->failing;
 }
 
 void log_loki_close(struct log_loki *k)
 {
-	int64_t end = mono_ns() + CLOSE_WAIT_NS;
+	int64_t end = log_fwd_mono_ns() + CLOSE_WAIT_NS;
 	size_t left;
 
 	if (!k)
 		return;
 	/* the last lines (often the ones that say why it stopped): a moment
 	 * for them, then what is left is dropped and counted */
-	while (k->to_len && !k->failing && (k->q.req || k->q.cur.entries) && mono_ns() < end) {
+	while (k->to_len && !k->failing && (k->q.req || k->q.cur.entries) &&
+	       log_fwd_mono_ns() < end) {
 		struct pollfd p = {.fd = k->q.fd};
 		if (!k->q.req)
 			make_request(k);
-		if (k->q.fd < 0 && k->q.retry_at > mono_ns())
+		if (k->q.fd < 0 && k->q.retry_at > log_fwd_mono_ns())
 			break; /* tried and failed: no waiting out a backoff here */
 		step(k);
 		p.fd = k->q.fd;

@@ -131,7 +131,7 @@ struct cli_globals {
 	const char *progress;       /* --progress auto|tty|plain|quiet */
 	bool compose;               /* `lxr compose COMMAND`: compose's form of it */
 	const char *ansi;           /* --ansi never|always|auto; NULL: not given */
-	bool dry_run;               /* --dry-run: up's and build's */
+	bool dry_run;               /* --dry-run: the commands dry_run.c names */
 };
 /* --progress as sup_up_opts.progress takes it: 0 auto, 1 plain, 2 tty,
  * 3 quiet */
@@ -274,6 +274,17 @@ int cmd_cp(int argc, char **argv);
  * compose prints them; dry: compose's "DRY-RUN MODE - " before each, and
  * the volumes of vols that are there */
 char **cli_down_before(const char *project);
+/* compose's --dry-run (dry_run.c): 0 when cmd has one here, else -1 said;
+ * a command's refusal of it where it acts on `lxr run` containers or one
+ * REF (LXR_EXIT_USAGE); the line compose prints of what was done to one
+ * object ("Container web-1  Stopped", with "DRY-RUN MODE - " before it
+ * when dry), on stderr as --progress says; and a dry run of stop, start,
+ * restart, kill, pause or unpause through the project's supervisor, args
+ * ({"services": [...]}) taken */
+int cli_dry_run_check(const char *cmd);
+int cli_dry_run_refuse(const char *cmd);
+void cli_done_line(const char *kind, const char *name, const char *verb, bool dry);
+int cli_dry_run_ctl(struct ctl_conn *conn, const char *cmd, json_t *args);
 void cli_down_report(const char *project, char **before, const struct cfg_stack *st,
 		     char *const *vols, bool dry);
 /* lxr volumes (cmd_volumes.c): st's project's volumes that exist (those

@@ -45,7 +45,8 @@ enum {
 	OPT_NO_DEPS,
 	OPT_WAIT,
 	OPT_WAIT_TIMEOUT,
-	OPT_ORPHANS
+	OPT_ORPHANS,
+	OPT_DRY_RUN
 };
 
 /* ps --status STATE, --filter status=STATE */
@@ -107,6 +108,7 @@ static const struct option longopts[] = {
     {"wait", no_argument, NULL, OPT_WAIT},
     {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
     {"orphans", optional_argument, NULL, OPT_ORPHANS},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {NULL, 0, NULL, 0},
 };
 
@@ -186,6 +188,9 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 	case OPT_NO_DEPS: a->no_deps = true; return only_for(cmd, "restart", arg);
 	case OPT_WAIT: a->wait = true; return only_for(cmd, "start", arg);
 	case OPT_ORPHANS: return orphans_option(cmd, arg, a);
+	case OPT_DRY_RUN: /* compose's global one, given here */
+		cli_globals.dry_run = true;
+		return only_for(cmd, "stop start restart kill", arg);
 	case OPT_WAIT_TIMEOUT:
 		if (only_for(cmd, "start", arg) < 0 || parse_timeout(optarg, &a->wait_timeout) < 0)
 			return -1;
@@ -637,7 +642,7 @@ int cmd_ctl(int argc, char **argv)
 	 * them its service's (docker's `lxr stop web1` in a project) */
 	if (!a.project && !a.file) {
 		if (!cli_find_stack(&found) || cli_names_are_dockers(a.services, found)) {
-			r = no_stack(cmd, &a);
+			r = cli_globals.dry_run ? cli_dry_run_refuse(cmd) : no_stack(cmd, &a);
 			goto out;
 		}
 		a.file = found;
@@ -656,6 +661,8 @@ int cmd_ctl(int argc, char **argv)
 		else if (!a.quiet && !a.service_names && !a.json)
 			cli_ps_print(none, a.tmpl, a.no_trunc);
 		json_decref(none);
+	} else if (r == LXR_EXIT_OK && cli_globals.dry_run) {
+		r = cli_dry_run_ctl(conn, cmd, args_json(&a));
 	} else if (r == LXR_EXIT_OK) {
 		a.stack = project;
 		r = ctl_one(conn, cmd, &a);

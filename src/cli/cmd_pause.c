@@ -22,6 +22,7 @@ static const char *usage_of(const char *cmd)
 		     "\n"
 		     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
 		     "  -p, --project-name N   the project (default: the stack file's)\n"
+		     "      --dry-run          say which containers it would thaw; do nothing\n"
 		     "\n"
 		     "Example:\n"
 		     "  lxr unpause web\n"
@@ -39,6 +40,7 @@ static const char *usage_of(const char *cmd)
 		     "\n"
 		     "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
 		     "  -p, --project-name N   the project (default: the stack file's)\n"
+		     "      --dry-run          say which containers it would freeze; do nothing\n"
 		     "\n"
 		     "Example:\n"
 		     "  lxr pause web && lxr ps && lxr unpause web\n";
@@ -76,6 +78,7 @@ int cmd_pause(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"file", required_argument, NULL, 'f'},
 	    {"project-name", required_argument, NULL, 'p'},
+	    {"dry-run", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -97,6 +100,7 @@ int cmd_pause(int argc, char **argv)
 				goto usage;
 			break;
 		case 'p': project = optarg; break;
+		case 'N': cli_globals.dry_run = true; break; /* compose's, given here */
 		case 'h': json_decref(names); return fputs(usage_of(cmd), stdout), LXR_EXIT_OK;
 		default: cli_bad_option(argv[optind - 1], longopts, NULL); goto usage;
 		}
@@ -104,13 +108,20 @@ int cmd_pause(int argc, char **argv)
 	enum cli_where w = cli_where(&file, &project, argv + optind, &found, &named);
 	if (w == CLI_WHERE_FAIL || w == CLI_WHERE_RUN) {
 		json_decref(names);
-		return w == CLI_WHERE_FAIL ? LXR_EXIT_FAIL : pause_run(cmd, argv + optind);
+		return w == CLI_WHERE_FAIL   ? LXR_EXIT_FAIL
+		       : cli_globals.dry_run ? cli_dry_run_refuse(cmd)
+					     : pause_run(cmd, argv + optind);
 	}
 	for (; optind < argc; optind++)
 		json_array_append_new(names, json_string(argv[optind]));
 	r = cli_project_connect(file, project, &conn, &name);
 	if (r != LXR_EXIT_OK) {
 		json_decref(names);
+		return r;
+	}
+	if (cli_globals.dry_run) {
+		r = cli_dry_run_ctl(conn, cmd, json_pack("{s:o}", "services", names));
+		ctl_close(conn);
 		return r;
 	}
 	if (ctl_call(conn, cmd, json_pack("{s:o}", "services", names), 30000, &res, &err) < 0) {

@@ -65,6 +65,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 	    {"ignore-pull-failures", no_argument, NULL, 'I'},
 	    {"include-deps", no_argument, NULL, 'D'},
 	    {"ignore-buildable", no_argument, NULL, 'B'},
+	    {"dry-run", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -104,6 +105,7 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 		case 'I': o->ignore_failures = true; break;
 		case 'D': o->include_deps = true; break;
 		case 'B': o->ignore_buildable = true; break;
+		case 'N': cli_globals.dry_run = true; break; /* compose's, given here */
 		case 'h': fputs(cli_pull_usage, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_pull_usage); return -1;
 		}
@@ -127,6 +129,8 @@ static int pull_ref(const struct pull_opts *o, const char *ref)
 	char *args[6];
 	int n = 0;
 
+	if (cli_globals.dry_run)
+		return cli_dry_run_refuse("pull");
 	if (o->policy || o->ignore_failures || o->include_deps || o->ignore_buildable) {
 		fprintf(stderr,
 			"lxr: error: pull %s: --policy, --ignore-pull-failures, --include-deps "
@@ -451,8 +455,12 @@ static int pull_stack(struct pull *p, const struct cfg_stack *st, char **want)
 	lxr_err err;
 	int r;
 
+	/* a dry run makes no store where there is none: nothing is present */
+	_cleanup_free_ char *images = lxr_xasprintf("%s/images", lxr_data_dir());
+	bool store_wanted = p->o.policy && !(cli_globals.dry_run && access(images, F_OK) < 0);
+
 	if (img_tool_path(&tool, &err) < 0 ||
-	    (p->o.policy && img_store_open(lxr_data_dir(), &store, &err) < 0)) {
+	    (store_wanted && img_store_open(lxr_data_dir(), &store, &err) < 0)) {
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
@@ -465,6 +473,12 @@ static int pull_stack(struct pull *p, const struct cfg_stack *st, char **want)
 		cli_progress_mode(p->o.progress, &p->tty, &quiet);
 	p->o.quiet |= quiet;
 	p->color = p->tty && log_color_wanted(STDERR_FILENO, false);
+	if (cli_globals.dry_run) { /* said, not done: compose's --dry-run */
+		for (size_t i = 0; i < p->n_ents && !p->o.quiet; i++)
+			fprintf(stderr, " DRY-RUN MODE - %-*s %s\n", (int)p->width,
+				p->ents[i].service, p->ents[i].job ? "Pulled" : p->ents[i].skip);
+		return LXR_EXIT_OK;
+	}
 	run_jobs(p, tool);
 	return report(p);
 }

@@ -24,6 +24,7 @@ static int parse(int argc, char **argv, struct push_opts *o)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"ignore-push-failures", no_argument, NULL, 'I'},
 	    {"include-deps", no_argument, NULL, 'D'},
+	    {"dry-run", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -37,6 +38,7 @@ static int parse(int argc, char **argv, struct push_opts *o)
 		case 'q': o->quiet = true; break;
 		case 'I': o->ignore_failures = true; break;
 		case 'D': o->include_deps = true; break;
+		case 'N': cli_globals.dry_run = true; break; /* compose's, given here */
 		case 'h': fputs(cli_help("push"), stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_help("push")); return -1;
 		}
@@ -49,6 +51,8 @@ static int push_ref(const struct push_opts *o, const char *ref)
 {
 	char *args[] = {"push", o->quiet ? "-q" : (char *)ref, o->quiet ? (char *)ref : NULL, NULL};
 
+	if (cli_globals.dry_run)
+		return cli_dry_run_refuse("push");
 	if (o->ignore_failures || o->include_deps) {
 		fprintf(stderr,
 			"lxr: error: push %s: --ignore-push-failures and --include-deps are for a "
@@ -103,8 +107,11 @@ static int push_services(const struct push_opts *o, const struct cfg_stack *st, 
 			if (!ref)
 				continue;
 			if (!o->quiet)
-				fprintf(stderr, "%s: pushing %s\n", svc->name, ref);
-			if (push_one(tool, ref, o->quiet) == 0) {
+				fprintf(stderr, "%s%s: pushing %s\n",
+					cli_globals.dry_run ? "DRY-RUN MODE - " : "", svc->name,
+					ref);
+			/* said, not done: compose's --dry-run */
+			if (cli_globals.dry_run || push_one(tool, ref, o->quiet) == 0) {
 				pushed++;
 				continue;
 			}

@@ -110,11 +110,10 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 
 int cmd_rm(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
-						 {"stop", no_argument, NULL, 's'},
-						 {"volumes", no_argument, NULL, 'v'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"force", no_argument, NULL, 'f'},   {"stop", no_argument, NULL, 's'},
+	    {"volumes", no_argument, NULL, 'v'}, {"dry-run", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
 	bool force = false, volumes = false, stop = false;
 	_cleanup_free_ char *found = NULL;
@@ -129,6 +128,8 @@ int cmd_rm(int argc, char **argv)
 			stop = true;
 		} else if (c == 'v') {
 			volumes = true;
+		} else if (c == 'N') {
+			cli_globals.dry_run = true; /* compose's, given here */
 		} else if (c == 'h') {
 			fputs(cli_help("rm"), stdout);
 			return LXR_EXIT_OK;
@@ -142,6 +143,8 @@ int cmd_rm(int argc, char **argv)
 	if ((cli_globals.file || cli_globals.project || cli_find_stack(&found)) &&
 	    !cli_names_are_dockers(argv + optind, cli_globals.file))
 		return rm_stack(cli_globals.file, argv + optind, stop, volumes);
+	if (cli_globals.dry_run)
+		return cli_dry_run_refuse("rm");
 	if (stop) {
 		fputs("lxr: error: rm -s: there is no stack file here (docker's rm has no -s)\n",
 		      stderr);

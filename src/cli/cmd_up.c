@@ -499,7 +499,8 @@ int cmd_create(int argc, char **argv)
 	 * create of one container */
 	if (!cli_globals.file && !cli_globals.project && !cli_globals.compose && argc > 1 &&
 	    !names_file(argc, argv) && !cli_find_stack(&found))
-		return cli_run_create(argc, argv);
+		return cli_globals.dry_run ? cli_dry_run_refuse("create")
+					   : cli_run_create(argc, argv);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return fputs(cli_help("create"), stdout), LXR_EXIT_OK;

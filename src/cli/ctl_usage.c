@@ -8,6 +8,9 @@
 
 #define OPT_F "  -f, --file FILE        the stack file (default: compose.yaml & co. here)\n"
 #define OPT_P "  -p, --project-name N   the project (default: the stack file's)\n"
+#define OPT_DRY                                                                                    \
+	"      --dry-run          say which containers it would act on, as compose's\n"            \
+	"                         \"DRY-RUN MODE - \" lines; do nothing\n"
 
 /* Each command's own help (the format every command's --help has: usage
  * line, description, options, examples). */
@@ -74,8 +77,7 @@ static const struct {
      "stopped, whatever their restart policy, until `lxr start`. Returns once\n"
      "they have stopped.\n"
      "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
-     "                         stop_grace_period\n"
-     "\n"
+     "                         stop_grace_period\n" OPT_DRY "\n"
      "Example:\n"
      "  lxr stop web\n"
      "  lxr stop -t 1\n"},
@@ -89,8 +91,7 @@ static const struct {
      "background, on its own writable layer, as docker start does.\n"
      "\n" OPT_F OPT_P "      --wait             then wait, as up --wait, until every container\n"
      "                         runs (healthy where it has a check) or completed\n"
-     "      --wait-timeout N   give up (exit 1) after N seconds (implies --wait)\n"
-     "\n"
+     "      --wait-timeout N   give up (exit 1) after N seconds (implies --wait)\n" OPT_DRY "\n"
      "Example:\n"
      "  lxr start web\n"},
     {"restart",
@@ -101,8 +102,7 @@ static const struct {
      "one that cannot start is a failure (exit 1).\n"
      "\n" OPT_F OPT_P "  -t, --timeout N        seconds before SIGKILL, instead of the service's\n"
      "                         stop_grace_period\n"
-     "      --no-deps          not the services that depend on them\n"
-     "\n"
+     "      --no-deps          not the services that depend on them\n" OPT_DRY "\n"
      "Example:\n"
      "  lxr restart worker\n"},
     {"kill",
@@ -111,8 +111,7 @@ static const struct {
      "Send a signal to the containers of the services named (or all of them).\n"
      "Their restart policies apply to how they end.\n"
      "\n" OPT_F OPT_P "  -s, --signal SIG       the signal: a name (TERM, SIGHUP) or a number\n"
-     "                         (default KILL)\n"
-     "\n"
+     "                         (default KILL)\n" OPT_DRY "\n"
      "Example:\n"
      "  lxr kill -s HUP web\n"},
 };

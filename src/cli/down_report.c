@@ -36,38 +36,29 @@ char **cli_down_before(const char *project)
 	return names;
 }
 
-static const char *dry_prefix = "";
+static bool dry_run;
 
-static void line(const char *kind, const char *name, bool tty, bool colour)
+static void line(const char *kind, const char *name)
 {
-	if (tty)
-		fprintf(stderr, " %s\u2714%s %s%s %-20s Removed\n", colour ? "\033[32m" : "",
-			colour ? "\033[0m" : "", dry_prefix, kind, name);
-	else
-		fprintf(stderr, " %s%s %s  Removed\n", dry_prefix, kind, name);
+	cli_done_line(kind, name, "Removed", dry_run);
 }
 
 /* down -v: each of vols that went */
-static void volumes_gone(char *const *vols, bool tty, bool colour)
+static void volumes_gone(char *const *vols)
 {
 	_cleanup_strv_ char **own = sup_project_volume_names();
 
 	for (size_t i = 0; vols && vols[i]; i++)
-		if (*dry_prefix ? sup_volume_exists(vols[i])
-				: !sup_volume_exists(vols[i]) && !lxr_strv_has(own, vols[i]))
-			line("Volume", vols[i], tty, colour);
+		if (dry_run ? sup_volume_exists(vols[i])
+			    : !sup_volume_exists(vols[i]) && !lxr_strv_has(own, vols[i]))
+			line("Volume", vols[i]);
 }
 
 void cli_down_report(const char *project, char **before, const struct cfg_stack *st,
 		     char *const *vols, bool dry)
 {
-	int mode = cli_progress_setting();
-
-	dry_prefix = dry ? "DRY-RUN MODE - " : "";
-	bool tty = mode == 2 || (mode == 0 && isatty(STDERR_FILENO));
-	bool colour = tty && log_color_wanted(STDERR_FILENO, false);
-
-	if (mode == 3)
+	dry_run = dry;
+	if (cli_progress_setting() == 3)
 		return;
 	if (!before && !(vols && vols[0])) {
 		fprintf(stderr, "lxr: warning: no resource found to remove for project \"%s\"\n",
@@ -75,13 +66,13 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 		return;
 	}
 	if (!before) {
-		volumes_gone(vols, tty, colour);
+		volumes_gone(vols);
 		return;
 	}
 	/* ps lists instances in start order; down stops them in reverse */
 	for (size_t i = lxr_strv_len(before); i-- > 0;)
-		line("Container", before[i], tty, colour);
-	volumes_gone(vols, tty, colour);
+		line("Container", before[i]);
+	volumes_gone(vols);
 	for (size_t i = 0; st && i < st->n_networks; i++) {
 		_cleanup_free_ char *n = NULL;
 		const struct cfg_network *net = &st->networks[i];
@@ -90,6 +81,6 @@ void cli_down_report(const char *project, char **before, const struct cfg_stack 
 		if ((!net->driver.v && !net->implicit) || net->external.v || net->host_name.v)
 			continue;
 		n = lxr_xasprintf("%s_%s", project, st->networks[i].name);
-		line("Network", n, tty, colour);
+		line("Network", n);
 	}
 }

@@ -157,8 +157,8 @@ static int one(int argc, char **argv, int *i)
 		}
 		cli_globals.progress = v;
 	}
-	/* compose's --dry-run: up's and build's own (main.c refuses it for
-	 * the rest); --no-ansi, compose v1's --ansi never */
+	/* compose's --dry-run (main.c refuses it for a command without one,
+	 * dry_run.c); --no-ansi, compose v1's --ansi never */
 	if (r == 0 && !strcmp(argv[*i], "--dry-run"))
 		return cli_globals.dry_run = true, 1;
 	if (r == 0 && !strcmp(argv[*i], "--no-ansi"))

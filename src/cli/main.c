@@ -129,7 +129,7 @@ static void usage(FILE *f)
 	      "                             pull show their progress\n"
 	      "      --ansi WHEN            never: no colours, plain progress; always, auto\n"
 	      "                             (--no-ansi: never)\n"
-	      "      --dry-run              up and build: say what they would do\n"
+	      "      --dry-run              say what a project's command would do\n"
 	      "      --compatibility, --parallel N, --all-resources, --verbose,\n"
 	      "      --log-level L          accepted; they change nothing here\n"
 	      "  -v, --version              print lxr's version\n\ncommands:\n",
@@ -279,14 +279,7 @@ int main(int argc, char **argv)
 		return LXR_EXIT_USAGE;
 	}
 	/* compose's global --dry-run: what lxr can show without doing it */
-	if (cli_globals.dry_run && strcmp(argv[i], "up") && strcmp(argv[i], "build") &&
-	    strcmp(argv[i], "down")) {
-		fprintf(stderr,
-			"lxr: error: --dry-run %s: lxr has a dry run of up, down and build only\n"
-			"lxr: hint: `lxr --dry-run up` (or `up --dry-run`) shows what up would "
-			"do\n",
-			argv[i]);
+	if (cli_globals.dry_run && cli_dry_run_check(argv[i]) < 0)
 		return LXR_EXIT_USAGE;
-	}
 	return dispatch(argc - i, argv + i);
 }

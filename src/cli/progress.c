@@ -29,6 +29,8 @@ const char cli_pull_usage[] =
     "      --ignore-pull-failures  pull what can be pulled, exit 0\n"
     "      --include-deps      also the services the named ones depend on\n"
     "      --ignore-buildable  skip the services with build: (up builds them)\n"
+    "      --dry-run           in a project: say what it would pull and skip;\n"
+    "                          pull nothing\n"
     "\n"
     "Example:\n"
     "  lxr pull\n"

@@ -3,7 +3,7 @@
  * supervisor takes the service to no instances, as `lxr scale SERVICE=0`
  * does, and the next `up` makes them again from the file; -v takes their
  * anonymous volumes too. A service with a container still running is
- * left, and said so. */
+ * left, and said so. A dry run says what would go. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -122,6 +122,11 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 	}
 	instances_of(ps, svcs, &insts);
 	json_decref(ps);
+	if (cli_globals.dry_run) { /* said, not done: compose's --dry-run */
+		for (size_t i = 0; insts && insts[i]; i++)
+			cli_done_line("Container", insts[i], "Removed", true);
+		return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+	}
 	r = scale_to_none(file, svcs);
 	if (r != LXR_EXIT_OK)
 		return r;

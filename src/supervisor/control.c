@@ -280,6 +280,38 @@ static void do_pause(struct sup *s, struct ctl_server *cs, struct ctl_req req, b
 	ctl_reply_ok(cs, req, done);
 }
 
+/* compose's --dry-run of stop, start, restart, kill, pause and unpause
+ * ("would", {cmd, services}): the instances the command would act on,
+ * which it would print, and nothing done. Its own command, so that a
+ * supervisor too old to know it refuses it rather than doing it. */
+static void do_would(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	const char *cmd = json_string_value(json_object_get(args, "cmd")) ?: "";
+	bool pause = !strcmp(cmd, "pause"), unpause = !strcmp(cmd, "unpause");
+	size_t n = n_instances(s), k = 0;
+	_cleanup_free_ bool *pick = lxr_xcalloc(n, sizeof(bool));
+	json_t *would;
+
+	if (!pause && !unpause && strcmp(cmd, "stop") && strcmp(cmd, "start") &&
+	    strcmp(cmd, "restart") && strcmp(cmd, "kill")) {
+		ctl_reply_error(cs, req, "would: not a command with a dry run",
+				"stop, start, restart, kill, pause or unpause");
+		return;
+	}
+	if (!select_instances(s, cs, req, args, pick, n))
+		return;
+	would = json_array();
+	FOR_EACH_INSTANCE(s, in)
+	{
+		/* pause and unpause skip what they would skip */
+		if (!pick[k++] || ((pause || unpause) && !in->c) ||
+		    (pause && !svc_state_is_up(in->fsm.state)) || (unpause && !in->paused))
+			continue;
+		json_array_append_new(would, json_string(in->name));
+	}
+	ctl_reply_ok(cs, req, would);
+}
+
 static json_t *top_of(const struct sup_instance *in)
 {
 	return sup_top_json(in->plan.spec.cgroup_group, in->plan.spec.id,
@@ -591,6 +623,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 	else if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart") ||
 		 !strcmp(cmd, "kill"))
 		do_lifecycle(s, cs, req, cmd, args);
+	else if (!strcmp(cmd, "would"))
+		do_would(s, cs, req, args);
 	else if (!strcmp(cmd, "events"))
 		subscribe_events(s, cs, req, args);
 	else if (!strcmp(cmd, "reconciling")) /* a rolling update too */
@@ -609,8 +643,8 @@ static void handle(void *ctx, struct ctl_server *cs, struct ctl_req req, const c
 	} else
 		ctl_reply_error(
 		    cs, req, "unknown command",
-		    "ps, stop, start, restart, kill, pause, unpause, inspect, events, top, "
-		    "stats, up, down, reconciling, rollback, attach");
+		    "ps, stop, start, restart, kill, pause, unpause, would, inspect, events, "
+		    "top, stats, up, down, reconciling, rollback, attach");
 }
 
 int sup_control_open(struct sup *s, lxr_err *err)

@@ -3,7 +3,9 @@
 # changes nothing: no run directory, link, nft table, pull or container
 # before the stack is up; on a running stack the old plan stays in force.
 # --dry-run=plan prints each instance's whole plan as JSON. `down
-# --dry-run` says what down would remove, as compose's, and removes nothing.
+# --dry-run` says what down would remove, as compose's, and removes nothing;
+# so do stop, start, restart, kill, pause, unpause, rm and pull of what
+# they would act on.
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip "nft (nftables) is needed for published ports"
 
@@ -44,9 +46,20 @@ run compose -f "$STACK" --dry-run up -d
 expect_rc 0 "compose --dry-run up"
 expect_grep "$OUT" "would create +web-1" "the global --dry-run is up's"
 [ ! -e "$LXR_RUN_DIR/$project" ] || fail "a global --dry-run up made the run directory"
-run --dry-run -f "$STACK" pull
-expect_rc 2 "--dry-run pull"
-expect_grep "$ERR" "dry run of up, down and build only" "a dry run lxr has not is refused, saying so"
+run --dry-run -f "$STACK" create
+expect_rc 0 "--dry-run create"
+expect_grep "$OUT" "would create +web-1" "create's dry run is up's"
+[ ! -e "$LXR_RUN_DIR/$project" ] || fail "a dry run of create made the run directory"
+run --dry-run -f "$STACK" exec web true
+expect_rc 2 "--dry-run exec"
+expect_grep "$ERR" "lxr has a dry run of up, down, create" "a dry run lxr has not is refused, saying so"
+run --dry-run -f "$STACK" --profile remote pull
+expect_rc 0 "--dry-run pull"
+expect_grep "$ERR" "DRY-RUN MODE - remote +Pulled" "the image it would pull"
+expect_grep "$ERR" "DRY-RUN MODE - web +Skipped - Image is a directory" "what pull skips is said"
+run --dry-run -f "$STACK" --profile remote pull --policy missing remote
+expect_rc 0 "--dry-run pull --policy missing"
+expect_grep "$ERR" "DRY-RUN MODE - remote +Pulled" "an image not here would be pulled"
 run --dry-run -f "$STACK" down
 expect_rc 0 "--dry-run down of a stack that is not up"
 expect_grep "$ERR" "no resource found to remove" "nothing to remove is said"
@@ -108,3 +121,44 @@ expect_grep "$ERR" "DRY-RUN MODE - Container cache-1  Removed" "the global form 
 run ps -p "$project" -a
 expect_grep "$OUT" "web-1" "web still runs after down --dry-run"
 pass "down --dry-run says what it would remove and removes nothing"
+
+# the other commands compose has a dry run of: the line of each container
+# they would act on, and nothing done
+pid_of() { "$LXR" top -p "$project" "$1" | awk '$NF == "1000" { print $2; exit }'; }
+web_pid=$(pid_of web)
+[ -n "$web_pid" ] || fail "no sleep process in web: $("$LXR" top -p "$project" web)"
+for c in stop:Stopped kill:Killed restart:Restarted pause:Paused start:Started; do
+	run --dry-run -p "$project" "${c%%:*}" web
+	expect_rc 0 "--dry-run ${c%%:*} web"
+	expect_grep "$ERR" "^ DRY-RUN MODE - Container web-1  ${c#*:}$" "${c%%:*} says the container"
+	! printf '%s\n' "$ERR" | grep -q newcache-1 || fail "${c%%:*} web named another service: $ERR"
+	[ -z "$OUT" ] || fail "--dry-run ${c%%:*} printed names as if done: $OUT"
+done
+run -p "$project" kill --dry-run -s HUP web
+expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Killed" "--dry-run after the command is the same"
+run -p "$project" rm --dry-run -s -f web
+expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "rm --dry-run is the same"
+run --dry-run -p "$project" stop
+expect_grep "$ERR" "DRY-RUN MODE - Container cache-1  Stopped" "no service named: every one"
+run --dry-run -p "$project" unpause
+expect_rc 0 "--dry-run unpause of nothing paused"
+[ -z "$ERR" ] || fail "unpause would thaw a container that is not paused: $ERR"
+run --dry-run -p "$project" rm -s -f web
+expect_rc 0 "--dry-run rm -s web"
+expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "rm says the container"
+run --dry-run -p "$project" stop nosuch
+expect_rc 1 "--dry-run stop of a service that is not there"
+expect_grep "$ERR" "no such service: nosuch" "the unknown service is named"
+run ps -p "$project" -a
+expect_grep "$OUT" "web-1 .* Up " "web is still running"
+expect_grep "$OUT" "cache-1 .* Up " "cache is still running"
+! printf '%s\n' "$OUT" | grep -qi paused || fail "a dry run paused a container: $OUT"
+[ "$(pid_of web)" = "$web_pid" ] || fail "web's process changed (restarted or killed)"
+# docker's commands of lxr run containers have no dry run
+cd "$TEST_TMP"
+run --dry-run stop some-container
+expect_rc 2 "--dry-run stop with no project"
+expect_grep "$ERR" "a dry run is a project's" "it says a dry run is a project's"
+run --dry-run pull example.invalid/x:1
+expect_rc 2 "--dry-run pull REF"
+pass "stop, kill, restart, pause, start, unpause, rm and pull --dry-run say and do nothing"

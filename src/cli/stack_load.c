@@ -68,6 +68,30 @@ static void diags_print(const struct cfg_diags *d)
 	free(rest.v);
 }
 
+/* "lxr: 3 errors in FILE": the file the errors are in (an override's,
+ * when they are all there), or how many files hold them */
+static void errors_summary(const struct cfg_diags *d, const char *main_file)
+{
+	const char *one = NULL;
+	size_t files = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const char *f = d->v[i].pos.file;
+		bool seen = false;
+		if (d->v[i].warning || !f)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !d->v[k].warning && d->v[k].pos.file && !strcmp(d->v[k].pos.file, f);
+		if (!seen && files++ == 0)
+			one = f;
+	}
+	if (files > 1)
+		fprintf(stderr, "lxr: %zu errors in %zu files\n", d->n_errors, files);
+	else
+		fprintf(stderr, "lxr: %zu error%s in %s\n", d->n_errors,
+			d->n_errors == 1 ? "" : "s", one ? one : main_file);
+}
+
 /* `-f -`: the stack file is standard input, read once however many times
  * a command loads it (a peek, then the load). compose's rules: the
  * project directory is the working directory (or --project-directory),
@@ -212,8 +236,7 @@ int cli_stack_load_view(const char *file, const char *project, int view, bool ke
 	if (r < 0 && !diags.n_errors && !peek)
 		lxr_err_print(&err);
 	if (r < 0 && diags.n_errors && !peek)
-		fprintf(stderr, "lxr: %zu error%s in %s\n", diags.n_errors,
-			diags.n_errors == 1 ? "" : "s", o.file);
+		errors_summary(&diags, o.file);
 	cfg_diags_free(&diags);
 	return r < 0 ? LXR_EXIT_USAGE : LXR_EXIT_OK;
 }

@@ -4,6 +4,7 @@
  * read.c reads typed values out of it, merge.c merges trees. */
 #define _GNU_SOURCE
 #include <stddef.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,13 +63,39 @@ void cfg_tree_free(struct cfg_tree *t)
 	t->root = NULL;
 }
 
+/* a YAML 1.2 core schema int or float: 12, -3, 0x1f, 0o17, 1.5, 2e3, .inf */
+static bool plain_number(const char *s)
+{
+	char *end;
+
+	if (!strcmp(s, ".inf") || !strcmp(s, "-.inf") || !strcmp(s, "+.inf") ||
+	    !strcmp(s, ".nan") || !strcmp(s, ".NaN"))
+		return true;
+	if (!*s || isspace((unsigned char)*s))
+		return false;
+	if (!strncmp(s, "0o", 2))
+		return s[2] && strspn(s + 2, "01234567") == strlen(s + 2);
+	strtod(s, &end);
+	return *end == '\0' && strpbrk(s, "0123456789") && !strpbrk(s, "pPiInN");
+}
+
 const char *cfg_kind_name(const struct cfg_node *n)
 {
 	switch (n->kind) {
 	case CFG_NODE_MAP: return "mapping";
 	case CFG_NODE_SEQ: return "list";
-	default: return "string";
+	default: break;
 	}
+	/* what YAML reads a plain scalar as, as compose's go-yaml does */
+	if (cfg_is_null(n))
+		return "null value";
+	if (n->plain &&
+	    (!strcmp(n->raw, "true") || !strcmp(n->raw, "false") || !strcmp(n->raw, "True") ||
+	     !strcmp(n->raw, "False") || !strcmp(n->raw, "TRUE") || !strcmp(n->raw, "FALSE")))
+		return "boolean";
+	if (n->plain && plain_number(n->raw))
+		return "number";
+	return "string";
 }
 
 bool cfg_is_null(const struct cfg_node *n)

@@ -159,6 +159,19 @@ $tmp/bad.yaml:5:16: error: service "web": mem_limit: invalid size "lots"
   hint: use bytes or a unit: 4096, 64k, 512m, 2g
 lxr: 2 errors in $tmp/bad.yaml
 EOF
+# errors only in an override are said to be its, not the first file's
+printf 'services:\n  web:\n    image: busybox\n' >"$tmp/good.yaml"
+printf 'services:\n  web:\n    ports: 5\n    labels: 3\n' >"$tmp/over.yaml"
+set +e
+"$LXR" config -f "$tmp/good.yaml" -f "$tmp/over.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "bad override: exit $rc"
+grep -qx "lxr: 2 errors in $tmp/over.yaml" "$tmp/err" || fail "the summary names the override: $(cat "$tmp/err")"
+grep -q "ports must be a list, not a number" "$tmp/err" || fail "a number is called a number: $(cat "$tmp/err")"
+set +e
+"$LXR" config -f "$tmp/bad.yaml" -f "$tmp/over.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+grep -qx "lxr: 4 errors in 2 files" "$tmp/err" || fail "errors in two files: $(cat "$tmp/err")"
 
 # Discovery as compose does it: from a subdirectory, the nearest parent's
 # file; both names there give a warning naming the one used; an override

@@ -20,8 +20,10 @@ ns="$LXR_RUN_DIR/_run/.net/netns/$n"
 wait_file "$ns"
 exec 9<"$ns"
 wait "$first" || fail "the first run of $n failed"
-bridge=$(ip -o link show type bridge | grep -F "alias lxr:_run/lxr" | awk -F': ' '{print $2}' | head -n1)
-[ -n "$bridge" ] || fail "no default bridge: $(ip -o link show type bridge)"
+# the bridge this run's veth is on (another lxr run directory on the host
+# has a default bridge of its own, with the same alias)
+bridge=$(alias_links | grep -o 'master [^ ]*' | awk '{print $2}' | head -n1)
+[ -n "$bridge" ] || fail "the first veth of $n is on no bridge: $(alias_links)"
 [ "$(alias_links | wc -l)" -eq 1 ] || fail "the first veth of $n is not held: $(alias_links)"
 
 # second life, while the first veth is still there

@@ -519,6 +519,9 @@ struct cfg_service {
 	/* Compose keys lxr does not model yet, as written: not runnable */
 	struct cfg_raw_key *unmodelled;
 	size_t n_unmodelled;
+	/* its x- extension keys (x-lxr aside), as written: config prints them */
+	struct cfg_raw_key *extensions;
+	size_t n_extensions;
 	struct cfg_raw device_requests; /* deploy.resources.reservations.devices, as written */
 	struct cfg_strs cdi_devices;    /* devices: vendor.com/class=name */
 	/* the device requests of both, in that order (service_gpu.c) */
@@ -611,7 +614,9 @@ struct cfg_stack {
 	size_t n_volumes;
 	struct cfg_file_obj *secrets, *configs;
 	size_t n_secrets, n_configs;
-	struct cfg_raw models;             /* top-level models:, as written: not runnable */
+	struct cfg_raw models;          /* top-level models:, as written: not runnable */
+	struct cfg_raw_key *extensions; /* top-level x- keys (x-lxr aside), as written */
+	size_t n_extensions;
 	bool model_only;                   /* loaded with accept_unsupported: not for running */
 	struct cfg_unrunnable *unrunnable; /* in file order */
 	size_t n_unrunnable;

@@ -288,6 +288,11 @@ int cfg_raw_copy(struct cfg_ctx *c, struct cfg_node *n, const char *what, size_t
 		 struct cfg_raw *out);
 void cfg_raw_free(struct cfg_raw *v);
 void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n);
+/* The x- extension keys of mapping m (x-lxr aside) kept as written
+ * (interpolated: cfg_read_map did it) for config to print, as compose
+ * prints them; one too big to copy is left out. */
+void cfg_raw_keep_extensions(struct cfg_ctx *c, struct cfg_node *m, struct cfg_raw_key **list,
+			     size_t *n);
 /* build: (service_build.c) */
 int cfg_svc_read_build(struct cfg_ctx *c, struct cfg_node *n, void *obj);
 void cfg_build_free(struct cfg_build *b);

@@ -457,6 +457,7 @@ static void service(struct cfg_out *o, const struct cfg_service *s)
 	cfg_dump_service_host(o, s);
 	cfg_dump_service_file_refs(o, s);
 	cfg_dump_service_unmodelled(o, s);
+	cfg_dump_extensions(o, s->extensions, s->n_extensions);
 	cfg_out_end_map(o);
 }
 
@@ -480,6 +481,7 @@ int cfg_stack_write(FILE *f, const struct cfg_stack *st, enum cfg_format fmt, lx
 		cfg_out_key(&o, "models");
 		cfg_dump_raw(&o, &st->models);
 	}
+	cfg_dump_extensions(&o, st->extensions, st->n_extensions);
 	cfg_out_end_map(&o);
 	if (cfg_out_finish(&o) < 0)
 		return lxr_fail(err, EIO, "write the stack");

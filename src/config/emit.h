@@ -55,6 +55,8 @@ void cfg_dump_file_refs(struct cfg_out *o, const char *k, const struct cfg_svc_f
 void cfg_dump_service_build(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_service_unmodelled(struct cfg_out *o, const struct cfg_service *s);
 void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v);
+/* x- extension keys, sorted by name as compose prints them */
+void cfg_dump_extensions(struct cfg_out *o, const struct cfg_raw_key *v, size_t n);
 void cfg_dump_ulimits(struct cfg_out *o, const struct cfg_ulimit *v, size_t n);
 void cfg_dump_file_objs(struct cfg_out *o, const struct cfg_stack *st);
 void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st);

@@ -75,16 +75,45 @@ int cfg_raw_read(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct
 	return cfg_raw_copy(c, n, what, RAW_MAX_NODES, out);
 }
 
-int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key)
+static struct cfg_raw_key *push_key(struct cfg_raw_key **list, size_t *n, const char *key,
+				    struct cfg_pos pos)
 {
 	struct cfg_raw_key *k;
 
-	s->unmodelled = lxr_xrealloc(s->unmodelled, (s->n_unmodelled + 1) * sizeof(*s->unmodelled));
-	k = &s->unmodelled[s->n_unmodelled++];
+	*list = lxr_xrealloc(*list, (*n + 1) * sizeof(**list));
+	k = &(*list)[(*n)++];
 	memset(k, 0, sizeof(*k));
 	k->key = lxr_xstrdup(key);
-	k->pos = n->pos;
+	k->pos = pos;
+	return k;
+}
+
+int cfg_svc_read_raw(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *s, const char *key)
+{
+	struct cfg_raw_key *k = push_key(&s->unmodelled, &s->n_unmodelled, key, n->pos);
+
 	return cfg_raw_read(c, n, key, &k->value);
+}
+
+void cfg_raw_keep_extensions(struct cfg_ctx *c, struct cfg_node *m, struct cfg_raw_key **list,
+			     size_t *n)
+{
+	for (size_t i = 0; m->kind == CFG_NODE_MAP && i < m->n; i++) {
+		const struct cfg_node *key = m->pairs[i].key;
+		struct cfg_raw_key *k;
+		size_t budget = RAW_MAX_NODES;
+
+		if (strncmp(key->raw, "x-", 2) || !strcmp(key->raw, "x-lxr"))
+			continue;
+		k = push_key(list, n, key->raw, key->pos);
+		/* its scalars are interpolated already (an error there said):
+		 * one too big or that failed is left out, not an error twice */
+		if (copy(c, m->pairs[i].value, &k->value, &budget, 0, key->raw) < 0) {
+			free(k->key);
+			cfg_raw_free(&k->value);
+			(*n)--;
+		}
+	}
 }
 
 void cfg_raw_free(struct cfg_raw *v)
@@ -160,6 +189,26 @@ void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v)
 		cfg_out_end_seq(o);
 		break;
 	}
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct cfg_raw_key *const *)a)->key,
+		      (*(const struct cfg_raw_key *const *)b)->key);
+}
+
+void cfg_dump_extensions(struct cfg_out *o, const struct cfg_raw_key *v, size_t n)
+{
+	const struct cfg_raw_key **sorted = lxr_xcalloc(n + 1, sizeof(*sorted));
+
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &v[i];
+	qsort(sorted, n, sizeof(*sorted), key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		cfg_out_key(o, sorted[i]->key);
+		cfg_dump_raw(o, &sorted[i]->value);
+	}
+	free(sorted);
 }
 
 void cfg_dump_service_unmodelled(struct cfg_out *o, const struct cfg_service *s)

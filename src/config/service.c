@@ -552,6 +552,7 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	cfg_update_default(&s->update_config);
 	cfg_update_default(&s->rollback_config);
 	r = cfg_read_map(c, n, spec, s);
+	cfg_raw_keep_extensions(c, n, &s->extensions, &s->n_extensions);
 	if (r == 0 && !s->image.v && !s->build.set && !cfg_map_pair(n, "provider")) {
 		cfg_error_hint(c, n, "add `image:` (an image reference or a root filesystem path)",
 			       "service has neither image nor build");

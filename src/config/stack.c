@@ -238,6 +238,7 @@ static int read_top(struct cfg_ctx *c, struct cfg_node *root, struct cfg_stack *
 	if (!cfg_expect(c, root, CFG_NODE_MAP, "the stack file (services:, networks:, ...)"))
 		return -1;
 	r = cfg_read_map(c, root, &spec, st);
+	cfg_raw_keep_extensions(c, root, &st->extensions, &st->n_extensions);
 
 	/* compose-go loads a file of networks or volumes alone (commands that
 	 * run a stack refuse it: cli_stack_load); only one with nothing at all
@@ -578,6 +579,7 @@ void cfg_service_free(struct cfg_service *s)
 	cfg_hooks_free(s->pre_stop, s->n_pre_stop);
 	cfg_watch_free(s->watch, s->n_watch);
 	cfg_raw_keys_free(s->unmodelled, s->n_unmodelled);
+	cfg_raw_keys_free(s->extensions, s->n_extensions);
 	cfg_raw_free(&s->device_requests);
 	cfg_strs_free(&s->cdi_devices);
 	cfg_device_requests_free(s->gpu_reqs, s->n_gpu_reqs);
@@ -599,6 +601,7 @@ void cfg_stack_free(struct cfg_stack *st)
 		cfg_volume_free(&st->volumes[i]);
 	free(st->volumes);
 	cfg_raw_free(&st->models);
+	cfg_raw_keys_free(st->extensions, st->n_extensions);
 	cfg_file_objs_free(st->secrets, st->n_secrets);
 	cfg_file_objs_free(st->configs, st->n_configs);
 	for (size_t i = 0; i < st->n_unrunnable; i++) {

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,8 +484,6 @@ static const struct cfg_key service_keys[] = {
 		return cfg_svc_read_raw(c, n, obj, #name);                                         \
 	}
 RAW(cgroup_parent)
-RAW(cpu_count)
-RAW(cpu_percent)
 RAW(cpu_rt_period)
 RAW(cpu_rt_runtime)
 RAW(credential_spec)
@@ -495,15 +495,66 @@ RAW(pull_refresh_after)
 RAW(storage_opt)
 RAW(use_api_socket)
 #undef RAW
+
+/* cpu_count and cpu_percent are docker's CPU limits on Windows; its Linux
+ * daemon drops them (cpu_percent with a warning), so a file that sets them
+ * runs there: checked as compose-go's schema checks them (integers, a
+ * percent at most 100), said to do nothing, and dropped from the model. */
+static int windows_cpu(struct cfg_ctx *c, struct cfg_node *n, const char *key, long long max)
+{
+	const char *v = cfg_scalar(c, n, key);
+	long long x = 0;
+	char *end;
+
+	if (!v)
+		return -1;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (!*v || *end || errno || x < 0 || x > max) {
+		if (max == LLONG_MAX)
+			cfg_error(c, n, "%s: \"%s\" is not a whole number, 0 or more", key, v);
+		else
+			cfg_error(c, n, "%s: \"%s\" is not a whole number from 0 to %lld", key, v,
+				  max);
+		return -1;
+	}
+	cfg_warn(c, n,
+		 "%s does nothing on Linux: it is docker's limit on Windows, which its Linux "
+		 "daemon drops too",
+		 key);
+	return 0;
+}
+
+static int read_cpu_count(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)obj;
+	return windows_cpu(c, n, "cpu_count", LLONG_MAX);
+}
+
+static int read_cpu_percent(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	(void)obj;
+	return windows_cpu(c, n, "cpu_percent", 100);
+}
+
 #define R(name)                                                                                    \
 	{                                                                                          \
 #name, "service.unmodelled", raw_##name                                            \
 	}
 static const struct cfg_key service_raw_keys[] = {
-    R(cgroup_parent),  R(cpu_count),       R(cpu_percent),        R(cpu_rt_period),
-    R(cpu_rt_runtime), R(credential_spec), R(external_links),     R(models),
-    R(pre_start),      R(provider),        R(pull_refresh_after), R(storage_opt),
+    R(cgroup_parent),
+    R(cpu_rt_period),
+    R(cpu_rt_runtime),
+    R(credential_spec),
+    R(external_links),
+    R(models),
+    R(pre_start),
+    R(provider),
+    R(pull_refresh_after),
+    R(storage_opt),
     R(use_api_socket),
+    {"cpu_count", "service.cpu_windows", read_cpu_count},
+    {"cpu_percent", "service.cpu_windows", read_cpu_percent},
 };
 #undef R
 

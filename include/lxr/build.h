@@ -20,6 +20,8 @@
 #include "lxr/image.h"
 #include "lxr/util.h"
 
+struct lxr_rlimit;
+
 enum df_kind {
 	DF_ADD,
 	DF_ARG,
@@ -363,6 +365,14 @@ struct bld_opts {
 	 * or image of that name: "NAME=DIR" (a local directory, read as a
 	 * build context) or "NAME=docker-image://REF" */
 	char *const *named_contexts;
+	/* RUN containers' rlimits (compose's build.ulimits, docker build
+	 * --ulimit), over the runtime's */
+	const struct lxr_rlimit *rlimits;
+	size_t n_rlimits;
+	/* stages (by name, or index) whose steps never come from the step
+	 * cache (compose's build.no_cache_filter, docker build
+	 * --no-cache-filter); they still fill it */
+	char *const *no_cache_stages;
 };
 int bld_execute(const struct bld_opts *o, lxr_err *err);
 
@@ -396,6 +406,10 @@ struct bld_request {
 	const char *network;  /* "default" (NULL), "none" or "host" */
 	char *const *secrets; /* --secret values (bld_secret_parse) */
 	int64_t shm_size;     /* bytes; 0: the runtime's */
+	/* "NAME=SOFT[:HARD]" for RUN steps (-1: unlimited), docker build
+	 * --ulimit's form; a bad one is a usage error */
+	char *const *ulimits;
+	char *const *no_cache_stages; /* bld_opts.no_cache_stages */
 	bool no_cache, pull;
 	/* plan only: print the stages (docker's --check), build nothing */
 	bool check;
@@ -409,6 +423,11 @@ int bld_build(const struct bld_request *rq, lxr_err *err);
 /* Take the step cache's lock (flock how: LOCK_SH for a build, LOCK_EX |
  * LOCK_NB for `builder prune`): its fd, or -1 with err set. */
 int bld_cache_lock(int how, lxr_err *err);
+/* A cache entry a step run on purpose replaced (--no-cache) is kept aside
+ * under ".KEY" BLD_CACHE_REPLACED "PID.N" while builds beside it may read
+ * it; the caller, holding the cache's lock exclusive, removes them all. */
+#define BLD_CACHE_REPLACED ".replaced."
+void bld_cache_sweep_replaced(void);
 
 /* ---- compose's build: --------------------------------------------------------
  * A stack service's `build:` as a bld_request: every key lxr's builder

@@ -337,6 +337,9 @@ void plan_endpoints_of(const struct cfg_stack *st, const struct cfg_service *svc
 void plan_host_network(const struct cfg_service *svc, struct lxr_spec *spec);
 void plan_endpoint_free(struct plan_endpoint *e);
 char **plan_strs(const struct cfg_strs *s);
+/* RLIMIT_NOFILE for "nofile" (a ulimits name, as docker names them), -1
+ * for a name that is none */
+int plan_rlimit_resource(const char *name);
 /* A service's host name unless it sets one: docker's for its network mode
  * (the host's on the host's network, service:X's that of X's first
  * instance), else the instance's name. */

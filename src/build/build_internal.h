@@ -80,8 +80,8 @@ int bldx_stopped(lxr_err *err);
 /* Stages that need no other between them built side by side, each in a
  * child process filling the step cache, before the build runs in order
  * and finds every step of theirs cached (parallel.c). Nothing to do
- * without a cache, with --no-cache, or when no two stages are
- * independent. */
+ * without a cache, with --no-cache or a no-cache filter, or when no two
+ * stages are independent. */
 int bldx_prebuild(struct bldx_run *r, lxr_err *err);
 
 /* ---- RUN (step_run.c) and its --mount (mounts.c) ---- */
@@ -148,9 +148,10 @@ bool bldx_stage_is_dir(const struct bldx_stage *s, const char *path);
 void bldx_key(char key[72], const char *parent, const char *text, char *const *args,
 	      const char *extra);
 /* a cached layer for key: its directory (malloc'd) or NULL */
-char *bldx_cache_get(struct bldx_run *r, const char *key);
+char *bldx_cache_get(struct bldx_run *r, const struct bldx_stage *s, const char *key);
 /* keep a finished step's layer under key: *layer becomes the cached path */
-int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err);
+int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, const char *key, char **layer,
+		   lxr_err *err);
 /* the step is done: its layer on the stage, its history, its key */
 void bldx_step_done(const struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 		    char *layer, const char *key, bool cached, int n);
@@ -171,13 +172,22 @@ int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, si
 /* What a build's options add to every RUN container (opts_apply.c): its
  * /dev/shm size, an /etc/hosts with the extra hosts (host: the host's
  * network, whose /etc/hosts is the base; on the default bridge the step's
- * endpoint writes them) */
+ * endpoint writes them), its rlimits */
 struct lxr_spec;
 int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, enum bld_network net, lxr_err *err);
 /* After the step: what the bind of /etc/hosts made in its upper directory
  * (an empty file where the image had none, /etc copied up for it) is no
  * change of the step's, and is removed before the upper becomes a layer. */
 void bldx_run_extras_undo(const struct bld_opts *o, const char *upper);
+
+/* bld_request.ulimits as rlimits (*out grown, *n counted); -1 with err on
+ * a bad one (opts_apply.c) */
+struct lxr_rlimit;
+int bldx_ulimits_parse(char *const *in, struct lxr_rlimit **out, size_t *n, lxr_err *err);
+/* the stage a no-cache filter names (its name, or its index), or -1 */
+int bldx_stage_named(const struct bld_plan *p, const char *name);
+/* whether s is a stage the build's no-cache filter names */
+bool bldx_stage_no_cache(const struct bldx_run *r, const struct bldx_stage *s);
 
 /* the value of named context NAME ("DIR" or "docker-image://REF"), or NULL */
 const char *bldx_named_context(const struct bld_opts *o, const char *name);

@@ -35,12 +35,12 @@ void bldx_key(char key[72], const char *parent, const char *text, char *const *a
 		snprintf(key + 7 + 2 * i, 3, "%02x", d[i]);
 }
 
-char *bldx_cache_get(struct bldx_run *r, const char *key)
+char *bldx_cache_get(struct bldx_run *r, const struct bldx_stage *s, const char *key)
 {
 	struct stat st;
 	char *p;
 
-	if (!r->o->cache || r->o->no_cache)
+	if (!r->o->cache || r->o->no_cache || bldx_stage_no_cache(r, s))
 		return NULL;
 	p = lxr_xasprintf("%s/%s", r->o->cache, key + 7);
 	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
@@ -66,7 +66,29 @@ static void sync_dir(const char *dir)
 		fsync(fd);
 }
 
-int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *err)
+/* A step run on purpose although its key is cached (--no-cache, a no-cache
+ * filter's stage) made what a later build should find: its layer takes
+ * the entry's name in one exchange. The old entry may be a lower directory
+ * of a build running beside this one, so it is moved aside, not removed:
+ * the next build that finds no other running sweeps it
+ * (bld_cache_sweep_replaced). */
+static int replace_entry(const char *cache, const char *p, const char *key, const char *layer,
+			 lxr_err *err)
+{
+	static unsigned n;
+	_cleanup_free_ char *aside =
+	    lxr_xasprintf("%s/.%s" BLD_CACHE_REPLACED "%d.%u", cache, key + 7, (int)getpid(), n++);
+
+	if (renameat2(AT_FDCWD, layer, AT_FDCWD, p, RENAME_EXCHANGE) < 0)
+		return lxr_fail(err, errno, "replace the cached layer %s", p);
+	if (rename(layer, aside) < 0)
+		return lxr_fail(err, errno, "move the replaced layer %s aside", layer);
+	sync_dir(cache);
+	return 0;
+}
+
+int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, const char *key, char **layer,
+		   lxr_err *err)
 {
 	_cleanup_free_ char *p = NULL;
 	lxr_err e2;
@@ -83,11 +105,17 @@ int bldx_cache_put(struct bldx_run *r, const char *key, char **layer, lxr_err *e
 	if (sync_tree(*layer, err) < 0)
 		return -1;
 	/* a complete layer gets its name by rename; another build that got
-	 * there first keeps its own (the same step made the same files) */
+	 * there first keeps its own (the same step made the same files),
+	 * unless the step ran although it was cached */
 	if (rename(*layer, p) < 0) {
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return lxr_fail(err, errno, "keep the step's layer %s as %s", *layer, p);
-		lxr_rm_rf(*layer, &e2);
+		if (r->o->no_cache || bldx_stage_no_cache(r, s)) {
+			if (replace_entry(r->o->cache, p, key, *layer, err) < 0)
+				return -1;
+		} else {
+			lxr_rm_rf(*layer, &e2);
+		}
 	} else {
 		sync_dir(r->o->cache);
 	}

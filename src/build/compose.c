@@ -2,9 +2,9 @@
  * build request. The loader has refused what the builder cannot do yet
  * (config/service_build.c, check_builder), so this only maps: the context
  * directory, the Dockerfile relative to it (or dockerfile_inline), args,
- * target, labels, the image's names, no_cache, pull, network, shm_size,
- * extra_hosts, additional_contexts (COPY --from's named contexts) and
- * secrets (lxr build --secret's). ssh, cache_from and cache_to
+ * target, labels, the image's names, no_cache, no_cache_filter, pull,
+ * network, shm_size, extra_hosts, ulimits, additional_contexts (COPY
+ * --from's named contexts) and secrets (lxr build --secret's). ssh, cache_from and cache_to
  * are dropped with a warning, as compose does for a builder that has none. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -185,6 +185,15 @@ int bld_request_from_service(const struct cfg_stack *st, const struct cfg_servic
 	out->shm_size = b->shm_size.set ? b->shm_size.v : 0;
 	out->no_cache = b->no_cache.set && b->no_cache.v;
 	out->pull = b->pull.set && b->pull.v;
+	char **ulimits = NULL, **no_cache = NULL;
+	for (size_t i = 0; i < b->n_ulimits; i++)
+		lxr_strv_push(&ulimits, lxr_xasprintf("%s=%lld:%lld", b->ulimits[i].name,
+						      (long long)b->ulimits[i].soft,
+						      (long long)b->ulimits[i].hard));
+	out->ulimits = ulimits;
+	for (size_t i = 0; i < b->no_cache_filter.n; i++)
+		lxr_strv_push(&no_cache, lxr_xstrdup(b->no_cache_filter.v[i].v));
+	out->no_cache_stages = no_cache;
 	if (b->ssh.n)
 		warn_dropped(
 		    warnings, svc, "ssh", &b->ssh.v[0].pos,
@@ -211,5 +220,7 @@ void bld_request_free(struct bld_request *rq)
 	lxr_strv_free((char **)rq->named_contexts);
 	lxr_strv_free((char **)rq->secrets);
 	lxr_strv_free((char **)rq->tags);
+	lxr_strv_free((char **)rq->ulimits);
+	lxr_strv_free((char **)rq->no_cache_stages);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -1,11 +1,14 @@
 /* What a build's options add to its steps: to each RUN container,
- * compose's build.shm_size as its /dev/shm and build.extra_hosts (docker
- * build --add-host) as lines of its /etc/hosts; to COPY --from, the named
- * contexts. */
+ * compose's build.shm_size as its /dev/shm, build.extra_hosts (docker
+ * build --add-host) as lines of its /etc/hosts and build.ulimits as its
+ * rlimits; to COPY --from, the named contexts; to the step cache, the
+ * stages build.no_cache_filter keeps out of it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -51,11 +54,70 @@ static int hosts_file(const struct bld_opts *o, bool host, char **path, lxr_err 
 	return r;
 }
 
+int bldx_ulimits_parse(char *const *in, struct lxr_rlimit **out, size_t *n, lxr_err *err)
+{
+	for (size_t i = 0; in && in[i]; i++) {
+		const char *eq = strchr(in[i], '=');
+		_cleanup_free_ char *name = eq ? lxr_xstrndup(in[i], (size_t)(eq - in[i])) : NULL;
+		int res = name ? plan_rlimit_resource(name) : -1;
+		long long soft, hard;
+		char *end;
+
+		if (res < 0)
+			return lxr_fail(err, EINVAL, "ulimit %s: not NAME=SOFT[:HARD]", in[i]),
+			       lxr_err_hint(err, "names: as core cpu data fsize locks memlock "
+						 "msgqueue nice nofile nproc rss rtprio rttime "
+						 "sigpending stack");
+		errno = 0;
+		soft = hard = strtoll(eq + 1, &end, 10);
+		if (*end == ':')
+			hard = strtoll(end + 1, &end, 10);
+		if (errno || end == eq + 1 || *end || soft < -1 || hard < -1 ||
+		    (hard != -1 && (soft == -1 || soft > hard)))
+			return lxr_fail(err, EINVAL,
+					"ulimit %s: SOFT[:HARD] are numbers, -1 for unlimited, "
+					"the soft limit at most the hard one",
+					in[i]);
+		*out = lxr_xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = (struct lxr_rlimit){res, (uint64_t)soft, (uint64_t)hard};
+	}
+	return 0;
+}
+
+int bldx_stage_named(const struct bld_plan *p, const char *name)
+{
+	char *end;
+	long i;
+
+	for (size_t k = 0; k < p->n; k++)
+		if (p->stages[k].name && !strcasecmp(p->stages[k].name, name))
+			return (int)k;
+	errno = 0;
+	i = strtol(name, &end, 10);
+	return !errno && end != name && !*end && i >= 0 && (size_t)i < p->n ? (int)i : -1;
+}
+
+bool bldx_stage_no_cache(const struct bldx_run *r, const struct bldx_stage *s)
+{
+	int si = (int)(s - r->st);
+
+	for (size_t i = 0; r->o->no_cache_stages && r->o->no_cache_stages[i]; i++)
+		if (bldx_stage_named(r->o->plan, r->o->no_cache_stages[i]) == si)
+			return true;
+	return false;
+}
+
 int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, enum bld_network net, lxr_err *err)
 {
 	bool host = net == BLD_NET_HOST;
 	const struct bld_opts *o = r->o;
 
+	/* build.ulimits over the runtime's, as a service's ulimits are */
+	for (size_t i = 0; i < o->n_rlimits; i++) {
+		spec->rlimits =
+		    lxr_xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
+		spec->rlimits[spec->n_rlimits++] = o->rlimits[i];
+	}
 	/* docker's /dev/shm is 64m; build.shm_size replaces it, as the
 	 * service's shm_size does (plan.c) */
 	if (o->shm_size > 0) {

@@ -136,7 +136,8 @@ int bldx_prebuild(struct bldx_run *r, lxr_err *err)
 	int nw = bld_plan_waves(p, wave);
 	bool any = false;
 
-	if (!r->o->cache || r->o->no_cache)
+	/* a no-cache filter's stage would run here and again in order */
+	if (!r->o->cache || r->o->no_cache || (r->o->no_cache_stages && r->o->no_cache_stages[0]))
 		return 0;
 	/* the target's wave is the build's own, run in order after this */
 	for (int w = 0; w < wave[p->target]; w++) {

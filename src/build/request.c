@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,6 +167,24 @@ int bld_cache_lock(int how, lxr_err *err)
 	return fd;
 }
 
+void bld_cache_sweep_replaced(void)
+{
+	_cleanup_free_ char *dir = lxr_xasprintf("%s/build/cache", lxr_data_dir());
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		lxr_err err;
+		if (e->d_name[0] != '.' || !strstr(e->d_name, BLD_CACHE_REPLACED))
+			continue;
+		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, e->d_name);
+		if (lxr_rm_rf(p, &err) < 0)
+			lxr_err_print(&err);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* bld_execute makes the calling process a private mount namespace (for
  * COPY --from's views); a caller that goes on to run containers (lxr up
  * after its builds) must be back in its own, or their mounts would be
@@ -203,7 +222,7 @@ static int ns_restore(struct ns_saved *s, lxr_err *err)
 
 /* The tags as the store names them, the work directory, the run. */
 static int run(const struct bld_request *rq, const struct df_file *f, const struct bld_plan *p,
-	       lxr_err *err)
+	       const struct lxr_rlimit *rlimits, size_t n_rlimits, lxr_err *err)
 {
 	_cleanup_strv_ char **tags = lxr_xcalloc(1, sizeof(char *));
 	_cleanup_free_ char *work = NULL, *cache = NULL;
@@ -220,10 +239,17 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 		img_ref_free(&ref);
 	}
 	/* held shared for the build: its cached layers are its lower dirs,
-	 * and lxr builder prune takes it exclusive */
-	_cleanup_close_ int lock = bld_cache_lock(LOCK_SH, err);
-	if (lock < 0)
+	 * and lxr builder prune takes it exclusive; had exclusive at once (no
+	 * build runs beside this one), it sweeps the replaced entries first */
+	lxr_err busy;
+	_cleanup_close_ int lock = bld_cache_lock(LOCK_EX | LOCK_NB, &busy);
+	if (lock >= 0) {
+		bld_cache_sweep_replaced();
+		while (flock(lock, LOCK_SH) < 0 && errno == EINTR)
+			;
+	} else if ((lock = bld_cache_lock(LOCK_SH, err)) < 0) {
 		return -1;
+	}
 	if (img_store_open(lxr_data_dir(), &st, err) < 0)
 		return -1;
 	if (bld_context_open(rq->context, &ctx, err) < 0) {
@@ -262,7 +288,10 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 			      .pull = rq->pull,
 			      .shm_size = rq->shm_size,
 			      .extra_hosts = rq->extra_hosts,
-			      .named_contexts = rq->named_contexts};
+			      .named_contexts = rq->named_contexts,
+			      .rlimits = rlimits,
+			      .n_rlimits = n_rlimits,
+			      .no_cache_stages = rq->no_cache_stages};
 	r = bld_execute(&bo, err);
 	lxr_err e2;
 	if (ns_restore(&ns, r < 0 ? &e2 : err) < 0) {
@@ -304,12 +333,15 @@ static int from_named_context(const struct bld_request *rq, const struct df_file
 int bld_build(const struct bld_request *rq, lxr_err *err)
 {
 	_cleanup_free_ char *name = NULL, *text = NULL;
+	_cleanup_free_ struct lxr_rlimit *rlimits = NULL;
 	struct df_file f = {0};
 	struct bld_plan p = {0};
-	size_t len = 0;
+	size_t len = 0, n_rlimits = 0;
 	int r = -1;
 
-	if (check_request(rq, err) < 0 || read_dockerfile(rq, &name, &text, &len, err) < 0)
+	if (check_request(rq, err) < 0 ||
+	    bldx_ulimits_parse(rq->ulimits, &rlimits, &n_rlimits, err) < 0 ||
+	    read_dockerfile(rq, &name, &text, &len, err) < 0)
 		return -2;
 	r = -2;
 	if (df_parse(name, text, len, &f, err) < 0 ||
@@ -326,12 +358,18 @@ int bld_build(const struct bld_request *rq, lxr_err *err)
 			p.unused_args[i]);
 	for (size_t i = 0; p.warnings && p.warnings[i]; i++)
 		fprintf(stderr, "lxr: warning: %s\n", p.warnings[i]);
+	for (size_t i = 0; rq->no_cache_stages && rq->no_cache_stages[i]; i++)
+		if (bldx_stage_named(&p, rq->no_cache_stages[i]) < 0)
+			fprintf(stderr,
+				"lxr: warning: no-cache filter %s: the Dockerfile has no "
+				"such stage\n",
+				rq->no_cache_stages[i]);
 	if (rq->check) {
 		print_plan(&f, &p);
 		r = 0;
 		goto out;
 	}
-	r = run(rq, &f, &p, err);
+	r = run(rq, &f, &p, rlimits, n_rlimits, err);
 out:
 	bld_plan_free(&p);
 	df_file_free(&f);

@@ -584,7 +584,7 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	if (sources_digest(r, in, from, words, url_keys, n - 1, &digest, err) < 0)
 		goto done;
 	bldx_key(key, s->key, in->original, s->cfg.args, digest);
-	hit = bldx_cache_get(r, key);
+	hit = bldx_cache_get(r, s, key);
 	if (hit) {
 		bldx_step_done(r, s, in, hit, key, true, r->n_layers++);
 		ret = 0;
@@ -601,7 +601,7 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	fprintf(stderr, "#%d %s%s\n", r->n_layers - 1, r->tag ? r->tag : "", in->original);
 	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
 	if (ret == 0)
-		ret = bldx_cache_put(r, key, &layer, err);
+		ret = bldx_cache_put(r, s, key, &layer, err);
 	if (ret == 0)
 		bldx_step_done(r, s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 done:

@@ -121,13 +121,23 @@ static void step_net_leave(const char *name)
 		lxr_err_print(&e2);
 }
 
-static char *step_key(struct bldx_stage *s, const struct df_instr *in, const char *mounts)
+static char *step_key(const struct bld_opts *o, struct bldx_stage *s, const struct df_instr *in,
+		      const char *mounts)
 {
 	char key[72];
 	_cleanup_free_ char *bodies = lxr_xstrdup(mounts);
 
 	for (size_t i = 0; i < in->n_heredocs; i++) {
 		char *n = lxr_xasprintf("%s%s\n", bodies, in->heredocs[i].body);
+		free(bodies);
+		bodies = n;
+	}
+	/* the rlimits are the step's, as BuildKit keys its ulimits: another
+	 * limit runs the step again (none: the key is as it always was) */
+	for (size_t i = 0; i < o->n_rlimits; i++) {
+		char *n = lxr_xasprintf("%sulimit %d=%llu:%llu\n", bodies, o->rlimits[i].resource,
+					(unsigned long long)o->rlimits[i].soft,
+					(unsigned long long)o->rlimits[i].hard);
 		free(bodies);
 		bodies = n;
 	}
@@ -329,7 +339,7 @@ out:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (rc < 0)
 		return -1;
-	if (bldx_cache_put(r, key, &layer, err) < 0)
+	if (bldx_cache_put(r, s, key, &layer, err) < 0)
 		return -1;
 	bldx_step_done(r, s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 	return 0;
@@ -352,8 +362,8 @@ int bldx_run_step(struct bldx_run *r, struct bldx_stage *s, const struct df_inst
 		bldx_mounts_release(&m);
 		return -1;
 	}
-	key = step_key(s, in, mkey);
-	char *hit = bldx_cache_get(r, key);
+	key = step_key(r->o, s, in, mkey);
+	char *hit = bldx_cache_get(r, s, key);
 	if (hit) {
 		bldx_mounts_release(&m);
 		bldx_step_done(r, s, in, hit, key, true, r->n_layers++);

@@ -18,8 +18,10 @@
 
 struct build_opts {
 	char **tags, **build_args, **labels;
-	char **contexts; /* --build-context NAME=DIR|docker-image://REF */
-	char **secrets;  /* --secret id=ID,src=FILE|env=VAR */
+	char **contexts;        /* --build-context NAME=DIR|docker-image://REF */
+	char **secrets;         /* --secret id=ID,src=FILE|env=VAR */
+	char **ulimits;         /* --ulimit NAME=SOFT[:HARD] */
+	char **no_cache_stages; /* --no-cache-filter STAGE */
 	const char *file, *target, *progress, *network;
 	bool no_cache, check, pull, quiet, dry_run, with_deps;
 	const char *docker_only; /* the first option only docker's form takes */
@@ -53,7 +55,9 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		O_DRY_RUN,
 		O_CONTEXT,
 		O_SECRET,
-		O_WITH_DEPS
+		O_WITH_DEPS,
+		O_ULIMIT,
+		O_NO_CACHE_FILTER
 	};
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
@@ -71,6 +75,8 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"build-context", required_argument, NULL, O_CONTEXT},
 	    {"secret", required_argument, NULL, O_SECRET},
 	    {"with-dependencies", no_argument, NULL, O_WITH_DEPS},
+	    {"ulimit", required_argument, NULL, O_ULIMIT},
+	    {"no-cache-filter", required_argument, NULL, O_NO_CACHE_FILTER},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -102,6 +108,16 @@ static int parse(int argc, char **argv, struct build_opts *o)
 		case O_CONTEXT:
 			lxr_strv_push(&o->contexts, named_context(optarg));
 			d = "--build-context";
+			break;
+		case O_ULIMIT:
+			lxr_strv_push(&o->ulimits, lxr_xstrdup(optarg));
+			d = "--ulimit";
+			break;
+		case O_NO_CACHE_FILTER: /* buildx takes a list too */
+			for (char *save = NULL, *w = strtok_r(optarg, ",", &save); w;
+			     w = strtok_r(NULL, ",", &save))
+				lxr_strv_push(&o->no_cache_stages, lxr_xstrdup(w));
+			d = "--no-cache-filter";
 			break;
 		case 'h': fputs(cli_help("build"), stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_help("build")); return -1;
@@ -159,6 +175,8 @@ static int build_context(const struct build_opts *o)
 				 .target = o->target,
 				 .network = o->network,
 				 .secrets = o->secrets,
+				 .ulimits = o->ulimits,
+				 .no_cache_stages = o->no_cache_stages,
 				 .no_cache = o->no_cache,
 				 .pull = o->pull,
 				 .check = o->check};
@@ -304,6 +322,8 @@ int cmd_build(int argc, char **argv)
 	lxr_strv_free(o.labels);
 	lxr_strv_free(o.contexts);
 	lxr_strv_free(o.secrets);
+	lxr_strv_free(o.ulimits);
+	lxr_strv_free(o.no_cache_stages);
 	lxr_strv_free(o.args);
 	return rc;
 }
@@ -336,6 +356,7 @@ int cmd_builder(int argc, char **argv)
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
+	bld_cache_sweep_replaced();
 	DIR *d = opendir(cache);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {

@@ -385,14 +385,9 @@ static void check_builder(struct cfg_ctx *c, const struct cfg_build *b)
 	if (b->entitlements.n)
 		NOT_YET("service.build.entitlements", b->entitlements.v[0].pos, BUILDER_HINT,
 			"build.entitlements");
-	if (b->n_ulimits)
-		NOT_YET("service.build.ulimits", b->ulimits[0].pos, BUILDER_HINT, "build.ulimits");
 	if (b->isolation.v && strcmp(b->isolation.v, "default"))
 		NOT_YET("service.build.isolation", b->isolation.pos, BUILDER_HINT,
 			"build.isolation \"%s\"", b->isolation.v);
-	if (b->no_cache_filter.n)
-		NOT_YET("service.build.no_cache_filter", b->no_cache_filter.v[0].pos,
-			"no_cache: true runs every step", "build.no_cache_filter");
 	if (b->provenance.v && strcmp(b->provenance.v, "false"))
 		NOT_YET("service.build.attestations", b->provenance.pos,
 			"lxr's builder makes no attestations: drop the key", "build.provenance");

@@ -46,9 +46,7 @@ static const struct {
     {"service.build.platforms.other", false},            /* another platform than the host's */
     {"service.build.privileged", false},
     {"service.build.entitlements", false},
-    {"service.build.ulimits", false},
     {"service.build.isolation", false},
-    {"service.build.no_cache_filter", false},
     {"service.build.attestations", false}, /* provenance, sbom */
     {"service.command", true},
     {"service.entrypoint", true},

@@ -353,7 +353,7 @@ static int fill_mounts(const struct cfg_stack *st, const struct cfg_service *svc
 	return 0;
 }
 
-static int rlimit_of(const char *name)
+int plan_rlimit_resource(const char *name)
 {
 	static const struct {
 		const char *n;
@@ -469,7 +469,7 @@ static void fill_process(const struct cfg_service *svc, char *hostname,
 			spec->stop_signal = sig;
 	}
 	for (size_t i = 0; i < svc->n_ulimits; i++) {
-		int r = rlimit_of(svc->ulimits[i].name);
+		int r = plan_rlimit_resource(svc->ulimits[i].name);
 		if (r < 0)
 			continue; /* the loader refuses unknown names */
 		spec->rlimits =

@@ -205,13 +205,12 @@ struct cfg_mount {
 	 * effect (lxr applies no SELinux labels); 0: not given */
 	char selinux;
 	char *subpath; /* volume, image: a directory inside it, mounted instead */
-	/* consistency (:cached, :delegated): a macOS file-sharing hint with
-	 * no effect on Linux, kept for config to print: one of
-	 * cfg_consistency_names, 0 not given (nor a value compose names) */
-	unsigned char consistency;
+	/* the long syntax's consistency (cached, delegated, ...): a macOS
+	 * file-sharing hint with no effect on Linux, kept for config to
+	 * print, as compose-go does (it drops the short syntax's :cached) */
+	char *consistency;
 	struct cfg_pos pos;
 };
-extern const char *const cfg_consistency_names[5];
 struct cfg_tmpfs {
 	char *target;
 	int64_t size; /* 0 = kernel default */

@@ -80,7 +80,8 @@ struct cfg_ctx {
 	/* a file without a YAML document parses to no tree (an -f override
 	 * that holds only comments adds nothing, as in compose) */
 	bool empty_ok;
-	bool as_written; /* CFG_VIEW_AS_WRITTEN: no value is interpolated */
+	bool as_written;  /* CFG_VIEW_AS_WRITTEN: no value is interpolated */
+	size_t ext_nodes; /* the values of x- keys kept so far (raw.c) */
 };
 const char *cfg_diags_intern_file(struct cfg_diags *d, const char *file);
 /* Drop the diagnostics after the first n (a parse tried again). */

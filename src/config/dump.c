@@ -338,7 +338,7 @@ static void volumes(struct cfg_out *o, const struct cfg_service *s)
 		cfg_out_key(o, "read_only");
 		cfg_out_bool(o, m->read_only);
 		if (m->consistency)
-			cfg_out_kv(o, "consistency", cfg_consistency_names[m->consistency]);
+			cfg_out_kv(o, "consistency", m->consistency);
 		if (m->type == CFG_MOUNT_BIND) {
 			cfg_out_key(o, "bind");
 			cfg_out_map(o);

@@ -326,7 +326,7 @@ static int include_one(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 
 /* compose's -f a -f b: each later file merged over the stack file, its
  * sections service by service with compose's rules, its other top-level
- * keys (name, x-*) replacing the earlier ones; relative paths in it are
+ * keys (name replaced, x-* merged) over the earlier ones; relative paths in it are
  * the project directory's, as compose resolves them. */
 int cfg_overrides_apply(struct cfg_ctx *c, struct cfg_node *root, const char *const *files)
 {

@@ -232,6 +232,10 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char 
 {
 	if (depth > 8 || KEY_IN(key, "command", "entrypoint", "test") || !strcmp(parent, "ulimits"))
 		return over;
+	/* compose-go's MergeYaml: a null over a value keeps the value
+	 * (`!reset null` is what removes it) */
+	if (cfg_is_null(over))
+		return base;
 	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args",
 		   "additional_contexts")) {
 		base = as_map(c, base);
@@ -463,6 +467,31 @@ void cfg_sections_merge(struct cfg_ctx *c, struct cfg_node *to, struct cfg_node 
 	}
 }
 
+/* A top-level x- key over the base's: compose-go's plain rules, none of
+ * the services' (mappings key by key, lists appended, null keeps) */
+static struct cfg_node *merge_plain(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over,
+				    int depth)
+{
+	if (over->tag == CFG_TAG_OVERRIDE || depth > 64)
+		return over;
+	if (cfg_is_null(over))
+		return base;
+	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
+		return append_seq(c, base, over);
+	if (base->kind != CFG_NODE_MAP || over->kind != CFG_NODE_MAP)
+		return over;
+	struct cfg_node *out = map_copy(c, base);
+	for (size_t i = 0; i < over->n; i++) {
+		struct cfg_node *k = over->pairs[i].key, *v = over->pairs[i].value;
+		struct cfg_node *b = cfg_map_get(out, k->raw);
+		if (v->tag == CFG_TAG_RESET)
+			cfg_map_drop(out, k->raw);
+		else
+			cfg_map_put(c->tree, out, k, b ? merge_plain(c, b, v, depth + 1) : v);
+	}
+	return out;
+}
+
 int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
 		       const char *file)
 {
@@ -473,10 +502,13 @@ int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 		bool section = false;
 		for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
 			section |= !strcmp(p->key->raw, sections[k]);
+		struct cfg_pair *had = cfg_map_pair(root, p->key->raw);
 		if (p->value->tag == CFG_TAG_RESET) {
 			cfg_map_drop(root, p->key->raw);
 		} else if (section && p->value->tag != CFG_TAG_OVERRIDE) {
 			section_merge(c, root, p, true);
+		} else if (had && (!strncmp(p->key->raw, "x-", 2) || cfg_is_null(p->value))) {
+			had->value = merge_plain(c, had->value, p->value, 0);
 		} else {
 			cfg_map_put(c->tree, root, p->key, p->value);
 		}

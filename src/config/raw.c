@@ -4,14 +4,18 @@
  * refuses them by name (the support table), instead of the loader
  * refusing the whole file. */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/emit.h"
 #include "config/config_internal.h"
 
 /* Aliases share nodes, so a small file can stand for a huge tree ("billion
- * laughs"): the copy is bounded. */
+ * laughs"): the copy is bounded, and so are the x- keys' of a whole file. */
 #define RAW_MAX_NODES 10000
+#define EXT_MAX_NODES 100000
 #define RAW_MAX_DEPTH 32
 
 static int copy(struct cfg_ctx *c, struct cfg_node *n, struct cfg_raw *out, size_t *budget,
@@ -101,7 +105,8 @@ void cfg_raw_keep_extensions(struct cfg_ctx *c, struct cfg_node *m, struct cfg_r
 	for (size_t i = 0; m->kind == CFG_NODE_MAP && i < m->n; i++) {
 		const struct cfg_node *key = m->pairs[i].key;
 		struct cfg_raw_key *k;
-		size_t budget = RAW_MAX_NODES;
+		size_t left = EXT_MAX_NODES - c->ext_nodes;
+		size_t budget = left < RAW_MAX_NODES ? left : RAW_MAX_NODES, had = budget;
 
 		if (strncmp(key->raw, "x-", 2) || !strcmp(key->raw, "x-lxr"))
 			continue;
@@ -109,10 +114,17 @@ void cfg_raw_keep_extensions(struct cfg_ctx *c, struct cfg_node *m, struct cfg_r
 		/* its scalars are interpolated already (an error there said):
 		 * one too big or that failed is left out, not an error twice */
 		if (copy(c, m->pairs[i].value, &k->value, &budget, 0, key->raw) < 0) {
+			if (!budget)
+				cfg_warn(c, key,
+					 "%s: more than %d values (aliases counted each time), "
+					 "or the file's x- keys more than %d: not printed by "
+					 "lxr config",
+					 key->raw, RAW_MAX_NODES, EXT_MAX_NODES);
 			free(k->key);
 			cfg_raw_free(&k->value);
 			(*n)--;
 		}
+		c->ext_nodes += had - budget;
 	}
 }
 
@@ -140,17 +152,19 @@ void cfg_raw_keys_free(struct cfg_raw_key *v, size_t n)
 
 /* An unquoted scalar that YAML reads as a number or a boolean is printed
  * as one, so the value keeps its type when the output is read again (and
- * the JSON output stays JSON). */
-static bool decimal(const char *s)
+ * the JSON output stays JSON): a number as go-yaml types it and compose
+ * prints it back (012 is 10, 0x1f 31, 1e3 1000, 1.50 1.5); NULL for any
+ * other text (a date, .inf, which JSON has not, stay strings). */
+static char *number(const char *s)
 {
-	size_t i = s[0] == '-', digits = strspn(s + i, "0123456789");
+	char *t = cfg_go_plain_text(s);
 
-	if (!digits)
-		return false;
-	i += digits;
-	if (s[i] == '.' && strspn(s + i + 1, "0123456789"))
-		i += 1 + strspn(s + i + 1, "0123456789");
-	return !s[i];
+	if (t && (strchr(t, ' ') || strchr(t, 'N') || strchr(t, 'I') || !strcmp(t, "true") ||
+		  !strcmp(t, "false"))) {
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 static int boolean(const char *s)
@@ -164,13 +178,15 @@ static int boolean(const char *s)
 
 void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v)
 {
+	_cleanup_free_ char *num = NULL;
+
 	switch (v->kind) {
 	case CFG_RAW_NULL: cfg_out_null(o); break;
 	case CFG_RAW_SCALAR:
 		if (v->plain && boolean(v->scalar) >= 0)
 			cfg_out_bool(o, boolean(v->scalar));
-		else if (v->plain && decimal(v->scalar))
-			cfg_out_number(o, v->scalar);
+		else if (v->plain && (num = number(v->scalar)))
+			cfg_out_number(o, num);
 		else
 			cfg_out_str(o, v->scalar);
 		break;
@@ -191,24 +207,104 @@ void cfg_dump_raw(struct cfg_out *o, const struct cfg_raw *v)
 	}
 }
 
-static int key_cmp(const void *a, const void *b)
+/* go-yaml's order of a map's string keys when it prints one (compose
+ * prints x- values as maps): letters by code, a run of digits by its
+ * number, and a letter after digits before anything else */
+static bool is_letter(unsigned char ch)
 {
-	return strcmp((*(const struct cfg_raw_key *const *)a)->key,
-		      (*(const struct cfg_raw_key *const *)b)->key);
+	return isalpha(ch) || ch >= 0x80;
+}
+
+static bool key_less(const char *a, const char *b)
+{
+	bool digits = false;
+	size_t i = 0;
+
+	for (; a[i] && b[i]; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x == y) {
+			digits = isdigit(x);
+			continue;
+		}
+		bool al = is_letter(x), bl = is_letter(y);
+		if (al && bl)
+			return x < y;
+		if (al || bl)
+			return digits ? al : bl;
+		long long an = 0, bn = 0;
+		size_t ai = i, bi = i;
+		if (x == '0' || y == '0')
+			for (size_t j = i; j-- > 0 && isdigit((unsigned char)a[j]);)
+				if (a[j] != '0') {
+					an = bn = 1;
+					break;
+				}
+		for (; isdigit((unsigned char)a[ai]) && an < LLONG_MAX / 10; ai++)
+			an = an * 10 + (a[ai] - '0');
+		for (; isdigit((unsigned char)b[bi]) && bn < LLONG_MAX / 10; bi++)
+			bn = bn * 10 + (b[bi] - '0');
+		if (an != bn)
+			return an < bn;
+		if (ai != bi)
+			return ai < bi;
+		return x < y;
+	}
+	return !a[i] && b[i];
+}
+
+/* a map's key and where its value is, sorted by key_less */
+struct ord {
+	const char *key;
+	size_t i;
+};
+
+static int ord_cmp(const void *a, const void *b)
+{
+	const char *x = ((const struct ord *)a)->key, *y = ((const struct ord *)b)->key;
+
+	return key_less(x, y) ? -1 : key_less(y, x) ? 1 : 0;
+}
+
+static struct ord *sorted_keys(char *const *keys, size_t n, size_t stride)
+{
+	struct ord *ord = lxr_xcalloc(n + 1, sizeof(*ord));
+
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (struct ord){*(char *const *)((const char *)keys + i * stride), i};
+	qsort(ord, n, sizeof(*ord), ord_cmp);
+	return ord;
+}
+
+/* v with every map's keys in go-yaml's order */
+static void dump_sorted(struct cfg_out *o, const struct cfg_raw *v)
+{
+	if (v->kind == CFG_RAW_SEQ) {
+		cfg_out_seq(o);
+		for (size_t i = 0; i < v->n; i++)
+			dump_sorted(o, &v->items[i]);
+		cfg_out_end_seq(o);
+	} else if (v->kind == CFG_RAW_MAP) {
+		_cleanup_free_ struct ord *ord = sorted_keys(v->keys, v->n, sizeof(char *));
+		cfg_out_map(o);
+		for (size_t i = 0; i < v->n; i++) {
+			cfg_out_key(o, ord[i].key);
+			dump_sorted(o, &v->items[ord[i].i]);
+		}
+		cfg_out_end_map(o);
+	} else {
+		cfg_dump_raw(o, v);
+	}
 }
 
 void cfg_dump_extensions(struct cfg_out *o, const struct cfg_raw_key *v, size_t n)
 {
-	const struct cfg_raw_key **sorted = lxr_xcalloc(n + 1, sizeof(*sorted));
+	_cleanup_free_ struct ord *ord =
+	    sorted_keys(n ? &v[0].key : NULL, n, sizeof(struct cfg_raw_key));
 
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &v[i];
-	qsort(sorted, n, sizeof(*sorted), key_cmp);
 	for (size_t i = 0; i < n; i++) {
-		cfg_out_key(o, sorted[i]->key);
-		cfg_dump_raw(o, &sorted[i]->value);
+		cfg_out_key(o, ord[i].key);
+		dump_sorted(o, &v[ord[i].i].value);
 	}
-	free(sorted);
 }
 
 void cfg_dump_service_unmodelled(struct cfg_out *o, const struct cfg_service *s)

@@ -36,22 +36,16 @@ static int vl_read_only(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return 0;
 }
 
-const char *const cfg_consistency_names[5] = {NULL, "consistent", "cached", "delegated", "default"};
-
-static void set_consistency(struct cfg_mount *m, const char *v)
-{
-	for (unsigned char i = 1; i < 5; i++)
-		if (!strcmp(v, cfg_consistency_names[i]))
-			m->consistency = i;
-}
-
 static int vl_consistency(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	/* Compose: a macOS file-sharing hint with no meaning on Linux */
+	struct cfg_mount *m = ((struct vl *)obj)->m;
 	const char *v = cfg_scalar(c, n, "volumes consistency");
 
-	if (v)
-		set_consistency(((struct vl *)obj)->m, v);
+	if (v) {
+		free(m->consistency);
+		m->consistency = lxr_xstrdup(v);
+	}
 	return v ? 0 : -1;
 }
 
@@ -384,7 +378,7 @@ static void volume_mode(struct cfg_ctx *c, struct cfg_node *n, struct cfg_mount 
 			m->read_only = !strcmp(o, "ro");
 		} else if (!strcmp(o, "cached") || !strcmp(o, "delegated") ||
 			   !strcmp(o, "consistent")) {
-			set_consistency(m, o); /* macOS hints, no meaning on Linux */
+			continue; /* macOS hints compose-go drops too */
 		} else if (!strcmp(o, "nocopy") && m->type == CFG_MOUNT_VOLUME) {
 			m->nocopy = true;
 		} else if (!strcmp(o, "z") || !strcmp(o, "Z")) {
@@ -516,6 +510,7 @@ static void mount_free(struct cfg_mount *m)
 	free(m->target);
 	free(m->propagation);
 	free(m->subpath);
+	free(m->consistency);
 }
 
 /* compose-go's order: one entry per target (the later one in the earlier

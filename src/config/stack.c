@@ -512,6 +512,7 @@ static void mounts_free(struct cfg_service *s)
 		free(s->volumes[i].target);
 		free(s->volumes[i].propagation);
 		free(s->volumes[i].subpath);
+		free(s->volumes[i].consistency);
 	}
 	free(s->volumes);
 	for (size_t i = 0; i < s->n_tmpfs; i++) {

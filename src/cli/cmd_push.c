@@ -106,7 +106,7 @@ static int push_services(const struct push_opts *o, const struct cfg_stack *st, 
 			const char *ref = t ? svc->build.tags.v[t - 1].v : svc->image.v;
 			if (!ref)
 				continue;
-			if (!o->quiet)
+			if (!o->quiet && cli_progress_setting() != 3)
 				fprintf(stderr, "%s%s: pushing %s\n",
 					cli_globals.dry_run ? "DRY-RUN MODE - " : "", svc->name,
 					ref);

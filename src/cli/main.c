@@ -143,7 +143,8 @@ static void usage(FILE *f)
 }
 
 /* The commands that make state in the run directory (the others only read
- * it, or use none), and not for their --help: only they give it its tmpfs. */
+ * it, or use none), and not for their --help or a dry run: only they give
+ * it its tmpfs. */
 static bool makes_run_state(const char *name, int argc, char **argv)
 {
 	static const char *const makers[] = {"up", "create", "run", "build", "network", "boot"};
@@ -151,8 +152,12 @@ static bool makes_run_state(const char *name, int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]) && !maker; i++)
 		maker = !strcmp(name, makers[i]);
+	/* a dry run makes nothing (compose's --dry-run, up's and build's own) */
+	if (cli_globals.dry_run)
+		return false;
 	for (int i = 1; maker && i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+		    (strcmp(name, "run") && !strncmp(argv[i], "--dry-run", 9)))
 			return false;
 	return maker;
 }

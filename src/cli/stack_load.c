@@ -78,14 +78,18 @@ static void errors_summary(const struct cfg_diags *d, const char *main_file)
 	for (size_t i = 0; i < d->n; i++) {
 		const char *f = d->v[i].pos.file;
 		bool seen = false;
-		if (d->v[i].warning || !f)
+		/* compose run's options are said as the command's, not a file's */
+		if (d->v[i].warning || !f || (extra_override && !strcmp(f, extra_override)))
 			continue;
 		for (size_t k = 0; k < i && !seen; k++)
 			seen = !d->v[k].warning && d->v[k].pos.file && !strcmp(d->v[k].pos.file, f);
 		if (!seen && files++ == 0)
 			one = f;
 	}
-	if (files > 1)
+	if (!files && extra_override)
+		fprintf(stderr, "lxr: %zu error%s in compose run's options\n", d->n_errors,
+			d->n_errors == 1 ? "" : "s");
+	else if (files > 1)
 		fprintf(stderr, "lxr: %zu errors in %zu files\n", d->n_errors, files);
 	else
 		fprintf(stderr, "lxr: %zu error%s in %s\n", d->n_errors,

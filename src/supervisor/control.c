@@ -300,6 +300,8 @@ static void do_would(struct sup *s, struct ctl_server *cs, struct ctl_req req, j
 	}
 	if (!select_instances(s, cs, req, args, pick, n))
 		return;
+	if (!strcmp(cmd, "restart") && !json_is_true(json_object_get(args, "no_deps")))
+		sup_restart_would(s, pick);
 	would = json_array();
 	FOR_EACH_INSTANCE(s, in)
 	{

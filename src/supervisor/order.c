@@ -268,6 +268,37 @@ void sup_restart_picked(struct sup *s, const bool *pick, int64_t grace_us)
 	}
 }
 
+void sup_restart_would(struct sup *s, bool *pick)
+{
+	_cleanup_free_ bool *svc = lxr_xcalloc(s->n_svcs ? s->n_svcs : 1, sizeof(bool));
+	bool more = true;
+	size_t k = 0;
+
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (pick[k++])
+			svc[in->svc - s->svcs] = true;
+	}
+	while (more) {
+		more = false;
+		for (size_t i = 0; i < s->n_svcs; i++) {
+			const struct plan_node *n = &s->graph->nodes[s->svcs[i].node];
+			for (size_t d = 0; d < n->n_deps && !svc[i]; d++)
+				for (size_t j = 0; j < s->n_svcs; j++)
+					if (svc[j] && s->svcs[j].node == n->deps[d] &&
+					    n->dep_specs[d]->restart)
+						more = svc[i] = true;
+		}
+	}
+	k = 0;
+	FOR_EACH_INSTANCE(s, in)
+	{
+		if (!pick[k] && svc[in->svc - s->svcs] && svc_state_is_up(in->fsm.state))
+			pick[k] = true;
+		k++;
+	}
+}
+
 /* compose fails the restart of a service whose dependency does not come
  * back as its condition asks: it keeps running as it was, with the error */
 static void restart_ready(struct sup *s)

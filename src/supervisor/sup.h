@@ -451,6 +451,11 @@ void sup_restart_after_deps(struct sup_instance *in, int64_t grace_us);
  * order): each at once, or after those it depends on with `restart:
  * true` among them */
 void sup_restart_picked(struct sup *s, const bool *pick, int64_t grace_us);
+/* What a restart of pick (one flag per instance, in FOR_EACH_INSTANCE
+ * order) would also restart, added to it: the running instances of the
+ * services that depend on one restarted with depends_on restart: true,
+ * and theirs in turn (a dry run's answer) */
+void sup_restart_would(struct sup *s, bool *pick);
 /* the network endpoint and cgroup of an instance about to start, made
  * while the loop would wait for another's start */
 void sup_prepare_next(struct sup *s);

@@ -243,6 +243,7 @@ expect_grep "$ERR" "no such service: nosuch" "the unknown service is named"
 run compose run --rm --no-deps -v ':/x' app true
 expect_rc 2 "a bad -v"
 expect_grep "$ERR" 'compose run: service "app": volumes: ":/x" has nothing before' "the bad -v is said as the command line's"
+expect_grep "$ERR" "1 error in compose run's options" "the summary names the options, not a file"
 run compose run --rm --name ../escape app true
 expect_rc 2 "a --name that is no container name"
 expect_grep "$ERR" "--name: use letters" "the bad --name is said"

@@ -22,6 +22,11 @@ services:
   $2:
     image: @ROOTFS@
     command: ["sleep", "1000"]
+  follower:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    depends_on:
+      web: {condition: service_started, restart: true}
   remote:
     image: example.invalid/not-here:1
     command: ["true"]
@@ -72,7 +77,7 @@ pass "not up: every instance would be created, and nothing was made or pulled"
 
 run up --dry-run=plan -f "$STACK"
 expect_rc 0 "up --dry-run=plan"
-printf '%s\n' "$OUT" | sed 1,3d | python3 -c '
+printf '%s\n' "$OUT" | sed -n '/^{/,$p' | python3 -c '
 import json, sys
 text = sys.stdin.read()
 dec, i, plans = json.JSONDecoder(), 0, []
@@ -138,6 +143,10 @@ run -p "$project" kill --dry-run -s HUP web
 expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Killed" "--dry-run after the command is the same"
 run -p "$project" rm --dry-run -s -f web
 expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "rm --dry-run is the same"
+run --dry-run -p "$project" restart web
+expect_grep "$ERR" "DRY-RUN MODE - Container follower-1  Restarted" "restart names what depends on web with restart: true"
+run --dry-run -p "$project" restart --no-deps web
+! printf '%s\n' "$ERR" | grep -q follower-1 || fail "restart --no-deps named a dependent: $ERR"
 run --dry-run -p "$project" stop
 expect_grep "$ERR" "DRY-RUN MODE - Container cache-1  Stopped" "no service named: every one"
 run --dry-run -p "$project" unpause

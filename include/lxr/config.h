@@ -643,8 +643,10 @@ struct cfg_load_opts {
 	/* --project-directory: the project's directory (relative paths, .env,
 	 * the project name), absolute; NULL: the file's directory */
 	const char *project_dir;
-	/* --env-file: read instead of <project dir>/.env, and it must exist */
-	const char *env_file;
+	/* --env-file, repeatable: read in order instead of <project dir>/.env,
+	 * a later file's value over an earlier one's, each must exist;
+	 * NULL-terminated, NULL: the .env */
+	char *const *env_files;
 	/* the file's text, read already (-f -): file only names it then */
 	const char *text;
 	size_t text_len;

@@ -34,9 +34,10 @@ struct sup_up_opts {
 	/* --force-recreate: on a running stack, recreate every selected
 	 * instance, changed or not */
 	bool force_recreate;
-	/* --env-file (NULL: the project's .env): on a running stack the
-	 * supervisor loads the file again, and must read the same variables */
-	const char *env_file;
+	/* --env-file, repeatable (NULL: the project's .env): on a running
+	 * stack the supervisor loads the file again, and must read the same
+	 * variables */
+	char *const *env_files;
 	/* compose's --progress for `up -d`'s table: 0 auto (redrawn on a
 	 * terminal), 1 plain lines, 2 redrawn, 3 none (errors still said) */
 	int progress;

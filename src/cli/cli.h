@@ -125,7 +125,8 @@ int cli_subcommand(const char *what, const char *usage, const struct cli_sub *su
 struct cli_globals {
 	const char *file, *project; /* -f, -p: each stack command's defaults */
 	char **more_files;          /* the later -f files: merged over the first */
-	const char *env_file;       /* --env-file: instead of the project's .env */
+	char **env_files;           /* --env-file, repeatable (or COMPOSE_ENV_FILES):
+				       instead of the project's .env */
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */
 	const char *progress;       /* --progress auto|tty|plain|quiet */

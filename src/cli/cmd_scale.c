@@ -56,7 +56,7 @@ int cli_scale(const char *file, const char *project, char *const *specs, bool no
 					.no_deps = no_deps,
 					.scale = (const char *const *)specs,
 					.progress = progress,
-					.env_file = cli_globals.env_file};
+					.env_files = cli_globals.env_files};
 		_cleanup_strv_ char **profiles = NULL;
 		cli_globals_profiles(&profiles);
 		cli_profiles_default(&profiles, file ? file : recorded);

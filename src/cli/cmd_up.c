@@ -444,7 +444,7 @@ static int up_with(struct stack_args *a)
 		o->dry_run = a->dry_run;
 		o->dry_run_plans = a->dry_run_plans;
 		o->force_recreate = a->force_recreate;
-		o->env_file = cli_globals.env_file;
+		o->env_files = cli_globals.env_files;
 		o->progress = cli_progress_setting();
 		o->timeout_set = a->timeout >= 0;
 		o->timeout = a->timeout;

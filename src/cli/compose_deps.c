@@ -120,7 +120,7 @@ int compose_run_deps(const struct cfg_service *svc, const struct compose_deps *c
 					.remove_orphans = c->remove_orphans,
 					.pull = c->pull,
 					.quiet_pull = c->quiet_pull,
-					.env_file = cli_globals.env_file,
+					.env_files = cli_globals.env_files,
 					.progress = cli_progress_setting()};
 		r = sup_up(st, &o);
 	}

@@ -143,7 +143,8 @@ static int one(int argc, char **argv, int *i)
 	if (r != 0)
 		return r;
 	if ((r = take(argc, argv, i, NULL, "--env-file", &v)) != 0) {
-		cli_globals.env_file = v;
+		if (r > 0)
+			lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(v));
 		return r;
 	}
 	if ((r = take(argc, argv, i, NULL, "--project-directory", &v)) != 0)
@@ -179,7 +180,32 @@ int cli_progress_setting(void)
 	return !strcmp(p, "plain") ? 1 : !strcmp(p, "tty") ? 2 : 3;
 }
 
-int cli_globals_parse(int argc, char **argv)
+/* compose's variables for global options not given: COMPOSE_ENV_FILES
+ * (comma-separated) for --env-file, COMPOSE_PROGRESS for --progress */
+static int env_defaults(void)
+{
+	const char *files = getenv("COMPOSE_ENV_FILES"), *progress = getenv("COMPOSE_PROGRESS");
+	bool tty, quiet;
+
+	if (!cli_globals.env_files && files && *files) {
+		_cleanup_free_ char *list = lxr_xstrdup(files);
+		for (char *save = NULL, *f = strtok_r(list, ",", &save); f;
+		     f = strtok_r(NULL, ",", &save))
+			lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(f));
+	}
+	if (!cli_globals.progress && progress && *progress) {
+		if (cli_progress_mode(progress, &tty, &quiet) < 0 || !strcmp(progress, "json")) {
+			fprintf(stderr,
+				"lxr: error: COMPOSE_PROGRESS=%s: use auto, tty, plain or quiet\n",
+				progress);
+			return -1;
+		}
+		cli_globals.progress = progress;
+	}
+	return 0;
+}
+
+static int words(int argc, char **argv)
 {
 	bool compose = false;
 
@@ -215,36 +241,51 @@ int cli_globals_parse(int argc, char **argv)
 	return argc;
 }
 
+int cli_globals_parse(int argc, char **argv)
+{
+	int i = words(argc, argv);
+
+	return i < 0 || env_defaults() < 0 ? -1 : i;
+}
+
 void cli_globals_apply(const char **file, const char **project)
 {
 	*file = cli_globals.file;
 	*project = cli_globals.project;
 }
 
-/* The project's .env (or --env-file) for what it says of COMPOSE_*: in
- * --project-directory, else beside the first -f file, else here */
-static char *dotenv_path(const char *file)
+/* What the project's .env (or the --env-files, the last that sets it)
+ * says of a COMPOSE_* variable: the .env in --project-directory, else
+ * beside the first -f file, else here. NULL: not said. */
+static char *dotenv_get(const char *file, const char *key)
 {
+	_cleanup_free_ char *path = NULL;
 	const char *slash;
 
-	if (cli_globals.env_file)
-		return lxr_xstrdup(cli_globals.env_file);
+	for (size_t i = lxr_strv_len(cli_globals.env_files); i-- > 0;) {
+		char *v = cfg_dotenv_file_get(cli_globals.env_files[i], key);
+		if (v)
+			return v;
+	}
+	if (cli_globals.env_files)
+		return NULL;
 	if (cli_globals.project_dir)
-		return lxr_xasprintf("%s/.env", cli_globals.project_dir);
-	if (file && (slash = strrchr(file, '/')))
-		return lxr_xasprintf("%.*s/.env", (int)(slash - file), file);
-	return lxr_xstrdup(".env");
+		path = lxr_xasprintf("%s/.env", cli_globals.project_dir);
+	else if (file && (slash = strrchr(file, '/')))
+		path = lxr_xasprintf("%.*s/.env", (int)(slash - file), file);
+	else
+		path = lxr_xstrdup(".env");
+	return cfg_dotenv_file_get(path, key);
 }
 
 char *cli_compose_var(const char *key)
 {
-	_cleanup_free_ char *path = dotenv_path(NULL);
 	const char *env = getenv(key);
 	char *v;
 
 	if (env && *env)
 		return lxr_xstrdup(env);
-	v = cfg_dotenv_file_get(path, key);
+	v = dotenv_get(NULL, key);
 	if (v && *v)
 		return v;
 	free(v);
@@ -290,10 +331,8 @@ void cli_profiles_default(char ***profiles, const char *file)
 	if (*profiles)
 		return;
 	env = getenv("COMPOSE_PROFILES");
-	if (!env) {
-		path = dotenv_path(file ? file : cli_globals.file);
-		env = dot = cfg_dotenv_file_get(path, "COMPOSE_PROFILES");
-	}
+	if (!env)
+		env = dot = dotenv_get(file ? file : cli_globals.file, "COMPOSE_PROFILES");
 	list = lxr_xstrdup(env ? env : "");
 	for (p = list;; p = save + 1) {
 		char *end;
@@ -328,8 +367,8 @@ char **cli_self_argv(const char *file, const char *project)
 		push2(&v, "-f", cli_globals.more_files[i]);
 	if (project)
 		push2(&v, "-p", project);
-	if (cli_globals.env_file)
-		push2(&v, "--env-file", cli_globals.env_file);
+	for (size_t i = 0; cli_globals.env_files && cli_globals.env_files[i]; i++)
+		push2(&v, "--env-file", cli_globals.env_files[i]);
 	if (cli_globals.project_dir)
 		push2(&v, "--project-directory", cli_globals.project_dir);
 	for (size_t i = 0; cli_globals.profiles && cli_globals.profiles[i]; i++)

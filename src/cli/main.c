@@ -111,7 +111,7 @@ static const char help_usage[] = "usage: lxr help [COMMAND]\n\nPrint lxr's comma
 
 static void usage(FILE *f)
 {
-	fputs("usage: lxr [-f FILE]... [-p NAME] [--profile P]... [--env-file FILE]\n"
+	fputs("usage: lxr [-f FILE]... [-p NAME] [--profile P]... [--env-file FILE]...\n"
 	      "           [--project-directory DIR] [--progress MODE] [--ansi WHEN]\n"
 	      "           COMMAND [ARG...]\n"
 	      "       lxr compose ...   (the same: a docker compose script works with one\n"
@@ -122,7 +122,8 @@ static void usage(FILE *f)
 	      "                             with compose.override.yaml); again: merged over it\n"
 	      "  -p, --project-name NAME    project name (default: `name:` or the directory)\n"
 	      "      --profile P            enable services of profile P (repeatable)\n"
-	      "      --env-file FILE        read FILE instead of the project's .env\n"
+	      "      --env-file FILE        read FILE instead of the project's .env; again:\n"
+	      "                             the files in order, a later value winning\n"
 	      "      --project-directory D  the project's directory: where the stack file\n"
 	      "                             is looked for, .env, relative paths, the name\n"
 	      "      --progress MODE        auto, tty, plain or quiet: how up -d, down and\n"

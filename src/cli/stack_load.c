@@ -180,7 +180,7 @@ int cli_stack_load_view(const char *file, const char *project, int view, bool ke
 				  .project = project,
 				  .cwd = cwd,
 				  .project_dir = cli_globals.project_dir,
-				  .env_file = cli_globals.env_file,
+				  .env_files = cli_globals.env_files,
 				  .view = view,
 				  .keep_environment = keep_env};
 	struct cfg_diags diags = {0};

@@ -38,28 +38,66 @@ static const char *environ_lookup(const char *name, void *ctx)
 	return lxr_strv_getenv(((struct vars *)ctx)->environ, name);
 }
 
-static int read_dotenv(struct cfg_ctx *c, struct vars *v, const char *env_file)
+/* A later env file's variables see the environment's, then the earlier
+ * files' (compose-go's GetEnvFromFile) */
+static const char *files_lookup(const char *name, void *ctx)
 {
-	_cleanup_free_ char *path =
-	    env_file ? lxr_xstrdup(env_file) : lxr_xasprintf("%s/.env", c->dir);
+	const char *r = environ_lookup(name, ctx);
+
+	return r ? r : cfg_env_get(&((struct vars *)ctx)->dotenv, name);
+}
+
+static int read_one_dotenv(struct cfg_ctx *c, struct vars *v, const char *path, bool required)
+{
 	_cleanup_free_ char *text = NULL;
 	struct cfg_text_diag d = {0};
+	struct cfg_env more = {0};
 	size_t len;
 	lxr_err err;
 
 	if (lxr_read_file_at(AT_FDCWD, path, &text, &len, &err) < 0) {
-		if (err.errnum == ENOENT && !env_file)
+		if (err.errnum == ENOENT && !required)
 			return 0;
 		cfg_diag_add(c, (struct cfg_pos){cfg_diags_intern_file(c->diags, path), 1, 1},
 			     false, NULL, "cannot read %s: %s", path, strerror(err.errnum));
 		return -1;
 	}
-	if (cfg_dotenv_parse(text, len, environ_lookup, v, &v->dotenv, &d) < 0) {
+	if (cfg_dotenv_parse(text, len, files_lookup, v, &more, &d) < 0) {
 		cfg_diag_add(c,
 			     (struct cfg_pos){cfg_diags_intern_file(c->diags, path), d.line, d.col},
 			     false, NULL, "%s", d.msg);
 		return -1;
 	}
+	/* a later file's value replaces an earlier one's */
+	for (size_t i = 0; i < more.n; i++) {
+		size_t k = 0;
+		while (k < v->dotenv.n && strcmp(v->dotenv.v[k].key, more.v[i].key))
+			k++;
+		if (k == v->dotenv.n) {
+			v->dotenv.v =
+			    lxr_xrealloc(v->dotenv.v, (v->dotenv.n + 1) * sizeof(*v->dotenv.v));
+			v->dotenv.v[v->dotenv.n++] = more.v[i];
+			continue;
+		}
+		free(v->dotenv.v[k].key);
+		free(v->dotenv.v[k].value);
+		v->dotenv.v[k] = more.v[i];
+	}
+	free(more.v);
+	return 0;
+}
+
+static int read_dotenv(struct cfg_ctx *c, struct vars *v, char *const *env_files)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!env_files || !env_files[0]) {
+		path = lxr_xasprintf("%s/.env", c->dir);
+		return read_one_dotenv(c, v, path, false);
+	}
+	for (size_t i = 0; env_files[i]; i++)
+		if (read_one_dotenv(c, v, env_files[i], true) < 0)
+			return -1;
 	return 0;
 }
 
@@ -450,7 +488,7 @@ int cfg_stack_load_text(const struct cfg_load_opts *o, const char *text, size_t 
 	c.as_written = o->view == CFG_VIEW_AS_WRITTEN;
 	if (o->text)
 		st->text = lxr_xstrndup(o->text, o->text_len);
-	r = read_dotenv(&c, &vars, o->env_file);
+	r = read_dotenv(&c, &vars, o->env_files);
 	if (r == 0)
 		r = load_text(&c, project_from_env(o, &vars, &opts), text, len, st, err);
 	if (r == 0 && o->keep_environment)

@@ -462,7 +462,6 @@ static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ct
 				  .cwd = json_string_value(json_object_get(args, "cwd")),
 				  .project_dir =
 				      json_string_value(json_object_get(args, "project_dir")),
-				  .env_file = json_string_value(json_object_get(args, "env_file")),
 				  /* a file the CLI read from standard input */
 				  .text = json_string_value(json_object_get(args, "text")),
 				  .text_len = json_string_length(json_object_get(args, "text"))};
@@ -470,7 +469,13 @@ static struct cfg_stack *up_load(struct sup *s, struct ctl_server *cs, struct ct
 	struct cfg_stack *st = NULL;
 	lxr_err err = {0};
 	_cleanup_strv_ char **overrides = strv_of(json_object_get(args, "overrides"));
+	/* --env-files (a CLI before them sent one env_file) */
+	_cleanup_strv_ char **env_files = strv_of(json_object_get(args, "env_files"));
 
+	if (!env_files && json_is_string(json_object_get(args, "env_file")))
+		lxr_strv_push(&env_files,
+			      lxr_xstrdup(json_string_value(json_object_get(args, "env_file"))));
+	o.env_files = env_files;
 	if (!o.file) {
 		ctl_reply_error(cs, req, "up: no stack file given", NULL);
 		return NULL;

@@ -448,7 +448,6 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	 * supervisor cannot read it again */
 	_cleanup_free_ char *file = st->text ? NULL : realpath(st->file, NULL);
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
-	_cleanup_free_ char *env_file = o->env_file ? realpath(o->env_file, NULL) : NULL;
 	struct ctl_conn *c = NULL;
 	json_t *result = NULL, *req, *more;
 	lxr_err err;
@@ -458,13 +457,20 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		lxr_err_print(&err);
 		return 1;
 	}
-	req = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:s, s:s?, s:b}", "file",
+	req = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:s, s:b}", "file",
 			file ? file : st->file, "cwd", cwd ? cwd : "/", "environ",
 			strv_json((const char *const *)environ), "targets", strv_json(o->targets),
 			"profiles", strv_json(o->profiles), "remove_orphans", o->remove_orphans,
 			"dry_run", o->dry_run, "plans", o->dry_run_plans, "project_dir", st->dir,
-			"env_file", env_file ? env_file : o->env_file, "force_recreate",
-			o->force_recreate);
+			"force_recreate", o->force_recreate);
+	/* the env files as absolute paths: the supervisor's directory is not
+	 * the caller's */
+	json_t *envs = json_array();
+	for (size_t i = 0; o->env_files && o->env_files[i]; i++) {
+		_cleanup_free_ char *abs = realpath(o->env_files[i], NULL);
+		json_array_append_new(envs, json_string(abs ? abs : o->env_files[i]));
+	}
+	json_object_set_new(req, "env_files", envs);
 	/* the later -f files, read again by the supervisor as given here */
 	json_object_set_new(req, "overrides", strv_json((const char *const *)st->overrides));
 	if (st->text)

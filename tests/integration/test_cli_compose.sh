@@ -88,6 +88,20 @@ expect_grep "$OUT" 'GREETING: from-env-file' "--env-file replaces the project's 
 run --env-file ../missing.env -f ../proj/compose.yaml config
 expect_rc 2 "--env-file that does not exist"
 expect_grep "$ERR" 'missing.env' "the missing env file is named"
+# several --env-file, in order: a later one's value wins, and it sees the
+# earlier ones' variables; COMPOSE_ENV_FILES is the same list, commas apart
+printf 'NAME=later\nGREETING=hello-${NAME}-${FIRST}\n' >"$TEST_TMP/later.env"
+printf 'FIRST=first\nGREETING=overridden\n' >"$TEST_TMP/first.env"
+run --env-file ../first.env --env-file ../later.env -f ../proj/compose.yaml config
+expect_rc 0 "two --env-file"
+expect_grep "$OUT" 'GREETING: hello-later-first' "the later file wins and reads the earlier one's"
+COMPOSE_ENV_FILES=../first.env,../later.env run -f ../proj/compose.yaml config
+expect_grep "$OUT" 'GREETING: hello-later-first' "COMPOSE_ENV_FILES is --env-file's list"
+COMPOSE_ENV_FILES=../first.env run --env-file ../other.env -f ../proj/compose.yaml config
+expect_grep "$OUT" 'GREETING: from-env-file' "--env-file wins over COMPOSE_ENV_FILES"
+COMPOSE_PROGRESS=sideways run -f ../proj/compose.yaml ps
+expect_rc 2 "a COMPOSE_PROGRESS that is no mode"
+expect_grep "$ERR" "COMPOSE_PROGRESS=sideways" "the variable is named"
 run --project-directory ../proj config
 expect_rc 0 "--project-directory finds the stack file there"
 expect_grep "$OUT" '^name: proj$' "--project-directory names the project"
@@ -109,7 +123,7 @@ printf 'services:\n  bad: {image: x, mem_limit: lots}\n' >"$TEST_TMP/bad.yaml"
 run -f "$TEST_TMP/bad.yaml" config --quiet
 expect_rc 2 "config --quiet of a bad file"
 expect_grep "$ERR" "bad.yaml:2:" "config --quiet still says where the problem is"
-pass "-f, -p, --profile, --env-file and --project-directory before the command"
+pass "-f, -p, --profile, --env-file (several too) and --project-directory before the command"
 
 # ---- a running stack, driven by global options -----------------------------------
 PROJECT=$P
@@ -153,6 +167,13 @@ expect_rc 0 "up --dry-run on the running stack"
 printf '%s\n' "$OUT$ERR" | grep -qi "recreate" && fail "same --env-file, yet up would recreate: $OUT $ERR"
 run --project-directory ../proj -p "$P" up -d --dry-run
 expect_grep "$OUT$ERR" "would recreate +web-1" "without --env-file the .env value differs"
+# two env files: the supervisor reads both again, in order
+run --project-directory ../proj --env-file ../first.env --env-file ../later.env -p "$P" up -d
+expect_rc 0 "up -d with two env files over the running stack"
+run --project-directory ../proj --env-file ../first.env --env-file ../later.env -p "$P" up -d --dry-run
+printf '%s\n' "$OUT$ERR" | grep -qi "recreate" && fail "the same two env files, yet up would recreate: $OUT $ERR"
+run --project-directory ../proj --env-file ../first.env -p "$P" up -d --dry-run
+expect_grep "$OUT$ERR" "would recreate +web-1" "the first env file alone gives another value"
 run --project-directory ../proj -p "$P" down
 expect_rc 0 "--project-directory down"
 pass "--project-directory and --env-file bring a stack up from another directory"

@@ -423,11 +423,6 @@ int bld_build(const struct bld_request *rq, lxr_err *err);
 /* Take the step cache's lock (flock how: LOCK_SH for a build, LOCK_EX |
  * LOCK_NB for `builder prune`): its fd, or -1 with err set. */
 int bld_cache_lock(int how, lxr_err *err);
-/* A cache entry a step run on purpose replaced (--no-cache) is kept aside
- * under ".KEY" BLD_CACHE_REPLACED "PID.N" while builds beside it may read
- * it; the caller, holding the cache's lock exclusive, removes them all. */
-#define BLD_CACHE_REPLACED ".replaced."
-void bld_cache_sweep_replaced(void);
 
 /* ---- compose's build: --------------------------------------------------------
  * A stack service's `build:` as a bld_request: every key lxr's builder

@@ -147,10 +147,13 @@ bool bldx_stage_is_dir(const struct bldx_stage *s, const char *path);
  * keeps the step's layer under the key. */
 void bldx_key(char key[72], const char *parent, const char *text, char *const *args,
 	      const char *extra);
-/* a cached layer for key: its directory (malloc'd) or NULL */
-char *bldx_cache_get(struct bldx_run *r, const struct bldx_stage *s, const char *key);
-/* keep a finished step's layer under key: *layer becomes the cached path */
-int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, const char *key, char **layer,
+/* a cached layer for key: its directory (malloc'd) or NULL; where a rerun
+ * sent the key on (".KEY.next"), key becomes the one it names */
+char *bldx_cache_get(struct bldx_run *r, const struct bldx_stage *s, char *key);
+/* keep a finished step's layer under key: *layer becomes the cached path;
+ * a step run on purpose over a cached key is kept under a new one, which
+ * key becomes */
+int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, char *key, char **layer,
 		   lxr_err *err);
 /* the step is done: its layer on the stage, its history, its key */
 void bldx_step_done(const struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build/build_internal.h"
@@ -35,15 +36,49 @@ void bldx_key(char key[72], const char *parent, const char *text, char *const *a
 		snprintf(key + 7 + 2 * i, 3, "%02x", d[i]);
 }
 
-char *bldx_cache_get(struct bldx_run *r, const struct bldx_stage *s, const char *key)
+/* An entry never changes once it has its name: a build reads its layers
+ * by path for as long as it runs. A step run although its key was cached
+ * (--no-cache, a no-cache filter's stage) is kept under a key of its own,
+ * and ".KEY.next", a link naming that key, sends later lookups of KEY to
+ * it. Its later steps are keyed on the new key, so nothing cached over the
+ * old layer is taken for them; a later build that follows the link finds
+ * what they made. */
+#define NEXT_FMT "%s/.%s.next"
+
+static bool hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static bool is_dir(const char *p)
 {
 	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *bldx_cache_get(struct bldx_run *r, const struct bldx_stage *s, char *key)
+{
+	_cleanup_free_ char *next = NULL;
+	char to[72];
+	ssize_t n;
 	char *p;
 
 	if (!r->o->cache || r->o->no_cache || bldx_stage_no_cache(r, s))
 		return NULL;
+	next = lxr_xasprintf(NEXT_FMT, r->o->cache, key + 7);
+	n = readlink(next, to, sizeof(to) - 1);
+	if (n == 64) {
+		to[n] = '\0';
+		p = lxr_xasprintf("%s/%s", r->o->cache, to);
+		if (hex64(to) && is_dir(p)) {
+			memcpy(key + 7, to, 65);
+			return p;
+		}
+		free(p);
+	}
 	p = lxr_xasprintf("%s/%s", r->o->cache, key + 7);
-	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+	if (is_dir(p))
 		return p;
 	free(p);
 	return NULL;
@@ -66,28 +101,39 @@ static void sync_dir(const char *dir)
 		fsync(fd);
 }
 
-/* A step run on purpose although its key is cached (--no-cache, a no-cache
- * filter's stage) made what a later build should find: its layer takes
- * the entry's name in one exchange. The old entry may be a lower directory
- * of a build running beside this one, so it is moved aside, not removed:
- * the next build that finds no other running sweeps it
- * (bld_cache_sweep_replaced). */
-static int replace_entry(const char *cache, const char *p, const char *key, const char *layer,
-			 lxr_err *err)
+/* the layer of a step run on purpose: under a new key (KEY, this process
+ * and the time), then ".KEY.next" replaced by a link to it; key becomes
+ * the new one */
+static int put_rerun(struct bldx_run *r, char *key, char **layer, lxr_err *err)
 {
-	static unsigned n;
-	_cleanup_free_ char *aside =
-	    lxr_xasprintf("%s/.%s" BLD_CACHE_REPLACED "%d.%u", cache, key + 7, (int)getpid(), n++);
+	static unsigned count;
+	struct timespec ts;
+	char fresh[72], nonce[64];
 
-	if (renameat2(AT_FDCWD, layer, AT_FDCWD, p, RENAME_EXCHANGE) < 0)
-		return lxr_fail(err, errno, "replace the cached layer %s", p);
-	if (rename(layer, aside) < 0)
-		return lxr_fail(err, errno, "move the replaced layer %s aside", layer);
-	sync_dir(cache);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(nonce, sizeof(nonce), "%d.%lld.%ld.%u", (int)getpid(), (long long)ts.tv_sec,
+		 ts.tv_nsec, count++);
+	bldx_key(fresh, key, "rerun", NULL, nonce);
+	_cleanup_free_ char *p = lxr_xasprintf("%s/%s", r->o->cache, fresh + 7);
+	_cleanup_free_ char *next = lxr_xasprintf(NEXT_FMT, r->o->cache, key + 7);
+	_cleanup_free_ char *tmp = lxr_xasprintf("%s.tmp.%d", next, (int)getpid());
+
+	if (rename(*layer, p) < 0)
+		return lxr_fail(err, errno, "keep the step's layer %s as %s", *layer, p);
+	free(*layer);
+	*layer = lxr_steal_ptr(&p);
+	unlink(tmp);
+	if (symlink(fresh + 7, tmp) < 0 || rename(tmp, next) < 0) {
+		lxr_fail(err, errno, "point %s at %s", next, fresh + 7);
+		unlink(tmp);
+		return -1;
+	}
+	sync_dir(r->o->cache);
+	memcpy(key, fresh, sizeof(fresh));
 	return 0;
 }
 
-int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, const char *key, char **layer,
+int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, char *key, char **layer,
 		   lxr_err *err)
 {
 	_cleanup_free_ char *p = NULL;
@@ -104,18 +150,20 @@ int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, const char *k
 	 * files. The step's own build does not need this; later ones do. */
 	if (sync_tree(*layer, err) < 0)
 		return -1;
+	/* run on purpose over a key that is cached (or sent on): a key of its
+	 * own; a new key (one its parent's rerun made) needs none */
+	if (r->o->no_cache || bldx_stage_no_cache(r, s)) {
+		_cleanup_free_ char *next = lxr_xasprintf(NEXT_FMT, r->o->cache, key + 7);
+		struct stat st;
+		if (is_dir(p) || lstat(next, &st) == 0)
+			return put_rerun(r, key, layer, err);
+	}
 	/* a complete layer gets its name by rename; another build that got
-	 * there first keeps its own (the same step made the same files),
-	 * unless the step ran although it was cached */
+	 * there first keeps its own (the same step made the same files) */
 	if (rename(*layer, p) < 0) {
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return lxr_fail(err, errno, "keep the step's layer %s as %s", *layer, p);
-		if (r->o->no_cache || bldx_stage_no_cache(r, s)) {
-			if (replace_entry(r->o->cache, p, key, *layer, err) < 0)
-				return -1;
-		} else {
-			lxr_rm_rf(*layer, &e2);
-		}
+		lxr_rm_rf(*layer, &e2);
 	} else {
 		sync_dir(r->o->cache);
 	}

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -167,24 +166,6 @@ int bld_cache_lock(int how, lxr_err *err)
 	return fd;
 }
 
-void bld_cache_sweep_replaced(void)
-{
-	_cleanup_free_ char *dir = lxr_xasprintf("%s/build/cache", lxr_data_dir());
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		lxr_err err;
-		if (e->d_name[0] != '.' || !strstr(e->d_name, BLD_CACHE_REPLACED))
-			continue;
-		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", dir, e->d_name);
-		if (lxr_rm_rf(p, &err) < 0)
-			lxr_err_print(&err);
-	}
-	if (d)
-		closedir(d);
-}
-
 /* bld_execute makes the calling process a private mount namespace (for
  * COPY --from's views); a caller that goes on to run containers (lxr up
  * after its builds) must be back in its own, or their mounts would be
@@ -239,17 +220,10 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 		img_ref_free(&ref);
 	}
 	/* held shared for the build: its cached layers are its lower dirs,
-	 * and lxr builder prune takes it exclusive; had exclusive at once (no
-	 * build runs beside this one), it sweeps the replaced entries first */
-	lxr_err busy;
-	_cleanup_close_ int lock = bld_cache_lock(LOCK_EX | LOCK_NB, &busy);
-	if (lock >= 0) {
-		bld_cache_sweep_replaced();
-		while (flock(lock, LOCK_SH) < 0 && errno == EINTR)
-			;
-	} else if ((lock = bld_cache_lock(LOCK_SH, err)) < 0) {
+	 * and lxr builder prune takes it exclusive */
+	_cleanup_close_ int lock = bld_cache_lock(LOCK_SH, err);
+	if (lock < 0)
 		return -1;
-	}
 	if (img_store_open(lxr_data_dir(), &st, err) < 0)
 		return -1;
 	if (bld_context_open(rq->context, &ctx, err) < 0) {

@@ -262,7 +262,7 @@ static void spec_for(struct bldx_stage *s, const struct df_instr *in, struct lxr
  * between; while the command runs they go to it (rt_container_attach's
  * signalfd takes what is pending), and it ends the build. */
 static int step_exec(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
-		     enum bld_network net, struct bldx_mounts *m, const char *key, lxr_err *err)
+		     enum bld_network net, struct bldx_mounts *m, char *key, lxr_err *err)
 {
 	_cleanup_free_ char *root = lxr_xasprintf("%s/containers", r->o->work);
 	_cleanup_free_ char *id = lxr_xasprintf("build-%d-%d", (int)getpid(), r->n_layers);

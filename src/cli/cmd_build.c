@@ -356,13 +356,18 @@ int cmd_builder(int argc, char **argv)
 		lxr_err_print(&err);
 		return LXR_EXIT_FAIL;
 	}
-	bld_cache_sweep_replaced();
 	DIR *d = opendir(cache);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		/* the links a rerun left (.KEY.next) go too, uncounted */
+		bool link = de->d_name[0] == '.' && strstr(de->d_name, ".next");
+		if (de->d_name[0] == '.' && !link)
 			continue;
 		_cleanup_free_ char *p = lxr_xasprintf("%s/%s", cache, de->d_name);
+		if (link) {
+			unlink(p);
+			continue;
+		}
 		if (lxr_rm_rf(p, &err) < 0) {
 			lxr_err_print(&err);
 			closedir(d);

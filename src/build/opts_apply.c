@@ -4,6 +4,7 @@
  * rlimits; to COPY --from, the named contexts; to the step cache, the
  * stages build.no_cache_filter keeps out of it. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -68,11 +69,14 @@ int bldx_ulimits_parse(char *const *in, struct lxr_rlimit **out, size_t *n, lxr_
 			       lxr_err_hint(err, "names: as core cpu data fsize locks memlock "
 						 "msgqueue nice nofile nproc rss rtprio rttime "
 						 "sigpending stack");
+		/* digits (or -1) each side of the colon, nothing else */
+		bool ok = strspn(eq + 1, "-0123456789:") == strlen(eq + 1) &&
+			  isdigit((unsigned char)eq[strlen(eq) - 1]);
 		errno = 0;
 		soft = hard = strtoll(eq + 1, &end, 10);
-		if (*end == ':')
+		if (*end == ':' && isdigit((unsigned char)end[1 + (end[1] == '-')]))
 			hard = strtoll(end + 1, &end, 10);
-		if (errno || end == eq + 1 || *end || soft < -1 || hard < -1 ||
+		if (!ok || errno || end == eq + 1 || *end || soft < -1 || hard < -1 ||
 		    (hard != -1 && (soft == -1 || soft > hard)))
 			return lxr_fail(err, EINVAL,
 					"ulimit %s: SOFT[:HARD] are numbers, -1 for unlimited, "

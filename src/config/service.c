@@ -553,8 +553,8 @@ static const struct cfg_key service_raw_keys[] = {
     R(pull_refresh_after),
     R(storage_opt),
     R(use_api_socket),
-    {"cpu_count", "service.cpu_windows", read_cpu_count},
-    {"cpu_percent", "service.cpu_windows", read_cpu_percent},
+    {"cpu_count", "service.cpu_count", read_cpu_count},
+    {"cpu_percent", "service.cpu_percent", read_cpu_percent},
 };
 #undef R
 

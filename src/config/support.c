@@ -188,7 +188,8 @@ static const struct {
     {"service.group_add", true},
     {"service.blkio_config", true}, /* v1 blkio.*, v2 io.* (runtime cgroups) */
     {"service.unmodelled", false},  /* cgroup, ...: kept as written (raw.c) */
-    {"service.cpu_windows", true},  /* cpu_count, cpu_percent: a warning, as docker on Linux */
+    {"service.cpu_count", true},    /* docker's on Windows: a warning, as its Linux daemon */
+    {"service.cpu_percent", true},  /* the same */
     {"service.gpus", true},         /* kept as written, and run (service_gpu.c) */
     {"service.secrets", true},
     {"service.configs", true},

@@ -503,14 +503,17 @@ RAW(use_api_socket)
 static int windows_cpu(struct cfg_ctx *c, struct cfg_node *n, const char *key, long long max)
 {
 	const char *v = cfg_scalar(c, n, key);
+	/* a plain 0x10 or 1_000 is the number YAML reads, as compose's */
+	_cleanup_free_ char *num = v && n->plain ? cfg_go_plain_text(v) : NULL;
+	const char *t = num ? num : v;
 	long long x = 0;
 	char *end;
 
 	if (!v)
 		return -1;
 	errno = 0;
-	x = strtoll(v, &end, 10);
-	if (!*v || *end || errno || x < 0 || x > max) {
+	x = strtoll(t, &end, 10);
+	if (!isdigit((unsigned char)*t) || *end || errno || x < 0 || x > max) {
 		if (max == LLONG_MAX)
 			cfg_error(c, n, "%s: \"%s\" is not a whole number, 0 or more", key, v);
 		else

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,11 +134,19 @@ static char *step_key(const struct bld_opts *o, struct bldx_stage *s, const stru
 		bodies = n;
 	}
 	/* the rlimits are the step's, as BuildKit keys its ulimits: another
-	 * limit runs the step again (none: the key is as it always was) */
-	for (size_t i = 0; i < o->n_rlimits; i++) {
-		char *n = lxr_xasprintf("%sulimit %d=%llu:%llu\n", bodies, o->rlimits[i].resource,
-					(unsigned long long)o->rlimits[i].soft,
-					(unsigned long long)o->rlimits[i].hard);
+	 * limit runs the step again (none: the key is as it always was); each
+	 * resource's last value, the one in force, so neither their order nor
+	 * a repeat changes the key */
+	for (int res = 0; res < RLIM_NLIMITS; res++) {
+		const struct lxr_rlimit *last = NULL;
+		for (size_t i = 0; i < o->n_rlimits; i++)
+			if (o->rlimits[i].resource == res)
+				last = &o->rlimits[i];
+		if (!last)
+			continue;
+		char *n =
+		    lxr_xasprintf("%sulimit %d=%llu:%llu\n", bodies, res,
+				  (unsigned long long)last->soft, (unsigned long long)last->hard);
 		free(bodies);
 		bodies = n;
 	}

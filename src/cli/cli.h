@@ -127,6 +127,8 @@ struct cli_globals {
 	char **more_files;          /* the later -f files: merged over the first */
 	char **env_files;           /* --env-file, repeatable (or COMPOSE_ENV_FILES):
 				       instead of the project's .env */
+	bool env_files_from_env;    /* ... COMPOSE_ENV_FILES's: a --env-file
+				       after the command replaces them */
 	const char *project_dir;    /* --project-directory, absolute */
 	char **profiles;            /* --profile, repeatable */
 	const char *progress;       /* --progress auto|tty|plain|quiet */

@@ -188,19 +188,26 @@ static int env_defaults(void)
 	bool tty, quiet;
 
 	if (!cli_globals.env_files && files && *files) {
+		cli_globals.env_files_from_env = true;
 		_cleanup_free_ char *list = lxr_xstrdup(files);
 		for (char *save = NULL, *f = strtok_r(list, ",", &save); f;
 		     f = strtok_r(NULL, ",", &save))
 			lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(f));
 	}
+	/* compose's none is quiet; lxr draws no JSON progress: plain lines;
+	 * another value is said and left alone, as it is no option given */
 	if (!cli_globals.progress && progress && *progress) {
-		if (cli_progress_mode(progress, &tty, &quiet) < 0 || !strcmp(progress, "json")) {
+		if (!strcmp(progress, "none"))
+			cli_globals.progress = "quiet";
+		else if (!strcmp(progress, "json"))
+			cli_globals.progress = "plain";
+		else if (cli_progress_mode(progress, &tty, &quiet) == 0)
+			cli_globals.progress = progress;
+		else
 			fprintf(stderr,
-				"lxr: error: COMPOSE_PROGRESS=%s: use auto, tty, plain or quiet\n",
+				"lxr: warning: COMPOSE_PROGRESS=%s ignored: auto, tty, plain, "
+				"quiet, none or json\n",
 				progress);
-			return -1;
-		}
-		cli_globals.progress = progress;
 	}
 	return 0;
 }
@@ -262,20 +269,15 @@ static char *dotenv_get(const char *file, const char *key)
 	_cleanup_free_ char *path = NULL;
 	const char *slash;
 
-	for (size_t i = lxr_strv_len(cli_globals.env_files); i-- > 0;) {
-		char *v = cfg_dotenv_file_get(cli_globals.env_files[i], key);
-		if (v)
-			return v;
-	}
 	if (cli_globals.env_files)
-		return NULL;
+		return cfg_dotenv_files_get(cli_globals.env_files, key);
 	if (cli_globals.project_dir)
 		path = lxr_xasprintf("%s/.env", cli_globals.project_dir);
 	else if (file && (slash = strrchr(file, '/')))
 		path = lxr_xasprintf("%.*s/.env", (int)(slash - file), file);
 	else
 		path = lxr_xstrdup(".env");
-	return cfg_dotenv_file_get(path, key);
+	return cfg_dotenv_files_get((char *[]){path, NULL}, key);
 }
 
 char *cli_compose_var(const char *key)

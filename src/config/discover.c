@@ -157,6 +157,36 @@ int cfg_find_stack_file(const char *dir, char **out, lxr_err *err)
 	return lxr_err_hint(err, "name one with -f FILE, or create compose.yaml");
 }
 
+static const char *files_lookup(const char *name, void *ctx)
+{
+	const char *v = getenv(name);
+
+	return v ? v : cfg_env_get(ctx, name);
+}
+
+char *cfg_dotenv_files_get(char *const *paths, const char *key)
+{
+	struct cfg_env acc = {0};
+	const char *v;
+	char *out = NULL;
+
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_free_ char *text = NULL;
+		struct cfg_env more = {0};
+		size_t len;
+		lxr_err err;
+		if (lxr_read_file_at(AT_FDCWD, paths[i], &text, &len, &err) < 0 ||
+		    cfg_dotenv_parse(text, len, files_lookup, &acc, &more, NULL) < 0)
+			continue;
+		cfg_env_merge(&acc, &more);
+	}
+	v = cfg_env_get(&acc, key);
+	if (v)
+		out = lxr_xstrdup(v);
+	cfg_env_free(&acc);
+	return out;
+}
+
 char *cfg_dotenv_file_get(const char *path, const char *key)
 {
 	_cleanup_free_ char *text = NULL;

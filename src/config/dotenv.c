@@ -446,6 +446,25 @@ const char *cfg_env_get(const struct cfg_env *env, const char *key)
 	return NULL;
 }
 
+void cfg_env_merge(struct cfg_env *acc, struct cfg_env *more)
+{
+	for (size_t i = 0; i < more->n; i++) {
+		size_t k = 0;
+		while (k < acc->n && strcmp(acc->v[k].key, more->v[i].key))
+			k++;
+		if (k == acc->n) {
+			acc->v = lxr_xrealloc(acc->v, (acc->n + 1) * sizeof(*acc->v));
+			acc->v[acc->n++] = more->v[i];
+			continue;
+		}
+		free(acc->v[k].key);
+		free(acc->v[k].value);
+		acc->v[k] = more->v[i];
+	}
+	free(more->v);
+	*more = (struct cfg_env){0};
+}
+
 void cfg_env_free(struct cfg_env *env)
 {
 	for (size_t i = 0; i < env->n; i++) {

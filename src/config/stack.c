@@ -68,22 +68,7 @@ static int read_one_dotenv(struct cfg_ctx *c, struct vars *v, const char *path, 
 			     false, NULL, "%s", d.msg);
 		return -1;
 	}
-	/* a later file's value replaces an earlier one's */
-	for (size_t i = 0; i < more.n; i++) {
-		size_t k = 0;
-		while (k < v->dotenv.n && strcmp(v->dotenv.v[k].key, more.v[i].key))
-			k++;
-		if (k == v->dotenv.n) {
-			v->dotenv.v =
-			    lxr_xrealloc(v->dotenv.v, (v->dotenv.n + 1) * sizeof(*v->dotenv.v));
-			v->dotenv.v[v->dotenv.n++] = more.v[i];
-			continue;
-		}
-		free(v->dotenv.v[k].key);
-		free(v->dotenv.v[k].value);
-		v->dotenv.v[k] = more.v[i];
-	}
-	free(more.v);
+	cfg_env_merge(&v->dotenv, &more); /* a later file's value over an earlier one's */
 	return 0;
 }
 

@@ -51,6 +51,9 @@ int cfg_env_raw_parse(const char *text, size_t len, cfg_lookup_fn lookup, void *
 		      struct cfg_env *out, struct cfg_text_diag *diag);
 const char *cfg_env_get(const struct cfg_env *env, const char *key);
 void cfg_env_free(struct cfg_env *env);
+/* more's entries moved into acc, a key acc has taking more's value (a
+ * later env file over an earlier one); more is left empty */
+void cfg_env_merge(struct cfg_env *acc, struct cfg_env *more);
 
 /* ---- interpolation ---------------------------------------------------------
  * Compose rules: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err},

@@ -468,8 +468,22 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	json_t *envs = json_array();
 	for (size_t i = 0; o->env_files && o->env_files[i]; i++) {
 		_cleanup_free_ char *abs = realpath(o->env_files[i], NULL);
-		json_array_append_new(envs, json_string(abs ? abs : o->env_files[i]));
+		json_t *one = json_string(abs ? abs : o->env_files[i]);
+		if (!one) { /* not UTF-8: JSON cannot carry it */
+			fprintf(stderr,
+				"lxr: error: --env-file %s: the path is not UTF-8, which the "
+				"running stack's supervisor cannot be sent\n",
+				o->env_files[i]);
+			json_decref(envs);
+			json_decref(req);
+			ctl_close(c);
+			return 1;
+		}
+		json_array_append_new(envs, one);
 	}
+	/* a supervisor from before env_files reads env_file: one file */
+	if (json_array_size(envs) == 1)
+		json_object_set(req, "env_file", json_array_get(envs, 0));
 	json_object_set_new(req, "env_files", envs);
 	/* the later -f files, read again by the supervisor as given here */
 	json_object_set_new(req, "overrides", strv_json((const char *const *)st->overrides));

@@ -99,9 +99,18 @@ COMPOSE_ENV_FILES=../first.env,../later.env run -f ../proj/compose.yaml config
 expect_grep "$OUT" 'GREETING: hello-later-first' "COMPOSE_ENV_FILES is --env-file's list"
 COMPOSE_ENV_FILES=../first.env run --env-file ../other.env -f ../proj/compose.yaml config
 expect_grep "$OUT" 'GREETING: from-env-file' "--env-file wins over COMPOSE_ENV_FILES"
-COMPOSE_PROGRESS=sideways run -f ../proj/compose.yaml ps
-expect_rc 2 "a COMPOSE_PROGRESS that is no mode"
-expect_grep "$ERR" "COMPOSE_PROGRESS=sideways" "the variable is named"
+# the COMPOSE_* variables in them are read the same way
+printf 'COMPOSE_PROFILES=more\nDIR=../proj\n' >"$TEST_TMP/p1.env"
+printf 'COMPOSE_PROFILES=\nCOMPOSE_FILE=${DIR}/compose.yaml\n' >"$TEST_TMP/p2.env"
+run --env-file ../p1.env --env-file ../p2.env config --services
+expect_rc 0 "COMPOSE_FILE from a later env file, using an earlier one's variable"
+expect_out "web" "an empty COMPOSE_PROFILES in the later file enables no profile"
+COMPOSE_PROGRESS=sideways run -f ../proj/compose.yaml config --services
+expect_rc 0 "a COMPOSE_PROGRESS that is no mode does not stop a command"
+expect_grep "$ERR" "COMPOSE_PROGRESS=sideways ignored" "the variable is named"
+COMPOSE_PROGRESS=json run -f ../proj/compose.yaml config --services
+expect_rc 0 "COMPOSE_PROGRESS=json, compose's"
+[ -z "$ERR" ] || fail "COMPOSE_PROGRESS=json was warned about: $ERR"
 run --project-directory ../proj config
 expect_rc 0 "--project-directory finds the stack file there"
 expect_grep "$OUT" '^name: proj$' "--project-directory names the project"

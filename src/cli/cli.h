@@ -140,6 +140,10 @@ struct cli_globals {
  * 3 quiet */
 int cli_progress_setting(void);
 extern struct cli_globals cli_globals;
+/* argv[0] a command: compose's --env-file and --project-directory given
+ * after it taken into the globals and out of argv; the new argc, or -1
+ * (said) */
+int cli_globals_after(int argc, char **argv);
 /* Parse argv[1..] up to the command (skipping one `compose`): the command's
  * index (argc: none), or -1 after saying what is wrong. */
 int cli_globals_parse(int argc, char **argv);

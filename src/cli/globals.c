@@ -248,6 +248,53 @@ static int words(int argc, char **argv)
 	return argc;
 }
 
+/* compose takes --env-file and --project-directory after the command too
+ * (they are its root command's flags): a project command's own words,
+ * before a "--", with those two taken out into the globals. Not for
+ * commands that pass words on to a container (run, exec) or have a
+ * --env-file of their own (docker's create, run and exec). */
+int cli_globals_after(int argc, char **argv)
+{
+	static const char *const cmds[] = {
+	    "up",    "down", "config",  "ps",      "logs",  "pull",    "push", "build",
+	    "start", "stop", "restart", "kill",    "pause", "unpause", "rm",   "images",
+	    "top",   "port", "events",  "volumes", "wait",  "scale",   "stats"};
+	bool ours = false;
+	int w = 1, r;
+
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]) && !ours; k++)
+		ours = !strcmp(argv[0], cmds[k]);
+	if (!ours)
+		return argc;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[w++] = argv[i++];
+			break;
+		}
+		if ((r = take(argc, argv, &i, NULL, "--env-file", &v)) != 0) {
+			if (r < 0)
+				return -1;
+			if (cli_globals.env_files_from_env) {
+				lxr_strv_free(cli_globals.env_files);
+				cli_globals.env_files = NULL;
+				cli_globals.env_files_from_env = false;
+			}
+			lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(v));
+			continue;
+		}
+		if ((r = take(argc, argv, &i, NULL, "--project-directory", &v)) != 0) {
+			if (r < 0 || set_project_dir(v) < 0)
+				return -1;
+			continue;
+		}
+		argv[w++] = argv[i];
+	}
+	argv[w] = NULL;
+	return w;
+}
+
 int cli_globals_parse(int argc, char **argv)
 {
 	int i = words(argc, argv);

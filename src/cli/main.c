@@ -287,5 +287,6 @@ int main(int argc, char **argv)
 	/* compose's global --dry-run: what lxr can show without doing it */
 	if (cli_globals.dry_run && cli_dry_run_check(argv[i]) < 0)
 		return LXR_EXIT_USAGE;
-	return dispatch(argc - i, argv + i);
+	int n = cli_globals_after(argc - i, argv + i);
+	return n < 0 ? LXR_EXIT_USAGE : dispatch(n, argv + i);
 }

@@ -95,6 +95,12 @@ printf 'FIRST=first\nGREETING=overridden\n' >"$TEST_TMP/first.env"
 run --env-file ../first.env --env-file ../later.env -f ../proj/compose.yaml config
 expect_rc 0 "two --env-file"
 expect_grep "$OUT" 'GREETING: hello-later-first' "the later file wins and reads the earlier one's"
+run -f ../proj/compose.yaml config --env-file ../first.env --env-file=../later.env
+expect_rc 0 "--env-file after the command, as compose takes it"
+expect_grep "$OUT" 'GREETING: hello-later-first' "--env-file after the command is the global one"
+run config --project-directory ../proj --services
+expect_rc 0 "--project-directory after the command"
+expect_out "web" "--project-directory after the command finds the project"
 COMPOSE_ENV_FILES=../first.env,../later.env run -f ../proj/compose.yaml config
 expect_grep "$OUT" 'GREETING: hello-later-first' "COMPOSE_ENV_FILES is --env-file's list"
 COMPOSE_ENV_FILES=../first.env run --env-file ../other.env -f ../proj/compose.yaml config

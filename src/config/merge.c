@@ -226,38 +226,55 @@ static bool other_driver(const struct cfg_node *base, const struct cfg_node *ove
 	       strcmp(a->raw, b->raw);
 }
 
-/* parent: the key whose mapping holds key ("" at a resource's top). */
+/* compose's rules for a service's key: both sides put in one shape (a
+ * list of KEY=VALUE as a mapping, ...); the result when the rule decides
+ * it, else NULL and the generic merge goes on with *base and *over */
+static struct cfg_node *keyed(struct cfg_ctx *c, const char *key, int depth, struct cfg_node **base,
+			      struct cfg_node **over)
+{
+	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args",
+		   "additional_contexts")) {
+		*base = as_map(c, *base);
+		*over = as_map(c, *over);
+	} else if (!strcmp(key, "extra_hosts")) {
+		*base = hosts_as_seq(c, *base);
+		*over = hosts_as_seq(c, *over);
+		if ((*base)->kind == CFG_NODE_SEQ && (*over)->kind == CFG_NODE_SEQ)
+			return append_new(c, *base, *over);
+	} else if (KEY_IN(key, "dns", "dns_search", "dns_opt", "tmpfs", "env_file", "label_file")) {
+		*base = as_seq(c, *base);
+		*over = as_seq(c, *over);
+	} else if (depth == 1 && KEY_IN(key, "networks", "depends_on")) {
+		*base = names_as_map(c, *base, key[0] == 'd');
+		*over = names_as_map(c, *over, key[0] == 'd');
+	} else if (!strcmp(key, "build")) {
+		*base = build_as_map(c, *base);
+		*over = build_as_map(c, *over);
+	} else if (!strcmp(key, "logging") && (*base)->kind == CFG_NODE_MAP &&
+		   (*over)->kind == CFG_NODE_MAP && other_driver(*base, *over)) {
+		return *over;
+	}
+	return NULL;
+}
+
+/* parent: the key whose mapping holds key ("" at a resource's top); NULL:
+ * plain YAML, none of the services' rules (a top-level x- key's value,
+ * as compose-go merges it: mappings key by key, lists appended) */
 static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char *key,
 			      struct cfg_node *base, struct cfg_node *over, int depth)
 {
-	if (depth > 8 || KEY_IN(key, "command", "entrypoint", "test") || !strcmp(parent, "ulimits"))
+	struct cfg_node *decided;
+
+	if (depth > (parent ? 8 : 64))
+		return over;
+	if (parent && (KEY_IN(key, "command", "entrypoint", "test") || !strcmp(parent, "ulimits")))
 		return over;
 	/* compose-go's MergeYaml: a null over a value keeps the value
 	 * (`!reset null` is what removes it) */
 	if (cfg_is_null(over))
 		return base;
-	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args",
-		   "additional_contexts")) {
-		base = as_map(c, base);
-		over = as_map(c, over);
-	} else if (!strcmp(key, "extra_hosts")) {
-		base = hosts_as_seq(c, base);
-		over = hosts_as_seq(c, over);
-		if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
-			return append_new(c, base, over);
-	} else if (KEY_IN(key, "dns", "dns_search", "dns_opt", "tmpfs", "env_file", "label_file")) {
-		base = as_seq(c, base);
-		over = as_seq(c, over);
-	} else if (depth == 1 && KEY_IN(key, "networks", "depends_on")) {
-		base = names_as_map(c, base, key[0] == 'd');
-		over = names_as_map(c, over, key[0] == 'd');
-	} else if (!strcmp(key, "build")) {
-		base = build_as_map(c, base);
-		over = build_as_map(c, over);
-	} else if (!strcmp(key, "logging") && base->kind == CFG_NODE_MAP &&
-		   over->kind == CFG_NODE_MAP && other_driver(base, over)) {
-		return over;
-	}
+	if (parent && (decided = keyed(c, key, depth, &base, &over)))
+		return decided;
 	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
 		return append_seq(c, base, over);
 	if (base->kind != CFG_NODE_MAP || over->kind != CFG_NODE_MAP)
@@ -271,7 +288,7 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char 
 		else
 			cfg_map_put(c->tree, out, k,
 				    b && v->tag != CFG_TAG_OVERRIDE
-					? merge(c, key, k->raw, b, v, depth + 1)
+					? merge(c, parent ? key : NULL, k->raw, b, v, depth + 1)
 					: v);
 	}
 	return out;
@@ -467,31 +484,6 @@ void cfg_sections_merge(struct cfg_ctx *c, struct cfg_node *to, struct cfg_node 
 	}
 }
 
-/* A top-level x- key over the base's: compose-go's plain rules, none of
- * the services' (mappings key by key, lists appended, null keeps) */
-static struct cfg_node *merge_plain(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over,
-				    int depth)
-{
-	if (over->tag == CFG_TAG_OVERRIDE || depth > 64)
-		return over;
-	if (cfg_is_null(over))
-		return base;
-	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
-		return append_seq(c, base, over);
-	if (base->kind != CFG_NODE_MAP || over->kind != CFG_NODE_MAP)
-		return over;
-	struct cfg_node *out = map_copy(c, base);
-	for (size_t i = 0; i < over->n; i++) {
-		struct cfg_node *k = over->pairs[i].key, *v = over->pairs[i].value;
-		struct cfg_node *b = cfg_map_get(out, k->raw);
-		if (v->tag == CFG_TAG_RESET)
-			cfg_map_drop(out, k->raw);
-		else
-			cfg_map_put(c->tree, out, k, b ? merge_plain(c, b, v, depth + 1) : v);
-	}
-	return out;
-}
-
 int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node *over,
 		       const char *file)
 {
@@ -508,7 +500,10 @@ int cfg_override_merge(struct cfg_ctx *c, struct cfg_node *root, struct cfg_node
 		} else if (section && p->value->tag != CFG_TAG_OVERRIDE) {
 			section_merge(c, root, p, true);
 		} else if (had && (!strncmp(p->key->raw, "x-", 2) || cfg_is_null(p->value))) {
-			had->value = merge_plain(c, had->value, p->value, 0);
+			/* compose-go's plain rules, none of the services' */
+			had->value = p->value->tag == CFG_TAG_OVERRIDE
+					 ? p->value
+					 : merge(c, NULL, p->key->raw, had->value, p->value, 0);
 		} else {
 			cfg_map_put(c->tree, root, p->key, p->value);
 		}

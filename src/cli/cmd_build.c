@@ -41,24 +41,50 @@ static char *named_context(const char *arg)
 	return abs ? lxr_xasprintf("%.*s=%s", (int)(eq - arg), arg, abs) : lxr_xstrdup(arg);
 }
 
+enum {
+	O_ARG = 256,
+	O_TARGET,
+	O_LABEL,
+	O_NO_CACHE,
+	O_PROGRESS,
+	O_CHECK,
+	O_NETWORK,
+	O_PULL,
+	O_DRY_RUN,
+	O_CONTEXT,
+	O_SECRET,
+	O_WITH_DEPS,
+	O_ULIMIT,
+	O_NO_CACHE_FILTER
+};
+
+/* An option only docker's form (CONTEXT) takes, into o: its name, for the
+ * error when services are built; NULL for any other option. */
+static const char *docker_option(struct build_opts *o, int c)
+{
+	switch (c) {
+	case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)); return "--tag";
+	case 'f': o->file = optarg; return "--file";
+	case O_TARGET: o->target = optarg; return "--target";
+	case O_LABEL: lxr_strv_push(&o->labels, lxr_xstrdup(optarg)); return "--label";
+	case O_CHECK: o->check = true; return "--check";
+	case O_NETWORK: o->network = optarg; return "--network";
+	case O_SECRET: lxr_strv_push(&o->secrets, lxr_xstrdup(optarg)); return "--secret";
+	case O_CONTEXT:
+		lxr_strv_push(&o->contexts, named_context(optarg));
+		return "--build-context";
+	case O_ULIMIT: lxr_strv_push(&o->ulimits, lxr_xstrdup(optarg)); return "--ulimit";
+	case O_NO_CACHE_FILTER: /* buildx takes a list too */
+		for (char *save = NULL, *w = strtok_r(optarg, ",", &save); w;
+		     w = strtok_r(NULL, ",", &save))
+			lxr_strv_push(&o->no_cache_stages, lxr_xstrdup(w));
+		return "--no-cache-filter";
+	default: return NULL;
+	}
+}
+
 static int parse(int argc, char **argv, struct build_opts *o)
 {
-	enum {
-		O_ARG = 256,
-		O_TARGET,
-		O_LABEL,
-		O_NO_CACHE,
-		O_PROGRESS,
-		O_CHECK,
-		O_NETWORK,
-		O_PULL,
-		O_DRY_RUN,
-		O_CONTEXT,
-		O_SECRET,
-		O_WITH_DEPS,
-		O_ULIMIT,
-		O_NO_CACHE_FILTER
-	};
 	static const struct option longopts[] = {
 	    {"tag", required_argument, NULL, 't'},
 	    {"file", required_argument, NULL, 'f'},
@@ -86,39 +112,16 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
 	while ((c = cli_getopt_long(argc, argv, "t:f:qh", longopts, NULL)) != -1) {
-		const char *d = NULL;
-		switch (c) {
-		case 't': lxr_strv_push(&o->tags, lxr_xstrdup(optarg)), d = "--tag"; break;
-		case 'f': o->file = optarg, d = "--file"; break;
+		const char *d = docker_option(o, c);
+		switch (d ? 0 : c) {
+		case 0: break;
 		case O_ARG: lxr_strv_push(&o->build_args, lxr_xstrdup(optarg)); break;
-		case O_TARGET: o->target = optarg, d = "--target"; break;
-		case O_LABEL: lxr_strv_push(&o->labels, lxr_xstrdup(optarg)), d = "--label"; break;
 		case O_NO_CACHE: o->no_cache = true; break;
 		case O_PROGRESS: o->progress = optarg; break;
-		case O_CHECK: o->check = true, d = "--check"; break;
-		case O_NETWORK: o->network = optarg, d = "--network"; break;
 		case O_PULL: o->pull = true; break;
 		case 'q': o->quiet = true; break;
 		case O_DRY_RUN: o->dry_run = true; break;
 		case O_WITH_DEPS: o->with_deps = true; break;
-		case O_SECRET:
-			lxr_strv_push(&o->secrets, lxr_xstrdup(optarg));
-			d = "--secret";
-			break;
-		case O_CONTEXT:
-			lxr_strv_push(&o->contexts, named_context(optarg));
-			d = "--build-context";
-			break;
-		case O_ULIMIT:
-			lxr_strv_push(&o->ulimits, lxr_xstrdup(optarg));
-			d = "--ulimit";
-			break;
-		case O_NO_CACHE_FILTER: /* buildx takes a list too */
-			for (char *save = NULL, *w = strtok_r(optarg, ",", &save); w;
-			     w = strtok_r(NULL, ",", &save))
-				lxr_strv_push(&o->no_cache_stages, lxr_xstrdup(w));
-			d = "--no-cache-filter";
-			break;
 		case 'h': fputs(cli_help("build"), stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_help("build")); return -1;
 		}

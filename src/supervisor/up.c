@@ -439,6 +439,33 @@ static json_t *up_args(const struct sup_up_opts *o)
 	return a;
 }
 
+/* --env-file's files as absolute paths (the supervisor's directory is not
+ * the caller's), env_files in req, and env_file too when there is one (a
+ * supervisor from before env_files reads that); -1, said, for a path JSON
+ * cannot carry (not UTF-8) */
+static int add_env_files(json_t *req, char *const *files)
+{
+	json_t *envs = json_array();
+
+	for (size_t i = 0; files && files[i]; i++) {
+		_cleanup_free_ char *abs = realpath(files[i], NULL);
+		json_t *one = json_string(abs ? abs : files[i]);
+		if (!one) {
+			fprintf(stderr,
+				"lxr: error: --env-file %s: the path is not UTF-8, which the "
+				"running stack's supervisor cannot be sent\n",
+				files[i]);
+			json_decref(envs);
+			return -1;
+		}
+		json_array_append_new(envs, one);
+	}
+	if (json_array_size(envs) == 1)
+		json_object_set(req, "env_file", json_array_get(envs, 0));
+	json_object_set_new(req, "env_files", envs);
+	return 0;
+}
+
 /* The stack is already up: hand the file to its supervisor to reconcile. */
 static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup_up_opts *o)
 {
@@ -463,28 +490,11 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 			"profiles", strv_json(o->profiles), "remove_orphans", o->remove_orphans,
 			"dry_run", o->dry_run, "plans", o->dry_run_plans, "project_dir", st->dir,
 			"force_recreate", o->force_recreate);
-	/* the env files as absolute paths: the supervisor's directory is not
-	 * the caller's */
-	json_t *envs = json_array();
-	for (size_t i = 0; o->env_files && o->env_files[i]; i++) {
-		_cleanup_free_ char *abs = realpath(o->env_files[i], NULL);
-		json_t *one = json_string(abs ? abs : o->env_files[i]);
-		if (!one) { /* not UTF-8: JSON cannot carry it */
-			fprintf(stderr,
-				"lxr: error: --env-file %s: the path is not UTF-8, which the "
-				"running stack's supervisor cannot be sent\n",
-				o->env_files[i]);
-			json_decref(envs);
-			json_decref(req);
-			ctl_close(c);
-			return 1;
-		}
-		json_array_append_new(envs, one);
+	if (add_env_files(req, o->env_files) < 0) {
+		json_decref(req);
+		ctl_close(c);
+		return 1;
 	}
-	/* a supervisor from before env_files reads env_file: one file */
-	if (json_array_size(envs) == 1)
-		json_object_set(req, "env_file", json_array_get(envs, 0));
-	json_object_set_new(req, "env_files", envs);
 	/* the later -f files, read again by the supervisor as given here */
 	json_object_set_new(req, "overrides", strv_json((const char *const *)st->overrides));
 	if (st->text)

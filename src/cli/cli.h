@@ -144,6 +144,9 @@ extern struct cli_globals cli_globals;
  * after it taken into the globals and out of argv; the new argc, or -1
  * (said) */
 int cli_globals_after(int argc, char **argv);
+/* an --env-file given after the command: added to the list, which it
+ * replaces when COMPOSE_ENV_FILES made it */
+void cli_env_file_add(const char *path);
 /* Parse argv[1..] up to the command (skipping one `compose`): the command's
  * index (argc: none), or -1 after saying what is wrong. */
 int cli_globals_parse(int argc, char **argv);

@@ -435,14 +435,7 @@ static int parse(int argc, char **argv, struct watch *w, bool *no_up)
 			break;
 		case 'p': w->project = optarg; break;
 		case 'N': *no_up = true; break;
-		case 'E':
-			if (cli_globals.env_files_from_env) { /* --env-file over the variable */
-				lxr_strv_free(cli_globals.env_files);
-				cli_globals.env_files = NULL;
-				cli_globals.env_files_from_env = false;
-			}
-			lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(optarg));
-			break;
+		case 'E': cli_env_file_add(optarg); break;
 		case 'D': cli_globals.project_dir = optarg; break;
 		case 'P': lxr_strv_push(&cli_globals.profiles, lxr_xstrdup(optarg)); break;
 		case 'q': w->quiet = true; break;

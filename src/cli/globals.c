@@ -248,6 +248,16 @@ static int words(int argc, char **argv)
 	return argc;
 }
 
+void cli_env_file_add(const char *path)
+{
+	if (cli_globals.env_files_from_env) { /* an --env-file replaces them */
+		lxr_strv_free(cli_globals.env_files);
+		cli_globals.env_files = NULL;
+		cli_globals.env_files_from_env = false;
+	}
+	lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(path));
+}
+
 /* compose takes --env-file and --project-directory after the command too
  * (they are its root command's flags): a project command's own words,
  * before a "--", with those two taken out into the globals. Not for
@@ -276,12 +286,7 @@ int cli_globals_after(int argc, char **argv)
 		if ((r = take(argc, argv, &i, NULL, "--env-file", &v)) != 0) {
 			if (r < 0)
 				return -1;
-			if (cli_globals.env_files_from_env) {
-				lxr_strv_free(cli_globals.env_files);
-				cli_globals.env_files = NULL;
-				cli_globals.env_files_from_env = false;
-			}
-			lxr_strv_push(&cli_globals.env_files, lxr_xstrdup(v));
+			cli_env_file_add(v);
 			continue;
 		}
 		if ((r = take(argc, argv, &i, NULL, "--project-directory", &v)) != 0) {

@@ -373,6 +373,9 @@ struct bld_opts {
 	 * cache (compose's build.no_cache_filter, docker build
 	 * --no-cache-filter); they still fill it */
 	char *const *no_cache_stages;
+	/* RUN containers' memory limit in bytes (docker build -m, compose
+	 * build --memory); 0: none. Not part of a step's key, as docker's */
+	int64_t memory;
 };
 int bld_execute(const struct bld_opts *o, lxr_err *err);
 
@@ -410,6 +413,7 @@ struct bld_request {
 	 * --ulimit's form; a bad one is a usage error */
 	char *const *ulimits;
 	char *const *no_cache_stages; /* bld_opts.no_cache_stages */
+	int64_t memory;               /* bld_opts.memory */
 	bool no_cache, pull;
 	/* plan only: print the stages (docker's --check), build nothing */
 	bool check;

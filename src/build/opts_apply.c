@@ -122,6 +122,9 @@ int bldx_run_extras(struct bldx_run *r, struct lxr_spec *spec, enum bld_network 
 		    lxr_xrealloc(spec->rlimits, (spec->n_rlimits + 1) * sizeof(*spec->rlimits));
 		spec->rlimits[spec->n_rlimits++] = o->rlimits[i];
 	}
+	/* docker build -m: the step's memory cgroup, swap not beyond it */
+	if (o->memory > 0)
+		spec->resources.memory_limit = o->memory;
 	/* docker's /dev/shm is 64m; build.shm_size replaces it, as the
 	 * service's shm_size does (plan.c) */
 	if (o->shm_size > 0) {

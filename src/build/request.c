@@ -265,7 +265,8 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 			      .named_contexts = rq->named_contexts,
 			      .rlimits = rlimits,
 			      .n_rlimits = n_rlimits,
-			      .no_cache_stages = rq->no_cache_stages};
+			      .no_cache_stages = rq->no_cache_stages,
+			      .memory = rq->memory};
 	r = bld_execute(&bo, err);
 	lxr_err e2;
 	if (ns_restore(&ns, r < 0 ? &e2 : err) < 0) {

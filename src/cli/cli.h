@@ -306,6 +306,17 @@ int cli_images_stack(const char *file, const char *project, char **services, boo
 /* lxr pull: a stack's images (cmd_pull.c), or REF through lxr-image */
 int cmd_pull_stack(int argc, char **argv);
 int cmd_push_stack(int argc, char **argv); /* cmd_push.c */
+/* Pushes through lxr-image (cmd_push.c), each in turn: quiet without
+ * progress; a failure stops the rest unless ignore_failures; dry_run says
+ * what would go. cli_push_services: st's services with build: and image:
+ * (those in want; NULL: all), their image and build.tags, as compose
+ * push; a LXR_EXIT_ code. */
+struct cli_push_how {
+	bool quiet, ignore_failures, dry_run;
+};
+int cli_push_refs(char *const *refs, const struct cli_push_how *how);
+int cli_push_services(const struct cfg_stack *st, char *const *want,
+		      const struct cli_push_how *how);
 /* progress.c, in both programs: pull's help, and compose's --progress
  * modes (auto, tty, plain, quiet, json) -> redraw on a terminal, quiet;
  * -1 for another word */
@@ -316,6 +327,9 @@ int cli_progress_mode(const char *mode, bool *tty, bool *quiet);
 struct cli_build_over {
 	bool no_cache, pull, dry_run, quiet;
 	bool with_deps;    /* --with-dependencies: the named services' dependencies too */
+	bool push;         /* --push: push the images of those with image: after */
+	bool check;        /* --check: check each Dockerfile, build nothing */
+	int64_t memory;    /* --memory: the RUN steps' memory limit in bytes */
 	char **build_args; /* --build-arg K[=V], over build.args */
 };
 struct cfg_stack;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "config/text.h"
 #include "lxr/build.h"
 #include "lxr/config.h"
 #include "lxr/image.h"
@@ -23,7 +24,8 @@ struct build_opts {
 	char **ulimits;         /* --ulimit NAME=SOFT[:HARD] */
 	char **no_cache_stages; /* --no-cache-filter STAGE */
 	const char *file, *target, *progress, *network;
-	bool no_cache, check, pull, quiet, dry_run, with_deps;
+	bool no_cache, check, pull, quiet, dry_run, with_deps, push;
+	int64_t memory;          /* -m: the RUN steps' memory limit */
 	const char *docker_only; /* the first option only docker's form takes */
 	char **args;             /* the operands: CONTEXT, or services */
 };
@@ -55,7 +57,12 @@ enum {
 	O_SECRET,
 	O_WITH_DEPS,
 	O_ULIMIT,
-	O_NO_CACHE_FILTER
+	O_NO_CACHE_FILTER,
+	O_PUSH,
+	O_BUILDER,
+	O_SSH,
+	O_ATTEST,
+	O_PRINT
 };
 
 /* An option only docker's form (CONTEXT) takes, into o: its name, for the
@@ -67,7 +74,6 @@ static const char *docker_option(struct build_opts *o, int c)
 	case 'f': o->file = optarg; return "--file";
 	case O_TARGET: o->target = optarg; return "--target";
 	case O_LABEL: lxr_strv_push(&o->labels, lxr_xstrdup(optarg)); return "--label";
-	case O_CHECK: o->check = true; return "--check";
 	case O_NETWORK: o->network = optarg; return "--network";
 	case O_SECRET: lxr_strv_push(&o->secrets, lxr_xstrdup(optarg)); return "--secret";
 	case O_CONTEXT:
@@ -80,6 +86,50 @@ static const char *docker_option(struct build_opts *o, int c)
 			lxr_strv_push(&o->no_cache_stages, lxr_xstrdup(w));
 		return "--no-cache-filter";
 	default: return NULL;
+	}
+}
+
+/* Options of docker's and compose's builds that lxr's builder takes as
+ * far as it can: -m the RUN steps' memory limit; the builder, SSH agent
+ * and attestations it does not have: a warning (--provenance=false, which
+ * scripts give to keep registries free of attestations, is what it does
+ * anyway); compose's bake file: refused. */
+static int buildx_option(struct build_opts *o, int c, const char *name)
+{
+	switch (c) {
+	case 'm':
+		if (cfg_parse_bytes(optarg, &o->memory) < 0 || o->memory < (6 << 20)) {
+			fprintf(stderr,
+				"lxr: error: build --memory \"%s\": expected a size of at least "
+				"6m (e.g. 512m, 2g)\n",
+				optarg);
+			return -1;
+		}
+		return 0;
+	case O_BUILDER:
+		fprintf(stderr,
+			"lxr: warning: build --builder %s: lxr has one builder, its own; "
+			"ignored\n",
+			optarg);
+		return 0;
+	case O_SSH:
+		fprintf(stderr,
+			"lxr: warning: build --ssh %s: lxr's builder forwards no SSH agent "
+			"or key; ignored (RUN --mount=type=ssh is refused)\n",
+			optarg);
+		return 0;
+	case O_ATTEST:
+		if (strcmp(optarg, "false") && strcmp(optarg, "0"))
+			fprintf(stderr,
+				"lxr: warning: build --%s=%s: lxr's builder makes no "
+				"attestations; ignored\n",
+				name, optarg);
+		return 0;
+	default:
+		fputs("lxr: error: build --print: lxr's builder has no bake file to print; "
+		      "`lxr config` prints the services' build: sections\n",
+		      stderr);
+		return -1;
 	}
 }
 
@@ -103,18 +153,35 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"with-dependencies", no_argument, NULL, O_WITH_DEPS},
 	    {"ulimit", required_argument, NULL, O_ULIMIT},
 	    {"no-cache-filter", required_argument, NULL, O_NO_CACHE_FILTER},
+	    {"push", no_argument, NULL, O_PUSH},
+	    {"memory", required_argument, NULL, 'm'},
+	    {"builder", required_argument, NULL, O_BUILDER},
+	    {"ssh", required_argument, NULL, O_SSH},
+	    {"provenance", required_argument, NULL, O_ATTEST},
+	    {"sbom", required_argument, NULL, O_ATTEST},
+	    {"print", no_argument, NULL, O_PRINT},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	int c;
+	int c, li = 0;
 
 	o->dry_run = cli_globals.dry_run;
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = cli_getopt_long(argc, argv, "t:f:qh", longopts, NULL)) != -1) {
+	while ((c = cli_getopt_long(argc, argv, "t:f:m:qh", longopts, &li)) != -1) {
 		const char *d = docker_option(o, c);
 		switch (d ? 0 : c) {
 		case 0: break;
+		case 'm':
+		case O_BUILDER:
+		case O_SSH:
+		case O_ATTEST:
+		case O_PRINT:
+			if (buildx_option(o, c, c == 'm' ? "memory" : longopts[li].name) < 0)
+				return -1;
+			break;
+		case O_CHECK: o->check = true; break;
+		case O_PUSH: o->push = true; break;
 		case O_ARG: lxr_strv_push(&o->build_args, lxr_xstrdup(optarg)); break;
 		case O_NO_CACHE: o->no_cache = true; break;
 		case O_PROGRESS: o->progress = optarg; break;
@@ -182,7 +249,8 @@ static int build_context(const struct build_opts *o)
 				 .no_cache_stages = o->no_cache_stages,
 				 .no_cache = o->no_cache,
 				 .pull = o->pull,
-				 .check = o->check};
+				 .check = o->check,
+				 .memory = o->memory};
 	int saved = -1, r;
 
 	if (o->with_deps) {
@@ -196,6 +264,12 @@ static int build_context(const struct build_opts *o)
 	if (o->dry_run) {
 		fputs("lxr: error: --dry-run is for services; `lxr build --check CONTEXT` checks "
 		      "a Dockerfile without building\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	if (o->push && !o->tags) { /* docker's words */
+		fputs("lxr: error: build --push: tag is needed when pushing to registry "
+		      "(-t REGISTRY/NAME:TAG)\n",
 		      stderr);
 		return LXR_EXIT_USAGE;
 	}
@@ -223,6 +297,10 @@ static int build_context(const struct build_opts *o)
 		dup2(saved, STDERR_FILENO);
 		close(saved);
 	}
+	if (r == 0 && o->push && !o->check) {
+		struct cli_push_how how = {.quiet = o->quiet};
+		return cli_push_refs(o->tags, &how);
+	}
 	if (r == 0)
 		return LXR_EXIT_OK;
 	lxr_err_print(&err);
@@ -237,6 +315,9 @@ static int build_services(const struct build_opts *o, struct cfg_stack *st)
 				      .dry_run = o->dry_run,
 				      .quiet = o->quiet,
 				      .with_deps = o->with_deps,
+				      .push = o->push,
+				      .check = o->check,
+				      .memory = o->memory,
 				      .build_args = o->build_args};
 
 	if (o->docker_only) {

@@ -66,6 +66,9 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 	    {"include-deps", no_argument, NULL, 'D'},
 	    {"ignore-buildable", no_argument, NULL, 'B'},
 	    {"dry-run", no_argument, NULL, 'N'},
+	    /* compose's, deprecated and ignored there too */
+	    {"parallel", no_argument, NULL, 'Z'},
+	    {"no-parallel", no_argument, NULL, 'Z'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -106,6 +109,10 @@ static int parse(int argc, char **argv, struct pull_opts *o)
 		case 'D': o->include_deps = true; break;
 		case 'B': o->ignore_buildable = true; break;
 		case 'N': cli_globals.dry_run = true; break; /* compose's, given here */
+		case 'Z':
+			fprintf(stderr, "lxr: warning: option '%s' is deprecated and ignored\n",
+				argv[optind - 1]);
+			break;
 		case 'h': fputs(cli_pull_usage, stdout); return 1;
 		default: cli_bad_option(argv[optind - 1], longopts, cli_pull_usage); return -1;
 		}

@@ -86,43 +86,74 @@ static int push_one(const char *tool, const char *ref, bool quiet)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* The references each in turn; a failure stops the rest unless
+ * ignore_failures (then a warning). dry: said, not done (compose's
+ * --dry-run). who: the service whose images they are, or NULL. */
+static int push_list(const char *tool, const char *who, char *const *refs,
+		     const struct cli_push_how *how, size_t *pushed, size_t *failed)
+{
+	for (size_t t = 0; refs && refs[t]; t++) {
+		/* a service's line; lxr-image names the repository itself */
+		if (who && !how->quiet && cli_progress_setting() != 3)
+			fprintf(stderr, "%s%s: pushing %s\n", how->dry_run ? "DRY-RUN MODE - " : "",
+				who, refs[t]);
+		if (how->dry_run || push_one(tool, refs[t], how->quiet) == 0) {
+			(*pushed)++;
+			continue;
+		}
+		(*failed)++;
+		fprintf(stderr, "lxr: %s: %s%spush %s failed\n",
+			how->ignore_failures ? "warning" : "error", who ? who : "", who ? ": " : "",
+			refs[t]);
+		if (!how->ignore_failures)
+			return -1;
+	}
+	return 0;
+}
+
+static int tool_path(char **tool)
+{
+	lxr_err err;
+
+	if (img_tool_path(tool, &err) < 0) {
+		lxr_err_wrap(&err, "lxr push");
+		lxr_err_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_push_refs(char *const *refs, const struct cli_push_how *how)
+{
+	_cleanup_free_ char *tool = NULL;
+	size_t pushed = 0, failed = 0;
+
+	if (tool_path(&tool) < 0 || push_list(tool, NULL, refs, how, &pushed, &failed) < 0)
+		return LXR_EXIT_FAIL;
+	return LXR_EXIT_OK;
+}
+
 /* compose's rule: a service pushes when it has build: and image: */
-static int push_services(const struct push_opts *o, const struct cfg_stack *st, char **want)
+int cli_push_services(const struct cfg_stack *st, char *const *want, const struct cli_push_how *how)
 {
 	_cleanup_free_ char *tool = NULL;
 	size_t failed = 0, pushed = 0;
-	lxr_err err;
 
-	if (img_tool_path(&tool, &err) < 0) {
-		lxr_err_wrap(&err, "lxr push");
-		lxr_err_print(&err);
+	if (tool_path(&tool) < 0)
 		return LXR_EXIT_FAIL;
-	}
 	for (size_t i = 0; i < st->n_services; i++) {
 		const struct cfg_service *svc = &st->services[i];
+		_cleanup_strv_ char **refs = NULL;
 		if ((want && !lxr_strv_has(want, svc->name)) || !svc->build.set || !svc->image.v)
 			continue;
-		for (size_t t = 0; t <= svc->build.tags.n; t++) {
-			const char *ref = t ? svc->build.tags.v[t - 1].v : svc->image.v;
-			if (!ref)
-				continue;
-			if (!o->quiet && cli_progress_setting() != 3)
-				fprintf(stderr, "%s%s: pushing %s\n",
-					cli_globals.dry_run ? "DRY-RUN MODE - " : "", svc->name,
-					ref);
-			/* said, not done: compose's --dry-run */
-			if (cli_globals.dry_run || push_one(tool, ref, o->quiet) == 0) {
-				pushed++;
-				continue;
-			}
-			failed++;
-			fprintf(stderr, "lxr: %s: %s: push %s failed\n",
-				o->ignore_failures ? "warning" : "error", svc->name, ref);
-			if (!o->ignore_failures)
-				return LXR_EXIT_FAIL;
-		}
+		lxr_strv_push(&refs, lxr_xstrdup(svc->image.v));
+		for (size_t t = 0; t < svc->build.tags.n; t++)
+			if (svc->build.tags.v[t].v)
+				lxr_strv_push(&refs, lxr_xstrdup(svc->build.tags.v[t].v));
+		if (push_list(tool, svc->name, refs, how, &pushed, &failed) < 0)
+			return LXR_EXIT_FAIL;
 	}
-	if (!pushed && !failed && !o->quiet)
+	if (!pushed && !failed && !how->quiet)
 		fprintf(stderr, "lxr: no service to push: a service pushes its image: when it "
 				"also has build:\n");
 	return LXR_EXIT_OK;
@@ -168,7 +199,9 @@ int cmd_push_stack(int argc, char **argv)
 	}
 	if (o.include_deps)
 		cli_add_deps(st, &want);
-	r = push_services(&o, st, want);
+	struct cli_push_how how = {
+	    .quiet = o.quiet, .ignore_failures = o.ignore_failures, .dry_run = cli_globals.dry_run};
+	r = cli_push_services(st, want, &how);
 	cfg_stack_free(st);
 	return r;
 }

@@ -36,7 +36,11 @@ static void args_over(char ***args, char *const *over)
 
 static const char *dockerfile_of(const struct bld_request *rq)
 {
-	return rq->dockerfile_text ? "dockerfile_inline" : rq->dockerfile ? rq->dockerfile : "";
+	if (rq->dockerfile_text)
+		return "dockerfile_inline";
+	if (rq->dockerfile)
+		return rq->dockerfile;
+	return rq->dockerfile_in_context ? rq->dockerfile_in_context : "Dockerfile";
 }
 
 /* The builder's output on stderr (stdout is the caller's: compose's build
@@ -87,6 +91,19 @@ static int build_one(const struct cfg_stack *st, const struct cfg_service *svc,
 	args_over((char ***)&rq.build_args, o->build_args);
 	rq.no_cache |= o->no_cache;
 	rq.pull |= o->pull;
+	rq.memory = o->memory;
+	rq.check = o->check;
+	if (o->check) { /* its stages on stdout, the command's output */
+		printf("service %s: %s (context %s)\n", svc->name, dockerfile_of(&rq), rq.context);
+		fflush(stdout);
+		r = cli_build_run(&rq, &err);
+		if (r < 0) {
+			lxr_err_wrap(&err, "service \"%s\": build --check", svc->name);
+			lxr_err_print(&err);
+		}
+		bld_request_free(&rq);
+		return r;
+	}
 	if (o->dry_run) {
 		printf("dry run: would build service \"%s\": image %s from %s%s%s\n", svc->name,
 		       svc->build_image, rq.context, rq.dockerfile_text ? " with " : "",
@@ -193,6 +210,22 @@ static int enabled_services(const struct cfg_stack *st, char *const *services, b
 	return 0;
 }
 
+/* build --push: the images of the services built that have image: (a
+ * service without one is <project>-<service>, a name of this host only),
+ * as compose's bake pushes them */
+static int push_built(const struct cfg_stack *st, const bool *want, const struct cli_build_over *o)
+{
+	_cleanup_strv_ char **names = NULL;
+	struct cli_push_how how = {.quiet = o->quiet, .dry_run = o->dry_run};
+
+	for (size_t i = 0; i < st->n_services; i++)
+		if (want[i] && st->services[i].image.v)
+			lxr_strv_push(&names, lxr_xstrdup(st->services[i].name));
+	if (!names)
+		return 0;
+	return cli_push_services(st, names, &how) == LXR_EXIT_OK ? 0 : -1;
+}
+
 int cli_stack_build(const struct cfg_stack *st, char *const *services,
 		    const struct cli_build_over *o)
 {
@@ -215,6 +248,8 @@ int cli_stack_build(const struct cfg_stack *st, char *const *services,
 		    st->services[i].build.set && plan_graph_find(g, st->services[i].name) >= 0;
 	plan_graph_free(g);
 	r = build_set(st, want, o);
+	if (r == 0 && o->push && !o->check)
+		r = push_built(st, want, o);
 	free(want);
 	return r < 0 ? LXR_EXIT_FAIL : LXR_EXIT_OK;
 }

@@ -5,7 +5,8 @@
 # beside it may be reading them); --no-cache-filter (compose's
 # build.no_cache_filter) reruns one stage's steps only, and what is built
 # on that stage (FROM it, COPY --from it) follows its new files; --ulimit
-# (compose's build.ulimits) sets the RUN steps' rlimits.
+# (compose's build.ulimits) sets the RUN steps' rlimits, -m their memory
+# limit; compose build --check checks each service's Dockerfile.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:nocache
@@ -102,3 +103,48 @@ expect_grep "$ERR" "no-cache filter nosuch" "the filter reaches the builder"
 run run --rm --network none lxrtest/ul:compose cat /limits
 expect_out "111 222" "build.ulimits are the RUN step's"
 pass "compose's build.ulimits and build.no_cache_filter are the builder's"
+
+# -m (docker build's, compose build --memory): the RUN steps' memory
+# cgroup; the builder's options lxr has no use for warn, --print refuses
+cat > "$CTX/Dockerfile" <<'D'
+FROM lxrtest/busybox:nocache
+RUN (cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /mem
+D
+build lxrtest/mem:1 -m 64m --provenance=false --sbom=false
+! printf '%s\n' "$ERR" | grep -q warning || fail "--provenance=false/--sbom=false warned: $ERR"
+run run --rm --network none lxrtest/mem:1 cat /mem
+expect_out 67108864 "the RUN step's memory limit with -m 64m"
+run build --network none -m 1k -t lxrtest/mem:2 "$CTX"
+expect_rc 2 "a memory limit under docker's 6m"
+expect_grep "$ERR" 'build --memory "1k"' "the bad limit is named"
+build lxrtest/mem:2 --builder other --ssh default --provenance=mode=max
+expect_grep "$ERR" "warning: build --builder other: lxr has one builder" "--builder warns"
+expect_grep "$ERR" "warning: build --ssh default: lxr's builder forwards no SSH agent" "--ssh warns"
+expect_grep "$ERR" "warning: build --provenance=mode=max: lxr's builder makes no attestations" "--provenance warns"
+run build --print "$CTX"
+expect_rc 2 "--print"
+expect_grep "$ERR" "no bake file" "--print says why"
+run build --push "$CTX"
+expect_rc 2 "--push without a tag"
+expect_grep "$ERR" "tag is needed when pushing" "--push without -t says so, as docker"
+pass "build -m limits the RUN steps' memory; --builder, --ssh, --provenance warn; --print refused"
+
+stack <<Y
+name: buildmem$$
+services:
+  app:
+    image: lxrtest/mem:compose
+    build:
+      context: $CTX
+      network: none
+Y
+run -f "$STACK" build --memory 32m --no-cache
+expect_rc 0 "compose build --memory"
+run run --rm --network none lxrtest/mem:compose cat /mem
+expect_out 33554432 "compose build --memory is the RUN step's limit"
+run -f "$STACK" build --check
+expect_rc 0 "compose build --check"
+expect_grep "$OUT" "^service app: Dockerfile \(context $CTX\)" "--check names each service's Dockerfile"
+expect_grep "$OUT" "stage 0: FROM lxrtest/busybox:nocache" "--check prints its stages"
+printf '%s\n' "$ERR" | grep -q "#0 RUN" && fail "build --check ran a step: $ERR"
+pass "compose build --memory and --check, per service"

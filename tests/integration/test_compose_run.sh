@@ -111,6 +111,14 @@ run compose run --rm -T --no-deps --cap-drop ALL --cap-add CHOWN --pull never ap
 expect_out "chowned" "--cap-add CHOWN after --cap-drop ALL"
 pass "--cap-drop and --cap-add change the one-off's capabilities"
 
+# compose's other spellings: --no-tty (-T), --volumes, --labels
+mkdir -p "$TEST_TMP/spell"
+echo spelled > "$TEST_TMP/spell/f"
+run compose run --rm --no-tty --no-deps --volumes "$TEST_TMP/spell:/spell:ro" --labels x=y app cat /spell/f
+expect_rc 0 "compose run --no-tty --volumes --labels"
+expect_out "spelled" "--volumes mounts as --volume"
+pass "compose run takes --no-tty, --volumes and --labels, as compose's"
+
 # without --rm the container stays, as compose's does; lxr rm takes it
 run compose run -T --no-deps --name crun$$-kept app true
 expect_rc 0 "a one-off without --rm"

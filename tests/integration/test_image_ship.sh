@@ -239,3 +239,34 @@ run push nosuch
 expect_rc 1 "push of one word that is no service and no image"
 cd - >/dev/null
 pass "compose push: each service with build: and image: pushes image: and build.tags; failures name the service"
+
+# ---- build --push: what was just built goes to the registry ---------------
+mkdir -p "$TEST_TMP/stackb"
+cat > "$TEST_TMP/stackb/compose.yaml" <<C
+name: shipbuild
+services:
+  app:
+    build:
+      context: ../stack/app
+      tags: ["$REGISTRY/shipb/app:extra"]
+    image: $REGISTRY/shipb/app:1
+  local:
+    build: ../stack/app
+C
+cd "$TEST_TMP/stackb"
+run build --dry-run --push
+expect_rc 0 "build --dry-run --push"
+expect_grep "$ERR" "DRY-RUN MODE - app: pushing $REGISTRY/shipb/app:1" "a dry run says what it would push"
+grep -q 'shipb/' "$REGISTRY_LOG" && fail "build --dry-run --push pushed"
+run build --push
+expect_rc 0 "compose build --push"
+for t in 1 extra; do
+	grep -q "\"PUT /v2/shipb/app/manifests/$t HTTP/1.1\" 201" "$REGISTRY_LOG" ||
+		fail "build --push did not push shipb/app:$t: $ERR"
+done
+grep -q 'shipbuild-local' "$REGISTRY_LOG" && fail "build --push pushed a service without image:"
+run build -q -t "$REGISTRY/shipb/ctx:1" --push ../stack/app
+expect_rc 0 "docker's build -t REF --push"
+grep -q '"PUT /v2/shipb/ctx/manifests/1 HTTP/1.1" 201' "$REGISTRY_LOG" || fail "build -t --push did not push: $ERR"
+cd - >/dev/null
+pass "build --push pushes what it built: the services' image: and build.tags, or each -t name"

@@ -122,6 +122,20 @@ static void icc_rule(FILE *f, const char *fam, const char *p, const struct nft_n
 			fam, p, n->bridge, n->bridge);
 }
 
+/* Only through a published port may a connection from outside reach a
+ * container: a machine on the host's network that routes the subnet via
+ * the host (the host forwards, ip_forward being on) would otherwise reach
+ * every port a container listens on, published or not. Docker 28 drops
+ * such packets too (its direct-access filter); replies to what the
+ * containers opened, and what their own bridge carries, pass. */
+static void direct_access_rule(FILE *f, const char *fam, const char *p, const char *b)
+{
+	fprintf(f,
+		"add rule %s lxr %s-fwd oifname \"%s\" iifname != \"%s\" ct status ! dnat "
+		"ct state { new, invalid, untracked } drop\n",
+		fam, p, b, b);
+}
+
 static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_ports)
 {
 	char sn[19], gw[16];
@@ -149,6 +163,7 @@ static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_
 		"add rule ip lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
 		"ct status ! dnat drop\n",
 		p, b, b);
+	direct_access_rule(f, "ip", p, b);
 	if (!n->no_masquerade)
 		fprintf(f, "add rule ip lxr %s-post ip saddr %s oifname != \"%s\" masquerade\n", p,
 			sn, b);
@@ -192,6 +207,7 @@ static void net_rules6(FILE *f, const char *p, const struct nft_net *n, bool any
 		"add rule ip6 lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
 		"ct status ! dnat drop\n",
 		p, b, b);
+	direct_access_rule(f, "ip6", p, b);
 	if (!n->no_masquerade)
 		fprintf(f, "add rule ip6 lxr %s-post ip6 saddr %s oifname != \"%s\" masquerade\n",
 			p, sn, b);

@@ -47,6 +47,14 @@ enum {
 	RF_GPUS,
 	RF_CIDFILE,
 	RF_VOLFROM,
+	RF_BLKIO_WDEV, /* the five in blkio_dev_keys' order */
+	RF_BLKIO_RBPS,
+	RF_BLKIO_WBPS,
+	RF_BLKIO_RIOPS,
+	RF_BLKIO_WIOPS,
+	RF_ANNOTATION,
+	RF_DCT,
+	RF_KMEM,
 };
 
 const struct option run_flags_longopts[] = {
@@ -82,6 +90,14 @@ const struct option run_flags_longopts[] = {
     {"gpus", required_argument, NULL, RF_GPUS},
     {"cidfile", required_argument, NULL, RF_CIDFILE},
     {"volumes-from", required_argument, NULL, RF_VOLFROM},
+    {"blkio-weight-device", required_argument, NULL, RF_BLKIO_WDEV},
+    {"device-read-bps", required_argument, NULL, RF_BLKIO_RBPS},
+    {"device-write-bps", required_argument, NULL, RF_BLKIO_WBPS},
+    {"device-read-iops", required_argument, NULL, RF_BLKIO_RIOPS},
+    {"device-write-iops", required_argument, NULL, RF_BLKIO_WIOPS},
+    {"annotation", required_argument, NULL, RF_ANNOTATION},
+    {"disable-content-trust", optional_argument, NULL, RF_DCT},
+    {"kernel-memory", required_argument, NULL, RF_KMEM},
     {NULL, 0, NULL, 0},
 };
 
@@ -284,6 +300,83 @@ static int parse_log(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	return 0;
 }
 
+/* --blkio-weight-device PATH:WEIGHT, --device-{read,write}-{bps,iops}
+ * PATH:RATE: compose's blkio_config lists, which check the path is a
+ * block device; a rate in bytes takes docker's units (1mb) */
+static int blkio_device(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	static const char *const keys[] = {"weight_device", "device_read_bps", "device_write_bps",
+					   "device_read_iops", "device_write_iops"};
+	const char *key = keys[c - RF_BLKIO_WDEV], *colon = strrchr(arg, ':');
+	static const char *const flags[] = {"blkio-weight-device", "device-read-bps",
+					    "device-write-bps", "device-read-iops",
+					    "device-write-iops"};
+	const char *flag = flags[c - RF_BLKIO_WDEV];
+	bool bps = c == RF_BLKIO_RBPS || c == RF_BLKIO_WBPS;
+	_cleanup_free_ char *path = NULL;
+	json_t *a;
+	int64_t v = -1;
+	char *end;
+
+	if (colon) {
+		path = lxr_xstrndup(arg, (size_t)(colon - arg));
+		errno = 0;
+		if (bps && cfg_parse_bytes(colon + 1, &v) < 0)
+			v = -1;
+		else if (!bps &&
+			 ((v = strtoll(colon + 1, &end, 10)), errno || end == colon + 1 || *end))
+			v = -1;
+	}
+	if (!path || path[0] != '/' || v <= 0 || (c == RF_BLKIO_WDEV && (v < 10 || v > 1000)))
+		return lxr_fail(err, EINVAL, "--%s \"%s\": expected DEVICE:%s", flag, arg,
+				c == RF_BLKIO_WDEV ? "WEIGHT (10 to 1000)"
+				: bps              ? "RATE (bytes a second, e.g. 1mb)"
+						   : "RATE (operations a second)"),
+		       lxr_err_hint(err, "e.g. --%s /dev/sda:%s", flag,
+				    c == RF_BLKIO_WDEV ? "200"
+				    : bps              ? "10mb"
+						       : "1000");
+	if (!(a = json_object_get(object(o, "blkio_config"), key))) {
+		a = json_array();
+		json_object_set_new(object(o, "blkio_config"), key, a);
+	}
+	json_array_append_new(a, json_pack("{s:o, s:I}", "path", run_lit(path),
+					   c == RF_BLKIO_WDEV ? "weight" : "rate", (json_int_t)v));
+	return 0;
+}
+
+/* What docker run takes that changes nothing here, or only the record:
+ * --annotation (the container's OCI annotations, compose's annotations),
+ * --disable-content-trust (lxr verifies no signatures, which is docker's
+ * default), --kernel-memory (ignored by docker on cgroup v2 and by current
+ * kernels on v1, with a warning) */
+static int parse_record(struct run_opts *o, int c, const char *arg, lxr_err *err)
+{
+	switch (c) {
+	case RF_ANNOTATION:
+		if (key_value("--annotation", arg, true, err) < 0)
+			return -1;
+		run_push(o, "annotations", run_lit(arg));
+		return 0;
+	case RF_DCT:
+		if (arg && strcmp(arg, "true") && strcmp(arg, "1"))
+			return lxr_fail(err, ENOTSUP,
+					"--disable-content-trust=%s: lxr verifies no image "
+					"signatures (docker content trust)",
+					arg),
+			       lxr_err_hint(err, "leave the option out; check a signed image "
+						 "with its own tool before `lxr pull`");
+		return 0;
+	case RF_KMEM:
+		fprintf(stderr,
+			"lxr: warning: --kernel-memory %s: kernel memory limits are "
+			"deprecated and ignored, as docker ignores them\n",
+			arg);
+		return 0;
+	default: return 1;
+	}
+}
+
 /* The memory, CPU and block I/O knobs */
 static int parse_cgroup_knob(struct run_opts *o, int c, const char *arg, lxr_err *err)
 {
@@ -317,7 +410,7 @@ static int parse_cgroup_knob(struct run_opts *o, int c, const char *arg, lxr_err
 	if (errno || end == arg || *end || (n != 0 && (n < 10 || n > 1000)))
 		return lxr_fail(err, 0, "--blkio-weight \"%s\": 10 to 1000 (0: none)", arg);
 	if (n)
-		run_set(o, "blkio_config", json_pack("{s:I}", "weight", (json_int_t)n));
+		json_object_set_new(object(o, "blkio_config"), "weight", json_integer(n));
 	return 0;
 }
 
@@ -409,7 +502,12 @@ int run_flags_parse(struct run_opts *o, int c, const char *arg, lxr_err *err)
 	case RF_OOMKD:
 	case RF_BLKIO:
 	case RF_CGROUPNS: return parse_cgroup_knob(o, c, arg, err);
-	default: return 1;
+	case RF_BLKIO_WDEV:
+	case RF_BLKIO_RBPS:
+	case RF_BLKIO_WBPS:
+	case RF_BLKIO_RIOPS:
+	case RF_BLKIO_WIOPS: return blkio_device(o, c, arg, err);
+	default: return parse_record(o, c, arg, err);
 	}
 }
 

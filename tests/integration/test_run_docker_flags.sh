@@ -186,6 +186,31 @@ expect_rc 0 "--log-driver local, --memory-reservation, --cpuset-cpus"
 expect_grep "$OUT" "Cpus_allowed_list:[[:space:]]+0$" "--cpuset-cpus"
 pass "what lxr does not run is refused by name; the cgroup knobs apply"
 
+# per-device block I/O limits, as compose's blkio_config lists
+dev=$(lsblk -dnpo NAME,TYPE | awk '$2 == "disk" { print $1; exit }')
+[ -b "$dev" ] || fail "no disk for the block I/O limits (lsblk: $(lsblk -dnpo NAME,TYPE | tr '\n' ' '))"
+mm=$(printf '%d:%d' "0x$(stat -c %t "$dev")" "0x$(stat -c %T "$dev")")
+run run --rm --name "$(cname blkio)" --network none --device-read-bps "$dev:1mb" \
+	--device-write-iops "$dev:100" --annotation org.lxr.test=1 --disable-content-trust "$ROOTFS" \
+	sh -c 'cat /sys/fs/cgroup/io.max 2>/dev/null ||
+		cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device'
+expect_rc 0 "--device-read-bps, --device-write-iops, --annotation, --disable-content-trust"
+if printf '%s\n' "$OUT" | grep -q rbps; then
+	expect_grep "$OUT" "^$mm rbps=1048576 .*wiops=100" "the device's limits in io.max"
+else
+	expect_grep "$OUT" "^$mm 1048576$" "the device's read bps limit"
+	expect_grep "$OUT" "^$mm 100$" "the device's write iops limit"
+fi
+run run --rm --name "$(cname blkbad)" --network none --device-read-bps "$dev" "$ROOTFS" true
+expect_rc 125 "--device-read-bps without a rate"
+expect_grep "$ERR" "--device-read-bps \"$dev\": expected DEVICE:RATE" "the option and value are named"
+run run --rm --name "$(cname blkchr)" --network none --device-read-iops /dev/null:5 "$ROOTFS" true
+expect_rc 125 "--device-read-iops of a character device"
+expect_grep "$ERR" "/dev/null is not a block device" "a device that is no block device is named"
+run run --rm --name "$(cname dct)" --network none --disable-content-trust=false "$ROOTFS" true
+expect_rc 125 "content trust asked for"
+pass "--device-{read,write}-{bps,iops} limit the device; bad values are refused by name"
+
 # what an option must not be able to do
 before=$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)
 run run --rm --name "$(cname hostsysctl)" --network host \

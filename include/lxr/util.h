@@ -251,6 +251,12 @@ int lxr_rm_rf(const char *path, lxr_err *err);
  * tells a bind mount of the same filesystem apart, and an overlay's files
  * (whose st_dev is the layer's) from a mount on the overlay. */
 uint64_t lxr_mount_id(int dirfd, const char *path);
+/* Whether fd (O_PATH will do) is on one of the kernel's own filesystems
+ * (procfs, sysfs, cgroupfs, debugfs, securityfs, ...), whose files are
+ * views of and knobs for the kernel rather than data: a path a container
+ * names, even through an ordinary link, can lead there, and what lxr
+ * reads or writes there as the host's root must not be what it copies. */
+bool lxr_fd_on_kernel_fs(int fd);
 /* openat2(2), tried again (up to LXR_OPENAT2_TRIES times) while it fails
  * with EAGAIN, which RESOLVE_IN_ROOT and RESOLVE_BENEATH return when any
  * rename or mount on the host raced a ".." of the walk: a busy host's

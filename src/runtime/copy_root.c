@@ -40,6 +40,21 @@ static int side_open(int root, const char *path, int flags, lxr_err *err)
 	return fd;
 }
 
+/* A container's path that leads onto one of the kernel's filesystems
+ * (its /proc, /sys, through a link it planted): lxr would read or write
+ * there as the host's root, with the host's view of the kernel (real
+ * kernel addresses in kallsyms, any process's knobs), so it refuses. */
+static int kernel_fs(int fd, const char *side, const char *path, lxr_err *err)
+{
+	if (!lxr_fd_on_kernel_fs(fd))
+		return 0;
+	return lxr_fail(err, EPERM,
+			"%s %s: on the container's procfs, sysfs or another kernel filesystem",
+			side, path),
+	       lxr_err_hint(err, "lxr cp copies a container's files; read such a file inside "
+				 "it: lxr exec NAME cat PATH");
+}
+
 /* docker cp: the caller owns what it copies unless -a keeps the source's
  * uid/gid. Onto the host, set-id bits never survive: a container must not
  * be able to hand the host a setuid-root program. */
@@ -116,7 +131,8 @@ static int copy_dir_entries(const struct cp_ctx *c, int sdir, int ddir, int dept
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		sub = lxr_xasprintf("%s/%s", shown, de->d_name);
+		sub = lxr_xasprintf("%s%s%s", shown, lxr_str_has_suffix(shown, "/") ? "" : "/",
+				    de->d_name);
 		/* the entry itself, never what it points at */
 		fd = openat(sdir, de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
@@ -147,6 +163,8 @@ static int copy_dir(const struct cp_ctx *c, int sfd, const struct stat *st, int 
 	if (d < 0)
 		return lxr_fail(c->err, errno == ELOOP ? ENOTDIR : errno,
 				"cannot copy directory %s onto %s", shown, name);
+	if (!c->o->to_host && kernel_fs(d, "destination", name, c->err) < 0)
+		return -1;
 	s = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s < 0)
 		return lxr_fail(c->err, errno, "open directory %s", shown);
@@ -228,6 +246,16 @@ static int copy_link(const struct cp_ctx *c, int sfd, const struct stat *st, int
 static int copy_node(const struct cp_ctx *c, int sfd, const struct stat *st, int ddir,
 		     const char *name, int depth, const char *shown)
 {
+	/* a /proc or /sys below what is copied out: its mount point, empty,
+	 * as docker cp's view of a container has it */
+	if (c->o->to_host && depth > 0 && lxr_fd_on_kernel_fs(sfd)) {
+		if (!S_ISDIR(st->st_mode))
+			lxr_warn("%s: on a kernel filesystem (procfs, sysfs, ...); not copied",
+				 shown);
+		else if (mkdirat(ddir, name, 0755) < 0 && errno != EEXIST)
+			return lxr_fail(c->err, errno, "create directory %s", name);
+		return 0;
+	}
 	if (S_ISDIR(st->st_mode))
 		return copy_dir(c, sfd, st, ddir, name, depth, shown);
 	if (S_ISREG(st->st_mode))
@@ -290,6 +318,8 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
 			       : lxr_fail(err, errno, "stat %s", src);
 	if (ends_with_slash(src) && !S_ISDIR(st.st_mode))
 		return lxr_fail(err, ENOTDIR, "source %s: not a directory", src);
+	if (src_root != AT_FDCWD && kernel_fs(sfd, "source", src, err) < 0)
+		return -1;
 	contents = S_ISDIR(st.st_mode) && ends_with_dot(src);
 
 	dfd = side_open(dst_root, dst, O_PATH, err);
@@ -303,6 +333,8 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
 		ddir = side_open(dst_root, dst, O_RDONLY | O_DIRECTORY, err);
 		if (ddir < 0)
 			return lxr_err_wrap(err, "destination %s", dst);
+		if (dst_root != AT_FDCWD && kernel_fs(ddir, "destination", dst, err) < 0)
+			return -1;
 		if (contents) {
 			_cleanup_close_ int s =
 			    openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -328,5 +360,7 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
 	ddir = side_open(dst_root, dparent, O_RDONLY | O_DIRECTORY, err);
 	if (ddir < 0)
 		return lxr_err_wrap(err, "destination directory %s", dparent);
+	if (dst_root != AT_FDCWD && kernel_fs(ddir, "destination", dst, err) < 0)
+		return -1;
 	return copy_node(&c, sfd, &st, ddir, name, 0, src);
 }

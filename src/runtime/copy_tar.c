@@ -175,6 +175,13 @@ static int tar_node(struct tar_out *t, int fd, const struct stat *orig, const ch
 
 	bool mounted = t->o->one_fs && (t->mnt ? lxr_mount_id(fd, "") != t->mnt
 					       : S_ISDIR(st->st_mode) && st->st_dev != t->dev);
+	/* a /proc or /sys below: its mount point only, as docker cp's view
+	 * of a container has none */
+	if (t->o->to_host && depth > 0 && lxr_fd_on_kernel_fs(fd)) {
+		if (!S_ISDIR(st->st_mode))
+			return 0;
+		mounted = true;
+	}
 
 	if (S_ISDIR(st->st_mode)) {
 		_cleanup_free_ char *dname = lxr_xasprintf("%s/", name);
@@ -253,6 +260,11 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 					    : lxr_fail(err, errno, "open %s", src);
 	if (fstat(fd, &st) < 0)
 		return lxr_fail(err, errno, "stat %s", src);
+	if (src_root != AT_FDCWD && lxr_fd_on_kernel_fs(fd))
+		return lxr_fail(err, EPERM,
+				"source %s: on the container's procfs, sysfs or another kernel "
+				"filesystem",
+				src);
 	t.dev = st.st_dev;
 	t.mnt = lxr_mount_id(fd, "");
 	while (n > 1 && copy[n - 1] == '/')
@@ -373,6 +385,11 @@ static int walk(int dst, char *name, char **last, lxr_err *err)
 		if (d < 0)
 			return lxr_fail(err, errno == ELOOP ? ENOTDIR : errno,
 					"%s: not a directory (a link is not followed)", comp);
+		if (lxr_fd_on_kernel_fs(d)) {
+			close(d);
+			return lxr_fail(err, EPERM,
+					"%s: on a kernel filesystem (procfs, sysfs, ...)", comp);
+		}
 		cur = d;
 		comp = next;
 	}
@@ -464,6 +481,11 @@ int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opt
 	if (d < 0)
 		return dst_root != AT_FDCWD ? lxr_err_wrap(err, "destination directory %s", dst)
 					    : lxr_fail(err, errno, "destination directory %s", dst);
+	if (dst_root != AT_FDCWD && lxr_fd_on_kernel_fs(d))
+		return lxr_fail(err, EPERM,
+				"destination directory %s: on the container's procfs, sysfs or "
+				"another kernel filesystem",
+				dst);
 	for (;;) {
 		struct tar_hdr h;
 		_cleanup_free_ char *name = NULL;

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -331,6 +333,26 @@ uint64_t lxr_mount_id(int dirfd, const char *path)
 	if (statx(dirfd, path, flags, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
 		return 0;
 	return sx.stx_mnt_id;
+}
+
+bool lxr_fd_on_kernel_fs(int fd)
+{
+	static const unsigned long kinds[] = {PROC_SUPER_MAGIC,   SYSFS_MAGIC,
+					      CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+					      DEBUGFS_MAGIC,      TRACEFS_MAGIC,
+					      SECURITYFS_MAGIC,   BPF_FS_MAGIC,
+					      EFIVARFS_MAGIC,     PSTOREFS_MAGIC,
+					      NSFS_MAGIC,         BINFMTFS_MAGIC,
+					      DEVPTS_SUPER_MAGIC, 0x62656570 /* configfs */,
+					      0x65735543 /* fusectl */};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((unsigned long)sf.f_type == kinds[i])
+			return true;
+	return false;
 }
 
 /* Move dir's entry name up into the top directory, under a name nothing

@@ -114,6 +114,35 @@ run cp -f "$STACK" "$TEST_TMP/in/tree" web:/rel/victimdir
 [ ! -e "$HOSTDIR/tree" ] || fail "cp in created a host directory through ../"
 pass "cp in: links to host directories and files never write the host"
 
+# Links into the container's own /proc and /sys: lxr reads and writes
+# there as the host's root, with the host's view of the kernel (kallsyms'
+# real addresses, any process's knobs), so it copies neither way there
+run exec -T -f "$STACK" web /bin/sh -c "mkdir -p /app && ln -s /proc/kallsyms /app/report.txt &&
+	ln -s /proc/1 /app/p1 && ln -s /sys/kernel /app/sk && cat /proc/1/oom_score_adj"
+adj=$OUT
+[ -n "$adj" ] || fail "the links to /proc and /sys: $ERR"
+run cp -L -f "$STACK" web:/app/report.txt "$OUTD/k1"
+expect_rc 1 "cp -L of a link to /proc/kallsyms"
+expect_grep "$ERR" "on the container's procfs, sysfs or another kernel filesystem" "the refusal says why"
+[ ! -e "$OUTD/k1" ] || fail "cp copied /proc/kallsyms out: $(head -1 "$OUTD/k1")"
+run cp -f "$STACK" web:/app/p1/status "$OUTD/k2"
+expect_rc 1 "cp of a file below a link to /proc/1"
+run cp -f "$STACK" web:/app/sk/. "$OUTD/k3"
+expect_rc 1 "cp of a directory below a link to /sys"
+echo -500 > "$TEST_TMP/in/adj"
+run cp -f "$STACK" "$TEST_TMP/in/adj" web:/app/p1/oom_score_adj
+expect_rc 1 "cp into /proc/1 through a link"
+tar -C "$TEST_TMP/in" -cf - adj | "$LXR" cp -f "$STACK" - web:/app/p1 2>/dev/null &&
+	fail "cp - extracted into /proc/1 through a link"
+run exec -T -f "$STACK" web cat /proc/1/oom_score_adj
+[ "$OUT" = "$adj" ] || fail "lxr-init's oom_score_adj changed: $adj -> $OUT"
+run cp -f "$STACK" web:/ "$OUTD/root"
+expect_rc 0 "cp of the container's whole root"
+[ -d "$OUTD/root/proc" ] && [ -z "$(ls -A "$OUTD/root/proc")" ] || fail "/proc of a copied root is not an empty directory"
+[ -z "$(ls -A "$OUTD/root/sys")" ] || fail "/sys of a copied root holds: $(ls -A "$OUTD/root/sys" | head -3)"
+"$LXR" cp -f "$STACK" web:/ - 2>/dev/null | tar -tf - | grep -q '^\./proc/.' && fail "cp web:/ - put /proc's files in the tar"
+pass "cp never reads or writes the container's /proc or /sys, through a link or below its root"
+
 # A device node or a fifo the container made where the copy lands: lxr (on
 # the host, outside the container's device cgroup) must not open it, as a
 # write would go to whatever device the container named (c 1 3 stands in

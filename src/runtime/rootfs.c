@@ -282,7 +282,11 @@ static int bind_from_ns(int rootfd, const struct rt_op *op, lxr_err *err)
 		return lxr_fail(err, e, "open_tree %s", shown),
 		       lxr_err_hint(err, "sharing another container's mounts needs open_tree "
 					 "(Linux 5.2 or later)");
-	return attach_tree(rootfd, op, tree, shown, err);
+	/* read-only there stays so (the remount for nosuid would clear it) */
+	struct rt_op ro = *op;
+	struct statvfs sv;
+	ro.flags |= fstatvfs(tree, &sv) == 0 && (sv.f_flag & ST_RDONLY) ? MS_RDONLY : 0;
+	return attach_tree(rootfd, &ro, tree, shown, err);
 }
 
 /* A volume's subpath: resolved beneath the volume's directory, so that
@@ -401,26 +405,21 @@ static int op_device(int rootfd, const struct rt_op *op, lxr_err *err)
 
 	if (pfd < 0)
 		return -1;
-	/* Rootless: a user namespace cannot make device nodes (and some
-	 * kernels leave a plain file for the attempt); bind the host's. */
-	if (lxr_rootless_uid() >= 0) {
-		struct rt_op b = {.kind = RT_OP_BIND,
-				  .target = op->target,
-				  .source = op->source ? op->source : op->target};
-		return op_bind(rootfd, &b, err);
+	if (lxr_rootless_uid() < 0) {
+		if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0) {
+			/* the host node's owner, as docker gives a --device node */
+			if ((op->uid || op->gid) &&
+			    fchownat(pfd, base, op->uid, op->gid, AT_SYMLINK_NOFOLLOW) < 0)
+				return lxr_fail(err, errno, "chown %s to %u:%u", op->target,
+						(unsigned)op->uid, (unsigned)op->gid);
+			return 0;
+		}
+		if (errno != EPERM)
+			return lxr_fail(err, errno, "mknod %s", op->target);
 	}
-	if (mknodat(pfd, base, op->mode, makedev(op->major, op->minor)) == 0) {
-		/* the host node's owner, as docker gives a --device node */
-		if ((op->uid || op->gid) &&
-		    fchownat(pfd, base, op->uid, op->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return lxr_fail(err, errno, "chown %s to %u:%u", op->target,
-					(unsigned)op->uid, (unsigned)op->gid);
-		return 0;
-	}
-	if (errno != EPERM)
-		return lxr_fail(err, errno, "mknod %s", op->target);
-	/* Without CAP_MKNOD in the initial user namespace (rootless), bind
-	 * the host's node instead, as runc does. */
+	/* Rootless (a user namespace cannot make device nodes, and some
+	 * kernels leave a plain file for the attempt), or without CAP_MKNOD
+	 * in the initial user namespace: bind the host's node, as runc does. */
 	struct rt_op b = {.kind = RT_OP_BIND,
 			  .target = op->target,
 			  .source = op->source ? op->source : op->target};

@@ -245,6 +245,9 @@ struct plan_restart {
 	int64_t delay_max_us;   /* docker: 1 min */
 	bool delay_fixed;       /* deploy.restart_policy.delay: no doubling */
 	int64_t reset_after_us; /* up this long: the backoff starts over */
+	/* ... and the count of restarts too (deploy.restart_policy.window,
+	 * swarm's meaning); docker's restart policy keeps counting */
+	bool window;
 	bool on_unhealthy;      /* x-lxr.restart_on_unhealthy */
 };
 struct plan_health {

@@ -39,8 +39,10 @@ static void restart_of(const struct cfg_service *c, struct plan_restart *p)
 		p->delay_first_us = c->restart.delay_us;
 		p->delay_fixed = true;
 	}
-	if (c->restart.window_us > 0)
+	if (c->restart.window_us > 0) {
 		p->reset_after_us = c->restart.window_us;
+		p->window = true;
+	}
 	/* x-lxr: lxr's own tuning */
 	if (c->x_lxr.backoff_initial_us.set)
 		p->delay_first_us = c->x_lxr.backoff_initial_us.v;

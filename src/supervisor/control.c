@@ -208,9 +208,8 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart")) {
 			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));
-		} else if (in->c) {
-			sup_thaw(s, in); /* a frozen task takes no signal */
-			rt_container_kill(in->c, sig, NULL);
+		} else {
+			sup_kill(s, in, sig);
 		}
 		json_array_append_new(done, json_string(in->name));
 	}

@@ -45,16 +45,22 @@ static enum svc_action spawn(struct svc_fsm *f, const struct svc_policy *p, int 
 	f->state = SVC_STARTING;
 	f->deadline = 0;
 	f->restart_after_stop = f->restart_backoff = false;
-	f->stopped_by_user = false;
+	f->stopped_by_user = f->exit_on_next = false;
 	return ACT_SPAWN;
 }
 
-/* A start asked for by a user begins the restart count afresh. */
+/* A start or restart asked for by a user begins the restart count and
+ * the backoff afresh, as docker's start resets RestartCount. */
+static void fresh_count(struct svc_fsm *f)
+{
+	f->restarts = f->streak = 0;
+	f->delay_us = 0;
+}
+
 static enum svc_action user_start(struct svc_fsm *f, const struct svc_policy *p, int arg,
 				  int64_t now)
 {
-	f->attempts = 0;
-	f->delay_us = 0;
+	fresh_count(f);
 	return spawn(f, p, arg, now);
 }
 
@@ -90,16 +96,20 @@ static bool wants_restart(const struct svc_fsm *f, const struct svc_policy *p, i
  * the service has stayed up reset_after_us: a crash loop slows down, a
  * service that crashes once a day restarts at once. A first delay of zero
  * restarts at once the first time, then doubles from 1 ms: never a busy
- * loop. */
+ * loop. Only the delay starts over: on-failure:N counts every restart
+ * since the last start a user asked for, as docker's restart manager,
+ * unless a window (swarm's) says a restart that lasted is a good one. */
 static int64_t next_delay(struct svc_fsm *f, const struct svc_policy *p, int64_t now)
 {
 	const int64_t floor_us = 1000;
 
 	if (f->started_at && now - f->started_at >= p->reset_after_us) {
-		f->attempts = 0;
+		f->streak = 0;
 		f->delay_us = 0;
+		if (p->window)
+			f->restarts = 0;
 	}
-	if (p->delay_fixed || f->attempts == 0)
+	if (p->delay_fixed || f->streak == 0)
 		f->delay_us = p->delay_first_us;
 	else
 		f->delay_us = f->delay_us < floor_us              ? floor_us
@@ -113,12 +123,13 @@ static enum svc_action back_off(struct svc_fsm *f, const struct svc_policy *p, i
 {
 	int64_t delay = next_delay(f, p, now);
 
-	if (p->max_attempts > 0 && f->attempts >= p->max_attempts) {
+	if (p->max_attempts > 0 && f->restarts >= p->max_attempts) {
 		f->state = SVC_FAILED; /* gave up: on-failure:N used up */
 		return ACT_RELEASE;
 	}
-	f->attempts++;
+	f->streak++;
 	f->restarts++;
+	f->cycles++;
 	f->state = SVC_BACKOFF;
 	f->deadline = now + delay;
 	return ACT_RELEASE;
@@ -127,7 +138,8 @@ static enum svc_action back_off(struct svc_fsm *f, const struct svc_policy *p, i
 static enum svc_action exited(struct svc_fsm *f, const struct svc_policy *p, int arg, int64_t now)
 {
 	f->last_exit = arg;
-	if (!wants_restart(f, p, arg)) {
+	if (f->exit_on_next || !wants_restart(f, p, arg)) {
+		f->exit_on_next = false;
 		f->state = SVC_EXITED;
 		return ACT_RELEASE;
 	}
@@ -182,17 +194,53 @@ static enum svc_action user_restart(struct svc_fsm *f, const struct svc_policy *
 {
 	stop(f, p, arg, now);
 	f->restart_after_stop = true;
-	f->restarts++;
+	fresh_count(f);
+	f->cycles++;
 	return ACT_SIGNAL_STOP;
 }
 
-/* A stop while it is already stopping for a restart: it stays down. */
+/* Another stop, start or restart while it stops: its grace (docker's -t)
+ * ends the wait sooner when it is shorter, as each docker stop sends its
+ * own kill when its own timeout is over. */
+static enum svc_action hurry(struct svc_fsm *f, const struct svc_policy *p, int64_t now)
+{
+	if (!f->deadline || now + p->stop_grace_us >= f->deadline)
+		return ACT_NONE; /* killed already, or not sooner */
+	f->deadline = now + p->stop_grace_us;
+	if (f->deadline > now)
+		return ACT_NONE;
+	f->deadline = 0;
+	return ACT_KILL;
+}
+
+/* A stop while it is already stopping (for a restart): it stays down. */
 static enum svc_action stop_while_stopping(struct svc_fsm *f, const struct svc_policy *p, int arg,
 					   int64_t now)
 {
 	f->restart_after_stop = f->restart_backoff = false;
 	f->stopped_by_user = true;
+	return hurry(f, p, now);
+}
+
+/* A start or restart asked for while it stops: it starts again once it has
+ * stopped (docker's restart is a stop and a start; a start after a stop
+ * that has not ended yet waits for it), its restart count afresh. */
+static enum svc_action start_while_stopping(struct svc_fsm *f, const struct svc_policy *p, int arg,
+					    int64_t now)
+{
+	if (!f->restart_after_stop)
+		f->cycles++; /* a stop that becomes a restart */
+	f->restart_after_stop = true;
+	f->restart_backoff = f->stopped_by_user = false;
+	fresh_count(f);
 	return ACT_NONE;
+}
+
+static enum svc_action restart_while_stopping(struct svc_fsm *f, const struct svc_policy *p,
+					      int arg, int64_t now)
+{
+	start_while_stopping(f, p, arg, now);
+	return hurry(f, p, now);
 }
 
 static enum svc_action grace_over(struct svc_fsm *f, const struct svc_policy *p, int arg,
@@ -273,6 +321,8 @@ static const handler table[SVC_NSTATES][EV_NEVENTS] = {
     [SVC_BACKOFF][EV_RESTART] = user_start,
     [SVC_STOPPING][EV_TIMER] = grace_over,
     [SVC_STOPPING][EV_STOP] = stop_while_stopping,
+    [SVC_STOPPING][EV_START] = start_while_stopping,
+    [SVC_STOPPING][EV_RESTART] = restart_while_stopping,
     [SVC_STOPPING][EV_EXITED] = stopped,
     [SVC_EXITED][EV_START] = user_start,
     [SVC_EXITED][EV_RESTART] = user_start,

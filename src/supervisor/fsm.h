@@ -56,22 +56,29 @@ struct svc_policy {
 	int64_t delay_max_us;      /* cap (docker: 1 min) */
 	bool delay_fixed;          /* deploy.restart_policy.delay: no doubling */
 	int64_t reset_after_us;    /* up this long: backoff starts over (10 s) */
+	bool window;               /* ... and the restart count (swarm's window) */
 	int64_t stop_grace_us;     /* stop_grace_period (10 s) */
 	bool restart_on_unhealthy; /* x-lxr.restart_on_unhealthy */
 };
 
 struct svc_fsm {
 	enum svc_state state;
-	int64_t deadline;        /* for EV_TIMER; 0 = none */
-	int64_t started_at;      /* when the command last started */
-	int64_t delay_us;        /* the next backoff delay */
-	int attempts;            /* restarts since the last reset */
-	int restarts;            /* restarts in all (shown by ps) */
+	int64_t deadline;   /* for EV_TIMER; 0 = none */
+	int64_t started_at; /* when the command last started */
+	int64_t delay_us;   /* the next backoff delay */
+	int streak;         /* restarts since the backoff last started over */
+	/* restarts by the policy since the last start or restart a user asked
+	 * for: docker's RestartCount, and what on-failure:N counts */
+	int restarts;
+	int cycles;              /* every restart, a user's too: what restart: true follows */
 	int last_exit;           /* exit code of the last run, -1 none yet */
 	bool restart_after_stop; /* a restart (or unhealthy) is stopping it */
 	bool restart_backoff;    /* ... an unhealthy one: the restart waits its backoff */
 	bool stopped_by_user;    /* unless-stopped and always stay down */
-	bool unhealthy_seen;     /* its check has failed for good at least once */
+	/* killed by a user (KILL, or its stop signal): its next exit is not
+	 * restarted, as docker's kill (sup_kill) */
+	bool exit_on_next;
+	bool unhealthy_seen; /* its check has failed for good at least once */
 };
 
 void svc_fsm_init(struct svc_fsm *f);

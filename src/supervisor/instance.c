@@ -547,9 +547,9 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	case ACT_SPAWN:
 		/* the count went up when it stopped or crashed, earlier than
 		 * this spawn: compare with the last spawn's */
-		if (in->fsm.restarts > in->spawned_restarts && !in->restart_alone)
+		if (in->fsm.cycles > in->spawned_cycles && !in->restart_alone)
 			restart_dependents(s, in);
-		in->spawned_restarts = in->fsm.restarts;
+		in->spawned_cycles = in->fsm.cycles;
 		in->restart_alone = false;
 		spawn(s, in);
 		break;
@@ -579,7 +579,7 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	 * handle: failure_action) */
 	if (before != SVC_FAILED && in->fsm.state == SVC_FAILED && !s->shutting_down &&
 	    !in->shadow_of && in->upd_step != UPD_STEP_STARTING &&
-	    in->svc->policy.max_attempts > 0 && in->fsm.attempts >= in->svc->policy.max_attempts)
+	    in->svc->policy.max_attempts > 0 && in->fsm.restarts >= in->svc->policy.max_attempts)
 		sup_give_up(s, in);
 	if (!s->shutting_down)
 		sup_start_ready(s);

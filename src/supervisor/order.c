@@ -240,6 +240,14 @@ static bool waits_for_picked(const struct sup *s, const struct sup_instance *in,
 	return false;
 }
 
+/* A restart of what runs or is stopping (its -t may end that stop
+ * sooner); a start of what is down */
+static enum svc_event restart_event(const struct sup_instance *in)
+{
+	return svc_state_is_up(in->fsm.state) || in->fsm.state == SVC_STOPPING ? EV_RESTART
+									       : EV_START;
+}
+
 void sup_restart_picked(struct sup *s, const bool *pick, int64_t grace_us)
 {
 	_cleanup_free_ bool *svc = lxr_xcalloc(s->n_svcs ? s->n_svcs : 1, sizeof(bool));
@@ -256,9 +264,7 @@ void sup_restart_picked(struct sup *s, const bool *pick, int64_t grace_us)
 	FOR_EACH_INSTANCE(s, in)
 	{
 		if (pick[k++] && !waits_for_picked(s, in, svc))
-			sup_event_grace(s, in,
-					svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START,
-					grace_us);
+			sup_event_grace(s, in, restart_event(in), grace_us);
 	}
 	k = 0;
 	FOR_EACH_INSTANCE(s, in)
@@ -326,8 +332,7 @@ static void restart_ready(struct sup *s)
 			in->has_error = true;
 			continue;
 		}
-		sup_event_grace(s, in, svc_state_is_up(in->fsm.state) ? EV_RESTART : EV_START,
-				in->restart_grace_us);
+		sup_event_grace(s, in, restart_event(in), in->restart_grace_us);
 	}
 }
 
@@ -456,6 +461,22 @@ void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, 
 	in->svc->policy = saved;
 }
 
+void sup_kill(struct sup *s, struct sup_instance *in, int sig)
+{
+	bool stops = sig == SIGKILL || sig == in->plan.spec.stop_signal;
+
+	if (stops && in->fsm.state == SVC_BACKOFF) {
+		sup_event(s, in, EV_STOP, 0); /* the restart to come is called off */
+		return;
+	}
+	if (!in->c)
+		return;
+	if (stops)
+		in->fsm.exit_on_next = in->fsm.stopped_by_user = true;
+	sup_thaw(s, in); /* a frozen task takes no signal */
+	rt_container_kill(in->c, sig, NULL);
+}
+
 void sup_stop_all(struct sup *s)
 {
 	s->shutting_down = true;
@@ -467,7 +488,9 @@ void sup_stop_all(struct sup *s)
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];
 			for (struct sup_instance *x = in; x; x = x == in ? in->shadow : NULL)
-				if (x->fsm.state != SVC_STOPPING && x->fsm.state != SVC_STOPPED)
+				/* one stopping already: its restart is called
+				 * off, down's -t may end its wait sooner */
+				if (x->fsm.state != SVC_STOPPED)
 					sup_event_grace(s, x, EV_STOP,
 							s->down_grace ? s->down_grace_us : -1);
 		}

@@ -163,9 +163,9 @@ struct sup_instance {
 	/* its old image (NULL: a directory), held in use while it runs (-1: none) */
 	struct img_image *run_img;
 	int run_img_use_fd;
-	bool renew_anon;      /* up -V: its anonymous volumes go before its next start */
-	int spawned_restarts; /* fsm.restarts at its last spawn: a higher count is a restart */
-	bool restart_alone;   /* restart --no-deps: its dependents stay as they run */
+	bool renew_anon;    /* up -V: its anonymous volumes go before its next start */
+	int spawned_cycles; /* fsm.cycles at its last spawn: a higher count is a restart */
+	bool restart_alone; /* restart --no-deps: its dependents stay as they run */
 	/* a restart that waits for its `restart: true` dependencies to have
 	 * restarted and to meet their conditions (order.c), with its -t */
 	bool restart_wait;
@@ -462,6 +462,12 @@ void sup_prepare_next(struct sup *s);
 /* sup_event with this grace period (stop -t, down -t) in place of the
  * service's stop_grace_period; grace_us < 0: the service's. */
 void sup_event_grace(struct sup *s, struct sup_instance *in, enum svc_event ev, int64_t grace_us);
+/* lxr kill: sig to the instance's container. KILL or its stop signal is a
+ * stop of the user's, as docker's kill: the exit it brings is not
+ * restarted, an unless-stopped service stays down, and a restart waiting
+ * its backoff is called off. Another signal (HUP to reload) leaves the
+ * restart policy alone. */
+void sup_kill(struct sup *s, struct sup_instance *in, int sig);
 void sup_stop_all(struct sup *s); /* ordered shutdown, reverse start order */
 bool sup_all_down(struct sup *s);
 void sup_kill_all(struct sup *s);

@@ -24,6 +24,7 @@ static void policy_from(const struct plan_instance *p, struct svc_policy *pol)
 				   .delay_max_us = p->restart.delay_max_us,
 				   .delay_fixed = p->restart.delay_fixed,
 				   .reset_after_us = p->restart.reset_after_us,
+				   .window = p->restart.window,
 				   .stop_grace_us = p->stop_grace_us,
 				   .restart_on_unhealthy = p->restart.on_unhealthy};
 }
@@ -441,7 +442,7 @@ void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_
 	char **argv = ni->health.argv;
 
 	ni->fsm = oi->fsm;
-	ni->spawned_restarts = oi->spawned_restarts;
+	ni->spawned_cycles = oi->spawned_cycles;
 	ni->error = oi->error;
 	ni->has_error = oi->has_error;
 	ni->c = oi->c;

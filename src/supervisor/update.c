@@ -197,7 +197,7 @@ static void switch_plan(struct sup *s, struct sup_instance *in)
 	in->on_prev = in->svc->upd.state == SUP_UPD_ROLLING_BACK;
 	sup_instance_from_plan(in);
 	svc_fsm_init(&in->fsm);
-	in->spawned_restarts = 0;
+	in->spawned_cycles = 0;
 	in->created_at = 0;
 	in->warned = false;
 	in->has_error = false;
@@ -381,7 +381,7 @@ static void shadow_promote(struct sup *s, struct sup_instance *in)
 	lxr_strv_free(in->health.argv);
 	in->health.argv = lxr_steal_ptr(&sh->health.argv);
 	in->net_joined = sh->net_joined;
-	in->spawned_restarts = sh->spawned_restarts;
+	in->spawned_cycles = sh->spawned_cycles;
 	in->warned = sh->warned;
 	in->upd_ready_at = sh->upd_ready_at;
 	in->no_publish = false;

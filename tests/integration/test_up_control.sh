@@ -67,7 +67,9 @@ run restart -f "$STACK" worker
 expect_out "worker-1" "restart names what it restarted"
 wait_event '"instance":"worker-1","state":"running","from":"starting","cause":"started","exit":143'
 run kill -f "$STACK" -s KILL worker
-wait_event '"instance":"worker-1","state":"backoff".*"exit":137'
+# a stop for good, as docker's kill: restart: always does not undo it
+wait_event '"instance":"worker-1","state":"exited".*"exit":137'
+run start -f "$STACK" worker
 run stop -f "$STACK" web
 wait_event '"instance":"web-1","state":"stopped"'
 kill "$evpid"; wait "$evpid" 2>/dev/null || true
@@ -79,7 +81,7 @@ run start -f "$STACK" web
 wait_event '"instance":"web-1","state":"running","from":"starting","cause":"started","exit":0'
 pass "restart, kill -s, stop and start act on services; events streams every transition"
 
-# logs survive restarts: worker ran three times (start, restart, kill -> always)
+# logs survive restarts: worker ran three times (up, restart, start after kill)
 wait_event '"instance":"worker-1","state":"running".*"exit":137'
 # docker resets State.ExitCode when a container starts: the restarted
 # worker runs, its last exit (137) is no longer its exit code

@@ -149,12 +149,16 @@ run restart -f "$STACK" db
 expect_rc 0 "restart db"
 wait_event '"instance":"api-1","state":"stopping","from":"running","cause":"restart"'
 wait_event '"instance":"api-1","state":"running","from":"starting"'
-run kill -f "$STACK" db
+restart_count() { "$LXR" inspect -f "$STACK" db 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RestartCount"])'; }
+[ "$(restart_count)" = 0 ] || fail "RestartCount after a user's restart: $(restart_count), docker's 0"
+# a crash: its command killed inside the container (lxr kill is a stop)
+run exec -f "$STACK" db sh -c 'kill -9 $(pidof sleep)'
 wait_event '"instance":"db-1","state":"backoff"'
 for _ in $(seq 100); do [ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -ge 2 ] && break; sleep 0.05; done
 [ "$(events | grep -c '"instance":"api-1","state":"stopping"')" -ge 2 ] || fail "api not restarted after db crashed"
 ! events | grep -q '"instance":"other-1","state":"stopping"' || fail "other (no restart: true) was restarted"
 wait_event '"instance":"db-1","state":"running","from":"starting"'
+[ "$(restart_count)" = 1 ] || fail "RestartCount after a crash and the policy's restart: $(restart_count)"
 for _ in $(seq 100); do [ -n "$("$LXR" ps -q -f "$STACK" --status running api)" ] && break; sleep 0.05; done
 before=$(events | grep -c '"instance":"api-1","state":"stopping"')
 before_db=$(events | grep -c '"instance":"db-1","state":"stopping"')
@@ -166,8 +170,27 @@ run restart --no-deps -f "$STACK" -t 0 api other
 expect_rc 0 "restart --no-deps of other services"
 run stop --no-deps -f "$STACK" db
 expect_rc 2 "--no-deps is restart's alone"
-run down -f "$STACK"
 pass "depends_on restart: true restarts the dependent when its dependency restarts (asked for or after a crash)"
+
+# lxr kill stops a service for good, as docker's kill (restart: always
+# does not bring it back; lxr start does); another signal is no stop
+run kill -s HUP -f "$STACK" db
+expect_rc 0 "kill -s HUP"
+wait_event '"instance":"db-1","state":"backoff","from":"running"(.*)"exit":129'
+wait_event '"instance":"db-1","state":"running","from":"starting"(.*)' # HUP ended it; the policy restarted it
+for _ in $(seq 100); do [ -n "$("$LXR" ps -q -f "$STACK" --status running db)" ] && break; sleep 0.05; done
+run kill -f "$STACK" db
+expect_rc 0 "kill"
+wait_event '"instance":"db-1","state":"exited","from":"running"(.*)"exit":137'
+sleep 1 # its backoff would be 100 ms
+run ps -a -f "$STACK" db
+expect_grep "$OUT" "^db-1 .* Exited \(137\) " "restart: always brought a killed service back"
+run start -f "$STACK" db
+expect_rc 0 "start after kill"
+run ps -f "$STACK" db
+expect_grep "$OUT" "^db-1 .* Up " "start brings a killed service back"
+run down -f "$STACK"
+pass "kill stops a service for good (restart: always does not undo it); kill -s HUP leaves the policy to act"
 
 # compose's restart goes in dependency order: a dependent with restart: true
 # restarts once, after its dependency has restarted and meets its condition

@@ -116,3 +116,51 @@ expect_rc 0 "down after a stop during start-up"
 left=$(leftovers_project)
 [ -z "$left" ] || fail "down after a stop during start-up left: $left"
 pass "SIGTERM during start-up stops every container and leaves nothing ($caught caught before their exec)"
+
+# A start or restart while a stop is under way starts the service again
+# once it has stopped (it was dropped, and the command said nothing); a
+# later stop's shorter -t ends a stop under way sooner, as each docker
+# stop sends its own kill
+stack <<'Y'
+name: stopping2
+services:
+  deaf:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]
+    stop_grace_period: 60s
+Y
+events() { cat "$LXR_RUN_DIR/$PROJECT/events.jsonl" 2>/dev/null; } # lib.sh's again
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"deaf-1","state":"running"'
+"$LXR" stop -f "$STACK" deaf >/dev/null 2>&1 &
+stopper=$!
+at_exit kill "$stopper"
+wait_event '"instance":"deaf-1","state":"stopping"'
+timeout 30 "$LXR" restart -t 0 -f "$STACK" deaf >"$TEST_TMP/restart.out" 2>&1 ||
+	fail "restart -t 0 while a 60 s stop is under way did not end within 30 s (rc $?): $(cat "$TEST_TMP/restart.out")"
+wait "$stopper"
+run ps -f "$STACK" deaf
+expect_grep "$OUT" "^deaf-1 .* Up " "the service runs after a restart asked for while it stopped"
+timeout 30 "$LXR" start -f "$STACK" deaf >/dev/null 2>&1 || fail "start of a running service"
+"$LXR" stop -f "$STACK" deaf >/dev/null 2>&1 &
+stopper=$!
+for _ in $(seq 400); do # the second stop has begun
+	[ "$(events | grep -c '"instance":"deaf-1","state":"stopping"')" -ge 2 ] && break
+	sleep 0.05
+done
+[ "$(events | grep -c '"instance":"deaf-1","state":"stopping"')" -ge 2 ] || fail "the second stop did not begin"
+timeout 30 "$LXR" stop -t 0 -f "$STACK" deaf ||
+	fail "stop -t 0 while a 60 s stop is under way did not end within 30 s"
+run ps -a -f "$STACK" deaf
+expect_grep "$OUT" "^deaf-1 .* Exited \\(137\\) " "stop -t 0 killed the service whose stop was under way"
+wait "$stopper"
+"$LXR" stop -f "$STACK" deaf >/dev/null 2>&1
+"$LXR" start -f "$STACK" deaf >/dev/null 2>&1 &
+starter=$!
+"$LXR" stop -f "$STACK" deaf >/dev/null 2>&1 &
+stopper=$!
+run down -t 0 -f "$STACK"
+expect_rc 0 "down -t 0 while a stop is under way"
+wait "$starter" "$stopper" 2>/dev/null
+pass "a start or restart while a service stops starts it again; a later -t 0 ends the stop at once"

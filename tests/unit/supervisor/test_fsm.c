@@ -88,7 +88,51 @@ static void backoff_resets_after_staying_up(void **state)
 	now += 10 * S; /* up for the reset period */
 	svc_fsm_event(&f, &docker_like, EV_EXITED, 1, now);
 	assert_int_equal(f.deadline - now, 100 * MS);
-	assert_int_equal(f.attempts, 1);
+	assert_int_equal(f.streak, 1);
+	/* the delay starts over, the count does not (docker's RestartCount) */
+	assert_int_equal(f.restarts, 6);
+}
+
+/* on-failure:N counts every restart since the user's last start, however
+ * long each run lasted, as docker's restart manager does: a service that
+ * fails every minute gives up too */
+static void on_failure_n_counts_slow_failures_too(void **state)
+{
+	struct svc_policy p = docker_like;
+	struct svc_fsm f;
+	int64_t now = 0;
+
+	p.restart = SVC_RESTART_ON_FAILURE;
+	p.max_attempts = 2;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, now);
+	for (int i = 0; i < 2; i++) {
+		now += 60 * S; /* longer than reset_after */
+		svc_fsm_event(&f, &p, EV_EXITED, 1, now);
+		assert_int_equal(f.state, SVC_BACKOFF);
+		assert_int_equal(f.deadline - now, 100 * MS);
+		now = f.deadline;
+		svc_fsm_event(&f, &p, EV_TIMER, 0, now);
+		svc_fsm_event(&f, &p, EV_STARTED, 0, now);
+	}
+	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 1, now + 60 * S), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_FAILED);
+	assert_int_equal(f.restarts, 2);
+
+	/* deploy.restart_policy.window (swarm's): a run that lasted it was a
+	 * good one, and the count starts over too */
+	p.window = true;
+	svc_fsm_init(&f);
+	start_and_run(&f, &p, now = 0);
+	for (int i = 0; i < 5; i++) {
+		now += 60 * S;
+		svc_fsm_event(&f, &p, EV_EXITED, 1, now);
+		assert_int_equal(f.state, SVC_BACKOFF);
+		now = f.deadline;
+		svc_fsm_event(&f, &p, EV_TIMER, 0, now);
+		svc_fsm_event(&f, &p, EV_STARTED, 0, now);
+	}
+	assert_int_equal(f.restarts, 1);
 }
 
 static void on_failure_n_gives_up_after_n(void **state)
@@ -114,7 +158,7 @@ static void on_failure_n_gives_up_after_n(void **state)
 	assert_int_equal(f.restarts, 3);
 	/* a user's start gives it a fresh count */
 	assert_int_equal(svc_fsm_event(&f, &p, EV_START, 0, now), ACT_SPAWN);
-	assert_int_equal(f.attempts, 0);
+	assert_int_equal(f.restarts, 0);
 }
 
 static void on_failure_stays_down_on_success_and_no_never_restarts(void **state)
@@ -162,7 +206,8 @@ static void restart_stops_then_spawns(void **state)
 	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_RESTART, 0, 1), ACT_SIGNAL_STOP);
 	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 143, 2), ACT_SPAWN);
 	assert_int_equal(f.state, SVC_STARTING);
-	assert_int_equal(f.restarts, 1);
+	assert_int_equal(f.restarts, 0); /* docker counts the policy's only */
+	assert_int_equal(f.cycles, 1);
 }
 
 static void health_moves_between_states_and_can_restart(void **state)
@@ -275,7 +320,10 @@ static void restart_while_starting_spawns_after_the_exit(void **state)
 	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STARTED, 0, 2), ACT_SIGNAL_STOP);
 	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 143, 3), ACT_SPAWN);
 	assert_int_equal(f.state, SVC_STARTING);
-	assert_int_equal(f.restarts, 1);
+	/* a user's restart: docker's RestartCount starts over; it is still a
+	 * restart for the services that follow it (cycles) */
+	assert_int_equal(f.restarts, 0);
+	assert_int_equal(f.cycles, 1);
 
 	/* a restart whose first start fails is a failed service, not a loop */
 	svc_fsm_init(&f);
@@ -283,6 +331,66 @@ static void restart_while_starting_spawns_after_the_exit(void **state)
 	svc_fsm_event(&f, &docker_like, EV_RESTART, 0, 1);
 	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_START_FAILED, 127, 2), ACT_RELEASE);
 	assert_int_equal(f.state, SVC_FAILED);
+}
+
+/* A start or restart while a stop is under way: it starts again once
+ * stopped (docker's restart is a stop and a start), not dropped */
+static void start_or_restart_while_stopping_starts_again(void **state)
+{
+	struct svc_fsm f;
+
+	svc_fsm_init(&f);
+	start_and_run(&f, &docker_like, 0);
+	svc_fsm_event(&f, &docker_like, EV_EXITED, 1, 1 * S); /* a policy restart */
+	svc_fsm_event(&f, &docker_like, EV_TIMER, 0, f.deadline);
+	svc_fsm_event(&f, &docker_like, EV_STARTED, 0, 2 * S);
+	assert_int_equal(f.restarts, 1);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STOP, 0, 3 * S), ACT_SIGNAL_STOP);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_START, 0, 4 * S), ACT_NONE);
+	assert_int_equal(f.state, SVC_STOPPING);
+	assert_int_equal(f.deadline, 13 * S); /* start has no grace of its own */
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 137, 13 * S), ACT_SPAWN);
+	assert_int_equal(f.state, SVC_STARTING);
+	assert_int_equal(f.restarts, 0);
+	assert_false(f.stopped_by_user);
+
+	/* a restart with a shorter grace ends the wait sooner */
+	struct svc_policy quick = docker_like;
+	quick.stop_grace_us = 1 * S;
+	svc_fsm_init(&f);
+	start_and_run(&f, &docker_like, 0);
+	svc_fsm_event(&f, &docker_like, EV_STOP, 0, 0);
+	assert_int_equal(svc_fsm_event(&f, &quick, EV_RESTART, 0, 2 * S), ACT_NONE);
+	assert_int_equal(f.deadline, 3 * S);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_TIMER, 0, 3 * S), ACT_KILL);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_EXITED, 137, 3 * S), ACT_SPAWN);
+	assert_int_equal(f.cycles, 1);
+}
+
+/* Each stop's -t: a shorter one ends a stop under way sooner (0: at once);
+ * a longer one never delays the kill already due */
+static void a_shorter_stop_hurries_one_under_way(void **state)
+{
+	struct svc_policy slow = docker_like, zero = docker_like;
+	struct svc_fsm f;
+
+	slow.stop_grace_us = 60 * S;
+	zero.stop_grace_us = 0;
+	svc_fsm_init(&f);
+	start_and_run(&f, &slow, 0);
+	assert_int_equal(svc_fsm_event(&f, &slow, EV_STOP, 0, 1 * S), ACT_SIGNAL_STOP);
+	assert_int_equal(f.deadline, 61 * S);
+	assert_int_equal(svc_fsm_event(&f, &docker_like, EV_STOP, 0, 2 * S), ACT_NONE);
+	assert_int_equal(f.deadline, 12 * S);
+	assert_int_equal(svc_fsm_event(&f, &slow, EV_STOP, 0, 3 * S), ACT_NONE);
+	assert_int_equal(f.deadline, 12 * S);
+	assert_int_equal(svc_fsm_event(&f, &zero, EV_STOP, 0, 4 * S), ACT_KILL);
+	assert_int_equal(f.deadline, 0);
+	assert_int_equal(f.state, SVC_STOPPING);
+	/* killed already: another stop sends nothing more */
+	assert_int_equal(svc_fsm_event(&f, &zero, EV_STOP, 0, 5 * S), ACT_NONE);
+	assert_int_equal(svc_fsm_event(&f, &zero, EV_EXITED, 137, 5 * S), ACT_RELEASE);
+	assert_int_equal(f.state, SVC_STOPPED);
 }
 
 int main(void)
@@ -300,6 +408,9 @@ int main(void)
 	    cmocka_unit_test(start_failure_is_final_and_meaningless_events_change_nothing),
 	    cmocka_unit_test(stop_while_starting_signals_again_once_started),
 	    cmocka_unit_test(restart_while_starting_spawns_after_the_exit),
+	    cmocka_unit_test(on_failure_n_counts_slow_failures_too),
+	    cmocka_unit_test(start_or_restart_while_stopping_starts_again),
+	    cmocka_unit_test(a_shorter_stop_hurries_one_under_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,7 +248,7 @@ struct plan_restart {
 	/* ... and the count of restarts too (deploy.restart_policy.window,
 	 * swarm's meaning); docker's restart policy keeps counting */
 	bool window;
-	bool on_unhealthy;      /* x-lxr.restart_on_unhealthy */
+	bool on_unhealthy; /* x-lxr.restart_on_unhealthy */
 };
 struct plan_health {
 	bool enabled;

@@ -365,37 +365,55 @@ static bool settled(const char *state, json_t *in)
 		(json_object_get(in, "blocked_by") || json_is_true(json_object_get(in, "held"))));
 }
 
+/* The supervisor went away while it reconciled (killed, crashed): what
+ * was asked for did not happen, and `up` says so, non-zero. An error the
+ * supervisor answered (an older one without the request) is no loss. */
+static int lost(const lxr_err *err)
+{
+	if (err->errnum != ECONNRESET && err->errnum != EPIPE && err->errnum != ECONNREFUSED)
+		return 0;
+	fprintf(stderr, "lxr: error: the stack's supervisor ended while it reconciled: %s\n",
+		err->msg);
+	fputs("lxr: hint: `lxr ps` says what runs; `lxr up -d` again brings the stack up\n",
+	      stderr);
+	return 1;
+}
+
 static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 {
 	json_t *all = NULL, *in;
 	size_t i;
-	lxr_err err;
+	lxr_err err = {0};
 	int r = 0;
 	bool events;
-	time_t end;
+	time_t end = 0;
 
 	/* a rolling update takes as long as its batches and health checks */
 	if (json_array_size(updated) && sup_update_wait(c, &err) < 0)
-		return 0;
+		return lost(&err);
 	/* a change (an event) asks again at once; without one, every 100 ms:
-	 * a reconcile that changed nothing ends without an event */
+	 * a reconcile that changed nothing ends without an event. The
+	 * reconcile (stops within their grace, starts) is waited for as long
+	 * as it takes, as compose waits; then a minute for what it started
+	 * to settle (a crash loop never does) */
 	events = ctl_send(c, "events", NULL, &err) == 0;
-	end = time(NULL) + 60;
-	for (bool first = true; time(NULL) < end; first = false) {
+	for (bool first = true; !end || time(NULL) < end; first = false) {
 		json_t *pending = NULL;
 		bool done = true;
 		if (!first && (events ? ctl_wait_any(c, 100, &err) < 0 : usleep(100000) < 0))
-			break; /* it went: nothing more to wait for */
+			return events ? lost(&err) : 0;
 		if (ctl_call(c, "reconciling", json_object(), 5000, &pending, &err) < 0)
-			return 0; /* an older supervisor, or it went: nothing to wait for */
+			return lost(&err); /* or an older supervisor: nothing to wait for */
 		done = !json_is_true(pending);
 		json_decref(pending);
 		if (!done)
 			continue;
+		if (!end)
+			end = time(NULL) + 60;
 		json_decref(all);
 		all = NULL;
 		if (ctl_call(c, "ps", json_object(), 5000, &all, &err) < 0)
-			return 0;
+			return lost(&err);
 		json_array_foreach(all, i, in)
 		{
 			const char *st = json_string_value(json_object_get(in, "state"));

@@ -164,3 +164,22 @@ run down -t 0 -f "$STACK"
 expect_rc 0 "down -t 0 while a stop is under way"
 wait "$starter" "$stopper" 2>/dev/null
 pass "a start or restart while a service stops starts it again; a later -t 0 ends the stop at once"
+
+# The supervisor killed while `up -d` waits for its reconcile (a recreate
+# waiting out a 60 s stop): up says so and fails, not "done"
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+wait_event '"instance":"deaf-1","state":"running"'
+sed -i 's/sleep 0.1; done/sleep 0.2; done/' "$STACK"
+"$LXR" up -d -f "$STACK" >"$TEST_TMP/reconcile.out" 2>&1 &
+upper=$!
+wait_event '"instance":"deaf-1","state":"stopping"'
+kill -KILL "$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")"
+rc=0
+wait "$upper" || rc=$?
+[ "$rc" = 1 ] || fail "up -d whose supervisor was killed while it reconciled exited $rc: $(cat "$TEST_TMP/reconcile.out")"
+grep -q "supervisor ended while it reconciled" "$TEST_TMP/reconcile.out" ||
+	fail "up -d did not say its supervisor ended: $(cat "$TEST_TMP/reconcile.out")"
+run down -t 0 -f "$STACK"
+expect_rc 0 "down after the killed supervisor"
+pass "up -d fails, saying so, when its supervisor is killed while it reconciles"

@@ -376,6 +376,10 @@ int rt_exec_in_end(struct rt_exec_pending *p, const char *name, struct lxr_stdio
  * it had not reported, which its container's end kills, are left to a
  * reaper of stray children. */
 void rt_exec_in_abort(struct rt_exec_pending *p, pid_t *pid);
+/* SIGKILL to what rt_exec_in_end started and to what it started in turn:
+ * it leads a process group of its own (rt_child_exec's setsid), so a
+ * health check or hook cut short leaves no `sleep` of its behind. */
+void rt_exec_in_kill(pid_t pid);
 /* lxr cp (copy_root.c): copy src to dst with docker cp's rules (into an
  * existing directory as its own name, or its contents for DIR/.; a new
  * name otherwise; directories recursively, links as links). Each root is a

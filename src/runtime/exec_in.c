@@ -502,3 +502,11 @@ int rt_exec_in(int target_pidfd, const char *group, const char *name, const stru
 		return -1;
 	return rt_exec_in_end(&p, name, io, pid_out, pidfd_out, err);
 }
+
+void rt_exec_in_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(-pid, SIGKILL); /* its group; ESRCH where it has none of its own */
+	kill(pid, SIGKILL);
+}

@@ -100,7 +100,7 @@ void sup_health_stop(struct sup *s, struct sup_instance *in)
 			waitpid(pid, NULL, 0); /* SIGKILLed: a stopped process dies too */
 	}
 	if (h->pid > 0) {
-		kill(h->pid, SIGKILL);
+		rt_exec_in_kill(h->pid);
 		waitpid(h->pid, NULL, 0);
 	}
 	if (h->pid > 0 || h->pidw.fd >= 0 || h->outw.fd >= 0)
@@ -210,7 +210,7 @@ void sup_health_tick(struct sup *s, struct sup_instance *in, int64_t now)
 	if (!h->enabled || !in->c || !svc_state_is_up(in->fsm.state) || in->paused)
 		return;
 	if (h->pid > 0 && h->kill_at && now >= h->kill_at) {
-		kill(h->pid, SIGKILL); /* the exit arrives through the pidfd */
+		rt_exec_in_kill(h->pid); /* the exit arrives through the pidfd */
 		snprintf(out_buf(h), SUP_HEALTH_OUT, "timed out after %lld ms",
 			 (long long)(h->timeout_us / 1000));
 		h->kill_at = 0;

@@ -377,7 +377,7 @@ static void cut_short(struct sup *s, struct sup_instance *in)
 			waitpid(pid, NULL, 0);
 	}
 	if (h->pid > 0) {
-		kill(h->pid, SIGKILL);
+		rt_exec_in_kill(h->pid);
 		if (!in->paused)
 			waitpid(h->pid, NULL, 0);
 	}

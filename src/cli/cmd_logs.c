@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,10 +116,77 @@ static bool never_started(const char *name)
 	return yes;
 }
 
+/* Is anything logs -f follows (services: NULL for all) up, or coming back
+ * (starting, in its backoff, created and waiting)? *gone: the supervisor
+ * did not answer. */
+static bool any_alive(struct ctl_conn *c, char **services, bool *gone)
+{
+	json_t *all = NULL, *in;
+	bool alive = false;
+	size_t i;
+	lxr_err err;
+
+	if (ctl_call(c, "ps", json_object(), 5000, &all, &err) < 0) {
+		*gone = true;
+		return false;
+	}
+	json_array_foreach(all, i, in)
+	{
+		const char *svc = json_string_value(json_object_get(in, "service"));
+		const char *st = json_string_value(json_object_get(in, "state"));
+		if (services && services[0] && (!svc || !lxr_strv_has(services, svc)))
+			continue;
+		alive |=
+		    st && strcmp(st, "exited") && strcmp(st, "stopped") && strcmp(st, "failed");
+	}
+	json_decref(all);
+	return alive;
+}
+
+/* logs -f ends when what it follows has ended for good, as compose's
+ * (whose monitor drops each container that dies for good) and docker
+ * logs -f of an exited container: a child asks the supervisor every
+ * quarter second and exits once nothing followed runs or is coming back,
+ * or the supervisor has gone; the pipe it holds then reads EOF, logs_run's
+ * stop. The supervisor answers ps after it has written a stopped
+ * container's last lines. -1: not up. */
+static int follow_watch(const char *sock, char **services, pid_t *pid)
+{
+	struct ctl_conn *c = NULL;
+	int p[2];
+	lxr_err err;
+
+	if (ctl_connect(sock, &c, &err) < 0)
+		return -1;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ctl_close(c);
+		return -1;
+	}
+	if ((*pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		ctl_close(c);
+		*pid = 0;
+		return -1;
+	}
+	if (*pid == 0) {
+		bool gone = false;
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		while (any_alive(c, services, &gone))
+			usleep(250000);
+		_exit(0);
+	}
+	ctl_close(c);
+	close(p[1]);
+	return p[0];
+}
+
 static int show(const struct logs_source *src, const char *since, bool no_color,
 		struct logs_opts *oo, char **services)
 {
 	struct logs_opts o = *oo;
+	pid_t watcher = 0;
 	lxr_err err;
 
 	if (since) {
@@ -133,23 +202,16 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 	o.services = services;
 	o.no_prefix = o.no_prefix || !src->project;
 	o.color = log_color_wanted(STDOUT_FILENO, no_color);
-	if (o.follow) {
-		/* follow while the stack (or the run container's supervisor) is
-		 * up, as compose does: a connection to its control socket ends
-		 * (EOF) when the supervisor does */
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", src->sock);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			o.stop_fd = fd;
-		} else {
-			if (fd >= 0)
-				close(fd);
-			o.follow = false; /* not up: what there is, then done */
-		}
+	if (o.follow &&
+	    (o.stop_fd = follow_watch(src->sock, src->project ? services : NULL, &watcher)) < 0)
+		o.follow = false; /* not up: what there is, then done */
+	int r = logs_run(src->dir, &o, stdout, &err);
+	if (watcher > 0) {
+		kill(watcher, SIGKILL);
+		waitpid(watcher, NULL, 0);
+		close(o.stop_fd);
 	}
-	if (logs_run(src->dir, &o, stdout, &err) < 0) {
+	if (r < 0) {
 		if (err.errnum == ENOENT && !err.hint[0] && src->project)
 			lxr_err_hint(&err,
 				     "project \"%s\" has no logs: is -p right, and has "

@@ -157,3 +157,38 @@ run down -f "$STACK"
 expect_rc 0 "down"
 wait "$up" 2>/dev/null || true
 pass "replicas log apart: web-N prefixes, whole lines each, --index and the container name pick one"
+
+# logs -f ends when what it follows has ended for good (compose's, docker
+# logs -f of an exited container); a restart or a service still up keeps it
+stack <<'Y'
+name: logfollow
+services:
+  job:
+    image: @ROOTFS@
+    command: ["sh", "-c", "sleep 0.5; echo one; echo two; echo three"]
+    restart: "no"
+  web:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+"$LXR" -f "$STACK" logs -f --no-log-prefix job >"$TEST_TMP/job.out" 2>&1 &
+jobf=$!
+"$LXR" -f "$STACK" logs -f >"$TEST_TMP/all.out" 2>&1 &
+allf=$!
+at_exit kill "$allf"
+for _ in $(seq 200); do kill -0 "$jobf" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$jobf" 2>/dev/null && fail "logs -f job still follows after the job ended: $(cat "$TEST_TMP/job.out")"
+wait "$jobf" || fail "logs -f job exited $?"
+[ "$(cat "$TEST_TMP/job.out")" = "$(printf 'one\ntwo\nthree')" ] || fail "logs -f job printed [$(cat "$TEST_TMP/job.out")]"
+kill -0 "$allf" || fail "logs -f of the stack ended while web runs"
+run -f "$STACK" logs -f job
+expect_rc 0 "logs -f of a service that has ended"
+expect_out "job | one
+job | two
+job | three" "what it logged, then done"
+run down -t 0 -f "$STACK"
+for _ in $(seq 100); do kill -0 "$allf" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$allf" 2>/dev/null && fail "logs -f still follows after down"
+pass "logs -f ends once what it follows has ended for good (a job), not while a service still runs"

@@ -179,6 +179,9 @@ char **cli_self_argv(const char *file, const char *project);
  * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed.
  * what names the command in its errors. */
 int cli_up_wait(const char *project, int timeout_s, char *const *only, const char *what);
+/* An instance's state as said to a person: "unhealthy", or with its exit
+ * code where it has ended ("exited (exit 3)"), in buf (up_wait.c) */
+const char *cli_state_said(char buf[static 64], const char *state, long long code);
 
 struct cfg_stack;
 /* Load and validate a stack file (NULL: Compose's discovery in the current

@@ -19,6 +19,7 @@ static int condition_met(json_t *o, const struct cfg_dep *d)
 	json_int_t code = json_integer_value(json_object_get(o, "exit_code"));
 	bool ended = !strcmp(st, "exited") || !strcmp(st, "stopped");
 	int verdict = 0;
+	char said[64];
 
 	if (json_object_get(o, "blocked_by") || !strcmp(st, "failed"))
 		verdict = -1;
@@ -31,12 +32,12 @@ static int condition_met(json_t *o, const struct cfg_dep *d)
 	if (verdict >= 0)
 		return verdict;
 	if (!d->required) {
-		lxr_warn("dependency %s is %s (exit %lld); it is not required: the one-off runs",
-			 dep, st, (long long)code);
+		lxr_warn("dependency %s is %s; it is not required: the one-off runs", dep,
+			 cli_state_said(said, st, code));
 		return 1;
 	}
-	fprintf(stderr, "lxr: error: dependency %s is %s (exit %lld), not %s\n", dep, st,
-		(long long)code,
+	fprintf(stderr, "lxr: error: dependency %s is %s, not %s\n", dep,
+		cli_state_said(said, st, code),
 		d->condition == CFG_DEP_HEALTHY     ? "healthy"
 		: d->condition == CFG_DEP_COMPLETED ? "completed successfully"
 						    : "started");

@@ -4,6 +4,7 @@
  * run (`down --dry-run`) says the same with compose's "DRY-RUN MODE - "
  * before each line, and removes nothing. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,23 @@
 #include "cli/cli.h"
 #include "lxr/config.h"
 #include "lxr/supervisor.h"
+
+/* A supervisor that ended without down (killed) left its containers'
+ * directories, each with its state record: what down removes, by name */
+static void left_by_a_crash(const char *dir, char ***names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *state = lxr_xasprintf("%s/%s/state", dir, de->d_name);
+		if (de->d_name[0] != '.' && de->d_type == DT_DIR && access(state, F_OK) == 0)
+			lxr_strv_push(names, lxr_xstrdup(de->d_name));
+	}
+	if (d)
+		closedir(d);
+	lxr_strv_sort(*names);
+}
 
 char **cli_down_before(const char *project)
 {
@@ -26,8 +44,12 @@ char **cli_down_before(const char *project)
 		free(names);
 		return NULL; /* nothing of the project's here */
 	}
-	if (access(sock, F_OK) != 0 || ctl_connect(sock, &conn, &err) < 0)
+	if (access(sock, F_OK) != 0)
 		return names;
+	if (ctl_connect(sock, &conn, &err) < 0) {
+		left_by_a_crash(dir, &names);
+		return names;
+	}
 	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) == 0)
 		json_array_foreach(ps, i, o) lxr_strv_push(
 		    &names, lxr_xstrdup(json_string_value(json_object_get(o, "instance"))));

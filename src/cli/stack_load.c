@@ -338,8 +338,19 @@ int cli_project_open(const char *file, const char *project, struct ctl_conn **co
 	path = lxr_xasprintf("%s/%s/control.sock", lxr_run_dir(), *name);
 	if (ctl_connect(path, conn, &err) == 0)
 		return LXR_EXIT_OK;
-	/* no supervisor at all: not up, which the caller may take as such */
+	/* no supervisor at all: not up, which the caller may take as such;
+	 * one that ended without down (killed: its containers went with it)
+	 * is not up either, and said so */
 	if (down && access(path, F_OK) < 0 && errno == ENOENT) {
+		*down = true;
+		return LXR_EXIT_OK;
+	}
+	if (down && err.errnum == ECONNREFUSED) {
+		fprintf(stderr,
+			"lxr: note: project \"%s\" is not up: its supervisor ended without `lxr "
+			"down`, its containers with it\n"
+			"lxr: hint: `lxr up -d` starts it again; `lxr down` removes what it left\n",
+			*name);
 		*down = true;
 		return LXR_EXIT_OK;
 	}

@@ -27,6 +27,18 @@ static enum verdict judge(json_t *o)
 	return WAITING;
 }
 
+const char *cli_state_said(char buf[static 64], const char *state, long long code)
+{
+	bool ended =
+	    !strcmp(state, "exited") || !strcmp(state, "failed") || !strcmp(state, "stopped");
+
+	if (ended && code >= 0)
+		snprintf(buf, 64, "%.32s (exit %lld)", state, code);
+	else
+		snprintf(buf, 64, "%.32s", state);
+	return buf;
+}
+
 /* READY when all are, FAILED (said) when one failed, else WAITING */
 static enum verdict judge_all(json_t *ps, char *const *only, const char *what)
 {
@@ -43,9 +55,11 @@ static enum verdict judge_all(json_t *ps, char *const *only, const char *what)
 			continue;
 		enum verdict v = judge(o);
 		if (v == FAILED) {
-			fprintf(stderr, "lxr: error: %s: %s is %s (exit %lld)%s%s\n", what, name,
-				json_string_value(json_object_get(o, "state")) ?: "?",
-				(long long)json_integer_value(json_object_get(o, "exit_code")),
+			char said[64];
+			fprintf(stderr, "lxr: error: %s: %s is %s%s%s\n", what, name,
+				cli_state_said(
+				    said, json_string_value(json_object_get(o, "state")) ?: "?",
+				    json_integer_value(json_object_get(o, "exit_code"))),
 				json_object_get(o, "blocked_by") ? ", blocked by " : "",
 				json_string_value(json_object_get(o, "blocked_by")) ?: "");
 			fputs("lxr: hint: `lxr ps` and `lxr logs` say why\n", stderr);

@@ -127,6 +127,8 @@ static struct sup *build_next(struct sup *s, struct cfg_stack *st, struct plan_g
 				s->shutting_down ? "going down"
 				: s->pending     ? "already being reconciled"
 						 : "being updated (see `lxr ps`)"),
+		       lxr_err_hint(err, "another `lxr up` or `down` is at work; run this one "
+					 "again once it has ended"),
 		       NULL;
 	n = lxr_xcalloc(1, sizeof(*n));
 	n->run_dir = lxr_xstrdup(s->run_dir);

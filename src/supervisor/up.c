@@ -522,14 +522,17 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	json_decref(more);
 	if (ctl_call(c, "up", req, 60000, &result, &err) < 0) {
 		char buf[LXR_ERR_MSG_MAX + 128];
-		/* the file's diagnostics come as lines of their own */
+		/* the file's diagnostics come as lines of their own (exit 2);
+		 * what stands in the way (EBUSY: another up reconciles) is an
+		 * error of lxr's (exit 1) */
+		bool diag = !err.errnum || err.errnum == EINVAL;
 		lxr_err_str(&err, buf, sizeof(buf));
-		fprintf(stderr, "%s", buf);
+		fprintf(stderr, "%s%s", diag ? "" : "lxr: error: ", buf);
 		if (buf[0] && buf[strlen(buf) - 1] != '\n')
 			fputc('\n', stderr);
 		if (err.hint[0])
 			fprintf(stderr, "lxr: hint: %s\n", err.hint);
-		r = 2;
+		r = diag ? 2 : 1;
 	} else if (o->dry_run) {
 		dry_run_report(st->project, true, result, o->dry_run_plans);
 		r = 0;

@@ -203,6 +203,14 @@ fail:
 	return -1;
 }
 
+static void gz_warn(const struct log_writer *w, const lxr_err *err)
+{
+	char why[LXR_ERR_MSG_MAX + 64];
+
+	lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
+		 lxr_err_str(err, why, sizeof(why)));
+}
+
 /* The compression under way, to its end: a rotation is about to rename its
  * file, or the writer closes. */
 static void gz_finish(struct log_writer *w)
@@ -210,8 +218,7 @@ static void gz_finish(struct log_writer *w)
 	lxr_err err;
 
 	if (w->gz && log_gz_step(w->gz, SIZE_MAX, &err) < 0)
-		lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
-			 err.msg);
+		gz_warn(w, &err);
 	w->gz = NULL;
 }
 
@@ -272,8 +279,7 @@ static int rotate(struct log_writer *w, lxr_err *err)
 		_cleanup_free_ char *one = lxr_xasprintf("%s.1", w->name);
 		lxr_err e;
 		if (log_gz_start(dfd, one, &w->gz, &e) < 0)
-			lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
-				 e.msg);
+			gz_warn(w, &e);
 	}
 	return 0;
 }
@@ -292,8 +298,7 @@ void log_writer_work(struct log_writer *w)
 		return;
 	r = log_gz_step(w->gz, GZ_SHARE, &err);
 	if (r < 0)
-		lxr_warn("service %s: %s; the rotated file stays uncompressed", w->service,
-			 err.msg);
+		gz_warn(w, &err);
 	if (r != 0)
 		w->gz = NULL;
 }
@@ -332,7 +337,9 @@ static void write_record(struct log_writer *w, size_t n)
 		return;
 	}
 	if (w->size > 0 && w->size + (int64_t)n > w->o.max_size && rotate(w, &err) < 0) {
-		lxr_warn("service %s: %s; writing on to the current file", w->service, err.msg);
+		char why[LXR_ERR_MSG_MAX + 64];
+		lxr_warn("service %s: %s; writing on to the current file", w->service,
+			 lxr_err_str(&err, why, sizeof(why)));
 		if (w->fd < 0) {
 			note_failure(w, err.errnum);
 			return;

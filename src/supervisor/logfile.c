@@ -509,8 +509,17 @@ bool log_writer_flush_deadline(const struct log_writer *w, struct timespec *at)
 	}
 	if (!first)
 		return false;
-	at->tv_sec = first->first.tv_sec + w->o.flush_usec / 1000000;
-	at->tv_nsec = first->first.tv_nsec + (w->o.flush_usec % 1000000) * 1000;
+	/* the pending line's time is the wall clock's (its record's stamp);
+	 * a clock set back meanwhile (NTP at boot) must not hold it longer
+	 * than the delay from now */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (first->first.tv_sec > now.tv_sec ||
+	    (first->first.tv_sec == now.tv_sec && first->first.tv_nsec > now.tv_nsec))
+		first = NULL;
+	const struct timespec from = first ? first->first : now;
+	at->tv_sec = from.tv_sec + w->o.flush_usec / 1000000;
+	at->tv_nsec = from.tv_nsec + (w->o.flush_usec % 1000000) * 1000;
 	if (at->tv_nsec >= 1000000000) {
 		at->tv_sec++;
 		at->tv_nsec -= 1000000000;

@@ -88,6 +88,15 @@ static void flush_deadline_follows_first_pending_byte(void **state)
 	assert_int_equal(dl.tv_nsec, 150000000);
 	log_writer_flush(w, &dl);
 	assert_false(log_writer_flush_deadline(w, &dl));
+	/* a line stamped an hour ahead of the clock (the clock set back since):
+	 * flushed within the delay from now, not in an hour */
+	struct timespec now, ahead;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ahead = (struct timespec){.tv_sec = now.tv_sec + 3600};
+	feed(w, LOG_STDOUT, "prompt", ahead);
+	assert_true(log_writer_flush_deadline(w, &dl));
+	assert_true(dl.tv_sec <= now.tv_sec + 2);
+	log_writer_flush(w, &dl);
 	log_writer_close(w, &dl);
 	remove_tmpdir(dir);
 }

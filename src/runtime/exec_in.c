@@ -93,6 +93,24 @@ static pid_t target_pid(int pidfd)
 	return pid;
 }
 
+/* The container's OOM score, not the caller's: a supervisor run with a
+ * lower one (OOMScoreAdjust=-500, as docker.service) must not lend it to
+ * a health check or an exec. From host root, before the user namespace,
+ * lowering is allowed too (a service's oom_score_adj: -100). */
+static void same_oom_score(pid_t tpid)
+{
+	_cleanup_free_ char *path = lxr_xasprintf("/proc/%d/oom_score_adj", (int)tpid);
+	char v[16] = "";
+	lxr_err ignored;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, v, sizeof(v) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		(void)lxr_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v, &ignored);
+}
+
 /* The helper's way in (it joined the cgroup first thing): holding only what is
  * handed over, into the container's namespaces, the user namespace last. */
 static int enter(int tfd, const struct lxr_stdio *io, int sync, lxr_err *err)
@@ -105,6 +123,7 @@ static int enter(int tfd, const struct lxr_stdio *io, int sync, lxr_err *err)
 		return lxr_fail(err, errno, "stat /");
 	if (tpid <= 0)
 		return lxr_fail(err, ESRCH, "the container's process is gone");
+	same_oom_score(tpid);
 	if ((ufd = open_userns(tpid, err)) == -1)
 		return -1;
 	/* Only what is handed over goes in: not the supervisor's sockets,

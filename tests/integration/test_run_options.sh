@@ -124,6 +124,21 @@ expect_rc 125 "an oom score out of range"
 # without --oom-score-adj: docker's 0, not what lxr itself runs with
 out=$(choom -n 300 -- "$LXR" run --rm --network none "$ROOTFS" cat /proc/1/oom_score_adj)
 [ "$out" = 0 ] || fail "a container took its caller's oom_score_adj: $out"
+# a supervisor run with a score of its own (lxr's units lower it to -500,
+# as docker.service; a raised one stands in for it, as lowering needs
+# CAP_SYS_RESOURCE, which a sandboxed root may lack): neither an exec nor
+# a health check takes it
+hc=$(cname hcoom)
+choom -n 300 -- "$LXR" run -d --name "$hc" --network none --oom-score-adj 7 \
+	--health-cmd 'cat /proc/self/oom_score_adj > /tmp/hc' --health-interval 200ms \
+	"$ROOTFS" sleep 1000 >/dev/null || fail "run -d under a supervisor at 300"
+at_exit "$LXR" rm -f "$hc"
+for _ in $(seq 100); do "$LXR" exec "$hc" test -s /tmp/hc 2>/dev/null && break; sleep 0.1; done
+run exec "$hc" cat /tmp/hc
+expect_out "7" "a health check's oom_score_adj is its container's"
+out=$(choom -n 300 -- "$LXR" exec "$hc" cat /proc/self/oom_score_adj)
+[ "$out" = 7 ] || fail "an exec took its caller's oom_score_adj: $out"
+run rm -f "$hc"
 pass "--shm-size, --domainname, --oom-score-adj, --cpu-shares/quota/period and --memory-swap"
 
 # --mac-address: eth0's, on the bridge network; IPv6 is off on it (the

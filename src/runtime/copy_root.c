@@ -163,11 +163,13 @@ static int copy_dir(const struct cp_ctx *c, int sfd, const struct stat *st, int 
 	if (d < 0)
 		return lxr_fail(c->err, errno == ELOOP ? ENOTDIR : errno,
 				"cannot copy directory %s onto %s", shown, name);
-	if (!c->o->to_host && kernel_fs(d, "destination", name, c->err) < 0)
-		return -1;
 	s = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s < 0)
 		return lxr_fail(c->err, errno, "open directory %s", shown);
+	/* the container's /proc or /sys: nothing goes in; an empty directory
+	 * there (a copied root's mount point, lxr cp A:/ DIR) is its own */
+	if (!c->o->to_host && lxr_fd_on_kernel_fs(d))
+		return lxr_dir_is_empty(s) ? 0 : kernel_fs(d, "destination", name, c->err);
 	if (copy_dir_entries(c, s, d, depth + 1, shown) < 0)
 		return -1;
 	return set_attrs_fd(c, d, st, shown);
@@ -181,20 +183,22 @@ int rt_cp_open_dest(int dir, const char *name)
 		int fd;
 		if (at >= 0 && fstat(at, &st) < 0)
 			return -1;
-		if (at >= 0 && S_ISREG(st.st_mode)) {
-			/* that very inode, a regular file: written over */
-			_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", at);
-			return open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		}
 		if (at >= 0 && S_ISDIR(st.st_mode)) {
 			errno = EISDIR;
 			return -1;
 		}
-		/* a link, device, fifo or socket in the way is replaced, as docker
-		 * cp replaces it: never opened (a device node the container made
-		 * would be written through, outside its device cgroup) */
-		if (at >= 0 && unlinkat(dir, name, 0) < 0 && errno != ENOENT)
-			return -1;
+		/* whatever is in the way is replaced, as docker cp's extraction
+		 * replaces it: a file a process runs or maps (a library) is not
+		 * rewritten under it, and a link, device, fifo or socket is never
+		 * opened (a device node the container made would be written
+		 * through, outside its device cgroup). A file that is a mount
+		 * point (bound there) cannot go: that very inode is written over */
+		if (at >= 0 && unlinkat(dir, name, 0) < 0 && errno != ENOENT) {
+			if (errno != EBUSY || !S_ISREG(st.st_mode))
+				return -1;
+			_cleanup_free_ char *self = lxr_xasprintf("/proc/self/fd/%d", at);
+			return open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		}
 		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
@@ -217,6 +221,9 @@ static int copy_file(const struct cp_ctx *c, int sfd, const struct stat *st, int
 	out = rt_cp_open_dest(ddir, name);
 	if (out < 0)
 		return lxr_fail(c->err, errno, "create %s", name);
+	/* a file bound there from a kernel filesystem: never written through */
+	if (!c->o->to_host && kernel_fs(out, "destination", name, c->err) < 0)
+		return -1;
 	if (lxr_copy_data(in, out) < 0)
 		return lxr_fail(c->err, errno, "copy %s", shown);
 	return set_attrs_fd(c, out, st, shown);

@@ -427,6 +427,10 @@ static int extract(int in, int dst, const struct tar_hdr *h, const char *member,
 		if (mkdirat(dir, last, 0700) < 0 && errno != EEXIST)
 			return lxr_fail(err, errno, "create directory %s", last);
 		fd = openat(dir, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* a /proc or /sys there (a copied root's mount point): left as
+		 * it is; what a member would put below it is refused (walk) */
+		if (fd >= 0 && lxr_fd_on_kernel_fs(fd))
+			return 0;
 		if (fd < 0 || set_attrs(fd, h, o) < 0)
 			return lxr_fail(err, errno, "directory %s", last);
 		return 0;
@@ -449,6 +453,9 @@ static int extract(int in, int dst, const struct tar_hdr *h, const char *member,
 		fd = rt_cp_open_dest(dir, last);
 		if (fd < 0)
 			return lxr_fail(err, errno, "create %s", last);
+		if (lxr_fd_on_kernel_fs(fd)) /* bound there from one: not written through */
+			return lxr_fail(err, EPERM,
+					"%s: on a kernel filesystem (procfs, sysfs, ...)", last);
 		while (left) {
 			size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
 			if (read_all(in, buf, n) < 0)

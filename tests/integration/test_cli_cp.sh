@@ -141,6 +141,13 @@ expect_rc 0 "cp of the container's whole root"
 [ -d "$OUTD/root/proc" ] && [ -z "$(ls -A "$OUTD/root/proc")" ] || fail "/proc of a copied root is not an empty directory"
 [ -z "$(ls -A "$OUTD/root/sys")" ] || fail "/sys of a copied root holds: $(ls -A "$OUTD/root/sys" | head -3)"
 "$LXR" cp -f "$STACK" web:/ - 2>/dev/null | tar -tf - | grep -q '^\./proc/.' && fail "cp web:/ - put /proc's files in the tar"
+# a copied root goes back in: its empty /proc and /sys are left as they are
+run cp -f "$STACK" "$OUTD/root/." web:/
+expect_rc 0 "cp of a copied root back into the container"
+"$LXR" cp -f "$STACK" web:/ - 2>/dev/null | "$LXR" cp -f "$STACK" - web:/ ||
+	fail "cp web:/ - | cp - web:/"
+run exec -T -f "$STACK" web cat /proc/1/oom_score_adj
+[ "$OUT" = "$adj" ] || fail "the round trips changed /proc: oom_score_adj $adj -> $OUT ($ERR, rc $RC)"
 pass "cp never reads or writes the container's /proc or /sys, through a link or below its root"
 
 # A device node or a fifo the container made where the copy lands: lxr (on

@@ -116,28 +116,45 @@ static bool never_started(const char *name)
 	return yes;
 }
 
-/* Is anything logs -f follows (services: NULL for all) up, or coming back
- * (starting, in its backoff, created and waiting)? *gone: the supervisor
- * did not answer. */
-static bool any_alive(struct ctl_conn *c, char **services, bool *gone)
+/* Whether ps's instance is one logs -f follows: names are services, or
+ * a replica's log ("web@2", what a container name picks); --index N
+ * takes that replica of each */
+static bool followed(json_t *in, char **names, int index)
+{
+	const char *svc = json_string_value(json_object_get(in, "service"));
+	json_int_t n = json_integer_value(json_object_get(in, "replica"));
+	char log[256];
+
+	n = n > 0 ? n : 1;
+	if (index && n != index)
+		return false;
+	if (!names || !names[0])
+		return true;
+	snprintf(log, sizeof(log), "%s@%lld", svc ? svc : "", (long long)n);
+	return svc && (lxr_strv_has(names, svc) || lxr_strv_has(names, log));
+}
+
+/* Is anything logs -f follows up, or coming back (starting, in its
+ * backoff, created and waiting, down for a restart, a recreate or an
+ * update)? false once the supervisor has gone (a busy one that does not
+ * answer in time is still there). */
+static bool any_alive(struct ctl_conn *c, char **names, int index)
 {
 	json_t *all = NULL, *in;
 	bool alive = false;
 	size_t i;
 	lxr_err err;
 
-	if (ctl_call(c, "ps", json_object(), 5000, &all, &err) < 0) {
-		*gone = true;
-		return false;
-	}
+	if (ctl_call(c, "ps", json_object(), 5000, &all, &err) < 0)
+		return err.errnum == ETIMEDOUT;
 	json_array_foreach(all, i, in)
 	{
-		const char *svc = json_string_value(json_object_get(in, "service"));
 		const char *st = json_string_value(json_object_get(in, "state"));
-		if (services && services[0] && (!svc || !lxr_strv_has(services, svc)))
+		if (!followed(in, names, index))
 			continue;
 		alive |=
-		    st && strcmp(st, "exited") && strcmp(st, "stopped") && strcmp(st, "failed");
+		    json_is_true(json_object_get(in, "coming_back")) ||
+		    (st && strcmp(st, "exited") && strcmp(st, "stopped") && strcmp(st, "failed"));
 	}
 	json_decref(all);
 	return alive;
@@ -150,7 +167,7 @@ static bool any_alive(struct ctl_conn *c, char **services, bool *gone)
  * or the supervisor has gone; the pipe it holds then reads EOF, logs_run's
  * stop. The supervisor answers ps after it has written a stopped
  * container's last lines. -1: not up. */
-static int follow_watch(const char *sock, char **services, pid_t *pid)
+static int follow_watch(const char *sock, char **services, int index, pid_t *pid)
 {
 	struct ctl_conn *c = NULL;
 	int p[2];
@@ -170,10 +187,11 @@ static int follow_watch(const char *sock, char **services, pid_t *pid)
 		return -1;
 	}
 	if (*pid == 0) {
-		bool gone = false;
 		close(p[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		while (any_alive(c, services, &gone))
+		if (getppid() == 1)
+			_exit(0); /* lxr logs went before the line above */
+		while (any_alive(c, services, index))
 			usleep(250000);
 		_exit(0);
 	}
@@ -202,8 +220,8 @@ static int show(const struct logs_source *src, const char *since, bool no_color,
 	o.services = services;
 	o.no_prefix = o.no_prefix || !src->project;
 	o.color = log_color_wanted(STDOUT_FILENO, no_color);
-	if (o.follow &&
-	    (o.stop_fd = follow_watch(src->sock, src->project ? services : NULL, &watcher)) < 0)
+	if (o.follow && (o.stop_fd = follow_watch(src->sock, src->project ? services : NULL,
+						  o.index, &watcher)) < 0)
 		o.follow = false; /* not up: what there is, then done */
 	int r = logs_run(src->dir, &o, stdout, &err);
 	if (watcher > 0) {

@@ -256,3 +256,96 @@ json_t *sup_inspect_json(struct sup *s, struct sup_instance *in)
 	}
 	return o;
 }
+
+/* ---- ps: an instance in lxr's own words (the control socket's ps, top,
+ * stats; events' records of lxr run) ------------------------------------- */
+
+static const char *health_of(const struct sup_instance *in)
+{
+	if (!in->health.enabled)
+		return "";
+	switch (in->fsm.state) {
+	case SVC_HEALTHY: return "healthy";
+	case SVC_UNHEALTHY: return "unhealthy";
+	case SVC_RUNNING: return "starting";
+	default: return "";
+	}
+}
+
+json_t *sup_instance_json(const struct sup_instance *in)
+{
+	/* still running while it stops: its uptime goes on until it exits */
+	bool running = svc_state_is_up(in->fsm.state) ||
+		       (in->fsm.state == SVC_STOPPING && in->c && in->fsm.started_at);
+	int64_t up = running ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}",
+			      "service", in->svc->cfg->name, "instance", in->name, "state",
+			      in->blocked  ? "created"
+			      : in->paused ? "paused"
+					   : svc_state_name(in->fsm.state),
+			      "health", health_of(in), "pid",
+			      (json_int_t)(in->c ? rt_container_pid(in->c) : 0), "restarts",
+			      in->fsm.restarts, "exit_code", in->fsm.last_exit, "oom_killed",
+			      in->oom_killed, "uptime_s", (json_int_t)up, "addresses", "ports");
+	if (in->ip) {
+		char ip[16];
+		json_array_append_new(json_object_get(o, "addresses"),
+				      json_string(net_ip_str(in->ip, ip)));
+	}
+	/* published while it runs: an exited container's PORTS are empty,
+	 * as docker's are */
+	if (running) {
+		_cleanup_strv_ char **ports = sup_net_ports(in);
+		for (size_t i = 0; ports[i]; i++)
+			json_array_append_new(json_object_get(o, "ports"), json_string(ports[i]));
+	}
+	if (in->blocked_by)
+		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	/* down for now, a container of it to follow (a restart, a recreate,
+	 * an update's): logs -f goes on */
+	if (in->fsm.restart_after_stop || (in->doomed && in->replaced) ||
+	    in->upd_step == UPD_STEP_STOPPING || in->upd_step == UPD_STEP_STARTING)
+		json_object_set_new(o, "coming_back", json_true());
+	json_object_set_new(o, "replica", json_integer(in->replica));
+	{
+		/* the service's labels: ps --filter label= */
+		const struct cfg_kvs *l = &in->svc->cfg->labels;
+		json_t *labels = json_object();
+		for (size_t i = 0; i < l->n; i++)
+			json_object_set_new(labels, l->v[i].key, json_string(l->v[i].value));
+		json_object_set_new(o, "labels", labels);
+	}
+	/* compose's ps: the image as written (a stale one's own), command, times */
+	const char *image = cfg_service_image(in->run_cfg                        ? in->run_cfg
+					      : in->on_prev && in->svc->prev_cfg ? in->svc->prev_cfg
+										 : in->svc->cfg);
+	json_object_set_new(o, "image", json_string(image ? image : ""));
+	{
+		json_t *cmd = json_array();
+		for (size_t i = 0; in->plan.spec.args && in->plan.spec.args[i]; i++)
+			json_array_append_new(cmd, json_string(in->plan.spec.args[i]));
+		json_object_set_new(o, "command", cmd);
+	}
+	json_object_set_new(o, "created", json_integer(in->created_at));
+	json_object_set_new(o, "finished", json_integer(in->finished_at));
+	if (in->held && in->fsm.state == SVC_CREATED)
+		json_object_set_new(o, "held", json_true()); /* up --no-start: waits for start */
+	if (in->has_error)
+		json_object_set_new(o, "error", sup_err_json(&in->error));
+	/* a stop or restart is over only once its hooks are */
+	if (in->restart_wait) /* its restart waits for its dependencies' */
+		json_object_set_new(o, "restart_pending", json_true());
+	if (in->hooks.phase != SUP_HOOK_NONE)
+		json_object_set_new(o, "hook",
+				    json_string(in->hooks.phase == SUP_HOOK_POST_START
+						    ? "post_start"
+						    : "pre_stop"));
+	if (in->health.enabled && in->health.last_output && in->health.last_output[0])
+		json_object_set_new(o, "health_output", json_string(in->health.last_output));
+	{
+		json_t *u = sup_update_json(in); /* a rolling update's state */
+		if (u)
+			json_object_set_new(o, "update", u);
+	}
+	return o;
+}

@@ -188,7 +188,16 @@ expect_rc 0 "logs -f of a service that has ended"
 expect_out "job | one
 job | two
 job | three" "what it logged, then done"
+# by docker's container name, and --index: web runs, so they follow
+"$LXR" logs -f logfollow-web-1 >/dev/null 2>&1 &
+named=$!
+"$LXR" -f "$STACK" logs -f --index 1 web >/dev/null 2>&1 &
+indexed=$!
+sleep 1
+kill -0 "$named" 2>/dev/null || fail "logs -f logfollow-web-1 ended while web-1 runs"
+kill -0 "$indexed" 2>/dev/null || fail "logs -f --index 1 web ended while web-1 runs"
 run down -t 0 -f "$STACK"
-for _ in $(seq 100); do kill -0 "$allf" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 100); do kill -0 "$allf" 2>/dev/null || kill -0 "$named" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$allf" 2>/dev/null && fail "logs -f still follows after down"
+kill -0 "$named" 2>/dev/null && fail "logs -f by name still follows after down"
 pass "logs -f ends once what it follows has ended for good (a job), not while a service still runs"

@@ -327,7 +327,7 @@ static int blkio_device(struct run_opts *o, int c, const char *arg, lxr_err *err
 			 ((v = strtoll(colon + 1, &end, 10)), errno || end == colon + 1 || *end))
 			v = -1;
 	}
-	if (!path || path[0] != '/' || v <= 0 || (c == RF_BLKIO_WDEV && (v < 10 || v > 1000)))
+	if (!path || path[0] != '/' || v < 0 || (c == RF_BLKIO_WDEV && v && (v < 10 || v > 1000)))
 		return lxr_fail(err, EINVAL, "--%s \"%s\": expected DEVICE:%s", flag, arg,
 				c == RF_BLKIO_WDEV ? "WEIGHT (10 to 1000)"
 				: bps              ? "RATE (bytes a second, e.g. 1mb)"
@@ -336,6 +336,8 @@ static int blkio_device(struct run_opts *o, int c, const char *arg, lxr_err *err
 				    c == RF_BLKIO_WDEV ? "200"
 				    : bps              ? "10mb"
 						       : "1000");
+	if (v == 0)
+		return 0; /* docker's: no limit for that device */
 	if (!(a = json_object_get(object(o, "blkio_config"), key))) {
 		a = json_array();
 		json_object_set_new(object(o, "blkio_config"), key, a);
@@ -352,6 +354,8 @@ static int blkio_device(struct run_opts *o, int c, const char *arg, lxr_err *err
  * kernels on v1, with a warning) */
 static int parse_record(struct run_opts *o, int c, const char *arg, lxr_err *err)
 {
+	bool on;
+
 	switch (c) {
 	case RF_ANNOTATION:
 		if (key_value("--annotation", arg, true, err) < 0)
@@ -359,7 +363,7 @@ static int parse_record(struct run_opts *o, int c, const char *arg, lxr_err *err
 		run_push(o, "annotations", run_lit(arg));
 		return 0;
 	case RF_DCT:
-		if (arg && strcmp(arg, "true") && strcmp(arg, "1"))
+		if (arg && (lxr_go_bool(arg, &on) < 0 || !on))
 			return lxr_fail(err, ENOTSUP,
 					"--disable-content-trust=%s: lxr verifies no image "
 					"signatures (docker content trust)",

@@ -48,8 +48,10 @@ static void restart_of(const struct cfg_service *c, struct plan_restart *p)
 		p->delay_first_us = c->x_lxr.backoff_initial_us.v;
 	if (c->x_lxr.backoff_max_us.set)
 		p->delay_max_us = c->x_lxr.backoff_max_us.v;
-	if (c->x_lxr.backoff_reset_us.set)
+	if (c->x_lxr.backoff_reset_us.set) { /* lxr's own: the count too */
 		p->reset_after_us = c->x_lxr.backoff_reset_us.v;
+		p->window = true;
+	}
 	p->on_unhealthy = c->x_lxr.restart_on_unhealthy.set && c->x_lxr.restart_on_unhealthy.v;
 }
 

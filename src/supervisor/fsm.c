@@ -228,17 +228,19 @@ static enum svc_action stop_while_stopping(struct svc_fsm *f, const struct svc_p
 static enum svc_action start_while_stopping(struct svc_fsm *f, const struct svc_policy *p, int arg,
 					    int64_t now)
 {
-	if (!f->restart_after_stop)
-		f->cycles++; /* a stop that becomes a restart */
 	f->restart_after_stop = true;
 	f->restart_backoff = f->stopped_by_user = false;
 	fresh_count(f);
 	return ACT_NONE;
 }
 
+/* ... a restart: a restart for the services that follow it too, unless
+ * this stop was one already */
 static enum svc_action restart_while_stopping(struct svc_fsm *f, const struct svc_policy *p,
 					      int arg, int64_t now)
 {
+	if (!f->restart_after_stop)
+		f->cycles++;
 	start_while_stopping(f, p, arg, now);
 	return hurry(f, p, now);
 }

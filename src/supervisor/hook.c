@@ -340,9 +340,10 @@ static void begin(struct sup *s, struct sup_instance *in, enum sup_hook_phase ph
 
 void sup_hooks_note(struct sup_instance *in, enum svc_event ev, enum svc_action a)
 {
-	/* a start asked for (up, start, restart, a dependency's restart):
-	 * its post_start runs; a restart by the policy is not one */
-	if ((ev == EV_START || ev == EV_RESTART) && a != ACT_NONE)
+	/* a start asked for (up, start, restart, a dependency's restart),
+	 * also one that waits for a stop under way: its post_start runs; a
+	 * restart by the policy is not one */
+	if ((ev == EV_START || ev == EV_RESTART) && (a != ACT_NONE || in->fsm.restart_after_stop))
 		in->hooks.post_start_due = true;
 }
 
@@ -390,16 +391,19 @@ bool sup_hooks_hold(struct sup *s, struct sup_instance *in, enum svc_event ev)
 {
 	struct sup_hooks *h = &in->hooks;
 
-	if (ev != EV_STOP && ev != EV_RESTART)
+	if (ev != EV_STOP && ev != EV_RESTART && ev != EV_START)
 		return false;
 	if (h->phase == SUP_HOOK_PRE_STOP) {
-		/* a stop while a restart's pre_stop runs: it stops (when the
+		/* a stop while a restart's pre_stop runs: it stops; a start or
+		 * restart while a stop's runs: it starts again after (when the
 		 * pre_stop ends, or at the first stop's grace) */
-		if (ev == EV_STOP)
-			h->held = EV_STOP;
-		h->held_grace_us = in->svc->policy.stop_grace_us;
+		h->held = ev == EV_STOP ? EV_STOP : EV_RESTART;
+		if (ev != EV_START)
+			h->held_grace_us = in->svc->policy.stop_grace_us;
 		return true;
 	}
+	if (ev == EV_START)
+		return false;
 	if (h->pre_stop_done || !in->plan.n_pre_stop || !in->c || sup_starting(in) ||
 	    !svc_state_is_up(in->fsm.state))
 		return false;

@@ -521,6 +521,12 @@ void sup_event(struct sup *s, struct sup_instance *in, enum svc_event ev, int ar
 	enum svc_state before = in->fsm.state;
 	enum svc_action a;
 
+	/* a container on its way out (a recreate's or an update's old one, or
+	 * any during down) does not come back from a start or restart asked
+	 * for meanwhile: what replaces it starts, or nothing does */
+	if ((ev == EV_START || ev == EV_RESTART) &&
+	    (in->doomed || in->upd_step == UPD_STEP_STOPPING || s->shutting_down))
+		return;
 	/* pre_stop runs before the stop signal; the stop waits for it */
 	if (sup_hooks_hold(s, in, ev))
 		return;

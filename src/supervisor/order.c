@@ -469,6 +469,12 @@ void sup_kill(struct sup *s, struct sup_instance *in, int sig)
 		sup_event(s, in, EV_STOP, 0); /* the restart to come is called off */
 		return;
 	}
+	/* still lxr's own code in the container, which takes no signal: a
+	 * stop of the user's with no grace, killed once the command runs */
+	if (stops && in->fsm.state == SVC_STARTING) {
+		sup_event_grace(s, in, EV_STOP, 0);
+		return;
+	}
 	if (!in->c)
 		return;
 	if (stops)

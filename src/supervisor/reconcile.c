@@ -108,6 +108,7 @@ static json_t *classify(struct sup *s, struct sup *n, const struct cfg_stack *st
 			json_array_append_new(removed, json_string(oi->name));
 		if (act && (!ni || !unchanged(s, oi, ni, false)) && !oi->upd_keep) {
 			oi->doomed = true;
+			oi->replaced = ni != NULL;
 			sup_event_grace(s, oi, EV_STOP,
 					s->recreate_grace ? s->recreate_grace_us : -1);
 		}

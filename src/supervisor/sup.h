@@ -155,6 +155,7 @@ struct sup_instance {
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME: last start, last exit */
 	bool blocked;                    /* a required dependency failed: stays created */
 	bool doomed;                     /* reconcile: changed or removed, stopping */
+	bool replaced;                   /* ... changed: a new container follows */
 	bool stale; /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
 	/* the model and stack a stale instance runs (NULL: its service's):
 	 * what inspect shows of it; the stack is kept while it runs */

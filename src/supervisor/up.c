@@ -372,7 +372,9 @@ static int lost(const lxr_err *err)
 {
 	if (err->errnum != ECONNRESET && err->errnum != EPIPE && err->errnum != ECONNREFUSED)
 		return 0;
-	fprintf(stderr, "lxr: error: the stack's supervisor ended while it reconciled: %s\n",
+	fprintf(stderr,
+		"lxr: error: the stack's supervisor ended before its reconcile was over (a down, "
+		"an on_give_up, or it was killed): %s\n",
 		err->msg);
 	fputs("lxr: hint: `lxr ps` says what runs; `lxr up -d` again brings the stack up\n",
 	      stderr);
@@ -520,7 +522,9 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 	more = up_args(o);
 	json_object_update(req, more);
 	json_decref(more);
-	if (ctl_call(c, "up", req, 60000, &result, &err) < 0) {
+	if (ctl_call(c, "up", req, 60000, &result, &err) < 0 && lost(&err)) {
+		r = 1;
+	} else if (!result) {
 		char buf[LXR_ERR_MSG_MAX + 128];
 		/* the file's diagnostics come as lines of their own (exit 2);
 		 * what stands in the way (EBUSY: another up reconciles) is an

@@ -184,8 +184,64 @@ kill -KILL "$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.lock")"
 rc=0
 wait "$upper" || rc=$?
 [ "$rc" = 1 ] || fail "up -d whose supervisor was killed while it reconciled exited $rc: $(cat "$TEST_TMP/reconcile.out")"
-grep -q "supervisor ended while it reconciled" "$TEST_TMP/reconcile.out" ||
+grep -q "supervisor ended before its reconcile was over" "$TEST_TMP/reconcile.out" ||
 	fail "up -d did not say its supervisor ended: $(cat "$TEST_TMP/reconcile.out")"
 run down -t 0 -f "$STACK"
 expect_rc 0 "down after the killed supervisor"
 pass "up -d fails, saying so, when its supervisor is killed while it reconciles"
+
+# With hooks: a restart during a stop's pre_stop restarts it (it was
+# lost); a start while it stops runs its post_start once it is back; a
+# start during a recreate's stop does not bring the old container back
+# (the reconcile would never end)
+rm -f "$SHARED"/*
+stack <<'Y'
+name: stopping3
+services:
+  hooked:
+    image: @ROOTFS@
+    command: ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]
+    stop_grace_period: 2s
+    volumes: ["@SHARED@:/shared"]
+    post_start:
+      - command: /bin/sh -c 'echo post >> /shared/posts'
+    pre_stop:
+      - command: /bin/sh -c 'echo pre >> /shared/pres; sleep 1'
+Y
+events() { cat "$LXR_RUN_DIR/$PROJECT/events.jsonl" 2>/dev/null; }
+posts() { wc -l < "$SHARED/posts" 2>/dev/null || echo 0; }
+run up -d -f "$STACK"
+expect_rc 0 "up -d"
+[ "$(posts)" = 1 ] || fail "post_start ran $(posts) times at up"
+"$LXR" stop -f "$STACK" hooked >/dev/null 2>&1 &
+stopper=$!
+for _ in $(seq 100); do [ -s "$SHARED/pres" ] && break; sleep 0.05; done
+run restart -t 0 -f "$STACK" hooked
+expect_rc 0 "restart during the stop's pre_stop"
+wait "$stopper" || true
+run ps -f "$STACK" hooked
+expect_grep "$OUT" "^hooked-1 .* Up " "a restart during pre_stop leaves the service running"
+[ "$(posts)" = 2 ] || fail "post_start after that restart: it ran $(posts) times in all"
+"$LXR" stop -f "$STACK" hooked >/dev/null 2>&1 &
+stopper=$!
+for _ in $(seq 200); do [ "$(events | grep -c '"instance":"hooked-1","state":"stopping"')" -ge 2 ] && break; sleep 0.05; done
+run start -f "$STACK" hooked
+expect_rc 0 "start while it stops (its 2 s grace)"
+wait "$stopper" || true
+for _ in $(seq 200); do [ "$(posts)" = 3 ] && break; sleep 0.05; done
+[ "$(posts)" = 3 ] || fail "post_start after a start that waited for a stop: it ran $(posts) times in all"
+run ps -f "$STACK" hooked
+expect_grep "$OUT" "^hooked-1 .* Up " "a start while it stopped leaves the service running"
+sed -i 's/sleep 0.1; done/sleep 0.2; done/' "$STACK"
+"$LXR" up -d -f "$STACK" >"$TEST_TMP/recreate.out" 2>&1 &
+upper=$!
+for _ in $(seq 200); do [ "$(events | grep -c '"instance":"hooked-1","state":"stopping"')" -ge 3 ] && break; sleep 0.05; done
+run start -f "$STACK" hooked
+rc=0
+timeout 60 tail --pid="$upper" -f /dev/null || rc=$?
+[ "$rc" = 0 ] || fail "up -d of a recreate did not end after a start of its old container: $(cat "$TEST_TMP/recreate.out")"
+wait "$upper" || fail "up -d of the recreate exited $?: $(cat "$TEST_TMP/recreate.out")"
+run exec -f "$STACK" hooked sh -c 'cat /proc/[0-9]*/cmdline | tr "\0" " "'
+expect_grep "$OUT" "sleep 0.2" "the new container runs, not the old one brought back"
+run down -t 0 -f "$STACK"
+pass "restart during pre_stop, start while stopping (post_start again), start during a recreate"

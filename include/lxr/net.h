@@ -233,6 +233,9 @@ struct lxr_net_config {
 	 * addresses; host_binding_ipv4: the host address of the ports
 	 * published without one (NULL or 0.0.0.0: every address, IPv6's too) */
 	bool no_icc, no_masquerade;
+	/* gateway_mode_ipv4/ipv6 nat-unprotected: no drop of what another
+	 * host sends to a container's own address (nft.c) */
+	bool unprotected, unprotected6;
 	const char *host_binding;
 	/* compose's driver: NULL or "bridge" as above; "macvlan" or "ipvlan":
 	 * no bridge, no NAT, no published ports; each container's interface

@@ -28,8 +28,14 @@ const char *cfg_netdrv_default(const char *driver, const char *key);
 #define NETDRV_ICC     "com.docker.network.bridge.enable_icc"
 #define NETDRV_MASQ    "com.docker.network.bridge.enable_ip_masquerade"
 #define NETDRV_HOST_IP "com.docker.network.bridge.host_binding_ipv4"
+/* nat (the default) or nat-unprotected: another host may reach the
+ * containers by their addresses through this one (docker 28's) */
+#define NETDRV_GW4 "com.docker.network.bridge.gateway_mode_ipv4"
+#define NETDRV_GW6 "com.docker.network.bridge.gateway_mode_ipv6"
 /* key set to value, for a bridge network: 1 or 0 for enable_icc and
- * enable_ip_masquerade (a Go boolean: true, 1, F, ...); 0 for
+ * enable_ip_masquerade (a Go boolean: true, 1, F, ...); 0 for nat, 1 for
+ * nat-unprotected of gateway_mode_ipv4/ipv6 (another value is -1: loaded,
+ * refused by up, as routed and isolated are not done yet); 0 for
  * host_binding_ipv4, an IPv4 address, into *ip (0.0.0.0: every
  * address, as without it); -1 for a value it does not take, with what it
  * takes in *takes; -2 when key is not one of them. */

@@ -193,6 +193,7 @@ struct plan_endpoint {
 	/* driver_opts' enable_icc and enable_ip_masquerade set false (docker's
 	 * default: true), and host_binding_ipv4 (NULL: every host address) */
 	bool no_icc, no_masquerade;
+	bool unprotected, unprotected6; /* gateway_mode_ipv4/ipv6 nat-unprotected */
 	char *host_binding;
 	/* a macvlan or ipvlan network's driver and driver_opts' parent, mode
 	 * (macvlan_mode, ipvlan_mode) and ipvlan_flag: lxr_net_config's

@@ -80,6 +80,11 @@ int cfg_netdrv_bridge_value(const char *key, const char *value, uint32_t *ip, co
 		*takes = "a boolean: \"true\" (docker's default) or \"false\"";
 		return lxr_go_bool(value, &on) < 0 ? -1 : on;
 	}
+	if (!strcmp(key, NETDRV_GW4) || !strcmp(key, NETDRV_GW6)) {
+		*takes = "nat (docker's default) or nat-unprotected; lxr's bridges do not do "
+			 "routed or isolated yet";
+		return !strcmp(value, "nat") ? 0 : !strcmp(value, "nat-unprotected") ? 1 : -1;
+	}
 	if (strcmp(key, NETDRV_HOST_IP))
 		return -2;
 	*takes = "an IPv4 address of the host, e.g. \"127.0.0.1\"; an IPv6 one goes in a "

@@ -158,7 +158,8 @@ static int net_driver_opts(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 		long mtu;
 		uint32_t ip;
 		int b = cfg_netdrv_bridge_value(k, v, &ip, &takes);
-		if (is_family_opt(k) || b >= 0)
+		/* (another gateway mode loads, as compose loads it: up refuses it) */
+		if (is_family_opt(k) || b >= 0 || !strcmp(k, NETDRV_GW4) || !strcmp(k, NETDRV_GW6))
 			continue;
 		if (b == -1) {
 			cfg_diag_add(c, o->v[i].pos, false, takes,
@@ -204,7 +205,8 @@ static void driver_opts_check(struct cfg_ctx *c, const struct cfg_network *net)
 		    (!sub && (!strcmp(o->key, "com.docker.network.bridge.name") ||
 			      cfg_netdrv_bridge_value(o->key, o->value, &ip, &takes) >= 0)))
 			continue;
-		if (v == -1) {
+		if (v == -1 ||
+		    (!sub && (!strcmp(o->key, NETDRV_GW4) || !strcmp(o->key, NETDRV_GW6)))) {
 			cfg_refuse_at_up(c, o->pos, takes, "driver_opts %s: %s takes no \"%s\"",
 					 o->key, driver, o->value);
 			continue;
@@ -213,7 +215,8 @@ static void driver_opts_check(struct cfg_ctx *c, const struct cfg_network *net)
 					 sub ? cfg_netdrv_takes(driver)
 					     : "supported: com.docker.network.driver.mtu, "
 					       "com.docker.network.bridge.name, " NETDRV_ICC
-					       ", " NETDRV_MASQ ", " NETDRV_HOST_IP ", "
+					       ", " NETDRV_MASQ ", " NETDRV_HOST_IP ", " NETDRV_GW4
+					       ", " NETDRV_GW6 ", "
 					       "com.docker.network.enable_ipv6, "
 					       "com.docker.network.enable_ipv4",
 					 "driver_opts \"%s\"", o->key);

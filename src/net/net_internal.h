@@ -34,6 +34,7 @@ struct net_rec {
 	/* lxr_net_config's no_icc (its veths are isolated bridge ports),
 	 * no_masquerade and host_binding (0: every host address) */
 	bool no_icc, no_masquerade;
+	bool unprotected, unprotected6; /* lxr_net_config's */
 	uint32_t host_binding;
 	/* lxr_net_config's driver ("": bridge), parent (a host interface;
 	 * "": the dummy link lxr made, named in bridge), mode and flag */
@@ -154,6 +155,7 @@ struct nft_net {
 	struct lxr_subnet6 subnet6; /* prefix 0: no IPv6 */
 	struct lxr_ip6 gateway6;
 	bool no_icc, no_masquerade; /* net_rec's */
+	bool unprotected, unprotected6;
 };
 struct nft_map {
 	const char *bridge;

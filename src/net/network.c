@@ -322,7 +322,8 @@ static int bridge_opts(const struct lxr_net_config *cfg, bool bridged, struct ne
 {
 	const char *hb = cfg->host_binding;
 
-	if (!bridged && (cfg->bridge_name || cfg->no_icc || cfg->no_masquerade || hb))
+	if (!bridged && (cfg->bridge_name || cfg->no_icc || cfg->no_masquerade || hb ||
+			 cfg->unprotected || cfg->unprotected6))
 		return lxr_fail(err, EINVAL, "a %s network has no bridge to %s", r->driver,
 				cfg->bridge_name ? "name" : "set options of"),
 		       lxr_err_hint(err, "com.docker.network.bridge.* are the bridge driver's");
@@ -339,6 +340,8 @@ static int bridge_opts(const struct lxr_net_config *cfg, bool bridged, struct ne
 					 "option, or put them on networks of their own");
 	r->no_icc = cfg->no_icc;
 	r->no_masquerade = cfg->no_masquerade;
+	r->unprotected = cfg->unprotected;
+	r->unprotected6 = cfg->unprotected6;
 	return 0;
 }
 
@@ -430,10 +433,11 @@ static bool same_made(const struct lxr_net_config *cfg, const struct net_rec *r,
 			 "network %s exists with other ip_range, aux_addresses or bridge name",
 			 cfg->name);
 	else if (cfg->no_icc != r->no_icc || cfg->no_masquerade != r->no_masquerade ||
-		 hb != r->host_binding)
+		 hb != r->host_binding || cfg->unprotected != r->unprotected ||
+		 cfg->unprotected6 != r->unprotected6)
 		lxr_fail(err, EEXIST,
-			 "network %s exists with other enable_icc, enable_ip_masquerade or "
-			 "host_binding_ipv4",
+			 "network %s exists with other enable_icc, enable_ip_masquerade, "
+			 "host_binding_ipv4 or gateway_mode",
 			 cfg->name);
 	else
 		return true;

@@ -127,7 +127,8 @@ static void icc_rule(FILE *f, const char *fam, const char *p, const struct nft_n
  * the host (the host forwards, ip_forward being on) would otherwise reach
  * every port a container listens on, published or not. Docker 28 drops
  * such packets too (its direct-access filter); replies to what the
- * containers opened, and what their own bridge carries, pass. */
+ * containers opened, and what their own bridge carries, pass. A network
+ * with gateway_mode_ipv4 (ipv6) nat-unprotected has none, as docker's. */
 static void direct_access_rule(FILE *f, const char *fam, const char *p, const char *b)
 {
 	fprintf(f,
@@ -163,7 +164,8 @@ static void net_rules(FILE *f, const char *p, const struct nft_net *n, bool any_
 		"add rule ip lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
 		"ct status ! dnat drop\n",
 		p, b, b);
-	direct_access_rule(f, "ip", p, b);
+	if (!n->unprotected)
+		direct_access_rule(f, "ip", p, b);
 	if (!n->no_masquerade)
 		fprintf(f, "add rule ip lxr %s-post ip saddr %s oifname != \"%s\" masquerade\n", p,
 			sn, b);
@@ -207,7 +209,8 @@ static void net_rules6(FILE *f, const char *p, const struct nft_net *n, bool any
 		"add rule ip6 lxr %s-fwd iifname \"%s\" oifname \"lxr-*\" oifname != \"%s\" "
 		"ct status ! dnat drop\n",
 		p, b, b);
-	direct_access_rule(f, "ip6", p, b);
+	if (!n->unprotected6)
+		direct_access_rule(f, "ip6", p, b);
 	if (!n->no_masquerade)
 		fprintf(f, "add rule ip6 lxr %s-post ip6 saddr %s oifname != \"%s\" masquerade\n",
 			p, sn, b);

@@ -42,6 +42,10 @@ char *net_rec_text(const struct net_rec *r)
 		fprintf(f, "icc 0\n");
 	if (r->no_masquerade)
 		fprintf(f, "masquerade 0\n");
+	if (r->unprotected)
+		fprintf(f, "gateway_mode_ipv4 nat-unprotected\n");
+	if (r->unprotected6)
+		fprintf(f, "gateway_mode_ipv6 nat-unprotected\n");
 	if (r->host_binding)
 		fprintf(f, "host_binding_ipv4 %s\n", net_ip_str(r->host_binding, gw));
 	fclose(f);
@@ -128,6 +132,9 @@ int net_rec_parse(const char *text, struct net_rec *r, lxr_err *err)
 			strcpy(r->altname, v);
 		} else if (!strcmp(k, "icc") || !strcmp(k, "masquerade")) {
 			*(k[0] == 'i' ? &r->no_icc : &r->no_masquerade) = !strcmp(v, "0");
+		} else if (!strcmp(k, "gateway_mode_ipv4") || !strcmp(k, "gateway_mode_ipv6")) {
+			*(k[16] == '4' ? &r->unprotected : &r->unprotected6) =
+			    !strcmp(v, "nat-unprotected");
 		} else if (!strcmp(k, "host_binding_ipv4")) {
 			if (net_ip_parse(v, &r->host_binding, err) < 0)
 				return lxr_err_wrap(err, "network record");

@@ -142,9 +142,11 @@ static char *project_batch(const char *prefix, const struct net_rec *nets, char 
 
 	*v6 = false;
 	for (size_t i = 0; i < n; i++) {
-		nn[i] = (struct nft_net){nets[i].bridge,   nets[i].subnet,       nets[i].gateway,
-					 nets[i].internal, nets[i].subnet6,      nets[i].gateway6,
-					 nets[i].no_icc,   nets[i].no_masquerade};
+		nn[i] = (struct nft_net){nets[i].bridge,      nets[i].subnet,
+					 nets[i].gateway,     nets[i].internal,
+					 nets[i].subnet6,     nets[i].gateway6,
+					 nets[i].no_icc,      nets[i].no_masquerade,
+					 nets[i].unprotected, nets[i].unprotected6};
 		*v6 |= nets[i].subnet6.prefix != 0;
 	}
 	for (size_t j = 0; j < ne; j++) {

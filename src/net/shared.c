@@ -197,12 +197,18 @@ static int bridge_switch(struct lxr_net_config *cfg, const char *o, size_t kl, c
 		return 1;
 	if (b == -1)
 		return lxr_fail(err, EINVAL, "driver option %s: \"%s\" is not %s", key, v,
-				strcmp(key, NETDRV_HOST_IP) ? "a boolean" : "an IPv4 address"),
+				!strcmp(key, NETDRV_HOST_IP)  ? "an IPv4 address"
+				: strstr(key, "gateway_mode") ? "a gateway mode lxr does"
+							      : "a boolean"),
 		       lxr_err_hint(err, "%s takes %s", key, takes);
 	if (!strcmp(key, NETDRV_ICC))
 		cfg->no_icc = !b;
 	else if (!strcmp(key, NETDRV_MASQ))
 		cfg->no_masquerade = !b;
+	else if (!strcmp(key, NETDRV_GW4))
+		cfg->unprotected = b;
+	else if (!strcmp(key, NETDRV_GW6))
+		cfg->unprotected6 = b;
 	else
 		cfg->host_binding = ip ? v : NULL;
 	return 0;
@@ -261,9 +267,10 @@ static int options_apply(const struct lxr_net_def *d, struct lxr_net_config *cfg
 			 d->name, (int)kl, o);
 		if (d->driver)
 			return lxr_err_hint(err, "%s", cfg_netdrv_takes(d->driver));
-		return lxr_err_hint(err, "supported: com.docker.network.driver.mtu, "
-					 "com.docker.network.bridge.name, " NETDRV_ICC
-					 ", " NETDRV_MASQ ", " NETDRV_HOST_IP);
+		return lxr_err_hint(err,
+				    "supported: com.docker.network.driver.mtu, "
+				    "com.docker.network.bridge.name, " NETDRV_ICC ", " NETDRV_MASQ
+				    ", " NETDRV_HOST_IP ", " NETDRV_GW4 ", " NETDRV_GW6);
 	}
 	return 0;
 }
@@ -474,6 +481,10 @@ static void rec_def(const struct net_rec *r, const char *name, struct lxr_net_de
 		lxr_strv_push(&out->options, lxr_xstrdup(NETDRV_ICC "=false"));
 	if (r->no_masquerade)
 		lxr_strv_push(&out->options, lxr_xstrdup(NETDRV_MASQ "=false"));
+	if (r->unprotected)
+		lxr_strv_push(&out->options, lxr_xstrdup(NETDRV_GW4 "=nat-unprotected"));
+	if (r->unprotected6)
+		lxr_strv_push(&out->options, lxr_xstrdup(NETDRV_GW6 "=nat-unprotected"));
 	if (r->host_binding) {
 		char ip[16];
 		lxr_strv_push(&out->options,

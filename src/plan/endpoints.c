@@ -136,6 +136,10 @@ static void bridge_opts(const struct cfg_network *nw, struct plan_endpoint *ep)
 			ep->no_icc = b == 0;
 		else if (!strcmp(k, NETDRV_MASQ))
 			ep->no_masquerade = b == 0;
+		else if (!strcmp(k, NETDRV_GW4))
+			ep->unprotected = b == 1;
+		else if (!strcmp(k, NETDRV_GW6))
+			ep->unprotected6 = b == 1;
 		else if (!strcmp(k, NETDRV_HOST_IP) && b == 0 && ip && !ep->host_binding)
 			ep->host_binding = lxr_xstrdup(v);
 	}

@@ -318,6 +318,10 @@ static json_t *endpoint(const struct plan_endpoint *e)
 		json_object_set_new(j, "icc", json_false());
 	if (e->no_masquerade)
 		json_object_set_new(j, "masquerade", json_false());
+	if (e->unprotected)
+		json_object_set_new(j, "gateway_mode_ipv4", json_string("nat-unprotected"));
+	if (e->unprotected6)
+		json_object_set_new(j, "gateway_mode_ipv6", json_string("nat-unprotected"));
 	if (e->host_binding)
 		json_object_set_new(j, "host_binding_ipv4", jstr(e->host_binding));
 	if (e->driver)

@@ -53,6 +53,8 @@ static struct lxr_net_config net_config_of(const struct plan_endpoint *np)
 				       .bridge_name = np->bridge_name,
 				       .no_icc = np->no_icc,
 				       .no_masquerade = np->no_masquerade,
+				       .unprotected = np->unprotected,
+				       .unprotected6 = np->unprotected6,
 				       .host_binding = np->host_binding,
 				       .driver = np->driver,
 				       .parent = np->parent,

@@ -86,3 +86,47 @@ pass "what containers open passes, and its replies come back, masqueraded or not
 run run --rm --name "$(cname icc)" --network danat "$ROOTFS" /bin/sh -c "$(fetch "http://$web/")"
 expect_out "hello from web" "a neighbour on the same network"
 pass "containers of one network still reach each other"
+
+# docker 28's opt-out, gateway_mode_ipv4 nat-unprotected: reached by its
+# address too, on that network alone
+run network create --subnet 10.77.3.0/24 -o com.docker.network.bridge.enable_ip_masquerade=false \
+	-o com.docker.network.bridge.gateway_mode_ipv4=nat-unprotected daopen
+expect_rc 0 "a network with gateway_mode_ipv4 nat-unprotected"
+at_exit "$LXR" network rm daopen
+run network inspect daopen
+expect_grep "$OUT" "\"com.docker.network.bridge.gateway_mode_ipv4\": \"nat-unprotected\"" "inspect shows the option"
+open=$(cname open)
+run run -d --rm --name "$open" --network daopen --ip 10.77.3.9 "$ROOTFS" /bin/sh -c \
+	"$(serve "hello from open"); sleep 1000"
+expect_rc 0 "start a container there"
+at_exit "$LXR" rm -f "$open"
+got=""
+for _ in $(seq 20); do got=$(peer_get http://10.77.3.9/) && break; sleep 0.2; done
+[ "$got" = "hello from open" ] || fail "nat-unprotected: another host did not reach 10.77.3.9: [$got]"
+peer_get "http://$ip4/" && fail "the option of one network opened another's container"
+run network create -o com.docker.network.bridge.gateway_mode_ipv4=routed daroutedx
+expect_rc 1 "gateway_mode_ipv4 routed"
+expect_grep "$ERR" "nat-unprotected" "the refusal says which modes lxr does"
+# in a stack file: nat-unprotected runs; routed loads, as compose loads it,
+# and up refuses it
+stack <<'Y'
+name: dagw
+services:
+  a:
+    image: @ROOTFS@
+    command: ["true"]
+networks:
+  default:
+    driver_opts:
+      com.docker.network.bridge.gateway_mode_ipv4: nat-unprotected
+      com.docker.network.bridge.gateway_mode_ipv6: nat
+Y
+run -f "$STACK" up --dry-run
+expect_rc 0 "up --dry-run with gateway modes nat-unprotected and nat"
+sed -i 's/: nat-unprotected/: routed/' "$STACK"
+run -f "$STACK" config -q
+expect_rc 0 "config of gateway_mode_ipv4 routed"
+run -f "$STACK" up --dry-run
+expect_rc 2 "up of gateway_mode_ipv4 routed"
+expect_grep "$ERR" "gateway_mode_ipv4: bridge takes no \"routed\"" "up names the mode it refuses"
+pass "gateway_mode_ipv4 nat-unprotected lets other hosts reach that network's containers by address"

@@ -39,6 +39,17 @@ static bool want_help(int argc, char **argv)
 	return false;
 }
 
+/* lxr-image's own pull: one REF (lxr pull runs it for one); a project's
+ * options are lxr pull's (cli_pull_usage) */
+static const char ref_pull_usage[] =
+    "usage: lxr-image pull [-q] [--progress MODE] REF\n"
+    "\n"
+    "Pull REF into the image store, as docker pull (`lxr pull REF` runs this).\n"
+    "\n"
+    "  -q, --quiet          no progress output\n"
+    "      --progress MODE  auto (the default), tty, plain, quiet, or json\n"
+    "                       ({\"have\":N,\"total\":N} lines)\n";
+
 int cmd_pull(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -52,7 +63,7 @@ int cmd_pull(int argc, char **argv)
 	int c, i;
 
 	if (want_help(argc, argv))
-		return fputs(cli_pull_usage, stdout), LXR_EXIT_OK;
+		return fputs(ref_pull_usage, stdout), LXR_EXIT_OK;
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
 	while ((c = cli_getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
@@ -63,13 +74,13 @@ int cmd_pull(int argc, char **argv)
 			po.progress_json = !strcmp(optarg, "json");
 		} else {
 			fprintf(stderr, "lxr: error: %s: unknown option or bad value\n%s",
-				argv[optind - 1], cli_pull_usage);
+				argv[optind - 1], ref_pull_usage);
 			return LXR_EXIT_USAGE;
 		}
 	}
 	i = optind;
 	if (argc - i != 1)
-		return fputs(cli_pull_usage, stderr), LXR_EXIT_USAGE;
+		return fputs(ref_pull_usage, stderr), LXR_EXIT_USAGE;
 	if (open_store(&s) < 0)
 		return LXR_EXIT_FAIL;
 	return finish(s, img_pull(s, argv[i], &po, &err), &err);

@@ -6,17 +6,10 @@
 # the port, while the host's firewall accepts forwarding (its FORWARD
 # chain has no drop here). What the containers open themselves, and its
 # replies, still pass, on a masqueraded network and on one whose addresses
-# leave unmasqueraded (enable_ip_masquerade false), in IPv4 and IPv6.
-#
-# All of it happens in a network namespace of its own (and a mount
-# namespace with its own /run, where lxr keeps its ip_forward note), so
-# neither the host's firewall nor concurrent tests see any of it.
-if [ "${LXR_DA_NETNS:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (namespaces, nftables)"; exit 77; }
-	unshare --net --mount true 2>/dev/null || { echo "SKIP: no new network namespace here"; exit 77; }
-	LXR_DA_NETNS=1 exec unshare --net --mount --propagation private bash "$0" "$@"
-fi
-mount -t tmpfs -o mode=0755 lxrt-run /run || { echo "FAIL: a private /run" >&2; exit 1; }
+# leave unmasqueraded (enable_ip_masquerade false), in IPv4 and IPv6;
+# gateway_mode_ipv4 nat-unprotected, docker 28's opt-out, lets them in.
+# All of it in namespaces of its own (own_netns.sh).
+. "$(dirname "$0")/own_netns.sh"
 . "$(dirname "$0")/lib.sh"
 
 command -v nft >/dev/null || skip "nft (package nftables) is not installed"

@@ -9,19 +9,9 @@
 # after a killed lxr), none is, and the host's table, chains, rules and
 # policy are as they were. Then the same where iptables-nft is missing or
 # cannot read the chain (lxr writes with nft), and legacy iptables dropping
-# (lxr warns and says what to run).
-#
-# All of it happens in a network namespace of its own (and a mount
-# namespace with its own /run, where lxr keeps its ip_forward note and
-# `ip netns` its names), so neither the host's firewall nor concurrent
-# tests see any of it; the namespaces go with the test.
-if [ "${LXR_FWD_NETNS:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (namespaces, nftables)"; exit 77; }
-	unshare --net --mount true 2>/dev/null || { echo "SKIP: no new network namespace here"; exit 77; }
-	LXR_FWD_NETNS=1 exec unshare --net --mount --propagation private bash "$0" "$@"
-fi
-# lxr must not leave its notes in the host's /run
-mount -t tmpfs -o mode=0755 lxrt-run /run || { echo "FAIL: a private /run" >&2; exit 1; }
+# (lxr warns and says what to run). All of it in namespaces of its own
+# (own_netns.sh).
+. "$(dirname "$0")/own_netns.sh"
 . "$(dirname "$0")/lib.sh"
 
 command -v nft >/dev/null || skip "nft (package nftables) is not installed"

@@ -40,11 +40,9 @@ static int side_open(int root, const char *path, int flags, lxr_err *err)
 	return fd;
 }
 
-/* A container's path that leads onto one of the kernel's filesystems
- * (its /proc, /sys, through a link it planted): lxr would read or write
- * there as the host's root, with the host's view of the kernel (real
- * kernel addresses in kallsyms, any process's knobs), so it refuses. */
-static int kernel_fs(int fd, const char *side, const char *path, lxr_err *err)
+/* The host's view of the kernel is there (real kernel addresses in
+ * kallsyms, any process's knobs): refused. */
+int rt_cp_kernel_fs(int fd, const char *side, const char *path, lxr_err *err)
 {
 	if (!lxr_fd_on_kernel_fs(fd))
 		return 0;
@@ -169,7 +167,7 @@ static int copy_dir(const struct cp_ctx *c, int sfd, const struct stat *st, int 
 	/* the container's /proc or /sys: nothing goes in; an empty directory
 	 * there (a copied root's mount point, lxr cp A:/ DIR) is its own */
 	if (!c->o->to_host && lxr_fd_on_kernel_fs(d))
-		return lxr_dir_is_empty(s) ? 0 : kernel_fs(d, "destination", name, c->err);
+		return lxr_dir_is_empty(s) ? 0 : rt_cp_kernel_fs(d, "destination", name, c->err);
 	if (copy_dir_entries(c, s, d, depth + 1, shown) < 0)
 		return -1;
 	return set_attrs_fd(c, d, st, shown);
@@ -222,7 +220,7 @@ static int copy_file(const struct cp_ctx *c, int sfd, const struct stat *st, int
 	if (out < 0)
 		return lxr_fail(c->err, errno, "create %s", name);
 	/* a file bound there from a kernel filesystem: never written through */
-	if (!c->o->to_host && kernel_fs(out, "destination", name, c->err) < 0)
+	if (!c->o->to_host && rt_cp_kernel_fs(out, "destination", name, c->err) < 0)
 		return -1;
 	if (lxr_copy_data(in, out) < 0)
 		return lxr_fail(c->err, errno, "copy %s", shown);
@@ -325,7 +323,7 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
 			       : lxr_fail(err, errno, "stat %s", src);
 	if (ends_with_slash(src) && !S_ISDIR(st.st_mode))
 		return lxr_fail(err, ENOTDIR, "source %s: not a directory", src);
-	if (src_root != AT_FDCWD && kernel_fs(sfd, "source", src, err) < 0)
+	if (src_root != AT_FDCWD && rt_cp_kernel_fs(sfd, "source", src, err) < 0)
 		return -1;
 	contents = S_ISDIR(st.st_mode) && ends_with_dot(src);
 
@@ -340,7 +338,7 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
 		ddir = side_open(dst_root, dst, O_RDONLY | O_DIRECTORY, err);
 		if (ddir < 0)
 			return lxr_err_wrap(err, "destination %s", dst);
-		if (dst_root != AT_FDCWD && kernel_fs(ddir, "destination", dst, err) < 0)
+		if (dst_root != AT_FDCWD && rt_cp_kernel_fs(ddir, "destination", dst, err) < 0)
 			return -1;
 		if (contents) {
 			_cleanup_close_ int s =
@@ -367,7 +365,7 @@ int rt_cp(int src_root, const char *src, int dst_root, const char *dst, const st
 	ddir = side_open(dst_root, dparent, O_RDONLY | O_DIRECTORY, err);
 	if (ddir < 0)
 		return lxr_err_wrap(err, "destination directory %s", dparent);
-	if (dst_root != AT_FDCWD && kernel_fs(ddir, "destination", dst, err) < 0)
+	if (dst_root != AT_FDCWD && rt_cp_kernel_fs(ddir, "destination", dst, err) < 0)
 		return -1;
 	return copy_node(&c, sfd, &st, ddir, name, 0, src);
 }

@@ -260,11 +260,8 @@ int rt_cp_to_tar(int src_root, const char *src, int out, const struct rt_cp_opts
 					    : lxr_fail(err, errno, "open %s", src);
 	if (fstat(fd, &st) < 0)
 		return lxr_fail(err, errno, "stat %s", src);
-	if (src_root != AT_FDCWD && lxr_fd_on_kernel_fs(fd))
-		return lxr_fail(err, EPERM,
-				"source %s: on the container's procfs, sysfs or another kernel "
-				"filesystem",
-				src);
+	if (src_root != AT_FDCWD && rt_cp_kernel_fs(fd, "source", src, err) < 0)
+		return -1;
 	t.dev = st.st_dev;
 	t.mnt = lxr_mount_id(fd, "");
 	while (n > 1 && copy[n - 1] == '/')
@@ -385,10 +382,9 @@ static int walk(int dst, char *name, char **last, lxr_err *err)
 		if (d < 0)
 			return lxr_fail(err, errno == ELOOP ? ENOTDIR : errno,
 					"%s: not a directory (a link is not followed)", comp);
-		if (lxr_fd_on_kernel_fs(d)) {
+		if (rt_cp_kernel_fs(d, "destination", comp, err) < 0) {
 			close(d);
-			return lxr_fail(err, EPERM,
-					"%s: on a kernel filesystem (procfs, sysfs, ...)", comp);
+			return -1;
 		}
 		cur = d;
 		comp = next;
@@ -453,9 +449,9 @@ static int extract(int in, int dst, const struct tar_hdr *h, const char *member,
 		fd = rt_cp_open_dest(dir, last);
 		if (fd < 0)
 			return lxr_fail(err, errno, "create %s", last);
-		if (lxr_fd_on_kernel_fs(fd)) /* bound there from one: not written through */
-			return lxr_fail(err, EPERM,
-					"%s: on a kernel filesystem (procfs, sysfs, ...)", last);
+		/* bound there from one: not written through */
+		if (rt_cp_kernel_fs(fd, "destination", last, err) < 0)
+			return -1;
 		while (left) {
 			size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
 			if (read_all(in, buf, n) < 0)
@@ -488,11 +484,8 @@ int rt_cp_from_tar(int in, int dst_root, const char *dst, const struct rt_cp_opt
 	if (d < 0)
 		return dst_root != AT_FDCWD ? lxr_err_wrap(err, "destination directory %s", dst)
 					    : lxr_fail(err, errno, "destination directory %s", dst);
-	if (dst_root != AT_FDCWD && lxr_fd_on_kernel_fs(d))
-		return lxr_fail(err, EPERM,
-				"destination directory %s: on the container's procfs, sysfs or "
-				"another kernel filesystem",
-				dst);
+	if (dst_root != AT_FDCWD && rt_cp_kernel_fs(d, "destination directory", dst, err) < 0)
+		return -1;
 	for (;;) {
 		struct tar_hdr h;
 		_cleanup_free_ char *name = NULL;

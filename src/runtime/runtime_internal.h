@@ -304,10 +304,15 @@ int rt_init_exec_command(int sync, const char *path, char *const *args, char *co
 int rt_exec_resolve(char *const *args, char *const *env, char **path, lxr_err *err);
 int rt_exec(char *const *args, char *const *env, int sync, lxr_err *err);
 
-/* cp's destination file name in dir, open for writing (copy_root.c): a
- * regular file there written over, anything else but a directory replaced
- * (unlinked, made anew O_EXCL), never opened; -1 with errno. */
+/* cp's destination file name in dir, open for writing (copy_root.c):
+ * whatever is there but a directory replaced (unlinked, made anew O_EXCL),
+ * never opened, but a regular file that is a mount point, written over;
+ * -1 with errno. */
 int rt_cp_open_dest(int dir, const char *name);
+/* 0, or -1 with err when fd is on one of the kernel's filesystems (a
+ * container's /proc or /sys, reached through a link it planted): lxr cp
+ * would read or write there as the host's root. side and path name it. */
+int rt_cp_kernel_fs(int fd, const char *side, const char *path, lxr_err *err);
 
 /* ---- the request a fresh image of lxr reads to enter a container
  * (exec_request.c, exec_in.c) ------------------------------------------------- */

@@ -152,12 +152,14 @@ expect_rc 1 "tag with an invalid name"
 pass "tag: a normalized second name for the same image; a digest, an unknown image, a bad name refused"
 
 # ---- push ----------------------------------------------------------------
+# whether the registry took REPO's manifest TAG
+pushed() { grep -q "\"PUT /v2/$1/manifests/$2 HTTP/1.1\" 201" "$REGISTRY_LOG"; }
 run push "$REMOTE"
 expect_rc 0 "push"
 expect_grep "$ERR" "The push refers to repository \[$REGISTRY/shipa/busybox\]" "push names the repository"
 expect_grep "$ERR" "${LAYOUT_LAYER:7:12}: Pushed" "push uploads the layer"
 expect_grep "$ERR" "2: digest: $LAYOUT_MANIFEST size: " "push prints the manifest digest"
-grep -q "\"PUT /v2/shipa/busybox/manifests/2 HTTP/1.1\" 201" "$REGISTRY_LOG" || fail "no manifest PUT in the registry log"
+pushed shipa/busybox 2 || fail "no manifest PUT in the registry log"
 out=$(skopeo inspect --tls-verify=false "docker://$REMOTE") || fail "skopeo inspect of the pushed image"
 expect_grep "$out" "\"Digest\": \"$LAYOUT_MANIFEST\"" "the registry has the very manifest"
 run push "$REMOTE"
@@ -216,8 +218,7 @@ expect_rc 0 "build the stack's images"
 run compose push
 expect_rc 0 "compose push"
 for t in 1 extra; do
-	grep -q "\"PUT /v2/shipa/app/manifests/$t HTTP/1.1\" 201" "$REGISTRY_LOG" ||
-		fail "compose push did not push shipa/app:$t: $ERR"
+	pushed shipa/app "$t" || fail "compose push did not push shipa/app:$t: $ERR"
 done
 grep -q 'shipstack-local' "$REGISTRY_LOG" && fail "compose push pushed a service without image:"
 expect_grep "$ERR" "app: pushing $REGISTRY/shipa/app:1" "compose push says what it pushes"
@@ -261,12 +262,11 @@ grep -q 'shipb/' "$REGISTRY_LOG" && fail "build --dry-run --push pushed"
 run build --push
 expect_rc 0 "compose build --push"
 for t in 1 extra; do
-	grep -q "\"PUT /v2/shipb/app/manifests/$t HTTP/1.1\" 201" "$REGISTRY_LOG" ||
-		fail "build --push did not push shipb/app:$t: $ERR"
+	pushed shipb/app "$t" || fail "build --push did not push shipb/app:$t: $ERR"
 done
 grep -q 'shipbuild-local' "$REGISTRY_LOG" && fail "build --push pushed a service without image:"
 run build -q -t "$REGISTRY/shipb/ctx:1" --push ../stack/app
 expect_rc 0 "docker's build -t REF --push"
-grep -q '"PUT /v2/shipb/ctx/manifests/1 HTTP/1.1" 201' "$REGISTRY_LOG" || fail "build -t --push did not push: $ERR"
+pushed shipb/ctx 1 || fail "build -t --push did not push: $ERR"
 cd - >/dev/null
 pass "build --push pushes what it built: the services' image: and build.tags, or each -t name"

@@ -16,25 +16,7 @@ command -v nft >/dev/null || skip "nft (package nftables) is not installed"
 ip link set lo up
 
 # ---- another host, behind a veth, routing to the host -----------------------------
-peer=lxrda$$
-ip netns add "$peer"
-at_exit ip netns del "$peer"
-ip link add vout type veth peer name vpeer netns "$peer"
-ip addr add 198.51.100.1/30 dev vout
-ip addr add 2001:db8:51::1/64 dev vout nodad
-ip link set vout up
-ip -n "$peer" addr add 198.51.100.2/30 dev vpeer
-ip -n "$peer" addr add 2001:db8:51::2/64 dev vpeer nodad
-ip -n "$peer" link set vpeer up
-ip -n "$peer" link set lo up
-mkdir -p "$TEST_TMP/www"
-echo "hello from outside" >"$TEST_TMP/www/index.html"
-ip netns exec "$peer" busybox httpd -f -p 8080 -h "$TEST_TMP/www" &
-outside=$!
-at_exit kill "$outside"
-
-serve() { echo "mkdir -p /www && echo '$1' > /www/index.html && exec httpd -f -p 80 -h /www"; }
-fetch() { echo "i=0; until timeout 2 wget -q -O - $1 2>/dev/null; do i=\$((i+1)); [ \$i -lt 10 ] || exit 1; sleep 0.2; done"; }
+other_host
 # from the other host, with a bound wait (a dropped SYN is retried)
 peer_get() { ip netns exec "$peer" timeout 3 busybox wget -q -O - "$1" 2>/dev/null; }
 

@@ -59,25 +59,7 @@ fi
 FWD0=$(cat /proc/sys/net/ipv4/ip_forward)
 
 # ---- another host: a namespace behind a veth -------------------------------------
-peer=lxrt$$
-ip netns add "$peer"
-at_exit ip netns del "$peer"
-ip link add vout type veth peer name vpeer netns "$peer"
-ip addr add 198.51.100.1/30 dev vout
-ip link set vout up
-ip -n "$peer" addr add 198.51.100.2/30 dev vpeer
-ip -n "$peer" link set vpeer up
-ip -n "$peer" link set lo up
-mkdir -p "$TEST_TMP/www"
-echo "hello from outside" >"$TEST_TMP/www/index.html"
-ip netns exec "$peer" busybox httpd -f -p 8080 -h "$TEST_TMP/www" &
-outside=$!
-at_exit kill "$outside"
-
-serve() { echo "mkdir -p /www && echo '$1' > /www/index.html && exec httpd -f -p 80 -h /www"; }
-# Fetch a URL, retrying while the server starts (bounded: a dropped SYN
-# would otherwise keep wget waiting); prints the body.
-fetch() { echo "i=0; until timeout 2 wget -q -O - $1 2>/dev/null; do i=\$((i+1)); [ \$i -lt 10 ] || exit 1; sleep 0.2; done"; }
+other_host
 
 # ---- containers on one network, the outside, a published port --------------------
 web=$(cname web)

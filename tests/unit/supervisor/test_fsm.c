@@ -25,6 +25,22 @@ static void start_and_run(struct svc_fsm *f, const struct svc_policy *p, int64_t
 	assert_int_equal(f->state, SVC_RUNNING);
 }
 
+/* It exits with code at *now and, once its backoff is over, runs again
+ * (*now then); returns the delay it waited */
+static int64_t crash_and_restart(struct svc_fsm *f, const struct svc_policy *p, int64_t *now,
+				 int code)
+{
+	int64_t delay;
+
+	svc_fsm_event(f, p, EV_EXITED, code, *now);
+	assert_int_equal(f->state, SVC_BACKOFF);
+	delay = f->deadline - *now;
+	*now = f->deadline;
+	svc_fsm_event(f, p, EV_TIMER, 0, *now);
+	svc_fsm_event(f, p, EV_STARTED, 0, *now);
+	return delay;
+}
+
 static void always_backs_off_doubling_to_the_cap(void **state)
 {
 	struct svc_fsm f;
@@ -108,12 +124,7 @@ static void on_failure_n_counts_slow_failures_too(void **state)
 	start_and_run(&f, &p, now);
 	for (int i = 0; i < 2; i++) {
 		now += 60 * S; /* longer than reset_after */
-		svc_fsm_event(&f, &p, EV_EXITED, 1, now);
-		assert_int_equal(f.state, SVC_BACKOFF);
-		assert_int_equal(f.deadline - now, 100 * MS);
-		now = f.deadline;
-		svc_fsm_event(&f, &p, EV_TIMER, 0, now);
-		svc_fsm_event(&f, &p, EV_STARTED, 0, now);
+		assert_int_equal(crash_and_restart(&f, &p, &now, 1), 100 * MS);
 	}
 	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 1, now + 60 * S), ACT_RELEASE);
 	assert_int_equal(f.state, SVC_FAILED);
@@ -126,11 +137,7 @@ static void on_failure_n_counts_slow_failures_too(void **state)
 	start_and_run(&f, &p, now = 0);
 	for (int i = 0; i < 5; i++) {
 		now += 60 * S;
-		svc_fsm_event(&f, &p, EV_EXITED, 1, now);
-		assert_int_equal(f.state, SVC_BACKOFF);
-		now = f.deadline;
-		svc_fsm_event(&f, &p, EV_TIMER, 0, now);
-		svc_fsm_event(&f, &p, EV_STARTED, 0, now);
+		crash_and_restart(&f, &p, &now, 1);
 	}
 	assert_int_equal(f.restarts, 1);
 }
@@ -146,11 +153,8 @@ static void on_failure_n_gives_up_after_n(void **state)
 	svc_fsm_init(&f);
 	start_and_run(&f, &p, now);
 	for (int i = 0; i < 3; i++) {
-		svc_fsm_event(&f, &p, EV_EXITED, 2, now += MS);
-		assert_int_equal(f.state, SVC_BACKOFF);
-		now = f.deadline;
-		svc_fsm_event(&f, &p, EV_TIMER, 0, now);
-		svc_fsm_event(&f, &p, EV_STARTED, 0, now);
+		now += MS;
+		crash_and_restart(&f, &p, &now, 2);
 	}
 	assert_int_equal(svc_fsm_event(&f, &p, EV_EXITED, 2, now += MS), ACT_RELEASE);
 	assert_int_equal(f.state, SVC_FAILED);

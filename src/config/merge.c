@@ -10,7 +10,8 @@
  * depends_on written as lists are mappings; extra_hosts appends what is
  * new; other sequences append, and entries with the same key (a volume's
  * target, say: cfg_unique) keep the first one's place and the last one's
- * value (docs/stack-file.md). `!override` replaces instead of merging and
+ * value (docs/stack-file.md); a network's ipam config entries merge by
+ * subnet. `!override` replaces instead of merging and
  * `!reset` removes, as compose-go reads the tags. Each value keeps the
  * position of the file it was written in, so relative paths stay relative
  * to their own file. */
@@ -217,6 +218,9 @@ static bool key_in(const char *key, const char *const *keys, size_t n)
 	key_in((key), (const char *const[]){__VA_ARGS__},                                          \
 	       sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
+/* The keys whose lists of KEY=VALUE merge as mappings */
+#define KV_KEYS "environment", "labels", "sysctls", "annotations", "args", "additional_contexts"
+
 /* The two drivers a logging block names, both given and different. */
 static bool other_driver(const struct cfg_node *base, const struct cfg_node *over)
 {
@@ -226,14 +230,47 @@ static bool other_driver(const struct cfg_node *base, const struct cfg_node *ove
 	       strcmp(a->raw, b->raw);
 }
 
+static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char *key,
+			      struct cfg_node *base, struct cfg_node *over, int depth);
+
+/* An ipam config entry's subnet as text ("" where it gives none). */
+static const char *subnet_of(struct cfg_ctx *c, struct cfg_node *e)
+{
+	struct cfg_node *t = e->kind == CFG_NODE_MAP ? cfg_map_get(e, "subnet") : NULL;
+	const char *v = t && t->kind == CFG_NODE_SCALAR ? cfg_scalar(c, t, "subnet") : NULL;
+
+	return v ? v : "";
+}
+
+/* networks.*.ipam.config, as compose-go's mergeIPAMConfig: over's
+ * entries, each merged over base's entry of the same subnet (an override
+ * that names the subnet again to add a gateway or ip_range); base's other
+ * entries go. */
+static struct cfg_node *ipam_config(struct cfg_ctx *c, struct cfg_node *base, struct cfg_node *over,
+				    int depth)
+{
+	struct cfg_node *out = cfg_node_new(c->tree, CFG_NODE_SEQ, over->pos);
+
+	for (size_t j = 0; j < over->n; j++) {
+		struct cfg_node *e = over->items[j];
+		for (size_t i = 0; i < base->n; i++)
+			if (e->kind == CFG_NODE_MAP && base->items[i]->kind == CFG_NODE_MAP &&
+			    !strcmp(subnet_of(c, base->items[i]), subnet_of(c, e))) {
+				e = merge(c, "config", "", base->items[i], e, depth + 1);
+				break;
+			}
+		cfg_seq_push(c->tree, out, e);
+	}
+	return out;
+}
+
 /* compose's rules for a service's key: both sides put in one shape (a
  * list of KEY=VALUE as a mapping, ...); the result when the rule decides
  * it, else NULL and the generic merge goes on with *base and *over */
 static struct cfg_node *keyed(struct cfg_ctx *c, const char *key, int depth, struct cfg_node **base,
 			      struct cfg_node **over)
 {
-	if (KEY_IN(key, "environment", "labels", "sysctls", "annotations", "args",
-		   "additional_contexts")) {
+	if (KEY_IN(key, KV_KEYS)) {
 		*base = as_map(c, *base);
 		*over = as_map(c, *over);
 	} else if (!strcmp(key, "extra_hosts")) {
@@ -270,11 +307,17 @@ static struct cfg_node *merge(struct cfg_ctx *c, const char *parent, const char 
 	if (parent && (KEY_IN(key, "command", "entrypoint", "test") || !strcmp(parent, "ulimits")))
 		return over;
 	/* compose-go's MergeYaml: a null over a value keeps the value
-	 * (`!reset null` is what removes it) */
-	if (cfg_is_null(over))
+	 * (`!reset null` is what removes it); but a bare NAME (NAME: null)
+	 * in environment, labels, ... is an entry of its own, compose's
+	 * mergeToSequence keeps the later one: resolved from the host, or
+	 * none */
+	if (cfg_is_null(over) && !(parent && KEY_IN(parent, KV_KEYS)))
 		return base;
 	if (parent && (decided = keyed(c, key, depth, &base, &over)))
 		return decided;
+	if (parent && !strcmp(parent, "ipam") && !strcmp(key, "config") &&
+	    base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
+		return ipam_config(c, base, over, depth);
 	if (base->kind == CFG_NODE_SEQ && over->kind == CFG_NODE_SEQ)
 		return append_seq(c, base, over);
 	if (base->kind != CFG_NODE_MAP || over->kind != CFG_NODE_MAP)

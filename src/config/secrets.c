@@ -176,7 +176,7 @@ static int ref_gid(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* YAML 1.1 reads 0440 as octal 288; compose takes that number as the mode,
- * and a string as octal. */
+ * and a string (quoted, or what a variable gave) as octal: "440" is 0440. */
 static int ref_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_int *m = &((struct cfg_svc_file_ref *)obj)->mode;
@@ -188,7 +188,8 @@ static int ref_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	if (!v)
 		return -1;
 	digits = !strncmp(v, "0o", 2) ? v + 2 : v;
-	x = strtol(digits, &end, digits != v || v[0] == '0' ? 8 : 10);
+	bool string = !n->plain || strchr(n->raw, '$');
+	x = strtol(digits, &end, string || digits != v || v[0] == '0' ? 8 : 10);
 	if (!*digits || *end || x < 0 || x > 07777) {
 		cfg_error_hint(c, n, "an octal mode such as 0440", "mode \"%s\" is not a mode", v);
 		return -1;

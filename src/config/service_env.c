@@ -157,27 +157,36 @@ int cfg_svc_read_env_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 }
 
 /* Variables in an env_file's values: the project's environment first,
- * then the service's own `environment` (compose-go's order). */
+ * then the service's own `environment`, then what the service's earlier
+ * env_files set (compose-go's order: one map for all of them). */
 struct file_lookup {
 	struct cfg_ctx *c;
 	const struct cfg_service *s;
+	const struct cfg_kvs *read;
 };
+
+static const char *kvs_value(const struct cfg_kvs *kvs, const char *name)
+{
+	for (size_t i = 0; i < kvs->n; i++)
+		if (!strcmp(kvs->v[i].key, name))
+			return kvs->v[i].value;
+	return NULL;
+}
 
 static const char *file_lookup(const char *name, void *ctx)
 {
 	const struct file_lookup *fl = ctx;
 	const char *v = fl->c->lookup(name, fl->c->lookup_ctx);
 
-	for (size_t i = 0; i < fl->s->environment.n && !v; i++)
-		if (!strcmp(fl->s->environment.v[i].key, name))
-			v = fl->s->environment.v[i].value;
-	return v;
+	if (!v)
+		v = kvs_value(&fl->s->environment, name);
+	return v ? v : kvs_value(fl->read, name);
 }
 
 static int load_env_file(struct cfg_ctx *c, struct cfg_service *s, const struct cfg_env_file *f,
 			 struct cfg_kvs *out)
 {
-	struct file_lookup fl = {c, s};
+	struct file_lookup fl = {c, s, out};
 	_cleanup_free_ char *text = NULL;
 	struct cfg_env env = {0};
 	struct cfg_text_diag d = {0};
@@ -253,12 +262,7 @@ int cfg_svc_read_label_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 static const char *label_lookup(const char *name, void *ctx)
 {
-	const struct cfg_kvs *labels = ctx;
-
-	for (size_t i = 0; i < labels->n; i++)
-		if (!strcmp(labels->v[i].key, name))
-			return labels->v[i].value;
-	return NULL;
+	return kvs_value(ctx, name);
 }
 
 static int load_label_file(struct cfg_ctx *c, const struct cfg_str *path, struct cfg_kvs *out)

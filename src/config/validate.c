@@ -594,7 +594,8 @@ static void check_reservations(struct cfg_ctx *c, struct cfg_stack *st)
 }
 
 /* compose-go's implicit dependency: a service in another's network, pid
- * or ipc namespace (service:X) starts after X, as if it said depends_on:
+ * or ipc namespace (service:X), or one that links to X (links: [X:ALIAS],
+ * the old files' way to say both), starts after X, as if it said depends_on:
  * {X: {condition: service_started, restart: true}}: when X restarts, its
  * namespaces are new ones, and the service is started again to join them.
  * One that takes X's volumes (volumes_from) starts after X too, but the
@@ -636,6 +637,11 @@ static void implicit_depends(struct cfg_stack *st)
 			if (!s->volumes_from[j].container)
 				implicit_depend(s, st, s->volumes_from[j].name,
 						s->volumes_from[j].spec.pos, false);
+		for (size_t j = 0; j < s->host.links.n; j++) {
+			_cleanup_free_ char *name =
+			    lxr_xstrndup(s->host.links.v[j].v, strcspn(s->host.links.v[j].v, ":"));
+			implicit_depend(s, st, name, s->host.links.v[j].pos, true);
+		}
 	}
 }
 

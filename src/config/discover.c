@@ -87,12 +87,14 @@ int cfg_stack_project(struct cfg_ctx *c, const struct cfg_load_opts *o, struct c
 	return 0;
 }
 
-/* Compose's order of preference, and the override files it would merge. */
-static const char *const stack_names[] = {"compose.yaml", "compose.yml", "docker-compose.yaml",
-					  "docker-compose.yml"};
-static const char *const override_names[] = {"compose.override.yaml", "compose.override.yml",
-					     "docker-compose.override.yaml",
-					     "docker-compose.override.yml"};
+/* Compose's order of preference, and the override files it would merge
+ * (compose-go's DefaultFileNames and DefaultOverrideFileNames, whose .yml
+ * and .yaml go first in turn). */
+static const char *const stack_names[] = {"compose.yaml", "compose.yml", "docker-compose.yml",
+					  "docker-compose.yaml"};
+static const char *const override_names[] = {"compose.override.yml", "compose.override.yaml",
+					     "docker-compose.override.yml",
+					     "docker-compose.override.yaml"};
 #define N_NAMES 4
 
 static bool find_in(const char *dir, char **out)

@@ -186,6 +186,15 @@ grep -q "found compose.yaml and docker-compose.yml in $tmp/My Project; using com
 	fail "no warning about two stack files: $(cat "$tmp/err")"
 (cd "$tmp/My Project/sub/deeper" && "$LXR" config) | grep -q "FROM: override" || fail "the override's environment is not merged into web"
 rm "$tmp/My Project/compose.override.yaml" "$tmp/My Project/docker-compose.yml"
+# compose-go's order where both spellings are there: docker-compose.yml
+# before docker-compose.yaml, compose.override.yml before .yaml
+mkdir -p "$tmp/spellings"
+printf 'services:\n  yml: {image: busybox}\n' >"$tmp/spellings/docker-compose.yml"
+printf 'services:\n  yaml: {image: busybox}\n' >"$tmp/spellings/docker-compose.yaml"
+printf 'services:\n  oyml: {image: busybox}\n' >"$tmp/spellings/compose.override.yml"
+printf 'services:\n  oyaml: {image: busybox}\n' >"$tmp/spellings/compose.override.yaml"
+out=$(cd "$tmp/spellings" && "$LXR" config --services 2>/dev/null | sort | tr '\n' ' ')
+[ "$out" = "oyml yml " ] || fail "docker-compose.yml and compose.override.yml go first: got [$out]"
 [ "$(COMPOSE_PROJECT_NAME=fromenv "$LXR" config | head -n1)" = "name: fromenv" ] || fail "COMPOSE_PROJECT_NAME"
 [ "$(COMPOSE_PROJECT_NAME=fromenv "$LXR" config -p fromflag | head -n1)" = "name: fromflag" ] || fail "-p below COMPOSE_PROJECT_NAME"
 [ "$(cd "$tmp" && COMPOSE_FILE="$tmp/My Project/compose.yaml" "$LXR" config --services)" = web ] || fail "COMPOSE_FILE"

@@ -245,6 +245,10 @@ s=$(cname again)
 run run -d --name "$s" --network none --env-file envf -l k=v "t$$-img:1" sh -c \
 	'echo "run A=$A B=$B FROM=$FROM layer=$(cat /kept 2>/dev/null)"; echo x >> /kept; exec sleep 60'
 expect_rc 0 "run -d for start"
+# each start's line is there before the stop: a stop -t 0 right after the
+# start may kill the command before it has written anything, as docker's
+runs() { grep -c ' stdout F run ' "$LXR_LOG_DIR/_run/$s.log" 2>/dev/null; }
+for _ in $(seq 300); do [ "$(runs)" -ge 1 ] && break; sleep 0.05; done
 run stop -t 0 "$s"
 expect_rc 0 "stop before start"
 printf 'A=changed\n' > envf
@@ -258,10 +262,11 @@ run inspect -f '{{.Config.Image}} {{index .Config.Labels "k"}}' "$s"
 expect_out "t$$-img:1 v" "it keeps its image name and labels"
 run start "$s"
 expect_rc 0 "start of a running container is nothing to do"
+for _ in $(seq 300); do [ "$(runs)" -ge 2 ] && break; sleep 0.05; done
 run stop -t 0 "$s"
 run restart "$s"
 expect_rc 0 "restart of a stopped run -d container"
-for _ in $(seq 300); do [ "$(grep -c '^run ' "$LXR_LOG_DIR/_run/$s.log")" -ge 3 ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ "$(runs)" -ge 3 ] && break; sleep 0.05; done
 run logs "$s"
 expect_out "run A=one B=\$HOME FROM= layer=
 run A=one B=\$HOME FROM= layer=x

@@ -116,6 +116,7 @@ void cfg_seq_push(struct cfg_tree *t, struct cfg_node *s, struct cfg_node *item)
 /* ---- reading values (read.c) ---------------------------------------------- */
 /* Interpolated scalar text, or NULL (with an error) when n is not a scalar. */
 const char *cfg_scalar(struct cfg_ctx *c, struct cfg_node *n, const char *what);
+bool cfg_scalar_empty(struct cfg_ctx *c, struct cfg_node *n);
 bool cfg_expect(struct cfg_ctx *c, const struct cfg_node *n, enum cfg_node_kind k,
 		const char *what);
 int cfg_read_str(struct cfg_ctx *c, struct cfg_node *n, const char *what, struct cfg_str *out);

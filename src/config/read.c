@@ -44,6 +44,15 @@ const char *cfg_scalar(struct cfg_ctx *c, struct cfg_node *n, const char *what)
 	return n->bad ? NULL : n->val;
 }
 
+/* An empty string, what an unset variable gives (`working_dir: ${WD}`):
+ * where docker takes "" as not set, so does lxr. */
+bool cfg_scalar_empty(struct cfg_ctx *c, struct cfg_node *n)
+{
+	const char *v = n->kind == CFG_NODE_SCALAR && !cfg_is_null(n) ? cfg_scalar(c, n, "") : NULL;
+
+	return v && !*v;
+}
+
 bool cfg_expect(struct cfg_ctx *c, const struct cfg_node *n, enum cfg_node_kind k, const char *what)
 {
 	static const char *const names[] = {"a string", "a mapping", "a list"};

@@ -11,6 +11,7 @@
 struct obj_ctx {
 	struct cfg_file_obj *o;
 	bool config; /* configs: (content allowed) */
+	bool swarm;  /* a swarm driver key given */
 };
 
 static int obj_file(struct cfg_ctx *c, struct cfg_node *n, void *obj)
@@ -72,20 +73,39 @@ static int obj_labels(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return r;
 }
 
+/* driver, driver_opts, template_driver: a swarm's secret stores and
+ * templates, which compose without swarm passes over, and lxr too: said,
+ * and the file's source used as it is. */
+static int obj_swarm(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	((struct obj_ctx *)obj)->swarm = true;
+	cfg_interpolate_all(c, n);
+	return 0;
+}
+
 static int read_obj(struct cfg_ctx *c, struct cfg_node *n, struct obj_ctx *oc, const char *what)
 {
 	static const struct cfg_key keys[] = {
-	    {"file", NULL, obj_file},       {"environment", NULL, obj_environment},
-	    {"content", NULL, obj_content}, {"external", NULL, obj_external},
-	    {"name", NULL, obj_name},       {"labels", NULL, obj_labels},
+	    {"file", NULL, obj_file},
+	    {"environment", NULL, obj_environment},
+	    {"content", NULL, obj_content},
+	    {"external", NULL, obj_external},
+	    {"name", NULL, obj_name},
+	    {"labels", NULL, obj_labels},
+	    {"driver", NULL, obj_swarm},
+	    {"driver_opts", NULL, obj_swarm},
+	    {"template_driver", NULL, obj_swarm},
 	};
-	static const char *const swarm[] = {"driver", "driver_opts", "template_driver"};
-	struct cfg_map_spec spec = {what, keys, 6, true, swarm, 3};
+	struct cfg_map_spec spec = {what, keys, 9, true, NULL, 0};
 	struct cfg_file_obj *o = oc->o;
 	int given;
 
 	if (cfg_read_map(c, n, &spec, oc) < 0)
 		return -1;
+	if (oc->swarm)
+		cfg_warn(
+		    c, n,
+		    "driver, driver_opts and template_driver are a swarm's: ignored on one host");
 	/* compose-go's rule: at least one */
 	given = !!o->file.v + !!o->environment.v + !!o->content.v + !!o->external.v;
 	if (given)
@@ -121,7 +141,7 @@ int cfg_read_file_objs(struct cfg_ctx *c, struct cfg_node *n, bool config,
 	for (size_t i = 0; i < n->n; i++) {
 		struct cfg_file_obj *o = &(*out)[(*n_out)++];
 		_cleanup_free_ char *where = lxr_xasprintf("%s \"%s\"", what, n->pairs[i].key->raw);
-		struct obj_ctx oc = {o, config};
+		struct obj_ctx oc = {o, config, false};
 		o->name = lxr_xstrdup(n->pairs[i].key->raw);
 		o->pos = n->pairs[i].key->pos;
 		c->where = where;

@@ -198,6 +198,8 @@ static int read_working_dir(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
 	struct cfg_service *s = obj;
 
+	if (cfg_scalar_empty(c, n)) /* the image's, as docker does */
+		return 0;
 	if (cfg_read_str(c, n, "working_dir", &s->working_dir) < 0)
 		return -1;
 	if (s->working_dir.v && s->working_dir.v[0] != '/') {
@@ -272,6 +274,8 @@ static int read_stop_signal(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
+	if (!*v) /* the image's, as docker does */
+		return 0;
 	if (cfg_parse_signal(v, &sig) < 0) {
 		cfg_error_hint(c, n, "a signal name or number: SIGTERM, SIGINT, QUIT, 15",
 			       "stop_signal: unknown signal \"%s\"", v);
@@ -315,8 +319,9 @@ static int read_pull_policy(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 
 	if (!v)
 		return -1;
-	if (!strcmp(v, "if_not_present"))
-		v = "missing";     /* compose's old name */
+	if (!strcmp(v, "if_not_present") || !strcmp(v, "refresh"))
+		v = "missing";     /* compose's old name; refresh without a delay is
+				      missing for compose-go's GetPullPolicy */
 	if (!strcmp(v, "build")) { /* lxr up builds the image every time */
 		cfg_check_supported(c, n, "service.pull_policy.build", "pull_policy \"build\"");
 		cfg_str_set(&s->pull_policy, v, n->pos);
@@ -593,9 +598,13 @@ int cfg_service_read(struct cfg_ctx *c, struct cfg_node *n, struct cfg_service *
 	const struct cfg_map_spec *spec = service_spec();
 	int r;
 
-	if (!cfg_name_ok(s->name))
-		cfg_diag_add(c, s->pos, false,
-			     "letters, digits, '_', '.', '-'; starting with a letter or digit",
+	/* compose's schema (^[a-zA-Z0-9._-]+$: `_base` too); lxr names
+	 * directories after them, so not . or .. */
+	if (!*s->name ||
+	    strspn(s->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		strlen(s->name) ||
+	    !strcmp(s->name, ".") || !strcmp(s->name, ".."))
+		cfg_diag_add(c, s->pos, false, "letters, digits, '_', '.' and '-'; not . or ..",
 			     "service name \"%s\" is not valid", s->name);
 	if (cfg_is_null(n)) {
 		cfg_error_hint(c, n, "give it at least an `image:`", "service has no settings");

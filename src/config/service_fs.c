@@ -107,11 +107,27 @@ static const char *const tmpfs_flags[] = {
     "noatime", "atime", "relatime", "strictatime", "nodiratime", "diratime", "sync",  "async",
 };
 
+/* The kernel's forms of a tmpfs count: digits, then k, m, g (size and
+ * nr_inodes) or % (of memory for size, of pages for nr_inodes). */
+static bool tmpfs_count(const char *num, bool percent)
+{
+	size_t digits = strspn(num, "0123456789");
+
+	return digits && (!num[digits] || (!num[digits + 1] && strchr("kKmMgG", num[digits])) ||
+			  (percent && !strcmp(num + digits, "%")));
+}
+
 static int tmpfs_option(struct cfg_ctx *c, struct cfg_node *n, struct cfg_tmpfs *t, char *o)
 {
 	size_t nf = sizeof(tmpfs_flags) / sizeof(tmpfs_flags[0]);
 	char *end;
 
+	/* size=50%, nr_inodes=10k: docker hands both to the kernel as they are */
+	if ((!strncmp(o, "size=", 5) && o[strlen(o) - 1] == '%' && tmpfs_count(o + 5, true)) ||
+	    (!strncmp(o, "nr_inodes=", 10) && tmpfs_count(o + 10, true))) {
+		lxr_strv_push(&t->flags, lxr_xstrdup(o));
+		return 0;
+	}
 	if (!strncmp(o, "size=", 5)) {
 		if (cfg_parse_bytes(o + 5, &t->size) < 0 || t->size < 0) {
 			cfg_error_hint(c, n, "e.g. size=64m", "tmpfs: invalid size \"%s\"", o + 5);

@@ -389,6 +389,8 @@ static int read_userns_mode(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	static const char *const words[] = {"host", "auto", NULL};
 	struct cfg_str *out = &HOST(obj)->userns_mode;
 
+	if (cfg_scalar_empty(c, n)) /* lxr.conf's, as docker's "" is its default */
+		return 0;
 	if (cfg_read_str(c, n, "userns_mode", out) < 0)
 		return -1;
 	if (out->v && (strchr(out->v, ':') || !mode_ok(out->v, words))) {

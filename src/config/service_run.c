@@ -326,7 +326,9 @@ static int ulimit_value(struct cfg_ctx *c, struct cfg_node *n, struct cfg_ulimit
 		struct cfg_int *dst = !strcmp(k, "soft")   ? &soft
 				      : !strcmp(k, "hard") ? &hard
 							   : NULL;
-		if (!dst) {
+		if (!dst && !strncmp(k, "x-", 2)) { /* the schema allows them */
+			cfg_interpolate_all(c, n->pairs[i].value);
+		} else if (!dst) {
 			cfg_error(c, n->pairs[i].key, "unknown key \"%s\" in ulimit (soft or hard)",
 				  k);
 			r = -1;

@@ -66,16 +66,41 @@ static int read_memswap_limit(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 	return cfg_read_bytes(c, n, "memswap_limit", v);
 }
 
-#define TUNE_INT(key, lo, hi)                                                                      \
+/* The number docker takes as "not set" for a key (swappiness -1, 0
+ * shares, a period of 0, a blkio weight of 0): the default, as dockerd
+ * reads it, and so compose files write it. */
+static bool docker_unset(struct cfg_ctx *c, struct cfg_node *n, const char *unset)
+{
+	const char *v = unset && n->kind == CFG_NODE_SCALAR ? cfg_scalar(c, n, "") : NULL;
+
+	return v && !strcmp(v, unset);
+}
+
+#define TUNE_INT(key, unset, lo, hi)                                                               \
 	static int read_##key(struct cfg_ctx *c, struct cfg_node *n, void *obj)                    \
 	{                                                                                          \
+		if (docker_unset(c, n, unset))                                                     \
+			return 0;                                                                  \
 		return cfg_read_int(c, n, #key, lo, hi, &TUNE(obj)->key);                          \
 	}
-TUNE_INT(mem_swappiness, 0, 100)
-TUNE_INT(cpu_shares, 2, 262144)
-TUNE_INT(cpu_quota, -1, INT64_MAX / 2)
-TUNE_INT(cpu_period, 1000, 1000000)
-TUNE_INT(oom_score_adj, -1000, 1000)
+TUNE_INT(mem_swappiness, "-1", 0, 100)
+TUNE_INT(cpu_quota, NULL, -1, INT64_MAX / 2)
+TUNE_INT(cpu_period, "0", 1000, 1000000)
+TUNE_INT(oom_score_adj, NULL, -1000, 1000)
+
+/* cpu_shares: 0 is not set, and 1 is the kernel's least, 2, as dockerd
+ * raises it */
+static int read_cpu_shares(struct cfg_ctx *c, struct cfg_node *n, void *obj)
+{
+	struct cfg_int *v = &TUNE(obj)->cpu_shares;
+
+	if (docker_unset(c, n, "0"))
+		return 0;
+	if (cfg_read_int(c, n, "cpu_shares", 1, 262144, v) < 0)
+		return -1;
+	v->v = v->v < 2 ? 2 : v->v;
+	return 0;
+}
 
 static int read_cpuset(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
@@ -170,6 +195,8 @@ static int read_scale(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 /* ---- blkio_config ---------------------------------------------------------------- */
 static int blkio_weight(struct cfg_ctx *c, struct cfg_node *n, void *obj)
 {
+	if (docker_unset(c, n, "0"))
+		return 0;
 	return cfg_read_int(c, n, "blkio_config weight", 10, 1000, &TUNE(obj)->blkio_weight);
 }
 

@@ -143,10 +143,16 @@ int cfg_read_mac(struct cfg_ctx *c, struct cfg_node *n, const char *key, struct 
 	unsigned b[6];
 	int end = 0;
 
+	if (cfg_scalar_empty(c, n)) /* none, as docker takes "" */
+		return 0;
 	if (cfg_read_str(c, n, key, v) < 0)
 		return -1;
 	if (!v->v)
 		return 0;
+	/* 02-42-ac-11-00-02 as well, as Go's net.ParseMAC reads it */
+	if (strlen(v->v) == 17 && v->v[2] == '-' && strspn(v->v, "0123456789abcdefABCDEF-") == 17)
+		for (char *p = v->v; *p; p++)
+			*p = *p == '-' ? ':' : *p;
 	if (lxr_sscanf(v->v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		       &end) != 6 ||
 	    end != 17 || v->v[end] || strspn(v->v, "0123456789abcdefABCDEF:") != 17) {

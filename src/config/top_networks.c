@@ -56,6 +56,10 @@ int cfg_read_external(struct cfg_ctx *c, struct cfg_node *n, struct cfg_bool *ex
 	if (n->kind != CFG_NODE_MAP)
 		return cfg_read_bool(c, n, "external", ext);
 	for (size_t i = 0; i < n->n; i++) {
+		if (!strncmp(n->pairs[i].key->raw, "x-", 2)) { /* the schema allows them */
+			cfg_interpolate_all(c, n->pairs[i].value);
+			continue;
+		}
 		if (strcmp(n->pairs[i].key->raw, "name")) {
 			cfg_error(c, n->pairs[i].key, "unknown key \"%s\" in external",
 				  n->pairs[i].key->raw);

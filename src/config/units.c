@@ -61,10 +61,19 @@ struct unit {
 	int64_t ns;
 };
 
-/* Go also accepts U+00B5 (micro sign) and U+03BC (greek mu) for "us". */
+/* Go also accepts U+00B5 (micro sign) and U+03BC (greek mu) for "us";
+ * compose-go's str2duration days (d) and weeks (w) as well. */
 static const struct unit duration_units[] = {
-    {"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},      {"\xce\xbcs", 1000},
-    {"ms", 1000000}, {"s", 1000000000}, {"m", 60LL * 1000000000}, {"h", 3600LL * 1000000000},
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000},
+    {"\xce\xbcs", 1000},
+    {"ms", 1000000},
+    {"s", 1000000000},
+    {"m", 60LL * 1000000000},
+    {"h", 3600LL * 1000000000},
+    {"d", 86400LL * 1000000000},
+    {"w", 7 * 86400LL * 1000000000},
 };
 
 /* The longest unit name that matches, so "ms" is not read as "m" + "s". */

@@ -71,7 +71,9 @@ static void durations(void **state)
 	    {"1.5", BAD}, /* a bare number must be whole seconds */
 	    {"10 s", BAD},
 	    {"10S", BAD},
-	    {"1d", BAD},
+	    {"1d", 86400 * S}, /* compose-go's str2duration: days and weeks */
+	    {"1w2d", 9 * 86400 * S},
+	    {"1D", BAD},
 	    {"1m30", BAD},
 	    {"1..5s", BAD},
 	    {".s", BAD},

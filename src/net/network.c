@@ -187,6 +187,22 @@ static int bridge_v6(const char *run_dir, struct net_nl *sk, const struct net_re
 	return r->internal ? 0 : net_forwarding6_needed(run_dir, err);
 }
 
+/* A container can send the bridge a router advertisement (a raw frame
+ * needs only NET_RAW, a default capability), which would give the host an
+ * address, a route and even a default route through that container: the
+ * bridge takes none, as docker's. A bridge of an IPv4-only network has no
+ * IPv6 at all, so nothing reaches the host over it by a link-local
+ * address either (as docker's). A kernel without IPv6 has neither knob. */
+static int bridge_no_ra(const struct net_rec *r, lxr_err *err)
+{
+	_cleanup_free_ char *ra = lxr_xasprintf("net.ipv6.conf.%s.accept_ra", r->bridge);
+	_cleanup_free_ char *off = lxr_xasprintf("net.ipv6.conf.%s.disable_ipv6", r->bridge);
+
+	if (net_sysctl_set(ra, "0", err) < 0)
+		return err->errnum == ENOENT ? 0 : -1;
+	return r->subnet6.prefix ? 0 : net_sysctl_set(off, "1", err);
+}
+
 int net_bridge_pick(struct net_nl *sk, const char *key, const char *alias, char *out, lxr_err *err)
 {
 	char have[256];
@@ -220,6 +236,8 @@ static int bridge_up(const char *run_dir, const char *project, struct net_rec *r
 			      r->mtu ? r->mtu : 1500, err);
 	if (ret == 0 && r->altname[0])
 		ret = net_link_altname(sk, r->bridge, r->altname, err);
+	if (ret == 0)
+		ret = bridge_no_ra(r, err);
 	if (ret == 0 && r->subnet6.prefix)
 		ret = bridge_v6(run_dir, sk, r, err);
 	net_nl_close(sk);

@@ -253,8 +253,36 @@ pass "a volume's copy-up from an image holds against a neighbour swapping its en
 # On an IPv6 network every container holds CAP_NET_RAW (docker's default
 # set): one that sends router advertisements must not give its neighbours
 # an address of its choosing, nor itself as their default route (it would
-# see their traffic). lxr sets both itself.
+# see their traffic). lxr sets both itself. Nor the host's, through the
+# bridge: on an IPv6 network or an IPv4-only one (where the container's
+# eth0 has IPv6 off, but a whole frame still goes out), as docker's.
 if [ -e /proc/sys/net/ipv6 ]; then
+	spoof() { # SERVICE PREFIX
+		run exec -f "$STACK" "$1" /probe ra eth0 "$2"
+		if [ -n "${LXR_TEST_USERNS:-}" ]; then
+			# the network namespace belongs to the host's user namespace, so
+			# the container's CAP_NET_RAW (its own namespace's) opens no raw socket
+			expect_grep "$OUT" "cannot send on eth0: Operation not permitted" "in a user namespace, no raw socket: $OUT"
+		else
+			expect_grep "$OUT" "^sent [1-9]" "the $1 sends router advertisements: $OUT"
+		fi
+		host=$(ip -6 addr show; ip -6 route show)
+		echo "$host" | grep -q "fd00:bad:" && fail "a container's advertisement gave the host an address or route: $(echo "$host" | grep "fd00:bad:")"
+		if echo "$host" | grep -q "dev lxr-.* proto ra"; then fail "a container's advertisement became a host route: $host"; fi
+	}
+	# first alone, IPv4 only: the host forwards no IPv6 then, and an
+	# interface that does not forward takes advertisements by default
+	stack <<Y
+name: escra4$$
+services:
+  spoofer4:
+    image: $IMG
+    command: ["sleep", "1000"]
+Y
+	run up -d -f "$STACK"
+	expect_rc 0 "up -d of an IPv4-only network with a spoofer"
+	spoof spoofer4 fd00:bad:4:2::
+	run down -f "$STACK"
 	stack <<Y
 name: escra$$
 services:
@@ -272,20 +300,13 @@ networks:
 Y
 	run up -d -f "$STACK"
 	expect_rc 0 "up -d of an IPv6 network with a spoofer"
-	run exec -f "$STACK" spoofer /probe ra eth0 fd00:bad:1:2::
-	if [ -n "${LXR_TEST_USERNS:-}" ]; then
-		# the network namespace belongs to the host's user namespace, so
-		# the container's CAP_NET_RAW (its own namespace's) opens no raw socket
-		expect_grep "$OUT" "cannot send on eth0: Operation not permitted" "in a user namespace, no raw socket: $OUT"
-	else
-		expect_grep "$OUT" "^sent [1-9]" "the spoofer sends router advertisements: $OUT"
-	fi
+	spoof spoofer fd00:bad:1:2::
 	run exec -f "$STACK" victim sh -c 'ip -6 addr show dev eth0; ip -6 route show'
 	echo "$OUT" | grep -q "fd00:bad:1:2:" && fail "a neighbour's advertisement gave the victim an address: $OUT"
 	echo "$OUT" | grep -q "default via fe80" && fail "a neighbour's advertisement became the victim's default route: $OUT"
 	expect_grep "$OUT" "^default via " "the victim keeps lxr's IPv6 default route"
 	run down -f "$STACK"
-	pass "a neighbour's router advertisements gave no address and no default route"
+	pass "a container's router advertisements gave its neighbours and the host no address and no route"
 else
 	echo "SKIP (this section): the kernel has no IPv6 (ipv6.disable=1)"
 fi

@@ -26,7 +26,8 @@
  *                                follows it would change the host file
  *   escape_probe ra IFNAME PREFIX
  *                                send router advertisements out of IFNAME
- *                                for three seconds, as a router would:
+ *                                for three seconds (whole frames, on a
+ *                                packet socket), as a router would:
  *                                "take PREFIX/64 for an address, and me for
  *                                a default route" (needs CAP_NET_RAW, a
  *                                default capability); the caller checks
@@ -63,7 +64,11 @@
 #include <string.h>
 #include <limits.h>
 #include <arpa/inet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/ip6.h>
+#include <linux/if_packet.h>
+#include <sys/ioctl.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -531,38 +536,69 @@ static int swapvol(const char *dir, const char *target)
 	}
 }
 
+/* The one's complement sum of n bytes at p, added to sum. */
+static uint32_t csum_add(uint32_t sum, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return n & 1 ? sum + (uint32_t)(p[n - 1] << 8) : sum;
+}
+
+/* A whole Ethernet frame, written by hand on a packet socket: it goes out
+ * even where the interface has IPv6 turned off (an IPv4-only network),
+ * from a link-local address made up from our MAC, as a router's would. */
 static int ra(const char *ifname, const char *prefix)
 {
-	unsigned char pkt[sizeof(struct nd_router_advert) + sizeof(struct nd_opt_prefix_info)] = {
-	    0};
-	struct nd_router_advert *h = (void *)pkt;
-	struct nd_opt_prefix_info *pi = (void *)(pkt + sizeof(*h));
-	struct sockaddr_in6 to = {.sin6_family = AF_INET6};
-	int idx = (int)if_nametoindex(ifname), hops = 255, sent = 0;
-	int s = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	struct {
+		struct ether_header eth;
+		struct ip6_hdr ip;
+		struct nd_router_advert ra;
+		struct nd_opt_prefix_info pi;
+	} __attribute__((packed)) f = {0};
+	struct ifreq ifr = {0};
+	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = ETH_ALEN};
+	const size_t len = sizeof(f.ra) + sizeof(f.pi);
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), sent = 0;
+	unsigned char *mac = (unsigned char *)ifr.ifr_hwaddr.sa_data, *src = f.ip.ip6_src.s6_addr;
+	uint32_t sum = 0;
 
-	if (s < 0 || !idx)
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (s < 0 || ioctl(s, SIOCGIFHWADDR, &ifr) < 0 || ioctl(s, SIOCGIFINDEX, &ifr) < 0)
 		return printf("cannot send on %s: %s\n", ifname, strerror(errno)), 2;
-	h->nd_ra_type = ND_ROUTER_ADVERT;
-	h->nd_ra_curhoplimit = 64;
-	h->nd_ra_router_lifetime = htons(1800);
-	pi->nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
-	pi->nd_opt_pi_len = 4;
-	pi->nd_opt_pi_prefix_len = 64;
-	pi->nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK | ND_OPT_PI_FLAG_AUTO;
-	pi->nd_opt_pi_valid_time = htonl(86400);
-	pi->nd_opt_pi_preferred_time = htonl(14400);
-	if (inet_pton(AF_INET6, prefix, &pi->nd_opt_pi_prefix) != 1)
+	to.sll_ifindex = ifr.ifr_ifindex;
+	memcpy(f.eth.ether_dhost, "\x33\x33\0\0\0\x01", ETH_ALEN);
+	memcpy(to.sll_addr, f.eth.ether_dhost, ETH_ALEN);
+	memcpy(f.eth.ether_shost, mac, ETH_ALEN);
+	f.eth.ether_type = htons(ETHERTYPE_IPV6);
+	f.ip.ip6_flow = htonl(6u << 28);
+	f.ip.ip6_plen = htons((uint16_t)len);
+	f.ip.ip6_nxt = IPPROTO_ICMPV6;
+	f.ip.ip6_hlim = 255;          /* a receiver takes an advertisement only with 255 */
+	src[0] = 0xfe, src[1] = 0x80; /* fe80::EUI-64 */
+	src[8] = mac[0] ^ 2, src[9] = mac[1], src[10] = mac[2], src[11] = 0xff;
+	src[12] = 0xfe, src[13] = mac[3], src[14] = mac[4], src[15] = mac[5];
+	inet_pton(AF_INET6, "ff02::1", &f.ip.ip6_dst);
+	f.ra.nd_ra_type = ND_ROUTER_ADVERT;
+	f.ra.nd_ra_curhoplimit = 64;
+	f.ra.nd_ra_router_lifetime = htons(1800);
+	f.pi.nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
+	f.pi.nd_opt_pi_len = 4;
+	f.pi.nd_opt_pi_prefix_len = 64;
+	f.pi.nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK | ND_OPT_PI_FLAG_AUTO;
+	f.pi.nd_opt_pi_valid_time = htonl(86400);
+	f.pi.nd_opt_pi_preferred_time = htonl(14400);
+	if (inet_pton(AF_INET6, prefix, &f.pi.nd_opt_pi_prefix) != 1)
 		return printf("not an IPv6 prefix: %s\n", prefix), 2;
-	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
-	to.sin6_scope_id = (uint32_t)idx;
-	/* a receiver takes an advertisement only with hop limit 255, from a
-	 * link-local source (ours once its duplicate detection is done: the
-	 * first sends may go out without one, so send for a while) */
-	setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops));
-	setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx));
+	/* ICMPv6's checksum covers a pseudo-header: both addresses, the
+	 * length and the next header */
+	sum = csum_add(sum, (unsigned char *)&f.ip.ip6_src, 32);
+	sum += (uint32_t)len + IPPROTO_ICMPV6;
+	sum = csum_add(sum, (unsigned char *)&f.ra, len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f.ra.nd_ra_cksum = htons((uint16_t)~sum);
 	for (int i = 0; i < 15; i++) {
-		if (sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) > 0)
+		if (sendto(s, &f, sizeof(f), 0, (struct sockaddr *)&to, sizeof(to)) > 0)
 			sent++;
 		usleep(200000);
 	}

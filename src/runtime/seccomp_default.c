@@ -273,7 +273,12 @@ static const char *const perf_call[] = {
 /* socket(2) by address family: all but AF_ALG (38: the kernel's crypto
  * API, a recurring source of kernel bugs) and AF_VSOCK (40: it talks to
  * the hypervisor, outside every namespace). Docker writes it as three
- * ranges, since a rule cannot say "not 38 and not 40". */
+ * ranges, since a rule cannot say "not 38 and not 40"; but its third,
+ * "above 40", compares all 64 bits, where the kernel reads an int:
+ * 0x100000028 is above 40 and is AF_VSOCK. Here the families above 40
+ * are named by masks that hold the upper half at 0: 41, 42-43, 44-47 and
+ * 48-63 (the kernel has 46; a larger one is refused as EPERM, not
+ * EAFNOSUPPORT). */
 static const char *const socket_call[] = {
 	"socket", NULL
 };
@@ -326,7 +331,10 @@ static const struct group groups[] = {
     ALLOW(tracing, .min_kernel = {4, 8}),
     ALLOW(socket_call, ARG(0, LT, AF_ALG_NR, 0)),
     ALLOW(socket_call, ARG(0, EQ, AF_ALG_NR + 1, 0)),
-    ALLOW(socket_call, ARG(0, GT, AF_VSOCK_NR, 0)),
+    ALLOW(socket_call, ARG(0, EQ, AF_VSOCK_NR + 1, 0)),
+    ALLOW(socket_call, ARG(0, MASKED_EQ, ~1ULL, 42)),
+    ALLOW(socket_call, ARG(0, MASKED_EQ, ~3ULL, 44)),
+    ALLOW(socket_call, ARG(0, MASKED_EQ, ~15ULL, 48)),
     ALLOW(personality_call, ARG(0, EQ, 0x0, 0)),
     ALLOW(personality_call, ARG(0, EQ, 0x0008, 0)),
     ALLOW(personality_call, ARG(0, EQ, 0x20000, 0)),

@@ -60,8 +60,19 @@ static long probe(const char *what)
 		return syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0);
 	if (!strcmp(what, "alg"))
 		return syscall(SYS_socket, 38 /* AF_ALG */, SOCK_SEQPACKET, 0);
+	/* the kernel reads the family as an int: bits above 32 must not
+	 * carry 40 or 38 past the filter */
+	if (!strcmp(what, "vsock-hi"))
+		return syscall(SYS_socket, 0x100000000UL | 40, SOCK_STREAM, 0);
+	if (!strcmp(what, "alg-hi"))
+		return syscall(SYS_socket, 0x100000000UL | 38, SOCK_SEQPACKET, 0);
 	if (!strcmp(what, "inet"))
 		return syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
+	/* the families after AF_VSOCK stay the kernel's to refuse */
+	if (!strcmp(what, "af41"))
+		return syscall(SYS_socket, 41 /* AF_KCM */, 12345, 0);
+	if (!strcmp(what, "af45"))
+		return syscall(SYS_socket, 45 /* AF_MCTP */, 12345, 0);
 	if (!strcmp(what, "no-aslr"))
 		return syscall(SYS_personality, ADDR_NO_RANDOMIZE);
 	if (!strcmp(what, "persona-query"))

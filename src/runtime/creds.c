@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -222,6 +223,20 @@ int rt_process_load_held_filter(const struct lxr_spec *spec, lxr_err *err)
 	return filter_held(spec) ? load_seccomp(spec, err) : 0;
 }
 
+/* A session keyring of its own, as runc and crun give each container and
+ * exec: the caller's (a login's, a unit's) holds its keys, and a process
+ * possesses every key of its session keyring whatever its uid, so one that
+ * may call keyctl (seccomp=unconfined, a profile that allows it) would
+ * read them. A kernel without keys has none to hand on (ENOSYS); a
+ * rootless user at its key quota (EDQUOT) keeps its own, its own keys. */
+static int own_session_keyring(lxr_err *err)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0 || errno == ENOSYS ||
+	    errno == EDQUOT)
+		return 0;
+	return lxr_fail(err, errno, "a session keyring of the container's own (keyctl)");
+}
+
 int rt_process_apply_creds_held(const struct lxr_spec *spec, lxr_err *err)
 {
 	bool filter = spec->seccomp || spec->seccomp_default;
@@ -229,6 +244,8 @@ int rt_process_apply_creds_held(const struct lxr_spec *spec, lxr_err *err)
 
 	/* set either way: a clone that shares lxr's memory leaves its value */
 	nofile_pending = lxr_nofile_start(&nofile_final);
+	if (own_session_keyring(err) < 0)
+		return -1;
 	if (apply_rlimits(spec, err) < 0 || drop_bounding(spec->caps.bounding, err) < 0)
 		return -1;
 	if (seccomp_early && load_seccomp(spec, err) < 0)

@@ -88,6 +88,24 @@ echo "$OUT" | grep -q "^io_uring: EPERM$" && fail "io_uring refused without a fi
 expect_grep "$OUT" "Seccomp:	0" "no filter"
 pass "seccomp=unconfined loads no filter"
 
+# A session keyring of the container's own: started from a session that
+# holds a key, a container that may call keyctl (unconfined) does not
+# possess it, nor does an exec into it (runc's and crun's rule).
+k="$(cname key)"
+run run --rm --name "$(cname keyring)" --security-opt seccomp=unconfined "${P[@]}" "$ROOTFS" \
+	/probe "session-key:$k"
+expect_out "session-key:$k: ENOKEY" "a container alone, no key"
+OUT=$("$probe" with-key "$k" "$LXR" run --rm --name "$(cname keyring2)" \
+	--security-opt seccomp=unconfined "${P[@]}" "$ROOTFS" /probe "session-key:$k" 2>&1)
+expect_out "session-key:$k: ENOKEY" "a container started from a session with a key does not possess it"
+n=$(cname keyexec)
+run run -d --rm --name "$n" --security-opt seccomp=unconfined "${P[@]}" "$ROOTFS" sleep 30
+expect_rc 0 "start detached, unconfined"
+OUT=$("$probe" with-key "$k" "$LXR" exec "$n" /probe "session-key:$k" 2>&1)
+expect_out "session-key:$k: ENOKEY" "an exec from a session with a key does not possess it"
+run stop -t 0 "$n"
+pass "containers and execs get a session keyring of their own, not their caller's"
+
 # no-new-privileges:false turns lxr's default off
 run run --rm --name "$(cname nnp)" --security-opt no-new-privileges:false "$ROOTFS" \
 	grep ^NoNewPrivs: /proc/self/status

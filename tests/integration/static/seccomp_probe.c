@@ -5,7 +5,12 @@
  *
  *   seccomp_probe keyctl io_uring vsock alg inet no-aslr persona-query
  *                 clone3 userns-clone unknown getpid mkdir:PATH
- *                 i386-getpid i386-keyctl i386-unknown (x86-64: int 0x80) */
+ *                 i386-getpid i386-keyctl i386-unknown (x86-64: int 0x80)
+ *                 session-key:NAME (is a user key NAME in our session keyring?)
+ *   seccomp_probe with-key NAME CMD...
+ *                 join a session keyring of our own, put a user key NAME in
+ *                 it, and exec CMD (on the host: what a container started
+ *                 from this session must not possess) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -93,6 +98,9 @@ static long probe(const char *what)
 	if (!strcmp(what, "i386-unknown"))
 		return sys32(1000, 0, 0, 0);
 #endif
+	if (!strncmp(what, "session-key:", 12))
+		return syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user",
+			       what + 12, 0);
 	if (!strncmp(what, "mkdir:", 6))
 		return syscall(SYS_mkdirat, AT_FDCWD, what + 6, 0755);
 	errno = EINVAL;
@@ -101,6 +109,16 @@ static long probe(const char *what)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "with-key")) {
+		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "probe-session") < 0 ||
+		    syscall(SYS_add_key, "user", argv[2], "host-secret", 11,
+			    KEY_SPEC_SESSION_KEYRING) < 0 ||
+		    syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user", argv[2],
+			    0) < 0)
+			return perror("with-key"), 2;
+		execvp(argv[3], argv + 3);
+		return perror(argv[3]), 2;
+	}
 	for (int i = 1; i < argc; i++) {
 		long r = probe(argv[i]);
 		const char *name = r < 0 ? strerrorname_np(errno) : "ok";

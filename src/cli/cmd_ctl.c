@@ -340,6 +340,21 @@ static int report_start_failures(json_t *ps, json_t *done)
 	return failed;
 }
 
+/* compose's progress line of a command done to a container */
+static const char *done_word(const char *cmd)
+{
+	static const char *const words[][2] = {
+	    {"stop", "Stopped"}, {"start", "Started"},   {"restart", "Restarted"},
+	    {"kill", "Killed"},  {"pause", "Paused"},    {"unpause", "Unpaused"},
+	    {"rm", "Removed"},   {"wait", "Exited"},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(cmd, words[i][0]))
+			return words[i][1];
+	return "Done";
+}
+
 /* What a command's result says, ps's filtered first; the result may be
  * replaced */
 static int print_result(const char *cmd, json_t **result_p, const struct ctl_args *a)
@@ -375,6 +390,17 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	} else {
 		size_t i;
 		json_t *n;
+		/* compose prints only progress, on stderr: a script's stdout
+		 * stays empty */
+		json_array_foreach(result, i, n)
+		{
+			if (!a->stack || a->given || !json_is_string(n))
+				break;
+			fprintf(stderr, " Container %s-%s  %s\n", a->stack, json_string_value(n),
+				done_word(cmd));
+		}
+		if (a->stack && !a->given)
+			return LXR_EXIT_OK;
 		/* docker prints each name as it was given */
 		json_array_foreach(result, i, n)
 		{
@@ -650,8 +676,18 @@ int cmd_ctl(int argc, char **argv)
 	if (a.no_orphans &&
 	    (r = cli_ps_file_services(a.file, a.project, &a.file_svcs)) != LXR_EXIT_OK)
 		goto out;
-	r = cli_project_open(a.file, a.project, &conn, &project, !strcmp(cmd, "ps") ? &down : NULL);
-	if (r == LXR_EXIT_OK && down) {
+	/* compose's stop, kill, restart, top, pause and unpause act on the
+	 * containers there are: none of a project that is down, and done */
+	static const char *const on_what_is[] = {"ps",  "stop",  "kill",   "restart",
+						 "top", "pause", "unpause"};
+	bool none_ok = false;
+	for (size_t i = 0; i < sizeof(on_what_is) / sizeof(on_what_is[0]); i++)
+		none_ok = none_ok || !strcmp(cmd, on_what_is[i]);
+	r = cli_project_open(a.file, a.project, &conn, &project, none_ok ? &down : NULL);
+	if (r == LXR_EXIT_OK && down && strcmp(cmd, "ps")) {
+		if (!strcmp(cmd, "kill"))
+			fprintf(stderr, "no container to kill\n");
+	} else if (r == LXR_EXIT_OK && down) {
 		/* compose's ps of a project with no containers: an empty list
 		 * (with --format json, no line at all) */
 		json_t *none = json_array();

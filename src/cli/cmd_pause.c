@@ -129,7 +129,10 @@ int cmd_pause(int argc, char **argv)
 		ctl_close(conn);
 		return LXR_EXIT_FAIL;
 	}
-	json_array_foreach(res, i, n) printf("%s\n", json_string_value(n));
+	/* compose's progress, on stderr: stdout stays empty */
+	json_array_foreach(res, i, n) fprintf(stderr, " Container %s-%s  %s\n", name,
+					      json_string_value(n),
+					      !strcmp(cmd, "pause") ? "Paused" : "Unpaused");
 	json_decref(res);
 	ctl_close(conn);
 	return LXR_EXIT_OK;

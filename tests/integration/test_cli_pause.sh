@@ -46,7 +46,8 @@ pass "create makes the instances without starting them; start starts them in ord
 # ---- pause, unpause -------------------------------------------------------------
 run pause -f "$STACK" web
 expect_rc 0 "pause"
-expect_out "web-1" "pause names what it paused"
+expect_out "" "pause prints nothing on stdout, as compose"
+expect_grep "$ERR" "^ Container $PROJECT-web-1  Paused$" "pause names what it paused on stderr"
 run ps -f "$STACK" --format json
 python3 - "$OUT" > "$TEST_TMP/pid" <<'PY' || fail "ps shows paused: $OUT"
 import json, sys
@@ -88,7 +89,8 @@ assert i["State"]["Status"] == "paused" and i["State"]["Paused"] is True, i["Sta
 PY
 run unpause -f "$STACK" web
 expect_rc 0 "unpause"
-expect_out "web-1" "unpause names what it resumed"
+expect_out "" "unpause prints nothing on stdout"
+expect_grep "$ERR" "^ Container $PROJECT-web-1  Unpaused$" "unpause names what it resumed on stderr"
 run ps -f "$STACK" --format json
 expect_grep "$OUT" '"state":"(healthy|running)"' "unpaused: running again"
 wait_event '"instance":"web-1","state":"unpaused"'

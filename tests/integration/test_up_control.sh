@@ -64,7 +64,8 @@ pass "exec SERVICE runs inside the service's container"
 evpid=$!
 sleep 0.2
 run restart -f "$STACK" worker
-expect_out "worker-1" "restart names what it restarted"
+expect_out "" "restart prints nothing on stdout, as compose"
+expect_grep "$ERR" "^ Container $PROJECT-worker-1  Restarted$" "restart names what it restarted on stderr"
 wait_event '"instance":"worker-1","state":"running","from":"starting","cause":"started","exit":143'
 run kill -f "$STACK" -s KILL worker
 # a stop for good, as docker's kill: restart: always does not undo it

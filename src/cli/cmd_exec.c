@@ -198,10 +198,13 @@ static int exec_in(struct exec_opts *o, const char *name, char **cmd)
 	int pidfd, st, r;
 	lxr_err err;
 
+	/* compose's and docker's exec of a service or container that is not
+	 * running: an error of the request, exit 1 (125 is lxr's own failure
+	 * to start the process) */
 	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &o->service,
 			       &err) < 0) {
 		lxr_err_print(&err);
-		return 125;
+		return LXR_EXIT_FAIL;
 	}
 	if (exec_process(o, &ref, cmd, &err) < 0) {
 		lxr_err_print(&err);

@@ -49,7 +49,7 @@ expect_grep "$OUT" "^1 two$" "exec -e"
 expect_grep "$OUT" "^1000$" "exec -u"
 expect_grep "$OUT" "^/tmp$" "exec -w"
 run exec -T -f "$STACK" --index 3 web true
-expect_rc 125 "exec --index of an instance that is not there"
+expect_rc 1 "exec --index of an instance that is not there (compose's exit code)"
 run exec -T -f "$STACK" web /bin/sh -c 'exit 7'
 expect_rc 7 "exec passes the exit code"
 pass "exec -e -u -w -T --index"

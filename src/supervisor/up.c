@@ -381,7 +381,7 @@ static int lost(const lxr_err *err)
 	return 1;
 }
 
-static int wait_reconciled(struct ctl_conn *c, json_t *updated)
+static int wait_reconciled(struct ctl_conn *c, const struct cfg_stack *st, json_t *updated)
 {
 	json_t *all = NULL, *in;
 	size_t i;
@@ -418,22 +418,23 @@ static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 			return lost(&err);
 		json_array_foreach(all, i, in)
 		{
-			const char *st = json_string_value(json_object_get(in, "state"));
-			done &= st && settled(st, in);
+			const char *state = json_string_value(json_object_get(in, "state"));
+			done &= state && settled(state, in) && !sup_up_dep_waiting(st, all, in);
 		}
 		if (done)
 			break;
 	}
 	json_array_foreach(all, i, in)
 	{
-		const char *st = json_string_value(json_object_get(in, "state"));
+		const char *state = json_string_value(json_object_get(in, "state"));
 		json_t *e = json_object_get(in, "error");
-		if (st && !strcmp(st, "failed") && e) {
+		if (state && !strcmp(state, "failed") && e) {
 			lxr_err why;
 			sup_err_from_json(e, &why);
 			print_start_error(json_string_value(json_object_get(in, "instance")), &why);
 			r = 1;
-		} else if (st && !strcmp(st, "created") && json_object_get(in, "blocked_by")) {
+		} else if (state && !strcmp(state, "created") &&
+			   json_object_get(in, "blocked_by")) {
 			fprintf(stderr, "lxr: error: %s did not start: %s\n",
 				json_string_value(json_object_get(in, "instance")),
 				json_string_value(json_object_get(in, "blocked_by")));
@@ -441,6 +442,7 @@ static int wait_reconciled(struct ctl_conn *c, json_t *updated)
 		}
 	}
 	r |= sup_update_report(all, updated);
+	r |= sup_up_dep_report(st, all);
 	json_decref(all);
 	return r;
 }
@@ -552,7 +554,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		}
 		if (!o->ignore_orphans)
 			warn_orphans(json_object_get(result, "orphans"));
-		r = wait_reconciled(c, json_object_get(result, "updated"));
+		r = wait_reconciled(c, st, json_object_get(result, "updated"));
 		/* compose's foreground up attaches to a stack that is up */
 		if (r == 0 && !o->detach && !o->no_start)
 			r = sup_up_attach(run_dir, c, st, o);

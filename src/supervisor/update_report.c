@@ -1,7 +1,9 @@
 /* What `lxr up` and `lxr rollback` say about a rolling update once it has
  * ended: each service updated, rolled back (and why: the failing health
  * check's output, the exit code), or paused half-way. The supervisor's ps
- * carries the state (update.c); this only waits for it and prints. */
+ * carries the state (update.c); this only waits for it and prints. And
+ * what an `up -d` of a stack that is up waits for after its reconcile: the
+ * dependencies others need healthy. */
 #define _GNU_SOURCE
 #include <string.h>
 #include <unistd.h>
@@ -155,5 +157,67 @@ int sup_rollback_services(struct ctl_conn *c, const char *const *services)
 	json_decref(result);
 	json_decref(ps);
 	json_decref(names);
+	return r;
+}
+
+/* A service that one of the stack's running services depends on with
+ * condition service_healthy (required: compose only warns for the others) */
+static bool needed_healthy(const struct cfg_stack *st, json_t *ps, const char *service)
+{
+	size_t k;
+	json_t *in;
+
+	for (size_t i = 0; i < st->n_services; i++) {
+		bool there = false;
+		json_array_foreach(ps, k, in)
+		{
+			const char *s = json_string_value(json_object_get(in, "service"));
+			there |= s && !strcmp(s, st->services[i].name);
+		}
+		for (size_t j = 0; there && j < st->services[i].n_depends_on; j++) {
+			const struct cfg_dep *d = &st->services[i].depends_on[j];
+			if (d->condition == CFG_DEP_HEALTHY && d->required && d->service.v &&
+			    !strcmp(d->service.v, service))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool health_is(json_t *in, const char *what)
+{
+	const char *h = json_string_value(json_object_get(in, "health"));
+
+	return h && !strcmp(h, what);
+}
+
+/* compose's up -d waits after its reconcile for every dependency to meet
+ * its dependents' condition (waitDependencies, for containers that were
+ * running too): a recreated database others need healthy is waited for */
+bool sup_up_dep_waiting(const struct cfg_stack *st, json_t *ps, json_t *in)
+{
+	const char *svc = json_string_value(json_object_get(in, "service"));
+
+	return svc && health_is(in, "starting") && needed_healthy(st, ps, svc);
+}
+
+/* ... and fails when one turned unhealthy, as compose's "dependency failed
+ * to start" */
+int sup_up_dep_report(const struct cfg_stack *st, json_t *ps)
+{
+	size_t i;
+	json_t *in;
+	int r = 0;
+
+	json_array_foreach(ps, i, in)
+	{
+		const char *svc = json_string_value(json_object_get(in, "service"));
+		if (!svc || !health_is(in, "unhealthy") || !needed_healthy(st, ps, svc))
+			continue;
+		fprintf(stderr,
+			"lxr: error: dependency failed to start: container %s is unhealthy\n",
+			json_string_value(json_object_get(in, "instance")));
+		r = 1;
+	}
 	return r;
 }

@@ -288,6 +288,7 @@ static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, js
 				continue;
 			busy |= !strcmp(st, "stopping") || json_object_get(o, "hook") ||
 				json_object_get(o, "restart_pending") ||
+				(starts && json_object_get(o, "start_pending")) ||
 				(starts && !strcmp(st, "starting")) ||
 				(restart && !strcmp(st, "backoff"));
 		}
@@ -323,6 +324,14 @@ static int report_start_failures(json_t *ps, json_t *done)
 		char buf[LXR_ERR_MSG_MAX + 128];
 		lxr_err err;
 
+		json_t *blocked = json_object_get(o, "blocked_by");
+
+		if (name && blocked && !e && named_in(done, name)) {
+			/* compose's start: a dependency that failed its condition */
+			fprintf(stderr, "lxr: error: %s did not start: dependency %s\n", name,
+				json_string_value(blocked));
+			failed++;
+		}
 		if (!name || !e)
 			continue;
 		json_array_foreach(done, k, n)
@@ -344,8 +353,8 @@ static int report_start_failures(json_t *ps, json_t *done)
 static const char *done_word(const char *cmd)
 {
 	static const char *const words[][2] = {
-	    {"stop", "Stopped"}, {"start", "Started"},   {"restart", "Restarted"},
-	    {"kill", "Killed"},  {"pause", "Paused"},    {"unpause", "Unpaused"},
+	    {"stop", "Stopped"}, {"start", "Started"}, {"restart", "Restarted"},
+	    {"kill", "Killed"},  {"pause", "Paused"},  {"unpause", "Unpaused"},
 	    {"rm", "Removed"},   {"wait", "Exited"},
 	};
 

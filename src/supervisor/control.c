@@ -111,15 +111,22 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		if (!pick[k++])
 			continue;
 		in->restart_wait = false; /* what is asked now wins */
+		if (strcmp(cmd, "start"))
+			in->start_gated = false;
 		if (!strcmp(cmd, "stop"))
 			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
 			bool created = in->held && in->fsm.state == SVC_CREATED;
+			enum svc_state st = in->fsm.state;
 			/* what up --no-start made starts in dependency order
-			 * (sup_start_ready, below), what it depends on too */
+			 * (sup_start_ready, below), what it depends on too; so
+			 * does a stopped one, as compose's start waits for its
+			 * dependencies' conditions */
 			release_held(s, in);
 			in->blocked = false;
-			if (!created)
+			if (!created && (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED))
+				sup_start_gated(in);
+			else if (!created)
 				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart")) {
 			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));

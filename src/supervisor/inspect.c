@@ -301,6 +301,8 @@ json_t *sup_instance_json(const struct sup_instance *in)
 	}
 	if (in->blocked_by)
 		json_object_set_new(o, "blocked_by", json_string(in->blocked_by));
+	if (in->start_gated)
+		json_object_set_new(o, "start_pending", json_true());
 	/* down for now, a container of it to follow (a restart, a recreate,
 	 * an update's): logs -f goes on */
 	if (in->fsm.restart_after_stop || (in->doomed && in->replaced) ||

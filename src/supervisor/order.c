@@ -87,6 +87,7 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 		}
 		sup_drop_kept(in);
 	}
+	free(in->blocked_by);
 	in->blocked_by = lxr_xasprintf("%s %s", dep, why);
 	s->up_result = 1;
 	sup_say(s, in, "not started: dependency \"%s\" %s", dep, why);
@@ -106,6 +107,16 @@ static bool all_held(const struct sup_service *sv)
 	return sv->n_inst > 0;
 }
 
+/* A dependency the same start asked for that has not been started yet:
+ * what it was before (stopped, an old health) says nothing */
+static bool start_pending(const struct sup_service *dep)
+{
+	for (size_t k = 0; k < dep->n_inst; k++)
+		if (dep->inst[k].start_gated)
+			return true;
+	return false;
+}
+
 static enum gate gates(struct sup *s, struct sup_instance *in)
 {
 	const struct plan_node *n = &s->graph->nodes[in->svc->node];
@@ -121,6 +132,8 @@ static enum gate gates(struct sup *s, struct sup_instance *in)
 		 * does not hold its dependent back (compose's --no-deps) */
 		if (all_held(dep))
 			continue;
+		if (start_pending(dep))
+			return GATE_WAIT;
 		g = gate_of(dep, spec->condition, &why);
 
 		if (g == GATE_FAILED && !spec->required) {
@@ -336,6 +349,32 @@ static void restart_ready(struct sup *s)
 	}
 }
 
+void sup_start_gated(struct sup_instance *in)
+{
+	in->blocked = false;
+	free(in->blocked_by);
+	in->blocked_by = NULL;
+	in->fsm.unhealthy_seen = false;
+	in->start_gated = true;
+}
+
+/* A user's start: through the gates; one that fails is blocked (said) */
+static bool start_gated_ready(struct sup *s, struct sup_instance *in)
+{
+	enum gate g;
+
+	if (in->doomed || s->shutting_down) {
+		in->start_gated = false;
+		return false;
+	}
+	if ((g = gates(s, in)) == GATE_WAIT)
+		return false;
+	in->start_gated = false;
+	if (g == GATE_OPEN)
+		sup_event(s, in, EV_START, 0);
+	return g == GATE_OPEN;
+}
+
 void sup_start_ready(struct sup *s)
 {
 	bool again = true;
@@ -348,6 +387,10 @@ void sup_start_ready(struct sup *s)
 		for (size_t i = 0; i < s->n_svcs; i++)
 			for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 				struct sup_instance *in = &s->svcs[i].inst[k];
+				if (in->start_gated) {
+					again |= start_gated_ready(s, in);
+					continue;
+				}
 				if (in->fsm.state != SVC_CREATED || in->blocked || in->held ||
 				    in->fsm.stopped_by_user)
 					continue;

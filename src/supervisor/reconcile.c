@@ -319,11 +319,11 @@ static void start_again(struct sup *s, bool no_start, char **kept)
 			if (keep) /* up --no-deps, scale: left as it is */
 				continue;
 			in->held = false;
+			/* in dependency order, each once its dependencies
+			 * meet their conditions (sup_start_ready), as compose */
 			if (!in->doomed &&
-			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
-				in->blocked = false;
-				sup_event(s, in, EV_START, 0);
-			}
+			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED))
+				sup_start_gated(in);
 		}
 	}
 	sup_start_ready(s);

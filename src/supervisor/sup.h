@@ -154,9 +154,12 @@ struct sup_instance {
 	bool held;
 	int64_t started_ns, finished_ns; /* CLOCK_REALTIME: last start, last exit */
 	bool blocked;                    /* a required dependency failed: stays created */
-	bool doomed;                     /* reconcile: changed or removed, stopping */
-	bool replaced;                   /* ... changed: a new container follows */
-	bool stale; /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
+	/* a user's start of it, waiting for its dependencies' conditions
+	 * (lxr start, up of a stack that is up: compose's waitDependencies) */
+	bool start_gated;
+	bool doomed;   /* reconcile: changed or removed, stopping */
+	bool replaced; /* ... changed: a new container follows */
+	bool stale;    /* reconcile: changed, kept by up --no-recreate (runs its old plan) */
 	/* the model and stack a stale instance runs (NULL: its service's):
 	 * what inspect shows of it; the stack is kept while it runs */
 	const struct cfg_service *run_cfg;
@@ -444,6 +447,9 @@ void sup_give_up(struct sup *s, struct sup_instance *in);
 
 /* ---- order.c: when instances start and in what order the stack stops ----- */
 void sup_start_ready(struct sup *s); /* start what the dependency gates let through */
+/* a user's start of a stopped container: once its dependencies meet their
+ * conditions (sup_start_ready) */
+void sup_start_gated(struct sup_instance *in);
 /* Restart in once what it depends on with `restart: true` has restarted
  * and meets its condition (compose's restart); grace_us as
  * sup_event_grace's. */

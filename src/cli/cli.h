@@ -179,6 +179,13 @@ char **cli_self_argv(const char *file, const char *project);
  * completed; LXR_EXIT_FAIL when one failed or timeout_s (> 0) passed.
  * what names the command in its errors. */
 int cli_up_wait(const char *project, int timeout_s, char *const *only, const char *what);
+/* ctl_wait.c: stop/start/restart wait until the instances named in done
+ * are done (the last ps in *last); then the ones that did not start are
+ * said, and counted */
+struct ctl_conn;
+int cli_ctl_wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, json_t **last,
+			 lxr_err *err);
+int cli_ctl_start_failures(json_t *ps, json_t *done);
 /* An instance's state as said to a person: "unhealthy", or with its exit
  * code where it has ended ("exited (exit 3)"), in buf (up_wait.c) */
 const char *cli_state_said(char buf[static 64], const char *state, long long code);

@@ -241,114 +241,6 @@ static json_t *args_json(const struct ctl_args *a)
 	return o;
 }
 
-/* docker stop and compose stop/restart return once it is done: wait while
- * any instance named in done is stopping or runs a hook (post_start,
- * pre_stop: compose waits for them) (or, for start and restart,
- * starting; for restart also in backoff). The supervisor bounds it:
- * SIGKILL after the grace period. *last gets the last `ps`. */
-static bool named_in(json_t *names, const char *name)
-{
-	size_t k;
-	json_t *n;
-
-	json_array_foreach(names, k, n) if (!strcmp(json_string_value(n), name)) return true;
-	return false;
-}
-
-/* A restart also waits for the dependents it restarts (restart: true),
- * each seen waiting for its dependencies' restart (restart_pending). */
-static int wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, json_t **last,
-			lxr_err *err)
-{
-	bool starts = strcmp(cmd, "stop") != 0, restart = !strcmp(cmd, "restart");
-	/* asked again when the supervisor says something changed (every
-	 * second should it say nothing), not every 50 ms */
-	bool events = ctl_send(conn, "events", NULL, err) == 0;
-	json_t *also = json_array();
-	int r;
-
-	for (;;) {
-		json_t *ps = NULL, *o;
-		size_t i;
-		bool busy = false;
-
-		if (ctl_call(conn, "ps", json_object(), 30000, &ps, err) < 0) {
-			r = -1;
-			break;
-		}
-		json_array_foreach(ps, i, o)
-		{
-			const char *st = json_string_value(json_object_get(o, "state"));
-			const char *name = json_string_value(json_object_get(o, "instance"));
-			if (!name || !st)
-				continue;
-			if (json_object_get(o, "restart_pending") && !named_in(also, name))
-				json_array_append_new(also, json_string(name));
-			if (!named_in(done, name) && !named_in(also, name))
-				continue;
-			busy |= !strcmp(st, "stopping") || json_object_get(o, "hook") ||
-				json_object_get(o, "restart_pending") ||
-				(starts && json_object_get(o, "start_pending")) ||
-				(starts && !strcmp(st, "starting")) ||
-				(restart && !strcmp(st, "backoff"));
-		}
-		if (!busy) {
-			*last = ps;
-			r = 0;
-			break;
-		}
-		json_decref(ps);
-		if (!events)
-			usleep(50 * 1000);
-		else if (ctl_wait_any(conn, 1000, err) < 0) {
-			r = -1;
-			break;
-		}
-	}
-	json_decref(also);
-	return r;
-}
-
-/* start and restart: an instance named in done that could not start is a
- * failure of the command, said as `up` says it. Returns how many. */
-static int report_start_failures(json_t *ps, json_t *done)
-{
-	int failed = 0;
-	size_t i, k;
-	json_t *o, *n;
-
-	json_array_foreach(ps, i, o)
-	{
-		const char *name = json_string_value(json_object_get(o, "instance"));
-		json_t *e = json_object_get(o, "error");
-		char buf[LXR_ERR_MSG_MAX + 128];
-		lxr_err err;
-
-		json_t *blocked = json_object_get(o, "blocked_by");
-
-		if (name && blocked && !e && named_in(done, name)) {
-			/* compose's start: a dependency that failed its condition */
-			fprintf(stderr, "lxr: error: %s did not start: dependency %s\n", name,
-				json_string_value(blocked));
-			failed++;
-		}
-		if (!name || !e)
-			continue;
-		json_array_foreach(done, k, n)
-		{
-			if (strcmp(json_string_value(n), name))
-				continue;
-			sup_err_from_json(e, &err);
-			fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
-				lxr_err_str(&err, buf, sizeof(buf)));
-			if (err.hint[0])
-				fprintf(stderr, "lxr: hint: %s\n", err.hint);
-			failed++;
-		}
-	}
-	return failed;
-}
-
 /* compose's progress line of a command done to a container */
 static const char *done_word(const char *cmd)
 {
@@ -488,12 +380,12 @@ static int ctl_one(struct ctl_conn *conn, const char *cmd, struct ctl_args *a)
 	}
 	if (!strcmp(cmd, "stop") || !strcmp(cmd, "start") || !strcmp(cmd, "restart")) {
 		json_t *ps = NULL;
-		if (wait_settled(conn, result, cmd, &ps, &err) < 0) {
+		if (cli_ctl_wait_settled(conn, result, cmd, &ps, &err) < 0) {
 			lxr_err_print(&err);
 			json_decref(result);
 			return LXR_EXIT_FAIL;
 		}
-		if (strcmp(cmd, "stop") && report_start_failures(ps, result))
+		if (strcmp(cmd, "stop") && cli_ctl_start_failures(ps, result))
 			r = LXR_EXIT_FAIL;
 		json_decref(ps);
 	}

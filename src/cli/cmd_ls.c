@@ -1,6 +1,6 @@
 /* lxr ls: the projects that are up (a directory under the run dir with a
  * supervisor answering on its control socket), as `docker compose ls`:
- * name, status ("running(2), exited(1)") and the stack files they were
+ * name, status ("exited(1), running(2)", sorted as compose sorts them) and the stack files they were
  * brought up from (<run_dir>/<project>/stack-files). */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -99,28 +99,39 @@ static const char *word_of(const char *st)
 	return st;
 }
 
-/* "running(2), exited(1)": the words in the order first seen */
+struct word_count {
+	const char *word;
+	int count;
+};
+
+static int by_word(const void *a, const void *b)
+{
+	return strcmp(((const struct word_count *)a)->word, ((const struct word_count *)b)->word);
+}
+
+/* "exited(1), running(2)": each word once with its count, sorted, as
+ * compose's combinedStatus */
 static char *status_of(json_t *ps)
 {
-	const char *words[16];
-	int counts[16] = {0};
+	struct word_count w[16];
 	size_t n = 0, i;
 	json_t *o;
 	char *out = lxr_xstrdup("");
 
 	json_array_foreach(ps, i, o)
 	{
-		const char *w = word_of(json_string_value(json_object_get(o, "state")) ?: "?");
+		const char *word = word_of(json_string_value(json_object_get(o, "state")) ?: "?");
 		size_t k = 0;
-		while (k < n && strcmp(words[k], w))
+		while (k < n && strcmp(w[k].word, word))
 			k++;
 		if (k == n && n < 16)
-			words[n++] = w;
+			w[n++] = (struct word_count){word, 0};
 		if (k < n)
-			counts[k]++;
+			w[k].count++;
 	}
+	qsort(w, n, sizeof(w[0]), by_word);
 	for (size_t k = 0; k < n; k++) {
-		char *next = lxr_xasprintf("%s%s%s(%d)", out, k ? ", " : "", words[k], counts[k]);
+		char *next = lxr_xasprintf("%s%s%s(%d)", out, k ? ", " : "", w[k].word, w[k].count);
 		free(out);
 		out = next;
 	}

@@ -74,7 +74,7 @@ pass "port prints the host address a container port is published on"
 run ls
 expect_rc 0 "ls"
 expect_grep "$OUT" "^NAME +STATUS +CONFIG FILES" "ls header"
-expect_grep "$OUT" "^$P +running\\(1\\), exited\\(2\\) +$STACK\$" "ls: name, status and file"
+expect_grep "$OUT" "^$P +exited\\(2\\), running\\(1\\) +$STACK\$" "ls: name, status and file"
 run ls -q
 printf '%s\n' "$OUT" | grep -qx "$P" || fail "ls -q: [$OUT]"
 run ls --format json
@@ -82,7 +82,7 @@ python3 - "$OUT" "$P" "$STACK" <<'PY' || fail "ls --format json: $OUT"
 import json, sys
 ls = {p["Name"]: p for p in json.loads(sys.argv[1])}
 p = ls[sys.argv[2]]
-assert p["Status"] == "running(1), exited(2)", p
+assert p["Status"] == "exited(2), running(1)", p
 assert p["ConfigFiles"] == sys.argv[3], p
 PY
 run ls --filter "name=^$P\$" -q

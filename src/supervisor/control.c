@@ -91,6 +91,32 @@ static void release_held(struct sup *s, struct sup_instance *in)
 	}
 }
 
+static bool stopped(const struct sup_instance *in)
+{
+	return in->fsm.state == SVC_EXITED || in->fsm.state == SVC_STOPPED ||
+	       in->fsm.state == SVC_FAILED;
+}
+
+/* compose's start SERVICE starts what SERVICE depends on too (its project
+ * is the services named and their dependencies): each stopped one, as a
+ * start of its own, through the gates */
+static void start_stopped_deps(struct sup *s, struct sup_instance *in)
+{
+	const struct plan_node *n = &s->graph->nodes[in->svc->node];
+
+	for (size_t d = 0; d < n->n_deps; d++) {
+		struct sup_service *dep = &s->svcs[n->deps[d]];
+		for (size_t k = 0; k < dep->n_inst; k++) {
+			struct sup_instance *di = &dep->inst[k];
+			if (!stopped(di) || di->start_gated || di->doomed)
+				continue;
+			di->restart_wait = false;
+			sup_start_gated(di);
+			start_stopped_deps(s, di);
+		}
+	}
+}
+
 static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req req, const char *cmd,
 			 json_t *args)
 {
@@ -117,16 +143,18 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
 			bool created = in->held && in->fsm.state == SVC_CREATED;
-			enum svc_state st = in->fsm.state;
 			/* what up --no-start made starts in dependency order
 			 * (sup_start_ready, below), what it depends on too; so
 			 * does a stopped one, as compose's start waits for its
 			 * dependencies' conditions */
 			release_held(s, in);
 			in->blocked = false;
-			if (!created && (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED))
+			free(in->blocked_by); /* what held it back is over */
+			in->blocked_by = NULL;
+			if (!created && stopped(in)) {
 				sup_start_gated(in);
-			else if (!created)
+				start_stopped_deps(s, in);
+			} else if (!created)
 				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart")) {
 			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));

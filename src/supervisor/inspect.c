@@ -280,8 +280,8 @@ json_t *sup_instance_json(const struct sup_instance *in)
 	int64_t up = running ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}",
 			      "service", in->svc->cfg->name, "instance", in->name, "state",
-			      in->blocked  ? "created"
-			      : in->paused ? "paused"
+			      in->blocked && in->fsm.state == SVC_CREATED ? "created"
+			      : in->paused                                ? "paused"
 					   : svc_state_name(in->fsm.state),
 			      "health", health_of(in), "pid",
 			      (json_int_t)(in->c ? rt_container_pid(in->c) : 0), "restarts",

@@ -433,8 +433,9 @@ static int wait_reconciled(struct ctl_conn *c, const struct cfg_stack *st, json_
 			sup_err_from_json(e, &why);
 			print_start_error(json_string_value(json_object_get(in, "instance")), &why);
 			r = 1;
-		} else if (state && !strcmp(state, "created") &&
-			   json_object_get(in, "blocked_by")) {
+		} else if (state && json_object_get(in, "blocked_by") &&
+			   (!strcmp(state, "created") || !strcmp(state, "exited") ||
+			    !strcmp(state, "stopped"))) {
 			fprintf(stderr, "lxr: error: %s did not start: %s\n",
 				json_string_value(json_object_get(in, "instance")),
 				json_string_value(json_object_get(in, "blocked_by")));

@@ -64,8 +64,18 @@ expect_grep "$ERR" "worker-1 did not start: dependency migrate did not complete 
 case "$(state_of worker)" in running | starting) fail "worker started though migrate failed: $(state_of worker)" ;; esac
 pass "start leaves a service down when its dependency fails its condition, and exits 1"
 
-# up -d of the stack that is up starts what is stopped the same way
+# start SERVICE starts what it depends on too, as compose's (whose
+# project is the services named and their dependencies)
 rm -f "$SHARED/fail-$$"
+run stop -f "$STACK"
+run start -f "$STACK" web
+expect_rc 0 "start web with db stopped: $ERR"
+[ "$(state_of db)" = running ] || fail "start web started db (web waits for it to be healthy): $(state_of db)"
+[ "$(state_of web)" = running ] || fail "start web: $(state_of web)"
+[ "$(state_of worker)" = exited ] || fail "start web left worker alone: $(state_of worker)"
+pass "start SERVICE starts its stopped dependencies first"
+
+# up -d of the stack that is up starts what is stopped the same way
 run stop -f "$STACK" web db
 mark=$(events | wc -l)
 run up -d -f "$STACK"

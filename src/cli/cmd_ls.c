@@ -1,7 +1,8 @@
 /* lxr ls: the projects that are up (a directory under the run dir with a
  * supervisor answering on its control socket), as `docker compose ls`:
- * name, status ("exited(1), running(2)", sorted as compose sorts them) and the stack files they were
- * brought up from (<run_dir>/<project>/stack-files). */
+ * name, status ("exited(1), running(2)", sorted as compose sorts them)
+ * and the stack files they were brought up from
+ * (<run_dir>/<project>/stack-files). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>

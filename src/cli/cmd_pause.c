@@ -130,9 +130,9 @@ int cmd_pause(int argc, char **argv)
 		return LXR_EXIT_FAIL;
 	}
 	/* compose's progress, on stderr: stdout stays empty */
-	json_array_foreach(res, i, n) fprintf(stderr, " Container %s-%s  %s\n", name,
-					      json_string_value(n),
-					      !strcmp(cmd, "pause") ? "Paused" : "Unpaused");
+	json_array_foreach(res, i, n)
+	    fprintf(stderr, " Container %s-%s  %s\n", name, json_string_value(n),
+		    !strcmp(cmd, "pause") ? "Paused" : "Unpaused");
 	json_decref(res);
 	ctl_close(conn);
 	return LXR_EXIT_OK;

@@ -231,9 +231,11 @@ struct bld_source {
 };
 /* The sources one COPY/ADD source argument names: a path, or a glob (Go's
  * filepath.Match per component, as docker's COPY) matched against every
- * path the context has. ENOENT, naming the argument, when nothing is. */
-int bld_context_sources(struct bld_context *c, const char *arg, struct bld_source **out, size_t *n,
-			lxr_err *err);
+ * path the context has. ENOENT, naming the argument, when nothing is; a
+ * glob matching nothing is no source at all when empty_ok (COPY's
+ * `yarn.lock*`: BuildKit's AllowEmptyWildcard). */
+int bld_context_sources(struct bld_context *c, const char *arg, bool empty_ok,
+			struct bld_source **out, size_t *n, lxr_err *err);
 void bld_sources_free(struct bld_source *v, size_t n);
 /* sha256 over the sources' paths, types, permissions, link targets and
  * contents: a COPY step's cache key part (owners are left out: --chown

@@ -284,8 +284,8 @@ static void push_source(struct bld_source **v, size_t *n, struct bld_source *s)
 	(*v)[(*n)++] = *s;
 }
 
-int bld_context_sources(struct bld_context *c, const char *arg, struct bld_source **out, size_t *n,
-			lxr_err *err)
+int bld_context_sources(struct bld_context *c, const char *arg, bool empty_ok,
+			struct bld_source **out, size_t *n, lxr_err *err)
 {
 	_cleanup_free_ char *path = clean_in_root(arg);
 	struct bld_source s, all = {0};
@@ -316,7 +316,7 @@ int bld_context_sources(struct bld_context *c, const char *arg, struct bld_sourc
 			push_source(out, n, &s);
 	}
 	source_free(&all);
-	if (r == 0 && *n == 0)
+	if (r == 0 && *n == 0 && !empty_ok)
 		r = lxr_fail(err, ENOENT, "source %s: no file in the build context %s matches", arg,
 			     c->dir);
 	if (r < 0) {

@@ -153,7 +153,8 @@ static int bind_key(struct bldx_run *r, const struct bld_mount *bm, char **key, 
 		struct bld_context *ctx = nc ? nc : r->o->ctx;
 		struct bld_source *v = NULL;
 		size_t n = 0;
-		int rc = bld_context_sources(ctx, bm->source ? bm->source : ".", &v, &n, err);
+		int rc =
+		    bld_context_sources(ctx, bm->source ? bm->source : ".", false, &v, &n, err);
 		if (rc == 0)
 			rc = bld_sources_digest(ctx, v, n, d, err);
 		bld_sources_free(v, n);
@@ -248,7 +249,7 @@ static int bind_context(struct bldx_run *r, const struct df_instr *in, struct bl
 	if (!d)
 		return -1;
 	lxr_strv_push(&m->dirs, d);
-	if (bld_context_sources(ctx, source, &v, &n, err) < 0)
+	if (bld_context_sources(ctx, source, false, &v, &n, err) < 0)
 		return -1;
 	bool dir = S_ISDIR(v[0].files[0].mode);
 	const char *bn = strrchr(v[0].path, '/');

@@ -369,7 +369,7 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 		}
 		struct bld_source *v = NULL;
 		size_t n = 0;
-		if (bld_context_sources(from, srcs[i], &v, &n, err) < 0)
+		if (bld_context_sources(from, srcs[i], true, &v, &n, err) < 0)
 			return bldx_fail(err, r->o->f, in, "%s", err->msg);
 		if (n > 1 || t->parents)
 			dest_dir = true;
@@ -443,7 +443,7 @@ static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct 
 		} else {
 			struct bld_source *v = NULL;
 			size_t nv = 0;
-			if (bld_context_sources(from, srcs[i], &v, &nv, err) < 0)
+			if (bld_context_sources(from, srcs[i], true, &v, &nv, err) < 0)
 				return bldx_fail(err, r->o->f, in, "%s", err->msg);
 			int rc = bld_sources_digest(from, v, nv, d, err);
 			bld_sources_free(v, nv);

@@ -83,7 +83,7 @@ static void test_sources(void **state)
 	lxr_err err = {0};
 
 	assert_int_equal(bld_context_open(dir, &c, &err), 0);
-	assert_int_equal(bld_context_sources(c, "./src/", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "./src/", false, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].path, "src");
 	/* sorted; debug.log left out; links are links, not followed */
@@ -98,35 +98,41 @@ static void test_sources(void **state)
 	bld_sources_free(v, n);
 
 	/* a symlink source resolves inside the context, never to the host's */
-	assert_int_equal(bld_context_sources(c, "hostlink", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "hostlink", false, &v, &n, &err), 0);
 	assert_int_equal(v[0].files[0].size, 7); /* CONTEXT/etc/hostname: "inside\n" */
 	char d1[72], d2[72];
 	assert_int_equal(bld_sources_digest(c, v, n, d1, &err), 0);
 	bld_sources_free(v, n);
-	assert_int_equal(bld_context_sources(c, "etc/hostname", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "etc/hostname", false, &v, &n, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d2, &err), 0);
 	bld_sources_free(v, n);
 	assert_string_not_equal(d1, d2); /* the path is part of it */
 
 	/* ".." cannot leave the context */
-	assert_int_equal(bld_context_sources(c, "../../README", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "../../README", false, &v, &n, &err), 0);
 	assert_string_equal(v[0].path, "README");
 	bld_sources_free(v, n);
 
 	/* globs, per component */
-	assert_int_equal(bld_context_sources(c, "src/*.c", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "src/*.c", false, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[1].path, "src/b.c");
 	bld_sources_free(v, n);
 
 	/* ignored or missing: not there */
-	assert_int_equal(bld_context_sources(c, "secret.key", &v, &n, &err), -1);
+	assert_int_equal(bld_context_sources(c, "secret.key", false, &v, &n, &err), -1);
 	assert_non_null(strstr(err.msg, "left out of the build context by .dockerignore"));
-	assert_int_equal(bld_context_sources(c, "*.key", &v, &n, &err), -1);
+	assert_int_equal(bld_context_sources(c, "*.key", false, &v, &n, &err), -1);
 	assert_non_null(strstr(err.msg, "no file in the build context"));
-	assert_int_equal(bld_context_sources(c, "nope", &v, &n, &err), -1);
+	assert_int_equal(bld_context_sources(c, "nope", false, &v, &n, &err), -1);
 	assert_int_equal(err.errnum, ENOENT);
 	assert_null(v);
+	/* COPY's glob that matches nothing is no source (BuildKit's
+	 * AllowEmptyWildcard); a plain path that is missing still fails */
+	assert_int_equal(bld_context_sources(c, "*.key", true, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(bld_context_sources(c, "nope", true, &v, &n, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
 	bld_context_close(c);
 }
 
@@ -140,7 +146,7 @@ static void test_digest(void **state)
 	lxr_err err = {0};
 
 	assert_int_equal(bld_context_open(dir, &c, &err), 0);
-	assert_int_equal(bld_context_sources(c, "src", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "src", false, &v, &n, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d1, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d2, &err), 0);
 	assert_string_equal(d1, d2);
@@ -148,12 +154,12 @@ static void test_digest(void **state)
 	bld_sources_free(v, n);
 	put("src/sub/c.h", "#define D\n"); /* same size, other content */
 	put("src/debug.log", "ignored, so no change\n");
-	assert_int_equal(bld_context_sources(c, "src", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "src", false, &v, &n, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d3, &err), 0);
 	assert_string_not_equal(d1, d3);
 	bld_sources_free(v, n);
 	put("src/sub/c.h", "#define C\n");
-	assert_int_equal(bld_context_sources(c, "src", &v, &n, &err), 0);
+	assert_int_equal(bld_context_sources(c, "src", false, &v, &n, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d3, &err), 0);
 	assert_string_equal(d1, d3);
 	bld_sources_free(v, n);

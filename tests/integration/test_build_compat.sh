@@ -1,0 +1,33 @@
+#!/bin/bash
+# lxr build on Dockerfiles as public projects write them, each case one
+# where BuildKit's behaviour is the reference: a COPY glob that matches
+# nothing copies nothing (a missing plain path still fails).
+. "$(dirname "$0")/lib.sh"
+
+run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
+expect_rc 0 "import the base image"
+CTX="$TEST_TMP/ctx"
+mkdir -p "$CTX"
+# a build of Dockerfile $1 (its text on stdin), offline: RC, OUT, ERR
+build_df() {
+	cat > "$CTX/$1"
+	run build --no-cache --network none -f "$CTX/$1" "$CTX" "${@:2}"
+}
+
+# ---- COPY's sources ---------------------------------------------------------------
+echo '{"name":"app"}' > "$CTX/package.json"
+echo 'lock' > "$CTX/package-lock.json"
+build_df Glob.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+COPY package.json yarn.lock* package-lock.json* /app/
+RUN ls /app | tr '\n' ' ' | sed 's/^/app: /'; echo
+D
+expect_rc 0 "COPY with a glob that matches nothing"
+expect_grep "$ERR" "^app: package-lock.json package.json $" "the glob that matches copies, the other copies nothing"
+build_df Missing.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+COPY package.json yarn.lock /app/
+D
+expect_rc 1 "COPY of a missing plain path"
+expect_grep "$ERR" "Missing.Dockerfile:2:1: .*yarn.lock" "the missing source is named with its position"
+pass "a COPY glob matching nothing copies nothing; a missing path is an error"

@@ -72,6 +72,10 @@ struct df_heredoc {
 	bool chomp;  /* `<<-`: leading tabs were stripped from every line */
 };
 
+/* Whether word (a RUN command or COPY source as written) is h's opening
+ * `<<NAME`, `<<-NAME`, `<<"NAME"` or `<<'NAME'`. */
+bool df_heredoc_word(const struct df_heredoc *h, const char *word);
+
 struct df_instr {
 	enum df_kind kind;
 	int line, col;  /* where the instruction word starts */

@@ -479,6 +479,20 @@ static void find_heredocs(const char *t, size_t i, struct df_instr *in)
 	}
 }
 
+bool df_heredoc_word(const struct df_heredoc *h, const char *word)
+{
+	size_t n = strlen(h->name);
+
+	if (!lxr_str_has_prefix(word, h->chomp ? "<<-" : "<<"))
+		return false;
+	word += h->chomp ? 3 : 2;
+	if (h->expand)
+		return !strcmp(word, h->name);
+	/* quoted: either quote, the same one at both ends */
+	return (*word == '"' || *word == '\'') && !strncmp(word + 1, h->name, n) &&
+	       word[n + 1] == *word && !word[n + 2];
+}
+
 static const struct kind_info *find_kind(const char *w, size_t n)
 {
 	for (size_t k = 0; k < N_KINDS; k++)

@@ -49,15 +49,10 @@ static char **run_args(const struct bld_config *c, const struct df_instr *in)
 {
 	if (in->json)
 		return lxr_strv_dup(in->args);
-	if (in->n_heredocs == 1) {
-		const char *a = in->args[0];
-		char *t =
-		    lxr_xasprintf("<<%s%s", in->heredocs[0].chomp ? "-" : "", in->heredocs[0].name);
-		bool alone = !strcmp(a, t);
-		free(t);
-		if (alone)
-			return bld_config_shell_args(c, in->heredocs[0].body);
-	}
+	/* quoted or not, the body runs as written: the shell it runs in does
+	 * the expanding (BuildKit's MustParseHeredoc of the whole command) */
+	if (in->n_heredocs == 1 && df_heredoc_word(&in->heredocs[0], in->args[0]))
+		return bld_config_shell_args(c, in->heredocs[0].body);
 	if (!in->n_heredocs)
 		return bld_config_shell_args(c, in->args[0]);
 	char *script = lxr_xstrdup(in->args[0]);

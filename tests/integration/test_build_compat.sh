@@ -1,7 +1,8 @@
 #!/bin/bash
 # lxr build on Dockerfiles as public projects write them, each case one
 # where BuildKit's behaviour is the reference: a COPY glob that matches
-# nothing copies nothing (a missing plain path still fails).
+# nothing copies nothing (a missing plain path still fails); RUN runs a
+# heredoc whose delimiter is quoted.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -31,3 +32,23 @@ D
 expect_rc 1 "COPY of a missing plain path"
 expect_grep "$ERR" "Missing.Dockerfile:2:1: .*yarn.lock" "the missing source is named with its position"
 pass "a COPY glob matching nothing copies nothing; a missing path is an error"
+
+# ---- heredocs -----------------------------------------------------------------------
+build_df Heredoc.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+ENV WHO=env
+RUN <<'EOF'
+echo "single-quoted ran as $WHO"
+EOF
+RUN <<"EOF"
+echo "double-quoted ran"
+EOF
+RUN <<-'EOF'
+	echo "chomped quoted ran"
+	EOF
+D
+expect_rc 0 "RUN with quoted heredoc delimiters"
+expect_grep "$ERR" "^single-quoted ran as env$" "RUN <<'EOF' runs its body (the shell expands it)"
+expect_grep "$ERR" "^double-quoted ran$" "RUN <<\"EOF\" runs its body"
+expect_grep "$ERR" "^chomped quoted ran$" "RUN <<-'EOF' runs its body"
+pass "RUN <<'EOF', <<\"EOF\" and <<-'EOF' run the heredoc"

@@ -144,6 +144,15 @@ static void test_heredocs(void **state)
 	assert_false(f.v[2].heredocs[1].expand);
 	assert_string_equal(f.v[2].heredocs[1].body, "two\n");
 	assert_string_equal(f.v[2].args[2], "/dst/");
+	/* the word that opens each, as RUN and COPY name them */
+	assert_true(df_heredoc_word(&f.v[1].heredocs[0], "<<EOF"));
+	assert_false(df_heredoc_word(&f.v[1].heredocs[0], "<<-EOF"));
+	assert_true(df_heredoc_word(&f.v[2].heredocs[0], "<<-'A'"));
+	assert_true(df_heredoc_word(&f.v[2].heredocs[0], "<<-\"A\""));
+	assert_false(df_heredoc_word(&f.v[2].heredocs[0], "<<-'A\""));
+	assert_false(df_heredoc_word(&f.v[2].heredocs[0], "<<-A"));
+	assert_true(df_heredoc_word(&f.v[2].heredocs[1], "<<\"B\""));
+	assert_false(df_heredoc_word(&f.v[2].heredocs[1], "<<\"B\"x"));
 	assert_int_equal(f.v[3].n_heredocs, 0);
 	assert_int_equal(f.v[4].kind, DF_USER);
 	df_file_free(&f);

@@ -126,6 +126,10 @@ void df_instr_free(struct df_instr *i);
 typedef const char *(*df_lookup_fn)(const char *name, void *ctx);
 int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, char **out,
 	      lxr_err *err);
+/* The body of a heredoc with an unquoted delimiter (COPY <<EOF): the same
+ * substitution and `\` escapes, but quotes are kept as written, as
+ * BuildKit expands it (SkipProcessQuotes). */
+int df_expand_raw(const char *text, df_lookup_fn lookup, void *ctx, char **out, lxr_err *err);
 /* The same, splitting the result into words at unquoted blanks (EXPOSE,
  * VOLUME, COPY's shell form). *out is a NULL-terminated vector. */
 int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,

@@ -42,6 +42,7 @@ struct lex {
 	df_lookup_fn lookup;
 	void *ctx;
 	lxr_err *err;
+	bool raw; /* quotes are plain characters (a heredoc's body) */
 };
 
 static int lex_fail(struct lex *l, const char *at, const char *what)
@@ -196,9 +197,9 @@ static int process_until(struct lex *l, char stop, struct sb *out, bool in_dq)
 		char c = *l->p;
 		int r = 0;
 
-		if (c == '\'')
+		if (c == '\'' && !l->raw)
 			r = process_single(l, out);
-		else if (c == '"')
+		else if (c == '"' && !l->raw)
 			r = process_double(l, out);
 		else if (c == '$')
 			r = process_dollar(l, out);
@@ -217,7 +218,23 @@ static int process_until(struct lex *l, char stop, struct sb *out, bool in_dq)
 int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, char **out,
 	      lxr_err *err)
 {
-	struct lex l = {word, word, escape, lookup, ctx, err};
+	struct lex l = {word, word, escape, lookup, ctx, err, false};
+	struct sb b = {0};
+
+	*out = NULL;
+	if (process_until(&l, '\0', &b, false) < 0) {
+		free(b.p);
+		return -1;
+	}
+	*out = sb_take(&b);
+	return 0;
+}
+
+int df_expand_raw(const char *text, df_lookup_fn lookup, void *ctx, char **out, lxr_err *err)
+{
+	/* BuildKit's SkipProcessQuotes lexer, always with `\` as its escape,
+	 * whatever the Dockerfile's escape directive */
+	struct lex l = {text, text, '\\', lookup, ctx, err, true};
 	struct sb b = {0};
 
 	*out = NULL;
@@ -232,7 +249,7 @@ int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, cha
 int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,
 		    lxr_err *err)
 {
-	struct lex l = {text, text, escape, lookup, ctx, err};
+	struct lex l = {text, text, escape, lookup, ctx, err, false};
 	char **v = lxr_xcalloc(1, sizeof(*v));
 	struct sb b = {0};
 	bool have = false;

@@ -225,7 +225,7 @@ static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct
 		return -1;
 	if (!h->expand)
 		body = lxr_xstrdup(h->body);
-	else if (df_expand(h->body, r->o->f->escape, bld_config_lookup, &s->cfg, &body, err) < 0)
+	else if (df_expand_raw(h->body, bld_config_lookup, &s->cfg, &body, err) < 0)
 		return bldx_fail(err, r->o->f, in, "<<%s: %s", h->name, err->msg);
 	_cleanup_close_ int fd =
 	    openat(dfd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -234,15 +234,13 @@ static int heredoc_source(struct bldx_run *r, struct bldx_stage *s, const struct
 	return set_meta(t, dfd, base, &f, err);
 }
 
-/* The here-document a COPY source names ("<<EOF", "<<-EOF"), or NULL. */
+/* The here-document a COPY source names ("<<EOF", "<<-EOF", "<<'EOF'"),
+ * or NULL. */
 static const struct df_heredoc *heredoc_named(const struct df_instr *in, const char *src)
 {
-	for (size_t k = 0; k < in->n_heredocs; k++) {
-		_cleanup_free_ char *w =
-		    lxr_xasprintf("<<%s%s", in->heredocs[k].chomp ? "-" : "", in->heredocs[k].name);
-		if (!strcmp(src, w))
+	for (size_t k = 0; k < in->n_heredocs; k++)
+		if (df_heredoc_word(&in->heredocs[k], src))
 			return &in->heredocs[k];
-	}
 	return NULL;
 }
 
@@ -434,12 +432,8 @@ static int sources_digest(struct bldx_run *r, const struct df_instr *in, struct 
 		const char *part = d;
 		if (urls && urls[i]) {
 			part = urls[i];
-		} else if (lxr_str_has_prefix(srcs[i], "<<")) {
-			part = srcs[i];
-			for (size_t k = 0; k < in->n_heredocs; k++)
-				if (!strcmp(srcs[i] + 2 + strspn(srcs[i] + 2, "-"),
-					    in->heredocs[k].name))
-					part = in->heredocs[k].body;
+		} else if (heredoc_named(in, srcs[i])) {
+			part = heredoc_named(in, srcs[i])->body;
 		} else {
 			struct bld_source *v = NULL;
 			size_t nv = 0;

@@ -2,7 +2,8 @@
 # lxr build on Dockerfiles as public projects write them, each case one
 # where BuildKit's behaviour is the reference: a COPY glob that matches
 # nothing copies nothing (a missing plain path still fails); RUN runs a
-# heredoc whose delimiter is quoted.
+# heredoc whose delimiter is quoted; COPY <<EOF keeps the quotes of its
+# body and a quoted delimiter means no substitution.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -52,3 +53,23 @@ expect_grep "$ERR" "^single-quoted ran as env$" "RUN <<'EOF' runs its body (the 
 expect_grep "$ERR" "^double-quoted ran$" "RUN <<\"EOF\" runs its body"
 expect_grep "$ERR" "^chomped quoted ran$" "RUN <<-'EOF' runs its body"
 pass "RUN <<'EOF', <<\"EOF\" and <<-'EOF' run the heredoc"
+
+build_df CopyHeredoc.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+ARG NAME=world
+COPY <<EOF /plain.json
+{"name": "$NAME", 'q': "${NAME:-x}"}
+EOF
+COPY <<"EOF" /dq.json
+{"name": "$NAME"}
+EOF
+COPY <<'EOF' /sq.json
+{"name": "$NAME"}
+EOF
+RUN cat /plain.json /dq.json /sq.json
+D
+expect_rc 0 "COPY of heredocs"
+expect_grep "$ERR" "^\{\"name\": \"world\", 'q': \"world\"\}$" "COPY <<EOF substitutes and keeps quotes"
+[ "$(printf '%s\n' "$ERR" | grep -cxF '{"name": "$NAME"}')" -eq 2 ] ||
+	fail "COPY <<\"EOF\" and <<'EOF' write the body as it is: $ERR"
+pass "COPY <<EOF keeps its body's quotes; <<\"EOF\" and <<'EOF' substitute nothing"

@@ -332,6 +332,20 @@ static void expand_err(const char *in, const char *msg)
 	assert_string_equal(err.msg, msg);
 }
 
+static void test_expand_raw(void **state)
+{
+	(void)state;
+	char *out = NULL;
+	lxr_err err = {0};
+
+	/* a heredoc's body: quotes stay, substitution and escapes go on */
+	assert_int_equal(
+	    df_expand_raw("{\"n\": \"$A\", 'm': '${NOPE:-\"d\"}' \\$A}\n", vars, NULL, &out, &err),
+	    0);
+	assert_string_equal(out, "{\"n\": \"alpha\", 'm': '\"d\"' $A}\n");
+	free(out);
+}
+
 static void test_expand(void **state)
 {
 	(void)state;
@@ -389,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_continuations), cmocka_unit_test(test_heredocs),
 	    cmocka_unit_test(test_flags),         cmocka_unit_test(test_pairs_and_args),
 	    cmocka_unit_test(test_errors),        cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_expand_raw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,7 +216,11 @@ bool bld_glob_match(const char *pat, const char *path, bool dstar);
  * a source directory are listed without following any symlink (a link is
  * copied as a link), and what .dockerignore leaves out does not exist. */
 struct bld_context;
-int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err);
+/* dockerfile: the path of the Dockerfile, whose DOCKERFILE.dockerignore
+ * is read in place of DIR/.dockerignore when there is one (BuildKit's);
+ * NULL for none (an inline Dockerfile, a named context). */
+int bld_context_open(const char *dir, const char *dockerfile, struct bld_context **out,
+		     lxr_err *err);
 /* The same for a tree that is no build context (COPY --from's view of a
  * stage or image): no .dockerignore applies. */
 int bld_context_open_root(const char *dir, struct bld_context **out, lxr_err *err);

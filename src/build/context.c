@@ -23,9 +23,8 @@ int bld_context_fd(const struct bld_context *c)
 	return c->fd;
 }
 
-static int read_ignore(struct bld_context *c, int fd, lxr_err *err)
+static int read_ignore(struct bld_context *c, int fd, const char *name, lxr_err *err)
 {
-	_cleanup_free_ char *name = lxr_xasprintf("%s/.dockerignore", c->dir);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t n;
@@ -44,22 +43,63 @@ static int read_ignore(struct bld_context *c, int fd, lxr_err *err)
 	return bld_ignore_parse(name, text, len, &c->ignore, err);
 }
 
-static int open_tree(const char *dir, bool with_ignore, struct bld_context **out, lxr_err *err);
-
-int bld_context_open(const char *dir, struct bld_context **out, lxr_err *err)
+/* BuildKit reads DOCKERFILE.dockerignore, when there is one, in place of
+ * CONTEXT/.dockerignore (dockerui's config): each of several Dockerfiles
+ * in one context leaves out files of its own. One inside the context
+ * resolves inside it, as the Dockerfile did. An fd, or -1 with *name NULL
+ * when neither file is there. */
+static int open_ignore(struct bld_context *c, const char *dockerfile, char **name, lxr_err *err)
 {
-	return open_tree(dir, true, out, err);
+	size_t n = strlen(c->dir);
+	int fd = -1;
+
+	if (dockerfile) {
+		*name = lxr_xasprintf("%s.dockerignore", dockerfile);
+		if (!strncmp(*name, c->dir, n) && (*name)[n] == '/')
+			fd = lxr_open_in_root(c->fd, *name + n + 1, O_RDONLY, 0, err);
+		else if ((fd = open(*name, O_RDONLY | O_CLOEXEC)) < 0)
+			lxr_fail(err, errno, "open %s", *name);
+		if (fd >= 0)
+			return fd;
+		if (err->errnum != ENOENT)
+			return lxr_err_wrap(err, "read %s", *name);
+		free(*name);
+	}
+	*name = lxr_xasprintf("%s/.dockerignore", c->dir);
+	fd = openat(c->fd, ".dockerignore", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT) {
+		free(*name);
+		*name = NULL;
+		return -1;
+	}
+	lxr_fail(err, errno, "open %s", *name);
+	if (err->errnum == ELOOP)
+		lxr_err_hint(err, ".dockerignore is a symlink: make it a file");
+	return -1;
+}
+
+static int open_tree(const char *dir, bool with_ignore, const char *dockerfile,
+		     struct bld_context **out, lxr_err *err);
+
+int bld_context_open(const char *dir, const char *dockerfile, struct bld_context **out,
+		     lxr_err *err)
+{
+	return open_tree(dir, true, dockerfile, out, err);
 }
 
 int bld_context_open_root(const char *dir, struct bld_context **out, lxr_err *err)
 {
-	return open_tree(dir, false, out, err);
+	return open_tree(dir, false, NULL, out, err);
 }
 
-static int open_tree(const char *dir, bool with_ignore, struct bld_context **out, lxr_err *err)
+static int open_tree(const char *dir, bool with_ignore, const char *dockerfile,
+		     struct bld_context **out, lxr_err *err)
 {
 	struct bld_context *c = lxr_xcalloc(1, sizeof(*c));
 	_cleanup_close_ int ig = -1;
+	_cleanup_free_ char *name = NULL;
 
 	*out = NULL;
 	c->dir = lxr_xstrdup(dir);
@@ -73,15 +113,8 @@ static int open_tree(const char *dir, bool with_ignore, struct bld_context **out
 		*out = c;
 		return 0;
 	}
-	ig = openat(c->fd, ".dockerignore", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (ig < 0 && errno != ENOENT) {
-		lxr_fail(err, errno, "open %s/.dockerignore", dir);
-		if (errno == ELOOP)
-			lxr_err_hint(err, ".dockerignore is a symlink: make it a file");
-		bld_context_close(c);
-		return -1;
-	}
-	if (ig >= 0 && read_ignore(c, ig, err) < 0) {
+	ig = open_ignore(c, dockerfile, &name, err);
+	if ((ig < 0 && name) || (ig >= 0 && read_ignore(c, ig, name, err) < 0)) {
 		bld_context_close(c);
 		return -1;
 	}

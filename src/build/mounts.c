@@ -129,7 +129,7 @@ static int named_dir(struct bldx_run *r, const char *from, struct bld_context **
 	*c = NULL;
 	if (!named || lxr_str_has_prefix(named, "docker-image://"))
 		return 0;
-	return bld_context_open(named, c, err) < 0 ? -1 : 1;
+	return bld_context_open(named, NULL, c, err) < 0 ? -1 : 1;
 }
 
 /* What the key adds for a bind: the content it shows (the context's

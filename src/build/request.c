@@ -226,7 +226,8 @@ static int run(const struct bld_request *rq, const struct df_file *f, const stru
 		return -1;
 	if (img_store_open(lxr_data_dir(), &st, err) < 0)
 		return -1;
-	if (bld_context_open(rq->context, &ctx, err) < 0) {
+	/* f->name is the Dockerfile's path, but for one given as text */
+	if (bld_context_open(rq->context, rq->dockerfile_text ? NULL : f->name, &ctx, err) < 0) {
 		img_store_close(st);
 		return -1;
 	}

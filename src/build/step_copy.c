@@ -469,7 +469,7 @@ static int copy_from_ctx(struct bldx_run *r, const struct df_instr *in, struct b
 	 * a docker-image:// one bldx_from_layers resolves */
 	const char *named = bldx_named_context(r->o, name);
 	if (named && !lxr_str_has_prefix(named, "docker-image://")) {
-		if (bld_context_open(named, c, err) < 0)
+		if (bld_context_open(named, NULL, c, err) < 0)
 			return bldx_fail(err, r->o->f, in, "--from=%s: %s", name, err->msg);
 		return 0;
 	}

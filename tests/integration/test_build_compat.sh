@@ -3,7 +3,8 @@
 # where BuildKit's behaviour is the reference: a COPY glob that matches
 # nothing copies nothing (a missing plain path still fails); RUN runs a
 # heredoc whose delimiter is quoted; COPY <<EOF keeps the quotes of its
-# body and a quoted delimiter means no substitution.
+# body and a quoted delimiter means no substitution; DOCKERFILE.dockerignore
+# wins over the context's .dockerignore.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -73,3 +74,24 @@ expect_grep "$ERR" "^\{\"name\": \"world\", 'q': \"world\"\}$" "COPY <<EOF subst
 [ "$(printf '%s\n' "$ERR" | grep -cxF '{"name": "$NAME"}')" -eq 2 ] ||
 	fail "COPY <<\"EOF\" and <<'EOF' write the body as it is: $ERR"
 pass "COPY <<EOF keeps its body's quotes; <<\"EOF\" and <<'EOF' substitute nothing"
+
+# ---- .dockerignore ------------------------------------------------------------------
+IG="$TEST_TMP/ignctx"
+mkdir -p "$IG" "$TEST_TMP/dfdir"
+echo a > "$IG/a.txt"
+echo b > "$IG/b.md"
+printf '*.txt\n' > "$IG/.dockerignore"
+printf '*.md\n' > "$IG/Dockerfile.dockerignore"
+printf 'FROM lxrtest/busybox:compat\nCOPY . /c/\nRUN echo "copied:" $(ls /c)\n' | tee "$IG/Dockerfile" > "$TEST_TMP/dfdir/app.Dockerfile"
+printf 'a.txt\n' > "$TEST_TMP/dfdir/app.Dockerfile.dockerignore"
+run build --no-cache --network none "$IG"
+expect_rc 0 "a build with the context's Dockerfile.dockerignore"
+expect_grep "$ERR" "^copied: Dockerfile Dockerfile.dockerignore a.txt$" "CONTEXT/Dockerfile.dockerignore replaces .dockerignore"
+run build --no-cache --network none -f "$TEST_TMP/dfdir/app.Dockerfile" "$IG"
+expect_rc 0 "a build with -f FILE outside the context and FILE.dockerignore"
+expect_grep "$ERR" "^copied: Dockerfile Dockerfile.dockerignore b.md$" "FILE.dockerignore beside -f FILE is read"
+rm "$IG/Dockerfile.dockerignore"
+run build --no-cache --network none "$IG"
+expect_rc 0 "a build with the context's .dockerignore only"
+expect_grep "$ERR" "^copied: Dockerfile b.md$" "without DOCKERFILE.dockerignore, .dockerignore is read"
+pass "DOCKERFILE.dockerignore wins over CONTEXT/.dockerignore"

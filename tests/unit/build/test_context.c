@@ -82,7 +82,7 @@ static void test_sources(void **state)
 	size_t n;
 	lxr_err err = {0};
 
-	assert_int_equal(bld_context_open(dir, &c, &err), 0);
+	assert_int_equal(bld_context_open(dir, NULL, &c, &err), 0);
 	assert_int_equal(bld_context_sources(c, "./src/", false, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].path, "src");
@@ -145,7 +145,7 @@ static void test_digest(void **state)
 	char d1[72], d2[72], d3[72];
 	lxr_err err = {0};
 
-	assert_int_equal(bld_context_open(dir, &c, &err), 0);
+	assert_int_equal(bld_context_open(dir, NULL, &c, &err), 0);
 	assert_int_equal(bld_context_sources(c, "src", false, &v, &n, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d1, &err), 0);
 	assert_int_equal(bld_sources_digest(c, v, n, d2, &err), 0);
@@ -165,8 +165,35 @@ static void test_digest(void **state)
 	bld_sources_free(v, n);
 	bld_context_close(c);
 
-	assert_int_equal(bld_context_open("/nonexistent-lxr", &c, &err), -1);
+	assert_int_equal(bld_context_open("/nonexistent-lxr", NULL, &c, &err), -1);
 	assert_null(c);
+}
+
+/* the Dockerfile's own DOCKERFILE.dockerignore replaces .dockerignore */
+static void test_dockerfile_ignore(void **state)
+{
+	(void)state;
+	struct bld_context *c;
+	struct bld_source *v;
+	size_t n;
+	lxr_err err = {0};
+	char df[512], other[512];
+
+	snprintf(df, sizeof(df), "%s/app.Dockerfile", dir);
+	snprintf(other, sizeof(other), "%s/other.Dockerfile", dir);
+	put("app.Dockerfile.dockerignore", "README\n");
+	assert_int_equal(bld_context_open(dir, df, &c, &err), 0);
+	assert_int_equal(bld_context_sources(c, "README", false, &v, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "left out of the build context by .dockerignore"));
+	assert_int_equal(bld_context_sources(c, "secret.key", false, &v, &n, &err), 0);
+	bld_sources_free(v, n);
+	bld_context_close(c);
+	/* a Dockerfile without one: the context's .dockerignore */
+	assert_int_equal(bld_context_open(dir, other, &c, &err), 0);
+	assert_int_equal(bld_context_sources(c, "secret.key", false, &v, &n, &err), -1);
+	assert_int_equal(bld_context_sources(c, "README", false, &v, &n, &err), 0);
+	bld_sources_free(v, n);
+	bld_context_close(c);
 }
 
 int main(void)
@@ -174,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sources),
 	    cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_dockerfile_ignore),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

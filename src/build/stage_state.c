@@ -78,6 +78,9 @@ void bldx_config_copy(struct bld_config *to, const struct bld_config *from)
 	to->volumes = from->volumes ? lxr_strv_dup(from->volumes) : NULL;
 	to->shell = from->shell ? lxr_strv_dup(from->shell) : NULL;
 	to->onbuild = from->onbuild ? lxr_strv_dup(from->onbuild) : NULL;
+	/* BuildKit's dispatch state starts with its base stage's build args:
+	 * `FROM a` sees what a's ARGs set, in RUN and in substitution */
+	to->args = from->args ? lxr_strv_dup(from->args) : NULL;
 	to->history = lxr_xcalloc(from->n_history + 1, sizeof(*to->history));
 	for (size_t i = 0; i < from->n_history; i++)
 		to->history[i] = (struct bld_history){lxr_xstrdup(from->history[i].created_by),

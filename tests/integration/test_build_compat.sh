@@ -4,7 +4,7 @@
 # nothing copies nothing (a missing plain path still fails); RUN runs a
 # heredoc whose delimiter is quoted; COPY <<EOF keeps the quotes of its
 # body and a quoted delimiter means no substitution; DOCKERFILE.dockerignore
-# wins over the context's .dockerignore.
+# wins over the context's .dockerignore; FROM STAGE inherits its ARGs.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -95,3 +95,17 @@ run build --no-cache --network none "$IG"
 expect_rc 0 "a build with the context's .dockerignore only"
 expect_grep "$ERR" "^copied: Dockerfile b.md$" "without DOCKERFILE.dockerignore, .dockerignore is read"
 pass "DOCKERFILE.dockerignore wins over CONTEXT/.dockerignore"
+
+# ---- ARG, ENV, LABEL ----------------------------------------------------------------
+build_df Args.Dockerfile <<'D'
+FROM lxrtest/busybox:compat AS base
+ARG V=from-base
+FROM base AS a
+RUN test "$V" = from-base && echo "inherited: $V"
+WORKDIR /w/$V
+RUN pwd
+D
+expect_rc 0 "a stage FROM another with an ARG"
+expect_grep "$ERR" "^inherited: from-base$" "RUN sees the base stage's ARG"
+expect_grep "$ERR" "^/w/from-base$" "the base stage's ARG is substituted"
+pass "FROM STAGE inherits the stage's ARGs"

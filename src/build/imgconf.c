@@ -100,18 +100,22 @@ static int expand(struct bld_config *c, const struct df_file *f, const struct df
 	return fail_at(err, f, in, "%s %s: %s", df_kind_name(in->kind), word, err->msg);
 }
 
+/* every pair expanded before any is set: BuildKit expands the whole
+ * instruction first, so `ENV a=bye b=$a` gives b the a from before */
 static int apply_pairs(struct bld_config *c, const struct df_file *f, const struct df_instr *in,
 		       char ***into, lxr_err *err)
 {
+	_cleanup_strv_ char **kv = lxr_xcalloc(2 * in->n_kv + 1, sizeof(char *));
+
 	for (size_t i = 0; i < in->n_kv; i++) {
-		_cleanup_free_ char *k = NULL, *v = NULL;
-		if (expand(c, f, in, in->kv[i].key, &k, err) < 0 ||
-		    expand(c, f, in, in->kv[i].value, &v, err) < 0)
+		if (expand(c, f, in, in->kv[i].key, &kv[2 * i], err) < 0 ||
+		    expand(c, f, in, in->kv[i].value, &kv[2 * i + 1], err) < 0)
 			return -1;
-		if (!*k)
+		if (!*kv[2 * i])
 			return fail_at(err, f, in, "%s: an empty name", df_kind_name(in->kind));
-		bld_env_set(into, k, v);
 	}
+	for (size_t i = 0; i < in->n_kv; i++)
+		bld_env_set(into, kv[2 * i], kv[2 * i + 1]);
 	return 0;
 }
 

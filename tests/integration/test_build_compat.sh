@@ -4,7 +4,8 @@
 # nothing copies nothing (a missing plain path still fails); RUN runs a
 # heredoc whose delimiter is quoted; COPY <<EOF keeps the quotes of its
 # body and a quoted delimiter means no substitution; DOCKERFILE.dockerignore
-# wins over the context's .dockerignore; FROM STAGE inherits its ARGs.
+# wins over the context's .dockerignore; FROM STAGE inherits its ARGs; the
+# pairs of one ENV are expanded before any is set.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -109,3 +110,13 @@ expect_rc 0 "a stage FROM another with an ARG"
 expect_grep "$ERR" "^inherited: from-base$" "RUN sees the base stage's ARG"
 expect_grep "$ERR" "^/w/from-base$" "the base stage's ARG is substituted"
 pass "FROM STAGE inherits the stage's ARGs"
+
+build_df Env.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+ENV abc=hello
+ENV abc=bye def=$abc
+RUN echo "env: $abc $def"
+D
+expect_rc 0 "ENV of several pairs"
+expect_grep "$ERR" "^env: bye hello$" "ENV abc=bye def=\$abc gives def the abc from before"
+pass "the pairs of one ENV are expanded before any is set"

@@ -107,6 +107,27 @@ static void test_apply(void **state)
 	bld_config_free(&c);
 }
 
+/* BuildKit's readings where a simpler one was easy to take */
+static void test_buildkit_rules(void **state)
+{
+	(void)state;
+	struct bld_config c;
+	lxr_err err = {0};
+
+	/* the pairs of one ENV or LABEL are all expanded before any is set */
+	bld_config_init(&c, NULL);
+	assert_int_equal(apply("FROM a\nENV abc=hello\nENV abc=bye def=$abc\n"
+			       "LABEL l=one\nLABEL l=two m=$l n=$abc\n",
+			       &c, NULL, &err),
+			 0);
+	assert_string_equal(bld_config_lookup("def", &c), "hello");
+	assert_string_equal(bld_config_lookup("abc", &c), "bye");
+	assert_string_equal(c.labels[0], "l=two");
+	assert_string_equal(c.labels[1], "m=");
+	assert_string_equal(c.labels[2], "n=bye");
+	bld_config_free(&c);
+}
+
 static void apply_err(const char *text, const char *msg)
 {
 	struct bld_config c;
@@ -143,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_apply),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_buildkit_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -676,6 +676,10 @@ const struct cfg_service *cfg_stack_service(const struct cfg_stack *s, const cha
 /* The image a service runs: image:, else the one its build: makes
  * (build_image, <project>-<service>). */
 const char *cfg_service_image(const struct cfg_service *s);
+/* Signal: "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3", "RTMAX-1" -> number
+ * (this architecture's numbering; 1..31 and 34..64). Public: the builder's
+ * STOPSIGNAL takes what lxr run will send. */
+int cfg_parse_signal(const char *s, int *signo);
 /* A signal's name as docker writes it ("SIGTERM", "SIGRTMIN+3"); NULL for a
  * number a stop signal cannot be (cfg_parse_signal would refuse it). */
 const char *cfg_signal_name(int signo);

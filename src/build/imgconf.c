@@ -3,11 +3,11 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "lxr/build.h"
+#include "lxr/config.h"
 
 /* NULL (not set) stays NULL: an empty vector means cleared */
 static char **dup_v(char *const *v)
@@ -221,20 +221,14 @@ static int apply_expose(struct bld_config *c, const struct df_file *f, const str
 	return 0;
 }
 
+/* moby's ParseSignal: a number, or a name in any case with or without
+ * SIG, RTMIN+n and RTMAX-n too; cfg_parse_signal is the reading lxr run
+ * gives the image's STOPSIGNAL, so what is taken here is what it sends */
 static bool signal_ok(const char *s)
 {
-	const char *name = lxr_str_has_prefix(s, "SIG") ? s + 3 : s;
-	char *e;
-	long n = strtol(s, &e, 10);
+	int signo;
 
-	if (*s && !*e)
-		return n >= 1 && n <= SIGRTMAX;
-	for (int i = 1; i < SIGRTMIN; i++) {
-		const char *a = sigabbrev_np(i);
-		if (a && !strcmp(a, name))
-			return true;
-	}
-	return false;
+	return cfg_parse_signal(s, &signo) == 0;
 }
 
 /* Go durations as HEALTHCHECK takes them: "30s", "1m30s", "500ms" */

@@ -116,9 +116,6 @@ int cfg_parse_bytes(const char *s, int64_t *bytes);
 /* CPU counts: "0.5", "2", "1.25" -> millicpus (500, 2000, 1250); a non-zero
  * value below 0.001 and negatives are rejected. */
 int cfg_parse_cpus(const char *s, int64_t *millicpus);
-/* Signal: "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3", "RTMAX-1" -> number
- * (this architecture's numbering; 1..31 and 34..64). */
-int cfg_parse_signal(const char *s, int *signo);
 
 /* Devices (docker's --device and --device-cgroup-rule, Compose's devices and
  * device_cgroup_rules). Each returns 0, or -1 with *why saying what is wrong

@@ -5,7 +5,8 @@
 # heredoc whose delimiter is quoted; COPY <<EOF keeps the quotes of its
 # body and a quoted delimiter means no substitution; DOCKERFILE.dockerignore
 # wins over the context's .dockerignore; FROM STAGE inherits its ARGs; the
-# pairs of one ENV are expanded before any is set.
+# pairs of one ENV are expanded before any is set; STOPSIGNAL takes what
+# moby's ParseSignal takes.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -120,3 +121,14 @@ D
 expect_rc 0 "ENV of several pairs"
 expect_grep "$ERR" "^env: bye hello$" "ENV abc=bye def=\$abc gives def the abc from before"
 pass "the pairs of one ENV are expanded before any is set"
+
+for SIG in SIGRTMIN+3 sigquit; do
+	build_df Sig.Dockerfile <<D
+FROM lxrtest/busybox:compat
+STOPSIGNAL $SIG
+D
+	expect_rc 0 "STOPSIGNAL $SIG"
+	CFG="$LXR_DATA_DIR/images/blobs/sha256/${OUT#sha256:}"
+	grep -qF "\"StopSignal\":\"$SIG\"" "$CFG" || fail "STOPSIGNAL $SIG is not in the config: $(cat "$CFG")"
+done
+pass "STOPSIGNAL SIGRTMIN+3 and sigquit are taken as written"

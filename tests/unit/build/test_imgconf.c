@@ -126,6 +126,16 @@ static void test_buildkit_rules(void **state)
 	assert_string_equal(c.labels[1], "m=");
 	assert_string_equal(c.labels[2], "n=bye");
 	bld_config_free(&c);
+
+	/* STOPSIGNAL: moby's ParseSignal (any case, RTMIN+n), kept as written */
+	bld_config_init(&c, NULL);
+	assert_int_equal(apply("FROM a\nSTOPSIGNAL sigquit\n", &c, NULL, &err), 0);
+	assert_string_equal(c.img.stop_signal, "sigquit");
+	assert_int_equal(apply("FROM a\nSTOPSIGNAL SIGRTMIN+3\n", &c, NULL, &err), 0);
+	assert_string_equal(c.img.stop_signal, "SIGRTMIN+3");
+	assert_int_equal(apply("FROM a\nSTOPSIGNAL RTMAX-1\n", &c, NULL, &err), 0);
+	assert_int_equal(apply("FROM a\nSTOPSIGNAL 9\n", &c, NULL, &err), 0);
+	bld_config_free(&c);
 }
 
 static void apply_err(const char *text, const char *msg)

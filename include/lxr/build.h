@@ -130,8 +130,9 @@ int df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, cha
  * substitution and `\` escapes, but quotes are kept as written, as
  * BuildKit expands it (SkipProcessQuotes). */
 int df_expand_raw(const char *text, df_lookup_fn lookup, void *ctx, char **out, lxr_err *err);
-/* The same, splitting the result into words at unquoted blanks (EXPOSE,
- * VOLUME, COPY's shell form). *out is a NULL-terminated vector. */
+/* The same, splitting the result into words at unquoted blanks (EXPOSE),
+ * a substituted value outside quotes too (BuildKit's ProcessWords), an
+ * empty one being no word. *out is a NULL-terminated vector. */
 int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,
 		    lxr_err *err);
 

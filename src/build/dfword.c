@@ -246,6 +246,27 @@ int df_expand_raw(const char *text, df_lookup_fn lookup, void *ctx, char **out, 
 	return 0;
 }
 
+/* $VAR outside quotes in a list of words: its value is split at blanks,
+ * as BuildKit's ProcessWords does (EXPOSE $PORTS with PORTS="80 443") */
+static int dollar_words(struct lex *l, struct sb *b, char ***v, bool *have)
+{
+	struct sb val = {0};
+	int r = process_dollar(l, &val);
+
+	for (size_t k = 0; r == 0 && k < val.n; k++) {
+		if (strchr(" \t\n\r", val.p[k])) {
+			if (*have)
+				lxr_strv_push(v, sb_take(b));
+			*have = false;
+		} else {
+			sb_addc(b, val.p[k]);
+			*have = true;
+		}
+	}
+	free(val.p);
+	return r;
+}
+
 int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx, char ***out,
 		    lxr_err *err)
 {
@@ -270,13 +291,13 @@ int df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ct
 			l.p++;
 			continue;
 		}
-		have = true;
-		if (c == '\'')
+		have |= c != '$';
+		if (c == '$')
+			r = dollar_words(&l, &b, &v, &have);
+		else if (c == '\'')
 			r = process_single(&l, &b);
 		else if (c == '"')
 			r = process_double(&l, &b);
-		else if (c == '$')
-			r = process_dollar(&l, &b);
 		else if (c == escape) {
 			l.p++;
 			if (*l.p)

@@ -186,37 +186,48 @@ static bool parse_port(const char *s, long *v, const char **end)
 	return *v >= 1 && *v <= 65535;
 }
 
+/* one PORT[-PORT][/PROTO] */
+static int expose_port(struct bld_config *c, const struct df_file *f, const struct df_instr *in,
+		       const char *word, lxr_err *err)
+{
+	_cleanup_free_ char *w = lxr_xstrdup(word);
+	const char *proto = "tcp", *e;
+	long lo, hi;
+	char *slash = strchr(w, '/');
+
+	if (slash) {
+		*slash = '\0';
+		for (char *p = slash + 1; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		proto = slash + 1;
+	}
+	bool ok = parse_port(w, &lo, &e);
+	hi = lo;
+	if (ok && *e == '-')
+		ok = parse_port(e + 1, &hi, &e) && hi >= lo;
+	if (!ok || *e || (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+		return fail_at(err, f, in, "EXPOSE %s: not PORT[-PORT][/tcp|udp|sctp]", word),
+		       lxr_err_hint(err, "write EXPOSE 80, EXPOSE 53/udp or EXPOSE 8000-8010");
+	for (long p = lo; p <= hi; p++) {
+		_cleanup_free_ char *s = lxr_xasprintf("%ld/%s", p, proto);
+		add_once(&c->img.exposed_ports, s);
+	}
+	return 0;
+}
+
+/* each argument split into words after substitution, as BuildKit's
+ * ProcessWords: `EXPOSE $PORTS` with PORTS="80 443" is two ports */
 static int apply_expose(struct bld_config *c, const struct df_file *f, const struct df_instr *in,
 			lxr_err *err)
 {
 	for (size_t i = 0; in->args[i]; i++) {
-		_cleanup_free_ char *w = NULL;
-		const char *proto = "tcp", *e;
-		long lo, hi;
+		_cleanup_strv_ char **words = NULL;
 
-		if (expand(c, f, in, in->args[i], &w, err) < 0)
-			return -1;
-		char *slash = strchr(w, '/');
-		if (slash) {
-			*slash = '\0';
-			for (char *p = slash + 1; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-			proto = slash + 1;
-		}
-		bool ok = parse_port(w, &lo, &e);
-		hi = lo;
-		if (ok && *e == '-')
-			ok = parse_port(e + 1, &hi, &e) && hi >= lo;
-		if (!ok || *e ||
-		    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
-			return fail_at(err, f, in, "EXPOSE %s: not PORT[-PORT][/tcp|udp|sctp]",
-				       in->args[i]),
-			       lxr_err_hint(err,
-					    "write EXPOSE 80, EXPOSE 53/udp or EXPOSE 8000-8010");
-		for (long p = lo; p <= hi; p++) {
-			_cleanup_free_ char *s = lxr_xasprintf("%ld/%s", p, proto);
-			add_once(&c->img.exposed_ports, s);
-		}
+		if (df_expand_words(in->args[i], f->escape, bld_config_lookup, c, &words, err) < 0)
+			return fail_at(err, f, in, "EXPOSE %s: %s", in->args[i], err->msg);
+		for (size_t k = 0; words[k]; k++)
+			if (expose_port(c, f, in, words[k], err) < 0)
+				return -1;
 	}
 	return 0;
 }

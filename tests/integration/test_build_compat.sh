@@ -6,7 +6,7 @@
 # body and a quoted delimiter means no substitution; DOCKERFILE.dockerignore
 # wins over the context's .dockerignore; FROM STAGE inherits its ARGs; the
 # pairs of one ENV are expanded before any is set; STOPSIGNAL takes what
-# moby's ParseSignal takes.
+# moby's ParseSignal takes; EXPOSE splits what it substitutes.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -132,3 +132,13 @@ D
 	grep -qF "\"StopSignal\":\"$SIG\"" "$CFG" || fail "STOPSIGNAL $SIG is not in the config: $(cat "$CFG")"
 done
 pass "STOPSIGNAL SIGRTMIN+3 and sigquit are taken as written"
+
+build_df Expose.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+ARG PORTS="80 443"
+EXPOSE $PORTS
+D
+expect_rc 0 "EXPOSE \$PORTS of two ports"
+CFG="$LXR_DATA_DIR/images/blobs/sha256/${OUT#sha256:}"
+grep -qF '"ExposedPorts":{"443/tcp":{},"80/tcp":{}}' "$CFG" || fail "EXPOSE \$PORTS: $(cat "$CFG")"
+pass "EXPOSE \$PORTS with PORTS=\"80 443\" exposes both"

@@ -389,6 +389,15 @@ static void test_expand(void **state)
 	assert_string_equal(w[2], "alpha");
 	assert_string_equal(w[3], "x");
 	lxr_strv_free(w);
+	/* a value outside quotes is split, one inside is not; empty is none */
+	assert_int_equal(df_expand_words("$S \"$S\" x$S $NOPE", '\\', vars, NULL, &w, &err), 0);
+	assert_int_equal(lxr_strv_len(w), 5);
+	assert_string_equal(w[0], "a");
+	assert_string_equal(w[1], "b");
+	assert_string_equal(w[2], "a b");
+	assert_string_equal(w[3], "xa");
+	assert_string_equal(w[4], "b");
+	lxr_strv_free(w);
 	/* backtick as the escape character */
 	char *out = NULL;
 	assert_int_equal(df_expand("C:\\dir`$A", '`', vars, NULL, &out, &err), 0);

@@ -136,6 +136,17 @@ static void test_buildkit_rules(void **state)
 	assert_int_equal(apply("FROM a\nSTOPSIGNAL RTMAX-1\n", &c, NULL, &err), 0);
 	assert_int_equal(apply("FROM a\nSTOPSIGNAL 9\n", &c, NULL, &err), 0);
 	bld_config_free(&c);
+
+	/* EXPOSE splits what it substitutes into ports */
+	bld_config_init(&c, NULL);
+	assert_int_equal(
+	    apply("FROM a\nARG PORTS=\"80 443/udp\"\nEXPOSE $PORTS 8080 $NONE\n", &c, NULL, &err),
+	    0);
+	assert_int_equal(lxr_strv_len(c.img.exposed_ports), 3);
+	assert_string_equal(c.img.exposed_ports[0], "80/tcp");
+	assert_string_equal(c.img.exposed_ports[1], "443/udp");
+	assert_string_equal(c.img.exposed_ports[2], "8080/tcp");
+	bld_config_free(&c);
 }
 
 static void apply_err(const char *text, const char *msg)

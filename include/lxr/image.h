@@ -160,6 +160,11 @@ int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err);
  * bzip2, xz, zstd) as its standard input: unpack it safely into the empty
  * directory DIR (ADD's archive extraction). */
 int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err);
+/* Run `lxr-image is-tar` with fd as its standard input: 1 when a tar
+ * archive is on it (plain or compressed), 0 when not (it exits
+ * IMG_TOOL_NOT_TAR), -1 when the tool could not tell. */
+#define IMG_TOOL_NOT_TAR 3
+int img_tool_is_tar(struct img_store *s, int fd, lxr_err *err);
 /* Run `lxr-image fetch-url URL FILE`: download url into the new file
  * (img_fetch_url; ADD's URL sources). */
 int img_tool_fetch_url(struct img_store *s, const char *url, const char *file, lxr_err *err);

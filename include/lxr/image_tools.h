@@ -77,6 +77,10 @@ int img_commit(struct img_store *s, const char *desc, lxr_err *err);
 /* Unpack the archive on fd (tar: plain, gzip, bzip2, xz, zstd) into the
  * empty directory dir, safely as a layer is (nothing outside it). */
 int img_extract_fd(int fd, const char *dir, lxr_err *err);
+/* Whether a tar archive is on fd, plain or once decompressed (gzip, bzip2,
+ * xz, zstd): BuildKit's ADD unpacks only that, and copies anything else
+ * (a gzipped file that is no tar) as it is. */
+bool img_is_tar_fd(int fd);
 /* GET url (http or https, redirects to either) into the new file path
  * (mode 0600), its modification time the response's Last-Modified when
  * there is one (ADD URL). An error status is an error; path is then gone. */

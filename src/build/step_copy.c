@@ -151,20 +151,34 @@ static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool
 	return set_meta(t, dfd, base, f, err);
 }
 
-static bool is_archive(int root, const char *path)
+/* ADD unpacks a tar, plain or compressed, recognised by its content; a
+ * compressed file that holds no tar is copied as it is (BuildKit tries the
+ * decompressed stream as a tar): lxr-image, which has the decompressors,
+ * tells which */
+static int is_archive(struct bldx_run *r, int root, const char *path, bool *yes, lxr_err *err)
 {
-	lxr_err e2;
-	_cleanup_close_ int fd = lxr_open_in_root(root, path, O_RDONLY, 0, &e2);
+	_cleanup_close_ int fd = lxr_open_in_root(root, path, O_RDONLY, 0, err);
 	unsigned char m[262] = {0};
 
+	*yes = false;
 	if (fd < 0 || pread(fd, m, sizeof(m), 0) < 6)
-		return false;
-	return (m[0] == 0x1f && m[1] == 0x8b) || !memcmp(m, "BZh", 3) ||
-	       !memcmp(m,
-		       "\xfd"
-		       "7zXZ",
-		       5) ||
-	       !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m + 257, "ustar", 5);
+		return 0;
+	if (!memcmp(m + 257, "ustar", 5)) {
+		*yes = true;
+		return 0;
+	}
+	if (!(m[0] == 0x1f && m[1] == 0x8b) && memcmp(m, "BZh", 3) &&
+	    memcmp(m,
+		   "\xfd"
+		   "7zXZ",
+		   5) &&
+	    memcmp(m, "\x28\xb5\x2f\xfd", 4))
+		return 0;
+	int t = img_tool_is_tar(r->o->store, fd, err);
+	if (t < 0)
+		return lxr_err_wrap(err, "ADD %s: tell whether it is a tar archive", path);
+	*yes = t == 1;
+	return 0;
 }
 
 static int parse_chown(const char *v, struct copy_to *t)
@@ -375,8 +389,13 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 		for (size_t j = 0; j < n; j++) {
 			const struct bld_source *src = &v[j];
 			bool isdir = S_ISDIR(src->files[0].mode);
+			bool arch = false;
 			if (in->kind == DF_ADD && !isdir &&
-			    is_archive(bld_context_fd(from), src->path)) {
+			    is_archive(r, bld_context_fd(from), src->path, &arch, err) < 0) {
+				bld_sources_free(v, n);
+				return bldx_fail(err, r->o->f, in, "%s", err->msg);
+			}
+			if (arch) {
 				int rc = add_archive(r, s, in, from, src->path, dst, t, err);
 				if (rc < 0) {
 					bld_sources_free(v, n);

@@ -68,6 +68,7 @@ int cmd_unpack(int argc, char **argv);
 int cmd_commit(int argc, char **argv);    /* image_commit.c */
 int cmd_extract(int argc, char **argv);   /* image_commit.c */
 int cmd_fetch_url(int argc, char **argv); /* image_commit.c */
+int cmd_is_tar(int argc, char **argv);    /* image_commit.c */
 int cmd_save(int argc, char **argv);      /* image_ship.c */
 int cmd_push(int argc, char **argv);      /* image_ship.c */
 int cmd_login(int argc, char **argv);     /* image_login.c */

@@ -52,6 +52,20 @@ int cmd_extract(int argc, char **argv)
 	return LXR_EXIT_OK;
 }
 
+int cmd_is_tar(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: lxr-image is-tar < FILE\n\n"
+	    "Exit 0 when FILE is a tar archive (plain, gzip, bzip2, xz or zstd), 3 when\n"
+	    "it is not (lxr build's ADD copies it as it is).\n";
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs(usage, stdout), LXR_EXIT_OK;
+	if (argc != 1)
+		return fputs(usage, stderr), LXR_EXIT_USAGE;
+	return img_is_tar_fd(STDIN_FILENO) ? LXR_EXIT_OK : IMG_TOOL_NOT_TAR;
+}
+
 int cmd_fetch_url(int argc, char **argv)
 {
 	static const char usage[] =

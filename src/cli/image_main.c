@@ -29,6 +29,7 @@ static const struct command commands[] = {
     {"commit", cmd_commit, "store the image a build made (run by lxr build)"},
     {"extract", cmd_extract, "unpack an archive into a directory (run by lxr build)"},
     {"fetch-url", cmd_fetch_url, "download ADD's URL into a file (run by lxr build)"},
+    {"is-tar", cmd_is_tar, "tell whether ADD's file is a tar archive (run by lxr build)"},
 };
 
 static void usage(FILE *f)

@@ -69,7 +69,9 @@ static char **tool_env(const char *data_dir_kv)
 	return env;
 }
 
-static int wait_tool(pid_t pid, const char *what, lxr_err *err)
+/* 0 when the tool succeeded, 1 when it exited alt (an answer, not an
+ * error: alt > 0), else -1 */
+static int wait_tool(pid_t pid, const char *what, int alt, lxr_err *err)
 {
 	int st;
 
@@ -78,20 +80,22 @@ static int wait_tool(pid_t pid, const char *what, lxr_err *err)
 			return lxr_fail(err, errno, "waitpid %s", what);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
+	if (alt > 0 && WIFEXITED(st) && WEXITSTATUS(st) == alt)
+		return 1;
 	if (WIFEXITED(st))
 		return lxr_fail(err, 0, "%s failed (exit status %d, its error is above)", what,
 				WEXITSTATUS(st));
 	return lxr_fail(err, 0, "%s killed by signal %d", what, WTERMSIG(st));
 }
 
-static int tool_run_in(struct img_store *s, char *const *args, int in, lxr_err *err);
+static int tool_run_in(struct img_store *s, char *const *args, int in, int alt, lxr_err *err);
 
 int img_tool_run(struct img_store *s, char *const *args, lxr_err *err)
 {
-	return tool_run_in(s, args, -1, err);
+	return tool_run_in(s, args, -1, 0, err);
 }
 
-static int tool_run_in(struct img_store *s, char *const *args, int in, lxr_err *err)
+static int tool_run_in(struct img_store *s, char *const *args, int in, int alt, lxr_err *err)
 {
 	_cleanup_free_ char *tool = NULL, *kv = NULL, *what = NULL;
 	_cleanup_free_ char **env = NULL;
@@ -124,7 +128,7 @@ static int tool_run_in(struct img_store *s, char *const *args, int in, lxr_err *
 		fprintf(stderr, "lxr: error: exec %s: %s\n", tool, strerror(errno));
 		_exit(127);
 	}
-	return wait_tool(pid, what, err);
+	return wait_tool(pid, what, alt, err);
 }
 
 int img_tool_commit(struct img_store *s, const char *desc, lxr_err *err)
@@ -138,7 +142,15 @@ int img_tool_extract(struct img_store *s, int fd, const char *dir, lxr_err *err)
 {
 	char *args[] = {"extract", (char *)dir, NULL};
 
-	return tool_run_in(s, args, fd, err);
+	return tool_run_in(s, args, fd, 0, err);
+}
+
+int img_tool_is_tar(struct img_store *s, int fd, lxr_err *err)
+{
+	char *args[] = {"is-tar", NULL};
+	int r = tool_run_in(s, args, fd, IMG_TOOL_NOT_TAR, err);
+
+	return r < 0 ? -1 : r == 0;
 }
 
 int img_tool_fetch_url(struct img_store *s, const char *url, const char *file, lxr_err *err)

@@ -6,7 +6,8 @@
 # body and a quoted delimiter means no substitution; DOCKERFILE.dockerignore
 # wins over the context's .dockerignore; FROM STAGE inherits its ARGs; the
 # pairs of one ENV are expanded before any is set; STOPSIGNAL takes what
-# moby's ParseSignal takes; EXPOSE splits what it substitutes.
+# moby's ParseSignal takes; EXPOSE splits what it substitutes; ADD of a
+# gzipped file that is no tar copies it, a gzipped tar is unpacked.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -142,3 +143,19 @@ expect_rc 0 "EXPOSE \$PORTS of two ports"
 CFG="$LXR_DATA_DIR/images/blobs/sha256/${OUT#sha256:}"
 grep -qF '"ExposedPorts":{"443/tcp":{},"80/tcp":{}}' "$CFG" || fail "EXPOSE \$PORTS: $(cat "$CFG")"
 pass "EXPOSE \$PORTS with PORTS=\"80 443\" exposes both"
+
+# ---- ADD ----------------------------------------------------------------------------
+echo "plain data $$" | gzip > "$CTX/data.gz"
+mkdir -p "$TEST_TMP/tarsrc"
+echo "in the tar" > "$TEST_TMP/tarsrc/t.txt"
+tar czf "$CTX/t.tar.gz" -C "$TEST_TMP/tarsrc" t.txt
+build_df Add.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+ADD data.gz /
+ADD t.tar.gz /x/
+RUN gunzip -c /data.gz && cat /x/t.txt
+D
+expect_rc 0 "ADD of a gzipped file that is no tar"
+expect_grep "$ERR" "^plain data $$\$" "the gzipped file is copied as it is"
+expect_grep "$ERR" "^in the tar$" "a gzipped tar is still unpacked"
+pass "ADD copies a compressed file that holds no tar, unpacks one that does"

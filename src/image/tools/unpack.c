@@ -344,6 +344,21 @@ static int drain(struct unpack *u, lxr_err *err)
 	return 0;
 }
 
+bool img_is_tar_fd(int fd)
+{
+	struct unpack u = {.rootfd = -1, .cached_fd = -1};
+	struct archive_entry *e;
+	lxr_err err;
+	bool tar;
+
+	img_hash_init(&u.hash);
+	tar = open_readers(&u, fd, &err) == 0 && archive_read_next_header(u.tar, &e) == ARCHIVE_OK;
+	img_hash_abort(&u.hash);
+	archive_read_free(u.tar);
+	archive_read_free(u.raw);
+	return tar;
+}
+
 int img_unpack_fd(int fd, int dirfd, char *diffid, lxr_err *err)
 {
 	struct unpack u = {.rootfd = dirfd, .cached_fd = -1};

@@ -55,14 +55,16 @@ static bool is_blank(const char *s, size_t n)
 }
 
 /* docker: a line ending in the escape character (blanks after it allowed)
- * continues on the next line; the character and the blanks go. */
+ * continues on the next line; the character and the blanks go. An escaped
+ * escape (`echo foo\\`) ends the line: BuildKit's rule wants a character
+ * other than the escape before the last one, or nothing. */
 static bool strip_continuation(const char *s, size_t *n, char esc)
 {
 	size_t e = *n;
 
 	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
 		e--;
-	if (e > 0 && s[e - 1] == esc) {
+	if (e > 0 && s[e - 1] == esc && (e == 1 || s[e - 2] != esc)) {
 		*n = e - 1;
 		return true;
 	}

@@ -7,7 +7,8 @@
 # wins over the context's .dockerignore; FROM STAGE inherits its ARGs; the
 # pairs of one ENV are expanded before any is set; STOPSIGNAL takes what
 # moby's ParseSignal takes; EXPOSE splits what it substitutes; ADD of a
-# gzipped file that is no tar copies it, a gzipped tar is unpacked.
+# gzipped file that is no tar copies it, a gzipped tar is unpacked; a line
+# ending in an escaped escape is no continuation.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -159,3 +160,15 @@ expect_rc 0 "ADD of a gzipped file that is no tar"
 expect_grep "$ERR" "^plain data $$\$" "the gzipped file is copied as it is"
 expect_grep "$ERR" "^in the tar$" "a gzipped tar is still unpacked"
 pass "ADD copies a compressed file that holds no tar, unpacks one that does"
+
+# ---- the parser ---------------------------------------------------------------------
+build_df Escape.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+RUN echo foo\\
+RUN echo bar > /bar
+RUN echo "bar: $(cat /bar)"
+D
+expect_rc 0 "a RUN line ending in an escaped escape"
+expect_grep "$ERR" '^foo\\$' "the first RUN echoes foo and a backslash"
+expect_grep "$ERR" "^bar: bar$" "the next line is an instruction of its own"
+pass "a line ending in an escaped escape does not continue"

@@ -112,6 +112,14 @@ static void test_continuations(void **state)
 	assert_int_equal(f.v[1].end_line, 5);
 	assert_string_equal(f.v[2].kv[0].value, "y");
 	df_file_free(&f);
+
+	/* an escaped escape ends the line; a lone escape continues it */
+	f = parse_ok("FROM scratch\nRUN echo foo\\\\\nRUN echo bar > /bar\nRUN a \\\n\\\n b\n");
+	assert_int_equal(f.n, 4);
+	assert_string_equal(f.v[1].args[0], "echo foo\\\\");
+	assert_string_equal(f.v[2].args[0], "echo bar > /bar");
+	assert_string_equal(f.v[3].args[0], "a  b");
+	df_file_free(&f);
 }
 
 static void test_heredocs(void **state)

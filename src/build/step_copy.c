@@ -59,6 +59,10 @@ static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 				if (fchownat(pfd, b + 1, st.st_uid, st.st_gid, 0) < 0 ||
 				    fchmodat(pfd, b + 1, st.st_mode & 07777, 0) < 0)
 					return lxr_fail(err, errno, "set owner and mode of %s", d);
+			} else if (t->chown && fchownat(pfd, b + 1, t->uid, t->gid, 0) < 0) {
+				/* one it makes belongs to --chown's owner (or
+				 * WORKDIR's USER), as BuildKit's mkdir -p chowns */
+				return lxr_fail(err, errno, "chown %s in the new layer", d);
 			}
 		}
 		*sl = save;
@@ -649,6 +653,10 @@ int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err)
 
 	if (!wd || bldx_stage_is_dir(s, wd))
 		return 0;
+	/* BuildKit makes it as the stage's USER (llb.WithUser) */
+	if (s->cfg.img.user && *s->cfg.img.user && parse_chown(s->cfg.img.user, &t) < 0 &&
+	    chown_names(r, s, s->cfg.img.user, &t, err) < 0)
+		return lxr_err_wrap(err, "WORKDIR %s as USER %s", wd, s->cfg.img.user);
 	layer = bldx_new_layer(r, err);
 	if (!layer)
 		return -1;

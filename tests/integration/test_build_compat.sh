@@ -8,7 +8,8 @@
 # pairs of one ENV are expanded before any is set; STOPSIGNAL takes what
 # moby's ParseSignal takes; EXPOSE splits what it substitutes; ADD of a
 # gzipped file that is no tar copies it, a gzipped tar is unpacked; a line
-# ending in an escaped escape is no continuation.
+# ending in an escaped escape is no continuation; WORKDIR after USER and
+# COPY --chown make their directories owned by that user.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -172,3 +173,19 @@ expect_rc 0 "a RUN line ending in an escaped escape"
 expect_grep "$ERR" '^foo\\$' "the first RUN echoes foo and a backslash"
 expect_grep "$ERR" "^bar: bar$" "the next line is an instruction of its own"
 pass "a line ending in an escaped escape does not continue"
+
+# ---- owners -------------------------------------------------------------------------
+build_df Owner.Dockerfile <<'D'
+FROM lxrtest/busybox:compat
+USER app
+WORKDIR /home/app/work
+COPY --chown=app:app package.json /home/app/data/sub/f.json
+USER root
+RUN stat -c 'owner %n %u:%g' /home /home/app /home/app/work /home/app/data /home/app/data/sub /home/app/data/sub/f.json
+D
+expect_rc 0 "WORKDIR after USER, COPY --chown into new directories"
+expect_grep "$ERR" "^owner /home 0:0$" "a directory the image has keeps its owner"
+for d in /home/app /home/app/work /home/app/data /home/app/data/sub /home/app/data/sub/f.json; do
+	expect_grep "$ERR" "^owner $d 1000:1000$" "$d belongs to app"
+done
+pass "WORKDIR after USER and COPY --chown make their directories as that user"

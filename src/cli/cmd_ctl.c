@@ -579,8 +579,7 @@ int cmd_ctl(int argc, char **argv)
 		goto out;
 	/* compose's stop, kill, restart, top, pause and unpause act on the
 	 * containers there are: none of a project that is down, and done */
-	static const char *const on_what_is[] = {"ps",  "stop",  "kill",   "restart",
-						 "top", "pause", "unpause"};
+	static const char *const on_what_is[] = {"ps", "stop", "kill", "restart", "top"};
 	bool none_ok = false;
 	for (size_t i = 0; i < sizeof(on_what_is) / sizeof(on_what_is[0]); i++)
 		none_ok = none_ok || !strcmp(cmd, on_what_is[i]);

@@ -77,42 +77,46 @@ int cli_ctl_wait_settled(struct ctl_conn *conn, json_t *done, const char *cmd, j
 	return r;
 }
 
+/* name out of done: not said to be done */
+static void drop_named(json_t *done, const char *name)
+{
+	for (size_t k = json_array_size(done); k-- > 0;)
+		if (!strcmp(json_string_value(json_array_get(done, k)) ?: "", name))
+			json_array_remove(done, k);
+}
+
 /* start and restart: an instance named in done that could not start is a
- * failure of the command, said as `up` says it. Returns how many. */
+ * failure of the command, said as `up` says it, and taken out of done.
+ * Returns how many. */
 int cli_ctl_start_failures(json_t *ps, json_t *done)
 {
 	int failed = 0;
-	size_t i, k;
-	json_t *o, *n;
+	size_t i;
+	json_t *o;
 
 	json_array_foreach(ps, i, o)
 	{
 		const char *name = json_string_value(json_object_get(o, "instance"));
 		json_t *e = json_object_get(o, "error");
+		json_t *blocked = json_object_get(o, "blocked_by");
 		char buf[LXR_ERR_MSG_MAX + 128];
 		lxr_err err;
 
-		json_t *blocked = json_object_get(o, "blocked_by");
-
-		if (name && blocked && !e && named_in(done, name)) {
-			/* compose's start: a dependency that failed its condition */
-			fprintf(stderr, "lxr: error: %s did not start: dependency %s\n", name,
-				json_string_value(blocked));
-			failed++;
-		}
-		if (!name || !e)
+		if (!name || (!e && !blocked) || !named_in(done, name))
 			continue;
-		json_array_foreach(done, k, n)
-		{
-			if (strcmp(json_string_value(n), name))
-				continue;
+		if (e) {
 			sup_err_from_json(e, &err);
 			fprintf(stderr, "lxr: error: %s failed to start: %s\n", name,
 				lxr_err_str(&err, buf, sizeof(buf)));
 			if (err.hint[0])
 				fprintf(stderr, "lxr: hint: %s\n", err.hint);
-			failed++;
+		} else {
+			/* compose's start: a dependency that failed its condition */
+			fprintf(stderr, "lxr: error: %s did not start: dependency %s\n", name,
+				json_string_value(blocked));
 		}
+		drop_named(done, name);
+		failed++;
 	}
 	return failed;
 }

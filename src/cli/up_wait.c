@@ -18,6 +18,8 @@ static enum verdict judge(json_t *o)
 	const char *health = json_string_value(json_object_get(o, "health")) ?: "";
 	json_int_t code = json_integer_value(json_object_get(o, "exit_code"));
 
+	if (json_object_get(o, "start_pending"))
+		return WAITING; /* its dependencies' conditions first */
 	if (json_object_get(o, "blocked_by") || !strcmp(st, "failed") || !strcmp(st, "unhealthy") ||
 	    (!strcmp(st, "exited") && code != 0))
 		return FAILED;

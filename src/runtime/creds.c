@@ -228,11 +228,14 @@ int rt_process_load_held_filter(const struct lxr_spec *spec, lxr_err *err)
  * possesses every key of its session keyring whatever its uid, so one that
  * may call keyctl (seccomp=unconfined, a profile that allows it) would
  * read them. A kernel without keys has none to hand on (ENOSYS); a
- * rootless user at its key quota (EDQUOT) keeps its own, its own keys. */
+ * rootless user at its key quota (EDQUOT) keeps its own, its own keys; a
+ * filter lxr itself runs under that refuses keyctl (EPERM: lxr in docker's
+ * default profile, a unit's SystemCallFilter) refuses it the container
+ * too, as filters stack. */
 static int own_session_keyring(lxr_err *err)
 {
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0 || errno == ENOSYS ||
-	    errno == EDQUOT)
+	    errno == EDQUOT || errno == EPERM)
 		return 0;
 	return lxr_fail(err, errno, "a session keyring of the container's own (keyctl)");
 }

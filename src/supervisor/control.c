@@ -137,8 +137,8 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		if (!pick[k++])
 			continue;
 		in->restart_wait = false; /* what is asked now wins */
-		if (strcmp(cmd, "start"))
-			in->start_gated = false;
+		if (!strcmp(cmd, "stop") || !strcmp(cmd, "restart"))
+			in->start_gated = false; /* what is asked now wins */
 		if (!strcmp(cmd, "stop"))
 			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {

@@ -347,6 +347,11 @@ static void spawn(struct sup *s, struct sup_instance *in)
 	release(s, in);
 	if (!in->created_at)
 		in->created_at = (int64_t)time(NULL);
+	/* it starts after all (a restart, a later start): what held it
+	 * back before is over */
+	in->blocked = false;
+	free(in->blocked_by);
+	in->blocked_by = NULL;
 	if (in->renew_anon)
 		renew_anon_volumes(s, in);
 	/* made a moment ago by sup_prepare_next: no need to look again */

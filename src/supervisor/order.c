@@ -62,6 +62,10 @@ static enum gate gate_of(const struct sup_service *dep, enum cfg_dep_condition c
 				*why = "did not complete successfully";
 				return GATE_FAILED;
 			}
+			if (f->state == SVC_STOPPED) { /* stopped by a user: never will */
+				*why = "was stopped before it completed";
+				return GATE_FAILED;
+			}
 			if (f->state != SVC_EXITED)
 				return GATE_WAIT;
 			break;
@@ -89,7 +93,10 @@ static void block(struct sup *s, struct sup_instance *in, const char *dep, const
 	}
 	free(in->blocked_by);
 	in->blocked_by = lxr_xasprintf("%s %s", dep, why);
-	s->up_result = 1;
+	/* a failed start-up ends a foreground up; a later user's start that
+	 * is held back is that command's failure, not the stack's */
+	if (!s->up_done)
+		s->up_result = 1;
 	sup_say(s, in, "not started: dependency \"%s\" %s", dep, why);
 	{
 		char what[128];
@@ -355,6 +362,8 @@ void sup_start_gated(struct sup_instance *in)
 	free(in->blocked_by);
 	in->blocked_by = NULL;
 	in->fsm.unhealthy_seen = false;
+	/* its dependents' service_started waits for this start, not the last */
+	in->fsm.started_at = 0;
 	in->start_gated = true;
 }
 

@@ -321,9 +321,17 @@ static void start_again(struct sup *s, bool no_start, char **kept)
 			in->held = false;
 			/* in dependency order, each once its dependencies
 			 * meet their conditions (sup_start_ready), as compose */
+			/* (up --no-deps and scale leave some services as they
+			 * are: no waiting on those, as compose's --no-deps) */
 			if (!in->doomed &&
-			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED))
-				sup_start_gated(in);
+			    (st == SVC_EXITED || st == SVC_STOPPED || st == SVC_FAILED)) {
+				if (kept && kept[0]) {
+					in->blocked = false;
+					sup_event(s, in, EV_START, 0);
+				} else {
+					sup_start_gated(in);
+				}
+			}
 		}
 	}
 	sup_start_ready(s);

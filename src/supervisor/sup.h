@@ -683,8 +683,9 @@ void sup_update_forget(const struct sup *s, const struct sup_service *sv);
 struct ctl_conn;
 int sup_update_wait(struct ctl_conn *c, lxr_err *err);
 int sup_update_report(struct json_t *ps, struct json_t *names);
-bool sup_up_dep_waiting(const struct cfg_stack *st, struct json_t *ps, struct json_t *in);
-int sup_up_dep_report(const struct cfg_stack *st, struct json_t *ps);
+bool sup_up_dep_waiting(const struct cfg_stack *st, struct json_t *ps, const char *const *targets,
+			struct json_t *in);
+int sup_up_dep_report(const struct cfg_stack *st, struct json_t *ps, const char *const *targets);
 /* tables.c: an instance's health check and its service's policy from its plan */
 void sup_instance_from_plan(struct sup_instance *in);
 /* tables.c: a plan for replica of cfg (of stack st) with img; out->spec

@@ -451,6 +451,10 @@ void sup_instance_transplant(struct sup *s, struct sup_instance *oi, struct sup_
 	ni->oom_killed = oi->oom_killed;
 	ni->paused = oi->paused;
 	ni->held = oi->held;
+	ni->start_gated = oi->start_gated;
+	ni->blocked = oi->blocked;
+	ni->blocked_by = oi->blocked_by;
+	oi->blocked_by = NULL;
 	ni->started_ns = oi->started_ns;
 	ni->finished_ns = oi->finished_ns;
 	ni->created_at = oi->created_at; /* ps's CREATED: the container's */

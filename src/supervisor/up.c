@@ -358,6 +358,8 @@ static int dry_run_fresh(struct sup *s, const struct cfg_stack *st, const struct
  * not start. Returns 1 when one could not (compose's exit code). */
 static bool settled(const char *state, json_t *in)
 {
+	if (json_object_get(in, "start_pending"))
+		return false;
 	return !strcmp(state, "running") || !strcmp(state, "healthy") ||
 	       !strcmp(state, "unhealthy") || !strcmp(state, "exited") ||
 	       !strcmp(state, "stopped") || !strcmp(state, "failed") ||
@@ -381,7 +383,8 @@ static int lost(const lxr_err *err)
 	return 1;
 }
 
-static int wait_reconciled(struct ctl_conn *c, const struct cfg_stack *st, json_t *updated)
+static int wait_reconciled(struct ctl_conn *c, const struct cfg_stack *st,
+			   const char *const *targets, json_t *updated)
 {
 	json_t *all = NULL, *in;
 	size_t i;
@@ -419,7 +422,8 @@ static int wait_reconciled(struct ctl_conn *c, const struct cfg_stack *st, json_
 		json_array_foreach(all, i, in)
 		{
 			const char *state = json_string_value(json_object_get(in, "state"));
-			done &= state && settled(state, in) && !sup_up_dep_waiting(st, all, in);
+			done &= state && settled(state, in) &&
+				!sup_up_dep_waiting(st, all, targets, in);
 		}
 		if (done)
 			break;
@@ -443,7 +447,7 @@ static int wait_reconciled(struct ctl_conn *c, const struct cfg_stack *st, json_
 		}
 	}
 	r |= sup_update_report(all, updated);
-	r |= sup_up_dep_report(st, all);
+	r |= sup_up_dep_report(st, all, targets);
 	json_decref(all);
 	return r;
 }
@@ -555,7 +559,7 @@ static int reconcile(const char *run_dir, struct cfg_stack *st, const struct sup
 		}
 		if (!o->ignore_orphans)
 			warn_orphans(json_object_get(result, "orphans"));
-		r = wait_reconciled(c, st, json_object_get(result, "updated"));
+		r = wait_reconciled(c, st, o->targets, json_object_get(result, "updated"));
 		/* compose's foreground up attaches to a stack that is up */
 		if (r == 0 && !o->detach && !o->no_start)
 			r = sup_up_attach(run_dir, c, st, o);

@@ -160,20 +160,38 @@ int sup_rollback_services(struct ctl_conn *c, const char *const *services)
 	return r;
 }
 
-/* A service that one of the stack's running services depends on with
- * condition service_healthy (required: compose only warns for the others) */
-static bool needed_healthy(const struct cfg_stack *st, json_t *ps, const char *service)
+/* Is service one the up named (all, when it named none), or one of
+ * theirs that runs or is about to? */
+static bool dependent(json_t *ps, const char *const *targets, const char *service)
 {
 	size_t k;
 	json_t *in;
 
+	for (size_t t = 0; targets && targets[t]; t++)
+		if (!strcmp(targets[t], service))
+			return true;
+	if (targets && targets[0])
+		return false;
+	json_array_foreach(ps, k, in)
+	{
+		const char *s = json_string_value(json_object_get(in, "service"));
+		const char *state = json_string_value(json_object_get(in, "state"));
+		if (s && !strcmp(s, service) && state &&
+		    (json_object_get(in, "start_pending") || !strcmp(state, "running") ||
+		     !strcmp(state, "healthy") || !strcmp(state, "unhealthy") ||
+		     !strcmp(state, "starting")))
+			return true;
+	}
+	return false;
+}
+
+/* A service that one of the up's services depends on with condition
+ * service_healthy (required: compose only warns for the others) */
+static bool needed_healthy(const struct cfg_stack *st, json_t *ps, const char *const *targets,
+			   const char *service)
+{
 	for (size_t i = 0; i < st->n_services; i++) {
-		bool there = false;
-		json_array_foreach(ps, k, in)
-		{
-			const char *s = json_string_value(json_object_get(in, "service"));
-			there |= s && !strcmp(s, st->services[i].name);
-		}
+		bool there = dependent(ps, targets, st->services[i].name);
 		for (size_t j = 0; there && j < st->services[i].n_depends_on; j++) {
 			const struct cfg_dep *d = &st->services[i].depends_on[j];
 			if (d->condition == CFG_DEP_HEALTHY && d->required && d->service.v &&
@@ -194,16 +212,17 @@ static bool health_is(json_t *in, const char *what)
 /* compose's up -d waits after its reconcile for every dependency to meet
  * its dependents' condition (waitDependencies, for containers that were
  * running too): a recreated database others need healthy is waited for */
-bool sup_up_dep_waiting(const struct cfg_stack *st, json_t *ps, json_t *in)
+bool sup_up_dep_waiting(const struct cfg_stack *st, json_t *ps, const char *const *targets,
+			json_t *in)
 {
 	const char *svc = json_string_value(json_object_get(in, "service"));
 
-	return svc && health_is(in, "starting") && needed_healthy(st, ps, svc);
+	return svc && health_is(in, "starting") && needed_healthy(st, ps, targets, svc);
 }
 
 /* ... and fails when one turned unhealthy, as compose's "dependency failed
  * to start" */
-int sup_up_dep_report(const struct cfg_stack *st, json_t *ps)
+int sup_up_dep_report(const struct cfg_stack *st, json_t *ps, const char *const *targets)
 {
 	size_t i;
 	json_t *in;
@@ -212,7 +231,7 @@ int sup_up_dep_report(const struct cfg_stack *st, json_t *ps)
 	json_array_foreach(ps, i, in)
 	{
 		const char *svc = json_string_value(json_object_get(in, "service"));
-		if (!svc || !health_is(in, "unhealthy") || !needed_healthy(st, ps, svc))
+		if (!svc || !health_is(in, "unhealthy") || !needed_healthy(st, ps, targets, svc))
 			continue;
 		fprintf(stderr,
 			"lxr: error: dependency failed to start: container %s is unhealthy\n",

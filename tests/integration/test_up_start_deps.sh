@@ -64,6 +64,12 @@ expect_grep "$ERR" "worker-1 did not start: dependency migrate did not complete 
 case "$(state_of worker)" in running | starting) fail "worker started though migrate failed: $(state_of worker)" ;; esac
 pass "start leaves a service down when its dependency fails its condition, and exits 1"
 
+# what held worker back is over once it starts after all (a restart)
+run restart -f "$STACK" worker
+expect_rc 0 "restart of the worker held back before: $ERR"
+[ "$(state_of worker)" = running ] || fail "restart started worker: $(state_of worker)"
+pass "a container held back once starts with a restart, and nothing says it did not"
+
 # start SERVICE starts what it depends on too, as compose's (whose
 # project is the services named and their dependencies)
 rm -f "$SHARED/fail-$$"

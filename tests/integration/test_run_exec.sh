@@ -51,7 +51,7 @@ expect_rc 9 "exec exit code"
 run exec "$n" no-such-thing
 expect_rc 127 "exec not found"
 run exec no-such-container true
-expect_rc 125 "exec into a missing container"
+expect_rc 1 "exec into a missing container (docker exec: 1)"
 expect_grep "$ERR" "no container" "missing container is named"
 out=$(script -qec "$LXR exec -t $n tty" /dev/null </dev/null | tr -d '\r')
 [ "$out" = /dev/pts/0 ] || fail "exec -t: $out"

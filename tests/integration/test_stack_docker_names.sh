@@ -153,7 +153,7 @@ run stop "$db"
 expect_rc 1 "a container_name in two projects"
 expect_grep "$ERR" "projects dn$$ and dm$$|projects dm$$ and dn$$" "the error names both"
 run exec "$db" true
-expect_rc 125 "exec of a container_name in two projects"
+expect_rc 1 "exec of a container_name in two projects"
 (cd "$(dirname "$STACK")" && "$LXR" exec "dm$$-web-1" true) ||
 	fail "exec of another project's container by compose's name, beside a stack file"
 expect_grep "$ERR" "projects dn$$ and dm$$|projects dm$$ and dn$$" "exec says which"

@@ -677,15 +677,6 @@ struct json_t *sup_update_json(const struct sup_instance *in);
 void sup_update_persist(const struct sup *s, const struct sup_service *sv);
 void sup_update_restore(struct sup *s);
 void sup_update_forget(const struct sup *s, const struct sup_service *sv);
-/* update_report.c, in the CLI's process: wait until no update runs, then
- * say how each ended for the instances or services names lists; 1 when
- * one rolled back or paused */
-struct ctl_conn;
-int sup_update_wait(struct ctl_conn *c, lxr_err *err);
-int sup_update_report(struct json_t *ps, struct json_t *names);
-bool sup_up_dep_waiting(const struct cfg_stack *st, struct json_t *ps, const char *const *targets,
-			struct json_t *in);
-int sup_up_dep_report(const struct cfg_stack *st, struct json_t *ps, const char *const *targets);
 /* tables.c: an instance's health check and its service's policy from its plan */
 void sup_instance_from_plan(struct sup_instance *in);
 /* tables.c: a plan for replica of cfg (of stack st) with img; out->spec

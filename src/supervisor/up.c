@@ -15,6 +15,7 @@
 #include "lxr/net.h"
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
+#include "supervisor/up_report.h"
 
 static int prepare(struct sup *s, struct cfg_stack *st, const struct sup_up_opts *o,
 		   struct plan_graph **g, lxr_err *err)

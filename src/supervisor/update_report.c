@@ -10,6 +10,7 @@
 
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
+#include "supervisor/up_report.h"
 
 static bool named(json_t *names, const char *instance, const char *service)
 {

@@ -206,21 +206,28 @@ static int copy_up(int rootfd, const struct rt_op *op, int tree, lxr_err *err)
 	_cleanup_close_ int vol =
 	    tree >= 0 ? openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 		      : open(op->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int img = -1;
+	_cleanup_close_ int image = -1, img = -1;
 	struct stat st;
 
 	if (vol < 0)
 		return lxr_fail(err, errno, "open volume %s", op->source);
 	if (!lxr_dir_is_empty(vol))
 		return 0;
-	img = open_in(rootfd, op->target, O_RDONLY | O_DIRECTORY, 0);
+	/* What the image has there, as docker copies it from the container's
+	 * root filesystem: found in a copy of the root mount alone, so a link
+	 * of the image's to /sys/firmware or /proc reaches the image's own
+	 * directory, never the kernel's files mounted over it (read as host
+	 * root, and before the masks), and the copy walks into no mount */
+	image = (int)syscall(SYS_open_tree, rootfd, "",
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (image < 0)
+		return lxr_fail(err, errno, "open_tree of the container's root, to fill volume %s",
+				op->source);
+	img = open_in(image, op->target, O_RDONLY | O_DIRECTORY, 0);
 	if (img < 0)
 		return errno == ENOENT || errno == ENOTDIR
 			   ? 0
 			   : lxr_fail(err, errno, "open %s in the image", op->target);
-	/* never a copy of /proc, read as host root, into a volume */
-	if (rt_rootfs_check_target(img, op->target, err) < 0)
-		return -1;
 	if (fstat(img, &st) < 0 || fchown(vol, st.st_uid, st.st_gid) < 0 ||
 	    fchmod(vol, st.st_mode & 07777) < 0)
 		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,

@@ -249,6 +249,30 @@ for _ in $(seq 100); do "$LXR" logs "$swap" 2>/dev/null | grep -q watching && br
 run rm -f "$swap"
 pass "a volume's copy-up from an image holds against a neighbour swapping its entries for links"
 
+# ---- a volume's copy-up reads the image, not the kernel's files ------------------
+# An image whose mount point is a link into /sys (or /proc) must fill the
+# new volume with what the image has there, as docker copies from the
+# container's root filesystem: never with the kernel's files mounted over
+# it, read as host root before the masks hide them (/sys/firmware's ACPI
+# and DMI tables, the powercap counters).
+imgS="$TEST_TMP/imgS"
+cp -a "$IMG" "$imgS"
+mkdir -p "$imgS/sys/kernel"
+echo image-own > "$imgS/sys/kernel/mine"
+rm -rf "$imgS/data" "$imgS/fw"
+ln -s /sys/kernel "$imgS/data"
+ln -s /../../sys/firmware "$imgS/fw"
+svol="escsys$$"
+at_exit "$LXR" volume rm -f "$svol" "$svol-fw"
+run run --rm --network none -v "$svol:/data" -v "$svol-fw:/fw" "$imgS" true
+expect_rc 0 "a container whose volume mount points link into /sys: $OUT"
+run run --rm --network none -v "$svol:/v" -v "$svol-fw:/w" "$IMG" sh -c 'ls -A /v; echo ---; ls -A /w'
+expect_rc 0 "the volumes read back"
+[ "$OUT" = "mine
+---" ] || fail "a volume was filled from the kernel's /sys, not the image's: $OUT"
+run volume rm "$svol" "$svol-fw"
+pass "a volume's copy-up through a link into /sys copies the image's own files"
+
 # ---- a neighbour's router advertisement is not taken ----------------------------
 # On an IPv6 network every container holds CAP_NET_RAW (docker's default
 # set): one that sends router advertisements must not give its neighbours

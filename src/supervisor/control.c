@@ -151,10 +151,12 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			in->blocked = false;
 			free(in->blocked_by); /* what held it back is over */
 			in->blocked_by = NULL;
-			if (!created && stopped(in)) {
+			if (created)
+				sup_start_gated(in); /* `start` waits for it */
+			else if (stopped(in)) {
 				sup_start_gated(in);
 				start_stopped_deps(s, in);
-			} else if (!created)
+			} else
 				sup_event(s, in, EV_START, 0);
 		} else if (!strcmp(cmd, "restart")) {
 			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));
@@ -254,11 +256,15 @@ static void do_would(struct sup *s, struct ctl_server *cs, struct ctl_req req, j
 	would = json_array();
 	FOR_EACH_INSTANCE(s, in)
 	{
+		char *name;
 		/* pause and unpause skip what they would skip */
 		if (!pick[k++] || ((pause || unpause) && !in->c) ||
 		    (pause && !svc_state_is_up(in->fsm.state)) || (unpause && !in->paused))
 			continue;
-		json_array_append_new(would, json_string(in->name));
+		/* by docker's name, as compose's dry run says it */
+		name = sup_docker_name(s, in, in->svc->cfg);
+		json_array_append_new(would, json_string(name));
+		free(name);
 	}
 	ctl_reply_ok(cs, req, would);
 }
@@ -311,7 +317,7 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			json_array_append_new(out, sup_inspect_json(s, in));
 			continue;
 		}
-		o = sup_instance_json(in);
+		o = sup_instance_json(s, in);
 		if (!strcmp(cmd, "top"))
 			json_object_set_new(o, "processes", top_of(in));
 		else if (!strcmp(cmd, "stats"))
@@ -320,7 +326,7 @@ static void per_instance(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		/* a start-first update's new container, as compose lists its
 		 * temporary one */
 		if (in->shadow && !strcmp(cmd, "ps"))
-			json_array_append_new(out, sup_instance_json(in->shadow));
+			json_array_append_new(out, sup_instance_json(s, in->shadow));
 	}
 	ctl_reply_ok(cs, req, out);
 }

@@ -92,5 +92,25 @@ web=$(event_after web-1 starting "$mark")
 	fail "up -d started web before db was healthy again (web at ${web:-none}, db healthy at ${healthy:-none})"
 pass "up -d of a stack that is up starts its stopped services in order too"
 
+# what `create` (up --no-start) made starts the same way: start returns
+# once web runs, db healthy before it
+run down -f "$STACK"
+run create -f "$STACK"
+expect_rc 0 "create"
+run start -f "$STACK" web
+expect_rc 0 "start web of what create made: $ERR"
+[ "$(state_of web)" = running ] || fail "start returned before web ran: $(state_of web)"
+case "$(state_of db)" in running | healthy) ;; *) fail "start web started db: $(state_of db)" ;; esac
+run exec -T -f "$STACK" web true
+expect_rc 0 "exec into web right after start"
+run stop -f "$STACK"
+run down -f "$STACK"
+run create -f "$STACK"
+run start -f "$STACK"
+expect_rc 0 "start of the whole created stack: $ERR"
+[ "$(state_of web)" = running ] && [ "$(state_of worker)" = running ] ||
+	fail "start returned before web and worker ran: web $(state_of web), worker $(state_of worker)"
+pass "start of what create made waits for the services it starts, their dependencies first"
+
 run down -f "$STACK"
 expect_rc 0 "down"

@@ -355,11 +355,13 @@ void log_format_ts(char *buf, const struct timespec *ts);
 /* RFC 3339 ("2026-11-23T09:16:19Z", any fraction digits, Z or +hh:mm). */
 int log_parse_ts(const char *s, size_t len, struct timespec *out);
 
-/* `service | ` for the foreground `up` and `lxr logs`: the name padded to
+/* `web-1  | ` for the foreground `up` and `lxr logs`: the name padded to
  * width, in a colour picked by a stable hash of the name from compose's
  * palette when color is set. Returns the length written (truncated to
  * size - 1 like snprintf). */
-size_t log_format_prefix(char *buf, size_t size, const char *service, size_t width, bool color);
+size_t log_format_prefix(char *buf, size_t size, const char *name, size_t width, bool color);
+/* That colour: an SGR code ("36", "33;1") */
+const char *log_colour(const char *name);
 /* Colour on fd: it is a terminal, no_color is unset and NO_COLOR is not set
  * (https://no-color.org). */
 bool log_color_wanted(int fd, bool no_color);
@@ -380,7 +382,10 @@ struct logs_opts {
 	bool timestamps;       /* -t */
 	bool color;
 	int stop_fd;    /* follow ends when this fd is readable; -1 = never */
-	bool no_prefix; /* lines as written, without "service | " (one container) */
+	bool no_prefix; /* lines as written, without "web-1 | " (one container) */
+	/* "service=name" for each service with a container_name: its lines'
+	 * prefix, as compose's (logs_container_names) */
+	char **names;
 	/* where the container's stderr lines go (docker logs NAME writes them
 	 * to its stderr); NULL: with the others, as compose's logs */
 	FILE *err_out;
@@ -388,7 +393,9 @@ struct logs_opts {
 /* --since: RFC 3339, a unix time ("1700000000[.5]") or a duration before
  * now ("10m", "1h30m"). */
 int logs_parse_since(const char *s, const struct timespec *now, struct timespec *out, lxr_err *err);
-/* Print the project's logs (dir = <log_dir>/<project>) as `service | line`,
+/* logs_opts.names of st, NULL when no service has a container_name */
+char **logs_container_names(const struct cfg_stack *st);
+/* Print the project's logs (dir = <log_dir>/<project>) as `web-1 | line`,
  * services merged in timestamp order (within a service, lines come in the
  * order they were completed; a line joined from P records carries the time
  * of its first part). */

@@ -273,6 +273,8 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 	if (!strcmp(cmd, "ps"))
 		cli_ps_filter(result_p, a->status, a->all, a->only_service, a->only_name,
 			      a->only_label);
+	if (!strcmp(cmd, "ps") && a->stack)
+		cli_ps_sort(*result_p);
 	result = *result_p;
 	if (a->quiet || a->service_names) {
 		cli_ps_print_names(result, a->service_names);

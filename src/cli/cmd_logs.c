@@ -405,7 +405,9 @@ int cmd_logs(int argc, char **argv)
 		cfg_stack_free(st);
 		return usage_error("name the project with -p NAME");
 	}
+	o.names = st ? logs_container_names(st) : NULL;
 	c = show_project(project, since, no_color, &o, argv + optind);
+	lxr_strv_free(o.names);
 	cfg_stack_free(st);
 	return c;
 }

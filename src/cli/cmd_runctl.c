@@ -271,9 +271,12 @@ static void add_project(json_t *arr, const char *project)
 		{
 			const char *inst = json_string_value(json_object_get(rec, "instance"));
 			const char *svc = json_string_value(json_object_get(rec, "service"));
+			const char *name = json_string_value(json_object_get(rec, "name"));
 			if (!inst || !svc)
 				continue;
-			if (cli_own_instance_name(inst, svc))
+			if (name)
+				json_object_set_new(rec, "instance", json_string(name));
+			else if (cli_own_instance_name(inst, svc))
 				json_object_set_new(rec, "instance",
 						    json_sprintf("%s-%s", project, inst));
 			json_object_set_new(rec, "project", json_string(project));

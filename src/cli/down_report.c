@@ -50,9 +50,14 @@ char **cli_down_before(const char *project)
 		left_by_a_crash(dir, &names);
 		return names;
 	}
+	/* by docker's names, as compose's progress names them */
 	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) == 0)
-		json_array_foreach(ps, i, o) lxr_strv_push(
-		    &names, lxr_xstrdup(json_string_value(json_object_get(o, "instance"))));
+		json_array_foreach(ps, i, o)
+		{
+			json_t *n = json_object_get(o, "name");
+			lxr_strv_push(&names, lxr_xstrdup(json_string_value(
+						  n ? n : json_object_get(o, "instance"))));
+		}
 	json_decref(ps);
 	ctl_close(conn);
 	return names;

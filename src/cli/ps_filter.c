@@ -3,6 +3,7 @@
  * --filter service=, name= and label=. Each keeps the entries of the
  * supervisor's answer that hold. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -83,6 +84,13 @@ static bool labels_hold(json_t *labels, char *const *want)
 	return true;
 }
 
+/* docker's name (an older supervisor's record has only its instance) */
+static const char *name_of(json_t *o)
+{
+	const char *n = json_string_value(json_object_get(o, "name"));
+	return n ? n : json_string_value(json_object_get(o, "instance"));
+}
+
 static void filter_name_label(json_t **result, char *const *names, char *const *labels)
 {
 	json_t *kept = json_array(), *o;
@@ -90,7 +98,7 @@ static void filter_name_label(json_t **result, char *const *names, char *const *
 
 	json_array_foreach(*result, i, o)
 	{
-		const char *n = json_string_value(json_object_get(o, "instance")) ?: "";
+		const char *n = name_of(o) ?: "";
 		bool ok = labels_hold(json_object_get(o, "labels"), labels);
 		for (size_t k = 0; ok && names && names[k]; k++)
 			ok = strstr(n, names[k]) != NULL;
@@ -165,4 +173,23 @@ void cli_ps_drop_orphans(json_t *result, char *const *services)
 		if (!svc || !lxr_strv_has(services, svc))
 			json_array_remove(result, i);
 	}
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const char *x = name_of(*(json_t *const *)a), *y = name_of(*(json_t *const *)b);
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+void cli_ps_sort(json_t *result)
+{
+	size_t n = json_array_size(result);
+	_cleanup_free_ json_t **v = lxr_xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(result, i));
+	qsort(v, n, sizeof(*v), by_name);
+	json_array_clear(result);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(result, v[i]);
 }

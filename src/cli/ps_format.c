@@ -176,8 +176,11 @@ static long long exit_code_of(json_t *o)
 static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char *buf, size_t len)
 {
 	buf[0] = '\0';
+	/* compose's NAME is docker's (an older supervisor's record has only
+	 * its instance), and so is its ID: what `ps -q` prints names the
+	 * container to lxr exec, inspect, logs anywhere */
 	if (!strcmp(name, "Name") || !strcmp(name, "Names") || !strcmp(name, "ID"))
-		snprintf(buf, len, "%s", str(o, "instance"));
+		snprintf(buf, len, "%s", *str(o, "name") ? str(o, "name") : str(o, "instance"));
 	else if (!strcmp(name, "Image"))
 		snprintf(buf, len, "%s", str(o, "image"));
 	else if (!strcmp(name, "Command") && json_object_get(o, "command"))
@@ -396,15 +399,18 @@ static bool seen_before(json_t *result, size_t i, const char *key, const char *n
 	return false;
 }
 
-/* ps -q: the instance names; ps --services: each service once */
+/* ps -q: the containers' IDs; ps --services: each service once */
 void cli_ps_print_names(json_t *result, bool services)
 {
-	const char *key = services ? "service" : "instance";
 	size_t i;
 	json_t *o;
 
 	json_array_foreach(result, i, o)
 	{
+		/* -q: the ID, docker's name (an older supervisor's: the instance) */
+		const char *key = services                     ? "service"
+				  : json_object_get(o, "name") ? "name"
+							       : "instance";
 		const char *n = json_string_value(json_object_get(o, key));
 		if (n && !seen_before(result, i, key, n))
 			puts(n);

@@ -62,7 +62,9 @@ static char **removable(json_t *ps, char *const *names, bool stop, bool *any_run
 }
 
 /* their instance names, for what rm prints and -v removes */
-static void instances_of(json_t *ps, char *const *svcs, char ***out)
+/* key: "instance", or "name" (docker's; an older supervisor's record has
+ * only the instance) */
+static void instances_of(json_t *ps, char *const *svcs, const char *key, char ***out)
 {
 	size_t i;
 	json_t *o;
@@ -70,9 +72,9 @@ static void instances_of(json_t *ps, char *const *svcs, char ***out)
 	json_array_foreach(ps, i, o)
 	{
 		const char *svc = json_string_value(json_object_get(o, "service")) ?: "";
+		json_t *n = json_object_get(o, key) ?: json_object_get(o, "instance");
 		if (lxr_strv_has(svcs, svc))
-			lxr_strv_push(
-			    out, lxr_xstrdup(json_string_value(json_object_get(o, "instance"))));
+			lxr_strv_push(out, lxr_xstrdup(json_string_value(n)));
 	}
 }
 
@@ -120,13 +122,16 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 			fputs("No stopped containers\n", stderr);
 		return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
 	}
-	instances_of(ps, svcs, &insts);
-	json_decref(ps);
 	if (cli_globals.dry_run) { /* said, not done: compose's --dry-run */
-		for (size_t i = 0; insts && insts[i]; i++)
-			cli_done_line("Container", insts[i], "Removed", true);
+		_cleanup_strv_ char **named = NULL;
+		instances_of(ps, svcs, "name", &named);
+		json_decref(ps);
+		for (size_t i = 0; named && named[i]; i++)
+			cli_done_line("Container", named[i], "Removed", true);
 		return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
 	}
+	instances_of(ps, svcs, "instance", &insts);
+	json_decref(ps);
 	r = scale_to_none(file, svcs);
 	if (r != LXR_EXIT_OK)
 		return r;

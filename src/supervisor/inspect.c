@@ -272,21 +272,22 @@ static const char *health_of(const struct sup_instance *in)
 	}
 }
 
-json_t *sup_instance_json(const struct sup_instance *in)
+json_t *sup_instance_json(const struct sup *s, const struct sup_instance *in)
 {
+	_cleanup_free_ char *name = sup_docker_name(s, in, in->svc->cfg);
 	/* still running while it stops: its uptime goes on until it exits */
 	bool running = svc_state_is_up(in->fsm.state) ||
 		       (in->fsm.state == SVC_STOPPING && in->c && in->fsm.started_at);
 	int64_t up = running ? (sup_now() - in->fsm.started_at) / 1000000 : 0;
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}",
-			      "service", in->svc->cfg->name, "instance", in->name, "state",
-			      in->blocked && in->fsm.state == SVC_CREATED ? "created"
-			      : in->paused                                ? "paused"
-					   : svc_state_name(in->fsm.state),
-			      "health", health_of(in), "pid",
-			      (json_int_t)(in->c ? rt_container_pid(in->c) : 0), "restarts",
-			      in->fsm.restarts, "exit_code", in->fsm.last_exit, "oom_killed",
-			      in->oom_killed, "uptime_s", (json_int_t)up, "addresses", "ports");
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:b, s:I, s:[], s:[]}", "service",
+	    in->svc->cfg->name, "instance", in->name, "name", name, "state",
+	    in->blocked && in->fsm.state == SVC_CREATED ? "created"
+	    : in->paused                                ? "paused"
+							: svc_state_name(in->fsm.state),
+	    "health", health_of(in), "pid", (json_int_t)(in->c ? rt_container_pid(in->c) : 0),
+	    "restarts", in->fsm.restarts, "exit_code", in->fsm.last_exit, "oom_killed",
+	    in->oom_killed, "uptime_s", (json_int_t)up, "addresses", "ports");
 	if (in->ip) {
 		char ip[16];
 		json_array_append_new(json_object_get(o, "addresses"),

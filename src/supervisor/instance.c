@@ -16,6 +16,7 @@
 
 #include "lxr/supervisor.h"
 #include "supervisor/sup.h"
+#include "supervisor/term.h"
 
 /* The loop watches its own duplicate of the container's start-up fd: the
  * runtime closes its copy when the start ends, and a closed fd stays in
@@ -620,6 +621,18 @@ static void abort_on_exit(struct sup *s, struct sup_instance *in, int code)
 	sup_stop_all(s);
 }
 
+/* compose's line for an attached container on stdout ("web-1 exited with
+ * code 0 (restarting)" when its policy brings it back), else in the log */
+static void say_exit(struct sup *s, struct sup_instance *in, int code)
+{
+	bool again = in->fsm.state == SVC_BACKOFF || in->fsm.state == SVC_STARTING;
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "exited with code %d%s", code, again ? " (restarting)" : "");
+	if (!sup_term_status(s, in, msg))
+		sup_say(s, in, "%s", msg);
+}
+
 void sup_on_exit(struct sup *s, struct sup_instance *in)
 {
 	bool was_paused;
@@ -638,7 +651,6 @@ void sup_on_exit(struct sup *s, struct sup_instance *in)
 	held = sup_hooks_stop(s, in);
 	if (in->oom_killed)
 		sup_say(s, in, "OOM-killed: exceeded its memory limit");
-	sup_say(s, in, "exited with code %d", code);
 	if (was_paused) {
 		/* what ends while paused (a v2 SIGKILL reaches a frozen task)
 		 * stays down: a paused container's policy does not act */
@@ -650,6 +662,7 @@ void sup_on_exit(struct sup *s, struct sup_instance *in)
 	} else {
 		sup_event(s, in, EV_EXITED, code);
 	}
+	say_exit(s, in, code);
 	/* it ended while its pre_stop ran: the stop or restart asked for
 	 * still holds (a policy must not restart what was being stopped) */
 	if (held >= 0)

@@ -94,14 +94,14 @@ int log_parse_ts(const char *s, size_t len, struct timespec *out)
 static const char *const palette[] = {"36",   "33",   "32",   "35",   "34",
 				      "36;1", "33;1", "32;1", "35;1", "34;1"};
 
-static size_t colour_of(const char *service)
+const char *log_colour(const char *name)
 {
 	uint32_t h = 2166136261u; /* FNV-1a: the same name gets the same
 				   * colour in `up` and in every `logs` */
 
-	for (const char *p = service; *p; p++)
+	for (const char *p = name; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h % (sizeof(palette) / sizeof(palette[0]));
+	return palette[h % (sizeof(palette) / sizeof(palette[0]))];
 }
 
 size_t log_format_prefix(char *buf, size_t size, const char *service, size_t width, bool color)
@@ -110,7 +110,7 @@ size_t log_format_prefix(char *buf, size_t size, const char *service, size_t wid
 	int n;
 
 	if (color)
-		n = snprintf(buf, size, "\033[%sm%-*s |\033[0m ", palette[colour_of(service)], pad,
+		n = snprintf(buf, size, "\033[%sm%-*s |\033[0m ", log_colour(service), pad,
 			     service);
 	else
 		n = snprintf(buf, size, "%-*s | ", pad, service);

@@ -123,9 +123,8 @@ static bool wanted(const struct reader *r, const char *log)
 	return false;
 }
 
-/* The services with a log in the directory (min_replica 1), or with a
- * log of replica min_replica or above, each once */
-static char **logged_services(const struct reader *r, int min_replica)
+/* The services with a log in the directory, each once */
+static char **logged_services(const struct reader *r)
 {
 	DIR *d = lxr_opendir_dup(r->dirfd);
 	char log[NAME_MAX + 1], svc[NAME_MAX + 1];
@@ -134,31 +133,46 @@ static char **logged_services(const struct reader *r, int min_replica)
 
 	while (d && (de = readdir(d)))
 		if (log_file_index(de->d_name, log, sizeof(log), NULL) >= 0 &&
-		    log_replica(log, svc, sizeof(svc)) >= min_replica && !lxr_strv_has(out, svc))
+		    log_replica(log, svc, sizeof(svc)) >= 1 && !lxr_strv_has(out, svc))
 			lxr_strv_push(&out, lxr_xstrdup(svc));
 	if (d)
 		closedir(d);
 	return out;
 }
 
-/* Each source's prefix, and their width: the service's name, or, for a
- * service with replicas (a log of replica 2 or more is here), "web-1",
- * "web-2", ... as compose names their containers */
+char **logs_container_names(const struct cfg_stack *st)
+{
+	char **out = NULL;
+
+	for (size_t i = 0; i < st->n_services; i++)
+		if (st->services[i].host.container_name.v)
+			lxr_strv_push(&out, lxr_xasprintf("%s=%s", st->services[i].name,
+							  st->services[i].host.container_name.v));
+	return out;
+}
+
+/* Each source's prefix, and their width: compose's, the container's name
+ * without the project ("web-1", "web-2"), or its container_name, padded to
+ * the longest and one more */
 static void relabel(struct reader *r)
 {
-	_cleanup_strv_ char **replicated = logged_services(r, 2);
 	char svc[NAME_MAX + 1];
 
 	r->width = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		struct source *s = &r->v[i];
 		int k = log_replica(log_cursor_service(s->cur), svc, sizeof(svc));
-		if (k > 1 || lxr_strv_has(replicated, svc))
-			snprintf(s->label, sizeof(s->label), "%s-%d", svc, k);
+		size_t n = strlen(svc);
+		const char *own = NULL;
+		for (char **p = r->o->names; p && *p && !own; p++)
+			if (!strncmp(*p, svc, n) && (*p)[n] == '=')
+				own = *p + n + 1;
+		if (own)
+			snprintf(s->label, sizeof(s->label), "%s", own);
 		else
-			snprintf(s->label, sizeof(s->label), "%s", svc);
-		if (strlen(s->label) > r->width)
-			r->width = strlen(s->label);
+			snprintf(s->label, sizeof(s->label), "%s-%d", svc, k);
+		if (strlen(s->label) + 1 > r->width)
+			r->width = strlen(s->label) + 1;
 	}
 }
 
@@ -218,7 +232,7 @@ static int add_new_services(struct reader *r, bool use_tail, lxr_err *err)
 /* The service with a log file here whose name is closest to name. */
 static char *closest_logged(struct reader *r, const char *name)
 {
-	_cleanup_strv_ char **names = logged_services(r, 1);
+	_cleanup_strv_ char **names = logged_services(r);
 	const char *dym =
 	    lxr_did_you_mean(name, (const char *const *)names, lxr_strv_len(names), 0);
 
@@ -271,7 +285,7 @@ static int no_log(struct reader *r, const char *name, lxr_err *err)
 {
 	char svc[NAME_MAX + 1];
 	int k = log_replica(name, svc, sizeof(svc));
-	_cleanup_strv_ char **logged = logged_services(r, 1);
+	_cleanup_strv_ char **logged = logged_services(r);
 	_cleanup_free_ char *dym = NULL;
 
 	if (!strchr(name, '@'))

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "supervisor/sup.h"
+#include "supervisor/term.h"
 
 /* A supervisor idle this long after a burst of work (starts, exits,
  * control requests) gives back the pages the burst left resident. */

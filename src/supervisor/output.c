@@ -1,7 +1,7 @@
 /* Container output: the supervisor holds the read end of each container's
  * stdout and stderr pipes. Lines go to the service's log file and, for a
- * foreground `up`, to the terminal as "service | line". Reading never
- * blocks; a container never waits on the terminal. */
+ * foreground `up`, to the terminal as "web-1  | line" (term.c). Reading
+ * never blocks; a container never waits on the terminal. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,190 +19,14 @@
 #include "supervisor/logcursor.h"
 #include "supervisor/logfwd.h"
 #include "supervisor/sup.h"
-
-#define TERM_BUF_MAX (256 * 1024)
-
-/* stdout for a foreground `up`: a terminal or a pipe gets a non-blocking
- * open file description of its own (the shell's stays as it is), so a
- * reader that stops reading stalls nothing here. A file never blocks. */
-void sup_term_open(struct sup *s)
-{
-	struct stat st;
-	int fd = -1;
-
-	s->term.w = (struct sup_watch){W_TERM, NULL, -1};
-	if (s->quiet)
-		return;
-	if (fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode))
-		fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	/* a file never blocks; anything else that could not be reopened is
-	 * asked (poll) before each write */
-	s->term.ask = fd < 0 && !S_ISREG(st.st_mode);
-	s->term.w.fd = fd >= 0 ? fd : dup(STDOUT_FILENO);
-}
-
-/* Room for n more bytes, growing geometrically. */
-static void term_reserve(struct sup *s, size_t n)
-{
-	if (s->term.len + n <= s->term.cap)
-		return;
-	while (s->term.len + n > s->term.cap)
-		s->term.cap = s->term.cap ? s->term.cap * 2 : 4096;
-	s->term.buf = lxr_xrealloc(s->term.buf, s->term.cap);
-}
-
-static void term_arm(struct sup *s, bool on)
-{
-	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &s->term.w};
-
-	if (on == s->term.armed || s->term.w.fd < 0)
-		return;
-	if (epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->term.w.fd, &ev) == 0)
-		s->term.armed = on;
-}
-
-/* The note of what was dropped goes out once the lines before it have. */
-static void term_note_dropped(struct sup *s)
-{
-	if (s->term.dropped && !s->term.len) {
-		char note[160];
-		int n = snprintf(note, sizeof(note),
-				 "lxr: %zu lines not shown: the terminal did not keep up (`lxr "
-				 "logs` has them)\n",
-				 s->term.dropped);
-		term_reserve(s, (size_t)n);
-		memcpy(s->term.buf, note, (size_t)n);
-		s->term.len = (size_t)n;
-		s->term.dropped = 0;
-	}
-}
-
-/* Write what it takes now; true when all is out. */
-static bool term_write(struct sup *s)
-{
-	size_t off = 0;
-
-	while (off < s->term.len) {
-		struct pollfd pf = {.fd = s->term.w.fd, .events = POLLOUT};
-		ssize_t w;
-		if (s->term.ask && (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLOUT)))
-			break;
-		w = write(s->term.w.fd, s->term.buf + off, s->term.len - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	memmove(s->term.buf, s->term.buf + off, s->term.len - off);
-	s->term.len -= off;
-	return s->term.len == 0;
-}
-
-/* Once per loop turn (and when the terminal can take more). */
-void sup_term_flush(struct sup *s)
-{
-	if (s->term.w.fd < 0 || (!s->term.len && !s->term.dropped))
-		return;
-	if (term_write(s) && s->term.dropped) {
-		term_note_dropped(s);
-		term_write(s);
-	}
-	term_arm(s, s->term.len > 0);
-}
-
-/* The stack is down: what the reader has not taken yet goes out now, for
- * as long as the reader keeps taking it (a reader that takes nothing for
- * 2 s gets no more: `up` does not hang on it). */
-void sup_term_finish(struct sup *s)
-{
-	size_t off = 0;
-
-	if (s->term.w.fd < 0)
-		return;
-	term_arm(s, false);
-	term_note_dropped(s);
-	while (off < s->term.len) {
-		struct pollfd pf = {.fd = s->term.w.fd, .events = POLLOUT};
-		ssize_t w;
-		if (poll(&pf, 1, 2000) != 1 || !(pf.revents & POLLOUT))
-			break;
-		w = write(s->term.w.fd, s->term.buf + off, s->term.len - off);
-		if (w < 0 && errno != EINTR && errno != EAGAIN)
-			break;
-		off += w > 0 ? (size_t)w : 0;
-	}
-	s->term.len = 0;
-}
-
-/* up --attach / --no-attach, and the file's attach: false where up names
- * none: whose lines the foreground shows (the log files have every
- * service's) */
-static bool attached(const struct sup *s, const char *service, const struct sup_service *sv)
-{
-	for (size_t i = 0; s->no_attach && s->no_attach[i]; i++)
-		if (!strcmp(s->no_attach[i], service))
-			return false;
-	if (!s->attach)
-		return !sv || !sv->cfg->tune.attach.set || sv->cfg->tune.attach.v;
-	for (size_t i = 0; s->attach[i]; i++)
-		if (!strcmp(s->attach[i], service))
-			return true;
-	return false;
-}
-
-/* The foreground's view of a log record: "web | line" ("web-2 | line" for
- * a service with replicas), coloured on a terminal; with up --timestamps,
- * "web | TIME line" as compose prints it. Called by the writer for every
- * record it writes; log is the writer's file name ("web", "web@2"). */
-static void tee_line(void *ctx, const char *log, enum log_stream stream, const struct timespec *at,
-		     const char *data, size_t len, bool partial)
-{
-	struct sup *s = ctx;
-	char pfx[128 + LOG_TS_LEN + 2], service[NAME_MAX + 1], label[NAME_MAX + 16];
-	int replica = log_replica(log, service, sizeof(service));
-	const struct sup_service *sv = sup_find_service(s, service);
-	size_t pl, need;
-
-	if (s->quiet || s->term.w.fd < 0 || !attached(s, service, sv))
-		return;
-	if (replica > 1 || (sv && sv->n_inst > 1))
-		snprintf(label, sizeof(label), "%s-%d", service, replica);
-	else
-		snprintf(label, sizeof(label), "%s", service);
-	pfx[0] = '\0';
-	if (!s->no_log_prefix)
-		log_format_prefix(pfx, 128, label, 14, s->tty && !s->no_color);
-	pl = strlen(pfx);
-	if (s->timestamps) {
-		log_format_ts(pfx + pl, at);
-		pl += strlen(pfx + pl);
-		pfx[pl++] = ' ';
-		pfx[pl] = '\0';
-	}
-	need = pl + len + 1;
-	if (s->term.dropped || s->term.len + need > TERM_BUF_MAX) {
-		s->term.dropped++;
-		return;
-	}
-	term_reserve(s, need);
-	memcpy(s->term.buf + s->term.len, pfx, pl);
-	memcpy(s->term.buf + s->term.len + pl, data, len);
-	s->term.len += pl + len;
-	if (!partial || len)
-		s->term.buf[s->term.len++] = '\n';
-	/* written once per loop turn (sup_term_flush), in one write for many
-	 * lines; a big burst goes out before it fills the buffer */
-	if (s->term.len >= TERM_BUF_MAX / 4)
-		sup_term_flush(s);
-}
+#include "supervisor/term.h"
 
 static void prefix(struct sup *s, const struct sup_instance *in, FILE *f)
 {
 	char pfx[128];
 
-	/* the log's own prefix is the service: lxr's lines match it while a
-	 * service has one instance */
-	log_format_prefix(pfx, sizeof(pfx), in->svc->n_inst > 1 ? in->name : in->svc->cfg->name, 14,
-			  s->tty && !s->no_color);
+	/* the name its lines have on the terminal */
+	log_format_prefix(pfx, sizeof(pfx), in->name, sup_term_width(s), s->tty && !s->no_color);
 	fputs(pfx, f);
 }
 
@@ -218,18 +42,21 @@ void sup_say(struct sup *s, const struct sup_instance *in, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Start-up progress: to the waiting `up -d` (a "P <instance> <what>" line
- * on the ready pipe), or to a foreground terminal. '+' done, '~' under way,
- * 'x' failed; the CLI draws the symbols. */
+/* Start-up progress: to the waiting `up -d` (a "P <name> <what>" line
+ * on the ready pipe), or to a foreground terminal; the container by the
+ * name docker gives it, as compose's progress names it. '+' done, '~'
+ * under way, 'x' failed; the CLI draws the symbols. */
 void sup_progress(struct sup *s, const struct sup_instance *in, const char *what)
 {
+	_cleanup_free_ char *name = NULL;
 	char line[256];
 	int n;
 
 	if (s->up_done)
 		return;
+	name = sup_docker_name(s, in, in->svc->cfg);
 	if (s->ready_fd >= 0) {
-		n = snprintf(line, sizeof(line), "P %s %s\n", in->name, what);
+		n = snprintf(line, sizeof(line), "P %s %s\n", name, what);
 		if (n > 0 && (size_t)n < sizeof(line))
 			(void)!write(s->ready_fd, line, (size_t)n);
 		return;
@@ -239,9 +66,9 @@ void sup_progress(struct sup *s, const struct sup_instance *in, const char *what
 		int k = what[0] == '+' ? 0 : what[0] == 'x' ? 1 : 2;
 		/* compose's words, as `up -d` draws them */
 		if (s->tty)
-			fprintf(stderr, " %s Container %-14s %s\n", sym[k], in->name, what + 2);
+			fprintf(stderr, " %s Container %-14s %s\n", sym[k], name, what + 2);
 		else
-			fprintf(stderr, " Container %s  %s\n", in->name, what + 2);
+			fprintf(stderr, " Container %s  %s\n", name, what + 2);
 	}
 }
 
@@ -458,7 +285,7 @@ static int open_log(struct sup *s, struct sup_instance *in, lxr_err *err)
 	const struct cfg_logging *l = &sv->cfg->logging;
 	const char *service = s->log_name ? s->log_name : sv->cfg->name;
 	_cleanup_free_ char *name = log_file_name(s, in);
-	struct log_writer_opts o = {.tee = tee_line, .tee_ctx = s};
+	struct log_writer_opts o = {.tee = sup_term_line, .tee_ctx = s};
 	struct log_writer **w = log_slot(in);
 	bool none = driver_is(l, "none");
 

@@ -103,7 +103,7 @@ static void record_exit(struct sup *s, struct sup_instance *in)
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", s->state_root, in->name);
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	json_t *rec = sup_instance_json(in), *ins = sup_inspect_json(s, in), *st;
+	json_t *rec = sup_instance_json(s, in), *ins = sup_inspect_json(s, in), *st;
 
 	json_object_set_new(rec, "state", json_string("exited"));
 	json_object_set_new(rec, "pid", json_integer(0));
@@ -274,7 +274,7 @@ int sup_run_detached(struct cfg_stack *st, const char *service, const struct img
 		     struct plan_instance *plan, bool rm, bool again)
 {
 	const char *one[] = {service, NULL};
-	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
+	struct sup s = {.term = {{.w.fd = -1}, {.w.fd = -1}}, .ready_fd = -1};
 	struct plan_select sel = {.targets = service ? one : NULL, .no_deps = service != NULL};
 	struct plan_graph *g = NULL;
 	_cleanup_free_ char *name = lxr_xstrdup(plan->name);
@@ -352,7 +352,7 @@ out:
 json_t *sup_run_inspect(struct cfg_stack *st, const struct img_image *img,
 			struct plan_instance *plan, const struct sup_run_seen *seen, lxr_err *err)
 {
-	struct sup s = {.term.w.fd = -1, .ready_fd = -1};
+	struct sup s = {.term = {{.w.fd = -1}, {.w.fd = -1}}, .ready_fd = -1};
 	struct plan_select sel = {0};
 	struct plan_graph *g = NULL;
 	struct sup_instance *in;

@@ -276,15 +276,16 @@ struct sup {
 	struct sup_watch sigw, timerw, listenw;
 	/* foreground: the terminal (or pipe) the lines go to, never waited
 	 * on: what it cannot take now waits in buf, and past that is dropped
-	 * (and counted); the log files have every line (output.c) */
-	struct {
+	 * (and counted); the log files have every line (output.c). [0] is
+	 * stdout, [1] stderr: a container's stderr lines, as compose's up */
+	struct sup_term {
 		struct sup_watch w; /* W_TERM, EPOLLOUT while buf holds data */
 		bool armed;
 		bool ask; /* a blocking descriptor: poll before each write */
 		char *buf;
 		size_t len, cap;
 		size_t dropped;
-	} term;
+	} term[2];
 	/* up --force-recreate: the reconcile being classified counts every
 	 * instance as changed (set around the call by the control request) */
 	bool force_recreate;
@@ -393,9 +394,9 @@ char **sup_kvs_strv(const struct cfg_kvs *k);
 struct sup_instance *sup_find_instance(struct sup *s, const char *name);
 /* join.c: the namespaces of another container the instance's plan names
  * (net_of, pid_of, ipc_of), looked up again at each start */
-/* An instance as ps lists it: service, instance, state, health, pid,
- * restarts, exit_code, image, command, times, addresses, ports */
-json_t *sup_instance_json(const struct sup_instance *in);
+/* An instance as ps lists it: service, instance, name (docker's), state,
+ * health, pid, restarts, exit_code, image, command, times, addresses, ports */
+json_t *sup_instance_json(const struct sup *s, const struct sup_instance *in);
 int sup_join_others(struct sup *s, struct sup_instance *in, lxr_err *err);
 struct sup_service *sup_find_service(struct sup *s, const char *name);
 
@@ -611,9 +612,6 @@ void sup_fatal(struct sup *s, const lxr_err *err);
 int sup_rootless_net(struct sup *s, lxr_err *err);
 /* Reconcile: every host port st publishes is one pasta forwards already. */
 int sup_rootless_ports_check(const struct cfg_stack *st, lxr_err *err);
-void sup_term_open(struct sup *s);
-void sup_term_flush(struct sup *s);
-void sup_term_finish(struct sup *s);
 int sup_net_cleanup(const char *project, lxr_err *err);
 
 /* ---- project.c: the run directory, its lock, crash cleanup ------------------ */

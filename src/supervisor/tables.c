@@ -261,7 +261,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 
 	if (g->n != 1)
 		return lxr_fail(err, EINVAL, "a one-instance project with %zu services", g->n);
-	s->term.w.fd = -1;
+	s->term[0].w.fd = s->term[1].w.fd = -1;
 	s->stack = st;
 	s->graph = g;
 	s->svcs = lxr_xcalloc(1, sizeof(*s->svcs));
@@ -294,7 +294,7 @@ int sup_build_one(struct sup *s, struct cfg_stack *st, struct plan_graph *g,
 
 int sup_build(struct sup *s, struct cfg_stack *st, struct plan_graph *g, lxr_err *err)
 {
-	s->term.w.fd = -1; /* sup_term_open, for a foreground run */
+	s->term[0].w.fd = s->term[1].w.fd = -1; /* sup_term_open, foreground */
 	s->stack = st;
 	s->graph = g;
 	s->svcs = lxr_xcalloc(g->n, sizeof(*s->svcs));
@@ -354,11 +354,13 @@ void sup_update_shadow_free(struct sup_instance *in)
 
 void sup_free(struct sup *s)
 {
-	free(s->term.buf);
-	if (s->term.w.fd >= 0)
-		close(s->term.w.fd);
-	s->term.buf = NULL;
-	s->term.w.fd = -1;
+	for (int i = 0; i < 2; i++) {
+		free(s->term[i].buf);
+		if (s->term[i].w.fd >= 0)
+			close(s->term[i].w.fd);
+		s->term[i].buf = NULL;
+		s->term[i].w.fd = -1;
+	}
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 			struct sup_instance *in = &s->svcs[i].inst[k];

@@ -120,7 +120,7 @@ static int supervise(struct sup *s, const struct sup_up_opts *o, int lockfd, int
 /* The start-up table of `up -d`: one row per instance, redrawn in place on a
  * terminal (as compose does), one plain line per change otherwise. */
 struct row {
-	char name[64];
+	char name[256];
 	char what[160];
 };
 
@@ -157,7 +157,7 @@ static int follow_progress(struct sup *s, int fd, int progress)
 	int result = -1;
 
 	while (f && getline(&line, &len, f) > 0) {
-		char name[64], what[160];
+		char name[256], what[160];
 		size_t i;
 
 		line[strcspn(line, "\n")] = '\0';
@@ -176,13 +176,13 @@ static int follow_progress(struct sup *s, int fd, int progress)
 			result = 1;
 			continue;
 		}
-		if (line[0] == 'W' && lxr_sscanf(line, "W %63s", name) == 1) {
+		if (line[0] == 'W' && lxr_sscanf(line, "W %255s", name) == 1) {
 			fprintf(stderr, "lxr: warning: %s: %s\n", name,
 				lxr_term_safe(line + 3 + strlen(name), false));
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}
-		if (line[0] == 'E' && lxr_sscanf(line, "E %63s", name) == 1) {
+		if (line[0] == 'E' && lxr_sscanf(line, "E %255s", name) == 1) {
 			json_t *j = json_loads(line + 2 + strlen(name), 0, NULL);
 			lxr_err err;
 			sup_err_from_json(j, &err);
@@ -191,7 +191,7 @@ static int follow_progress(struct sup *s, int fd, int progress)
 			drawn = 0; /* the table is drawn again below the message */
 			continue;
 		}
-		if (lxr_sscanf(line, "P %63s %159[^\n]", name, what) != 2)
+		if (lxr_sscanf(line, "P %255s %159[^\n]", name, what) != 2)
 			continue;
 		for (i = 0; i < n && strcmp(rows[i].name, name); i++)
 			;
@@ -582,7 +582,7 @@ static int record_files(const char *run_dir, const struct cfg_stack *st, lxr_err
 
 int sup_up(struct cfg_stack *st, const struct sup_up_opts *o)
 {
-	struct sup s = {.term.w.fd = -1};
+	struct sup s = {.term = {{.w.fd = -1}, {.w.fd = -1}}};
 	struct plan_graph *g = NULL;
 	lxr_err err;
 	int lockfd = -1, r;

@@ -1,6 +1,6 @@
 /* A foreground `lxr up` of a stack that is up already: after the running
  * supervisor has reconciled the file, up attaches to the services' output
- * as compose's does (`service | line` from now on, the same --attach,
+ * as compose's does (`web-1  | line` from now on, the same --attach,
  * --no-attach, attach: false, --no-log-prefix, --timestamps and --no-color
  * rules as a foreground supervisor's), until the supervisor ends (exit 0)
  * or Ctrl-C: then the services the up named (all, when it named none)
@@ -129,6 +129,7 @@ int sup_up_attach(const char *run_dir, struct ctl_conn *c, const struct cfg_stac
 {
 	_cleanup_free_ char *dir = lxr_xasprintf("%s/%s", lxr_log_dir(), st->project);
 	_cleanup_strv_ char **services = shown(dir, st, o);
+	_cleanup_strv_ char **names = logs_container_names(st);
 	_cleanup_close_ int sfd = -1, ep = -1, watch = -1;
 	struct logs_opts lo = {.services = services, .follow = true, .tail = -1, .has_since = true};
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -156,6 +157,8 @@ int sup_up_attach(const char *run_dir, struct ctl_conn *c, const struct cfg_stac
 	clock_gettime(CLOCK_REALTIME, &lo.since);
 	lo.timestamps = o->timestamps;
 	lo.no_prefix = o->no_log_prefix;
+	lo.names = names;
+	lo.err_out = stderr; /* a container's stderr on up's, as compose's attach */
 	lo.color = log_color_wanted(STDOUT_FILENO, o->no_color);
 	lo.stop_fd = ep;
 	fflush(stderr);

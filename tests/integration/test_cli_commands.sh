@@ -140,7 +140,7 @@ at_exit "$LXR" down -t 0 -p "$W"
 run up -f "$TEST_TMP/w/compose.yaml" --wait
 expect_rc 0 "up --wait"
 run ps -p "$W" --status healthy -q
-expect_out "slow-1" "up --wait returned once slow was healthy"
+expect_out "$W-slow-1" "up --wait returned once slow was healthy"
 run down -t 0 -p "$W"
 printf '  bad:\n    image: %s\n    command: ["/bin/sh", "-c", "sleep 0.3; exit 4"]\n' \
 	"$ROOTFS" >>"$TEST_TMP/w/compose.yaml"
@@ -214,7 +214,7 @@ expect_grep "$ERR" "no log of job-2" "says there is none"
 run wait -f "$STACK" --down-project job
 expect_rc 3 "wait --down-project: the job's code"
 expect_out "3" "its code printed"
-expect_grep "$ERR" "Container svc-1  Removed" "then the project goes down"
+expect_grep "$ERR" "Container $PROJECT-svc-1  Removed" "then the project goes down"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "wait --down-project left the project up"
 pass "wait --down-project takes the project down once the services end; export --index"
 
@@ -238,7 +238,7 @@ expect_rc 1 "start --wait of a service that turns unhealthy"
 run start --wait -f "$STACK" db
 expect_rc 0 "start --wait db, whatever another service did"
 run ps -f "$STACK" --format '{{.Name}} {{.Health}}' db
-expect_out "db-1 healthy" "start --wait returns once the service is healthy"
+expect_out "$PROJECT-db-1 healthy" "start --wait returns once the service is healthy"
 run stop -f "$STACK" -t 0 --wait
 expect_rc 2 "--wait is start's"
 run down -f "$STACK" -t 0

@@ -157,7 +157,7 @@ for _ in $(seq 100); do
 	printf '%s\n' "$OUT" | grep -q "greeting=from-dotenv" && break
 	sleep 0.05
 done
-expect_grep "$OUT" "web +\| greeting=from-dotenv" "-p logs (and .env reached the service)"
+expect_grep "$OUT" "web-1 +\| greeting=from-dotenv" "-p logs (and .env reached the service)"
 run compose -p "$P" down
 expect_rc 0 "compose -p down"
 [ ! -e "$LXR_RUN_DIR/$P" ] || fail "down left $LXR_RUN_DIR/$P"

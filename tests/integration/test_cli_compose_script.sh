@@ -93,7 +93,7 @@ step ps-q 0
 step ps-services 0
 expect_grep "$OUT" "^web$" "ps --services lists web"
 step ps-json 0
-expect_grep "$OUT" "^json web-1 web running 0$" "ps --format json has compose's Name, Service, State, ExitCode"
+expect_grep "$OUT" "^json $P-web-1 web running 0$" "ps --format json has compose's Name, Service, State, ExitCode"
 step exec 0
 expect_grep "$OUT" "^web is ready$" "exec -T prints the command's output"
 step exec-fails 3

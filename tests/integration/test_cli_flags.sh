@@ -28,7 +28,7 @@ wait_event '"instance":"quick-2","state":"running"'
 
 run ps -f "$STACK" -q
 expect_rc 0 "ps -q"
-[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick-1\nquick-2\nstubborn-1')" ] ||
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf '%s\n' "$P-quick-1" "$P-quick-2" "$P-stubborn-1")" ] ||
 	fail "ps -q: [$OUT]"
 run ps -f "$STACK" --services
 expect_rc 0 "ps --services"
@@ -49,17 +49,17 @@ pass "stop -t 1 kills after 1 s instead of the service's 30 s ($took ms)"
 
 run ps -f "$STACK" -a --format '{{.Name}} {{.Service}} {{.State}}'
 expect_rc 0 "ps -a"
-expect_grep "$OUT" "^stubborn-1 stubborn exited$" "ps -a lists the stopped instance (compose's State: exited)"
+expect_grep "$OUT" "^$P-stubborn-1 stubborn exited$" "ps -a lists the stopped instance (compose's State: exited)"
 run ps -f "$STACK" --all
-expect_grep "$OUT" "^stubborn-1 .* stubborn +[0-9a-zA-Z ]+ ago +Exited \(137\) [0-9a-zA-Z ]+ ago" "ps --all shows its exit"
+expect_grep "$OUT" "^[a-z0-9_.-]*-stubborn-1 .* stubborn +[0-9a-zA-Z ]+ ago +Exited \(137\) [0-9a-zA-Z ]+ ago" "ps --all shows its exit"
 # without -a only the running ones, as docker compose ps: a script's
 # [ -n "$(docker compose ps -q db)" ] says whether db runs
 run ps -f "$STACK"
 expect_rc 0 "ps"
-expect_grep "$OUT" "^quick-1 .* Up " "ps lists the running ones"
-printf '%s\n' "$OUT" | grep -q "^stubborn-1" && fail "ps without -a listed the stopped one: $OUT"
+expect_grep "$OUT" "^[a-z0-9_.-]*-quick-1 .* Up " "ps lists the running ones"
+printf '%s\n' "$OUT" | grep -q "stubborn-1" && fail "ps without -a listed the stopped one: $OUT"
 run ps -f "$STACK" -q
-expect_out "$(printf 'quick-1\nquick-2')" "ps -q: the running instances only"
+expect_out "$(printf '%s\n' "$P-quick-1" "$P-quick-2")" "ps -q: the running containers only, by docker's names"
 run ps -f "$STACK" -q stubborn
 expect_rc 0 "ps -q of a stopped service"
 expect_out "" "ps -q SERVICE of a stopped service prints nothing"
@@ -71,14 +71,14 @@ run ps -f "$STACK" -a --services
 run ps -f "$STACK" --format '{{.Name}}' --filter service=stubborn
 expect_out "" "--filter service= of a stopped service, without -a"
 run ps -f "$STACK" --status exited -q
-expect_out "stubborn-1" "ps --status exited: the stopped one"
+expect_out "$P-stubborn-1" "ps --status exited: the stopped one"
 run ps -f "$STACK" --status running --services
 expect_out "quick" "ps --status running --services"
 # several states: any of them, in either order, as compose's
 for order in "--status exited --filter status=running" "--filter status=running --status exited"; do
 	# shellcheck disable=SC2086
 	run ps -f "$STACK" $order -q
-	[ "$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" = "quick-1 quick-2 stubborn-1 " ] ||
+	[ "$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" = "$P-quick-1 $P-quick-2 $P-stubborn-1 " ] ||
 		fail "ps $order: any of the states: [$OUT]"
 done
 run ps -f "$STACK" --status stopped --format json
@@ -88,11 +88,11 @@ run ps -f "$STACK" --status sleeping
 expect_rc 2 "ps --status with an unknown state"
 expect_grep "$ERR" "--status sleeping: not a state" "the bad state is named"
 run ps -f "$STACK" --filter status=exited -q --no-trunc
-expect_out "stubborn-1" "ps --filter status=exited --no-trunc"
+expect_out "$P-stubborn-1" "ps --filter status=exited --no-trunc"
 run ps -f "$STACK" -q --filter name=quick
-expect_out "$(printf 'quick-1\nquick-2')" "ps --filter name= (a part of the name)"
+expect_out "$(printf '%s\n' "$P-quick-1" "$P-quick-2")" "ps --filter name= (a part of the name)"
 run ps -f "$STACK" -q --filter label=tier=cache
-expect_out "$(printf 'quick-1\nquick-2')" "ps --filter label=K=V"
+expect_out "$(printf '%s\n' "$P-quick-1" "$P-quick-2")" "ps --filter label=K=V"
 run ps -f "$STACK" -q --filter label=tier=db
 expect_out "" "ps --filter label= of another value"
 run ps -f "$STACK" --filter ancestor=busybox
@@ -158,7 +158,7 @@ done
 # each replica's last line, as compose's --tail is per container
 run logs --file "$STACK" -n 1 quick
 expect_rc 0 "logs -n 1"
-[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick-1 | quick-two\nquick-2 | quick-two')" ] ||
+[ "$(printf '%s\n' "$OUT" | sort)" = "$(printf 'quick-1  | quick-two\nquick-2  | quick-two')" ] ||
 	fail "logs -n 1: each replica's last line: [$OUT]"
 # options after the service, as compose's parser takes them
 run logs quick --file "$STACK" --tail 1 --no-log-prefix --index 2
@@ -167,7 +167,7 @@ expect_out "quick-two" "logs SERVICE --tail 1 --no-log-prefix --index 2"
 # --ansi never is taken (its colours are looked at on a terminal below)
 run --ansi never logs --file "$STACK" -n 1 --index 1 quick
 expect_rc 0 "--ansi never logs"
-expect_out "quick-1 | quick-two" "--ansi never logs -n 1"
+expect_out "quick-1  | quick-two" "--ansi never logs -n 1"
 run --ansi sometimes logs --file "$STACK" quick
 expect_rc 2 "--ansi sometimes"
 expect_grep "$ERR" "use never, always or auto" "--ansi's values named"

@@ -158,7 +158,7 @@ run up -d --no-recreate -f "$STACK"
 expect_rc 0 "up -d --no-recreate after the image changed"
 expect_grep "$ERR" "unchanged +web-1" "the changed web-1 is kept"
 run -f "$STACK" ps --format '{{.Name}} {{.Image}}'
-expect_out "web-1 $ONE" "ps shows the image the kept web-1 runs"
+expect_out "$PROJECT-web-1 $ONE" "ps shows the image the kept web-1 runs"
 run rmi "$ONE"
 [ "$RC" -ne 0 ] || fail "rmi removed the image the kept web-1 runs"
 expect_grep "$ERR" "in use" "rmi says the image is in use"

@@ -25,7 +25,7 @@ services:
 Y
 run up -d -f "$STACK"
 expect_rc 0 "up -d"
-expect_grep "$ERR" "^ Container web-1  Started$" "up -d says what it started, in compose's words"
+expect_grep "$ERR" "^ Container $P-web-1  Started$" "up -d says what it started, in compose's words"
 printf '%s' "$ERR" | grep -q $'\033' && fail "up -d drew escapes on a pipe: $ERR"
 wait_event '"instance":"web-1","state":"running"'
 wait_event '"instance":"quits-1","state":"exited"'
@@ -34,12 +34,12 @@ wait_event '"instance":"quits-1","state":"exited"'
 run ps -f "$STACK" -a
 expect_rc 0 "ps -a"
 expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps header as compose's"
-expect_grep "$OUT" "^web-1 +$ROOTFS +\"/bin/sh -c echo web…\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+$" "ps row of a running service"
-expect_grep "$OUT" "^quits-1 .* quits .* ago +Exited \\(3\\) [0-9a-zA-Z ]+ ago" "ps row of an exited one"
+expect_grep "$OUT" "^$P-web-1 +$ROOTFS +\"/bin/sh -c echo web…\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+$" "ps row of a running service"
+expect_grep "$OUT" "^[a-z0-9_.-]*-quits-1 .* quits .* ago +Exited \\(3\\) [0-9a-zA-Z ]+ ago" "ps row of an exited one"
 run ps -f "$STACK" -a --no-trunc --format '{{.Name}}|{{.Command}}|{{.State}}|{{.ExitCode}}' --filter service=quits
-expect_out 'quits-1|"/bin/sh -c exit 3"|exited|3' "ps --format template, --filter service, --no-trunc"
+expect_out "$P-quits-1|"'"/bin/sh -c exit 3"|exited|3' "ps --format template, --filter service, --no-trunc"
 run ps -f "$STACK" --format '{{.Name}}\t{{.Service}}' --filter status=running --filter service=web
-expect_out "$(printf 'web-1\tweb')" "ps --format with \\t, two filters"
+expect_out "$(printf '%s\tweb' "$P-web-1")" "ps --format with \\t, two filters"
 run ps -f "$STACK" --format '{{.Nmae}}'
 expect_rc 2 "ps --format with an unknown field"
 expect_grep "$ERR" "unknown field Nmae" "the unknown field is named"
@@ -99,13 +99,13 @@ sleep 1.1
 run logs -p "$P" --until "$mark" web
 expect_rc 0 "logs --until"
 # web started twice before T (up, and the restart above), once after
-expect_out "web | web-first
-web | web-first" "logs --until: only the lines before T"
+expect_out "web-1  | web-first
+web-1  | web-first" "logs --until: only the lines before T"
 run logs -p "$P" --since "$mark" --no-color -t web
-expect_grep "$OUT" "^web \\| [0-9T:.-]+Z web-first$" "logs --since -t: the line after the restart, with its time"
+expect_grep "$OUT" "^web-1  \\| [0-9T:.-]+Z web-first$" "logs --since -t: the line after the restart, with its time"
 [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "logs --since shows the line before T: $OUT"
 run logs -p "$P" --until "$mark" -n 1 -t --no-color web
-expect_grep "$OUT" "^web \\| [0-9T:.-]+Z web-first$" "logs --until -n 1 -t"
+expect_grep "$OUT" "^web-1  \\| [0-9T:.-]+Z web-first$" "logs --until -n 1 -t"
 [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "logs --until -n 1: $OUT"
 run logs -p "$P" --until 1s --follow web
 expect_rc 0 "logs -f --until in the past ends"
@@ -161,13 +161,13 @@ expect_rc 0 "events --since over a long history"
 expect_grep "$ERR" "oldest events since then are not shown" "a replay too long for one turn says what it left out"
 [ "$(printf '%s\n' "$OUT" | grep -c synthetic)" -gt 1000 ] || fail "the latest events were not replayed"
 run ps -f "$STACK" -q web
-expect_out "web-1" "the supervisor lives on after the long replay"
+expect_out "$P-web-1" "the supervisor lives on after the long replay"
 pass "events --since replays what was recorded, --until ends it"
 
 run --progress plain down -f "$STACK"
 expect_rc 0 "down"
-expect_grep "$ERR" "^ Container web-1  Removed$" "down says what it removed"
-expect_grep "$ERR" "^ Container quits-1  Removed$" "every container"
+expect_grep "$ERR" "^ Container $P-web-1  Removed$" "down says what it removed"
+expect_grep "$ERR" "^ Container $P-quits-1  Removed$" "every container"
 expect_grep "$ERR" "^ Network ${P}_default  Removed$" "and the network"
 run --progress quiet down -f "$STACK"
 expect_rc 0 "down of a stack that is down"

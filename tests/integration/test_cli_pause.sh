@@ -31,7 +31,7 @@ assert ps["web-1"]["state"] == "created" and ps["web-1"]["pid"] == 0, ps
 assert ps["db-1"]["state"] == "created" and ps["db-1"]["pid"] == 0, ps
 PY
 run ps -f "$STACK" -a --format '{{.Name}} {{.Service}} {{.State}} {{.Status}}'
-expect_grep "$OUT" "^web-1 web created Created$" "ps -a shows created"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 web created Created$" "ps -a shows created"
 run start -f "$STACK" web
 expect_rc 0 "start after create"
 wait_event '"instance":"web-1","state":"healthy"'
@@ -72,7 +72,7 @@ if [ -z "$frozen" ]; then
 fi
 [ "$frozen" = FROZEN ] || fail "web-1's cgroup is not frozen ($frozen)"
 run ps -f "$STACK" --status paused -q
-expect_out "web-1" "ps --status paused"
+expect_out "$PROJECT-web-1" "ps --status paused"
 # no health check runs while paused: the log does not grow
 n1=$("$LXR" inspect -f "$STACK" web-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Health"]["Log"][-1]["Start"])')
 sleep 0.5
@@ -140,14 +140,14 @@ run start -f "$STACK" db
 run scale -f "$STACK" db=3
 expect_rc 0 "scale up"
 run ps -f "$STACK" -a -q
-expect_out "$(printf 'db-1\ndb-2\ndb-3\nweb-1')" "scale up: db-1..3"
+expect_out "$(printf '%s\n' "$PROJECT-db-1" "$PROJECT-db-2" "$PROJECT-db-3" "$PROJECT-web-1")" "scale up: db-1..3"
 wait_event '"instance":"db-3","state":"running"'
 run scale -f "$STACK" web=2
 expect_rc 0 "scale web up"
 run scale -f "$STACK" db=1
 expect_rc 0 "scale down"
 run ps -f "$STACK" -a -q
-expect_out "$(printf 'db-1\nweb-1\nweb-2')" "scale down removes the highest-numbered, and leaves web as it is"
+expect_out "$(printf '%s\n' "$PROJECT-db-1" "$PROJECT-web-1" "$PROJECT-web-2")" "scale down removes the highest-numbered, and leaves web as it is"
 run scale -f "$STACK" db=x
 expect_rc 2 "scale with a bad number"
 expect_grep "$ERR" "db=x" "the bad scale is named"

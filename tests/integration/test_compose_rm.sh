@@ -32,7 +32,7 @@ expect_rc 0 "rm -f of every service"
 expect_out "job-1" "rm removes the stopped job, not the running web"
 expect_grep "$ERR" "web is running" "and says why web stays"
 run ps -a -q
-expect_out "web-1" "job's container is gone, web's runs"
+expect_out "$PROJECT-web-1" "job's container is gone, web's runs"
 run rm -f web
 expect_rc 1 "rm of a running service"
 run rm -f -s -v web

@@ -67,7 +67,7 @@ cd "$(dirname "$STACK")"
 run compose run --rm -T -e OVER=cli -e 'LIT=$HOME' app sh -c \
 	'wget -q -O - http://web/i; cat /data/state; echo "$FROM_FILE $OVER $LIT"; cat /run/secrets/token; echo; echo "host $(hostname) $HOSTNAME"; grep -o "crun[0-9]*-app-run-[0-9a-f]*" /etc/hosts | head -n1; for i in $(seq 30); do wget -q -O - http://db/i && break; sleep 0.1; done; ip -o -4 addr | grep -c "eth[01]"; exit 7'
 expect_rc 7 "the one-off's exit code"
-expect_grep "$ERR" "Container web-1 +Started" "what starts first is said"
+expect_grep "$ERR" "Container $PROJECT-web-1 +Started" "what starts first is said"
 expect_grep "$OUT" '^page$' "web answered at the one-off's first try (service_healthy waited for)"
 expect_grep "$OUT" '^migrated$' "migrate had completed (service_completed_successfully waited for)"
 expect_grep "$OUT" '^db-page$' "the one-off reaches db on the service's second network"

@@ -21,17 +21,17 @@ ports=$(printf '%s\n' "$OUT" | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort -u)
 [ "$(printf '%s\n' "$ports" | wc -l)" -eq 4 ] || fail "expected 4 picked ports, ps shows: $OUT"
 printf '%s\n' "$ports" | grep -q '^0\.0\.0\.0:0->' && fail "ps shows host port 0: $OUT"
 for inst in web-1 web-2; do
-	p=$(printf '%s\n' "$OUT" | grep "^$inst " | grep -o '127\.0\.0\.1:[0-9]*' | cut -d: -f2)
+	p=$(printf '%s\n' "$OUT" | grep "^$PROJECT-$inst " | grep -o '127\.0\.0\.1:[0-9]*' | cut -d: -f2)
 	[ -n "$p" ] || fail "no 127.0.0.1 port for $inst: $OUT"
 	got=$(wget -qO- "http://127.0.0.1:$p/i" 2>&1 || true)
 	[ "$got" = "page-$inst" ] || fail "127.0.0.1:$p answered [$got], expected page-$inst"
 done
-before=$(printf '%s\n' "$OUT" | grep '^web-1 ' | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort | tr '\n' ' ')
+before=$(printf '%s\n' "$OUT" | grep '^[a-z0-9_.-]*-web-1 ' | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort | tr '\n' ' ')
 run restart -f "$STACK" web
 expect_rc 0 "restart"
-for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^web-1 .* Up ' && break; sleep 0.05; done
+for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^[a-z0-9_.-]*-web-1 .* Up ' && break; sleep 0.05; done
 run ps -f "$STACK"
-after=$(printf '%s\n' "$OUT" | grep '^web-1 ' | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort | tr '\n' ' ')
+after=$(printf '%s\n' "$OUT" | grep '^[a-z0-9_.-]*-web-1 ' | grep -o '[0-9.]*:[0-9]*->80/tcp' | sort | tr '\n' ' ')
 [ "$before" = "$after" ] || fail "web-1's picked ports changed across a restart: [$before] -> [$after]"
 pass "ports without a host port get one each (replicas too), shown by ps, kept across restarts"
 

@@ -49,18 +49,18 @@ run ps -f "$STACK"
 ports=$(printf '%s\n' "$OUT" | grep -o '0\.0\.0\.0:[0-9]*->80/tcp' | cut -d: -f2 | cut -d- -f1 | sort -n | tr '\n' ' ')
 [ "$ports" = "$((A + 1)) $((A + 2)) " ] || fail "expected host ports $((A + 1)) and $((A + 2)) (A=$A held), ps shows: $OUT"
 for inst in web-1 web-2; do
-	p=$(printf '%s\n' "$OUT" | grep "^$inst " | grep -o '0\.0\.0\.0:[0-9]*' | cut -d: -f2)
+	p=$(printf '%s\n' "$OUT" | grep "^$PROJECT-$inst " | grep -o '0\.0\.0\.0:[0-9]*' | cut -d: -f2)
 	got=$(wget -qO- "http://127.0.0.1:$p/i" 2>&1 || true)
 	[ "$got" = "page-$inst" ] || fail "127.0.0.1:$p answered [$got], expected page-$inst"
 done
 run port -f "$STACK" web 80
 expect_grep "$OUT" ":$((A + 1))$|:$((A + 2))$" "lxr port shows the picked host port"
 before=$(printf '%s\n' "$OUT")
-p1=$("$LXR" ps -f "$STACK" | grep '^web-1 ' | grep -o '0\.0\.0\.0:[0-9]*' | cut -d: -f2)
+p1=$("$LXR" ps -f "$STACK" | grep '^[a-z0-9_.-]*-web-1 ' | grep -o '0\.0\.0\.0:[0-9]*' | cut -d: -f2)
 run restart -f "$STACK" web
 expect_rc 0 "restart"
-for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^web-1 .* Up ' && break; sleep 0.05; done
-p1b=$("$LXR" ps -f "$STACK" | grep '^web-1 ' | grep -o '0\.0\.0\.0:[0-9]*' | cut -d: -f2)
+for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^[a-z0-9_.-]*-web-1 .* Up ' && break; sleep 0.05; done
+p1b=$("$LXR" ps -f "$STACK" | grep '^[a-z0-9_.-]*-web-1 ' | grep -o '0\.0\.0\.0:[0-9]*' | cut -d: -f2)
 [ "$p1" = "$p1b" ] || fail "web-1's host port changed across a restart: $p1 -> $p1b"
 pass "a host range publishes the first free port of it, per replica, kept across a restart"
 

@@ -125,7 +125,7 @@ run stop "$db"
 expect_rc 0 "stop by container_name beside the stack file"
 run ps -a --format '{{.Name}} {{.State}}'
 expect_grep "$OUT" "^$db exited$" "it stopped"
-expect_grep "$OUT" "^web-1 running$" "and nothing else did"
+expect_grep "$OUT" "^$P-web-1 running$" "and nothing else did"
 run start "$P-web-1" "$db"
 expect_rc 0 "start by both names beside the stack file"
 run inspect -f '{{.State.Status}}' "$db"

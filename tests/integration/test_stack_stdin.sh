@@ -50,7 +50,7 @@ run -f - up -d < "$TEST_TMP/in.yaml"
 expect_rc 0 "up -d -f -"
 wait_event '"instance":"a-1","state":"running"'
 run -f - ps < "$TEST_TMP/in.yaml"
-expect_grep "$OUT" "^a-1 " "ps -f - finds the project"
+expect_grep "$OUT" "^[a-z0-9_.-]*-a-1 " "ps -f - finds the project"
 run ls
 expect_grep "$OUT" "^$PROJECT +running\(1\) +<stdin>$" "ls: the project's file is <stdin>"
 run -f - exec a sh -c 'echo $GREETING $MODE' < "$TEST_TMP/in.yaml"

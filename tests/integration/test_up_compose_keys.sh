@@ -191,8 +191,8 @@ pass "user with an empty part: docker's defaults (\"\${UID}:\${GID}\" unset runs
 
 sleep 0.5
 run ps -f "$STACK" --format '{{.Name}} {{.Service}} {{.State}}'
-expect_grep "$OUT" "^shell-1 shell running" "a shell with stdin_open and tty keeps running"
-expect_grep "$OUT" "^reader-1 reader running" "stdin_open without tty: stdin stays open"
+expect_grep "$OUT" "^[a-z0-9_.-]*-shell-1 shell running" "a shell with stdin_open and tty keeps running"
+expect_grep "$OUT" "^[a-z0-9_.-]*-reader-1 reader running" "stdin_open without tty: stdin stays open"
 run exec -f "$STACK" shell sh -c 'tty'
 run logs -p "keys$$" reader
 expect_grep "$OUT" "started" "the reader started"

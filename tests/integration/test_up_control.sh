@@ -36,13 +36,15 @@ assert ps["web-1"]["state"] == "healthy" and ps["web-1"]["health"] == "healthy",
 assert ps["worker-1"]["state"] == "running" and ps["worker-1"]["pid"] > 0, ps
 assert ps["web-1"]["restarts"] == 0
 w = ps["web-1"]
-assert (w["Name"], w["Names"], w["Service"], w["Project"]) == ("web-1", "web-1", "web", "control"), w
+assert (w["Name"], w["Names"], w["ID"], w["Service"], w["Project"]) == ("control-web-1", "control-web-1", "control-web-1", "web", "control"), w
+# by name, as compose sorts its ps
+assert [i["Name"] for i in map(json.loads, lines)] == ["control-web-1", "control-worker-1"], lines
 assert (w["State"], w["Health"], w["ExitCode"], w["Labels"]) == ("running", "healthy", 0, ""), w
 assert w["Status"].startswith("Up ") and w["Command"].startswith('"/bin/sh -c'), w
 PY
 run ps -f "$STACK"
 expect_grep "$OUT" "^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$" "ps table header, as compose's"
-expect_grep "$OUT" "^web-1 +/[^ ]+ +\"[^\"]+\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+ \(healthy\)" "ps table"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 +/[^ ]+ +\"[^\"]+\" +web +[0-9a-zA-Z ]+ ago +Up [0-9a-zA-Z ]+ \(healthy\)" "ps table"
 pass "ps shows state, health, pid and restarts"
 
 run stats --no-stream -f "$STACK" web
@@ -77,7 +79,7 @@ kill "$evpid"; wait "$evpid" 2>/dev/null || true
 grep -q '"instance":"worker-1","state":"stopping"' "$TEST_TMP/events.out" || fail "events stream missed the restart: $(cat "$TEST_TMP/events.out")"
 grep -q '"instance":"web-1","state":"stopped"' "$TEST_TMP/events.out" || fail "events stream missed the stop"
 run ps -f "$STACK" -a web
-expect_grep "$OUT" "^web-1 .* web .* Exited \([0-9]+\) [0-9a-zA-Z ]+ ago" "stopped stays stopped (restart policy no)"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 .* web .* Exited \([0-9]+\) [0-9a-zA-Z ]+ ago" "stopped stays stopped (restart policy no)"
 run start -f "$STACK" web
 wait_event '"instance":"web-1","state":"running","from":"starting","cause":"started","exit":0'
 pass "restart, kill -s, stop and start act on services; events streams every transition"
@@ -91,8 +93,8 @@ expect_out "0" "a restarted container's ExitCode is 0 while it runs"
 run ps -f "$STACK" --format json worker
 expect_grep "$OUT" '"ExitCode":0' "and in ps's JSON"
 run logs --file "$STACK"
-expect_grep "$OUT" "web +\| web-stop" "logs have the stopped run"
-n=$(echo "$OUT" | grep -cE "worker +\| worker-run-" || true)
+expect_grep "$OUT" "web-1 +\| web-stop" "logs have the stopped run"
+n=$(echo "$OUT" | grep -cE "worker-1 +\| worker-run-" || true)
 [ "$n" -ge 3 ] || fail "worker's log should hold 3 runs, has $n: $OUT"
 run logs --file "$STACK" --tail 1 worker
 [ "$(echo "$OUT" | wc -l)" -eq 1 ] || fail "--tail 1: $OUT"

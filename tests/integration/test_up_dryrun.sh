@@ -118,11 +118,11 @@ pass "on a running stack: recreate, create and orphans said, the running plan le
 # down's dry run: compose's lines, each "DRY-RUN MODE - ", nothing removed
 run down --dry-run -v -f "$STACK"
 expect_rc 0 "down --dry-run"
-expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "the container it would remove"
+expect_grep "$ERR" "DRY-RUN MODE - Container $PROJECT-web-1  Removed" "the container it would remove"
 expect_grep "$ERR" "DRY-RUN MODE - Network ${project}_default  Removed" "the network it would remove"
 run --dry-run -f "$STACK" down
 expect_rc 0 "the global --dry-run down"
-expect_grep "$ERR" "DRY-RUN MODE - Container cache-1  Removed" "the global form is down's too"
+expect_grep "$ERR" "DRY-RUN MODE - Container $project-cache-1  Removed" "the global form is down's too"
 run ps -p "$project" -a
 expect_grep "$OUT" "web-1" "web still runs after down --dry-run"
 pass "down --dry-run says what it would remove and removes nothing"
@@ -135,26 +135,26 @@ web_pid=$(pid_of web)
 for c in stop:Stopped kill:Killed restart:Restarted pause:Paused start:Started; do
 	run --dry-run -p "$project" "${c%%:*}" web
 	expect_rc 0 "--dry-run ${c%%:*} web"
-	expect_grep "$ERR" "^ DRY-RUN MODE - Container web-1  ${c#*:}$" "${c%%:*} says the container"
+	expect_grep "$ERR" "^ DRY-RUN MODE - Container $project-web-1  ${c#*:}$" "${c%%:*} says the container"
 	! printf '%s\n' "$ERR" | grep -q newcache-1 || fail "${c%%:*} web named another service: $ERR"
 	[ -z "$OUT" ] || fail "--dry-run ${c%%:*} printed names as if done: $OUT"
 done
 run -p "$project" kill --dry-run -s HUP web
-expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Killed" "--dry-run after the command is the same"
+expect_grep "$ERR" "DRY-RUN MODE - Container $project-web-1  Killed" "--dry-run after the command is the same"
 run -p "$project" rm --dry-run -s -f web
-expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "rm --dry-run is the same"
+expect_grep "$ERR" "DRY-RUN MODE - Container $project-web-1  Removed" "rm --dry-run is the same"
 run --dry-run -p "$project" restart web
-expect_grep "$ERR" "DRY-RUN MODE - Container follower-1  Restarted" "restart names what depends on web with restart: true"
+expect_grep "$ERR" "DRY-RUN MODE - Container $project-follower-1  Restarted" "restart names what depends on web with restart: true"
 run --dry-run -p "$project" restart --no-deps web
 ! printf '%s\n' "$ERR" | grep -q follower-1 || fail "restart --no-deps named a dependent: $ERR"
 run --dry-run -p "$project" stop
-expect_grep "$ERR" "DRY-RUN MODE - Container cache-1  Stopped" "no service named: every one"
+expect_grep "$ERR" "DRY-RUN MODE - Container $project-cache-1  Stopped" "no service named: every one"
 run --dry-run -p "$project" unpause
 expect_rc 0 "--dry-run unpause of nothing paused"
 [ -z "$ERR" ] || fail "unpause would thaw a container that is not paused: $ERR"
 run --dry-run -p "$project" rm -s -f web
 expect_rc 0 "--dry-run rm -s web"
-expect_grep "$ERR" "DRY-RUN MODE - Container web-1  Removed" "rm says the container"
+expect_grep "$ERR" "DRY-RUN MODE - Container $project-web-1  Removed" "rm says the container"
 run --dry-run -p "$project" stop nosuch
 expect_rc 1 "--dry-run stop of a service that is not there"
 expect_grep "$ERR" "no such service: nosuch" "the unknown service is named"

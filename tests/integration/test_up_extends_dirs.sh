@@ -117,7 +117,7 @@ at_exit "cd '$TEST_TMP/over' && '$LXR' down -t 0"
 run up -d
 expect_rc 0 "up with compose.override.yaml beside the file"
 run ps --format '{{.Name}} {{.State}}'
-expect_grep "$OUT" "^side-1 running$" "the override's own service runs"
+expect_grep "$OUT" "^[a-z0-9_.-]*-side-1 running$" "the override's own service runs"
 run exec -T web sh -c 'echo $LEVEL'
 expect_out "dev" "the override's environment wins"
 printf 'services:\n  web:\n    environment: {LEVEL: prod}\n' > prod/prod.yaml

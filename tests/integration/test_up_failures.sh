@@ -57,8 +57,8 @@ done
 pass "a dependency that is unhealthy or cannot start blocks its dependents; required: false only warns"
 
 log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")
-expect_grep "$log" 'api +\| not started: dependency "db" is unhealthy' "the failing dependency is named"
-expect_grep "$log" 'broken +\| failed to start: .*exec "/no/such/program".*ENOENT' "the start failure names the exec"
+expect_grep "$log" 'api-1 +\| not started: dependency "db" is unhealthy' "the failing dependency is named"
+expect_grep "$log" 'broken-1 +\| failed to start: .*exec "/no/such/program".*ENOENT' "the start failure names the exec"
 [ "$(grep -c 'optional dependency "broken"' <<<"$log")" -eq 1 ] || fail "the optional dependency warning is not said exactly once: $(grep 'optional dependency' <<<"$log")"
 run down -f "$STACK"
 expect_rc 0 "down"
@@ -92,8 +92,8 @@ expect_grep "$ERR" "broken-1 failed to start: .*exec \"/no/such/program\": No su
 printf '%s' "$ERR" | grep -q "$(printf '\033')" && fail "up printed an escape byte of a command: $ERR"
 expect_grep "$ERR" "escaped-1 failed to start: .*/no/such/\\?\\[2Jprog" "the escape byte shows as ?"
 run ps -a -f "$STACK"
-expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
-expect_grep "$OUT" "^broken-1 .* broken .* Exited \(127\) " "ps shows the failed one with its exit code"
+expect_grep "$OUT" "^[a-z0-9_.-]*-fine-1 .* fine .* Up " "the rest of the stack runs"
+expect_grep "$OUT" "^[a-z0-9_.-]*-broken-1 .* broken .* Exited \(127\) " "ps shows the failed one with its exit code"
 run down -f "$STACK"
 expect_rc 0 "down"
 pass "up -d exits 1 naming a service that cannot start, and the rest runs"
@@ -117,9 +117,9 @@ run up -d -f "$STACK"
 expect_rc 0 "up -d of a command whose exec fails after its start"
 wait_event '"instance":"noprog-1","state":"exited"'
 run ps -a -f "$STACK"
-expect_grep "$OUT" "^noprog-1 .* Exited \(126\) " "ps shows the exec's 126"
+expect_grep "$OUT" "^[a-z0-9_.-]*-noprog-1 .* Exited \(126\) " "ps shows the exec's 126"
 log=$(cat "$LXR_RUN_DIR/$PROJECT/supervisor.log")
-expect_grep "$log" 'noprog +\| error: .*exec "/np/prog".*ENOEXEC' "the supervisor's log names the failed exec"
+expect_grep "$log" 'noprog-1 +\| error: .*exec "/np/prog".*ENOEXEC' "the supervisor's log names the failed exec"
 run run --rm -v "$TEST_TMP/noprog:/np:ro" "$ROOTFS" /np/prog
 expect_rc 126 "lxr run of the same command"
 expect_grep "$ERR" 'exec "/np/prog".*ENOEXEC' "lxr run says why"
@@ -156,8 +156,8 @@ expect_rc 1 "up -d with a host port in use"
 expect_grep "$ERR" "^lxr: error: $why" "up -d says why, with its errno"
 expect_grep "$ERR" "^lxr: hint: stop it or publish another host port" "up -d gives the hint"
 run ps -a -f "$STACK"
-expect_grep "$OUT" "^web-1 .* web .* ago +Exited \(125\) " "ps shows web failed"
-expect_grep "$OUT" "^fine-1 .* fine .* Up " "the rest of the stack runs"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 .* web .* ago +Exited \(125\) " "ps shows web failed"
+expect_grep "$OUT" "^[a-z0-9_.-]*-fine-1 .* fine .* Up " "the rest of the stack runs"
 expect_grep "$OUT" "^web-1: failed to start: .*host port 0.0.0.0:$port/tcp is in use .*\(EADDRINUSE\)" "ps shows the error"
 expect_grep "$OUT" "^web-1: hint: stop it" "ps shows the hint"
 run ps -a -f "$STACK" --format json
@@ -188,7 +188,7 @@ wait "$holder" 2>/dev/null || true
 run start -f "$STACK" web
 expect_rc 0 "start once the port is free (stderr: $ERR)"
 run ps -f "$STACK"
-expect_grep "$OUT" "^web-1 .* web .* Up " "web runs once the port is free"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 .* web .* Up " "web runs once the port is free"
 printf '%s\n' "$OUT" | grep -q "failed to start" && fail "ps still shows the old error: $OUT"
 run down -f "$STACK"
 expect_rc 0 "down"

@@ -49,19 +49,19 @@ pass "--exit-code-from: the stack stops when tests ends, up exits 3"
 
 run up --abort-on-container-exit -f "$STACK"
 expect_rc 3 "--abort-on-container-exit: the first exit's code"
-expect_grep "$OUT" "db +\\| db-says-hi" "without --no-log-prefix and --attach: prefixed lines of all"
+expect_grep "$OUT" "db-1 +\\| db-says-hi" "without --no-log-prefix and --attach: prefixed lines of all"
 pass "--abort-on-container-exit"
 
 # compose shows the services named, not their dependencies (unless
 # --attach-dependencies); --timestamps puts each line's time after the prefix
 run up --exit-code-from tests -f "$STACK" tests
 expect_rc 3 "up --exit-code-from tests tests"
-expect_grep "$OUT" "tests +\\| tests-ran" "the service named is shown"
+expect_grep "$OUT" "tests-1 +\\| tests-ran" "the service named is shown"
 printf '%s\n' "$OUT" | grep -q "db-says-hi" && fail "up tests: its dependency db's line shown: [$OUT]"
 run up --exit-code-from tests --attach-dependencies --timestamps -f "$STACK" tests
 expect_rc 3 "up --attach-dependencies --timestamps tests"
-expect_grep "$OUT" "db +\\| 20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z db-says-hi$" "--attach-dependencies: db's line, with its time"
-expect_grep "$OUT" "tests +\\| 20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z tests-ran$" "and the named one's"
+expect_grep "$OUT" "db-1 +\\| 20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z db-says-hi$" "--attach-dependencies: db's line, with its time"
+expect_grep "$OUT" "tests-1 +\\| 20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z tests-ran$" "and the named one's"
 run up --attach db --attach-dependencies -f "$STACK" tests
 expect_rc 2 "--attach with --attach-dependencies"
 run up -d --attach db -f "$STACK"
@@ -84,7 +84,7 @@ services:
 Y
 run up --exit-code-from loud -f "$STACK"
 expect_rc 0 "up of a stack with attach: false"
-expect_grep "$OUT" "loud +\\| loud-line" "the other service is shown"
+expect_grep "$OUT" "loud-1 +\\| loud-line" "the other service is shown"
 printf '%s\n' "$OUT" | grep -q quiet-line && fail "attach: false: its lines were shown: $OUT"
 grep -q quiet-line "$LXR_LOG_DIR/$PROJECT/quiet.log" || fail "attach: false lost its log"
 run up --exit-code-from loud --attach-dependencies -f "$STACK" loud
@@ -148,7 +148,7 @@ at_exit "$LXR" down -p "$PROJECT" -t 0 # db ignores SIGTERM for a minute
 run up --no-start -f "$STACK"
 expect_rc 0 "up --no-start"
 run ps -f "$STACK" --status created -q
-expect_out "$(printf 'db-1\nweb-1')" "--no-start: every instance created, none started"
+expect_out "$(printf '%s\n' "$PROJECT-db-1" "$PROJECT-web-1")" "--no-start: every instance created, none started"
 run up -d --no-deps web -f "$STACK"
 expect_rc 0 "up -d --no-deps web after --no-start"
 run ps -f "$STACK" -a --format json
@@ -162,11 +162,11 @@ expect_rc 0 "down of a stack with a created instance"
 run up -d --no-deps web -f "$STACK"
 expect_rc 0 "up -d --no-deps web"
 run ps -f "$STACK" -a -q
-expect_out "web-1" "--no-deps: only web"
+expect_out "$PROJECT-web-1" "--no-deps: only web"
 run up -d --scale db=2 -f "$STACK"
 expect_rc 0 "up -d --scale db=2"
 run ps -f "$STACK" -a -q
-expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--scale db=2"
+expect_out "$(printf '%s\n' "$PROJECT-db-1" "$PROJECT-db-2" "$PROJECT-web-1")" "--scale db=2"
 pid=$("$LXR" ps -f "$STACK" --format json | python3 -c 'import json,sys; print([i["pid"] for i in map(json.loads, sys.stdin) if i["instance"]=="web-1"][0])')
 sed -i "s/trap 'exit 0' TERM; while/trap 'exit 0' TERM; echo changed; while/" "$STACK"
 run up -d --no-recreate --scale db=2 -f "$STACK"
@@ -189,7 +189,7 @@ run up -d -t 0 --force-recreate --no-deps --scale db=2 db -f "$STACK"
 expect_rc 0 "up -t 0 --force-recreate db"
 wait_event '"instance":"db-1","state":"stopped".*"exit":137'
 run ps -f "$STACK" -a -q
-expect_out "$(printf 'db-1\ndb-2\nweb-1')" "--no-deps db on a running stack keeps web"
+expect_out "$(printf '%s\n' "$PROJECT-db-1" "$PROJECT-db-2" "$PROJECT-web-1")" "--no-deps db on a running stack keeps web"
 pass "--no-deps, --scale, --no-recreate and -t on a running stack"
 
 # compose: --force-recreate SERVICE recreates SERVICE; what it depends on

@@ -54,8 +54,8 @@ done
 kill -0 "$web" && kill -0 "$db" || fail "the first stack's containers are gone"
 lxr_in "$A" ps
 expect_rc 0 "ps in the first directory"
-expect_grep "$OUT" "^web-1 .* web .* Up " "the first stack still runs web"
-expect_grep "$OUT" "^db-1 .* db .* Up " "the first stack still runs db"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 .* web .* Up " "the first stack still runs web"
+expect_grep "$OUT" "^[a-z0-9_.-]*-db-1 .* db .* Up " "the first stack still runs db"
 pass "up, ps, down, logs, stop, exec from a second file of the same project name are refused naming both files; the first stack runs on"
 
 lxr_in "$B" up -d -p "$PROJECT"
@@ -67,11 +67,11 @@ sleep 0.3
 for _ in $(seq 100); do "$LXR" top -p "$PROJECT" web 2>/dev/null | grep -q "sleep 1002" && break; sleep 0.05; done
 lxr_in "$B" ps
 expect_rc 0 "ps from the second directory once -p made the project its own"
-expect_grep "$OUT" "^db-1 .* db .* Up " "ps shows the orphan running"
+expect_grep "$OUT" "^[a-z0-9_.-]*-db-1 .* db .* Up " "ps shows the orphan running"
 lxr_in "$B" ps --orphans=false
 expect_rc 0 "ps --orphans=false"
-printf '%s\n' "$OUT" | grep -q "^db-1 " && fail "ps --orphans=false listed the orphan: $OUT"
-expect_grep "$OUT" "^web-1 " "ps --orphans=false lists the file's services"
+printf '%s\n' "$OUT" | grep -q "^[a-z0-9_.-]*-db-1 " && fail "ps --orphans=false listed the orphan: $OUT"
+expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 " "ps --orphans=false lists the file's services"
 lxr_in "$A" ps
 expect_rc 1 "ps from the first directory once the project is the second file's"
 pass "-p is the user's decision: up reconciles, keeps the orphan running and warns as compose does"

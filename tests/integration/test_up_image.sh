@@ -27,8 +27,8 @@ expect_out "hello /srv" "the image's Env and WorkingDir"
 run exec -f "$STACK" custom /bin/sh -c 'echo "$GREETING $(pwd)"'
 expect_out "overridden /tmp" "the service overrides Env and WorkingDir"
 run logs --file "$STACK"
-expect_grep "$OUT" "plain +\| from-image-cmd" "the image's Cmd runs"
-expect_grep "$OUT" "custom +\| from-service-command" "command replaces the image's Cmd"
+expect_grep "$OUT" "plain-1 +\| from-image-cmd" "the image's Cmd runs"
+expect_grep "$OUT" "custom-1 +\| from-service-command" "command replaces the image's Cmd"
 pass "a stack runs an image from the store with its config, overridable per service"
 
 run rmi lxrtest/busybox:up

@@ -174,7 +174,7 @@ for _ in $(seq 100); do grep -q "unchanged" "$TEST_TMP/all.out" && break; sleep 
 sleep 0.3
 echo all-line >"$SHARED/web"
 for _ in $(seq 100); do grep -q "all-line" "$TEST_TMP/all.out" && break; sleep 0.05; done
-grep -qE "^web +\| all-line$" "$TEST_TMP/all.out" || fail "up did not attach to the stack: $(cat "$TEST_TMP/all.out")"
+grep -qE "^web-1 +\| all-line$" "$TEST_TMP/all.out" || fail "up did not attach to the stack: $(cat "$TEST_TMP/all.out")"
 kill -INT "$att"
 wait "$att" || true
 run up -d -f "$STACK"
@@ -186,7 +186,7 @@ sleep 0.3
 echo db-line >"$SHARED/db"
 echo attached-line >"$SHARED/web"
 for _ in $(seq 100); do grep -q "attached-line" "$TEST_TMP/att.out" && break; sleep 0.05; done
-grep -qE "^web +\| attached-line$" "$TEST_TMP/att.out" || fail "up did not attach to web: $(cat "$TEST_TMP/att.out")"
+grep -qE "^web-1 +\| attached-line$" "$TEST_TMP/att.out" || fail "up did not attach to web: $(cat "$TEST_TMP/att.out")"
 grep -q "db-line" "$TEST_TMP/att.out" && fail "up web showed db's line: $(cat "$TEST_TMP/att.out")"
 kill -INT "$att"
 set +e

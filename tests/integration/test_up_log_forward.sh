@@ -96,8 +96,8 @@ for _ in $(seq 100); do grep -q "not-kept" "$TEST_TMP/unix.got" && break; sleep 
 grep -q "not-kept" "$TEST_TMP/unix.got" || fail "cache-disabled: the line was not sent"
 run -f "$STACK" logs --no-color app net
 expect_rc 0 "logs of syslog services"
-expect_grep "$OUT" "app +\| to-out" "lxr logs reads the local copy"
-expect_grep "$OUT" "net +\| over-udp" "of both"
+expect_grep "$OUT" "app-1 +\| to-out" "lxr logs reads the local copy"
+expect_grep "$OUT" "net-1 +\| over-udp" "of both"
 [ ! -e "$LXR_LOG_DIR/$P/nocache.log" ] || fail "cache-disabled kept a local copy"
 run -f "$STACK" logs nocache
 expect_rc 1 "logs of a service with cache-disabled"

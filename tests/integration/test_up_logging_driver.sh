@@ -60,18 +60,20 @@ expect_grep "$ERR" 'service "quiet": configured logging driver "none" does not s
 	"logs quiet says why"
 run logs --file "$STACK" quiet talk
 expect_rc 0 "logs quiet talk"
-expect_out "talk | talk-line-1" "logs quiet talk shows talk's lines"
+expect_out "talk-1  | talk-line-1" "logs quiet talk shows talk's lines"
 expect_grep "$ERR" 'warning: service "quiet": configured logging driver "none"' "logs quiet talk warns"
 run logs --file "$STACK"
 expect_rc 0 "logs"
-expect_out "talk | talk-line-1" "logs shows the services that keep a log"
+expect_out "talk-1  | talk-line-1" "logs shows the services that keep a log"
 pass "lxr logs: docker's error for quiet alone, a warning and the others' lines beside it"
 
 run down -f "$STACK"
 expect_rc 0 down
 wait "$up" 2>/dev/null || true
-grep -q "quiet-out-4999" "$TEST_TMP/fg.out" && grep -q "quiet-err-4999" "$TEST_TMP/fg.out" ||
-	fail "the foreground did not show quiet's lines: $(tail -n 3 "$TEST_TMP/fg.out")"
+# its stdout on up's stdout, its stderr on up's stderr, as compose's attach
+grep -q "quiet-out-4999" "$TEST_TMP/fg.out" && grep -q "quiet-err-4999" "$TEST_TMP/fg.err" ||
+	fail "the foreground did not show quiet's lines: $(tail -n 3 "$TEST_TMP/fg.out") / $(tail -n 3 "$TEST_TMP/fg.err")"
+grep -q "quiet-err-" "$TEST_TMP/fg.out" && fail "a container's stderr line on up's stdout: $(grep -m1 quiet-err- "$TEST_TMP/fg.out")"
 pass "the foreground up shows a driver none service's lines, as compose's attach does"
 
 # compress: json-file with compress true, and local (compressed by default).
@@ -112,15 +114,15 @@ for s in rot loc; do
 	seq 0 159 | sed "s/^/$s-line-/" >"$TEST_TMP/want"
 	run logs --file "$STACK" --no-color "$s"
 	expect_rc 0 "logs $s"
-	printf '%s\n' "$OUT" | sed 's/^[a-z]* *| //' | diff - "$TEST_TMP/want" >/dev/null ||
+	printf '%s\n' "$OUT" | sed 's/^[a-z]*-1 *| //' | diff - "$TEST_TMP/want" >/dev/null ||
 		fail "logs $s: lines lost, repeated or out of order: $(printf '%s\n' "$OUT" | head -n 3)"
 done
 ls -A "$logs" | grep -q '\.tmp\.' && fail "a temp file is left: $(ls -A "$logs")"
 pass "compress: rotated files are gzip (json-file asked, local by default), lxr logs reads every line in order"
 
 run logs --file "$STACK" --tail 2 rot
-expect_out "rot | rot-line-158
-rot | rot-line-159" "logs --tail over compressed files"
+expect_out "rot-1  | rot-line-158
+rot-1  | rot-line-159" "logs --tail over compressed files"
 run down -f "$STACK"
 expect_rc 0 down
 pass "logs --tail reads the newest lines"

@@ -55,8 +55,8 @@ pass "rotation follows logging.options (4k x 3) and lxr.conf [logs] (3k x 2)"
 
 run logs --file "$STACK" --tail 2 quiet
 expect_rc 0 "logs --tail"
-expect_out "quiet | quiet-line-298
-quiet | quiet-line-299" "logs --tail reads the newest lines"
+expect_out "quiet-1  | quiet-line-298
+quiet-1  | quiet-line-299" "logs --tail reads the newest lines"
 run logs --file "$STACK" --tail 1 --no-log-prefix quiet
 expect_out "quiet-line-299" "logs --no-log-prefix: the line alone"
 run logs --file "$STACK" chatty
@@ -130,7 +130,7 @@ for n in 1 2 3; do
 			fail "foreground: no line 'web-$n | part$i-web-$n': $(cat "$TEST_TMP/rep.fg")"
 	done
 done
-grep -qx "solo *| solo-line" "$TEST_TMP/rep.fg" || fail "foreground: solo's line: $(cat "$TEST_TMP/rep.fg")"
+grep -qx "solo-1 *| solo-line" "$TEST_TMP/rep.fg" || fail "foreground: solo's line: $(cat "$TEST_TMP/rep.fg")"
 run -f "$STACK" logs --no-color
 expect_rc 0 "logs"
 [ "$(printf '%s\n' "$OUT" | grep -c .)" -eq 10 ] || fail "logs: not 10 lines: $OUT"
@@ -140,9 +140,9 @@ for n in 1 2 3; do
 done
 run -f "$STACK" logs --index 2 web
 expect_rc 0 "logs --index 2 web"
-expect_out "web-2 | part1-web-2
-web-2 | part2-web-2
-web-2 | part3-web-2" "--index 2: replica 2's lines only"
+expect_out "web-2  | part1-web-2
+web-2  | part2-web-2
+web-2  | part3-web-2" "--index 2: replica 2's lines only"
 run -f "$STACK" logs --index 2 solo
 expect_rc 1 "logs --index 2 of a service without replicas"
 expect_grep "$ERR" "no log of solo-2, replica 2 of service \"solo\"" "says there is no such replica"
@@ -185,9 +185,9 @@ wait "$jobf" || fail "logs -f job exited $?"
 kill -0 "$allf" || fail "logs -f of the stack ended while web runs"
 run -f "$STACK" logs -f job
 expect_rc 0 "logs -f of a service that has ended"
-expect_out "job | one
-job | two
-job | three" "what it logged, then done"
+expect_out "job-1  | one
+job-1  | two
+job-1  | three" "what it logged, then done"
 # by docker's container name, and --index: web runs, so they follow
 "$LXR" logs -f logfollow-web-1 >/dev/null 2>&1 &
 named=$!
@@ -201,3 +201,43 @@ for _ in $(seq 100); do kill -0 "$allf" 2>/dev/null || kill -0 "$named" 2>/dev/n
 kill -0 "$allf" 2>/dev/null && fail "logs -f still follows after down"
 kill -0 "$named" 2>/dev/null && fail "logs -f by name still follows after down"
 pass "logs -f ends once what it follows has ended for good (a job), not while a service still runs"
+
+# A foreground up prints as compose's: "Attaching to" the containers by
+# name, each line prefixed with the container's name without the project
+# (its container_name when it has one) padded to the longest, a
+# container's stdout on up's stdout and its stderr on up's stderr, and
+# "NAME exited with code N" on stdout after its last line.
+stack <<'Y'
+name: fgout
+services:
+  talker:
+    image: @ROOTFS@
+    command: ["sh", "-c", "echo to-out; echo to-err >&2; exit 3"]
+    restart: "no"
+  named:
+    image: @ROOTFS@
+    container_name: fgout-custom-name
+    command: ["sh", "-c", "echo named-out"]
+    restart: "no"
+Y
+set +e
+timeout 60 "$LXR" up -f "$STACK" --no-color >"$TEST_TMP/fg.out" 2>"$TEST_TMP/fg.err"
+RC=$?
+set -e
+expect_rc 0 "foreground up of two services that end"
+out=$(cat "$TEST_TMP/fg.out")
+err=$(cat "$TEST_TMP/fg.err")
+expect_grep "$out" "^Attaching to fgout-custom-name, talker-1$" "compose's first line, the names sorted"
+expect_grep "$out" "^talker-1           \| to-out$" "stdout's line, padded to the longest name and one"
+expect_grep "$err" "^talker-1           \| to-err$" "stderr's line on up's stderr"
+expect_grep "$out" "^fgout-custom-name  \| named-out$" "a container_name is the prefix"
+expect_grep "$out" "^talker-1 exited with code 3$" "the exit, on stdout"
+expect_grep "$out" "^fgout-custom-name exited with code 0$" "and the other's"
+printf '%s\n' "$out" | grep -q "to-err" && fail "a stderr line on up's stdout: $out"
+[ "$(printf '%s\n' "$out" | grep -n "to-out" | cut -d: -f1)" -lt "$(printf '%s\n' "$out" | grep -n "talker-1 exited" | cut -d: -f1)" ] ||
+	fail "the exit came before the container's last line: $out"
+run -f "$STACK" logs --no-color
+expect_grep "$OUT" "^talker-1           \| to-out$" "logs: the same prefix"
+expect_grep "$OUT" "^fgout-custom-name  \| named-out$" "logs: the container_name"
+run down -f "$STACK"
+pass "a foreground up prints compose's names, streams and exits"

@@ -113,7 +113,7 @@ pass "a macvlan network has no bridge, rules or published port on the host"
 ifindex() { nsenter --net="$1" ip -o link show eth0 | cut -d: -f1; }
 before=$(ifindex "$ns")
 run restart -f "$STACK" a
-for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^a-1 .*running' && break; sleep 0.05; done
+for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^[a-z0-9_.-]*-a-1 .*running' && break; sleep 0.05; done
 for _ in $(seq 60); do [ "$(langet "$lan.10")" = page-a ] && break; sleep 0.05; done
 [ "$(langet "$lan.10")" = page-a ] || fail "after a restart the LAN does not reach a at $lan.10"
 [ "$(ifindex "$ns")" = "$before" ] || fail "a restart made a's link again (ifindex $before, now $(ifindex "$ns"))"

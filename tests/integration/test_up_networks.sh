@@ -85,7 +85,7 @@ expect_out "eth0 eth1 lo web1 " "d was made again with its new interface name"
 pass "interface_name (or driver_opts' ifname) names a container's interface on that network; its driver_opts sysctls are that interface's; a change makes it again"
 
 run restart -f "$STACK" c
-for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^c-1 .*running' && break; sleep 0.05; done
+for _ in $(seq 100); do "$LXR" ps -f "$STACK" | grep -q '^[a-z0-9_.-]*-c-1 .*running' && break; sleep 0.05; done
 run exec -f "$STACK" c sh -c "ip -o -4 addr show eth0 | awk '{print \$4}'"
 expect_out "10.124.$((net + 1)).50/24" "a restart keeps eth0's address"
 run exec -f "$STACK" c sh -c "ip -o -4 addr show eth1 | awk '{print \$4}' | grep 169.254"

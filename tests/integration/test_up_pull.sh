@@ -177,7 +177,7 @@ expect_rc 0 "up -d with a daily pull due that fails"
 expect_grep "$ERR" "warning: pull $LOCAL: .*running the image the store has" "the failed refresh is a warning"
 printf '%s\n' "$ERR" | grep -q "Building" && fail "a failed refresh built the image: $ERR"
 run ps -f "$STACK"
-expect_grep "$OUT" "^app-1 .* Up " "app runs on the image the store has"
+expect_grep "$OUT" "^[a-z0-9_.-]*-app-1 .* Up " "app runs on the image the store has"
 run down -f "$STACK"
 "$LXR" rmi "$LOCAL" >/dev/null
 pass "a daily pull that fails keeps the image the store has, with a warning, and builds nothing"

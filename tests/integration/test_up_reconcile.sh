@@ -128,13 +128,13 @@ for s in web api db; do [ "$(pid_of "$s")" = "${pids[$s]}" ] || fail "up web cha
 run exec -f "$STACK" db /bin/sh -c 'echo $MODE'
 expect_out b "db still runs its old environment"
 run ps -f "$STACK" --format '{{.Name}} {{.Command}}'
-expect_grep "$OUT" '^db-1 "sleep 1000"$' "ps still lists db"
+expect_grep "$OUT" '^[a-z0-9_.-]*-db-1 "sleep 1000"$' "ps still lists db"
 run stop -f "$STACK" api
 expect_rc 0 "stop api"
 run up -d -f "$STACK" web
 expect_rc 0 "up -d web with api stopped"
 run ps -a -f "$STACK" --format '{{.Name}} {{.State}}'
-expect_grep "$OUT" "^api-1 exited$" "api stays stopped"
+expect_grep "$OUT" "^[a-z0-9_.-]*-api-1 exited$" "api stays stopped"
 run up -d -f "$STACK" db
 expect_grep "$ERR" "recreate +db-1" "up db then sees db's change"
 wait_new_pid db "${pids[db]}"

@@ -120,7 +120,7 @@ Y
 run up -d -f "$STACK"
 expect_rc 1 "up -d with a dependency that never gets healthy"
 run ps -a -f "$STACK"
-expect_grep "$OUT" "^app-1 .* app .* Created" "the dependent stays created"
+expect_grep "$OUT" "^[a-z0-9_.-]*-app-1 .* app .* Created" "the dependent stays created"
 run down -f "$STACK"
 pass "a dependency that keeps failing its check fails up -d, with restart_on_unhealthy too"
 
@@ -184,11 +184,11 @@ expect_rc 0 "kill"
 wait_event '"instance":"db-1","state":"exited","from":"running"(.*)"exit":137'
 sleep 1 # its backoff would be 100 ms
 run ps -a -f "$STACK" db
-expect_grep "$OUT" "^db-1 .* Exited \(137\) " "restart: always brought a killed service back"
+expect_grep "$OUT" "^[a-z0-9_.-]*-db-1 .* Exited \(137\) " "restart: always brought a killed service back"
 run start -f "$STACK" db
 expect_rc 0 "start after kill"
 run ps -f "$STACK" db
-expect_grep "$OUT" "^db-1 .* Up " "start brings a killed service back"
+expect_grep "$OUT" "^[a-z0-9_.-]*-db-1 .* Up " "start brings a killed service back"
 run down -f "$STACK"
 pass "kill stops a service for good (restart: always does not undo it); kill -s HUP leaves the policy to act"
 
@@ -232,7 +232,7 @@ for how in "restart" "restart db"; do
 	[ "$(printf '%s\n' "$new" | grep -c '"instance":"api-1","state":"stopping"')" -eq 1 ] ||
 		fail "$how: api restarted more than once: $new"
 	run ps -f "$STACK" --status running -q api
-	expect_out "api-1" "$how returns once api runs again"
+	expect_out "$PROJECT-api-1" "$how returns once api runs again"
 done
 printf '%s\n' "$new" | grep -q '"instance":"lone-1","state":"stopping"' &&
 	fail "restart db restarted lone (no restart: true): $new"

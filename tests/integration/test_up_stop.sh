@@ -38,7 +38,7 @@ wait_event '"instance":"stubborn-1","state":"running"'
 run stop -f "$STACK" stubborn
 expect_rc 0 "stop"
 run ps -a -f "$STACK" stubborn
-expect_grep "$OUT" "^stubborn-1 .* stubborn .* Exited \\([0-9]+\\) " "stop returned before the service was down"
+expect_grep "$OUT" "^[a-z0-9_.-]*-stubborn-1 .* stubborn .* Exited \\([0-9]+\\) " "stop returned before the service was down"
 run down -f "$STACK"
 pass "lxr stop waits for the service to stop (SIGKILL after its 1 s grace)"
 
@@ -145,7 +145,7 @@ timeout 30 "$LXR" restart -t 0 -f "$STACK" deaf >"$TEST_TMP/restart.out" 2>&1 ||
 	fail "restart -t 0 while a 60 s stop is under way did not end within 30 s (rc $?): $(cat "$TEST_TMP/restart.out")"
 wait "$stopper" || fail "the stop a restart came after exited $?"
 run ps -f "$STACK" deaf
-expect_grep "$OUT" "^deaf-1 .* Up " "the service runs after a restart asked for while it stopped"
+expect_grep "$OUT" "^[a-z0-9_.-]*-deaf-1 .* Up " "the service runs after a restart asked for while it stopped"
 timeout 30 "$LXR" start -f "$STACK" deaf >/dev/null 2>&1 || fail "start of a running service"
 "$LXR" stop -f "$STACK" deaf >/dev/null 2>&1 &
 stopper=$!
@@ -157,7 +157,7 @@ done
 timeout 30 "$LXR" stop -t 0 -f "$STACK" deaf ||
 	fail "stop -t 0 while a 60 s stop is under way did not end within 30 s"
 run ps -a -f "$STACK" deaf
-expect_grep "$OUT" "^deaf-1 .* Exited \\(137\\) " "stop -t 0 killed the service whose stop was under way"
+expect_grep "$OUT" "^[a-z0-9_.-]*-deaf-1 .* Exited \\(137\\) " "stop -t 0 killed the service whose stop was under way"
 wait "$stopper" || fail "the stop that stop -t 0 hurried exited $?"
 "$LXR" stop -f "$STACK" deaf >/dev/null 2>&1
 "$LXR" start -f "$STACK" deaf >/dev/null 2>&1 &
@@ -220,7 +220,7 @@ run restart -t 0 -f "$STACK" hooked
 expect_rc 0 "restart during the stop's pre_stop"
 wait "$stopper" || true
 run ps -f "$STACK" hooked
-expect_grep "$OUT" "^hooked-1 .* Up " "a restart during pre_stop leaves the service running"
+expect_grep "$OUT" "^[a-z0-9_.-]*-hooked-1 .* Up " "a restart during pre_stop leaves the service running"
 [ "$(posts)" = 2 ] || fail "post_start after that restart: it ran $(posts) times in all"
 "$LXR" stop -f "$STACK" hooked >/dev/null 2>&1 &
 stopper=$!
@@ -231,7 +231,7 @@ wait "$stopper" || true
 for _ in $(seq 200); do [ "$(posts)" = 3 ] && break; sleep 0.05; done
 [ "$(posts)" = 3 ] || fail "post_start after a start that waited for a stop: it ran $(posts) times in all"
 run ps -f "$STACK" hooked
-expect_grep "$OUT" "^hooked-1 .* Up " "a start while it stopped leaves the service running"
+expect_grep "$OUT" "^[a-z0-9_.-]*-hooked-1 .* Up " "a start while it stopped leaves the service running"
 sed -i 's/sleep 0.1; done/sleep 0.2; done/' "$STACK"
 "$LXR" up -d -f "$STACK" >"$TEST_TMP/recreate.out" 2>&1 &
 upper=$!

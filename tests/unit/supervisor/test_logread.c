@@ -58,12 +58,12 @@ static void services_merge_by_time(void **state)
 
 	two_services(dir);
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "api | a1\n"
-				 "web | w1\n"
-				 "web | w2 on stderr\n"
-				 "api | a2\n"
-				 "api | a3\n"
-				 "web | w3\n");
+	assert_string_equal(out, "api-1  | a1\n"
+				 "web-1  | w1\n"
+				 "web-1  | w2 on stderr\n"
+				 "api-1  | a2\n"
+				 "api-1  | a3\n"
+				 "web-1  | w3\n");
 	remove_tmpdir(dir);
 }
 
@@ -77,20 +77,20 @@ static void tail_since_timestamps_and_selection(void **state)
 
 	two_services(dir);
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "api | a3\nweb | w3\n");
+	assert_string_equal(out, "api-1  | a3\nweb-1  | w3\n");
 	free(out);
 
 	o = (struct logs_opts){
 	    .tail = -1, .has_since = true, .since = at(4, 0), .timestamps = true};
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "api | 2026-11-23T09:16:23.000000000Z a2\n"
-				 "api | 2026-11-23T09:16:24.000000000Z a3\n"
-				 "web | 2026-11-23T09:16:25.000000000Z w3\n");
+	assert_string_equal(out, "api-1  | 2026-11-23T09:16:23.000000000Z a2\n"
+				 "api-1  | 2026-11-23T09:16:24.000000000Z a3\n"
+				 "web-1  | 2026-11-23T09:16:25.000000000Z w3\n");
 	free(out);
 
 	o = (struct logs_opts){.tail = 2, .services = only_web};
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "web | w2 on stderr\nweb | w3\n");
+	assert_string_equal(out, "web-1  | w2 on stderr\nweb-1  | w3\n");
 	free(out);
 
 	o = (struct logs_opts){.tail = -1, .services = nosuch, .stop_fd = -1};
@@ -124,17 +124,17 @@ static void partial_records_make_one_line(void **state)
 	out = run_logs(dir, &o);
 	/* one service's lines in the order they were completed; a joined
 	 * line carries the time of its first part */
-	assert_string_equal(out, "svc | 2026-11-23T09:16:20.000000000Z err interleaved\n"
-				 "svc | 2026-11-23T09:16:19.000000000Z a long line ends here\n"
-				 "svc | 2026-11-23T09:16:22.000000000Z cut off\n"
-				 "svc | 2026-11-23T09:16:29.500000000Z dangling\n");
+	assert_string_equal(out, "svc-1  | 2026-11-23T09:16:20.000000000Z err interleaved\n"
+				 "svc-1  | 2026-11-23T09:16:19.000000000Z a long line ends here\n"
+				 "svc-1  | 2026-11-23T09:16:22.000000000Z cut off\n"
+				 "svc-1  | 2026-11-23T09:16:29.500000000Z dangling\n");
 	remove_tmpdir(dir);
 }
 
 /* Lines "svc NNNNNN" numbered from 0 must all be in out, in order. */
 static void assert_numbered(const char *out, const char *svc, long n)
 {
-	_cleanup_free_ char *want_prefix = lxr_xasprintf("%s | %s ", svc, svc);
+	_cleanup_free_ char *want_prefix = lxr_xasprintf("%s-1  | %s ", svc, svc);
 	const char *p = out;
 	long i = 0;
 
@@ -180,8 +180,8 @@ static void rotated_files_read_in_order(void **state)
 	free(out);
 	o.tail = 5;
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "svc | svc 002995\nsvc | svc 002996\nsvc | svc 002997\n"
-				 "svc | svc 002998\nsvc | svc 002999\n");
+	assert_string_equal(out, "svc-1  | svc 002995\nsvc-1  | svc 002996\nsvc-1  | svc 002997\n"
+				 "svc-1  | svc 002998\nsvc-1  | svc 002999\n");
 	free(out);
 	remove_tmpdir(dir);
 }
@@ -214,7 +214,7 @@ static void compressed_files_read_in_order(void **state)
 	o.has_since = true;
 	o.since = at(1, 0);
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "svc | svc 002998\nsvc | svc 002999\n");
+	assert_string_equal(out, "svc-1  | svc 002998\nsvc-1  | svc 002999\n");
 	free(out);
 	remove_tmpdir(dir);
 }
@@ -255,7 +255,7 @@ static void damaged_gz_gives_its_lines_up_to_the_damage(void **state)
 		long n;
 
 		assert_non_null(nl);
-		assert_int_equal(sscanf(p, "svc | svc %ld", &n), 1);
+		assert_int_equal(sscanf(p, "svc-1  | svc %ld", &n), 1);
 		if (n != want) {
 			/* the one gap: from within the damaged file to its end */
 			assert_true(want > first && want <= last);
@@ -353,10 +353,10 @@ static void unlogged_service(void **state)
 				     "not support reading");
 	o.services = both;
 	out = run_logs(dir, &o);
-	assert_string_equal(out, "web | w1\nweb | w2 on stderr\nweb | w3\n");
+	assert_string_equal(out, "web-1  | w1\nweb-1  | w2 on stderr\nweb-1  | w3\n");
 	o.services = NULL;
 	out2 = run_logs(dir, &o);
-	assert_non_null(strstr(out2, "api | a1\n"));
+	assert_non_null(strstr(out2, "api-1  | a1\n"));
 	assert_null(strstr(out2, "before"));
 	log_nolog_clear(dir, "quiet");
 	assert_false(exists(dir, "quiet.nolog"));
@@ -398,22 +398,22 @@ static void replicas_have_a_log_each(void **state)
 	log_writer_close(w1, &(struct timespec){0});
 	log_writer_close(w2, &(struct timespec){0});
 	all = run_logs(dir, &o);
-	assert_string_equal(all, "api   | a1\n"
-				 "web-2 | two-b\n"
-				 "web-1 | one-a\n");
+	assert_string_equal(all, "api-1  | a1\n"
+				 "web-2  | two-b\n"
+				 "web-1  | one-a\n");
 	o.services = web;
 	only = run_logs(dir, &o);
-	assert_string_equal(only, "web-2 | two-b\nweb-1 | one-a\n");
+	assert_string_equal(only, "web-2  | two-b\nweb-1  | one-a\n");
 	o.services = two;
 	r2 = run_logs(dir, &o);
-	assert_string_equal(r2, "web-2 | two-b\n");
+	assert_string_equal(r2, "web-2  | two-b\n");
 	o.services = one;
 	r1 = run_logs(dir, &o);
-	assert_string_equal(r1, "web-1 | one-a\n");
+	assert_string_equal(r1, "web-1  | one-a\n");
 	o.services = NULL;
 	o.index = 1;
 	idx = run_logs(dir, &o);
-	assert_string_equal(idx, "api   | a1\nweb-1 | one-a\n");
+	assert_string_equal(idx, "api-1  | a1\nweb-1  | one-a\n");
 	o.index = 0;
 	o.services = three;
 	f = open_memstream(&buf, &len);
@@ -502,18 +502,20 @@ static char *read_until_ends(int fd)
 	return buf;
 }
 
-/* The lines of one service as "svc | text", END dropped. The name column
- * may widen when a service with a longer name appears during -f. */
+/* The lines of one service's replica 1 as "svc-1  | text", END dropped.
+ * The name column may widen when a service with a longer name appears
+ * during -f. */
 static char *lines_of(const char *out, const char *svc)
 {
 	char *res = lxr_xstrdup("");
-	size_t n = strlen(svc);
+	_cleanup_free_ char *label = lxr_xasprintf("%s-1", svc);
+	size_t n = strlen(label);
 
 	for (const char *p = out; *p;) {
 		const char *nl = strchr(p, '\n'), *bar = strstr(p, "| ");
-		if (!strncmp(p, svc, n) && p[n] == ' ' && bar && bar < nl &&
+		if (!strncmp(p, label, n) && p[n] == ' ' && bar && bar < nl &&
 		    strncmp(bar, "| END\n", 6)) {
-			char *m = lxr_xasprintf("%s%s %.*s\n", res, svc, (int)(nl - bar), bar);
+			char *m = lxr_xasprintf("%s%s  %.*s\n", res, label, (int)(nl - bar), bar);
 			free(res);
 			res = m;
 		}

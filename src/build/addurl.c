@@ -1,8 +1,8 @@
-/* ADD's URL sources, as docker's builder takes them: an http:// or
- * https:// URL is downloaded (by lxr-image, which links libcurl) into the
- * build's work directory, its file named after the URL's path, its digest
- * part of the step's cache key and checked against --checksum; a git
- * repository is refused. */
+/* ADD's sources, as docker's builder takes them: an http:// or https://
+ * URL is downloaded (by lxr-image, which links libcurl) into the build's
+ * work directory, its file named after the URL's path, its digest part of
+ * the step's cache key and checked against --checksum; a git repository is
+ * refused; a local archive is recognised by its content. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -125,5 +125,35 @@ int bldx_add_urls(struct bldx_run *r, const struct df_instr *in, char **srcs, si
 			return -1;
 		(*keys)[i] = lxr_xasprintf("url %s %s", srcs[i], d);
 	}
+	return 0;
+}
+
+/* ADD unpacks a tar, plain or compressed, recognised by its content; a
+ * compressed file that holds no tar is copied as it is (BuildKit tries the
+ * decompressed stream as a tar): lxr-image, which has the decompressors,
+ * tells which */
+int bldx_add_is_archive(struct bldx_run *r, int root, const char *path, bool *yes, lxr_err *err)
+{
+	_cleanup_close_ int fd = lxr_open_in_root(root, path, O_RDONLY, 0, err);
+	unsigned char m[262] = {0};
+
+	*yes = false;
+	if (fd < 0 || pread(fd, m, sizeof(m), 0) < 6)
+		return 0;
+	if (!memcmp(m + 257, "ustar", 5)) {
+		*yes = true;
+		return 0;
+	}
+	if (!(m[0] == 0x1f && m[1] == 0x8b) && memcmp(m, "BZh", 3) &&
+	    memcmp(m,
+		   "\xfd"
+		   "7zXZ",
+		   5) &&
+	    memcmp(m, "\x28\xb5\x2f\xfd", 4))
+		return 0;
+	int t = img_tool_is_tar(r->o->store, fd, err);
+	if (t < 0)
+		return lxr_err_wrap(err, "ADD %s: tell whether it is a tar archive", path);
+	*yes = t == 1;
 	return 0;
 }

@@ -159,7 +159,7 @@ int bldx_cache_put(struct bldx_run *r, const struct bldx_stage *s, char *key, ch
 void bldx_step_done(const struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 		    char *layer, const char *key, bool cached, int n);
 
-/* ADD's URLs (addurl.c) */
+/* ADD's URLs and archives (addurl.c) */
 bool bldx_is_url(const char *s);
 bool bldx_is_git(const char *s);
 char *bldx_url_name(const char *url);
@@ -167,6 +167,9 @@ char *bldx_url_name(const char *url);
  * digest checked against --checksum */
 int bldx_url_fetch(struct bldx_run *r, const struct df_instr *in, const char *url, char **dir,
 		   char **name, char digest[72], lxr_err *err);
+/* whether ADD's local source path (in root) is a tar, plain or compressed,
+ * which ADD unpacks (*yes); -1 with err when that cannot be told */
+int bldx_add_is_archive(struct bldx_run *r, int root, const char *path, bool *yes, lxr_err *err);
 /* ADD's sources srcs[0..n): each URL downloaded (*dirs, *names by index,
  * NULL for the others) and its cache key part (*keys); a git source is
  * refused, --checksum checked */
@@ -207,6 +210,14 @@ int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[
  * would: a directory's contents, a file by its name, owners root */
 int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
 		   const char *src, int dirfd, lxr_err *err);
+/* Where one COPY source lands: below dst as its path from the --parents
+ * pivot (kept), dst itself for a directory's contents or a single file
+ * named so, else dst/bn */
+char *bldx_dest_top(const char *dst, const char *kept, bool isdir, bool dest_dir, const char *bn);
+/* --parents: how many components of a source before its `/./` are
+ * dropped, and path past n components */
+size_t bldx_pivot_depth(const char *arg);
+const char *bldx_skip_components(const char *path, size_t n);
 /* WORKDIR's directory, made (a layer of its own) when the image lacks it */
 int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err);
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err);

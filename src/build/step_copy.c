@@ -155,36 +155,6 @@ static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool
 	return set_meta(t, dfd, base, f, err);
 }
 
-/* ADD unpacks a tar, plain or compressed, recognised by its content; a
- * compressed file that holds no tar is copied as it is (BuildKit tries the
- * decompressed stream as a tar): lxr-image, which has the decompressors,
- * tells which */
-static int is_archive(struct bldx_run *r, int root, const char *path, bool *yes, lxr_err *err)
-{
-	_cleanup_close_ int fd = lxr_open_in_root(root, path, O_RDONLY, 0, err);
-	unsigned char m[262] = {0};
-
-	*yes = false;
-	if (fd < 0 || pread(fd, m, sizeof(m), 0) < 6)
-		return 0;
-	if (!memcmp(m + 257, "ustar", 5)) {
-		*yes = true;
-		return 0;
-	}
-	if (!(m[0] == 0x1f && m[1] == 0x8b) && memcmp(m, "BZh", 3) &&
-	    memcmp(m,
-		   "\xfd"
-		   "7zXZ",
-		   5) &&
-	    memcmp(m, "\x28\xb5\x2f\xfd", 4))
-		return 0;
-	int t = img_tool_is_tar(r->o->store, fd, err);
-	if (t < 0)
-		return lxr_err_wrap(err, "ADD %s: tell whether it is a tar archive", path);
-	*yes = t == 1;
-	return 0;
-}
-
 static int parse_chown(const char *v, struct copy_to *t)
 {
 	char *e;
@@ -262,50 +232,9 @@ static const struct df_heredoc *heredoc_named(const struct df_instr *in, const c
 	return NULL;
 }
 
-/* Where one source lands: below DST as its path from the --parents pivot
- * (KEPT), DST itself for a directory's contents or a single file named so,
- * else DST/BASENAME. */
-static char *dest_top(const char *dst, const char *kept, bool isdir, bool dest_dir, const char *bn)
-{
-	const char *d = strcmp(dst, "/") ? dst : "";
-
-	if (*kept)
-		return lxr_xasprintf("%s/%s", d, kept);
-	if (isdir || !dest_dir)
-		return lxr_xstrdup(dst);
-	return lxr_xasprintf("%s/%s", d, bn);
-}
-
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err);
-
-/* --parents: the components of a source's path before a `/./` in it are
- * dropped, the rest kept under the destination (BuildKit's pivot) */
-static size_t pivot_depth(const char *arg)
-{
-	const char *p = strstr(arg, "/./");
-	size_t n = 0;
-
-	if (!p)
-		return 0;
-	_cleanup_free_ char *pre = lxr_xstrndup(arg, (size_t)(p - arg));
-	_cleanup_free_ char *c = bldx_clean_abs(NULL, pre);
-	for (const char *q = c; *q; q++)
-		n += *q == '/' && q[1];
-	return n;
-}
-
-static const char *skip_components(const char *path, size_t n)
-{
-	if (!strcmp(path, "."))
-		return "";
-	for (; n > 0 && *path; n--) {
-		const char *sl = strchr(path, '/');
-		path = sl ? sl + 1 : path + strlen(path);
-	}
-	return path;
-}
 
 /* --exclude: a pattern matches the path in the context (or stage) or the
  * path below the source, with .dockerignore's matching */
@@ -359,6 +288,44 @@ static int add_archive(struct bldx_run *r, struct bldx_stage *s, const struct df
 	return rc;
 }
 
+/* One source (a file, or a directory and what is below it) copied to the
+ * destination dst, its path kept from the --parents pivot on. */
+static int copy_source(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
+		       struct bld_context *from, const struct bld_source *src, const char *dst,
+		       bool dest_dir, size_t pivot, const struct copy_to *t, lxr_err *err)
+{
+	bool isdir = S_ISDIR(src->files[0].mode), arch = false;
+	const char *bn = strrchr(src->path, '/');
+
+	if (in->kind == DF_ADD && !isdir &&
+	    bldx_add_is_archive(r, bld_context_fd(from), src->path, &arch, err) < 0)
+		return bldx_fail(err, r->o->f, in, "%s", err->msg);
+	if (arch)
+		return add_archive(r, s, in, from, src->path, dst, t, err);
+	bn = bn ? bn + 1 : src->path;
+	const char *kept = t->parents ? bldx_skip_components(src->path, pivot) : "";
+	_cleanup_free_ char *top = bldx_dest_top(dst, kept, isdir, dest_dir, bn);
+	for (size_t k = 0; k < src->n; k++) {
+		const struct bld_ctx_file *f = &src->files[k];
+		_cleanup_free_ char *sp =
+		    *f->rel ? lxr_xasprintf("%s/%s", src->path, f->rel) : lxr_xstrdup(src->path);
+		_cleanup_free_ char *dp =
+		    *f->rel ? lxr_xasprintf("%s/%s", strcmp(top, "/") ? top : "", f->rel)
+			    : lxr_xstrdup(top);
+		if (!strcmp(dp, "/") || excluded(t, sp, *f->rel ? f->rel : bn))
+			continue;
+		/* the directory whose contents are copied: the destination
+		 * keeps what the image has (docker), or is made 0755
+		 * (--chown's) */
+		int rc = !*f->rel && isdir
+			     ? dest_root(t, dp, err)
+			     : copy_file(t, bld_context_fd(from), sp, !*f->rel, dp, f, err);
+		if (rc < 0)
+			return bldx_fail(err, r->o->f, in, "%s", err->msg);
+	}
+	return 0;
+}
+
 static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in,
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err)
@@ -389,54 +356,11 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			return bldx_fail(err, r->o->f, in, "%s", err->msg);
 		if (n > 1 || t->parents)
 			dest_dir = true;
-		size_t pivot = t->parents ? pivot_depth(srcs[i]) : 0;
+		size_t pivot = t->parents ? bldx_pivot_depth(srcs[i]) : 0;
 		for (size_t j = 0; j < n; j++) {
-			const struct bld_source *src = &v[j];
-			bool isdir = S_ISDIR(src->files[0].mode);
-			bool arch = false;
-			if (in->kind == DF_ADD && !isdir &&
-			    is_archive(r, bld_context_fd(from), src->path, &arch, err) < 0) {
+			if (copy_source(r, s, in, from, &v[j], dst, dest_dir, pivot, t, err) < 0) {
 				bld_sources_free(v, n);
-				return bldx_fail(err, r->o->f, in, "%s", err->msg);
-			}
-			if (arch) {
-				int rc = add_archive(r, s, in, from, src->path, dst, t, err);
-				if (rc < 0) {
-					bld_sources_free(v, n);
-					return -1;
-				}
-				continue;
-			}
-			const char *bn = strrchr(src->path, '/');
-			bn = bn ? bn + 1 : src->path;
-			const char *kept = t->parents ? skip_components(src->path, pivot) : "";
-			_cleanup_free_ char *top = dest_top(dst, kept, isdir, dest_dir, bn);
-			for (size_t k = 0; k < src->n; k++) {
-				const struct bld_ctx_file *f = &src->files[k];
-				_cleanup_free_ char *sp =
-				    *f->rel ? lxr_xasprintf("%s/%s", src->path, f->rel)
-					    : lxr_xstrdup(src->path);
-				_cleanup_free_ char *dp =
-				    *f->rel ? lxr_xasprintf("%s/%s", strcmp(top, "/") ? top : "",
-							    f->rel)
-					    : lxr_xstrdup(top);
-				if (!strcmp(dp, "/") || excluded(t, sp, *f->rel ? f->rel : bn))
-					continue;
-				if (!*f->rel && isdir) {
-					/* the directory whose contents are copied:
-					 * the destination keeps what the image has
-					 * (docker), or is made 0755 (--chown's) */
-					if (dest_root(t, dp, err) < 0) {
-						bld_sources_free(v, n);
-						return bldx_fail(err, r->o->f, in, "%s", err->msg);
-					}
-					continue;
-				}
-				if (copy_file(t, bld_context_fd(from), sp, !*f->rel, dp, f, err) <
-				    0) {
-					bld_sources_free(v, n);
-					return bldx_fail(err, r->o->f, in, "%s", err->msg);
-				}
+				return -1;
 			}
 		}
 		bld_sources_free(v, n);
@@ -563,6 +487,22 @@ static int copy_excludes(struct bldx_run *r, struct bldx_stage *s, const struct 
 	return 0;
 }
 
+/* ADD's downloads of the n sources, gone with the step */
+static void url_sources_free(struct copy_to *t, char **keys, size_t n)
+{
+	for (size_t i = 0; keys && i < n; i++) {
+		lxr_err e2;
+		if (t->url_dirs[i])
+			lxr_rm_rf(t->url_dirs[i], &e2);
+		free(t->url_dirs[i]);
+		free(t->url_names[i]);
+		free(keys[i]);
+	}
+	free(t->url_dirs);
+	free(t->url_names);
+	free(keys);
+}
+
 int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *in, lxr_err *err)
 {
 	struct bld_ignore exclude = {0};
@@ -622,17 +562,7 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	if (ret == 0)
 		bldx_step_done(r, s, in, lxr_steal_ptr(&layer), key, false, r->n_layers - 1);
 done:
-	for (size_t i = 0; url_keys && i + 1 < n; i++) {
-		lxr_err e2;
-		if (t.url_dirs[i])
-			lxr_rm_rf(t.url_dirs[i], &e2);
-		free(t.url_dirs[i]);
-		free(t.url_names[i]);
-		free(url_keys[i]);
-	}
-	free(t.url_dirs);
-	free(t.url_names);
-	free(url_keys);
+	url_sources_free(&t, url_keys, n - 1);
 	bld_ignore_free(&exclude);
 	if (from != r->o->ctx)
 		bld_context_close(from);

@@ -210,6 +210,18 @@ int bldx_from_layers(struct bldx_run *r, const char *name, char ***lw, char key[
  * would: a directory's contents, a file by its name, owners root */
 int bldx_copy_tree(struct bldx_run *r, const struct df_instr *in, struct bld_context *from,
 		   const char *src, int dirfd, lxr_err *err);
+/* The root COPY, ADD and WORKDIR write through: the stage's layers as an
+ * overlay over the new layer (its upper directory), mounted nowhere (the
+ * descriptor returned, to close before the layer is used); the layer
+ * itself when the stage has none (layer_root.c) */
+int bldx_layer_root(struct bldx_run *r, const struct bldx_stage *s, const char *layer,
+		    lxr_err *err);
+/* path (absolute) with every link in it followed inside root, the last one
+ * too (BuildKit's RootPath: a COPY destination); what does not exist is
+ * kept as written. NULL with err on a link loop. */
+char *bldx_root_resolve(int root, const char *path, lxr_err *err);
+/* whether path is a directory in root, links followed inside it */
+bool bldx_root_is_dir(int root, const char *path);
 /* Where one COPY source lands: below dst as its path from the --parents
  * pivot (kept), dst itself for a directory's contents or a single file
  * named so, else dst/bn */

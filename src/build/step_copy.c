@@ -17,7 +17,7 @@
 /* ---- COPY and ADD ------------------------------------------------------------- */
 
 struct copy_to {
-	int layer;                  /* the new layer's root */
+	int layer;                  /* the image over the new layer (bldx_layer_root) */
 	const struct bldx_stage *s; /* whose layers it goes on */
 	uid_t uid;
 	gid_t gid;
@@ -31,11 +31,18 @@ struct copy_to {
 	bool parents;
 };
 
-/* mkdir -p of dir inside the layer (RESOLVE_IN_ROOT: a link made by an
- * earlier entry cannot send anything outside it); returns an fd */
+/* mkdir -p of dir in the image as built so far, its links followed inside
+ * its root as BuildKit's RootPath follows them (/lib/x on a merged-usr
+ * image is /usr/lib/x: a directory /lib in the layer would hide the
+ * image's); every step RESOLVE_IN_ROOT, so no link the image or a source
+ * brings sends anything outside; returns an fd */
 static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 {
-	_cleanup_free_ char *d = lxr_xstrdup(dir);
+	_cleanup_free_ char *d = bldx_root_resolve(t->layer, dir, err);
+	int fd;
+
+	if (!d)
+		return -1;
 	for (char *sl = d + 1;; sl++) {
 		char save = *sl;
 		if (save && save != '/')
@@ -49,16 +56,11 @@ static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 								   O_PATH | O_DIRECTORY, 0, err);
 			if (pfd < 0)
 				return -1;
-			struct stat st;
+			/* one the image has (EEXIST) keeps its owner and mode:
+			 * overlayfs copies them up with it */
 			if (mkdirat(pfd, b + 1, 0755) < 0) {
 				if (errno != EEXIST)
 					return lxr_fail(err, errno, "mkdir %s in the new layer", d);
-			} else if (t->s && bldx_stage_stat(t->s, d, &st) && S_ISDIR(st.st_mode)) {
-				/* a directory the image has keeps its owner and
-				 * mode, as overlayfs's copy-up would keep them */
-				if (fchownat(pfd, b + 1, st.st_uid, st.st_gid, 0) < 0 ||
-				    fchmodat(pfd, b + 1, st.st_mode & 07777, 0) < 0)
-					return lxr_fail(err, errno, "set owner and mode of %s", d);
 			} else if (t->chown && fchownat(pfd, b + 1, t->uid, t->gid, 0) < 0) {
 				/* one it makes belongs to --chown's owner (or
 				 * WORKDIR's USER), as BuildKit's mkdir -p chowns */
@@ -69,12 +71,17 @@ static int layer_dir(const struct copy_to *t, const char *dir, lxr_err *err)
 		if (!save)
 			break;
 	}
-	return lxr_open_in_root(t->layer, dir, O_RDONLY | O_DIRECTORY, 0, err);
+	fd = lxr_open_in_root(t->layer, d, O_RDONLY | O_DIRECTORY, 0, err);
+	if (fd < 0 && strcmp(d, dir))
+		return lxr_err_wrap(err, "%s (%s, its links followed in the image)", dir, d);
+	if (fd < 0)
+		return lxr_err_wrap(err, "%s in the new layer", dir);
+	return fd;
 }
 
 static int dest_root(const struct copy_to *t, const char *dir, lxr_err *err)
 {
-	bool had = t->s && bldx_stage_is_dir(t->s, dir);
+	bool had = bldx_root_is_dir(t->layer, dir);
 	int fd = layer_dir(t, dir, err);
 
 	if (fd < 0)
@@ -108,27 +115,49 @@ static int set_meta(const struct copy_to *t, int dfd, const char *name,
 	return 0;
 }
 
+/* A directory of the source at dst: merged with one there. A link there
+ * to a directory (merged-usr's /bin -> usr/bin, for `COPY rootfs/ /`)
+ * stays, and the directory it leads to takes the contents: replacing it
+ * would hide the image's directory (BuildKit refuses the copy, docker's
+ * classic builder replaces the link). Any other link or file gives way,
+ * as a file gives way to a file. */
+static int copy_dir(const struct copy_to *t, const char *dst, const struct bld_ctx_file *f,
+		    lxr_err *err)
+{
+	_cleanup_free_ char *dir = lxr_xstrdup(dst);
+	char *base = strrchr(dir, '/');
+	*base++ = '\0';
+	_cleanup_close_ int dfd = layer_dir(t, *dir ? dir : "/", err);
+	struct stat st;
+
+	if (dfd < 0)
+		return -1;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+		if (S_ISLNK(st.st_mode) && bldx_root_is_dir(t->layer, dst)) {
+			_cleanup_free_ char *to = bldx_root_resolve(t->layer, dst, err);
+			return to ? copy_dir(t, to, f, err) : -1;
+		}
+		if (unlinkat(dfd, base, 0) < 0)
+			return lxr_fail(err, errno, "replace %s in the new layer", dst);
+	}
+	if (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST)
+		return lxr_fail(err, errno, "mkdir %s in the new layer", dst);
+	return set_meta(t, dfd, base, f, err);
+}
+
 static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool follow,
 		     const char *dst, const struct bld_ctx_file *f, lxr_err *err)
 {
 	_cleanup_free_ char *dir = lxr_xstrdup(dst);
 	char *base = strrchr(dir, '/');
 	*base++ = '\0';
-	_cleanup_close_ int dfd = layer_dir(t, *dir ? dir : "/", err);
+	_cleanup_close_ int dfd = -1;
 
+	if (S_ISDIR(f->mode))
+		return copy_dir(t, dst, f, err);
+	dfd = layer_dir(t, *dir ? dir : "/", err);
 	if (dfd < 0)
 		return -1;
-	if (S_ISDIR(f->mode)) {
-		struct stat st;
-		/* a link or file an earlier source left there gives way, as a
-		 * file gives way to a file */
-		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-		    unlinkat(dfd, base, 0) < 0)
-			return lxr_fail(err, errno, "replace %s in the new layer", dst);
-		if (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST)
-			return lxr_fail(err, errno, "mkdir %s in the new layer", dst);
-		return set_meta(t, dfd, base, f, err);
-	}
 	unlinkat(dfd, base, 0);
 	if (S_ISLNK(f->mode)) {
 		if (symlinkat(f->link, dfd, base) < 0)
@@ -145,6 +174,14 @@ static int copy_file(const struct copy_to *t, int srcroot, const char *src, bool
 	if (in < 0)
 		return -1;
 	out = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
+	if (out < 0 && errno == EEXIST && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		/* what unlink left: a directory, which BuildKit refuses too */
+		lxr_fail(err, EISDIR, "%s is a directory in the image: a file cannot replace it",
+			 dst);
+		return lxr_err_hint(err, "remove it in a RUN step before, or copy to another path");
+	}
 	if (out < 0)
 		return lxr_fail(err, errno, "create %s in the new layer", dst);
 	while ((n = read(in, buf, sizeof(buf))) > 0)
@@ -330,11 +367,18 @@ static int copy_sources(struct bldx_run *r, struct bldx_stage *s, const struct d
 			struct bld_context *from, char **srcs, size_t nsrc, const char *dest,
 			const struct copy_to *t, lxr_err *err)
 {
-	_cleanup_free_ char *dst = bldx_clean_abs(s->cfg.img.workdir, dest);
+	_cleanup_free_ char *written = bldx_clean_abs(s->cfg.img.workdir, dest);
+	/* BuildKit follows the links of the destination inside the image,
+	 * the last one too: `COPY f /bin` on a merged-usr image lands in
+	 * /usr/bin, `COPY f /etc/localtime` replaces the file the link names */
+	_cleanup_free_ char *dst = bldx_root_resolve(t->layer, written, err);
+	if (!dst)
+		return bldx_fail(err, r->o->f, in, "destination %s", err->msg);
 	/* docker: a directory when written so ("dir/", ".", "dir/."), for
 	 * several sources, or when the image has a directory there */
 	bool dest_dir = lxr_str_has_suffix(dest, "/") || !strcmp(dest, ".") ||
-			lxr_str_has_suffix(dest, "/.") || nsrc > 1 || bldx_stage_is_dir(s, dst);
+			lxr_str_has_suffix(dest, "/.") || nsrc > 1 ||
+			bldx_root_is_dir(t->layer, dst);
 
 	for (size_t i = 0; i < nsrc; i++) {
 		const struct df_heredoc *h = heredoc_named(in, srcs[i]);
@@ -550,13 +594,16 @@ int bldx_copy(struct bldx_run *r, struct bldx_stage *s, const struct df_instr *i
 	layer = bldx_new_layer(r, err);
 	if (!layer)
 		goto done;
-	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t.layer = bldx_layer_root(r, s, layer, err);
 	if (t.layer < 0) {
-		lxr_fail(err, errno, "open %s", layer);
+		bldx_fail(err, r->o->f, in, "%s", err->msg);
 		goto done;
 	}
 	fprintf(stderr, "#%d %s%s\n", r->n_layers - 1, r->tag ? r->tag : "", in->original);
 	ret = copy_sources(r, s, in, from, words, n - 1, words[n - 1], &t, err);
+	/* the overlay lets go of the layer before it moves into the cache */
+	close(t.layer);
+	t.layer = -1;
 	if (ret == 0)
 		ret = bldx_cache_put(r, s, key, &layer, err);
 	if (ret == 0)
@@ -590,14 +637,23 @@ int bldx_workdir(struct bldx_run *r, struct bldx_stage *s, lxr_err *err)
 	layer = bldx_new_layer(r, err);
 	if (!layer)
 		return -1;
-	t.layer = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t.layer = bldx_layer_root(r, s, layer, err);
 	if (t.layer < 0)
-		return lxr_fail(err, errno, "open %s", layer);
+		return lxr_err_wrap(err, "WORKDIR %s", wd);
 	fd = layer_dir(&t, wd, err);
+	if (fd >= 0)
+		close(fd);
 	close(t.layer);
 	if (fd < 0)
 		return lxr_err_wrap(err, "WORKDIR %s", wd);
-	close(fd);
+	/* a link to a directory the image has (WORKDIR /bin on a merged-usr
+	 * image) made nothing: no layer, as for a directory it has */
+	fd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool empty = fd >= 0 && lxr_dir_is_empty(fd);
+	if (fd >= 0)
+		close(fd);
+	if (empty)
+		return rmdir(layer) < 0 ? lxr_fail(err, errno, "remove %s", layer) : 0;
 	lxr_strv_push(&s->new_layers, lxr_steal_ptr(&layer));
 	/* the history entry WORKDIR made now stands for a layer */
 	s->cfg.history[s->cfg.n_history - 1].empty_layer = false;

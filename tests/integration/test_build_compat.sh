@@ -9,7 +9,9 @@
 # moby's ParseSignal takes; EXPOSE splits what it substitutes; ADD of a
 # gzipped file that is no tar copies it, a gzipped tar is unpacked; a line
 # ending in an escaped escape is no continuation; WORKDIR after USER and
-# COPY --chown make their directories owned by that user.
+# COPY --chown make their directories owned by that user; on a merged-usr
+# base (/bin -> usr/bin) COPY, ADD and WORKDIR follow the links inside the
+# image.
 . "$(dirname "$0")/lib.sh"
 
 run import -c 'CMD ["/bin/sh"]' "$ROOTFS" lxrtest/busybox:compat
@@ -189,3 +191,90 @@ for d in /home/app /home/app/work /home/app/data /home/app/data/sub /home/app/da
 	expect_grep "$ERR" "^owner $d 1000:1000$" "$d belongs to app"
 done
 pass "WORKDIR after USER and COPY --chown make their directories as that user"
+
+# ---- a merged-usr base: /bin -> usr/bin ----------------------------------------------
+# Debian 12, Ubuntu and Fedora have /bin, /sbin and /lib as links into /usr.
+# BuildKit resolves a destination's links inside the image (continuity's
+# RootPath): `COPY f /bin/` lands in /usr/bin, and the image keeps its
+# /bin/sh. A link's target, absolute or climbing out with .., is followed
+# inside the image's root and never on the host.
+M="$TEST_TMP/merged"
+cp -a "$ROOTFS/." "$M"
+for d in bin sbin; do
+	cp -a "$M/$d/." "$M/usr/$d/"
+	rm -rf "${M:?}/$d"
+done
+mkdir -p "$M/usr/lib" "$M/usr/share/zoneinfo"
+ln -s usr/bin "$M/bin"
+ln -s /usr/sbin "$M/sbin"
+ln -s usr/lib "$M/lib"
+echo "old tz" >"$M/usr/share/zoneinfo/UTC"
+ln -s /usr/share/zoneinfo/UTC "$M/etc/localtime"
+ln -s "$TEST_TMP/abs-target" "$M/abs"
+ln -s "/../../..$TEST_TMP/esc-abs" "$M/esc-abs"
+run import -c 'CMD ["/bin/sh"]' "$M" lxrtest/merged:compat
+expect_rc 0 "import the merged-usr base image"
+echo "tool $$" >"$CTX/tool"
+echo "tool2 $$" >"$CTX/tool2"
+echo "new tz" >"$CTX/tz"
+mkdir -p "$CTX/tree/bin" "$CTX/tree/lib/x"
+# a layer may not hold a relative link that climbs out of it (lxr-image
+# refuses it), but a context may bring one to a stage that is not stored
+mkdir -p "$CTX/climb"
+ln -s "../../../../../../../..$TEST_TMP/esc-rel" "$CTX/climb/esc-rel"
+echo "tree $$" >"$CTX/tree/bin/tool-t"
+echo "tree lib $$" >"$CTX/tree/lib/x/f"
+build_df Merged.Dockerfile -t lxrtest/merged-out:1 --build-arg T="$TEST_TMP" <<'D'
+FROM lxrtest/merged:compat AS climb
+ARG T
+COPY climb/ /
+COPY tool /esc-rel/sub/
+RUN cat "$T/esc-rel/sub/tool"
+FROM lxrtest/merged:compat
+ARG T
+COPY --from=climb $T/esc-rel/sub/tool /climbed
+COPY tool /bin/
+COPY tool /bin/tool-b
+COPY tool2 /bin
+ADD tool /sbin/added
+COPY tool /lib/foo/
+COPY --chown=1000:1000 tool /sbin/new/d/
+COPY tool /abs/
+COPY tool /esc-abs/
+COPY tz /etc/localtime
+COPY tree/ /
+WORKDIR /lib/wd
+RUN for f in /climbed /usr/bin/tool /usr/bin/tool-b /usr/bin/tool2 /usr/sbin/added \
+	/usr/lib/foo/tool /usr/sbin/new/d/tool /usr/bin/tool-t /usr/lib/x/f; do test -f "$f" && echo "has $f"; done; \
+	for l in /bin /sbin /lib /etc/localtime; do echo "link $l -> $(readlink $l)"; done; \
+	echo "tz: $(cat /usr/share/zoneinfo/UTC)"; echo "pwd $(pwd -P)"; \
+	stat -c 'owner %n %u' /usr/sbin/new /usr/sbin/new/d/tool; \
+	for f in $T/abs-target/tool $T/esc-abs/tool; do \
+		test -f "$f" && echo "inside $f"; done; \
+	test -f /usr/bin/ls && echo "image bin kept"
+D
+expect_rc 0 "COPY, ADD and WORKDIR on a merged-usr base"
+for f in /climbed /usr/bin/tool /usr/bin/tool-b /usr/bin/tool2 /usr/sbin/added /usr/lib/foo/tool \
+	/usr/sbin/new/d/tool /usr/bin/tool-t /usr/lib/x/f; do
+	expect_grep "$ERR" "^has $f$" "$f is where the link leads"
+done
+for l in "/bin -> usr/bin" "/sbin -> /usr/sbin" "/lib -> usr/lib" \
+	"/etc/localtime -> /usr/share/zoneinfo/UTC"; do
+	expect_grep "$ERR" "^link $l$" "the image's link $l stays"
+done
+expect_grep "$ERR" "^image bin kept$" "the image's /usr/bin is still seen"
+expect_grep "$ERR" "^tz: new tz$" "COPY onto a link to a file writes the file it names (BuildKit)"
+expect_grep "$ERR" "^pwd /usr/lib/wd$" "WORKDIR /lib/wd is made in /usr/lib"
+expect_grep "$ERR" "^owner /usr/sbin/new 1000$" "--chown owns the directory it made through /sbin"
+expect_grep "$ERR" "^owner /usr/sbin/new/d/tool 1000$" "--chown owns the file"
+for t in "$TEST_TMP/abs-target/tool" "$TEST_TMP/esc-abs/tool"; do
+	expect_grep "$ERR" "^inside $t$" "a link's target is followed inside the image ($t)"
+done
+for t in abs-target esc-abs esc-rel; do
+	[ ! -e "$TEST_TMP/$t" ] || fail "COPY followed a link onto the host: $TEST_TMP/$t"
+done
+run run --rm --network none lxrtest/merged-out:1 /bin/sh -c 'echo "sh works"; cat /bin/tool'
+expect_rc 0 "the built image's /bin/sh"
+expect_out "sh works
+tool $$" "the built image runs /bin/sh, and /bin/tool is the copy"
+pass "COPY, ADD and WORKDIR follow a merged-usr image's links inside its root, as BuildKit"

@@ -28,6 +28,19 @@ static void pools(struct cfg_out *o, const struct cfg_network *n)
 	cfg_out_end_map(o);
 }
 
+/* The name the host knows it by, as compose-go's normalization gives every
+ * network and volume one: its own, an external one's key, else
+ * <project>_<key> */
+static void top_name(struct cfg_out *o, const struct cfg_stack *st, const char *key,
+		     const char *own, bool external)
+{
+	_cleanup_free_ char *made = NULL;
+
+	if (!own && !external)
+		own = made = lxr_xasprintf("%s_%s", st->project, key);
+	cfg_out_kv(o, "name", own ? own : key);
+}
+
 void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 {
 	bool any = o->all || cfg_key_supported("networks");
@@ -50,8 +63,7 @@ void cfg_dump_networks(struct cfg_out *o, const struct cfg_stack *st)
 			continue; /* network_mode says it */
 		cfg_out_key(o, n->name);
 		cfg_out_map(o);
-		if (n->host_name.v)
-			cfg_out_kv(o, "name", n->host_name.v);
+		top_name(o, st, n->name, n->host_name.v, n->external.v);
 		if (n->external.v) {
 			cfg_out_flag(o, "external", true);
 		} else {
@@ -82,8 +94,7 @@ void cfg_dump_volumes(struct cfg_out *o, const struct cfg_stack *st)
 		const struct cfg_volume *v = &st->volumes[i];
 		cfg_out_key(o, v->name);
 		cfg_out_map(o);
-		if (v->host_name.v)
-			cfg_out_kv(o, "name", v->host_name.v);
+		top_name(o, st, v->name, v->host_name.v, v->external.v);
 		if (v->external.v)
 			cfg_out_flag(o, "external", true);
 		else

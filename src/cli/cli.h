@@ -394,8 +394,9 @@ int cli_ps_file_services(const char *file, const char *project, char ***out);
 void cli_ps_drop_orphans(json_t *result, char *const *services);
 void cli_ps_filter(json_t **result, char *const *status, bool all, char **services,
 		   char *const *names, char *const *labels);
-/* A stack's ps by docker's names, as compose sorts it */
-void cli_ps_sort(json_t *result);
+/* A stack's ps by docker's names (key NULL), as compose sorts it, or by
+ * an integer key (records with equal values in any order) */
+void cli_ps_sort_by(json_t *result, const char *key);
 const char *cli_ps_format_check(const char *tmpl);
 /* docker's "2 minutes", "About an hour" */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);

@@ -62,7 +62,8 @@ enum {
 	O_BUILDER,
 	O_SSH,
 	O_ATTEST,
-	O_PRINT
+	O_PRINT,
+	O_NOOP
 };
 
 /* An option only docker's form (CONTEXT) takes, into o: its name, for the
@@ -160,6 +161,14 @@ static int parse(int argc, char **argv, struct build_opts *o)
 	    {"provenance", required_argument, NULL, O_ATTEST},
 	    {"sbom", required_argument, NULL, O_ATTEST},
 	    {"print", no_argument, NULL, O_PRINT},
+	    /* compose's hidden leftovers of docker-compose v1 (--parallel,
+	     * --compress, --force-rm, --no-rm) and docker build's --rm:
+	     * taken and ignored as they are, CI scripts still pass them */
+	    {"parallel", no_argument, NULL, O_NOOP},
+	    {"compress", no_argument, NULL, O_NOOP},
+	    {"force-rm", no_argument, NULL, O_NOOP},
+	    {"no-rm", no_argument, NULL, O_NOOP},
+	    {"rm", optional_argument, NULL, O_NOOP},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -180,6 +189,7 @@ static int parse(int argc, char **argv, struct build_opts *o)
 			if (buildx_option(o, c, c == 'm' ? "memory" : longopts[li].name) < 0)
 				return -1;
 			break;
+		case O_NOOP: break;
 		case O_CHECK: o->check = true; break;
 		case O_PUSH: o->push = true; break;
 		case O_ARG: lxr_strv_push(&o->build_args, lxr_xstrdup(optarg)); break;

@@ -274,7 +274,7 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 		cli_ps_filter(result_p, a->status, a->all, a->only_service, a->only_name,
 			      a->only_label);
 	if (!strcmp(cmd, "ps") && a->stack)
-		cli_ps_sort(*result_p);
+		cli_ps_sort_by(*result_p, NULL);
 	result = *result_p;
 	if (a->quiet || a->service_names) {
 		cli_ps_print_names(result, a->service_names);
@@ -297,7 +297,8 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 		 * stays empty */
 		json_array_foreach(result, i, n)
 		{
-			if (!a->stack || a->given || !json_is_string(n))
+			if (!a->stack || a->given || !json_is_string(n) ||
+			    cli_progress_setting() == 3)
 				break;
 			fprintf(stderr, " Container %s-%s  %s\n", a->stack, json_string_value(n),
 				done_word(cmd));

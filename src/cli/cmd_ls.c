@@ -111,8 +111,9 @@ static int by_word(const void *a, const void *b)
 }
 
 /* "exited(1), running(2)": each word once with its count, sorted, as
- * compose's combinedStatus */
-static char *status_of(json_t *ps)
+ * compose's combinedStatus; without all (-a) only what docker ps lists
+ * without -a (running, paused, restarting), as compose's List asks */
+static char *status_of(json_t *ps, bool all)
 {
 	struct word_count w[16];
 	size_t n = 0, i;
@@ -123,6 +124,9 @@ static char *status_of(json_t *ps)
 	{
 		const char *word = word_of(json_string_value(json_object_get(o, "state")) ?: "?");
 		size_t k = 0;
+		if (!all && strcmp(word, "running") && strcmp(word, "paused") &&
+		    strcmp(word, "restarting"))
+			continue;
 		while (k < n && strcmp(w[k].word, word))
 			k++;
 		if (k == n && n < 16)
@@ -157,11 +161,12 @@ static json_t *project_ps(const char *project)
 	return ps;
 }
 
-/* The project's status, or NULL when no supervisor answers. */
-static char *project_status(const char *project)
+/* The project's status ("" with nothing to count), or NULL when no
+ * supervisor answers. */
+static char *project_status(const char *project, bool all)
 {
 	json_t *ps = project_ps(project);
-	char *status = ps ? status_of(ps) : NULL;
+	char *status = ps ? status_of(ps, all) : NULL;
 
 	json_decref(ps);
 	return status;
@@ -238,14 +243,19 @@ int cmd_ls(int argc, char **argv)
 	for (size_t i = 0; names[i]; i++) {
 		if (!wanted(&a, names[i]))
 			continue;
-		_cleanup_free_ char *status = project_status(names[i]);
+		_cleanup_free_ char *status = project_status(names[i], a.all);
 		_cleanup_free_ char *files = files_of(names[i]);
+		/* compose lists a project none of whose containers runs with
+		 * -a only */
+		if (status && !*status && !a.all)
+			continue;
 		if (!status && (!a.all || project_dir_empty(names[i])))
 			continue;
 		print_one(&a, names[i], status ? status : "down (supervisor gone)", files, arr);
 	}
 	if (a.json) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
+		/* one line, as compose's formatter prints it */
+		char *s = json_dumps(arr, JSON_COMPACT);
 		puts(s ? s : "[]");
 		free(s);
 	}

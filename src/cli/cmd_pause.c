@@ -130,7 +130,7 @@ int cmd_pause(int argc, char **argv)
 		return LXR_EXIT_FAIL;
 	}
 	/* compose's progress, on stderr: stdout stays empty */
-	json_array_foreach(res, i, n)
+	json_array_foreach(res, i, n) if (cli_progress_setting() != 3)
 	    fprintf(stderr, " Container %s-%s  %s\n", name, json_string_value(n),
 		    !strcmp(cmd, "pause") ? "Paused" : "Unpaused");
 	json_decref(res);

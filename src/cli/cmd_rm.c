@@ -111,9 +111,14 @@ static int remove_one(const char *root, const char *name, bool force, bool volum
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"force", no_argument, NULL, 'f'},   {"stop", no_argument, NULL, 's'},
-	    {"volumes", no_argument, NULL, 'v'}, {"dry-run", no_argument, NULL, 'N'},
-	    {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
+	    {"force", no_argument, NULL, 'f'},
+	    {"stop", no_argument, NULL, 's'},
+	    {"volumes", no_argument, NULL, 'v'},
+	    {"dry-run", no_argument, NULL, 'N'},
+	    /* compose's hidden --all, "Deprecated - no effect" */
+	    {"all", no_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	_cleanup_free_ char *root = lxr_xasprintf("%s/_run", lxr_run_dir());
 	bool force = false, volumes = false, stop = false;
 	_cleanup_free_ char *found = NULL;
@@ -121,8 +126,10 @@ int cmd_rm(int argc, char **argv)
 
 	optind = 0; /* options among the names too, as docker's */
 	opterr = 0;
-	while ((c = cli_getopt_long(argc, argv, "fsv", longopts, NULL)) != -1) {
-		if (c == 'f') {
+	while ((c = cli_getopt_long(argc, argv, "fsva", longopts, NULL)) != -1) {
+		if (c == 'a') {
+			continue;
+		} else if (c == 'f') {
 			force = true;
 		} else if (c == 's') {
 			stop = true;

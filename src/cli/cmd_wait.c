@@ -1,7 +1,9 @@
 /* lxr wait SERVICE...: block until every instance of the services has
- * ended (exited, stopped, or given up on), print each one's exit code and
- * exit with the first's, as `docker compose wait` does; --down-project
- * then takes the project down, as `down --remove-orphans` does. */
+ * ended (exited, stopped, or given up on), then say each one's end in the
+ * order they ended (`container "proj-job-1" exited with status code 3`)
+ * and exit with the last one's code, as `docker compose wait` does;
+ * --down-project then takes the project down, as `down --remove-orphans`
+ * does. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -104,7 +106,7 @@ int cmd_wait(int argc, char **argv)
 	json_t *ps = NULL, *o;
 	size_t i;
 	bool down = false;
-	int r = parse(argc, argv, &file, &project, &down), first = -1;
+	int r = parse(argc, argv, &file, &project, &down), last = 0;
 
 	if (r != 0)
 		return r > 0 ? LXR_EXIT_OK : LXR_EXIT_USAGE;
@@ -127,18 +129,14 @@ int cmd_wait(int argc, char **argv)
 		ctl_close(conn);
 	if (r != LXR_EXIT_OK)
 		return r;
-	/* in the order the services were named */
-	for (char **s = argv + optind; *s; s++)
-		json_array_foreach(ps, i, o)
-		{
-			int code = (int)json_integer_value(json_object_get(o, "exit_code"));
-			if (strcmp(json_string_value(json_object_get(o, "service")) ?: "", *s) &&
-			    strcmp(json_string_value(json_object_get(o, "instance")) ?: "", *s))
-				continue;
-			printf("%d\n", code);
-			if (first < 0)
-				first = code;
-		}
+	/* in the order they ended; the code is the last one's */
+	cli_ps_sort_by(ps, "finished_ns");
+	json_array_foreach(ps, i, o)
+	{
+		json_t *n = json_object_get(o, "name") ?: json_object_get(o, "instance");
+		last = (int)json_integer_value(json_object_get(o, "exit_code"));
+		printf("container \"%s\" exited with status code %d\n", json_string_value(n), last);
+	}
 	json_decref(ps);
 	fflush(stdout);
 	if (down) {
@@ -146,5 +144,5 @@ int cmd_wait(int argc, char **argv)
 		if (cmd_down(4, args) != LXR_EXIT_OK)
 			return LXR_EXIT_FAIL;
 	}
-	return first < 0 ? 0 : first;
+	return last;
 }

@@ -151,9 +151,15 @@ static int one(int argc, char **argv, int *i)
 		return r < 0 || set_project_dir(v) < 0 ? -1 : 1;
 	if ((r = take(argc, argv, i, NULL, "--progress", &v)) > 0) {
 		bool tty, quiet;
-		if (cli_progress_mode(v, &tty, &quiet) < 0 || !strcmp(v, "json")) {
+		/* compose's none is quiet; lxr draws no JSON progress: plain
+		 * lines, as for COMPOSE_PROGRESS */
+		if (!strcmp(v, "none") || !strcmp(v, "json"))
+			v = v[0] == 'n' ? "quiet" : "plain";
+		if (cli_progress_mode(v, &tty, &quiet) < 0) {
 			fprintf(stderr,
-				"lxr: error: --progress %s: use auto, tty, plain or quiet\n", v);
+				"lxr: error: --progress %s: use auto, tty, plain, quiet, none or "
+				"json\n",
+				v);
 			return -1;
 		}
 		cli_globals.progress = v;

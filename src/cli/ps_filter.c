@@ -175,20 +175,29 @@ void cli_ps_drop_orphans(json_t *result, char *const *services)
 	}
 }
 
-static int by_name(const void *a, const void *b)
+/* key NULL: by docker's name; else by that integer */
+static int by_key(const void *a, const void *b, void *key)
 {
-	const char *x = name_of(*(json_t *const *)a), *y = name_of(*(json_t *const *)b);
-	return strcmp(x ? x : "", y ? y : "");
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t i, j;
+
+	if (!key) {
+		const char *m = name_of(x), *n = name_of(y);
+		return strcmp(m ? m : "", n ? n : "");
+	}
+	i = json_integer_value(json_object_get(x, key));
+	j = json_integer_value(json_object_get(y, key));
+	return (i > j) - (i < j);
 }
 
-void cli_ps_sort(json_t *result)
+void cli_ps_sort_by(json_t *result, const char *key)
 {
 	size_t n = json_array_size(result);
 	_cleanup_free_ json_t **v = lxr_xcalloc(n ? n : 1, sizeof(*v));
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(result, i));
-	qsort(v, n, sizeof(*v), by_name);
+	qsort_r(v, n, sizeof(*v), by_key, (void *)key);
 	json_array_clear(result);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(result, v[i]);

@@ -331,6 +331,8 @@ json_t *sup_instance_json(const struct sup *s, const struct sup_instance *in)
 	}
 	json_object_set_new(o, "created", json_integer(in->created_at));
 	json_object_set_new(o, "finished", json_integer(in->finished_at));
+	/* the order they ended in, within a second (lxr wait) */
+	json_object_set_new(o, "finished_ns", json_integer(in->finished_ns));
 	if (in->held && in->fsm.state == SVC_CREATED)
 		json_object_set_new(o, "held", json_true()); /* up --no-start: waits for start */
 	if (in->has_error)

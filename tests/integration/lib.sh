@@ -79,7 +79,7 @@ finish() {
 	# A test that failed before it registered its own cleanup: every
 	# project still up in this test's run directory, and every lxr run
 	# container of it, goes (else its supervisor outlives the test).
-	for p in $(cd / && "$LXR" ls -q 2>/dev/null); do
+	for p in $(cd / && "$LXR" ls -a -q 2>/dev/null); do
 		"$LXR" down -p "$p" -t 0 >/dev/null 2>&1 || true
 	done
 	for n in $(cd / && "$LXR" ps -aq 2>/dev/null); do

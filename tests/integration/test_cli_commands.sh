@@ -29,12 +29,12 @@ wait_event '"instance":"web-1","state":"running"'
 
 # ---- wait -------------------------------------------------------------------------
 run wait -f "$STACK" works fails
-expect_rc 0 "wait: the first named service's code"
-expect_out "0
-3" "wait prints each exit code in the order named"
+expect_rc 0 "wait: the code of the last to end, as compose's"
+expect_out "container \"$P-fails-1\" exited with status code 3
+container \"$P-works-1\" exited with status code 0" "wait says each end in the order they ended"
 run wait -f "$STACK" fails
 expect_rc 3 "wait exits with the service's code"
-expect_out "3" "wait fails"
+expect_out "container \"$P-fails-1\" exited with status code 3" "wait fails"
 run wait -f "$STACK" nosuch
 expect_rc 1 "wait for a service the stack lacks"
 expect_grep "$ERR" "no such service: nosuch" "wait names the unknown service"
@@ -51,7 +51,7 @@ expect_rc 1 "logs of a misspelt service"
 expect_grep "$ERR" 'did you mean "web"\?' "logs suggests the service"
 run wait -f "$STACK"
 expect_rc 2 "wait without a service"
-pass "wait blocks until services end, prints their exit codes, exits with the first"
+pass "wait blocks until services end, says their exits, exits with the last one's code"
 
 # ---- port -------------------------------------------------------------------------
 run port -f "$STACK" web 80
@@ -74,10 +74,13 @@ pass "port prints the host address a container port is published on"
 run ls
 expect_rc 0 "ls"
 expect_grep "$OUT" "^NAME +STATUS +CONFIG FILES" "ls header"
-expect_grep "$OUT" "^$P +exited\\(2\\), running\\(1\\) +$STACK\$" "ls: name, status and file"
+expect_grep "$OUT" "^$P +running\\(1\\) +$STACK\$" "ls: name, status (what runs, as compose's without -a) and file"
+run ls -a
+expect_grep "$OUT" "^$P +exited\\(2\\), running\\(1\\) +$STACK\$" "ls -a: every container's state"
 run ls -q
 printf '%s\n' "$OUT" | grep -qx "$P" || fail "ls -q: [$OUT]"
-run ls --format json
+run ls -a --format json
+[ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] || fail "ls --format json: one line, as compose's: $OUT"
 python3 - "$OUT" "$P" "$STACK" <<'PY' || fail "ls --format json: $OUT"
 import json, sys
 ls = {p["Name"]: p for p in json.loads(sys.argv[1])}
@@ -90,7 +93,7 @@ expect_out "$P" "ls --filter name=: the project named"
 run ls --filter name=no-such-project-name -q
 expect_out "" "ls --filter name=: none matches"
 run ls --filter "name=${P:1:3}" --format=json
-expect_grep "$OUT" "\"Name\": \"$P\"" "ls --filter name=: a part of the name matches"
+expect_grep "$OUT" "\"Name\":\"$P\"" "ls --filter name=: a part of the name matches"
 run ls --filter status=running
 expect_rc 2 "ls --filter on what compose does not filter"
 run ls --bogus
@@ -213,7 +216,7 @@ expect_rc 1 "logs --index 2 of a service without replicas"
 expect_grep "$ERR" "no log of job-2" "says there is none"
 run wait -f "$STACK" --down-project job
 expect_rc 3 "wait --down-project: the job's code"
-expect_out "3" "its code printed"
+expect_out "container \"$PROJECT-job-1\" exited with status code 3" "its end said"
 expect_grep "$ERR" "Container $PROJECT-svc-1  Removed" "then the project goes down"
 [ ! -e "$LXR_RUN_DIR/$PROJECT" ] || fail "wait --down-project left the project up"
 pass "wait --down-project takes the project down once the services end; export --index"

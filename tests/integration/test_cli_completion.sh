@@ -46,9 +46,10 @@ offers() { # offers "WORD..." LINE-WORD...: each WORD is among the completions
 	done
 }
 cd "$TEST_TMP/stack" || exit 1
-offers "web db web-1 web-2 db-1" exec ""
-offers "web-1 web-2" exec web-
-offers "web-1 web-2" -p "$P" exec web-
+# the containers by docker's names (ps -q's), which exec takes too
+offers "web db $P-web-1 $P-web-2 $P-db-1" exec ""
+offers "$P-web-1 $P-web-2" exec "$P-web-"
+offers "$P-web-1 $P-web-2" -p "$P" exec "$P-web-"
 offers "compl$$/base:1" rmi ""
 offers "compl$$/base:1" run ""
 offers "compl$$/base:1" compose run -d ""

@@ -3,8 +3,8 @@
  * is an operand: a path (.State.Status, . itself), a variable ($ the
  * whole record, $name one a range declares, either with a path after
  * it), a "string", a number, or (a command in parentheses) with a path
- * after it; or a function of one (json, len, lower, upper), index OPERAND
- * KEY... or join OPERAND SEP; or a block: range [$k, $v :=] OPERAND ...
+ * after it; or a function of one (json, len, lower, upper, not), index
+ * OPERAND KEY..., join OPERAND SEP, eq A B... or ne A B; or a block: range [$k, $v :=] OPERAND ...
  * end, if ... [else ...] end, with ... end. So docker's own examples read
  * the same: {{range $p, $conf := .NetworkSettings.Ports}}{{$p}} ->
  * {{(index $conf 0).HostPort}}{{end}}. Values print as Go prints them: a
@@ -199,7 +199,7 @@ static int operand(struct tpl *t, json_t *dot, char *w, json_t **v)
 	}
 	return lxr_fail(t->err, EINVAL, "template: \"%s\" is not a path (.Field) or a function", w),
 	       lxr_err_hint(t->err, "paths (.State.Status), variables ($v), json, index, len, "
-				    "join, lower, upper, range, if, with");
+				    "join, lower, upper, eq, ne, not, range, if, with");
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -270,7 +270,8 @@ static bool truth(json_t *v)
 
 static bool is_function(const char *fn)
 {
-	static const char *const known[] = {"json", "len", "lower", "upper", "index", "join", NULL};
+	static const char *const known[] = {"json", "len", "lower", "upper", "index",
+					    "join", "eq",  "ne",    "not",   NULL};
 
 	for (size_t i = 0; known[i]; i++)
 		if (!strcmp(fn, known[i]))
@@ -313,7 +314,22 @@ static int call(struct tpl *t, const char *fn, char *rest, json_t *dot, json_t *
 		return lxr_fail(t->err, EINVAL, "template: %s needs an argument", fn);
 	if (operand(t, dot, a, &v) < 0)
 		return -1;
-	if (!strcmp(fn, "json")) {
+	if (!strcmp(fn, "eq") || !strcmp(fn, "ne")) {
+		/* Go's eq: the first equal to any of the others; ne: of two */
+		bool same = false;
+		for (char *b; (b = word(&rest)) && !same;) {
+			json_t *w;
+			if (operand(t, dot, b, &w) < 0) {
+				json_decref(v);
+				return -1;
+			}
+			same = (!v && !w) || (v && w && json_equal(v, w));
+			json_decref(w);
+		}
+		*res = json_boolean(fn[0] == 'e' ? same : !same);
+	} else if (!strcmp(fn, "not")) {
+		*res = json_boolean(!truth(v));
+	} else if (!strcmp(fn, "json")) {
 		char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 		*res = json_string(s ? s : "null");
 		free(s);
@@ -599,84 +615,4 @@ int cli_template(const char *tmpl, json_t *dot, FILE *out, lxr_err *err)
 	if (stop)
 		return lxr_fail(err, EINVAL, "template: {{%s}} without a block it ends", stop);
 	return 0;
-}
-
-const char *cli_format_opt(int argc, char **argv, int *i)
-{
-	const char *a = argv[*i];
-
-	if (!strncmp(a, "--format=", 9))
-		return a + 9;
-	if ((!strcmp(a, "-f") || !strcmp(a, "--format")) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-int cli_print_each(json_t *arr, const char *format, size_t json_flags)
-{
-	lxr_err err;
-	size_t i;
-	json_t *o;
-
-	if (!format || !strcmp(format, "json")) {
-		char *text = json_dumps(arr, json_flags);
-		puts(text ? text : "[]");
-		free(text);
-		return LXR_EXIT_OK;
-	}
-	json_array_foreach(arr, i, o)
-	{
-		if (cli_template(format, o, stdout, &err) < 0) {
-			lxr_err_print(&err);
-			return LXR_EXIT_FAIL;
-		}
-		putchar('\n');
-	}
-	return LXR_EXIT_OK;
-}
-
-int cli_format_check(const char *format)
-{
-	json_t *none = json_object();
-	lxr_err err;
-	int r = format && strcmp(format, "json") ? cli_template(format, none, NULL, &err) : 0;
-
-	json_decref(none);
-	if (r < 0)
-		lxr_err_print(&err);
-	return r;
-}
-
-int cli_inspect_names(int argc, char **argv, const char *usage, const char *what,
-		      json_t *(*one)(const char *name))
-{
-	json_t *out = json_array();
-	const char *format = NULL, *f;
-	int r = LXR_EXIT_OK;
-
-	if (argc < 2)
-		return json_decref(out), fputs(usage, stderr), LXR_EXIT_USAGE;
-	/* docker's -f/--format, anywhere among the names */
-	for (int i = 1; i < argc; i++)
-		if ((f = cli_format_opt(argc, argv, &i)))
-			format = f;
-	if (cli_format_check(format) < 0)
-		return json_decref(out), LXR_EXIT_USAGE;
-	for (int i = 1; i < argc; i++) {
-		json_t *o;
-		if (cli_format_opt(argc, argv, &i))
-			continue;
-		if (cli_is_help(argv[i]))
-			return json_decref(out), fputs(usage, stdout), LXR_EXIT_OK;
-		if (!(o = one(argv[i]))) {
-			fprintf(stderr, "lxr: error: no such %s: %s\n", what, argv[i]);
-			r = LXR_EXIT_FAIL;
-			continue;
-		}
-		json_array_append_new(out, o);
-	}
-	if (cli_print_each(out, format, JSON_INDENT(4) | JSON_SORT_KEYS) != LXR_EXIT_OK)
-		r = LXR_EXIT_FAIL;
-	json_decref(out);
-	return r;
 }

@@ -363,10 +363,15 @@ int cli_up_build(const struct cfg_stack *st, const struct plan_graph *g,
  * each once; one still in use elsewhere is kept with a warning. dry: say
  * which would go, remove none. */
 int cli_down_rmi(const struct cfg_stack *st, const char *mode, bool dry);
-/* ps_format.c: ps's table as docker compose prints it, or each instance
- * through a --format template ({{.Name}}, {{.Status}}, ...; tmpl NULL: the
- * table); cli_ps_format_check: NULL, or the unknown field of a template. */
-void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc);
+/* ps_format.c: ps's table as docker compose prints it */
+void cli_ps_print(json_t *result, bool no_trunc);
+/* A record as a ps template sees it: compose's keys (ps --format json's),
+ * and Label, the map `.Label "k"` reads */
+json_t *cli_ps_template_dot(json_t *o, const char *project, bool no_trunc);
+/* ps_template.c: each record through a --format template, "table
+ * TEMPLATE" with its header row and aligned; cli_ps_format_check: NULL,
+ * or why the template cannot be read (static) */
+int cli_ps_print_template(json_t *result, const char *project, const char *tmpl, bool no_trunc);
 /* ps --format json: one compact object a line (JSON Lines, as docker ps
  * and compose ps print them), lxr's record with docker's and compose's
  * keys beside it (Name, Service, State, Status, ExitCode, Publishers,

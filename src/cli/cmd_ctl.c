@@ -133,15 +133,13 @@ static int parse_one(const char *cmd, int c, const char *arg, struct ctl_args *a
 			const char *bad = cli_ps_format_check(optarg);
 			if (bad) {
 				fprintf(stderr,
-					"lxr: error: --format: unknown field %s\nlxr: hint: "
-					"{{.Name}} {{.Image}} {{.Command}} {{.Service}} "
-					"{{.RunningFor}} {{.CreatedAt}} {{.Status}} {{.State}} "
-					"{{.Health}} {{.ExitCode}} {{.Ports}}\n",
+					"lxr: error: --format: %s\nlxr: hint: the fields are "
+					"compose's ({{.Name}} {{.Service}} {{.State}} {{.Status}} "
+					"{{.Label \"KEY\"}} ..., {{json .}} all of them)\n",
 					bad);
 				return -1;
 			}
-			/* "table TEMPLATE": docker's header row is not drawn */
-			a->tmpl = strncmp(optarg, "table ", 6) ? optarg : optarg + 6;
+			a->tmpl = optarg; /* "table TEMPLATE" draws the header row */
 			return 0;
 		}
 		if (strcmp(optarg, "json") && strcmp(optarg, "table")) {
@@ -285,9 +283,12 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 		puts(s ? s : "null");
 		free(s);
 	} else if (!strcmp(cmd, "ps")) {
-		cli_ps_print(result, a->tmpl, a->no_trunc);
-		if (!a->tmpl)
-			cli_ps_print_errors(result);
+		if (a->tmpl)
+			return cli_ps_print_template(result, a->stack, a->tmpl, a->no_trunc) < 0
+				   ? LXR_EXIT_FAIL
+				   : LXR_EXIT_OK;
+		cli_ps_print(result, a->no_trunc);
+		cli_ps_print_errors(result);
 	} else if (!strcmp(cmd, "top")) {
 		cli_top_print(result, a->docker_top);
 	} else {
@@ -595,10 +596,10 @@ int cmd_ctl(int argc, char **argv)
 		 * (with --format json, no line at all) */
 		json_t *none = json_array();
 		a.stack = project;
-		if (a.all) /* its one-offs (compose run) may outlive it */
+		if (a.all || a.tmpl) /* its one-offs (compose run) may outlive it */
 			r = print_result(cmd, &none, &a);
 		else if (!a.quiet && !a.service_names && !a.json)
-			cli_ps_print(none, a.tmpl, a.no_trunc);
+			cli_ps_print(none, a.no_trunc);
 		json_decref(none);
 	} else if (r == LXR_EXIT_OK && cli_globals.dry_run) {
 		r = cli_dry_run_ctl(conn, cmd, args_json(&a));

@@ -1,5 +1,6 @@
 /* lxr events: a stack's container events as they happen, in docker
- * compose's human form by default, or the supervisor's JSON lines. */
+ * compose's human form by default, or the supervisor's JSON lines with
+ * compose's keys (type, id, action, attributes) beside lxr's. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ static bool wanted(const struct events_ctx *c, const char *service)
 	return false;
 }
 
-/* 2026-12-03T10:00:00.000000Z */
+/* compose's "2026-12-03 10:00:00.000000", local time as Go prints it */
 static void format_time(double t, char *buf, size_t len)
 {
 	time_t sec = (time_t)t;
@@ -72,26 +73,60 @@ static void format_time(double t, char *buf, size_t len)
 		sec++;
 		usec -= 1000000;
 	}
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06dZ", (int)usec);
+	localtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06d", (int)usec);
+}
+
+/* The container as docker names it: <project>-<service>-<n>, or its
+ * container_name (an instance not named after its service) */
+static char *docker_name(json_t *ev)
+{
+	const char *inst = json_string_value(json_object_get(ev, "instance")) ?: "?";
+	const char *svc = json_string_value(json_object_get(ev, "service")) ?: "";
+	const char *project = json_string_value(json_object_get(ev, "project"));
+
+	if (project && cli_own_instance_name(inst, svc))
+		return lxr_xasprintf("%s-%s", project, inst);
+	return lxr_xstrdup(inst);
+}
+
+/* compose's keys beside lxr's in a --json line: type, id, action and
+ * attributes (docker's event attributes, less compose's labels) */
+static void compose_keys(json_t *ev)
+{
+	const char *state = json_string_value(json_object_get(ev, "state")) ?: "?";
+	json_t *exit_code = json_object_get(ev, "exit");
+	char *name = docker_name(ev);
+	json_t *attrs = json_pack("{s:s}", "name", name);
+
+	if (json_is_string(json_object_get(ev, "image")))
+		json_object_set(attrs, "image", json_object_get(ev, "image"));
+	if (json_is_integer(exit_code) && (!strcmp(state, "exited") || !strcmp(state, "failed")))
+		json_object_set_new(attrs, "exitCode",
+				    json_sprintf("%lld", (long long)json_integer_value(exit_code)));
+	json_object_set_new(ev, "type", json_string("container"));
+	json_object_set_new(ev, "id", json_string(name));
+	json_object_set_new(ev, "action", json_string(action_of(state)));
+	json_object_set_new(ev, "attributes", attrs);
+	free(name);
 }
 
 static void print_human(json_t *ev)
 {
 	const char *state = json_string_value(json_object_get(ev, "state"));
-	const char *inst = json_string_value(json_object_get(ev, "instance"));
 	const char *svc = json_string_value(json_object_get(ev, "service"));
 	const char *blocked = json_string_value(json_object_get(ev, "blocked_by"));
 	const char *image = json_string_value(json_object_get(ev, "image"));
 	json_t *exit_code = json_object_get(ev, "exit");
 	json_t *error = json_object_get(ev, "error");
+	_cleanup_free_ char *name = docker_name(ev);
 	char when[40];
 
 	format_time(json_number_value(json_object_get(ev, "time")), when, sizeof(when));
 	state = state ? state : "?";
-	/* attributes in name order, as compose prints them */
-	printf("%s container %s %s (", when, action_of(state), inst ? inst : "?");
+	/* attributes in name order (compose's are in Go's map order) */
+	printf("%s container %s %s (", when, action_of(state), name);
 	if (blocked)
 		printf("blocked_by=%s, ", blocked);
 	if (error && json_string_value(json_object_get(error, "message")))
@@ -101,7 +136,7 @@ static void print_human(json_t *ev)
 		printf("exitCode=%lld, ", (long long)json_integer_value(exit_code));
 	if (image && *image)
 		printf("image=%s, ", image);
-	printf("service=%s, state=%s)\n", svc ? svc : "?", state);
+	printf("name=%s, service=%s, state=%s)\n", name, svc ? svc : "?", state);
 }
 
 static int on_event(void *ctx, json_t *ev)
@@ -124,7 +159,9 @@ static int on_event(void *ctx, json_t *ev)
 	if (!wanted(c, json_string_value(json_object_get(ev, "service"))))
 		return 0;
 	if (c->json) {
-		char *s = json_dumps(ev, JSON_COMPACT);
+		char *s;
+		compose_keys(ev);
+		s = json_dumps(ev, JSON_COMPACT);
 		if (s)
 			puts(s);
 		free(s);

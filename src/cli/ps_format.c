@@ -238,8 +238,9 @@ static json_t *labels_text(json_t *o)
 	return out;
 }
 
-/* docker's and compose's keys beside lxr's own in one record */
-static void compose_keys(json_t *o, const char *project, int64_t now)
+/* docker's and compose's keys of record o, set in into (o itself: beside
+ * lxr's own) */
+static void compose_keys(json_t *o, json_t *into, const char *project, int64_t now, bool no_trunc)
 {
 	static const char *const text[] = {"Name",       "Names",     "ID",     "Image",
 					   "Command",    "Service",   "Health", "Ports",
@@ -250,23 +251,45 @@ static void compose_keys(json_t *o, const char *project, int64_t now)
 	size_t k;
 
 	for (size_t t = 0; t < sizeof(text) / sizeof(text[0]); t++) {
-		field(o, text[t], now, true, buf, sizeof(buf));
-		json_object_set_new(o, text[t], json_string(buf));
+		field(o, text[t], now, no_trunc, buf, sizeof(buf));
+		json_object_set_new(into, text[t], json_string(buf));
 	}
-	json_object_set_new(o, "State", json_string(compose_state(str(o, "state"))));
-	json_object_set_new(o, "ExitCode", json_integer(exit_code_of(o)));
-	json_object_set_new(o, "Labels", labels_text(o));
+	json_object_set_new(into, "State", json_string(compose_state(str(o, "state"))));
+	json_object_set_new(into, "ExitCode", json_integer(exit_code_of(o)));
+	json_object_set_new(into, "Labels", labels_text(o));
 	/* a stack's container: its project (an `lxr run` one has none, as
 	 * docker ps has no Project) */
 	if (own || project)
-		json_object_set_new(o, "Project", json_string(own ? own : project));
+		json_object_set_new(into, "Project", json_string(own ? own : project));
 	json_array_foreach(json_object_get(o, "ports"), k, p)
 	{
 		json_t *e = publisher(json_string_value(p) ? json_string_value(p) : "");
 		if (e)
 			json_array_append_new(pubs, e);
 	}
-	json_object_set_new(o, "Publishers", pubs);
+	json_object_set_new(into, "Publishers", pubs);
+}
+
+json_t *cli_ps_template_dot(json_t *o, const char *project, bool no_trunc)
+{
+	json_t *dot = json_object(), *label = json_deep_copy(json_object_get(o, "labels"));
+	const char *own = json_string_value(json_object_get(o, "project"));
+
+	compose_keys(o, dot, project, (int64_t)time(NULL), no_trunc);
+	/* what `.Label "k"` reads (docker's formatter's method): the
+	 * service's labels and those compose puts on a stack's container */
+	label = label ? label : json_object();
+	if (own || project) {
+		json_object_set_new(label, "com.docker.compose.project",
+				    json_string(own ? own : project));
+		json_object_set_new(label, "com.docker.compose.service",
+				    json_string(str(o, "service")));
+		json_object_set_new(label, "com.docker.compose.container-number",
+				    json_sprintf("%lld", (long long)num(o, "replica")));
+		json_object_set_new(label, "com.docker.compose.oneoff", json_string("False"));
+	}
+	json_object_set_new(dot, "Label", label);
+	return dot;
 }
 
 void cli_ps_print_json(json_t *result, const char *project)
@@ -278,7 +301,7 @@ void cli_ps_print_json(json_t *result, const char *project)
 	json_array_foreach(result, i, o)
 	{
 		char *line;
-		compose_keys(o, project, now);
+		compose_keys(o, o, project, now, true);
 		/* compact, in the record's own order: lxr's keys, then docker's */
 		line = json_dumps(o, JSON_COMPACT);
 		if (line)
@@ -287,62 +310,7 @@ void cli_ps_print_json(json_t *result, const char *project)
 	}
 }
 
-static const char *const known[] = {"Name",    "Names",      "ID",       "Image",     "Command",
-				    "Service", "RunningFor", "Created",  "CreatedAt", "Status",
-				    "State",   "Health",     "ExitCode", "Ports",     "Publishers"};
-
-/* A template's fields must be known ones: "{{.Nmae}}" is an error, not an
- * empty column. NULL: fine; else the bad field (static). */
-const char *cli_ps_format_check(const char *tmpl)
-{
-	static char bad[64];
-
-	for (const char *p = strstr(tmpl, "{{"); p; p = strstr(p + 2, "{{")) {
-		const char *q = p + 2, *end = strstr(q, "}}");
-		size_t n;
-		bool ok = false;
-
-		while (*q == ' ')
-			q++;
-		if (!end || *q != '.')
-			return snprintf(bad, sizeof(bad), "%.40s", p), bad;
-		q++;
-		n = strcspn(q, " }");
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok |= strlen(known[i]) == n && !strncmp(known[i], q, n);
-		if (!ok)
-			return snprintf(bad, sizeof(bad), "%.*s", (int)(n < 40 ? n : 40), q), bad;
-	}
-	return NULL;
-}
-
-/* Fill the template for one instance; \t and \n as docker's formatter. */
-static void render(json_t *o, const char *tmpl, int64_t now, bool no_trunc, FILE *out)
-{
-	for (const char *p = tmpl; *p;) {
-		if (!strncmp(p, "{{", 2) && strstr(p, "}}")) {
-			const char *q = p + 2, *end = strstr(p, "}}");
-			char name[64], val[1024];
-			size_t n;
-			while (*q == ' ')
-				q++;
-			q++; /* the dot */
-			n = strcspn(q, " }");
-			snprintf(name, sizeof(name), "%.*s", (int)(n < 63 ? n : 63), q);
-			field(o, name, now, no_trunc, val, sizeof(val));
-			fputs(val, out);
-			p = end + 2;
-		} else if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
-			fputc(p[1] == 't' ? '\t' : '\n', out);
-			p += 2;
-		} else {
-			fputc(*p++, out);
-		}
-	}
-	fputc('\n', out);
-}
-
-void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc)
+void cli_ps_print(json_t *result, bool no_trunc)
 {
 	static const char *const cols[] = {"NAME",    "IMAGE",  "COMMAND", "SERVICE",
 					   "CREATED", "STATUS", "PORTS"};
@@ -354,15 +322,12 @@ void cli_ps_print(json_t *result, const char *tmpl, bool no_trunc)
 	char(*cells)[NCOL][512];
 	json_t *o;
 
-	if (tmpl) {
-		json_array_foreach(result, i, o) render(o, tmpl, now, no_trunc, stdout);
-		return;
-	}
 	/* docker's tabwriter: each column as wide as its widest cell, three
 	 * spaces between */
 	cells = lxr_xcalloc(n ? n : 1, sizeof(*cells));
+	/* docker's tabwriter: at least 10 wide with the padding */
 	for (int c = 0; c < NCOL; c++)
-		w[c] = strlen(cols[c]);
+		w[c] = strlen(cols[c]) > 7 ? strlen(cols[c]) : 7;
 	json_array_foreach(result, i, o) for (int c = 0; c < NCOL; c++)
 	{
 		field(o, names[c], now, no_trunc, cells[i][c], sizeof(cells[i][c]));

@@ -43,6 +43,21 @@ expect_out "$(printf '%s\tweb' "$P-web-1")" "ps --format with \\t, two filters"
 run ps -f "$STACK" --format '{{.Nmae}}'
 expect_rc 2 "ps --format with an unknown field"
 expect_grep "$ERR" "unknown field Nmae" "the unknown field is named"
+# Go's template language, as compose's formatter reads it
+run ps -f "$STACK" --filter service=web --format '{{json .}}'
+expect_rc 0 "ps --format '{{json .}}'"
+python3 - "$OUT" "$P" <<'PY' || fail "ps --format '{{json .}}': $OUT"
+import json, sys
+o = json.loads(sys.argv[1])
+assert (o["Name"], o["Service"], o["State"], o["Project"]) == (sys.argv[2] + "-web-1", "web", "running", sys.argv[2]), o
+assert "instance" not in o, o  # compose's keys alone
+PY
+run ps -f "$STACK" -a --format '{{if eq .State "running"}}up{{else}}down{{end}} {{.Label "com.docker.compose.service"}}'
+expect_rc 0 "ps --format with if eq and .Label"
+[ "$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" = "down quits up blk up burn up web " ] ||
+	fail "ps --format with if eq and .Label: [$OUT]"
+run ps -f "$STACK" --filter service=web --format 'table {{.Name}}\t{{.State}}'
+expect_out "$(printf 'NAME%*sSTATE\n%s   running' $((${#P} + 6 - 4 + 3)) '' "$P-web-1")" "a table template: the header row, the columns aligned"
 pass "ps prints compose's columns, templates and filters"
 
 # ---- stats ----------------------------------------------------------------------
@@ -77,17 +92,17 @@ at_exit kill $evh
 # events streams what happens from its start on: start quits again until
 # its death shows (the first attempts may come before it subscribed)
 for _ in $(seq 100); do
-	grep -q "container die quits-1" "$TEST_TMP/events.human" && break
+	grep -q "container die $P-quits-1" "$TEST_TMP/events.human" && break
 	"$LXR" start -f "$STACK" quits >/dev/null 2>&1 || true
 	sleep 0.1
 done
 run stop -f "$STACK" burn
 run restart -f "$STACK" web
-for _ in $(seq 100); do grep -q "container start web-1" "$TEST_TMP/events.human" && break; sleep 0.05; done
-ts='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z'
-expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container start web-1 \\(image=$ROOTFS, service=web, state=running\\)$" "events: a start in compose's form"
-expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container die quits-1 \\(exitCode=3, image=$ROOTFS, service=quits, state=exited\\)$" "events: a death with its exit code"
-expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container stop burn-1 " "events: a stop"
+for _ in $(seq 100); do grep -q "container start $P-web-1" "$TEST_TMP/events.human" && break; sleep 0.05; done
+ts='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}'
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container start $P-web-1 \\(image=$ROOTFS, name=$P-web-1, service=web, state=running\\)$" "events: a start in compose's form"
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container die $P-quits-1 \\(exitCode=3, image=$ROOTFS, name=$P-quits-1, service=quits, state=exited\\)$" "events: a death with its exit code"
+expect_grep "$(cat "$TEST_TMP/events.human")" "$ts container stop $P-burn-1 " "events: a stop"
 grep -q '^{' "$TEST_TMP/events.human" && fail "events printed JSON by default"
 pass "events prints compose's human lines"
 
@@ -128,8 +143,13 @@ expect_grep "$OUT" '"instance":"web-1","state":"running"' "--since: and the star
 printf '%s\n' "$OUT" | grep -v '"service":"web"' | grep -q . && fail "events SERVICE --since: another service's: $OUT"
 python3 - "$OUT" "$mark" "$after" <<'PY' || fail "events --since/--until out of range: $OUT"
 import json, sys
-t = [json.loads(l)["time"] for l in sys.argv[1].splitlines()]
+ev = [json.loads(l) for l in sys.argv[1].splitlines()]
+t = [e["time"] for e in ev]
 assert t and all(float(sys.argv[2]) <= x <= float(sys.argv[3]) for x in t), t
+# compose's keys beside lxr's: jq 'select(.action == "start")' finds it
+starts = [e for e in ev if e["action"] == "start"]
+assert starts and starts[0]["type"] == "container" and starts[0]["id"].endswith("-web-1"), ev
+assert starts[0]["attributes"]["name"] == starts[0]["id"], starts[0]
 PY
 run events -f "$STACK" --since "$mark" --until "$mark"
 expect_rc 0 "events --until before what --since replays"

@@ -3,7 +3,8 @@
  * order they ended (`container "proj-job-1" exited with status code 3`)
  * and exit with the last one's code, as `docker compose wait` does;
  * --down-project then takes the project down, as `down --remove-orphans`
- * does. */
+ * does. Containers named as docker names them (no stack file here), or of
+ * `lxr run -d`: docker wait's, each one's code. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -98,6 +99,30 @@ static int wait_ended(struct ctl_conn *conn, char *const *services, json_t **ps)
 	}
 }
 
+/* docker wait's output: each one's code, in the order named; the first's
+ * is the exit code, as lxr's wait of run containers gives it */
+static int docker_codes(json_t *ps, char **names)
+{
+	int first = -1;
+	size_t i;
+	json_t *o;
+
+	for (char **s = names; *s; s++)
+		json_array_foreach(ps, i, o)
+		{
+			const char *n = json_string_value(json_object_get(o, "name"));
+			const char *in = json_string_value(json_object_get(o, "instance"));
+			int code = (int)json_integer_value(json_object_get(o, "exit_code"));
+			if (strcmp(n ?: "", *s) && strcmp(in ?: "", *s))
+				continue;
+			printf("%d\n", code);
+			if (first < 0)
+				first = code;
+		}
+	fflush(stdout);
+	return first < 0 ? 0 : first;
+}
+
 int cmd_wait(int argc, char **argv)
 {
 	const char *file = NULL, *project = NULL;
@@ -129,6 +154,13 @@ int cmd_wait(int argc, char **argv)
 		ctl_close(conn);
 	if (r != LXR_EXIT_OK)
 		return r;
+	/* containers named as docker names them: docker wait's, each code in
+	 * the order named */
+	if (w == CLI_WHERE_PROJECT) {
+		r = docker_codes(ps, argv + optind);
+		json_decref(ps);
+		return r;
+	}
 	/* in the order they ended; the code is the last one's */
 	cli_ps_sort_by(ps, "finished_ns");
 	json_array_foreach(ps, i, o)

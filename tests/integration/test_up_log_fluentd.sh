@@ -187,7 +187,7 @@ run up -d -f "$STACK"
 expect_grep "$ERR" "logging driver fluentd: connect tcp://127.0.0.1:$gone" "the error names the address"
 expect_grep "$ERR" "fluentd-async" "the hint names fluentd-async"
 run ps -f "$STACK" -a --format '{{.Name}} {{.State}}'
-expect_out "a-1 exited" "the container did not start (compose too leaves it, not running)"
+expect_out "$PROJECT-a-1 exited" "the container did not start (compose too leaves it, not running)"
 sed -i 's/fluentd-retry-wait: 200ms}/fluentd-retry-wait: 200ms, fluentd-async: "true"}/' "$STACK"
 run up -d -f "$STACK"
 expect_rc 0 "up -d with fluentd-async and no fluentd listening"

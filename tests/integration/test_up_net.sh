@@ -103,7 +103,7 @@ a=$(wget -qO- "http://127.0.0.1:$p1/"); b=$(wget -qO- "http://127.0.0.1:$((p1 + 
 run exec -f "$STACK" echo-2 wget -qO- http://echo-1/
 expect_out echo-1 "echo-2 reaches echo-1 by instance name"
 run ps -f "$STACK"
-[ "$(echo "$OUT" | grep -cE '^echo-[12] ')" -eq 2 ] || fail "ps should list both replicas: $OUT"
+[ "$(echo "$OUT" | grep -cE "^$PROJECT-echo-[12] ")" -eq 2 ] || fail "ps should list both replicas: $OUT"
 run down -f "$STACK"
 expect_rc 0 down
 pass "deploy.replicas runs echo-1 and echo-2, each on its own published port and address"

@@ -88,6 +88,16 @@ static int scale_to_none(const char *file, char *const *svcs)
 	return cli_scale(file, cli_globals.project, specs, true, 3);
 }
 
+/* compose's rm -f line on stdout: "Going to remove proj-job-1, proj-web-1" */
+static void going_to_remove(char *const *named)
+{
+	fputs("Going to remove", stdout);
+	for (size_t i = 0; named && named[i]; i++)
+		printf("%s %s", i ? "," : "", named[i]);
+	putchar('\n');
+	fflush(stdout);
+}
+
 int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 {
 	_cleanup_strv_ char **svcs = NULL, **insts = NULL;
@@ -118,9 +128,9 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 	svcs = removable(ps, names, stop, &any_running);
 	if (!svcs) {
 		json_decref(ps);
-		if (!any_running)
-			fputs("No stopped containers\n", stderr);
-		return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+		/* compose's: nothing stopped to remove is no failure */
+		fputs("No stopped containers\n", stderr);
+		return LXR_EXIT_OK;
 	}
 	if (cli_globals.dry_run) { /* said, not done: compose's --dry-run */
 		_cleanup_strv_ char **named = NULL;
@@ -128,15 +138,19 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 		json_decref(ps);
 		for (size_t i = 0; named && named[i]; i++)
 			cli_done_line("Container", named[i], "Removed", true);
-		return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+		return LXR_EXIT_OK;
 	}
+	_cleanup_strv_ char **named = NULL;
+	instances_of(ps, svcs, "name", &named);
 	instances_of(ps, svcs, "instance", &insts);
 	json_decref(ps);
+	going_to_remove(named);
 	r = scale_to_none(file, svcs);
 	if (r != LXR_EXIT_OK)
 		return r;
 	for (size_t i = 0; insts && insts[i]; i++) {
-		printf("%s\n", insts[i]);
+		if (named && named[i])
+			cli_done_line("Container", named[i], "Removed", false);
 		if (volumes) {
 			/* the instance's anonymous volumes (named ones are the
 			 * project's, for down -v) */
@@ -146,5 +160,5 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 				lxr_err_print(&err);
 		}
 	}
-	return any_running && names && names[0] ? LXR_EXIT_FAIL : LXR_EXIT_OK;
+	return LXR_EXIT_OK;
 }

@@ -31,7 +31,9 @@ static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_re
 	}
 	for (size_t j = 0; j < json_array_size(names); j++) {
 		const char *want = json_string_value(json_array_get(names, j));
-		bool found = false;
+		/* a service with no container (rm -s, scale 0) is one all
+		 * the same: nothing of it to list or stop, as compose's */
+		bool found = want && cfg_stack_service(s->stack, want);
 		k = 0;
 		FOR_EACH_INSTANCE(s, in)
 		{
@@ -57,6 +59,25 @@ static bool select_instances(struct sup *s, struct ctl_server *cs, struct ctl_re
 		}
 	}
 	return true;
+}
+
+/* A service named that has no container (rm -s, scale 0), or NULL */
+static const char *without_container(struct sup *s, json_t *args)
+{
+	json_t *names = json_object_get(args, "services");
+
+	for (size_t j = 0; j < json_array_size(names); j++) {
+		const char *want = json_string_value(json_array_get(names, j));
+		bool any = false;
+		FOR_EACH_INSTANCE(s, in)
+		{
+			any |=
+			    want && (!strcmp(want, in->svc->cfg->name) || !strcmp(want, in->name));
+		}
+		if (want && !any)
+			return want;
+	}
+	return NULL;
 }
 
 static size_t n_instances(struct sup *s)
@@ -129,6 +150,16 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 	if (!strcmp(cmd, "kill") && json_integer_value(json_object_get(args, "signal")) > 0)
 		sig = (int)json_integer_value(json_object_get(args, "signal"));
 	if (!select_instances(s, cs, req, args, pick, n)) {
+		json_decref(done);
+		return;
+	}
+	if (!strcmp(cmd, "start") && without_container(s, args)) {
+		char msg[300], hint[300];
+		snprintf(msg, sizeof(msg), "service \"%s\" has no container to start",
+			 without_container(s, args));
+		snprintf(hint, sizeof(hint), "`lxr up -d %s` creates it",
+			 without_container(s, args));
+		ctl_reply_error(cs, req, msg, hint);
 		json_decref(done);
 		return;
 	}

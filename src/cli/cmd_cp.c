@@ -126,37 +126,20 @@ static void container_maps(pid_t pid, struct rt_cp_opts *o)
 	o->map_count = (uint32_t)count;
 }
 
-static int copy(struct cp_opts *o, const char *src, const char *dst)
+/* One container's side of the copy: o->index's of name (0: its first);
+ * *inst the instance it reached, *service whether it is a stack's */
+static int copy_one(struct cp_opts *o, const char *src, const char *dst, char **inst, bool *service)
 {
 	const char *spath, *dpath;
 	_cleanup_free_ char *sname = container_part(src, &spath);
 	_cleanup_free_ char *dname = container_part(dst, &dpath);
-	_cleanup_free_ char *inst = NULL;
 	_cleanup_close_ int root = -1;
 	const char *name = sname ? sname : dname;
 	struct lxr_container_ref ref = {.pidfd = -1};
-	bool service;
 	lxr_err err;
 	int r;
 
-	if (sname && dname) {
-		fputs("lxr: error: cp: copying between containers is not supported\n"
-		      "lxr: hint: copy to the host first, then into the other container\n",
-		      stderr);
-		return LXR_EXIT_USAGE;
-	}
-	if (!name) {
-		fprintf(stderr,
-			"lxr: error: cp %s %s: one of the two must be SERVICE:PATH\n"
-			"lxr: hint: a local path that holds a colon is written ./%s\n",
-			src, dst, strchr(src, ':') ? src : dst);
-		return LXR_EXIT_USAGE;
-	}
-	if (!*(sname ? spath : dpath)) {
-		fprintf(stderr, "lxr: error: cp: empty path in the container\n");
-		return LXR_EXIT_USAGE;
-	}
-	if (cli_container_find(o->file, o->project, o->index, name, &ref, &inst, &service, &err) ==
+	if (cli_container_find(o->file, o->project, o->index, name, &ref, inst, service, &err) ==
 	    0) {
 		root = open_root(&ref, &err);
 		container_maps(ref.pid, &o->rt);
@@ -187,6 +170,62 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 		return LXR_EXIT_FAIL;
 	}
 	return LXR_EXIT_OK;
+}
+
+/* Is replica index of the service named one that runs, and not the
+ * instance the copy reached first */
+static bool next_replica(struct cp_opts *o, const char *name, long index, const char *first)
+{
+	_cleanup_free_ char *inst = NULL;
+	struct lxr_container_ref ref = {.pidfd = -1};
+	bool service;
+	lxr_err err;
+
+	if (cli_container_find(o->file, o->project, index, name, &ref, &inst, &service, &err) < 0)
+		return false;
+	rt_container_ref_free(&ref);
+	return service && strcmp(inst, first);
+}
+
+static int copy(struct cp_opts *o, const char *src, const char *dst)
+{
+	const char *spath, *dpath;
+	_cleanup_free_ char *sname = container_part(src, &spath);
+	_cleanup_free_ char *dname = container_part(dst, &dpath);
+	_cleanup_free_ char *first = NULL;
+	const char *name = sname ? sname : dname;
+	bool service = false;
+	int r;
+
+	if (sname && dname) {
+		fputs("lxr: error: cp: copying between containers is not supported\n"
+		      "lxr: hint: copy to the host first, then into the other container\n",
+		      stderr);
+		return LXR_EXIT_USAGE;
+	}
+	if (!name) {
+		fprintf(stderr,
+			"lxr: error: cp %s %s: one of the two must be SERVICE:PATH\n"
+			"lxr: hint: a local path that holds a colon is written ./%s\n",
+			src, dst, strchr(src, ':') ? src : dst);
+		return LXR_EXIT_USAGE;
+	}
+	if (!*(sname ? spath : dpath)) {
+		fprintf(stderr, "lxr: error: cp: empty path in the container\n");
+		return LXR_EXIT_USAGE;
+	}
+	r = copy_one(o, src, dst, &first, &service);
+	/* into a service without --index: every replica that runs, as
+	 * compose copies into each of the service's containers (a tar on
+	 * stdin can be read once: the first only) */
+	if (r != LXR_EXIT_OK || !dname || o->index || !service || !strcmp(src, "-"))
+		return r;
+	for (long i = 2; r == LXR_EXIT_OK && next_replica(o, name, i, first); i++) {
+		_cleanup_free_ char *inst = NULL;
+		o->index = i;
+		r = copy_one(o, src, dst, &inst, &service);
+	}
+	return r;
 }
 
 int cmd_cp(int argc, char **argv)

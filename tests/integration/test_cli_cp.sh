@@ -300,3 +300,31 @@ pass "export writes the container's image and layer with owners and modes, not w
 
 run down -f "$STACK"
 expect_rc 0 "down"
+
+# ---- into a service with replicas: every one of them, as compose's --------
+stack <<Y
+name: ${P}r
+services:
+  many:
+    image: @ROOTFS@
+    command: ["sleep", "1000"]
+    deploy: {replicas: 2}
+Y
+run up -d -f "$STACK"
+expect_rc 0 "up -d of a service with two replicas"
+wait_event '"instance":"many-2","state":"running"'
+echo to-all > "$TEST_TMP/all.txt"
+run cp -f "$STACK" "$TEST_TMP/all.txt" many:/all.txt
+expect_rc 0 "cp into a service with replicas"
+for i in 1 2; do
+	run exec -T -f "$STACK" --index "$i" many cat /all.txt
+	expect_out "to-all" "replica $i has the file"
+done
+echo to-one > "$TEST_TMP/one.txt"
+run cp -f "$STACK" --index 2 "$TEST_TMP/one.txt" many:/one.txt
+expect_rc 0 "cp --index 2"
+run exec -T -f "$STACK" --index 1 many test -e /one.txt
+expect_rc 1 "--index 2: replica 1 left alone"
+run down -f "$STACK"
+expect_rc 0 "down"
+pass "cp into a service copies into each of its replicas, --index into one"

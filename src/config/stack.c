@@ -353,6 +353,32 @@ static void strip_top(struct cfg_node *root)
 			i++;
 }
 
+/* name: <project>_<key> (an external one's: its key) is the name the
+ * network or volume has anyway, as compose takes it: the project's own,
+ * not one shared by that name (what
+ * `lxr config` prints, and the file an update keeps to roll back to, load
+ * again to the same stack) */
+static void default_names(struct cfg_stack *st)
+{
+	for (size_t i = 0; st->project && i < st->n_networks + st->n_volumes; i++) {
+		bool net = i < st->n_networks;
+		struct cfg_str *own =
+		    net ? &st->networks[i].host_name : &st->volumes[i - st->n_networks].host_name;
+		const char *key = net ? st->networks[i].name : st->volumes[i - st->n_networks].name;
+		bool external =
+		    net ? st->networks[i].external.v : st->volumes[i - st->n_networks].external.v;
+		size_t n = strlen(st->project);
+		/* an external one's default is its key */
+		bool dflt = external ? own->v && !strcmp(own->v, key)
+				     : own->v && !strncmp(own->v, st->project, n) &&
+					   own->v[n] == '_' && !strcmp(own->v + n + 1, key);
+		if (!dflt)
+			continue;
+		free(own->v);
+		own->v = NULL;
+	}
+}
+
 static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const char *text, size_t len,
 		     struct cfg_stack *st, lxr_err *err)
 {
@@ -399,6 +425,7 @@ static int load_text(struct cfg_ctx *c, const struct cfg_load_opts *o, const cha
 	if (cfg_stack_project(c, o, st, err) < 0)
 		return -1;
 	cfg_stack_name_builds(st);
+	default_names(st);
 	return 0;
 }
 

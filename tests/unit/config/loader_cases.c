@@ -154,8 +154,28 @@ static void check_text(const char *dir, const char *name, const char *want_raw, 
 /* `lxr config` promises that its output is a stack file that loads, without
  * a diagnostic, to exactly the same output (docs/stack-file.md). Loaded from
  * the case directory, with the case's environment and options. */
-static void check_reload(const char *dir, const struct cfg_load_opts *o, const char *first,
-			 enum cfg_format fmt)
+/* The same name on the host, given (`name:`) or not: a given one is a
+ * network or volume shared by that name, not the project's own */
+static void check_same_names(const char *dir, const struct cfg_stack *a, const struct cfg_stack *b)
+{
+	assert_int_equal(a->n_networks, b->n_networks);
+	assert_int_equal(a->n_volumes, b->n_volumes);
+	for (size_t i = 0; i < a->n_networks + a->n_volumes; i++) {
+		bool net = i < a->n_networks;
+		const char *x =
+		    net ? a->networks[i].host_name.v : a->volumes[i - a->n_networks].host_name.v;
+		const char *y =
+		    net ? b->networks[i].host_name.v : b->volumes[i - a->n_networks].host_name.v;
+		if ((x || y) && (!x || !y || strcmp(x, y)))
+			fail_msg("%s: the reloaded output names %s %zu \"%s\" where the file "
+				 "named it \"%s\"",
+				 dir, net ? "network" : "volume", net ? i : i - a->n_networks,
+				 y ? y : "(its default)", x ? x : "(its default)");
+	}
+}
+
+static void check_reload(const char *dir, const struct cfg_load_opts *o,
+			 const struct cfg_stack *st0, const char *first, enum cfg_format fmt)
 {
 	struct cfg_load_opts again = *o;
 	struct cfg_diags diags = {0};
@@ -175,6 +195,7 @@ static void check_reload(const char *dir, const struct cfg_load_opts *o, const c
 			first, got_diags, r < 0 ? err.msg : "");
 		fail_msg("%s: normalized output does not reload cleanly", dir);
 	}
+	check_same_names(dir, st0, st);
 	_cleanup_free_ char *second = model_text(st, fmt);
 	if (strcmp(first, second)) {
 		fprintf(stderr,
@@ -247,7 +268,7 @@ static void run_case(void **state)
 		_cleanup_free_ char *want_yaml = want_json ? NULL : slurp(dir, "expected.yaml");
 		check_text(dir, want_json ? "expected.json" : "expected.yaml",
 			   want_json ? want_json : want_yaml, got, false);
-		check_reload(dir, &o, got, want_json ? CFG_FORMAT_JSON : CFG_FORMAT_YAML);
+		check_reload(dir, &o, st, got, want_json ? CFG_FORMAT_JSON : CFG_FORMAT_YAML);
 		check_runnable(dir, st);
 	}
 	cfg_stack_free(st);

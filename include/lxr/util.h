@@ -217,6 +217,9 @@ int lxr_mkdir_p(const char *path, mode_t mode, lxr_err *err);
  * and times; nothing is followed. Hard links become separate copies and
  * extended attributes are not copied. shown names src in messages. */
 int lxr_copy_tree(int src, int dst, const char *shown, lxr_err *err);
+/* lxr_copy_tree of what lies on src's own filesystem: a directory below
+ * that is another mount is left out (and what is in it) */
+int lxr_copy_tree_one_fs(int src, int dst, const char *shown, lxr_err *err);
 /* An id shift: ids from..from+count-1 become to..to+count-1; others stay. */
 struct lxr_id_shift {
 	uint32_t uid_from, gid_from, uid_to, gid_to, count;

@@ -197,6 +197,23 @@ static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
 	return op->within ? rt_mount_narrow(rootfd, op, err) : 0;
 }
 
+/* copy_up without open_tree: from the live tree, img its source there */
+static int copy_up_live(int rootfd, int img, int vol, const struct rt_op *op, lxr_err *err)
+{
+	struct stat rst, st;
+
+	if (fstat(rootfd, &rst) < 0 || fstat(img, &st) < 0)
+		return lxr_fail(err, errno, "stat %s in the image", op->target);
+	if (st.st_dev != rst.st_dev)
+		return 0;
+	if (fchown(vol, st.st_uid, st.st_gid) < 0 || fchmod(vol, st.st_mode & 07777) < 0)
+		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,
+				op->target);
+	if (lxr_copy_tree_one_fs(img, vol, op->target, err) < 0)
+		return lxr_err_wrap(err, "fill volume %s from the image", op->source);
+	return 0;
+}
+
 /* A new (empty) volume takes what the image has at its mount point, and
  * that directory's owner and mode, as docker fills one. */
 static int copy_up(int rootfd, const struct rt_op *op, int tree, lxr_err *err)
@@ -220,14 +237,19 @@ static int copy_up(int rootfd, const struct rt_op *op, int tree, lxr_err *err)
 	 * root, and before the masks), and the copy walks into no mount */
 	image = (int)syscall(SYS_open_tree, rootfd, "",
 			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (image < 0)
+	if (image < 0 && errno != ENOSYS && errno != EPERM && errno != EINVAL)
 		return lxr_fail(err, errno, "open_tree of the container's root, to fill volume %s",
 				op->source);
-	img = open_in(image, op->target, O_RDONLY | O_DIRECTORY, 0);
+	img = open_in(image >= 0 ? image : rootfd, op->target, O_RDONLY | O_DIRECTORY, 0);
 	if (img < 0)
 		return errno == ENOENT || errno == ENOTDIR
 			   ? 0
 			   : lxr_fail(err, errno, "open %s in the image", op->target);
+	/* no open_tree here (an old kernel, a filter that refuses it): the
+	 * live tree, where what is not on the root's filesystem is a mount,
+	 * never the image's, and is not copied */
+	if (image < 0)
+		return copy_up_live(rootfd, img, vol, op, err);
 	if (fstat(img, &st) < 0 || fchown(vol, st.st_uid, st.st_gid) < 0 ||
 	    fchmod(vol, st.st_mode & 07777) < 0)
 		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,

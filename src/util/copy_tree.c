@@ -51,6 +51,7 @@ struct copy_ctx {
 		char *name;
 	} * links;
 	size_t n_links;
+	dev_t one_dev; /* not 0: a directory on another device is a mount: left out */
 	lxr_err *err;
 };
 
@@ -157,6 +158,8 @@ static int copy_entry(struct copy_ctx *c, int src, int dst, const char *name, in
 	linked = copy_link(c, dst, name, &st, sub);
 	if (linked)
 		return linked < 0 ? -1 : 0;
+	if (S_ISDIR(st.st_mode) && c->one_dev && st.st_dev != c->one_dev)
+		return 0;
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_close_ int s = -1, d = -1;
 		if (depth >= MAX_DEPTH)
@@ -235,6 +238,17 @@ int lxr_copy_tree(int src, int dst, const char *shown, lxr_err *err)
 {
 	struct copy_ctx c = {.err = err};
 
+	return copy_run(&c, src, dst, shown);
+}
+
+int lxr_copy_tree_one_fs(int src, int dst, const char *shown, lxr_err *err)
+{
+	struct copy_ctx c = {.err = err};
+	struct stat st;
+
+	if (fstat(src, &st) < 0)
+		return lxr_fail(err, errno, "stat %s", shown);
+	c.one_dev = st.st_dev;
 	return copy_run(&c, src, dst, shown);
 }
 

@@ -201,14 +201,16 @@ void sup_term_line(void *ctx, const char *log, enum log_stream stream, const str
 		   const char *data, size_t len, bool partial)
 {
 	struct sup *s = ctx;
-	struct sup_term *t = &s->term[stream == LOG_STDERR ? 1 : 0];
+	/* stderr's own buffer unless it is stdout's file (the two then keep
+	 * their order in one) */
+	struct sup_term *t = &s->term[stream == LOG_STDERR && s->term[1].w.fd >= 0 ? 1 : 0];
 	char pfx[NAME_MAX + 64 + LOG_TS_LEN + 2], service[NAME_MAX + 1], label[NAME_MAX + 16];
 	int replica = log_replica(log, service, sizeof(service));
 	const struct sup_service *sv = sup_find_service(s, service);
 	size_t pl;
 	char *p;
 
-	if (s->quiet || t->w.fd < 0 || !attached(s, service, sv))
+	if (s->quiet || s->term[0].w.fd < 0 || !attached(s, service, sv))
 		return;
 	label_of(sv, service, replica, label, sizeof(label));
 	pfx[0] = '\0';
@@ -290,12 +292,27 @@ static void attaching(struct sup *s)
 		memcpy(p, line, strlen(line));
 }
 
+/* stdout and stderr are one file, terminal or pipe (2>&1) */
+static bool same_file(int a, int b)
+{
+	struct stat x, y;
+
+	if (fstat(a, &x) < 0 || fstat(b, &y) < 0)
+		return false;
+	if (S_ISCHR(x.st_mode) && S_ISCHR(y.st_mode))
+		return x.st_rdev == y.st_rdev;
+	return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 void sup_term_open(struct sup *s)
 {
 	s->term[0].w.fd = s->term[1].w.fd = -1;
 	if (s->quiet)
 		return;
 	term_open_one(&s->term[0], STDOUT_FILENO);
-	term_open_one(&s->term[1], STDERR_FILENO);
+	/* one file: one buffer, so a container's stderr lines and the exit
+	 * that follows them come out in the order they happened */
+	if (!same_file(STDOUT_FILENO, STDERR_FILENO))
+		term_open_one(&s->term[1], STDERR_FILENO);
 	attaching(s);
 }

@@ -154,6 +154,13 @@ int cmd_wait(int argc, char **argv)
 		ctl_close(conn);
 	if (r != LXR_EXIT_OK)
 		return r;
+	/* nothing to wait for (a service rm emptied): compose's error, and
+	 * no --down-project */
+	if (!json_array_size(ps)) {
+		json_decref(ps);
+		fprintf(stderr, "lxr: error: no containers for project \"%s\"\n", name);
+		return LXR_EXIT_FAIL;
+	}
 	/* containers named as docker names them: docker wait's, each code in
 	 * the order named */
 	if (w == CLI_WHERE_PROJECT) {

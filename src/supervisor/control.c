@@ -182,9 +182,10 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			in->blocked = false;
 			free(in->blocked_by); /* what held it back is over */
 			in->blocked_by = NULL;
-			if (created)
+			if (created) {
 				sup_start_gated(in); /* `start` waits for it */
-			else if (stopped(in)) {
+				start_stopped_deps(s, in);
+			} else if (stopped(in)) {
 				sup_start_gated(in);
 				start_stopped_deps(s, in);
 			} else

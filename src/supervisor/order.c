@@ -397,7 +397,18 @@ void sup_start_ready(struct sup *s)
 			for (size_t k = 0; k < s->svcs[i].n_inst; k++) {
 				struct sup_instance *in = &s->svcs[i].inst[k];
 				if (in->start_gated) {
-					again |= start_gated_ready(s, in);
+					/* a user's start of many (create, then
+					 * start) in waves too, as up's */
+					if (s->start_budget <= 0) {
+						s->starts_deferred = true;
+						return;
+					}
+					if (!room_to_start(s))
+						return;
+					if (start_gated_ready(s, in)) {
+						s->start_budget--;
+						again = true;
+					}
 					continue;
 				}
 				if (in->fsm.state != SVC_CREATED || in->blocked || in->held ||

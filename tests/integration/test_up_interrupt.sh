@@ -58,7 +58,7 @@ no_leaks() {
 	# compose's ps of a project with no containers: the header alone
 	run ps -p "$PROJECT" -a
 	expect_rc 0 "$1: ps -a"
-	expect_out "NAME   IMAGE   COMMAND   SERVICE   CREATED   STATUS   PORTS" "$1: ps lists nothing"
+	expect_out "NAME      IMAGE     COMMAND   SERVICE   CREATED   STATUS    PORTS" "$1: ps lists nothing"
 	run ps -p "$PROJECT" -a -q
 	expect_out "" "$1: ps -a -q lists nothing"
 	return 0

@@ -272,6 +272,10 @@ int cli_parse_time(const char *opt, const char *s, struct timespec *out);
 char *cli_ps_replica(json_t *ps, const char *svc, long idx);
 /* "<service>-<n>" of service svc: the name lxr gives an instance with no
  * container_name */
+/* The name docker gives a stack's container from its instance name alone:
+ * <project>-<service>-<n>, or a container_name as it is (one that ends in
+ * -<n> is taken for the first) */
+char *cli_stack_docker_name(const char *project, const char *inst);
 bool cli_own_instance_name(const char *inst, const char *svc);
 /* Where a command goes: with -f or -p (*file, *project), the stack; else a
  * stack file found here (*file = *found; NULL with COMPOSE_FILE, which the

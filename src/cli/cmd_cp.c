@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "lxr/supervisor.h"
 #include "cli/run_opts.h"
 #include "lxr/runtime.h"
 
@@ -172,19 +173,30 @@ static int copy_one(struct cp_opts *o, const char *src, const char *dst, char **
 	return LXR_EXIT_OK;
 }
 
-/* Is replica index of the service named one that runs, and not the
- * instance the copy reached first */
-static bool next_replica(struct cp_opts *o, const char *name, long index, const char *first)
+/* The replicas of service name that run, other than the instance first,
+ * as its supervisor's ps lists them (none: name is no service) */
+static json_t *other_replicas(const struct cp_opts *o, const char *name, const char *first)
 {
-	_cleanup_free_ char *inst = NULL;
-	struct lxr_container_ref ref = {.pidfd = -1};
-	bool service;
+	_cleanup_free_ char *project = NULL;
+	struct ctl_conn *conn = NULL;
+	json_t *ps = NULL, *out = json_array(), *rec;
 	lxr_err err;
+	size_t i;
 
-	if (cli_container_find(o->file, o->project, index, name, &ref, &inst, &service, &err) < 0)
-		return false;
-	rt_container_ref_free(&ref);
-	return service && strcmp(inst, first);
+	if (cli_project_connect(o->file, o->project, &conn, &project) != LXR_EXIT_OK)
+		return out;
+	if (ctl_call(conn, "ps", json_pack("{s:[s]}", "services", name), 30000, &ps, &err) == 0)
+		json_array_foreach(ps, i, rec)
+		{
+			const char *svc = json_string_value(json_object_get(rec, "service"));
+			const char *in = json_string_value(json_object_get(rec, "instance"));
+			if (svc && in && !strcmp(svc, name) && strcmp(in, first) &&
+			    json_integer_value(json_object_get(rec, "pid")) > 0)
+				json_array_append(out, json_object_get(rec, "replica"));
+		}
+	json_decref(ps);
+	ctl_close(conn);
+	return out;
 }
 
 static int copy(struct cp_opts *o, const char *src, const char *dst)
@@ -220,11 +232,16 @@ static int copy(struct cp_opts *o, const char *src, const char *dst)
 	 * stdin can be read once: the first only) */
 	if (r != LXR_EXIT_OK || !dname || o->index || !service || !strcmp(src, "-"))
 		return r;
-	for (long i = 2; r == LXR_EXIT_OK && next_replica(o, name, i, first); i++) {
+	json_t *more = other_replicas(o, name, first), *n;
+	size_t i;
+	json_array_foreach(more, i, n)
+	{
 		_cleanup_free_ char *inst = NULL;
-		o->index = i;
-		r = copy_one(o, src, dst, &inst, &service);
+		o->index = (long)json_integer_value(n);
+		if (r == LXR_EXIT_OK)
+			r = copy_one(o, src, dst, &inst, &service);
 	}
+	json_decref(more);
 	return r;
 }
 

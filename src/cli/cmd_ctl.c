@@ -301,8 +301,9 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 			if (!a->stack || a->given || !json_is_string(n) ||
 			    cli_progress_setting() == 3)
 				break;
-			fprintf(stderr, " Container %s-%s  %s\n", a->stack, json_string_value(n),
-				done_word(cmd));
+			_cleanup_free_ char *dn =
+			    cli_stack_docker_name(a->stack, json_string_value(n));
+			fprintf(stderr, " Container %s  %s\n", dn, done_word(cmd));
 		}
 		if (a->stack && !a->given)
 			return LXR_EXIT_OK;

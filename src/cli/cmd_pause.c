@@ -131,8 +131,11 @@ int cmd_pause(int argc, char **argv)
 	}
 	/* compose's progress, on stderr: stdout stays empty */
 	json_array_foreach(res, i, n) if (cli_progress_setting() != 3)
-	    fprintf(stderr, " Container %s-%s  %s\n", name, json_string_value(n),
-		    !strcmp(cmd, "pause") ? "Paused" : "Unpaused");
+	{
+		_cleanup_free_ char *dn = cli_stack_docker_name(name, json_string_value(n));
+		fprintf(stderr, " Container %s  %s\n", dn,
+			!strcmp(cmd, "pause") ? "Paused" : "Unpaused");
+	}
 	json_decref(res);
 	ctl_close(conn);
 	return LXR_EXIT_OK;

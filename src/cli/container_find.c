@@ -208,6 +208,19 @@ static bool stack_container(const char *project, const char *inst)
 	       S_ISSOCK(st.st_mode);
 }
 
+char *cli_stack_docker_name(const char *project, const char *inst)
+{
+	size_t n = strlen(inst), d = 0;
+
+	while (d < n && inst[n - 1 - d] >= '0' && inst[n - 1 - d] <= '9')
+		d++;
+	/* <service>-<n>: compose's name has the project in front; anything
+	 * else is a container_name, docker's name as it is */
+	if (d && d < n && inst[n - 1 - d] == '-')
+		return lxr_xasprintf("%s-%s", project, inst);
+	return lxr_xstrdup(inst);
+}
+
 bool cli_own_instance_name(const char *inst, const char *svc)
 {
 	size_t n = strlen(svc), d;

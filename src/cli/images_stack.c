@@ -49,7 +49,9 @@ static void make_row(json_t *inst, const struct img_summary *v, size_t n, struct
 	const char *ref = json_string_value(json_object_get(inst, "image"));
 	const struct img_summary *s = ref && *ref != '/' && *ref != '.' ? lookup(v, n, ref) : NULL;
 
-	r->container = json_string_value(json_object_get(inst, "instance"));
+	/* docker's name, as compose's images names the container */
+	r->container =
+	    json_string_value(json_object_get(inst, "name") ?: json_object_get(inst, "instance"));
 	r->repo = s ? img_short_name(s->repo) : ref ? ref : "-";
 	r->tag = s ? s->tag : "-";
 	snprintf(r->id, sizeof(r->id), "%.12s", s ? s->config_digest + 7 : "-");

@@ -100,7 +100,7 @@ expect_rc 2 "ps --filter on something else"
 expect_grep "$ERR" "status=STATE, service=NAME, name=PART and label=KEY" "ps --filter says what it takes"
 run stats -f "$STACK" --no-stream quick
 expect_rc 0 "stats --no-stream"
-expect_grep "$OUT" "^quick-1 " "stats --no-stream prints the table once"
+expect_grep "$OUT" "^$P-quick-1 " "stats --no-stream prints the table once"
 pass "ps lists the running ones, -a all; --status (which needs no -a) filters with compose's and lxr's state names"
 
 run start -f "$STACK" stubborn

@@ -112,9 +112,9 @@ expect_rc 0 "up -d"
 wait_event '"instance":"db-1","state":"running"'
 run -f "$STACK" images
 expect_grep "$OUT" "^CONTAINER +REPOSITORY +TAG +IMAGE ID +SIZE$" "compose's columns"
-expect_grep "$OUT" "^web-1 +$REGISTRY/busybox +1 +[0-9a-f]{12} +[0-9.]+[kM]B$" "web-1's image"
-expect_grep "$OUT" "^db-1 +$REGISTRY/busybox +2 +[0-9a-f]{12} " "db-1's image"
-expect_grep "$OUT" "^local-1 +$ROOTFS +- +- +-$" "a directory image"
+expect_grep "$OUT" "^$PROJECT-web-1 +$REGISTRY/busybox +1 +[0-9a-f]{12} +[0-9.]+[kM]B$" "web-1's image"
+expect_grep "$OUT" "^$PROJECT-db-1 +$REGISTRY/busybox +2 +[0-9a-f]{12} " "db-1's image"
+expect_grep "$OUT" "^$PROJECT-local-1 +$ROOTFS +- +- +-$" "a directory image"
 run -f "$STACK" images -q
 [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 2 ] || fail "images -q: two ids: $OUT"
 run image ls

@@ -64,21 +64,21 @@ pass "ps prints compose's columns, templates and filters"
 run stats -f "$STACK" --no-stream
 expect_rc 0 "stats --no-stream"
 expect_grep "$OUT" "^NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$" "stats header as docker's"
-burn=$(printf '%s\n' "$OUT" | grep '^burn-1 ')
+burn=$(printf '%s\n' "$OUT" | grep "^$P-burn-1 ")
 cpu=$(printf '%s\n' "$burn" | awk '{print $2}' | tr -d %)
 awk -v c="$cpu" 'BEGIN { exit !(c > 0) }' || fail "a CPU-burning service shows $cpu% CPU: $OUT"
-expect_grep "$(printf '%s\n' "$OUT" | grep '^web-1 ')" "^web-1 +[0-9]+\\.[0-9]{2}% +[0-9.]+[KMGT]?i?B / [0-9.]+[KMGT]?i?B +[0-9]+\\.[0-9]{2}% +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +(--|[0-9.]+[kMG]?B) / (--|[0-9.]+[kMG]?B) +[1-9][0-9]*$" "stats row: every figure there and non-negative"
+expect_grep "$(printf '%s\n' "$OUT" | grep "^$P-web-1 ")" "^$P-web-1 +[0-9]+\\.[0-9]{2}% +[0-9.]+[KMGT]?i?B / [0-9.]+[KMGT]?i?B +[0-9]+\\.[0-9]{2}% +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +(--|[0-9.]+[kMG]?B) / (--|[0-9.]+[kMG]?B) +[1-9][0-9]*$" "stats row: every figure there and non-negative"
 printf '%s\n' "$OUT" | grep -q -- ' -[0-9]' && fail "stats shows a negative number: $OUT"
-printf '%s\n' "$OUT" | grep -q '^quits-1 ' && fail "stats lists a container that is not running: $OUT"
+printf '%s\n' "$OUT" | grep -q "^$P-quits-1 " && fail "stats lists a container that is not running: $OUT"
 run stats -f "$STACK" --no-stream -a
-expect_grep "$OUT" "^quits-1 +0.00% +0B / 0B " "stats -a lists the exited one"
+expect_grep "$OUT" "^$P-quits-1 +0.00% +0B / 0B " "stats -a lists the exited one"
 # a v1 host keeps a blkio cgroup for a service with blkio_config: its
 # counters, not "--"
 if [ -d /sys/fs/cgroup/blkio ]; then
-	expect_grep "$(printf '%s\n' "$OUT" | grep '^blk-1 ')" " [0-9.]+[kMG]?B / [0-9.]+[kMG]?B +[0-9]+$" "BLOCK I/O from blkio on cgroup v1"
+	expect_grep "$(printf '%s\n' "$OUT" | grep "^$P-blk-1 ")" " [0-9.]+[kMG]?B / [0-9.]+[kMG]?B +[0-9]+$" "BLOCK I/O from blkio on cgroup v1"
 fi
 run stats -f "$STACK" --no-stream --format json web
-expect_grep "$OUT" '^\{"Name": *"web-1".*"CPUPerc": *"[0-9.]+%"' "stats --format json"
+expect_grep "$OUT" "^\\{\"Name\": *\"$P-web-1\".*\"CPUPerc\": *\"[0-9.]+%\"" "stats --format json"
 # streaming: not a terminal, so one block after another until interrupted
 timeout -s INT 3 "$LXR" stats -f "$STACK" web > "$TEST_TMP/stream" 2>&1 || true
 [ "$(grep -c '^NAME ' "$TEST_TMP/stream")" -ge 2 ] || fail "stats does not stream: $(cat "$TEST_TMP/stream")"

@@ -220,9 +220,9 @@ check "lxr stats --no-stream: rc $RC $ERR" [ "$RC" = 0 ]
 # MEM USAGE is the cgroup's memory.current (a sleep and lxr's init use
 # some), LIMIT its memory.max
 check "its app row has memory in use against the 64MiB limit: $OUT" \
-	sh -c 'echo "$1" | grep -Eq "^app-1 +[0-9.]+% +[1-9][0-9.]*(B|KiB|MiB) / 64MiB +[0-9.]+% "' - "$OUT"
+	sh -c 'echo "$1" | grep -Eq "^[a-z0-9_.-]*-app-1 +[0-9.]+% +[1-9][0-9.]*(B|KiB|MiB) / 64MiB +[0-9.]+% "' - "$OUT"
 check "its side row against 32MiB" \
-	sh -c 'echo "$1" | grep -Eq "^side-1 +[0-9.]+% +[1-9][0-9.]*(B|KiB|MiB) / 32MiB +[0-9.]+% "' - "$OUT"
+	sh -c 'echo "$1" | grep -Eq "^[a-z0-9_.-]*-side-1 +[0-9.]+% +[1-9][0-9.]*(B|KiB|MiB) / 32MiB +[0-9.]+% "' - "$OUT"
 urun -f $stk down
 check "lxr down: rc $RC $ERR" [ "$RC" = 0 ]
 check "lxr down left no cgroup of the stack: $(ls -d $unit/lxr/dstk 2>&1)" [ ! -e $unit/lxr/dstk ]

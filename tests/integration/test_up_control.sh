@@ -48,7 +48,7 @@ expect_grep "$OUT" "^[a-z0-9_.-]*-web-1 +/[^ ]+ +\"[^\"]+\" +web +[0-9a-zA-Z ]+ 
 pass "ps shows state, health, pid and restarts"
 
 run stats --no-stream -f "$STACK" web
-expect_grep "$OUT" "^web-1 +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB " "stats shows memory use and limit"
+expect_grep "$OUT" "^$PROJECT-web-1 +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB " "stats shows memory use and limit"
 run top -f "$STACK" worker
 expect_grep "$OUT" "sleep 1000" "top lists the service's processes"
 # compose's table: one for the stack, SERVICE and # first

@@ -80,6 +80,20 @@ static const char *without_container(struct sup *s, json_t *args)
 	return NULL;
 }
 
+/* start of a service with no container: compose's error, replied */
+static bool nothing_to_start(struct sup *s, struct ctl_server *cs, struct ctl_req req, json_t *args)
+{
+	const char *svc = without_container(s, args);
+	char msg[300], hint[300];
+
+	if (!svc)
+		return false;
+	snprintf(msg, sizeof(msg), "service \"%s\" has no container to start", svc);
+	snprintf(hint, sizeof(hint), "`lxr up -d %s` creates it", svc);
+	ctl_reply_error(cs, req, msg, hint);
+	return true;
+}
+
 static size_t n_instances(struct sup *s)
 {
 	size_t n = 0;
@@ -153,13 +167,7 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 		json_decref(done);
 		return;
 	}
-	if (!strcmp(cmd, "start") && without_container(s, args)) {
-		char msg[300], hint[300];
-		snprintf(msg, sizeof(msg), "service \"%s\" has no container to start",
-			 without_container(s, args));
-		snprintf(hint, sizeof(hint), "`lxr up -d %s` creates it",
-			 without_container(s, args));
-		ctl_reply_error(cs, req, msg, hint);
+	if (!strcmp(cmd, "start") && nothing_to_start(s, cs, req, args)) {
 		json_decref(done);
 		return;
 	}
@@ -281,7 +289,8 @@ static void do_would(struct sup *s, struct ctl_server *cs, struct ctl_req req, j
 				"stop, start, restart, kill, pause or unpause");
 		return;
 	}
-	if (!select_instances(s, cs, req, args, pick, n))
+	if (!select_instances(s, cs, req, args, pick, n) ||
+	    (!strcmp(cmd, "start") && nothing_to_start(s, cs, req, args)))
 		return;
 	if (!strcmp(cmd, "restart") && !json_is_true(json_object_get(args, "no_deps")))
 		sup_restart_would(s, pick);

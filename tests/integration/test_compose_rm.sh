@@ -50,6 +50,8 @@ expect_rc 0 "stop of a service rm removed: nothing to stop"
 run start web
 expect_rc 1 "start of a service rm removed"
 expect_grep "$ERR" 'service "web" has no container to start' "compose's words"
+run --dry-run start web
+expect_rc 1 "start's dry run says the same"
 [ ! -e "$anon/web-1" ] || fail "rm -v left web-1's anonymous volume"
 run up -d
 expect_rc 0 "up -d again"

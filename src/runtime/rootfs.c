@@ -197,68 +197,6 @@ static int op_mount(int rootfd, const struct rt_op *op, lxr_err *err)
 	return op->within ? rt_mount_narrow(rootfd, op, err) : 0;
 }
 
-/* copy_up without open_tree: from the live tree, img its source there */
-static int copy_up_live(int rootfd, int img, int vol, const struct rt_op *op, lxr_err *err)
-{
-	struct stat rst, st;
-
-	if (fstat(rootfd, &rst) < 0 || fstat(img, &st) < 0)
-		return lxr_fail(err, errno, "stat %s in the image", op->target);
-	if (st.st_dev != rst.st_dev)
-		return 0;
-	if (fchown(vol, st.st_uid, st.st_gid) < 0 || fchmod(vol, st.st_mode & 07777) < 0)
-		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,
-				op->target);
-	if (lxr_copy_tree_one_fs(img, vol, op->target, err) < 0)
-		return lxr_err_wrap(err, "fill volume %s from the image", op->source);
-	return 0;
-}
-
-/* A new (empty) volume takes what the image has at its mount point, and
- * that directory's owner and mode, as docker fills one. */
-static int copy_up(int rootfd, const struct rt_op *op, int tree, lxr_err *err)
-{
-	/* a detached mount of the volume (a user namespace's, idmapped) is
-	 * filled through itself: its ids are the container's */
-	_cleanup_close_ int vol =
-	    tree >= 0 ? openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-		      : open(op->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int image = -1, img = -1;
-	struct stat st;
-
-	if (vol < 0)
-		return lxr_fail(err, errno, "open volume %s", op->source);
-	if (!lxr_dir_is_empty(vol))
-		return 0;
-	/* What the image has there, as docker copies it from the container's
-	 * root filesystem: found in a copy of the root mount alone, so a link
-	 * of the image's to /sys/firmware or /proc reaches the image's own
-	 * directory, never the kernel's files mounted over it (read as host
-	 * root, and before the masks), and the copy walks into no mount */
-	image = (int)syscall(SYS_open_tree, rootfd, "",
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (image < 0 && errno != ENOSYS && errno != EPERM && errno != EINVAL)
-		return lxr_fail(err, errno, "open_tree of the container's root, to fill volume %s",
-				op->source);
-	img = open_in(image >= 0 ? image : rootfd, op->target, O_RDONLY | O_DIRECTORY, 0);
-	if (img < 0)
-		return errno == ENOENT || errno == ENOTDIR
-			   ? 0
-			   : lxr_fail(err, errno, "open %s in the image", op->target);
-	/* no open_tree here (an old kernel, a filter that refuses it): the
-	 * live tree, where what is not on the root's filesystem is a mount,
-	 * never the image's, and is not copied */
-	if (image < 0)
-		return copy_up_live(rootfd, img, vol, op, err);
-	if (fstat(img, &st) < 0 || fchown(vol, st.st_uid, st.st_gid) < 0 ||
-	    fchmod(vol, st.st_mode & 07777) < 0)
-		return lxr_fail(err, errno, "give volume %s the owner and mode of %s", op->source,
-				op->target);
-	if (lxr_copy_tree(img, vol, op->target, err) < 0)
-		return lxr_err_wrap(err, "fill volume %s from the image", op->source);
-	return 0;
-}
-
 /* A detached mount tree (open_tree OPEN_TREE_CLONE) attached at the
  * target, then remounted with the op's flags. */
 static int attach_tree(int rootfd, const struct rt_op *op, int tree, const char *shown,
@@ -354,7 +292,7 @@ static int op_bind(int rootfd, const struct rt_op *op, lxr_err *err)
 
 	if (op->source_ns)
 		return bind_from_ns(rootfd, op, err);
-	if (op->copy_up && copy_up(rootfd, op, -1, err) < 0)
+	if (op->copy_up && rt_volume_fill(rootfd, op, -1, err) < 0)
 		return -1;
 	if (op->subpath) {
 		sub = open_subpath(op, err);
@@ -536,7 +474,7 @@ static int run_ops(int rootfd, const struct rt_plan *plan, int *trees, lxr_err *
 			break;
 		case RT_OP_BIND:
 			if (trees[i] >= 0 && op->copy_up)
-				r = copy_up(rootfd, op, trees[i], err);
+				r = rt_volume_fill(rootfd, op, trees[i], err);
 			if (r == 0)
 				r = trees[i] >= 0
 					? attach_tree(rootfd, op, trees[i], op->source, err)

@@ -210,6 +210,9 @@ int rt_rootfs_setup(const struct lxr_spec *spec, const char *rootdir, const char
 /* After pivot (and after sysctls, which need a writable /proc/sys): masks,
  * read-only paths, and / read-only when the spec says so. */
 int rt_rootfs_finish(const struct lxr_spec *spec, const struct rt_plan *plan, lxr_err *err);
+/* volume_fill.c: a new (empty) volume op->source (or its detached mount,
+ * tree) filled from what the image has at op->target, as docker fills one */
+int rt_volume_fill(int rootfd, const struct rt_op *op, int tree, lxr_err *err);
 /* rootfs_guard.c: 0 unless fd (what target resolved to) is inside the
  * container's procfs, where only lxcfs's files may be mounted on. */
 int rt_rootfs_check_target(int fd, const char *target, lxr_err *err);

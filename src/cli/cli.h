@@ -272,10 +272,11 @@ int cli_parse_time(const char *opt, const char *s, struct timespec *out);
 char *cli_ps_replica(json_t *ps, const char *svc, long idx);
 /* "<service>-<n>" of service svc: the name lxr gives an instance with no
  * container_name */
-/* The name docker gives a stack's container from its instance name alone:
- * <project>-<service>-<n>, or a container_name as it is (one that ends in
- * -<n> is taken for the first) */
-char *cli_stack_docker_name(const char *project, const char *inst);
+/* The name docker gives a stack's container from its instance name (and
+ * its service, when known): <project>-<service>-<n>, or a container_name
+ * as it is (without the service, one that ends in -<n> is taken for the
+ * first) */
+char *cli_stack_docker_name(const char *project, const char *inst, const char *svc);
 bool cli_own_instance_name(const char *inst, const char *svc);
 /* Where a command goes: with -f or -p (*file, *project), the stack; else a
  * stack file found here (*file = *found; NULL with COMPOSE_FILE, which the
@@ -403,6 +404,9 @@ int cli_ps_file_services(const char *file, const char *project, char ***out);
 void cli_ps_drop_orphans(json_t *result, char *const *services);
 void cli_ps_filter(json_t **result, char *const *status, bool all, char **services,
 		   char *const *names, char *const *labels);
+/* A ps record's container by docker's name (an older supervisor's record
+ * has only its instance) */
+const char *cli_ps_name(json_t *rec);
 /* A stack's ps by docker's names (key NULL), as compose sorts it, or by
  * an integer key (records with equal values in any order) */
 void cli_ps_sort_by(json_t *result, const char *key);

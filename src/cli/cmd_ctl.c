@@ -302,7 +302,7 @@ static int print_result(const char *cmd, json_t **result_p, const struct ctl_arg
 			    cli_progress_setting() == 3)
 				break;
 			_cleanup_free_ char *dn =
-			    cli_stack_docker_name(a->stack, json_string_value(n));
+			    cli_stack_docker_name(a->stack, json_string_value(n), NULL);
 			fprintf(stderr, " Container %s  %s\n", dn, done_word(cmd));
 		}
 		if (a->stack && !a->given)

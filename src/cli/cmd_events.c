@@ -86,9 +86,7 @@ static char *docker_name(json_t *ev)
 	const char *svc = json_string_value(json_object_get(ev, "service")) ?: "";
 	const char *project = json_string_value(json_object_get(ev, "project"));
 
-	if (project && cli_own_instance_name(inst, svc))
-		return lxr_xasprintf("%s-%s", project, inst);
-	return lxr_xstrdup(inst);
+	return project ? cli_stack_docker_name(project, inst, svc) : lxr_xstrdup(inst);
 }
 
 /* compose's keys beside lxr's in a --json line: type, id, action and

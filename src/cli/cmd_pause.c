@@ -132,7 +132,7 @@ int cmd_pause(int argc, char **argv)
 	/* compose's progress, on stderr: stdout stays empty */
 	json_array_foreach(res, i, n) if (cli_progress_setting() != 3)
 	{
-		_cleanup_free_ char *dn = cli_stack_docker_name(name, json_string_value(n));
+		_cleanup_free_ char *dn = cli_stack_docker_name(name, json_string_value(n), NULL);
 		fprintf(stderr, " Container %s  %s\n", dn,
 			!strcmp(cmd, "pause") ? "Paused" : "Unpaused");
 	}

@@ -274,11 +274,9 @@ static void add_project(json_t *arr, const char *project)
 			const char *name = json_string_value(json_object_get(rec, "name"));
 			if (!inst || !svc)
 				continue;
-			if (name)
-				json_object_set_new(rec, "instance", json_string(name));
-			else if (cli_own_instance_name(inst, svc))
-				json_object_set_new(rec, "instance",
-						    json_sprintf("%s-%s", project, inst));
+			_cleanup_free_ char *dn =
+			    name ? NULL : cli_stack_docker_name(project, inst, svc);
+			json_object_set_new(rec, "instance", json_string(name ? name : dn));
 			json_object_set_new(rec, "project", json_string(project));
 			json_array_append(arr, rec);
 		}

@@ -78,10 +78,8 @@ static int take(struct ctl_conn *conn, char **services, struct sample **out, siz
 	{
 		json_t *st = json_object_get(o, "stats");
 		struct sample *s = &(*out)[i];
-		/* docker's name, as compose's stats names it (an older
-		 * supervisor's record has only its instance) */
-		json_t *name = json_object_get(o, "name") ?: json_object_get(o, "instance");
-		s->name = lxr_xstrdup(json_string_value(name));
+		/* docker's name, as compose's stats names it */
+		s->name = lxr_xstrdup(cli_ps_name(o));
 		s->running = num(o, "pid") > 0;
 		s->cpu_usec = num(st, "cpu_usage_usec");
 		s->mem = num(st, "memory_bytes");

@@ -110,10 +110,9 @@ static int docker_codes(json_t *ps, char **names)
 	for (char **s = names; *s; s++)
 		json_array_foreach(ps, i, o)
 		{
-			const char *n = json_string_value(json_object_get(o, "name"));
 			const char *in = json_string_value(json_object_get(o, "instance"));
 			int code = (int)json_integer_value(json_object_get(o, "exit_code"));
-			if (strcmp(n ?: "", *s) && strcmp(in ?: "", *s))
+			if (strcmp(cli_ps_name(o) ?: "", *s) && strcmp(in ?: "", *s))
 				continue;
 			printf("%d\n", code);
 			if (first < 0)
@@ -172,9 +171,8 @@ int cmd_wait(int argc, char **argv)
 	cli_ps_sort_by(ps, "finished_ns");
 	json_array_foreach(ps, i, o)
 	{
-		json_t *n = json_object_get(o, "name") ?: json_object_get(o, "instance");
 		last = (int)json_integer_value(json_object_get(o, "exit_code"));
-		printf("container \"%s\" exited with status code %d\n", json_string_value(n), last);
+		printf("container \"%s\" exited with status code %d\n", cli_ps_name(o), last);
 	}
 	json_decref(ps);
 	fflush(stdout);

@@ -208,7 +208,7 @@ static bool stack_container(const char *project, const char *inst)
 	       S_ISSOCK(st.st_mode);
 }
 
-char *cli_stack_docker_name(const char *project, const char *inst)
+char *cli_stack_docker_name(const char *project, const char *inst, const char *svc)
 {
 	size_t n = strlen(inst), d = 0;
 
@@ -216,7 +216,7 @@ char *cli_stack_docker_name(const char *project, const char *inst)
 		d++;
 	/* <service>-<n>: compose's name has the project in front; anything
 	 * else is a container_name, docker's name as it is */
-	if (d && d < n && inst[n - 1 - d] == '-')
+	if (svc ? cli_own_instance_name(inst, svc) : d && d < n && inst[n - 1 - d] == '-')
 		return lxr_xasprintf("%s-%s", project, inst);
 	return lxr_xstrdup(inst);
 }

@@ -52,12 +52,7 @@ char **cli_down_before(const char *project)
 	}
 	/* by docker's names, as compose's progress names them */
 	if (ctl_call(conn, "ps", json_object(), 30000, &ps, &err) == 0)
-		json_array_foreach(ps, i, o)
-		{
-			json_t *n = json_object_get(o, "name");
-			lxr_strv_push(&names, lxr_xstrdup(json_string_value(
-						  n ? n : json_object_get(o, "instance"))));
-		}
+		json_array_foreach(ps, i, o) lxr_strv_push(&names, lxr_xstrdup(cli_ps_name(o)));
 	json_decref(ps);
 	ctl_close(conn);
 	return names;

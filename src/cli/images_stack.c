@@ -50,8 +50,7 @@ static void make_row(json_t *inst, const struct img_summary *v, size_t n, struct
 	const struct img_summary *s = ref && *ref != '/' && *ref != '.' ? lookup(v, n, ref) : NULL;
 
 	/* docker's name, as compose's images names the container */
-	r->container =
-	    json_string_value(json_object_get(inst, "name") ?: json_object_get(inst, "instance"));
+	r->container = cli_ps_name(inst);
 	r->repo = s ? img_short_name(s->repo) : ref ? ref : "-";
 	r->tag = s ? s->tag : "-";
 	snprintf(r->id, sizeof(r->id), "%.12s", s ? s->config_digest + 7 : "-");

@@ -84,8 +84,7 @@ static bool labels_hold(json_t *labels, char *const *want)
 	return true;
 }
 
-/* docker's name (an older supervisor's record has only its instance) */
-static const char *name_of(json_t *o)
+const char *cli_ps_name(json_t *o)
 {
 	const char *n = json_string_value(json_object_get(o, "name"));
 	return n ? n : json_string_value(json_object_get(o, "instance"));
@@ -98,7 +97,7 @@ static void filter_name_label(json_t **result, char *const *names, char *const *
 
 	json_array_foreach(*result, i, o)
 	{
-		const char *n = name_of(o) ?: "";
+		const char *n = cli_ps_name(o) ?: "";
 		bool ok = labels_hold(json_object_get(o, "labels"), labels);
 		for (size_t k = 0; ok && names && names[k]; k++)
 			ok = strstr(n, names[k]) != NULL;
@@ -182,7 +181,7 @@ static int by_key(const void *a, const void *b, void *key)
 	json_int_t i, j;
 
 	if (!key) {
-		const char *m = name_of(x), *n = name_of(y);
+		const char *m = cli_ps_name(x), *n = cli_ps_name(y);
 		return strcmp(m ? m : "", n ? n : "");
 	}
 	i = json_integer_value(json_object_get(x, key));

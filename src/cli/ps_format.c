@@ -180,7 +180,7 @@ static void field(json_t *o, const char *name, int64_t now, bool no_trunc, char 
 	 * its instance), and so is its ID: what `ps -q` prints names the
 	 * container to lxr exec, inspect, logs anywhere */
 	if (!strcmp(name, "Name") || !strcmp(name, "Names") || !strcmp(name, "ID"))
-		snprintf(buf, len, "%s", *str(o, "name") ? str(o, "name") : str(o, "instance"));
+		snprintf(buf, len, "%s", cli_ps_name(o) ?: "");
 	else if (!strcmp(name, "Image"))
 		snprintf(buf, len, "%s", str(o, "image"));
 	else if (!strcmp(name, "Command") && json_object_get(o, "command"))
@@ -354,10 +354,13 @@ void cli_ps_print(json_t *result, bool no_trunc)
 	free(cells);
 }
 
-static bool seen_before(json_t *result, size_t i, const char *key, const char *n)
+/* n (a service, or a container's name) in a record before i */
+static bool seen_before(json_t *result, size_t i, bool services, const char *n)
 {
 	for (size_t k = 0; k < i; k++) {
-		const char *m = json_string_value(json_object_get(json_array_get(result, k), key));
+		json_t *o = json_array_get(result, k);
+		const char *m =
+		    services ? json_string_value(json_object_get(o, "service")) : cli_ps_name(o);
 		if (m && !strcmp(m, n))
 			return true;
 	}
@@ -372,12 +375,10 @@ void cli_ps_print_names(json_t *result, bool services)
 
 	json_array_foreach(result, i, o)
 	{
-		/* -q: the ID, docker's name (an older supervisor's: the instance) */
-		const char *key = services                     ? "service"
-				  : json_object_get(o, "name") ? "name"
-							       : "instance";
-		const char *n = json_string_value(json_object_get(o, key));
-		if (n && !seen_before(result, i, key, n))
+		/* -q: the ID, docker's name */
+		const char *n =
+		    services ? json_string_value(json_object_get(o, "service")) : cli_ps_name(o);
+		if (n && !seen_before(result, i, services, n))
 			puts(n);
 	}
 }

@@ -61,10 +61,9 @@ static char **removable(json_t *ps, char *const *names, bool stop, bool *any_run
 	return out;
 }
 
-/* their instance names, for what rm prints and -v removes */
-/* key: "instance", or "name" (docker's; an older supervisor's record has
- * only the instance) */
-static void instances_of(json_t *ps, char *const *svcs, const char *key, char ***out)
+/* their containers: by docker's names (what rm says), else by lxr's
+ * instance names (what -v removes) */
+static void instances_of(json_t *ps, char *const *svcs, bool docker, char ***out)
 {
 	size_t i;
 	json_t *o;
@@ -72,9 +71,10 @@ static void instances_of(json_t *ps, char *const *svcs, const char *key, char **
 	json_array_foreach(ps, i, o)
 	{
 		const char *svc = json_string_value(json_object_get(o, "service")) ?: "";
-		json_t *n = json_object_get(o, key) ?: json_object_get(o, "instance");
+		const char *n =
+		    docker ? cli_ps_name(o) : json_string_value(json_object_get(o, "instance"));
 		if (lxr_strv_has(svcs, svc))
-			lxr_strv_push(out, lxr_xstrdup(json_string_value(n)));
+			lxr_strv_push(out, lxr_xstrdup(n));
 	}
 }
 
@@ -134,15 +134,15 @@ int rm_stack(const char *file, char *const *names, bool stop, bool volumes)
 	}
 	if (cli_globals.dry_run) { /* said, not done: compose's --dry-run */
 		_cleanup_strv_ char **named = NULL;
-		instances_of(ps, svcs, "name", &named);
+		instances_of(ps, svcs, true, &named);
 		json_decref(ps);
 		for (size_t i = 0; named && named[i]; i++)
 			cli_done_line("Container", named[i], "Removed", true);
 		return LXR_EXIT_OK;
 	}
 	_cleanup_strv_ char **named = NULL;
-	instances_of(ps, svcs, "name", &named);
-	instances_of(ps, svcs, "instance", &insts);
+	instances_of(ps, svcs, true, &named);
+	instances_of(ps, svcs, false, &insts);
 	json_decref(ps);
 	going_to_remove(named);
 	r = scale_to_none(file, svcs);

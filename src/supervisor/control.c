@@ -182,22 +182,20 @@ static void do_lifecycle(struct sup *s, struct ctl_server *cs, struct ctl_req re
 			sup_event_grace(s, in, EV_STOP, grace);
 		else if (!strcmp(cmd, "start")) {
 			bool created = in->held && in->fsm.state == SVC_CREATED;
-			/* what up --no-start made starts in dependency order
-			 * (sup_start_ready, below), what it depends on too; so
-			 * does a stopped one, as compose's start waits for its
-			 * dependencies' conditions */
+			/* what up --no-start made, and a stopped one, start
+			 * through their dependencies' gates (sup_start_ready,
+			 * below), their stopped dependencies too, as compose's
+			 * start waits for each condition; `start` waits for it */
 			release_held(s, in);
 			in->blocked = false;
 			free(in->blocked_by); /* what held it back is over */
 			in->blocked_by = NULL;
-			if (created) {
-				sup_start_gated(in); /* `start` waits for it */
-				start_stopped_deps(s, in);
-			} else if (stopped(in)) {
+			if (created || stopped(in)) {
 				sup_start_gated(in);
 				start_stopped_deps(s, in);
-			} else
+			} else {
 				sup_event(s, in, EV_START, 0);
+			}
 		} else if (!strcmp(cmd, "restart")) {
 			in->restart_alone = json_is_true(json_object_get(args, "no_deps"));
 		} else {

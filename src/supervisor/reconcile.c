@@ -475,9 +475,11 @@ static void swap(struct sup *s)
 	s->store = n->store; /* the old one closes with the old tables */
 	keep_orphans_stacks(s, &old);
 	old.run_dir = old.log_dir = NULL;
-	/* the terminal stays the running supervisor's */
+	/* the terminal stays the running supervisor's; its prefixes are
+	 * as wide as the new tables' names */
 	old.term[0].buf = old.term[1].buf = NULL;
 	old.term[0].w.fd = old.term[1].w.fd = -1;
+	s->term[0].width = 0;
 	/* the running supervisor's options stay its own */
 	old.keep_as_is = old.attach = old.no_attach = NULL;
 	old.exit_code_from = NULL;

@@ -285,6 +285,7 @@ struct sup {
 		char *buf;
 		size_t len, cap;
 		size_t dropped;
+		size_t width; /* [0]: the prefixes', 0 until worked out for these tables */
 	} term[2];
 	/* up --force-recreate: the reconcile being classified counts every
 	 * instance as changed (set around the call by the control request) */

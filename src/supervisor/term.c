@@ -165,11 +165,14 @@ static void label_of(const struct sup_service *sv, const char *service, int repl
 		snprintf(buf, size, "%s-%d", service, replica);
 }
 
-/* compose's: the longest attached name and one more */
-size_t sup_term_width(const struct sup *s)
+/* compose's: the longest attached name and one more; worked out once for
+ * the tables (a reconcile sets it back to 0), not for every line */
+size_t sup_term_width(struct sup *s)
 {
 	size_t w = 0;
 
+	if (s->term[0].width)
+		return s->term[0].width;
 	for (size_t i = 0; i < s->n_svcs; i++) {
 		const struct sup_service *sv = &s->svcs[i];
 		if (!attached(s, sv->cfg->name, sv))
@@ -178,7 +181,7 @@ size_t sup_term_width(const struct sup *s)
 			if (strlen(sv->inst[k].name) > w)
 				w = strlen(sv->inst[k].name);
 	}
-	return w + 1;
+	return s->term[0].width = w + 1;
 }
 
 /* n more bytes in t, unless it is full: then the line is counted */

@@ -25,6 +25,6 @@ void sup_term_line(void *ctx, const char *log, enum log_stream stream, const str
  * shown there (the caller logs it) */
 bool sup_term_status(struct sup *s, const struct sup_instance *in, const char *msg);
 /* The width the prefixes are padded to */
-size_t sup_term_width(const struct sup *s);
+size_t sup_term_width(struct sup *s);
 
 #endif
